@@ -1,0 +1,71 @@
+# llama-dv: run `make help` for targets and variables.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+PYTEST  := $(VENV)/bin/pytest
+LLAMADV := $(VENV)/bin/llama-dv
+
+# Regression knobs (passed to `llama-dv regress` only when set).
+SUITE ?=
+SIM   ?=
+SEEDS ?=
+SEED  ?=
+JOBS  ?=
+WAVES ?=
+ARGS  ?=
+# pytest workers for `make test` (pytest-xdist); PYTEST_ARGS is appended verbatim.
+TEST_JOBS   ?= auto
+PYTEST_ARGS ?=
+
+REGRESS_ARGS := $(if $(SUITE),--suite $(SUITE)) $(if $(SIM),--sim $(SIM)) \
+	$(if $(SEEDS),--seeds $(SEEDS)) $(if $(SEED),--seed $(SEED)) \
+	$(if $(JOBS),--jobs $(JOBS)) $(if $(filter 1 yes true,$(WAVES)),--waves) $(ARGS)
+
+.PHONY: help setup test regress signoff rtl synth tables hls-csim clean
+
+help: ## List targets and variables
+	@echo "llama-dv - verification environment for LLaMA-2 accelerator RTL"
+	@echo
+	@echo "Targets:"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-10s %s\n", $$1, $$2 }'
+	@echo
+	@echo "Variables:"
+	@echo "  SUITE=name     regression suite (regress/ testlists), e.g. SUITE=smoke"
+	@echo "  SIM=sim        verilator | icarus | all"
+	@echo "  SEEDS=n        seeds per test;  SEED=n  one fixed seed (reproduce a run)"
+	@echo "  JOBS=n         parallel simulations"
+	@echo "  WAVES=1        record FST waveforms"
+	@echo "  ARGS='...'     extra arguments for llama-dv (regress/signoff/synth)"
+	@echo "  TEST_JOBS=n    pytest-xdist workers for make test (default auto)"
+	@echo "  PYTEST_ARGS=.. extra pytest arguments, e.g. PYTEST_ARGS='-k toolchain'"
+	@echo "  PYTHON=python3 interpreter used to create $(VENV)"
+
+setup: ## Install Debian packages (as root) and create .venv; fast when already done
+	@bash scripts/setup.sh
+
+test: setup ## Run the pytest suite (tests/) in parallel
+	$(PYTEST) -n $(TEST_JOBS) $(PYTEST_ARGS)
+
+regress: setup ## Run a regression suite on both simulators; reports in build/regress/
+	$(LLAMADV) regress $(REGRESS_ARGS)
+
+signoff: setup ## Milestone M1-M5 sign-off report from the latest regression
+	$(LLAMADV) signoff $(ARGS)
+
+rtl: setup ## Regenerate rtl/gen/ from the Clash sources
+	bash rtl/clash/build.sh
+
+synth: setup ## Yosys synthesis figures (LUT/FF/DSP/BRAM) for the RTL
+	$(LLAMADV) synth $(ARGS)
+
+tables: setup ## Regenerate hls/common/tables.h from models/
+	$(PY) -m models.tables hls/common/tables.h
+
+hls-csim: setup ## Compile the HLS C++ kernels with g++ (C-sim oracle)
+	$(PY) -m hls.csim --build
+
+clean: ## Remove build outputs (build/, caches); keeps .venv
+	rm -rf build sim_build results.xml .pytest_cache .hypothesis hls/build
+	find . -name __pycache__ -type d -not -path './$(VENV)/*' -prune -exec rm -rf {} +

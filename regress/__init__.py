@@ -1,0 +1,1 @@
+"""Regression: testplan, testlists, parallel runner, reports and milestone sign-off."""

@@ -1,0 +1,1 @@
+"""llama-dv testbench: pyuvm agents, environments, sequences, scoreboards and tests."""

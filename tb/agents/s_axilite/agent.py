@@ -1,0 +1,25 @@
+"""The s_axilite control agent: sequencer + driver + register-semantics monitor."""
+from __future__ import annotations
+
+import pyuvm
+
+from tb.agents.s_axilite.driver import ControlDriver
+from tb.agents.s_axilite.monitor import ControlMonitor
+
+
+class SAxiLiteAgent(pyuvm.uvm_agent):
+    """Drives a Vitis control block; expects `s_axilite_cfg` (SAxiLiteConfig) in ConfigDB.
+
+    `completed` (the driver's) fires when a call reaches ap_done; `accesses` (the
+    monitor's) carries every register access.
+    """
+
+    def build_phase(self) -> None:
+        self.sequencer = pyuvm.uvm_sequencer("sequencer", self)
+        self.driver = ControlDriver("driver", self)
+        self.monitor = ControlMonitor("monitor", self)
+
+    def connect_phase(self) -> None:
+        self.driver.seq_item_port.connect(self.sequencer.seq_item_export)
+        self.completed = self.driver.completed
+        self.accesses = self.monitor.ap

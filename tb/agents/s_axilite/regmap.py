@@ -1,0 +1,164 @@
+"""Register map of a Vitis HLS `s_axilite` control block, read from its `x<top>_hw.h`.
+
+A Vitis export ships `x<top>_hw.h` with one `#define X<TOP>_<BUNDLE>_ADDR_<REG> 0x..`
+per register and `#define X<TOP>_<BUNDLE>_BITS_<ARG>_DATA <n>` per argument. Reading
+the user's own header (instead of a table typed into the testbench) is what lets the
+same agent drive any kernel's control block.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CTRL_BITS = {"ap_start": 0, "ap_done": 1, "ap_idle": 2, "ap_ready": 3, "auto_restart": 7}
+"""Bit positions inside the AP_CTRL register (UG1399)."""
+
+_DEFINE_RE = re.compile(r"^\s*#\s*define\s+(\w+)(?:\s+(.*?))?\s*(?://.*|/\*.*)?$")
+_NUMBER_RE = re.compile(r"^(0[xX][0-9a-fA-F]+|\d+)$")
+_KIND_RE = re.compile(r"^(ADDR|BITS|WIDTH|DEPTH)_(\w+)$")
+_STANDARD = ("AP_CTRL", "GIE", "IER", "ISR")
+
+
+class HeaderError(ValueError):
+    """The `_hw.h` header is malformed; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class ArgRegister:
+    """One scalar or pointer argument: `bits` wide, stored in `words` 32-bit words from `offset`."""
+
+    name: str
+    offset: int
+    bits: int
+    line: int
+
+    @property
+    def words(self) -> int:
+        return (self.bits + 31) // 32
+
+    @property
+    def offsets(self) -> tuple[int, ...]:
+        """Byte offset of each 32-bit word, low word first."""
+        return tuple(self.offset + 4 * k for k in range(self.words))
+
+    def split(self, value: int) -> list[int]:
+        """`value` (any sign) as the 32-bit words the driver writes, low word first."""
+        raw = value & ((1 << self.bits) - 1)
+        return [(raw >> (32 * k)) & 0xFFFFFFFF for k in range(self.words)]
+
+
+@dataclass(frozen=True)
+class RegisterMap:
+    """Control-block layout: standard registers plus the arguments, in offset order."""
+
+    source: str
+    top: str
+    bundle: str
+    ap_ctrl: int
+    gie: int
+    ier: int
+    isr: int
+    args: tuple[ArgRegister, ...]
+    memories: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def arg(self, name: str) -> ArgRegister:
+        for a in self.args:
+            if a.name == name:
+                return a
+        known = ", ".join(a.name for a in self.args)
+        raise KeyError(f"{self.source}: no argument {name!r} in the register map (has: {known})")
+
+    @property
+    def arg_names(self) -> tuple[str, ...]:
+        return tuple(a.name for a in self.args)
+
+    def name_of(self, offset: int) -> str:
+        """Readable name of a register offset (for monitor messages)."""
+        for reg in _STANDARD:
+            if getattr(self, reg.lower()) == offset:
+                return reg
+        for a in self.args:
+            if offset in a.offsets:
+                word = a.offsets.index(offset)
+                return f"{a.name}" + (f"[{word}]" if a.words > 1 else "")
+        return f"0x{offset:02x}"
+
+
+def _number(text: str, path: Path, lineno: int, name: str) -> int:
+    if not _NUMBER_RE.match(text):
+        raise HeaderError(f"{path}:{lineno}: {name} has value {text!r}, expected a decimal or 0x hex number")
+    return int(text, 0)
+
+
+def parse_hw_header(path: str | Path, *, top: str | None = None, bundle: str = "control") -> RegisterMap:
+    """Parse a Vitis `x<top>_hw.h`; `top` defaults to the name in `x<top>_hw.h`."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise HeaderError(f"{path}: cannot read the register-map header: {exc.strerror}") from exc
+    if top is None:
+        m = re.match(r"^x(\w+)_hw\.h$", path.name)
+        if m is None:
+            raise HeaderError(f"{path}: cannot infer the kernel name; expected a file named x<top>_hw.h "
+                              "or pass top=")
+        top = m.group(1)
+    prefix = f"X{top.upper()}_{bundle.upper()}_"
+    addrs: dict[str, tuple[int, int]] = {}
+    bits: dict[str, tuple[int, int]] = {}
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        m = _DEFINE_RE.match(line)
+        if m is None or not m.group(1).startswith(prefix):
+            if re.match(r"^\s*#\s*define\s+" + prefix, line):
+                raise HeaderError(f"{path}:{lineno}: cannot parse #define line {line.strip()!r}")
+            continue
+        name, value = m.group(1), (m.group(2) or "").strip()
+        km = _KIND_RE.match(name[len(prefix):])
+        if km is None:
+            raise HeaderError(f"{path}:{lineno}: {name} is neither an _ADDR_, _BITS_, _WIDTH_ nor _DEPTH_ "
+                              "define of the Vitis register-map format")
+        if not value:
+            raise HeaderError(f"{path}:{lineno}: {name} has no value")
+        kind, reg = km.groups()
+        number = _number(value, path, lineno, name)
+        table = addrs if kind == "ADDR" else bits if kind == "BITS" else None
+        if table is None:
+            continue
+        if reg in table:
+            raise HeaderError(f"{path}:{lineno}: {name} defined twice (first at line {table[reg][1]})")
+        table[reg] = (number, lineno)
+    for reg in _STANDARD:
+        if reg not in addrs:
+            raise HeaderError(f"{path}: no {prefix}ADDR_{reg} define; is this the {bundle} bundle "
+                              f"of kernel {top!r}?")
+    args: list[ArgRegister] = []
+    memories: dict[str, tuple[int, int]] = {}
+    for reg, (offset, lineno) in addrs.items():
+        if reg in _STANDARD or reg == "AP_RETURN":
+            continue
+        if reg.endswith("_DATA"):
+            if reg not in bits:
+                raise HeaderError(f"{path}:{lineno}: {prefix}ADDR_{reg} has no matching {prefix}BITS_{reg}")
+            width, bits_line = bits[reg]
+            if not 1 <= width <= 64:
+                raise HeaderError(f"{path}:{bits_line}: {prefix}BITS_{reg} is {width}, expected 1..64")
+            if offset % 4:
+                raise HeaderError(f"{path}:{lineno}: {prefix}ADDR_{reg} = 0x{offset:x} is not word aligned")
+            args.append(ArgRegister(reg[: -len("_DATA")].lower(), offset, width, lineno))
+        elif reg.endswith("_BASE"):
+            high = addrs.get(reg[: -len("_BASE")] + "_HIGH")
+            memories[reg[: -len("_BASE")].lower()] = (offset, high[0] if high else offset)
+        elif not (reg.endswith("_HIGH") or reg.endswith("_CTRL")):
+            raise HeaderError(f"{path}:{lineno}: {prefix}ADDR_{reg}: unknown register kind (expected "
+                              "AP_CTRL, GIE, IER, ISR, <ARG>_DATA, <ARG>_CTRL, <MEM>_BASE or <MEM>_HIGH)")
+    if not args:
+        raise HeaderError(f"{path}: no argument registers ({prefix}ADDR_<ARG>_DATA) found")
+    args.sort(key=lambda a: a.offset)
+    for a, b in zip(args, args[1:]):
+        if a.offsets[-1] >= b.offset:
+            raise HeaderError(f"{path}:{b.line}: argument {b.name} at 0x{b.offset:x} overlaps "
+                              f"{a.name} (0x{a.offset:x}, {a.bits} bits)")
+    return RegisterMap(source=str(path), top=top, bundle=bundle,
+                       ap_ctrl=addrs["AP_CTRL"][0], gie=addrs["GIE"][0], ier=addrs["IER"][0],
+                       isr=addrs["ISR"][0], args=tuple(args), memories=memories)

@@ -1,0 +1,179 @@
+"""Registry of the DUTs the environment knows: name -> description, builds, tests.
+
+HLS kernels are discovered from `rtl/hls/*.yaml`; Clash tops join when the optional
+module `tb.clash.duts` provides `clash_duts()` (a mapping of name to a callable
+`(sim, config) -> DutBuild` plus its test module). Nothing here imports a simulator,
+so pytest collection and the regression planner can use it freely.
+"""
+from __future__ import annotations
+
+import ast
+import importlib
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from tb.dut import DutDescription, load_description
+from tb.sim.runner import REPO_ROOT, DutBuild
+
+HLS_DIR = REPO_ROOT / "rtl" / "hls"
+DESCRIPTION_ENV = "LDV_DUT_DESC"
+"""Env var naming a DUT description YAML that overrides the registry's (own exports)."""
+
+_CONFIG_RE = re.compile(r"^(default|pad(\d+)|fault(\d+))$")
+
+
+class UnknownDutError(KeyError):
+    """No DUT of that name is registered."""
+
+
+@dataclass(frozen=True)
+class DutEntry:
+    """A registered DUT: how to build a configuration of it and which tests drive it."""
+
+    name: str
+    test_module: str
+    make_build: Callable[[str, str], DutBuild]
+    description: DutDescription | None = None
+
+
+def parse_config(config: str, desc: DutDescription | None = None) -> dict[str, int]:
+    """Parameter overrides of a config tag: 'default', 'pad<N>' (LATENCY_PAD), 'fault<N>' (FAULT)."""
+    m = _CONFIG_RE.match(config)
+    if m is None:
+        raise ValueError(f"unknown DUT config {config!r}: use 'default', 'pad<N>' or 'fault<N>'")
+    if m[2] is not None:
+        return {"LATENCY_PAD": int(m[2])}
+    if m[3] is not None:
+        n = int(m[3])
+        if desc is not None and desc.faults and n not in desc.faults:
+            raise ValueError(f"{desc.where}: no fault {n} (defined: {sorted(desc.faults)})")
+        return {"FAULT": n}
+    return {}
+
+
+def hls_build(desc: DutDescription, sim: str, config: str = "default") -> DutBuild:
+    """DutBuild for one configuration of a described HLS kernel."""
+    params: dict[str, object] = dict(desc.parameters)
+    overrides = parse_config(config, desc)
+    for key in overrides:
+        if key not in params:
+            where = desc.where
+            raise ValueError(f"{where}: config {config!r} sets {key}, which the DUT does not declare "
+                             f"under 'parameters'")
+    params.update(overrides)
+    return DutBuild(name=desc.name, sim=sim, sources=list(desc.sources), toplevel=desc.toplevel,
+                    parameters=params, defines=dict(desc.defines), config=config)
+
+
+def _hls_entries() -> dict[str, DutEntry]:
+    entries = {}
+    for yml in sorted(HLS_DIR.glob("*.yaml")):
+        desc = load_description(yml)
+        entries[desc.name] = DutEntry(
+            name=desc.name, test_module=f"tb.tests.test_{desc.name}",
+            make_build=lambda sim, config, d=desc: hls_build(d, sim, config), description=desc)
+    return entries
+
+
+def _clash_entries() -> dict[str, DutEntry]:
+    try:
+        mod = importlib.import_module("tb.clash.duts")
+    except ModuleNotFoundError as exc:
+        if exc.name in ("tb.clash", "tb.clash.duts"):
+            return {}
+        raise
+    entries = {}
+    for name, spec in dict(mod.clash_duts()).items():
+        if isinstance(spec, DutEntry):
+            entries[name] = spec
+            continue
+        make, test_module = _clash_spec(name, spec)
+        entries[name] = DutEntry(name=name, test_module=test_module, make_build=make)
+    return entries
+
+
+def _clash_spec(name: str, spec: Any) -> tuple[Callable[[str, str], DutBuild], str]:
+    """Accept `{'build': callable, 'test_module': str}` or an object with those attributes."""
+    get = spec.get if isinstance(spec, dict) else lambda k: getattr(spec, k, None)
+    make = get("build") or get("make_build")
+    module = get("test_module") or f"tb.tests.test_{name}"
+    if not callable(make):
+        raise TypeError(f"tb.clash.duts: entry {name!r} has no callable 'build'")
+    return make, module
+
+
+def _registry() -> dict[str, DutEntry]:
+    reg = _hls_entries()
+    reg.update(_clash_entries())
+    return reg
+
+
+def list_duts() -> list[str]:
+    """Names of every registered DUT, sorted."""
+    return sorted(_registry())
+
+
+def _entry(name: str) -> DutEntry:
+    reg = _registry()
+    if name not in reg:
+        raise UnknownDutError(f"unknown DUT {name!r}; known: {', '.join(sorted(reg)) or 'none'}")
+    return reg[name]
+
+
+def get_description(name: str) -> DutDescription:
+    """The description of an HLS DUT (LDV_DUT_DESC overrides the registry's file)."""
+    override = os.environ.get(DESCRIPTION_ENV)
+    if override:
+        path = Path(override)
+        return load_description(path if path.is_absolute() else REPO_ROOT / path)
+    entry = _entry(name)
+    if entry.description is None:
+        raise UnknownDutError(f"DUT {name!r} has no YAML description")
+    return entry.description
+
+
+def get_dut(name: str, sim: str, config: str = "default") -> DutBuild:
+    """DutBuild of DUT `name` for simulator `sim` in configuration `config`."""
+    return _entry(name).make_build(sim, config)
+
+
+def test_module(name: str) -> str:
+    """Dotted cocotb test module of a DUT, e.g. 'tb.tests.test_rmsnorm'."""
+    return _entry(name).test_module
+
+
+def _module_file(module: str) -> Path:
+    path = REPO_ROOT.joinpath(*module.split(".")).with_suffix(".py")
+    if not path.is_file():
+        raise FileNotFoundError(f"test module {module!r} not found at {path.relative_to(REPO_ROOT)}")
+    return path
+
+
+def _is_test_decorator(dec: ast.expr) -> bool:
+    target = dec.func if isinstance(dec, ast.Call) else dec
+    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+        return target.value.id in ("cocotb", "pyuvm") and target.attr == "test"
+    return False
+
+
+def tests_in_module(module: str) -> list[str]:
+    """Names of the cocotb / pyuvm tests a module defines (read with `ast`, not imported)."""
+    tree = ast.parse(_module_file(module).read_text(), filename=module)
+    names = []
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            if any(_is_test_decorator(d) for d in node.decorator_list):
+                names.append(node.name)
+    return names
+
+
+def list_tests(name: str) -> list[str]:
+    """Test names of a DUT's cocotb module, in file order."""
+    return tests_in_module(test_module(name))
+
+
+test_module.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
+tests_in_module.__test__ = False  # type: ignore[attr-defined]

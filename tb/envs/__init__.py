@@ -1,0 +1,1 @@
+"""Per-DUT environments: agents + scoreboard + coverage + sequence library."""

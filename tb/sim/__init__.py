@@ -1,0 +1,1 @@
+"""Simulator plumbing: toolchain checks (toolchain) and the cocotb build/run wrapper (runner)."""

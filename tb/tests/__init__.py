@@ -1,0 +1,1 @@
+"""Thin cocotb/pyuvm tests: each picks an env configuration and a sequence."""

@@ -1,0 +1,57 @@
+"""Helpers shared by the HLS-kernel simulation wrappers (test_<kernel>_sim.py)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from tb.common.coverage import load_bins
+from tb.common.env_base import DUT_CONFIG_ENV, TIMEOUT_ENV
+from tb.duts import DESCRIPTION_ENV, get_dut, hls_build, test_module
+from tb.dut import load_description
+from tb.sim.runner import RunResult, run
+
+RUN_TIMEOUT_S = 900.0
+
+
+def run_kernel(kernel: str, sim: str, testcase: str | None, seed: int, *, config: str = "default",
+               extra_env: dict[str, str] | None = None, test_dir: Path | None = None) -> RunResult:
+    """Build (cached) and run one cocotb test of `kernel` in configuration `config`."""
+    env = {DUT_CONFIG_ENV: config, **(extra_env or {})}
+    return run(get_dut(kernel, sim, config), test_module(kernel), testcase=testcase, seed=seed,
+               extra_env=env, timeout_s=RUN_TIMEOUT_S, test_dir=test_dir)
+
+
+def explain(result: RunResult) -> str:
+    return (f"{result.status}: {result.message}\nlog: {result.log}\nreplay: {result.replay}")
+
+
+def assert_passed(result: RunResult) -> None:
+    assert result.ok, explain(result)
+
+
+def log_text(result: RunResult) -> str:
+    return Path(result.log).read_text(errors="replace")
+
+
+def coverage_of(results: list[RunResult]) -> dict[str, dict[str, int]]:
+    """Merged coverage bins of the runs (each run exported coverage.yml in its directory)."""
+    files = [r.test_dir / "coverage.yml" for r in results]
+    missing = [str(f) for f in files if not f.is_file()]
+    assert not missing, f"runs exported no coverage: {missing}"
+    return load_bins(files)
+
+
+def run_stub(kernel: str, stub_verilog: str, tmp_path: Path, testcase: str, seed: int,
+             timeout_cycles: int = 2000) -> RunResult:
+    """Run `kernel`'s tests against a throwaway Verilog stub with the same ports."""
+    desc = load_description(Path(get_dut(kernel, "icarus").sources[0]).with_suffix(".yaml"))
+    stub = tmp_path / f"{kernel}.v"
+    stub.write_text(stub_verilog)
+    yml = tmp_path / f"{kernel}.yaml"
+    text = Path(desc.path).read_text().replace(f"sources: [{kernel}.v]", f"sources: [{stub.name}]")
+    assert stub.name in text, f"{desc.path}: expected 'sources: [{kernel}.v]' to redirect to the stub"
+    yml.write_text(text)
+    dut = hls_build(load_description(yml), "icarus")
+    dut.config = "stub"
+    dut.build_root = tmp_path / "build"
+    return run(dut, test_module(kernel), testcase=testcase, seed=seed, timeout_s=120,
+               extra_env={DESCRIPTION_ENV: str(yml), TIMEOUT_ENV: str(timeout_cycles)})
