@@ -1,0 +1,97 @@
+"""`python -m regress.yosys` / `llama-dv synth`: synthesize the RTL and write figures."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .flow import DEFAULT_TIMEOUT_S, synthesize_all
+from .thresholds import ThresholdError, check_thresholds
+from .tops import SynthTop, TopDiscoveryError, custom_top, discover_tops
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m regress.yosys",
+        description="Yosys synthesis (synth_xilinx -family xcup -flatten) of the HLS kernels "
+                    "(rtl/hls/*.yaml) and Clash tops (rtl/gen/*/): LUT/FF/DSP/BRAM/URAM counts, "
+                    "memory mapping, multipliers, logic depth; JSON per top plus a summary.")
+    p.add_argument("--top", action="append", default=[], metavar="NAME",
+                   help="synthesize only this top (repeatable; default: every top found)")
+    p.add_argument("--out", type=Path, default=Path("build/synth"), help="output directory")
+    p.add_argument("--jobs", type=int, default=2, help="yosys runs at once (default 2)")
+    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S,
+                   help=f"seconds per yosys run before it is killed (default {DEFAULT_TIMEOUT_S:g})")
+    p.add_argument("--fmax", action="store_true",
+                   help="also estimate Fmax with synth_ice40 + nextpnr-ice40 (HX8K; minutes per top)")
+    p.add_argument("--share", choices=("full", "fast", "none"), default="full",
+                   help="yosys resource sharing: full (stock synth_xilinx), fast (share -fast) or "
+                        "none; the SAT-based full share can take many minutes on big Clash tops")
+    p.add_argument("--include-faults", action="store_true",
+                   help="also synthesize fault-injection variants (*_fault_*)")
+    p.add_argument("--verilog", action="append", default=[], type=Path, metavar="FILE",
+                   help="synthesize these files instead of the repository's tops (needs one --top)")
+    p.add_argument("--thresholds", type=Path, metavar="JSON",
+                   help="check the figures against limits {top: {max_lut: N, ...}}; exit 1 if any fails")
+    p.add_argument("--list", action="store_true", help="list the tops found and exit")
+    return p
+
+
+def _select(args: argparse.Namespace) -> list[SynthTop]:
+    if args.verilog:
+        if len(args.top) != 1:
+            raise TopDiscoveryError("--verilog needs exactly one --top naming the top module")
+        return [custom_top(args.top[0], args.verilog)]
+    tops = discover_tops(REPO_ROOT, include_faults=args.include_faults or bool(args.top))
+    if args.top:
+        by_name = {t.name: t for t in tops}
+        unknown = [n for n in args.top if n not in by_name]
+        if unknown:
+            raise TopDiscoveryError(f"unknown top(s) {', '.join(unknown)}; found: {', '.join(by_name)}")
+        tops = [by_name[n] for n in args.top]
+    return tops
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the synthesis flow; 0 when every top synthesized (and met its thresholds)."""
+    args = _parser().parse_args(argv)
+    try:
+        tops = _select(args)
+        thresholds = json.loads(args.thresholds.read_text()) if args.thresholds else None
+    except (TopDiscoveryError, OSError, ValueError) as exc:
+        print(f"synth: {exc}", file=sys.stderr)
+        return 2
+    if args.list:
+        for t in tops:
+            print(f"{t.name:32s} {t.kind:6s} {' '.join(s.name for s in t.sources)}")
+        return 0
+    if not tops:
+        print("synth: no tops found (rtl/hls/*.yaml, rtl/gen/*/clash-manifest.json)", file=sys.stderr)
+        return 2
+    out = args.out if args.out.is_absolute() else Path.cwd() / args.out
+
+    def progress(rep: dict) -> None:
+        run = rep.get("run", {})
+        detail = (f"LUT {rep['resources']['lut']} FF {rep['resources']['ff']} DSP {rep['resources']['dsp']} "
+                  f"BRAM {rep['resources']['bram']} URAM {rep['resources']['uram']}"
+                  if rep.get("status") == "ok" else rep.get("error", ""))
+        print(f"synth: {rep['top']}: {rep.get('status')} ({run.get('wall_s', '-')} s, "
+              f"{run.get('peak_rss_mib', '-')} MiB) {detail}", flush=True)
+
+    summary = synthesize_all(tops, out, REPO_ROOT, jobs=args.jobs, timeout_s=args.timeout,
+                             fmax=args.fmax, share=args.share, progress=progress)
+    print(f"synth: wrote {out / 'summary.json'} and {out / 'summary.md'}")
+    status = 1 if summary["failed"] else 0
+    if thresholds is not None:
+        try:
+            violations = check_thresholds(summary, thresholds)
+        except ThresholdError as exc:
+            print(f"synth: {args.thresholds}: {exc}", file=sys.stderr)
+            return 2
+        for v in violations:
+            print(f"synth: threshold violated: {v.message}")
+        status = status or (1 if violations else 0)
+    return status

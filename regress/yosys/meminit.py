@@ -1,0 +1,95 @@
+"""Stage the files that `$readmemb`/`$readmemh` load, so yosys elaborates real ROMs.
+
+Clash's `romFile`/`blockRamFile` tops read their contents at elaboration time from the
+working directory, and the weight files are run-time data that the Clash build does not
+keep (`rtl/clash/build.sh` compiles against all-zero placeholders). A constant ROM is
+folded away by synthesis and would hide its cost, so a file that is not present next to
+the sources is written with deterministic pseudo-random contents of the declared depth and
+width: the figures then reflect a ROM whose contents the tool cannot exploit.
+"""
+from __future__ import annotations
+
+import random
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+_READMEM = re.compile(r'\$readmem([bh])\s*\(\s*"([^"]+)"\s*,\s*([A-Za-z_][\w$]*)')
+_EXPR = re.compile(r"^[\d\s+\-*/()]+$")
+
+
+class MemInitError(ValueError):
+    """A `$readmem` call whose memory declaration cannot be read (names file and memory)."""
+
+
+@dataclass(frozen=True)
+class MemInit:
+    """One `$readmem` file as staged for synthesis."""
+
+    file: str
+    memory: str
+    depth: int
+    width: int
+    radix: str  # "b" or "h"
+    origin: str  # "copied" | "synthetic"
+    declared_in: str
+
+    def as_json(self) -> dict:
+        return {"file": self.file, "memory": self.memory, "depth": self.depth, "width": self.width,
+                "origin": self.origin, "declared_in": self.declared_in}
+
+
+def _eval_int(expr: str, where: str) -> int:
+    """Value of a constant range bound such as `1024-1` (digits and + - * / only)."""
+    expr = expr.strip()
+    if not _EXPR.match(expr):
+        raise MemInitError(f"{where}: cannot evaluate range bound {expr!r} (only integer arithmetic)")
+    return int(eval(expr, {"__builtins__": {}}, {}))  # noqa: S307 - checked to be arithmetic
+
+
+def declared_shape(text: str, memory: str, where: str) -> tuple[int, int]:
+    """(depth, width) of `reg [H:L] memory [A:B];` in `text`."""
+    pat = re.compile(r"reg\s+(?:signed\s+)?(?:\[([^\]:]+):([^\]]+)\]\s*)?"
+                     + re.escape(memory) + r"\s*\[([^\]:]+):([^\]]+)\]")
+    m = pat.search(text)
+    if not m:
+        raise MemInitError(f"{where}: $readmem target {memory!r} has no `reg [..] {memory} [..]` declaration")
+    width = 1
+    if m.group(1) is not None:
+        width = abs(_eval_int(m.group(1), where) - _eval_int(m.group(2), where)) + 1
+    depth = abs(_eval_int(m.group(4), where) - _eval_int(m.group(3), where)) + 1
+    return depth, width
+
+
+def _synthetic_lines(depth: int, width: int, radix: str, seed: str) -> str:
+    rng = random.Random(seed)
+    digits = width if radix == "b" else (width + 3) // 4
+    fmt = "{:0%d%s}" % (digits, "b" if radix == "b" else "x")
+    return "".join(fmt.format(rng.getrandbits(width)) + "\n" for _ in range(depth))
+
+
+def stage_mem_inits(sources: list[Path], source_dir: Path, workdir: Path) -> list[MemInit]:
+    """Copy or write every `$readmem` file the sources load into `workdir` (yosys' cwd)."""
+    staged: dict[str, MemInit] = {}
+    for src in sources:
+        text = src.read_text(errors="replace")
+        for m in _READMEM.finditer(text):
+            radix, fname, memory = m.group(1), m.group(2), m.group(3)
+            where = f"{src.name}: $readmem{radix}(\"{fname}\", {memory})"
+            if fname in staged:
+                continue
+            if Path(fname).is_absolute() or ".." in Path(fname).parts:
+                raise MemInitError(f"{where}: file name must be relative to the working directory")
+            depth, width = declared_shape(text, memory, where)
+            target = workdir / fname
+            target.parent.mkdir(parents=True, exist_ok=True)
+            existing = source_dir / fname
+            if existing.is_file():
+                shutil.copyfile(existing, target)
+                origin = "copied"
+            else:
+                target.write_text(_synthetic_lines(depth, width, radix, f"{src.name}:{fname}"))
+                origin = "synthetic"
+            staged[fname] = MemInit(fname, memory, depth, width, radix, origin, src.name)
+    return list(staged.values())

@@ -1,0 +1,63 @@
+"""`summary.json` (every top's report) and `summary.md` (one table row per top)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+SUMMARY_SCHEMA = "llama-dv-synth-summary/1"
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return str(value)
+
+
+def render_markdown(summary: dict) -> str:
+    """Markdown tables: resources per top, then every memory and what it became."""
+    rows = ["# Synthesis summary", "",
+            f"Flow: `synth_xilinx -family xcup -flatten` ({summary.get('tool') or 'yosys'}); "
+            f"{len(summary['tops'])} tops, {summary['jobs']} in parallel, {summary['wall_s']:.1f} s wall.",
+            "",
+            "| top | status | LUT | FF | DSP | RAMB18 | RAMB36 | URAM | LUTRAM | SRL | mul (pre-map) "
+            "| depth cells / LUTs | iCE40 Fmax MHz | wall s | peak MiB |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for name, rep in summary["tops"].items():
+        run = rep.get("run", {})
+        if rep.get("status") != "ok":
+            error = str(rep.get("error", "")).replace("|", "\\|")
+            rows.append(f"| {name} | **{rep.get('status')}**: {error} |"
+                        + " - |" * 11 + f" {_cell(run.get('wall_s'))} | {_cell(run.get('peak_rss_mib'))} |")
+            continue
+        r, depth = rep["resources"], rep["logic_depth"]
+        fmax = rep.get("fmax_ice40", {})
+        rows.append(f"| {name} | ok | {r['lut']} | {r['ff']} | {r['dsp']} | {r['ramb18']} | {r['ramb36']} "
+                    f"| {r['uram']} | {r['lutram']} | {r['srl']} | {rep['multipliers']['premap']} "
+                    f"| {depth['cells']} / {depth['luts']} | {_cell(fmax.get('fmax_mhz'))} "
+                    f"| {_cell(run.get('wall_s'))} | {_cell(run.get('peak_rss_mib'))} |")
+    rows += ["", "## Memories", "", "| top | memory | depth x width | ram_style | became |",
+             "|---|---|---|---|---|"]
+    for name, rep in summary["tops"].items():
+        for mem in rep.get("memories", []):
+            rows.append(f"| {name} | {mem['name']} | {_cell(mem['shape'])} | {_cell(mem['ram_style'])} "
+                        f"| {mem['became']} |")
+    return "\n".join(rows) + "\n"
+
+
+def write_summary(reports: list[dict], out_dir: Path, *, wall_s: float, jobs: int) -> dict:
+    """Write `summary.json` and `summary.md` into `out_dir`; return the summary."""
+    tools = sorted({r.get("target", {}).get("tool") for r in reports if r.get("target")})
+    summary = {
+        "schema": SUMMARY_SCHEMA,
+        "tool": tools[0] if len(tools) == 1 else tools or None,
+        "wall_s": round(wall_s, 2),
+        "jobs": jobs,
+        "failed": [r["top"] for r in reports if r.get("status") != "ok"],
+        "tops": {r["top"]: r for r in reports},
+    }
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    (out_dir / "summary.md").write_text(render_markdown(summary))
+    return summary
