@@ -1,0 +1,198 @@
+"""Run regression jobs in parallel: build each DUT configuration once, then its tests.
+
+Both phases use ``tb.sim.runner`` from worker threads; every build and simulation runs
+in its own child process there, so a crash or hang (killed at the per-test timeout)
+becomes one job's result and never stops the others.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Callable, TextIO
+
+from tb.sim import runner as sim_runner
+
+from regress.results import JobResult
+from regress.selection import Job
+
+COVERAGE_ENV = "LDV_COVERAGE_FILE"
+"""Each test writes its cocotb-coverage YAML export to this path."""
+METRICS_ENV = "LDV_METRICS_FILE"
+"""Each test may write a JSON object of figures (e.g. cycles_per_token) to this path."""
+DUT_CONFIG_ENV = "LDV_DUT_CONFIG"
+"""Config tag of the build under test ('default', 'pad3', ...); the testbench samples it."""
+FUNCTIONAL_COVERAGE_NAME = "functional_coverage.yml"
+METRICS_NAME = "metrics.json"
+
+
+@dataclass
+class ExecOptions:
+    jobs: int
+    waves: bool
+    code_coverage: bool
+    timeout_s: float
+    build_timeout_s: float
+    python_path: tuple[Path, ...] = ()
+
+
+class Progress:
+    """One terminal line per finished job: done/remaining, pass/fail so far, ETA."""
+
+    def __init__(self, total: int, stream: TextIO = sys.stdout):
+        self.total, self.done, self.passed, self.failed = total, 0, 0, 0
+        self.start = time.monotonic()
+        self.stream = stream
+        self.lock = threading.Lock()
+
+    def update(self, result: JobResult) -> None:
+        with self.lock:
+            self.done += 1
+            if result.status == "pass":
+                self.passed += 1
+            elif result.failed:
+                self.failed += 1
+            elapsed = time.monotonic() - self.start
+            remaining = self.total - self.done
+            eta = elapsed / self.done * remaining if self.done else 0.0
+            width = len(str(self.total))
+            print(f"[{self.done:>{width}}/{self.total}] {result.status.upper():<11} {result.sim:<9} "
+                  f"{result.ref} seed={result.seed} ({result.duration_s:.1f}s) | pass {self.passed} "
+                  f"fail {self.failed} left {remaining} | ETA {_fmt_duration(eta)}",
+                  file=self.stream, flush=True)
+
+
+def _fmt_duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+
+
+def _use_code_coverage(sim: str, opts: ExecOptions) -> bool:
+    return opts.code_coverage and sim == "verilator"
+
+
+Key = tuple[str, str, str]
+"""(dut, config, sim): one simulator build."""
+
+
+def _build_one(dut: Any, sim: str, opts: ExecOptions) -> tuple[str | None, float]:
+    """Build (or reuse) one configuration; returns (error message or None, seconds)."""
+    start = time.monotonic()
+    try:
+        sim_runner.build(dut, coverage=_use_code_coverage(sim, opts), waves=opts.waves,
+                         timeout_s=opts.build_timeout_s)
+        return None, time.monotonic() - start
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}", time.monotonic() - start
+
+
+def run_all(registry: ModuleType, jobs: list[Job], out_dir: Path, opts: ExecOptions,
+            stream: TextIO = sys.stdout, on_result: Callable[[JobResult], None] | None = None) -> list[JobResult]:
+    """Build each (dut, config, sim) once, then run its jobs; returns one JobResult per job, in job order.
+
+    Builds and simulations share one pool of ``opts.jobs`` workers. Every build is queued
+    before any test, and a configuration's tests are queued as soon as its build is done,
+    so one slow build does not hold back the tests of the others.
+    """
+    by_key: dict[Key, list[Job]] = {}
+    for job in jobs:
+        by_key.setdefault((job.ref.dut, job.ref.config, job.sim), []).append(job)
+    progress = Progress(len(jobs), stream)
+    results: dict[str, JobResult] = {}
+
+    def finish(job: Job, result: JobResult) -> None:
+        results[job.job_id] = result
+        progress.update(result)
+        if on_result:
+            on_result(result)
+
+    duts: dict[Key, Any] = {}
+    failed_keys: dict[Key, str] = {}
+    for key in sorted(by_key):
+        dut, config, sim = key
+        try:
+            duts[key] = registry.get_dut(dut, sim, config)
+        except Exception as exc:  # a registry bug must fail only that DUT's jobs
+            failed_keys[key] = f"registry get_dut({dut!r}, {sim!r}, {config!r}) failed: {type(exc).__name__}: {exc}"
+    print(f"building {len(duts)} DUT configuration(s) with {opts.jobs} worker(s)", file=stream, flush=True)
+    for key, error in failed_keys.items():
+        print(f"  BUILD FAILED {key[2]} {key[0]}@{key[1]}: {error}", file=stream, flush=True)
+        for job in by_key[key]:
+            finish(job, _result(job, "build_error", 0.0, error))
+
+    with ThreadPoolExecutor(max_workers=max(1, opts.jobs)) as pool:
+        tasks: dict[Future[Any], tuple[str, Any]] = {
+            pool.submit(_build_one, duts[key], key[2], opts): ("build", key) for key in sorted(duts)}
+        while tasks:
+            done, _ = wait(tasks, return_when=FIRST_COMPLETED)
+            for fut in done:
+                kind, item = tasks.pop(fut)
+                if kind == "build":
+                    error, took = fut.result()
+                    label = f"{item[2]} {item[0]}@{item[1]}"
+                    if error:
+                        print(f"  BUILD FAILED {label} ({took:.1f}s): {error.splitlines()[0]}", file=stream, flush=True)
+                        for job in by_key[item]:
+                            finish(job, _result(job, "build_error", 0.0, error))
+                        continue
+                    print(f"  built {label} ({took:.1f}s)", file=stream, flush=True)
+                    for job in by_key[item]:
+                        tasks[pool.submit(_run_one, registry, duts[item], job, out_dir, opts)] = ("job", job)
+                    continue
+                try:
+                    result = fut.result()
+                except Exception as exc:  # never lose the other jobs' results
+                    result = _result(item, "error", 0.0, f"runner raised {type(exc).__name__}: {exc}")
+                finish(item, result)
+    return [results[j.job_id] for j in jobs]
+
+
+def _result(job: Job, status: str, duration: float, message: str, **extra: Any) -> JobResult:
+    return JobResult(job_id=job.job_id, ref=str(job.ref), dut=job.ref.dut, config=job.ref.config,
+                     test=job.ref.test, sim=job.sim, seed=job.seed, status=status, duration_s=round(duration, 3),
+                     message=message, testpoints=list(job.testpoints), **extra)
+
+
+def _run_one(registry: ModuleType, dut: Any, job: Job, out_dir: Path, opts: ExecOptions) -> JobResult:
+    test_dir = (out_dir / "tests" / job.job_id).resolve()
+    test_dir.mkdir(parents=True, exist_ok=True)
+    cov_file = test_dir / FUNCTIONAL_COVERAGE_NAME
+    metrics_file = test_dir / METRICS_NAME
+    for stale in (cov_file, metrics_file):
+        stale.unlink(missing_ok=True)
+    coverage = _use_code_coverage(job.sim, opts)
+    module = registry.test_module(job.ref.dut)
+    # The replay gets the same test environment except the per-run output files.
+    test_env = {DUT_CONFIG_ENV: job.ref.config}
+    env = {**test_env, COVERAGE_ENV: str(cov_file), METRICS_ENV: str(metrics_file)}
+    start = time.monotonic()
+    res = sim_runner.run(dut, module, testcase=job.ref.test, seed=job.seed, waves=opts.waves,
+                         coverage=coverage, test_dir=test_dir, extra_env=env, timeout_s=opts.timeout_s,
+                         python_path=opts.python_path)
+    duration = time.monotonic() - start
+    replay = sim_runner.replay_command(dut, module, testcase=job.ref.test, seed=job.seed, waves=True,
+                                       coverage=coverage, extra_env=test_env, python_path=opts.python_path)
+    metrics: dict[str, Any] = {}
+    if metrics_file.is_file():
+        try:
+            metrics = json.loads(metrics_file.read_text())
+        except ValueError as exc:
+            metrics = {"error": f"{metrics_file.name} is not JSON: {exc}"}
+    return _result(
+        job, res.status, res.duration_s or duration, res.message,
+        log=_rel(res.log, out_dir), test_dir=_rel(test_dir, out_dir), replay=replay,
+        functional_coverage=_rel(cov_file, out_dir) if cov_file.is_file() else None,
+        code_coverage=_rel(res.coverage, out_dir) if res.coverage else None, metrics=metrics,
+    )
+
+
+def _rel(path: Path | None, root: Path) -> str | None:
+    if path is None:
+        return None
+    return os.path.relpath(Path(path).resolve(), root.resolve())

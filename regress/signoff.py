@@ -1,0 +1,231 @@
+"""Milestone sign-off: evaluate each milestone's criteria from the testplan against the
+latest regression results, synthesis figures and cycles/token, with the evidence.
+
+A criterion without evidence (tests never run, no synthesis JSON, no decoder metric) is
+NOT MET, never passed; a milestone is MET only when every criterion is.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import operator
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from tb.sim.runner import REPO_ROOT, default_build_root
+
+from regress.funccov import CoverPoint, FunctionalCoverage
+from regress.progress import coverage_checks, results_by_test, testpoint_status
+from regress.results import RECORD_NAME, JobResult, git_commit, record_results
+from regress.testplan import Testplan, TestplanError, load_testplan
+
+OPS = {"<": operator.lt, "<=": operator.le, "==": operator.eq, ">=": operator.ge, ">": operator.gt}
+
+
+@dataclass
+class CriterionResult:
+    kind: str
+    description: str
+    passed: bool
+    evidence: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "description": self.description, "passed": self.passed, "evidence": self.evidence}
+
+
+@dataclass
+class Evidence:
+    """Latest results gathered from one or more regression directories."""
+
+    results: list[JobResult]
+    functional: FunctionalCoverage
+    code: dict[str, Any]
+    runs: list[str]
+    synth_dir: Path
+
+
+def _records(run_dirs: list[Path]) -> list[tuple[Path, dict[str, Any]]]:
+    out = []
+    for d in run_dirs:
+        path = Path(d) / RECORD_NAME
+        if path.is_file():
+            out.append((Path(d).resolve(), json.loads(path.read_text())))
+    return sorted(out, key=lambda rec: rec[1].get("started", ""))
+
+
+def default_run_dirs() -> list[Path]:
+    """Every regression directory under build/regress (each counted once)."""
+    root = default_build_root() / "regress"
+    if not root.is_dir():
+        return []
+    return sorted({p.parent.resolve() for p in root.glob(f"*/{RECORD_NAME}")})
+
+
+def gather(run_dirs: list[Path], synth_dir: Path) -> Evidence:
+    """Newest results per (sim, test) across *run_dirs*; coverage summed over them."""
+    latest: dict[tuple[str, str], list[JobResult]] = {}
+    functional = FunctionalCoverage()
+    code: dict[str, Any] = {}
+    runs = []
+    for run_dir, record in _records(run_dirs):
+        runs.append(f"{run_dir.name} (suite {record.get('suite')}, commit {record.get('git_commit')})")
+        ran: dict[tuple[str, str], list[JobResult]] = {}
+        for r in record_results(record):
+            if r.status != "not_run":
+                ran.setdefault((r.sim, r.ref), []).append(r)
+            elif (r.sim, r.ref) not in latest:
+                latest[(r.sim, r.ref)] = [r]
+        latest.update(ran)
+        fpath = run_dir / record["coverage"]["functional"]
+        if fpath.is_file():
+            part = FunctionalCoverage.from_json(json.loads(fpath.read_text()))
+            for name, p in part.points.items():
+                mine = functional.points.setdefault(name, CoverPoint(name, p.at_least, p.weight))
+                for b, h in p.hits.items():
+                    mine.hits[b] = mine.hits.get(b, 0) + h
+        code.update(record["coverage"].get("code", {}))
+    return Evidence([r for rs in latest.values() for r in rs], functional, code, runs, synth_dir)
+
+
+def _shown(path: Path) -> Path:
+    """*path* relative to the checkout when inside it, for readable evidence."""
+    try:
+        return path.resolve().relative_to(REPO_ROOT)
+    except ValueError:
+        return path
+
+
+def _find_metric(data: Any, metric: str) -> float | None:
+    """First numeric value whose key equals *metric* (case-insensitive), depth first."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key.lower() == metric.lower() and isinstance(value, (int, float)) and not isinstance(value, bool):
+                return float(value)
+        for value in data.values():
+            if (found := _find_metric(value, metric)) is not None:
+                return found
+    return None
+
+
+def _synth_value(report: Any, metric: str) -> float | None:
+    """A figure of a ``make synth`` report: the synthesis flow's own metric names first
+    (lut, ff, dsp, bram, uram, logic_depth, ...), else any numeric key of that name."""
+    try:
+        from regress.yosys.thresholds import METRICS
+    except ImportError:
+        METRICS = {}
+    if metric.lower() in METRICS:
+        try:
+            value = METRICS[metric.lower()](report)
+        except (KeyError, TypeError):
+            value = None
+        if isinstance(value, (int, float)):
+            return float(value)
+    return _find_metric(report, metric)
+
+
+def evaluate(plan: Testplan, mid: str, crit: dict[str, Any], ev: Evidence) -> CriterionResult:
+    kind, desc = crit["kind"], crit["description"]
+    if kind == "tests_pass":
+        names = crit.get("testpoints") or [tp.name for tp in plan.testpoints if tp.owner == mid]
+        table = results_by_test(ev.results)
+        sims = tuple(crit["sims"]) if crit.get("sims") else None
+        statuses = [testpoint_status(plan.testpoint(n), table, sims) for n in names]
+        evidence = [f"{s.testpoint.name}: {s.status.upper()} — " + "; ".join(s.detail) for s in statuses]
+        return CriterionResult(kind, desc, bool(statuses) and all(s.status == "pass" for s in statuses),
+                               evidence or ["no testpoint selected"])
+    if kind == "coverage_min":
+        goal = crit["goal"]
+        duts = sorted({cg.split(".")[0] for cg in goal.get("covergroups", [])})
+        checks = coverage_checks(goal, ev.functional, ev.code, duts)
+        evidence = [f"{c.what}: {'no data' if c.actual is None else f'{c.actual:.1f}%'} (goal {c.goal:g}%)"
+                    for c in checks]
+        return CriterionResult(kind, desc, bool(checks) and all(c.met for c in checks), evidence)
+    if kind == "synth_metric":
+        real = ev.synth_dir / f"{crit['top']}.json"
+        path = _shown(real)
+        if not real.is_file():
+            return CriterionResult(kind, desc, False, [f"{path}: no synthesis result (run `make synth`)"])
+        try:
+            report = json.loads(real.read_text())
+        except ValueError as exc:
+            return CriterionResult(kind, desc, False, [f"{path}: not JSON: {exc}"])
+        if isinstance(report, dict) and report.get("status", "ok") != "ok":
+            return CriterionResult(kind, desc, False, [f"{path}: synthesis {report.get('status')}: "
+                                                       f"{report.get('error', 'no reason given')}"])
+        value = _synth_value(report, crit["metric"])
+        if value is None:
+            return CriterionResult(kind, desc, False, [f"{path}: has no metric {crit['metric']!r}"])
+        ok = OPS[crit["op"]](value, crit["value"])
+        return CriterionResult(kind, desc, ok, [f"{path}: {crit['metric']} = {value:g} (needs {crit['op']} {crit['value']:g})"])
+    if kind == "cycles_per_token":
+        runs = [r for r in ev.results if r.dut == crit["dut"] and r.status == "pass"
+                and isinstance(r.metrics.get("cycles_per_token"), (int, float))]
+        if not runs:
+            return CriterionResult(kind, desc, False, [f"no passing {crit['dut']} run reported cycles_per_token"])
+        worst = max(runs, key=lambda r: r.metrics["cycles_per_token"])
+        value = float(worst.metrics["cycles_per_token"])
+        return CriterionResult(kind, desc, value <= crit["max"],
+                               [f"{worst.sim} {worst.ref} seed {worst.seed}: {value:g} cycles/token "
+                                f"(worst of {len(runs)} run(s); budget {crit['max']:g})"])
+    if kind == "structural":
+        subs = [evaluate(plan, mid, sub, ev) for sub in crit["requires"]]
+        evidence = [f"{'PASS' if s.passed else 'FAIL'} {s.kind}: {s.description} — {'; '.join(s.evidence)}" for s in subs]
+        return CriterionResult(kind, desc, all(s.passed for s in subs), evidence)
+    raise ValueError(f"unknown criterion kind {kind!r} in milestone {mid}")
+
+
+def signoff(plan: Testplan, ev: Evidence, milestones: list[str] | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for mid, body in plan.milestones.items():
+        if milestones and mid not in milestones:
+            continue
+        crits = [evaluate(plan, mid, c, ev) for c in body["signoff"]]
+        out[mid] = {"title": body["title"], "met": all(c.passed for c in crits),
+                    "criteria": [c.to_json() for c in crits]}
+    return out
+
+
+def _markdown(report: dict[str, Any]) -> str:
+    lines = ["# Milestone sign-off", "", f"- generated: {report['generated']}",
+             f"- commit: {report['git_commit']}", f"- results from: {', '.join(report['runs']) or 'no regression run'}",
+             "", "| milestone | title | status |", "|---|---|---|"]
+    for mid, m in report["milestones"].items():
+        lines.append(f"| {mid} | {m['title']} | {'MET' if m['met'] else 'NOT MET'} |")
+    for mid, m in report["milestones"].items():
+        lines += ["", f"## {mid}: {m['title']} — {'MET' if m['met'] else 'NOT MET'}", ""]
+        for c in m["criteria"]:
+            lines.append(f"- **{'PASS' if c['passed'] else 'FAIL'}** ({c['kind']}) {c['description']}")
+            lines += [f"  - {e}" for e in c["evidence"]]
+    return "\n".join(lines) + "\n"
+
+
+def run_signoff(testplan: Path | None = None, run_dirs: list[Path] | None = None, out_dir: Path | None = None,
+                synth_dir: Path | None = None, milestones: list[str] | None = None,
+                stream: TextIO = sys.stdout) -> int:
+    """``llama-dv signoff``: 0 when every selected milestone is met, 1 otherwise, 2 on bad input."""
+    try:
+        plan = load_testplan(testplan) if testplan else load_testplan()
+    except TestplanError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    unknown = [m for m in milestones or [] if m not in plan.milestones]
+    if unknown:
+        print(f"llama-dv signoff: unknown milestone(s) {', '.join(unknown)}; the testplan has "
+              f"{', '.join(plan.milestones)}", file=sys.stderr)
+        return 2
+    ev = gather(run_dirs if run_dirs else default_run_dirs(), synth_dir or default_build_root() / "synth")
+    report = {"generated": _dt.datetime.now().isoformat(timespec="seconds"), "git_commit": git_commit(REPO_ROOT),
+              "runs": ev.runs, "testplan": str(plan.path.resolve()), "milestones": signoff(plan, ev, milestones)}
+    out_dir = Path(out_dir) if out_dir else default_build_root() / "signoff"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "signoff.json").write_text(json.dumps(report, indent=1))
+    (out_dir / "signoff.md").write_text(_markdown(report))
+    for mid, m in report["milestones"].items():
+        print(f"{mid} {'MET    ' if m['met'] else 'NOT MET'} {m['title']}", file=stream)
+        for c in m["criteria"]:
+            print(f"   {'PASS' if c['passed'] else 'FAIL'} {c['kind']}: {c['description']}", file=stream)
+    print(f"sign-off report: {out_dir / 'signoff.md'}", file=stream)
+    return 0 if all(m["met"] for m in report["milestones"].values()) else 1

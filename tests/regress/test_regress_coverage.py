@@ -1,0 +1,82 @@
+"""Functional coverage merge and coverage gates, on real cocotb-coverage exports."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from cocotb_coverage.coverage import CoverCross, CoverPoint, coverage_db
+
+from regress import codecov
+from regress.funccov import merge_files
+from regress.progress import coverage_checks
+
+
+def _export(path: Path, values: list[tuple[int, int]]) -> Path:
+    """Sample a real cocotb-coverage covergroup and export it as a test would."""
+    coverage_db.clear() if hasattr(coverage_db, "clear") else None
+    for key in [k for k in coverage_db if k.startswith("kern.")]:
+        del coverage_db[key]
+
+    @CoverPoint("kern.shape.n", xf=lambda n, m: n, bins=[1, 2, 3, 4])
+    @CoverPoint("kern.shape.m", xf=lambda n, m: m, bins=[0, 1])
+    @CoverCross("kern.shape.nxm", items=["kern.shape.n", "kern.shape.m"])
+    def sample(n: int, m: int) -> None:
+        pass
+
+    for n, m in values:
+        sample(n, m)
+    coverage_db.export_to_yaml(str(path))
+    return path
+
+
+def test_merge_sums_hits_and_lists_holes(tmp_path: Path) -> None:
+    a = _export(tmp_path / "a.yml", [(1, 0), (2, 1)])
+    b = _export(tmp_path / "b.yml", [(2, 1), (3, 0)])
+    cov = merge_files([a, b])
+    group = cov.group("kern.shape")
+    assert group is not None
+    points = {p.name: p for p in group.points}
+    assert points["kern.shape.n"].hits == {"1": 1, "2": 2, "3": 1, "4": 0}
+    assert points["kern.shape.n"].holes == ["4"]
+    assert points["kern.shape.m"].holes == []
+    # 3/4 + 2/2 + 3/8 cross bins
+    assert (group.covered, group.size) == (8, 14)
+
+
+def test_functional_gate_fails_below_goal_and_passes_at_goal(tmp_path: Path) -> None:
+    partial = merge_files([_export(tmp_path / "p.yml", [(1, 0)])])
+    full = merge_files([_export(tmp_path / "f.yml", [(n, m) for n in range(1, 5) for m in (0, 1)])])
+    goal = {"functional": 100, "covergroups": ["kern.shape"]}
+    assert not coverage_checks(goal, partial, {}, ["kern"])[0].met
+    assert coverage_checks(goal, full, {}, ["kern"])[0].met
+    missing = coverage_checks({"functional": 10, "covergroups": ["kern.absent"]}, full, {}, ["kern"])[0]
+    assert missing.actual is None and not missing.met
+
+
+def test_code_coverage_gate_needs_data() -> None:
+    code = {"kern": {"counts": {"line": [9, 10]}}}
+    assert coverage_checks({"line": 90}, merge_files([]), code, ["kern"])[0].met
+    assert not coverage_checks({"line": 95}, merge_files([]), code, ["kern"])[0].met
+    assert not coverage_checks({"toggle": 1}, merge_files([]), code, ["kern"])[0].met
+
+
+def test_bad_export_names_the_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yml"
+    bad.write_text("- just\n- a list\n")
+    with pytest.raises(ValueError, match="bad.yml"):
+        merge_files([bad])
+
+
+def test_count_points_reads_verilator_pages(tmp_path: Path) -> None:
+    dat = tmp_path / "c.dat"
+    (tmp_path / "rtl.v").write_text("// line\n" * 20)
+    key = f"\x01f\x02{tmp_path / 'rtl.v'}\x01l\x0212\x01page\x02v_{{kind}}/top\x01o\x02x"
+    dat.write_text("# SystemC::Coverage-3\n" + "".join(
+        f"C '{key.format(kind=k)}{i}' {n}\n" for i, (k, n) in enumerate(
+            [("line", 1), ("line", 0), ("toggle", 3), ("expr", 0)])))
+    assert codecov.count_points(dat) == {"line": (1, 2), "toggle": (1, 1), "expr": (0, 1)}
+    if shutil.which("verilator_coverage"):
+        merged = codecov.merge([dat, dat], tmp_path / "merged", html=bool(shutil.which("genhtml")))
+        assert merged.counts["line"] == (1, 2)
+        assert merged.info is not None and merged.info.is_file()
