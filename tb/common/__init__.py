@@ -9,5 +9,6 @@ from tb.common.timeout import DutTimeout, level, wait_level, within
 __all__ = [
     "ArrayScoreboard", "CoverageHole", "ProtocolError", "ScoreboardMismatch", "as_signed",
     "assert_bins_hit", "compare_arrays", "coverage_holes", "covergroup", "describe_mismatch",
-    "DutTimeout", "export_coverage", "level", "live_bins", "load_bins", "regression_seed", "rng", "test_seed", "wait_level", "within",
+    "DutTimeout", "export_coverage", "level", "live_bins", "load_bins", "regression_seed", "rng",
+    "test_seed", "wait_level", "within",
 ]

@@ -1,0 +1,78 @@
+"""ap_ctrl driver: start the block, wait for ap_ready and ap_done, answer ap_continue.
+
+It never counts cycles to decide when the DUT is finished: it waits for the
+monitor's handshake counters, bounded by the configured timeouts. Inputs change just
+after a rising edge, so the monitor's mid-cycle sample sees exactly what the DUT
+samples at the next edge.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import pyuvm
+from cocotb.triggers import RisingEdge
+from cocotb.utils import get_sim_time
+
+from tb.agents.ap_ctrl.bus import ApCtrlBus
+from tb.agents.ap_ctrl.config import ApCtrlConfig
+from tb.agents.ap_ctrl.item import ApCtrlItem
+from tb.agents.ap_ctrl.monitor import ApCtrlMonitor
+from tb.common.timeout import within
+
+
+class ApCtrlDriver(pyuvm.uvm_driver):
+    def __init__(self, name: str, parent: Any, bus: ApCtrlBus, cfg: ApCtrlConfig,
+                 monitor: ApCtrlMonitor) -> None:
+        super().__init__(name, parent)
+        self.bus, self.cfg, self.mon = bus, cfg, monitor
+        self.issued = 0
+
+    def idle_outputs(self) -> None:
+        """Drive the block-protocol inputs to their inactive values (before/after reset)."""
+        self.bus.start.value = 0
+        if self.bus.cont is not None:
+            self.bus.cont.value = 0
+
+    def sync_after_reset(self) -> None:
+        self.idle_outputs()
+        self.issued = self.mon.dones
+
+    async def run_phase(self) -> None:
+        self.idle_outputs()
+        while True:
+            item = await self.seq_item_port.get_next_item()
+            await self.invoke(item)
+            self.seq_item_port.item_done()
+
+    async def invoke(self, item: ApCtrlItem) -> None:
+        b, cfg = self.bus, self.cfg
+        target = self.issued + 1
+        for _ in range(item.start_delay):
+            await RisingEdge(b.clk)
+        if self.mon.starts < target:
+            await RisingEdge(b.clk)
+            b.start.value = 1
+        item.start_ns = get_sim_time("ns")
+        await within(self.mon.wait_count("readies", target), cycles=cfg.ready_timeout_cycles,
+                     period_ns=cfg.period_ns, what=f"ap_ready for txn {item.txn_id} (port {b.ready._name})")
+        item.ready_ns = get_sim_time("ns")
+        if item.on_ready is not None:
+            item.on_ready()
+        if not item.hold_start:
+            await RisingEdge(b.clk)
+            b.start.value = 0
+        await within(self.mon.wait_count("done_seen", target), cycles=cfg.done_timeout_cycles,
+                     period_ns=cfg.period_ns, what=f"ap_done for txn {item.txn_id} (port {b.done._name})")
+        item.done_ns = get_sim_time("ns")
+        if item.on_done is not None:
+            item.on_done()
+        if cfg.chain:
+            for _ in range(item.continue_delay):
+                await RisingEdge(b.clk)
+            await RisingEdge(b.clk)
+            b.cont.value = 1
+            await within(self.mon.wait_count("dones", target), cycles=cfg.done_timeout_cycles,
+                         period_ns=cfg.period_ns, what=f"ap_continue accepted for txn {item.txn_id}")
+            await RisingEdge(b.clk)
+            b.cont.value = 0
+        self.issued = target

@@ -1,0 +1,30 @@
+"""AXI-Stream sink: cocotbext-axi's AxiStreamSink drives TREADY with a pause pattern."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pyuvm
+from cocotbext.axi import AxiStreamBus, AxiStreamSink
+
+from tb.agents.axis.config import AxisConfig
+
+
+class AxisSinkDriver(pyuvm.uvm_component):
+    """Backpressure only: packets are observed by AxisMonitor, not read from here."""
+
+    def __init__(self, name: str, parent: Any, dut: Any, prefix: str, clk: Any, rst: Any,
+                 rst_active_high: bool, cfg: AxisConfig) -> None:
+        super().__init__(name, parent)
+        bus = AxiStreamBus.from_prefix(dut, prefix)
+        self.sink = AxiStreamSink(bus, clk, rst, reset_active_level=rst_active_high)
+        self.sink.log.setLevel(logging.WARNING)
+        self.set_pattern(cfg)
+
+    def set_pattern(self, cfg: AxisConfig) -> None:
+        self.cfg = cfg
+        self.sink.set_pause_generator(cfg.pause_generator())
+
+    def drain(self) -> None:
+        """Drop frames the sink assembled (the monitor already published them)."""
+        self.sink.clear()
