@@ -3,13 +3,16 @@
 //
 // Interface as a Vitis HLS export of hls/matmul/matmul.cpp: an s_axi_control slave
 // carrying ap_ctrl_hs and every argument (register map in xmatmul_hw.h) and one AXI4
-// m_axi master, bundle gmem (64-bit addresses, 32-bit data). Byte arrays are fetched
-// as INCR bursts of aligned words (split at 4 KiB boundaries) and unpacked one byte
-// per cycle; x and w_exp are buffered locally, each row of w streams through one
-// 8x8 MAC. Each y[i] is written as a single-beat burst. See docs/rtl-hls.md.
+// m_axi master, bundle gmem (64-bit addresses, 32-bit data). The master behaves like
+// a Vitis m_axi adapter: x and w_exp are fetched in 16-beat INCR bursts into local
+// buffers, w as one d*n-byte stream of bursts up to 256 beats, all split at 4 KiB and
+// issued back to back with up to 4 reads outstanding; bytes are unpacked one per cycle
+// into an 8x8 MAC. y is kept on chip and written after the last row in bursts of up to
+// 64 beats (4 writes outstanding); ap_done waits for every B response.
+// See docs/rtl-hls.md.
 //
 // FAULT (negative tests only): 1 = the scale shift truncates instead of rounding,
-// 2 = ap_done (and so ISR/interrupt) fires when the last y write's data is accepted,
+// 2 = ap_done (and so ISR/interrupt) fires when the last W beat of the last y burst is accepted,
 // before its B response.
 module matmul #(
     parameter LATENCY_PAD = 0,
@@ -284,75 +287,124 @@ module matmul #(
 
   // ---------------------------------------------------------------------------
   // Kernel (ap_ctrl_hs, driven by the control register)
+  //
+  // Three engines share m_axi_gmem, as in a Vitis m_axi adapter:
+  //   read requests  - AR bursts for x, then w_exp, then all of w (one d*n-byte
+  //                    stream), up to MAX_READS bursts outstanding;
+  //   consumer       - unpacks the R beats one byte per cycle into xbuf / webuf or
+  //                    the MAC, scales each finished row into ybuf;
+  //   writer         - after the last row, AW/W bursts of ybuf, up to MAX_WRITES
+  //                    outstanding, then waits for every B response.
   // ---------------------------------------------------------------------------
-  localparam [3:0] S_IDLE    = 4'd0,
-                   S_SETUP   = 4'd1,   // start fetching the next byte range
-                   S_AR      = 4'd2,   // issue one read burst
-                   S_R       = 4'd3,   // accept one data beat
-                   S_UNPACK  = 4'd4,   // consume its bytes, one per cycle
-                   S_SCALE   = 4'd5,   // y = shsat(acc, -(w_exp[i] + x_exp + 20))
-                   S_PAD     = 4'd6,   // LATENCY_PAD idle cycles per row
-                   S_WREQ    = 4'd7,   // AW and W of y[i]
-                   S_WRESP   = 4'd8,   // B of y[i]
-                   S_DONE    = 4'd9;
+  localparam [1:0] RG_X = 2'd0, RG_WEXP = 2'd1, RG_W = 2'd2;
+  localparam [8:0] BUF_BURST = 9'd16;    // x and w_exp: one burst per 16-word block
+  localparam [8:0] W_BURST = 9'd256;     // w stream (max_read_burst_length)
+  localparam [8:0] Y_BURST = 9'd64;      // y (max_write_burst_length)
+  localparam [2:0] MAX_READS = 3'd4;     // num_read_outstanding
+  localparam [2:0] MAX_WRITES = 3'd4;    // num_write_outstanding
 
-  localparam [1:0] DEST_X = 2'd0, DEST_WEXP = 2'd1, DEST_ROW = 2'd2;
+  localparam [1:0] A_IDLE = 2'd0,
+                   A_LOAD = 2'd1,        // set up the next range (skip an empty one)
+                   A_ISSUE = 2'd2;       // issue its bursts back to back
+
+  localparam [2:0] C_IDLE  = 3'd0,
+                   C_LOAD  = 3'd1,       // start consuming the next range
+                   C_RUN   = 3'd2,       // one byte of the current beat per cycle
+                   C_SCALE = 3'd3,       // ybuf[i] = shsat(acc, -(w_exp[i] + x_exp + 20))
+                   C_PAD   = 3'd4,       // LATENCY_PAD idle cycles per row
+                   C_NEXT  = 3'd5,       // next row, or start the writer
+                   C_FLUSH = 3'd6,       // writer busy: bursts, then every B response
+                   C_DONE  = 3'd7;
+
   localparam signed [63:0] INT32_MAX = 64'sd2147483647;
   localparam signed [63:0] INT32_MIN = -64'sd2147483648;
   localparam [31:0] PAD_CYCLES = LATENCY_PAD;
 
-  reg  [3:0]  state;
-  reg  [1:0]  dest;
+  // Burst length: the words left, up to the 4 KiB boundary and `cap` beats.
+  function [8:0] burst_len;
+    input [31:0] left;
+    input [9:0]  word_in_page;
+    input [8:0]  cap;
+    reg   [10:0] room;
+    begin
+      room = 11'd1024 - {1'b0, word_in_page};
+      burst_len = cap;
+      if (room < {2'b00, cap}) burst_len = room[8:0];
+      if (left < {23'd0, burst_len}) burst_len = left[8:0];
+    end
+  endfunction
+
+  reg  [63:0] arg_w;
   reg  [63:0] arg_w_exp;
   reg  [63:0] arg_x;
   reg  signed [31:0] arg_x_exp;
+  reg  [63:0] arg_y;
   reg  [31:0] arg_n;
   reg  [31:0] arg_d;
-  reg  [63:0] row_addr;     // w + i*n
-  reg  [63:0] y_addr;       // y + 4*i
-  reg  [31:0] row;          // i
-  reg  [63:0] rd_addr;      // next burst address (word aligned)
-  reg  [31:0] words_left;   // words not yet requested
-  reg  [31:0] bytes_left;   // bytes of the range not yet consumed
-  reg  [31:0] byte_idx;     // index of the next byte within the range
-  reg  [1:0]  lane;         // byte lane of the current beat
-  reg  [1:0]  first_lane;   // lane of the range's first byte, used by the first beat
-  reg  [31:0] beat;
-  reg         beat_last;
-  reg  signed [31:0] acc;
-  reg  signed [31:0] yv;
-  reg  [31:0] pad_cnt;
-  reg         aw_done;
-  reg         w_done;
-  reg  signed [7:0] xbuf [0:255];
-  reg  signed [7:0] webuf [0:255];
+  // w is one contiguous d*n-byte stream; n, d <= 256 by contract, so a 9x9 product.
+  wire [17:0] w_len18 = arg_n[8:0] * arg_d[8:0];
+  wire [31:0] w_len = {14'd0, w_len18};
 
-  // Range setup: the words covering [base, base + len).
-  reg  [63:0] rg_base;
-  reg  [31:0] rg_len;
+  reg  signed [7:0]  xbuf [0:255];
+  reg  signed [7:0]  webuf [0:255];
+  reg  [31:0]        ybuf [0:255];
+
+  // --- read requests ------------------------------------------------------------
+  reg  [1:0]  ar_state;
+  reg  [1:0]  ar_range;
+  reg  [63:0] ar_addr;      // next burst address (word aligned)
+  reg  [31:0] ar_left;      // words of the range not yet requested
+  reg  [2:0]  rd_out;       // read bursts whose last beat has not arrived
+
+  // The range being requested: x, w_exp or w.
+  reg  [63:0] a_base;
+  reg  [31:0] a_len;
   always @(*) begin
-    case (dest)
-      DEST_X:    begin rg_base = arg_x;     rg_len = arg_n; end
-      DEST_WEXP: begin rg_base = arg_w_exp; rg_len = arg_d; end
-      default:   begin rg_base = row_addr;  rg_len = arg_n; end
+    case (ar_range)
+      RG_X:    begin a_base = arg_x;     a_len = arg_n; end
+      RG_WEXP: begin a_base = arg_w_exp; a_len = arg_d; end
+      default: begin a_base = arg_w;     a_len = w_len; end
     endcase
   end
   // words = ceil((base mod 4 + len) / 4); the low two bits of the sum are the byte
   // offset of the range's end and are not needed.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [33:0] rg_span = {32'd0, rg_base[1:0]} + {2'b00, rg_len} + 34'd3;
+  wire [33:0] a_span = {32'd0, a_base[1:0]} + {2'b00, a_len} + 34'd3;
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [31:0] rg_words = rg_span[33:2];
+  wire [31:0] a_words = a_span[33:2];
+  wire [8:0]  rburst = burst_len(ar_left, ar_addr[11:2], (ar_range == RG_W) ? W_BURST : BUF_BURST);
 
-  // Burst length: the words left, up to the 4 KiB boundary and 256 beats.
-  wire [10:0] to_4k = 11'd1024 - {1'b0, rd_addr[11:2]};
-  wire [31:0] words_to_4k = {21'd0, to_4k};
-  wire [31:0] burst_a = (words_left < words_to_4k) ? words_left : words_to_4k;
-  wire [31:0] burst = (burst_a > 32'd256) ? 32'd256 : burst_a;
+  wire ar_hs_m = m_axi_gmem_ARVALID && m_axi_gmem_ARREADY;
+  wire r_hs_m = m_axi_gmem_RVALID && m_axi_gmem_RREADY;
+  wire r_last_hs = r_hs_m && m_axi_gmem_RLAST;
 
+  // --- consumer -------------------------------------------------------------------
+  reg  [2:0]  state;
+  reg  [1:0]  c_range;
+  reg  [31:0] c_left;       // bytes of the range not yet consumed
+  reg  [7:0]  c_idx;        // x / w_exp: index of the next byte
+  reg  [31:0] col;          // w: column j of the next byte
+  reg  [31:0] row;          // w: row i
+  reg  [1:0]  lane;         // byte lane of the next byte in `beat`
+  reg  [31:0] beat;
+  reg         beat_valid;
+  reg  signed [31:0] acc;
+  reg  [31:0] pad_cnt;
+
+  // The range being consumed: its length and the byte lane of its first byte.
+  reg  [31:0] c_len;
+  reg  [1:0]  c_lane0;
+  always @(*) begin
+    case (c_range)
+      RG_X:    begin c_len = arg_n; c_lane0 = arg_x[1:0];     end
+      RG_WEXP: begin c_len = arg_d; c_lane0 = arg_w_exp[1:0]; end
+      default: begin c_len = w_len; c_lane0 = arg_w[1:0];     end
+    endcase
+  end
   wire [7:0]  cur_byte = beat[{lane, 3'b000} +: 8];
-  wire signed [15:0] mac = $signed(cur_byte) * xbuf[byte_idx[7:0]];
-  wire        range_end = (bytes_left == 32'd1);
+  wire signed [15:0] mac = $signed(cur_byte) * xbuf[col[7:0]];
+  wire        range_end = (c_left == 32'd1);
+  wire        row_end = (col + 32'd1 == arg_n);
   wire        last_row = (row + 32'd1 == arg_d);
 
   // Scale shift amount s = -(w_exp[i] + x_exp + 20) and y = shsat(acc, s).
@@ -369,140 +421,207 @@ module matmul #(
   wire signed [31:0] y_sat = (y_wide > INT32_MAX) ? 32'sh7fffffff
                            : (y_wide < INT32_MIN) ? 32'sh80000000 : y_wide[31:0];
 
+  // --- writer ---------------------------------------------------------------------
+  reg  [63:0] wa_addr;      // next AW burst address
+  reg  [31:0] wa_left;      // y words not yet covered by an AW burst
+  reg  [63:0] wd_addr;      // address of the burst the W beats belong to
+  reg  [31:0] wd_left;      // y words not yet sent as W beats, from wd_addr on
+  reg  [8:0]  wd_beat;      // beat within that burst
+  reg  [7:0]  wd_idx;       // y index of the next W beat
+  reg  [3:0]  aw_cnt;       // AW bursts issued (mod 16)
+  reg  [3:0]  w_cnt;        // W bursts completed (mod 16); W follows its AW
+  reg  [2:0]  wr_out;       // write bursts awaiting their B response
+
+  wire [8:0]  aburst = burst_len(wa_left, wa_addr[11:2], Y_BURST);
+  wire [8:0]  wburst = burst_len(wd_left, wd_addr[11:2], Y_BURST);
+  wire        w_last_beat = (wd_beat + 9'd1 == wburst);
+
   wire aw_hs_m = m_axi_gmem_AWVALID && m_axi_gmem_AWREADY;
   wire w_hs_m = m_axi_gmem_WVALID && m_axi_gmem_WREADY;
-  wire write_issued = (aw_done || aw_hs_m) && (w_done || w_hs_m);
+  wire b_hs_m = m_axi_gmem_BVALID && m_axi_gmem_BREADY;
+  wire writes_done = (wa_left == 32'd0) && (wd_left == 32'd0) && (wr_out == 3'd0);
 
   always @(posedge ap_clk) begin
     if (!ap_rst_n) begin
-      state <= S_IDLE;
-      dest <= DEST_X;
+      state <= C_IDLE;
+      arg_w <= 64'd0;
       arg_w_exp <= 64'd0;
       arg_x <= 64'd0;
       arg_x_exp <= 32'sd0;
+      arg_y <= 64'd0;
       arg_n <= 32'd0;
       arg_d <= 32'd0;
-      row_addr <= 64'd0;
-      y_addr <= 64'd0;
+      ar_state <= A_IDLE;
+      ar_range <= RG_X;
+      ar_addr <= 64'd0;
+      ar_left <= 32'd0;
+      rd_out <= 3'd0;
+      c_range <= RG_X;
+      c_left <= 32'd0;
+      c_idx <= 8'd0;
+      col <= 32'd0;
       row <= 32'd0;
-      rd_addr <= 64'd0;
-      words_left <= 32'd0;
-      bytes_left <= 32'd0;
-      byte_idx <= 32'd0;
       lane <= 2'd0;
-      first_lane <= 2'd0;
       beat <= 32'd0;
-      beat_last <= 1'b0;
+      beat_valid <= 1'b0;
       acc <= 32'sd0;
-      yv <= 32'sd0;
       pad_cnt <= 32'd0;
-      aw_done <= 1'b0;
-      w_done <= 1'b0;
+      wa_addr <= 64'd0;
+      wa_left <= 32'd0;
+      wd_addr <= 64'd0;
+      wd_left <= 32'd0;
+      wd_beat <= 9'd0;
+      wd_idx <= 8'd0;
+      aw_cnt <= 4'd0;
+      w_cnt <= 4'd0;
+      wr_out <= 3'd0;
     end else begin
+      // Outstanding bursts.
+      rd_out <= rd_out + {2'b00, ar_hs_m} - {2'b00, r_last_hs};
+      wr_out <= wr_out + {2'b00, aw_hs_m} - {2'b00, b_hs_m};
+
+      // Read requests.
+      case (ar_state)
+        A_LOAD: begin
+          if (a_len == 32'd0) begin
+            if (ar_range == RG_W) ar_state <= A_IDLE;
+            else ar_range <= ar_range + 2'd1;
+          end else begin
+            ar_addr <= {a_base[63:2], 2'b00};
+            ar_left <= a_words;
+            ar_state <= A_ISSUE;
+          end
+        end
+        A_ISSUE: if (ar_hs_m) begin
+          ar_addr <= ar_addr + {53'd0, rburst, 2'b00};
+          ar_left <= ar_left - {23'd0, rburst};
+          if (ar_left == {23'd0, rburst}) begin
+            if (ar_range == RG_W) ar_state <= A_IDLE;
+            else begin
+              ar_range <= ar_range + 2'd1;
+              ar_state <= A_LOAD;
+            end
+          end
+        end
+        default: ;
+      endcase
+
+      // Read data: one beat buffered until its bytes are consumed.
+      if (r_hs_m) begin
+        beat <= m_axi_gmem_RDATA;
+        beat_valid <= 1'b1;
+      end
+
+      // Writer.
+      if (aw_hs_m) begin
+        wa_addr <= wa_addr + {53'd0, aburst, 2'b00};
+        wa_left <= wa_left - {23'd0, aburst};
+        aw_cnt <= aw_cnt + 4'd1;
+      end
+      if (w_hs_m) begin
+        wd_idx <= wd_idx + 8'd1;
+        if (w_last_beat) begin
+          wd_beat <= 9'd0;
+          wd_addr <= wd_addr + {53'd0, wburst, 2'b00};
+          wd_left <= wd_left - {23'd0, wburst};
+          w_cnt <= w_cnt + 4'd1;
+        end else wd_beat <= wd_beat + 9'd1;
+      end
+
+      // Consumer.
       case (state)
-        S_IDLE: if (ap_start) begin
+        C_IDLE: if (ap_start) begin
+          arg_w <= int_w;
           arg_w_exp <= int_w_exp;
           arg_x <= int_x;
           arg_x_exp <= int_x_exp;
+          arg_y <= int_y;
           arg_n <= int_n;
           arg_d <= int_d;
-          row_addr <= int_w;
-          y_addr <= int_y;
+          ar_range <= RG_X;
+          ar_state <= A_LOAD;
+          c_range <= RG_X;
+          beat_valid <= 1'b0;
+          state <= C_LOAD;
+        end
+        C_LOAD: begin
+          c_left <= c_len;
+          c_idx <= 8'd0;
+          col <= 32'd0;
           row <= 32'd0;
-          dest <= DEST_X;
-          state <= S_SETUP;
-        end
-        S_SETUP: begin
           acc <= 32'sd0;
-          byte_idx <= 32'd0;
-          bytes_left <= rg_len;
-          words_left <= rg_words;
-          rd_addr <= {rg_base[63:2], 2'b00};
-          first_lane <= rg_base[1:0];
-          if (rg_len == 32'd0) begin
-            // An empty range: nothing to fetch (an empty x/w_exp, or an empty row).
-            if (dest == DEST_X) dest <= DEST_WEXP;
-            else if (dest == DEST_WEXP) begin
-              dest <= DEST_ROW;
-              state <= (arg_d == 32'd0) ? S_DONE : S_SETUP;
-            end else state <= S_SCALE;
-          end else state <= S_AR;
+          lane <= c_lane0;
+          if (c_len == 32'd0) begin
+            // An empty range: an empty x (its rows are all zero), or no rows at all.
+            if (c_range == RG_X) c_range <= RG_WEXP;
+            else if (c_range == RG_WEXP) state <= C_NEXT;
+            else state <= C_SCALE;
+          end else state <= C_RUN;
         end
-        S_AR: if (m_axi_gmem_ARREADY) begin
-          rd_addr <= rd_addr + {30'd0, burst, 2'b00};
-          words_left <= words_left - burst;
-          state <= S_R;
-        end
-        S_R: if (m_axi_gmem_RVALID) begin
-          beat <= m_axi_gmem_RDATA;
-          beat_last <= m_axi_gmem_RLAST;
-          lane <= first_lane;
-          first_lane <= 2'd0;
-          state <= S_UNPACK;
-        end
-        S_UNPACK: begin
-          case (dest)
-            DEST_X:    xbuf[byte_idx[7:0]] <= cur_byte;
-            DEST_WEXP: webuf[byte_idx[7:0]] <= cur_byte;
-            default:   acc <= acc + {{16{mac[15]}}, mac};
+        C_RUN: if (beat_valid) begin
+          case (c_range)
+            RG_X:    xbuf[c_idx] <= cur_byte;
+            RG_WEXP: webuf[c_idx] <= cur_byte;
+            default: acc <= acc + {{16{mac[15]}}, mac};
           endcase
-          byte_idx <= byte_idx + 32'd1;
-          bytes_left <= bytes_left - 32'd1;
+          c_idx <= c_idx + 8'd1;
+          c_left <= c_left - 32'd1;
           lane <= lane + 2'd1;
-          if (range_end) begin
-            if (dest == DEST_X) begin
-              dest <= DEST_WEXP;
-              state <= S_SETUP;
-            end else if (dest == DEST_WEXP) begin
-              dest <= DEST_ROW;
-              state <= (arg_d == 32'd0) ? S_DONE : S_SETUP;
-            end else state <= S_SCALE;
-          end else if (lane == 2'd3) state <= beat_last ? S_AR : S_R;
-        end
-        S_SCALE: begin
-          yv <= y_sat;
-          pad_cnt <= 32'd0;
-          aw_done <= 1'b0;
-          w_done <= 1'b0;
-          state <= (PAD_CYCLES == 32'd0) ? S_WREQ : S_PAD;
-        end
-        S_PAD: begin
-          pad_cnt <= pad_cnt + 32'd1;
-          if (pad_cnt + 32'd1 == PAD_CYCLES) state <= S_WREQ;
-        end
-        S_WREQ: begin
-          if (aw_hs_m) aw_done <= 1'b1;
-          if (w_hs_m) w_done <= 1'b1;
-          if (write_issued) state <= S_WRESP;
-        end
-        S_WRESP: if (m_axi_gmem_BVALID) begin
-          if (last_row) state <= S_DONE;
-          else begin
-            row <= row + 32'd1;
-            row_addr <= row_addr + {32'd0, arg_n};
-            y_addr <= y_addr + 64'd4;
-            state <= S_SETUP;
+          if (lane == 2'd3 || range_end) beat_valid <= 1'b0;
+          if (c_range == RG_W) begin
+            col <= row_end ? 32'd0 : col + 32'd1;
+            if (row_end) state <= C_SCALE;
+          end else if (range_end) begin
+            c_range <= c_range + 2'd1;
+            state <= C_LOAD;
           end
         end
-        S_DONE: state <= S_IDLE;
-        default: state <= S_IDLE;
+        C_SCALE: begin
+          ybuf[row[7:0]] <= y_sat;
+          pad_cnt <= 32'd0;
+          state <= (PAD_CYCLES == 32'd0) ? C_NEXT : C_PAD;
+        end
+        C_PAD: begin
+          pad_cnt <= pad_cnt + 32'd1;
+          if (pad_cnt + 32'd1 == PAD_CYCLES) state <= C_NEXT;
+        end
+        C_NEXT: begin
+          acc <= 32'sd0;
+          if (c_range != RG_W || last_row) begin
+            // Every row is in ybuf (or there are none): write y.
+            wa_addr <= arg_y;
+            wa_left <= (c_range == RG_W) ? arg_d : 32'd0;
+            wd_addr <= arg_y;
+            wd_left <= (c_range == RG_W) ? arg_d : 32'd0;
+            wd_beat <= 9'd0;
+            wd_idx <= 8'd0;
+            state <= C_FLUSH;
+          end else begin
+            row <= row + 32'd1;
+            state <= (arg_n == 32'd0) ? C_SCALE : C_RUN;
+          end
+        end
+        C_FLUSH: if (writes_done) state <= C_DONE;
+        C_DONE: state <= C_IDLE;
+        default: state <= C_IDLE;
       endcase
     end
   end
 
-  assign ap_idle = (state == S_IDLE) && !ap_start;
+  assign ap_idle = (state == C_IDLE) && !ap_start;
   generate
     if (FAULT == 2) begin : g_early_done
-      assign ap_done = (state == S_WREQ) && write_issued && last_row;
+      // Bug on purpose: done when the last W beat is accepted, not after its B.
+      assign ap_done = (state == C_FLUSH) && w_hs_m && w_last_beat && (wd_left == {23'd0, wburst});
     end else begin : g_done
-      assign ap_done = (state == S_DONE);
+      assign ap_done = (state == C_DONE);
     end
   endgenerate
   assign ap_ready = ap_done;
 
-  assign m_axi_gmem_ARVALID = (state == S_AR);
-  assign m_axi_gmem_ARADDR = rd_addr;
-  assign m_axi_gmem_ARLEN = burst[7:0] - 8'd1;  // burst <= 256: 256 wraps to 255
+  assign m_axi_gmem_ARVALID = (ar_state == A_ISSUE) && (rd_out < MAX_READS);
+  assign m_axi_gmem_ARADDR = ar_addr;
+  assign m_axi_gmem_ARLEN = rburst[7:0] - 8'd1;  // rburst <= 256: 256 wraps to 255
   assign m_axi_gmem_ARID = 1'b0;
   assign m_axi_gmem_ARSIZE = 3'b010;
   assign m_axi_gmem_ARBURST = 2'b01;
@@ -512,11 +631,11 @@ module matmul #(
   assign m_axi_gmem_ARQOS = 4'b0000;
   assign m_axi_gmem_ARREGION = 4'b0000;
   assign m_axi_gmem_ARUSER = 1'b0;
-  assign m_axi_gmem_RREADY = (state == S_R);
+  assign m_axi_gmem_RREADY = !beat_valid && (rd_out != 3'd0);
 
-  assign m_axi_gmem_AWVALID = (state == S_WREQ) && !aw_done;
-  assign m_axi_gmem_AWADDR = y_addr;
-  assign m_axi_gmem_AWLEN = 8'd0;
+  assign m_axi_gmem_AWVALID = (wa_left != 32'd0) && (wr_out < MAX_WRITES);
+  assign m_axi_gmem_AWADDR = wa_addr;
+  assign m_axi_gmem_AWLEN = aburst[7:0] - 8'd1;
   assign m_axi_gmem_AWID = 1'b0;
   assign m_axi_gmem_AWSIZE = 3'b010;
   assign m_axi_gmem_AWBURST = 2'b01;
@@ -526,12 +645,12 @@ module matmul #(
   assign m_axi_gmem_AWQOS = 4'b0000;
   assign m_axi_gmem_AWREGION = 4'b0000;
   assign m_axi_gmem_AWUSER = 1'b0;
-  assign m_axi_gmem_WVALID = (state == S_WREQ) && !w_done;
-  assign m_axi_gmem_WDATA = yv;
-  assign m_axi_gmem_WSTRB = 4'hf;
-  assign m_axi_gmem_WLAST = 1'b1;
+  assign m_axi_gmem_WVALID = (wd_left != 32'd0) && (aw_cnt != w_cnt);
+  assign m_axi_gmem_WDATA = ybuf[wd_idx];
+  assign m_axi_gmem_WSTRB = 4'hf;             // y is 4-byte aligned: whole words only
+  assign m_axi_gmem_WLAST = w_last_beat;
   assign m_axi_gmem_WID = 1'b0;
   assign m_axi_gmem_WUSER = 1'b0;
-  assign m_axi_gmem_BREADY = (state == S_WRESP);
+  assign m_axi_gmem_BREADY = (wr_out != 3'd0);
 
 endmodule
