@@ -1,0 +1,137 @@
+-- | The rounding, saturation and table rules of docs/numerics.md, once, as explicit
+-- integer operations (bit-exact with models/numerics.py).
+--
+-- Conversions between signed widths always use 'resize' (Clash 1.6.4 can emit a
+-- zero-extension for 'fromIntegral' between 'Signed' types); shift amounts reach
+-- 'shiftL'/'shiftR' only as small 'Unsigned' values.
+module LlamaDv.Numerics
+  ( F, Act, ExpS, Wide, Sh
+  , one, sat32, sat8, rshr, shsat, bitlen, absU, sumTree, dotAct
+  , quantize, toF, expF, recipF, mulF, invsqrtF
+  ) where
+
+import Clash.Prelude
+import LlamaDv.Tables (exp2Lut, invsqrtLut, log2e)
+
+-- | Q12.20 raw.
+type F = Signed 32
+-- | int8 mantissa of an activation or weight.
+type Act = Signed 8
+-- | Power-of-two exponent, clamped to [-64, 63].
+type ExpS = Signed 7
+-- | Intermediate width: every product and sum is formed here (at least 64 bits).
+type Wide = Signed 64
+-- | A signed shift amount (large enough for expF's exponent).
+type Sh = Signed 16
+
+one :: Wide
+one = 1048576
+
+sat32 :: Wide -> F
+sat32 x
+  | x > 2147483647 = maxBound
+  | x < -2147483648 = minBound
+  | otherwise = resize x
+
+sat8 :: Wide -> Act
+sat8 x
+  | x > 127 = maxBound
+  | x < -128 = minBound
+  | otherwise = resize x
+
+-- | A non-negative shift amount, clamped to 62, as a 6-bit unsigned number.
+shAmt :: Sh -> Unsigned 6
+shAmt s
+  | s <= 0 = 0
+  | s >= 62 = 62
+  | otherwise = unpack (truncateB (pack s))
+
+-- | Round half up, then arithmetic shift right by max(0, min(s, 62)).
+rshr :: Wide -> Sh -> Wide
+rshr x s = if k == 0 then x else (x + shiftL 1 (fromIntegral (k - 1))) `shiftR` fromIntegral k
+  where
+    k = shAmt s
+
+-- | sat32 (rshr x s) for any sign of s; a left shift saturates exactly.
+shsat :: Wide -> Sh -> F
+shsat x s
+  | s > 0 = sat32 (rshr x s)
+  | otherwise = sat32 (shiftL xc (fromIntegral k))
+  where
+    xc = max (-2147483648) (min 2147483648 x)
+    k :: Unsigned 5
+    k = if s <= -31 then 31 else unpack (truncateB (pack (negate s)))
+
+-- | Number of bits of a non-negative number (bitlen 0 = 0), as a balanced tree of
+-- maxima: a 'foldl' chain becomes a self-referential vector in Clash's Verilog, which
+-- Icarus evaluates extremely slowly and Verilator flags as circular logic.
+bitlen :: Unsigned 32 -> Unsigned 6
+bitlen m = fold max (imap (\i b -> if b == high then resize (bitCoerce i :: Unsigned 5) + 1 else 0) (reverse (bv2v (pack m))))
+
+-- | Dot product of two int8 vectors in int32 (exact for up to 2^17 elements), with
+-- 16-bit products: narrow nets keep Icarus fast on Clash's part-select wiring.
+dotAct :: forall n . (KnownNat n, 1 <= n) => Vec n Act -> Vec n Act -> Signed 32
+dotAct a b = sumTree (map resize (zipWith (\x y -> resize x * resize y :: Signed 16) a b))
+
+-- | Sum as a balanced adder tree (see 'bitlen' for why not 'foldl').
+sumTree :: forall n a . (KnownNat n, 1 <= n, Num a) => Vec n a -> a
+sumTree = leToPlus @1 @n (fold (+))
+
+-- | |x| as unsigned (|-2^31| = 2^31).
+absU :: F -> Unsigned 32
+absU x = unpack (truncateB (pack (abs (resize x :: Signed 33))))
+
+-- | F vector -> Act mantissas and one dynamic exponent (docs: Quantising).
+quantize :: KnownNat n => Vec (n + 1) F -> (Vec (n + 1) Act, ExpS)
+quantize xs = (map q xs, e)
+  where
+    mx = fold max (map absU xs)
+    l = bitlen mx
+    s = (bitCoerce (resize l :: Unsigned 16) :: Sh) - 7
+    es = max (-64) (min 63 (s - 20))
+    e = resize es :: ExpS
+    sh = es + 20
+    q x
+      | sh >= 0 = sat8 (rshr (resize x) sh)
+      | otherwise = sat8 (shiftL (resize x) (fromIntegral (shAmt (negate sh))))
+
+-- | Act -> F: sat32 (m * 2^(e+20)).
+toF :: Act -> ExpS -> F
+toF m e = shsat (resize m) (negate (resize e + 20))
+
+-- | expF via the exp2 decomposition and the interpolated 257-entry LUT.
+expF :: F -> F
+expF x = shsat b (negate n)
+  where
+    t = rshr (resize x * log2e) 20
+    n = resize (shiftR t 20) :: Sh
+    f = t .&. 1048575
+    i = unpack (truncateB (pack (shiftR f 12))) :: Unsigned 9
+    r = f .&. 4095
+    lo = resize (exp2Lut !! i) :: Wide
+    hi = resize (exp2Lut !! (i + 1)) :: Wide
+    b = lo + rshr ((hi - lo) * r) 12
+
+-- | floor(2^40 / d) for a positive d (result may exceed 32 bits, so it stays wide).
+recipF :: Wide -> Wide
+recipF d = 1099511627776 `quot` d
+
+-- | F x F -> F with one rounding.
+mulF :: Wide -> Wide -> F
+mulF a b = sat32 (rshr (a * b) 20)
+
+-- | 1/sqrt(v) for a positive F raw: LUT seed + one Newton-Raphson step.
+invsqrtF :: F -> F
+invsqrtF v = shsat y1 (shiftR sh 1)
+  where
+    vw = resize v :: Wide
+    p = (bitCoerce (resize (bitlen (absU v)) :: Unsigned 16) :: Sh) - 1
+    bigE = p - 20
+    o = bigE .&. 1
+    sh = bigE - o
+    mr = if sh >= 0 then shiftR vw (fromIntegral (shAmt sh)) else shiftL vw (fromIntegral (shAmt (negate sh)))
+    idx = unpack (truncateB (pack (shiftL (resize o) 5 .|. (shiftR mr (fromIntegral (shAmt (15 + o))) .&. 31)))) :: Unsigned 6
+    y0 = resize (invsqrtLut !! idx) :: Wide
+    y2 = rshr (y0 * y0) 20
+    tt = rshr (mr * y2) 20
+    y1 = rshr (y0 * (3 * one - tt)) 21
