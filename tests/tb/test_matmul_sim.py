@@ -1,60 +1,148 @@
 """Run the matmul cocotb tests (tb/tests/test_matmul.py) on Verilator and Icarus.
 
 The main suite runs on both simulators; the fault-injection checks (FAULT=1 wrong
-rounding, FAULT=2 early ap_done, a memory that never answers) run on Icarus only.
+rounding, FAULT=2 early ap_done, also inside auto-restarted runs, a memory that never
+answers) and the coverage-gate check run on Icarus only. The slow closure test runs
+the whole suite as the regression does and requires every defined matmul bin.
 """
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from kernel_sim import assert_passed, coverage_of, explain, run_kernel
 
 from tb import duts
-from tb.sim.runner import RunResult, run
+from tb.agents.m_axi.item import AxiBurst
+from tb.common.protocol import ProtocolError
+from tb.common.coverage import CoverageHole, assert_bins_hit
+from tb.envs.matmul import MatmulTransaction
+from tb.envs.matmul.done_check import EARLY_DONE, YWriteLedger
+from tb.sim.runner import RunResult
 
-MODULE = "tb.tests.test_matmul"
+KERNEL = "matmul"
+pytestmark = pytest.mark.sim
+
+DIRECTED = ["MatmulSmoke", "MatmulCorners", "MatmulBackToBack", "MatmulInterrupts", "MatmulAutoRestart",
+            "MatmulResetMidOperation"]
+RANDOM_COUNT = "200"
+"""Random calls of the closure suite (the regression's default count)."""
+QUICK_RANDOM_COUNT = "100"
+"""Random calls of the non-slow random test: about a minute on Icarus under a loaded machine."""
 
 
-def _run(sim: str, testcase: str, seed: int, config: str = "default", **env: str) -> RunResult:
-    dut = duts.get_dut("matmul", sim, config)
-    return run(dut, MODULE, testcase=testcase, seed=seed, extra_env=env, timeout_s=900)
+def _suite(sim: str, seed: int) -> list[RunResult]:
+    """Every matmul test once, each in its own run (so each exports its own coverage),
+    plus the protocol stress on the LATENCY_PAD=3 build."""
+    runs = [run_kernel(KERNEL, sim, t, seed) for t in DIRECTED]
+    runs.append(run_kernel(KERNEL, sim, "MatmulRandom", seed, extra_env={"LDV_MATMUL_RANDOM_COUNT": RANDOM_COUNT}))
+    runs += [run_kernel(KERNEL, sim, "MatmulProtocolStress", seed, config=c) for c in ("default", "pad3")]
+    return runs
 
 
-def _explain(result: RunResult) -> str:
-    return f"{result.status}: {result.message}\nlog: {result.log}\nreplay: {result.replay}"
+def test_registered_tests_match_module() -> None:
+    assert set(duts.list_tests(KERNEL)) == set(DIRECTED + ["MatmulRandom", "MatmulProtocolStress"])
 
 
-@pytest.mark.parametrize("testcase", ["MatmulSmoke", "MatmulCorners", "MatmulBackToBack", "MatmulInterrupts",
-                                      "MatmulAutoRestart", "MatmulResetMidOperation"])
+@pytest.mark.parametrize("testcase", DIRECTED)
 def test_matmul(sim: str, seed: int, testcase: str) -> None:
-    result = _run(sim, testcase, seed)
-    assert result.ok, _explain(result)
+    assert_passed(run_kernel(KERNEL, sim, testcase, seed))
 
 
 def test_matmul_random(sim: str, seed: int) -> None:
-    result = _run(sim, "MatmulRandom", seed, LDV_MATMUL_RANDOM_COUNT="200")
-    assert result.ok, _explain(result)
+    assert_passed(run_kernel(KERNEL, sim, "MatmulRandom", seed,
+                             extra_env={"LDV_MATMUL_RANDOM_COUNT": QUICK_RANDOM_COUNT}))
 
 
 @pytest.mark.parametrize("config", ["default", "pad3"])
 def test_matmul_protocol_stress(sim: str, seed: int, config: str) -> None:
-    result = _run(sim, "MatmulProtocolStress", seed, config)
-    assert result.ok, _explain(result)
+    assert_passed(run_kernel(KERNEL, sim, "MatmulProtocolStress", seed, config=config))
+
+
+@pytest.mark.slow
+def test_matmul_coverage_closure(sim: str, seed: int) -> None:
+    """The full suite hits 100% of the defined matmul bins (merged per-test exports)."""
+    runs = _suite(sim, seed)
+    for r in runs:
+        assert_passed(r)
+    assert_bins_hit(coverage_of(runs), prefix=f"{KERNEL}.")
+
+
+def test_matmul_coverage_gate_names_holes(seed: int) -> None:
+    """The closure check fails on a partial run and names the missing bins."""
+    result = run_kernel(KERNEL, "icarus", "MatmulSmoke", seed)
+    assert_passed(result)
+    with pytest.raises(CoverageHole) as hole:
+        assert_bins_hit(coverage_of([result]), prefix=f"{KERNEL}.")
+    for missing in ("matmul.control.auto_restart: on", "matmul.control.back_to_back: yes",
+                    "matmul.axi.write_burst_len:", "matmul.dims.d:"):
+        assert missing in str(hole.value), str(hole.value)
+
+
+def _ledger(d: int, auto_restart_runs: int) -> YWriteLedger:
+    txn = MatmulTransaction("t", np.zeros((d, 2)), np.zeros(d), np.zeros(2), 0,
+                            auto_restart_runs=auto_restart_runs)
+    txn.addresses = {"y": 0x1_0000_0F00}
+    ledger = YWriteLedger()
+    ledger.begin(txn)
+    return ledger
+
+
+def _y_burst(offset_words: int, length: int) -> AxiBurst:
+    return AxiBurst(direction="write", addr=0x1_0000_0F00 + 4 * offset_words, length=length)
+
+
+def test_done_check_attributes_writes_to_runs() -> None:
+    """Run 1's writes acknowledged, run 2's in flight: the first ap_done passes; a second
+    ap_done before run 2's last B response fails, naming the run."""
+    ledger = _ledger(d=80, auto_restart_runs=2)
+    ledger.on_write(_y_burst(0, 64))
+    ledger.on_write(_y_burst(64, 16))
+    ledger.on_done("poll", open_writes=2)
+    ledger.on_write(_y_burst(0, 64))
+    with pytest.raises(ProtocolError, match=r"1 write burst\(s\) still awaiting .* 256 of 320 bytes of y "
+                                            r"acknowledged \(run 2 of the call\): " + EARLY_DONE):
+        ledger.on_done("poll", open_writes=1)
+
+
+def test_done_check_single_run() -> None:
+    """Without auto_restart: ap_done with a write open fails; y written twice fails at the call's end."""
+    ledger = _ledger(d=4, auto_restart_runs=0)
+    with pytest.raises(ProtocolError, match=EARLY_DONE):
+        ledger.on_done("interrupt", open_writes=1)
+    ledger = _ledger(d=4, auto_restart_runs=0)
+    ledger.on_write(_y_burst(0, 4))
+    ledger.on_done("poll", open_writes=0)
+    ledger.on_write(_y_burst(0, 4))
+    with pytest.raises(ProtocolError, match="y written 2 times in a call without auto_restart"):
+        ledger.on_call_end(open_writes=0)
 
 
 def test_fault_wrong_rounding_fails_scoreboard(seed: int) -> None:
-    result = _run("icarus", "MatmulCorners", seed, "fault1")
-    assert result.status == "fail", _explain(result)
-    assert "matmul y row mismatch in txn" in result.message, _explain(result)
+    result = run_kernel(KERNEL, "icarus", "MatmulCorners", seed, config="fault1")
+    assert result.status == "fail", explain(result)
+    assert "matmul y row mismatch in txn" in result.message, explain(result)
     assert "index" in result.message and "expected" in result.message and "actual" in result.message
 
 
 def test_fault_early_done_is_caught(seed: int) -> None:
-    result = _run("icarus", "MatmulInterrupts", seed, "fault2", LDV_MATMUL_TIMING="latency")
-    assert result.status == "fail", _explain(result)
-    assert "ap_done before the last write completed" in result.message, _explain(result)
+    result = run_kernel(KERNEL, "icarus", "MatmulInterrupts", seed, config="fault2",
+                        extra_env={"LDV_MATMUL_TIMING": "latency"})
+    assert result.status == "fail", explain(result)
+    assert EARLY_DONE in result.message, explain(result)
+
+
+def test_fault_early_done_is_caught_in_auto_restarted_runs(seed: int) -> None:
+    """With auto_restart the done check attributes y writes to runs, so an early ap_done
+    is still caught while the next run's writes are in flight."""
+    result = run_kernel(KERNEL, "icarus", "MatmulAutoRestart", seed, config="fault2",
+                        extra_env={"LDV_MATMUL_TIMING": "latency"})
+    assert result.status == "fail", explain(result)
+    assert EARLY_DONE in result.message and "(run " in result.message, explain(result)
 
 
 def test_kernel_that_never_finishes_times_out(seed: int) -> None:
-    result = _run("icarus", "MatmulSmoke", seed, LDV_MATMUL_TIMING="stall", LDV_MATMUL_DONE_TIMEOUT="3000")
-    assert result.status == "fail", _explain(result)
-    assert "timeout: matmul: ap_done (poll mode" in result.message, _explain(result)
-    assert "not seen within 3000 cycles" in result.message, _explain(result)
+    result = run_kernel(KERNEL, "icarus", "MatmulSmoke", seed,
+                        extra_env={"LDV_MATMUL_TIMING": "stall", "LDV_MATMUL_DONE_TIMEOUT": "3000"})
+    assert result.status == "fail", explain(result)
+    assert "timeout: matmul: ap_done (poll mode" in result.message, explain(result)
+    assert "not seen within 3000 cycles" in result.message, explain(result)

@@ -17,6 +17,7 @@ from tb.common.seeding import rng
 from tb.envs.matmul.coverage import sample_transaction
 from tb.envs.matmul.item import MatmulTransaction
 
+
 def _word_padded(size: int) -> int:
     """Byte arrays are fetched as whole words, so a read may run up to the next word end."""
     return (size + 3) & ~3
@@ -31,7 +32,6 @@ class MatmulDriver(pyuvm.uvm_driver):
 
     def build_phase(self) -> None:
         self.ap = pyuvm.uvm_analysis_port("ap", self)
-        self.current: MatmulTransaction | None = None
         self.started = 0
         self.rng = rng("matmul.driver")
 
@@ -48,14 +48,17 @@ class MatmulDriver(pyuvm.uvm_driver):
         return self.parent
 
     def place(self, txn: MatmulTransaction) -> dict[str, int]:
-        """Buffer addresses: 4-byte aligned, above 4 GiB, ends often near a 4 KiB boundary."""
+        """Buffer addresses: 4-byte aligned, above 4 GiB, ends often near a 4 KiB boundary
+        (or every buffer at a page start, for a page_aligned transaction)."""
         sizes = {"w": txn.d * txn.n, "w_exp": txn.d, "x": txn.n, "y": 4 * txn.d}
         cursor = (1 + int(self.rng.integers(0, 4))) << 32
         addresses = {}
         for name, size in sizes.items():
             page = (cursor + 4095) & ~4095
             room = 4096 - (size % 4096)
-            if self.rng.random() < 0.5:
+            if txn.placement == "page_aligned":
+                offset = 0
+            elif self.rng.random() < 0.5:
                 offset = max(0, room - 4 * int(self.rng.integers(0, 4)))
             else:
                 offset = 4 * int(self.rng.integers(0, 1024))
@@ -90,13 +93,14 @@ class MatmulDriver(pyuvm.uvm_driver):
         self.load(txn)
         if not txn.back_to_back:
             await Timer(int(self.rng.integers(1, 40)) * self.env.ctrl_cfg.period_ns, "ns")
-        self.current = txn
+        self.env.y_writes.begin(txn)
         item = self.control_item(txn)
         await ControlCallSequence(f"call{txn.txn_id}", item).start(self.env.ctrl.sequencer)
+        self.env.y_writes.on_call_end(self.env.gmem.monitor.outstanding_writes)
+        self.env.y_writes.clear()
         txn.y = self.env.gmem.memory.read_array(txn.addresses["y"], txn.d, np.uint32)
         txn.timing = self.env.mem_cfg.timing.name
         txn.cycles = (item.result.done_ns - item.result.start_ns) / self.env.ctrl_cfg.period_ns
-        self.current = None
         sample_transaction(txn)
         self.ap.write(txn)
 

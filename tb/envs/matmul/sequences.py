@@ -22,7 +22,9 @@ def _full(d: int, n: int, value: int, we: int, xe: int, kind: str) -> MatmulTran
 
 
 def directed_corners() -> list[MatmulTransaction]:
-    """Zeros, uniform extreme mantissas, saturation both ways, extreme exponents, size limits."""
+    """Zeros, uniform extreme mantissas, saturation both ways, extreme exponents, size limits,
+    and page-aligned calls whose burst lengths are certain: a 2048-byte w stream (two
+    256-beat reads), d = 16 (one 16-beat y write), d = 100 (y written as 64 + 36 beats)."""
     r = rng("matmul.corners")
     txns = [
         _full(4, 8, 0, 0, 0, "zeros"),
@@ -44,15 +46,44 @@ def directed_corners() -> list[MatmulTransaction]:
                           r.integers(-128, 128, 256), -8, kind="n_max"),
         MatmulTransaction("d256", r.integers(-128, 128, (256, 3)), r.integers(EXP_MIN, EXP_MAX + 1, 256),
                           r.integers(-128, 128, 3), -20, kind="d_max"),
+        MatmulTransaction("negative_exponents", r.integers(-128, 128, (33, 40)), r.integers(-63, -29, 33),
+                          r.integers(-128, 128, 40), int(r.integers(-63, -29)), kind="negative_exponents"),
+        MatmulTransaction("w_burst_256", r.integers(-128, 128, (8, 256)), r.integers(-16, -4, 8),
+                          r.integers(-128, 128, 256), -8, kind="w_burst_256", placement="page_aligned"),
+        MatmulTransaction("y_burst_16", r.integers(-128, 128, (16, 5)), r.integers(-16, -4, 16),
+                          r.integers(-128, 128, 5), -8, kind="y_burst_16", placement="page_aligned"),
+        MatmulTransaction("y_bursts_64_36", r.integers(-128, 128, (100, 6)), r.integers(-16, -4, 100),
+                          r.integers(-128, 128, 6), -8, kind="y_burst_cap", placement="page_aligned"),
     ]
     return txns
 
 
-def random_transaction(r: np.random.Generator, name: str, max_dim: int = 24) -> MatmulTransaction:
-    """One constrained-random call: small dims (occasionally large), mixed exponent regimes."""
-    big = r.random() < 0.03
-    n = int(r.integers(1, 257 if big else max_dim + 1))
-    d = int(r.integers(1, 33 if big else max_dim + 1))
+DIM_CLASSES = ((1, 1), (2, 7), (8, 31), (32, 255), (256, 256))
+"""Dimension classes, as the dims coverpoints bin them; random dims pick a class first."""
+DIM_CLASS_WEIGHTS = (0.12, 0.28, 0.34, 0.18, 0.08)
+MAX_RANDOM_ELEMENTS = 2048
+"""Bound on n*d of a random call: the kernel takes about one cycle per weight byte."""
+
+
+def random_dims(r: np.random.Generator, max_dim: int = 256,
+                max_elements: int = MAX_RANDOM_ELEMENTS) -> tuple[int, int]:
+    """(n, d): one dimension drawn class-first (every dims bin likely within a few dozen
+    calls), the other constrained to n*d <= max_elements, both <= max_dim."""
+
+    def draw(cap: int) -> int:
+        allowed = [i for i, (lo, _) in enumerate(DIM_CLASSES) if lo <= cap]
+        weights = np.array([DIM_CLASS_WEIGHTS[i] for i in allowed])
+        lo, hi = DIM_CLASSES[allowed[int(r.choice(len(allowed), p=weights / weights.sum()))]]
+        return int(r.integers(lo, min(hi, cap) + 1))
+
+    first = draw(max_dim)
+    second = draw(min(max_dim, max_elements // first))
+    return (first, second) if r.random() < 0.5 else (second, first)
+
+
+def random_transaction(r: np.random.Generator, name: str, max_dim: int = 256) -> MatmulTransaction:
+    """One constrained-random call: dims by class (n*d bounded), mixed exponent regimes."""
+    n, d = random_dims(r, max_dim)
     regime = r.choice(["natural", "wide", "extreme"], p=[0.6, 0.3, 0.1])
     if regime == "natural":
         we, xe = r.integers(-14, -3, d), int(r.integers(-12, -1))
@@ -141,12 +172,17 @@ class InterruptSeq(MatmulSequence):
 
 
 class AutoRestartSeq(MatmulSequence):
-    """auto_restart: each call runs 2-4 times on its own before auto_restart is cleared."""
+    """auto_restart: each call runs 2-4 times on its own before auto_restart is cleared.
+
+    The last two calls are tiny (n, d <= 2) and polled, so a run is shorter than a poll
+    interval and a poll often sees ap_done while the next run's y write is in flight
+    (the case the done check must attribute to the right run)."""
 
     def transactions(self) -> list[MatmulTransaction]:
         r = rng("matmul.auto")
         txns = [random_transaction(r, f"auto{i}", 8) for i in range(4)]
+        txns += [random_transaction(r, f"auto_tiny{i}", 2) for i in range(2)]
         for i, t in enumerate(txns):
-            t.auto_restart_runs = int(r.integers(2, 5))
-            t.completion = "interrupt" if i % 2 else "poll"
+            t.auto_restart_runs = int(r.integers(2, 5)) if i < 4 else 4
+            t.completion = "interrupt" if i % 2 and i < 4 else "poll"
         return txns

@@ -1,0 +1,628 @@
+"""Simulation throughput: kernel invocations and simulated cycles per wall second, per simulator.
+
+Each HLS kernel is built once per simulator (build time reported on its own), then its
+constrained-random test runs with a known number of calls, once with random flow control
+(memory timing or TVALID/TREADY patterns) and once at full rate. The simulation's wall
+time is the cocotb test's own time from the results XML, so process start-up,
+elaboration and the build are excluded (start-up is reported separately). Simulated
+cycles are the test's simulated time over the clock period of the DUT description.
+
+Clash units report simulated cycles per second of their cocotb test module.
+
+The machine is shared, so wall-clock rates depend on the load. Each run's CPU time
+(user + system of the simulation process tree, from the reaped children's rusage) is
+recorded too: its share of the run's wall time turns the test's rates into rates per
+CPU second, which stay comparable between a busy and an idle machine.
+
+Build time is the simulator build of each DUT: by default the shared build cache's
+recorded duration (ccache may have served part of a Verilator build); with
+``--fresh-builds`` every DUT is rebuilt from scratch in the bench's own directory with
+ccache disabled, so the figure is a full compile.
+
+With ``--profile`` every case runs a second time under cocotb's cProfile, to estimate
+how much of the test time is Python (testbench and cocotb) rather than the simulator.
+
+Every record is checked (`check_record`) before it is written: positive call counts,
+cycles and times, and rates that match them.
+
+    python -m regress.bench [--sim verilator|icarus|all] [--kernel NAME ...] [--calls N]
+                            [--clash TOP ...] [--no-clash] [--fresh-builds] [--profile]
+                            [--seed N] [--out build/bench/bench.json]
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import math
+import re
+import resource
+import shutil
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from types import ModuleType
+from xml.etree import ElementTree
+
+from tb import duts
+from tb.sim import runner, toolchain
+
+KERNELS: tuple[str, ...] = ("matmul", "rmsnorm", "rope", "attention")
+"""HLS kernels the bench measures by default."""
+
+CLASH_TOPS: dict[str, tuple[str, ...]] = {
+    "verilator": ("attend_seq_hd8", "argmax_vocab", "mac_matvec"),
+    "icarus": ("attend_seq_hd8", "argmax_vocab"),
+}
+"""Clocked Clash tops cheap enough for a bench run, per simulator (seconds each).
+
+mac_matvec takes about a minute on Icarus, so it runs there only when named with
+``--clash``. The combinational tops (online_softmax_step, attend_head_hd8) have no
+cycles to count."""
+
+DEFAULT_CALLS = 50
+"""Calls per matmul case; the other kernels' tests fix their own call counts."""
+
+DEFAULT_SEED = 1
+"""One seed for every case, so both simulators see the same calls."""
+
+DEFAULT_OUT = Path("build") / "bench" / "bench.json"
+
+CLASH_ICARUS_ENV: Mapping[str, str] = {"LDV_CLASH_ARGMAX_VECTORS": "1"}
+"""Icarus evaluates argmax_vocab's 64-wide dot product at a few dozen cycles/s: keep it short."""
+
+FRESH_BUILD_ENV: Mapping[str, str] = {"CCACHE_DISABLE": "1"}
+"""Set around a fresh build, so ccache neither serves nor stores any object of it."""
+
+PROFILE_ENV = "COCOTB_ENABLE_PROFILING"
+PROFILE_FILE = "cocotb.pstat"
+"""cProfile of every simulator-to-Python callback, which cocotb writes in the run directory."""
+
+_MATCHED_RE = re.compile(r"(\d+) transactions matched the golden")
+
+
+class BenchError(RuntimeError):
+    """A bench case could not be measured (failed test, wrong call count, bad input)."""
+
+
+@dataclass(frozen=True)
+class BenchCase:
+    """One measured configuration: a DUT, the cocotb test that drives it and how.
+
+    ``expected_calls`` is the number of kernel invocations the test is known to make
+    (None for units whose tests do not fix one); the bench fails if the scoreboards
+    report a different number, so a rate is never computed over the wrong count.
+    """
+
+    dut: str
+    flow: str
+    testcase: str | None
+    period_ns: float
+    expected_calls: int | None
+    env: Mapping[str, str] = field(default_factory=dict)
+    calls_knob: str | None = None
+
+
+@dataclass
+class Measurement:
+    """Figures of one case on one simulator; rates are per second of test wall time."""
+
+    dut: str
+    sim: str
+    flow: str
+    testcase: str | None
+    seed: int
+    calls: int | None
+    sim_cycles: int
+    test_wall_s: float
+    startup_s: float
+    build_s: float
+    build_cached: bool
+    build_recorded_s: float | None
+    load_avg: float
+    calls_knob: str | None
+    log: str
+    python_s: float | None = None
+    profiled_wall_s: float | None = None
+    run_cpu_s: float | None = None
+    build_cpu_s: float | None = None
+
+    @property
+    def simulator_s(self) -> float | None:
+        """Test time outside Python: the profiled run's test time minus what cProfile saw in Python.
+
+        The simulator's own work does not change under the profiler, so this estimates it;
+        profiler overhead cProfile does not attribute makes it an upper bound.
+        """
+        if self.python_s is None or self.profiled_wall_s is None:
+            return None
+        return max(self.profiled_wall_s - self.python_s, 0.0)
+
+    @property
+    def python_share(self) -> float | None:
+        """Share of the unprofiled test time spent in Python (testbench + cocotb), a lower bound."""
+        sim_s = self.simulator_s
+        if sim_s is None:
+            return None
+        return min(max(1.0 - sim_s / self.test_wall_s, 0.0), 1.0)
+
+    @property
+    def cpu_share(self) -> float | None:
+        """Cores the run got on average (CPU s over wall s of the whole run, start-up included)."""
+        wall = self.startup_s + self.test_wall_s
+        return self.run_cpu_s / wall if self.run_cpu_s is not None and wall > 0 else None
+
+    @property
+    def test_cpu_s(self) -> float | None:
+        """CPU time of the test itself, estimated as its wall time times the run's CPU share."""
+        share = self.cpu_share
+        return self.test_wall_s * share if share else None
+
+    @property
+    def invocations_per_cpu_s(self) -> float | None:
+        cpu = self.test_cpu_s
+        return self.calls / cpu if self.calls and cpu else None
+
+    @property
+    def cycles_per_cpu_s(self) -> float | None:
+        cpu = self.test_cpu_s
+        return self.sim_cycles / cpu if cpu else None
+
+    @property
+    def invocations_per_s(self) -> float | None:
+        return self.calls / self.test_wall_s if self.calls else None
+
+    @property
+    def cycles_per_s(self) -> float:
+        return self.sim_cycles / self.test_wall_s
+
+    @property
+    def wall_s_per_invocation(self) -> float | None:
+        return self.test_wall_s / self.calls if self.calls else None
+
+    @property
+    def cycles_per_invocation(self) -> float | None:
+        return self.sim_cycles / self.calls if self.calls else None
+
+    def to_json(self) -> dict[str, object]:
+        data: dict[str, object] = asdict(self)
+        data.update(invocations_per_s=self.invocations_per_s, cycles_per_s=self.cycles_per_s,
+                    wall_s_per_invocation=self.wall_s_per_invocation,
+                    cycles_per_invocation=self.cycles_per_invocation, simulator_s=self.simulator_s,
+                    python_share=self.python_share, cpu_share=self.cpu_share, test_cpu_s=self.test_cpu_s,
+                    invocations_per_cpu_s=self.invocations_per_cpu_s, cycles_per_cpu_s=self.cycles_per_cpu_s)
+        return data
+
+
+def _sequences(kernel: str) -> ModuleType:
+    return importlib.import_module(f"tb.envs.{kernel}.sequences")
+
+
+def hls_cases(kernel: str, calls: int = DEFAULT_CALLS) -> list[BenchCase]:
+    """The random-flow-control and full-rate cases of one HLS kernel.
+
+    Only matmul's random test takes a call count (LDV_MATMUL_RANDOM_COUNT); it runs the
+    same calls under random and under fast memory timing. rmsnorm, rope and attention
+    fix their counts in their sequences, so those are the counts measured: the random
+    test, and the back-to-back test for full rate (no TVALID gaps, no TREADY
+    backpressure, ap_start held high). rmsnorm's ap_memory has no flow control, so its
+    random test is marked ``fixed``.
+    """
+    if kernel not in KERNELS:
+        raise BenchError(f"unknown kernel {kernel!r}; known: {', '.join(KERNELS)}")
+    if calls < 1:
+        raise BenchError(f"--calls must be at least 1, got {calls}")
+    period = duts.get_description(kernel).clock.period_ns
+    if kernel == "matmul":
+        knob = "LDV_MATMUL_RANDOM_COUNT"
+        return [BenchCase(kernel, flow, "MatmulRandom", period, calls,
+                          {knob: str(calls), "LDV_MATMUL_TIMING": timing}, knob)
+                for flow, timing in (("random", "random"), ("full-rate", "fast"))]
+    seqs = _sequences(kernel)
+    title = kernel.capitalize()
+    random_count = int(seqs.RandomSeq.count)
+    b2b_count = int(seqs.BackToBackSeq.count)
+    random_flow = "fixed" if kernel == "rmsnorm" else "random"
+    return [BenchCase(kernel, random_flow, f"{title}Random", period, random_count),
+            BenchCase(kernel, "full-rate", f"{title}BackToBack", period, b2b_count)]
+
+
+def clash_case(top: str, sim: str) -> BenchCase:
+    """The cocotb test module of one Clash top, every test in it, as one case."""
+    from tb.clash.manifest import ClashManifest, ManifestError
+
+    name = f"clash_{top}"
+    if name not in duts.list_duts():
+        known = ", ".join(d.removeprefix("clash_") for d in duts.list_duts() if d.startswith("clash_"))
+        raise BenchError(f"unknown Clash top {top!r} (no rtl/gen/{top}/clash-manifest.json); known: {known}")
+    try:
+        domain = ClashManifest.for_top(top).domain
+    except ManifestError as exc:
+        raise BenchError(str(exc)) from exc
+    if domain is None:
+        raise BenchError(f"Clash top {top!r} is combinational (no clock in rtl/gen/{top}/clash-manifest.json): "
+                         f"no cycles to count")
+    env = dict(CLASH_ICARUS_ENV) if sim == "icarus" else {}
+    return BenchCase(name, "fixed", None, domain.period_ps / 1000.0, None, env)
+
+
+def _stamp_info(directory: Path) -> tuple[float | None, float | None]:
+    """(duration_s, built_at) from a build's stamp, or (None, None)."""
+    try:
+        stamp = json.loads((directory / runner.STAMP_NAME).read_text())
+        return float(stamp["duration_s"]), float(stamp["built_at"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None, None
+
+
+@contextmanager
+def _environment(extra: Mapping[str, str]) -> Iterator[None]:
+    """os.environ with *extra* set (the runner's build child inherits it), restored after."""
+    saved = {k: os.environ.get(k) for k in extra}
+    os.environ.update(extra)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def children_cpu_s() -> float:
+    """User + system CPU seconds of every reaped child process (and the children they reaped)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed_build(dut: runner.DutBuild, fresh: bool = False) -> tuple[float, bool, float | None, float]:
+    """Build (or reuse) *dut*: (seconds spent now, reused a cached build, recorded build s,
+    CPU seconds of the build processes).
+
+    *fresh* disables ccache for a build that happens now (see FRESH_BUILD_ENV).
+    """
+    wall_start, start, cpu_start = time.time(), time.monotonic(), children_cpu_s()
+    with _environment(FRESH_BUILD_ENV if fresh else {}):
+        directory = runner.build(dut)
+    elapsed = time.monotonic() - start
+    recorded, built_at = _stamp_info(directory)
+    cached = built_at is None or built_at < wall_start
+    return elapsed, cached, recorded, children_cpu_s() - cpu_start
+
+
+def _test_wall_and_sim_ns(results_xml: Path) -> tuple[float, float]:
+    """Summed wall time (s) and simulated time (ns) of the test cases in a cocotb results XML."""
+    try:
+        root = ElementTree.parse(results_xml).getroot()
+    except (OSError, ElementTree.ParseError) as exc:
+        raise BenchError(f"{results_xml}: unreadable cocotb results ({exc})") from exc
+    wall = sim_ns = 0.0
+    for case in root.iter("testcase"):
+        wall += float(case.get("time", "0"))
+        props = {p.get("name"): p.get("value") for p in case.iter("property")}
+        unit = props.get("sim_time_unit", "ns")
+        if unit != "ns":
+            raise BenchError(f"{results_xml}: sim time in {unit!r}, expected ns")
+        sim_ns += float(props.get("sim_time_duration") or props.get("sim_time_stop") or 0.0)
+    return wall, sim_ns
+
+
+def count_invocations(log: Path) -> int | None:
+    """Transactions the scoreboards matched, summed over the run's log (None if none reported)."""
+    try:
+        text = log.read_text(errors="replace")
+    except OSError as exc:
+        raise BenchError(f"{log}: cannot read the simulation log ({exc})") from exc
+    counts = [int(m) for m in _MATCHED_RE.findall(text)]
+    return sum(counts) if counts else None
+
+
+def profiled_python_s(pstat: Path) -> float:
+    """Seconds cProfile saw inside Python callbacks (own time of every function, summed)."""
+    import pstats
+
+    try:
+        return float(pstats.Stats(str(pstat)).total_tt)  # type: ignore[attr-defined]
+    except (OSError, TypeError, ValueError) as exc:
+        raise BenchError(f"{pstat}: no readable cocotb profile ({exc})") from exc
+
+
+def _run_case(case: BenchCase, dut: runner.DutBuild, test_dir: Path, seed: int, timeout_s: float,
+              profile: bool) -> runner.RunResult:
+    env = dict(case.env)
+    if profile:
+        env[PROFILE_ENV] = "1"
+    result = runner.run(dut, duts.test_module(case.dut), testcase=case.testcase, seed=seed,
+                        test_dir=test_dir, extra_env=env, timeout_s=timeout_s)
+    if not result.ok:
+        raise BenchError(f"{case.dut} {case.testcase or 'all'} on {dut.sim} ({case.flow}): {result.status}: "
+                         f"{result.message}; log {result.log}")
+    return result
+
+
+def measure(case: BenchCase, sim: str, *, seed: int = DEFAULT_SEED, runs_dir: Path | None = None,
+            timeout_s: float = 900.0, profile: bool = False, build_root: Path | None = None) -> Measurement:
+    """Build once, run *case* on *sim* and turn its results into rates.
+
+    With *build_root*, the DUT is built there (from scratch if that directory has no
+    build of it yet) instead of in the shared build cache, with ccache disabled.
+    With *profile*, a second run under cocotb's cProfile measures the share of test
+    time spent in Python; the rates always come from the unprofiled run.
+    """
+    dut = duts.get_dut(case.dut, sim)
+    if build_root is not None:
+        dut = replace(dut, build_root=build_root)
+    build_s, cached, recorded, build_cpu = timed_build(dut, fresh=build_root is not None)
+    label = case.testcase or "all"
+    test_dir = (runs_dir or dut.root / "bench" / "runs") / sim / f"{case.dut}-{label}-{case.flow}"
+    cpu_start = children_cpu_s()
+    result = _run_case(case, dut, test_dir, seed, timeout_s, profile=False)
+    run_cpu = children_cpu_s() - cpu_start
+    load = os.getloadavg()[0]
+    test_wall, sim_ns = _test_wall_and_sim_ns(result.results_xml)
+    if test_wall <= 0 or sim_ns <= 0:
+        raise BenchError(f"{result.results_xml}: no wall or simulated time recorded")
+    calls = count_invocations(result.log)
+    if case.expected_calls is not None and calls != case.expected_calls:
+        raise BenchError(f"{case.dut} {label} on {sim}: scoreboards matched {calls} calls, expected "
+                         f"{case.expected_calls}; log {result.log}")
+    m = Measurement(
+        dut=case.dut, sim=sim, flow=case.flow, testcase=case.testcase, seed=seed, calls=calls,
+        sim_cycles=round(sim_ns / case.period_ns), test_wall_s=test_wall,
+        startup_s=max(result.duration_s - test_wall, 0.0), build_s=build_s, build_cached=cached,
+        build_recorded_s=recorded, load_avg=load, calls_knob=case.calls_knob, log=str(result.log),
+        run_cpu_s=run_cpu if run_cpu > 0 else None, build_cpu_s=None if cached else build_cpu)
+    if profile:
+        profiled_dir = test_dir.with_name(test_dir.name + "-profile")
+        (profiled_dir / PROFILE_FILE).unlink(missing_ok=True)
+        profiled = _run_case(case, dut, profiled_dir, seed, timeout_s, profile=True)
+        m.profiled_wall_s, _ = _test_wall_and_sim_ns(profiled.results_xml)
+        m.python_s = profiled_python_s(profiled_dir / PROFILE_FILE)
+    return m
+
+
+def plan(sims: Sequence[str], kernels: Sequence[str], calls: int,
+         clash_tops: Mapping[str, Sequence[str]] | Sequence[str]) -> list[tuple[BenchCase, str]]:
+    """Every (case, simulator) the bench will run, validated before anything is simulated.
+
+    *clash_tops* is one list for every simulator or a mapping simulator -> list.
+    """
+    for sim in sims:
+        if sim not in runner.SIMULATORS:
+            raise BenchError(f"unknown simulator {sim!r}; known: {', '.join(runner.SIMULATORS)}")
+    jobs = []
+    for sim in sims:
+        jobs += [(case, sim) for kernel in kernels for case in hls_cases(kernel, calls)]
+        tops = clash_tops.get(sim, ()) if isinstance(clash_tops, Mapping) else clash_tops
+        jobs += [(clash_case(top, sim), sim) for top in tops]
+    return jobs
+
+
+def run_bench(sims: Sequence[str], kernels: Sequence[str], calls: int = DEFAULT_CALLS,
+              clash_tops: Mapping[str, Sequence[str]] | Sequence[str] = CLASH_TOPS,
+              seed: int = DEFAULT_SEED, runs_dir: Path | None = None, profile: bool = False,
+              progress: Callable[[Measurement], None] | None = None,
+              fresh_builds: Path | None = None) -> list[Measurement]:
+    """Measure every planned case, one at a time (parallel runs would skew each other).
+
+    *fresh_builds* is a directory the bench owns: emptied first, then every DUT is
+    built there once from scratch (its second case reuses that build).
+    """
+    jobs = plan(sims, kernels, calls, clash_tops)
+    if fresh_builds is not None:
+        shutil.rmtree(fresh_builds, ignore_errors=True)
+    results = []
+    for case, sim in jobs:
+        m = measure(case, sim, seed=seed, runs_dir=runs_dir, profile=profile, build_root=fresh_builds)
+        results.append(m)
+        if progress:
+            progress(m)
+    return results
+
+
+RATE_TOLERANCE = 1e-6
+"""Relative tolerance of a recorded rate against the count and time it came from."""
+
+
+def check_record(record: Mapping[str, object], source: str = "bench record") -> None:
+    """Raise BenchError naming the first malformed result of a bench record.
+
+    Every result needs a known simulator, positive simulated cycles and test time, a
+    build time >= 0, and (for an HLS kernel) a positive whole number of calls; its
+    rates must equal count / time, so a table built from the record cannot show a rate
+    the run did not produce.
+    """
+    results = record.get("results")
+    if not isinstance(results, list) or not results:
+        raise BenchError(f"{source}: no results")
+    for i, r in enumerate(results):
+        where = f"{source}: results[{i}]"
+        if not isinstance(r, Mapping):
+            raise BenchError(f"{where}: not an object")
+        where += f" ({r.get('dut')} on {r.get('sim')}, {r.get('flow')})"
+        try:
+            if r["sim"] not in runner.SIMULATORS:
+                raise BenchError(f"{where}: unknown simulator {r['sim']!r}")
+            calls, cycles, wall = r["calls"], r["sim_cycles"], float(r["test_wall_s"])
+            build = float(r["build_s"])
+            inv_rate, cyc_rate = r["invocations_per_s"], float(r["cycles_per_s"])
+            is_kernel = not str(r["dut"]).startswith("clash_")
+        except (KeyError, TypeError, ValueError) as exc:
+            raise BenchError(f"{where}: missing or non-numeric field ({exc!r})") from exc
+        if not (isinstance(cycles, int) and cycles > 0):
+            raise BenchError(f"{where}: sim_cycles must be a positive integer, got {cycles!r}")
+        if not (math.isfinite(wall) and wall > 0):
+            raise BenchError(f"{where}: test_wall_s must be positive, got {wall!r}")
+        if not (math.isfinite(build) and build >= 0):
+            raise BenchError(f"{where}: build_s must be >= 0, got {build!r}")
+        if calls is not None and not (isinstance(calls, int) and calls > 0):
+            raise BenchError(f"{where}: calls must be a positive integer, got {calls!r}")
+        if is_kernel and calls is None:
+            raise BenchError(f"{where}: an HLS kernel case needs its call count")
+        cpu = r.get("run_cpu_s")
+        if cpu is not None and not (isinstance(cpu, (int, float)) and math.isfinite(cpu) and cpu > 0):
+            raise BenchError(f"{where}: run_cpu_s must be positive when recorded, got {cpu!r}")
+        if not math.isclose(cyc_rate, cycles / wall, rel_tol=RATE_TOLERANCE):
+            raise BenchError(f"{where}: cycles_per_s {cyc_rate!r} is not sim_cycles / test_wall_s "
+                             f"({cycles / wall!r})")
+        expected_inv = calls / wall if calls else None
+        if (inv_rate is None) != (expected_inv is None) or (
+                expected_inv is not None and not math.isclose(float(inv_rate), expected_inv, rel_tol=RATE_TOLERANCE)):
+            raise BenchError(f"{where}: invocations_per_s {inv_rate!r} is not calls / test_wall_s "
+                             f"({expected_inv!r})")
+
+
+def _fmt(value: float | None, digits: int = 1) -> str:
+    if value is None:
+        return "-"
+    if value >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.{digits}f}"
+
+
+def kernel_table(results: Iterable[Measurement]) -> str:
+    """Markdown table of the HLS kernel cases."""
+    rows = ["| kernel | sim | flow | calls | sim cycles | test wall s | calls/s | ms/call | "
+            "cycles/s | Python share | start-up s | build s |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for m in results:
+        if m.dut.startswith("clash_"):
+            continue
+        build = f"{_fmt(m.build_recorded_s)} (cached)" if m.build_cached else _fmt(m.build_s)
+        per_call = m.wall_s_per_invocation
+        rows.append(f"| {m.dut} | {m.sim} | {m.flow} | {m.calls} | {m.sim_cycles:,} | {m.test_wall_s:.2f} | "
+                    f"{_fmt(m.invocations_per_s)} | {_fmt(per_call * 1000 if per_call else None)} | "
+                    f"{_fmt(m.cycles_per_s)} | {_share(m)} | {m.startup_s:.1f} | {build} |")
+    return "\n".join(rows)
+
+
+def summary_table(results: Iterable[Measurement]) -> str:
+    """Markdown table, one row per HLS kernel and simulator: the random test (random flow
+    control, or fixed for rmsnorm) and the full-rate case side by side, per wall second
+    and per CPU second of the test.
+
+    Build time is the build of the DUT in this bench run, wall (CPU) seconds, or the
+    shared cache's recorded duration, marked "cached", when it was not built now.
+    """
+    rows: dict[tuple[str, str], dict[str, Measurement]] = {}
+    for m in results:
+        if not m.dut.startswith("clash_"):
+            rows.setdefault((m.dut, m.sim), {})["full-rate" if m.flow == "full-rate" else "random"] = m
+    lines = ["| kernel | sim | calls/s, random test | calls/s, full rate | cycles/s, random test | "
+             "cycles/s, full rate | calls per CPU-s, random / full rate | cycles per CPU-s, random / full rate | "
+             "CPU share | build s (CPU s) |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for (dut, sim), flows in rows.items():
+        rnd, full = flows.get("random"), flows.get("full-rate")
+        measured = [m for m in (rnd, full) if m is not None]
+        built = [m for m in measured if not m.build_cached]
+        if built:
+            cpu = f" ({_fmt(built[0].build_cpu_s)})" if built[0].build_cpu_s is not None else ""
+            build = f"{_fmt(built[0].build_s)}{cpu}"
+        else:
+            build = f"{_fmt(measured[0].build_recorded_s)} (cached)"
+        shares = [m.cpu_share for m in measured if m.cpu_share is not None]
+        share = "/".join(f"{v:.2f}" for v in shares) if shares else "-"
+
+        def pair(get: Callable[[Measurement], float | None]) -> str:
+            return " / ".join(_fmt(get(m) if m else None) for m in (rnd, full))
+
+        lines.append(f"| {dut} | {sim} | {_fmt(rnd.invocations_per_s if rnd else None)} | "
+                     f"{_fmt(full.invocations_per_s if full else None)} | {_fmt(rnd.cycles_per_s if rnd else None)} | "
+                     f"{_fmt(full.cycles_per_s if full else None)} | {pair(lambda m: m.invocations_per_cpu_s)} | "
+                     f"{pair(lambda m: m.cycles_per_cpu_s)} | {share} | {build} |")
+    return "\n".join(lines)
+
+
+def _share(m: Measurement) -> str:
+    return "-" if m.python_share is None else f"{100 * m.python_share:.0f} %"
+
+
+def clash_table(results: Iterable[Measurement]) -> str:
+    """Markdown table of the Clash units."""
+    rows = ["| Clash top | sim | checked items | sim cycles | test wall s | cycles/s | Python share | "
+            "start-up s | build s |",
+            "|---|---|---|---|---|---|---|---|---|"]
+    for m in results:
+        if not m.dut.startswith("clash_"):
+            continue
+        build = f"{_fmt(m.build_recorded_s)} (cached)" if m.build_cached else _fmt(m.build_s)
+        rows.append(f"| {m.dut.removeprefix('clash_')} | {m.sim} | {m.calls if m.calls is not None else '-'} | "
+                    f"{m.sim_cycles:,} | {m.test_wall_s:.2f} | {_fmt(m.cycles_per_s)} | {_share(m)} | "
+                    f"{m.startup_s:.1f} | {build} |")
+    return "\n".join(rows)
+
+
+def _progress_line(m: Measurement) -> None:
+    rate = f"{m.invocations_per_s:.1f} calls/s, " if m.invocations_per_s else ""
+    share = f", Python {100 * m.python_share:.0f} %" if m.python_share is not None else ""
+    per_cpu = f", {m.invocations_per_cpu_s:.1f} calls per CPU-s" if m.invocations_per_cpu_s else ""
+    cores = f"CPU share {m.cpu_share:.2f}, " if m.cpu_share is not None else ""
+    print(f"{m.sim:9} {m.dut:28} {m.flow:9} {m.calls or '-':>4} calls  {m.test_wall_s:7.2f} s  "
+          f"{rate}{m.cycles_per_s:,.0f} cycles/s{per_cpu}{share}  ({cores}load {m.load_avg:.1f})", flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Measure simulation throughput and write it as JSON plus Markdown tables."""
+    p = argparse.ArgumentParser(prog="python -m regress.bench", description=main.__doc__)
+    p.add_argument("--sim", choices=(*runner.SIMULATORS, "all"), default="all")
+    p.add_argument("--kernel", action="append", metavar="NAME",
+                   help=f"HLS kernel to measure (repeatable; default: {', '.join(KERNELS)})")
+    p.add_argument("--calls", type=int, default=DEFAULT_CALLS,
+                   help=f"matmul calls per case (default {DEFAULT_CALLS}); other kernels' tests fix their own")
+    p.add_argument("--clash", action="append", metavar="TOP",
+                   help="Clash top to measure on every simulator (repeatable; default: "
+                        + "; ".join(f"{s}: {', '.join(t)}" for s, t in CLASH_TOPS.items()) + ")")
+    p.add_argument("--no-clash", action="store_true", help="skip the Clash units")
+    p.add_argument("--fresh-builds", action="store_true",
+                   help="rebuild every DUT from scratch (ccache off) in <out dir>/builds, so build times "
+                        "are full compiles rather than the shared cache's recorded ones")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    p.add_argument("--profile", action="store_true",
+                   help="rerun each case under cocotb's cProfile to estimate the share of test time "
+                        "spent in Python (a lower bound)")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    a = p.parse_args(argv)
+    sims = list(runner.SIMULATORS) if a.sim == "all" else [a.sim]
+    kernels = a.kernel or list(KERNELS)
+    clash_tops: Mapping[str, Sequence[str]] | Sequence[str] = [] if a.no_clash else (a.clash or CLASH_TOPS)
+    out = a.out if a.out.is_absolute() else runner.REPO_ROOT / a.out
+    load_before = os.getloadavg()
+    start = time.monotonic()
+    try:
+        for sim in sims:
+            toolchain.check_simulator(sim)
+        results = run_bench(sims, kernels, a.calls, clash_tops, a.seed, runs_dir=out.parent / "runs",
+                            profile=a.profile, progress=_progress_line,
+                            fresh_builds=out.parent / "builds" if a.fresh_builds else None)
+        record = {
+            "command": " ".join(["python -m regress.bench", *(argv if argv is not None else sys.argv[1:])]),
+            "cpus": os.cpu_count(), "load_avg_before": load_before, "load_avg_after": os.getloadavg(),
+            "wall_s": round(time.monotonic() - start, 1), "seed": a.seed, "calls": a.calls,
+            "fresh_builds": a.fresh_builds, "tools": toolchain.tool_versions(),
+            "results": [m.to_json() for m in results],
+        }
+        check_record(record, str(out))
+    except (BenchError, toolchain.ToolchainError, duts.UnknownDutError) as exc:
+        print(f"regress.bench: error: {exc}", file=sys.stderr)
+        return 2
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(record, indent=1, default=str))
+    print()
+    print(kernel_table(results))
+    print()
+    print(summary_table(results))
+    if any(m.dut.startswith("clash_") for m in results):
+        print()
+        print(clash_table(results))
+    print(f"\n{len(results)} cases in {record['wall_s']} s; record: {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
