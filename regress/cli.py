@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -65,6 +66,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0 if report.ok else 2
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM (a cancelled CI job) takes the same clean-up path as Ctrl-C."""
+    raise KeyboardInterrupt
+
+
 def cmd_regress(args: argparse.Namespace) -> int:
     from regress.regression import RegressError, RegressOptions, run_regression
 
@@ -74,11 +80,15 @@ def cmd_regress(args: argparse.Namespace) -> int:
         shard=args.shard, name=args.name, out_root=args.out_root, testplan=args.testplan,
         registry=args.registry, tb_dir=_tb_dir(args), reports=not args.no_report,
     )
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         _, record = run_regression(opts)
     except (RegressError, ValueError) as exc:
         print(f"llama-dv regress: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("llama-dv regress: interrupted; running builds and simulations were stopped", file=sys.stderr)
+        return 130
     c = record["counts"]
     return 1 if (c["fail"] or c["error"] or c["timeout"] or c["build_error"]) else 0
 
@@ -131,6 +141,13 @@ def cmd_signoff(args: argparse.Namespace) -> int:
 
     return run_signoff(testplan=args.testplan, run_dirs=args.results, out_dir=args.out,
                        synth_dir=args.synth_dir, milestones=args.milestone)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Simulation throughput per kernel and simulator, implemented by regress.bench."""
+    from regress.bench import main as bench_main
+
+    return bench_main(args.bench_args)
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
@@ -193,6 +210,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="yosys synthesis figures per top (see `llama-dv synth --help`)")
     sy.add_argument("synth_args", nargs=argparse.REMAINDER)
     sy.set_defaults(func=cmd_synth)
+
+    be = sub.add_parser("bench", add_help=False,
+                        help="simulation throughput per kernel and simulator (see `llama-dv bench --help`)")
+    be.add_argument("bench_args", nargs=argparse.REMAINDER)
+    be.set_defaults(func=cmd_bench)
     return p
 
 
@@ -200,6 +222,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["synth"]:  # every option belongs to the synthesis flow's own parser
         return cmd_synth(argparse.Namespace(synth_args=argv[1:]))
+    if argv[:1] == ["bench"]:  # likewise for the throughput bench
+        return cmd_bench(argparse.Namespace(bench_args=argv[1:]))
     args = build_parser().parse_args(argv)
     return int(args.func(args) or 0)
 

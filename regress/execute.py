@@ -73,19 +73,21 @@ def _fmt_duration(seconds: float) -> str:
     return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
 
 
-def _use_code_coverage(sim: str, opts: ExecOptions) -> bool:
-    return opts.code_coverage and sim == "verilator"
+def _use_code_coverage(sim: str, opts: ExecOptions, jobs: list[Job]) -> bool:
+    """Code coverage for one build: Verilator, not switched off, and wanted by all its jobs
+    (a build is shared, so one testpoint with ``code_coverage: false`` turns it off)."""
+    return opts.code_coverage and sim == "verilator" and all(job.code_coverage for job in jobs)
 
 
 Key = tuple[str, str, str]
 """(dut, config, sim): one simulator build."""
 
 
-def _build_one(dut: Any, sim: str, opts: ExecOptions) -> tuple[str | None, float]:
+def _build_one(dut: Any, coverage: bool, opts: ExecOptions) -> tuple[str | None, float]:
     """Build (or reuse) one configuration; returns (error message or None, seconds)."""
     start = time.monotonic()
     try:
-        sim_runner.build(dut, coverage=_use_code_coverage(sim, opts), waves=opts.waves,
+        sim_runner.build(dut, coverage=coverage, waves=opts.waves,
                          timeout_s=opts.build_timeout_s)
         return None, time.monotonic() - start
     except Exception as exc:
@@ -113,6 +115,7 @@ def run_all(registry: ModuleType, jobs: list[Job], out_dir: Path, opts: ExecOpti
             on_result(result)
 
     duts: dict[Key, Any] = {}
+    coverage = {key: _use_code_coverage(key[2], opts, key_jobs) for key, key_jobs in by_key.items()}
     failed_keys: dict[Key, str] = {}
     for key in sorted(by_key):
         dut, config, sim = key
@@ -128,48 +131,57 @@ def run_all(registry: ModuleType, jobs: list[Job], out_dir: Path, opts: ExecOpti
 
     with ThreadPoolExecutor(max_workers=max(1, opts.jobs)) as pool:
         tasks: dict[Future[Any], tuple[str, Any]] = {
-            pool.submit(_build_one, duts[key], key[2], opts): ("build", key) for key in sorted(duts)}
-        while tasks:
-            done, _ = wait(tasks, return_when=FIRST_COMPLETED)
-            for fut in done:
-                kind, item = tasks.pop(fut)
-                if kind == "build":
-                    error, took = fut.result()
-                    label = f"{item[2]} {item[0]}@{item[1]}"
-                    if error:
-                        print(f"  BUILD FAILED {label} ({took:.1f}s): {error.splitlines()[0]}", file=stream, flush=True)
+            pool.submit(_build_one, duts[key], coverage[key], opts): ("build", key) for key in sorted(duts)}
+        try:
+            while tasks:
+                done, _ = wait(tasks, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    kind, item = tasks.pop(fut)
+                    if kind == "build":
+                        error, took = fut.result()
+                        label = f"{item[2]} {item[0]}@{item[1]}"
+                        if error:
+                            print(f"  BUILD FAILED {label} ({took:.1f}s): {error.splitlines()[0]}", file=stream, flush=True)
+                            for job in by_key[item]:
+                                finish(job, _result(job, "build_error", 0.0, error))
+                            continue
+                        print(f"  built {label} ({took:.1f}s)", file=stream, flush=True)
                         for job in by_key[item]:
-                            finish(job, _result(job, "build_error", 0.0, error))
+                            tasks[pool.submit(_run_one, registry, duts[item], job, out_dir, opts,
+                                              coverage[item])] = ("job", job)
                         continue
-                    print(f"  built {label} ({took:.1f}s)", file=stream, flush=True)
-                    for job in by_key[item]:
-                        tasks[pool.submit(_run_one, registry, duts[item], job, out_dir, opts)] = ("job", job)
-                    continue
-                try:
-                    result = fut.result()
-                except Exception as exc:  # never lose the other jobs' results
-                    result = _result(item, "error", 0.0, f"runner raised {type(exc).__name__}: {exc}")
-                finish(item, result)
+                    try:
+                        result = fut.result()
+                    except Exception as exc:  # never lose the other jobs' results
+                        result = _result(item, "error", 0.0, f"runner raised {type(exc).__name__}: {exc}")
+                    finish(item, result)
+        except BaseException:
+            # Ctrl-C or SIGTERM: no queued job starts, running builds and simulations
+            # are killed instead of finishing detached.
+            pool.shutdown(wait=False, cancel_futures=True)
+            sim_runner.stop_children()
+            raise
+
     return [results[j.job_id] for j in jobs]
 
 
 def _result(job: Job, status: str, duration: float, message: str, **extra: Any) -> JobResult:
     return JobResult(job_id=job.job_id, ref=str(job.ref), dut=job.ref.dut, config=job.ref.config,
                      test=job.ref.test, sim=job.sim, seed=job.seed, status=status, duration_s=round(duration, 3),
-                     message=message, testpoints=list(job.testpoints), **extra)
+                     message=message, testpoints=list(job.testpoints), env=dict(job.env), **extra)
 
 
-def _run_one(registry: ModuleType, dut: Any, job: Job, out_dir: Path, opts: ExecOptions) -> JobResult:
+def _run_one(registry: ModuleType, dut: Any, job: Job, out_dir: Path, opts: ExecOptions,
+             coverage: bool) -> JobResult:
     test_dir = (out_dir / "tests" / job.job_id).resolve()
     test_dir.mkdir(parents=True, exist_ok=True)
     cov_file = test_dir / FUNCTIONAL_COVERAGE_NAME
     metrics_file = test_dir / METRICS_NAME
     for stale in (cov_file, metrics_file):
         stale.unlink(missing_ok=True)
-    coverage = _use_code_coverage(job.sim, opts)
     module = registry.test_module(job.ref.dut)
     # The replay gets the same test environment except the per-run output files.
-    test_env = {DUT_CONFIG_ENV: job.ref.config}
+    test_env = {**job.env, DUT_CONFIG_ENV: job.ref.config}
     env = {**test_env, COVERAGE_ENV: str(cov_file), METRICS_ENV: str(metrics_file)}
     start = time.monotonic()
     res = sim_runner.run(dut, module, testcase=job.ref.test, seed=job.seed, waves=opts.waves,

@@ -38,6 +38,8 @@ class JobResult:
     functional_coverage: str | None = None
     code_coverage: str | None = None
     metrics: dict[str, Any] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+    """Testpoint environment the test ran with (also in ``replay``)."""
 
     @property
     def failed(self) -> bool:

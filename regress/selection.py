@@ -22,6 +22,10 @@ class Job:
     seed: int
     repeat: int
     testpoints: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    """The testpoint's environment on this simulator (load_testplan makes it unambiguous)."""
+    code_coverage: bool = True
+    """False when a testpoint naming this test opts out of Verilator code coverage."""
 
     @property
     def job_id(self) -> str:
@@ -66,8 +70,17 @@ def plan_jobs(plan: Testplan, testpoints: list[Testpoint], registry: RegistryVie
                     continue
                 for rep in range(seeds):
                     seed = base_seed if fixed_seed else job_seed(base_seed, ref, sim, rep)
-                    job = jobs.setdefault((ref, sim, rep), Job(ref, sim, seed, rep))
+                    job = jobs.setdefault((ref, sim, rep), Job(ref, sim, seed, rep, env=tp.env_for(sim)))
                     job.testpoints.append(tp.name)
+                    job.code_coverage = job.code_coverage and tp.code_coverage
+    # One build per (DUT, config, simulator): decide its coverage before any sharding, so
+    # every shard builds what the unsharded run builds.
+    wants: dict[tuple[str, str, str], bool] = {}
+    for job in jobs.values():
+        key = (job.ref.dut, job.ref.config, job.sim)
+        wants[key] = wants.get(key, True) and job.code_coverage
+    for job in jobs.values():
+        job.code_coverage = wants[(job.ref.dut, job.ref.config, job.sim)]
     ordered = sorted(jobs.values(), key=lambda j: (str(j.ref), j.sim, j.repeat))
     return ordered, sorted(missing.values(), key=lambda n: (str(n.ref), n.sim))
 

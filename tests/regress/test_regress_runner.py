@@ -7,18 +7,22 @@ that reproduces the failure exactly, and sign-off must refuse the milestone.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
+import yaml
 
 from regress.junit import read_totals
-from tests.regress.conftest import llama_dv, plan_args
+from tests.regress.conftest import REPO, llama_dv, plan_args
 from tests.regress.counter_project import CounterProject, write_counter_project
 
 pytestmark = pytest.mark.sim
@@ -179,6 +183,17 @@ def test_verilator_code_coverage_is_merged(tmp_path: Path) -> None:
     assert all(r["code_coverage"] for r in record["results"] if r["status"] != "not_run")
     assert "| counter | 100.0%" in (run_dir / "summary.md").read_text()
 
+    # A testpoint may opt its DUT out of code coverage (a design too large to instrument).
+    plan = yaml.safe_load(project.testplan.read_text())
+    plan["kernels"]["counter"]["stages"]["smoke"]["testpoints"][0]["code_coverage"] = False
+    project.testplan.write_text(yaml.safe_dump(plan, sort_keys=False))
+    proc = llama_dv(project, "regress", "--suite", "smoke", "--sim", "verilator", "--out-root", str(tmp_path / "bare"),
+                    *plan_args(project), timeout=900)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    record = json.loads(((tmp_path / "bare" / "latest").resolve() / "record.json").read_text())
+    assert record["coverage"]["code"] == {}
+    assert [r["code_coverage"] for r in record["results"] if r["status"] == "pass"] == [None]
+
 
 def test_build_failure_fails_only_that_dut_jobs(tmp_path: Path, icarus: None) -> None:
     """A DUT that does not compile gives build_error results (with the build log), not a crash."""
@@ -192,3 +207,63 @@ def test_build_failure_fails_only_that_dut_jobs(tmp_path: Path, icarus: None) ->
     assert results["test_counts"]["status"] == results["test_wrong_value"]["status"] == "build_error"
     assert "build" in results["test_counts"]["message"]
     assert read_totals(run_dir / "junit.xml") == {"tests": 3, "failures": 0, "errors": 2, "skipped": 1}
+
+
+def test_testpoint_env_reaches_the_test_and_its_replay(tmp_path: Path, icarus: None) -> None:
+    project = write_counter_project(tmp_path / "counter", tests=["test_counts", "test_env_tokens"])
+    plan = yaml.safe_load(project.testplan.read_text())
+    tp = plan["kernels"]["counter"]["stages"]["smoke"]["testpoints"][1]
+    tp["env"] = {"LDV_COUNTER_TOKENS": "9"}
+    tp["sim_env"] = {"icarus": {"LDV_COUNTER_TOKENS": 3}}
+    project.testplan.write_text(yaml.safe_dump(plan, sort_keys=False))
+    proc, run_dir = _run_regress(project, tmp_path / "out", "--base-seed", "7")
+    result = _results(run_dir)["test_env_tokens"]
+    assert result["status"] == "pass", proc.stdout + proc.stderr
+    assert result["metrics"] == {"tokens": 3}  # sim_env overrides env on Icarus
+    assert result["env"] == {"LDV_COUNTER_TOKENS": "3"}
+    assert "--env LDV_COUNTER_TOKENS=3" in result["replay"]
+
+    # Without the testpoint's environment the same test cannot run: the env is what made it pass.
+    del tp["env"], tp["sim_env"]
+    project.testplan.write_text(yaml.safe_dump(plan, sort_keys=False))
+    proc, run_dir = _run_regress(project, tmp_path / "bare", "--base-seed", "7")
+    assert _results(run_dir)["test_env_tokens"]["status"] == "fail", proc.stdout + proc.stderr
+
+
+def _processes_mentioning(text: str) -> list[str]:
+    """Command lines of live processes that contain *text* (read from /proc)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if text in args:
+            found.append(args)
+    return found
+
+
+def test_sigterm_stops_running_simulations(tmp_path: Path, icarus: None) -> None:
+    """A cancelled regression (SIGTERM, as CI sends) kills its simulations, not leaves them running."""
+    project = write_counter_project(tmp_path / "counter", tests=["test_counts", "test_hangs"])
+    out_root = tmp_path / "out"
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(project.root), str(REPO)])
+    proc = subprocess.Popen([sys.executable, "-m", "regress.cli", "regress", "--suite", "smoke", "--sim", "icarus",
+                             "--out-root", str(out_root), "--timeout", "600", "--jobs", "2", *plan_args(project)],
+                            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not list(out_root.glob("*/tests/icarus/counter-default/test_hangs-*/sim.log")):
+            assert time.monotonic() < deadline and proc.poll() is None, "the hanging test never started"
+            time.sleep(0.2)
+        time.sleep(3)  # the simulator is up and stuck in the hang
+        assert [a for a in _processes_mentioning(str(tmp_path)) if a.startswith("vvp")], "no vvp to stop"
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, out
+    assert "interrupted; running builds and simulations were stopped" in out
+    assert _processes_mentioning(str(tmp_path)) == []

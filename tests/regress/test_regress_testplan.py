@@ -136,3 +136,62 @@ def test_signoff_testpoint_must_exist(tmp_path: Path) -> None:
     data["milestones"]["M1"]["signoff"][0]["testpoints"] = ["tp_missing"]
     report = validate(load_testplan(_write(tmp_path, data)), _registry(), _tb(tmp_path))
     assert any("milestones.M1.signoff[0]" in e and "tp_missing" in e for e in report.errors)
+
+
+def test_env_of_a_testpoint_per_simulator(tmp_path: Path) -> None:
+    data = _base()
+    tp = data["kernels"]["counter"]["stages"]["smoke"]["testpoints"][0]
+    tp["env"] = {"LDV_TOKENS": 16}
+    tp["sim_env"] = {"icarus": {"LDV_TOKENS": "2"}}
+    point = load_testplan(_write(tmp_path, data)).testpoint("tp_test_counts")
+    assert point.env_for("verilator") == {"LDV_TOKENS": "16"}
+    assert point.env_for("icarus") == {"LDV_TOKENS": "2"}
+
+
+def test_env_may_not_set_runner_variables(tmp_path: Path) -> None:
+    data = _base()
+    data["kernels"]["counter"]["stages"]["smoke"]["testpoints"][0]["sim_env"] = {"icarus": {"LDV_METRICS_FILE": "x"}}
+    path = _write(tmp_path, data)
+    with pytest.raises(TestplanError) as err:
+        load_testplan(path)
+    text = str(err.value)
+    assert str(path) in text and "kernels.counter.stages.smoke.testpoints[0]" in text
+    assert "LDV_METRICS_FILE" in text and "runner sets per job" in text
+
+
+def test_one_test_with_two_environments_is_an_error(tmp_path: Path) -> None:
+    data = _base()
+    tps = data["kernels"]["counter"]["stages"]["smoke"]["testpoints"]
+    tps[1]["tests"] = list(tps[0]["tests"])
+    tps[1]["env"] = {"LDV_TOKENS": "4"}
+    path = _write(tmp_path, data)
+    with pytest.raises(TestplanError) as err:
+        load_testplan(path)
+    text = str(err.value)
+    assert "testpoints[1] (testpoint 'tp_test_wrong_value'): test counter.test_counts on verilator" in text
+    assert "testpoints[0] (testpoint 'tp_test_counts') gives it {}" in text
+
+
+def test_bad_env_name_is_a_schema_error(tmp_path: Path) -> None:
+    data = _base()
+    data["kernels"]["counter"]["stages"]["smoke"]["testpoints"][0]["env"] = {"lower-case": "1"}
+    path = _write(tmp_path, data)
+    with pytest.raises(TestplanError) as err:
+        load_testplan(path)
+    assert str(path) in str(err.value) and "testpoints[0].env" in str(err.value)
+
+
+def test_code_coverage_opt_out_covers_the_whole_build(tmp_path: Path) -> None:
+    """One build per (DUT, config, simulator): a testpoint that opts out turns coverage off
+    for every job of that build, in every shard alike."""
+    from regress.selection import plan_jobs, shard
+
+    data = _base()
+    data["kernels"]["counter"]["stages"]["smoke"]["testpoints"][1]["code_coverage"] = False
+    plan = load_testplan(_write(tmp_path, data))
+    jobs, _ = plan_jobs(plan, plan.suite_testpoints("smoke"), _registry(), ("verilator", "icarus"), 1, 5)
+    assert len(jobs) == 4 and not any(j.code_coverage for j in jobs)
+    assert not any(j.code_coverage for k in (1, 2) for j in shard(jobs, k, 2))
+    plain = load_testplan(_write(tmp_path, _base()))
+    jobs, _ = plan_jobs(plain, plain.suite_testpoints("smoke"), _registry(), ("verilator",), 1, 5)
+    assert len(jobs) == 2 and all(j.code_coverage for j in jobs)
