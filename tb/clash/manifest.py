@@ -72,7 +72,13 @@ class ClashManifest:
 
     @property
     def verilog(self) -> Path:
+        """The top module's file."""
         return self.path.parent / f"{self.top}.v"
+
+    @property
+    def verilog_sources(self) -> list[Path]:
+        """Every Verilog file of the top: Clash writes one per NOINLINE component."""
+        return sorted(self.path.parent.glob("*.v"))
 
     @property
     def clock(self) -> Port | None:

@@ -1,8 +1,10 @@
-"""Clash's own Haskell simulation of each unit top against the numpy golden (the same
-tops' Verilog is held to the same golden by the cocotb tests), so a Verilog-generation
-defect and a design defect are told apart."""
+"""Clash's own Haskell simulation of each generated top against the numpy golden (the
+same tops' Verilog is held to the same golden by the cocotb tests), so a
+Verilog-generation defect and a design defect are told apart. The decoder tops are
+checked by the cocotb decoder scoreboard itself, fed from the Haskell events."""
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -13,10 +15,16 @@ from models.kernels import argmax_fixed, attention_head_fixed
 from models.numerics import ONE, exp_f, matvec, recip_f, rshr, sat32, shsat
 from tb.clash.argmax_env import DIM, ROM_FILE, vocab_rom, write_rom
 from tb.clash.attend_env import SEQ_LEN, random_cache
-from tb.clash.cosim import CoSimError, attend_seq_stimulus, handshakes, run_driver
+from tb.clash.cosim import (CoSimError, DecoderStep, attend_seq_stimulus, decoder_steps, handshakes, run_decoder,
+                            run_driver)
+from tb.clash.decoder_env import (VOCAB, DecoderMismatch, DecoderScoreboard, KvRowSeen, decoder_weights,
+                                  stage_weights)
 from tb.clash.mac_env import MAX_COLS, layer_matrices, write_roms
 
-pytestmark = pytest.mark.skipif(shutil.which("ghc") is None, reason="ghc (Debian's Clash) not installed")
+needs_ghc = pytest.mark.skipif(shutil.which("ghc") is None, reason="ghc (Debian's Clash) not installed")
+
+DECODER_WEIGHT_SEED = 1
+"""The weight set the Verilog decoder test stages by default."""
 
 
 def _attend_queries(r: np.random.Generator, hd: int, rising: bool) -> list[tuple[np.ndarray, int]]:
@@ -27,6 +35,7 @@ def _attend_queries(r: np.random.Generator, hd: int, rising: bool) -> list[tuple
     return qs
 
 
+@needs_ghc
 @pytest.mark.parametrize("top,hd", [("attend_seq_hd8", 8), ("attend_seq_hd16", 16)])
 def test_attend_seq_haskell_matches_golden(top: str, hd: int, seed: int, tmp_path: Path) -> None:
     r = np.random.default_rng(seed)
@@ -44,6 +53,7 @@ def test_attend_seq_haskell_matches_golden(top: str, hd: int, seed: int, tmp_pat
                                     f"expected {exp[diff[0]]}, got {got[diff[0]]}")
 
 
+@needs_ghc
 def test_attend_seq_fault_visible_in_haskell(seed: int, tmp_path: Path) -> None:
     r = np.random.default_rng(seed)
     cache = random_cache(r, 8, rising=True)
@@ -56,6 +66,7 @@ def test_attend_seq_fault_visible_in_haskell(seed: int, tmp_path: Path) -> None:
     assert wrong, "the no-rescale variant matched the golden at every position"
 
 
+@needs_ghc
 def test_unaccepted_request_is_reported(tmp_path: Path) -> None:
     r = np.random.default_rng(1)
     cache = random_cache(r, 8, rising=False)
@@ -77,6 +88,7 @@ def _golden_step(first: bool, mx: int, d: int, acc: np.ndarray, s: int, v: np.nd
     return new_mx, d2, acc2, s > mx
 
 
+@needs_ghc
 def test_online_softmax_step_haskell_matches_golden(seed: int, tmp_path: Path) -> None:
     r = np.random.default_rng(seed)
     rows, cases = [], []
@@ -96,6 +108,7 @@ def test_online_softmax_step_haskell_matches_golden(seed: int, tmp_path: Path) -
         assert o == exp, f"step {i} ({case}): Haskell {o}, golden {exp}"
 
 
+@needs_ghc
 def test_attend_head_haskell_matches_golden(seed: int, tmp_path: Path) -> None:
     r = np.random.default_rng(seed)
     rows, cases = [], []
@@ -110,6 +123,7 @@ def test_attend_head_haskell_matches_golden(seed: int, tmp_path: Path) -> None:
         assert list(exp) == o, f"attendHead pos {pos}: Haskell {o}, golden {list(exp)}"
 
 
+@needs_ghc
 def test_argmax_haskell_matches_golden(seed: int, tmp_path: Path) -> None:
     r = np.random.default_rng(seed)
     wm, we = vocab_rom(r, distinct=40)
@@ -129,6 +143,7 @@ def test_argmax_haskell_matches_golden(seed: int, tmp_path: Path) -> None:
         assert (o[2], o[3]) == (tok, int(logits[tok])), f"vector {i}: Haskell {o[2:4]}, golden {tok}"
 
 
+@needs_ghc
 def test_mac_haskell_matches_golden(seed: int, tmp_path: Path) -> None:
     r = np.random.default_rng(seed)
     mats = layer_matrices(r)
@@ -150,3 +165,90 @@ def test_mac_haskell_matches_golden(seed: int, tmp_path: Path) -> None:
         got = np.array(o[2:2 + m.rows])
         diff = np.flatnonzero(exp != got)
         assert diff.size == 0, f"{m.name} row {diff[0]}: Haskell {got[diff[0]]}, golden {exp[diff[0]]}"
+
+
+def _decode_in_haskell(top: str, prompt: int, positions: int, tmp_path: Path) -> list[DecoderStep]:
+    """Clash's simulation of `top` decoding a one-token prompt greedily over positions
+    0..positions-1, on weight set `DECODER_WEIGHT_SEED` staged in `tmp_path`."""
+    stage_weights(tmp_path, DECODER_WEIGHT_SEED)
+    return run_decoder(top, [(prompt, 0), *[(None, pos) for pos in range(1, positions)]], tmp_path)
+
+
+def _score(top: str, prompt: int, steps: list[DecoderStep]) -> None:
+    """Every step through the Verilog test's scoreboard, then the greedy tokens."""
+    model = decoder_weights(DECODER_WEIGHT_SEED)
+    expected = model.generate([prompt], len(steps))
+    model.reset()
+    board, token = DecoderScoreboard(), prompt
+    for pos, step in enumerate(steps):
+        assert (step.token, step.result.pos) == (token, pos), \
+            f"{top}: request {pos} was ({step.token}, {step.result.pos})"
+        board.expect(model.step(token, pos))
+        for event in step.events:
+            if isinstance(event, KvRowSeen):
+                board.on_kv_row(event)
+            else:
+                board.on_head(event)
+        board.check(step.result)
+        token = step.result.token
+    tokens = [step.result.token for step in steps]
+    assert tokens == expected, f"{top}: tokens {tokens}, golden {expected}"
+
+
+@needs_ghc
+@pytest.mark.slow
+def test_decoder_haskell_matches_golden(seed: int, tmp_path: Path) -> None:
+    prompt = int(np.random.default_rng(seed).integers(0, VOCAB))
+    _score("decoder_small", prompt, _decode_in_haskell("decoder_small", prompt, 3, tmp_path))
+
+
+@needs_ghc
+@pytest.mark.slow
+def test_decoder_kv_row_fault_visible_in_haskell(seed: int, tmp_path: Path) -> None:
+    prompt = int(np.random.default_rng(seed).integers(0, VOCAB))
+    steps = _decode_in_haskell("decoder_small_fault_kvrow", prompt, 1, tmp_path)
+    with pytest.raises(DecoderMismatch, match=r"pos 0 .* KV row written at row 1, expected row 0"):
+        _score("decoder_small_fault_kvrow", prompt, steps)
+
+
+NO_RESCALE_PROMPT = 5
+"""With weight set 1, this prompt's position 1 has heads whose running max grows,
+which is where a softmax without rescale departs from the golden."""
+
+
+@needs_ghc
+@pytest.mark.slow
+def test_decoder_no_rescale_fault_visible_in_haskell(tmp_path: Path) -> None:
+    steps = _decode_in_haskell("decoder_small_fault_norescale", NO_RESCALE_PROMPT, 2, tmp_path)
+    with pytest.raises(DecoderMismatch, match=r"pos 1 .* layer \d head \d attention output") as caught:
+        _score("decoder_small_fault_norescale", NO_RESCALE_PROMPT, steps)
+    layer, head = (int(g) for g in re.search(r"layer (\d) head (\d)", str(caught.value)).groups())
+    seen = {(h.layer, h.head): h.max_updates for h in steps[1].result.heads}
+    assert seen[(layer, head)] > 0, f"mismatch at layer {layer} head {head}, whose running max never grew"
+
+
+def _event_lines(token: int) -> list[str]:
+    return ["A 3 5 0", f"O 9 {token} 6 " + " ".join(["0"] * 64), "E 10"]
+
+
+def test_decoder_events_grouped_per_request() -> None:
+    step, = decoder_steps(_event_lines(7), "decoder_small")
+    res = step.result
+    assert (step.token, res.pos, res.token, res.cycles, res.measured_cycles) == (5, 0, 7, 6, 6)
+
+
+@pytest.mark.parametrize("lines,error", [
+    (_event_lines(7)[:2], "ends without `E`"),
+    (_event_lines(7)[1:], "outside a request"),
+    (["A 3 5 0", "A 4 5 1", "E 9"], "before the previous result"),
+    (["A 3 5 0", "E 9"], "request outstanding"),
+])
+def test_decoder_event_errors_are_reported(lines: list[str], error: str) -> None:
+    with pytest.raises(CoSimError, match=error):
+        decoder_steps(lines, "decoder_small")
+
+
+@pytest.mark.parametrize("request_", [(64, 0), (-1, 0), (None, 16)])
+def test_decoder_request_out_of_range_is_reported(request_: tuple[int | None, int], tmp_path: Path) -> None:
+    with pytest.raises(CoSimError, match=r"request 0 .* outside token"):
+        run_decoder("decoder_small", [request_], tmp_path)

@@ -2,21 +2,30 @@
 -- Verilog and the numpy golden: `cosim <top> <stimulus> <response>` reads one line of
 -- integers per cycle (the top's inputs without clock and reset, a Vec as its elements
 -- in order) and writes one line per cycle with the outputs in the same style.
--- Memory files (wcls.bin, mac_*.bin) are read from the working directory.
+--
+-- The decoder tops take some 80 000 cycles per token, so they run differently: the
+-- stimulus is one request per line, @token pos@ (token -1: the token the decoder
+-- returned last, for greedy decoding), driven by a handshake circuit composed with
+-- the top, and the response holds events only (see 'decoderEvents').
+-- Memory files (wcls.bin, mac_*.bin, *.memb) are read from the working directory.
 module Main (main) where
 
 import Clash.Prelude hiding (map, length, (++), repeat, zip, take, drop, concatMap, last, head)
 import qualified Clash.Explicit.Prelude as E
 import qualified Clash.Sized.Vector as V
-import Prelude (IO, map, length, (++), repeat, readFile, writeFile, lines, words, unlines, unwords, read, error, take, drop, last, concatMap)
+import Prelude (IO, map, length, (++), repeat, readFile, writeFile, lines, words, unlines, unwords, read, error, take, drop, last, concatMap, show, zip, return, fromIntegral)
+import qualified Prelude as P
 import Data.Proxy (Proxy (..))
 import System.Environment (getArgs)
+import System.Exit (ExitCode (..), exitWith)
+import System.IO (hPutStrLn, stderr)
 
 import LlamaDv.Numerics
 import LlamaDv.Top.AttendSeq (attendSeqHd8, attendSeqHd8NoRescale, attendSeqHd16)
 import LlamaDv.Top.SoftStep (onlineSoftmaxStep, attendHeadHd8)
 import LlamaDv.Top.Argmax (argmaxVocab, argmaxVocabTieHigh)
 import LlamaDv.Top.Mac (macMatvecTop)
+import LlamaDv.Top.Decoder (DecoderTop, decoderSmall, decoderSmallKvWrongRow, decoderSmallNoRescale)
 
 -- | Consume the first n integers of a line as a Vec.
 vec :: forall n a . (KnownNat n, Num a) => [Integer] -> (Vec n a, [Integer])
@@ -99,10 +108,99 @@ macRows rows = map flat (E.sampleN (length rows) (bundle outs))
     outs = macMatvecTop E.clockGen E.resetGen iv wb eb nr nc x xe ordy
     flat (ir, ov, y, c) = [b2i ir, b2i ov] ++ ints (toList y) ++ [toInteger c]
 
+-- | One decoder request: a token (Nothing: the one the decoder returned last) and its position.
+type Request = (Maybe (Unsigned 6), Unsigned 4)
+
+-- | Requests per stimulus line @token pos@, token -1 meaning the previous result.
+requests :: [[Integer]] -> [Request]
+requests = map go
+  where
+    go [tk, p]
+      | tk < -1 || tk > 63 || p < 0 || p > 15 = error ("cosim: request out of range: " ++ show [tk, p])
+      | otherwise = (if tk < 0 then Nothing else Just (fromInteger tk), fromInteger p)
+    go l = error ("cosim: a decoder request is `token pos`, got " ++ show l)
+
+-- | The testbench side of the decoder handshakes as a Mealy machine over (next
+-- request, waiting for a result, last token returned): it raises in_valid with the
+-- next request whenever none is outstanding, holds out_ready high and remembers each
+-- returned token. Its outputs are (in_valid, in_token, in_pos, out_ready, all done).
+tokenDriver :: [Request] -> (Unsigned 16, Bool, Unsigned 6) -> (Bool, Bool, Unsigned 6)
+            -> ((Unsigned 16, Bool, Unsigned 6), (Bool, Unsigned 6, Unsigned 4, Bool, Bool))
+tokenDriver reqs (k, waiting, lastTok) (inReady, outValid, outTok) =
+  ((k', waiting', lastTok'), (pending, tokIn, posIn, True, not waiting && not more))
+  where
+    more = fromIntegral k < length reqs
+    pending = not waiting && more
+    (rt, posIn) = if more then reqs P.!! fromIntegral k else (Nothing, 0)
+    tokIn = if pending then maybe lastTok id rt else 0
+    accepted = pending && inReady
+    k' = if accepted then k + 1 else k
+    waiting' = (waiting && not outValid) || accepted
+    lastTok' = if waiting && outValid then outTok else lastTok
+
+-- | Cycle budget of one request (a token takes about 80 000 cycles).
+cyclesPerRequest :: Int
+cyclesPerRequest = 150000
+
+-- | Event lines of the decoder top under 'tokenDriver', each led by its cycle number:
+--
+-- * @A cycle token pos@: a request accepted (in_valid and in_ready out of reset);
+-- * @K cycle addr k(16) ke v(16) ve@: a KV-cache row written;
+-- * @H cycle layer head updates out(16)@: an attention head finished;
+-- * @O cycle token cycles logits(64)@: a result presented (out_valid);
+-- * last, @E cycle@ when every request has its result, or @T cycle@ when the cycle
+--   budget ran out first.
+decoderEvents :: DecoderTop -> [Request] -> [String]
+decoderEvents top reqs = go (zip [0 :: Int ..] (E.sample out))
+  where
+    clk = E.clockGen
+    rst = E.resetGen
+    drv = E.mealy clk rst E.enableGen (tokenDriver reqs) (0, False, 0) (bundle (inReady, outValid, outTok))
+    (iv, itok, ipos, ordy, done) = unbundle drv
+    (inReady, outValid, outTok, logits, cycles, kvWe, kvA, kvK, kvKe, kvV, kvVe, attV, attL, attH, attU, attO) =
+      top clk rst iv itok ipos ordy
+    out = bundle ( bundle (iv, inReady, itok, ipos, done, E.unsafeToHighPolarity rst)
+                 , bundle (outValid, outTok, cycles, logits)
+                 , bundle (kvWe, kvA, kvK, kvKe, kvV, kvVe)
+                 , bundle (attV, attL, attH, attU, attO) )
+    budget = 2 + cyclesPerRequest * length reqs
+    go [] = []
+    go ((n, ((v, rdy, tk, p, fin, inReset), (ov, ot, oc, ol), (we, wa, wk, wke, wv, wve), (av, al, ah, au, ao))) : rest)
+      | inReset = go rest
+      | fin = [line "E" []]
+      | n >= budget = [line "T" []]
+      | otherwise = [line "A" [toInteger tk, toInteger p] | v && rdy]
+          ++ [line "K" ([toInteger wa] ++ ints (toList wk) ++ [toInteger wke] ++ ints (toList wv) ++ [toInteger wve]) | we]
+          ++ [line "H" ([toInteger al, toInteger ah, toInteger au] ++ ints (toList ao)) | av]
+          ++ [line "O" ([toInteger ot, toInteger oc] ++ ints (toList ol)) | ov]
+          ++ go rest
+      where
+        line tag xs = unwords (tag : show n : map show xs)
+
+decoderTop :: String -> DecoderTop
+decoderTop top = case top of
+  "decoder_small" -> decoderSmall
+  "decoder_small_fault_kvrow" -> decoderSmallKvWrongRow
+  "decoder_small_fault_norescale" -> decoderSmallNoRescale
+  _ -> error ("cosim: unknown top " ++ top)
+
+-- | Run a decoder top; exit 3 (after writing the events so far) if its budget ran out.
+runDecoder :: String -> FilePath -> FilePath -> IO ()
+runDecoder top inFile outFile = do
+  rows <- map (map read . words) . lines <$> readFile inFile
+  let events = decoderEvents (decoderTop top) (requests rows)
+  writeFile outFile (unlines events)
+  case words (last events) of
+    ("T" : n : _) -> do
+      hPutStrLn stderr ("cosim " ++ top ++ ": no result after " ++ n ++ " cycles")
+      exitWith (ExitFailure 3)
+    _ -> return ()
+
 main :: IO ()
 main = do
   args <- getArgs
   case args of
+    [top, inFile, outFile] | take 13 top == "decoder_small" -> runDecoder top inFile outFile
     [top, inFile, outFile] -> do
       rows <- map (map read . words) . lines <$> readFile inFile
       let run = case top of

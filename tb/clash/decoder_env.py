@@ -1,0 +1,347 @@
+"""Env of the `decoder_small` top: weight staging, a token driver that waits only on
+handshakes, monitors of the KV write port and of finished attention heads, a
+scoreboard against `models/llama_fixed.py` and the decoder's coverage.
+
+The golden step of a request is computed before the request is sent, and the
+monitors hand every KV row and every finished attention head to the scoreboard the
+cycle they appear, in the order the hardware computes them (a layer's KV rows, then
+its heads). So a run fails at the first departing value, naming position, layer,
+head and index, with the simulation time of the fault in the log; the logits, the
+token and the cycle count are checked at the response.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from cocotb.triggers import FallingEdge, RisingEdge
+from cocotb.utils import get_sim_time
+from cocotb_coverage.coverage import CoverPoint
+
+from models.config import SMALL
+from models.export import write_export
+from models.llama_fixed import QuantizedModel, StepTrace
+from models.tinymodel import tiny_weights
+from tb.clash.manifest import ClashManifest, unpack_vec
+
+TOP = "decoder_small"
+HEAD_DIM = SMALL.head_dim
+SEQ = SMALL.seq_len
+N_KV = SMALL.n_kv_heads
+N_HEADS = SMALL.n_heads
+N_LAYERS = SMALL.n_layers
+VOCAB = SMALL.vocab_size
+
+
+class DecoderMismatch(AssertionError):
+    """DUT and golden disagree; the message names position, layer, head and value."""
+
+
+TIED_ROWS = 16
+"""Classifier rows 64-16..63 repeat rows 0..15, so greedy argmax meets exact ties in
+ordinary generation (whenever the best row is one of them) and must pick the lower index."""
+
+
+def decoder_weights(seed: int, tied_rows: int = TIED_ROWS) -> QuantizedModel:
+    """The golden model of `tiny_weights(SMALL, seed)`, its last `tied_rows` classifier
+    rows copied from its first ones."""
+    qw = QuantizedModel.from_float(tiny_weights(SMALL, seed)).weights
+    cls_m, cls_e = qw.cls_m.copy(), qw.cls_e.copy()
+    if tied_rows:
+        cls_m[-tied_rows:], cls_e[-tied_rows:] = cls_m[:tied_rows], cls_e[:tied_rows]
+    return QuantizedModel(replace(qw, cls_m=cls_m, cls_e=cls_e, shared_classifier=False))
+
+
+def stage_weights(run_dir: Path, seed: int) -> QuantizedModel:
+    """Write the `$readmemb` files of `decoder_weights(seed)` into the simulator's
+    working directory and return the matching golden model."""
+    model = decoder_weights(seed)
+    write_export(model.weights, run_dir, formats=("bin",), seed=seed)
+    return model
+
+
+@dataclass
+class KvRowSeen:
+    layer: int
+    kv_head: int
+    pos: int
+    k: list[int]
+    ke: int
+    v: list[int]
+    ve: int
+
+
+@dataclass
+class HeadSeen:
+    """One attention head as the DUT finished it."""
+
+    layer: int
+    head: int
+    max_updates: int
+    out: list[int]
+
+
+@dataclass
+class TokenResult:
+    pos: int
+    token: int
+    logits: list[int]
+    cycles: int
+    measured_cycles: int
+    kv_rows: list[KvRowSeen] = field(default_factory=list)
+    heads: list[HeadSeen] = field(default_factory=list)
+
+
+def decode_kv_addr(addr: int) -> tuple[int, int, int]:
+    """KV block-RAM address -> (layer, KV head, position): address = (layer*2 + kvh)*16 + pos."""
+    return addr // (N_KV * SEQ), (addr // SEQ) % N_KV, addr % SEQ
+
+
+class DecoderMonitor:
+    """Collects KV writes and finished heads of the current token. Python wakes only on
+    the rising edge of `kv_we` (one two-row burst per layer) and of `att_valid` (one
+    cycle per head), never per compute cycle."""
+
+    def __init__(self, dut: Any, clk: Any, board: "DecoderScoreboard") -> None:
+        self.dut, self.clk, self.board = dut, clk, board
+        self.kv: list[KvRowSeen] = []
+        self.heads: list[HeadSeen] = []
+
+    def clear(self) -> None:
+        self.kv, self.heads = [], []
+
+    async def run_kv(self) -> None:
+        dut = self.dut
+        while True:
+            await RisingEdge(dut.kv_we)
+            while True:
+                await FallingEdge(self.clk)
+                if not int(dut.kv_we.value):
+                    break
+                layer, kvh, pos = decode_kv_addr(int(dut.kv_addr.value))
+                row = KvRowSeen(layer, kvh, pos, unpack_vec(int(dut.kv_k.value), HEAD_DIM, 8),
+                                unpack_vec(int(dut.kv_ke.value), 1, 7)[0], unpack_vec(int(dut.kv_v.value), HEAD_DIM, 8),
+                                unpack_vec(int(dut.kv_ve.value), 1, 7)[0])
+                self.kv.append(row)
+                self.board.on_kv_row(row)
+
+    async def run_heads(self) -> None:
+        dut = self.dut
+        while True:
+            await RisingEdge(dut.att_valid)
+            await FallingEdge(self.clk)
+            head = HeadSeen(int(dut.att_layer.value), int(dut.att_head.value), int(dut.att_updates.value),
+                            unpack_vec(int(dut.att_out.value), HEAD_DIM, 32))
+            self.heads.append(head)
+            self.board.on_head(head)
+
+
+class DecoderDriver:
+    """Sends one token per request and collects the response with what the monitor saw."""
+
+    def __init__(self, dut: Any, clk: Any, manifest: ClashManifest, monitor: DecoderMonitor) -> None:
+        self.dut, self.clk, self.manifest, self.monitor = dut, clk, manifest, monitor
+        self.period_ps = manifest.domain.period_ps
+
+    async def step(self, token: int, pos: int) -> TokenResult:
+        dut = self.dut
+        await FallingEdge(self.clk)
+        while not int(dut.in_ready.value):
+            await RisingEdge(dut.in_ready)
+            await FallingEdge(self.clk)
+        self.monitor.clear()
+        dut.in_token.value = token
+        dut.in_pos.value = pos
+        dut.in_valid.value = 1
+        await RisingEdge(self.clk)
+        t0 = get_sim_time("ps")
+        await FallingEdge(self.clk)
+        dut.in_valid.value = 0
+        if not int(dut.out_valid.value):
+            await RisingEdge(dut.out_valid)
+        await FallingEdge(self.clk)
+        t1 = get_sim_time("ps")
+        res = TokenResult(pos=pos, token=int(dut.out_token.value),
+                          logits=unpack_vec(int(dut.out_logits.value), VOCAB, 32),
+                          cycles=int(dut.out_cycles.value),
+                          measured_cycles=int((t1 - t0) // self.period_ps) + 1,
+                          kv_rows=list(self.monitor.kv), heads=list(self.monitor.heads))
+        dut.out_ready.value = 1
+        await RisingEdge(self.clk)
+        await FallingEdge(self.clk)
+        dut.out_ready.value = 0
+        return res
+
+    async def start_token(self, token: int, pos: int) -> None:
+        """Request a token and return at once (for a reset in the middle of it)."""
+        dut = self.dut
+        await FallingEdge(self.clk)
+        while not int(dut.in_ready.value):
+            await RisingEdge(dut.in_ready)
+            await FallingEdge(self.clk)
+        self.monitor.clear()
+        dut.in_token.value, dut.in_pos.value, dut.in_valid.value = token, pos, 1
+        await FallingEdge(self.clk)
+        dut.in_valid.value = 0
+
+    async def reset(self, cycles: int = 3) -> None:
+        """Assert the manifest's reset for `cycles` clocks, between two falling edges."""
+        rst = getattr(self.dut, self.manifest.reset.name)
+        active = 1 if self.manifest.domain.reset_polarity == "ActiveHigh" else 0
+        await FallingEdge(self.clk)
+        rst.value = active
+        for _ in range(cycles):
+            await RisingEdge(self.clk)
+        await FallingEdge(self.clk)
+        rst.value = 1 - active
+        self.monitor.clear()
+
+
+class DecoderScoreboard:
+    """Checks one request at a time against the golden `StepTrace` given to `expect`."""
+
+    def __init__(self) -> None:
+        self.steps = 0
+        self.trace: StepTrace | None = None
+        self._kv: set[tuple[int, int]] = set()
+        self._heads: set[tuple[int, int]] = set()
+
+    def expect(self, trace: StepTrace) -> None:
+        """The golden of the request about to be sent."""
+        self.trace, self._kv, self._heads = trace, set(), set()
+
+    def abandon(self) -> None:
+        """The request was cut short by a reset: nothing more is expected of it."""
+        self.trace = None
+
+    @property
+    def where(self) -> str:
+        assert self.trace is not None
+        return f"pos {self.trace.pos} (token {self.trace.token})"
+
+    def _golden(self, what: str) -> StepTrace:
+        if self.trace is None:
+            raise DecoderMismatch(f"{what} seen with no request outstanding")
+        return self.trace
+
+    def on_kv_row(self, r: KvRowSeen) -> None:
+        trace = self._golden(f"KV row for layer {r.layer} kv head {r.kv_head} (row {r.pos})")
+        want = {(w.layer, w.kv_head): w for w in trace.kv_writes}
+        prefix = f"{self.where} layer {r.layer} kv head {r.kv_head}"
+        key = (r.layer, r.kv_head)
+        if key not in want or key in self._kv:
+            raise DecoderMismatch(f"{prefix}: unexpected KV row write (row {r.pos}); expected one row per "
+                                  f"(layer, kv head) of {sorted(want)}")
+        if self._heads_of_later_layer(r.layer):
+            raise DecoderMismatch(f"{prefix}: KV row written after attention of a later layer began")
+        w = want[key]
+        if r.pos != w.pos:
+            raise DecoderMismatch(f"{prefix}: KV row written at row {r.pos}, expected row {w.pos}")
+        for name, exp, act in (("K", w.k_mant, r.k), ("V", w.v_mant, r.v)):
+            _first_diff(f"{prefix} {name} mantissa", [int(x) for x in exp], act)
+        for name, e, a in (("K exponent", w.k_exp, r.ke), ("V exponent", w.v_exp, r.ve)):
+            if e != a:
+                raise DecoderMismatch(f"{prefix} {name}: expected {e}, actual {a}")
+        self._kv.add(key)
+
+    def _heads_of_later_layer(self, layer: int) -> bool:
+        return any(l > layer for l, _ in self._heads)
+
+    def on_head(self, h: HeadSeen) -> None:
+        trace = self._golden(f"attention head {h.head} of layer {h.layer}")
+        prefix = f"{self.where} layer {h.layer} head {h.head}"
+        if not (0 <= h.layer < N_LAYERS and 0 <= h.head < N_HEADS) or (h.layer, h.head) in self._heads:
+            raise DecoderMismatch(f"{prefix}: unexpected attention result (each head once per layer)")
+        missing = [kvh for kvh in range(N_KV) if (h.layer, kvh) not in self._kv]
+        if missing:
+            raise DecoderMismatch(f"{prefix}: attention finished before the layer's KV rows for kv heads "
+                                  f"{missing} were written")
+        att = np.asarray(trace.layers[h.layer].attention)
+        _first_diff(f"{prefix} attention output",
+                    [int(x) for x in att[h.head * HEAD_DIM:(h.head + 1) * HEAD_DIM]], h.out)
+        self._heads.add((h.layer, h.head))
+
+    def check(self, res: TokenResult) -> None:
+        """The response: every row and head seen, then logits, token and cycle count."""
+        trace = self._golden("a response")
+        where = self.where
+        if len(self._kv) != N_LAYERS * N_KV:
+            raise DecoderMismatch(f"{where}: KV rows written for (layer, kv head) {sorted(self._kv)}, expected all "
+                                  f"{N_LAYERS} x {N_KV}")
+        if len(self._heads) != N_LAYERS * N_HEADS:
+            raise DecoderMismatch(f"{where}: attention heads finished {sorted(self._heads)}, expected every "
+                                  f"(layer, head) of {N_LAYERS} layers x {N_HEADS} heads")
+        _first_diff(f"{where} logit", [int(x) for x in np.asarray(trace.logits)], res.logits)
+        if res.token != trace.argmax:
+            raise DecoderMismatch(f"{where}: token expected {trace.argmax}, actual {res.token}")
+        if res.cycles != res.measured_cycles:
+            raise DecoderMismatch(f"{where}: DUT counts {res.cycles} cycles, monitor {res.measured_cycles}")
+        self.trace = None
+        self.steps += 1
+
+
+def _first_diff(what: str, expected: list[int], actual: list[int]) -> None:
+    for i, (e, a) in enumerate(zip(expected, actual)):
+        if e != a:
+            raise DecoderMismatch(f"{what} {i}: expected {e} (0x{e & 0xFFFFFFFF:08x}), actual {a}")
+    if len(expected) != len(actual):
+        raise DecoderMismatch(f"{what}: {len(actual)} values, expected {len(expected)}")
+
+
+def argmax_ties(logits: np.ndarray) -> int:
+    """How many logits share the maximum (1 = no tie)."""
+    values = np.asarray(logits)
+    return int(np.count_nonzero(values == values.max()))
+
+
+def _updates_bin(n: int) -> str:
+    return "0" if n == 0 else "1" if n == 1 else "2-3" if n <= 3 else "4+"
+
+
+@CoverPoint("clash_decoder.position.pos", xf=lambda pos: pos, bins=list(range(SEQ)))
+def _cov_pos(pos: int) -> None:
+    """Positions decoded."""
+
+
+@CoverPoint("clash_decoder.kv.row", xf=lambda addr: addr, bins=list(range(N_LAYERS * N_KV * SEQ)))
+def _cov_kv_row(addr: int) -> None:
+    """KV block-RAM rows written (layer x KV head x position)."""
+
+
+@CoverPoint("clash_decoder.attention.head", xf=lambda layer, head, n: (layer, head),
+            bins=[(l, h) for l in range(N_LAYERS) for h in range(N_HEADS)])
+@CoverPoint("clash_decoder.attention.max_updates", xf=lambda layer, head, n: _updates_bin(n),
+            bins=["0", "1", "2-3", "4+"])
+def _cov_head(layer: int, head: int, n: int) -> None:
+    """Heads finished, and how often each one's online-softmax running max grew."""
+
+
+@CoverPoint("clash_decoder.argmax.tie", xf=lambda ties: "tie" if ties > 1 else "unique", bins=["unique", "tie"])
+def _cov_tie(ties: int) -> None:
+    """Whether the golden logits of a step had a tied maximum (the lowest index must win)."""
+
+
+@CoverPoint("clash_decoder.reset.mid_token", xf=lambda when: when, bins=["before_kv_write", "after_kv_write"])
+def sample_reset(when: str) -> None:
+    """A reset in the middle of a token: before or after it wrote KV rows."""
+
+
+def sample_step(res: TokenResult, trace: StepTrace) -> None:
+    """Coverage of one checked step (sampled after the scoreboard accepted it)."""
+    _cov_pos(res.pos)
+    for r in res.kv_rows:
+        _cov_kv_row((r.layer * N_KV + r.kv_head) * SEQ + r.pos)
+    for h in res.heads:
+        _cov_head(h.layer, h.head, h.max_updates)
+    _cov_tie(argmax_ties(trace.logits))
+
+
+def record_metrics(**figures: float) -> None:
+    """Figures for the regression report and sign-off (`LDV_METRICS_FILE`, if set)."""
+    path = os.environ.get("LDV_METRICS_FILE")
+    if path:
+        Path(path).write_text(json.dumps(figures, indent=1) + "\n")

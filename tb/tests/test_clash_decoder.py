@@ -1,0 +1,155 @@
+"""The SMALL decoder (`decoder_small` and its fault copies): greedy generation equal to
+`QuantizedModel.generate`, with every KV row, attention head, logit and cycle count
+checked per position against the golden's `StepTrace`, and a reset in the middle of a
+token followed by a clean restart.
+
+Environment: LDV_CLASH_DECODER_TOKENS (tokens generated after a one-token prompt,
+default 16, i.e. positions 0..15), LDV_CLASH_DECODER_WEIGHTS (tiny_weights seed,
+default 1), LDV_CLASH_DECODER_BREAK_GOLDEN (flip one Wv mantissa of layer 1, KV head 0,
+in the golden only: the scoreboard must fail).
+"""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import cocotb
+import pyuvm
+from cocotb.triggers import ClockCycles, FallingEdge, RisingEdge
+from cocotb.utils import get_sim_time
+
+from tb.clash.agent import start_clock_and_reset
+from tb.clash.decoder_env import (N_HEADS, N_KV, DecoderDriver, DecoderMonitor, DecoderScoreboard,
+                                  record_metrics, sample_reset, sample_step, stage_weights)
+from tb.clash.manifest import ClashManifest
+from tb.common.coverage import export_coverage
+from tb.common.seeding import rng
+
+TOKENS = int(os.environ.get("LDV_CLASH_DECODER_TOKENS", "16"))
+WEIGHT_SEED = int(os.environ.get("LDV_CLASH_DECODER_WEIGHTS", "1"))
+
+# Written at import, before the simulator's time-0 `$readmemb` of the ROMs.
+MODEL = stage_weights(Path.cwd(), WEIGHT_SEED)
+if os.environ.get("LDV_CLASH_DECODER_BREAK_GOLDEN"):
+    _wv = MODEL.weights.matrices["wv"][0]
+    _wv[1, 3, 5] = 127 if _wv[1, 3, 5] < 0 else -127
+
+
+class DecoderTest(pyuvm.uvm_test):
+    """Clock, reset, monitors, driver and scoreboard around `cocotb.top`."""
+
+    async def start(self) -> None:
+        self.manifest = ClashManifest.for_top(cocotb.top._name)
+        dut = cocotb.top
+        self.manifest.check_dut(dut)
+        self.clk = await start_clock_and_reset(dut, self.manifest)
+        self.board = DecoderScoreboard()
+        self.monitor = DecoderMonitor(dut, self.clk, self.board)
+        cocotb.start_soon(self.monitor.run_kv())
+        cocotb.start_soon(self.monitor.run_heads())
+        self.driver = DecoderDriver(dut, self.clk, self.manifest, self.monitor)
+
+    async def generate(self, prompt: list[int], n_tokens: int) -> list[int]:
+        """Decode `prompt` then `n_tokens` greedy tokens, checking every position."""
+        expected = MODEL.generate(prompt, n_tokens)
+        MODEL.reset()
+        token, generated, self.cycles = prompt[0], [], []
+        for pos in range(len(prompt) + n_tokens - 1):
+            trace = MODEL.step(token, pos)
+            self.board.expect(trace)
+            res = await self.driver.step(token, pos)
+            self.board.check(res)
+            sample_step(res, trace)
+            self.cycles.append(res.cycles)
+            self.logger.info("pos %d: token %d -> %d, %d cycles, KV rows and heads match", pos, token, res.token,
+                             res.cycles)
+            if pos + 1 < len(prompt):
+                token = prompt[pos + 1]
+            else:
+                token = res.token
+                generated.append(token)
+        assert generated == expected, f"tokens {generated}, expected {expected}"
+        return generated
+
+    def check_phase(self) -> None:
+        export_coverage()
+
+
+@pyuvm.test()
+class DecoderGreedyTokens(DecoderTest):
+    """A one-token prompt, then TOKENS greedy tokens (positions 0..TOKENS-1)."""
+
+    async def run_phase(self) -> None:
+        self.raise_objection()
+        await self.start()
+        prompt = [int(rng("clash_decoder_prompt").integers(0, MODEL.config.vocab_size))]
+        wall0, sim0 = time.perf_counter(), get_sim_time("ps")
+        generated = await self.generate(prompt, TOKENS)
+        wall = time.perf_counter() - wall0
+        sim_cycles = (get_sim_time("ps") - sim0) / self.manifest.domain.period_ps
+        mean = sum(self.cycles) / len(self.cycles)
+        self.logger.info("decoder: prompt %s -> %s; cycles/token %d..%d (mean %.0f); %.0f simulated cycles/s",
+                         prompt, generated, min(self.cycles), max(self.cycles), mean, sim_cycles / wall)
+        record_metrics(cycles_per_token=mean, cycles_per_token_min=min(self.cycles),
+                       cycles_per_token_max=max(self.cycles), simulated_cycles_per_s=sim_cycles / wall,
+                       tokens=len(self.cycles))
+        self.drop_objection()
+
+
+@pyuvm.test()
+class DecoderResetMidToken(DecoderTest):
+    """Reset once before and once after a token's first KV write; then a clean
+    restart from position 0 must decode exactly as the golden."""
+
+    async def run_phase(self) -> None:
+        self.raise_objection()
+        await self.start()
+        dut = cocotb.top
+        r = rng("clash_decoder_reset")
+        for when in ("before_kv_write", "after_kv_write"):
+            token = int(r.integers(0, MODEL.config.vocab_size))
+            MODEL.reset()
+            self.board.expect(MODEL.step(token, 0))
+            await self.driver.start_token(token, 0)
+            if when == "before_kv_write":
+                await ClockCycles(self.clk, int(r.integers(50, 4000)))
+                assert not self.monitor.kv, "a KV row was written before the planned early reset"
+            else:
+                await RisingEdge(dut.kv_we)
+                await ClockCycles(self.clk, int(r.integers(1, 20000)))
+            await self.driver.reset()
+            self.board.abandon()
+            await FallingEdge(self.clk)
+            assert int(dut.in_ready.value) and not int(dut.out_valid.value), \
+                f"after a reset {when}: in_ready={dut.in_ready.value} out_valid={dut.out_valid.value}"
+            assert int(dut.out_cycles.value) == 0, f"after a reset {when}: cycle counter {dut.out_cycles.value}"
+            sample_reset(when)
+        prompt = [int(r.integers(0, MODEL.config.vocab_size)) for _ in range(2)]
+        await self.generate(prompt, 2)
+        self.drop_objection()
+
+
+@pyuvm.test()
+class DecoderFirstLayerSmoke(DecoderTest):
+    """One request at position 0, followed until layer 0 is done: its KV rows and its
+    four attention heads are checked on arrival, then the test ends. About 8 400
+    cycles: the decoder smoke for a simulator too slow for whole tokens (Icarus)."""
+
+    async def run_phase(self) -> None:
+        self.raise_objection()
+        await self.start()
+        token = int(rng("clash_decoder_prompt").integers(0, MODEL.config.vocab_size))
+        MODEL.reset()
+        self.board.expect(MODEL.step(token, 0))
+        await self.driver.start_token(token, 0)
+        for _ in range(N_HEADS):
+            await RisingEdge(cocotb.top.att_valid)
+        await ClockCycles(self.clk, 2)
+        layer0 = sorted(h.head for h in self.monitor.heads if h.layer == 0)
+        rows = sorted(r.kv_head for r in self.monitor.kv if r.layer == 0)
+        assert layer0 == list(range(N_HEADS)) and rows == list(range(N_KV)), \
+            f"layer 0 at pos 0: heads {layer0}, KV rows {rows} seen"
+        self.logger.info("pos 0, token %d: layer 0 KV rows and %d heads match the golden after %d cycles",
+                         token, N_HEADS, int(cocotb.top.out_cycles.value))
+        self.drop_objection()
