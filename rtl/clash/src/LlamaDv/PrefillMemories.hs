@@ -1,0 +1,89 @@
+-- | The SMALL model's weight memories for the prefill tops: every ROM is read with
+-- `$readmemb` from the files `python -m models.export --format bin` writes, staged in
+-- the simulator's working directory, so one generated RTL runs any SMALL weight set.
+--
+-- Kept out of "LlamaDv.Top.Decoder" on purpose: Clash synthesises every annotated top
+-- of every module a top imports, so importing that module would compile the decoder
+-- tops again with each prefill build.
+module LlamaDv.PrefillMemories (SmallMemories (..), smallMemories) where
+
+import Clash.Prelude
+import LlamaDv.Decoder (Dim, HiddenDim)
+import LlamaDv.Numerics
+
+-- | Row address of every ROM (the widest matrix has 128 rows).
+type RomAddr dom = Signal dom (Unsigned 7)
+
+-- | Readers with one cycle of latency: the embedding, the five RMSNorm gains (attention
+-- and FFN of layer 0, of layer 1, final), and the 15 matrices' mantissa rows and row
+-- exponents (layer-major Wq Wk Wv Wo W1 W2 W3, the classifier last).
+data SmallMemories dom = SmallMemories
+  { memEmbed :: RomAddr dom -> Signal dom (Vec Dim Act, ExpS)
+  , memGains :: Vec 5 (RomAddr dom -> Signal dom F)
+  , memRows :: Vec 15 (RomAddr dom -> Signal dom (Vec HiddenDim Act))
+  , memExps :: Vec 15 (RomAddr dom -> Signal dom ExpS)
+  }
+
+-- | Row-packed words hold element 0 in the least significant byte; Clash's 'unpack'
+-- puts element 0 at the most significant end, hence the 'reverse'.
+rowOf :: KnownNat n => BitVector (n * 8) -> Vec n Act
+rowOf bv = reverse (unpack bv)
+
+memRom
+  :: forall d w dom . (HiddenClock dom, KnownNat d, KnownNat w)
+  => SNat d -> FilePath -> RomAddr dom -> Signal dom (BitVector w)
+memRom d f a = withEnable enableGen (romFile d f) (fromEnum <$> a)
+
+-- | A matrix of @d@ rows of 64 int8 mantissas, widened to 128 (zeros beyond 64).
+narrowRows :: forall dom d . (HiddenClock dom, KnownNat d) => SNat d -> FilePath -> RomAddr dom -> Signal dom (Vec HiddenDim Act)
+narrowRows d f a = (\bv -> rowOf bv ++ repeat 0) <$> (memRom d f a :: Signal dom (BitVector 512))
+
+wideRows :: forall dom . HiddenClock dom => FilePath -> RomAddr dom -> Signal dom (Vec HiddenDim Act)
+wideRows f a = rowOf <$> (memRom d64 f a :: Signal dom (BitVector 1024))
+
+expRom :: (HiddenClock dom, KnownNat d) => SNat d -> FilePath -> RomAddr dom -> Signal dom ExpS
+expRom d f a = unpack <$> memRom d f a
+
+gainRom :: HiddenClock dom => FilePath -> RomAddr dom -> Signal dom F
+gainRom f a = unpack <$> memRom d64 f a
+
+embedRom :: forall dom . HiddenClock dom => RomAddr dom -> Signal dom (Vec Dim Act, ExpS)
+embedRom a = bundle (rowOf <$> (memRom d64 "embed_m.memb" a :: Signal dom (BitVector 512)), unpack <$> memRom d64 "embed_e.memb" a)
+
+-- | File names are literals: Clash has no primitive for String concatenation.
+smallMemories :: HiddenClock dom => SmallMemories dom
+smallMemories = SmallMemories embedRom gains ws es
+  where
+    gains = gainRom "layer0_rms_att.memb" :> gainRom "layer0_rms_ffn.memb"
+       :> gainRom "layer1_rms_att.memb" :> gainRom "layer1_rms_ffn.memb"
+       :> gainRom "rms_final.memb" :> Nil
+    ws = narrowRows d64 "layer0_wq_m.memb"
+       :> narrowRows d32 "layer0_wk_m.memb"
+       :> narrowRows d32 "layer0_wv_m.memb"
+       :> narrowRows d64 "layer0_wo_m.memb"
+       :> narrowRows d128 "layer0_w1_m.memb"
+       :> wideRows "layer0_w2_m.memb"
+       :> narrowRows d128 "layer0_w3_m.memb"
+       :> narrowRows d64 "layer1_wq_m.memb"
+       :> narrowRows d32 "layer1_wk_m.memb"
+       :> narrowRows d32 "layer1_wv_m.memb"
+       :> narrowRows d64 "layer1_wo_m.memb"
+       :> narrowRows d128 "layer1_w1_m.memb"
+       :> wideRows "layer1_w2_m.memb"
+       :> narrowRows d128 "layer1_w3_m.memb"
+       :> narrowRows d64 "cls_m.memb" :> Nil
+    es = expRom d64 "layer0_wq_e.memb"
+       :> expRom d32 "layer0_wk_e.memb"
+       :> expRom d32 "layer0_wv_e.memb"
+       :> expRom d64 "layer0_wo_e.memb"
+       :> expRom d128 "layer0_w1_e.memb"
+       :> expRom d64 "layer0_w2_e.memb"
+       :> expRom d128 "layer0_w3_e.memb"
+       :> expRom d64 "layer1_wq_e.memb"
+       :> expRom d32 "layer1_wk_e.memb"
+       :> expRom d32 "layer1_wv_e.memb"
+       :> expRom d64 "layer1_wo_e.memb"
+       :> expRom d128 "layer1_w1_e.memb"
+       :> expRom d64 "layer1_w2_e.memb"
+       :> expRom d128 "layer1_w3_e.memb"
+       :> expRom d64 "cls_e.memb" :> Nil
