@@ -16,6 +16,8 @@ JOBS  ?=
 WAVES ?=
 ARGS  ?=
 # pytest workers for `make test` (pytest-xdist); PYTEST_ARGS is appended verbatim.
+# `make test` leaves out tests marked slow (long closure, 16-token and co-simulation
+# runs); `make test-all` runs them too.
 TEST_JOBS   ?= auto
 PYTEST_ARGS ?=
 
@@ -23,7 +25,7 @@ REGRESS_ARGS := $(if $(SUITE),--suite $(SUITE)) $(if $(SIM),--sim $(SIM)) \
 	$(if $(SEEDS),--seeds $(SEEDS)) $(if $(SEED),--seed $(SEED)) \
 	$(if $(JOBS),--jobs $(JOBS)) $(if $(filter 1 yes true,$(WAVES)),--waves) $(ARGS)
 
-.PHONY: help setup test regress signoff rtl synth tables hls-csim clean
+.PHONY: help setup test test-all regress signoff rtl synth tables hls-csim clean
 
 help: ## List targets and variables
 	@echo "llama-dv - verification environment for LLaMA-2 accelerator RTL"
@@ -45,7 +47,10 @@ help: ## List targets and variables
 setup: ## Install Debian packages (as root) and create .venv; fast when already done
 	@bash scripts/setup.sh
 
-test: setup ## Run the pytest suite (tests/) in parallel
+test: setup ## Run the pytest suite (tests/) in parallel, without the slow tests
+	$(PYTEST) -n $(TEST_JOBS) -m "not slow" $(PYTEST_ARGS)
+
+test-all: setup ## Run the whole pytest suite, slow tests included
 	$(PYTEST) -n $(TEST_JOBS) $(PYTEST_ARGS)
 
 regress: setup ## Run a regression suite on both simulators; reports in build/regress/

@@ -569,7 +569,7 @@ def _progress_line(m: Measurement) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Measure simulation throughput and write it as JSON plus Markdown tables."""
-    p = argparse.ArgumentParser(prog="python -m regress.bench", description=main.__doc__)
+    p = argparse.ArgumentParser(prog="llama-dv bench", description=main.__doc__)
     p.add_argument("--sim", choices=(*runner.SIMULATORS, "all"), default="all")
     p.add_argument("--kernel", action="append", metavar="NAME",
                    help=f"HLS kernel to measure (repeatable; default: {', '.join(KERNELS)})")
