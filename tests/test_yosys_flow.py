@@ -79,6 +79,7 @@ def test_probe_counts_follow_design_structure(probe_and_broken: dict) -> None:
     assert rep["mem_init_files"] == [{"file": "coeffs.hex", "memory": "coeffs", "depth": PROBE_DEPTH,
                                       "width": PROBE_WIDTH, "origin": "copied", "declared_in": "probe.v"}]
     assert rep["run"]["wall_s"] > 0 and rep["run"]["peak_rss_mib"] > 10
+    assert 0 < rep["run"]["cpu_s"] and set(rep["source_sha256"]) == {"probe.v"}
     written = (probe_and_broken["out"] / "probe.json").read_text()
     assert '"status": "ok"' in written
 
@@ -138,6 +139,9 @@ def test_hls_kernel_rope(tmp_path: Path) -> None:
     assert all(m["became"] != "unknown" for m in rep["memories"])
     assert rep["resources"]["lut"] > 0 and rep["resources"]["ff"] > 0
     assert rep["logic_depth"]["cells"] >= rep["logic_depth"]["luts"] > 0
+    # The path is named by the RTL it runs through: lines of rope.v, nets of the kernel.
+    assert rep["logic_depth"]["path_sources"] and all(
+        ref.startswith("rope.v:") for ref in rep["logic_depth"]["path_sources"])
 
 
 def test_readmem_files_are_staged_with_declared_shape(tmp_path: Path) -> None:
@@ -154,3 +158,173 @@ def test_readmem_files_are_staged_with_declared_shape(tmp_path: Path) -> None:
     src.write_text('module rom; reg [6:0] ROM [0:N-1];\n  initial $readmemb("w.bin", ROM);\nendmodule\n')
     with pytest.raises(MemInitError, match=r"rom.v.*w.bin.*N-1"):
         stage_mem_inits([src], tmp_path, work)
+
+
+# A decoder in miniature: a 64x512 weight ROM loaded from an export directory, a 64x270
+# KV RAM, a 64x128 RAM whose RTL asks for distributed RAM, a narrow 64x16 gain ROM, four
+# lane multipliers from one generate loop and one shared MAC multiplier.
+WIDE_V = """
+module wide(input clk, input [5:0] addr, input we, input [5:0] waddr, input [269:0] kv_d,
+            input [127:0] s_d, input [31:0] lane_a, input [31:0] lane_b,
+            input [7:0] mac_a, input [7:0] mac_b,
+            output reg [511:0] w_q, output reg [269:0] kv_q, output [127:0] s_q,
+            output reg [15:0] g_q, output [63:0] lanes_p, output reg [15:0] mac_p);
+  reg [511:0] WROM [0:64-1];
+  initial $readmemb("w_m.memb", WROM);
+  always @(posedge clk) w_q <= WROM[addr];
+  reg [15:0] GROM [0:64-1];
+  initial $readmemb("g.memb", GROM);
+  always @(posedge clk) g_q <= GROM[addr];
+  reg [269:0] KV [0:63];
+  always @(posedge clk) begin if (we) KV[waddr] <= kv_d; kv_q <= KV[addr]; end
+  (* ram_style = "distributed" *) reg [127:0] SCRATCH [0:63];
+  always @(posedge clk) if (we) SCRATCH[waddr] <= s_d;
+  assign s_q = SCRATCH[addr];
+  genvar g;
+  generate for (g = 0; g < 4; g = g + 1) begin : lanes
+    assign lanes_p[g*16 +: 16] = lane_a[g*8 +: 8] * lane_b[g*8 +: 8];
+  end endgenerate
+  always @(posedge clk) mac_p <= mac_a * mac_b;
+endmodule
+"""
+
+
+def _bits_file(path: Path, depth: int, width: int, seed: int) -> None:
+    rng = random.Random(seed)
+    path.write_text("".join(f"{rng.getrandbits(width):0{width}b}\n" for _ in range(depth)))
+
+
+@pytest.fixture(scope="module")
+def wide_runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The miniature decoder with the default block-RAM policy and with the policy off."""
+    src = tmp_path_factory.mktemp("wide")
+    (src / "wide.v").write_text(WIDE_V)
+    export = tmp_path_factory.mktemp("export")
+    _bits_file(export / "w_m.memb", 64, 512, 1)
+    _bits_file(src / "g.memb", 64, 16, 2)
+    top = custom_top("wide", [src / "wide.v"])
+    out = tmp_path_factory.mktemp("synth_wide")
+    return {"policy": synthesize_top(top, out / "policy", REPO, timeout_s=300, export_dirs=(export,)),
+            "off": synthesize_top(top, out / "off", REPO, timeout_s=300, export_dirs=(export,),
+                                  block_ram_min_width=0)}
+
+
+def test_block_ram_policy_moves_wide_memories_to_block_ram(wide_runs: dict) -> None:
+    rep = wide_runs["policy"]
+    assert rep["status"] == "ok", rep.get("error")
+    assert rep["target"]["block_ram_min_width"] == 64
+    mems = {m["name"]: m for m in rep["memories"]}
+    assert (mems["WROM"]["became"], mems["WROM"]["style_from"]) == ("block_ram", "flow policy")
+    assert (mems["KV"]["became"], mems["KV"]["style_from"]) == ("block_ram", "flow policy")
+    # The RTL's own style wins over the policy; 16 bits is below the policy's width.
+    assert (mems["SCRATCH"]["became"], mems["SCRATCH"]["style_from"]) == ("lut_ram", "rtl")
+    assert mems["GROM"]["became"] in ("logic", "lut_ram") and mems["GROM"]["style_from"] is None
+    origins = {m["file"]: m["origin"] for m in rep["mem_init_files"]}
+    assert origins == {"w_m.memb": "export", "g.memb": "copied"}
+    assert rep["resources"]["bram"] >= 2
+    # Policy off: yosys' own choice puts the 64-row memories into LUTs.
+    off = {m["name"]: m for m in wide_runs["off"]["memories"]}
+    assert off["WROM"]["became"] == "logic" and off["KV"]["became"] == "lut_ram"
+    assert wide_runs["off"]["resources"]["bram"] == 0
+
+
+def test_multiplier_sites_and_memory_thresholds(wide_runs: dict) -> None:
+    rep = wide_runs["policy"]
+    def site(text: str) -> dict:
+        [found] = [s for s in rep["multipliers"]["sites"] if text in (s["expression"] or "")]
+        return found
+
+    assert (site("lanes_p[g*16")["count"], site("lanes_p[g*16")["source"]) == (4, "wide.v:20")
+    assert (site("mac_p <=")["count"], site("mac_p <=")["widths"]) == (1, "8x8->16")
+    assert rep["multipliers"]["premap"] == 5
+    summary = {"tops": {"wide": rep, "wide_off": dict(wide_runs["off"], top="wide_off")}}
+    met = {"max_lut_memory_width": 128, "min_block_ram_memories": 2,
+           "multipliers_at:mac_p_max": 1, "multipliers_at:lanes_p_max": 4}
+    assert check_thresholds(summary, {"wide": met}) == []
+    lowered = {"max_lut_memory_width": 127, "min_block_ram_memories": 3,
+               "multipliers_at:mac_p_max": 0}
+    assert {v.metric for v in check_thresholds(summary, {"wide": lowered})} == {
+        "lut_memory_width", "block_ram_memories", "multipliers_at:mac_p"}
+    # Without the policy the 512-bit ROM is logic: the width limit catches it.
+    [v] = check_thresholds(summary, {"wide_off": {"max_lut_memory_width": 128}})
+    assert v.message == "wide_off: lut_memory_width = 512 > max 128"
+
+
+def test_bad_mem_file_and_policy_arguments_are_named(tmp_path: Path) -> None:
+    from regress.yosys.flow import block_ram_policy
+    from regress.yosys.meminit import MemInitError, stage_mem_inits
+
+    src = tmp_path / "rom.v"
+    src.write_text('module rom; reg [6:0] ROM [0:4-1];\n  initial $readmemb("w.bin", ROM);\nendmodule\n')
+    export = tmp_path / "export"
+    export.mkdir()
+    (export / "w.bin").write_text("0000000\n00000001\n")
+    work = tmp_path / "work"
+    work.mkdir()
+    with pytest.raises(MemInitError, match=r"rom.v.*w.bin word 2 has 8 digits"):
+        stage_mem_inits([src], tmp_path, work, (export,))
+    (export / "w.bin").write_text("0000000\n" * 5)
+    with pytest.raises(MemInitError, match=r"w.bin has 5 words, the memory holds 4"):
+        stage_mem_inits([src], tmp_path, work, (export,))
+    with pytest.raises(ValueError, match="-1"):
+        block_ram_policy(-1)
+    assert block_ram_policy(0) == ""
+
+
+# A register with a sync reset and a clock enable in front of a small datapath.
+ENABLE_REG_V = """
+module en_reg(input clk, input rst, input en, input sel, input [15:0] a, input [15:0] b,
+              output reg [15:0] q);
+  always @(posedge clk)
+    if (rst) q <= 16'd0;
+    else if (en) q <= sel ? a + q : b ^ q;
+endmodule
+"""
+
+
+def _lut_inputs(rep: dict) -> int:
+    """LUT input pins in use: sum of k x LUTk cells."""
+    return sum(int(cell[3:]) * n for cell, n in rep["cells_by_type"].items()
+               if re.fullmatch(r"LUT\d", cell))
+
+
+def test_dff_inference_off_moves_enable_and_reset_into_luts(tmp_path: Path) -> None:
+    src = tmp_path / "en_reg.v"
+    src.write_text(ENABLE_REG_V)
+    reps = {mode: synthesize_top(custom_top("en_reg", [src]), tmp_path / mode, REPO,
+                                 timeout_s=300, dff_inference=mode) for mode in ("on", "off")}
+    for mode, rep in reps.items():
+        assert rep["status"] == "ok", rep.get("error")
+        assert rep["target"]["dff_inference"] == mode
+        assert rep["resources"]["ff"] == 16
+    script = (tmp_path / "off" / "work" / "en_reg" / "synth_xilinx.ys").read_text()
+    # Every `opt` of the spelled-out steps (prepare, coarse, map_ffram, fine) loses opt_dff's
+    # enable/reset inference; the stock flow's own `opt -nodffe -nosdff` is there in both.
+    assert len(re.findall(r"^opt .*-nodffe -nosdff$", script, re.M)) == 6
+    stock = (tmp_path / "on" / "work" / "en_reg" / "synth_xilinx.ys").read_text()
+    assert len(re.findall(r"^opt .*-nodffe -nosdff$", stock, re.M)) == 1
+    # Inferred, rst and en drive the FDRE's R and CE pins; not inferred, they become two more
+    # inputs of each bit's D-input LUT (LUT4 -> LUT6): the cost the decoder pays.
+    assert _lut_inputs(reps["off"]) >= _lut_inputs(reps["on"]) + 2 * 16
+    with pytest.raises(ValueError, match="'sometimes'"):
+        synthesize_top(custom_top("en_reg", [src]), tmp_path / "bad", REPO, dff_inference="sometimes")
+
+
+def test_default_run_lists_skipped_tops_and_rejects_bad_options(capsys: pytest.CaptureFixture) -> None:
+    from regress.yosys import main
+    from regress.yosys.defaults import DFF_INFERENCE_PER_TOP, SHARE_PER_TOP, SKIPPED_BY_DEFAULT
+    from regress.yosys.flow import DFF_INFERENCE_FLAGS, SHARE_COMMANDS
+
+    assert set(SHARE_PER_TOP.values()) <= set(SHARE_COMMANDS)
+    assert main(["--list"]) == 0
+    listed = capsys.readouterr().out
+    for name in SKIPPED_BY_DEFAULT:
+        if (REPO / "rtl" / "gen" / name).is_dir():
+            assert re.search(rf"^{name}\s+skipped: ", listed, re.M)
+    assert main(["--list", "--share-top", "decoder_small=quick"]) == 2
+    assert "--share-top 'decoder_small=quick'" in capsys.readouterr().err
+    assert set(DFF_INFERENCE_PER_TOP.values()) <= set(DFF_INFERENCE_FLAGS)
+    assert main(["--list", "--dff-inference-top", "decoder_small"]) == 2
+    assert "--dff-inference-top 'decoder_small'" in capsys.readouterr().err
+    assert main(["--list", "--block-ram-min-width", "-8"]) == 2
+    assert "--block-ram-min-width -8" in capsys.readouterr().err

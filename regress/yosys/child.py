@@ -16,12 +16,14 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class ChildResult:
-    """Exit status, wall time, peak RSS and whether the time limit killed the process."""
+    """Exit status, wall time, CPU time (user + system), peak RSS and whether the time
+    limit killed the process. CPU time does not grow with the machine's load; wall does."""
 
     returncode: int
     wall_s: float
     peak_rss_mib: float
     timed_out: bool
+    cpu_s: float = 0.0
 
 
 def run_measured(argv: list[str], cwd: Path, output: Path, timeout_s: float) -> ChildResult:
@@ -48,4 +50,5 @@ def run_measured(argv: list[str], cwd: Path, output: Path, timeout_s: float) -> 
     wall = time.monotonic() - start
     returncode = os.waitstatus_to_exitcode(status)
     proc.returncode = returncode  # reaped here; keeps Popen from waiting again
-    return ChildResult(returncode, wall, usage.ru_maxrss / 1024.0, timed_out.is_set())
+    return ChildResult(returncode, wall, usage.ru_maxrss / 1024.0, timed_out.is_set(),
+                       usage.ru_utime + usage.ru_stime)

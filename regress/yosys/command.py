@@ -6,7 +6,9 @@ import json
 import sys
 from pathlib import Path
 
-from .flow import DEFAULT_TIMEOUT_S, synthesize_all
+from .defaults import DFF_INFERENCE_PER_TOP, SHARE_PER_TOP, SKIPPED_BY_DEFAULT
+from .flow import (DEFAULT_BLOCK_RAM_MIN_WIDTH, DEFAULT_TIMEOUT_S, DFF_INFERENCE_FLAGS, SHARE_COMMANDS,
+                   synthesize_all)
 from .thresholds import ThresholdError, check_thresholds
 from .tops import SynthTop, TopDiscoveryError, custom_top, discover_tops
 
@@ -27,9 +29,20 @@ def _parser() -> argparse.ArgumentParser:
                    help=f"seconds per yosys run before it is killed (default {DEFAULT_TIMEOUT_S:g})")
     p.add_argument("--fmax", action="store_true",
                    help="also estimate Fmax with synth_ice40 + nextpnr-ice40 (HX8K; minutes per top)")
-    p.add_argument("--share", choices=("full", "fast", "none"), default="full",
-                   help="yosys resource sharing: full (stock synth_xilinx), fast (share -fast) or "
-                        "none; the SAT-based full share can take many minutes on big Clash tops")
+    p.add_argument("--share", choices=tuple(SHARE_COMMANDS), default=None,
+                   help="yosys resource sharing for every top: full (stock synth_xilinx), fast "
+                        "(share -fast) or none; default: regress/yosys/defaults.py per top, else "
+                        "full (the SAT-based full share takes many minutes on big Clash tops)")
+    p.add_argument("--share-top", action="append", default=[], metavar="TOP=MODE",
+                   help="share mode for one top, overriding --share (repeatable)")
+    p.add_argument("--dff-inference-top", action="append", default=[], metavar="TOP=on|off",
+                   help="flip-flop clock-enable/sync-reset inference for one top (off: every "
+                        "opt runs with -nodffe -nosdff); default: regress/yosys/defaults.py, "
+                        "else on (repeatable)")
+    p.add_argument("--block-ram-min-width", type=int, default=DEFAULT_BLOCK_RAM_MIN_WIDTH,
+                   metavar="BITS",
+                   help="memories at least this wide without a ram_style of their own are "
+                        f"marked for block RAM (default {DEFAULT_BLOCK_RAM_MIN_WIDTH}; 0: off)")
     p.add_argument("--include-faults", action="store_true",
                    help="also synthesize fault-injection variants (*_fault_*)")
     p.add_argument("--verilog", action="append", default=[], type=Path, metavar="FILE",
@@ -40,33 +53,56 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _select(args: argparse.Namespace) -> list[SynthTop]:
+def _select(args: argparse.Namespace) -> tuple[list[SynthTop], dict[str, str]]:
+    """The tops to run, and the ones the default run leaves out (with the reason)."""
     if args.verilog:
         if len(args.top) != 1:
             raise TopDiscoveryError("--verilog needs exactly one --top naming the top module")
-        return [custom_top(args.top[0], args.verilog)]
+        return [custom_top(args.top[0], args.verilog)], {}
     tops = discover_tops(REPO_ROOT, include_faults=args.include_faults or bool(args.top))
     if args.top:
         by_name = {t.name: t for t in tops}
         unknown = [n for n in args.top if n not in by_name]
         if unknown:
             raise TopDiscoveryError(f"unknown top(s) {', '.join(unknown)}; found: {', '.join(by_name)}")
-        tops = [by_name[n] for n in args.top]
-    return tops
+        return [by_name[n] for n in args.top], {}
+    skipped = {t.name: SKIPPED_BY_DEFAULT[t.name] for t in tops if t.name in SKIPPED_BY_DEFAULT}
+    return [t for t in tops if t.name not in skipped], skipped
+
+
+def _per_top(option: str, items: list[str], modes: tuple[str, ...]) -> dict[str, str]:
+    """`TOP=MODE` pairs of a per-top option as a mapping (ValueError names the bad item)."""
+    out = {}
+    for item in items:
+        top, sep, mode = item.partition("=")
+        if not sep or not top or mode not in modes:
+            raise ValueError(f"{option} {item!r}: expected TOP=MODE with MODE one of "
+                             f"{', '.join(modes)}")
+        out[top] = mode
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the synthesis flow; 0 when every top synthesized (and met its thresholds)."""
     args = _parser().parse_args(argv)
     try:
-        tops = _select(args)
+        tops, skipped = _select(args)
         thresholds = json.loads(args.thresholds.read_text()) if args.thresholds else None
+        share_per_top = {} if args.share else dict(SHARE_PER_TOP)
+        share_per_top.update(_per_top("--share-top", args.share_top, tuple(SHARE_COMMANDS)))
+        dff_inference_per_top = dict(DFF_INFERENCE_PER_TOP)
+        dff_inference_per_top.update(_per_top("--dff-inference-top", args.dff_inference_top,
+                                              tuple(DFF_INFERENCE_FLAGS)))
+        if args.block_ram_min_width < 0:
+            raise ValueError(f"--block-ram-min-width {args.block_ram_min_width}: must be >= 0")
     except (TopDiscoveryError, OSError, ValueError) as exc:
         print(f"synth: {exc}", file=sys.stderr)
         return 2
     if args.list:
         for t in tops:
             print(f"{t.name:32s} {t.kind:6s} {' '.join(s.name for s in t.sources)}")
+        for name, reason in skipped.items():
+            print(f"{name:32s} skipped: {reason}")
         return 0
     if not tops:
         print("synth: no tops found (rtl/hls/*.yaml, rtl/gen/*/clash-manifest.json)", file=sys.stderr)
@@ -78,11 +114,14 @@ def main(argv: list[str] | None = None) -> int:
         detail = (f"LUT {rep['resources']['lut']} FF {rep['resources']['ff']} DSP {rep['resources']['dsp']} "
                   f"BRAM {rep['resources']['bram']} URAM {rep['resources']['uram']}"
                   if rep.get("status") == "ok" else rep.get("error", ""))
-        print(f"synth: {rep['top']}: {rep.get('status')} ({run.get('wall_s', '-')} s, "
+        print(f"synth: {rep['top']}: {rep.get('status')} ({run.get('wall_s', '-')} s wall, "
+              f"{run.get('cpu_s', '-')} s CPU, "
               f"{run.get('peak_rss_mib', '-')} MiB) {detail}", flush=True)
 
     summary = synthesize_all(tops, out, REPO_ROOT, jobs=args.jobs, timeout_s=args.timeout,
-                             fmax=args.fmax, share=args.share, progress=progress)
+                             fmax=args.fmax, share=args.share or "full", share_per_top=share_per_top,
+                             dff_inference_per_top=dff_inference_per_top, skipped=skipped,
+                             block_ram_min_width=args.block_ram_min_width, progress=progress)
     print(f"synth: wrote {out / 'summary.json'} and {out / 'summary.md'}")
     status = 1 if summary["failed"] else 0
     if thresholds is not None:

@@ -5,6 +5,8 @@ A top that fails (syntax error, unmappable memory, timeout) gets a report with
 """
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import os
 import shutil
@@ -12,7 +14,7 @@ import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 from .child import run_measured
 from .ice40 import ice40_fmax
@@ -20,7 +22,8 @@ from .meminit import MemInitError, stage_mem_inits
 from .script import render_script
 from .summary import write_summary
 from .tops import SynthTop
-from .xilinx_report import build_report, sequential_selection
+from .weights import export_weights
+from .xilinx_report import POLICY_ATTRIBUTE, build_report, sequential_selection
 from .yosys_output import YosysOutputError, first_error
 
 REPORT_SCHEMA = "llama-dv-synth/1"
@@ -29,6 +32,26 @@ LOG_TAIL_LINES = 20
 # yosys `share` (SAT-based resource sharing) in synth_xilinx's coarse step: "full" is the
 # stock flow; "fast" limits the SAT problems; "none" skips it (big Clash tops).
 SHARE_COMMANDS = {"full": "share", "fast": "share -fast", "none": ""}
+# Memories at least this many bits wide go to block RAM unless the RTL gives a style: a
+# 64-row weight ROM or KV cache would otherwise become LUTs (yosys' cost model favours
+# distributed memory at that depth), which is not where the architecture keeps them.
+DEFAULT_BLOCK_RAM_MIN_WIDTH = 64
+# Flip-flop clock-enable and sync-reset inference in the flow's `opt` passes (`opt_dff`):
+# "on" is the stock flow; "off" runs them as `opt -nodffe -nosdff` (see defaults.py).
+DFF_INFERENCE_FLAGS = {"on": "", "off": "-nodffe -nosdff"}
+
+
+def block_ram_policy(min_width: int) -> str:
+    """Yosys commands marking `$mem_v2` cells of >= `min_width` bits per word for block RAM
+    (none when `min_width` is 0); a memory with its own ram_style/rom_style is left alone."""
+    if min_width < 0:
+        raise ValueError(f"block RAM minimum width must be >= 0, got {min_width}")
+    if min_width == 0:
+        return ""
+    return (f"select -set wide_memories t:$mem_v2 r:WIDTH>={min_width} %i "
+            "a:ram_style %d a:rom_style %d\n"
+            'setattr -set ram_style "block" @wide_memories\n'
+            f"setattr -set {POLICY_ATTRIBUTE} {min_width} @wide_memories")
 
 
 def yosys_binary() -> str:
@@ -60,10 +83,16 @@ def _tail(path: Path, n: int = LOG_TAIL_LINES) -> list[str]:
 
 def synthesize_top(top: SynthTop, out_dir: Path, repo_root: Path, *,
                    timeout_s: float = DEFAULT_TIMEOUT_S, fmax: bool = False,
-                   share: str = "full") -> dict:
-    """Run the Xilinx flow (and the optional iCE40 Fmax estimate) on one top; write its JSON."""
+                   share: str = "full", block_ram_min_width: int = DEFAULT_BLOCK_RAM_MIN_WIDTH,
+                   dff_inference: str = "on", export_dirs: tuple[Path, ...] = ()) -> dict:
+    """Run the Xilinx flow (and the optional iCE40 Fmax estimate) on one top; write its JSON.
+
+    `export_dirs` are searched for `$readmem` files after the sources' own directory."""
     if share not in SHARE_COMMANDS:
         raise ValueError(f"share mode {share!r} is not one of {', '.join(SHARE_COMMANDS)}")
+    if dff_inference not in DFF_INFERENCE_FLAGS:
+        raise ValueError(f"flip-flop enable/reset inference {dff_inference!r} is not one of "
+                         f"{', '.join(DFF_INFERENCE_FLAGS)}")
     exe = yosys_binary()
     workdir = out_dir / "work" / top.name
     if workdir.exists():
@@ -75,22 +104,29 @@ def synthesize_top(top: SynthTop, out_dir: Path, repo_root: Path, *,
         "sources": [_rel(s, repo_root) for s in top.sources],
         "parameters": dict(top.parameters),
         "target": {"flow": "synth_xilinx -family xcup -flatten", "family": "xcup",
-                   "share": share, "tool": yosys_version(exe)},
+                   "share": share, "block_ram_min_width": block_ram_min_width,
+                   "dff_inference": dff_inference,
+                   "tool": yosys_version(exe)},
         "clock_period_ns": top.clock_period_ns,
         "log": _rel(log, repo_root),
     }
     try:
-        inits = stage_mem_inits(list(top.sources), top.source_dir, workdir)
-    except (MemInitError, OSError) as exc:
+        snap = snapshot_sources(top, workdir)
+        report["source_sha256"] = {s.name: _sha256(s) for s in snap.sources}
+        inits = stage_mem_inits(list(snap.sources), top.source_dir, workdir, export_dirs)
+    except (MemInitError, OSError, ValueError) as exc:
         report.update(status="failed", error=str(exc), log_tail=[])
         return _write(report, out_dir)
     report["mem_init_files"] = [m.as_json() for m in inits]
     script = workdir / "synth_xilinx.ys"
-    script.write_text(render_script("synth_xilinx.ys", top, sequential_cells=sequential_selection(),
-                                    share_cmd=SHARE_COMMANDS[share]))
+    script.write_text(render_script("synth_xilinx.ys", snap, sequential_cells=sequential_selection(),
+                                    share_cmd=SHARE_COMMANDS[share],
+                                    dff_opt_flags=DFF_INFERENCE_FLAGS[dff_inference],
+                                    block_ram_policy=block_ram_policy(block_ram_min_width)))
     res = run_measured([exe, "-q", "-l", log.name, "-s", script.name], workdir,
                        workdir / "yosys.out", timeout_s)
-    report["run"] = {"wall_s": round(res.wall_s, 2), "peak_rss_mib": round(res.peak_rss_mib, 1),
+    report["run"] = {"wall_s": round(res.wall_s, 2), "cpu_s": round(res.cpu_s, 2),
+                     "peak_rss_mib": round(res.peak_rss_mib, 1),
                      "returncode": res.returncode, "timeout_s": timeout_s}
     log_text = log.read_text(errors="replace") if log.exists() else ""
     if res.timed_out or res.returncode != 0:
@@ -101,14 +137,33 @@ def synthesize_top(top: SynthTop, out_dir: Path, repo_root: Path, *,
         report["fmax_ice40"] = {"status": "not available", "reason": "Xilinx synthesis failed"}
         return _write(report, out_dir)
     try:
-        report.update(build_report(workdir, log_text, top.name, list(top.sources)))
+        report.update(build_report(workdir, log_text, top.name, list(snap.sources)))
     except (YosysOutputError, KeyError, ValueError) as exc:
         report.update(status="failed", error=f"cannot read yosys results: {exc}", log_tail=_tail(log))
         return _write(report, out_dir)
     report["status"] = "ok"
-    report["fmax_ice40"] = (ice40_fmax(top, workdir, exe, timeout_s=timeout_s, repo_root=repo_root)
+    report["fmax_ice40"] = (ice40_fmax(snap, workdir, exe, timeout_s=timeout_s, repo_root=repo_root)
                             if fmax else {"status": "not available", "reason": "not requested (--fmax)"})
     return _write(report, out_dir)
+
+
+def snapshot_sources(top: SynthTop, workdir: Path) -> SynthTop:
+    """`top` reading copies of its sources in `workdir/src/`: yosys and the report then see
+    the same text even when the RTL is regenerated while synthesis runs."""
+    dest = workdir / "src"
+    dest.mkdir(parents=True, exist_ok=True)
+    copies = []
+    for src in top.sources:
+        copy = dest / src.name
+        if copy.exists():
+            raise ValueError(f"top {top.name}: two sources named {src.name} ({src})")
+        shutil.copyfile(src, copy)
+        copies.append(copy)
+    return dataclasses.replace(top, sources=tuple(copies))
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _write(report: dict, out_dir: Path) -> dict:
@@ -119,14 +174,29 @@ def _write(report: dict, out_dir: Path) -> dict:
 
 def synthesize_all(tops: list[SynthTop], out_dir: Path, repo_root: Path, *, jobs: int = 2,
                    timeout_s: float = DEFAULT_TIMEOUT_S, fmax: bool = False, share: str = "full",
+                   block_ram_min_width: int = DEFAULT_BLOCK_RAM_MIN_WIDTH,
+                   share_per_top: Mapping[str, str] | None = None,
+                   dff_inference_per_top: Mapping[str, str] | None = None,
+                   skipped: Mapping[str, str] | None = None,
                    progress: Callable[[dict], None] | None = None) -> dict:
-    """Synthesize `tops` with `jobs` yosys processes at once; return the summary dict."""
+    """Synthesize `tops` with `jobs` yosys processes at once; return the summary dict.
+
+    `share_per_top` overrides `share` for the tops it names, `dff_inference_per_top` the
+    flip-flop enable/reset inference (default "on") likewise; `skipped` (top -> reason) is
+    recorded in the summary. The decoder's weight files
+    (`weights.export_weights`) are written once into `out_dir` for every top to find."""
     start = time.monotonic()
+    export_dirs = (export_weights(out_dir),)
+    overrides = dict(share_per_top or {})
+    dff_overrides = dict(dff_inference_per_top or {})
 
     def one(top: SynthTop) -> dict:
         try:
             rep = synthesize_top(top, out_dir, repo_root, timeout_s=timeout_s, fmax=fmax,
-                                 share=share)
+                                 share=overrides.get(top.name, share),
+                                 block_ram_min_width=block_ram_min_width,
+                                 dff_inference=dff_overrides.get(top.name, "on"),
+                                 export_dirs=export_dirs)
         except Exception as exc:  # a broken top must not stop the others
             rep = _write({"schema": REPORT_SCHEMA, "top": top.name, "kind": top.kind,
                           "status": "failed", "error": f"{type(exc).__name__}: {exc}",
@@ -135,6 +205,10 @@ def synthesize_all(tops: list[SynthTop], out_dir: Path, repo_root: Path, *, jobs
             progress(rep)
         return rep
 
+    # Biggest sources first: the longest runs start at once and the short ones fill in.
+    by_size = sorted(tops, key=lambda t: -sum(s.stat().st_size for s in t.sources if s.is_file()))
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        reports = list(pool.map(one, tops))
-    return write_summary(reports, out_dir, wall_s=time.monotonic() - start, jobs=jobs)
+        done = dict(zip((t.name for t in by_size), pool.map(one, by_size)))
+    reports = [done[t.name] for t in tops]
+    return write_summary(reports, out_dir, wall_s=time.monotonic() - start, jobs=jobs,
+                         skipped=dict(skipped or {}))

@@ -2,10 +2,12 @@
 
 Clash's `romFile`/`blockRamFile` tops read their contents at elaboration time from the
 working directory, and the weight files are run-time data that the Clash build does not
-keep (`rtl/clash/build.sh` compiles against all-zero placeholders). A constant ROM is
-folded away by synthesis and would hide its cost, so a file that is not present next to
-the sources is written with deterministic pseudo-random contents of the declared depth and
-width: the figures then reflect a ROM whose contents the tool cannot exploit.
+keep (`rtl/clash/build.sh` compiles against all-zero placeholders). A file is taken from
+the first of: the sources' directory, the given export directories (the decoder's weights
+from `models.export`, see `weights.py`). A constant ROM is folded away by synthesis and
+would hide its cost, so a file found nowhere is written with deterministic pseudo-random
+contents of the declared depth and width: the figures then reflect a ROM whose contents
+the tool cannot exploit.
 """
 from __future__ import annotations
 
@@ -32,7 +34,7 @@ class MemInit:
     depth: int
     width: int
     radix: str  # "b" or "h"
-    origin: str  # "copied" | "synthetic"
+    origin: str  # "copied" | "export" | "synthetic"
     declared_in: str
 
     def as_json(self) -> dict:
@@ -69,7 +71,22 @@ def _synthetic_lines(depth: int, width: int, radix: str, seed: str) -> str:
     return "".join(fmt.format(rng.getrandbits(width)) + "\n" for _ in range(depth))
 
 
-def stage_mem_inits(sources: list[Path], source_dir: Path, workdir: Path) -> list[MemInit]:
+def _check_file_shape(path: Path, depth: int, width: int, radix: str, where: str) -> None:
+    """A found file must fit the memory: at most `depth` words of at most `width` bits
+    (files with `@address` directives are checked for word width only)."""
+    digits = width if radix == "b" else (width + 3) // 4
+    words = [w.replace("_", "") for line in path.read_text().splitlines()
+             for w in line.split("//")[0].split() if not w.startswith("@")]
+    if len(words) > depth and "@" not in path.read_text():
+        raise MemInitError(f"{where}: {path} has {len(words)} words, the memory holds {depth}")
+    bad = next((i for i, w in enumerate(words) if len(w) > digits), None)
+    if bad is not None:
+        raise MemInitError(f"{where}: {path} word {bad + 1} has {len(words[bad])} digits, "
+                           f"a {width}-bit $readmem{radix} word has at most {digits}")
+
+
+def stage_mem_inits(sources: list[Path], source_dir: Path, workdir: Path,
+                    export_dirs: tuple[Path, ...] = ()) -> list[MemInit]:
     """Copy or write every `$readmem` file the sources load into `workdir` (yosys' cwd)."""
     staged: dict[str, MemInit] = {}
     for src in sources:
@@ -84,10 +101,13 @@ def stage_mem_inits(sources: list[Path], source_dir: Path, workdir: Path) -> lis
             depth, width = declared_shape(text, memory, where)
             target = workdir / fname
             target.parent.mkdir(parents=True, exist_ok=True)
-            existing = source_dir / fname
-            if existing.is_file():
+            found = [(d / fname, origin) for d, origin in
+                     [(source_dir, "copied")] + [(d, "export") for d in export_dirs]
+                     if (d / fname).is_file()]
+            if found:
+                existing, origin = found[0]
+                _check_file_shape(existing, depth, width, radix, where)
                 shutil.copyfile(existing, target)
-                origin = "copied"
             else:
                 target.write_text(_synthetic_lines(depth, width, radix, f"{src.name}:{fname}"))
                 origin = "synthetic"

@@ -15,6 +15,10 @@ def _cell(value: object) -> str:
     return str(value)
 
 
+def _times(run: dict) -> str:
+    return f"{_cell(run.get('wall_s'))} / {_cell(run.get('cpu_s'))}"
+
+
 def render_markdown(summary: dict) -> str:
     """Markdown tables: resources per top, then every memory and what it became."""
     rows = ["# Synthesis summary", "",
@@ -22,31 +26,42 @@ def render_markdown(summary: dict) -> str:
             f"{len(summary['tops'])} tops, {summary['jobs']} in parallel, {summary['wall_s']:.1f} s wall.",
             "",
             "| top | status | LUT | FF | DSP | RAMB18 | RAMB36 | URAM | LUTRAM | SRL | mul (pre-map) "
-            "| depth cells / LUTs | iCE40 Fmax MHz | wall s | peak MiB |",
+            "| depth cells / LUTs | iCE40 Fmax MHz | wall / CPU s | peak MiB |",
             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, rep in summary["tops"].items():
         run = rep.get("run", {})
         if rep.get("status") != "ok":
             error = str(rep.get("error", "")).replace("|", "\\|")
             rows.append(f"| {name} | **{rep.get('status')}**: {error} |"
-                        + " - |" * 11 + f" {_cell(run.get('wall_s'))} | {_cell(run.get('peak_rss_mib'))} |")
+                        + " - |" * 11 + f" {_times(run)} | {_cell(run.get('peak_rss_mib'))} |")
             continue
         r, depth = rep["resources"], rep["logic_depth"]
         fmax = rep.get("fmax_ice40", {})
         rows.append(f"| {name} | ok | {r['lut']} | {r['ff']} | {r['dsp']} | {r['ramb18']} | {r['ramb36']} "
                     f"| {r['uram']} | {r['lutram']} | {r['srl']} | {rep['multipliers']['premap']} "
                     f"| {depth['cells']} / {depth['luts']} | {_cell(fmax.get('fmax_mhz'))} "
-                    f"| {_cell(run.get('wall_s'))} | {_cell(run.get('peak_rss_mib'))} |")
-    rows += ["", "## Memories", "", "| top | memory | depth x width | ram_style | became |",
-             "|---|---|---|---|---|"]
+                    f"| {_times(run)} | {_cell(run.get('peak_rss_mib'))} |")
+    for name, reason in summary.get("skipped", {}).items():
+        rows.append(f"| {name} | skipped: {reason} |" + " - |" * 13)
+    rows += ["", "## Memories", "",
+             "| top | memory | depth x width | ram_style (from) | became |", "|---|---|---|---|---|"]
     for name, rep in summary["tops"].items():
         for mem in rep.get("memories", []):
-            rows.append(f"| {name} | {mem['name']} | {_cell(mem['shape'])} | {_cell(mem['ram_style'])} "
-                        f"| {mem['became']} |")
+            style = _cell(mem["ram_style"]) + (f" ({mem['style_from']})" if mem.get("style_from") else "")
+            rows.append(f"| {name} | {mem['name']} | {_cell(mem['shape'])} | {style} | {mem['became']} |")
+    rows += ["", "## Multipliers by source line (variable operands)", "",
+             "| top | source | count | widths | expression |", "|---|---|---|---|---|"]
+    for name, rep in summary["tops"].items():
+        for site in rep.get("multipliers", {}).get("sites", []):
+            if site["constant_operand"]:
+                continue
+            expr = (site["expression"] or "").replace("|", "\\|")
+            rows.append(f"| {name} | {site['source']} | {site['count']} | {site['widths']} | `{expr}` |")
     return "\n".join(rows) + "\n"
 
 
-def write_summary(reports: list[dict], out_dir: Path, *, wall_s: float, jobs: int) -> dict:
+def write_summary(reports: list[dict], out_dir: Path, *, wall_s: float, jobs: int,
+                  skipped: dict[str, str] | None = None) -> dict:
     """Write `summary.json` and `summary.md` into `out_dir`; return the summary."""
     tools = sorted({r.get("target", {}).get("tool") for r in reports if r.get("target")})
     summary = {
@@ -55,6 +70,7 @@ def write_summary(reports: list[dict], out_dir: Path, *, wall_s: float, jobs: in
         "wall_s": round(wall_s, 2),
         "jobs": jobs,
         "failed": [r["top"] for r in reports if r.get("status") != "ok"],
+        "skipped": dict(skipped or {}),
         "tops": {r["top"]: r for r in reports},
     }
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,7 @@ from the summary, or whose synthesis failed, violates every limit set for it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Callable, Iterator, Mapping
 
 
 class ThresholdError(ValueError):
@@ -38,16 +38,24 @@ class Violation:
         return self.message
 
 
+LUT_KINDS = ("lut_ram", "logic", "registers")
+BLOCK_KINDS = ("block_ram", "ultra_ram")
+
+
+def _max_memory(report: dict, kinds: tuple[str, ...], field: str) -> int:
+    values = [m[field] or 0 for m in report.get("memories", []) if m["became"] in kinds]
+    return max(values, default=0)
+
+
 def _max_memory_bits(report: dict, kinds: tuple[str, ...]) -> int:
-    bits = [m["bits"] or 0 for m in report.get("memories", []) if m["became"] in kinds]
-    return max(bits, default=0)
+    return _max_memory(report, kinds, "bits")
 
 
 def _res(key: str) -> Callable[[dict], float | None]:
     return lambda rep: rep["resources"][key]
 
 
-METRICS: dict[str, Callable[[dict], float | None]] = {
+_FIXED_METRICS: dict[str, Callable[[dict], float | None]] = {
     "lut": _res("lut"), "ff": _res("ff"), "dsp": _res("dsp"), "bram": _res("bram"),
     "ramb18": _res("ramb18"), "ramb36": _res("ramb36"),
     "bram36_equivalent": _res("bram36_equivalent"), "uram": _res("uram"),
@@ -57,17 +65,62 @@ METRICS: dict[str, Callable[[dict], float | None]] = {
     "multipliers": lambda rep: rep["multipliers"]["premap"],
     "lutram_bits_per_memory": lambda rep: _max_memory_bits(rep, ("lut_ram",)),
     "logic_bits_per_memory": lambda rep: _max_memory_bits(rep, ("logic", "registers")),
+    "lut_memory_width": lambda rep: _max_memory(rep, LUT_KINDS, "width"),
+    "block_ram_memories": lambda rep: sum(1 for m in rep.get("memories", [])
+                                          if m["became"] in BLOCK_KINDS),
     "fmax_mhz": lambda rep: rep.get("fmax_ice40", {}).get("fmax_mhz"),
     "wall_s": lambda rep: rep.get("run", {}).get("wall_s"),
     "peak_rss_mib": lambda rep: rep.get("run", {}).get("peak_rss_mib"),
 }
 _MUL_IN = "multipliers_in:"
+_MUL_AT = "multipliers_at:"
+
+
+def _multipliers_in(part: str) -> Callable[[dict], float | None]:
+    """Variable-operand multipliers of the modules whose name contains `part` (any case)."""
+    return lambda rep: sum(e["total"] for mod, e in rep["multipliers"]["by_module"].items()
+                           if part.lower() in mod.lower())
+
+
+def _multipliers_at(text: str) -> Callable[[dict], float | None]:
+    """Variable-operand multipliers whose source line contains `text` (any case): one
+    datapath of a single-module top such as the Clash decoder."""
+    return lambda rep: sum(s["count"] for s in rep["multipliers"].get("sites", [])
+                           if not s["constant_operand"]
+                           and text.lower() in (s["expression"] or "").lower())
+
+
+class MetricTable(Mapping[str, Callable[[dict], "float | None"]]):
+    """The fixed metrics plus the parameterised `multipliers_in:<module text>` and
+    `multipliers_at:<source text>`; the sign-off looks metrics up here by name."""
+
+    def __init__(self, fixed: Mapping[str, Callable[[dict], float | None]]) -> None:
+        self._fixed = dict(fixed)
+
+    def __getitem__(self, name: str) -> Callable[[dict], float | None]:
+        for prefix, make in ((_MUL_IN, _multipliers_in), (_MUL_AT, _multipliers_at)):
+            if name.startswith(prefix) and len(name) > len(prefix):
+                return make(name[len(prefix):])
+        return self._fixed[name]
+
+    def __contains__(self, name: object) -> bool:
+        try:
+            self[name]  # type: ignore[index]
+        except (KeyError, TypeError):
+            return False
+        return True
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._fixed)
+
+    def __len__(self) -> int:
+        return len(self._fixed)
+
+
+METRICS = MetricTable(_FIXED_METRICS)
 
 
 def _metric_value(report: dict, metric: str) -> float | None:
-    if metric.startswith(_MUL_IN):
-        part = metric[len(_MUL_IN):]
-        return sum(e["total"] for mod, e in report["multipliers"]["by_module"].items() if part in mod)
     return METRICS[metric](report)
 
 
@@ -82,8 +135,8 @@ def parse_key(top: str, key: str) -> tuple[str, str]:
             break
     else:
         raise ThresholdError(f"threshold {top}.{key}: key must start with max_/min_ or end with _max/_min")
-    if metric not in METRICS and not (metric.startswith(_MUL_IN) and len(metric) > len(_MUL_IN)):
-        known = ", ".join(sorted(METRICS)) + f", {_MUL_IN}<module substring>"
+    if metric not in METRICS:
+        known = ", ".join(sorted(METRICS)) + f", {_MUL_IN}<module text>, {_MUL_AT}<source text>"
         raise ThresholdError(f"threshold {top}.{key}: unknown metric {metric!r} (known: {known})")
     return metric, bound
 

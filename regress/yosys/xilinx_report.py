@@ -26,6 +26,10 @@ _CLASSES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("io_buffer", re.compile(r"^(I|O|IO)BUF|^BUFG")),
 )
 
+# Attribute the flow's block-RAM policy puts on the memories it marked (see flow.py).
+POLICY_ATTRIBUTE = "block_ram_policy"
+EXPRESSION_CHARS = 160
+
 # Cells that cut combinational paths for the logic-depth estimate (see the .ys template).
 SEQUENTIAL_CELL_PATTERNS = ("FD*", "LD*", "RAMB*", "DSP48E*", "RAM32M*", "RAM64M*", "RAM32X*",
                             "RAM64X*", "RAM128X*", "RAM256X*", "RAM512X*", "URAM288*", "SRL*",
@@ -75,12 +79,14 @@ def memories(mem_cells: list[DumpedCell], log_text: str, sources: list[Path]) ->
         memid = cell.parameters.get("MEMID", cell.name)
         depth, width = cell.int_param("SIZE"), cell.int_param("WIDTH")
         decision = decisions.get(f"{cell.module}.{memid}")
+        style = cell.attributes.get("ram_style") or cell.attributes.get("rom_style")
+        style_from = "flow policy" if POLICY_ATTRIBUTE in cell.attributes else ("rtl" if style else None)
         out.append({
             "name": memid, "module": cell.module, "depth": depth, "width": width,
             "bits": depth * width, "shape": f"{depth}x{width}",
             "read_ports": cell.int_param("RD_PORTS"), "write_ports": cell.int_param("WR_PORTS"),
             "rom": cell.int_param("WR_PORTS") == 0,
-            "ram_style": cell.attributes.get("ram_style") or cell.attributes.get("rom_style"),
+            "ram_style": style, "style_from": style_from,
             "became": _became(decision), "mapped_via": decision, "src": cell.attributes.get("src"),
         })
     texts = {p.name: p.read_text(errors="replace") for p in sources}
@@ -96,7 +102,7 @@ def memories(mem_cells: list[DumpedCell], log_text: str, sources: list[Path]) ->
             "name": memid, "module": None, "depth": depth, "width": width,
             "bits": depth * width if depth and width else None,
             "shape": f"{depth}x{width}" if depth else None, "read_ports": None, "write_ports": None,
-            "rom": None, "ram_style": None, "became": "registers", "mapped_via": "frontend mem2reg",
+            "rom": None, "ram_style": None, "style_from": None, "became": "registers", "mapped_via": "frontend mem2reg",
             "src": where,
         })
     return sorted(out, key=lambda m: (m["became"], m["name"]))
@@ -120,8 +126,39 @@ def _instance_counts(modules: Mapping[str, dict], top: str) -> dict[str, int]:
     return below(top)
 
 
+def _source_line(src: str | None, texts: Mapping[str, list[str]]) -> tuple[str | None, str | None]:
+    """(`file:line`, that line's text) of a yosys `src` attribute such as `a.v:12.3-12.40`."""
+    if not src:
+        return None, None
+    first = src.split("|")[0]
+    fname, _, pos = first.rpartition(":")
+    line = pos.split(".")[0]
+    if not fname or not line.isdigit():
+        return first, None
+    lines = texts.get(Path(fname).name)
+    text = lines[int(line) - 1].strip() if lines and 0 < int(line) <= len(lines) else None
+    return f"{Path(fname).name}:{line}", text[:EXPRESSION_CHARS] if text else None
+
+
+def multiplier_sites(cells: list[dict], instances: Mapping[str, int],
+                     sources: list[Path]) -> list[dict]:
+    """`$mul` cells grouped by source line: a generate loop or vector `map` gives one site
+    with many cells, a shared multiplier one site with one cell. `count` is hierarchy-
+    expanded; `expression` is the source line, for telling the datapaths apart."""
+    texts = {p.name: p.read_text(errors="replace").splitlines() for p in sources}
+    sites: dict[tuple[str, str | None, bool], dict] = {}
+    for c in cells:
+        where, text = _source_line(c["src"], texts)
+        site = sites.setdefault((c["module"], where, c["constant_operand"]), {
+            "module": c["module"], "source": where, "expression": text, "count": 0,
+            "constant_operand": c["constant_operand"],
+            "widths": f"{c['a_width']}x{c['b_width']}->{c['y_width']}"})
+        site["count"] += instances.get(c["module"], 0)
+    return sorted(sites.values(), key=lambda s: (s["constant_operand"], -s["count"], s["source"] or ""))
+
+
 def multipliers(mul_cells: list[DumpedCell], premap_modules: Mapping[str, dict], top: str,
-                dsp_cells: int) -> dict:
+                dsp_cells: int, sources: list[Path] | None = None) -> dict:
     """`$mul` cells before mapping (per module and hierarchy-expanded) and DSPs after."""
     instances = _instance_counts(premap_modules, top)
     cells, by_module = [], {}
@@ -141,6 +178,7 @@ def multipliers(mul_cells: list[DumpedCell], premap_modules: Mapping[str, dict],
         "premap_constant_operand": sum(e["local_constant"] * e["instances"] for e in by_module.values()),
         "dsp48e2": dsp_cells,
         "by_module": dict(sorted(by_module.items())),
+        "sites": multiplier_sites(cells, instances, sources or []),
         "cells": cells,
     }
 
@@ -159,7 +197,9 @@ def build_report(workdir: Path, log_text: str, top: str, sources: list[Path]) ->
         "resources": resources,
         "cells_by_type": by_type,
         "memories": memories(mem_cells, log_text, sources),
-        "multipliers": multipliers(mul_cells, pre["modules"], top, resources["dsp"]),
+        "multipliers": multipliers(mul_cells, pre["modules"], top, resources["dsp"], sources),
         "logic_depth": {"cells": depth_cells.length, "luts": depth_luts.length,
-                        "path_start": depth_cells.start, "path_end": depth_cells.end},
+                        "path_start": depth_cells.start, "path_end": depth_cells.end,
+                        "path_rtl_nets": list(depth_cells.named),
+                        "path_sources": list(depth_cells.sources)},
     }

@@ -144,11 +144,42 @@ def is_constant_signal(sig: str) -> bool:
 
 @dataclass(frozen=True)
 class LongestPath:
-    """`ltp` result: the number of cells on the longest path and its first and last nets."""
+    """`ltp` result: the number of cells on the longest path, its first and last nets, and
+    the nets on it that carry a name from the RTL (what the path runs through)."""
 
     length: int
     start: str | None
     end: str | None
+    named: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+
+
+NAMED_NETS_KEPT = 16
+_SRC_REF = re.compile(r"([\w.-]+\.s?v):(\d+)")
+
+
+def _source_refs(steps: list[str]) -> tuple[str, ...]:
+    """`file:line` references that yosys' generated cell and net names carry along a path
+    (e.g. `$lt$.../rope.v:351$146`), each once, in path order."""
+    seen: list[str] = []
+    for step in steps:
+        for m in _SRC_REF.finditer(step):
+            ref = f"{m.group(1)}:{m.group(2)}"
+            if ref not in seen:
+                seen.append(ref)
+    return tuple(seen[:NAMED_NETS_KEPT])
+
+
+def _rtl_names(steps: list[str]) -> tuple[str, ...]:
+    """Public (RTL) net names along a path, bit index dropped, each once, in path order."""
+    seen: list[str] = []
+    for step in steps:
+        if not step.startswith("\\"):
+            continue
+        name = step[1:].split(" [")[0]
+        if name not in seen:
+            seen.append(name)
+    return tuple(seen[:NAMED_NETS_KEPT])
 
 
 _LTP_HEAD = re.compile(r"Longest topological path in (\S+) \(length=(-?\d+)\):")
@@ -164,9 +195,12 @@ def read_ltp(path: Path) -> LongestPath:
     head = _LTP_HEAD.search(text)
     if not head:
         raise YosysOutputError(f"{path}: no 'Longest topological path' line from ltp")
-    steps = [m.group(2) for line in text[head.end():].splitlines() if (m := _LTP_STEP.match(line))]
+    matches = [m for line in text[head.end():].splitlines() if (m := _LTP_STEP.match(line))]
+    steps = [m.group(2) for m in matches]
+    cells = [m.group(3) for m in matches if m.group(3)]
     length = int(head.group(2))
-    return LongestPath(max(length, 0), steps[0] if steps else None, steps[-1] if steps else None)
+    return LongestPath(max(length, 0), steps[0] if steps else None, steps[-1] if steps else None,
+                       _rtl_names(steps), _source_refs(steps + cells))
 
 
 _LIBMAP_VIA = re.compile(r"^mapping memory (\S+) via (\S+)", re.M)
