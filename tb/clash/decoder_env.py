@@ -147,20 +147,26 @@ class DecoderDriver:
         self.dut, self.clk, self.manifest, self.monitor = dut, clk, manifest, monitor
         self.period_ps = manifest.domain.period_ps
 
-    async def step(self, token: int, pos: int) -> TokenResult:
+    async def start_token(self, token: int, pos: int) -> int:
+        """Request a token once `in_ready` is high; returns the accepting edge's time (ps).
+        Returns at once after the handshake (a reset test cuts the token short)."""
         dut = self.dut
         await FallingEdge(self.clk)
         while not int(dut.in_ready.value):
             await RisingEdge(dut.in_ready)
             await FallingEdge(self.clk)
         self.monitor.clear()
-        dut.in_token.value = token
-        dut.in_pos.value = pos
-        dut.in_valid.value = 1
+        dut.in_token.value, dut.in_pos.value, dut.in_valid.value = token, pos, 1
         await RisingEdge(self.clk)
-        t0 = get_sim_time("ps")
+        accepted = get_sim_time("ps")
         await FallingEdge(self.clk)
         dut.in_valid.value = 0
+        return accepted
+
+    async def step(self, token: int, pos: int) -> TokenResult:
+        """One request and its response, with what the monitors saw in between."""
+        dut = self.dut
+        t0 = await self.start_token(token, pos)
         if not int(dut.out_valid.value):
             await RisingEdge(dut.out_valid)
         await FallingEdge(self.clk)
@@ -175,18 +181,6 @@ class DecoderDriver:
         await FallingEdge(self.clk)
         dut.out_ready.value = 0
         return res
-
-    async def start_token(self, token: int, pos: int) -> None:
-        """Request a token and return at once (for a reset in the middle of it)."""
-        dut = self.dut
-        await FallingEdge(self.clk)
-        while not int(dut.in_ready.value):
-            await RisingEdge(dut.in_ready)
-            await FallingEdge(self.clk)
-        self.monitor.clear()
-        dut.in_token.value, dut.in_pos.value, dut.in_valid.value = token, pos, 1
-        await FallingEdge(self.clk)
-        dut.in_valid.value = 0
 
     async def reset(self, cycles: int = 3) -> None:
         """Assert the manifest's reset for `cycles` clocks, between two falling edges."""
