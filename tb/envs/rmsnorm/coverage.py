@@ -14,6 +14,7 @@ from cocotb_coverage.coverage import CoverPoint, coverage_section
 from models import tables
 from models.numerics import FRAC, INT32_MAX, INT32_MIN, bitlen, i64, rshr, sat32
 from tb.agents.ap_ctrl import ApCtrlTiming
+from tb.agents.ap_ctrl.coverage import invocation_coverage
 from tb.common.coverage import covergroup
 from tb.common.classify import LATENCY_BINS, MAG_BINS, MEMBER, SAT_BINS, latency_mode, magnitude_bin, saturation_bins
 from tb.envs.rmsnorm.item import RmsnormCall
@@ -53,13 +54,7 @@ sample_call = coverage_section(
     CoverPoint(f"{PROTOCOL}.latency_mode", xf=lambda c: latency_mode(), bins=LATENCY_BINS),
 )(lambda call: None)
 
-sample_timing = coverage_section(
-    CoverPoint(f"{PROTOCOL}.back_to_back", xf=lambda t: t.back_to_back, bins=[False, True]),
-)(lambda timing: None)
-
-sample_reset = coverage_section(
-    CoverPoint(f"{PROTOCOL}.reset_mid_operation", xf=lambda hit: hit, bins=["recovered"]),
-)(lambda hit: None)
+sample_timing, sample_reset = invocation_coverage(PROTOCOL, chain=False)
 
 
 class RmsnormCoverage(pyuvm.uvm_subscriber):

@@ -12,8 +12,9 @@ from cocotb_coverage.coverage import CoverPoint, coverage_section
 
 from models.numerics import INT32_MIN
 from tb.agents.ap_ctrl import ApCtrlTiming
-from tb.common.classify import (FLOW_BINS, LATENCY_BINS, MAG_BINS, MEMBER, SAT_BINS, STALL_BINS,
-                                latency_mode, magnitude_bin, saturation_bins, stall_bin)
+from tb.agents.ap_ctrl.coverage import invocation_coverage
+from tb.common.classify import (FLOW_BINS, LATENCY_BINS, MAG_BINS, MEMBER, SAT_BINS, latency_mode,
+                                magnitude_bin, saturation_bins)
 from tb.common.coverage import covergroup
 from tb.envs.rope.item import SEQ_LEN, RopeCall
 
@@ -39,14 +40,7 @@ sample_call = coverage_section(
     CoverPoint(f"{PROTOCOL}.out_backpressure", xf=lambda c, env: env.out_r.cfg.pattern, bins=FLOW_BINS),
 )(lambda call, env: None)
 
-sample_timing = coverage_section(
-    CoverPoint(f"{PROTOCOL}.back_to_back", xf=lambda t: t.back_to_back, bins=[False, True]),
-    CoverPoint(f"{PROTOCOL}.continue_stall", xf=lambda t: stall_bin(t.continue_stall_cycles), bins=STALL_BINS),
-)(lambda timing: None)
-
-sample_reset = coverage_section(
-    CoverPoint(f"{PROTOCOL}.reset_mid_operation", xf=lambda hit: hit, bins=["recovered"]),
-)(lambda hit: None)
+sample_timing, sample_reset = invocation_coverage(PROTOCOL, chain=True)
 
 
 class RopeCoverage(pyuvm.uvm_subscriber):
