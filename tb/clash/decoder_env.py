@@ -103,8 +103,9 @@ def decode_kv_addr(addr: int) -> tuple[int, int, int]:
 
 class DecoderMonitor:
     """Collects KV writes and finished heads of the current token. Python wakes only on
-    the rising edge of `kv_we` (one two-row burst per layer) and of `att_valid` (one
-    cycle per head), never per compute cycle."""
+    the rising edge of `kv_we` (one cycle per KV row) and of `att_valid` (one cycle per
+    head), never per compute cycle; both are read at the falling clock edge, where an
+    event-driven simulator has settled the glitches of a register update."""
 
     def __init__(self, dut: Any, clk: Any, board: "DecoderScoreboard") -> None:
         self.dut, self.clk, self.board = dut, clk, board
@@ -134,6 +135,8 @@ class DecoderMonitor:
         while True:
             await RisingEdge(dut.att_valid)
             await FallingEdge(self.clk)
+            if not int(dut.att_valid.value):
+                continue  # a zero-time glitch while the state registers update
             head = HeadSeen(int(dut.att_layer.value), int(dut.att_head.value), int(dut.att_updates.value),
                             unpack_vec(int(dut.att_out.value), HEAD_DIM, 32))
             self.heads.append(head)

@@ -143,9 +143,9 @@ class DecoderFirstLayerSmoke(DecoderTest):
         MODEL.reset()
         self.board.expect(MODEL.step(token, 0))
         await self.driver.start_token(token, 0)
-        for _ in range(N_HEADS):
+        while len(self.monitor.heads) < N_HEADS:
             await RisingEdge(cocotb.top.att_valid)
-        await ClockCycles(self.clk, 2)
+            await ClockCycles(self.clk, 1)  # the monitor reads the head at the falling edge
         layer0 = sorted(h.head for h in self.monitor.heads if h.layer == 0)
         rows = sorted(r.kv_head for r in self.monitor.kv if r.layer == 0)
         assert layer0 == list(range(N_HEADS)) and rows == list(range(N_KV)), \

@@ -46,7 +46,7 @@ def test_prefill_smoke_icarus(seed: int) -> None:
 
 def test_hazard_monitor_catches_late_kv_write(seed: int) -> None:
     """The fault top's KV write lands two cycles late: at position 0 layer 0 attention
-    reads row 0 in the cycle it is written (Icarus: the hazard comes within ~8 000 cycles)."""
+    reads row 0 in the cycle it is written (Icarus: the hazard comes within ~9 000 cycles)."""
     res = _run("decoder_prefill_fault_latekv", "icarus", seed, "PrefillPrompts", LDV_PREFILL_LENGTHS="1")
     assert res.status == "fail", f"late KV write passed: {res.status} {res.message}"
     assert "KV hazard: layer 0 position 0: row 0 (kv head 0, position 0) read in the same cycle" in res.message, \

@@ -17,6 +17,12 @@ module attend_head_hd8
   wire [2271:0] c$app_arg;
   wire [1247:0] c$app_arg_0;
   wire [1135:0] c$app_arg_1;
+  // src/LlamaDv/Numerics.hs:86:1-8
+  wire [255:0] c$e_app_arg;
+  // src/LlamaDv/Numerics.hs:86:1-8
+  wire [31:0] c$e_app_arg_0;
+  // src/LlamaDv/Attention.hs:57:1-10
+  wire [63:0] c$ds_app_arg;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x;
   wire signed [63:0] result;
@@ -118,17 +124,17 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_app_arg_7;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_7;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] f;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire [8:0] i;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] lo;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_4;
   wire signed [63:0] result_19;
   wire signed [31:0] c$app_arg_7;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [31:0] c$lo_app_arg;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_5;
@@ -161,17 +167,17 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_app_arg_10;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_10;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] f_0;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire [8:0] i_0;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] lo_0;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_8;
   wire signed [63:0] result_25;
   wire signed [31:0] c$app_arg_8;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [31:0] c$lo_app_arg_0;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_9;
@@ -253,17 +259,17 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_app_arg_16;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_16;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] f_1;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire [8:0] i_1;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] lo_1;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_15;
   wire signed [63:0] result_41;
   wire signed [31:0] c$app_arg_11;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [31:0] c$lo_app_arg_1;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_16;
@@ -296,17 +302,17 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_app_arg_19;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_19;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] f_2;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire [8:0] i_2;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] lo_2;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_19;
   wire signed [63:0] result_47;
   wire signed [31:0] c$app_arg_12;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [31:0] c$lo_app_arg_2;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_20;
@@ -388,17 +394,17 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_app_arg_25;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_25;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] f_3;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire [8:0] i_3;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] lo_3;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_26;
   wire signed [63:0] result_63;
   wire signed [31:0] c$app_arg_15;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [31:0] c$lo_app_arg_3;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_27;
@@ -431,17 +437,17 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_app_arg_28;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_28;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] f_4;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire [8:0] i_4;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] lo_4;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_30;
   wire signed [63:0] result_69;
   wire signed [31:0] c$app_arg_16;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [31:0] c$lo_app_arg_4;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_31;
@@ -523,17 +529,17 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_app_arg_34;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_34;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] f_5;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire [8:0] i_5;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] lo_5;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_37;
   wire signed [63:0] result_85;
   wire signed [31:0] c$app_arg_19;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [31:0] c$lo_app_arg_5;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_38;
@@ -566,17 +572,17 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_app_arg_37;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_37;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] f_6;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire [8:0] i_6;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] lo_6;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_41;
   wire signed [63:0] result_91;
   wire signed [31:0] c$app_arg_20;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [31:0] c$lo_app_arg_6;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_42;
@@ -658,17 +664,17 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_app_arg_43;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_43;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] f_7;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire [8:0] i_7;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] lo_7;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_48;
   wire signed [63:0] result_107;
   wire signed [31:0] c$app_arg_23;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [31:0] c$lo_app_arg_7;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_49;
@@ -701,17 +707,17 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_app_arg_46;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_46;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] f_8;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire [8:0] i_8;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] lo_8;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_52;
   wire signed [63:0] result_113;
   wire signed [31:0] c$app_arg_24;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [31:0] c$lo_app_arg_8;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_53;
@@ -793,17 +799,17 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_app_arg_52;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_52;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] f_9;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire [8:0] i_9;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] lo_9;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_59;
   wire signed [63:0] result_129;
   wire signed [31:0] c$app_arg_27;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [31:0] c$lo_app_arg_9;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_60;
@@ -836,17 +842,17 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_app_arg_55;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_55;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] f_10;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire [8:0] i_10;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] lo_10;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_63;
   wire signed [63:0] result_135;
   wire signed [31:0] c$app_arg_28;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [31:0] c$lo_app_arg_10;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_64;
@@ -928,17 +934,17 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_app_arg_61;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_61;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] f_11;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire [8:0] i_11;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] lo_11;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_70;
   wire signed [63:0] result_151;
   wire signed [31:0] c$app_arg_31;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [31:0] c$lo_app_arg_11;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_71;
@@ -971,17 +977,17 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_app_arg_64;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_64;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] f_12;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire [8:0] i_12;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] lo_12;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_74;
   wire signed [63:0] result_157;
   wire signed [31:0] c$app_arg_32;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [31:0] c$lo_app_arg_12;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_75;
@@ -1063,17 +1069,17 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_app_arg_70;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_70;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] f_13;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire [8:0] i_13;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] lo_13;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_81;
   wire signed [63:0] result_173;
   wire signed [31:0] c$app_arg_35;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [31:0] c$lo_app_arg_13;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_82;
@@ -1106,17 +1112,17 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_app_arg_73;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_73;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] f_14;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire [8:0] i_14;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] lo_14;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_85;
   wire signed [63:0] result_179;
   wire signed [31:0] c$app_arg_36;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [31:0] c$lo_app_arg_14;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_86;
@@ -1198,17 +1204,17 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_app_arg_79;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_79;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] f_15;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire [8:0] i_15;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] lo_15;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_92;
   wire signed [63:0] result_195;
   wire signed [31:0] c$app_arg_39;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [31:0] c$lo_app_arg_15;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_93;
@@ -1241,17 +1247,17 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_app_arg_82;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_82;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] f_16;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire [8:0] i_16;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] lo_16;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_96;
   wire signed [63:0] result_201;
   wire signed [31:0] c$app_arg_40;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [31:0] c$lo_app_arg_16;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_97;
@@ -1333,17 +1339,17 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_app_arg_88;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_88;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] f_17;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire [8:0] i_17;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] lo_17;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_103;
   wire signed [63:0] result_217;
   wire signed [31:0] c$app_arg_43;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [31:0] c$lo_app_arg_17;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_104;
@@ -1376,17 +1382,17 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_app_arg_91;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_91;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] f_18;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire [8:0] i_18;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] lo_18;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_107;
   wire signed [63:0] result_223;
   wire signed [31:0] c$app_arg_44;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [31:0] c$lo_app_arg_18;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_108;
@@ -1468,17 +1474,17 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_app_arg_97;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_97;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] f_19;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire [8:0] i_19;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] lo_19;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_114;
   wire signed [63:0] result_239;
   wire signed [31:0] c$app_arg_47;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [31:0] c$lo_app_arg_19;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_115;
@@ -1511,17 +1517,17 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_app_arg_100;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_100;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] f_20;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire [8:0] i_20;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] lo_20;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_118;
   wire signed [63:0] result_245;
   wire signed [31:0] c$app_arg_48;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [31:0] c$lo_app_arg_20;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_119;
@@ -1603,17 +1609,17 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_app_arg_106;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_106;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] f_21;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire [8:0] i_21;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] lo_21;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_125;
   wire signed [63:0] result_261;
   wire signed [31:0] c$app_arg_51;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [31:0] c$lo_app_arg_21;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_126;
@@ -1646,17 +1652,17 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_app_arg_109;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_109;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] f_22;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire [8:0] i_22;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] lo_22;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_129;
   wire signed [63:0] result_267;
   wire signed [31:0] c$app_arg_52;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [31:0] c$lo_app_arg_22;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_130;
@@ -1738,17 +1744,17 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_app_arg_115;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_115;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] f_23;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire [8:0] i_23;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] lo_23;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_136;
   wire signed [63:0] result_283;
   wire signed [31:0] c$app_arg_55;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [31:0] c$lo_app_arg_23;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_137;
@@ -1781,17 +1787,17 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_app_arg_118;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_118;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] f_24;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire [8:0] i_24;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] lo_24;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_140;
   wire signed [63:0] result_289;
   wire signed [31:0] c$app_arg_56;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [31:0] c$lo_app_arg_24;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_141;
@@ -1873,17 +1879,17 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_app_arg_124;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_124;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] f_25;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire [8:0] i_25;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] lo_25;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_147;
   wire signed [63:0] result_305;
   wire signed [31:0] c$app_arg_59;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [31:0] c$lo_app_arg_25;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_148;
@@ -1916,17 +1922,17 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_app_arg_127;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_127;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] f_26;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire [8:0] i_26;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] lo_26;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_151;
   wire signed [63:0] result_311;
   wire signed [31:0] c$app_arg_60;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [31:0] c$lo_app_arg_26;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_152;
@@ -2008,17 +2014,17 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_app_arg_133;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_133;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] f_27;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire [8:0] i_27;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] lo_27;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_158;
   wire signed [63:0] result_327;
   wire signed [31:0] c$app_arg_63;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [31:0] c$lo_app_arg_27;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_159;
@@ -2051,17 +2057,17 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_app_arg_136;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_136;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] f_28;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire [8:0] i_28;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] lo_28;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_162;
   wire signed [63:0] result_333;
   wire signed [31:0] c$app_arg_64;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [31:0] c$lo_app_arg_28;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_163;
@@ -2080,450 +2086,437 @@ module attend_head_hd8
   wire [319:0] result_336;
   // src/LlamaDv/Attention.hs:49:1-10
   wire signed [63:0] r;
-  // src/LlamaDv/Attention.hs:57:1-10
-  wire signed [6:0] qe;
-  // src/LlamaDv/Attention.hs:57:1-10
-  wire [63:0] qm;
-  wire [70:0] result_337;
-  // src/LlamaDv/Numerics.hs:86:1-8
-  wire signed [15:0] sh;
-  wire [63:0] result_338;
-  // src/LlamaDv/Numerics.hs:86:1-8
+  // src/LlamaDv/Numerics.hs:93:1-8
   wire signed [15:0] y;
-  wire signed [15:0] result_339;
-  // src/LlamaDv/Numerics.hs:86:1-8
-  wire signed [15:0] c$es_case_alt;
+  wire signed [6:0] result_337;
+  wire signed [6:0] c$case_alt_167;
   wire [191:0] c$app_arg_65;
   wire [31:0] c$app_arg_66;
-  wire [5:0] result_340;
-  // src/LlamaDv/Numerics.hs:86:1-8
-  wire [31:0] c$y_app_arg;
-  // src/LlamaDv/Numerics.hs:86:1-8
-  wire [255:0] c$y_app_arg_0;
+  wire [5:0] result_338;
   wire signed [6:0] c$s;
-  wire [15:0] c$bv;
-  wire [4:0] c$i_10;
-  wire [15:0] c$bv_0;
-  wire [5:0] c$i_18;
+  wire [15:0] c$bv_2;
+  wire [4:0] c$i_27;
+  wire [15:0] c$bv_3;
+  wire [5:0] c$i_35;
   wire [63:0] c$vec2;
   wire [63:0] c$vec;
   wire signed [6:0] c$s_1;
-  wire [15:0] c$bv_3;
-  wire [4:0] c$i_59;
-  wire [15:0] c$bv_4;
-  wire [5:0] c$i_67;
+  wire [15:0] c$bv_6;
+  wire [4:0] c$i_76;
+  wire [15:0] c$bv_7;
+  wire [5:0] c$i_84;
   wire [63:0] c$vec2_0;
   wire [255:0] c$vec1;
   wire [63:0] c$vec2_1;
   wire signed [63:0] c$s_3;
-  wire [15:0] c$bv_7;
-  wire [4:0] c$i_110;
-  wire [15:0] c$bv_8;
-  wire [5:0] c$i_118;
-  wire [63:0] c$bv_9;
-  wire [8:0] c$i_381;
+  wire [15:0] c$bv_10;
+  wire [4:0] c$i_127;
+  wire [15:0] c$bv_11;
+  wire [5:0] c$i_135;
+  wire [63:0] c$bv_12;
+  wire [8:0] c$i_398;
   wire [8223:0] c$vecFlat;
   wire [8223:0] c$vecFlat_0;
   wire signed [31:0] c$s_4;
   wire signed [63:0] c$s_5;
-  wire [15:0] c$bv_10;
-  wire [4:0] c$i_650;
-  wire [15:0] c$bv_11;
-  wire [5:0] c$i_658;
-  wire [63:0] c$bv_12;
-  wire [8:0] c$i_921;
+  wire [15:0] c$bv_13;
+  wire [4:0] c$i_667;
+  wire [15:0] c$bv_14;
+  wire [5:0] c$i_675;
+  wire [63:0] c$bv_15;
+  wire [8:0] c$i_938;
   wire [8223:0] c$vecFlat_1;
   wire [8223:0] c$vecFlat_2;
   wire signed [31:0] c$s_6;
   wire signed [6:0] c$s_7;
-  wire [15:0] c$bv_13;
-  wire [4:0] c$i_1199;
-  wire [15:0] c$bv_14;
-  wire [5:0] c$i_1207;
+  wire [15:0] c$bv_16;
+  wire [4:0] c$i_1216;
+  wire [15:0] c$bv_17;
+  wire [5:0] c$i_1224;
   wire [63:0] c$vec2_2;
   wire [255:0] c$vec1_0;
   wire [63:0] c$vec2_3;
   wire signed [63:0] c$s_9;
-  wire [15:0] c$bv_17;
-  wire [4:0] c$i_1250;
-  wire [15:0] c$bv_18;
-  wire [5:0] c$i_1258;
-  wire [63:0] c$bv_19;
-  wire [8:0] c$i_1521;
+  wire [15:0] c$bv_20;
+  wire [4:0] c$i_1267;
+  wire [15:0] c$bv_21;
+  wire [5:0] c$i_1275;
+  wire [63:0] c$bv_22;
+  wire [8:0] c$i_1538;
   wire [8223:0] c$vecFlat_3;
   wire [8223:0] c$vecFlat_4;
   wire signed [31:0] c$s_10;
   wire signed [63:0] c$s_11;
-  wire [15:0] c$bv_20;
-  wire [4:0] c$i_1790;
-  wire [15:0] c$bv_21;
-  wire [5:0] c$i_1798;
-  wire [63:0] c$bv_22;
-  wire [8:0] c$i_2061;
+  wire [15:0] c$bv_23;
+  wire [4:0] c$i_1807;
+  wire [15:0] c$bv_24;
+  wire [5:0] c$i_1815;
+  wire [63:0] c$bv_25;
+  wire [8:0] c$i_2078;
   wire [8223:0] c$vecFlat_5;
   wire [8223:0] c$vecFlat_6;
   wire signed [31:0] c$s_12;
   wire signed [6:0] c$s_13;
-  wire [15:0] c$bv_23;
-  wire [4:0] c$i_2339;
-  wire [15:0] c$bv_24;
-  wire [5:0] c$i_2347;
+  wire [15:0] c$bv_26;
+  wire [4:0] c$i_2356;
+  wire [15:0] c$bv_27;
+  wire [5:0] c$i_2364;
   wire [63:0] c$vec2_4;
   wire [255:0] c$vec1_1;
   wire [63:0] c$vec2_5;
   wire signed [63:0] c$s_15;
-  wire [15:0] c$bv_27;
-  wire [4:0] c$i_2390;
-  wire [15:0] c$bv_28;
-  wire [5:0] c$i_2398;
-  wire [63:0] c$bv_29;
-  wire [8:0] c$i_2661;
+  wire [15:0] c$bv_30;
+  wire [4:0] c$i_2407;
+  wire [15:0] c$bv_31;
+  wire [5:0] c$i_2415;
+  wire [63:0] c$bv_32;
+  wire [8:0] c$i_2678;
   wire [8223:0] c$vecFlat_7;
   wire [8223:0] c$vecFlat_8;
   wire signed [31:0] c$s_16;
   wire signed [63:0] c$s_17;
-  wire [15:0] c$bv_30;
-  wire [4:0] c$i_2930;
-  wire [15:0] c$bv_31;
-  wire [5:0] c$i_2938;
-  wire [63:0] c$bv_32;
-  wire [8:0] c$i_3201;
+  wire [15:0] c$bv_33;
+  wire [4:0] c$i_2947;
+  wire [15:0] c$bv_34;
+  wire [5:0] c$i_2955;
+  wire [63:0] c$bv_35;
+  wire [8:0] c$i_3218;
   wire [8223:0] c$vecFlat_9;
   wire [8223:0] c$vecFlat_10;
   wire signed [31:0] c$s_18;
   wire signed [6:0] c$s_19;
-  wire [15:0] c$bv_33;
-  wire [4:0] c$i_3479;
-  wire [15:0] c$bv_34;
-  wire [5:0] c$i_3487;
+  wire [15:0] c$bv_36;
+  wire [4:0] c$i_3496;
+  wire [15:0] c$bv_37;
+  wire [5:0] c$i_3504;
   wire [63:0] c$vec2_6;
   wire [255:0] c$vec1_2;
   wire [63:0] c$vec2_7;
   wire signed [63:0] c$s_21;
-  wire [15:0] c$bv_37;
-  wire [4:0] c$i_3530;
-  wire [15:0] c$bv_38;
-  wire [5:0] c$i_3538;
-  wire [63:0] c$bv_39;
-  wire [8:0] c$i_3801;
+  wire [15:0] c$bv_40;
+  wire [4:0] c$i_3547;
+  wire [15:0] c$bv_41;
+  wire [5:0] c$i_3555;
+  wire [63:0] c$bv_42;
+  wire [8:0] c$i_3818;
   wire [8223:0] c$vecFlat_11;
   wire [8223:0] c$vecFlat_12;
   wire signed [31:0] c$s_22;
   wire signed [63:0] c$s_23;
-  wire [15:0] c$bv_40;
-  wire [4:0] c$i_4070;
-  wire [15:0] c$bv_41;
-  wire [5:0] c$i_4078;
-  wire [63:0] c$bv_42;
-  wire [8:0] c$i_4341;
+  wire [15:0] c$bv_43;
+  wire [4:0] c$i_4087;
+  wire [15:0] c$bv_44;
+  wire [5:0] c$i_4095;
+  wire [63:0] c$bv_45;
+  wire [8:0] c$i_4358;
   wire [8223:0] c$vecFlat_13;
   wire [8223:0] c$vecFlat_14;
   wire signed [31:0] c$s_24;
   wire signed [6:0] c$s_25;
-  wire [15:0] c$bv_43;
-  wire [4:0] c$i_4619;
-  wire [15:0] c$bv_44;
-  wire [5:0] c$i_4627;
+  wire [15:0] c$bv_46;
+  wire [4:0] c$i_4636;
+  wire [15:0] c$bv_47;
+  wire [5:0] c$i_4644;
   wire [63:0] c$vec2_8;
   wire [255:0] c$vec1_3;
   wire [63:0] c$vec2_9;
   wire signed [63:0] c$s_27;
-  wire [15:0] c$bv_47;
-  wire [4:0] c$i_4670;
-  wire [15:0] c$bv_48;
-  wire [5:0] c$i_4678;
-  wire [63:0] c$bv_49;
-  wire [8:0] c$i_4941;
+  wire [15:0] c$bv_50;
+  wire [4:0] c$i_4687;
+  wire [15:0] c$bv_51;
+  wire [5:0] c$i_4695;
+  wire [63:0] c$bv_52;
+  wire [8:0] c$i_4958;
   wire [8223:0] c$vecFlat_15;
   wire [8223:0] c$vecFlat_16;
   wire signed [31:0] c$s_28;
   wire signed [63:0] c$s_29;
-  wire [15:0] c$bv_50;
-  wire [4:0] c$i_5210;
-  wire [15:0] c$bv_51;
-  wire [5:0] c$i_5218;
-  wire [63:0] c$bv_52;
-  wire [8:0] c$i_5481;
+  wire [15:0] c$bv_53;
+  wire [4:0] c$i_5227;
+  wire [15:0] c$bv_54;
+  wire [5:0] c$i_5235;
+  wire [63:0] c$bv_55;
+  wire [8:0] c$i_5498;
   wire [8223:0] c$vecFlat_17;
   wire [8223:0] c$vecFlat_18;
   wire signed [31:0] c$s_30;
   wire signed [6:0] c$s_31;
-  wire [15:0] c$bv_53;
-  wire [4:0] c$i_5759;
-  wire [15:0] c$bv_54;
-  wire [5:0] c$i_5767;
+  wire [15:0] c$bv_56;
+  wire [4:0] c$i_5776;
+  wire [15:0] c$bv_57;
+  wire [5:0] c$i_5784;
   wire [63:0] c$vec2_10;
   wire [255:0] c$vec1_4;
   wire [63:0] c$vec2_11;
   wire signed [63:0] c$s_33;
-  wire [15:0] c$bv_57;
-  wire [4:0] c$i_5810;
-  wire [15:0] c$bv_58;
-  wire [5:0] c$i_5818;
-  wire [63:0] c$bv_59;
-  wire [8:0] c$i_6081;
+  wire [15:0] c$bv_60;
+  wire [4:0] c$i_5827;
+  wire [15:0] c$bv_61;
+  wire [5:0] c$i_5835;
+  wire [63:0] c$bv_62;
+  wire [8:0] c$i_6098;
   wire [8223:0] c$vecFlat_19;
   wire [8223:0] c$vecFlat_20;
   wire signed [31:0] c$s_34;
   wire signed [63:0] c$s_35;
-  wire [15:0] c$bv_60;
-  wire [4:0] c$i_6350;
-  wire [15:0] c$bv_61;
-  wire [5:0] c$i_6358;
-  wire [63:0] c$bv_62;
-  wire [8:0] c$i_6621;
+  wire [15:0] c$bv_63;
+  wire [4:0] c$i_6367;
+  wire [15:0] c$bv_64;
+  wire [5:0] c$i_6375;
+  wire [63:0] c$bv_65;
+  wire [8:0] c$i_6638;
   wire [8223:0] c$vecFlat_21;
   wire [8223:0] c$vecFlat_22;
   wire signed [31:0] c$s_36;
   wire signed [6:0] c$s_37;
-  wire [15:0] c$bv_63;
-  wire [4:0] c$i_6899;
-  wire [15:0] c$bv_64;
-  wire [5:0] c$i_6907;
+  wire [15:0] c$bv_66;
+  wire [4:0] c$i_6916;
+  wire [15:0] c$bv_67;
+  wire [5:0] c$i_6924;
   wire [63:0] c$vec2_12;
   wire [255:0] c$vec1_5;
   wire [63:0] c$vec2_13;
   wire signed [63:0] c$s_39;
-  wire [15:0] c$bv_67;
-  wire [4:0] c$i_6950;
-  wire [15:0] c$bv_68;
-  wire [5:0] c$i_6958;
-  wire [63:0] c$bv_69;
-  wire [8:0] c$i_7221;
+  wire [15:0] c$bv_70;
+  wire [4:0] c$i_6967;
+  wire [15:0] c$bv_71;
+  wire [5:0] c$i_6975;
+  wire [63:0] c$bv_72;
+  wire [8:0] c$i_7238;
   wire [8223:0] c$vecFlat_23;
   wire [8223:0] c$vecFlat_24;
   wire signed [31:0] c$s_40;
   wire signed [63:0] c$s_41;
-  wire [15:0] c$bv_70;
-  wire [4:0] c$i_7490;
-  wire [15:0] c$bv_71;
-  wire [5:0] c$i_7498;
-  wire [63:0] c$bv_72;
-  wire [8:0] c$i_7761;
+  wire [15:0] c$bv_73;
+  wire [4:0] c$i_7507;
+  wire [15:0] c$bv_74;
+  wire [5:0] c$i_7515;
+  wire [63:0] c$bv_75;
+  wire [8:0] c$i_7778;
   wire [8223:0] c$vecFlat_25;
   wire [8223:0] c$vecFlat_26;
   wire signed [31:0] c$s_42;
   wire signed [6:0] c$s_43;
-  wire [15:0] c$bv_73;
-  wire [4:0] c$i_8039;
-  wire [15:0] c$bv_74;
-  wire [5:0] c$i_8047;
+  wire [15:0] c$bv_76;
+  wire [4:0] c$i_8056;
+  wire [15:0] c$bv_77;
+  wire [5:0] c$i_8064;
   wire [63:0] c$vec2_14;
   wire [255:0] c$vec1_6;
   wire [63:0] c$vec2_15;
   wire signed [63:0] c$s_45;
-  wire [15:0] c$bv_77;
-  wire [4:0] c$i_8090;
-  wire [15:0] c$bv_78;
-  wire [5:0] c$i_8098;
-  wire [63:0] c$bv_79;
-  wire [8:0] c$i_8361;
+  wire [15:0] c$bv_80;
+  wire [4:0] c$i_8107;
+  wire [15:0] c$bv_81;
+  wire [5:0] c$i_8115;
+  wire [63:0] c$bv_82;
+  wire [8:0] c$i_8378;
   wire [8223:0] c$vecFlat_27;
   wire [8223:0] c$vecFlat_28;
   wire signed [31:0] c$s_46;
   wire signed [63:0] c$s_47;
-  wire [15:0] c$bv_80;
-  wire [4:0] c$i_8630;
-  wire [15:0] c$bv_81;
-  wire [5:0] c$i_8638;
-  wire [63:0] c$bv_82;
-  wire [8:0] c$i_8901;
+  wire [15:0] c$bv_83;
+  wire [4:0] c$i_8647;
+  wire [15:0] c$bv_84;
+  wire [5:0] c$i_8655;
+  wire [63:0] c$bv_85;
+  wire [8:0] c$i_8918;
   wire [8223:0] c$vecFlat_29;
   wire [8223:0] c$vecFlat_30;
   wire signed [31:0] c$s_48;
   wire signed [6:0] c$s_49;
-  wire [15:0] c$bv_83;
-  wire [4:0] c$i_9179;
-  wire [15:0] c$bv_84;
-  wire [5:0] c$i_9187;
+  wire [15:0] c$bv_86;
+  wire [4:0] c$i_9196;
+  wire [15:0] c$bv_87;
+  wire [5:0] c$i_9204;
   wire [63:0] c$vec2_16;
   wire [255:0] c$vec1_7;
   wire [63:0] c$vec2_17;
   wire signed [63:0] c$s_51;
-  wire [15:0] c$bv_87;
-  wire [4:0] c$i_9230;
-  wire [15:0] c$bv_88;
-  wire [5:0] c$i_9238;
-  wire [63:0] c$bv_89;
-  wire [8:0] c$i_9501;
+  wire [15:0] c$bv_90;
+  wire [4:0] c$i_9247;
+  wire [15:0] c$bv_91;
+  wire [5:0] c$i_9255;
+  wire [63:0] c$bv_92;
+  wire [8:0] c$i_9518;
   wire [8223:0] c$vecFlat_31;
   wire [8223:0] c$vecFlat_32;
   wire signed [31:0] c$s_52;
   wire signed [63:0] c$s_53;
-  wire [15:0] c$bv_90;
-  wire [4:0] c$i_9770;
-  wire [15:0] c$bv_91;
-  wire [5:0] c$i_9778;
-  wire [63:0] c$bv_92;
-  wire [8:0] c$i_10041;
+  wire [15:0] c$bv_93;
+  wire [4:0] c$i_9787;
+  wire [15:0] c$bv_94;
+  wire [5:0] c$i_9795;
+  wire [63:0] c$bv_95;
+  wire [8:0] c$i_10058;
   wire [8223:0] c$vecFlat_33;
   wire [8223:0] c$vecFlat_34;
   wire signed [31:0] c$s_54;
   wire signed [6:0] c$s_55;
-  wire [15:0] c$bv_93;
-  wire [4:0] c$i_10319;
-  wire [15:0] c$bv_94;
-  wire [5:0] c$i_10327;
+  wire [15:0] c$bv_96;
+  wire [4:0] c$i_10336;
+  wire [15:0] c$bv_97;
+  wire [5:0] c$i_10344;
   wire [63:0] c$vec2_18;
   wire [255:0] c$vec1_8;
   wire [63:0] c$vec2_19;
   wire signed [63:0] c$s_57;
-  wire [15:0] c$bv_97;
-  wire [4:0] c$i_10370;
-  wire [15:0] c$bv_98;
-  wire [5:0] c$i_10378;
-  wire [63:0] c$bv_99;
-  wire [8:0] c$i_10641;
+  wire [15:0] c$bv_100;
+  wire [4:0] c$i_10387;
+  wire [15:0] c$bv_101;
+  wire [5:0] c$i_10395;
+  wire [63:0] c$bv_102;
+  wire [8:0] c$i_10658;
   wire [8223:0] c$vecFlat_35;
   wire [8223:0] c$vecFlat_36;
   wire signed [31:0] c$s_58;
   wire signed [63:0] c$s_59;
-  wire [15:0] c$bv_100;
-  wire [4:0] c$i_10910;
-  wire [15:0] c$bv_101;
-  wire [5:0] c$i_10918;
-  wire [63:0] c$bv_102;
-  wire [8:0] c$i_11181;
+  wire [15:0] c$bv_103;
+  wire [4:0] c$i_10927;
+  wire [15:0] c$bv_104;
+  wire [5:0] c$i_10935;
+  wire [63:0] c$bv_105;
+  wire [8:0] c$i_11198;
   wire [8223:0] c$vecFlat_37;
   wire [8223:0] c$vecFlat_38;
   wire signed [31:0] c$s_60;
   wire signed [6:0] c$s_61;
-  wire [15:0] c$bv_103;
-  wire [4:0] c$i_11459;
-  wire [15:0] c$bv_104;
-  wire [5:0] c$i_11467;
+  wire [15:0] c$bv_106;
+  wire [4:0] c$i_11476;
+  wire [15:0] c$bv_107;
+  wire [5:0] c$i_11484;
   wire [63:0] c$vec2_20;
   wire [255:0] c$vec1_9;
   wire [63:0] c$vec2_21;
   wire signed [63:0] c$s_63;
-  wire [15:0] c$bv_107;
-  wire [4:0] c$i_11510;
-  wire [15:0] c$bv_108;
-  wire [5:0] c$i_11518;
-  wire [63:0] c$bv_109;
-  wire [8:0] c$i_11781;
+  wire [15:0] c$bv_110;
+  wire [4:0] c$i_11527;
+  wire [15:0] c$bv_111;
+  wire [5:0] c$i_11535;
+  wire [63:0] c$bv_112;
+  wire [8:0] c$i_11798;
   wire [8223:0] c$vecFlat_39;
   wire [8223:0] c$vecFlat_40;
   wire signed [31:0] c$s_64;
   wire signed [63:0] c$s_65;
-  wire [15:0] c$bv_110;
-  wire [4:0] c$i_12050;
-  wire [15:0] c$bv_111;
-  wire [5:0] c$i_12058;
-  wire [63:0] c$bv_112;
-  wire [8:0] c$i_12321;
+  wire [15:0] c$bv_113;
+  wire [4:0] c$i_12067;
+  wire [15:0] c$bv_114;
+  wire [5:0] c$i_12075;
+  wire [63:0] c$bv_115;
+  wire [8:0] c$i_12338;
   wire [8223:0] c$vecFlat_41;
   wire [8223:0] c$vecFlat_42;
   wire signed [31:0] c$s_66;
   wire signed [6:0] c$s_67;
-  wire [15:0] c$bv_113;
-  wire [4:0] c$i_12599;
-  wire [15:0] c$bv_114;
-  wire [5:0] c$i_12607;
+  wire [15:0] c$bv_116;
+  wire [4:0] c$i_12616;
+  wire [15:0] c$bv_117;
+  wire [5:0] c$i_12624;
   wire [63:0] c$vec2_22;
   wire [255:0] c$vec1_10;
   wire [63:0] c$vec2_23;
   wire signed [63:0] c$s_69;
-  wire [15:0] c$bv_117;
-  wire [4:0] c$i_12650;
-  wire [15:0] c$bv_118;
-  wire [5:0] c$i_12658;
-  wire [63:0] c$bv_119;
-  wire [8:0] c$i_12921;
+  wire [15:0] c$bv_120;
+  wire [4:0] c$i_12667;
+  wire [15:0] c$bv_121;
+  wire [5:0] c$i_12675;
+  wire [63:0] c$bv_122;
+  wire [8:0] c$i_12938;
   wire [8223:0] c$vecFlat_43;
   wire [8223:0] c$vecFlat_44;
   wire signed [31:0] c$s_70;
   wire signed [63:0] c$s_71;
-  wire [15:0] c$bv_120;
-  wire [4:0] c$i_13190;
-  wire [15:0] c$bv_121;
-  wire [5:0] c$i_13198;
-  wire [63:0] c$bv_122;
-  wire [8:0] c$i_13461;
+  wire [15:0] c$bv_123;
+  wire [4:0] c$i_13207;
+  wire [15:0] c$bv_124;
+  wire [5:0] c$i_13215;
+  wire [63:0] c$bv_125;
+  wire [8:0] c$i_13478;
   wire [8223:0] c$vecFlat_45;
   wire [8223:0] c$vecFlat_46;
   wire signed [31:0] c$s_72;
   wire signed [6:0] c$s_73;
-  wire [15:0] c$bv_123;
-  wire [4:0] c$i_13739;
-  wire [15:0] c$bv_124;
-  wire [5:0] c$i_13747;
+  wire [15:0] c$bv_126;
+  wire [4:0] c$i_13756;
+  wire [15:0] c$bv_127;
+  wire [5:0] c$i_13764;
   wire [63:0] c$vec2_24;
   wire [255:0] c$vec1_11;
   wire [63:0] c$vec2_25;
   wire signed [63:0] c$s_75;
-  wire [15:0] c$bv_127;
-  wire [4:0] c$i_13790;
-  wire [15:0] c$bv_128;
-  wire [5:0] c$i_13798;
-  wire [63:0] c$bv_129;
-  wire [8:0] c$i_14061;
+  wire [15:0] c$bv_130;
+  wire [4:0] c$i_13807;
+  wire [15:0] c$bv_131;
+  wire [5:0] c$i_13815;
+  wire [63:0] c$bv_132;
+  wire [8:0] c$i_14078;
   wire [8223:0] c$vecFlat_47;
   wire [8223:0] c$vecFlat_48;
   wire signed [31:0] c$s_76;
   wire signed [63:0] c$s_77;
-  wire [15:0] c$bv_130;
-  wire [4:0] c$i_14330;
-  wire [15:0] c$bv_131;
-  wire [5:0] c$i_14338;
-  wire [63:0] c$bv_132;
-  wire [8:0] c$i_14601;
+  wire [15:0] c$bv_133;
+  wire [4:0] c$i_14347;
+  wire [15:0] c$bv_134;
+  wire [5:0] c$i_14355;
+  wire [63:0] c$bv_135;
+  wire [8:0] c$i_14618;
   wire [8223:0] c$vecFlat_49;
   wire [8223:0] c$vecFlat_50;
   wire signed [31:0] c$s_78;
   wire signed [6:0] c$s_79;
-  wire [15:0] c$bv_133;
-  wire [4:0] c$i_14879;
-  wire [15:0] c$bv_134;
-  wire [5:0] c$i_14887;
+  wire [15:0] c$bv_136;
+  wire [4:0] c$i_14896;
+  wire [15:0] c$bv_137;
+  wire [5:0] c$i_14904;
   wire [63:0] c$vec2_26;
   wire [255:0] c$vec1_12;
   wire [63:0] c$vec2_27;
   wire signed [63:0] c$s_81;
-  wire [15:0] c$bv_137;
-  wire [4:0] c$i_14930;
-  wire [15:0] c$bv_138;
-  wire [5:0] c$i_14938;
-  wire [63:0] c$bv_139;
-  wire [8:0] c$i_15201;
+  wire [15:0] c$bv_140;
+  wire [4:0] c$i_14947;
+  wire [15:0] c$bv_141;
+  wire [5:0] c$i_14955;
+  wire [63:0] c$bv_142;
+  wire [8:0] c$i_15218;
   wire [8223:0] c$vecFlat_51;
   wire [8223:0] c$vecFlat_52;
   wire signed [31:0] c$s_82;
   wire signed [63:0] c$s_83;
-  wire [15:0] c$bv_140;
-  wire [4:0] c$i_15470;
-  wire [15:0] c$bv_141;
-  wire [5:0] c$i_15478;
-  wire [63:0] c$bv_142;
-  wire [8:0] c$i_15741;
+  wire [15:0] c$bv_143;
+  wire [4:0] c$i_15487;
+  wire [15:0] c$bv_144;
+  wire [5:0] c$i_15495;
+  wire [63:0] c$bv_145;
+  wire [8:0] c$i_15758;
   wire [8223:0] c$vecFlat_53;
   wire [8223:0] c$vecFlat_54;
   wire signed [31:0] c$s_84;
   wire signed [6:0] c$s_85;
-  wire [15:0] c$bv_143;
-  wire [4:0] c$i_16019;
-  wire [15:0] c$bv_144;
-  wire [5:0] c$i_16027;
+  wire [15:0] c$bv_146;
+  wire [4:0] c$i_16036;
+  wire [15:0] c$bv_147;
+  wire [5:0] c$i_16044;
   wire [63:0] c$vec2_28;
   wire [255:0] c$vec1_13;
   wire [63:0] c$vec2_29;
   wire signed [63:0] c$s_87;
-  wire [15:0] c$bv_147;
-  wire [4:0] c$i_16070;
-  wire [15:0] c$bv_148;
-  wire [5:0] c$i_16078;
-  wire [63:0] c$bv_149;
-  wire [8:0] c$i_16341;
+  wire [15:0] c$bv_150;
+  wire [4:0] c$i_16087;
+  wire [15:0] c$bv_151;
+  wire [5:0] c$i_16095;
+  wire [63:0] c$bv_152;
+  wire [8:0] c$i_16358;
   wire [8223:0] c$vecFlat_55;
   wire [8223:0] c$vecFlat_56;
   wire signed [31:0] c$s_88;
   wire signed [63:0] c$s_89;
-  wire [15:0] c$bv_150;
-  wire [4:0] c$i_16610;
-  wire [15:0] c$bv_151;
-  wire [5:0] c$i_16618;
-  wire [63:0] c$bv_152;
-  wire [8:0] c$i_16881;
+  wire [15:0] c$bv_153;
+  wire [4:0] c$i_16627;
+  wire [15:0] c$bv_154;
+  wire [5:0] c$i_16635;
+  wire [63:0] c$bv_155;
+  wire [8:0] c$i_16898;
   wire [8223:0] c$vecFlat_57;
   wire [8223:0] c$vecFlat_58;
   wire signed [31:0] c$s_90;
@@ -2546,8 +2539,8 @@ module attend_head_hd8
     wire [63:0] c1;
     // src/LlamaDv/Top/SoftStep.hs:30:1-13
     wire signed [6:0] d1;
-    wire [141:0] c$case_alt_167;
-    assign c$n = c$case_alt_167;
+    wire [141:0] c$case_alt_168;
+    assign c$n = c$case_alt_168;
 
     assign b1 = $signed(zipWith_in2[77:71]);
 
@@ -2555,7 +2548,7 @@ module attend_head_hd8
 
     assign d1 = $signed(zipWith_in2[6:0]);
 
-    assign c$case_alt_167 = {zipWith_in1,   b1,
+    assign c$case_alt_168 = {zipWith_in1,   b1,
                              c1,   d1};
 
 
@@ -2577,14 +2570,14 @@ module attend_head_hd8
     wire [63:0] b1_1;
     // src/LlamaDv/Top/SoftStep.hs:30:1-13
     wire signed [6:0] c1_1;
-    wire [77:0] c$case_alt_168;
-    assign c$n_0 = c$case_alt_168;
+    wire [77:0] c$case_alt_169;
+    assign c$n_0 = c$case_alt_169;
 
     assign b1_1 = zipWith_in2_0[70:7];
 
     assign c1_1 = $signed(zipWith_in2_0[6:0]);
 
-    assign c$case_alt_168 = {zipWith_in1_0,   b1_1,
+    assign c$case_alt_169 = {zipWith_in1_0,   b1_1,
                              c1_1};
 
 
@@ -2610,13 +2603,206 @@ module attend_head_hd8
   endgenerate
   // zipWith end
 
+  // map begin
+  genvar i_32;
+  generate
+  for (i_32=0; i_32 < 8; i_32 = i_32 + 1) begin : map
+    wire signed [31:0] map_in;
+    assign map_in = q[i_32*32+:32];
+    wire [31:0] map_out;
+    wire [32:0] c$bv;
+    assign c$bv = (($unsigned(((($signed({{(33-32) {map_in[32-1]}},map_in})) < 33'sd0) ? -($signed({{(33-32) {map_in[32-1]}},map_in})) : ($signed({{(33-32) {map_in[32-1]}},map_in}))))));
+
+    assign map_out = (c$bv[0+:32]);
+
+
+    assign c$e_app_arg[i_32*32+:32] = map_out;
+  end
+  endgenerate
+  // map end
+
+  wire [255:0] vec;
+  wire [31:0] acc_3_0;
+  wire [31:0] acc_1;
+  wire [31:0] acc_2;
+  wire [31:0] acc_3;
+  wire [31:0] acc_4;
+  wire [31:0] acc_5;
+  wire [31:0] acc_6;
+  wire [31:0] acc_7;
+  wire [31:0] acc_8;
+  wire [31:0] acc_1_0;
+  wire [31:0] acc_1_1;
+  wire [31:0] acc_1_2;
+  wire [31:0] acc_1_3;
+  wire [31:0] acc_2_0;
+  wire [31:0] acc_2_1;
+  assign c$e_app_arg_0 = acc_3_0;
+
+  assign vec = c$e_app_arg;
+
+  assign acc_1 = vec[255:224];
+
+  assign acc_2 = vec[223:192];
+
+  assign acc_3 = vec[191:160];
+
+  assign acc_4 = vec[159:128];
+
+  assign acc_5 = vec[127:96];
+
+  assign acc_6 = vec[95:64];
+
+  assign acc_7 = vec[63:32];
+
+  assign acc_8 = vec[31:0];
+
+  wire [31:0] result_339;
+  assign acc_1_0 = result_339;
+
+  assign result_339 = (acc_1 <= acc_2) ? acc_2 : acc_1;
+
+
+
+  wire [31:0] result_340;
+  assign acc_1_1 = result_340;
+
+  assign result_340 = (acc_3 <= acc_4) ? acc_4 : acc_3;
+
+
+
+  wire [31:0] result_341;
+  assign acc_1_2 = result_341;
+
+  assign result_341 = (acc_5 <= acc_6) ? acc_6 : acc_5;
+
+
+
+  wire [31:0] result_342;
+  assign acc_1_3 = result_342;
+
+  assign result_342 = (acc_7 <= acc_8) ? acc_8 : acc_7;
+
+
+
+  wire [31:0] result_343;
+  assign acc_2_0 = result_343;
+
+  assign result_343 = (acc_1_0 <= acc_1_1) ? acc_1_1 : acc_1_0;
+
+
+
+  wire [31:0] result_344;
+  assign acc_2_1 = result_344;
+
+  assign result_344 = (acc_1_2 <= acc_1_3) ? acc_1_3 : acc_1_2;
+
+
+
+  wire [31:0] result_345;
+  assign acc_3_0 = result_345;
+
+  assign result_345 = (acc_2_0 <= acc_2_1) ? acc_2_1 : acc_2_0;
+
+
+
+
+
+  // map begin
+  genvar i_33;
+  generate
+  for (i_33=0; i_33 < 8; i_33 = i_33 + 1) begin : map_0
+    wire signed [31:0] map_in_0;
+    assign map_in_0 = q[i_33*32+:32];
+    wire signed [7:0] map_out_0;
+    wire signed [7:0] c$case_alt_170;
+    wire signed [7:0] result_346;
+    wire signed [63:0] c$sat8Out_app_arg;
+    wire [5:0] c$case_alt_171;
+    wire [5:0] result_347;
+    reg signed [63:0] result_348;
+    // src/LlamaDv/Numerics.hs:51:1-4
+    wire signed [63:0] wild1_137;
+    // src/LlamaDv/Numerics.hs:51:1-4
+    wire signed [63:0] c$wild1_app_arg_137;
+    // src/LlamaDv/Numerics.hs:51:1-4
+    wire signed [63:0] wild1_138;
+    // src/LlamaDv/Numerics.hs:51:1-4
+    wire signed [63:0] c$wild1_app_arg_138;
+    // src/LlamaDv/Numerics.hs:99:1-9
+    wire signed [63:0] wild1_139;
+    // src/LlamaDv/Numerics.hs:99:1-9
+    wire signed [63:0] c$wild1_app_arg_139;
+    // src/LlamaDv/Numerics.hs:44:1-5
+    wire signed [15:0] s_45;
+    wire [5:0] c$case_alt_172;
+    wire [5:0] result_349;
+    wire signed [63:0] c$sat8Out_app_arg_0;
+    // src/LlamaDv/Numerics.hs:99:1-9
+    wire signed [15:0] sh;
+    wire [15:0] c$bv_0;
+    wire [5:0] c$i_10;
+    wire [15:0] c$bv_1;
+    assign map_out_0 = result_346;
+
+    assign c$case_alt_170 = (c$sat8Out_app_arg < -64'sd128) ? -8'sd128 : ($signed({c$sat8Out_app_arg[64-1],c$sat8Out_app_arg[0+:(8-1)]}));
+
+    assign result_346 = (c$sat8Out_app_arg > 64'sd127) ? 8'sd127 : c$case_alt_170;
+
+    assign c$sat8Out_app_arg = (sh >= 16'sd0) ? result_348 : (c$sat8Out_app_arg_0 <<< wild1_139);
+
+    assign c$bv_0 = (($unsigned(sh)));
+
+    assign c$case_alt_171 = (sh >= 16'sd62) ? 6'd62 : ((c$bv_0[0+:6]));
+
+    assign result_347 = (sh <= 16'sd0) ? 6'd0 : c$case_alt_171;
+
+    always @(*) begin
+      case(result_347)
+        6'd0 : result_348 = c$sat8Out_app_arg_0;
+        default : result_348 = (c$sat8Out_app_arg_0 + (64'sd1 <<< wild1_138)) >>> wild1_137;
+      endcase
+    end
+
+    assign wild1_137 = $signed(c$wild1_app_arg_137);
+
+    assign c$wild1_app_arg_137 = $unsigned({{(64-6) {1'b0}},result_347});
+
+    assign wild1_138 = $signed(c$wild1_app_arg_138);
+
+    assign c$i_10 = (result_347 - 6'd1);
+
+    assign c$wild1_app_arg_138 = $unsigned({{(64-6) {1'b0}},c$i_10});
+
+    assign wild1_139 = $signed(c$wild1_app_arg_139);
+
+    assign c$wild1_app_arg_139 = $unsigned({{(64-6) {1'b0}},result_349});
+
+    assign s_45 = -sh;
+
+    assign c$bv_1 = (($unsigned(s_45)));
+
+    assign c$case_alt_172 = (s_45 >= 16'sd62) ? 6'd62 : ((c$bv_1[0+:6]));
+
+    assign result_349 = (s_45 <= 16'sd0) ? 6'd0 : c$case_alt_172;
+
+    assign c$sat8Out_app_arg_0 = $signed({{(64-32) {map_in_0[32-1]}},map_in_0});
+
+    assign sh = ($signed({{(16-7) {result_337[7-1]}},result_337})) + 16'sd20;
+
+
+    assign c$ds_app_arg[i_33*8+:8] = map_out_0;
+  end
+  endgenerate
+  // map end
+
   assign x = ($signed({{(64-32) {result_0[32-1]}},result_0})) * 64'sd370728;
 
   assign result = (x + 64'sd524288) >>> 64'sd20;
 
   assign c$s = $signed(ds1[77:71]);
 
-  assign s = -((($signed({{(16-7) {qe[7-1]}},qe})) + ($signed({{(16-7) {c$s[7-1]}},c$s}))) + 16'sd20);
+  assign s = -((($signed({{(16-7) {result_337[7-1]}},result_337})) + ($signed({{(16-7) {c$s[7-1]}},c$s}))) + 16'sd20);
 
   assign c$case_alt = (c$sat32Out_app_arg_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_1[64-1],c$sat32Out_app_arg_1[0+:(32-1)]}));
 
@@ -2626,17 +2812,17 @@ module attend_head_hd8
 
   assign c$sat32Out_app_arg = (64'sd2147483648 <= ($signed({{(64-32) {result_3[32-1]}},result_3}))) ? 64'sd2147483648 : c$sat32Out_case_alt;
 
-  assign c$bv = (($unsigned((-s))));
+  assign c$bv_2 = (($unsigned((-s))));
 
-  assign c$i_10 = ((c$bv[0+:5]));
+  assign c$i_27 = ((c$bv_2[0+:5]));
 
-  assign c$wild1_app_arg = $unsigned({{(64-5) {1'b0}},c$i_10});
+  assign c$wild1_app_arg = $unsigned({{(64-5) {1'b0}},c$i_27});
 
   assign c$sat32Out_app_arg_0 = (s <= -16'sd31) ? 64'sd31 : wild1_1;
 
-  assign c$bv_0 = (($unsigned(s)));
+  assign c$bv_3 = (($unsigned(s)));
 
-  assign c$case_alt_0 = (s >= 16'sd62) ? 6'd62 : ((c$bv_0[0+:6]));
+  assign c$case_alt_0 = (s >= 16'sd62) ? 6'd62 : ((c$bv_3[0+:6]));
 
   assign result_1 = (s <= 16'sd0) ? 6'd0 : c$case_alt_0;
 
@@ -2653,25 +2839,25 @@ module attend_head_hd8
 
   assign wild1_0 = $signed(c$wild1_app_arg_1);
 
-  assign c$i_18 = (result_1 - 6'd1);
+  assign c$i_35 = (result_1 - 6'd1);
 
-  assign c$wild1_app_arg_1 = $unsigned({{(64-6) {1'b0}},c$i_18});
+  assign c$wild1_app_arg_1 = $unsigned({{(64-6) {1'b0}},c$i_35});
 
   assign c$sat32Out_app_arg_1 = (s > 16'sd0) ? result_2 : (c$sat32Out_app_arg <<< c$sat32Out_app_arg_0);
 
   assign wild1_1 = $signed(c$wild1_app_arg);
 
   // map begin
-  genvar i_32;
+  genvar i_34;
   generate
-  for (i_32=0; i_32 < 8; i_32 = i_32 + 1) begin : map
-    wire signed [15:0] map_in;
-    assign map_in = c$app_arg_3[i_32*16+:16];
-    wire signed [31:0] map_out;
-    assign map_out = $signed({{(32-16) {map_in[16-1]}},map_in});
+  for (i_34=0; i_34 < 8; i_34 = i_34 + 1) begin : map_1
+    wire signed [15:0] map_in_1;
+    assign map_in_1 = c$app_arg_3[i_34*16+:16];
+    wire signed [31:0] map_out_1;
+    assign map_out_1 = $signed({{(32-16) {map_in_1[16-1]}},map_in_1});
 
 
-    assign c$app_arg_2[i_32*32+:32] = map_out;
+    assign c$app_arg_2[i_34*32+:32] = map_out_1;
   end
   endgenerate
   // map end
@@ -2679,277 +2865,18 @@ module attend_head_hd8
   assign c$vec2 = ds1[141:78];
 
   // zipWith start
-  genvar i_33;
+  genvar i_35;
   generate
-  for (i_33 = 0; i_33 < 8; i_33 = i_33 + 1) begin : zipWith_2
+  for (i_35 = 0; i_35 < 8; i_35 = i_35 + 1) begin : zipWith_2
     wire signed [7:0] zipWith_in1_2;
-    assign zipWith_in1_2 = qm[i_33*8+:8];
+    assign zipWith_in1_2 = c$ds_app_arg[i_35*8+:8];
     wire signed [7:0] zipWith_in2_2;
-    assign zipWith_in2_2 = c$vec2[i_33*8+:8];
+    assign zipWith_in2_2 = c$vec2[i_35*8+:8];
     wire signed [15:0] c$n_2;
     assign c$n_2 = ($signed({{(16-8) {zipWith_in1_2[8-1]}},zipWith_in1_2})) * ($signed({{(16-8) {zipWith_in2_2[8-1]}},zipWith_in2_2}));
 
 
-    assign c$app_arg_3[i_33*16+:16] = c$n_2;
-  end
-  endgenerate
-  // zipWith end
-
-  wire [255:0] vec;
-  wire signed [31:0] acc_3_0;
-  wire signed [31:0] acc_1;
-  wire signed [31:0] acc_2;
-  wire signed [31:0] acc_3;
-  wire signed [31:0] acc_4;
-  wire signed [31:0] acc_5;
-  wire signed [31:0] acc_6;
-  wire signed [31:0] acc_7;
-  wire signed [31:0] acc_8;
-  wire signed [31:0] acc_1_0;
-  wire signed [31:0] acc_1_1;
-  wire signed [31:0] acc_1_2;
-  wire signed [31:0] acc_1_3;
-  wire signed [31:0] acc_2_0;
-  wire signed [31:0] acc_2_1;
-  assign result_3 = acc_3_0;
-
-  assign vec = c$app_arg_2;
-
-  assign acc_1 = $signed(vec[255:224]);
-
-  assign acc_2 = $signed(vec[223:192]);
-
-  assign acc_3 = $signed(vec[191:160]);
-
-  assign acc_4 = $signed(vec[159:128]);
-
-  assign acc_5 = $signed(vec[127:96]);
-
-  assign acc_6 = $signed(vec[95:64]);
-
-  assign acc_7 = $signed(vec[63:32]);
-
-  assign acc_8 = $signed(vec[31:0]);
-
-  assign acc_1_0 = acc_1 + acc_2;
-
-
-
-  assign acc_1_1 = acc_3 + acc_4;
-
-
-
-  assign acc_1_2 = acc_5 + acc_6;
-
-
-
-  assign acc_1_3 = acc_7 + acc_8;
-
-
-
-  assign acc_2_0 = acc_1_0 + acc_1_1;
-
-
-
-  assign acc_2_1 = acc_1_2 + acc_1_3;
-
-
-
-  assign acc_3_0 = acc_2_0 + acc_2_1;
-
-
-
-
-
-  assign c$case_alt_1 = (result < -64'sd2147483648) ? -32'sd2147483648 : ($signed({result[64-1],result[0+:(32-1)]}));
-
-  assign result_4 = (result > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_1;
-
-  assign c$vec = ds1[70:7];
-
-  // map begin
-  genvar i_34;
-  generate
-  for (i_34=0; i_34 < 8; i_34 = i_34 + 1) begin : map_0
-    wire signed [7:0] map_in_0;
-    assign map_in_0 = c$vec[i_34*8+:8];
-    wire signed [31:0] map_out_0;
-    // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] x_165;
-    // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [15:0] s_47;
-    wire signed [31:0] c$case_alt_172;
-    wire signed [31:0] result_341;
-    wire signed [63:0] c$sat32Out_case_alt_48;
-    wire signed [63:0] c$sat32Out_app_arg_140;
-    // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] c$wild1_app_arg_137;
-    wire signed [63:0] c$sat32Out_app_arg_141;
-    wire [5:0] c$case_alt_173;
-    wire [5:0] result_342;
-    reg signed [63:0] result_343;
-    // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_137;
-    // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_138;
-    // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_138;
-    // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_139;
-    wire signed [63:0] c$sat32Out_app_arg_142;
-    // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] wild1_139;
-    wire signed [6:0] c$s_0;
-    wire [15:0] c$bv_1;
-    wire [4:0] c$i_33;
-    wire [15:0] c$bv_2;
-    wire [5:0] c$i_41;
-    assign map_out_0 = result_341;
-
-    assign x_165 = ($signed({{(64-8) {map_in_0[8-1]}},map_in_0})) * 64'sd1048576;
-
-    assign c$s_0 = $signed(ds1[6:0]);
-
-    assign s_47 = -($signed({{(16-7) {c$s_0[7-1]}},c$s_0}));
-
-    assign c$case_alt_172 = (c$sat32Out_app_arg_142 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_142[64-1],c$sat32Out_app_arg_142[0+:(32-1)]}));
-
-    assign result_341 = (c$sat32Out_app_arg_142 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_172;
-
-    assign c$sat32Out_case_alt_48 = (-64'sd2147483648 <= x_165) ? x_165 : -64'sd2147483648;
-
-    assign c$sat32Out_app_arg_140 = (64'sd2147483648 <= x_165) ? 64'sd2147483648 : c$sat32Out_case_alt_48;
-
-    assign c$bv_1 = (($unsigned((-s_47))));
-
-    assign c$i_33 = ((c$bv_1[0+:5]));
-
-    assign c$wild1_app_arg_137 = $unsigned({{(64-5) {1'b0}},c$i_33});
-
-    assign c$sat32Out_app_arg_141 = (s_47 <= -16'sd31) ? 64'sd31 : wild1_139;
-
-    assign c$bv_2 = (($unsigned(s_47)));
-
-    assign c$case_alt_173 = (s_47 >= 16'sd62) ? 6'd62 : ((c$bv_2[0+:6]));
-
-    assign result_342 = (s_47 <= 16'sd0) ? 6'd0 : c$case_alt_173;
-
-    always @(*) begin
-      case(result_342)
-        6'd0 : result_343 = x_165;
-        default : result_343 = (x_165 + (64'sd1 <<< wild1_138)) >>> wild1_137;
-      endcase
-    end
-
-    assign wild1_137 = $signed(c$wild1_app_arg_138);
-
-    assign c$wild1_app_arg_138 = $unsigned({{(64-6) {1'b0}},result_342});
-
-    assign wild1_138 = $signed(c$wild1_app_arg_139);
-
-    assign c$i_41 = (result_342 - 6'd1);
-
-    assign c$wild1_app_arg_139 = $unsigned({{(64-6) {1'b0}},c$i_41});
-
-    assign c$sat32Out_app_arg_142 = (s_47 > 16'sd0) ? result_343 : (c$sat32Out_app_arg_140 <<< c$sat32Out_app_arg_141);
-
-    assign wild1_139 = $signed(c$wild1_app_arg_137);
-
-
-    assign c$app_arg_4[i_34*32+:32] = map_out_0;
-  end
-  endgenerate
-  // map end
-
-  assign result_5 = {{result_4,   32'sd1048576,
-                      c$app_arg_4},   1'b0};
-
-  assign ds1 = c$app_arg[2271:2130];
-
-  assign result_6 = (4'd0 > pos) ? {32'sd0,
-                                    32'sd0,   {8 {32'sd0}}} : result_5[320:1];
-
-  assign x_0 = ($signed({{(64-32) {result_8[32-1]}},result_8})) * 64'sd370728;
-
-  assign result_7 = (x_0 + 64'sd524288) >>> 64'sd20;
-
-  assign c$s_1 = $signed(ds1_0[77:71]);
-
-  assign s_0 = -((($signed({{(16-7) {qe[7-1]}},qe})) + ($signed({{(16-7) {c$s_1[7-1]}},c$s_1}))) + 16'sd20);
-
-  assign c$case_alt_2 = (c$sat32Out_app_arg_4 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_4[64-1],c$sat32Out_app_arg_4[0+:(32-1)]}));
-
-  assign result_8 = (c$sat32Out_app_arg_4 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_2;
-
-  assign c$sat32Out_case_alt_0 = (-64'sd2147483648 <= ($signed({{(64-32) {result_11[32-1]}},result_11}))) ? ($signed({{(64-32) {result_11[32-1]}},result_11})) : -64'sd2147483648;
-
-  assign c$sat32Out_app_arg_2 = (64'sd2147483648 <= ($signed({{(64-32) {result_11[32-1]}},result_11}))) ? 64'sd2147483648 : c$sat32Out_case_alt_0;
-
-  assign c$bv_3 = (($unsigned((-s_0))));
-
-  assign c$i_59 = ((c$bv_3[0+:5]));
-
-  assign c$wild1_app_arg_2 = $unsigned({{(64-5) {1'b0}},c$i_59});
-
-  assign c$sat32Out_app_arg_3 = (s_0 <= -16'sd31) ? 64'sd31 : wild1_4;
-
-  assign c$bv_4 = (($unsigned(s_0)));
-
-  assign c$case_alt_3 = (s_0 >= 16'sd62) ? 6'd62 : ((c$bv_4[0+:6]));
-
-  assign result_9 = (s_0 <= 16'sd0) ? 6'd0 : c$case_alt_3;
-
-  always @(*) begin
-    case(result_9)
-      6'd0 : result_10 = $signed({{(64-32) {result_11[32-1]}},result_11});
-      default : result_10 = (($signed({{(64-32) {result_11[32-1]}},result_11})) + (64'sd1 <<< wild1_3)) >>> wild1_2;
-    endcase
-  end
-
-  assign wild1_2 = $signed(c$wild1_app_arg_3);
-
-  assign c$wild1_app_arg_3 = $unsigned({{(64-6) {1'b0}},result_9});
-
-  assign wild1_3 = $signed(c$wild1_app_arg_4);
-
-  assign c$i_67 = (result_9 - 6'd1);
-
-  assign c$wild1_app_arg_4 = $unsigned({{(64-6) {1'b0}},c$i_67});
-
-  assign c$sat32Out_app_arg_4 = (s_0 > 16'sd0) ? result_10 : (c$sat32Out_app_arg_2 <<< c$sat32Out_app_arg_3);
-
-  assign wild1_4 = $signed(c$wild1_app_arg_2);
-
-  // map begin
-  genvar i_35;
-  generate
-  for (i_35=0; i_35 < 8; i_35 = i_35 + 1) begin : map_1
-    wire signed [15:0] map_in_1;
-    assign map_in_1 = c$app_arg_6[i_35*16+:16];
-    wire signed [31:0] map_out_1;
-    assign map_out_1 = $signed({{(32-16) {map_in_1[16-1]}},map_in_1});
-
-
-    assign c$app_arg_5[i_35*32+:32] = map_out_1;
-  end
-  endgenerate
-  // map end
-
-  assign c$vec2_0 = ds1_0[141:78];
-
-  // zipWith start
-  genvar i_36;
-  generate
-  for (i_36 = 0; i_36 < 8; i_36 = i_36 + 1) begin : zipWith_3
-    wire signed [7:0] zipWith_in1_3;
-    assign zipWith_in1_3 = qm[i_36*8+:8];
-    wire signed [7:0] zipWith_in2_3;
-    assign zipWith_in2_3 = c$vec2_0[i_36*8+:8];
-    wire signed [15:0] c$n_3;
-    assign c$n_3 = ($signed({{(16-8) {zipWith_in1_3[8-1]}},zipWith_in1_3})) * ($signed({{(16-8) {zipWith_in2_3[8-1]}},zipWith_in2_3}));
-
-
-    assign c$app_arg_6[i_36*16+:16] = c$n_3;
+    assign c$app_arg_3[i_35*16+:16] = c$n_2;
   end
   endgenerate
   // zipWith end
@@ -2970,9 +2897,9 @@ module attend_head_hd8
   wire signed [31:0] acc_1_3_3;
   wire signed [31:0] acc_2_0_4;
   wire signed [31:0] acc_2_1_5;
-  assign result_11 = acc_3_0_6;
+  assign result_3 = acc_3_0_6;
 
-  assign vec_0 = c$app_arg_5;
+  assign vec_0 = c$app_arg_2;
 
   assign acc_0_5 = $signed(vec_0[255:224]);
 
@@ -3020,6 +2947,265 @@ module attend_head_hd8
 
 
 
+  assign c$case_alt_1 = (result < -64'sd2147483648) ? -32'sd2147483648 : ($signed({result[64-1],result[0+:(32-1)]}));
+
+  assign result_4 = (result > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_1;
+
+  assign c$vec = ds1[70:7];
+
+  // map begin
+  genvar i_36;
+  generate
+  for (i_36=0; i_36 < 8; i_36 = i_36 + 1) begin : map_2
+    wire signed [7:0] map_in_2;
+    assign map_in_2 = c$vec[i_36*8+:8];
+    wire signed [31:0] map_out_2;
+    // src/LlamaDv/Numerics.hs:57:1-5
+    wire signed [63:0] x_165;
+    // src/LlamaDv/Numerics.hs:57:1-5
+    wire signed [15:0] s_48;
+    wire signed [31:0] c$case_alt_176;
+    wire signed [31:0] result_350;
+    wire signed [63:0] c$sat32Out_case_alt_48;
+    wire signed [63:0] c$sat32Out_app_arg_140;
+    // src/LlamaDv/Numerics.hs:57:1-5
+    wire signed [63:0] c$wild1_app_arg_140;
+    wire signed [63:0] c$sat32Out_app_arg_141;
+    wire [5:0] c$case_alt_177;
+    wire [5:0] result_351;
+    reg signed [63:0] result_352;
+    // src/LlamaDv/Numerics.hs:51:1-4
+    wire signed [63:0] wild1_140;
+    // src/LlamaDv/Numerics.hs:51:1-4
+    wire signed [63:0] c$wild1_app_arg_141;
+    // src/LlamaDv/Numerics.hs:51:1-4
+    wire signed [63:0] wild1_141;
+    // src/LlamaDv/Numerics.hs:51:1-4
+    wire signed [63:0] c$wild1_app_arg_142;
+    wire signed [63:0] c$sat32Out_app_arg_142;
+    // src/LlamaDv/Numerics.hs:57:1-5
+    wire signed [63:0] wild1_142;
+    wire signed [6:0] c$s_0;
+    wire [15:0] c$bv_4;
+    wire [4:0] c$i_50;
+    wire [15:0] c$bv_5;
+    wire [5:0] c$i_58;
+    assign map_out_2 = result_350;
+
+    assign x_165 = ($signed({{(64-8) {map_in_2[8-1]}},map_in_2})) * 64'sd1048576;
+
+    assign c$s_0 = $signed(ds1[6:0]);
+
+    assign s_48 = -($signed({{(16-7) {c$s_0[7-1]}},c$s_0}));
+
+    assign c$case_alt_176 = (c$sat32Out_app_arg_142 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_142[64-1],c$sat32Out_app_arg_142[0+:(32-1)]}));
+
+    assign result_350 = (c$sat32Out_app_arg_142 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_176;
+
+    assign c$sat32Out_case_alt_48 = (-64'sd2147483648 <= x_165) ? x_165 : -64'sd2147483648;
+
+    assign c$sat32Out_app_arg_140 = (64'sd2147483648 <= x_165) ? 64'sd2147483648 : c$sat32Out_case_alt_48;
+
+    assign c$bv_4 = (($unsigned((-s_48))));
+
+    assign c$i_50 = ((c$bv_4[0+:5]));
+
+    assign c$wild1_app_arg_140 = $unsigned({{(64-5) {1'b0}},c$i_50});
+
+    assign c$sat32Out_app_arg_141 = (s_48 <= -16'sd31) ? 64'sd31 : wild1_142;
+
+    assign c$bv_5 = (($unsigned(s_48)));
+
+    assign c$case_alt_177 = (s_48 >= 16'sd62) ? 6'd62 : ((c$bv_5[0+:6]));
+
+    assign result_351 = (s_48 <= 16'sd0) ? 6'd0 : c$case_alt_177;
+
+    always @(*) begin
+      case(result_351)
+        6'd0 : result_352 = x_165;
+        default : result_352 = (x_165 + (64'sd1 <<< wild1_141)) >>> wild1_140;
+      endcase
+    end
+
+    assign wild1_140 = $signed(c$wild1_app_arg_141);
+
+    assign c$wild1_app_arg_141 = $unsigned({{(64-6) {1'b0}},result_351});
+
+    assign wild1_141 = $signed(c$wild1_app_arg_142);
+
+    assign c$i_58 = (result_351 - 6'd1);
+
+    assign c$wild1_app_arg_142 = $unsigned({{(64-6) {1'b0}},c$i_58});
+
+    assign c$sat32Out_app_arg_142 = (s_48 > 16'sd0) ? result_352 : (c$sat32Out_app_arg_140 <<< c$sat32Out_app_arg_141);
+
+    assign wild1_142 = $signed(c$wild1_app_arg_140);
+
+
+    assign c$app_arg_4[i_36*32+:32] = map_out_2;
+  end
+  endgenerate
+  // map end
+
+  assign result_5 = {{result_4,   32'sd1048576,
+                      c$app_arg_4},   1'b0};
+
+  assign ds1 = c$app_arg[2271:2130];
+
+  assign result_6 = (4'd0 > pos) ? {32'sd0,
+                                    32'sd0,   {8 {32'sd0}}} : result_5[320:1];
+
+  assign x_0 = ($signed({{(64-32) {result_8[32-1]}},result_8})) * 64'sd370728;
+
+  assign result_7 = (x_0 + 64'sd524288) >>> 64'sd20;
+
+  assign c$s_1 = $signed(ds1_0[77:71]);
+
+  assign s_0 = -((($signed({{(16-7) {result_337[7-1]}},result_337})) + ($signed({{(16-7) {c$s_1[7-1]}},c$s_1}))) + 16'sd20);
+
+  assign c$case_alt_2 = (c$sat32Out_app_arg_4 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_4[64-1],c$sat32Out_app_arg_4[0+:(32-1)]}));
+
+  assign result_8 = (c$sat32Out_app_arg_4 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_2;
+
+  assign c$sat32Out_case_alt_0 = (-64'sd2147483648 <= ($signed({{(64-32) {result_11[32-1]}},result_11}))) ? ($signed({{(64-32) {result_11[32-1]}},result_11})) : -64'sd2147483648;
+
+  assign c$sat32Out_app_arg_2 = (64'sd2147483648 <= ($signed({{(64-32) {result_11[32-1]}},result_11}))) ? 64'sd2147483648 : c$sat32Out_case_alt_0;
+
+  assign c$bv_6 = (($unsigned((-s_0))));
+
+  assign c$i_76 = ((c$bv_6[0+:5]));
+
+  assign c$wild1_app_arg_2 = $unsigned({{(64-5) {1'b0}},c$i_76});
+
+  assign c$sat32Out_app_arg_3 = (s_0 <= -16'sd31) ? 64'sd31 : wild1_4;
+
+  assign c$bv_7 = (($unsigned(s_0)));
+
+  assign c$case_alt_3 = (s_0 >= 16'sd62) ? 6'd62 : ((c$bv_7[0+:6]));
+
+  assign result_9 = (s_0 <= 16'sd0) ? 6'd0 : c$case_alt_3;
+
+  always @(*) begin
+    case(result_9)
+      6'd0 : result_10 = $signed({{(64-32) {result_11[32-1]}},result_11});
+      default : result_10 = (($signed({{(64-32) {result_11[32-1]}},result_11})) + (64'sd1 <<< wild1_3)) >>> wild1_2;
+    endcase
+  end
+
+  assign wild1_2 = $signed(c$wild1_app_arg_3);
+
+  assign c$wild1_app_arg_3 = $unsigned({{(64-6) {1'b0}},result_9});
+
+  assign wild1_3 = $signed(c$wild1_app_arg_4);
+
+  assign c$i_84 = (result_9 - 6'd1);
+
+  assign c$wild1_app_arg_4 = $unsigned({{(64-6) {1'b0}},c$i_84});
+
+  assign c$sat32Out_app_arg_4 = (s_0 > 16'sd0) ? result_10 : (c$sat32Out_app_arg_2 <<< c$sat32Out_app_arg_3);
+
+  assign wild1_4 = $signed(c$wild1_app_arg_2);
+
+  // map begin
+  genvar i_37;
+  generate
+  for (i_37=0; i_37 < 8; i_37 = i_37 + 1) begin : map_3
+    wire signed [15:0] map_in_3;
+    assign map_in_3 = c$app_arg_6[i_37*16+:16];
+    wire signed [31:0] map_out_3;
+    assign map_out_3 = $signed({{(32-16) {map_in_3[16-1]}},map_in_3});
+
+
+    assign c$app_arg_5[i_37*32+:32] = map_out_3;
+  end
+  endgenerate
+  // map end
+
+  assign c$vec2_0 = ds1_0[141:78];
+
+  // zipWith start
+  genvar i_38;
+  generate
+  for (i_38 = 0; i_38 < 8; i_38 = i_38 + 1) begin : zipWith_3
+    wire signed [7:0] zipWith_in1_3;
+    assign zipWith_in1_3 = c$ds_app_arg[i_38*8+:8];
+    wire signed [7:0] zipWith_in2_3;
+    assign zipWith_in2_3 = c$vec2_0[i_38*8+:8];
+    wire signed [15:0] c$n_3;
+    assign c$n_3 = ($signed({{(16-8) {zipWith_in1_3[8-1]}},zipWith_in1_3})) * ($signed({{(16-8) {zipWith_in2_3[8-1]}},zipWith_in2_3}));
+
+
+    assign c$app_arg_6[i_38*16+:16] = c$n_3;
+  end
+  endgenerate
+  // zipWith end
+
+  wire [255:0] vec_1;
+  wire signed [31:0] acc_3_0_13;
+  wire signed [31:0] acc_0_14;
+  wire signed [31:0] acc_0_15;
+  wire signed [31:0] acc_0_16;
+  wire signed [31:0] acc_0_17;
+  wire signed [31:0] acc_0_18;
+  wire signed [31:0] acc_0_19;
+  wire signed [31:0] acc_0_20;
+  wire signed [31:0] acc_0_21;
+  wire signed [31:0] acc_1_0_7;
+  wire signed [31:0] acc_1_1_8;
+  wire signed [31:0] acc_1_2_9;
+  wire signed [31:0] acc_1_3_10;
+  wire signed [31:0] acc_2_0_11;
+  wire signed [31:0] acc_2_1_12;
+  assign result_11 = acc_3_0_13;
+
+  assign vec_1 = c$app_arg_5;
+
+  assign acc_0_14 = $signed(vec_1[255:224]);
+
+  assign acc_0_15 = $signed(vec_1[223:192]);
+
+  assign acc_0_16 = $signed(vec_1[191:160]);
+
+  assign acc_0_17 = $signed(vec_1[159:128]);
+
+  assign acc_0_18 = $signed(vec_1[127:96]);
+
+  assign acc_0_19 = $signed(vec_1[95:64]);
+
+  assign acc_0_20 = $signed(vec_1[63:32]);
+
+  assign acc_0_21 = $signed(vec_1[31:0]);
+
+  assign acc_1_0_7 = acc_0_14 + acc_0_15;
+
+
+
+  assign acc_1_1_8 = acc_0_16 + acc_0_17;
+
+
+
+  assign acc_1_2_9 = acc_0_18 + acc_0_19;
+
+
+
+  assign acc_1_3_10 = acc_0_20 + acc_0_21;
+
+
+
+  assign acc_2_0_11 = acc_1_0_7 + acc_1_1_8;
+
+
+
+  assign acc_2_1_12 = acc_1_2_9 + acc_1_3_10;
+
+
+
+  assign acc_3_0_13 = acc_2_0_11 + acc_2_1_12;
+
+
+
+
+
   assign c$case_alt_4 = (result_7 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({result_7[64-1],result_7[0+:(32-1)]}));
 
   assign result_12 = (result_7 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_4;
@@ -3033,114 +3219,114 @@ module attend_head_hd8
   assign c$vec2_1 = ds1_0[70:7];
 
   // zipWith start
-  genvar i_37;
+  genvar i_39;
   generate
-  for (i_37 = 0; i_37 < 8; i_37 = i_37 + 1) begin : zipWith_4
+  for (i_39 = 0; i_39 < 8; i_39 = i_39 + 1) begin : zipWith_4
     wire signed [31:0] zipWith_in1_4;
-    assign zipWith_in1_4 = c$vec1[i_37*32+:32];
+    assign zipWith_in1_4 = c$vec1[i_39*32+:32];
     wire signed [7:0] zipWith_in2_4;
-    assign zipWith_in2_4 = c$vec2_1[i_37*8+:8];
+    assign zipWith_in2_4 = c$vec2_1[i_39*8+:8];
     wire signed [31:0] c$n_4;
     // src/LlamaDv/Numerics.hs:57:1-5
     wire signed [63:0] x_166;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [15:0] s_48;
-    wire signed [31:0] c$case_alt_174;
-    wire signed [31:0] result_345;
+    wire signed [15:0] s_49;
+    wire signed [31:0] c$case_alt_178;
+    wire signed [31:0] result_354;
     wire signed [63:0] c$sat32Out_case_alt_49;
     wire signed [63:0] c$sat32Out_app_arg_143;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] c$wild1_app_arg_140;
+    wire signed [63:0] c$wild1_app_arg_143;
     wire signed [63:0] c$sat32Out_app_arg_144;
-    wire [5:0] c$case_alt_175;
-    wire [5:0] result_346;
-    reg signed [63:0] result_347;
+    wire [5:0] c$case_alt_179;
+    wire [5:0] result_355;
+    reg signed [63:0] result_356;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_140;
+    wire signed [63:0] wild1_143;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_141;
+    wire signed [63:0] c$wild1_app_arg_144;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_141;
+    wire signed [63:0] wild1_144;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_142;
+    wire signed [63:0] c$wild1_app_arg_145;
     wire signed [63:0] c$sat32Out_app_arg_145;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] wild1_142;
+    wire signed [63:0] wild1_145;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] x_167;
-    wire signed [63:0] result_348;
+    wire signed [63:0] result_357;
     // src/LlamaDv/Numerics.hs:31:1-5
     wire signed [63:0] x_168;
-    wire signed [31:0] c$case_alt_176;
-    wire signed [31:0] result_344;
+    wire signed [31:0] c$case_alt_180;
+    wire signed [31:0] result_353;
     wire signed [6:0] c$s_2;
-    wire [15:0] c$bv_5;
-    wire [4:0] c$i_81;
-    wire [15:0] c$bv_6;
-    wire [5:0] c$i_89;
-    assign c$n_4 = result_344;
+    wire [15:0] c$bv_8;
+    wire [4:0] c$i_98;
+    wire [15:0] c$bv_9;
+    wire [5:0] c$i_106;
+    assign c$n_4 = result_353;
 
     assign x_166 = ($signed({{(64-8) {zipWith_in2_4[8-1]}},zipWith_in2_4})) * ($signed({{(64-32) {result_16[32-1]}},result_16}));
 
     assign c$s_2 = $signed(ds1_0[6:0]);
 
-    assign s_48 = -($signed({{(16-7) {c$s_2[7-1]}},c$s_2}));
+    assign s_49 = -($signed({{(16-7) {c$s_2[7-1]}},c$s_2}));
 
-    assign c$case_alt_174 = (c$sat32Out_app_arg_145 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_145[64-1],c$sat32Out_app_arg_145[0+:(32-1)]}));
+    assign c$case_alt_178 = (c$sat32Out_app_arg_145 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_145[64-1],c$sat32Out_app_arg_145[0+:(32-1)]}));
 
-    assign result_345 = (c$sat32Out_app_arg_145 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_174;
+    assign result_354 = (c$sat32Out_app_arg_145 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_178;
 
     assign c$sat32Out_case_alt_49 = (-64'sd2147483648 <= x_166) ? x_166 : -64'sd2147483648;
 
     assign c$sat32Out_app_arg_143 = (64'sd2147483648 <= x_166) ? 64'sd2147483648 : c$sat32Out_case_alt_49;
 
-    assign c$bv_5 = (($unsigned((-s_48))));
+    assign c$bv_8 = (($unsigned((-s_49))));
 
-    assign c$i_81 = ((c$bv_5[0+:5]));
+    assign c$i_98 = ((c$bv_8[0+:5]));
 
-    assign c$wild1_app_arg_140 = $unsigned({{(64-5) {1'b0}},c$i_81});
+    assign c$wild1_app_arg_143 = $unsigned({{(64-5) {1'b0}},c$i_98});
 
-    assign c$sat32Out_app_arg_144 = (s_48 <= -16'sd31) ? 64'sd31 : wild1_142;
+    assign c$sat32Out_app_arg_144 = (s_49 <= -16'sd31) ? 64'sd31 : wild1_145;
 
-    assign c$bv_6 = (($unsigned(s_48)));
+    assign c$bv_9 = (($unsigned(s_49)));
 
-    assign c$case_alt_175 = (s_48 >= 16'sd62) ? 6'd62 : ((c$bv_6[0+:6]));
+    assign c$case_alt_179 = (s_49 >= 16'sd62) ? 6'd62 : ((c$bv_9[0+:6]));
 
-    assign result_346 = (s_48 <= 16'sd0) ? 6'd0 : c$case_alt_175;
+    assign result_355 = (s_49 <= 16'sd0) ? 6'd0 : c$case_alt_179;
 
     always @(*) begin
-      case(result_346)
-        6'd0 : result_347 = x_166;
-        default : result_347 = (x_166 + (64'sd1 <<< wild1_141)) >>> wild1_140;
+      case(result_355)
+        6'd0 : result_356 = x_166;
+        default : result_356 = (x_166 + (64'sd1 <<< wild1_144)) >>> wild1_143;
       endcase
     end
 
-    assign wild1_140 = $signed(c$wild1_app_arg_141);
+    assign wild1_143 = $signed(c$wild1_app_arg_144);
 
-    assign c$wild1_app_arg_141 = $unsigned({{(64-6) {1'b0}},result_346});
+    assign c$wild1_app_arg_144 = $unsigned({{(64-6) {1'b0}},result_355});
 
-    assign wild1_141 = $signed(c$wild1_app_arg_142);
+    assign wild1_144 = $signed(c$wild1_app_arg_145);
 
-    assign c$i_89 = (result_346 - 6'd1);
+    assign c$i_106 = (result_355 - 6'd1);
 
-    assign c$wild1_app_arg_142 = $unsigned({{(64-6) {1'b0}},c$i_89});
+    assign c$wild1_app_arg_145 = $unsigned({{(64-6) {1'b0}},c$i_106});
 
-    assign c$sat32Out_app_arg_145 = (s_48 > 16'sd0) ? result_347 : (c$sat32Out_app_arg_143 <<< c$sat32Out_app_arg_144);
+    assign c$sat32Out_app_arg_145 = (s_49 > 16'sd0) ? result_356 : (c$sat32Out_app_arg_143 <<< c$sat32Out_app_arg_144);
 
-    assign wild1_142 = $signed(c$wild1_app_arg_140);
+    assign wild1_145 = $signed(c$wild1_app_arg_143);
 
     assign x_167 = ($signed({{(64-32) {zipWith_in1_4[32-1]}},zipWith_in1_4})) * ($signed({{(64-32) {result_22[32-1]}},result_22}));
 
-    assign result_348 = (x_167 + 64'sd524288) >>> 64'sd20;
+    assign result_357 = (x_167 + 64'sd524288) >>> 64'sd20;
 
-    assign x_168 = result_348 + ($signed({{(64-32) {result_345[32-1]}},result_345}));
+    assign x_168 = result_357 + ($signed({{(64-32) {result_354[32-1]}},result_354}));
 
-    assign c$case_alt_176 = (x_168 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_168[64-1],x_168[0+:(32-1)]}));
+    assign c$case_alt_180 = (x_168 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_168[64-1],x_168[0+:(32-1)]}));
 
-    assign result_344 = (x_168 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_176;
+    assign result_353 = (x_168 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_180;
 
 
-    assign c$case_alt_5[i_37*32+:32] = c$n_4;
+    assign c$case_alt_5[i_39*32+:32] = c$n_4;
   end
   endgenerate
   // zipWith end
@@ -3169,17 +3355,17 @@ module attend_head_hd8
 
   assign c$sat32Out_app_arg_5 = (64'sd2147483648 <= x_3) ? 64'sd2147483648 : c$sat32Out_case_alt_1;
 
-  assign c$bv_7 = (($unsigned((-s_1))));
+  assign c$bv_10 = (($unsigned((-s_1))));
 
-  assign c$i_110 = ((c$bv_7[0+:5]));
+  assign c$i_127 = ((c$bv_10[0+:5]));
 
-  assign c$wild1_app_arg_5 = $unsigned({{(64-5) {1'b0}},c$i_110});
+  assign c$wild1_app_arg_5 = $unsigned({{(64-5) {1'b0}},c$i_127});
 
   assign c$sat32Out_app_arg_6 = (s_1 <= -16'sd31) ? 64'sd31 : wild1_7;
 
-  assign c$bv_8 = (($unsigned(s_1)));
+  assign c$bv_11 = (($unsigned(s_1)));
 
-  assign c$case_alt_8 = (s_1 >= 16'sd62) ? 6'd62 : ((c$bv_8[0+:6]));
+  assign c$case_alt_8 = (s_1 >= 16'sd62) ? 6'd62 : ((c$bv_11[0+:6]));
 
   assign result_17 = (s_1 <= 16'sd0) ? 6'd0 : c$case_alt_8;
 
@@ -3196,9 +3382,9 @@ module attend_head_hd8
 
   assign wild1_6 = $signed(c$wild1_app_arg_7);
 
-  assign c$i_118 = (result_17 - 6'd1);
+  assign c$i_135 = (result_17 - 6'd1);
 
-  assign c$wild1_app_arg_7 = $unsigned({{(64-6) {1'b0}},c$i_118});
+  assign c$wild1_app_arg_7 = $unsigned({{(64-6) {1'b0}},c$i_135});
 
   assign c$sat32Out_app_arg_7 = (s_1 > 16'sd0) ? result_18 : (c$sat32Out_app_arg_5 <<< c$sat32Out_app_arg_6);
 
@@ -3206,9 +3392,9 @@ module attend_head_hd8
 
   assign f = result_15 & 64'sd1048575;
 
-  assign c$bv_9 = (($unsigned((f >>> 64'sd12))));
+  assign c$bv_12 = (($unsigned((f >>> 64'sd12))));
 
-  assign i = (c$bv_9[0+:9]);
+  assign i = (c$bv_12[0+:9]);
 
   assign lo = $signed({{(64-32) {c$lo_app_arg[32-1]}},c$lo_app_arg});
 
@@ -3216,7 +3402,7 @@ module attend_head_hd8
 
   assign result_19 = (x_4 + 64'sd2048) >>> 64'sd12;
 
-  assign c$i_381 = (i + 9'd1);
+  assign c$i_398 = (i + 9'd1);
 
   assign c$vecFlat = {32'sd1048576,
                       32'sd1051419,   32'sd1054270,   32'sd1057128,
@@ -3308,13 +3494,13 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray [0:257-1];
-  genvar i_38;
+  genvar i_40;
   generate
-  for (i_38=0; i_38 < 257; i_38=i_38+1) begin : mk_array
-    assign vecArray[(257-1)-i_38] = c$vecFlat[i_38*32+:32];
+  for (i_40=0; i_40 < 257; i_40=i_40+1) begin : mk_array
+    assign vecArray[(257-1)-i_40] = c$vecFlat[i_40*32+:32];
   end
   endgenerate
-  assign c$app_arg_7 = vecArray[($unsigned({{(64-9) {1'b0}},c$i_381}))];
+  assign c$app_arg_7 = vecArray[($unsigned({{(64-9) {1'b0}},c$i_398}))];
   // index end
 
   assign c$vecFlat_0 = {32'sd1048576,
@@ -3407,10 +3593,10 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_0 [0:257-1];
-  genvar i_39;
+  genvar i_41;
   generate
-  for (i_39=0; i_39 < 257; i_39=i_39+1) begin : mk_array_0
-    assign vecArray_0[(257-1)-i_39] = c$vecFlat_0[i_39*32+:32];
+  for (i_41=0; i_41 < 257; i_41=i_41+1) begin : mk_array_0
+    assign vecArray_0[(257-1)-i_41] = c$vecFlat_0[i_41*32+:32];
   end
   endgenerate
   assign c$lo_app_arg = vecArray_0[($unsigned({{(64-9) {1'b0}},i}))];
@@ -3440,17 +3626,17 @@ module attend_head_hd8
 
   assign c$sat32Out_app_arg_8 = (64'sd2147483648 <= x_7) ? 64'sd2147483648 : c$sat32Out_case_alt_2;
 
-  assign c$bv_10 = (($unsigned((-s_2))));
+  assign c$bv_13 = (($unsigned((-s_2))));
 
-  assign c$i_650 = ((c$bv_10[0+:5]));
+  assign c$i_667 = ((c$bv_13[0+:5]));
 
-  assign c$wild1_app_arg_8 = $unsigned({{(64-5) {1'b0}},c$i_650});
+  assign c$wild1_app_arg_8 = $unsigned({{(64-5) {1'b0}},c$i_667});
 
   assign c$sat32Out_app_arg_9 = (s_2 <= -16'sd31) ? 64'sd31 : wild1_10;
 
-  assign c$bv_11 = (($unsigned(s_2)));
+  assign c$bv_14 = (($unsigned(s_2)));
 
-  assign c$case_alt_10 = (s_2 >= 16'sd62) ? 6'd62 : ((c$bv_11[0+:6]));
+  assign c$case_alt_10 = (s_2 >= 16'sd62) ? 6'd62 : ((c$bv_14[0+:6]));
 
   assign result_23 = (s_2 <= 16'sd0) ? 6'd0 : c$case_alt_10;
 
@@ -3467,9 +3653,9 @@ module attend_head_hd8
 
   assign wild1_9 = $signed(c$wild1_app_arg_10);
 
-  assign c$i_658 = (result_23 - 6'd1);
+  assign c$i_675 = (result_23 - 6'd1);
 
-  assign c$wild1_app_arg_10 = $unsigned({{(64-6) {1'b0}},c$i_658});
+  assign c$wild1_app_arg_10 = $unsigned({{(64-6) {1'b0}},c$i_675});
 
   assign c$sat32Out_app_arg_10 = (s_2 > 16'sd0) ? result_24 : (c$sat32Out_app_arg_8 <<< c$sat32Out_app_arg_9);
 
@@ -3477,9 +3663,9 @@ module attend_head_hd8
 
   assign f_0 = result_21 & 64'sd1048575;
 
-  assign c$bv_12 = (($unsigned((f_0 >>> 64'sd12))));
+  assign c$bv_15 = (($unsigned((f_0 >>> 64'sd12))));
 
-  assign i_0 = (c$bv_12[0+:9]);
+  assign i_0 = (c$bv_15[0+:9]);
 
   assign lo_0 = $signed({{(64-32) {c$lo_app_arg_0[32-1]}},c$lo_app_arg_0});
 
@@ -3487,7 +3673,7 @@ module attend_head_hd8
 
   assign result_25 = (x_8 + 64'sd2048) >>> 64'sd12;
 
-  assign c$i_921 = (i_0 + 9'd1);
+  assign c$i_938 = (i_0 + 9'd1);
 
   assign c$vecFlat_1 = {32'sd1048576,
                         32'sd1051419,   32'sd1054270,   32'sd1057128,
@@ -3579,13 +3765,13 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_1 [0:257-1];
-  genvar i_40;
+  genvar i_42;
   generate
-  for (i_40=0; i_40 < 257; i_40=i_40+1) begin : mk_array_1
-    assign vecArray_1[(257-1)-i_40] = c$vecFlat_1[i_40*32+:32];
+  for (i_42=0; i_42 < 257; i_42=i_42+1) begin : mk_array_1
+    assign vecArray_1[(257-1)-i_42] = c$vecFlat_1[i_42*32+:32];
   end
   endgenerate
-  assign c$app_arg_8 = vecArray_1[($unsigned({{(64-9) {1'b0}},c$i_921}))];
+  assign c$app_arg_8 = vecArray_1[($unsigned({{(64-9) {1'b0}},c$i_938}))];
   // index end
 
   assign c$vecFlat_2 = {32'sd1048576,
@@ -3678,10 +3864,10 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_2 [0:257-1];
-  genvar i_41;
+  genvar i_43;
   generate
-  for (i_41=0; i_41 < 257; i_41=i_41+1) begin : mk_array_2
-    assign vecArray_2[(257-1)-i_41] = c$vecFlat_2[i_41*32+:32];
+  for (i_43=0; i_43 < 257; i_43=i_43+1) begin : mk_array_2
+    assign vecArray_2[(257-1)-i_43] = c$vecFlat_2[i_43*32+:32];
   end
   endgenerate
   assign c$lo_app_arg_0 = vecArray_2[($unsigned({{(64-9) {1'b0}},i_0}))];
@@ -3715,7 +3901,7 @@ module attend_head_hd8
 
   assign c$s_7 = $signed(ds1_1[77:71]);
 
-  assign s_3 = -((($signed({{(16-7) {qe[7-1]}},qe})) + ($signed({{(16-7) {c$s_7[7-1]}},c$s_7}))) + 16'sd20);
+  assign s_3 = -((($signed({{(16-7) {result_337[7-1]}},result_337})) + ($signed({{(16-7) {c$s_7[7-1]}},c$s_7}))) + 16'sd20);
 
   assign c$case_alt_13 = (c$sat32Out_app_arg_13 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_13[64-1],c$sat32Out_app_arg_13[0+:(32-1)]}));
 
@@ -3725,17 +3911,17 @@ module attend_head_hd8
 
   assign c$sat32Out_app_arg_11 = (64'sd2147483648 <= ($signed({{(64-32) {result_33[32-1]}},result_33}))) ? 64'sd2147483648 : c$sat32Out_case_alt_3;
 
-  assign c$bv_13 = (($unsigned((-s_3))));
+  assign c$bv_16 = (($unsigned((-s_3))));
 
-  assign c$i_1199 = ((c$bv_13[0+:5]));
+  assign c$i_1216 = ((c$bv_16[0+:5]));
 
-  assign c$wild1_app_arg_11 = $unsigned({{(64-5) {1'b0}},c$i_1199});
+  assign c$wild1_app_arg_11 = $unsigned({{(64-5) {1'b0}},c$i_1216});
 
   assign c$sat32Out_app_arg_12 = (s_3 <= -16'sd31) ? 64'sd31 : wild1_13;
 
-  assign c$bv_14 = (($unsigned(s_3)));
+  assign c$bv_17 = (($unsigned(s_3)));
 
-  assign c$case_alt_14 = (s_3 >= 16'sd62) ? 6'd62 : ((c$bv_14[0+:6]));
+  assign c$case_alt_14 = (s_3 >= 16'sd62) ? 6'd62 : ((c$bv_17[0+:6]));
 
   assign result_31 = (s_3 <= 16'sd0) ? 6'd0 : c$case_alt_14;
 
@@ -3752,25 +3938,25 @@ module attend_head_hd8
 
   assign wild1_12 = $signed(c$wild1_app_arg_13);
 
-  assign c$i_1207 = (result_31 - 6'd1);
+  assign c$i_1224 = (result_31 - 6'd1);
 
-  assign c$wild1_app_arg_13 = $unsigned({{(64-6) {1'b0}},c$i_1207});
+  assign c$wild1_app_arg_13 = $unsigned({{(64-6) {1'b0}},c$i_1224});
 
   assign c$sat32Out_app_arg_13 = (s_3 > 16'sd0) ? result_32 : (c$sat32Out_app_arg_11 <<< c$sat32Out_app_arg_12);
 
   assign wild1_13 = $signed(c$wild1_app_arg_11);
 
   // map begin
-  genvar i_42;
+  genvar i_44;
   generate
-  for (i_42=0; i_42 < 8; i_42 = i_42 + 1) begin : map_2
-    wire signed [15:0] map_in_2;
-    assign map_in_2 = c$app_arg_10[i_42*16+:16];
-    wire signed [31:0] map_out_2;
-    assign map_out_2 = $signed({{(32-16) {map_in_2[16-1]}},map_in_2});
+  for (i_44=0; i_44 < 8; i_44 = i_44 + 1) begin : map_4
+    wire signed [15:0] map_in_4;
+    assign map_in_4 = c$app_arg_10[i_44*16+:16];
+    wire signed [31:0] map_out_4;
+    assign map_out_4 = $signed({{(32-16) {map_in_4[16-1]}},map_in_4});
 
 
-    assign c$app_arg_9[i_42*32+:32] = map_out_2;
+    assign c$app_arg_9[i_44*32+:32] = map_out_4;
   end
   endgenerate
   // map end
@@ -3778,83 +3964,83 @@ module attend_head_hd8
   assign c$vec2_2 = ds1_1[141:78];
 
   // zipWith start
-  genvar i_43;
+  genvar i_45;
   generate
-  for (i_43 = 0; i_43 < 8; i_43 = i_43 + 1) begin : zipWith_5
+  for (i_45 = 0; i_45 < 8; i_45 = i_45 + 1) begin : zipWith_5
     wire signed [7:0] zipWith_in1_5;
-    assign zipWith_in1_5 = qm[i_43*8+:8];
+    assign zipWith_in1_5 = c$ds_app_arg[i_45*8+:8];
     wire signed [7:0] zipWith_in2_5;
-    assign zipWith_in2_5 = c$vec2_2[i_43*8+:8];
+    assign zipWith_in2_5 = c$vec2_2[i_45*8+:8];
     wire signed [15:0] c$n_5;
     assign c$n_5 = ($signed({{(16-8) {zipWith_in1_5[8-1]}},zipWith_in1_5})) * ($signed({{(16-8) {zipWith_in2_5[8-1]}},zipWith_in2_5}));
 
 
-    assign c$app_arg_10[i_43*16+:16] = c$n_5;
+    assign c$app_arg_10[i_45*16+:16] = c$n_5;
   end
   endgenerate
   // zipWith end
 
-  wire [255:0] vec_1;
-  wire signed [31:0] acc_3_0_13;
-  wire signed [31:0] acc_0_14;
-  wire signed [31:0] acc_0_15;
-  wire signed [31:0] acc_0_16;
-  wire signed [31:0] acc_0_17;
-  wire signed [31:0] acc_0_18;
-  wire signed [31:0] acc_0_19;
-  wire signed [31:0] acc_0_20;
-  wire signed [31:0] acc_0_21;
-  wire signed [31:0] acc_1_0_7;
-  wire signed [31:0] acc_1_1_8;
-  wire signed [31:0] acc_1_2_9;
-  wire signed [31:0] acc_1_3_10;
-  wire signed [31:0] acc_2_0_11;
-  wire signed [31:0] acc_2_1_12;
-  assign result_33 = acc_3_0_13;
+  wire [255:0] vec_2;
+  wire signed [31:0] acc_3_0_20;
+  wire signed [31:0] acc_0_23;
+  wire signed [31:0] acc_0_24;
+  wire signed [31:0] acc_0_25;
+  wire signed [31:0] acc_0_26;
+  wire signed [31:0] acc_0_27;
+  wire signed [31:0] acc_0_28;
+  wire signed [31:0] acc_0_29;
+  wire signed [31:0] acc_0_30;
+  wire signed [31:0] acc_1_0_14;
+  wire signed [31:0] acc_1_1_15;
+  wire signed [31:0] acc_1_2_16;
+  wire signed [31:0] acc_1_3_17;
+  wire signed [31:0] acc_2_0_18;
+  wire signed [31:0] acc_2_1_19;
+  assign result_33 = acc_3_0_20;
 
-  assign vec_1 = c$app_arg_9;
+  assign vec_2 = c$app_arg_9;
 
-  assign acc_0_14 = $signed(vec_1[255:224]);
+  assign acc_0_23 = $signed(vec_2[255:224]);
 
-  assign acc_0_15 = $signed(vec_1[223:192]);
+  assign acc_0_24 = $signed(vec_2[223:192]);
 
-  assign acc_0_16 = $signed(vec_1[191:160]);
+  assign acc_0_25 = $signed(vec_2[191:160]);
 
-  assign acc_0_17 = $signed(vec_1[159:128]);
+  assign acc_0_26 = $signed(vec_2[159:128]);
 
-  assign acc_0_18 = $signed(vec_1[127:96]);
+  assign acc_0_27 = $signed(vec_2[127:96]);
 
-  assign acc_0_19 = $signed(vec_1[95:64]);
+  assign acc_0_28 = $signed(vec_2[95:64]);
 
-  assign acc_0_20 = $signed(vec_1[63:32]);
+  assign acc_0_29 = $signed(vec_2[63:32]);
 
-  assign acc_0_21 = $signed(vec_1[31:0]);
+  assign acc_0_30 = $signed(vec_2[31:0]);
 
-  assign acc_1_0_7 = acc_0_14 + acc_0_15;
-
-
-
-  assign acc_1_1_8 = acc_0_16 + acc_0_17;
+  assign acc_1_0_14 = acc_0_23 + acc_0_24;
 
 
 
-  assign acc_1_2_9 = acc_0_18 + acc_0_19;
+  assign acc_1_1_15 = acc_0_25 + acc_0_26;
 
 
 
-  assign acc_1_3_10 = acc_0_20 + acc_0_21;
+  assign acc_1_2_16 = acc_0_27 + acc_0_28;
 
 
 
-  assign acc_2_0_11 = acc_1_0_7 + acc_1_1_8;
+  assign acc_1_3_17 = acc_0_29 + acc_0_30;
 
 
 
-  assign acc_2_1_12 = acc_1_2_9 + acc_1_3_10;
+  assign acc_2_0_18 = acc_1_0_14 + acc_1_1_15;
 
 
 
-  assign acc_3_0_13 = acc_2_0_11 + acc_2_1_12;
+  assign acc_2_1_19 = acc_1_2_16 + acc_1_3_17;
+
+
+
+  assign acc_3_0_20 = acc_2_0_18 + acc_2_1_19;
 
 
 
@@ -3873,114 +4059,114 @@ module attend_head_hd8
   assign c$vec2_3 = ds1_1[70:7];
 
   // zipWith start
-  genvar i_44;
+  genvar i_46;
   generate
-  for (i_44 = 0; i_44 < 8; i_44 = i_44 + 1) begin : zipWith_6
+  for (i_46 = 0; i_46 < 8; i_46 = i_46 + 1) begin : zipWith_6
     wire signed [31:0] zipWith_in1_6;
-    assign zipWith_in1_6 = c$vec1_0[i_44*32+:32];
+    assign zipWith_in1_6 = c$vec1_0[i_46*32+:32];
     wire signed [7:0] zipWith_in2_6;
-    assign zipWith_in2_6 = c$vec2_3[i_44*8+:8];
+    assign zipWith_in2_6 = c$vec2_3[i_46*8+:8];
     wire signed [31:0] c$n_6;
     // src/LlamaDv/Numerics.hs:57:1-5
     wire signed [63:0] x_169;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [15:0] s_49;
-    wire signed [31:0] c$case_alt_177;
-    wire signed [31:0] result_350;
+    wire signed [15:0] s_50;
+    wire signed [31:0] c$case_alt_181;
+    wire signed [31:0] result_359;
     wire signed [63:0] c$sat32Out_case_alt_50;
     wire signed [63:0] c$sat32Out_app_arg_146;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] c$wild1_app_arg_143;
+    wire signed [63:0] c$wild1_app_arg_146;
     wire signed [63:0] c$sat32Out_app_arg_147;
-    wire [5:0] c$case_alt_178;
-    wire [5:0] result_351;
-    reg signed [63:0] result_352;
+    wire [5:0] c$case_alt_182;
+    wire [5:0] result_360;
+    reg signed [63:0] result_361;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_143;
+    wire signed [63:0] wild1_146;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_144;
+    wire signed [63:0] c$wild1_app_arg_147;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_144;
+    wire signed [63:0] wild1_147;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_145;
+    wire signed [63:0] c$wild1_app_arg_148;
     wire signed [63:0] c$sat32Out_app_arg_148;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] wild1_145;
+    wire signed [63:0] wild1_148;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] x_170;
-    wire signed [63:0] result_353;
+    wire signed [63:0] result_362;
     // src/LlamaDv/Numerics.hs:31:1-5
     wire signed [63:0] x_171;
-    wire signed [31:0] c$case_alt_179;
-    wire signed [31:0] result_349;
+    wire signed [31:0] c$case_alt_183;
+    wire signed [31:0] result_358;
     wire signed [6:0] c$s_8;
-    wire [15:0] c$bv_15;
-    wire [4:0] c$i_1221;
-    wire [15:0] c$bv_16;
-    wire [5:0] c$i_1229;
-    assign c$n_6 = result_349;
+    wire [15:0] c$bv_18;
+    wire [4:0] c$i_1238;
+    wire [15:0] c$bv_19;
+    wire [5:0] c$i_1246;
+    assign c$n_6 = result_358;
 
     assign x_169 = ($signed({{(64-8) {zipWith_in2_6[8-1]}},zipWith_in2_6})) * ($signed({{(64-32) {result_38[32-1]}},result_38}));
 
     assign c$s_8 = $signed(ds1_1[6:0]);
 
-    assign s_49 = -($signed({{(16-7) {c$s_8[7-1]}},c$s_8}));
+    assign s_50 = -($signed({{(16-7) {c$s_8[7-1]}},c$s_8}));
 
-    assign c$case_alt_177 = (c$sat32Out_app_arg_148 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_148[64-1],c$sat32Out_app_arg_148[0+:(32-1)]}));
+    assign c$case_alt_181 = (c$sat32Out_app_arg_148 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_148[64-1],c$sat32Out_app_arg_148[0+:(32-1)]}));
 
-    assign result_350 = (c$sat32Out_app_arg_148 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_177;
+    assign result_359 = (c$sat32Out_app_arg_148 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_181;
 
     assign c$sat32Out_case_alt_50 = (-64'sd2147483648 <= x_169) ? x_169 : -64'sd2147483648;
 
     assign c$sat32Out_app_arg_146 = (64'sd2147483648 <= x_169) ? 64'sd2147483648 : c$sat32Out_case_alt_50;
 
-    assign c$bv_15 = (($unsigned((-s_49))));
+    assign c$bv_18 = (($unsigned((-s_50))));
 
-    assign c$i_1221 = ((c$bv_15[0+:5]));
+    assign c$i_1238 = ((c$bv_18[0+:5]));
 
-    assign c$wild1_app_arg_143 = $unsigned({{(64-5) {1'b0}},c$i_1221});
+    assign c$wild1_app_arg_146 = $unsigned({{(64-5) {1'b0}},c$i_1238});
 
-    assign c$sat32Out_app_arg_147 = (s_49 <= -16'sd31) ? 64'sd31 : wild1_145;
+    assign c$sat32Out_app_arg_147 = (s_50 <= -16'sd31) ? 64'sd31 : wild1_148;
 
-    assign c$bv_16 = (($unsigned(s_49)));
+    assign c$bv_19 = (($unsigned(s_50)));
 
-    assign c$case_alt_178 = (s_49 >= 16'sd62) ? 6'd62 : ((c$bv_16[0+:6]));
+    assign c$case_alt_182 = (s_50 >= 16'sd62) ? 6'd62 : ((c$bv_19[0+:6]));
 
-    assign result_351 = (s_49 <= 16'sd0) ? 6'd0 : c$case_alt_178;
+    assign result_360 = (s_50 <= 16'sd0) ? 6'd0 : c$case_alt_182;
 
     always @(*) begin
-      case(result_351)
-        6'd0 : result_352 = x_169;
-        default : result_352 = (x_169 + (64'sd1 <<< wild1_144)) >>> wild1_143;
+      case(result_360)
+        6'd0 : result_361 = x_169;
+        default : result_361 = (x_169 + (64'sd1 <<< wild1_147)) >>> wild1_146;
       endcase
     end
 
-    assign wild1_143 = $signed(c$wild1_app_arg_144);
+    assign wild1_146 = $signed(c$wild1_app_arg_147);
 
-    assign c$wild1_app_arg_144 = $unsigned({{(64-6) {1'b0}},result_351});
+    assign c$wild1_app_arg_147 = $unsigned({{(64-6) {1'b0}},result_360});
 
-    assign wild1_144 = $signed(c$wild1_app_arg_145);
+    assign wild1_147 = $signed(c$wild1_app_arg_148);
 
-    assign c$i_1229 = (result_351 - 6'd1);
+    assign c$i_1246 = (result_360 - 6'd1);
 
-    assign c$wild1_app_arg_145 = $unsigned({{(64-6) {1'b0}},c$i_1229});
+    assign c$wild1_app_arg_148 = $unsigned({{(64-6) {1'b0}},c$i_1246});
 
-    assign c$sat32Out_app_arg_148 = (s_49 > 16'sd0) ? result_352 : (c$sat32Out_app_arg_146 <<< c$sat32Out_app_arg_147);
+    assign c$sat32Out_app_arg_148 = (s_50 > 16'sd0) ? result_361 : (c$sat32Out_app_arg_146 <<< c$sat32Out_app_arg_147);
 
-    assign wild1_145 = $signed(c$wild1_app_arg_143);
+    assign wild1_148 = $signed(c$wild1_app_arg_146);
 
     assign x_170 = ($signed({{(64-32) {zipWith_in1_6[32-1]}},zipWith_in1_6})) * ($signed({{(64-32) {result_44[32-1]}},result_44}));
 
-    assign result_353 = (x_170 + 64'sd524288) >>> 64'sd20;
+    assign result_362 = (x_170 + 64'sd524288) >>> 64'sd20;
 
-    assign x_171 = result_353 + ($signed({{(64-32) {result_350[32-1]}},result_350}));
+    assign x_171 = result_362 + ($signed({{(64-32) {result_359[32-1]}},result_359}));
 
-    assign c$case_alt_179 = (x_171 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_171[64-1],x_171[0+:(32-1)]}));
+    assign c$case_alt_183 = (x_171 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_171[64-1],x_171[0+:(32-1)]}));
 
-    assign result_349 = (x_171 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_179;
+    assign result_358 = (x_171 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_183;
 
 
-    assign c$case_alt_16[i_44*32+:32] = c$n_6;
+    assign c$case_alt_16[i_46*32+:32] = c$n_6;
   end
   endgenerate
   // zipWith end
@@ -4009,17 +4195,17 @@ module attend_head_hd8
 
   assign c$sat32Out_app_arg_14 = (64'sd2147483648 <= x_14) ? 64'sd2147483648 : c$sat32Out_case_alt_4;
 
-  assign c$bv_17 = (($unsigned((-s_4))));
+  assign c$bv_20 = (($unsigned((-s_4))));
 
-  assign c$i_1250 = ((c$bv_17[0+:5]));
+  assign c$i_1267 = ((c$bv_20[0+:5]));
 
-  assign c$wild1_app_arg_14 = $unsigned({{(64-5) {1'b0}},c$i_1250});
+  assign c$wild1_app_arg_14 = $unsigned({{(64-5) {1'b0}},c$i_1267});
 
   assign c$sat32Out_app_arg_15 = (s_4 <= -16'sd31) ? 64'sd31 : wild1_16;
 
-  assign c$bv_18 = (($unsigned(s_4)));
+  assign c$bv_21 = (($unsigned(s_4)));
 
-  assign c$case_alt_19 = (s_4 >= 16'sd62) ? 6'd62 : ((c$bv_18[0+:6]));
+  assign c$case_alt_19 = (s_4 >= 16'sd62) ? 6'd62 : ((c$bv_21[0+:6]));
 
   assign result_39 = (s_4 <= 16'sd0) ? 6'd0 : c$case_alt_19;
 
@@ -4036,9 +4222,9 @@ module attend_head_hd8
 
   assign wild1_15 = $signed(c$wild1_app_arg_16);
 
-  assign c$i_1258 = (result_39 - 6'd1);
+  assign c$i_1275 = (result_39 - 6'd1);
 
-  assign c$wild1_app_arg_16 = $unsigned({{(64-6) {1'b0}},c$i_1258});
+  assign c$wild1_app_arg_16 = $unsigned({{(64-6) {1'b0}},c$i_1275});
 
   assign c$sat32Out_app_arg_16 = (s_4 > 16'sd0) ? result_40 : (c$sat32Out_app_arg_14 <<< c$sat32Out_app_arg_15);
 
@@ -4046,9 +4232,9 @@ module attend_head_hd8
 
   assign f_1 = result_37 & 64'sd1048575;
 
-  assign c$bv_19 = (($unsigned((f_1 >>> 64'sd12))));
+  assign c$bv_22 = (($unsigned((f_1 >>> 64'sd12))));
 
-  assign i_1 = (c$bv_19[0+:9]);
+  assign i_1 = (c$bv_22[0+:9]);
 
   assign lo_1 = $signed({{(64-32) {c$lo_app_arg_1[32-1]}},c$lo_app_arg_1});
 
@@ -4056,7 +4242,7 @@ module attend_head_hd8
 
   assign result_41 = (x_15 + 64'sd2048) >>> 64'sd12;
 
-  assign c$i_1521 = (i_1 + 9'd1);
+  assign c$i_1538 = (i_1 + 9'd1);
 
   assign c$vecFlat_3 = {32'sd1048576,
                         32'sd1051419,   32'sd1054270,   32'sd1057128,
@@ -4148,13 +4334,13 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_3 [0:257-1];
-  genvar i_45;
+  genvar i_47;
   generate
-  for (i_45=0; i_45 < 257; i_45=i_45+1) begin : mk_array_3
-    assign vecArray_3[(257-1)-i_45] = c$vecFlat_3[i_45*32+:32];
+  for (i_47=0; i_47 < 257; i_47=i_47+1) begin : mk_array_3
+    assign vecArray_3[(257-1)-i_47] = c$vecFlat_3[i_47*32+:32];
   end
   endgenerate
-  assign c$app_arg_11 = vecArray_3[($unsigned({{(64-9) {1'b0}},c$i_1521}))];
+  assign c$app_arg_11 = vecArray_3[($unsigned({{(64-9) {1'b0}},c$i_1538}))];
   // index end
 
   assign c$vecFlat_4 = {32'sd1048576,
@@ -4247,10 +4433,10 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_4 [0:257-1];
-  genvar i_46;
+  genvar i_48;
   generate
-  for (i_46=0; i_46 < 257; i_46=i_46+1) begin : mk_array_4
-    assign vecArray_4[(257-1)-i_46] = c$vecFlat_4[i_46*32+:32];
+  for (i_48=0; i_48 < 257; i_48=i_48+1) begin : mk_array_4
+    assign vecArray_4[(257-1)-i_48] = c$vecFlat_4[i_48*32+:32];
   end
   endgenerate
   assign c$lo_app_arg_1 = vecArray_4[($unsigned({{(64-9) {1'b0}},i_1}))];
@@ -4280,17 +4466,17 @@ module attend_head_hd8
 
   assign c$sat32Out_app_arg_17 = (64'sd2147483648 <= x_18) ? 64'sd2147483648 : c$sat32Out_case_alt_5;
 
-  assign c$bv_20 = (($unsigned((-s_5))));
+  assign c$bv_23 = (($unsigned((-s_5))));
 
-  assign c$i_1790 = ((c$bv_20[0+:5]));
+  assign c$i_1807 = ((c$bv_23[0+:5]));
 
-  assign c$wild1_app_arg_17 = $unsigned({{(64-5) {1'b0}},c$i_1790});
+  assign c$wild1_app_arg_17 = $unsigned({{(64-5) {1'b0}},c$i_1807});
 
   assign c$sat32Out_app_arg_18 = (s_5 <= -16'sd31) ? 64'sd31 : wild1_19;
 
-  assign c$bv_21 = (($unsigned(s_5)));
+  assign c$bv_24 = (($unsigned(s_5)));
 
-  assign c$case_alt_21 = (s_5 >= 16'sd62) ? 6'd62 : ((c$bv_21[0+:6]));
+  assign c$case_alt_21 = (s_5 >= 16'sd62) ? 6'd62 : ((c$bv_24[0+:6]));
 
   assign result_45 = (s_5 <= 16'sd0) ? 6'd0 : c$case_alt_21;
 
@@ -4307,9 +4493,9 @@ module attend_head_hd8
 
   assign wild1_18 = $signed(c$wild1_app_arg_19);
 
-  assign c$i_1798 = (result_45 - 6'd1);
+  assign c$i_1815 = (result_45 - 6'd1);
 
-  assign c$wild1_app_arg_19 = $unsigned({{(64-6) {1'b0}},c$i_1798});
+  assign c$wild1_app_arg_19 = $unsigned({{(64-6) {1'b0}},c$i_1815});
 
   assign c$sat32Out_app_arg_19 = (s_5 > 16'sd0) ? result_46 : (c$sat32Out_app_arg_17 <<< c$sat32Out_app_arg_18);
 
@@ -4317,9 +4503,9 @@ module attend_head_hd8
 
   assign f_2 = result_43 & 64'sd1048575;
 
-  assign c$bv_22 = (($unsigned((f_2 >>> 64'sd12))));
+  assign c$bv_25 = (($unsigned((f_2 >>> 64'sd12))));
 
-  assign i_2 = (c$bv_22[0+:9]);
+  assign i_2 = (c$bv_25[0+:9]);
 
   assign lo_2 = $signed({{(64-32) {c$lo_app_arg_2[32-1]}},c$lo_app_arg_2});
 
@@ -4327,7 +4513,7 @@ module attend_head_hd8
 
   assign result_47 = (x_19 + 64'sd2048) >>> 64'sd12;
 
-  assign c$i_2061 = (i_2 + 9'd1);
+  assign c$i_2078 = (i_2 + 9'd1);
 
   assign c$vecFlat_5 = {32'sd1048576,
                         32'sd1051419,   32'sd1054270,   32'sd1057128,
@@ -4419,13 +4605,13 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_5 [0:257-1];
-  genvar i_47;
+  genvar i_49;
   generate
-  for (i_47=0; i_47 < 257; i_47=i_47+1) begin : mk_array_5
-    assign vecArray_5[(257-1)-i_47] = c$vecFlat_5[i_47*32+:32];
+  for (i_49=0; i_49 < 257; i_49=i_49+1) begin : mk_array_5
+    assign vecArray_5[(257-1)-i_49] = c$vecFlat_5[i_49*32+:32];
   end
   endgenerate
-  assign c$app_arg_12 = vecArray_5[($unsigned({{(64-9) {1'b0}},c$i_2061}))];
+  assign c$app_arg_12 = vecArray_5[($unsigned({{(64-9) {1'b0}},c$i_2078}))];
   // index end
 
   assign c$vecFlat_6 = {32'sd1048576,
@@ -4518,10 +4704,10 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_6 [0:257-1];
-  genvar i_48;
+  genvar i_50;
   generate
-  for (i_48=0; i_48 < 257; i_48=i_48+1) begin : mk_array_6
-    assign vecArray_6[(257-1)-i_48] = c$vecFlat_6[i_48*32+:32];
+  for (i_50=0; i_50 < 257; i_50=i_50+1) begin : mk_array_6
+    assign vecArray_6[(257-1)-i_50] = c$vecFlat_6[i_50*32+:32];
   end
   endgenerate
   assign c$lo_app_arg_2 = vecArray_6[($unsigned({{(64-9) {1'b0}},i_2}))];
@@ -4555,7 +4741,7 @@ module attend_head_hd8
 
   assign c$s_13 = $signed(ds1_2[77:71]);
 
-  assign s_6 = -((($signed({{(16-7) {qe[7-1]}},qe})) + ($signed({{(16-7) {c$s_13[7-1]}},c$s_13}))) + 16'sd20);
+  assign s_6 = -((($signed({{(16-7) {result_337[7-1]}},result_337})) + ($signed({{(16-7) {c$s_13[7-1]}},c$s_13}))) + 16'sd20);
 
   assign c$case_alt_24 = (c$sat32Out_app_arg_22 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_22[64-1],c$sat32Out_app_arg_22[0+:(32-1)]}));
 
@@ -4565,17 +4751,17 @@ module attend_head_hd8
 
   assign c$sat32Out_app_arg_20 = (64'sd2147483648 <= ($signed({{(64-32) {result_55[32-1]}},result_55}))) ? 64'sd2147483648 : c$sat32Out_case_alt_6;
 
-  assign c$bv_23 = (($unsigned((-s_6))));
+  assign c$bv_26 = (($unsigned((-s_6))));
 
-  assign c$i_2339 = ((c$bv_23[0+:5]));
+  assign c$i_2356 = ((c$bv_26[0+:5]));
 
-  assign c$wild1_app_arg_20 = $unsigned({{(64-5) {1'b0}},c$i_2339});
+  assign c$wild1_app_arg_20 = $unsigned({{(64-5) {1'b0}},c$i_2356});
 
   assign c$sat32Out_app_arg_21 = (s_6 <= -16'sd31) ? 64'sd31 : wild1_22;
 
-  assign c$bv_24 = (($unsigned(s_6)));
+  assign c$bv_27 = (($unsigned(s_6)));
 
-  assign c$case_alt_25 = (s_6 >= 16'sd62) ? 6'd62 : ((c$bv_24[0+:6]));
+  assign c$case_alt_25 = (s_6 >= 16'sd62) ? 6'd62 : ((c$bv_27[0+:6]));
 
   assign result_53 = (s_6 <= 16'sd0) ? 6'd0 : c$case_alt_25;
 
@@ -4592,25 +4778,25 @@ module attend_head_hd8
 
   assign wild1_21 = $signed(c$wild1_app_arg_22);
 
-  assign c$i_2347 = (result_53 - 6'd1);
+  assign c$i_2364 = (result_53 - 6'd1);
 
-  assign c$wild1_app_arg_22 = $unsigned({{(64-6) {1'b0}},c$i_2347});
+  assign c$wild1_app_arg_22 = $unsigned({{(64-6) {1'b0}},c$i_2364});
 
   assign c$sat32Out_app_arg_22 = (s_6 > 16'sd0) ? result_54 : (c$sat32Out_app_arg_20 <<< c$sat32Out_app_arg_21);
 
   assign wild1_22 = $signed(c$wild1_app_arg_20);
 
   // map begin
-  genvar i_49;
+  genvar i_51;
   generate
-  for (i_49=0; i_49 < 8; i_49 = i_49 + 1) begin : map_3
-    wire signed [15:0] map_in_3;
-    assign map_in_3 = c$app_arg_14[i_49*16+:16];
-    wire signed [31:0] map_out_3;
-    assign map_out_3 = $signed({{(32-16) {map_in_3[16-1]}},map_in_3});
+  for (i_51=0; i_51 < 8; i_51 = i_51 + 1) begin : map_5
+    wire signed [15:0] map_in_5;
+    assign map_in_5 = c$app_arg_14[i_51*16+:16];
+    wire signed [31:0] map_out_5;
+    assign map_out_5 = $signed({{(32-16) {map_in_5[16-1]}},map_in_5});
 
 
-    assign c$app_arg_13[i_49*32+:32] = map_out_3;
+    assign c$app_arg_13[i_51*32+:32] = map_out_5;
   end
   endgenerate
   // map end
@@ -4618,83 +4804,83 @@ module attend_head_hd8
   assign c$vec2_4 = ds1_2[141:78];
 
   // zipWith start
-  genvar i_50;
+  genvar i_52;
   generate
-  for (i_50 = 0; i_50 < 8; i_50 = i_50 + 1) begin : zipWith_7
+  for (i_52 = 0; i_52 < 8; i_52 = i_52 + 1) begin : zipWith_7
     wire signed [7:0] zipWith_in1_7;
-    assign zipWith_in1_7 = qm[i_50*8+:8];
+    assign zipWith_in1_7 = c$ds_app_arg[i_52*8+:8];
     wire signed [7:0] zipWith_in2_7;
-    assign zipWith_in2_7 = c$vec2_4[i_50*8+:8];
+    assign zipWith_in2_7 = c$vec2_4[i_52*8+:8];
     wire signed [15:0] c$n_7;
     assign c$n_7 = ($signed({{(16-8) {zipWith_in1_7[8-1]}},zipWith_in1_7})) * ($signed({{(16-8) {zipWith_in2_7[8-1]}},zipWith_in2_7}));
 
 
-    assign c$app_arg_14[i_50*16+:16] = c$n_7;
+    assign c$app_arg_14[i_52*16+:16] = c$n_7;
   end
   endgenerate
   // zipWith end
 
-  wire [255:0] vec_2;
-  wire signed [31:0] acc_3_0_20;
-  wire signed [31:0] acc_0_23;
-  wire signed [31:0] acc_0_24;
-  wire signed [31:0] acc_0_25;
-  wire signed [31:0] acc_0_26;
-  wire signed [31:0] acc_0_27;
-  wire signed [31:0] acc_0_28;
-  wire signed [31:0] acc_0_29;
-  wire signed [31:0] acc_0_30;
-  wire signed [31:0] acc_1_0_14;
-  wire signed [31:0] acc_1_1_15;
-  wire signed [31:0] acc_1_2_16;
-  wire signed [31:0] acc_1_3_17;
-  wire signed [31:0] acc_2_0_18;
-  wire signed [31:0] acc_2_1_19;
-  assign result_55 = acc_3_0_20;
+  wire [255:0] vec_3;
+  wire signed [31:0] acc_3_0_27;
+  wire signed [31:0] acc_0_32;
+  wire signed [31:0] acc_0_33;
+  wire signed [31:0] acc_0_34;
+  wire signed [31:0] acc_0_35;
+  wire signed [31:0] acc_0_36;
+  wire signed [31:0] acc_0_37;
+  wire signed [31:0] acc_0_38;
+  wire signed [31:0] acc_0_39;
+  wire signed [31:0] acc_1_0_21;
+  wire signed [31:0] acc_1_1_22;
+  wire signed [31:0] acc_1_2_23;
+  wire signed [31:0] acc_1_3_24;
+  wire signed [31:0] acc_2_0_25;
+  wire signed [31:0] acc_2_1_26;
+  assign result_55 = acc_3_0_27;
 
-  assign vec_2 = c$app_arg_13;
+  assign vec_3 = c$app_arg_13;
 
-  assign acc_0_23 = $signed(vec_2[255:224]);
+  assign acc_0_32 = $signed(vec_3[255:224]);
 
-  assign acc_0_24 = $signed(vec_2[223:192]);
+  assign acc_0_33 = $signed(vec_3[223:192]);
 
-  assign acc_0_25 = $signed(vec_2[191:160]);
+  assign acc_0_34 = $signed(vec_3[191:160]);
 
-  assign acc_0_26 = $signed(vec_2[159:128]);
+  assign acc_0_35 = $signed(vec_3[159:128]);
 
-  assign acc_0_27 = $signed(vec_2[127:96]);
+  assign acc_0_36 = $signed(vec_3[127:96]);
 
-  assign acc_0_28 = $signed(vec_2[95:64]);
+  assign acc_0_37 = $signed(vec_3[95:64]);
 
-  assign acc_0_29 = $signed(vec_2[63:32]);
+  assign acc_0_38 = $signed(vec_3[63:32]);
 
-  assign acc_0_30 = $signed(vec_2[31:0]);
+  assign acc_0_39 = $signed(vec_3[31:0]);
 
-  assign acc_1_0_14 = acc_0_23 + acc_0_24;
-
-
-
-  assign acc_1_1_15 = acc_0_25 + acc_0_26;
+  assign acc_1_0_21 = acc_0_32 + acc_0_33;
 
 
 
-  assign acc_1_2_16 = acc_0_27 + acc_0_28;
+  assign acc_1_1_22 = acc_0_34 + acc_0_35;
 
 
 
-  assign acc_1_3_17 = acc_0_29 + acc_0_30;
+  assign acc_1_2_23 = acc_0_36 + acc_0_37;
 
 
 
-  assign acc_2_0_18 = acc_1_0_14 + acc_1_1_15;
+  assign acc_1_3_24 = acc_0_38 + acc_0_39;
 
 
 
-  assign acc_2_1_19 = acc_1_2_16 + acc_1_3_17;
+  assign acc_2_0_25 = acc_1_0_21 + acc_1_1_22;
 
 
 
-  assign acc_3_0_20 = acc_2_0_18 + acc_2_1_19;
+  assign acc_2_1_26 = acc_1_2_23 + acc_1_3_24;
+
+
+
+  assign acc_3_0_27 = acc_2_0_25 + acc_2_1_26;
 
 
 
@@ -4713,114 +4899,114 @@ module attend_head_hd8
   assign c$vec2_5 = ds1_2[70:7];
 
   // zipWith start
-  genvar i_51;
+  genvar i_53;
   generate
-  for (i_51 = 0; i_51 < 8; i_51 = i_51 + 1) begin : zipWith_8
+  for (i_53 = 0; i_53 < 8; i_53 = i_53 + 1) begin : zipWith_8
     wire signed [31:0] zipWith_in1_8;
-    assign zipWith_in1_8 = c$vec1_1[i_51*32+:32];
+    assign zipWith_in1_8 = c$vec1_1[i_53*32+:32];
     wire signed [7:0] zipWith_in2_8;
-    assign zipWith_in2_8 = c$vec2_5[i_51*8+:8];
+    assign zipWith_in2_8 = c$vec2_5[i_53*8+:8];
     wire signed [31:0] c$n_8;
     // src/LlamaDv/Numerics.hs:57:1-5
     wire signed [63:0] x_172;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [15:0] s_50;
-    wire signed [31:0] c$case_alt_180;
-    wire signed [31:0] result_355;
+    wire signed [15:0] s_51;
+    wire signed [31:0] c$case_alt_184;
+    wire signed [31:0] result_364;
     wire signed [63:0] c$sat32Out_case_alt_51;
     wire signed [63:0] c$sat32Out_app_arg_149;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] c$wild1_app_arg_146;
+    wire signed [63:0] c$wild1_app_arg_149;
     wire signed [63:0] c$sat32Out_app_arg_150;
-    wire [5:0] c$case_alt_181;
-    wire [5:0] result_356;
-    reg signed [63:0] result_357;
+    wire [5:0] c$case_alt_185;
+    wire [5:0] result_365;
+    reg signed [63:0] result_366;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_146;
+    wire signed [63:0] wild1_149;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_147;
+    wire signed [63:0] c$wild1_app_arg_150;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_147;
+    wire signed [63:0] wild1_150;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_148;
+    wire signed [63:0] c$wild1_app_arg_151;
     wire signed [63:0] c$sat32Out_app_arg_151;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] wild1_148;
+    wire signed [63:0] wild1_151;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] x_173;
-    wire signed [63:0] result_358;
+    wire signed [63:0] result_367;
     // src/LlamaDv/Numerics.hs:31:1-5
     wire signed [63:0] x_174;
-    wire signed [31:0] c$case_alt_182;
-    wire signed [31:0] result_354;
+    wire signed [31:0] c$case_alt_186;
+    wire signed [31:0] result_363;
     wire signed [6:0] c$s_14;
-    wire [15:0] c$bv_25;
-    wire [4:0] c$i_2361;
-    wire [15:0] c$bv_26;
-    wire [5:0] c$i_2369;
-    assign c$n_8 = result_354;
+    wire [15:0] c$bv_28;
+    wire [4:0] c$i_2378;
+    wire [15:0] c$bv_29;
+    wire [5:0] c$i_2386;
+    assign c$n_8 = result_363;
 
     assign x_172 = ($signed({{(64-8) {zipWith_in2_8[8-1]}},zipWith_in2_8})) * ($signed({{(64-32) {result_60[32-1]}},result_60}));
 
     assign c$s_14 = $signed(ds1_2[6:0]);
 
-    assign s_50 = -($signed({{(16-7) {c$s_14[7-1]}},c$s_14}));
+    assign s_51 = -($signed({{(16-7) {c$s_14[7-1]}},c$s_14}));
 
-    assign c$case_alt_180 = (c$sat32Out_app_arg_151 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_151[64-1],c$sat32Out_app_arg_151[0+:(32-1)]}));
+    assign c$case_alt_184 = (c$sat32Out_app_arg_151 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_151[64-1],c$sat32Out_app_arg_151[0+:(32-1)]}));
 
-    assign result_355 = (c$sat32Out_app_arg_151 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_180;
+    assign result_364 = (c$sat32Out_app_arg_151 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_184;
 
     assign c$sat32Out_case_alt_51 = (-64'sd2147483648 <= x_172) ? x_172 : -64'sd2147483648;
 
     assign c$sat32Out_app_arg_149 = (64'sd2147483648 <= x_172) ? 64'sd2147483648 : c$sat32Out_case_alt_51;
 
-    assign c$bv_25 = (($unsigned((-s_50))));
+    assign c$bv_28 = (($unsigned((-s_51))));
 
-    assign c$i_2361 = ((c$bv_25[0+:5]));
+    assign c$i_2378 = ((c$bv_28[0+:5]));
 
-    assign c$wild1_app_arg_146 = $unsigned({{(64-5) {1'b0}},c$i_2361});
+    assign c$wild1_app_arg_149 = $unsigned({{(64-5) {1'b0}},c$i_2378});
 
-    assign c$sat32Out_app_arg_150 = (s_50 <= -16'sd31) ? 64'sd31 : wild1_148;
+    assign c$sat32Out_app_arg_150 = (s_51 <= -16'sd31) ? 64'sd31 : wild1_151;
 
-    assign c$bv_26 = (($unsigned(s_50)));
+    assign c$bv_29 = (($unsigned(s_51)));
 
-    assign c$case_alt_181 = (s_50 >= 16'sd62) ? 6'd62 : ((c$bv_26[0+:6]));
+    assign c$case_alt_185 = (s_51 >= 16'sd62) ? 6'd62 : ((c$bv_29[0+:6]));
 
-    assign result_356 = (s_50 <= 16'sd0) ? 6'd0 : c$case_alt_181;
+    assign result_365 = (s_51 <= 16'sd0) ? 6'd0 : c$case_alt_185;
 
     always @(*) begin
-      case(result_356)
-        6'd0 : result_357 = x_172;
-        default : result_357 = (x_172 + (64'sd1 <<< wild1_147)) >>> wild1_146;
+      case(result_365)
+        6'd0 : result_366 = x_172;
+        default : result_366 = (x_172 + (64'sd1 <<< wild1_150)) >>> wild1_149;
       endcase
     end
 
-    assign wild1_146 = $signed(c$wild1_app_arg_147);
+    assign wild1_149 = $signed(c$wild1_app_arg_150);
 
-    assign c$wild1_app_arg_147 = $unsigned({{(64-6) {1'b0}},result_356});
+    assign c$wild1_app_arg_150 = $unsigned({{(64-6) {1'b0}},result_365});
 
-    assign wild1_147 = $signed(c$wild1_app_arg_148);
+    assign wild1_150 = $signed(c$wild1_app_arg_151);
 
-    assign c$i_2369 = (result_356 - 6'd1);
+    assign c$i_2386 = (result_365 - 6'd1);
 
-    assign c$wild1_app_arg_148 = $unsigned({{(64-6) {1'b0}},c$i_2369});
+    assign c$wild1_app_arg_151 = $unsigned({{(64-6) {1'b0}},c$i_2386});
 
-    assign c$sat32Out_app_arg_151 = (s_50 > 16'sd0) ? result_357 : (c$sat32Out_app_arg_149 <<< c$sat32Out_app_arg_150);
+    assign c$sat32Out_app_arg_151 = (s_51 > 16'sd0) ? result_366 : (c$sat32Out_app_arg_149 <<< c$sat32Out_app_arg_150);
 
-    assign wild1_148 = $signed(c$wild1_app_arg_146);
+    assign wild1_151 = $signed(c$wild1_app_arg_149);
 
     assign x_173 = ($signed({{(64-32) {zipWith_in1_8[32-1]}},zipWith_in1_8})) * ($signed({{(64-32) {result_66[32-1]}},result_66}));
 
-    assign result_358 = (x_173 + 64'sd524288) >>> 64'sd20;
+    assign result_367 = (x_173 + 64'sd524288) >>> 64'sd20;
 
-    assign x_174 = result_358 + ($signed({{(64-32) {result_355[32-1]}},result_355}));
+    assign x_174 = result_367 + ($signed({{(64-32) {result_364[32-1]}},result_364}));
 
-    assign c$case_alt_182 = (x_174 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_174[64-1],x_174[0+:(32-1)]}));
+    assign c$case_alt_186 = (x_174 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_174[64-1],x_174[0+:(32-1)]}));
 
-    assign result_354 = (x_174 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_182;
+    assign result_363 = (x_174 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_186;
 
 
-    assign c$case_alt_27[i_51*32+:32] = c$n_8;
+    assign c$case_alt_27[i_53*32+:32] = c$n_8;
   end
   endgenerate
   // zipWith end
@@ -4849,17 +5035,17 @@ module attend_head_hd8
 
   assign c$sat32Out_app_arg_23 = (64'sd2147483648 <= x_25) ? 64'sd2147483648 : c$sat32Out_case_alt_7;
 
-  assign c$bv_27 = (($unsigned((-s_7))));
+  assign c$bv_30 = (($unsigned((-s_7))));
 
-  assign c$i_2390 = ((c$bv_27[0+:5]));
+  assign c$i_2407 = ((c$bv_30[0+:5]));
 
-  assign c$wild1_app_arg_23 = $unsigned({{(64-5) {1'b0}},c$i_2390});
+  assign c$wild1_app_arg_23 = $unsigned({{(64-5) {1'b0}},c$i_2407});
 
   assign c$sat32Out_app_arg_24 = (s_7 <= -16'sd31) ? 64'sd31 : wild1_25;
 
-  assign c$bv_28 = (($unsigned(s_7)));
+  assign c$bv_31 = (($unsigned(s_7)));
 
-  assign c$case_alt_30 = (s_7 >= 16'sd62) ? 6'd62 : ((c$bv_28[0+:6]));
+  assign c$case_alt_30 = (s_7 >= 16'sd62) ? 6'd62 : ((c$bv_31[0+:6]));
 
   assign result_61 = (s_7 <= 16'sd0) ? 6'd0 : c$case_alt_30;
 
@@ -4876,9 +5062,9 @@ module attend_head_hd8
 
   assign wild1_24 = $signed(c$wild1_app_arg_25);
 
-  assign c$i_2398 = (result_61 - 6'd1);
+  assign c$i_2415 = (result_61 - 6'd1);
 
-  assign c$wild1_app_arg_25 = $unsigned({{(64-6) {1'b0}},c$i_2398});
+  assign c$wild1_app_arg_25 = $unsigned({{(64-6) {1'b0}},c$i_2415});
 
   assign c$sat32Out_app_arg_25 = (s_7 > 16'sd0) ? result_62 : (c$sat32Out_app_arg_23 <<< c$sat32Out_app_arg_24);
 
@@ -4886,9 +5072,9 @@ module attend_head_hd8
 
   assign f_3 = result_59 & 64'sd1048575;
 
-  assign c$bv_29 = (($unsigned((f_3 >>> 64'sd12))));
+  assign c$bv_32 = (($unsigned((f_3 >>> 64'sd12))));
 
-  assign i_3 = (c$bv_29[0+:9]);
+  assign i_3 = (c$bv_32[0+:9]);
 
   assign lo_3 = $signed({{(64-32) {c$lo_app_arg_3[32-1]}},c$lo_app_arg_3});
 
@@ -4896,7 +5082,7 @@ module attend_head_hd8
 
   assign result_63 = (x_26 + 64'sd2048) >>> 64'sd12;
 
-  assign c$i_2661 = (i_3 + 9'd1);
+  assign c$i_2678 = (i_3 + 9'd1);
 
   assign c$vecFlat_7 = {32'sd1048576,
                         32'sd1051419,   32'sd1054270,   32'sd1057128,
@@ -4988,13 +5174,13 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_7 [0:257-1];
-  genvar i_52;
+  genvar i_54;
   generate
-  for (i_52=0; i_52 < 257; i_52=i_52+1) begin : mk_array_7
-    assign vecArray_7[(257-1)-i_52] = c$vecFlat_7[i_52*32+:32];
+  for (i_54=0; i_54 < 257; i_54=i_54+1) begin : mk_array_7
+    assign vecArray_7[(257-1)-i_54] = c$vecFlat_7[i_54*32+:32];
   end
   endgenerate
-  assign c$app_arg_15 = vecArray_7[($unsigned({{(64-9) {1'b0}},c$i_2661}))];
+  assign c$app_arg_15 = vecArray_7[($unsigned({{(64-9) {1'b0}},c$i_2678}))];
   // index end
 
   assign c$vecFlat_8 = {32'sd1048576,
@@ -5087,10 +5273,10 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_8 [0:257-1];
-  genvar i_53;
+  genvar i_55;
   generate
-  for (i_53=0; i_53 < 257; i_53=i_53+1) begin : mk_array_8
-    assign vecArray_8[(257-1)-i_53] = c$vecFlat_8[i_53*32+:32];
+  for (i_55=0; i_55 < 257; i_55=i_55+1) begin : mk_array_8
+    assign vecArray_8[(257-1)-i_55] = c$vecFlat_8[i_55*32+:32];
   end
   endgenerate
   assign c$lo_app_arg_3 = vecArray_8[($unsigned({{(64-9) {1'b0}},i_3}))];
@@ -5120,17 +5306,17 @@ module attend_head_hd8
 
   assign c$sat32Out_app_arg_26 = (64'sd2147483648 <= x_29) ? 64'sd2147483648 : c$sat32Out_case_alt_8;
 
-  assign c$bv_30 = (($unsigned((-s_8))));
+  assign c$bv_33 = (($unsigned((-s_8))));
 
-  assign c$i_2930 = ((c$bv_30[0+:5]));
+  assign c$i_2947 = ((c$bv_33[0+:5]));
 
-  assign c$wild1_app_arg_26 = $unsigned({{(64-5) {1'b0}},c$i_2930});
+  assign c$wild1_app_arg_26 = $unsigned({{(64-5) {1'b0}},c$i_2947});
 
   assign c$sat32Out_app_arg_27 = (s_8 <= -16'sd31) ? 64'sd31 : wild1_28;
 
-  assign c$bv_31 = (($unsigned(s_8)));
+  assign c$bv_34 = (($unsigned(s_8)));
 
-  assign c$case_alt_32 = (s_8 >= 16'sd62) ? 6'd62 : ((c$bv_31[0+:6]));
+  assign c$case_alt_32 = (s_8 >= 16'sd62) ? 6'd62 : ((c$bv_34[0+:6]));
 
   assign result_67 = (s_8 <= 16'sd0) ? 6'd0 : c$case_alt_32;
 
@@ -5147,9 +5333,9 @@ module attend_head_hd8
 
   assign wild1_27 = $signed(c$wild1_app_arg_28);
 
-  assign c$i_2938 = (result_67 - 6'd1);
+  assign c$i_2955 = (result_67 - 6'd1);
 
-  assign c$wild1_app_arg_28 = $unsigned({{(64-6) {1'b0}},c$i_2938});
+  assign c$wild1_app_arg_28 = $unsigned({{(64-6) {1'b0}},c$i_2955});
 
   assign c$sat32Out_app_arg_28 = (s_8 > 16'sd0) ? result_68 : (c$sat32Out_app_arg_26 <<< c$sat32Out_app_arg_27);
 
@@ -5157,9 +5343,9 @@ module attend_head_hd8
 
   assign f_4 = result_65 & 64'sd1048575;
 
-  assign c$bv_32 = (($unsigned((f_4 >>> 64'sd12))));
+  assign c$bv_35 = (($unsigned((f_4 >>> 64'sd12))));
 
-  assign i_4 = (c$bv_32[0+:9]);
+  assign i_4 = (c$bv_35[0+:9]);
 
   assign lo_4 = $signed({{(64-32) {c$lo_app_arg_4[32-1]}},c$lo_app_arg_4});
 
@@ -5167,7 +5353,7 @@ module attend_head_hd8
 
   assign result_69 = (x_30 + 64'sd2048) >>> 64'sd12;
 
-  assign c$i_3201 = (i_4 + 9'd1);
+  assign c$i_3218 = (i_4 + 9'd1);
 
   assign c$vecFlat_9 = {32'sd1048576,
                         32'sd1051419,   32'sd1054270,   32'sd1057128,
@@ -5259,13 +5445,13 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_9 [0:257-1];
-  genvar i_54;
+  genvar i_56;
   generate
-  for (i_54=0; i_54 < 257; i_54=i_54+1) begin : mk_array_9
-    assign vecArray_9[(257-1)-i_54] = c$vecFlat_9[i_54*32+:32];
+  for (i_56=0; i_56 < 257; i_56=i_56+1) begin : mk_array_9
+    assign vecArray_9[(257-1)-i_56] = c$vecFlat_9[i_56*32+:32];
   end
   endgenerate
-  assign c$app_arg_16 = vecArray_9[($unsigned({{(64-9) {1'b0}},c$i_3201}))];
+  assign c$app_arg_16 = vecArray_9[($unsigned({{(64-9) {1'b0}},c$i_3218}))];
   // index end
 
   assign c$vecFlat_10 = {32'sd1048576,
@@ -5358,10 +5544,10 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_10 [0:257-1];
-  genvar i_55;
+  genvar i_57;
   generate
-  for (i_55=0; i_55 < 257; i_55=i_55+1) begin : mk_array_10
-    assign vecArray_10[(257-1)-i_55] = c$vecFlat_10[i_55*32+:32];
+  for (i_57=0; i_57 < 257; i_57=i_57+1) begin : mk_array_10
+    assign vecArray_10[(257-1)-i_57] = c$vecFlat_10[i_57*32+:32];
   end
   endgenerate
   assign c$lo_app_arg_4 = vecArray_10[($unsigned({{(64-9) {1'b0}},i_4}))];
@@ -5395,7 +5581,7 @@ module attend_head_hd8
 
   assign c$s_19 = $signed(ds1_3[77:71]);
 
-  assign s_9 = -((($signed({{(16-7) {qe[7-1]}},qe})) + ($signed({{(16-7) {c$s_19[7-1]}},c$s_19}))) + 16'sd20);
+  assign s_9 = -((($signed({{(16-7) {result_337[7-1]}},result_337})) + ($signed({{(16-7) {c$s_19[7-1]}},c$s_19}))) + 16'sd20);
 
   assign c$case_alt_35 = (c$sat32Out_app_arg_31 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_31[64-1],c$sat32Out_app_arg_31[0+:(32-1)]}));
 
@@ -5405,17 +5591,17 @@ module attend_head_hd8
 
   assign c$sat32Out_app_arg_29 = (64'sd2147483648 <= ($signed({{(64-32) {result_77[32-1]}},result_77}))) ? 64'sd2147483648 : c$sat32Out_case_alt_9;
 
-  assign c$bv_33 = (($unsigned((-s_9))));
+  assign c$bv_36 = (($unsigned((-s_9))));
 
-  assign c$i_3479 = ((c$bv_33[0+:5]));
+  assign c$i_3496 = ((c$bv_36[0+:5]));
 
-  assign c$wild1_app_arg_29 = $unsigned({{(64-5) {1'b0}},c$i_3479});
+  assign c$wild1_app_arg_29 = $unsigned({{(64-5) {1'b0}},c$i_3496});
 
   assign c$sat32Out_app_arg_30 = (s_9 <= -16'sd31) ? 64'sd31 : wild1_31;
 
-  assign c$bv_34 = (($unsigned(s_9)));
+  assign c$bv_37 = (($unsigned(s_9)));
 
-  assign c$case_alt_36 = (s_9 >= 16'sd62) ? 6'd62 : ((c$bv_34[0+:6]));
+  assign c$case_alt_36 = (s_9 >= 16'sd62) ? 6'd62 : ((c$bv_37[0+:6]));
 
   assign result_75 = (s_9 <= 16'sd0) ? 6'd0 : c$case_alt_36;
 
@@ -5432,25 +5618,25 @@ module attend_head_hd8
 
   assign wild1_30 = $signed(c$wild1_app_arg_31);
 
-  assign c$i_3487 = (result_75 - 6'd1);
+  assign c$i_3504 = (result_75 - 6'd1);
 
-  assign c$wild1_app_arg_31 = $unsigned({{(64-6) {1'b0}},c$i_3487});
+  assign c$wild1_app_arg_31 = $unsigned({{(64-6) {1'b0}},c$i_3504});
 
   assign c$sat32Out_app_arg_31 = (s_9 > 16'sd0) ? result_76 : (c$sat32Out_app_arg_29 <<< c$sat32Out_app_arg_30);
 
   assign wild1_31 = $signed(c$wild1_app_arg_29);
 
   // map begin
-  genvar i_56;
+  genvar i_58;
   generate
-  for (i_56=0; i_56 < 8; i_56 = i_56 + 1) begin : map_4
-    wire signed [15:0] map_in_4;
-    assign map_in_4 = c$app_arg_18[i_56*16+:16];
-    wire signed [31:0] map_out_4;
-    assign map_out_4 = $signed({{(32-16) {map_in_4[16-1]}},map_in_4});
+  for (i_58=0; i_58 < 8; i_58 = i_58 + 1) begin : map_6
+    wire signed [15:0] map_in_6;
+    assign map_in_6 = c$app_arg_18[i_58*16+:16];
+    wire signed [31:0] map_out_6;
+    assign map_out_6 = $signed({{(32-16) {map_in_6[16-1]}},map_in_6});
 
 
-    assign c$app_arg_17[i_56*32+:32] = map_out_4;
+    assign c$app_arg_17[i_58*32+:32] = map_out_6;
   end
   endgenerate
   // map end
@@ -5458,83 +5644,83 @@ module attend_head_hd8
   assign c$vec2_6 = ds1_3[141:78];
 
   // zipWith start
-  genvar i_57;
+  genvar i_59;
   generate
-  for (i_57 = 0; i_57 < 8; i_57 = i_57 + 1) begin : zipWith_9
+  for (i_59 = 0; i_59 < 8; i_59 = i_59 + 1) begin : zipWith_9
     wire signed [7:0] zipWith_in1_9;
-    assign zipWith_in1_9 = qm[i_57*8+:8];
+    assign zipWith_in1_9 = c$ds_app_arg[i_59*8+:8];
     wire signed [7:0] zipWith_in2_9;
-    assign zipWith_in2_9 = c$vec2_6[i_57*8+:8];
+    assign zipWith_in2_9 = c$vec2_6[i_59*8+:8];
     wire signed [15:0] c$n_9;
     assign c$n_9 = ($signed({{(16-8) {zipWith_in1_9[8-1]}},zipWith_in1_9})) * ($signed({{(16-8) {zipWith_in2_9[8-1]}},zipWith_in2_9}));
 
 
-    assign c$app_arg_18[i_57*16+:16] = c$n_9;
+    assign c$app_arg_18[i_59*16+:16] = c$n_9;
   end
   endgenerate
   // zipWith end
 
-  wire [255:0] vec_3;
-  wire signed [31:0] acc_3_0_27;
-  wire signed [31:0] acc_0_32;
-  wire signed [31:0] acc_0_33;
-  wire signed [31:0] acc_0_34;
-  wire signed [31:0] acc_0_35;
-  wire signed [31:0] acc_0_36;
-  wire signed [31:0] acc_0_37;
-  wire signed [31:0] acc_0_38;
-  wire signed [31:0] acc_0_39;
-  wire signed [31:0] acc_1_0_21;
-  wire signed [31:0] acc_1_1_22;
-  wire signed [31:0] acc_1_2_23;
-  wire signed [31:0] acc_1_3_24;
-  wire signed [31:0] acc_2_0_25;
-  wire signed [31:0] acc_2_1_26;
-  assign result_77 = acc_3_0_27;
+  wire [255:0] vec_4;
+  wire signed [31:0] acc_3_0_34;
+  wire signed [31:0] acc_0_41;
+  wire signed [31:0] acc_0_42;
+  wire signed [31:0] acc_0_43;
+  wire signed [31:0] acc_0_44;
+  wire signed [31:0] acc_0_45;
+  wire signed [31:0] acc_0_46;
+  wire signed [31:0] acc_0_47;
+  wire signed [31:0] acc_0_48;
+  wire signed [31:0] acc_1_0_28;
+  wire signed [31:0] acc_1_1_29;
+  wire signed [31:0] acc_1_2_30;
+  wire signed [31:0] acc_1_3_31;
+  wire signed [31:0] acc_2_0_32;
+  wire signed [31:0] acc_2_1_33;
+  assign result_77 = acc_3_0_34;
 
-  assign vec_3 = c$app_arg_17;
+  assign vec_4 = c$app_arg_17;
 
-  assign acc_0_32 = $signed(vec_3[255:224]);
+  assign acc_0_41 = $signed(vec_4[255:224]);
 
-  assign acc_0_33 = $signed(vec_3[223:192]);
+  assign acc_0_42 = $signed(vec_4[223:192]);
 
-  assign acc_0_34 = $signed(vec_3[191:160]);
+  assign acc_0_43 = $signed(vec_4[191:160]);
 
-  assign acc_0_35 = $signed(vec_3[159:128]);
+  assign acc_0_44 = $signed(vec_4[159:128]);
 
-  assign acc_0_36 = $signed(vec_3[127:96]);
+  assign acc_0_45 = $signed(vec_4[127:96]);
 
-  assign acc_0_37 = $signed(vec_3[95:64]);
+  assign acc_0_46 = $signed(vec_4[95:64]);
 
-  assign acc_0_38 = $signed(vec_3[63:32]);
+  assign acc_0_47 = $signed(vec_4[63:32]);
 
-  assign acc_0_39 = $signed(vec_3[31:0]);
+  assign acc_0_48 = $signed(vec_4[31:0]);
 
-  assign acc_1_0_21 = acc_0_32 + acc_0_33;
-
-
-
-  assign acc_1_1_22 = acc_0_34 + acc_0_35;
+  assign acc_1_0_28 = acc_0_41 + acc_0_42;
 
 
 
-  assign acc_1_2_23 = acc_0_36 + acc_0_37;
+  assign acc_1_1_29 = acc_0_43 + acc_0_44;
 
 
 
-  assign acc_1_3_24 = acc_0_38 + acc_0_39;
+  assign acc_1_2_30 = acc_0_45 + acc_0_46;
 
 
 
-  assign acc_2_0_25 = acc_1_0_21 + acc_1_1_22;
+  assign acc_1_3_31 = acc_0_47 + acc_0_48;
 
 
 
-  assign acc_2_1_26 = acc_1_2_23 + acc_1_3_24;
+  assign acc_2_0_32 = acc_1_0_28 + acc_1_1_29;
 
 
 
-  assign acc_3_0_27 = acc_2_0_25 + acc_2_1_26;
+  assign acc_2_1_33 = acc_1_2_30 + acc_1_3_31;
+
+
+
+  assign acc_3_0_34 = acc_2_0_32 + acc_2_1_33;
 
 
 
@@ -5553,114 +5739,114 @@ module attend_head_hd8
   assign c$vec2_7 = ds1_3[70:7];
 
   // zipWith start
-  genvar i_58;
+  genvar i_60;
   generate
-  for (i_58 = 0; i_58 < 8; i_58 = i_58 + 1) begin : zipWith_10
+  for (i_60 = 0; i_60 < 8; i_60 = i_60 + 1) begin : zipWith_10
     wire signed [31:0] zipWith_in1_10;
-    assign zipWith_in1_10 = c$vec1_2[i_58*32+:32];
+    assign zipWith_in1_10 = c$vec1_2[i_60*32+:32];
     wire signed [7:0] zipWith_in2_10;
-    assign zipWith_in2_10 = c$vec2_7[i_58*8+:8];
+    assign zipWith_in2_10 = c$vec2_7[i_60*8+:8];
     wire signed [31:0] c$n_10;
     // src/LlamaDv/Numerics.hs:57:1-5
     wire signed [63:0] x_175;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [15:0] s_51;
-    wire signed [31:0] c$case_alt_183;
-    wire signed [31:0] result_360;
+    wire signed [15:0] s_52;
+    wire signed [31:0] c$case_alt_187;
+    wire signed [31:0] result_369;
     wire signed [63:0] c$sat32Out_case_alt_52;
     wire signed [63:0] c$sat32Out_app_arg_152;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] c$wild1_app_arg_149;
+    wire signed [63:0] c$wild1_app_arg_152;
     wire signed [63:0] c$sat32Out_app_arg_153;
-    wire [5:0] c$case_alt_184;
-    wire [5:0] result_361;
-    reg signed [63:0] result_362;
+    wire [5:0] c$case_alt_188;
+    wire [5:0] result_370;
+    reg signed [63:0] result_371;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_149;
+    wire signed [63:0] wild1_152;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_150;
+    wire signed [63:0] c$wild1_app_arg_153;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_150;
+    wire signed [63:0] wild1_153;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_151;
+    wire signed [63:0] c$wild1_app_arg_154;
     wire signed [63:0] c$sat32Out_app_arg_154;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] wild1_151;
+    wire signed [63:0] wild1_154;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] x_176;
-    wire signed [63:0] result_363;
+    wire signed [63:0] result_372;
     // src/LlamaDv/Numerics.hs:31:1-5
     wire signed [63:0] x_177;
-    wire signed [31:0] c$case_alt_185;
-    wire signed [31:0] result_359;
+    wire signed [31:0] c$case_alt_189;
+    wire signed [31:0] result_368;
     wire signed [6:0] c$s_20;
-    wire [15:0] c$bv_35;
-    wire [4:0] c$i_3501;
-    wire [15:0] c$bv_36;
-    wire [5:0] c$i_3509;
-    assign c$n_10 = result_359;
+    wire [15:0] c$bv_38;
+    wire [4:0] c$i_3518;
+    wire [15:0] c$bv_39;
+    wire [5:0] c$i_3526;
+    assign c$n_10 = result_368;
 
     assign x_175 = ($signed({{(64-8) {zipWith_in2_10[8-1]}},zipWith_in2_10})) * ($signed({{(64-32) {result_82[32-1]}},result_82}));
 
     assign c$s_20 = $signed(ds1_3[6:0]);
 
-    assign s_51 = -($signed({{(16-7) {c$s_20[7-1]}},c$s_20}));
+    assign s_52 = -($signed({{(16-7) {c$s_20[7-1]}},c$s_20}));
 
-    assign c$case_alt_183 = (c$sat32Out_app_arg_154 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_154[64-1],c$sat32Out_app_arg_154[0+:(32-1)]}));
+    assign c$case_alt_187 = (c$sat32Out_app_arg_154 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_154[64-1],c$sat32Out_app_arg_154[0+:(32-1)]}));
 
-    assign result_360 = (c$sat32Out_app_arg_154 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_183;
+    assign result_369 = (c$sat32Out_app_arg_154 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_187;
 
     assign c$sat32Out_case_alt_52 = (-64'sd2147483648 <= x_175) ? x_175 : -64'sd2147483648;
 
     assign c$sat32Out_app_arg_152 = (64'sd2147483648 <= x_175) ? 64'sd2147483648 : c$sat32Out_case_alt_52;
 
-    assign c$bv_35 = (($unsigned((-s_51))));
+    assign c$bv_38 = (($unsigned((-s_52))));
 
-    assign c$i_3501 = ((c$bv_35[0+:5]));
+    assign c$i_3518 = ((c$bv_38[0+:5]));
 
-    assign c$wild1_app_arg_149 = $unsigned({{(64-5) {1'b0}},c$i_3501});
+    assign c$wild1_app_arg_152 = $unsigned({{(64-5) {1'b0}},c$i_3518});
 
-    assign c$sat32Out_app_arg_153 = (s_51 <= -16'sd31) ? 64'sd31 : wild1_151;
+    assign c$sat32Out_app_arg_153 = (s_52 <= -16'sd31) ? 64'sd31 : wild1_154;
 
-    assign c$bv_36 = (($unsigned(s_51)));
+    assign c$bv_39 = (($unsigned(s_52)));
 
-    assign c$case_alt_184 = (s_51 >= 16'sd62) ? 6'd62 : ((c$bv_36[0+:6]));
+    assign c$case_alt_188 = (s_52 >= 16'sd62) ? 6'd62 : ((c$bv_39[0+:6]));
 
-    assign result_361 = (s_51 <= 16'sd0) ? 6'd0 : c$case_alt_184;
+    assign result_370 = (s_52 <= 16'sd0) ? 6'd0 : c$case_alt_188;
 
     always @(*) begin
-      case(result_361)
-        6'd0 : result_362 = x_175;
-        default : result_362 = (x_175 + (64'sd1 <<< wild1_150)) >>> wild1_149;
+      case(result_370)
+        6'd0 : result_371 = x_175;
+        default : result_371 = (x_175 + (64'sd1 <<< wild1_153)) >>> wild1_152;
       endcase
     end
 
-    assign wild1_149 = $signed(c$wild1_app_arg_150);
+    assign wild1_152 = $signed(c$wild1_app_arg_153);
 
-    assign c$wild1_app_arg_150 = $unsigned({{(64-6) {1'b0}},result_361});
+    assign c$wild1_app_arg_153 = $unsigned({{(64-6) {1'b0}},result_370});
 
-    assign wild1_150 = $signed(c$wild1_app_arg_151);
+    assign wild1_153 = $signed(c$wild1_app_arg_154);
 
-    assign c$i_3509 = (result_361 - 6'd1);
+    assign c$i_3526 = (result_370 - 6'd1);
 
-    assign c$wild1_app_arg_151 = $unsigned({{(64-6) {1'b0}},c$i_3509});
+    assign c$wild1_app_arg_154 = $unsigned({{(64-6) {1'b0}},c$i_3526});
 
-    assign c$sat32Out_app_arg_154 = (s_51 > 16'sd0) ? result_362 : (c$sat32Out_app_arg_152 <<< c$sat32Out_app_arg_153);
+    assign c$sat32Out_app_arg_154 = (s_52 > 16'sd0) ? result_371 : (c$sat32Out_app_arg_152 <<< c$sat32Out_app_arg_153);
 
-    assign wild1_151 = $signed(c$wild1_app_arg_149);
+    assign wild1_154 = $signed(c$wild1_app_arg_152);
 
     assign x_176 = ($signed({{(64-32) {zipWith_in1_10[32-1]}},zipWith_in1_10})) * ($signed({{(64-32) {result_88[32-1]}},result_88}));
 
-    assign result_363 = (x_176 + 64'sd524288) >>> 64'sd20;
+    assign result_372 = (x_176 + 64'sd524288) >>> 64'sd20;
 
-    assign x_177 = result_363 + ($signed({{(64-32) {result_360[32-1]}},result_360}));
+    assign x_177 = result_372 + ($signed({{(64-32) {result_369[32-1]}},result_369}));
 
-    assign c$case_alt_185 = (x_177 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_177[64-1],x_177[0+:(32-1)]}));
+    assign c$case_alt_189 = (x_177 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_177[64-1],x_177[0+:(32-1)]}));
 
-    assign result_359 = (x_177 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_185;
+    assign result_368 = (x_177 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_189;
 
 
-    assign c$case_alt_38[i_58*32+:32] = c$n_10;
+    assign c$case_alt_38[i_60*32+:32] = c$n_10;
   end
   endgenerate
   // zipWith end
@@ -5689,17 +5875,17 @@ module attend_head_hd8
 
   assign c$sat32Out_app_arg_32 = (64'sd2147483648 <= x_36) ? 64'sd2147483648 : c$sat32Out_case_alt_10;
 
-  assign c$bv_37 = (($unsigned((-s_10))));
+  assign c$bv_40 = (($unsigned((-s_10))));
 
-  assign c$i_3530 = ((c$bv_37[0+:5]));
+  assign c$i_3547 = ((c$bv_40[0+:5]));
 
-  assign c$wild1_app_arg_32 = $unsigned({{(64-5) {1'b0}},c$i_3530});
+  assign c$wild1_app_arg_32 = $unsigned({{(64-5) {1'b0}},c$i_3547});
 
   assign c$sat32Out_app_arg_33 = (s_10 <= -16'sd31) ? 64'sd31 : wild1_34;
 
-  assign c$bv_38 = (($unsigned(s_10)));
+  assign c$bv_41 = (($unsigned(s_10)));
 
-  assign c$case_alt_41 = (s_10 >= 16'sd62) ? 6'd62 : ((c$bv_38[0+:6]));
+  assign c$case_alt_41 = (s_10 >= 16'sd62) ? 6'd62 : ((c$bv_41[0+:6]));
 
   assign result_83 = (s_10 <= 16'sd0) ? 6'd0 : c$case_alt_41;
 
@@ -5716,9 +5902,9 @@ module attend_head_hd8
 
   assign wild1_33 = $signed(c$wild1_app_arg_34);
 
-  assign c$i_3538 = (result_83 - 6'd1);
+  assign c$i_3555 = (result_83 - 6'd1);
 
-  assign c$wild1_app_arg_34 = $unsigned({{(64-6) {1'b0}},c$i_3538});
+  assign c$wild1_app_arg_34 = $unsigned({{(64-6) {1'b0}},c$i_3555});
 
   assign c$sat32Out_app_arg_34 = (s_10 > 16'sd0) ? result_84 : (c$sat32Out_app_arg_32 <<< c$sat32Out_app_arg_33);
 
@@ -5726,9 +5912,9 @@ module attend_head_hd8
 
   assign f_5 = result_81 & 64'sd1048575;
 
-  assign c$bv_39 = (($unsigned((f_5 >>> 64'sd12))));
+  assign c$bv_42 = (($unsigned((f_5 >>> 64'sd12))));
 
-  assign i_5 = (c$bv_39[0+:9]);
+  assign i_5 = (c$bv_42[0+:9]);
 
   assign lo_5 = $signed({{(64-32) {c$lo_app_arg_5[32-1]}},c$lo_app_arg_5});
 
@@ -5736,7 +5922,7 @@ module attend_head_hd8
 
   assign result_85 = (x_37 + 64'sd2048) >>> 64'sd12;
 
-  assign c$i_3801 = (i_5 + 9'd1);
+  assign c$i_3818 = (i_5 + 9'd1);
 
   assign c$vecFlat_11 = {32'sd1048576,
                          32'sd1051419,   32'sd1054270,   32'sd1057128,
@@ -5828,13 +6014,13 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_11 [0:257-1];
-  genvar i_59;
+  genvar i_61;
   generate
-  for (i_59=0; i_59 < 257; i_59=i_59+1) begin : mk_array_11
-    assign vecArray_11[(257-1)-i_59] = c$vecFlat_11[i_59*32+:32];
+  for (i_61=0; i_61 < 257; i_61=i_61+1) begin : mk_array_11
+    assign vecArray_11[(257-1)-i_61] = c$vecFlat_11[i_61*32+:32];
   end
   endgenerate
-  assign c$app_arg_19 = vecArray_11[($unsigned({{(64-9) {1'b0}},c$i_3801}))];
+  assign c$app_arg_19 = vecArray_11[($unsigned({{(64-9) {1'b0}},c$i_3818}))];
   // index end
 
   assign c$vecFlat_12 = {32'sd1048576,
@@ -5927,10 +6113,10 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_12 [0:257-1];
-  genvar i_60;
+  genvar i_62;
   generate
-  for (i_60=0; i_60 < 257; i_60=i_60+1) begin : mk_array_12
-    assign vecArray_12[(257-1)-i_60] = c$vecFlat_12[i_60*32+:32];
+  for (i_62=0; i_62 < 257; i_62=i_62+1) begin : mk_array_12
+    assign vecArray_12[(257-1)-i_62] = c$vecFlat_12[i_62*32+:32];
   end
   endgenerate
   assign c$lo_app_arg_5 = vecArray_12[($unsigned({{(64-9) {1'b0}},i_5}))];
@@ -5960,17 +6146,17 @@ module attend_head_hd8
 
   assign c$sat32Out_app_arg_35 = (64'sd2147483648 <= x_40) ? 64'sd2147483648 : c$sat32Out_case_alt_11;
 
-  assign c$bv_40 = (($unsigned((-s_11))));
+  assign c$bv_43 = (($unsigned((-s_11))));
 
-  assign c$i_4070 = ((c$bv_40[0+:5]));
+  assign c$i_4087 = ((c$bv_43[0+:5]));
 
-  assign c$wild1_app_arg_35 = $unsigned({{(64-5) {1'b0}},c$i_4070});
+  assign c$wild1_app_arg_35 = $unsigned({{(64-5) {1'b0}},c$i_4087});
 
   assign c$sat32Out_app_arg_36 = (s_11 <= -16'sd31) ? 64'sd31 : wild1_37;
 
-  assign c$bv_41 = (($unsigned(s_11)));
+  assign c$bv_44 = (($unsigned(s_11)));
 
-  assign c$case_alt_43 = (s_11 >= 16'sd62) ? 6'd62 : ((c$bv_41[0+:6]));
+  assign c$case_alt_43 = (s_11 >= 16'sd62) ? 6'd62 : ((c$bv_44[0+:6]));
 
   assign result_89 = (s_11 <= 16'sd0) ? 6'd0 : c$case_alt_43;
 
@@ -5987,9 +6173,9 @@ module attend_head_hd8
 
   assign wild1_36 = $signed(c$wild1_app_arg_37);
 
-  assign c$i_4078 = (result_89 - 6'd1);
+  assign c$i_4095 = (result_89 - 6'd1);
 
-  assign c$wild1_app_arg_37 = $unsigned({{(64-6) {1'b0}},c$i_4078});
+  assign c$wild1_app_arg_37 = $unsigned({{(64-6) {1'b0}},c$i_4095});
 
   assign c$sat32Out_app_arg_37 = (s_11 > 16'sd0) ? result_90 : (c$sat32Out_app_arg_35 <<< c$sat32Out_app_arg_36);
 
@@ -5997,9 +6183,9 @@ module attend_head_hd8
 
   assign f_6 = result_87 & 64'sd1048575;
 
-  assign c$bv_42 = (($unsigned((f_6 >>> 64'sd12))));
+  assign c$bv_45 = (($unsigned((f_6 >>> 64'sd12))));
 
-  assign i_6 = (c$bv_42[0+:9]);
+  assign i_6 = (c$bv_45[0+:9]);
 
   assign lo_6 = $signed({{(64-32) {c$lo_app_arg_6[32-1]}},c$lo_app_arg_6});
 
@@ -6007,7 +6193,7 @@ module attend_head_hd8
 
   assign result_91 = (x_41 + 64'sd2048) >>> 64'sd12;
 
-  assign c$i_4341 = (i_6 + 9'd1);
+  assign c$i_4358 = (i_6 + 9'd1);
 
   assign c$vecFlat_13 = {32'sd1048576,
                          32'sd1051419,   32'sd1054270,   32'sd1057128,
@@ -6099,13 +6285,13 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_13 [0:257-1];
-  genvar i_61;
+  genvar i_63;
   generate
-  for (i_61=0; i_61 < 257; i_61=i_61+1) begin : mk_array_13
-    assign vecArray_13[(257-1)-i_61] = c$vecFlat_13[i_61*32+:32];
+  for (i_63=0; i_63 < 257; i_63=i_63+1) begin : mk_array_13
+    assign vecArray_13[(257-1)-i_63] = c$vecFlat_13[i_63*32+:32];
   end
   endgenerate
-  assign c$app_arg_20 = vecArray_13[($unsigned({{(64-9) {1'b0}},c$i_4341}))];
+  assign c$app_arg_20 = vecArray_13[($unsigned({{(64-9) {1'b0}},c$i_4358}))];
   // index end
 
   assign c$vecFlat_14 = {32'sd1048576,
@@ -6198,10 +6384,10 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_14 [0:257-1];
-  genvar i_62;
+  genvar i_64;
   generate
-  for (i_62=0; i_62 < 257; i_62=i_62+1) begin : mk_array_14
-    assign vecArray_14[(257-1)-i_62] = c$vecFlat_14[i_62*32+:32];
+  for (i_64=0; i_64 < 257; i_64=i_64+1) begin : mk_array_14
+    assign vecArray_14[(257-1)-i_64] = c$vecFlat_14[i_64*32+:32];
   end
   endgenerate
   assign c$lo_app_arg_6 = vecArray_14[($unsigned({{(64-9) {1'b0}},i_6}))];
@@ -6235,7 +6421,7 @@ module attend_head_hd8
 
   assign c$s_25 = $signed(ds1_4[77:71]);
 
-  assign s_12 = -((($signed({{(16-7) {qe[7-1]}},qe})) + ($signed({{(16-7) {c$s_25[7-1]}},c$s_25}))) + 16'sd20);
+  assign s_12 = -((($signed({{(16-7) {result_337[7-1]}},result_337})) + ($signed({{(16-7) {c$s_25[7-1]}},c$s_25}))) + 16'sd20);
 
   assign c$case_alt_46 = (c$sat32Out_app_arg_40 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_40[64-1],c$sat32Out_app_arg_40[0+:(32-1)]}));
 
@@ -6245,17 +6431,17 @@ module attend_head_hd8
 
   assign c$sat32Out_app_arg_38 = (64'sd2147483648 <= ($signed({{(64-32) {result_99[32-1]}},result_99}))) ? 64'sd2147483648 : c$sat32Out_case_alt_12;
 
-  assign c$bv_43 = (($unsigned((-s_12))));
+  assign c$bv_46 = (($unsigned((-s_12))));
 
-  assign c$i_4619 = ((c$bv_43[0+:5]));
+  assign c$i_4636 = ((c$bv_46[0+:5]));
 
-  assign c$wild1_app_arg_38 = $unsigned({{(64-5) {1'b0}},c$i_4619});
+  assign c$wild1_app_arg_38 = $unsigned({{(64-5) {1'b0}},c$i_4636});
 
   assign c$sat32Out_app_arg_39 = (s_12 <= -16'sd31) ? 64'sd31 : wild1_40;
 
-  assign c$bv_44 = (($unsigned(s_12)));
+  assign c$bv_47 = (($unsigned(s_12)));
 
-  assign c$case_alt_47 = (s_12 >= 16'sd62) ? 6'd62 : ((c$bv_44[0+:6]));
+  assign c$case_alt_47 = (s_12 >= 16'sd62) ? 6'd62 : ((c$bv_47[0+:6]));
 
   assign result_97 = (s_12 <= 16'sd0) ? 6'd0 : c$case_alt_47;
 
@@ -6272,25 +6458,25 @@ module attend_head_hd8
 
   assign wild1_39 = $signed(c$wild1_app_arg_40);
 
-  assign c$i_4627 = (result_97 - 6'd1);
+  assign c$i_4644 = (result_97 - 6'd1);
 
-  assign c$wild1_app_arg_40 = $unsigned({{(64-6) {1'b0}},c$i_4627});
+  assign c$wild1_app_arg_40 = $unsigned({{(64-6) {1'b0}},c$i_4644});
 
   assign c$sat32Out_app_arg_40 = (s_12 > 16'sd0) ? result_98 : (c$sat32Out_app_arg_38 <<< c$sat32Out_app_arg_39);
 
   assign wild1_40 = $signed(c$wild1_app_arg_38);
 
   // map begin
-  genvar i_63;
+  genvar i_65;
   generate
-  for (i_63=0; i_63 < 8; i_63 = i_63 + 1) begin : map_5
-    wire signed [15:0] map_in_5;
-    assign map_in_5 = c$app_arg_22[i_63*16+:16];
-    wire signed [31:0] map_out_5;
-    assign map_out_5 = $signed({{(32-16) {map_in_5[16-1]}},map_in_5});
+  for (i_65=0; i_65 < 8; i_65 = i_65 + 1) begin : map_7
+    wire signed [15:0] map_in_7;
+    assign map_in_7 = c$app_arg_22[i_65*16+:16];
+    wire signed [31:0] map_out_7;
+    assign map_out_7 = $signed({{(32-16) {map_in_7[16-1]}},map_in_7});
 
 
-    assign c$app_arg_21[i_63*32+:32] = map_out_5;
+    assign c$app_arg_21[i_65*32+:32] = map_out_7;
   end
   endgenerate
   // map end
@@ -6298,83 +6484,83 @@ module attend_head_hd8
   assign c$vec2_8 = ds1_4[141:78];
 
   // zipWith start
-  genvar i_64;
+  genvar i_66;
   generate
-  for (i_64 = 0; i_64 < 8; i_64 = i_64 + 1) begin : zipWith_11
+  for (i_66 = 0; i_66 < 8; i_66 = i_66 + 1) begin : zipWith_11
     wire signed [7:0] zipWith_in1_11;
-    assign zipWith_in1_11 = qm[i_64*8+:8];
+    assign zipWith_in1_11 = c$ds_app_arg[i_66*8+:8];
     wire signed [7:0] zipWith_in2_11;
-    assign zipWith_in2_11 = c$vec2_8[i_64*8+:8];
+    assign zipWith_in2_11 = c$vec2_8[i_66*8+:8];
     wire signed [15:0] c$n_11;
     assign c$n_11 = ($signed({{(16-8) {zipWith_in1_11[8-1]}},zipWith_in1_11})) * ($signed({{(16-8) {zipWith_in2_11[8-1]}},zipWith_in2_11}));
 
 
-    assign c$app_arg_22[i_64*16+:16] = c$n_11;
+    assign c$app_arg_22[i_66*16+:16] = c$n_11;
   end
   endgenerate
   // zipWith end
 
-  wire [255:0] vec_4;
-  wire signed [31:0] acc_3_0_34;
-  wire signed [31:0] acc_0_41;
-  wire signed [31:0] acc_0_42;
-  wire signed [31:0] acc_0_43;
-  wire signed [31:0] acc_0_44;
-  wire signed [31:0] acc_0_45;
-  wire signed [31:0] acc_0_46;
-  wire signed [31:0] acc_0_47;
-  wire signed [31:0] acc_0_48;
-  wire signed [31:0] acc_1_0_28;
-  wire signed [31:0] acc_1_1_29;
-  wire signed [31:0] acc_1_2_30;
-  wire signed [31:0] acc_1_3_31;
-  wire signed [31:0] acc_2_0_32;
-  wire signed [31:0] acc_2_1_33;
-  assign result_99 = acc_3_0_34;
+  wire [255:0] vec_5;
+  wire signed [31:0] acc_3_0_41;
+  wire signed [31:0] acc_0_50;
+  wire signed [31:0] acc_0_51;
+  wire signed [31:0] acc_0_52;
+  wire signed [31:0] acc_0_53;
+  wire signed [31:0] acc_0_54;
+  wire signed [31:0] acc_0_55;
+  wire signed [31:0] acc_0_56;
+  wire signed [31:0] acc_0_57;
+  wire signed [31:0] acc_1_0_35;
+  wire signed [31:0] acc_1_1_36;
+  wire signed [31:0] acc_1_2_37;
+  wire signed [31:0] acc_1_3_38;
+  wire signed [31:0] acc_2_0_39;
+  wire signed [31:0] acc_2_1_40;
+  assign result_99 = acc_3_0_41;
 
-  assign vec_4 = c$app_arg_21;
+  assign vec_5 = c$app_arg_21;
 
-  assign acc_0_41 = $signed(vec_4[255:224]);
+  assign acc_0_50 = $signed(vec_5[255:224]);
 
-  assign acc_0_42 = $signed(vec_4[223:192]);
+  assign acc_0_51 = $signed(vec_5[223:192]);
 
-  assign acc_0_43 = $signed(vec_4[191:160]);
+  assign acc_0_52 = $signed(vec_5[191:160]);
 
-  assign acc_0_44 = $signed(vec_4[159:128]);
+  assign acc_0_53 = $signed(vec_5[159:128]);
 
-  assign acc_0_45 = $signed(vec_4[127:96]);
+  assign acc_0_54 = $signed(vec_5[127:96]);
 
-  assign acc_0_46 = $signed(vec_4[95:64]);
+  assign acc_0_55 = $signed(vec_5[95:64]);
 
-  assign acc_0_47 = $signed(vec_4[63:32]);
+  assign acc_0_56 = $signed(vec_5[63:32]);
 
-  assign acc_0_48 = $signed(vec_4[31:0]);
+  assign acc_0_57 = $signed(vec_5[31:0]);
 
-  assign acc_1_0_28 = acc_0_41 + acc_0_42;
-
-
-
-  assign acc_1_1_29 = acc_0_43 + acc_0_44;
+  assign acc_1_0_35 = acc_0_50 + acc_0_51;
 
 
 
-  assign acc_1_2_30 = acc_0_45 + acc_0_46;
+  assign acc_1_1_36 = acc_0_52 + acc_0_53;
 
 
 
-  assign acc_1_3_31 = acc_0_47 + acc_0_48;
+  assign acc_1_2_37 = acc_0_54 + acc_0_55;
 
 
 
-  assign acc_2_0_32 = acc_1_0_28 + acc_1_1_29;
+  assign acc_1_3_38 = acc_0_56 + acc_0_57;
 
 
 
-  assign acc_2_1_33 = acc_1_2_30 + acc_1_3_31;
+  assign acc_2_0_39 = acc_1_0_35 + acc_1_1_36;
 
 
 
-  assign acc_3_0_34 = acc_2_0_32 + acc_2_1_33;
+  assign acc_2_1_40 = acc_1_2_37 + acc_1_3_38;
+
+
+
+  assign acc_3_0_41 = acc_2_0_39 + acc_2_1_40;
 
 
 
@@ -6393,114 +6579,114 @@ module attend_head_hd8
   assign c$vec2_9 = ds1_4[70:7];
 
   // zipWith start
-  genvar i_65;
+  genvar i_67;
   generate
-  for (i_65 = 0; i_65 < 8; i_65 = i_65 + 1) begin : zipWith_12
+  for (i_67 = 0; i_67 < 8; i_67 = i_67 + 1) begin : zipWith_12
     wire signed [31:0] zipWith_in1_12;
-    assign zipWith_in1_12 = c$vec1_3[i_65*32+:32];
+    assign zipWith_in1_12 = c$vec1_3[i_67*32+:32];
     wire signed [7:0] zipWith_in2_12;
-    assign zipWith_in2_12 = c$vec2_9[i_65*8+:8];
+    assign zipWith_in2_12 = c$vec2_9[i_67*8+:8];
     wire signed [31:0] c$n_12;
     // src/LlamaDv/Numerics.hs:57:1-5
     wire signed [63:0] x_178;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [15:0] s_52;
-    wire signed [31:0] c$case_alt_186;
-    wire signed [31:0] result_365;
+    wire signed [15:0] s_53;
+    wire signed [31:0] c$case_alt_190;
+    wire signed [31:0] result_374;
     wire signed [63:0] c$sat32Out_case_alt_53;
     wire signed [63:0] c$sat32Out_app_arg_155;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] c$wild1_app_arg_152;
+    wire signed [63:0] c$wild1_app_arg_155;
     wire signed [63:0] c$sat32Out_app_arg_156;
-    wire [5:0] c$case_alt_187;
-    wire [5:0] result_366;
-    reg signed [63:0] result_367;
+    wire [5:0] c$case_alt_191;
+    wire [5:0] result_375;
+    reg signed [63:0] result_376;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_152;
+    wire signed [63:0] wild1_155;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_153;
+    wire signed [63:0] c$wild1_app_arg_156;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_153;
+    wire signed [63:0] wild1_156;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_154;
+    wire signed [63:0] c$wild1_app_arg_157;
     wire signed [63:0] c$sat32Out_app_arg_157;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] wild1_154;
+    wire signed [63:0] wild1_157;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] x_179;
-    wire signed [63:0] result_368;
+    wire signed [63:0] result_377;
     // src/LlamaDv/Numerics.hs:31:1-5
     wire signed [63:0] x_180;
-    wire signed [31:0] c$case_alt_188;
-    wire signed [31:0] result_364;
+    wire signed [31:0] c$case_alt_192;
+    wire signed [31:0] result_373;
     wire signed [6:0] c$s_26;
-    wire [15:0] c$bv_45;
-    wire [4:0] c$i_4641;
-    wire [15:0] c$bv_46;
-    wire [5:0] c$i_4649;
-    assign c$n_12 = result_364;
+    wire [15:0] c$bv_48;
+    wire [4:0] c$i_4658;
+    wire [15:0] c$bv_49;
+    wire [5:0] c$i_4666;
+    assign c$n_12 = result_373;
 
     assign x_178 = ($signed({{(64-8) {zipWith_in2_12[8-1]}},zipWith_in2_12})) * ($signed({{(64-32) {result_104[32-1]}},result_104}));
 
     assign c$s_26 = $signed(ds1_4[6:0]);
 
-    assign s_52 = -($signed({{(16-7) {c$s_26[7-1]}},c$s_26}));
+    assign s_53 = -($signed({{(16-7) {c$s_26[7-1]}},c$s_26}));
 
-    assign c$case_alt_186 = (c$sat32Out_app_arg_157 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_157[64-1],c$sat32Out_app_arg_157[0+:(32-1)]}));
+    assign c$case_alt_190 = (c$sat32Out_app_arg_157 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_157[64-1],c$sat32Out_app_arg_157[0+:(32-1)]}));
 
-    assign result_365 = (c$sat32Out_app_arg_157 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_186;
+    assign result_374 = (c$sat32Out_app_arg_157 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_190;
 
     assign c$sat32Out_case_alt_53 = (-64'sd2147483648 <= x_178) ? x_178 : -64'sd2147483648;
 
     assign c$sat32Out_app_arg_155 = (64'sd2147483648 <= x_178) ? 64'sd2147483648 : c$sat32Out_case_alt_53;
 
-    assign c$bv_45 = (($unsigned((-s_52))));
+    assign c$bv_48 = (($unsigned((-s_53))));
 
-    assign c$i_4641 = ((c$bv_45[0+:5]));
+    assign c$i_4658 = ((c$bv_48[0+:5]));
 
-    assign c$wild1_app_arg_152 = $unsigned({{(64-5) {1'b0}},c$i_4641});
+    assign c$wild1_app_arg_155 = $unsigned({{(64-5) {1'b0}},c$i_4658});
 
-    assign c$sat32Out_app_arg_156 = (s_52 <= -16'sd31) ? 64'sd31 : wild1_154;
+    assign c$sat32Out_app_arg_156 = (s_53 <= -16'sd31) ? 64'sd31 : wild1_157;
 
-    assign c$bv_46 = (($unsigned(s_52)));
+    assign c$bv_49 = (($unsigned(s_53)));
 
-    assign c$case_alt_187 = (s_52 >= 16'sd62) ? 6'd62 : ((c$bv_46[0+:6]));
+    assign c$case_alt_191 = (s_53 >= 16'sd62) ? 6'd62 : ((c$bv_49[0+:6]));
 
-    assign result_366 = (s_52 <= 16'sd0) ? 6'd0 : c$case_alt_187;
+    assign result_375 = (s_53 <= 16'sd0) ? 6'd0 : c$case_alt_191;
 
     always @(*) begin
-      case(result_366)
-        6'd0 : result_367 = x_178;
-        default : result_367 = (x_178 + (64'sd1 <<< wild1_153)) >>> wild1_152;
+      case(result_375)
+        6'd0 : result_376 = x_178;
+        default : result_376 = (x_178 + (64'sd1 <<< wild1_156)) >>> wild1_155;
       endcase
     end
 
-    assign wild1_152 = $signed(c$wild1_app_arg_153);
+    assign wild1_155 = $signed(c$wild1_app_arg_156);
 
-    assign c$wild1_app_arg_153 = $unsigned({{(64-6) {1'b0}},result_366});
+    assign c$wild1_app_arg_156 = $unsigned({{(64-6) {1'b0}},result_375});
 
-    assign wild1_153 = $signed(c$wild1_app_arg_154);
+    assign wild1_156 = $signed(c$wild1_app_arg_157);
 
-    assign c$i_4649 = (result_366 - 6'd1);
+    assign c$i_4666 = (result_375 - 6'd1);
 
-    assign c$wild1_app_arg_154 = $unsigned({{(64-6) {1'b0}},c$i_4649});
+    assign c$wild1_app_arg_157 = $unsigned({{(64-6) {1'b0}},c$i_4666});
 
-    assign c$sat32Out_app_arg_157 = (s_52 > 16'sd0) ? result_367 : (c$sat32Out_app_arg_155 <<< c$sat32Out_app_arg_156);
+    assign c$sat32Out_app_arg_157 = (s_53 > 16'sd0) ? result_376 : (c$sat32Out_app_arg_155 <<< c$sat32Out_app_arg_156);
 
-    assign wild1_154 = $signed(c$wild1_app_arg_152);
+    assign wild1_157 = $signed(c$wild1_app_arg_155);
 
     assign x_179 = ($signed({{(64-32) {zipWith_in1_12[32-1]}},zipWith_in1_12})) * ($signed({{(64-32) {result_110[32-1]}},result_110}));
 
-    assign result_368 = (x_179 + 64'sd524288) >>> 64'sd20;
+    assign result_377 = (x_179 + 64'sd524288) >>> 64'sd20;
 
-    assign x_180 = result_368 + ($signed({{(64-32) {result_365[32-1]}},result_365}));
+    assign x_180 = result_377 + ($signed({{(64-32) {result_374[32-1]}},result_374}));
 
-    assign c$case_alt_188 = (x_180 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_180[64-1],x_180[0+:(32-1)]}));
+    assign c$case_alt_192 = (x_180 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_180[64-1],x_180[0+:(32-1)]}));
 
-    assign result_364 = (x_180 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_188;
+    assign result_373 = (x_180 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_192;
 
 
-    assign c$case_alt_49[i_65*32+:32] = c$n_12;
+    assign c$case_alt_49[i_67*32+:32] = c$n_12;
   end
   endgenerate
   // zipWith end
@@ -6529,17 +6715,17 @@ module attend_head_hd8
 
   assign c$sat32Out_app_arg_41 = (64'sd2147483648 <= x_47) ? 64'sd2147483648 : c$sat32Out_case_alt_13;
 
-  assign c$bv_47 = (($unsigned((-s_13))));
+  assign c$bv_50 = (($unsigned((-s_13))));
 
-  assign c$i_4670 = ((c$bv_47[0+:5]));
+  assign c$i_4687 = ((c$bv_50[0+:5]));
 
-  assign c$wild1_app_arg_41 = $unsigned({{(64-5) {1'b0}},c$i_4670});
+  assign c$wild1_app_arg_41 = $unsigned({{(64-5) {1'b0}},c$i_4687});
 
   assign c$sat32Out_app_arg_42 = (s_13 <= -16'sd31) ? 64'sd31 : wild1_43;
 
-  assign c$bv_48 = (($unsigned(s_13)));
+  assign c$bv_51 = (($unsigned(s_13)));
 
-  assign c$case_alt_52 = (s_13 >= 16'sd62) ? 6'd62 : ((c$bv_48[0+:6]));
+  assign c$case_alt_52 = (s_13 >= 16'sd62) ? 6'd62 : ((c$bv_51[0+:6]));
 
   assign result_105 = (s_13 <= 16'sd0) ? 6'd0 : c$case_alt_52;
 
@@ -6556,9 +6742,9 @@ module attend_head_hd8
 
   assign wild1_42 = $signed(c$wild1_app_arg_43);
 
-  assign c$i_4678 = (result_105 - 6'd1);
+  assign c$i_4695 = (result_105 - 6'd1);
 
-  assign c$wild1_app_arg_43 = $unsigned({{(64-6) {1'b0}},c$i_4678});
+  assign c$wild1_app_arg_43 = $unsigned({{(64-6) {1'b0}},c$i_4695});
 
   assign c$sat32Out_app_arg_43 = (s_13 > 16'sd0) ? result_106 : (c$sat32Out_app_arg_41 <<< c$sat32Out_app_arg_42);
 
@@ -6566,9 +6752,9 @@ module attend_head_hd8
 
   assign f_7 = result_103 & 64'sd1048575;
 
-  assign c$bv_49 = (($unsigned((f_7 >>> 64'sd12))));
+  assign c$bv_52 = (($unsigned((f_7 >>> 64'sd12))));
 
-  assign i_7 = (c$bv_49[0+:9]);
+  assign i_7 = (c$bv_52[0+:9]);
 
   assign lo_7 = $signed({{(64-32) {c$lo_app_arg_7[32-1]}},c$lo_app_arg_7});
 
@@ -6576,7 +6762,7 @@ module attend_head_hd8
 
   assign result_107 = (x_48 + 64'sd2048) >>> 64'sd12;
 
-  assign c$i_4941 = (i_7 + 9'd1);
+  assign c$i_4958 = (i_7 + 9'd1);
 
   assign c$vecFlat_15 = {32'sd1048576,
                          32'sd1051419,   32'sd1054270,   32'sd1057128,
@@ -6668,13 +6854,13 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_15 [0:257-1];
-  genvar i_66;
+  genvar i_68;
   generate
-  for (i_66=0; i_66 < 257; i_66=i_66+1) begin : mk_array_15
-    assign vecArray_15[(257-1)-i_66] = c$vecFlat_15[i_66*32+:32];
+  for (i_68=0; i_68 < 257; i_68=i_68+1) begin : mk_array_15
+    assign vecArray_15[(257-1)-i_68] = c$vecFlat_15[i_68*32+:32];
   end
   endgenerate
-  assign c$app_arg_23 = vecArray_15[($unsigned({{(64-9) {1'b0}},c$i_4941}))];
+  assign c$app_arg_23 = vecArray_15[($unsigned({{(64-9) {1'b0}},c$i_4958}))];
   // index end
 
   assign c$vecFlat_16 = {32'sd1048576,
@@ -6767,10 +6953,10 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_16 [0:257-1];
-  genvar i_67;
+  genvar i_69;
   generate
-  for (i_67=0; i_67 < 257; i_67=i_67+1) begin : mk_array_16
-    assign vecArray_16[(257-1)-i_67] = c$vecFlat_16[i_67*32+:32];
+  for (i_69=0; i_69 < 257; i_69=i_69+1) begin : mk_array_16
+    assign vecArray_16[(257-1)-i_69] = c$vecFlat_16[i_69*32+:32];
   end
   endgenerate
   assign c$lo_app_arg_7 = vecArray_16[($unsigned({{(64-9) {1'b0}},i_7}))];
@@ -6800,17 +6986,17 @@ module attend_head_hd8
 
   assign c$sat32Out_app_arg_44 = (64'sd2147483648 <= x_51) ? 64'sd2147483648 : c$sat32Out_case_alt_14;
 
-  assign c$bv_50 = (($unsigned((-s_14))));
+  assign c$bv_53 = (($unsigned((-s_14))));
 
-  assign c$i_5210 = ((c$bv_50[0+:5]));
+  assign c$i_5227 = ((c$bv_53[0+:5]));
 
-  assign c$wild1_app_arg_44 = $unsigned({{(64-5) {1'b0}},c$i_5210});
+  assign c$wild1_app_arg_44 = $unsigned({{(64-5) {1'b0}},c$i_5227});
 
   assign c$sat32Out_app_arg_45 = (s_14 <= -16'sd31) ? 64'sd31 : wild1_46;
 
-  assign c$bv_51 = (($unsigned(s_14)));
+  assign c$bv_54 = (($unsigned(s_14)));
 
-  assign c$case_alt_54 = (s_14 >= 16'sd62) ? 6'd62 : ((c$bv_51[0+:6]));
+  assign c$case_alt_54 = (s_14 >= 16'sd62) ? 6'd62 : ((c$bv_54[0+:6]));
 
   assign result_111 = (s_14 <= 16'sd0) ? 6'd0 : c$case_alt_54;
 
@@ -6827,9 +7013,9 @@ module attend_head_hd8
 
   assign wild1_45 = $signed(c$wild1_app_arg_46);
 
-  assign c$i_5218 = (result_111 - 6'd1);
+  assign c$i_5235 = (result_111 - 6'd1);
 
-  assign c$wild1_app_arg_46 = $unsigned({{(64-6) {1'b0}},c$i_5218});
+  assign c$wild1_app_arg_46 = $unsigned({{(64-6) {1'b0}},c$i_5235});
 
   assign c$sat32Out_app_arg_46 = (s_14 > 16'sd0) ? result_112 : (c$sat32Out_app_arg_44 <<< c$sat32Out_app_arg_45);
 
@@ -6837,9 +7023,9 @@ module attend_head_hd8
 
   assign f_8 = result_109 & 64'sd1048575;
 
-  assign c$bv_52 = (($unsigned((f_8 >>> 64'sd12))));
+  assign c$bv_55 = (($unsigned((f_8 >>> 64'sd12))));
 
-  assign i_8 = (c$bv_52[0+:9]);
+  assign i_8 = (c$bv_55[0+:9]);
 
   assign lo_8 = $signed({{(64-32) {c$lo_app_arg_8[32-1]}},c$lo_app_arg_8});
 
@@ -6847,7 +7033,7 @@ module attend_head_hd8
 
   assign result_113 = (x_52 + 64'sd2048) >>> 64'sd12;
 
-  assign c$i_5481 = (i_8 + 9'd1);
+  assign c$i_5498 = (i_8 + 9'd1);
 
   assign c$vecFlat_17 = {32'sd1048576,
                          32'sd1051419,   32'sd1054270,   32'sd1057128,
@@ -6939,13 +7125,13 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_17 [0:257-1];
-  genvar i_68;
+  genvar i_70;
   generate
-  for (i_68=0; i_68 < 257; i_68=i_68+1) begin : mk_array_17
-    assign vecArray_17[(257-1)-i_68] = c$vecFlat_17[i_68*32+:32];
+  for (i_70=0; i_70 < 257; i_70=i_70+1) begin : mk_array_17
+    assign vecArray_17[(257-1)-i_70] = c$vecFlat_17[i_70*32+:32];
   end
   endgenerate
-  assign c$app_arg_24 = vecArray_17[($unsigned({{(64-9) {1'b0}},c$i_5481}))];
+  assign c$app_arg_24 = vecArray_17[($unsigned({{(64-9) {1'b0}},c$i_5498}))];
   // index end
 
   assign c$vecFlat_18 = {32'sd1048576,
@@ -7038,10 +7224,10 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_18 [0:257-1];
-  genvar i_69;
+  genvar i_71;
   generate
-  for (i_69=0; i_69 < 257; i_69=i_69+1) begin : mk_array_18
-    assign vecArray_18[(257-1)-i_69] = c$vecFlat_18[i_69*32+:32];
+  for (i_71=0; i_71 < 257; i_71=i_71+1) begin : mk_array_18
+    assign vecArray_18[(257-1)-i_71] = c$vecFlat_18[i_71*32+:32];
   end
   endgenerate
   assign c$lo_app_arg_8 = vecArray_18[($unsigned({{(64-9) {1'b0}},i_8}))];
@@ -7075,7 +7261,7 @@ module attend_head_hd8
 
   assign c$s_31 = $signed(ds1_5[77:71]);
 
-  assign s_15 = -((($signed({{(16-7) {qe[7-1]}},qe})) + ($signed({{(16-7) {c$s_31[7-1]}},c$s_31}))) + 16'sd20);
+  assign s_15 = -((($signed({{(16-7) {result_337[7-1]}},result_337})) + ($signed({{(16-7) {c$s_31[7-1]}},c$s_31}))) + 16'sd20);
 
   assign c$case_alt_57 = (c$sat32Out_app_arg_49 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_49[64-1],c$sat32Out_app_arg_49[0+:(32-1)]}));
 
@@ -7085,17 +7271,17 @@ module attend_head_hd8
 
   assign c$sat32Out_app_arg_47 = (64'sd2147483648 <= ($signed({{(64-32) {result_121[32-1]}},result_121}))) ? 64'sd2147483648 : c$sat32Out_case_alt_15;
 
-  assign c$bv_53 = (($unsigned((-s_15))));
+  assign c$bv_56 = (($unsigned((-s_15))));
 
-  assign c$i_5759 = ((c$bv_53[0+:5]));
+  assign c$i_5776 = ((c$bv_56[0+:5]));
 
-  assign c$wild1_app_arg_47 = $unsigned({{(64-5) {1'b0}},c$i_5759});
+  assign c$wild1_app_arg_47 = $unsigned({{(64-5) {1'b0}},c$i_5776});
 
   assign c$sat32Out_app_arg_48 = (s_15 <= -16'sd31) ? 64'sd31 : wild1_49;
 
-  assign c$bv_54 = (($unsigned(s_15)));
+  assign c$bv_57 = (($unsigned(s_15)));
 
-  assign c$case_alt_58 = (s_15 >= 16'sd62) ? 6'd62 : ((c$bv_54[0+:6]));
+  assign c$case_alt_58 = (s_15 >= 16'sd62) ? 6'd62 : ((c$bv_57[0+:6]));
 
   assign result_119 = (s_15 <= 16'sd0) ? 6'd0 : c$case_alt_58;
 
@@ -7112,25 +7298,25 @@ module attend_head_hd8
 
   assign wild1_48 = $signed(c$wild1_app_arg_49);
 
-  assign c$i_5767 = (result_119 - 6'd1);
+  assign c$i_5784 = (result_119 - 6'd1);
 
-  assign c$wild1_app_arg_49 = $unsigned({{(64-6) {1'b0}},c$i_5767});
+  assign c$wild1_app_arg_49 = $unsigned({{(64-6) {1'b0}},c$i_5784});
 
   assign c$sat32Out_app_arg_49 = (s_15 > 16'sd0) ? result_120 : (c$sat32Out_app_arg_47 <<< c$sat32Out_app_arg_48);
 
   assign wild1_49 = $signed(c$wild1_app_arg_47);
 
   // map begin
-  genvar i_70;
+  genvar i_72;
   generate
-  for (i_70=0; i_70 < 8; i_70 = i_70 + 1) begin : map_6
-    wire signed [15:0] map_in_6;
-    assign map_in_6 = c$app_arg_26[i_70*16+:16];
-    wire signed [31:0] map_out_6;
-    assign map_out_6 = $signed({{(32-16) {map_in_6[16-1]}},map_in_6});
+  for (i_72=0; i_72 < 8; i_72 = i_72 + 1) begin : map_8
+    wire signed [15:0] map_in_8;
+    assign map_in_8 = c$app_arg_26[i_72*16+:16];
+    wire signed [31:0] map_out_8;
+    assign map_out_8 = $signed({{(32-16) {map_in_8[16-1]}},map_in_8});
 
 
-    assign c$app_arg_25[i_70*32+:32] = map_out_6;
+    assign c$app_arg_25[i_72*32+:32] = map_out_8;
   end
   endgenerate
   // map end
@@ -7138,83 +7324,83 @@ module attend_head_hd8
   assign c$vec2_10 = ds1_5[141:78];
 
   // zipWith start
-  genvar i_71;
+  genvar i_73;
   generate
-  for (i_71 = 0; i_71 < 8; i_71 = i_71 + 1) begin : zipWith_13
+  for (i_73 = 0; i_73 < 8; i_73 = i_73 + 1) begin : zipWith_13
     wire signed [7:0] zipWith_in1_13;
-    assign zipWith_in1_13 = qm[i_71*8+:8];
+    assign zipWith_in1_13 = c$ds_app_arg[i_73*8+:8];
     wire signed [7:0] zipWith_in2_13;
-    assign zipWith_in2_13 = c$vec2_10[i_71*8+:8];
+    assign zipWith_in2_13 = c$vec2_10[i_73*8+:8];
     wire signed [15:0] c$n_13;
     assign c$n_13 = ($signed({{(16-8) {zipWith_in1_13[8-1]}},zipWith_in1_13})) * ($signed({{(16-8) {zipWith_in2_13[8-1]}},zipWith_in2_13}));
 
 
-    assign c$app_arg_26[i_71*16+:16] = c$n_13;
+    assign c$app_arg_26[i_73*16+:16] = c$n_13;
   end
   endgenerate
   // zipWith end
 
-  wire [255:0] vec_5;
-  wire signed [31:0] acc_3_0_41;
-  wire signed [31:0] acc_0_50;
-  wire signed [31:0] acc_0_51;
-  wire signed [31:0] acc_0_52;
-  wire signed [31:0] acc_0_53;
-  wire signed [31:0] acc_0_54;
-  wire signed [31:0] acc_0_55;
-  wire signed [31:0] acc_0_56;
-  wire signed [31:0] acc_0_57;
-  wire signed [31:0] acc_1_0_35;
-  wire signed [31:0] acc_1_1_36;
-  wire signed [31:0] acc_1_2_37;
-  wire signed [31:0] acc_1_3_38;
-  wire signed [31:0] acc_2_0_39;
-  wire signed [31:0] acc_2_1_40;
-  assign result_121 = acc_3_0_41;
+  wire [255:0] vec_6;
+  wire signed [31:0] acc_3_0_48;
+  wire signed [31:0] acc_0_59;
+  wire signed [31:0] acc_0_60;
+  wire signed [31:0] acc_0_61;
+  wire signed [31:0] acc_0_62;
+  wire signed [31:0] acc_0_63;
+  wire signed [31:0] acc_0_64;
+  wire signed [31:0] acc_0_65;
+  wire signed [31:0] acc_0_66;
+  wire signed [31:0] acc_1_0_42;
+  wire signed [31:0] acc_1_1_43;
+  wire signed [31:0] acc_1_2_44;
+  wire signed [31:0] acc_1_3_45;
+  wire signed [31:0] acc_2_0_46;
+  wire signed [31:0] acc_2_1_47;
+  assign result_121 = acc_3_0_48;
 
-  assign vec_5 = c$app_arg_25;
+  assign vec_6 = c$app_arg_25;
 
-  assign acc_0_50 = $signed(vec_5[255:224]);
+  assign acc_0_59 = $signed(vec_6[255:224]);
 
-  assign acc_0_51 = $signed(vec_5[223:192]);
+  assign acc_0_60 = $signed(vec_6[223:192]);
 
-  assign acc_0_52 = $signed(vec_5[191:160]);
+  assign acc_0_61 = $signed(vec_6[191:160]);
 
-  assign acc_0_53 = $signed(vec_5[159:128]);
+  assign acc_0_62 = $signed(vec_6[159:128]);
 
-  assign acc_0_54 = $signed(vec_5[127:96]);
+  assign acc_0_63 = $signed(vec_6[127:96]);
 
-  assign acc_0_55 = $signed(vec_5[95:64]);
+  assign acc_0_64 = $signed(vec_6[95:64]);
 
-  assign acc_0_56 = $signed(vec_5[63:32]);
+  assign acc_0_65 = $signed(vec_6[63:32]);
 
-  assign acc_0_57 = $signed(vec_5[31:0]);
+  assign acc_0_66 = $signed(vec_6[31:0]);
 
-  assign acc_1_0_35 = acc_0_50 + acc_0_51;
-
-
-
-  assign acc_1_1_36 = acc_0_52 + acc_0_53;
+  assign acc_1_0_42 = acc_0_59 + acc_0_60;
 
 
 
-  assign acc_1_2_37 = acc_0_54 + acc_0_55;
+  assign acc_1_1_43 = acc_0_61 + acc_0_62;
 
 
 
-  assign acc_1_3_38 = acc_0_56 + acc_0_57;
+  assign acc_1_2_44 = acc_0_63 + acc_0_64;
 
 
 
-  assign acc_2_0_39 = acc_1_0_35 + acc_1_1_36;
+  assign acc_1_3_45 = acc_0_65 + acc_0_66;
 
 
 
-  assign acc_2_1_40 = acc_1_2_37 + acc_1_3_38;
+  assign acc_2_0_46 = acc_1_0_42 + acc_1_1_43;
 
 
 
-  assign acc_3_0_41 = acc_2_0_39 + acc_2_1_40;
+  assign acc_2_1_47 = acc_1_2_44 + acc_1_3_45;
+
+
+
+  assign acc_3_0_48 = acc_2_0_46 + acc_2_1_47;
 
 
 
@@ -7233,114 +7419,114 @@ module attend_head_hd8
   assign c$vec2_11 = ds1_5[70:7];
 
   // zipWith start
-  genvar i_72;
+  genvar i_74;
   generate
-  for (i_72 = 0; i_72 < 8; i_72 = i_72 + 1) begin : zipWith_14
+  for (i_74 = 0; i_74 < 8; i_74 = i_74 + 1) begin : zipWith_14
     wire signed [31:0] zipWith_in1_14;
-    assign zipWith_in1_14 = c$vec1_4[i_72*32+:32];
+    assign zipWith_in1_14 = c$vec1_4[i_74*32+:32];
     wire signed [7:0] zipWith_in2_14;
-    assign zipWith_in2_14 = c$vec2_11[i_72*8+:8];
+    assign zipWith_in2_14 = c$vec2_11[i_74*8+:8];
     wire signed [31:0] c$n_14;
     // src/LlamaDv/Numerics.hs:57:1-5
     wire signed [63:0] x_181;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [15:0] s_53;
-    wire signed [31:0] c$case_alt_189;
-    wire signed [31:0] result_370;
+    wire signed [15:0] s_54;
+    wire signed [31:0] c$case_alt_193;
+    wire signed [31:0] result_379;
     wire signed [63:0] c$sat32Out_case_alt_54;
     wire signed [63:0] c$sat32Out_app_arg_158;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] c$wild1_app_arg_155;
+    wire signed [63:0] c$wild1_app_arg_158;
     wire signed [63:0] c$sat32Out_app_arg_159;
-    wire [5:0] c$case_alt_190;
-    wire [5:0] result_371;
-    reg signed [63:0] result_372;
+    wire [5:0] c$case_alt_194;
+    wire [5:0] result_380;
+    reg signed [63:0] result_381;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_155;
+    wire signed [63:0] wild1_158;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_156;
+    wire signed [63:0] c$wild1_app_arg_159;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_156;
+    wire signed [63:0] wild1_159;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_157;
+    wire signed [63:0] c$wild1_app_arg_160;
     wire signed [63:0] c$sat32Out_app_arg_160;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] wild1_157;
+    wire signed [63:0] wild1_160;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] x_182;
-    wire signed [63:0] result_373;
+    wire signed [63:0] result_382;
     // src/LlamaDv/Numerics.hs:31:1-5
     wire signed [63:0] x_183;
-    wire signed [31:0] c$case_alt_191;
-    wire signed [31:0] result_369;
+    wire signed [31:0] c$case_alt_195;
+    wire signed [31:0] result_378;
     wire signed [6:0] c$s_32;
-    wire [15:0] c$bv_55;
-    wire [4:0] c$i_5781;
-    wire [15:0] c$bv_56;
-    wire [5:0] c$i_5789;
-    assign c$n_14 = result_369;
+    wire [15:0] c$bv_58;
+    wire [4:0] c$i_5798;
+    wire [15:0] c$bv_59;
+    wire [5:0] c$i_5806;
+    assign c$n_14 = result_378;
 
     assign x_181 = ($signed({{(64-8) {zipWith_in2_14[8-1]}},zipWith_in2_14})) * ($signed({{(64-32) {result_126[32-1]}},result_126}));
 
     assign c$s_32 = $signed(ds1_5[6:0]);
 
-    assign s_53 = -($signed({{(16-7) {c$s_32[7-1]}},c$s_32}));
+    assign s_54 = -($signed({{(16-7) {c$s_32[7-1]}},c$s_32}));
 
-    assign c$case_alt_189 = (c$sat32Out_app_arg_160 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_160[64-1],c$sat32Out_app_arg_160[0+:(32-1)]}));
+    assign c$case_alt_193 = (c$sat32Out_app_arg_160 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_160[64-1],c$sat32Out_app_arg_160[0+:(32-1)]}));
 
-    assign result_370 = (c$sat32Out_app_arg_160 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_189;
+    assign result_379 = (c$sat32Out_app_arg_160 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_193;
 
     assign c$sat32Out_case_alt_54 = (-64'sd2147483648 <= x_181) ? x_181 : -64'sd2147483648;
 
     assign c$sat32Out_app_arg_158 = (64'sd2147483648 <= x_181) ? 64'sd2147483648 : c$sat32Out_case_alt_54;
 
-    assign c$bv_55 = (($unsigned((-s_53))));
+    assign c$bv_58 = (($unsigned((-s_54))));
 
-    assign c$i_5781 = ((c$bv_55[0+:5]));
+    assign c$i_5798 = ((c$bv_58[0+:5]));
 
-    assign c$wild1_app_arg_155 = $unsigned({{(64-5) {1'b0}},c$i_5781});
+    assign c$wild1_app_arg_158 = $unsigned({{(64-5) {1'b0}},c$i_5798});
 
-    assign c$sat32Out_app_arg_159 = (s_53 <= -16'sd31) ? 64'sd31 : wild1_157;
+    assign c$sat32Out_app_arg_159 = (s_54 <= -16'sd31) ? 64'sd31 : wild1_160;
 
-    assign c$bv_56 = (($unsigned(s_53)));
+    assign c$bv_59 = (($unsigned(s_54)));
 
-    assign c$case_alt_190 = (s_53 >= 16'sd62) ? 6'd62 : ((c$bv_56[0+:6]));
+    assign c$case_alt_194 = (s_54 >= 16'sd62) ? 6'd62 : ((c$bv_59[0+:6]));
 
-    assign result_371 = (s_53 <= 16'sd0) ? 6'd0 : c$case_alt_190;
+    assign result_380 = (s_54 <= 16'sd0) ? 6'd0 : c$case_alt_194;
 
     always @(*) begin
-      case(result_371)
-        6'd0 : result_372 = x_181;
-        default : result_372 = (x_181 + (64'sd1 <<< wild1_156)) >>> wild1_155;
+      case(result_380)
+        6'd0 : result_381 = x_181;
+        default : result_381 = (x_181 + (64'sd1 <<< wild1_159)) >>> wild1_158;
       endcase
     end
 
-    assign wild1_155 = $signed(c$wild1_app_arg_156);
+    assign wild1_158 = $signed(c$wild1_app_arg_159);
 
-    assign c$wild1_app_arg_156 = $unsigned({{(64-6) {1'b0}},result_371});
+    assign c$wild1_app_arg_159 = $unsigned({{(64-6) {1'b0}},result_380});
 
-    assign wild1_156 = $signed(c$wild1_app_arg_157);
+    assign wild1_159 = $signed(c$wild1_app_arg_160);
 
-    assign c$i_5789 = (result_371 - 6'd1);
+    assign c$i_5806 = (result_380 - 6'd1);
 
-    assign c$wild1_app_arg_157 = $unsigned({{(64-6) {1'b0}},c$i_5789});
+    assign c$wild1_app_arg_160 = $unsigned({{(64-6) {1'b0}},c$i_5806});
 
-    assign c$sat32Out_app_arg_160 = (s_53 > 16'sd0) ? result_372 : (c$sat32Out_app_arg_158 <<< c$sat32Out_app_arg_159);
+    assign c$sat32Out_app_arg_160 = (s_54 > 16'sd0) ? result_381 : (c$sat32Out_app_arg_158 <<< c$sat32Out_app_arg_159);
 
-    assign wild1_157 = $signed(c$wild1_app_arg_155);
+    assign wild1_160 = $signed(c$wild1_app_arg_158);
 
     assign x_182 = ($signed({{(64-32) {zipWith_in1_14[32-1]}},zipWith_in1_14})) * ($signed({{(64-32) {result_132[32-1]}},result_132}));
 
-    assign result_373 = (x_182 + 64'sd524288) >>> 64'sd20;
+    assign result_382 = (x_182 + 64'sd524288) >>> 64'sd20;
 
-    assign x_183 = result_373 + ($signed({{(64-32) {result_370[32-1]}},result_370}));
+    assign x_183 = result_382 + ($signed({{(64-32) {result_379[32-1]}},result_379}));
 
-    assign c$case_alt_191 = (x_183 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_183[64-1],x_183[0+:(32-1)]}));
+    assign c$case_alt_195 = (x_183 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_183[64-1],x_183[0+:(32-1)]}));
 
-    assign result_369 = (x_183 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_191;
+    assign result_378 = (x_183 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_195;
 
 
-    assign c$case_alt_60[i_72*32+:32] = c$n_14;
+    assign c$case_alt_60[i_74*32+:32] = c$n_14;
   end
   endgenerate
   // zipWith end
@@ -7369,17 +7555,17 @@ module attend_head_hd8
 
   assign c$sat32Out_app_arg_50 = (64'sd2147483648 <= x_58) ? 64'sd2147483648 : c$sat32Out_case_alt_16;
 
-  assign c$bv_57 = (($unsigned((-s_16))));
+  assign c$bv_60 = (($unsigned((-s_16))));
 
-  assign c$i_5810 = ((c$bv_57[0+:5]));
+  assign c$i_5827 = ((c$bv_60[0+:5]));
 
-  assign c$wild1_app_arg_50 = $unsigned({{(64-5) {1'b0}},c$i_5810});
+  assign c$wild1_app_arg_50 = $unsigned({{(64-5) {1'b0}},c$i_5827});
 
   assign c$sat32Out_app_arg_51 = (s_16 <= -16'sd31) ? 64'sd31 : wild1_52;
 
-  assign c$bv_58 = (($unsigned(s_16)));
+  assign c$bv_61 = (($unsigned(s_16)));
 
-  assign c$case_alt_63 = (s_16 >= 16'sd62) ? 6'd62 : ((c$bv_58[0+:6]));
+  assign c$case_alt_63 = (s_16 >= 16'sd62) ? 6'd62 : ((c$bv_61[0+:6]));
 
   assign result_127 = (s_16 <= 16'sd0) ? 6'd0 : c$case_alt_63;
 
@@ -7396,9 +7582,9 @@ module attend_head_hd8
 
   assign wild1_51 = $signed(c$wild1_app_arg_52);
 
-  assign c$i_5818 = (result_127 - 6'd1);
+  assign c$i_5835 = (result_127 - 6'd1);
 
-  assign c$wild1_app_arg_52 = $unsigned({{(64-6) {1'b0}},c$i_5818});
+  assign c$wild1_app_arg_52 = $unsigned({{(64-6) {1'b0}},c$i_5835});
 
   assign c$sat32Out_app_arg_52 = (s_16 > 16'sd0) ? result_128 : (c$sat32Out_app_arg_50 <<< c$sat32Out_app_arg_51);
 
@@ -7406,9 +7592,9 @@ module attend_head_hd8
 
   assign f_9 = result_125 & 64'sd1048575;
 
-  assign c$bv_59 = (($unsigned((f_9 >>> 64'sd12))));
+  assign c$bv_62 = (($unsigned((f_9 >>> 64'sd12))));
 
-  assign i_9 = (c$bv_59[0+:9]);
+  assign i_9 = (c$bv_62[0+:9]);
 
   assign lo_9 = $signed({{(64-32) {c$lo_app_arg_9[32-1]}},c$lo_app_arg_9});
 
@@ -7416,7 +7602,7 @@ module attend_head_hd8
 
   assign result_129 = (x_59 + 64'sd2048) >>> 64'sd12;
 
-  assign c$i_6081 = (i_9 + 9'd1);
+  assign c$i_6098 = (i_9 + 9'd1);
 
   assign c$vecFlat_19 = {32'sd1048576,
                          32'sd1051419,   32'sd1054270,   32'sd1057128,
@@ -7508,13 +7694,13 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_19 [0:257-1];
-  genvar i_73;
+  genvar i_75;
   generate
-  for (i_73=0; i_73 < 257; i_73=i_73+1) begin : mk_array_19
-    assign vecArray_19[(257-1)-i_73] = c$vecFlat_19[i_73*32+:32];
+  for (i_75=0; i_75 < 257; i_75=i_75+1) begin : mk_array_19
+    assign vecArray_19[(257-1)-i_75] = c$vecFlat_19[i_75*32+:32];
   end
   endgenerate
-  assign c$app_arg_27 = vecArray_19[($unsigned({{(64-9) {1'b0}},c$i_6081}))];
+  assign c$app_arg_27 = vecArray_19[($unsigned({{(64-9) {1'b0}},c$i_6098}))];
   // index end
 
   assign c$vecFlat_20 = {32'sd1048576,
@@ -7607,10 +7793,10 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_20 [0:257-1];
-  genvar i_74;
+  genvar i_76;
   generate
-  for (i_74=0; i_74 < 257; i_74=i_74+1) begin : mk_array_20
-    assign vecArray_20[(257-1)-i_74] = c$vecFlat_20[i_74*32+:32];
+  for (i_76=0; i_76 < 257; i_76=i_76+1) begin : mk_array_20
+    assign vecArray_20[(257-1)-i_76] = c$vecFlat_20[i_76*32+:32];
   end
   endgenerate
   assign c$lo_app_arg_9 = vecArray_20[($unsigned({{(64-9) {1'b0}},i_9}))];
@@ -7640,17 +7826,17 @@ module attend_head_hd8
 
   assign c$sat32Out_app_arg_53 = (64'sd2147483648 <= x_62) ? 64'sd2147483648 : c$sat32Out_case_alt_17;
 
-  assign c$bv_60 = (($unsigned((-s_17))));
+  assign c$bv_63 = (($unsigned((-s_17))));
 
-  assign c$i_6350 = ((c$bv_60[0+:5]));
+  assign c$i_6367 = ((c$bv_63[0+:5]));
 
-  assign c$wild1_app_arg_53 = $unsigned({{(64-5) {1'b0}},c$i_6350});
+  assign c$wild1_app_arg_53 = $unsigned({{(64-5) {1'b0}},c$i_6367});
 
   assign c$sat32Out_app_arg_54 = (s_17 <= -16'sd31) ? 64'sd31 : wild1_55;
 
-  assign c$bv_61 = (($unsigned(s_17)));
+  assign c$bv_64 = (($unsigned(s_17)));
 
-  assign c$case_alt_65 = (s_17 >= 16'sd62) ? 6'd62 : ((c$bv_61[0+:6]));
+  assign c$case_alt_65 = (s_17 >= 16'sd62) ? 6'd62 : ((c$bv_64[0+:6]));
 
   assign result_133 = (s_17 <= 16'sd0) ? 6'd0 : c$case_alt_65;
 
@@ -7667,9 +7853,9 @@ module attend_head_hd8
 
   assign wild1_54 = $signed(c$wild1_app_arg_55);
 
-  assign c$i_6358 = (result_133 - 6'd1);
+  assign c$i_6375 = (result_133 - 6'd1);
 
-  assign c$wild1_app_arg_55 = $unsigned({{(64-6) {1'b0}},c$i_6358});
+  assign c$wild1_app_arg_55 = $unsigned({{(64-6) {1'b0}},c$i_6375});
 
   assign c$sat32Out_app_arg_55 = (s_17 > 16'sd0) ? result_134 : (c$sat32Out_app_arg_53 <<< c$sat32Out_app_arg_54);
 
@@ -7677,9 +7863,9 @@ module attend_head_hd8
 
   assign f_10 = result_131 & 64'sd1048575;
 
-  assign c$bv_62 = (($unsigned((f_10 >>> 64'sd12))));
+  assign c$bv_65 = (($unsigned((f_10 >>> 64'sd12))));
 
-  assign i_10 = (c$bv_62[0+:9]);
+  assign i_10 = (c$bv_65[0+:9]);
 
   assign lo_10 = $signed({{(64-32) {c$lo_app_arg_10[32-1]}},c$lo_app_arg_10});
 
@@ -7687,7 +7873,7 @@ module attend_head_hd8
 
   assign result_135 = (x_63 + 64'sd2048) >>> 64'sd12;
 
-  assign c$i_6621 = (i_10 + 9'd1);
+  assign c$i_6638 = (i_10 + 9'd1);
 
   assign c$vecFlat_21 = {32'sd1048576,
                          32'sd1051419,   32'sd1054270,   32'sd1057128,
@@ -7779,13 +7965,13 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_21 [0:257-1];
-  genvar i_75;
+  genvar i_77;
   generate
-  for (i_75=0; i_75 < 257; i_75=i_75+1) begin : mk_array_21
-    assign vecArray_21[(257-1)-i_75] = c$vecFlat_21[i_75*32+:32];
+  for (i_77=0; i_77 < 257; i_77=i_77+1) begin : mk_array_21
+    assign vecArray_21[(257-1)-i_77] = c$vecFlat_21[i_77*32+:32];
   end
   endgenerate
-  assign c$app_arg_28 = vecArray_21[($unsigned({{(64-9) {1'b0}},c$i_6621}))];
+  assign c$app_arg_28 = vecArray_21[($unsigned({{(64-9) {1'b0}},c$i_6638}))];
   // index end
 
   assign c$vecFlat_22 = {32'sd1048576,
@@ -7878,10 +8064,10 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_22 [0:257-1];
-  genvar i_76;
+  genvar i_78;
   generate
-  for (i_76=0; i_76 < 257; i_76=i_76+1) begin : mk_array_22
-    assign vecArray_22[(257-1)-i_76] = c$vecFlat_22[i_76*32+:32];
+  for (i_78=0; i_78 < 257; i_78=i_78+1) begin : mk_array_22
+    assign vecArray_22[(257-1)-i_78] = c$vecFlat_22[i_78*32+:32];
   end
   endgenerate
   assign c$lo_app_arg_10 = vecArray_22[($unsigned({{(64-9) {1'b0}},i_10}))];
@@ -7915,7 +8101,7 @@ module attend_head_hd8
 
   assign c$s_37 = $signed(ds1_6[77:71]);
 
-  assign s_18 = -((($signed({{(16-7) {qe[7-1]}},qe})) + ($signed({{(16-7) {c$s_37[7-1]}},c$s_37}))) + 16'sd20);
+  assign s_18 = -((($signed({{(16-7) {result_337[7-1]}},result_337})) + ($signed({{(16-7) {c$s_37[7-1]}},c$s_37}))) + 16'sd20);
 
   assign c$case_alt_68 = (c$sat32Out_app_arg_58 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_58[64-1],c$sat32Out_app_arg_58[0+:(32-1)]}));
 
@@ -7925,17 +8111,17 @@ module attend_head_hd8
 
   assign c$sat32Out_app_arg_56 = (64'sd2147483648 <= ($signed({{(64-32) {result_143[32-1]}},result_143}))) ? 64'sd2147483648 : c$sat32Out_case_alt_18;
 
-  assign c$bv_63 = (($unsigned((-s_18))));
+  assign c$bv_66 = (($unsigned((-s_18))));
 
-  assign c$i_6899 = ((c$bv_63[0+:5]));
+  assign c$i_6916 = ((c$bv_66[0+:5]));
 
-  assign c$wild1_app_arg_56 = $unsigned({{(64-5) {1'b0}},c$i_6899});
+  assign c$wild1_app_arg_56 = $unsigned({{(64-5) {1'b0}},c$i_6916});
 
   assign c$sat32Out_app_arg_57 = (s_18 <= -16'sd31) ? 64'sd31 : wild1_58;
 
-  assign c$bv_64 = (($unsigned(s_18)));
+  assign c$bv_67 = (($unsigned(s_18)));
 
-  assign c$case_alt_69 = (s_18 >= 16'sd62) ? 6'd62 : ((c$bv_64[0+:6]));
+  assign c$case_alt_69 = (s_18 >= 16'sd62) ? 6'd62 : ((c$bv_67[0+:6]));
 
   assign result_141 = (s_18 <= 16'sd0) ? 6'd0 : c$case_alt_69;
 
@@ -7952,25 +8138,25 @@ module attend_head_hd8
 
   assign wild1_57 = $signed(c$wild1_app_arg_58);
 
-  assign c$i_6907 = (result_141 - 6'd1);
+  assign c$i_6924 = (result_141 - 6'd1);
 
-  assign c$wild1_app_arg_58 = $unsigned({{(64-6) {1'b0}},c$i_6907});
+  assign c$wild1_app_arg_58 = $unsigned({{(64-6) {1'b0}},c$i_6924});
 
   assign c$sat32Out_app_arg_58 = (s_18 > 16'sd0) ? result_142 : (c$sat32Out_app_arg_56 <<< c$sat32Out_app_arg_57);
 
   assign wild1_58 = $signed(c$wild1_app_arg_56);
 
   // map begin
-  genvar i_77;
+  genvar i_79;
   generate
-  for (i_77=0; i_77 < 8; i_77 = i_77 + 1) begin : map_7
-    wire signed [15:0] map_in_7;
-    assign map_in_7 = c$app_arg_30[i_77*16+:16];
-    wire signed [31:0] map_out_7;
-    assign map_out_7 = $signed({{(32-16) {map_in_7[16-1]}},map_in_7});
+  for (i_79=0; i_79 < 8; i_79 = i_79 + 1) begin : map_9
+    wire signed [15:0] map_in_9;
+    assign map_in_9 = c$app_arg_30[i_79*16+:16];
+    wire signed [31:0] map_out_9;
+    assign map_out_9 = $signed({{(32-16) {map_in_9[16-1]}},map_in_9});
 
 
-    assign c$app_arg_29[i_77*32+:32] = map_out_7;
+    assign c$app_arg_29[i_79*32+:32] = map_out_9;
   end
   endgenerate
   // map end
@@ -7978,83 +8164,83 @@ module attend_head_hd8
   assign c$vec2_12 = ds1_6[141:78];
 
   // zipWith start
-  genvar i_78;
+  genvar i_80;
   generate
-  for (i_78 = 0; i_78 < 8; i_78 = i_78 + 1) begin : zipWith_15
+  for (i_80 = 0; i_80 < 8; i_80 = i_80 + 1) begin : zipWith_15
     wire signed [7:0] zipWith_in1_15;
-    assign zipWith_in1_15 = qm[i_78*8+:8];
+    assign zipWith_in1_15 = c$ds_app_arg[i_80*8+:8];
     wire signed [7:0] zipWith_in2_15;
-    assign zipWith_in2_15 = c$vec2_12[i_78*8+:8];
+    assign zipWith_in2_15 = c$vec2_12[i_80*8+:8];
     wire signed [15:0] c$n_15;
     assign c$n_15 = ($signed({{(16-8) {zipWith_in1_15[8-1]}},zipWith_in1_15})) * ($signed({{(16-8) {zipWith_in2_15[8-1]}},zipWith_in2_15}));
 
 
-    assign c$app_arg_30[i_78*16+:16] = c$n_15;
+    assign c$app_arg_30[i_80*16+:16] = c$n_15;
   end
   endgenerate
   // zipWith end
 
-  wire [255:0] vec_6;
-  wire signed [31:0] acc_3_0_48;
-  wire signed [31:0] acc_0_59;
-  wire signed [31:0] acc_0_60;
-  wire signed [31:0] acc_0_61;
-  wire signed [31:0] acc_0_62;
-  wire signed [31:0] acc_0_63;
-  wire signed [31:0] acc_0_64;
-  wire signed [31:0] acc_0_65;
-  wire signed [31:0] acc_0_66;
-  wire signed [31:0] acc_1_0_42;
-  wire signed [31:0] acc_1_1_43;
-  wire signed [31:0] acc_1_2_44;
-  wire signed [31:0] acc_1_3_45;
-  wire signed [31:0] acc_2_0_46;
-  wire signed [31:0] acc_2_1_47;
-  assign result_143 = acc_3_0_48;
+  wire [255:0] vec_7;
+  wire signed [31:0] acc_3_0_55;
+  wire signed [31:0] acc_0_68;
+  wire signed [31:0] acc_0_69;
+  wire signed [31:0] acc_0_70;
+  wire signed [31:0] acc_0_71;
+  wire signed [31:0] acc_0_72;
+  wire signed [31:0] acc_0_73;
+  wire signed [31:0] acc_0_74;
+  wire signed [31:0] acc_0_75;
+  wire signed [31:0] acc_1_0_49;
+  wire signed [31:0] acc_1_1_50;
+  wire signed [31:0] acc_1_2_51;
+  wire signed [31:0] acc_1_3_52;
+  wire signed [31:0] acc_2_0_53;
+  wire signed [31:0] acc_2_1_54;
+  assign result_143 = acc_3_0_55;
 
-  assign vec_6 = c$app_arg_29;
+  assign vec_7 = c$app_arg_29;
 
-  assign acc_0_59 = $signed(vec_6[255:224]);
+  assign acc_0_68 = $signed(vec_7[255:224]);
 
-  assign acc_0_60 = $signed(vec_6[223:192]);
+  assign acc_0_69 = $signed(vec_7[223:192]);
 
-  assign acc_0_61 = $signed(vec_6[191:160]);
+  assign acc_0_70 = $signed(vec_7[191:160]);
 
-  assign acc_0_62 = $signed(vec_6[159:128]);
+  assign acc_0_71 = $signed(vec_7[159:128]);
 
-  assign acc_0_63 = $signed(vec_6[127:96]);
+  assign acc_0_72 = $signed(vec_7[127:96]);
 
-  assign acc_0_64 = $signed(vec_6[95:64]);
+  assign acc_0_73 = $signed(vec_7[95:64]);
 
-  assign acc_0_65 = $signed(vec_6[63:32]);
+  assign acc_0_74 = $signed(vec_7[63:32]);
 
-  assign acc_0_66 = $signed(vec_6[31:0]);
+  assign acc_0_75 = $signed(vec_7[31:0]);
 
-  assign acc_1_0_42 = acc_0_59 + acc_0_60;
-
-
-
-  assign acc_1_1_43 = acc_0_61 + acc_0_62;
+  assign acc_1_0_49 = acc_0_68 + acc_0_69;
 
 
 
-  assign acc_1_2_44 = acc_0_63 + acc_0_64;
+  assign acc_1_1_50 = acc_0_70 + acc_0_71;
 
 
 
-  assign acc_1_3_45 = acc_0_65 + acc_0_66;
+  assign acc_1_2_51 = acc_0_72 + acc_0_73;
 
 
 
-  assign acc_2_0_46 = acc_1_0_42 + acc_1_1_43;
+  assign acc_1_3_52 = acc_0_74 + acc_0_75;
 
 
 
-  assign acc_2_1_47 = acc_1_2_44 + acc_1_3_45;
+  assign acc_2_0_53 = acc_1_0_49 + acc_1_1_50;
 
 
 
-  assign acc_3_0_48 = acc_2_0_46 + acc_2_1_47;
+  assign acc_2_1_54 = acc_1_2_51 + acc_1_3_52;
+
+
+
+  assign acc_3_0_55 = acc_2_0_53 + acc_2_1_54;
 
 
 
@@ -8073,114 +8259,114 @@ module attend_head_hd8
   assign c$vec2_13 = ds1_6[70:7];
 
   // zipWith start
-  genvar i_79;
+  genvar i_81;
   generate
-  for (i_79 = 0; i_79 < 8; i_79 = i_79 + 1) begin : zipWith_16
+  for (i_81 = 0; i_81 < 8; i_81 = i_81 + 1) begin : zipWith_16
     wire signed [31:0] zipWith_in1_16;
-    assign zipWith_in1_16 = c$vec1_5[i_79*32+:32];
+    assign zipWith_in1_16 = c$vec1_5[i_81*32+:32];
     wire signed [7:0] zipWith_in2_16;
-    assign zipWith_in2_16 = c$vec2_13[i_79*8+:8];
+    assign zipWith_in2_16 = c$vec2_13[i_81*8+:8];
     wire signed [31:0] c$n_16;
     // src/LlamaDv/Numerics.hs:57:1-5
     wire signed [63:0] x_184;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [15:0] s_54;
-    wire signed [31:0] c$case_alt_192;
-    wire signed [31:0] result_375;
+    wire signed [15:0] s_55;
+    wire signed [31:0] c$case_alt_196;
+    wire signed [31:0] result_384;
     wire signed [63:0] c$sat32Out_case_alt_55;
     wire signed [63:0] c$sat32Out_app_arg_161;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] c$wild1_app_arg_158;
+    wire signed [63:0] c$wild1_app_arg_161;
     wire signed [63:0] c$sat32Out_app_arg_162;
-    wire [5:0] c$case_alt_193;
-    wire [5:0] result_376;
-    reg signed [63:0] result_377;
+    wire [5:0] c$case_alt_197;
+    wire [5:0] result_385;
+    reg signed [63:0] result_386;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_158;
+    wire signed [63:0] wild1_161;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_159;
+    wire signed [63:0] c$wild1_app_arg_162;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_159;
+    wire signed [63:0] wild1_162;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_160;
+    wire signed [63:0] c$wild1_app_arg_163;
     wire signed [63:0] c$sat32Out_app_arg_163;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] wild1_160;
+    wire signed [63:0] wild1_163;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] x_185;
-    wire signed [63:0] result_378;
+    wire signed [63:0] result_387;
     // src/LlamaDv/Numerics.hs:31:1-5
     wire signed [63:0] x_186;
-    wire signed [31:0] c$case_alt_194;
-    wire signed [31:0] result_374;
+    wire signed [31:0] c$case_alt_198;
+    wire signed [31:0] result_383;
     wire signed [6:0] c$s_38;
-    wire [15:0] c$bv_65;
-    wire [4:0] c$i_6921;
-    wire [15:0] c$bv_66;
-    wire [5:0] c$i_6929;
-    assign c$n_16 = result_374;
+    wire [15:0] c$bv_68;
+    wire [4:0] c$i_6938;
+    wire [15:0] c$bv_69;
+    wire [5:0] c$i_6946;
+    assign c$n_16 = result_383;
 
     assign x_184 = ($signed({{(64-8) {zipWith_in2_16[8-1]}},zipWith_in2_16})) * ($signed({{(64-32) {result_148[32-1]}},result_148}));
 
     assign c$s_38 = $signed(ds1_6[6:0]);
 
-    assign s_54 = -($signed({{(16-7) {c$s_38[7-1]}},c$s_38}));
+    assign s_55 = -($signed({{(16-7) {c$s_38[7-1]}},c$s_38}));
 
-    assign c$case_alt_192 = (c$sat32Out_app_arg_163 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_163[64-1],c$sat32Out_app_arg_163[0+:(32-1)]}));
+    assign c$case_alt_196 = (c$sat32Out_app_arg_163 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_163[64-1],c$sat32Out_app_arg_163[0+:(32-1)]}));
 
-    assign result_375 = (c$sat32Out_app_arg_163 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_192;
+    assign result_384 = (c$sat32Out_app_arg_163 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_196;
 
     assign c$sat32Out_case_alt_55 = (-64'sd2147483648 <= x_184) ? x_184 : -64'sd2147483648;
 
     assign c$sat32Out_app_arg_161 = (64'sd2147483648 <= x_184) ? 64'sd2147483648 : c$sat32Out_case_alt_55;
 
-    assign c$bv_65 = (($unsigned((-s_54))));
+    assign c$bv_68 = (($unsigned((-s_55))));
 
-    assign c$i_6921 = ((c$bv_65[0+:5]));
+    assign c$i_6938 = ((c$bv_68[0+:5]));
 
-    assign c$wild1_app_arg_158 = $unsigned({{(64-5) {1'b0}},c$i_6921});
+    assign c$wild1_app_arg_161 = $unsigned({{(64-5) {1'b0}},c$i_6938});
 
-    assign c$sat32Out_app_arg_162 = (s_54 <= -16'sd31) ? 64'sd31 : wild1_160;
+    assign c$sat32Out_app_arg_162 = (s_55 <= -16'sd31) ? 64'sd31 : wild1_163;
 
-    assign c$bv_66 = (($unsigned(s_54)));
+    assign c$bv_69 = (($unsigned(s_55)));
 
-    assign c$case_alt_193 = (s_54 >= 16'sd62) ? 6'd62 : ((c$bv_66[0+:6]));
+    assign c$case_alt_197 = (s_55 >= 16'sd62) ? 6'd62 : ((c$bv_69[0+:6]));
 
-    assign result_376 = (s_54 <= 16'sd0) ? 6'd0 : c$case_alt_193;
+    assign result_385 = (s_55 <= 16'sd0) ? 6'd0 : c$case_alt_197;
 
     always @(*) begin
-      case(result_376)
-        6'd0 : result_377 = x_184;
-        default : result_377 = (x_184 + (64'sd1 <<< wild1_159)) >>> wild1_158;
+      case(result_385)
+        6'd0 : result_386 = x_184;
+        default : result_386 = (x_184 + (64'sd1 <<< wild1_162)) >>> wild1_161;
       endcase
     end
 
-    assign wild1_158 = $signed(c$wild1_app_arg_159);
+    assign wild1_161 = $signed(c$wild1_app_arg_162);
 
-    assign c$wild1_app_arg_159 = $unsigned({{(64-6) {1'b0}},result_376});
+    assign c$wild1_app_arg_162 = $unsigned({{(64-6) {1'b0}},result_385});
 
-    assign wild1_159 = $signed(c$wild1_app_arg_160);
+    assign wild1_162 = $signed(c$wild1_app_arg_163);
 
-    assign c$i_6929 = (result_376 - 6'd1);
+    assign c$i_6946 = (result_385 - 6'd1);
 
-    assign c$wild1_app_arg_160 = $unsigned({{(64-6) {1'b0}},c$i_6929});
+    assign c$wild1_app_arg_163 = $unsigned({{(64-6) {1'b0}},c$i_6946});
 
-    assign c$sat32Out_app_arg_163 = (s_54 > 16'sd0) ? result_377 : (c$sat32Out_app_arg_161 <<< c$sat32Out_app_arg_162);
+    assign c$sat32Out_app_arg_163 = (s_55 > 16'sd0) ? result_386 : (c$sat32Out_app_arg_161 <<< c$sat32Out_app_arg_162);
 
-    assign wild1_160 = $signed(c$wild1_app_arg_158);
+    assign wild1_163 = $signed(c$wild1_app_arg_161);
 
     assign x_185 = ($signed({{(64-32) {zipWith_in1_16[32-1]}},zipWith_in1_16})) * ($signed({{(64-32) {result_154[32-1]}},result_154}));
 
-    assign result_378 = (x_185 + 64'sd524288) >>> 64'sd20;
+    assign result_387 = (x_185 + 64'sd524288) >>> 64'sd20;
 
-    assign x_186 = result_378 + ($signed({{(64-32) {result_375[32-1]}},result_375}));
+    assign x_186 = result_387 + ($signed({{(64-32) {result_384[32-1]}},result_384}));
 
-    assign c$case_alt_194 = (x_186 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_186[64-1],x_186[0+:(32-1)]}));
+    assign c$case_alt_198 = (x_186 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_186[64-1],x_186[0+:(32-1)]}));
 
-    assign result_374 = (x_186 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_194;
+    assign result_383 = (x_186 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_198;
 
 
-    assign c$case_alt_71[i_79*32+:32] = c$n_16;
+    assign c$case_alt_71[i_81*32+:32] = c$n_16;
   end
   endgenerate
   // zipWith end
@@ -8209,17 +8395,17 @@ module attend_head_hd8
 
   assign c$sat32Out_app_arg_59 = (64'sd2147483648 <= x_69) ? 64'sd2147483648 : c$sat32Out_case_alt_19;
 
-  assign c$bv_67 = (($unsigned((-s_19))));
+  assign c$bv_70 = (($unsigned((-s_19))));
 
-  assign c$i_6950 = ((c$bv_67[0+:5]));
+  assign c$i_6967 = ((c$bv_70[0+:5]));
 
-  assign c$wild1_app_arg_59 = $unsigned({{(64-5) {1'b0}},c$i_6950});
+  assign c$wild1_app_arg_59 = $unsigned({{(64-5) {1'b0}},c$i_6967});
 
   assign c$sat32Out_app_arg_60 = (s_19 <= -16'sd31) ? 64'sd31 : wild1_61;
 
-  assign c$bv_68 = (($unsigned(s_19)));
+  assign c$bv_71 = (($unsigned(s_19)));
 
-  assign c$case_alt_74 = (s_19 >= 16'sd62) ? 6'd62 : ((c$bv_68[0+:6]));
+  assign c$case_alt_74 = (s_19 >= 16'sd62) ? 6'd62 : ((c$bv_71[0+:6]));
 
   assign result_149 = (s_19 <= 16'sd0) ? 6'd0 : c$case_alt_74;
 
@@ -8236,9 +8422,9 @@ module attend_head_hd8
 
   assign wild1_60 = $signed(c$wild1_app_arg_61);
 
-  assign c$i_6958 = (result_149 - 6'd1);
+  assign c$i_6975 = (result_149 - 6'd1);
 
-  assign c$wild1_app_arg_61 = $unsigned({{(64-6) {1'b0}},c$i_6958});
+  assign c$wild1_app_arg_61 = $unsigned({{(64-6) {1'b0}},c$i_6975});
 
   assign c$sat32Out_app_arg_61 = (s_19 > 16'sd0) ? result_150 : (c$sat32Out_app_arg_59 <<< c$sat32Out_app_arg_60);
 
@@ -8246,9 +8432,9 @@ module attend_head_hd8
 
   assign f_11 = result_147 & 64'sd1048575;
 
-  assign c$bv_69 = (($unsigned((f_11 >>> 64'sd12))));
+  assign c$bv_72 = (($unsigned((f_11 >>> 64'sd12))));
 
-  assign i_11 = (c$bv_69[0+:9]);
+  assign i_11 = (c$bv_72[0+:9]);
 
   assign lo_11 = $signed({{(64-32) {c$lo_app_arg_11[32-1]}},c$lo_app_arg_11});
 
@@ -8256,7 +8442,7 @@ module attend_head_hd8
 
   assign result_151 = (x_70 + 64'sd2048) >>> 64'sd12;
 
-  assign c$i_7221 = (i_11 + 9'd1);
+  assign c$i_7238 = (i_11 + 9'd1);
 
   assign c$vecFlat_23 = {32'sd1048576,
                          32'sd1051419,   32'sd1054270,   32'sd1057128,
@@ -8348,13 +8534,13 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_23 [0:257-1];
-  genvar i_80;
+  genvar i_82;
   generate
-  for (i_80=0; i_80 < 257; i_80=i_80+1) begin : mk_array_23
-    assign vecArray_23[(257-1)-i_80] = c$vecFlat_23[i_80*32+:32];
+  for (i_82=0; i_82 < 257; i_82=i_82+1) begin : mk_array_23
+    assign vecArray_23[(257-1)-i_82] = c$vecFlat_23[i_82*32+:32];
   end
   endgenerate
-  assign c$app_arg_31 = vecArray_23[($unsigned({{(64-9) {1'b0}},c$i_7221}))];
+  assign c$app_arg_31 = vecArray_23[($unsigned({{(64-9) {1'b0}},c$i_7238}))];
   // index end
 
   assign c$vecFlat_24 = {32'sd1048576,
@@ -8447,10 +8633,10 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_24 [0:257-1];
-  genvar i_81;
+  genvar i_83;
   generate
-  for (i_81=0; i_81 < 257; i_81=i_81+1) begin : mk_array_24
-    assign vecArray_24[(257-1)-i_81] = c$vecFlat_24[i_81*32+:32];
+  for (i_83=0; i_83 < 257; i_83=i_83+1) begin : mk_array_24
+    assign vecArray_24[(257-1)-i_83] = c$vecFlat_24[i_83*32+:32];
   end
   endgenerate
   assign c$lo_app_arg_11 = vecArray_24[($unsigned({{(64-9) {1'b0}},i_11}))];
@@ -8480,17 +8666,17 @@ module attend_head_hd8
 
   assign c$sat32Out_app_arg_62 = (64'sd2147483648 <= x_73) ? 64'sd2147483648 : c$sat32Out_case_alt_20;
 
-  assign c$bv_70 = (($unsigned((-s_20))));
+  assign c$bv_73 = (($unsigned((-s_20))));
 
-  assign c$i_7490 = ((c$bv_70[0+:5]));
+  assign c$i_7507 = ((c$bv_73[0+:5]));
 
-  assign c$wild1_app_arg_62 = $unsigned({{(64-5) {1'b0}},c$i_7490});
+  assign c$wild1_app_arg_62 = $unsigned({{(64-5) {1'b0}},c$i_7507});
 
   assign c$sat32Out_app_arg_63 = (s_20 <= -16'sd31) ? 64'sd31 : wild1_64;
 
-  assign c$bv_71 = (($unsigned(s_20)));
+  assign c$bv_74 = (($unsigned(s_20)));
 
-  assign c$case_alt_76 = (s_20 >= 16'sd62) ? 6'd62 : ((c$bv_71[0+:6]));
+  assign c$case_alt_76 = (s_20 >= 16'sd62) ? 6'd62 : ((c$bv_74[0+:6]));
 
   assign result_155 = (s_20 <= 16'sd0) ? 6'd0 : c$case_alt_76;
 
@@ -8507,9 +8693,9 @@ module attend_head_hd8
 
   assign wild1_63 = $signed(c$wild1_app_arg_64);
 
-  assign c$i_7498 = (result_155 - 6'd1);
+  assign c$i_7515 = (result_155 - 6'd1);
 
-  assign c$wild1_app_arg_64 = $unsigned({{(64-6) {1'b0}},c$i_7498});
+  assign c$wild1_app_arg_64 = $unsigned({{(64-6) {1'b0}},c$i_7515});
 
   assign c$sat32Out_app_arg_64 = (s_20 > 16'sd0) ? result_156 : (c$sat32Out_app_arg_62 <<< c$sat32Out_app_arg_63);
 
@@ -8517,9 +8703,9 @@ module attend_head_hd8
 
   assign f_12 = result_153 & 64'sd1048575;
 
-  assign c$bv_72 = (($unsigned((f_12 >>> 64'sd12))));
+  assign c$bv_75 = (($unsigned((f_12 >>> 64'sd12))));
 
-  assign i_12 = (c$bv_72[0+:9]);
+  assign i_12 = (c$bv_75[0+:9]);
 
   assign lo_12 = $signed({{(64-32) {c$lo_app_arg_12[32-1]}},c$lo_app_arg_12});
 
@@ -8527,7 +8713,7 @@ module attend_head_hd8
 
   assign result_157 = (x_74 + 64'sd2048) >>> 64'sd12;
 
-  assign c$i_7761 = (i_12 + 9'd1);
+  assign c$i_7778 = (i_12 + 9'd1);
 
   assign c$vecFlat_25 = {32'sd1048576,
                          32'sd1051419,   32'sd1054270,   32'sd1057128,
@@ -8619,13 +8805,13 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_25 [0:257-1];
-  genvar i_82;
+  genvar i_84;
   generate
-  for (i_82=0; i_82 < 257; i_82=i_82+1) begin : mk_array_25
-    assign vecArray_25[(257-1)-i_82] = c$vecFlat_25[i_82*32+:32];
+  for (i_84=0; i_84 < 257; i_84=i_84+1) begin : mk_array_25
+    assign vecArray_25[(257-1)-i_84] = c$vecFlat_25[i_84*32+:32];
   end
   endgenerate
-  assign c$app_arg_32 = vecArray_25[($unsigned({{(64-9) {1'b0}},c$i_7761}))];
+  assign c$app_arg_32 = vecArray_25[($unsigned({{(64-9) {1'b0}},c$i_7778}))];
   // index end
 
   assign c$vecFlat_26 = {32'sd1048576,
@@ -8718,10 +8904,10 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_26 [0:257-1];
-  genvar i_83;
+  genvar i_85;
   generate
-  for (i_83=0; i_83 < 257; i_83=i_83+1) begin : mk_array_26
-    assign vecArray_26[(257-1)-i_83] = c$vecFlat_26[i_83*32+:32];
+  for (i_85=0; i_85 < 257; i_85=i_85+1) begin : mk_array_26
+    assign vecArray_26[(257-1)-i_85] = c$vecFlat_26[i_85*32+:32];
   end
   endgenerate
   assign c$lo_app_arg_12 = vecArray_26[($unsigned({{(64-9) {1'b0}},i_12}))];
@@ -8755,7 +8941,7 @@ module attend_head_hd8
 
   assign c$s_43 = $signed(ds1_7[77:71]);
 
-  assign s_21 = -((($signed({{(16-7) {qe[7-1]}},qe})) + ($signed({{(16-7) {c$s_43[7-1]}},c$s_43}))) + 16'sd20);
+  assign s_21 = -((($signed({{(16-7) {result_337[7-1]}},result_337})) + ($signed({{(16-7) {c$s_43[7-1]}},c$s_43}))) + 16'sd20);
 
   assign c$case_alt_79 = (c$sat32Out_app_arg_67 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_67[64-1],c$sat32Out_app_arg_67[0+:(32-1)]}));
 
@@ -8765,17 +8951,17 @@ module attend_head_hd8
 
   assign c$sat32Out_app_arg_65 = (64'sd2147483648 <= ($signed({{(64-32) {result_165[32-1]}},result_165}))) ? 64'sd2147483648 : c$sat32Out_case_alt_21;
 
-  assign c$bv_73 = (($unsigned((-s_21))));
+  assign c$bv_76 = (($unsigned((-s_21))));
 
-  assign c$i_8039 = ((c$bv_73[0+:5]));
+  assign c$i_8056 = ((c$bv_76[0+:5]));
 
-  assign c$wild1_app_arg_65 = $unsigned({{(64-5) {1'b0}},c$i_8039});
+  assign c$wild1_app_arg_65 = $unsigned({{(64-5) {1'b0}},c$i_8056});
 
   assign c$sat32Out_app_arg_66 = (s_21 <= -16'sd31) ? 64'sd31 : wild1_67;
 
-  assign c$bv_74 = (($unsigned(s_21)));
+  assign c$bv_77 = (($unsigned(s_21)));
 
-  assign c$case_alt_80 = (s_21 >= 16'sd62) ? 6'd62 : ((c$bv_74[0+:6]));
+  assign c$case_alt_80 = (s_21 >= 16'sd62) ? 6'd62 : ((c$bv_77[0+:6]));
 
   assign result_163 = (s_21 <= 16'sd0) ? 6'd0 : c$case_alt_80;
 
@@ -8792,25 +8978,25 @@ module attend_head_hd8
 
   assign wild1_66 = $signed(c$wild1_app_arg_67);
 
-  assign c$i_8047 = (result_163 - 6'd1);
+  assign c$i_8064 = (result_163 - 6'd1);
 
-  assign c$wild1_app_arg_67 = $unsigned({{(64-6) {1'b0}},c$i_8047});
+  assign c$wild1_app_arg_67 = $unsigned({{(64-6) {1'b0}},c$i_8064});
 
   assign c$sat32Out_app_arg_67 = (s_21 > 16'sd0) ? result_164 : (c$sat32Out_app_arg_65 <<< c$sat32Out_app_arg_66);
 
   assign wild1_67 = $signed(c$wild1_app_arg_65);
 
   // map begin
-  genvar i_84;
+  genvar i_86;
   generate
-  for (i_84=0; i_84 < 8; i_84 = i_84 + 1) begin : map_8
-    wire signed [15:0] map_in_8;
-    assign map_in_8 = c$app_arg_34[i_84*16+:16];
-    wire signed [31:0] map_out_8;
-    assign map_out_8 = $signed({{(32-16) {map_in_8[16-1]}},map_in_8});
+  for (i_86=0; i_86 < 8; i_86 = i_86 + 1) begin : map_10
+    wire signed [15:0] map_in_10;
+    assign map_in_10 = c$app_arg_34[i_86*16+:16];
+    wire signed [31:0] map_out_10;
+    assign map_out_10 = $signed({{(32-16) {map_in_10[16-1]}},map_in_10});
 
 
-    assign c$app_arg_33[i_84*32+:32] = map_out_8;
+    assign c$app_arg_33[i_86*32+:32] = map_out_10;
   end
   endgenerate
   // map end
@@ -8818,83 +9004,83 @@ module attend_head_hd8
   assign c$vec2_14 = ds1_7[141:78];
 
   // zipWith start
-  genvar i_85;
+  genvar i_87;
   generate
-  for (i_85 = 0; i_85 < 8; i_85 = i_85 + 1) begin : zipWith_17
+  for (i_87 = 0; i_87 < 8; i_87 = i_87 + 1) begin : zipWith_17
     wire signed [7:0] zipWith_in1_17;
-    assign zipWith_in1_17 = qm[i_85*8+:8];
+    assign zipWith_in1_17 = c$ds_app_arg[i_87*8+:8];
     wire signed [7:0] zipWith_in2_17;
-    assign zipWith_in2_17 = c$vec2_14[i_85*8+:8];
+    assign zipWith_in2_17 = c$vec2_14[i_87*8+:8];
     wire signed [15:0] c$n_17;
     assign c$n_17 = ($signed({{(16-8) {zipWith_in1_17[8-1]}},zipWith_in1_17})) * ($signed({{(16-8) {zipWith_in2_17[8-1]}},zipWith_in2_17}));
 
 
-    assign c$app_arg_34[i_85*16+:16] = c$n_17;
+    assign c$app_arg_34[i_87*16+:16] = c$n_17;
   end
   endgenerate
   // zipWith end
 
-  wire [255:0] vec_7;
-  wire signed [31:0] acc_3_0_55;
-  wire signed [31:0] acc_0_68;
-  wire signed [31:0] acc_0_69;
-  wire signed [31:0] acc_0_70;
-  wire signed [31:0] acc_0_71;
-  wire signed [31:0] acc_0_72;
-  wire signed [31:0] acc_0_73;
-  wire signed [31:0] acc_0_74;
-  wire signed [31:0] acc_0_75;
-  wire signed [31:0] acc_1_0_49;
-  wire signed [31:0] acc_1_1_50;
-  wire signed [31:0] acc_1_2_51;
-  wire signed [31:0] acc_1_3_52;
-  wire signed [31:0] acc_2_0_53;
-  wire signed [31:0] acc_2_1_54;
-  assign result_165 = acc_3_0_55;
+  wire [255:0] vec_8;
+  wire signed [31:0] acc_3_0_62;
+  wire signed [31:0] acc_0_77;
+  wire signed [31:0] acc_0_78;
+  wire signed [31:0] acc_0_79;
+  wire signed [31:0] acc_0_80;
+  wire signed [31:0] acc_0_81;
+  wire signed [31:0] acc_0_82;
+  wire signed [31:0] acc_0_83;
+  wire signed [31:0] acc_0_84;
+  wire signed [31:0] acc_1_0_56;
+  wire signed [31:0] acc_1_1_57;
+  wire signed [31:0] acc_1_2_58;
+  wire signed [31:0] acc_1_3_59;
+  wire signed [31:0] acc_2_0_60;
+  wire signed [31:0] acc_2_1_61;
+  assign result_165 = acc_3_0_62;
 
-  assign vec_7 = c$app_arg_33;
+  assign vec_8 = c$app_arg_33;
 
-  assign acc_0_68 = $signed(vec_7[255:224]);
+  assign acc_0_77 = $signed(vec_8[255:224]);
 
-  assign acc_0_69 = $signed(vec_7[223:192]);
+  assign acc_0_78 = $signed(vec_8[223:192]);
 
-  assign acc_0_70 = $signed(vec_7[191:160]);
+  assign acc_0_79 = $signed(vec_8[191:160]);
 
-  assign acc_0_71 = $signed(vec_7[159:128]);
+  assign acc_0_80 = $signed(vec_8[159:128]);
 
-  assign acc_0_72 = $signed(vec_7[127:96]);
+  assign acc_0_81 = $signed(vec_8[127:96]);
 
-  assign acc_0_73 = $signed(vec_7[95:64]);
+  assign acc_0_82 = $signed(vec_8[95:64]);
 
-  assign acc_0_74 = $signed(vec_7[63:32]);
+  assign acc_0_83 = $signed(vec_8[63:32]);
 
-  assign acc_0_75 = $signed(vec_7[31:0]);
+  assign acc_0_84 = $signed(vec_8[31:0]);
 
-  assign acc_1_0_49 = acc_0_68 + acc_0_69;
-
-
-
-  assign acc_1_1_50 = acc_0_70 + acc_0_71;
+  assign acc_1_0_56 = acc_0_77 + acc_0_78;
 
 
 
-  assign acc_1_2_51 = acc_0_72 + acc_0_73;
+  assign acc_1_1_57 = acc_0_79 + acc_0_80;
 
 
 
-  assign acc_1_3_52 = acc_0_74 + acc_0_75;
+  assign acc_1_2_58 = acc_0_81 + acc_0_82;
 
 
 
-  assign acc_2_0_53 = acc_1_0_49 + acc_1_1_50;
+  assign acc_1_3_59 = acc_0_83 + acc_0_84;
 
 
 
-  assign acc_2_1_54 = acc_1_2_51 + acc_1_3_52;
+  assign acc_2_0_60 = acc_1_0_56 + acc_1_1_57;
 
 
 
-  assign acc_3_0_55 = acc_2_0_53 + acc_2_1_54;
+  assign acc_2_1_61 = acc_1_2_58 + acc_1_3_59;
+
+
+
+  assign acc_3_0_62 = acc_2_0_60 + acc_2_1_61;
 
 
 
@@ -8913,114 +9099,114 @@ module attend_head_hd8
   assign c$vec2_15 = ds1_7[70:7];
 
   // zipWith start
-  genvar i_86;
+  genvar i_88;
   generate
-  for (i_86 = 0; i_86 < 8; i_86 = i_86 + 1) begin : zipWith_18
+  for (i_88 = 0; i_88 < 8; i_88 = i_88 + 1) begin : zipWith_18
     wire signed [31:0] zipWith_in1_18;
-    assign zipWith_in1_18 = c$vec1_6[i_86*32+:32];
+    assign zipWith_in1_18 = c$vec1_6[i_88*32+:32];
     wire signed [7:0] zipWith_in2_18;
-    assign zipWith_in2_18 = c$vec2_15[i_86*8+:8];
+    assign zipWith_in2_18 = c$vec2_15[i_88*8+:8];
     wire signed [31:0] c$n_18;
     // src/LlamaDv/Numerics.hs:57:1-5
     wire signed [63:0] x_187;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [15:0] s_55;
-    wire signed [31:0] c$case_alt_195;
-    wire signed [31:0] result_380;
+    wire signed [15:0] s_56;
+    wire signed [31:0] c$case_alt_199;
+    wire signed [31:0] result_389;
     wire signed [63:0] c$sat32Out_case_alt_56;
     wire signed [63:0] c$sat32Out_app_arg_164;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] c$wild1_app_arg_161;
+    wire signed [63:0] c$wild1_app_arg_164;
     wire signed [63:0] c$sat32Out_app_arg_165;
-    wire [5:0] c$case_alt_196;
-    wire [5:0] result_381;
-    reg signed [63:0] result_382;
+    wire [5:0] c$case_alt_200;
+    wire [5:0] result_390;
+    reg signed [63:0] result_391;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_161;
+    wire signed [63:0] wild1_164;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_162;
+    wire signed [63:0] c$wild1_app_arg_165;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_162;
+    wire signed [63:0] wild1_165;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_163;
+    wire signed [63:0] c$wild1_app_arg_166;
     wire signed [63:0] c$sat32Out_app_arg_166;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] wild1_163;
+    wire signed [63:0] wild1_166;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] x_188;
-    wire signed [63:0] result_383;
+    wire signed [63:0] result_392;
     // src/LlamaDv/Numerics.hs:31:1-5
     wire signed [63:0] x_189;
-    wire signed [31:0] c$case_alt_197;
-    wire signed [31:0] result_379;
+    wire signed [31:0] c$case_alt_201;
+    wire signed [31:0] result_388;
     wire signed [6:0] c$s_44;
-    wire [15:0] c$bv_75;
-    wire [4:0] c$i_8061;
-    wire [15:0] c$bv_76;
-    wire [5:0] c$i_8069;
-    assign c$n_18 = result_379;
+    wire [15:0] c$bv_78;
+    wire [4:0] c$i_8078;
+    wire [15:0] c$bv_79;
+    wire [5:0] c$i_8086;
+    assign c$n_18 = result_388;
 
     assign x_187 = ($signed({{(64-8) {zipWith_in2_18[8-1]}},zipWith_in2_18})) * ($signed({{(64-32) {result_170[32-1]}},result_170}));
 
     assign c$s_44 = $signed(ds1_7[6:0]);
 
-    assign s_55 = -($signed({{(16-7) {c$s_44[7-1]}},c$s_44}));
+    assign s_56 = -($signed({{(16-7) {c$s_44[7-1]}},c$s_44}));
 
-    assign c$case_alt_195 = (c$sat32Out_app_arg_166 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_166[64-1],c$sat32Out_app_arg_166[0+:(32-1)]}));
+    assign c$case_alt_199 = (c$sat32Out_app_arg_166 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_166[64-1],c$sat32Out_app_arg_166[0+:(32-1)]}));
 
-    assign result_380 = (c$sat32Out_app_arg_166 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_195;
+    assign result_389 = (c$sat32Out_app_arg_166 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_199;
 
     assign c$sat32Out_case_alt_56 = (-64'sd2147483648 <= x_187) ? x_187 : -64'sd2147483648;
 
     assign c$sat32Out_app_arg_164 = (64'sd2147483648 <= x_187) ? 64'sd2147483648 : c$sat32Out_case_alt_56;
 
-    assign c$bv_75 = (($unsigned((-s_55))));
+    assign c$bv_78 = (($unsigned((-s_56))));
 
-    assign c$i_8061 = ((c$bv_75[0+:5]));
+    assign c$i_8078 = ((c$bv_78[0+:5]));
 
-    assign c$wild1_app_arg_161 = $unsigned({{(64-5) {1'b0}},c$i_8061});
+    assign c$wild1_app_arg_164 = $unsigned({{(64-5) {1'b0}},c$i_8078});
 
-    assign c$sat32Out_app_arg_165 = (s_55 <= -16'sd31) ? 64'sd31 : wild1_163;
+    assign c$sat32Out_app_arg_165 = (s_56 <= -16'sd31) ? 64'sd31 : wild1_166;
 
-    assign c$bv_76 = (($unsigned(s_55)));
+    assign c$bv_79 = (($unsigned(s_56)));
 
-    assign c$case_alt_196 = (s_55 >= 16'sd62) ? 6'd62 : ((c$bv_76[0+:6]));
+    assign c$case_alt_200 = (s_56 >= 16'sd62) ? 6'd62 : ((c$bv_79[0+:6]));
 
-    assign result_381 = (s_55 <= 16'sd0) ? 6'd0 : c$case_alt_196;
+    assign result_390 = (s_56 <= 16'sd0) ? 6'd0 : c$case_alt_200;
 
     always @(*) begin
-      case(result_381)
-        6'd0 : result_382 = x_187;
-        default : result_382 = (x_187 + (64'sd1 <<< wild1_162)) >>> wild1_161;
+      case(result_390)
+        6'd0 : result_391 = x_187;
+        default : result_391 = (x_187 + (64'sd1 <<< wild1_165)) >>> wild1_164;
       endcase
     end
 
-    assign wild1_161 = $signed(c$wild1_app_arg_162);
+    assign wild1_164 = $signed(c$wild1_app_arg_165);
 
-    assign c$wild1_app_arg_162 = $unsigned({{(64-6) {1'b0}},result_381});
+    assign c$wild1_app_arg_165 = $unsigned({{(64-6) {1'b0}},result_390});
 
-    assign wild1_162 = $signed(c$wild1_app_arg_163);
+    assign wild1_165 = $signed(c$wild1_app_arg_166);
 
-    assign c$i_8069 = (result_381 - 6'd1);
+    assign c$i_8086 = (result_390 - 6'd1);
 
-    assign c$wild1_app_arg_163 = $unsigned({{(64-6) {1'b0}},c$i_8069});
+    assign c$wild1_app_arg_166 = $unsigned({{(64-6) {1'b0}},c$i_8086});
 
-    assign c$sat32Out_app_arg_166 = (s_55 > 16'sd0) ? result_382 : (c$sat32Out_app_arg_164 <<< c$sat32Out_app_arg_165);
+    assign c$sat32Out_app_arg_166 = (s_56 > 16'sd0) ? result_391 : (c$sat32Out_app_arg_164 <<< c$sat32Out_app_arg_165);
 
-    assign wild1_163 = $signed(c$wild1_app_arg_161);
+    assign wild1_166 = $signed(c$wild1_app_arg_164);
 
     assign x_188 = ($signed({{(64-32) {zipWith_in1_18[32-1]}},zipWith_in1_18})) * ($signed({{(64-32) {result_176[32-1]}},result_176}));
 
-    assign result_383 = (x_188 + 64'sd524288) >>> 64'sd20;
+    assign result_392 = (x_188 + 64'sd524288) >>> 64'sd20;
 
-    assign x_189 = result_383 + ($signed({{(64-32) {result_380[32-1]}},result_380}));
+    assign x_189 = result_392 + ($signed({{(64-32) {result_389[32-1]}},result_389}));
 
-    assign c$case_alt_197 = (x_189 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_189[64-1],x_189[0+:(32-1)]}));
+    assign c$case_alt_201 = (x_189 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_189[64-1],x_189[0+:(32-1)]}));
 
-    assign result_379 = (x_189 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_197;
+    assign result_388 = (x_189 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_201;
 
 
-    assign c$case_alt_82[i_86*32+:32] = c$n_18;
+    assign c$case_alt_82[i_88*32+:32] = c$n_18;
   end
   endgenerate
   // zipWith end
@@ -9049,17 +9235,17 @@ module attend_head_hd8
 
   assign c$sat32Out_app_arg_68 = (64'sd2147483648 <= x_80) ? 64'sd2147483648 : c$sat32Out_case_alt_22;
 
-  assign c$bv_77 = (($unsigned((-s_22))));
+  assign c$bv_80 = (($unsigned((-s_22))));
 
-  assign c$i_8090 = ((c$bv_77[0+:5]));
+  assign c$i_8107 = ((c$bv_80[0+:5]));
 
-  assign c$wild1_app_arg_68 = $unsigned({{(64-5) {1'b0}},c$i_8090});
+  assign c$wild1_app_arg_68 = $unsigned({{(64-5) {1'b0}},c$i_8107});
 
   assign c$sat32Out_app_arg_69 = (s_22 <= -16'sd31) ? 64'sd31 : wild1_70;
 
-  assign c$bv_78 = (($unsigned(s_22)));
+  assign c$bv_81 = (($unsigned(s_22)));
 
-  assign c$case_alt_85 = (s_22 >= 16'sd62) ? 6'd62 : ((c$bv_78[0+:6]));
+  assign c$case_alt_85 = (s_22 >= 16'sd62) ? 6'd62 : ((c$bv_81[0+:6]));
 
   assign result_171 = (s_22 <= 16'sd0) ? 6'd0 : c$case_alt_85;
 
@@ -9076,9 +9262,9 @@ module attend_head_hd8
 
   assign wild1_69 = $signed(c$wild1_app_arg_70);
 
-  assign c$i_8098 = (result_171 - 6'd1);
+  assign c$i_8115 = (result_171 - 6'd1);
 
-  assign c$wild1_app_arg_70 = $unsigned({{(64-6) {1'b0}},c$i_8098});
+  assign c$wild1_app_arg_70 = $unsigned({{(64-6) {1'b0}},c$i_8115});
 
   assign c$sat32Out_app_arg_70 = (s_22 > 16'sd0) ? result_172 : (c$sat32Out_app_arg_68 <<< c$sat32Out_app_arg_69);
 
@@ -9086,9 +9272,9 @@ module attend_head_hd8
 
   assign f_13 = result_169 & 64'sd1048575;
 
-  assign c$bv_79 = (($unsigned((f_13 >>> 64'sd12))));
+  assign c$bv_82 = (($unsigned((f_13 >>> 64'sd12))));
 
-  assign i_13 = (c$bv_79[0+:9]);
+  assign i_13 = (c$bv_82[0+:9]);
 
   assign lo_13 = $signed({{(64-32) {c$lo_app_arg_13[32-1]}},c$lo_app_arg_13});
 
@@ -9096,7 +9282,7 @@ module attend_head_hd8
 
   assign result_173 = (x_81 + 64'sd2048) >>> 64'sd12;
 
-  assign c$i_8361 = (i_13 + 9'd1);
+  assign c$i_8378 = (i_13 + 9'd1);
 
   assign c$vecFlat_27 = {32'sd1048576,
                          32'sd1051419,   32'sd1054270,   32'sd1057128,
@@ -9188,13 +9374,13 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_27 [0:257-1];
-  genvar i_87;
+  genvar i_89;
   generate
-  for (i_87=0; i_87 < 257; i_87=i_87+1) begin : mk_array_27
-    assign vecArray_27[(257-1)-i_87] = c$vecFlat_27[i_87*32+:32];
+  for (i_89=0; i_89 < 257; i_89=i_89+1) begin : mk_array_27
+    assign vecArray_27[(257-1)-i_89] = c$vecFlat_27[i_89*32+:32];
   end
   endgenerate
-  assign c$app_arg_35 = vecArray_27[($unsigned({{(64-9) {1'b0}},c$i_8361}))];
+  assign c$app_arg_35 = vecArray_27[($unsigned({{(64-9) {1'b0}},c$i_8378}))];
   // index end
 
   assign c$vecFlat_28 = {32'sd1048576,
@@ -9287,10 +9473,10 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_28 [0:257-1];
-  genvar i_88;
+  genvar i_90;
   generate
-  for (i_88=0; i_88 < 257; i_88=i_88+1) begin : mk_array_28
-    assign vecArray_28[(257-1)-i_88] = c$vecFlat_28[i_88*32+:32];
+  for (i_90=0; i_90 < 257; i_90=i_90+1) begin : mk_array_28
+    assign vecArray_28[(257-1)-i_90] = c$vecFlat_28[i_90*32+:32];
   end
   endgenerate
   assign c$lo_app_arg_13 = vecArray_28[($unsigned({{(64-9) {1'b0}},i_13}))];
@@ -9320,17 +9506,17 @@ module attend_head_hd8
 
   assign c$sat32Out_app_arg_71 = (64'sd2147483648 <= x_84) ? 64'sd2147483648 : c$sat32Out_case_alt_23;
 
-  assign c$bv_80 = (($unsigned((-s_23))));
+  assign c$bv_83 = (($unsigned((-s_23))));
 
-  assign c$i_8630 = ((c$bv_80[0+:5]));
+  assign c$i_8647 = ((c$bv_83[0+:5]));
 
-  assign c$wild1_app_arg_71 = $unsigned({{(64-5) {1'b0}},c$i_8630});
+  assign c$wild1_app_arg_71 = $unsigned({{(64-5) {1'b0}},c$i_8647});
 
   assign c$sat32Out_app_arg_72 = (s_23 <= -16'sd31) ? 64'sd31 : wild1_73;
 
-  assign c$bv_81 = (($unsigned(s_23)));
+  assign c$bv_84 = (($unsigned(s_23)));
 
-  assign c$case_alt_87 = (s_23 >= 16'sd62) ? 6'd62 : ((c$bv_81[0+:6]));
+  assign c$case_alt_87 = (s_23 >= 16'sd62) ? 6'd62 : ((c$bv_84[0+:6]));
 
   assign result_177 = (s_23 <= 16'sd0) ? 6'd0 : c$case_alt_87;
 
@@ -9347,9 +9533,9 @@ module attend_head_hd8
 
   assign wild1_72 = $signed(c$wild1_app_arg_73);
 
-  assign c$i_8638 = (result_177 - 6'd1);
+  assign c$i_8655 = (result_177 - 6'd1);
 
-  assign c$wild1_app_arg_73 = $unsigned({{(64-6) {1'b0}},c$i_8638});
+  assign c$wild1_app_arg_73 = $unsigned({{(64-6) {1'b0}},c$i_8655});
 
   assign c$sat32Out_app_arg_73 = (s_23 > 16'sd0) ? result_178 : (c$sat32Out_app_arg_71 <<< c$sat32Out_app_arg_72);
 
@@ -9357,9 +9543,9 @@ module attend_head_hd8
 
   assign f_14 = result_175 & 64'sd1048575;
 
-  assign c$bv_82 = (($unsigned((f_14 >>> 64'sd12))));
+  assign c$bv_85 = (($unsigned((f_14 >>> 64'sd12))));
 
-  assign i_14 = (c$bv_82[0+:9]);
+  assign i_14 = (c$bv_85[0+:9]);
 
   assign lo_14 = $signed({{(64-32) {c$lo_app_arg_14[32-1]}},c$lo_app_arg_14});
 
@@ -9367,7 +9553,7 @@ module attend_head_hd8
 
   assign result_179 = (x_85 + 64'sd2048) >>> 64'sd12;
 
-  assign c$i_8901 = (i_14 + 9'd1);
+  assign c$i_8918 = (i_14 + 9'd1);
 
   assign c$vecFlat_29 = {32'sd1048576,
                          32'sd1051419,   32'sd1054270,   32'sd1057128,
@@ -9459,13 +9645,13 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_29 [0:257-1];
-  genvar i_89;
+  genvar i_91;
   generate
-  for (i_89=0; i_89 < 257; i_89=i_89+1) begin : mk_array_29
-    assign vecArray_29[(257-1)-i_89] = c$vecFlat_29[i_89*32+:32];
+  for (i_91=0; i_91 < 257; i_91=i_91+1) begin : mk_array_29
+    assign vecArray_29[(257-1)-i_91] = c$vecFlat_29[i_91*32+:32];
   end
   endgenerate
-  assign c$app_arg_36 = vecArray_29[($unsigned({{(64-9) {1'b0}},c$i_8901}))];
+  assign c$app_arg_36 = vecArray_29[($unsigned({{(64-9) {1'b0}},c$i_8918}))];
   // index end
 
   assign c$vecFlat_30 = {32'sd1048576,
@@ -9558,10 +9744,10 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_30 [0:257-1];
-  genvar i_90;
+  genvar i_92;
   generate
-  for (i_90=0; i_90 < 257; i_90=i_90+1) begin : mk_array_30
-    assign vecArray_30[(257-1)-i_90] = c$vecFlat_30[i_90*32+:32];
+  for (i_92=0; i_92 < 257; i_92=i_92+1) begin : mk_array_30
+    assign vecArray_30[(257-1)-i_92] = c$vecFlat_30[i_92*32+:32];
   end
   endgenerate
   assign c$lo_app_arg_14 = vecArray_30[($unsigned({{(64-9) {1'b0}},i_14}))];
@@ -9595,7 +9781,7 @@ module attend_head_hd8
 
   assign c$s_49 = $signed(ds1_8[77:71]);
 
-  assign s_24 = -((($signed({{(16-7) {qe[7-1]}},qe})) + ($signed({{(16-7) {c$s_49[7-1]}},c$s_49}))) + 16'sd20);
+  assign s_24 = -((($signed({{(16-7) {result_337[7-1]}},result_337})) + ($signed({{(16-7) {c$s_49[7-1]}},c$s_49}))) + 16'sd20);
 
   assign c$case_alt_90 = (c$sat32Out_app_arg_76 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_76[64-1],c$sat32Out_app_arg_76[0+:(32-1)]}));
 
@@ -9605,17 +9791,17 @@ module attend_head_hd8
 
   assign c$sat32Out_app_arg_74 = (64'sd2147483648 <= ($signed({{(64-32) {result_187[32-1]}},result_187}))) ? 64'sd2147483648 : c$sat32Out_case_alt_24;
 
-  assign c$bv_83 = (($unsigned((-s_24))));
+  assign c$bv_86 = (($unsigned((-s_24))));
 
-  assign c$i_9179 = ((c$bv_83[0+:5]));
+  assign c$i_9196 = ((c$bv_86[0+:5]));
 
-  assign c$wild1_app_arg_74 = $unsigned({{(64-5) {1'b0}},c$i_9179});
+  assign c$wild1_app_arg_74 = $unsigned({{(64-5) {1'b0}},c$i_9196});
 
   assign c$sat32Out_app_arg_75 = (s_24 <= -16'sd31) ? 64'sd31 : wild1_76;
 
-  assign c$bv_84 = (($unsigned(s_24)));
+  assign c$bv_87 = (($unsigned(s_24)));
 
-  assign c$case_alt_91 = (s_24 >= 16'sd62) ? 6'd62 : ((c$bv_84[0+:6]));
+  assign c$case_alt_91 = (s_24 >= 16'sd62) ? 6'd62 : ((c$bv_87[0+:6]));
 
   assign result_185 = (s_24 <= 16'sd0) ? 6'd0 : c$case_alt_91;
 
@@ -9632,25 +9818,25 @@ module attend_head_hd8
 
   assign wild1_75 = $signed(c$wild1_app_arg_76);
 
-  assign c$i_9187 = (result_185 - 6'd1);
+  assign c$i_9204 = (result_185 - 6'd1);
 
-  assign c$wild1_app_arg_76 = $unsigned({{(64-6) {1'b0}},c$i_9187});
+  assign c$wild1_app_arg_76 = $unsigned({{(64-6) {1'b0}},c$i_9204});
 
   assign c$sat32Out_app_arg_76 = (s_24 > 16'sd0) ? result_186 : (c$sat32Out_app_arg_74 <<< c$sat32Out_app_arg_75);
 
   assign wild1_76 = $signed(c$wild1_app_arg_74);
 
   // map begin
-  genvar i_91;
+  genvar i_93;
   generate
-  for (i_91=0; i_91 < 8; i_91 = i_91 + 1) begin : map_9
-    wire signed [15:0] map_in_9;
-    assign map_in_9 = c$app_arg_38[i_91*16+:16];
-    wire signed [31:0] map_out_9;
-    assign map_out_9 = $signed({{(32-16) {map_in_9[16-1]}},map_in_9});
+  for (i_93=0; i_93 < 8; i_93 = i_93 + 1) begin : map_11
+    wire signed [15:0] map_in_11;
+    assign map_in_11 = c$app_arg_38[i_93*16+:16];
+    wire signed [31:0] map_out_11;
+    assign map_out_11 = $signed({{(32-16) {map_in_11[16-1]}},map_in_11});
 
 
-    assign c$app_arg_37[i_91*32+:32] = map_out_9;
+    assign c$app_arg_37[i_93*32+:32] = map_out_11;
   end
   endgenerate
   // map end
@@ -9658,83 +9844,83 @@ module attend_head_hd8
   assign c$vec2_16 = ds1_8[141:78];
 
   // zipWith start
-  genvar i_92;
+  genvar i_94;
   generate
-  for (i_92 = 0; i_92 < 8; i_92 = i_92 + 1) begin : zipWith_19
+  for (i_94 = 0; i_94 < 8; i_94 = i_94 + 1) begin : zipWith_19
     wire signed [7:0] zipWith_in1_19;
-    assign zipWith_in1_19 = qm[i_92*8+:8];
+    assign zipWith_in1_19 = c$ds_app_arg[i_94*8+:8];
     wire signed [7:0] zipWith_in2_19;
-    assign zipWith_in2_19 = c$vec2_16[i_92*8+:8];
+    assign zipWith_in2_19 = c$vec2_16[i_94*8+:8];
     wire signed [15:0] c$n_19;
     assign c$n_19 = ($signed({{(16-8) {zipWith_in1_19[8-1]}},zipWith_in1_19})) * ($signed({{(16-8) {zipWith_in2_19[8-1]}},zipWith_in2_19}));
 
 
-    assign c$app_arg_38[i_92*16+:16] = c$n_19;
+    assign c$app_arg_38[i_94*16+:16] = c$n_19;
   end
   endgenerate
   // zipWith end
 
-  wire [255:0] vec_8;
-  wire signed [31:0] acc_3_0_62;
-  wire signed [31:0] acc_0_77;
-  wire signed [31:0] acc_0_78;
-  wire signed [31:0] acc_0_79;
-  wire signed [31:0] acc_0_80;
-  wire signed [31:0] acc_0_81;
-  wire signed [31:0] acc_0_82;
-  wire signed [31:0] acc_0_83;
-  wire signed [31:0] acc_0_84;
-  wire signed [31:0] acc_1_0_56;
-  wire signed [31:0] acc_1_1_57;
-  wire signed [31:0] acc_1_2_58;
-  wire signed [31:0] acc_1_3_59;
-  wire signed [31:0] acc_2_0_60;
-  wire signed [31:0] acc_2_1_61;
-  assign result_187 = acc_3_0_62;
+  wire [255:0] vec_9;
+  wire signed [31:0] acc_3_0_69;
+  wire signed [31:0] acc_0_86;
+  wire signed [31:0] acc_0_87;
+  wire signed [31:0] acc_0_88;
+  wire signed [31:0] acc_0_89;
+  wire signed [31:0] acc_0_90;
+  wire signed [31:0] acc_0_91;
+  wire signed [31:0] acc_0_92;
+  wire signed [31:0] acc_0_93;
+  wire signed [31:0] acc_1_0_63;
+  wire signed [31:0] acc_1_1_64;
+  wire signed [31:0] acc_1_2_65;
+  wire signed [31:0] acc_1_3_66;
+  wire signed [31:0] acc_2_0_67;
+  wire signed [31:0] acc_2_1_68;
+  assign result_187 = acc_3_0_69;
 
-  assign vec_8 = c$app_arg_37;
+  assign vec_9 = c$app_arg_37;
 
-  assign acc_0_77 = $signed(vec_8[255:224]);
+  assign acc_0_86 = $signed(vec_9[255:224]);
 
-  assign acc_0_78 = $signed(vec_8[223:192]);
+  assign acc_0_87 = $signed(vec_9[223:192]);
 
-  assign acc_0_79 = $signed(vec_8[191:160]);
+  assign acc_0_88 = $signed(vec_9[191:160]);
 
-  assign acc_0_80 = $signed(vec_8[159:128]);
+  assign acc_0_89 = $signed(vec_9[159:128]);
 
-  assign acc_0_81 = $signed(vec_8[127:96]);
+  assign acc_0_90 = $signed(vec_9[127:96]);
 
-  assign acc_0_82 = $signed(vec_8[95:64]);
+  assign acc_0_91 = $signed(vec_9[95:64]);
 
-  assign acc_0_83 = $signed(vec_8[63:32]);
+  assign acc_0_92 = $signed(vec_9[63:32]);
 
-  assign acc_0_84 = $signed(vec_8[31:0]);
+  assign acc_0_93 = $signed(vec_9[31:0]);
 
-  assign acc_1_0_56 = acc_0_77 + acc_0_78;
-
-
-
-  assign acc_1_1_57 = acc_0_79 + acc_0_80;
+  assign acc_1_0_63 = acc_0_86 + acc_0_87;
 
 
 
-  assign acc_1_2_58 = acc_0_81 + acc_0_82;
+  assign acc_1_1_64 = acc_0_88 + acc_0_89;
 
 
 
-  assign acc_1_3_59 = acc_0_83 + acc_0_84;
+  assign acc_1_2_65 = acc_0_90 + acc_0_91;
 
 
 
-  assign acc_2_0_60 = acc_1_0_56 + acc_1_1_57;
+  assign acc_1_3_66 = acc_0_92 + acc_0_93;
 
 
 
-  assign acc_2_1_61 = acc_1_2_58 + acc_1_3_59;
+  assign acc_2_0_67 = acc_1_0_63 + acc_1_1_64;
 
 
 
-  assign acc_3_0_62 = acc_2_0_60 + acc_2_1_61;
+  assign acc_2_1_68 = acc_1_2_65 + acc_1_3_66;
+
+
+
+  assign acc_3_0_69 = acc_2_0_67 + acc_2_1_68;
 
 
 
@@ -9753,114 +9939,114 @@ module attend_head_hd8
   assign c$vec2_17 = ds1_8[70:7];
 
   // zipWith start
-  genvar i_93;
+  genvar i_95;
   generate
-  for (i_93 = 0; i_93 < 8; i_93 = i_93 + 1) begin : zipWith_20
+  for (i_95 = 0; i_95 < 8; i_95 = i_95 + 1) begin : zipWith_20
     wire signed [31:0] zipWith_in1_20;
-    assign zipWith_in1_20 = c$vec1_7[i_93*32+:32];
+    assign zipWith_in1_20 = c$vec1_7[i_95*32+:32];
     wire signed [7:0] zipWith_in2_20;
-    assign zipWith_in2_20 = c$vec2_17[i_93*8+:8];
+    assign zipWith_in2_20 = c$vec2_17[i_95*8+:8];
     wire signed [31:0] c$n_20;
     // src/LlamaDv/Numerics.hs:57:1-5
     wire signed [63:0] x_190;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [15:0] s_56;
-    wire signed [31:0] c$case_alt_198;
-    wire signed [31:0] result_385;
+    wire signed [15:0] s_57;
+    wire signed [31:0] c$case_alt_202;
+    wire signed [31:0] result_394;
     wire signed [63:0] c$sat32Out_case_alt_57;
     wire signed [63:0] c$sat32Out_app_arg_167;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] c$wild1_app_arg_164;
+    wire signed [63:0] c$wild1_app_arg_167;
     wire signed [63:0] c$sat32Out_app_arg_168;
-    wire [5:0] c$case_alt_199;
-    wire [5:0] result_386;
-    reg signed [63:0] result_387;
+    wire [5:0] c$case_alt_203;
+    wire [5:0] result_395;
+    reg signed [63:0] result_396;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_164;
+    wire signed [63:0] wild1_167;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_165;
+    wire signed [63:0] c$wild1_app_arg_168;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_165;
+    wire signed [63:0] wild1_168;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_166;
+    wire signed [63:0] c$wild1_app_arg_169;
     wire signed [63:0] c$sat32Out_app_arg_169;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] wild1_166;
+    wire signed [63:0] wild1_169;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] x_191;
-    wire signed [63:0] result_388;
+    wire signed [63:0] result_397;
     // src/LlamaDv/Numerics.hs:31:1-5
     wire signed [63:0] x_192;
-    wire signed [31:0] c$case_alt_200;
-    wire signed [31:0] result_384;
+    wire signed [31:0] c$case_alt_204;
+    wire signed [31:0] result_393;
     wire signed [6:0] c$s_50;
-    wire [15:0] c$bv_85;
-    wire [4:0] c$i_9201;
-    wire [15:0] c$bv_86;
-    wire [5:0] c$i_9209;
-    assign c$n_20 = result_384;
+    wire [15:0] c$bv_88;
+    wire [4:0] c$i_9218;
+    wire [15:0] c$bv_89;
+    wire [5:0] c$i_9226;
+    assign c$n_20 = result_393;
 
     assign x_190 = ($signed({{(64-8) {zipWith_in2_20[8-1]}},zipWith_in2_20})) * ($signed({{(64-32) {result_192[32-1]}},result_192}));
 
     assign c$s_50 = $signed(ds1_8[6:0]);
 
-    assign s_56 = -($signed({{(16-7) {c$s_50[7-1]}},c$s_50}));
+    assign s_57 = -($signed({{(16-7) {c$s_50[7-1]}},c$s_50}));
 
-    assign c$case_alt_198 = (c$sat32Out_app_arg_169 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_169[64-1],c$sat32Out_app_arg_169[0+:(32-1)]}));
+    assign c$case_alt_202 = (c$sat32Out_app_arg_169 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_169[64-1],c$sat32Out_app_arg_169[0+:(32-1)]}));
 
-    assign result_385 = (c$sat32Out_app_arg_169 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_198;
+    assign result_394 = (c$sat32Out_app_arg_169 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_202;
 
     assign c$sat32Out_case_alt_57 = (-64'sd2147483648 <= x_190) ? x_190 : -64'sd2147483648;
 
     assign c$sat32Out_app_arg_167 = (64'sd2147483648 <= x_190) ? 64'sd2147483648 : c$sat32Out_case_alt_57;
 
-    assign c$bv_85 = (($unsigned((-s_56))));
+    assign c$bv_88 = (($unsigned((-s_57))));
 
-    assign c$i_9201 = ((c$bv_85[0+:5]));
+    assign c$i_9218 = ((c$bv_88[0+:5]));
 
-    assign c$wild1_app_arg_164 = $unsigned({{(64-5) {1'b0}},c$i_9201});
+    assign c$wild1_app_arg_167 = $unsigned({{(64-5) {1'b0}},c$i_9218});
 
-    assign c$sat32Out_app_arg_168 = (s_56 <= -16'sd31) ? 64'sd31 : wild1_166;
+    assign c$sat32Out_app_arg_168 = (s_57 <= -16'sd31) ? 64'sd31 : wild1_169;
 
-    assign c$bv_86 = (($unsigned(s_56)));
+    assign c$bv_89 = (($unsigned(s_57)));
 
-    assign c$case_alt_199 = (s_56 >= 16'sd62) ? 6'd62 : ((c$bv_86[0+:6]));
+    assign c$case_alt_203 = (s_57 >= 16'sd62) ? 6'd62 : ((c$bv_89[0+:6]));
 
-    assign result_386 = (s_56 <= 16'sd0) ? 6'd0 : c$case_alt_199;
+    assign result_395 = (s_57 <= 16'sd0) ? 6'd0 : c$case_alt_203;
 
     always @(*) begin
-      case(result_386)
-        6'd0 : result_387 = x_190;
-        default : result_387 = (x_190 + (64'sd1 <<< wild1_165)) >>> wild1_164;
+      case(result_395)
+        6'd0 : result_396 = x_190;
+        default : result_396 = (x_190 + (64'sd1 <<< wild1_168)) >>> wild1_167;
       endcase
     end
 
-    assign wild1_164 = $signed(c$wild1_app_arg_165);
+    assign wild1_167 = $signed(c$wild1_app_arg_168);
 
-    assign c$wild1_app_arg_165 = $unsigned({{(64-6) {1'b0}},result_386});
+    assign c$wild1_app_arg_168 = $unsigned({{(64-6) {1'b0}},result_395});
 
-    assign wild1_165 = $signed(c$wild1_app_arg_166);
+    assign wild1_168 = $signed(c$wild1_app_arg_169);
 
-    assign c$i_9209 = (result_386 - 6'd1);
+    assign c$i_9226 = (result_395 - 6'd1);
 
-    assign c$wild1_app_arg_166 = $unsigned({{(64-6) {1'b0}},c$i_9209});
+    assign c$wild1_app_arg_169 = $unsigned({{(64-6) {1'b0}},c$i_9226});
 
-    assign c$sat32Out_app_arg_169 = (s_56 > 16'sd0) ? result_387 : (c$sat32Out_app_arg_167 <<< c$sat32Out_app_arg_168);
+    assign c$sat32Out_app_arg_169 = (s_57 > 16'sd0) ? result_396 : (c$sat32Out_app_arg_167 <<< c$sat32Out_app_arg_168);
 
-    assign wild1_166 = $signed(c$wild1_app_arg_164);
+    assign wild1_169 = $signed(c$wild1_app_arg_167);
 
     assign x_191 = ($signed({{(64-32) {zipWith_in1_20[32-1]}},zipWith_in1_20})) * ($signed({{(64-32) {result_198[32-1]}},result_198}));
 
-    assign result_388 = (x_191 + 64'sd524288) >>> 64'sd20;
+    assign result_397 = (x_191 + 64'sd524288) >>> 64'sd20;
 
-    assign x_192 = result_388 + ($signed({{(64-32) {result_385[32-1]}},result_385}));
+    assign x_192 = result_397 + ($signed({{(64-32) {result_394[32-1]}},result_394}));
 
-    assign c$case_alt_200 = (x_192 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_192[64-1],x_192[0+:(32-1)]}));
+    assign c$case_alt_204 = (x_192 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_192[64-1],x_192[0+:(32-1)]}));
 
-    assign result_384 = (x_192 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_200;
+    assign result_393 = (x_192 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_204;
 
 
-    assign c$case_alt_93[i_93*32+:32] = c$n_20;
+    assign c$case_alt_93[i_95*32+:32] = c$n_20;
   end
   endgenerate
   // zipWith end
@@ -9889,17 +10075,17 @@ module attend_head_hd8
 
   assign c$sat32Out_app_arg_77 = (64'sd2147483648 <= x_91) ? 64'sd2147483648 : c$sat32Out_case_alt_25;
 
-  assign c$bv_87 = (($unsigned((-s_25))));
+  assign c$bv_90 = (($unsigned((-s_25))));
 
-  assign c$i_9230 = ((c$bv_87[0+:5]));
+  assign c$i_9247 = ((c$bv_90[0+:5]));
 
-  assign c$wild1_app_arg_77 = $unsigned({{(64-5) {1'b0}},c$i_9230});
+  assign c$wild1_app_arg_77 = $unsigned({{(64-5) {1'b0}},c$i_9247});
 
   assign c$sat32Out_app_arg_78 = (s_25 <= -16'sd31) ? 64'sd31 : wild1_79;
 
-  assign c$bv_88 = (($unsigned(s_25)));
+  assign c$bv_91 = (($unsigned(s_25)));
 
-  assign c$case_alt_96 = (s_25 >= 16'sd62) ? 6'd62 : ((c$bv_88[0+:6]));
+  assign c$case_alt_96 = (s_25 >= 16'sd62) ? 6'd62 : ((c$bv_91[0+:6]));
 
   assign result_193 = (s_25 <= 16'sd0) ? 6'd0 : c$case_alt_96;
 
@@ -9916,9 +10102,9 @@ module attend_head_hd8
 
   assign wild1_78 = $signed(c$wild1_app_arg_79);
 
-  assign c$i_9238 = (result_193 - 6'd1);
+  assign c$i_9255 = (result_193 - 6'd1);
 
-  assign c$wild1_app_arg_79 = $unsigned({{(64-6) {1'b0}},c$i_9238});
+  assign c$wild1_app_arg_79 = $unsigned({{(64-6) {1'b0}},c$i_9255});
 
   assign c$sat32Out_app_arg_79 = (s_25 > 16'sd0) ? result_194 : (c$sat32Out_app_arg_77 <<< c$sat32Out_app_arg_78);
 
@@ -9926,9 +10112,9 @@ module attend_head_hd8
 
   assign f_15 = result_191 & 64'sd1048575;
 
-  assign c$bv_89 = (($unsigned((f_15 >>> 64'sd12))));
+  assign c$bv_92 = (($unsigned((f_15 >>> 64'sd12))));
 
-  assign i_15 = (c$bv_89[0+:9]);
+  assign i_15 = (c$bv_92[0+:9]);
 
   assign lo_15 = $signed({{(64-32) {c$lo_app_arg_15[32-1]}},c$lo_app_arg_15});
 
@@ -9936,7 +10122,7 @@ module attend_head_hd8
 
   assign result_195 = (x_92 + 64'sd2048) >>> 64'sd12;
 
-  assign c$i_9501 = (i_15 + 9'd1);
+  assign c$i_9518 = (i_15 + 9'd1);
 
   assign c$vecFlat_31 = {32'sd1048576,
                          32'sd1051419,   32'sd1054270,   32'sd1057128,
@@ -10028,13 +10214,13 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_31 [0:257-1];
-  genvar i_94;
+  genvar i_96;
   generate
-  for (i_94=0; i_94 < 257; i_94=i_94+1) begin : mk_array_31
-    assign vecArray_31[(257-1)-i_94] = c$vecFlat_31[i_94*32+:32];
+  for (i_96=0; i_96 < 257; i_96=i_96+1) begin : mk_array_31
+    assign vecArray_31[(257-1)-i_96] = c$vecFlat_31[i_96*32+:32];
   end
   endgenerate
-  assign c$app_arg_39 = vecArray_31[($unsigned({{(64-9) {1'b0}},c$i_9501}))];
+  assign c$app_arg_39 = vecArray_31[($unsigned({{(64-9) {1'b0}},c$i_9518}))];
   // index end
 
   assign c$vecFlat_32 = {32'sd1048576,
@@ -10127,10 +10313,10 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_32 [0:257-1];
-  genvar i_95;
+  genvar i_97;
   generate
-  for (i_95=0; i_95 < 257; i_95=i_95+1) begin : mk_array_32
-    assign vecArray_32[(257-1)-i_95] = c$vecFlat_32[i_95*32+:32];
+  for (i_97=0; i_97 < 257; i_97=i_97+1) begin : mk_array_32
+    assign vecArray_32[(257-1)-i_97] = c$vecFlat_32[i_97*32+:32];
   end
   endgenerate
   assign c$lo_app_arg_15 = vecArray_32[($unsigned({{(64-9) {1'b0}},i_15}))];
@@ -10160,17 +10346,17 @@ module attend_head_hd8
 
   assign c$sat32Out_app_arg_80 = (64'sd2147483648 <= x_95) ? 64'sd2147483648 : c$sat32Out_case_alt_26;
 
-  assign c$bv_90 = (($unsigned((-s_26))));
+  assign c$bv_93 = (($unsigned((-s_26))));
 
-  assign c$i_9770 = ((c$bv_90[0+:5]));
+  assign c$i_9787 = ((c$bv_93[0+:5]));
 
-  assign c$wild1_app_arg_80 = $unsigned({{(64-5) {1'b0}},c$i_9770});
+  assign c$wild1_app_arg_80 = $unsigned({{(64-5) {1'b0}},c$i_9787});
 
   assign c$sat32Out_app_arg_81 = (s_26 <= -16'sd31) ? 64'sd31 : wild1_82;
 
-  assign c$bv_91 = (($unsigned(s_26)));
+  assign c$bv_94 = (($unsigned(s_26)));
 
-  assign c$case_alt_98 = (s_26 >= 16'sd62) ? 6'd62 : ((c$bv_91[0+:6]));
+  assign c$case_alt_98 = (s_26 >= 16'sd62) ? 6'd62 : ((c$bv_94[0+:6]));
 
   assign result_199 = (s_26 <= 16'sd0) ? 6'd0 : c$case_alt_98;
 
@@ -10187,9 +10373,9 @@ module attend_head_hd8
 
   assign wild1_81 = $signed(c$wild1_app_arg_82);
 
-  assign c$i_9778 = (result_199 - 6'd1);
+  assign c$i_9795 = (result_199 - 6'd1);
 
-  assign c$wild1_app_arg_82 = $unsigned({{(64-6) {1'b0}},c$i_9778});
+  assign c$wild1_app_arg_82 = $unsigned({{(64-6) {1'b0}},c$i_9795});
 
   assign c$sat32Out_app_arg_82 = (s_26 > 16'sd0) ? result_200 : (c$sat32Out_app_arg_80 <<< c$sat32Out_app_arg_81);
 
@@ -10197,9 +10383,9 @@ module attend_head_hd8
 
   assign f_16 = result_197 & 64'sd1048575;
 
-  assign c$bv_92 = (($unsigned((f_16 >>> 64'sd12))));
+  assign c$bv_95 = (($unsigned((f_16 >>> 64'sd12))));
 
-  assign i_16 = (c$bv_92[0+:9]);
+  assign i_16 = (c$bv_95[0+:9]);
 
   assign lo_16 = $signed({{(64-32) {c$lo_app_arg_16[32-1]}},c$lo_app_arg_16});
 
@@ -10207,7 +10393,7 @@ module attend_head_hd8
 
   assign result_201 = (x_96 + 64'sd2048) >>> 64'sd12;
 
-  assign c$i_10041 = (i_16 + 9'd1);
+  assign c$i_10058 = (i_16 + 9'd1);
 
   assign c$vecFlat_33 = {32'sd1048576,
                          32'sd1051419,   32'sd1054270,   32'sd1057128,
@@ -10299,13 +10485,13 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_33 [0:257-1];
-  genvar i_96;
+  genvar i_98;
   generate
-  for (i_96=0; i_96 < 257; i_96=i_96+1) begin : mk_array_33
-    assign vecArray_33[(257-1)-i_96] = c$vecFlat_33[i_96*32+:32];
+  for (i_98=0; i_98 < 257; i_98=i_98+1) begin : mk_array_33
+    assign vecArray_33[(257-1)-i_98] = c$vecFlat_33[i_98*32+:32];
   end
   endgenerate
-  assign c$app_arg_40 = vecArray_33[($unsigned({{(64-9) {1'b0}},c$i_10041}))];
+  assign c$app_arg_40 = vecArray_33[($unsigned({{(64-9) {1'b0}},c$i_10058}))];
   // index end
 
   assign c$vecFlat_34 = {32'sd1048576,
@@ -10398,10 +10584,10 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_34 [0:257-1];
-  genvar i_97;
+  genvar i_99;
   generate
-  for (i_97=0; i_97 < 257; i_97=i_97+1) begin : mk_array_34
-    assign vecArray_34[(257-1)-i_97] = c$vecFlat_34[i_97*32+:32];
+  for (i_99=0; i_99 < 257; i_99=i_99+1) begin : mk_array_34
+    assign vecArray_34[(257-1)-i_99] = c$vecFlat_34[i_99*32+:32];
   end
   endgenerate
   assign c$lo_app_arg_16 = vecArray_34[($unsigned({{(64-9) {1'b0}},i_16}))];
@@ -10435,7 +10621,7 @@ module attend_head_hd8
 
   assign c$s_55 = $signed(ds1_9[77:71]);
 
-  assign s_27 = -((($signed({{(16-7) {qe[7-1]}},qe})) + ($signed({{(16-7) {c$s_55[7-1]}},c$s_55}))) + 16'sd20);
+  assign s_27 = -((($signed({{(16-7) {result_337[7-1]}},result_337})) + ($signed({{(16-7) {c$s_55[7-1]}},c$s_55}))) + 16'sd20);
 
   assign c$case_alt_101 = (c$sat32Out_app_arg_85 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_85[64-1],c$sat32Out_app_arg_85[0+:(32-1)]}));
 
@@ -10445,17 +10631,17 @@ module attend_head_hd8
 
   assign c$sat32Out_app_arg_83 = (64'sd2147483648 <= ($signed({{(64-32) {result_209[32-1]}},result_209}))) ? 64'sd2147483648 : c$sat32Out_case_alt_27;
 
-  assign c$bv_93 = (($unsigned((-s_27))));
+  assign c$bv_96 = (($unsigned((-s_27))));
 
-  assign c$i_10319 = ((c$bv_93[0+:5]));
+  assign c$i_10336 = ((c$bv_96[0+:5]));
 
-  assign c$wild1_app_arg_83 = $unsigned({{(64-5) {1'b0}},c$i_10319});
+  assign c$wild1_app_arg_83 = $unsigned({{(64-5) {1'b0}},c$i_10336});
 
   assign c$sat32Out_app_arg_84 = (s_27 <= -16'sd31) ? 64'sd31 : wild1_85;
 
-  assign c$bv_94 = (($unsigned(s_27)));
+  assign c$bv_97 = (($unsigned(s_27)));
 
-  assign c$case_alt_102 = (s_27 >= 16'sd62) ? 6'd62 : ((c$bv_94[0+:6]));
+  assign c$case_alt_102 = (s_27 >= 16'sd62) ? 6'd62 : ((c$bv_97[0+:6]));
 
   assign result_207 = (s_27 <= 16'sd0) ? 6'd0 : c$case_alt_102;
 
@@ -10472,25 +10658,25 @@ module attend_head_hd8
 
   assign wild1_84 = $signed(c$wild1_app_arg_85);
 
-  assign c$i_10327 = (result_207 - 6'd1);
+  assign c$i_10344 = (result_207 - 6'd1);
 
-  assign c$wild1_app_arg_85 = $unsigned({{(64-6) {1'b0}},c$i_10327});
+  assign c$wild1_app_arg_85 = $unsigned({{(64-6) {1'b0}},c$i_10344});
 
   assign c$sat32Out_app_arg_85 = (s_27 > 16'sd0) ? result_208 : (c$sat32Out_app_arg_83 <<< c$sat32Out_app_arg_84);
 
   assign wild1_85 = $signed(c$wild1_app_arg_83);
 
   // map begin
-  genvar i_98;
+  genvar i_100;
   generate
-  for (i_98=0; i_98 < 8; i_98 = i_98 + 1) begin : map_10
-    wire signed [15:0] map_in_10;
-    assign map_in_10 = c$app_arg_42[i_98*16+:16];
-    wire signed [31:0] map_out_10;
-    assign map_out_10 = $signed({{(32-16) {map_in_10[16-1]}},map_in_10});
+  for (i_100=0; i_100 < 8; i_100 = i_100 + 1) begin : map_12
+    wire signed [15:0] map_in_12;
+    assign map_in_12 = c$app_arg_42[i_100*16+:16];
+    wire signed [31:0] map_out_12;
+    assign map_out_12 = $signed({{(32-16) {map_in_12[16-1]}},map_in_12});
 
 
-    assign c$app_arg_41[i_98*32+:32] = map_out_10;
+    assign c$app_arg_41[i_100*32+:32] = map_out_12;
   end
   endgenerate
   // map end
@@ -10498,83 +10684,83 @@ module attend_head_hd8
   assign c$vec2_18 = ds1_9[141:78];
 
   // zipWith start
-  genvar i_99;
+  genvar i_101;
   generate
-  for (i_99 = 0; i_99 < 8; i_99 = i_99 + 1) begin : zipWith_21
+  for (i_101 = 0; i_101 < 8; i_101 = i_101 + 1) begin : zipWith_21
     wire signed [7:0] zipWith_in1_21;
-    assign zipWith_in1_21 = qm[i_99*8+:8];
+    assign zipWith_in1_21 = c$ds_app_arg[i_101*8+:8];
     wire signed [7:0] zipWith_in2_21;
-    assign zipWith_in2_21 = c$vec2_18[i_99*8+:8];
+    assign zipWith_in2_21 = c$vec2_18[i_101*8+:8];
     wire signed [15:0] c$n_21;
     assign c$n_21 = ($signed({{(16-8) {zipWith_in1_21[8-1]}},zipWith_in1_21})) * ($signed({{(16-8) {zipWith_in2_21[8-1]}},zipWith_in2_21}));
 
 
-    assign c$app_arg_42[i_99*16+:16] = c$n_21;
+    assign c$app_arg_42[i_101*16+:16] = c$n_21;
   end
   endgenerate
   // zipWith end
 
-  wire [255:0] vec_9;
-  wire signed [31:0] acc_3_0_69;
-  wire signed [31:0] acc_0_86;
-  wire signed [31:0] acc_0_87;
-  wire signed [31:0] acc_0_88;
-  wire signed [31:0] acc_0_89;
-  wire signed [31:0] acc_0_90;
-  wire signed [31:0] acc_0_91;
-  wire signed [31:0] acc_0_92;
-  wire signed [31:0] acc_0_93;
-  wire signed [31:0] acc_1_0_63;
-  wire signed [31:0] acc_1_1_64;
-  wire signed [31:0] acc_1_2_65;
-  wire signed [31:0] acc_1_3_66;
-  wire signed [31:0] acc_2_0_67;
-  wire signed [31:0] acc_2_1_68;
-  assign result_209 = acc_3_0_69;
+  wire [255:0] vec_10;
+  wire signed [31:0] acc_3_0_76;
+  wire signed [31:0] acc_0_95;
+  wire signed [31:0] acc_0_96;
+  wire signed [31:0] acc_0_97;
+  wire signed [31:0] acc_0_98;
+  wire signed [31:0] acc_0_99;
+  wire signed [31:0] acc_0_100;
+  wire signed [31:0] acc_0_101;
+  wire signed [31:0] acc_0_102;
+  wire signed [31:0] acc_1_0_70;
+  wire signed [31:0] acc_1_1_71;
+  wire signed [31:0] acc_1_2_72;
+  wire signed [31:0] acc_1_3_73;
+  wire signed [31:0] acc_2_0_74;
+  wire signed [31:0] acc_2_1_75;
+  assign result_209 = acc_3_0_76;
 
-  assign vec_9 = c$app_arg_41;
+  assign vec_10 = c$app_arg_41;
 
-  assign acc_0_86 = $signed(vec_9[255:224]);
+  assign acc_0_95 = $signed(vec_10[255:224]);
 
-  assign acc_0_87 = $signed(vec_9[223:192]);
+  assign acc_0_96 = $signed(vec_10[223:192]);
 
-  assign acc_0_88 = $signed(vec_9[191:160]);
+  assign acc_0_97 = $signed(vec_10[191:160]);
 
-  assign acc_0_89 = $signed(vec_9[159:128]);
+  assign acc_0_98 = $signed(vec_10[159:128]);
 
-  assign acc_0_90 = $signed(vec_9[127:96]);
+  assign acc_0_99 = $signed(vec_10[127:96]);
 
-  assign acc_0_91 = $signed(vec_9[95:64]);
+  assign acc_0_100 = $signed(vec_10[95:64]);
 
-  assign acc_0_92 = $signed(vec_9[63:32]);
+  assign acc_0_101 = $signed(vec_10[63:32]);
 
-  assign acc_0_93 = $signed(vec_9[31:0]);
+  assign acc_0_102 = $signed(vec_10[31:0]);
 
-  assign acc_1_0_63 = acc_0_86 + acc_0_87;
-
-
-
-  assign acc_1_1_64 = acc_0_88 + acc_0_89;
+  assign acc_1_0_70 = acc_0_95 + acc_0_96;
 
 
 
-  assign acc_1_2_65 = acc_0_90 + acc_0_91;
+  assign acc_1_1_71 = acc_0_97 + acc_0_98;
 
 
 
-  assign acc_1_3_66 = acc_0_92 + acc_0_93;
+  assign acc_1_2_72 = acc_0_99 + acc_0_100;
 
 
 
-  assign acc_2_0_67 = acc_1_0_63 + acc_1_1_64;
+  assign acc_1_3_73 = acc_0_101 + acc_0_102;
 
 
 
-  assign acc_2_1_68 = acc_1_2_65 + acc_1_3_66;
+  assign acc_2_0_74 = acc_1_0_70 + acc_1_1_71;
 
 
 
-  assign acc_3_0_69 = acc_2_0_67 + acc_2_1_68;
+  assign acc_2_1_75 = acc_1_2_72 + acc_1_3_73;
+
+
+
+  assign acc_3_0_76 = acc_2_0_74 + acc_2_1_75;
 
 
 
@@ -10593,114 +10779,114 @@ module attend_head_hd8
   assign c$vec2_19 = ds1_9[70:7];
 
   // zipWith start
-  genvar i_100;
+  genvar i_102;
   generate
-  for (i_100 = 0; i_100 < 8; i_100 = i_100 + 1) begin : zipWith_22
+  for (i_102 = 0; i_102 < 8; i_102 = i_102 + 1) begin : zipWith_22
     wire signed [31:0] zipWith_in1_22;
-    assign zipWith_in1_22 = c$vec1_8[i_100*32+:32];
+    assign zipWith_in1_22 = c$vec1_8[i_102*32+:32];
     wire signed [7:0] zipWith_in2_22;
-    assign zipWith_in2_22 = c$vec2_19[i_100*8+:8];
+    assign zipWith_in2_22 = c$vec2_19[i_102*8+:8];
     wire signed [31:0] c$n_22;
     // src/LlamaDv/Numerics.hs:57:1-5
     wire signed [63:0] x_193;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [15:0] s_57;
-    wire signed [31:0] c$case_alt_201;
-    wire signed [31:0] result_390;
+    wire signed [15:0] s_58;
+    wire signed [31:0] c$case_alt_205;
+    wire signed [31:0] result_399;
     wire signed [63:0] c$sat32Out_case_alt_58;
     wire signed [63:0] c$sat32Out_app_arg_170;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] c$wild1_app_arg_167;
+    wire signed [63:0] c$wild1_app_arg_170;
     wire signed [63:0] c$sat32Out_app_arg_171;
-    wire [5:0] c$case_alt_202;
-    wire [5:0] result_391;
-    reg signed [63:0] result_392;
+    wire [5:0] c$case_alt_206;
+    wire [5:0] result_400;
+    reg signed [63:0] result_401;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_167;
+    wire signed [63:0] wild1_170;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_168;
+    wire signed [63:0] c$wild1_app_arg_171;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_168;
+    wire signed [63:0] wild1_171;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_169;
+    wire signed [63:0] c$wild1_app_arg_172;
     wire signed [63:0] c$sat32Out_app_arg_172;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] wild1_169;
+    wire signed [63:0] wild1_172;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] x_194;
-    wire signed [63:0] result_393;
+    wire signed [63:0] result_402;
     // src/LlamaDv/Numerics.hs:31:1-5
     wire signed [63:0] x_195;
-    wire signed [31:0] c$case_alt_203;
-    wire signed [31:0] result_389;
+    wire signed [31:0] c$case_alt_207;
+    wire signed [31:0] result_398;
     wire signed [6:0] c$s_56;
-    wire [15:0] c$bv_95;
-    wire [4:0] c$i_10341;
-    wire [15:0] c$bv_96;
-    wire [5:0] c$i_10349;
-    assign c$n_22 = result_389;
+    wire [15:0] c$bv_98;
+    wire [4:0] c$i_10358;
+    wire [15:0] c$bv_99;
+    wire [5:0] c$i_10366;
+    assign c$n_22 = result_398;
 
     assign x_193 = ($signed({{(64-8) {zipWith_in2_22[8-1]}},zipWith_in2_22})) * ($signed({{(64-32) {result_214[32-1]}},result_214}));
 
     assign c$s_56 = $signed(ds1_9[6:0]);
 
-    assign s_57 = -($signed({{(16-7) {c$s_56[7-1]}},c$s_56}));
+    assign s_58 = -($signed({{(16-7) {c$s_56[7-1]}},c$s_56}));
 
-    assign c$case_alt_201 = (c$sat32Out_app_arg_172 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_172[64-1],c$sat32Out_app_arg_172[0+:(32-1)]}));
+    assign c$case_alt_205 = (c$sat32Out_app_arg_172 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_172[64-1],c$sat32Out_app_arg_172[0+:(32-1)]}));
 
-    assign result_390 = (c$sat32Out_app_arg_172 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_201;
+    assign result_399 = (c$sat32Out_app_arg_172 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_205;
 
     assign c$sat32Out_case_alt_58 = (-64'sd2147483648 <= x_193) ? x_193 : -64'sd2147483648;
 
     assign c$sat32Out_app_arg_170 = (64'sd2147483648 <= x_193) ? 64'sd2147483648 : c$sat32Out_case_alt_58;
 
-    assign c$bv_95 = (($unsigned((-s_57))));
+    assign c$bv_98 = (($unsigned((-s_58))));
 
-    assign c$i_10341 = ((c$bv_95[0+:5]));
+    assign c$i_10358 = ((c$bv_98[0+:5]));
 
-    assign c$wild1_app_arg_167 = $unsigned({{(64-5) {1'b0}},c$i_10341});
+    assign c$wild1_app_arg_170 = $unsigned({{(64-5) {1'b0}},c$i_10358});
 
-    assign c$sat32Out_app_arg_171 = (s_57 <= -16'sd31) ? 64'sd31 : wild1_169;
+    assign c$sat32Out_app_arg_171 = (s_58 <= -16'sd31) ? 64'sd31 : wild1_172;
 
-    assign c$bv_96 = (($unsigned(s_57)));
+    assign c$bv_99 = (($unsigned(s_58)));
 
-    assign c$case_alt_202 = (s_57 >= 16'sd62) ? 6'd62 : ((c$bv_96[0+:6]));
+    assign c$case_alt_206 = (s_58 >= 16'sd62) ? 6'd62 : ((c$bv_99[0+:6]));
 
-    assign result_391 = (s_57 <= 16'sd0) ? 6'd0 : c$case_alt_202;
+    assign result_400 = (s_58 <= 16'sd0) ? 6'd0 : c$case_alt_206;
 
     always @(*) begin
-      case(result_391)
-        6'd0 : result_392 = x_193;
-        default : result_392 = (x_193 + (64'sd1 <<< wild1_168)) >>> wild1_167;
+      case(result_400)
+        6'd0 : result_401 = x_193;
+        default : result_401 = (x_193 + (64'sd1 <<< wild1_171)) >>> wild1_170;
       endcase
     end
 
-    assign wild1_167 = $signed(c$wild1_app_arg_168);
+    assign wild1_170 = $signed(c$wild1_app_arg_171);
 
-    assign c$wild1_app_arg_168 = $unsigned({{(64-6) {1'b0}},result_391});
+    assign c$wild1_app_arg_171 = $unsigned({{(64-6) {1'b0}},result_400});
 
-    assign wild1_168 = $signed(c$wild1_app_arg_169);
+    assign wild1_171 = $signed(c$wild1_app_arg_172);
 
-    assign c$i_10349 = (result_391 - 6'd1);
+    assign c$i_10366 = (result_400 - 6'd1);
 
-    assign c$wild1_app_arg_169 = $unsigned({{(64-6) {1'b0}},c$i_10349});
+    assign c$wild1_app_arg_172 = $unsigned({{(64-6) {1'b0}},c$i_10366});
 
-    assign c$sat32Out_app_arg_172 = (s_57 > 16'sd0) ? result_392 : (c$sat32Out_app_arg_170 <<< c$sat32Out_app_arg_171);
+    assign c$sat32Out_app_arg_172 = (s_58 > 16'sd0) ? result_401 : (c$sat32Out_app_arg_170 <<< c$sat32Out_app_arg_171);
 
-    assign wild1_169 = $signed(c$wild1_app_arg_167);
+    assign wild1_172 = $signed(c$wild1_app_arg_170);
 
     assign x_194 = ($signed({{(64-32) {zipWith_in1_22[32-1]}},zipWith_in1_22})) * ($signed({{(64-32) {result_220[32-1]}},result_220}));
 
-    assign result_393 = (x_194 + 64'sd524288) >>> 64'sd20;
+    assign result_402 = (x_194 + 64'sd524288) >>> 64'sd20;
 
-    assign x_195 = result_393 + ($signed({{(64-32) {result_390[32-1]}},result_390}));
+    assign x_195 = result_402 + ($signed({{(64-32) {result_399[32-1]}},result_399}));
 
-    assign c$case_alt_203 = (x_195 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_195[64-1],x_195[0+:(32-1)]}));
+    assign c$case_alt_207 = (x_195 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_195[64-1],x_195[0+:(32-1)]}));
 
-    assign result_389 = (x_195 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_203;
+    assign result_398 = (x_195 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_207;
 
 
-    assign c$case_alt_104[i_100*32+:32] = c$n_22;
+    assign c$case_alt_104[i_102*32+:32] = c$n_22;
   end
   endgenerate
   // zipWith end
@@ -10729,17 +10915,17 @@ module attend_head_hd8
 
   assign c$sat32Out_app_arg_86 = (64'sd2147483648 <= x_102) ? 64'sd2147483648 : c$sat32Out_case_alt_28;
 
-  assign c$bv_97 = (($unsigned((-s_28))));
+  assign c$bv_100 = (($unsigned((-s_28))));
 
-  assign c$i_10370 = ((c$bv_97[0+:5]));
+  assign c$i_10387 = ((c$bv_100[0+:5]));
 
-  assign c$wild1_app_arg_86 = $unsigned({{(64-5) {1'b0}},c$i_10370});
+  assign c$wild1_app_arg_86 = $unsigned({{(64-5) {1'b0}},c$i_10387});
 
   assign c$sat32Out_app_arg_87 = (s_28 <= -16'sd31) ? 64'sd31 : wild1_88;
 
-  assign c$bv_98 = (($unsigned(s_28)));
+  assign c$bv_101 = (($unsigned(s_28)));
 
-  assign c$case_alt_107 = (s_28 >= 16'sd62) ? 6'd62 : ((c$bv_98[0+:6]));
+  assign c$case_alt_107 = (s_28 >= 16'sd62) ? 6'd62 : ((c$bv_101[0+:6]));
 
   assign result_215 = (s_28 <= 16'sd0) ? 6'd0 : c$case_alt_107;
 
@@ -10756,9 +10942,9 @@ module attend_head_hd8
 
   assign wild1_87 = $signed(c$wild1_app_arg_88);
 
-  assign c$i_10378 = (result_215 - 6'd1);
+  assign c$i_10395 = (result_215 - 6'd1);
 
-  assign c$wild1_app_arg_88 = $unsigned({{(64-6) {1'b0}},c$i_10378});
+  assign c$wild1_app_arg_88 = $unsigned({{(64-6) {1'b0}},c$i_10395});
 
   assign c$sat32Out_app_arg_88 = (s_28 > 16'sd0) ? result_216 : (c$sat32Out_app_arg_86 <<< c$sat32Out_app_arg_87);
 
@@ -10766,9 +10952,9 @@ module attend_head_hd8
 
   assign f_17 = result_213 & 64'sd1048575;
 
-  assign c$bv_99 = (($unsigned((f_17 >>> 64'sd12))));
+  assign c$bv_102 = (($unsigned((f_17 >>> 64'sd12))));
 
-  assign i_17 = (c$bv_99[0+:9]);
+  assign i_17 = (c$bv_102[0+:9]);
 
   assign lo_17 = $signed({{(64-32) {c$lo_app_arg_17[32-1]}},c$lo_app_arg_17});
 
@@ -10776,7 +10962,7 @@ module attend_head_hd8
 
   assign result_217 = (x_103 + 64'sd2048) >>> 64'sd12;
 
-  assign c$i_10641 = (i_17 + 9'd1);
+  assign c$i_10658 = (i_17 + 9'd1);
 
   assign c$vecFlat_35 = {32'sd1048576,
                          32'sd1051419,   32'sd1054270,   32'sd1057128,
@@ -10868,13 +11054,13 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_35 [0:257-1];
-  genvar i_101;
+  genvar i_103;
   generate
-  for (i_101=0; i_101 < 257; i_101=i_101+1) begin : mk_array_35
-    assign vecArray_35[(257-1)-i_101] = c$vecFlat_35[i_101*32+:32];
+  for (i_103=0; i_103 < 257; i_103=i_103+1) begin : mk_array_35
+    assign vecArray_35[(257-1)-i_103] = c$vecFlat_35[i_103*32+:32];
   end
   endgenerate
-  assign c$app_arg_43 = vecArray_35[($unsigned({{(64-9) {1'b0}},c$i_10641}))];
+  assign c$app_arg_43 = vecArray_35[($unsigned({{(64-9) {1'b0}},c$i_10658}))];
   // index end
 
   assign c$vecFlat_36 = {32'sd1048576,
@@ -10967,10 +11153,10 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_36 [0:257-1];
-  genvar i_102;
+  genvar i_104;
   generate
-  for (i_102=0; i_102 < 257; i_102=i_102+1) begin : mk_array_36
-    assign vecArray_36[(257-1)-i_102] = c$vecFlat_36[i_102*32+:32];
+  for (i_104=0; i_104 < 257; i_104=i_104+1) begin : mk_array_36
+    assign vecArray_36[(257-1)-i_104] = c$vecFlat_36[i_104*32+:32];
   end
   endgenerate
   assign c$lo_app_arg_17 = vecArray_36[($unsigned({{(64-9) {1'b0}},i_17}))];
@@ -11000,17 +11186,17 @@ module attend_head_hd8
 
   assign c$sat32Out_app_arg_89 = (64'sd2147483648 <= x_106) ? 64'sd2147483648 : c$sat32Out_case_alt_29;
 
-  assign c$bv_100 = (($unsigned((-s_29))));
+  assign c$bv_103 = (($unsigned((-s_29))));
 
-  assign c$i_10910 = ((c$bv_100[0+:5]));
+  assign c$i_10927 = ((c$bv_103[0+:5]));
 
-  assign c$wild1_app_arg_89 = $unsigned({{(64-5) {1'b0}},c$i_10910});
+  assign c$wild1_app_arg_89 = $unsigned({{(64-5) {1'b0}},c$i_10927});
 
   assign c$sat32Out_app_arg_90 = (s_29 <= -16'sd31) ? 64'sd31 : wild1_91;
 
-  assign c$bv_101 = (($unsigned(s_29)));
+  assign c$bv_104 = (($unsigned(s_29)));
 
-  assign c$case_alt_109 = (s_29 >= 16'sd62) ? 6'd62 : ((c$bv_101[0+:6]));
+  assign c$case_alt_109 = (s_29 >= 16'sd62) ? 6'd62 : ((c$bv_104[0+:6]));
 
   assign result_221 = (s_29 <= 16'sd0) ? 6'd0 : c$case_alt_109;
 
@@ -11027,9 +11213,9 @@ module attend_head_hd8
 
   assign wild1_90 = $signed(c$wild1_app_arg_91);
 
-  assign c$i_10918 = (result_221 - 6'd1);
+  assign c$i_10935 = (result_221 - 6'd1);
 
-  assign c$wild1_app_arg_91 = $unsigned({{(64-6) {1'b0}},c$i_10918});
+  assign c$wild1_app_arg_91 = $unsigned({{(64-6) {1'b0}},c$i_10935});
 
   assign c$sat32Out_app_arg_91 = (s_29 > 16'sd0) ? result_222 : (c$sat32Out_app_arg_89 <<< c$sat32Out_app_arg_90);
 
@@ -11037,9 +11223,9 @@ module attend_head_hd8
 
   assign f_18 = result_219 & 64'sd1048575;
 
-  assign c$bv_102 = (($unsigned((f_18 >>> 64'sd12))));
+  assign c$bv_105 = (($unsigned((f_18 >>> 64'sd12))));
 
-  assign i_18 = (c$bv_102[0+:9]);
+  assign i_18 = (c$bv_105[0+:9]);
 
   assign lo_18 = $signed({{(64-32) {c$lo_app_arg_18[32-1]}},c$lo_app_arg_18});
 
@@ -11047,7 +11233,7 @@ module attend_head_hd8
 
   assign result_223 = (x_107 + 64'sd2048) >>> 64'sd12;
 
-  assign c$i_11181 = (i_18 + 9'd1);
+  assign c$i_11198 = (i_18 + 9'd1);
 
   assign c$vecFlat_37 = {32'sd1048576,
                          32'sd1051419,   32'sd1054270,   32'sd1057128,
@@ -11139,13 +11325,13 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_37 [0:257-1];
-  genvar i_103;
+  genvar i_105;
   generate
-  for (i_103=0; i_103 < 257; i_103=i_103+1) begin : mk_array_37
-    assign vecArray_37[(257-1)-i_103] = c$vecFlat_37[i_103*32+:32];
+  for (i_105=0; i_105 < 257; i_105=i_105+1) begin : mk_array_37
+    assign vecArray_37[(257-1)-i_105] = c$vecFlat_37[i_105*32+:32];
   end
   endgenerate
-  assign c$app_arg_44 = vecArray_37[($unsigned({{(64-9) {1'b0}},c$i_11181}))];
+  assign c$app_arg_44 = vecArray_37[($unsigned({{(64-9) {1'b0}},c$i_11198}))];
   // index end
 
   assign c$vecFlat_38 = {32'sd1048576,
@@ -11238,10 +11424,10 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_38 [0:257-1];
-  genvar i_104;
+  genvar i_106;
   generate
-  for (i_104=0; i_104 < 257; i_104=i_104+1) begin : mk_array_38
-    assign vecArray_38[(257-1)-i_104] = c$vecFlat_38[i_104*32+:32];
+  for (i_106=0; i_106 < 257; i_106=i_106+1) begin : mk_array_38
+    assign vecArray_38[(257-1)-i_106] = c$vecFlat_38[i_106*32+:32];
   end
   endgenerate
   assign c$lo_app_arg_18 = vecArray_38[($unsigned({{(64-9) {1'b0}},i_18}))];
@@ -11275,7 +11461,7 @@ module attend_head_hd8
 
   assign c$s_61 = $signed(ds1_10[77:71]);
 
-  assign s_30 = -((($signed({{(16-7) {qe[7-1]}},qe})) + ($signed({{(16-7) {c$s_61[7-1]}},c$s_61}))) + 16'sd20);
+  assign s_30 = -((($signed({{(16-7) {result_337[7-1]}},result_337})) + ($signed({{(16-7) {c$s_61[7-1]}},c$s_61}))) + 16'sd20);
 
   assign c$case_alt_112 = (c$sat32Out_app_arg_94 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_94[64-1],c$sat32Out_app_arg_94[0+:(32-1)]}));
 
@@ -11285,17 +11471,17 @@ module attend_head_hd8
 
   assign c$sat32Out_app_arg_92 = (64'sd2147483648 <= ($signed({{(64-32) {result_231[32-1]}},result_231}))) ? 64'sd2147483648 : c$sat32Out_case_alt_30;
 
-  assign c$bv_103 = (($unsigned((-s_30))));
+  assign c$bv_106 = (($unsigned((-s_30))));
 
-  assign c$i_11459 = ((c$bv_103[0+:5]));
+  assign c$i_11476 = ((c$bv_106[0+:5]));
 
-  assign c$wild1_app_arg_92 = $unsigned({{(64-5) {1'b0}},c$i_11459});
+  assign c$wild1_app_arg_92 = $unsigned({{(64-5) {1'b0}},c$i_11476});
 
   assign c$sat32Out_app_arg_93 = (s_30 <= -16'sd31) ? 64'sd31 : wild1_94;
 
-  assign c$bv_104 = (($unsigned(s_30)));
+  assign c$bv_107 = (($unsigned(s_30)));
 
-  assign c$case_alt_113 = (s_30 >= 16'sd62) ? 6'd62 : ((c$bv_104[0+:6]));
+  assign c$case_alt_113 = (s_30 >= 16'sd62) ? 6'd62 : ((c$bv_107[0+:6]));
 
   assign result_229 = (s_30 <= 16'sd0) ? 6'd0 : c$case_alt_113;
 
@@ -11312,25 +11498,25 @@ module attend_head_hd8
 
   assign wild1_93 = $signed(c$wild1_app_arg_94);
 
-  assign c$i_11467 = (result_229 - 6'd1);
+  assign c$i_11484 = (result_229 - 6'd1);
 
-  assign c$wild1_app_arg_94 = $unsigned({{(64-6) {1'b0}},c$i_11467});
+  assign c$wild1_app_arg_94 = $unsigned({{(64-6) {1'b0}},c$i_11484});
 
   assign c$sat32Out_app_arg_94 = (s_30 > 16'sd0) ? result_230 : (c$sat32Out_app_arg_92 <<< c$sat32Out_app_arg_93);
 
   assign wild1_94 = $signed(c$wild1_app_arg_92);
 
   // map begin
-  genvar i_105;
+  genvar i_107;
   generate
-  for (i_105=0; i_105 < 8; i_105 = i_105 + 1) begin : map_11
-    wire signed [15:0] map_in_11;
-    assign map_in_11 = c$app_arg_46[i_105*16+:16];
-    wire signed [31:0] map_out_11;
-    assign map_out_11 = $signed({{(32-16) {map_in_11[16-1]}},map_in_11});
+  for (i_107=0; i_107 < 8; i_107 = i_107 + 1) begin : map_13
+    wire signed [15:0] map_in_13;
+    assign map_in_13 = c$app_arg_46[i_107*16+:16];
+    wire signed [31:0] map_out_13;
+    assign map_out_13 = $signed({{(32-16) {map_in_13[16-1]}},map_in_13});
 
 
-    assign c$app_arg_45[i_105*32+:32] = map_out_11;
+    assign c$app_arg_45[i_107*32+:32] = map_out_13;
   end
   endgenerate
   // map end
@@ -11338,83 +11524,83 @@ module attend_head_hd8
   assign c$vec2_20 = ds1_10[141:78];
 
   // zipWith start
-  genvar i_106;
+  genvar i_108;
   generate
-  for (i_106 = 0; i_106 < 8; i_106 = i_106 + 1) begin : zipWith_23
+  for (i_108 = 0; i_108 < 8; i_108 = i_108 + 1) begin : zipWith_23
     wire signed [7:0] zipWith_in1_23;
-    assign zipWith_in1_23 = qm[i_106*8+:8];
+    assign zipWith_in1_23 = c$ds_app_arg[i_108*8+:8];
     wire signed [7:0] zipWith_in2_23;
-    assign zipWith_in2_23 = c$vec2_20[i_106*8+:8];
+    assign zipWith_in2_23 = c$vec2_20[i_108*8+:8];
     wire signed [15:0] c$n_23;
     assign c$n_23 = ($signed({{(16-8) {zipWith_in1_23[8-1]}},zipWith_in1_23})) * ($signed({{(16-8) {zipWith_in2_23[8-1]}},zipWith_in2_23}));
 
 
-    assign c$app_arg_46[i_106*16+:16] = c$n_23;
+    assign c$app_arg_46[i_108*16+:16] = c$n_23;
   end
   endgenerate
   // zipWith end
 
-  wire [255:0] vec_10;
-  wire signed [31:0] acc_3_0_76;
-  wire signed [31:0] acc_0_95;
-  wire signed [31:0] acc_0_96;
-  wire signed [31:0] acc_0_97;
-  wire signed [31:0] acc_0_98;
-  wire signed [31:0] acc_0_99;
-  wire signed [31:0] acc_0_100;
-  wire signed [31:0] acc_0_101;
-  wire signed [31:0] acc_0_102;
-  wire signed [31:0] acc_1_0_70;
-  wire signed [31:0] acc_1_1_71;
-  wire signed [31:0] acc_1_2_72;
-  wire signed [31:0] acc_1_3_73;
-  wire signed [31:0] acc_2_0_74;
-  wire signed [31:0] acc_2_1_75;
-  assign result_231 = acc_3_0_76;
+  wire [255:0] vec_11;
+  wire signed [31:0] acc_3_0_83;
+  wire signed [31:0] acc_0_104;
+  wire signed [31:0] acc_0_105;
+  wire signed [31:0] acc_0_106;
+  wire signed [31:0] acc_0_107;
+  wire signed [31:0] acc_0_108;
+  wire signed [31:0] acc_0_109;
+  wire signed [31:0] acc_0_110;
+  wire signed [31:0] acc_0_111;
+  wire signed [31:0] acc_1_0_77;
+  wire signed [31:0] acc_1_1_78;
+  wire signed [31:0] acc_1_2_79;
+  wire signed [31:0] acc_1_3_80;
+  wire signed [31:0] acc_2_0_81;
+  wire signed [31:0] acc_2_1_82;
+  assign result_231 = acc_3_0_83;
 
-  assign vec_10 = c$app_arg_45;
+  assign vec_11 = c$app_arg_45;
 
-  assign acc_0_95 = $signed(vec_10[255:224]);
+  assign acc_0_104 = $signed(vec_11[255:224]);
 
-  assign acc_0_96 = $signed(vec_10[223:192]);
+  assign acc_0_105 = $signed(vec_11[223:192]);
 
-  assign acc_0_97 = $signed(vec_10[191:160]);
+  assign acc_0_106 = $signed(vec_11[191:160]);
 
-  assign acc_0_98 = $signed(vec_10[159:128]);
+  assign acc_0_107 = $signed(vec_11[159:128]);
 
-  assign acc_0_99 = $signed(vec_10[127:96]);
+  assign acc_0_108 = $signed(vec_11[127:96]);
 
-  assign acc_0_100 = $signed(vec_10[95:64]);
+  assign acc_0_109 = $signed(vec_11[95:64]);
 
-  assign acc_0_101 = $signed(vec_10[63:32]);
+  assign acc_0_110 = $signed(vec_11[63:32]);
 
-  assign acc_0_102 = $signed(vec_10[31:0]);
+  assign acc_0_111 = $signed(vec_11[31:0]);
 
-  assign acc_1_0_70 = acc_0_95 + acc_0_96;
-
-
-
-  assign acc_1_1_71 = acc_0_97 + acc_0_98;
+  assign acc_1_0_77 = acc_0_104 + acc_0_105;
 
 
 
-  assign acc_1_2_72 = acc_0_99 + acc_0_100;
+  assign acc_1_1_78 = acc_0_106 + acc_0_107;
 
 
 
-  assign acc_1_3_73 = acc_0_101 + acc_0_102;
+  assign acc_1_2_79 = acc_0_108 + acc_0_109;
 
 
 
-  assign acc_2_0_74 = acc_1_0_70 + acc_1_1_71;
+  assign acc_1_3_80 = acc_0_110 + acc_0_111;
 
 
 
-  assign acc_2_1_75 = acc_1_2_72 + acc_1_3_73;
+  assign acc_2_0_81 = acc_1_0_77 + acc_1_1_78;
 
 
 
-  assign acc_3_0_76 = acc_2_0_74 + acc_2_1_75;
+  assign acc_2_1_82 = acc_1_2_79 + acc_1_3_80;
+
+
+
+  assign acc_3_0_83 = acc_2_0_81 + acc_2_1_82;
 
 
 
@@ -11433,114 +11619,114 @@ module attend_head_hd8
   assign c$vec2_21 = ds1_10[70:7];
 
   // zipWith start
-  genvar i_107;
+  genvar i_109;
   generate
-  for (i_107 = 0; i_107 < 8; i_107 = i_107 + 1) begin : zipWith_24
+  for (i_109 = 0; i_109 < 8; i_109 = i_109 + 1) begin : zipWith_24
     wire signed [31:0] zipWith_in1_24;
-    assign zipWith_in1_24 = c$vec1_9[i_107*32+:32];
+    assign zipWith_in1_24 = c$vec1_9[i_109*32+:32];
     wire signed [7:0] zipWith_in2_24;
-    assign zipWith_in2_24 = c$vec2_21[i_107*8+:8];
+    assign zipWith_in2_24 = c$vec2_21[i_109*8+:8];
     wire signed [31:0] c$n_24;
     // src/LlamaDv/Numerics.hs:57:1-5
     wire signed [63:0] x_196;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [15:0] s_58;
-    wire signed [31:0] c$case_alt_204;
-    wire signed [31:0] result_395;
+    wire signed [15:0] s_59;
+    wire signed [31:0] c$case_alt_208;
+    wire signed [31:0] result_404;
     wire signed [63:0] c$sat32Out_case_alt_59;
     wire signed [63:0] c$sat32Out_app_arg_173;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] c$wild1_app_arg_170;
+    wire signed [63:0] c$wild1_app_arg_173;
     wire signed [63:0] c$sat32Out_app_arg_174;
-    wire [5:0] c$case_alt_205;
-    wire [5:0] result_396;
-    reg signed [63:0] result_397;
+    wire [5:0] c$case_alt_209;
+    wire [5:0] result_405;
+    reg signed [63:0] result_406;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_170;
+    wire signed [63:0] wild1_173;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_171;
+    wire signed [63:0] c$wild1_app_arg_174;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_171;
+    wire signed [63:0] wild1_174;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_172;
+    wire signed [63:0] c$wild1_app_arg_175;
     wire signed [63:0] c$sat32Out_app_arg_175;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] wild1_172;
+    wire signed [63:0] wild1_175;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] x_197;
-    wire signed [63:0] result_398;
+    wire signed [63:0] result_407;
     // src/LlamaDv/Numerics.hs:31:1-5
     wire signed [63:0] x_198;
-    wire signed [31:0] c$case_alt_206;
-    wire signed [31:0] result_394;
+    wire signed [31:0] c$case_alt_210;
+    wire signed [31:0] result_403;
     wire signed [6:0] c$s_62;
-    wire [15:0] c$bv_105;
-    wire [4:0] c$i_11481;
-    wire [15:0] c$bv_106;
-    wire [5:0] c$i_11489;
-    assign c$n_24 = result_394;
+    wire [15:0] c$bv_108;
+    wire [4:0] c$i_11498;
+    wire [15:0] c$bv_109;
+    wire [5:0] c$i_11506;
+    assign c$n_24 = result_403;
 
     assign x_196 = ($signed({{(64-8) {zipWith_in2_24[8-1]}},zipWith_in2_24})) * ($signed({{(64-32) {result_236[32-1]}},result_236}));
 
     assign c$s_62 = $signed(ds1_10[6:0]);
 
-    assign s_58 = -($signed({{(16-7) {c$s_62[7-1]}},c$s_62}));
+    assign s_59 = -($signed({{(16-7) {c$s_62[7-1]}},c$s_62}));
 
-    assign c$case_alt_204 = (c$sat32Out_app_arg_175 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_175[64-1],c$sat32Out_app_arg_175[0+:(32-1)]}));
+    assign c$case_alt_208 = (c$sat32Out_app_arg_175 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_175[64-1],c$sat32Out_app_arg_175[0+:(32-1)]}));
 
-    assign result_395 = (c$sat32Out_app_arg_175 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_204;
+    assign result_404 = (c$sat32Out_app_arg_175 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_208;
 
     assign c$sat32Out_case_alt_59 = (-64'sd2147483648 <= x_196) ? x_196 : -64'sd2147483648;
 
     assign c$sat32Out_app_arg_173 = (64'sd2147483648 <= x_196) ? 64'sd2147483648 : c$sat32Out_case_alt_59;
 
-    assign c$bv_105 = (($unsigned((-s_58))));
+    assign c$bv_108 = (($unsigned((-s_59))));
 
-    assign c$i_11481 = ((c$bv_105[0+:5]));
+    assign c$i_11498 = ((c$bv_108[0+:5]));
 
-    assign c$wild1_app_arg_170 = $unsigned({{(64-5) {1'b0}},c$i_11481});
+    assign c$wild1_app_arg_173 = $unsigned({{(64-5) {1'b0}},c$i_11498});
 
-    assign c$sat32Out_app_arg_174 = (s_58 <= -16'sd31) ? 64'sd31 : wild1_172;
+    assign c$sat32Out_app_arg_174 = (s_59 <= -16'sd31) ? 64'sd31 : wild1_175;
 
-    assign c$bv_106 = (($unsigned(s_58)));
+    assign c$bv_109 = (($unsigned(s_59)));
 
-    assign c$case_alt_205 = (s_58 >= 16'sd62) ? 6'd62 : ((c$bv_106[0+:6]));
+    assign c$case_alt_209 = (s_59 >= 16'sd62) ? 6'd62 : ((c$bv_109[0+:6]));
 
-    assign result_396 = (s_58 <= 16'sd0) ? 6'd0 : c$case_alt_205;
+    assign result_405 = (s_59 <= 16'sd0) ? 6'd0 : c$case_alt_209;
 
     always @(*) begin
-      case(result_396)
-        6'd0 : result_397 = x_196;
-        default : result_397 = (x_196 + (64'sd1 <<< wild1_171)) >>> wild1_170;
+      case(result_405)
+        6'd0 : result_406 = x_196;
+        default : result_406 = (x_196 + (64'sd1 <<< wild1_174)) >>> wild1_173;
       endcase
     end
 
-    assign wild1_170 = $signed(c$wild1_app_arg_171);
+    assign wild1_173 = $signed(c$wild1_app_arg_174);
 
-    assign c$wild1_app_arg_171 = $unsigned({{(64-6) {1'b0}},result_396});
+    assign c$wild1_app_arg_174 = $unsigned({{(64-6) {1'b0}},result_405});
 
-    assign wild1_171 = $signed(c$wild1_app_arg_172);
+    assign wild1_174 = $signed(c$wild1_app_arg_175);
 
-    assign c$i_11489 = (result_396 - 6'd1);
+    assign c$i_11506 = (result_405 - 6'd1);
 
-    assign c$wild1_app_arg_172 = $unsigned({{(64-6) {1'b0}},c$i_11489});
+    assign c$wild1_app_arg_175 = $unsigned({{(64-6) {1'b0}},c$i_11506});
 
-    assign c$sat32Out_app_arg_175 = (s_58 > 16'sd0) ? result_397 : (c$sat32Out_app_arg_173 <<< c$sat32Out_app_arg_174);
+    assign c$sat32Out_app_arg_175 = (s_59 > 16'sd0) ? result_406 : (c$sat32Out_app_arg_173 <<< c$sat32Out_app_arg_174);
 
-    assign wild1_172 = $signed(c$wild1_app_arg_170);
+    assign wild1_175 = $signed(c$wild1_app_arg_173);
 
     assign x_197 = ($signed({{(64-32) {zipWith_in1_24[32-1]}},zipWith_in1_24})) * ($signed({{(64-32) {result_242[32-1]}},result_242}));
 
-    assign result_398 = (x_197 + 64'sd524288) >>> 64'sd20;
+    assign result_407 = (x_197 + 64'sd524288) >>> 64'sd20;
 
-    assign x_198 = result_398 + ($signed({{(64-32) {result_395[32-1]}},result_395}));
+    assign x_198 = result_407 + ($signed({{(64-32) {result_404[32-1]}},result_404}));
 
-    assign c$case_alt_206 = (x_198 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_198[64-1],x_198[0+:(32-1)]}));
+    assign c$case_alt_210 = (x_198 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_198[64-1],x_198[0+:(32-1)]}));
 
-    assign result_394 = (x_198 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_206;
+    assign result_403 = (x_198 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_210;
 
 
-    assign c$case_alt_115[i_107*32+:32] = c$n_24;
+    assign c$case_alt_115[i_109*32+:32] = c$n_24;
   end
   endgenerate
   // zipWith end
@@ -11569,17 +11755,17 @@ module attend_head_hd8
 
   assign c$sat32Out_app_arg_95 = (64'sd2147483648 <= x_113) ? 64'sd2147483648 : c$sat32Out_case_alt_31;
 
-  assign c$bv_107 = (($unsigned((-s_31))));
+  assign c$bv_110 = (($unsigned((-s_31))));
 
-  assign c$i_11510 = ((c$bv_107[0+:5]));
+  assign c$i_11527 = ((c$bv_110[0+:5]));
 
-  assign c$wild1_app_arg_95 = $unsigned({{(64-5) {1'b0}},c$i_11510});
+  assign c$wild1_app_arg_95 = $unsigned({{(64-5) {1'b0}},c$i_11527});
 
   assign c$sat32Out_app_arg_96 = (s_31 <= -16'sd31) ? 64'sd31 : wild1_97;
 
-  assign c$bv_108 = (($unsigned(s_31)));
+  assign c$bv_111 = (($unsigned(s_31)));
 
-  assign c$case_alt_118 = (s_31 >= 16'sd62) ? 6'd62 : ((c$bv_108[0+:6]));
+  assign c$case_alt_118 = (s_31 >= 16'sd62) ? 6'd62 : ((c$bv_111[0+:6]));
 
   assign result_237 = (s_31 <= 16'sd0) ? 6'd0 : c$case_alt_118;
 
@@ -11596,9 +11782,9 @@ module attend_head_hd8
 
   assign wild1_96 = $signed(c$wild1_app_arg_97);
 
-  assign c$i_11518 = (result_237 - 6'd1);
+  assign c$i_11535 = (result_237 - 6'd1);
 
-  assign c$wild1_app_arg_97 = $unsigned({{(64-6) {1'b0}},c$i_11518});
+  assign c$wild1_app_arg_97 = $unsigned({{(64-6) {1'b0}},c$i_11535});
 
   assign c$sat32Out_app_arg_97 = (s_31 > 16'sd0) ? result_238 : (c$sat32Out_app_arg_95 <<< c$sat32Out_app_arg_96);
 
@@ -11606,9 +11792,9 @@ module attend_head_hd8
 
   assign f_19 = result_235 & 64'sd1048575;
 
-  assign c$bv_109 = (($unsigned((f_19 >>> 64'sd12))));
+  assign c$bv_112 = (($unsigned((f_19 >>> 64'sd12))));
 
-  assign i_19 = (c$bv_109[0+:9]);
+  assign i_19 = (c$bv_112[0+:9]);
 
   assign lo_19 = $signed({{(64-32) {c$lo_app_arg_19[32-1]}},c$lo_app_arg_19});
 
@@ -11616,7 +11802,7 @@ module attend_head_hd8
 
   assign result_239 = (x_114 + 64'sd2048) >>> 64'sd12;
 
-  assign c$i_11781 = (i_19 + 9'd1);
+  assign c$i_11798 = (i_19 + 9'd1);
 
   assign c$vecFlat_39 = {32'sd1048576,
                          32'sd1051419,   32'sd1054270,   32'sd1057128,
@@ -11708,13 +11894,13 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_39 [0:257-1];
-  genvar i_108;
+  genvar i_110;
   generate
-  for (i_108=0; i_108 < 257; i_108=i_108+1) begin : mk_array_39
-    assign vecArray_39[(257-1)-i_108] = c$vecFlat_39[i_108*32+:32];
+  for (i_110=0; i_110 < 257; i_110=i_110+1) begin : mk_array_39
+    assign vecArray_39[(257-1)-i_110] = c$vecFlat_39[i_110*32+:32];
   end
   endgenerate
-  assign c$app_arg_47 = vecArray_39[($unsigned({{(64-9) {1'b0}},c$i_11781}))];
+  assign c$app_arg_47 = vecArray_39[($unsigned({{(64-9) {1'b0}},c$i_11798}))];
   // index end
 
   assign c$vecFlat_40 = {32'sd1048576,
@@ -11807,10 +11993,10 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_40 [0:257-1];
-  genvar i_109;
+  genvar i_111;
   generate
-  for (i_109=0; i_109 < 257; i_109=i_109+1) begin : mk_array_40
-    assign vecArray_40[(257-1)-i_109] = c$vecFlat_40[i_109*32+:32];
+  for (i_111=0; i_111 < 257; i_111=i_111+1) begin : mk_array_40
+    assign vecArray_40[(257-1)-i_111] = c$vecFlat_40[i_111*32+:32];
   end
   endgenerate
   assign c$lo_app_arg_19 = vecArray_40[($unsigned({{(64-9) {1'b0}},i_19}))];
@@ -11840,17 +12026,17 @@ module attend_head_hd8
 
   assign c$sat32Out_app_arg_98 = (64'sd2147483648 <= x_117) ? 64'sd2147483648 : c$sat32Out_case_alt_32;
 
-  assign c$bv_110 = (($unsigned((-s_32))));
+  assign c$bv_113 = (($unsigned((-s_32))));
 
-  assign c$i_12050 = ((c$bv_110[0+:5]));
+  assign c$i_12067 = ((c$bv_113[0+:5]));
 
-  assign c$wild1_app_arg_98 = $unsigned({{(64-5) {1'b0}},c$i_12050});
+  assign c$wild1_app_arg_98 = $unsigned({{(64-5) {1'b0}},c$i_12067});
 
   assign c$sat32Out_app_arg_99 = (s_32 <= -16'sd31) ? 64'sd31 : wild1_100;
 
-  assign c$bv_111 = (($unsigned(s_32)));
+  assign c$bv_114 = (($unsigned(s_32)));
 
-  assign c$case_alt_120 = (s_32 >= 16'sd62) ? 6'd62 : ((c$bv_111[0+:6]));
+  assign c$case_alt_120 = (s_32 >= 16'sd62) ? 6'd62 : ((c$bv_114[0+:6]));
 
   assign result_243 = (s_32 <= 16'sd0) ? 6'd0 : c$case_alt_120;
 
@@ -11867,9 +12053,9 @@ module attend_head_hd8
 
   assign wild1_99 = $signed(c$wild1_app_arg_100);
 
-  assign c$i_12058 = (result_243 - 6'd1);
+  assign c$i_12075 = (result_243 - 6'd1);
 
-  assign c$wild1_app_arg_100 = $unsigned({{(64-6) {1'b0}},c$i_12058});
+  assign c$wild1_app_arg_100 = $unsigned({{(64-6) {1'b0}},c$i_12075});
 
   assign c$sat32Out_app_arg_100 = (s_32 > 16'sd0) ? result_244 : (c$sat32Out_app_arg_98 <<< c$sat32Out_app_arg_99);
 
@@ -11877,9 +12063,9 @@ module attend_head_hd8
 
   assign f_20 = result_241 & 64'sd1048575;
 
-  assign c$bv_112 = (($unsigned((f_20 >>> 64'sd12))));
+  assign c$bv_115 = (($unsigned((f_20 >>> 64'sd12))));
 
-  assign i_20 = (c$bv_112[0+:9]);
+  assign i_20 = (c$bv_115[0+:9]);
 
   assign lo_20 = $signed({{(64-32) {c$lo_app_arg_20[32-1]}},c$lo_app_arg_20});
 
@@ -11887,7 +12073,7 @@ module attend_head_hd8
 
   assign result_245 = (x_118 + 64'sd2048) >>> 64'sd12;
 
-  assign c$i_12321 = (i_20 + 9'd1);
+  assign c$i_12338 = (i_20 + 9'd1);
 
   assign c$vecFlat_41 = {32'sd1048576,
                          32'sd1051419,   32'sd1054270,   32'sd1057128,
@@ -11979,13 +12165,13 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_41 [0:257-1];
-  genvar i_110;
+  genvar i_112;
   generate
-  for (i_110=0; i_110 < 257; i_110=i_110+1) begin : mk_array_41
-    assign vecArray_41[(257-1)-i_110] = c$vecFlat_41[i_110*32+:32];
+  for (i_112=0; i_112 < 257; i_112=i_112+1) begin : mk_array_41
+    assign vecArray_41[(257-1)-i_112] = c$vecFlat_41[i_112*32+:32];
   end
   endgenerate
-  assign c$app_arg_48 = vecArray_41[($unsigned({{(64-9) {1'b0}},c$i_12321}))];
+  assign c$app_arg_48 = vecArray_41[($unsigned({{(64-9) {1'b0}},c$i_12338}))];
   // index end
 
   assign c$vecFlat_42 = {32'sd1048576,
@@ -12078,10 +12264,10 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_42 [0:257-1];
-  genvar i_111;
+  genvar i_113;
   generate
-  for (i_111=0; i_111 < 257; i_111=i_111+1) begin : mk_array_42
-    assign vecArray_42[(257-1)-i_111] = c$vecFlat_42[i_111*32+:32];
+  for (i_113=0; i_113 < 257; i_113=i_113+1) begin : mk_array_42
+    assign vecArray_42[(257-1)-i_113] = c$vecFlat_42[i_113*32+:32];
   end
   endgenerate
   assign c$lo_app_arg_20 = vecArray_42[($unsigned({{(64-9) {1'b0}},i_20}))];
@@ -12115,7 +12301,7 @@ module attend_head_hd8
 
   assign c$s_67 = $signed(ds1_11[77:71]);
 
-  assign s_33 = -((($signed({{(16-7) {qe[7-1]}},qe})) + ($signed({{(16-7) {c$s_67[7-1]}},c$s_67}))) + 16'sd20);
+  assign s_33 = -((($signed({{(16-7) {result_337[7-1]}},result_337})) + ($signed({{(16-7) {c$s_67[7-1]}},c$s_67}))) + 16'sd20);
 
   assign c$case_alt_123 = (c$sat32Out_app_arg_103 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_103[64-1],c$sat32Out_app_arg_103[0+:(32-1)]}));
 
@@ -12125,17 +12311,17 @@ module attend_head_hd8
 
   assign c$sat32Out_app_arg_101 = (64'sd2147483648 <= ($signed({{(64-32) {result_253[32-1]}},result_253}))) ? 64'sd2147483648 : c$sat32Out_case_alt_33;
 
-  assign c$bv_113 = (($unsigned((-s_33))));
+  assign c$bv_116 = (($unsigned((-s_33))));
 
-  assign c$i_12599 = ((c$bv_113[0+:5]));
+  assign c$i_12616 = ((c$bv_116[0+:5]));
 
-  assign c$wild1_app_arg_101 = $unsigned({{(64-5) {1'b0}},c$i_12599});
+  assign c$wild1_app_arg_101 = $unsigned({{(64-5) {1'b0}},c$i_12616});
 
   assign c$sat32Out_app_arg_102 = (s_33 <= -16'sd31) ? 64'sd31 : wild1_103;
 
-  assign c$bv_114 = (($unsigned(s_33)));
+  assign c$bv_117 = (($unsigned(s_33)));
 
-  assign c$case_alt_124 = (s_33 >= 16'sd62) ? 6'd62 : ((c$bv_114[0+:6]));
+  assign c$case_alt_124 = (s_33 >= 16'sd62) ? 6'd62 : ((c$bv_117[0+:6]));
 
   assign result_251 = (s_33 <= 16'sd0) ? 6'd0 : c$case_alt_124;
 
@@ -12152,25 +12338,25 @@ module attend_head_hd8
 
   assign wild1_102 = $signed(c$wild1_app_arg_103);
 
-  assign c$i_12607 = (result_251 - 6'd1);
+  assign c$i_12624 = (result_251 - 6'd1);
 
-  assign c$wild1_app_arg_103 = $unsigned({{(64-6) {1'b0}},c$i_12607});
+  assign c$wild1_app_arg_103 = $unsigned({{(64-6) {1'b0}},c$i_12624});
 
   assign c$sat32Out_app_arg_103 = (s_33 > 16'sd0) ? result_252 : (c$sat32Out_app_arg_101 <<< c$sat32Out_app_arg_102);
 
   assign wild1_103 = $signed(c$wild1_app_arg_101);
 
   // map begin
-  genvar i_112;
+  genvar i_114;
   generate
-  for (i_112=0; i_112 < 8; i_112 = i_112 + 1) begin : map_12
-    wire signed [15:0] map_in_12;
-    assign map_in_12 = c$app_arg_50[i_112*16+:16];
-    wire signed [31:0] map_out_12;
-    assign map_out_12 = $signed({{(32-16) {map_in_12[16-1]}},map_in_12});
+  for (i_114=0; i_114 < 8; i_114 = i_114 + 1) begin : map_14
+    wire signed [15:0] map_in_14;
+    assign map_in_14 = c$app_arg_50[i_114*16+:16];
+    wire signed [31:0] map_out_14;
+    assign map_out_14 = $signed({{(32-16) {map_in_14[16-1]}},map_in_14});
 
 
-    assign c$app_arg_49[i_112*32+:32] = map_out_12;
+    assign c$app_arg_49[i_114*32+:32] = map_out_14;
   end
   endgenerate
   // map end
@@ -12178,83 +12364,83 @@ module attend_head_hd8
   assign c$vec2_22 = ds1_11[141:78];
 
   // zipWith start
-  genvar i_113;
+  genvar i_115;
   generate
-  for (i_113 = 0; i_113 < 8; i_113 = i_113 + 1) begin : zipWith_25
+  for (i_115 = 0; i_115 < 8; i_115 = i_115 + 1) begin : zipWith_25
     wire signed [7:0] zipWith_in1_25;
-    assign zipWith_in1_25 = qm[i_113*8+:8];
+    assign zipWith_in1_25 = c$ds_app_arg[i_115*8+:8];
     wire signed [7:0] zipWith_in2_25;
-    assign zipWith_in2_25 = c$vec2_22[i_113*8+:8];
+    assign zipWith_in2_25 = c$vec2_22[i_115*8+:8];
     wire signed [15:0] c$n_25;
     assign c$n_25 = ($signed({{(16-8) {zipWith_in1_25[8-1]}},zipWith_in1_25})) * ($signed({{(16-8) {zipWith_in2_25[8-1]}},zipWith_in2_25}));
 
 
-    assign c$app_arg_50[i_113*16+:16] = c$n_25;
+    assign c$app_arg_50[i_115*16+:16] = c$n_25;
   end
   endgenerate
   // zipWith end
 
-  wire [255:0] vec_11;
-  wire signed [31:0] acc_3_0_83;
-  wire signed [31:0] acc_0_104;
-  wire signed [31:0] acc_0_105;
-  wire signed [31:0] acc_0_106;
-  wire signed [31:0] acc_0_107;
-  wire signed [31:0] acc_0_108;
-  wire signed [31:0] acc_0_109;
-  wire signed [31:0] acc_0_110;
-  wire signed [31:0] acc_0_111;
-  wire signed [31:0] acc_1_0_77;
-  wire signed [31:0] acc_1_1_78;
-  wire signed [31:0] acc_1_2_79;
-  wire signed [31:0] acc_1_3_80;
-  wire signed [31:0] acc_2_0_81;
-  wire signed [31:0] acc_2_1_82;
-  assign result_253 = acc_3_0_83;
+  wire [255:0] vec_12;
+  wire signed [31:0] acc_3_0_90;
+  wire signed [31:0] acc_0_113;
+  wire signed [31:0] acc_0_114;
+  wire signed [31:0] acc_0_115;
+  wire signed [31:0] acc_0_116;
+  wire signed [31:0] acc_0_117;
+  wire signed [31:0] acc_0_118;
+  wire signed [31:0] acc_0_119;
+  wire signed [31:0] acc_0_120;
+  wire signed [31:0] acc_1_0_84;
+  wire signed [31:0] acc_1_1_85;
+  wire signed [31:0] acc_1_2_86;
+  wire signed [31:0] acc_1_3_87;
+  wire signed [31:0] acc_2_0_88;
+  wire signed [31:0] acc_2_1_89;
+  assign result_253 = acc_3_0_90;
 
-  assign vec_11 = c$app_arg_49;
+  assign vec_12 = c$app_arg_49;
 
-  assign acc_0_104 = $signed(vec_11[255:224]);
+  assign acc_0_113 = $signed(vec_12[255:224]);
 
-  assign acc_0_105 = $signed(vec_11[223:192]);
+  assign acc_0_114 = $signed(vec_12[223:192]);
 
-  assign acc_0_106 = $signed(vec_11[191:160]);
+  assign acc_0_115 = $signed(vec_12[191:160]);
 
-  assign acc_0_107 = $signed(vec_11[159:128]);
+  assign acc_0_116 = $signed(vec_12[159:128]);
 
-  assign acc_0_108 = $signed(vec_11[127:96]);
+  assign acc_0_117 = $signed(vec_12[127:96]);
 
-  assign acc_0_109 = $signed(vec_11[95:64]);
+  assign acc_0_118 = $signed(vec_12[95:64]);
 
-  assign acc_0_110 = $signed(vec_11[63:32]);
+  assign acc_0_119 = $signed(vec_12[63:32]);
 
-  assign acc_0_111 = $signed(vec_11[31:0]);
+  assign acc_0_120 = $signed(vec_12[31:0]);
 
-  assign acc_1_0_77 = acc_0_104 + acc_0_105;
-
-
-
-  assign acc_1_1_78 = acc_0_106 + acc_0_107;
+  assign acc_1_0_84 = acc_0_113 + acc_0_114;
 
 
 
-  assign acc_1_2_79 = acc_0_108 + acc_0_109;
+  assign acc_1_1_85 = acc_0_115 + acc_0_116;
 
 
 
-  assign acc_1_3_80 = acc_0_110 + acc_0_111;
+  assign acc_1_2_86 = acc_0_117 + acc_0_118;
 
 
 
-  assign acc_2_0_81 = acc_1_0_77 + acc_1_1_78;
+  assign acc_1_3_87 = acc_0_119 + acc_0_120;
 
 
 
-  assign acc_2_1_82 = acc_1_2_79 + acc_1_3_80;
+  assign acc_2_0_88 = acc_1_0_84 + acc_1_1_85;
 
 
 
-  assign acc_3_0_83 = acc_2_0_81 + acc_2_1_82;
+  assign acc_2_1_89 = acc_1_2_86 + acc_1_3_87;
+
+
+
+  assign acc_3_0_90 = acc_2_0_88 + acc_2_1_89;
 
 
 
@@ -12273,114 +12459,114 @@ module attend_head_hd8
   assign c$vec2_23 = ds1_11[70:7];
 
   // zipWith start
-  genvar i_114;
+  genvar i_116;
   generate
-  for (i_114 = 0; i_114 < 8; i_114 = i_114 + 1) begin : zipWith_26
+  for (i_116 = 0; i_116 < 8; i_116 = i_116 + 1) begin : zipWith_26
     wire signed [31:0] zipWith_in1_26;
-    assign zipWith_in1_26 = c$vec1_10[i_114*32+:32];
+    assign zipWith_in1_26 = c$vec1_10[i_116*32+:32];
     wire signed [7:0] zipWith_in2_26;
-    assign zipWith_in2_26 = c$vec2_23[i_114*8+:8];
+    assign zipWith_in2_26 = c$vec2_23[i_116*8+:8];
     wire signed [31:0] c$n_26;
     // src/LlamaDv/Numerics.hs:57:1-5
     wire signed [63:0] x_199;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [15:0] s_59;
-    wire signed [31:0] c$case_alt_207;
-    wire signed [31:0] result_400;
+    wire signed [15:0] s_60;
+    wire signed [31:0] c$case_alt_211;
+    wire signed [31:0] result_409;
     wire signed [63:0] c$sat32Out_case_alt_60;
     wire signed [63:0] c$sat32Out_app_arg_176;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] c$wild1_app_arg_173;
+    wire signed [63:0] c$wild1_app_arg_176;
     wire signed [63:0] c$sat32Out_app_arg_177;
-    wire [5:0] c$case_alt_208;
-    wire [5:0] result_401;
-    reg signed [63:0] result_402;
+    wire [5:0] c$case_alt_212;
+    wire [5:0] result_410;
+    reg signed [63:0] result_411;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_173;
+    wire signed [63:0] wild1_176;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_174;
+    wire signed [63:0] c$wild1_app_arg_177;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_174;
+    wire signed [63:0] wild1_177;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_175;
+    wire signed [63:0] c$wild1_app_arg_178;
     wire signed [63:0] c$sat32Out_app_arg_178;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] wild1_175;
+    wire signed [63:0] wild1_178;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] x_200;
-    wire signed [63:0] result_403;
+    wire signed [63:0] result_412;
     // src/LlamaDv/Numerics.hs:31:1-5
     wire signed [63:0] x_201;
-    wire signed [31:0] c$case_alt_209;
-    wire signed [31:0] result_399;
+    wire signed [31:0] c$case_alt_213;
+    wire signed [31:0] result_408;
     wire signed [6:0] c$s_68;
-    wire [15:0] c$bv_115;
-    wire [4:0] c$i_12621;
-    wire [15:0] c$bv_116;
-    wire [5:0] c$i_12629;
-    assign c$n_26 = result_399;
+    wire [15:0] c$bv_118;
+    wire [4:0] c$i_12638;
+    wire [15:0] c$bv_119;
+    wire [5:0] c$i_12646;
+    assign c$n_26 = result_408;
 
     assign x_199 = ($signed({{(64-8) {zipWith_in2_26[8-1]}},zipWith_in2_26})) * ($signed({{(64-32) {result_258[32-1]}},result_258}));
 
     assign c$s_68 = $signed(ds1_11[6:0]);
 
-    assign s_59 = -($signed({{(16-7) {c$s_68[7-1]}},c$s_68}));
+    assign s_60 = -($signed({{(16-7) {c$s_68[7-1]}},c$s_68}));
 
-    assign c$case_alt_207 = (c$sat32Out_app_arg_178 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_178[64-1],c$sat32Out_app_arg_178[0+:(32-1)]}));
+    assign c$case_alt_211 = (c$sat32Out_app_arg_178 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_178[64-1],c$sat32Out_app_arg_178[0+:(32-1)]}));
 
-    assign result_400 = (c$sat32Out_app_arg_178 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_207;
+    assign result_409 = (c$sat32Out_app_arg_178 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_211;
 
     assign c$sat32Out_case_alt_60 = (-64'sd2147483648 <= x_199) ? x_199 : -64'sd2147483648;
 
     assign c$sat32Out_app_arg_176 = (64'sd2147483648 <= x_199) ? 64'sd2147483648 : c$sat32Out_case_alt_60;
 
-    assign c$bv_115 = (($unsigned((-s_59))));
+    assign c$bv_118 = (($unsigned((-s_60))));
 
-    assign c$i_12621 = ((c$bv_115[0+:5]));
+    assign c$i_12638 = ((c$bv_118[0+:5]));
 
-    assign c$wild1_app_arg_173 = $unsigned({{(64-5) {1'b0}},c$i_12621});
+    assign c$wild1_app_arg_176 = $unsigned({{(64-5) {1'b0}},c$i_12638});
 
-    assign c$sat32Out_app_arg_177 = (s_59 <= -16'sd31) ? 64'sd31 : wild1_175;
+    assign c$sat32Out_app_arg_177 = (s_60 <= -16'sd31) ? 64'sd31 : wild1_178;
 
-    assign c$bv_116 = (($unsigned(s_59)));
+    assign c$bv_119 = (($unsigned(s_60)));
 
-    assign c$case_alt_208 = (s_59 >= 16'sd62) ? 6'd62 : ((c$bv_116[0+:6]));
+    assign c$case_alt_212 = (s_60 >= 16'sd62) ? 6'd62 : ((c$bv_119[0+:6]));
 
-    assign result_401 = (s_59 <= 16'sd0) ? 6'd0 : c$case_alt_208;
+    assign result_410 = (s_60 <= 16'sd0) ? 6'd0 : c$case_alt_212;
 
     always @(*) begin
-      case(result_401)
-        6'd0 : result_402 = x_199;
-        default : result_402 = (x_199 + (64'sd1 <<< wild1_174)) >>> wild1_173;
+      case(result_410)
+        6'd0 : result_411 = x_199;
+        default : result_411 = (x_199 + (64'sd1 <<< wild1_177)) >>> wild1_176;
       endcase
     end
 
-    assign wild1_173 = $signed(c$wild1_app_arg_174);
+    assign wild1_176 = $signed(c$wild1_app_arg_177);
 
-    assign c$wild1_app_arg_174 = $unsigned({{(64-6) {1'b0}},result_401});
+    assign c$wild1_app_arg_177 = $unsigned({{(64-6) {1'b0}},result_410});
 
-    assign wild1_174 = $signed(c$wild1_app_arg_175);
+    assign wild1_177 = $signed(c$wild1_app_arg_178);
 
-    assign c$i_12629 = (result_401 - 6'd1);
+    assign c$i_12646 = (result_410 - 6'd1);
 
-    assign c$wild1_app_arg_175 = $unsigned({{(64-6) {1'b0}},c$i_12629});
+    assign c$wild1_app_arg_178 = $unsigned({{(64-6) {1'b0}},c$i_12646});
 
-    assign c$sat32Out_app_arg_178 = (s_59 > 16'sd0) ? result_402 : (c$sat32Out_app_arg_176 <<< c$sat32Out_app_arg_177);
+    assign c$sat32Out_app_arg_178 = (s_60 > 16'sd0) ? result_411 : (c$sat32Out_app_arg_176 <<< c$sat32Out_app_arg_177);
 
-    assign wild1_175 = $signed(c$wild1_app_arg_173);
+    assign wild1_178 = $signed(c$wild1_app_arg_176);
 
     assign x_200 = ($signed({{(64-32) {zipWith_in1_26[32-1]}},zipWith_in1_26})) * ($signed({{(64-32) {result_264[32-1]}},result_264}));
 
-    assign result_403 = (x_200 + 64'sd524288) >>> 64'sd20;
+    assign result_412 = (x_200 + 64'sd524288) >>> 64'sd20;
 
-    assign x_201 = result_403 + ($signed({{(64-32) {result_400[32-1]}},result_400}));
+    assign x_201 = result_412 + ($signed({{(64-32) {result_409[32-1]}},result_409}));
 
-    assign c$case_alt_209 = (x_201 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_201[64-1],x_201[0+:(32-1)]}));
+    assign c$case_alt_213 = (x_201 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_201[64-1],x_201[0+:(32-1)]}));
 
-    assign result_399 = (x_201 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_209;
+    assign result_408 = (x_201 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_213;
 
 
-    assign c$case_alt_126[i_114*32+:32] = c$n_26;
+    assign c$case_alt_126[i_116*32+:32] = c$n_26;
   end
   endgenerate
   // zipWith end
@@ -12409,17 +12595,17 @@ module attend_head_hd8
 
   assign c$sat32Out_app_arg_104 = (64'sd2147483648 <= x_124) ? 64'sd2147483648 : c$sat32Out_case_alt_34;
 
-  assign c$bv_117 = (($unsigned((-s_34))));
+  assign c$bv_120 = (($unsigned((-s_34))));
 
-  assign c$i_12650 = ((c$bv_117[0+:5]));
+  assign c$i_12667 = ((c$bv_120[0+:5]));
 
-  assign c$wild1_app_arg_104 = $unsigned({{(64-5) {1'b0}},c$i_12650});
+  assign c$wild1_app_arg_104 = $unsigned({{(64-5) {1'b0}},c$i_12667});
 
   assign c$sat32Out_app_arg_105 = (s_34 <= -16'sd31) ? 64'sd31 : wild1_106;
 
-  assign c$bv_118 = (($unsigned(s_34)));
+  assign c$bv_121 = (($unsigned(s_34)));
 
-  assign c$case_alt_129 = (s_34 >= 16'sd62) ? 6'd62 : ((c$bv_118[0+:6]));
+  assign c$case_alt_129 = (s_34 >= 16'sd62) ? 6'd62 : ((c$bv_121[0+:6]));
 
   assign result_259 = (s_34 <= 16'sd0) ? 6'd0 : c$case_alt_129;
 
@@ -12436,9 +12622,9 @@ module attend_head_hd8
 
   assign wild1_105 = $signed(c$wild1_app_arg_106);
 
-  assign c$i_12658 = (result_259 - 6'd1);
+  assign c$i_12675 = (result_259 - 6'd1);
 
-  assign c$wild1_app_arg_106 = $unsigned({{(64-6) {1'b0}},c$i_12658});
+  assign c$wild1_app_arg_106 = $unsigned({{(64-6) {1'b0}},c$i_12675});
 
   assign c$sat32Out_app_arg_106 = (s_34 > 16'sd0) ? result_260 : (c$sat32Out_app_arg_104 <<< c$sat32Out_app_arg_105);
 
@@ -12446,9 +12632,9 @@ module attend_head_hd8
 
   assign f_21 = result_257 & 64'sd1048575;
 
-  assign c$bv_119 = (($unsigned((f_21 >>> 64'sd12))));
+  assign c$bv_122 = (($unsigned((f_21 >>> 64'sd12))));
 
-  assign i_21 = (c$bv_119[0+:9]);
+  assign i_21 = (c$bv_122[0+:9]);
 
   assign lo_21 = $signed({{(64-32) {c$lo_app_arg_21[32-1]}},c$lo_app_arg_21});
 
@@ -12456,7 +12642,7 @@ module attend_head_hd8
 
   assign result_261 = (x_125 + 64'sd2048) >>> 64'sd12;
 
-  assign c$i_12921 = (i_21 + 9'd1);
+  assign c$i_12938 = (i_21 + 9'd1);
 
   assign c$vecFlat_43 = {32'sd1048576,
                          32'sd1051419,   32'sd1054270,   32'sd1057128,
@@ -12548,13 +12734,13 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_43 [0:257-1];
-  genvar i_115;
+  genvar i_117;
   generate
-  for (i_115=0; i_115 < 257; i_115=i_115+1) begin : mk_array_43
-    assign vecArray_43[(257-1)-i_115] = c$vecFlat_43[i_115*32+:32];
+  for (i_117=0; i_117 < 257; i_117=i_117+1) begin : mk_array_43
+    assign vecArray_43[(257-1)-i_117] = c$vecFlat_43[i_117*32+:32];
   end
   endgenerate
-  assign c$app_arg_51 = vecArray_43[($unsigned({{(64-9) {1'b0}},c$i_12921}))];
+  assign c$app_arg_51 = vecArray_43[($unsigned({{(64-9) {1'b0}},c$i_12938}))];
   // index end
 
   assign c$vecFlat_44 = {32'sd1048576,
@@ -12647,10 +12833,10 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_44 [0:257-1];
-  genvar i_116;
+  genvar i_118;
   generate
-  for (i_116=0; i_116 < 257; i_116=i_116+1) begin : mk_array_44
-    assign vecArray_44[(257-1)-i_116] = c$vecFlat_44[i_116*32+:32];
+  for (i_118=0; i_118 < 257; i_118=i_118+1) begin : mk_array_44
+    assign vecArray_44[(257-1)-i_118] = c$vecFlat_44[i_118*32+:32];
   end
   endgenerate
   assign c$lo_app_arg_21 = vecArray_44[($unsigned({{(64-9) {1'b0}},i_21}))];
@@ -12680,17 +12866,17 @@ module attend_head_hd8
 
   assign c$sat32Out_app_arg_107 = (64'sd2147483648 <= x_128) ? 64'sd2147483648 : c$sat32Out_case_alt_35;
 
-  assign c$bv_120 = (($unsigned((-s_35))));
+  assign c$bv_123 = (($unsigned((-s_35))));
 
-  assign c$i_13190 = ((c$bv_120[0+:5]));
+  assign c$i_13207 = ((c$bv_123[0+:5]));
 
-  assign c$wild1_app_arg_107 = $unsigned({{(64-5) {1'b0}},c$i_13190});
+  assign c$wild1_app_arg_107 = $unsigned({{(64-5) {1'b0}},c$i_13207});
 
   assign c$sat32Out_app_arg_108 = (s_35 <= -16'sd31) ? 64'sd31 : wild1_109;
 
-  assign c$bv_121 = (($unsigned(s_35)));
+  assign c$bv_124 = (($unsigned(s_35)));
 
-  assign c$case_alt_131 = (s_35 >= 16'sd62) ? 6'd62 : ((c$bv_121[0+:6]));
+  assign c$case_alt_131 = (s_35 >= 16'sd62) ? 6'd62 : ((c$bv_124[0+:6]));
 
   assign result_265 = (s_35 <= 16'sd0) ? 6'd0 : c$case_alt_131;
 
@@ -12707,9 +12893,9 @@ module attend_head_hd8
 
   assign wild1_108 = $signed(c$wild1_app_arg_109);
 
-  assign c$i_13198 = (result_265 - 6'd1);
+  assign c$i_13215 = (result_265 - 6'd1);
 
-  assign c$wild1_app_arg_109 = $unsigned({{(64-6) {1'b0}},c$i_13198});
+  assign c$wild1_app_arg_109 = $unsigned({{(64-6) {1'b0}},c$i_13215});
 
   assign c$sat32Out_app_arg_109 = (s_35 > 16'sd0) ? result_266 : (c$sat32Out_app_arg_107 <<< c$sat32Out_app_arg_108);
 
@@ -12717,9 +12903,9 @@ module attend_head_hd8
 
   assign f_22 = result_263 & 64'sd1048575;
 
-  assign c$bv_122 = (($unsigned((f_22 >>> 64'sd12))));
+  assign c$bv_125 = (($unsigned((f_22 >>> 64'sd12))));
 
-  assign i_22 = (c$bv_122[0+:9]);
+  assign i_22 = (c$bv_125[0+:9]);
 
   assign lo_22 = $signed({{(64-32) {c$lo_app_arg_22[32-1]}},c$lo_app_arg_22});
 
@@ -12727,7 +12913,7 @@ module attend_head_hd8
 
   assign result_267 = (x_129 + 64'sd2048) >>> 64'sd12;
 
-  assign c$i_13461 = (i_22 + 9'd1);
+  assign c$i_13478 = (i_22 + 9'd1);
 
   assign c$vecFlat_45 = {32'sd1048576,
                          32'sd1051419,   32'sd1054270,   32'sd1057128,
@@ -12819,13 +13005,13 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_45 [0:257-1];
-  genvar i_117;
+  genvar i_119;
   generate
-  for (i_117=0; i_117 < 257; i_117=i_117+1) begin : mk_array_45
-    assign vecArray_45[(257-1)-i_117] = c$vecFlat_45[i_117*32+:32];
+  for (i_119=0; i_119 < 257; i_119=i_119+1) begin : mk_array_45
+    assign vecArray_45[(257-1)-i_119] = c$vecFlat_45[i_119*32+:32];
   end
   endgenerate
-  assign c$app_arg_52 = vecArray_45[($unsigned({{(64-9) {1'b0}},c$i_13461}))];
+  assign c$app_arg_52 = vecArray_45[($unsigned({{(64-9) {1'b0}},c$i_13478}))];
   // index end
 
   assign c$vecFlat_46 = {32'sd1048576,
@@ -12918,10 +13104,10 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_46 [0:257-1];
-  genvar i_118;
+  genvar i_120;
   generate
-  for (i_118=0; i_118 < 257; i_118=i_118+1) begin : mk_array_46
-    assign vecArray_46[(257-1)-i_118] = c$vecFlat_46[i_118*32+:32];
+  for (i_120=0; i_120 < 257; i_120=i_120+1) begin : mk_array_46
+    assign vecArray_46[(257-1)-i_120] = c$vecFlat_46[i_120*32+:32];
   end
   endgenerate
   assign c$lo_app_arg_22 = vecArray_46[($unsigned({{(64-9) {1'b0}},i_22}))];
@@ -12955,7 +13141,7 @@ module attend_head_hd8
 
   assign c$s_73 = $signed(ds1_12[77:71]);
 
-  assign s_36 = -((($signed({{(16-7) {qe[7-1]}},qe})) + ($signed({{(16-7) {c$s_73[7-1]}},c$s_73}))) + 16'sd20);
+  assign s_36 = -((($signed({{(16-7) {result_337[7-1]}},result_337})) + ($signed({{(16-7) {c$s_73[7-1]}},c$s_73}))) + 16'sd20);
 
   assign c$case_alt_134 = (c$sat32Out_app_arg_112 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_112[64-1],c$sat32Out_app_arg_112[0+:(32-1)]}));
 
@@ -12965,17 +13151,17 @@ module attend_head_hd8
 
   assign c$sat32Out_app_arg_110 = (64'sd2147483648 <= ($signed({{(64-32) {result_275[32-1]}},result_275}))) ? 64'sd2147483648 : c$sat32Out_case_alt_36;
 
-  assign c$bv_123 = (($unsigned((-s_36))));
+  assign c$bv_126 = (($unsigned((-s_36))));
 
-  assign c$i_13739 = ((c$bv_123[0+:5]));
+  assign c$i_13756 = ((c$bv_126[0+:5]));
 
-  assign c$wild1_app_arg_110 = $unsigned({{(64-5) {1'b0}},c$i_13739});
+  assign c$wild1_app_arg_110 = $unsigned({{(64-5) {1'b0}},c$i_13756});
 
   assign c$sat32Out_app_arg_111 = (s_36 <= -16'sd31) ? 64'sd31 : wild1_112;
 
-  assign c$bv_124 = (($unsigned(s_36)));
+  assign c$bv_127 = (($unsigned(s_36)));
 
-  assign c$case_alt_135 = (s_36 >= 16'sd62) ? 6'd62 : ((c$bv_124[0+:6]));
+  assign c$case_alt_135 = (s_36 >= 16'sd62) ? 6'd62 : ((c$bv_127[0+:6]));
 
   assign result_273 = (s_36 <= 16'sd0) ? 6'd0 : c$case_alt_135;
 
@@ -12992,25 +13178,25 @@ module attend_head_hd8
 
   assign wild1_111 = $signed(c$wild1_app_arg_112);
 
-  assign c$i_13747 = (result_273 - 6'd1);
+  assign c$i_13764 = (result_273 - 6'd1);
 
-  assign c$wild1_app_arg_112 = $unsigned({{(64-6) {1'b0}},c$i_13747});
+  assign c$wild1_app_arg_112 = $unsigned({{(64-6) {1'b0}},c$i_13764});
 
   assign c$sat32Out_app_arg_112 = (s_36 > 16'sd0) ? result_274 : (c$sat32Out_app_arg_110 <<< c$sat32Out_app_arg_111);
 
   assign wild1_112 = $signed(c$wild1_app_arg_110);
 
   // map begin
-  genvar i_119;
+  genvar i_121;
   generate
-  for (i_119=0; i_119 < 8; i_119 = i_119 + 1) begin : map_13
-    wire signed [15:0] map_in_13;
-    assign map_in_13 = c$app_arg_54[i_119*16+:16];
-    wire signed [31:0] map_out_13;
-    assign map_out_13 = $signed({{(32-16) {map_in_13[16-1]}},map_in_13});
+  for (i_121=0; i_121 < 8; i_121 = i_121 + 1) begin : map_15
+    wire signed [15:0] map_in_15;
+    assign map_in_15 = c$app_arg_54[i_121*16+:16];
+    wire signed [31:0] map_out_15;
+    assign map_out_15 = $signed({{(32-16) {map_in_15[16-1]}},map_in_15});
 
 
-    assign c$app_arg_53[i_119*32+:32] = map_out_13;
+    assign c$app_arg_53[i_121*32+:32] = map_out_15;
   end
   endgenerate
   // map end
@@ -13018,83 +13204,83 @@ module attend_head_hd8
   assign c$vec2_24 = ds1_12[141:78];
 
   // zipWith start
-  genvar i_120;
+  genvar i_122;
   generate
-  for (i_120 = 0; i_120 < 8; i_120 = i_120 + 1) begin : zipWith_27
+  for (i_122 = 0; i_122 < 8; i_122 = i_122 + 1) begin : zipWith_27
     wire signed [7:0] zipWith_in1_27;
-    assign zipWith_in1_27 = qm[i_120*8+:8];
+    assign zipWith_in1_27 = c$ds_app_arg[i_122*8+:8];
     wire signed [7:0] zipWith_in2_27;
-    assign zipWith_in2_27 = c$vec2_24[i_120*8+:8];
+    assign zipWith_in2_27 = c$vec2_24[i_122*8+:8];
     wire signed [15:0] c$n_27;
     assign c$n_27 = ($signed({{(16-8) {zipWith_in1_27[8-1]}},zipWith_in1_27})) * ($signed({{(16-8) {zipWith_in2_27[8-1]}},zipWith_in2_27}));
 
 
-    assign c$app_arg_54[i_120*16+:16] = c$n_27;
+    assign c$app_arg_54[i_122*16+:16] = c$n_27;
   end
   endgenerate
   // zipWith end
 
-  wire [255:0] vec_12;
-  wire signed [31:0] acc_3_0_90;
-  wire signed [31:0] acc_0_113;
-  wire signed [31:0] acc_0_114;
-  wire signed [31:0] acc_0_115;
-  wire signed [31:0] acc_0_116;
-  wire signed [31:0] acc_0_117;
-  wire signed [31:0] acc_0_118;
-  wire signed [31:0] acc_0_119;
-  wire signed [31:0] acc_0_120;
-  wire signed [31:0] acc_1_0_84;
-  wire signed [31:0] acc_1_1_85;
-  wire signed [31:0] acc_1_2_86;
-  wire signed [31:0] acc_1_3_87;
-  wire signed [31:0] acc_2_0_88;
-  wire signed [31:0] acc_2_1_89;
-  assign result_275 = acc_3_0_90;
+  wire [255:0] vec_13;
+  wire signed [31:0] acc_3_0_97;
+  wire signed [31:0] acc_0_122;
+  wire signed [31:0] acc_0_123;
+  wire signed [31:0] acc_0_124;
+  wire signed [31:0] acc_0_125;
+  wire signed [31:0] acc_0_126;
+  wire signed [31:0] acc_0_127;
+  wire signed [31:0] acc_0_128;
+  wire signed [31:0] acc_0_129;
+  wire signed [31:0] acc_1_0_91;
+  wire signed [31:0] acc_1_1_92;
+  wire signed [31:0] acc_1_2_93;
+  wire signed [31:0] acc_1_3_94;
+  wire signed [31:0] acc_2_0_95;
+  wire signed [31:0] acc_2_1_96;
+  assign result_275 = acc_3_0_97;
 
-  assign vec_12 = c$app_arg_53;
+  assign vec_13 = c$app_arg_53;
 
-  assign acc_0_113 = $signed(vec_12[255:224]);
+  assign acc_0_122 = $signed(vec_13[255:224]);
 
-  assign acc_0_114 = $signed(vec_12[223:192]);
+  assign acc_0_123 = $signed(vec_13[223:192]);
 
-  assign acc_0_115 = $signed(vec_12[191:160]);
+  assign acc_0_124 = $signed(vec_13[191:160]);
 
-  assign acc_0_116 = $signed(vec_12[159:128]);
+  assign acc_0_125 = $signed(vec_13[159:128]);
 
-  assign acc_0_117 = $signed(vec_12[127:96]);
+  assign acc_0_126 = $signed(vec_13[127:96]);
 
-  assign acc_0_118 = $signed(vec_12[95:64]);
+  assign acc_0_127 = $signed(vec_13[95:64]);
 
-  assign acc_0_119 = $signed(vec_12[63:32]);
+  assign acc_0_128 = $signed(vec_13[63:32]);
 
-  assign acc_0_120 = $signed(vec_12[31:0]);
+  assign acc_0_129 = $signed(vec_13[31:0]);
 
-  assign acc_1_0_84 = acc_0_113 + acc_0_114;
-
-
-
-  assign acc_1_1_85 = acc_0_115 + acc_0_116;
+  assign acc_1_0_91 = acc_0_122 + acc_0_123;
 
 
 
-  assign acc_1_2_86 = acc_0_117 + acc_0_118;
+  assign acc_1_1_92 = acc_0_124 + acc_0_125;
 
 
 
-  assign acc_1_3_87 = acc_0_119 + acc_0_120;
+  assign acc_1_2_93 = acc_0_126 + acc_0_127;
 
 
 
-  assign acc_2_0_88 = acc_1_0_84 + acc_1_1_85;
+  assign acc_1_3_94 = acc_0_128 + acc_0_129;
 
 
 
-  assign acc_2_1_89 = acc_1_2_86 + acc_1_3_87;
+  assign acc_2_0_95 = acc_1_0_91 + acc_1_1_92;
 
 
 
-  assign acc_3_0_90 = acc_2_0_88 + acc_2_1_89;
+  assign acc_2_1_96 = acc_1_2_93 + acc_1_3_94;
+
+
+
+  assign acc_3_0_97 = acc_2_0_95 + acc_2_1_96;
 
 
 
@@ -13113,114 +13299,114 @@ module attend_head_hd8
   assign c$vec2_25 = ds1_12[70:7];
 
   // zipWith start
-  genvar i_121;
+  genvar i_123;
   generate
-  for (i_121 = 0; i_121 < 8; i_121 = i_121 + 1) begin : zipWith_28
+  for (i_123 = 0; i_123 < 8; i_123 = i_123 + 1) begin : zipWith_28
     wire signed [31:0] zipWith_in1_28;
-    assign zipWith_in1_28 = c$vec1_11[i_121*32+:32];
+    assign zipWith_in1_28 = c$vec1_11[i_123*32+:32];
     wire signed [7:0] zipWith_in2_28;
-    assign zipWith_in2_28 = c$vec2_25[i_121*8+:8];
+    assign zipWith_in2_28 = c$vec2_25[i_123*8+:8];
     wire signed [31:0] c$n_28;
     // src/LlamaDv/Numerics.hs:57:1-5
     wire signed [63:0] x_202;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [15:0] s_60;
-    wire signed [31:0] c$case_alt_210;
-    wire signed [31:0] result_405;
+    wire signed [15:0] s_61;
+    wire signed [31:0] c$case_alt_214;
+    wire signed [31:0] result_414;
     wire signed [63:0] c$sat32Out_case_alt_61;
     wire signed [63:0] c$sat32Out_app_arg_179;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] c$wild1_app_arg_176;
+    wire signed [63:0] c$wild1_app_arg_179;
     wire signed [63:0] c$sat32Out_app_arg_180;
-    wire [5:0] c$case_alt_211;
-    wire [5:0] result_406;
-    reg signed [63:0] result_407;
+    wire [5:0] c$case_alt_215;
+    wire [5:0] result_415;
+    reg signed [63:0] result_416;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_176;
+    wire signed [63:0] wild1_179;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_177;
+    wire signed [63:0] c$wild1_app_arg_180;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_177;
+    wire signed [63:0] wild1_180;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_178;
+    wire signed [63:0] c$wild1_app_arg_181;
     wire signed [63:0] c$sat32Out_app_arg_181;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] wild1_178;
+    wire signed [63:0] wild1_181;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] x_203;
-    wire signed [63:0] result_408;
+    wire signed [63:0] result_417;
     // src/LlamaDv/Numerics.hs:31:1-5
     wire signed [63:0] x_204;
-    wire signed [31:0] c$case_alt_212;
-    wire signed [31:0] result_404;
+    wire signed [31:0] c$case_alt_216;
+    wire signed [31:0] result_413;
     wire signed [6:0] c$s_74;
-    wire [15:0] c$bv_125;
-    wire [4:0] c$i_13761;
-    wire [15:0] c$bv_126;
-    wire [5:0] c$i_13769;
-    assign c$n_28 = result_404;
+    wire [15:0] c$bv_128;
+    wire [4:0] c$i_13778;
+    wire [15:0] c$bv_129;
+    wire [5:0] c$i_13786;
+    assign c$n_28 = result_413;
 
     assign x_202 = ($signed({{(64-8) {zipWith_in2_28[8-1]}},zipWith_in2_28})) * ($signed({{(64-32) {result_280[32-1]}},result_280}));
 
     assign c$s_74 = $signed(ds1_12[6:0]);
 
-    assign s_60 = -($signed({{(16-7) {c$s_74[7-1]}},c$s_74}));
+    assign s_61 = -($signed({{(16-7) {c$s_74[7-1]}},c$s_74}));
 
-    assign c$case_alt_210 = (c$sat32Out_app_arg_181 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_181[64-1],c$sat32Out_app_arg_181[0+:(32-1)]}));
+    assign c$case_alt_214 = (c$sat32Out_app_arg_181 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_181[64-1],c$sat32Out_app_arg_181[0+:(32-1)]}));
 
-    assign result_405 = (c$sat32Out_app_arg_181 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_210;
+    assign result_414 = (c$sat32Out_app_arg_181 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_214;
 
     assign c$sat32Out_case_alt_61 = (-64'sd2147483648 <= x_202) ? x_202 : -64'sd2147483648;
 
     assign c$sat32Out_app_arg_179 = (64'sd2147483648 <= x_202) ? 64'sd2147483648 : c$sat32Out_case_alt_61;
 
-    assign c$bv_125 = (($unsigned((-s_60))));
+    assign c$bv_128 = (($unsigned((-s_61))));
 
-    assign c$i_13761 = ((c$bv_125[0+:5]));
+    assign c$i_13778 = ((c$bv_128[0+:5]));
 
-    assign c$wild1_app_arg_176 = $unsigned({{(64-5) {1'b0}},c$i_13761});
+    assign c$wild1_app_arg_179 = $unsigned({{(64-5) {1'b0}},c$i_13778});
 
-    assign c$sat32Out_app_arg_180 = (s_60 <= -16'sd31) ? 64'sd31 : wild1_178;
+    assign c$sat32Out_app_arg_180 = (s_61 <= -16'sd31) ? 64'sd31 : wild1_181;
 
-    assign c$bv_126 = (($unsigned(s_60)));
+    assign c$bv_129 = (($unsigned(s_61)));
 
-    assign c$case_alt_211 = (s_60 >= 16'sd62) ? 6'd62 : ((c$bv_126[0+:6]));
+    assign c$case_alt_215 = (s_61 >= 16'sd62) ? 6'd62 : ((c$bv_129[0+:6]));
 
-    assign result_406 = (s_60 <= 16'sd0) ? 6'd0 : c$case_alt_211;
+    assign result_415 = (s_61 <= 16'sd0) ? 6'd0 : c$case_alt_215;
 
     always @(*) begin
-      case(result_406)
-        6'd0 : result_407 = x_202;
-        default : result_407 = (x_202 + (64'sd1 <<< wild1_177)) >>> wild1_176;
+      case(result_415)
+        6'd0 : result_416 = x_202;
+        default : result_416 = (x_202 + (64'sd1 <<< wild1_180)) >>> wild1_179;
       endcase
     end
 
-    assign wild1_176 = $signed(c$wild1_app_arg_177);
+    assign wild1_179 = $signed(c$wild1_app_arg_180);
 
-    assign c$wild1_app_arg_177 = $unsigned({{(64-6) {1'b0}},result_406});
+    assign c$wild1_app_arg_180 = $unsigned({{(64-6) {1'b0}},result_415});
 
-    assign wild1_177 = $signed(c$wild1_app_arg_178);
+    assign wild1_180 = $signed(c$wild1_app_arg_181);
 
-    assign c$i_13769 = (result_406 - 6'd1);
+    assign c$i_13786 = (result_415 - 6'd1);
 
-    assign c$wild1_app_arg_178 = $unsigned({{(64-6) {1'b0}},c$i_13769});
+    assign c$wild1_app_arg_181 = $unsigned({{(64-6) {1'b0}},c$i_13786});
 
-    assign c$sat32Out_app_arg_181 = (s_60 > 16'sd0) ? result_407 : (c$sat32Out_app_arg_179 <<< c$sat32Out_app_arg_180);
+    assign c$sat32Out_app_arg_181 = (s_61 > 16'sd0) ? result_416 : (c$sat32Out_app_arg_179 <<< c$sat32Out_app_arg_180);
 
-    assign wild1_178 = $signed(c$wild1_app_arg_176);
+    assign wild1_181 = $signed(c$wild1_app_arg_179);
 
     assign x_203 = ($signed({{(64-32) {zipWith_in1_28[32-1]}},zipWith_in1_28})) * ($signed({{(64-32) {result_286[32-1]}},result_286}));
 
-    assign result_408 = (x_203 + 64'sd524288) >>> 64'sd20;
+    assign result_417 = (x_203 + 64'sd524288) >>> 64'sd20;
 
-    assign x_204 = result_408 + ($signed({{(64-32) {result_405[32-1]}},result_405}));
+    assign x_204 = result_417 + ($signed({{(64-32) {result_414[32-1]}},result_414}));
 
-    assign c$case_alt_212 = (x_204 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_204[64-1],x_204[0+:(32-1)]}));
+    assign c$case_alt_216 = (x_204 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_204[64-1],x_204[0+:(32-1)]}));
 
-    assign result_404 = (x_204 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_212;
+    assign result_413 = (x_204 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_216;
 
 
-    assign c$case_alt_137[i_121*32+:32] = c$n_28;
+    assign c$case_alt_137[i_123*32+:32] = c$n_28;
   end
   endgenerate
   // zipWith end
@@ -13249,17 +13435,17 @@ module attend_head_hd8
 
   assign c$sat32Out_app_arg_113 = (64'sd2147483648 <= x_135) ? 64'sd2147483648 : c$sat32Out_case_alt_37;
 
-  assign c$bv_127 = (($unsigned((-s_37))));
+  assign c$bv_130 = (($unsigned((-s_37))));
 
-  assign c$i_13790 = ((c$bv_127[0+:5]));
+  assign c$i_13807 = ((c$bv_130[0+:5]));
 
-  assign c$wild1_app_arg_113 = $unsigned({{(64-5) {1'b0}},c$i_13790});
+  assign c$wild1_app_arg_113 = $unsigned({{(64-5) {1'b0}},c$i_13807});
 
   assign c$sat32Out_app_arg_114 = (s_37 <= -16'sd31) ? 64'sd31 : wild1_115;
 
-  assign c$bv_128 = (($unsigned(s_37)));
+  assign c$bv_131 = (($unsigned(s_37)));
 
-  assign c$case_alt_140 = (s_37 >= 16'sd62) ? 6'd62 : ((c$bv_128[0+:6]));
+  assign c$case_alt_140 = (s_37 >= 16'sd62) ? 6'd62 : ((c$bv_131[0+:6]));
 
   assign result_281 = (s_37 <= 16'sd0) ? 6'd0 : c$case_alt_140;
 
@@ -13276,9 +13462,9 @@ module attend_head_hd8
 
   assign wild1_114 = $signed(c$wild1_app_arg_115);
 
-  assign c$i_13798 = (result_281 - 6'd1);
+  assign c$i_13815 = (result_281 - 6'd1);
 
-  assign c$wild1_app_arg_115 = $unsigned({{(64-6) {1'b0}},c$i_13798});
+  assign c$wild1_app_arg_115 = $unsigned({{(64-6) {1'b0}},c$i_13815});
 
   assign c$sat32Out_app_arg_115 = (s_37 > 16'sd0) ? result_282 : (c$sat32Out_app_arg_113 <<< c$sat32Out_app_arg_114);
 
@@ -13286,9 +13472,9 @@ module attend_head_hd8
 
   assign f_23 = result_279 & 64'sd1048575;
 
-  assign c$bv_129 = (($unsigned((f_23 >>> 64'sd12))));
+  assign c$bv_132 = (($unsigned((f_23 >>> 64'sd12))));
 
-  assign i_23 = (c$bv_129[0+:9]);
+  assign i_23 = (c$bv_132[0+:9]);
 
   assign lo_23 = $signed({{(64-32) {c$lo_app_arg_23[32-1]}},c$lo_app_arg_23});
 
@@ -13296,7 +13482,7 @@ module attend_head_hd8
 
   assign result_283 = (x_136 + 64'sd2048) >>> 64'sd12;
 
-  assign c$i_14061 = (i_23 + 9'd1);
+  assign c$i_14078 = (i_23 + 9'd1);
 
   assign c$vecFlat_47 = {32'sd1048576,
                          32'sd1051419,   32'sd1054270,   32'sd1057128,
@@ -13388,13 +13574,13 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_47 [0:257-1];
-  genvar i_122;
+  genvar i_124;
   generate
-  for (i_122=0; i_122 < 257; i_122=i_122+1) begin : mk_array_47
-    assign vecArray_47[(257-1)-i_122] = c$vecFlat_47[i_122*32+:32];
+  for (i_124=0; i_124 < 257; i_124=i_124+1) begin : mk_array_47
+    assign vecArray_47[(257-1)-i_124] = c$vecFlat_47[i_124*32+:32];
   end
   endgenerate
-  assign c$app_arg_55 = vecArray_47[($unsigned({{(64-9) {1'b0}},c$i_14061}))];
+  assign c$app_arg_55 = vecArray_47[($unsigned({{(64-9) {1'b0}},c$i_14078}))];
   // index end
 
   assign c$vecFlat_48 = {32'sd1048576,
@@ -13487,10 +13673,10 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_48 [0:257-1];
-  genvar i_123;
+  genvar i_125;
   generate
-  for (i_123=0; i_123 < 257; i_123=i_123+1) begin : mk_array_48
-    assign vecArray_48[(257-1)-i_123] = c$vecFlat_48[i_123*32+:32];
+  for (i_125=0; i_125 < 257; i_125=i_125+1) begin : mk_array_48
+    assign vecArray_48[(257-1)-i_125] = c$vecFlat_48[i_125*32+:32];
   end
   endgenerate
   assign c$lo_app_arg_23 = vecArray_48[($unsigned({{(64-9) {1'b0}},i_23}))];
@@ -13520,17 +13706,17 @@ module attend_head_hd8
 
   assign c$sat32Out_app_arg_116 = (64'sd2147483648 <= x_139) ? 64'sd2147483648 : c$sat32Out_case_alt_38;
 
-  assign c$bv_130 = (($unsigned((-s_38))));
+  assign c$bv_133 = (($unsigned((-s_38))));
 
-  assign c$i_14330 = ((c$bv_130[0+:5]));
+  assign c$i_14347 = ((c$bv_133[0+:5]));
 
-  assign c$wild1_app_arg_116 = $unsigned({{(64-5) {1'b0}},c$i_14330});
+  assign c$wild1_app_arg_116 = $unsigned({{(64-5) {1'b0}},c$i_14347});
 
   assign c$sat32Out_app_arg_117 = (s_38 <= -16'sd31) ? 64'sd31 : wild1_118;
 
-  assign c$bv_131 = (($unsigned(s_38)));
+  assign c$bv_134 = (($unsigned(s_38)));
 
-  assign c$case_alt_142 = (s_38 >= 16'sd62) ? 6'd62 : ((c$bv_131[0+:6]));
+  assign c$case_alt_142 = (s_38 >= 16'sd62) ? 6'd62 : ((c$bv_134[0+:6]));
 
   assign result_287 = (s_38 <= 16'sd0) ? 6'd0 : c$case_alt_142;
 
@@ -13547,9 +13733,9 @@ module attend_head_hd8
 
   assign wild1_117 = $signed(c$wild1_app_arg_118);
 
-  assign c$i_14338 = (result_287 - 6'd1);
+  assign c$i_14355 = (result_287 - 6'd1);
 
-  assign c$wild1_app_arg_118 = $unsigned({{(64-6) {1'b0}},c$i_14338});
+  assign c$wild1_app_arg_118 = $unsigned({{(64-6) {1'b0}},c$i_14355});
 
   assign c$sat32Out_app_arg_118 = (s_38 > 16'sd0) ? result_288 : (c$sat32Out_app_arg_116 <<< c$sat32Out_app_arg_117);
 
@@ -13557,9 +13743,9 @@ module attend_head_hd8
 
   assign f_24 = result_285 & 64'sd1048575;
 
-  assign c$bv_132 = (($unsigned((f_24 >>> 64'sd12))));
+  assign c$bv_135 = (($unsigned((f_24 >>> 64'sd12))));
 
-  assign i_24 = (c$bv_132[0+:9]);
+  assign i_24 = (c$bv_135[0+:9]);
 
   assign lo_24 = $signed({{(64-32) {c$lo_app_arg_24[32-1]}},c$lo_app_arg_24});
 
@@ -13567,7 +13753,7 @@ module attend_head_hd8
 
   assign result_289 = (x_140 + 64'sd2048) >>> 64'sd12;
 
-  assign c$i_14601 = (i_24 + 9'd1);
+  assign c$i_14618 = (i_24 + 9'd1);
 
   assign c$vecFlat_49 = {32'sd1048576,
                          32'sd1051419,   32'sd1054270,   32'sd1057128,
@@ -13659,13 +13845,13 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_49 [0:257-1];
-  genvar i_124;
+  genvar i_126;
   generate
-  for (i_124=0; i_124 < 257; i_124=i_124+1) begin : mk_array_49
-    assign vecArray_49[(257-1)-i_124] = c$vecFlat_49[i_124*32+:32];
+  for (i_126=0; i_126 < 257; i_126=i_126+1) begin : mk_array_49
+    assign vecArray_49[(257-1)-i_126] = c$vecFlat_49[i_126*32+:32];
   end
   endgenerate
-  assign c$app_arg_56 = vecArray_49[($unsigned({{(64-9) {1'b0}},c$i_14601}))];
+  assign c$app_arg_56 = vecArray_49[($unsigned({{(64-9) {1'b0}},c$i_14618}))];
   // index end
 
   assign c$vecFlat_50 = {32'sd1048576,
@@ -13758,10 +13944,10 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_50 [0:257-1];
-  genvar i_125;
+  genvar i_127;
   generate
-  for (i_125=0; i_125 < 257; i_125=i_125+1) begin : mk_array_50
-    assign vecArray_50[(257-1)-i_125] = c$vecFlat_50[i_125*32+:32];
+  for (i_127=0; i_127 < 257; i_127=i_127+1) begin : mk_array_50
+    assign vecArray_50[(257-1)-i_127] = c$vecFlat_50[i_127*32+:32];
   end
   endgenerate
   assign c$lo_app_arg_24 = vecArray_50[($unsigned({{(64-9) {1'b0}},i_24}))];
@@ -13795,7 +13981,7 @@ module attend_head_hd8
 
   assign c$s_79 = $signed(ds1_13[77:71]);
 
-  assign s_39 = -((($signed({{(16-7) {qe[7-1]}},qe})) + ($signed({{(16-7) {c$s_79[7-1]}},c$s_79}))) + 16'sd20);
+  assign s_39 = -((($signed({{(16-7) {result_337[7-1]}},result_337})) + ($signed({{(16-7) {c$s_79[7-1]}},c$s_79}))) + 16'sd20);
 
   assign c$case_alt_145 = (c$sat32Out_app_arg_121 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_121[64-1],c$sat32Out_app_arg_121[0+:(32-1)]}));
 
@@ -13805,17 +13991,17 @@ module attend_head_hd8
 
   assign c$sat32Out_app_arg_119 = (64'sd2147483648 <= ($signed({{(64-32) {result_297[32-1]}},result_297}))) ? 64'sd2147483648 : c$sat32Out_case_alt_39;
 
-  assign c$bv_133 = (($unsigned((-s_39))));
+  assign c$bv_136 = (($unsigned((-s_39))));
 
-  assign c$i_14879 = ((c$bv_133[0+:5]));
+  assign c$i_14896 = ((c$bv_136[0+:5]));
 
-  assign c$wild1_app_arg_119 = $unsigned({{(64-5) {1'b0}},c$i_14879});
+  assign c$wild1_app_arg_119 = $unsigned({{(64-5) {1'b0}},c$i_14896});
 
   assign c$sat32Out_app_arg_120 = (s_39 <= -16'sd31) ? 64'sd31 : wild1_121;
 
-  assign c$bv_134 = (($unsigned(s_39)));
+  assign c$bv_137 = (($unsigned(s_39)));
 
-  assign c$case_alt_146 = (s_39 >= 16'sd62) ? 6'd62 : ((c$bv_134[0+:6]));
+  assign c$case_alt_146 = (s_39 >= 16'sd62) ? 6'd62 : ((c$bv_137[0+:6]));
 
   assign result_295 = (s_39 <= 16'sd0) ? 6'd0 : c$case_alt_146;
 
@@ -13832,25 +14018,25 @@ module attend_head_hd8
 
   assign wild1_120 = $signed(c$wild1_app_arg_121);
 
-  assign c$i_14887 = (result_295 - 6'd1);
+  assign c$i_14904 = (result_295 - 6'd1);
 
-  assign c$wild1_app_arg_121 = $unsigned({{(64-6) {1'b0}},c$i_14887});
+  assign c$wild1_app_arg_121 = $unsigned({{(64-6) {1'b0}},c$i_14904});
 
   assign c$sat32Out_app_arg_121 = (s_39 > 16'sd0) ? result_296 : (c$sat32Out_app_arg_119 <<< c$sat32Out_app_arg_120);
 
   assign wild1_121 = $signed(c$wild1_app_arg_119);
 
   // map begin
-  genvar i_126;
+  genvar i_128;
   generate
-  for (i_126=0; i_126 < 8; i_126 = i_126 + 1) begin : map_14
-    wire signed [15:0] map_in_14;
-    assign map_in_14 = c$app_arg_58[i_126*16+:16];
-    wire signed [31:0] map_out_14;
-    assign map_out_14 = $signed({{(32-16) {map_in_14[16-1]}},map_in_14});
+  for (i_128=0; i_128 < 8; i_128 = i_128 + 1) begin : map_16
+    wire signed [15:0] map_in_16;
+    assign map_in_16 = c$app_arg_58[i_128*16+:16];
+    wire signed [31:0] map_out_16;
+    assign map_out_16 = $signed({{(32-16) {map_in_16[16-1]}},map_in_16});
 
 
-    assign c$app_arg_57[i_126*32+:32] = map_out_14;
+    assign c$app_arg_57[i_128*32+:32] = map_out_16;
   end
   endgenerate
   // map end
@@ -13858,83 +14044,83 @@ module attend_head_hd8
   assign c$vec2_26 = ds1_13[141:78];
 
   // zipWith start
-  genvar i_127;
+  genvar i_129;
   generate
-  for (i_127 = 0; i_127 < 8; i_127 = i_127 + 1) begin : zipWith_29
+  for (i_129 = 0; i_129 < 8; i_129 = i_129 + 1) begin : zipWith_29
     wire signed [7:0] zipWith_in1_29;
-    assign zipWith_in1_29 = qm[i_127*8+:8];
+    assign zipWith_in1_29 = c$ds_app_arg[i_129*8+:8];
     wire signed [7:0] zipWith_in2_29;
-    assign zipWith_in2_29 = c$vec2_26[i_127*8+:8];
+    assign zipWith_in2_29 = c$vec2_26[i_129*8+:8];
     wire signed [15:0] c$n_29;
     assign c$n_29 = ($signed({{(16-8) {zipWith_in1_29[8-1]}},zipWith_in1_29})) * ($signed({{(16-8) {zipWith_in2_29[8-1]}},zipWith_in2_29}));
 
 
-    assign c$app_arg_58[i_127*16+:16] = c$n_29;
+    assign c$app_arg_58[i_129*16+:16] = c$n_29;
   end
   endgenerate
   // zipWith end
 
-  wire [255:0] vec_13;
-  wire signed [31:0] acc_3_0_97;
-  wire signed [31:0] acc_0_122;
-  wire signed [31:0] acc_0_123;
-  wire signed [31:0] acc_0_124;
-  wire signed [31:0] acc_0_125;
-  wire signed [31:0] acc_0_126;
-  wire signed [31:0] acc_0_127;
-  wire signed [31:0] acc_0_128;
-  wire signed [31:0] acc_0_129;
-  wire signed [31:0] acc_1_0_91;
-  wire signed [31:0] acc_1_1_92;
-  wire signed [31:0] acc_1_2_93;
-  wire signed [31:0] acc_1_3_94;
-  wire signed [31:0] acc_2_0_95;
-  wire signed [31:0] acc_2_1_96;
-  assign result_297 = acc_3_0_97;
+  wire [255:0] vec_14;
+  wire signed [31:0] acc_3_0_104;
+  wire signed [31:0] acc_0_131;
+  wire signed [31:0] acc_0_132;
+  wire signed [31:0] acc_0_133;
+  wire signed [31:0] acc_0_134;
+  wire signed [31:0] acc_0_135;
+  wire signed [31:0] acc_0_136;
+  wire signed [31:0] acc_0_137;
+  wire signed [31:0] acc_0_138;
+  wire signed [31:0] acc_1_0_98;
+  wire signed [31:0] acc_1_1_99;
+  wire signed [31:0] acc_1_2_100;
+  wire signed [31:0] acc_1_3_101;
+  wire signed [31:0] acc_2_0_102;
+  wire signed [31:0] acc_2_1_103;
+  assign result_297 = acc_3_0_104;
 
-  assign vec_13 = c$app_arg_57;
+  assign vec_14 = c$app_arg_57;
 
-  assign acc_0_122 = $signed(vec_13[255:224]);
+  assign acc_0_131 = $signed(vec_14[255:224]);
 
-  assign acc_0_123 = $signed(vec_13[223:192]);
+  assign acc_0_132 = $signed(vec_14[223:192]);
 
-  assign acc_0_124 = $signed(vec_13[191:160]);
+  assign acc_0_133 = $signed(vec_14[191:160]);
 
-  assign acc_0_125 = $signed(vec_13[159:128]);
+  assign acc_0_134 = $signed(vec_14[159:128]);
 
-  assign acc_0_126 = $signed(vec_13[127:96]);
+  assign acc_0_135 = $signed(vec_14[127:96]);
 
-  assign acc_0_127 = $signed(vec_13[95:64]);
+  assign acc_0_136 = $signed(vec_14[95:64]);
 
-  assign acc_0_128 = $signed(vec_13[63:32]);
+  assign acc_0_137 = $signed(vec_14[63:32]);
 
-  assign acc_0_129 = $signed(vec_13[31:0]);
+  assign acc_0_138 = $signed(vec_14[31:0]);
 
-  assign acc_1_0_91 = acc_0_122 + acc_0_123;
-
-
-
-  assign acc_1_1_92 = acc_0_124 + acc_0_125;
+  assign acc_1_0_98 = acc_0_131 + acc_0_132;
 
 
 
-  assign acc_1_2_93 = acc_0_126 + acc_0_127;
+  assign acc_1_1_99 = acc_0_133 + acc_0_134;
 
 
 
-  assign acc_1_3_94 = acc_0_128 + acc_0_129;
+  assign acc_1_2_100 = acc_0_135 + acc_0_136;
 
 
 
-  assign acc_2_0_95 = acc_1_0_91 + acc_1_1_92;
+  assign acc_1_3_101 = acc_0_137 + acc_0_138;
 
 
 
-  assign acc_2_1_96 = acc_1_2_93 + acc_1_3_94;
+  assign acc_2_0_102 = acc_1_0_98 + acc_1_1_99;
 
 
 
-  assign acc_3_0_97 = acc_2_0_95 + acc_2_1_96;
+  assign acc_2_1_103 = acc_1_2_100 + acc_1_3_101;
+
+
+
+  assign acc_3_0_104 = acc_2_0_102 + acc_2_1_103;
 
 
 
@@ -13953,114 +14139,114 @@ module attend_head_hd8
   assign c$vec2_27 = ds1_13[70:7];
 
   // zipWith start
-  genvar i_128;
+  genvar i_130;
   generate
-  for (i_128 = 0; i_128 < 8; i_128 = i_128 + 1) begin : zipWith_30
+  for (i_130 = 0; i_130 < 8; i_130 = i_130 + 1) begin : zipWith_30
     wire signed [31:0] zipWith_in1_30;
-    assign zipWith_in1_30 = c$vec1_12[i_128*32+:32];
+    assign zipWith_in1_30 = c$vec1_12[i_130*32+:32];
     wire signed [7:0] zipWith_in2_30;
-    assign zipWith_in2_30 = c$vec2_27[i_128*8+:8];
+    assign zipWith_in2_30 = c$vec2_27[i_130*8+:8];
     wire signed [31:0] c$n_30;
     // src/LlamaDv/Numerics.hs:57:1-5
     wire signed [63:0] x_205;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [15:0] s_61;
-    wire signed [31:0] c$case_alt_213;
-    wire signed [31:0] result_410;
+    wire signed [15:0] s_62;
+    wire signed [31:0] c$case_alt_217;
+    wire signed [31:0] result_419;
     wire signed [63:0] c$sat32Out_case_alt_62;
     wire signed [63:0] c$sat32Out_app_arg_182;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] c$wild1_app_arg_179;
+    wire signed [63:0] c$wild1_app_arg_182;
     wire signed [63:0] c$sat32Out_app_arg_183;
-    wire [5:0] c$case_alt_214;
-    wire [5:0] result_411;
-    reg signed [63:0] result_412;
+    wire [5:0] c$case_alt_218;
+    wire [5:0] result_420;
+    reg signed [63:0] result_421;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_179;
+    wire signed [63:0] wild1_182;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_180;
+    wire signed [63:0] c$wild1_app_arg_183;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_180;
+    wire signed [63:0] wild1_183;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_181;
+    wire signed [63:0] c$wild1_app_arg_184;
     wire signed [63:0] c$sat32Out_app_arg_184;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] wild1_181;
+    wire signed [63:0] wild1_184;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] x_206;
-    wire signed [63:0] result_413;
+    wire signed [63:0] result_422;
     // src/LlamaDv/Numerics.hs:31:1-5
     wire signed [63:0] x_207;
-    wire signed [31:0] c$case_alt_215;
-    wire signed [31:0] result_409;
+    wire signed [31:0] c$case_alt_219;
+    wire signed [31:0] result_418;
     wire signed [6:0] c$s_80;
-    wire [15:0] c$bv_135;
-    wire [4:0] c$i_14901;
-    wire [15:0] c$bv_136;
-    wire [5:0] c$i_14909;
-    assign c$n_30 = result_409;
+    wire [15:0] c$bv_138;
+    wire [4:0] c$i_14918;
+    wire [15:0] c$bv_139;
+    wire [5:0] c$i_14926;
+    assign c$n_30 = result_418;
 
     assign x_205 = ($signed({{(64-8) {zipWith_in2_30[8-1]}},zipWith_in2_30})) * ($signed({{(64-32) {result_302[32-1]}},result_302}));
 
     assign c$s_80 = $signed(ds1_13[6:0]);
 
-    assign s_61 = -($signed({{(16-7) {c$s_80[7-1]}},c$s_80}));
+    assign s_62 = -($signed({{(16-7) {c$s_80[7-1]}},c$s_80}));
 
-    assign c$case_alt_213 = (c$sat32Out_app_arg_184 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_184[64-1],c$sat32Out_app_arg_184[0+:(32-1)]}));
+    assign c$case_alt_217 = (c$sat32Out_app_arg_184 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_184[64-1],c$sat32Out_app_arg_184[0+:(32-1)]}));
 
-    assign result_410 = (c$sat32Out_app_arg_184 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_213;
+    assign result_419 = (c$sat32Out_app_arg_184 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_217;
 
     assign c$sat32Out_case_alt_62 = (-64'sd2147483648 <= x_205) ? x_205 : -64'sd2147483648;
 
     assign c$sat32Out_app_arg_182 = (64'sd2147483648 <= x_205) ? 64'sd2147483648 : c$sat32Out_case_alt_62;
 
-    assign c$bv_135 = (($unsigned((-s_61))));
+    assign c$bv_138 = (($unsigned((-s_62))));
 
-    assign c$i_14901 = ((c$bv_135[0+:5]));
+    assign c$i_14918 = ((c$bv_138[0+:5]));
 
-    assign c$wild1_app_arg_179 = $unsigned({{(64-5) {1'b0}},c$i_14901});
+    assign c$wild1_app_arg_182 = $unsigned({{(64-5) {1'b0}},c$i_14918});
 
-    assign c$sat32Out_app_arg_183 = (s_61 <= -16'sd31) ? 64'sd31 : wild1_181;
+    assign c$sat32Out_app_arg_183 = (s_62 <= -16'sd31) ? 64'sd31 : wild1_184;
 
-    assign c$bv_136 = (($unsigned(s_61)));
+    assign c$bv_139 = (($unsigned(s_62)));
 
-    assign c$case_alt_214 = (s_61 >= 16'sd62) ? 6'd62 : ((c$bv_136[0+:6]));
+    assign c$case_alt_218 = (s_62 >= 16'sd62) ? 6'd62 : ((c$bv_139[0+:6]));
 
-    assign result_411 = (s_61 <= 16'sd0) ? 6'd0 : c$case_alt_214;
+    assign result_420 = (s_62 <= 16'sd0) ? 6'd0 : c$case_alt_218;
 
     always @(*) begin
-      case(result_411)
-        6'd0 : result_412 = x_205;
-        default : result_412 = (x_205 + (64'sd1 <<< wild1_180)) >>> wild1_179;
+      case(result_420)
+        6'd0 : result_421 = x_205;
+        default : result_421 = (x_205 + (64'sd1 <<< wild1_183)) >>> wild1_182;
       endcase
     end
 
-    assign wild1_179 = $signed(c$wild1_app_arg_180);
+    assign wild1_182 = $signed(c$wild1_app_arg_183);
 
-    assign c$wild1_app_arg_180 = $unsigned({{(64-6) {1'b0}},result_411});
+    assign c$wild1_app_arg_183 = $unsigned({{(64-6) {1'b0}},result_420});
 
-    assign wild1_180 = $signed(c$wild1_app_arg_181);
+    assign wild1_183 = $signed(c$wild1_app_arg_184);
 
-    assign c$i_14909 = (result_411 - 6'd1);
+    assign c$i_14926 = (result_420 - 6'd1);
 
-    assign c$wild1_app_arg_181 = $unsigned({{(64-6) {1'b0}},c$i_14909});
+    assign c$wild1_app_arg_184 = $unsigned({{(64-6) {1'b0}},c$i_14926});
 
-    assign c$sat32Out_app_arg_184 = (s_61 > 16'sd0) ? result_412 : (c$sat32Out_app_arg_182 <<< c$sat32Out_app_arg_183);
+    assign c$sat32Out_app_arg_184 = (s_62 > 16'sd0) ? result_421 : (c$sat32Out_app_arg_182 <<< c$sat32Out_app_arg_183);
 
-    assign wild1_181 = $signed(c$wild1_app_arg_179);
+    assign wild1_184 = $signed(c$wild1_app_arg_182);
 
     assign x_206 = ($signed({{(64-32) {zipWith_in1_30[32-1]}},zipWith_in1_30})) * ($signed({{(64-32) {result_308[32-1]}},result_308}));
 
-    assign result_413 = (x_206 + 64'sd524288) >>> 64'sd20;
+    assign result_422 = (x_206 + 64'sd524288) >>> 64'sd20;
 
-    assign x_207 = result_413 + ($signed({{(64-32) {result_410[32-1]}},result_410}));
+    assign x_207 = result_422 + ($signed({{(64-32) {result_419[32-1]}},result_419}));
 
-    assign c$case_alt_215 = (x_207 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_207[64-1],x_207[0+:(32-1)]}));
+    assign c$case_alt_219 = (x_207 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_207[64-1],x_207[0+:(32-1)]}));
 
-    assign result_409 = (x_207 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_215;
+    assign result_418 = (x_207 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_219;
 
 
-    assign c$case_alt_148[i_128*32+:32] = c$n_30;
+    assign c$case_alt_148[i_130*32+:32] = c$n_30;
   end
   endgenerate
   // zipWith end
@@ -14089,17 +14275,17 @@ module attend_head_hd8
 
   assign c$sat32Out_app_arg_122 = (64'sd2147483648 <= x_146) ? 64'sd2147483648 : c$sat32Out_case_alt_40;
 
-  assign c$bv_137 = (($unsigned((-s_40))));
+  assign c$bv_140 = (($unsigned((-s_40))));
 
-  assign c$i_14930 = ((c$bv_137[0+:5]));
+  assign c$i_14947 = ((c$bv_140[0+:5]));
 
-  assign c$wild1_app_arg_122 = $unsigned({{(64-5) {1'b0}},c$i_14930});
+  assign c$wild1_app_arg_122 = $unsigned({{(64-5) {1'b0}},c$i_14947});
 
   assign c$sat32Out_app_arg_123 = (s_40 <= -16'sd31) ? 64'sd31 : wild1_124;
 
-  assign c$bv_138 = (($unsigned(s_40)));
+  assign c$bv_141 = (($unsigned(s_40)));
 
-  assign c$case_alt_151 = (s_40 >= 16'sd62) ? 6'd62 : ((c$bv_138[0+:6]));
+  assign c$case_alt_151 = (s_40 >= 16'sd62) ? 6'd62 : ((c$bv_141[0+:6]));
 
   assign result_303 = (s_40 <= 16'sd0) ? 6'd0 : c$case_alt_151;
 
@@ -14116,9 +14302,9 @@ module attend_head_hd8
 
   assign wild1_123 = $signed(c$wild1_app_arg_124);
 
-  assign c$i_14938 = (result_303 - 6'd1);
+  assign c$i_14955 = (result_303 - 6'd1);
 
-  assign c$wild1_app_arg_124 = $unsigned({{(64-6) {1'b0}},c$i_14938});
+  assign c$wild1_app_arg_124 = $unsigned({{(64-6) {1'b0}},c$i_14955});
 
   assign c$sat32Out_app_arg_124 = (s_40 > 16'sd0) ? result_304 : (c$sat32Out_app_arg_122 <<< c$sat32Out_app_arg_123);
 
@@ -14126,9 +14312,9 @@ module attend_head_hd8
 
   assign f_25 = result_301 & 64'sd1048575;
 
-  assign c$bv_139 = (($unsigned((f_25 >>> 64'sd12))));
+  assign c$bv_142 = (($unsigned((f_25 >>> 64'sd12))));
 
-  assign i_25 = (c$bv_139[0+:9]);
+  assign i_25 = (c$bv_142[0+:9]);
 
   assign lo_25 = $signed({{(64-32) {c$lo_app_arg_25[32-1]}},c$lo_app_arg_25});
 
@@ -14136,7 +14322,7 @@ module attend_head_hd8
 
   assign result_305 = (x_147 + 64'sd2048) >>> 64'sd12;
 
-  assign c$i_15201 = (i_25 + 9'd1);
+  assign c$i_15218 = (i_25 + 9'd1);
 
   assign c$vecFlat_51 = {32'sd1048576,
                          32'sd1051419,   32'sd1054270,   32'sd1057128,
@@ -14228,13 +14414,13 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_51 [0:257-1];
-  genvar i_129;
+  genvar i_131;
   generate
-  for (i_129=0; i_129 < 257; i_129=i_129+1) begin : mk_array_51
-    assign vecArray_51[(257-1)-i_129] = c$vecFlat_51[i_129*32+:32];
+  for (i_131=0; i_131 < 257; i_131=i_131+1) begin : mk_array_51
+    assign vecArray_51[(257-1)-i_131] = c$vecFlat_51[i_131*32+:32];
   end
   endgenerate
-  assign c$app_arg_59 = vecArray_51[($unsigned({{(64-9) {1'b0}},c$i_15201}))];
+  assign c$app_arg_59 = vecArray_51[($unsigned({{(64-9) {1'b0}},c$i_15218}))];
   // index end
 
   assign c$vecFlat_52 = {32'sd1048576,
@@ -14327,10 +14513,10 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_52 [0:257-1];
-  genvar i_130;
+  genvar i_132;
   generate
-  for (i_130=0; i_130 < 257; i_130=i_130+1) begin : mk_array_52
-    assign vecArray_52[(257-1)-i_130] = c$vecFlat_52[i_130*32+:32];
+  for (i_132=0; i_132 < 257; i_132=i_132+1) begin : mk_array_52
+    assign vecArray_52[(257-1)-i_132] = c$vecFlat_52[i_132*32+:32];
   end
   endgenerate
   assign c$lo_app_arg_25 = vecArray_52[($unsigned({{(64-9) {1'b0}},i_25}))];
@@ -14360,17 +14546,17 @@ module attend_head_hd8
 
   assign c$sat32Out_app_arg_125 = (64'sd2147483648 <= x_150) ? 64'sd2147483648 : c$sat32Out_case_alt_41;
 
-  assign c$bv_140 = (($unsigned((-s_41))));
+  assign c$bv_143 = (($unsigned((-s_41))));
 
-  assign c$i_15470 = ((c$bv_140[0+:5]));
+  assign c$i_15487 = ((c$bv_143[0+:5]));
 
-  assign c$wild1_app_arg_125 = $unsigned({{(64-5) {1'b0}},c$i_15470});
+  assign c$wild1_app_arg_125 = $unsigned({{(64-5) {1'b0}},c$i_15487});
 
   assign c$sat32Out_app_arg_126 = (s_41 <= -16'sd31) ? 64'sd31 : wild1_127;
 
-  assign c$bv_141 = (($unsigned(s_41)));
+  assign c$bv_144 = (($unsigned(s_41)));
 
-  assign c$case_alt_153 = (s_41 >= 16'sd62) ? 6'd62 : ((c$bv_141[0+:6]));
+  assign c$case_alt_153 = (s_41 >= 16'sd62) ? 6'd62 : ((c$bv_144[0+:6]));
 
   assign result_309 = (s_41 <= 16'sd0) ? 6'd0 : c$case_alt_153;
 
@@ -14387,9 +14573,9 @@ module attend_head_hd8
 
   assign wild1_126 = $signed(c$wild1_app_arg_127);
 
-  assign c$i_15478 = (result_309 - 6'd1);
+  assign c$i_15495 = (result_309 - 6'd1);
 
-  assign c$wild1_app_arg_127 = $unsigned({{(64-6) {1'b0}},c$i_15478});
+  assign c$wild1_app_arg_127 = $unsigned({{(64-6) {1'b0}},c$i_15495});
 
   assign c$sat32Out_app_arg_127 = (s_41 > 16'sd0) ? result_310 : (c$sat32Out_app_arg_125 <<< c$sat32Out_app_arg_126);
 
@@ -14397,9 +14583,9 @@ module attend_head_hd8
 
   assign f_26 = result_307 & 64'sd1048575;
 
-  assign c$bv_142 = (($unsigned((f_26 >>> 64'sd12))));
+  assign c$bv_145 = (($unsigned((f_26 >>> 64'sd12))));
 
-  assign i_26 = (c$bv_142[0+:9]);
+  assign i_26 = (c$bv_145[0+:9]);
 
   assign lo_26 = $signed({{(64-32) {c$lo_app_arg_26[32-1]}},c$lo_app_arg_26});
 
@@ -14407,7 +14593,7 @@ module attend_head_hd8
 
   assign result_311 = (x_151 + 64'sd2048) >>> 64'sd12;
 
-  assign c$i_15741 = (i_26 + 9'd1);
+  assign c$i_15758 = (i_26 + 9'd1);
 
   assign c$vecFlat_53 = {32'sd1048576,
                          32'sd1051419,   32'sd1054270,   32'sd1057128,
@@ -14499,13 +14685,13 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_53 [0:257-1];
-  genvar i_131;
+  genvar i_133;
   generate
-  for (i_131=0; i_131 < 257; i_131=i_131+1) begin : mk_array_53
-    assign vecArray_53[(257-1)-i_131] = c$vecFlat_53[i_131*32+:32];
+  for (i_133=0; i_133 < 257; i_133=i_133+1) begin : mk_array_53
+    assign vecArray_53[(257-1)-i_133] = c$vecFlat_53[i_133*32+:32];
   end
   endgenerate
-  assign c$app_arg_60 = vecArray_53[($unsigned({{(64-9) {1'b0}},c$i_15741}))];
+  assign c$app_arg_60 = vecArray_53[($unsigned({{(64-9) {1'b0}},c$i_15758}))];
   // index end
 
   assign c$vecFlat_54 = {32'sd1048576,
@@ -14598,10 +14784,10 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_54 [0:257-1];
-  genvar i_132;
+  genvar i_134;
   generate
-  for (i_132=0; i_132 < 257; i_132=i_132+1) begin : mk_array_54
-    assign vecArray_54[(257-1)-i_132] = c$vecFlat_54[i_132*32+:32];
+  for (i_134=0; i_134 < 257; i_134=i_134+1) begin : mk_array_54
+    assign vecArray_54[(257-1)-i_134] = c$vecFlat_54[i_134*32+:32];
   end
   endgenerate
   assign c$lo_app_arg_26 = vecArray_54[($unsigned({{(64-9) {1'b0}},i_26}))];
@@ -14635,7 +14821,7 @@ module attend_head_hd8
 
   assign c$s_85 = $signed(ds1_14[77:71]);
 
-  assign s_42 = -((($signed({{(16-7) {qe[7-1]}},qe})) + ($signed({{(16-7) {c$s_85[7-1]}},c$s_85}))) + 16'sd20);
+  assign s_42 = -((($signed({{(16-7) {result_337[7-1]}},result_337})) + ($signed({{(16-7) {c$s_85[7-1]}},c$s_85}))) + 16'sd20);
 
   assign c$case_alt_156 = (c$sat32Out_app_arg_130 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_130[64-1],c$sat32Out_app_arg_130[0+:(32-1)]}));
 
@@ -14645,17 +14831,17 @@ module attend_head_hd8
 
   assign c$sat32Out_app_arg_128 = (64'sd2147483648 <= ($signed({{(64-32) {result_319[32-1]}},result_319}))) ? 64'sd2147483648 : c$sat32Out_case_alt_42;
 
-  assign c$bv_143 = (($unsigned((-s_42))));
+  assign c$bv_146 = (($unsigned((-s_42))));
 
-  assign c$i_16019 = ((c$bv_143[0+:5]));
+  assign c$i_16036 = ((c$bv_146[0+:5]));
 
-  assign c$wild1_app_arg_128 = $unsigned({{(64-5) {1'b0}},c$i_16019});
+  assign c$wild1_app_arg_128 = $unsigned({{(64-5) {1'b0}},c$i_16036});
 
   assign c$sat32Out_app_arg_129 = (s_42 <= -16'sd31) ? 64'sd31 : wild1_130;
 
-  assign c$bv_144 = (($unsigned(s_42)));
+  assign c$bv_147 = (($unsigned(s_42)));
 
-  assign c$case_alt_157 = (s_42 >= 16'sd62) ? 6'd62 : ((c$bv_144[0+:6]));
+  assign c$case_alt_157 = (s_42 >= 16'sd62) ? 6'd62 : ((c$bv_147[0+:6]));
 
   assign result_317 = (s_42 <= 16'sd0) ? 6'd0 : c$case_alt_157;
 
@@ -14672,25 +14858,25 @@ module attend_head_hd8
 
   assign wild1_129 = $signed(c$wild1_app_arg_130);
 
-  assign c$i_16027 = (result_317 - 6'd1);
+  assign c$i_16044 = (result_317 - 6'd1);
 
-  assign c$wild1_app_arg_130 = $unsigned({{(64-6) {1'b0}},c$i_16027});
+  assign c$wild1_app_arg_130 = $unsigned({{(64-6) {1'b0}},c$i_16044});
 
   assign c$sat32Out_app_arg_130 = (s_42 > 16'sd0) ? result_318 : (c$sat32Out_app_arg_128 <<< c$sat32Out_app_arg_129);
 
   assign wild1_130 = $signed(c$wild1_app_arg_128);
 
   // map begin
-  genvar i_133;
+  genvar i_135;
   generate
-  for (i_133=0; i_133 < 8; i_133 = i_133 + 1) begin : map_15
-    wire signed [15:0] map_in_15;
-    assign map_in_15 = c$app_arg_62[i_133*16+:16];
-    wire signed [31:0] map_out_15;
-    assign map_out_15 = $signed({{(32-16) {map_in_15[16-1]}},map_in_15});
+  for (i_135=0; i_135 < 8; i_135 = i_135 + 1) begin : map_17
+    wire signed [15:0] map_in_17;
+    assign map_in_17 = c$app_arg_62[i_135*16+:16];
+    wire signed [31:0] map_out_17;
+    assign map_out_17 = $signed({{(32-16) {map_in_17[16-1]}},map_in_17});
 
 
-    assign c$app_arg_61[i_133*32+:32] = map_out_15;
+    assign c$app_arg_61[i_135*32+:32] = map_out_17;
   end
   endgenerate
   // map end
@@ -14698,83 +14884,83 @@ module attend_head_hd8
   assign c$vec2_28 = ds1_14[141:78];
 
   // zipWith start
-  genvar i_134;
+  genvar i_136;
   generate
-  for (i_134 = 0; i_134 < 8; i_134 = i_134 + 1) begin : zipWith_31
+  for (i_136 = 0; i_136 < 8; i_136 = i_136 + 1) begin : zipWith_31
     wire signed [7:0] zipWith_in1_31;
-    assign zipWith_in1_31 = qm[i_134*8+:8];
+    assign zipWith_in1_31 = c$ds_app_arg[i_136*8+:8];
     wire signed [7:0] zipWith_in2_31;
-    assign zipWith_in2_31 = c$vec2_28[i_134*8+:8];
+    assign zipWith_in2_31 = c$vec2_28[i_136*8+:8];
     wire signed [15:0] c$n_31;
     assign c$n_31 = ($signed({{(16-8) {zipWith_in1_31[8-1]}},zipWith_in1_31})) * ($signed({{(16-8) {zipWith_in2_31[8-1]}},zipWith_in2_31}));
 
 
-    assign c$app_arg_62[i_134*16+:16] = c$n_31;
+    assign c$app_arg_62[i_136*16+:16] = c$n_31;
   end
   endgenerate
   // zipWith end
 
-  wire [255:0] vec_14;
-  wire signed [31:0] acc_3_0_104;
-  wire signed [31:0] acc_0_131;
-  wire signed [31:0] acc_0_132;
-  wire signed [31:0] acc_0_133;
-  wire signed [31:0] acc_0_134;
-  wire signed [31:0] acc_0_135;
-  wire signed [31:0] acc_0_136;
-  wire signed [31:0] acc_0_137;
-  wire signed [31:0] acc_0_138;
-  wire signed [31:0] acc_1_0_98;
-  wire signed [31:0] acc_1_1_99;
-  wire signed [31:0] acc_1_2_100;
-  wire signed [31:0] acc_1_3_101;
-  wire signed [31:0] acc_2_0_102;
-  wire signed [31:0] acc_2_1_103;
-  assign result_319 = acc_3_0_104;
+  wire [255:0] vec_15;
+  wire signed [31:0] acc_3_0_111;
+  wire signed [31:0] acc_0_140;
+  wire signed [31:0] acc_0_141;
+  wire signed [31:0] acc_0_142;
+  wire signed [31:0] acc_0_143;
+  wire signed [31:0] acc_0_144;
+  wire signed [31:0] acc_0_145;
+  wire signed [31:0] acc_0_146;
+  wire signed [31:0] acc_0_147;
+  wire signed [31:0] acc_1_0_105;
+  wire signed [31:0] acc_1_1_106;
+  wire signed [31:0] acc_1_2_107;
+  wire signed [31:0] acc_1_3_108;
+  wire signed [31:0] acc_2_0_109;
+  wire signed [31:0] acc_2_1_110;
+  assign result_319 = acc_3_0_111;
 
-  assign vec_14 = c$app_arg_61;
+  assign vec_15 = c$app_arg_61;
 
-  assign acc_0_131 = $signed(vec_14[255:224]);
+  assign acc_0_140 = $signed(vec_15[255:224]);
 
-  assign acc_0_132 = $signed(vec_14[223:192]);
+  assign acc_0_141 = $signed(vec_15[223:192]);
 
-  assign acc_0_133 = $signed(vec_14[191:160]);
+  assign acc_0_142 = $signed(vec_15[191:160]);
 
-  assign acc_0_134 = $signed(vec_14[159:128]);
+  assign acc_0_143 = $signed(vec_15[159:128]);
 
-  assign acc_0_135 = $signed(vec_14[127:96]);
+  assign acc_0_144 = $signed(vec_15[127:96]);
 
-  assign acc_0_136 = $signed(vec_14[95:64]);
+  assign acc_0_145 = $signed(vec_15[95:64]);
 
-  assign acc_0_137 = $signed(vec_14[63:32]);
+  assign acc_0_146 = $signed(vec_15[63:32]);
 
-  assign acc_0_138 = $signed(vec_14[31:0]);
+  assign acc_0_147 = $signed(vec_15[31:0]);
 
-  assign acc_1_0_98 = acc_0_131 + acc_0_132;
-
-
-
-  assign acc_1_1_99 = acc_0_133 + acc_0_134;
+  assign acc_1_0_105 = acc_0_140 + acc_0_141;
 
 
 
-  assign acc_1_2_100 = acc_0_135 + acc_0_136;
+  assign acc_1_1_106 = acc_0_142 + acc_0_143;
 
 
 
-  assign acc_1_3_101 = acc_0_137 + acc_0_138;
+  assign acc_1_2_107 = acc_0_144 + acc_0_145;
 
 
 
-  assign acc_2_0_102 = acc_1_0_98 + acc_1_1_99;
+  assign acc_1_3_108 = acc_0_146 + acc_0_147;
 
 
 
-  assign acc_2_1_103 = acc_1_2_100 + acc_1_3_101;
+  assign acc_2_0_109 = acc_1_0_105 + acc_1_1_106;
 
 
 
-  assign acc_3_0_104 = acc_2_0_102 + acc_2_1_103;
+  assign acc_2_1_110 = acc_1_2_107 + acc_1_3_108;
+
+
+
+  assign acc_3_0_111 = acc_2_0_109 + acc_2_1_110;
 
 
 
@@ -14793,114 +14979,114 @@ module attend_head_hd8
   assign c$vec2_29 = ds1_14[70:7];
 
   // zipWith start
-  genvar i_135;
+  genvar i_137;
   generate
-  for (i_135 = 0; i_135 < 8; i_135 = i_135 + 1) begin : zipWith_32
+  for (i_137 = 0; i_137 < 8; i_137 = i_137 + 1) begin : zipWith_32
     wire signed [31:0] zipWith_in1_32;
-    assign zipWith_in1_32 = c$vec1_13[i_135*32+:32];
+    assign zipWith_in1_32 = c$vec1_13[i_137*32+:32];
     wire signed [7:0] zipWith_in2_32;
-    assign zipWith_in2_32 = c$vec2_29[i_135*8+:8];
+    assign zipWith_in2_32 = c$vec2_29[i_137*8+:8];
     wire signed [31:0] c$n_32;
     // src/LlamaDv/Numerics.hs:57:1-5
     wire signed [63:0] x_208;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [15:0] s_62;
-    wire signed [31:0] c$case_alt_216;
-    wire signed [31:0] result_415;
+    wire signed [15:0] s_63;
+    wire signed [31:0] c$case_alt_220;
+    wire signed [31:0] result_424;
     wire signed [63:0] c$sat32Out_case_alt_63;
     wire signed [63:0] c$sat32Out_app_arg_185;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] c$wild1_app_arg_182;
+    wire signed [63:0] c$wild1_app_arg_185;
     wire signed [63:0] c$sat32Out_app_arg_186;
-    wire [5:0] c$case_alt_217;
-    wire [5:0] result_416;
-    reg signed [63:0] result_417;
+    wire [5:0] c$case_alt_221;
+    wire [5:0] result_425;
+    reg signed [63:0] result_426;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_182;
+    wire signed [63:0] wild1_185;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_183;
+    wire signed [63:0] c$wild1_app_arg_186;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_183;
+    wire signed [63:0] wild1_186;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_184;
+    wire signed [63:0] c$wild1_app_arg_187;
     wire signed [63:0] c$sat32Out_app_arg_187;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] wild1_184;
+    wire signed [63:0] wild1_187;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] x_209;
-    wire signed [63:0] result_418;
+    wire signed [63:0] result_427;
     // src/LlamaDv/Numerics.hs:31:1-5
     wire signed [63:0] x_210;
-    wire signed [31:0] c$case_alt_218;
-    wire signed [31:0] result_414;
+    wire signed [31:0] c$case_alt_222;
+    wire signed [31:0] result_423;
     wire signed [6:0] c$s_86;
-    wire [15:0] c$bv_145;
-    wire [4:0] c$i_16041;
-    wire [15:0] c$bv_146;
-    wire [5:0] c$i_16049;
-    assign c$n_32 = result_414;
+    wire [15:0] c$bv_148;
+    wire [4:0] c$i_16058;
+    wire [15:0] c$bv_149;
+    wire [5:0] c$i_16066;
+    assign c$n_32 = result_423;
 
     assign x_208 = ($signed({{(64-8) {zipWith_in2_32[8-1]}},zipWith_in2_32})) * ($signed({{(64-32) {result_324[32-1]}},result_324}));
 
     assign c$s_86 = $signed(ds1_14[6:0]);
 
-    assign s_62 = -($signed({{(16-7) {c$s_86[7-1]}},c$s_86}));
+    assign s_63 = -($signed({{(16-7) {c$s_86[7-1]}},c$s_86}));
 
-    assign c$case_alt_216 = (c$sat32Out_app_arg_187 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_187[64-1],c$sat32Out_app_arg_187[0+:(32-1)]}));
+    assign c$case_alt_220 = (c$sat32Out_app_arg_187 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_187[64-1],c$sat32Out_app_arg_187[0+:(32-1)]}));
 
-    assign result_415 = (c$sat32Out_app_arg_187 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_216;
+    assign result_424 = (c$sat32Out_app_arg_187 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_220;
 
     assign c$sat32Out_case_alt_63 = (-64'sd2147483648 <= x_208) ? x_208 : -64'sd2147483648;
 
     assign c$sat32Out_app_arg_185 = (64'sd2147483648 <= x_208) ? 64'sd2147483648 : c$sat32Out_case_alt_63;
 
-    assign c$bv_145 = (($unsigned((-s_62))));
+    assign c$bv_148 = (($unsigned((-s_63))));
 
-    assign c$i_16041 = ((c$bv_145[0+:5]));
+    assign c$i_16058 = ((c$bv_148[0+:5]));
 
-    assign c$wild1_app_arg_182 = $unsigned({{(64-5) {1'b0}},c$i_16041});
+    assign c$wild1_app_arg_185 = $unsigned({{(64-5) {1'b0}},c$i_16058});
 
-    assign c$sat32Out_app_arg_186 = (s_62 <= -16'sd31) ? 64'sd31 : wild1_184;
+    assign c$sat32Out_app_arg_186 = (s_63 <= -16'sd31) ? 64'sd31 : wild1_187;
 
-    assign c$bv_146 = (($unsigned(s_62)));
+    assign c$bv_149 = (($unsigned(s_63)));
 
-    assign c$case_alt_217 = (s_62 >= 16'sd62) ? 6'd62 : ((c$bv_146[0+:6]));
+    assign c$case_alt_221 = (s_63 >= 16'sd62) ? 6'd62 : ((c$bv_149[0+:6]));
 
-    assign result_416 = (s_62 <= 16'sd0) ? 6'd0 : c$case_alt_217;
+    assign result_425 = (s_63 <= 16'sd0) ? 6'd0 : c$case_alt_221;
 
     always @(*) begin
-      case(result_416)
-        6'd0 : result_417 = x_208;
-        default : result_417 = (x_208 + (64'sd1 <<< wild1_183)) >>> wild1_182;
+      case(result_425)
+        6'd0 : result_426 = x_208;
+        default : result_426 = (x_208 + (64'sd1 <<< wild1_186)) >>> wild1_185;
       endcase
     end
 
-    assign wild1_182 = $signed(c$wild1_app_arg_183);
+    assign wild1_185 = $signed(c$wild1_app_arg_186);
 
-    assign c$wild1_app_arg_183 = $unsigned({{(64-6) {1'b0}},result_416});
+    assign c$wild1_app_arg_186 = $unsigned({{(64-6) {1'b0}},result_425});
 
-    assign wild1_183 = $signed(c$wild1_app_arg_184);
+    assign wild1_186 = $signed(c$wild1_app_arg_187);
 
-    assign c$i_16049 = (result_416 - 6'd1);
+    assign c$i_16066 = (result_425 - 6'd1);
 
-    assign c$wild1_app_arg_184 = $unsigned({{(64-6) {1'b0}},c$i_16049});
+    assign c$wild1_app_arg_187 = $unsigned({{(64-6) {1'b0}},c$i_16066});
 
-    assign c$sat32Out_app_arg_187 = (s_62 > 16'sd0) ? result_417 : (c$sat32Out_app_arg_185 <<< c$sat32Out_app_arg_186);
+    assign c$sat32Out_app_arg_187 = (s_63 > 16'sd0) ? result_426 : (c$sat32Out_app_arg_185 <<< c$sat32Out_app_arg_186);
 
-    assign wild1_184 = $signed(c$wild1_app_arg_182);
+    assign wild1_187 = $signed(c$wild1_app_arg_185);
 
     assign x_209 = ($signed({{(64-32) {zipWith_in1_32[32-1]}},zipWith_in1_32})) * ($signed({{(64-32) {result_330[32-1]}},result_330}));
 
-    assign result_418 = (x_209 + 64'sd524288) >>> 64'sd20;
+    assign result_427 = (x_209 + 64'sd524288) >>> 64'sd20;
 
-    assign x_210 = result_418 + ($signed({{(64-32) {result_415[32-1]}},result_415}));
+    assign x_210 = result_427 + ($signed({{(64-32) {result_424[32-1]}},result_424}));
 
-    assign c$case_alt_218 = (x_210 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_210[64-1],x_210[0+:(32-1)]}));
+    assign c$case_alt_222 = (x_210 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_210[64-1],x_210[0+:(32-1)]}));
 
-    assign result_414 = (x_210 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_218;
+    assign result_423 = (x_210 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_222;
 
 
-    assign c$case_alt_159[i_135*32+:32] = c$n_32;
+    assign c$case_alt_159[i_137*32+:32] = c$n_32;
   end
   endgenerate
   // zipWith end
@@ -14929,17 +15115,17 @@ module attend_head_hd8
 
   assign c$sat32Out_app_arg_131 = (64'sd2147483648 <= x_157) ? 64'sd2147483648 : c$sat32Out_case_alt_43;
 
-  assign c$bv_147 = (($unsigned((-s_43))));
+  assign c$bv_150 = (($unsigned((-s_43))));
 
-  assign c$i_16070 = ((c$bv_147[0+:5]));
+  assign c$i_16087 = ((c$bv_150[0+:5]));
 
-  assign c$wild1_app_arg_131 = $unsigned({{(64-5) {1'b0}},c$i_16070});
+  assign c$wild1_app_arg_131 = $unsigned({{(64-5) {1'b0}},c$i_16087});
 
   assign c$sat32Out_app_arg_132 = (s_43 <= -16'sd31) ? 64'sd31 : wild1_133;
 
-  assign c$bv_148 = (($unsigned(s_43)));
+  assign c$bv_151 = (($unsigned(s_43)));
 
-  assign c$case_alt_162 = (s_43 >= 16'sd62) ? 6'd62 : ((c$bv_148[0+:6]));
+  assign c$case_alt_162 = (s_43 >= 16'sd62) ? 6'd62 : ((c$bv_151[0+:6]));
 
   assign result_325 = (s_43 <= 16'sd0) ? 6'd0 : c$case_alt_162;
 
@@ -14956,9 +15142,9 @@ module attend_head_hd8
 
   assign wild1_132 = $signed(c$wild1_app_arg_133);
 
-  assign c$i_16078 = (result_325 - 6'd1);
+  assign c$i_16095 = (result_325 - 6'd1);
 
-  assign c$wild1_app_arg_133 = $unsigned({{(64-6) {1'b0}},c$i_16078});
+  assign c$wild1_app_arg_133 = $unsigned({{(64-6) {1'b0}},c$i_16095});
 
   assign c$sat32Out_app_arg_133 = (s_43 > 16'sd0) ? result_326 : (c$sat32Out_app_arg_131 <<< c$sat32Out_app_arg_132);
 
@@ -14966,9 +15152,9 @@ module attend_head_hd8
 
   assign f_27 = result_323 & 64'sd1048575;
 
-  assign c$bv_149 = (($unsigned((f_27 >>> 64'sd12))));
+  assign c$bv_152 = (($unsigned((f_27 >>> 64'sd12))));
 
-  assign i_27 = (c$bv_149[0+:9]);
+  assign i_27 = (c$bv_152[0+:9]);
 
   assign lo_27 = $signed({{(64-32) {c$lo_app_arg_27[32-1]}},c$lo_app_arg_27});
 
@@ -14976,7 +15162,7 @@ module attend_head_hd8
 
   assign result_327 = (x_158 + 64'sd2048) >>> 64'sd12;
 
-  assign c$i_16341 = (i_27 + 9'd1);
+  assign c$i_16358 = (i_27 + 9'd1);
 
   assign c$vecFlat_55 = {32'sd1048576,
                          32'sd1051419,   32'sd1054270,   32'sd1057128,
@@ -15068,13 +15254,13 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_55 [0:257-1];
-  genvar i_136;
+  genvar i_138;
   generate
-  for (i_136=0; i_136 < 257; i_136=i_136+1) begin : mk_array_55
-    assign vecArray_55[(257-1)-i_136] = c$vecFlat_55[i_136*32+:32];
+  for (i_138=0; i_138 < 257; i_138=i_138+1) begin : mk_array_55
+    assign vecArray_55[(257-1)-i_138] = c$vecFlat_55[i_138*32+:32];
   end
   endgenerate
-  assign c$app_arg_63 = vecArray_55[($unsigned({{(64-9) {1'b0}},c$i_16341}))];
+  assign c$app_arg_63 = vecArray_55[($unsigned({{(64-9) {1'b0}},c$i_16358}))];
   // index end
 
   assign c$vecFlat_56 = {32'sd1048576,
@@ -15167,10 +15353,10 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_56 [0:257-1];
-  genvar i_137;
+  genvar i_139;
   generate
-  for (i_137=0; i_137 < 257; i_137=i_137+1) begin : mk_array_56
-    assign vecArray_56[(257-1)-i_137] = c$vecFlat_56[i_137*32+:32];
+  for (i_139=0; i_139 < 257; i_139=i_139+1) begin : mk_array_56
+    assign vecArray_56[(257-1)-i_139] = c$vecFlat_56[i_139*32+:32];
   end
   endgenerate
   assign c$lo_app_arg_27 = vecArray_56[($unsigned({{(64-9) {1'b0}},i_27}))];
@@ -15200,17 +15386,17 @@ module attend_head_hd8
 
   assign c$sat32Out_app_arg_134 = (64'sd2147483648 <= x_161) ? 64'sd2147483648 : c$sat32Out_case_alt_44;
 
-  assign c$bv_150 = (($unsigned((-s_44))));
+  assign c$bv_153 = (($unsigned((-s_44))));
 
-  assign c$i_16610 = ((c$bv_150[0+:5]));
+  assign c$i_16627 = ((c$bv_153[0+:5]));
 
-  assign c$wild1_app_arg_134 = $unsigned({{(64-5) {1'b0}},c$i_16610});
+  assign c$wild1_app_arg_134 = $unsigned({{(64-5) {1'b0}},c$i_16627});
 
   assign c$sat32Out_app_arg_135 = (s_44 <= -16'sd31) ? 64'sd31 : wild1_136;
 
-  assign c$bv_151 = (($unsigned(s_44)));
+  assign c$bv_154 = (($unsigned(s_44)));
 
-  assign c$case_alt_164 = (s_44 >= 16'sd62) ? 6'd62 : ((c$bv_151[0+:6]));
+  assign c$case_alt_164 = (s_44 >= 16'sd62) ? 6'd62 : ((c$bv_154[0+:6]));
 
   assign result_331 = (s_44 <= 16'sd0) ? 6'd0 : c$case_alt_164;
 
@@ -15227,9 +15413,9 @@ module attend_head_hd8
 
   assign wild1_135 = $signed(c$wild1_app_arg_136);
 
-  assign c$i_16618 = (result_331 - 6'd1);
+  assign c$i_16635 = (result_331 - 6'd1);
 
-  assign c$wild1_app_arg_136 = $unsigned({{(64-6) {1'b0}},c$i_16618});
+  assign c$wild1_app_arg_136 = $unsigned({{(64-6) {1'b0}},c$i_16635});
 
   assign c$sat32Out_app_arg_136 = (s_44 > 16'sd0) ? result_332 : (c$sat32Out_app_arg_134 <<< c$sat32Out_app_arg_135);
 
@@ -15237,9 +15423,9 @@ module attend_head_hd8
 
   assign f_28 = result_329 & 64'sd1048575;
 
-  assign c$bv_152 = (($unsigned((f_28 >>> 64'sd12))));
+  assign c$bv_155 = (($unsigned((f_28 >>> 64'sd12))));
 
-  assign i_28 = (c$bv_152[0+:9]);
+  assign i_28 = (c$bv_155[0+:9]);
 
   assign lo_28 = $signed({{(64-32) {c$lo_app_arg_28[32-1]}},c$lo_app_arg_28});
 
@@ -15247,7 +15433,7 @@ module attend_head_hd8
 
   assign result_333 = (x_162 + 64'sd2048) >>> 64'sd12;
 
-  assign c$i_16881 = (i_28 + 9'd1);
+  assign c$i_16898 = (i_28 + 9'd1);
 
   assign c$vecFlat_57 = {32'sd1048576,
                          32'sd1051419,   32'sd1054270,   32'sd1057128,
@@ -15339,13 +15525,13 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_57 [0:257-1];
-  genvar i_138;
+  genvar i_140;
   generate
-  for (i_138=0; i_138 < 257; i_138=i_138+1) begin : mk_array_57
-    assign vecArray_57[(257-1)-i_138] = c$vecFlat_57[i_138*32+:32];
+  for (i_140=0; i_140 < 257; i_140=i_140+1) begin : mk_array_57
+    assign vecArray_57[(257-1)-i_140] = c$vecFlat_57[i_140*32+:32];
   end
   endgenerate
-  assign c$app_arg_64 = vecArray_57[($unsigned({{(64-9) {1'b0}},c$i_16881}))];
+  assign c$app_arg_64 = vecArray_57[($unsigned({{(64-9) {1'b0}},c$i_16898}))];
   // index end
 
   assign c$vecFlat_58 = {32'sd1048576,
@@ -15438,10 +15624,10 @@ module attend_head_hd8
 
   // index begin
   wire signed [31:0] vecArray_58 [0:257-1];
-  genvar i_139;
+  genvar i_141;
   generate
-  for (i_139=0; i_139 < 257; i_139=i_139+1) begin : mk_array_58
-    assign vecArray_58[(257-1)-i_139] = c$vecFlat_58[i_139*32+:32];
+  for (i_141=0; i_141 < 257; i_141=i_141+1) begin : mk_array_58
+    assign vecArray_58[(257-1)-i_141] = c$vecFlat_58[i_141*32+:32];
   end
   endgenerate
   assign c$lo_app_arg_28 = vecArray_58[($unsigned({{(64-9) {1'b0}},i_28}))];
@@ -15472,29 +15658,29 @@ module attend_head_hd8
   assign c$vec_0 = result_336[255:0];
 
   // map begin
-  genvar i_140;
+  genvar i_142;
   generate
-  for (i_140=0; i_140 < 8; i_140 = i_140 + 1) begin : map_16
-    wire signed [31:0] map_in_16;
-    assign map_in_16 = c$vec_0[i_140*32+:32];
-    wire signed [31:0] map_out_16;
+  for (i_142=0; i_142 < 8; i_142 = i_142 + 1) begin : map_18
+    wire signed [31:0] map_in_18;
+    assign map_in_18 = c$vec_0[i_142*32+:32];
+    wire signed [31:0] map_out_18;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] x_211;
-    wire signed [63:0] result_420;
-    wire signed [31:0] c$case_alt_219;
-    wire signed [31:0] result_419;
-    assign map_out_16 = result_419;
+    wire signed [63:0] result_429;
+    wire signed [31:0] c$case_alt_223;
+    wire signed [31:0] result_428;
+    assign map_out_18 = result_428;
 
-    assign x_211 = ($signed({{(64-32) {map_in_16[32-1]}},map_in_16})) * r;
+    assign x_211 = ($signed({{(64-32) {map_in_18[32-1]}},map_in_18})) * r;
 
-    assign result_420 = (x_211 + 64'sd524288) >>> 64'sd20;
+    assign result_429 = (x_211 + 64'sd524288) >>> 64'sd20;
 
-    assign c$case_alt_219 = (result_420 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({result_420[64-1],result_420[0+:(32-1)]}));
+    assign c$case_alt_223 = (result_429 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({result_429[64-1],result_429[0+:(32-1)]}));
 
-    assign result_419 = (result_420 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_219;
+    assign result_428 = (result_429 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_223;
 
 
-    assign out[i_140*32+:32] = map_out_16;
+    assign out[i_142*32+:32] = map_out_18;
   end
   endgenerate
   // map end
@@ -15503,151 +15689,49 @@ module attend_head_hd8
 
   assign r = 64'sd1099511627776 / ($signed({{(64-32) {c$s_91[32-1]}},c$s_91}));
 
-  assign qe = $signed(result_337[6:0]);
+  assign y = (($signed(((({{(16-6) {1'b0}},result_338}))))) - 16'sd7) - 16'sd20;
 
-  assign qm = result_337[70:7];
+  assign result_337 = (16'sd63 <= y) ? 7'sd63 : c$case_alt_167;
 
-  assign result_337 = {result_338,
-                       $signed({result_339[16-1],result_339[0+:(7-1)]})};
-
-  assign sh = result_339 + 16'sd20;
-
-  // map begin
-  genvar i_141;
-  generate
-  for (i_141=0; i_141 < 8; i_141 = i_141 + 1) begin : map_17
-    wire signed [31:0] map_in_17;
-    assign map_in_17 = q[i_141*32+:32];
-    wire signed [7:0] map_out_17;
-    wire signed [7:0] c$case_alt_220;
-    wire signed [7:0] result_421;
-    wire signed [63:0] c$sat8Out_app_arg;
-    wire [5:0] c$case_alt_221;
-    wire [5:0] result_422;
-    reg signed [63:0] result_423;
-    // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_185;
-    // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_185;
-    // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_186;
-    // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_186;
-    // src/LlamaDv/Numerics.hs:86:1-8
-    wire signed [63:0] wild1_187;
-    // src/LlamaDv/Numerics.hs:86:1-8
-    wire signed [63:0] c$wild1_app_arg_187;
-    // src/LlamaDv/Numerics.hs:44:1-5
-    wire signed [15:0] s_63;
-    wire [5:0] c$case_alt_222;
-    wire [5:0] result_424;
-    wire signed [63:0] c$sat8Out_app_arg_0;
-    wire [15:0] c$bv_153;
-    wire [5:0] c$i_17166;
-    wire [15:0] c$bv_154;
-    assign map_out_17 = result_421;
-
-    assign c$case_alt_220 = (c$sat8Out_app_arg < -64'sd128) ? -8'sd128 : ($signed({c$sat8Out_app_arg[64-1],c$sat8Out_app_arg[0+:(8-1)]}));
-
-    assign result_421 = (c$sat8Out_app_arg > 64'sd127) ? 8'sd127 : c$case_alt_220;
-
-    assign c$sat8Out_app_arg = (sh >= 16'sd0) ? result_423 : (c$sat8Out_app_arg_0 <<< wild1_187);
-
-    assign c$bv_153 = (($unsigned(sh)));
-
-    assign c$case_alt_221 = (sh >= 16'sd62) ? 6'd62 : ((c$bv_153[0+:6]));
-
-    assign result_422 = (sh <= 16'sd0) ? 6'd0 : c$case_alt_221;
-
-    always @(*) begin
-      case(result_422)
-        6'd0 : result_423 = c$sat8Out_app_arg_0;
-        default : result_423 = (c$sat8Out_app_arg_0 + (64'sd1 <<< wild1_186)) >>> wild1_185;
-      endcase
-    end
-
-    assign wild1_185 = $signed(c$wild1_app_arg_185);
-
-    assign c$wild1_app_arg_185 = $unsigned({{(64-6) {1'b0}},result_422});
-
-    assign wild1_186 = $signed(c$wild1_app_arg_186);
-
-    assign c$i_17166 = (result_422 - 6'd1);
-
-    assign c$wild1_app_arg_186 = $unsigned({{(64-6) {1'b0}},c$i_17166});
-
-    assign wild1_187 = $signed(c$wild1_app_arg_187);
-
-    assign c$wild1_app_arg_187 = $unsigned({{(64-6) {1'b0}},result_424});
-
-    assign s_63 = -sh;
-
-    assign c$bv_154 = (($unsigned(s_63)));
-
-    assign c$case_alt_222 = (s_63 >= 16'sd62) ? 6'd62 : ((c$bv_154[0+:6]));
-
-    assign result_424 = (s_63 <= 16'sd0) ? 6'd0 : c$case_alt_222;
-
-    assign c$sat8Out_app_arg_0 = $signed({{(64-32) {map_in_17[32-1]}},map_in_17});
-
-
-    assign result_338[i_141*8+:8] = map_out_17;
-  end
-  endgenerate
-  // map end
-
-  assign y = (($signed(((({{(16-6) {1'b0}},result_340}))))) - 16'sd7) - 16'sd20;
-
-  assign result_339 = (16'sd63 <= y) ? 16'sd63 : c$es_case_alt;
-
-  assign c$es_case_alt = (-16'sd64 <= y) ? y : -16'sd64;
+  assign c$case_alt_167 = (-16'sd64 <= y) ? ($signed({y[16-1],y[0+:(7-1)]})) : -7'sd64;
 
   // imap begin
-  genvar i_142;
+  genvar i_143;
   generate
-  for (i_142=0; i_142 < 32; i_142 = i_142 + 1) begin : imap
+  for (i_143=0; i_143 < 32; i_143 = i_143 + 1) begin : imap
     wire [5-1:0] map_index;
-    wire  map_in_18;
-    assign map_in_18 = c$app_arg_66[i_142*1+:1];
-    wire [5:0] map_out_18;
+    wire  map_in_19;
+    assign map_in_19 = c$app_arg_66[i_143*1+:1];
+    wire [5:0] map_out_19;
 
-    assign map_index = 5'd31 - i_142[0+:5];
-    wire [5:0] result_425;
-    wire [4:0] c$bv_155;
-    assign map_out_18 = result_425;
+    assign map_index = 5'd31 - i_143[0+:5];
+    wire [5:0] result_430;
+    wire [4:0] c$bv_156;
+    assign map_out_19 = result_430;
 
-    assign c$bv_155 = (((map_index)));
+    assign c$bv_156 = (((map_index)));
 
-    assign result_425 = (map_in_18 == (1'b1)) ? (({{(6-5) {1'b0}},(((map_index)))}) + 6'd1) : 6'd0;
+    assign result_430 = (map_in_19 == (1'b1)) ? (({{(6-5) {1'b0}},(((map_index)))}) + 6'd1) : 6'd0;
 
 
-    assign c$app_arg_65[i_142*6+:6] = map_out_18;
+    assign c$app_arg_65[i_143*6+:6] = map_out_19;
   end
   endgenerate
   // imap end
 
-  assign c$vec_1 = ((((c$y_app_arg))));
+  assign c$vec_1 = ((((c$e_app_arg_0))));
 
   // reverse begin
-  genvar i_143;
+  genvar i_144;
   generate
-  for (i_143 = 0; i_143 < 32; i_143 = i_143 + 1) begin : reverse
-    assign c$app_arg_66[(32 - 1 - i_143)*1+:1] = c$vec_1[i_143*1+:1];
+  for (i_144 = 0; i_144 < 32; i_144 = i_144 + 1) begin : reverse
+    assign c$app_arg_66[(32 - 1 - i_144)*1+:1] = c$vec_1[i_144*1+:1];
   end
   endgenerate
   // reverse end
 
-  wire [191:0] vec_15;
+  wire [191:0] vec_16;
   wire [5:0] acc_5_0;
-  wire [5:0] acc_0_140;
-  wire [5:0] acc_0_141;
-  wire [5:0] acc_0_142;
-  wire [5:0] acc_0_143;
-  wire [5:0] acc_0_144;
-  wire [5:0] acc_0_145;
-  wire [5:0] acc_0_146;
-  wire [5:0] acc_0_147;
-  wire [5:0] acc_0_148;
   wire [5:0] acc_0_149;
   wire [5:0] acc_0_150;
   wire [5:0] acc_0_151;
@@ -15671,10 +15755,19 @@ module attend_head_hd8
   wire [5:0] acc_0_169;
   wire [5:0] acc_0_170;
   wire [5:0] acc_0_171;
-  wire [5:0] acc_1_0_105;
-  wire [5:0] acc_1_1_106;
-  wire [5:0] acc_1_2_107;
-  wire [5:0] acc_1_3_108;
+  wire [5:0] acc_0_172;
+  wire [5:0] acc_0_173;
+  wire [5:0] acc_0_174;
+  wire [5:0] acc_0_175;
+  wire [5:0] acc_0_176;
+  wire [5:0] acc_0_177;
+  wire [5:0] acc_0_178;
+  wire [5:0] acc_0_179;
+  wire [5:0] acc_0_180;
+  wire [5:0] acc_1_0_112;
+  wire [5:0] acc_1_1_113;
+  wire [5:0] acc_1_2_114;
+  wire [5:0] acc_1_3_115;
   wire [5:0] acc_1_4;
   wire [5:0] acc_1_5;
   wire [5:0] acc_1_6;
@@ -15687,411 +15780,306 @@ module attend_head_hd8
   wire [5:0] acc_1_13;
   wire [5:0] acc_1_14;
   wire [5:0] acc_1_15;
-  wire [5:0] acc_2_0_109;
-  wire [5:0] acc_2_1_110;
+  wire [5:0] acc_2_0_116;
+  wire [5:0] acc_2_1_117;
   wire [5:0] acc_2_2;
   wire [5:0] acc_2_3;
   wire [5:0] acc_2_4;
   wire [5:0] acc_2_5;
   wire [5:0] acc_2_6;
   wire [5:0] acc_2_7;
-  wire [5:0] acc_3_0_111;
+  wire [5:0] acc_3_0_118;
   wire [5:0] acc_3_1;
   wire [5:0] acc_3_2;
   wire [5:0] acc_3_3;
   wire [5:0] acc_4_0;
   wire [5:0] acc_4_1;
-  assign result_340 = acc_5_0;
+  assign result_338 = acc_5_0;
 
-  assign vec_15 = c$app_arg_65;
+  assign vec_16 = c$app_arg_65;
 
-  assign acc_0_140 = vec_15[191:186];
+  assign acc_0_149 = vec_16[191:186];
 
-  assign acc_0_141 = vec_15[185:180];
+  assign acc_0_150 = vec_16[185:180];
 
-  assign acc_0_142 = vec_15[179:174];
+  assign acc_0_151 = vec_16[179:174];
 
-  assign acc_0_143 = vec_15[173:168];
+  assign acc_0_152 = vec_16[173:168];
 
-  assign acc_0_144 = vec_15[167:162];
+  assign acc_0_153 = vec_16[167:162];
 
-  assign acc_0_145 = vec_15[161:156];
+  assign acc_0_154 = vec_16[161:156];
 
-  assign acc_0_146 = vec_15[155:150];
+  assign acc_0_155 = vec_16[155:150];
 
-  assign acc_0_147 = vec_15[149:144];
+  assign acc_0_156 = vec_16[149:144];
 
-  assign acc_0_148 = vec_15[143:138];
+  assign acc_0_157 = vec_16[143:138];
 
-  assign acc_0_149 = vec_15[137:132];
+  assign acc_0_158 = vec_16[137:132];
 
-  assign acc_0_150 = vec_15[131:126];
+  assign acc_0_159 = vec_16[131:126];
 
-  assign acc_0_151 = vec_15[125:120];
+  assign acc_0_160 = vec_16[125:120];
 
-  assign acc_0_152 = vec_15[119:114];
+  assign acc_0_161 = vec_16[119:114];
 
-  assign acc_0_153 = vec_15[113:108];
+  assign acc_0_162 = vec_16[113:108];
 
-  assign acc_0_154 = vec_15[107:102];
+  assign acc_0_163 = vec_16[107:102];
 
-  assign acc_0_155 = vec_15[101:96];
+  assign acc_0_164 = vec_16[101:96];
 
-  assign acc_0_156 = vec_15[95:90];
+  assign acc_0_165 = vec_16[95:90];
 
-  assign acc_0_157 = vec_15[89:84];
+  assign acc_0_166 = vec_16[89:84];
 
-  assign acc_0_158 = vec_15[83:78];
+  assign acc_0_167 = vec_16[83:78];
 
-  assign acc_0_159 = vec_15[77:72];
+  assign acc_0_168 = vec_16[77:72];
 
-  assign acc_0_160 = vec_15[71:66];
+  assign acc_0_169 = vec_16[71:66];
 
-  assign acc_0_161 = vec_15[65:60];
+  assign acc_0_170 = vec_16[65:60];
 
-  assign acc_0_162 = vec_15[59:54];
+  assign acc_0_171 = vec_16[59:54];
 
-  assign acc_0_163 = vec_15[53:48];
+  assign acc_0_172 = vec_16[53:48];
 
-  assign acc_0_164 = vec_15[47:42];
+  assign acc_0_173 = vec_16[47:42];
 
-  assign acc_0_165 = vec_15[41:36];
+  assign acc_0_174 = vec_16[41:36];
 
-  assign acc_0_166 = vec_15[35:30];
+  assign acc_0_175 = vec_16[35:30];
 
-  assign acc_0_167 = vec_15[29:24];
+  assign acc_0_176 = vec_16[29:24];
 
-  assign acc_0_168 = vec_15[23:18];
+  assign acc_0_177 = vec_16[23:18];
 
-  assign acc_0_169 = vec_15[17:12];
+  assign acc_0_178 = vec_16[17:12];
 
-  assign acc_0_170 = vec_15[11:6];
+  assign acc_0_179 = vec_16[11:6];
 
-  assign acc_0_171 = vec_15[5:0];
-
-  wire [5:0] result_426;
-  assign acc_1_0_105 = result_426;
-
-  assign result_426 = (acc_0_140 <= acc_0_141) ? acc_0_141 : acc_0_140;
-
-
-
-  wire [5:0] result_427;
-  assign acc_1_1_106 = result_427;
-
-  assign result_427 = (acc_0_142 <= acc_0_143) ? acc_0_143 : acc_0_142;
-
-
-
-  wire [5:0] result_428;
-  assign acc_1_2_107 = result_428;
-
-  assign result_428 = (acc_0_144 <= acc_0_145) ? acc_0_145 : acc_0_144;
-
-
-
-  wire [5:0] result_429;
-  assign acc_1_3_108 = result_429;
-
-  assign result_429 = (acc_0_146 <= acc_0_147) ? acc_0_147 : acc_0_146;
-
-
-
-  wire [5:0] result_430;
-  assign acc_1_4 = result_430;
-
-  assign result_430 = (acc_0_148 <= acc_0_149) ? acc_0_149 : acc_0_148;
-
-
+  assign acc_0_180 = vec_16[5:0];
 
   wire [5:0] result_431;
-  assign acc_1_5 = result_431;
+  assign acc_1_0_112 = result_431;
 
-  assign result_431 = (acc_0_150 <= acc_0_151) ? acc_0_151 : acc_0_150;
+  assign result_431 = (acc_0_149 <= acc_0_150) ? acc_0_150 : acc_0_149;
 
 
 
   wire [5:0] result_432;
-  assign acc_1_6 = result_432;
+  assign acc_1_1_113 = result_432;
 
-  assign result_432 = (acc_0_152 <= acc_0_153) ? acc_0_153 : acc_0_152;
+  assign result_432 = (acc_0_151 <= acc_0_152) ? acc_0_152 : acc_0_151;
 
 
 
   wire [5:0] result_433;
-  assign acc_1_7 = result_433;
+  assign acc_1_2_114 = result_433;
 
-  assign result_433 = (acc_0_154 <= acc_0_155) ? acc_0_155 : acc_0_154;
+  assign result_433 = (acc_0_153 <= acc_0_154) ? acc_0_154 : acc_0_153;
 
 
 
   wire [5:0] result_434;
-  assign acc_1_8 = result_434;
+  assign acc_1_3_115 = result_434;
 
-  assign result_434 = (acc_0_156 <= acc_0_157) ? acc_0_157 : acc_0_156;
+  assign result_434 = (acc_0_155 <= acc_0_156) ? acc_0_156 : acc_0_155;
 
 
 
   wire [5:0] result_435;
-  assign acc_1_9 = result_435;
+  assign acc_1_4 = result_435;
 
-  assign result_435 = (acc_0_158 <= acc_0_159) ? acc_0_159 : acc_0_158;
+  assign result_435 = (acc_0_157 <= acc_0_158) ? acc_0_158 : acc_0_157;
 
 
 
   wire [5:0] result_436;
-  assign acc_1_10 = result_436;
+  assign acc_1_5 = result_436;
 
-  assign result_436 = (acc_0_160 <= acc_0_161) ? acc_0_161 : acc_0_160;
+  assign result_436 = (acc_0_159 <= acc_0_160) ? acc_0_160 : acc_0_159;
 
 
 
   wire [5:0] result_437;
-  assign acc_1_11 = result_437;
+  assign acc_1_6 = result_437;
 
-  assign result_437 = (acc_0_162 <= acc_0_163) ? acc_0_163 : acc_0_162;
+  assign result_437 = (acc_0_161 <= acc_0_162) ? acc_0_162 : acc_0_161;
 
 
 
   wire [5:0] result_438;
-  assign acc_1_12 = result_438;
+  assign acc_1_7 = result_438;
 
-  assign result_438 = (acc_0_164 <= acc_0_165) ? acc_0_165 : acc_0_164;
+  assign result_438 = (acc_0_163 <= acc_0_164) ? acc_0_164 : acc_0_163;
 
 
 
   wire [5:0] result_439;
-  assign acc_1_13 = result_439;
+  assign acc_1_8 = result_439;
 
-  assign result_439 = (acc_0_166 <= acc_0_167) ? acc_0_167 : acc_0_166;
+  assign result_439 = (acc_0_165 <= acc_0_166) ? acc_0_166 : acc_0_165;
 
 
 
   wire [5:0] result_440;
-  assign acc_1_14 = result_440;
+  assign acc_1_9 = result_440;
 
-  assign result_440 = (acc_0_168 <= acc_0_169) ? acc_0_169 : acc_0_168;
+  assign result_440 = (acc_0_167 <= acc_0_168) ? acc_0_168 : acc_0_167;
 
 
 
   wire [5:0] result_441;
-  assign acc_1_15 = result_441;
+  assign acc_1_10 = result_441;
 
-  assign result_441 = (acc_0_170 <= acc_0_171) ? acc_0_171 : acc_0_170;
+  assign result_441 = (acc_0_169 <= acc_0_170) ? acc_0_170 : acc_0_169;
 
 
 
   wire [5:0] result_442;
-  assign acc_2_0_109 = result_442;
+  assign acc_1_11 = result_442;
 
-  assign result_442 = (acc_1_0_105 <= acc_1_1_106) ? acc_1_1_106 : acc_1_0_105;
+  assign result_442 = (acc_0_171 <= acc_0_172) ? acc_0_172 : acc_0_171;
 
 
 
   wire [5:0] result_443;
-  assign acc_2_1_110 = result_443;
+  assign acc_1_12 = result_443;
 
-  assign result_443 = (acc_1_2_107 <= acc_1_3_108) ? acc_1_3_108 : acc_1_2_107;
+  assign result_443 = (acc_0_173 <= acc_0_174) ? acc_0_174 : acc_0_173;
 
 
 
   wire [5:0] result_444;
-  assign acc_2_2 = result_444;
+  assign acc_1_13 = result_444;
 
-  assign result_444 = (acc_1_4 <= acc_1_5) ? acc_1_5 : acc_1_4;
+  assign result_444 = (acc_0_175 <= acc_0_176) ? acc_0_176 : acc_0_175;
 
 
 
   wire [5:0] result_445;
-  assign acc_2_3 = result_445;
+  assign acc_1_14 = result_445;
 
-  assign result_445 = (acc_1_6 <= acc_1_7) ? acc_1_7 : acc_1_6;
+  assign result_445 = (acc_0_177 <= acc_0_178) ? acc_0_178 : acc_0_177;
 
 
 
   wire [5:0] result_446;
-  assign acc_2_4 = result_446;
+  assign acc_1_15 = result_446;
 
-  assign result_446 = (acc_1_8 <= acc_1_9) ? acc_1_9 : acc_1_8;
+  assign result_446 = (acc_0_179 <= acc_0_180) ? acc_0_180 : acc_0_179;
 
 
 
   wire [5:0] result_447;
-  assign acc_2_5 = result_447;
+  assign acc_2_0_116 = result_447;
 
-  assign result_447 = (acc_1_10 <= acc_1_11) ? acc_1_11 : acc_1_10;
+  assign result_447 = (acc_1_0_112 <= acc_1_1_113) ? acc_1_1_113 : acc_1_0_112;
 
 
 
   wire [5:0] result_448;
-  assign acc_2_6 = result_448;
+  assign acc_2_1_117 = result_448;
 
-  assign result_448 = (acc_1_12 <= acc_1_13) ? acc_1_13 : acc_1_12;
+  assign result_448 = (acc_1_2_114 <= acc_1_3_115) ? acc_1_3_115 : acc_1_2_114;
 
 
 
   wire [5:0] result_449;
-  assign acc_2_7 = result_449;
+  assign acc_2_2 = result_449;
 
-  assign result_449 = (acc_1_14 <= acc_1_15) ? acc_1_15 : acc_1_14;
+  assign result_449 = (acc_1_4 <= acc_1_5) ? acc_1_5 : acc_1_4;
 
 
 
   wire [5:0] result_450;
-  assign acc_3_0_111 = result_450;
+  assign acc_2_3 = result_450;
 
-  assign result_450 = (acc_2_0_109 <= acc_2_1_110) ? acc_2_1_110 : acc_2_0_109;
+  assign result_450 = (acc_1_6 <= acc_1_7) ? acc_1_7 : acc_1_6;
 
 
 
   wire [5:0] result_451;
-  assign acc_3_1 = result_451;
+  assign acc_2_4 = result_451;
 
-  assign result_451 = (acc_2_2 <= acc_2_3) ? acc_2_3 : acc_2_2;
+  assign result_451 = (acc_1_8 <= acc_1_9) ? acc_1_9 : acc_1_8;
 
 
 
   wire [5:0] result_452;
-  assign acc_3_2 = result_452;
+  assign acc_2_5 = result_452;
 
-  assign result_452 = (acc_2_4 <= acc_2_5) ? acc_2_5 : acc_2_4;
+  assign result_452 = (acc_1_10 <= acc_1_11) ? acc_1_11 : acc_1_10;
 
 
 
   wire [5:0] result_453;
-  assign acc_3_3 = result_453;
+  assign acc_2_6 = result_453;
 
-  assign result_453 = (acc_2_6 <= acc_2_7) ? acc_2_7 : acc_2_6;
+  assign result_453 = (acc_1_12 <= acc_1_13) ? acc_1_13 : acc_1_12;
 
 
 
   wire [5:0] result_454;
-  assign acc_4_0 = result_454;
+  assign acc_2_7 = result_454;
 
-  assign result_454 = (acc_3_0_111 <= acc_3_1) ? acc_3_1 : acc_3_0_111;
+  assign result_454 = (acc_1_14 <= acc_1_15) ? acc_1_15 : acc_1_14;
 
 
 
   wire [5:0] result_455;
-  assign acc_4_1 = result_455;
+  assign acc_3_0_118 = result_455;
 
-  assign result_455 = (acc_3_2 <= acc_3_3) ? acc_3_3 : acc_3_2;
+  assign result_455 = (acc_2_0_116 <= acc_2_1_117) ? acc_2_1_117 : acc_2_0_116;
 
 
 
   wire [5:0] result_456;
-  assign acc_5_0 = result_456;
+  assign acc_3_1 = result_456;
 
-  assign result_456 = (acc_4_0 <= acc_4_1) ? acc_4_1 : acc_4_0;
-
-
+  assign result_456 = (acc_2_2 <= acc_2_3) ? acc_2_3 : acc_2_2;
 
 
 
-  wire [255:0] vec_16;
-  wire [31:0] acc_3_0_118;
-  wire [31:0] acc_0_173;
-  wire [31:0] acc_0_174;
-  wire [31:0] acc_0_175;
-  wire [31:0] acc_0_176;
-  wire [31:0] acc_0_177;
-  wire [31:0] acc_0_178;
-  wire [31:0] acc_0_179;
-  wire [31:0] acc_0_180;
-  wire [31:0] acc_1_0_112;
-  wire [31:0] acc_1_1_113;
-  wire [31:0] acc_1_2_114;
-  wire [31:0] acc_1_3_115;
-  wire [31:0] acc_2_0_116;
-  wire [31:0] acc_2_1_117;
-  assign c$y_app_arg = acc_3_0_118;
+  wire [5:0] result_457;
+  assign acc_3_2 = result_457;
 
-  assign vec_16 = c$y_app_arg_0;
-
-  assign acc_0_173 = vec_16[255:224];
-
-  assign acc_0_174 = vec_16[223:192];
-
-  assign acc_0_175 = vec_16[191:160];
-
-  assign acc_0_176 = vec_16[159:128];
-
-  assign acc_0_177 = vec_16[127:96];
-
-  assign acc_0_178 = vec_16[95:64];
-
-  assign acc_0_179 = vec_16[63:32];
-
-  assign acc_0_180 = vec_16[31:0];
-
-  wire [31:0] result_457;
-  assign acc_1_0_112 = result_457;
-
-  assign result_457 = (acc_0_173 <= acc_0_174) ? acc_0_174 : acc_0_173;
+  assign result_457 = (acc_2_4 <= acc_2_5) ? acc_2_5 : acc_2_4;
 
 
 
-  wire [31:0] result_458;
-  assign acc_1_1_113 = result_458;
+  wire [5:0] result_458;
+  assign acc_3_3 = result_458;
 
-  assign result_458 = (acc_0_175 <= acc_0_176) ? acc_0_176 : acc_0_175;
-
-
-
-  wire [31:0] result_459;
-  assign acc_1_2_114 = result_459;
-
-  assign result_459 = (acc_0_177 <= acc_0_178) ? acc_0_178 : acc_0_177;
+  assign result_458 = (acc_2_6 <= acc_2_7) ? acc_2_7 : acc_2_6;
 
 
 
-  wire [31:0] result_460;
-  assign acc_1_3_115 = result_460;
+  wire [5:0] result_459;
+  assign acc_4_0 = result_459;
 
-  assign result_460 = (acc_0_179 <= acc_0_180) ? acc_0_180 : acc_0_179;
-
-
-
-  wire [31:0] result_461;
-  assign acc_2_0_116 = result_461;
-
-  assign result_461 = (acc_1_0_112 <= acc_1_1_113) ? acc_1_1_113 : acc_1_0_112;
+  assign result_459 = (acc_3_0_118 <= acc_3_1) ? acc_3_1 : acc_3_0_118;
 
 
 
-  wire [31:0] result_462;
-  assign acc_2_1_117 = result_462;
+  wire [5:0] result_460;
+  assign acc_4_1 = result_460;
 
-  assign result_462 = (acc_1_2_114 <= acc_1_3_115) ? acc_1_3_115 : acc_1_2_114;
+  assign result_460 = (acc_3_2 <= acc_3_3) ? acc_3_3 : acc_3_2;
 
 
 
-  wire [31:0] result_463;
-  assign acc_3_0_118 = result_463;
+  wire [5:0] result_461;
+  assign acc_5_0 = result_461;
 
-  assign result_463 = (acc_2_0_116 <= acc_2_1_117) ? acc_2_1_117 : acc_2_0_116;
+  assign result_461 = (acc_4_0 <= acc_4_1) ? acc_4_1 : acc_4_0;
 
 
 
 
-
-  // map begin
-  genvar i_144;
-  generate
-  for (i_144=0; i_144 < 8; i_144 = i_144 + 1) begin : map_18
-    wire signed [31:0] map_in_19;
-    assign map_in_19 = q[i_144*32+:32];
-    wire [31:0] map_out_19;
-    wire [32:0] c$bv_156;
-    assign c$bv_156 = (($unsigned(((($signed({{(33-32) {map_in_19[32-1]}},map_in_19})) < 33'sd0) ? -($signed({{(33-32) {map_in_19[32-1]}},map_in_19})) : ($signed({{(33-32) {map_in_19[32-1]}},map_in_19}))))));
-
-    assign map_out_19 = (c$bv_156[0+:32]);
-
-
-    assign c$y_app_arg_0[i_144*32+:32] = map_out_19;
-  end
-  endgenerate
-  // map end
 
 
 endmodule

@@ -38,23 +38,20 @@ module attend_seq_hd16
   wire signed [63:0] r;
   // src/LlamaDv/Attention.hs:113:1-16
   wire [1257:0] c$ds4_case_alt_1;
-  wire [134:0] result_1;
-  // src/LlamaDv/Numerics.hs:86:1-8
-  wire signed [15:0] sh;
-  wire [127:0] result_2;
-  // src/LlamaDv/Numerics.hs:86:1-8
+  // src/LlamaDv/Attention.hs:113:1-16
+  wire [127:0] c$ds14_app_arg;
+  // src/LlamaDv/Numerics.hs:93:1-8
   wire signed [15:0] y;
-  wire signed [15:0] result_3;
-  // src/LlamaDv/Numerics.hs:86:1-8
-  wire signed [15:0] c$es_case_alt;
+  wire signed [6:0] result_1;
+  wire signed [6:0] c$case_alt;
   wire [191:0] c$app_arg;
   wire [31:0] c$app_arg_0;
-  wire [5:0] result_4;
+  wire [5:0] result_2;
   // src/LlamaDv/Numerics.hs:86:1-8
-  wire [31:0] c$y_app_arg;
+  wire [31:0] c$e_app_arg;
   // src/LlamaDv/Numerics.hs:86:1-8
-  wire [511:0] c$y_app_arg_0;
-  wire [1257:0] result_5;
+  wire [511:0] c$e_app_arg_0;
+  wire [1257:0] result_3;
   // src/LlamaDv/Attention.hs:113:1-16
   wire [4:0] st1;
   // src/LlamaDv/Attention.hs:113:1-16
@@ -65,30 +62,30 @@ module attend_seq_hd16
   wire [15:0] st2;
   // src/LlamaDv/Attention.hs:36:1-8
   wire  first;
-  wire [576:0] result_6;
+  wire [576:0] result_4;
   wire [511:0] c$app_arg_1;
-  wire [511:0] c$case_alt;
+  wire [511:0] c$case_alt_0;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x;
-  wire signed [31:0] c$case_alt_0;
-  wire signed [31:0] result_7;
+  wire signed [31:0] c$case_alt_1;
+  wire signed [31:0] result_5;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_0;
-  wire signed [63:0] result_8;
+  wire signed [63:0] result_6;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] x_1;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [15:0] s;
-  wire signed [31:0] c$case_alt_1;
-  wire signed [31:0] result_9;
+  wire signed [31:0] c$case_alt_2;
+  wire signed [31:0] result_7;
   wire signed [63:0] c$sat32Out_case_alt;
   wire signed [63:0] c$sat32Out_app_arg;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] c$wild1_app_arg;
   wire signed [63:0] c$sat32Out_app_arg_0;
-  wire [5:0] c$case_alt_2;
-  wire [5:0] result_10;
-  reg signed [63:0] result_11;
+  wire [5:0] c$case_alt_3;
+  wire [5:0] result_8;
+  reg signed [63:0] result_9;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] wild1;
   // src/LlamaDv/Numerics.hs:51:1-4
@@ -100,38 +97,38 @@ module attend_seq_hd16
   wire signed [63:0] c$sat32Out_app_arg_1;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_1;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] f;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire [8:0] i;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] lo;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_2;
-  wire signed [63:0] result_12;
+  wire signed [63:0] result_10;
   wire signed [31:0] c$app_arg_2;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [31:0] c$lo_app_arg;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_3;
-  wire signed [63:0] result_13;
+  wire signed [63:0] result_11;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_4;
-  wire signed [63:0] result_14;
+  wire signed [63:0] result_12;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] x_5;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [15:0] s_0;
-  wire signed [31:0] c$case_alt_3;
-  wire signed [31:0] result_15;
+  wire signed [31:0] c$case_alt_4;
+  wire signed [31:0] result_13;
   wire signed [63:0] c$sat32Out_case_alt_0;
   wire signed [63:0] c$sat32Out_app_arg_2;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] c$wild1_app_arg_2;
   wire signed [63:0] c$sat32Out_app_arg_3;
-  wire [5:0] c$case_alt_4;
-  wire [5:0] result_16;
-  reg signed [63:0] result_17;
+  wire [5:0] c$case_alt_5;
+  wire [5:0] result_14;
+  reg signed [63:0] result_15;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] wild1_2;
   // src/LlamaDv/Numerics.hs:51:1-4
@@ -143,26 +140,26 @@ module attend_seq_hd16
   wire signed [63:0] c$sat32Out_app_arg_4;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_4;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] f_0;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire [8:0] i_0;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] lo_0;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_6;
-  wire signed [63:0] result_18;
+  wire signed [63:0] result_16;
   wire signed [31:0] c$app_arg_3;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [31:0] c$lo_app_arg_0;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_7;
-  wire signed [31:0] c$case_alt_5;
-  wire signed [31:0] result_19;
+  wire signed [31:0] c$case_alt_6;
+  wire signed [31:0] result_17;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_8;
-  wire signed [31:0] c$case_alt_6;
-  wire signed [31:0] result_20;
+  wire signed [31:0] c$case_alt_7;
+  wire signed [31:0] result_18;
   // src/LlamaDv/Attention.hs:36:1-8
   wire signed [63:0] c$a_app_arg;
   // src/LlamaDv/Attention.hs:36:1-8
@@ -173,19 +170,19 @@ module attend_seq_hd16
   wire [127:0] vm;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_9;
-  wire signed [63:0] result_21;
+  wire signed [63:0] result_19;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [15:0] s_1;
-  wire signed [31:0] c$case_alt_7;
-  wire signed [31:0] result_22;
+  wire signed [31:0] c$case_alt_8;
+  wire signed [31:0] result_20;
   wire signed [63:0] c$sat32Out_case_alt_1;
   wire signed [63:0] c$sat32Out_app_arg_5;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] c$wild1_app_arg_5;
   wire signed [63:0] c$sat32Out_app_arg_6;
-  wire [5:0] c$case_alt_8;
-  wire [5:0] result_23;
-  reg signed [63:0] result_24;
+  wire [5:0] c$case_alt_9;
+  wire [5:0] result_21;
+  reg signed [63:0] result_22;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] wild1_5;
   // src/LlamaDv/Numerics.hs:51:1-4
@@ -199,14 +196,14 @@ module attend_seq_hd16
   wire signed [63:0] wild1_7;
   wire [511:0] c$app_arg_4;
   wire [255:0] c$app_arg_5;
-  wire signed [31:0] result_25;
-  wire signed [31:0] c$case_alt_9;
-  wire signed [31:0] result_26;
+  wire signed [31:0] result_23;
+  wire signed [31:0] c$case_alt_10;
+  wire signed [31:0] result_24;
   // src/LlamaDv/Attention.hs:113:1-16
   wire signed [6:0] ke;
   // src/LlamaDv/Attention.hs:113:1-16
   wire [127:0] km;
-  reg [269:0] result_27;
+  reg [269:0] result_25;
   // src/LlamaDv/Attention.hs:113:1-16
   wire [273:0] ds2;
   // src/LlamaDv/Attention.hs:113:1-16
@@ -305,7 +302,7 @@ module attend_seq_hd16
   always @(*) begin
     case(c$ds4_case_alt_selection_1)
       2'b00 : c$ds4_case_alt = c$ds4_case_alt_1;
-      2'b01 : c$ds4_case_alt = result_5;
+      2'b01 : c$ds4_case_alt = result_3;
       2'b10 : c$ds4_case_alt = {{2'd3,
                                  st[1251:1124],   $signed(st[1123:1117]),
                                  st[1116:1113],   st[1112:1109],
@@ -332,18 +329,18 @@ module attend_seq_hd16
     wire signed [31:0] map_out;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] x_10;
-    wire signed [63:0] result_30;
-    wire signed [31:0] c$case_alt_10;
-    wire signed [31:0] result_29;
-    assign map_out = result_29;
+    wire signed [63:0] result_28;
+    wire signed [31:0] c$case_alt_11;
+    wire signed [31:0] result_27;
+    assign map_out = result_27;
 
     assign x_10 = ($signed({{(64-32) {map_in[32-1]}},map_in})) * r;
 
-    assign result_30 = (x_10 + 64'sd524288) >>> 64'sd20;
+    assign result_28 = (x_10 + 64'sd524288) >>> 64'sd20;
 
-    assign c$case_alt_10 = (result_30 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({result_30[64-1],result_30[0+:(32-1)]}));
+    assign c$case_alt_11 = (result_28 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({result_28[64-1],result_28[0+:(32-1)]}));
 
-    assign result_29 = (result_30 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_10;
+    assign result_27 = (result_28 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_11;
 
 
     assign result_0[i_1*32+:32] = map_out;
@@ -356,14 +353,9 @@ module attend_seq_hd16
   assign r = 64'sd1099511627776 / ($signed({{(64-32) {c$s[32-1]}},c$s}));
 
   assign c$ds4_case_alt_1 = in_valid ? {{2'd1,
-                                         result_1[134:7],   $signed(result_1[6:0]),
-                                         in_pos,   4'd0,   st[1108:533],   st[532:21],
-                                         5'd0,   16'd1},   4'd0} : {st,   4'd0};
-
-  assign result_1 = {result_2,
-                     $signed({result_3[16-1],result_3[0+:(7-1)]})};
-
-  assign sh = result_3 + 16'sd20;
+                                         c$ds14_app_arg,   result_1,   in_pos,   4'd0,
+                                         st[1108:533],   st[532:21],   5'd0,   16'd1},
+                                        4'd0} : {st,   4'd0};
 
   // map begin
   genvar i_2;
@@ -372,12 +364,12 @@ module attend_seq_hd16
     wire signed [31:0] map_in_0;
     assign map_in_0 = in_q[i_2*32+:32];
     wire signed [7:0] map_out_0;
-    wire signed [7:0] c$case_alt_11;
-    wire signed [7:0] result_31;
+    wire signed [7:0] c$case_alt_12;
+    wire signed [7:0] result_29;
     wire signed [63:0] c$sat8Out_app_arg;
-    wire [5:0] c$case_alt_12;
-    wire [5:0] result_32;
-    reg signed [63:0] result_33;
+    wire [5:0] c$case_alt_13;
+    wire [5:0] result_30;
+    reg signed [63:0] result_31;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] wild1_8;
     // src/LlamaDv/Numerics.hs:51:1-4
@@ -386,74 +378,78 @@ module attend_seq_hd16
     wire signed [63:0] wild1_9;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] c$wild1_app_arg_9;
-    // src/LlamaDv/Numerics.hs:86:1-8
+    // src/LlamaDv/Numerics.hs:99:1-9
     wire signed [63:0] wild1_10;
-    // src/LlamaDv/Numerics.hs:86:1-8
+    // src/LlamaDv/Numerics.hs:99:1-9
     wire signed [63:0] c$wild1_app_arg_10;
     // src/LlamaDv/Numerics.hs:44:1-5
     wire signed [15:0] s_2;
-    wire [5:0] c$case_alt_13;
-    wire [5:0] result_34;
+    wire [5:0] c$case_alt_14;
+    wire [5:0] result_32;
     wire signed [63:0] c$sat8Out_app_arg_0;
+    // src/LlamaDv/Numerics.hs:99:1-9
+    wire signed [15:0] sh;
     wire [15:0] c$bv;
-    wire [5:0] c$i_24;
+    wire [5:0] c$i_23;
     wire [15:0] c$bv_0;
-    assign map_out_0 = result_31;
+    assign map_out_0 = result_29;
 
-    assign c$case_alt_11 = (c$sat8Out_app_arg < -64'sd128) ? -8'sd128 : ($signed({c$sat8Out_app_arg[64-1],c$sat8Out_app_arg[0+:(8-1)]}));
+    assign c$case_alt_12 = (c$sat8Out_app_arg < -64'sd128) ? -8'sd128 : ($signed({c$sat8Out_app_arg[64-1],c$sat8Out_app_arg[0+:(8-1)]}));
 
-    assign result_31 = (c$sat8Out_app_arg > 64'sd127) ? 8'sd127 : c$case_alt_11;
+    assign result_29 = (c$sat8Out_app_arg > 64'sd127) ? 8'sd127 : c$case_alt_12;
 
-    assign c$sat8Out_app_arg = (sh >= 16'sd0) ? result_33 : (c$sat8Out_app_arg_0 <<< wild1_10);
+    assign c$sat8Out_app_arg = (sh >= 16'sd0) ? result_31 : (c$sat8Out_app_arg_0 <<< wild1_10);
 
     assign c$bv = (($unsigned(sh)));
 
-    assign c$case_alt_12 = (sh >= 16'sd62) ? 6'd62 : ((c$bv[0+:6]));
+    assign c$case_alt_13 = (sh >= 16'sd62) ? 6'd62 : ((c$bv[0+:6]));
 
-    assign result_32 = (sh <= 16'sd0) ? 6'd0 : c$case_alt_12;
+    assign result_30 = (sh <= 16'sd0) ? 6'd0 : c$case_alt_13;
 
     always @(*) begin
-      case(result_32)
-        6'd0 : result_33 = c$sat8Out_app_arg_0;
-        default : result_33 = (c$sat8Out_app_arg_0 + (64'sd1 <<< wild1_9)) >>> wild1_8;
+      case(result_30)
+        6'd0 : result_31 = c$sat8Out_app_arg_0;
+        default : result_31 = (c$sat8Out_app_arg_0 + (64'sd1 <<< wild1_9)) >>> wild1_8;
       endcase
     end
 
     assign wild1_8 = $signed(c$wild1_app_arg_8);
 
-    assign c$wild1_app_arg_8 = $unsigned({{(64-6) {1'b0}},result_32});
+    assign c$wild1_app_arg_8 = $unsigned({{(64-6) {1'b0}},result_30});
 
     assign wild1_9 = $signed(c$wild1_app_arg_9);
 
-    assign c$i_24 = (result_32 - 6'd1);
+    assign c$i_23 = (result_30 - 6'd1);
 
-    assign c$wild1_app_arg_9 = $unsigned({{(64-6) {1'b0}},c$i_24});
+    assign c$wild1_app_arg_9 = $unsigned({{(64-6) {1'b0}},c$i_23});
 
     assign wild1_10 = $signed(c$wild1_app_arg_10);
 
-    assign c$wild1_app_arg_10 = $unsigned({{(64-6) {1'b0}},result_34});
+    assign c$wild1_app_arg_10 = $unsigned({{(64-6) {1'b0}},result_32});
 
     assign s_2 = -sh;
 
     assign c$bv_0 = (($unsigned(s_2)));
 
-    assign c$case_alt_13 = (s_2 >= 16'sd62) ? 6'd62 : ((c$bv_0[0+:6]));
+    assign c$case_alt_14 = (s_2 >= 16'sd62) ? 6'd62 : ((c$bv_0[0+:6]));
 
-    assign result_34 = (s_2 <= 16'sd0) ? 6'd0 : c$case_alt_13;
+    assign result_32 = (s_2 <= 16'sd0) ? 6'd0 : c$case_alt_14;
 
     assign c$sat8Out_app_arg_0 = $signed({{(64-32) {map_in_0[32-1]}},map_in_0});
 
+    assign sh = ($signed({{(16-7) {result_1[7-1]}},result_1})) + 16'sd20;
 
-    assign result_2[i_2*8+:8] = map_out_0;
+
+    assign c$ds14_app_arg[i_2*8+:8] = map_out_0;
   end
   endgenerate
   // map end
 
-  assign y = (($signed(((({{(16-6) {1'b0}},result_4}))))) - 16'sd7) - 16'sd20;
+  assign y = (($signed(((({{(16-6) {1'b0}},result_2}))))) - 16'sd7) - 16'sd20;
 
-  assign result_3 = (16'sd63 <= y) ? 16'sd63 : c$es_case_alt;
+  assign result_1 = (16'sd63 <= y) ? 7'sd63 : c$case_alt;
 
-  assign c$es_case_alt = (-16'sd64 <= y) ? y : -16'sd64;
+  assign c$case_alt = (-16'sd64 <= y) ? ($signed({y[16-1],y[0+:(7-1)]})) : -7'sd64;
 
   // imap begin
   genvar i_3;
@@ -465,13 +461,13 @@ module attend_seq_hd16
     wire [5:0] map_out_1;
 
     assign map_index = 5'd31 - i_3[0+:5];
-    wire [5:0] result_35;
+    wire [5:0] result_33;
     wire [4:0] c$bv_1;
-    assign map_out_1 = result_35;
+    assign map_out_1 = result_33;
 
     assign c$bv_1 = (((map_index)));
 
-    assign result_35 = (map_in_1 == (1'b1)) ? (({{(6-5) {1'b0}},(((map_index)))}) + 6'd1) : 6'd0;
+    assign result_33 = (map_in_1 == (1'b1)) ? (({{(6-5) {1'b0}},(((map_index)))}) + 6'd1) : 6'd0;
 
 
     assign c$app_arg[i_3*6+:6] = map_out_1;
@@ -479,7 +475,7 @@ module attend_seq_hd16
   endgenerate
   // imap end
 
-  assign c$vec_0 = ((((c$y_app_arg))));
+  assign c$vec_0 = ((((c$e_app_arg))));
 
   // reverse begin
   genvar i_4;
@@ -554,7 +550,7 @@ module attend_seq_hd16
   wire [5:0] acc_3_3;
   wire [5:0] acc_4_0;
   wire [5:0] acc_4_1;
-  assign result_4 = acc_5_0;
+  assign result_2 = acc_5_0;
 
   assign vec = c$app_arg;
 
@@ -622,220 +618,220 @@ module attend_seq_hd16
 
   assign acc_32 = vec[5:0];
 
-  wire [5:0] result_36;
-  assign acc_1_0 = result_36;
+  wire [5:0] result_34;
+  assign acc_1_0 = result_34;
 
-  assign result_36 = (acc_1 <= acc_2) ? acc_2 : acc_1;
+  assign result_34 = (acc_1 <= acc_2) ? acc_2 : acc_1;
+
+
+
+  wire [5:0] result_35;
+  assign acc_1_1 = result_35;
+
+  assign result_35 = (acc_3 <= acc_4) ? acc_4 : acc_3;
+
+
+
+  wire [5:0] result_36;
+  assign acc_1_2 = result_36;
+
+  assign result_36 = (acc_5 <= acc_6) ? acc_6 : acc_5;
 
 
 
   wire [5:0] result_37;
-  assign acc_1_1 = result_37;
+  assign acc_1_3 = result_37;
 
-  assign result_37 = (acc_3 <= acc_4) ? acc_4 : acc_3;
+  assign result_37 = (acc_7 <= acc_8) ? acc_8 : acc_7;
 
 
 
   wire [5:0] result_38;
-  assign acc_1_2 = result_38;
+  assign acc_1_4 = result_38;
 
-  assign result_38 = (acc_5 <= acc_6) ? acc_6 : acc_5;
+  assign result_38 = (acc_9 <= acc_10) ? acc_10 : acc_9;
 
 
 
   wire [5:0] result_39;
-  assign acc_1_3 = result_39;
+  assign acc_1_5 = result_39;
 
-  assign result_39 = (acc_7 <= acc_8) ? acc_8 : acc_7;
+  assign result_39 = (acc_11 <= acc_12) ? acc_12 : acc_11;
 
 
 
   wire [5:0] result_40;
-  assign acc_1_4 = result_40;
+  assign acc_1_6 = result_40;
 
-  assign result_40 = (acc_9 <= acc_10) ? acc_10 : acc_9;
+  assign result_40 = (acc_13 <= acc_14) ? acc_14 : acc_13;
 
 
 
   wire [5:0] result_41;
-  assign acc_1_5 = result_41;
+  assign acc_1_7 = result_41;
 
-  assign result_41 = (acc_11 <= acc_12) ? acc_12 : acc_11;
+  assign result_41 = (acc_15 <= acc_16) ? acc_16 : acc_15;
 
 
 
   wire [5:0] result_42;
-  assign acc_1_6 = result_42;
+  assign acc_1_8 = result_42;
 
-  assign result_42 = (acc_13 <= acc_14) ? acc_14 : acc_13;
+  assign result_42 = (acc_17 <= acc_18) ? acc_18 : acc_17;
 
 
 
   wire [5:0] result_43;
-  assign acc_1_7 = result_43;
+  assign acc_1_9 = result_43;
 
-  assign result_43 = (acc_15 <= acc_16) ? acc_16 : acc_15;
+  assign result_43 = (acc_19 <= acc_20) ? acc_20 : acc_19;
 
 
 
   wire [5:0] result_44;
-  assign acc_1_8 = result_44;
+  assign acc_1_10 = result_44;
 
-  assign result_44 = (acc_17 <= acc_18) ? acc_18 : acc_17;
+  assign result_44 = (acc_21 <= acc_22) ? acc_22 : acc_21;
 
 
 
   wire [5:0] result_45;
-  assign acc_1_9 = result_45;
+  assign acc_1_11 = result_45;
 
-  assign result_45 = (acc_19 <= acc_20) ? acc_20 : acc_19;
+  assign result_45 = (acc_23 <= acc_24) ? acc_24 : acc_23;
 
 
 
   wire [5:0] result_46;
-  assign acc_1_10 = result_46;
+  assign acc_1_12 = result_46;
 
-  assign result_46 = (acc_21 <= acc_22) ? acc_22 : acc_21;
+  assign result_46 = (acc_25 <= acc_26) ? acc_26 : acc_25;
 
 
 
   wire [5:0] result_47;
-  assign acc_1_11 = result_47;
+  assign acc_1_13 = result_47;
 
-  assign result_47 = (acc_23 <= acc_24) ? acc_24 : acc_23;
+  assign result_47 = (acc_27 <= acc_28) ? acc_28 : acc_27;
 
 
 
   wire [5:0] result_48;
-  assign acc_1_12 = result_48;
+  assign acc_1_14 = result_48;
 
-  assign result_48 = (acc_25 <= acc_26) ? acc_26 : acc_25;
+  assign result_48 = (acc_29 <= acc_30) ? acc_30 : acc_29;
 
 
 
   wire [5:0] result_49;
-  assign acc_1_13 = result_49;
+  assign acc_1_15 = result_49;
 
-  assign result_49 = (acc_27 <= acc_28) ? acc_28 : acc_27;
+  assign result_49 = (acc_31 <= acc_32) ? acc_32 : acc_31;
 
 
 
   wire [5:0] result_50;
-  assign acc_1_14 = result_50;
+  assign acc_2_0 = result_50;
 
-  assign result_50 = (acc_29 <= acc_30) ? acc_30 : acc_29;
+  assign result_50 = (acc_1_0 <= acc_1_1) ? acc_1_1 : acc_1_0;
 
 
 
   wire [5:0] result_51;
-  assign acc_1_15 = result_51;
+  assign acc_2_1 = result_51;
 
-  assign result_51 = (acc_31 <= acc_32) ? acc_32 : acc_31;
+  assign result_51 = (acc_1_2 <= acc_1_3) ? acc_1_3 : acc_1_2;
 
 
 
   wire [5:0] result_52;
-  assign acc_2_0 = result_52;
+  assign acc_2_2 = result_52;
 
-  assign result_52 = (acc_1_0 <= acc_1_1) ? acc_1_1 : acc_1_0;
+  assign result_52 = (acc_1_4 <= acc_1_5) ? acc_1_5 : acc_1_4;
 
 
 
   wire [5:0] result_53;
-  assign acc_2_1 = result_53;
+  assign acc_2_3 = result_53;
 
-  assign result_53 = (acc_1_2 <= acc_1_3) ? acc_1_3 : acc_1_2;
+  assign result_53 = (acc_1_6 <= acc_1_7) ? acc_1_7 : acc_1_6;
 
 
 
   wire [5:0] result_54;
-  assign acc_2_2 = result_54;
+  assign acc_2_4 = result_54;
 
-  assign result_54 = (acc_1_4 <= acc_1_5) ? acc_1_5 : acc_1_4;
+  assign result_54 = (acc_1_8 <= acc_1_9) ? acc_1_9 : acc_1_8;
 
 
 
   wire [5:0] result_55;
-  assign acc_2_3 = result_55;
+  assign acc_2_5 = result_55;
 
-  assign result_55 = (acc_1_6 <= acc_1_7) ? acc_1_7 : acc_1_6;
+  assign result_55 = (acc_1_10 <= acc_1_11) ? acc_1_11 : acc_1_10;
 
 
 
   wire [5:0] result_56;
-  assign acc_2_4 = result_56;
+  assign acc_2_6 = result_56;
 
-  assign result_56 = (acc_1_8 <= acc_1_9) ? acc_1_9 : acc_1_8;
+  assign result_56 = (acc_1_12 <= acc_1_13) ? acc_1_13 : acc_1_12;
 
 
 
   wire [5:0] result_57;
-  assign acc_2_5 = result_57;
+  assign acc_2_7 = result_57;
 
-  assign result_57 = (acc_1_10 <= acc_1_11) ? acc_1_11 : acc_1_10;
+  assign result_57 = (acc_1_14 <= acc_1_15) ? acc_1_15 : acc_1_14;
 
 
 
   wire [5:0] result_58;
-  assign acc_2_6 = result_58;
+  assign acc_3_0 = result_58;
 
-  assign result_58 = (acc_1_12 <= acc_1_13) ? acc_1_13 : acc_1_12;
+  assign result_58 = (acc_2_0 <= acc_2_1) ? acc_2_1 : acc_2_0;
 
 
 
   wire [5:0] result_59;
-  assign acc_2_7 = result_59;
+  assign acc_3_1 = result_59;
 
-  assign result_59 = (acc_1_14 <= acc_1_15) ? acc_1_15 : acc_1_14;
+  assign result_59 = (acc_2_2 <= acc_2_3) ? acc_2_3 : acc_2_2;
 
 
 
   wire [5:0] result_60;
-  assign acc_3_0 = result_60;
+  assign acc_3_2 = result_60;
 
-  assign result_60 = (acc_2_0 <= acc_2_1) ? acc_2_1 : acc_2_0;
+  assign result_60 = (acc_2_4 <= acc_2_5) ? acc_2_5 : acc_2_4;
 
 
 
   wire [5:0] result_61;
-  assign acc_3_1 = result_61;
+  assign acc_3_3 = result_61;
 
-  assign result_61 = (acc_2_2 <= acc_2_3) ? acc_2_3 : acc_2_2;
+  assign result_61 = (acc_2_6 <= acc_2_7) ? acc_2_7 : acc_2_6;
 
 
 
   wire [5:0] result_62;
-  assign acc_3_2 = result_62;
+  assign acc_4_0 = result_62;
 
-  assign result_62 = (acc_2_4 <= acc_2_5) ? acc_2_5 : acc_2_4;
+  assign result_62 = (acc_3_0 <= acc_3_1) ? acc_3_1 : acc_3_0;
 
 
 
   wire [5:0] result_63;
-  assign acc_3_3 = result_63;
+  assign acc_4_1 = result_63;
 
-  assign result_63 = (acc_2_6 <= acc_2_7) ? acc_2_7 : acc_2_6;
+  assign result_63 = (acc_3_2 <= acc_3_3) ? acc_3_3 : acc_3_2;
 
 
 
   wire [5:0] result_64;
-  assign acc_4_0 = result_64;
+  assign acc_5_0 = result_64;
 
-  assign result_64 = (acc_3_0 <= acc_3_1) ? acc_3_1 : acc_3_0;
-
-
-
-  wire [5:0] result_65;
-  assign acc_4_1 = result_65;
-
-  assign result_65 = (acc_3_2 <= acc_3_3) ? acc_3_3 : acc_3_2;
-
-
-
-  wire [5:0] result_66;
-  assign acc_5_0 = result_66;
-
-  assign result_66 = (acc_4_0 <= acc_4_1) ? acc_4_1 : acc_4_0;
+  assign result_64 = (acc_4_0 <= acc_4_1) ? acc_4_1 : acc_4_0;
 
 
 
@@ -873,9 +869,9 @@ module attend_seq_hd16
   wire [31:0] acc_2_3_11;
   wire [31:0] acc_3_0_12;
   wire [31:0] acc_3_1_13;
-  assign c$y_app_arg = acc_4_0_14;
+  assign c$e_app_arg = acc_4_0_14;
 
-  assign vec_0 = c$y_app_arg_0;
+  assign vec_0 = c$e_app_arg_0;
 
   assign acc_0_17 = vec_0[511:480];
 
@@ -909,108 +905,108 @@ module attend_seq_hd16
 
   assign acc_0_32 = vec_0[31:0];
 
-  wire [31:0] result_67;
-  assign acc_1_0_0 = result_67;
+  wire [31:0] result_65;
+  assign acc_1_0_0 = result_65;
 
-  assign result_67 = (acc_0_17 <= acc_0_18) ? acc_0_18 : acc_0_17;
+  assign result_65 = (acc_0_17 <= acc_0_18) ? acc_0_18 : acc_0_17;
+
+
+
+  wire [31:0] result_66;
+  assign acc_1_1_1 = result_66;
+
+  assign result_66 = (acc_0_19 <= acc_0_20) ? acc_0_20 : acc_0_19;
+
+
+
+  wire [31:0] result_67;
+  assign acc_1_2_2 = result_67;
+
+  assign result_67 = (acc_0_21 <= acc_0_22) ? acc_0_22 : acc_0_21;
 
 
 
   wire [31:0] result_68;
-  assign acc_1_1_1 = result_68;
+  assign acc_1_3_3 = result_68;
 
-  assign result_68 = (acc_0_19 <= acc_0_20) ? acc_0_20 : acc_0_19;
+  assign result_68 = (acc_0_23 <= acc_0_24) ? acc_0_24 : acc_0_23;
 
 
 
   wire [31:0] result_69;
-  assign acc_1_2_2 = result_69;
+  assign acc_1_4_4 = result_69;
 
-  assign result_69 = (acc_0_21 <= acc_0_22) ? acc_0_22 : acc_0_21;
+  assign result_69 = (acc_0_25 <= acc_0_26) ? acc_0_26 : acc_0_25;
 
 
 
   wire [31:0] result_70;
-  assign acc_1_3_3 = result_70;
+  assign acc_1_5_5 = result_70;
 
-  assign result_70 = (acc_0_23 <= acc_0_24) ? acc_0_24 : acc_0_23;
+  assign result_70 = (acc_0_27 <= acc_0_28) ? acc_0_28 : acc_0_27;
 
 
 
   wire [31:0] result_71;
-  assign acc_1_4_4 = result_71;
+  assign acc_1_6_6 = result_71;
 
-  assign result_71 = (acc_0_25 <= acc_0_26) ? acc_0_26 : acc_0_25;
+  assign result_71 = (acc_0_29 <= acc_0_30) ? acc_0_30 : acc_0_29;
 
 
 
   wire [31:0] result_72;
-  assign acc_1_5_5 = result_72;
+  assign acc_1_7_7 = result_72;
 
-  assign result_72 = (acc_0_27 <= acc_0_28) ? acc_0_28 : acc_0_27;
+  assign result_72 = (acc_0_31 <= acc_0_32) ? acc_0_32 : acc_0_31;
 
 
 
   wire [31:0] result_73;
-  assign acc_1_6_6 = result_73;
+  assign acc_2_0_8 = result_73;
 
-  assign result_73 = (acc_0_29 <= acc_0_30) ? acc_0_30 : acc_0_29;
+  assign result_73 = (acc_1_0_0 <= acc_1_1_1) ? acc_1_1_1 : acc_1_0_0;
 
 
 
   wire [31:0] result_74;
-  assign acc_1_7_7 = result_74;
+  assign acc_2_1_9 = result_74;
 
-  assign result_74 = (acc_0_31 <= acc_0_32) ? acc_0_32 : acc_0_31;
+  assign result_74 = (acc_1_2_2 <= acc_1_3_3) ? acc_1_3_3 : acc_1_2_2;
 
 
 
   wire [31:0] result_75;
-  assign acc_2_0_8 = result_75;
+  assign acc_2_2_10 = result_75;
 
-  assign result_75 = (acc_1_0_0 <= acc_1_1_1) ? acc_1_1_1 : acc_1_0_0;
+  assign result_75 = (acc_1_4_4 <= acc_1_5_5) ? acc_1_5_5 : acc_1_4_4;
 
 
 
   wire [31:0] result_76;
-  assign acc_2_1_9 = result_76;
+  assign acc_2_3_11 = result_76;
 
-  assign result_76 = (acc_1_2_2 <= acc_1_3_3) ? acc_1_3_3 : acc_1_2_2;
+  assign result_76 = (acc_1_6_6 <= acc_1_7_7) ? acc_1_7_7 : acc_1_6_6;
 
 
 
   wire [31:0] result_77;
-  assign acc_2_2_10 = result_77;
+  assign acc_3_0_12 = result_77;
 
-  assign result_77 = (acc_1_4_4 <= acc_1_5_5) ? acc_1_5_5 : acc_1_4_4;
+  assign result_77 = (acc_2_0_8 <= acc_2_1_9) ? acc_2_1_9 : acc_2_0_8;
 
 
 
   wire [31:0] result_78;
-  assign acc_2_3_11 = result_78;
+  assign acc_3_1_13 = result_78;
 
-  assign result_78 = (acc_1_6_6 <= acc_1_7_7) ? acc_1_7_7 : acc_1_6_6;
+  assign result_78 = (acc_2_2_10 <= acc_2_3_11) ? acc_2_3_11 : acc_2_2_10;
 
 
 
   wire [31:0] result_79;
-  assign acc_3_0_12 = result_79;
+  assign acc_4_0_14 = result_79;
 
-  assign result_79 = (acc_2_0_8 <= acc_2_1_9) ? acc_2_1_9 : acc_2_0_8;
-
-
-
-  wire [31:0] result_80;
-  assign acc_3_1_13 = result_80;
-
-  assign result_80 = (acc_2_2_10 <= acc_2_3_11) ? acc_2_3_11 : acc_2_2_10;
-
-
-
-  wire [31:0] result_81;
-  assign acc_4_0_14 = result_81;
-
-  assign result_81 = (acc_3_0_12 <= acc_3_1_13) ? acc_3_1_13 : acc_3_0_12;
+  assign result_79 = (acc_3_0_12 <= acc_3_1_13) ? acc_3_1_13 : acc_3_0_12;
 
 
 
@@ -1029,35 +1025,35 @@ module attend_seq_hd16
     assign map_out_2 = (c$bv_2[0+:32]);
 
 
-    assign c$y_app_arg_0[i_5*32+:32] = map_out_2;
+    assign c$e_app_arg_0[i_5*32+:32] = map_out_2;
   end
   endgenerate
   // map end
 
-  assign result_5 = (st[1112:1109] == st[1116:1113]) ? {{2'd2,
+  assign result_3 = (st[1112:1109] == st[1116:1113]) ? {{2'd2,
                                                          st[1251:1124],   $signed(st[1123:1117]),
                                                          st[1116:1113],   st[1112:1109],
-                                                         result_6[576:1],   st[532:21],   st1,   st2},
+                                                         result_4[576:1],   st[532:21],   st1,   st2},
                                                         st[1112:1109]} : {{2'd1,   st[1251:1124],
                                                                            $signed(st[1123:1117]),   st[1116:1113],
-                                                                           c$ds4_app_arg,   result_6[576:1],
+                                                                           c$ds4_app_arg,   result_4[576:1],
                                                                            st[532:21],   st1,   st2},   c$ds4_app_arg};
 
   assign st1 = st[20:16] + c$st1_case_alt;
 
   assign c$st1_case_alt = \upd'  ? 5'd1 : 5'd0;
 
-  assign \upd'  = result_6[0:0];
+  assign \upd'  = result_4[0:0];
 
   assign st2 = st[15:0] + 16'd1;
 
   assign first = st[1112:1109] == 4'd0;
 
-  assign result_6 = first ? {{result_26,
+  assign result_4 = first ? {{result_24,
                               32'sd1048576,   c$app_arg_1},
-                             1'b0} : {{\c$mx'_case_alt ,   result_7,
-                                       c$case_alt},
-                                      result_26 > $signed(st[1108:1077])};
+                             1'b0} : {{\c$mx'_case_alt ,   result_5,
+                                       c$case_alt_0},
+                                      result_24 > $signed(st[1108:1077])};
 
   // map begin
   genvar i_6;
@@ -1070,16 +1066,16 @@ module attend_seq_hd16
     wire signed [63:0] x_11;
     // src/LlamaDv/Numerics.hs:57:1-5
     wire signed [15:0] s_3;
-    wire signed [31:0] c$case_alt_14;
-    wire signed [31:0] result_82;
+    wire signed [31:0] c$case_alt_18;
+    wire signed [31:0] result_80;
     wire signed [63:0] c$sat32Out_case_alt_2;
     wire signed [63:0] c$sat32Out_app_arg_8;
     // src/LlamaDv/Numerics.hs:57:1-5
     wire signed [63:0] c$wild1_app_arg_11;
     wire signed [63:0] c$sat32Out_app_arg_9;
-    wire [5:0] c$case_alt_15;
-    wire [5:0] result_83;
-    reg signed [63:0] result_84;
+    wire [5:0] c$case_alt_19;
+    wire [5:0] result_81;
+    reg signed [63:0] result_82;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] wild1_11;
     // src/LlamaDv/Numerics.hs:51:1-4
@@ -1095,15 +1091,15 @@ module attend_seq_hd16
     wire [4:0] c$i_51;
     wire [15:0] c$bv_4;
     wire [5:0] c$i_59;
-    assign map_out_3 = result_82;
+    assign map_out_3 = result_80;
 
     assign x_11 = ($signed({{(64-8) {map_in_3[8-1]}},map_in_3})) * 64'sd1048576;
 
     assign s_3 = -($signed({{(16-7) {ev[7-1]}},ev}));
 
-    assign c$case_alt_14 = (c$sat32Out_app_arg_10 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_10[64-1],c$sat32Out_app_arg_10[0+:(32-1)]}));
+    assign c$case_alt_18 = (c$sat32Out_app_arg_10 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_10[64-1],c$sat32Out_app_arg_10[0+:(32-1)]}));
 
-    assign result_82 = (c$sat32Out_app_arg_10 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_14;
+    assign result_80 = (c$sat32Out_app_arg_10 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_18;
 
     assign c$sat32Out_case_alt_2 = (-64'sd2147483648 <= x_11) ? x_11 : -64'sd2147483648;
 
@@ -1119,28 +1115,28 @@ module attend_seq_hd16
 
     assign c$bv_4 = (($unsigned(s_3)));
 
-    assign c$case_alt_15 = (s_3 >= 16'sd62) ? 6'd62 : ((c$bv_4[0+:6]));
+    assign c$case_alt_19 = (s_3 >= 16'sd62) ? 6'd62 : ((c$bv_4[0+:6]));
 
-    assign result_83 = (s_3 <= 16'sd0) ? 6'd0 : c$case_alt_15;
+    assign result_81 = (s_3 <= 16'sd0) ? 6'd0 : c$case_alt_19;
 
     always @(*) begin
-      case(result_83)
-        6'd0 : result_84 = x_11;
-        default : result_84 = (x_11 + (64'sd1 <<< wild1_12)) >>> wild1_11;
+      case(result_81)
+        6'd0 : result_82 = x_11;
+        default : result_82 = (x_11 + (64'sd1 <<< wild1_12)) >>> wild1_11;
       endcase
     end
 
     assign wild1_11 = $signed(c$wild1_app_arg_12);
 
-    assign c$wild1_app_arg_12 = $unsigned({{(64-6) {1'b0}},result_83});
+    assign c$wild1_app_arg_12 = $unsigned({{(64-6) {1'b0}},result_81});
 
     assign wild1_12 = $signed(c$wild1_app_arg_13);
 
-    assign c$i_59 = (result_83 - 6'd1);
+    assign c$i_59 = (result_81 - 6'd1);
 
     assign c$wild1_app_arg_13 = $unsigned({{(64-6) {1'b0}},c$i_59});
 
-    assign c$sat32Out_app_arg_10 = (s_3 > 16'sd0) ? result_84 : (c$sat32Out_app_arg_8 <<< c$sat32Out_app_arg_9);
+    assign c$sat32Out_app_arg_10 = (s_3 > 16'sd0) ? result_82 : (c$sat32Out_app_arg_8 <<< c$sat32Out_app_arg_9);
 
     assign wild1_13 = $signed(c$wild1_app_arg_11);
 
@@ -1165,16 +1161,16 @@ module attend_seq_hd16
     wire signed [63:0] x_12;
     // src/LlamaDv/Numerics.hs:57:1-5
     wire signed [15:0] s_4;
-    wire signed [31:0] c$case_alt_19;
-    wire signed [31:0] result_86;
+    wire signed [31:0] c$case_alt_20;
+    wire signed [31:0] result_84;
     wire signed [63:0] c$sat32Out_case_alt_3;
     wire signed [63:0] c$sat32Out_app_arg_11;
     // src/LlamaDv/Numerics.hs:57:1-5
     wire signed [63:0] c$wild1_app_arg_14;
     wire signed [63:0] c$sat32Out_app_arg_12;
-    wire [5:0] c$case_alt_20;
-    wire [5:0] result_87;
-    reg signed [63:0] result_88;
+    wire [5:0] c$case_alt_21;
+    wire [5:0] result_85;
+    reg signed [63:0] result_86;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] wild1_14;
     // src/LlamaDv/Numerics.hs:51:1-4
@@ -1188,24 +1184,24 @@ module attend_seq_hd16
     wire signed [63:0] wild1_16;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] x_13;
-    wire signed [63:0] result_89;
+    wire signed [63:0] result_87;
     // src/LlamaDv/Numerics.hs:31:1-5
     wire signed [63:0] x_14;
-    wire signed [31:0] c$case_alt_21;
-    wire signed [31:0] result_85;
+    wire signed [31:0] c$case_alt_22;
+    wire signed [31:0] result_83;
     wire [15:0] c$bv_5;
     wire [4:0] c$i_69;
     wire [15:0] c$bv_6;
     wire [5:0] c$i_77;
-    assign c$n = result_85;
+    assign c$n = result_83;
 
-    assign x_12 = ($signed({{(64-8) {zipWith_in2[8-1]}},zipWith_in2})) * ($signed({{(64-32) {result_9[32-1]}},result_9}));
+    assign x_12 = ($signed({{(64-8) {zipWith_in2[8-1]}},zipWith_in2})) * ($signed({{(64-32) {result_7[32-1]}},result_7}));
 
     assign s_4 = -($signed({{(16-7) {ev[7-1]}},ev}));
 
-    assign c$case_alt_19 = (c$sat32Out_app_arg_13 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_13[64-1],c$sat32Out_app_arg_13[0+:(32-1)]}));
+    assign c$case_alt_20 = (c$sat32Out_app_arg_13 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_13[64-1],c$sat32Out_app_arg_13[0+:(32-1)]}));
 
-    assign result_86 = (c$sat32Out_app_arg_13 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_19;
+    assign result_84 = (c$sat32Out_app_arg_13 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_20;
 
     assign c$sat32Out_case_alt_3 = (-64'sd2147483648 <= x_12) ? x_12 : -64'sd2147483648;
 
@@ -1221,66 +1217,66 @@ module attend_seq_hd16
 
     assign c$bv_6 = (($unsigned(s_4)));
 
-    assign c$case_alt_20 = (s_4 >= 16'sd62) ? 6'd62 : ((c$bv_6[0+:6]));
+    assign c$case_alt_21 = (s_4 >= 16'sd62) ? 6'd62 : ((c$bv_6[0+:6]));
 
-    assign result_87 = (s_4 <= 16'sd0) ? 6'd0 : c$case_alt_20;
+    assign result_85 = (s_4 <= 16'sd0) ? 6'd0 : c$case_alt_21;
 
     always @(*) begin
-      case(result_87)
-        6'd0 : result_88 = x_12;
-        default : result_88 = (x_12 + (64'sd1 <<< wild1_15)) >>> wild1_14;
+      case(result_85)
+        6'd0 : result_86 = x_12;
+        default : result_86 = (x_12 + (64'sd1 <<< wild1_15)) >>> wild1_14;
       endcase
     end
 
     assign wild1_14 = $signed(c$wild1_app_arg_15);
 
-    assign c$wild1_app_arg_15 = $unsigned({{(64-6) {1'b0}},result_87});
+    assign c$wild1_app_arg_15 = $unsigned({{(64-6) {1'b0}},result_85});
 
     assign wild1_15 = $signed(c$wild1_app_arg_16);
 
-    assign c$i_77 = (result_87 - 6'd1);
+    assign c$i_77 = (result_85 - 6'd1);
 
     assign c$wild1_app_arg_16 = $unsigned({{(64-6) {1'b0}},c$i_77});
 
-    assign c$sat32Out_app_arg_13 = (s_4 > 16'sd0) ? result_88 : (c$sat32Out_app_arg_11 <<< c$sat32Out_app_arg_12);
+    assign c$sat32Out_app_arg_13 = (s_4 > 16'sd0) ? result_86 : (c$sat32Out_app_arg_11 <<< c$sat32Out_app_arg_12);
 
     assign wild1_16 = $signed(c$wild1_app_arg_14);
 
-    assign x_13 = ($signed({{(64-32) {zipWith_in1[32-1]}},zipWith_in1})) * ($signed({{(64-32) {result_15[32-1]}},result_15}));
+    assign x_13 = ($signed({{(64-32) {zipWith_in1[32-1]}},zipWith_in1})) * ($signed({{(64-32) {result_13[32-1]}},result_13}));
 
-    assign result_89 = (x_13 + 64'sd524288) >>> 64'sd20;
+    assign result_87 = (x_13 + 64'sd524288) >>> 64'sd20;
 
-    assign x_14 = result_89 + ($signed({{(64-32) {result_86[32-1]}},result_86}));
+    assign x_14 = result_87 + ($signed({{(64-32) {result_84[32-1]}},result_84}));
 
-    assign c$case_alt_21 = (x_14 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_14[64-1],x_14[0+:(32-1)]}));
+    assign c$case_alt_22 = (x_14 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_14[64-1],x_14[0+:(32-1)]}));
 
-    assign result_85 = (x_14 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_21;
+    assign result_83 = (x_14 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_22;
 
 
-    assign c$case_alt[i_7*32+:32] = c$n;
+    assign c$case_alt_0[i_7*32+:32] = c$n;
   end
   endgenerate
   // zipWith end
 
-  assign x = result_13 + ($signed({{(64-32) {result_9[32-1]}},result_9}));
+  assign x = result_11 + ($signed({{(64-32) {result_7[32-1]}},result_7}));
 
-  assign c$case_alt_0 = (x < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x[64-1],x[0+:(32-1)]}));
+  assign c$case_alt_1 = (x < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x[64-1],x[0+:(32-1)]}));
 
-  assign result_7 = (x > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_0;
+  assign result_5 = (x > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_1;
 
-  assign x_0 = ($signed({{(64-32) {result_19[32-1]}},result_19})) * 64'sd1512775;
+  assign x_0 = ($signed({{(64-32) {result_17[32-1]}},result_17})) * 64'sd1512775;
 
-  assign result_8 = (x_0 + 64'sd524288) >>> 64'sd20;
+  assign result_6 = (x_0 + 64'sd524288) >>> 64'sd20;
 
-  assign x_1 = lo + result_12;
+  assign x_1 = lo + result_10;
 
-  assign c$s_0 = (result_8 >>> 64'sd20);
+  assign c$s_0 = (result_6 >>> 64'sd20);
 
   assign s = -($signed({c$s_0[64-1],c$s_0[0+:(16-1)]}));
 
-  assign c$case_alt_1 = (c$sat32Out_app_arg_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_1[64-1],c$sat32Out_app_arg_1[0+:(32-1)]}));
+  assign c$case_alt_2 = (c$sat32Out_app_arg_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_1[64-1],c$sat32Out_app_arg_1[0+:(32-1)]}));
 
-  assign result_9 = (c$sat32Out_app_arg_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_1;
+  assign result_7 = (c$sat32Out_app_arg_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_2;
 
   assign c$sat32Out_case_alt = (-64'sd2147483648 <= x_1) ? x_1 : -64'sd2147483648;
 
@@ -1296,32 +1292,32 @@ module attend_seq_hd16
 
   assign c$bv_8 = (($unsigned(s)));
 
-  assign c$case_alt_2 = (s >= 16'sd62) ? 6'd62 : ((c$bv_8[0+:6]));
+  assign c$case_alt_3 = (s >= 16'sd62) ? 6'd62 : ((c$bv_8[0+:6]));
 
-  assign result_10 = (s <= 16'sd0) ? 6'd0 : c$case_alt_2;
+  assign result_8 = (s <= 16'sd0) ? 6'd0 : c$case_alt_3;
 
   always @(*) begin
-    case(result_10)
-      6'd0 : result_11 = x_1;
-      default : result_11 = (x_1 + (64'sd1 <<< wild1_0)) >>> wild1;
+    case(result_8)
+      6'd0 : result_9 = x_1;
+      default : result_9 = (x_1 + (64'sd1 <<< wild1_0)) >>> wild1;
     endcase
   end
 
   assign wild1 = $signed(c$wild1_app_arg_0);
 
-  assign c$wild1_app_arg_0 = $unsigned({{(64-6) {1'b0}},result_10});
+  assign c$wild1_app_arg_0 = $unsigned({{(64-6) {1'b0}},result_8});
 
   assign wild1_0 = $signed(c$wild1_app_arg_1);
 
-  assign c$i_106 = (result_10 - 6'd1);
+  assign c$i_106 = (result_8 - 6'd1);
 
   assign c$wild1_app_arg_1 = $unsigned({{(64-6) {1'b0}},c$i_106});
 
-  assign c$sat32Out_app_arg_1 = (s > 16'sd0) ? result_11 : (c$sat32Out_app_arg <<< c$sat32Out_app_arg_0);
+  assign c$sat32Out_app_arg_1 = (s > 16'sd0) ? result_9 : (c$sat32Out_app_arg <<< c$sat32Out_app_arg_0);
 
   assign wild1_1 = $signed(c$wild1_app_arg);
 
-  assign f = result_8 & 64'sd1048575;
+  assign f = result_6 & 64'sd1048575;
 
   assign c$bv_9 = (($unsigned((f >>> 64'sd12))));
 
@@ -1331,7 +1327,7 @@ module attend_seq_hd16
 
   assign x_2 = (($signed({{(64-32) {c$app_arg_2[32-1]}},c$app_arg_2})) - lo) * (f & 64'sd4095);
 
-  assign result_12 = (x_2 + 64'sd2048) >>> 64'sd12;
+  assign result_10 = (x_2 + 64'sd2048) >>> 64'sd12;
 
   assign c$i_369 = (i + 9'd1);
 
@@ -1535,23 +1531,23 @@ module attend_seq_hd16
 
   assign c$s_1 = $signed(st[1076:1045]);
 
-  assign x_3 = ($signed({{(64-32) {c$s_1[32-1]}},c$s_1})) * ($signed({{(64-32) {result_15[32-1]}},result_15}));
+  assign x_3 = ($signed({{(64-32) {c$s_1[32-1]}},c$s_1})) * ($signed({{(64-32) {result_13[32-1]}},result_13}));
 
-  assign result_13 = (x_3 + 64'sd524288) >>> 64'sd20;
+  assign result_11 = (x_3 + 64'sd524288) >>> 64'sd20;
 
-  assign x_4 = ($signed({{(64-32) {result_20[32-1]}},result_20})) * 64'sd1512775;
+  assign x_4 = ($signed({{(64-32) {result_18[32-1]}},result_18})) * 64'sd1512775;
 
-  assign result_14 = (x_4 + 64'sd524288) >>> 64'sd20;
+  assign result_12 = (x_4 + 64'sd524288) >>> 64'sd20;
 
-  assign x_5 = lo_0 + result_18;
+  assign x_5 = lo_0 + result_16;
 
-  assign c$s_2 = (result_14 >>> 64'sd20);
+  assign c$s_2 = (result_12 >>> 64'sd20);
 
   assign s_0 = -($signed({c$s_2[64-1],c$s_2[0+:(16-1)]}));
 
-  assign c$case_alt_3 = (c$sat32Out_app_arg_4 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_4[64-1],c$sat32Out_app_arg_4[0+:(32-1)]}));
+  assign c$case_alt_4 = (c$sat32Out_app_arg_4 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_4[64-1],c$sat32Out_app_arg_4[0+:(32-1)]}));
 
-  assign result_15 = (c$sat32Out_app_arg_4 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_3;
+  assign result_13 = (c$sat32Out_app_arg_4 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_4;
 
   assign c$sat32Out_case_alt_0 = (-64'sd2147483648 <= x_5) ? x_5 : -64'sd2147483648;
 
@@ -1567,32 +1563,32 @@ module attend_seq_hd16
 
   assign c$bv_11 = (($unsigned(s_0)));
 
-  assign c$case_alt_4 = (s_0 >= 16'sd62) ? 6'd62 : ((c$bv_11[0+:6]));
+  assign c$case_alt_5 = (s_0 >= 16'sd62) ? 6'd62 : ((c$bv_11[0+:6]));
 
-  assign result_16 = (s_0 <= 16'sd0) ? 6'd0 : c$case_alt_4;
+  assign result_14 = (s_0 <= 16'sd0) ? 6'd0 : c$case_alt_5;
 
   always @(*) begin
-    case(result_16)
-      6'd0 : result_17 = x_5;
-      default : result_17 = (x_5 + (64'sd1 <<< wild1_3)) >>> wild1_2;
+    case(result_14)
+      6'd0 : result_15 = x_5;
+      default : result_15 = (x_5 + (64'sd1 <<< wild1_3)) >>> wild1_2;
     endcase
   end
 
   assign wild1_2 = $signed(c$wild1_app_arg_3);
 
-  assign c$wild1_app_arg_3 = $unsigned({{(64-6) {1'b0}},result_16});
+  assign c$wild1_app_arg_3 = $unsigned({{(64-6) {1'b0}},result_14});
 
   assign wild1_3 = $signed(c$wild1_app_arg_4);
 
-  assign c$i_646 = (result_16 - 6'd1);
+  assign c$i_646 = (result_14 - 6'd1);
 
   assign c$wild1_app_arg_4 = $unsigned({{(64-6) {1'b0}},c$i_646});
 
-  assign c$sat32Out_app_arg_4 = (s_0 > 16'sd0) ? result_17 : (c$sat32Out_app_arg_2 <<< c$sat32Out_app_arg_3);
+  assign c$sat32Out_app_arg_4 = (s_0 > 16'sd0) ? result_15 : (c$sat32Out_app_arg_2 <<< c$sat32Out_app_arg_3);
 
   assign wild1_4 = $signed(c$wild1_app_arg_2);
 
-  assign f_0 = result_14 & 64'sd1048575;
+  assign f_0 = result_12 & 64'sd1048575;
 
   assign c$bv_12 = (($unsigned((f_0 >>> 64'sd12))));
 
@@ -1602,7 +1598,7 @@ module attend_seq_hd16
 
   assign x_6 = (($signed({{(64-32) {c$app_arg_3[32-1]}},c$app_arg_3})) - lo_0) * (f_0 & 64'sd4095);
 
-  assign result_18 = (x_6 + 64'sd2048) >>> 64'sd12;
+  assign result_16 = (x_6 + 64'sd2048) >>> 64'sd12;
 
   assign c$i_909 = (i_0 + 9'd1);
 
@@ -1804,43 +1800,43 @@ module attend_seq_hd16
   assign c$lo_app_arg_0 = vecArray_2[($unsigned({{(64-9) {1'b0}},i_0}))];
   // index end
 
-  assign x_7 = ($signed({{(64-32) {result_26[32-1]}},result_26})) - c$a_app_arg;
+  assign x_7 = ($signed({{(64-32) {result_24[32-1]}},result_24})) - c$a_app_arg;
 
-  assign c$case_alt_5 = (x_7 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_7[64-1],x_7[0+:(32-1)]}));
+  assign c$case_alt_6 = (x_7 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_7[64-1],x_7[0+:(32-1)]}));
 
-  assign result_19 = (x_7 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_5;
+  assign result_17 = (x_7 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_6;
 
   assign c$s_3 = $signed(st[1108:1077]);
 
   assign x_8 = ($signed({{(64-32) {c$s_3[32-1]}},c$s_3})) - c$a_app_arg;
 
-  assign c$case_alt_6 = (x_8 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_8[64-1],x_8[0+:(32-1)]}));
+  assign c$case_alt_7 = (x_8 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_8[64-1],x_8[0+:(32-1)]}));
 
-  assign result_20 = (x_8 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_6;
+  assign result_18 = (x_8 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_7;
 
   assign c$a_app_arg = $signed({{(64-32) {\c$mx'_case_alt [32-1]}},\c$mx'_case_alt });
 
-  assign \c$mx'_case_alt  = ($signed(st[1108:1077]) <= result_26) ? result_26 : $signed(st[1108:1077]);
+  assign \c$mx'_case_alt  = ($signed(st[1108:1077]) <= result_24) ? result_24 : $signed(st[1108:1077]);
 
-  assign ev = $signed(result_27[6:0]);
+  assign ev = $signed(result_25[6:0]);
 
-  assign vm = result_27[134:7];
+  assign vm = result_25[134:7];
 
-  assign x_9 = ($signed({{(64-32) {result_22[32-1]}},result_22})) * 64'sd262144;
+  assign x_9 = ($signed({{(64-32) {result_20[32-1]}},result_20})) * 64'sd262144;
 
-  assign result_21 = (x_9 + 64'sd524288) >>> 64'sd20;
+  assign result_19 = (x_9 + 64'sd524288) >>> 64'sd20;
 
   assign c$s_4 = $signed(st[1123:1117]);
 
   assign s_1 = -((($signed({{(16-7) {c$s_4[7-1]}},c$s_4})) + ($signed({{(16-7) {ke[7-1]}},ke}))) + 16'sd20);
 
-  assign c$case_alt_7 = (c$sat32Out_app_arg_7 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_7[64-1],c$sat32Out_app_arg_7[0+:(32-1)]}));
+  assign c$case_alt_8 = (c$sat32Out_app_arg_7 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_7[64-1],c$sat32Out_app_arg_7[0+:(32-1)]}));
 
-  assign result_22 = (c$sat32Out_app_arg_7 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_7;
+  assign result_20 = (c$sat32Out_app_arg_7 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_8;
 
-  assign c$sat32Out_case_alt_1 = (-64'sd2147483648 <= ($signed({{(64-32) {result_25[32-1]}},result_25}))) ? ($signed({{(64-32) {result_25[32-1]}},result_25})) : -64'sd2147483648;
+  assign c$sat32Out_case_alt_1 = (-64'sd2147483648 <= ($signed({{(64-32) {result_23[32-1]}},result_23}))) ? ($signed({{(64-32) {result_23[32-1]}},result_23})) : -64'sd2147483648;
 
-  assign c$sat32Out_app_arg_5 = (64'sd2147483648 <= ($signed({{(64-32) {result_25[32-1]}},result_25}))) ? 64'sd2147483648 : c$sat32Out_case_alt_1;
+  assign c$sat32Out_app_arg_5 = (64'sd2147483648 <= ($signed({{(64-32) {result_23[32-1]}},result_23}))) ? 64'sd2147483648 : c$sat32Out_case_alt_1;
 
   assign c$bv_13 = (($unsigned((-s_1))));
 
@@ -1852,28 +1848,28 @@ module attend_seq_hd16
 
   assign c$bv_14 = (($unsigned(s_1)));
 
-  assign c$case_alt_8 = (s_1 >= 16'sd62) ? 6'd62 : ((c$bv_14[0+:6]));
+  assign c$case_alt_9 = (s_1 >= 16'sd62) ? 6'd62 : ((c$bv_14[0+:6]));
 
-  assign result_23 = (s_1 <= 16'sd0) ? 6'd0 : c$case_alt_8;
+  assign result_21 = (s_1 <= 16'sd0) ? 6'd0 : c$case_alt_9;
 
   always @(*) begin
-    case(result_23)
-      6'd0 : result_24 = $signed({{(64-32) {result_25[32-1]}},result_25});
-      default : result_24 = (($signed({{(64-32) {result_25[32-1]}},result_25})) + (64'sd1 <<< wild1_6)) >>> wild1_5;
+    case(result_21)
+      6'd0 : result_22 = $signed({{(64-32) {result_23[32-1]}},result_23});
+      default : result_22 = (($signed({{(64-32) {result_23[32-1]}},result_23})) + (64'sd1 <<< wild1_6)) >>> wild1_5;
     endcase
   end
 
   assign wild1_5 = $signed(c$wild1_app_arg_6);
 
-  assign c$wild1_app_arg_6 = $unsigned({{(64-6) {1'b0}},result_23});
+  assign c$wild1_app_arg_6 = $unsigned({{(64-6) {1'b0}},result_21});
 
   assign wild1_6 = $signed(c$wild1_app_arg_7);
 
-  assign c$i_1194 = (result_23 - 6'd1);
+  assign c$i_1194 = (result_21 - 6'd1);
 
   assign c$wild1_app_arg_7 = $unsigned({{(64-6) {1'b0}},c$i_1194});
 
-  assign c$sat32Out_app_arg_7 = (s_1 > 16'sd0) ? result_24 : (c$sat32Out_app_arg_5 <<< c$sat32Out_app_arg_6);
+  assign c$sat32Out_app_arg_7 = (s_1 > 16'sd0) ? result_22 : (c$sat32Out_app_arg_5 <<< c$sat32Out_app_arg_6);
 
   assign wild1_7 = $signed(c$wild1_app_arg_5);
 
@@ -1943,7 +1939,7 @@ module attend_seq_hd16
   wire signed [31:0] acc_2_3_26;
   wire signed [31:0] acc_3_0_27;
   wire signed [31:0] acc_3_1_28;
-  assign result_25 = acc_4_0_29;
+  assign result_23 = acc_4_0_29;
 
   assign vec_1 = c$app_arg_4;
 
@@ -2041,18 +2037,18 @@ module attend_seq_hd16
 
 
 
-  assign c$case_alt_9 = (result_21 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({result_21[64-1],result_21[0+:(32-1)]}));
+  assign c$case_alt_10 = (result_19 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({result_19[64-1],result_19[0+:(32-1)]}));
 
-  assign result_26 = (result_21 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_9;
+  assign result_24 = (result_19 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_10;
 
-  assign ke = $signed(result_27[141:135]);
+  assign ke = $signed(result_25[141:135]);
 
-  assign km = result_27[269:142];
+  assign km = result_25[269:142];
 
   assign c$i_1744 = ds2[273:270];
 
   // blockRam begin
-  reg [269:0] result_27_RAM [0:16-1];
+  reg [269:0] result_25_RAM [0:16-1];
 
   reg [4319:0] ram_init;
   integer i_14;
@@ -2170,15 +2166,15 @@ module attend_seq_hd16
                                                       8'sd0,   8'sd0,   8'sd0,
                                                       8'sd0},   7'sd0}};
     for (i_14=0; i_14 < 16; i_14 = i_14 + 1) begin
-      result_27_RAM[16-1-i_14] = ram_init[i_14*270+:270];
+      result_25_RAM[16-1-i_14] = ram_init[i_14*270+:270];
     end
   end
 
-  always @(posedge clk) begin : result_27_blockRam
+  always @(posedge clk) begin : result_25_blockRam
     if (c$ds2_app_arg) begin
-      result_27_RAM[($unsigned({{(64-4) {1'b0}},c$i_1744}))] <= ds2[269:0];
+      result_25_RAM[($unsigned({{(64-4) {1'b0}},c$i_1744}))] <= ds2[269:0];
     end
-    result_27 <= result_27_RAM[($unsigned({{(64-4) {1'b0}},rdAddr}))];
+    result_25 <= result_25_RAM[($unsigned({{(64-4) {1'b0}},rdAddr}))];
   end
   // blockRam end
 

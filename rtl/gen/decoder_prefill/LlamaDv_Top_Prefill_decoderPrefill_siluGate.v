@@ -4,13 +4,13 @@
 `timescale 100fs/100fs
 module LlamaDv_Top_Prefill_decoderPrefill_siluGate
     ( // Inputs
-      input signed [31:0] h1
+      input signed [31:0] hx
     , input signed [31:0] y
 
       // Outputs
     , output wire signed [31:0] result
     );
-  // src/LlamaDv/Numerics.hs:121:1-4
+  // src/LlamaDv/Numerics.hs:128:1-4
   wire signed [63:0] a;
   wire signed [31:0] c$case_alt;
   wire signed [31:0] result_0;
@@ -22,7 +22,7 @@ module LlamaDv_Top_Prefill_decoderPrefill_siluGate
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_0;
   wire signed [63:0] result_3;
-  // src/LlamaDv/Numerics.hs:117:1-6
+  // src/LlamaDv/Numerics.hs:124:1-6
   wire signed [63:0] d;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_1;
@@ -56,19 +56,19 @@ module LlamaDv_Top_Prefill_decoderPrefill_siluGate
   wire signed [63:0] c$sat32Out_app_arg_1;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_1;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] f;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire [8:0] i;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] lo;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_4;
   wire signed [63:0] result_9;
   wire signed [31:0] c$app_arg;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [31:0] c$lo_app_arg;
-  // src/LlamaDv/Numerics.hs:117:1-6
+  // src/LlamaDv/Numerics.hs:124:1-6
   wire signed [31:0] c$d_app_arg;
   wire signed [63:0] c$s;
   wire [15:0] c$bv;
@@ -94,7 +94,7 @@ module LlamaDv_Top_Prefill_decoderPrefill_siluGate
 
   assign result_2 = (result_3 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_0;
 
-  assign x_0 = ($signed({{(64-32) {h1[32-1]}},h1})) * (64'sd1099511627776 / d);
+  assign x_0 = ($signed({{(64-32) {hx[32-1]}},hx})) * (64'sd1099511627776 / d);
 
   assign result_3 = (x_0 + 64'sd524288) >>> 64'sd20;
 
@@ -371,7 +371,7 @@ module LlamaDv_Top_Prefill_decoderPrefill_siluGate
   assign c$lo_app_arg = vecArray_0[($unsigned({{(64-9) {1'b0}},i}))];
   // index end
 
-  assign c$d_app_arg = (h1 == -32'sd2147483648) ? 32'sd2147483647 : (-h1);
+  assign c$d_app_arg = (hx == -32'sd2147483648) ? 32'sd2147483647 : (-hx);
 
   assign result = result_0;
 

@@ -76,17 +76,17 @@ module LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attStep_0
   wire signed [63:0] c$sat32Out_app_arg_4;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_4;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] f;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire [8:0] i;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] lo;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_3;
   wire signed [63:0] result_11;
   wire signed [31:0] c$app_arg_1;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [31:0] c$lo_app_arg;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_4;
@@ -119,17 +119,17 @@ module LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attStep_0
   wire signed [63:0] c$sat32Out_app_arg_7;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_7;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] f_0;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire [8:0] i_0;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] lo_0;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_7;
   wire signed [63:0] result_17;
   wire signed [31:0] c$app_arg_2;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [31:0] c$lo_app_arg_0;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_8;

@@ -29,427 +29,552 @@ module decoder_small
     , output wire [4:0] att_updates
     , output wire [511:0] att_out
     );
-  // src/LlamaDv/Top/Decoder.hs:57:1-4
+  // src/LlamaDv/Top/Decoder.hs:33:1-4
   wire [519:0] ds2;
-  // src/LlamaDv/Top/Decoder.hs:57:1-4
+  // src/LlamaDv/Top/Decoder.hs:33:1-4
   wire [519:0] x;
   wire  c$app_arg;
-  // src/LlamaDv/Top/Decoder.hs:57:1-4
+  // src/LlamaDv/Top/Decoder.hs:33:1-4
   wire [520:0] att;
-  // src/LlamaDv/Top/Decoder.hs:57:1-4
+  // src/LlamaDv/Top/Decoder.hs:33:1-4
   wire [269:0] ds1;
   wire [5:0] c$app_arg_0;
   wire  c$app_arg_1;
-  // src/LlamaDv/Top/Decoder.hs:57:1-4
+  // src/LlamaDv/Top/Decoder.hs:33:1-4
   wire [275:0] x_0;
-  // src/LlamaDv/Top/Decoder.hs:57:1-4
+  // src/LlamaDv/Top/Decoder.hs:33:1-4
   wire [276:0] kvWr;
   wire [2885:0] result_0;
-  reg [520:0] c$case_alt;
+  wire signed [63:0] c$case_scrut;
+  reg  c$case_alt;
+  wire [520:0] result_1;
   reg  c$case_alt_0;
   reg  c$case_alt_1;
-  wire signed [63:0] c$case_scrut;
-  reg [19696:0] result_1;
-  wire [19696:0] c$case_alt_2;
-  wire [19696:0] c$case_alt_3;
-  wire [19419:0] result_2;
-  reg [4:0] c$app_arg_2;
-  wire [1030:0] result_3;
-  // src/LlamaDv/Numerics.hs:86:1-8
-  wire signed [15:0] sh;
-  wire [1023:0] result_4;
-  // src/LlamaDv/Numerics.hs:86:1-8
-  wire signed [15:0] y;
-  wire signed [15:0] result_5;
-  // src/LlamaDv/Numerics.hs:86:1-8
-  wire signed [15:0] c$es_case_alt;
-  wire [191:0] c$app_arg_3;
-  wire [31:0] c$app_arg_4;
-  wire [5:0] result_6;
-  // src/LlamaDv/Numerics.hs:86:1-8
-  wire [31:0] c$y_app_arg;
-  // src/LlamaDv/Numerics.hs:86:1-8
-  wire [4095:0] c$y_app_arg_0;
-  wire [4095:0] c$app_arg_5;
-  wire signed [31:0] c$app_arg_6;
-  wire signed [31:0] c$app_arg_7;
-  wire signed [31:0] c$app_arg_8;
-  reg [4:0] c$app_arg_9;
-  wire [2047:0] c$app_arg_10;
-  reg [4:0] c$app_arg_11;
-  wire [4:0] c$case_alt_4;
-  // src/LlamaDv/Decoder.hs:214:1-4
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  wire [2047:0] c$logits_case_alt;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  reg [2047:0] logits;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  reg [2047:0] c$logits_case_alt_0;
+  // src/LlamaDv/Decoder.hs:387:1-10
+  wire signed [31:0] l;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  wire signed [63:0] c$logits_case_scrut;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  wire [1220:0] nxt;
+  reg [1696:0] result_2;
+  wire [1696:0] c$case_alt_2;
+  wire [1696:0] c$case_alt_3;
+  reg [1220:0] result_3;
+  // src/LlamaDv/Numerics.hs:31:1-5
+  wire signed [63:0] x_1;
+  wire signed [31:0] c$case_alt_4;
+  wire signed [31:0] result_4;
+  wire [1220:0] result_5;
+  reg [1220:0] c$case_alt_5;
+  wire [1220:0] c$case_alt_6;
+  reg [1220:0] result_6;
+  reg [1220:0] c$case_alt_7;
+  wire [4:0] c$case_alt_8;
+  // src/LlamaDv/Decoder.hs:272:1-4
   wire  grew;
-  // src/LlamaDv/Decoder.hs:214:1-4
-  wire [576:0] ds34;
-  wire [4:0] c$app_arg_12;
-  wire [134:0] result_7;
-  // src/LlamaDv/Numerics.hs:86:1-8
-  wire signed [15:0] sh_0;
-  wire [127:0] result_8;
-  // src/LlamaDv/Numerics.hs:86:1-8
-  wire signed [15:0] y_0;
-  wire signed [15:0] result_9;
-  // src/LlamaDv/Numerics.hs:86:1-8
-  wire signed [15:0] c$es_case_alt_0;
-  wire [191:0] c$app_arg_13;
-  wire [31:0] c$app_arg_14;
+  // src/LlamaDv/Decoder.hs:272:1-4
+  wire [576:0] ds31;
+  wire [4:0] c$app_arg_2;
+  wire [1696:0] result_7;
+  reg signed [6:0] c$app_arg_3;
+  wire [1696:0] result_8;
+  reg [1696:0] c$case_alt_9;
+  wire [5:0] c$app_arg_4;
+  reg [1220:0] c$app_arg_5;
+  // src/LlamaDv/Decoder.hs:272:1-4
+  wire [127:0] \pm' ;
+  wire signed [7:0] c$case_alt_10;
+  wire signed [7:0] result_9;
+  wire signed [63:0] c$sat8Out_app_arg;
+  wire [5:0] c$case_alt_11;
   wire [5:0] result_10;
-  // src/LlamaDv/Numerics.hs:86:1-8
-  wire [31:0] c$y_app_arg_1;
-  // src/LlamaDv/Numerics.hs:86:1-8
-  wire [511:0] c$y_app_arg_2;
-  wire [5:0] c$app_arg_15;
-  reg [1:0] c$app_arg_16;
-  wire [1:0] c$case_alt_5;
-  reg [4:0] c$app_arg_17;
-  // src/LlamaDv/Decoder.hs:214:1-4
-  wire [511:0] c$ds34_app_arg;
-  reg [19696:0] result_11;
-  wire [19696:0] c$case_alt_6;
-  wire [1023:0] c$app_arg_18;
-  wire [2047:0] c$app_arg_19;
-  wire [19419:0] result_12;
-  // src/LlamaDv/Decoder.hs:214:1-4
-  wire [4095:0] s1;
-  // src/LlamaDv/Decoder.hs:214:1-4
-  wire [7:0] s2;
-  // src/LlamaDv/Decoder.hs:214:1-4
-  wire [7:0] s3;
-  // src/LlamaDv/Decoder.hs:214:1-4
-  wire  lastCol;
-  // src/LlamaDv/Decoder.hs:214:1-4
-  wire [4095:0] c$s1_case_alt;
-  // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [15:0] s;
-  wire signed [31:0] c$case_alt_7;
-  wire signed [31:0] result_13;
-  wire signed [63:0] c$sat32Out_case_alt;
-  wire signed [63:0] c$sat32Out_app_arg;
-  // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg;
-  wire signed [63:0] c$sat32Out_app_arg_0;
-  wire [5:0] c$case_alt_8;
-  wire [5:0] result_14;
-  reg signed [63:0] result_15;
+  reg signed [63:0] result_11;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] wild1;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_0;
+  wire signed [63:0] c$wild1_app_arg;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] wild1_0;
   // src/LlamaDv/Numerics.hs:51:1-4
+  wire signed [63:0] c$wild1_app_arg_0;
+  // src/LlamaDv/Numerics.hs:99:1-9
+  wire signed [63:0] wild1_1;
+  // src/LlamaDv/Numerics.hs:99:1-9
   wire signed [63:0] c$wild1_app_arg_1;
+  // src/LlamaDv/Numerics.hs:44:1-5
+  wire signed [15:0] s;
+  wire [5:0] c$case_alt_12;
+  wire [5:0] result_12;
+  wire signed [63:0] c$sat8Out_app_arg_0;
+  // src/LlamaDv/Numerics.hs:99:1-9
+  wire signed [15:0] sh;
+  wire [198:0] c$app_arg_6;
+  wire signed [31:0] c$app_arg_7;
+  // src/LlamaDv/Decoder.hs:272:1-4
+  wire [6:0] e;
+  reg [6:0] c$app_arg_8;
+  reg [1220:0] result_13;
+  reg [1220:0] c$case_alt_13;
+  reg [1220:0] c$case_alt_14;
+  reg [1220:0] result_14;
+  wire [198:0] c$app_arg_9;
+  reg [198:0] result_15;
+  // src/LlamaDv/Numerics.hs:57:1-5
+  wire signed [15:0] s_0;
+  wire signed [31:0] c$case_alt_15;
+  wire signed [31:0] result_16;
+  wire signed [63:0] c$sat32Out_case_alt;
+  wire signed [63:0] c$sat32Out_app_arg;
+  // src/LlamaDv/Numerics.hs:57:1-5
+  wire signed [63:0] c$wild1_app_arg_2;
+  wire signed [63:0] c$sat32Out_app_arg_0;
+  wire [5:0] c$case_alt_16;
+  wire [5:0] result_17;
+  reg signed [63:0] result_18;
+  // src/LlamaDv/Numerics.hs:51:1-4
+  wire signed [63:0] wild1_2;
+  // src/LlamaDv/Numerics.hs:51:1-4
+  wire signed [63:0] c$wild1_app_arg_3;
+  // src/LlamaDv/Numerics.hs:51:1-4
+  wire signed [63:0] wild1_3;
+  // src/LlamaDv/Numerics.hs:51:1-4
+  wire signed [63:0] c$wild1_app_arg_4;
   wire signed [63:0] c$sat32Out_app_arg_1;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_1;
-  // src/LlamaDv/Decoder.hs:214:1-4
+  wire signed [63:0] wild1_4;
+  wire [1220:0] result_19;
+  // src/LlamaDv/Decoder.hs:272:1-4
+  wire [7:0] s1;
+  // src/LlamaDv/Decoder.hs:272:1-4
+  wire [7:0] s2;
+  // src/LlamaDv/Decoder.hs:272:1-4
   wire signed [31:0] accN;
-  // src/LlamaDv/Decoder.hs:214:1-4
+  // src/LlamaDv/Decoder.hs:272:1-4
+  wire  lastCol;
+  // src/LlamaDv/Decoder.hs:272:1-4
   wire signed [7:0] c$accN_app_arg;
-  // src/LlamaDv/Decoder.hs:214:1-4
-  wire signed [7:0] c$accN_app_arg_0;
-  // src/LlamaDv/Decoder.hs:214:1-4
-  wire signed [63:0] c$accN_app_arg_1;
-  // src/LlamaDv/Decoder.hs:214:1-4
-  reg signed [31:0] c$accN_app_arg_2;
-  // src/LlamaDv/Decoder.hs:214:1-4
-  reg [15:0] sh_1;
-  // src/LlamaDv/Decoder.hs:214:1-4
-  reg [2:0] k;
-  wire [1023:0] c$case_alt_9;
-  // src/LlamaDv/Decoder.hs:214:1-4
-  wire [511:0] m;
-  wire [2047:0] c$app_arg_20;
-  wire signed [31:0] c$app_arg_21;
-  reg [4:0] c$app_arg_22;
-  wire signed [31:0] c$app_arg_23;
-  wire signed [63:0] c$app_arg_24;
-  wire signed [31:0] c$app_arg_25;
-  wire signed [63:0] c$app_arg_26;
-  wire [7:0] c$app_arg_27;
-  reg [4:0] c$app_arg_28;
-  wire [518:0] result_16;
-  // src/LlamaDv/Numerics.hs:86:1-8
-  wire signed [15:0] sh_2;
-  wire [511:0] result_17;
-  // src/LlamaDv/Numerics.hs:86:1-8
-  wire signed [15:0] y_1;
-  wire signed [15:0] result_18;
-  // src/LlamaDv/Numerics.hs:86:1-8
-  wire signed [15:0] c$es_case_alt_1;
-  wire [191:0] c$app_arg_29;
-  wire [31:0] c$app_arg_30;
-  wire [5:0] result_19;
-  // src/LlamaDv/Numerics.hs:86:1-8
-  wire [31:0] c$y_app_arg_3;
-  // src/LlamaDv/Numerics.hs:86:1-8
-  wire [2047:0] c$y_app_arg_4;
-  reg [2047:0] c$$squantize1Out_app_arg;
-  wire [134:0] result_20;
-  // src/LlamaDv/Numerics.hs:86:1-8
-  wire signed [15:0] sh_3;
-  wire [127:0] result_21;
-  // src/LlamaDv/Numerics.hs:86:1-8
-  wire signed [15:0] y_2;
-  wire signed [15:0] result_22;
-  // src/LlamaDv/Numerics.hs:86:1-8
-  wire signed [15:0] c$es_case_alt_2;
-  wire [191:0] c$app_arg_31;
-  wire [31:0] c$app_arg_32;
-  wire [5:0] result_23;
-  // src/LlamaDv/Numerics.hs:86:1-8
-  wire [31:0] c$y_app_arg_5;
-  // src/LlamaDv/Numerics.hs:86:1-8
-  wire [511:0] c$y_app_arg_6;
-  reg [511:0] c$$squantizeOut_app_arg;
-  wire [511:0] c$$squantizeOut_case_alt;
-  wire [511:0] c$$squantizeOut_case_alt_0;
-  wire signed [63:0] c$$squantizeOut_app_arg_0;
-  wire [19419:0] c$startNormOut;
-  reg [19419:0] c$startNormOut_app_arg;
-  wire [2047:0] c$startNormOut_app_arg_0;
-  // src/LlamaDv/Decoder.hs:214:1-4
-  wire signed [6:0] ee;
-  // src/LlamaDv/Decoder.hs:214:1-4
-  wire [31:0] busy;
-  wire [2047:0] c$startNormOut_app_arg_1;
-  reg [269:0] result_24;
-  // src/LlamaDv/Decoder.hs:(345,1)-(355,34)
-  wire [275:0] ds;
-  // src/LlamaDv/Decoder.hs:(345,1)-(355,34)
-  wire [275:0] a1;
-  // src/LlamaDv/Decoder.hs:(345,1)-(355,34)
-  wire  c$res_app_arg;
-  // src/LlamaDv/Decoder.hs:(345,1)-(355,34)
-  wire [276:0] kvWr_0;
-  // src/LlamaDv/Decoder.hs:183:1-6
-  wire [1:0] kvh;
-  wire [5:0] result_25;
+  // src/LlamaDv/Decoder.hs:272:1-4
+  reg signed [31:0] c$accN_app_arg_0;
+  wire [6:0] c$app_arg_10;
+  reg [1220:0] result_20;
+  wire [31:0] result_21;
+  reg [1220:0] result_22;
+  reg [1220:0] result_23;
+  wire [1220:0] result_24;
+  reg [1220:0] c$step_$jOut;
+  wire [1220:0] c$step_$jOut_app_arg;
+  wire [5:0] c$step_$jOut_app_arg_0;
+  // src/LlamaDv/Decoder.hs:272:1-4
+  wire [7:0] step14;
+  wire signed [63:0] c$sumSquareOut;
+  reg [15:0] c$matrixShapeOut;
+  reg [2:0] c$matrixShapeOut_app_arg;
+  // src/LlamaDv/Decoder.hs:272:1-4
+  wire [2:0] k;
+  // src/LlamaDv/Decoder.hs:272:1-4
+  reg [2:0] k_0;
+  // src/LlamaDv/Numerics.hs:93:1-8
+  wire signed [15:0] y;
+  wire signed [6:0] result_25;
+  wire signed [6:0] c$case_alt_17;
+  wire [191:0] c$app_arg_11;
+  wire [31:0] c$app_arg_12;
   wire [5:0] result_26;
-  wire signed [6:0] result_27;
-  // src/LlamaDv/Decoder.hs:(345,1)-(355,34)
+  reg [31:0] c$quantExpOut_app_arg;
+  reg [31:0] result_27;
+  // src/LlamaDv/Decoder.hs:272:1-4
+  wire [31:0] c$mx_case_alt;
+  // src/LlamaDv/Decoder.hs:272:1-4
+  wire [31:0] c$mx_case_alt_0;
+  wire [31:0] c$absUOut;
+  reg signed [31:0] c$absUOut_app_arg;
+  // src/LlamaDv/Decoder.hs:272:1-4
+  wire signed [31:0] o;
+  // src/LlamaDv/Decoder.hs:272:1-4
+  wire signed [31:0] o_0;
+  reg signed [31:0] c$absUOut_case_alt;
+  // src/LlamaDv/Decoder.hs:272:1-4
+  wire signed [31:0] o_1;
+  reg [1225:0] c$tupIn;
+  wire signed [31:0] c$tupIn_app_arg;
+  // src/LlamaDv/Decoder.hs:272:1-4
+  wire [31:0] busy;
+  reg [269:0] result_28;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  wire [275:0] ds1_0;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  wire [275:0] a1;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  wire  c$ds_app_arg;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  wire [276:0] kvWr_0;
+  // src/LlamaDv/Decoder.hs:223:1-6
+  wire [1:0] kvh;
+  wire [5:0] result_29;
+  wire [5:0] result_30;
+  wire signed [6:0] result_31;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
   wire [104:0] xs;
-  reg [6:0] result_28;
-  reg [6:0] result_29;
-  reg [6:0] result_30;
-  reg [6:0] result_31;
-  reg [6:0] result_32;
-  reg [6:0] result_33;
-  reg [6:0] result_34;
-  reg [6:0] result_35;
-  reg [6:0] result_36;
-  reg [6:0] result_37;
-  reg [6:0] result_38;
-  reg [6:0] result_39;
-  reg [6:0] result_40;
-  reg [6:0] result_41;
-  reg [6:0] result_42;
-  wire [1023:0] result_43;
-  // src/LlamaDv/Decoder.hs:(345,1)-(355,34)
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  reg [6:0] c$xs_app_arg;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  reg [6:0] c$xs_app_arg_0;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  reg [6:0] c$xs_app_arg_1;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  reg [6:0] c$xs_app_arg_2;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  reg [6:0] c$xs_app_arg_3;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  reg [6:0] c$xs_app_arg_4;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  reg [6:0] c$xs_app_arg_5;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  reg [6:0] c$xs_app_arg_6;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  reg [6:0] c$xs_app_arg_7;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  reg [6:0] c$xs_app_arg_8;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  reg [6:0] c$xs_app_arg_9;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  reg [6:0] c$xs_app_arg_10;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  reg [6:0] c$xs_app_arg_11;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  reg [6:0] c$xs_app_arg_12;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  reg [6:0] c$xs_app_arg_13;
+  wire [1023:0] result_32;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
   wire [15359:0] xs_0;
+  // src/LlamaDv/Memories.hs:38:1-129
+  reg [511:0] bv;
+  wire [1023:0] result_33;
+  wire [511:0] c$app_arg_13;
+  wire [511:0] c$app_arg_14;
+  // src/LlamaDv/Memories.hs:38:1-129
+  reg [511:0] bv_0;
+  wire [1023:0] result_34;
+  wire [511:0] c$app_arg_15;
+  wire [511:0] c$app_arg_16;
+  // src/LlamaDv/Memories.hs:41:1-101
+  reg [1023:0] wild1_5;
+  wire [1023:0] result_35;
+  wire [1023:0] c$app_arg_17;
+  // src/LlamaDv/Memories.hs:38:1-129
+  reg [511:0] bv_1;
+  wire [1023:0] result_36;
+  wire [511:0] c$app_arg_18;
+  wire [511:0] c$app_arg_19;
+  // src/LlamaDv/Memories.hs:38:1-129
+  reg [511:0] bv_2;
+  wire [1023:0] result_37;
+  wire [511:0] c$app_arg_20;
+  wire [511:0] c$app_arg_21;
+  // src/LlamaDv/Memories.hs:38:1-129
+  reg [511:0] bv_3;
+  wire [1023:0] result_38;
+  wire [511:0] c$app_arg_22;
+  wire [511:0] c$app_arg_23;
+  // src/LlamaDv/Memories.hs:38:1-129
+  reg [511:0] bv_4;
+  wire [1023:0] result_39;
+  wire [511:0] c$app_arg_24;
+  wire [511:0] c$app_arg_25;
+  // src/LlamaDv/Memories.hs:38:1-129
+  reg [511:0] bv_5;
+  wire [1023:0] result_40;
+  wire [511:0] c$app_arg_26;
+  wire [511:0] c$app_arg_27;
+  // src/LlamaDv/Memories.hs:38:1-129
+  reg [511:0] bv_6;
+  wire [1023:0] result_41;
+  wire [511:0] c$app_arg_28;
+  wire [511:0] c$app_arg_29;
+  // src/LlamaDv/Memories.hs:41:1-101
+  reg [1023:0] wild1_6;
+  wire [1023:0] result_42;
+  wire [1023:0] c$app_arg_30;
+  // src/LlamaDv/Memories.hs:38:1-129
+  reg [511:0] bv_7;
+  wire [1023:0] result_43;
+  wire [511:0] c$app_arg_31;
+  wire [511:0] c$app_arg_32;
+  // src/LlamaDv/Memories.hs:38:1-129
+  reg [511:0] bv_8;
   wire [1023:0] result_44;
   wire [511:0] c$app_arg_33;
   wire [511:0] c$app_arg_34;
-  reg [511:0] result_45;
-  wire [1023:0] result_46;
+  // src/LlamaDv/Memories.hs:38:1-129
+  reg [511:0] bv_9;
+  wire [1023:0] result_45;
   wire [511:0] c$app_arg_35;
   wire [511:0] c$app_arg_36;
-  reg [511:0] result_47;
-  // src/LlamaDv/Top/Decoder.hs:15:1-5
-  reg [1023:0] eta;
-  wire [1023:0] result_48;
-  wire [1023:0] c$app_arg_37;
-  wire [1023:0] result_49;
+  // src/LlamaDv/Memories.hs:38:1-129
+  reg [511:0] bv_10;
+  wire [1023:0] result_46;
+  wire [511:0] c$app_arg_37;
   wire [511:0] c$app_arg_38;
+  // src/LlamaDv/Memories.hs:38:1-129
+  reg [511:0] bv_11;
+  wire [1023:0] result_47;
   wire [511:0] c$app_arg_39;
-  reg [511:0] result_50;
-  wire [1023:0] result_51;
   wire [511:0] c$app_arg_40;
-  wire [511:0] c$app_arg_41;
-  reg [511:0] result_52;
-  wire [1023:0] result_53;
-  wire [511:0] c$app_arg_42;
-  wire [511:0] c$app_arg_43;
-  reg [511:0] result_54;
-  wire [1023:0] result_55;
-  wire [511:0] c$app_arg_44;
-  wire [511:0] c$app_arg_45;
-  reg [511:0] result_56;
-  wire [1023:0] result_57;
-  wire [511:0] c$app_arg_46;
-  wire [511:0] c$app_arg_47;
-  reg [511:0] result_58;
-  wire [1023:0] result_59;
-  wire [511:0] c$app_arg_48;
-  wire [511:0] c$app_arg_49;
-  reg [511:0] result_60;
-  // src/LlamaDv/Top/Decoder.hs:15:1-5
-  reg [1023:0] eta_0;
-  wire [1023:0] result_61;
-  wire [1023:0] c$app_arg_50;
-  wire [1023:0] result_62;
-  wire [511:0] c$app_arg_51;
-  wire [511:0] c$app_arg_52;
-  reg [511:0] result_63;
-  wire [1023:0] result_64;
-  wire [511:0] c$app_arg_53;
-  wire [511:0] c$app_arg_54;
-  reg [511:0] result_65;
-  wire [1023:0] result_66;
-  wire [511:0] c$app_arg_55;
-  wire [511:0] c$app_arg_56;
-  reg [511:0] result_67;
-  wire [1023:0] result_68;
-  wire [511:0] c$app_arg_57;
-  wire [511:0] c$app_arg_58;
-  reg [511:0] result_69;
-  wire [1023:0] result_70;
-  wire [511:0] c$app_arg_59;
-  wire [511:0] c$app_arg_60;
-  reg [511:0] result_71;
-  // src/LlamaDv/Decoder.hs:(345,1)-(355,34)
-  wire signed [63:0] c$res_app_arg_0;
-  // src/LlamaDv/Decoder.hs:(345,1)-(355,34)
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  wire signed [63:0] c$ds_app_arg_0;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
   reg [3:0] i1;
-  wire signed [31:0] result_72;
-  // src/LlamaDv/Decoder.hs:(345,1)-(355,34)
+  wire signed [31:0] result_48;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
   wire [159:0] xs_1;
-  reg [31:0] c$app_arg_61;
-  wire signed [31:0] result_73;
-  reg [31:0] c$app_arg_62;
-  wire signed [31:0] result_74;
-  reg [31:0] c$app_arg_63;
-  wire signed [31:0] result_75;
-  reg [31:0] c$app_arg_64;
-  wire signed [31:0] result_76;
-  reg [31:0] c$app_arg_65;
-  wire signed [31:0] result_77;
-  // src/LlamaDv/Decoder.hs:(345,1)-(355,34)
+  reg [31:0] c$app_arg_41;
+  wire signed [31:0] result_49;
+  reg [31:0] c$app_arg_42;
+  wire signed [31:0] result_50;
+  reg [31:0] c$app_arg_43;
+  wire signed [31:0] result_51;
+  reg [31:0] c$app_arg_44;
+  wire signed [31:0] result_52;
+  reg [31:0] c$app_arg_45;
+  wire signed [31:0] result_53;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
   reg [2:0] i1_0;
-  reg [6:0] result_78;
-  wire [511:0] result_79;
-  // src/LlamaDv/Decoder.hs:(345,1)-(355,34)
-  wire [511:0] c$res_app_arg_1;
-  reg [511:0] result_80;
-  // src/LlamaDv/Decoder.hs:(345,1)-(355,34)
+  // src/LlamaDv/Numerics.hs:57:1-5
+  wire signed [15:0] s_1;
+  wire signed [31:0] c$case_alt_18;
+  wire signed [31:0] result_54;
+  wire signed [63:0] c$sat32Out_case_alt_0;
+  wire signed [63:0] c$sat32Out_app_arg_2;
+  // src/LlamaDv/Numerics.hs:57:1-5
+  wire signed [63:0] c$wild1_app_arg_5;
+  wire signed [63:0] c$sat32Out_app_arg_3;
+  wire [5:0] c$case_alt_19;
+  wire [5:0] result_55;
+  reg signed [63:0] result_56;
+  // src/LlamaDv/Numerics.hs:51:1-4
+  wire signed [63:0] wild1_7;
+  // src/LlamaDv/Numerics.hs:51:1-4
+  wire signed [63:0] c$wild1_app_arg_6;
+  // src/LlamaDv/Numerics.hs:51:1-4
+  wire signed [63:0] wild1_8;
+  // src/LlamaDv/Numerics.hs:51:1-4
+  wire signed [63:0] c$wild1_app_arg_7;
+  wire signed [63:0] c$sat32Out_app_arg_4;
+  // src/LlamaDv/Numerics.hs:57:1-5
+  wire signed [63:0] wild1_9;
+  // src/LlamaDv/Decoder.hs:382:1-9
+  wire signed [6:0] e_0;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  wire signed [7:0] c$ds_case_alt;
+  // src/LlamaDv/Decoder.hs:382:1-9
+  reg [6:0] c$ds_app_arg_1;
+  wire [511:0] result_57;
+  // src/LlamaDv/Decoder.hs:382:1-9
+  wire [511:0] c$ds_app_arg_2;
+  // src/LlamaDv/Memories.hs:54:1-53
+  reg [511:0] eta;
+  // src/LlamaDv/Memories.hs:54:1-53
+  wire signed [63:0] c$eta_app_arg;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
   reg [6:0] addr;
-  // src/LlamaDv/Decoder.hs:(345,1)-(355,34)
-  wire [19419:0] nxt;
-  wire [511:0] result_81;
+  // src/LlamaDv/Decoder.hs:429:1-108
+  wire  c$ds1_app_arg;
+  reg signed [31:0] result_58;
+  // src/LlamaDv/Decoder.hs:429:1-108
+  wire  c$ds2_app_arg;
+  reg signed [31:0] result_59;
+  // src/LlamaDv/Decoder.hs:429:1-108
+  wire  c$ds3_app_arg;
+  reg signed [31:0] result_60;
+  // src/LlamaDv/Decoder.hs:429:1-108
+  wire  c$ds4_app_arg;
+  reg signed [31:0] result_61;
+  // src/LlamaDv/Decoder.hs:429:1-108
+  wire  c$ds5_app_arg;
+  reg signed [31:0] result_62;
+  wire [159:0] result_63;
+  // src/LlamaDv/Decoder.hs:429:1-108
+  wire [39:0] eta2;
+  // src/LlamaDv/Decoder.hs:429:1-108
+  wire [39:0] eta2_0;
+  // src/LlamaDv/Decoder.hs:429:1-108
+  wire [39:0] eta2_1;
+  // src/LlamaDv/Decoder.hs:429:1-108
+  wire [39:0] eta2_2;
+  // src/LlamaDv/Decoder.hs:429:1-108
+  wire [38:0] eta2_3;
+  // src/LlamaDv/Decoder.hs:429:1-108
+  wire [37:0] a1_0;
+  // src/LlamaDv/Decoder.hs:429:1-108
+  wire [38:0] a1_1;
+  // src/LlamaDv/Decoder.hs:429:1-108
+  wire [38:0] a1_2;
+  // src/LlamaDv/Decoder.hs:429:1-108
+  wire [38:0] a1_3;
+  // src/LlamaDv/Decoder.hs:429:1-108
+  wire [38:0] a1_4;
+  wire [33:0] result_64;
+  reg [6:0] result_65;
+  reg [6:0] c$case_alt_20;
+  wire [6:0] c$case_alt_21;
+  wire [6:0] c$case_alt_22;
+  wire [6:0] c$app_arg_46;
+  reg [6:0] c$case_alt_23;
+  wire signed [63:0] c$case_scrut_0;
+  wire [6:0] c$packIndexOut;
+  // src/LlamaDv/Decoder.hs:429:1-108
+  wire [37:0] ds1_1;
+  // src/LlamaDv/Decoder.hs:429:1-108
+  wire [38:0] ds;
+  // src/LlamaDv/Decoder.hs:429:1-108
+  wire [38:0] ds_0;
+  // src/LlamaDv/Decoder.hs:429:1-108
+  wire [38:0] ds_1;
+  // src/LlamaDv/Decoder.hs:429:1-108
+  wire [38:0] ds_2;
+  wire [511:0] result_66;
   // src/LlamaDv/Attention.hs:49:1-10
   wire signed [63:0] r1;
-  // src/LlamaDv/Decoder.hs:(345,1)-(355,34)
-  reg [31:0] ds31;
-  // src/LlamaDv/Decoder.hs:(345,1)-(355,34)
-  reg [5:0] ds30;
-  // src/LlamaDv/Decoder.hs:(345,1)-(355,34)
-  reg signed [31:0] ds29;
-  // src/LlamaDv/Decoder.hs:(345,1)-(355,34)
-  reg [4095:0] ds28;
-  // src/LlamaDv/Decoder.hs:(345,1)-(355,34)
-  reg [2047:0] ds27;
-  // src/LlamaDv/Decoder.hs:(345,1)-(355,34)
-  reg [4:0] ds26;
-  // src/LlamaDv/Decoder.hs:(345,1)-(355,34)
-  reg [575:0] ds25;
-  // src/LlamaDv/Decoder.hs:(345,1)-(355,34)
-  reg signed [6:0] ds24;
-  // src/LlamaDv/Decoder.hs:(345,1)-(355,34)
-  reg [127:0] ds23;
-  // src/LlamaDv/Decoder.hs:(345,1)-(355,34)
-  reg [3:0] ds22;
-  // src/LlamaDv/Decoder.hs:(345,1)-(355,34)
-  reg [1:0] ds21;
-  // src/LlamaDv/Decoder.hs:(345,1)-(355,34)
-  reg [1023:0] ds20;
-  // src/LlamaDv/Decoder.hs:(345,1)-(355,34)
-  reg [2047:0] ds19;
-  // src/LlamaDv/Decoder.hs:(345,1)-(355,34)
-  reg [4095:0] ds18;
-  // src/LlamaDv/Decoder.hs:(345,1)-(355,34)
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  reg [31:0] ds30;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  reg [5:0] ds29;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  reg signed [31:0] ds28;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  reg [4:0] ds27;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  reg [575:0] ds26;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  reg [3:0] ds25;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  reg [1:0] ds24;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  reg signed [6:0] ds23;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  reg [127:0] ds22;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  reg signed [6:0] ds21;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  reg [127:0] ds20;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  reg [31:0] ds19;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  reg [1:0] ds18;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
   reg signed [31:0] ds17;
-  // src/LlamaDv/Decoder.hs:(345,1)-(355,34)
-  reg [7:0] ds16;
-  // src/LlamaDv/Decoder.hs:(345,1)-(355,34)
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  reg signed [31:0] ds16;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
   reg [7:0] ds15;
-  // src/LlamaDv/Decoder.hs:(345,1)-(355,34)
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
   reg [7:0] ds14;
-  // src/LlamaDv/Decoder.hs:(345,1)-(355,34)
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
   reg [7:0] ds13;
-  // src/LlamaDv/Decoder.hs:(345,1)-(355,34)
-  reg [2:0] ds12;
-  // src/LlamaDv/Decoder.hs:(345,1)-(355,34)
-  reg signed [6:0] ds11;
-  // src/LlamaDv/Decoder.hs:(345,1)-(355,34)
-  reg [1023:0] ds10;
-  // src/LlamaDv/Decoder.hs:(345,1)-(355,34)
-  reg [2047:0] ds9;
-  // src/LlamaDv/Decoder.hs:(345,1)-(355,34)
-  reg [2047:0] ds8;
-  // src/LlamaDv/Decoder.hs:(345,1)-(355,34)
-  reg signed [31:0] ds7;
-  // src/LlamaDv/Decoder.hs:(345,1)-(355,34)
-  reg signed [63:0] ds6;
-  // src/LlamaDv/Decoder.hs:(345,1)-(355,34)
-  reg [1:0] ds5;
-  // src/LlamaDv/Decoder.hs:(345,1)-(355,34)
-  reg [7:0] ds4;
-  // src/LlamaDv/Decoder.hs:(345,1)-(355,34)
-  reg [5:0] ds3;
-  // src/LlamaDv/Decoder.hs:(345,1)-(355,34)
-  reg [3:0] ds2_0;
-  // src/LlamaDv/Decoder.hs:(345,1)-(355,34)
-  reg [0:0] ds1_0;
-  // src/LlamaDv/Decoder.hs:(345,1)-(355,34)
-  reg [4:0] ds_0;
-  wire [4095:0] result__dc_arg_14;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  reg [7:0] ds12;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  reg [2:0] ds11;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  reg signed [6:0] ds10;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  reg [31:0] ds9;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  reg signed [31:0] ds8;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  reg signed [63:0] ds7;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  reg [1:0] ds6;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  reg [7:0] ds5;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  reg [5:0] ds4;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  reg [3:0] ds3;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  reg [0:0] ds2_0;
+  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  reg [4:0] ds1_2;
+  wire [2079:0] c$logits_case_alt_projection;
+  wire signed [31:0] c$s;
+  wire signed [31:0] c$s_0;
+  wire  ds31_fun_arg;
+  wire [135:0] \pm'_projection ;
+  wire [15:0] c$bv;
+  wire [5:0] c$i_200;
+  wire [15:0] c$bv_0;
+  wire [7:0] c$bv_1;
+  wire [7:0] c$app_arg_fun_arg;
+  wire signed [31:0] c$app_arg_fun_arg_0;
+  wire [7:0] c$bv_2;
+  wire [15:0] c$bv_3;
+  wire [4:0] c$i_232;
+  wire [15:0] c$bv_4;
+  wire [5:0] c$i_240;
+  wire signed [31:0] accN_fun_arg;
+  wire signed [31:0] c$sumSquareOut_fun_arg;
   wire [31:0] c$vec;
-  wire [2047:0] c$vec_0;
-  wire  ds34_fun_arg;
-  wire [31:0] c$vec_1;
-  wire [4095:0] c$ds34_app_arg_1;
-  wire [1023:0] c$vecFlat;
-  wire [4095:0] c$app_arg_18_2169;
-  wire [1023:0] c$app_arg_fun_arg;
-  wire [4095:0] c$app_arg_19_2172;
-  wire [2047:0] c$app_arg_fun_arg_0;
-  wire [15:0] c$bv_7;
-  wire [4:0] c$i_122;
-  wire [15:0] c$bv_8;
-  wire [5:0] c$i_130;
-  wire signed [15:0] c$s;
-  wire [31:0] c$vec_2;
-  wire [31:0] c$vec_3;
-  wire [2047:0] c$vecFlat_0;
-  wire [1023:0] c$vecFlat_1;
-  wire [4095:0] c$startNormOut_app_arg_1_1;
-  wire [2047:0] c$vec2;
-  wire [5:0] c$i_2405;
-  wire [0:0] c$bv_19;
-  wire [3:0] c$bv_20;
+  wire [32:0] c$bv_6;
+  wire signed [31:0] o_fun_arg;
+  wire signed [31:0] o_fun_arg_0;
+  wire signed [31:0] o_fun_arg_1;
+  wire [7:0] c$i_281;
+  wire [5:0] c$i_2459;
+  wire [0:0] c$bv_7;
+  wire [3:0] c$bv_8;
+  wire [511:0] c$vec_0;
+  wire [511:0] c$vec_1;
+  wire [1023:0] c$vec_2;
+  wire [511:0] c$vec_3;
   wire [511:0] c$vec_4;
   wire [511:0] c$vec_5;
-  wire [1023:0] c$vec_6;
+  wire [511:0] c$vec_6;
   wire [511:0] c$vec_7;
   wire [511:0] c$vec_8;
-  wire [511:0] c$vec_9;
+  wire [1023:0] c$vec_9;
   wire [511:0] c$vec_10;
   wire [511:0] c$vec_11;
   wire [511:0] c$vec_12;
-  wire [1023:0] c$vec_13;
+  wire [511:0] c$vec_13;
   wire [511:0] c$vec_14;
+  wire [15:0] c$bv_9;
+  wire [4:0] c$i_2488;
+  wire [15:0] c$bv_10;
+  wire [5:0] c$i_2496;
   wire [511:0] c$vec_15;
-  wire [511:0] c$vec_16;
-  wire [511:0] c$vec_17;
-  wire [511:0] c$vec_18;
-  wire [511:0] c$vec_19;
   wire [4:0] addr_selection_1;
-  wire [5:0] c$bv_21;
-  wire [7:0] c$bv_22;
-  wire [7:0] c$bv_23;
-  wire [511:0] c$vec_20;
-  wire signed [31:0] c$s_0;
+  wire [5:0] c$bv_11;
+  wire [7:0] c$bv_12;
+  wire [7:0] c$bv_13;
+  wire [5:0] c$i_2563;
+  wire [5:0] c$i_2564;
+  wire [6:0] c$i_2693;
+  wire [6:0] c$i_2694;
+  wire [6:0] c$i_2823;
+  wire [6:0] c$i_2824;
+  wire [6:0] c$i_2953;
+  wire [6:0] c$i_2954;
+  wire [6:0] c$i_3083;
+  wire [6:0] c$i_3084;
+  wire [7:0] c$bv_14;
+  wire [1:0] result_selection_61;
+  wire [4:0] c$case_alt_selection_22;
+  wire [7:0] c$bv_15;
+  wire [7:0] c$bv_16;
+  wire [7:0] c$bv_17;
+  wire [7:0] c$bv_18;
+  wire [4:0] c$dtt_rhs_1;
+  wire [1:0] c$bv_19;
+  wire [7:0] c$bv_20;
+  wire [511:0] c$vec_16;
+  wire signed [31:0] c$s_1;
   wire [2885:0] result;
 
   assign result = {result_0[2885:2885],
@@ -481,369 +606,949 @@ module decoder_small
 
   assign kvWr = result_0[797:521];
 
-  assign result__dc_arg_14 = ds18;
-
   assign result_0 = {c$case_alt_1,
-                     c$case_alt_0,   ds30,
-                     result__dc_arg_14[4095:2048],   ds31,
-                     kvWr_0,   c$case_alt};
+                     c$case_alt_0,   ds29,   logits,   ds30,
+                     kvWr_0,   result_1};
+
+  assign c$case_scrut = $unsigned(ds1_2);
 
   always @(*) begin
     case(c$case_scrut)
-      64'sd11 : c$case_alt = {1'b1,{ds1_0,   ds21,
-                                    ds26,   result_81}};
-      default : c$case_alt = {1'b0,520'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx};
+      64'sd11 : c$case_alt = 1'b1;
+      default : c$case_alt = 1'b0;
     endcase
   end
 
+  assign result_1 = (c$case_alt & (ds5 == 8'd0)) ? {1'b1,{ds2_0,
+                                                          ds24,   ds27,
+                                                          result_66}} : {1'b0,520'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx};
+
   always @(*) begin
-    case(c$case_scrut)
-      64'sd16 : c$case_alt_0 = 1'b1;
+    case(c$logits_case_scrut)
+      64'sd17 : c$case_alt_0 = 1'b1;
       default : c$case_alt_0 = 1'b0;
     endcase
   end
 
   always @(*) begin
-    case(c$case_scrut)
+    case(c$logits_case_scrut)
       64'sd0 : c$case_alt_1 = 1'b1;
       default : c$case_alt_1 = 1'b0;
     endcase
   end
 
-  assign c$case_scrut = $unsigned(ds_0);
+  assign c$logits_case_alt_projection = ({logits,l});
+
+  assign c$logits_case_alt = c$logits_case_alt_projection[2047:0];
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : logits_register
+    if ( rst) begin
+      logits <= {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
+    end else begin
+      logits <= c$logits_case_alt_0;
+    end
+  end
+  // register end
 
   always @(*) begin
-    case(ds_0)
-      5'b00000 : result_1 = c$case_alt_3;
-      5'b00001 : result_1 = {c$startNormOut,
-                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
-      5'b00010 : result_1 = {{c$app_arg_28,   ds1_0,
-                              ds2_0,   ds3,   c$app_arg_27,   ds5,
-                              c$app_arg_24,   ds7,   ds8,   ds9,   ds10,
-                              ds11,   ds12,   ds13,   ds14,   ds15,   ds16,
-                              ds17,   ds18,   ds19,   ds20,   ds21,   ds22,
-                              ds23,   ds24,   ds25,   ds26,   ds27,   ds28,
-                              ds29,   ds30,   busy},
-                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
-      5'b00011 : result_1 = {{5'd4,   ds1_0,   ds2_0,
-                              ds3,   8'd0,   ds5,   ds6,   c$app_arg_23,
-                              ds8,   ds9,   ds10,   ds11,   ds12,   ds13,
-                              ds14,   ds15,   ds16,   ds17,   ds18,   ds19,
-                              ds20,   ds21,   ds22,   ds23,   ds24,   ds25,
-                              ds26,   ds27,   ds28,   ds29,   ds30,   busy},
-                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
-      5'b00100 : result_1 = {{c$app_arg_22,   ds1_0,
-                              ds2_0,   ds3,   c$app_arg_27,   ds5,   ds6,
-                              ds7,   ds8,   c$app_arg_20,   ds10,   ds11,
-                              ds12,   ds13,   ds14,   ds15,   ds16,   ds17,
-                              ds18,   ds19,   ds20,   ds21,   ds22,   ds23,
-                              ds24,   ds25,   ds26,   ds27,   ds28,   ds29,
-                              ds30,   busy},
-                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
-      5'b00101 : result_1 = {{5'd6,   ds1_0,   ds2_0,
-                              ds3,   ds4,   ds5,   ds6,   ds7,   ds8,   ds9,
-                              c$case_alt_9,   $signed(result_16[6:0]),   k,
-                              8'd0,   8'd0,   sh_1[15:8],   sh_1[7:0],
-                              ds17,   ds18,   ds19,   ds20,   ds21,   ds22,
-                              ds23,   ds24,   ds25,   ds26,   ds27,   ds28,
-                              ds29,   ds30,   busy},
-                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
-      5'b00110 : result_1 = {result_12,
-                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
-      5'b00111 : result_1 = result_11;
-      5'b01000 : result_1 = {{c$app_arg_17,   ds1_0,
-                              ds2_0,   ds3,   ds4,   ds5,   ds6,   ds7,
-                              ds8,   ds9,   ds10,   ds11,   ds12,   ds13,
-                              ds14,   ds15,   ds16,   ds17,   ds18,   ds19,
-                              ds20,   c$app_arg_16,   ds22,   ds23,   ds24,
-                              ds25,   ds26,   ds27,   ds28,   ds29,   ds30,
-                              busy},
-                             {1'b1,{c$app_arg_15 + (({{(6-4) {1'b0}},ds2_0}) + 6'd0),
-                                    {result_20[134:7],   $signed(result_20[6:0]),
-                                     result_7[134:7],   $signed(result_7[6:0])}}}};
-      5'b01001 : result_1 = {{5'd10,   ds1_0,
-                              ds2_0,   ds3,   ds4,   ds5,   ds6,   ds7,
-                              ds8,   ds9,   ds10,   ds11,   ds12,   ds13,
-                              ds14,   ds15,   ds16,   ds17,   ds18,   ds19,
-                              ds20,   ds21,   4'd0,   result_20[134:7],
-                              $signed(result_20[6:0]),   ds25,   5'd0,
-                              ds27,   ds28,   ds29,   ds30,   busy},
-                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
-      5'b01010 : result_1 = {{c$app_arg_12,   ds1_0,
-                              ds2_0,   ds3,   ds4,   ds5,   ds6,   ds7,
-                              ds8,   ds9,   ds10,   ds11,   ds12,   ds13,
-                              ds14,   ds15,   ds16,   ds17,   ds18,   ds19,
-                              ds20,   ds21,   ds22 + 4'd1,   ds23,   ds24,
-                              ds34[576:1],   ds26 + c$case_alt_4,   ds27,
-                              ds28,   ds29,   ds30,   busy},
-                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
-      5'b01011 : result_1 = {{c$app_arg_11,   ds1_0,
-                              ds2_0,   ds3,   ds4,   ds5,   ds6,   ds7,
-                              ds8,   ds9,   ds10,   ds11,   ds12,   ds13,
-                              ds14,   ds15,   ds16,   ds17,   ds18,   ds19,
-                              ds20,   c$case_alt_5,   ds22,   ds23,   ds24,
-                              ds25,   ds26,   c$app_arg_10,   ds28,   ds29,
-                              ds30,   busy},
-                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
-      5'b01100 : result_1 = {{5'd6,   ds1_0,   ds2_0,
-                              ds3,   ds4,   ds5,   ds6,   ds7,   ds8,   ds9,
-                              c$case_alt_9,   $signed(result_16[6:0]),
-                              3'd3,   8'd0,   8'd0,   8'd64,   8'd64,
-                              ds17,   ds18,   ds19,   ds20,   ds21,   ds22,
-                              ds23,   ds24,   ds25,   ds26,   ds27,   ds28,
-                              ds29,   ds30,   busy},
-                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
-      5'b01101 : result_1 = {{c$app_arg_9,   ds1_0,
-                              ds2_0,   ds3,   c$app_arg_27,   ds5,   ds6,
-                              ds7,   ds8,   ds9,   ds10,   ds11,   ds12,
-                              ds13,   ds14,   ds15,   ds16,   ds17,   ds18,
+    case(c$logits_case_scrut)
+      64'sd16 : c$logits_case_alt_0 = c$logits_case_alt;
+      default : c$logits_case_alt_0 = logits;
+    endcase
+  end
+
+  assign l = $signed(result_63[95:64]);
+
+  assign c$logits_case_scrut = $unsigned(ds1_2);
+
+  assign nxt = result_2[1696:476];
+
+  always @(*) begin
+    case(ds1_2)
+      5'b00000 : result_2 = c$case_alt_3;
+      5'b00001 : result_2 = {result_23,
+                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                             {{1'b1,{c$step_$jOut_app_arg_0,   result_54}},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b00010 : result_2 = {result_22,
+                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                             {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b00011 : result_2 = {result_24,
+                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                             {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b00100 : result_2 = {result_20,
+                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                             {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b1,{c$app_arg_10,   o_0}},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b00101 : result_2 = {{5'd6,   ds2_0,   ds3,
+                              ds4,   ds5,   ds6,   ds7,   ds8,   ds9,
+                              result_25,   k_0,   8'd0,   8'd0,
+                              c$matrixShapeOut[15:8],
+                              c$matrixShapeOut[7:0],   ds16,   ds17,   ds18,
                               ds19,   ds20,   ds21,   ds22,   ds23,   ds24,
-                              ds25,   ds26,   ds27,   c$app_arg_5,   ds29,
-                              ds30,   busy},
-                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
-      5'b01110 : result_1 = {{5'd6,   ds1_0,   ds2_0,
+                              ds25,   ds26,   ds27,   ds28,   ds29,   busy},
+                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                             {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b00110 : result_2 = {result_19,
+                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                             c$app_arg_9};
+      5'b00111 : result_2 = {result_14,
+                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                             {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b01000 : result_2 = {result_13,
+                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                             c$app_arg_6};
+      5'b01001 : result_2 = result_7;
+      5'b01010 : result_2 = {{c$app_arg_2,   ds2_0,
                               ds3,   ds4,   ds5,   ds6,   ds7,   ds8,   ds9,
-                              result_3[1030:7],   $signed(result_3[6:0]),
-                              3'd5,   8'd0,   8'd0,   8'd64,   8'd128,
-                              ds17,   ds18,   ds19,   ds20,   ds21,   ds22,
-                              ds23,   ds24,   ds25,   ds26,   ds27,   ds28,
-                              ds29,   ds30,   busy},
-                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
-      5'b01111 : result_1 = {result_2,
-                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
-      default : result_1 = c$case_alt_2;
+                              ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
+                              ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
+                              ds22,   ds23,   ds24,   ds25 + 4'd1,
+                              ds31[576:1],   ds27 + c$case_alt_8,   ds28,
+                              ds29,   busy},
+                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                             {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b01011 : result_2 = {result_6,
+                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                             {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b1,{(({{(7-2) {1'b0}},ds24}) * 7'd16) + c$app_arg_10,
+                                     o_1}},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b01100 : result_2 = {{5'd6,   ds2_0,   ds3,
+                              ds4,   ds5,   ds6,   ds7,   ds8,   ds9,
+                              result_25,   3'd3,   8'd0,   8'd0,   8'd64,
+                              8'd64,   ds16,   ds17,   ds18,   ds19,   ds20,
+                              ds21,   ds22,   ds23,   ds24,   ds25,   ds26,
+                              ds27,   ds28,   ds29,   busy},
+                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                             {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b01101 : result_2 = {result_5,
+                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                             {{1'b1,{c$step_$jOut_app_arg_0,   result_4}},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b01110 : result_2 = {result_3,
+                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                             {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b1,{c$app_arg_10,   o}},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b01111 : result_2 = {{5'd6,   ds2_0,   ds3,
+                              ds4,   ds5,   ds6,   ds7,   ds8,   ds9,
+                              result_25,   3'd5,   8'd0,   8'd0,   8'd64,
+                              8'd128,   ds16,   ds17,   ds18,   ds19,
+                              ds20,   ds21,   ds22,   ds23,   ds24,   ds25,
+                              ds26,   ds27,   ds28,   ds29,   busy},
+                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                             {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b10000 : result_2 = {c$step_$jOut,
+                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                             {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      default : result_2 = c$case_alt_2;
     endcase
   end
 
   assign c$case_alt_2 = out_ready ? {{5'd0,
-                                      ds1_0,   ds2_0,   ds3,   ds4,   ds5,   ds6,
-                                      ds7,   ds8,   ds9,   ds10,   ds11,   ds12,
-                                      ds13,   ds14,   ds15,   ds16,   ds17,   ds18,
-                                      ds19,   ds20,   ds21,   ds22,   ds23,   ds24,
-                                      ds25,   ds26,   ds27,   ds28,   ds29,   ds30,
-                                      ds31},
-                                     {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : {{ds_0,
-                                                                                                                                                                                                                                                                                                                                           ds1_0,
-                                                                                                                                                                                                                                                                                                                                           ds2_0,
-                                                                                                                                                                                                                                                                                                                                           ds3,
-                                                                                                                                                                                                                                                                                                                                           ds4,
-                                                                                                                                                                                                                                                                                                                                           ds5,
-                                                                                                                                                                                                                                                                                                                                           ds6,
-                                                                                                                                                                                                                                                                                                                                           ds7,
-                                                                                                                                                                                                                                                                                                                                           ds8,
-                                                                                                                                                                                                                                                                                                                                           ds9,
-                                                                                                                                                                                                                                                                                                                                           ds10,
-                                                                                                                                                                                                                                                                                                                                           ds11,
-                                                                                                                                                                                                                                                                                                                                           ds12,
-                                                                                                                                                                                                                                                                                                                                           ds13,
-                                                                                                                                                                                                                                                                                                                                           ds14,
-                                                                                                                                                                                                                                                                                                                                           ds15,
-                                                                                                                                                                                                                                                                                                                                           ds16,
-                                                                                                                                                                                                                                                                                                                                           ds17,
-                                                                                                                                                                                                                                                                                                                                           ds18,
-                                                                                                                                                                                                                                                                                                                                           ds19,
-                                                                                                                                                                                                                                                                                                                                           ds20,
-                                                                                                                                                                                                                                                                                                                                           ds21,
-                                                                                                                                                                                                                                                                                                                                           ds22,
-                                                                                                                                                                                                                                                                                                                                           ds23,
-                                                                                                                                                                                                                                                                                                                                           ds24,
-                                                                                                                                                                                                                                                                                                                                           ds25,
-                                                                                                                                                                                                                                                                                                                                           ds26,
-                                                                                                                                                                                                                                                                                                                                           ds27,
-                                                                                                                                                                                                                                                                                                                                           ds28,
-                                                                                                                                                                                                                                                                                                                                           ds29,
-                                                                                                                                                                                                                                                                                                                                           ds30,
-                                                                                                                                                                                                                                                                                                                                           ds31},
-                                                                                                                                                                                                                                                                                                                                          {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
+                                      ds2_0,   ds3,   ds4,   ds5,   ds6,   ds7,
+                                      ds8,   ds9,   ds10,   ds11,   ds12,   ds13,
+                                      ds14,   ds15,   ds16,   ds17,   ds18,   ds19,
+                                      ds20,   ds21,   ds22,   ds23,   ds24,   ds25,
+                                      ds26,   ds27,   ds28,   ds29,   ds30},
+                                     {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                     {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{ds1_2,
+                                                                                               ds2_0,   ds3,   ds4,
+                                                                                               ds5,   ds6,   ds7,
+                                                                                               ds8,   ds9,   ds10,
+                                                                                               ds11,   ds12,   ds13,
+                                                                                               ds14,   ds15,   ds16,
+                                                                                               ds17,   ds18,   ds19,
+                                                                                               ds20,   ds21,   ds22,
+                                                                                               ds23,   ds24,   ds25,
+                                                                                               ds26,   ds27,   ds28,
+                                                                                               ds29,   ds30},
+                                                                                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
 
   assign c$case_alt_3 = in_valid ? {{5'd1,
-                                     ds1_0,   in_pos,   in_token,   ds4,   ds5,
-                                     ds6,   ds7,   ds8,   ds9,   ds10,   ds11,
-                                     ds12,   ds13,   ds14,   ds15,   ds16,   ds17,
-                                     ds18,   ds19,   ds20,   ds21,   ds22,   ds23,
-                                     ds24,   ds25,   ds26,   ds27,   ds28,   ds29,
-                                     ds30,   32'd1},
-                                    {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : {{ds_0,
-                                                                                                                                                                                                                                                                                                                                          ds1_0,
-                                                                                                                                                                                                                                                                                                                                          ds2_0,
-                                                                                                                                                                                                                                                                                                                                          ds3,
-                                                                                                                                                                                                                                                                                                                                          ds4,
-                                                                                                                                                                                                                                                                                                                                          ds5,
-                                                                                                                                                                                                                                                                                                                                          ds6,
-                                                                                                                                                                                                                                                                                                                                          ds7,
-                                                                                                                                                                                                                                                                                                                                          ds8,
-                                                                                                                                                                                                                                                                                                                                          ds9,
-                                                                                                                                                                                                                                                                                                                                          ds10,
-                                                                                                                                                                                                                                                                                                                                          ds11,
-                                                                                                                                                                                                                                                                                                                                          ds12,
-                                                                                                                                                                                                                                                                                                                                          ds13,
-                                                                                                                                                                                                                                                                                                                                          ds14,
-                                                                                                                                                                                                                                                                                                                                          ds15,
-                                                                                                                                                                                                                                                                                                                                          ds16,
-                                                                                                                                                                                                                                                                                                                                          ds17,
-                                                                                                                                                                                                                                                                                                                                          ds18,
-                                                                                                                                                                                                                                                                                                                                          ds19,
-                                                                                                                                                                                                                                                                                                                                          ds20,
-                                                                                                                                                                                                                                                                                                                                          ds21,
-                                                                                                                                                                                                                                                                                                                                          ds22,
-                                                                                                                                                                                                                                                                                                                                          ds23,
-                                                                                                                                                                                                                                                                                                                                          ds24,
-                                                                                                                                                                                                                                                                                                                                          ds25,
-                                                                                                                                                                                                                                                                                                                                          ds26,
-                                                                                                                                                                                                                                                                                                                                          ds27,
-                                                                                                                                                                                                                                                                                                                                          ds28,
-                                                                                                                                                                                                                                                                                                                                          ds29,
-                                                                                                                                                                                                                                                                                                                                          ds30,
-                                                                                                                                                                                                                                                                                                                                          ds31},
-                                                                                                                                                                                                                                                                                                                                         {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
-
-  assign result_2 = ((ds4 == 8'd0) | (c$app_arg_7 > ds29)) ? {c$app_arg_2,
-                                                              ds1_0,   ds2_0,   ds3,   c$app_arg_27,   ds5,
-                                                              ds6,   ds7,   ds8,   ds9,   ds10,   ds11,
-                                                              ds12,   ds13,   ds14,   ds15,   ds16,   ds17,
-                                                              ds18,   ds19,   ds20,   ds21,   ds22,   ds23,
-                                                              ds24,   ds25,   ds26,   ds27,   ds28,
-                                                              c$app_arg_7,   ds4[0+:6],
-                                                              busy} : {c$app_arg_2,   ds1_0,   ds2_0,   ds3,
-                                                                       c$app_arg_27,   ds5,   ds6,   ds7,   ds8,
-                                                                       ds9,   ds10,   ds11,   ds12,   ds13,   ds14,
-                                                                       ds15,   ds16,   ds17,   ds18,   ds19,   ds20,
-                                                                       ds21,   ds22,   ds23,   ds24,   ds25,   ds26,
-                                                                       ds27,   ds28,   ds29,   ds30,   busy};
+                                     1'd0,   in_pos,   in_token,   8'd0,   2'd0,
+                                     ds7,   ds8,   ds9,   ds10,   ds11,   ds12,
+                                     ds13,   ds14,   ds15,   ds16,   ds17,   ds18,
+                                     ds19,   ds20,   ds21,   ds22,   ds23,   ds24,
+                                     ds25,   ds26,   ds27,   ds28,   ds29,
+                                     32'd1},
+                                    {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                    {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                     {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                     {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                     {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                     {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{ds1_2,
+                                                                                              ds2_0,   ds3,   ds4,
+                                                                                              ds5,   ds6,   ds7,   ds8,
+                                                                                              ds9,   ds10,   ds11,
+                                                                                              ds12,   ds13,   ds14,
+                                                                                              ds15,   ds16,   ds17,
+                                                                                              ds18,   ds19,   ds20,
+                                                                                              ds21,   ds22,   ds23,
+                                                                                              ds24,   ds25,   ds26,
+                                                                                              ds27,   ds28,   ds29,
+                                                                                              ds30},
+                                                                                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                             {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
 
   always @(*) begin
-    case(ds4)
-      8'd63 : c$app_arg_2 = 5'd16;
-      default : c$app_arg_2 = 5'd15;
+    case(ds5)
+      8'd127 : result_3 = {5'd15,   ds2_0,   ds3,
+                           ds4,   ds5,   ds6,   ds7,   ds8,   result_21,
+                           ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
+                           ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
+                           ds22,   ds23,   ds24,   ds25,   ds26,   ds27,
+                           ds28,   ds29,   busy};
+      default : result_3 = {5'd14,   ds2_0,   ds3,
+                            ds4,   step14,   ds6,   ds7,   ds8,
+                            result_21,   ds10,   ds11,   ds12,   ds13,
+                            ds14,   ds15,   ds16,   ds17,   ds18,   ds19,
+                            ds20,   ds21,   ds22,   ds23,   ds24,   ds25,
+                            ds26,   ds27,   ds28,   ds29,   busy};
     endcase
   end
 
-  assign result_3 = {result_4,
-                     $signed({result_5[16-1],result_5[0+:(7-1)]})};
+  assign c$s = $signed(result_63[159:128]);
 
-  assign sh = result_5 + 16'sd20;
+  assign c$s_0 = $signed(result_63[95:64]);
 
-  // map begin
+  assign x_1 = ($signed({{(64-32) {c$s[32-1]}},c$s})) + ($signed({{(64-32) {c$s_0[32-1]}},c$s_0}));
+
+  assign c$case_alt_4 = (x_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_1[64-1],x_1[0+:(32-1)]}));
+
+  assign result_4 = (x_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_4;
+
+  assign result_5 = (~ (ds5 == 8'd63)) ? {5'd13,
+                                          ds2_0,   ds3,   ds4,   step14,   ds6,   ds7,
+                                          ds8,   ds9,   ds10,   ds11,   ds12,   ds13,
+                                          ds14,   ds15,   ds16,   ds17,   ds18,   ds19,
+                                          ds20,   ds21,   ds22,   ds23,   ds24,   ds25,
+                                          ds26,   ds27,   ds28,   ds29,
+                                          busy} : c$case_alt_5;
+
+  always @(*) begin
+    case(ds11)
+      3'd3 : c$case_alt_5 = {5'd2,   ds2_0,   ds3,
+                             ds4,   8'd0,   2'd1,   64'sd0,   ds8,   ds9,
+                             ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
+                             ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
+                             ds22,   ds23,   ds24,   ds25,   ds26,   ds27,
+                             ds28,   ds29,   busy};
+      default : c$case_alt_5 = c$case_alt_6;
+    endcase
+  end
+
+  assign c$case_alt_6 = ds2_0 ? {5'd2,   ds2_0,
+                                 ds3,   ds4,   8'd0,   2'd2,   64'sd0,   ds8,
+                                 ds9,   ds10,   ds11,   ds12,   ds13,   ds14,
+                                 ds15,   ds16,   ds17,   ds18,   ds19,   ds20,
+                                 ds21,   ds22,   ds23,   ds24,   ds25,   ds26,
+                                 ds27,   ds28,   ds29,   busy} : {5'd2,   1'd1,
+                                                                  ds3,   ds4,   8'd0,   2'd0,   64'sd0,   ds8,
+                                                                  ds9,   ds10,   ds11,   ds12,   ds13,   ds14,
+                                                                  ds15,   ds16,   ds17,   ds18,   ds19,   ds20,
+                                                                  ds21,   ds22,   ds23,   ds24,   ds25,   ds26,
+                                                                  ds27,   ds28,   ds29,   busy};
+
+  always @(*) begin
+    case(ds5)
+      8'd15 : result_6 = c$case_alt_7;
+      default : result_6 = {5'd11,   ds2_0,   ds3,
+                            ds4,   step14,   ds6,   ds7,   ds8,
+                            result_21,   ds10,   ds11,   ds12,   ds13,
+                            ds14,   ds15,   ds16,   ds17,   ds18,   ds19,
+                            ds20,   ds21,   ds22,   ds23,   ds24,   ds25,
+                            ds26,   ds27,   ds28,   ds29,   busy};
+    endcase
+  end
+
+  always @(*) begin
+    case(ds24)
+      2'd3 : c$case_alt_7 = {5'd12,   ds2_0,   ds3,
+                             ds4,   ds5,   ds6,   ds7,   ds8,   result_21,
+                             ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
+                             ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
+                             ds22,   ds23,   ds24,   ds25,   ds26,   ds27,
+                             ds28,   ds29,   busy};
+      default : c$case_alt_7 = {5'd9,   ds2_0,   ds3,
+                                ds4,   8'd0,   ds6,   ds7,   ds8,   result_21,
+                                ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
+                                ds16,   ds17,   2'd0,   ds19,   ds20,   ds21,
+                                ds22,   ds23,   ds24 + 2'd1,   ds25,   ds26,
+                                ds27,   ds28,   ds29,   busy};
+    endcase
+  end
+
+  assign c$case_alt_8 = grew ? 5'd1 : 5'd0;
+
+  assign grew = ds31[0:0];
+
+  assign ds31_fun_arg = ds25 == 4'd0;
+
+  LlamaDv_Top_Decoder_decoderSmall_attStep LlamaDv_Top_Decoder_decoderSmall_attStep_ds31
+    ( .result (ds31)
+    , .first (ds31_fun_arg)
+    , .st (ds26)
+    , .qm (ds20)
+    , .qe (ds21)
+    , .ds (result_28) );
+
+  assign c$app_arg_2 = (ds25 == ds3) ? 5'd11 : 5'd10;
+
+  assign result_7 = (ds5 < 8'd16) ? {{5'd9,
+                                      ds2_0,   ds3,   ds4,   step14,   ds6,   ds7,
+                                      ds8,   ds9,   ds10,   ds11,   ds12,   ds13,
+                                      ds14,   ds15,   ds16,   ds17,   ds18,
+                                      result_27,   ds20,   c$app_arg_3,   ds22,
+                                      ds23,   ds24,   ds25,   ds26,   ds27,   ds28,
+                                      ds29,   busy},
+                                     {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                     {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : result_8;
+
+  always @(*) begin
+    case(ds5)
+      8'd15 : c$app_arg_3 = result_25;
+      default : c$app_arg_3 = ds21;
+    endcase
+  end
+
+  assign result_8 = (ds5 < 8'd31) ? {{5'd9,
+                                      ds2_0,   ds3,   ds4,   step14,   ds6,   ds7,
+                                      ds8,   ds9,   ds10,   ds11,   ds12,   ds13,
+                                      ds14,   ds15,   ds16,   ds17,   ds18,   ds19,
+                                      \pm' ,   ds21,   ds22,   ds23,   ds24,   ds25,
+                                      ds26,   ds27,   ds28,   ds29,   busy},
+                                     {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                     {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : c$case_alt_9;
+
+  always @(*) begin
+    case(ds18)
+      2'b00 : c$case_alt_9 = {{5'd10,   ds2_0,
+                               ds3,   ds4,   8'd0,   ds6,   ds7,   ds8,
+                               ds9,   ds10,   ds11,   ds12,   ds13,   ds14,
+                               ds15,   ds16,   ds17,   2'd0,   ds19,   \pm' ,
+                               ds21,   ds22,   ds23,   ds24,   4'd0,   ds26,
+                               5'd0,   ds28,   ds29,   busy},
+                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      2'b01 : c$case_alt_9 = {{5'd9,   ds2_0,   ds3,
+                               ds4,   8'd0,   ds6,   ds7,   ds8,   ds9,
+                               ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
+                               ds16,   ds17,   2'd2,   ds19,   ds20,   ds21,
+                               \pm' ,   ds21,   ds24,   ds25,   ds26,   ds27,
+                               ds28,   ds29,   busy},
+                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      default : c$case_alt_9 = {c$app_arg_5,
+                                {1'b1,{c$app_arg_4 + (({{(6-4) {1'b0}},ds3}) + 6'd0),
+                                       {ds22,   ds23,   \pm' ,   ds21}}},
+                                {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+    endcase
+  end
+
+  assign c$app_arg_4 = ((({{(6-1) {1'b0}},ds2_0}) * 6'd2) + ({{(6-2) {1'b0}},ds24})) * 6'd16;
+
+  always @(*) begin
+    case(ds24)
+      2'd1 : c$app_arg_5 = {5'd9,   ds2_0,   ds3,
+                            ds4,   8'd0,   ds6,   ds7,   ds8,   32'd0,
+                            ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
+                            ds16,   ds17,   2'd0,   ds19,   ds20,   ds21,
+                            ds22,   ds23,   2'd0,   ds25,   ds26,   ds27,
+                            ds28,   ds29,   busy};
+      default : c$app_arg_5 = {5'd9,   ds2_0,   ds3,
+                               ds4,   8'd0,   ds6,   ds7,   ds8,   ds9,
+                               ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
+                               ds16,   ds17,   2'd1,   ds19,   ds20,   ds21,
+                               ds22,   ds23,   2'd1,   ds25,   ds26,   ds27,
+                               ds28,   ds29,   busy};
+    endcase
+  end
+
+  assign \pm'_projection  = ({ds20,result_9});
+
+  assign \pm'  = \pm'_projection [127:0];
+
+  assign c$case_alt_10 = (c$sat8Out_app_arg < -64'sd128) ? -8'sd128 : ($signed({c$sat8Out_app_arg[64-1],c$sat8Out_app_arg[0+:(8-1)]}));
+
+  assign result_9 = (c$sat8Out_app_arg > 64'sd127) ? 8'sd127 : c$case_alt_10;
+
+  assign c$sat8Out_app_arg = (sh >= 16'sd0) ? result_11 : (c$sat8Out_app_arg_0 <<< wild1_1);
+
+  assign c$bv = (($unsigned(sh)));
+
+  assign c$case_alt_11 = (sh >= 16'sd62) ? 6'd62 : ((c$bv[0+:6]));
+
+  assign result_10 = (sh <= 16'sd0) ? 6'd0 : c$case_alt_11;
+
+  always @(*) begin
+    case(result_10)
+      6'd0 : result_11 = c$sat8Out_app_arg_0;
+      default : result_11 = (c$sat8Out_app_arg_0 + (64'sd1 <<< wild1_0)) >>> wild1;
+    endcase
+  end
+
+  assign wild1 = $signed(c$wild1_app_arg);
+
+  assign c$wild1_app_arg = $unsigned({{(64-6) {1'b0}},result_10});
+
+  assign wild1_0 = $signed(c$wild1_app_arg_0);
+
+  assign c$i_200 = (result_10 - 6'd1);
+
+  assign c$wild1_app_arg_0 = $unsigned({{(64-6) {1'b0}},c$i_200});
+
+  assign wild1_1 = $signed(c$wild1_app_arg_1);
+
+  assign c$wild1_app_arg_1 = $unsigned({{(64-6) {1'b0}},result_12});
+
+  assign s = -sh;
+
+  assign c$bv_0 = (($unsigned(s)));
+
+  assign c$case_alt_12 = (s >= 16'sd62) ? 6'd62 : ((c$bv_0[0+:6]));
+
+  assign result_12 = (s <= 16'sd0) ? 6'd0 : c$case_alt_12;
+
+  assign c$sat8Out_app_arg_0 = $signed({{(64-32) {c$absUOut_case_alt[32-1]}},c$absUOut_case_alt});
+
+  assign sh = ($signed({{(16-7) {ds21[7-1]}},ds21})) + 16'sd20;
+
+  assign c$bv_1 = ((ds5));
+
+  assign c$app_arg_6 = ((c$bv_1[64'sd0]) == (1'b1)) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                       {1'b1,{c$app_arg_8 + e,
+                                                              c$app_arg_7}}} : {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
+
+  assign c$app_arg_fun_arg = {{(8-7) {1'b0}},e};
+
+  assign c$app_arg_fun_arg_0 = $signed(result_63[95:64]);
+
+  LlamaDv_Top_Decoder_decoderSmall_ropeElem LlamaDv_Top_Decoder_decoderSmall_ropeElem_c$app_arg_7
+    ( .result (c$app_arg_7)
+    , .p (ds3)
+    , .e (c$app_arg_fun_arg)
+    , .self (c$app_arg_fun_arg_0)
+    , .other (ds17) );
+
+  assign c$bv_2 = (ds5 >> 64'sd1);
+
+  assign e = c$bv_2[0+:7];
+
+  always @(*) begin
+    case(ds11)
+      3'd0 : c$app_arg_8 = 7'd0;
+      default : c$app_arg_8 = 7'd64;
+    endcase
+  end
+
+  always @(*) begin
+    case(ds11)
+      3'd0 : result_13 = c$case_alt_13;
+      default : result_13 = c$case_alt_14;
+    endcase
+  end
+
+  always @(*) begin
+    case(ds5)
+      8'd127 : c$case_alt_13 = {5'd6,   ds2_0,
+                                ds3,   ds4,   ds5,   ds6,   ds7,   ds8,   ds9,
+                                ds10,   k,   8'd0,   8'd0,
+                                c$matrixShapeOut[15:8],
+                                c$matrixShapeOut[7:0],   ds16,   ds17,   ds18,
+                                ds19,   ds20,   ds21,   ds22,   ds23,   ds24,
+                                ds25,   ds26,   ds27,   ds28,   ds29,   busy};
+      default : c$case_alt_13 = {5'd8,   ds2_0,
+                                 ds3,   ds4,   step14,   ds6,   ds7,   ds8,
+                                 ds9,   ds10,   ds11,   ds12,   ds13,   ds14,
+                                 ds15,   ds16,   $signed(result_63[95:64]),
+                                 ds18,   ds19,   ds20,   ds21,   ds22,   ds23,
+                                 ds24,   ds25,   ds26,   ds27,   ds28,   ds29,
+                                 busy};
+    endcase
+  end
+
+  always @(*) begin
+    case(ds5)
+      8'd63 : c$case_alt_14 = {5'd6,   ds2_0,
+                               ds3,   ds4,   ds5,   ds6,   ds7,   ds8,   ds9,
+                               ds10,   k,   8'd0,   8'd0,
+                               c$matrixShapeOut[15:8],
+                               c$matrixShapeOut[7:0],   ds16,   ds17,   ds18,
+                               ds19,   ds20,   ds21,   ds22,   ds23,   ds24,
+                               ds25,   ds26,   ds27,   ds28,   ds29,   busy};
+      default : c$case_alt_14 = {5'd8,   ds2_0,
+                                 ds3,   ds4,   step14,   ds6,   ds7,   ds8,
+                                 ds9,   ds10,   ds11,   ds12,   ds13,   ds14,
+                                 ds15,   ds16,   $signed(result_63[95:64]),
+                                 ds18,   ds19,   ds20,   ds21,   ds22,   ds23,
+                                 ds24,   ds25,   ds26,   ds27,   ds28,   ds29,
+                                 busy};
+    endcase
+  end
+
+  always @(*) begin
+    case(ds11)
+      3'd0 : result_14 = {5'd8,   ds2_0,   ds3,
+                          ds4,   8'd0,   ds6,   ds7,   ds8,   ds9,
+                          ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
+                          ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
+                          ds22,   ds23,   ds24,   ds25,   ds26,   ds27,
+                          ds28,   ds29,   busy};
+      3'd1 : result_14 = {5'd8,   ds2_0,   ds3,
+                          ds4,   8'd0,   ds6,   ds7,   ds8,   ds9,
+                          ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
+                          ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
+                          ds22,   ds23,   ds24,   ds25,   ds26,   ds27,
+                          ds28,   ds29,   busy};
+      3'd2 : result_14 = {5'd9,   ds2_0,   ds3,
+                          ds4,   8'd0,   ds6,   ds7,   ds8,   ds9,
+                          ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
+                          ds16,   ds17,   2'd1,   ds19,   ds20,   ds21,
+                          ds22,   ds23,   2'd0,   ds25,   ds26,   ds27,
+                          ds28,   ds29,   busy};
+      3'd4 : result_14 = {5'd6,   ds2_0,   ds3,
+                          ds4,   ds5,   ds6,   ds7,   ds8,   ds9,
+                          ds10,   3'd6,   8'd0,   8'd0,   8'd128,
+                          8'd64,   ds16,   ds17,   ds18,   ds19,   ds20,
+                          ds21,   ds22,   ds23,   ds24,   ds25,   ds26,
+                          ds27,   ds28,   ds29,   busy};
+      3'd6 : result_14 = result_24;
+      3'd7 : result_14 = {5'd16,   ds2_0,   ds3,
+                          ds4,   8'd0,   ds6,   ds7,   ds8,   ds9,
+                          ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
+                          ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
+                          ds22,   ds23,   ds24,   ds25,   ds26,   ds27,
+                          ds28,   ds29,   busy};
+      default : result_14 = {5'd13,   ds2_0,   ds3,
+                             ds4,   8'd0,   ds6,   ds7,   ds8,   ds9,
+                             ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
+                             ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
+                             ds22,   ds23,   ds24,   ds25,   ds26,   ds27,
+                             ds28,   ds29,   busy};
+    endcase
+  end
+
+  assign c$app_arg_9 = (~ lastCol) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : result_15;
+
+  always @(*) begin
+    case(ds11)
+      3'd4 : result_15 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                          {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                          {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                          {1'b1,{ds12[0+:7],   result_16}},
+                          {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
+      default : result_15 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                             {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                             {1'b1,{ds12[0+:7],   result_16}},
+                             {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                             {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
+    endcase
+  end
+
+  assign s_0 = -((($signed({{(16-7) {result_31[7-1]}},result_31})) + ($signed({{(16-7) {ds10[7-1]}},ds10}))) + 16'sd20);
+
+  assign c$case_alt_15 = (c$sat32Out_app_arg_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_1[64-1],c$sat32Out_app_arg_1[0+:(32-1)]}));
+
+  assign result_16 = (c$sat32Out_app_arg_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_15;
+
+  assign c$sat32Out_case_alt = (-64'sd2147483648 <= ($signed({{(64-32) {accN[32-1]}},accN}))) ? ($signed({{(64-32) {accN[32-1]}},accN})) : -64'sd2147483648;
+
+  assign c$sat32Out_app_arg = (64'sd2147483648 <= ($signed({{(64-32) {accN[32-1]}},accN}))) ? 64'sd2147483648 : c$sat32Out_case_alt;
+
+  assign c$bv_3 = (($unsigned((-s_0))));
+
+  assign c$i_232 = ((c$bv_3[0+:5]));
+
+  assign c$wild1_app_arg_2 = $unsigned({{(64-5) {1'b0}},c$i_232});
+
+  assign c$sat32Out_app_arg_0 = (s_0 <= -16'sd31) ? 64'sd31 : wild1_4;
+
+  assign c$bv_4 = (($unsigned(s_0)));
+
+  assign c$case_alt_16 = (s_0 >= 16'sd62) ? 6'd62 : ((c$bv_4[0+:6]));
+
+  assign result_17 = (s_0 <= 16'sd0) ? 6'd0 : c$case_alt_16;
+
+  always @(*) begin
+    case(result_17)
+      6'd0 : result_18 = $signed({{(64-32) {accN[32-1]}},accN});
+      default : result_18 = (($signed({{(64-32) {accN[32-1]}},accN})) + (64'sd1 <<< wild1_3)) >>> wild1_2;
+    endcase
+  end
+
+  assign wild1_2 = $signed(c$wild1_app_arg_3);
+
+  assign c$wild1_app_arg_3 = $unsigned({{(64-6) {1'b0}},result_17});
+
+  assign wild1_3 = $signed(c$wild1_app_arg_4);
+
+  assign c$i_240 = (result_17 - 6'd1);
+
+  assign c$wild1_app_arg_4 = $unsigned({{(64-6) {1'b0}},c$i_240});
+
+  assign c$sat32Out_app_arg_1 = (s_0 > 16'sd0) ? result_18 : (c$sat32Out_app_arg <<< c$sat32Out_app_arg_0);
+
+  assign wild1_4 = $signed(c$wild1_app_arg_2);
+
+  assign result_19 = (lastCol & (ds12 == (ds14 - 8'd1))) ? {5'd7,
+                                                            ds2_0,   ds3,   ds4,   ds5,   ds6,   ds7,
+                                                            ds8,   ds9,   ds10,   ds11,   s2,   s1,
+                                                            ds14,   ds15,   accN,   ds17,   ds18,   ds19,
+                                                            ds20,   ds21,   ds22,   ds23,   ds24,   ds25,
+                                                            ds26,   ds27,   ds28,   ds29,   busy} : {5'd6,
+                                                                                                     ds2_0,   ds3,
+                                                                                                     ds4,   ds5,   ds6,
+                                                                                                     ds7,   ds8,   ds9,
+                                                                                                     ds10,   ds11,
+                                                                                                     s2,   s1,   ds14,
+                                                                                                     ds15,   accN,
+                                                                                                     ds17,   ds18,
+                                                                                                     ds19,   ds20,
+                                                                                                     ds21,   ds22,
+                                                                                                     ds23,   ds24,
+                                                                                                     ds25,   ds26,
+                                                                                                     ds27,   ds28,
+                                                                                                     ds29,   busy};
+
+  assign s1 = lastCol ? 8'd0 : (ds13 + 8'd1);
+
+  assign s2 = lastCol ? (ds12 + 8'd1) : ds12;
+
+  assign accN_fun_arg = $signed(result_63[127:96]);
+
+  LlamaDv_Top_Decoder_decoderSmall_macStep LlamaDv_Top_Decoder_decoderSmall_macStep_accN
+    ( .result (accN)
+    , .a (c$accN_app_arg_0)
+    , .w (c$accN_app_arg)
+    , .xe (ds10)
+    , .x (accN_fun_arg) );
+
+  assign lastCol = ds13 == (ds15 - 8'd1);
+
+  // index begin
+  wire signed [7:0] vecArray [0:128-1];
   genvar i;
   generate
-  for (i=0; i < 128; i = i + 1) begin : map
-    wire signed [31:0] map_in;
-    assign map_in = ds28[i*32+:32];
-    wire signed [7:0] map_out;
-    wire signed [7:0] c$case_alt_13;
-    wire signed [7:0] result_83;
-    wire signed [63:0] c$sat8Out_app_arg;
-    wire [5:0] c$case_alt_14;
-    wire [5:0] result_84;
-    reg signed [63:0] result_85;
-    // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_2;
-    // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_2;
-    // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_3;
-    // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_3;
-    // src/LlamaDv/Numerics.hs:86:1-8
-    wire signed [63:0] wild1_4;
-    // src/LlamaDv/Numerics.hs:86:1-8
-    wire signed [63:0] c$wild1_app_arg_4;
-    // src/LlamaDv/Numerics.hs:44:1-5
-    wire signed [15:0] s_0;
-    wire [5:0] c$case_alt_15;
-    wire [5:0] result_86;
-    wire signed [63:0] c$sat8Out_app_arg_0;
-    wire [15:0] c$bv;
-    wire [5:0] c$i_39;
-    wire [15:0] c$bv_0;
-    assign map_out = result_83;
-
-    assign c$case_alt_13 = (c$sat8Out_app_arg < -64'sd128) ? -8'sd128 : ($signed({c$sat8Out_app_arg[64-1],c$sat8Out_app_arg[0+:(8-1)]}));
-
-    assign result_83 = (c$sat8Out_app_arg > 64'sd127) ? 8'sd127 : c$case_alt_13;
-
-    assign c$sat8Out_app_arg = (sh >= 16'sd0) ? result_85 : (c$sat8Out_app_arg_0 <<< wild1_4);
-
-    assign c$bv = (($unsigned(sh)));
-
-    assign c$case_alt_14 = (sh >= 16'sd62) ? 6'd62 : ((c$bv[0+:6]));
-
-    assign result_84 = (sh <= 16'sd0) ? 6'd0 : c$case_alt_14;
-
-    always @(*) begin
-      case(result_84)
-        6'd0 : result_85 = c$sat8Out_app_arg_0;
-        default : result_85 = (c$sat8Out_app_arg_0 + (64'sd1 <<< wild1_3)) >>> wild1_2;
-      endcase
-    end
-
-    assign wild1_2 = $signed(c$wild1_app_arg_2);
-
-    assign c$wild1_app_arg_2 = $unsigned({{(64-6) {1'b0}},result_84});
-
-    assign wild1_3 = $signed(c$wild1_app_arg_3);
-
-    assign c$i_39 = (result_84 - 6'd1);
-
-    assign c$wild1_app_arg_3 = $unsigned({{(64-6) {1'b0}},c$i_39});
-
-    assign wild1_4 = $signed(c$wild1_app_arg_4);
-
-    assign c$wild1_app_arg_4 = $unsigned({{(64-6) {1'b0}},result_86});
-
-    assign s_0 = -sh;
-
-    assign c$bv_0 = (($unsigned(s_0)));
-
-    assign c$case_alt_15 = (s_0 >= 16'sd62) ? 6'd62 : ((c$bv_0[0+:6]));
-
-    assign result_86 = (s_0 <= 16'sd0) ? 6'd0 : c$case_alt_15;
-
-    assign c$sat8Out_app_arg_0 = $signed({{(64-32) {map_in[32-1]}},map_in});
-
-
-    assign result_4[i*8+:8] = map_out;
+  for (i=0; i < 128; i=i+1) begin : mk_array
+    assign vecArray[(128-1)-i] = result_32[i*8+:8];
   end
   endgenerate
-  // map end
+  assign c$accN_app_arg = vecArray[($unsigned({{(64-8) {1'b0}},ds13}))];
+  // index end
 
-  assign y = (($signed(((({{(16-6) {1'b0}},result_6}))))) - 16'sd7) - 16'sd20;
+  always @(*) begin
+    case(ds13)
+      8'd0 : c$accN_app_arg_0 = 32'sd0;
+      default : c$accN_app_arg_0 = ds16;
+    endcase
+  end
 
-  assign result_5 = (16'sd63 <= y) ? 16'sd63 : c$es_case_alt;
+  assign c$app_arg_10 = ds5[0+:7];
 
-  assign c$es_case_alt = (-16'sd64 <= y) ? y : -16'sd64;
+  always @(*) begin
+    case(ds5)
+      8'd63 : result_20 = {5'd5,   ds2_0,   ds3,
+                           ds4,   ds5,   ds6,   ds7,   ds8,   result_21,
+                           ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
+                           ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
+                           ds22,   ds23,   ds24,   ds25,   ds26,   ds27,
+                           ds28,   ds29,   busy};
+      default : result_20 = {5'd4,   ds2_0,   ds3,
+                             ds4,   step14,   ds6,   ds7,   ds8,
+                             result_21,   ds10,   ds11,   ds12,   ds13,
+                             ds14,   ds15,   ds16,   ds17,   ds18,   ds19,
+                             ds20,   ds21,   ds22,   ds23,   ds24,   ds25,
+                             ds26,   ds27,   ds28,   ds29,   busy};
+    endcase
+  end
+
+  assign result_21 = (ds9 <= c$absUOut) ? c$absUOut : ds9;
+
+  always @(*) begin
+    case(ds5)
+      8'd63 : result_22 = {5'd3,   ds2_0,   ds3,
+                           ds4,   ds5,   ds6,   c$sumSquareOut,   ds8,
+                           ds9,   ds10,   ds11,   ds12,   ds13,   ds14,
+                           ds15,   ds16,   ds17,   ds18,   ds19,   ds20,
+                           ds21,   ds22,   ds23,   ds24,   ds25,   ds26,
+                           ds27,   ds28,   ds29,   busy};
+      default : result_22 = {5'd2,   ds2_0,   ds3,
+                             ds4,   step14,   ds6,   c$sumSquareOut,   ds8,
+                             ds9,   ds10,   ds11,   ds12,   ds13,   ds14,
+                             ds15,   ds16,   ds17,   ds18,   ds19,   ds20,
+                             ds21,   ds22,   ds23,   ds24,   ds25,   ds26,
+                             ds27,   ds28,   ds29,   busy};
+    endcase
+  end
+
+  always @(*) begin
+    case(ds5)
+      8'd63 : result_23 = {5'd2,   ds2_0,   ds3,
+                           ds4,   8'd0,   ds6,   64'sd0,   ds8,   ds9,
+                           ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
+                           ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
+                           ds22,   ds23,   ds24,   ds25,   ds26,   ds27,
+                           ds28,   ds29,   busy};
+      default : result_23 = {5'd1,   ds2_0,   ds3,
+                             ds4,   step14,   ds6,   ds7,   ds8,   ds9,
+                             ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
+                             ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
+                             ds22,   ds23,   ds24,   ds25,   ds26,   ds27,
+                             ds28,   ds29,   busy};
+    endcase
+  end
+
+  assign result_24 = {c$tupIn[1225:1221],
+                      c$tupIn[1215:1215],   c$tupIn[1214:1211],
+                      c$tupIn[1210:1205],   8'd0,
+                      c$tupIn[1196:1195],
+                      $signed(c$tupIn[1194:1131]),
+                      $signed(c$tupIn[1130:1099]),   32'd0,
+                      $signed(c$tupIn[1066:1060]),
+                      c$tupIn[1059:1057],   c$tupIn[1056:1049],
+                      c$tupIn[1048:1041],   c$tupIn[1040:1033],
+                      c$tupIn[1032:1025],
+                      $signed(c$tupIn[1024:993]),
+                      $signed(c$tupIn[992:961]),   c$tupIn[960:959],
+                      c$tupIn[958:927],   c$tupIn[926:799],
+                      $signed(c$tupIn[798:792]),   c$tupIn[791:664],
+                      $signed(c$tupIn[663:657]),   c$tupIn[656:655],
+                      c$tupIn[654:651],   c$tupIn[650:75],
+                      c$tupIn[74:70],   $signed(c$tupIn[69:38]),
+                      c$tupIn[37:32],   c$tupIn[31:0]};
+
+  always @(*) begin
+    case(ds5)
+      8'd63 : c$step_$jOut = {5'd17,
+                              c$step_$jOut_app_arg[1215:1215],
+                              c$step_$jOut_app_arg[1214:1211],
+                              c$step_$jOut_app_arg[1210:1205],
+                              c$step_$jOut_app_arg[1204:1197],
+                              c$step_$jOut_app_arg[1196:1195],
+                              $signed(c$step_$jOut_app_arg[1194:1131]),
+                              $signed(c$step_$jOut_app_arg[1130:1099]),
+                              c$step_$jOut_app_arg[1098:1067],
+                              $signed(c$step_$jOut_app_arg[1066:1060]),
+                              c$step_$jOut_app_arg[1059:1057],
+                              c$step_$jOut_app_arg[1056:1049],
+                              c$step_$jOut_app_arg[1048:1041],
+                              c$step_$jOut_app_arg[1040:1033],
+                              c$step_$jOut_app_arg[1032:1025],
+                              $signed(c$step_$jOut_app_arg[1024:993]),
+                              $signed(c$step_$jOut_app_arg[992:961]),
+                              c$step_$jOut_app_arg[960:959],
+                              c$step_$jOut_app_arg[958:927],
+                              c$step_$jOut_app_arg[926:799],
+                              $signed(c$step_$jOut_app_arg[798:792]),
+                              c$step_$jOut_app_arg[791:664],
+                              $signed(c$step_$jOut_app_arg[663:657]),
+                              c$step_$jOut_app_arg[656:655],
+                              c$step_$jOut_app_arg[654:651],
+                              c$step_$jOut_app_arg[650:75],
+                              c$step_$jOut_app_arg[74:70],
+                              $signed(c$step_$jOut_app_arg[69:38]),
+                              c$step_$jOut_app_arg[37:32],
+                              c$step_$jOut_app_arg[31:0]};
+      default : c$step_$jOut = c$step_$jOut_app_arg;
+    endcase
+  end
+
+  assign c$step_$jOut_app_arg = ((ds5 == 8'd0) | ($signed(result_63[95:64]) > ds28)) ? {5'd16,
+                                                                                        ds2_0,   ds3,   ds4,   step14,
+                                                                                        ds6,   ds7,   ds8,   ds9,
+                                                                                        ds10,   ds11,   ds12,   ds13,
+                                                                                        ds14,   ds15,   ds16,   ds17,
+                                                                                        ds18,   ds19,   ds20,   ds21,
+                                                                                        ds22,   ds23,   ds24,   ds25,
+                                                                                        ds26,   ds27,
+                                                                                        $signed(result_63[95:64]),
+                                                                                        c$step_$jOut_app_arg_0,
+                                                                                        busy} : {5'd16,   ds2_0,   ds3,
+                                                                                                 ds4,   step14,   ds6,
+                                                                                                 ds7,   ds8,   ds9,
+                                                                                                 ds10,   ds11,   ds12,
+                                                                                                 ds13,   ds14,   ds15,
+                                                                                                 ds16,   ds17,   ds18,
+                                                                                                 ds19,   ds20,   ds21,
+                                                                                                 ds22,   ds23,   ds24,
+                                                                                                 ds25,   ds26,   ds27,
+                                                                                                 ds28,   ds29,   busy};
+
+  assign c$step_$jOut_app_arg_0 = ds5[0+:6];
+
+  assign step14 = ds5 + 8'd1;
+
+  assign c$sumSquareOut_fun_arg = $signed(result_63[159:128]);
+
+  LlamaDv_Top_Decoder_decoderSmall_sumSquare LlamaDv_Top_Decoder_decoderSmall_sumSquare_c$sumSquareOut
+    ( .result (c$sumSquareOut)
+    , .ss (ds7)
+    , .x (c$sumSquareOut_fun_arg) );
+
+  always @(*) begin
+    case(c$matrixShapeOut_app_arg)
+      3'd1 : c$matrixShapeOut = {8'd32,   8'd64};
+      3'd2 : c$matrixShapeOut = {8'd32,   8'd64};
+      3'd4 : c$matrixShapeOut = {8'd128,   8'd64};
+      3'd5 : c$matrixShapeOut = {8'd64,   8'd128};
+      3'd6 : c$matrixShapeOut = {8'd128,   8'd64};
+      default : c$matrixShapeOut = {8'd64,   8'd64};
+    endcase
+  end
+
+  always @(*) begin
+    case(ds1_2)
+      5'b00101 : c$matrixShapeOut_app_arg = k_0;
+      default : c$matrixShapeOut_app_arg = k;
+    endcase
+  end
+
+  assign k = ds11 + 3'd1;
+
+  always @(*) begin
+    case(ds6)
+      2'd0 : k_0 = 3'd0;
+      2'd1 : k_0 = 3'd4;
+      default : k_0 = 3'd7;
+    endcase
+  end
+
+  assign y = (($signed(((({{(16-6) {1'b0}},result_26}))))) - 16'sd7) - 16'sd20;
+
+  assign result_25 = (16'sd63 <= y) ? 7'sd63 : c$case_alt_17;
+
+  assign c$case_alt_17 = (-16'sd64 <= y) ? ($signed({y[16-1],y[0+:(7-1)]})) : -7'sd64;
 
   // imap begin
   genvar i_0;
   generate
   for (i_0=0; i_0 < 32; i_0 = i_0 + 1) begin : imap
     wire [5-1:0] map_index;
-    wire  map_in_0;
-    assign map_in_0 = c$app_arg_4[i_0*1+:1];
-    wire [5:0] map_out_0;
+    wire  map_in;
+    assign map_in = c$app_arg_12[i_0*1+:1];
+    wire [5:0] map_out;
 
     assign map_index = 5'd31 - i_0[0+:5];
-    wire [5:0] result_87;
-    wire [4:0] c$bv_1;
-    assign map_out_0 = result_87;
+    wire [5:0] result_68;
+    wire [4:0] c$bv_5;
+    assign map_out = result_68;
 
-    assign c$bv_1 = (((map_index)));
+    assign c$bv_5 = (((map_index)));
 
-    assign result_87 = (map_in_0 == (1'b1)) ? (({{(6-5) {1'b0}},(((map_index)))}) + 6'd1) : 6'd0;
+    assign result_68 = (map_in == (1'b1)) ? (({{(6-5) {1'b0}},(((map_index)))}) + 6'd1) : 6'd0;
 
 
-    assign c$app_arg_3[i_0*6+:6] = map_out_0;
+    assign c$app_arg_11[i_0*6+:6] = map_out;
   end
   endgenerate
   // imap end
 
-  assign c$vec = ((((c$y_app_arg))));
+  assign c$vec = ((((c$quantExpOut_app_arg))));
 
   // reverse begin
   genvar i_1;
   generate
   for (i_1 = 0; i_1 < 32; i_1 = i_1 + 1) begin : reverse
-    assign c$app_arg_4[(32 - 1 - i_1)*1+:1] = c$vec[i_1*1+:1];
+    assign c$app_arg_12[(32 - 1 - i_1)*1+:1] = c$vec[i_1*1+:1];
   end
   endgenerate
   // reverse end
@@ -912,9 +1617,9 @@ module decoder_small
   wire [5:0] acc_3_3_42;
   wire [5:0] acc_4_0_43;
   wire [5:0] acc_4_1_44;
-  assign result_6 = acc_5_0_45;
+  assign result_26 = acc_5_0_45;
 
-  assign vec_1 = c$app_arg_3;
+  assign vec_1 = c$app_arg_11;
 
   assign acc_0_42 = vec_1[191:186];
 
@@ -980,4861 +1685,325 @@ module decoder_small
 
   assign acc_0_73 = vec_1[5:0];
 
-  wire [5:0] result_88;
-  assign acc_1_0_15 = result_88;
+  wire [5:0] result_69;
+  assign acc_1_0_15 = result_69;
 
-  assign result_88 = (acc_0_42 <= acc_0_43) ? acc_0_43 : acc_0_42;
+  assign result_69 = (acc_0_42 <= acc_0_43) ? acc_0_43 : acc_0_42;
+
+
+
+  wire [5:0] result_70;
+  assign acc_1_1_16 = result_70;
+
+  assign result_70 = (acc_0_44 <= acc_0_45) ? acc_0_45 : acc_0_44;
+
+
+
+  wire [5:0] result_71;
+  assign acc_1_2_17 = result_71;
+
+  assign result_71 = (acc_0_46 <= acc_0_47) ? acc_0_47 : acc_0_46;
+
+
+
+  wire [5:0] result_72;
+  assign acc_1_3_18 = result_72;
+
+  assign result_72 = (acc_0_48 <= acc_0_49) ? acc_0_49 : acc_0_48;
+
+
+
+  wire [5:0] result_73;
+  assign acc_1_4_19 = result_73;
+
+  assign result_73 = (acc_0_50 <= acc_0_51) ? acc_0_51 : acc_0_50;
+
+
+
+  wire [5:0] result_74;
+  assign acc_1_5_20 = result_74;
+
+  assign result_74 = (acc_0_52 <= acc_0_53) ? acc_0_53 : acc_0_52;
+
+
+
+  wire [5:0] result_75;
+  assign acc_1_6_21 = result_75;
+
+  assign result_75 = (acc_0_54 <= acc_0_55) ? acc_0_55 : acc_0_54;
+
+
+
+  wire [5:0] result_76;
+  assign acc_1_7_22 = result_76;
+
+  assign result_76 = (acc_0_56 <= acc_0_57) ? acc_0_57 : acc_0_56;
+
+
+
+  wire [5:0] result_77;
+  assign acc_1_8_23 = result_77;
+
+  assign result_77 = (acc_0_58 <= acc_0_59) ? acc_0_59 : acc_0_58;
+
+
+
+  wire [5:0] result_78;
+  assign acc_1_9_24 = result_78;
+
+  assign result_78 = (acc_0_60 <= acc_0_61) ? acc_0_61 : acc_0_60;
+
+
+
+  wire [5:0] result_79;
+  assign acc_1_10_25 = result_79;
+
+  assign result_79 = (acc_0_62 <= acc_0_63) ? acc_0_63 : acc_0_62;
+
+
+
+  wire [5:0] result_80;
+  assign acc_1_11_26 = result_80;
+
+  assign result_80 = (acc_0_64 <= acc_0_65) ? acc_0_65 : acc_0_64;
+
+
+
+  wire [5:0] result_81;
+  assign acc_1_12_27 = result_81;
+
+  assign result_81 = (acc_0_66 <= acc_0_67) ? acc_0_67 : acc_0_66;
+
+
+
+  wire [5:0] result_82;
+  assign acc_1_13_28 = result_82;
+
+  assign result_82 = (acc_0_68 <= acc_0_69) ? acc_0_69 : acc_0_68;
+
+
+
+  wire [5:0] result_83;
+  assign acc_1_14_29 = result_83;
+
+  assign result_83 = (acc_0_70 <= acc_0_71) ? acc_0_71 : acc_0_70;
+
+
+
+  wire [5:0] result_84;
+  assign acc_1_15_30 = result_84;
+
+  assign result_84 = (acc_0_72 <= acc_0_73) ? acc_0_73 : acc_0_72;
+
+
+
+  wire [5:0] result_85;
+  assign acc_2_0_31 = result_85;
+
+  assign result_85 = (acc_1_0_15 <= acc_1_1_16) ? acc_1_1_16 : acc_1_0_15;
+
+
+
+  wire [5:0] result_86;
+  assign acc_2_1_32 = result_86;
+
+  assign result_86 = (acc_1_2_17 <= acc_1_3_18) ? acc_1_3_18 : acc_1_2_17;
+
+
+
+  wire [5:0] result_87;
+  assign acc_2_2_33 = result_87;
+
+  assign result_87 = (acc_1_4_19 <= acc_1_5_20) ? acc_1_5_20 : acc_1_4_19;
+
+
+
+  wire [5:0] result_88;
+  assign acc_2_3_34 = result_88;
+
+  assign result_88 = (acc_1_6_21 <= acc_1_7_22) ? acc_1_7_22 : acc_1_6_21;
 
 
 
   wire [5:0] result_89;
-  assign acc_1_1_16 = result_89;
+  assign acc_2_4_35 = result_89;
 
-  assign result_89 = (acc_0_44 <= acc_0_45) ? acc_0_45 : acc_0_44;
+  assign result_89 = (acc_1_8_23 <= acc_1_9_24) ? acc_1_9_24 : acc_1_8_23;
 
 
 
   wire [5:0] result_90;
-  assign acc_1_2_17 = result_90;
+  assign acc_2_5_36 = result_90;
 
-  assign result_90 = (acc_0_46 <= acc_0_47) ? acc_0_47 : acc_0_46;
+  assign result_90 = (acc_1_10_25 <= acc_1_11_26) ? acc_1_11_26 : acc_1_10_25;
 
 
 
   wire [5:0] result_91;
-  assign acc_1_3_18 = result_91;
+  assign acc_2_6_37 = result_91;
 
-  assign result_91 = (acc_0_48 <= acc_0_49) ? acc_0_49 : acc_0_48;
+  assign result_91 = (acc_1_12_27 <= acc_1_13_28) ? acc_1_13_28 : acc_1_12_27;
 
 
 
   wire [5:0] result_92;
-  assign acc_1_4_19 = result_92;
+  assign acc_2_7_38 = result_92;
 
-  assign result_92 = (acc_0_50 <= acc_0_51) ? acc_0_51 : acc_0_50;
+  assign result_92 = (acc_1_14_29 <= acc_1_15_30) ? acc_1_15_30 : acc_1_14_29;
 
 
 
   wire [5:0] result_93;
-  assign acc_1_5_20 = result_93;
+  assign acc_3_0_39 = result_93;
 
-  assign result_93 = (acc_0_52 <= acc_0_53) ? acc_0_53 : acc_0_52;
+  assign result_93 = (acc_2_0_31 <= acc_2_1_32) ? acc_2_1_32 : acc_2_0_31;
 
 
 
   wire [5:0] result_94;
-  assign acc_1_6_21 = result_94;
+  assign acc_3_1_40 = result_94;
 
-  assign result_94 = (acc_0_54 <= acc_0_55) ? acc_0_55 : acc_0_54;
+  assign result_94 = (acc_2_2_33 <= acc_2_3_34) ? acc_2_3_34 : acc_2_2_33;
 
 
 
   wire [5:0] result_95;
-  assign acc_1_7_22 = result_95;
+  assign acc_3_2_41 = result_95;
 
-  assign result_95 = (acc_0_56 <= acc_0_57) ? acc_0_57 : acc_0_56;
+  assign result_95 = (acc_2_4_35 <= acc_2_5_36) ? acc_2_5_36 : acc_2_4_35;
 
 
 
   wire [5:0] result_96;
-  assign acc_1_8_23 = result_96;
+  assign acc_3_3_42 = result_96;
 
-  assign result_96 = (acc_0_58 <= acc_0_59) ? acc_0_59 : acc_0_58;
+  assign result_96 = (acc_2_6_37 <= acc_2_7_38) ? acc_2_7_38 : acc_2_6_37;
 
 
 
   wire [5:0] result_97;
-  assign acc_1_9_24 = result_97;
+  assign acc_4_0_43 = result_97;
 
-  assign result_97 = (acc_0_60 <= acc_0_61) ? acc_0_61 : acc_0_60;
+  assign result_97 = (acc_3_0_39 <= acc_3_1_40) ? acc_3_1_40 : acc_3_0_39;
 
 
 
   wire [5:0] result_98;
-  assign acc_1_10_25 = result_98;
+  assign acc_4_1_44 = result_98;
 
-  assign result_98 = (acc_0_62 <= acc_0_63) ? acc_0_63 : acc_0_62;
+  assign result_98 = (acc_3_2_41 <= acc_3_3_42) ? acc_3_3_42 : acc_3_2_41;
 
 
 
   wire [5:0] result_99;
-  assign acc_1_11_26 = result_99;
+  assign acc_5_0_45 = result_99;
 
-  assign result_99 = (acc_0_64 <= acc_0_65) ? acc_0_65 : acc_0_64;
+  assign result_99 = (acc_4_0_43 <= acc_4_1_44) ? acc_4_1_44 : acc_4_0_43;
 
 
 
-  wire [5:0] result_100;
-  assign acc_1_12_27 = result_100;
 
-  assign result_100 = (acc_0_66 <= acc_0_67) ? acc_0_67 : acc_0_66;
-
-
-
-  wire [5:0] result_101;
-  assign acc_1_13_28 = result_101;
-
-  assign result_101 = (acc_0_68 <= acc_0_69) ? acc_0_69 : acc_0_68;
-
-
-
-  wire [5:0] result_102;
-  assign acc_1_14_29 = result_102;
-
-  assign result_102 = (acc_0_70 <= acc_0_71) ? acc_0_71 : acc_0_70;
-
-
-
-  wire [5:0] result_103;
-  assign acc_1_15_30 = result_103;
-
-  assign result_103 = (acc_0_72 <= acc_0_73) ? acc_0_73 : acc_0_72;
-
-
-
-  wire [5:0] result_104;
-  assign acc_2_0_31 = result_104;
-
-  assign result_104 = (acc_1_0_15 <= acc_1_1_16) ? acc_1_1_16 : acc_1_0_15;
-
-
-
-  wire [5:0] result_105;
-  assign acc_2_1_32 = result_105;
-
-  assign result_105 = (acc_1_2_17 <= acc_1_3_18) ? acc_1_3_18 : acc_1_2_17;
-
-
-
-  wire [5:0] result_106;
-  assign acc_2_2_33 = result_106;
-
-  assign result_106 = (acc_1_4_19 <= acc_1_5_20) ? acc_1_5_20 : acc_1_4_19;
-
-
-
-  wire [5:0] result_107;
-  assign acc_2_3_34 = result_107;
-
-  assign result_107 = (acc_1_6_21 <= acc_1_7_22) ? acc_1_7_22 : acc_1_6_21;
-
-
-
-  wire [5:0] result_108;
-  assign acc_2_4_35 = result_108;
-
-  assign result_108 = (acc_1_8_23 <= acc_1_9_24) ? acc_1_9_24 : acc_1_8_23;
-
-
-
-  wire [5:0] result_109;
-  assign acc_2_5_36 = result_109;
-
-  assign result_109 = (acc_1_10_25 <= acc_1_11_26) ? acc_1_11_26 : acc_1_10_25;
-
-
-
-  wire [5:0] result_110;
-  assign acc_2_6_37 = result_110;
-
-  assign result_110 = (acc_1_12_27 <= acc_1_13_28) ? acc_1_13_28 : acc_1_12_27;
-
-
-
-  wire [5:0] result_111;
-  assign acc_2_7_38 = result_111;
-
-  assign result_111 = (acc_1_14_29 <= acc_1_15_30) ? acc_1_15_30 : acc_1_14_29;
-
-
-
-  wire [5:0] result_112;
-  assign acc_3_0_39 = result_112;
-
-  assign result_112 = (acc_2_0_31 <= acc_2_1_32) ? acc_2_1_32 : acc_2_0_31;
-
-
-
-  wire [5:0] result_113;
-  assign acc_3_1_40 = result_113;
-
-  assign result_113 = (acc_2_2_33 <= acc_2_3_34) ? acc_2_3_34 : acc_2_2_33;
-
-
-
-  wire [5:0] result_114;
-  assign acc_3_2_41 = result_114;
-
-  assign result_114 = (acc_2_4_35 <= acc_2_5_36) ? acc_2_5_36 : acc_2_4_35;
-
-
-
-  wire [5:0] result_115;
-  assign acc_3_3_42 = result_115;
-
-  assign result_115 = (acc_2_6_37 <= acc_2_7_38) ? acc_2_7_38 : acc_2_6_37;
-
-
-
-  wire [5:0] result_116;
-  assign acc_4_0_43 = result_116;
-
-  assign result_116 = (acc_3_0_39 <= acc_3_1_40) ? acc_3_1_40 : acc_3_0_39;
-
-
-
-  wire [5:0] result_117;
-  assign acc_4_1_44 = result_117;
-
-  assign result_117 = (acc_3_2_41 <= acc_3_3_42) ? acc_3_3_42 : acc_3_2_41;
-
-
-
-  wire [5:0] result_118;
-  assign acc_5_0_45 = result_118;
-
-  assign result_118 = (acc_4_0_43 <= acc_4_1_44) ? acc_4_1_44 : acc_4_0_43;
-
-
-
-
-
-  wire [4095:0] vec_2;
-  wire [31:0] acc_7_0;
-  wire [31:0] acc_0_75;
-  wire [31:0] acc_0_76;
-  wire [31:0] acc_0_77;
-  wire [31:0] acc_0_78;
-  wire [31:0] acc_0_79;
-  wire [31:0] acc_0_80;
-  wire [31:0] acc_0_81;
-  wire [31:0] acc_0_82;
-  wire [31:0] acc_0_83;
-  wire [31:0] acc_0_84;
-  wire [31:0] acc_0_85;
-  wire [31:0] acc_0_86;
-  wire [31:0] acc_0_87;
-  wire [31:0] acc_0_88;
-  wire [31:0] acc_0_89;
-  wire [31:0] acc_0_90;
-  wire [31:0] acc_0_91;
-  wire [31:0] acc_0_92;
-  wire [31:0] acc_0_93;
-  wire [31:0] acc_0_94;
-  wire [31:0] acc_0_95;
-  wire [31:0] acc_0_96;
-  wire [31:0] acc_0_97;
-  wire [31:0] acc_0_98;
-  wire [31:0] acc_0_99;
-  wire [31:0] acc_0_100;
-  wire [31:0] acc_0_101;
-  wire [31:0] acc_0_102;
-  wire [31:0] acc_0_103;
-  wire [31:0] acc_0_104;
-  wire [31:0] acc_0_105;
-  wire [31:0] acc_0_106;
-  wire [31:0] acc_0_107;
-  wire [31:0] acc_0_108;
-  wire [31:0] acc_0_109;
-  wire [31:0] acc_0_110;
-  wire [31:0] acc_0_111;
-  wire [31:0] acc_0_112;
-  wire [31:0] acc_0_113;
-  wire [31:0] acc_0_114;
-  wire [31:0] acc_0_115;
-  wire [31:0] acc_0_116;
-  wire [31:0] acc_0_117;
-  wire [31:0] acc_0_118;
-  wire [31:0] acc_0_119;
-  wire [31:0] acc_0_120;
-  wire [31:0] acc_0_121;
-  wire [31:0] acc_0_122;
-  wire [31:0] acc_0_123;
-  wire [31:0] acc_0_124;
-  wire [31:0] acc_0_125;
-  wire [31:0] acc_0_126;
-  wire [31:0] acc_0_127;
-  wire [31:0] acc_0_128;
-  wire [31:0] acc_0_129;
-  wire [31:0] acc_0_130;
-  wire [31:0] acc_0_131;
-  wire [31:0] acc_0_132;
-  wire [31:0] acc_0_133;
-  wire [31:0] acc_0_134;
-  wire [31:0] acc_0_135;
-  wire [31:0] acc_0_136;
-  wire [31:0] acc_0_137;
-  wire [31:0] acc_0_138;
-  wire [31:0] acc_0_139;
-  wire [31:0] acc_0_140;
-  wire [31:0] acc_0_141;
-  wire [31:0] acc_0_142;
-  wire [31:0] acc_0_143;
-  wire [31:0] acc_0_144;
-  wire [31:0] acc_0_145;
-  wire [31:0] acc_0_146;
-  wire [31:0] acc_0_147;
-  wire [31:0] acc_0_148;
-  wire [31:0] acc_0_149;
-  wire [31:0] acc_0_150;
-  wire [31:0] acc_0_151;
-  wire [31:0] acc_0_152;
-  wire [31:0] acc_0_153;
-  wire [31:0] acc_0_154;
-  wire [31:0] acc_0_155;
-  wire [31:0] acc_0_156;
-  wire [31:0] acc_0_157;
-  wire [31:0] acc_0_158;
-  wire [31:0] acc_0_159;
-  wire [31:0] acc_0_160;
-  wire [31:0] acc_0_161;
-  wire [31:0] acc_0_162;
-  wire [31:0] acc_0_163;
-  wire [31:0] acc_0_164;
-  wire [31:0] acc_0_165;
-  wire [31:0] acc_0_166;
-  wire [31:0] acc_0_167;
-  wire [31:0] acc_0_168;
-  wire [31:0] acc_0_169;
-  wire [31:0] acc_0_170;
-  wire [31:0] acc_0_171;
-  wire [31:0] acc_0_172;
-  wire [31:0] acc_0_173;
-  wire [31:0] acc_0_174;
-  wire [31:0] acc_0_175;
-  wire [31:0] acc_0_176;
-  wire [31:0] acc_0_177;
-  wire [31:0] acc_0_178;
-  wire [31:0] acc_0_179;
-  wire [31:0] acc_0_180;
-  wire [31:0] acc_0_181;
-  wire [31:0] acc_0_182;
-  wire [31:0] acc_0_183;
-  wire [31:0] acc_0_184;
-  wire [31:0] acc_0_185;
-  wire [31:0] acc_0_186;
-  wire [31:0] acc_0_187;
-  wire [31:0] acc_0_188;
-  wire [31:0] acc_0_189;
-  wire [31:0] acc_0_190;
-  wire [31:0] acc_0_191;
-  wire [31:0] acc_0_192;
-  wire [31:0] acc_0_193;
-  wire [31:0] acc_0_194;
-  wire [31:0] acc_0_195;
-  wire [31:0] acc_0_196;
-  wire [31:0] acc_0_197;
-  wire [31:0] acc_0_198;
-  wire [31:0] acc_0_199;
-  wire [31:0] acc_0_200;
-  wire [31:0] acc_0_201;
-  wire [31:0] acc_0_202;
-  wire [31:0] acc_1_0_46;
-  wire [31:0] acc_1_1_47;
-  wire [31:0] acc_1_2_48;
-  wire [31:0] acc_1_3_49;
-  wire [31:0] acc_1_4_50;
-  wire [31:0] acc_1_5_51;
-  wire [31:0] acc_1_6_52;
-  wire [31:0] acc_1_7_53;
-  wire [31:0] acc_1_8_54;
-  wire [31:0] acc_1_9_55;
-  wire [31:0] acc_1_10_56;
-  wire [31:0] acc_1_11_57;
-  wire [31:0] acc_1_12_58;
-  wire [31:0] acc_1_13_59;
-  wire [31:0] acc_1_14_60;
-  wire [31:0] acc_1_15_61;
-  wire [31:0] acc_1_16;
-  wire [31:0] acc_1_17;
-  wire [31:0] acc_1_18;
-  wire [31:0] acc_1_19;
-  wire [31:0] acc_1_20;
-  wire [31:0] acc_1_21;
-  wire [31:0] acc_1_22;
-  wire [31:0] acc_1_23;
-  wire [31:0] acc_1_24;
-  wire [31:0] acc_1_25;
-  wire [31:0] acc_1_26;
-  wire [31:0] acc_1_27;
-  wire [31:0] acc_1_28;
-  wire [31:0] acc_1_29;
-  wire [31:0] acc_1_30;
-  wire [31:0] acc_1_31;
-  wire [31:0] acc_1_32;
-  wire [31:0] acc_1_33;
-  wire [31:0] acc_1_34;
-  wire [31:0] acc_1_35;
-  wire [31:0] acc_1_36;
-  wire [31:0] acc_1_37;
-  wire [31:0] acc_1_38;
-  wire [31:0] acc_1_39;
-  wire [31:0] acc_1_40;
-  wire [31:0] acc_1_41;
-  wire [31:0] acc_1_42;
-  wire [31:0] acc_1_43;
-  wire [31:0] acc_1_44;
-  wire [31:0] acc_1_45;
-  wire [31:0] acc_1_46;
-  wire [31:0] acc_1_47;
-  wire [31:0] acc_1_48;
-  wire [31:0] acc_1_49;
-  wire [31:0] acc_1_50;
-  wire [31:0] acc_1_51;
-  wire [31:0] acc_1_52;
-  wire [31:0] acc_1_53;
-  wire [31:0] acc_1_54;
-  wire [31:0] acc_1_55;
-  wire [31:0] acc_1_56;
-  wire [31:0] acc_1_57;
-  wire [31:0] acc_1_58;
-  wire [31:0] acc_1_59;
-  wire [31:0] acc_1_60;
-  wire [31:0] acc_1_61;
-  wire [31:0] acc_1_62;
-  wire [31:0] acc_1_63;
-  wire [31:0] acc_2_0_62;
-  wire [31:0] acc_2_1_63;
-  wire [31:0] acc_2_2_64;
-  wire [31:0] acc_2_3_65;
-  wire [31:0] acc_2_4_66;
-  wire [31:0] acc_2_5_67;
-  wire [31:0] acc_2_6_68;
-  wire [31:0] acc_2_7_69;
-  wire [31:0] acc_2_8;
-  wire [31:0] acc_2_9;
-  wire [31:0] acc_2_10;
-  wire [31:0] acc_2_11;
-  wire [31:0] acc_2_12;
-  wire [31:0] acc_2_13;
-  wire [31:0] acc_2_14;
-  wire [31:0] acc_2_15;
-  wire [31:0] acc_2_16;
-  wire [31:0] acc_2_17;
-  wire [31:0] acc_2_18;
-  wire [31:0] acc_2_19;
-  wire [31:0] acc_2_20;
-  wire [31:0] acc_2_21;
-  wire [31:0] acc_2_22;
-  wire [31:0] acc_2_23;
-  wire [31:0] acc_2_24;
-  wire [31:0] acc_2_25;
-  wire [31:0] acc_2_26;
-  wire [31:0] acc_2_27;
-  wire [31:0] acc_2_28;
-  wire [31:0] acc_2_29;
-  wire [31:0] acc_2_30;
-  wire [31:0] acc_2_31;
-  wire [31:0] acc_3_0_70;
-  wire [31:0] acc_3_1_71;
-  wire [31:0] acc_3_2_72;
-  wire [31:0] acc_3_3_73;
-  wire [31:0] acc_3_4;
-  wire [31:0] acc_3_5;
-  wire [31:0] acc_3_6;
-  wire [31:0] acc_3_7;
-  wire [31:0] acc_3_8;
-  wire [31:0] acc_3_9;
-  wire [31:0] acc_3_10;
-  wire [31:0] acc_3_11;
-  wire [31:0] acc_3_12;
-  wire [31:0] acc_3_13;
-  wire [31:0] acc_3_14;
-  wire [31:0] acc_3_15;
-  wire [31:0] acc_4_0_74;
-  wire [31:0] acc_4_1_75;
-  wire [31:0] acc_4_2;
-  wire [31:0] acc_4_3;
-  wire [31:0] acc_4_4;
-  wire [31:0] acc_4_5;
-  wire [31:0] acc_4_6;
-  wire [31:0] acc_4_7;
-  wire [31:0] acc_5_0_76;
-  wire [31:0] acc_5_1;
-  wire [31:0] acc_5_2;
-  wire [31:0] acc_5_3;
-  wire [31:0] acc_6_0;
-  wire [31:0] acc_6_1;
-  assign c$y_app_arg = acc_7_0;
-
-  assign vec_2 = c$y_app_arg_0;
-
-  assign acc_0_75 = vec_2[4095:4064];
-
-  assign acc_0_76 = vec_2[4063:4032];
-
-  assign acc_0_77 = vec_2[4031:4000];
-
-  assign acc_0_78 = vec_2[3999:3968];
-
-  assign acc_0_79 = vec_2[3967:3936];
-
-  assign acc_0_80 = vec_2[3935:3904];
-
-  assign acc_0_81 = vec_2[3903:3872];
-
-  assign acc_0_82 = vec_2[3871:3840];
-
-  assign acc_0_83 = vec_2[3839:3808];
-
-  assign acc_0_84 = vec_2[3807:3776];
-
-  assign acc_0_85 = vec_2[3775:3744];
-
-  assign acc_0_86 = vec_2[3743:3712];
-
-  assign acc_0_87 = vec_2[3711:3680];
-
-  assign acc_0_88 = vec_2[3679:3648];
-
-  assign acc_0_89 = vec_2[3647:3616];
-
-  assign acc_0_90 = vec_2[3615:3584];
-
-  assign acc_0_91 = vec_2[3583:3552];
-
-  assign acc_0_92 = vec_2[3551:3520];
-
-  assign acc_0_93 = vec_2[3519:3488];
-
-  assign acc_0_94 = vec_2[3487:3456];
-
-  assign acc_0_95 = vec_2[3455:3424];
-
-  assign acc_0_96 = vec_2[3423:3392];
-
-  assign acc_0_97 = vec_2[3391:3360];
-
-  assign acc_0_98 = vec_2[3359:3328];
-
-  assign acc_0_99 = vec_2[3327:3296];
-
-  assign acc_0_100 = vec_2[3295:3264];
-
-  assign acc_0_101 = vec_2[3263:3232];
-
-  assign acc_0_102 = vec_2[3231:3200];
-
-  assign acc_0_103 = vec_2[3199:3168];
-
-  assign acc_0_104 = vec_2[3167:3136];
-
-  assign acc_0_105 = vec_2[3135:3104];
-
-  assign acc_0_106 = vec_2[3103:3072];
-
-  assign acc_0_107 = vec_2[3071:3040];
-
-  assign acc_0_108 = vec_2[3039:3008];
-
-  assign acc_0_109 = vec_2[3007:2976];
-
-  assign acc_0_110 = vec_2[2975:2944];
-
-  assign acc_0_111 = vec_2[2943:2912];
-
-  assign acc_0_112 = vec_2[2911:2880];
-
-  assign acc_0_113 = vec_2[2879:2848];
-
-  assign acc_0_114 = vec_2[2847:2816];
-
-  assign acc_0_115 = vec_2[2815:2784];
-
-  assign acc_0_116 = vec_2[2783:2752];
-
-  assign acc_0_117 = vec_2[2751:2720];
-
-  assign acc_0_118 = vec_2[2719:2688];
-
-  assign acc_0_119 = vec_2[2687:2656];
-
-  assign acc_0_120 = vec_2[2655:2624];
-
-  assign acc_0_121 = vec_2[2623:2592];
-
-  assign acc_0_122 = vec_2[2591:2560];
-
-  assign acc_0_123 = vec_2[2559:2528];
-
-  assign acc_0_124 = vec_2[2527:2496];
-
-  assign acc_0_125 = vec_2[2495:2464];
-
-  assign acc_0_126 = vec_2[2463:2432];
-
-  assign acc_0_127 = vec_2[2431:2400];
-
-  assign acc_0_128 = vec_2[2399:2368];
-
-  assign acc_0_129 = vec_2[2367:2336];
-
-  assign acc_0_130 = vec_2[2335:2304];
-
-  assign acc_0_131 = vec_2[2303:2272];
-
-  assign acc_0_132 = vec_2[2271:2240];
-
-  assign acc_0_133 = vec_2[2239:2208];
-
-  assign acc_0_134 = vec_2[2207:2176];
-
-  assign acc_0_135 = vec_2[2175:2144];
-
-  assign acc_0_136 = vec_2[2143:2112];
-
-  assign acc_0_137 = vec_2[2111:2080];
-
-  assign acc_0_138 = vec_2[2079:2048];
-
-  assign acc_0_139 = vec_2[2047:2016];
-
-  assign acc_0_140 = vec_2[2015:1984];
-
-  assign acc_0_141 = vec_2[1983:1952];
-
-  assign acc_0_142 = vec_2[1951:1920];
-
-  assign acc_0_143 = vec_2[1919:1888];
-
-  assign acc_0_144 = vec_2[1887:1856];
-
-  assign acc_0_145 = vec_2[1855:1824];
-
-  assign acc_0_146 = vec_2[1823:1792];
-
-  assign acc_0_147 = vec_2[1791:1760];
-
-  assign acc_0_148 = vec_2[1759:1728];
-
-  assign acc_0_149 = vec_2[1727:1696];
-
-  assign acc_0_150 = vec_2[1695:1664];
-
-  assign acc_0_151 = vec_2[1663:1632];
-
-  assign acc_0_152 = vec_2[1631:1600];
-
-  assign acc_0_153 = vec_2[1599:1568];
-
-  assign acc_0_154 = vec_2[1567:1536];
-
-  assign acc_0_155 = vec_2[1535:1504];
-
-  assign acc_0_156 = vec_2[1503:1472];
-
-  assign acc_0_157 = vec_2[1471:1440];
-
-  assign acc_0_158 = vec_2[1439:1408];
-
-  assign acc_0_159 = vec_2[1407:1376];
-
-  assign acc_0_160 = vec_2[1375:1344];
-
-  assign acc_0_161 = vec_2[1343:1312];
-
-  assign acc_0_162 = vec_2[1311:1280];
-
-  assign acc_0_163 = vec_2[1279:1248];
-
-  assign acc_0_164 = vec_2[1247:1216];
-
-  assign acc_0_165 = vec_2[1215:1184];
-
-  assign acc_0_166 = vec_2[1183:1152];
-
-  assign acc_0_167 = vec_2[1151:1120];
-
-  assign acc_0_168 = vec_2[1119:1088];
-
-  assign acc_0_169 = vec_2[1087:1056];
-
-  assign acc_0_170 = vec_2[1055:1024];
-
-  assign acc_0_171 = vec_2[1023:992];
-
-  assign acc_0_172 = vec_2[991:960];
-
-  assign acc_0_173 = vec_2[959:928];
-
-  assign acc_0_174 = vec_2[927:896];
-
-  assign acc_0_175 = vec_2[895:864];
-
-  assign acc_0_176 = vec_2[863:832];
-
-  assign acc_0_177 = vec_2[831:800];
-
-  assign acc_0_178 = vec_2[799:768];
-
-  assign acc_0_179 = vec_2[767:736];
-
-  assign acc_0_180 = vec_2[735:704];
-
-  assign acc_0_181 = vec_2[703:672];
-
-  assign acc_0_182 = vec_2[671:640];
-
-  assign acc_0_183 = vec_2[639:608];
-
-  assign acc_0_184 = vec_2[607:576];
-
-  assign acc_0_185 = vec_2[575:544];
-
-  assign acc_0_186 = vec_2[543:512];
-
-  assign acc_0_187 = vec_2[511:480];
-
-  assign acc_0_188 = vec_2[479:448];
-
-  assign acc_0_189 = vec_2[447:416];
-
-  assign acc_0_190 = vec_2[415:384];
-
-  assign acc_0_191 = vec_2[383:352];
-
-  assign acc_0_192 = vec_2[351:320];
-
-  assign acc_0_193 = vec_2[319:288];
-
-  assign acc_0_194 = vec_2[287:256];
-
-  assign acc_0_195 = vec_2[255:224];
-
-  assign acc_0_196 = vec_2[223:192];
-
-  assign acc_0_197 = vec_2[191:160];
-
-  assign acc_0_198 = vec_2[159:128];
-
-  assign acc_0_199 = vec_2[127:96];
-
-  assign acc_0_200 = vec_2[95:64];
-
-  assign acc_0_201 = vec_2[63:32];
-
-  assign acc_0_202 = vec_2[31:0];
-
-  wire [31:0] result_119;
-  assign acc_1_0_46 = result_119;
-
-  assign result_119 = (acc_0_75 <= acc_0_76) ? acc_0_76 : acc_0_75;
-
-
-
-  wire [31:0] result_120;
-  assign acc_1_1_47 = result_120;
-
-  assign result_120 = (acc_0_77 <= acc_0_78) ? acc_0_78 : acc_0_77;
-
-
-
-  wire [31:0] result_121;
-  assign acc_1_2_48 = result_121;
-
-  assign result_121 = (acc_0_79 <= acc_0_80) ? acc_0_80 : acc_0_79;
-
-
-
-  wire [31:0] result_122;
-  assign acc_1_3_49 = result_122;
-
-  assign result_122 = (acc_0_81 <= acc_0_82) ? acc_0_82 : acc_0_81;
-
-
-
-  wire [31:0] result_123;
-  assign acc_1_4_50 = result_123;
-
-  assign result_123 = (acc_0_83 <= acc_0_84) ? acc_0_84 : acc_0_83;
-
-
-
-  wire [31:0] result_124;
-  assign acc_1_5_51 = result_124;
-
-  assign result_124 = (acc_0_85 <= acc_0_86) ? acc_0_86 : acc_0_85;
-
-
-
-  wire [31:0] result_125;
-  assign acc_1_6_52 = result_125;
-
-  assign result_125 = (acc_0_87 <= acc_0_88) ? acc_0_88 : acc_0_87;
-
-
-
-  wire [31:0] result_126;
-  assign acc_1_7_53 = result_126;
-
-  assign result_126 = (acc_0_89 <= acc_0_90) ? acc_0_90 : acc_0_89;
-
-
-
-  wire [31:0] result_127;
-  assign acc_1_8_54 = result_127;
-
-  assign result_127 = (acc_0_91 <= acc_0_92) ? acc_0_92 : acc_0_91;
-
-
-
-  wire [31:0] result_128;
-  assign acc_1_9_55 = result_128;
-
-  assign result_128 = (acc_0_93 <= acc_0_94) ? acc_0_94 : acc_0_93;
-
-
-
-  wire [31:0] result_129;
-  assign acc_1_10_56 = result_129;
-
-  assign result_129 = (acc_0_95 <= acc_0_96) ? acc_0_96 : acc_0_95;
-
-
-
-  wire [31:0] result_130;
-  assign acc_1_11_57 = result_130;
-
-  assign result_130 = (acc_0_97 <= acc_0_98) ? acc_0_98 : acc_0_97;
-
-
-
-  wire [31:0] result_131;
-  assign acc_1_12_58 = result_131;
-
-  assign result_131 = (acc_0_99 <= acc_0_100) ? acc_0_100 : acc_0_99;
-
-
-
-  wire [31:0] result_132;
-  assign acc_1_13_59 = result_132;
-
-  assign result_132 = (acc_0_101 <= acc_0_102) ? acc_0_102 : acc_0_101;
-
-
-
-  wire [31:0] result_133;
-  assign acc_1_14_60 = result_133;
-
-  assign result_133 = (acc_0_103 <= acc_0_104) ? acc_0_104 : acc_0_103;
-
-
-
-  wire [31:0] result_134;
-  assign acc_1_15_61 = result_134;
-
-  assign result_134 = (acc_0_105 <= acc_0_106) ? acc_0_106 : acc_0_105;
-
-
-
-  wire [31:0] result_135;
-  assign acc_1_16 = result_135;
-
-  assign result_135 = (acc_0_107 <= acc_0_108) ? acc_0_108 : acc_0_107;
-
-
-
-  wire [31:0] result_136;
-  assign acc_1_17 = result_136;
-
-  assign result_136 = (acc_0_109 <= acc_0_110) ? acc_0_110 : acc_0_109;
-
-
-
-  wire [31:0] result_137;
-  assign acc_1_18 = result_137;
-
-  assign result_137 = (acc_0_111 <= acc_0_112) ? acc_0_112 : acc_0_111;
-
-
-
-  wire [31:0] result_138;
-  assign acc_1_19 = result_138;
-
-  assign result_138 = (acc_0_113 <= acc_0_114) ? acc_0_114 : acc_0_113;
-
-
-
-  wire [31:0] result_139;
-  assign acc_1_20 = result_139;
-
-  assign result_139 = (acc_0_115 <= acc_0_116) ? acc_0_116 : acc_0_115;
-
-
-
-  wire [31:0] result_140;
-  assign acc_1_21 = result_140;
-
-  assign result_140 = (acc_0_117 <= acc_0_118) ? acc_0_118 : acc_0_117;
-
-
-
-  wire [31:0] result_141;
-  assign acc_1_22 = result_141;
-
-  assign result_141 = (acc_0_119 <= acc_0_120) ? acc_0_120 : acc_0_119;
-
-
-
-  wire [31:0] result_142;
-  assign acc_1_23 = result_142;
-
-  assign result_142 = (acc_0_121 <= acc_0_122) ? acc_0_122 : acc_0_121;
-
-
-
-  wire [31:0] result_143;
-  assign acc_1_24 = result_143;
-
-  assign result_143 = (acc_0_123 <= acc_0_124) ? acc_0_124 : acc_0_123;
-
-
-
-  wire [31:0] result_144;
-  assign acc_1_25 = result_144;
-
-  assign result_144 = (acc_0_125 <= acc_0_126) ? acc_0_126 : acc_0_125;
-
-
-
-  wire [31:0] result_145;
-  assign acc_1_26 = result_145;
-
-  assign result_145 = (acc_0_127 <= acc_0_128) ? acc_0_128 : acc_0_127;
-
-
-
-  wire [31:0] result_146;
-  assign acc_1_27 = result_146;
-
-  assign result_146 = (acc_0_129 <= acc_0_130) ? acc_0_130 : acc_0_129;
-
-
-
-  wire [31:0] result_147;
-  assign acc_1_28 = result_147;
-
-  assign result_147 = (acc_0_131 <= acc_0_132) ? acc_0_132 : acc_0_131;
-
-
-
-  wire [31:0] result_148;
-  assign acc_1_29 = result_148;
-
-  assign result_148 = (acc_0_133 <= acc_0_134) ? acc_0_134 : acc_0_133;
-
-
-
-  wire [31:0] result_149;
-  assign acc_1_30 = result_149;
-
-  assign result_149 = (acc_0_135 <= acc_0_136) ? acc_0_136 : acc_0_135;
-
-
-
-  wire [31:0] result_150;
-  assign acc_1_31 = result_150;
-
-  assign result_150 = (acc_0_137 <= acc_0_138) ? acc_0_138 : acc_0_137;
-
-
-
-  wire [31:0] result_151;
-  assign acc_1_32 = result_151;
-
-  assign result_151 = (acc_0_139 <= acc_0_140) ? acc_0_140 : acc_0_139;
-
-
-
-  wire [31:0] result_152;
-  assign acc_1_33 = result_152;
-
-  assign result_152 = (acc_0_141 <= acc_0_142) ? acc_0_142 : acc_0_141;
-
-
-
-  wire [31:0] result_153;
-  assign acc_1_34 = result_153;
-
-  assign result_153 = (acc_0_143 <= acc_0_144) ? acc_0_144 : acc_0_143;
-
-
-
-  wire [31:0] result_154;
-  assign acc_1_35 = result_154;
-
-  assign result_154 = (acc_0_145 <= acc_0_146) ? acc_0_146 : acc_0_145;
-
-
-
-  wire [31:0] result_155;
-  assign acc_1_36 = result_155;
-
-  assign result_155 = (acc_0_147 <= acc_0_148) ? acc_0_148 : acc_0_147;
-
-
-
-  wire [31:0] result_156;
-  assign acc_1_37 = result_156;
-
-  assign result_156 = (acc_0_149 <= acc_0_150) ? acc_0_150 : acc_0_149;
-
-
-
-  wire [31:0] result_157;
-  assign acc_1_38 = result_157;
-
-  assign result_157 = (acc_0_151 <= acc_0_152) ? acc_0_152 : acc_0_151;
-
-
-
-  wire [31:0] result_158;
-  assign acc_1_39 = result_158;
-
-  assign result_158 = (acc_0_153 <= acc_0_154) ? acc_0_154 : acc_0_153;
-
-
-
-  wire [31:0] result_159;
-  assign acc_1_40 = result_159;
-
-  assign result_159 = (acc_0_155 <= acc_0_156) ? acc_0_156 : acc_0_155;
-
-
-
-  wire [31:0] result_160;
-  assign acc_1_41 = result_160;
-
-  assign result_160 = (acc_0_157 <= acc_0_158) ? acc_0_158 : acc_0_157;
-
-
-
-  wire [31:0] result_161;
-  assign acc_1_42 = result_161;
-
-  assign result_161 = (acc_0_159 <= acc_0_160) ? acc_0_160 : acc_0_159;
-
-
-
-  wire [31:0] result_162;
-  assign acc_1_43 = result_162;
-
-  assign result_162 = (acc_0_161 <= acc_0_162) ? acc_0_162 : acc_0_161;
-
-
-
-  wire [31:0] result_163;
-  assign acc_1_44 = result_163;
-
-  assign result_163 = (acc_0_163 <= acc_0_164) ? acc_0_164 : acc_0_163;
-
-
-
-  wire [31:0] result_164;
-  assign acc_1_45 = result_164;
-
-  assign result_164 = (acc_0_165 <= acc_0_166) ? acc_0_166 : acc_0_165;
-
-
-
-  wire [31:0] result_165;
-  assign acc_1_46 = result_165;
-
-  assign result_165 = (acc_0_167 <= acc_0_168) ? acc_0_168 : acc_0_167;
-
-
-
-  wire [31:0] result_166;
-  assign acc_1_47 = result_166;
-
-  assign result_166 = (acc_0_169 <= acc_0_170) ? acc_0_170 : acc_0_169;
-
-
-
-  wire [31:0] result_167;
-  assign acc_1_48 = result_167;
-
-  assign result_167 = (acc_0_171 <= acc_0_172) ? acc_0_172 : acc_0_171;
-
-
-
-  wire [31:0] result_168;
-  assign acc_1_49 = result_168;
-
-  assign result_168 = (acc_0_173 <= acc_0_174) ? acc_0_174 : acc_0_173;
-
-
-
-  wire [31:0] result_169;
-  assign acc_1_50 = result_169;
-
-  assign result_169 = (acc_0_175 <= acc_0_176) ? acc_0_176 : acc_0_175;
-
-
-
-  wire [31:0] result_170;
-  assign acc_1_51 = result_170;
-
-  assign result_170 = (acc_0_177 <= acc_0_178) ? acc_0_178 : acc_0_177;
-
-
-
-  wire [31:0] result_171;
-  assign acc_1_52 = result_171;
-
-  assign result_171 = (acc_0_179 <= acc_0_180) ? acc_0_180 : acc_0_179;
-
-
-
-  wire [31:0] result_172;
-  assign acc_1_53 = result_172;
-
-  assign result_172 = (acc_0_181 <= acc_0_182) ? acc_0_182 : acc_0_181;
-
-
-
-  wire [31:0] result_173;
-  assign acc_1_54 = result_173;
-
-  assign result_173 = (acc_0_183 <= acc_0_184) ? acc_0_184 : acc_0_183;
-
-
-
-  wire [31:0] result_174;
-  assign acc_1_55 = result_174;
-
-  assign result_174 = (acc_0_185 <= acc_0_186) ? acc_0_186 : acc_0_185;
-
-
-
-  wire [31:0] result_175;
-  assign acc_1_56 = result_175;
-
-  assign result_175 = (acc_0_187 <= acc_0_188) ? acc_0_188 : acc_0_187;
-
-
-
-  wire [31:0] result_176;
-  assign acc_1_57 = result_176;
-
-  assign result_176 = (acc_0_189 <= acc_0_190) ? acc_0_190 : acc_0_189;
-
-
-
-  wire [31:0] result_177;
-  assign acc_1_58 = result_177;
-
-  assign result_177 = (acc_0_191 <= acc_0_192) ? acc_0_192 : acc_0_191;
-
-
-
-  wire [31:0] result_178;
-  assign acc_1_59 = result_178;
-
-  assign result_178 = (acc_0_193 <= acc_0_194) ? acc_0_194 : acc_0_193;
-
-
-
-  wire [31:0] result_179;
-  assign acc_1_60 = result_179;
-
-  assign result_179 = (acc_0_195 <= acc_0_196) ? acc_0_196 : acc_0_195;
-
-
-
-  wire [31:0] result_180;
-  assign acc_1_61 = result_180;
-
-  assign result_180 = (acc_0_197 <= acc_0_198) ? acc_0_198 : acc_0_197;
-
-
-
-  wire [31:0] result_181;
-  assign acc_1_62 = result_181;
-
-  assign result_181 = (acc_0_199 <= acc_0_200) ? acc_0_200 : acc_0_199;
-
-
-
-  wire [31:0] result_182;
-  assign acc_1_63 = result_182;
-
-  assign result_182 = (acc_0_201 <= acc_0_202) ? acc_0_202 : acc_0_201;
-
-
-
-  wire [31:0] result_183;
-  assign acc_2_0_62 = result_183;
-
-  assign result_183 = (acc_1_0_46 <= acc_1_1_47) ? acc_1_1_47 : acc_1_0_46;
-
-
-
-  wire [31:0] result_184;
-  assign acc_2_1_63 = result_184;
-
-  assign result_184 = (acc_1_2_48 <= acc_1_3_49) ? acc_1_3_49 : acc_1_2_48;
-
-
-
-  wire [31:0] result_185;
-  assign acc_2_2_64 = result_185;
-
-  assign result_185 = (acc_1_4_50 <= acc_1_5_51) ? acc_1_5_51 : acc_1_4_50;
-
-
-
-  wire [31:0] result_186;
-  assign acc_2_3_65 = result_186;
-
-  assign result_186 = (acc_1_6_52 <= acc_1_7_53) ? acc_1_7_53 : acc_1_6_52;
-
-
-
-  wire [31:0] result_187;
-  assign acc_2_4_66 = result_187;
-
-  assign result_187 = (acc_1_8_54 <= acc_1_9_55) ? acc_1_9_55 : acc_1_8_54;
-
-
-
-  wire [31:0] result_188;
-  assign acc_2_5_67 = result_188;
-
-  assign result_188 = (acc_1_10_56 <= acc_1_11_57) ? acc_1_11_57 : acc_1_10_56;
-
-
-
-  wire [31:0] result_189;
-  assign acc_2_6_68 = result_189;
-
-  assign result_189 = (acc_1_12_58 <= acc_1_13_59) ? acc_1_13_59 : acc_1_12_58;
-
-
-
-  wire [31:0] result_190;
-  assign acc_2_7_69 = result_190;
-
-  assign result_190 = (acc_1_14_60 <= acc_1_15_61) ? acc_1_15_61 : acc_1_14_60;
-
-
-
-  wire [31:0] result_191;
-  assign acc_2_8 = result_191;
-
-  assign result_191 = (acc_1_16 <= acc_1_17) ? acc_1_17 : acc_1_16;
-
-
-
-  wire [31:0] result_192;
-  assign acc_2_9 = result_192;
-
-  assign result_192 = (acc_1_18 <= acc_1_19) ? acc_1_19 : acc_1_18;
-
-
-
-  wire [31:0] result_193;
-  assign acc_2_10 = result_193;
-
-  assign result_193 = (acc_1_20 <= acc_1_21) ? acc_1_21 : acc_1_20;
-
-
-
-  wire [31:0] result_194;
-  assign acc_2_11 = result_194;
-
-  assign result_194 = (acc_1_22 <= acc_1_23) ? acc_1_23 : acc_1_22;
-
-
-
-  wire [31:0] result_195;
-  assign acc_2_12 = result_195;
-
-  assign result_195 = (acc_1_24 <= acc_1_25) ? acc_1_25 : acc_1_24;
-
-
-
-  wire [31:0] result_196;
-  assign acc_2_13 = result_196;
-
-  assign result_196 = (acc_1_26 <= acc_1_27) ? acc_1_27 : acc_1_26;
-
-
-
-  wire [31:0] result_197;
-  assign acc_2_14 = result_197;
-
-  assign result_197 = (acc_1_28 <= acc_1_29) ? acc_1_29 : acc_1_28;
-
-
-
-  wire [31:0] result_198;
-  assign acc_2_15 = result_198;
-
-  assign result_198 = (acc_1_30 <= acc_1_31) ? acc_1_31 : acc_1_30;
-
-
-
-  wire [31:0] result_199;
-  assign acc_2_16 = result_199;
-
-  assign result_199 = (acc_1_32 <= acc_1_33) ? acc_1_33 : acc_1_32;
-
-
-
-  wire [31:0] result_200;
-  assign acc_2_17 = result_200;
-
-  assign result_200 = (acc_1_34 <= acc_1_35) ? acc_1_35 : acc_1_34;
-
-
-
-  wire [31:0] result_201;
-  assign acc_2_18 = result_201;
-
-  assign result_201 = (acc_1_36 <= acc_1_37) ? acc_1_37 : acc_1_36;
-
-
-
-  wire [31:0] result_202;
-  assign acc_2_19 = result_202;
-
-  assign result_202 = (acc_1_38 <= acc_1_39) ? acc_1_39 : acc_1_38;
-
-
-
-  wire [31:0] result_203;
-  assign acc_2_20 = result_203;
-
-  assign result_203 = (acc_1_40 <= acc_1_41) ? acc_1_41 : acc_1_40;
-
-
-
-  wire [31:0] result_204;
-  assign acc_2_21 = result_204;
-
-  assign result_204 = (acc_1_42 <= acc_1_43) ? acc_1_43 : acc_1_42;
-
-
-
-  wire [31:0] result_205;
-  assign acc_2_22 = result_205;
-
-  assign result_205 = (acc_1_44 <= acc_1_45) ? acc_1_45 : acc_1_44;
-
-
-
-  wire [31:0] result_206;
-  assign acc_2_23 = result_206;
-
-  assign result_206 = (acc_1_46 <= acc_1_47) ? acc_1_47 : acc_1_46;
-
-
-
-  wire [31:0] result_207;
-  assign acc_2_24 = result_207;
-
-  assign result_207 = (acc_1_48 <= acc_1_49) ? acc_1_49 : acc_1_48;
-
-
-
-  wire [31:0] result_208;
-  assign acc_2_25 = result_208;
-
-  assign result_208 = (acc_1_50 <= acc_1_51) ? acc_1_51 : acc_1_50;
-
-
-
-  wire [31:0] result_209;
-  assign acc_2_26 = result_209;
-
-  assign result_209 = (acc_1_52 <= acc_1_53) ? acc_1_53 : acc_1_52;
-
-
-
-  wire [31:0] result_210;
-  assign acc_2_27 = result_210;
-
-  assign result_210 = (acc_1_54 <= acc_1_55) ? acc_1_55 : acc_1_54;
-
-
-
-  wire [31:0] result_211;
-  assign acc_2_28 = result_211;
-
-  assign result_211 = (acc_1_56 <= acc_1_57) ? acc_1_57 : acc_1_56;
-
-
-
-  wire [31:0] result_212;
-  assign acc_2_29 = result_212;
-
-  assign result_212 = (acc_1_58 <= acc_1_59) ? acc_1_59 : acc_1_58;
-
-
-
-  wire [31:0] result_213;
-  assign acc_2_30 = result_213;
-
-  assign result_213 = (acc_1_60 <= acc_1_61) ? acc_1_61 : acc_1_60;
-
-
-
-  wire [31:0] result_214;
-  assign acc_2_31 = result_214;
-
-  assign result_214 = (acc_1_62 <= acc_1_63) ? acc_1_63 : acc_1_62;
-
-
-
-  wire [31:0] result_215;
-  assign acc_3_0_70 = result_215;
-
-  assign result_215 = (acc_2_0_62 <= acc_2_1_63) ? acc_2_1_63 : acc_2_0_62;
-
-
-
-  wire [31:0] result_216;
-  assign acc_3_1_71 = result_216;
-
-  assign result_216 = (acc_2_2_64 <= acc_2_3_65) ? acc_2_3_65 : acc_2_2_64;
-
-
-
-  wire [31:0] result_217;
-  assign acc_3_2_72 = result_217;
-
-  assign result_217 = (acc_2_4_66 <= acc_2_5_67) ? acc_2_5_67 : acc_2_4_66;
-
-
-
-  wire [31:0] result_218;
-  assign acc_3_3_73 = result_218;
-
-  assign result_218 = (acc_2_6_68 <= acc_2_7_69) ? acc_2_7_69 : acc_2_6_68;
-
-
-
-  wire [31:0] result_219;
-  assign acc_3_4 = result_219;
-
-  assign result_219 = (acc_2_8 <= acc_2_9) ? acc_2_9 : acc_2_8;
-
-
-
-  wire [31:0] result_220;
-  assign acc_3_5 = result_220;
-
-  assign result_220 = (acc_2_10 <= acc_2_11) ? acc_2_11 : acc_2_10;
-
-
-
-  wire [31:0] result_221;
-  assign acc_3_6 = result_221;
-
-  assign result_221 = (acc_2_12 <= acc_2_13) ? acc_2_13 : acc_2_12;
-
-
-
-  wire [31:0] result_222;
-  assign acc_3_7 = result_222;
-
-  assign result_222 = (acc_2_14 <= acc_2_15) ? acc_2_15 : acc_2_14;
-
-
-
-  wire [31:0] result_223;
-  assign acc_3_8 = result_223;
-
-  assign result_223 = (acc_2_16 <= acc_2_17) ? acc_2_17 : acc_2_16;
-
-
-
-  wire [31:0] result_224;
-  assign acc_3_9 = result_224;
-
-  assign result_224 = (acc_2_18 <= acc_2_19) ? acc_2_19 : acc_2_18;
-
-
-
-  wire [31:0] result_225;
-  assign acc_3_10 = result_225;
-
-  assign result_225 = (acc_2_20 <= acc_2_21) ? acc_2_21 : acc_2_20;
-
-
-
-  wire [31:0] result_226;
-  assign acc_3_11 = result_226;
-
-  assign result_226 = (acc_2_22 <= acc_2_23) ? acc_2_23 : acc_2_22;
-
-
-
-  wire [31:0] result_227;
-  assign acc_3_12 = result_227;
-
-  assign result_227 = (acc_2_24 <= acc_2_25) ? acc_2_25 : acc_2_24;
-
-
-
-  wire [31:0] result_228;
-  assign acc_3_13 = result_228;
-
-  assign result_228 = (acc_2_26 <= acc_2_27) ? acc_2_27 : acc_2_26;
-
-
-
-  wire [31:0] result_229;
-  assign acc_3_14 = result_229;
-
-  assign result_229 = (acc_2_28 <= acc_2_29) ? acc_2_29 : acc_2_28;
-
-
-
-  wire [31:0] result_230;
-  assign acc_3_15 = result_230;
-
-  assign result_230 = (acc_2_30 <= acc_2_31) ? acc_2_31 : acc_2_30;
-
-
-
-  wire [31:0] result_231;
-  assign acc_4_0_74 = result_231;
-
-  assign result_231 = (acc_3_0_70 <= acc_3_1_71) ? acc_3_1_71 : acc_3_0_70;
-
-
-
-  wire [31:0] result_232;
-  assign acc_4_1_75 = result_232;
-
-  assign result_232 = (acc_3_2_72 <= acc_3_3_73) ? acc_3_3_73 : acc_3_2_72;
-
-
-
-  wire [31:0] result_233;
-  assign acc_4_2 = result_233;
-
-  assign result_233 = (acc_3_4 <= acc_3_5) ? acc_3_5 : acc_3_4;
-
-
-
-  wire [31:0] result_234;
-  assign acc_4_3 = result_234;
-
-  assign result_234 = (acc_3_6 <= acc_3_7) ? acc_3_7 : acc_3_6;
-
-
-
-  wire [31:0] result_235;
-  assign acc_4_4 = result_235;
-
-  assign result_235 = (acc_3_8 <= acc_3_9) ? acc_3_9 : acc_3_8;
-
-
-
-  wire [31:0] result_236;
-  assign acc_4_5 = result_236;
-
-  assign result_236 = (acc_3_10 <= acc_3_11) ? acc_3_11 : acc_3_10;
-
-
-
-  wire [31:0] result_237;
-  assign acc_4_6 = result_237;
-
-  assign result_237 = (acc_3_12 <= acc_3_13) ? acc_3_13 : acc_3_12;
-
-
-
-  wire [31:0] result_238;
-  assign acc_4_7 = result_238;
-
-  assign result_238 = (acc_3_14 <= acc_3_15) ? acc_3_15 : acc_3_14;
-
-
-
-  wire [31:0] result_239;
-  assign acc_5_0_76 = result_239;
-
-  assign result_239 = (acc_4_0_74 <= acc_4_1_75) ? acc_4_1_75 : acc_4_0_74;
-
-
-
-  wire [31:0] result_240;
-  assign acc_5_1 = result_240;
-
-  assign result_240 = (acc_4_2 <= acc_4_3) ? acc_4_3 : acc_4_2;
-
-
-
-  wire [31:0] result_241;
-  assign acc_5_2 = result_241;
-
-  assign result_241 = (acc_4_4 <= acc_4_5) ? acc_4_5 : acc_4_4;
-
-
-
-  wire [31:0] result_242;
-  assign acc_5_3 = result_242;
-
-  assign result_242 = (acc_4_6 <= acc_4_7) ? acc_4_7 : acc_4_6;
-
-
-
-  wire [31:0] result_243;
-  assign acc_6_0 = result_243;
-
-  assign result_243 = (acc_5_0_76 <= acc_5_1) ? acc_5_1 : acc_5_0_76;
-
-
-
-  wire [31:0] result_244;
-  assign acc_6_1 = result_244;
-
-  assign result_244 = (acc_5_2 <= acc_5_3) ? acc_5_3 : acc_5_2;
-
-
-
-  wire [31:0] result_245;
-  assign acc_7_0 = result_245;
-
-  assign result_245 = (acc_6_0 <= acc_6_1) ? acc_6_1 : acc_6_0;
-
-
-
-
-
-  // map begin
-  genvar i_2;
-  generate
-  for (i_2=0; i_2 < 128; i_2 = i_2 + 1) begin : map_0
-    wire signed [31:0] map_in_1;
-    assign map_in_1 = ds28[i_2*32+:32];
-    wire [31:0] map_out_1;
-    wire [32:0] c$bv_2;
-    assign c$bv_2 = (($unsigned(((($signed({{(33-32) {map_in_1[32-1]}},map_in_1})) < 33'sd0) ? -($signed({{(33-32) {map_in_1[32-1]}},map_in_1})) : ($signed({{(33-32) {map_in_1[32-1]}},map_in_1}))))));
-
-    assign map_out_1 = (c$bv_2[0+:32]);
-
-
-    assign c$y_app_arg_0[i_2*32+:32] = map_out_1;
-  end
-  endgenerate
-  // map end
-
-  // vector replace begin
-  genvar i_3;
-  generate
-  for (i_3=0;i_3<128;i_3=i_3+1) begin : vector_replace
-    assign c$app_arg_5[(127-i_3)*32+:32] = c$app_arg_26 == i_3 ? c$app_arg_6 : ds28[(127-i_3)*32+:32];
-  end
-  endgenerate
-  // vector replace end
-
-  LlamaDv_Top_Decoder_decoderSmall_siluGate LlamaDv_Top_Decoder_decoderSmall_siluGate_c$app_arg_6
-    ( .result (c$app_arg_6)
-    , .h1 (c$app_arg_8)
-    , .y (c$app_arg_7) );
-
-  // index begin
-  wire signed [31:0] vecArray [0:128-1];
-  genvar i_4;
-  generate
-  for (i_4=0; i_4 < 128; i_4=i_4+1) begin : mk_array
-    assign vecArray[(128-1)-i_4] = ds18[i_4*32+:32];
-  end
-  endgenerate
-  assign c$app_arg_7 = vecArray[c$app_arg_26];
-  // index end
-
-  // index begin
-  wire signed [31:0] vecArray_0 [0:128-1];
-  genvar i_5;
-  generate
-  for (i_5=0; i_5 < 128; i_5=i_5+1) begin : mk_array_0
-    assign vecArray_0[(128-1)-i_5] = ds28[i_5*32+:32];
-  end
-  endgenerate
-  assign c$app_arg_8 = vecArray_0[c$app_arg_26];
-  // index end
 
   always @(*) begin
-    case(ds4)
-      8'd127 : c$app_arg_9 = 5'd14;
-      default : c$app_arg_9 = 5'd13;
-    endcase
-  end
-
-  assign c$vec_0 = {{$signed(ds27[2047:2016]),
-                     $signed(ds27[2015:1984]),
-                     $signed(ds27[1983:1952]),
-                     $signed(ds27[1951:1920]),
-                     $signed(ds27[1919:1888]),
-                     $signed(ds27[1887:1856]),
-                     $signed(ds27[1855:1824]),
-                     $signed(ds27[1823:1792]),
-                     $signed(ds27[1791:1760]),
-                     $signed(ds27[1759:1728]),
-                     $signed(ds27[1727:1696]),
-                     $signed(ds27[1695:1664]),
-                     $signed(ds27[1663:1632]),
-                     $signed(ds27[1631:1600]),
-                     $signed(ds27[1599:1568]),
-                     $signed(ds27[1567:1536])},
-                    {$signed(ds27[1535:1504]),
-                     $signed(ds27[1503:1472]),
-                     $signed(ds27[1471:1440]),
-                     $signed(ds27[1439:1408]),
-                     $signed(ds27[1407:1376]),
-                     $signed(ds27[1375:1344]),
-                     $signed(ds27[1343:1312]),
-                     $signed(ds27[1311:1280]),
-                     $signed(ds27[1279:1248]),
-                     $signed(ds27[1247:1216]),
-                     $signed(ds27[1215:1184]),
-                     $signed(ds27[1183:1152]),
-                     $signed(ds27[1151:1120]),
-                     $signed(ds27[1119:1088]),
-                     $signed(ds27[1087:1056]),
-                     $signed(ds27[1055:1024])},
-                    {$signed(ds27[1023:992]),
-                     $signed(ds27[991:960]),
-                     $signed(ds27[959:928]),
-                     $signed(ds27[927:896]),
-                     $signed(ds27[895:864]),
-                     $signed(ds27[863:832]),
-                     $signed(ds27[831:800]),
-                     $signed(ds27[799:768]),
-                     $signed(ds27[767:736]),
-                     $signed(ds27[735:704]),
-                     $signed(ds27[703:672]),
-                     $signed(ds27[671:640]),
-                     $signed(ds27[639:608]),
-                     $signed(ds27[607:576]),
-                     $signed(ds27[575:544]),
-                     $signed(ds27[543:512])},
-                    {$signed(ds27[511:480]),
-                     $signed(ds27[479:448]),
-                     $signed(ds27[447:416]),
-                     $signed(ds27[415:384]),
-                     $signed(ds27[383:352]),
-                     $signed(ds27[351:320]),
-                     $signed(ds27[319:288]),
-                     $signed(ds27[287:256]),
-                     $signed(ds27[255:224]),
-                     $signed(ds27[223:192]),
-                     $signed(ds27[191:160]),
-                     $signed(ds27[159:128]),
-                     $signed(ds27[127:96]),   $signed(ds27[95:64]),
-                     $signed(ds27[63:32]),   $signed(ds27[31:0])}};
-
-  // vector replace begin
-  genvar i_6;
-  generate
-  for (i_6=0;i_6<4;i_6=i_6+1) begin : vector_replace_0
-    assign c$app_arg_10[(3-i_6)*512+:512] = c$$squantizeOut_app_arg_0 == i_6 ? result_81 : c$vec_0[(3-i_6)*512+:512];
-  end
-  endgenerate
-  // vector replace end
-
-  always @(*) begin
-    case(ds21)
-      2'd3 : c$app_arg_11 = 5'd12;
-      default : c$app_arg_11 = 5'd9;
-    endcase
-  end
-
-  assign c$case_alt_4 = grew ? 5'd1 : 5'd0;
-
-  assign grew = ds34[0:0];
-
-  assign ds34_fun_arg = ds22 == 4'd0;
-
-  LlamaDv_Top_Decoder_decoderSmall_attStep LlamaDv_Top_Decoder_decoderSmall_attStep_ds34
-    ( .result (ds34)
-    , .first (ds34_fun_arg)
-    , .st (ds25)
-    , .qm (ds23)
-    , .qe (ds24)
-    , .ds (result_24) );
-
-  assign c$app_arg_12 = (ds22 == ds2_0) ? 5'd11 : 5'd10;
-
-  assign result_7 = {result_8,
-                     $signed({result_9[16-1],result_9[0+:(7-1)]})};
-
-  assign sh_0 = result_9 + 16'sd20;
-
-  // map begin
-  genvar i_7;
-  generate
-  for (i_7=0; i_7 < 16; i_7 = i_7 + 1) begin : map_1
-    wire signed [31:0] map_in_2;
-    assign map_in_2 = c$ds34_app_arg[i_7*32+:32];
-    wire signed [7:0] map_out_2;
-    wire signed [7:0] c$case_alt_16;
-    wire signed [7:0] result_246;
-    wire signed [63:0] c$sat8Out_app_arg_4;
-    wire [5:0] c$case_alt_17;
-    wire [5:0] result_247;
-    reg signed [63:0] result_248;
-    // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_5;
-    // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_5;
-    // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_6;
-    // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_6;
-    // src/LlamaDv/Numerics.hs:86:1-8
-    wire signed [63:0] wild1_7;
-    // src/LlamaDv/Numerics.hs:86:1-8
-    wire signed [63:0] c$wild1_app_arg_7;
-    // src/LlamaDv/Numerics.hs:44:1-5
-    wire signed [15:0] s_1;
-    wire [5:0] c$case_alt_18;
-    wire [5:0] result_249;
-    wire signed [63:0] c$sat8Out_app_arg_5;
-    wire [15:0] c$bv_3;
-    wire [5:0] c$i_67;
-    wire [15:0] c$bv_4;
-    assign map_out_2 = result_246;
-
-    assign c$case_alt_16 = (c$sat8Out_app_arg_4 < -64'sd128) ? -8'sd128 : ($signed({c$sat8Out_app_arg_4[64-1],c$sat8Out_app_arg_4[0+:(8-1)]}));
-
-    assign result_246 = (c$sat8Out_app_arg_4 > 64'sd127) ? 8'sd127 : c$case_alt_16;
-
-    assign c$sat8Out_app_arg_4 = (sh_0 >= 16'sd0) ? result_248 : (c$sat8Out_app_arg_5 <<< wild1_7);
-
-    assign c$bv_3 = (($unsigned(sh_0)));
-
-    assign c$case_alt_17 = (sh_0 >= 16'sd62) ? 6'd62 : ((c$bv_3[0+:6]));
-
-    assign result_247 = (sh_0 <= 16'sd0) ? 6'd0 : c$case_alt_17;
-
-    always @(*) begin
-      case(result_247)
-        6'd0 : result_248 = c$sat8Out_app_arg_5;
-        default : result_248 = (c$sat8Out_app_arg_5 + (64'sd1 <<< wild1_6)) >>> wild1_5;
-      endcase
-    end
-
-    assign wild1_5 = $signed(c$wild1_app_arg_5);
-
-    assign c$wild1_app_arg_5 = $unsigned({{(64-6) {1'b0}},result_247});
-
-    assign wild1_6 = $signed(c$wild1_app_arg_6);
-
-    assign c$i_67 = (result_247 - 6'd1);
-
-    assign c$wild1_app_arg_6 = $unsigned({{(64-6) {1'b0}},c$i_67});
-
-    assign wild1_7 = $signed(c$wild1_app_arg_7);
-
-    assign c$wild1_app_arg_7 = $unsigned({{(64-6) {1'b0}},result_249});
-
-    assign s_1 = -sh_0;
-
-    assign c$bv_4 = (($unsigned(s_1)));
-
-    assign c$case_alt_18 = (s_1 >= 16'sd62) ? 6'd62 : ((c$bv_4[0+:6]));
-
-    assign result_249 = (s_1 <= 16'sd0) ? 6'd0 : c$case_alt_18;
-
-    assign c$sat8Out_app_arg_5 = $signed({{(64-32) {map_in_2[32-1]}},map_in_2});
-
-
-    assign result_8[i_7*8+:8] = map_out_2;
-  end
-  endgenerate
-  // map end
-
-  assign y_0 = (($signed(((({{(16-6) {1'b0}},result_10}))))) - 16'sd7) - 16'sd20;
-
-  assign result_9 = (16'sd63 <= y_0) ? 16'sd63 : c$es_case_alt_0;
-
-  assign c$es_case_alt_0 = (-16'sd64 <= y_0) ? y_0 : -16'sd64;
-
-  // imap begin
-  genvar i_8;
-  generate
-  for (i_8=0; i_8 < 32; i_8 = i_8 + 1) begin : imap_0
-    wire [5-1:0] map_index_0;
-    wire  map_in_3;
-    assign map_in_3 = c$app_arg_14[i_8*1+:1];
-    wire [5:0] map_out_3;
-
-    assign map_index_0 = 5'd31 - i_8[0+:5];
-    wire [5:0] result_250;
-    wire [4:0] c$bv_5;
-    assign map_out_3 = result_250;
-
-    assign c$bv_5 = (((map_index_0)));
-
-    assign result_250 = (map_in_3 == (1'b1)) ? (({{(6-5) {1'b0}},(((map_index_0)))}) + 6'd1) : 6'd0;
-
-
-    assign c$app_arg_13[i_8*6+:6] = map_out_3;
-  end
-  endgenerate
-  // imap end
-
-  assign c$vec_1 = ((((c$y_app_arg_1))));
-
-  // reverse begin
-  genvar i_9;
-  generate
-  for (i_9 = 0; i_9 < 32; i_9 = i_9 + 1) begin : reverse_0
-    assign c$app_arg_14[(32 - 1 - i_9)*1+:1] = c$vec_1[i_9*1+:1];
-  end
-  endgenerate
-  // reverse end
-
-  wire [191:0] vec_3;
-  wire [5:0] acc_5_0_107;
-  wire [5:0] acc_0_204;
-  wire [5:0] acc_0_205;
-  wire [5:0] acc_0_206;
-  wire [5:0] acc_0_207;
-  wire [5:0] acc_0_208;
-  wire [5:0] acc_0_209;
-  wire [5:0] acc_0_210;
-  wire [5:0] acc_0_211;
-  wire [5:0] acc_0_212;
-  wire [5:0] acc_0_213;
-  wire [5:0] acc_0_214;
-  wire [5:0] acc_0_215;
-  wire [5:0] acc_0_216;
-  wire [5:0] acc_0_217;
-  wire [5:0] acc_0_218;
-  wire [5:0] acc_0_219;
-  wire [5:0] acc_0_220;
-  wire [5:0] acc_0_221;
-  wire [5:0] acc_0_222;
-  wire [5:0] acc_0_223;
-  wire [5:0] acc_0_224;
-  wire [5:0] acc_0_225;
-  wire [5:0] acc_0_226;
-  wire [5:0] acc_0_227;
-  wire [5:0] acc_0_228;
-  wire [5:0] acc_0_229;
-  wire [5:0] acc_0_230;
-  wire [5:0] acc_0_231;
-  wire [5:0] acc_0_232;
-  wire [5:0] acc_0_233;
-  wire [5:0] acc_0_234;
-  wire [5:0] acc_0_235;
-  wire [5:0] acc_1_0_77;
-  wire [5:0] acc_1_1_78;
-  wire [5:0] acc_1_2_79;
-  wire [5:0] acc_1_3_80;
-  wire [5:0] acc_1_4_81;
-  wire [5:0] acc_1_5_82;
-  wire [5:0] acc_1_6_83;
-  wire [5:0] acc_1_7_84;
-  wire [5:0] acc_1_8_85;
-  wire [5:0] acc_1_9_86;
-  wire [5:0] acc_1_10_87;
-  wire [5:0] acc_1_11_88;
-  wire [5:0] acc_1_12_89;
-  wire [5:0] acc_1_13_90;
-  wire [5:0] acc_1_14_91;
-  wire [5:0] acc_1_15_92;
-  wire [5:0] acc_2_0_93;
-  wire [5:0] acc_2_1_94;
-  wire [5:0] acc_2_2_95;
-  wire [5:0] acc_2_3_96;
-  wire [5:0] acc_2_4_97;
-  wire [5:0] acc_2_5_98;
-  wire [5:0] acc_2_6_99;
-  wire [5:0] acc_2_7_100;
-  wire [5:0] acc_3_0_101;
-  wire [5:0] acc_3_1_102;
-  wire [5:0] acc_3_2_103;
-  wire [5:0] acc_3_3_104;
-  wire [5:0] acc_4_0_105;
-  wire [5:0] acc_4_1_106;
-  assign result_10 = acc_5_0_107;
-
-  assign vec_3 = c$app_arg_13;
-
-  assign acc_0_204 = vec_3[191:186];
-
-  assign acc_0_205 = vec_3[185:180];
-
-  assign acc_0_206 = vec_3[179:174];
-
-  assign acc_0_207 = vec_3[173:168];
-
-  assign acc_0_208 = vec_3[167:162];
-
-  assign acc_0_209 = vec_3[161:156];
-
-  assign acc_0_210 = vec_3[155:150];
-
-  assign acc_0_211 = vec_3[149:144];
-
-  assign acc_0_212 = vec_3[143:138];
-
-  assign acc_0_213 = vec_3[137:132];
-
-  assign acc_0_214 = vec_3[131:126];
-
-  assign acc_0_215 = vec_3[125:120];
-
-  assign acc_0_216 = vec_3[119:114];
-
-  assign acc_0_217 = vec_3[113:108];
-
-  assign acc_0_218 = vec_3[107:102];
-
-  assign acc_0_219 = vec_3[101:96];
-
-  assign acc_0_220 = vec_3[95:90];
-
-  assign acc_0_221 = vec_3[89:84];
-
-  assign acc_0_222 = vec_3[83:78];
-
-  assign acc_0_223 = vec_3[77:72];
-
-  assign acc_0_224 = vec_3[71:66];
-
-  assign acc_0_225 = vec_3[65:60];
-
-  assign acc_0_226 = vec_3[59:54];
-
-  assign acc_0_227 = vec_3[53:48];
-
-  assign acc_0_228 = vec_3[47:42];
-
-  assign acc_0_229 = vec_3[41:36];
-
-  assign acc_0_230 = vec_3[35:30];
-
-  assign acc_0_231 = vec_3[29:24];
-
-  assign acc_0_232 = vec_3[23:18];
-
-  assign acc_0_233 = vec_3[17:12];
-
-  assign acc_0_234 = vec_3[11:6];
-
-  assign acc_0_235 = vec_3[5:0];
-
-  wire [5:0] result_251;
-  assign acc_1_0_77 = result_251;
-
-  assign result_251 = (acc_0_204 <= acc_0_205) ? acc_0_205 : acc_0_204;
-
-
-
-  wire [5:0] result_252;
-  assign acc_1_1_78 = result_252;
-
-  assign result_252 = (acc_0_206 <= acc_0_207) ? acc_0_207 : acc_0_206;
-
-
-
-  wire [5:0] result_253;
-  assign acc_1_2_79 = result_253;
-
-  assign result_253 = (acc_0_208 <= acc_0_209) ? acc_0_209 : acc_0_208;
-
-
-
-  wire [5:0] result_254;
-  assign acc_1_3_80 = result_254;
-
-  assign result_254 = (acc_0_210 <= acc_0_211) ? acc_0_211 : acc_0_210;
-
-
-
-  wire [5:0] result_255;
-  assign acc_1_4_81 = result_255;
-
-  assign result_255 = (acc_0_212 <= acc_0_213) ? acc_0_213 : acc_0_212;
-
-
-
-  wire [5:0] result_256;
-  assign acc_1_5_82 = result_256;
-
-  assign result_256 = (acc_0_214 <= acc_0_215) ? acc_0_215 : acc_0_214;
-
-
-
-  wire [5:0] result_257;
-  assign acc_1_6_83 = result_257;
-
-  assign result_257 = (acc_0_216 <= acc_0_217) ? acc_0_217 : acc_0_216;
-
-
-
-  wire [5:0] result_258;
-  assign acc_1_7_84 = result_258;
-
-  assign result_258 = (acc_0_218 <= acc_0_219) ? acc_0_219 : acc_0_218;
-
-
-
-  wire [5:0] result_259;
-  assign acc_1_8_85 = result_259;
-
-  assign result_259 = (acc_0_220 <= acc_0_221) ? acc_0_221 : acc_0_220;
-
-
-
-  wire [5:0] result_260;
-  assign acc_1_9_86 = result_260;
-
-  assign result_260 = (acc_0_222 <= acc_0_223) ? acc_0_223 : acc_0_222;
-
-
-
-  wire [5:0] result_261;
-  assign acc_1_10_87 = result_261;
-
-  assign result_261 = (acc_0_224 <= acc_0_225) ? acc_0_225 : acc_0_224;
-
-
-
-  wire [5:0] result_262;
-  assign acc_1_11_88 = result_262;
-
-  assign result_262 = (acc_0_226 <= acc_0_227) ? acc_0_227 : acc_0_226;
-
-
-
-  wire [5:0] result_263;
-  assign acc_1_12_89 = result_263;
-
-  assign result_263 = (acc_0_228 <= acc_0_229) ? acc_0_229 : acc_0_228;
-
-
-
-  wire [5:0] result_264;
-  assign acc_1_13_90 = result_264;
-
-  assign result_264 = (acc_0_230 <= acc_0_231) ? acc_0_231 : acc_0_230;
-
-
-
-  wire [5:0] result_265;
-  assign acc_1_14_91 = result_265;
-
-  assign result_265 = (acc_0_232 <= acc_0_233) ? acc_0_233 : acc_0_232;
-
-
-
-  wire [5:0] result_266;
-  assign acc_1_15_92 = result_266;
-
-  assign result_266 = (acc_0_234 <= acc_0_235) ? acc_0_235 : acc_0_234;
-
-
-
-  wire [5:0] result_267;
-  assign acc_2_0_93 = result_267;
-
-  assign result_267 = (acc_1_0_77 <= acc_1_1_78) ? acc_1_1_78 : acc_1_0_77;
-
-
-
-  wire [5:0] result_268;
-  assign acc_2_1_94 = result_268;
-
-  assign result_268 = (acc_1_2_79 <= acc_1_3_80) ? acc_1_3_80 : acc_1_2_79;
-
-
-
-  wire [5:0] result_269;
-  assign acc_2_2_95 = result_269;
-
-  assign result_269 = (acc_1_4_81 <= acc_1_5_82) ? acc_1_5_82 : acc_1_4_81;
-
-
-
-  wire [5:0] result_270;
-  assign acc_2_3_96 = result_270;
-
-  assign result_270 = (acc_1_6_83 <= acc_1_7_84) ? acc_1_7_84 : acc_1_6_83;
-
-
-
-  wire [5:0] result_271;
-  assign acc_2_4_97 = result_271;
-
-  assign result_271 = (acc_1_8_85 <= acc_1_9_86) ? acc_1_9_86 : acc_1_8_85;
-
-
-
-  wire [5:0] result_272;
-  assign acc_2_5_98 = result_272;
-
-  assign result_272 = (acc_1_10_87 <= acc_1_11_88) ? acc_1_11_88 : acc_1_10_87;
-
-
-
-  wire [5:0] result_273;
-  assign acc_2_6_99 = result_273;
-
-  assign result_273 = (acc_1_12_89 <= acc_1_13_90) ? acc_1_13_90 : acc_1_12_89;
-
-
-
-  wire [5:0] result_274;
-  assign acc_2_7_100 = result_274;
-
-  assign result_274 = (acc_1_14_91 <= acc_1_15_92) ? acc_1_15_92 : acc_1_14_91;
-
-
-
-  wire [5:0] result_275;
-  assign acc_3_0_101 = result_275;
-
-  assign result_275 = (acc_2_0_93 <= acc_2_1_94) ? acc_2_1_94 : acc_2_0_93;
-
-
-
-  wire [5:0] result_276;
-  assign acc_3_1_102 = result_276;
-
-  assign result_276 = (acc_2_2_95 <= acc_2_3_96) ? acc_2_3_96 : acc_2_2_95;
-
-
-
-  wire [5:0] result_277;
-  assign acc_3_2_103 = result_277;
-
-  assign result_277 = (acc_2_4_97 <= acc_2_5_98) ? acc_2_5_98 : acc_2_4_97;
-
-
-
-  wire [5:0] result_278;
-  assign acc_3_3_104 = result_278;
-
-  assign result_278 = (acc_2_6_99 <= acc_2_7_100) ? acc_2_7_100 : acc_2_6_99;
-
-
-
-  wire [5:0] result_279;
-  assign acc_4_0_105 = result_279;
-
-  assign result_279 = (acc_3_0_101 <= acc_3_1_102) ? acc_3_1_102 : acc_3_0_101;
-
-
-
-  wire [5:0] result_280;
-  assign acc_4_1_106 = result_280;
-
-  assign result_280 = (acc_3_2_103 <= acc_3_3_104) ? acc_3_3_104 : acc_3_2_103;
-
-
-
-  wire [5:0] result_281;
-  assign acc_5_0_107 = result_281;
-
-  assign result_281 = (acc_4_0_105 <= acc_4_1_106) ? acc_4_1_106 : acc_4_0_105;
-
-
-
-
-
-  wire [511:0] vec_4;
-  wire [31:0] acc_4_0_122;
-  wire [31:0] acc_0_237;
-  wire [31:0] acc_0_238;
-  wire [31:0] acc_0_239;
-  wire [31:0] acc_0_240;
-  wire [31:0] acc_0_241;
-  wire [31:0] acc_0_242;
-  wire [31:0] acc_0_243;
-  wire [31:0] acc_0_244;
-  wire [31:0] acc_0_245;
-  wire [31:0] acc_0_246;
-  wire [31:0] acc_0_247;
-  wire [31:0] acc_0_248;
-  wire [31:0] acc_0_249;
-  wire [31:0] acc_0_250;
-  wire [31:0] acc_0_251;
-  wire [31:0] acc_0_252;
-  wire [31:0] acc_1_0_108;
-  wire [31:0] acc_1_1_109;
-  wire [31:0] acc_1_2_110;
-  wire [31:0] acc_1_3_111;
-  wire [31:0] acc_1_4_112;
-  wire [31:0] acc_1_5_113;
-  wire [31:0] acc_1_6_114;
-  wire [31:0] acc_1_7_115;
-  wire [31:0] acc_2_0_116;
-  wire [31:0] acc_2_1_117;
-  wire [31:0] acc_2_2_118;
-  wire [31:0] acc_2_3_119;
-  wire [31:0] acc_3_0_120;
-  wire [31:0] acc_3_1_121;
-  assign c$y_app_arg_1 = acc_4_0_122;
-
-  assign vec_4 = c$y_app_arg_2;
-
-  assign acc_0_237 = vec_4[511:480];
-
-  assign acc_0_238 = vec_4[479:448];
-
-  assign acc_0_239 = vec_4[447:416];
-
-  assign acc_0_240 = vec_4[415:384];
-
-  assign acc_0_241 = vec_4[383:352];
-
-  assign acc_0_242 = vec_4[351:320];
-
-  assign acc_0_243 = vec_4[319:288];
-
-  assign acc_0_244 = vec_4[287:256];
-
-  assign acc_0_245 = vec_4[255:224];
-
-  assign acc_0_246 = vec_4[223:192];
-
-  assign acc_0_247 = vec_4[191:160];
-
-  assign acc_0_248 = vec_4[159:128];
-
-  assign acc_0_249 = vec_4[127:96];
-
-  assign acc_0_250 = vec_4[95:64];
-
-  assign acc_0_251 = vec_4[63:32];
-
-  assign acc_0_252 = vec_4[31:0];
-
-  wire [31:0] result_282;
-  assign acc_1_0_108 = result_282;
-
-  assign result_282 = (acc_0_237 <= acc_0_238) ? acc_0_238 : acc_0_237;
-
-
-
-  wire [31:0] result_283;
-  assign acc_1_1_109 = result_283;
-
-  assign result_283 = (acc_0_239 <= acc_0_240) ? acc_0_240 : acc_0_239;
-
-
-
-  wire [31:0] result_284;
-  assign acc_1_2_110 = result_284;
-
-  assign result_284 = (acc_0_241 <= acc_0_242) ? acc_0_242 : acc_0_241;
-
-
-
-  wire [31:0] result_285;
-  assign acc_1_3_111 = result_285;
-
-  assign result_285 = (acc_0_243 <= acc_0_244) ? acc_0_244 : acc_0_243;
-
-
-
-  wire [31:0] result_286;
-  assign acc_1_4_112 = result_286;
-
-  assign result_286 = (acc_0_245 <= acc_0_246) ? acc_0_246 : acc_0_245;
-
-
-
-  wire [31:0] result_287;
-  assign acc_1_5_113 = result_287;
-
-  assign result_287 = (acc_0_247 <= acc_0_248) ? acc_0_248 : acc_0_247;
-
-
-
-  wire [31:0] result_288;
-  assign acc_1_6_114 = result_288;
-
-  assign result_288 = (acc_0_249 <= acc_0_250) ? acc_0_250 : acc_0_249;
-
-
-
-  wire [31:0] result_289;
-  assign acc_1_7_115 = result_289;
-
-  assign result_289 = (acc_0_251 <= acc_0_252) ? acc_0_252 : acc_0_251;
-
-
-
-  wire [31:0] result_290;
-  assign acc_2_0_116 = result_290;
-
-  assign result_290 = (acc_1_0_108 <= acc_1_1_109) ? acc_1_1_109 : acc_1_0_108;
-
-
-
-  wire [31:0] result_291;
-  assign acc_2_1_117 = result_291;
-
-  assign result_291 = (acc_1_2_110 <= acc_1_3_111) ? acc_1_3_111 : acc_1_2_110;
-
-
-
-  wire [31:0] result_292;
-  assign acc_2_2_118 = result_292;
-
-  assign result_292 = (acc_1_4_112 <= acc_1_5_113) ? acc_1_5_113 : acc_1_4_112;
-
-
-
-  wire [31:0] result_293;
-  assign acc_2_3_119 = result_293;
-
-  assign result_293 = (acc_1_6_114 <= acc_1_7_115) ? acc_1_7_115 : acc_1_6_114;
-
-
-
-  wire [31:0] result_294;
-  assign acc_3_0_120 = result_294;
-
-  assign result_294 = (acc_2_0_116 <= acc_2_1_117) ? acc_2_1_117 : acc_2_0_116;
-
-
-
-  wire [31:0] result_295;
-  assign acc_3_1_121 = result_295;
-
-  assign result_295 = (acc_2_2_118 <= acc_2_3_119) ? acc_2_3_119 : acc_2_2_118;
-
-
-
-  wire [31:0] result_296;
-  assign acc_4_0_122 = result_296;
-
-  assign result_296 = (acc_3_0_120 <= acc_3_1_121) ? acc_3_1_121 : acc_3_0_120;
-
-
-
-
-
-  // map begin
-  genvar i_10;
-  generate
-  for (i_10=0; i_10 < 16; i_10 = i_10 + 1) begin : map_2
-    wire signed [31:0] map_in_4;
-    assign map_in_4 = c$ds34_app_arg[i_10*32+:32];
-    wire [31:0] map_out_4;
-    wire [32:0] c$bv_6;
-    assign c$bv_6 = (($unsigned(((($signed({{(33-32) {map_in_4[32-1]}},map_in_4})) < 33'sd0) ? -($signed({{(33-32) {map_in_4[32-1]}},map_in_4})) : ($signed({{(33-32) {map_in_4[32-1]}},map_in_4}))))));
-
-    assign map_out_4 = (c$bv_6[0+:32]);
-
-
-    assign c$y_app_arg_2[i_10*32+:32] = map_out_4;
-  end
-  endgenerate
-  // map end
-
-  assign c$app_arg_15 = ((({{(6-1) {1'b0}},ds1_0}) * 6'd2) + ({{(6-2) {1'b0}},ds21})) * 6'd16;
-
-  always @(*) begin
-    case(ds21)
-      2'd1 : c$app_arg_16 = 2'd0;
-      default : c$app_arg_16 = c$case_alt_5;
-    endcase
-  end
-
-  assign c$case_alt_5 = ds21 + 2'd1;
-
-  always @(*) begin
-    case(ds21)
-      2'd1 : c$app_arg_17 = 5'd9;
-      default : c$app_arg_17 = 5'd8;
-    endcase
-  end
-
-  assign c$ds34_app_arg_1 = ds18;
-
-  assign c$vecFlat = (c$ds34_app_arg_1[4095:3072]);
-
-  // index begin
-  wire [511:0] vecArray_1 [0:2-1];
-  genvar i_11;
-  generate
-  for (i_11=0; i_11 < 2; i_11=i_11+1) begin : mk_array_1
-    assign vecArray_1[(2-1)-i_11] = c$vecFlat[i_11*512+:512];
-  end
-  endgenerate
-  assign c$ds34_app_arg = vecArray_1[c$$squantizeOut_app_arg_0];
-  // index end
-
-  always @(*) begin
-    case(ds12)
-      3'd0 : result_11 = {{5'd6,   ds1_0,   ds2_0,
-                           ds3,   ds4,   ds5,   ds6,   ds7,   ds8,   ds9,
-                           ds10,   ds11,   3'd1,   8'd0,   8'd0,   8'd32,
-                           8'd64,   ds17,   ds18,   c$app_arg_19,   ds20,
-                           ds21,   ds22,   ds23,   ds24,   ds25,   ds26,
-                           ds27,   ds28,   ds29,   ds30,   busy},
-                          {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
-      3'd1 : result_11 = {{5'd6,   ds1_0,   ds2_0,
-                           ds3,   ds4,   ds5,   ds6,   ds7,   ds8,   ds9,
-                           ds10,   ds11,   3'd2,   8'd0,   8'd0,   8'd32,
-                           8'd64,   ds17,   ds18,   ds19,   c$app_arg_18,
-                           ds21,   ds22,   ds23,   ds24,   ds25,   ds26,
-                           ds27,   ds28,   ds29,   ds30,   busy},
-                          {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
-      3'd2 : result_11 = {{5'd8,   ds1_0,   ds2_0,
-                           ds3,   ds4,   ds5,   ds6,   ds7,   ds8,   ds9,
-                           ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
-                           ds16,   ds17,   ds18,   ds19,   ds20,   2'd0,
-                           ds22,   ds23,   ds24,   ds25,   ds26,   ds27,
-                           ds28,   ds29,   ds30,   busy},
-                          {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
-      3'd3 : result_11 = {{5'd2,   ds1_0,   ds2_0,
-                           ds3,   8'd0,   2'd1,   64'sd0,   ds7,
-                           c$startNormOut_app_arg_1,   ds9,   ds10,
-                           ds11,   ds12,   ds13,   ds14,   ds15,   ds16,
-                           ds17,   ds18,   ds19,   ds20,   ds21,   ds22,
-                           ds23,   ds24,   ds25,   ds26,   ds27,   ds28,
-                           ds29,   ds30,   busy},
-                          {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
-      3'd4 : result_11 = {{5'd6,   ds1_0,   ds2_0,
-                           ds3,   ds4,   ds5,   ds6,   ds7,   ds8,   ds9,
-                           ds10,   ds11,   3'd6,   8'd0,   8'd0,
-                           8'd128,   8'd64,   ds17,   ds18,   ds19,
-                           ds20,   ds21,   ds22,   ds23,   ds24,   ds25,
-                           ds26,   ds27,   ds18,   ds29,   ds30,   busy},
-                          {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
-      3'd6 : result_11 = {{5'd13,   ds1_0,   ds2_0,
-                           ds3,   8'd0,   ds5,   ds6,   ds7,   ds8,
-                           ds9,   ds10,   ds11,   ds12,   ds13,   ds14,
-                           ds15,   ds16,   ds17,   ds18,   ds19,   ds20,
-                           ds21,   ds22,   ds23,   ds24,   ds25,   ds26,
-                           ds27,   ds28,   ds29,   ds30,   busy},
-                          {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
-      3'd5 : result_11 = c$case_alt_6;
-      default : result_11 = {{5'd15,   ds1_0,
-                              ds2_0,   ds3,   8'd0,   ds5,   ds6,   ds7,
-                              ds8,   ds9,   ds10,   ds11,   ds12,   ds13,
-                              ds14,   ds15,   ds16,   ds17,   ds18,   ds19,
-                              ds20,   ds21,   ds22,   ds23,   ds24,   ds25,
-                              ds26,   ds27,   ds28,   ds29,   ds30,   busy},
-                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
-    endcase
-  end
-
-  assign c$case_alt_6 = ds1_0 ? {{5'd2,   ds1_0,
-                                  ds2_0,   ds3,   8'd0,   2'd2,   64'sd0,   ds7,
-                                  c$startNormOut_app_arg_1,   ds9,   ds10,
-                                  ds11,   ds12,   ds13,   ds14,   ds15,   ds16,
-                                  ds17,   ds18,   ds19,   ds20,   ds21,   ds22,
-                                  ds23,   ds24,   ds25,   ds26,   ds27,   ds28,
-                                  ds29,   ds30,   busy},
-                                 {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : {c$startNormOut,
-                                                                                                                                                                                                                                                                                                                                      {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
-
-  assign c$app_arg_18_2169 = ds18;
-
-  assign c$app_arg_fun_arg = c$app_arg_18_2169[4095:3072];
-
-  LlamaDv_Top_Decoder_decoderSmall_step5 LlamaDv_Top_Decoder_decoderSmall_step5_c$app_arg_18
-    ( .result (c$app_arg_18)
-    , .c$arg (ds2_0)
-    , .c$arg_0 (c$app_arg_fun_arg) );
-
-  assign c$app_arg_19_2172 = ds18;
-
-  assign c$app_arg_fun_arg_0 = c$app_arg_19_2172[4095:2048];
-
-  LlamaDv_Top_Decoder_decoderSmall_step4 LlamaDv_Top_Decoder_decoderSmall_step4_c$app_arg_19
-    ( .result (c$app_arg_19)
-    , .c$arg (ds2_0)
-    , .c$arg_0 (c$app_arg_fun_arg_0) );
-
-  assign result_12 = (lastCol & (ds13 == (ds15 - 8'd1))) ? {5'd7,
-                                                            ds1_0,   ds2_0,   ds3,   ds4,   ds5,   ds6,
-                                                            ds7,   ds8,   ds9,   ds10,   ds11,   ds12,
-                                                            s3,   s2,   ds15,   ds16,   accN,   s1,
-                                                            ds19,   ds20,   ds21,   ds22,   ds23,   ds24,
-                                                            ds25,   ds26,   ds27,   ds28,   ds29,   ds30,
-                                                            busy} : {5'd6,   ds1_0,   ds2_0,   ds3,   ds4,
-                                                                     ds5,   ds6,   ds7,   ds8,   ds9,   ds10,
-                                                                     ds11,   ds12,   s3,   s2,   ds15,   ds16,
-                                                                     accN,   s1,   ds19,   ds20,   ds21,   ds22,
-                                                                     ds23,   ds24,   ds25,   ds26,   ds27,   ds28,
-                                                                     ds29,   ds30,   busy};
-
-  assign s1 = lastCol ? c$s1_case_alt : ds18;
-
-  assign s2 = lastCol ? 8'd0 : (ds14 + 8'd1);
-
-  assign s3 = lastCol ? (ds13 + 8'd1) : ds13;
-
-  assign lastCol = ds14 == (ds16 - 8'd1);
-
-  // vector replace begin
-  genvar i_12;
-  generate
-  for (i_12=0;i_12<128;i_12=i_12+1) begin : vector_replace_1
-    assign c$s1_case_alt[(127-i_12)*32+:32] = ($unsigned({{(64-8) {1'b0}},ds13})) == i_12 ? result_13 : ds18[(127-i_12)*32+:32];
-  end
-  endgenerate
-  // vector replace end
-
-  assign s = -((($signed({{(16-7) {result_27[7-1]}},result_27})) + ($signed({{(16-7) {ds11[7-1]}},ds11}))) + 16'sd20);
-
-  assign c$case_alt_7 = (c$sat32Out_app_arg_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_1[64-1],c$sat32Out_app_arg_1[0+:(32-1)]}));
-
-  assign result_13 = (c$sat32Out_app_arg_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_7;
-
-  assign c$sat32Out_case_alt = (-64'sd2147483648 <= ($signed({{(64-32) {accN[32-1]}},accN}))) ? ($signed({{(64-32) {accN[32-1]}},accN})) : -64'sd2147483648;
-
-  assign c$sat32Out_app_arg = (64'sd2147483648 <= ($signed({{(64-32) {accN[32-1]}},accN}))) ? 64'sd2147483648 : c$sat32Out_case_alt;
-
-  assign c$bv_7 = (($unsigned((-s))));
-
-  assign c$i_122 = ((c$bv_7[0+:5]));
-
-  assign c$wild1_app_arg = $unsigned({{(64-5) {1'b0}},c$i_122});
-
-  assign c$sat32Out_app_arg_0 = (s <= -16'sd31) ? 64'sd31 : wild1_1;
-
-  assign c$bv_8 = (($unsigned(s)));
-
-  assign c$case_alt_8 = (s >= 16'sd62) ? 6'd62 : ((c$bv_8[0+:6]));
-
-  assign result_14 = (s <= 16'sd0) ? 6'd0 : c$case_alt_8;
-
-  always @(*) begin
-    case(result_14)
-      6'd0 : result_15 = $signed({{(64-32) {accN[32-1]}},accN});
-      default : result_15 = (($signed({{(64-32) {accN[32-1]}},accN})) + (64'sd1 <<< wild1_0)) >>> wild1;
-    endcase
-  end
-
-  assign wild1 = $signed(c$wild1_app_arg_0);
-
-  assign c$wild1_app_arg_0 = $unsigned({{(64-6) {1'b0}},result_14});
-
-  assign wild1_0 = $signed(c$wild1_app_arg_1);
-
-  assign c$i_130 = (result_14 - 6'd1);
-
-  assign c$wild1_app_arg_1 = $unsigned({{(64-6) {1'b0}},c$i_130});
-
-  assign c$sat32Out_app_arg_1 = (s > 16'sd0) ? result_15 : (c$sat32Out_app_arg <<< c$sat32Out_app_arg_0);
-
-  assign wild1_1 = $signed(c$wild1_app_arg);
-
-  assign c$s = (($signed({{(16-8) {c$accN_app_arg_0[8-1]}},c$accN_app_arg_0})) * ($signed({{(16-8) {c$accN_app_arg[8-1]}},c$accN_app_arg})));
-
-  assign accN = c$accN_app_arg_2 + ($signed({{(32-16) {c$s[16-1]}},c$s}));
-
-  // index begin
-  wire signed [7:0] vecArray_2 [0:128-1];
-  genvar i_13;
-  generate
-  for (i_13=0; i_13 < 128; i_13=i_13+1) begin : mk_array_2
-    assign vecArray_2[(128-1)-i_13] = ds10[i_13*8+:8];
-  end
-  endgenerate
-  assign c$accN_app_arg = vecArray_2[c$accN_app_arg_1];
-  // index end
-
-  // index begin
-  wire signed [7:0] vecArray_3 [0:128-1];
-  genvar i_14;
-  generate
-  for (i_14=0; i_14 < 128; i_14=i_14+1) begin : mk_array_3
-    assign vecArray_3[(128-1)-i_14] = result_43[i_14*8+:8];
-  end
-  endgenerate
-  assign c$accN_app_arg_0 = vecArray_3[c$accN_app_arg_1];
-  // index end
-
-  assign c$accN_app_arg_1 = $unsigned({{(64-8) {1'b0}},ds14});
-
-  always @(*) begin
-    case(ds14)
-      8'd0 : c$accN_app_arg_2 = 32'sd0;
-      default : c$accN_app_arg_2 = ds17;
-    endcase
-  end
-
-  always @(*) begin
-    case(k)
-      3'd1 : sh_1 = {8'd32,   8'd64};
-      3'd2 : sh_1 = {8'd32,   8'd64};
-      3'd4 : sh_1 = {8'd128,   8'd64};
-      3'd5 : sh_1 = {8'd64,   8'd128};
-      3'd6 : sh_1 = {8'd128,   8'd64};
-      default : sh_1 = {8'd64,   8'd64};
+    case(ds1_2)
+      5'b00101 : c$quantExpOut_app_arg = ds9;
+      5'b01001 : c$quantExpOut_app_arg = result_27;
+      5'b01100 : c$quantExpOut_app_arg = ds9;
+      default : c$quantExpOut_app_arg = ds9;
     endcase
   end
 
   always @(*) begin
     case(ds5)
-      2'd0 : k = 3'd0;
-      2'd1 : k = 3'd4;
-      default : k = 3'd7;
+      8'd0 : result_27 = c$mx_case_alt;
+      default : result_27 = c$mx_case_alt_0;
     endcase
   end
 
-  assign c$case_alt_9 = {m,({64 {8'sd0}})};
+  assign c$mx_case_alt = (32'd0 <= c$absUOut) ? c$absUOut : 32'd0;
 
-  assign m = result_16[518:7];
+  assign c$mx_case_alt_0 = (ds19 <= c$absUOut) ? c$absUOut : ds19;
 
-  // vector replace begin
-  genvar i_15;
-  generate
-  for (i_15=0;i_15<64;i_15=i_15+1) begin : vector_replace_2
-    assign c$app_arg_20[(63-i_15)*32+:32] = c$app_arg_26 == i_15 ? c$app_arg_21 : ds9[(63-i_15)*32+:32];
-  end
-  endgenerate
-  // vector replace end
+  assign c$bv_6 = (($unsigned(((($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg})) < 33'sd0) ? -($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg})) : ($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg}))))));
 
-  LlamaDv_Top_Decoder_decoderSmall_normScale LlamaDv_Top_Decoder_decoderSmall_normScale_c$app_arg_21
-    ( .result (c$app_arg_21)
-    , .x (c$app_arg_25)
-    , .rinv (ds7)
-    , .g (result_72) );
+  assign c$absUOut = (c$bv_6[0+:32]);
 
   always @(*) begin
-    case(ds4)
-      8'd63 : c$app_arg_22 = 5'd5;
-      default : c$app_arg_22 = 5'd4;
+    case(ds1_2)
+      5'b00100 : c$absUOut_app_arg = o_0;
+      5'b01001 : c$absUOut_app_arg = c$absUOut_case_alt;
+      5'b01011 : c$absUOut_app_arg = o_1;
+      default : c$absUOut_app_arg = o;
     endcase
   end
 
-  LlamaDv_Top_Decoder_decoderSmall_normInv LlamaDv_Top_Decoder_decoderSmall_normInv_c$app_arg_23
-    (.result (c$app_arg_23), .ss (ds6));
+  assign o_fun_arg = $signed(result_63[63:32]);
 
-  LlamaDv_Top_Decoder_decoderSmall_sumSquare LlamaDv_Top_Decoder_decoderSmall_sumSquare_c$app_arg_24
-    ( .result (c$app_arg_24)
-    , .ss (ds6)
-    , .x (c$app_arg_25) );
+  assign o_fun_arg_0 = $signed(result_63[95:64]);
+
+  LlamaDv_Top_Decoder_decoderSmall_siluGate LlamaDv_Top_Decoder_decoderSmall_siluGate_o
+    ( .result (o)
+    , .hx (o_fun_arg)
+    , .y (o_fun_arg_0) );
+
+  assign o_fun_arg_1 = $signed(result_63[159:128]);
+
+  LlamaDv_Top_Decoder_decoderSmall_normScale LlamaDv_Top_Decoder_decoderSmall_normScale_o_0
+    ( .result (o_0)
+    , .x (o_fun_arg_1)
+    , .rinv (ds8)
+    , .g (result_48) );
+
+  always @(*) begin
+    case(ds18)
+      2'b10 : c$absUOut_case_alt = $signed(result_63[95:64]);
+      default : c$absUOut_case_alt = $signed(result_63[31:0]);
+    endcase
+  end
+
+  assign c$i_281 = (ds5 & 8'd15);
 
   // index begin
-  wire signed [31:0] vecArray_4 [0:64-1];
-  genvar i_16;
+  wire signed [31:0] vecArray_0 [0:16-1];
+  genvar i_2;
   generate
-  for (i_16=0; i_16 < 64; i_16=i_16+1) begin : mk_array_4
-    assign vecArray_4[(64-1)-i_16] = ds8[i_16*32+:32];
+  for (i_2=0; i_2 < 16; i_2=i_2+1) begin : mk_array_0
+    assign vecArray_0[(16-1)-i_2] = result_66[i_2*32+:32];
   end
   endgenerate
-  assign c$app_arg_25 = vecArray_4[c$app_arg_26];
+  assign o_1 = vecArray_0[($unsigned({{(64-8) {1'b0}},c$i_281}))];
   // index end
 
-  assign c$app_arg_26 = $unsigned({{(64-8) {1'b0}},ds4});
-
-  assign c$app_arg_27 = ds4 + 8'd1;
-
   always @(*) begin
-    case(ds4)
-      8'd63 : c$app_arg_28 = 5'd3;
-      default : c$app_arg_28 = 5'd2;
+    case(ds1_2)
+      5'b00011 : c$tupIn = {5'd4,   {5'd3,   ds2_0,
+                                     ds3,   ds4,   ds5,   ds6,   ds7,
+                                     c$tupIn_app_arg,   ds9,   ds10,   ds11,
+                                     ds12,   ds13,   ds14,   ds15,   ds16,   ds17,
+                                     ds18,   ds19,   ds20,   ds21,   ds22,   ds23,
+                                     ds24,   ds25,   ds26,   ds27,   ds28,   ds29,
+                                     busy}};
+      default : c$tupIn = {5'd14,   {5'd7,   ds2_0,
+                                     ds3,   ds4,   ds5,   ds6,   ds7,   ds8,   ds9,
+                                     ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
+                                     ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
+                                     ds22,   ds23,   ds24,   ds25,   ds26,   ds27,
+                                     ds28,   ds29,   busy}};
     endcase
   end
 
-  assign result_16 = {result_17,
-                      $signed({result_18[16-1],result_18[0+:(7-1)]})};
+  LlamaDv_Top_Decoder_decoderSmall_normInv LlamaDv_Top_Decoder_decoderSmall_normInv_c$tupIn_app_arg
+    (.result (c$tupIn_app_arg), .ss (ds7));
 
-  assign sh_2 = result_18 + 16'sd20;
+  assign busy = ds30 + 32'd1;
 
-  // map begin
-  genvar i_17;
-  generate
-  for (i_17=0; i_17 < 64; i_17 = i_17 + 1) begin : map_3
-    wire signed [31:0] map_in_5;
-    assign map_in_5 = c$$squantize1Out_app_arg[i_17*32+:32];
-    wire signed [7:0] map_out_5;
-    wire signed [7:0] c$case_alt_19;
-    wire signed [7:0] result_297;
-    wire signed [63:0] c$sat8Out_app_arg_6;
-    wire [5:0] c$case_alt_20;
-    wire [5:0] result_298;
-    reg signed [63:0] result_299;
-    // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_8;
-    // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_8;
-    // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_9;
-    // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_9;
-    // src/LlamaDv/Numerics.hs:86:1-8
-    wire signed [63:0] wild1_10;
-    // src/LlamaDv/Numerics.hs:86:1-8
-    wire signed [63:0] c$wild1_app_arg_10;
-    // src/LlamaDv/Numerics.hs:44:1-5
-    wire signed [15:0] s_2;
-    wire [5:0] c$case_alt_21;
-    wire [5:0] result_300;
-    wire signed [63:0] c$sat8Out_app_arg_7;
-    wire [15:0] c$bv_9;
-    wire [5:0] c$i_162;
-    wire [15:0] c$bv_10;
-    assign map_out_5 = result_297;
-
-    assign c$case_alt_19 = (c$sat8Out_app_arg_6 < -64'sd128) ? -8'sd128 : ($signed({c$sat8Out_app_arg_6[64-1],c$sat8Out_app_arg_6[0+:(8-1)]}));
-
-    assign result_297 = (c$sat8Out_app_arg_6 > 64'sd127) ? 8'sd127 : c$case_alt_19;
-
-    assign c$sat8Out_app_arg_6 = (sh_2 >= 16'sd0) ? result_299 : (c$sat8Out_app_arg_7 <<< wild1_10);
-
-    assign c$bv_9 = (($unsigned(sh_2)));
-
-    assign c$case_alt_20 = (sh_2 >= 16'sd62) ? 6'd62 : ((c$bv_9[0+:6]));
-
-    assign result_298 = (sh_2 <= 16'sd0) ? 6'd0 : c$case_alt_20;
-
-    always @(*) begin
-      case(result_298)
-        6'd0 : result_299 = c$sat8Out_app_arg_7;
-        default : result_299 = (c$sat8Out_app_arg_7 + (64'sd1 <<< wild1_9)) >>> wild1_8;
-      endcase
-    end
-
-    assign wild1_8 = $signed(c$wild1_app_arg_8);
-
-    assign c$wild1_app_arg_8 = $unsigned({{(64-6) {1'b0}},result_298});
-
-    assign wild1_9 = $signed(c$wild1_app_arg_9);
-
-    assign c$i_162 = (result_298 - 6'd1);
-
-    assign c$wild1_app_arg_9 = $unsigned({{(64-6) {1'b0}},c$i_162});
-
-    assign wild1_10 = $signed(c$wild1_app_arg_10);
-
-    assign c$wild1_app_arg_10 = $unsigned({{(64-6) {1'b0}},result_300});
-
-    assign s_2 = -sh_2;
-
-    assign c$bv_10 = (($unsigned(s_2)));
-
-    assign c$case_alt_21 = (s_2 >= 16'sd62) ? 6'd62 : ((c$bv_10[0+:6]));
-
-    assign result_300 = (s_2 <= 16'sd0) ? 6'd0 : c$case_alt_21;
-
-    assign c$sat8Out_app_arg_7 = $signed({{(64-32) {map_in_5[32-1]}},map_in_5});
-
-
-    assign result_17[i_17*8+:8] = map_out_5;
-  end
-  endgenerate
-  // map end
-
-  assign y_1 = (($signed(((({{(16-6) {1'b0}},result_19}))))) - 16'sd7) - 16'sd20;
-
-  assign result_18 = (16'sd63 <= y_1) ? 16'sd63 : c$es_case_alt_1;
-
-  assign c$es_case_alt_1 = (-16'sd64 <= y_1) ? y_1 : -16'sd64;
-
-  // imap begin
-  genvar i_18;
-  generate
-  for (i_18=0; i_18 < 32; i_18 = i_18 + 1) begin : imap_1
-    wire [5-1:0] map_index_1;
-    wire  map_in_6;
-    assign map_in_6 = c$app_arg_30[i_18*1+:1];
-    wire [5:0] map_out_6;
-
-    assign map_index_1 = 5'd31 - i_18[0+:5];
-    wire [5:0] result_301;
-    wire [4:0] c$bv_11;
-    assign map_out_6 = result_301;
-
-    assign c$bv_11 = (((map_index_1)));
-
-    assign result_301 = (map_in_6 == (1'b1)) ? (({{(6-5) {1'b0}},(((map_index_1)))}) + 6'd1) : 6'd0;
-
-
-    assign c$app_arg_29[i_18*6+:6] = map_out_6;
-  end
-  endgenerate
-  // imap end
-
-  assign c$vec_2 = ((((c$y_app_arg_3))));
-
-  // reverse begin
-  genvar i_19;
-  generate
-  for (i_19 = 0; i_19 < 32; i_19 = i_19 + 1) begin : reverse_1
-    assign c$app_arg_30[(32 - 1 - i_19)*1+:1] = c$vec_2[i_19*1+:1];
-  end
-  endgenerate
-  // reverse end
-
-  wire [191:0] vec_5;
-  wire [5:0] acc_5_0_153;
-  wire [5:0] acc_0_254;
-  wire [5:0] acc_0_255;
-  wire [5:0] acc_0_256;
-  wire [5:0] acc_0_257;
-  wire [5:0] acc_0_258;
-  wire [5:0] acc_0_259;
-  wire [5:0] acc_0_260;
-  wire [5:0] acc_0_261;
-  wire [5:0] acc_0_262;
-  wire [5:0] acc_0_263;
-  wire [5:0] acc_0_264;
-  wire [5:0] acc_0_265;
-  wire [5:0] acc_0_266;
-  wire [5:0] acc_0_267;
-  wire [5:0] acc_0_268;
-  wire [5:0] acc_0_269;
-  wire [5:0] acc_0_270;
-  wire [5:0] acc_0_271;
-  wire [5:0] acc_0_272;
-  wire [5:0] acc_0_273;
-  wire [5:0] acc_0_274;
-  wire [5:0] acc_0_275;
-  wire [5:0] acc_0_276;
-  wire [5:0] acc_0_277;
-  wire [5:0] acc_0_278;
-  wire [5:0] acc_0_279;
-  wire [5:0] acc_0_280;
-  wire [5:0] acc_0_281;
-  wire [5:0] acc_0_282;
-  wire [5:0] acc_0_283;
-  wire [5:0] acc_0_284;
-  wire [5:0] acc_0_285;
-  wire [5:0] acc_1_0_123;
-  wire [5:0] acc_1_1_124;
-  wire [5:0] acc_1_2_125;
-  wire [5:0] acc_1_3_126;
-  wire [5:0] acc_1_4_127;
-  wire [5:0] acc_1_5_128;
-  wire [5:0] acc_1_6_129;
-  wire [5:0] acc_1_7_130;
-  wire [5:0] acc_1_8_131;
-  wire [5:0] acc_1_9_132;
-  wire [5:0] acc_1_10_133;
-  wire [5:0] acc_1_11_134;
-  wire [5:0] acc_1_12_135;
-  wire [5:0] acc_1_13_136;
-  wire [5:0] acc_1_14_137;
-  wire [5:0] acc_1_15_138;
-  wire [5:0] acc_2_0_139;
-  wire [5:0] acc_2_1_140;
-  wire [5:0] acc_2_2_141;
-  wire [5:0] acc_2_3_142;
-  wire [5:0] acc_2_4_143;
-  wire [5:0] acc_2_5_144;
-  wire [5:0] acc_2_6_145;
-  wire [5:0] acc_2_7_146;
-  wire [5:0] acc_3_0_147;
-  wire [5:0] acc_3_1_148;
-  wire [5:0] acc_3_2_149;
-  wire [5:0] acc_3_3_150;
-  wire [5:0] acc_4_0_151;
-  wire [5:0] acc_4_1_152;
-  assign result_19 = acc_5_0_153;
-
-  assign vec_5 = c$app_arg_29;
-
-  assign acc_0_254 = vec_5[191:186];
-
-  assign acc_0_255 = vec_5[185:180];
-
-  assign acc_0_256 = vec_5[179:174];
-
-  assign acc_0_257 = vec_5[173:168];
-
-  assign acc_0_258 = vec_5[167:162];
-
-  assign acc_0_259 = vec_5[161:156];
-
-  assign acc_0_260 = vec_5[155:150];
-
-  assign acc_0_261 = vec_5[149:144];
-
-  assign acc_0_262 = vec_5[143:138];
-
-  assign acc_0_263 = vec_5[137:132];
-
-  assign acc_0_264 = vec_5[131:126];
-
-  assign acc_0_265 = vec_5[125:120];
-
-  assign acc_0_266 = vec_5[119:114];
-
-  assign acc_0_267 = vec_5[113:108];
-
-  assign acc_0_268 = vec_5[107:102];
-
-  assign acc_0_269 = vec_5[101:96];
-
-  assign acc_0_270 = vec_5[95:90];
-
-  assign acc_0_271 = vec_5[89:84];
-
-  assign acc_0_272 = vec_5[83:78];
-
-  assign acc_0_273 = vec_5[77:72];
-
-  assign acc_0_274 = vec_5[71:66];
-
-  assign acc_0_275 = vec_5[65:60];
-
-  assign acc_0_276 = vec_5[59:54];
-
-  assign acc_0_277 = vec_5[53:48];
-
-  assign acc_0_278 = vec_5[47:42];
-
-  assign acc_0_279 = vec_5[41:36];
-
-  assign acc_0_280 = vec_5[35:30];
-
-  assign acc_0_281 = vec_5[29:24];
-
-  assign acc_0_282 = vec_5[23:18];
-
-  assign acc_0_283 = vec_5[17:12];
-
-  assign acc_0_284 = vec_5[11:6];
-
-  assign acc_0_285 = vec_5[5:0];
-
-  wire [5:0] result_302;
-  assign acc_1_0_123 = result_302;
-
-  assign result_302 = (acc_0_254 <= acc_0_255) ? acc_0_255 : acc_0_254;
-
-
-
-  wire [5:0] result_303;
-  assign acc_1_1_124 = result_303;
-
-  assign result_303 = (acc_0_256 <= acc_0_257) ? acc_0_257 : acc_0_256;
-
-
-
-  wire [5:0] result_304;
-  assign acc_1_2_125 = result_304;
-
-  assign result_304 = (acc_0_258 <= acc_0_259) ? acc_0_259 : acc_0_258;
-
-
-
-  wire [5:0] result_305;
-  assign acc_1_3_126 = result_305;
-
-  assign result_305 = (acc_0_260 <= acc_0_261) ? acc_0_261 : acc_0_260;
-
-
-
-  wire [5:0] result_306;
-  assign acc_1_4_127 = result_306;
-
-  assign result_306 = (acc_0_262 <= acc_0_263) ? acc_0_263 : acc_0_262;
-
-
-
-  wire [5:0] result_307;
-  assign acc_1_5_128 = result_307;
-
-  assign result_307 = (acc_0_264 <= acc_0_265) ? acc_0_265 : acc_0_264;
-
-
-
-  wire [5:0] result_308;
-  assign acc_1_6_129 = result_308;
-
-  assign result_308 = (acc_0_266 <= acc_0_267) ? acc_0_267 : acc_0_266;
-
-
-
-  wire [5:0] result_309;
-  assign acc_1_7_130 = result_309;
-
-  assign result_309 = (acc_0_268 <= acc_0_269) ? acc_0_269 : acc_0_268;
-
-
-
-  wire [5:0] result_310;
-  assign acc_1_8_131 = result_310;
-
-  assign result_310 = (acc_0_270 <= acc_0_271) ? acc_0_271 : acc_0_270;
-
-
-
-  wire [5:0] result_311;
-  assign acc_1_9_132 = result_311;
-
-  assign result_311 = (acc_0_272 <= acc_0_273) ? acc_0_273 : acc_0_272;
-
-
-
-  wire [5:0] result_312;
-  assign acc_1_10_133 = result_312;
-
-  assign result_312 = (acc_0_274 <= acc_0_275) ? acc_0_275 : acc_0_274;
-
-
-
-  wire [5:0] result_313;
-  assign acc_1_11_134 = result_313;
-
-  assign result_313 = (acc_0_276 <= acc_0_277) ? acc_0_277 : acc_0_276;
-
-
-
-  wire [5:0] result_314;
-  assign acc_1_12_135 = result_314;
-
-  assign result_314 = (acc_0_278 <= acc_0_279) ? acc_0_279 : acc_0_278;
-
-
-
-  wire [5:0] result_315;
-  assign acc_1_13_136 = result_315;
-
-  assign result_315 = (acc_0_280 <= acc_0_281) ? acc_0_281 : acc_0_280;
-
-
-
-  wire [5:0] result_316;
-  assign acc_1_14_137 = result_316;
-
-  assign result_316 = (acc_0_282 <= acc_0_283) ? acc_0_283 : acc_0_282;
-
-
-
-  wire [5:0] result_317;
-  assign acc_1_15_138 = result_317;
-
-  assign result_317 = (acc_0_284 <= acc_0_285) ? acc_0_285 : acc_0_284;
-
-
-
-  wire [5:0] result_318;
-  assign acc_2_0_139 = result_318;
-
-  assign result_318 = (acc_1_0_123 <= acc_1_1_124) ? acc_1_1_124 : acc_1_0_123;
-
-
-
-  wire [5:0] result_319;
-  assign acc_2_1_140 = result_319;
-
-  assign result_319 = (acc_1_2_125 <= acc_1_3_126) ? acc_1_3_126 : acc_1_2_125;
-
-
-
-  wire [5:0] result_320;
-  assign acc_2_2_141 = result_320;
-
-  assign result_320 = (acc_1_4_127 <= acc_1_5_128) ? acc_1_5_128 : acc_1_4_127;
-
-
-
-  wire [5:0] result_321;
-  assign acc_2_3_142 = result_321;
-
-  assign result_321 = (acc_1_6_129 <= acc_1_7_130) ? acc_1_7_130 : acc_1_6_129;
-
-
-
-  wire [5:0] result_322;
-  assign acc_2_4_143 = result_322;
-
-  assign result_322 = (acc_1_8_131 <= acc_1_9_132) ? acc_1_9_132 : acc_1_8_131;
-
-
-
-  wire [5:0] result_323;
-  assign acc_2_5_144 = result_323;
-
-  assign result_323 = (acc_1_10_133 <= acc_1_11_134) ? acc_1_11_134 : acc_1_10_133;
-
-
-
-  wire [5:0] result_324;
-  assign acc_2_6_145 = result_324;
-
-  assign result_324 = (acc_1_12_135 <= acc_1_13_136) ? acc_1_13_136 : acc_1_12_135;
-
-
-
-  wire [5:0] result_325;
-  assign acc_2_7_146 = result_325;
-
-  assign result_325 = (acc_1_14_137 <= acc_1_15_138) ? acc_1_15_138 : acc_1_14_137;
-
-
-
-  wire [5:0] result_326;
-  assign acc_3_0_147 = result_326;
-
-  assign result_326 = (acc_2_0_139 <= acc_2_1_140) ? acc_2_1_140 : acc_2_0_139;
-
-
-
-  wire [5:0] result_327;
-  assign acc_3_1_148 = result_327;
-
-  assign result_327 = (acc_2_2_141 <= acc_2_3_142) ? acc_2_3_142 : acc_2_2_141;
-
-
-
-  wire [5:0] result_328;
-  assign acc_3_2_149 = result_328;
-
-  assign result_328 = (acc_2_4_143 <= acc_2_5_144) ? acc_2_5_144 : acc_2_4_143;
-
-
-
-  wire [5:0] result_329;
-  assign acc_3_3_150 = result_329;
-
-  assign result_329 = (acc_2_6_145 <= acc_2_7_146) ? acc_2_7_146 : acc_2_6_145;
-
-
-
-  wire [5:0] result_330;
-  assign acc_4_0_151 = result_330;
-
-  assign result_330 = (acc_3_0_147 <= acc_3_1_148) ? acc_3_1_148 : acc_3_0_147;
-
-
-
-  wire [5:0] result_331;
-  assign acc_4_1_152 = result_331;
-
-  assign result_331 = (acc_3_2_149 <= acc_3_3_150) ? acc_3_3_150 : acc_3_2_149;
-
-
-
-  wire [5:0] result_332;
-  assign acc_5_0_153 = result_332;
-
-  assign result_332 = (acc_4_0_151 <= acc_4_1_152) ? acc_4_1_152 : acc_4_0_151;
-
-
-
-
-
-  wire [2047:0] vec_6;
-  wire [31:0] acc_6_0_216;
-  wire [31:0] acc_0_287;
-  wire [31:0] acc_0_288;
-  wire [31:0] acc_0_289;
-  wire [31:0] acc_0_290;
-  wire [31:0] acc_0_291;
-  wire [31:0] acc_0_292;
-  wire [31:0] acc_0_293;
-  wire [31:0] acc_0_294;
-  wire [31:0] acc_0_295;
-  wire [31:0] acc_0_296;
-  wire [31:0] acc_0_297;
-  wire [31:0] acc_0_298;
-  wire [31:0] acc_0_299;
-  wire [31:0] acc_0_300;
-  wire [31:0] acc_0_301;
-  wire [31:0] acc_0_302;
-  wire [31:0] acc_0_303;
-  wire [31:0] acc_0_304;
-  wire [31:0] acc_0_305;
-  wire [31:0] acc_0_306;
-  wire [31:0] acc_0_307;
-  wire [31:0] acc_0_308;
-  wire [31:0] acc_0_309;
-  wire [31:0] acc_0_310;
-  wire [31:0] acc_0_311;
-  wire [31:0] acc_0_312;
-  wire [31:0] acc_0_313;
-  wire [31:0] acc_0_314;
-  wire [31:0] acc_0_315;
-  wire [31:0] acc_0_316;
-  wire [31:0] acc_0_317;
-  wire [31:0] acc_0_318;
-  wire [31:0] acc_0_319;
-  wire [31:0] acc_0_320;
-  wire [31:0] acc_0_321;
-  wire [31:0] acc_0_322;
-  wire [31:0] acc_0_323;
-  wire [31:0] acc_0_324;
-  wire [31:0] acc_0_325;
-  wire [31:0] acc_0_326;
-  wire [31:0] acc_0_327;
-  wire [31:0] acc_0_328;
-  wire [31:0] acc_0_329;
-  wire [31:0] acc_0_330;
-  wire [31:0] acc_0_331;
-  wire [31:0] acc_0_332;
-  wire [31:0] acc_0_333;
-  wire [31:0] acc_0_334;
-  wire [31:0] acc_0_335;
-  wire [31:0] acc_0_336;
-  wire [31:0] acc_0_337;
-  wire [31:0] acc_0_338;
-  wire [31:0] acc_0_339;
-  wire [31:0] acc_0_340;
-  wire [31:0] acc_0_341;
-  wire [31:0] acc_0_342;
-  wire [31:0] acc_0_343;
-  wire [31:0] acc_0_344;
-  wire [31:0] acc_0_345;
-  wire [31:0] acc_0_346;
-  wire [31:0] acc_0_347;
-  wire [31:0] acc_0_348;
-  wire [31:0] acc_0_349;
-  wire [31:0] acc_0_350;
-  wire [31:0] acc_1_0_154;
-  wire [31:0] acc_1_1_155;
-  wire [31:0] acc_1_2_156;
-  wire [31:0] acc_1_3_157;
-  wire [31:0] acc_1_4_158;
-  wire [31:0] acc_1_5_159;
-  wire [31:0] acc_1_6_160;
-  wire [31:0] acc_1_7_161;
-  wire [31:0] acc_1_8_162;
-  wire [31:0] acc_1_9_163;
-  wire [31:0] acc_1_10_164;
-  wire [31:0] acc_1_11_165;
-  wire [31:0] acc_1_12_166;
-  wire [31:0] acc_1_13_167;
-  wire [31:0] acc_1_14_168;
-  wire [31:0] acc_1_15_169;
-  wire [31:0] acc_1_16_170;
-  wire [31:0] acc_1_17_171;
-  wire [31:0] acc_1_18_172;
-  wire [31:0] acc_1_19_173;
-  wire [31:0] acc_1_20_174;
-  wire [31:0] acc_1_21_175;
-  wire [31:0] acc_1_22_176;
-  wire [31:0] acc_1_23_177;
-  wire [31:0] acc_1_24_178;
-  wire [31:0] acc_1_25_179;
-  wire [31:0] acc_1_26_180;
-  wire [31:0] acc_1_27_181;
-  wire [31:0] acc_1_28_182;
-  wire [31:0] acc_1_29_183;
-  wire [31:0] acc_1_30_184;
-  wire [31:0] acc_1_31_185;
-  wire [31:0] acc_2_0_186;
-  wire [31:0] acc_2_1_187;
-  wire [31:0] acc_2_2_188;
-  wire [31:0] acc_2_3_189;
-  wire [31:0] acc_2_4_190;
-  wire [31:0] acc_2_5_191;
-  wire [31:0] acc_2_6_192;
-  wire [31:0] acc_2_7_193;
-  wire [31:0] acc_2_8_194;
-  wire [31:0] acc_2_9_195;
-  wire [31:0] acc_2_10_196;
-  wire [31:0] acc_2_11_197;
-  wire [31:0] acc_2_12_198;
-  wire [31:0] acc_2_13_199;
-  wire [31:0] acc_2_14_200;
-  wire [31:0] acc_2_15_201;
-  wire [31:0] acc_3_0_202;
-  wire [31:0] acc_3_1_203;
-  wire [31:0] acc_3_2_204;
-  wire [31:0] acc_3_3_205;
-  wire [31:0] acc_3_4_206;
-  wire [31:0] acc_3_5_207;
-  wire [31:0] acc_3_6_208;
-  wire [31:0] acc_3_7_209;
-  wire [31:0] acc_4_0_210;
-  wire [31:0] acc_4_1_211;
-  wire [31:0] acc_4_2_212;
-  wire [31:0] acc_4_3_213;
-  wire [31:0] acc_5_0_214;
-  wire [31:0] acc_5_1_215;
-  assign c$y_app_arg_3 = acc_6_0_216;
-
-  assign vec_6 = c$y_app_arg_4;
-
-  assign acc_0_287 = vec_6[2047:2016];
-
-  assign acc_0_288 = vec_6[2015:1984];
-
-  assign acc_0_289 = vec_6[1983:1952];
-
-  assign acc_0_290 = vec_6[1951:1920];
-
-  assign acc_0_291 = vec_6[1919:1888];
-
-  assign acc_0_292 = vec_6[1887:1856];
-
-  assign acc_0_293 = vec_6[1855:1824];
-
-  assign acc_0_294 = vec_6[1823:1792];
-
-  assign acc_0_295 = vec_6[1791:1760];
-
-  assign acc_0_296 = vec_6[1759:1728];
-
-  assign acc_0_297 = vec_6[1727:1696];
-
-  assign acc_0_298 = vec_6[1695:1664];
-
-  assign acc_0_299 = vec_6[1663:1632];
-
-  assign acc_0_300 = vec_6[1631:1600];
-
-  assign acc_0_301 = vec_6[1599:1568];
-
-  assign acc_0_302 = vec_6[1567:1536];
-
-  assign acc_0_303 = vec_6[1535:1504];
-
-  assign acc_0_304 = vec_6[1503:1472];
-
-  assign acc_0_305 = vec_6[1471:1440];
-
-  assign acc_0_306 = vec_6[1439:1408];
-
-  assign acc_0_307 = vec_6[1407:1376];
-
-  assign acc_0_308 = vec_6[1375:1344];
-
-  assign acc_0_309 = vec_6[1343:1312];
-
-  assign acc_0_310 = vec_6[1311:1280];
-
-  assign acc_0_311 = vec_6[1279:1248];
-
-  assign acc_0_312 = vec_6[1247:1216];
-
-  assign acc_0_313 = vec_6[1215:1184];
-
-  assign acc_0_314 = vec_6[1183:1152];
-
-  assign acc_0_315 = vec_6[1151:1120];
-
-  assign acc_0_316 = vec_6[1119:1088];
-
-  assign acc_0_317 = vec_6[1087:1056];
-
-  assign acc_0_318 = vec_6[1055:1024];
-
-  assign acc_0_319 = vec_6[1023:992];
-
-  assign acc_0_320 = vec_6[991:960];
-
-  assign acc_0_321 = vec_6[959:928];
-
-  assign acc_0_322 = vec_6[927:896];
-
-  assign acc_0_323 = vec_6[895:864];
-
-  assign acc_0_324 = vec_6[863:832];
-
-  assign acc_0_325 = vec_6[831:800];
-
-  assign acc_0_326 = vec_6[799:768];
-
-  assign acc_0_327 = vec_6[767:736];
-
-  assign acc_0_328 = vec_6[735:704];
-
-  assign acc_0_329 = vec_6[703:672];
-
-  assign acc_0_330 = vec_6[671:640];
-
-  assign acc_0_331 = vec_6[639:608];
-
-  assign acc_0_332 = vec_6[607:576];
-
-  assign acc_0_333 = vec_6[575:544];
-
-  assign acc_0_334 = vec_6[543:512];
-
-  assign acc_0_335 = vec_6[511:480];
-
-  assign acc_0_336 = vec_6[479:448];
-
-  assign acc_0_337 = vec_6[447:416];
-
-  assign acc_0_338 = vec_6[415:384];
-
-  assign acc_0_339 = vec_6[383:352];
-
-  assign acc_0_340 = vec_6[351:320];
-
-  assign acc_0_341 = vec_6[319:288];
-
-  assign acc_0_342 = vec_6[287:256];
-
-  assign acc_0_343 = vec_6[255:224];
-
-  assign acc_0_344 = vec_6[223:192];
-
-  assign acc_0_345 = vec_6[191:160];
-
-  assign acc_0_346 = vec_6[159:128];
-
-  assign acc_0_347 = vec_6[127:96];
-
-  assign acc_0_348 = vec_6[95:64];
-
-  assign acc_0_349 = vec_6[63:32];
-
-  assign acc_0_350 = vec_6[31:0];
-
-  wire [31:0] result_333;
-  assign acc_1_0_154 = result_333;
-
-  assign result_333 = (acc_0_287 <= acc_0_288) ? acc_0_288 : acc_0_287;
-
-
-
-  wire [31:0] result_334;
-  assign acc_1_1_155 = result_334;
-
-  assign result_334 = (acc_0_289 <= acc_0_290) ? acc_0_290 : acc_0_289;
-
-
-
-  wire [31:0] result_335;
-  assign acc_1_2_156 = result_335;
-
-  assign result_335 = (acc_0_291 <= acc_0_292) ? acc_0_292 : acc_0_291;
-
-
-
-  wire [31:0] result_336;
-  assign acc_1_3_157 = result_336;
-
-  assign result_336 = (acc_0_293 <= acc_0_294) ? acc_0_294 : acc_0_293;
-
-
-
-  wire [31:0] result_337;
-  assign acc_1_4_158 = result_337;
-
-  assign result_337 = (acc_0_295 <= acc_0_296) ? acc_0_296 : acc_0_295;
-
-
-
-  wire [31:0] result_338;
-  assign acc_1_5_159 = result_338;
-
-  assign result_338 = (acc_0_297 <= acc_0_298) ? acc_0_298 : acc_0_297;
-
-
-
-  wire [31:0] result_339;
-  assign acc_1_6_160 = result_339;
-
-  assign result_339 = (acc_0_299 <= acc_0_300) ? acc_0_300 : acc_0_299;
-
-
-
-  wire [31:0] result_340;
-  assign acc_1_7_161 = result_340;
-
-  assign result_340 = (acc_0_301 <= acc_0_302) ? acc_0_302 : acc_0_301;
-
-
-
-  wire [31:0] result_341;
-  assign acc_1_8_162 = result_341;
-
-  assign result_341 = (acc_0_303 <= acc_0_304) ? acc_0_304 : acc_0_303;
-
-
-
-  wire [31:0] result_342;
-  assign acc_1_9_163 = result_342;
-
-  assign result_342 = (acc_0_305 <= acc_0_306) ? acc_0_306 : acc_0_305;
-
-
-
-  wire [31:0] result_343;
-  assign acc_1_10_164 = result_343;
-
-  assign result_343 = (acc_0_307 <= acc_0_308) ? acc_0_308 : acc_0_307;
-
-
-
-  wire [31:0] result_344;
-  assign acc_1_11_165 = result_344;
-
-  assign result_344 = (acc_0_309 <= acc_0_310) ? acc_0_310 : acc_0_309;
-
-
-
-  wire [31:0] result_345;
-  assign acc_1_12_166 = result_345;
-
-  assign result_345 = (acc_0_311 <= acc_0_312) ? acc_0_312 : acc_0_311;
-
-
-
-  wire [31:0] result_346;
-  assign acc_1_13_167 = result_346;
-
-  assign result_346 = (acc_0_313 <= acc_0_314) ? acc_0_314 : acc_0_313;
-
-
-
-  wire [31:0] result_347;
-  assign acc_1_14_168 = result_347;
-
-  assign result_347 = (acc_0_315 <= acc_0_316) ? acc_0_316 : acc_0_315;
-
-
-
-  wire [31:0] result_348;
-  assign acc_1_15_169 = result_348;
-
-  assign result_348 = (acc_0_317 <= acc_0_318) ? acc_0_318 : acc_0_317;
-
-
-
-  wire [31:0] result_349;
-  assign acc_1_16_170 = result_349;
-
-  assign result_349 = (acc_0_319 <= acc_0_320) ? acc_0_320 : acc_0_319;
-
-
-
-  wire [31:0] result_350;
-  assign acc_1_17_171 = result_350;
-
-  assign result_350 = (acc_0_321 <= acc_0_322) ? acc_0_322 : acc_0_321;
-
-
-
-  wire [31:0] result_351;
-  assign acc_1_18_172 = result_351;
-
-  assign result_351 = (acc_0_323 <= acc_0_324) ? acc_0_324 : acc_0_323;
-
-
-
-  wire [31:0] result_352;
-  assign acc_1_19_173 = result_352;
-
-  assign result_352 = (acc_0_325 <= acc_0_326) ? acc_0_326 : acc_0_325;
-
-
-
-  wire [31:0] result_353;
-  assign acc_1_20_174 = result_353;
-
-  assign result_353 = (acc_0_327 <= acc_0_328) ? acc_0_328 : acc_0_327;
-
-
-
-  wire [31:0] result_354;
-  assign acc_1_21_175 = result_354;
-
-  assign result_354 = (acc_0_329 <= acc_0_330) ? acc_0_330 : acc_0_329;
-
-
-
-  wire [31:0] result_355;
-  assign acc_1_22_176 = result_355;
-
-  assign result_355 = (acc_0_331 <= acc_0_332) ? acc_0_332 : acc_0_331;
-
-
-
-  wire [31:0] result_356;
-  assign acc_1_23_177 = result_356;
-
-  assign result_356 = (acc_0_333 <= acc_0_334) ? acc_0_334 : acc_0_333;
-
-
-
-  wire [31:0] result_357;
-  assign acc_1_24_178 = result_357;
-
-  assign result_357 = (acc_0_335 <= acc_0_336) ? acc_0_336 : acc_0_335;
-
-
-
-  wire [31:0] result_358;
-  assign acc_1_25_179 = result_358;
-
-  assign result_358 = (acc_0_337 <= acc_0_338) ? acc_0_338 : acc_0_337;
-
-
-
-  wire [31:0] result_359;
-  assign acc_1_26_180 = result_359;
-
-  assign result_359 = (acc_0_339 <= acc_0_340) ? acc_0_340 : acc_0_339;
-
-
-
-  wire [31:0] result_360;
-  assign acc_1_27_181 = result_360;
-
-  assign result_360 = (acc_0_341 <= acc_0_342) ? acc_0_342 : acc_0_341;
-
-
-
-  wire [31:0] result_361;
-  assign acc_1_28_182 = result_361;
-
-  assign result_361 = (acc_0_343 <= acc_0_344) ? acc_0_344 : acc_0_343;
-
-
-
-  wire [31:0] result_362;
-  assign acc_1_29_183 = result_362;
-
-  assign result_362 = (acc_0_345 <= acc_0_346) ? acc_0_346 : acc_0_345;
-
-
-
-  wire [31:0] result_363;
-  assign acc_1_30_184 = result_363;
-
-  assign result_363 = (acc_0_347 <= acc_0_348) ? acc_0_348 : acc_0_347;
-
-
-
-  wire [31:0] result_364;
-  assign acc_1_31_185 = result_364;
-
-  assign result_364 = (acc_0_349 <= acc_0_350) ? acc_0_350 : acc_0_349;
-
-
-
-  wire [31:0] result_365;
-  assign acc_2_0_186 = result_365;
-
-  assign result_365 = (acc_1_0_154 <= acc_1_1_155) ? acc_1_1_155 : acc_1_0_154;
-
-
-
-  wire [31:0] result_366;
-  assign acc_2_1_187 = result_366;
-
-  assign result_366 = (acc_1_2_156 <= acc_1_3_157) ? acc_1_3_157 : acc_1_2_156;
-
-
-
-  wire [31:0] result_367;
-  assign acc_2_2_188 = result_367;
-
-  assign result_367 = (acc_1_4_158 <= acc_1_5_159) ? acc_1_5_159 : acc_1_4_158;
-
-
-
-  wire [31:0] result_368;
-  assign acc_2_3_189 = result_368;
-
-  assign result_368 = (acc_1_6_160 <= acc_1_7_161) ? acc_1_7_161 : acc_1_6_160;
-
-
-
-  wire [31:0] result_369;
-  assign acc_2_4_190 = result_369;
-
-  assign result_369 = (acc_1_8_162 <= acc_1_9_163) ? acc_1_9_163 : acc_1_8_162;
-
-
-
-  wire [31:0] result_370;
-  assign acc_2_5_191 = result_370;
-
-  assign result_370 = (acc_1_10_164 <= acc_1_11_165) ? acc_1_11_165 : acc_1_10_164;
-
-
-
-  wire [31:0] result_371;
-  assign acc_2_6_192 = result_371;
-
-  assign result_371 = (acc_1_12_166 <= acc_1_13_167) ? acc_1_13_167 : acc_1_12_166;
-
-
-
-  wire [31:0] result_372;
-  assign acc_2_7_193 = result_372;
-
-  assign result_372 = (acc_1_14_168 <= acc_1_15_169) ? acc_1_15_169 : acc_1_14_168;
-
-
-
-  wire [31:0] result_373;
-  assign acc_2_8_194 = result_373;
-
-  assign result_373 = (acc_1_16_170 <= acc_1_17_171) ? acc_1_17_171 : acc_1_16_170;
-
-
-
-  wire [31:0] result_374;
-  assign acc_2_9_195 = result_374;
-
-  assign result_374 = (acc_1_18_172 <= acc_1_19_173) ? acc_1_19_173 : acc_1_18_172;
-
-
-
-  wire [31:0] result_375;
-  assign acc_2_10_196 = result_375;
-
-  assign result_375 = (acc_1_20_174 <= acc_1_21_175) ? acc_1_21_175 : acc_1_20_174;
-
-
-
-  wire [31:0] result_376;
-  assign acc_2_11_197 = result_376;
-
-  assign result_376 = (acc_1_22_176 <= acc_1_23_177) ? acc_1_23_177 : acc_1_22_176;
-
-
-
-  wire [31:0] result_377;
-  assign acc_2_12_198 = result_377;
-
-  assign result_377 = (acc_1_24_178 <= acc_1_25_179) ? acc_1_25_179 : acc_1_24_178;
-
-
-
-  wire [31:0] result_378;
-  assign acc_2_13_199 = result_378;
-
-  assign result_378 = (acc_1_26_180 <= acc_1_27_181) ? acc_1_27_181 : acc_1_26_180;
-
-
-
-  wire [31:0] result_379;
-  assign acc_2_14_200 = result_379;
-
-  assign result_379 = (acc_1_28_182 <= acc_1_29_183) ? acc_1_29_183 : acc_1_28_182;
-
-
-
-  wire [31:0] result_380;
-  assign acc_2_15_201 = result_380;
-
-  assign result_380 = (acc_1_30_184 <= acc_1_31_185) ? acc_1_31_185 : acc_1_30_184;
-
-
-
-  wire [31:0] result_381;
-  assign acc_3_0_202 = result_381;
-
-  assign result_381 = (acc_2_0_186 <= acc_2_1_187) ? acc_2_1_187 : acc_2_0_186;
-
-
-
-  wire [31:0] result_382;
-  assign acc_3_1_203 = result_382;
-
-  assign result_382 = (acc_2_2_188 <= acc_2_3_189) ? acc_2_3_189 : acc_2_2_188;
-
-
-
-  wire [31:0] result_383;
-  assign acc_3_2_204 = result_383;
-
-  assign result_383 = (acc_2_4_190 <= acc_2_5_191) ? acc_2_5_191 : acc_2_4_190;
-
-
-
-  wire [31:0] result_384;
-  assign acc_3_3_205 = result_384;
-
-  assign result_384 = (acc_2_6_192 <= acc_2_7_193) ? acc_2_7_193 : acc_2_6_192;
-
-
-
-  wire [31:0] result_385;
-  assign acc_3_4_206 = result_385;
-
-  assign result_385 = (acc_2_8_194 <= acc_2_9_195) ? acc_2_9_195 : acc_2_8_194;
-
-
-
-  wire [31:0] result_386;
-  assign acc_3_5_207 = result_386;
-
-  assign result_386 = (acc_2_10_196 <= acc_2_11_197) ? acc_2_11_197 : acc_2_10_196;
-
-
-
-  wire [31:0] result_387;
-  assign acc_3_6_208 = result_387;
-
-  assign result_387 = (acc_2_12_198 <= acc_2_13_199) ? acc_2_13_199 : acc_2_12_198;
-
-
-
-  wire [31:0] result_388;
-  assign acc_3_7_209 = result_388;
-
-  assign result_388 = (acc_2_14_200 <= acc_2_15_201) ? acc_2_15_201 : acc_2_14_200;
-
-
-
-  wire [31:0] result_389;
-  assign acc_4_0_210 = result_389;
-
-  assign result_389 = (acc_3_0_202 <= acc_3_1_203) ? acc_3_1_203 : acc_3_0_202;
-
-
-
-  wire [31:0] result_390;
-  assign acc_4_1_211 = result_390;
-
-  assign result_390 = (acc_3_2_204 <= acc_3_3_205) ? acc_3_3_205 : acc_3_2_204;
-
-
-
-  wire [31:0] result_391;
-  assign acc_4_2_212 = result_391;
-
-  assign result_391 = (acc_3_4_206 <= acc_3_5_207) ? acc_3_5_207 : acc_3_4_206;
-
-
-
-  wire [31:0] result_392;
-  assign acc_4_3_213 = result_392;
-
-  assign result_392 = (acc_3_6_208 <= acc_3_7_209) ? acc_3_7_209 : acc_3_6_208;
-
-
-
-  wire [31:0] result_393;
-  assign acc_5_0_214 = result_393;
-
-  assign result_393 = (acc_4_0_210 <= acc_4_1_211) ? acc_4_1_211 : acc_4_0_210;
-
-
-
-  wire [31:0] result_394;
-  assign acc_5_1_215 = result_394;
-
-  assign result_394 = (acc_4_2_212 <= acc_4_3_213) ? acc_4_3_213 : acc_4_2_212;
-
-
-
-  wire [31:0] result_395;
-  assign acc_6_0_216 = result_395;
-
-  assign result_395 = (acc_5_0_214 <= acc_5_1_215) ? acc_5_1_215 : acc_5_0_214;
-
-
-
-
-
-  // map begin
-  genvar i_20;
-  generate
-  for (i_20=0; i_20 < 64; i_20 = i_20 + 1) begin : map_4
-    wire signed [31:0] map_in_7;
-    assign map_in_7 = c$$squantize1Out_app_arg[i_20*32+:32];
-    wire [31:0] map_out_7;
-    wire [32:0] c$bv_12;
-    assign c$bv_12 = (($unsigned(((($signed({{(33-32) {map_in_7[32-1]}},map_in_7})) < 33'sd0) ? -($signed({{(33-32) {map_in_7[32-1]}},map_in_7})) : ($signed({{(33-32) {map_in_7[32-1]}},map_in_7}))))));
-
-    assign map_out_7 = (c$bv_12[0+:32]);
-
-
-    assign c$y_app_arg_4[i_20*32+:32] = map_out_7;
-  end
-  endgenerate
-  // map end
-
-  always @(*) begin
-    case(ds_0)
-      5'b00101 : c$$squantize1Out_app_arg = ds9;
-      default : c$$squantize1Out_app_arg = ds27;
-    endcase
-  end
-
-  assign result_20 = {result_21,
-                      $signed({result_22[16-1],result_22[0+:(7-1)]})};
-
-  assign sh_3 = result_22 + 16'sd20;
-
-  // map begin
-  genvar i_21;
-  generate
-  for (i_21=0; i_21 < 16; i_21 = i_21 + 1) begin : map_5
-    wire signed [31:0] map_in_8;
-    assign map_in_8 = c$$squantizeOut_app_arg[i_21*32+:32];
-    wire signed [7:0] map_out_8;
-    wire signed [7:0] c$case_alt_22;
-    wire signed [7:0] result_396;
-    wire signed [63:0] c$sat8Out_app_arg_8;
-    wire [5:0] c$case_alt_23;
-    wire [5:0] result_397;
-    reg signed [63:0] result_398;
-    // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_11;
-    // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_11;
-    // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_12;
-    // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_12;
-    // src/LlamaDv/Numerics.hs:86:1-8
-    wire signed [63:0] wild1_13;
-    // src/LlamaDv/Numerics.hs:86:1-8
-    wire signed [63:0] c$wild1_app_arg_13;
-    // src/LlamaDv/Numerics.hs:44:1-5
-    wire signed [15:0] s_3;
-    wire [5:0] c$case_alt_24;
-    wire [5:0] result_399;
-    wire signed [63:0] c$sat8Out_app_arg_9;
-    wire [15:0] c$bv_13;
-    wire [5:0] c$i_187;
-    wire [15:0] c$bv_14;
-    assign map_out_8 = result_396;
-
-    assign c$case_alt_22 = (c$sat8Out_app_arg_8 < -64'sd128) ? -8'sd128 : ($signed({c$sat8Out_app_arg_8[64-1],c$sat8Out_app_arg_8[0+:(8-1)]}));
-
-    assign result_396 = (c$sat8Out_app_arg_8 > 64'sd127) ? 8'sd127 : c$case_alt_22;
-
-    assign c$sat8Out_app_arg_8 = (sh_3 >= 16'sd0) ? result_398 : (c$sat8Out_app_arg_9 <<< wild1_13);
-
-    assign c$bv_13 = (($unsigned(sh_3)));
-
-    assign c$case_alt_23 = (sh_3 >= 16'sd62) ? 6'd62 : ((c$bv_13[0+:6]));
-
-    assign result_397 = (sh_3 <= 16'sd0) ? 6'd0 : c$case_alt_23;
-
-    always @(*) begin
-      case(result_397)
-        6'd0 : result_398 = c$sat8Out_app_arg_9;
-        default : result_398 = (c$sat8Out_app_arg_9 + (64'sd1 <<< wild1_12)) >>> wild1_11;
-      endcase
-    end
-
-    assign wild1_11 = $signed(c$wild1_app_arg_11);
-
-    assign c$wild1_app_arg_11 = $unsigned({{(64-6) {1'b0}},result_397});
-
-    assign wild1_12 = $signed(c$wild1_app_arg_12);
-
-    assign c$i_187 = (result_397 - 6'd1);
-
-    assign c$wild1_app_arg_12 = $unsigned({{(64-6) {1'b0}},c$i_187});
-
-    assign wild1_13 = $signed(c$wild1_app_arg_13);
-
-    assign c$wild1_app_arg_13 = $unsigned({{(64-6) {1'b0}},result_399});
-
-    assign s_3 = -sh_3;
-
-    assign c$bv_14 = (($unsigned(s_3)));
-
-    assign c$case_alt_24 = (s_3 >= 16'sd62) ? 6'd62 : ((c$bv_14[0+:6]));
-
-    assign result_399 = (s_3 <= 16'sd0) ? 6'd0 : c$case_alt_24;
-
-    assign c$sat8Out_app_arg_9 = $signed({{(64-32) {map_in_8[32-1]}},map_in_8});
-
-
-    assign result_21[i_21*8+:8] = map_out_8;
-  end
-  endgenerate
-  // map end
-
-  assign y_2 = (($signed(((({{(16-6) {1'b0}},result_23}))))) - 16'sd7) - 16'sd20;
-
-  assign result_22 = (16'sd63 <= y_2) ? 16'sd63 : c$es_case_alt_2;
-
-  assign c$es_case_alt_2 = (-16'sd64 <= y_2) ? y_2 : -16'sd64;
-
-  // imap begin
-  genvar i_22;
-  generate
-  for (i_22=0; i_22 < 32; i_22 = i_22 + 1) begin : imap_2
-    wire [5-1:0] map_index_2;
-    wire  map_in_9;
-    assign map_in_9 = c$app_arg_32[i_22*1+:1];
-    wire [5:0] map_out_9;
-
-    assign map_index_2 = 5'd31 - i_22[0+:5];
-    wire [5:0] result_400;
-    wire [4:0] c$bv_15;
-    assign map_out_9 = result_400;
-
-    assign c$bv_15 = (((map_index_2)));
-
-    assign result_400 = (map_in_9 == (1'b1)) ? (({{(6-5) {1'b0}},(((map_index_2)))}) + 6'd1) : 6'd0;
-
-
-    assign c$app_arg_31[i_22*6+:6] = map_out_9;
-  end
-  endgenerate
-  // imap end
-
-  assign c$vec_3 = ((((c$y_app_arg_5))));
-
-  // reverse begin
-  genvar i_23;
-  generate
-  for (i_23 = 0; i_23 < 32; i_23 = i_23 + 1) begin : reverse_2
-    assign c$app_arg_32[(32 - 1 - i_23)*1+:1] = c$vec_3[i_23*1+:1];
-  end
-  endgenerate
-  // reverse end
-
-  wire [191:0] vec_7;
-  wire [5:0] acc_5_0_247;
-  wire [5:0] acc_0_352;
-  wire [5:0] acc_0_353;
-  wire [5:0] acc_0_354;
-  wire [5:0] acc_0_355;
-  wire [5:0] acc_0_356;
-  wire [5:0] acc_0_357;
-  wire [5:0] acc_0_358;
-  wire [5:0] acc_0_359;
-  wire [5:0] acc_0_360;
-  wire [5:0] acc_0_361;
-  wire [5:0] acc_0_362;
-  wire [5:0] acc_0_363;
-  wire [5:0] acc_0_364;
-  wire [5:0] acc_0_365;
-  wire [5:0] acc_0_366;
-  wire [5:0] acc_0_367;
-  wire [5:0] acc_0_368;
-  wire [5:0] acc_0_369;
-  wire [5:0] acc_0_370;
-  wire [5:0] acc_0_371;
-  wire [5:0] acc_0_372;
-  wire [5:0] acc_0_373;
-  wire [5:0] acc_0_374;
-  wire [5:0] acc_0_375;
-  wire [5:0] acc_0_376;
-  wire [5:0] acc_0_377;
-  wire [5:0] acc_0_378;
-  wire [5:0] acc_0_379;
-  wire [5:0] acc_0_380;
-  wire [5:0] acc_0_381;
-  wire [5:0] acc_0_382;
-  wire [5:0] acc_0_383;
-  wire [5:0] acc_1_0_217;
-  wire [5:0] acc_1_1_218;
-  wire [5:0] acc_1_2_219;
-  wire [5:0] acc_1_3_220;
-  wire [5:0] acc_1_4_221;
-  wire [5:0] acc_1_5_222;
-  wire [5:0] acc_1_6_223;
-  wire [5:0] acc_1_7_224;
-  wire [5:0] acc_1_8_225;
-  wire [5:0] acc_1_9_226;
-  wire [5:0] acc_1_10_227;
-  wire [5:0] acc_1_11_228;
-  wire [5:0] acc_1_12_229;
-  wire [5:0] acc_1_13_230;
-  wire [5:0] acc_1_14_231;
-  wire [5:0] acc_1_15_232;
-  wire [5:0] acc_2_0_233;
-  wire [5:0] acc_2_1_234;
-  wire [5:0] acc_2_2_235;
-  wire [5:0] acc_2_3_236;
-  wire [5:0] acc_2_4_237;
-  wire [5:0] acc_2_5_238;
-  wire [5:0] acc_2_6_239;
-  wire [5:0] acc_2_7_240;
-  wire [5:0] acc_3_0_241;
-  wire [5:0] acc_3_1_242;
-  wire [5:0] acc_3_2_243;
-  wire [5:0] acc_3_3_244;
-  wire [5:0] acc_4_0_245;
-  wire [5:0] acc_4_1_246;
-  assign result_23 = acc_5_0_247;
-
-  assign vec_7 = c$app_arg_31;
-
-  assign acc_0_352 = vec_7[191:186];
-
-  assign acc_0_353 = vec_7[185:180];
-
-  assign acc_0_354 = vec_7[179:174];
-
-  assign acc_0_355 = vec_7[173:168];
-
-  assign acc_0_356 = vec_7[167:162];
-
-  assign acc_0_357 = vec_7[161:156];
-
-  assign acc_0_358 = vec_7[155:150];
-
-  assign acc_0_359 = vec_7[149:144];
-
-  assign acc_0_360 = vec_7[143:138];
-
-  assign acc_0_361 = vec_7[137:132];
-
-  assign acc_0_362 = vec_7[131:126];
-
-  assign acc_0_363 = vec_7[125:120];
-
-  assign acc_0_364 = vec_7[119:114];
-
-  assign acc_0_365 = vec_7[113:108];
-
-  assign acc_0_366 = vec_7[107:102];
-
-  assign acc_0_367 = vec_7[101:96];
-
-  assign acc_0_368 = vec_7[95:90];
-
-  assign acc_0_369 = vec_7[89:84];
-
-  assign acc_0_370 = vec_7[83:78];
-
-  assign acc_0_371 = vec_7[77:72];
-
-  assign acc_0_372 = vec_7[71:66];
-
-  assign acc_0_373 = vec_7[65:60];
-
-  assign acc_0_374 = vec_7[59:54];
-
-  assign acc_0_375 = vec_7[53:48];
-
-  assign acc_0_376 = vec_7[47:42];
-
-  assign acc_0_377 = vec_7[41:36];
-
-  assign acc_0_378 = vec_7[35:30];
-
-  assign acc_0_379 = vec_7[29:24];
-
-  assign acc_0_380 = vec_7[23:18];
-
-  assign acc_0_381 = vec_7[17:12];
-
-  assign acc_0_382 = vec_7[11:6];
-
-  assign acc_0_383 = vec_7[5:0];
-
-  wire [5:0] result_401;
-  assign acc_1_0_217 = result_401;
-
-  assign result_401 = (acc_0_352 <= acc_0_353) ? acc_0_353 : acc_0_352;
-
-
-
-  wire [5:0] result_402;
-  assign acc_1_1_218 = result_402;
-
-  assign result_402 = (acc_0_354 <= acc_0_355) ? acc_0_355 : acc_0_354;
-
-
-
-  wire [5:0] result_403;
-  assign acc_1_2_219 = result_403;
-
-  assign result_403 = (acc_0_356 <= acc_0_357) ? acc_0_357 : acc_0_356;
-
-
-
-  wire [5:0] result_404;
-  assign acc_1_3_220 = result_404;
-
-  assign result_404 = (acc_0_358 <= acc_0_359) ? acc_0_359 : acc_0_358;
-
-
-
-  wire [5:0] result_405;
-  assign acc_1_4_221 = result_405;
-
-  assign result_405 = (acc_0_360 <= acc_0_361) ? acc_0_361 : acc_0_360;
-
-
-
-  wire [5:0] result_406;
-  assign acc_1_5_222 = result_406;
-
-  assign result_406 = (acc_0_362 <= acc_0_363) ? acc_0_363 : acc_0_362;
-
-
-
-  wire [5:0] result_407;
-  assign acc_1_6_223 = result_407;
-
-  assign result_407 = (acc_0_364 <= acc_0_365) ? acc_0_365 : acc_0_364;
-
-
-
-  wire [5:0] result_408;
-  assign acc_1_7_224 = result_408;
-
-  assign result_408 = (acc_0_366 <= acc_0_367) ? acc_0_367 : acc_0_366;
-
-
-
-  wire [5:0] result_409;
-  assign acc_1_8_225 = result_409;
-
-  assign result_409 = (acc_0_368 <= acc_0_369) ? acc_0_369 : acc_0_368;
-
-
-
-  wire [5:0] result_410;
-  assign acc_1_9_226 = result_410;
-
-  assign result_410 = (acc_0_370 <= acc_0_371) ? acc_0_371 : acc_0_370;
-
-
-
-  wire [5:0] result_411;
-  assign acc_1_10_227 = result_411;
-
-  assign result_411 = (acc_0_372 <= acc_0_373) ? acc_0_373 : acc_0_372;
-
-
-
-  wire [5:0] result_412;
-  assign acc_1_11_228 = result_412;
-
-  assign result_412 = (acc_0_374 <= acc_0_375) ? acc_0_375 : acc_0_374;
-
-
-
-  wire [5:0] result_413;
-  assign acc_1_12_229 = result_413;
-
-  assign result_413 = (acc_0_376 <= acc_0_377) ? acc_0_377 : acc_0_376;
-
-
-
-  wire [5:0] result_414;
-  assign acc_1_13_230 = result_414;
-
-  assign result_414 = (acc_0_378 <= acc_0_379) ? acc_0_379 : acc_0_378;
-
-
-
-  wire [5:0] result_415;
-  assign acc_1_14_231 = result_415;
-
-  assign result_415 = (acc_0_380 <= acc_0_381) ? acc_0_381 : acc_0_380;
-
-
-
-  wire [5:0] result_416;
-  assign acc_1_15_232 = result_416;
-
-  assign result_416 = (acc_0_382 <= acc_0_383) ? acc_0_383 : acc_0_382;
-
-
-
-  wire [5:0] result_417;
-  assign acc_2_0_233 = result_417;
-
-  assign result_417 = (acc_1_0_217 <= acc_1_1_218) ? acc_1_1_218 : acc_1_0_217;
-
-
-
-  wire [5:0] result_418;
-  assign acc_2_1_234 = result_418;
-
-  assign result_418 = (acc_1_2_219 <= acc_1_3_220) ? acc_1_3_220 : acc_1_2_219;
-
-
-
-  wire [5:0] result_419;
-  assign acc_2_2_235 = result_419;
-
-  assign result_419 = (acc_1_4_221 <= acc_1_5_222) ? acc_1_5_222 : acc_1_4_221;
-
-
-
-  wire [5:0] result_420;
-  assign acc_2_3_236 = result_420;
-
-  assign result_420 = (acc_1_6_223 <= acc_1_7_224) ? acc_1_7_224 : acc_1_6_223;
-
-
-
-  wire [5:0] result_421;
-  assign acc_2_4_237 = result_421;
-
-  assign result_421 = (acc_1_8_225 <= acc_1_9_226) ? acc_1_9_226 : acc_1_8_225;
-
-
-
-  wire [5:0] result_422;
-  assign acc_2_5_238 = result_422;
-
-  assign result_422 = (acc_1_10_227 <= acc_1_11_228) ? acc_1_11_228 : acc_1_10_227;
-
-
-
-  wire [5:0] result_423;
-  assign acc_2_6_239 = result_423;
-
-  assign result_423 = (acc_1_12_229 <= acc_1_13_230) ? acc_1_13_230 : acc_1_12_229;
-
-
-
-  wire [5:0] result_424;
-  assign acc_2_7_240 = result_424;
-
-  assign result_424 = (acc_1_14_231 <= acc_1_15_232) ? acc_1_15_232 : acc_1_14_231;
-
-
-
-  wire [5:0] result_425;
-  assign acc_3_0_241 = result_425;
-
-  assign result_425 = (acc_2_0_233 <= acc_2_1_234) ? acc_2_1_234 : acc_2_0_233;
-
-
-
-  wire [5:0] result_426;
-  assign acc_3_1_242 = result_426;
-
-  assign result_426 = (acc_2_2_235 <= acc_2_3_236) ? acc_2_3_236 : acc_2_2_235;
-
-
-
-  wire [5:0] result_427;
-  assign acc_3_2_243 = result_427;
-
-  assign result_427 = (acc_2_4_237 <= acc_2_5_238) ? acc_2_5_238 : acc_2_4_237;
-
-
-
-  wire [5:0] result_428;
-  assign acc_3_3_244 = result_428;
-
-  assign result_428 = (acc_2_6_239 <= acc_2_7_240) ? acc_2_7_240 : acc_2_6_239;
-
-
-
-  wire [5:0] result_429;
-  assign acc_4_0_245 = result_429;
-
-  assign result_429 = (acc_3_0_241 <= acc_3_1_242) ? acc_3_1_242 : acc_3_0_241;
-
-
-
-  wire [5:0] result_430;
-  assign acc_4_1_246 = result_430;
-
-  assign result_430 = (acc_3_2_243 <= acc_3_3_244) ? acc_3_3_244 : acc_3_2_243;
-
-
-
-  wire [5:0] result_431;
-  assign acc_5_0_247 = result_431;
-
-  assign result_431 = (acc_4_0_245 <= acc_4_1_246) ? acc_4_1_246 : acc_4_0_245;
-
-
-
-
-
-  wire [511:0] vec_8;
-  wire [31:0] acc_4_0_262;
-  wire [31:0] acc_0_385;
-  wire [31:0] acc_0_386;
-  wire [31:0] acc_0_387;
-  wire [31:0] acc_0_388;
-  wire [31:0] acc_0_389;
-  wire [31:0] acc_0_390;
-  wire [31:0] acc_0_391;
-  wire [31:0] acc_0_392;
-  wire [31:0] acc_0_393;
-  wire [31:0] acc_0_394;
-  wire [31:0] acc_0_395;
-  wire [31:0] acc_0_396;
-  wire [31:0] acc_0_397;
-  wire [31:0] acc_0_398;
-  wire [31:0] acc_0_399;
-  wire [31:0] acc_0_400;
-  wire [31:0] acc_1_0_248;
-  wire [31:0] acc_1_1_249;
-  wire [31:0] acc_1_2_250;
-  wire [31:0] acc_1_3_251;
-  wire [31:0] acc_1_4_252;
-  wire [31:0] acc_1_5_253;
-  wire [31:0] acc_1_6_254;
-  wire [31:0] acc_1_7_255;
-  wire [31:0] acc_2_0_256;
-  wire [31:0] acc_2_1_257;
-  wire [31:0] acc_2_2_258;
-  wire [31:0] acc_2_3_259;
-  wire [31:0] acc_3_0_260;
-  wire [31:0] acc_3_1_261;
-  assign c$y_app_arg_5 = acc_4_0_262;
-
-  assign vec_8 = c$y_app_arg_6;
-
-  assign acc_0_385 = vec_8[511:480];
-
-  assign acc_0_386 = vec_8[479:448];
-
-  assign acc_0_387 = vec_8[447:416];
-
-  assign acc_0_388 = vec_8[415:384];
-
-  assign acc_0_389 = vec_8[383:352];
-
-  assign acc_0_390 = vec_8[351:320];
-
-  assign acc_0_391 = vec_8[319:288];
-
-  assign acc_0_392 = vec_8[287:256];
-
-  assign acc_0_393 = vec_8[255:224];
-
-  assign acc_0_394 = vec_8[223:192];
-
-  assign acc_0_395 = vec_8[191:160];
-
-  assign acc_0_396 = vec_8[159:128];
-
-  assign acc_0_397 = vec_8[127:96];
-
-  assign acc_0_398 = vec_8[95:64];
-
-  assign acc_0_399 = vec_8[63:32];
-
-  assign acc_0_400 = vec_8[31:0];
-
-  wire [31:0] result_432;
-  assign acc_1_0_248 = result_432;
-
-  assign result_432 = (acc_0_385 <= acc_0_386) ? acc_0_386 : acc_0_385;
-
-
-
-  wire [31:0] result_433;
-  assign acc_1_1_249 = result_433;
-
-  assign result_433 = (acc_0_387 <= acc_0_388) ? acc_0_388 : acc_0_387;
-
-
-
-  wire [31:0] result_434;
-  assign acc_1_2_250 = result_434;
-
-  assign result_434 = (acc_0_389 <= acc_0_390) ? acc_0_390 : acc_0_389;
-
-
-
-  wire [31:0] result_435;
-  assign acc_1_3_251 = result_435;
-
-  assign result_435 = (acc_0_391 <= acc_0_392) ? acc_0_392 : acc_0_391;
-
-
-
-  wire [31:0] result_436;
-  assign acc_1_4_252 = result_436;
-
-  assign result_436 = (acc_0_393 <= acc_0_394) ? acc_0_394 : acc_0_393;
-
-
-
-  wire [31:0] result_437;
-  assign acc_1_5_253 = result_437;
-
-  assign result_437 = (acc_0_395 <= acc_0_396) ? acc_0_396 : acc_0_395;
-
-
-
-  wire [31:0] result_438;
-  assign acc_1_6_254 = result_438;
-
-  assign result_438 = (acc_0_397 <= acc_0_398) ? acc_0_398 : acc_0_397;
-
-
-
-  wire [31:0] result_439;
-  assign acc_1_7_255 = result_439;
-
-  assign result_439 = (acc_0_399 <= acc_0_400) ? acc_0_400 : acc_0_399;
-
-
-
-  wire [31:0] result_440;
-  assign acc_2_0_256 = result_440;
-
-  assign result_440 = (acc_1_0_248 <= acc_1_1_249) ? acc_1_1_249 : acc_1_0_248;
-
-
-
-  wire [31:0] result_441;
-  assign acc_2_1_257 = result_441;
-
-  assign result_441 = (acc_1_2_250 <= acc_1_3_251) ? acc_1_3_251 : acc_1_2_250;
-
-
-
-  wire [31:0] result_442;
-  assign acc_2_2_258 = result_442;
-
-  assign result_442 = (acc_1_4_252 <= acc_1_5_253) ? acc_1_5_253 : acc_1_4_252;
-
-
-
-  wire [31:0] result_443;
-  assign acc_2_3_259 = result_443;
-
-  assign result_443 = (acc_1_6_254 <= acc_1_7_255) ? acc_1_7_255 : acc_1_6_254;
-
-
-
-  wire [31:0] result_444;
-  assign acc_3_0_260 = result_444;
-
-  assign result_444 = (acc_2_0_256 <= acc_2_1_257) ? acc_2_1_257 : acc_2_0_256;
-
-
-
-  wire [31:0] result_445;
-  assign acc_3_1_261 = result_445;
-
-  assign result_445 = (acc_2_2_258 <= acc_2_3_259) ? acc_2_3_259 : acc_2_2_258;
-
-
-
-  wire [31:0] result_446;
-  assign acc_4_0_262 = result_446;
-
-  assign result_446 = (acc_3_0_260 <= acc_3_1_261) ? acc_3_1_261 : acc_3_0_260;
-
-
-
-
-
-  // map begin
-  genvar i_24;
-  generate
-  for (i_24=0; i_24 < 16; i_24 = i_24 + 1) begin : map_6
-    wire signed [31:0] map_in_10;
-    assign map_in_10 = c$$squantizeOut_app_arg[i_24*32+:32];
-    wire [31:0] map_out_10;
-    wire [32:0] c$bv_16;
-    assign c$bv_16 = (($unsigned(((($signed({{(33-32) {map_in_10[32-1]}},map_in_10})) < 33'sd0) ? -($signed({{(33-32) {map_in_10[32-1]}},map_in_10})) : ($signed({{(33-32) {map_in_10[32-1]}},map_in_10}))))));
-
-    assign map_out_10 = (c$bv_16[0+:32]);
-
-
-    assign c$y_app_arg_6[i_24*32+:32] = map_out_10;
-  end
-  endgenerate
-  // map end
-
-  always @(*) begin
-    case(ds_0)
-      5'b01000 : c$$squantizeOut_app_arg = c$$squantizeOut_case_alt_0;
-      default : c$$squantizeOut_app_arg = c$$squantizeOut_case_alt;
-    endcase
-  end
-
-  assign c$vecFlat_0 = (ds19);
-
-  // index begin
-  wire [511:0] vecArray_5 [0:4-1];
-  genvar i_25;
-  generate
-  for (i_25=0; i_25 < 4; i_25=i_25+1) begin : mk_array_5
-    assign vecArray_5[(4-1)-i_25] = c$vecFlat_0[i_25*512+:512];
-  end
-  endgenerate
-  assign c$$squantizeOut_case_alt = vecArray_5[c$$squantizeOut_app_arg_0];
-  // index end
-
-  assign c$vecFlat_1 = (ds20);
-
-  // index begin
-  wire [511:0] vecArray_6 [0:2-1];
-  genvar i_26;
-  generate
-  for (i_26=0; i_26 < 2; i_26=i_26+1) begin : mk_array_6
-    assign vecArray_6[(2-1)-i_26] = c$vecFlat_1[i_26*512+:512];
-  end
-  endgenerate
-  assign c$$squantizeOut_case_alt_0 = vecArray_6[c$$squantizeOut_app_arg_0];
-  // index end
-
-  assign c$$squantizeOut_app_arg_0 = $unsigned({{(64-2) {1'b0}},ds21});
-
-  assign c$startNormOut = {5'd2,
-                           c$startNormOut_app_arg[19414:19414],
-                           c$startNormOut_app_arg[19413:19410],
-                           c$startNormOut_app_arg[19409:19404],   8'd0,
-                           2'd0,   64'sd0,
-                           $signed(c$startNormOut_app_arg[19329:19298]),
-                           c$startNormOut_app_arg[19297:17250],
-                           c$startNormOut_app_arg[17249:15202],
-                           c$startNormOut_app_arg[15201:14178],
-                           $signed(c$startNormOut_app_arg[14177:14171]),
-                           c$startNormOut_app_arg[14170:14168],
-                           c$startNormOut_app_arg[14167:14160],
-                           c$startNormOut_app_arg[14159:14152],
-                           c$startNormOut_app_arg[14151:14144],
-                           c$startNormOut_app_arg[14143:14136],
-                           $signed(c$startNormOut_app_arg[14135:14104]),
-                           c$startNormOut_app_arg[14103:10008],
-                           c$startNormOut_app_arg[10007:7960],
-                           c$startNormOut_app_arg[7959:6936],
-                           c$startNormOut_app_arg[6935:6934],
-                           c$startNormOut_app_arg[6933:6930],
-                           c$startNormOut_app_arg[6929:6802],
-                           $signed(c$startNormOut_app_arg[6801:6795]),
-                           c$startNormOut_app_arg[6794:6219],
-                           c$startNormOut_app_arg[6218:6214],
-                           c$startNormOut_app_arg[6213:4166],
-                           c$startNormOut_app_arg[4165:70],
-                           $signed(c$startNormOut_app_arg[69:38]),
-                           c$startNormOut_app_arg[37:32],
-                           c$startNormOut_app_arg[31:0]};
-
-  always @(*) begin
-    case(ds_0)
-      5'b00001 : c$startNormOut_app_arg = {5'd1,
-                                           1'd0,   ds2_0,   ds3,   ds4,   ds5,   ds6,
-                                           ds7,   c$startNormOut_app_arg_0,   ds9,
-                                           ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
-                                           ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
-                                           ds22,   ds23,   ds24,   ds25,   ds26,   ds27,
-                                           ds28,   ds29,   ds30,   busy};
-      default : c$startNormOut_app_arg = {5'd7,
-                                          1'd1,   ds2_0,   ds3,   ds4,   ds5,   ds6,
-                                          ds7,   c$startNormOut_app_arg_1,   ds9,
-                                          ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
-                                          ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
-                                          ds22,   ds23,   ds24,   ds25,   ds26,   ds27,
-                                          ds28,   ds29,   ds30,   busy};
-    endcase
-  end
-
-  // map begin
-  genvar i_27;
-  generate
-  for (i_27=0; i_27 < 64; i_27 = i_27 + 1) begin : map_7
-    wire signed [7:0] map_in_11;
-    assign map_in_11 = result_79[i_27*8+:8];
-    wire signed [31:0] map_out_11;
-    // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [15:0] s_4;
-    wire signed [31:0] c$case_alt_25;
-    wire signed [31:0] result_447;
-    wire signed [63:0] c$sat32Out_case_alt_3;
-    wire signed [63:0] c$sat32Out_app_arg_5;
-    // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] c$wild1_app_arg_14;
-    wire signed [63:0] c$sat32Out_app_arg_6;
-    wire [5:0] c$case_alt_26;
-    wire [5:0] result_448;
-    reg signed [63:0] result_449;
-    // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_14;
-    // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_15;
-    // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_15;
-    // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_16;
-    wire signed [63:0] c$sat32Out_app_arg_7;
-    // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] wild1_16;
-    wire [15:0] c$bv_17;
-    wire [4:0] c$i_214;
-    wire [15:0] c$bv_18;
-    wire [5:0] c$i_222;
-    assign map_out_11 = result_447;
-
-    assign s_4 = -(($signed({{(16-7) {ee[7-1]}},ee})) + 16'sd20);
-
-    assign c$case_alt_25 = (c$sat32Out_app_arg_7 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_7[64-1],c$sat32Out_app_arg_7[0+:(32-1)]}));
-
-    assign result_447 = (c$sat32Out_app_arg_7 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_25;
-
-    assign c$sat32Out_case_alt_3 = (-64'sd2147483648 <= ($signed({{(64-8) {map_in_11[8-1]}},map_in_11}))) ? ($signed({{(64-8) {map_in_11[8-1]}},map_in_11})) : -64'sd2147483648;
-
-    assign c$sat32Out_app_arg_5 = (64'sd2147483648 <= ($signed({{(64-8) {map_in_11[8-1]}},map_in_11}))) ? 64'sd2147483648 : c$sat32Out_case_alt_3;
-
-    assign c$bv_17 = (($unsigned((-s_4))));
-
-    assign c$i_214 = ((c$bv_17[0+:5]));
-
-    assign c$wild1_app_arg_14 = $unsigned({{(64-5) {1'b0}},c$i_214});
-
-    assign c$sat32Out_app_arg_6 = (s_4 <= -16'sd31) ? 64'sd31 : wild1_16;
-
-    assign c$bv_18 = (($unsigned(s_4)));
-
-    assign c$case_alt_26 = (s_4 >= 16'sd62) ? 6'd62 : ((c$bv_18[0+:6]));
-
-    assign result_448 = (s_4 <= 16'sd0) ? 6'd0 : c$case_alt_26;
-
-    always @(*) begin
-      case(result_448)
-        6'd0 : result_449 = $signed({{(64-8) {map_in_11[8-1]}},map_in_11});
-        default : result_449 = (($signed({{(64-8) {map_in_11[8-1]}},map_in_11})) + (64'sd1 <<< wild1_15)) >>> wild1_14;
-      endcase
-    end
-
-    assign wild1_14 = $signed(c$wild1_app_arg_15);
-
-    assign c$wild1_app_arg_15 = $unsigned({{(64-6) {1'b0}},result_448});
-
-    assign wild1_15 = $signed(c$wild1_app_arg_16);
-
-    assign c$i_222 = (result_448 - 6'd1);
-
-    assign c$wild1_app_arg_16 = $unsigned({{(64-6) {1'b0}},c$i_222});
-
-    assign c$sat32Out_app_arg_7 = (s_4 > 16'sd0) ? result_449 : (c$sat32Out_app_arg_5 <<< c$sat32Out_app_arg_6);
-
-    assign wild1_16 = $signed(c$wild1_app_arg_14);
-
-
-    assign c$startNormOut_app_arg_0[i_27*32+:32] = map_out_11;
-  end
-  endgenerate
-  // map end
-
-  assign ee = $signed(result_78);
-
-  assign busy = ds31 + 32'd1;
-
-  assign c$startNormOut_app_arg_1_1 = ds18;
-
-  assign c$vec2 = c$startNormOut_app_arg_1_1[4095:2048];
-
-  // zipWith start
-  genvar i_28;
-  generate
-  for (i_28 = 0; i_28 < 64; i_28 = i_28 + 1) begin : zipWith
-    wire signed [31:0] zipWith_in1;
-    assign zipWith_in1 = ds8[i_28*32+:32];
-    wire signed [31:0] zipWith_in2;
-    assign zipWith_in2 = c$vec2[i_28*32+:32];
-    wire signed [31:0] c$n;
-    // src/LlamaDv/Numerics.hs:31:1-5
-    wire signed [63:0] x_2;
-    wire signed [31:0] c$case_alt_27;
-    wire signed [31:0] result_450;
-    assign c$n = result_450;
-
-    assign x_2 = ($signed({{(64-32) {zipWith_in1[32-1]}},zipWith_in1})) + ($signed({{(64-32) {zipWith_in2[32-1]}},zipWith_in2}));
-
-    assign c$case_alt_27 = (x_2 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_2[64-1],x_2[0+:(32-1)]}));
-
-    assign result_450 = (x_2 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_27;
-
-
-    assign c$startNormOut_app_arg_1[i_28*32+:32] = c$n;
-  end
-  endgenerate
-  // zipWith end
-
-  assign c$i_2405 = ds[275:270];
+  assign c$i_2459 = ds1_0[275:270];
 
   // blockRam begin
-  reg [269:0] result_24_RAM [0:64-1];
+  reg [269:0] result_28_RAM [0:64-1];
 
   reg [17279:0] ram_init;
-  integer i_29;
+  integer i_3;
   initial begin
     ram_init = {{{8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
      8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0},
@@ -6284,56 +2453,63 @@ module decoder_small
                                                       8'sd0,   8'sd0,   8'sd0,
                                                       8'sd0,   8'sd0,   8'sd0,
                                                       8'sd0},   7'sd0}};
-    for (i_29=0; i_29 < 64; i_29 = i_29 + 1) begin
-      result_24_RAM[64-1-i_29] = ram_init[i_29*270+:270];
+    for (i_3=0; i_3 < 64; i_3 = i_3 + 1) begin
+      result_28_RAM[64-1-i_3] = ram_init[i_3*270+:270];
     end
   end
 
-  always @(posedge clk) begin : result_24_blockRam
-    if (c$res_app_arg) begin
-      result_24_RAM[($unsigned({{(64-6) {1'b0}},c$i_2405}))] <= ds[269:0];
+  always @(posedge clk) begin : result_28_blockRam
+    if (c$ds_app_arg) begin
+      result_28_RAM[($unsigned({{(64-6) {1'b0}},c$i_2459}))] <= ds1_0[269:0];
     end
-    result_24 <= result_24_RAM[($unsigned({{(64-6) {1'b0}},result_26}))];
+    result_28 <= result_28_RAM[($unsigned({{(64-6) {1'b0}},result_30}))];
   end
   // blockRam end
 
-  assign ds = kvWr_0[276:276] ? a1 : ({276 {1'bx}});
+  assign ds1_0 = kvWr_0[276:276] ? a1 : ({276 {1'bx}});
 
   assign a1 = kvWr_0[275:0];
 
-  assign c$res_app_arg = kvWr_0[276:276] ? 1'b1 : 1'b0;
+  assign c$ds_app_arg = kvWr_0[276:276] ? 1'b1 : 1'b0;
 
-  assign kvWr_0 = result_1[276:0];
+  assign kvWr_0 = result_2[475:199];
 
-  assign kvh = nxt[6935:6934] >> 64'sd1;
+  assign kvh = nxt[656:655] >> 64'sd1;
 
-  assign c$bv_19 = nxt[19414:19414];
+  assign c$bv_7 = nxt[1215:1215];
 
-  assign result_25 = ((({{(6-1) {1'b0}},nxt[19414:19414]}) * 6'd2) + ({{(6-2) {1'b0}},kvh})) * 6'd16;
+  assign result_29 = ((({{(6-1) {1'b0}},nxt[1215:1215]}) * 6'd2) + ({{(6-2) {1'b0}},kvh})) * 6'd16;
 
-  assign c$bv_20 = nxt[6933:6930];
+  assign c$bv_8 = nxt[654:651];
 
-  assign result_26 = result_25 + ({{(6-4) {1'b0}},nxt[6933:6930]});
+  assign result_30 = result_29 + ({{(6-4) {1'b0}},nxt[654:651]});
 
   // index begin
-  wire signed [6:0] vecArray_7 [0:15-1];
-  genvar i_30;
+  wire signed [6:0] vecArray_1 [0:15-1];
+  genvar i_4;
   generate
-  for (i_30=0; i_30 < 15; i_30=i_30+1) begin : mk_array_7
-    assign vecArray_7[(15-1)-i_30] = xs[i_30*7+:7];
+  for (i_4=0; i_4 < 15; i_4=i_4+1) begin : mk_array_1
+    assign vecArray_1[(15-1)-i_4] = xs[i_4*7+:7];
   end
   endgenerate
-  assign result_27 = vecArray_7[c$res_app_arg_0];
+  assign result_31 = vecArray_1[c$ds_app_arg_0];
   // index end
 
-  assign xs = {$signed(result_42),
-               $signed(result_41),   $signed(result_40),
-               $signed(result_39),   $signed(result_38),
-               $signed(result_37),   $signed(result_36),
-               $signed(result_35),   $signed(result_34),
-               $signed(result_33),   $signed(result_32),
-               $signed(result_31),   $signed(result_30),
-               $signed(result_29),   $signed(result_28)};
+  assign xs = {$signed(c$xs_app_arg_13),
+               $signed(c$xs_app_arg_12),
+               $signed(c$xs_app_arg_11),
+               $signed(c$xs_app_arg_10),
+               $signed(c$xs_app_arg_9),
+               $signed(c$xs_app_arg_8),
+               $signed(c$xs_app_arg_7),
+               $signed(c$xs_app_arg_6),
+               $signed(c$xs_app_arg_5),
+               $signed(c$xs_app_arg_4),
+               $signed(c$xs_app_arg_3),
+               $signed(c$xs_app_arg_2),
+               $signed(c$xs_app_arg_1),
+               $signed(c$xs_app_arg_0),
+               $signed(c$xs_app_arg)};
 
   // romFile begin
   reg [6:0] ROM [0:64-1];
@@ -6343,7 +2519,7 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile
-    result_28 <= ROM[($unsigned({{(64-7) {1'b0}},addr}))];
+    c$xs_app_arg <= ROM[c$eta_app_arg];
   end
   // romFile end
 
@@ -6355,7 +2531,7 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_0
-    result_29 <= ROM_0[($unsigned({{(64-7) {1'b0}},addr}))];
+    c$xs_app_arg_0 <= ROM_0[c$eta_app_arg];
   end
   // romFile end
 
@@ -6367,7 +2543,7 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_1
-    result_30 <= ROM_1[($unsigned({{(64-7) {1'b0}},addr}))];
+    c$xs_app_arg_1 <= ROM_1[c$eta_app_arg];
   end
   // romFile end
 
@@ -6379,7 +2555,7 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_2
-    result_31 <= ROM_2[($unsigned({{(64-7) {1'b0}},addr}))];
+    c$xs_app_arg_2 <= ROM_2[c$eta_app_arg];
   end
   // romFile end
 
@@ -6391,7 +2567,7 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_3
-    result_32 <= ROM_3[($unsigned({{(64-7) {1'b0}},addr}))];
+    c$xs_app_arg_3 <= ROM_3[c$eta_app_arg];
   end
   // romFile end
 
@@ -6403,7 +2579,7 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_4
-    result_33 <= ROM_4[($unsigned({{(64-7) {1'b0}},addr}))];
+    c$xs_app_arg_4 <= ROM_4[c$eta_app_arg];
   end
   // romFile end
 
@@ -6415,7 +2591,7 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_5
-    result_34 <= ROM_5[($unsigned({{(64-7) {1'b0}},addr}))];
+    c$xs_app_arg_5 <= ROM_5[c$eta_app_arg];
   end
   // romFile end
 
@@ -6427,7 +2603,7 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_6
-    result_35 <= ROM_6[($unsigned({{(64-7) {1'b0}},addr}))];
+    c$xs_app_arg_6 <= ROM_6[c$eta_app_arg];
   end
   // romFile end
 
@@ -6439,7 +2615,7 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_7
-    result_36 <= ROM_7[($unsigned({{(64-7) {1'b0}},addr}))];
+    c$xs_app_arg_7 <= ROM_7[c$eta_app_arg];
   end
   // romFile end
 
@@ -6451,7 +2627,7 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_8
-    result_37 <= ROM_8[($unsigned({{(64-7) {1'b0}},addr}))];
+    c$xs_app_arg_8 <= ROM_8[c$eta_app_arg];
   end
   // romFile end
 
@@ -6463,7 +2639,7 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_9
-    result_38 <= ROM_9[($unsigned({{(64-7) {1'b0}},addr}))];
+    c$xs_app_arg_9 <= ROM_9[c$eta_app_arg];
   end
   // romFile end
 
@@ -6475,7 +2651,7 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_10
-    result_39 <= ROM_10[($unsigned({{(64-7) {1'b0}},addr}))];
+    c$xs_app_arg_10 <= ROM_10[c$eta_app_arg];
   end
   // romFile end
 
@@ -6487,7 +2663,7 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_11
-    result_40 <= ROM_11[($unsigned({{(64-7) {1'b0}},addr}))];
+    c$xs_app_arg_11 <= ROM_11[c$eta_app_arg];
   end
   // romFile end
 
@@ -6499,7 +2675,7 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_12
-    result_41 <= ROM_12[($unsigned({{(64-7) {1'b0}},addr}))];
+    c$xs_app_arg_12 <= ROM_12[c$eta_app_arg];
   end
   // romFile end
 
@@ -6511,55 +2687,27 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_13
-    result_42 <= ROM_13[($unsigned({{(64-7) {1'b0}},addr}))];
+    c$xs_app_arg_13 <= ROM_13[c$eta_app_arg];
   end
   // romFile end
 
   // index begin
-  wire [1023:0] vecArray_8 [0:15-1];
-  genvar i_31;
+  wire [1023:0] vecArray_2 [0:15-1];
+  genvar i_5;
   generate
-  for (i_31=0; i_31 < 15; i_31=i_31+1) begin : mk_array_8
-    assign vecArray_8[(15-1)-i_31] = xs_0[i_31*1024+:1024];
+  for (i_5=0; i_5 < 15; i_5=i_5+1) begin : mk_array_2
+    assign vecArray_2[(15-1)-i_5] = xs_0[i_5*1024+:1024];
   end
   endgenerate
-  assign result_43 = vecArray_8[c$res_app_arg_0];
+  assign result_32 = vecArray_2[c$ds_app_arg_0];
   // index end
 
-  assign xs_0 = {result_70,   result_68,
-                 result_66,   result_64,   result_62,
-                 result_61,   result_59,   result_57,
-                 result_55,   result_53,   result_51,
-                 result_49,   result_48,   result_46,
-                 result_44};
-
-  assign result_44 = {c$app_arg_33,({64 {8'sd0}})};
-
-  // reverse begin
-  genvar i_32;
-  generate
-  for (i_32 = 0; i_32 < 64; i_32 = i_32 + 1) begin : reverse_3
-    assign c$app_arg_33[(64 - 1 - i_32)*8+:8] = c$app_arg_34[i_32*8+:8];
-  end
-  endgenerate
-  // reverse end
-
-  assign c$vec_4 = (result_45);
-
-  // map begin
-  genvar i_33;
-  generate
-  for (i_33=0; i_33 < 64; i_33 = i_33 + 1) begin : map_8
-    wire [7:0] map_in_12;
-    assign map_in_12 = c$vec_4[i_33*8+:8];
-    wire signed [7:0] map_out_12;
-    assign map_out_12 = $signed(map_in_12);
-
-
-    assign c$app_arg_34[i_33*8+:8] = map_out_12;
-  end
-  endgenerate
-  // map end
+  assign xs_0 = {result_47,   result_46,
+                 result_45,   result_44,   result_43,
+                 result_42,   result_41,   result_40,
+                 result_39,   result_38,   result_37,
+                 result_36,   result_35,   result_34,
+                 result_33};
 
   // romFile begin
   reg [511:0] ROM_14 [0:64-1];
@@ -6569,34 +2717,34 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_14
-    result_45 <= ROM_14[($unsigned({{(64-7) {1'b0}},addr}))];
+    bv <= ROM_14[($unsigned({{(64-7) {1'b0}},addr}))];
   end
   // romFile end
 
-  assign result_46 = {c$app_arg_35,({64 {8'sd0}})};
+  assign result_33 = {c$app_arg_13,({64 {8'sd0}})};
 
   // reverse begin
-  genvar i_34;
+  genvar i_6;
   generate
-  for (i_34 = 0; i_34 < 64; i_34 = i_34 + 1) begin : reverse_4
-    assign c$app_arg_35[(64 - 1 - i_34)*8+:8] = c$app_arg_36[i_34*8+:8];
+  for (i_6 = 0; i_6 < 64; i_6 = i_6 + 1) begin : reverse_0
+    assign c$app_arg_13[(64 - 1 - i_6)*8+:8] = c$app_arg_14[i_6*8+:8];
   end
   endgenerate
   // reverse end
 
-  assign c$vec_5 = (result_47);
+  assign c$vec_0 = (bv);
 
   // map begin
-  genvar i_35;
+  genvar i_7;
   generate
-  for (i_35=0; i_35 < 64; i_35 = i_35 + 1) begin : map_9
-    wire [7:0] map_in_13;
-    assign map_in_13 = c$vec_5[i_35*8+:8];
-    wire signed [7:0] map_out_13;
-    assign map_out_13 = $signed(map_in_13);
+  for (i_7=0; i_7 < 64; i_7 = i_7 + 1) begin : map
+    wire [7:0] map_in_0;
+    assign map_in_0 = c$vec_0[i_7*8+:8];
+    wire signed [7:0] map_out_0;
+    assign map_out_0 = $signed(map_in_0);
 
 
-    assign c$app_arg_36[i_35*8+:8] = map_out_13;
+    assign c$app_arg_14[i_7*8+:8] = map_out_0;
   end
   endgenerate
   // map end
@@ -6609,9 +2757,37 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_15
-    result_47 <= ROM_15[($unsigned({{(64-7) {1'b0}},addr}))];
+    bv_0 <= ROM_15[($unsigned({{(64-7) {1'b0}},addr}))];
   end
   // romFile end
+
+  assign result_34 = {c$app_arg_15,({64 {8'sd0}})};
+
+  // reverse begin
+  genvar i_8;
+  generate
+  for (i_8 = 0; i_8 < 64; i_8 = i_8 + 1) begin : reverse_1
+    assign c$app_arg_15[(64 - 1 - i_8)*8+:8] = c$app_arg_16[i_8*8+:8];
+  end
+  endgenerate
+  // reverse end
+
+  assign c$vec_1 = (bv_0);
+
+  // map begin
+  genvar i_9;
+  generate
+  for (i_9=0; i_9 < 64; i_9 = i_9 + 1) begin : map_0
+    wire [7:0] map_in_1;
+    assign map_in_1 = c$vec_1[i_9*8+:8];
+    wire signed [7:0] map_out_1;
+    assign map_out_1 = $signed(map_in_1);
+
+
+    assign c$app_arg_16[i_9*8+:8] = map_out_1;
+  end
+  endgenerate
+  // map end
 
   // romFile begin
   reg [1023:0] ROM_16 [0:64-1];
@@ -6621,60 +2797,32 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_16
-    eta <= ROM_16[($unsigned({{(64-7) {1'b0}},addr}))];
+    wild1_5 <= ROM_16[($unsigned({{(64-7) {1'b0}},addr}))];
   end
   // romFile end
 
   // reverse begin
-  genvar i_36;
+  genvar i_10;
   generate
-  for (i_36 = 0; i_36 < 128; i_36 = i_36 + 1) begin : reverse_5
-    assign result_48[(128 - 1 - i_36)*8+:8] = c$app_arg_37[i_36*8+:8];
+  for (i_10 = 0; i_10 < 128; i_10 = i_10 + 1) begin : reverse_2
+    assign result_35[(128 - 1 - i_10)*8+:8] = c$app_arg_17[i_10*8+:8];
   end
   endgenerate
   // reverse end
 
-  assign c$vec_6 = (eta);
+  assign c$vec_2 = (wild1_5);
 
   // map begin
-  genvar i_37;
+  genvar i_11;
   generate
-  for (i_37=0; i_37 < 128; i_37 = i_37 + 1) begin : map_10
-    wire [7:0] map_in_14;
-    assign map_in_14 = c$vec_6[i_37*8+:8];
-    wire signed [7:0] map_out_14;
-    assign map_out_14 = $signed(map_in_14);
+  for (i_11=0; i_11 < 128; i_11 = i_11 + 1) begin : map_1
+    wire [7:0] map_in_2;
+    assign map_in_2 = c$vec_2[i_11*8+:8];
+    wire signed [7:0] map_out_2;
+    assign map_out_2 = $signed(map_in_2);
 
 
-    assign c$app_arg_37[i_37*8+:8] = map_out_14;
-  end
-  endgenerate
-  // map end
-
-  assign result_49 = {c$app_arg_38,({64 {8'sd0}})};
-
-  // reverse begin
-  genvar i_38;
-  generate
-  for (i_38 = 0; i_38 < 64; i_38 = i_38 + 1) begin : reverse_6
-    assign c$app_arg_38[(64 - 1 - i_38)*8+:8] = c$app_arg_39[i_38*8+:8];
-  end
-  endgenerate
-  // reverse end
-
-  assign c$vec_7 = (result_50);
-
-  // map begin
-  genvar i_39;
-  generate
-  for (i_39=0; i_39 < 64; i_39 = i_39 + 1) begin : map_11
-    wire [7:0] map_in_15;
-    assign map_in_15 = c$vec_7[i_39*8+:8];
-    wire signed [7:0] map_out_15;
-    assign map_out_15 = $signed(map_in_15);
-
-
-    assign c$app_arg_39[i_39*8+:8] = map_out_15;
+    assign c$app_arg_17[i_11*8+:8] = map_out_2;
   end
   endgenerate
   // map end
@@ -6687,34 +2835,34 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_17
-    result_50 <= ROM_17[($unsigned({{(64-7) {1'b0}},addr}))];
+    bv_1 <= ROM_17[($unsigned({{(64-7) {1'b0}},addr}))];
   end
   // romFile end
 
-  assign result_51 = {c$app_arg_40,({64 {8'sd0}})};
+  assign result_36 = {c$app_arg_18,({64 {8'sd0}})};
 
   // reverse begin
-  genvar i_40;
+  genvar i_12;
   generate
-  for (i_40 = 0; i_40 < 64; i_40 = i_40 + 1) begin : reverse_7
-    assign c$app_arg_40[(64 - 1 - i_40)*8+:8] = c$app_arg_41[i_40*8+:8];
+  for (i_12 = 0; i_12 < 64; i_12 = i_12 + 1) begin : reverse_3
+    assign c$app_arg_18[(64 - 1 - i_12)*8+:8] = c$app_arg_19[i_12*8+:8];
   end
   endgenerate
   // reverse end
 
-  assign c$vec_8 = (result_52);
+  assign c$vec_3 = (bv_1);
 
   // map begin
-  genvar i_41;
+  genvar i_13;
   generate
-  for (i_41=0; i_41 < 64; i_41 = i_41 + 1) begin : map_12
-    wire [7:0] map_in_16;
-    assign map_in_16 = c$vec_8[i_41*8+:8];
-    wire signed [7:0] map_out_16;
-    assign map_out_16 = $signed(map_in_16);
+  for (i_13=0; i_13 < 64; i_13 = i_13 + 1) begin : map_2
+    wire [7:0] map_in_3;
+    assign map_in_3 = c$vec_3[i_13*8+:8];
+    wire signed [7:0] map_out_3;
+    assign map_out_3 = $signed(map_in_3);
 
 
-    assign c$app_arg_41[i_41*8+:8] = map_out_16;
+    assign c$app_arg_19[i_13*8+:8] = map_out_3;
   end
   endgenerate
   // map end
@@ -6727,34 +2875,34 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_18
-    result_52 <= ROM_18[($unsigned({{(64-7) {1'b0}},addr}))];
+    bv_2 <= ROM_18[($unsigned({{(64-7) {1'b0}},addr}))];
   end
   // romFile end
 
-  assign result_53 = {c$app_arg_42,({64 {8'sd0}})};
+  assign result_37 = {c$app_arg_20,({64 {8'sd0}})};
 
   // reverse begin
-  genvar i_42;
+  genvar i_14;
   generate
-  for (i_42 = 0; i_42 < 64; i_42 = i_42 + 1) begin : reverse_8
-    assign c$app_arg_42[(64 - 1 - i_42)*8+:8] = c$app_arg_43[i_42*8+:8];
+  for (i_14 = 0; i_14 < 64; i_14 = i_14 + 1) begin : reverse_4
+    assign c$app_arg_20[(64 - 1 - i_14)*8+:8] = c$app_arg_21[i_14*8+:8];
   end
   endgenerate
   // reverse end
 
-  assign c$vec_9 = (result_54);
+  assign c$vec_4 = (bv_2);
 
   // map begin
-  genvar i_43;
+  genvar i_15;
   generate
-  for (i_43=0; i_43 < 64; i_43 = i_43 + 1) begin : map_13
-    wire [7:0] map_in_17;
-    assign map_in_17 = c$vec_9[i_43*8+:8];
-    wire signed [7:0] map_out_17;
-    assign map_out_17 = $signed(map_in_17);
+  for (i_15=0; i_15 < 64; i_15 = i_15 + 1) begin : map_3
+    wire [7:0] map_in_4;
+    assign map_in_4 = c$vec_4[i_15*8+:8];
+    wire signed [7:0] map_out_4;
+    assign map_out_4 = $signed(map_in_4);
 
 
-    assign c$app_arg_43[i_43*8+:8] = map_out_17;
+    assign c$app_arg_21[i_15*8+:8] = map_out_4;
   end
   endgenerate
   // map end
@@ -6767,34 +2915,34 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_19
-    result_54 <= ROM_19[($unsigned({{(64-7) {1'b0}},addr}))];
+    bv_3 <= ROM_19[($unsigned({{(64-7) {1'b0}},addr}))];
   end
   // romFile end
 
-  assign result_55 = {c$app_arg_44,({64 {8'sd0}})};
+  assign result_38 = {c$app_arg_22,({64 {8'sd0}})};
 
   // reverse begin
-  genvar i_44;
+  genvar i_16;
   generate
-  for (i_44 = 0; i_44 < 64; i_44 = i_44 + 1) begin : reverse_9
-    assign c$app_arg_44[(64 - 1 - i_44)*8+:8] = c$app_arg_45[i_44*8+:8];
+  for (i_16 = 0; i_16 < 64; i_16 = i_16 + 1) begin : reverse_5
+    assign c$app_arg_22[(64 - 1 - i_16)*8+:8] = c$app_arg_23[i_16*8+:8];
   end
   endgenerate
   // reverse end
 
-  assign c$vec_10 = (result_56);
+  assign c$vec_5 = (bv_3);
 
   // map begin
-  genvar i_45;
+  genvar i_17;
   generate
-  for (i_45=0; i_45 < 64; i_45 = i_45 + 1) begin : map_14
-    wire [7:0] map_in_18;
-    assign map_in_18 = c$vec_10[i_45*8+:8];
-    wire signed [7:0] map_out_18;
-    assign map_out_18 = $signed(map_in_18);
+  for (i_17=0; i_17 < 64; i_17 = i_17 + 1) begin : map_4
+    wire [7:0] map_in_5;
+    assign map_in_5 = c$vec_5[i_17*8+:8];
+    wire signed [7:0] map_out_5;
+    assign map_out_5 = $signed(map_in_5);
 
 
-    assign c$app_arg_45[i_45*8+:8] = map_out_18;
+    assign c$app_arg_23[i_17*8+:8] = map_out_5;
   end
   endgenerate
   // map end
@@ -6807,34 +2955,34 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_20
-    result_56 <= ROM_20[($unsigned({{(64-7) {1'b0}},addr}))];
+    bv_4 <= ROM_20[($unsigned({{(64-7) {1'b0}},addr}))];
   end
   // romFile end
 
-  assign result_57 = {c$app_arg_46,({64 {8'sd0}})};
+  assign result_39 = {c$app_arg_24,({64 {8'sd0}})};
 
   // reverse begin
-  genvar i_46;
+  genvar i_18;
   generate
-  for (i_46 = 0; i_46 < 64; i_46 = i_46 + 1) begin : reverse_10
-    assign c$app_arg_46[(64 - 1 - i_46)*8+:8] = c$app_arg_47[i_46*8+:8];
+  for (i_18 = 0; i_18 < 64; i_18 = i_18 + 1) begin : reverse_6
+    assign c$app_arg_24[(64 - 1 - i_18)*8+:8] = c$app_arg_25[i_18*8+:8];
   end
   endgenerate
   // reverse end
 
-  assign c$vec_11 = (result_58);
+  assign c$vec_6 = (bv_4);
 
   // map begin
-  genvar i_47;
+  genvar i_19;
   generate
-  for (i_47=0; i_47 < 64; i_47 = i_47 + 1) begin : map_15
-    wire [7:0] map_in_19;
-    assign map_in_19 = c$vec_11[i_47*8+:8];
-    wire signed [7:0] map_out_19;
-    assign map_out_19 = $signed(map_in_19);
+  for (i_19=0; i_19 < 64; i_19 = i_19 + 1) begin : map_5
+    wire [7:0] map_in_6;
+    assign map_in_6 = c$vec_6[i_19*8+:8];
+    wire signed [7:0] map_out_6;
+    assign map_out_6 = $signed(map_in_6);
 
 
-    assign c$app_arg_47[i_47*8+:8] = map_out_19;
+    assign c$app_arg_25[i_19*8+:8] = map_out_6;
   end
   endgenerate
   // map end
@@ -6847,34 +2995,34 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_21
-    result_58 <= ROM_21[($unsigned({{(64-7) {1'b0}},addr}))];
+    bv_5 <= ROM_21[($unsigned({{(64-7) {1'b0}},addr}))];
   end
   // romFile end
 
-  assign result_59 = {c$app_arg_48,({64 {8'sd0}})};
+  assign result_40 = {c$app_arg_26,({64 {8'sd0}})};
 
   // reverse begin
-  genvar i_48;
+  genvar i_20;
   generate
-  for (i_48 = 0; i_48 < 64; i_48 = i_48 + 1) begin : reverse_11
-    assign c$app_arg_48[(64 - 1 - i_48)*8+:8] = c$app_arg_49[i_48*8+:8];
+  for (i_20 = 0; i_20 < 64; i_20 = i_20 + 1) begin : reverse_7
+    assign c$app_arg_26[(64 - 1 - i_20)*8+:8] = c$app_arg_27[i_20*8+:8];
   end
   endgenerate
   // reverse end
 
-  assign c$vec_12 = (result_60);
+  assign c$vec_7 = (bv_5);
 
   // map begin
-  genvar i_49;
+  genvar i_21;
   generate
-  for (i_49=0; i_49 < 64; i_49 = i_49 + 1) begin : map_16
-    wire [7:0] map_in_20;
-    assign map_in_20 = c$vec_12[i_49*8+:8];
-    wire signed [7:0] map_out_20;
-    assign map_out_20 = $signed(map_in_20);
+  for (i_21=0; i_21 < 64; i_21 = i_21 + 1) begin : map_6
+    wire [7:0] map_in_7;
+    assign map_in_7 = c$vec_7[i_21*8+:8];
+    wire signed [7:0] map_out_7;
+    assign map_out_7 = $signed(map_in_7);
 
 
-    assign c$app_arg_49[i_49*8+:8] = map_out_20;
+    assign c$app_arg_27[i_21*8+:8] = map_out_7;
   end
   endgenerate
   // map end
@@ -6887,9 +3035,37 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_22
-    result_60 <= ROM_22[($unsigned({{(64-7) {1'b0}},addr}))];
+    bv_6 <= ROM_22[($unsigned({{(64-7) {1'b0}},addr}))];
   end
   // romFile end
+
+  assign result_41 = {c$app_arg_28,({64 {8'sd0}})};
+
+  // reverse begin
+  genvar i_22;
+  generate
+  for (i_22 = 0; i_22 < 64; i_22 = i_22 + 1) begin : reverse_8
+    assign c$app_arg_28[(64 - 1 - i_22)*8+:8] = c$app_arg_29[i_22*8+:8];
+  end
+  endgenerate
+  // reverse end
+
+  assign c$vec_8 = (bv_6);
+
+  // map begin
+  genvar i_23;
+  generate
+  for (i_23=0; i_23 < 64; i_23 = i_23 + 1) begin : map_7
+    wire [7:0] map_in_8;
+    assign map_in_8 = c$vec_8[i_23*8+:8];
+    wire signed [7:0] map_out_8;
+    assign map_out_8 = $signed(map_in_8);
+
+
+    assign c$app_arg_29[i_23*8+:8] = map_out_8;
+  end
+  endgenerate
+  // map end
 
   // romFile begin
   reg [1023:0] ROM_23 [0:64-1];
@@ -6899,60 +3075,32 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_23
-    eta_0 <= ROM_23[($unsigned({{(64-7) {1'b0}},addr}))];
+    wild1_6 <= ROM_23[($unsigned({{(64-7) {1'b0}},addr}))];
   end
   // romFile end
 
   // reverse begin
-  genvar i_50;
+  genvar i_24;
   generate
-  for (i_50 = 0; i_50 < 128; i_50 = i_50 + 1) begin : reverse_12
-    assign result_61[(128 - 1 - i_50)*8+:8] = c$app_arg_50[i_50*8+:8];
+  for (i_24 = 0; i_24 < 128; i_24 = i_24 + 1) begin : reverse_9
+    assign result_42[(128 - 1 - i_24)*8+:8] = c$app_arg_30[i_24*8+:8];
   end
   endgenerate
   // reverse end
 
-  assign c$vec_13 = (eta_0);
+  assign c$vec_9 = (wild1_6);
 
   // map begin
-  genvar i_51;
+  genvar i_25;
   generate
-  for (i_51=0; i_51 < 128; i_51 = i_51 + 1) begin : map_17
-    wire [7:0] map_in_21;
-    assign map_in_21 = c$vec_13[i_51*8+:8];
-    wire signed [7:0] map_out_21;
-    assign map_out_21 = $signed(map_in_21);
+  for (i_25=0; i_25 < 128; i_25 = i_25 + 1) begin : map_8
+    wire [7:0] map_in_9;
+    assign map_in_9 = c$vec_9[i_25*8+:8];
+    wire signed [7:0] map_out_9;
+    assign map_out_9 = $signed(map_in_9);
 
 
-    assign c$app_arg_50[i_51*8+:8] = map_out_21;
-  end
-  endgenerate
-  // map end
-
-  assign result_62 = {c$app_arg_51,({64 {8'sd0}})};
-
-  // reverse begin
-  genvar i_52;
-  generate
-  for (i_52 = 0; i_52 < 64; i_52 = i_52 + 1) begin : reverse_13
-    assign c$app_arg_51[(64 - 1 - i_52)*8+:8] = c$app_arg_52[i_52*8+:8];
-  end
-  endgenerate
-  // reverse end
-
-  assign c$vec_14 = (result_63);
-
-  // map begin
-  genvar i_53;
-  generate
-  for (i_53=0; i_53 < 64; i_53 = i_53 + 1) begin : map_18
-    wire [7:0] map_in_22;
-    assign map_in_22 = c$vec_14[i_53*8+:8];
-    wire signed [7:0] map_out_22;
-    assign map_out_22 = $signed(map_in_22);
-
-
-    assign c$app_arg_52[i_53*8+:8] = map_out_22;
+    assign c$app_arg_30[i_25*8+:8] = map_out_9;
   end
   endgenerate
   // map end
@@ -6965,34 +3113,34 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_24
-    result_63 <= ROM_24[($unsigned({{(64-7) {1'b0}},addr}))];
+    bv_7 <= ROM_24[($unsigned({{(64-7) {1'b0}},addr}))];
   end
   // romFile end
 
-  assign result_64 = {c$app_arg_53,({64 {8'sd0}})};
+  assign result_43 = {c$app_arg_31,({64 {8'sd0}})};
 
   // reverse begin
-  genvar i_54;
+  genvar i_26;
   generate
-  for (i_54 = 0; i_54 < 64; i_54 = i_54 + 1) begin : reverse_14
-    assign c$app_arg_53[(64 - 1 - i_54)*8+:8] = c$app_arg_54[i_54*8+:8];
+  for (i_26 = 0; i_26 < 64; i_26 = i_26 + 1) begin : reverse_10
+    assign c$app_arg_31[(64 - 1 - i_26)*8+:8] = c$app_arg_32[i_26*8+:8];
   end
   endgenerate
   // reverse end
 
-  assign c$vec_15 = (result_65);
+  assign c$vec_10 = (bv_7);
 
   // map begin
-  genvar i_55;
+  genvar i_27;
   generate
-  for (i_55=0; i_55 < 64; i_55 = i_55 + 1) begin : map_19
-    wire [7:0] map_in_23;
-    assign map_in_23 = c$vec_15[i_55*8+:8];
-    wire signed [7:0] map_out_23;
-    assign map_out_23 = $signed(map_in_23);
+  for (i_27=0; i_27 < 64; i_27 = i_27 + 1) begin : map_9
+    wire [7:0] map_in_10;
+    assign map_in_10 = c$vec_10[i_27*8+:8];
+    wire signed [7:0] map_out_10;
+    assign map_out_10 = $signed(map_in_10);
 
 
-    assign c$app_arg_54[i_55*8+:8] = map_out_23;
+    assign c$app_arg_32[i_27*8+:8] = map_out_10;
   end
   endgenerate
   // map end
@@ -7005,34 +3153,34 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_25
-    result_65 <= ROM_25[($unsigned({{(64-7) {1'b0}},addr}))];
+    bv_8 <= ROM_25[($unsigned({{(64-7) {1'b0}},addr}))];
   end
   // romFile end
 
-  assign result_66 = {c$app_arg_55,({64 {8'sd0}})};
+  assign result_44 = {c$app_arg_33,({64 {8'sd0}})};
 
   // reverse begin
-  genvar i_56;
+  genvar i_28;
   generate
-  for (i_56 = 0; i_56 < 64; i_56 = i_56 + 1) begin : reverse_15
-    assign c$app_arg_55[(64 - 1 - i_56)*8+:8] = c$app_arg_56[i_56*8+:8];
+  for (i_28 = 0; i_28 < 64; i_28 = i_28 + 1) begin : reverse_11
+    assign c$app_arg_33[(64 - 1 - i_28)*8+:8] = c$app_arg_34[i_28*8+:8];
   end
   endgenerate
   // reverse end
 
-  assign c$vec_16 = (result_67);
+  assign c$vec_11 = (bv_8);
 
   // map begin
-  genvar i_57;
+  genvar i_29;
   generate
-  for (i_57=0; i_57 < 64; i_57 = i_57 + 1) begin : map_20
-    wire [7:0] map_in_24;
-    assign map_in_24 = c$vec_16[i_57*8+:8];
-    wire signed [7:0] map_out_24;
-    assign map_out_24 = $signed(map_in_24);
+  for (i_29=0; i_29 < 64; i_29 = i_29 + 1) begin : map_10
+    wire [7:0] map_in_11;
+    assign map_in_11 = c$vec_11[i_29*8+:8];
+    wire signed [7:0] map_out_11;
+    assign map_out_11 = $signed(map_in_11);
 
 
-    assign c$app_arg_56[i_57*8+:8] = map_out_24;
+    assign c$app_arg_34[i_29*8+:8] = map_out_11;
   end
   endgenerate
   // map end
@@ -7045,34 +3193,34 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_26
-    result_67 <= ROM_26[($unsigned({{(64-7) {1'b0}},addr}))];
+    bv_9 <= ROM_26[($unsigned({{(64-7) {1'b0}},addr}))];
   end
   // romFile end
 
-  assign result_68 = {c$app_arg_57,({64 {8'sd0}})};
+  assign result_45 = {c$app_arg_35,({64 {8'sd0}})};
 
   // reverse begin
-  genvar i_58;
+  genvar i_30;
   generate
-  for (i_58 = 0; i_58 < 64; i_58 = i_58 + 1) begin : reverse_16
-    assign c$app_arg_57[(64 - 1 - i_58)*8+:8] = c$app_arg_58[i_58*8+:8];
+  for (i_30 = 0; i_30 < 64; i_30 = i_30 + 1) begin : reverse_12
+    assign c$app_arg_35[(64 - 1 - i_30)*8+:8] = c$app_arg_36[i_30*8+:8];
   end
   endgenerate
   // reverse end
 
-  assign c$vec_17 = (result_69);
+  assign c$vec_12 = (bv_9);
 
   // map begin
-  genvar i_59;
+  genvar i_31;
   generate
-  for (i_59=0; i_59 < 64; i_59 = i_59 + 1) begin : map_21
-    wire [7:0] map_in_25;
-    assign map_in_25 = c$vec_17[i_59*8+:8];
-    wire signed [7:0] map_out_25;
-    assign map_out_25 = $signed(map_in_25);
+  for (i_31=0; i_31 < 64; i_31 = i_31 + 1) begin : map_11
+    wire [7:0] map_in_12;
+    assign map_in_12 = c$vec_12[i_31*8+:8];
+    wire signed [7:0] map_out_12;
+    assign map_out_12 = $signed(map_in_12);
 
 
-    assign c$app_arg_58[i_59*8+:8] = map_out_25;
+    assign c$app_arg_36[i_31*8+:8] = map_out_12;
   end
   endgenerate
   // map end
@@ -7085,34 +3233,34 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_27
-    result_69 <= ROM_27[($unsigned({{(64-7) {1'b0}},addr}))];
+    bv_10 <= ROM_27[($unsigned({{(64-7) {1'b0}},addr}))];
   end
   // romFile end
 
-  assign result_70 = {c$app_arg_59,({64 {8'sd0}})};
+  assign result_46 = {c$app_arg_37,({64 {8'sd0}})};
 
   // reverse begin
-  genvar i_60;
+  genvar i_32;
   generate
-  for (i_60 = 0; i_60 < 64; i_60 = i_60 + 1) begin : reverse_17
-    assign c$app_arg_59[(64 - 1 - i_60)*8+:8] = c$app_arg_60[i_60*8+:8];
+  for (i_32 = 0; i_32 < 64; i_32 = i_32 + 1) begin : reverse_13
+    assign c$app_arg_37[(64 - 1 - i_32)*8+:8] = c$app_arg_38[i_32*8+:8];
   end
   endgenerate
   // reverse end
 
-  assign c$vec_18 = (result_71);
+  assign c$vec_13 = (bv_10);
 
   // map begin
-  genvar i_61;
+  genvar i_33;
   generate
-  for (i_61=0; i_61 < 64; i_61 = i_61 + 1) begin : map_22
-    wire [7:0] map_in_26;
-    assign map_in_26 = c$vec_18[i_61*8+:8];
-    wire signed [7:0] map_out_26;
-    assign map_out_26 = $signed(map_in_26);
+  for (i_33=0; i_33 < 64; i_33 = i_33 + 1) begin : map_12
+    wire [7:0] map_in_13;
+    assign map_in_13 = c$vec_13[i_33*8+:8];
+    wire signed [7:0] map_out_13;
+    assign map_out_13 = $signed(map_in_13);
 
 
-    assign c$app_arg_60[i_61*8+:8] = map_out_26;
+    assign c$app_arg_38[i_33*8+:8] = map_out_13;
   end
   endgenerate
   // map end
@@ -7125,32 +3273,60 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_28
-    result_71 <= ROM_28[($unsigned({{(64-7) {1'b0}},addr}))];
+    bv_11 <= ROM_28[($unsigned({{(64-7) {1'b0}},addr}))];
   end
   // romFile end
 
-  assign c$res_app_arg_0 = $unsigned({{(64-4) {1'b0}},i1});
+  assign result_47 = {c$app_arg_39,({64 {8'sd0}})};
+
+  // reverse begin
+  genvar i_34;
+  generate
+  for (i_34 = 0; i_34 < 64; i_34 = i_34 + 1) begin : reverse_14
+    assign c$app_arg_39[(64 - 1 - i_34)*8+:8] = c$app_arg_40[i_34*8+:8];
+  end
+  endgenerate
+  // reverse end
+
+  assign c$vec_14 = (bv_11);
+
+  // map begin
+  genvar i_35;
+  generate
+  for (i_35=0; i_35 < 64; i_35 = i_35 + 1) begin : map_13
+    wire [7:0] map_in_14;
+    assign map_in_14 = c$vec_14[i_35*8+:8];
+    wire signed [7:0] map_out_14;
+    assign map_out_14 = $signed(map_in_14);
+
+
+    assign c$app_arg_40[i_35*8+:8] = map_out_14;
+  end
+  endgenerate
+  // map end
+
+  assign c$ds_app_arg_0 = $unsigned({{(64-4) {1'b0}},i1});
 
   always @(*) begin
-    case(ds12)
+    case(ds11)
       3'd7 : i1 = 4'd14;
-      default : i1 = (({{(4-1) {1'b0}},ds1_0}) * 4'd7) + ({{(4-3) {1'b0}},ds12});
+      default : i1 = (({{(4-1) {1'b0}},ds2_0}) * 4'd7) + ({{(4-3) {1'b0}},ds11});
     endcase
   end
 
   // index begin
-  wire signed [31:0] vecArray_9 [0:5-1];
-  genvar i_62;
+  wire signed [31:0] vecArray_3 [0:5-1];
+  genvar i_36;
   generate
-  for (i_62=0; i_62 < 5; i_62=i_62+1) begin : mk_array_9
-    assign vecArray_9[(5-1)-i_62] = xs_1[i_62*32+:32];
+  for (i_36=0; i_36 < 5; i_36=i_36+1) begin : mk_array_3
+    assign vecArray_3[(5-1)-i_36] = xs_1[i_36*32+:32];
   end
   endgenerate
-  assign result_72 = vecArray_9[($unsigned({{(64-3) {1'b0}},i1_0}))];
+  assign result_48 = vecArray_3[($unsigned({{(64-3) {1'b0}},i1_0}))];
   // index end
 
-  assign xs_1 = {result_77,   result_76,
-                 result_75,   result_74,   result_73};
+  assign xs_1 = {result_53,   result_52,
+                 result_51,   result_50,   result_49};
 
   // romFile begin
   reg [31:0] ROM_29 [0:64-1];
@@ -7160,11 +3336,11 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_29
-    c$app_arg_61 <= ROM_29[($unsigned({{(64-7) {1'b0}},addr}))];
+    c$app_arg_41 <= ROM_29[($unsigned({{(64-7) {1'b0}},addr}))];
   end
   // romFile end
 
-  assign result_73 = $signed(c$app_arg_61);
+  assign result_49 = $signed(c$app_arg_41);
 
   // romFile begin
   reg [31:0] ROM_30 [0:64-1];
@@ -7174,11 +3350,11 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_30
-    c$app_arg_62 <= ROM_30[($unsigned({{(64-7) {1'b0}},addr}))];
+    c$app_arg_42 <= ROM_30[($unsigned({{(64-7) {1'b0}},addr}))];
   end
   // romFile end
 
-  assign result_74 = $signed(c$app_arg_62);
+  assign result_50 = $signed(c$app_arg_42);
 
   // romFile begin
   reg [31:0] ROM_31 [0:64-1];
@@ -7188,11 +3364,11 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_31
-    c$app_arg_63 <= ROM_31[($unsigned({{(64-7) {1'b0}},addr}))];
+    c$app_arg_43 <= ROM_31[($unsigned({{(64-7) {1'b0}},addr}))];
   end
   // romFile end
 
-  assign result_75 = $signed(c$app_arg_63);
+  assign result_51 = $signed(c$app_arg_43);
 
   // romFile begin
   reg [31:0] ROM_32 [0:64-1];
@@ -7202,11 +3378,11 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_32
-    c$app_arg_64 <= ROM_32[($unsigned({{(64-7) {1'b0}},addr}))];
+    c$app_arg_44 <= ROM_32[($unsigned({{(64-7) {1'b0}},addr}))];
   end
   // romFile end
 
-  assign result_76 = $signed(c$app_arg_64);
+  assign result_52 = $signed(c$app_arg_44);
 
   // romFile begin
   reg [31:0] ROM_33 [0:64-1];
@@ -7216,18 +3392,76 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_33
-    c$app_arg_65 <= ROM_33[($unsigned({{(64-7) {1'b0}},addr}))];
+    c$app_arg_45 <= ROM_33[($unsigned({{(64-7) {1'b0}},addr}))];
   end
   // romFile end
 
-  assign result_77 = $signed(c$app_arg_65);
+  assign result_53 = $signed(c$app_arg_45);
 
   always @(*) begin
-    case(ds5)
+    case(ds6)
       2'd2 : i1_0 = 3'd4;
-      default : i1_0 = (({{(3-1) {1'b0}},ds1_0}) * 3'd2) + ({{(3-2) {1'b0}},ds5});
+      default : i1_0 = (({{(3-1) {1'b0}},ds2_0}) * 3'd2) + ({{(3-2) {1'b0}},ds6});
     endcase
   end
+
+  assign s_1 = -(($signed({{(16-7) {e_0[7-1]}},e_0})) + 16'sd20);
+
+  assign c$case_alt_18 = (c$sat32Out_app_arg_4 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_4[64-1],c$sat32Out_app_arg_4[0+:(32-1)]}));
+
+  assign result_54 = (c$sat32Out_app_arg_4 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_18;
+
+  assign c$sat32Out_case_alt_0 = (-64'sd2147483648 <= ($signed({{(64-8) {c$ds_case_alt[8-1]}},c$ds_case_alt}))) ? ($signed({{(64-8) {c$ds_case_alt[8-1]}},c$ds_case_alt})) : -64'sd2147483648;
+
+  assign c$sat32Out_app_arg_2 = (64'sd2147483648 <= ($signed({{(64-8) {c$ds_case_alt[8-1]}},c$ds_case_alt}))) ? 64'sd2147483648 : c$sat32Out_case_alt_0;
+
+  assign c$bv_9 = (($unsigned((-s_1))));
+
+  assign c$i_2488 = ((c$bv_9[0+:5]));
+
+  assign c$wild1_app_arg_5 = $unsigned({{(64-5) {1'b0}},c$i_2488});
+
+  assign c$sat32Out_app_arg_3 = (s_1 <= -16'sd31) ? 64'sd31 : wild1_9;
+
+  assign c$bv_10 = (($unsigned(s_1)));
+
+  assign c$case_alt_19 = (s_1 >= 16'sd62) ? 6'd62 : ((c$bv_10[0+:6]));
+
+  assign result_55 = (s_1 <= 16'sd0) ? 6'd0 : c$case_alt_19;
+
+  always @(*) begin
+    case(result_55)
+      6'd0 : result_56 = $signed({{(64-8) {c$ds_case_alt[8-1]}},c$ds_case_alt});
+      default : result_56 = (($signed({{(64-8) {c$ds_case_alt[8-1]}},c$ds_case_alt})) + (64'sd1 <<< wild1_8)) >>> wild1_7;
+    endcase
+  end
+
+  assign wild1_7 = $signed(c$wild1_app_arg_6);
+
+  assign c$wild1_app_arg_6 = $unsigned({{(64-6) {1'b0}},result_55});
+
+  assign wild1_8 = $signed(c$wild1_app_arg_7);
+
+  assign c$i_2496 = (result_55 - 6'd1);
+
+  assign c$wild1_app_arg_7 = $unsigned({{(64-6) {1'b0}},c$i_2496});
+
+  assign c$sat32Out_app_arg_4 = (s_1 > 16'sd0) ? result_56 : (c$sat32Out_app_arg_2 <<< c$sat32Out_app_arg_3);
+
+  assign wild1_9 = $signed(c$wild1_app_arg_5);
+
+  assign e_0 = $signed(c$ds_app_arg_1);
+
+  // index begin
+  wire signed [7:0] vecArray_4 [0:64-1];
+  genvar i_37;
+  generate
+  for (i_37=0; i_37 < 64; i_37=i_37+1) begin : mk_array_4
+    assign vecArray_4[(64-1)-i_37] = result_57[i_37*8+:8];
+  end
+  endgenerate
+  assign c$ds_case_alt = vecArray_4[($unsigned({{(64-8) {1'b0}},ds5}))];
+  // index end
 
   // romFile begin
   reg [6:0] ROM_34 [0:64-1];
@@ -7237,32 +3471,32 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_34
-    result_78 <= ROM_34[($unsigned({{(64-7) {1'b0}},addr}))];
+    c$ds_app_arg_1 <= ROM_34[c$eta_app_arg];
   end
   // romFile end
 
   // reverse begin
-  genvar i_63;
+  genvar i_38;
   generate
-  for (i_63 = 0; i_63 < 64; i_63 = i_63 + 1) begin : reverse_18
-    assign result_79[(64 - 1 - i_63)*8+:8] = c$res_app_arg_1[i_63*8+:8];
+  for (i_38 = 0; i_38 < 64; i_38 = i_38 + 1) begin : reverse_15
+    assign result_57[(64 - 1 - i_38)*8+:8] = c$ds_app_arg_2[i_38*8+:8];
   end
   endgenerate
   // reverse end
 
-  assign c$vec_19 = (result_80);
+  assign c$vec_15 = (eta);
 
   // map begin
-  genvar i_64;
+  genvar i_39;
   generate
-  for (i_64=0; i_64 < 64; i_64 = i_64 + 1) begin : map_23
-    wire [7:0] map_in_27;
-    assign map_in_27 = c$vec_19[i_64*8+:8];
-    wire signed [7:0] map_out_27;
-    assign map_out_27 = $signed(map_in_27);
+  for (i_39=0; i_39 < 64; i_39 = i_39 + 1) begin : map_14
+    wire [7:0] map_in_15;
+    assign map_in_15 = c$vec_15[i_39*8+:8];
+    wire signed [7:0] map_out_15;
+    assign map_out_15 = $signed(map_in_15);
 
 
-    assign c$res_app_arg_1[i_64*8+:8] = map_out_27;
+    assign c$ds_app_arg_2[i_39*8+:8] = map_out_15;
   end
   endgenerate
   // map end
@@ -7275,79 +3509,355 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_35
-    result_80 <= ROM_35[($unsigned({{(64-7) {1'b0}},addr}))];
+    eta <= ROM_35[c$eta_app_arg];
   end
   // romFile end
 
-  assign addr_selection_1 = nxt[19419:19415];
+  assign c$eta_app_arg = $unsigned({{(64-7) {1'b0}},addr});
 
-  assign c$bv_21 = nxt[19409:19404];
+  assign addr_selection_1 = nxt[1220:1216];
 
-  assign c$bv_22 = nxt[19403:19396];
+  assign c$bv_11 = nxt[1210:1205];
 
-  assign c$bv_23 = nxt[14167:14160];
+  assign c$bv_12 = nxt[1204:1197];
+
+  assign c$bv_13 = nxt[1056:1049];
 
   always @(*) begin
     case(addr_selection_1)
-      5'b00001 : addr = {{(7-6) {1'b0}},nxt[19409:19404]};
-      5'b00100 : addr = c$bv_22[0+:7];
-      5'b00110 : addr = c$bv_23[0+:7];
+      5'b00001 : addr = {{(7-6) {1'b0}},nxt[1210:1205]};
+      5'b00100 : addr = c$bv_12[0+:7];
+      5'b00110 : addr = c$bv_13[0+:7];
       default : addr = 7'd0;
     endcase
   end
 
-  assign nxt = result_1[19696:277];
+  assign c$ds1_app_arg = eta2_3[38:38] ? 1'b1 : 1'b0;
 
-  assign c$vec_20 = ds25[511:0];
+  assign c$i_2563 = result_64[33:28];
+
+  assign c$i_2564 = ds1_1[37:32];
+
+  // blockRam begin
+  reg signed [31:0] result_58_RAM [0:64-1];
+
+  reg [2047:0] ram_init_0;
+  integer i_40;
+  initial begin
+    ram_init_0 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
+    for (i_40=0; i_40 < 64; i_40 = i_40 + 1) begin
+      result_58_RAM[64-1-i_40] = ram_init_0[i_40*32+:32];
+    end
+  end
+
+  always @(posedge clk) begin : result_58_blockRam
+    if (c$ds1_app_arg) begin
+      result_58_RAM[($unsigned({{(64-6) {1'b0}},c$i_2564}))] <= $signed(ds1_1[31:0]);
+    end
+    result_58 <= result_58_RAM[($unsigned({{(64-6) {1'b0}},c$i_2563}))];
+  end
+  // blockRam end
+
+  assign c$ds2_app_arg = eta2[39:39] ? 1'b1 : 1'b0;
+
+  assign c$i_2693 = result_64[27:21];
+
+  assign c$i_2694 = ds[38:32];
+
+  // blockRam begin
+  reg signed [31:0] result_59_RAM [0:128-1];
+
+  reg [4095:0] ram_init_1;
+  integer i_41;
+  initial begin
+    ram_init_1 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
+    for (i_41=0; i_41 < 128; i_41 = i_41 + 1) begin
+      result_59_RAM[128-1-i_41] = ram_init_1[i_41*32+:32];
+    end
+  end
+
+  always @(posedge clk) begin : result_59_blockRam
+    if (c$ds2_app_arg) begin
+      result_59_RAM[($unsigned({{(64-7) {1'b0}},c$i_2694}))] <= $signed(ds[31:0]);
+    end
+    result_59 <= result_59_RAM[($unsigned({{(64-7) {1'b0}},c$i_2693}))];
+  end
+  // blockRam end
+
+  assign c$ds3_app_arg = eta2_0[39:39] ? 1'b1 : 1'b0;
+
+  assign c$i_2823 = result_64[20:14];
+
+  assign c$i_2824 = ds_0[38:32];
+
+  // blockRam begin
+  reg signed [31:0] result_60_RAM [0:128-1];
+
+  reg [4095:0] ram_init_2;
+  integer i_42;
+  initial begin
+    ram_init_2 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
+    for (i_42=0; i_42 < 128; i_42 = i_42 + 1) begin
+      result_60_RAM[128-1-i_42] = ram_init_2[i_42*32+:32];
+    end
+  end
+
+  always @(posedge clk) begin : result_60_blockRam
+    if (c$ds3_app_arg) begin
+      result_60_RAM[($unsigned({{(64-7) {1'b0}},c$i_2824}))] <= $signed(ds_0[31:0]);
+    end
+    result_60 <= result_60_RAM[($unsigned({{(64-7) {1'b0}},c$i_2823}))];
+  end
+  // blockRam end
+
+  assign c$ds4_app_arg = eta2_1[39:39] ? 1'b1 : 1'b0;
+
+  assign c$i_2953 = result_64[13:7];
+
+  assign c$i_2954 = ds_1[38:32];
+
+  // blockRam begin
+  reg signed [31:0] result_61_RAM [0:128-1];
+
+  reg [4095:0] ram_init_3;
+  integer i_43;
+  initial begin
+    ram_init_3 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
+    for (i_43=0; i_43 < 128; i_43 = i_43 + 1) begin
+      result_61_RAM[128-1-i_43] = ram_init_3[i_43*32+:32];
+    end
+  end
+
+  always @(posedge clk) begin : result_61_blockRam
+    if (c$ds4_app_arg) begin
+      result_61_RAM[($unsigned({{(64-7) {1'b0}},c$i_2954}))] <= $signed(ds_1[31:0]);
+    end
+    result_61 <= result_61_RAM[($unsigned({{(64-7) {1'b0}},c$i_2953}))];
+  end
+  // blockRam end
+
+  assign c$ds5_app_arg = eta2_2[39:39] ? 1'b1 : 1'b0;
+
+  assign c$i_3083 = result_64[6:0];
+
+  assign c$i_3084 = ds_2[38:32];
+
+  // blockRam begin
+  reg signed [31:0] result_62_RAM [0:128-1];
+
+  reg [4095:0] ram_init_4;
+  integer i_44;
+  initial begin
+    ram_init_4 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
+    for (i_44=0; i_44 < 128; i_44 = i_44 + 1) begin
+      result_62_RAM[128-1-i_44] = ram_init_4[i_44*32+:32];
+    end
+  end
+
+  always @(posedge clk) begin : result_62_blockRam
+    if (c$ds5_app_arg) begin
+      result_62_RAM[($unsigned({{(64-7) {1'b0}},c$i_3084}))] <= $signed(ds_2[31:0]);
+    end
+    result_62 <= result_62_RAM[($unsigned({{(64-7) {1'b0}},c$i_3083}))];
+  end
+  // blockRam end
+
+  assign result_63 = {result_58,   result_59,
+                      result_60,   result_61,   result_62};
+
+  assign eta2 = result_2[159:120];
+
+  assign eta2_0 = result_2[119:80];
+
+  assign eta2_1 = result_2[79:40];
+
+  assign eta2_2 = result_2[39:0];
+
+  assign eta2_3 = result_2[198:160];
+
+  assign a1_0 = eta2_3[37:0];
+
+  assign a1_1 = eta2_0[38:0];
+
+  assign a1_2 = eta2[38:0];
+
+  assign a1_3 = eta2_1[38:0];
+
+  assign a1_4 = eta2_2[38:0];
+
+  assign c$bv_14 = nxt[1204:1197];
+
+  assign result_64 = {c$bv_14[0+:6],
+                      c$case_alt_23,   c$case_alt_20,
+                      c$case_alt_22,   result_65};
+
+  assign result_selection_61 = nxt[960:959];
+
+  always @(*) begin
+    case(result_selection_61)
+      2'b01 : result_65 = 7'd64 + c$packIndexOut;
+      default : result_65 = c$packIndexOut;
+    endcase
+  end
+
+  assign c$case_alt_selection_22 = nxt[1220:1216];
+
+  always @(*) begin
+    case(c$case_alt_selection_22)
+      5'b01000 : c$case_alt_20 = c$case_alt_21;
+      5'b01001 : c$case_alt_20 = c$packIndexOut;
+      default : c$case_alt_20 = c$case_alt_22;
+    endcase
+  end
+
+  assign c$bv_15 = ((nxt[1204:1197]));
+
+  assign c$case_alt_21 = ((c$bv_15[64'sd0]) == (1'b1)) ? c$app_arg_46 : (c$app_arg_46 ^ 7'd1);
+
+  assign c$bv_16 = nxt[1204:1197];
+
+  assign c$case_alt_22 = c$bv_16[0+:7];
+
+  assign c$bv_17 = (nxt[1204:1197] >> 64'sd1);
+
+  assign c$app_arg_46 = c$bv_17[0+:7];
+
+  assign c$bv_18 = nxt[1048:1041];
+
+  always @(*) begin
+    case(c$case_scrut_0)
+      64'sd6 : c$case_alt_23 = c$bv_18[0+:7];
+      default : c$case_alt_23 = 7'd0;
+    endcase
+  end
+
+  assign c$dtt_rhs_1 = nxt[1220:1216];
+
+  assign c$case_scrut_0 = $unsigned(c$dtt_rhs_1);
+
+  assign c$bv_19 = nxt[656:655];
+
+  assign c$bv_20 = (nxt[1204:1197] & 8'd15);
+
+  assign c$packIndexOut = (({{(7-2) {1'b0}},nxt[656:655]}) * 7'd16) + (c$bv_20[0+:7]);
+
+  assign ds1_1 = eta2_3[38:38] ? a1_0 : ({38 {1'bx}});
+
+  assign ds = eta2[39:39] ? a1_2 : ({39 {1'bx}});
+
+  assign ds_0 = eta2_0[39:39] ? a1_1 : ({39 {1'bx}});
+
+  assign ds_1 = eta2_1[39:39] ? a1_3 : ({39 {1'bx}});
+
+  assign ds_2 = eta2_2[39:39] ? a1_4 : ({39 {1'bx}});
+
+  assign c$vec_16 = ds26[511:0];
 
   // map begin
-  genvar i_65;
+  genvar i_45;
   generate
-  for (i_65=0; i_65 < 16; i_65 = i_65 + 1) begin : map_24
-    wire signed [31:0] map_in_28;
-    assign map_in_28 = c$vec_20[i_65*32+:32];
-    wire signed [31:0] map_out_28;
+  for (i_45=0; i_45 < 16; i_45 = i_45 + 1) begin : map_15
+    wire signed [31:0] map_in_16;
+    assign map_in_16 = c$vec_16[i_45*32+:32];
+    wire signed [31:0] map_out_16;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] x_3;
-    wire signed [63:0] result_452;
-    wire signed [31:0] c$case_alt_28;
-    wire signed [31:0] result_451;
-    assign map_out_28 = result_451;
+    wire signed [63:0] result_101;
+    wire signed [31:0] c$case_alt_27;
+    wire signed [31:0] result_100;
+    assign map_out_16 = result_100;
 
-    assign x_3 = ($signed({{(64-32) {map_in_28[32-1]}},map_in_28})) * r1;
+    assign x_3 = ($signed({{(64-32) {map_in_16[32-1]}},map_in_16})) * r1;
 
-    assign result_452 = (x_3 + 64'sd524288) >>> 64'sd20;
+    assign result_101 = (x_3 + 64'sd524288) >>> 64'sd20;
 
-    assign c$case_alt_28 = (result_452 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({result_452[64-1],result_452[0+:(32-1)]}));
+    assign c$case_alt_27 = (result_101 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({result_101[64-1],result_101[0+:(32-1)]}));
 
-    assign result_451 = (result_452 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_28;
+    assign result_100 = (result_101 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_27;
 
 
-    assign result_81[i_65*32+:32] = map_out_28;
+    assign result_66[i_45*32+:32] = map_out_16;
   end
   endgenerate
   // map end
 
-  assign c$s_0 = $signed(ds25[543:512]);
+  assign c$s_1 = $signed(ds26[543:512]);
 
-  assign r1 = 64'sd1099511627776 / ($signed({{(64-32) {c$s_0[32-1]}},c$s_0}));
-
-  // register begin
-  always @(posedge clk or  posedge  rst) begin : ds31_register
-    if ( rst) begin
-      ds31 <= 32'd0;
-    end else begin
-      ds31 <= nxt[31:0];
-    end
-  end
-  // register end
+  assign r1 = 64'sd1099511627776 / ($signed({{(64-32) {c$s_1[32-1]}},c$s_1}));
 
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds30_register
     if ( rst) begin
-      ds30 <= 6'd0;
+      ds30 <= 32'd0;
     end else begin
-      ds30 <= nxt[37:32];
+      ds30 <= nxt[31:0];
     end
   end
   // register end
@@ -7355,9 +3865,9 @@ module decoder_small
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds29_register
     if ( rst) begin
-      ds29 <= 32'sd0;
+      ds29 <= 6'd0;
     end else begin
-      ds29 <= $signed(nxt[69:38]);
+      ds29 <= nxt[37:32];
     end
   end
   // register end
@@ -7365,24 +3875,9 @@ module decoder_small
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds28_register
     if ( rst) begin
-      ds28 <= {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
+      ds28 <= 32'sd0;
     end else begin
-      ds28 <= nxt[4165:70];
+      ds28 <= $signed(nxt[69:38]);
     end
   end
   // register end
@@ -7390,16 +3885,9 @@ module decoder_small
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds27_register
     if ( rst) begin
-      ds27 <= {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
+      ds27 <= 5'd0;
     end else begin
-      ds27 <= nxt[6213:4166];
+      ds27 <= nxt[74:70];
     end
   end
   // register end
@@ -7407,9 +3895,11 @@ module decoder_small
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds26_register
     if ( rst) begin
-      ds26 <= 5'd0;
+      ds26 <= {32'sd0,   32'sd0,   {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                        32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                        32'sd0,   32'sd0,   32'sd0,   32'sd0}};
     end else begin
-      ds26 <= nxt[6218:6214];
+      ds26 <= nxt[650:75];
     end
   end
   // register end
@@ -7417,11 +3907,9 @@ module decoder_small
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds25_register
     if ( rst) begin
-      ds25 <= {32'sd0,   32'sd0,   {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-                        32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-                        32'sd0,   32'sd0,   32'sd0,   32'sd0}};
+      ds25 <= 4'd0;
     end else begin
-      ds25 <= nxt[6794:6219];
+      ds25 <= nxt[654:651];
     end
   end
   // register end
@@ -7429,9 +3917,9 @@ module decoder_small
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds24_register
     if ( rst) begin
-      ds24 <= 7'sd0;
+      ds24 <= 2'd0;
     end else begin
-      ds24 <= $signed(nxt[6801:6795]);
+      ds24 <= nxt[656:655];
     end
   end
   // register end
@@ -7439,10 +3927,9 @@ module decoder_small
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds23_register
     if ( rst) begin
-      ds23 <= {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0};
+      ds23 <= 7'sd0;
     end else begin
-      ds23 <= nxt[6929:6802];
+      ds23 <= $signed(nxt[663:657]);
     end
   end
   // register end
@@ -7450,9 +3937,10 @@ module decoder_small
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds22_register
     if ( rst) begin
-      ds22 <= 4'd0;
+      ds22 <= {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
+   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0};
     end else begin
-      ds22 <= nxt[6933:6930];
+      ds22 <= nxt[791:664];
     end
   end
   // register end
@@ -7460,9 +3948,9 @@ module decoder_small
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds21_register
     if ( rst) begin
-      ds21 <= 2'd0;
+      ds21 <= 7'sd0;
     end else begin
-      ds21 <= nxt[6935:6934];
+      ds21 <= $signed(nxt[798:792]);
     end
   end
   // register end
@@ -7470,12 +3958,10 @@ module decoder_small
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds20_register
     if ( rst) begin
-      ds20 <= {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
+      ds20 <= {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
+   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0};
     end else begin
-      ds20 <= nxt[7959:6936];
+      ds20 <= nxt[926:799];
     end
   end
   // register end
@@ -7483,16 +3969,9 @@ module decoder_small
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds19_register
     if ( rst) begin
-      ds19 <= {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
+      ds19 <= 32'd0;
     end else begin
-      ds19 <= nxt[10007:7960];
+      ds19 <= nxt[958:927];
     end
   end
   // register end
@@ -7500,24 +3979,9 @@ module decoder_small
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds18_register
     if ( rst) begin
-      ds18 <= {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
+      ds18 <= 2'd0;
     end else begin
-      ds18 <= nxt[14103:10008];
+      ds18 <= nxt[960:959];
     end
   end
   // register end
@@ -7527,7 +3991,7 @@ module decoder_small
     if ( rst) begin
       ds17 <= 32'sd0;
     end else begin
-      ds17 <= $signed(nxt[14135:14104]);
+      ds17 <= $signed(nxt[992:961]);
     end
   end
   // register end
@@ -7535,9 +3999,9 @@ module decoder_small
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds16_register
     if ( rst) begin
-      ds16 <= 8'd0;
+      ds16 <= 32'sd0;
     end else begin
-      ds16 <= nxt[14143:14136];
+      ds16 <= $signed(nxt[1024:993]);
     end
   end
   // register end
@@ -7547,7 +4011,7 @@ module decoder_small
     if ( rst) begin
       ds15 <= 8'd0;
     end else begin
-      ds15 <= nxt[14151:14144];
+      ds15 <= nxt[1032:1025];
     end
   end
   // register end
@@ -7557,7 +4021,7 @@ module decoder_small
     if ( rst) begin
       ds14 <= 8'd0;
     end else begin
-      ds14 <= nxt[14159:14152];
+      ds14 <= nxt[1040:1033];
     end
   end
   // register end
@@ -7567,7 +4031,7 @@ module decoder_small
     if ( rst) begin
       ds13 <= 8'd0;
     end else begin
-      ds13 <= nxt[14167:14160];
+      ds13 <= nxt[1048:1041];
     end
   end
   // register end
@@ -7575,9 +4039,9 @@ module decoder_small
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds12_register
     if ( rst) begin
-      ds12 <= 3'd0;
+      ds12 <= 8'd0;
     end else begin
-      ds12 <= nxt[14170:14168];
+      ds12 <= nxt[1056:1049];
     end
   end
   // register end
@@ -7585,9 +4049,9 @@ module decoder_small
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds11_register
     if ( rst) begin
-      ds11 <= 7'sd0;
+      ds11 <= 3'd0;
     end else begin
-      ds11 <= $signed(nxt[14177:14171]);
+      ds11 <= nxt[1059:1057];
     end
   end
   // register end
@@ -7595,23 +4059,9 @@ module decoder_small
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds10_register
     if ( rst) begin
-      ds10 <= {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-   8'sd0,   8'sd0};
+      ds10 <= 7'sd0;
     end else begin
-      ds10 <= nxt[15201:14178];
+      ds10 <= $signed(nxt[1066:1060]);
     end
   end
   // register end
@@ -7619,16 +4069,9 @@ module decoder_small
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds9_register
     if ( rst) begin
-      ds9 <= {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
+      ds9 <= 32'd0;
     end else begin
-      ds9 <= nxt[17249:15202];
+      ds9 <= nxt[1098:1067];
     end
   end
   // register end
@@ -7636,16 +4079,9 @@ module decoder_small
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds8_register
     if ( rst) begin
-      ds8 <= {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
+      ds8 <= 32'sd0;
     end else begin
-      ds8 <= nxt[19297:17250];
+      ds8 <= $signed(nxt[1130:1099]);
     end
   end
   // register end
@@ -7653,9 +4089,9 @@ module decoder_small
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds7_register
     if ( rst) begin
-      ds7 <= 32'sd0;
+      ds7 <= 64'sd0;
     end else begin
-      ds7 <= $signed(nxt[19329:19298]);
+      ds7 <= $signed(nxt[1194:1131]);
     end
   end
   // register end
@@ -7663,9 +4099,9 @@ module decoder_small
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds6_register
     if ( rst) begin
-      ds6 <= 64'sd0;
+      ds6 <= 2'd0;
     end else begin
-      ds6 <= $signed(nxt[19393:19330]);
+      ds6 <= nxt[1196:1195];
     end
   end
   // register end
@@ -7673,9 +4109,9 @@ module decoder_small
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds5_register
     if ( rst) begin
-      ds5 <= 2'd0;
+      ds5 <= 8'd0;
     end else begin
-      ds5 <= nxt[19395:19394];
+      ds5 <= nxt[1204:1197];
     end
   end
   // register end
@@ -7683,9 +4119,9 @@ module decoder_small
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds4_register
     if ( rst) begin
-      ds4 <= 8'd0;
+      ds4 <= 6'd0;
     end else begin
-      ds4 <= nxt[19403:19396];
+      ds4 <= nxt[1210:1205];
     end
   end
   // register end
@@ -7693,9 +4129,9 @@ module decoder_small
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds3_register
     if ( rst) begin
-      ds3 <= 6'd0;
+      ds3 <= 4'd0;
     end else begin
-      ds3 <= nxt[19409:19404];
+      ds3 <= nxt[1214:1211];
     end
   end
   // register end
@@ -7703,29 +4139,19 @@ module decoder_small
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds2_0_register
     if ( rst) begin
-      ds2_0 <= 4'd0;
+      ds2_0 <= 1'd0;
     end else begin
-      ds2_0 <= nxt[19413:19410];
+      ds2_0 <= nxt[1215:1215];
     end
   end
   // register end
 
   // register begin
-  always @(posedge clk or  posedge  rst) begin : ds1_0_register
+  always @(posedge clk or  posedge  rst) begin : ds1_2_register
     if ( rst) begin
-      ds1_0 <= 1'd0;
+      ds1_2 <= 5'd0;
     end else begin
-      ds1_0 <= nxt[19414:19414];
-    end
-  end
-  // register end
-
-  // register begin
-  always @(posedge clk or  posedge  rst) begin : ds_0_register
-    if ( rst) begin
-      ds_0 <= 5'd0;
-    end else begin
-      ds_0 <= nxt[19419:19415];
+      ds1_2 <= nxt[1220:1216];
     end
   end
   // register end

@@ -13,13 +13,13 @@ module LlamaDv_Top_Decoder_decoderSmallNoRescale_attStep
       // Outputs
     , output wire [576:0] result
     );
-  // src/LlamaDv/Decoder.hs:158:1-7
+  // src/LlamaDv/Decoder.hs:198:1-7
   wire [127:0] km;
-  // src/LlamaDv/Decoder.hs:158:1-7
+  // src/LlamaDv/Decoder.hs:198:1-7
   wire signed [6:0] ke;
-  // src/LlamaDv/Decoder.hs:158:1-7
+  // src/LlamaDv/Decoder.hs:198:1-7
   wire [127:0] vm;
-  // src/LlamaDv/Decoder.hs:158:1-7
+  // src/LlamaDv/Decoder.hs:198:1-7
   wire signed [6:0] ve;
   wire [511:0] c$app_arg;
   wire [511:0] c$case_alt;
@@ -55,17 +55,17 @@ module LlamaDv_Top_Decoder_decoderSmallNoRescale_attStep
   wire signed [63:0] c$sat32Out_app_arg_1;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_1;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] f;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire [8:0] i;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] lo;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_2;
   wire signed [63:0] result_5;
   wire signed [31:0] c$app_arg_0;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [31:0] c$lo_app_arg;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_3;
@@ -98,17 +98,17 @@ module LlamaDv_Top_Decoder_decoderSmallNoRescale_attStep
   wire signed [63:0] c$sat32Out_app_arg_4;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_4;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] f_0;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire [8:0] i_0;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] lo_0;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_6;
   wire signed [63:0] result_11;
   wire signed [31:0] c$app_arg_1;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [31:0] c$lo_app_arg_0;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_7;

@@ -59,17 +59,17 @@ module online_softmax_step
   wire signed [63:0] c$sat32Out_app_arg_1;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_2;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] f;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire [8:0] i;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] lo;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_2;
   wire signed [63:0] result_7;
   wire signed [31:0] c$app_arg_0;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [31:0] c$lo_app_arg;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_3;
@@ -102,17 +102,17 @@ module online_softmax_step
   wire signed [63:0] c$sat32Out_app_arg_4;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_5;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] f_0;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire [8:0] i_0;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [63:0] lo_0;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_6;
   wire signed [63:0] result_13;
   wire signed [31:0] c$app_arg_1;
-  // src/LlamaDv/Numerics.hs:104:1-4
+  // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [31:0] c$lo_app_arg_0;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_7;

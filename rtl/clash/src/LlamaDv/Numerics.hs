@@ -7,7 +7,7 @@
 module LlamaDv.Numerics
   ( F, Act, ExpS, Wide, Sh
   , one, sat32, sat8, rshr, shsat, bitlen, absU, sumTree, dotAct
-  , quantize, toF, expF, recipF, mulF, invsqrtF
+  , quantize, quantExp, quantElem, toF, expF, recipF, mulF, invsqrtF
   ) where
 
 import Clash.Prelude
@@ -83,17 +83,24 @@ absU x = unpack (truncateB (pack (abs (resize x :: Signed 33))))
 
 -- | F vector -> Act mantissas and one dynamic exponent (docs: Quantising).
 quantize :: KnownNat n => Vec (n + 1) F -> (Vec (n + 1) Act, ExpS)
-quantize xs = (map q xs, e)
+quantize xs = (map (quantElem e) xs, e)
   where
-    mx = fold max (map absU xs)
-    l = bitlen mx
-    s = (bitCoerce (resize l :: Unsigned 16) :: Sh) - 7
-    es = max (-64) (min 63 (s - 20))
-    e = resize es :: ExpS
-    sh = es + 20
-    q x
-      | sh >= 0 = sat8 (rshr (resize x) sh)
-      | otherwise = sat8 (shiftL (resize x) (fromIntegral (shAmt (negate sh))))
+    e = quantExp (fold max (map absU xs))
+
+-- | The exponent 'quantize' gives a vector whose largest magnitude is @mx@: a stream
+-- can track @mx@ element by element and quantise each element as it is read.
+quantExp :: Unsigned 32 -> ExpS
+quantExp mx = resize (max (-64) (min 63 (s - 20)) :: Sh)
+  where
+    s = (bitCoerce (resize (bitlen mx) :: Unsigned 16) :: Sh) - 7
+
+-- | One element's mantissa under exponent @e@.
+quantElem :: ExpS -> F -> Act
+quantElem e x
+  | sh >= 0 = sat8 (rshr (resize x) sh)
+  | otherwise = sat8 (shiftL (resize x) (fromIntegral (shAmt (negate sh))))
+  where
+    sh = resize e + 20 :: Sh
 
 -- | Act -> F: sat32 (m * 2^(e+20)).
 toF :: Act -> ExpS -> F

@@ -2,11 +2,13 @@
 -- (embedding -> layer 0 -> layer 1 -> head), so prompt position p+1 runs layer 0 while
 -- position p runs layer 1.
 --
--- Every stage is a micro-FSM with its own multiply-accumulate: the layer and head
--- stages run the decoder's own step function ("LlamaDv.Decoder".'step') and differ
--- only where a token enters or leaves the stage, so the arithmetic is the decoder's,
--- bit for bit. Stages hand a 'Slot' (position, residual vector) to the next through a
--- two-entry skid buffer with valid/ready on both sides.
+-- Every stage is a micro-FSM with its own multiply-accumulate and scratch RAMs: the
+-- layer and head stages run the decoder's own step function ("LlamaDv.Decoder".'step')
+-- and differ only where a token enters or leaves the stage, so the arithmetic is the
+-- decoder's, bit for bit. Stages hand a 'Slot' (position, residual vector) to the next
+-- through a two-entry skid buffer with valid/ready on both sides; a stage loads the
+-- slot's vector into its residual RAM one element per cycle and releases the slot on
+-- the last one.
 --
 -- Each layer owns its KV cache: a Clash 'blockRam' with one write port (the layer's
 -- KV writes) and one read port (its attention reads). A read of the address written in
@@ -39,6 +41,11 @@ data KvTrace = KvTrace
   , kvPos :: Unsigned 4                       -- ^ position the layer works on
   , kvBusy :: Bool                            -- ^ the layer holds a token
   } deriving (Generic, NFDataX, Show)
+
+-- | Cycles from a layer's KV write of KV head 0 to its first attention read of that
+-- row: the key and value packs of KV head 1 (2 x 32 cycles), then the pack of query
+-- head 0 (32 cycles, the read address leaves on its last one).
+type LateKvCycles = 96
 
 -- | Two-entry skid buffer: ready and valid are both registered, so no combinational
 -- path runs between stages; a producer that sees ready may hand over one slot.
@@ -77,21 +84,40 @@ embedStage embedRom iv itok ipos ordy = (inReady, eOut <$> st)
       | v = s { eFetch = True, eTok = t, ePos = p }
       | otherwise = s
 
--- | One layer's step: take a slot when idle, then the decoder's step until the W2
+-- | The element of the incoming slot that 'Embed' loads into the stage's residual.
+slotElem :: DecState -> Maybe Slot -> F
+slotElem s = maybe 0 ((!! i s) . slotX)
+
+-- | A stage holds its input slot while it loads it: the skid buffer may drop it on the
+-- last load cycle.
+loading :: DecState -> Bool
+loading s = phase s == Embed && i s == 63
+
+-- | The residual a layer hands on: shifted in as its last residual add (after W2)
+-- writes it, one element per cycle.
+residOut :: DecState -> ScratchWr -> Vec Dim F -> Vec Dim F
+residOut s w v
+  | phase s == Resid && mat s == 5 = maybe v ((v <<+) . snd) (wrX w)
+  | otherwise = v
+
+-- | One layer's step: load a slot when idle, then the decoder's step until the W2
 -- residual add, where the slot leaves (Hold) instead of entering the next layer.
 layerStep
   :: Unsigned 1 -> DecState -> Maybe Slot -> Bool -> F -> Vec HiddenDim Act -> ExpS -> KvRow 16
-  -> (DecState, Maybe (Unsigned 6, KvRow 16))
-layerStep l s inp ordy g wRow we kv = case (phase s, inp) of
-  (Idle, Just (Slot p x)) -> (startNorm 0 s { layer = l, pos = p, xR = x, cyc = 1 }, Nothing)
-  (Idle, Nothing) -> (s, Nothing)
-  (MvPost, _) | mat s == 5 -> (s { phase = Hold, xR = zipWith addF (xR s) (take d64 (yR s)) }, Nothing)
-  _ -> step NoFault s (False, 0, 0, ordy) (repeat 0, 0) g wRow we kv (softFinish (soft s))
+  -> ScratchRd
+  -> (DecState, Maybe (Unsigned 6, KvRow 16), ScratchWr)
+layerStep l s inp ordy g wRow we kv rd = case (phase s, inp) of
+  (Idle, Just (Slot p _)) -> (startEmbed 0 p s { layer = l }, Nothing, noWrites)
+  (Idle, Nothing) -> (s, Nothing, noWrites)
+  (Resid, _) | mat s == 5 && i s == 63 -> (s' { phase = Hold }, kvW, wr)
+  _ -> res
+  where
+    res@(s', kvW, wr) = step NoFault s (False, 0, 0, ordy) (slotElem s inp) g wRow we kv (softFinish (soft s)) rd
 
--- | A decoder layer as a pipeline stage with its own KV cache. @lateKv@ builds the
--- deliberately broken variant for the hazard monitor's negative test: the KV write
--- reaches the RAM two cycles late, so at position 0 attention reads a row in the
--- cycle it is written. Outputs (in_ready, slot, trace).
+-- | A decoder layer as a pipeline stage with its own KV cache and scratch RAMs.
+-- @lateKv@ builds the deliberately broken variant for the hazard monitor's negative
+-- test: the KV write reaches the RAM 'lateKvCycles' late, so attention reads the row of
+-- KV head 0 in the cycle it is written. Outputs (in_ready, slot, trace).
 layerStage
   :: HiddenClockResetEnable dom
   => Bool -> Unsigned 1
@@ -103,19 +129,21 @@ layerStage
 layerStage lateKv l gainRoms wRoms eRoms inp ordy = (inReady, out, trace)
   where
     st = register s0 nxt
-    res = layerStep l <$> st <*> inp <*> ordy <*> gSel <*> wSel <*> eSel <*> kvRow
-    nxt = fst <$> res
+    res = layerStep l <$> st <*> inp <*> ordy <*> gSel <*> wSel <*> eSel <*> kvRow <*> rd
+    (nxt, kvWr6, wr) = unbundle res
+    rd = scratch nxt wr
     addr = romAddr <$> nxt
     gSel = (!!) <$> bundle (map ($ addr) gainRoms) <*> (gainOf <$> st)
     wSel = (!!) <$> bundle (map ($ addr) wRoms) <*> (mat <$> st)
     eSel = (!!) <$> bundle (map ($ addr) eRoms) <*> (mat <$> st)
     gainOf s = resize (normK s) :: Unsigned 1
-    kvWr = fmap (\(a, row) -> (resize a, row)) . snd <$> res
-    kvWrRam = if lateKv then register Nothing (register Nothing kvWr) else kvWr
+    kvWr = fmap (\(a, row) -> (resize a, row)) <$> kvWr6
+    kvWrRam = if lateKv then last (iterate (SNat @(LateKvCycles + 1)) (register Nothing) kvWr) else kvWr
     rdAddr = resize . kvAddr <$> nxt
     kvRow = blockRam (replicate (SNat @LayerKvRows) (repeat 0, 0, repeat 0, 0)) rdAddr kvWrRam
-    inReady = (\s -> phase s == Idle) <$> st
-    out = (\s -> if phase s == Hold then Just (Slot (pos s) (xR s)) else Nothing) <$> st
+    inReady = loading <$> st
+    xOut = register (repeat 0) (residOut <$> st <*> wr <*> xOut)
+    out = (\s x -> if phase s == Hold then Just (Slot (pos s) x) else Nothing) <$> st <*> xOut
     readOf s a = if phase s == AttRun then Just a else Nothing
     trace = KvTrace <$> kvWrRam <*> (readOf <$> nxt <*> rdAddr) <*> (pos <$> st)
                     <*> ((\s -> phase s /= Idle) <$> st)
@@ -132,14 +160,18 @@ headStage
 headStage gainRom wRom eRom inp ordy = (inReady, out)
   where
     st = register s0 nxt
-    nxt = go <$> st <*> inp <*> ordy <*> gainRom addr <*> wRom addr <*> eRom addr
+    res = go <$> st <*> inp <*> ordy <*> gainRom addr <*> wRom addr <*> eRom addr <*> rd
+    (nxt, _, wr) = unbundle res
+    rd = scratch nxt wr
     addr = romAddr <$> nxt
-    go s i r g w e = case (phase s, i) of
-      (Idle, Just (Slot p x)) -> startNorm 2 s { pos = p, xR = x, cyc = 1 }
-      (Idle, Nothing) -> s
-      _ -> fst (step NoFault s (False, 0, 0, r) (repeat 0, 0) g w e (repeat 0, 0, repeat 0, 0) (repeat 0))
-    inReady = (\s -> phase s == Idle) <$> st
-    out = (\s -> if phase s == Hold then Just (pos s, bestIx s, take d64 (yR s)) else Nothing) <$> st
+    go s x r g w e rdv = case (phase s, x) of
+      (Idle, Just (Slot p _)) -> let (_, k, n) = idle in (startEmbed 2 p s, k, n)
+      _ -> idle
+      where
+        idle = step NoFault s (False, 0, 0, r) (slotElem s x) g w e (repeat 0, 0, repeat 0, 0) (repeat 0) rdv
+    inReady = loading <$> st
+    logits = register (repeat 0) (logitShift <$> st <*> (rdY <$> rd) <*> logits)
+    out = (\s lg -> if phase s == Hold then Just (pos s, bestIx s, lg) else Nothing) <$> st <*> logits
 
 -- | Everything the pipeline shows outside: the token interface, the three skid
 -- buffers' (valid out, ready in) and each layer's trace.

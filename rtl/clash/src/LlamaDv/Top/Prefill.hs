@@ -1,7 +1,7 @@
 -- | The M4 prefill pipeline tops: `decoder_prefill` and its deliberately broken twin
 -- `decoder_prefill_fault_latekv` (KV writes reach the RAM two cycles late, so a row is
 -- read in the cycle it is written). Memories are the `$readmemb` files of
--- `python -m models.export --format bin` ("LlamaDv.PrefillMemories"), as for
+-- `python -m models.export --format bin` ("LlamaDv.Memories"), as for
 -- `decoder_small`.
 --
 -- Besides the token interface the tops expose, per layer, the KV RAM's write port,
@@ -19,7 +19,7 @@ import LlamaDv.Attention (KvRow)
 import LlamaDv.Decoder (Dim)
 import LlamaDv.Numerics
 import LlamaDv.Prefill
-import LlamaDv.PrefillMemories (SmallMemories (..), smallMemories)
+import LlamaDv.Memories (SmallMemories (..), smallMemories)
 
 createDomain vSystem { vName = "Prefill", vInitBehavior = Unknown }
 

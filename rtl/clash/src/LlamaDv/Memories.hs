@@ -1,11 +1,11 @@
--- | The SMALL model's weight memories for the prefill tops: every ROM is read with
--- `$readmemb` from the files `python -m models.export --format bin` writes, staged in
--- the simulator's working directory, so one generated RTL runs any SMALL weight set.
+-- | The SMALL model's weight memories for the decoder and prefill tops: every ROM is
+-- read with `$readmemb` from the files `python -m models.export --format bin` writes
+-- (`embed_m.memb`, `layer0_wq_m.memb`, ..., `cls_e.memb`), staged in the simulator's
+-- working directory, so one generated RTL runs any SMALL weight set.
 --
--- Kept out of "LlamaDv.Top.Decoder" on purpose: Clash synthesises every annotated top
--- of every module a top imports, so importing that module would compile the decoder
--- tops again with each prefill build.
-module LlamaDv.PrefillMemories (SmallMemories (..), smallMemories) where
+-- A module of its own, without tops: Clash synthesises every annotated top of every
+-- module a top imports, so the decoder and prefill tops must not import each other.
+module LlamaDv.Memories (SmallMemories (..), smallMemories) where
 
 import Clash.Prelude
 import LlamaDv.Decoder (Dim, HiddenDim)
