@@ -15,7 +15,7 @@ import json
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from cocotb.triggers import FallingEdge, RisingEdge
@@ -27,6 +27,9 @@ from models.export import write_export
 from models.llama_fixed import QuantizedModel, StepTrace
 from models.tinymodel import tiny_weights
 from tb.clash.manifest import ClashManifest, unpack_vec
+
+if TYPE_CHECKING:
+    from tb.clash.kv_backdoor import KvCacheBackdoor
 
 TOP = "decoder_small"
 HEAD_DIM = SMALL.head_dim
@@ -99,6 +102,11 @@ class TokenResult:
 def decode_kv_addr(addr: int) -> tuple[int, int, int]:
     """KV block-RAM address -> (layer, KV head, position): address = (layer*2 + kvh)*16 + pos."""
     return addr // (N_KV * SEQ), (addr // SEQ) % N_KV, addr % SEQ
+
+
+def kv_addr(layer: int, kv_head: int, pos: int) -> int:
+    """Inverse of `decode_kv_addr`."""
+    return (layer * N_KV + kv_head) * SEQ + pos
 
 
 class DecoderMonitor:
@@ -199,9 +207,16 @@ class DecoderDriver:
 
 
 class DecoderScoreboard:
-    """Checks one request at a time against the golden `StepTrace` given to `expect`."""
+    """Checks one request at a time against the golden `StepTrace` given to `expect`.
 
-    def __init__(self) -> None:
+    With a `cache` backdoor and the golden `model`, the first finished head of each
+    layer also checks the layer's whole KV cache (every KV head, positions 0..pos) as
+    stored in the RAM against the golden cache, before any head of it is judged."""
+
+    def __init__(self, cache: "KvCacheBackdoor | None" = None, model: QuantizedModel | None = None) -> None:
+        if (cache is None) != (model is None):
+            raise ValueError("DecoderScoreboard: a KV-cache backdoor needs the golden model, and the other way round")
+        self.cache, self.model = cache, model
         self.steps = 0
         self.trace: StepTrace | None = None
         self._kv: set[tuple[int, int]] = set()
@@ -238,12 +253,16 @@ class DecoderScoreboard:
         w = want[key]
         if r.pos != w.pos:
             raise DecoderMismatch(f"{prefix}: KV row written at row {r.pos}, expected row {w.pos}")
-        for name, exp, act in (("K", w.k_mant, r.k), ("V", w.v_mant, r.v)):
-            _first_diff(f"{prefix} {name} mantissa", [int(x) for x in exp], act)
-        for name, e, a in (("K exponent", w.k_exp, r.ke), ("V exponent", w.v_exp, r.ve)):
-            if e != a:
-                raise DecoderMismatch(f"{prefix} {name}: expected {e}, actual {a}")
+        _compare_kv_row(prefix, (w.k_mant, w.k_exp, w.v_mant, w.v_exp), (r.k, r.ke, r.v, r.ve))
         self._kv.add(key)
+
+    def _check_cache(self, layer: int, pos: int) -> None:
+        """The layer's stored KV rows 0..pos (backdoor) against the golden cache."""
+        assert self.cache is not None and self.model is not None
+        for kvh in range(N_KV):
+            for p in range(pos + 1):
+                _compare_kv_row(f"{self.where} layer {layer} kv head {kvh}: KV cache row {p} (stored)",
+                                self.model.kv_row(layer, kvh, p), self.cache.row(kv_addr(layer, kvh, p)))
 
     def _heads_of_later_layer(self, layer: int) -> bool:
         return any(l > layer for l, _ in self._heads)
@@ -257,6 +276,8 @@ class DecoderScoreboard:
         if missing:
             raise DecoderMismatch(f"{prefix}: attention finished before the layer's KV rows for kv heads "
                                   f"{missing} were written")
+        if self.cache is not None and not any(l == h.layer for l, _ in self._heads):
+            self._check_cache(h.layer, trace.pos)
         att = np.asarray(trace.layers[h.layer].attention)
         _first_diff(f"{prefix} attention output",
                     [int(x) for x in att[h.head * HEAD_DIM:(h.head + 1) * HEAD_DIM]], h.out)
@@ -279,6 +300,15 @@ class DecoderScoreboard:
             raise DecoderMismatch(f"{where}: DUT counts {res.cycles} cycles, monitor {res.measured_cycles}")
         self.trace = None
         self.steps += 1
+
+
+def _compare_kv_row(prefix: str, expected: tuple[Any, int, Any, int], actual: tuple[list[int], int, list[int], int]) -> None:
+    """(K mantissas, K exponent, V mantissas, V exponent): first difference, named."""
+    for name, exp, act in (("K mantissa", expected[0], actual[0]), ("V mantissa", expected[2], actual[2])):
+        _first_diff(f"{prefix} {name}", [int(x) for x in exp], act)
+    for name, e, a in (("K exponent", expected[1], actual[1]), ("V exponent", expected[3], actual[3])):
+        if int(e) != a:
+            raise DecoderMismatch(f"{prefix} {name}: expected {e}, actual {a}")
 
 
 def _first_diff(what: str, expected: list[int], actual: list[int]) -> None:

@@ -26,6 +26,7 @@ TOPS: dict[str, str] = {
     "decoder_prefill_fault_latekv": "tb.tests.test_clash_prefill",
     "decoder_small_fault_kvrow": "tb.tests.test_clash_decoder",
     "decoder_small_fault_norescale": "tb.tests.test_clash_decoder",
+    "decoder_small_fault_cycles": "tb.tests.test_clash_decoder",
 }
 """Generated top -> cocotb test module that drives it."""
 
@@ -40,9 +41,16 @@ it stops with an internal error (V3DfgBreakCycles: unhandled vertex MULS) once t
 internal nets are no longer public."""
 
 
+BACKDOOR_MEMORIES = (("*_kvCache", "result_RAM"),)
+"""(module, memory) pairs a testbench reads by hierarchy (the decoder's KV cache,
+`tb/clash/kv_backdoor.py`), made public read-only in Verilator models."""
+
+
 def ports_vlt(manifest: ClashManifest, build_root: Path) -> Path:
-    """A Verilator configuration file making the top's ports (and nothing else) public."""
+    """A Verilator configuration file making the top's ports and the backdoor memories
+    (and nothing else) public."""
     lines = ["`verilator_config"] + [f'public_flat_rw -module "{manifest.top}" -var "{p}"' for p in manifest.ports]
+    lines += [f'public_flat_rd -module "{m}" -var "{v}"' for m, v in BACKDOOR_MEMORIES]
     text = "\n".join(lines) + "\n"
     path = build_root / "verilator" / "vlt" / f"{manifest.top}.vlt"
     if not path.is_file() or path.read_text() != text:

@@ -6,7 +6,9 @@ token followed by a clean restart.
 Environment: LDV_CLASH_DECODER_TOKENS (tokens generated after a one-token prompt,
 default 16, i.e. positions 0..15), LDV_CLASH_DECODER_WEIGHTS (tiny_weights seed,
 default 1), LDV_CLASH_DECODER_BREAK_GOLDEN (flip one Wv mantissa of layer 1, KV head 0,
-in the golden only: the scoreboard must fail).
+in the golden only: the scoreboard must fail), LDV_CLASH_DECODER_BREAK_CACHE (after
+position 0, flip one K mantissa of the golden's cached row 0 of layer 0, KV head 0:
+the backdoor check of the stored cache must fail at position 1).
 """
 from __future__ import annotations
 
@@ -20,8 +22,9 @@ from cocotb.triggers import ClockCycles, FallingEdge, RisingEdge
 from cocotb.utils import get_sim_time
 
 from tb.clash.agent import start_clock_and_reset
-from tb.clash.decoder_env import (N_HEADS, N_KV, DecoderDriver, DecoderMonitor, DecoderScoreboard,
+from tb.clash.decoder_env import (HEAD_DIM, N_HEADS, N_KV, DecoderDriver, DecoderMonitor, DecoderScoreboard,
                                   record_metrics, sample_reset, sample_step, stage_weights)
+from tb.clash.kv_backdoor import KvCacheBackdoor
 from tb.clash.manifest import ClashManifest
 from tb.common.coverage import export_coverage
 from tb.common.seeding import rng
@@ -34,6 +37,7 @@ MODEL = stage_weights(Path.cwd(), WEIGHT_SEED)
 if os.environ.get("LDV_CLASH_DECODER_BREAK_GOLDEN"):
     _wv = MODEL.weights.matrices["wv"][0]
     _wv[1, 3, 5] = 127 if _wv[1, 3, 5] < 0 else -127
+BREAK_CACHE = bool(os.environ.get("LDV_CLASH_DECODER_BREAK_CACHE"))
 
 
 class DecoderTest(pyuvm.uvm_test):
@@ -44,7 +48,7 @@ class DecoderTest(pyuvm.uvm_test):
         dut = cocotb.top
         self.manifest.check_dut(dut)
         self.clk = await start_clock_and_reset(dut, self.manifest)
-        self.board = DecoderScoreboard()
+        self.board = DecoderScoreboard(cache=KvCacheBackdoor.from_dut(dut, HEAD_DIM), model=MODEL)
         self.monitor = DecoderMonitor(dut, self.clk, self.board)
         cocotb.start_soon(self.monitor.run_kv())
         cocotb.start_soon(self.monitor.run_heads())
@@ -62,6 +66,8 @@ class DecoderTest(pyuvm.uvm_test):
             self.board.check(res)
             sample_step(res, trace)
             self.cycles.append(res.cycles)
+            if BREAK_CACHE and pos == 0:
+                MODEL.k_mant[0, 0, 0, 0] = 127 if MODEL.k_mant[0, 0, 0, 0] < 0 else -127
             self.logger.info("pos %d: token %d -> %d, %d cycles, KV rows and heads match", pos, token, res.token,
                              res.cycles)
             if pos + 1 < len(prompt):

@@ -14,7 +14,7 @@ module LlamaDv_Top_Decoder_decoderSmallNoRescale_normInv
   wire signed [63:0] x;
   wire signed [31:0] c$case_alt;
   wire signed [31:0] result_0;
-  // src/LlamaDv/Decoder.hs:176:1-7
+  // src/LlamaDv/Decoder.hs:178:1-7
   wire signed [63:0] x_0;
   wire signed [63:0] result_1;
   // src/LlamaDv/Numerics.hs:57:1-5

@@ -29,20 +29,20 @@ module decoder_small_fault_norescale
     , output wire [4:0] att_updates
     , output wire [511:0] att_out
     );
-  // src/LlamaDv/Top/Decoder.hs:33:1-4
+  // src/LlamaDv/Top/Decoder.hs:34:1-4
   wire [519:0] ds2;
-  // src/LlamaDv/Top/Decoder.hs:33:1-4
+  // src/LlamaDv/Top/Decoder.hs:34:1-4
   wire [519:0] x;
   wire  c$app_arg;
-  // src/LlamaDv/Top/Decoder.hs:33:1-4
+  // src/LlamaDv/Top/Decoder.hs:34:1-4
   wire [520:0] att;
-  // src/LlamaDv/Top/Decoder.hs:33:1-4
+  // src/LlamaDv/Top/Decoder.hs:34:1-4
   wire [269:0] ds1;
   wire [5:0] c$app_arg_0;
   wire  c$app_arg_1;
-  // src/LlamaDv/Top/Decoder.hs:33:1-4
+  // src/LlamaDv/Top/Decoder.hs:34:1-4
   wire [275:0] x_0;
-  // src/LlamaDv/Top/Decoder.hs:33:1-4
+  // src/LlamaDv/Top/Decoder.hs:34:1-4
   wire [276:0] kvWr;
   wire [2885:0] result_0;
   wire signed [63:0] c$case_scrut;
@@ -50,51 +50,51 @@ module decoder_small_fault_norescale
   wire [520:0] result_1;
   reg  c$case_alt_0;
   reg  c$case_alt_1;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   wire [2047:0] c$logits_case_alt;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg [2047:0] logits;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg [2047:0] c$logits_case_alt_0;
-  // src/LlamaDv/Decoder.hs:387:1-10
+  // src/LlamaDv/Decoder.hs:389:1-10
   wire signed [31:0] l;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   wire signed [63:0] c$logits_case_scrut;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   wire [1220:0] nxt;
   reg [1696:0] result_2;
   wire [1696:0] c$case_alt_2;
   wire [1696:0] c$case_alt_3;
-  reg [1220:0] result_3;
+  reg [1220:0] c$app_arg_2;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_1;
   wire signed [31:0] c$case_alt_4;
-  wire signed [31:0] result_4;
-  wire [1220:0] result_5;
+  wire signed [31:0] result_3;
+  wire [1220:0] c$app_arg_3;
   reg [1220:0] c$case_alt_5;
   wire [1220:0] c$case_alt_6;
-  reg [1220:0] result_6;
+  reg [1220:0] c$app_arg_4;
   reg [1220:0] c$case_alt_7;
   wire [4:0] c$case_alt_8;
-  // src/LlamaDv/Decoder.hs:272:1-4
+  // src/LlamaDv/Decoder.hs:274:1-4
   wire  grew;
-  // src/LlamaDv/Decoder.hs:272:1-4
+  // src/LlamaDv/Decoder.hs:274:1-4
   wire [576:0] ds31;
-  wire [4:0] c$app_arg_2;
-  wire [1696:0] result_7;
-  reg signed [6:0] c$app_arg_3;
-  wire [1696:0] result_8;
+  wire [4:0] c$app_arg_5;
+  wire [1696:0] result_4;
+  reg signed [6:0] c$app_arg_6;
+  wire [1696:0] result_5;
   reg [1696:0] c$case_alt_9;
-  wire [5:0] c$app_arg_4;
-  reg [1220:0] c$app_arg_5;
-  // src/LlamaDv/Decoder.hs:272:1-4
+  wire [5:0] c$app_arg_7;
+  reg [1220:0] c$app_arg_8;
+  // src/LlamaDv/Decoder.hs:274:1-4
   wire [127:0] \pm' ;
   wire signed [7:0] c$case_alt_10;
-  wire signed [7:0] result_9;
+  wire signed [7:0] result_6;
   wire signed [63:0] c$sat8Out_app_arg;
   wire [5:0] c$case_alt_11;
-  wire [5:0] result_10;
-  reg signed [63:0] result_11;
+  wire [5:0] result_7;
+  reg signed [63:0] result_8;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] wild1;
   // src/LlamaDv/Numerics.hs:51:1-4
@@ -110,33 +110,33 @@ module decoder_small_fault_norescale
   // src/LlamaDv/Numerics.hs:44:1-5
   wire signed [15:0] s;
   wire [5:0] c$case_alt_12;
-  wire [5:0] result_12;
+  wire [5:0] result_9;
   wire signed [63:0] c$sat8Out_app_arg_0;
   // src/LlamaDv/Numerics.hs:99:1-9
   wire signed [15:0] sh;
-  wire [198:0] c$app_arg_6;
-  wire signed [31:0] c$app_arg_7;
-  // src/LlamaDv/Decoder.hs:272:1-4
+  wire [198:0] c$app_arg_9;
+  wire signed [31:0] c$app_arg_10;
+  // src/LlamaDv/Decoder.hs:274:1-4
   wire [6:0] e;
-  reg [6:0] c$app_arg_8;
-  reg [1220:0] result_13;
+  reg [6:0] c$app_arg_11;
+  reg [1220:0] result_10;
   reg [1220:0] c$case_alt_13;
   reg [1220:0] c$case_alt_14;
-  reg [1220:0] result_14;
-  wire [198:0] c$app_arg_9;
-  reg [198:0] result_15;
+  reg [1220:0] c$app_arg_12;
+  wire [198:0] c$app_arg_13;
+  reg [198:0] result_11;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [15:0] s_0;
   wire signed [31:0] c$case_alt_15;
-  wire signed [31:0] result_16;
+  wire signed [31:0] result_12;
   wire signed [63:0] c$sat32Out_case_alt;
   wire signed [63:0] c$sat32Out_app_arg;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] c$wild1_app_arg_2;
   wire signed [63:0] c$sat32Out_app_arg_0;
   wire [5:0] c$case_alt_16;
-  wire [5:0] result_17;
-  reg signed [63:0] result_18;
+  wire [5:0] result_13;
+  reg signed [63:0] result_14;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] wild1_2;
   // src/LlamaDv/Numerics.hs:51:1-4
@@ -148,216 +148,210 @@ module decoder_small_fault_norescale
   wire signed [63:0] c$sat32Out_app_arg_1;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_4;
-  wire [1220:0] result_19;
-  // src/LlamaDv/Decoder.hs:272:1-4
+  wire [1220:0] result_15;
+  // src/LlamaDv/Decoder.hs:274:1-4
   wire [7:0] s1;
-  // src/LlamaDv/Decoder.hs:272:1-4
+  // src/LlamaDv/Decoder.hs:274:1-4
   wire [7:0] s2;
-  // src/LlamaDv/Decoder.hs:272:1-4
+  // src/LlamaDv/Decoder.hs:274:1-4
   wire signed [31:0] accN;
-  // src/LlamaDv/Decoder.hs:272:1-4
+  // src/LlamaDv/Decoder.hs:274:1-4
   wire  lastCol;
-  // src/LlamaDv/Decoder.hs:272:1-4
+  // src/LlamaDv/Decoder.hs:274:1-4
   wire signed [7:0] c$accN_app_arg;
-  // src/LlamaDv/Decoder.hs:272:1-4
+  // src/LlamaDv/Decoder.hs:274:1-4
   reg signed [31:0] c$accN_app_arg_0;
-  wire [6:0] c$app_arg_10;
-  reg [1220:0] result_20;
-  wire [31:0] result_21;
-  reg [1220:0] result_22;
-  reg [1220:0] result_23;
-  wire [1220:0] result_24;
+  wire [6:0] c$app_arg_14;
+  reg [1220:0] c$app_arg_15;
+  wire [31:0] result_16;
+  reg [1220:0] result_17;
+  reg [1220:0] c$app_arg_16;
+  wire [1220:0] result_18;
   reg [1220:0] c$step_$jOut;
   wire [1220:0] c$step_$jOut_app_arg;
   wire [5:0] c$step_$jOut_app_arg_0;
-  // src/LlamaDv/Decoder.hs:272:1-4
-  wire [7:0] step14;
+  // src/LlamaDv/Decoder.hs:274:1-4
+  wire [7:0] step13;
   wire signed [63:0] c$sumSquareOut;
   reg [15:0] c$matrixShapeOut;
   reg [2:0] c$matrixShapeOut_app_arg;
-  // src/LlamaDv/Decoder.hs:272:1-4
+  // src/LlamaDv/Decoder.hs:274:1-4
   wire [2:0] k;
-  // src/LlamaDv/Decoder.hs:272:1-4
+  // src/LlamaDv/Decoder.hs:274:1-4
   reg [2:0] k_0;
   // src/LlamaDv/Numerics.hs:93:1-8
   wire signed [15:0] y;
-  wire signed [6:0] result_25;
+  wire signed [6:0] result_19;
   wire signed [6:0] c$case_alt_17;
-  wire [191:0] c$app_arg_11;
-  wire [31:0] c$app_arg_12;
-  wire [5:0] result_26;
+  wire [191:0] c$app_arg_17;
+  wire [31:0] c$app_arg_18;
+  wire [5:0] result_20;
   reg [31:0] c$quantExpOut_app_arg;
-  reg [31:0] result_27;
-  // src/LlamaDv/Decoder.hs:272:1-4
+  reg [31:0] result_21;
+  // src/LlamaDv/Decoder.hs:274:1-4
   wire [31:0] c$mx_case_alt;
-  // src/LlamaDv/Decoder.hs:272:1-4
+  // src/LlamaDv/Decoder.hs:274:1-4
   wire [31:0] c$mx_case_alt_0;
   wire [31:0] c$absUOut;
   reg signed [31:0] c$absUOut_app_arg;
-  // src/LlamaDv/Decoder.hs:272:1-4
+  // src/LlamaDv/Decoder.hs:274:1-4
   wire signed [31:0] o;
-  // src/LlamaDv/Decoder.hs:272:1-4
+  // src/LlamaDv/Decoder.hs:274:1-4
   wire signed [31:0] o_0;
   reg signed [31:0] c$absUOut_case_alt;
-  // src/LlamaDv/Decoder.hs:272:1-4
+  // src/LlamaDv/Decoder.hs:274:1-4
   wire signed [31:0] o_1;
   reg [1225:0] c$tupIn;
-  wire signed [31:0] c$tupIn_app_arg;
-  // src/LlamaDv/Decoder.hs:272:1-4
+  // src/LlamaDv/Decoder.hs:274:1-4
   wire [31:0] busy;
-  reg [269:0] result_28;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
-  wire [275:0] ds1_0;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
-  wire [275:0] a1;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
-  wire  c$ds_app_arg;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  wire signed [31:0] c$tupIn_app_arg;
+  wire [269:0] result_22;
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   wire [276:0] kvWr_0;
-  // src/LlamaDv/Decoder.hs:223:1-6
+  // src/LlamaDv/Decoder.hs:225:1-6
   wire [1:0] kvh;
-  wire [5:0] result_29;
-  wire [5:0] result_30;
-  wire signed [6:0] result_31;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  wire [5:0] result_23;
+  wire [5:0] result_24;
+  wire signed [6:0] result_25;
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   wire [104:0] xs;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg [6:0] c$xs_app_arg;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg [6:0] c$xs_app_arg_0;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg [6:0] c$xs_app_arg_1;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg [6:0] c$xs_app_arg_2;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg [6:0] c$xs_app_arg_3;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg [6:0] c$xs_app_arg_4;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg [6:0] c$xs_app_arg_5;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg [6:0] c$xs_app_arg_6;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg [6:0] c$xs_app_arg_7;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg [6:0] c$xs_app_arg_8;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg [6:0] c$xs_app_arg_9;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg [6:0] c$xs_app_arg_10;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg [6:0] c$xs_app_arg_11;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg [6:0] c$xs_app_arg_12;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg [6:0] c$xs_app_arg_13;
-  wire [1023:0] result_32;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  wire [1023:0] result_26;
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   wire [15359:0] xs_0;
   // src/LlamaDv/Memories.hs:38:1-129
   reg [511:0] bv;
-  wire [1023:0] result_33;
-  wire [511:0] c$app_arg_13;
-  wire [511:0] c$app_arg_14;
+  wire [1023:0] result_27;
+  wire [511:0] c$app_arg_19;
+  wire [511:0] c$app_arg_20;
   // src/LlamaDv/Memories.hs:38:1-129
   reg [511:0] bv_0;
-  wire [1023:0] result_34;
-  wire [511:0] c$app_arg_15;
-  wire [511:0] c$app_arg_16;
+  wire [1023:0] result_28;
+  wire [511:0] c$app_arg_21;
+  wire [511:0] c$app_arg_22;
   // src/LlamaDv/Memories.hs:41:1-101
   reg [1023:0] wild1_5;
-  wire [1023:0] result_35;
-  wire [1023:0] c$app_arg_17;
+  wire [1023:0] result_29;
+  wire [1023:0] c$app_arg_23;
   // src/LlamaDv/Memories.hs:38:1-129
   reg [511:0] bv_1;
-  wire [1023:0] result_36;
-  wire [511:0] c$app_arg_18;
-  wire [511:0] c$app_arg_19;
-  // src/LlamaDv/Memories.hs:38:1-129
-  reg [511:0] bv_2;
-  wire [1023:0] result_37;
-  wire [511:0] c$app_arg_20;
-  wire [511:0] c$app_arg_21;
-  // src/LlamaDv/Memories.hs:38:1-129
-  reg [511:0] bv_3;
-  wire [1023:0] result_38;
-  wire [511:0] c$app_arg_22;
-  wire [511:0] c$app_arg_23;
-  // src/LlamaDv/Memories.hs:38:1-129
-  reg [511:0] bv_4;
-  wire [1023:0] result_39;
+  wire [1023:0] result_30;
   wire [511:0] c$app_arg_24;
   wire [511:0] c$app_arg_25;
   // src/LlamaDv/Memories.hs:38:1-129
-  reg [511:0] bv_5;
-  wire [1023:0] result_40;
+  reg [511:0] bv_2;
+  wire [1023:0] result_31;
   wire [511:0] c$app_arg_26;
   wire [511:0] c$app_arg_27;
   // src/LlamaDv/Memories.hs:38:1-129
-  reg [511:0] bv_6;
-  wire [1023:0] result_41;
+  reg [511:0] bv_3;
+  wire [1023:0] result_32;
   wire [511:0] c$app_arg_28;
   wire [511:0] c$app_arg_29;
+  // src/LlamaDv/Memories.hs:38:1-129
+  reg [511:0] bv_4;
+  wire [1023:0] result_33;
+  wire [511:0] c$app_arg_30;
+  wire [511:0] c$app_arg_31;
+  // src/LlamaDv/Memories.hs:38:1-129
+  reg [511:0] bv_5;
+  wire [1023:0] result_34;
+  wire [511:0] c$app_arg_32;
+  wire [511:0] c$app_arg_33;
+  // src/LlamaDv/Memories.hs:38:1-129
+  reg [511:0] bv_6;
+  wire [1023:0] result_35;
+  wire [511:0] c$app_arg_34;
+  wire [511:0] c$app_arg_35;
   // src/LlamaDv/Memories.hs:41:1-101
   reg [1023:0] wild1_6;
-  wire [1023:0] result_42;
-  wire [1023:0] c$app_arg_30;
+  wire [1023:0] result_36;
+  wire [1023:0] c$app_arg_36;
   // src/LlamaDv/Memories.hs:38:1-129
   reg [511:0] bv_7;
-  wire [1023:0] result_43;
-  wire [511:0] c$app_arg_31;
-  wire [511:0] c$app_arg_32;
-  // src/LlamaDv/Memories.hs:38:1-129
-  reg [511:0] bv_8;
-  wire [1023:0] result_44;
-  wire [511:0] c$app_arg_33;
-  wire [511:0] c$app_arg_34;
-  // src/LlamaDv/Memories.hs:38:1-129
-  reg [511:0] bv_9;
-  wire [1023:0] result_45;
-  wire [511:0] c$app_arg_35;
-  wire [511:0] c$app_arg_36;
-  // src/LlamaDv/Memories.hs:38:1-129
-  reg [511:0] bv_10;
-  wire [1023:0] result_46;
+  wire [1023:0] result_37;
   wire [511:0] c$app_arg_37;
   wire [511:0] c$app_arg_38;
   // src/LlamaDv/Memories.hs:38:1-129
-  reg [511:0] bv_11;
-  wire [1023:0] result_47;
+  reg [511:0] bv_8;
+  wire [1023:0] result_38;
   wire [511:0] c$app_arg_39;
   wire [511:0] c$app_arg_40;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
-  wire signed [63:0] c$ds_app_arg_0;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Memories.hs:38:1-129
+  reg [511:0] bv_9;
+  wire [1023:0] result_39;
+  wire [511:0] c$app_arg_41;
+  wire [511:0] c$app_arg_42;
+  // src/LlamaDv/Memories.hs:38:1-129
+  reg [511:0] bv_10;
+  wire [1023:0] result_40;
+  wire [511:0] c$app_arg_43;
+  wire [511:0] c$app_arg_44;
+  // src/LlamaDv/Memories.hs:38:1-129
+  reg [511:0] bv_11;
+  wire [1023:0] result_41;
+  wire [511:0] c$app_arg_45;
+  wire [511:0] c$app_arg_46;
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
+  wire signed [63:0] c$ds_app_arg;
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg [3:0] i1;
-  wire signed [31:0] result_48;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  wire signed [31:0] result_42;
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   wire [159:0] xs_1;
-  reg [31:0] c$app_arg_41;
-  wire signed [31:0] result_49;
-  reg [31:0] c$app_arg_42;
-  wire signed [31:0] result_50;
-  reg [31:0] c$app_arg_43;
-  wire signed [31:0] result_51;
-  reg [31:0] c$app_arg_44;
-  wire signed [31:0] result_52;
-  reg [31:0] c$app_arg_45;
-  wire signed [31:0] result_53;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  reg [31:0] c$app_arg_47;
+  wire signed [31:0] result_43;
+  reg [31:0] c$app_arg_48;
+  wire signed [31:0] result_44;
+  reg [31:0] c$app_arg_49;
+  wire signed [31:0] result_45;
+  reg [31:0] c$app_arg_50;
+  wire signed [31:0] result_46;
+  reg [31:0] c$app_arg_51;
+  wire signed [31:0] result_47;
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg [2:0] i1_0;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [15:0] s_1;
   wire signed [31:0] c$case_alt_18;
-  wire signed [31:0] result_54;
+  wire signed [31:0] result_48;
   wire signed [63:0] c$sat32Out_case_alt_0;
   wire signed [63:0] c$sat32Out_app_arg_2;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] c$wild1_app_arg_5;
   wire signed [63:0] c$sat32Out_app_arg_3;
   wire [5:0] c$case_alt_19;
-  wire [5:0] result_55;
-  reg signed [63:0] result_56;
+  wire [5:0] result_49;
+  reg signed [63:0] result_50;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] wild1_7;
   // src/LlamaDv/Numerics.hs:51:1-4
@@ -369,139 +363,139 @@ module decoder_small_fault_norescale
   wire signed [63:0] c$sat32Out_app_arg_4;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_9;
-  // src/LlamaDv/Decoder.hs:382:1-9
+  // src/LlamaDv/Decoder.hs:384:1-9
   wire signed [6:0] e_0;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   wire signed [7:0] c$ds_case_alt;
-  // src/LlamaDv/Decoder.hs:382:1-9
-  reg [6:0] c$ds_app_arg_1;
-  wire [511:0] result_57;
-  // src/LlamaDv/Decoder.hs:382:1-9
-  wire [511:0] c$ds_app_arg_2;
+  // src/LlamaDv/Decoder.hs:384:1-9
+  reg [6:0] c$ds_app_arg_0;
+  wire [511:0] result_51;
+  // src/LlamaDv/Decoder.hs:384:1-9
+  wire [511:0] c$ds_app_arg_1;
   // src/LlamaDv/Memories.hs:54:1-53
   reg [511:0] eta;
   // src/LlamaDv/Memories.hs:54:1-53
   wire signed [63:0] c$eta_app_arg;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg [6:0] addr;
-  // src/LlamaDv/Decoder.hs:429:1-108
+  // src/LlamaDv/Decoder.hs:431:1-108
   wire  c$ds1_app_arg;
-  reg signed [31:0] result_58;
-  // src/LlamaDv/Decoder.hs:429:1-108
+  reg signed [31:0] result_52;
+  // src/LlamaDv/Decoder.hs:431:1-108
   wire  c$ds2_app_arg;
-  reg signed [31:0] result_59;
-  // src/LlamaDv/Decoder.hs:429:1-108
+  reg signed [31:0] result_53;
+  // src/LlamaDv/Decoder.hs:431:1-108
   wire  c$ds3_app_arg;
-  reg signed [31:0] result_60;
-  // src/LlamaDv/Decoder.hs:429:1-108
+  reg signed [31:0] result_54;
+  // src/LlamaDv/Decoder.hs:431:1-108
   wire  c$ds4_app_arg;
-  reg signed [31:0] result_61;
-  // src/LlamaDv/Decoder.hs:429:1-108
+  reg signed [31:0] result_55;
+  // src/LlamaDv/Decoder.hs:431:1-108
   wire  c$ds5_app_arg;
-  reg signed [31:0] result_62;
-  wire [159:0] result_63;
-  // src/LlamaDv/Decoder.hs:429:1-108
+  reg signed [31:0] result_56;
+  wire [159:0] result_57;
+  // src/LlamaDv/Decoder.hs:431:1-108
   wire [39:0] eta2;
-  // src/LlamaDv/Decoder.hs:429:1-108
+  // src/LlamaDv/Decoder.hs:431:1-108
   wire [39:0] eta2_0;
-  // src/LlamaDv/Decoder.hs:429:1-108
+  // src/LlamaDv/Decoder.hs:431:1-108
   wire [39:0] eta2_1;
-  // src/LlamaDv/Decoder.hs:429:1-108
+  // src/LlamaDv/Decoder.hs:431:1-108
   wire [39:0] eta2_2;
-  // src/LlamaDv/Decoder.hs:429:1-108
+  // src/LlamaDv/Decoder.hs:431:1-108
   wire [38:0] eta2_3;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire [37:0] a1_0;
-  // src/LlamaDv/Decoder.hs:429:1-108
+  // src/LlamaDv/Decoder.hs:431:1-108
+  wire [37:0] a1;
+  // src/LlamaDv/Decoder.hs:431:1-108
+  wire [38:0] a1_0;
+  // src/LlamaDv/Decoder.hs:431:1-108
   wire [38:0] a1_1;
-  // src/LlamaDv/Decoder.hs:429:1-108
+  // src/LlamaDv/Decoder.hs:431:1-108
   wire [38:0] a1_2;
-  // src/LlamaDv/Decoder.hs:429:1-108
+  // src/LlamaDv/Decoder.hs:431:1-108
   wire [38:0] a1_3;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire [38:0] a1_4;
-  wire [33:0] result_64;
-  reg [6:0] result_65;
+  wire [33:0] result_58;
+  reg [6:0] result_59;
   reg [6:0] c$case_alt_20;
   wire [6:0] c$case_alt_21;
   wire [6:0] c$case_alt_22;
-  wire [6:0] c$app_arg_46;
+  wire [6:0] c$app_arg_52;
   reg [6:0] c$case_alt_23;
   wire signed [63:0] c$case_scrut_0;
   wire [6:0] c$packIndexOut;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire [37:0] ds1_1;
-  // src/LlamaDv/Decoder.hs:429:1-108
+  // src/LlamaDv/Decoder.hs:431:1-108
+  wire [37:0] ds1_0;
+  // src/LlamaDv/Decoder.hs:431:1-108
   wire [38:0] ds;
-  // src/LlamaDv/Decoder.hs:429:1-108
+  // src/LlamaDv/Decoder.hs:431:1-108
   wire [38:0] ds_0;
-  // src/LlamaDv/Decoder.hs:429:1-108
+  // src/LlamaDv/Decoder.hs:431:1-108
   wire [38:0] ds_1;
-  // src/LlamaDv/Decoder.hs:429:1-108
+  // src/LlamaDv/Decoder.hs:431:1-108
   wire [38:0] ds_2;
-  wire [511:0] result_66;
+  wire [511:0] result_60;
   // src/LlamaDv/Attention.hs:49:1-10
   wire signed [63:0] r1;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg [31:0] ds30;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg [5:0] ds29;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg signed [31:0] ds28;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg [4:0] ds27;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg [575:0] ds26;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg [3:0] ds25;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg [1:0] ds24;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg signed [6:0] ds23;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg [127:0] ds22;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg signed [6:0] ds21;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg [127:0] ds20;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg [31:0] ds19;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg [1:0] ds18;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg signed [31:0] ds17;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg signed [31:0] ds16;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg [7:0] ds15;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg [7:0] ds14;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg [7:0] ds13;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg [7:0] ds12;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg [2:0] ds11;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg signed [6:0] ds10;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg [31:0] ds9;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg signed [31:0] ds8;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg signed [63:0] ds7;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg [1:0] ds6;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg [7:0] ds5;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg [5:0] ds4;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg [3:0] ds3;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
   reg [0:0] ds2_0;
-  // src/LlamaDv/Decoder.hs:(441,1)-(451,34)
-  reg [4:0] ds1_2;
+  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
+  reg [4:0] ds1_1;
   wire [2079:0] c$logits_case_alt_projection;
   wire signed [31:0] c$s;
   wire signed [31:0] c$s_0;
@@ -526,7 +520,6 @@ module decoder_small_fault_norescale
   wire signed [31:0] o_fun_arg_0;
   wire signed [31:0] o_fun_arg_1;
   wire [7:0] c$i_281;
-  wire [5:0] c$i_2459;
   wire [0:0] c$bv_7;
   wire [3:0] c$bv_8;
   wire [511:0] c$vec_0;
@@ -545,26 +538,26 @@ module decoder_small_fault_norescale
   wire [511:0] c$vec_13;
   wire [511:0] c$vec_14;
   wire [15:0] c$bv_9;
-  wire [4:0] c$i_2488;
+  wire [4:0] c$i_311;
   wire [15:0] c$bv_10;
-  wire [5:0] c$i_2496;
+  wire [5:0] c$i_319;
   wire [511:0] c$vec_15;
   wire [4:0] addr_selection_1;
   wire [5:0] c$bv_11;
   wire [7:0] c$bv_12;
   wire [7:0] c$bv_13;
-  wire [5:0] c$i_2563;
-  wire [5:0] c$i_2564;
-  wire [6:0] c$i_2693;
-  wire [6:0] c$i_2694;
-  wire [6:0] c$i_2823;
-  wire [6:0] c$i_2824;
-  wire [6:0] c$i_2953;
-  wire [6:0] c$i_2954;
-  wire [6:0] c$i_3083;
-  wire [6:0] c$i_3084;
+  wire [5:0] c$i_386;
+  wire [5:0] c$i_387;
+  wire [6:0] c$i_516;
+  wire [6:0] c$i_517;
+  wire [6:0] c$i_646;
+  wire [6:0] c$i_647;
+  wire [6:0] c$i_776;
+  wire [6:0] c$i_777;
+  wire [6:0] c$i_906;
+  wire [6:0] c$i_907;
   wire [7:0] c$bv_14;
-  wire [1:0] result_selection_61;
+  wire [1:0] result_selection_55;
   wire [4:0] c$case_alt_selection_22;
   wire [7:0] c$bv_15;
   wire [7:0] c$bv_16;
@@ -610,7 +603,7 @@ module decoder_small_fault_norescale
                      c$case_alt_0,   ds29,   logits,   ds30,
                      kvWr_0,   result_1};
 
-  assign c$case_scrut = $unsigned(ds1_2);
+  assign c$case_scrut = $unsigned(ds1_1);
 
   always @(*) begin
     case(c$case_scrut)
@@ -621,7 +614,7 @@ module decoder_small_fault_norescale
 
   assign result_1 = (c$case_alt & (ds5 == 8'd0)) ? {1'b1,{ds2_0,
                                                           ds24,   ds27,
-                                                          result_66}} : {1'b0,520'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx};
+                                                          result_60}} : {1'b0,520'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx};
 
   always @(*) begin
     case(c$logits_case_scrut)
@@ -665,46 +658,46 @@ module decoder_small_fault_norescale
     endcase
   end
 
-  assign l = $signed(result_63[95:64]);
+  assign l = $signed(result_57[95:64]);
 
-  assign c$logits_case_scrut = $unsigned(ds1_2);
+  assign c$logits_case_scrut = $unsigned(ds1_1);
 
   assign nxt = result_2[1696:476];
 
   always @(*) begin
-    case(ds1_2)
+    case(ds1_1)
       5'b00000 : result_2 = c$case_alt_3;
-      5'b00001 : result_2 = {result_23,
+      5'b00001 : result_2 = {c$app_arg_16,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             {{1'b1,{c$step_$jOut_app_arg_0,   result_54}},
+                             {{1'b1,{c$step_$jOut_app_arg_0,   result_48}},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00010 : result_2 = {result_22,
+      5'b00010 : result_2 = {result_17,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00011 : result_2 = {result_24,
+      5'b00011 : result_2 = {result_18,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00100 : result_2 = {result_20,
+      5'b00100 : result_2 = {c$app_arg_15,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b1,{c$app_arg_10,   o_0}},
+                              {1'b1,{c$app_arg_14,   o_0}},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
       5'b00101 : result_2 = {{5'd6,   ds2_0,   ds3,
                               ds4,   ds5,   ds6,   ds7,   ds8,   ds9,
-                              result_25,   k_0,   8'd0,   8'd0,
+                              result_19,   k_0,   8'd0,   8'd0,
                               c$matrixShapeOut[15:8],
                               c$matrixShapeOut[7:0],   ds16,   ds17,   ds18,
                               ds19,   ds20,   ds21,   ds22,   ds23,   ds24,
@@ -715,21 +708,21 @@ module decoder_small_fault_norescale
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00110 : result_2 = {result_19,
+      5'b00110 : result_2 = {result_15,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             c$app_arg_9};
-      5'b00111 : result_2 = {result_14,
+                             c$app_arg_13};
+      5'b00111 : result_2 = {c$app_arg_12,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01000 : result_2 = {result_13,
+      5'b01000 : result_2 = {result_10,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             c$app_arg_6};
-      5'b01001 : result_2 = result_7;
-      5'b01010 : result_2 = {{c$app_arg_2,   ds2_0,
+                             c$app_arg_9};
+      5'b01001 : result_2 = result_4;
+      5'b01010 : result_2 = {{c$app_arg_5,   ds2_0,
                               ds3,   ds4,   ds5,   ds6,   ds7,   ds8,   ds9,
                               ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
                               ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
@@ -742,17 +735,17 @@ module decoder_small_fault_norescale
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01011 : result_2 = {result_6,
+      5'b01011 : result_2 = {c$app_arg_4,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b1,{(({{(7-2) {1'b0}},ds24}) * 7'd16) + c$app_arg_10,
+                              {1'b1,{(({{(7-2) {1'b0}},ds24}) * 7'd16) + c$app_arg_14,
                                      o_1}},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
       5'b01100 : result_2 = {{5'd6,   ds2_0,   ds3,
                               ds4,   ds5,   ds6,   ds7,   ds8,   ds9,
-                              result_25,   3'd3,   8'd0,   8'd0,   8'd64,
+                              result_19,   3'd3,   8'd0,   8'd0,   8'd64,
                               8'd64,   ds16,   ds17,   ds18,   ds19,   ds20,
                               ds21,   ds22,   ds23,   ds24,   ds25,   ds26,
                               ds27,   ds28,   ds29,   busy},
@@ -762,23 +755,23 @@ module decoder_small_fault_norescale
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01101 : result_2 = {result_5,
+      5'b01101 : result_2 = {c$app_arg_3,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             {{1'b1,{c$step_$jOut_app_arg_0,   result_4}},
+                             {{1'b1,{c$step_$jOut_app_arg_0,   result_3}},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01110 : result_2 = {result_3,
+      5'b01110 : result_2 = {c$app_arg_2,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b1,{c$app_arg_10,   o}},
+                              {1'b1,{c$app_arg_14,   o}},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
       5'b01111 : result_2 = {{5'd6,   ds2_0,   ds3,
                               ds4,   ds5,   ds6,   ds7,   ds8,   ds9,
-                              result_25,   3'd5,   8'd0,   8'd0,   8'd64,
+                              result_19,   3'd5,   8'd0,   8'd0,   8'd64,
                               8'd128,   ds16,   ds17,   ds18,   ds19,
                               ds20,   ds21,   ds22,   ds23,   ds24,   ds25,
                               ds26,   ds27,   ds28,   ds29,   busy},
@@ -810,7 +803,7 @@ module decoder_small_fault_norescale
                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{ds1_2,
+                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{ds1_1,
                                                                                                ds2_0,   ds3,   ds4,
                                                                                                ds5,   ds6,   ds7,
                                                                                                ds8,   ds9,   ds10,
@@ -840,7 +833,7 @@ module decoder_small_fault_norescale
                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                     {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{ds1_2,
+                                     {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{ds1_1,
                                                                                               ds2_0,   ds3,   ds4,
                                                                                               ds5,   ds6,   ds7,   ds8,
                                                                                               ds9,   ds10,   ds11,
@@ -860,38 +853,38 @@ module decoder_small_fault_norescale
 
   always @(*) begin
     case(ds5)
-      8'd127 : result_3 = {5'd15,   ds2_0,   ds3,
-                           ds4,   ds5,   ds6,   ds7,   ds8,   result_21,
-                           ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
-                           ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
-                           ds22,   ds23,   ds24,   ds25,   ds26,   ds27,
-                           ds28,   ds29,   busy};
-      default : result_3 = {5'd14,   ds2_0,   ds3,
-                            ds4,   step14,   ds6,   ds7,   ds8,
-                            result_21,   ds10,   ds11,   ds12,   ds13,
-                            ds14,   ds15,   ds16,   ds17,   ds18,   ds19,
-                            ds20,   ds21,   ds22,   ds23,   ds24,   ds25,
-                            ds26,   ds27,   ds28,   ds29,   busy};
+      8'd127 : c$app_arg_2 = {5'd15,   ds2_0,
+                              ds3,   ds4,   ds5,   ds6,   ds7,   ds8,
+                              result_16,   ds10,   ds11,   ds12,   ds13,
+                              ds14,   ds15,   ds16,   ds17,   ds18,   ds19,
+                              ds20,   ds21,   ds22,   ds23,   ds24,   ds25,
+                              ds26,   ds27,   ds28,   ds29,   busy};
+      default : c$app_arg_2 = {5'd14,   ds2_0,   ds3,
+                               ds4,   step13,   ds6,   ds7,   ds8,
+                               result_16,   ds10,   ds11,   ds12,   ds13,
+                               ds14,   ds15,   ds16,   ds17,   ds18,   ds19,
+                               ds20,   ds21,   ds22,   ds23,   ds24,   ds25,
+                               ds26,   ds27,   ds28,   ds29,   busy};
     endcase
   end
 
-  assign c$s = $signed(result_63[159:128]);
+  assign c$s = $signed(result_57[159:128]);
 
-  assign c$s_0 = $signed(result_63[95:64]);
+  assign c$s_0 = $signed(result_57[95:64]);
 
   assign x_1 = ($signed({{(64-32) {c$s[32-1]}},c$s})) + ($signed({{(64-32) {c$s_0[32-1]}},c$s_0}));
 
   assign c$case_alt_4 = (x_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_1[64-1],x_1[0+:(32-1)]}));
 
-  assign result_4 = (x_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_4;
+  assign result_3 = (x_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_4;
 
-  assign result_5 = (~ (ds5 == 8'd63)) ? {5'd13,
-                                          ds2_0,   ds3,   ds4,   step14,   ds6,   ds7,
-                                          ds8,   ds9,   ds10,   ds11,   ds12,   ds13,
-                                          ds14,   ds15,   ds16,   ds17,   ds18,   ds19,
-                                          ds20,   ds21,   ds22,   ds23,   ds24,   ds25,
-                                          ds26,   ds27,   ds28,   ds29,
-                                          busy} : c$case_alt_5;
+  assign c$app_arg_3 = (~ (ds5 == 8'd63)) ? {5'd13,
+                                             ds2_0,   ds3,   ds4,   step13,   ds6,   ds7,
+                                             ds8,   ds9,   ds10,   ds11,   ds12,   ds13,
+                                             ds14,   ds15,   ds16,   ds17,   ds18,   ds19,
+                                             ds20,   ds21,   ds22,   ds23,   ds24,   ds25,
+                                             ds26,   ds27,   ds28,   ds29,
+                                             busy} : c$case_alt_5;
 
   always @(*) begin
     case(ds11)
@@ -919,26 +912,26 @@ module decoder_small_fault_norescale
 
   always @(*) begin
     case(ds5)
-      8'd15 : result_6 = c$case_alt_7;
-      default : result_6 = {5'd11,   ds2_0,   ds3,
-                            ds4,   step14,   ds6,   ds7,   ds8,
-                            result_21,   ds10,   ds11,   ds12,   ds13,
-                            ds14,   ds15,   ds16,   ds17,   ds18,   ds19,
-                            ds20,   ds21,   ds22,   ds23,   ds24,   ds25,
-                            ds26,   ds27,   ds28,   ds29,   busy};
+      8'd15 : c$app_arg_4 = c$case_alt_7;
+      default : c$app_arg_4 = {5'd11,   ds2_0,   ds3,
+                               ds4,   step13,   ds6,   ds7,   ds8,
+                               result_16,   ds10,   ds11,   ds12,   ds13,
+                               ds14,   ds15,   ds16,   ds17,   ds18,   ds19,
+                               ds20,   ds21,   ds22,   ds23,   ds24,   ds25,
+                               ds26,   ds27,   ds28,   ds29,   busy};
     endcase
   end
 
   always @(*) begin
     case(ds24)
       2'd3 : c$case_alt_7 = {5'd12,   ds2_0,   ds3,
-                             ds4,   ds5,   ds6,   ds7,   ds8,   result_21,
+                             ds4,   ds5,   ds6,   ds7,   ds8,   result_16,
                              ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
                              ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
                              ds22,   ds23,   ds24,   ds25,   ds26,   ds27,
                              ds28,   ds29,   busy};
       default : c$case_alt_7 = {5'd9,   ds2_0,   ds3,
-                                ds4,   8'd0,   ds6,   ds7,   ds8,   result_21,
+                                ds4,   8'd0,   ds6,   ds7,   ds8,   result_16,
                                 ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
                                 ds16,   ds17,   2'd0,   ds19,   ds20,   ds21,
                                 ds22,   ds23,   ds24 + 2'd1,   ds25,   ds26,
@@ -958,15 +951,15 @@ module decoder_small_fault_norescale
     , .st (ds26)
     , .qm (ds20)
     , .qe (ds21)
-    , .ds (result_28) );
+    , .ds (result_22) );
 
-  assign c$app_arg_2 = (ds25 == ds3) ? 5'd11 : 5'd10;
+  assign c$app_arg_5 = (ds25 == ds3) ? 5'd11 : 5'd10;
 
-  assign result_7 = (ds5 < 8'd16) ? {{5'd9,
-                                      ds2_0,   ds3,   ds4,   step14,   ds6,   ds7,
+  assign result_4 = (ds5 < 8'd16) ? {{5'd9,
+                                      ds2_0,   ds3,   ds4,   step13,   ds6,   ds7,
                                       ds8,   ds9,   ds10,   ds11,   ds12,   ds13,
                                       ds14,   ds15,   ds16,   ds17,   ds18,
-                                      result_27,   ds20,   c$app_arg_3,   ds22,
+                                      result_21,   ds20,   c$app_arg_6,   ds22,
                                       ds23,   ds24,   ds25,   ds26,   ds27,   ds28,
                                       ds29,   busy},
                                      {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -974,17 +967,17 @@ module decoder_small_fault_norescale
                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : result_8;
+                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : result_5;
 
   always @(*) begin
     case(ds5)
-      8'd15 : c$app_arg_3 = result_25;
-      default : c$app_arg_3 = ds21;
+      8'd15 : c$app_arg_6 = result_19;
+      default : c$app_arg_6 = ds21;
     endcase
   end
 
-  assign result_8 = (ds5 < 8'd31) ? {{5'd9,
-                                      ds2_0,   ds3,   ds4,   step14,   ds6,   ds7,
+  assign result_5 = (ds5 < 8'd31) ? {{5'd9,
+                                      ds2_0,   ds3,   ds4,   step13,   ds6,   ds7,
                                       ds8,   ds9,   ds10,   ds11,   ds12,   ds13,
                                       ds14,   ds15,   ds16,   ds17,   ds18,   ds19,
                                       \pm' ,   ds21,   ds22,   ds23,   ds24,   ds25,
@@ -1022,8 +1015,8 @@ module decoder_small_fault_norescale
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      default : c$case_alt_9 = {c$app_arg_5,
-                                {1'b1,{c$app_arg_4 + (({{(6-4) {1'b0}},ds3}) + 6'd0),
+      default : c$case_alt_9 = {c$app_arg_8,
+                                {1'b1,{c$app_arg_7 + (({{(6-4) {1'b0}},ds3}) + 6'd0),
                                        {ds22,   ds23,   \pm' ,   ds21}}},
                                 {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1033,17 +1026,17 @@ module decoder_small_fault_norescale
     endcase
   end
 
-  assign c$app_arg_4 = ((({{(6-1) {1'b0}},ds2_0}) * 6'd2) + ({{(6-2) {1'b0}},ds24})) * 6'd16;
+  assign c$app_arg_7 = ((({{(6-1) {1'b0}},ds2_0}) * 6'd2) + ({{(6-2) {1'b0}},ds24})) * 6'd16;
 
   always @(*) begin
     case(ds24)
-      2'd1 : c$app_arg_5 = {5'd9,   ds2_0,   ds3,
+      2'd1 : c$app_arg_8 = {5'd9,   ds2_0,   ds3,
                             ds4,   8'd0,   ds6,   ds7,   ds8,   32'd0,
                             ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
                             ds16,   ds17,   2'd0,   ds19,   ds20,   ds21,
                             ds22,   ds23,   2'd0,   ds25,   ds26,   ds27,
                             ds28,   ds29,   busy};
-      default : c$app_arg_5 = {5'd9,   ds2_0,   ds3,
+      default : c$app_arg_8 = {5'd9,   ds2_0,   ds3,
                                ds4,   8'd0,   ds6,   ds7,   ds8,   ds9,
                                ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
                                ds16,   ds17,   2'd1,   ds19,   ds20,   ds21,
@@ -1052,42 +1045,42 @@ module decoder_small_fault_norescale
     endcase
   end
 
-  assign \pm'_projection  = ({ds20,result_9});
+  assign \pm'_projection  = ({ds20,result_6});
 
   assign \pm'  = \pm'_projection [127:0];
 
   assign c$case_alt_10 = (c$sat8Out_app_arg < -64'sd128) ? -8'sd128 : ($signed({c$sat8Out_app_arg[64-1],c$sat8Out_app_arg[0+:(8-1)]}));
 
-  assign result_9 = (c$sat8Out_app_arg > 64'sd127) ? 8'sd127 : c$case_alt_10;
+  assign result_6 = (c$sat8Out_app_arg > 64'sd127) ? 8'sd127 : c$case_alt_10;
 
-  assign c$sat8Out_app_arg = (sh >= 16'sd0) ? result_11 : (c$sat8Out_app_arg_0 <<< wild1_1);
+  assign c$sat8Out_app_arg = (sh >= 16'sd0) ? result_8 : (c$sat8Out_app_arg_0 <<< wild1_1);
 
   assign c$bv = (($unsigned(sh)));
 
   assign c$case_alt_11 = (sh >= 16'sd62) ? 6'd62 : ((c$bv[0+:6]));
 
-  assign result_10 = (sh <= 16'sd0) ? 6'd0 : c$case_alt_11;
+  assign result_7 = (sh <= 16'sd0) ? 6'd0 : c$case_alt_11;
 
   always @(*) begin
-    case(result_10)
-      6'd0 : result_11 = c$sat8Out_app_arg_0;
-      default : result_11 = (c$sat8Out_app_arg_0 + (64'sd1 <<< wild1_0)) >>> wild1;
+    case(result_7)
+      6'd0 : result_8 = c$sat8Out_app_arg_0;
+      default : result_8 = (c$sat8Out_app_arg_0 + (64'sd1 <<< wild1_0)) >>> wild1;
     endcase
   end
 
   assign wild1 = $signed(c$wild1_app_arg);
 
-  assign c$wild1_app_arg = $unsigned({{(64-6) {1'b0}},result_10});
+  assign c$wild1_app_arg = $unsigned({{(64-6) {1'b0}},result_7});
 
   assign wild1_0 = $signed(c$wild1_app_arg_0);
 
-  assign c$i_200 = (result_10 - 6'd1);
+  assign c$i_200 = (result_7 - 6'd1);
 
   assign c$wild1_app_arg_0 = $unsigned({{(64-6) {1'b0}},c$i_200});
 
   assign wild1_1 = $signed(c$wild1_app_arg_1);
 
-  assign c$wild1_app_arg_1 = $unsigned({{(64-6) {1'b0}},result_12});
+  assign c$wild1_app_arg_1 = $unsigned({{(64-6) {1'b0}},result_9});
 
   assign s = -sh;
 
@@ -1095,7 +1088,7 @@ module decoder_small_fault_norescale
 
   assign c$case_alt_12 = (s >= 16'sd62) ? 6'd62 : ((c$bv_0[0+:6]));
 
-  assign result_12 = (s <= 16'sd0) ? 6'd0 : c$case_alt_12;
+  assign result_9 = (s <= 16'sd0) ? 6'd0 : c$case_alt_12;
 
   assign c$sat8Out_app_arg_0 = $signed({{(64-32) {c$absUOut_case_alt[32-1]}},c$absUOut_case_alt});
 
@@ -1103,23 +1096,23 @@ module decoder_small_fault_norescale
 
   assign c$bv_1 = ((ds5));
 
-  assign c$app_arg_6 = ((c$bv_1[64'sd0]) == (1'b1)) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+  assign c$app_arg_9 = ((c$bv_1[64'sd0]) == (1'b1)) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                       {1'b1,{c$app_arg_8 + e,
-                                                              c$app_arg_7}}} : {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
+                                                       {1'b1,{c$app_arg_11 + e,
+                                                              c$app_arg_10}}} : {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
 
   assign c$app_arg_fun_arg = {{(8-7) {1'b0}},e};
 
-  assign c$app_arg_fun_arg_0 = $signed(result_63[95:64]);
+  assign c$app_arg_fun_arg_0 = $signed(result_57[95:64]);
 
-  LlamaDv_Top_Decoder_decoderSmallNoRescale_ropeElem LlamaDv_Top_Decoder_decoderSmallNoRescale_ropeElem_c$app_arg_7
-    ( .result (c$app_arg_7)
+  LlamaDv_Top_Decoder_decoderSmallNoRescale_ropeElem LlamaDv_Top_Decoder_decoderSmallNoRescale_ropeElem_c$app_arg_10
+    ( .result (c$app_arg_10)
     , .p (ds3)
     , .e (c$app_arg_fun_arg)
     , .self (c$app_arg_fun_arg_0)
@@ -1131,15 +1124,15 @@ module decoder_small_fault_norescale
 
   always @(*) begin
     case(ds11)
-      3'd0 : c$app_arg_8 = 7'd0;
-      default : c$app_arg_8 = 7'd64;
+      3'd0 : c$app_arg_11 = 7'd0;
+      default : c$app_arg_11 = 7'd64;
     endcase
   end
 
   always @(*) begin
     case(ds11)
-      3'd0 : result_13 = c$case_alt_13;
-      default : result_13 = c$case_alt_14;
+      3'd0 : result_10 = c$case_alt_13;
+      default : result_10 = c$case_alt_14;
     endcase
   end
 
@@ -1153,9 +1146,9 @@ module decoder_small_fault_norescale
                                 ds19,   ds20,   ds21,   ds22,   ds23,   ds24,
                                 ds25,   ds26,   ds27,   ds28,   ds29,   busy};
       default : c$case_alt_13 = {5'd8,   ds2_0,
-                                 ds3,   ds4,   step14,   ds6,   ds7,   ds8,
+                                 ds3,   ds4,   step13,   ds6,   ds7,   ds8,
                                  ds9,   ds10,   ds11,   ds12,   ds13,   ds14,
-                                 ds15,   ds16,   $signed(result_63[95:64]),
+                                 ds15,   ds16,   $signed(result_57[95:64]),
                                  ds18,   ds19,   ds20,   ds21,   ds22,   ds23,
                                  ds24,   ds25,   ds26,   ds27,   ds28,   ds29,
                                  busy};
@@ -1172,9 +1165,9 @@ module decoder_small_fault_norescale
                                ds19,   ds20,   ds21,   ds22,   ds23,   ds24,
                                ds25,   ds26,   ds27,   ds28,   ds29,   busy};
       default : c$case_alt_14 = {5'd8,   ds2_0,
-                                 ds3,   ds4,   step14,   ds6,   ds7,   ds8,
+                                 ds3,   ds4,   step13,   ds6,   ds7,   ds8,
                                  ds9,   ds10,   ds11,   ds12,   ds13,   ds14,
-                                 ds15,   ds16,   $signed(result_63[95:64]),
+                                 ds15,   ds16,   $signed(result_57[95:64]),
                                  ds18,   ds19,   ds20,   ds21,   ds22,   ds23,
                                  ds24,   ds25,   ds26,   ds27,   ds28,   ds29,
                                  busy};
@@ -1183,72 +1176,72 @@ module decoder_small_fault_norescale
 
   always @(*) begin
     case(ds11)
-      3'd0 : result_14 = {5'd8,   ds2_0,   ds3,
-                          ds4,   8'd0,   ds6,   ds7,   ds8,   ds9,
-                          ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
-                          ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
-                          ds22,   ds23,   ds24,   ds25,   ds26,   ds27,
-                          ds28,   ds29,   busy};
-      3'd1 : result_14 = {5'd8,   ds2_0,   ds3,
-                          ds4,   8'd0,   ds6,   ds7,   ds8,   ds9,
-                          ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
-                          ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
-                          ds22,   ds23,   ds24,   ds25,   ds26,   ds27,
-                          ds28,   ds29,   busy};
-      3'd2 : result_14 = {5'd9,   ds2_0,   ds3,
-                          ds4,   8'd0,   ds6,   ds7,   ds8,   ds9,
-                          ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
-                          ds16,   ds17,   2'd1,   ds19,   ds20,   ds21,
-                          ds22,   ds23,   2'd0,   ds25,   ds26,   ds27,
-                          ds28,   ds29,   busy};
-      3'd4 : result_14 = {5'd6,   ds2_0,   ds3,
-                          ds4,   ds5,   ds6,   ds7,   ds8,   ds9,
-                          ds10,   3'd6,   8'd0,   8'd0,   8'd128,
-                          8'd64,   ds16,   ds17,   ds18,   ds19,   ds20,
-                          ds21,   ds22,   ds23,   ds24,   ds25,   ds26,
-                          ds27,   ds28,   ds29,   busy};
-      3'd6 : result_14 = result_24;
-      3'd7 : result_14 = {5'd16,   ds2_0,   ds3,
-                          ds4,   8'd0,   ds6,   ds7,   ds8,   ds9,
-                          ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
-                          ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
-                          ds22,   ds23,   ds24,   ds25,   ds26,   ds27,
-                          ds28,   ds29,   busy};
-      default : result_14 = {5'd13,   ds2_0,   ds3,
+      3'd0 : c$app_arg_12 = {5'd8,   ds2_0,   ds3,
                              ds4,   8'd0,   ds6,   ds7,   ds8,   ds9,
                              ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
                              ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
                              ds22,   ds23,   ds24,   ds25,   ds26,   ds27,
                              ds28,   ds29,   busy};
+      3'd1 : c$app_arg_12 = {5'd8,   ds2_0,   ds3,
+                             ds4,   8'd0,   ds6,   ds7,   ds8,   ds9,
+                             ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
+                             ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
+                             ds22,   ds23,   ds24,   ds25,   ds26,   ds27,
+                             ds28,   ds29,   busy};
+      3'd2 : c$app_arg_12 = {5'd9,   ds2_0,   ds3,
+                             ds4,   8'd0,   ds6,   ds7,   ds8,   ds9,
+                             ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
+                             ds16,   ds17,   2'd1,   ds19,   ds20,   ds21,
+                             ds22,   ds23,   2'd0,   ds25,   ds26,   ds27,
+                             ds28,   ds29,   busy};
+      3'd4 : c$app_arg_12 = {5'd6,   ds2_0,   ds3,
+                             ds4,   ds5,   ds6,   ds7,   ds8,   ds9,
+                             ds10,   3'd6,   8'd0,   8'd0,   8'd128,
+                             8'd64,   ds16,   ds17,   ds18,   ds19,   ds20,
+                             ds21,   ds22,   ds23,   ds24,   ds25,   ds26,
+                             ds27,   ds28,   ds29,   busy};
+      3'd6 : c$app_arg_12 = result_18;
+      3'd7 : c$app_arg_12 = {5'd16,   ds2_0,   ds3,
+                             ds4,   8'd0,   ds6,   ds7,   ds8,   ds9,
+                             ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
+                             ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
+                             ds22,   ds23,   ds24,   ds25,   ds26,   ds27,
+                             ds28,   ds29,   busy};
+      default : c$app_arg_12 = {5'd13,   ds2_0,
+                                ds3,   ds4,   8'd0,   ds6,   ds7,   ds8,
+                                ds9,   ds10,   ds11,   ds12,   ds13,   ds14,
+                                ds15,   ds16,   ds17,   ds18,   ds19,   ds20,
+                                ds21,   ds22,   ds23,   ds24,   ds25,   ds26,
+                                ds27,   ds28,   ds29,   busy};
     endcase
   end
 
-  assign c$app_arg_9 = (~ lastCol) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : result_15;
+  assign c$app_arg_13 = (~ lastCol) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : result_11;
 
   always @(*) begin
     case(ds11)
-      3'd4 : result_15 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+      3'd4 : result_11 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                          {1'b1,{ds12[0+:7],   result_16}},
+                          {1'b1,{ds12[0+:7],   result_12}},
                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
-      default : result_15 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+      default : result_11 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             {1'b1,{ds12[0+:7],   result_16}},
+                             {1'b1,{ds12[0+:7],   result_12}},
                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
     endcase
   end
 
-  assign s_0 = -((($signed({{(16-7) {result_31[7-1]}},result_31})) + ($signed({{(16-7) {ds10[7-1]}},ds10}))) + 16'sd20);
+  assign s_0 = -((($signed({{(16-7) {result_25[7-1]}},result_25})) + ($signed({{(16-7) {ds10[7-1]}},ds10}))) + 16'sd20);
 
   assign c$case_alt_15 = (c$sat32Out_app_arg_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_1[64-1],c$sat32Out_app_arg_1[0+:(32-1)]}));
 
-  assign result_16 = (c$sat32Out_app_arg_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_15;
+  assign result_12 = (c$sat32Out_app_arg_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_15;
 
   assign c$sat32Out_case_alt = (-64'sd2147483648 <= ($signed({{(64-32) {accN[32-1]}},accN}))) ? ($signed({{(64-32) {accN[32-1]}},accN})) : -64'sd2147483648;
 
@@ -1266,30 +1259,30 @@ module decoder_small_fault_norescale
 
   assign c$case_alt_16 = (s_0 >= 16'sd62) ? 6'd62 : ((c$bv_4[0+:6]));
 
-  assign result_17 = (s_0 <= 16'sd0) ? 6'd0 : c$case_alt_16;
+  assign result_13 = (s_0 <= 16'sd0) ? 6'd0 : c$case_alt_16;
 
   always @(*) begin
-    case(result_17)
-      6'd0 : result_18 = $signed({{(64-32) {accN[32-1]}},accN});
-      default : result_18 = (($signed({{(64-32) {accN[32-1]}},accN})) + (64'sd1 <<< wild1_3)) >>> wild1_2;
+    case(result_13)
+      6'd0 : result_14 = $signed({{(64-32) {accN[32-1]}},accN});
+      default : result_14 = (($signed({{(64-32) {accN[32-1]}},accN})) + (64'sd1 <<< wild1_3)) >>> wild1_2;
     endcase
   end
 
   assign wild1_2 = $signed(c$wild1_app_arg_3);
 
-  assign c$wild1_app_arg_3 = $unsigned({{(64-6) {1'b0}},result_17});
+  assign c$wild1_app_arg_3 = $unsigned({{(64-6) {1'b0}},result_13});
 
   assign wild1_3 = $signed(c$wild1_app_arg_4);
 
-  assign c$i_240 = (result_17 - 6'd1);
+  assign c$i_240 = (result_13 - 6'd1);
 
   assign c$wild1_app_arg_4 = $unsigned({{(64-6) {1'b0}},c$i_240});
 
-  assign c$sat32Out_app_arg_1 = (s_0 > 16'sd0) ? result_18 : (c$sat32Out_app_arg <<< c$sat32Out_app_arg_0);
+  assign c$sat32Out_app_arg_1 = (s_0 > 16'sd0) ? result_14 : (c$sat32Out_app_arg <<< c$sat32Out_app_arg_0);
 
   assign wild1_4 = $signed(c$wild1_app_arg_2);
 
-  assign result_19 = (lastCol & (ds12 == (ds14 - 8'd1))) ? {5'd7,
+  assign result_15 = (lastCol & (ds12 == (ds14 - 8'd1))) ? {5'd7,
                                                             ds2_0,   ds3,   ds4,   ds5,   ds6,   ds7,
                                                             ds8,   ds9,   ds10,   ds11,   s2,   s1,
                                                             ds14,   ds15,   accN,   ds17,   ds18,   ds19,
@@ -1313,7 +1306,7 @@ module decoder_small_fault_norescale
 
   assign s2 = lastCol ? (ds12 + 8'd1) : ds12;
 
-  assign accN_fun_arg = $signed(result_63[127:96]);
+  assign accN_fun_arg = $signed(result_57[127:96]);
 
   LlamaDv_Top_Decoder_decoderSmallNoRescale_macStep LlamaDv_Top_Decoder_decoderSmallNoRescale_macStep_accN
     ( .result (accN)
@@ -1329,7 +1322,7 @@ module decoder_small_fault_norescale
   genvar i;
   generate
   for (i=0; i < 128; i=i+1) begin : mk_array
-    assign vecArray[(128-1)-i] = result_32[i*8+:8];
+    assign vecArray[(128-1)-i] = result_26[i*8+:8];
   end
   endgenerate
   assign c$accN_app_arg = vecArray[($unsigned({{(64-8) {1'b0}},ds13}))];
@@ -1342,37 +1335,37 @@ module decoder_small_fault_norescale
     endcase
   end
 
-  assign c$app_arg_10 = ds5[0+:7];
+  assign c$app_arg_14 = ds5[0+:7];
 
   always @(*) begin
     case(ds5)
-      8'd63 : result_20 = {5'd5,   ds2_0,   ds3,
-                           ds4,   ds5,   ds6,   ds7,   ds8,   result_21,
-                           ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
-                           ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
-                           ds22,   ds23,   ds24,   ds25,   ds26,   ds27,
-                           ds28,   ds29,   busy};
-      default : result_20 = {5'd4,   ds2_0,   ds3,
-                             ds4,   step14,   ds6,   ds7,   ds8,
-                             result_21,   ds10,   ds11,   ds12,   ds13,
-                             ds14,   ds15,   ds16,   ds17,   ds18,   ds19,
-                             ds20,   ds21,   ds22,   ds23,   ds24,   ds25,
-                             ds26,   ds27,   ds28,   ds29,   busy};
+      8'd63 : c$app_arg_15 = {5'd5,   ds2_0,   ds3,
+                              ds4,   ds5,   ds6,   ds7,   ds8,   result_16,
+                              ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
+                              ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
+                              ds22,   ds23,   ds24,   ds25,   ds26,   ds27,
+                              ds28,   ds29,   busy};
+      default : c$app_arg_15 = {5'd4,   ds2_0,   ds3,
+                                ds4,   step13,   ds6,   ds7,   ds8,
+                                result_16,   ds10,   ds11,   ds12,   ds13,
+                                ds14,   ds15,   ds16,   ds17,   ds18,   ds19,
+                                ds20,   ds21,   ds22,   ds23,   ds24,   ds25,
+                                ds26,   ds27,   ds28,   ds29,   busy};
     endcase
   end
 
-  assign result_21 = (ds9 <= c$absUOut) ? c$absUOut : ds9;
+  assign result_16 = (ds9 <= c$absUOut) ? c$absUOut : ds9;
 
   always @(*) begin
     case(ds5)
-      8'd63 : result_22 = {5'd3,   ds2_0,   ds3,
+      8'd63 : result_17 = {5'd3,   ds2_0,   ds3,
                            ds4,   ds5,   ds6,   c$sumSquareOut,   ds8,
                            ds9,   ds10,   ds11,   ds12,   ds13,   ds14,
                            ds15,   ds16,   ds17,   ds18,   ds19,   ds20,
                            ds21,   ds22,   ds23,   ds24,   ds25,   ds26,
                            ds27,   ds28,   ds29,   busy};
-      default : result_22 = {5'd2,   ds2_0,   ds3,
-                             ds4,   step14,   ds6,   c$sumSquareOut,   ds8,
+      default : result_17 = {5'd2,   ds2_0,   ds3,
+                             ds4,   step13,   ds6,   c$sumSquareOut,   ds8,
                              ds9,   ds10,   ds11,   ds12,   ds13,   ds14,
                              ds15,   ds16,   ds17,   ds18,   ds19,   ds20,
                              ds21,   ds22,   ds23,   ds24,   ds25,   ds26,
@@ -1382,22 +1375,22 @@ module decoder_small_fault_norescale
 
   always @(*) begin
     case(ds5)
-      8'd63 : result_23 = {5'd2,   ds2_0,   ds3,
-                           ds4,   8'd0,   ds6,   64'sd0,   ds8,   ds9,
-                           ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
-                           ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
-                           ds22,   ds23,   ds24,   ds25,   ds26,   ds27,
-                           ds28,   ds29,   busy};
-      default : result_23 = {5'd1,   ds2_0,   ds3,
-                             ds4,   step14,   ds6,   ds7,   ds8,   ds9,
-                             ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
-                             ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
-                             ds22,   ds23,   ds24,   ds25,   ds26,   ds27,
-                             ds28,   ds29,   busy};
+      8'd63 : c$app_arg_16 = {5'd2,   ds2_0,   ds3,
+                              ds4,   8'd0,   ds6,   64'sd0,   ds8,   ds9,
+                              ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
+                              ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
+                              ds22,   ds23,   ds24,   ds25,   ds26,   ds27,
+                              ds28,   ds29,   busy};
+      default : c$app_arg_16 = {5'd1,   ds2_0,   ds3,
+                                ds4,   step13,   ds6,   ds7,   ds8,   ds9,
+                                ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
+                                ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
+                                ds22,   ds23,   ds24,   ds25,   ds26,   ds27,
+                                ds28,   ds29,   busy};
     endcase
   end
 
-  assign result_24 = {c$tupIn[1225:1221],
+  assign result_18 = {c$tupIn[1225:1221],
                       c$tupIn[1215:1215],   c$tupIn[1214:1211],
                       c$tupIn[1210:1205],   8'd0,
                       c$tupIn[1196:1195],
@@ -1452,18 +1445,18 @@ module decoder_small_fault_norescale
     endcase
   end
 
-  assign c$step_$jOut_app_arg = ((ds5 == 8'd0) | ($signed(result_63[95:64]) > ds28)) ? {5'd16,
-                                                                                        ds2_0,   ds3,   ds4,   step14,
+  assign c$step_$jOut_app_arg = ((ds5 == 8'd0) | ($signed(result_57[95:64]) > ds28)) ? {5'd16,
+                                                                                        ds2_0,   ds3,   ds4,   step13,
                                                                                         ds6,   ds7,   ds8,   ds9,
                                                                                         ds10,   ds11,   ds12,   ds13,
                                                                                         ds14,   ds15,   ds16,   ds17,
                                                                                         ds18,   ds19,   ds20,   ds21,
                                                                                         ds22,   ds23,   ds24,   ds25,
                                                                                         ds26,   ds27,
-                                                                                        $signed(result_63[95:64]),
+                                                                                        $signed(result_57[95:64]),
                                                                                         c$step_$jOut_app_arg_0,
                                                                                         busy} : {5'd16,   ds2_0,   ds3,
-                                                                                                 ds4,   step14,   ds6,
+                                                                                                 ds4,   step13,   ds6,
                                                                                                  ds7,   ds8,   ds9,
                                                                                                  ds10,   ds11,   ds12,
                                                                                                  ds13,   ds14,   ds15,
@@ -1475,9 +1468,9 @@ module decoder_small_fault_norescale
 
   assign c$step_$jOut_app_arg_0 = ds5[0+:6];
 
-  assign step14 = ds5 + 8'd1;
+  assign step13 = ds5 + 8'd1;
 
-  assign c$sumSquareOut_fun_arg = $signed(result_63[159:128]);
+  assign c$sumSquareOut_fun_arg = $signed(result_57[159:128]);
 
   LlamaDv_Top_Decoder_decoderSmallNoRescale_sumSquare LlamaDv_Top_Decoder_decoderSmallNoRescale_sumSquare_c$sumSquareOut
     ( .result (c$sumSquareOut)
@@ -1496,7 +1489,7 @@ module decoder_small_fault_norescale
   end
 
   always @(*) begin
-    case(ds1_2)
+    case(ds1_1)
       5'b00101 : c$matrixShapeOut_app_arg = k_0;
       default : c$matrixShapeOut_app_arg = k;
     endcase
@@ -1512,9 +1505,9 @@ module decoder_small_fault_norescale
     endcase
   end
 
-  assign y = (($signed(((({{(16-6) {1'b0}},result_26}))))) - 16'sd7) - 16'sd20;
+  assign y = (($signed(((({{(16-6) {1'b0}},result_20}))))) - 16'sd7) - 16'sd20;
 
-  assign result_25 = (16'sd63 <= y) ? 7'sd63 : c$case_alt_17;
+  assign result_19 = (16'sd63 <= y) ? 7'sd63 : c$case_alt_17;
 
   assign c$case_alt_17 = (-16'sd64 <= y) ? ($signed({y[16-1],y[0+:(7-1)]})) : -7'sd64;
 
@@ -1524,20 +1517,20 @@ module decoder_small_fault_norescale
   for (i_0=0; i_0 < 32; i_0 = i_0 + 1) begin : imap
     wire [5-1:0] map_index;
     wire  map_in;
-    assign map_in = c$app_arg_12[i_0*1+:1];
+    assign map_in = c$app_arg_18[i_0*1+:1];
     wire [5:0] map_out;
 
     assign map_index = 5'd31 - i_0[0+:5];
-    wire [5:0] result_68;
+    wire [5:0] result_62;
     wire [4:0] c$bv_5;
-    assign map_out = result_68;
+    assign map_out = result_62;
 
     assign c$bv_5 = (((map_index)));
 
-    assign result_68 = (map_in == (1'b1)) ? (({{(6-5) {1'b0}},(((map_index)))}) + 6'd1) : 6'd0;
+    assign result_62 = (map_in == (1'b1)) ? (({{(6-5) {1'b0}},(((map_index)))}) + 6'd1) : 6'd0;
 
 
-    assign c$app_arg_11[i_0*6+:6] = map_out;
+    assign c$app_arg_17[i_0*6+:6] = map_out;
   end
   endgenerate
   // imap end
@@ -1548,7 +1541,7 @@ module decoder_small_fault_norescale
   genvar i_1;
   generate
   for (i_1 = 0; i_1 < 32; i_1 = i_1 + 1) begin : reverse
-    assign c$app_arg_12[(32 - 1 - i_1)*1+:1] = c$vec[i_1*1+:1];
+    assign c$app_arg_18[(32 - 1 - i_1)*1+:1] = c$vec[i_1*1+:1];
   end
   endgenerate
   // reverse end
@@ -1617,9 +1610,9 @@ module decoder_small_fault_norescale
   wire [5:0] acc_3_3_42;
   wire [5:0] acc_4_0_43;
   wire [5:0] acc_4_1_44;
-  assign result_26 = acc_5_0_45;
+  assign result_20 = acc_5_0_45;
 
-  assign vec_1 = c$app_arg_11;
+  assign vec_1 = c$app_arg_17;
 
   assign acc_0_42 = vec_1[191:186];
 
@@ -1685,229 +1678,229 @@ module decoder_small_fault_norescale
 
   assign acc_0_73 = vec_1[5:0];
 
-  wire [5:0] result_69;
-  assign acc_1_0_15 = result_69;
+  wire [5:0] result_63;
+  assign acc_1_0_15 = result_63;
 
-  assign result_69 = (acc_0_42 <= acc_0_43) ? acc_0_43 : acc_0_42;
+  assign result_63 = (acc_0_42 <= acc_0_43) ? acc_0_43 : acc_0_42;
+
+
+
+  wire [5:0] result_64;
+  assign acc_1_1_16 = result_64;
+
+  assign result_64 = (acc_0_44 <= acc_0_45) ? acc_0_45 : acc_0_44;
+
+
+
+  wire [5:0] result_65;
+  assign acc_1_2_17 = result_65;
+
+  assign result_65 = (acc_0_46 <= acc_0_47) ? acc_0_47 : acc_0_46;
+
+
+
+  wire [5:0] result_66;
+  assign acc_1_3_18 = result_66;
+
+  assign result_66 = (acc_0_48 <= acc_0_49) ? acc_0_49 : acc_0_48;
+
+
+
+  wire [5:0] result_67;
+  assign acc_1_4_19 = result_67;
+
+  assign result_67 = (acc_0_50 <= acc_0_51) ? acc_0_51 : acc_0_50;
+
+
+
+  wire [5:0] result_68;
+  assign acc_1_5_20 = result_68;
+
+  assign result_68 = (acc_0_52 <= acc_0_53) ? acc_0_53 : acc_0_52;
+
+
+
+  wire [5:0] result_69;
+  assign acc_1_6_21 = result_69;
+
+  assign result_69 = (acc_0_54 <= acc_0_55) ? acc_0_55 : acc_0_54;
 
 
 
   wire [5:0] result_70;
-  assign acc_1_1_16 = result_70;
+  assign acc_1_7_22 = result_70;
 
-  assign result_70 = (acc_0_44 <= acc_0_45) ? acc_0_45 : acc_0_44;
+  assign result_70 = (acc_0_56 <= acc_0_57) ? acc_0_57 : acc_0_56;
 
 
 
   wire [5:0] result_71;
-  assign acc_1_2_17 = result_71;
+  assign acc_1_8_23 = result_71;
 
-  assign result_71 = (acc_0_46 <= acc_0_47) ? acc_0_47 : acc_0_46;
+  assign result_71 = (acc_0_58 <= acc_0_59) ? acc_0_59 : acc_0_58;
 
 
 
   wire [5:0] result_72;
-  assign acc_1_3_18 = result_72;
+  assign acc_1_9_24 = result_72;
 
-  assign result_72 = (acc_0_48 <= acc_0_49) ? acc_0_49 : acc_0_48;
+  assign result_72 = (acc_0_60 <= acc_0_61) ? acc_0_61 : acc_0_60;
 
 
 
   wire [5:0] result_73;
-  assign acc_1_4_19 = result_73;
+  assign acc_1_10_25 = result_73;
 
-  assign result_73 = (acc_0_50 <= acc_0_51) ? acc_0_51 : acc_0_50;
+  assign result_73 = (acc_0_62 <= acc_0_63) ? acc_0_63 : acc_0_62;
 
 
 
   wire [5:0] result_74;
-  assign acc_1_5_20 = result_74;
+  assign acc_1_11_26 = result_74;
 
-  assign result_74 = (acc_0_52 <= acc_0_53) ? acc_0_53 : acc_0_52;
+  assign result_74 = (acc_0_64 <= acc_0_65) ? acc_0_65 : acc_0_64;
 
 
 
   wire [5:0] result_75;
-  assign acc_1_6_21 = result_75;
+  assign acc_1_12_27 = result_75;
 
-  assign result_75 = (acc_0_54 <= acc_0_55) ? acc_0_55 : acc_0_54;
+  assign result_75 = (acc_0_66 <= acc_0_67) ? acc_0_67 : acc_0_66;
 
 
 
   wire [5:0] result_76;
-  assign acc_1_7_22 = result_76;
+  assign acc_1_13_28 = result_76;
 
-  assign result_76 = (acc_0_56 <= acc_0_57) ? acc_0_57 : acc_0_56;
+  assign result_76 = (acc_0_68 <= acc_0_69) ? acc_0_69 : acc_0_68;
 
 
 
   wire [5:0] result_77;
-  assign acc_1_8_23 = result_77;
+  assign acc_1_14_29 = result_77;
 
-  assign result_77 = (acc_0_58 <= acc_0_59) ? acc_0_59 : acc_0_58;
+  assign result_77 = (acc_0_70 <= acc_0_71) ? acc_0_71 : acc_0_70;
 
 
 
   wire [5:0] result_78;
-  assign acc_1_9_24 = result_78;
+  assign acc_1_15_30 = result_78;
 
-  assign result_78 = (acc_0_60 <= acc_0_61) ? acc_0_61 : acc_0_60;
+  assign result_78 = (acc_0_72 <= acc_0_73) ? acc_0_73 : acc_0_72;
 
 
 
   wire [5:0] result_79;
-  assign acc_1_10_25 = result_79;
+  assign acc_2_0_31 = result_79;
 
-  assign result_79 = (acc_0_62 <= acc_0_63) ? acc_0_63 : acc_0_62;
+  assign result_79 = (acc_1_0_15 <= acc_1_1_16) ? acc_1_1_16 : acc_1_0_15;
 
 
 
   wire [5:0] result_80;
-  assign acc_1_11_26 = result_80;
+  assign acc_2_1_32 = result_80;
 
-  assign result_80 = (acc_0_64 <= acc_0_65) ? acc_0_65 : acc_0_64;
+  assign result_80 = (acc_1_2_17 <= acc_1_3_18) ? acc_1_3_18 : acc_1_2_17;
 
 
 
   wire [5:0] result_81;
-  assign acc_1_12_27 = result_81;
+  assign acc_2_2_33 = result_81;
 
-  assign result_81 = (acc_0_66 <= acc_0_67) ? acc_0_67 : acc_0_66;
+  assign result_81 = (acc_1_4_19 <= acc_1_5_20) ? acc_1_5_20 : acc_1_4_19;
 
 
 
   wire [5:0] result_82;
-  assign acc_1_13_28 = result_82;
+  assign acc_2_3_34 = result_82;
 
-  assign result_82 = (acc_0_68 <= acc_0_69) ? acc_0_69 : acc_0_68;
+  assign result_82 = (acc_1_6_21 <= acc_1_7_22) ? acc_1_7_22 : acc_1_6_21;
 
 
 
   wire [5:0] result_83;
-  assign acc_1_14_29 = result_83;
+  assign acc_2_4_35 = result_83;
 
-  assign result_83 = (acc_0_70 <= acc_0_71) ? acc_0_71 : acc_0_70;
+  assign result_83 = (acc_1_8_23 <= acc_1_9_24) ? acc_1_9_24 : acc_1_8_23;
 
 
 
   wire [5:0] result_84;
-  assign acc_1_15_30 = result_84;
+  assign acc_2_5_36 = result_84;
 
-  assign result_84 = (acc_0_72 <= acc_0_73) ? acc_0_73 : acc_0_72;
+  assign result_84 = (acc_1_10_25 <= acc_1_11_26) ? acc_1_11_26 : acc_1_10_25;
 
 
 
   wire [5:0] result_85;
-  assign acc_2_0_31 = result_85;
+  assign acc_2_6_37 = result_85;
 
-  assign result_85 = (acc_1_0_15 <= acc_1_1_16) ? acc_1_1_16 : acc_1_0_15;
+  assign result_85 = (acc_1_12_27 <= acc_1_13_28) ? acc_1_13_28 : acc_1_12_27;
 
 
 
   wire [5:0] result_86;
-  assign acc_2_1_32 = result_86;
+  assign acc_2_7_38 = result_86;
 
-  assign result_86 = (acc_1_2_17 <= acc_1_3_18) ? acc_1_3_18 : acc_1_2_17;
+  assign result_86 = (acc_1_14_29 <= acc_1_15_30) ? acc_1_15_30 : acc_1_14_29;
 
 
 
   wire [5:0] result_87;
-  assign acc_2_2_33 = result_87;
+  assign acc_3_0_39 = result_87;
 
-  assign result_87 = (acc_1_4_19 <= acc_1_5_20) ? acc_1_5_20 : acc_1_4_19;
+  assign result_87 = (acc_2_0_31 <= acc_2_1_32) ? acc_2_1_32 : acc_2_0_31;
 
 
 
   wire [5:0] result_88;
-  assign acc_2_3_34 = result_88;
+  assign acc_3_1_40 = result_88;
 
-  assign result_88 = (acc_1_6_21 <= acc_1_7_22) ? acc_1_7_22 : acc_1_6_21;
+  assign result_88 = (acc_2_2_33 <= acc_2_3_34) ? acc_2_3_34 : acc_2_2_33;
 
 
 
   wire [5:0] result_89;
-  assign acc_2_4_35 = result_89;
+  assign acc_3_2_41 = result_89;
 
-  assign result_89 = (acc_1_8_23 <= acc_1_9_24) ? acc_1_9_24 : acc_1_8_23;
+  assign result_89 = (acc_2_4_35 <= acc_2_5_36) ? acc_2_5_36 : acc_2_4_35;
 
 
 
   wire [5:0] result_90;
-  assign acc_2_5_36 = result_90;
+  assign acc_3_3_42 = result_90;
 
-  assign result_90 = (acc_1_10_25 <= acc_1_11_26) ? acc_1_11_26 : acc_1_10_25;
+  assign result_90 = (acc_2_6_37 <= acc_2_7_38) ? acc_2_7_38 : acc_2_6_37;
 
 
 
   wire [5:0] result_91;
-  assign acc_2_6_37 = result_91;
+  assign acc_4_0_43 = result_91;
 
-  assign result_91 = (acc_1_12_27 <= acc_1_13_28) ? acc_1_13_28 : acc_1_12_27;
+  assign result_91 = (acc_3_0_39 <= acc_3_1_40) ? acc_3_1_40 : acc_3_0_39;
 
 
 
   wire [5:0] result_92;
-  assign acc_2_7_38 = result_92;
+  assign acc_4_1_44 = result_92;
 
-  assign result_92 = (acc_1_14_29 <= acc_1_15_30) ? acc_1_15_30 : acc_1_14_29;
+  assign result_92 = (acc_3_2_41 <= acc_3_3_42) ? acc_3_3_42 : acc_3_2_41;
 
 
 
   wire [5:0] result_93;
-  assign acc_3_0_39 = result_93;
+  assign acc_5_0_45 = result_93;
 
-  assign result_93 = (acc_2_0_31 <= acc_2_1_32) ? acc_2_1_32 : acc_2_0_31;
-
-
-
-  wire [5:0] result_94;
-  assign acc_3_1_40 = result_94;
-
-  assign result_94 = (acc_2_2_33 <= acc_2_3_34) ? acc_2_3_34 : acc_2_2_33;
-
-
-
-  wire [5:0] result_95;
-  assign acc_3_2_41 = result_95;
-
-  assign result_95 = (acc_2_4_35 <= acc_2_5_36) ? acc_2_5_36 : acc_2_4_35;
-
-
-
-  wire [5:0] result_96;
-  assign acc_3_3_42 = result_96;
-
-  assign result_96 = (acc_2_6_37 <= acc_2_7_38) ? acc_2_7_38 : acc_2_6_37;
-
-
-
-  wire [5:0] result_97;
-  assign acc_4_0_43 = result_97;
-
-  assign result_97 = (acc_3_0_39 <= acc_3_1_40) ? acc_3_1_40 : acc_3_0_39;
-
-
-
-  wire [5:0] result_98;
-  assign acc_4_1_44 = result_98;
-
-  assign result_98 = (acc_3_2_41 <= acc_3_3_42) ? acc_3_3_42 : acc_3_2_41;
-
-
-
-  wire [5:0] result_99;
-  assign acc_5_0_45 = result_99;
-
-  assign result_99 = (acc_4_0_43 <= acc_4_1_44) ? acc_4_1_44 : acc_4_0_43;
+  assign result_93 = (acc_4_0_43 <= acc_4_1_44) ? acc_4_1_44 : acc_4_0_43;
 
 
 
 
 
   always @(*) begin
-    case(ds1_2)
+    case(ds1_1)
       5'b00101 : c$quantExpOut_app_arg = ds9;
-      5'b01001 : c$quantExpOut_app_arg = result_27;
+      5'b01001 : c$quantExpOut_app_arg = result_21;
       5'b01100 : c$quantExpOut_app_arg = ds9;
       default : c$quantExpOut_app_arg = ds9;
     endcase
@@ -1915,8 +1908,8 @@ module decoder_small_fault_norescale
 
   always @(*) begin
     case(ds5)
-      8'd0 : result_27 = c$mx_case_alt;
-      default : result_27 = c$mx_case_alt_0;
+      8'd0 : result_21 = c$mx_case_alt;
+      default : result_21 = c$mx_case_alt_0;
     endcase
   end
 
@@ -1929,7 +1922,7 @@ module decoder_small_fault_norescale
   assign c$absUOut = (c$bv_6[0+:32]);
 
   always @(*) begin
-    case(ds1_2)
+    case(ds1_1)
       5'b00100 : c$absUOut_app_arg = o_0;
       5'b01001 : c$absUOut_app_arg = c$absUOut_case_alt;
       5'b01011 : c$absUOut_app_arg = o_1;
@@ -1937,27 +1930,27 @@ module decoder_small_fault_norescale
     endcase
   end
 
-  assign o_fun_arg = $signed(result_63[63:32]);
+  assign o_fun_arg = $signed(result_57[63:32]);
 
-  assign o_fun_arg_0 = $signed(result_63[95:64]);
+  assign o_fun_arg_0 = $signed(result_57[95:64]);
 
   LlamaDv_Top_Decoder_decoderSmallNoRescale_siluGate LlamaDv_Top_Decoder_decoderSmallNoRescale_siluGate_o
     ( .result (o)
     , .hx (o_fun_arg)
     , .y (o_fun_arg_0) );
 
-  assign o_fun_arg_1 = $signed(result_63[159:128]);
+  assign o_fun_arg_1 = $signed(result_57[159:128]);
 
   LlamaDv_Top_Decoder_decoderSmallNoRescale_normScale LlamaDv_Top_Decoder_decoderSmallNoRescale_normScale_o_0
     ( .result (o_0)
     , .x (o_fun_arg_1)
     , .rinv (ds8)
-    , .g (result_48) );
+    , .g (result_42) );
 
   always @(*) begin
     case(ds18)
-      2'b10 : c$absUOut_case_alt = $signed(result_63[95:64]);
-      default : c$absUOut_case_alt = $signed(result_63[31:0]);
+      2'b10 : c$absUOut_case_alt = $signed(result_57[95:64]);
+      default : c$absUOut_case_alt = $signed(result_57[31:0]);
     endcase
   end
 
@@ -1968,14 +1961,14 @@ module decoder_small_fault_norescale
   genvar i_2;
   generate
   for (i_2=0; i_2 < 16; i_2=i_2+1) begin : mk_array_0
-    assign vecArray_0[(16-1)-i_2] = result_66[i_2*32+:32];
+    assign vecArray_0[(16-1)-i_2] = result_60[i_2*32+:32];
   end
   endgenerate
   assign o_1 = vecArray_0[($unsigned({{(64-8) {1'b0}},c$i_281}))];
   // index end
 
   always @(*) begin
-    case(ds1_2)
+    case(ds1_1)
       5'b00011 : c$tupIn = {5'd4,   {5'd3,   ds2_0,
                                      ds3,   ds4,   ds5,   ds6,   ds7,
                                      c$tupIn_app_arg,   ds9,   ds10,   ds11,
@@ -1992,485 +1985,17 @@ module decoder_small_fault_norescale
     endcase
   end
 
+  assign busy = ds30 + 32'd1;
+
   LlamaDv_Top_Decoder_decoderSmallNoRescale_normInv LlamaDv_Top_Decoder_decoderSmallNoRescale_normInv_c$tupIn_app_arg
     (.result (c$tupIn_app_arg), .ss (ds7));
 
-  assign busy = ds30 + 32'd1;
-
-  assign c$i_2459 = ds1_0[275:270];
-
-  // blockRam begin
-  reg [269:0] result_28_RAM [0:64-1];
-
-  reg [17279:0] ram_init;
-  integer i_3;
-  initial begin
-    ram_init = {{{8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-     8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0},
-    7'sd0,   {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0},   7'sd0},   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0},
-                                            7'sd0,   {8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0},   7'sd0},
-   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-     8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0},
-    7'sd0,   {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0},   7'sd0},   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0},
-                                            7'sd0,   {8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0},   7'sd0},
-   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-     8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0},
-    7'sd0,   {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0},   7'sd0},   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0},
-                                            7'sd0,   {8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0},   7'sd0},
-   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-     8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0},
-    7'sd0,   {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0},   7'sd0},   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0},
-                                            7'sd0,   {8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0},   7'sd0},
-   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-     8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0},
-    7'sd0,   {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0},   7'sd0},   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0},
-                                            7'sd0,   {8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0},   7'sd0},
-   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-     8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0},
-    7'sd0,   {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0},   7'sd0},   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0},
-                                            7'sd0,   {8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0},   7'sd0},
-   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-     8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0},
-    7'sd0,   {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0},   7'sd0},   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0},
-                                            7'sd0,   {8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0},   7'sd0},
-   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-     8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0},
-    7'sd0,   {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0},   7'sd0},   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0},
-                                            7'sd0,   {8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0},   7'sd0},
-   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-     8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0},
-    7'sd0,   {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0},   7'sd0},   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0},
-                                            7'sd0,   {8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0},   7'sd0},
-   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-     8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0},
-    7'sd0,   {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0},   7'sd0},   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0},
-                                            7'sd0,   {8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0},   7'sd0},
-   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-     8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0},
-    7'sd0,   {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0},   7'sd0},   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0},
-                                            7'sd0,   {8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0},   7'sd0},
-   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-     8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0},
-    7'sd0,   {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0},   7'sd0},   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0},
-                                            7'sd0,   {8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0},   7'sd0},
-   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-     8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0},
-    7'sd0,   {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0},   7'sd0},   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0},
-                                            7'sd0,   {8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0},   7'sd0},
-   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-     8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0},
-    7'sd0,   {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0},   7'sd0},   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0},
-                                            7'sd0,   {8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0},   7'sd0},
-   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-     8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0},
-    7'sd0,   {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0},   7'sd0},   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0},
-                                            7'sd0,   {8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0},   7'sd0},
-   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-     8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0},
-    7'sd0,   {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0},   7'sd0},   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0},
-                                            7'sd0,   {8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0},   7'sd0},
-   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-     8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0},
-    7'sd0,   {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0},   7'sd0},   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0},
-                                            7'sd0,   {8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0},   7'sd0},
-   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-     8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0},
-    7'sd0,   {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0},   7'sd0},   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0},
-                                            7'sd0,   {8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0},   7'sd0},
-   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-     8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0},
-    7'sd0,   {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0},   7'sd0},   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0},
-                                            7'sd0,   {8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0},   7'sd0},
-   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-     8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0},
-    7'sd0,   {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0},   7'sd0},   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0},
-                                            7'sd0,   {8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0},   7'sd0},
-   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-     8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0},
-    7'sd0,   {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0},   7'sd0},   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0},
-                                            7'sd0,   {8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0},   7'sd0},
-   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-     8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0},
-    7'sd0,   {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0},   7'sd0},   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0},
-                                            7'sd0,   {8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0},   7'sd0},
-   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-     8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0},
-    7'sd0,   {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0},   7'sd0},   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0},
-                                            7'sd0,   {8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0},   7'sd0},
-   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-     8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0},
-    7'sd0,   {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0},   7'sd0},   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0},
-                                            7'sd0,   {8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0},   7'sd0},
-   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-     8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0},
-    7'sd0,   {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0},   7'sd0},   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0},
-                                            7'sd0,   {8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0},   7'sd0},
-   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-     8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0},
-    7'sd0,   {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0},   7'sd0},   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0},
-                                            7'sd0,   {8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0},   7'sd0},
-   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-     8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0},
-    7'sd0,   {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0},   7'sd0},   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0},
-                                            7'sd0,   {8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0},   7'sd0},
-   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-     8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0},
-    7'sd0,   {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0},   7'sd0},   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0},
-                                            7'sd0,   {8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0},   7'sd0},
-   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-     8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0},
-    7'sd0,   {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0},   7'sd0},   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0},
-                                            7'sd0,   {8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0},   7'sd0},
-   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-     8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0},
-    7'sd0,   {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0},   7'sd0},   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0},
-                                            7'sd0,   {8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0},   7'sd0},
-   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-     8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0},
-    7'sd0,   {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0},   7'sd0},   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0},
-                                            7'sd0,   {8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0},   7'sd0},
-   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-     8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0},
-    7'sd0,   {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-              8'sd0,   8'sd0},   7'sd0},   {{8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                             8'sd0,   8'sd0,   8'sd0,   8'sd0},
-                                            7'sd0,   {8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0,   8'sd0,   8'sd0,
-                                                      8'sd0},   7'sd0}};
-    for (i_3=0; i_3 < 64; i_3 = i_3 + 1) begin
-      result_28_RAM[64-1-i_3] = ram_init[i_3*270+:270];
-    end
-  end
-
-  always @(posedge clk) begin : result_28_blockRam
-    if (c$ds_app_arg) begin
-      result_28_RAM[($unsigned({{(64-6) {1'b0}},c$i_2459}))] <= ds1_0[269:0];
-    end
-    result_28 <= result_28_RAM[($unsigned({{(64-6) {1'b0}},result_30}))];
-  end
-  // blockRam end
-
-  assign ds1_0 = kvWr_0[276:276] ? a1 : ({276 {1'bx}});
-
-  assign a1 = kvWr_0[275:0];
-
-  assign c$ds_app_arg = kvWr_0[276:276] ? 1'b1 : 1'b0;
+  LlamaDv_Top_Decoder_decoderSmallNoRescale_kvCache kv_cache
+    ( .result (result_22)
+    , .c$ds_bindCsr (clk)
+    , .c$ds_bindCsr_0 (rst)
+    , .eta1 (result_24)
+    , .eta2 (kvWr_0) );
 
   assign kvWr_0 = result_2[475:199];
 
@@ -2478,21 +2003,21 @@ module decoder_small_fault_norescale
 
   assign c$bv_7 = nxt[1215:1215];
 
-  assign result_29 = ((({{(6-1) {1'b0}},nxt[1215:1215]}) * 6'd2) + ({{(6-2) {1'b0}},kvh})) * 6'd16;
+  assign result_23 = ((({{(6-1) {1'b0}},nxt[1215:1215]}) * 6'd2) + ({{(6-2) {1'b0}},kvh})) * 6'd16;
 
   assign c$bv_8 = nxt[654:651];
 
-  assign result_30 = result_29 + ({{(6-4) {1'b0}},nxt[654:651]});
+  assign result_24 = result_23 + ({{(6-4) {1'b0}},nxt[654:651]});
 
   // index begin
   wire signed [6:0] vecArray_1 [0:15-1];
-  genvar i_4;
+  genvar i_3;
   generate
-  for (i_4=0; i_4 < 15; i_4=i_4+1) begin : mk_array_1
-    assign vecArray_1[(15-1)-i_4] = xs[i_4*7+:7];
+  for (i_3=0; i_3 < 15; i_3=i_3+1) begin : mk_array_1
+    assign vecArray_1[(15-1)-i_3] = xs[i_3*7+:7];
   end
   endgenerate
-  assign result_31 = vecArray_1[c$ds_app_arg_0];
+  assign result_25 = vecArray_1[c$ds_app_arg];
   // index end
 
   assign xs = {$signed(c$xs_app_arg_13),
@@ -2693,21 +2218,21 @@ module decoder_small_fault_norescale
 
   // index begin
   wire [1023:0] vecArray_2 [0:15-1];
-  genvar i_5;
+  genvar i_4;
   generate
-  for (i_5=0; i_5 < 15; i_5=i_5+1) begin : mk_array_2
-    assign vecArray_2[(15-1)-i_5] = xs_0[i_5*1024+:1024];
+  for (i_4=0; i_4 < 15; i_4=i_4+1) begin : mk_array_2
+    assign vecArray_2[(15-1)-i_4] = xs_0[i_4*1024+:1024];
   end
   endgenerate
-  assign result_32 = vecArray_2[c$ds_app_arg_0];
+  assign result_26 = vecArray_2[c$ds_app_arg];
   // index end
 
-  assign xs_0 = {result_47,   result_46,
-                 result_45,   result_44,   result_43,
-                 result_42,   result_41,   result_40,
+  assign xs_0 = {result_41,   result_40,
                  result_39,   result_38,   result_37,
                  result_36,   result_35,   result_34,
-                 result_33};
+                 result_33,   result_32,   result_31,
+                 result_30,   result_29,   result_28,
+                 result_27};
 
   // romFile begin
   reg [511:0] ROM_14 [0:64-1];
@@ -2721,13 +2246,13 @@ module decoder_small_fault_norescale
   end
   // romFile end
 
-  assign result_33 = {c$app_arg_13,({64 {8'sd0}})};
+  assign result_27 = {c$app_arg_19,({64 {8'sd0}})};
 
   // reverse begin
-  genvar i_6;
+  genvar i_5;
   generate
-  for (i_6 = 0; i_6 < 64; i_6 = i_6 + 1) begin : reverse_0
-    assign c$app_arg_13[(64 - 1 - i_6)*8+:8] = c$app_arg_14[i_6*8+:8];
+  for (i_5 = 0; i_5 < 64; i_5 = i_5 + 1) begin : reverse_0
+    assign c$app_arg_19[(64 - 1 - i_5)*8+:8] = c$app_arg_20[i_5*8+:8];
   end
   endgenerate
   // reverse end
@@ -2735,16 +2260,16 @@ module decoder_small_fault_norescale
   assign c$vec_0 = (bv);
 
   // map begin
-  genvar i_7;
+  genvar i_6;
   generate
-  for (i_7=0; i_7 < 64; i_7 = i_7 + 1) begin : map
+  for (i_6=0; i_6 < 64; i_6 = i_6 + 1) begin : map
     wire [7:0] map_in_0;
-    assign map_in_0 = c$vec_0[i_7*8+:8];
+    assign map_in_0 = c$vec_0[i_6*8+:8];
     wire signed [7:0] map_out_0;
     assign map_out_0 = $signed(map_in_0);
 
 
-    assign c$app_arg_14[i_7*8+:8] = map_out_0;
+    assign c$app_arg_20[i_6*8+:8] = map_out_0;
   end
   endgenerate
   // map end
@@ -2761,13 +2286,13 @@ module decoder_small_fault_norescale
   end
   // romFile end
 
-  assign result_34 = {c$app_arg_15,({64 {8'sd0}})};
+  assign result_28 = {c$app_arg_21,({64 {8'sd0}})};
 
   // reverse begin
-  genvar i_8;
+  genvar i_7;
   generate
-  for (i_8 = 0; i_8 < 64; i_8 = i_8 + 1) begin : reverse_1
-    assign c$app_arg_15[(64 - 1 - i_8)*8+:8] = c$app_arg_16[i_8*8+:8];
+  for (i_7 = 0; i_7 < 64; i_7 = i_7 + 1) begin : reverse_1
+    assign c$app_arg_21[(64 - 1 - i_7)*8+:8] = c$app_arg_22[i_7*8+:8];
   end
   endgenerate
   // reverse end
@@ -2775,16 +2300,16 @@ module decoder_small_fault_norescale
   assign c$vec_1 = (bv_0);
 
   // map begin
-  genvar i_9;
+  genvar i_8;
   generate
-  for (i_9=0; i_9 < 64; i_9 = i_9 + 1) begin : map_0
+  for (i_8=0; i_8 < 64; i_8 = i_8 + 1) begin : map_0
     wire [7:0] map_in_1;
-    assign map_in_1 = c$vec_1[i_9*8+:8];
+    assign map_in_1 = c$vec_1[i_8*8+:8];
     wire signed [7:0] map_out_1;
     assign map_out_1 = $signed(map_in_1);
 
 
-    assign c$app_arg_16[i_9*8+:8] = map_out_1;
+    assign c$app_arg_22[i_8*8+:8] = map_out_1;
   end
   endgenerate
   // map end
@@ -2802,10 +2327,10 @@ module decoder_small_fault_norescale
   // romFile end
 
   // reverse begin
-  genvar i_10;
+  genvar i_9;
   generate
-  for (i_10 = 0; i_10 < 128; i_10 = i_10 + 1) begin : reverse_2
-    assign result_35[(128 - 1 - i_10)*8+:8] = c$app_arg_17[i_10*8+:8];
+  for (i_9 = 0; i_9 < 128; i_9 = i_9 + 1) begin : reverse_2
+    assign result_29[(128 - 1 - i_9)*8+:8] = c$app_arg_23[i_9*8+:8];
   end
   endgenerate
   // reverse end
@@ -2813,16 +2338,16 @@ module decoder_small_fault_norescale
   assign c$vec_2 = (wild1_5);
 
   // map begin
-  genvar i_11;
+  genvar i_10;
   generate
-  for (i_11=0; i_11 < 128; i_11 = i_11 + 1) begin : map_1
+  for (i_10=0; i_10 < 128; i_10 = i_10 + 1) begin : map_1
     wire [7:0] map_in_2;
-    assign map_in_2 = c$vec_2[i_11*8+:8];
+    assign map_in_2 = c$vec_2[i_10*8+:8];
     wire signed [7:0] map_out_2;
     assign map_out_2 = $signed(map_in_2);
 
 
-    assign c$app_arg_17[i_11*8+:8] = map_out_2;
+    assign c$app_arg_23[i_10*8+:8] = map_out_2;
   end
   endgenerate
   // map end
@@ -2839,13 +2364,13 @@ module decoder_small_fault_norescale
   end
   // romFile end
 
-  assign result_36 = {c$app_arg_18,({64 {8'sd0}})};
+  assign result_30 = {c$app_arg_24,({64 {8'sd0}})};
 
   // reverse begin
-  genvar i_12;
+  genvar i_11;
   generate
-  for (i_12 = 0; i_12 < 64; i_12 = i_12 + 1) begin : reverse_3
-    assign c$app_arg_18[(64 - 1 - i_12)*8+:8] = c$app_arg_19[i_12*8+:8];
+  for (i_11 = 0; i_11 < 64; i_11 = i_11 + 1) begin : reverse_3
+    assign c$app_arg_24[(64 - 1 - i_11)*8+:8] = c$app_arg_25[i_11*8+:8];
   end
   endgenerate
   // reverse end
@@ -2853,16 +2378,16 @@ module decoder_small_fault_norescale
   assign c$vec_3 = (bv_1);
 
   // map begin
-  genvar i_13;
+  genvar i_12;
   generate
-  for (i_13=0; i_13 < 64; i_13 = i_13 + 1) begin : map_2
+  for (i_12=0; i_12 < 64; i_12 = i_12 + 1) begin : map_2
     wire [7:0] map_in_3;
-    assign map_in_3 = c$vec_3[i_13*8+:8];
+    assign map_in_3 = c$vec_3[i_12*8+:8];
     wire signed [7:0] map_out_3;
     assign map_out_3 = $signed(map_in_3);
 
 
-    assign c$app_arg_19[i_13*8+:8] = map_out_3;
+    assign c$app_arg_25[i_12*8+:8] = map_out_3;
   end
   endgenerate
   // map end
@@ -2879,13 +2404,13 @@ module decoder_small_fault_norescale
   end
   // romFile end
 
-  assign result_37 = {c$app_arg_20,({64 {8'sd0}})};
+  assign result_31 = {c$app_arg_26,({64 {8'sd0}})};
 
   // reverse begin
-  genvar i_14;
+  genvar i_13;
   generate
-  for (i_14 = 0; i_14 < 64; i_14 = i_14 + 1) begin : reverse_4
-    assign c$app_arg_20[(64 - 1 - i_14)*8+:8] = c$app_arg_21[i_14*8+:8];
+  for (i_13 = 0; i_13 < 64; i_13 = i_13 + 1) begin : reverse_4
+    assign c$app_arg_26[(64 - 1 - i_13)*8+:8] = c$app_arg_27[i_13*8+:8];
   end
   endgenerate
   // reverse end
@@ -2893,16 +2418,16 @@ module decoder_small_fault_norescale
   assign c$vec_4 = (bv_2);
 
   // map begin
-  genvar i_15;
+  genvar i_14;
   generate
-  for (i_15=0; i_15 < 64; i_15 = i_15 + 1) begin : map_3
+  for (i_14=0; i_14 < 64; i_14 = i_14 + 1) begin : map_3
     wire [7:0] map_in_4;
-    assign map_in_4 = c$vec_4[i_15*8+:8];
+    assign map_in_4 = c$vec_4[i_14*8+:8];
     wire signed [7:0] map_out_4;
     assign map_out_4 = $signed(map_in_4);
 
 
-    assign c$app_arg_21[i_15*8+:8] = map_out_4;
+    assign c$app_arg_27[i_14*8+:8] = map_out_4;
   end
   endgenerate
   // map end
@@ -2919,13 +2444,13 @@ module decoder_small_fault_norescale
   end
   // romFile end
 
-  assign result_38 = {c$app_arg_22,({64 {8'sd0}})};
+  assign result_32 = {c$app_arg_28,({64 {8'sd0}})};
 
   // reverse begin
-  genvar i_16;
+  genvar i_15;
   generate
-  for (i_16 = 0; i_16 < 64; i_16 = i_16 + 1) begin : reverse_5
-    assign c$app_arg_22[(64 - 1 - i_16)*8+:8] = c$app_arg_23[i_16*8+:8];
+  for (i_15 = 0; i_15 < 64; i_15 = i_15 + 1) begin : reverse_5
+    assign c$app_arg_28[(64 - 1 - i_15)*8+:8] = c$app_arg_29[i_15*8+:8];
   end
   endgenerate
   // reverse end
@@ -2933,16 +2458,16 @@ module decoder_small_fault_norescale
   assign c$vec_5 = (bv_3);
 
   // map begin
-  genvar i_17;
+  genvar i_16;
   generate
-  for (i_17=0; i_17 < 64; i_17 = i_17 + 1) begin : map_4
+  for (i_16=0; i_16 < 64; i_16 = i_16 + 1) begin : map_4
     wire [7:0] map_in_5;
-    assign map_in_5 = c$vec_5[i_17*8+:8];
+    assign map_in_5 = c$vec_5[i_16*8+:8];
     wire signed [7:0] map_out_5;
     assign map_out_5 = $signed(map_in_5);
 
 
-    assign c$app_arg_23[i_17*8+:8] = map_out_5;
+    assign c$app_arg_29[i_16*8+:8] = map_out_5;
   end
   endgenerate
   // map end
@@ -2959,13 +2484,13 @@ module decoder_small_fault_norescale
   end
   // romFile end
 
-  assign result_39 = {c$app_arg_24,({64 {8'sd0}})};
+  assign result_33 = {c$app_arg_30,({64 {8'sd0}})};
 
   // reverse begin
-  genvar i_18;
+  genvar i_17;
   generate
-  for (i_18 = 0; i_18 < 64; i_18 = i_18 + 1) begin : reverse_6
-    assign c$app_arg_24[(64 - 1 - i_18)*8+:8] = c$app_arg_25[i_18*8+:8];
+  for (i_17 = 0; i_17 < 64; i_17 = i_17 + 1) begin : reverse_6
+    assign c$app_arg_30[(64 - 1 - i_17)*8+:8] = c$app_arg_31[i_17*8+:8];
   end
   endgenerate
   // reverse end
@@ -2973,16 +2498,16 @@ module decoder_small_fault_norescale
   assign c$vec_6 = (bv_4);
 
   // map begin
-  genvar i_19;
+  genvar i_18;
   generate
-  for (i_19=0; i_19 < 64; i_19 = i_19 + 1) begin : map_5
+  for (i_18=0; i_18 < 64; i_18 = i_18 + 1) begin : map_5
     wire [7:0] map_in_6;
-    assign map_in_6 = c$vec_6[i_19*8+:8];
+    assign map_in_6 = c$vec_6[i_18*8+:8];
     wire signed [7:0] map_out_6;
     assign map_out_6 = $signed(map_in_6);
 
 
-    assign c$app_arg_25[i_19*8+:8] = map_out_6;
+    assign c$app_arg_31[i_18*8+:8] = map_out_6;
   end
   endgenerate
   // map end
@@ -2999,13 +2524,13 @@ module decoder_small_fault_norescale
   end
   // romFile end
 
-  assign result_40 = {c$app_arg_26,({64 {8'sd0}})};
+  assign result_34 = {c$app_arg_32,({64 {8'sd0}})};
 
   // reverse begin
-  genvar i_20;
+  genvar i_19;
   generate
-  for (i_20 = 0; i_20 < 64; i_20 = i_20 + 1) begin : reverse_7
-    assign c$app_arg_26[(64 - 1 - i_20)*8+:8] = c$app_arg_27[i_20*8+:8];
+  for (i_19 = 0; i_19 < 64; i_19 = i_19 + 1) begin : reverse_7
+    assign c$app_arg_32[(64 - 1 - i_19)*8+:8] = c$app_arg_33[i_19*8+:8];
   end
   endgenerate
   // reverse end
@@ -3013,16 +2538,16 @@ module decoder_small_fault_norescale
   assign c$vec_7 = (bv_5);
 
   // map begin
-  genvar i_21;
+  genvar i_20;
   generate
-  for (i_21=0; i_21 < 64; i_21 = i_21 + 1) begin : map_6
+  for (i_20=0; i_20 < 64; i_20 = i_20 + 1) begin : map_6
     wire [7:0] map_in_7;
-    assign map_in_7 = c$vec_7[i_21*8+:8];
+    assign map_in_7 = c$vec_7[i_20*8+:8];
     wire signed [7:0] map_out_7;
     assign map_out_7 = $signed(map_in_7);
 
 
-    assign c$app_arg_27[i_21*8+:8] = map_out_7;
+    assign c$app_arg_33[i_20*8+:8] = map_out_7;
   end
   endgenerate
   // map end
@@ -3039,13 +2564,13 @@ module decoder_small_fault_norescale
   end
   // romFile end
 
-  assign result_41 = {c$app_arg_28,({64 {8'sd0}})};
+  assign result_35 = {c$app_arg_34,({64 {8'sd0}})};
 
   // reverse begin
-  genvar i_22;
+  genvar i_21;
   generate
-  for (i_22 = 0; i_22 < 64; i_22 = i_22 + 1) begin : reverse_8
-    assign c$app_arg_28[(64 - 1 - i_22)*8+:8] = c$app_arg_29[i_22*8+:8];
+  for (i_21 = 0; i_21 < 64; i_21 = i_21 + 1) begin : reverse_8
+    assign c$app_arg_34[(64 - 1 - i_21)*8+:8] = c$app_arg_35[i_21*8+:8];
   end
   endgenerate
   // reverse end
@@ -3053,16 +2578,16 @@ module decoder_small_fault_norescale
   assign c$vec_8 = (bv_6);
 
   // map begin
-  genvar i_23;
+  genvar i_22;
   generate
-  for (i_23=0; i_23 < 64; i_23 = i_23 + 1) begin : map_7
+  for (i_22=0; i_22 < 64; i_22 = i_22 + 1) begin : map_7
     wire [7:0] map_in_8;
-    assign map_in_8 = c$vec_8[i_23*8+:8];
+    assign map_in_8 = c$vec_8[i_22*8+:8];
     wire signed [7:0] map_out_8;
     assign map_out_8 = $signed(map_in_8);
 
 
-    assign c$app_arg_29[i_23*8+:8] = map_out_8;
+    assign c$app_arg_35[i_22*8+:8] = map_out_8;
   end
   endgenerate
   // map end
@@ -3080,10 +2605,10 @@ module decoder_small_fault_norescale
   // romFile end
 
   // reverse begin
-  genvar i_24;
+  genvar i_23;
   generate
-  for (i_24 = 0; i_24 < 128; i_24 = i_24 + 1) begin : reverse_9
-    assign result_42[(128 - 1 - i_24)*8+:8] = c$app_arg_30[i_24*8+:8];
+  for (i_23 = 0; i_23 < 128; i_23 = i_23 + 1) begin : reverse_9
+    assign result_36[(128 - 1 - i_23)*8+:8] = c$app_arg_36[i_23*8+:8];
   end
   endgenerate
   // reverse end
@@ -3091,16 +2616,16 @@ module decoder_small_fault_norescale
   assign c$vec_9 = (wild1_6);
 
   // map begin
-  genvar i_25;
+  genvar i_24;
   generate
-  for (i_25=0; i_25 < 128; i_25 = i_25 + 1) begin : map_8
+  for (i_24=0; i_24 < 128; i_24 = i_24 + 1) begin : map_8
     wire [7:0] map_in_9;
-    assign map_in_9 = c$vec_9[i_25*8+:8];
+    assign map_in_9 = c$vec_9[i_24*8+:8];
     wire signed [7:0] map_out_9;
     assign map_out_9 = $signed(map_in_9);
 
 
-    assign c$app_arg_30[i_25*8+:8] = map_out_9;
+    assign c$app_arg_36[i_24*8+:8] = map_out_9;
   end
   endgenerate
   // map end
@@ -3117,13 +2642,13 @@ module decoder_small_fault_norescale
   end
   // romFile end
 
-  assign result_43 = {c$app_arg_31,({64 {8'sd0}})};
+  assign result_37 = {c$app_arg_37,({64 {8'sd0}})};
 
   // reverse begin
-  genvar i_26;
+  genvar i_25;
   generate
-  for (i_26 = 0; i_26 < 64; i_26 = i_26 + 1) begin : reverse_10
-    assign c$app_arg_31[(64 - 1 - i_26)*8+:8] = c$app_arg_32[i_26*8+:8];
+  for (i_25 = 0; i_25 < 64; i_25 = i_25 + 1) begin : reverse_10
+    assign c$app_arg_37[(64 - 1 - i_25)*8+:8] = c$app_arg_38[i_25*8+:8];
   end
   endgenerate
   // reverse end
@@ -3131,16 +2656,16 @@ module decoder_small_fault_norescale
   assign c$vec_10 = (bv_7);
 
   // map begin
-  genvar i_27;
+  genvar i_26;
   generate
-  for (i_27=0; i_27 < 64; i_27 = i_27 + 1) begin : map_9
+  for (i_26=0; i_26 < 64; i_26 = i_26 + 1) begin : map_9
     wire [7:0] map_in_10;
-    assign map_in_10 = c$vec_10[i_27*8+:8];
+    assign map_in_10 = c$vec_10[i_26*8+:8];
     wire signed [7:0] map_out_10;
     assign map_out_10 = $signed(map_in_10);
 
 
-    assign c$app_arg_32[i_27*8+:8] = map_out_10;
+    assign c$app_arg_38[i_26*8+:8] = map_out_10;
   end
   endgenerate
   // map end
@@ -3157,13 +2682,13 @@ module decoder_small_fault_norescale
   end
   // romFile end
 
-  assign result_44 = {c$app_arg_33,({64 {8'sd0}})};
+  assign result_38 = {c$app_arg_39,({64 {8'sd0}})};
 
   // reverse begin
-  genvar i_28;
+  genvar i_27;
   generate
-  for (i_28 = 0; i_28 < 64; i_28 = i_28 + 1) begin : reverse_11
-    assign c$app_arg_33[(64 - 1 - i_28)*8+:8] = c$app_arg_34[i_28*8+:8];
+  for (i_27 = 0; i_27 < 64; i_27 = i_27 + 1) begin : reverse_11
+    assign c$app_arg_39[(64 - 1 - i_27)*8+:8] = c$app_arg_40[i_27*8+:8];
   end
   endgenerate
   // reverse end
@@ -3171,16 +2696,16 @@ module decoder_small_fault_norescale
   assign c$vec_11 = (bv_8);
 
   // map begin
-  genvar i_29;
+  genvar i_28;
   generate
-  for (i_29=0; i_29 < 64; i_29 = i_29 + 1) begin : map_10
+  for (i_28=0; i_28 < 64; i_28 = i_28 + 1) begin : map_10
     wire [7:0] map_in_11;
-    assign map_in_11 = c$vec_11[i_29*8+:8];
+    assign map_in_11 = c$vec_11[i_28*8+:8];
     wire signed [7:0] map_out_11;
     assign map_out_11 = $signed(map_in_11);
 
 
-    assign c$app_arg_34[i_29*8+:8] = map_out_11;
+    assign c$app_arg_40[i_28*8+:8] = map_out_11;
   end
   endgenerate
   // map end
@@ -3197,13 +2722,13 @@ module decoder_small_fault_norescale
   end
   // romFile end
 
-  assign result_45 = {c$app_arg_35,({64 {8'sd0}})};
+  assign result_39 = {c$app_arg_41,({64 {8'sd0}})};
 
   // reverse begin
-  genvar i_30;
+  genvar i_29;
   generate
-  for (i_30 = 0; i_30 < 64; i_30 = i_30 + 1) begin : reverse_12
-    assign c$app_arg_35[(64 - 1 - i_30)*8+:8] = c$app_arg_36[i_30*8+:8];
+  for (i_29 = 0; i_29 < 64; i_29 = i_29 + 1) begin : reverse_12
+    assign c$app_arg_41[(64 - 1 - i_29)*8+:8] = c$app_arg_42[i_29*8+:8];
   end
   endgenerate
   // reverse end
@@ -3211,16 +2736,16 @@ module decoder_small_fault_norescale
   assign c$vec_12 = (bv_9);
 
   // map begin
-  genvar i_31;
+  genvar i_30;
   generate
-  for (i_31=0; i_31 < 64; i_31 = i_31 + 1) begin : map_11
+  for (i_30=0; i_30 < 64; i_30 = i_30 + 1) begin : map_11
     wire [7:0] map_in_12;
-    assign map_in_12 = c$vec_12[i_31*8+:8];
+    assign map_in_12 = c$vec_12[i_30*8+:8];
     wire signed [7:0] map_out_12;
     assign map_out_12 = $signed(map_in_12);
 
 
-    assign c$app_arg_36[i_31*8+:8] = map_out_12;
+    assign c$app_arg_42[i_30*8+:8] = map_out_12;
   end
   endgenerate
   // map end
@@ -3237,13 +2762,13 @@ module decoder_small_fault_norescale
   end
   // romFile end
 
-  assign result_46 = {c$app_arg_37,({64 {8'sd0}})};
+  assign result_40 = {c$app_arg_43,({64 {8'sd0}})};
 
   // reverse begin
-  genvar i_32;
+  genvar i_31;
   generate
-  for (i_32 = 0; i_32 < 64; i_32 = i_32 + 1) begin : reverse_13
-    assign c$app_arg_37[(64 - 1 - i_32)*8+:8] = c$app_arg_38[i_32*8+:8];
+  for (i_31 = 0; i_31 < 64; i_31 = i_31 + 1) begin : reverse_13
+    assign c$app_arg_43[(64 - 1 - i_31)*8+:8] = c$app_arg_44[i_31*8+:8];
   end
   endgenerate
   // reverse end
@@ -3251,16 +2776,16 @@ module decoder_small_fault_norescale
   assign c$vec_13 = (bv_10);
 
   // map begin
-  genvar i_33;
+  genvar i_32;
   generate
-  for (i_33=0; i_33 < 64; i_33 = i_33 + 1) begin : map_12
+  for (i_32=0; i_32 < 64; i_32 = i_32 + 1) begin : map_12
     wire [7:0] map_in_13;
-    assign map_in_13 = c$vec_13[i_33*8+:8];
+    assign map_in_13 = c$vec_13[i_32*8+:8];
     wire signed [7:0] map_out_13;
     assign map_out_13 = $signed(map_in_13);
 
 
-    assign c$app_arg_38[i_33*8+:8] = map_out_13;
+    assign c$app_arg_44[i_32*8+:8] = map_out_13;
   end
   endgenerate
   // map end
@@ -3277,13 +2802,13 @@ module decoder_small_fault_norescale
   end
   // romFile end
 
-  assign result_47 = {c$app_arg_39,({64 {8'sd0}})};
+  assign result_41 = {c$app_arg_45,({64 {8'sd0}})};
 
   // reverse begin
-  genvar i_34;
+  genvar i_33;
   generate
-  for (i_34 = 0; i_34 < 64; i_34 = i_34 + 1) begin : reverse_14
-    assign c$app_arg_39[(64 - 1 - i_34)*8+:8] = c$app_arg_40[i_34*8+:8];
+  for (i_33 = 0; i_33 < 64; i_33 = i_33 + 1) begin : reverse_14
+    assign c$app_arg_45[(64 - 1 - i_33)*8+:8] = c$app_arg_46[i_33*8+:8];
   end
   endgenerate
   // reverse end
@@ -3291,21 +2816,21 @@ module decoder_small_fault_norescale
   assign c$vec_14 = (bv_11);
 
   // map begin
-  genvar i_35;
+  genvar i_34;
   generate
-  for (i_35=0; i_35 < 64; i_35 = i_35 + 1) begin : map_13
+  for (i_34=0; i_34 < 64; i_34 = i_34 + 1) begin : map_13
     wire [7:0] map_in_14;
-    assign map_in_14 = c$vec_14[i_35*8+:8];
+    assign map_in_14 = c$vec_14[i_34*8+:8];
     wire signed [7:0] map_out_14;
     assign map_out_14 = $signed(map_in_14);
 
 
-    assign c$app_arg_40[i_35*8+:8] = map_out_14;
+    assign c$app_arg_46[i_34*8+:8] = map_out_14;
   end
   endgenerate
   // map end
 
-  assign c$ds_app_arg_0 = $unsigned({{(64-4) {1'b0}},i1});
+  assign c$ds_app_arg = $unsigned({{(64-4) {1'b0}},i1});
 
   always @(*) begin
     case(ds11)
@@ -3316,17 +2841,17 @@ module decoder_small_fault_norescale
 
   // index begin
   wire signed [31:0] vecArray_3 [0:5-1];
-  genvar i_36;
+  genvar i_35;
   generate
-  for (i_36=0; i_36 < 5; i_36=i_36+1) begin : mk_array_3
-    assign vecArray_3[(5-1)-i_36] = xs_1[i_36*32+:32];
+  for (i_35=0; i_35 < 5; i_35=i_35+1) begin : mk_array_3
+    assign vecArray_3[(5-1)-i_35] = xs_1[i_35*32+:32];
   end
   endgenerate
-  assign result_48 = vecArray_3[($unsigned({{(64-3) {1'b0}},i1_0}))];
+  assign result_42 = vecArray_3[($unsigned({{(64-3) {1'b0}},i1_0}))];
   // index end
 
-  assign xs_1 = {result_53,   result_52,
-                 result_51,   result_50,   result_49};
+  assign xs_1 = {result_47,   result_46,
+                 result_45,   result_44,   result_43};
 
   // romFile begin
   reg [31:0] ROM_29 [0:64-1];
@@ -3336,11 +2861,11 @@ module decoder_small_fault_norescale
   end
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_29
-    c$app_arg_41 <= ROM_29[($unsigned({{(64-7) {1'b0}},addr}))];
+    c$app_arg_47 <= ROM_29[($unsigned({{(64-7) {1'b0}},addr}))];
   end
   // romFile end
 
-  assign result_49 = $signed(c$app_arg_41);
+  assign result_43 = $signed(c$app_arg_47);
 
   // romFile begin
   reg [31:0] ROM_30 [0:64-1];
@@ -3350,11 +2875,11 @@ module decoder_small_fault_norescale
   end
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_30
-    c$app_arg_42 <= ROM_30[($unsigned({{(64-7) {1'b0}},addr}))];
+    c$app_arg_48 <= ROM_30[($unsigned({{(64-7) {1'b0}},addr}))];
   end
   // romFile end
 
-  assign result_50 = $signed(c$app_arg_42);
+  assign result_44 = $signed(c$app_arg_48);
 
   // romFile begin
   reg [31:0] ROM_31 [0:64-1];
@@ -3364,11 +2889,11 @@ module decoder_small_fault_norescale
   end
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_31
-    c$app_arg_43 <= ROM_31[($unsigned({{(64-7) {1'b0}},addr}))];
+    c$app_arg_49 <= ROM_31[($unsigned({{(64-7) {1'b0}},addr}))];
   end
   // romFile end
 
-  assign result_51 = $signed(c$app_arg_43);
+  assign result_45 = $signed(c$app_arg_49);
 
   // romFile begin
   reg [31:0] ROM_32 [0:64-1];
@@ -3378,11 +2903,11 @@ module decoder_small_fault_norescale
   end
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_32
-    c$app_arg_44 <= ROM_32[($unsigned({{(64-7) {1'b0}},addr}))];
+    c$app_arg_50 <= ROM_32[($unsigned({{(64-7) {1'b0}},addr}))];
   end
   // romFile end
 
-  assign result_52 = $signed(c$app_arg_44);
+  assign result_46 = $signed(c$app_arg_50);
 
   // romFile begin
   reg [31:0] ROM_33 [0:64-1];
@@ -3392,11 +2917,11 @@ module decoder_small_fault_norescale
   end
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_33
-    c$app_arg_45 <= ROM_33[($unsigned({{(64-7) {1'b0}},addr}))];
+    c$app_arg_51 <= ROM_33[($unsigned({{(64-7) {1'b0}},addr}))];
   end
   // romFile end
 
-  assign result_53 = $signed(c$app_arg_45);
+  assign result_47 = $signed(c$app_arg_51);
 
   always @(*) begin
     case(ds6)
@@ -3409,7 +2934,7 @@ module decoder_small_fault_norescale
 
   assign c$case_alt_18 = (c$sat32Out_app_arg_4 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_4[64-1],c$sat32Out_app_arg_4[0+:(32-1)]}));
 
-  assign result_54 = (c$sat32Out_app_arg_4 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_18;
+  assign result_48 = (c$sat32Out_app_arg_4 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_18;
 
   assign c$sat32Out_case_alt_0 = (-64'sd2147483648 <= ($signed({{(64-8) {c$ds_case_alt[8-1]}},c$ds_case_alt}))) ? ($signed({{(64-8) {c$ds_case_alt[8-1]}},c$ds_case_alt})) : -64'sd2147483648;
 
@@ -3417,9 +2942,9 @@ module decoder_small_fault_norescale
 
   assign c$bv_9 = (($unsigned((-s_1))));
 
-  assign c$i_2488 = ((c$bv_9[0+:5]));
+  assign c$i_311 = ((c$bv_9[0+:5]));
 
-  assign c$wild1_app_arg_5 = $unsigned({{(64-5) {1'b0}},c$i_2488});
+  assign c$wild1_app_arg_5 = $unsigned({{(64-5) {1'b0}},c$i_311});
 
   assign c$sat32Out_app_arg_3 = (s_1 <= -16'sd31) ? 64'sd31 : wild1_9;
 
@@ -3427,37 +2952,37 @@ module decoder_small_fault_norescale
 
   assign c$case_alt_19 = (s_1 >= 16'sd62) ? 6'd62 : ((c$bv_10[0+:6]));
 
-  assign result_55 = (s_1 <= 16'sd0) ? 6'd0 : c$case_alt_19;
+  assign result_49 = (s_1 <= 16'sd0) ? 6'd0 : c$case_alt_19;
 
   always @(*) begin
-    case(result_55)
-      6'd0 : result_56 = $signed({{(64-8) {c$ds_case_alt[8-1]}},c$ds_case_alt});
-      default : result_56 = (($signed({{(64-8) {c$ds_case_alt[8-1]}},c$ds_case_alt})) + (64'sd1 <<< wild1_8)) >>> wild1_7;
+    case(result_49)
+      6'd0 : result_50 = $signed({{(64-8) {c$ds_case_alt[8-1]}},c$ds_case_alt});
+      default : result_50 = (($signed({{(64-8) {c$ds_case_alt[8-1]}},c$ds_case_alt})) + (64'sd1 <<< wild1_8)) >>> wild1_7;
     endcase
   end
 
   assign wild1_7 = $signed(c$wild1_app_arg_6);
 
-  assign c$wild1_app_arg_6 = $unsigned({{(64-6) {1'b0}},result_55});
+  assign c$wild1_app_arg_6 = $unsigned({{(64-6) {1'b0}},result_49});
 
   assign wild1_8 = $signed(c$wild1_app_arg_7);
 
-  assign c$i_2496 = (result_55 - 6'd1);
+  assign c$i_319 = (result_49 - 6'd1);
 
-  assign c$wild1_app_arg_7 = $unsigned({{(64-6) {1'b0}},c$i_2496});
+  assign c$wild1_app_arg_7 = $unsigned({{(64-6) {1'b0}},c$i_319});
 
-  assign c$sat32Out_app_arg_4 = (s_1 > 16'sd0) ? result_56 : (c$sat32Out_app_arg_2 <<< c$sat32Out_app_arg_3);
+  assign c$sat32Out_app_arg_4 = (s_1 > 16'sd0) ? result_50 : (c$sat32Out_app_arg_2 <<< c$sat32Out_app_arg_3);
 
   assign wild1_9 = $signed(c$wild1_app_arg_5);
 
-  assign e_0 = $signed(c$ds_app_arg_1);
+  assign e_0 = $signed(c$ds_app_arg_0);
 
   // index begin
   wire signed [7:0] vecArray_4 [0:64-1];
-  genvar i_37;
+  genvar i_36;
   generate
-  for (i_37=0; i_37 < 64; i_37=i_37+1) begin : mk_array_4
-    assign vecArray_4[(64-1)-i_37] = result_57[i_37*8+:8];
+  for (i_36=0; i_36 < 64; i_36=i_36+1) begin : mk_array_4
+    assign vecArray_4[(64-1)-i_36] = result_51[i_36*8+:8];
   end
   endgenerate
   assign c$ds_case_alt = vecArray_4[($unsigned({{(64-8) {1'b0}},ds5}))];
@@ -3471,15 +2996,15 @@ module decoder_small_fault_norescale
   end
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_34
-    c$ds_app_arg_1 <= ROM_34[c$eta_app_arg];
+    c$ds_app_arg_0 <= ROM_34[c$eta_app_arg];
   end
   // romFile end
 
   // reverse begin
-  genvar i_38;
+  genvar i_37;
   generate
-  for (i_38 = 0; i_38 < 64; i_38 = i_38 + 1) begin : reverse_15
-    assign result_57[(64 - 1 - i_38)*8+:8] = c$ds_app_arg_2[i_38*8+:8];
+  for (i_37 = 0; i_37 < 64; i_37 = i_37 + 1) begin : reverse_15
+    assign result_51[(64 - 1 - i_37)*8+:8] = c$ds_app_arg_1[i_37*8+:8];
   end
   endgenerate
   // reverse end
@@ -3487,16 +3012,16 @@ module decoder_small_fault_norescale
   assign c$vec_15 = (eta);
 
   // map begin
-  genvar i_39;
+  genvar i_38;
   generate
-  for (i_39=0; i_39 < 64; i_39 = i_39 + 1) begin : map_14
+  for (i_38=0; i_38 < 64; i_38 = i_38 + 1) begin : map_14
     wire [7:0] map_in_15;
-    assign map_in_15 = c$vec_15[i_39*8+:8];
+    assign map_in_15 = c$vec_15[i_38*8+:8];
     wire signed [7:0] map_out_15;
     assign map_out_15 = $signed(map_in_15);
 
 
-    assign c$ds_app_arg_2[i_39*8+:8] = map_out_15;
+    assign c$ds_app_arg_1[i_38*8+:8] = map_out_15;
   end
   endgenerate
   // map end
@@ -3534,14 +3059,47 @@ module decoder_small_fault_norescale
 
   assign c$ds1_app_arg = eta2_3[38:38] ? 1'b1 : 1'b0;
 
-  assign c$i_2563 = result_64[33:28];
+  assign c$i_386 = result_58[33:28];
 
-  assign c$i_2564 = ds1_1[37:32];
+  assign c$i_387 = ds1_0[37:32];
 
   // blockRam begin
-  reg signed [31:0] result_58_RAM [0:64-1];
+  reg signed [31:0] result_52_RAM [0:64-1];
 
-  reg [2047:0] ram_init_0;
+  reg [2047:0] ram_init;
+  integer i_39;
+  initial begin
+    ram_init = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
+    for (i_39=0; i_39 < 64; i_39 = i_39 + 1) begin
+      result_52_RAM[64-1-i_39] = ram_init[i_39*32+:32];
+    end
+  end
+
+  always @(posedge clk) begin : result_52_blockRam
+    if (c$ds1_app_arg) begin
+      result_52_RAM[($unsigned({{(64-6) {1'b0}},c$i_387}))] <= $signed(ds1_0[31:0]);
+    end
+    result_52 <= result_52_RAM[($unsigned({{(64-6) {1'b0}},c$i_386}))];
+  end
+  // blockRam end
+
+  assign c$ds2_app_arg = eta2[39:39] ? 1'b1 : 1'b0;
+
+  assign c$i_516 = result_58[27:21];
+
+  assign c$i_517 = ds[38:32];
+
+  // blockRam begin
+  reg signed [31:0] result_53_RAM [0:128-1];
+
+  reg [4095:0] ram_init_0;
   integer i_40;
   initial begin
     ram_init_0 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
@@ -3551,28 +3109,36 @@ module decoder_small_fault_norescale
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
-    for (i_40=0; i_40 < 64; i_40 = i_40 + 1) begin
-      result_58_RAM[64-1-i_40] = ram_init_0[i_40*32+:32];
+    for (i_40=0; i_40 < 128; i_40 = i_40 + 1) begin
+      result_53_RAM[128-1-i_40] = ram_init_0[i_40*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_58_blockRam
-    if (c$ds1_app_arg) begin
-      result_58_RAM[($unsigned({{(64-6) {1'b0}},c$i_2564}))] <= $signed(ds1_1[31:0]);
+  always @(posedge clk) begin : result_53_blockRam
+    if (c$ds2_app_arg) begin
+      result_53_RAM[($unsigned({{(64-7) {1'b0}},c$i_517}))] <= $signed(ds[31:0]);
     end
-    result_58 <= result_58_RAM[($unsigned({{(64-6) {1'b0}},c$i_2563}))];
+    result_53 <= result_53_RAM[($unsigned({{(64-7) {1'b0}},c$i_516}))];
   end
   // blockRam end
 
-  assign c$ds2_app_arg = eta2[39:39] ? 1'b1 : 1'b0;
+  assign c$ds3_app_arg = eta2_0[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_2693 = result_64[27:21];
+  assign c$i_646 = result_58[20:14];
 
-  assign c$i_2694 = ds[38:32];
+  assign c$i_647 = ds_0[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_59_RAM [0:128-1];
+  reg signed [31:0] result_54_RAM [0:128-1];
 
   reg [4095:0] ram_init_1;
   integer i_41;
@@ -3594,26 +3160,26 @@ module decoder_small_fault_norescale
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
     for (i_41=0; i_41 < 128; i_41 = i_41 + 1) begin
-      result_59_RAM[128-1-i_41] = ram_init_1[i_41*32+:32];
+      result_54_RAM[128-1-i_41] = ram_init_1[i_41*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_59_blockRam
-    if (c$ds2_app_arg) begin
-      result_59_RAM[($unsigned({{(64-7) {1'b0}},c$i_2694}))] <= $signed(ds[31:0]);
+  always @(posedge clk) begin : result_54_blockRam
+    if (c$ds3_app_arg) begin
+      result_54_RAM[($unsigned({{(64-7) {1'b0}},c$i_647}))] <= $signed(ds_0[31:0]);
     end
-    result_59 <= result_59_RAM[($unsigned({{(64-7) {1'b0}},c$i_2693}))];
+    result_54 <= result_54_RAM[($unsigned({{(64-7) {1'b0}},c$i_646}))];
   end
   // blockRam end
 
-  assign c$ds3_app_arg = eta2_0[39:39] ? 1'b1 : 1'b0;
+  assign c$ds4_app_arg = eta2_1[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_2823 = result_64[20:14];
+  assign c$i_776 = result_58[13:7];
 
-  assign c$i_2824 = ds_0[38:32];
+  assign c$i_777 = ds_1[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_60_RAM [0:128-1];
+  reg signed [31:0] result_55_RAM [0:128-1];
 
   reg [4095:0] ram_init_2;
   integer i_42;
@@ -3635,26 +3201,26 @@ module decoder_small_fault_norescale
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
     for (i_42=0; i_42 < 128; i_42 = i_42 + 1) begin
-      result_60_RAM[128-1-i_42] = ram_init_2[i_42*32+:32];
+      result_55_RAM[128-1-i_42] = ram_init_2[i_42*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_60_blockRam
-    if (c$ds3_app_arg) begin
-      result_60_RAM[($unsigned({{(64-7) {1'b0}},c$i_2824}))] <= $signed(ds_0[31:0]);
+  always @(posedge clk) begin : result_55_blockRam
+    if (c$ds4_app_arg) begin
+      result_55_RAM[($unsigned({{(64-7) {1'b0}},c$i_777}))] <= $signed(ds_1[31:0]);
     end
-    result_60 <= result_60_RAM[($unsigned({{(64-7) {1'b0}},c$i_2823}))];
+    result_55 <= result_55_RAM[($unsigned({{(64-7) {1'b0}},c$i_776}))];
   end
   // blockRam end
 
-  assign c$ds4_app_arg = eta2_1[39:39] ? 1'b1 : 1'b0;
+  assign c$ds5_app_arg = eta2_2[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_2953 = result_64[13:7];
+  assign c$i_906 = result_58[6:0];
 
-  assign c$i_2954 = ds_1[38:32];
+  assign c$i_907 = ds_2[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_61_RAM [0:128-1];
+  reg signed [31:0] result_56_RAM [0:128-1];
 
   reg [4095:0] ram_init_3;
   integer i_43;
@@ -3676,61 +3242,20 @@ module decoder_small_fault_norescale
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
     for (i_43=0; i_43 < 128; i_43 = i_43 + 1) begin
-      result_61_RAM[128-1-i_43] = ram_init_3[i_43*32+:32];
+      result_56_RAM[128-1-i_43] = ram_init_3[i_43*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_61_blockRam
-    if (c$ds4_app_arg) begin
-      result_61_RAM[($unsigned({{(64-7) {1'b0}},c$i_2954}))] <= $signed(ds_1[31:0]);
-    end
-    result_61 <= result_61_RAM[($unsigned({{(64-7) {1'b0}},c$i_2953}))];
-  end
-  // blockRam end
-
-  assign c$ds5_app_arg = eta2_2[39:39] ? 1'b1 : 1'b0;
-
-  assign c$i_3083 = result_64[6:0];
-
-  assign c$i_3084 = ds_2[38:32];
-
-  // blockRam begin
-  reg signed [31:0] result_62_RAM [0:128-1];
-
-  reg [4095:0] ram_init_4;
-  integer i_44;
-  initial begin
-    ram_init_4 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
-    for (i_44=0; i_44 < 128; i_44 = i_44 + 1) begin
-      result_62_RAM[128-1-i_44] = ram_init_4[i_44*32+:32];
-    end
-  end
-
-  always @(posedge clk) begin : result_62_blockRam
+  always @(posedge clk) begin : result_56_blockRam
     if (c$ds5_app_arg) begin
-      result_62_RAM[($unsigned({{(64-7) {1'b0}},c$i_3084}))] <= $signed(ds_2[31:0]);
+      result_56_RAM[($unsigned({{(64-7) {1'b0}},c$i_907}))] <= $signed(ds_2[31:0]);
     end
-    result_62 <= result_62_RAM[($unsigned({{(64-7) {1'b0}},c$i_3083}))];
+    result_56 <= result_56_RAM[($unsigned({{(64-7) {1'b0}},c$i_906}))];
   end
   // blockRam end
 
-  assign result_63 = {result_58,   result_59,
-                      result_60,   result_61,   result_62};
+  assign result_57 = {result_52,   result_53,
+                      result_54,   result_55,   result_56};
 
   assign eta2 = result_2[159:120];
 
@@ -3742,28 +3267,28 @@ module decoder_small_fault_norescale
 
   assign eta2_3 = result_2[198:160];
 
-  assign a1_0 = eta2_3[37:0];
+  assign a1 = eta2_3[37:0];
 
-  assign a1_1 = eta2_0[38:0];
+  assign a1_0 = eta2_0[38:0];
 
-  assign a1_2 = eta2[38:0];
+  assign a1_1 = eta2[38:0];
 
-  assign a1_3 = eta2_1[38:0];
+  assign a1_2 = eta2_1[38:0];
 
-  assign a1_4 = eta2_2[38:0];
+  assign a1_3 = eta2_2[38:0];
 
   assign c$bv_14 = nxt[1204:1197];
 
-  assign result_64 = {c$bv_14[0+:6],
+  assign result_58 = {c$bv_14[0+:6],
                       c$case_alt_23,   c$case_alt_20,
-                      c$case_alt_22,   result_65};
+                      c$case_alt_22,   result_59};
 
-  assign result_selection_61 = nxt[960:959];
+  assign result_selection_55 = nxt[960:959];
 
   always @(*) begin
-    case(result_selection_61)
-      2'b01 : result_65 = 7'd64 + c$packIndexOut;
-      default : result_65 = c$packIndexOut;
+    case(result_selection_55)
+      2'b01 : result_59 = 7'd64 + c$packIndexOut;
+      default : result_59 = c$packIndexOut;
     endcase
   end
 
@@ -3779,7 +3304,7 @@ module decoder_small_fault_norescale
 
   assign c$bv_15 = ((nxt[1204:1197]));
 
-  assign c$case_alt_21 = ((c$bv_15[64'sd0]) == (1'b1)) ? c$app_arg_46 : (c$app_arg_46 ^ 7'd1);
+  assign c$case_alt_21 = ((c$bv_15[64'sd0]) == (1'b1)) ? c$app_arg_52 : (c$app_arg_52 ^ 7'd1);
 
   assign c$bv_16 = nxt[1204:1197];
 
@@ -3787,7 +3312,7 @@ module decoder_small_fault_norescale
 
   assign c$bv_17 = (nxt[1204:1197] >> 64'sd1);
 
-  assign c$app_arg_46 = c$bv_17[0+:7];
+  assign c$app_arg_52 = c$bv_17[0+:7];
 
   assign c$bv_18 = nxt[1048:1041];
 
@@ -3808,42 +3333,42 @@ module decoder_small_fault_norescale
 
   assign c$packIndexOut = (({{(7-2) {1'b0}},nxt[656:655]}) * 7'd16) + (c$bv_20[0+:7]);
 
-  assign ds1_1 = eta2_3[38:38] ? a1_0 : ({38 {1'bx}});
+  assign ds1_0 = eta2_3[38:38] ? a1 : ({38 {1'bx}});
 
-  assign ds = eta2[39:39] ? a1_2 : ({39 {1'bx}});
+  assign ds = eta2[39:39] ? a1_1 : ({39 {1'bx}});
 
-  assign ds_0 = eta2_0[39:39] ? a1_1 : ({39 {1'bx}});
+  assign ds_0 = eta2_0[39:39] ? a1_0 : ({39 {1'bx}});
 
-  assign ds_1 = eta2_1[39:39] ? a1_3 : ({39 {1'bx}});
+  assign ds_1 = eta2_1[39:39] ? a1_2 : ({39 {1'bx}});
 
-  assign ds_2 = eta2_2[39:39] ? a1_4 : ({39 {1'bx}});
+  assign ds_2 = eta2_2[39:39] ? a1_3 : ({39 {1'bx}});
 
   assign c$vec_16 = ds26[511:0];
 
   // map begin
-  genvar i_45;
+  genvar i_44;
   generate
-  for (i_45=0; i_45 < 16; i_45 = i_45 + 1) begin : map_15
+  for (i_44=0; i_44 < 16; i_44 = i_44 + 1) begin : map_15
     wire signed [31:0] map_in_16;
-    assign map_in_16 = c$vec_16[i_45*32+:32];
+    assign map_in_16 = c$vec_16[i_44*32+:32];
     wire signed [31:0] map_out_16;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] x_3;
-    wire signed [63:0] result_101;
+    wire signed [63:0] result_95;
     wire signed [31:0] c$case_alt_27;
-    wire signed [31:0] result_100;
-    assign map_out_16 = result_100;
+    wire signed [31:0] result_94;
+    assign map_out_16 = result_94;
 
     assign x_3 = ($signed({{(64-32) {map_in_16[32-1]}},map_in_16})) * r1;
 
-    assign result_101 = (x_3 + 64'sd524288) >>> 64'sd20;
+    assign result_95 = (x_3 + 64'sd524288) >>> 64'sd20;
 
-    assign c$case_alt_27 = (result_101 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({result_101[64-1],result_101[0+:(32-1)]}));
+    assign c$case_alt_27 = (result_95 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({result_95[64-1],result_95[0+:(32-1)]}));
 
-    assign result_100 = (result_101 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_27;
+    assign result_94 = (result_95 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_27;
 
 
-    assign result_66[i_45*32+:32] = map_out_16;
+    assign result_60[i_44*32+:32] = map_out_16;
   end
   endgenerate
   // map end
@@ -4147,11 +3672,11 @@ module decoder_small_fault_norescale
   // register end
 
   // register begin
-  always @(posedge clk or  posedge  rst) begin : ds1_2_register
+  always @(posedge clk or  posedge  rst) begin : ds1_1_register
     if ( rst) begin
-      ds1_2 <= 5'd0;
+      ds1_1 <= 5'd0;
     end else begin
-      ds1_2 <= nxt[1220:1216];
+      ds1_1 <= nxt[1220:1216];
     end
   end
   // register end

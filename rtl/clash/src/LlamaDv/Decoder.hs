@@ -26,6 +26,7 @@ module LlamaDv.Decoder
   , step, s0, startEmbed, romAddr, kvAddr, scratch, noWrites, attOut, logitShift, embedElem
   ) where
 
+import Clash.Magic (setName)
 import Clash.Prelude
 import LlamaDv.Attention (KvRow, Soft (..), score, softFinish, softStep)
 import LlamaDv.Numerics
@@ -45,6 +46,7 @@ data DecoderFault
   = NoFault
   | KvWrongRow     -- ^ every KV row is written one row past its position
   | SkipRescale    -- ^ the online softmax does not rescale when the running max grows
+  | MiscountCycles -- ^ the cycles-per-token counter leaves out the argmax scan
   deriving (Eq, Show)
 
 -- | One finished attention head: (layer, head, running-max updates, output row).
@@ -350,7 +352,7 @@ step fault s (iv, itok, ipos, ordy) xIn g wRow we kv fin rd = case phase s of
   Hold | ordy -> only s { phase = Idle }
        | otherwise -> only s
   where
-    busy = s { cyc = cyc s + 1 }
+    busy = s { cyc = cyc s + (if fault == MiscountCycles && phase s == Scan then 0 else 1) }
     step1 = busy { i = i s + 1 }
     lastOf n = i s == n
     only st = (st, Nothing, noWrites)
@@ -434,6 +436,14 @@ scratch nxt wr = ScratchRd <$> ram d64 ax (wrX <$> wr) <*> ram d128 av (wrVin <$
     ram :: (HiddenClockResetEnable dom, KnownNat n, KnownNat a) => SNat n -> Signal dom (Unsigned a) -> Signal dom (Maybe (Unsigned a, F)) -> Signal dom F
     ram n = blockRam (replicate n 0)
 
+-- | The KV cache: one block RAM of 'KvRows' rows, a component of its own (instance
+-- @kv_cache@) so a testbench can read its rows by a stable hierarchical name.
+kvCache
+  :: HiddenClockResetEnable dom
+  => Signal dom (Unsigned 6) -> Signal dom (Maybe (Unsigned 6, KvRow 16)) -> Signal dom (KvRow 16)
+kvCache = blockRam (replicate (SNat @KvRows) (repeat 0, 0, repeat 0, 0))
+{-# NOINLINE kvCache #-}
+
 -- | The decoder around memory readers: @embedRom@, @gainRoms@ (5), @wRoms@ / @eRoms@
 -- (15 each: 2 layers x 7 matrices, then the classifier) all read the shared row
 -- address with one cycle of latency. Outputs: (in_ready, out_valid, token, logits,
@@ -459,7 +469,7 @@ decoder fault embedRom gainRoms wRoms eRoms inValid inTok inPos outReady =
     (nxt, kvWr, wr) = unbundle res
     rd = scratch nxt wr
     addr = romAddr <$> nxt
-    kvRow = blockRam (replicate (SNat @KvRows) (repeat 0, 0, repeat 0, 0)) (kvAddr <$> nxt) kvWr
+    kvRow = setName @"kv_cache" kvCache (kvAddr <$> nxt) kvWr
     gSel = (!!) <$> bundle (map ($ addr) gainRoms) <*> (gainIndex <$> st)
     wSel = (!!) <$> bundle (map ($ addr) wRoms) <*> (matrixIndex <$> st)
     eSel = (!!) <$> bundle (map ($ addr) eRoms) <*> (matrixIndex <$> st)
