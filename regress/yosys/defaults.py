@@ -5,7 +5,7 @@ The default run has to finish within 15 minutes on a 2-core machine. Yosys' SAT-
 use of arithmetic units, and these tops already share by construction (the decoder's
 one MAC, the attention tops' one score datapath per cycle), so the pass has little to
 find there. Explicit `--share` or `--share-top` options override these. The decoder
-also needs its flip-flop enable/reset inference off (`DFF_INFERENCE_PER_TOP`), and does
+runs with its flip-flop enable/reset inference off (`DFF_INFERENCE_PER_TOP`) and does
 not fit the budget even so (docs/synthesis.md, "Known gap").
 """
 from __future__ import annotations
@@ -32,9 +32,10 @@ DFF_INFERENCE_PER_TOP: dict[str, str] = {
 """Flip-flop clock-enable/sync-reset inference per top when no --dff-inference-top names
 one (else "on"). "off" runs every `opt` of the flow as `opt -nodffe -nosdff`.
 
-decoder_small: Clash registers the whole decoder state as one 19,415-bit register, and
-`opt_dff`'s enable and sync-reset inference over its mux trees alone took more than 11
-CPU-minutes in `prepare` (the run never reached mapping within the budget). Off, the
-enables and resets stay as LUT logic in front of the FDRE D inputs, so the report's
-`lut` is above what enable inference would give (a 16-bit register with reset
-and enable: LUT4 -> LUT6 per bit, tests/test_yosys_flow.py; docs/synthesis.md)."""
+decoder_small: the first decoder registered its whole state as one 19,415-bit register,
+and `opt_dff`'s enable and sync-reset inference over its mux trees alone took more than
+11 CPU-minutes. The decoder's state is narrow now; inference stays off until a finished
+run shows it costs nothing (docs/synthesis.md, "decoder_small"). Off, enables and resets
+stay as LUT logic in front of the FDRE D inputs, so the report's `lut` is above what
+enable inference would give (a 16-bit register with reset and enable: LUT4 -> LUT6 per
+bit, tests/test_yosys_flow.py)."""

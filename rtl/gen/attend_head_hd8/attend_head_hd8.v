@@ -2521,7 +2521,8 @@ module attend_head_hd8
   wire [8223:0] c$vecFlat_58;
   wire signed [31:0] c$s_90;
   wire [255:0] c$vec_0;
-  wire signed [31:0] c$s_91;
+  wire [31:0] c$bv_156;
+  wire [40:0] c$bv_157;
   wire [31:0] c$vec_1;
 
   // zipWith start
@@ -15685,9 +15686,11 @@ module attend_head_hd8
   endgenerate
   // map end
 
-  assign c$s_91 = $signed(result_336[287:256]);
+  assign c$bv_156 = ((($unsigned($signed(result_336[287:256])))));
 
-  assign r = 64'sd1099511627776 / ($signed({{(64-32) {c$s_91[32-1]}},c$s_91}));
+  assign c$bv_157 = (41'd1099511627776 / ({{(41-32) {1'b0}},((($unsigned($signed(result_336[287:256])))))}));
+
+  assign r = $signed(((({{(64-41) {1'b0}},(41'd1099511627776 / ({{(41-32) {1'b0}},((($unsigned($signed(result_336[287:256])))))}))}))));
 
   assign y = (($signed(((({{(16-6) {1'b0}},result_338}))))) - 16'sd7) - 16'sd20;
 
@@ -15706,10 +15709,10 @@ module attend_head_hd8
 
     assign map_index = 5'd31 - i_143[0+:5];
     wire [5:0] result_430;
-    wire [4:0] c$bv_156;
+    wire [4:0] c$bv_158;
     assign map_out_19 = result_430;
 
-    assign c$bv_156 = (((map_index)));
+    assign c$bv_158 = (((map_index)));
 
     assign result_430 = (map_in_19 == (1'b1)) ? (({{(6-5) {1'b0}},(((map_index)))}) + 6'd1) : 6'd0;
 

@@ -231,33 +231,34 @@ module attend_seq_hd8_fault_norescale
   wire [1:0] c$ds1_case_alt_selection_4;
   wire [1:0] c$ds4_case_alt_selection_1;
   wire [255:0] c$vec;
-  wire signed [31:0] c$s;
+  wire [31:0] c$bv;
+  wire [40:0] c$bv_0;
   wire [31:0] c$vec_0;
   wire [255:0] c$vec1;
-  wire signed [63:0] c$s_0;
-  wire [15:0] c$bv_7;
+  wire signed [63:0] c$s;
+  wire [15:0] c$bv_9;
   wire [4:0] c$i_97;
-  wire [15:0] c$bv_8;
+  wire [15:0] c$bv_10;
   wire [5:0] c$i_105;
-  wire [63:0] c$bv_9;
+  wire [63:0] c$bv_11;
   wire [8:0] c$i_368;
   wire [8223:0] c$vecFlat;
   wire [8223:0] c$vecFlat_0;
-  wire signed [31:0] c$s_1;
-  wire signed [63:0] c$s_2;
-  wire [15:0] c$bv_10;
+  wire signed [31:0] c$s_0;
+  wire signed [63:0] c$s_1;
+  wire [15:0] c$bv_12;
   wire [4:0] c$i_637;
-  wire [15:0] c$bv_11;
+  wire [15:0] c$bv_13;
   wire [5:0] c$i_645;
-  wire [63:0] c$bv_12;
+  wire [63:0] c$bv_14;
   wire [8:0] c$i_908;
   wire [8223:0] c$vecFlat_1;
   wire [8223:0] c$vecFlat_2;
-  wire signed [31:0] c$s_3;
-  wire signed [6:0] c$s_4;
-  wire [15:0] c$bv_13;
+  wire signed [31:0] c$s_2;
+  wire signed [6:0] c$s_3;
+  wire [15:0] c$bv_15;
   wire [4:0] c$i_1185;
-  wire [15:0] c$bv_14;
+  wire [15:0] c$bv_16;
   wire [5:0] c$i_1193;
   wire [63:0] c$vec1_0;
   wire [3:0] c$i_1487;
@@ -337,9 +338,11 @@ module attend_seq_hd8_fault_norescale
   endgenerate
   // map end
 
-  assign c$s = $signed(st[564:533]);
+  assign c$bv = ((($unsigned($signed(st[564:533])))));
 
-  assign r = 64'sd1099511627776 / ($signed({{(64-32) {c$s[32-1]}},c$s}));
+  assign c$bv_0 = (41'd1099511627776 / ({{(41-32) {1'b0}},((($unsigned($signed(st[564:533])))))}));
+
+  assign r = $signed(((({{(64-41) {1'b0}},(41'd1099511627776 / ({{(41-32) {1'b0}},((($unsigned($signed(st[564:533])))))}))}))));
 
   assign c$ds4_case_alt_1 = in_valid ? {{2'd1,
                                          c$ds14_app_arg,   result_1,   in_pos,   4'd0,
@@ -378,9 +381,9 @@ module attend_seq_hd8_fault_norescale
     wire signed [63:0] c$sat8Out_app_arg_0;
     // src/LlamaDv/Numerics.hs:99:1-9
     wire signed [15:0] sh;
-    wire [15:0] c$bv;
+    wire [15:0] c$bv_1;
     wire [5:0] c$i_23;
-    wire [15:0] c$bv_0;
+    wire [15:0] c$bv_2;
     assign map_out_0 = result_29;
 
     assign c$case_alt_12 = (c$sat8Out_app_arg < -64'sd128) ? -8'sd128 : ($signed({c$sat8Out_app_arg[64-1],c$sat8Out_app_arg[0+:(8-1)]}));
@@ -389,9 +392,9 @@ module attend_seq_hd8_fault_norescale
 
     assign c$sat8Out_app_arg = (sh >= 16'sd0) ? result_31 : (c$sat8Out_app_arg_0 <<< wild1_10);
 
-    assign c$bv = (($unsigned(sh)));
+    assign c$bv_1 = (($unsigned(sh)));
 
-    assign c$case_alt_13 = (sh >= 16'sd62) ? 6'd62 : ((c$bv[0+:6]));
+    assign c$case_alt_13 = (sh >= 16'sd62) ? 6'd62 : ((c$bv_1[0+:6]));
 
     assign result_30 = (sh <= 16'sd0) ? 6'd0 : c$case_alt_13;
 
@@ -418,9 +421,9 @@ module attend_seq_hd8_fault_norescale
 
     assign s_2 = -sh;
 
-    assign c$bv_0 = (($unsigned(s_2)));
+    assign c$bv_2 = (($unsigned(s_2)));
 
-    assign c$case_alt_14 = (s_2 >= 16'sd62) ? 6'd62 : ((c$bv_0[0+:6]));
+    assign c$case_alt_14 = (s_2 >= 16'sd62) ? 6'd62 : ((c$bv_2[0+:6]));
 
     assign result_32 = (s_2 <= 16'sd0) ? 6'd0 : c$case_alt_14;
 
@@ -451,10 +454,10 @@ module attend_seq_hd8_fault_norescale
 
     assign map_index = 5'd31 - i_3[0+:5];
     wire [5:0] result_33;
-    wire [4:0] c$bv_1;
+    wire [4:0] c$bv_3;
     assign map_out_1 = result_33;
 
-    assign c$bv_1 = (((map_index)));
+    assign c$bv_3 = (((map_index)));
 
     assign result_33 = (map_in_1 == (1'b1)) ? (({{(6-5) {1'b0}},(((map_index)))}) + 6'd1) : 6'd0;
 
@@ -920,10 +923,10 @@ module attend_seq_hd8_fault_norescale
     wire signed [31:0] map_in_2;
     assign map_in_2 = in_q[i_5*32+:32];
     wire [31:0] map_out_2;
-    wire [32:0] c$bv_2;
-    assign c$bv_2 = (($unsigned(((($signed({{(33-32) {map_in_2[32-1]}},map_in_2})) < 33'sd0) ? -($signed({{(33-32) {map_in_2[32-1]}},map_in_2})) : ($signed({{(33-32) {map_in_2[32-1]}},map_in_2}))))));
+    wire [32:0] c$bv_4;
+    assign c$bv_4 = (($unsigned(((($signed({{(33-32) {map_in_2[32-1]}},map_in_2})) < 33'sd0) ? -($signed({{(33-32) {map_in_2[32-1]}},map_in_2})) : ($signed({{(33-32) {map_in_2[32-1]}},map_in_2}))))));
 
-    assign map_out_2 = (c$bv_2[0+:32]);
+    assign map_out_2 = (c$bv_4[0+:32]);
 
 
     assign c$e_app_arg_0[i_5*32+:32] = map_out_2;
@@ -988,9 +991,9 @@ module attend_seq_hd8_fault_norescale
     wire signed [63:0] c$sat32Out_app_arg_10;
     // src/LlamaDv/Numerics.hs:57:1-5
     wire signed [63:0] wild1_13;
-    wire [15:0] c$bv_3;
+    wire [15:0] c$bv_5;
     wire [4:0] c$i_51;
-    wire [15:0] c$bv_4;
+    wire [15:0] c$bv_6;
     wire [5:0] c$i_59;
     assign map_out_3 = result_72;
 
@@ -1006,17 +1009,17 @@ module attend_seq_hd8_fault_norescale
 
     assign c$sat32Out_app_arg_8 = (64'sd2147483648 <= x_11) ? 64'sd2147483648 : c$sat32Out_case_alt_2;
 
-    assign c$bv_3 = (($unsigned((-s_3))));
+    assign c$bv_5 = (($unsigned((-s_3))));
 
-    assign c$i_51 = ((c$bv_3[0+:5]));
+    assign c$i_51 = ((c$bv_5[0+:5]));
 
     assign c$wild1_app_arg_11 = $unsigned({{(64-5) {1'b0}},c$i_51});
 
     assign c$sat32Out_app_arg_9 = (s_3 <= -16'sd31) ? 64'sd31 : wild1_13;
 
-    assign c$bv_4 = (($unsigned(s_3)));
+    assign c$bv_6 = (($unsigned(s_3)));
 
-    assign c$case_alt_19 = (s_3 >= 16'sd62) ? 6'd62 : ((c$bv_4[0+:6]));
+    assign c$case_alt_19 = (s_3 >= 16'sd62) ? 6'd62 : ((c$bv_6[0+:6]));
 
     assign result_73 = (s_3 <= 16'sd0) ? 6'd0 : c$case_alt_19;
 
@@ -1087,9 +1090,9 @@ module attend_seq_hd8_fault_norescale
     wire signed [63:0] x_13;
     wire signed [31:0] c$case_alt_22;
     wire signed [31:0] result_75;
-    wire [15:0] c$bv_5;
+    wire [15:0] c$bv_7;
     wire [4:0] c$i_69;
-    wire [15:0] c$bv_6;
+    wire [15:0] c$bv_8;
     wire [5:0] c$i_77;
     assign c$n = result_75;
 
@@ -1105,17 +1108,17 @@ module attend_seq_hd8_fault_norescale
 
     assign c$sat32Out_app_arg_11 = (64'sd2147483648 <= x_12) ? 64'sd2147483648 : c$sat32Out_case_alt_3;
 
-    assign c$bv_5 = (($unsigned((-s_4))));
+    assign c$bv_7 = (($unsigned((-s_4))));
 
-    assign c$i_69 = ((c$bv_5[0+:5]));
+    assign c$i_69 = ((c$bv_7[0+:5]));
 
     assign c$wild1_app_arg_14 = $unsigned({{(64-5) {1'b0}},c$i_69});
 
     assign c$sat32Out_app_arg_12 = (s_4 <= -16'sd31) ? 64'sd31 : wild1_16;
 
-    assign c$bv_6 = (($unsigned(s_4)));
+    assign c$bv_8 = (($unsigned(s_4)));
 
-    assign c$case_alt_21 = (s_4 >= 16'sd62) ? 6'd62 : ((c$bv_6[0+:6]));
+    assign c$case_alt_21 = (s_4 >= 16'sd62) ? 6'd62 : ((c$bv_8[0+:6]));
 
     assign result_77 = (s_4 <= 16'sd0) ? 6'd0 : c$case_alt_21;
 
@@ -1164,9 +1167,9 @@ module attend_seq_hd8_fault_norescale
 
   assign x_1 = lo + result_10;
 
-  assign c$s_0 = (result_6 >>> 64'sd20);
+  assign c$s = (result_6 >>> 64'sd20);
 
-  assign s = -($signed({c$s_0[64-1],c$s_0[0+:(16-1)]}));
+  assign s = -($signed({c$s[64-1],c$s[0+:(16-1)]}));
 
   assign c$case_alt_2 = (c$sat32Out_app_arg_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_1[64-1],c$sat32Out_app_arg_1[0+:(32-1)]}));
 
@@ -1176,17 +1179,17 @@ module attend_seq_hd8_fault_norescale
 
   assign c$sat32Out_app_arg = (64'sd2147483648 <= x_1) ? 64'sd2147483648 : c$sat32Out_case_alt;
 
-  assign c$bv_7 = (($unsigned((-s))));
+  assign c$bv_9 = (($unsigned((-s))));
 
-  assign c$i_97 = ((c$bv_7[0+:5]));
+  assign c$i_97 = ((c$bv_9[0+:5]));
 
   assign c$wild1_app_arg = $unsigned({{(64-5) {1'b0}},c$i_97});
 
   assign c$sat32Out_app_arg_0 = (s <= -16'sd31) ? 64'sd31 : wild1_1;
 
-  assign c$bv_8 = (($unsigned(s)));
+  assign c$bv_10 = (($unsigned(s)));
 
-  assign c$case_alt_3 = (s >= 16'sd62) ? 6'd62 : ((c$bv_8[0+:6]));
+  assign c$case_alt_3 = (s >= 16'sd62) ? 6'd62 : ((c$bv_10[0+:6]));
 
   assign result_8 = (s <= 16'sd0) ? 6'd0 : c$case_alt_3;
 
@@ -1213,9 +1216,9 @@ module attend_seq_hd8_fault_norescale
 
   assign f = result_6 & 64'sd1048575;
 
-  assign c$bv_9 = (($unsigned((f >>> 64'sd12))));
+  assign c$bv_11 = (($unsigned((f >>> 64'sd12))));
 
-  assign i = (c$bv_9[0+:9]);
+  assign i = (c$bv_11[0+:9]);
 
   assign lo = $signed({{(64-32) {c$lo_app_arg[32-1]}},c$lo_app_arg});
 
@@ -1423,9 +1426,9 @@ module attend_seq_hd8_fault_norescale
   assign c$lo_app_arg = vecArray_0[($unsigned({{(64-9) {1'b0}},i}))];
   // index end
 
-  assign c$s_1 = $signed(st[564:533]);
+  assign c$s_0 = $signed(st[564:533]);
 
-  assign x_3 = ($signed({{(64-32) {c$s_1[32-1]}},c$s_1})) * ($signed({{(64-32) {result_13[32-1]}},result_13}));
+  assign x_3 = ($signed({{(64-32) {c$s_0[32-1]}},c$s_0})) * ($signed({{(64-32) {result_13[32-1]}},result_13}));
 
   assign result_11 = (x_3 + 64'sd524288) >>> 64'sd20;
 
@@ -1435,9 +1438,9 @@ module attend_seq_hd8_fault_norescale
 
   assign x_5 = lo_0 + result_16;
 
-  assign c$s_2 = (result_12 >>> 64'sd20);
+  assign c$s_1 = (result_12 >>> 64'sd20);
 
-  assign s_0 = -($signed({c$s_2[64-1],c$s_2[0+:(16-1)]}));
+  assign s_0 = -($signed({c$s_1[64-1],c$s_1[0+:(16-1)]}));
 
   assign c$case_alt_4 = (c$sat32Out_app_arg_4 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_4[64-1],c$sat32Out_app_arg_4[0+:(32-1)]}));
 
@@ -1447,17 +1450,17 @@ module attend_seq_hd8_fault_norescale
 
   assign c$sat32Out_app_arg_2 = (64'sd2147483648 <= x_5) ? 64'sd2147483648 : c$sat32Out_case_alt_0;
 
-  assign c$bv_10 = (($unsigned((-s_0))));
+  assign c$bv_12 = (($unsigned((-s_0))));
 
-  assign c$i_637 = ((c$bv_10[0+:5]));
+  assign c$i_637 = ((c$bv_12[0+:5]));
 
   assign c$wild1_app_arg_2 = $unsigned({{(64-5) {1'b0}},c$i_637});
 
   assign c$sat32Out_app_arg_3 = (s_0 <= -16'sd31) ? 64'sd31 : wild1_4;
 
-  assign c$bv_11 = (($unsigned(s_0)));
+  assign c$bv_13 = (($unsigned(s_0)));
 
-  assign c$case_alt_5 = (s_0 >= 16'sd62) ? 6'd62 : ((c$bv_11[0+:6]));
+  assign c$case_alt_5 = (s_0 >= 16'sd62) ? 6'd62 : ((c$bv_13[0+:6]));
 
   assign result_14 = (s_0 <= 16'sd0) ? 6'd0 : c$case_alt_5;
 
@@ -1484,9 +1487,9 @@ module attend_seq_hd8_fault_norescale
 
   assign f_0 = result_12 & 64'sd1048575;
 
-  assign c$bv_12 = (($unsigned((f_0 >>> 64'sd12))));
+  assign c$bv_14 = (($unsigned((f_0 >>> 64'sd12))));
 
-  assign i_0 = (c$bv_12[0+:9]);
+  assign i_0 = (c$bv_14[0+:9]);
 
   assign lo_0 = $signed({{(64-32) {c$lo_app_arg_0[32-1]}},c$lo_app_arg_0});
 
@@ -1700,9 +1703,9 @@ module attend_seq_hd8_fault_norescale
 
   assign result_17 = (x_7 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_6;
 
-  assign c$s_3 = $signed(st[596:565]);
+  assign c$s_2 = $signed(st[596:565]);
 
-  assign x_8 = ($signed({{(64-32) {c$s_3[32-1]}},c$s_3})) - c$a_app_arg;
+  assign x_8 = ($signed({{(64-32) {c$s_2[32-1]}},c$s_2})) - c$a_app_arg;
 
   assign c$case_alt_7 = (x_8 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_8[64-1],x_8[0+:(32-1)]}));
 
@@ -1720,9 +1723,9 @@ module attend_seq_hd8_fault_norescale
 
   assign result_19 = (x_9 + 64'sd524288) >>> 64'sd20;
 
-  assign c$s_4 = $signed(st[611:605]);
+  assign c$s_3 = $signed(st[611:605]);
 
-  assign s_1 = -((($signed({{(16-7) {c$s_4[7-1]}},c$s_4})) + ($signed({{(16-7) {ke[7-1]}},ke}))) + 16'sd20);
+  assign s_1 = -((($signed({{(16-7) {c$s_3[7-1]}},c$s_3})) + ($signed({{(16-7) {ke[7-1]}},ke}))) + 16'sd20);
 
   assign c$case_alt_8 = (c$sat32Out_app_arg_7 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_7[64-1],c$sat32Out_app_arg_7[0+:(32-1)]}));
 
@@ -1732,17 +1735,17 @@ module attend_seq_hd8_fault_norescale
 
   assign c$sat32Out_app_arg_5 = (64'sd2147483648 <= ($signed({{(64-32) {result_23[32-1]}},result_23}))) ? 64'sd2147483648 : c$sat32Out_case_alt_1;
 
-  assign c$bv_13 = (($unsigned((-s_1))));
+  assign c$bv_15 = (($unsigned((-s_1))));
 
-  assign c$i_1185 = ((c$bv_13[0+:5]));
+  assign c$i_1185 = ((c$bv_15[0+:5]));
 
   assign c$wild1_app_arg_5 = $unsigned({{(64-5) {1'b0}},c$i_1185});
 
   assign c$sat32Out_app_arg_6 = (s_1 <= -16'sd31) ? 64'sd31 : wild1_7;
 
-  assign c$bv_14 = (($unsigned(s_1)));
+  assign c$bv_16 = (($unsigned(s_1)));
 
-  assign c$case_alt_9 = (s_1 >= 16'sd62) ? 6'd62 : ((c$bv_14[0+:6]));
+  assign c$case_alt_9 = (s_1 >= 16'sd62) ? 6'd62 : ((c$bv_16[0+:6]));
 
   assign result_21 = (s_1 <= 16'sd0) ? 6'd0 : c$case_alt_9;
 

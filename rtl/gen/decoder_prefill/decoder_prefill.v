@@ -107,17 +107,21 @@ module decoder_prefill
   wire [2047:0] c$nxt_app_arg;
   // src/LlamaDv/Prefill.hs:(71,1)-(75,47)
   wire signed [6:0] e;
-  // src/LlamaDv/Prefill.hs:(71,1)-(75,47)
-  reg [6:0] c$ds1_app_arg_0;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a;
+  reg [6:0] c$case_alt_5;
   wire [511:0] result_11;
   // src/LlamaDv/Prefill.hs:(71,1)-(75,47)
-  wire [511:0] c$ds1_app_arg_1;
-  // src/LlamaDv/Memories.hs:54:1-53
-  reg [511:0] eta;
-  // src/LlamaDv/Memories.hs:54:1-53
-  wire signed [63:0] c$eta_app_arg;
-  // src/LlamaDv/Memories.hs:54:1-53
-  wire [6:0] a;
+  wire [511:0] c$ds1_app_arg_0;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_0;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_0;
+  reg [511:0] c$case_alt_6;
+  // src/LlamaDv/Memories.hs:52:1-53
+  wire [7:0] rd;
   // src/LlamaDv/Prefill.hs:(71,1)-(75,47)
   wire [2063:0] c$nxt_case_alt_0;
   // src/LlamaDv/Prefill.hs:(71,1)-(75,47)
@@ -127,9 +131,9 @@ module decoder_prefill
   // src/LlamaDv/Prefill.hs:(71,1)-(75,47)
   reg [2063:0] st_0;
   wire [2053:0] result_12;
-  wire  c$case_alt_5;
+  wire  c$case_alt_7;
   // src/LlamaDv/Prefill.hs:(52,1)-(54,87)
-  wire  c$ds1_app_arg_2;
+  wire  c$ds1_app_arg_1;
   // src/LlamaDv/Prefill.hs:(52,1)-(54,87)
   wire [2052:0] a1_0;
   // src/LlamaDv/Prefill.hs:(52,1)-(54,87)
@@ -145,35 +149,31 @@ module decoder_prefill
   wire [2052:0] b_0;
   wire [2340:0] result_14;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  reg  c$ds4_case_alt;
+  reg  c$ds5_case_alt;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  reg [5:0] c$ds2_case_alt_0;
-  // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  wire signed [63:0] c$ds2_case_scrut;
-  reg [2052:0] c$case_alt_6;
+  reg [5:0] c$ds3_case_alt;
+  reg [2052:0] c$case_alt_8;
   wire signed [63:0] c$case_scrut;
-  reg  c$case_alt_7;
-  wire [2047:0] c$case_alt_8;
+  reg  c$case_alt_9;
+  wire [2047:0] c$case_alt_10;
   // src/LlamaDv/Prefill.hs:99:1-8
   wire [37:0] x_4;
   wire [2047:0] result_15;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
   reg [2047:0] xOut;
-  reg  c$case_alt_9;
+  reg  c$case_alt_11;
   wire signed [63:0] c$case_scrut_0;
-  // src/LlamaDv/Decoder.hs:223:1-6
-  wire [1:0] kvh;
-  wire [5:0] result_16;
-  wire [5:0] result_17;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  wire [1220:0] nxt;
-  reg [1696:0] result_18;
+  wire signed [63:0] c$normApply_case_scrut;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  wire [1696:0] c$ds_case_alt_0;
+  wire [1140:0] nxt;
+  reg [1616:0] result_16;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  wire  c$ds_app_arg;
+  wire [1616:0] c$ds1_case_alt_0;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  wire [1696:0] c$ds_case_alt_1;
+  wire  c$ds1_app_arg_2;
+  // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
+  wire [1616:0] c$ds1_case_alt_1;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
   wire [3:0] p;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
@@ -181,39 +181,39 @@ module decoder_prefill
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
   wire [276:0] kvW;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  wire [1220:0] \s' ;
-  reg [1696:0] result_19;
-  wire [1696:0] c$case_alt_10;
-  reg [1220:0] result_20;
+  wire [1140:0] \s' ;
+  reg [1616:0] result_17;
+  wire [1616:0] c$case_alt_12;
+  reg [1140:0] c$app_arg_7;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_5;
-  wire signed [31:0] c$case_alt_11;
-  wire signed [31:0] result_21;
-  wire [1220:0] result_22;
-  reg [1220:0] c$case_alt_12;
-  wire [1220:0] c$case_alt_13;
-  reg [1220:0] result_23;
-  reg [1220:0] c$case_alt_14;
-  wire [4:0] c$case_alt_15;
-  // src/LlamaDv/Decoder.hs:272:1-4
+  wire signed [31:0] c$case_alt_13;
+  wire signed [31:0] result_18;
+  wire [1140:0] c$app_arg_8;
+  reg [1140:0] c$case_alt_14;
+  wire [1140:0] c$case_alt_15;
+  reg [1140:0] c$app_arg_9;
+  reg [1140:0] c$case_alt_16;
+  wire [4:0] c$case_alt_17;
+  // src/LlamaDv/Decoder.hs:301:1-4
   wire  grew;
-  // src/LlamaDv/Decoder.hs:272:1-4
-  wire [576:0] ds31;
-  wire [4:0] c$app_arg_7;
-  wire [1696:0] result_24;
-  reg signed [6:0] c$app_arg_8;
-  wire [1696:0] result_25;
-  reg [1696:0] c$case_alt_16;
-  wire [5:0] c$app_arg_9;
-  reg [1220:0] c$app_arg_10;
-  // src/LlamaDv/Decoder.hs:272:1-4
+  // src/LlamaDv/Decoder.hs:301:1-4
+  wire [576:0] ds27;
+  wire [4:0] c$app_arg_10;
+  wire [1616:0] result_19;
+  reg signed [6:0] c$app_arg_11;
+  wire [1616:0] result_20;
+  reg [1616:0] c$case_alt_18;
+  wire [5:0] c$app_arg_12;
+  reg [1140:0] c$app_arg_13;
+  // src/LlamaDv/Decoder.hs:301:1-4
   wire [127:0] \pm' ;
-  wire signed [7:0] c$case_alt_17;
-  wire signed [7:0] result_26;
+  wire signed [7:0] c$case_alt_19;
+  wire signed [7:0] result_21;
   wire signed [63:0] c$sat8Out_app_arg;
-  wire [5:0] c$case_alt_18;
-  wire [5:0] result_27;
-  reg signed [63:0] result_28;
+  wire [5:0] c$case_alt_20;
+  wire [5:0] result_22;
+  reg signed [63:0] result_23;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] wild1;
   // src/LlamaDv/Numerics.hs:51:1-4
@@ -228,34 +228,34 @@ module decoder_prefill
   wire signed [63:0] c$wild1_app_arg_1;
   // src/LlamaDv/Numerics.hs:44:1-5
   wire signed [15:0] s;
-  wire [5:0] c$case_alt_19;
-  wire [5:0] result_29;
+  wire [5:0] c$case_alt_21;
+  wire [5:0] result_24;
   wire signed [63:0] c$sat8Out_app_arg_0;
   // src/LlamaDv/Numerics.hs:99:1-9
   wire signed [15:0] sh;
-  wire [198:0] c$app_arg_11;
-  wire signed [31:0] c$app_arg_12;
-  // src/LlamaDv/Decoder.hs:272:1-4
-  wire [6:0] e_0;
-  reg [6:0] c$app_arg_13;
-  reg [1220:0] result_30;
-  reg [1220:0] c$case_alt_20;
-  reg [1220:0] c$case_alt_21;
-  reg [1220:0] result_31;
   wire [198:0] c$app_arg_14;
-  reg [198:0] result_32;
+  wire signed [31:0] c$app_arg_15;
+  // src/LlamaDv/Decoder.hs:301:1-4
+  wire [6:0] e_0;
+  reg [6:0] c$app_arg_16;
+  reg [1140:0] result_25;
+  reg [1140:0] c$case_alt_22;
+  reg [1140:0] c$case_alt_23;
+  reg [1140:0] c$app_arg_17;
+  wire [198:0] c$app_arg_18;
+  reg [198:0] result_26;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [15:0] s_0;
-  wire signed [31:0] c$case_alt_22;
-  wire signed [31:0] result_33;
+  wire signed [31:0] c$case_alt_24;
+  wire signed [31:0] result_27;
   wire signed [63:0] c$sat32Out_case_alt;
   wire signed [63:0] c$sat32Out_app_arg;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] c$wild1_app_arg_2;
   wire signed [63:0] c$sat32Out_app_arg_0;
-  wire [5:0] c$case_alt_23;
-  wire [5:0] result_34;
-  reg signed [63:0] result_35;
+  wire [5:0] c$case_alt_25;
+  wire [5:0] result_28;
+  reg signed [63:0] result_29;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] wild1_2;
   // src/LlamaDv/Numerics.hs:51:1-4
@@ -267,132 +267,121 @@ module decoder_prefill
   wire signed [63:0] c$sat32Out_app_arg_1;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_4;
-  wire [1220:0] result_36;
-  // src/LlamaDv/Decoder.hs:272:1-4
-  wire [7:0] s1;
-  // src/LlamaDv/Decoder.hs:272:1-4
-  wire [7:0] s2;
-  // src/LlamaDv/Decoder.hs:272:1-4
-  wire signed [31:0] accN;
-  // src/LlamaDv/Decoder.hs:272:1-4
-  wire  lastCol;
-  // src/LlamaDv/Decoder.hs:272:1-4
-  wire signed [7:0] c$accN_app_arg;
-  // src/LlamaDv/Decoder.hs:272:1-4
-  reg signed [31:0] c$accN_app_arg_0;
-  wire [6:0] c$app_arg_15;
-  reg [1220:0] result_37;
-  wire [31:0] result_38;
-  reg [1220:0] result_39;
-  reg [1220:0] result_40;
-  wire [1220:0] result_41;
-  reg [1220:0] c$step_$jOut;
-  wire [1220:0] c$step_$jOut_app_arg;
+  wire [1140:0] c$app_arg_19;
+  // src/LlamaDv/Decoder.hs:301:1-4
+  wire  c$lastCol_case_alt;
+  wire [6:0] c$app_arg_20;
+  reg [1140:0] c$app_arg_21;
+  wire [31:0] result_30;
+  wire signed [31:0] c$app_arg_22;
+  reg [1140:0] result_31;
+  reg [1140:0] c$app_arg_23;
+  wire [1140:0] result_32;
+  reg [1140:0] c$step_$jOut;
+  wire [1140:0] c$step_$jOut_app_arg;
   wire [5:0] c$step_$jOut_app_arg_0;
-  // src/LlamaDv/Decoder.hs:272:1-4
-  wire [7:0] step14;
+  // src/LlamaDv/Decoder.hs:301:1-4
+  wire [7:0] step10;
   wire signed [63:0] c$sumSquareOut;
   reg [15:0] c$matrixShapeOut;
   reg [2:0] c$matrixShapeOut_app_arg;
-  // src/LlamaDv/Decoder.hs:272:1-4
+  // src/LlamaDv/Decoder.hs:301:1-4
   wire [2:0] k;
-  // src/LlamaDv/Decoder.hs:272:1-4
+  // src/LlamaDv/Decoder.hs:301:1-4
   reg [2:0] k_0;
   // src/LlamaDv/Numerics.hs:93:1-8
   wire signed [15:0] y;
-  wire signed [6:0] result_42;
-  wire signed [6:0] c$case_alt_24;
-  wire [191:0] c$app_arg_16;
-  wire [31:0] c$app_arg_17;
-  wire [5:0] result_43;
+  wire signed [6:0] result_33;
+  wire signed [6:0] c$case_alt_26;
+  wire [191:0] c$app_arg_24;
+  wire [31:0] c$app_arg_25;
+  wire [5:0] result_34;
   reg [31:0] c$quantExpOut_app_arg;
-  reg [31:0] result_44;
-  // src/LlamaDv/Decoder.hs:272:1-4
+  reg [31:0] result_35;
+  // src/LlamaDv/Decoder.hs:301:1-4
   wire [31:0] c$mx_case_alt;
-  // src/LlamaDv/Decoder.hs:272:1-4
+  // src/LlamaDv/Decoder.hs:301:1-4
   wire [31:0] c$mx_case_alt_0;
   wire [31:0] c$absUOut;
   reg signed [31:0] c$absUOut_app_arg;
-  // src/LlamaDv/Decoder.hs:272:1-4
+  // src/LlamaDv/Decoder.hs:301:1-4
   wire signed [31:0] o;
-  // src/LlamaDv/Decoder.hs:272:1-4
+  // src/LlamaDv/Decoder.hs:301:1-4
   wire signed [31:0] o_0;
   reg signed [31:0] c$absUOut_case_alt;
-  // src/LlamaDv/Decoder.hs:272:1-4
+  // src/LlamaDv/Decoder.hs:301:1-4
   wire signed [31:0] o_1;
-  reg [1225:0] c$tupIn;
-  wire signed [31:0] c$tupIn_app_arg;
-  // src/LlamaDv/Decoder.hs:272:1-4
-  wire [31:0] busy;
-  wire [511:0] result_45;
+  reg [1142:0] c$tupIn;
+  wire signed [6:0] result_36;
+  // src/LlamaDv/Decoder.hs:478:1-10
+  wire [48:0] xs;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [7:0] eta2;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_1;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_1;
+  reg [6:0] c$case_alt_27;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [7:0] eta2_0;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_2;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_2;
+  reg [6:0] c$case_alt_28;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [7:0] eta2_1;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_3;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_3;
+  reg [6:0] c$case_alt_29;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [7:0] eta2_2;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_4;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_4;
+  reg [6:0] c$case_alt_30;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [7:0] eta2_3;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_5;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_5;
+  reg [6:0] c$case_alt_31;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [7:0] eta2_4;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_6;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_6;
+  reg [6:0] c$case_alt_32;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [7:0] eta2_5;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_7;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_7;
+  reg [6:0] c$case_alt_33;
+  // src/LlamaDv/Decoder.hs:478:1-10
+  wire [3:0] c$xs_app_arg_app_arg;
+  // src/LlamaDv/Decoder.hs:478:1-10
+  reg  c$xs_app_arg_case_alt;
+  // src/LlamaDv/Decoder.hs:478:1-10
+  wire signed [63:0] c$xs_app_arg_case_scrut;
+  wire [511:0] result_37;
   // src/LlamaDv/Attention.hs:49:1-10
   wire signed [63:0] r;
-  wire signed [31:0] c$case_alt_25;
-  wire signed [31:0] result_46;
+  wire signed [31:0] c$case_alt_34;
+  wire signed [31:0] result_38;
   // src/LlamaDv/Prefill.hs:89:1-8
   wire [2051:0] x_6;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire  c$ds1_app_arg_3;
-  reg signed [31:0] result_47;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire  c$ds2_app_arg;
-  reg signed [31:0] result_48;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire  c$ds3_app_arg;
-  reg signed [31:0] result_49;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire  c$ds4_app_arg;
-  reg signed [31:0] result_50;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire  c$ds5_app_arg;
-  reg signed [31:0] result_51;
-  wire [159:0] result_52;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire [39:0] eta2;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire [39:0] eta2_0;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire [39:0] eta2_1;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire [39:0] eta2_2;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire [38:0] eta2_3;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire [37:0] a1_1;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire [38:0] a1_2;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire [38:0] a1_3;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire [38:0] a1_4;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire [38:0] a1_5;
-  wire [33:0] result_53;
-  reg [6:0] result_54;
-  reg [6:0] c$case_alt_26;
-  wire [6:0] c$case_alt_27;
-  wire [6:0] c$case_alt_28;
-  wire [6:0] c$app_arg_18;
-  reg [6:0] c$case_alt_29;
-  wire signed [63:0] c$case_scrut_1;
-  wire [6:0] c$packIndexOut;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire [37:0] ds1_1;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire [38:0] ds_1;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire [38:0] ds_2;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire [38:0] ds_3;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire [38:0] ds_4;
+  reg [269:0] result_39;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  wire [198:0] wr_1;
-  reg [269:0] result_55;
+  wire [274:0] ds2;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  wire [274:0] ds1_2;
-  // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  wire [274:0] a1_6;
+  wire [274:0] a1_1;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
   wire  c$kv_app_arg;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
@@ -400,91 +389,218 @@ module decoder_prefill
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
   wire [269:0] row;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  wire [5:0] a_0;
+  wire [5:0] a_8;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  wire [275:0] a1_7;
+  wire [275:0] a1_2;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
   wire [4:0] rdAddr;
-  wire signed [6:0] result_56;
+  // src/LlamaDv/Decoder.hs:238:1-6
+  wire [1:0] kvh;
+  wire [5:0] result_40;
+  wire [5:0] result_41;
+  wire signed [31:0] result_42;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  wire [48:0] xs;
+  wire [63:0] xs_0;
+  reg [31:0] c$case_alt_35;
+  reg [31:0] c$case_alt_36;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  reg [6:0] c$xs_app_arg;
+  reg  c$normApply_case_alt;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire  c$ds1_app_arg_3;
+  reg signed [31:0] result_43;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire  c$ds2_app_arg;
+  reg signed [31:0] result_44;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire  c$ds3_app_arg;
+  reg signed [31:0] result_45;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire  c$ds4_app_arg;
+  reg signed [31:0] result_46;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire  c$ds5_app_arg;
+  reg signed [31:0] result_47;
+  wire [159:0] result_48;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire [39:0] x4;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire [39:0] x4_0;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire [39:0] x4_1;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire [39:0] x4_2;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire [38:0] eta3;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire [37:0] a1_3;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire [38:0] a1_4;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire [38:0] a1_5;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire [38:0] a1_6;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire [38:0] a1_7;
+  wire [33:0] result_49;
+  reg [6:0] result_50;
+  reg [6:0] c$case_alt_37;
+  wire [6:0] c$case_alt_38;
+  wire [6:0] c$case_alt_39;
+  wire [6:0] c$app_arg_26;
+  reg [6:0] c$case_alt_40;
+  wire signed [63:0] c$case_scrut_1;
+  wire [6:0] c$packIndexOut;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire [37:0] ds1_1;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire [38:0] ds_1;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire [38:0] ds_2;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire [38:0] ds_3;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire [38:0] ds_4;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  reg [6:0] c$xs_app_arg_0;
-  // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  reg [6:0] c$xs_app_arg_1;
-  // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  reg [6:0] c$xs_app_arg_2;
-  // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  reg [6:0] c$xs_app_arg_3;
-  // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  reg [6:0] c$xs_app_arg_4;
-  // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  reg [6:0] c$xs_app_arg_5;
-  // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  wire signed [63:0] c$xs_app_arg_6;
+  wire [47:0] macN;
+  wire [127:0] result_51;
+  wire signed [31:0] result_52;
+  wire [7:0] c$app_arg_27;
+  reg signed [31:0] c$case_alt_41;
+  wire [47:0] c$case_alt_42;
+  wire signed [63:0] c$case_scrut_2;
+  reg [47:0] c$case_alt_43;
+  // src/LlamaDv/Decoder.hs:(462,1)-(465,61)
+  reg [47:0] m;
+  wire [1023:0] result_53;
+  // src/LlamaDv/Decoder.hs:478:1-10
+  wire [7167:0] xs_1;
+  // src/LlamaDv/Memories.hs:36:1-119
+  wire [7:0] eta2_6;
+  wire [1023:0] result_54;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_8;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_9;
+  reg [511:0] c$case_alt_44;
+  // src/LlamaDv/Memories.hs:39:1-78
+  wire [7:0] eta1;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_9;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_10;
+  reg [1023:0] c$case_alt_45;
+  // src/LlamaDv/Memories.hs:36:1-119
+  wire [7:0] eta2_7;
+  wire [1023:0] result_55;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_10;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_11;
+  reg [511:0] c$case_alt_46;
+  // src/LlamaDv/Memories.hs:36:1-119
+  wire [7:0] eta2_8;
+  wire [1023:0] result_56;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_11;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_12;
+  reg [511:0] c$case_alt_47;
+  // src/LlamaDv/Memories.hs:36:1-119
+  wire [7:0] eta2_9;
   wire [1023:0] result_57;
-  // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  wire [7167:0] xs_0;
-  // src/LlamaDv/Memories.hs:38:1-129
-  reg [511:0] bv;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_12;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_13;
+  reg [511:0] c$case_alt_48;
+  // src/LlamaDv/Memories.hs:36:1-119
+  wire [7:0] eta2_10;
   wire [1023:0] result_58;
-  wire [511:0] c$app_arg_19;
-  wire [511:0] c$app_arg_20;
-  // src/LlamaDv/Memories.hs:41:1-101
-  reg [1023:0] wild1_5;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_13;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_14;
+  reg [511:0] c$case_alt_49;
+  // src/LlamaDv/Memories.hs:36:1-119
+  wire [7:0] eta2_11;
   wire [1023:0] result_59;
-  wire [1023:0] c$app_arg_21;
-  // src/LlamaDv/Memories.hs:38:1-129
-  reg [511:0] bv_0;
-  wire [1023:0] result_60;
-  wire [511:0] c$app_arg_22;
-  wire [511:0] c$app_arg_23;
-  // src/LlamaDv/Memories.hs:38:1-129
-  reg [511:0] bv_1;
-  wire [1023:0] result_61;
-  wire [511:0] c$app_arg_24;
-  wire [511:0] c$app_arg_25;
-  // src/LlamaDv/Memories.hs:38:1-129
-  reg [511:0] bv_2;
-  wire [1023:0] result_62;
-  wire [511:0] c$app_arg_26;
-  wire [511:0] c$app_arg_27;
-  // src/LlamaDv/Memories.hs:38:1-129
-  reg [511:0] bv_3;
-  wire [1023:0] result_63;
-  wire [511:0] c$app_arg_28;
-  wire [511:0] c$app_arg_29;
-  // src/LlamaDv/Memories.hs:38:1-129
-  reg [511:0] bv_4;
-  wire [1023:0] result_64;
-  wire [511:0] c$app_arg_30;
-  wire [511:0] c$app_arg_31;
-  // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  wire signed [63:0] c$wRow_app_arg;
-  // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  wire [2:0] i1;
-  wire signed [31:0] result_65;
-  // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  wire [63:0] xs_1;
-  reg [31:0] c$app_arg_32;
-  wire signed [31:0] result_66;
-  reg [31:0] c$app_arg_33;
-  wire signed [31:0] result_67;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_14;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_15;
+  reg [511:0] c$case_alt_50;
+  // src/LlamaDv/Decoder.hs:478:1-10
+  wire [3:0] c$xs_app_arg_app_arg_0;
+  // src/LlamaDv/Decoder.hs:478:1-10
+  reg  c$xs_app_arg_case_alt_0;
+  // src/LlamaDv/Decoder.hs:478:1-10
+  wire signed [63:0] c$xs_app_arg_case_scrut_0;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
   reg [6:0] addr;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  reg [1220:0] st_2;
-  wire [2053:0] result_68;
-  wire  c$case_alt_30;
+  wire [198:0] wr_1;
+  wire [1140:0] result_60;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [4:0] ds_5;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [0:0] ds1_2;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [3:0] ds2_0;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [5:0] ds3;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [7:0] ds4;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [1:0] ds5;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg signed [63:0] ds6;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg signed [31:0] ds7;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [31:0] ds8;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg signed [6:0] ds9;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [2:0] ds10;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [7:0] ds11;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [7:0] ds12;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg signed [31:0] ds13;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [1:0] ds14;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [31:0] ds15;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [127:0] ds16;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg signed [6:0] ds17;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [127:0] ds18;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg signed [6:0] ds19;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [1:0] ds20;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [3:0] ds21;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [575:0] ds22;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [4:0] ds23;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg signed [31:0] ds24;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [5:0] ds25;
+  wire [2053:0] result_61;
+  wire  c$case_alt_51;
   // src/LlamaDv/Prefill.hs:(52,1)-(54,87)
   wire  c$ds1_app_arg_4;
   // src/LlamaDv/Prefill.hs:(52,1)-(54,87)
   wire [2052:0] a1_8;
   // src/LlamaDv/Prefill.hs:(52,1)-(54,87)
-  reg [4105:0] st_3;
-  wire [4105:0] result_69;
+  reg [4105:0] st_2;
+  wire [4105:0] result_62;
   // src/LlamaDv/Prefill.hs:(52,1)-(54,87)
   wire [4105:0] c$st_case_alt_3;
   // src/LlamaDv/Prefill.hs:(52,1)-(54,87)
@@ -493,277 +609,332 @@ module decoder_prefill
   wire [4105:0] ds1_3;
   // src/LlamaDv/Prefill.hs:(52,1)-(54,87)
   wire [2052:0] b_1;
-  wire [2059:0] result_70;
-  reg [2058:0] c$case_alt_31;
-  // src/LlamaDv/Prefill.hs:(153,1)-(159,78)
+  wire [2059:0] result_63;
+  reg [2058:0] c$case_alt_52;
+  // src/LlamaDv/Prefill.hs:(156,1)-(162,78)
   wire [2047:0] c$logits_case_alt;
-  // src/LlamaDv/Prefill.hs:(153,1)-(159,78)
+  // src/LlamaDv/Prefill.hs:(156,1)-(162,78)
   reg [2047:0] logits;
-  // src/LlamaDv/Prefill.hs:(153,1)-(159,78)
+  // src/LlamaDv/Prefill.hs:(156,1)-(162,78)
   reg [2047:0] c$logits_case_alt_0;
-  // src/LlamaDv/Decoder.hs:387:1-10
+  // src/LlamaDv/Decoder.hs:413:1-10
   wire signed [31:0] l;
-  reg  c$case_alt_32;
-  wire signed [63:0] c$case_scrut_2;
-  reg [1696:0] result_71;
-  // src/LlamaDv/Prefill.hs:(153,1)-(159,78)
-  wire [1696:0] c$ds_case_alt_2;
-  // src/LlamaDv/Prefill.hs:(153,1)-(159,78)
+  reg  c$case_alt_53;
+  wire signed [63:0] c$case_scrut_3;
+  wire [1140:0] result_64;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [4:0] ds_6;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [0:0] ds1_4;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [3:0] ds2_1;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [5:0] ds3_0;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [7:0] ds4_0;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [1:0] ds5_0;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg signed [63:0] ds6_0;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg signed [31:0] ds7_0;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [31:0] ds8_0;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg signed [6:0] ds9_0;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [2:0] ds10_0;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [7:0] ds11_0;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [7:0] ds12_0;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg signed [31:0] ds13_0;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [1:0] ds14_0;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [31:0] ds15_0;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [127:0] ds16_0;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg signed [6:0] ds17_0;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [127:0] ds18_0;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg signed [6:0] ds19_0;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [1:0] ds20_0;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [3:0] ds21_0;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [575:0] ds22_0;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [4:0] ds23_0;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg signed [31:0] ds24_0;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [5:0] ds25_0;
+  // src/LlamaDv/Prefill.hs:(156,1)-(162,78)
+  wire [1140:0] nxt_0;
+  reg [1616:0] result_65;
+  // src/LlamaDv/Prefill.hs:(156,1)-(162,78)
+  wire [1616:0] c$ds1_case_alt_2;
+  // src/LlamaDv/Prefill.hs:(156,1)-(162,78)
   wire [3:0] p_0;
-  reg [1696:0] result_72;
-  wire [1696:0] c$case_alt_33;
-  reg [1220:0] result_73;
+  reg [1616:0] result_66;
+  wire [1616:0] c$case_alt_54;
+  reg [1140:0] c$app_arg_28;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_7;
-  wire signed [31:0] c$case_alt_34;
-  wire signed [31:0] result_74;
-  wire [1220:0] result_75;
-  reg [1220:0] c$case_alt_35;
-  wire [1220:0] c$case_alt_36;
-  reg [1220:0] result_76;
-  reg [1220:0] c$case_alt_37;
-  wire [4:0] c$case_alt_38;
-  // src/LlamaDv/Decoder.hs:272:1-4
+  wire signed [31:0] c$case_alt_55;
+  wire signed [31:0] result_67;
+  wire [1140:0] c$app_arg_29;
+  reg [1140:0] c$case_alt_56;
+  wire [1140:0] c$case_alt_57;
+  reg [1140:0] c$app_arg_30;
+  reg [1140:0] c$case_alt_58;
+  wire [4:0] c$case_alt_59;
+  // src/LlamaDv/Decoder.hs:301:1-4
   wire  grew_0;
-  // src/LlamaDv/Decoder.hs:272:1-4
-  wire [576:0] ds31_0;
-  wire [4:0] c$app_arg_34;
-  wire [1696:0] result_77;
-  reg signed [6:0] c$app_arg_35;
-  wire [1696:0] result_78;
-  reg [1696:0] c$case_alt_39;
-  wire [5:0] c$app_arg_36;
-  reg [1220:0] c$app_arg_37;
-  // src/LlamaDv/Decoder.hs:272:1-4
+  // src/LlamaDv/Decoder.hs:301:1-4
+  wire [576:0] ds27_0;
+  wire [4:0] c$app_arg_31;
+  wire [1616:0] result_68;
+  reg signed [6:0] c$app_arg_32;
+  wire [1616:0] result_69;
+  reg [1616:0] c$case_alt_60;
+  wire [5:0] c$app_arg_33;
+  reg [1140:0] c$app_arg_34;
+  // src/LlamaDv/Decoder.hs:301:1-4
   wire [127:0] \pm'_0 ;
-  wire signed [7:0] c$case_alt_40;
-  wire signed [7:0] result_79;
+  wire signed [7:0] c$case_alt_61;
+  wire signed [7:0] result_70;
   wire signed [63:0] c$sat8Out_app_arg_1;
-  wire [5:0] c$case_alt_41;
-  wire [5:0] result_80;
-  reg signed [63:0] result_81;
+  wire [5:0] c$case_alt_62;
+  wire [5:0] result_71;
+  reg signed [63:0] result_72;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_6;
+  wire signed [63:0] wild1_5;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] c$wild1_app_arg_5;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_7;
+  wire signed [63:0] wild1_6;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] c$wild1_app_arg_6;
   // src/LlamaDv/Numerics.hs:99:1-9
-  wire signed [63:0] wild1_8;
+  wire signed [63:0] wild1_7;
   // src/LlamaDv/Numerics.hs:99:1-9
   wire signed [63:0] c$wild1_app_arg_7;
   // src/LlamaDv/Numerics.hs:44:1-5
   wire signed [15:0] s_1;
-  wire [5:0] c$case_alt_42;
-  wire [5:0] result_82;
+  wire [5:0] c$case_alt_63;
+  wire [5:0] result_73;
   wire signed [63:0] c$sat8Out_app_arg_2;
   // src/LlamaDv/Numerics.hs:99:1-9
   wire signed [15:0] sh_0;
-  wire [198:0] c$app_arg_38;
-  wire signed [31:0] c$app_arg_39;
-  // src/LlamaDv/Decoder.hs:272:1-4
+  wire [198:0] c$app_arg_35;
+  wire signed [31:0] c$app_arg_36;
+  // src/LlamaDv/Decoder.hs:301:1-4
   wire [6:0] e_1;
-  reg [6:0] c$app_arg_40;
-  reg [1220:0] result_83;
-  reg [1220:0] c$case_alt_43;
-  reg [1220:0] c$case_alt_44;
-  reg [1220:0] result_84;
-  wire [198:0] c$app_arg_41;
-  reg [198:0] result_85;
+  reg [6:0] c$app_arg_37;
+  reg [1140:0] result_74;
+  reg [1140:0] c$case_alt_64;
+  reg [1140:0] c$case_alt_65;
+  reg [1140:0] c$app_arg_38;
+  wire [198:0] c$app_arg_39;
+  reg [198:0] result_75;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [15:0] s_2;
-  wire signed [31:0] c$case_alt_45;
-  wire signed [31:0] result_86;
+  wire signed [31:0] c$case_alt_66;
+  wire signed [31:0] result_76;
   wire signed [63:0] c$sat32Out_case_alt_0;
   wire signed [63:0] c$sat32Out_app_arg_2;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] c$wild1_app_arg_8;
   wire signed [63:0] c$sat32Out_app_arg_3;
-  wire [5:0] c$case_alt_46;
-  wire [5:0] result_87;
-  reg signed [63:0] result_88;
+  wire [5:0] c$case_alt_67;
+  wire [5:0] result_77;
+  reg signed [63:0] result_78;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_9;
+  wire signed [63:0] wild1_8;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] c$wild1_app_arg_9;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_10;
+  wire signed [63:0] wild1_9;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] c$wild1_app_arg_10;
   wire signed [63:0] c$sat32Out_app_arg_4;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_11;
-  wire [1220:0] result_89;
-  // src/LlamaDv/Decoder.hs:272:1-4
-  wire [7:0] s1_0;
-  // src/LlamaDv/Decoder.hs:272:1-4
-  wire [7:0] s2_0;
-  // src/LlamaDv/Decoder.hs:272:1-4
-  wire signed [31:0] accN_0;
-  // src/LlamaDv/Decoder.hs:272:1-4
-  wire  lastCol_0;
-  // src/LlamaDv/Decoder.hs:272:1-4
-  wire signed [7:0] c$accN_app_arg_1;
-  // src/LlamaDv/Decoder.hs:272:1-4
-  reg signed [31:0] c$accN_app_arg_2;
-  wire [6:0] c$app_arg_42;
-  reg [1220:0] result_90;
-  wire [31:0] result_91;
-  reg [1220:0] result_92;
-  reg [1220:0] result_93;
-  wire [1220:0] result_94;
-  reg [1220:0] c$step_$jOut_0;
-  wire [1220:0] c$step_$jOut_app_arg_1;
+  wire signed [63:0] wild1_10;
+  wire [1140:0] c$app_arg_40;
+  // src/LlamaDv/Decoder.hs:301:1-4
+  wire  c$lastCol_case_alt_0;
+  wire [6:0] c$app_arg_41;
+  reg [1140:0] c$app_arg_42;
+  wire [31:0] result_79;
+  wire signed [31:0] c$app_arg_43;
+  reg [1140:0] result_80;
+  reg [1140:0] c$app_arg_44;
+  wire [1140:0] result_81;
+  reg [1140:0] c$step_$jOut_0;
+  wire [1140:0] c$step_$jOut_app_arg_1;
   wire [5:0] c$step_$jOut_app_arg_2;
-  // src/LlamaDv/Decoder.hs:272:1-4
-  wire [7:0] step14_0;
+  // src/LlamaDv/Decoder.hs:301:1-4
+  wire [7:0] step10_0;
   wire signed [63:0] c$sumSquareOut_0;
   reg [15:0] c$matrixShapeOut_0;
   reg [2:0] c$matrixShapeOut_app_arg_0;
-  // src/LlamaDv/Decoder.hs:272:1-4
+  // src/LlamaDv/Decoder.hs:301:1-4
   wire [2:0] k_1;
-  // src/LlamaDv/Decoder.hs:272:1-4
+  // src/LlamaDv/Decoder.hs:301:1-4
   reg [2:0] k_2;
   // src/LlamaDv/Numerics.hs:93:1-8
   wire signed [15:0] y_0;
-  wire signed [6:0] result_95;
-  wire signed [6:0] c$case_alt_47;
-  wire [191:0] c$app_arg_43;
-  wire [31:0] c$app_arg_44;
-  wire [5:0] result_96;
+  wire signed [6:0] result_82;
+  wire signed [6:0] c$case_alt_68;
+  wire [191:0] c$app_arg_45;
+  wire [31:0] c$app_arg_46;
+  wire [5:0] result_83;
   reg [31:0] c$quantExpOut_app_arg_0;
-  reg [31:0] result_97;
-  // src/LlamaDv/Decoder.hs:272:1-4
+  reg [31:0] result_84;
+  // src/LlamaDv/Decoder.hs:301:1-4
   wire [31:0] c$mx_case_alt_1;
-  // src/LlamaDv/Decoder.hs:272:1-4
+  // src/LlamaDv/Decoder.hs:301:1-4
   wire [31:0] c$mx_case_alt_2;
   wire [31:0] c$absUOut_0;
   reg signed [31:0] c$absUOut_app_arg_0;
-  // src/LlamaDv/Decoder.hs:272:1-4
+  // src/LlamaDv/Decoder.hs:301:1-4
   wire signed [31:0] o_2;
-  // src/LlamaDv/Decoder.hs:272:1-4
+  // src/LlamaDv/Decoder.hs:301:1-4
   wire signed [31:0] o_3;
   reg signed [31:0] c$absUOut_case_alt_0;
-  // src/LlamaDv/Decoder.hs:272:1-4
+  // src/LlamaDv/Decoder.hs:301:1-4
   wire signed [31:0] o_4;
-  reg [1225:0] c$tupIn_0;
-  wire signed [31:0] c$tupIn_app_arg_0;
-  // src/LlamaDv/Decoder.hs:272:1-4
-  wire [31:0] busy_0;
-  // src/LlamaDv/Prefill.hs:(153,1)-(159,78)
-  wire signed [6:0] e_2;
-  // src/LlamaDv/Prefill.hs:(153,1)-(159,78)
-  reg [6:0] c$e_app_arg;
-  // src/LlamaDv/Prefill.hs:(153,1)-(159,78)
-  wire signed [31:0] g;
-  // src/LlamaDv/Prefill.hs:(153,1)-(159,78)
-  reg [31:0] c$g_app_arg;
-  wire signed [31:0] c$case_alt_48;
-  wire signed [31:0] result_98;
+  reg [1142:0] c$tupIn_0;
+  wire signed [31:0] c$case_alt_69;
+  wire signed [31:0] result_85;
   // src/LlamaDv/Prefill.hs:89:1-8
   wire [2051:0] x_8;
-  // src/LlamaDv/Prefill.hs:(153,1)-(159,78)
-  reg [1220:0] st_4;
-  // src/LlamaDv/Prefill.hs:(153,1)-(159,78)
-  wire [511:0] c$w_app_arg;
-  // src/LlamaDv/Prefill.hs:(153,1)-(159,78)
-  wire [511:0] c$w_app_arg_0;
-  // src/LlamaDv/Memories.hs:38:1-129
-  reg [511:0] bv_5;
-  // src/LlamaDv/Memories.hs:38:1-129
-  wire signed [63:0] c$bv_app_arg;
-  // src/LlamaDv/Prefill.hs:(153,1)-(159,78)
-  reg [6:0] addr_0;
-  // src/LlamaDv/Decoder.hs:429:1-108
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_15;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_16;
+  reg [6:0] c$case_alt_70;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_16;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_17;
+  reg [31:0] c$case_alt_71;
+  // src/LlamaDv/Memories.hs:52:1-53
+  wire [7:0] eta1_0;
+  // src/LlamaDv/Memories.hs:52:1-53
+  reg  c$eta1_case_alt;
+  // src/LlamaDv/Decoder.hs:451:1-126
   wire  c$ds1_app_arg_5;
-  reg signed [31:0] result_99;
-  // src/LlamaDv/Decoder.hs:429:1-108
+  reg signed [31:0] result_86;
+  // src/LlamaDv/Decoder.hs:451:1-126
   wire  c$ds2_app_arg_0;
-  reg signed [31:0] result_100;
-  // src/LlamaDv/Decoder.hs:429:1-108
+  reg signed [31:0] result_87;
+  // src/LlamaDv/Decoder.hs:451:1-126
   wire  c$ds3_app_arg_0;
-  reg signed [31:0] result_101;
-  // src/LlamaDv/Decoder.hs:429:1-108
+  reg signed [31:0] result_88;
+  // src/LlamaDv/Decoder.hs:451:1-126
   wire  c$ds4_app_arg_0;
-  reg signed [31:0] result_102;
-  // src/LlamaDv/Decoder.hs:429:1-108
+  reg signed [31:0] result_89;
+  // src/LlamaDv/Decoder.hs:451:1-126
   wire  c$ds5_app_arg_0;
-  reg signed [31:0] result_103;
-  wire [159:0] result_104;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire [39:0] eta2_4;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire [39:0] eta2_5;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire [39:0] eta2_6;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire [39:0] eta2_7;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire [38:0] eta2_8;
-  // src/LlamaDv/Decoder.hs:429:1-108
+  reg signed [31:0] result_90;
+  wire [159:0] result_91;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire [39:0] x4_3;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire [39:0] x4_4;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire [39:0] x4_5;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire [39:0] x4_6;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire [38:0] eta3_0;
+  // src/LlamaDv/Decoder.hs:451:1-126
   wire [37:0] a1_9;
-  // src/LlamaDv/Decoder.hs:429:1-108
+  // src/LlamaDv/Decoder.hs:451:1-126
   wire [38:0] a1_10;
-  // src/LlamaDv/Decoder.hs:429:1-108
+  // src/LlamaDv/Decoder.hs:451:1-126
   wire [38:0] a1_11;
-  // src/LlamaDv/Decoder.hs:429:1-108
+  // src/LlamaDv/Decoder.hs:451:1-126
   wire [38:0] a1_12;
-  // src/LlamaDv/Decoder.hs:429:1-108
+  // src/LlamaDv/Decoder.hs:451:1-126
   wire [38:0] a1_13;
-  wire [33:0] result_105;
-  reg [6:0] result_106;
-  reg [6:0] c$case_alt_49;
-  wire [6:0] c$case_alt_50;
-  wire [6:0] c$case_alt_51;
-  wire [6:0] c$app_arg_45;
-  reg [6:0] c$case_alt_52;
-  wire signed [63:0] c$case_scrut_3;
-  wire [6:0] c$packIndexOut_0;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire [37:0] ds1_4;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire [38:0] ds_5;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire [38:0] ds_6;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire [38:0] ds_7;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire [38:0] ds_8;
-  // src/LlamaDv/Prefill.hs:(153,1)-(159,78)
-  wire [1220:0] nxt_0;
-  wire [2340:0] result_107;
-  // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  reg  c$ds4_case_alt_0;
-  // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  reg [5:0] c$ds2_case_alt_1;
-  // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  wire signed [63:0] c$ds2_case_scrut_0;
-  reg [2052:0] c$case_alt_53;
+  wire [33:0] result_92;
+  reg [6:0] result_93;
+  reg [6:0] c$case_alt_72;
+  wire [6:0] c$case_alt_73;
+  wire [6:0] c$case_alt_74;
+  wire [6:0] c$app_arg_47;
+  reg [6:0] c$case_alt_75;
   wire signed [63:0] c$case_scrut_4;
-  reg  c$case_alt_54;
-  wire [2047:0] c$case_alt_55;
+  wire [6:0] c$packIndexOut_0;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire [37:0] ds1_5;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire [38:0] ds_7;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire [38:0] ds_8;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire [38:0] ds_9;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire [38:0] ds_10;
+  // src/LlamaDv/Prefill.hs:(156,1)-(162,78)
+  wire [47:0] macN_0;
+  wire [127:0] result_94;
+  wire signed [31:0] result_95;
+  wire [7:0] c$app_arg_48;
+  reg signed [31:0] c$case_alt_76;
+  wire [47:0] c$case_alt_77;
+  wire signed [63:0] c$case_scrut_5;
+  reg [47:0] c$case_alt_78;
+  // src/LlamaDv/Decoder.hs:(462,1)-(465,61)
+  reg [47:0] m_0;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_17;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_18;
+  reg [511:0] c$case_alt_79;
+  // src/LlamaDv/Memories.hs:36:1-119
+  wire [7:0] eta2_12;
+  // src/LlamaDv/Prefill.hs:(156,1)-(162,78)
+  reg [6:0] addr_0;
+  // src/LlamaDv/Memories.hs:36:1-119
+  reg  c$eta2_case_alt;
+  // src/LlamaDv/Memories.hs:36:1-119
+  wire signed [63:0] c$eta2_case_scrut;
+  wire [2340:0] result_96;
+  // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
+  reg  c$ds5_case_alt_0;
+  // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
+  reg [5:0] c$ds3_case_alt_0;
+  reg [2052:0] c$case_alt_80;
+  wire signed [63:0] c$case_scrut_6;
+  reg  c$case_alt_81;
+  wire [2047:0] c$case_alt_82;
   // src/LlamaDv/Prefill.hs:99:1-8
   wire [37:0] x_9;
-  wire [2047:0] result_108;
+  wire [2047:0] result_97;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
   reg [2047:0] xOut_0;
-  reg  c$case_alt_56;
-  wire signed [63:0] c$case_scrut_5;
-  // src/LlamaDv/Decoder.hs:223:1-6
-  wire [1:0] kvh_0;
-  wire [5:0] result_109;
-  wire [5:0] result_110;
+  reg  c$case_alt_83;
+  wire signed [63:0] c$case_scrut_7;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  wire [1220:0] nxt_1;
-  reg [1696:0] result_111;
+  wire signed [63:0] c$normApply_case_scrut_0;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  wire [1696:0] c$ds_case_alt_3;
+  wire [1140:0] nxt_1;
+  reg [1616:0] result_98;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  wire  c$ds_app_arg_0;
+  wire [1616:0] c$ds1_case_alt_3;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  wire [1696:0] c$ds_case_alt_4;
+  wire  c$ds1_app_arg_6;
+  // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
+  wire [1616:0] c$ds1_case_alt_4;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
   wire [3:0] p_1;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
@@ -771,218 +942,207 @@ module decoder_prefill
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
   wire [276:0] kvW_0;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  wire [1220:0] \s'_0 ;
-  reg [1696:0] result_112;
-  wire [1696:0] c$case_alt_57;
-  reg [1220:0] result_113;
+  wire [1140:0] \s'_0 ;
+  reg [1616:0] result_99;
+  wire [1616:0] c$case_alt_84;
+  reg [1140:0] c$app_arg_49;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_10;
-  wire signed [31:0] c$case_alt_58;
-  wire signed [31:0] result_114;
-  wire [1220:0] result_115;
-  reg [1220:0] c$case_alt_59;
-  wire [1220:0] c$case_alt_60;
-  reg [1220:0] result_116;
-  reg [1220:0] c$case_alt_61;
-  wire [4:0] c$case_alt_62;
-  // src/LlamaDv/Decoder.hs:272:1-4
+  wire signed [31:0] c$case_alt_85;
+  wire signed [31:0] result_100;
+  wire [1140:0] c$app_arg_50;
+  reg [1140:0] c$case_alt_86;
+  wire [1140:0] c$case_alt_87;
+  reg [1140:0] c$app_arg_51;
+  reg [1140:0] c$case_alt_88;
+  wire [4:0] c$case_alt_89;
+  // src/LlamaDv/Decoder.hs:301:1-4
   wire  grew_1;
-  // src/LlamaDv/Decoder.hs:272:1-4
-  wire [576:0] ds31_1;
-  wire [4:0] c$app_arg_46;
-  wire [1696:0] result_117;
-  reg signed [6:0] c$app_arg_47;
-  wire [1696:0] result_118;
-  reg [1696:0] c$case_alt_63;
-  wire [5:0] c$app_arg_48;
-  reg [1220:0] c$app_arg_49;
-  // src/LlamaDv/Decoder.hs:272:1-4
+  // src/LlamaDv/Decoder.hs:301:1-4
+  wire [576:0] ds27_1;
+  wire [4:0] c$app_arg_52;
+  wire [1616:0] result_101;
+  reg signed [6:0] c$app_arg_53;
+  wire [1616:0] result_102;
+  reg [1616:0] c$case_alt_90;
+  wire [5:0] c$app_arg_54;
+  reg [1140:0] c$app_arg_55;
+  // src/LlamaDv/Decoder.hs:301:1-4
   wire [127:0] \pm'_1 ;
-  wire signed [7:0] c$case_alt_64;
-  wire signed [7:0] result_119;
+  wire signed [7:0] c$case_alt_91;
+  wire signed [7:0] result_103;
   wire signed [63:0] c$sat8Out_app_arg_3;
-  wire [5:0] c$case_alt_65;
-  wire [5:0] result_120;
-  reg signed [63:0] result_121;
+  wire [5:0] c$case_alt_92;
+  wire [5:0] result_104;
+  reg signed [63:0] result_105;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_12;
+  wire signed [63:0] wild1_11;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] c$wild1_app_arg_11;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_13;
+  wire signed [63:0] wild1_12;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] c$wild1_app_arg_12;
   // src/LlamaDv/Numerics.hs:99:1-9
-  wire signed [63:0] wild1_14;
+  wire signed [63:0] wild1_13;
   // src/LlamaDv/Numerics.hs:99:1-9
   wire signed [63:0] c$wild1_app_arg_13;
   // src/LlamaDv/Numerics.hs:44:1-5
   wire signed [15:0] s_3;
-  wire [5:0] c$case_alt_66;
-  wire [5:0] result_122;
+  wire [5:0] c$case_alt_93;
+  wire [5:0] result_106;
   wire signed [63:0] c$sat8Out_app_arg_4;
   // src/LlamaDv/Numerics.hs:99:1-9
   wire signed [15:0] sh_1;
-  wire [198:0] c$app_arg_50;
-  wire signed [31:0] c$app_arg_51;
-  // src/LlamaDv/Decoder.hs:272:1-4
-  wire [6:0] e_3;
-  reg [6:0] c$app_arg_52;
-  reg [1220:0] result_123;
-  reg [1220:0] c$case_alt_67;
-  reg [1220:0] c$case_alt_68;
-  reg [1220:0] result_124;
-  wire [198:0] c$app_arg_53;
-  reg [198:0] result_125;
+  wire [198:0] c$app_arg_56;
+  wire signed [31:0] c$app_arg_57;
+  // src/LlamaDv/Decoder.hs:301:1-4
+  wire [6:0] e_2;
+  reg [6:0] c$app_arg_58;
+  reg [1140:0] result_107;
+  reg [1140:0] c$case_alt_94;
+  reg [1140:0] c$case_alt_95;
+  reg [1140:0] c$app_arg_59;
+  wire [198:0] c$app_arg_60;
+  reg [198:0] result_108;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [15:0] s_4;
-  wire signed [31:0] c$case_alt_69;
-  wire signed [31:0] result_126;
+  wire signed [31:0] c$case_alt_96;
+  wire signed [31:0] result_109;
   wire signed [63:0] c$sat32Out_case_alt_1;
   wire signed [63:0] c$sat32Out_app_arg_5;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] c$wild1_app_arg_14;
   wire signed [63:0] c$sat32Out_app_arg_6;
-  wire [5:0] c$case_alt_70;
-  wire [5:0] result_127;
-  reg signed [63:0] result_128;
+  wire [5:0] c$case_alt_97;
+  wire [5:0] result_110;
+  reg signed [63:0] result_111;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_15;
+  wire signed [63:0] wild1_14;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] c$wild1_app_arg_15;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_16;
+  wire signed [63:0] wild1_15;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] c$wild1_app_arg_16;
   wire signed [63:0] c$sat32Out_app_arg_7;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_17;
-  wire [1220:0] result_129;
-  // src/LlamaDv/Decoder.hs:272:1-4
-  wire [7:0] s1_1;
-  // src/LlamaDv/Decoder.hs:272:1-4
-  wire [7:0] s2_1;
-  // src/LlamaDv/Decoder.hs:272:1-4
-  wire signed [31:0] accN_1;
-  // src/LlamaDv/Decoder.hs:272:1-4
-  wire  lastCol_1;
-  // src/LlamaDv/Decoder.hs:272:1-4
-  wire signed [7:0] c$accN_app_arg_3;
-  // src/LlamaDv/Decoder.hs:272:1-4
-  reg signed [31:0] c$accN_app_arg_4;
-  wire [6:0] c$app_arg_54;
-  reg [1220:0] result_130;
-  wire [31:0] result_131;
-  reg [1220:0] result_132;
-  reg [1220:0] result_133;
-  wire [1220:0] result_134;
-  reg [1220:0] c$step_$jOut_1;
-  wire [1220:0] c$step_$jOut_app_arg_3;
+  wire signed [63:0] wild1_16;
+  wire [1140:0] c$app_arg_61;
+  // src/LlamaDv/Decoder.hs:301:1-4
+  wire  c$lastCol_case_alt_1;
+  wire [6:0] c$app_arg_62;
+  reg [1140:0] c$app_arg_63;
+  wire [31:0] result_112;
+  wire signed [31:0] c$app_arg_64;
+  reg [1140:0] result_113;
+  reg [1140:0] c$app_arg_65;
+  wire [1140:0] result_114;
+  reg [1140:0] c$step_$jOut_1;
+  wire [1140:0] c$step_$jOut_app_arg_3;
   wire [5:0] c$step_$jOut_app_arg_4;
-  // src/LlamaDv/Decoder.hs:272:1-4
-  wire [7:0] step14_1;
+  // src/LlamaDv/Decoder.hs:301:1-4
+  wire [7:0] step10_1;
   wire signed [63:0] c$sumSquareOut_1;
   reg [15:0] c$matrixShapeOut_1;
   reg [2:0] c$matrixShapeOut_app_arg_1;
-  // src/LlamaDv/Decoder.hs:272:1-4
+  // src/LlamaDv/Decoder.hs:301:1-4
   wire [2:0] k_3;
-  // src/LlamaDv/Decoder.hs:272:1-4
+  // src/LlamaDv/Decoder.hs:301:1-4
   reg [2:0] k_4;
   // src/LlamaDv/Numerics.hs:93:1-8
   wire signed [15:0] y_1;
-  wire signed [6:0] result_135;
-  wire signed [6:0] c$case_alt_71;
-  wire [191:0] c$app_arg_55;
-  wire [31:0] c$app_arg_56;
-  wire [5:0] result_136;
+  wire signed [6:0] result_115;
+  wire signed [6:0] c$case_alt_98;
+  wire [191:0] c$app_arg_66;
+  wire [31:0] c$app_arg_67;
+  wire [5:0] result_116;
   reg [31:0] c$quantExpOut_app_arg_1;
-  reg [31:0] result_137;
-  // src/LlamaDv/Decoder.hs:272:1-4
+  reg [31:0] result_117;
+  // src/LlamaDv/Decoder.hs:301:1-4
   wire [31:0] c$mx_case_alt_3;
-  // src/LlamaDv/Decoder.hs:272:1-4
+  // src/LlamaDv/Decoder.hs:301:1-4
   wire [31:0] c$mx_case_alt_4;
   wire [31:0] c$absUOut_1;
   reg signed [31:0] c$absUOut_app_arg_1;
-  // src/LlamaDv/Decoder.hs:272:1-4
+  // src/LlamaDv/Decoder.hs:301:1-4
   wire signed [31:0] o_5;
-  // src/LlamaDv/Decoder.hs:272:1-4
+  // src/LlamaDv/Decoder.hs:301:1-4
   wire signed [31:0] o_6;
   reg signed [31:0] c$absUOut_case_alt_1;
-  // src/LlamaDv/Decoder.hs:272:1-4
+  // src/LlamaDv/Decoder.hs:301:1-4
   wire signed [31:0] o_7;
-  reg [1225:0] c$tupIn_1;
-  wire signed [31:0] c$tupIn_app_arg_1;
-  // src/LlamaDv/Decoder.hs:272:1-4
-  wire [31:0] busy_1;
-  wire [511:0] result_138;
+  reg [1142:0] c$tupIn_1;
+  wire signed [6:0] result_118;
+  // src/LlamaDv/Decoder.hs:478:1-10
+  wire [48:0] xs_2;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [7:0] eta2_13;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_18;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_19;
+  reg [6:0] c$case_alt_99;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [7:0] eta2_14;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_19;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_20;
+  reg [6:0] c$case_alt_100;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [7:0] eta2_15;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_20;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_21;
+  reg [6:0] c$case_alt_101;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [7:0] eta2_16;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_21;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_22;
+  reg [6:0] c$case_alt_102;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [7:0] eta2_17;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_22;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_23;
+  reg [6:0] c$case_alt_103;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [7:0] eta2_18;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_23;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_24;
+  reg [6:0] c$case_alt_104;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [7:0] eta2_19;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_24;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_25;
+  reg [6:0] c$case_alt_105;
+  // src/LlamaDv/Decoder.hs:478:1-10
+  wire [3:0] c$xs_app_arg_app_arg_1;
+  // src/LlamaDv/Decoder.hs:478:1-10
+  reg  c$xs_app_arg_case_alt_1;
+  // src/LlamaDv/Decoder.hs:478:1-10
+  wire signed [63:0] c$xs_app_arg_case_scrut_1;
+  wire [511:0] result_119;
   // src/LlamaDv/Attention.hs:49:1-10
   wire signed [63:0] r_0;
-  wire signed [31:0] c$case_alt_72;
-  wire signed [31:0] result_139;
+  wire signed [31:0] c$case_alt_106;
+  wire signed [31:0] result_120;
   // src/LlamaDv/Prefill.hs:89:1-8
   wire [2051:0] x_11;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire  c$ds1_app_arg_6;
-  reg signed [31:0] result_140;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire  c$ds2_app_arg_1;
-  reg signed [31:0] result_141;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire  c$ds3_app_arg_1;
-  reg signed [31:0] result_142;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire  c$ds4_app_arg_1;
-  reg signed [31:0] result_143;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire  c$ds5_app_arg_1;
-  reg signed [31:0] result_144;
-  wire [159:0] result_145;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire [39:0] eta2_9;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire [39:0] eta2_10;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire [39:0] eta2_11;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire [39:0] eta2_12;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire [38:0] eta2_13;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire [37:0] a1_14;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire [38:0] a1_15;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire [38:0] a1_16;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire [38:0] a1_17;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire [38:0] a1_18;
-  wire [33:0] result_146;
-  reg [6:0] result_147;
-  reg [6:0] c$case_alt_73;
-  wire [6:0] c$case_alt_74;
-  wire [6:0] c$case_alt_75;
-  wire [6:0] c$app_arg_57;
-  reg [6:0] c$case_alt_76;
-  wire signed [63:0] c$case_scrut_6;
-  wire [6:0] c$packIndexOut_1;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire [37:0] ds1_5;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire [38:0] ds_9;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire [38:0] ds_10;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire [38:0] ds_11;
-  // src/LlamaDv/Decoder.hs:429:1-108
-  wire [38:0] ds_12;
+  reg [269:0] result_121;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  wire [198:0] wr_2;
-  reg [269:0] result_148;
+  wire [274:0] ds2_2;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  wire [274:0] ds1_6;
-  // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  wire [274:0] a1_19;
+  wire [274:0] a1_14;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
   wire  c$kv_app_arg_0;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
@@ -990,95 +1150,222 @@ module decoder_prefill
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
   wire [269:0] row_0;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  wire [5:0] a_1;
+  wire [5:0] a_26;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  wire [275:0] a1_20;
+  wire [275:0] a1_15;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
   wire [4:0] rdAddr_0;
-  wire signed [6:0] result_149;
+  // src/LlamaDv/Decoder.hs:238:1-6
+  wire [1:0] kvh_0;
+  wire [5:0] result_122;
+  wire [5:0] result_123;
+  wire signed [31:0] result_124;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  wire [48:0] xs_2;
+  wire [63:0] xs_3;
+  reg [31:0] c$case_alt_107;
+  reg [31:0] c$case_alt_108;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  reg [6:0] c$xs_app_arg_7;
+  reg  c$normApply_case_alt_0;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire  c$ds1_app_arg_7;
+  reg signed [31:0] result_125;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire  c$ds2_app_arg_1;
+  reg signed [31:0] result_126;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire  c$ds3_app_arg_1;
+  reg signed [31:0] result_127;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire  c$ds4_app_arg_1;
+  reg signed [31:0] result_128;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire  c$ds5_app_arg_1;
+  reg signed [31:0] result_129;
+  wire [159:0] result_130;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire [39:0] x4_7;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire [39:0] x4_8;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire [39:0] x4_9;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire [39:0] x4_10;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire [38:0] eta3_1;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire [37:0] a1_16;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire [38:0] a1_17;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire [38:0] a1_18;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire [38:0] a1_19;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire [38:0] a1_20;
+  wire [33:0] result_131;
+  reg [6:0] result_132;
+  reg [6:0] c$case_alt_109;
+  wire [6:0] c$case_alt_110;
+  wire [6:0] c$case_alt_111;
+  wire [6:0] c$app_arg_68;
+  reg [6:0] c$case_alt_112;
+  wire signed [63:0] c$case_scrut_8;
+  wire [6:0] c$packIndexOut_1;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire [37:0] ds1_6;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire [38:0] ds_11;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire [38:0] ds_12;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire [38:0] ds_13;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire [38:0] ds_14;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  reg [6:0] c$xs_app_arg_8;
-  // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  reg [6:0] c$xs_app_arg_9;
-  // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  reg [6:0] c$xs_app_arg_10;
-  // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  reg [6:0] c$xs_app_arg_11;
-  // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  reg [6:0] c$xs_app_arg_12;
-  // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  reg [6:0] c$xs_app_arg_13;
-  // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  wire signed [63:0] c$xs_app_arg_14;
-  wire [1023:0] result_150;
-  // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  wire [7167:0] xs_3;
-  // src/LlamaDv/Memories.hs:38:1-129
-  reg [511:0] bv_6;
-  wire [1023:0] result_151;
-  wire [511:0] c$app_arg_58;
-  wire [511:0] c$app_arg_59;
-  // src/LlamaDv/Memories.hs:41:1-101
-  reg [1023:0] wild1_18;
-  wire [1023:0] result_152;
-  wire [1023:0] c$app_arg_60;
-  // src/LlamaDv/Memories.hs:38:1-129
-  reg [511:0] bv_7;
-  wire [1023:0] result_153;
-  wire [511:0] c$app_arg_61;
-  wire [511:0] c$app_arg_62;
-  // src/LlamaDv/Memories.hs:38:1-129
-  reg [511:0] bv_8;
-  wire [1023:0] result_154;
-  wire [511:0] c$app_arg_63;
-  wire [511:0] c$app_arg_64;
-  // src/LlamaDv/Memories.hs:38:1-129
-  reg [511:0] bv_9;
-  wire [1023:0] result_155;
-  wire [511:0] c$app_arg_65;
-  wire [511:0] c$app_arg_66;
-  // src/LlamaDv/Memories.hs:38:1-129
-  reg [511:0] bv_10;
-  wire [1023:0] result_156;
-  wire [511:0] c$app_arg_67;
-  wire [511:0] c$app_arg_68;
-  // src/LlamaDv/Memories.hs:38:1-129
-  reg [511:0] bv_11;
-  wire [1023:0] result_157;
-  wire [511:0] c$app_arg_69;
-  wire [511:0] c$app_arg_70;
-  // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  wire signed [63:0] c$wRow_app_arg_0;
-  // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  wire [2:0] i1_0;
-  wire signed [31:0] result_158;
-  // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  wire [63:0] xs_4;
-  reg [31:0] c$app_arg_71;
-  wire signed [31:0] result_159;
-  reg [31:0] c$app_arg_72;
-  wire signed [31:0] result_160;
+  wire [47:0] macN_1;
+  wire [127:0] result_133;
+  wire signed [31:0] result_134;
+  wire [7:0] c$app_arg_69;
+  reg signed [31:0] c$case_alt_113;
+  wire [47:0] c$case_alt_114;
+  wire signed [63:0] c$case_scrut_9;
+  reg [47:0] c$case_alt_115;
+  // src/LlamaDv/Decoder.hs:(462,1)-(465,61)
+  reg [47:0] m_1;
+  wire [1023:0] result_135;
+  // src/LlamaDv/Decoder.hs:478:1-10
+  wire [7167:0] xs_4;
+  // src/LlamaDv/Memories.hs:36:1-119
+  wire [7:0] eta2_20;
+  wire [1023:0] result_136;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_25;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_27;
+  reg [511:0] c$case_alt_116;
+  // src/LlamaDv/Memories.hs:39:1-78
+  wire [7:0] eta1_1;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_26;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_28;
+  reg [1023:0] c$case_alt_117;
+  // src/LlamaDv/Memories.hs:36:1-119
+  wire [7:0] eta2_21;
+  wire [1023:0] result_137;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_27;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_29;
+  reg [511:0] c$case_alt_118;
+  // src/LlamaDv/Memories.hs:36:1-119
+  wire [7:0] eta2_22;
+  wire [1023:0] result_138;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_28;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_30;
+  reg [511:0] c$case_alt_119;
+  // src/LlamaDv/Memories.hs:36:1-119
+  wire [7:0] eta2_23;
+  wire [1023:0] result_139;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_29;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_31;
+  reg [511:0] c$case_alt_120;
+  // src/LlamaDv/Memories.hs:36:1-119
+  wire [7:0] eta2_24;
+  wire [1023:0] result_140;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_30;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_32;
+  reg [511:0] c$case_alt_121;
+  // src/LlamaDv/Memories.hs:36:1-119
+  wire [7:0] eta2_25;
+  wire [1023:0] result_141;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_31;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_33;
+  reg [511:0] c$case_alt_122;
+  // src/LlamaDv/Decoder.hs:478:1-10
+  wire [3:0] c$xs_app_arg_app_arg_2;
+  // src/LlamaDv/Decoder.hs:478:1-10
+  reg  c$xs_app_arg_case_alt_2;
+  // src/LlamaDv/Decoder.hs:478:1-10
+  wire signed [63:0] c$xs_app_arg_case_scrut_2;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
   reg [6:0] addr_1;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  reg [1220:0] st_5;
-  wire [5:0] c$app_arg_73;
-  wire [2639:0] result_161;
-  // src/LlamaDv/Prefill.hs:(188,1)-(196,18)
+  wire [198:0] wr_2;
+  wire [1140:0] result_142;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [4:0] ds_15;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [0:0] ds1_7;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [3:0] ds2_3;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [5:0] ds3_1;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [7:0] ds4_1;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [1:0] ds5_1;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg signed [63:0] ds6_1;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg signed [31:0] ds7_1;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [31:0] ds8_1;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg signed [6:0] ds9_1;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [2:0] ds10_1;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [7:0] ds11_1;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [7:0] ds12_1;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg signed [31:0] ds13_1;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [1:0] ds14_1;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [31:0] ds15_1;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [127:0] ds16_1;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg signed [6:0] ds17_1;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [127:0] ds18_1;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg signed [6:0] ds19_1;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [1:0] ds20_1;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [3:0] ds21_1;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [575:0] ds22_1;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [4:0] ds23_1;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg signed [31:0] ds24_1;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [5:0] ds25_1;
+  wire [5:0] c$app_arg_70;
+  wire [2639:0] result_143;
+  // src/LlamaDv/Prefill.hs:(195,1)-(203,18)
   wire [2052:0] b2;
-  // src/LlamaDv/Prefill.hs:(188,1)-(196,18)
+  // src/LlamaDv/Prefill.hs:(195,1)-(203,18)
   wire  r2;
-  // src/LlamaDv/Prefill.hs:(188,1)-(196,18)
+  // src/LlamaDv/Prefill.hs:(195,1)-(203,18)
   wire  r1;
-  // src/LlamaDv/Prefill.hs:(188,1)-(196,18)
+  // src/LlamaDv/Prefill.hs:(195,1)-(203,18)
   wire  r0;
-  // src/LlamaDv/Prefill.hs:(188,1)-(196,18)
+  // src/LlamaDv/Prefill.hs:(195,1)-(203,18)
   wire [2052:0] b0;
-  // src/LlamaDv/Prefill.hs:(188,1)-(196,18)
+  // src/LlamaDv/Prefill.hs:(195,1)-(203,18)
   wire [2052:0] b1;
   wire [573:0] c$vec;
   wire [286:0] result__dc_arg_8;
@@ -1124,358 +1411,387 @@ module decoder_prefill
   wire [2052:0] result_selection_7;
   wire [2052:0] c$st_case_alt_selection_6;
   wire [4:0] c$dtt_rhs_1;
-  wire [4:0] c$dtt_rhs_4;
   wire [38:0] c$case_alt_selection_22;
   wire [2079:0] c$case_alt_sel_alt_t_9;
+  wire [4:0] c$dtt_rhs_4;
   wire [4:0] c$dtt_rhs_7;
-  wire [0:0] c$bv_2;
-  wire [3:0] c$bv_3;
   wire [4:0] result_selection_11;
   wire [4:0] result_selection_14;
-  wire [1:0] c$bv_4;
-  wire [7:0] result_selection_17;
+  wire [1:0] c$bv_2;
+  wire [7:0] c$app_arg_selection_17;
   wire signed [31:0] c$s;
   wire signed [31:0] c$s_0;
   wire [2:0] c$case_alt_selection_28;
-  wire [7:0] result_selection_22;
+  wire [7:0] c$app_arg_selection_21;
   wire [1:0] c$case_alt_selection_33;
-  wire  ds31_fun_arg;
-  wire [575:0] ds31_fun_arg_0;
-  wire [127:0] ds31_fun_arg_1;
-  wire signed [6:0] ds31_fun_arg_2;
-  wire [7:0] c$app_arg_selection_18;
+  wire  ds27_fun_arg;
+  wire [575:0] ds27_fun_arg_0;
+  wire [127:0] ds27_fun_arg_1;
+  wire signed [6:0] ds27_fun_arg_2;
+  wire [7:0] c$app_arg_selection_25;
   wire [1:0] c$case_alt_selection_37;
-  wire [3:0] c$bv_5;
-  wire [0:0] c$bv_6;
-  wire [1:0] c$bv_7;
-  wire [1:0] c$app_arg_selection_21;
+  wire [3:0] c$bv_3;
+  wire [0:0] c$bv_4;
+  wire [1:0] c$bv_5;
+  wire [1:0] c$app_arg_selection_28;
   wire [135:0] \pm'_projection ;
-  wire [15:0] c$bv_8;
-  wire [5:0] c$i_233;
-  wire [15:0] c$bv_9;
+  wire [15:0] c$bv_6;
+  wire [5:0] c$i_222;
+  wire [15:0] c$bv_7;
   wire signed [6:0] c$s_1;
-  wire [7:0] c$bv_10;
+  wire [7:0] c$bv_8;
   wire [3:0] c$app_arg_fun_arg;
   wire [7:0] c$app_arg_fun_arg_0;
   wire signed [31:0] c$app_arg_fun_arg_1;
   wire signed [31:0] c$app_arg_fun_arg_2;
-  wire [7:0] c$bv_11;
-  wire [2:0] c$app_arg_selection_25;
-  wire [2:0] result_selection_31;
+  wire [7:0] c$bv_9;
+  wire [2:0] c$app_arg_selection_32;
+  wire [2:0] result_selection_24;
   wire [7:0] c$case_alt_selection_43;
   wire [7:0] c$case_alt_selection_46;
-  wire [2:0] result_selection_34;
-  wire [2:0] result_selection_37;
-  wire [7:0] c$bv_12;
-  wire [7:0] c$bv_13;
+  wire [2:0] c$app_arg_selection_35;
+  wire [2:0] result_selection_27;
+  wire [7:0] c$bv_10;
+  wire [7:0] c$bv_11;
   wire signed [6:0] c$s_2;
-  wire [15:0] c$bv_14;
-  wire [4:0] c$i_265;
-  wire [15:0] c$bv_15;
-  wire [5:0] c$i_273;
-  wire signed [6:0] accN_fun_arg;
-  wire signed [31:0] accN_fun_arg_0;
-  wire [7:0] c$i_280;
-  wire [7:0] c$accN_app_arg_selection_1;
-  wire [7:0] c$bv_16;
-  wire [7:0] result_selection_44;
-  wire [7:0] result_selection_48;
-  wire [7:0] result_selection_51;
+  wire signed [31:0] c$s_3;
+  wire signed [31:0] c$s_4;
+  wire signed [31:0] c$s_5;
+  wire [15:0] c$bv_12;
+  wire [4:0] c$i_250;
+  wire [15:0] c$bv_13;
+  wire signed [31:0] c$s_6;
+  wire signed [31:0] c$s_7;
+  wire [5:0] c$i_258;
+  wire [7:0] c$bv_14;
+  wire [7:0] c$app_arg_selection_40;
+  wire signed [63:0] c$app_arg_fun_arg_3;
+  wire [7:0] result_selection_34;
+  wire [7:0] c$app_arg_selection_43;
   wire [7:0] c$step_$jOut_selection_1;
-  wire [7:0] c$bv_17;
+  wire [7:0] c$bv_15;
   wire signed [63:0] c$sumSquareOut_fun_arg;
   wire signed [31:0] c$sumSquareOut_fun_arg_0;
   wire [4:0] c$matrixShapeOut_app_arg_selection_1;
   wire [1:0] k_selection_1;
   wire [31:0] c$vec_15;
   wire [4:0] c$quantExpOut_app_arg_selection_1;
-  wire [7:0] result_selection_87;
-  wire [32:0] c$bv_19;
+  wire [7:0] result_selection_70;
+  wire [32:0] c$bv_17;
   wire [4:0] c$absUOut_app_arg_selection_1;
   wire signed [31:0] o_fun_arg;
   wire signed [31:0] o_fun_arg_0;
   wire signed [31:0] o_fun_arg_1;
   wire signed [31:0] o_fun_arg_2;
   wire [1:0] c$absUOut_case_alt_selection_1;
-  wire [7:0] c$i_315;
+  wire [7:0] c$i_293;
   wire [4:0] c$tupIn_selection_1;
-  wire signed [63:0] c$tupIn_app_arg_fun_arg;
-  wire [511:0] c$vec_16;
-  wire signed [31:0] c$s_3;
-  wire [7:0] c$i_323;
-  wire [2047:0] c$vecFlat;
-  wire [5:0] c$i_389;
-  wire [5:0] c$i_390;
-  wire [6:0] c$i_519;
-  wire [6:0] c$i_520;
-  wire [6:0] c$i_649;
-  wire [6:0] c$i_650;
-  wire [6:0] c$i_779;
-  wire [6:0] c$i_780;
-  wire [6:0] c$i_909;
-  wire [6:0] c$i_910;
-  wire [7:0] c$bv_20;
-  wire [1:0] result_selection_92;
-  wire [4:0] c$case_alt_selection_53;
-  wire [7:0] c$bv_21;
-  wire [7:0] c$bv_22;
-  wire [7:0] c$bv_23;
-  wire [7:0] c$bv_24;
+  wire [2:0] c$bv_18;
+  wire [3:0] c$i_296;
+  wire [2:0] c$bv_19;
   wire [4:0] c$dtt_rhs_10;
-  wire [1:0] c$bv_25;
-  wire [7:0] c$bv_26;
-  wire [4:0] c$i_2004;
+  wire [511:0] c$vec_16;
+  wire [31:0] c$bv_20;
+  wire [40:0] c$bv_21;
+  wire [7:0] c$i_310;
+  wire [2047:0] c$vecFlat;
+  wire [4:0] c$i_1400;
   wire [276:0] kvWr_selection_1;
-  wire [511:0] c$vec_17;
-  wire [1023:0] c$vec_18;
-  wire [511:0] c$vec_19;
-  wire [511:0] c$vec_20;
-  wire [511:0] c$vec_21;
-  wire [511:0] c$vec_22;
-  wire [511:0] c$vec_23;
-  wire [1:0] c$bv_27;
-  wire [0:0] c$i_2011;
-  wire [4:0] addr_selection_1;
-  wire [5:0] c$bv_28;
+  wire [0:0] c$bv_22;
+  wire [3:0] c$bv_23;
+  wire [1:0] c$bv_24;
+  wire [0:0] c$i_1403;
+  wire [5:0] c$i_1468;
+  wire [5:0] c$i_1469;
+  wire [6:0] c$i_1598;
+  wire [6:0] c$i_1599;
+  wire [6:0] c$i_1728;
+  wire [6:0] c$i_1729;
+  wire [6:0] c$i_1858;
+  wire [6:0] c$i_1859;
+  wire [6:0] c$i_1988;
+  wire [6:0] c$i_1989;
+  wire [7:0] c$bv_25;
+  wire [1:0] result_selection_75;
+  wire [4:0] c$case_alt_selection_53;
+  wire [7:0] c$bv_26;
+  wire [7:0] c$bv_27;
+  wire [7:0] c$bv_28;
   wire [7:0] c$bv_29;
-  wire [7:0] c$bv_30;
-  wire [2052:0] result_selection_95;
+  wire [4:0] c$dtt_rhs_13;
+  wire [1:0] c$bv_30;
+  wire [7:0] c$bv_31;
+  wire signed [7:0] result_fun_arg;
+  wire signed [6:0] result_fun_arg_0;
+  wire signed [31:0] result_fun_arg_1;
+  wire [7:0] c$i_1996;
+  wire [1023:0] c$vecFlat_0;
+  wire [7:0] c$case_alt_selection_58;
+  wire [4:0] c$dtt_rhs_16;
+  wire [2:0] c$bv_32;
+  wire [3:0] c$i_2011;
+  wire [2:0] c$bv_33;
+  wire [4:0] c$dtt_rhs_19;
+  wire [4:0] addr_selection_1;
+  wire [5:0] c$bv_34;
+  wire [7:0] c$bv_35;
+  wire [7:0] c$bv_36;
+  wire [2052:0] result_selection_78;
   wire [2052:0] c$st_case_alt_selection_10;
   wire [2079:0] c$logits_case_alt_projection;
-  wire [4:0] c$dtt_rhs_13;
-  wire [4:0] result_selection_98;
-  wire [4:0] result_selection_101;
-  wire [1:0] c$bv_31;
-  wire [7:0] result_selection_104;
-  wire signed [31:0] c$s_4;
-  wire signed [31:0] c$s_5;
-  wire [2:0] c$case_alt_selection_63;
-  wire [7:0] result_selection_109;
-  wire [1:0] c$case_alt_selection_68;
-  wire  ds31_fun_arg_3;
-  wire [575:0] ds31_fun_arg_4;
-  wire [127:0] ds31_fun_arg_5;
-  wire signed [6:0] ds31_fun_arg_6;
-  wire [7:0] c$app_arg_selection_30;
-  wire [1:0] c$case_alt_selection_72;
-  wire [3:0] c$bv_32;
-  wire [0:0] c$bv_33;
-  wire [1:0] c$bv_34;
-  wire [1:0] c$app_arg_selection_33;
+  wire [4:0] c$dtt_rhs_22;
+  wire [4:0] result_selection_81;
+  wire [4:0] result_selection_84;
+  wire [1:0] c$bv_37;
+  wire [7:0] c$app_arg_selection_46;
+  wire signed [31:0] c$s_8;
+  wire signed [31:0] c$s_9;
+  wire [2:0] c$case_alt_selection_68;
+  wire [7:0] c$app_arg_selection_50;
+  wire [1:0] c$case_alt_selection_73;
+  wire  ds27_fun_arg_3;
+  wire [575:0] ds27_fun_arg_4;
+  wire [127:0] ds27_fun_arg_5;
+  wire signed [6:0] ds27_fun_arg_6;
+  wire [7:0] c$app_arg_selection_54;
+  wire [1:0] c$case_alt_selection_77;
+  wire [3:0] c$bv_38;
+  wire [0:0] c$bv_39;
+  wire [1:0] c$bv_40;
+  wire [1:0] c$app_arg_selection_57;
   wire [135:0] \pm'_projection_2 ;
-  wire [15:0] c$bv_35;
-  wire [5:0] c$i_2354;
-  wire [15:0] c$bv_36;
-  wire signed [6:0] c$s_6;
-  wire [7:0] c$bv_37;
-  wire [3:0] c$app_arg_fun_arg_3;
-  wire [7:0] c$app_arg_fun_arg_4;
-  wire signed [31:0] c$app_arg_fun_arg_5;
-  wire signed [31:0] c$app_arg_fun_arg_6;
-  wire [7:0] c$bv_38;
-  wire [2:0] c$app_arg_selection_37;
-  wire [2:0] result_selection_118;
-  wire [7:0] c$case_alt_selection_78;
-  wire [7:0] c$case_alt_selection_81;
-  wire [2:0] result_selection_121;
-  wire [2:0] result_selection_124;
-  wire [7:0] c$bv_39;
-  wire [7:0] c$bv_40;
-  wire signed [6:0] c$s_7;
   wire [15:0] c$bv_41;
-  wire [4:0] c$i_2386;
+  wire [5:0] c$i_2492;
   wire [15:0] c$bv_42;
-  wire [5:0] c$i_2394;
-  wire signed [6:0] accN_fun_arg_1;
-  wire signed [31:0] accN_fun_arg_2;
-  wire [7:0] c$i_2402;
-  wire [1023:0] c$vecFlat_0;
-  wire [7:0] c$accN_app_arg_selection_4;
+  wire signed [6:0] c$s_10;
   wire [7:0] c$bv_43;
-  wire [7:0] result_selection_131;
-  wire [7:0] result_selection_135;
-  wire [7:0] result_selection_138;
-  wire [7:0] c$step_$jOut_selection_4;
+  wire [3:0] c$app_arg_fun_arg_4;
+  wire [7:0] c$app_arg_fun_arg_5;
+  wire signed [31:0] c$app_arg_fun_arg_6;
+  wire signed [31:0] c$app_arg_fun_arg_7;
   wire [7:0] c$bv_44;
+  wire [2:0] c$app_arg_selection_61;
+  wire [2:0] result_selection_94;
+  wire [7:0] c$case_alt_selection_83;
+  wire [7:0] c$case_alt_selection_86;
+  wire [2:0] c$app_arg_selection_64;
+  wire [2:0] result_selection_97;
+  wire [7:0] c$bv_45;
+  wire [7:0] c$bv_46;
+  wire signed [6:0] c$s_11;
+  wire signed [6:0] c$s_12;
+  wire signed [31:0] c$s_13;
+  wire signed [31:0] c$s_14;
+  wire signed [31:0] c$s_15;
+  wire [15:0] c$bv_47;
+  wire [4:0] c$i_2520;
+  wire [15:0] c$bv_48;
+  wire signed [31:0] c$s_16;
+  wire signed [31:0] c$s_17;
+  wire [5:0] c$i_2528;
+  wire [7:0] c$bv_49;
+  wire [7:0] c$app_arg_selection_69;
+  wire signed [63:0] c$app_arg_fun_arg_8;
+  wire [7:0] result_selection_104;
+  wire [7:0] c$app_arg_selection_72;
+  wire [7:0] c$step_$jOut_selection_4;
+  wire [7:0] c$bv_50;
   wire signed [63:0] c$sumSquareOut_fun_arg_1;
   wire signed [31:0] c$sumSquareOut_fun_arg_2;
   wire [4:0] c$matrixShapeOut_app_arg_selection_4;
   wire [1:0] k_selection_4;
-  wire [31:0] c$vec_24;
+  wire [31:0] c$vec_17;
   wire [4:0] c$quantExpOut_app_arg_selection_4;
-  wire [7:0] result_selection_174;
-  wire [32:0] c$bv_46;
+  wire [7:0] result_selection_140;
+  wire [32:0] c$bv_52;
   wire [4:0] c$absUOut_app_arg_selection_4;
   wire signed [31:0] o_fun_arg_3;
   wire signed [31:0] o_fun_arg_4;
   wire signed [31:0] o_fun_arg_5;
   wire signed [31:0] o_fun_arg_6;
+  wire signed [31:0] o_fun_arg_7;
   wire [1:0] c$absUOut_case_alt_selection_4;
-  wire [7:0] c$i_2438;
+  wire [7:0] c$i_2564;
   wire [511:0] c$vecFlat_1;
   wire [4:0] c$tupIn_selection_4;
-  wire signed [63:0] c$tupIn_app_arg_fun_arg_0;
-  wire [7:0] c$i_2440;
+  wire [7:0] c$i_2567;
   wire [2047:0] c$vecFlat_2;
-  wire [511:0] c$vec_25;
-  wire [4:0] addr_selection_4;
-  wire [5:0] c$bv_47;
-  wire [7:0] c$bv_48;
-  wire [7:0] c$bv_49;
-  wire [5:0] c$i_2657;
-  wire [5:0] c$i_2658;
-  wire [6:0] c$i_2787;
-  wire [6:0] c$i_2788;
-  wire [6:0] c$i_2917;
-  wire [6:0] c$i_2918;
-  wire [6:0] c$i_3047;
-  wire [6:0] c$i_3048;
-  wire [6:0] c$i_3177;
-  wire [6:0] c$i_3178;
-  wire [7:0] c$bv_50;
-  wire [1:0] result_selection_178;
-  wire [4:0] c$case_alt_selection_87;
-  wire [7:0] c$bv_51;
-  wire [7:0] c$bv_52;
+  wire [5:0] c$i_2633;
+  wire [5:0] c$i_2634;
+  wire [6:0] c$i_2763;
+  wire [6:0] c$i_2764;
+  wire [6:0] c$i_2893;
+  wire [6:0] c$i_2894;
+  wire [6:0] c$i_3023;
+  wire [6:0] c$i_3024;
+  wire [6:0] c$i_3153;
+  wire [6:0] c$i_3154;
   wire [7:0] c$bv_53;
+  wire [1:0] result_selection_144;
+  wire [4:0] c$case_alt_selection_92;
   wire [7:0] c$bv_54;
-  wire [4:0] c$dtt_rhs_16;
-  wire [1:0] c$bv_55;
+  wire [7:0] c$bv_55;
   wire [7:0] c$bv_56;
-  wire [4:0] c$dtt_rhs_19;
-  wire [4:0] c$dtt_rhs_22;
-  wire [38:0] c$case_alt_selection_94;
-  wire [2079:0] c$case_alt_sel_alt_t_143;
+  wire [7:0] c$bv_57;
   wire [4:0] c$dtt_rhs_25;
-  wire [0:0] c$bv_57;
-  wire [3:0] c$bv_58;
-  wire [4:0] result_selection_182;
-  wire [4:0] result_selection_185;
-  wire [1:0] c$bv_59;
-  wire [7:0] result_selection_188;
-  wire signed [31:0] c$s_8;
-  wire signed [31:0] c$s_9;
-  wire [2:0] c$case_alt_selection_100;
-  wire [7:0] result_selection_193;
-  wire [1:0] c$case_alt_selection_105;
-  wire  ds31_fun_arg_7;
-  wire [575:0] ds31_fun_arg_8;
-  wire [127:0] ds31_fun_arg_9;
-  wire signed [6:0] ds31_fun_arg_10;
-  wire [7:0] c$app_arg_selection_42;
-  wire [1:0] c$case_alt_selection_109;
-  wire [3:0] c$bv_60;
-  wire [0:0] c$bv_61;
-  wire [1:0] c$bv_62;
-  wire [1:0] c$app_arg_selection_45;
+  wire [1:0] c$bv_58;
+  wire [7:0] c$bv_59;
+  wire signed [7:0] result_fun_arg_2;
+  wire signed [6:0] result_fun_arg_3;
+  wire signed [31:0] result_fun_arg_4;
+  wire [7:0] c$i_3162;
+  wire [1023:0] c$vecFlat_3;
+  wire [7:0] c$case_alt_selection_97;
+  wire [4:0] c$dtt_rhs_28;
+  wire [4:0] addr_selection_4;
+  wire [5:0] c$bv_60;
+  wire [7:0] c$bv_61;
+  wire [7:0] c$bv_62;
+  wire [4:0] c$dtt_rhs_31;
+  wire [4:0] c$dtt_rhs_34;
+  wire [38:0] c$case_alt_selection_104;
+  wire [2079:0] c$case_alt_sel_alt_t_131;
+  wire [4:0] c$dtt_rhs_37;
+  wire [4:0] c$dtt_rhs_40;
+  wire [4:0] result_selection_148;
+  wire [4:0] result_selection_151;
+  wire [1:0] c$bv_63;
+  wire [7:0] c$app_arg_selection_75;
+  wire signed [31:0] c$s_18;
+  wire signed [31:0] c$s_19;
+  wire [2:0] c$case_alt_selection_110;
+  wire [7:0] c$app_arg_selection_79;
+  wire [1:0] c$case_alt_selection_115;
+  wire  ds27_fun_arg_7;
+  wire [575:0] ds27_fun_arg_8;
+  wire [127:0] ds27_fun_arg_9;
+  wire signed [6:0] ds27_fun_arg_10;
+  wire [7:0] c$app_arg_selection_83;
+  wire [1:0] c$case_alt_selection_119;
+  wire [3:0] c$bv_64;
+  wire [0:0] c$bv_65;
+  wire [1:0] c$bv_66;
+  wire [1:0] c$app_arg_selection_86;
   wire [135:0] \pm'_projection_3 ;
-  wire [15:0] c$bv_63;
-  wire [5:0] c$i_3380;
-  wire [15:0] c$bv_64;
-  wire signed [6:0] c$s_10;
-  wire [7:0] c$bv_65;
-  wire [3:0] c$app_arg_fun_arg_7;
-  wire [7:0] c$app_arg_fun_arg_8;
-  wire signed [31:0] c$app_arg_fun_arg_9;
-  wire signed [31:0] c$app_arg_fun_arg_10;
-  wire [7:0] c$bv_66;
-  wire [2:0] c$app_arg_selection_49;
-  wire [2:0] result_selection_202;
-  wire [7:0] c$case_alt_selection_115;
-  wire [7:0] c$case_alt_selection_118;
-  wire [2:0] result_selection_205;
-  wire [2:0] result_selection_208;
-  wire [7:0] c$bv_67;
-  wire [7:0] c$bv_68;
-  wire signed [6:0] c$s_11;
-  wire [15:0] c$bv_69;
-  wire [4:0] c$i_3412;
-  wire [15:0] c$bv_70;
-  wire [5:0] c$i_3420;
-  wire signed [6:0] accN_fun_arg_3;
-  wire signed [31:0] accN_fun_arg_4;
-  wire [7:0] c$i_3427;
-  wire [7:0] c$accN_app_arg_selection_7;
+  wire [15:0] c$bv_67;
+  wire [5:0] c$i_3363;
+  wire [15:0] c$bv_68;
+  wire signed [6:0] c$s_20;
+  wire [7:0] c$bv_69;
+  wire [3:0] c$app_arg_fun_arg_9;
+  wire [7:0] c$app_arg_fun_arg_10;
+  wire signed [31:0] c$app_arg_fun_arg_11;
+  wire signed [31:0] c$app_arg_fun_arg_12;
+  wire [7:0] c$bv_70;
+  wire [2:0] c$app_arg_selection_90;
+  wire [2:0] result_selection_161;
+  wire [7:0] c$case_alt_selection_125;
+  wire [7:0] c$case_alt_selection_128;
+  wire [2:0] c$app_arg_selection_93;
+  wire [2:0] result_selection_164;
   wire [7:0] c$bv_71;
-  wire [7:0] result_selection_215;
-  wire [7:0] result_selection_219;
-  wire [7:0] result_selection_222;
-  wire [7:0] c$step_$jOut_selection_7;
   wire [7:0] c$bv_72;
+  wire signed [6:0] c$s_21;
+  wire signed [31:0] c$s_22;
+  wire signed [31:0] c$s_23;
+  wire signed [31:0] c$s_24;
+  wire [15:0] c$bv_73;
+  wire [4:0] c$i_3391;
+  wire [15:0] c$bv_74;
+  wire signed [31:0] c$s_25;
+  wire signed [31:0] c$s_26;
+  wire [5:0] c$i_3399;
+  wire [7:0] c$bv_75;
+  wire [7:0] c$app_arg_selection_98;
+  wire signed [63:0] c$app_arg_fun_arg_13;
+  wire [7:0] result_selection_171;
+  wire [7:0] c$app_arg_selection_101;
+  wire [7:0] c$step_$jOut_selection_7;
+  wire [7:0] c$bv_76;
   wire signed [63:0] c$sumSquareOut_fun_arg_3;
   wire signed [31:0] c$sumSquareOut_fun_arg_4;
   wire [4:0] c$matrixShapeOut_app_arg_selection_7;
   wire [1:0] k_selection_7;
-  wire [31:0] c$vec_26;
+  wire [31:0] c$vec_18;
   wire [4:0] c$quantExpOut_app_arg_selection_7;
-  wire [7:0] result_selection_258;
-  wire [32:0] c$bv_74;
+  wire [7:0] result_selection_207;
+  wire [32:0] c$bv_78;
   wire [4:0] c$absUOut_app_arg_selection_7;
-  wire signed [31:0] o_fun_arg_7;
   wire signed [31:0] o_fun_arg_8;
   wire signed [31:0] o_fun_arg_9;
   wire signed [31:0] o_fun_arg_10;
+  wire signed [31:0] o_fun_arg_11;
   wire [1:0] c$absUOut_case_alt_selection_7;
-  wire [7:0] c$i_3462;
+  wire [7:0] c$i_3434;
   wire [4:0] c$tupIn_selection_7;
-  wire signed [63:0] c$tupIn_app_arg_fun_arg_1;
-  wire [511:0] c$vec_27;
-  wire signed [31:0] c$s_12;
-  wire [7:0] c$i_3470;
-  wire [2047:0] c$vecFlat_3;
-  wire [5:0] c$i_3536;
-  wire [5:0] c$i_3537;
-  wire [6:0] c$i_3666;
-  wire [6:0] c$i_3667;
-  wire [6:0] c$i_3796;
-  wire [6:0] c$i_3797;
-  wire [6:0] c$i_3926;
-  wire [6:0] c$i_3927;
-  wire [6:0] c$i_4056;
-  wire [6:0] c$i_4057;
-  wire [7:0] c$bv_75;
-  wire [1:0] result_selection_263;
-  wire [4:0] c$case_alt_selection_125;
-  wire [7:0] c$bv_76;
-  wire [7:0] c$bv_77;
-  wire [7:0] c$bv_78;
-  wire [7:0] c$bv_79;
-  wire [4:0] c$dtt_rhs_28;
-  wire [1:0] c$bv_80;
-  wire [7:0] c$bv_81;
-  wire [4:0] c$i_5151;
+  wire [2:0] c$bv_79;
+  wire [3:0] c$i_3437;
+  wire [2:0] c$bv_80;
+  wire [4:0] c$dtt_rhs_43;
+  wire [511:0] c$vec_19;
+  wire [31:0] c$bv_81;
+  wire [40:0] c$bv_82;
+  wire [7:0] c$i_3451;
+  wire [2047:0] c$vecFlat_4;
+  wire [4:0] c$i_4541;
   wire [276:0] kvWr_selection_4;
-  wire [511:0] c$vec_28;
-  wire [1023:0] c$vec_29;
-  wire [511:0] c$vec_30;
-  wire [511:0] c$vec_31;
-  wire [511:0] c$vec_32;
-  wire [511:0] c$vec_33;
-  wire [511:0] c$vec_34;
-  wire [1:0] c$bv_82;
-  wire [0:0] c$i_5158;
+  wire [0:0] c$bv_83;
+  wire [3:0] c$bv_84;
+  wire [1:0] c$bv_85;
+  wire [0:0] c$i_4544;
+  wire [5:0] c$i_4609;
+  wire [5:0] c$i_4610;
+  wire [6:0] c$i_4739;
+  wire [6:0] c$i_4740;
+  wire [6:0] c$i_4869;
+  wire [6:0] c$i_4870;
+  wire [6:0] c$i_4999;
+  wire [6:0] c$i_5000;
+  wire [6:0] c$i_5129;
+  wire [6:0] c$i_5130;
+  wire [7:0] c$bv_86;
+  wire [1:0] result_selection_212;
+  wire [4:0] c$case_alt_selection_135;
+  wire [7:0] c$bv_87;
+  wire [7:0] c$bv_88;
+  wire [7:0] c$bv_89;
+  wire [7:0] c$bv_90;
+  wire [4:0] c$dtt_rhs_46;
+  wire [1:0] c$bv_91;
+  wire [7:0] c$bv_92;
+  wire signed [7:0] result_fun_arg_5;
+  wire signed [6:0] result_fun_arg_6;
+  wire signed [31:0] result_fun_arg_7;
+  wire [7:0] c$i_5137;
+  wire [1023:0] c$vecFlat_5;
+  wire [7:0] c$case_alt_selection_140;
+  wire [4:0] c$dtt_rhs_49;
+  wire [2:0] c$bv_93;
+  wire [3:0] c$i_5152;
+  wire [2:0] c$bv_94;
+  wire [4:0] c$dtt_rhs_52;
   wire [4:0] addr_selection_7;
-  wire [5:0] c$bv_83;
-  wire [7:0] c$bv_84;
-  wire [7:0] c$bv_85;
-  wire [6161:0] c$vec_35;
+  wire [5:0] c$bv_95;
+  wire [7:0] c$bv_96;
+  wire [7:0] c$bv_97;
+  wire [6161:0] c$vec_20;
   wire [2639:0] result;
   wire [5:0] result_5;
   wire [286:0] l0;
   wire [286:0] l1;
 
-  assign result = {result_161[2639:2639],
+  assign result = {result_143[2639:2639],
                    c$app_arg_6,   c$app_arg_5,   c$app_arg_4,
                    c$app_arg_3,   {c$ds_case_alt[1:1],
                                    c$ds_case_alt[0:0],   c$ds1_case_alt[1:1],
                                    c$ds1_case_alt[0:0],   c$ds2_case_alt[1:1],
                                    c$ds2_case_alt[0:0]},   result_7,   result_6};
 
-  assign c$vec = result_161[573:0];
+  assign c$vec = result_143[573:0];
 
   assign result__dc_arg_8 = c$vec[287-1:0];
 
-  assign c$vec_0 = result_161[573:0];
+  assign c$vec_0 = result_143[573:0];
 
   assign result__dc_arg_9 = c$vec_0[287-1:0];
 
@@ -1488,13 +1804,13 @@ module decoder_prefill
 
   assign c$case_alt_selection_1 = c$case_alt_selection_0[10:5];
 
-  assign c$vec_1 = result_161[573:0];
+  assign c$vec_1 = result_143[573:0];
 
   assign c$case_alt_selection_0 = c$vec_1[287-1:0];
 
   assign c$case_alt = c$case_alt_selection_1[5:5] ? x : 5'd0;
 
-  assign c$vec_2 = result_161[573:0];
+  assign c$vec_2 = result_143[573:0];
 
   assign x_projection_0 = c$vec_2[287-1:0];
 
@@ -1502,7 +1818,7 @@ module decoder_prefill
 
   assign c$case_alt_selection_4 = c$case_alt_selection_3[10:5];
 
-  assign c$vec_3 = result_161[573:0];
+  assign c$vec_3 = result_143[573:0];
 
   assign c$case_alt_selection_3 = c$vec_3[287-1:0];
 
@@ -1517,17 +1833,17 @@ module decoder_prefill
 
   assign x_0 = wr[274:0];
 
-  assign c$vec_4 = result_161[573:0];
+  assign c$vec_4 = result_143[573:0];
 
   assign wr_projection = c$vec_4[287-1:0];
 
   assign wr = wr_projection[286:11];
 
-  assign c$vec_5 = result_161[573:0];
+  assign c$vec_5 = result_143[573:0];
 
   assign result__dc_arg_15 = c$vec_5[574-1 -: 287];
 
-  assign c$vec_6 = result_161[573:0];
+  assign c$vec_6 = result_143[573:0];
 
   assign result__dc_arg_16 = c$vec_6[574-1 -: 287];
 
@@ -1540,13 +1856,13 @@ module decoder_prefill
 
   assign c$case_alt_selection_7 = c$case_alt_selection_6[10:5];
 
-  assign c$vec_7 = result_161[573:0];
+  assign c$vec_7 = result_143[573:0];
 
   assign c$case_alt_selection_6 = c$vec_7[574-1 -: 287];
 
   assign c$case_alt_1 = c$case_alt_selection_7[5:5] ? x_1 : 5'd0;
 
-  assign c$vec_8 = result_161[573:0];
+  assign c$vec_8 = result_143[573:0];
 
   assign x_projection_3 = c$vec_8[574-1 -: 287];
 
@@ -1554,7 +1870,7 @@ module decoder_prefill
 
   assign c$case_alt_selection_10 = c$case_alt_selection_9[10:5];
 
-  assign c$vec_9 = result_161[573:0];
+  assign c$vec_9 = result_143[573:0];
 
   assign c$case_alt_selection_9 = c$vec_9[574-1 -: 287];
 
@@ -1569,43 +1885,43 @@ module decoder_prefill
 
   assign x_2 = wr_0[274:0];
 
-  assign c$vec_10 = result_161[573:0];
+  assign c$vec_10 = result_143[573:0];
 
   assign wr_projection_2 = c$vec_10[574-1 -: 287];
 
   assign wr_0 = wr_projection_2[286:11];
 
-  assign c$app_arg_selection_5 = result_161[2638:580];
+  assign c$app_arg_selection_5 = result_143[2638:580];
 
   assign c$app_arg_3 = c$app_arg_selection_5[2058:2058] ? x_3[2047:0] : ({64 {32'sd0}});
 
-  assign c$app_arg_selection_8 = result_161[2638:580];
+  assign c$app_arg_selection_8 = result_143[2638:580];
 
   assign c$app_arg_4 = c$app_arg_selection_8[2058:2058] ? x_3[2053:2048] : 6'd0;
 
-  assign c$app_arg_selection_11 = result_161[2638:580];
+  assign c$app_arg_selection_11 = result_143[2638:580];
 
   assign c$app_arg_5 = c$app_arg_selection_11[2058:2058] ? x_3[2057:2054] : 4'd0;
 
-  assign x_3 = result_161[2637:580];
+  assign x_3 = result_143[2637:580];
 
-  assign c$app_arg_selection_14 = result_161[2638:580];
+  assign c$app_arg_selection_14 = result_143[2638:580];
 
   assign c$app_arg_6 = c$app_arg_selection_14[2058:2058] ? 1'b1 : 1'b0;
 
-  assign c$vec_11 = result_161[579:574];
+  assign c$vec_11 = result_143[579:574];
 
   // index lit begin
   assign c$ds2_case_alt = c$vec_11[6-1-2*2 -: 2];
   // index lit end
 
-  assign c$vec_12 = result_161[579:574];
+  assign c$vec_12 = result_143[579:574];
 
   // index lit begin
   assign c$ds1_case_alt = c$vec_12[6-1-1*2 -: 2];
   // index lit end
 
-  assign c$vec_13 = result_161[579:574];
+  assign c$vec_13 = result_143[579:574];
 
   // index lit begin
   assign c$ds_case_alt = c$vec_13[6-1-0*2 -: 2];
@@ -1645,8 +1961,8 @@ module decoder_prefill
                                                                    result_14[2339:287]} : {result_14[2339:287],
                                                                                            ds1[2052:0]};
 
-  assign ds1 = (result_107[2340:2340] & c$ds1_app_arg) ? {b,
-                                                          {1'b0,2052'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : st;
+  assign ds1 = (result_96[2340:2340] & c$ds1_app_arg) ? {b,
+                                                         {1'b0,2052'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : st;
 
   assign b = st[2052:0];
 
@@ -1671,38 +1987,38 @@ module decoder_prefill
     wire signed [31:0] map_out;
     // src/LlamaDv/Numerics.hs:57:1-5
     wire signed [15:0] s_5;
-    wire signed [31:0] c$case_alt_80;
-    wire signed [31:0] result_163;
+    wire signed [31:0] c$case_alt_126;
+    wire signed [31:0] result_145;
     wire signed [63:0] c$sat32Out_case_alt_2;
     wire signed [63:0] c$sat32Out_app_arg_8;
     // src/LlamaDv/Numerics.hs:57:1-5
     wire signed [63:0] c$wild1_app_arg_17;
     wire signed [63:0] c$sat32Out_app_arg_9;
-    wire [5:0] c$case_alt_81;
-    wire [5:0] result_164;
-    reg signed [63:0] result_165;
+    wire [5:0] c$case_alt_127;
+    wire [5:0] result_146;
+    reg signed [63:0] result_147;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_19;
+    wire signed [63:0] wild1_17;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] c$wild1_app_arg_18;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_20;
+    wire signed [63:0] wild1_18;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] c$wild1_app_arg_19;
     wire signed [63:0] c$sat32Out_app_arg_10;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] wild1_21;
+    wire signed [63:0] wild1_19;
     wire [15:0] c$bv;
     wire [4:0] c$i_23;
     wire [15:0] c$bv_0;
     wire [5:0] c$i_31;
-    assign map_out = result_163;
+    assign map_out = result_145;
 
     assign s_5 = -(($signed({{(16-7) {e[7-1]}},e})) + 16'sd20);
 
-    assign c$case_alt_80 = (c$sat32Out_app_arg_10 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_10[64-1],c$sat32Out_app_arg_10[0+:(32-1)]}));
+    assign c$case_alt_126 = (c$sat32Out_app_arg_10 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_10[64-1],c$sat32Out_app_arg_10[0+:(32-1)]}));
 
-    assign result_163 = (c$sat32Out_app_arg_10 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_80;
+    assign result_145 = (c$sat32Out_app_arg_10 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_126;
 
     assign c$sat32Out_case_alt_2 = (-64'sd2147483648 <= ($signed({{(64-8) {map_in[8-1]}},map_in}))) ? ($signed({{(64-8) {map_in[8-1]}},map_in})) : -64'sd2147483648;
 
@@ -1714,34 +2030,34 @@ module decoder_prefill
 
     assign c$wild1_app_arg_17 = $unsigned({{(64-5) {1'b0}},c$i_23});
 
-    assign c$sat32Out_app_arg_9 = (s_5 <= -16'sd31) ? 64'sd31 : wild1_21;
+    assign c$sat32Out_app_arg_9 = (s_5 <= -16'sd31) ? 64'sd31 : wild1_19;
 
     assign c$bv_0 = (($unsigned(s_5)));
 
-    assign c$case_alt_81 = (s_5 >= 16'sd62) ? 6'd62 : ((c$bv_0[0+:6]));
+    assign c$case_alt_127 = (s_5 >= 16'sd62) ? 6'd62 : ((c$bv_0[0+:6]));
 
-    assign result_164 = (s_5 <= 16'sd0) ? 6'd0 : c$case_alt_81;
+    assign result_146 = (s_5 <= 16'sd0) ? 6'd0 : c$case_alt_127;
 
     always @(*) begin
-      case(result_164)
-        6'd0 : result_165 = $signed({{(64-8) {map_in[8-1]}},map_in});
-        default : result_165 = (($signed({{(64-8) {map_in[8-1]}},map_in})) + (64'sd1 <<< wild1_20)) >>> wild1_19;
+      case(result_146)
+        6'd0 : result_147 = $signed({{(64-8) {map_in[8-1]}},map_in});
+        default : result_147 = (($signed({{(64-8) {map_in[8-1]}},map_in})) + (64'sd1 <<< wild1_18)) >>> wild1_17;
       endcase
     end
 
-    assign wild1_19 = $signed(c$wild1_app_arg_18);
+    assign wild1_17 = $signed(c$wild1_app_arg_18);
 
-    assign c$wild1_app_arg_18 = $unsigned({{(64-6) {1'b0}},result_164});
+    assign c$wild1_app_arg_18 = $unsigned({{(64-6) {1'b0}},result_146});
 
-    assign wild1_20 = $signed(c$wild1_app_arg_19);
+    assign wild1_18 = $signed(c$wild1_app_arg_19);
 
-    assign c$i_31 = (result_164 - 6'd1);
+    assign c$i_31 = (result_146 - 6'd1);
 
     assign c$wild1_app_arg_19 = $unsigned({{(64-6) {1'b0}},c$i_31});
 
-    assign c$sat32Out_app_arg_10 = (s_5 > 16'sd0) ? result_165 : (c$sat32Out_app_arg_8 <<< c$sat32Out_app_arg_9);
+    assign c$sat32Out_app_arg_10 = (s_5 > 16'sd0) ? result_147 : (c$sat32Out_app_arg_8 <<< c$sat32Out_app_arg_9);
 
-    assign wild1_21 = $signed(c$wild1_app_arg_17);
+    assign wild1_19 = $signed(c$wild1_app_arg_17);
 
 
     assign c$nxt_app_arg[i*32+:32] = map_out;
@@ -1749,7 +2065,11 @@ module decoder_prefill
   endgenerate
   // map end
 
-  assign e = $signed(c$ds1_app_arg_0);
+  assign e = $signed(c$case_alt_5);
+
+  assign en = rd[7:7];
+
+  assign a = rd[6:0];
 
   // romFile begin
   reg [6:0] ROM [0:64-1];
@@ -1759,7 +2079,9 @@ module decoder_prefill
   end
 
   always @(posedge clk) begin : decoder_prefill_romFile
-    c$ds1_app_arg_0 <= ROM[c$eta_app_arg];
+    if (en) begin
+      c$case_alt_5 <= ROM[($unsigned({{(64-7) {1'b0}},a}))];
+    end
   end
   // romFile end
 
@@ -1767,12 +2089,12 @@ module decoder_prefill
   genvar i_0;
   generate
   for (i_0 = 0; i_0 < 64; i_0 = i_0 + 1) begin : reverse
-    assign result_11[(64 - 1 - i_0)*8+:8] = c$ds1_app_arg_1[i_0*8+:8];
+    assign result_11[(64 - 1 - i_0)*8+:8] = c$ds1_app_arg_0[i_0*8+:8];
   end
   endgenerate
   // reverse end
 
-  assign c$vec_14 = (eta);
+  assign c$vec_14 = (c$case_alt_6);
 
   // map begin
   genvar i_1;
@@ -1784,10 +2106,14 @@ module decoder_prefill
     assign map_out_0 = $signed(map_in_0);
 
 
-    assign c$ds1_app_arg_1[i_1*8+:8] = map_out_0;
+    assign c$ds1_app_arg_0[i_1*8+:8] = map_out_0;
   end
   endgenerate
   // map end
+
+  assign en_0 = rd[7:7];
+
+  assign a_0 = rd[6:0];
 
   // romFile begin
   reg [511:0] ROM_0 [0:64-1];
@@ -1797,15 +2123,16 @@ module decoder_prefill
   end
 
   always @(posedge clk) begin : decoder_prefill_romFile_0
-    eta <= ROM_0[c$eta_app_arg];
+    if (en_0) begin
+      c$case_alt_6 <= ROM_0[($unsigned({{(64-7) {1'b0}},a_0}))];
+    end
   end
   // romFile end
 
-  assign c$eta_app_arg = $unsigned({{(64-7) {1'b0}},a});
-
   assign c$bv_1 = c$nxt_case_alt[2062:2057];
 
-  assign a = {{(7-6) {1'b0}},c$nxt_case_alt[2062:2057]};
+  assign rd = {c$nxt_case_alt[2063:2063],
+               {{(7-6) {1'b0}},c$nxt_case_alt[2062:2057]}};
 
   assign c$nxt_case_alt_selection_3 = st_0[2052:0];
 
@@ -1830,12 +2157,12 @@ module decoder_prefill
   end
   // register end
 
-  assign result_12 = {c$case_alt_5,
+  assign result_12 = {c$case_alt_7,
                       st_1[4105:2053]};
 
-  assign c$case_alt_5 = b_0[2052:2052] ? 1'b0 : 1'b1;
+  assign c$case_alt_7 = b_0[2052:2052] ? 1'b0 : 1'b1;
 
-  assign c$ds1_app_arg_2 = a1_0[2052:2052] ? 1'b1 : 1'b0;
+  assign c$ds1_app_arg_1 = a1_0[2052:2052] ? 1'b1 : 1'b0;
 
   assign a1_0 = st_1[4105:2053];
 
@@ -1864,49 +2191,45 @@ module decoder_prefill
                                                                    result_10[2052:0]} : {result_10[2052:0],
                                                                                          ds1_0[2052:0]};
 
-  assign ds1_0 = (result_14[2340:2340] & c$ds1_app_arg_2) ? {b_0,
+  assign ds1_0 = (result_14[2340:2340] & c$ds1_app_arg_1) ? {b_0,
                                                              {1'b0,2052'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : st_1;
 
   assign b_0 = st_1[2052:0];
 
-  assign result_14 = {c$case_alt_9 & c$ds_app_arg,
-                      c$case_alt_6,   {kvWr,   c$ds2_case_alt_0,
-                                       st_2[1214:1211],   c$ds4_case_alt}};
+  assign result_14 = {c$case_alt_11 & c$ds1_app_arg_2,
+                      c$case_alt_8,   {kvWr,   c$ds3_case_alt,
+                                       result_60[1134:1131],   c$ds5_case_alt}};
 
   always @(*) begin
     case(c$case_scrut_0)
-      64'sd0 : c$ds4_case_alt = 1'b0;
-      default : c$ds4_case_alt = 1'b1;
+      64'sd0 : c$ds5_case_alt = 1'b0;
+      default : c$ds5_case_alt = 1'b1;
     endcase
   end
 
   always @(*) begin
-    case(c$ds2_case_scrut)
-      64'sd10 : c$ds2_case_alt_0 = {1'b1,rdAddr};
-      default : c$ds2_case_alt_0 = {1'b0,5'bxxxxx};
+    case(c$normApply_case_scrut)
+      64'sd10 : c$ds3_case_alt = {1'b1,rdAddr};
+      default : c$ds3_case_alt = {1'b0,5'bxxxxx};
     endcase
   end
 
-  assign c$dtt_rhs_1 = nxt[1220:1216];
-
-  assign c$ds2_case_scrut = $unsigned(c$dtt_rhs_1);
-
   always @(*) begin
     case(c$case_scrut_0)
-      64'sd17 : c$case_alt_6 = {1'b1,{st_2[1214:1211],
+      64'sd17 : c$case_alt_8 = {1'b1,{result_60[1134:1131],
                                       xOut}};
-      default : c$case_alt_6 = {1'b0,2052'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx};
+      default : c$case_alt_8 = {1'b0,2052'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx};
     endcase
   end
 
-  assign c$dtt_rhs_4 = st_2[1220:1216];
+  assign c$dtt_rhs_1 = result_60[1140:1136];
 
-  assign c$case_scrut = $unsigned(c$dtt_rhs_4);
+  assign c$case_scrut = $unsigned(c$dtt_rhs_1);
 
   always @(*) begin
     case(c$case_scrut)
-      64'sd13 : c$case_alt_7 = 1'b1;
-      default : c$case_alt_7 = 1'b0;
+      64'sd13 : c$case_alt_9 = 1'b1;
+      default : c$case_alt_9 = 1'b0;
     endcase
   end
 
@@ -1914,11 +2237,11 @@ module decoder_prefill
 
   assign c$case_alt_sel_alt_t_9 = ({xOut,$signed(x_4[31:0])});
 
-  assign c$case_alt_8 = c$case_alt_selection_22[38:38] ? c$case_alt_sel_alt_t_9[2047:0] : xOut;
+  assign c$case_alt_10 = c$case_alt_selection_22[38:38] ? c$case_alt_sel_alt_t_9[2047:0] : xOut;
 
   assign x_4 = wr_1[197:160];
 
-  assign result_15 = (c$case_alt_7 & (st_2[1059:1057] == 3'd5)) ? c$case_alt_8 : xOut;
+  assign result_15 = (c$case_alt_9 & (result_60[979:977] == 3'd5)) ? c$case_alt_10 : xOut;
 
   // register begin
   always @(posedge clk or  posedge  rst) begin : xOut_register
@@ -1939,282 +2262,316 @@ module decoder_prefill
 
   always @(*) begin
     case(c$case_scrut_0)
-      64'sd1 : c$case_alt_9 = 1'b1;
-      default : c$case_alt_9 = 1'b0;
+      64'sd1 : c$case_alt_11 = 1'b1;
+      default : c$case_alt_11 = 1'b0;
     endcase
   end
 
-  assign c$dtt_rhs_7 = st_2[1220:1216];
+  assign c$dtt_rhs_4 = result_60[1140:1136];
 
-  assign c$case_scrut_0 = $unsigned(c$dtt_rhs_7);
+  assign c$case_scrut_0 = $unsigned(c$dtt_rhs_4);
 
-  assign kvh = nxt[656:655] >> 64'sd1;
+  assign c$dtt_rhs_7 = nxt[1140:1136];
 
-  assign c$bv_2 = nxt[1215:1215];
+  assign c$normApply_case_scrut = $unsigned(c$dtt_rhs_7);
 
-  assign result_16 = ((({{(6-1) {1'b0}},nxt[1215:1215]}) * 6'd2) + ({{(6-2) {1'b0}},kvh})) * 6'd16;
+  assign nxt = result_16[1616:476];
 
-  assign c$bv_3 = nxt[654:651];
-
-  assign result_17 = result_16 + ({{(6-4) {1'b0}},nxt[654:651]});
-
-  assign nxt = result_18[1696:476];
-
-  assign result_selection_11 = st_2[1220:1216];
+  assign result_selection_11 = result_60[1140:1136];
 
   always @(*) begin
     case(result_selection_11)
-      5'b00000 : result_18 = c$ds_case_alt_1;
-      5'b01101 : result_18 = c$ds_case_alt_0;
-      default : result_18 = result_19;
+      5'b00000 : result_16 = c$ds1_case_alt_1;
+      5'b01101 : result_16 = c$ds1_case_alt_0;
+      default : result_16 = result_17;
     endcase
   end
 
-  assign c$ds_case_alt_0 = ((st_2[1059:1057] == 3'd5) & c$ds_app_arg) ? {{5'd17,
-                                                                          \s' [1215:1215],   \s' [1214:1211],
-                                                                          \s' [1210:1205],   \s' [1204:1197],
-                                                                          \s' [1196:1195],   $signed(\s' [1194:1131]),
-                                                                          $signed(\s' [1130:1099]),   \s' [1098:1067],
-                                                                          $signed(\s' [1066:1060]),   \s' [1059:1057],
-                                                                          \s' [1056:1049],   \s' [1048:1041],
-                                                                          \s' [1040:1033],   \s' [1032:1025],
-                                                                          $signed(\s' [1024:993]),
-                                                                          $signed(\s' [992:961]),   \s' [960:959],
-                                                                          \s' [958:927],   \s' [926:799],
-                                                                          $signed(\s' [798:792]),   \s' [791:664],
-                                                                          $signed(\s' [663:657]),   \s' [656:655],
-                                                                          \s' [654:651],   \s' [650:75],   \s' [74:70],
-                                                                          $signed(\s' [69:38]),   \s' [37:32],
-                                                                          \s' [31:0]},   kvW,   wr1} : result_19;
+  assign c$ds1_case_alt_0 = ((result_60[979:977] == 3'd5) & c$ds1_app_arg_2) ? {{5'd17,
+                                                                                 \s' [1135:1135],   \s' [1134:1131],
+                                                                                 \s' [1130:1125],   \s' [1124:1117],
+                                                                                 \s' [1116:1115],
+                                                                                 $signed(\s' [1114:1051]),
+                                                                                 $signed(\s' [1050:1019]),
+                                                                                 \s' [1018:987],
+                                                                                 $signed(\s' [986:980]),
+                                                                                 \s' [979:977],   \s' [976:969],
+                                                                                 \s' [968:961],
+                                                                                 $signed(\s' [960:929]),
+                                                                                 \s' [928:927],   \s' [926:895],
+                                                                                 \s' [894:767],
+                                                                                 $signed(\s' [766:760]),
+                                                                                 \s' [759:632],
+                                                                                 $signed(\s' [631:625]),
+                                                                                 \s' [624:623],   \s' [622:619],
+                                                                                 \s' [618:43],   \s' [42:38],
+                                                                                 $signed(\s' [37:6]),   \s' [5:0]},
+                                                                                kvW,   wr1} : result_17;
 
-  assign c$ds_app_arg = st_2[1204:1197] == 8'd63;
+  assign c$ds1_app_arg_2 = result_60[1124:1117] == 8'd63;
 
-  assign c$ds_case_alt_1 = b0[2052:2052] ? {{5'd1,
-                                             1'd0,   p,   st_2[1210:1205],   8'd0,   2'd0,
-                                             $signed(st_2[1194:1131]),
-                                             $signed(st_2[1130:1099]),   st_2[1098:1067],
-                                             $signed(st_2[1066:1060]),   st_2[1059:1057],
-                                             st_2[1056:1049],   st_2[1048:1041],
-                                             st_2[1040:1033],   st_2[1032:1025],
-                                             $signed(st_2[1024:993]),
-                                             $signed(st_2[992:961]),   st_2[960:959],
-                                             st_2[958:927],   st_2[926:799],
-                                             $signed(st_2[798:792]),   st_2[791:664],
-                                             $signed(st_2[663:657]),   st_2[656:655],
-                                             st_2[654:651],   st_2[650:75],   st_2[74:70],
-                                             $signed(st_2[69:38]),   st_2[37:32],   32'd1},
-                                            {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                            {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                             {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                             {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                             {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                             {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {st_2,
-                                                                                                     {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                                     {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+  assign c$ds1_case_alt_1 = b0[2052:2052] ? {{5'd1,
+                                              1'd0,   p,   result_60[1130:1125],   8'd0,
+                                              2'd0,   $signed(result_60[1114:1051]),
+                                              $signed(result_60[1050:1019]),
+                                              result_60[1018:987],
+                                              $signed(result_60[986:980]),
+                                              result_60[979:977],   result_60[976:969],
+                                              result_60[968:961],
+                                              $signed(result_60[960:929]),
+                                              result_60[928:927],   result_60[926:895],
+                                              result_60[894:767],
+                                              $signed(result_60[766:760]),
+                                              result_60[759:632],
+                                              $signed(result_60[631:625]),
+                                              result_60[624:623],   result_60[622:619],
+                                              result_60[618:43],   result_60[42:38],
+                                              $signed(result_60[37:6]),   result_60[5:0]},
+                                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                             {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {result_60,
+                                                                                                      {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                      {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
 
   assign p = b0[2051:2048];
 
-  assign wr1 = result_19[198:0];
+  assign wr1 = result_17[198:0];
 
-  assign kvW = result_19[475:199];
+  assign kvW = result_17[475:199];
 
-  assign \s'  = result_19[1696:476];
+  assign \s'  = result_17[1616:476];
 
-  assign result_selection_14 = st_2[1220:1216];
+  assign result_selection_14 = result_60[1140:1136];
 
-  assign c$bv_4 = st_2[656:655];
+  assign c$bv_2 = result_60[624:623];
 
   always @(*) begin
     case(result_selection_14)
-      5'b00000 : result_19 = {st_2,
+      5'b00000 : result_17 = {result_60,
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00001 : result_19 = {result_40,
+      5'b00001 : result_17 = {c$app_arg_23,
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {{1'b1,{c$step_$jOut_app_arg_0,   result_46}},
+                              {{1'b1,{c$step_$jOut_app_arg_0,   result_38}},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00010 : result_19 = {result_39,
-                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00011 : result_19 = {result_41,
+      5'b00010 : result_17 = {result_31,
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00100 : result_19 = {result_37,
+      5'b00011 : result_17 = {{5'd4,
+                               result_60[1135:1135],   result_60[1134:1131],
+                               result_60[1130:1125],   8'd0,
+                               result_60[1116:1115],
+                               $signed(result_60[1114:1051]),   c$app_arg_22,
+                               32'd0,   $signed(result_60[986:980]),
+                               result_60[979:977],   result_60[976:969],
+                               result_60[968:961],
+                               $signed(result_60[960:929]),
+                               result_60[928:927],   result_60[926:895],
+                               result_60[894:767],
+                               $signed(result_60[766:760]),
+                               result_60[759:632],
+                               $signed(result_60[631:625]),
+                               result_60[624:623],   result_60[622:619],
+                               result_60[618:43],   result_60[42:38],
+                               $signed(result_60[37:6]),   result_60[5:0]},
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b1,{c$app_arg_15,   o_0}},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00101 : result_19 = {{5'd6,
-                               st_2[1215:1215],   st_2[1214:1211],
-                               st_2[1210:1205],   st_2[1204:1197],
-                               st_2[1196:1195],   $signed(st_2[1194:1131]),
-                               $signed(st_2[1130:1099]),   st_2[1098:1067],
-                               result_42,   k_0,   8'd0,   8'd0,
+      5'b00100 : result_17 = {c$app_arg_21,
+                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b1,{c$app_arg_20,   o_0}},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b00101 : result_17 = {{5'd6,
+                               result_60[1135:1135],   result_60[1134:1131],
+                               result_60[1130:1125],   result_60[1124:1117],
+                               result_60[1116:1115],
+                               $signed(result_60[1114:1051]),
+                               $signed(result_60[1050:1019]),
+                               result_60[1018:987],   result_33,   k_0,
                                c$matrixShapeOut[15:8],
                                c$matrixShapeOut[7:0],
-                               $signed(st_2[1024:993]),
-                               $signed(st_2[992:961]),   st_2[960:959],
-                               st_2[958:927],   st_2[926:799],
-                               $signed(st_2[798:792]),   st_2[791:664],
-                               $signed(st_2[663:657]),   st_2[656:655],
-                               st_2[654:651],   st_2[650:75],   st_2[74:70],
-                               $signed(st_2[69:38]),   st_2[37:32],   busy},
+                               $signed(result_60[960:929]),
+                               result_60[928:927],   result_60[926:895],
+                               result_60[894:767],
+                               $signed(result_60[766:760]),
+                               result_60[759:632],
+                               $signed(result_60[631:625]),
+                               result_60[624:623],   result_60[622:619],
+                               result_60[618:43],   result_60[42:38],
+                               $signed(result_60[37:6]),   result_60[5:0]},
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00110 : result_19 = {result_36,
+      5'b00110 : result_17 = {c$app_arg_19,
+                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              c$app_arg_18};
+      5'b00111 : result_17 = {c$app_arg_17,
+                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b01000 : result_17 = {result_25,
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               c$app_arg_14};
-      5'b00111 : result_19 = {result_31,
+      5'b01001 : result_17 = result_19;
+      5'b01010 : result_17 = {{c$app_arg_10,
+                               result_60[1135:1135],   result_60[1134:1131],
+                               result_60[1130:1125],   result_60[1124:1117],
+                               result_60[1116:1115],
+                               $signed(result_60[1114:1051]),
+                               $signed(result_60[1050:1019]),
+                               result_60[1018:987],
+                               $signed(result_60[986:980]),
+                               result_60[979:977],   result_60[976:969],
+                               result_60[968:961],
+                               $signed(result_60[960:929]),
+                               result_60[928:927],   result_60[926:895],
+                               result_60[894:767],
+                               $signed(result_60[766:760]),
+                               result_60[759:632],
+                               $signed(result_60[631:625]),
+                               result_60[624:623],
+                               result_60[622:619] + 4'd1,   ds27[576:1],
+                               result_60[42:38] + c$case_alt_17,
+                               $signed(result_60[37:6]),   result_60[5:0]},
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01000 : result_19 = {result_30,
-                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              c$app_arg_11};
-      5'b01001 : result_19 = result_24;
-      5'b01010 : result_19 = {{c$app_arg_7,
-                               st_2[1215:1215],   st_2[1214:1211],
-                               st_2[1210:1205],   st_2[1204:1197],
-                               st_2[1196:1195],   $signed(st_2[1194:1131]),
-                               $signed(st_2[1130:1099]),   st_2[1098:1067],
-                               $signed(st_2[1066:1060]),   st_2[1059:1057],
-                               st_2[1056:1049],   st_2[1048:1041],
-                               st_2[1040:1033],   st_2[1032:1025],
-                               $signed(st_2[1024:993]),
-                               $signed(st_2[992:961]),   st_2[960:959],
-                               st_2[958:927],   st_2[926:799],
-                               $signed(st_2[798:792]),   st_2[791:664],
-                               $signed(st_2[663:657]),   st_2[656:655],
-                               st_2[654:651] + 4'd1,   ds31[576:1],
-                               st_2[74:70] + c$case_alt_15,
-                               $signed(st_2[69:38]),   st_2[37:32],   busy},
+      5'b01011 : result_17 = {c$app_arg_9,
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01011 : result_19 = {result_23,
-                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b1,{(({{(7-2) {1'b0}},st_2[656:655]}) * 7'd16) + c$app_arg_15,
+                               {1'b1,{(({{(7-2) {1'b0}},result_60[624:623]}) * 7'd16) + c$app_arg_20,
                                       o_1}},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01100 : result_19 = {{5'd6,
-                               st_2[1215:1215],   st_2[1214:1211],
-                               st_2[1210:1205],   st_2[1204:1197],
-                               st_2[1196:1195],   $signed(st_2[1194:1131]),
-                               $signed(st_2[1130:1099]),   st_2[1098:1067],
-                               result_42,   3'd3,   8'd0,   8'd0,   8'd64,
-                               8'd64,   $signed(st_2[1024:993]),
-                               $signed(st_2[992:961]),   st_2[960:959],
-                               st_2[958:927],   st_2[926:799],
-                               $signed(st_2[798:792]),   st_2[791:664],
-                               $signed(st_2[663:657]),   st_2[656:655],
-                               st_2[654:651],   st_2[650:75],   st_2[74:70],
-                               $signed(st_2[69:38]),   st_2[37:32],   busy},
+      5'b01100 : result_17 = {{5'd6,
+                               result_60[1135:1135],   result_60[1134:1131],
+                               result_60[1130:1125],   result_60[1124:1117],
+                               result_60[1116:1115],
+                               $signed(result_60[1114:1051]),
+                               $signed(result_60[1050:1019]),
+                               result_60[1018:987],   result_33,   3'd3,
+                               8'd64,   8'd64,   $signed(result_60[960:929]),
+                               result_60[928:927],   result_60[926:895],
+                               result_60[894:767],
+                               $signed(result_60[766:760]),
+                               result_60[759:632],
+                               $signed(result_60[631:625]),
+                               result_60[624:623],   result_60[622:619],
+                               result_60[618:43],   result_60[42:38],
+                               $signed(result_60[37:6]),   result_60[5:0]},
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01101 : result_19 = {result_22,
+      5'b01101 : result_17 = {c$app_arg_8,
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {{1'b1,{c$step_$jOut_app_arg_0,   result_21}},
+                              {{1'b1,{c$step_$jOut_app_arg_0,   result_18}},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01110 : result_19 = {result_20,
-                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b1,{c$app_arg_15,   o}},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01111 : result_19 = {{5'd6,
-                               st_2[1215:1215],   st_2[1214:1211],
-                               st_2[1210:1205],   st_2[1204:1197],
-                               st_2[1196:1195],   $signed(st_2[1194:1131]),
-                               $signed(st_2[1130:1099]),   st_2[1098:1067],
-                               result_42,   3'd5,   8'd0,   8'd0,   8'd64,
-                               8'd128,   $signed(st_2[1024:993]),
-                               $signed(st_2[992:961]),   st_2[960:959],
-                               st_2[958:927],   st_2[926:799],
-                               $signed(st_2[798:792]),   st_2[791:664],
-                               $signed(st_2[663:657]),   st_2[656:655],
-                               st_2[654:651],   st_2[650:75],   st_2[74:70],
-                               $signed(st_2[69:38]),   st_2[37:32],   busy},
+      5'b01110 : result_17 = {c$app_arg_7,
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b1,{c$app_arg_20,   o}},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b10000 : result_19 = {c$step_$jOut,
+      5'b01111 : result_17 = {{5'd6,
+                               result_60[1135:1135],   result_60[1134:1131],
+                               result_60[1130:1125],   result_60[1124:1117],
+                               result_60[1116:1115],
+                               $signed(result_60[1114:1051]),
+                               $signed(result_60[1050:1019]),
+                               result_60[1018:987],   result_33,   3'd5,
+                               8'd64,   8'd128,
+                               $signed(result_60[960:929]),
+                               result_60[928:927],   result_60[926:895],
+                               result_60[894:767],
+                               $signed(result_60[766:760]),
+                               result_60[759:632],
+                               $signed(result_60[631:625]),
+                               result_60[624:623],   result_60[622:619],
+                               result_60[618:43],   result_60[42:38],
+                               $signed(result_60[37:6]),   result_60[5:0]},
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      default : result_19 = c$case_alt_10;
+      5'b10000 : result_17 = {c$step_$jOut,
+                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      default : result_17 = c$case_alt_12;
     endcase
   end
 
-  assign c$case_alt_10 = r1 ? {{5'd0,
-                                st_2[1215:1215],   st_2[1214:1211],
-                                st_2[1210:1205],   st_2[1204:1197],
-                                st_2[1196:1195],   $signed(st_2[1194:1131]),
-                                $signed(st_2[1130:1099]),   st_2[1098:1067],
-                                $signed(st_2[1066:1060]),   st_2[1059:1057],
-                                st_2[1056:1049],   st_2[1048:1041],
-                                st_2[1040:1033],   st_2[1032:1025],
-                                $signed(st_2[1024:993]),
-                                $signed(st_2[992:961]),   st_2[960:959],
-                                st_2[958:927],   st_2[926:799],
-                                $signed(st_2[798:792]),   st_2[791:664],
-                                $signed(st_2[663:657]),   st_2[656:655],
-                                st_2[654:651],   st_2[650:75],   st_2[74:70],
-                                $signed(st_2[69:38]),   st_2[37:32],
-                                st_2[31:0]},
+  assign c$case_alt_12 = r1 ? {{5'd0,
+                                result_60[1135:1135],   result_60[1134:1131],
+                                result_60[1130:1125],   result_60[1124:1117],
+                                result_60[1116:1115],
+                                $signed(result_60[1114:1051]),
+                                $signed(result_60[1050:1019]),
+                                result_60[1018:987],
+                                $signed(result_60[986:980]),
+                                result_60[979:977],   result_60[976:969],
+                                result_60[968:961],
+                                $signed(result_60[960:929]),
+                                result_60[928:927],   result_60[926:895],
+                                result_60[894:767],
+                                $signed(result_60[766:760]),
+                                result_60[759:632],
+                                $signed(result_60[631:625]),
+                                result_60[624:623],   result_60[622:619],
+                                result_60[618:43],   result_60[42:38],
+                                $signed(result_60[37:6]),   result_60[5:0]},
                                {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {st_2,
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {result_60,
                                                                                         {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                         {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                          {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -2222,308 +2579,332 @@ module decoder_prefill
                                                                                          {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                          {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
 
-  assign result_selection_17 = st_2[1204:1197];
+  assign c$app_arg_selection_17 = result_60[1124:1117];
 
   always @(*) begin
-    case(result_selection_17)
-      8'd127 : result_20 = {5'd15,
-                            st_2[1215:1215],   st_2[1214:1211],
-                            st_2[1210:1205],   st_2[1204:1197],
-                            st_2[1196:1195],   $signed(st_2[1194:1131]),
-                            $signed(st_2[1130:1099]),   result_38,
-                            $signed(st_2[1066:1060]),   st_2[1059:1057],
-                            st_2[1056:1049],   st_2[1048:1041],
-                            st_2[1040:1033],   st_2[1032:1025],
-                            $signed(st_2[1024:993]),
-                            $signed(st_2[992:961]),   st_2[960:959],
-                            st_2[958:927],   st_2[926:799],
-                            $signed(st_2[798:792]),   st_2[791:664],
-                            $signed(st_2[663:657]),   st_2[656:655],
-                            st_2[654:651],   st_2[650:75],   st_2[74:70],
-                            $signed(st_2[69:38]),   st_2[37:32],   busy};
-      default : result_20 = {5'd14,
-                             st_2[1215:1215],   st_2[1214:1211],
-                             st_2[1210:1205],   step14,   st_2[1196:1195],
-                             $signed(st_2[1194:1131]),
-                             $signed(st_2[1130:1099]),   result_38,
-                             $signed(st_2[1066:1060]),   st_2[1059:1057],
-                             st_2[1056:1049],   st_2[1048:1041],
-                             st_2[1040:1033],   st_2[1032:1025],
-                             $signed(st_2[1024:993]),
-                             $signed(st_2[992:961]),   st_2[960:959],
-                             st_2[958:927],   st_2[926:799],
-                             $signed(st_2[798:792]),   st_2[791:664],
-                             $signed(st_2[663:657]),   st_2[656:655],
-                             st_2[654:651],   st_2[650:75],   st_2[74:70],
-                             $signed(st_2[69:38]),   st_2[37:32],   busy};
+    case(c$app_arg_selection_17)
+      8'd127 : c$app_arg_7 = {5'd15,
+                              result_60[1135:1135],   result_60[1134:1131],
+                              result_60[1130:1125],   result_60[1124:1117],
+                              result_60[1116:1115],
+                              $signed(result_60[1114:1051]),
+                              $signed(result_60[1050:1019]),   result_30,
+                              $signed(result_60[986:980]),
+                              result_60[979:977],   result_60[976:969],
+                              result_60[968:961],
+                              $signed(result_60[960:929]),
+                              result_60[928:927],   result_60[926:895],
+                              result_60[894:767],
+                              $signed(result_60[766:760]),
+                              result_60[759:632],
+                              $signed(result_60[631:625]),
+                              result_60[624:623],   result_60[622:619],
+                              result_60[618:43],   result_60[42:38],
+                              $signed(result_60[37:6]),   result_60[5:0]};
+      default : c$app_arg_7 = {5'd14,
+                               result_60[1135:1135],   result_60[1134:1131],
+                               result_60[1130:1125],   step10,
+                               result_60[1116:1115],
+                               $signed(result_60[1114:1051]),
+                               $signed(result_60[1050:1019]),   result_30,
+                               $signed(result_60[986:980]),
+                               result_60[979:977],   result_60[976:969],
+                               result_60[968:961],
+                               $signed(result_60[960:929]),
+                               result_60[928:927],   result_60[926:895],
+                               result_60[894:767],
+                               $signed(result_60[766:760]),
+                               result_60[759:632],
+                               $signed(result_60[631:625]),
+                               result_60[624:623],   result_60[622:619],
+                               result_60[618:43],   result_60[42:38],
+                               $signed(result_60[37:6]),   result_60[5:0]};
     endcase
   end
 
-  assign c$s = $signed(result_52[159:128]);
+  assign c$s = $signed(result_48[159:128]);
 
-  assign c$s_0 = $signed(result_52[95:64]);
+  assign c$s_0 = $signed(result_48[95:64]);
 
   assign x_5 = ($signed({{(64-32) {c$s[32-1]}},c$s})) + ($signed({{(64-32) {c$s_0[32-1]}},c$s_0}));
 
-  assign c$case_alt_11 = (x_5 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_5[64-1],x_5[0+:(32-1)]}));
+  assign c$case_alt_13 = (x_5 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_5[64-1],x_5[0+:(32-1)]}));
 
-  assign result_21 = (x_5 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_11;
+  assign result_18 = (x_5 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_13;
 
-  assign result_22 = (~ (st_2[1204:1197] == 8'd63)) ? {5'd13,
-                                                       st_2[1215:1215],   st_2[1214:1211],
-                                                       st_2[1210:1205],   step14,   st_2[1196:1195],
-                                                       $signed(st_2[1194:1131]),
-                                                       $signed(st_2[1130:1099]),   st_2[1098:1067],
-                                                       $signed(st_2[1066:1060]),   st_2[1059:1057],
-                                                       st_2[1056:1049],   st_2[1048:1041],
-                                                       st_2[1040:1033],   st_2[1032:1025],
-                                                       $signed(st_2[1024:993]),
-                                                       $signed(st_2[992:961]),   st_2[960:959],
-                                                       st_2[958:927],   st_2[926:799],
-                                                       $signed(st_2[798:792]),   st_2[791:664],
-                                                       $signed(st_2[663:657]),   st_2[656:655],
-                                                       st_2[654:651],   st_2[650:75],   st_2[74:70],
-                                                       $signed(st_2[69:38]),   st_2[37:32],
-                                                       busy} : c$case_alt_12;
+  assign c$app_arg_8 = (~ (result_60[1124:1117] == 8'd63)) ? {5'd13,
+                                                              result_60[1135:1135],   result_60[1134:1131],
+                                                              result_60[1130:1125],   step10,
+                                                              result_60[1116:1115],
+                                                              $signed(result_60[1114:1051]),
+                                                              $signed(result_60[1050:1019]),
+                                                              result_60[1018:987],
+                                                              $signed(result_60[986:980]),
+                                                              result_60[979:977],   result_60[976:969],
+                                                              result_60[968:961],
+                                                              $signed(result_60[960:929]),
+                                                              result_60[928:927],   result_60[926:895],
+                                                              result_60[894:767],
+                                                              $signed(result_60[766:760]),
+                                                              result_60[759:632],
+                                                              $signed(result_60[631:625]),
+                                                              result_60[624:623],   result_60[622:619],
+                                                              result_60[618:43],   result_60[42:38],
+                                                              $signed(result_60[37:6]),
+                                                              result_60[5:0]} : c$case_alt_14;
 
-  assign c$case_alt_selection_28 = st_2[1059:1057];
+  assign c$case_alt_selection_28 = result_60[979:977];
 
   always @(*) begin
     case(c$case_alt_selection_28)
-      3'd3 : c$case_alt_12 = {5'd2,
-                              st_2[1215:1215],   st_2[1214:1211],
-                              st_2[1210:1205],   8'd0,   2'd1,   64'sd0,
-                              $signed(st_2[1130:1099]),   st_2[1098:1067],
-                              $signed(st_2[1066:1060]),   st_2[1059:1057],
-                              st_2[1056:1049],   st_2[1048:1041],
-                              st_2[1040:1033],   st_2[1032:1025],
-                              $signed(st_2[1024:993]),
-                              $signed(st_2[992:961]),   st_2[960:959],
-                              st_2[958:927],   st_2[926:799],
-                              $signed(st_2[798:792]),   st_2[791:664],
-                              $signed(st_2[663:657]),   st_2[656:655],
-                              st_2[654:651],   st_2[650:75],   st_2[74:70],
-                              $signed(st_2[69:38]),   st_2[37:32],   busy};
-      default : c$case_alt_12 = c$case_alt_13;
+      3'd3 : c$case_alt_14 = {5'd2,
+                              result_60[1135:1135],   result_60[1134:1131],
+                              result_60[1130:1125],   8'd0,   2'd1,
+                              64'sd0,   $signed(result_60[1050:1019]),
+                              result_60[1018:987],
+                              $signed(result_60[986:980]),
+                              result_60[979:977],   result_60[976:969],
+                              result_60[968:961],
+                              $signed(result_60[960:929]),
+                              result_60[928:927],   result_60[926:895],
+                              result_60[894:767],
+                              $signed(result_60[766:760]),
+                              result_60[759:632],
+                              $signed(result_60[631:625]),
+                              result_60[624:623],   result_60[622:619],
+                              result_60[618:43],   result_60[42:38],
+                              $signed(result_60[37:6]),   result_60[5:0]};
+      default : c$case_alt_14 = c$case_alt_15;
     endcase
   end
 
-  assign c$case_alt_13 = st_2[1215:1215] ? {5'd2,
-                                            st_2[1215:1215],   st_2[1214:1211],
-                                            st_2[1210:1205],   8'd0,   2'd2,   64'sd0,
-                                            $signed(st_2[1130:1099]),   st_2[1098:1067],
-                                            $signed(st_2[1066:1060]),   st_2[1059:1057],
-                                            st_2[1056:1049],   st_2[1048:1041],
-                                            st_2[1040:1033],   st_2[1032:1025],
-                                            $signed(st_2[1024:993]),
-                                            $signed(st_2[992:961]),   st_2[960:959],
-                                            st_2[958:927],   st_2[926:799],
-                                            $signed(st_2[798:792]),   st_2[791:664],
-                                            $signed(st_2[663:657]),   st_2[656:655],
-                                            st_2[654:651],   st_2[650:75],   st_2[74:70],
-                                            $signed(st_2[69:38]),   st_2[37:32],
-                                            busy} : {5'd2,   1'd1,   st_2[1214:1211],
-                                                     st_2[1210:1205],   8'd0,   2'd0,   64'sd0,
-                                                     $signed(st_2[1130:1099]),   st_2[1098:1067],
-                                                     $signed(st_2[1066:1060]),   st_2[1059:1057],
-                                                     st_2[1056:1049],   st_2[1048:1041],
-                                                     st_2[1040:1033],   st_2[1032:1025],
-                                                     $signed(st_2[1024:993]),
-                                                     $signed(st_2[992:961]),   st_2[960:959],
-                                                     st_2[958:927],   st_2[926:799],
-                                                     $signed(st_2[798:792]),   st_2[791:664],
-                                                     $signed(st_2[663:657]),   st_2[656:655],
-                                                     st_2[654:651],   st_2[650:75],   st_2[74:70],
-                                                     $signed(st_2[69:38]),   st_2[37:32],   busy};
+  assign c$case_alt_15 = result_60[1135:1135] ? {5'd2,
+                                                 result_60[1135:1135],   result_60[1134:1131],
+                                                 result_60[1130:1125],   8'd0,   2'd2,
+                                                 64'sd0,   $signed(result_60[1050:1019]),
+                                                 result_60[1018:987],
+                                                 $signed(result_60[986:980]),
+                                                 result_60[979:977],   result_60[976:969],
+                                                 result_60[968:961],
+                                                 $signed(result_60[960:929]),
+                                                 result_60[928:927],   result_60[926:895],
+                                                 result_60[894:767],
+                                                 $signed(result_60[766:760]),
+                                                 result_60[759:632],
+                                                 $signed(result_60[631:625]),
+                                                 result_60[624:623],   result_60[622:619],
+                                                 result_60[618:43],   result_60[42:38],
+                                                 $signed(result_60[37:6]),
+                                                 result_60[5:0]} : result_32;
 
-  assign result_selection_22 = st_2[1204:1197];
+  assign c$app_arg_selection_21 = result_60[1124:1117];
 
   always @(*) begin
-    case(result_selection_22)
-      8'd15 : result_23 = c$case_alt_14;
-      default : result_23 = {5'd11,
-                             st_2[1215:1215],   st_2[1214:1211],
-                             st_2[1210:1205],   step14,   st_2[1196:1195],
-                             $signed(st_2[1194:1131]),
-                             $signed(st_2[1130:1099]),   result_38,
-                             $signed(st_2[1066:1060]),   st_2[1059:1057],
-                             st_2[1056:1049],   st_2[1048:1041],
-                             st_2[1040:1033],   st_2[1032:1025],
-                             $signed(st_2[1024:993]),
-                             $signed(st_2[992:961]),   st_2[960:959],
-                             st_2[958:927],   st_2[926:799],
-                             $signed(st_2[798:792]),   st_2[791:664],
-                             $signed(st_2[663:657]),   st_2[656:655],
-                             st_2[654:651],   st_2[650:75],   st_2[74:70],
-                             $signed(st_2[69:38]),   st_2[37:32],   busy};
+    case(c$app_arg_selection_21)
+      8'd15 : c$app_arg_9 = c$case_alt_16;
+      default : c$app_arg_9 = {5'd11,
+                               result_60[1135:1135],   result_60[1134:1131],
+                               result_60[1130:1125],   step10,
+                               result_60[1116:1115],
+                               $signed(result_60[1114:1051]),
+                               $signed(result_60[1050:1019]),   result_30,
+                               $signed(result_60[986:980]),
+                               result_60[979:977],   result_60[976:969],
+                               result_60[968:961],
+                               $signed(result_60[960:929]),
+                               result_60[928:927],   result_60[926:895],
+                               result_60[894:767],
+                               $signed(result_60[766:760]),
+                               result_60[759:632],
+                               $signed(result_60[631:625]),
+                               result_60[624:623],   result_60[622:619],
+                               result_60[618:43],   result_60[42:38],
+                               $signed(result_60[37:6]),   result_60[5:0]};
     endcase
   end
 
-  assign c$case_alt_selection_33 = st_2[656:655];
+  assign c$case_alt_selection_33 = result_60[624:623];
 
   always @(*) begin
     case(c$case_alt_selection_33)
-      2'd3 : c$case_alt_14 = {5'd12,
-                              st_2[1215:1215],   st_2[1214:1211],
-                              st_2[1210:1205],   st_2[1204:1197],
-                              st_2[1196:1195],   $signed(st_2[1194:1131]),
-                              $signed(st_2[1130:1099]),   result_38,
-                              $signed(st_2[1066:1060]),   st_2[1059:1057],
-                              st_2[1056:1049],   st_2[1048:1041],
-                              st_2[1040:1033],   st_2[1032:1025],
-                              $signed(st_2[1024:993]),
-                              $signed(st_2[992:961]),   st_2[960:959],
-                              st_2[958:927],   st_2[926:799],
-                              $signed(st_2[798:792]),   st_2[791:664],
-                              $signed(st_2[663:657]),   st_2[656:655],
-                              st_2[654:651],   st_2[650:75],   st_2[74:70],
-                              $signed(st_2[69:38]),   st_2[37:32],   busy};
-      default : c$case_alt_14 = {5'd9,
-                                 st_2[1215:1215],   st_2[1214:1211],
-                                 st_2[1210:1205],   8'd0,   st_2[1196:1195],
-                                 $signed(st_2[1194:1131]),
-                                 $signed(st_2[1130:1099]),   result_38,
-                                 $signed(st_2[1066:1060]),   st_2[1059:1057],
-                                 st_2[1056:1049],   st_2[1048:1041],
-                                 st_2[1040:1033],   st_2[1032:1025],
-                                 $signed(st_2[1024:993]),
-                                 $signed(st_2[992:961]),   2'd0,
-                                 st_2[958:927],   st_2[926:799],
-                                 $signed(st_2[798:792]),   st_2[791:664],
-                                 $signed(st_2[663:657]),
-                                 st_2[656:655] + 2'd1,   st_2[654:651],
-                                 st_2[650:75],   st_2[74:70],
-                                 $signed(st_2[69:38]),   st_2[37:32],   busy};
+      2'd3 : c$case_alt_16 = {5'd12,
+                              result_60[1135:1135],   result_60[1134:1131],
+                              result_60[1130:1125],   result_60[1124:1117],
+                              result_60[1116:1115],
+                              $signed(result_60[1114:1051]),
+                              $signed(result_60[1050:1019]),   result_30,
+                              $signed(result_60[986:980]),
+                              result_60[979:977],   result_60[976:969],
+                              result_60[968:961],
+                              $signed(result_60[960:929]),
+                              result_60[928:927],   result_60[926:895],
+                              result_60[894:767],
+                              $signed(result_60[766:760]),
+                              result_60[759:632],
+                              $signed(result_60[631:625]),
+                              result_60[624:623],   result_60[622:619],
+                              result_60[618:43],   result_60[42:38],
+                              $signed(result_60[37:6]),   result_60[5:0]};
+      default : c$case_alt_16 = {5'd9,
+                                 result_60[1135:1135],   result_60[1134:1131],
+                                 result_60[1130:1125],   8'd0,
+                                 result_60[1116:1115],
+                                 $signed(result_60[1114:1051]),
+                                 $signed(result_60[1050:1019]),   result_30,
+                                 $signed(result_60[986:980]),
+                                 result_60[979:977],   result_60[976:969],
+                                 result_60[968:961],
+                                 $signed(result_60[960:929]),   2'd0,
+                                 result_60[926:895],   result_60[894:767],
+                                 $signed(result_60[766:760]),
+                                 result_60[759:632],
+                                 $signed(result_60[631:625]),
+                                 result_60[624:623] + 2'd1,
+                                 result_60[622:619],   result_60[618:43],
+                                 result_60[42:38],   $signed(result_60[37:6]),
+                                 result_60[5:0]};
     endcase
   end
 
-  assign c$case_alt_15 = grew ? 5'd1 : 5'd0;
+  assign c$case_alt_17 = grew ? 5'd1 : 5'd0;
 
-  assign grew = ds31[0:0];
+  assign grew = ds27[0:0];
 
-  assign ds31_fun_arg = st_2[654:651] == 4'd0;
+  assign ds27_fun_arg = result_60[622:619] == 4'd0;
 
-  assign ds31_fun_arg_0 = st_2[650:75];
+  assign ds27_fun_arg_0 = result_60[618:43];
 
-  assign ds31_fun_arg_1 = st_2[926:799];
+  assign ds27_fun_arg_1 = result_60[894:767];
 
-  assign ds31_fun_arg_2 = $signed(st_2[798:792]);
+  assign ds27_fun_arg_2 = $signed(result_60[766:760]);
 
-  LlamaDv_Top_Prefill_decoderPrefill_attStep LlamaDv_Top_Prefill_decoderPrefill_attStep_ds31
-    ( .result (ds31)
-    , .first (ds31_fun_arg)
-    , .st (ds31_fun_arg_0)
-    , .qm (ds31_fun_arg_1)
-    , .qe (ds31_fun_arg_2)
-    , .ds (result_55) );
+  LlamaDv_Top_Prefill_decoderPrefill_attStep LlamaDv_Top_Prefill_decoderPrefill_attStep_ds27
+    ( .result (ds27)
+    , .first (ds27_fun_arg)
+    , .st (ds27_fun_arg_0)
+    , .qm (ds27_fun_arg_1)
+    , .qe (ds27_fun_arg_2)
+    , .ds (result_39) );
 
-  assign c$app_arg_7 = (st_2[654:651] == st_2[1214:1211]) ? 5'd11 : 5'd10;
+  assign c$app_arg_10 = (result_60[622:619] == result_60[1134:1131]) ? 5'd11 : 5'd10;
 
-  assign result_24 = (st_2[1204:1197] < 8'd16) ? {{5'd9,
-                                                   st_2[1215:1215],   st_2[1214:1211],
-                                                   st_2[1210:1205],   step14,   st_2[1196:1195],
-                                                   $signed(st_2[1194:1131]),
-                                                   $signed(st_2[1130:1099]),   st_2[1098:1067],
-                                                   $signed(st_2[1066:1060]),   st_2[1059:1057],
-                                                   st_2[1056:1049],   st_2[1048:1041],
-                                                   st_2[1040:1033],   st_2[1032:1025],
-                                                   $signed(st_2[1024:993]),
-                                                   $signed(st_2[992:961]),   st_2[960:959],
-                                                   result_44,   st_2[926:799],   c$app_arg_8,
-                                                   st_2[791:664],   $signed(st_2[663:657]),
-                                                   st_2[656:655],   st_2[654:651],
-                                                   st_2[650:75],   st_2[74:70],
-                                                   $signed(st_2[69:38]),   st_2[37:32],   busy},
-                                                  {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                  {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : result_25;
+  assign result_19 = (result_60[1124:1117] < 8'd16) ? {{5'd9,
+                                                        result_60[1135:1135],   result_60[1134:1131],
+                                                        result_60[1130:1125],   step10,
+                                                        result_60[1116:1115],
+                                                        $signed(result_60[1114:1051]),
+                                                        $signed(result_60[1050:1019]),
+                                                        result_60[1018:987],
+                                                        $signed(result_60[986:980]),
+                                                        result_60[979:977],   result_60[976:969],
+                                                        result_60[968:961],
+                                                        $signed(result_60[960:929]),
+                                                        result_60[928:927],   result_35,
+                                                        result_60[894:767],   c$app_arg_11,
+                                                        result_60[759:632],
+                                                        $signed(result_60[631:625]),
+                                                        result_60[624:623],   result_60[622:619],
+                                                        result_60[618:43],   result_60[42:38],
+                                                        $signed(result_60[37:6]),   result_60[5:0]},
+                                                       {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                       {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : result_20;
 
-  assign c$app_arg_selection_18 = st_2[1204:1197];
+  assign c$app_arg_selection_25 = result_60[1124:1117];
 
   always @(*) begin
-    case(c$app_arg_selection_18)
-      8'd15 : c$app_arg_8 = result_42;
-      default : c$app_arg_8 = $signed(st_2[798:792]);
+    case(c$app_arg_selection_25)
+      8'd15 : c$app_arg_11 = result_33;
+      default : c$app_arg_11 = $signed(result_60[766:760]);
     endcase
   end
 
-  assign result_25 = (st_2[1204:1197] < 8'd31) ? {{5'd9,
-                                                   st_2[1215:1215],   st_2[1214:1211],
-                                                   st_2[1210:1205],   step14,   st_2[1196:1195],
-                                                   $signed(st_2[1194:1131]),
-                                                   $signed(st_2[1130:1099]),   st_2[1098:1067],
-                                                   $signed(st_2[1066:1060]),   st_2[1059:1057],
-                                                   st_2[1056:1049],   st_2[1048:1041],
-                                                   st_2[1040:1033],   st_2[1032:1025],
-                                                   $signed(st_2[1024:993]),
-                                                   $signed(st_2[992:961]),   st_2[960:959],
-                                                   st_2[958:927],   \pm' ,
-                                                   $signed(st_2[798:792]),   st_2[791:664],
-                                                   $signed(st_2[663:657]),   st_2[656:655],
-                                                   st_2[654:651],   st_2[650:75],   st_2[74:70],
-                                                   $signed(st_2[69:38]),   st_2[37:32],   busy},
-                                                  {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                  {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : c$case_alt_16;
+  assign result_20 = (result_60[1124:1117] < 8'd31) ? {{5'd9,
+                                                        result_60[1135:1135],   result_60[1134:1131],
+                                                        result_60[1130:1125],   step10,
+                                                        result_60[1116:1115],
+                                                        $signed(result_60[1114:1051]),
+                                                        $signed(result_60[1050:1019]),
+                                                        result_60[1018:987],
+                                                        $signed(result_60[986:980]),
+                                                        result_60[979:977],   result_60[976:969],
+                                                        result_60[968:961],
+                                                        $signed(result_60[960:929]),
+                                                        result_60[928:927],   result_60[926:895],
+                                                        \pm' ,   $signed(result_60[766:760]),
+                                                        result_60[759:632],
+                                                        $signed(result_60[631:625]),
+                                                        result_60[624:623],   result_60[622:619],
+                                                        result_60[618:43],   result_60[42:38],
+                                                        $signed(result_60[37:6]),   result_60[5:0]},
+                                                       {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                       {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : c$case_alt_18;
 
-  assign c$case_alt_selection_37 = st_2[960:959];
+  assign c$case_alt_selection_37 = result_60[928:927];
 
-  assign c$bv_5 = st_2[1214:1211];
+  assign c$bv_3 = result_60[1134:1131];
 
   always @(*) begin
     case(c$case_alt_selection_37)
-      2'b00 : c$case_alt_16 = {{5'd10,
-                                st_2[1215:1215],   st_2[1214:1211],
-                                st_2[1210:1205],   8'd0,   st_2[1196:1195],
-                                $signed(st_2[1194:1131]),
-                                $signed(st_2[1130:1099]),   st_2[1098:1067],
-                                $signed(st_2[1066:1060]),   st_2[1059:1057],
-                                st_2[1056:1049],   st_2[1048:1041],
-                                st_2[1040:1033],   st_2[1032:1025],
-                                $signed(st_2[1024:993]),
-                                $signed(st_2[992:961]),   2'd0,
-                                st_2[958:927],   \pm' ,
-                                $signed(st_2[798:792]),   st_2[791:664],
-                                $signed(st_2[663:657]),   st_2[656:655],
-                                4'd0,   st_2[650:75],   5'd0,
-                                $signed(st_2[69:38]),   st_2[37:32],   busy},
+      2'b00 : c$case_alt_18 = {{5'd10,
+                                result_60[1135:1135],   result_60[1134:1131],
+                                result_60[1130:1125],   8'd0,
+                                result_60[1116:1115],
+                                $signed(result_60[1114:1051]),
+                                $signed(result_60[1050:1019]),
+                                result_60[1018:987],
+                                $signed(result_60[986:980]),
+                                result_60[979:977],   result_60[976:969],
+                                result_60[968:961],
+                                $signed(result_60[960:929]),   2'd0,
+                                result_60[926:895],   \pm' ,
+                                $signed(result_60[766:760]),
+                                result_60[759:632],
+                                $signed(result_60[631:625]),
+                                result_60[624:623],   4'd0,
+                                result_60[618:43],   5'd0,
+                                $signed(result_60[37:6]),   result_60[5:0]},
                                {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      2'b01 : c$case_alt_16 = {{5'd9,
-                                st_2[1215:1215],   st_2[1214:1211],
-                                st_2[1210:1205],   8'd0,   st_2[1196:1195],
-                                $signed(st_2[1194:1131]),
-                                $signed(st_2[1130:1099]),   st_2[1098:1067],
-                                $signed(st_2[1066:1060]),   st_2[1059:1057],
-                                st_2[1056:1049],   st_2[1048:1041],
-                                st_2[1040:1033],   st_2[1032:1025],
-                                $signed(st_2[1024:993]),
-                                $signed(st_2[992:961]),   2'd2,
-                                st_2[958:927],   st_2[926:799],
-                                $signed(st_2[798:792]),   \pm' ,
-                                $signed(st_2[798:792]),   st_2[656:655],
-                                st_2[654:651],   st_2[650:75],   st_2[74:70],
-                                $signed(st_2[69:38]),   st_2[37:32],   busy},
+      2'b01 : c$case_alt_18 = {{5'd9,
+                                result_60[1135:1135],   result_60[1134:1131],
+                                result_60[1130:1125],   8'd0,
+                                result_60[1116:1115],
+                                $signed(result_60[1114:1051]),
+                                $signed(result_60[1050:1019]),
+                                result_60[1018:987],
+                                $signed(result_60[986:980]),
+                                result_60[979:977],   result_60[976:969],
+                                result_60[968:961],
+                                $signed(result_60[960:929]),   2'd2,
+                                result_60[926:895],   result_60[894:767],
+                                $signed(result_60[766:760]),   \pm' ,
+                                $signed(result_60[766:760]),
+                                result_60[624:623],   result_60[622:619],
+                                result_60[618:43],   result_60[42:38],
+                                $signed(result_60[37:6]),   result_60[5:0]},
                                {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      default : c$case_alt_16 = {c$app_arg_10,
-                                 {1'b1,{c$app_arg_9 + (({{(6-4) {1'b0}},st_2[1214:1211]}) + 6'd0),
-                                        {st_2[791:664],   $signed(st_2[663:657]),
-                                         \pm' ,   $signed(st_2[798:792])}}},
+      default : c$case_alt_18 = {c$app_arg_13,
+                                 {1'b1,{c$app_arg_12 + (({{(6-4) {1'b0}},result_60[1134:1131]}) + 6'd0),
+                                        {result_60[759:632],
+                                         $signed(result_60[631:625]),   \pm' ,
+                                         $signed(result_60[766:760])}}},
                                  {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -2532,712 +2913,729 @@ module decoder_prefill
     endcase
   end
 
-  assign c$bv_6 = st_2[1215:1215];
+  assign c$bv_4 = result_60[1135:1135];
 
-  assign c$bv_7 = st_2[656:655];
+  assign c$bv_5 = result_60[624:623];
 
-  assign c$app_arg_9 = ((({{(6-1) {1'b0}},st_2[1215:1215]}) * 6'd2) + ({{(6-2) {1'b0}},st_2[656:655]})) * 6'd16;
+  assign c$app_arg_12 = ((({{(6-1) {1'b0}},result_60[1135:1135]}) * 6'd2) + ({{(6-2) {1'b0}},result_60[624:623]})) * 6'd16;
 
-  assign c$app_arg_selection_21 = st_2[656:655];
+  assign c$app_arg_selection_28 = result_60[624:623];
 
   always @(*) begin
-    case(c$app_arg_selection_21)
-      2'd1 : c$app_arg_10 = {5'd9,
-                             st_2[1215:1215],   st_2[1214:1211],
-                             st_2[1210:1205],   8'd0,   st_2[1196:1195],
-                             $signed(st_2[1194:1131]),
-                             $signed(st_2[1130:1099]),   32'd0,
-                             $signed(st_2[1066:1060]),   st_2[1059:1057],
-                             st_2[1056:1049],   st_2[1048:1041],
-                             st_2[1040:1033],   st_2[1032:1025],
-                             $signed(st_2[1024:993]),
-                             $signed(st_2[992:961]),   2'd0,
-                             st_2[958:927],   st_2[926:799],
-                             $signed(st_2[798:792]),   st_2[791:664],
-                             $signed(st_2[663:657]),   2'd0,
-                             st_2[654:651],   st_2[650:75],   st_2[74:70],
-                             $signed(st_2[69:38]),   st_2[37:32],   busy};
-      default : c$app_arg_10 = {5'd9,
-                                st_2[1215:1215],   st_2[1214:1211],
-                                st_2[1210:1205],   8'd0,   st_2[1196:1195],
-                                $signed(st_2[1194:1131]),
-                                $signed(st_2[1130:1099]),   st_2[1098:1067],
-                                $signed(st_2[1066:1060]),   st_2[1059:1057],
-                                st_2[1056:1049],   st_2[1048:1041],
-                                st_2[1040:1033],   st_2[1032:1025],
-                                $signed(st_2[1024:993]),
-                                $signed(st_2[992:961]),   2'd1,
-                                st_2[958:927],   st_2[926:799],
-                                $signed(st_2[798:792]),   st_2[791:664],
-                                $signed(st_2[663:657]),   2'd1,
-                                st_2[654:651],   st_2[650:75],   st_2[74:70],
-                                $signed(st_2[69:38]),   st_2[37:32],   busy};
+    case(c$app_arg_selection_28)
+      2'd1 : c$app_arg_13 = {5'd9,
+                             result_60[1135:1135],   result_60[1134:1131],
+                             result_60[1130:1125],   8'd0,
+                             result_60[1116:1115],
+                             $signed(result_60[1114:1051]),
+                             $signed(result_60[1050:1019]),   32'd0,
+                             $signed(result_60[986:980]),
+                             result_60[979:977],   result_60[976:969],
+                             result_60[968:961],
+                             $signed(result_60[960:929]),   2'd0,
+                             result_60[926:895],   result_60[894:767],
+                             $signed(result_60[766:760]),
+                             result_60[759:632],
+                             $signed(result_60[631:625]),   2'd0,
+                             result_60[622:619],   result_60[618:43],
+                             result_60[42:38],   $signed(result_60[37:6]),
+                             result_60[5:0]};
+      default : c$app_arg_13 = {5'd9,
+                                result_60[1135:1135],   result_60[1134:1131],
+                                result_60[1130:1125],   8'd0,
+                                result_60[1116:1115],
+                                $signed(result_60[1114:1051]),
+                                $signed(result_60[1050:1019]),
+                                result_60[1018:987],
+                                $signed(result_60[986:980]),
+                                result_60[979:977],   result_60[976:969],
+                                result_60[968:961],
+                                $signed(result_60[960:929]),   2'd1,
+                                result_60[926:895],   result_60[894:767],
+                                $signed(result_60[766:760]),
+                                result_60[759:632],
+                                $signed(result_60[631:625]),   2'd1,
+                                result_60[622:619],   result_60[618:43],
+                                result_60[42:38],   $signed(result_60[37:6]),
+                                result_60[5:0]};
     endcase
   end
 
-  assign \pm'_projection  = ({st_2[926:799],result_26});
+  assign \pm'_projection  = ({result_60[894:767],result_21});
 
   assign \pm'  = \pm'_projection [127:0];
 
-  assign c$case_alt_17 = (c$sat8Out_app_arg < -64'sd128) ? -8'sd128 : ($signed({c$sat8Out_app_arg[64-1],c$sat8Out_app_arg[0+:(8-1)]}));
+  assign c$case_alt_19 = (c$sat8Out_app_arg < -64'sd128) ? -8'sd128 : ($signed({c$sat8Out_app_arg[64-1],c$sat8Out_app_arg[0+:(8-1)]}));
 
-  assign result_26 = (c$sat8Out_app_arg > 64'sd127) ? 8'sd127 : c$case_alt_17;
+  assign result_21 = (c$sat8Out_app_arg > 64'sd127) ? 8'sd127 : c$case_alt_19;
 
-  assign c$sat8Out_app_arg = (sh >= 16'sd0) ? result_28 : (c$sat8Out_app_arg_0 <<< wild1_1);
+  assign c$sat8Out_app_arg = (sh >= 16'sd0) ? result_23 : (c$sat8Out_app_arg_0 <<< wild1_1);
 
-  assign c$bv_8 = (($unsigned(sh)));
+  assign c$bv_6 = (($unsigned(sh)));
 
-  assign c$case_alt_18 = (sh >= 16'sd62) ? 6'd62 : ((c$bv_8[0+:6]));
+  assign c$case_alt_20 = (sh >= 16'sd62) ? 6'd62 : ((c$bv_6[0+:6]));
 
-  assign result_27 = (sh <= 16'sd0) ? 6'd0 : c$case_alt_18;
+  assign result_22 = (sh <= 16'sd0) ? 6'd0 : c$case_alt_20;
 
   always @(*) begin
-    case(result_27)
-      6'd0 : result_28 = c$sat8Out_app_arg_0;
-      default : result_28 = (c$sat8Out_app_arg_0 + (64'sd1 <<< wild1_0)) >>> wild1;
+    case(result_22)
+      6'd0 : result_23 = c$sat8Out_app_arg_0;
+      default : result_23 = (c$sat8Out_app_arg_0 + (64'sd1 <<< wild1_0)) >>> wild1;
     endcase
   end
 
   assign wild1 = $signed(c$wild1_app_arg);
 
-  assign c$wild1_app_arg = $unsigned({{(64-6) {1'b0}},result_27});
+  assign c$wild1_app_arg = $unsigned({{(64-6) {1'b0}},result_22});
 
   assign wild1_0 = $signed(c$wild1_app_arg_0);
 
-  assign c$i_233 = (result_27 - 6'd1);
+  assign c$i_222 = (result_22 - 6'd1);
 
-  assign c$wild1_app_arg_0 = $unsigned({{(64-6) {1'b0}},c$i_233});
+  assign c$wild1_app_arg_0 = $unsigned({{(64-6) {1'b0}},c$i_222});
 
   assign wild1_1 = $signed(c$wild1_app_arg_1);
 
-  assign c$wild1_app_arg_1 = $unsigned({{(64-6) {1'b0}},result_29});
+  assign c$wild1_app_arg_1 = $unsigned({{(64-6) {1'b0}},result_24});
 
   assign s = -sh;
 
-  assign c$bv_9 = (($unsigned(s)));
+  assign c$bv_7 = (($unsigned(s)));
 
-  assign c$case_alt_19 = (s >= 16'sd62) ? 6'd62 : ((c$bv_9[0+:6]));
+  assign c$case_alt_21 = (s >= 16'sd62) ? 6'd62 : ((c$bv_7[0+:6]));
 
-  assign result_29 = (s <= 16'sd0) ? 6'd0 : c$case_alt_19;
+  assign result_24 = (s <= 16'sd0) ? 6'd0 : c$case_alt_21;
 
   assign c$sat8Out_app_arg_0 = $signed({{(64-32) {c$absUOut_case_alt[32-1]}},c$absUOut_case_alt});
 
-  assign c$s_1 = $signed(st_2[798:792]);
+  assign c$s_1 = $signed(result_60[766:760]);
 
   assign sh = ($signed({{(16-7) {c$s_1[7-1]}},c$s_1})) + 16'sd20;
 
-  assign c$bv_10 = ((st_2[1204:1197]));
+  assign c$bv_8 = ((result_60[1124:1117]));
 
-  assign c$app_arg_11 = ((c$bv_10[64'sd0]) == (1'b1)) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                         {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                         {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                         {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                         {1'b1,{c$app_arg_13 + e_0,
-                                                                c$app_arg_12}}} : {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
+  assign c$app_arg_14 = ((c$bv_8[64'sd0]) == (1'b1)) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                        {1'b1,{c$app_arg_16 + e_0,
+                                                               c$app_arg_15}}} : {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
 
-  assign c$app_arg_fun_arg = st_2[1214:1211];
+  assign c$app_arg_fun_arg = result_60[1134:1131];
 
   assign c$app_arg_fun_arg_0 = {{(8-7) {1'b0}},e_0};
 
-  assign c$app_arg_fun_arg_1 = $signed(result_52[95:64]);
+  assign c$app_arg_fun_arg_1 = $signed(result_48[95:64]);
 
-  assign c$app_arg_fun_arg_2 = $signed(st_2[992:961]);
+  assign c$app_arg_fun_arg_2 = $signed(result_60[960:929]);
 
-  LlamaDv_Top_Prefill_decoderPrefill_ropeElem LlamaDv_Top_Prefill_decoderPrefill_ropeElem_c$app_arg_12
-    ( .result (c$app_arg_12)
+  LlamaDv_Top_Prefill_decoderPrefill_ropeElem LlamaDv_Top_Prefill_decoderPrefill_ropeElem_c$app_arg_15
+    ( .result (c$app_arg_15)
     , .p (c$app_arg_fun_arg)
     , .e (c$app_arg_fun_arg_0)
     , .self (c$app_arg_fun_arg_1)
     , .other (c$app_arg_fun_arg_2) );
 
-  assign c$bv_11 = (st_2[1204:1197] >> 64'sd1);
+  assign c$bv_9 = (result_60[1124:1117] >> 64'sd1);
 
-  assign e_0 = c$bv_11[0+:7];
+  assign e_0 = c$bv_9[0+:7];
 
-  assign c$app_arg_selection_25 = st_2[1059:1057];
+  assign c$app_arg_selection_32 = result_60[979:977];
 
   always @(*) begin
-    case(c$app_arg_selection_25)
-      3'd0 : c$app_arg_13 = 7'd0;
-      default : c$app_arg_13 = 7'd64;
+    case(c$app_arg_selection_32)
+      3'd0 : c$app_arg_16 = 7'd0;
+      default : c$app_arg_16 = 7'd64;
     endcase
   end
 
-  assign result_selection_31 = st_2[1059:1057];
+  assign result_selection_24 = result_60[979:977];
 
   always @(*) begin
-    case(result_selection_31)
-      3'd0 : result_30 = c$case_alt_20;
-      default : result_30 = c$case_alt_21;
+    case(result_selection_24)
+      3'd0 : result_25 = c$case_alt_22;
+      default : result_25 = c$case_alt_23;
     endcase
   end
 
-  assign c$case_alt_selection_43 = st_2[1204:1197];
+  assign c$case_alt_selection_43 = result_60[1124:1117];
 
   always @(*) begin
     case(c$case_alt_selection_43)
-      8'd127 : c$case_alt_20 = {5'd6,
-                                st_2[1215:1215],   st_2[1214:1211],
-                                st_2[1210:1205],   st_2[1204:1197],
-                                st_2[1196:1195],   $signed(st_2[1194:1131]),
-                                $signed(st_2[1130:1099]),   st_2[1098:1067],
-                                $signed(st_2[1066:1060]),   k,   8'd0,   8'd0,
+      8'd127 : c$case_alt_22 = {5'd6,
+                                result_60[1135:1135],   result_60[1134:1131],
+                                result_60[1130:1125],   result_60[1124:1117],
+                                result_60[1116:1115],
+                                $signed(result_60[1114:1051]),
+                                $signed(result_60[1050:1019]),
+                                result_60[1018:987],
+                                $signed(result_60[986:980]),   k,
                                 c$matrixShapeOut[15:8],
                                 c$matrixShapeOut[7:0],
-                                $signed(st_2[1024:993]),
-                                $signed(st_2[992:961]),   st_2[960:959],
-                                st_2[958:927],   st_2[926:799],
-                                $signed(st_2[798:792]),   st_2[791:664],
-                                $signed(st_2[663:657]),   st_2[656:655],
-                                st_2[654:651],   st_2[650:75],   st_2[74:70],
-                                $signed(st_2[69:38]),   st_2[37:32],   busy};
-      default : c$case_alt_20 = {5'd8,
-                                 st_2[1215:1215],   st_2[1214:1211],
-                                 st_2[1210:1205],   step14,   st_2[1196:1195],
-                                 $signed(st_2[1194:1131]),
-                                 $signed(st_2[1130:1099]),   st_2[1098:1067],
-                                 $signed(st_2[1066:1060]),   st_2[1059:1057],
-                                 st_2[1056:1049],   st_2[1048:1041],
-                                 st_2[1040:1033],   st_2[1032:1025],
-                                 $signed(st_2[1024:993]),
-                                 $signed(result_52[95:64]),   st_2[960:959],
-                                 st_2[958:927],   st_2[926:799],
-                                 $signed(st_2[798:792]),   st_2[791:664],
-                                 $signed(st_2[663:657]),   st_2[656:655],
-                                 st_2[654:651],   st_2[650:75],   st_2[74:70],
-                                 $signed(st_2[69:38]),   st_2[37:32],   busy};
+                                $signed(result_60[960:929]),
+                                result_60[928:927],   result_60[926:895],
+                                result_60[894:767],
+                                $signed(result_60[766:760]),
+                                result_60[759:632],
+                                $signed(result_60[631:625]),
+                                result_60[624:623],   result_60[622:619],
+                                result_60[618:43],   result_60[42:38],
+                                $signed(result_60[37:6]),   result_60[5:0]};
+      default : c$case_alt_22 = {5'd8,
+                                 result_60[1135:1135],   result_60[1134:1131],
+                                 result_60[1130:1125],   step10,
+                                 result_60[1116:1115],
+                                 $signed(result_60[1114:1051]),
+                                 $signed(result_60[1050:1019]),
+                                 result_60[1018:987],
+                                 $signed(result_60[986:980]),
+                                 result_60[979:977],   result_60[976:969],
+                                 result_60[968:961],
+                                 $signed(result_48[95:64]),
+                                 result_60[928:927],   result_60[926:895],
+                                 result_60[894:767],
+                                 $signed(result_60[766:760]),
+                                 result_60[759:632],
+                                 $signed(result_60[631:625]),
+                                 result_60[624:623],   result_60[622:619],
+                                 result_60[618:43],   result_60[42:38],
+                                 $signed(result_60[37:6]),   result_60[5:0]};
     endcase
   end
 
-  assign c$case_alt_selection_46 = st_2[1204:1197];
+  assign c$case_alt_selection_46 = result_60[1124:1117];
 
   always @(*) begin
     case(c$case_alt_selection_46)
-      8'd63 : c$case_alt_21 = {5'd6,
-                               st_2[1215:1215],   st_2[1214:1211],
-                               st_2[1210:1205],   st_2[1204:1197],
-                               st_2[1196:1195],   $signed(st_2[1194:1131]),
-                               $signed(st_2[1130:1099]),   st_2[1098:1067],
-                               $signed(st_2[1066:1060]),   k,   8'd0,   8'd0,
+      8'd63 : c$case_alt_23 = {5'd6,
+                               result_60[1135:1135],   result_60[1134:1131],
+                               result_60[1130:1125],   result_60[1124:1117],
+                               result_60[1116:1115],
+                               $signed(result_60[1114:1051]),
+                               $signed(result_60[1050:1019]),
+                               result_60[1018:987],
+                               $signed(result_60[986:980]),   k,
                                c$matrixShapeOut[15:8],
                                c$matrixShapeOut[7:0],
-                               $signed(st_2[1024:993]),
-                               $signed(st_2[992:961]),   st_2[960:959],
-                               st_2[958:927],   st_2[926:799],
-                               $signed(st_2[798:792]),   st_2[791:664],
-                               $signed(st_2[663:657]),   st_2[656:655],
-                               st_2[654:651],   st_2[650:75],   st_2[74:70],
-                               $signed(st_2[69:38]),   st_2[37:32],   busy};
-      default : c$case_alt_21 = {5'd8,
-                                 st_2[1215:1215],   st_2[1214:1211],
-                                 st_2[1210:1205],   step14,   st_2[1196:1195],
-                                 $signed(st_2[1194:1131]),
-                                 $signed(st_2[1130:1099]),   st_2[1098:1067],
-                                 $signed(st_2[1066:1060]),   st_2[1059:1057],
-                                 st_2[1056:1049],   st_2[1048:1041],
-                                 st_2[1040:1033],   st_2[1032:1025],
-                                 $signed(st_2[1024:993]),
-                                 $signed(result_52[95:64]),   st_2[960:959],
-                                 st_2[958:927],   st_2[926:799],
-                                 $signed(st_2[798:792]),   st_2[791:664],
-                                 $signed(st_2[663:657]),   st_2[656:655],
-                                 st_2[654:651],   st_2[650:75],   st_2[74:70],
-                                 $signed(st_2[69:38]),   st_2[37:32],   busy};
+                               $signed(result_60[960:929]),
+                               result_60[928:927],   result_60[926:895],
+                               result_60[894:767],
+                               $signed(result_60[766:760]),
+                               result_60[759:632],
+                               $signed(result_60[631:625]),
+                               result_60[624:623],   result_60[622:619],
+                               result_60[618:43],   result_60[42:38],
+                               $signed(result_60[37:6]),   result_60[5:0]};
+      default : c$case_alt_23 = {5'd8,
+                                 result_60[1135:1135],   result_60[1134:1131],
+                                 result_60[1130:1125],   step10,
+                                 result_60[1116:1115],
+                                 $signed(result_60[1114:1051]),
+                                 $signed(result_60[1050:1019]),
+                                 result_60[1018:987],
+                                 $signed(result_60[986:980]),
+                                 result_60[979:977],   result_60[976:969],
+                                 result_60[968:961],
+                                 $signed(result_48[95:64]),
+                                 result_60[928:927],   result_60[926:895],
+                                 result_60[894:767],
+                                 $signed(result_60[766:760]),
+                                 result_60[759:632],
+                                 $signed(result_60[631:625]),
+                                 result_60[624:623],   result_60[622:619],
+                                 result_60[618:43],   result_60[42:38],
+                                 $signed(result_60[37:6]),   result_60[5:0]};
     endcase
   end
 
-  assign result_selection_34 = st_2[1059:1057];
+  assign c$app_arg_selection_35 = result_60[979:977];
 
   always @(*) begin
-    case(result_selection_34)
-      3'd0 : result_31 = {5'd8,   st_2[1215:1215],
-                          st_2[1214:1211],   st_2[1210:1205],   8'd0,
-                          st_2[1196:1195],   $signed(st_2[1194:1131]),
-                          $signed(st_2[1130:1099]),   st_2[1098:1067],
-                          $signed(st_2[1066:1060]),   st_2[1059:1057],
-                          st_2[1056:1049],   st_2[1048:1041],
-                          st_2[1040:1033],   st_2[1032:1025],
-                          $signed(st_2[1024:993]),
-                          $signed(st_2[992:961]),   st_2[960:959],
-                          st_2[958:927],   st_2[926:799],
-                          $signed(st_2[798:792]),   st_2[791:664],
-                          $signed(st_2[663:657]),   st_2[656:655],
-                          st_2[654:651],   st_2[650:75],   st_2[74:70],
-                          $signed(st_2[69:38]),   st_2[37:32],   busy};
-      3'd1 : result_31 = {5'd8,   st_2[1215:1215],
-                          st_2[1214:1211],   st_2[1210:1205],   8'd0,
-                          st_2[1196:1195],   $signed(st_2[1194:1131]),
-                          $signed(st_2[1130:1099]),   st_2[1098:1067],
-                          $signed(st_2[1066:1060]),   st_2[1059:1057],
-                          st_2[1056:1049],   st_2[1048:1041],
-                          st_2[1040:1033],   st_2[1032:1025],
-                          $signed(st_2[1024:993]),
-                          $signed(st_2[992:961]),   st_2[960:959],
-                          st_2[958:927],   st_2[926:799],
-                          $signed(st_2[798:792]),   st_2[791:664],
-                          $signed(st_2[663:657]),   st_2[656:655],
-                          st_2[654:651],   st_2[650:75],   st_2[74:70],
-                          $signed(st_2[69:38]),   st_2[37:32],   busy};
-      3'd2 : result_31 = {5'd9,   st_2[1215:1215],
-                          st_2[1214:1211],   st_2[1210:1205],   8'd0,
-                          st_2[1196:1195],   $signed(st_2[1194:1131]),
-                          $signed(st_2[1130:1099]),   st_2[1098:1067],
-                          $signed(st_2[1066:1060]),   st_2[1059:1057],
-                          st_2[1056:1049],   st_2[1048:1041],
-                          st_2[1040:1033],   st_2[1032:1025],
-                          $signed(st_2[1024:993]),
-                          $signed(st_2[992:961]),   2'd1,
-                          st_2[958:927],   st_2[926:799],
-                          $signed(st_2[798:792]),   st_2[791:664],
-                          $signed(st_2[663:657]),   2'd0,
-                          st_2[654:651],   st_2[650:75],   st_2[74:70],
-                          $signed(st_2[69:38]),   st_2[37:32],   busy};
-      3'd4 : result_31 = {5'd6,   st_2[1215:1215],
-                          st_2[1214:1211],   st_2[1210:1205],
-                          st_2[1204:1197],   st_2[1196:1195],
-                          $signed(st_2[1194:1131]),
-                          $signed(st_2[1130:1099]),   st_2[1098:1067],
-                          $signed(st_2[1066:1060]),   3'd6,   8'd0,
-                          8'd0,   8'd128,   8'd64,
-                          $signed(st_2[1024:993]),
-                          $signed(st_2[992:961]),   st_2[960:959],
-                          st_2[958:927],   st_2[926:799],
-                          $signed(st_2[798:792]),   st_2[791:664],
-                          $signed(st_2[663:657]),   st_2[656:655],
-                          st_2[654:651],   st_2[650:75],   st_2[74:70],
-                          $signed(st_2[69:38]),   st_2[37:32],   busy};
-      3'd6 : result_31 = result_41;
-      3'd7 : result_31 = {5'd16,   st_2[1215:1215],
-                          st_2[1214:1211],   st_2[1210:1205],   8'd0,
-                          st_2[1196:1195],   $signed(st_2[1194:1131]),
-                          $signed(st_2[1130:1099]),   st_2[1098:1067],
-                          $signed(st_2[1066:1060]),   st_2[1059:1057],
-                          st_2[1056:1049],   st_2[1048:1041],
-                          st_2[1040:1033],   st_2[1032:1025],
-                          $signed(st_2[1024:993]),
-                          $signed(st_2[992:961]),   st_2[960:959],
-                          st_2[958:927],   st_2[926:799],
-                          $signed(st_2[798:792]),   st_2[791:664],
-                          $signed(st_2[663:657]),   st_2[656:655],
-                          st_2[654:651],   st_2[650:75],   st_2[74:70],
-                          $signed(st_2[69:38]),   st_2[37:32],   busy};
-      default : result_31 = {5'd13,
-                             st_2[1215:1215],   st_2[1214:1211],
-                             st_2[1210:1205],   8'd0,   st_2[1196:1195],
-                             $signed(st_2[1194:1131]),
-                             $signed(st_2[1130:1099]),   st_2[1098:1067],
-                             $signed(st_2[1066:1060]),   st_2[1059:1057],
-                             st_2[1056:1049],   st_2[1048:1041],
-                             st_2[1040:1033],   st_2[1032:1025],
-                             $signed(st_2[1024:993]),
-                             $signed(st_2[992:961]),   st_2[960:959],
-                             st_2[958:927],   st_2[926:799],
-                             $signed(st_2[798:792]),   st_2[791:664],
-                             $signed(st_2[663:657]),   st_2[656:655],
-                             st_2[654:651],   st_2[650:75],   st_2[74:70],
-                             $signed(st_2[69:38]),   st_2[37:32],   busy};
+    case(c$app_arg_selection_35)
+      3'd0 : c$app_arg_17 = {5'd8,
+                             result_60[1135:1135],   result_60[1134:1131],
+                             result_60[1130:1125],   8'd0,
+                             result_60[1116:1115],
+                             $signed(result_60[1114:1051]),
+                             $signed(result_60[1050:1019]),
+                             result_60[1018:987],
+                             $signed(result_60[986:980]),
+                             result_60[979:977],   result_60[976:969],
+                             result_60[968:961],
+                             $signed(result_60[960:929]),
+                             result_60[928:927],   result_60[926:895],
+                             result_60[894:767],
+                             $signed(result_60[766:760]),
+                             result_60[759:632],
+                             $signed(result_60[631:625]),
+                             result_60[624:623],   result_60[622:619],
+                             result_60[618:43],   result_60[42:38],
+                             $signed(result_60[37:6]),   result_60[5:0]};
+      3'd1 : c$app_arg_17 = {5'd8,
+                             result_60[1135:1135],   result_60[1134:1131],
+                             result_60[1130:1125],   8'd0,
+                             result_60[1116:1115],
+                             $signed(result_60[1114:1051]),
+                             $signed(result_60[1050:1019]),
+                             result_60[1018:987],
+                             $signed(result_60[986:980]),
+                             result_60[979:977],   result_60[976:969],
+                             result_60[968:961],
+                             $signed(result_60[960:929]),
+                             result_60[928:927],   result_60[926:895],
+                             result_60[894:767],
+                             $signed(result_60[766:760]),
+                             result_60[759:632],
+                             $signed(result_60[631:625]),
+                             result_60[624:623],   result_60[622:619],
+                             result_60[618:43],   result_60[42:38],
+                             $signed(result_60[37:6]),   result_60[5:0]};
+      3'd2 : c$app_arg_17 = {5'd9,
+                             result_60[1135:1135],   result_60[1134:1131],
+                             result_60[1130:1125],   8'd0,
+                             result_60[1116:1115],
+                             $signed(result_60[1114:1051]),
+                             $signed(result_60[1050:1019]),
+                             result_60[1018:987],
+                             $signed(result_60[986:980]),
+                             result_60[979:977],   result_60[976:969],
+                             result_60[968:961],
+                             $signed(result_60[960:929]),   2'd1,
+                             result_60[926:895],   result_60[894:767],
+                             $signed(result_60[766:760]),
+                             result_60[759:632],
+                             $signed(result_60[631:625]),   2'd0,
+                             result_60[622:619],   result_60[618:43],
+                             result_60[42:38],   $signed(result_60[37:6]),
+                             result_60[5:0]};
+      3'd4 : c$app_arg_17 = {5'd6,
+                             result_60[1135:1135],   result_60[1134:1131],
+                             result_60[1130:1125],   result_60[1124:1117],
+                             result_60[1116:1115],
+                             $signed(result_60[1114:1051]),
+                             $signed(result_60[1050:1019]),
+                             result_60[1018:987],
+                             $signed(result_60[986:980]),   3'd6,   8'd128,
+                             8'd64,   $signed(result_60[960:929]),
+                             result_60[928:927],   result_60[926:895],
+                             result_60[894:767],
+                             $signed(result_60[766:760]),
+                             result_60[759:632],
+                             $signed(result_60[631:625]),
+                             result_60[624:623],   result_60[622:619],
+                             result_60[618:43],   result_60[42:38],
+                             $signed(result_60[37:6]),   result_60[5:0]};
+      3'd6 : c$app_arg_17 = {5'd14,
+                             result_60[1135:1135],   result_60[1134:1131],
+                             result_60[1130:1125],   8'd0,
+                             result_60[1116:1115],
+                             $signed(result_60[1114:1051]),
+                             $signed(result_60[1050:1019]),   32'd0,
+                             $signed(result_60[986:980]),
+                             result_60[979:977],   result_60[976:969],
+                             result_60[968:961],
+                             $signed(result_60[960:929]),
+                             result_60[928:927],   result_60[926:895],
+                             result_60[894:767],
+                             $signed(result_60[766:760]),
+                             result_60[759:632],
+                             $signed(result_60[631:625]),
+                             result_60[624:623],   result_60[622:619],
+                             result_60[618:43],   result_60[42:38],
+                             $signed(result_60[37:6]),   result_60[5:0]};
+      3'd7 : c$app_arg_17 = {5'd16,
+                             result_60[1135:1135],   result_60[1134:1131],
+                             result_60[1130:1125],   8'd0,
+                             result_60[1116:1115],
+                             $signed(result_60[1114:1051]),
+                             $signed(result_60[1050:1019]),
+                             result_60[1018:987],
+                             $signed(result_60[986:980]),
+                             result_60[979:977],   result_60[976:969],
+                             result_60[968:961],
+                             $signed(result_60[960:929]),
+                             result_60[928:927],   result_60[926:895],
+                             result_60[894:767],
+                             $signed(result_60[766:760]),
+                             result_60[759:632],
+                             $signed(result_60[631:625]),
+                             result_60[624:623],   result_60[622:619],
+                             result_60[618:43],   result_60[42:38],
+                             $signed(result_60[37:6]),   result_60[5:0]};
+      default : c$app_arg_17 = {5'd13,
+                                result_60[1135:1135],   result_60[1134:1131],
+                                result_60[1130:1125],   8'd0,
+                                result_60[1116:1115],
+                                $signed(result_60[1114:1051]),
+                                $signed(result_60[1050:1019]),
+                                result_60[1018:987],
+                                $signed(result_60[986:980]),
+                                result_60[979:977],   result_60[976:969],
+                                result_60[968:961],
+                                $signed(result_60[960:929]),
+                                result_60[928:927],   result_60[926:895],
+                                result_60[894:767],
+                                $signed(result_60[766:760]),
+                                result_60[759:632],
+                                $signed(result_60[631:625]),
+                                result_60[624:623],   result_60[622:619],
+                                result_60[618:43],   result_60[42:38],
+                                $signed(result_60[37:6]),   result_60[5:0]};
     endcase
   end
 
-  assign c$app_arg_14 = (~ lastCol) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : result_32;
+  assign c$app_arg_18 = (~ c$lastCol_case_alt) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : result_26;
 
-  assign result_selection_37 = st_2[1059:1057];
+  assign result_selection_27 = result_60[979:977];
 
-  assign c$bv_12 = st_2[1056:1049];
+  assign c$bv_10 = result_51[119:112];
 
-  assign c$bv_13 = st_2[1056:1049];
+  assign c$bv_11 = result_51[119:112];
 
   always @(*) begin
-    case(result_selection_37)
-      3'd4 : result_32 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+    case(result_selection_27)
+      3'd4 : result_26 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                          {1'b1,{c$bv_12[0+:7],   result_33}},
+                          {1'b1,{c$bv_10[0+:7],   result_27}},
                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
-      default : result_32 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+      default : result_26 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             {1'b1,{c$bv_13[0+:7],   result_33}},
+                             {1'b1,{c$bv_11[0+:7],   result_27}},
                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
     endcase
   end
 
-  assign c$s_2 = $signed(st_2[1066:1060]);
+  assign c$s_2 = $signed(result_60[986:980]);
 
-  assign s_0 = -((($signed({{(16-7) {result_56[7-1]}},result_56})) + ($signed({{(16-7) {c$s_2[7-1]}},c$s_2}))) + 16'sd20);
+  assign s_0 = -((($signed({{(16-7) {result_36[7-1]}},result_36})) + ($signed({{(16-7) {c$s_2[7-1]}},c$s_2}))) + 16'sd20);
 
-  assign c$case_alt_22 = (c$sat32Out_app_arg_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_1[64-1],c$sat32Out_app_arg_1[0+:(32-1)]}));
+  assign c$case_alt_24 = (c$sat32Out_app_arg_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_1[64-1],c$sat32Out_app_arg_1[0+:(32-1)]}));
 
-  assign result_33 = (c$sat32Out_app_arg_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_22;
+  assign result_27 = (c$sat32Out_app_arg_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_24;
 
-  assign c$sat32Out_case_alt = (-64'sd2147483648 <= ($signed({{(64-32) {accN[32-1]}},accN}))) ? ($signed({{(64-32) {accN[32-1]}},accN})) : -64'sd2147483648;
+  assign c$s_3 = $signed(result_51[31:0]);
 
-  assign c$sat32Out_app_arg = (64'sd2147483648 <= ($signed({{(64-32) {accN[32-1]}},accN}))) ? 64'sd2147483648 : c$sat32Out_case_alt;
+  assign c$s_4 = $signed(result_51[31:0]);
 
-  assign c$bv_14 = (($unsigned((-s_0))));
+  assign c$sat32Out_case_alt = (-64'sd2147483648 <= ($signed({{(64-32) {c$s_3[32-1]}},c$s_3}))) ? ($signed({{(64-32) {c$s_4[32-1]}},c$s_4})) : -64'sd2147483648;
 
-  assign c$i_265 = ((c$bv_14[0+:5]));
+  assign c$s_5 = $signed(result_51[31:0]);
 
-  assign c$wild1_app_arg_2 = $unsigned({{(64-5) {1'b0}},c$i_265});
+  assign c$sat32Out_app_arg = (64'sd2147483648 <= ($signed({{(64-32) {c$s_5[32-1]}},c$s_5}))) ? 64'sd2147483648 : c$sat32Out_case_alt;
+
+  assign c$bv_12 = (($unsigned((-s_0))));
+
+  assign c$i_250 = ((c$bv_12[0+:5]));
+
+  assign c$wild1_app_arg_2 = $unsigned({{(64-5) {1'b0}},c$i_250});
 
   assign c$sat32Out_app_arg_0 = (s_0 <= -16'sd31) ? 64'sd31 : wild1_4;
 
-  assign c$bv_15 = (($unsigned(s_0)));
+  assign c$bv_13 = (($unsigned(s_0)));
 
-  assign c$case_alt_23 = (s_0 >= 16'sd62) ? 6'd62 : ((c$bv_15[0+:6]));
+  assign c$case_alt_25 = (s_0 >= 16'sd62) ? 6'd62 : ((c$bv_13[0+:6]));
 
-  assign result_34 = (s_0 <= 16'sd0) ? 6'd0 : c$case_alt_23;
+  assign result_28 = (s_0 <= 16'sd0) ? 6'd0 : c$case_alt_25;
+
+  assign c$s_6 = $signed(result_51[31:0]);
+
+  assign c$s_7 = $signed(result_51[31:0]);
 
   always @(*) begin
-    case(result_34)
-      6'd0 : result_35 = $signed({{(64-32) {accN[32-1]}},accN});
-      default : result_35 = (($signed({{(64-32) {accN[32-1]}},accN})) + (64'sd1 <<< wild1_3)) >>> wild1_2;
+    case(result_28)
+      6'd0 : result_29 = $signed({{(64-32) {c$s_6[32-1]}},c$s_6});
+      default : result_29 = (($signed({{(64-32) {c$s_7[32-1]}},c$s_7})) + (64'sd1 <<< wild1_3)) >>> wild1_2;
     endcase
   end
 
   assign wild1_2 = $signed(c$wild1_app_arg_3);
 
-  assign c$wild1_app_arg_3 = $unsigned({{(64-6) {1'b0}},result_34});
+  assign c$wild1_app_arg_3 = $unsigned({{(64-6) {1'b0}},result_28});
 
   assign wild1_3 = $signed(c$wild1_app_arg_4);
 
-  assign c$i_273 = (result_34 - 6'd1);
+  assign c$i_258 = (result_28 - 6'd1);
 
-  assign c$wild1_app_arg_4 = $unsigned({{(64-6) {1'b0}},c$i_273});
+  assign c$wild1_app_arg_4 = $unsigned({{(64-6) {1'b0}},c$i_258});
 
-  assign c$sat32Out_app_arg_1 = (s_0 > 16'sd0) ? result_35 : (c$sat32Out_app_arg <<< c$sat32Out_app_arg_0);
+  assign c$sat32Out_app_arg_1 = (s_0 > 16'sd0) ? result_29 : (c$sat32Out_app_arg <<< c$sat32Out_app_arg_0);
 
   assign wild1_4 = $signed(c$wild1_app_arg_2);
 
-  assign result_36 = (lastCol & (st_2[1056:1049] == (st_2[1040:1033] - 8'd1))) ? {5'd7,
-                                                                                  st_2[1215:1215],   st_2[1214:1211],
-                                                                                  st_2[1210:1205],   st_2[1204:1197],
-                                                                                  st_2[1196:1195],
-                                                                                  $signed(st_2[1194:1131]),
-                                                                                  $signed(st_2[1130:1099]),
-                                                                                  st_2[1098:1067],
-                                                                                  $signed(st_2[1066:1060]),
-                                                                                  st_2[1059:1057],   s2,   s1,
-                                                                                  st_2[1040:1033],   st_2[1032:1025],
-                                                                                  accN,   $signed(st_2[992:961]),
-                                                                                  st_2[960:959],   st_2[958:927],
-                                                                                  st_2[926:799],
-                                                                                  $signed(st_2[798:792]),
-                                                                                  st_2[791:664],
-                                                                                  $signed(st_2[663:657]),
-                                                                                  st_2[656:655],   st_2[654:651],
-                                                                                  st_2[650:75],   st_2[74:70],
-                                                                                  $signed(st_2[69:38]),   st_2[37:32],
-                                                                                  busy} : {5'd6,   st_2[1215:1215],
-                                                                                           st_2[1214:1211],
-                                                                                           st_2[1210:1205],
-                                                                                           st_2[1204:1197],
-                                                                                           st_2[1196:1195],
-                                                                                           $signed(st_2[1194:1131]),
-                                                                                           $signed(st_2[1130:1099]),
-                                                                                           st_2[1098:1067],
-                                                                                           $signed(st_2[1066:1060]),
-                                                                                           st_2[1059:1057],   s2,   s1,
-                                                                                           st_2[1040:1033],
-                                                                                           st_2[1032:1025],   accN,
-                                                                                           $signed(st_2[992:961]),
-                                                                                           st_2[960:959],
-                                                                                           st_2[958:927],
-                                                                                           st_2[926:799],
-                                                                                           $signed(st_2[798:792]),
-                                                                                           st_2[791:664],
-                                                                                           $signed(st_2[663:657]),
-                                                                                           st_2[656:655],
-                                                                                           st_2[654:651],
-                                                                                           st_2[650:75],   st_2[74:70],
-                                                                                           $signed(st_2[69:38]),
-                                                                                           st_2[37:32],   busy};
+  assign c$app_arg_19 = (c$lastCol_case_alt & (result_51[119:112] == (result_60[976:969] - 8'd1))) ? {5'd7,
+                                                                                                      result_60[1135:1135],
+                                                                                                      result_60[1134:1131],
+                                                                                                      result_60[1130:1125],
+                                                                                                      result_60[1124:1117],
+                                                                                                      result_60[1116:1115],
+                                                                                                      $signed(result_60[1114:1051]),
+                                                                                                      $signed(result_60[1050:1019]),
+                                                                                                      result_60[1018:987],
+                                                                                                      $signed(result_60[986:980]),
+                                                                                                      result_60[979:977],
+                                                                                                      result_60[976:969],
+                                                                                                      result_60[968:961],
+                                                                                                      $signed(result_60[960:929]),
+                                                                                                      result_60[928:927],
+                                                                                                      result_60[926:895],
+                                                                                                      result_60[894:767],
+                                                                                                      $signed(result_60[766:760]),
+                                                                                                      result_60[759:632],
+                                                                                                      $signed(result_60[631:625]),
+                                                                                                      result_60[624:623],
+                                                                                                      result_60[622:619],
+                                                                                                      result_60[618:43],
+                                                                                                      result_60[42:38],
+                                                                                                      $signed(result_60[37:6]),
+                                                                                                      result_60[5:0]} : result_60;
 
-  assign s1 = lastCol ? 8'd0 : (st_2[1048:1041] + 8'd1);
+  assign c$lastCol_case_alt = result_51[127:120] == (result_60[968:961] - 8'd1);
 
-  assign s2 = lastCol ? (st_2[1056:1049] + 8'd1) : st_2[1056:1049];
+  assign c$bv_14 = result_60[1124:1117];
 
-  assign accN_fun_arg = $signed(st_2[1066:1060]);
+  assign c$app_arg_20 = c$bv_14[0+:7];
 
-  assign accN_fun_arg_0 = $signed(result_52[127:96]);
-
-  LlamaDv_Top_Prefill_decoderPrefill_macStep LlamaDv_Top_Prefill_decoderPrefill_macStep_accN
-    ( .result (accN)
-    , .a (c$accN_app_arg_0)
-    , .w (c$accN_app_arg)
-    , .xe (accN_fun_arg)
-    , .x (accN_fun_arg_0) );
-
-  assign lastCol = st_2[1048:1041] == (st_2[1032:1025] - 8'd1);
-
-  assign c$i_280 = st_2[1048:1041];
-
-  // index begin
-  wire signed [7:0] vecArray [0:128-1];
-  genvar i_2;
-  generate
-  for (i_2=0; i_2 < 128; i_2=i_2+1) begin : mk_array
-    assign vecArray[(128-1)-i_2] = result_57[i_2*8+:8];
-  end
-  endgenerate
-  assign c$accN_app_arg = vecArray[($unsigned({{(64-8) {1'b0}},c$i_280}))];
-  // index end
-
-  assign c$accN_app_arg_selection_1 = st_2[1048:1041];
+  assign c$app_arg_selection_40 = result_60[1124:1117];
 
   always @(*) begin
-    case(c$accN_app_arg_selection_1)
-      8'd0 : c$accN_app_arg_0 = 32'sd0;
-      default : c$accN_app_arg_0 = $signed(st_2[1024:993]);
+    case(c$app_arg_selection_40)
+      8'd63 : c$app_arg_21 = {5'd5,
+                              result_60[1135:1135],   result_60[1134:1131],
+                              result_60[1130:1125],   result_60[1124:1117],
+                              result_60[1116:1115],
+                              $signed(result_60[1114:1051]),
+                              $signed(result_60[1050:1019]),   result_30,
+                              $signed(result_60[986:980]),
+                              result_60[979:977],   result_60[976:969],
+                              result_60[968:961],
+                              $signed(result_60[960:929]),
+                              result_60[928:927],   result_60[926:895],
+                              result_60[894:767],
+                              $signed(result_60[766:760]),
+                              result_60[759:632],
+                              $signed(result_60[631:625]),
+                              result_60[624:623],   result_60[622:619],
+                              result_60[618:43],   result_60[42:38],
+                              $signed(result_60[37:6]),   result_60[5:0]};
+      default : c$app_arg_21 = {5'd4,
+                                result_60[1135:1135],   result_60[1134:1131],
+                                result_60[1130:1125],   step10,
+                                result_60[1116:1115],
+                                $signed(result_60[1114:1051]),
+                                $signed(result_60[1050:1019]),   result_30,
+                                $signed(result_60[986:980]),
+                                result_60[979:977],   result_60[976:969],
+                                result_60[968:961],
+                                $signed(result_60[960:929]),
+                                result_60[928:927],   result_60[926:895],
+                                result_60[894:767],
+                                $signed(result_60[766:760]),
+                                result_60[759:632],
+                                $signed(result_60[631:625]),
+                                result_60[624:623],   result_60[622:619],
+                                result_60[618:43],   result_60[42:38],
+                                $signed(result_60[37:6]),   result_60[5:0]};
     endcase
   end
 
-  assign c$bv_16 = st_2[1204:1197];
+  assign result_30 = (result_60[1018:987] <= c$absUOut) ? c$absUOut : result_60[1018:987];
 
-  assign c$app_arg_15 = c$bv_16[0+:7];
+  assign c$app_arg_fun_arg_3 = $signed(result_60[1114:1051]);
 
-  assign result_selection_44 = st_2[1204:1197];
+  LlamaDv_Top_Prefill_decoderPrefill_normInv LlamaDv_Top_Prefill_decoderPrefill_normInv_c$app_arg_22
+    ( .result (c$app_arg_22)
+    , .ss (c$app_arg_fun_arg_3) );
+
+  assign result_selection_34 = result_60[1124:1117];
 
   always @(*) begin
-    case(result_selection_44)
-      8'd63 : result_37 = {5'd5,   st_2[1215:1215],
-                           st_2[1214:1211],   st_2[1210:1205],
-                           st_2[1204:1197],   st_2[1196:1195],
-                           $signed(st_2[1194:1131]),
-                           $signed(st_2[1130:1099]),   result_38,
-                           $signed(st_2[1066:1060]),   st_2[1059:1057],
-                           st_2[1056:1049],   st_2[1048:1041],
-                           st_2[1040:1033],   st_2[1032:1025],
-                           $signed(st_2[1024:993]),
-                           $signed(st_2[992:961]),   st_2[960:959],
-                           st_2[958:927],   st_2[926:799],
-                           $signed(st_2[798:792]),   st_2[791:664],
-                           $signed(st_2[663:657]),   st_2[656:655],
-                           st_2[654:651],   st_2[650:75],   st_2[74:70],
-                           $signed(st_2[69:38]),   st_2[37:32],   busy};
-      default : result_37 = {5'd4,   st_2[1215:1215],
-                             st_2[1214:1211],   st_2[1210:1205],   step14,
-                             st_2[1196:1195],   $signed(st_2[1194:1131]),
-                             $signed(st_2[1130:1099]),   result_38,
-                             $signed(st_2[1066:1060]),   st_2[1059:1057],
-                             st_2[1056:1049],   st_2[1048:1041],
-                             st_2[1040:1033],   st_2[1032:1025],
-                             $signed(st_2[1024:993]),
-                             $signed(st_2[992:961]),   st_2[960:959],
-                             st_2[958:927],   st_2[926:799],
-                             $signed(st_2[798:792]),   st_2[791:664],
-                             $signed(st_2[663:657]),   st_2[656:655],
-                             st_2[654:651],   st_2[650:75],   st_2[74:70],
-                             $signed(st_2[69:38]),   st_2[37:32],   busy};
+    case(result_selection_34)
+      8'd63 : result_31 = {5'd3,
+                           result_60[1135:1135],   result_60[1134:1131],
+                           result_60[1130:1125],   result_60[1124:1117],
+                           result_60[1116:1115],   c$sumSquareOut,
+                           $signed(result_60[1050:1019]),
+                           result_60[1018:987],
+                           $signed(result_60[986:980]),
+                           result_60[979:977],   result_60[976:969],
+                           result_60[968:961],
+                           $signed(result_60[960:929]),
+                           result_60[928:927],   result_60[926:895],
+                           result_60[894:767],
+                           $signed(result_60[766:760]),
+                           result_60[759:632],
+                           $signed(result_60[631:625]),
+                           result_60[624:623],   result_60[622:619],
+                           result_60[618:43],   result_60[42:38],
+                           $signed(result_60[37:6]),   result_60[5:0]};
+      default : result_31 = {5'd2,
+                             result_60[1135:1135],   result_60[1134:1131],
+                             result_60[1130:1125],   step10,
+                             result_60[1116:1115],   c$sumSquareOut,
+                             $signed(result_60[1050:1019]),
+                             result_60[1018:987],
+                             $signed(result_60[986:980]),
+                             result_60[979:977],   result_60[976:969],
+                             result_60[968:961],
+                             $signed(result_60[960:929]),
+                             result_60[928:927],   result_60[926:895],
+                             result_60[894:767],
+                             $signed(result_60[766:760]),
+                             result_60[759:632],
+                             $signed(result_60[631:625]),
+                             result_60[624:623],   result_60[622:619],
+                             result_60[618:43],   result_60[42:38],
+                             $signed(result_60[37:6]),   result_60[5:0]};
     endcase
   end
 
-  assign result_38 = (st_2[1098:1067] <= c$absUOut) ? c$absUOut : st_2[1098:1067];
-
-  assign result_selection_48 = st_2[1204:1197];
+  assign c$app_arg_selection_43 = result_60[1124:1117];
 
   always @(*) begin
-    case(result_selection_48)
-      8'd63 : result_39 = {5'd3,   st_2[1215:1215],
-                           st_2[1214:1211],   st_2[1210:1205],
-                           st_2[1204:1197],   st_2[1196:1195],
-                           c$sumSquareOut,   $signed(st_2[1130:1099]),
-                           st_2[1098:1067],   $signed(st_2[1066:1060]),
-                           st_2[1059:1057],   st_2[1056:1049],
-                           st_2[1048:1041],   st_2[1040:1033],
-                           st_2[1032:1025],   $signed(st_2[1024:993]),
-                           $signed(st_2[992:961]),   st_2[960:959],
-                           st_2[958:927],   st_2[926:799],
-                           $signed(st_2[798:792]),   st_2[791:664],
-                           $signed(st_2[663:657]),   st_2[656:655],
-                           st_2[654:651],   st_2[650:75],   st_2[74:70],
-                           $signed(st_2[69:38]),   st_2[37:32],   busy};
-      default : result_39 = {5'd2,   st_2[1215:1215],
-                             st_2[1214:1211],   st_2[1210:1205],   step14,
-                             st_2[1196:1195],   c$sumSquareOut,
-                             $signed(st_2[1130:1099]),   st_2[1098:1067],
-                             $signed(st_2[1066:1060]),   st_2[1059:1057],
-                             st_2[1056:1049],   st_2[1048:1041],
-                             st_2[1040:1033],   st_2[1032:1025],
-                             $signed(st_2[1024:993]),
-                             $signed(st_2[992:961]),   st_2[960:959],
-                             st_2[958:927],   st_2[926:799],
-                             $signed(st_2[798:792]),   st_2[791:664],
-                             $signed(st_2[663:657]),   st_2[656:655],
-                             st_2[654:651],   st_2[650:75],   st_2[74:70],
-                             $signed(st_2[69:38]),   st_2[37:32],   busy};
+    case(c$app_arg_selection_43)
+      8'd63 : c$app_arg_23 = result_32;
+      default : c$app_arg_23 = {5'd1,
+                                result_60[1135:1135],   result_60[1134:1131],
+                                result_60[1130:1125],   step10,
+                                result_60[1116:1115],
+                                $signed(result_60[1114:1051]),
+                                $signed(result_60[1050:1019]),
+                                result_60[1018:987],
+                                $signed(result_60[986:980]),
+                                result_60[979:977],   result_60[976:969],
+                                result_60[968:961],
+                                $signed(result_60[960:929]),
+                                result_60[928:927],   result_60[926:895],
+                                result_60[894:767],
+                                $signed(result_60[766:760]),
+                                result_60[759:632],
+                                $signed(result_60[631:625]),
+                                result_60[624:623],   result_60[622:619],
+                                result_60[618:43],   result_60[42:38],
+                                $signed(result_60[37:6]),   result_60[5:0]};
     endcase
   end
 
-  assign result_selection_51 = st_2[1204:1197];
+  assign result_32 = {5'd2,   c$tupIn[1135:1135],
+                      c$tupIn[1134:1131],   c$tupIn[1130:1125],
+                      8'd0,   c$tupIn[1142:1141],   64'sd0,
+                      $signed(c$tupIn[1050:1019]),
+                      c$tupIn[1018:987],
+                      $signed(c$tupIn[986:980]),   c$tupIn[979:977],
+                      c$tupIn[976:969],   c$tupIn[968:961],
+                      $signed(c$tupIn[960:929]),   c$tupIn[928:927],
+                      c$tupIn[926:895],   c$tupIn[894:767],
+                      $signed(c$tupIn[766:760]),   c$tupIn[759:632],
+                      $signed(c$tupIn[631:625]),   c$tupIn[624:623],
+                      c$tupIn[622:619],   c$tupIn[618:43],
+                      c$tupIn[42:38],   $signed(c$tupIn[37:6]),
+                      c$tupIn[5:0]};
 
-  always @(*) begin
-    case(result_selection_51)
-      8'd63 : result_40 = {5'd2,   st_2[1215:1215],
-                           st_2[1214:1211],   st_2[1210:1205],   8'd0,
-                           st_2[1196:1195],   64'sd0,
-                           $signed(st_2[1130:1099]),   st_2[1098:1067],
-                           $signed(st_2[1066:1060]),   st_2[1059:1057],
-                           st_2[1056:1049],   st_2[1048:1041],
-                           st_2[1040:1033],   st_2[1032:1025],
-                           $signed(st_2[1024:993]),
-                           $signed(st_2[992:961]),   st_2[960:959],
-                           st_2[958:927],   st_2[926:799],
-                           $signed(st_2[798:792]),   st_2[791:664],
-                           $signed(st_2[663:657]),   st_2[656:655],
-                           st_2[654:651],   st_2[650:75],   st_2[74:70],
-                           $signed(st_2[69:38]),   st_2[37:32],   busy};
-      default : result_40 = {5'd1,   st_2[1215:1215],
-                             st_2[1214:1211],   st_2[1210:1205],   step14,
-                             st_2[1196:1195],   $signed(st_2[1194:1131]),
-                             $signed(st_2[1130:1099]),   st_2[1098:1067],
-                             $signed(st_2[1066:1060]),   st_2[1059:1057],
-                             st_2[1056:1049],   st_2[1048:1041],
-                             st_2[1040:1033],   st_2[1032:1025],
-                             $signed(st_2[1024:993]),
-                             $signed(st_2[992:961]),   st_2[960:959],
-                             st_2[958:927],   st_2[926:799],
-                             $signed(st_2[798:792]),   st_2[791:664],
-                             $signed(st_2[663:657]),   st_2[656:655],
-                             st_2[654:651],   st_2[650:75],   st_2[74:70],
-                             $signed(st_2[69:38]),   st_2[37:32],   busy};
-    endcase
-  end
-
-  assign result_41 = {c$tupIn[1225:1221],
-                      c$tupIn[1215:1215],   c$tupIn[1214:1211],
-                      c$tupIn[1210:1205],   8'd0,
-                      c$tupIn[1196:1195],
-                      $signed(c$tupIn[1194:1131]),
-                      $signed(c$tupIn[1130:1099]),   32'd0,
-                      $signed(c$tupIn[1066:1060]),
-                      c$tupIn[1059:1057],   c$tupIn[1056:1049],
-                      c$tupIn[1048:1041],   c$tupIn[1040:1033],
-                      c$tupIn[1032:1025],
-                      $signed(c$tupIn[1024:993]),
-                      $signed(c$tupIn[992:961]),   c$tupIn[960:959],
-                      c$tupIn[958:927],   c$tupIn[926:799],
-                      $signed(c$tupIn[798:792]),   c$tupIn[791:664],
-                      $signed(c$tupIn[663:657]),   c$tupIn[656:655],
-                      c$tupIn[654:651],   c$tupIn[650:75],
-                      c$tupIn[74:70],   $signed(c$tupIn[69:38]),
-                      c$tupIn[37:32],   c$tupIn[31:0]};
-
-  assign c$step_$jOut_selection_1 = st_2[1204:1197];
+  assign c$step_$jOut_selection_1 = result_60[1124:1117];
 
   always @(*) begin
     case(c$step_$jOut_selection_1)
       8'd63 : c$step_$jOut = {5'd17,
-                              c$step_$jOut_app_arg[1215:1215],
-                              c$step_$jOut_app_arg[1214:1211],
-                              c$step_$jOut_app_arg[1210:1205],
-                              c$step_$jOut_app_arg[1204:1197],
-                              c$step_$jOut_app_arg[1196:1195],
-                              $signed(c$step_$jOut_app_arg[1194:1131]),
-                              $signed(c$step_$jOut_app_arg[1130:1099]),
-                              c$step_$jOut_app_arg[1098:1067],
-                              $signed(c$step_$jOut_app_arg[1066:1060]),
-                              c$step_$jOut_app_arg[1059:1057],
-                              c$step_$jOut_app_arg[1056:1049],
-                              c$step_$jOut_app_arg[1048:1041],
-                              c$step_$jOut_app_arg[1040:1033],
-                              c$step_$jOut_app_arg[1032:1025],
-                              $signed(c$step_$jOut_app_arg[1024:993]),
-                              $signed(c$step_$jOut_app_arg[992:961]),
-                              c$step_$jOut_app_arg[960:959],
-                              c$step_$jOut_app_arg[958:927],
-                              c$step_$jOut_app_arg[926:799],
-                              $signed(c$step_$jOut_app_arg[798:792]),
-                              c$step_$jOut_app_arg[791:664],
-                              $signed(c$step_$jOut_app_arg[663:657]),
-                              c$step_$jOut_app_arg[656:655],
-                              c$step_$jOut_app_arg[654:651],
-                              c$step_$jOut_app_arg[650:75],
-                              c$step_$jOut_app_arg[74:70],
-                              $signed(c$step_$jOut_app_arg[69:38]),
-                              c$step_$jOut_app_arg[37:32],
-                              c$step_$jOut_app_arg[31:0]};
+                              c$step_$jOut_app_arg[1135:1135],
+                              c$step_$jOut_app_arg[1134:1131],
+                              c$step_$jOut_app_arg[1130:1125],
+                              c$step_$jOut_app_arg[1124:1117],
+                              c$step_$jOut_app_arg[1116:1115],
+                              $signed(c$step_$jOut_app_arg[1114:1051]),
+                              $signed(c$step_$jOut_app_arg[1050:1019]),
+                              c$step_$jOut_app_arg[1018:987],
+                              $signed(c$step_$jOut_app_arg[986:980]),
+                              c$step_$jOut_app_arg[979:977],
+                              c$step_$jOut_app_arg[976:969],
+                              c$step_$jOut_app_arg[968:961],
+                              $signed(c$step_$jOut_app_arg[960:929]),
+                              c$step_$jOut_app_arg[928:927],
+                              c$step_$jOut_app_arg[926:895],
+                              c$step_$jOut_app_arg[894:767],
+                              $signed(c$step_$jOut_app_arg[766:760]),
+                              c$step_$jOut_app_arg[759:632],
+                              $signed(c$step_$jOut_app_arg[631:625]),
+                              c$step_$jOut_app_arg[624:623],
+                              c$step_$jOut_app_arg[622:619],
+                              c$step_$jOut_app_arg[618:43],
+                              c$step_$jOut_app_arg[42:38],
+                              $signed(c$step_$jOut_app_arg[37:6]),
+                              c$step_$jOut_app_arg[5:0]};
       default : c$step_$jOut = c$step_$jOut_app_arg;
     endcase
   end
 
-  assign c$step_$jOut_app_arg = ((st_2[1204:1197] == 8'd0) | ($signed(result_52[95:64]) > $signed(st_2[69:38]))) ? {5'd16,
-                                                                                                                    st_2[1215:1215],
-                                                                                                                    st_2[1214:1211],
-                                                                                                                    st_2[1210:1205],
-                                                                                                                    step14,
-                                                                                                                    st_2[1196:1195],
-                                                                                                                    $signed(st_2[1194:1131]),
-                                                                                                                    $signed(st_2[1130:1099]),
-                                                                                                                    st_2[1098:1067],
-                                                                                                                    $signed(st_2[1066:1060]),
-                                                                                                                    st_2[1059:1057],
-                                                                                                                    st_2[1056:1049],
-                                                                                                                    st_2[1048:1041],
-                                                                                                                    st_2[1040:1033],
-                                                                                                                    st_2[1032:1025],
-                                                                                                                    $signed(st_2[1024:993]),
-                                                                                                                    $signed(st_2[992:961]),
-                                                                                                                    st_2[960:959],
-                                                                                                                    st_2[958:927],
-                                                                                                                    st_2[926:799],
-                                                                                                                    $signed(st_2[798:792]),
-                                                                                                                    st_2[791:664],
-                                                                                                                    $signed(st_2[663:657]),
-                                                                                                                    st_2[656:655],
-                                                                                                                    st_2[654:651],
-                                                                                                                    st_2[650:75],
-                                                                                                                    st_2[74:70],
-                                                                                                                    $signed(result_52[95:64]),
-                                                                                                                    c$step_$jOut_app_arg_0,
-                                                                                                                    busy} : {5'd16,
-                                                                                                                             st_2[1215:1215],
-                                                                                                                             st_2[1214:1211],
-                                                                                                                             st_2[1210:1205],
-                                                                                                                             step14,
-                                                                                                                             st_2[1196:1195],
-                                                                                                                             $signed(st_2[1194:1131]),
-                                                                                                                             $signed(st_2[1130:1099]),
-                                                                                                                             st_2[1098:1067],
-                                                                                                                             $signed(st_2[1066:1060]),
-                                                                                                                             st_2[1059:1057],
-                                                                                                                             st_2[1056:1049],
-                                                                                                                             st_2[1048:1041],
-                                                                                                                             st_2[1040:1033],
-                                                                                                                             st_2[1032:1025],
-                                                                                                                             $signed(st_2[1024:993]),
-                                                                                                                             $signed(st_2[992:961]),
-                                                                                                                             st_2[960:959],
-                                                                                                                             st_2[958:927],
-                                                                                                                             st_2[926:799],
-                                                                                                                             $signed(st_2[798:792]),
-                                                                                                                             st_2[791:664],
-                                                                                                                             $signed(st_2[663:657]),
-                                                                                                                             st_2[656:655],
-                                                                                                                             st_2[654:651],
-                                                                                                                             st_2[650:75],
-                                                                                                                             st_2[74:70],
-                                                                                                                             $signed(st_2[69:38]),
-                                                                                                                             st_2[37:32],
-                                                                                                                             busy};
+  assign c$step_$jOut_app_arg = ((result_60[1124:1117] == 8'd0) | ($signed(result_48[95:64]) > $signed(result_60[37:6]))) ? {5'd16,
+                                                                                                                             result_60[1135:1135],
+                                                                                                                             result_60[1134:1131],
+                                                                                                                             result_60[1130:1125],
+                                                                                                                             step10,
+                                                                                                                             result_60[1116:1115],
+                                                                                                                             $signed(result_60[1114:1051]),
+                                                                                                                             $signed(result_60[1050:1019]),
+                                                                                                                             result_60[1018:987],
+                                                                                                                             $signed(result_60[986:980]),
+                                                                                                                             result_60[979:977],
+                                                                                                                             result_60[976:969],
+                                                                                                                             result_60[968:961],
+                                                                                                                             $signed(result_60[960:929]),
+                                                                                                                             result_60[928:927],
+                                                                                                                             result_60[926:895],
+                                                                                                                             result_60[894:767],
+                                                                                                                             $signed(result_60[766:760]),
+                                                                                                                             result_60[759:632],
+                                                                                                                             $signed(result_60[631:625]),
+                                                                                                                             result_60[624:623],
+                                                                                                                             result_60[622:619],
+                                                                                                                             result_60[618:43],
+                                                                                                                             result_60[42:38],
+                                                                                                                             $signed(result_48[95:64]),
+                                                                                                                             c$step_$jOut_app_arg_0} : {5'd16,
+                                                                                                                                                        result_60[1135:1135],
+                                                                                                                                                        result_60[1134:1131],
+                                                                                                                                                        result_60[1130:1125],
+                                                                                                                                                        step10,
+                                                                                                                                                        result_60[1116:1115],
+                                                                                                                                                        $signed(result_60[1114:1051]),
+                                                                                                                                                        $signed(result_60[1050:1019]),
+                                                                                                                                                        result_60[1018:987],
+                                                                                                                                                        $signed(result_60[986:980]),
+                                                                                                                                                        result_60[979:977],
+                                                                                                                                                        result_60[976:969],
+                                                                                                                                                        result_60[968:961],
+                                                                                                                                                        $signed(result_60[960:929]),
+                                                                                                                                                        result_60[928:927],
+                                                                                                                                                        result_60[926:895],
+                                                                                                                                                        result_60[894:767],
+                                                                                                                                                        $signed(result_60[766:760]),
+                                                                                                                                                        result_60[759:632],
+                                                                                                                                                        $signed(result_60[631:625]),
+                                                                                                                                                        result_60[624:623],
+                                                                                                                                                        result_60[622:619],
+                                                                                                                                                        result_60[618:43],
+                                                                                                                                                        result_60[42:38],
+                                                                                                                                                        $signed(result_60[37:6]),
+                                                                                                                                                        result_60[5:0]};
 
-  assign c$bv_17 = st_2[1204:1197];
+  assign c$bv_15 = result_60[1124:1117];
 
-  assign c$step_$jOut_app_arg_0 = c$bv_17[0+:6];
+  assign c$step_$jOut_app_arg_0 = c$bv_15[0+:6];
 
-  assign step14 = st_2[1204:1197] + 8'd1;
+  assign step10 = result_60[1124:1117] + 8'd1;
 
-  assign c$sumSquareOut_fun_arg = $signed(st_2[1194:1131]);
+  assign c$sumSquareOut_fun_arg = $signed(result_60[1114:1051]);
 
-  assign c$sumSquareOut_fun_arg_0 = $signed(result_52[159:128]);
+  assign c$sumSquareOut_fun_arg_0 = $signed(result_48[159:128]);
 
   LlamaDv_Top_Prefill_decoderPrefill_sumSquare LlamaDv_Top_Prefill_decoderPrefill_sumSquare_c$sumSquareOut
     ( .result (c$sumSquareOut)
@@ -3255,7 +3653,7 @@ module decoder_prefill
     endcase
   end
 
-  assign c$matrixShapeOut_app_arg_selection_1 = st_2[1220:1216];
+  assign c$matrixShapeOut_app_arg_selection_1 = result_60[1140:1136];
 
   always @(*) begin
     case(c$matrixShapeOut_app_arg_selection_1)
@@ -3264,9 +3662,9 @@ module decoder_prefill
     endcase
   end
 
-  assign k = st_2[1059:1057] + 3'd1;
+  assign k = result_60[979:977] + 3'd1;
 
-  assign k_selection_1 = st_2[1196:1195];
+  assign k_selection_1 = result_60[1116:1115];
 
   always @(*) begin
     case(k_selection_1)
@@ -3276,32 +3674,32 @@ module decoder_prefill
     endcase
   end
 
-  assign y = (($signed(((({{(16-6) {1'b0}},result_43}))))) - 16'sd7) - 16'sd20;
+  assign y = (($signed(((({{(16-6) {1'b0}},result_34}))))) - 16'sd7) - 16'sd20;
 
-  assign result_42 = (16'sd63 <= y) ? 7'sd63 : c$case_alt_24;
+  assign result_33 = (16'sd63 <= y) ? 7'sd63 : c$case_alt_26;
 
-  assign c$case_alt_24 = (-16'sd64 <= y) ? ($signed({y[16-1],y[0+:(7-1)]})) : -7'sd64;
+  assign c$case_alt_26 = (-16'sd64 <= y) ? ($signed({y[16-1],y[0+:(7-1)]})) : -7'sd64;
 
   // imap begin
-  genvar i_3;
+  genvar i_2;
   generate
-  for (i_3=0; i_3 < 32; i_3 = i_3 + 1) begin : imap
+  for (i_2=0; i_2 < 32; i_2 = i_2 + 1) begin : imap
     wire [5-1:0] map_index;
     wire  map_in_1;
-    assign map_in_1 = c$app_arg_17[i_3*1+:1];
+    assign map_in_1 = c$app_arg_25[i_2*1+:1];
     wire [5:0] map_out_1;
 
-    assign map_index = 5'd31 - i_3[0+:5];
-    wire [5:0] result_166;
-    wire [4:0] c$bv_18;
-    assign map_out_1 = result_166;
+    assign map_index = 5'd31 - i_2[0+:5];
+    wire [5:0] result_148;
+    wire [4:0] c$bv_16;
+    assign map_out_1 = result_148;
 
-    assign c$bv_18 = (((map_index)));
+    assign c$bv_16 = (((map_index)));
 
-    assign result_166 = (map_in_1 == (1'b1)) ? (({{(6-5) {1'b0}},(((map_index)))}) + 6'd1) : 6'd0;
+    assign result_148 = (map_in_1 == (1'b1)) ? (({{(6-5) {1'b0}},(((map_index)))}) + 6'd1) : 6'd0;
 
 
-    assign c$app_arg_16[i_3*6+:6] = map_out_1;
+    assign c$app_arg_24[i_2*6+:6] = map_out_1;
   end
   endgenerate
   // imap end
@@ -3309,10 +3707,10 @@ module decoder_prefill
   assign c$vec_15 = ((((c$quantExpOut_app_arg))));
 
   // reverse begin
-  genvar i_4;
+  genvar i_3;
   generate
-  for (i_4 = 0; i_4 < 32; i_4 = i_4 + 1) begin : reverse_0
-    assign c$app_arg_17[(32 - 1 - i_4)*1+:1] = c$vec_15[i_4*1+:1];
+  for (i_3 = 0; i_3 < 32; i_3 = i_3 + 1) begin : reverse_0
+    assign c$app_arg_25[(32 - 1 - i_3)*1+:1] = c$vec_15[i_3*1+:1];
   end
   endgenerate
   // reverse end
@@ -3381,9 +3779,9 @@ module decoder_prefill
   wire [5:0] acc_3_3_57;
   wire [5:0] acc_4_0_58;
   wire [5:0] acc_4_1_59;
-  assign result_43 = acc_5_0_60;
+  assign result_34 = acc_5_0_60;
 
-  assign vec_2 = c$app_arg_16;
+  assign vec_2 = c$app_arg_24;
 
   assign acc_0_59 = vec_2[191:186];
 
@@ -3449,254 +3847,254 @@ module decoder_prefill
 
   assign acc_0_90 = vec_2[5:0];
 
-  wire [5:0] result_167;
-  assign acc_1_0_30 = result_167;
+  wire [5:0] result_149;
+  assign acc_1_0_30 = result_149;
 
-  assign result_167 = (acc_0_59 <= acc_0_60) ? acc_0_60 : acc_0_59;
+  assign result_149 = (acc_0_59 <= acc_0_60) ? acc_0_60 : acc_0_59;
+
+
+
+  wire [5:0] result_150;
+  assign acc_1_1_31 = result_150;
+
+  assign result_150 = (acc_0_61 <= acc_0_62) ? acc_0_62 : acc_0_61;
+
+
+
+  wire [5:0] result_151;
+  assign acc_1_2_32 = result_151;
+
+  assign result_151 = (acc_0_63 <= acc_0_64) ? acc_0_64 : acc_0_63;
+
+
+
+  wire [5:0] result_152;
+  assign acc_1_3_33 = result_152;
+
+  assign result_152 = (acc_0_65 <= acc_0_66) ? acc_0_66 : acc_0_65;
+
+
+
+  wire [5:0] result_153;
+  assign acc_1_4_34 = result_153;
+
+  assign result_153 = (acc_0_67 <= acc_0_68) ? acc_0_68 : acc_0_67;
+
+
+
+  wire [5:0] result_154;
+  assign acc_1_5_35 = result_154;
+
+  assign result_154 = (acc_0_69 <= acc_0_70) ? acc_0_70 : acc_0_69;
+
+
+
+  wire [5:0] result_155;
+  assign acc_1_6_36 = result_155;
+
+  assign result_155 = (acc_0_71 <= acc_0_72) ? acc_0_72 : acc_0_71;
+
+
+
+  wire [5:0] result_156;
+  assign acc_1_7_37 = result_156;
+
+  assign result_156 = (acc_0_73 <= acc_0_74) ? acc_0_74 : acc_0_73;
+
+
+
+  wire [5:0] result_157;
+  assign acc_1_8_38 = result_157;
+
+  assign result_157 = (acc_0_75 <= acc_0_76) ? acc_0_76 : acc_0_75;
+
+
+
+  wire [5:0] result_158;
+  assign acc_1_9_39 = result_158;
+
+  assign result_158 = (acc_0_77 <= acc_0_78) ? acc_0_78 : acc_0_77;
+
+
+
+  wire [5:0] result_159;
+  assign acc_1_10_40 = result_159;
+
+  assign result_159 = (acc_0_79 <= acc_0_80) ? acc_0_80 : acc_0_79;
+
+
+
+  wire [5:0] result_160;
+  assign acc_1_11_41 = result_160;
+
+  assign result_160 = (acc_0_81 <= acc_0_82) ? acc_0_82 : acc_0_81;
+
+
+
+  wire [5:0] result_161;
+  assign acc_1_12_42 = result_161;
+
+  assign result_161 = (acc_0_83 <= acc_0_84) ? acc_0_84 : acc_0_83;
+
+
+
+  wire [5:0] result_162;
+  assign acc_1_13_43 = result_162;
+
+  assign result_162 = (acc_0_85 <= acc_0_86) ? acc_0_86 : acc_0_85;
+
+
+
+  wire [5:0] result_163;
+  assign acc_1_14_44 = result_163;
+
+  assign result_163 = (acc_0_87 <= acc_0_88) ? acc_0_88 : acc_0_87;
+
+
+
+  wire [5:0] result_164;
+  assign acc_1_15_45 = result_164;
+
+  assign result_164 = (acc_0_89 <= acc_0_90) ? acc_0_90 : acc_0_89;
+
+
+
+  wire [5:0] result_165;
+  assign acc_2_0_46 = result_165;
+
+  assign result_165 = (acc_1_0_30 <= acc_1_1_31) ? acc_1_1_31 : acc_1_0_30;
+
+
+
+  wire [5:0] result_166;
+  assign acc_2_1_47 = result_166;
+
+  assign result_166 = (acc_1_2_32 <= acc_1_3_33) ? acc_1_3_33 : acc_1_2_32;
+
+
+
+  wire [5:0] result_167;
+  assign acc_2_2_48 = result_167;
+
+  assign result_167 = (acc_1_4_34 <= acc_1_5_35) ? acc_1_5_35 : acc_1_4_34;
 
 
 
   wire [5:0] result_168;
-  assign acc_1_1_31 = result_168;
+  assign acc_2_3_49 = result_168;
 
-  assign result_168 = (acc_0_61 <= acc_0_62) ? acc_0_62 : acc_0_61;
+  assign result_168 = (acc_1_6_36 <= acc_1_7_37) ? acc_1_7_37 : acc_1_6_36;
 
 
 
   wire [5:0] result_169;
-  assign acc_1_2_32 = result_169;
+  assign acc_2_4_50 = result_169;
 
-  assign result_169 = (acc_0_63 <= acc_0_64) ? acc_0_64 : acc_0_63;
+  assign result_169 = (acc_1_8_38 <= acc_1_9_39) ? acc_1_9_39 : acc_1_8_38;
 
 
 
   wire [5:0] result_170;
-  assign acc_1_3_33 = result_170;
+  assign acc_2_5_51 = result_170;
 
-  assign result_170 = (acc_0_65 <= acc_0_66) ? acc_0_66 : acc_0_65;
+  assign result_170 = (acc_1_10_40 <= acc_1_11_41) ? acc_1_11_41 : acc_1_10_40;
 
 
 
   wire [5:0] result_171;
-  assign acc_1_4_34 = result_171;
+  assign acc_2_6_52 = result_171;
 
-  assign result_171 = (acc_0_67 <= acc_0_68) ? acc_0_68 : acc_0_67;
+  assign result_171 = (acc_1_12_42 <= acc_1_13_43) ? acc_1_13_43 : acc_1_12_42;
 
 
 
   wire [5:0] result_172;
-  assign acc_1_5_35 = result_172;
+  assign acc_2_7_53 = result_172;
 
-  assign result_172 = (acc_0_69 <= acc_0_70) ? acc_0_70 : acc_0_69;
+  assign result_172 = (acc_1_14_44 <= acc_1_15_45) ? acc_1_15_45 : acc_1_14_44;
 
 
 
   wire [5:0] result_173;
-  assign acc_1_6_36 = result_173;
+  assign acc_3_0_54 = result_173;
 
-  assign result_173 = (acc_0_71 <= acc_0_72) ? acc_0_72 : acc_0_71;
+  assign result_173 = (acc_2_0_46 <= acc_2_1_47) ? acc_2_1_47 : acc_2_0_46;
 
 
 
   wire [5:0] result_174;
-  assign acc_1_7_37 = result_174;
+  assign acc_3_1_55 = result_174;
 
-  assign result_174 = (acc_0_73 <= acc_0_74) ? acc_0_74 : acc_0_73;
+  assign result_174 = (acc_2_2_48 <= acc_2_3_49) ? acc_2_3_49 : acc_2_2_48;
 
 
 
   wire [5:0] result_175;
-  assign acc_1_8_38 = result_175;
+  assign acc_3_2_56 = result_175;
 
-  assign result_175 = (acc_0_75 <= acc_0_76) ? acc_0_76 : acc_0_75;
+  assign result_175 = (acc_2_4_50 <= acc_2_5_51) ? acc_2_5_51 : acc_2_4_50;
 
 
 
   wire [5:0] result_176;
-  assign acc_1_9_39 = result_176;
+  assign acc_3_3_57 = result_176;
 
-  assign result_176 = (acc_0_77 <= acc_0_78) ? acc_0_78 : acc_0_77;
+  assign result_176 = (acc_2_6_52 <= acc_2_7_53) ? acc_2_7_53 : acc_2_6_52;
 
 
 
   wire [5:0] result_177;
-  assign acc_1_10_40 = result_177;
+  assign acc_4_0_58 = result_177;
 
-  assign result_177 = (acc_0_79 <= acc_0_80) ? acc_0_80 : acc_0_79;
+  assign result_177 = (acc_3_0_54 <= acc_3_1_55) ? acc_3_1_55 : acc_3_0_54;
 
 
 
   wire [5:0] result_178;
-  assign acc_1_11_41 = result_178;
+  assign acc_4_1_59 = result_178;
 
-  assign result_178 = (acc_0_81 <= acc_0_82) ? acc_0_82 : acc_0_81;
+  assign result_178 = (acc_3_2_56 <= acc_3_3_57) ? acc_3_3_57 : acc_3_2_56;
 
 
 
   wire [5:0] result_179;
-  assign acc_1_12_42 = result_179;
+  assign acc_5_0_60 = result_179;
 
-  assign result_179 = (acc_0_83 <= acc_0_84) ? acc_0_84 : acc_0_83;
+  assign result_179 = (acc_4_0_58 <= acc_4_1_59) ? acc_4_1_59 : acc_4_0_58;
 
 
 
-  wire [5:0] result_180;
-  assign acc_1_13_43 = result_180;
 
-  assign result_180 = (acc_0_85 <= acc_0_86) ? acc_0_86 : acc_0_85;
 
-
-
-  wire [5:0] result_181;
-  assign acc_1_14_44 = result_181;
-
-  assign result_181 = (acc_0_87 <= acc_0_88) ? acc_0_88 : acc_0_87;
-
-
-
-  wire [5:0] result_182;
-  assign acc_1_15_45 = result_182;
-
-  assign result_182 = (acc_0_89 <= acc_0_90) ? acc_0_90 : acc_0_89;
-
-
-
-  wire [5:0] result_183;
-  assign acc_2_0_46 = result_183;
-
-  assign result_183 = (acc_1_0_30 <= acc_1_1_31) ? acc_1_1_31 : acc_1_0_30;
-
-
-
-  wire [5:0] result_184;
-  assign acc_2_1_47 = result_184;
-
-  assign result_184 = (acc_1_2_32 <= acc_1_3_33) ? acc_1_3_33 : acc_1_2_32;
-
-
-
-  wire [5:0] result_185;
-  assign acc_2_2_48 = result_185;
-
-  assign result_185 = (acc_1_4_34 <= acc_1_5_35) ? acc_1_5_35 : acc_1_4_34;
-
-
-
-  wire [5:0] result_186;
-  assign acc_2_3_49 = result_186;
-
-  assign result_186 = (acc_1_6_36 <= acc_1_7_37) ? acc_1_7_37 : acc_1_6_36;
-
-
-
-  wire [5:0] result_187;
-  assign acc_2_4_50 = result_187;
-
-  assign result_187 = (acc_1_8_38 <= acc_1_9_39) ? acc_1_9_39 : acc_1_8_38;
-
-
-
-  wire [5:0] result_188;
-  assign acc_2_5_51 = result_188;
-
-  assign result_188 = (acc_1_10_40 <= acc_1_11_41) ? acc_1_11_41 : acc_1_10_40;
-
-
-
-  wire [5:0] result_189;
-  assign acc_2_6_52 = result_189;
-
-  assign result_189 = (acc_1_12_42 <= acc_1_13_43) ? acc_1_13_43 : acc_1_12_42;
-
-
-
-  wire [5:0] result_190;
-  assign acc_2_7_53 = result_190;
-
-  assign result_190 = (acc_1_14_44 <= acc_1_15_45) ? acc_1_15_45 : acc_1_14_44;
-
-
-
-  wire [5:0] result_191;
-  assign acc_3_0_54 = result_191;
-
-  assign result_191 = (acc_2_0_46 <= acc_2_1_47) ? acc_2_1_47 : acc_2_0_46;
-
-
-
-  wire [5:0] result_192;
-  assign acc_3_1_55 = result_192;
-
-  assign result_192 = (acc_2_2_48 <= acc_2_3_49) ? acc_2_3_49 : acc_2_2_48;
-
-
-
-  wire [5:0] result_193;
-  assign acc_3_2_56 = result_193;
-
-  assign result_193 = (acc_2_4_50 <= acc_2_5_51) ? acc_2_5_51 : acc_2_4_50;
-
-
-
-  wire [5:0] result_194;
-  assign acc_3_3_57 = result_194;
-
-  assign result_194 = (acc_2_6_52 <= acc_2_7_53) ? acc_2_7_53 : acc_2_6_52;
-
-
-
-  wire [5:0] result_195;
-  assign acc_4_0_58 = result_195;
-
-  assign result_195 = (acc_3_0_54 <= acc_3_1_55) ? acc_3_1_55 : acc_3_0_54;
-
-
-
-  wire [5:0] result_196;
-  assign acc_4_1_59 = result_196;
-
-  assign result_196 = (acc_3_2_56 <= acc_3_3_57) ? acc_3_3_57 : acc_3_2_56;
-
-
-
-  wire [5:0] result_197;
-  assign acc_5_0_60 = result_197;
-
-  assign result_197 = (acc_4_0_58 <= acc_4_1_59) ? acc_4_1_59 : acc_4_0_58;
-
-
-
-
-
-  assign c$quantExpOut_app_arg_selection_1 = st_2[1220:1216];
+  assign c$quantExpOut_app_arg_selection_1 = result_60[1140:1136];
 
   always @(*) begin
     case(c$quantExpOut_app_arg_selection_1)
-      5'b00101 : c$quantExpOut_app_arg = st_2[1098:1067];
-      5'b01001 : c$quantExpOut_app_arg = result_44;
-      5'b01100 : c$quantExpOut_app_arg = st_2[1098:1067];
-      default : c$quantExpOut_app_arg = st_2[1098:1067];
+      5'b00101 : c$quantExpOut_app_arg = result_60[1018:987];
+      5'b01001 : c$quantExpOut_app_arg = result_35;
+      5'b01100 : c$quantExpOut_app_arg = result_60[1018:987];
+      default : c$quantExpOut_app_arg = result_60[1018:987];
     endcase
   end
 
-  assign result_selection_87 = st_2[1204:1197];
+  assign result_selection_70 = result_60[1124:1117];
 
   always @(*) begin
-    case(result_selection_87)
-      8'd0 : result_44 = c$mx_case_alt;
-      default : result_44 = c$mx_case_alt_0;
+    case(result_selection_70)
+      8'd0 : result_35 = c$mx_case_alt;
+      default : result_35 = c$mx_case_alt_0;
     endcase
   end
 
   assign c$mx_case_alt = (32'd0 <= c$absUOut) ? c$absUOut : 32'd0;
 
-  assign c$mx_case_alt_0 = (st_2[958:927] <= c$absUOut) ? c$absUOut : st_2[958:927];
+  assign c$mx_case_alt_0 = (result_60[926:895] <= c$absUOut) ? c$absUOut : result_60[926:895];
 
-  assign c$bv_19 = (($unsigned(((($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg})) < 33'sd0) ? -($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg})) : ($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg}))))));
+  assign c$bv_17 = (($unsigned(((($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg})) < 33'sd0) ? -($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg})) : ($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg}))))));
 
-  assign c$absUOut = (c$bv_19[0+:32]);
+  assign c$absUOut = (c$bv_17[0+:32]);
 
-  assign c$absUOut_app_arg_selection_1 = st_2[1220:1216];
+  assign c$absUOut_app_arg_selection_1 = result_60[1140:1136];
 
   always @(*) begin
     case(c$absUOut_app_arg_selection_1)
@@ -3707,93 +4105,260 @@ module decoder_prefill
     endcase
   end
 
-  assign o_fun_arg = $signed(result_52[63:32]);
+  assign o_fun_arg = $signed(result_48[63:32]);
 
-  assign o_fun_arg_0 = $signed(result_52[95:64]);
+  assign o_fun_arg_0 = $signed(result_48[95:64]);
 
   LlamaDv_Top_Prefill_decoderPrefill_siluGate LlamaDv_Top_Prefill_decoderPrefill_siluGate_o
     ( .result (o)
     , .hx (o_fun_arg)
     , .y (o_fun_arg_0) );
 
-  assign o_fun_arg_1 = $signed(result_52[159:128]);
+  assign o_fun_arg_1 = $signed(result_48[159:128]);
 
-  assign o_fun_arg_2 = $signed(st_2[1130:1099]);
+  assign o_fun_arg_2 = $signed(result_60[1050:1019]);
 
   LlamaDv_Top_Prefill_decoderPrefill_normScale LlamaDv_Top_Prefill_decoderPrefill_normScale_o_0
     ( .result (o_0)
     , .x (o_fun_arg_1)
     , .rinv (o_fun_arg_2)
-    , .g (result_65) );
+    , .g (result_42) );
 
-  assign c$absUOut_case_alt_selection_1 = st_2[960:959];
+  assign c$absUOut_case_alt_selection_1 = result_60[928:927];
 
   always @(*) begin
     case(c$absUOut_case_alt_selection_1)
-      2'b10 : c$absUOut_case_alt = $signed(result_52[95:64]);
-      default : c$absUOut_case_alt = $signed(result_52[31:0]);
+      2'b10 : c$absUOut_case_alt = $signed(result_48[95:64]);
+      default : c$absUOut_case_alt = $signed(result_48[31:0]);
     endcase
   end
 
-  assign c$i_315 = (st_2[1204:1197] & 8'd15);
+  assign c$i_293 = (result_60[1124:1117] & 8'd15);
 
   // index begin
-  wire signed [31:0] vecArray_0 [0:16-1];
-  genvar i_5;
+  wire signed [31:0] vecArray [0:16-1];
+  genvar i_4;
   generate
-  for (i_5=0; i_5 < 16; i_5=i_5+1) begin : mk_array_0
-    assign vecArray_0[(16-1)-i_5] = result_45[i_5*32+:32];
+  for (i_4=0; i_4 < 16; i_4=i_4+1) begin : mk_array
+    assign vecArray[(16-1)-i_4] = result_37[i_4*32+:32];
   end
   endgenerate
-  assign o_1 = vecArray_0[($unsigned({{(64-8) {1'b0}},c$i_315}))];
+  assign o_1 = vecArray[($unsigned({{(64-8) {1'b0}},c$i_293}))];
   // index end
 
-  assign c$tupIn_selection_1 = st_2[1220:1216];
+  assign c$tupIn_selection_1 = result_60[1140:1136];
 
   always @(*) begin
     case(c$tupIn_selection_1)
-      5'b00011 : c$tupIn = {5'd4,   {5'd3,
-                                     st_2[1215:1215],   st_2[1214:1211],
-                                     st_2[1210:1205],   st_2[1204:1197],
-                                     st_2[1196:1195],   $signed(st_2[1194:1131]),
-                                     c$tupIn_app_arg,   st_2[1098:1067],
-                                     $signed(st_2[1066:1060]),   st_2[1059:1057],
-                                     st_2[1056:1049],   st_2[1048:1041],
-                                     st_2[1040:1033],   st_2[1032:1025],
-                                     $signed(st_2[1024:993]),
-                                     $signed(st_2[992:961]),   st_2[960:959],
-                                     st_2[958:927],   st_2[926:799],
-                                     $signed(st_2[798:792]),   st_2[791:664],
-                                     $signed(st_2[663:657]),   st_2[656:655],
-                                     st_2[654:651],   st_2[650:75],   st_2[74:70],
-                                     $signed(st_2[69:38]),   st_2[37:32],   busy}};
-      default : c$tupIn = {5'd14,   {5'd7,
-                                     st_2[1215:1215],   st_2[1214:1211],
-                                     st_2[1210:1205],   st_2[1204:1197],
-                                     st_2[1196:1195],   $signed(st_2[1194:1131]),
-                                     $signed(st_2[1130:1099]),   st_2[1098:1067],
-                                     $signed(st_2[1066:1060]),   st_2[1059:1057],
-                                     st_2[1056:1049],   st_2[1048:1041],
-                                     st_2[1040:1033],   st_2[1032:1025],
-                                     $signed(st_2[1024:993]),
-                                     $signed(st_2[992:961]),   st_2[960:959],
-                                     st_2[958:927],   st_2[926:799],
-                                     $signed(st_2[798:792]),   st_2[791:664],
-                                     $signed(st_2[663:657]),   st_2[656:655],
-                                     st_2[654:651],   st_2[650:75],   st_2[74:70],
-                                     $signed(st_2[69:38]),   st_2[37:32],   busy}};
+      5'b00001 : c$tupIn = {result_60[1116:1115],
+                            result_60};
+      default : c$tupIn = {2'd0,   {5'd13,   1'd1,
+                                    result_60[1134:1131],   result_60[1130:1125],
+                                    result_60[1124:1117],   result_60[1116:1115],
+                                    $signed(result_60[1114:1051]),
+                                    $signed(result_60[1050:1019]),
+                                    result_60[1018:987],
+                                    $signed(result_60[986:980]),
+                                    result_60[979:977],   result_60[976:969],
+                                    result_60[968:961],
+                                    $signed(result_60[960:929]),
+                                    result_60[928:927],   result_60[926:895],
+                                    result_60[894:767],
+                                    $signed(result_60[766:760]),
+                                    result_60[759:632],
+                                    $signed(result_60[631:625]),
+                                    result_60[624:623],   result_60[622:619],
+                                    result_60[618:43],   result_60[42:38],
+                                    $signed(result_60[37:6]),   result_60[5:0]}};
     endcase
   end
 
-  assign c$tupIn_app_arg_fun_arg = $signed(st_2[1194:1131]);
+  assign c$bv_18 = result_60[979:977];
 
-  LlamaDv_Top_Prefill_decoderPrefill_normInv LlamaDv_Top_Prefill_decoderPrefill_normInv_c$tupIn_app_arg
-    ( .result (c$tupIn_app_arg)
-    , .ss (c$tupIn_app_arg_fun_arg) );
+  assign c$i_296 = ({{(4-3) {1'b0}},result_60[979:977]});
 
-  assign busy = st_2[31:0] + 32'd1;
+  // index begin
+  wire signed [6:0] vecArray_0 [0:7-1];
+  genvar i_5;
+  generate
+  for (i_5=0; i_5 < 7; i_5=i_5+1) begin : mk_array_0
+    assign vecArray_0[(7-1)-i_5] = xs[i_5*7+:7];
+  end
+  endgenerate
+  assign result_36 = vecArray_0[($unsigned({{(64-4) {1'b0}},c$i_296}))];
+  // index end
 
-  assign c$vec_16 = st_2[586:75];
+  assign xs = {$signed(c$case_alt_33),
+               $signed(c$case_alt_32),
+               $signed(c$case_alt_31),
+               $signed(c$case_alt_30),
+               $signed(c$case_alt_29),
+               $signed(c$case_alt_28),
+               $signed(c$case_alt_27)};
+
+  assign eta2 = {c$xs_app_arg_case_alt & (c$xs_app_arg_app_arg == 4'd6),
+                 addr};
+
+  assign en_1 = eta2[7:7];
+
+  assign a_1 = eta2[6:0];
+
+  // romFile begin
+  reg [6:0] ROM_1 [0:128-1];
+
+  initial begin
+    $readmemb("layer0_w3_e.memb",ROM_1);
+  end
+
+  always @(posedge clk) begin : decoder_prefill_romFile_1
+    if (en_1) begin
+      c$case_alt_27 <= ROM_1[($unsigned({{(64-7) {1'b0}},a_1}))];
+    end
+  end
+  // romFile end
+
+  assign eta2_0 = {c$xs_app_arg_case_alt & (c$xs_app_arg_app_arg == 4'd5),
+                   addr};
+
+  assign en_2 = eta2_0[7:7];
+
+  assign a_2 = eta2_0[6:0];
+
+  // romFile begin
+  reg [6:0] ROM_2 [0:64-1];
+
+  initial begin
+    $readmemb("layer0_w2_e.memb",ROM_2);
+  end
+
+  always @(posedge clk) begin : decoder_prefill_romFile_2
+    if (en_2) begin
+      c$case_alt_28 <= ROM_2[($unsigned({{(64-7) {1'b0}},a_2}))];
+    end
+  end
+  // romFile end
+
+  assign eta2_1 = {c$xs_app_arg_case_alt & (c$xs_app_arg_app_arg == 4'd4),
+                   addr};
+
+  assign en_3 = eta2_1[7:7];
+
+  assign a_3 = eta2_1[6:0];
+
+  // romFile begin
+  reg [6:0] ROM_3 [0:128-1];
+
+  initial begin
+    $readmemb("layer0_w1_e.memb",ROM_3);
+  end
+
+  always @(posedge clk) begin : decoder_prefill_romFile_3
+    if (en_3) begin
+      c$case_alt_29 <= ROM_3[($unsigned({{(64-7) {1'b0}},a_3}))];
+    end
+  end
+  // romFile end
+
+  assign eta2_2 = {c$xs_app_arg_case_alt & (c$xs_app_arg_app_arg == 4'd3),
+                   addr};
+
+  assign en_4 = eta2_2[7:7];
+
+  assign a_4 = eta2_2[6:0];
+
+  // romFile begin
+  reg [6:0] ROM_4 [0:64-1];
+
+  initial begin
+    $readmemb("layer0_wo_e.memb",ROM_4);
+  end
+
+  always @(posedge clk) begin : decoder_prefill_romFile_4
+    if (en_4) begin
+      c$case_alt_30 <= ROM_4[($unsigned({{(64-7) {1'b0}},a_4}))];
+    end
+  end
+  // romFile end
+
+  assign eta2_3 = {c$xs_app_arg_case_alt & (c$xs_app_arg_app_arg == 4'd2),
+                   addr};
+
+  assign en_5 = eta2_3[7:7];
+
+  assign a_5 = eta2_3[6:0];
+
+  // romFile begin
+  reg [6:0] ROM_5 [0:32-1];
+
+  initial begin
+    $readmemb("layer0_wv_e.memb",ROM_5);
+  end
+
+  always @(posedge clk) begin : decoder_prefill_romFile_5
+    if (en_5) begin
+      c$case_alt_31 <= ROM_5[($unsigned({{(64-7) {1'b0}},a_5}))];
+    end
+  end
+  // romFile end
+
+  assign eta2_4 = {c$xs_app_arg_case_alt & (c$xs_app_arg_app_arg == 4'd1),
+                   addr};
+
+  assign en_6 = eta2_4[7:7];
+
+  assign a_6 = eta2_4[6:0];
+
+  // romFile begin
+  reg [6:0] ROM_6 [0:32-1];
+
+  initial begin
+    $readmemb("layer0_wk_e.memb",ROM_6);
+  end
+
+  always @(posedge clk) begin : decoder_prefill_romFile_6
+    if (en_6) begin
+      c$case_alt_32 <= ROM_6[($unsigned({{(64-7) {1'b0}},a_6}))];
+    end
+  end
+  // romFile end
+
+  assign eta2_5 = {c$xs_app_arg_case_alt & (c$xs_app_arg_app_arg == 4'd0),
+                   addr};
+
+  assign en_7 = eta2_5[7:7];
+
+  assign a_7 = eta2_5[6:0];
+
+  // romFile begin
+  reg [6:0] ROM_7 [0:64-1];
+
+  initial begin
+    $readmemb("layer0_wq_e.memb",ROM_7);
+  end
+
+  always @(posedge clk) begin : decoder_prefill_romFile_7
+    if (en_7) begin
+      c$case_alt_33 <= ROM_7[($unsigned({{(64-7) {1'b0}},a_7}))];
+    end
+  end
+  // romFile end
+
+  assign c$bv_19 = nxt[979:977];
+
+  assign c$xs_app_arg_app_arg = {{(4-3) {1'b0}},nxt[979:977]};
+
+  always @(*) begin
+    case(c$xs_app_arg_case_scrut)
+      64'sd6 : c$xs_app_arg_case_alt = 1'b1;
+      default : c$xs_app_arg_case_alt = 1'b0;
+    endcase
+  end
+
+  assign c$dtt_rhs_10 = nxt[1140:1136];
+
+  assign c$xs_app_arg_case_scrut = $unsigned(c$dtt_rhs_10);
+
+  assign c$vec_16 = result_60[554:43];
 
   // map begin
   genvar i_6;
@@ -3804,30 +4369,32 @@ module decoder_prefill
     wire signed [31:0] map_out_2;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] x_13;
-    wire signed [63:0] result_199;
-    wire signed [31:0] c$case_alt_82;
-    wire signed [31:0] result_198;
-    assign map_out_2 = result_198;
+    wire signed [63:0] result_181;
+    wire signed [31:0] c$case_alt_128;
+    wire signed [31:0] result_180;
+    assign map_out_2 = result_180;
 
     assign x_13 = ($signed({{(64-32) {map_in_2[32-1]}},map_in_2})) * r;
 
-    assign result_199 = (x_13 + 64'sd524288) >>> 64'sd20;
+    assign result_181 = (x_13 + 64'sd524288) >>> 64'sd20;
 
-    assign c$case_alt_82 = (result_199 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({result_199[64-1],result_199[0+:(32-1)]}));
+    assign c$case_alt_128 = (result_181 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({result_181[64-1],result_181[0+:(32-1)]}));
 
-    assign result_198 = (result_199 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_82;
+    assign result_180 = (result_181 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_128;
 
 
-    assign result_45[i_6*32+:32] = map_out_2;
+    assign result_37[i_6*32+:32] = map_out_2;
   end
   endgenerate
   // map end
 
-  assign c$s_3 = $signed(st_2[618:587]);
+  assign c$bv_20 = ((($unsigned($signed(result_60[586:555])))));
 
-  assign r = 64'sd1099511627776 / ($signed({{(64-32) {c$s_3[32-1]}},c$s_3}));
+  assign c$bv_21 = (41'd1099511627776 / ({{(41-32) {1'b0}},((($unsigned($signed(result_60[586:555])))))}));
 
-  assign c$i_323 = st_2[1204:1197];
+  assign r = $signed(((({{(64-41) {1'b0}},(41'd1099511627776 / ({{(41-32) {1'b0}},((($unsigned($signed(result_60[586:555])))))}))}))));
+
+  assign c$i_310 = result_60[1124:1117];
 
   assign c$vecFlat = x_6[2047:0];
 
@@ -3839,310 +4406,22 @@ module decoder_prefill
     assign vecArray_1[(64-1)-i_7] = c$vecFlat[i_7*32+:32];
   end
   endgenerate
-  assign c$case_alt_25 = vecArray_1[($unsigned({{(64-8) {1'b0}},c$i_323}))];
+  assign c$case_alt_34 = vecArray_1[($unsigned({{(64-8) {1'b0}},c$i_310}))];
   // index end
 
-  assign result_46 = b0[2052:2052] ? c$case_alt_25 : 32'sd0;
+  assign result_38 = b0[2052:2052] ? c$case_alt_34 : 32'sd0;
 
   assign x_6 = b0[2051:0];
 
-  assign c$ds1_app_arg_3 = eta2_3[38:38] ? 1'b1 : 1'b0;
-
-  assign c$i_389 = result_53[33:28];
-
-  assign c$i_390 = ds1_1[37:32];
+  assign c$i_1400 = ds2[274:270];
 
   // blockRam begin
-  reg signed [31:0] result_47_RAM [0:64-1];
+  reg [269:0] result_39_RAM [0:32-1];
 
-  reg [2047:0] ram_init;
+  reg [8639:0] ram_init;
   integer i_8;
   initial begin
-    ram_init = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
-    for (i_8=0; i_8 < 64; i_8 = i_8 + 1) begin
-      result_47_RAM[64-1-i_8] = ram_init[i_8*32+:32];
-    end
-  end
-
-  always @(posedge clk) begin : result_47_blockRam
-    if (c$ds1_app_arg_3) begin
-      result_47_RAM[($unsigned({{(64-6) {1'b0}},c$i_390}))] <= $signed(ds1_1[31:0]);
-    end
-    result_47 <= result_47_RAM[($unsigned({{(64-6) {1'b0}},c$i_389}))];
-  end
-  // blockRam end
-
-  assign c$ds2_app_arg = eta2[39:39] ? 1'b1 : 1'b0;
-
-  assign c$i_519 = result_53[27:21];
-
-  assign c$i_520 = ds_1[38:32];
-
-  // blockRam begin
-  reg signed [31:0] result_48_RAM [0:128-1];
-
-  reg [4095:0] ram_init_0;
-  integer i_9;
-  initial begin
-    ram_init_0 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
-    for (i_9=0; i_9 < 128; i_9 = i_9 + 1) begin
-      result_48_RAM[128-1-i_9] = ram_init_0[i_9*32+:32];
-    end
-  end
-
-  always @(posedge clk) begin : result_48_blockRam
-    if (c$ds2_app_arg) begin
-      result_48_RAM[($unsigned({{(64-7) {1'b0}},c$i_520}))] <= $signed(ds_1[31:0]);
-    end
-    result_48 <= result_48_RAM[($unsigned({{(64-7) {1'b0}},c$i_519}))];
-  end
-  // blockRam end
-
-  assign c$ds3_app_arg = eta2_0[39:39] ? 1'b1 : 1'b0;
-
-  assign c$i_649 = result_53[20:14];
-
-  assign c$i_650 = ds_2[38:32];
-
-  // blockRam begin
-  reg signed [31:0] result_49_RAM [0:128-1];
-
-  reg [4095:0] ram_init_1;
-  integer i_10;
-  initial begin
-    ram_init_1 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
-    for (i_10=0; i_10 < 128; i_10 = i_10 + 1) begin
-      result_49_RAM[128-1-i_10] = ram_init_1[i_10*32+:32];
-    end
-  end
-
-  always @(posedge clk) begin : result_49_blockRam
-    if (c$ds3_app_arg) begin
-      result_49_RAM[($unsigned({{(64-7) {1'b0}},c$i_650}))] <= $signed(ds_2[31:0]);
-    end
-    result_49 <= result_49_RAM[($unsigned({{(64-7) {1'b0}},c$i_649}))];
-  end
-  // blockRam end
-
-  assign c$ds4_app_arg = eta2_1[39:39] ? 1'b1 : 1'b0;
-
-  assign c$i_779 = result_53[13:7];
-
-  assign c$i_780 = ds_3[38:32];
-
-  // blockRam begin
-  reg signed [31:0] result_50_RAM [0:128-1];
-
-  reg [4095:0] ram_init_2;
-  integer i_11;
-  initial begin
-    ram_init_2 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
-    for (i_11=0; i_11 < 128; i_11 = i_11 + 1) begin
-      result_50_RAM[128-1-i_11] = ram_init_2[i_11*32+:32];
-    end
-  end
-
-  always @(posedge clk) begin : result_50_blockRam
-    if (c$ds4_app_arg) begin
-      result_50_RAM[($unsigned({{(64-7) {1'b0}},c$i_780}))] <= $signed(ds_3[31:0]);
-    end
-    result_50 <= result_50_RAM[($unsigned({{(64-7) {1'b0}},c$i_779}))];
-  end
-  // blockRam end
-
-  assign c$ds5_app_arg = eta2_2[39:39] ? 1'b1 : 1'b0;
-
-  assign c$i_909 = result_53[6:0];
-
-  assign c$i_910 = ds_4[38:32];
-
-  // blockRam begin
-  reg signed [31:0] result_51_RAM [0:128-1];
-
-  reg [4095:0] ram_init_3;
-  integer i_12;
-  initial begin
-    ram_init_3 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
-    for (i_12=0; i_12 < 128; i_12 = i_12 + 1) begin
-      result_51_RAM[128-1-i_12] = ram_init_3[i_12*32+:32];
-    end
-  end
-
-  always @(posedge clk) begin : result_51_blockRam
-    if (c$ds5_app_arg) begin
-      result_51_RAM[($unsigned({{(64-7) {1'b0}},c$i_910}))] <= $signed(ds_4[31:0]);
-    end
-    result_51 <= result_51_RAM[($unsigned({{(64-7) {1'b0}},c$i_909}))];
-  end
-  // blockRam end
-
-  assign result_52 = {result_47,   result_48,
-                      result_49,   result_50,   result_51};
-
-  assign eta2 = wr_1[159:120];
-
-  assign eta2_0 = wr_1[119:80];
-
-  assign eta2_1 = wr_1[79:40];
-
-  assign eta2_2 = wr_1[39:0];
-
-  assign eta2_3 = wr_1[198:160];
-
-  assign a1_1 = eta2_3[37:0];
-
-  assign a1_2 = eta2_0[38:0];
-
-  assign a1_3 = eta2[38:0];
-
-  assign a1_4 = eta2_1[38:0];
-
-  assign a1_5 = eta2_2[38:0];
-
-  assign c$bv_20 = nxt[1204:1197];
-
-  assign result_53 = {c$bv_20[0+:6],
-                      c$case_alt_29,   c$case_alt_26,
-                      c$case_alt_28,   result_54};
-
-  assign result_selection_92 = nxt[960:959];
-
-  always @(*) begin
-    case(result_selection_92)
-      2'b01 : result_54 = 7'd64 + c$packIndexOut;
-      default : result_54 = c$packIndexOut;
-    endcase
-  end
-
-  assign c$case_alt_selection_53 = nxt[1220:1216];
-
-  always @(*) begin
-    case(c$case_alt_selection_53)
-      5'b01000 : c$case_alt_26 = c$case_alt_27;
-      5'b01001 : c$case_alt_26 = c$packIndexOut;
-      default : c$case_alt_26 = c$case_alt_28;
-    endcase
-  end
-
-  assign c$bv_21 = ((nxt[1204:1197]));
-
-  assign c$case_alt_27 = ((c$bv_21[64'sd0]) == (1'b1)) ? c$app_arg_18 : (c$app_arg_18 ^ 7'd1);
-
-  assign c$bv_22 = nxt[1204:1197];
-
-  assign c$case_alt_28 = c$bv_22[0+:7];
-
-  assign c$bv_23 = (nxt[1204:1197] >> 64'sd1);
-
-  assign c$app_arg_18 = c$bv_23[0+:7];
-
-  assign c$bv_24 = nxt[1048:1041];
-
-  always @(*) begin
-    case(c$case_scrut_1)
-      64'sd6 : c$case_alt_29 = c$bv_24[0+:7];
-      default : c$case_alt_29 = 7'd0;
-    endcase
-  end
-
-  assign c$dtt_rhs_10 = nxt[1220:1216];
-
-  assign c$case_scrut_1 = $unsigned(c$dtt_rhs_10);
-
-  assign c$bv_25 = nxt[656:655];
-
-  assign c$bv_26 = (nxt[1204:1197] & 8'd15);
-
-  assign c$packIndexOut = (({{(7-2) {1'b0}},nxt[656:655]}) * 7'd16) + (c$bv_26[0+:7]);
-
-  assign ds1_1 = eta2_3[38:38] ? a1_1 : ({38 {1'bx}});
-
-  assign ds_1 = eta2[39:39] ? a1_3 : ({39 {1'bx}});
-
-  assign ds_2 = eta2_0[39:39] ? a1_2 : ({39 {1'bx}});
-
-  assign ds_3 = eta2_1[39:39] ? a1_4 : ({39 {1'bx}});
-
-  assign ds_4 = eta2_2[39:39] ? a1_5 : ({39 {1'bx}});
-
-  assign wr_1 = result_18[198:0];
-
-  assign c$i_2004 = ds1_2[274:270];
-
-  // blockRam begin
-  reg [269:0] result_55_RAM [0:32-1];
-
-  reg [8639:0] ram_init_4;
-  integer i_13;
-  initial begin
-    ram_init_4 = {{{8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
+    ram_init = {{{8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
      8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0},
     7'sd0,   {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
               8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
@@ -4366,549 +4645,961 @@ module decoder_prefill
                                                       8'sd0,   8'sd0,   8'sd0,
                                                       8'sd0,   8'sd0,   8'sd0,
                                                       8'sd0},   7'sd0}};
-    for (i_13=0; i_13 < 32; i_13 = i_13 + 1) begin
-      result_55_RAM[32-1-i_13] = ram_init_4[i_13*270+:270];
+    for (i_8=0; i_8 < 32; i_8 = i_8 + 1) begin
+      result_39_RAM[32-1-i_8] = ram_init[i_8*270+:270];
     end
   end
 
-  always @(posedge clk) begin : result_55_blockRam
+  always @(posedge clk) begin : result_39_blockRam
     if (c$kv_app_arg) begin
-      result_55_RAM[($unsigned({{(64-5) {1'b0}},c$i_2004}))] <= ds1_2[269:0];
+      result_39_RAM[($unsigned({{(64-5) {1'b0}},c$i_1400}))] <= ds2[269:0];
     end
-    result_55 <= result_55_RAM[($unsigned({{(64-5) {1'b0}},rdAddr}))];
+    result_39 <= result_39_RAM[($unsigned({{(64-5) {1'b0}},rdAddr}))];
   end
   // blockRam end
 
-  assign ds1_2 = kvWr[275:275] ? a1_6 : ({275 {1'bx}});
+  assign ds2 = kvWr[275:275] ? a1_1 : ({275 {1'bx}});
 
-  assign a1_6 = kvWr[274:0];
+  assign a1_1 = kvWr[274:0];
 
   assign c$kv_app_arg = kvWr[275:275] ? 1'b1 : 1'b0;
 
-  assign kvWr_selection_1 = result_18[475:199];
+  assign kvWr_selection_1 = result_16[475:199];
 
-  assign kvWr = kvWr_selection_1[276:276] ? {1'b1,{a_0[0+:5],
+  assign kvWr = kvWr_selection_1[276:276] ? {1'b1,{a_8[0+:5],
                                                    row}} : {1'b0,275'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx};
 
-  assign row = a1_7[269:0];
+  assign row = a1_2[269:0];
 
-  assign a_0 = a1_7[275:270];
+  assign a_8 = a1_2[275:270];
 
-  assign a1_7 = result_18[474:199];
+  assign a1_2 = result_16[474:199];
 
-  assign rdAddr = result_17[0+:5];
+  assign rdAddr = result_41[0+:5];
 
-  // index begin
-  wire signed [6:0] vecArray_2 [0:7-1];
-  genvar i_14;
-  generate
-  for (i_14=0; i_14 < 7; i_14=i_14+1) begin : mk_array_2
-    assign vecArray_2[(7-1)-i_14] = xs[i_14*7+:7];
-  end
-  endgenerate
-  assign result_56 = vecArray_2[c$wRow_app_arg];
-  // index end
+  assign kvh = nxt[624:623] >> 64'sd1;
 
-  assign xs = {$signed(c$xs_app_arg_5),
-               $signed(c$xs_app_arg_4),
-               $signed(c$xs_app_arg_3),
-               $signed(c$xs_app_arg_2),
-               $signed(c$xs_app_arg_1),
-               $signed(c$xs_app_arg_0),
-               $signed(c$xs_app_arg)};
+  assign c$bv_22 = nxt[1135:1135];
 
-  // romFile begin
-  reg [6:0] ROM_1 [0:128-1];
+  assign result_40 = ((({{(6-1) {1'b0}},nxt[1135:1135]}) * 6'd2) + ({{(6-2) {1'b0}},kvh})) * 6'd16;
 
-  initial begin
-    $readmemb("layer0_w3_e.memb",ROM_1);
-  end
+  assign c$bv_23 = nxt[622:619];
 
-  always @(posedge clk) begin : decoder_prefill_romFile_1
-    c$xs_app_arg <= ROM_1[c$xs_app_arg_6];
-  end
-  // romFile end
+  assign result_41 = result_40 + ({{(6-4) {1'b0}},nxt[622:619]});
 
-  // romFile begin
-  reg [6:0] ROM_2 [0:64-1];
+  assign c$bv_24 = result_60[1116:1115];
 
-  initial begin
-    $readmemb("layer0_w2_e.memb",ROM_2);
-  end
-
-  always @(posedge clk) begin : decoder_prefill_romFile_2
-    c$xs_app_arg_0 <= ROM_2[c$xs_app_arg_6];
-  end
-  // romFile end
-
-  // romFile begin
-  reg [6:0] ROM_3 [0:128-1];
-
-  initial begin
-    $readmemb("layer0_w1_e.memb",ROM_3);
-  end
-
-  always @(posedge clk) begin : decoder_prefill_romFile_3
-    c$xs_app_arg_1 <= ROM_3[c$xs_app_arg_6];
-  end
-  // romFile end
-
-  // romFile begin
-  reg [6:0] ROM_4 [0:64-1];
-
-  initial begin
-    $readmemb("layer0_wo_e.memb",ROM_4);
-  end
-
-  always @(posedge clk) begin : decoder_prefill_romFile_4
-    c$xs_app_arg_2 <= ROM_4[c$xs_app_arg_6];
-  end
-  // romFile end
-
-  // romFile begin
-  reg [6:0] ROM_5 [0:32-1];
-
-  initial begin
-    $readmemb("layer0_wv_e.memb",ROM_5);
-  end
-
-  always @(posedge clk) begin : decoder_prefill_romFile_5
-    c$xs_app_arg_3 <= ROM_5[c$xs_app_arg_6];
-  end
-  // romFile end
-
-  // romFile begin
-  reg [6:0] ROM_6 [0:32-1];
-
-  initial begin
-    $readmemb("layer0_wk_e.memb",ROM_6);
-  end
-
-  always @(posedge clk) begin : decoder_prefill_romFile_6
-    c$xs_app_arg_4 <= ROM_6[c$xs_app_arg_6];
-  end
-  // romFile end
-
-  // romFile begin
-  reg [6:0] ROM_7 [0:64-1];
-
-  initial begin
-    $readmemb("layer0_wq_e.memb",ROM_7);
-  end
-
-  always @(posedge clk) begin : decoder_prefill_romFile_7
-    c$xs_app_arg_5 <= ROM_7[c$xs_app_arg_6];
-  end
-  // romFile end
-
-  assign c$xs_app_arg_6 = $unsigned({{(64-7) {1'b0}},addr});
+  assign c$i_1403 = (c$bv_24[0+:1]);
 
   // index begin
-  wire [1023:0] vecArray_3 [0:7-1];
-  genvar i_15;
+  wire signed [31:0] vecArray_2 [0:2-1];
+  genvar i_9;
   generate
-  for (i_15=0; i_15 < 7; i_15=i_15+1) begin : mk_array_3
-    assign vecArray_3[(7-1)-i_15] = xs_0[i_15*1024+:1024];
+  for (i_9=0; i_9 < 2; i_9=i_9+1) begin : mk_array_2
+    assign vecArray_2[(2-1)-i_9] = xs_0[i_9*32+:32];
   end
   endgenerate
-  assign result_57 = vecArray_3[c$wRow_app_arg];
+  assign result_42 = vecArray_2[($unsigned({{(64-1) {1'b0}},c$i_1403}))];
   // index end
 
-  assign xs_0 = {result_64,   result_63,
-                 result_62,   result_61,   result_60,
-                 result_59,   result_58};
+  assign xs_0 = {$signed(c$case_alt_36),
+                 $signed(c$case_alt_35)};
 
   // romFile begin
-  reg [511:0] ROM_8 [0:128-1];
+  reg [31:0] ROM_8 [0:64-1];
 
   initial begin
-    $readmemb("layer0_w3_m.memb",ROM_8);
+    $readmemb("layer0_rms_ffn.memb",ROM_8);
   end
 
   always @(posedge clk) begin : decoder_prefill_romFile_8
-    bv <= ROM_8[($unsigned({{(64-7) {1'b0}},addr}))];
+    if (c$normApply_case_alt) begin
+      c$case_alt_35 <= ROM_8[($unsigned({{(64-7) {1'b0}},addr}))];
+    end
   end
   // romFile end
 
-  assign result_58 = {c$app_arg_19,({64 {8'sd0}})};
-
-  // reverse begin
-  genvar i_16;
-  generate
-  for (i_16 = 0; i_16 < 64; i_16 = i_16 + 1) begin : reverse_1
-    assign c$app_arg_19[(64 - 1 - i_16)*8+:8] = c$app_arg_20[i_16*8+:8];
-  end
-  endgenerate
-  // reverse end
-
-  assign c$vec_17 = (bv);
-
-  // map begin
-  genvar i_17;
-  generate
-  for (i_17=0; i_17 < 64; i_17 = i_17 + 1) begin : map_2
-    wire [7:0] map_in_3;
-    assign map_in_3 = c$vec_17[i_17*8+:8];
-    wire signed [7:0] map_out_3;
-    assign map_out_3 = $signed(map_in_3);
-
-
-    assign c$app_arg_20[i_17*8+:8] = map_out_3;
-  end
-  endgenerate
-  // map end
-
   // romFile begin
-  reg [1023:0] ROM_9 [0:64-1];
+  reg [31:0] ROM_9 [0:64-1];
 
   initial begin
-    $readmemb("layer0_w2_m.memb",ROM_9);
+    $readmemb("layer0_rms_att.memb",ROM_9);
   end
 
   always @(posedge clk) begin : decoder_prefill_romFile_9
-    wild1_5 <= ROM_9[($unsigned({{(64-7) {1'b0}},addr}))];
+    if (c$normApply_case_alt) begin
+      c$case_alt_36 <= ROM_9[($unsigned({{(64-7) {1'b0}},addr}))];
+    end
   end
   // romFile end
 
-  // reverse begin
-  genvar i_18;
+  always @(*) begin
+    case(c$normApply_case_scrut)
+      64'sd4 : c$normApply_case_alt = 1'b1;
+      default : c$normApply_case_alt = 1'b0;
+    endcase
+  end
+
+  assign c$ds1_app_arg_3 = eta3[38:38] ? 1'b1 : 1'b0;
+
+  assign c$i_1468 = result_49[33:28];
+
+  assign c$i_1469 = ds1_1[37:32];
+
+  // blockRam begin
+  reg signed [31:0] result_43_RAM [0:64-1];
+
+  reg [2047:0] ram_init_0;
+  integer i_10;
+  initial begin
+    ram_init_0 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
+    for (i_10=0; i_10 < 64; i_10 = i_10 + 1) begin
+      result_43_RAM[64-1-i_10] = ram_init_0[i_10*32+:32];
+    end
+  end
+
+  always @(posedge clk) begin : result_43_blockRam
+    if (c$ds1_app_arg_3) begin
+      result_43_RAM[($unsigned({{(64-6) {1'b0}},c$i_1469}))] <= $signed(ds1_1[31:0]);
+    end
+    result_43 <= result_43_RAM[($unsigned({{(64-6) {1'b0}},c$i_1468}))];
+  end
+  // blockRam end
+
+  assign c$ds2_app_arg = x4[39:39] ? 1'b1 : 1'b0;
+
+  assign c$i_1598 = result_49[27:21];
+
+  assign c$i_1599 = ds_1[38:32];
+
+  // blockRam begin
+  reg signed [31:0] result_44_RAM [0:128-1];
+
+  reg [4095:0] ram_init_1;
+  integer i_11;
+  initial begin
+    ram_init_1 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
+    for (i_11=0; i_11 < 128; i_11 = i_11 + 1) begin
+      result_44_RAM[128-1-i_11] = ram_init_1[i_11*32+:32];
+    end
+  end
+
+  always @(posedge clk) begin : result_44_blockRam
+    if (c$ds2_app_arg) begin
+      result_44_RAM[($unsigned({{(64-7) {1'b0}},c$i_1599}))] <= $signed(ds_1[31:0]);
+    end
+    result_44 <= result_44_RAM[($unsigned({{(64-7) {1'b0}},c$i_1598}))];
+  end
+  // blockRam end
+
+  assign c$ds3_app_arg = x4_0[39:39] ? 1'b1 : 1'b0;
+
+  assign c$i_1728 = result_49[20:14];
+
+  assign c$i_1729 = ds_2[38:32];
+
+  // blockRam begin
+  reg signed [31:0] result_45_RAM [0:128-1];
+
+  reg [4095:0] ram_init_2;
+  integer i_12;
+  initial begin
+    ram_init_2 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
+    for (i_12=0; i_12 < 128; i_12 = i_12 + 1) begin
+      result_45_RAM[128-1-i_12] = ram_init_2[i_12*32+:32];
+    end
+  end
+
+  always @(posedge clk) begin : result_45_blockRam
+    if (c$ds3_app_arg) begin
+      result_45_RAM[($unsigned({{(64-7) {1'b0}},c$i_1729}))] <= $signed(ds_2[31:0]);
+    end
+    result_45 <= result_45_RAM[($unsigned({{(64-7) {1'b0}},c$i_1728}))];
+  end
+  // blockRam end
+
+  assign c$ds4_app_arg = x4_1[39:39] ? 1'b1 : 1'b0;
+
+  assign c$i_1858 = result_49[13:7];
+
+  assign c$i_1859 = ds_3[38:32];
+
+  // blockRam begin
+  reg signed [31:0] result_46_RAM [0:128-1];
+
+  reg [4095:0] ram_init_3;
+  integer i_13;
+  initial begin
+    ram_init_3 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
+    for (i_13=0; i_13 < 128; i_13 = i_13 + 1) begin
+      result_46_RAM[128-1-i_13] = ram_init_3[i_13*32+:32];
+    end
+  end
+
+  always @(posedge clk) begin : result_46_blockRam
+    if (c$ds4_app_arg) begin
+      result_46_RAM[($unsigned({{(64-7) {1'b0}},c$i_1859}))] <= $signed(ds_3[31:0]);
+    end
+    result_46 <= result_46_RAM[($unsigned({{(64-7) {1'b0}},c$i_1858}))];
+  end
+  // blockRam end
+
+  assign c$ds5_app_arg = x4_2[39:39] ? 1'b1 : 1'b0;
+
+  assign c$i_1988 = result_49[6:0];
+
+  assign c$i_1989 = ds_4[38:32];
+
+  // blockRam begin
+  reg signed [31:0] result_47_RAM [0:128-1];
+
+  reg [4095:0] ram_init_4;
+  integer i_14;
+  initial begin
+    ram_init_4 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
+    for (i_14=0; i_14 < 128; i_14 = i_14 + 1) begin
+      result_47_RAM[128-1-i_14] = ram_init_4[i_14*32+:32];
+    end
+  end
+
+  always @(posedge clk) begin : result_47_blockRam
+    if (c$ds5_app_arg) begin
+      result_47_RAM[($unsigned({{(64-7) {1'b0}},c$i_1989}))] <= $signed(ds_4[31:0]);
+    end
+    result_47 <= result_47_RAM[($unsigned({{(64-7) {1'b0}},c$i_1988}))];
+  end
+  // blockRam end
+
+  assign result_48 = {result_43,   result_44,
+                      result_45,   result_46,   result_47};
+
+  assign x4 = wr_1[159:120];
+
+  assign x4_0 = wr_1[119:80];
+
+  assign x4_1 = wr_1[79:40];
+
+  assign x4_2 = wr_1[39:0];
+
+  assign eta3 = wr_1[198:160];
+
+  assign a1_3 = eta3[37:0];
+
+  assign a1_4 = x4[38:0];
+
+  assign a1_5 = x4_0[38:0];
+
+  assign a1_6 = x4_1[38:0];
+
+  assign a1_7 = x4_2[38:0];
+
+  assign c$bv_25 = nxt[1124:1117];
+
+  assign result_49 = {c$bv_25[0+:6],
+                      c$case_alt_40,   c$case_alt_37,
+                      c$case_alt_39,   result_50};
+
+  assign result_selection_75 = nxt[928:927];
+
+  always @(*) begin
+    case(result_selection_75)
+      2'b01 : result_50 = 7'd64 + c$packIndexOut;
+      default : result_50 = c$packIndexOut;
+    endcase
+  end
+
+  assign c$case_alt_selection_53 = nxt[1140:1136];
+
+  always @(*) begin
+    case(c$case_alt_selection_53)
+      5'b01000 : c$case_alt_37 = c$case_alt_38;
+      5'b01001 : c$case_alt_37 = c$packIndexOut;
+      default : c$case_alt_37 = c$case_alt_39;
+    endcase
+  end
+
+  assign c$bv_26 = ((nxt[1124:1117]));
+
+  assign c$case_alt_38 = ((c$bv_26[64'sd0]) == (1'b1)) ? c$app_arg_26 : (c$app_arg_26 ^ 7'd1);
+
+  assign c$bv_27 = nxt[1124:1117];
+
+  assign c$case_alt_39 = c$bv_27[0+:7];
+
+  assign c$bv_28 = (nxt[1124:1117] >> 64'sd1);
+
+  assign c$app_arg_26 = c$bv_28[0+:7];
+
+  assign c$bv_29 = macN[47:40];
+
+  always @(*) begin
+    case(c$case_scrut_1)
+      64'sd6 : c$case_alt_40 = c$bv_29[0+:7];
+      default : c$case_alt_40 = 7'd0;
+    endcase
+  end
+
+  assign c$dtt_rhs_13 = nxt[1140:1136];
+
+  assign c$case_scrut_1 = $unsigned(c$dtt_rhs_13);
+
+  assign c$bv_30 = nxt[624:623];
+
+  assign c$bv_31 = (nxt[1124:1117] & 8'd15);
+
+  assign c$packIndexOut = (({{(7-2) {1'b0}},nxt[624:623]}) * 7'd16) + (c$bv_31[0+:7]);
+
+  assign ds1_1 = eta3[38:38] ? a1_3 : ({38 {1'bx}});
+
+  assign ds_1 = x4[39:39] ? a1_4 : ({39 {1'bx}});
+
+  assign ds_2 = x4_0[39:39] ? a1_5 : ({39 {1'bx}});
+
+  assign ds_3 = x4_1[39:39] ? a1_6 : ({39 {1'bx}});
+
+  assign ds_4 = x4_2[39:39] ? a1_7 : ({39 {1'bx}});
+
+  assign macN = result_51[79:32];
+
+  assign result_51 = {m,   c$case_alt_43,
+                      result_52};
+
+  assign result_fun_arg = $signed(c$app_arg_27);
+
+  assign result_fun_arg_0 = $signed(result_60[986:980]);
+
+  assign result_fun_arg_1 = $signed(result_48[127:96]);
+
+  LlamaDv_Top_Prefill_decoderPrefill_macStep LlamaDv_Top_Prefill_decoderPrefill_macStep_result_52
+    ( .result (result_52)
+    , .a (c$case_alt_41)
+    , .w (result_fun_arg)
+    , .xe (result_fun_arg_0)
+    , .x (result_fun_arg_1) );
+
+  assign c$i_1996 = (8'd127 - m[47:40]);
+
+  assign c$vecFlat_0 = ((result_53));
+
+  // index begin
+  wire [7:0] vecArray_3 [0:128-1];
+  genvar i_15;
   generate
-  for (i_18 = 0; i_18 < 128; i_18 = i_18 + 1) begin : reverse_2
-    assign result_59[(128 - 1 - i_18)*8+:8] = c$app_arg_21[i_18*8+:8];
+  for (i_15=0; i_15 < 128; i_15=i_15+1) begin : mk_array_3
+    assign vecArray_3[(128-1)-i_15] = c$vecFlat_0[i_15*8+:8];
   end
   endgenerate
-  // reverse end
+  assign c$app_arg_27 = vecArray_3[($unsigned({{(64-8) {1'b0}},c$i_1996}))];
+  // index end
 
-  assign c$vec_18 = (wild1_5);
+  assign c$case_alt_selection_58 = m[47:40];
 
-  // map begin
-  genvar i_19;
+  always @(*) begin
+    case(c$case_alt_selection_58)
+      8'd0 : c$case_alt_41 = 32'sd0;
+      default : c$case_alt_41 = $signed(m[31:0]);
+    endcase
+  end
+
+  assign c$case_alt_42 = (m[47:40] == (result_60[968:961] - 8'd1)) ? {8'd0,
+                                                                      m[39:32] + 8'd1,
+                                                                      result_52} : {m[47:40] + 8'd1,   m[39:32],
+                                                                                    result_52};
+
+  assign c$dtt_rhs_16 = result_60[1140:1136];
+
+  assign c$case_scrut_2 = $unsigned(c$dtt_rhs_16);
+
+  always @(*) begin
+    case(c$case_scrut_2)
+      64'sd6 : c$case_alt_43 = c$case_alt_42;
+      default : c$case_alt_43 = {8'd0,   8'd0,
+                                 32'sd0};
+    endcase
+  end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : m_register
+    if ( rst) begin
+      m <= {8'd0,   8'd0,   32'sd0};
+    end else begin
+      m <= c$case_alt_43;
+    end
+  end
+  // register end
+
+  assign c$bv_32 = result_60[979:977];
+
+  assign c$i_2011 = ({{(4-3) {1'b0}},result_60[979:977]});
+
+  // index begin
+  wire [1023:0] vecArray_4 [0:7-1];
+  genvar i_16;
   generate
-  for (i_19=0; i_19 < 128; i_19 = i_19 + 1) begin : map_3
-    wire [7:0] map_in_4;
-    assign map_in_4 = c$vec_18[i_19*8+:8];
-    wire signed [7:0] map_out_4;
-    assign map_out_4 = $signed(map_in_4);
-
-
-    assign c$app_arg_21[i_19*8+:8] = map_out_4;
+  for (i_16=0; i_16 < 7; i_16=i_16+1) begin : mk_array_4
+    assign vecArray_4[(7-1)-i_16] = xs_1[i_16*1024+:1024];
   end
   endgenerate
-  // map end
+  assign result_53 = vecArray_4[($unsigned({{(64-4) {1'b0}},c$i_2011}))];
+  // index end
+
+  assign xs_1 = {result_59,   result_58,
+                 result_57,   result_56,   result_55,
+                 c$case_alt_45,   result_54};
+
+  assign eta2_6 = {c$xs_app_arg_case_alt_0 & (c$xs_app_arg_app_arg_0 == 4'd6),
+                   addr};
+
+  assign result_54 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_44};
+
+  assign en_8 = eta2_6[7:7];
+
+  assign a_9 = eta2_6[6:0];
 
   // romFile begin
   reg [511:0] ROM_10 [0:128-1];
 
   initial begin
-    $readmemb("layer0_w1_m.memb",ROM_10);
+    $readmemb("layer0_w3_m.memb",ROM_10);
   end
 
   always @(posedge clk) begin : decoder_prefill_romFile_10
-    bv_0 <= ROM_10[($unsigned({{(64-7) {1'b0}},addr}))];
+    if (en_8) begin
+      c$case_alt_44 <= ROM_10[($unsigned({{(64-7) {1'b0}},a_9}))];
+    end
   end
   // romFile end
 
-  assign result_60 = {c$app_arg_22,({64 {8'sd0}})};
+  assign eta1 = {c$xs_app_arg_case_alt_0 & (c$xs_app_arg_app_arg_0 == 4'd5),
+                 addr};
 
-  // reverse begin
-  genvar i_20;
-  generate
-  for (i_20 = 0; i_20 < 64; i_20 = i_20 + 1) begin : reverse_3
-    assign c$app_arg_22[(64 - 1 - i_20)*8+:8] = c$app_arg_23[i_20*8+:8];
-  end
-  endgenerate
-  // reverse end
+  assign en_9 = eta1[7:7];
 
-  assign c$vec_19 = (bv_0);
-
-  // map begin
-  genvar i_21;
-  generate
-  for (i_21=0; i_21 < 64; i_21 = i_21 + 1) begin : map_4
-    wire [7:0] map_in_5;
-    assign map_in_5 = c$vec_19[i_21*8+:8];
-    wire signed [7:0] map_out_5;
-    assign map_out_5 = $signed(map_in_5);
-
-
-    assign c$app_arg_23[i_21*8+:8] = map_out_5;
-  end
-  endgenerate
-  // map end
+  assign a_10 = eta1[6:0];
 
   // romFile begin
-  reg [511:0] ROM_11 [0:64-1];
+  reg [1023:0] ROM_11 [0:64-1];
 
   initial begin
-    $readmemb("layer0_wo_m.memb",ROM_11);
+    $readmemb("layer0_w2_m.memb",ROM_11);
   end
 
   always @(posedge clk) begin : decoder_prefill_romFile_11
-    bv_1 <= ROM_11[($unsigned({{(64-7) {1'b0}},addr}))];
+    if (en_9) begin
+      c$case_alt_45 <= ROM_11[($unsigned({{(64-7) {1'b0}},a_10}))];
+    end
   end
   // romFile end
 
-  assign result_61 = {c$app_arg_24,({64 {8'sd0}})};
+  assign eta2_7 = {c$xs_app_arg_case_alt_0 & (c$xs_app_arg_app_arg_0 == 4'd4),
+                   addr};
 
-  // reverse begin
-  genvar i_22;
-  generate
-  for (i_22 = 0; i_22 < 64; i_22 = i_22 + 1) begin : reverse_4
-    assign c$app_arg_24[(64 - 1 - i_22)*8+:8] = c$app_arg_25[i_22*8+:8];
-  end
-  endgenerate
-  // reverse end
+  assign result_55 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_46};
 
-  assign c$vec_20 = (bv_1);
+  assign en_10 = eta2_7[7:7];
 
-  // map begin
-  genvar i_23;
-  generate
-  for (i_23=0; i_23 < 64; i_23 = i_23 + 1) begin : map_5
-    wire [7:0] map_in_6;
-    assign map_in_6 = c$vec_20[i_23*8+:8];
-    wire signed [7:0] map_out_6;
-    assign map_out_6 = $signed(map_in_6);
-
-
-    assign c$app_arg_25[i_23*8+:8] = map_out_6;
-  end
-  endgenerate
-  // map end
+  assign a_11 = eta2_7[6:0];
 
   // romFile begin
-  reg [511:0] ROM_12 [0:32-1];
+  reg [511:0] ROM_12 [0:128-1];
 
   initial begin
-    $readmemb("layer0_wv_m.memb",ROM_12);
+    $readmemb("layer0_w1_m.memb",ROM_12);
   end
 
   always @(posedge clk) begin : decoder_prefill_romFile_12
-    bv_2 <= ROM_12[($unsigned({{(64-7) {1'b0}},addr}))];
+    if (en_10) begin
+      c$case_alt_46 <= ROM_12[($unsigned({{(64-7) {1'b0}},a_11}))];
+    end
   end
   // romFile end
 
-  assign result_62 = {c$app_arg_26,({64 {8'sd0}})};
+  assign eta2_8 = {c$xs_app_arg_case_alt_0 & (c$xs_app_arg_app_arg_0 == 4'd3),
+                   addr};
 
-  // reverse begin
-  genvar i_24;
-  generate
-  for (i_24 = 0; i_24 < 64; i_24 = i_24 + 1) begin : reverse_5
-    assign c$app_arg_26[(64 - 1 - i_24)*8+:8] = c$app_arg_27[i_24*8+:8];
-  end
-  endgenerate
-  // reverse end
+  assign result_56 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_47};
 
-  assign c$vec_21 = (bv_2);
+  assign en_11 = eta2_8[7:7];
 
-  // map begin
-  genvar i_25;
-  generate
-  for (i_25=0; i_25 < 64; i_25 = i_25 + 1) begin : map_6
-    wire [7:0] map_in_7;
-    assign map_in_7 = c$vec_21[i_25*8+:8];
-    wire signed [7:0] map_out_7;
-    assign map_out_7 = $signed(map_in_7);
-
-
-    assign c$app_arg_27[i_25*8+:8] = map_out_7;
-  end
-  endgenerate
-  // map end
+  assign a_12 = eta2_8[6:0];
 
   // romFile begin
-  reg [511:0] ROM_13 [0:32-1];
+  reg [511:0] ROM_13 [0:64-1];
 
   initial begin
-    $readmemb("layer0_wk_m.memb",ROM_13);
+    $readmemb("layer0_wo_m.memb",ROM_13);
   end
 
   always @(posedge clk) begin : decoder_prefill_romFile_13
-    bv_3 <= ROM_13[($unsigned({{(64-7) {1'b0}},addr}))];
+    if (en_11) begin
+      c$case_alt_47 <= ROM_13[($unsigned({{(64-7) {1'b0}},a_12}))];
+    end
   end
   // romFile end
 
-  assign result_63 = {c$app_arg_28,({64 {8'sd0}})};
+  assign eta2_9 = {c$xs_app_arg_case_alt_0 & (c$xs_app_arg_app_arg_0 == 4'd2),
+                   addr};
 
-  // reverse begin
-  genvar i_26;
-  generate
-  for (i_26 = 0; i_26 < 64; i_26 = i_26 + 1) begin : reverse_6
-    assign c$app_arg_28[(64 - 1 - i_26)*8+:8] = c$app_arg_29[i_26*8+:8];
-  end
-  endgenerate
-  // reverse end
+  assign result_57 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_48};
 
-  assign c$vec_22 = (bv_3);
+  assign en_12 = eta2_9[7:7];
 
-  // map begin
-  genvar i_27;
-  generate
-  for (i_27=0; i_27 < 64; i_27 = i_27 + 1) begin : map_7
-    wire [7:0] map_in_8;
-    assign map_in_8 = c$vec_22[i_27*8+:8];
-    wire signed [7:0] map_out_8;
-    assign map_out_8 = $signed(map_in_8);
-
-
-    assign c$app_arg_29[i_27*8+:8] = map_out_8;
-  end
-  endgenerate
-  // map end
+  assign a_13 = eta2_9[6:0];
 
   // romFile begin
-  reg [511:0] ROM_14 [0:64-1];
+  reg [511:0] ROM_14 [0:32-1];
 
   initial begin
-    $readmemb("layer0_wq_m.memb",ROM_14);
+    $readmemb("layer0_wv_m.memb",ROM_14);
   end
 
   always @(posedge clk) begin : decoder_prefill_romFile_14
-    bv_4 <= ROM_14[($unsigned({{(64-7) {1'b0}},addr}))];
+    if (en_12) begin
+      c$case_alt_48 <= ROM_14[($unsigned({{(64-7) {1'b0}},a_13}))];
+    end
   end
   // romFile end
 
-  assign result_64 = {c$app_arg_30,({64 {8'sd0}})};
+  assign eta2_10 = {c$xs_app_arg_case_alt_0 & (c$xs_app_arg_app_arg_0 == 4'd1),
+                    addr};
 
-  // reverse begin
-  genvar i_28;
-  generate
-  for (i_28 = 0; i_28 < 64; i_28 = i_28 + 1) begin : reverse_7
-    assign c$app_arg_30[(64 - 1 - i_28)*8+:8] = c$app_arg_31[i_28*8+:8];
-  end
-  endgenerate
-  // reverse end
+  assign result_58 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_49};
 
-  assign c$vec_23 = (bv_4);
+  assign en_13 = eta2_10[7:7];
 
-  // map begin
-  genvar i_29;
-  generate
-  for (i_29=0; i_29 < 64; i_29 = i_29 + 1) begin : map_8
-    wire [7:0] map_in_9;
-    assign map_in_9 = c$vec_23[i_29*8+:8];
-    wire signed [7:0] map_out_9;
-    assign map_out_9 = $signed(map_in_9);
-
-
-    assign c$app_arg_31[i_29*8+:8] = map_out_9;
-  end
-  endgenerate
-  // map end
-
-  assign c$wRow_app_arg = $unsigned({{(64-3) {1'b0}},i1});
-
-  assign i1 = st_2[1059:1057];
-
-  assign c$bv_27 = st_2[1196:1195];
-
-  assign c$i_2011 = (c$bv_27[0+:1]);
-
-  // index begin
-  wire signed [31:0] vecArray_4 [0:2-1];
-  genvar i_30;
-  generate
-  for (i_30=0; i_30 < 2; i_30=i_30+1) begin : mk_array_4
-    assign vecArray_4[(2-1)-i_30] = xs_1[i_30*32+:32];
-  end
-  endgenerate
-  assign result_65 = vecArray_4[($unsigned({{(64-1) {1'b0}},c$i_2011}))];
-  // index end
-
-  assign xs_1 = {result_67,   result_66};
+  assign a_14 = eta2_10[6:0];
 
   // romFile begin
-  reg [31:0] ROM_15 [0:64-1];
+  reg [511:0] ROM_15 [0:32-1];
 
   initial begin
-    $readmemb("layer0_rms_ffn.memb",ROM_15);
+    $readmemb("layer0_wk_m.memb",ROM_15);
   end
 
   always @(posedge clk) begin : decoder_prefill_romFile_15
-    c$app_arg_32 <= ROM_15[($unsigned({{(64-7) {1'b0}},addr}))];
+    if (en_13) begin
+      c$case_alt_49 <= ROM_15[($unsigned({{(64-7) {1'b0}},a_14}))];
+    end
   end
   // romFile end
 
-  assign result_66 = $signed(c$app_arg_32);
+  assign eta2_11 = {c$xs_app_arg_case_alt_0 & (c$xs_app_arg_app_arg_0 == 4'd0),
+                    addr};
+
+  assign result_59 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_50};
+
+  assign en_14 = eta2_11[7:7];
+
+  assign a_15 = eta2_11[6:0];
 
   // romFile begin
-  reg [31:0] ROM_16 [0:64-1];
+  reg [511:0] ROM_16 [0:64-1];
 
   initial begin
-    $readmemb("layer0_rms_att.memb",ROM_16);
+    $readmemb("layer0_wq_m.memb",ROM_16);
   end
 
   always @(posedge clk) begin : decoder_prefill_romFile_16
-    c$app_arg_33 <= ROM_16[($unsigned({{(64-7) {1'b0}},addr}))];
+    if (en_14) begin
+      c$case_alt_50 <= ROM_16[($unsigned({{(64-7) {1'b0}},a_15}))];
+    end
   end
   // romFile end
 
-  assign result_67 = $signed(c$app_arg_33);
+  assign c$bv_33 = nxt[979:977];
 
-  assign addr_selection_1 = nxt[1220:1216];
+  assign c$xs_app_arg_app_arg_0 = {{(4-3) {1'b0}},nxt[979:977]};
 
-  assign c$bv_28 = nxt[1210:1205];
+  always @(*) begin
+    case(c$xs_app_arg_case_scrut_0)
+      64'sd6 : c$xs_app_arg_case_alt_0 = 1'b1;
+      default : c$xs_app_arg_case_alt_0 = 1'b0;
+    endcase
+  end
 
-  assign c$bv_29 = nxt[1204:1197];
+  assign c$dtt_rhs_19 = nxt[1140:1136];
 
-  assign c$bv_30 = nxt[1056:1049];
+  assign c$xs_app_arg_case_scrut_0 = $unsigned(c$dtt_rhs_19);
+
+  assign addr_selection_1 = nxt[1140:1136];
+
+  assign c$bv_34 = nxt[1130:1125];
+
+  assign c$bv_35 = nxt[1124:1117];
+
+  assign c$bv_36 = macN[39:32];
 
   always @(*) begin
     case(addr_selection_1)
-      5'b00001 : addr = {{(7-6) {1'b0}},nxt[1210:1205]};
-      5'b00100 : addr = c$bv_29[0+:7];
-      5'b00110 : addr = c$bv_30[0+:7];
+      5'b00001 : addr = {{(7-6) {1'b0}},nxt[1130:1125]};
+      5'b00100 : addr = c$bv_35[0+:7];
+      5'b00110 : addr = c$bv_36[0+:7];
       default : addr = 7'd0;
     endcase
   end
 
+  assign wr_1 = result_16[198:0];
+
+  assign result_60 = {ds_5,   ds1_2,   ds2_0,
+                      ds3,   ds4,   ds5,   ds6,   ds7,   ds8,   ds9,
+                      ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
+                      ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
+                      ds22,   ds23,   ds24,   ds25};
+
   // register begin
-  always @(posedge clk or  posedge  rst) begin : st_2_register
+  always @(posedge clk or  posedge  rst) begin : ds_5_register
     if ( rst) begin
-      st_2 <= {5'd0,   1'd0,   4'd0,   6'd0,   8'd0,   2'd0,   64'sd0,   32'sd0,   32'd0,
-   7'sd0,   3'd0,   8'd0,   8'd0,   8'd0,   8'd0,   32'sd0,   32'sd0,   2'd0,
-   32'd0,   {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-             8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-             8'sd0,   8'sd0},   7'sd0,   {8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                          8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                          8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                          8'sd0,   8'sd0,   8'sd0,   8'sd0},
-   7'sd0,   2'd0,   4'd0,   {32'sd0,   32'sd0,   {32'sd0,   32'sd0,   32'sd0,
-                                                  32'sd0,   32'sd0,   32'sd0,
-                                                  32'sd0,   32'sd0,   32'sd0,
-                                                  32'sd0,   32'sd0,   32'sd0,
-                                                  32'sd0,   32'sd0,   32'sd0,
-                                                  32'sd0}},   5'd0,   32'sd0,
-   6'd0,   32'd0};
+      ds_5 <= 5'd0;
     end else begin
-      st_2 <= nxt;
+      ds_5 <= nxt[1140:1136];
     end
   end
   // register end
 
-  assign result_68 = {c$case_alt_30,
-                      st_3[4105:2053]};
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds1_2_register
+    if ( rst) begin
+      ds1_2 <= 1'd0;
+    end else begin
+      ds1_2 <= nxt[1135:1135];
+    end
+  end
+  // register end
 
-  assign c$case_alt_30 = b_1[2052:2052] ? 1'b0 : 1'b1;
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds2_0_register
+    if ( rst) begin
+      ds2_0 <= 4'd0;
+    end else begin
+      ds2_0 <= nxt[1134:1131];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds3_register
+    if ( rst) begin
+      ds3 <= 6'd0;
+    end else begin
+      ds3 <= nxt[1130:1125];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds4_register
+    if ( rst) begin
+      ds4 <= 8'd0;
+    end else begin
+      ds4 <= nxt[1124:1117];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds5_register
+    if ( rst) begin
+      ds5 <= 2'd0;
+    end else begin
+      ds5 <= nxt[1116:1115];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds6_register
+    if ( rst) begin
+      ds6 <= 64'sd0;
+    end else begin
+      ds6 <= $signed(nxt[1114:1051]);
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds7_register
+    if ( rst) begin
+      ds7 <= 32'sd0;
+    end else begin
+      ds7 <= $signed(nxt[1050:1019]);
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds8_register
+    if ( rst) begin
+      ds8 <= 32'd0;
+    end else begin
+      ds8 <= nxt[1018:987];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds9_register
+    if ( rst) begin
+      ds9 <= 7'sd0;
+    end else begin
+      ds9 <= $signed(nxt[986:980]);
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds10_register
+    if ( rst) begin
+      ds10 <= 3'd0;
+    end else begin
+      ds10 <= nxt[979:977];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds11_register
+    if ( rst) begin
+      ds11 <= 8'd0;
+    end else begin
+      ds11 <= nxt[976:969];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds12_register
+    if ( rst) begin
+      ds12 <= 8'd0;
+    end else begin
+      ds12 <= nxt[968:961];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds13_register
+    if ( rst) begin
+      ds13 <= 32'sd0;
+    end else begin
+      ds13 <= $signed(nxt[960:929]);
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds14_register
+    if ( rst) begin
+      ds14 <= 2'd0;
+    end else begin
+      ds14 <= nxt[928:927];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds15_register
+    if ( rst) begin
+      ds15 <= 32'd0;
+    end else begin
+      ds15 <= nxt[926:895];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds16_register
+    if ( rst) begin
+      ds16 <= {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
+   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0};
+    end else begin
+      ds16 <= nxt[894:767];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds17_register
+    if ( rst) begin
+      ds17 <= 7'sd0;
+    end else begin
+      ds17 <= $signed(nxt[766:760]);
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds18_register
+    if ( rst) begin
+      ds18 <= {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
+   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0};
+    end else begin
+      ds18 <= nxt[759:632];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds19_register
+    if ( rst) begin
+      ds19 <= 7'sd0;
+    end else begin
+      ds19 <= $signed(nxt[631:625]);
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds20_register
+    if ( rst) begin
+      ds20 <= 2'd0;
+    end else begin
+      ds20 <= nxt[624:623];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds21_register
+    if ( rst) begin
+      ds21 <= 4'd0;
+    end else begin
+      ds21 <= nxt[622:619];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds22_register
+    if ( rst) begin
+      ds22 <= {32'sd0,   32'sd0,   {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                        32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                        32'sd0,   32'sd0,   32'sd0,   32'sd0}};
+    end else begin
+      ds22 <= nxt[618:43];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds23_register
+    if ( rst) begin
+      ds23 <= 5'd0;
+    end else begin
+      ds23 <= nxt[42:38];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds24_register
+    if ( rst) begin
+      ds24 <= 32'sd0;
+    end else begin
+      ds24 <= $signed(nxt[37:6]);
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds25_register
+    if ( rst) begin
+      ds25 <= 6'd0;
+    end else begin
+      ds25 <= nxt[5:0];
+    end
+  end
+  // register end
+
+  assign result_61 = {c$case_alt_51,
+                      st_2[4105:2053]};
+
+  assign c$case_alt_51 = b_1[2052:2052] ? 1'b0 : 1'b1;
 
   assign c$ds1_app_arg_4 = a1_8[2052:2052] ? 1'b1 : 1'b0;
 
-  assign a1_8 = st_3[4105:2053];
+  assign a1_8 = st_2[4105:2053];
 
   // register begin
-  always @(posedge clk or  posedge  rst) begin : st_3_register
+  always @(posedge clk or  posedge  rst) begin : st_2_register
     if ( rst) begin
-      st_3 <= {{1'b0,2052'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+      st_2 <= {{1'b0,2052'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
    {1'b0,2052'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
     end else begin
-      st_3 <= result_69;
+      st_2 <= result_62;
     end
   end
   // register end
 
-  assign result_selection_95 = result_107[2339:287];
+  assign result_selection_78 = result_96[2339:287];
 
-  assign result_69 = result_selection_95[2052:2052] ? c$st_case_alt_3 : {ds1_3[4105:2053],
+  assign result_62 = result_selection_78[2052:2052] ? c$st_case_alt_3 : {ds1_3[4105:2053],
                                                                          ds1_3[2052:0]};
 
   assign c$st_case_alt_3 = b_1[2052:2052] ? {ds1_3[4105:2053],
@@ -4917,22 +5608,22 @@ module decoder_prefill
   assign c$st_case_alt_selection_10 = ds1_3[4105:2053];
 
   assign c$st_case_alt_4 = c$st_case_alt_selection_10[2052:2052] ? {ds1_3[4105:2053],
-                                                                    result_107[2339:287]} : {result_107[2339:287],
-                                                                                             ds1_3[2052:0]};
+                                                                    result_96[2339:287]} : {result_96[2339:287],
+                                                                                            ds1_3[2052:0]};
 
-  assign ds1_3 = (result_70[2059:2059] & c$ds1_app_arg_4) ? {b_1,
-                                                             {1'b0,2052'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : st_3;
+  assign ds1_3 = (result_63[2059:2059] & c$ds1_app_arg_4) ? {b_1,
+                                                             {1'b0,2052'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : st_2;
 
-  assign b_1 = st_3[2052:0];
+  assign b_1 = st_2[2052:0];
 
-  assign result_70 = {c$case_alt_32 & (st_4[1204:1197] == 8'd63),
-                      c$case_alt_31};
+  assign result_63 = {c$case_alt_53 & (result_64[1124:1117] == 8'd63),
+                      c$case_alt_52};
 
   always @(*) begin
-    case(c$case_scrut_2)
-      64'sd17 : c$case_alt_31 = {1'b1,{st_4[1214:1211],
-                                       st_4[37:32],   logits}};
-      default : c$case_alt_31 = {1'b0,2058'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx};
+    case(c$case_scrut_3)
+      64'sd17 : c$case_alt_52 = {1'b1,{result_64[1134:1131],
+                                       result_64[5:0],   logits}};
+      default : c$case_alt_52 = {1'b0,2058'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx};
     endcase
   end
 
@@ -4958,248 +5649,555 @@ module decoder_prefill
   // register end
 
   always @(*) begin
-    case(c$case_scrut_2)
+    case(c$case_scrut_3)
       64'sd16 : c$logits_case_alt_0 = c$logits_case_alt;
       default : c$logits_case_alt_0 = logits;
     endcase
   end
 
-  assign l = $signed(result_104[95:64]);
+  assign l = $signed(result_91[95:64]);
 
   always @(*) begin
-    case(c$case_scrut_2)
-      64'sd1 : c$case_alt_32 = 1'b1;
-      default : c$case_alt_32 = 1'b0;
+    case(c$case_scrut_3)
+      64'sd1 : c$case_alt_53 = 1'b1;
+      default : c$case_alt_53 = 1'b0;
     endcase
   end
 
-  assign c$dtt_rhs_13 = st_4[1220:1216];
+  assign c$dtt_rhs_22 = result_64[1140:1136];
 
-  assign c$case_scrut_2 = $unsigned(c$dtt_rhs_13);
+  assign c$case_scrut_3 = $unsigned(c$dtt_rhs_22);
 
-  assign result_selection_98 = st_4[1220:1216];
+  assign result_64 = {ds_6,   ds1_4,   ds2_1,
+                      ds3_0,   ds4_0,   ds5_0,   ds6_0,   ds7_0,
+                      ds8_0,   ds9_0,   ds10_0,   ds11_0,   ds12_0,
+                      ds13_0,   ds14_0,   ds15_0,   ds16_0,
+                      ds17_0,   ds18_0,   ds19_0,   ds20_0,
+                      ds21_0,   ds22_0,   ds23_0,   ds24_0,
+                      ds25_0};
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds_6_register
+    if ( rst) begin
+      ds_6 <= 5'd0;
+    end else begin
+      ds_6 <= nxt_0[1140:1136];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds1_4_register
+    if ( rst) begin
+      ds1_4 <= 1'd0;
+    end else begin
+      ds1_4 <= nxt_0[1135:1135];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds2_1_register
+    if ( rst) begin
+      ds2_1 <= 4'd0;
+    end else begin
+      ds2_1 <= nxt_0[1134:1131];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds3_0_register
+    if ( rst) begin
+      ds3_0 <= 6'd0;
+    end else begin
+      ds3_0 <= nxt_0[1130:1125];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds4_0_register
+    if ( rst) begin
+      ds4_0 <= 8'd0;
+    end else begin
+      ds4_0 <= nxt_0[1124:1117];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds5_0_register
+    if ( rst) begin
+      ds5_0 <= 2'd0;
+    end else begin
+      ds5_0 <= nxt_0[1116:1115];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds6_0_register
+    if ( rst) begin
+      ds6_0 <= 64'sd0;
+    end else begin
+      ds6_0 <= $signed(nxt_0[1114:1051]);
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds7_0_register
+    if ( rst) begin
+      ds7_0 <= 32'sd0;
+    end else begin
+      ds7_0 <= $signed(nxt_0[1050:1019]);
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds8_0_register
+    if ( rst) begin
+      ds8_0 <= 32'd0;
+    end else begin
+      ds8_0 <= nxt_0[1018:987];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds9_0_register
+    if ( rst) begin
+      ds9_0 <= 7'sd0;
+    end else begin
+      ds9_0 <= $signed(nxt_0[986:980]);
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds10_0_register
+    if ( rst) begin
+      ds10_0 <= 3'd0;
+    end else begin
+      ds10_0 <= nxt_0[979:977];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds11_0_register
+    if ( rst) begin
+      ds11_0 <= 8'd0;
+    end else begin
+      ds11_0 <= nxt_0[976:969];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds12_0_register
+    if ( rst) begin
+      ds12_0 <= 8'd0;
+    end else begin
+      ds12_0 <= nxt_0[968:961];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds13_0_register
+    if ( rst) begin
+      ds13_0 <= 32'sd0;
+    end else begin
+      ds13_0 <= $signed(nxt_0[960:929]);
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds14_0_register
+    if ( rst) begin
+      ds14_0 <= 2'd0;
+    end else begin
+      ds14_0 <= nxt_0[928:927];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds15_0_register
+    if ( rst) begin
+      ds15_0 <= 32'd0;
+    end else begin
+      ds15_0 <= nxt_0[926:895];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds16_0_register
+    if ( rst) begin
+      ds16_0 <= {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
+   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0};
+    end else begin
+      ds16_0 <= nxt_0[894:767];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds17_0_register
+    if ( rst) begin
+      ds17_0 <= 7'sd0;
+    end else begin
+      ds17_0 <= $signed(nxt_0[766:760]);
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds18_0_register
+    if ( rst) begin
+      ds18_0 <= {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
+   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0};
+    end else begin
+      ds18_0 <= nxt_0[759:632];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds19_0_register
+    if ( rst) begin
+      ds19_0 <= 7'sd0;
+    end else begin
+      ds19_0 <= $signed(nxt_0[631:625]);
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds20_0_register
+    if ( rst) begin
+      ds20_0 <= 2'd0;
+    end else begin
+      ds20_0 <= nxt_0[624:623];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds21_0_register
+    if ( rst) begin
+      ds21_0 <= 4'd0;
+    end else begin
+      ds21_0 <= nxt_0[622:619];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds22_0_register
+    if ( rst) begin
+      ds22_0 <= {32'sd0,   32'sd0,   {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                        32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                        32'sd0,   32'sd0,   32'sd0,   32'sd0}};
+    end else begin
+      ds22_0 <= nxt_0[618:43];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds23_0_register
+    if ( rst) begin
+      ds23_0 <= 5'd0;
+    end else begin
+      ds23_0 <= nxt_0[42:38];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds24_0_register
+    if ( rst) begin
+      ds24_0 <= 32'sd0;
+    end else begin
+      ds24_0 <= $signed(nxt_0[37:6]);
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds25_0_register
+    if ( rst) begin
+      ds25_0 <= 6'd0;
+    end else begin
+      ds25_0 <= nxt_0[5:0];
+    end
+  end
+  // register end
+
+  assign nxt_0 = result_65[1616:476];
+
+  assign result_selection_81 = result_64[1140:1136];
 
   always @(*) begin
-    case(result_selection_98)
-      5'b00000 : result_71 = c$ds_case_alt_2;
-      default : result_71 = result_72;
+    case(result_selection_81)
+      5'b00000 : result_65 = c$ds1_case_alt_2;
+      default : result_65 = result_66;
     endcase
   end
 
-  assign c$ds_case_alt_2 = b2[2052:2052] ? {{5'd1,
-                                             st_4[1215:1215],   p_0,   st_4[1210:1205],
-                                             8'd0,   2'd2,   $signed(st_4[1194:1131]),
-                                             $signed(st_4[1130:1099]),   st_4[1098:1067],
-                                             $signed(st_4[1066:1060]),   st_4[1059:1057],
-                                             st_4[1056:1049],   st_4[1048:1041],
-                                             st_4[1040:1033],   st_4[1032:1025],
-                                             $signed(st_4[1024:993]),
-                                             $signed(st_4[992:961]),   st_4[960:959],
-                                             st_4[958:927],   st_4[926:799],
-                                             $signed(st_4[798:792]),   st_4[791:664],
-                                             $signed(st_4[663:657]),   st_4[656:655],
-                                             st_4[654:651],   st_4[650:75],   st_4[74:70],
-                                             $signed(st_4[69:38]),   st_4[37:32],   32'd1},
-                                            result_72[475:199],
-                                            result_72[198:0]} : result_72;
+  assign c$ds1_case_alt_2 = b2[2052:2052] ? {{5'd1,
+                                              result_64[1135:1135],   p_0,
+                                              result_64[1130:1125],   8'd0,   2'd2,
+                                              $signed(result_64[1114:1051]),
+                                              $signed(result_64[1050:1019]),
+                                              result_64[1018:987],
+                                              $signed(result_64[986:980]),
+                                              result_64[979:977],   result_64[976:969],
+                                              result_64[968:961],
+                                              $signed(result_64[960:929]),
+                                              result_64[928:927],   result_64[926:895],
+                                              result_64[894:767],
+                                              $signed(result_64[766:760]),
+                                              result_64[759:632],
+                                              $signed(result_64[631:625]),
+                                              result_64[624:623],   result_64[622:619],
+                                              result_64[618:43],   result_64[42:38],
+                                              $signed(result_64[37:6]),   result_64[5:0]},
+                                             result_66[475:199],
+                                             result_66[198:0]} : result_66;
 
   assign p_0 = b2[2051:2048];
 
-  assign result_selection_101 = st_4[1220:1216];
+  assign result_selection_84 = result_64[1140:1136];
 
-  assign c$bv_31 = st_4[656:655];
+  assign c$bv_37 = result_64[624:623];
 
   always @(*) begin
-    case(result_selection_101)
-      5'b00000 : result_72 = {st_4,
+    case(result_selection_84)
+      5'b00000 : result_66 = {result_64,
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00001 : result_72 = {result_93,
+      5'b00001 : result_66 = {c$app_arg_44,
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {{1'b1,{c$step_$jOut_app_arg_2,   result_98}},
+                              {{1'b1,{c$step_$jOut_app_arg_2,   result_85}},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00010 : result_72 = {result_92,
-                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00011 : result_72 = {result_94,
+      5'b00010 : result_66 = {result_80,
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00100 : result_72 = {result_90,
+      5'b00011 : result_66 = {{5'd4,
+                               result_64[1135:1135],   result_64[1134:1131],
+                               result_64[1130:1125],   8'd0,
+                               result_64[1116:1115],
+                               $signed(result_64[1114:1051]),   c$app_arg_43,
+                               32'd0,   $signed(result_64[986:980]),
+                               result_64[979:977],   result_64[976:969],
+                               result_64[968:961],
+                               $signed(result_64[960:929]),
+                               result_64[928:927],   result_64[926:895],
+                               result_64[894:767],
+                               $signed(result_64[766:760]),
+                               result_64[759:632],
+                               $signed(result_64[631:625]),
+                               result_64[624:623],   result_64[622:619],
+                               result_64[618:43],   result_64[42:38],
+                               $signed(result_64[37:6]),   result_64[5:0]},
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b1,{c$app_arg_42,   o_3}},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00101 : result_72 = {{5'd6,
-                               st_4[1215:1215],   st_4[1214:1211],
-                               st_4[1210:1205],   st_4[1204:1197],
-                               st_4[1196:1195],   $signed(st_4[1194:1131]),
-                               $signed(st_4[1130:1099]),   st_4[1098:1067],
-                               result_95,   k_2,   8'd0,   8'd0,
+      5'b00100 : result_66 = {c$app_arg_42,
+                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b1,{c$app_arg_41,   o_3}},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b00101 : result_66 = {{5'd6,
+                               result_64[1135:1135],   result_64[1134:1131],
+                               result_64[1130:1125],   result_64[1124:1117],
+                               result_64[1116:1115],
+                               $signed(result_64[1114:1051]),
+                               $signed(result_64[1050:1019]),
+                               result_64[1018:987],   result_82,   k_2,
                                c$matrixShapeOut_0[15:8],
                                c$matrixShapeOut_0[7:0],
-                               $signed(st_4[1024:993]),
-                               $signed(st_4[992:961]),   st_4[960:959],
-                               st_4[958:927],   st_4[926:799],
-                               $signed(st_4[798:792]),   st_4[791:664],
-                               $signed(st_4[663:657]),   st_4[656:655],
-                               st_4[654:651],   st_4[650:75],   st_4[74:70],
-                               $signed(st_4[69:38]),   st_4[37:32],
-                               busy_0},
+                               $signed(result_64[960:929]),
+                               result_64[928:927],   result_64[926:895],
+                               result_64[894:767],
+                               $signed(result_64[766:760]),
+                               result_64[759:632],
+                               $signed(result_64[631:625]),
+                               result_64[624:623],   result_64[622:619],
+                               result_64[618:43],   result_64[42:38],
+                               $signed(result_64[37:6]),   result_64[5:0]},
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00110 : result_72 = {result_89,
+      5'b00110 : result_66 = {c$app_arg_40,
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              c$app_arg_41};
-      5'b00111 : result_72 = {result_84,
-                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01000 : result_72 = {result_83,
-                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              c$app_arg_38};
-      5'b01001 : result_72 = result_77;
-      5'b01010 : result_72 = {{c$app_arg_34,
-                               st_4[1215:1215],   st_4[1214:1211],
-                               st_4[1210:1205],   st_4[1204:1197],
-                               st_4[1196:1195],   $signed(st_4[1194:1131]),
-                               $signed(st_4[1130:1099]),   st_4[1098:1067],
-                               $signed(st_4[1066:1060]),   st_4[1059:1057],
-                               st_4[1056:1049],   st_4[1048:1041],
-                               st_4[1040:1033],   st_4[1032:1025],
-                               $signed(st_4[1024:993]),
-                               $signed(st_4[992:961]),   st_4[960:959],
-                               st_4[958:927],   st_4[926:799],
-                               $signed(st_4[798:792]),   st_4[791:664],
-                               $signed(st_4[663:657]),   st_4[656:655],
-                               st_4[654:651] + 4'd1,   ds31_0[576:1],
-                               st_4[74:70] + c$case_alt_38,
-                               $signed(st_4[69:38]),   st_4[37:32],
-                               busy_0},
+                              c$app_arg_39};
+      5'b00111 : result_66 = {c$app_arg_38,
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01011 : result_72 = {result_76,
+      5'b01000 : result_66 = {result_74,
+                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              c$app_arg_35};
+      5'b01001 : result_66 = result_68;
+      5'b01010 : result_66 = {{c$app_arg_31,
+                               result_64[1135:1135],   result_64[1134:1131],
+                               result_64[1130:1125],   result_64[1124:1117],
+                               result_64[1116:1115],
+                               $signed(result_64[1114:1051]),
+                               $signed(result_64[1050:1019]),
+                               result_64[1018:987],
+                               $signed(result_64[986:980]),
+                               result_64[979:977],   result_64[976:969],
+                               result_64[968:961],
+                               $signed(result_64[960:929]),
+                               result_64[928:927],   result_64[926:895],
+                               result_64[894:767],
+                               $signed(result_64[766:760]),
+                               result_64[759:632],
+                               $signed(result_64[631:625]),
+                               result_64[624:623],
+                               result_64[622:619] + 4'd1,   ds27_0[576:1],
+                               result_64[42:38] + c$case_alt_59,
+                               $signed(result_64[37:6]),   result_64[5:0]},
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b1,{(({{(7-2) {1'b0}},st_4[656:655]}) * 7'd16) + c$app_arg_42,
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b01011 : result_66 = {c$app_arg_30,
+                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b1,{(({{(7-2) {1'b0}},result_64[624:623]}) * 7'd16) + c$app_arg_41,
                                       o_4}},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01100 : result_72 = {{5'd6,
-                               st_4[1215:1215],   st_4[1214:1211],
-                               st_4[1210:1205],   st_4[1204:1197],
-                               st_4[1196:1195],   $signed(st_4[1194:1131]),
-                               $signed(st_4[1130:1099]),   st_4[1098:1067],
-                               result_95,   3'd3,   8'd0,   8'd0,   8'd64,
-                               8'd64,   $signed(st_4[1024:993]),
-                               $signed(st_4[992:961]),   st_4[960:959],
-                               st_4[958:927],   st_4[926:799],
-                               $signed(st_4[798:792]),   st_4[791:664],
-                               $signed(st_4[663:657]),   st_4[656:655],
-                               st_4[654:651],   st_4[650:75],   st_4[74:70],
-                               $signed(st_4[69:38]),   st_4[37:32],
-                               busy_0},
+      5'b01100 : result_66 = {{5'd6,
+                               result_64[1135:1135],   result_64[1134:1131],
+                               result_64[1130:1125],   result_64[1124:1117],
+                               result_64[1116:1115],
+                               $signed(result_64[1114:1051]),
+                               $signed(result_64[1050:1019]),
+                               result_64[1018:987],   result_82,   3'd3,
+                               8'd64,   8'd64,   $signed(result_64[960:929]),
+                               result_64[928:927],   result_64[926:895],
+                               result_64[894:767],
+                               $signed(result_64[766:760]),
+                               result_64[759:632],
+                               $signed(result_64[631:625]),
+                               result_64[624:623],   result_64[622:619],
+                               result_64[618:43],   result_64[42:38],
+                               $signed(result_64[37:6]),   result_64[5:0]},
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01101 : result_72 = {result_75,
+      5'b01101 : result_66 = {c$app_arg_29,
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {{1'b1,{c$step_$jOut_app_arg_2,   result_74}},
+                              {{1'b1,{c$step_$jOut_app_arg_2,   result_67}},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01110 : result_72 = {result_73,
-                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b1,{c$app_arg_42,   o_2}},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01111 : result_72 = {{5'd6,
-                               st_4[1215:1215],   st_4[1214:1211],
-                               st_4[1210:1205],   st_4[1204:1197],
-                               st_4[1196:1195],   $signed(st_4[1194:1131]),
-                               $signed(st_4[1130:1099]),   st_4[1098:1067],
-                               result_95,   3'd5,   8'd0,   8'd0,   8'd64,
-                               8'd128,   $signed(st_4[1024:993]),
-                               $signed(st_4[992:961]),   st_4[960:959],
-                               st_4[958:927],   st_4[926:799],
-                               $signed(st_4[798:792]),   st_4[791:664],
-                               $signed(st_4[663:657]),   st_4[656:655],
-                               st_4[654:651],   st_4[650:75],   st_4[74:70],
-                               $signed(st_4[69:38]),   st_4[37:32],
-                               busy_0},
+      5'b01110 : result_66 = {c$app_arg_28,
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b1,{c$app_arg_41,   o_2}},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b10000 : result_72 = {c$step_$jOut_0,
+      5'b01111 : result_66 = {{5'd6,
+                               result_64[1135:1135],   result_64[1134:1131],
+                               result_64[1130:1125],   result_64[1124:1117],
+                               result_64[1116:1115],
+                               $signed(result_64[1114:1051]),
+                               $signed(result_64[1050:1019]),
+                               result_64[1018:987],   result_82,   3'd5,
+                               8'd64,   8'd128,
+                               $signed(result_64[960:929]),
+                               result_64[928:927],   result_64[926:895],
+                               result_64[894:767],
+                               $signed(result_64[766:760]),
+                               result_64[759:632],
+                               $signed(result_64[631:625]),
+                               result_64[624:623],   result_64[622:619],
+                               result_64[618:43],   result_64[42:38],
+                               $signed(result_64[37:6]),   result_64[5:0]},
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      default : result_72 = c$case_alt_33;
+      5'b10000 : result_66 = {c$step_$jOut_0,
+                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      default : result_66 = c$case_alt_54;
     endcase
   end
 
-  assign c$case_alt_33 = out_ready ? {{5'd0,
-                                       st_4[1215:1215],   st_4[1214:1211],
-                                       st_4[1210:1205],   st_4[1204:1197],
-                                       st_4[1196:1195],   $signed(st_4[1194:1131]),
-                                       $signed(st_4[1130:1099]),   st_4[1098:1067],
-                                       $signed(st_4[1066:1060]),   st_4[1059:1057],
-                                       st_4[1056:1049],   st_4[1048:1041],
-                                       st_4[1040:1033],   st_4[1032:1025],
-                                       $signed(st_4[1024:993]),
-                                       $signed(st_4[992:961]),   st_4[960:959],
-                                       st_4[958:927],   st_4[926:799],
-                                       $signed(st_4[798:792]),   st_4[791:664],
-                                       $signed(st_4[663:657]),   st_4[656:655],
-                                       st_4[654:651],   st_4[650:75],   st_4[74:70],
-                                       $signed(st_4[69:38]),   st_4[37:32],
-                                       st_4[31:0]},
+  assign c$case_alt_54 = out_ready ? {{5'd0,
+                                       result_64[1135:1135],   result_64[1134:1131],
+                                       result_64[1130:1125],   result_64[1124:1117],
+                                       result_64[1116:1115],
+                                       $signed(result_64[1114:1051]),
+                                       $signed(result_64[1050:1019]),
+                                       result_64[1018:987],
+                                       $signed(result_64[986:980]),
+                                       result_64[979:977],   result_64[976:969],
+                                       result_64[968:961],
+                                       $signed(result_64[960:929]),
+                                       result_64[928:927],   result_64[926:895],
+                                       result_64[894:767],
+                                       $signed(result_64[766:760]),
+                                       result_64[759:632],
+                                       $signed(result_64[631:625]),
+                                       result_64[624:623],   result_64[622:619],
+                                       result_64[618:43],   result_64[42:38],
+                                       $signed(result_64[37:6]),   result_64[5:0]},
                                       {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                       {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {st_4,
+                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {result_64,
                                                                                                {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -5207,311 +6205,331 @@ module decoder_prefill
                                                                                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
 
-  assign result_selection_104 = st_4[1204:1197];
+  assign c$app_arg_selection_46 = result_64[1124:1117];
 
   always @(*) begin
-    case(result_selection_104)
-      8'd127 : result_73 = {5'd15,
-                            st_4[1215:1215],   st_4[1214:1211],
-                            st_4[1210:1205],   st_4[1204:1197],
-                            st_4[1196:1195],   $signed(st_4[1194:1131]),
-                            $signed(st_4[1130:1099]),   result_91,
-                            $signed(st_4[1066:1060]),   st_4[1059:1057],
-                            st_4[1056:1049],   st_4[1048:1041],
-                            st_4[1040:1033],   st_4[1032:1025],
-                            $signed(st_4[1024:993]),
-                            $signed(st_4[992:961]),   st_4[960:959],
-                            st_4[958:927],   st_4[926:799],
-                            $signed(st_4[798:792]),   st_4[791:664],
-                            $signed(st_4[663:657]),   st_4[656:655],
-                            st_4[654:651],   st_4[650:75],   st_4[74:70],
-                            $signed(st_4[69:38]),   st_4[37:32],   busy_0};
-      default : result_73 = {5'd14,
-                             st_4[1215:1215],   st_4[1214:1211],
-                             st_4[1210:1205],   step14_0,
-                             st_4[1196:1195],   $signed(st_4[1194:1131]),
-                             $signed(st_4[1130:1099]),   result_91,
-                             $signed(st_4[1066:1060]),   st_4[1059:1057],
-                             st_4[1056:1049],   st_4[1048:1041],
-                             st_4[1040:1033],   st_4[1032:1025],
-                             $signed(st_4[1024:993]),
-                             $signed(st_4[992:961]),   st_4[960:959],
-                             st_4[958:927],   st_4[926:799],
-                             $signed(st_4[798:792]),   st_4[791:664],
-                             $signed(st_4[663:657]),   st_4[656:655],
-                             st_4[654:651],   st_4[650:75],   st_4[74:70],
-                             $signed(st_4[69:38]),   st_4[37:32],   busy_0};
+    case(c$app_arg_selection_46)
+      8'd127 : c$app_arg_28 = {5'd15,
+                               result_64[1135:1135],   result_64[1134:1131],
+                               result_64[1130:1125],   result_64[1124:1117],
+                               result_64[1116:1115],
+                               $signed(result_64[1114:1051]),
+                               $signed(result_64[1050:1019]),   result_79,
+                               $signed(result_64[986:980]),
+                               result_64[979:977],   result_64[976:969],
+                               result_64[968:961],
+                               $signed(result_64[960:929]),
+                               result_64[928:927],   result_64[926:895],
+                               result_64[894:767],
+                               $signed(result_64[766:760]),
+                               result_64[759:632],
+                               $signed(result_64[631:625]),
+                               result_64[624:623],   result_64[622:619],
+                               result_64[618:43],   result_64[42:38],
+                               $signed(result_64[37:6]),   result_64[5:0]};
+      default : c$app_arg_28 = {5'd14,
+                                result_64[1135:1135],   result_64[1134:1131],
+                                result_64[1130:1125],   step10_0,
+                                result_64[1116:1115],
+                                $signed(result_64[1114:1051]),
+                                $signed(result_64[1050:1019]),   result_79,
+                                $signed(result_64[986:980]),
+                                result_64[979:977],   result_64[976:969],
+                                result_64[968:961],
+                                $signed(result_64[960:929]),
+                                result_64[928:927],   result_64[926:895],
+                                result_64[894:767],
+                                $signed(result_64[766:760]),
+                                result_64[759:632],
+                                $signed(result_64[631:625]),
+                                result_64[624:623],   result_64[622:619],
+                                result_64[618:43],   result_64[42:38],
+                                $signed(result_64[37:6]),   result_64[5:0]};
     endcase
   end
 
-  assign c$s_4 = $signed(result_104[159:128]);
+  assign c$s_8 = $signed(result_91[159:128]);
 
-  assign c$s_5 = $signed(result_104[95:64]);
+  assign c$s_9 = $signed(result_91[95:64]);
 
-  assign x_7 = ($signed({{(64-32) {c$s_4[32-1]}},c$s_4})) + ($signed({{(64-32) {c$s_5[32-1]}},c$s_5}));
+  assign x_7 = ($signed({{(64-32) {c$s_8[32-1]}},c$s_8})) + ($signed({{(64-32) {c$s_9[32-1]}},c$s_9}));
 
-  assign c$case_alt_34 = (x_7 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_7[64-1],x_7[0+:(32-1)]}));
+  assign c$case_alt_55 = (x_7 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_7[64-1],x_7[0+:(32-1)]}));
 
-  assign result_74 = (x_7 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_34;
+  assign result_67 = (x_7 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_55;
 
-  assign result_75 = (~ (st_4[1204:1197] == 8'd63)) ? {5'd13,
-                                                       st_4[1215:1215],   st_4[1214:1211],
-                                                       st_4[1210:1205],   step14_0,
-                                                       st_4[1196:1195],   $signed(st_4[1194:1131]),
-                                                       $signed(st_4[1130:1099]),   st_4[1098:1067],
-                                                       $signed(st_4[1066:1060]),   st_4[1059:1057],
-                                                       st_4[1056:1049],   st_4[1048:1041],
-                                                       st_4[1040:1033],   st_4[1032:1025],
-                                                       $signed(st_4[1024:993]),
-                                                       $signed(st_4[992:961]),   st_4[960:959],
-                                                       st_4[958:927],   st_4[926:799],
-                                                       $signed(st_4[798:792]),   st_4[791:664],
-                                                       $signed(st_4[663:657]),   st_4[656:655],
-                                                       st_4[654:651],   st_4[650:75],   st_4[74:70],
-                                                       $signed(st_4[69:38]),   st_4[37:32],
-                                                       busy_0} : c$case_alt_35;
+  assign c$app_arg_29 = (~ (result_64[1124:1117] == 8'd63)) ? {5'd13,
+                                                               result_64[1135:1135],   result_64[1134:1131],
+                                                               result_64[1130:1125],   step10_0,
+                                                               result_64[1116:1115],
+                                                               $signed(result_64[1114:1051]),
+                                                               $signed(result_64[1050:1019]),
+                                                               result_64[1018:987],
+                                                               $signed(result_64[986:980]),
+                                                               result_64[979:977],   result_64[976:969],
+                                                               result_64[968:961],
+                                                               $signed(result_64[960:929]),
+                                                               result_64[928:927],   result_64[926:895],
+                                                               result_64[894:767],
+                                                               $signed(result_64[766:760]),
+                                                               result_64[759:632],
+                                                               $signed(result_64[631:625]),
+                                                               result_64[624:623],   result_64[622:619],
+                                                               result_64[618:43],   result_64[42:38],
+                                                               $signed(result_64[37:6]),
+                                                               result_64[5:0]} : c$case_alt_56;
 
-  assign c$case_alt_selection_63 = st_4[1059:1057];
-
-  always @(*) begin
-    case(c$case_alt_selection_63)
-      3'd3 : c$case_alt_35 = {5'd2,
-                              st_4[1215:1215],   st_4[1214:1211],
-                              st_4[1210:1205],   8'd0,   2'd1,   64'sd0,
-                              $signed(st_4[1130:1099]),   st_4[1098:1067],
-                              $signed(st_4[1066:1060]),   st_4[1059:1057],
-                              st_4[1056:1049],   st_4[1048:1041],
-                              st_4[1040:1033],   st_4[1032:1025],
-                              $signed(st_4[1024:993]),
-                              $signed(st_4[992:961]),   st_4[960:959],
-                              st_4[958:927],   st_4[926:799],
-                              $signed(st_4[798:792]),   st_4[791:664],
-                              $signed(st_4[663:657]),   st_4[656:655],
-                              st_4[654:651],   st_4[650:75],   st_4[74:70],
-                              $signed(st_4[69:38]),   st_4[37:32],   busy_0};
-      default : c$case_alt_35 = c$case_alt_36;
-    endcase
-  end
-
-  assign c$case_alt_36 = st_4[1215:1215] ? {5'd2,
-                                            st_4[1215:1215],   st_4[1214:1211],
-                                            st_4[1210:1205],   8'd0,   2'd2,   64'sd0,
-                                            $signed(st_4[1130:1099]),   st_4[1098:1067],
-                                            $signed(st_4[1066:1060]),   st_4[1059:1057],
-                                            st_4[1056:1049],   st_4[1048:1041],
-                                            st_4[1040:1033],   st_4[1032:1025],
-                                            $signed(st_4[1024:993]),
-                                            $signed(st_4[992:961]),   st_4[960:959],
-                                            st_4[958:927],   st_4[926:799],
-                                            $signed(st_4[798:792]),   st_4[791:664],
-                                            $signed(st_4[663:657]),   st_4[656:655],
-                                            st_4[654:651],   st_4[650:75],   st_4[74:70],
-                                            $signed(st_4[69:38]),   st_4[37:32],
-                                            busy_0} : {5'd2,   1'd1,   st_4[1214:1211],
-                                                       st_4[1210:1205],   8'd0,   2'd0,   64'sd0,
-                                                       $signed(st_4[1130:1099]),   st_4[1098:1067],
-                                                       $signed(st_4[1066:1060]),   st_4[1059:1057],
-                                                       st_4[1056:1049],   st_4[1048:1041],
-                                                       st_4[1040:1033],   st_4[1032:1025],
-                                                       $signed(st_4[1024:993]),
-                                                       $signed(st_4[992:961]),   st_4[960:959],
-                                                       st_4[958:927],   st_4[926:799],
-                                                       $signed(st_4[798:792]),   st_4[791:664],
-                                                       $signed(st_4[663:657]),   st_4[656:655],
-                                                       st_4[654:651],   st_4[650:75],   st_4[74:70],
-                                                       $signed(st_4[69:38]),   st_4[37:32],   busy_0};
-
-  assign result_selection_109 = st_4[1204:1197];
-
-  always @(*) begin
-    case(result_selection_109)
-      8'd15 : result_76 = c$case_alt_37;
-      default : result_76 = {5'd11,
-                             st_4[1215:1215],   st_4[1214:1211],
-                             st_4[1210:1205],   step14_0,
-                             st_4[1196:1195],   $signed(st_4[1194:1131]),
-                             $signed(st_4[1130:1099]),   result_91,
-                             $signed(st_4[1066:1060]),   st_4[1059:1057],
-                             st_4[1056:1049],   st_4[1048:1041],
-                             st_4[1040:1033],   st_4[1032:1025],
-                             $signed(st_4[1024:993]),
-                             $signed(st_4[992:961]),   st_4[960:959],
-                             st_4[958:927],   st_4[926:799],
-                             $signed(st_4[798:792]),   st_4[791:664],
-                             $signed(st_4[663:657]),   st_4[656:655],
-                             st_4[654:651],   st_4[650:75],   st_4[74:70],
-                             $signed(st_4[69:38]),   st_4[37:32],   busy_0};
-    endcase
-  end
-
-  assign c$case_alt_selection_68 = st_4[656:655];
+  assign c$case_alt_selection_68 = result_64[979:977];
 
   always @(*) begin
     case(c$case_alt_selection_68)
-      2'd3 : c$case_alt_37 = {5'd12,
-                              st_4[1215:1215],   st_4[1214:1211],
-                              st_4[1210:1205],   st_4[1204:1197],
-                              st_4[1196:1195],   $signed(st_4[1194:1131]),
-                              $signed(st_4[1130:1099]),   result_91,
-                              $signed(st_4[1066:1060]),   st_4[1059:1057],
-                              st_4[1056:1049],   st_4[1048:1041],
-                              st_4[1040:1033],   st_4[1032:1025],
-                              $signed(st_4[1024:993]),
-                              $signed(st_4[992:961]),   st_4[960:959],
-                              st_4[958:927],   st_4[926:799],
-                              $signed(st_4[798:792]),   st_4[791:664],
-                              $signed(st_4[663:657]),   st_4[656:655],
-                              st_4[654:651],   st_4[650:75],   st_4[74:70],
-                              $signed(st_4[69:38]),   st_4[37:32],   busy_0};
-      default : c$case_alt_37 = {5'd9,
-                                 st_4[1215:1215],   st_4[1214:1211],
-                                 st_4[1210:1205],   8'd0,   st_4[1196:1195],
-                                 $signed(st_4[1194:1131]),
-                                 $signed(st_4[1130:1099]),   result_91,
-                                 $signed(st_4[1066:1060]),   st_4[1059:1057],
-                                 st_4[1056:1049],   st_4[1048:1041],
-                                 st_4[1040:1033],   st_4[1032:1025],
-                                 $signed(st_4[1024:993]),
-                                 $signed(st_4[992:961]),   2'd0,
-                                 st_4[958:927],   st_4[926:799],
-                                 $signed(st_4[798:792]),   st_4[791:664],
-                                 $signed(st_4[663:657]),
-                                 st_4[656:655] + 2'd1,   st_4[654:651],
-                                 st_4[650:75],   st_4[74:70],
-                                 $signed(st_4[69:38]),   st_4[37:32],   busy_0};
+      3'd3 : c$case_alt_56 = {5'd2,
+                              result_64[1135:1135],   result_64[1134:1131],
+                              result_64[1130:1125],   8'd0,   2'd1,
+                              64'sd0,   $signed(result_64[1050:1019]),
+                              result_64[1018:987],
+                              $signed(result_64[986:980]),
+                              result_64[979:977],   result_64[976:969],
+                              result_64[968:961],
+                              $signed(result_64[960:929]),
+                              result_64[928:927],   result_64[926:895],
+                              result_64[894:767],
+                              $signed(result_64[766:760]),
+                              result_64[759:632],
+                              $signed(result_64[631:625]),
+                              result_64[624:623],   result_64[622:619],
+                              result_64[618:43],   result_64[42:38],
+                              $signed(result_64[37:6]),   result_64[5:0]};
+      default : c$case_alt_56 = c$case_alt_57;
     endcase
   end
 
-  assign c$case_alt_38 = grew_0 ? 5'd1 : 5'd0;
+  assign c$case_alt_57 = result_64[1135:1135] ? {5'd2,
+                                                 result_64[1135:1135],   result_64[1134:1131],
+                                                 result_64[1130:1125],   8'd0,   2'd2,
+                                                 64'sd0,   $signed(result_64[1050:1019]),
+                                                 result_64[1018:987],
+                                                 $signed(result_64[986:980]),
+                                                 result_64[979:977],   result_64[976:969],
+                                                 result_64[968:961],
+                                                 $signed(result_64[960:929]),
+                                                 result_64[928:927],   result_64[926:895],
+                                                 result_64[894:767],
+                                                 $signed(result_64[766:760]),
+                                                 result_64[759:632],
+                                                 $signed(result_64[631:625]),
+                                                 result_64[624:623],   result_64[622:619],
+                                                 result_64[618:43],   result_64[42:38],
+                                                 $signed(result_64[37:6]),
+                                                 result_64[5:0]} : result_81;
 
-  assign grew_0 = ds31_0[0:0];
-
-  assign ds31_fun_arg_3 = st_4[654:651] == 4'd0;
-
-  assign ds31_fun_arg_4 = st_4[650:75];
-
-  assign ds31_fun_arg_5 = st_4[926:799];
-
-  assign ds31_fun_arg_6 = $signed(st_4[798:792]);
-
-  LlamaDv_Top_Prefill_decoderPrefill_attStep_0 LlamaDv_Top_Prefill_decoderPrefill_attStep_0_ds31_0
-    ( .result (ds31_0)
-    , .first (ds31_fun_arg_3)
-    , .st (ds31_fun_arg_4)
-    , .qm (ds31_fun_arg_5)
-    , .qe (ds31_fun_arg_6) );
-
-  assign c$app_arg_34 = (st_4[654:651] == st_4[1214:1211]) ? 5'd11 : 5'd10;
-
-  assign result_77 = (st_4[1204:1197] < 8'd16) ? {{5'd9,
-                                                   st_4[1215:1215],   st_4[1214:1211],
-                                                   st_4[1210:1205],   step14_0,
-                                                   st_4[1196:1195],   $signed(st_4[1194:1131]),
-                                                   $signed(st_4[1130:1099]),   st_4[1098:1067],
-                                                   $signed(st_4[1066:1060]),   st_4[1059:1057],
-                                                   st_4[1056:1049],   st_4[1048:1041],
-                                                   st_4[1040:1033],   st_4[1032:1025],
-                                                   $signed(st_4[1024:993]),
-                                                   $signed(st_4[992:961]),   st_4[960:959],
-                                                   result_97,   st_4[926:799],   c$app_arg_35,
-                                                   st_4[791:664],   $signed(st_4[663:657]),
-                                                   st_4[656:655],   st_4[654:651],
-                                                   st_4[650:75],   st_4[74:70],
-                                                   $signed(st_4[69:38]),   st_4[37:32],
-                                                   busy_0},
-                                                  {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                  {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : result_78;
-
-  assign c$app_arg_selection_30 = st_4[1204:1197];
+  assign c$app_arg_selection_50 = result_64[1124:1117];
 
   always @(*) begin
-    case(c$app_arg_selection_30)
-      8'd15 : c$app_arg_35 = result_95;
-      default : c$app_arg_35 = $signed(st_4[798:792]);
+    case(c$app_arg_selection_50)
+      8'd15 : c$app_arg_30 = c$case_alt_58;
+      default : c$app_arg_30 = {5'd11,
+                                result_64[1135:1135],   result_64[1134:1131],
+                                result_64[1130:1125],   step10_0,
+                                result_64[1116:1115],
+                                $signed(result_64[1114:1051]),
+                                $signed(result_64[1050:1019]),   result_79,
+                                $signed(result_64[986:980]),
+                                result_64[979:977],   result_64[976:969],
+                                result_64[968:961],
+                                $signed(result_64[960:929]),
+                                result_64[928:927],   result_64[926:895],
+                                result_64[894:767],
+                                $signed(result_64[766:760]),
+                                result_64[759:632],
+                                $signed(result_64[631:625]),
+                                result_64[624:623],   result_64[622:619],
+                                result_64[618:43],   result_64[42:38],
+                                $signed(result_64[37:6]),   result_64[5:0]};
     endcase
   end
 
-  assign result_78 = (st_4[1204:1197] < 8'd31) ? {{5'd9,
-                                                   st_4[1215:1215],   st_4[1214:1211],
-                                                   st_4[1210:1205],   step14_0,
-                                                   st_4[1196:1195],   $signed(st_4[1194:1131]),
-                                                   $signed(st_4[1130:1099]),   st_4[1098:1067],
-                                                   $signed(st_4[1066:1060]),   st_4[1059:1057],
-                                                   st_4[1056:1049],   st_4[1048:1041],
-                                                   st_4[1040:1033],   st_4[1032:1025],
-                                                   $signed(st_4[1024:993]),
-                                                   $signed(st_4[992:961]),   st_4[960:959],
-                                                   st_4[958:927],   \pm'_0 ,
-                                                   $signed(st_4[798:792]),   st_4[791:664],
-                                                   $signed(st_4[663:657]),   st_4[656:655],
-                                                   st_4[654:651],   st_4[650:75],   st_4[74:70],
-                                                   $signed(st_4[69:38]),   st_4[37:32],
-                                                   busy_0},
-                                                  {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                  {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : c$case_alt_39;
-
-  assign c$case_alt_selection_72 = st_4[960:959];
-
-  assign c$bv_32 = st_4[1214:1211];
+  assign c$case_alt_selection_73 = result_64[624:623];
 
   always @(*) begin
-    case(c$case_alt_selection_72)
-      2'b00 : c$case_alt_39 = {{5'd10,
-                                st_4[1215:1215],   st_4[1214:1211],
-                                st_4[1210:1205],   8'd0,   st_4[1196:1195],
-                                $signed(st_4[1194:1131]),
-                                $signed(st_4[1130:1099]),   st_4[1098:1067],
-                                $signed(st_4[1066:1060]),   st_4[1059:1057],
-                                st_4[1056:1049],   st_4[1048:1041],
-                                st_4[1040:1033],   st_4[1032:1025],
-                                $signed(st_4[1024:993]),
-                                $signed(st_4[992:961]),   2'd0,
-                                st_4[958:927],   \pm'_0 ,
-                                $signed(st_4[798:792]),   st_4[791:664],
-                                $signed(st_4[663:657]),   st_4[656:655],
-                                4'd0,   st_4[650:75],   5'd0,
-                                $signed(st_4[69:38]),   st_4[37:32],
-                                busy_0},
+    case(c$case_alt_selection_73)
+      2'd3 : c$case_alt_58 = {5'd12,
+                              result_64[1135:1135],   result_64[1134:1131],
+                              result_64[1130:1125],   result_64[1124:1117],
+                              result_64[1116:1115],
+                              $signed(result_64[1114:1051]),
+                              $signed(result_64[1050:1019]),   result_79,
+                              $signed(result_64[986:980]),
+                              result_64[979:977],   result_64[976:969],
+                              result_64[968:961],
+                              $signed(result_64[960:929]),
+                              result_64[928:927],   result_64[926:895],
+                              result_64[894:767],
+                              $signed(result_64[766:760]),
+                              result_64[759:632],
+                              $signed(result_64[631:625]),
+                              result_64[624:623],   result_64[622:619],
+                              result_64[618:43],   result_64[42:38],
+                              $signed(result_64[37:6]),   result_64[5:0]};
+      default : c$case_alt_58 = {5'd9,
+                                 result_64[1135:1135],   result_64[1134:1131],
+                                 result_64[1130:1125],   8'd0,
+                                 result_64[1116:1115],
+                                 $signed(result_64[1114:1051]),
+                                 $signed(result_64[1050:1019]),   result_79,
+                                 $signed(result_64[986:980]),
+                                 result_64[979:977],   result_64[976:969],
+                                 result_64[968:961],
+                                 $signed(result_64[960:929]),   2'd0,
+                                 result_64[926:895],   result_64[894:767],
+                                 $signed(result_64[766:760]),
+                                 result_64[759:632],
+                                 $signed(result_64[631:625]),
+                                 result_64[624:623] + 2'd1,
+                                 result_64[622:619],   result_64[618:43],
+                                 result_64[42:38],   $signed(result_64[37:6]),
+                                 result_64[5:0]};
+    endcase
+  end
+
+  assign c$case_alt_59 = grew_0 ? 5'd1 : 5'd0;
+
+  assign grew_0 = ds27_0[0:0];
+
+  assign ds27_fun_arg_3 = result_64[622:619] == 4'd0;
+
+  assign ds27_fun_arg_4 = result_64[618:43];
+
+  assign ds27_fun_arg_5 = result_64[894:767];
+
+  assign ds27_fun_arg_6 = $signed(result_64[766:760]);
+
+  LlamaDv_Top_Prefill_decoderPrefill_attStep_0 LlamaDv_Top_Prefill_decoderPrefill_attStep_0_ds27_0
+    ( .result (ds27_0)
+    , .first (ds27_fun_arg_3)
+    , .st (ds27_fun_arg_4)
+    , .qm (ds27_fun_arg_5)
+    , .qe (ds27_fun_arg_6) );
+
+  assign c$app_arg_31 = (result_64[622:619] == result_64[1134:1131]) ? 5'd11 : 5'd10;
+
+  assign result_68 = (result_64[1124:1117] < 8'd16) ? {{5'd9,
+                                                        result_64[1135:1135],   result_64[1134:1131],
+                                                        result_64[1130:1125],   step10_0,
+                                                        result_64[1116:1115],
+                                                        $signed(result_64[1114:1051]),
+                                                        $signed(result_64[1050:1019]),
+                                                        result_64[1018:987],
+                                                        $signed(result_64[986:980]),
+                                                        result_64[979:977],   result_64[976:969],
+                                                        result_64[968:961],
+                                                        $signed(result_64[960:929]),
+                                                        result_64[928:927],   result_84,
+                                                        result_64[894:767],   c$app_arg_32,
+                                                        result_64[759:632],
+                                                        $signed(result_64[631:625]),
+                                                        result_64[624:623],   result_64[622:619],
+                                                        result_64[618:43],   result_64[42:38],
+                                                        $signed(result_64[37:6]),   result_64[5:0]},
+                                                       {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                       {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : result_69;
+
+  assign c$app_arg_selection_54 = result_64[1124:1117];
+
+  always @(*) begin
+    case(c$app_arg_selection_54)
+      8'd15 : c$app_arg_32 = result_82;
+      default : c$app_arg_32 = $signed(result_64[766:760]);
+    endcase
+  end
+
+  assign result_69 = (result_64[1124:1117] < 8'd31) ? {{5'd9,
+                                                        result_64[1135:1135],   result_64[1134:1131],
+                                                        result_64[1130:1125],   step10_0,
+                                                        result_64[1116:1115],
+                                                        $signed(result_64[1114:1051]),
+                                                        $signed(result_64[1050:1019]),
+                                                        result_64[1018:987],
+                                                        $signed(result_64[986:980]),
+                                                        result_64[979:977],   result_64[976:969],
+                                                        result_64[968:961],
+                                                        $signed(result_64[960:929]),
+                                                        result_64[928:927],   result_64[926:895],
+                                                        \pm'_0 ,   $signed(result_64[766:760]),
+                                                        result_64[759:632],
+                                                        $signed(result_64[631:625]),
+                                                        result_64[624:623],   result_64[622:619],
+                                                        result_64[618:43],   result_64[42:38],
+                                                        $signed(result_64[37:6]),   result_64[5:0]},
+                                                       {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                       {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : c$case_alt_60;
+
+  assign c$case_alt_selection_77 = result_64[928:927];
+
+  assign c$bv_38 = result_64[1134:1131];
+
+  always @(*) begin
+    case(c$case_alt_selection_77)
+      2'b00 : c$case_alt_60 = {{5'd10,
+                                result_64[1135:1135],   result_64[1134:1131],
+                                result_64[1130:1125],   8'd0,
+                                result_64[1116:1115],
+                                $signed(result_64[1114:1051]),
+                                $signed(result_64[1050:1019]),
+                                result_64[1018:987],
+                                $signed(result_64[986:980]),
+                                result_64[979:977],   result_64[976:969],
+                                result_64[968:961],
+                                $signed(result_64[960:929]),   2'd0,
+                                result_64[926:895],   \pm'_0 ,
+                                $signed(result_64[766:760]),
+                                result_64[759:632],
+                                $signed(result_64[631:625]),
+                                result_64[624:623],   4'd0,
+                                result_64[618:43],   5'd0,
+                                $signed(result_64[37:6]),   result_64[5:0]},
                                {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      2'b01 : c$case_alt_39 = {{5'd9,
-                                st_4[1215:1215],   st_4[1214:1211],
-                                st_4[1210:1205],   8'd0,   st_4[1196:1195],
-                                $signed(st_4[1194:1131]),
-                                $signed(st_4[1130:1099]),   st_4[1098:1067],
-                                $signed(st_4[1066:1060]),   st_4[1059:1057],
-                                st_4[1056:1049],   st_4[1048:1041],
-                                st_4[1040:1033],   st_4[1032:1025],
-                                $signed(st_4[1024:993]),
-                                $signed(st_4[992:961]),   2'd2,
-                                st_4[958:927],   st_4[926:799],
-                                $signed(st_4[798:792]),   \pm'_0 ,
-                                $signed(st_4[798:792]),   st_4[656:655],
-                                st_4[654:651],   st_4[650:75],   st_4[74:70],
-                                $signed(st_4[69:38]),   st_4[37:32],
-                                busy_0},
+      2'b01 : c$case_alt_60 = {{5'd9,
+                                result_64[1135:1135],   result_64[1134:1131],
+                                result_64[1130:1125],   8'd0,
+                                result_64[1116:1115],
+                                $signed(result_64[1114:1051]),
+                                $signed(result_64[1050:1019]),
+                                result_64[1018:987],
+                                $signed(result_64[986:980]),
+                                result_64[979:977],   result_64[976:969],
+                                result_64[968:961],
+                                $signed(result_64[960:929]),   2'd2,
+                                result_64[926:895],   result_64[894:767],
+                                $signed(result_64[766:760]),   \pm'_0 ,
+                                $signed(result_64[766:760]),
+                                result_64[624:623],   result_64[622:619],
+                                result_64[618:43],   result_64[42:38],
+                                $signed(result_64[37:6]),   result_64[5:0]},
                                {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      default : c$case_alt_39 = {c$app_arg_37,
-                                 {1'b1,{c$app_arg_36 + (({{(6-4) {1'b0}},st_4[1214:1211]}) + 6'd0),
-                                        {st_4[791:664],   $signed(st_4[663:657]),
-                                         \pm'_0 ,   $signed(st_4[798:792])}}},
+      default : c$case_alt_60 = {c$app_arg_34,
+                                 {1'b1,{c$app_arg_33 + (({{(6-4) {1'b0}},result_64[1134:1131]}) + 6'd0),
+                                        {result_64[759:632],
+                                         $signed(result_64[631:625]),   \pm'_0 ,
+                                         $signed(result_64[766:760])}}},
                                  {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -5520,725 +6538,735 @@ module decoder_prefill
     endcase
   end
 
-  assign c$bv_33 = st_4[1215:1215];
+  assign c$bv_39 = result_64[1135:1135];
 
-  assign c$bv_34 = st_4[656:655];
+  assign c$bv_40 = result_64[624:623];
 
-  assign c$app_arg_36 = ((({{(6-1) {1'b0}},st_4[1215:1215]}) * 6'd2) + ({{(6-2) {1'b0}},st_4[656:655]})) * 6'd16;
+  assign c$app_arg_33 = ((({{(6-1) {1'b0}},result_64[1135:1135]}) * 6'd2) + ({{(6-2) {1'b0}},result_64[624:623]})) * 6'd16;
 
-  assign c$app_arg_selection_33 = st_4[656:655];
+  assign c$app_arg_selection_57 = result_64[624:623];
 
   always @(*) begin
-    case(c$app_arg_selection_33)
-      2'd1 : c$app_arg_37 = {5'd9,
-                             st_4[1215:1215],   st_4[1214:1211],
-                             st_4[1210:1205],   8'd0,   st_4[1196:1195],
-                             $signed(st_4[1194:1131]),
-                             $signed(st_4[1130:1099]),   32'd0,
-                             $signed(st_4[1066:1060]),   st_4[1059:1057],
-                             st_4[1056:1049],   st_4[1048:1041],
-                             st_4[1040:1033],   st_4[1032:1025],
-                             $signed(st_4[1024:993]),
-                             $signed(st_4[992:961]),   2'd0,
-                             st_4[958:927],   st_4[926:799],
-                             $signed(st_4[798:792]),   st_4[791:664],
-                             $signed(st_4[663:657]),   2'd0,
-                             st_4[654:651],   st_4[650:75],   st_4[74:70],
-                             $signed(st_4[69:38]),   st_4[37:32],   busy_0};
-      default : c$app_arg_37 = {5'd9,
-                                st_4[1215:1215],   st_4[1214:1211],
-                                st_4[1210:1205],   8'd0,   st_4[1196:1195],
-                                $signed(st_4[1194:1131]),
-                                $signed(st_4[1130:1099]),   st_4[1098:1067],
-                                $signed(st_4[1066:1060]),   st_4[1059:1057],
-                                st_4[1056:1049],   st_4[1048:1041],
-                                st_4[1040:1033],   st_4[1032:1025],
-                                $signed(st_4[1024:993]),
-                                $signed(st_4[992:961]),   2'd1,
-                                st_4[958:927],   st_4[926:799],
-                                $signed(st_4[798:792]),   st_4[791:664],
-                                $signed(st_4[663:657]),   2'd1,
-                                st_4[654:651],   st_4[650:75],   st_4[74:70],
-                                $signed(st_4[69:38]),   st_4[37:32],   busy_0};
+    case(c$app_arg_selection_57)
+      2'd1 : c$app_arg_34 = {5'd9,
+                             result_64[1135:1135],   result_64[1134:1131],
+                             result_64[1130:1125],   8'd0,
+                             result_64[1116:1115],
+                             $signed(result_64[1114:1051]),
+                             $signed(result_64[1050:1019]),   32'd0,
+                             $signed(result_64[986:980]),
+                             result_64[979:977],   result_64[976:969],
+                             result_64[968:961],
+                             $signed(result_64[960:929]),   2'd0,
+                             result_64[926:895],   result_64[894:767],
+                             $signed(result_64[766:760]),
+                             result_64[759:632],
+                             $signed(result_64[631:625]),   2'd0,
+                             result_64[622:619],   result_64[618:43],
+                             result_64[42:38],   $signed(result_64[37:6]),
+                             result_64[5:0]};
+      default : c$app_arg_34 = {5'd9,
+                                result_64[1135:1135],   result_64[1134:1131],
+                                result_64[1130:1125],   8'd0,
+                                result_64[1116:1115],
+                                $signed(result_64[1114:1051]),
+                                $signed(result_64[1050:1019]),
+                                result_64[1018:987],
+                                $signed(result_64[986:980]),
+                                result_64[979:977],   result_64[976:969],
+                                result_64[968:961],
+                                $signed(result_64[960:929]),   2'd1,
+                                result_64[926:895],   result_64[894:767],
+                                $signed(result_64[766:760]),
+                                result_64[759:632],
+                                $signed(result_64[631:625]),   2'd1,
+                                result_64[622:619],   result_64[618:43],
+                                result_64[42:38],   $signed(result_64[37:6]),
+                                result_64[5:0]};
     endcase
   end
 
-  assign \pm'_projection_2  = ({st_4[926:799],result_79});
+  assign \pm'_projection_2  = ({result_64[894:767],result_70});
 
   assign \pm'_0  = \pm'_projection_2 [127:0];
 
-  assign c$case_alt_40 = (c$sat8Out_app_arg_1 < -64'sd128) ? -8'sd128 : ($signed({c$sat8Out_app_arg_1[64-1],c$sat8Out_app_arg_1[0+:(8-1)]}));
+  assign c$case_alt_61 = (c$sat8Out_app_arg_1 < -64'sd128) ? -8'sd128 : ($signed({c$sat8Out_app_arg_1[64-1],c$sat8Out_app_arg_1[0+:(8-1)]}));
 
-  assign result_79 = (c$sat8Out_app_arg_1 > 64'sd127) ? 8'sd127 : c$case_alt_40;
+  assign result_70 = (c$sat8Out_app_arg_1 > 64'sd127) ? 8'sd127 : c$case_alt_61;
 
-  assign c$sat8Out_app_arg_1 = (sh_0 >= 16'sd0) ? result_81 : (c$sat8Out_app_arg_2 <<< wild1_8);
+  assign c$sat8Out_app_arg_1 = (sh_0 >= 16'sd0) ? result_72 : (c$sat8Out_app_arg_2 <<< wild1_7);
 
-  assign c$bv_35 = (($unsigned(sh_0)));
+  assign c$bv_41 = (($unsigned(sh_0)));
 
-  assign c$case_alt_41 = (sh_0 >= 16'sd62) ? 6'd62 : ((c$bv_35[0+:6]));
+  assign c$case_alt_62 = (sh_0 >= 16'sd62) ? 6'd62 : ((c$bv_41[0+:6]));
 
-  assign result_80 = (sh_0 <= 16'sd0) ? 6'd0 : c$case_alt_41;
+  assign result_71 = (sh_0 <= 16'sd0) ? 6'd0 : c$case_alt_62;
 
   always @(*) begin
-    case(result_80)
-      6'd0 : result_81 = c$sat8Out_app_arg_2;
-      default : result_81 = (c$sat8Out_app_arg_2 + (64'sd1 <<< wild1_7)) >>> wild1_6;
+    case(result_71)
+      6'd0 : result_72 = c$sat8Out_app_arg_2;
+      default : result_72 = (c$sat8Out_app_arg_2 + (64'sd1 <<< wild1_6)) >>> wild1_5;
     endcase
   end
 
-  assign wild1_6 = $signed(c$wild1_app_arg_5);
+  assign wild1_5 = $signed(c$wild1_app_arg_5);
 
-  assign c$wild1_app_arg_5 = $unsigned({{(64-6) {1'b0}},result_80});
+  assign c$wild1_app_arg_5 = $unsigned({{(64-6) {1'b0}},result_71});
 
-  assign wild1_7 = $signed(c$wild1_app_arg_6);
+  assign wild1_6 = $signed(c$wild1_app_arg_6);
 
-  assign c$i_2354 = (result_80 - 6'd1);
+  assign c$i_2492 = (result_71 - 6'd1);
 
-  assign c$wild1_app_arg_6 = $unsigned({{(64-6) {1'b0}},c$i_2354});
+  assign c$wild1_app_arg_6 = $unsigned({{(64-6) {1'b0}},c$i_2492});
 
-  assign wild1_8 = $signed(c$wild1_app_arg_7);
+  assign wild1_7 = $signed(c$wild1_app_arg_7);
 
-  assign c$wild1_app_arg_7 = $unsigned({{(64-6) {1'b0}},result_82});
+  assign c$wild1_app_arg_7 = $unsigned({{(64-6) {1'b0}},result_73});
 
   assign s_1 = -sh_0;
 
-  assign c$bv_36 = (($unsigned(s_1)));
+  assign c$bv_42 = (($unsigned(s_1)));
 
-  assign c$case_alt_42 = (s_1 >= 16'sd62) ? 6'd62 : ((c$bv_36[0+:6]));
+  assign c$case_alt_63 = (s_1 >= 16'sd62) ? 6'd62 : ((c$bv_42[0+:6]));
 
-  assign result_82 = (s_1 <= 16'sd0) ? 6'd0 : c$case_alt_42;
+  assign result_73 = (s_1 <= 16'sd0) ? 6'd0 : c$case_alt_63;
 
   assign c$sat8Out_app_arg_2 = $signed({{(64-32) {c$absUOut_case_alt_0[32-1]}},c$absUOut_case_alt_0});
 
-  assign c$s_6 = $signed(st_4[798:792]);
+  assign c$s_10 = $signed(result_64[766:760]);
 
-  assign sh_0 = ($signed({{(16-7) {c$s_6[7-1]}},c$s_6})) + 16'sd20;
+  assign sh_0 = ($signed({{(16-7) {c$s_10[7-1]}},c$s_10})) + 16'sd20;
 
-  assign c$bv_37 = ((st_4[1204:1197]));
+  assign c$bv_43 = ((result_64[1124:1117]));
 
-  assign c$app_arg_38 = ((c$bv_37[64'sd0]) == (1'b1)) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+  assign c$app_arg_35 = ((c$bv_43[64'sd0]) == (1'b1)) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                          {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                          {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                          {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                         {1'b1,{c$app_arg_40 + e_1,
-                                                                c$app_arg_39}}} : {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                         {1'b1,{c$app_arg_37 + e_1,
+                                                                c$app_arg_36}}} : {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
 
-  assign c$app_arg_fun_arg_3 = st_4[1214:1211];
+  assign c$app_arg_fun_arg_4 = result_64[1134:1131];
 
-  assign c$app_arg_fun_arg_4 = {{(8-7) {1'b0}},e_1};
+  assign c$app_arg_fun_arg_5 = {{(8-7) {1'b0}},e_1};
 
-  assign c$app_arg_fun_arg_5 = $signed(result_104[95:64]);
+  assign c$app_arg_fun_arg_6 = $signed(result_91[95:64]);
 
-  assign c$app_arg_fun_arg_6 = $signed(st_4[992:961]);
+  assign c$app_arg_fun_arg_7 = $signed(result_64[960:929]);
 
-  LlamaDv_Top_Prefill_decoderPrefill_ropeElem LlamaDv_Top_Prefill_decoderPrefill_ropeElem_c$app_arg_39
-    ( .result (c$app_arg_39)
-    , .p (c$app_arg_fun_arg_3)
-    , .e (c$app_arg_fun_arg_4)
-    , .self (c$app_arg_fun_arg_5)
-    , .other (c$app_arg_fun_arg_6) );
+  LlamaDv_Top_Prefill_decoderPrefill_ropeElem LlamaDv_Top_Prefill_decoderPrefill_ropeElem_c$app_arg_36
+    ( .result (c$app_arg_36)
+    , .p (c$app_arg_fun_arg_4)
+    , .e (c$app_arg_fun_arg_5)
+    , .self (c$app_arg_fun_arg_6)
+    , .other (c$app_arg_fun_arg_7) );
 
-  assign c$bv_38 = (st_4[1204:1197] >> 64'sd1);
+  assign c$bv_44 = (result_64[1124:1117] >> 64'sd1);
 
-  assign e_1 = c$bv_38[0+:7];
+  assign e_1 = c$bv_44[0+:7];
 
-  assign c$app_arg_selection_37 = st_4[1059:1057];
+  assign c$app_arg_selection_61 = result_64[979:977];
 
   always @(*) begin
-    case(c$app_arg_selection_37)
-      3'd0 : c$app_arg_40 = 7'd0;
-      default : c$app_arg_40 = 7'd64;
+    case(c$app_arg_selection_61)
+      3'd0 : c$app_arg_37 = 7'd0;
+      default : c$app_arg_37 = 7'd64;
     endcase
   end
 
-  assign result_selection_118 = st_4[1059:1057];
+  assign result_selection_94 = result_64[979:977];
 
   always @(*) begin
-    case(result_selection_118)
-      3'd0 : result_83 = c$case_alt_43;
-      default : result_83 = c$case_alt_44;
+    case(result_selection_94)
+      3'd0 : result_74 = c$case_alt_64;
+      default : result_74 = c$case_alt_65;
     endcase
   end
 
-  assign c$case_alt_selection_78 = st_4[1204:1197];
+  assign c$case_alt_selection_83 = result_64[1124:1117];
 
   always @(*) begin
-    case(c$case_alt_selection_78)
-      8'd127 : c$case_alt_43 = {5'd6,
-                                st_4[1215:1215],   st_4[1214:1211],
-                                st_4[1210:1205],   st_4[1204:1197],
-                                st_4[1196:1195],   $signed(st_4[1194:1131]),
-                                $signed(st_4[1130:1099]),   st_4[1098:1067],
-                                $signed(st_4[1066:1060]),   k_1,   8'd0,
-                                8'd0,   c$matrixShapeOut_0[15:8],
+    case(c$case_alt_selection_83)
+      8'd127 : c$case_alt_64 = {5'd6,
+                                result_64[1135:1135],   result_64[1134:1131],
+                                result_64[1130:1125],   result_64[1124:1117],
+                                result_64[1116:1115],
+                                $signed(result_64[1114:1051]),
+                                $signed(result_64[1050:1019]),
+                                result_64[1018:987],
+                                $signed(result_64[986:980]),   k_1,
+                                c$matrixShapeOut_0[15:8],
                                 c$matrixShapeOut_0[7:0],
-                                $signed(st_4[1024:993]),
-                                $signed(st_4[992:961]),   st_4[960:959],
-                                st_4[958:927],   st_4[926:799],
-                                $signed(st_4[798:792]),   st_4[791:664],
-                                $signed(st_4[663:657]),   st_4[656:655],
-                                st_4[654:651],   st_4[650:75],   st_4[74:70],
-                                $signed(st_4[69:38]),   st_4[37:32],   busy_0};
-      default : c$case_alt_43 = {5'd8,
-                                 st_4[1215:1215],   st_4[1214:1211],
-                                 st_4[1210:1205],   step14_0,
-                                 st_4[1196:1195],   $signed(st_4[1194:1131]),
-                                 $signed(st_4[1130:1099]),   st_4[1098:1067],
-                                 $signed(st_4[1066:1060]),   st_4[1059:1057],
-                                 st_4[1056:1049],   st_4[1048:1041],
-                                 st_4[1040:1033],   st_4[1032:1025],
-                                 $signed(st_4[1024:993]),
-                                 $signed(result_104[95:64]),   st_4[960:959],
-                                 st_4[958:927],   st_4[926:799],
-                                 $signed(st_4[798:792]),   st_4[791:664],
-                                 $signed(st_4[663:657]),   st_4[656:655],
-                                 st_4[654:651],   st_4[650:75],   st_4[74:70],
-                                 $signed(st_4[69:38]),   st_4[37:32],   busy_0};
+                                $signed(result_64[960:929]),
+                                result_64[928:927],   result_64[926:895],
+                                result_64[894:767],
+                                $signed(result_64[766:760]),
+                                result_64[759:632],
+                                $signed(result_64[631:625]),
+                                result_64[624:623],   result_64[622:619],
+                                result_64[618:43],   result_64[42:38],
+                                $signed(result_64[37:6]),   result_64[5:0]};
+      default : c$case_alt_64 = {5'd8,
+                                 result_64[1135:1135],   result_64[1134:1131],
+                                 result_64[1130:1125],   step10_0,
+                                 result_64[1116:1115],
+                                 $signed(result_64[1114:1051]),
+                                 $signed(result_64[1050:1019]),
+                                 result_64[1018:987],
+                                 $signed(result_64[986:980]),
+                                 result_64[979:977],   result_64[976:969],
+                                 result_64[968:961],
+                                 $signed(result_91[95:64]),
+                                 result_64[928:927],   result_64[926:895],
+                                 result_64[894:767],
+                                 $signed(result_64[766:760]),
+                                 result_64[759:632],
+                                 $signed(result_64[631:625]),
+                                 result_64[624:623],   result_64[622:619],
+                                 result_64[618:43],   result_64[42:38],
+                                 $signed(result_64[37:6]),   result_64[5:0]};
     endcase
   end
 
-  assign c$case_alt_selection_81 = st_4[1204:1197];
+  assign c$case_alt_selection_86 = result_64[1124:1117];
 
   always @(*) begin
-    case(c$case_alt_selection_81)
-      8'd63 : c$case_alt_44 = {5'd6,
-                               st_4[1215:1215],   st_4[1214:1211],
-                               st_4[1210:1205],   st_4[1204:1197],
-                               st_4[1196:1195],   $signed(st_4[1194:1131]),
-                               $signed(st_4[1130:1099]),   st_4[1098:1067],
-                               $signed(st_4[1066:1060]),   k_1,   8'd0,
-                               8'd0,   c$matrixShapeOut_0[15:8],
+    case(c$case_alt_selection_86)
+      8'd63 : c$case_alt_65 = {5'd6,
+                               result_64[1135:1135],   result_64[1134:1131],
+                               result_64[1130:1125],   result_64[1124:1117],
+                               result_64[1116:1115],
+                               $signed(result_64[1114:1051]),
+                               $signed(result_64[1050:1019]),
+                               result_64[1018:987],
+                               $signed(result_64[986:980]),   k_1,
+                               c$matrixShapeOut_0[15:8],
                                c$matrixShapeOut_0[7:0],
-                               $signed(st_4[1024:993]),
-                               $signed(st_4[992:961]),   st_4[960:959],
-                               st_4[958:927],   st_4[926:799],
-                               $signed(st_4[798:792]),   st_4[791:664],
-                               $signed(st_4[663:657]),   st_4[656:655],
-                               st_4[654:651],   st_4[650:75],   st_4[74:70],
-                               $signed(st_4[69:38]),   st_4[37:32],   busy_0};
-      default : c$case_alt_44 = {5'd8,
-                                 st_4[1215:1215],   st_4[1214:1211],
-                                 st_4[1210:1205],   step14_0,
-                                 st_4[1196:1195],   $signed(st_4[1194:1131]),
-                                 $signed(st_4[1130:1099]),   st_4[1098:1067],
-                                 $signed(st_4[1066:1060]),   st_4[1059:1057],
-                                 st_4[1056:1049],   st_4[1048:1041],
-                                 st_4[1040:1033],   st_4[1032:1025],
-                                 $signed(st_4[1024:993]),
-                                 $signed(result_104[95:64]),   st_4[960:959],
-                                 st_4[958:927],   st_4[926:799],
-                                 $signed(st_4[798:792]),   st_4[791:664],
-                                 $signed(st_4[663:657]),   st_4[656:655],
-                                 st_4[654:651],   st_4[650:75],   st_4[74:70],
-                                 $signed(st_4[69:38]),   st_4[37:32],   busy_0};
+                               $signed(result_64[960:929]),
+                               result_64[928:927],   result_64[926:895],
+                               result_64[894:767],
+                               $signed(result_64[766:760]),
+                               result_64[759:632],
+                               $signed(result_64[631:625]),
+                               result_64[624:623],   result_64[622:619],
+                               result_64[618:43],   result_64[42:38],
+                               $signed(result_64[37:6]),   result_64[5:0]};
+      default : c$case_alt_65 = {5'd8,
+                                 result_64[1135:1135],   result_64[1134:1131],
+                                 result_64[1130:1125],   step10_0,
+                                 result_64[1116:1115],
+                                 $signed(result_64[1114:1051]),
+                                 $signed(result_64[1050:1019]),
+                                 result_64[1018:987],
+                                 $signed(result_64[986:980]),
+                                 result_64[979:977],   result_64[976:969],
+                                 result_64[968:961],
+                                 $signed(result_91[95:64]),
+                                 result_64[928:927],   result_64[926:895],
+                                 result_64[894:767],
+                                 $signed(result_64[766:760]),
+                                 result_64[759:632],
+                                 $signed(result_64[631:625]),
+                                 result_64[624:623],   result_64[622:619],
+                                 result_64[618:43],   result_64[42:38],
+                                 $signed(result_64[37:6]),   result_64[5:0]};
     endcase
   end
 
-  assign result_selection_121 = st_4[1059:1057];
+  assign c$app_arg_selection_64 = result_64[979:977];
 
   always @(*) begin
-    case(result_selection_121)
-      3'd0 : result_84 = {5'd8,   st_4[1215:1215],
-                          st_4[1214:1211],   st_4[1210:1205],   8'd0,
-                          st_4[1196:1195],   $signed(st_4[1194:1131]),
-                          $signed(st_4[1130:1099]),   st_4[1098:1067],
-                          $signed(st_4[1066:1060]),   st_4[1059:1057],
-                          st_4[1056:1049],   st_4[1048:1041],
-                          st_4[1040:1033],   st_4[1032:1025],
-                          $signed(st_4[1024:993]),
-                          $signed(st_4[992:961]),   st_4[960:959],
-                          st_4[958:927],   st_4[926:799],
-                          $signed(st_4[798:792]),   st_4[791:664],
-                          $signed(st_4[663:657]),   st_4[656:655],
-                          st_4[654:651],   st_4[650:75],   st_4[74:70],
-                          $signed(st_4[69:38]),   st_4[37:32],   busy_0};
-      3'd1 : result_84 = {5'd8,   st_4[1215:1215],
-                          st_4[1214:1211],   st_4[1210:1205],   8'd0,
-                          st_4[1196:1195],   $signed(st_4[1194:1131]),
-                          $signed(st_4[1130:1099]),   st_4[1098:1067],
-                          $signed(st_4[1066:1060]),   st_4[1059:1057],
-                          st_4[1056:1049],   st_4[1048:1041],
-                          st_4[1040:1033],   st_4[1032:1025],
-                          $signed(st_4[1024:993]),
-                          $signed(st_4[992:961]),   st_4[960:959],
-                          st_4[958:927],   st_4[926:799],
-                          $signed(st_4[798:792]),   st_4[791:664],
-                          $signed(st_4[663:657]),   st_4[656:655],
-                          st_4[654:651],   st_4[650:75],   st_4[74:70],
-                          $signed(st_4[69:38]),   st_4[37:32],   busy_0};
-      3'd2 : result_84 = {5'd9,   st_4[1215:1215],
-                          st_4[1214:1211],   st_4[1210:1205],   8'd0,
-                          st_4[1196:1195],   $signed(st_4[1194:1131]),
-                          $signed(st_4[1130:1099]),   st_4[1098:1067],
-                          $signed(st_4[1066:1060]),   st_4[1059:1057],
-                          st_4[1056:1049],   st_4[1048:1041],
-                          st_4[1040:1033],   st_4[1032:1025],
-                          $signed(st_4[1024:993]),
-                          $signed(st_4[992:961]),   2'd1,
-                          st_4[958:927],   st_4[926:799],
-                          $signed(st_4[798:792]),   st_4[791:664],
-                          $signed(st_4[663:657]),   2'd0,
-                          st_4[654:651],   st_4[650:75],   st_4[74:70],
-                          $signed(st_4[69:38]),   st_4[37:32],   busy_0};
-      3'd4 : result_84 = {5'd6,   st_4[1215:1215],
-                          st_4[1214:1211],   st_4[1210:1205],
-                          st_4[1204:1197],   st_4[1196:1195],
-                          $signed(st_4[1194:1131]),
-                          $signed(st_4[1130:1099]),   st_4[1098:1067],
-                          $signed(st_4[1066:1060]),   3'd6,   8'd0,
-                          8'd0,   8'd128,   8'd64,
-                          $signed(st_4[1024:993]),
-                          $signed(st_4[992:961]),   st_4[960:959],
-                          st_4[958:927],   st_4[926:799],
-                          $signed(st_4[798:792]),   st_4[791:664],
-                          $signed(st_4[663:657]),   st_4[656:655],
-                          st_4[654:651],   st_4[650:75],   st_4[74:70],
-                          $signed(st_4[69:38]),   st_4[37:32],   busy_0};
-      3'd6 : result_84 = result_94;
-      3'd7 : result_84 = {5'd16,   st_4[1215:1215],
-                          st_4[1214:1211],   st_4[1210:1205],   8'd0,
-                          st_4[1196:1195],   $signed(st_4[1194:1131]),
-                          $signed(st_4[1130:1099]),   st_4[1098:1067],
-                          $signed(st_4[1066:1060]),   st_4[1059:1057],
-                          st_4[1056:1049],   st_4[1048:1041],
-                          st_4[1040:1033],   st_4[1032:1025],
-                          $signed(st_4[1024:993]),
-                          $signed(st_4[992:961]),   st_4[960:959],
-                          st_4[958:927],   st_4[926:799],
-                          $signed(st_4[798:792]),   st_4[791:664],
-                          $signed(st_4[663:657]),   st_4[656:655],
-                          st_4[654:651],   st_4[650:75],   st_4[74:70],
-                          $signed(st_4[69:38]),   st_4[37:32],   busy_0};
-      default : result_84 = {5'd13,
-                             st_4[1215:1215],   st_4[1214:1211],
-                             st_4[1210:1205],   8'd0,   st_4[1196:1195],
-                             $signed(st_4[1194:1131]),
-                             $signed(st_4[1130:1099]),   st_4[1098:1067],
-                             $signed(st_4[1066:1060]),   st_4[1059:1057],
-                             st_4[1056:1049],   st_4[1048:1041],
-                             st_4[1040:1033],   st_4[1032:1025],
-                             $signed(st_4[1024:993]),
-                             $signed(st_4[992:961]),   st_4[960:959],
-                             st_4[958:927],   st_4[926:799],
-                             $signed(st_4[798:792]),   st_4[791:664],
-                             $signed(st_4[663:657]),   st_4[656:655],
-                             st_4[654:651],   st_4[650:75],   st_4[74:70],
-                             $signed(st_4[69:38]),   st_4[37:32],   busy_0};
+    case(c$app_arg_selection_64)
+      3'd0 : c$app_arg_38 = {5'd8,
+                             result_64[1135:1135],   result_64[1134:1131],
+                             result_64[1130:1125],   8'd0,
+                             result_64[1116:1115],
+                             $signed(result_64[1114:1051]),
+                             $signed(result_64[1050:1019]),
+                             result_64[1018:987],
+                             $signed(result_64[986:980]),
+                             result_64[979:977],   result_64[976:969],
+                             result_64[968:961],
+                             $signed(result_64[960:929]),
+                             result_64[928:927],   result_64[926:895],
+                             result_64[894:767],
+                             $signed(result_64[766:760]),
+                             result_64[759:632],
+                             $signed(result_64[631:625]),
+                             result_64[624:623],   result_64[622:619],
+                             result_64[618:43],   result_64[42:38],
+                             $signed(result_64[37:6]),   result_64[5:0]};
+      3'd1 : c$app_arg_38 = {5'd8,
+                             result_64[1135:1135],   result_64[1134:1131],
+                             result_64[1130:1125],   8'd0,
+                             result_64[1116:1115],
+                             $signed(result_64[1114:1051]),
+                             $signed(result_64[1050:1019]),
+                             result_64[1018:987],
+                             $signed(result_64[986:980]),
+                             result_64[979:977],   result_64[976:969],
+                             result_64[968:961],
+                             $signed(result_64[960:929]),
+                             result_64[928:927],   result_64[926:895],
+                             result_64[894:767],
+                             $signed(result_64[766:760]),
+                             result_64[759:632],
+                             $signed(result_64[631:625]),
+                             result_64[624:623],   result_64[622:619],
+                             result_64[618:43],   result_64[42:38],
+                             $signed(result_64[37:6]),   result_64[5:0]};
+      3'd2 : c$app_arg_38 = {5'd9,
+                             result_64[1135:1135],   result_64[1134:1131],
+                             result_64[1130:1125],   8'd0,
+                             result_64[1116:1115],
+                             $signed(result_64[1114:1051]),
+                             $signed(result_64[1050:1019]),
+                             result_64[1018:987],
+                             $signed(result_64[986:980]),
+                             result_64[979:977],   result_64[976:969],
+                             result_64[968:961],
+                             $signed(result_64[960:929]),   2'd1,
+                             result_64[926:895],   result_64[894:767],
+                             $signed(result_64[766:760]),
+                             result_64[759:632],
+                             $signed(result_64[631:625]),   2'd0,
+                             result_64[622:619],   result_64[618:43],
+                             result_64[42:38],   $signed(result_64[37:6]),
+                             result_64[5:0]};
+      3'd4 : c$app_arg_38 = {5'd6,
+                             result_64[1135:1135],   result_64[1134:1131],
+                             result_64[1130:1125],   result_64[1124:1117],
+                             result_64[1116:1115],
+                             $signed(result_64[1114:1051]),
+                             $signed(result_64[1050:1019]),
+                             result_64[1018:987],
+                             $signed(result_64[986:980]),   3'd6,   8'd128,
+                             8'd64,   $signed(result_64[960:929]),
+                             result_64[928:927],   result_64[926:895],
+                             result_64[894:767],
+                             $signed(result_64[766:760]),
+                             result_64[759:632],
+                             $signed(result_64[631:625]),
+                             result_64[624:623],   result_64[622:619],
+                             result_64[618:43],   result_64[42:38],
+                             $signed(result_64[37:6]),   result_64[5:0]};
+      3'd6 : c$app_arg_38 = {5'd14,
+                             result_64[1135:1135],   result_64[1134:1131],
+                             result_64[1130:1125],   8'd0,
+                             result_64[1116:1115],
+                             $signed(result_64[1114:1051]),
+                             $signed(result_64[1050:1019]),   32'd0,
+                             $signed(result_64[986:980]),
+                             result_64[979:977],   result_64[976:969],
+                             result_64[968:961],
+                             $signed(result_64[960:929]),
+                             result_64[928:927],   result_64[926:895],
+                             result_64[894:767],
+                             $signed(result_64[766:760]),
+                             result_64[759:632],
+                             $signed(result_64[631:625]),
+                             result_64[624:623],   result_64[622:619],
+                             result_64[618:43],   result_64[42:38],
+                             $signed(result_64[37:6]),   result_64[5:0]};
+      3'd7 : c$app_arg_38 = {5'd16,
+                             result_64[1135:1135],   result_64[1134:1131],
+                             result_64[1130:1125],   8'd0,
+                             result_64[1116:1115],
+                             $signed(result_64[1114:1051]),
+                             $signed(result_64[1050:1019]),
+                             result_64[1018:987],
+                             $signed(result_64[986:980]),
+                             result_64[979:977],   result_64[976:969],
+                             result_64[968:961],
+                             $signed(result_64[960:929]),
+                             result_64[928:927],   result_64[926:895],
+                             result_64[894:767],
+                             $signed(result_64[766:760]),
+                             result_64[759:632],
+                             $signed(result_64[631:625]),
+                             result_64[624:623],   result_64[622:619],
+                             result_64[618:43],   result_64[42:38],
+                             $signed(result_64[37:6]),   result_64[5:0]};
+      default : c$app_arg_38 = {5'd13,
+                                result_64[1135:1135],   result_64[1134:1131],
+                                result_64[1130:1125],   8'd0,
+                                result_64[1116:1115],
+                                $signed(result_64[1114:1051]),
+                                $signed(result_64[1050:1019]),
+                                result_64[1018:987],
+                                $signed(result_64[986:980]),
+                                result_64[979:977],   result_64[976:969],
+                                result_64[968:961],
+                                $signed(result_64[960:929]),
+                                result_64[928:927],   result_64[926:895],
+                                result_64[894:767],
+                                $signed(result_64[766:760]),
+                                result_64[759:632],
+                                $signed(result_64[631:625]),
+                                result_64[624:623],   result_64[622:619],
+                                result_64[618:43],   result_64[42:38],
+                                $signed(result_64[37:6]),   result_64[5:0]};
     endcase
   end
 
-  assign c$app_arg_41 = (~ lastCol_0) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                         {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                         {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                         {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                         {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : result_85;
+  assign c$app_arg_39 = (~ c$lastCol_case_alt_0) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : result_75;
 
-  assign result_selection_124 = st_4[1059:1057];
+  assign result_selection_97 = result_64[979:977];
 
-  assign c$bv_39 = st_4[1056:1049];
+  assign c$bv_45 = result_94[119:112];
 
-  assign c$bv_40 = st_4[1056:1049];
+  assign c$bv_46 = result_94[119:112];
 
   always @(*) begin
-    case(result_selection_124)
-      3'd4 : result_85 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+    case(result_selection_97)
+      3'd4 : result_75 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                          {1'b1,{c$bv_39[0+:7],   result_86}},
+                          {1'b1,{c$bv_45[0+:7],   result_76}},
                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
-      default : result_85 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+      default : result_75 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             {1'b1,{c$bv_40[0+:7],   result_86}},
+                             {1'b1,{c$bv_46[0+:7],   result_76}},
                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
     endcase
   end
 
-  assign c$s_7 = $signed(st_4[1066:1060]);
+  assign c$s_11 = ($signed(c$case_alt_70));
 
-  assign s_2 = -((($signed({{(16-7) {e_2[7-1]}},e_2})) + ($signed({{(16-7) {c$s_7[7-1]}},c$s_7}))) + 16'sd20);
+  assign c$s_12 = $signed(result_64[986:980]);
 
-  assign c$case_alt_45 = (c$sat32Out_app_arg_4 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_4[64-1],c$sat32Out_app_arg_4[0+:(32-1)]}));
+  assign s_2 = -((($signed({{(16-7) {c$s_11[7-1]}},c$s_11})) + ($signed({{(16-7) {c$s_12[7-1]}},c$s_12}))) + 16'sd20);
 
-  assign result_86 = (c$sat32Out_app_arg_4 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_45;
+  assign c$case_alt_66 = (c$sat32Out_app_arg_4 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_4[64-1],c$sat32Out_app_arg_4[0+:(32-1)]}));
 
-  assign c$sat32Out_case_alt_0 = (-64'sd2147483648 <= ($signed({{(64-32) {accN_0[32-1]}},accN_0}))) ? ($signed({{(64-32) {accN_0[32-1]}},accN_0})) : -64'sd2147483648;
+  assign result_76 = (c$sat32Out_app_arg_4 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_66;
 
-  assign c$sat32Out_app_arg_2 = (64'sd2147483648 <= ($signed({{(64-32) {accN_0[32-1]}},accN_0}))) ? 64'sd2147483648 : c$sat32Out_case_alt_0;
+  assign c$s_13 = $signed(result_94[31:0]);
 
-  assign c$bv_41 = (($unsigned((-s_2))));
+  assign c$s_14 = $signed(result_94[31:0]);
 
-  assign c$i_2386 = ((c$bv_41[0+:5]));
+  assign c$sat32Out_case_alt_0 = (-64'sd2147483648 <= ($signed({{(64-32) {c$s_13[32-1]}},c$s_13}))) ? ($signed({{(64-32) {c$s_14[32-1]}},c$s_14})) : -64'sd2147483648;
 
-  assign c$wild1_app_arg_8 = $unsigned({{(64-5) {1'b0}},c$i_2386});
+  assign c$s_15 = $signed(result_94[31:0]);
 
-  assign c$sat32Out_app_arg_3 = (s_2 <= -16'sd31) ? 64'sd31 : wild1_11;
+  assign c$sat32Out_app_arg_2 = (64'sd2147483648 <= ($signed({{(64-32) {c$s_15[32-1]}},c$s_15}))) ? 64'sd2147483648 : c$sat32Out_case_alt_0;
 
-  assign c$bv_42 = (($unsigned(s_2)));
+  assign c$bv_47 = (($unsigned((-s_2))));
 
-  assign c$case_alt_46 = (s_2 >= 16'sd62) ? 6'd62 : ((c$bv_42[0+:6]));
+  assign c$i_2520 = ((c$bv_47[0+:5]));
 
-  assign result_87 = (s_2 <= 16'sd0) ? 6'd0 : c$case_alt_46;
+  assign c$wild1_app_arg_8 = $unsigned({{(64-5) {1'b0}},c$i_2520});
+
+  assign c$sat32Out_app_arg_3 = (s_2 <= -16'sd31) ? 64'sd31 : wild1_10;
+
+  assign c$bv_48 = (($unsigned(s_2)));
+
+  assign c$case_alt_67 = (s_2 >= 16'sd62) ? 6'd62 : ((c$bv_48[0+:6]));
+
+  assign result_77 = (s_2 <= 16'sd0) ? 6'd0 : c$case_alt_67;
+
+  assign c$s_16 = $signed(result_94[31:0]);
+
+  assign c$s_17 = $signed(result_94[31:0]);
 
   always @(*) begin
-    case(result_87)
-      6'd0 : result_88 = $signed({{(64-32) {accN_0[32-1]}},accN_0});
-      default : result_88 = (($signed({{(64-32) {accN_0[32-1]}},accN_0})) + (64'sd1 <<< wild1_10)) >>> wild1_9;
+    case(result_77)
+      6'd0 : result_78 = $signed({{(64-32) {c$s_16[32-1]}},c$s_16});
+      default : result_78 = (($signed({{(64-32) {c$s_17[32-1]}},c$s_17})) + (64'sd1 <<< wild1_9)) >>> wild1_8;
     endcase
   end
 
-  assign wild1_9 = $signed(c$wild1_app_arg_9);
+  assign wild1_8 = $signed(c$wild1_app_arg_9);
 
-  assign c$wild1_app_arg_9 = $unsigned({{(64-6) {1'b0}},result_87});
+  assign c$wild1_app_arg_9 = $unsigned({{(64-6) {1'b0}},result_77});
 
-  assign wild1_10 = $signed(c$wild1_app_arg_10);
+  assign wild1_9 = $signed(c$wild1_app_arg_10);
 
-  assign c$i_2394 = (result_87 - 6'd1);
+  assign c$i_2528 = (result_77 - 6'd1);
 
-  assign c$wild1_app_arg_10 = $unsigned({{(64-6) {1'b0}},c$i_2394});
+  assign c$wild1_app_arg_10 = $unsigned({{(64-6) {1'b0}},c$i_2528});
 
-  assign c$sat32Out_app_arg_4 = (s_2 > 16'sd0) ? result_88 : (c$sat32Out_app_arg_2 <<< c$sat32Out_app_arg_3);
+  assign c$sat32Out_app_arg_4 = (s_2 > 16'sd0) ? result_78 : (c$sat32Out_app_arg_2 <<< c$sat32Out_app_arg_3);
 
-  assign wild1_11 = $signed(c$wild1_app_arg_8);
+  assign wild1_10 = $signed(c$wild1_app_arg_8);
 
-  assign result_89 = (lastCol_0 & (st_4[1056:1049] == (st_4[1040:1033] - 8'd1))) ? {5'd7,
-                                                                                    st_4[1215:1215],   st_4[1214:1211],
-                                                                                    st_4[1210:1205],   st_4[1204:1197],
-                                                                                    st_4[1196:1195],
-                                                                                    $signed(st_4[1194:1131]),
-                                                                                    $signed(st_4[1130:1099]),
-                                                                                    st_4[1098:1067],
-                                                                                    $signed(st_4[1066:1060]),
-                                                                                    st_4[1059:1057],   s2_0,   s1_0,
-                                                                                    st_4[1040:1033],   st_4[1032:1025],
-                                                                                    accN_0,   $signed(st_4[992:961]),
-                                                                                    st_4[960:959],   st_4[958:927],
-                                                                                    st_4[926:799],
-                                                                                    $signed(st_4[798:792]),
-                                                                                    st_4[791:664],
-                                                                                    $signed(st_4[663:657]),
-                                                                                    st_4[656:655],   st_4[654:651],
-                                                                                    st_4[650:75],   st_4[74:70],
-                                                                                    $signed(st_4[69:38]),
-                                                                                    st_4[37:32],   busy_0} : {5'd6,
-                                                                                                              st_4[1215:1215],
-                                                                                                              st_4[1214:1211],
-                                                                                                              st_4[1210:1205],
-                                                                                                              st_4[1204:1197],
-                                                                                                              st_4[1196:1195],
-                                                                                                              $signed(st_4[1194:1131]),
-                                                                                                              $signed(st_4[1130:1099]),
-                                                                                                              st_4[1098:1067],
-                                                                                                              $signed(st_4[1066:1060]),
-                                                                                                              st_4[1059:1057],
-                                                                                                              s2_0,
-                                                                                                              s1_0,
-                                                                                                              st_4[1040:1033],
-                                                                                                              st_4[1032:1025],
-                                                                                                              accN_0,
-                                                                                                              $signed(st_4[992:961]),
-                                                                                                              st_4[960:959],
-                                                                                                              st_4[958:927],
-                                                                                                              st_4[926:799],
-                                                                                                              $signed(st_4[798:792]),
-                                                                                                              st_4[791:664],
-                                                                                                              $signed(st_4[663:657]),
-                                                                                                              st_4[656:655],
-                                                                                                              st_4[654:651],
-                                                                                                              st_4[650:75],
-                                                                                                              st_4[74:70],
-                                                                                                              $signed(st_4[69:38]),
-                                                                                                              st_4[37:32],
-                                                                                                              busy_0};
+  assign c$app_arg_40 = (c$lastCol_case_alt_0 & (result_94[119:112] == (result_64[976:969] - 8'd1))) ? {5'd7,
+                                                                                                        result_64[1135:1135],
+                                                                                                        result_64[1134:1131],
+                                                                                                        result_64[1130:1125],
+                                                                                                        result_64[1124:1117],
+                                                                                                        result_64[1116:1115],
+                                                                                                        $signed(result_64[1114:1051]),
+                                                                                                        $signed(result_64[1050:1019]),
+                                                                                                        result_64[1018:987],
+                                                                                                        $signed(result_64[986:980]),
+                                                                                                        result_64[979:977],
+                                                                                                        result_64[976:969],
+                                                                                                        result_64[968:961],
+                                                                                                        $signed(result_64[960:929]),
+                                                                                                        result_64[928:927],
+                                                                                                        result_64[926:895],
+                                                                                                        result_64[894:767],
+                                                                                                        $signed(result_64[766:760]),
+                                                                                                        result_64[759:632],
+                                                                                                        $signed(result_64[631:625]),
+                                                                                                        result_64[624:623],
+                                                                                                        result_64[622:619],
+                                                                                                        result_64[618:43],
+                                                                                                        result_64[42:38],
+                                                                                                        $signed(result_64[37:6]),
+                                                                                                        result_64[5:0]} : result_64;
 
-  assign s1_0 = lastCol_0 ? 8'd0 : (st_4[1048:1041] + 8'd1);
+  assign c$lastCol_case_alt_0 = result_94[127:120] == (result_64[968:961] - 8'd1);
 
-  assign s2_0 = lastCol_0 ? (st_4[1056:1049] + 8'd1) : st_4[1056:1049];
+  assign c$bv_49 = result_64[1124:1117];
 
-  assign accN_fun_arg_1 = $signed(st_4[1066:1060]);
+  assign c$app_arg_41 = c$bv_49[0+:7];
 
-  assign accN_fun_arg_2 = $signed(result_104[127:96]);
-
-  LlamaDv_Top_Prefill_decoderPrefill_macStep LlamaDv_Top_Prefill_decoderPrefill_macStep_accN_0
-    ( .result (accN_0)
-    , .a (c$accN_app_arg_2)
-    , .w (c$accN_app_arg_1)
-    , .xe (accN_fun_arg_1)
-    , .x (accN_fun_arg_2) );
-
-  assign lastCol_0 = st_4[1048:1041] == (st_4[1032:1025] - 8'd1);
-
-  assign c$i_2402 = st_4[1048:1041];
-
-  assign c$vecFlat_0 = ({c$w_app_arg,({64 {8'sd0}})});
-
-  // index begin
-  wire signed [7:0] vecArray_5 [0:128-1];
-  genvar i_31;
-  generate
-  for (i_31=0; i_31 < 128; i_31=i_31+1) begin : mk_array_5
-    assign vecArray_5[(128-1)-i_31] = c$vecFlat_0[i_31*8+:8];
-  end
-  endgenerate
-  assign c$accN_app_arg_1 = vecArray_5[($unsigned({{(64-8) {1'b0}},c$i_2402}))];
-  // index end
-
-  assign c$accN_app_arg_selection_4 = st_4[1048:1041];
+  assign c$app_arg_selection_69 = result_64[1124:1117];
 
   always @(*) begin
-    case(c$accN_app_arg_selection_4)
-      8'd0 : c$accN_app_arg_2 = 32'sd0;
-      default : c$accN_app_arg_2 = $signed(st_4[1024:993]);
+    case(c$app_arg_selection_69)
+      8'd63 : c$app_arg_42 = {5'd5,
+                              result_64[1135:1135],   result_64[1134:1131],
+                              result_64[1130:1125],   result_64[1124:1117],
+                              result_64[1116:1115],
+                              $signed(result_64[1114:1051]),
+                              $signed(result_64[1050:1019]),   result_79,
+                              $signed(result_64[986:980]),
+                              result_64[979:977],   result_64[976:969],
+                              result_64[968:961],
+                              $signed(result_64[960:929]),
+                              result_64[928:927],   result_64[926:895],
+                              result_64[894:767],
+                              $signed(result_64[766:760]),
+                              result_64[759:632],
+                              $signed(result_64[631:625]),
+                              result_64[624:623],   result_64[622:619],
+                              result_64[618:43],   result_64[42:38],
+                              $signed(result_64[37:6]),   result_64[5:0]};
+      default : c$app_arg_42 = {5'd4,
+                                result_64[1135:1135],   result_64[1134:1131],
+                                result_64[1130:1125],   step10_0,
+                                result_64[1116:1115],
+                                $signed(result_64[1114:1051]),
+                                $signed(result_64[1050:1019]),   result_79,
+                                $signed(result_64[986:980]),
+                                result_64[979:977],   result_64[976:969],
+                                result_64[968:961],
+                                $signed(result_64[960:929]),
+                                result_64[928:927],   result_64[926:895],
+                                result_64[894:767],
+                                $signed(result_64[766:760]),
+                                result_64[759:632],
+                                $signed(result_64[631:625]),
+                                result_64[624:623],   result_64[622:619],
+                                result_64[618:43],   result_64[42:38],
+                                $signed(result_64[37:6]),   result_64[5:0]};
     endcase
   end
 
-  assign c$bv_43 = st_4[1204:1197];
+  assign result_79 = (result_64[1018:987] <= c$absUOut_0) ? c$absUOut_0 : result_64[1018:987];
 
-  assign c$app_arg_42 = c$bv_43[0+:7];
+  assign c$app_arg_fun_arg_8 = $signed(result_64[1114:1051]);
 
-  assign result_selection_131 = st_4[1204:1197];
+  LlamaDv_Top_Prefill_decoderPrefill_normInv LlamaDv_Top_Prefill_decoderPrefill_normInv_c$app_arg_43
+    ( .result (c$app_arg_43)
+    , .ss (c$app_arg_fun_arg_8) );
+
+  assign result_selection_104 = result_64[1124:1117];
 
   always @(*) begin
-    case(result_selection_131)
-      8'd63 : result_90 = {5'd5,   st_4[1215:1215],
-                           st_4[1214:1211],   st_4[1210:1205],
-                           st_4[1204:1197],   st_4[1196:1195],
-                           $signed(st_4[1194:1131]),
-                           $signed(st_4[1130:1099]),   result_91,
-                           $signed(st_4[1066:1060]),   st_4[1059:1057],
-                           st_4[1056:1049],   st_4[1048:1041],
-                           st_4[1040:1033],   st_4[1032:1025],
-                           $signed(st_4[1024:993]),
-                           $signed(st_4[992:961]),   st_4[960:959],
-                           st_4[958:927],   st_4[926:799],
-                           $signed(st_4[798:792]),   st_4[791:664],
-                           $signed(st_4[663:657]),   st_4[656:655],
-                           st_4[654:651],   st_4[650:75],   st_4[74:70],
-                           $signed(st_4[69:38]),   st_4[37:32],   busy_0};
-      default : result_90 = {5'd4,   st_4[1215:1215],
-                             st_4[1214:1211],   st_4[1210:1205],
-                             step14_0,   st_4[1196:1195],
-                             $signed(st_4[1194:1131]),
-                             $signed(st_4[1130:1099]),   result_91,
-                             $signed(st_4[1066:1060]),   st_4[1059:1057],
-                             st_4[1056:1049],   st_4[1048:1041],
-                             st_4[1040:1033],   st_4[1032:1025],
-                             $signed(st_4[1024:993]),
-                             $signed(st_4[992:961]),   st_4[960:959],
-                             st_4[958:927],   st_4[926:799],
-                             $signed(st_4[798:792]),   st_4[791:664],
-                             $signed(st_4[663:657]),   st_4[656:655],
-                             st_4[654:651],   st_4[650:75],   st_4[74:70],
-                             $signed(st_4[69:38]),   st_4[37:32],   busy_0};
+    case(result_selection_104)
+      8'd63 : result_80 = {5'd3,
+                           result_64[1135:1135],   result_64[1134:1131],
+                           result_64[1130:1125],   result_64[1124:1117],
+                           result_64[1116:1115],   c$sumSquareOut_0,
+                           $signed(result_64[1050:1019]),
+                           result_64[1018:987],
+                           $signed(result_64[986:980]),
+                           result_64[979:977],   result_64[976:969],
+                           result_64[968:961],
+                           $signed(result_64[960:929]),
+                           result_64[928:927],   result_64[926:895],
+                           result_64[894:767],
+                           $signed(result_64[766:760]),
+                           result_64[759:632],
+                           $signed(result_64[631:625]),
+                           result_64[624:623],   result_64[622:619],
+                           result_64[618:43],   result_64[42:38],
+                           $signed(result_64[37:6]),   result_64[5:0]};
+      default : result_80 = {5'd2,
+                             result_64[1135:1135],   result_64[1134:1131],
+                             result_64[1130:1125],   step10_0,
+                             result_64[1116:1115],   c$sumSquareOut_0,
+                             $signed(result_64[1050:1019]),
+                             result_64[1018:987],
+                             $signed(result_64[986:980]),
+                             result_64[979:977],   result_64[976:969],
+                             result_64[968:961],
+                             $signed(result_64[960:929]),
+                             result_64[928:927],   result_64[926:895],
+                             result_64[894:767],
+                             $signed(result_64[766:760]),
+                             result_64[759:632],
+                             $signed(result_64[631:625]),
+                             result_64[624:623],   result_64[622:619],
+                             result_64[618:43],   result_64[42:38],
+                             $signed(result_64[37:6]),   result_64[5:0]};
     endcase
   end
 
-  assign result_91 = (st_4[1098:1067] <= c$absUOut_0) ? c$absUOut_0 : st_4[1098:1067];
-
-  assign result_selection_135 = st_4[1204:1197];
+  assign c$app_arg_selection_72 = result_64[1124:1117];
 
   always @(*) begin
-    case(result_selection_135)
-      8'd63 : result_92 = {5'd3,   st_4[1215:1215],
-                           st_4[1214:1211],   st_4[1210:1205],
-                           st_4[1204:1197],   st_4[1196:1195],
-                           c$sumSquareOut_0,   $signed(st_4[1130:1099]),
-                           st_4[1098:1067],   $signed(st_4[1066:1060]),
-                           st_4[1059:1057],   st_4[1056:1049],
-                           st_4[1048:1041],   st_4[1040:1033],
-                           st_4[1032:1025],   $signed(st_4[1024:993]),
-                           $signed(st_4[992:961]),   st_4[960:959],
-                           st_4[958:927],   st_4[926:799],
-                           $signed(st_4[798:792]),   st_4[791:664],
-                           $signed(st_4[663:657]),   st_4[656:655],
-                           st_4[654:651],   st_4[650:75],   st_4[74:70],
-                           $signed(st_4[69:38]),   st_4[37:32],   busy_0};
-      default : result_92 = {5'd2,   st_4[1215:1215],
-                             st_4[1214:1211],   st_4[1210:1205],
-                             step14_0,   st_4[1196:1195],
-                             c$sumSquareOut_0,   $signed(st_4[1130:1099]),
-                             st_4[1098:1067],   $signed(st_4[1066:1060]),
-                             st_4[1059:1057],   st_4[1056:1049],
-                             st_4[1048:1041],   st_4[1040:1033],
-                             st_4[1032:1025],   $signed(st_4[1024:993]),
-                             $signed(st_4[992:961]),   st_4[960:959],
-                             st_4[958:927],   st_4[926:799],
-                             $signed(st_4[798:792]),   st_4[791:664],
-                             $signed(st_4[663:657]),   st_4[656:655],
-                             st_4[654:651],   st_4[650:75],   st_4[74:70],
-                             $signed(st_4[69:38]),   st_4[37:32],   busy_0};
+    case(c$app_arg_selection_72)
+      8'd63 : c$app_arg_44 = result_81;
+      default : c$app_arg_44 = {5'd1,
+                                result_64[1135:1135],   result_64[1134:1131],
+                                result_64[1130:1125],   step10_0,
+                                result_64[1116:1115],
+                                $signed(result_64[1114:1051]),
+                                $signed(result_64[1050:1019]),
+                                result_64[1018:987],
+                                $signed(result_64[986:980]),
+                                result_64[979:977],   result_64[976:969],
+                                result_64[968:961],
+                                $signed(result_64[960:929]),
+                                result_64[928:927],   result_64[926:895],
+                                result_64[894:767],
+                                $signed(result_64[766:760]),
+                                result_64[759:632],
+                                $signed(result_64[631:625]),
+                                result_64[624:623],   result_64[622:619],
+                                result_64[618:43],   result_64[42:38],
+                                $signed(result_64[37:6]),   result_64[5:0]};
     endcase
   end
 
-  assign result_selection_138 = st_4[1204:1197];
+  assign result_81 = {5'd2,
+                      c$tupIn_0[1135:1135],   c$tupIn_0[1134:1131],
+                      c$tupIn_0[1130:1125],   8'd0,
+                      c$tupIn_0[1142:1141],   64'sd0,
+                      $signed(c$tupIn_0[1050:1019]),
+                      c$tupIn_0[1018:987],
+                      $signed(c$tupIn_0[986:980]),
+                      c$tupIn_0[979:977],   c$tupIn_0[976:969],
+                      c$tupIn_0[968:961],
+                      $signed(c$tupIn_0[960:929]),
+                      c$tupIn_0[928:927],   c$tupIn_0[926:895],
+                      c$tupIn_0[894:767],
+                      $signed(c$tupIn_0[766:760]),
+                      c$tupIn_0[759:632],
+                      $signed(c$tupIn_0[631:625]),
+                      c$tupIn_0[624:623],   c$tupIn_0[622:619],
+                      c$tupIn_0[618:43],   c$tupIn_0[42:38],
+                      $signed(c$tupIn_0[37:6]),   c$tupIn_0[5:0]};
 
-  always @(*) begin
-    case(result_selection_138)
-      8'd63 : result_93 = {5'd2,   st_4[1215:1215],
-                           st_4[1214:1211],   st_4[1210:1205],   8'd0,
-                           st_4[1196:1195],   64'sd0,
-                           $signed(st_4[1130:1099]),   st_4[1098:1067],
-                           $signed(st_4[1066:1060]),   st_4[1059:1057],
-                           st_4[1056:1049],   st_4[1048:1041],
-                           st_4[1040:1033],   st_4[1032:1025],
-                           $signed(st_4[1024:993]),
-                           $signed(st_4[992:961]),   st_4[960:959],
-                           st_4[958:927],   st_4[926:799],
-                           $signed(st_4[798:792]),   st_4[791:664],
-                           $signed(st_4[663:657]),   st_4[656:655],
-                           st_4[654:651],   st_4[650:75],   st_4[74:70],
-                           $signed(st_4[69:38]),   st_4[37:32],   busy_0};
-      default : result_93 = {5'd1,   st_4[1215:1215],
-                             st_4[1214:1211],   st_4[1210:1205],
-                             step14_0,   st_4[1196:1195],
-                             $signed(st_4[1194:1131]),
-                             $signed(st_4[1130:1099]),   st_4[1098:1067],
-                             $signed(st_4[1066:1060]),   st_4[1059:1057],
-                             st_4[1056:1049],   st_4[1048:1041],
-                             st_4[1040:1033],   st_4[1032:1025],
-                             $signed(st_4[1024:993]),
-                             $signed(st_4[992:961]),   st_4[960:959],
-                             st_4[958:927],   st_4[926:799],
-                             $signed(st_4[798:792]),   st_4[791:664],
-                             $signed(st_4[663:657]),   st_4[656:655],
-                             st_4[654:651],   st_4[650:75],   st_4[74:70],
-                             $signed(st_4[69:38]),   st_4[37:32],   busy_0};
-    endcase
-  end
-
-  assign result_94 = {c$tupIn_0[1225:1221],
-                      c$tupIn_0[1215:1215],   c$tupIn_0[1214:1211],
-                      c$tupIn_0[1210:1205],   8'd0,
-                      c$tupIn_0[1196:1195],
-                      $signed(c$tupIn_0[1194:1131]),
-                      $signed(c$tupIn_0[1130:1099]),   32'd0,
-                      $signed(c$tupIn_0[1066:1060]),
-                      c$tupIn_0[1059:1057],   c$tupIn_0[1056:1049],
-                      c$tupIn_0[1048:1041],   c$tupIn_0[1040:1033],
-                      c$tupIn_0[1032:1025],
-                      $signed(c$tupIn_0[1024:993]),
-                      $signed(c$tupIn_0[992:961]),
-                      c$tupIn_0[960:959],   c$tupIn_0[958:927],
-                      c$tupIn_0[926:799],
-                      $signed(c$tupIn_0[798:792]),
-                      c$tupIn_0[791:664],
-                      $signed(c$tupIn_0[663:657]),
-                      c$tupIn_0[656:655],   c$tupIn_0[654:651],
-                      c$tupIn_0[650:75],   c$tupIn_0[74:70],
-                      $signed(c$tupIn_0[69:38]),   c$tupIn_0[37:32],
-                      c$tupIn_0[31:0]};
-
-  assign c$step_$jOut_selection_4 = st_4[1204:1197];
+  assign c$step_$jOut_selection_4 = result_64[1124:1117];
 
   always @(*) begin
     case(c$step_$jOut_selection_4)
       8'd63 : c$step_$jOut_0 = {5'd17,
-                                c$step_$jOut_app_arg_1[1215:1215],
-                                c$step_$jOut_app_arg_1[1214:1211],
-                                c$step_$jOut_app_arg_1[1210:1205],
-                                c$step_$jOut_app_arg_1[1204:1197],
-                                c$step_$jOut_app_arg_1[1196:1195],
-                                $signed(c$step_$jOut_app_arg_1[1194:1131]),
-                                $signed(c$step_$jOut_app_arg_1[1130:1099]),
-                                c$step_$jOut_app_arg_1[1098:1067],
-                                $signed(c$step_$jOut_app_arg_1[1066:1060]),
-                                c$step_$jOut_app_arg_1[1059:1057],
-                                c$step_$jOut_app_arg_1[1056:1049],
-                                c$step_$jOut_app_arg_1[1048:1041],
-                                c$step_$jOut_app_arg_1[1040:1033],
-                                c$step_$jOut_app_arg_1[1032:1025],
-                                $signed(c$step_$jOut_app_arg_1[1024:993]),
-                                $signed(c$step_$jOut_app_arg_1[992:961]),
-                                c$step_$jOut_app_arg_1[960:959],
-                                c$step_$jOut_app_arg_1[958:927],
-                                c$step_$jOut_app_arg_1[926:799],
-                                $signed(c$step_$jOut_app_arg_1[798:792]),
-                                c$step_$jOut_app_arg_1[791:664],
-                                $signed(c$step_$jOut_app_arg_1[663:657]),
-                                c$step_$jOut_app_arg_1[656:655],
-                                c$step_$jOut_app_arg_1[654:651],
-                                c$step_$jOut_app_arg_1[650:75],
-                                c$step_$jOut_app_arg_1[74:70],
-                                $signed(c$step_$jOut_app_arg_1[69:38]),
-                                c$step_$jOut_app_arg_1[37:32],
-                                c$step_$jOut_app_arg_1[31:0]};
+                                c$step_$jOut_app_arg_1[1135:1135],
+                                c$step_$jOut_app_arg_1[1134:1131],
+                                c$step_$jOut_app_arg_1[1130:1125],
+                                c$step_$jOut_app_arg_1[1124:1117],
+                                c$step_$jOut_app_arg_1[1116:1115],
+                                $signed(c$step_$jOut_app_arg_1[1114:1051]),
+                                $signed(c$step_$jOut_app_arg_1[1050:1019]),
+                                c$step_$jOut_app_arg_1[1018:987],
+                                $signed(c$step_$jOut_app_arg_1[986:980]),
+                                c$step_$jOut_app_arg_1[979:977],
+                                c$step_$jOut_app_arg_1[976:969],
+                                c$step_$jOut_app_arg_1[968:961],
+                                $signed(c$step_$jOut_app_arg_1[960:929]),
+                                c$step_$jOut_app_arg_1[928:927],
+                                c$step_$jOut_app_arg_1[926:895],
+                                c$step_$jOut_app_arg_1[894:767],
+                                $signed(c$step_$jOut_app_arg_1[766:760]),
+                                c$step_$jOut_app_arg_1[759:632],
+                                $signed(c$step_$jOut_app_arg_1[631:625]),
+                                c$step_$jOut_app_arg_1[624:623],
+                                c$step_$jOut_app_arg_1[622:619],
+                                c$step_$jOut_app_arg_1[618:43],
+                                c$step_$jOut_app_arg_1[42:38],
+                                $signed(c$step_$jOut_app_arg_1[37:6]),
+                                c$step_$jOut_app_arg_1[5:0]};
       default : c$step_$jOut_0 = c$step_$jOut_app_arg_1;
     endcase
   end
 
-  assign c$step_$jOut_app_arg_1 = ((st_4[1204:1197] == 8'd0) | ($signed(result_104[95:64]) > $signed(st_4[69:38]))) ? {5'd16,
-                                                                                                                       st_4[1215:1215],
-                                                                                                                       st_4[1214:1211],
-                                                                                                                       st_4[1210:1205],
-                                                                                                                       step14_0,
-                                                                                                                       st_4[1196:1195],
-                                                                                                                       $signed(st_4[1194:1131]),
-                                                                                                                       $signed(st_4[1130:1099]),
-                                                                                                                       st_4[1098:1067],
-                                                                                                                       $signed(st_4[1066:1060]),
-                                                                                                                       st_4[1059:1057],
-                                                                                                                       st_4[1056:1049],
-                                                                                                                       st_4[1048:1041],
-                                                                                                                       st_4[1040:1033],
-                                                                                                                       st_4[1032:1025],
-                                                                                                                       $signed(st_4[1024:993]),
-                                                                                                                       $signed(st_4[992:961]),
-                                                                                                                       st_4[960:959],
-                                                                                                                       st_4[958:927],
-                                                                                                                       st_4[926:799],
-                                                                                                                       $signed(st_4[798:792]),
-                                                                                                                       st_4[791:664],
-                                                                                                                       $signed(st_4[663:657]),
-                                                                                                                       st_4[656:655],
-                                                                                                                       st_4[654:651],
-                                                                                                                       st_4[650:75],
-                                                                                                                       st_4[74:70],
-                                                                                                                       $signed(result_104[95:64]),
-                                                                                                                       c$step_$jOut_app_arg_2,
-                                                                                                                       busy_0} : {5'd16,
-                                                                                                                                  st_4[1215:1215],
-                                                                                                                                  st_4[1214:1211],
-                                                                                                                                  st_4[1210:1205],
-                                                                                                                                  step14_0,
-                                                                                                                                  st_4[1196:1195],
-                                                                                                                                  $signed(st_4[1194:1131]),
-                                                                                                                                  $signed(st_4[1130:1099]),
-                                                                                                                                  st_4[1098:1067],
-                                                                                                                                  $signed(st_4[1066:1060]),
-                                                                                                                                  st_4[1059:1057],
-                                                                                                                                  st_4[1056:1049],
-                                                                                                                                  st_4[1048:1041],
-                                                                                                                                  st_4[1040:1033],
-                                                                                                                                  st_4[1032:1025],
-                                                                                                                                  $signed(st_4[1024:993]),
-                                                                                                                                  $signed(st_4[992:961]),
-                                                                                                                                  st_4[960:959],
-                                                                                                                                  st_4[958:927],
-                                                                                                                                  st_4[926:799],
-                                                                                                                                  $signed(st_4[798:792]),
-                                                                                                                                  st_4[791:664],
-                                                                                                                                  $signed(st_4[663:657]),
-                                                                                                                                  st_4[656:655],
-                                                                                                                                  st_4[654:651],
-                                                                                                                                  st_4[650:75],
-                                                                                                                                  st_4[74:70],
-                                                                                                                                  $signed(st_4[69:38]),
-                                                                                                                                  st_4[37:32],
-                                                                                                                                  busy_0};
+  assign c$step_$jOut_app_arg_1 = ((result_64[1124:1117] == 8'd0) | ($signed(result_91[95:64]) > $signed(result_64[37:6]))) ? {5'd16,
+                                                                                                                               result_64[1135:1135],
+                                                                                                                               result_64[1134:1131],
+                                                                                                                               result_64[1130:1125],
+                                                                                                                               step10_0,
+                                                                                                                               result_64[1116:1115],
+                                                                                                                               $signed(result_64[1114:1051]),
+                                                                                                                               $signed(result_64[1050:1019]),
+                                                                                                                               result_64[1018:987],
+                                                                                                                               $signed(result_64[986:980]),
+                                                                                                                               result_64[979:977],
+                                                                                                                               result_64[976:969],
+                                                                                                                               result_64[968:961],
+                                                                                                                               $signed(result_64[960:929]),
+                                                                                                                               result_64[928:927],
+                                                                                                                               result_64[926:895],
+                                                                                                                               result_64[894:767],
+                                                                                                                               $signed(result_64[766:760]),
+                                                                                                                               result_64[759:632],
+                                                                                                                               $signed(result_64[631:625]),
+                                                                                                                               result_64[624:623],
+                                                                                                                               result_64[622:619],
+                                                                                                                               result_64[618:43],
+                                                                                                                               result_64[42:38],
+                                                                                                                               $signed(result_91[95:64]),
+                                                                                                                               c$step_$jOut_app_arg_2} : {5'd16,
+                                                                                                                                                          result_64[1135:1135],
+                                                                                                                                                          result_64[1134:1131],
+                                                                                                                                                          result_64[1130:1125],
+                                                                                                                                                          step10_0,
+                                                                                                                                                          result_64[1116:1115],
+                                                                                                                                                          $signed(result_64[1114:1051]),
+                                                                                                                                                          $signed(result_64[1050:1019]),
+                                                                                                                                                          result_64[1018:987],
+                                                                                                                                                          $signed(result_64[986:980]),
+                                                                                                                                                          result_64[979:977],
+                                                                                                                                                          result_64[976:969],
+                                                                                                                                                          result_64[968:961],
+                                                                                                                                                          $signed(result_64[960:929]),
+                                                                                                                                                          result_64[928:927],
+                                                                                                                                                          result_64[926:895],
+                                                                                                                                                          result_64[894:767],
+                                                                                                                                                          $signed(result_64[766:760]),
+                                                                                                                                                          result_64[759:632],
+                                                                                                                                                          $signed(result_64[631:625]),
+                                                                                                                                                          result_64[624:623],
+                                                                                                                                                          result_64[622:619],
+                                                                                                                                                          result_64[618:43],
+                                                                                                                                                          result_64[42:38],
+                                                                                                                                                          $signed(result_64[37:6]),
+                                                                                                                                                          result_64[5:0]};
 
-  assign c$bv_44 = st_4[1204:1197];
+  assign c$bv_50 = result_64[1124:1117];
 
-  assign c$step_$jOut_app_arg_2 = c$bv_44[0+:6];
+  assign c$step_$jOut_app_arg_2 = c$bv_50[0+:6];
 
-  assign step14_0 = st_4[1204:1197] + 8'd1;
+  assign step10_0 = result_64[1124:1117] + 8'd1;
 
-  assign c$sumSquareOut_fun_arg_1 = $signed(st_4[1194:1131]);
+  assign c$sumSquareOut_fun_arg_1 = $signed(result_64[1114:1051]);
 
-  assign c$sumSquareOut_fun_arg_2 = $signed(result_104[159:128]);
+  assign c$sumSquareOut_fun_arg_2 = $signed(result_91[159:128]);
 
   LlamaDv_Top_Prefill_decoderPrefill_sumSquare LlamaDv_Top_Prefill_decoderPrefill_sumSquare_c$sumSquareOut_0
     ( .result (c$sumSquareOut_0)
@@ -6256,7 +7284,7 @@ module decoder_prefill
     endcase
   end
 
-  assign c$matrixShapeOut_app_arg_selection_4 = st_4[1220:1216];
+  assign c$matrixShapeOut_app_arg_selection_4 = result_64[1140:1136];
 
   always @(*) begin
     case(c$matrixShapeOut_app_arg_selection_4)
@@ -6265,9 +7293,9 @@ module decoder_prefill
     endcase
   end
 
-  assign k_1 = st_4[1059:1057] + 3'd1;
+  assign k_1 = result_64[979:977] + 3'd1;
 
-  assign k_selection_4 = st_4[1196:1195];
+  assign k_selection_4 = result_64[1116:1115];
 
   always @(*) begin
     case(k_selection_4)
@@ -6277,43 +7305,43 @@ module decoder_prefill
     endcase
   end
 
-  assign y_0 = (($signed(((({{(16-6) {1'b0}},result_96}))))) - 16'sd7) - 16'sd20;
+  assign y_0 = (($signed(((({{(16-6) {1'b0}},result_83}))))) - 16'sd7) - 16'sd20;
 
-  assign result_95 = (16'sd63 <= y_0) ? 7'sd63 : c$case_alt_47;
+  assign result_82 = (16'sd63 <= y_0) ? 7'sd63 : c$case_alt_68;
 
-  assign c$case_alt_47 = (-16'sd64 <= y_0) ? ($signed({y_0[16-1],y_0[0+:(7-1)]})) : -7'sd64;
+  assign c$case_alt_68 = (-16'sd64 <= y_0) ? ($signed({y_0[16-1],y_0[0+:(7-1)]})) : -7'sd64;
 
   // imap begin
-  genvar i_32;
+  genvar i_17;
   generate
-  for (i_32=0; i_32 < 32; i_32 = i_32 + 1) begin : imap_0
+  for (i_17=0; i_17 < 32; i_17 = i_17 + 1) begin : imap_0
     wire [5-1:0] map_index_0;
-    wire  map_in_10;
-    assign map_in_10 = c$app_arg_44[i_32*1+:1];
-    wire [5:0] map_out_10;
+    wire  map_in_3;
+    assign map_in_3 = c$app_arg_46[i_17*1+:1];
+    wire [5:0] map_out_3;
 
-    assign map_index_0 = 5'd31 - i_32[0+:5];
-    wire [5:0] result_200;
-    wire [4:0] c$bv_45;
-    assign map_out_10 = result_200;
+    assign map_index_0 = 5'd31 - i_17[0+:5];
+    wire [5:0] result_182;
+    wire [4:0] c$bv_51;
+    assign map_out_3 = result_182;
 
-    assign c$bv_45 = (((map_index_0)));
+    assign c$bv_51 = (((map_index_0)));
 
-    assign result_200 = (map_in_10 == (1'b1)) ? (({{(6-5) {1'b0}},(((map_index_0)))}) + 6'd1) : 6'd0;
+    assign result_182 = (map_in_3 == (1'b1)) ? (({{(6-5) {1'b0}},(((map_index_0)))}) + 6'd1) : 6'd0;
 
 
-    assign c$app_arg_43[i_32*6+:6] = map_out_10;
+    assign c$app_arg_45[i_17*6+:6] = map_out_3;
   end
   endgenerate
   // imap end
 
-  assign c$vec_24 = ((((c$quantExpOut_app_arg_0))));
+  assign c$vec_17 = ((((c$quantExpOut_app_arg_0))));
 
   // reverse begin
-  genvar i_33;
+  genvar i_18;
   generate
-  for (i_33 = 0; i_33 < 32; i_33 = i_33 + 1) begin : reverse_8
-    assign c$app_arg_44[(32 - 1 - i_33)*1+:1] = c$vec_24[i_33*1+:1];
+  for (i_18 = 0; i_18 < 32; i_18 = i_18 + 1) begin : reverse_1
+    assign c$app_arg_46[(32 - 1 - i_18)*1+:1] = c$vec_17[i_18*1+:1];
   end
   endgenerate
   // reverse end
@@ -6382,9 +7410,9 @@ module decoder_prefill
   wire [5:0] acc_3_3_88;
   wire [5:0] acc_4_0_89;
   wire [5:0] acc_4_1_90;
-  assign result_96 = acc_5_0_91;
+  assign result_83 = acc_5_0_91;
 
-  assign vec_3 = c$app_arg_43;
+  assign vec_3 = c$app_arg_45;
 
   assign acc_0_92 = vec_3[191:186];
 
@@ -6450,254 +7478,254 @@ module decoder_prefill
 
   assign acc_0_123 = vec_3[5:0];
 
-  wire [5:0] result_201;
-  assign acc_1_0_61 = result_201;
+  wire [5:0] result_183;
+  assign acc_1_0_61 = result_183;
 
-  assign result_201 = (acc_0_92 <= acc_0_93) ? acc_0_93 : acc_0_92;
+  assign result_183 = (acc_0_92 <= acc_0_93) ? acc_0_93 : acc_0_92;
+
+
+
+  wire [5:0] result_184;
+  assign acc_1_1_62 = result_184;
+
+  assign result_184 = (acc_0_94 <= acc_0_95) ? acc_0_95 : acc_0_94;
+
+
+
+  wire [5:0] result_185;
+  assign acc_1_2_63 = result_185;
+
+  assign result_185 = (acc_0_96 <= acc_0_97) ? acc_0_97 : acc_0_96;
+
+
+
+  wire [5:0] result_186;
+  assign acc_1_3_64 = result_186;
+
+  assign result_186 = (acc_0_98 <= acc_0_99) ? acc_0_99 : acc_0_98;
+
+
+
+  wire [5:0] result_187;
+  assign acc_1_4_65 = result_187;
+
+  assign result_187 = (acc_0_100 <= acc_0_101) ? acc_0_101 : acc_0_100;
+
+
+
+  wire [5:0] result_188;
+  assign acc_1_5_66 = result_188;
+
+  assign result_188 = (acc_0_102 <= acc_0_103) ? acc_0_103 : acc_0_102;
+
+
+
+  wire [5:0] result_189;
+  assign acc_1_6_67 = result_189;
+
+  assign result_189 = (acc_0_104 <= acc_0_105) ? acc_0_105 : acc_0_104;
+
+
+
+  wire [5:0] result_190;
+  assign acc_1_7_68 = result_190;
+
+  assign result_190 = (acc_0_106 <= acc_0_107) ? acc_0_107 : acc_0_106;
+
+
+
+  wire [5:0] result_191;
+  assign acc_1_8_69 = result_191;
+
+  assign result_191 = (acc_0_108 <= acc_0_109) ? acc_0_109 : acc_0_108;
+
+
+
+  wire [5:0] result_192;
+  assign acc_1_9_70 = result_192;
+
+  assign result_192 = (acc_0_110 <= acc_0_111) ? acc_0_111 : acc_0_110;
+
+
+
+  wire [5:0] result_193;
+  assign acc_1_10_71 = result_193;
+
+  assign result_193 = (acc_0_112 <= acc_0_113) ? acc_0_113 : acc_0_112;
+
+
+
+  wire [5:0] result_194;
+  assign acc_1_11_72 = result_194;
+
+  assign result_194 = (acc_0_114 <= acc_0_115) ? acc_0_115 : acc_0_114;
+
+
+
+  wire [5:0] result_195;
+  assign acc_1_12_73 = result_195;
+
+  assign result_195 = (acc_0_116 <= acc_0_117) ? acc_0_117 : acc_0_116;
+
+
+
+  wire [5:0] result_196;
+  assign acc_1_13_74 = result_196;
+
+  assign result_196 = (acc_0_118 <= acc_0_119) ? acc_0_119 : acc_0_118;
+
+
+
+  wire [5:0] result_197;
+  assign acc_1_14_75 = result_197;
+
+  assign result_197 = (acc_0_120 <= acc_0_121) ? acc_0_121 : acc_0_120;
+
+
+
+  wire [5:0] result_198;
+  assign acc_1_15_76 = result_198;
+
+  assign result_198 = (acc_0_122 <= acc_0_123) ? acc_0_123 : acc_0_122;
+
+
+
+  wire [5:0] result_199;
+  assign acc_2_0_77 = result_199;
+
+  assign result_199 = (acc_1_0_61 <= acc_1_1_62) ? acc_1_1_62 : acc_1_0_61;
+
+
+
+  wire [5:0] result_200;
+  assign acc_2_1_78 = result_200;
+
+  assign result_200 = (acc_1_2_63 <= acc_1_3_64) ? acc_1_3_64 : acc_1_2_63;
+
+
+
+  wire [5:0] result_201;
+  assign acc_2_2_79 = result_201;
+
+  assign result_201 = (acc_1_4_65 <= acc_1_5_66) ? acc_1_5_66 : acc_1_4_65;
 
 
 
   wire [5:0] result_202;
-  assign acc_1_1_62 = result_202;
+  assign acc_2_3_80 = result_202;
 
-  assign result_202 = (acc_0_94 <= acc_0_95) ? acc_0_95 : acc_0_94;
+  assign result_202 = (acc_1_6_67 <= acc_1_7_68) ? acc_1_7_68 : acc_1_6_67;
 
 
 
   wire [5:0] result_203;
-  assign acc_1_2_63 = result_203;
+  assign acc_2_4_81 = result_203;
 
-  assign result_203 = (acc_0_96 <= acc_0_97) ? acc_0_97 : acc_0_96;
+  assign result_203 = (acc_1_8_69 <= acc_1_9_70) ? acc_1_9_70 : acc_1_8_69;
 
 
 
   wire [5:0] result_204;
-  assign acc_1_3_64 = result_204;
+  assign acc_2_5_82 = result_204;
 
-  assign result_204 = (acc_0_98 <= acc_0_99) ? acc_0_99 : acc_0_98;
+  assign result_204 = (acc_1_10_71 <= acc_1_11_72) ? acc_1_11_72 : acc_1_10_71;
 
 
 
   wire [5:0] result_205;
-  assign acc_1_4_65 = result_205;
+  assign acc_2_6_83 = result_205;
 
-  assign result_205 = (acc_0_100 <= acc_0_101) ? acc_0_101 : acc_0_100;
+  assign result_205 = (acc_1_12_73 <= acc_1_13_74) ? acc_1_13_74 : acc_1_12_73;
 
 
 
   wire [5:0] result_206;
-  assign acc_1_5_66 = result_206;
+  assign acc_2_7_84 = result_206;
 
-  assign result_206 = (acc_0_102 <= acc_0_103) ? acc_0_103 : acc_0_102;
+  assign result_206 = (acc_1_14_75 <= acc_1_15_76) ? acc_1_15_76 : acc_1_14_75;
 
 
 
   wire [5:0] result_207;
-  assign acc_1_6_67 = result_207;
+  assign acc_3_0_85 = result_207;
 
-  assign result_207 = (acc_0_104 <= acc_0_105) ? acc_0_105 : acc_0_104;
+  assign result_207 = (acc_2_0_77 <= acc_2_1_78) ? acc_2_1_78 : acc_2_0_77;
 
 
 
   wire [5:0] result_208;
-  assign acc_1_7_68 = result_208;
+  assign acc_3_1_86 = result_208;
 
-  assign result_208 = (acc_0_106 <= acc_0_107) ? acc_0_107 : acc_0_106;
+  assign result_208 = (acc_2_2_79 <= acc_2_3_80) ? acc_2_3_80 : acc_2_2_79;
 
 
 
   wire [5:0] result_209;
-  assign acc_1_8_69 = result_209;
+  assign acc_3_2_87 = result_209;
 
-  assign result_209 = (acc_0_108 <= acc_0_109) ? acc_0_109 : acc_0_108;
+  assign result_209 = (acc_2_4_81 <= acc_2_5_82) ? acc_2_5_82 : acc_2_4_81;
 
 
 
   wire [5:0] result_210;
-  assign acc_1_9_70 = result_210;
+  assign acc_3_3_88 = result_210;
 
-  assign result_210 = (acc_0_110 <= acc_0_111) ? acc_0_111 : acc_0_110;
+  assign result_210 = (acc_2_6_83 <= acc_2_7_84) ? acc_2_7_84 : acc_2_6_83;
 
 
 
   wire [5:0] result_211;
-  assign acc_1_10_71 = result_211;
+  assign acc_4_0_89 = result_211;
 
-  assign result_211 = (acc_0_112 <= acc_0_113) ? acc_0_113 : acc_0_112;
+  assign result_211 = (acc_3_0_85 <= acc_3_1_86) ? acc_3_1_86 : acc_3_0_85;
 
 
 
   wire [5:0] result_212;
-  assign acc_1_11_72 = result_212;
+  assign acc_4_1_90 = result_212;
 
-  assign result_212 = (acc_0_114 <= acc_0_115) ? acc_0_115 : acc_0_114;
+  assign result_212 = (acc_3_2_87 <= acc_3_3_88) ? acc_3_3_88 : acc_3_2_87;
 
 
 
   wire [5:0] result_213;
-  assign acc_1_12_73 = result_213;
+  assign acc_5_0_91 = result_213;
 
-  assign result_213 = (acc_0_116 <= acc_0_117) ? acc_0_117 : acc_0_116;
+  assign result_213 = (acc_4_0_89 <= acc_4_1_90) ? acc_4_1_90 : acc_4_0_89;
 
 
 
-  wire [5:0] result_214;
-  assign acc_1_13_74 = result_214;
 
-  assign result_214 = (acc_0_118 <= acc_0_119) ? acc_0_119 : acc_0_118;
 
-
-
-  wire [5:0] result_215;
-  assign acc_1_14_75 = result_215;
-
-  assign result_215 = (acc_0_120 <= acc_0_121) ? acc_0_121 : acc_0_120;
-
-
-
-  wire [5:0] result_216;
-  assign acc_1_15_76 = result_216;
-
-  assign result_216 = (acc_0_122 <= acc_0_123) ? acc_0_123 : acc_0_122;
-
-
-
-  wire [5:0] result_217;
-  assign acc_2_0_77 = result_217;
-
-  assign result_217 = (acc_1_0_61 <= acc_1_1_62) ? acc_1_1_62 : acc_1_0_61;
-
-
-
-  wire [5:0] result_218;
-  assign acc_2_1_78 = result_218;
-
-  assign result_218 = (acc_1_2_63 <= acc_1_3_64) ? acc_1_3_64 : acc_1_2_63;
-
-
-
-  wire [5:0] result_219;
-  assign acc_2_2_79 = result_219;
-
-  assign result_219 = (acc_1_4_65 <= acc_1_5_66) ? acc_1_5_66 : acc_1_4_65;
-
-
-
-  wire [5:0] result_220;
-  assign acc_2_3_80 = result_220;
-
-  assign result_220 = (acc_1_6_67 <= acc_1_7_68) ? acc_1_7_68 : acc_1_6_67;
-
-
-
-  wire [5:0] result_221;
-  assign acc_2_4_81 = result_221;
-
-  assign result_221 = (acc_1_8_69 <= acc_1_9_70) ? acc_1_9_70 : acc_1_8_69;
-
-
-
-  wire [5:0] result_222;
-  assign acc_2_5_82 = result_222;
-
-  assign result_222 = (acc_1_10_71 <= acc_1_11_72) ? acc_1_11_72 : acc_1_10_71;
-
-
-
-  wire [5:0] result_223;
-  assign acc_2_6_83 = result_223;
-
-  assign result_223 = (acc_1_12_73 <= acc_1_13_74) ? acc_1_13_74 : acc_1_12_73;
-
-
-
-  wire [5:0] result_224;
-  assign acc_2_7_84 = result_224;
-
-  assign result_224 = (acc_1_14_75 <= acc_1_15_76) ? acc_1_15_76 : acc_1_14_75;
-
-
-
-  wire [5:0] result_225;
-  assign acc_3_0_85 = result_225;
-
-  assign result_225 = (acc_2_0_77 <= acc_2_1_78) ? acc_2_1_78 : acc_2_0_77;
-
-
-
-  wire [5:0] result_226;
-  assign acc_3_1_86 = result_226;
-
-  assign result_226 = (acc_2_2_79 <= acc_2_3_80) ? acc_2_3_80 : acc_2_2_79;
-
-
-
-  wire [5:0] result_227;
-  assign acc_3_2_87 = result_227;
-
-  assign result_227 = (acc_2_4_81 <= acc_2_5_82) ? acc_2_5_82 : acc_2_4_81;
-
-
-
-  wire [5:0] result_228;
-  assign acc_3_3_88 = result_228;
-
-  assign result_228 = (acc_2_6_83 <= acc_2_7_84) ? acc_2_7_84 : acc_2_6_83;
-
-
-
-  wire [5:0] result_229;
-  assign acc_4_0_89 = result_229;
-
-  assign result_229 = (acc_3_0_85 <= acc_3_1_86) ? acc_3_1_86 : acc_3_0_85;
-
-
-
-  wire [5:0] result_230;
-  assign acc_4_1_90 = result_230;
-
-  assign result_230 = (acc_3_2_87 <= acc_3_3_88) ? acc_3_3_88 : acc_3_2_87;
-
-
-
-  wire [5:0] result_231;
-  assign acc_5_0_91 = result_231;
-
-  assign result_231 = (acc_4_0_89 <= acc_4_1_90) ? acc_4_1_90 : acc_4_0_89;
-
-
-
-
-
-  assign c$quantExpOut_app_arg_selection_4 = st_4[1220:1216];
+  assign c$quantExpOut_app_arg_selection_4 = result_64[1140:1136];
 
   always @(*) begin
     case(c$quantExpOut_app_arg_selection_4)
-      5'b00101 : c$quantExpOut_app_arg_0 = st_4[1098:1067];
-      5'b01001 : c$quantExpOut_app_arg_0 = result_97;
-      5'b01100 : c$quantExpOut_app_arg_0 = st_4[1098:1067];
-      default : c$quantExpOut_app_arg_0 = st_4[1098:1067];
+      5'b00101 : c$quantExpOut_app_arg_0 = result_64[1018:987];
+      5'b01001 : c$quantExpOut_app_arg_0 = result_84;
+      5'b01100 : c$quantExpOut_app_arg_0 = result_64[1018:987];
+      default : c$quantExpOut_app_arg_0 = result_64[1018:987];
     endcase
   end
 
-  assign result_selection_174 = st_4[1204:1197];
+  assign result_selection_140 = result_64[1124:1117];
 
   always @(*) begin
-    case(result_selection_174)
-      8'd0 : result_97 = c$mx_case_alt_1;
-      default : result_97 = c$mx_case_alt_2;
+    case(result_selection_140)
+      8'd0 : result_84 = c$mx_case_alt_1;
+      default : result_84 = c$mx_case_alt_2;
     endcase
   end
 
   assign c$mx_case_alt_1 = (32'd0 <= c$absUOut_0) ? c$absUOut_0 : 32'd0;
 
-  assign c$mx_case_alt_2 = (st_4[958:927] <= c$absUOut_0) ? c$absUOut_0 : st_4[958:927];
+  assign c$mx_case_alt_2 = (result_64[926:895] <= c$absUOut_0) ? c$absUOut_0 : result_64[926:895];
 
-  assign c$bv_46 = (($unsigned(((($signed({{(33-32) {c$absUOut_app_arg_0[32-1]}},c$absUOut_app_arg_0})) < 33'sd0) ? -($signed({{(33-32) {c$absUOut_app_arg_0[32-1]}},c$absUOut_app_arg_0})) : ($signed({{(33-32) {c$absUOut_app_arg_0[32-1]}},c$absUOut_app_arg_0}))))));
+  assign c$bv_52 = (($unsigned(((($signed({{(33-32) {c$absUOut_app_arg_0[32-1]}},c$absUOut_app_arg_0})) < 33'sd0) ? -($signed({{(33-32) {c$absUOut_app_arg_0[32-1]}},c$absUOut_app_arg_0})) : ($signed({{(33-32) {c$absUOut_app_arg_0[32-1]}},c$absUOut_app_arg_0}))))));
 
-  assign c$absUOut_0 = (c$bv_46[0+:32]);
+  assign c$absUOut_0 = (c$bv_52[0+:32]);
 
-  assign c$absUOut_app_arg_selection_4 = st_4[1220:1216];
+  assign c$absUOut_app_arg_selection_4 = result_64[1140:1136];
 
   always @(*) begin
     case(c$absUOut_app_arg_selection_4)
@@ -6708,97 +7736,100 @@ module decoder_prefill
     endcase
   end
 
-  assign o_fun_arg_3 = $signed(result_104[63:32]);
+  assign o_fun_arg_3 = $signed(result_91[63:32]);
 
-  assign o_fun_arg_4 = $signed(result_104[95:64]);
+  assign o_fun_arg_4 = $signed(result_91[95:64]);
 
   LlamaDv_Top_Prefill_decoderPrefill_siluGate LlamaDv_Top_Prefill_decoderPrefill_siluGate_o_2
     ( .result (o_2)
     , .hx (o_fun_arg_3)
     , .y (o_fun_arg_4) );
 
-  assign o_fun_arg_5 = $signed(result_104[159:128]);
+  assign o_fun_arg_5 = $signed(result_91[159:128]);
 
-  assign o_fun_arg_6 = $signed(st_4[1130:1099]);
+  assign o_fun_arg_6 = $signed(result_64[1050:1019]);
+
+  assign o_fun_arg_7 = $signed(c$case_alt_71);
 
   LlamaDv_Top_Prefill_decoderPrefill_normScale LlamaDv_Top_Prefill_decoderPrefill_normScale_o_3
     ( .result (o_3)
     , .x (o_fun_arg_5)
     , .rinv (o_fun_arg_6)
-    , .g (g) );
+    , .g (o_fun_arg_7) );
 
-  assign c$absUOut_case_alt_selection_4 = st_4[960:959];
+  assign c$absUOut_case_alt_selection_4 = result_64[928:927];
 
   always @(*) begin
     case(c$absUOut_case_alt_selection_4)
-      2'b10 : c$absUOut_case_alt_0 = $signed(result_104[95:64]);
-      default : c$absUOut_case_alt_0 = $signed(result_104[31:0]);
+      2'b10 : c$absUOut_case_alt_0 = $signed(result_91[95:64]);
+      default : c$absUOut_case_alt_0 = $signed(result_91[31:0]);
     endcase
   end
 
-  assign c$i_2438 = (st_4[1204:1197] & 8'd15);
+  assign c$i_2564 = (result_64[1124:1117] & 8'd15);
 
   assign c$vecFlat_1 = ({16 {32'sd0}});
 
   // index begin
-  wire signed [31:0] vecArray_6 [0:16-1];
-  genvar i_34;
+  wire signed [31:0] vecArray_5 [0:16-1];
+  genvar i_19;
   generate
-  for (i_34=0; i_34 < 16; i_34=i_34+1) begin : mk_array_6
-    assign vecArray_6[(16-1)-i_34] = c$vecFlat_1[i_34*32+:32];
+  for (i_19=0; i_19 < 16; i_19=i_19+1) begin : mk_array_5
+    assign vecArray_5[(16-1)-i_19] = c$vecFlat_1[i_19*32+:32];
   end
   endgenerate
-  assign o_4 = vecArray_6[($unsigned({{(64-8) {1'b0}},c$i_2438}))];
+  assign o_4 = vecArray_5[($unsigned({{(64-8) {1'b0}},c$i_2564}))];
   // index end
 
-  assign c$tupIn_selection_4 = st_4[1220:1216];
+  assign c$tupIn_selection_4 = result_64[1140:1136];
 
   always @(*) begin
     case(c$tupIn_selection_4)
-      5'b00011 : c$tupIn_0 = {5'd4,   {5'd3,
-                                       st_4[1215:1215],   st_4[1214:1211],
-                                       st_4[1210:1205],   st_4[1204:1197],
-                                       st_4[1196:1195],   $signed(st_4[1194:1131]),
-                                       c$tupIn_app_arg_0,   st_4[1098:1067],
-                                       $signed(st_4[1066:1060]),   st_4[1059:1057],
-                                       st_4[1056:1049],   st_4[1048:1041],
-                                       st_4[1040:1033],   st_4[1032:1025],
-                                       $signed(st_4[1024:993]),
-                                       $signed(st_4[992:961]),   st_4[960:959],
-                                       st_4[958:927],   st_4[926:799],
-                                       $signed(st_4[798:792]),   st_4[791:664],
-                                       $signed(st_4[663:657]),   st_4[656:655],
-                                       st_4[654:651],   st_4[650:75],   st_4[74:70],
-                                       $signed(st_4[69:38]),   st_4[37:32],
-                                       busy_0}};
-      default : c$tupIn_0 = {5'd14,   {5'd7,
-                                       st_4[1215:1215],   st_4[1214:1211],
-                                       st_4[1210:1205],   st_4[1204:1197],
-                                       st_4[1196:1195],   $signed(st_4[1194:1131]),
-                                       $signed(st_4[1130:1099]),   st_4[1098:1067],
-                                       $signed(st_4[1066:1060]),   st_4[1059:1057],
-                                       st_4[1056:1049],   st_4[1048:1041],
-                                       st_4[1040:1033],   st_4[1032:1025],
-                                       $signed(st_4[1024:993]),
-                                       $signed(st_4[992:961]),   st_4[960:959],
-                                       st_4[958:927],   st_4[926:799],
-                                       $signed(st_4[798:792]),   st_4[791:664],
-                                       $signed(st_4[663:657]),   st_4[656:655],
-                                       st_4[654:651],   st_4[650:75],   st_4[74:70],
-                                       $signed(st_4[69:38]),   st_4[37:32],
-                                       busy_0}};
+      5'b00001 : c$tupIn_0 = {result_64[1116:1115],
+                              result_64};
+      default : c$tupIn_0 = {2'd0,   {5'd13,   1'd1,
+                                      result_64[1134:1131],   result_64[1130:1125],
+                                      result_64[1124:1117],   result_64[1116:1115],
+                                      $signed(result_64[1114:1051]),
+                                      $signed(result_64[1050:1019]),
+                                      result_64[1018:987],
+                                      $signed(result_64[986:980]),
+                                      result_64[979:977],   result_64[976:969],
+                                      result_64[968:961],
+                                      $signed(result_64[960:929]),
+                                      result_64[928:927],   result_64[926:895],
+                                      result_64[894:767],
+                                      $signed(result_64[766:760]),
+                                      result_64[759:632],
+                                      $signed(result_64[631:625]),
+                                      result_64[624:623],   result_64[622:619],
+                                      result_64[618:43],   result_64[42:38],
+                                      $signed(result_64[37:6]),   result_64[5:0]}};
     endcase
   end
 
-  assign c$tupIn_app_arg_fun_arg_0 = $signed(st_4[1194:1131]);
+  assign c$i_2567 = result_64[1124:1117];
 
-  LlamaDv_Top_Prefill_decoderPrefill_normInv LlamaDv_Top_Prefill_decoderPrefill_normInv_c$tupIn_app_arg_0
-    ( .result (c$tupIn_app_arg_0)
-    , .ss (c$tupIn_app_arg_fun_arg_0) );
+  assign c$vecFlat_2 = x_8[2047:0];
 
-  assign busy_0 = st_4[31:0] + 32'd1;
+  // index begin
+  wire signed [31:0] vecArray_6 [0:64-1];
+  genvar i_20;
+  generate
+  for (i_20=0; i_20 < 64; i_20=i_20+1) begin : mk_array_6
+    assign vecArray_6[(64-1)-i_20] = c$vecFlat_2[i_20*32+:32];
+  end
+  endgenerate
+  assign c$case_alt_69 = vecArray_6[($unsigned({{(64-8) {1'b0}},c$i_2567}))];
+  // index end
 
-  assign e_2 = $signed(c$e_app_arg);
+  assign result_85 = b2[2052:2052] ? c$case_alt_69 : 32'sd0;
+
+  assign x_8 = b2[2051:0];
+
+  assign en_15 = eta2_12[7:7];
+
+  assign a_16 = eta2_12[6:0];
 
   // romFile begin
   reg [6:0] ROM_17 [0:64-1];
@@ -6808,11 +7839,15 @@ module decoder_prefill
   end
 
   always @(posedge clk) begin : decoder_prefill_romFile_17
-    c$e_app_arg <= ROM_17[c$bv_app_arg];
+    if (en_15) begin
+      c$case_alt_70 <= ROM_17[($unsigned({{(64-7) {1'b0}},a_16}))];
+    end
   end
   // romFile end
 
-  assign g = $signed(c$g_app_arg);
+  assign en_16 = eta1_0[7:7];
+
+  assign a_17 = eta1_0[6:0];
 
   // romFile begin
   reg [31:0] ROM_18 [0:64-1];
@@ -6822,121 +7857,32 @@ module decoder_prefill
   end
 
   always @(posedge clk) begin : decoder_prefill_romFile_18
-    c$g_app_arg <= ROM_18[c$bv_app_arg];
-  end
-  // romFile end
-
-  assign c$i_2440 = st_4[1204:1197];
-
-  assign c$vecFlat_2 = x_8[2047:0];
-
-  // index begin
-  wire signed [31:0] vecArray_7 [0:64-1];
-  genvar i_35;
-  generate
-  for (i_35=0; i_35 < 64; i_35=i_35+1) begin : mk_array_7
-    assign vecArray_7[(64-1)-i_35] = c$vecFlat_2[i_35*32+:32];
-  end
-  endgenerate
-  assign c$case_alt_48 = vecArray_7[($unsigned({{(64-8) {1'b0}},c$i_2440}))];
-  // index end
-
-  assign result_98 = b2[2052:2052] ? c$case_alt_48 : 32'sd0;
-
-  assign x_8 = b2[2051:0];
-
-  // register begin
-  always @(posedge clk or  posedge  rst) begin : st_4_register
-    if ( rst) begin
-      st_4 <= {5'd0,   1'd0,   4'd0,   6'd0,   8'd0,   2'd0,   64'sd0,   32'sd0,   32'd0,
-   7'sd0,   3'd0,   8'd0,   8'd0,   8'd0,   8'd0,   32'sd0,   32'sd0,   2'd0,
-   32'd0,   {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-             8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-             8'sd0,   8'sd0},   7'sd0,   {8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                          8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                          8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                          8'sd0,   8'sd0,   8'sd0,   8'sd0},
-   7'sd0,   2'd0,   4'd0,   {32'sd0,   32'sd0,   {32'sd0,   32'sd0,   32'sd0,
-                                                  32'sd0,   32'sd0,   32'sd0,
-                                                  32'sd0,   32'sd0,   32'sd0,
-                                                  32'sd0,   32'sd0,   32'sd0,
-                                                  32'sd0,   32'sd0,   32'sd0,
-                                                  32'sd0}},   5'd0,   32'sd0,
-   6'd0,   32'd0};
-    end else begin
-      st_4 <= nxt_0;
+    if (en_16) begin
+      c$case_alt_71 <= ROM_18[($unsigned({{(64-7) {1'b0}},a_17}))];
     end
   end
-  // register end
-
-  // reverse begin
-  genvar i_36;
-  generate
-  for (i_36 = 0; i_36 < 64; i_36 = i_36 + 1) begin : reverse_9
-    assign c$w_app_arg[(64 - 1 - i_36)*8+:8] = c$w_app_arg_0[i_36*8+:8];
-  end
-  endgenerate
-  // reverse end
-
-  assign c$vec_25 = (bv_5);
-
-  // map begin
-  genvar i_37;
-  generate
-  for (i_37=0; i_37 < 64; i_37 = i_37 + 1) begin : map_9
-    wire [7:0] map_in_11;
-    assign map_in_11 = c$vec_25[i_37*8+:8];
-    wire signed [7:0] map_out_11;
-    assign map_out_11 = $signed(map_in_11);
-
-
-    assign c$w_app_arg_0[i_37*8+:8] = map_out_11;
-  end
-  endgenerate
-  // map end
-
-  // romFile begin
-  reg [511:0] ROM_19 [0:64-1];
-
-  initial begin
-    $readmemb("cls_m.memb",ROM_19);
-  end
-
-  always @(posedge clk) begin : decoder_prefill_romFile_19
-    bv_5 <= ROM_19[c$bv_app_arg];
-  end
   // romFile end
 
-  assign c$bv_app_arg = $unsigned({{(64-7) {1'b0}},addr_0});
-
-  assign addr_selection_4 = nxt_0[1220:1216];
-
-  assign c$bv_47 = nxt_0[1210:1205];
-
-  assign c$bv_48 = nxt_0[1204:1197];
-
-  assign c$bv_49 = nxt_0[1056:1049];
+  assign eta1_0 = {c$eta1_case_alt,   addr_0};
 
   always @(*) begin
-    case(addr_selection_4)
-      5'b00001 : addr_0 = {{(7-6) {1'b0}},nxt_0[1210:1205]};
-      5'b00100 : addr_0 = c$bv_48[0+:7];
-      5'b00110 : addr_0 = c$bv_49[0+:7];
-      default : addr_0 = 7'd0;
+    case(c$eta2_case_scrut)
+      64'sd4 : c$eta1_case_alt = 1'b1;
+      default : c$eta1_case_alt = 1'b0;
     endcase
   end
 
-  assign c$ds1_app_arg_5 = eta2_8[38:38] ? 1'b1 : 1'b0;
+  assign c$ds1_app_arg_5 = eta3_0[38:38] ? 1'b1 : 1'b0;
 
-  assign c$i_2657 = result_105[33:28];
+  assign c$i_2633 = result_92[33:28];
 
-  assign c$i_2658 = ds1_4[37:32];
+  assign c$i_2634 = ds1_5[37:32];
 
   // blockRam begin
-  reg signed [31:0] result_99_RAM [0:64-1];
+  reg signed [31:0] result_86_RAM [0:64-1];
 
   reg [2047:0] ram_init_5;
-  integer i_38;
+  integer i_21;
   initial begin
     ram_init_5 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
@@ -6946,30 +7892,30 @@ module decoder_prefill
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
-    for (i_38=0; i_38 < 64; i_38 = i_38 + 1) begin
-      result_99_RAM[64-1-i_38] = ram_init_5[i_38*32+:32];
+    for (i_21=0; i_21 < 64; i_21 = i_21 + 1) begin
+      result_86_RAM[64-1-i_21] = ram_init_5[i_21*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_99_blockRam
+  always @(posedge clk) begin : result_86_blockRam
     if (c$ds1_app_arg_5) begin
-      result_99_RAM[($unsigned({{(64-6) {1'b0}},c$i_2658}))] <= $signed(ds1_4[31:0]);
+      result_86_RAM[($unsigned({{(64-6) {1'b0}},c$i_2634}))] <= $signed(ds1_5[31:0]);
     end
-    result_99 <= result_99_RAM[($unsigned({{(64-6) {1'b0}},c$i_2657}))];
+    result_86 <= result_86_RAM[($unsigned({{(64-6) {1'b0}},c$i_2633}))];
   end
   // blockRam end
 
-  assign c$ds2_app_arg_0 = eta2_4[39:39] ? 1'b1 : 1'b0;
+  assign c$ds2_app_arg_0 = x4_3[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_2787 = result_105[27:21];
+  assign c$i_2763 = result_92[27:21];
 
-  assign c$i_2788 = ds_5[38:32];
+  assign c$i_2764 = ds_7[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_100_RAM [0:128-1];
+  reg signed [31:0] result_87_RAM [0:128-1];
 
   reg [4095:0] ram_init_6;
-  integer i_39;
+  integer i_22;
   initial begin
     ram_init_6 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
@@ -6987,30 +7933,30 @@ module decoder_prefill
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
-    for (i_39=0; i_39 < 128; i_39 = i_39 + 1) begin
-      result_100_RAM[128-1-i_39] = ram_init_6[i_39*32+:32];
+    for (i_22=0; i_22 < 128; i_22 = i_22 + 1) begin
+      result_87_RAM[128-1-i_22] = ram_init_6[i_22*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_100_blockRam
+  always @(posedge clk) begin : result_87_blockRam
     if (c$ds2_app_arg_0) begin
-      result_100_RAM[($unsigned({{(64-7) {1'b0}},c$i_2788}))] <= $signed(ds_5[31:0]);
+      result_87_RAM[($unsigned({{(64-7) {1'b0}},c$i_2764}))] <= $signed(ds_7[31:0]);
     end
-    result_100 <= result_100_RAM[($unsigned({{(64-7) {1'b0}},c$i_2787}))];
+    result_87 <= result_87_RAM[($unsigned({{(64-7) {1'b0}},c$i_2763}))];
   end
   // blockRam end
 
-  assign c$ds3_app_arg_0 = eta2_5[39:39] ? 1'b1 : 1'b0;
+  assign c$ds3_app_arg_0 = x4_4[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_2917 = result_105[20:14];
+  assign c$i_2893 = result_92[20:14];
 
-  assign c$i_2918 = ds_6[38:32];
+  assign c$i_2894 = ds_8[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_101_RAM [0:128-1];
+  reg signed [31:0] result_88_RAM [0:128-1];
 
   reg [4095:0] ram_init_7;
-  integer i_40;
+  integer i_23;
   initial begin
     ram_init_7 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
@@ -7028,30 +7974,30 @@ module decoder_prefill
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
-    for (i_40=0; i_40 < 128; i_40 = i_40 + 1) begin
-      result_101_RAM[128-1-i_40] = ram_init_7[i_40*32+:32];
+    for (i_23=0; i_23 < 128; i_23 = i_23 + 1) begin
+      result_88_RAM[128-1-i_23] = ram_init_7[i_23*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_101_blockRam
+  always @(posedge clk) begin : result_88_blockRam
     if (c$ds3_app_arg_0) begin
-      result_101_RAM[($unsigned({{(64-7) {1'b0}},c$i_2918}))] <= $signed(ds_6[31:0]);
+      result_88_RAM[($unsigned({{(64-7) {1'b0}},c$i_2894}))] <= $signed(ds_8[31:0]);
     end
-    result_101 <= result_101_RAM[($unsigned({{(64-7) {1'b0}},c$i_2917}))];
+    result_88 <= result_88_RAM[($unsigned({{(64-7) {1'b0}},c$i_2893}))];
   end
   // blockRam end
 
-  assign c$ds4_app_arg_0 = eta2_6[39:39] ? 1'b1 : 1'b0;
+  assign c$ds4_app_arg_0 = x4_5[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_3047 = result_105[13:7];
+  assign c$i_3023 = result_92[13:7];
 
-  assign c$i_3048 = ds_7[38:32];
+  assign c$i_3024 = ds_9[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_102_RAM [0:128-1];
+  reg signed [31:0] result_89_RAM [0:128-1];
 
   reg [4095:0] ram_init_8;
-  integer i_41;
+  integer i_24;
   initial begin
     ram_init_8 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
@@ -7069,30 +8015,30 @@ module decoder_prefill
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
-    for (i_41=0; i_41 < 128; i_41 = i_41 + 1) begin
-      result_102_RAM[128-1-i_41] = ram_init_8[i_41*32+:32];
+    for (i_24=0; i_24 < 128; i_24 = i_24 + 1) begin
+      result_89_RAM[128-1-i_24] = ram_init_8[i_24*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_102_blockRam
+  always @(posedge clk) begin : result_89_blockRam
     if (c$ds4_app_arg_0) begin
-      result_102_RAM[($unsigned({{(64-7) {1'b0}},c$i_3048}))] <= $signed(ds_7[31:0]);
+      result_89_RAM[($unsigned({{(64-7) {1'b0}},c$i_3024}))] <= $signed(ds_9[31:0]);
     end
-    result_102 <= result_102_RAM[($unsigned({{(64-7) {1'b0}},c$i_3047}))];
+    result_89 <= result_89_RAM[($unsigned({{(64-7) {1'b0}},c$i_3023}))];
   end
   // blockRam end
 
-  assign c$ds5_app_arg_0 = eta2_7[39:39] ? 1'b1 : 1'b0;
+  assign c$ds5_app_arg_0 = x4_6[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_3177 = result_105[6:0];
+  assign c$i_3153 = result_92[6:0];
 
-  assign c$i_3178 = ds_8[38:32];
+  assign c$i_3154 = ds_10[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_103_RAM [0:128-1];
+  reg signed [31:0] result_90_RAM [0:128-1];
 
   reg [4095:0] ram_init_9;
-  integer i_42;
+  integer i_25;
   initial begin
     ram_init_9 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
@@ -7110,160 +8056,271 @@ module decoder_prefill
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
-    for (i_42=0; i_42 < 128; i_42 = i_42 + 1) begin
-      result_103_RAM[128-1-i_42] = ram_init_9[i_42*32+:32];
+    for (i_25=0; i_25 < 128; i_25 = i_25 + 1) begin
+      result_90_RAM[128-1-i_25] = ram_init_9[i_25*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_103_blockRam
+  always @(posedge clk) begin : result_90_blockRam
     if (c$ds5_app_arg_0) begin
-      result_103_RAM[($unsigned({{(64-7) {1'b0}},c$i_3178}))] <= $signed(ds_8[31:0]);
+      result_90_RAM[($unsigned({{(64-7) {1'b0}},c$i_3154}))] <= $signed(ds_10[31:0]);
     end
-    result_103 <= result_103_RAM[($unsigned({{(64-7) {1'b0}},c$i_3177}))];
+    result_90 <= result_90_RAM[($unsigned({{(64-7) {1'b0}},c$i_3153}))];
   end
   // blockRam end
 
-  assign result_104 = {result_99,   result_100,
-                       result_101,   result_102,   result_103};
+  assign result_91 = {result_86,   result_87,
+                      result_88,   result_89,   result_90};
 
-  assign eta2_4 = result_71[159:120];
+  assign x4_3 = result_65[159:120];
 
-  assign eta2_5 = result_71[119:80];
+  assign x4_4 = result_65[119:80];
 
-  assign eta2_6 = result_71[79:40];
+  assign x4_5 = result_65[79:40];
 
-  assign eta2_7 = result_71[39:0];
+  assign x4_6 = result_65[39:0];
 
-  assign eta2_8 = result_71[198:160];
+  assign eta3_0 = result_65[198:160];
 
-  assign a1_9 = eta2_8[37:0];
+  assign a1_9 = eta3_0[37:0];
 
-  assign a1_10 = eta2_5[38:0];
+  assign a1_10 = x4_3[38:0];
 
-  assign a1_11 = eta2_4[38:0];
+  assign a1_11 = x4_4[38:0];
 
-  assign a1_12 = eta2_6[38:0];
+  assign a1_12 = x4_5[38:0];
 
-  assign a1_13 = eta2_7[38:0];
+  assign a1_13 = x4_6[38:0];
 
-  assign c$bv_50 = nxt_0[1204:1197];
+  assign c$bv_53 = nxt_0[1124:1117];
 
-  assign result_105 = {c$bv_50[0+:6],
-                       c$case_alt_52,   c$case_alt_49,
-                       c$case_alt_51,   result_106};
+  assign result_92 = {c$bv_53[0+:6],
+                      c$case_alt_75,   c$case_alt_72,
+                      c$case_alt_74,   result_93};
 
-  assign result_selection_178 = nxt_0[960:959];
+  assign result_selection_144 = nxt_0[928:927];
 
   always @(*) begin
-    case(result_selection_178)
-      2'b01 : result_106 = 7'd64 + c$packIndexOut_0;
-      default : result_106 = c$packIndexOut_0;
+    case(result_selection_144)
+      2'b01 : result_93 = 7'd64 + c$packIndexOut_0;
+      default : result_93 = c$packIndexOut_0;
     endcase
   end
 
-  assign c$case_alt_selection_87 = nxt_0[1220:1216];
+  assign c$case_alt_selection_92 = nxt_0[1140:1136];
 
   always @(*) begin
-    case(c$case_alt_selection_87)
-      5'b01000 : c$case_alt_49 = c$case_alt_50;
-      5'b01001 : c$case_alt_49 = c$packIndexOut_0;
-      default : c$case_alt_49 = c$case_alt_51;
+    case(c$case_alt_selection_92)
+      5'b01000 : c$case_alt_72 = c$case_alt_73;
+      5'b01001 : c$case_alt_72 = c$packIndexOut_0;
+      default : c$case_alt_72 = c$case_alt_74;
     endcase
   end
 
-  assign c$bv_51 = ((nxt_0[1204:1197]));
+  assign c$bv_54 = ((nxt_0[1124:1117]));
 
-  assign c$case_alt_50 = ((c$bv_51[64'sd0]) == (1'b1)) ? c$app_arg_45 : (c$app_arg_45 ^ 7'd1);
+  assign c$case_alt_73 = ((c$bv_54[64'sd0]) == (1'b1)) ? c$app_arg_47 : (c$app_arg_47 ^ 7'd1);
 
-  assign c$bv_52 = nxt_0[1204:1197];
+  assign c$bv_55 = nxt_0[1124:1117];
 
-  assign c$case_alt_51 = c$bv_52[0+:7];
+  assign c$case_alt_74 = c$bv_55[0+:7];
 
-  assign c$bv_53 = (nxt_0[1204:1197] >> 64'sd1);
+  assign c$bv_56 = (nxt_0[1124:1117] >> 64'sd1);
 
-  assign c$app_arg_45 = c$bv_53[0+:7];
+  assign c$app_arg_47 = c$bv_56[0+:7];
 
-  assign c$bv_54 = nxt_0[1048:1041];
-
-  always @(*) begin
-    case(c$case_scrut_3)
-      64'sd6 : c$case_alt_52 = c$bv_54[0+:7];
-      default : c$case_alt_52 = 7'd0;
-    endcase
-  end
-
-  assign c$dtt_rhs_16 = nxt_0[1220:1216];
-
-  assign c$case_scrut_3 = $unsigned(c$dtt_rhs_16);
-
-  assign c$bv_55 = nxt_0[656:655];
-
-  assign c$bv_56 = (nxt_0[1204:1197] & 8'd15);
-
-  assign c$packIndexOut_0 = (({{(7-2) {1'b0}},nxt_0[656:655]}) * 7'd16) + (c$bv_56[0+:7]);
-
-  assign ds1_4 = eta2_8[38:38] ? a1_9 : ({38 {1'bx}});
-
-  assign ds_5 = eta2_4[39:39] ? a1_11 : ({39 {1'bx}});
-
-  assign ds_6 = eta2_5[39:39] ? a1_10 : ({39 {1'bx}});
-
-  assign ds_7 = eta2_6[39:39] ? a1_12 : ({39 {1'bx}});
-
-  assign ds_8 = eta2_7[39:39] ? a1_13 : ({39 {1'bx}});
-
-  assign nxt_0 = result_71[1696:476];
-
-  assign result_107 = {c$case_alt_56 & c$ds_app_arg_0,
-                       c$case_alt_53,   {kvWr_0,   c$ds2_case_alt_1,
-                                         st_5[1214:1211],   c$ds4_case_alt_0}};
-
-  always @(*) begin
-    case(c$case_scrut_5)
-      64'sd0 : c$ds4_case_alt_0 = 1'b0;
-      default : c$ds4_case_alt_0 = 1'b1;
-    endcase
-  end
-
-  always @(*) begin
-    case(c$ds2_case_scrut_0)
-      64'sd10 : c$ds2_case_alt_1 = {1'b1,rdAddr_0};
-      default : c$ds2_case_alt_1 = {1'b0,5'bxxxxx};
-    endcase
-  end
-
-  assign c$dtt_rhs_19 = nxt_1[1220:1216];
-
-  assign c$ds2_case_scrut_0 = $unsigned(c$dtt_rhs_19);
-
-  always @(*) begin
-    case(c$case_scrut_5)
-      64'sd17 : c$case_alt_53 = {1'b1,{st_5[1214:1211],
-                                       xOut_0}};
-      default : c$case_alt_53 = {1'b0,2052'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx};
-    endcase
-  end
-
-  assign c$dtt_rhs_22 = st_5[1220:1216];
-
-  assign c$case_scrut_4 = $unsigned(c$dtt_rhs_22);
+  assign c$bv_57 = macN_0[47:40];
 
   always @(*) begin
     case(c$case_scrut_4)
-      64'sd13 : c$case_alt_54 = 1'b1;
-      default : c$case_alt_54 = 1'b0;
+      64'sd6 : c$case_alt_75 = c$bv_57[0+:7];
+      default : c$case_alt_75 = 7'd0;
     endcase
   end
 
-  assign c$case_alt_selection_94 = wr_2[198:160];
+  assign c$dtt_rhs_25 = nxt_0[1140:1136];
 
-  assign c$case_alt_sel_alt_t_143 = ({xOut_0,$signed(x_9[31:0])});
+  assign c$case_scrut_4 = $unsigned(c$dtt_rhs_25);
 
-  assign c$case_alt_55 = c$case_alt_selection_94[38:38] ? c$case_alt_sel_alt_t_143[2047:0] : xOut_0;
+  assign c$bv_58 = nxt_0[624:623];
+
+  assign c$bv_59 = (nxt_0[1124:1117] & 8'd15);
+
+  assign c$packIndexOut_0 = (({{(7-2) {1'b0}},nxt_0[624:623]}) * 7'd16) + (c$bv_59[0+:7]);
+
+  assign ds1_5 = eta3_0[38:38] ? a1_9 : ({38 {1'bx}});
+
+  assign ds_7 = x4_3[39:39] ? a1_10 : ({39 {1'bx}});
+
+  assign ds_8 = x4_4[39:39] ? a1_11 : ({39 {1'bx}});
+
+  assign ds_9 = x4_5[39:39] ? a1_12 : ({39 {1'bx}});
+
+  assign ds_10 = x4_6[39:39] ? a1_13 : ({39 {1'bx}});
+
+  assign macN_0 = result_94[79:32];
+
+  assign result_94 = {m_0,   c$case_alt_78,
+                      result_95};
+
+  assign result_fun_arg_2 = $signed(c$app_arg_48);
+
+  assign result_fun_arg_3 = $signed(result_64[986:980]);
+
+  assign result_fun_arg_4 = $signed(result_91[127:96]);
+
+  LlamaDv_Top_Prefill_decoderPrefill_macStep LlamaDv_Top_Prefill_decoderPrefill_macStep_result_95
+    ( .result (result_95)
+    , .a (c$case_alt_76)
+    , .w (result_fun_arg_2)
+    , .xe (result_fun_arg_3)
+    , .x (result_fun_arg_4) );
+
+  assign c$i_3162 = (8'd127 - m_0[47:40]);
+
+  assign c$vecFlat_3 = ((({512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_79})));
+
+  // index begin
+  wire [7:0] vecArray_7 [0:128-1];
+  genvar i_26;
+  generate
+  for (i_26=0; i_26 < 128; i_26=i_26+1) begin : mk_array_7
+    assign vecArray_7[(128-1)-i_26] = c$vecFlat_3[i_26*8+:8];
+  end
+  endgenerate
+  assign c$app_arg_48 = vecArray_7[($unsigned({{(64-8) {1'b0}},c$i_3162}))];
+  // index end
+
+  assign c$case_alt_selection_97 = m_0[47:40];
+
+  always @(*) begin
+    case(c$case_alt_selection_97)
+      8'd0 : c$case_alt_76 = 32'sd0;
+      default : c$case_alt_76 = $signed(m_0[31:0]);
+    endcase
+  end
+
+  assign c$case_alt_77 = (m_0[47:40] == (result_64[968:961] - 8'd1)) ? {8'd0,
+                                                                        m_0[39:32] + 8'd1,
+                                                                        result_95} : {m_0[47:40] + 8'd1,   m_0[39:32],
+                                                                                      result_95};
+
+  assign c$dtt_rhs_28 = result_64[1140:1136];
+
+  assign c$case_scrut_5 = $unsigned(c$dtt_rhs_28);
+
+  always @(*) begin
+    case(c$case_scrut_5)
+      64'sd6 : c$case_alt_78 = c$case_alt_77;
+      default : c$case_alt_78 = {8'd0,   8'd0,
+                                 32'sd0};
+    endcase
+  end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : m_0_register
+    if ( rst) begin
+      m_0 <= {8'd0,   8'd0,   32'sd0};
+    end else begin
+      m_0 <= c$case_alt_78;
+    end
+  end
+  // register end
+
+  assign en_17 = eta2_12[7:7];
+
+  assign a_18 = eta2_12[6:0];
+
+  // romFile begin
+  reg [511:0] ROM_19 [0:64-1];
+
+  initial begin
+    $readmemb("cls_m.memb",ROM_19);
+  end
+
+  always @(posedge clk) begin : decoder_prefill_romFile_19
+    if (en_17) begin
+      c$case_alt_79 <= ROM_19[($unsigned({{(64-7) {1'b0}},a_18}))];
+    end
+  end
+  // romFile end
+
+  assign eta2_12 = {c$eta2_case_alt,   addr_0};
+
+  assign addr_selection_4 = nxt_0[1140:1136];
+
+  assign c$bv_60 = nxt_0[1130:1125];
+
+  assign c$bv_61 = nxt_0[1124:1117];
+
+  assign c$bv_62 = macN_0[39:32];
+
+  always @(*) begin
+    case(addr_selection_4)
+      5'b00001 : addr_0 = {{(7-6) {1'b0}},nxt_0[1130:1125]};
+      5'b00100 : addr_0 = c$bv_61[0+:7];
+      5'b00110 : addr_0 = c$bv_62[0+:7];
+      default : addr_0 = 7'd0;
+    endcase
+  end
+
+  always @(*) begin
+    case(c$eta2_case_scrut)
+      64'sd6 : c$eta2_case_alt = 1'b1;
+      default : c$eta2_case_alt = 1'b0;
+    endcase
+  end
+
+  assign c$dtt_rhs_31 = nxt_0[1140:1136];
+
+  assign c$eta2_case_scrut = $unsigned(c$dtt_rhs_31);
+
+  assign result_96 = {c$case_alt_83 & c$ds1_app_arg_6,
+                      c$case_alt_80,   {kvWr_0,   c$ds3_case_alt_0,
+                                        result_142[1134:1131],   c$ds5_case_alt_0}};
+
+  always @(*) begin
+    case(c$case_scrut_7)
+      64'sd0 : c$ds5_case_alt_0 = 1'b0;
+      default : c$ds5_case_alt_0 = 1'b1;
+    endcase
+  end
+
+  always @(*) begin
+    case(c$normApply_case_scrut_0)
+      64'sd10 : c$ds3_case_alt_0 = {1'b1,rdAddr_0};
+      default : c$ds3_case_alt_0 = {1'b0,5'bxxxxx};
+    endcase
+  end
+
+  always @(*) begin
+    case(c$case_scrut_7)
+      64'sd17 : c$case_alt_80 = {1'b1,{result_142[1134:1131],
+                                       xOut_0}};
+      default : c$case_alt_80 = {1'b0,2052'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx};
+    endcase
+  end
+
+  assign c$dtt_rhs_34 = result_142[1140:1136];
+
+  assign c$case_scrut_6 = $unsigned(c$dtt_rhs_34);
+
+  always @(*) begin
+    case(c$case_scrut_6)
+      64'sd13 : c$case_alt_81 = 1'b1;
+      default : c$case_alt_81 = 1'b0;
+    endcase
+  end
+
+  assign c$case_alt_selection_104 = wr_2[198:160];
+
+  assign c$case_alt_sel_alt_t_131 = ({xOut_0,$signed(x_9[31:0])});
+
+  assign c$case_alt_82 = c$case_alt_selection_104[38:38] ? c$case_alt_sel_alt_t_131[2047:0] : xOut_0;
 
   assign x_9 = wr_2[197:160];
 
-  assign result_108 = (c$case_alt_54 & (st_5[1059:1057] == 3'd5)) ? c$case_alt_55 : xOut_0;
+  assign result_97 = (c$case_alt_81 & (result_142[979:977] == 3'd5)) ? c$case_alt_82 : xOut_0;
 
   // register begin
   always @(posedge clk or  posedge  rst) begin : xOut_0_register
@@ -7277,302 +8334,341 @@ module decoder_prefill
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
     end else begin
-      xOut_0 <= result_108;
+      xOut_0 <= result_97;
     end
   end
   // register end
 
   always @(*) begin
-    case(c$case_scrut_5)
-      64'sd1 : c$case_alt_56 = 1'b1;
-      default : c$case_alt_56 = 1'b0;
+    case(c$case_scrut_7)
+      64'sd1 : c$case_alt_83 = 1'b1;
+      default : c$case_alt_83 = 1'b0;
     endcase
   end
 
-  assign c$dtt_rhs_25 = st_5[1220:1216];
+  assign c$dtt_rhs_37 = result_142[1140:1136];
 
-  assign c$case_scrut_5 = $unsigned(c$dtt_rhs_25);
+  assign c$case_scrut_7 = $unsigned(c$dtt_rhs_37);
 
-  assign kvh_0 = nxt_1[656:655] >> 64'sd1;
+  assign c$dtt_rhs_40 = nxt_1[1140:1136];
 
-  assign c$bv_57 = nxt_1[1215:1215];
+  assign c$normApply_case_scrut_0 = $unsigned(c$dtt_rhs_40);
 
-  assign result_109 = ((({{(6-1) {1'b0}},nxt_1[1215:1215]}) * 6'd2) + ({{(6-2) {1'b0}},kvh_0})) * 6'd16;
+  assign nxt_1 = result_98[1616:476];
 
-  assign c$bv_58 = nxt_1[654:651];
-
-  assign result_110 = result_109 + ({{(6-4) {1'b0}},nxt_1[654:651]});
-
-  assign nxt_1 = result_111[1696:476];
-
-  assign result_selection_182 = st_5[1220:1216];
+  assign result_selection_148 = result_142[1140:1136];
 
   always @(*) begin
-    case(result_selection_182)
-      5'b00000 : result_111 = c$ds_case_alt_4;
-      5'b01101 : result_111 = c$ds_case_alt_3;
-      default : result_111 = result_112;
+    case(result_selection_148)
+      5'b00000 : result_98 = c$ds1_case_alt_4;
+      5'b01101 : result_98 = c$ds1_case_alt_3;
+      default : result_98 = result_99;
     endcase
   end
 
-  assign c$ds_case_alt_3 = ((st_5[1059:1057] == 3'd5) & c$ds_app_arg_0) ? {{5'd17,
-                                                                            \s'_0 [1215:1215],   \s'_0 [1214:1211],
-                                                                            \s'_0 [1210:1205],   \s'_0 [1204:1197],
-                                                                            \s'_0 [1196:1195],
-                                                                            $signed(\s'_0 [1194:1131]),
-                                                                            $signed(\s'_0 [1130:1099]),
-                                                                            \s'_0 [1098:1067],
-                                                                            $signed(\s'_0 [1066:1060]),
-                                                                            \s'_0 [1059:1057],   \s'_0 [1056:1049],
-                                                                            \s'_0 [1048:1041],   \s'_0 [1040:1033],
-                                                                            \s'_0 [1032:1025],
-                                                                            $signed(\s'_0 [1024:993]),
-                                                                            $signed(\s'_0 [992:961]),
-                                                                            \s'_0 [960:959],   \s'_0 [958:927],
-                                                                            \s'_0 [926:799],
-                                                                            $signed(\s'_0 [798:792]),
-                                                                            \s'_0 [791:664],
-                                                                            $signed(\s'_0 [663:657]),
-                                                                            \s'_0 [656:655],   \s'_0 [654:651],
-                                                                            \s'_0 [650:75],   \s'_0 [74:70],
-                                                                            $signed(\s'_0 [69:38]),   \s'_0 [37:32],
-                                                                            \s'_0 [31:0]},   kvW_0,
-                                                                           wr1_0} : result_112;
+  assign c$ds1_case_alt_3 = ((result_142[979:977] == 3'd5) & c$ds1_app_arg_6) ? {{5'd17,
+                                                                                  \s'_0 [1135:1135],
+                                                                                  \s'_0 [1134:1131],
+                                                                                  \s'_0 [1130:1125],
+                                                                                  \s'_0 [1124:1117],
+                                                                                  \s'_0 [1116:1115],
+                                                                                  $signed(\s'_0 [1114:1051]),
+                                                                                  $signed(\s'_0 [1050:1019]),
+                                                                                  \s'_0 [1018:987],
+                                                                                  $signed(\s'_0 [986:980]),
+                                                                                  \s'_0 [979:977],   \s'_0 [976:969],
+                                                                                  \s'_0 [968:961],
+                                                                                  $signed(\s'_0 [960:929]),
+                                                                                  \s'_0 [928:927],   \s'_0 [926:895],
+                                                                                  \s'_0 [894:767],
+                                                                                  $signed(\s'_0 [766:760]),
+                                                                                  \s'_0 [759:632],
+                                                                                  $signed(\s'_0 [631:625]),
+                                                                                  \s'_0 [624:623],   \s'_0 [622:619],
+                                                                                  \s'_0 [618:43],   \s'_0 [42:38],
+                                                                                  $signed(\s'_0 [37:6]),
+                                                                                  \s'_0 [5:0]},   kvW_0,
+                                                                                 wr1_0} : result_99;
 
-  assign c$ds_app_arg_0 = st_5[1204:1197] == 8'd63;
+  assign c$ds1_app_arg_6 = result_142[1124:1117] == 8'd63;
 
-  assign c$ds_case_alt_4 = b1[2052:2052] ? {{5'd1,
-                                             1'd1,   p_1,   st_5[1210:1205],   8'd0,
-                                             2'd0,   $signed(st_5[1194:1131]),
-                                             $signed(st_5[1130:1099]),   st_5[1098:1067],
-                                             $signed(st_5[1066:1060]),   st_5[1059:1057],
-                                             st_5[1056:1049],   st_5[1048:1041],
-                                             st_5[1040:1033],   st_5[1032:1025],
-                                             $signed(st_5[1024:993]),
-                                             $signed(st_5[992:961]),   st_5[960:959],
-                                             st_5[958:927],   st_5[926:799],
-                                             $signed(st_5[798:792]),   st_5[791:664],
-                                             $signed(st_5[663:657]),   st_5[656:655],
-                                             st_5[654:651],   st_5[650:75],   st_5[74:70],
-                                             $signed(st_5[69:38]),   st_5[37:32],   32'd1},
-                                            {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                            {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                             {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                             {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                             {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                             {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {st_5,
-                                                                                                     {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                                     {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+  assign c$ds1_case_alt_4 = b1[2052:2052] ? {{5'd1,
+                                              1'd1,   p_1,   result_142[1130:1125],   8'd0,
+                                              2'd0,   $signed(result_142[1114:1051]),
+                                              $signed(result_142[1050:1019]),
+                                              result_142[1018:987],
+                                              $signed(result_142[986:980]),
+                                              result_142[979:977],   result_142[976:969],
+                                              result_142[968:961],
+                                              $signed(result_142[960:929]),
+                                              result_142[928:927],   result_142[926:895],
+                                              result_142[894:767],
+                                              $signed(result_142[766:760]),
+                                              result_142[759:632],
+                                              $signed(result_142[631:625]),
+                                              result_142[624:623],   result_142[622:619],
+                                              result_142[618:43],   result_142[42:38],
+                                              $signed(result_142[37:6]),   result_142[5:0]},
+                                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                             {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {result_142,
+                                                                                                      {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                      {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
 
   assign p_1 = b1[2051:2048];
 
-  assign wr1_0 = result_112[198:0];
+  assign wr1_0 = result_99[198:0];
 
-  assign kvW_0 = result_112[475:199];
+  assign kvW_0 = result_99[475:199];
 
-  assign \s'_0  = result_112[1696:476];
+  assign \s'_0  = result_99[1616:476];
 
-  assign result_selection_185 = st_5[1220:1216];
+  assign result_selection_151 = result_142[1140:1136];
 
-  assign c$bv_59 = st_5[656:655];
+  assign c$bv_63 = result_142[624:623];
 
   always @(*) begin
-    case(result_selection_185)
-      5'b00000 : result_112 = {st_5,
-                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00001 : result_112 = {result_133,
-                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {{1'b1,{c$step_$jOut_app_arg_4,
-                                       result_139}},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00010 : result_112 = {result_132,
-                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00011 : result_112 = {result_134,
-                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00100 : result_112 = {result_130,
-                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b1,{c$app_arg_54,   o_6}},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00101 : result_112 = {{5'd6,
-                                st_5[1215:1215],   st_5[1214:1211],
-                                st_5[1210:1205],   st_5[1204:1197],
-                                st_5[1196:1195],   $signed(st_5[1194:1131]),
-                                $signed(st_5[1130:1099]),   st_5[1098:1067],
-                                result_135,   k_4,   8'd0,   8'd0,
-                                c$matrixShapeOut_1[15:8],
-                                c$matrixShapeOut_1[7:0],
-                                $signed(st_5[1024:993]),
-                                $signed(st_5[992:961]),   st_5[960:959],
-                                st_5[958:927],   st_5[926:799],
-                                $signed(st_5[798:792]),   st_5[791:664],
-                                $signed(st_5[663:657]),   st_5[656:655],
-                                st_5[654:651],   st_5[650:75],   st_5[74:70],
-                                $signed(st_5[69:38]),   st_5[37:32],
-                                busy_1},
-                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00110 : result_112 = {result_129,
-                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               c$app_arg_53};
-      5'b00111 : result_112 = {result_124,
-                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01000 : result_112 = {result_123,
-                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               c$app_arg_50};
-      5'b01001 : result_112 = result_117;
-      5'b01010 : result_112 = {{c$app_arg_46,
-                                st_5[1215:1215],   st_5[1214:1211],
-                                st_5[1210:1205],   st_5[1204:1197],
-                                st_5[1196:1195],   $signed(st_5[1194:1131]),
-                                $signed(st_5[1130:1099]),   st_5[1098:1067],
-                                $signed(st_5[1066:1060]),   st_5[1059:1057],
-                                st_5[1056:1049],   st_5[1048:1041],
-                                st_5[1040:1033],   st_5[1032:1025],
-                                $signed(st_5[1024:993]),
-                                $signed(st_5[992:961]),   st_5[960:959],
-                                st_5[958:927],   st_5[926:799],
-                                $signed(st_5[798:792]),   st_5[791:664],
-                                $signed(st_5[663:657]),   st_5[656:655],
-                                st_5[654:651] + 4'd1,   ds31_1[576:1],
-                                st_5[74:70] + c$case_alt_62,
-                                $signed(st_5[69:38]),   st_5[37:32],
-                                busy_1},
-                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01011 : result_112 = {result_116,
-                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b1,{(({{(7-2) {1'b0}},st_5[656:655]}) * 7'd16) + c$app_arg_54,
-                                       o_7}},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01100 : result_112 = {{5'd6,
-                                st_5[1215:1215],   st_5[1214:1211],
-                                st_5[1210:1205],   st_5[1204:1197],
-                                st_5[1196:1195],   $signed(st_5[1194:1131]),
-                                $signed(st_5[1130:1099]),   st_5[1098:1067],
-                                result_135,   3'd3,   8'd0,   8'd0,   8'd64,
-                                8'd64,   $signed(st_5[1024:993]),
-                                $signed(st_5[992:961]),   st_5[960:959],
-                                st_5[958:927],   st_5[926:799],
-                                $signed(st_5[798:792]),   st_5[791:664],
-                                $signed(st_5[663:657]),   st_5[656:655],
-                                st_5[654:651],   st_5[650:75],   st_5[74:70],
-                                $signed(st_5[69:38]),   st_5[37:32],
-                                busy_1},
-                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01101 : result_112 = {result_115,
-                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {{1'b1,{c$step_$jOut_app_arg_4,
-                                       result_114}},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01110 : result_112 = {result_113,
-                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b1,{c$app_arg_54,   o_5}},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01111 : result_112 = {{5'd6,
-                                st_5[1215:1215],   st_5[1214:1211],
-                                st_5[1210:1205],   st_5[1204:1197],
-                                st_5[1196:1195],   $signed(st_5[1194:1131]),
-                                $signed(st_5[1130:1099]),   st_5[1098:1067],
-                                result_135,   3'd5,   8'd0,   8'd0,   8'd64,
-                                8'd128,   $signed(st_5[1024:993]),
-                                $signed(st_5[992:961]),   st_5[960:959],
-                                st_5[958:927],   st_5[926:799],
-                                $signed(st_5[798:792]),   st_5[791:664],
-                                $signed(st_5[663:657]),   st_5[656:655],
-                                st_5[654:651],   st_5[650:75],   st_5[74:70],
-                                $signed(st_5[69:38]),   st_5[37:32],
-                                busy_1},
-                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b10000 : result_112 = {c$step_$jOut_1,
-                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      default : result_112 = c$case_alt_57;
+    case(result_selection_151)
+      5'b00000 : result_99 = {result_142,
+                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b00001 : result_99 = {c$app_arg_65,
+                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {{1'b1,{c$step_$jOut_app_arg_4,
+                                      result_120}},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b00010 : result_99 = {result_113,
+                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b00011 : result_99 = {{5'd4,
+                               result_142[1135:1135],
+                               result_142[1134:1131],
+                               result_142[1130:1125],   8'd0,
+                               result_142[1116:1115],
+                               $signed(result_142[1114:1051]),
+                               c$app_arg_64,   32'd0,
+                               $signed(result_142[986:980]),
+                               result_142[979:977],   result_142[976:969],
+                               result_142[968:961],
+                               $signed(result_142[960:929]),
+                               result_142[928:927],   result_142[926:895],
+                               result_142[894:767],
+                               $signed(result_142[766:760]),
+                               result_142[759:632],
+                               $signed(result_142[631:625]),
+                               result_142[624:623],   result_142[622:619],
+                               result_142[618:43],   result_142[42:38],
+                               $signed(result_142[37:6]),   result_142[5:0]},
+                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b00100 : result_99 = {c$app_arg_63,
+                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b1,{c$app_arg_62,   o_6}},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b00101 : result_99 = {{5'd6,
+                               result_142[1135:1135],
+                               result_142[1134:1131],
+                               result_142[1130:1125],
+                               result_142[1124:1117],
+                               result_142[1116:1115],
+                               $signed(result_142[1114:1051]),
+                               $signed(result_142[1050:1019]),
+                               result_142[1018:987],   result_115,   k_4,
+                               c$matrixShapeOut_1[15:8],
+                               c$matrixShapeOut_1[7:0],
+                               $signed(result_142[960:929]),
+                               result_142[928:927],   result_142[926:895],
+                               result_142[894:767],
+                               $signed(result_142[766:760]),
+                               result_142[759:632],
+                               $signed(result_142[631:625]),
+                               result_142[624:623],   result_142[622:619],
+                               result_142[618:43],   result_142[42:38],
+                               $signed(result_142[37:6]),   result_142[5:0]},
+                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b00110 : result_99 = {c$app_arg_61,
+                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              c$app_arg_60};
+      5'b00111 : result_99 = {c$app_arg_59,
+                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b01000 : result_99 = {result_107,
+                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              c$app_arg_56};
+      5'b01001 : result_99 = result_101;
+      5'b01010 : result_99 = {{c$app_arg_52,
+                               result_142[1135:1135],
+                               result_142[1134:1131],
+                               result_142[1130:1125],
+                               result_142[1124:1117],
+                               result_142[1116:1115],
+                               $signed(result_142[1114:1051]),
+                               $signed(result_142[1050:1019]),
+                               result_142[1018:987],
+                               $signed(result_142[986:980]),
+                               result_142[979:977],   result_142[976:969],
+                               result_142[968:961],
+                               $signed(result_142[960:929]),
+                               result_142[928:927],   result_142[926:895],
+                               result_142[894:767],
+                               $signed(result_142[766:760]),
+                               result_142[759:632],
+                               $signed(result_142[631:625]),
+                               result_142[624:623],
+                               result_142[622:619] + 4'd1,   ds27_1[576:1],
+                               result_142[42:38] + c$case_alt_89,
+                               $signed(result_142[37:6]),   result_142[5:0]},
+                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b01011 : result_99 = {c$app_arg_51,
+                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b1,{(({{(7-2) {1'b0}},result_142[624:623]}) * 7'd16) + c$app_arg_62,
+                                      o_7}},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b01100 : result_99 = {{5'd6,
+                               result_142[1135:1135],
+                               result_142[1134:1131],
+                               result_142[1130:1125],
+                               result_142[1124:1117],
+                               result_142[1116:1115],
+                               $signed(result_142[1114:1051]),
+                               $signed(result_142[1050:1019]),
+                               result_142[1018:987],   result_115,   3'd3,
+                               8'd64,   8'd64,
+                               $signed(result_142[960:929]),
+                               result_142[928:927],   result_142[926:895],
+                               result_142[894:767],
+                               $signed(result_142[766:760]),
+                               result_142[759:632],
+                               $signed(result_142[631:625]),
+                               result_142[624:623],   result_142[622:619],
+                               result_142[618:43],   result_142[42:38],
+                               $signed(result_142[37:6]),   result_142[5:0]},
+                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b01101 : result_99 = {c$app_arg_50,
+                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {{1'b1,{c$step_$jOut_app_arg_4,
+                                      result_100}},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b01110 : result_99 = {c$app_arg_49,
+                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b1,{c$app_arg_62,   o_5}},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b01111 : result_99 = {{5'd6,
+                               result_142[1135:1135],
+                               result_142[1134:1131],
+                               result_142[1130:1125],
+                               result_142[1124:1117],
+                               result_142[1116:1115],
+                               $signed(result_142[1114:1051]),
+                               $signed(result_142[1050:1019]),
+                               result_142[1018:987],   result_115,   3'd5,
+                               8'd64,   8'd128,
+                               $signed(result_142[960:929]),
+                               result_142[928:927],   result_142[926:895],
+                               result_142[894:767],
+                               $signed(result_142[766:760]),
+                               result_142[759:632],
+                               $signed(result_142[631:625]),
+                               result_142[624:623],   result_142[622:619],
+                               result_142[618:43],   result_142[42:38],
+                               $signed(result_142[37:6]),   result_142[5:0]},
+                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b10000 : result_99 = {c$step_$jOut_1,
+                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      default : result_99 = c$case_alt_84;
     endcase
   end
 
-  assign c$case_alt_57 = r2 ? {{5'd0,
-                                st_5[1215:1215],   st_5[1214:1211],
-                                st_5[1210:1205],   st_5[1204:1197],
-                                st_5[1196:1195],   $signed(st_5[1194:1131]),
-                                $signed(st_5[1130:1099]),   st_5[1098:1067],
-                                $signed(st_5[1066:1060]),   st_5[1059:1057],
-                                st_5[1056:1049],   st_5[1048:1041],
-                                st_5[1040:1033],   st_5[1032:1025],
-                                $signed(st_5[1024:993]),
-                                $signed(st_5[992:961]),   st_5[960:959],
-                                st_5[958:927],   st_5[926:799],
-                                $signed(st_5[798:792]),   st_5[791:664],
-                                $signed(st_5[663:657]),   st_5[656:655],
-                                st_5[654:651],   st_5[650:75],   st_5[74:70],
-                                $signed(st_5[69:38]),   st_5[37:32],
-                                st_5[31:0]},
+  assign c$case_alt_84 = r2 ? {{5'd0,
+                                result_142[1135:1135],
+                                result_142[1134:1131],
+                                result_142[1130:1125],
+                                result_142[1124:1117],
+                                result_142[1116:1115],
+                                $signed(result_142[1114:1051]),
+                                $signed(result_142[1050:1019]),
+                                result_142[1018:987],
+                                $signed(result_142[986:980]),
+                                result_142[979:977],   result_142[976:969],
+                                result_142[968:961],
+                                $signed(result_142[960:929]),
+                                result_142[928:927],   result_142[926:895],
+                                result_142[894:767],
+                                $signed(result_142[766:760]),
+                                result_142[759:632],
+                                $signed(result_142[631:625]),
+                                result_142[624:623],   result_142[622:619],
+                                result_142[618:43],   result_142[42:38],
+                                $signed(result_142[37:6]),   result_142[5:0]},
                                {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {st_5,
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {result_142,
                                                                                         {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                         {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                          {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -7580,312 +8676,346 @@ module decoder_prefill
                                                                                          {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                          {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
 
-  assign result_selection_188 = st_5[1204:1197];
+  assign c$app_arg_selection_75 = result_142[1124:1117];
 
   always @(*) begin
-    case(result_selection_188)
-      8'd127 : result_113 = {5'd15,
-                             st_5[1215:1215],   st_5[1214:1211],
-                             st_5[1210:1205],   st_5[1204:1197],
-                             st_5[1196:1195],   $signed(st_5[1194:1131]),
-                             $signed(st_5[1130:1099]),   result_131,
-                             $signed(st_5[1066:1060]),   st_5[1059:1057],
-                             st_5[1056:1049],   st_5[1048:1041],
-                             st_5[1040:1033],   st_5[1032:1025],
-                             $signed(st_5[1024:993]),
-                             $signed(st_5[992:961]),   st_5[960:959],
-                             st_5[958:927],   st_5[926:799],
-                             $signed(st_5[798:792]),   st_5[791:664],
-                             $signed(st_5[663:657]),   st_5[656:655],
-                             st_5[654:651],   st_5[650:75],   st_5[74:70],
-                             $signed(st_5[69:38]),   st_5[37:32],   busy_1};
-      default : result_113 = {5'd14,
-                              st_5[1215:1215],   st_5[1214:1211],
-                              st_5[1210:1205],   step14_1,
-                              st_5[1196:1195],   $signed(st_5[1194:1131]),
-                              $signed(st_5[1130:1099]),   result_131,
-                              $signed(st_5[1066:1060]),   st_5[1059:1057],
-                              st_5[1056:1049],   st_5[1048:1041],
-                              st_5[1040:1033],   st_5[1032:1025],
-                              $signed(st_5[1024:993]),
-                              $signed(st_5[992:961]),   st_5[960:959],
-                              st_5[958:927],   st_5[926:799],
-                              $signed(st_5[798:792]),   st_5[791:664],
-                              $signed(st_5[663:657]),   st_5[656:655],
-                              st_5[654:651],   st_5[650:75],   st_5[74:70],
-                              $signed(st_5[69:38]),   st_5[37:32],   busy_1};
+    case(c$app_arg_selection_75)
+      8'd127 : c$app_arg_49 = {5'd15,
+                               result_142[1135:1135],
+                               result_142[1134:1131],
+                               result_142[1130:1125],
+                               result_142[1124:1117],
+                               result_142[1116:1115],
+                               $signed(result_142[1114:1051]),
+                               $signed(result_142[1050:1019]),   result_112,
+                               $signed(result_142[986:980]),
+                               result_142[979:977],   result_142[976:969],
+                               result_142[968:961],
+                               $signed(result_142[960:929]),
+                               result_142[928:927],   result_142[926:895],
+                               result_142[894:767],
+                               $signed(result_142[766:760]),
+                               result_142[759:632],
+                               $signed(result_142[631:625]),
+                               result_142[624:623],   result_142[622:619],
+                               result_142[618:43],   result_142[42:38],
+                               $signed(result_142[37:6]),   result_142[5:0]};
+      default : c$app_arg_49 = {5'd14,
+                                result_142[1135:1135],
+                                result_142[1134:1131],
+                                result_142[1130:1125],   step10_1,
+                                result_142[1116:1115],
+                                $signed(result_142[1114:1051]),
+                                $signed(result_142[1050:1019]),   result_112,
+                                $signed(result_142[986:980]),
+                                result_142[979:977],   result_142[976:969],
+                                result_142[968:961],
+                                $signed(result_142[960:929]),
+                                result_142[928:927],   result_142[926:895],
+                                result_142[894:767],
+                                $signed(result_142[766:760]),
+                                result_142[759:632],
+                                $signed(result_142[631:625]),
+                                result_142[624:623],   result_142[622:619],
+                                result_142[618:43],   result_142[42:38],
+                                $signed(result_142[37:6]),   result_142[5:0]};
     endcase
   end
 
-  assign c$s_8 = $signed(result_145[159:128]);
+  assign c$s_18 = $signed(result_130[159:128]);
 
-  assign c$s_9 = $signed(result_145[95:64]);
+  assign c$s_19 = $signed(result_130[95:64]);
 
-  assign x_10 = ($signed({{(64-32) {c$s_8[32-1]}},c$s_8})) + ($signed({{(64-32) {c$s_9[32-1]}},c$s_9}));
+  assign x_10 = ($signed({{(64-32) {c$s_18[32-1]}},c$s_18})) + ($signed({{(64-32) {c$s_19[32-1]}},c$s_19}));
 
-  assign c$case_alt_58 = (x_10 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_10[64-1],x_10[0+:(32-1)]}));
+  assign c$case_alt_85 = (x_10 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_10[64-1],x_10[0+:(32-1)]}));
 
-  assign result_114 = (x_10 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_58;
+  assign result_100 = (x_10 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_85;
 
-  assign result_115 = (~ (st_5[1204:1197] == 8'd63)) ? {5'd13,
-                                                        st_5[1215:1215],   st_5[1214:1211],
-                                                        st_5[1210:1205],   step14_1,
-                                                        st_5[1196:1195],   $signed(st_5[1194:1131]),
-                                                        $signed(st_5[1130:1099]),   st_5[1098:1067],
-                                                        $signed(st_5[1066:1060]),   st_5[1059:1057],
-                                                        st_5[1056:1049],   st_5[1048:1041],
-                                                        st_5[1040:1033],   st_5[1032:1025],
-                                                        $signed(st_5[1024:993]),
-                                                        $signed(st_5[992:961]),   st_5[960:959],
-                                                        st_5[958:927],   st_5[926:799],
-                                                        $signed(st_5[798:792]),   st_5[791:664],
-                                                        $signed(st_5[663:657]),   st_5[656:655],
-                                                        st_5[654:651],   st_5[650:75],   st_5[74:70],
-                                                        $signed(st_5[69:38]),   st_5[37:32],
-                                                        busy_1} : c$case_alt_59;
+  assign c$app_arg_50 = (~ (result_142[1124:1117] == 8'd63)) ? {5'd13,
+                                                                result_142[1135:1135],
+                                                                result_142[1134:1131],
+                                                                result_142[1130:1125],   step10_1,
+                                                                result_142[1116:1115],
+                                                                $signed(result_142[1114:1051]),
+                                                                $signed(result_142[1050:1019]),
+                                                                result_142[1018:987],
+                                                                $signed(result_142[986:980]),
+                                                                result_142[979:977],   result_142[976:969],
+                                                                result_142[968:961],
+                                                                $signed(result_142[960:929]),
+                                                                result_142[928:927],   result_142[926:895],
+                                                                result_142[894:767],
+                                                                $signed(result_142[766:760]),
+                                                                result_142[759:632],
+                                                                $signed(result_142[631:625]),
+                                                                result_142[624:623],   result_142[622:619],
+                                                                result_142[618:43],   result_142[42:38],
+                                                                $signed(result_142[37:6]),
+                                                                result_142[5:0]} : c$case_alt_86;
 
-  assign c$case_alt_selection_100 = st_5[1059:1057];
+  assign c$case_alt_selection_110 = result_142[979:977];
 
   always @(*) begin
-    case(c$case_alt_selection_100)
-      3'd3 : c$case_alt_59 = {5'd2,
-                              st_5[1215:1215],   st_5[1214:1211],
-                              st_5[1210:1205],   8'd0,   2'd1,   64'sd0,
-                              $signed(st_5[1130:1099]),   st_5[1098:1067],
-                              $signed(st_5[1066:1060]),   st_5[1059:1057],
-                              st_5[1056:1049],   st_5[1048:1041],
-                              st_5[1040:1033],   st_5[1032:1025],
-                              $signed(st_5[1024:993]),
-                              $signed(st_5[992:961]),   st_5[960:959],
-                              st_5[958:927],   st_5[926:799],
-                              $signed(st_5[798:792]),   st_5[791:664],
-                              $signed(st_5[663:657]),   st_5[656:655],
-                              st_5[654:651],   st_5[650:75],   st_5[74:70],
-                              $signed(st_5[69:38]),   st_5[37:32],   busy_1};
-      default : c$case_alt_59 = c$case_alt_60;
+    case(c$case_alt_selection_110)
+      3'd3 : c$case_alt_86 = {5'd2,
+                              result_142[1135:1135],
+                              result_142[1134:1131],
+                              result_142[1130:1125],   8'd0,   2'd1,
+                              64'sd0,   $signed(result_142[1050:1019]),
+                              result_142[1018:987],
+                              $signed(result_142[986:980]),
+                              result_142[979:977],   result_142[976:969],
+                              result_142[968:961],
+                              $signed(result_142[960:929]),
+                              result_142[928:927],   result_142[926:895],
+                              result_142[894:767],
+                              $signed(result_142[766:760]),
+                              result_142[759:632],
+                              $signed(result_142[631:625]),
+                              result_142[624:623],   result_142[622:619],
+                              result_142[618:43],   result_142[42:38],
+                              $signed(result_142[37:6]),   result_142[5:0]};
+      default : c$case_alt_86 = c$case_alt_87;
     endcase
   end
 
-  assign c$case_alt_60 = st_5[1215:1215] ? {5'd2,
-                                            st_5[1215:1215],   st_5[1214:1211],
-                                            st_5[1210:1205],   8'd0,   2'd2,   64'sd0,
-                                            $signed(st_5[1130:1099]),   st_5[1098:1067],
-                                            $signed(st_5[1066:1060]),   st_5[1059:1057],
-                                            st_5[1056:1049],   st_5[1048:1041],
-                                            st_5[1040:1033],   st_5[1032:1025],
-                                            $signed(st_5[1024:993]),
-                                            $signed(st_5[992:961]),   st_5[960:959],
-                                            st_5[958:927],   st_5[926:799],
-                                            $signed(st_5[798:792]),   st_5[791:664],
-                                            $signed(st_5[663:657]),   st_5[656:655],
-                                            st_5[654:651],   st_5[650:75],   st_5[74:70],
-                                            $signed(st_5[69:38]),   st_5[37:32],
-                                            busy_1} : {5'd2,   1'd1,   st_5[1214:1211],
-                                                       st_5[1210:1205],   8'd0,   2'd0,   64'sd0,
-                                                       $signed(st_5[1130:1099]),   st_5[1098:1067],
-                                                       $signed(st_5[1066:1060]),   st_5[1059:1057],
-                                                       st_5[1056:1049],   st_5[1048:1041],
-                                                       st_5[1040:1033],   st_5[1032:1025],
-                                                       $signed(st_5[1024:993]),
-                                                       $signed(st_5[992:961]),   st_5[960:959],
-                                                       st_5[958:927],   st_5[926:799],
-                                                       $signed(st_5[798:792]),   st_5[791:664],
-                                                       $signed(st_5[663:657]),   st_5[656:655],
-                                                       st_5[654:651],   st_5[650:75],   st_5[74:70],
-                                                       $signed(st_5[69:38]),   st_5[37:32],   busy_1};
+  assign c$case_alt_87 = result_142[1135:1135] ? {5'd2,
+                                                  result_142[1135:1135],
+                                                  result_142[1134:1131],
+                                                  result_142[1130:1125],   8'd0,   2'd2,
+                                                  64'sd0,   $signed(result_142[1050:1019]),
+                                                  result_142[1018:987],
+                                                  $signed(result_142[986:980]),
+                                                  result_142[979:977],   result_142[976:969],
+                                                  result_142[968:961],
+                                                  $signed(result_142[960:929]),
+                                                  result_142[928:927],   result_142[926:895],
+                                                  result_142[894:767],
+                                                  $signed(result_142[766:760]),
+                                                  result_142[759:632],
+                                                  $signed(result_142[631:625]),
+                                                  result_142[624:623],   result_142[622:619],
+                                                  result_142[618:43],   result_142[42:38],
+                                                  $signed(result_142[37:6]),
+                                                  result_142[5:0]} : result_114;
 
-  assign result_selection_193 = st_5[1204:1197];
+  assign c$app_arg_selection_79 = result_142[1124:1117];
 
   always @(*) begin
-    case(result_selection_193)
-      8'd15 : result_116 = c$case_alt_61;
-      default : result_116 = {5'd11,
-                              st_5[1215:1215],   st_5[1214:1211],
-                              st_5[1210:1205],   step14_1,
-                              st_5[1196:1195],   $signed(st_5[1194:1131]),
-                              $signed(st_5[1130:1099]),   result_131,
-                              $signed(st_5[1066:1060]),   st_5[1059:1057],
-                              st_5[1056:1049],   st_5[1048:1041],
-                              st_5[1040:1033],   st_5[1032:1025],
-                              $signed(st_5[1024:993]),
-                              $signed(st_5[992:961]),   st_5[960:959],
-                              st_5[958:927],   st_5[926:799],
-                              $signed(st_5[798:792]),   st_5[791:664],
-                              $signed(st_5[663:657]),   st_5[656:655],
-                              st_5[654:651],   st_5[650:75],   st_5[74:70],
-                              $signed(st_5[69:38]),   st_5[37:32],   busy_1};
+    case(c$app_arg_selection_79)
+      8'd15 : c$app_arg_51 = c$case_alt_88;
+      default : c$app_arg_51 = {5'd11,
+                                result_142[1135:1135],
+                                result_142[1134:1131],
+                                result_142[1130:1125],   step10_1,
+                                result_142[1116:1115],
+                                $signed(result_142[1114:1051]),
+                                $signed(result_142[1050:1019]),   result_112,
+                                $signed(result_142[986:980]),
+                                result_142[979:977],   result_142[976:969],
+                                result_142[968:961],
+                                $signed(result_142[960:929]),
+                                result_142[928:927],   result_142[926:895],
+                                result_142[894:767],
+                                $signed(result_142[766:760]),
+                                result_142[759:632],
+                                $signed(result_142[631:625]),
+                                result_142[624:623],   result_142[622:619],
+                                result_142[618:43],   result_142[42:38],
+                                $signed(result_142[37:6]),   result_142[5:0]};
     endcase
   end
 
-  assign c$case_alt_selection_105 = st_5[656:655];
+  assign c$case_alt_selection_115 = result_142[624:623];
 
   always @(*) begin
-    case(c$case_alt_selection_105)
-      2'd3 : c$case_alt_61 = {5'd12,
-                              st_5[1215:1215],   st_5[1214:1211],
-                              st_5[1210:1205],   st_5[1204:1197],
-                              st_5[1196:1195],   $signed(st_5[1194:1131]),
-                              $signed(st_5[1130:1099]),   result_131,
-                              $signed(st_5[1066:1060]),   st_5[1059:1057],
-                              st_5[1056:1049],   st_5[1048:1041],
-                              st_5[1040:1033],   st_5[1032:1025],
-                              $signed(st_5[1024:993]),
-                              $signed(st_5[992:961]),   st_5[960:959],
-                              st_5[958:927],   st_5[926:799],
-                              $signed(st_5[798:792]),   st_5[791:664],
-                              $signed(st_5[663:657]),   st_5[656:655],
-                              st_5[654:651],   st_5[650:75],   st_5[74:70],
-                              $signed(st_5[69:38]),   st_5[37:32],   busy_1};
-      default : c$case_alt_61 = {5'd9,
-                                 st_5[1215:1215],   st_5[1214:1211],
-                                 st_5[1210:1205],   8'd0,   st_5[1196:1195],
-                                 $signed(st_5[1194:1131]),
-                                 $signed(st_5[1130:1099]),   result_131,
-                                 $signed(st_5[1066:1060]),   st_5[1059:1057],
-                                 st_5[1056:1049],   st_5[1048:1041],
-                                 st_5[1040:1033],   st_5[1032:1025],
-                                 $signed(st_5[1024:993]),
-                                 $signed(st_5[992:961]),   2'd0,
-                                 st_5[958:927],   st_5[926:799],
-                                 $signed(st_5[798:792]),   st_5[791:664],
-                                 $signed(st_5[663:657]),
-                                 st_5[656:655] + 2'd1,   st_5[654:651],
-                                 st_5[650:75],   st_5[74:70],
-                                 $signed(st_5[69:38]),   st_5[37:32],   busy_1};
+    case(c$case_alt_selection_115)
+      2'd3 : c$case_alt_88 = {5'd12,
+                              result_142[1135:1135],
+                              result_142[1134:1131],
+                              result_142[1130:1125],
+                              result_142[1124:1117],
+                              result_142[1116:1115],
+                              $signed(result_142[1114:1051]),
+                              $signed(result_142[1050:1019]),   result_112,
+                              $signed(result_142[986:980]),
+                              result_142[979:977],   result_142[976:969],
+                              result_142[968:961],
+                              $signed(result_142[960:929]),
+                              result_142[928:927],   result_142[926:895],
+                              result_142[894:767],
+                              $signed(result_142[766:760]),
+                              result_142[759:632],
+                              $signed(result_142[631:625]),
+                              result_142[624:623],   result_142[622:619],
+                              result_142[618:43],   result_142[42:38],
+                              $signed(result_142[37:6]),   result_142[5:0]};
+      default : c$case_alt_88 = {5'd9,
+                                 result_142[1135:1135],
+                                 result_142[1134:1131],
+                                 result_142[1130:1125],   8'd0,
+                                 result_142[1116:1115],
+                                 $signed(result_142[1114:1051]),
+                                 $signed(result_142[1050:1019]),   result_112,
+                                 $signed(result_142[986:980]),
+                                 result_142[979:977],   result_142[976:969],
+                                 result_142[968:961],
+                                 $signed(result_142[960:929]),   2'd0,
+                                 result_142[926:895],   result_142[894:767],
+                                 $signed(result_142[766:760]),
+                                 result_142[759:632],
+                                 $signed(result_142[631:625]),
+                                 result_142[624:623] + 2'd1,
+                                 result_142[622:619],   result_142[618:43],
+                                 result_142[42:38],
+                                 $signed(result_142[37:6]),   result_142[5:0]};
     endcase
   end
 
-  assign c$case_alt_62 = grew_1 ? 5'd1 : 5'd0;
+  assign c$case_alt_89 = grew_1 ? 5'd1 : 5'd0;
 
-  assign grew_1 = ds31_1[0:0];
+  assign grew_1 = ds27_1[0:0];
 
-  assign ds31_fun_arg_7 = st_5[654:651] == 4'd0;
+  assign ds27_fun_arg_7 = result_142[622:619] == 4'd0;
 
-  assign ds31_fun_arg_8 = st_5[650:75];
+  assign ds27_fun_arg_8 = result_142[618:43];
 
-  assign ds31_fun_arg_9 = st_5[926:799];
+  assign ds27_fun_arg_9 = result_142[894:767];
 
-  assign ds31_fun_arg_10 = $signed(st_5[798:792]);
+  assign ds27_fun_arg_10 = $signed(result_142[766:760]);
 
-  LlamaDv_Top_Prefill_decoderPrefill_attStep LlamaDv_Top_Prefill_decoderPrefill_attStep_ds31_1
-    ( .result (ds31_1)
-    , .first (ds31_fun_arg_7)
-    , .st (ds31_fun_arg_8)
-    , .qm (ds31_fun_arg_9)
-    , .qe (ds31_fun_arg_10)
-    , .ds (result_148) );
+  LlamaDv_Top_Prefill_decoderPrefill_attStep LlamaDv_Top_Prefill_decoderPrefill_attStep_ds27_1
+    ( .result (ds27_1)
+    , .first (ds27_fun_arg_7)
+    , .st (ds27_fun_arg_8)
+    , .qm (ds27_fun_arg_9)
+    , .qe (ds27_fun_arg_10)
+    , .ds (result_121) );
 
-  assign c$app_arg_46 = (st_5[654:651] == st_5[1214:1211]) ? 5'd11 : 5'd10;
+  assign c$app_arg_52 = (result_142[622:619] == result_142[1134:1131]) ? 5'd11 : 5'd10;
 
-  assign result_117 = (st_5[1204:1197] < 8'd16) ? {{5'd9,
-                                                    st_5[1215:1215],   st_5[1214:1211],
-                                                    st_5[1210:1205],   step14_1,
-                                                    st_5[1196:1195],   $signed(st_5[1194:1131]),
-                                                    $signed(st_5[1130:1099]),   st_5[1098:1067],
-                                                    $signed(st_5[1066:1060]),   st_5[1059:1057],
-                                                    st_5[1056:1049],   st_5[1048:1041],
-                                                    st_5[1040:1033],   st_5[1032:1025],
-                                                    $signed(st_5[1024:993]),
-                                                    $signed(st_5[992:961]),   st_5[960:959],
-                                                    result_137,   st_5[926:799],   c$app_arg_47,
-                                                    st_5[791:664],   $signed(st_5[663:657]),
-                                                    st_5[656:655],   st_5[654:651],
-                                                    st_5[650:75],   st_5[74:70],
-                                                    $signed(st_5[69:38]),   st_5[37:32],
-                                                    busy_1},
-                                                   {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                   {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : result_118;
+  assign result_101 = (result_142[1124:1117] < 8'd16) ? {{5'd9,
+                                                          result_142[1135:1135],
+                                                          result_142[1134:1131],
+                                                          result_142[1130:1125],   step10_1,
+                                                          result_142[1116:1115],
+                                                          $signed(result_142[1114:1051]),
+                                                          $signed(result_142[1050:1019]),
+                                                          result_142[1018:987],
+                                                          $signed(result_142[986:980]),
+                                                          result_142[979:977],   result_142[976:969],
+                                                          result_142[968:961],
+                                                          $signed(result_142[960:929]),
+                                                          result_142[928:927],   result_117,
+                                                          result_142[894:767],   c$app_arg_53,
+                                                          result_142[759:632],
+                                                          $signed(result_142[631:625]),
+                                                          result_142[624:623],   result_142[622:619],
+                                                          result_142[618:43],   result_142[42:38],
+                                                          $signed(result_142[37:6]),   result_142[5:0]},
+                                                         {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                         {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                          {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                          {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                          {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                          {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : result_102;
 
-  assign c$app_arg_selection_42 = st_5[1204:1197];
+  assign c$app_arg_selection_83 = result_142[1124:1117];
 
   always @(*) begin
-    case(c$app_arg_selection_42)
-      8'd15 : c$app_arg_47 = result_135;
-      default : c$app_arg_47 = $signed(st_5[798:792]);
+    case(c$app_arg_selection_83)
+      8'd15 : c$app_arg_53 = result_115;
+      default : c$app_arg_53 = $signed(result_142[766:760]);
     endcase
   end
 
-  assign result_118 = (st_5[1204:1197] < 8'd31) ? {{5'd9,
-                                                    st_5[1215:1215],   st_5[1214:1211],
-                                                    st_5[1210:1205],   step14_1,
-                                                    st_5[1196:1195],   $signed(st_5[1194:1131]),
-                                                    $signed(st_5[1130:1099]),   st_5[1098:1067],
-                                                    $signed(st_5[1066:1060]),   st_5[1059:1057],
-                                                    st_5[1056:1049],   st_5[1048:1041],
-                                                    st_5[1040:1033],   st_5[1032:1025],
-                                                    $signed(st_5[1024:993]),
-                                                    $signed(st_5[992:961]),   st_5[960:959],
-                                                    st_5[958:927],   \pm'_1 ,
-                                                    $signed(st_5[798:792]),   st_5[791:664],
-                                                    $signed(st_5[663:657]),   st_5[656:655],
-                                                    st_5[654:651],   st_5[650:75],   st_5[74:70],
-                                                    $signed(st_5[69:38]),   st_5[37:32],
-                                                    busy_1},
-                                                   {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                   {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : c$case_alt_63;
+  assign result_102 = (result_142[1124:1117] < 8'd31) ? {{5'd9,
+                                                          result_142[1135:1135],
+                                                          result_142[1134:1131],
+                                                          result_142[1130:1125],   step10_1,
+                                                          result_142[1116:1115],
+                                                          $signed(result_142[1114:1051]),
+                                                          $signed(result_142[1050:1019]),
+                                                          result_142[1018:987],
+                                                          $signed(result_142[986:980]),
+                                                          result_142[979:977],   result_142[976:969],
+                                                          result_142[968:961],
+                                                          $signed(result_142[960:929]),
+                                                          result_142[928:927],   result_142[926:895],
+                                                          \pm'_1 ,   $signed(result_142[766:760]),
+                                                          result_142[759:632],
+                                                          $signed(result_142[631:625]),
+                                                          result_142[624:623],   result_142[622:619],
+                                                          result_142[618:43],   result_142[42:38],
+                                                          $signed(result_142[37:6]),   result_142[5:0]},
+                                                         {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                         {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                          {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                          {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                          {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                          {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : c$case_alt_90;
 
-  assign c$case_alt_selection_109 = st_5[960:959];
+  assign c$case_alt_selection_119 = result_142[928:927];
 
-  assign c$bv_60 = st_5[1214:1211];
+  assign c$bv_64 = result_142[1134:1131];
 
   always @(*) begin
-    case(c$case_alt_selection_109)
-      2'b00 : c$case_alt_63 = {{5'd10,
-                                st_5[1215:1215],   st_5[1214:1211],
-                                st_5[1210:1205],   8'd0,   st_5[1196:1195],
-                                $signed(st_5[1194:1131]),
-                                $signed(st_5[1130:1099]),   st_5[1098:1067],
-                                $signed(st_5[1066:1060]),   st_5[1059:1057],
-                                st_5[1056:1049],   st_5[1048:1041],
-                                st_5[1040:1033],   st_5[1032:1025],
-                                $signed(st_5[1024:993]),
-                                $signed(st_5[992:961]),   2'd0,
-                                st_5[958:927],   \pm'_1 ,
-                                $signed(st_5[798:792]),   st_5[791:664],
-                                $signed(st_5[663:657]),   st_5[656:655],
-                                4'd0,   st_5[650:75],   5'd0,
-                                $signed(st_5[69:38]),   st_5[37:32],
-                                busy_1},
+    case(c$case_alt_selection_119)
+      2'b00 : c$case_alt_90 = {{5'd10,
+                                result_142[1135:1135],
+                                result_142[1134:1131],
+                                result_142[1130:1125],   8'd0,
+                                result_142[1116:1115],
+                                $signed(result_142[1114:1051]),
+                                $signed(result_142[1050:1019]),
+                                result_142[1018:987],
+                                $signed(result_142[986:980]),
+                                result_142[979:977],   result_142[976:969],
+                                result_142[968:961],
+                                $signed(result_142[960:929]),   2'd0,
+                                result_142[926:895],   \pm'_1 ,
+                                $signed(result_142[766:760]),
+                                result_142[759:632],
+                                $signed(result_142[631:625]),
+                                result_142[624:623],   4'd0,
+                                result_142[618:43],   5'd0,
+                                $signed(result_142[37:6]),   result_142[5:0]},
                                {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      2'b01 : c$case_alt_63 = {{5'd9,
-                                st_5[1215:1215],   st_5[1214:1211],
-                                st_5[1210:1205],   8'd0,   st_5[1196:1195],
-                                $signed(st_5[1194:1131]),
-                                $signed(st_5[1130:1099]),   st_5[1098:1067],
-                                $signed(st_5[1066:1060]),   st_5[1059:1057],
-                                st_5[1056:1049],   st_5[1048:1041],
-                                st_5[1040:1033],   st_5[1032:1025],
-                                $signed(st_5[1024:993]),
-                                $signed(st_5[992:961]),   2'd2,
-                                st_5[958:927],   st_5[926:799],
-                                $signed(st_5[798:792]),   \pm'_1 ,
-                                $signed(st_5[798:792]),   st_5[656:655],
-                                st_5[654:651],   st_5[650:75],   st_5[74:70],
-                                $signed(st_5[69:38]),   st_5[37:32],
-                                busy_1},
+      2'b01 : c$case_alt_90 = {{5'd9,
+                                result_142[1135:1135],
+                                result_142[1134:1131],
+                                result_142[1130:1125],   8'd0,
+                                result_142[1116:1115],
+                                $signed(result_142[1114:1051]),
+                                $signed(result_142[1050:1019]),
+                                result_142[1018:987],
+                                $signed(result_142[986:980]),
+                                result_142[979:977],   result_142[976:969],
+                                result_142[968:961],
+                                $signed(result_142[960:929]),   2'd2,
+                                result_142[926:895],   result_142[894:767],
+                                $signed(result_142[766:760]),   \pm'_1 ,
+                                $signed(result_142[766:760]),
+                                result_142[624:623],   result_142[622:619],
+                                result_142[618:43],   result_142[42:38],
+                                $signed(result_142[37:6]),   result_142[5:0]},
                                {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      default : c$case_alt_63 = {c$app_arg_49,
-                                 {1'b1,{c$app_arg_48 + (({{(6-4) {1'b0}},st_5[1214:1211]}) + 6'd0),
-                                        {st_5[791:664],   $signed(st_5[663:657]),
-                                         \pm'_1 ,   $signed(st_5[798:792])}}},
+      default : c$case_alt_90 = {c$app_arg_55,
+                                 {1'b1,{c$app_arg_54 + (({{(6-4) {1'b0}},result_142[1134:1131]}) + 6'd0),
+                                        {result_142[759:632],
+                                         $signed(result_142[631:625]),   \pm'_1 ,
+                                         $signed(result_142[766:760])}}},
                                  {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -7894,728 +9024,757 @@ module decoder_prefill
     endcase
   end
 
-  assign c$bv_61 = st_5[1215:1215];
+  assign c$bv_65 = result_142[1135:1135];
 
-  assign c$bv_62 = st_5[656:655];
+  assign c$bv_66 = result_142[624:623];
 
-  assign c$app_arg_48 = ((({{(6-1) {1'b0}},st_5[1215:1215]}) * 6'd2) + ({{(6-2) {1'b0}},st_5[656:655]})) * 6'd16;
+  assign c$app_arg_54 = ((({{(6-1) {1'b0}},result_142[1135:1135]}) * 6'd2) + ({{(6-2) {1'b0}},result_142[624:623]})) * 6'd16;
 
-  assign c$app_arg_selection_45 = st_5[656:655];
+  assign c$app_arg_selection_86 = result_142[624:623];
 
   always @(*) begin
-    case(c$app_arg_selection_45)
-      2'd1 : c$app_arg_49 = {5'd9,
-                             st_5[1215:1215],   st_5[1214:1211],
-                             st_5[1210:1205],   8'd0,   st_5[1196:1195],
-                             $signed(st_5[1194:1131]),
-                             $signed(st_5[1130:1099]),   32'd0,
-                             $signed(st_5[1066:1060]),   st_5[1059:1057],
-                             st_5[1056:1049],   st_5[1048:1041],
-                             st_5[1040:1033],   st_5[1032:1025],
-                             $signed(st_5[1024:993]),
-                             $signed(st_5[992:961]),   2'd0,
-                             st_5[958:927],   st_5[926:799],
-                             $signed(st_5[798:792]),   st_5[791:664],
-                             $signed(st_5[663:657]),   2'd0,
-                             st_5[654:651],   st_5[650:75],   st_5[74:70],
-                             $signed(st_5[69:38]),   st_5[37:32],   busy_1};
-      default : c$app_arg_49 = {5'd9,
-                                st_5[1215:1215],   st_5[1214:1211],
-                                st_5[1210:1205],   8'd0,   st_5[1196:1195],
-                                $signed(st_5[1194:1131]),
-                                $signed(st_5[1130:1099]),   st_5[1098:1067],
-                                $signed(st_5[1066:1060]),   st_5[1059:1057],
-                                st_5[1056:1049],   st_5[1048:1041],
-                                st_5[1040:1033],   st_5[1032:1025],
-                                $signed(st_5[1024:993]),
-                                $signed(st_5[992:961]),   2'd1,
-                                st_5[958:927],   st_5[926:799],
-                                $signed(st_5[798:792]),   st_5[791:664],
-                                $signed(st_5[663:657]),   2'd1,
-                                st_5[654:651],   st_5[650:75],   st_5[74:70],
-                                $signed(st_5[69:38]),   st_5[37:32],   busy_1};
+    case(c$app_arg_selection_86)
+      2'd1 : c$app_arg_55 = {5'd9,
+                             result_142[1135:1135],
+                             result_142[1134:1131],
+                             result_142[1130:1125],   8'd0,
+                             result_142[1116:1115],
+                             $signed(result_142[1114:1051]),
+                             $signed(result_142[1050:1019]),   32'd0,
+                             $signed(result_142[986:980]),
+                             result_142[979:977],   result_142[976:969],
+                             result_142[968:961],
+                             $signed(result_142[960:929]),   2'd0,
+                             result_142[926:895],   result_142[894:767],
+                             $signed(result_142[766:760]),
+                             result_142[759:632],
+                             $signed(result_142[631:625]),   2'd0,
+                             result_142[622:619],   result_142[618:43],
+                             result_142[42:38],
+                             $signed(result_142[37:6]),   result_142[5:0]};
+      default : c$app_arg_55 = {5'd9,
+                                result_142[1135:1135],
+                                result_142[1134:1131],
+                                result_142[1130:1125],   8'd0,
+                                result_142[1116:1115],
+                                $signed(result_142[1114:1051]),
+                                $signed(result_142[1050:1019]),
+                                result_142[1018:987],
+                                $signed(result_142[986:980]),
+                                result_142[979:977],   result_142[976:969],
+                                result_142[968:961],
+                                $signed(result_142[960:929]),   2'd1,
+                                result_142[926:895],   result_142[894:767],
+                                $signed(result_142[766:760]),
+                                result_142[759:632],
+                                $signed(result_142[631:625]),   2'd1,
+                                result_142[622:619],   result_142[618:43],
+                                result_142[42:38],
+                                $signed(result_142[37:6]),   result_142[5:0]};
     endcase
   end
 
-  assign \pm'_projection_3  = ({st_5[926:799],result_119});
+  assign \pm'_projection_3  = ({result_142[894:767],result_103});
 
   assign \pm'_1  = \pm'_projection_3 [127:0];
 
-  assign c$case_alt_64 = (c$sat8Out_app_arg_3 < -64'sd128) ? -8'sd128 : ($signed({c$sat8Out_app_arg_3[64-1],c$sat8Out_app_arg_3[0+:(8-1)]}));
+  assign c$case_alt_91 = (c$sat8Out_app_arg_3 < -64'sd128) ? -8'sd128 : ($signed({c$sat8Out_app_arg_3[64-1],c$sat8Out_app_arg_3[0+:(8-1)]}));
 
-  assign result_119 = (c$sat8Out_app_arg_3 > 64'sd127) ? 8'sd127 : c$case_alt_64;
+  assign result_103 = (c$sat8Out_app_arg_3 > 64'sd127) ? 8'sd127 : c$case_alt_91;
 
-  assign c$sat8Out_app_arg_3 = (sh_1 >= 16'sd0) ? result_121 : (c$sat8Out_app_arg_4 <<< wild1_14);
+  assign c$sat8Out_app_arg_3 = (sh_1 >= 16'sd0) ? result_105 : (c$sat8Out_app_arg_4 <<< wild1_13);
 
-  assign c$bv_63 = (($unsigned(sh_1)));
+  assign c$bv_67 = (($unsigned(sh_1)));
 
-  assign c$case_alt_65 = (sh_1 >= 16'sd62) ? 6'd62 : ((c$bv_63[0+:6]));
+  assign c$case_alt_92 = (sh_1 >= 16'sd62) ? 6'd62 : ((c$bv_67[0+:6]));
 
-  assign result_120 = (sh_1 <= 16'sd0) ? 6'd0 : c$case_alt_65;
+  assign result_104 = (sh_1 <= 16'sd0) ? 6'd0 : c$case_alt_92;
 
   always @(*) begin
-    case(result_120)
-      6'd0 : result_121 = c$sat8Out_app_arg_4;
-      default : result_121 = (c$sat8Out_app_arg_4 + (64'sd1 <<< wild1_13)) >>> wild1_12;
+    case(result_104)
+      6'd0 : result_105 = c$sat8Out_app_arg_4;
+      default : result_105 = (c$sat8Out_app_arg_4 + (64'sd1 <<< wild1_12)) >>> wild1_11;
     endcase
   end
 
-  assign wild1_12 = $signed(c$wild1_app_arg_11);
+  assign wild1_11 = $signed(c$wild1_app_arg_11);
 
-  assign c$wild1_app_arg_11 = $unsigned({{(64-6) {1'b0}},result_120});
+  assign c$wild1_app_arg_11 = $unsigned({{(64-6) {1'b0}},result_104});
 
-  assign wild1_13 = $signed(c$wild1_app_arg_12);
+  assign wild1_12 = $signed(c$wild1_app_arg_12);
 
-  assign c$i_3380 = (result_120 - 6'd1);
+  assign c$i_3363 = (result_104 - 6'd1);
 
-  assign c$wild1_app_arg_12 = $unsigned({{(64-6) {1'b0}},c$i_3380});
+  assign c$wild1_app_arg_12 = $unsigned({{(64-6) {1'b0}},c$i_3363});
 
-  assign wild1_14 = $signed(c$wild1_app_arg_13);
+  assign wild1_13 = $signed(c$wild1_app_arg_13);
 
-  assign c$wild1_app_arg_13 = $unsigned({{(64-6) {1'b0}},result_122});
+  assign c$wild1_app_arg_13 = $unsigned({{(64-6) {1'b0}},result_106});
 
   assign s_3 = -sh_1;
 
-  assign c$bv_64 = (($unsigned(s_3)));
+  assign c$bv_68 = (($unsigned(s_3)));
 
-  assign c$case_alt_66 = (s_3 >= 16'sd62) ? 6'd62 : ((c$bv_64[0+:6]));
+  assign c$case_alt_93 = (s_3 >= 16'sd62) ? 6'd62 : ((c$bv_68[0+:6]));
 
-  assign result_122 = (s_3 <= 16'sd0) ? 6'd0 : c$case_alt_66;
+  assign result_106 = (s_3 <= 16'sd0) ? 6'd0 : c$case_alt_93;
 
   assign c$sat8Out_app_arg_4 = $signed({{(64-32) {c$absUOut_case_alt_1[32-1]}},c$absUOut_case_alt_1});
 
-  assign c$s_10 = $signed(st_5[798:792]);
+  assign c$s_20 = $signed(result_142[766:760]);
 
-  assign sh_1 = ($signed({{(16-7) {c$s_10[7-1]}},c$s_10})) + 16'sd20;
+  assign sh_1 = ($signed({{(16-7) {c$s_20[7-1]}},c$s_20})) + 16'sd20;
 
-  assign c$bv_65 = ((st_5[1204:1197]));
+  assign c$bv_69 = ((result_142[1124:1117]));
 
-  assign c$app_arg_50 = ((c$bv_65[64'sd0]) == (1'b1)) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+  assign c$app_arg_56 = ((c$bv_69[64'sd0]) == (1'b1)) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                          {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                          {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                          {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                         {1'b1,{c$app_arg_52 + e_3,
-                                                                c$app_arg_51}}} : {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                         {1'b1,{c$app_arg_58 + e_2,
+                                                                c$app_arg_57}}} : {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
 
-  assign c$app_arg_fun_arg_7 = st_5[1214:1211];
+  assign c$app_arg_fun_arg_9 = result_142[1134:1131];
 
-  assign c$app_arg_fun_arg_8 = {{(8-7) {1'b0}},e_3};
+  assign c$app_arg_fun_arg_10 = {{(8-7) {1'b0}},e_2};
 
-  assign c$app_arg_fun_arg_9 = $signed(result_145[95:64]);
+  assign c$app_arg_fun_arg_11 = $signed(result_130[95:64]);
 
-  assign c$app_arg_fun_arg_10 = $signed(st_5[992:961]);
+  assign c$app_arg_fun_arg_12 = $signed(result_142[960:929]);
 
-  LlamaDv_Top_Prefill_decoderPrefill_ropeElem LlamaDv_Top_Prefill_decoderPrefill_ropeElem_c$app_arg_51
-    ( .result (c$app_arg_51)
-    , .p (c$app_arg_fun_arg_7)
-    , .e (c$app_arg_fun_arg_8)
-    , .self (c$app_arg_fun_arg_9)
-    , .other (c$app_arg_fun_arg_10) );
+  LlamaDv_Top_Prefill_decoderPrefill_ropeElem LlamaDv_Top_Prefill_decoderPrefill_ropeElem_c$app_arg_57
+    ( .result (c$app_arg_57)
+    , .p (c$app_arg_fun_arg_9)
+    , .e (c$app_arg_fun_arg_10)
+    , .self (c$app_arg_fun_arg_11)
+    , .other (c$app_arg_fun_arg_12) );
 
-  assign c$bv_66 = (st_5[1204:1197] >> 64'sd1);
+  assign c$bv_70 = (result_142[1124:1117] >> 64'sd1);
 
-  assign e_3 = c$bv_66[0+:7];
+  assign e_2 = c$bv_70[0+:7];
 
-  assign c$app_arg_selection_49 = st_5[1059:1057];
+  assign c$app_arg_selection_90 = result_142[979:977];
 
   always @(*) begin
-    case(c$app_arg_selection_49)
-      3'd0 : c$app_arg_52 = 7'd0;
-      default : c$app_arg_52 = 7'd64;
+    case(c$app_arg_selection_90)
+      3'd0 : c$app_arg_58 = 7'd0;
+      default : c$app_arg_58 = 7'd64;
     endcase
   end
 
-  assign result_selection_202 = st_5[1059:1057];
+  assign result_selection_161 = result_142[979:977];
 
   always @(*) begin
-    case(result_selection_202)
-      3'd0 : result_123 = c$case_alt_67;
-      default : result_123 = c$case_alt_68;
+    case(result_selection_161)
+      3'd0 : result_107 = c$case_alt_94;
+      default : result_107 = c$case_alt_95;
     endcase
   end
 
-  assign c$case_alt_selection_115 = st_5[1204:1197];
+  assign c$case_alt_selection_125 = result_142[1124:1117];
 
   always @(*) begin
-    case(c$case_alt_selection_115)
-      8'd127 : c$case_alt_67 = {5'd6,
-                                st_5[1215:1215],   st_5[1214:1211],
-                                st_5[1210:1205],   st_5[1204:1197],
-                                st_5[1196:1195],   $signed(st_5[1194:1131]),
-                                $signed(st_5[1130:1099]),   st_5[1098:1067],
-                                $signed(st_5[1066:1060]),   k_3,   8'd0,
-                                8'd0,   c$matrixShapeOut_1[15:8],
+    case(c$case_alt_selection_125)
+      8'd127 : c$case_alt_94 = {5'd6,
+                                result_142[1135:1135],
+                                result_142[1134:1131],
+                                result_142[1130:1125],
+                                result_142[1124:1117],
+                                result_142[1116:1115],
+                                $signed(result_142[1114:1051]),
+                                $signed(result_142[1050:1019]),
+                                result_142[1018:987],
+                                $signed(result_142[986:980]),   k_3,
+                                c$matrixShapeOut_1[15:8],
                                 c$matrixShapeOut_1[7:0],
-                                $signed(st_5[1024:993]),
-                                $signed(st_5[992:961]),   st_5[960:959],
-                                st_5[958:927],   st_5[926:799],
-                                $signed(st_5[798:792]),   st_5[791:664],
-                                $signed(st_5[663:657]),   st_5[656:655],
-                                st_5[654:651],   st_5[650:75],   st_5[74:70],
-                                $signed(st_5[69:38]),   st_5[37:32],   busy_1};
-      default : c$case_alt_67 = {5'd8,
-                                 st_5[1215:1215],   st_5[1214:1211],
-                                 st_5[1210:1205],   step14_1,
-                                 st_5[1196:1195],   $signed(st_5[1194:1131]),
-                                 $signed(st_5[1130:1099]),   st_5[1098:1067],
-                                 $signed(st_5[1066:1060]),   st_5[1059:1057],
-                                 st_5[1056:1049],   st_5[1048:1041],
-                                 st_5[1040:1033],   st_5[1032:1025],
-                                 $signed(st_5[1024:993]),
-                                 $signed(result_145[95:64]),   st_5[960:959],
-                                 st_5[958:927],   st_5[926:799],
-                                 $signed(st_5[798:792]),   st_5[791:664],
-                                 $signed(st_5[663:657]),   st_5[656:655],
-                                 st_5[654:651],   st_5[650:75],   st_5[74:70],
-                                 $signed(st_5[69:38]),   st_5[37:32],   busy_1};
+                                $signed(result_142[960:929]),
+                                result_142[928:927],   result_142[926:895],
+                                result_142[894:767],
+                                $signed(result_142[766:760]),
+                                result_142[759:632],
+                                $signed(result_142[631:625]),
+                                result_142[624:623],   result_142[622:619],
+                                result_142[618:43],   result_142[42:38],
+                                $signed(result_142[37:6]),   result_142[5:0]};
+      default : c$case_alt_94 = {5'd8,
+                                 result_142[1135:1135],
+                                 result_142[1134:1131],
+                                 result_142[1130:1125],   step10_1,
+                                 result_142[1116:1115],
+                                 $signed(result_142[1114:1051]),
+                                 $signed(result_142[1050:1019]),
+                                 result_142[1018:987],
+                                 $signed(result_142[986:980]),
+                                 result_142[979:977],   result_142[976:969],
+                                 result_142[968:961],
+                                 $signed(result_130[95:64]),
+                                 result_142[928:927],   result_142[926:895],
+                                 result_142[894:767],
+                                 $signed(result_142[766:760]),
+                                 result_142[759:632],
+                                 $signed(result_142[631:625]),
+                                 result_142[624:623],   result_142[622:619],
+                                 result_142[618:43],   result_142[42:38],
+                                 $signed(result_142[37:6]),   result_142[5:0]};
     endcase
   end
 
-  assign c$case_alt_selection_118 = st_5[1204:1197];
+  assign c$case_alt_selection_128 = result_142[1124:1117];
 
   always @(*) begin
-    case(c$case_alt_selection_118)
-      8'd63 : c$case_alt_68 = {5'd6,
-                               st_5[1215:1215],   st_5[1214:1211],
-                               st_5[1210:1205],   st_5[1204:1197],
-                               st_5[1196:1195],   $signed(st_5[1194:1131]),
-                               $signed(st_5[1130:1099]),   st_5[1098:1067],
-                               $signed(st_5[1066:1060]),   k_3,   8'd0,
-                               8'd0,   c$matrixShapeOut_1[15:8],
+    case(c$case_alt_selection_128)
+      8'd63 : c$case_alt_95 = {5'd6,
+                               result_142[1135:1135],
+                               result_142[1134:1131],
+                               result_142[1130:1125],
+                               result_142[1124:1117],
+                               result_142[1116:1115],
+                               $signed(result_142[1114:1051]),
+                               $signed(result_142[1050:1019]),
+                               result_142[1018:987],
+                               $signed(result_142[986:980]),   k_3,
+                               c$matrixShapeOut_1[15:8],
                                c$matrixShapeOut_1[7:0],
-                               $signed(st_5[1024:993]),
-                               $signed(st_5[992:961]),   st_5[960:959],
-                               st_5[958:927],   st_5[926:799],
-                               $signed(st_5[798:792]),   st_5[791:664],
-                               $signed(st_5[663:657]),   st_5[656:655],
-                               st_5[654:651],   st_5[650:75],   st_5[74:70],
-                               $signed(st_5[69:38]),   st_5[37:32],   busy_1};
-      default : c$case_alt_68 = {5'd8,
-                                 st_5[1215:1215],   st_5[1214:1211],
-                                 st_5[1210:1205],   step14_1,
-                                 st_5[1196:1195],   $signed(st_5[1194:1131]),
-                                 $signed(st_5[1130:1099]),   st_5[1098:1067],
-                                 $signed(st_5[1066:1060]),   st_5[1059:1057],
-                                 st_5[1056:1049],   st_5[1048:1041],
-                                 st_5[1040:1033],   st_5[1032:1025],
-                                 $signed(st_5[1024:993]),
-                                 $signed(result_145[95:64]),   st_5[960:959],
-                                 st_5[958:927],   st_5[926:799],
-                                 $signed(st_5[798:792]),   st_5[791:664],
-                                 $signed(st_5[663:657]),   st_5[656:655],
-                                 st_5[654:651],   st_5[650:75],   st_5[74:70],
-                                 $signed(st_5[69:38]),   st_5[37:32],   busy_1};
+                               $signed(result_142[960:929]),
+                               result_142[928:927],   result_142[926:895],
+                               result_142[894:767],
+                               $signed(result_142[766:760]),
+                               result_142[759:632],
+                               $signed(result_142[631:625]),
+                               result_142[624:623],   result_142[622:619],
+                               result_142[618:43],   result_142[42:38],
+                               $signed(result_142[37:6]),   result_142[5:0]};
+      default : c$case_alt_95 = {5'd8,
+                                 result_142[1135:1135],
+                                 result_142[1134:1131],
+                                 result_142[1130:1125],   step10_1,
+                                 result_142[1116:1115],
+                                 $signed(result_142[1114:1051]),
+                                 $signed(result_142[1050:1019]),
+                                 result_142[1018:987],
+                                 $signed(result_142[986:980]),
+                                 result_142[979:977],   result_142[976:969],
+                                 result_142[968:961],
+                                 $signed(result_130[95:64]),
+                                 result_142[928:927],   result_142[926:895],
+                                 result_142[894:767],
+                                 $signed(result_142[766:760]),
+                                 result_142[759:632],
+                                 $signed(result_142[631:625]),
+                                 result_142[624:623],   result_142[622:619],
+                                 result_142[618:43],   result_142[42:38],
+                                 $signed(result_142[37:6]),   result_142[5:0]};
     endcase
   end
 
-  assign result_selection_205 = st_5[1059:1057];
+  assign c$app_arg_selection_93 = result_142[979:977];
 
   always @(*) begin
-    case(result_selection_205)
-      3'd0 : result_124 = {5'd8,   st_5[1215:1215],
-                           st_5[1214:1211],   st_5[1210:1205],   8'd0,
-                           st_5[1196:1195],   $signed(st_5[1194:1131]),
-                           $signed(st_5[1130:1099]),   st_5[1098:1067],
-                           $signed(st_5[1066:1060]),   st_5[1059:1057],
-                           st_5[1056:1049],   st_5[1048:1041],
-                           st_5[1040:1033],   st_5[1032:1025],
-                           $signed(st_5[1024:993]),
-                           $signed(st_5[992:961]),   st_5[960:959],
-                           st_5[958:927],   st_5[926:799],
-                           $signed(st_5[798:792]),   st_5[791:664],
-                           $signed(st_5[663:657]),   st_5[656:655],
-                           st_5[654:651],   st_5[650:75],   st_5[74:70],
-                           $signed(st_5[69:38]),   st_5[37:32],   busy_1};
-      3'd1 : result_124 = {5'd8,   st_5[1215:1215],
-                           st_5[1214:1211],   st_5[1210:1205],   8'd0,
-                           st_5[1196:1195],   $signed(st_5[1194:1131]),
-                           $signed(st_5[1130:1099]),   st_5[1098:1067],
-                           $signed(st_5[1066:1060]),   st_5[1059:1057],
-                           st_5[1056:1049],   st_5[1048:1041],
-                           st_5[1040:1033],   st_5[1032:1025],
-                           $signed(st_5[1024:993]),
-                           $signed(st_5[992:961]),   st_5[960:959],
-                           st_5[958:927],   st_5[926:799],
-                           $signed(st_5[798:792]),   st_5[791:664],
-                           $signed(st_5[663:657]),   st_5[656:655],
-                           st_5[654:651],   st_5[650:75],   st_5[74:70],
-                           $signed(st_5[69:38]),   st_5[37:32],   busy_1};
-      3'd2 : result_124 = {5'd9,   st_5[1215:1215],
-                           st_5[1214:1211],   st_5[1210:1205],   8'd0,
-                           st_5[1196:1195],   $signed(st_5[1194:1131]),
-                           $signed(st_5[1130:1099]),   st_5[1098:1067],
-                           $signed(st_5[1066:1060]),   st_5[1059:1057],
-                           st_5[1056:1049],   st_5[1048:1041],
-                           st_5[1040:1033],   st_5[1032:1025],
-                           $signed(st_5[1024:993]),
-                           $signed(st_5[992:961]),   2'd1,
-                           st_5[958:927],   st_5[926:799],
-                           $signed(st_5[798:792]),   st_5[791:664],
-                           $signed(st_5[663:657]),   2'd0,
-                           st_5[654:651],   st_5[650:75],   st_5[74:70],
-                           $signed(st_5[69:38]),   st_5[37:32],   busy_1};
-      3'd4 : result_124 = {5'd6,   st_5[1215:1215],
-                           st_5[1214:1211],   st_5[1210:1205],
-                           st_5[1204:1197],   st_5[1196:1195],
-                           $signed(st_5[1194:1131]),
-                           $signed(st_5[1130:1099]),   st_5[1098:1067],
-                           $signed(st_5[1066:1060]),   3'd6,   8'd0,
-                           8'd0,   8'd128,   8'd64,
-                           $signed(st_5[1024:993]),
-                           $signed(st_5[992:961]),   st_5[960:959],
-                           st_5[958:927],   st_5[926:799],
-                           $signed(st_5[798:792]),   st_5[791:664],
-                           $signed(st_5[663:657]),   st_5[656:655],
-                           st_5[654:651],   st_5[650:75],   st_5[74:70],
-                           $signed(st_5[69:38]),   st_5[37:32],   busy_1};
-      3'd6 : result_124 = result_134;
-      3'd7 : result_124 = {5'd16,   st_5[1215:1215],
-                           st_5[1214:1211],   st_5[1210:1205],   8'd0,
-                           st_5[1196:1195],   $signed(st_5[1194:1131]),
-                           $signed(st_5[1130:1099]),   st_5[1098:1067],
-                           $signed(st_5[1066:1060]),   st_5[1059:1057],
-                           st_5[1056:1049],   st_5[1048:1041],
-                           st_5[1040:1033],   st_5[1032:1025],
-                           $signed(st_5[1024:993]),
-                           $signed(st_5[992:961]),   st_5[960:959],
-                           st_5[958:927],   st_5[926:799],
-                           $signed(st_5[798:792]),   st_5[791:664],
-                           $signed(st_5[663:657]),   st_5[656:655],
-                           st_5[654:651],   st_5[650:75],   st_5[74:70],
-                           $signed(st_5[69:38]),   st_5[37:32],   busy_1};
-      default : result_124 = {5'd13,
-                              st_5[1215:1215],   st_5[1214:1211],
-                              st_5[1210:1205],   8'd0,   st_5[1196:1195],
-                              $signed(st_5[1194:1131]),
-                              $signed(st_5[1130:1099]),   st_5[1098:1067],
-                              $signed(st_5[1066:1060]),   st_5[1059:1057],
-                              st_5[1056:1049],   st_5[1048:1041],
-                              st_5[1040:1033],   st_5[1032:1025],
-                              $signed(st_5[1024:993]),
-                              $signed(st_5[992:961]),   st_5[960:959],
-                              st_5[958:927],   st_5[926:799],
-                              $signed(st_5[798:792]),   st_5[791:664],
-                              $signed(st_5[663:657]),   st_5[656:655],
-                              st_5[654:651],   st_5[650:75],   st_5[74:70],
-                              $signed(st_5[69:38]),   st_5[37:32],   busy_1};
+    case(c$app_arg_selection_93)
+      3'd0 : c$app_arg_59 = {5'd8,
+                             result_142[1135:1135],
+                             result_142[1134:1131],
+                             result_142[1130:1125],   8'd0,
+                             result_142[1116:1115],
+                             $signed(result_142[1114:1051]),
+                             $signed(result_142[1050:1019]),
+                             result_142[1018:987],
+                             $signed(result_142[986:980]),
+                             result_142[979:977],   result_142[976:969],
+                             result_142[968:961],
+                             $signed(result_142[960:929]),
+                             result_142[928:927],   result_142[926:895],
+                             result_142[894:767],
+                             $signed(result_142[766:760]),
+                             result_142[759:632],
+                             $signed(result_142[631:625]),
+                             result_142[624:623],   result_142[622:619],
+                             result_142[618:43],   result_142[42:38],
+                             $signed(result_142[37:6]),   result_142[5:0]};
+      3'd1 : c$app_arg_59 = {5'd8,
+                             result_142[1135:1135],
+                             result_142[1134:1131],
+                             result_142[1130:1125],   8'd0,
+                             result_142[1116:1115],
+                             $signed(result_142[1114:1051]),
+                             $signed(result_142[1050:1019]),
+                             result_142[1018:987],
+                             $signed(result_142[986:980]),
+                             result_142[979:977],   result_142[976:969],
+                             result_142[968:961],
+                             $signed(result_142[960:929]),
+                             result_142[928:927],   result_142[926:895],
+                             result_142[894:767],
+                             $signed(result_142[766:760]),
+                             result_142[759:632],
+                             $signed(result_142[631:625]),
+                             result_142[624:623],   result_142[622:619],
+                             result_142[618:43],   result_142[42:38],
+                             $signed(result_142[37:6]),   result_142[5:0]};
+      3'd2 : c$app_arg_59 = {5'd9,
+                             result_142[1135:1135],
+                             result_142[1134:1131],
+                             result_142[1130:1125],   8'd0,
+                             result_142[1116:1115],
+                             $signed(result_142[1114:1051]),
+                             $signed(result_142[1050:1019]),
+                             result_142[1018:987],
+                             $signed(result_142[986:980]),
+                             result_142[979:977],   result_142[976:969],
+                             result_142[968:961],
+                             $signed(result_142[960:929]),   2'd1,
+                             result_142[926:895],   result_142[894:767],
+                             $signed(result_142[766:760]),
+                             result_142[759:632],
+                             $signed(result_142[631:625]),   2'd0,
+                             result_142[622:619],   result_142[618:43],
+                             result_142[42:38],
+                             $signed(result_142[37:6]),   result_142[5:0]};
+      3'd4 : c$app_arg_59 = {5'd6,
+                             result_142[1135:1135],
+                             result_142[1134:1131],
+                             result_142[1130:1125],
+                             result_142[1124:1117],
+                             result_142[1116:1115],
+                             $signed(result_142[1114:1051]),
+                             $signed(result_142[1050:1019]),
+                             result_142[1018:987],
+                             $signed(result_142[986:980]),   3'd6,
+                             8'd128,   8'd64,
+                             $signed(result_142[960:929]),
+                             result_142[928:927],   result_142[926:895],
+                             result_142[894:767],
+                             $signed(result_142[766:760]),
+                             result_142[759:632],
+                             $signed(result_142[631:625]),
+                             result_142[624:623],   result_142[622:619],
+                             result_142[618:43],   result_142[42:38],
+                             $signed(result_142[37:6]),   result_142[5:0]};
+      3'd6 : c$app_arg_59 = {5'd14,
+                             result_142[1135:1135],
+                             result_142[1134:1131],
+                             result_142[1130:1125],   8'd0,
+                             result_142[1116:1115],
+                             $signed(result_142[1114:1051]),
+                             $signed(result_142[1050:1019]),   32'd0,
+                             $signed(result_142[986:980]),
+                             result_142[979:977],   result_142[976:969],
+                             result_142[968:961],
+                             $signed(result_142[960:929]),
+                             result_142[928:927],   result_142[926:895],
+                             result_142[894:767],
+                             $signed(result_142[766:760]),
+                             result_142[759:632],
+                             $signed(result_142[631:625]),
+                             result_142[624:623],   result_142[622:619],
+                             result_142[618:43],   result_142[42:38],
+                             $signed(result_142[37:6]),   result_142[5:0]};
+      3'd7 : c$app_arg_59 = {5'd16,
+                             result_142[1135:1135],
+                             result_142[1134:1131],
+                             result_142[1130:1125],   8'd0,
+                             result_142[1116:1115],
+                             $signed(result_142[1114:1051]),
+                             $signed(result_142[1050:1019]),
+                             result_142[1018:987],
+                             $signed(result_142[986:980]),
+                             result_142[979:977],   result_142[976:969],
+                             result_142[968:961],
+                             $signed(result_142[960:929]),
+                             result_142[928:927],   result_142[926:895],
+                             result_142[894:767],
+                             $signed(result_142[766:760]),
+                             result_142[759:632],
+                             $signed(result_142[631:625]),
+                             result_142[624:623],   result_142[622:619],
+                             result_142[618:43],   result_142[42:38],
+                             $signed(result_142[37:6]),   result_142[5:0]};
+      default : c$app_arg_59 = {5'd13,
+                                result_142[1135:1135],
+                                result_142[1134:1131],
+                                result_142[1130:1125],   8'd0,
+                                result_142[1116:1115],
+                                $signed(result_142[1114:1051]),
+                                $signed(result_142[1050:1019]),
+                                result_142[1018:987],
+                                $signed(result_142[986:980]),
+                                result_142[979:977],   result_142[976:969],
+                                result_142[968:961],
+                                $signed(result_142[960:929]),
+                                result_142[928:927],   result_142[926:895],
+                                result_142[894:767],
+                                $signed(result_142[766:760]),
+                                result_142[759:632],
+                                $signed(result_142[631:625]),
+                                result_142[624:623],   result_142[622:619],
+                                result_142[618:43],   result_142[42:38],
+                                $signed(result_142[37:6]),   result_142[5:0]};
     endcase
   end
 
-  assign c$app_arg_53 = (~ lastCol_1) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                         {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                         {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                         {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                         {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : result_125;
+  assign c$app_arg_60 = (~ c$lastCol_case_alt_1) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : result_108;
 
-  assign result_selection_208 = st_5[1059:1057];
+  assign result_selection_164 = result_142[979:977];
 
-  assign c$bv_67 = st_5[1056:1049];
+  assign c$bv_71 = result_133[119:112];
 
-  assign c$bv_68 = st_5[1056:1049];
+  assign c$bv_72 = result_133[119:112];
 
   always @(*) begin
-    case(result_selection_208)
-      3'd4 : result_125 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+    case(result_selection_164)
+      3'd4 : result_108 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                           {1'b1,{c$bv_67[0+:7],   result_126}},
+                           {1'b1,{c$bv_71[0+:7],   result_109}},
                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
-      default : result_125 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+      default : result_108 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b1,{c$bv_68[0+:7],   result_126}},
+                              {1'b1,{c$bv_72[0+:7],   result_109}},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
     endcase
   end
 
-  assign c$s_11 = $signed(st_5[1066:1060]);
+  assign c$s_21 = $signed(result_142[986:980]);
 
-  assign s_4 = -((($signed({{(16-7) {result_149[7-1]}},result_149})) + ($signed({{(16-7) {c$s_11[7-1]}},c$s_11}))) + 16'sd20);
+  assign s_4 = -((($signed({{(16-7) {result_118[7-1]}},result_118})) + ($signed({{(16-7) {c$s_21[7-1]}},c$s_21}))) + 16'sd20);
 
-  assign c$case_alt_69 = (c$sat32Out_app_arg_7 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_7[64-1],c$sat32Out_app_arg_7[0+:(32-1)]}));
+  assign c$case_alt_96 = (c$sat32Out_app_arg_7 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_7[64-1],c$sat32Out_app_arg_7[0+:(32-1)]}));
 
-  assign result_126 = (c$sat32Out_app_arg_7 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_69;
+  assign result_109 = (c$sat32Out_app_arg_7 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_96;
 
-  assign c$sat32Out_case_alt_1 = (-64'sd2147483648 <= ($signed({{(64-32) {accN_1[32-1]}},accN_1}))) ? ($signed({{(64-32) {accN_1[32-1]}},accN_1})) : -64'sd2147483648;
+  assign c$s_22 = $signed(result_133[31:0]);
 
-  assign c$sat32Out_app_arg_5 = (64'sd2147483648 <= ($signed({{(64-32) {accN_1[32-1]}},accN_1}))) ? 64'sd2147483648 : c$sat32Out_case_alt_1;
+  assign c$s_23 = $signed(result_133[31:0]);
 
-  assign c$bv_69 = (($unsigned((-s_4))));
+  assign c$sat32Out_case_alt_1 = (-64'sd2147483648 <= ($signed({{(64-32) {c$s_22[32-1]}},c$s_22}))) ? ($signed({{(64-32) {c$s_23[32-1]}},c$s_23})) : -64'sd2147483648;
 
-  assign c$i_3412 = ((c$bv_69[0+:5]));
+  assign c$s_24 = $signed(result_133[31:0]);
 
-  assign c$wild1_app_arg_14 = $unsigned({{(64-5) {1'b0}},c$i_3412});
+  assign c$sat32Out_app_arg_5 = (64'sd2147483648 <= ($signed({{(64-32) {c$s_24[32-1]}},c$s_24}))) ? 64'sd2147483648 : c$sat32Out_case_alt_1;
 
-  assign c$sat32Out_app_arg_6 = (s_4 <= -16'sd31) ? 64'sd31 : wild1_17;
+  assign c$bv_73 = (($unsigned((-s_4))));
 
-  assign c$bv_70 = (($unsigned(s_4)));
+  assign c$i_3391 = ((c$bv_73[0+:5]));
 
-  assign c$case_alt_70 = (s_4 >= 16'sd62) ? 6'd62 : ((c$bv_70[0+:6]));
+  assign c$wild1_app_arg_14 = $unsigned({{(64-5) {1'b0}},c$i_3391});
 
-  assign result_127 = (s_4 <= 16'sd0) ? 6'd0 : c$case_alt_70;
+  assign c$sat32Out_app_arg_6 = (s_4 <= -16'sd31) ? 64'sd31 : wild1_16;
+
+  assign c$bv_74 = (($unsigned(s_4)));
+
+  assign c$case_alt_97 = (s_4 >= 16'sd62) ? 6'd62 : ((c$bv_74[0+:6]));
+
+  assign result_110 = (s_4 <= 16'sd0) ? 6'd0 : c$case_alt_97;
+
+  assign c$s_25 = $signed(result_133[31:0]);
+
+  assign c$s_26 = $signed(result_133[31:0]);
 
   always @(*) begin
-    case(result_127)
-      6'd0 : result_128 = $signed({{(64-32) {accN_1[32-1]}},accN_1});
-      default : result_128 = (($signed({{(64-32) {accN_1[32-1]}},accN_1})) + (64'sd1 <<< wild1_16)) >>> wild1_15;
+    case(result_110)
+      6'd0 : result_111 = $signed({{(64-32) {c$s_25[32-1]}},c$s_25});
+      default : result_111 = (($signed({{(64-32) {c$s_26[32-1]}},c$s_26})) + (64'sd1 <<< wild1_15)) >>> wild1_14;
     endcase
   end
 
-  assign wild1_15 = $signed(c$wild1_app_arg_15);
+  assign wild1_14 = $signed(c$wild1_app_arg_15);
 
-  assign c$wild1_app_arg_15 = $unsigned({{(64-6) {1'b0}},result_127});
+  assign c$wild1_app_arg_15 = $unsigned({{(64-6) {1'b0}},result_110});
 
-  assign wild1_16 = $signed(c$wild1_app_arg_16);
+  assign wild1_15 = $signed(c$wild1_app_arg_16);
 
-  assign c$i_3420 = (result_127 - 6'd1);
+  assign c$i_3399 = (result_110 - 6'd1);
 
-  assign c$wild1_app_arg_16 = $unsigned({{(64-6) {1'b0}},c$i_3420});
+  assign c$wild1_app_arg_16 = $unsigned({{(64-6) {1'b0}},c$i_3399});
 
-  assign c$sat32Out_app_arg_7 = (s_4 > 16'sd0) ? result_128 : (c$sat32Out_app_arg_5 <<< c$sat32Out_app_arg_6);
+  assign c$sat32Out_app_arg_7 = (s_4 > 16'sd0) ? result_111 : (c$sat32Out_app_arg_5 <<< c$sat32Out_app_arg_6);
 
-  assign wild1_17 = $signed(c$wild1_app_arg_14);
+  assign wild1_16 = $signed(c$wild1_app_arg_14);
 
-  assign result_129 = (lastCol_1 & (st_5[1056:1049] == (st_5[1040:1033] - 8'd1))) ? {5'd7,
-                                                                                     st_5[1215:1215],
-                                                                                     st_5[1214:1211],
-                                                                                     st_5[1210:1205],
-                                                                                     st_5[1204:1197],
-                                                                                     st_5[1196:1195],
-                                                                                     $signed(st_5[1194:1131]),
-                                                                                     $signed(st_5[1130:1099]),
-                                                                                     st_5[1098:1067],
-                                                                                     $signed(st_5[1066:1060]),
-                                                                                     st_5[1059:1057],   s2_1,   s1_1,
-                                                                                     st_5[1040:1033],
-                                                                                     st_5[1032:1025],   accN_1,
-                                                                                     $signed(st_5[992:961]),
-                                                                                     st_5[960:959],   st_5[958:927],
-                                                                                     st_5[926:799],
-                                                                                     $signed(st_5[798:792]),
-                                                                                     st_5[791:664],
-                                                                                     $signed(st_5[663:657]),
-                                                                                     st_5[656:655],   st_5[654:651],
-                                                                                     st_5[650:75],   st_5[74:70],
-                                                                                     $signed(st_5[69:38]),
-                                                                                     st_5[37:32],   busy_1} : {5'd6,
-                                                                                                               st_5[1215:1215],
-                                                                                                               st_5[1214:1211],
-                                                                                                               st_5[1210:1205],
-                                                                                                               st_5[1204:1197],
-                                                                                                               st_5[1196:1195],
-                                                                                                               $signed(st_5[1194:1131]),
-                                                                                                               $signed(st_5[1130:1099]),
-                                                                                                               st_5[1098:1067],
-                                                                                                               $signed(st_5[1066:1060]),
-                                                                                                               st_5[1059:1057],
-                                                                                                               s2_1,
-                                                                                                               s1_1,
-                                                                                                               st_5[1040:1033],
-                                                                                                               st_5[1032:1025],
-                                                                                                               accN_1,
-                                                                                                               $signed(st_5[992:961]),
-                                                                                                               st_5[960:959],
-                                                                                                               st_5[958:927],
-                                                                                                               st_5[926:799],
-                                                                                                               $signed(st_5[798:792]),
-                                                                                                               st_5[791:664],
-                                                                                                               $signed(st_5[663:657]),
-                                                                                                               st_5[656:655],
-                                                                                                               st_5[654:651],
-                                                                                                               st_5[650:75],
-                                                                                                               st_5[74:70],
-                                                                                                               $signed(st_5[69:38]),
-                                                                                                               st_5[37:32],
-                                                                                                               busy_1};
+  assign c$app_arg_61 = (c$lastCol_case_alt_1 & (result_133[119:112] == (result_142[976:969] - 8'd1))) ? {5'd7,
+                                                                                                          result_142[1135:1135],
+                                                                                                          result_142[1134:1131],
+                                                                                                          result_142[1130:1125],
+                                                                                                          result_142[1124:1117],
+                                                                                                          result_142[1116:1115],
+                                                                                                          $signed(result_142[1114:1051]),
+                                                                                                          $signed(result_142[1050:1019]),
+                                                                                                          result_142[1018:987],
+                                                                                                          $signed(result_142[986:980]),
+                                                                                                          result_142[979:977],
+                                                                                                          result_142[976:969],
+                                                                                                          result_142[968:961],
+                                                                                                          $signed(result_142[960:929]),
+                                                                                                          result_142[928:927],
+                                                                                                          result_142[926:895],
+                                                                                                          result_142[894:767],
+                                                                                                          $signed(result_142[766:760]),
+                                                                                                          result_142[759:632],
+                                                                                                          $signed(result_142[631:625]),
+                                                                                                          result_142[624:623],
+                                                                                                          result_142[622:619],
+                                                                                                          result_142[618:43],
+                                                                                                          result_142[42:38],
+                                                                                                          $signed(result_142[37:6]),
+                                                                                                          result_142[5:0]} : result_142;
 
-  assign s1_1 = lastCol_1 ? 8'd0 : (st_5[1048:1041] + 8'd1);
+  assign c$lastCol_case_alt_1 = result_133[127:120] == (result_142[968:961] - 8'd1);
 
-  assign s2_1 = lastCol_1 ? (st_5[1056:1049] + 8'd1) : st_5[1056:1049];
+  assign c$bv_75 = result_142[1124:1117];
 
-  assign accN_fun_arg_3 = $signed(st_5[1066:1060]);
+  assign c$app_arg_62 = c$bv_75[0+:7];
 
-  assign accN_fun_arg_4 = $signed(result_145[127:96]);
-
-  LlamaDv_Top_Prefill_decoderPrefill_macStep LlamaDv_Top_Prefill_decoderPrefill_macStep_accN_1
-    ( .result (accN_1)
-    , .a (c$accN_app_arg_4)
-    , .w (c$accN_app_arg_3)
-    , .xe (accN_fun_arg_3)
-    , .x (accN_fun_arg_4) );
-
-  assign lastCol_1 = st_5[1048:1041] == (st_5[1032:1025] - 8'd1);
-
-  assign c$i_3427 = st_5[1048:1041];
-
-  // index begin
-  wire signed [7:0] vecArray_8 [0:128-1];
-  genvar i_43;
-  generate
-  for (i_43=0; i_43 < 128; i_43=i_43+1) begin : mk_array_8
-    assign vecArray_8[(128-1)-i_43] = result_150[i_43*8+:8];
-  end
-  endgenerate
-  assign c$accN_app_arg_3 = vecArray_8[($unsigned({{(64-8) {1'b0}},c$i_3427}))];
-  // index end
-
-  assign c$accN_app_arg_selection_7 = st_5[1048:1041];
+  assign c$app_arg_selection_98 = result_142[1124:1117];
 
   always @(*) begin
-    case(c$accN_app_arg_selection_7)
-      8'd0 : c$accN_app_arg_4 = 32'sd0;
-      default : c$accN_app_arg_4 = $signed(st_5[1024:993]);
+    case(c$app_arg_selection_98)
+      8'd63 : c$app_arg_63 = {5'd5,
+                              result_142[1135:1135],
+                              result_142[1134:1131],
+                              result_142[1130:1125],
+                              result_142[1124:1117],
+                              result_142[1116:1115],
+                              $signed(result_142[1114:1051]),
+                              $signed(result_142[1050:1019]),   result_112,
+                              $signed(result_142[986:980]),
+                              result_142[979:977],   result_142[976:969],
+                              result_142[968:961],
+                              $signed(result_142[960:929]),
+                              result_142[928:927],   result_142[926:895],
+                              result_142[894:767],
+                              $signed(result_142[766:760]),
+                              result_142[759:632],
+                              $signed(result_142[631:625]),
+                              result_142[624:623],   result_142[622:619],
+                              result_142[618:43],   result_142[42:38],
+                              $signed(result_142[37:6]),   result_142[5:0]};
+      default : c$app_arg_63 = {5'd4,
+                                result_142[1135:1135],
+                                result_142[1134:1131],
+                                result_142[1130:1125],   step10_1,
+                                result_142[1116:1115],
+                                $signed(result_142[1114:1051]),
+                                $signed(result_142[1050:1019]),   result_112,
+                                $signed(result_142[986:980]),
+                                result_142[979:977],   result_142[976:969],
+                                result_142[968:961],
+                                $signed(result_142[960:929]),
+                                result_142[928:927],   result_142[926:895],
+                                result_142[894:767],
+                                $signed(result_142[766:760]),
+                                result_142[759:632],
+                                $signed(result_142[631:625]),
+                                result_142[624:623],   result_142[622:619],
+                                result_142[618:43],   result_142[42:38],
+                                $signed(result_142[37:6]),   result_142[5:0]};
     endcase
   end
 
-  assign c$bv_71 = st_5[1204:1197];
+  assign result_112 = (result_142[1018:987] <= c$absUOut_1) ? c$absUOut_1 : result_142[1018:987];
 
-  assign c$app_arg_54 = c$bv_71[0+:7];
+  assign c$app_arg_fun_arg_13 = $signed(result_142[1114:1051]);
 
-  assign result_selection_215 = st_5[1204:1197];
+  LlamaDv_Top_Prefill_decoderPrefill_normInv LlamaDv_Top_Prefill_decoderPrefill_normInv_c$app_arg_64
+    ( .result (c$app_arg_64)
+    , .ss (c$app_arg_fun_arg_13) );
+
+  assign result_selection_171 = result_142[1124:1117];
 
   always @(*) begin
-    case(result_selection_215)
-      8'd63 : result_130 = {5'd5,
-                            st_5[1215:1215],   st_5[1214:1211],
-                            st_5[1210:1205],   st_5[1204:1197],
-                            st_5[1196:1195],   $signed(st_5[1194:1131]),
-                            $signed(st_5[1130:1099]),   result_131,
-                            $signed(st_5[1066:1060]),   st_5[1059:1057],
-                            st_5[1056:1049],   st_5[1048:1041],
-                            st_5[1040:1033],   st_5[1032:1025],
-                            $signed(st_5[1024:993]),
-                            $signed(st_5[992:961]),   st_5[960:959],
-                            st_5[958:927],   st_5[926:799],
-                            $signed(st_5[798:792]),   st_5[791:664],
-                            $signed(st_5[663:657]),   st_5[656:655],
-                            st_5[654:651],   st_5[650:75],   st_5[74:70],
-                            $signed(st_5[69:38]),   st_5[37:32],   busy_1};
-      default : result_130 = {5'd4,
-                              st_5[1215:1215],   st_5[1214:1211],
-                              st_5[1210:1205],   step14_1,
-                              st_5[1196:1195],   $signed(st_5[1194:1131]),
-                              $signed(st_5[1130:1099]),   result_131,
-                              $signed(st_5[1066:1060]),   st_5[1059:1057],
-                              st_5[1056:1049],   st_5[1048:1041],
-                              st_5[1040:1033],   st_5[1032:1025],
-                              $signed(st_5[1024:993]),
-                              $signed(st_5[992:961]),   st_5[960:959],
-                              st_5[958:927],   st_5[926:799],
-                              $signed(st_5[798:792]),   st_5[791:664],
-                              $signed(st_5[663:657]),   st_5[656:655],
-                              st_5[654:651],   st_5[650:75],   st_5[74:70],
-                              $signed(st_5[69:38]),   st_5[37:32],   busy_1};
+    case(result_selection_171)
+      8'd63 : result_113 = {5'd3,
+                            result_142[1135:1135],
+                            result_142[1134:1131],
+                            result_142[1130:1125],
+                            result_142[1124:1117],
+                            result_142[1116:1115],   c$sumSquareOut_1,
+                            $signed(result_142[1050:1019]),
+                            result_142[1018:987],
+                            $signed(result_142[986:980]),
+                            result_142[979:977],   result_142[976:969],
+                            result_142[968:961],
+                            $signed(result_142[960:929]),
+                            result_142[928:927],   result_142[926:895],
+                            result_142[894:767],
+                            $signed(result_142[766:760]),
+                            result_142[759:632],
+                            $signed(result_142[631:625]),
+                            result_142[624:623],   result_142[622:619],
+                            result_142[618:43],   result_142[42:38],
+                            $signed(result_142[37:6]),   result_142[5:0]};
+      default : result_113 = {5'd2,
+                              result_142[1135:1135],
+                              result_142[1134:1131],
+                              result_142[1130:1125],   step10_1,
+                              result_142[1116:1115],   c$sumSquareOut_1,
+                              $signed(result_142[1050:1019]),
+                              result_142[1018:987],
+                              $signed(result_142[986:980]),
+                              result_142[979:977],   result_142[976:969],
+                              result_142[968:961],
+                              $signed(result_142[960:929]),
+                              result_142[928:927],   result_142[926:895],
+                              result_142[894:767],
+                              $signed(result_142[766:760]),
+                              result_142[759:632],
+                              $signed(result_142[631:625]),
+                              result_142[624:623],   result_142[622:619],
+                              result_142[618:43],   result_142[42:38],
+                              $signed(result_142[37:6]),   result_142[5:0]};
     endcase
   end
 
-  assign result_131 = (st_5[1098:1067] <= c$absUOut_1) ? c$absUOut_1 : st_5[1098:1067];
-
-  assign result_selection_219 = st_5[1204:1197];
+  assign c$app_arg_selection_101 = result_142[1124:1117];
 
   always @(*) begin
-    case(result_selection_219)
-      8'd63 : result_132 = {5'd3,
-                            st_5[1215:1215],   st_5[1214:1211],
-                            st_5[1210:1205],   st_5[1204:1197],
-                            st_5[1196:1195],   c$sumSquareOut_1,
-                            $signed(st_5[1130:1099]),   st_5[1098:1067],
-                            $signed(st_5[1066:1060]),   st_5[1059:1057],
-                            st_5[1056:1049],   st_5[1048:1041],
-                            st_5[1040:1033],   st_5[1032:1025],
-                            $signed(st_5[1024:993]),
-                            $signed(st_5[992:961]),   st_5[960:959],
-                            st_5[958:927],   st_5[926:799],
-                            $signed(st_5[798:792]),   st_5[791:664],
-                            $signed(st_5[663:657]),   st_5[656:655],
-                            st_5[654:651],   st_5[650:75],   st_5[74:70],
-                            $signed(st_5[69:38]),   st_5[37:32],   busy_1};
-      default : result_132 = {5'd2,
-                              st_5[1215:1215],   st_5[1214:1211],
-                              st_5[1210:1205],   step14_1,
-                              st_5[1196:1195],   c$sumSquareOut_1,
-                              $signed(st_5[1130:1099]),   st_5[1098:1067],
-                              $signed(st_5[1066:1060]),   st_5[1059:1057],
-                              st_5[1056:1049],   st_5[1048:1041],
-                              st_5[1040:1033],   st_5[1032:1025],
-                              $signed(st_5[1024:993]),
-                              $signed(st_5[992:961]),   st_5[960:959],
-                              st_5[958:927],   st_5[926:799],
-                              $signed(st_5[798:792]),   st_5[791:664],
-                              $signed(st_5[663:657]),   st_5[656:655],
-                              st_5[654:651],   st_5[650:75],   st_5[74:70],
-                              $signed(st_5[69:38]),   st_5[37:32],   busy_1};
+    case(c$app_arg_selection_101)
+      8'd63 : c$app_arg_65 = result_114;
+      default : c$app_arg_65 = {5'd1,
+                                result_142[1135:1135],
+                                result_142[1134:1131],
+                                result_142[1130:1125],   step10_1,
+                                result_142[1116:1115],
+                                $signed(result_142[1114:1051]),
+                                $signed(result_142[1050:1019]),
+                                result_142[1018:987],
+                                $signed(result_142[986:980]),
+                                result_142[979:977],   result_142[976:969],
+                                result_142[968:961],
+                                $signed(result_142[960:929]),
+                                result_142[928:927],   result_142[926:895],
+                                result_142[894:767],
+                                $signed(result_142[766:760]),
+                                result_142[759:632],
+                                $signed(result_142[631:625]),
+                                result_142[624:623],   result_142[622:619],
+                                result_142[618:43],   result_142[42:38],
+                                $signed(result_142[37:6]),   result_142[5:0]};
     endcase
   end
 
-  assign result_selection_222 = st_5[1204:1197];
+  assign result_114 = {5'd2,
+                       c$tupIn_1[1135:1135],   c$tupIn_1[1134:1131],
+                       c$tupIn_1[1130:1125],   8'd0,
+                       c$tupIn_1[1142:1141],   64'sd0,
+                       $signed(c$tupIn_1[1050:1019]),
+                       c$tupIn_1[1018:987],
+                       $signed(c$tupIn_1[986:980]),
+                       c$tupIn_1[979:977],   c$tupIn_1[976:969],
+                       c$tupIn_1[968:961],
+                       $signed(c$tupIn_1[960:929]),
+                       c$tupIn_1[928:927],   c$tupIn_1[926:895],
+                       c$tupIn_1[894:767],
+                       $signed(c$tupIn_1[766:760]),
+                       c$tupIn_1[759:632],
+                       $signed(c$tupIn_1[631:625]),
+                       c$tupIn_1[624:623],   c$tupIn_1[622:619],
+                       c$tupIn_1[618:43],   c$tupIn_1[42:38],
+                       $signed(c$tupIn_1[37:6]),   c$tupIn_1[5:0]};
 
-  always @(*) begin
-    case(result_selection_222)
-      8'd63 : result_133 = {5'd2,
-                            st_5[1215:1215],   st_5[1214:1211],
-                            st_5[1210:1205],   8'd0,   st_5[1196:1195],
-                            64'sd0,   $signed(st_5[1130:1099]),
-                            st_5[1098:1067],   $signed(st_5[1066:1060]),
-                            st_5[1059:1057],   st_5[1056:1049],
-                            st_5[1048:1041],   st_5[1040:1033],
-                            st_5[1032:1025],   $signed(st_5[1024:993]),
-                            $signed(st_5[992:961]),   st_5[960:959],
-                            st_5[958:927],   st_5[926:799],
-                            $signed(st_5[798:792]),   st_5[791:664],
-                            $signed(st_5[663:657]),   st_5[656:655],
-                            st_5[654:651],   st_5[650:75],   st_5[74:70],
-                            $signed(st_5[69:38]),   st_5[37:32],   busy_1};
-      default : result_133 = {5'd1,
-                              st_5[1215:1215],   st_5[1214:1211],
-                              st_5[1210:1205],   step14_1,
-                              st_5[1196:1195],   $signed(st_5[1194:1131]),
-                              $signed(st_5[1130:1099]),   st_5[1098:1067],
-                              $signed(st_5[1066:1060]),   st_5[1059:1057],
-                              st_5[1056:1049],   st_5[1048:1041],
-                              st_5[1040:1033],   st_5[1032:1025],
-                              $signed(st_5[1024:993]),
-                              $signed(st_5[992:961]),   st_5[960:959],
-                              st_5[958:927],   st_5[926:799],
-                              $signed(st_5[798:792]),   st_5[791:664],
-                              $signed(st_5[663:657]),   st_5[656:655],
-                              st_5[654:651],   st_5[650:75],   st_5[74:70],
-                              $signed(st_5[69:38]),   st_5[37:32],   busy_1};
-    endcase
-  end
-
-  assign result_134 = {c$tupIn_1[1225:1221],
-                       c$tupIn_1[1215:1215],   c$tupIn_1[1214:1211],
-                       c$tupIn_1[1210:1205],   8'd0,
-                       c$tupIn_1[1196:1195],
-                       $signed(c$tupIn_1[1194:1131]),
-                       $signed(c$tupIn_1[1130:1099]),   32'd0,
-                       $signed(c$tupIn_1[1066:1060]),
-                       c$tupIn_1[1059:1057],   c$tupIn_1[1056:1049],
-                       c$tupIn_1[1048:1041],   c$tupIn_1[1040:1033],
-                       c$tupIn_1[1032:1025],
-                       $signed(c$tupIn_1[1024:993]),
-                       $signed(c$tupIn_1[992:961]),
-                       c$tupIn_1[960:959],   c$tupIn_1[958:927],
-                       c$tupIn_1[926:799],
-                       $signed(c$tupIn_1[798:792]),
-                       c$tupIn_1[791:664],
-                       $signed(c$tupIn_1[663:657]),
-                       c$tupIn_1[656:655],   c$tupIn_1[654:651],
-                       c$tupIn_1[650:75],   c$tupIn_1[74:70],
-                       $signed(c$tupIn_1[69:38]),   c$tupIn_1[37:32],
-                       c$tupIn_1[31:0]};
-
-  assign c$step_$jOut_selection_7 = st_5[1204:1197];
+  assign c$step_$jOut_selection_7 = result_142[1124:1117];
 
   always @(*) begin
     case(c$step_$jOut_selection_7)
       8'd63 : c$step_$jOut_1 = {5'd17,
-                                c$step_$jOut_app_arg_3[1215:1215],
-                                c$step_$jOut_app_arg_3[1214:1211],
-                                c$step_$jOut_app_arg_3[1210:1205],
-                                c$step_$jOut_app_arg_3[1204:1197],
-                                c$step_$jOut_app_arg_3[1196:1195],
-                                $signed(c$step_$jOut_app_arg_3[1194:1131]),
-                                $signed(c$step_$jOut_app_arg_3[1130:1099]),
-                                c$step_$jOut_app_arg_3[1098:1067],
-                                $signed(c$step_$jOut_app_arg_3[1066:1060]),
-                                c$step_$jOut_app_arg_3[1059:1057],
-                                c$step_$jOut_app_arg_3[1056:1049],
-                                c$step_$jOut_app_arg_3[1048:1041],
-                                c$step_$jOut_app_arg_3[1040:1033],
-                                c$step_$jOut_app_arg_3[1032:1025],
-                                $signed(c$step_$jOut_app_arg_3[1024:993]),
-                                $signed(c$step_$jOut_app_arg_3[992:961]),
-                                c$step_$jOut_app_arg_3[960:959],
-                                c$step_$jOut_app_arg_3[958:927],
-                                c$step_$jOut_app_arg_3[926:799],
-                                $signed(c$step_$jOut_app_arg_3[798:792]),
-                                c$step_$jOut_app_arg_3[791:664],
-                                $signed(c$step_$jOut_app_arg_3[663:657]),
-                                c$step_$jOut_app_arg_3[656:655],
-                                c$step_$jOut_app_arg_3[654:651],
-                                c$step_$jOut_app_arg_3[650:75],
-                                c$step_$jOut_app_arg_3[74:70],
-                                $signed(c$step_$jOut_app_arg_3[69:38]),
-                                c$step_$jOut_app_arg_3[37:32],
-                                c$step_$jOut_app_arg_3[31:0]};
+                                c$step_$jOut_app_arg_3[1135:1135],
+                                c$step_$jOut_app_arg_3[1134:1131],
+                                c$step_$jOut_app_arg_3[1130:1125],
+                                c$step_$jOut_app_arg_3[1124:1117],
+                                c$step_$jOut_app_arg_3[1116:1115],
+                                $signed(c$step_$jOut_app_arg_3[1114:1051]),
+                                $signed(c$step_$jOut_app_arg_3[1050:1019]),
+                                c$step_$jOut_app_arg_3[1018:987],
+                                $signed(c$step_$jOut_app_arg_3[986:980]),
+                                c$step_$jOut_app_arg_3[979:977],
+                                c$step_$jOut_app_arg_3[976:969],
+                                c$step_$jOut_app_arg_3[968:961],
+                                $signed(c$step_$jOut_app_arg_3[960:929]),
+                                c$step_$jOut_app_arg_3[928:927],
+                                c$step_$jOut_app_arg_3[926:895],
+                                c$step_$jOut_app_arg_3[894:767],
+                                $signed(c$step_$jOut_app_arg_3[766:760]),
+                                c$step_$jOut_app_arg_3[759:632],
+                                $signed(c$step_$jOut_app_arg_3[631:625]),
+                                c$step_$jOut_app_arg_3[624:623],
+                                c$step_$jOut_app_arg_3[622:619],
+                                c$step_$jOut_app_arg_3[618:43],
+                                c$step_$jOut_app_arg_3[42:38],
+                                $signed(c$step_$jOut_app_arg_3[37:6]),
+                                c$step_$jOut_app_arg_3[5:0]};
       default : c$step_$jOut_1 = c$step_$jOut_app_arg_3;
     endcase
   end
 
-  assign c$step_$jOut_app_arg_3 = ((st_5[1204:1197] == 8'd0) | ($signed(result_145[95:64]) > $signed(st_5[69:38]))) ? {5'd16,
-                                                                                                                       st_5[1215:1215],
-                                                                                                                       st_5[1214:1211],
-                                                                                                                       st_5[1210:1205],
-                                                                                                                       step14_1,
-                                                                                                                       st_5[1196:1195],
-                                                                                                                       $signed(st_5[1194:1131]),
-                                                                                                                       $signed(st_5[1130:1099]),
-                                                                                                                       st_5[1098:1067],
-                                                                                                                       $signed(st_5[1066:1060]),
-                                                                                                                       st_5[1059:1057],
-                                                                                                                       st_5[1056:1049],
-                                                                                                                       st_5[1048:1041],
-                                                                                                                       st_5[1040:1033],
-                                                                                                                       st_5[1032:1025],
-                                                                                                                       $signed(st_5[1024:993]),
-                                                                                                                       $signed(st_5[992:961]),
-                                                                                                                       st_5[960:959],
-                                                                                                                       st_5[958:927],
-                                                                                                                       st_5[926:799],
-                                                                                                                       $signed(st_5[798:792]),
-                                                                                                                       st_5[791:664],
-                                                                                                                       $signed(st_5[663:657]),
-                                                                                                                       st_5[656:655],
-                                                                                                                       st_5[654:651],
-                                                                                                                       st_5[650:75],
-                                                                                                                       st_5[74:70],
-                                                                                                                       $signed(result_145[95:64]),
-                                                                                                                       c$step_$jOut_app_arg_4,
-                                                                                                                       busy_1} : {5'd16,
-                                                                                                                                  st_5[1215:1215],
-                                                                                                                                  st_5[1214:1211],
-                                                                                                                                  st_5[1210:1205],
-                                                                                                                                  step14_1,
-                                                                                                                                  st_5[1196:1195],
-                                                                                                                                  $signed(st_5[1194:1131]),
-                                                                                                                                  $signed(st_5[1130:1099]),
-                                                                                                                                  st_5[1098:1067],
-                                                                                                                                  $signed(st_5[1066:1060]),
-                                                                                                                                  st_5[1059:1057],
-                                                                                                                                  st_5[1056:1049],
-                                                                                                                                  st_5[1048:1041],
-                                                                                                                                  st_5[1040:1033],
-                                                                                                                                  st_5[1032:1025],
-                                                                                                                                  $signed(st_5[1024:993]),
-                                                                                                                                  $signed(st_5[992:961]),
-                                                                                                                                  st_5[960:959],
-                                                                                                                                  st_5[958:927],
-                                                                                                                                  st_5[926:799],
-                                                                                                                                  $signed(st_5[798:792]),
-                                                                                                                                  st_5[791:664],
-                                                                                                                                  $signed(st_5[663:657]),
-                                                                                                                                  st_5[656:655],
-                                                                                                                                  st_5[654:651],
-                                                                                                                                  st_5[650:75],
-                                                                                                                                  st_5[74:70],
-                                                                                                                                  $signed(st_5[69:38]),
-                                                                                                                                  st_5[37:32],
-                                                                                                                                  busy_1};
+  assign c$step_$jOut_app_arg_3 = ((result_142[1124:1117] == 8'd0) | ($signed(result_130[95:64]) > $signed(result_142[37:6]))) ? {5'd16,
+                                                                                                                                  result_142[1135:1135],
+                                                                                                                                  result_142[1134:1131],
+                                                                                                                                  result_142[1130:1125],
+                                                                                                                                  step10_1,
+                                                                                                                                  result_142[1116:1115],
+                                                                                                                                  $signed(result_142[1114:1051]),
+                                                                                                                                  $signed(result_142[1050:1019]),
+                                                                                                                                  result_142[1018:987],
+                                                                                                                                  $signed(result_142[986:980]),
+                                                                                                                                  result_142[979:977],
+                                                                                                                                  result_142[976:969],
+                                                                                                                                  result_142[968:961],
+                                                                                                                                  $signed(result_142[960:929]),
+                                                                                                                                  result_142[928:927],
+                                                                                                                                  result_142[926:895],
+                                                                                                                                  result_142[894:767],
+                                                                                                                                  $signed(result_142[766:760]),
+                                                                                                                                  result_142[759:632],
+                                                                                                                                  $signed(result_142[631:625]),
+                                                                                                                                  result_142[624:623],
+                                                                                                                                  result_142[622:619],
+                                                                                                                                  result_142[618:43],
+                                                                                                                                  result_142[42:38],
+                                                                                                                                  $signed(result_130[95:64]),
+                                                                                                                                  c$step_$jOut_app_arg_4} : {5'd16,
+                                                                                                                                                             result_142[1135:1135],
+                                                                                                                                                             result_142[1134:1131],
+                                                                                                                                                             result_142[1130:1125],
+                                                                                                                                                             step10_1,
+                                                                                                                                                             result_142[1116:1115],
+                                                                                                                                                             $signed(result_142[1114:1051]),
+                                                                                                                                                             $signed(result_142[1050:1019]),
+                                                                                                                                                             result_142[1018:987],
+                                                                                                                                                             $signed(result_142[986:980]),
+                                                                                                                                                             result_142[979:977],
+                                                                                                                                                             result_142[976:969],
+                                                                                                                                                             result_142[968:961],
+                                                                                                                                                             $signed(result_142[960:929]),
+                                                                                                                                                             result_142[928:927],
+                                                                                                                                                             result_142[926:895],
+                                                                                                                                                             result_142[894:767],
+                                                                                                                                                             $signed(result_142[766:760]),
+                                                                                                                                                             result_142[759:632],
+                                                                                                                                                             $signed(result_142[631:625]),
+                                                                                                                                                             result_142[624:623],
+                                                                                                                                                             result_142[622:619],
+                                                                                                                                                             result_142[618:43],
+                                                                                                                                                             result_142[42:38],
+                                                                                                                                                             $signed(result_142[37:6]),
+                                                                                                                                                             result_142[5:0]};
 
-  assign c$bv_72 = st_5[1204:1197];
+  assign c$bv_76 = result_142[1124:1117];
 
-  assign c$step_$jOut_app_arg_4 = c$bv_72[0+:6];
+  assign c$step_$jOut_app_arg_4 = c$bv_76[0+:6];
 
-  assign step14_1 = st_5[1204:1197] + 8'd1;
+  assign step10_1 = result_142[1124:1117] + 8'd1;
 
-  assign c$sumSquareOut_fun_arg_3 = $signed(st_5[1194:1131]);
+  assign c$sumSquareOut_fun_arg_3 = $signed(result_142[1114:1051]);
 
-  assign c$sumSquareOut_fun_arg_4 = $signed(result_145[159:128]);
+  assign c$sumSquareOut_fun_arg_4 = $signed(result_130[159:128]);
 
   LlamaDv_Top_Prefill_decoderPrefill_sumSquare LlamaDv_Top_Prefill_decoderPrefill_sumSquare_c$sumSquareOut_1
     ( .result (c$sumSquareOut_1)
@@ -8633,7 +9792,7 @@ module decoder_prefill
     endcase
   end
 
-  assign c$matrixShapeOut_app_arg_selection_7 = st_5[1220:1216];
+  assign c$matrixShapeOut_app_arg_selection_7 = result_142[1140:1136];
 
   always @(*) begin
     case(c$matrixShapeOut_app_arg_selection_7)
@@ -8642,9 +9801,9 @@ module decoder_prefill
     endcase
   end
 
-  assign k_3 = st_5[1059:1057] + 3'd1;
+  assign k_3 = result_142[979:977] + 3'd1;
 
-  assign k_selection_7 = st_5[1196:1195];
+  assign k_selection_7 = result_142[1116:1115];
 
   always @(*) begin
     case(k_selection_7)
@@ -8654,43 +9813,43 @@ module decoder_prefill
     endcase
   end
 
-  assign y_1 = (($signed(((({{(16-6) {1'b0}},result_136}))))) - 16'sd7) - 16'sd20;
+  assign y_1 = (($signed(((({{(16-6) {1'b0}},result_116}))))) - 16'sd7) - 16'sd20;
 
-  assign result_135 = (16'sd63 <= y_1) ? 7'sd63 : c$case_alt_71;
+  assign result_115 = (16'sd63 <= y_1) ? 7'sd63 : c$case_alt_98;
 
-  assign c$case_alt_71 = (-16'sd64 <= y_1) ? ($signed({y_1[16-1],y_1[0+:(7-1)]})) : -7'sd64;
+  assign c$case_alt_98 = (-16'sd64 <= y_1) ? ($signed({y_1[16-1],y_1[0+:(7-1)]})) : -7'sd64;
 
   // imap begin
-  genvar i_44;
+  genvar i_27;
   generate
-  for (i_44=0; i_44 < 32; i_44 = i_44 + 1) begin : imap_1
+  for (i_27=0; i_27 < 32; i_27 = i_27 + 1) begin : imap_1
     wire [5-1:0] map_index_1;
-    wire  map_in_12;
-    assign map_in_12 = c$app_arg_56[i_44*1+:1];
-    wire [5:0] map_out_12;
+    wire  map_in_4;
+    assign map_in_4 = c$app_arg_67[i_27*1+:1];
+    wire [5:0] map_out_4;
 
-    assign map_index_1 = 5'd31 - i_44[0+:5];
-    wire [5:0] result_232;
-    wire [4:0] c$bv_73;
-    assign map_out_12 = result_232;
+    assign map_index_1 = 5'd31 - i_27[0+:5];
+    wire [5:0] result_214;
+    wire [4:0] c$bv_77;
+    assign map_out_4 = result_214;
 
-    assign c$bv_73 = (((map_index_1)));
+    assign c$bv_77 = (((map_index_1)));
 
-    assign result_232 = (map_in_12 == (1'b1)) ? (({{(6-5) {1'b0}},(((map_index_1)))}) + 6'd1) : 6'd0;
+    assign result_214 = (map_in_4 == (1'b1)) ? (({{(6-5) {1'b0}},(((map_index_1)))}) + 6'd1) : 6'd0;
 
 
-    assign c$app_arg_55[i_44*6+:6] = map_out_12;
+    assign c$app_arg_66[i_27*6+:6] = map_out_4;
   end
   endgenerate
   // imap end
 
-  assign c$vec_26 = ((((c$quantExpOut_app_arg_1))));
+  assign c$vec_18 = ((((c$quantExpOut_app_arg_1))));
 
   // reverse begin
-  genvar i_45;
+  genvar i_28;
   generate
-  for (i_45 = 0; i_45 < 32; i_45 = i_45 + 1) begin : reverse_10
-    assign c$app_arg_56[(32 - 1 - i_45)*1+:1] = c$vec_26[i_45*1+:1];
+  for (i_28 = 0; i_28 < 32; i_28 = i_28 + 1) begin : reverse_2
+    assign c$app_arg_67[(32 - 1 - i_28)*1+:1] = c$vec_18[i_28*1+:1];
   end
   endgenerate
   // reverse end
@@ -8759,9 +9918,9 @@ module decoder_prefill
   wire [5:0] acc_3_3_119;
   wire [5:0] acc_4_0_120;
   wire [5:0] acc_4_1_121;
-  assign result_136 = acc_5_0_122;
+  assign result_116 = acc_5_0_122;
 
-  assign vec_4 = c$app_arg_55;
+  assign vec_4 = c$app_arg_66;
 
   assign acc_0_125 = vec_4[191:186];
 
@@ -8827,254 +9986,254 @@ module decoder_prefill
 
   assign acc_0_156 = vec_4[5:0];
 
-  wire [5:0] result_233;
-  assign acc_1_0_92 = result_233;
+  wire [5:0] result_215;
+  assign acc_1_0_92 = result_215;
 
-  assign result_233 = (acc_0_125 <= acc_0_126) ? acc_0_126 : acc_0_125;
+  assign result_215 = (acc_0_125 <= acc_0_126) ? acc_0_126 : acc_0_125;
+
+
+
+  wire [5:0] result_216;
+  assign acc_1_1_93 = result_216;
+
+  assign result_216 = (acc_0_127 <= acc_0_128) ? acc_0_128 : acc_0_127;
+
+
+
+  wire [5:0] result_217;
+  assign acc_1_2_94 = result_217;
+
+  assign result_217 = (acc_0_129 <= acc_0_130) ? acc_0_130 : acc_0_129;
+
+
+
+  wire [5:0] result_218;
+  assign acc_1_3_95 = result_218;
+
+  assign result_218 = (acc_0_131 <= acc_0_132) ? acc_0_132 : acc_0_131;
+
+
+
+  wire [5:0] result_219;
+  assign acc_1_4_96 = result_219;
+
+  assign result_219 = (acc_0_133 <= acc_0_134) ? acc_0_134 : acc_0_133;
+
+
+
+  wire [5:0] result_220;
+  assign acc_1_5_97 = result_220;
+
+  assign result_220 = (acc_0_135 <= acc_0_136) ? acc_0_136 : acc_0_135;
+
+
+
+  wire [5:0] result_221;
+  assign acc_1_6_98 = result_221;
+
+  assign result_221 = (acc_0_137 <= acc_0_138) ? acc_0_138 : acc_0_137;
+
+
+
+  wire [5:0] result_222;
+  assign acc_1_7_99 = result_222;
+
+  assign result_222 = (acc_0_139 <= acc_0_140) ? acc_0_140 : acc_0_139;
+
+
+
+  wire [5:0] result_223;
+  assign acc_1_8_100 = result_223;
+
+  assign result_223 = (acc_0_141 <= acc_0_142) ? acc_0_142 : acc_0_141;
+
+
+
+  wire [5:0] result_224;
+  assign acc_1_9_101 = result_224;
+
+  assign result_224 = (acc_0_143 <= acc_0_144) ? acc_0_144 : acc_0_143;
+
+
+
+  wire [5:0] result_225;
+  assign acc_1_10_102 = result_225;
+
+  assign result_225 = (acc_0_145 <= acc_0_146) ? acc_0_146 : acc_0_145;
+
+
+
+  wire [5:0] result_226;
+  assign acc_1_11_103 = result_226;
+
+  assign result_226 = (acc_0_147 <= acc_0_148) ? acc_0_148 : acc_0_147;
+
+
+
+  wire [5:0] result_227;
+  assign acc_1_12_104 = result_227;
+
+  assign result_227 = (acc_0_149 <= acc_0_150) ? acc_0_150 : acc_0_149;
+
+
+
+  wire [5:0] result_228;
+  assign acc_1_13_105 = result_228;
+
+  assign result_228 = (acc_0_151 <= acc_0_152) ? acc_0_152 : acc_0_151;
+
+
+
+  wire [5:0] result_229;
+  assign acc_1_14_106 = result_229;
+
+  assign result_229 = (acc_0_153 <= acc_0_154) ? acc_0_154 : acc_0_153;
+
+
+
+  wire [5:0] result_230;
+  assign acc_1_15_107 = result_230;
+
+  assign result_230 = (acc_0_155 <= acc_0_156) ? acc_0_156 : acc_0_155;
+
+
+
+  wire [5:0] result_231;
+  assign acc_2_0_108 = result_231;
+
+  assign result_231 = (acc_1_0_92 <= acc_1_1_93) ? acc_1_1_93 : acc_1_0_92;
+
+
+
+  wire [5:0] result_232;
+  assign acc_2_1_109 = result_232;
+
+  assign result_232 = (acc_1_2_94 <= acc_1_3_95) ? acc_1_3_95 : acc_1_2_94;
+
+
+
+  wire [5:0] result_233;
+  assign acc_2_2_110 = result_233;
+
+  assign result_233 = (acc_1_4_96 <= acc_1_5_97) ? acc_1_5_97 : acc_1_4_96;
 
 
 
   wire [5:0] result_234;
-  assign acc_1_1_93 = result_234;
+  assign acc_2_3_111 = result_234;
 
-  assign result_234 = (acc_0_127 <= acc_0_128) ? acc_0_128 : acc_0_127;
+  assign result_234 = (acc_1_6_98 <= acc_1_7_99) ? acc_1_7_99 : acc_1_6_98;
 
 
 
   wire [5:0] result_235;
-  assign acc_1_2_94 = result_235;
+  assign acc_2_4_112 = result_235;
 
-  assign result_235 = (acc_0_129 <= acc_0_130) ? acc_0_130 : acc_0_129;
+  assign result_235 = (acc_1_8_100 <= acc_1_9_101) ? acc_1_9_101 : acc_1_8_100;
 
 
 
   wire [5:0] result_236;
-  assign acc_1_3_95 = result_236;
+  assign acc_2_5_113 = result_236;
 
-  assign result_236 = (acc_0_131 <= acc_0_132) ? acc_0_132 : acc_0_131;
+  assign result_236 = (acc_1_10_102 <= acc_1_11_103) ? acc_1_11_103 : acc_1_10_102;
 
 
 
   wire [5:0] result_237;
-  assign acc_1_4_96 = result_237;
+  assign acc_2_6_114 = result_237;
 
-  assign result_237 = (acc_0_133 <= acc_0_134) ? acc_0_134 : acc_0_133;
+  assign result_237 = (acc_1_12_104 <= acc_1_13_105) ? acc_1_13_105 : acc_1_12_104;
 
 
 
   wire [5:0] result_238;
-  assign acc_1_5_97 = result_238;
+  assign acc_2_7_115 = result_238;
 
-  assign result_238 = (acc_0_135 <= acc_0_136) ? acc_0_136 : acc_0_135;
+  assign result_238 = (acc_1_14_106 <= acc_1_15_107) ? acc_1_15_107 : acc_1_14_106;
 
 
 
   wire [5:0] result_239;
-  assign acc_1_6_98 = result_239;
+  assign acc_3_0_116 = result_239;
 
-  assign result_239 = (acc_0_137 <= acc_0_138) ? acc_0_138 : acc_0_137;
+  assign result_239 = (acc_2_0_108 <= acc_2_1_109) ? acc_2_1_109 : acc_2_0_108;
 
 
 
   wire [5:0] result_240;
-  assign acc_1_7_99 = result_240;
+  assign acc_3_1_117 = result_240;
 
-  assign result_240 = (acc_0_139 <= acc_0_140) ? acc_0_140 : acc_0_139;
+  assign result_240 = (acc_2_2_110 <= acc_2_3_111) ? acc_2_3_111 : acc_2_2_110;
 
 
 
   wire [5:0] result_241;
-  assign acc_1_8_100 = result_241;
+  assign acc_3_2_118 = result_241;
 
-  assign result_241 = (acc_0_141 <= acc_0_142) ? acc_0_142 : acc_0_141;
+  assign result_241 = (acc_2_4_112 <= acc_2_5_113) ? acc_2_5_113 : acc_2_4_112;
 
 
 
   wire [5:0] result_242;
-  assign acc_1_9_101 = result_242;
+  assign acc_3_3_119 = result_242;
 
-  assign result_242 = (acc_0_143 <= acc_0_144) ? acc_0_144 : acc_0_143;
+  assign result_242 = (acc_2_6_114 <= acc_2_7_115) ? acc_2_7_115 : acc_2_6_114;
 
 
 
   wire [5:0] result_243;
-  assign acc_1_10_102 = result_243;
+  assign acc_4_0_120 = result_243;
 
-  assign result_243 = (acc_0_145 <= acc_0_146) ? acc_0_146 : acc_0_145;
+  assign result_243 = (acc_3_0_116 <= acc_3_1_117) ? acc_3_1_117 : acc_3_0_116;
 
 
 
   wire [5:0] result_244;
-  assign acc_1_11_103 = result_244;
+  assign acc_4_1_121 = result_244;
 
-  assign result_244 = (acc_0_147 <= acc_0_148) ? acc_0_148 : acc_0_147;
+  assign result_244 = (acc_3_2_118 <= acc_3_3_119) ? acc_3_3_119 : acc_3_2_118;
 
 
 
   wire [5:0] result_245;
-  assign acc_1_12_104 = result_245;
+  assign acc_5_0_122 = result_245;
 
-  assign result_245 = (acc_0_149 <= acc_0_150) ? acc_0_150 : acc_0_149;
+  assign result_245 = (acc_4_0_120 <= acc_4_1_121) ? acc_4_1_121 : acc_4_0_120;
 
 
 
-  wire [5:0] result_246;
-  assign acc_1_13_105 = result_246;
 
-  assign result_246 = (acc_0_151 <= acc_0_152) ? acc_0_152 : acc_0_151;
 
-
-
-  wire [5:0] result_247;
-  assign acc_1_14_106 = result_247;
-
-  assign result_247 = (acc_0_153 <= acc_0_154) ? acc_0_154 : acc_0_153;
-
-
-
-  wire [5:0] result_248;
-  assign acc_1_15_107 = result_248;
-
-  assign result_248 = (acc_0_155 <= acc_0_156) ? acc_0_156 : acc_0_155;
-
-
-
-  wire [5:0] result_249;
-  assign acc_2_0_108 = result_249;
-
-  assign result_249 = (acc_1_0_92 <= acc_1_1_93) ? acc_1_1_93 : acc_1_0_92;
-
-
-
-  wire [5:0] result_250;
-  assign acc_2_1_109 = result_250;
-
-  assign result_250 = (acc_1_2_94 <= acc_1_3_95) ? acc_1_3_95 : acc_1_2_94;
-
-
-
-  wire [5:0] result_251;
-  assign acc_2_2_110 = result_251;
-
-  assign result_251 = (acc_1_4_96 <= acc_1_5_97) ? acc_1_5_97 : acc_1_4_96;
-
-
-
-  wire [5:0] result_252;
-  assign acc_2_3_111 = result_252;
-
-  assign result_252 = (acc_1_6_98 <= acc_1_7_99) ? acc_1_7_99 : acc_1_6_98;
-
-
-
-  wire [5:0] result_253;
-  assign acc_2_4_112 = result_253;
-
-  assign result_253 = (acc_1_8_100 <= acc_1_9_101) ? acc_1_9_101 : acc_1_8_100;
-
-
-
-  wire [5:0] result_254;
-  assign acc_2_5_113 = result_254;
-
-  assign result_254 = (acc_1_10_102 <= acc_1_11_103) ? acc_1_11_103 : acc_1_10_102;
-
-
-
-  wire [5:0] result_255;
-  assign acc_2_6_114 = result_255;
-
-  assign result_255 = (acc_1_12_104 <= acc_1_13_105) ? acc_1_13_105 : acc_1_12_104;
-
-
-
-  wire [5:0] result_256;
-  assign acc_2_7_115 = result_256;
-
-  assign result_256 = (acc_1_14_106 <= acc_1_15_107) ? acc_1_15_107 : acc_1_14_106;
-
-
-
-  wire [5:0] result_257;
-  assign acc_3_0_116 = result_257;
-
-  assign result_257 = (acc_2_0_108 <= acc_2_1_109) ? acc_2_1_109 : acc_2_0_108;
-
-
-
-  wire [5:0] result_258;
-  assign acc_3_1_117 = result_258;
-
-  assign result_258 = (acc_2_2_110 <= acc_2_3_111) ? acc_2_3_111 : acc_2_2_110;
-
-
-
-  wire [5:0] result_259;
-  assign acc_3_2_118 = result_259;
-
-  assign result_259 = (acc_2_4_112 <= acc_2_5_113) ? acc_2_5_113 : acc_2_4_112;
-
-
-
-  wire [5:0] result_260;
-  assign acc_3_3_119 = result_260;
-
-  assign result_260 = (acc_2_6_114 <= acc_2_7_115) ? acc_2_7_115 : acc_2_6_114;
-
-
-
-  wire [5:0] result_261;
-  assign acc_4_0_120 = result_261;
-
-  assign result_261 = (acc_3_0_116 <= acc_3_1_117) ? acc_3_1_117 : acc_3_0_116;
-
-
-
-  wire [5:0] result_262;
-  assign acc_4_1_121 = result_262;
-
-  assign result_262 = (acc_3_2_118 <= acc_3_3_119) ? acc_3_3_119 : acc_3_2_118;
-
-
-
-  wire [5:0] result_263;
-  assign acc_5_0_122 = result_263;
-
-  assign result_263 = (acc_4_0_120 <= acc_4_1_121) ? acc_4_1_121 : acc_4_0_120;
-
-
-
-
-
-  assign c$quantExpOut_app_arg_selection_7 = st_5[1220:1216];
+  assign c$quantExpOut_app_arg_selection_7 = result_142[1140:1136];
 
   always @(*) begin
     case(c$quantExpOut_app_arg_selection_7)
-      5'b00101 : c$quantExpOut_app_arg_1 = st_5[1098:1067];
-      5'b01001 : c$quantExpOut_app_arg_1 = result_137;
-      5'b01100 : c$quantExpOut_app_arg_1 = st_5[1098:1067];
-      default : c$quantExpOut_app_arg_1 = st_5[1098:1067];
+      5'b00101 : c$quantExpOut_app_arg_1 = result_142[1018:987];
+      5'b01001 : c$quantExpOut_app_arg_1 = result_117;
+      5'b01100 : c$quantExpOut_app_arg_1 = result_142[1018:987];
+      default : c$quantExpOut_app_arg_1 = result_142[1018:987];
     endcase
   end
 
-  assign result_selection_258 = st_5[1204:1197];
+  assign result_selection_207 = result_142[1124:1117];
 
   always @(*) begin
-    case(result_selection_258)
-      8'd0 : result_137 = c$mx_case_alt_3;
-      default : result_137 = c$mx_case_alt_4;
+    case(result_selection_207)
+      8'd0 : result_117 = c$mx_case_alt_3;
+      default : result_117 = c$mx_case_alt_4;
     endcase
   end
 
   assign c$mx_case_alt_3 = (32'd0 <= c$absUOut_1) ? c$absUOut_1 : 32'd0;
 
-  assign c$mx_case_alt_4 = (st_5[958:927] <= c$absUOut_1) ? c$absUOut_1 : st_5[958:927];
+  assign c$mx_case_alt_4 = (result_142[926:895] <= c$absUOut_1) ? c$absUOut_1 : result_142[926:895];
 
-  assign c$bv_74 = (($unsigned(((($signed({{(33-32) {c$absUOut_app_arg_1[32-1]}},c$absUOut_app_arg_1})) < 33'sd0) ? -($signed({{(33-32) {c$absUOut_app_arg_1[32-1]}},c$absUOut_app_arg_1})) : ($signed({{(33-32) {c$absUOut_app_arg_1[32-1]}},c$absUOut_app_arg_1}))))));
+  assign c$bv_78 = (($unsigned(((($signed({{(33-32) {c$absUOut_app_arg_1[32-1]}},c$absUOut_app_arg_1})) < 33'sd0) ? -($signed({{(33-32) {c$absUOut_app_arg_1[32-1]}},c$absUOut_app_arg_1})) : ($signed({{(33-32) {c$absUOut_app_arg_1[32-1]}},c$absUOut_app_arg_1}))))));
 
-  assign c$absUOut_1 = (c$bv_74[0+:32]);
+  assign c$absUOut_1 = (c$bv_78[0+:32]);
 
-  assign c$absUOut_app_arg_selection_7 = st_5[1220:1216];
+  assign c$absUOut_app_arg_selection_7 = result_142[1140:1136];
 
   always @(*) begin
     case(c$absUOut_app_arg_selection_7)
@@ -9085,444 +10244,325 @@ module decoder_prefill
     endcase
   end
 
-  assign o_fun_arg_7 = $signed(result_145[63:32]);
+  assign o_fun_arg_8 = $signed(result_130[63:32]);
 
-  assign o_fun_arg_8 = $signed(result_145[95:64]);
+  assign o_fun_arg_9 = $signed(result_130[95:64]);
 
   LlamaDv_Top_Prefill_decoderPrefill_siluGate LlamaDv_Top_Prefill_decoderPrefill_siluGate_o_5
     ( .result (o_5)
-    , .hx (o_fun_arg_7)
-    , .y (o_fun_arg_8) );
+    , .hx (o_fun_arg_8)
+    , .y (o_fun_arg_9) );
 
-  assign o_fun_arg_9 = $signed(result_145[159:128]);
+  assign o_fun_arg_10 = $signed(result_130[159:128]);
 
-  assign o_fun_arg_10 = $signed(st_5[1130:1099]);
+  assign o_fun_arg_11 = $signed(result_142[1050:1019]);
 
   LlamaDv_Top_Prefill_decoderPrefill_normScale LlamaDv_Top_Prefill_decoderPrefill_normScale_o_6
     ( .result (o_6)
-    , .x (o_fun_arg_9)
-    , .rinv (o_fun_arg_10)
-    , .g (result_158) );
+    , .x (o_fun_arg_10)
+    , .rinv (o_fun_arg_11)
+    , .g (result_124) );
 
-  assign c$absUOut_case_alt_selection_7 = st_5[960:959];
+  assign c$absUOut_case_alt_selection_7 = result_142[928:927];
 
   always @(*) begin
     case(c$absUOut_case_alt_selection_7)
-      2'b10 : c$absUOut_case_alt_1 = $signed(result_145[95:64]);
-      default : c$absUOut_case_alt_1 = $signed(result_145[31:0]);
+      2'b10 : c$absUOut_case_alt_1 = $signed(result_130[95:64]);
+      default : c$absUOut_case_alt_1 = $signed(result_130[31:0]);
     endcase
   end
 
-  assign c$i_3462 = (st_5[1204:1197] & 8'd15);
+  assign c$i_3434 = (result_142[1124:1117] & 8'd15);
 
   // index begin
-  wire signed [31:0] vecArray_9 [0:16-1];
-  genvar i_46;
+  wire signed [31:0] vecArray_8 [0:16-1];
+  genvar i_29;
   generate
-  for (i_46=0; i_46 < 16; i_46=i_46+1) begin : mk_array_9
-    assign vecArray_9[(16-1)-i_46] = result_138[i_46*32+:32];
+  for (i_29=0; i_29 < 16; i_29=i_29+1) begin : mk_array_8
+    assign vecArray_8[(16-1)-i_29] = result_119[i_29*32+:32];
   end
   endgenerate
-  assign o_7 = vecArray_9[($unsigned({{(64-8) {1'b0}},c$i_3462}))];
+  assign o_7 = vecArray_8[($unsigned({{(64-8) {1'b0}},c$i_3434}))];
   // index end
 
-  assign c$tupIn_selection_7 = st_5[1220:1216];
+  assign c$tupIn_selection_7 = result_142[1140:1136];
 
   always @(*) begin
     case(c$tupIn_selection_7)
-      5'b00011 : c$tupIn_1 = {5'd4,   {5'd3,
-                                       st_5[1215:1215],   st_5[1214:1211],
-                                       st_5[1210:1205],   st_5[1204:1197],
-                                       st_5[1196:1195],   $signed(st_5[1194:1131]),
-                                       c$tupIn_app_arg_1,   st_5[1098:1067],
-                                       $signed(st_5[1066:1060]),   st_5[1059:1057],
-                                       st_5[1056:1049],   st_5[1048:1041],
-                                       st_5[1040:1033],   st_5[1032:1025],
-                                       $signed(st_5[1024:993]),
-                                       $signed(st_5[992:961]),   st_5[960:959],
-                                       st_5[958:927],   st_5[926:799],
-                                       $signed(st_5[798:792]),   st_5[791:664],
-                                       $signed(st_5[663:657]),   st_5[656:655],
-                                       st_5[654:651],   st_5[650:75],   st_5[74:70],
-                                       $signed(st_5[69:38]),   st_5[37:32],
-                                       busy_1}};
-      default : c$tupIn_1 = {5'd14,   {5'd7,
-                                       st_5[1215:1215],   st_5[1214:1211],
-                                       st_5[1210:1205],   st_5[1204:1197],
-                                       st_5[1196:1195],   $signed(st_5[1194:1131]),
-                                       $signed(st_5[1130:1099]),   st_5[1098:1067],
-                                       $signed(st_5[1066:1060]),   st_5[1059:1057],
-                                       st_5[1056:1049],   st_5[1048:1041],
-                                       st_5[1040:1033],   st_5[1032:1025],
-                                       $signed(st_5[1024:993]),
-                                       $signed(st_5[992:961]),   st_5[960:959],
-                                       st_5[958:927],   st_5[926:799],
-                                       $signed(st_5[798:792]),   st_5[791:664],
-                                       $signed(st_5[663:657]),   st_5[656:655],
-                                       st_5[654:651],   st_5[650:75],   st_5[74:70],
-                                       $signed(st_5[69:38]),   st_5[37:32],
-                                       busy_1}};
+      5'b00001 : c$tupIn_1 = {result_142[1116:1115],
+                              result_142};
+      default : c$tupIn_1 = {2'd0,   {5'd13,   1'd1,
+                                      result_142[1134:1131],
+                                      result_142[1130:1125],
+                                      result_142[1124:1117],
+                                      result_142[1116:1115],
+                                      $signed(result_142[1114:1051]),
+                                      $signed(result_142[1050:1019]),
+                                      result_142[1018:987],
+                                      $signed(result_142[986:980]),
+                                      result_142[979:977],   result_142[976:969],
+                                      result_142[968:961],
+                                      $signed(result_142[960:929]),
+                                      result_142[928:927],   result_142[926:895],
+                                      result_142[894:767],
+                                      $signed(result_142[766:760]),
+                                      result_142[759:632],
+                                      $signed(result_142[631:625]),
+                                      result_142[624:623],   result_142[622:619],
+                                      result_142[618:43],   result_142[42:38],
+                                      $signed(result_142[37:6]),   result_142[5:0]}};
     endcase
   end
 
-  assign c$tupIn_app_arg_fun_arg_1 = $signed(st_5[1194:1131]);
+  assign c$bv_79 = result_142[979:977];
 
-  LlamaDv_Top_Prefill_decoderPrefill_normInv LlamaDv_Top_Prefill_decoderPrefill_normInv_c$tupIn_app_arg_1
-    ( .result (c$tupIn_app_arg_1)
-    , .ss (c$tupIn_app_arg_fun_arg_1) );
+  assign c$i_3437 = ({{(4-3) {1'b0}},result_142[979:977]});
 
-  assign busy_1 = st_5[31:0] + 32'd1;
+  // index begin
+  wire signed [6:0] vecArray_9 [0:7-1];
+  genvar i_30;
+  generate
+  for (i_30=0; i_30 < 7; i_30=i_30+1) begin : mk_array_9
+    assign vecArray_9[(7-1)-i_30] = xs_2[i_30*7+:7];
+  end
+  endgenerate
+  assign result_118 = vecArray_9[($unsigned({{(64-4) {1'b0}},c$i_3437}))];
+  // index end
 
-  assign c$vec_27 = st_5[586:75];
+  assign xs_2 = {$signed(c$case_alt_105),
+                 $signed(c$case_alt_104),
+                 $signed(c$case_alt_103),
+                 $signed(c$case_alt_102),
+                 $signed(c$case_alt_101),
+                 $signed(c$case_alt_100),
+                 $signed(c$case_alt_99)};
+
+  assign eta2_13 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_app_arg_1 == 4'd6),
+                    addr_1};
+
+  assign en_18 = eta2_13[7:7];
+
+  assign a_19 = eta2_13[6:0];
+
+  // romFile begin
+  reg [6:0] ROM_20 [0:128-1];
+
+  initial begin
+    $readmemb("layer1_w3_e.memb",ROM_20);
+  end
+
+  always @(posedge clk) begin : decoder_prefill_romFile_20
+    if (en_18) begin
+      c$case_alt_99 <= ROM_20[($unsigned({{(64-7) {1'b0}},a_19}))];
+    end
+  end
+  // romFile end
+
+  assign eta2_14 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_app_arg_1 == 4'd5),
+                    addr_1};
+
+  assign en_19 = eta2_14[7:7];
+
+  assign a_20 = eta2_14[6:0];
+
+  // romFile begin
+  reg [6:0] ROM_21 [0:64-1];
+
+  initial begin
+    $readmemb("layer1_w2_e.memb",ROM_21);
+  end
+
+  always @(posedge clk) begin : decoder_prefill_romFile_21
+    if (en_19) begin
+      c$case_alt_100 <= ROM_21[($unsigned({{(64-7) {1'b0}},a_20}))];
+    end
+  end
+  // romFile end
+
+  assign eta2_15 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_app_arg_1 == 4'd4),
+                    addr_1};
+
+  assign en_20 = eta2_15[7:7];
+
+  assign a_21 = eta2_15[6:0];
+
+  // romFile begin
+  reg [6:0] ROM_22 [0:128-1];
+
+  initial begin
+    $readmemb("layer1_w1_e.memb",ROM_22);
+  end
+
+  always @(posedge clk) begin : decoder_prefill_romFile_22
+    if (en_20) begin
+      c$case_alt_101 <= ROM_22[($unsigned({{(64-7) {1'b0}},a_21}))];
+    end
+  end
+  // romFile end
+
+  assign eta2_16 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_app_arg_1 == 4'd3),
+                    addr_1};
+
+  assign en_21 = eta2_16[7:7];
+
+  assign a_22 = eta2_16[6:0];
+
+  // romFile begin
+  reg [6:0] ROM_23 [0:64-1];
+
+  initial begin
+    $readmemb("layer1_wo_e.memb",ROM_23);
+  end
+
+  always @(posedge clk) begin : decoder_prefill_romFile_23
+    if (en_21) begin
+      c$case_alt_102 <= ROM_23[($unsigned({{(64-7) {1'b0}},a_22}))];
+    end
+  end
+  // romFile end
+
+  assign eta2_17 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_app_arg_1 == 4'd2),
+                    addr_1};
+
+  assign en_22 = eta2_17[7:7];
+
+  assign a_23 = eta2_17[6:0];
+
+  // romFile begin
+  reg [6:0] ROM_24 [0:32-1];
+
+  initial begin
+    $readmemb("layer1_wv_e.memb",ROM_24);
+  end
+
+  always @(posedge clk) begin : decoder_prefill_romFile_24
+    if (en_22) begin
+      c$case_alt_103 <= ROM_24[($unsigned({{(64-7) {1'b0}},a_23}))];
+    end
+  end
+  // romFile end
+
+  assign eta2_18 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_app_arg_1 == 4'd1),
+                    addr_1};
+
+  assign en_23 = eta2_18[7:7];
+
+  assign a_24 = eta2_18[6:0];
+
+  // romFile begin
+  reg [6:0] ROM_25 [0:32-1];
+
+  initial begin
+    $readmemb("layer1_wk_e.memb",ROM_25);
+  end
+
+  always @(posedge clk) begin : decoder_prefill_romFile_25
+    if (en_23) begin
+      c$case_alt_104 <= ROM_25[($unsigned({{(64-7) {1'b0}},a_24}))];
+    end
+  end
+  // romFile end
+
+  assign eta2_19 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_app_arg_1 == 4'd0),
+                    addr_1};
+
+  assign en_24 = eta2_19[7:7];
+
+  assign a_25 = eta2_19[6:0];
+
+  // romFile begin
+  reg [6:0] ROM_26 [0:64-1];
+
+  initial begin
+    $readmemb("layer1_wq_e.memb",ROM_26);
+  end
+
+  always @(posedge clk) begin : decoder_prefill_romFile_26
+    if (en_24) begin
+      c$case_alt_105 <= ROM_26[($unsigned({{(64-7) {1'b0}},a_25}))];
+    end
+  end
+  // romFile end
+
+  assign c$bv_80 = nxt_1[979:977];
+
+  assign c$xs_app_arg_app_arg_1 = {{(4-3) {1'b0}},nxt_1[979:977]};
+
+  always @(*) begin
+    case(c$xs_app_arg_case_scrut_1)
+      64'sd6 : c$xs_app_arg_case_alt_1 = 1'b1;
+      default : c$xs_app_arg_case_alt_1 = 1'b0;
+    endcase
+  end
+
+  assign c$dtt_rhs_43 = nxt_1[1140:1136];
+
+  assign c$xs_app_arg_case_scrut_1 = $unsigned(c$dtt_rhs_43);
+
+  assign c$vec_19 = result_142[554:43];
 
   // map begin
-  genvar i_47;
+  genvar i_31;
   generate
-  for (i_47=0; i_47 < 16; i_47 = i_47 + 1) begin : map_10
-    wire signed [31:0] map_in_13;
-    assign map_in_13 = c$vec_27[i_47*32+:32];
-    wire signed [31:0] map_out_13;
+  for (i_31=0; i_31 < 16; i_31 = i_31 + 1) begin : map_2
+    wire signed [31:0] map_in_5;
+    assign map_in_5 = c$vec_19[i_31*32+:32];
+    wire signed [31:0] map_out_5;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] x_14;
-    wire signed [63:0] result_265;
-    wire signed [31:0] c$case_alt_83;
-    wire signed [31:0] result_264;
-    assign map_out_13 = result_264;
+    wire signed [63:0] result_247;
+    wire signed [31:0] c$case_alt_129;
+    wire signed [31:0] result_246;
+    assign map_out_5 = result_246;
 
-    assign x_14 = ($signed({{(64-32) {map_in_13[32-1]}},map_in_13})) * r_0;
+    assign x_14 = ($signed({{(64-32) {map_in_5[32-1]}},map_in_5})) * r_0;
 
-    assign result_265 = (x_14 + 64'sd524288) >>> 64'sd20;
+    assign result_247 = (x_14 + 64'sd524288) >>> 64'sd20;
 
-    assign c$case_alt_83 = (result_265 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({result_265[64-1],result_265[0+:(32-1)]}));
+    assign c$case_alt_129 = (result_247 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({result_247[64-1],result_247[0+:(32-1)]}));
 
-    assign result_264 = (result_265 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_83;
+    assign result_246 = (result_247 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_129;
 
 
-    assign result_138[i_47*32+:32] = map_out_13;
+    assign result_119[i_31*32+:32] = map_out_5;
   end
   endgenerate
   // map end
 
-  assign c$s_12 = $signed(st_5[618:587]);
+  assign c$bv_81 = ((($unsigned($signed(result_142[586:555])))));
 
-  assign r_0 = 64'sd1099511627776 / ($signed({{(64-32) {c$s_12[32-1]}},c$s_12}));
+  assign c$bv_82 = (41'd1099511627776 / ({{(41-32) {1'b0}},((($unsigned($signed(result_142[586:555])))))}));
 
-  assign c$i_3470 = st_5[1204:1197];
+  assign r_0 = $signed(((({{(64-41) {1'b0}},(41'd1099511627776 / ({{(41-32) {1'b0}},((($unsigned($signed(result_142[586:555])))))}))}))));
 
-  assign c$vecFlat_3 = x_11[2047:0];
+  assign c$i_3451 = result_142[1124:1117];
+
+  assign c$vecFlat_4 = x_11[2047:0];
 
   // index begin
   wire signed [31:0] vecArray_10 [0:64-1];
-  genvar i_48;
+  genvar i_32;
   generate
-  for (i_48=0; i_48 < 64; i_48=i_48+1) begin : mk_array_10
-    assign vecArray_10[(64-1)-i_48] = c$vecFlat_3[i_48*32+:32];
+  for (i_32=0; i_32 < 64; i_32=i_32+1) begin : mk_array_10
+    assign vecArray_10[(64-1)-i_32] = c$vecFlat_4[i_32*32+:32];
   end
   endgenerate
-  assign c$case_alt_72 = vecArray_10[($unsigned({{(64-8) {1'b0}},c$i_3470}))];
+  assign c$case_alt_106 = vecArray_10[($unsigned({{(64-8) {1'b0}},c$i_3451}))];
   // index end
 
-  assign result_139 = b1[2052:2052] ? c$case_alt_72 : 32'sd0;
+  assign result_120 = b1[2052:2052] ? c$case_alt_106 : 32'sd0;
 
   assign x_11 = b1[2051:0];
 
-  assign c$ds1_app_arg_6 = eta2_13[38:38] ? 1'b1 : 1'b0;
-
-  assign c$i_3536 = result_146[33:28];
-
-  assign c$i_3537 = ds1_5[37:32];
+  assign c$i_4541 = ds2_2[274:270];
 
   // blockRam begin
-  reg signed [31:0] result_140_RAM [0:64-1];
+  reg [269:0] result_121_RAM [0:32-1];
 
-  reg [2047:0] ram_init_10;
-  integer i_49;
+  reg [8639:0] ram_init_10;
+  integer i_33;
   initial begin
-    ram_init_10 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
-    for (i_49=0; i_49 < 64; i_49 = i_49 + 1) begin
-      result_140_RAM[64-1-i_49] = ram_init_10[i_49*32+:32];
-    end
-  end
-
-  always @(posedge clk) begin : result_140_blockRam
-    if (c$ds1_app_arg_6) begin
-      result_140_RAM[($unsigned({{(64-6) {1'b0}},c$i_3537}))] <= $signed(ds1_5[31:0]);
-    end
-    result_140 <= result_140_RAM[($unsigned({{(64-6) {1'b0}},c$i_3536}))];
-  end
-  // blockRam end
-
-  assign c$ds2_app_arg_1 = eta2_9[39:39] ? 1'b1 : 1'b0;
-
-  assign c$i_3666 = result_146[27:21];
-
-  assign c$i_3667 = ds_9[38:32];
-
-  // blockRam begin
-  reg signed [31:0] result_141_RAM [0:128-1];
-
-  reg [4095:0] ram_init_11;
-  integer i_50;
-  initial begin
-    ram_init_11 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
-    for (i_50=0; i_50 < 128; i_50 = i_50 + 1) begin
-      result_141_RAM[128-1-i_50] = ram_init_11[i_50*32+:32];
-    end
-  end
-
-  always @(posedge clk) begin : result_141_blockRam
-    if (c$ds2_app_arg_1) begin
-      result_141_RAM[($unsigned({{(64-7) {1'b0}},c$i_3667}))] <= $signed(ds_9[31:0]);
-    end
-    result_141 <= result_141_RAM[($unsigned({{(64-7) {1'b0}},c$i_3666}))];
-  end
-  // blockRam end
-
-  assign c$ds3_app_arg_1 = eta2_10[39:39] ? 1'b1 : 1'b0;
-
-  assign c$i_3796 = result_146[20:14];
-
-  assign c$i_3797 = ds_10[38:32];
-
-  // blockRam begin
-  reg signed [31:0] result_142_RAM [0:128-1];
-
-  reg [4095:0] ram_init_12;
-  integer i_51;
-  initial begin
-    ram_init_12 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
-    for (i_51=0; i_51 < 128; i_51 = i_51 + 1) begin
-      result_142_RAM[128-1-i_51] = ram_init_12[i_51*32+:32];
-    end
-  end
-
-  always @(posedge clk) begin : result_142_blockRam
-    if (c$ds3_app_arg_1) begin
-      result_142_RAM[($unsigned({{(64-7) {1'b0}},c$i_3797}))] <= $signed(ds_10[31:0]);
-    end
-    result_142 <= result_142_RAM[($unsigned({{(64-7) {1'b0}},c$i_3796}))];
-  end
-  // blockRam end
-
-  assign c$ds4_app_arg_1 = eta2_11[39:39] ? 1'b1 : 1'b0;
-
-  assign c$i_3926 = result_146[13:7];
-
-  assign c$i_3927 = ds_11[38:32];
-
-  // blockRam begin
-  reg signed [31:0] result_143_RAM [0:128-1];
-
-  reg [4095:0] ram_init_13;
-  integer i_52;
-  initial begin
-    ram_init_13 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
-    for (i_52=0; i_52 < 128; i_52 = i_52 + 1) begin
-      result_143_RAM[128-1-i_52] = ram_init_13[i_52*32+:32];
-    end
-  end
-
-  always @(posedge clk) begin : result_143_blockRam
-    if (c$ds4_app_arg_1) begin
-      result_143_RAM[($unsigned({{(64-7) {1'b0}},c$i_3927}))] <= $signed(ds_11[31:0]);
-    end
-    result_143 <= result_143_RAM[($unsigned({{(64-7) {1'b0}},c$i_3926}))];
-  end
-  // blockRam end
-
-  assign c$ds5_app_arg_1 = eta2_12[39:39] ? 1'b1 : 1'b0;
-
-  assign c$i_4056 = result_146[6:0];
-
-  assign c$i_4057 = ds_12[38:32];
-
-  // blockRam begin
-  reg signed [31:0] result_144_RAM [0:128-1];
-
-  reg [4095:0] ram_init_14;
-  integer i_53;
-  initial begin
-    ram_init_14 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
-    for (i_53=0; i_53 < 128; i_53 = i_53 + 1) begin
-      result_144_RAM[128-1-i_53] = ram_init_14[i_53*32+:32];
-    end
-  end
-
-  always @(posedge clk) begin : result_144_blockRam
-    if (c$ds5_app_arg_1) begin
-      result_144_RAM[($unsigned({{(64-7) {1'b0}},c$i_4057}))] <= $signed(ds_12[31:0]);
-    end
-    result_144 <= result_144_RAM[($unsigned({{(64-7) {1'b0}},c$i_4056}))];
-  end
-  // blockRam end
-
-  assign result_145 = {result_140,   result_141,
-                       result_142,   result_143,   result_144};
-
-  assign eta2_9 = wr_2[159:120];
-
-  assign eta2_10 = wr_2[119:80];
-
-  assign eta2_11 = wr_2[79:40];
-
-  assign eta2_12 = wr_2[39:0];
-
-  assign eta2_13 = wr_2[198:160];
-
-  assign a1_14 = eta2_13[37:0];
-
-  assign a1_15 = eta2_10[38:0];
-
-  assign a1_16 = eta2_9[38:0];
-
-  assign a1_17 = eta2_11[38:0];
-
-  assign a1_18 = eta2_12[38:0];
-
-  assign c$bv_75 = nxt_1[1204:1197];
-
-  assign result_146 = {c$bv_75[0+:6],
-                       c$case_alt_76,   c$case_alt_73,
-                       c$case_alt_75,   result_147};
-
-  assign result_selection_263 = nxt_1[960:959];
-
-  always @(*) begin
-    case(result_selection_263)
-      2'b01 : result_147 = 7'd64 + c$packIndexOut_1;
-      default : result_147 = c$packIndexOut_1;
-    endcase
-  end
-
-  assign c$case_alt_selection_125 = nxt_1[1220:1216];
-
-  always @(*) begin
-    case(c$case_alt_selection_125)
-      5'b01000 : c$case_alt_73 = c$case_alt_74;
-      5'b01001 : c$case_alt_73 = c$packIndexOut_1;
-      default : c$case_alt_73 = c$case_alt_75;
-    endcase
-  end
-
-  assign c$bv_76 = ((nxt_1[1204:1197]));
-
-  assign c$case_alt_74 = ((c$bv_76[64'sd0]) == (1'b1)) ? c$app_arg_57 : (c$app_arg_57 ^ 7'd1);
-
-  assign c$bv_77 = nxt_1[1204:1197];
-
-  assign c$case_alt_75 = c$bv_77[0+:7];
-
-  assign c$bv_78 = (nxt_1[1204:1197] >> 64'sd1);
-
-  assign c$app_arg_57 = c$bv_78[0+:7];
-
-  assign c$bv_79 = nxt_1[1048:1041];
-
-  always @(*) begin
-    case(c$case_scrut_6)
-      64'sd6 : c$case_alt_76 = c$bv_79[0+:7];
-      default : c$case_alt_76 = 7'd0;
-    endcase
-  end
-
-  assign c$dtt_rhs_28 = nxt_1[1220:1216];
-
-  assign c$case_scrut_6 = $unsigned(c$dtt_rhs_28);
-
-  assign c$bv_80 = nxt_1[656:655];
-
-  assign c$bv_81 = (nxt_1[1204:1197] & 8'd15);
-
-  assign c$packIndexOut_1 = (({{(7-2) {1'b0}},nxt_1[656:655]}) * 7'd16) + (c$bv_81[0+:7]);
-
-  assign ds1_5 = eta2_13[38:38] ? a1_14 : ({38 {1'bx}});
-
-  assign ds_9 = eta2_9[39:39] ? a1_16 : ({39 {1'bx}});
-
-  assign ds_10 = eta2_10[39:39] ? a1_15 : ({39 {1'bx}});
-
-  assign ds_11 = eta2_11[39:39] ? a1_17 : ({39 {1'bx}});
-
-  assign ds_12 = eta2_12[39:39] ? a1_18 : ({39 {1'bx}});
-
-  assign wr_2 = result_111[198:0];
-
-  assign c$i_5151 = ds1_6[274:270];
-
-  // blockRam begin
-  reg [269:0] result_148_RAM [0:32-1];
-
-  reg [8639:0] ram_init_15;
-  integer i_54;
-  initial begin
-    ram_init_15 = {{{8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
+    ram_init_10 = {{{8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
      8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0},
     7'sd0,   {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
               8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
@@ -9746,565 +10786,979 @@ module decoder_prefill
                                                       8'sd0,   8'sd0,   8'sd0,
                                                       8'sd0,   8'sd0,   8'sd0,
                                                       8'sd0},   7'sd0}};
-    for (i_54=0; i_54 < 32; i_54 = i_54 + 1) begin
-      result_148_RAM[32-1-i_54] = ram_init_15[i_54*270+:270];
+    for (i_33=0; i_33 < 32; i_33 = i_33 + 1) begin
+      result_121_RAM[32-1-i_33] = ram_init_10[i_33*270+:270];
     end
   end
 
-  always @(posedge clk) begin : result_148_blockRam
+  always @(posedge clk) begin : result_121_blockRam
     if (c$kv_app_arg_0) begin
-      result_148_RAM[($unsigned({{(64-5) {1'b0}},c$i_5151}))] <= ds1_6[269:0];
+      result_121_RAM[($unsigned({{(64-5) {1'b0}},c$i_4541}))] <= ds2_2[269:0];
     end
-    result_148 <= result_148_RAM[($unsigned({{(64-5) {1'b0}},rdAddr_0}))];
+    result_121 <= result_121_RAM[($unsigned({{(64-5) {1'b0}},rdAddr_0}))];
   end
   // blockRam end
 
-  assign ds1_6 = kvWr_0[275:275] ? a1_19 : ({275 {1'bx}});
+  assign ds2_2 = kvWr_0[275:275] ? a1_14 : ({275 {1'bx}});
 
-  assign a1_19 = kvWr_0[274:0];
+  assign a1_14 = kvWr_0[274:0];
 
   assign c$kv_app_arg_0 = kvWr_0[275:275] ? 1'b1 : 1'b0;
 
-  assign kvWr_selection_4 = result_111[475:199];
+  assign kvWr_selection_4 = result_98[475:199];
 
-  assign kvWr_0 = kvWr_selection_4[276:276] ? {1'b1,{a_1[0+:5],
+  assign kvWr_0 = kvWr_selection_4[276:276] ? {1'b1,{a_26[0+:5],
                                                      row_0}} : {1'b0,275'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx};
 
-  assign row_0 = a1_20[269:0];
+  assign row_0 = a1_15[269:0];
 
-  assign a_1 = a1_20[275:270];
+  assign a_26 = a1_15[275:270];
 
-  assign a1_20 = result_111[474:199];
+  assign a1_15 = result_98[474:199];
 
-  assign rdAddr_0 = result_110[0+:5];
+  assign rdAddr_0 = result_123[0+:5];
 
-  // index begin
-  wire signed [6:0] vecArray_11 [0:7-1];
-  genvar i_55;
-  generate
-  for (i_55=0; i_55 < 7; i_55=i_55+1) begin : mk_array_11
-    assign vecArray_11[(7-1)-i_55] = xs_2[i_55*7+:7];
-  end
-  endgenerate
-  assign result_149 = vecArray_11[c$wRow_app_arg_0];
-  // index end
+  assign kvh_0 = nxt_1[624:623] >> 64'sd1;
 
-  assign xs_2 = {$signed(c$xs_app_arg_13),
-                 $signed(c$xs_app_arg_12),
-                 $signed(c$xs_app_arg_11),
-                 $signed(c$xs_app_arg_10),
-                 $signed(c$xs_app_arg_9),
-                 $signed(c$xs_app_arg_8),
-                 $signed(c$xs_app_arg_7)};
+  assign c$bv_83 = nxt_1[1135:1135];
 
-  // romFile begin
-  reg [6:0] ROM_20 [0:128-1];
+  assign result_122 = ((({{(6-1) {1'b0}},nxt_1[1135:1135]}) * 6'd2) + ({{(6-2) {1'b0}},kvh_0})) * 6'd16;
 
-  initial begin
-    $readmemb("layer1_w3_e.memb",ROM_20);
-  end
+  assign c$bv_84 = nxt_1[622:619];
 
-  always @(posedge clk) begin : decoder_prefill_romFile_20
-    c$xs_app_arg_7 <= ROM_20[c$xs_app_arg_14];
-  end
-  // romFile end
+  assign result_123 = result_122 + ({{(6-4) {1'b0}},nxt_1[622:619]});
 
-  // romFile begin
-  reg [6:0] ROM_21 [0:64-1];
+  assign c$bv_85 = result_142[1116:1115];
 
-  initial begin
-    $readmemb("layer1_w2_e.memb",ROM_21);
-  end
-
-  always @(posedge clk) begin : decoder_prefill_romFile_21
-    c$xs_app_arg_8 <= ROM_21[c$xs_app_arg_14];
-  end
-  // romFile end
-
-  // romFile begin
-  reg [6:0] ROM_22 [0:128-1];
-
-  initial begin
-    $readmemb("layer1_w1_e.memb",ROM_22);
-  end
-
-  always @(posedge clk) begin : decoder_prefill_romFile_22
-    c$xs_app_arg_9 <= ROM_22[c$xs_app_arg_14];
-  end
-  // romFile end
-
-  // romFile begin
-  reg [6:0] ROM_23 [0:64-1];
-
-  initial begin
-    $readmemb("layer1_wo_e.memb",ROM_23);
-  end
-
-  always @(posedge clk) begin : decoder_prefill_romFile_23
-    c$xs_app_arg_10 <= ROM_23[c$xs_app_arg_14];
-  end
-  // romFile end
-
-  // romFile begin
-  reg [6:0] ROM_24 [0:32-1];
-
-  initial begin
-    $readmemb("layer1_wv_e.memb",ROM_24);
-  end
-
-  always @(posedge clk) begin : decoder_prefill_romFile_24
-    c$xs_app_arg_11 <= ROM_24[c$xs_app_arg_14];
-  end
-  // romFile end
-
-  // romFile begin
-  reg [6:0] ROM_25 [0:32-1];
-
-  initial begin
-    $readmemb("layer1_wk_e.memb",ROM_25);
-  end
-
-  always @(posedge clk) begin : decoder_prefill_romFile_25
-    c$xs_app_arg_12 <= ROM_25[c$xs_app_arg_14];
-  end
-  // romFile end
-
-  // romFile begin
-  reg [6:0] ROM_26 [0:64-1];
-
-  initial begin
-    $readmemb("layer1_wq_e.memb",ROM_26);
-  end
-
-  always @(posedge clk) begin : decoder_prefill_romFile_26
-    c$xs_app_arg_13 <= ROM_26[c$xs_app_arg_14];
-  end
-  // romFile end
-
-  assign c$xs_app_arg_14 = $unsigned({{(64-7) {1'b0}},addr_1});
+  assign c$i_4544 = (c$bv_85[0+:1]);
 
   // index begin
-  wire [1023:0] vecArray_12 [0:7-1];
-  genvar i_56;
+  wire signed [31:0] vecArray_11 [0:2-1];
+  genvar i_34;
   generate
-  for (i_56=0; i_56 < 7; i_56=i_56+1) begin : mk_array_12
-    assign vecArray_12[(7-1)-i_56] = xs_3[i_56*1024+:1024];
+  for (i_34=0; i_34 < 2; i_34=i_34+1) begin : mk_array_11
+    assign vecArray_11[(2-1)-i_34] = xs_3[i_34*32+:32];
   end
   endgenerate
-  assign result_150 = vecArray_12[c$wRow_app_arg_0];
+  assign result_124 = vecArray_11[($unsigned({{(64-1) {1'b0}},c$i_4544}))];
   // index end
 
-  assign xs_3 = {result_157,   result_156,
-                 result_155,   result_154,   result_153,
-                 result_152,   result_151};
+  assign xs_3 = {$signed(c$case_alt_108),
+                 $signed(c$case_alt_107)};
 
   // romFile begin
-  reg [511:0] ROM_27 [0:128-1];
+  reg [31:0] ROM_27 [0:64-1];
 
   initial begin
-    $readmemb("layer1_w3_m.memb",ROM_27);
+    $readmemb("layer1_rms_ffn.memb",ROM_27);
   end
 
   always @(posedge clk) begin : decoder_prefill_romFile_27
-    bv_6 <= ROM_27[($unsigned({{(64-7) {1'b0}},addr_1}))];
+    if (c$normApply_case_alt_0) begin
+      c$case_alt_107 <= ROM_27[($unsigned({{(64-7) {1'b0}},addr_1}))];
+    end
   end
   // romFile end
 
-  assign result_151 = {c$app_arg_58,({64 {8'sd0}})};
-
-  // reverse begin
-  genvar i_57;
-  generate
-  for (i_57 = 0; i_57 < 64; i_57 = i_57 + 1) begin : reverse_11
-    assign c$app_arg_58[(64 - 1 - i_57)*8+:8] = c$app_arg_59[i_57*8+:8];
-  end
-  endgenerate
-  // reverse end
-
-  assign c$vec_28 = (bv_6);
-
-  // map begin
-  genvar i_58;
-  generate
-  for (i_58=0; i_58 < 64; i_58 = i_58 + 1) begin : map_11
-    wire [7:0] map_in_14;
-    assign map_in_14 = c$vec_28[i_58*8+:8];
-    wire signed [7:0] map_out_14;
-    assign map_out_14 = $signed(map_in_14);
-
-
-    assign c$app_arg_59[i_58*8+:8] = map_out_14;
-  end
-  endgenerate
-  // map end
-
   // romFile begin
-  reg [1023:0] ROM_28 [0:64-1];
+  reg [31:0] ROM_28 [0:64-1];
 
   initial begin
-    $readmemb("layer1_w2_m.memb",ROM_28);
+    $readmemb("layer1_rms_att.memb",ROM_28);
   end
 
   always @(posedge clk) begin : decoder_prefill_romFile_28
-    wild1_18 <= ROM_28[($unsigned({{(64-7) {1'b0}},addr_1}))];
+    if (c$normApply_case_alt_0) begin
+      c$case_alt_108 <= ROM_28[($unsigned({{(64-7) {1'b0}},addr_1}))];
+    end
   end
   // romFile end
 
-  // reverse begin
-  genvar i_59;
+  always @(*) begin
+    case(c$normApply_case_scrut_0)
+      64'sd4 : c$normApply_case_alt_0 = 1'b1;
+      default : c$normApply_case_alt_0 = 1'b0;
+    endcase
+  end
+
+  assign c$ds1_app_arg_7 = eta3_1[38:38] ? 1'b1 : 1'b0;
+
+  assign c$i_4609 = result_131[33:28];
+
+  assign c$i_4610 = ds1_6[37:32];
+
+  // blockRam begin
+  reg signed [31:0] result_125_RAM [0:64-1];
+
+  reg [2047:0] ram_init_11;
+  integer i_35;
+  initial begin
+    ram_init_11 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
+    for (i_35=0; i_35 < 64; i_35 = i_35 + 1) begin
+      result_125_RAM[64-1-i_35] = ram_init_11[i_35*32+:32];
+    end
+  end
+
+  always @(posedge clk) begin : result_125_blockRam
+    if (c$ds1_app_arg_7) begin
+      result_125_RAM[($unsigned({{(64-6) {1'b0}},c$i_4610}))] <= $signed(ds1_6[31:0]);
+    end
+    result_125 <= result_125_RAM[($unsigned({{(64-6) {1'b0}},c$i_4609}))];
+  end
+  // blockRam end
+
+  assign c$ds2_app_arg_1 = x4_7[39:39] ? 1'b1 : 1'b0;
+
+  assign c$i_4739 = result_131[27:21];
+
+  assign c$i_4740 = ds_11[38:32];
+
+  // blockRam begin
+  reg signed [31:0] result_126_RAM [0:128-1];
+
+  reg [4095:0] ram_init_12;
+  integer i_36;
+  initial begin
+    ram_init_12 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
+    for (i_36=0; i_36 < 128; i_36 = i_36 + 1) begin
+      result_126_RAM[128-1-i_36] = ram_init_12[i_36*32+:32];
+    end
+  end
+
+  always @(posedge clk) begin : result_126_blockRam
+    if (c$ds2_app_arg_1) begin
+      result_126_RAM[($unsigned({{(64-7) {1'b0}},c$i_4740}))] <= $signed(ds_11[31:0]);
+    end
+    result_126 <= result_126_RAM[($unsigned({{(64-7) {1'b0}},c$i_4739}))];
+  end
+  // blockRam end
+
+  assign c$ds3_app_arg_1 = x4_8[39:39] ? 1'b1 : 1'b0;
+
+  assign c$i_4869 = result_131[20:14];
+
+  assign c$i_4870 = ds_12[38:32];
+
+  // blockRam begin
+  reg signed [31:0] result_127_RAM [0:128-1];
+
+  reg [4095:0] ram_init_13;
+  integer i_37;
+  initial begin
+    ram_init_13 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
+    for (i_37=0; i_37 < 128; i_37 = i_37 + 1) begin
+      result_127_RAM[128-1-i_37] = ram_init_13[i_37*32+:32];
+    end
+  end
+
+  always @(posedge clk) begin : result_127_blockRam
+    if (c$ds3_app_arg_1) begin
+      result_127_RAM[($unsigned({{(64-7) {1'b0}},c$i_4870}))] <= $signed(ds_12[31:0]);
+    end
+    result_127 <= result_127_RAM[($unsigned({{(64-7) {1'b0}},c$i_4869}))];
+  end
+  // blockRam end
+
+  assign c$ds4_app_arg_1 = x4_9[39:39] ? 1'b1 : 1'b0;
+
+  assign c$i_4999 = result_131[13:7];
+
+  assign c$i_5000 = ds_13[38:32];
+
+  // blockRam begin
+  reg signed [31:0] result_128_RAM [0:128-1];
+
+  reg [4095:0] ram_init_14;
+  integer i_38;
+  initial begin
+    ram_init_14 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
+    for (i_38=0; i_38 < 128; i_38 = i_38 + 1) begin
+      result_128_RAM[128-1-i_38] = ram_init_14[i_38*32+:32];
+    end
+  end
+
+  always @(posedge clk) begin : result_128_blockRam
+    if (c$ds4_app_arg_1) begin
+      result_128_RAM[($unsigned({{(64-7) {1'b0}},c$i_5000}))] <= $signed(ds_13[31:0]);
+    end
+    result_128 <= result_128_RAM[($unsigned({{(64-7) {1'b0}},c$i_4999}))];
+  end
+  // blockRam end
+
+  assign c$ds5_app_arg_1 = x4_10[39:39] ? 1'b1 : 1'b0;
+
+  assign c$i_5129 = result_131[6:0];
+
+  assign c$i_5130 = ds_14[38:32];
+
+  // blockRam begin
+  reg signed [31:0] result_129_RAM [0:128-1];
+
+  reg [4095:0] ram_init_15;
+  integer i_39;
+  initial begin
+    ram_init_15 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
+    for (i_39=0; i_39 < 128; i_39 = i_39 + 1) begin
+      result_129_RAM[128-1-i_39] = ram_init_15[i_39*32+:32];
+    end
+  end
+
+  always @(posedge clk) begin : result_129_blockRam
+    if (c$ds5_app_arg_1) begin
+      result_129_RAM[($unsigned({{(64-7) {1'b0}},c$i_5130}))] <= $signed(ds_14[31:0]);
+    end
+    result_129 <= result_129_RAM[($unsigned({{(64-7) {1'b0}},c$i_5129}))];
+  end
+  // blockRam end
+
+  assign result_130 = {result_125,   result_126,
+                       result_127,   result_128,   result_129};
+
+  assign x4_7 = wr_2[159:120];
+
+  assign x4_8 = wr_2[119:80];
+
+  assign x4_9 = wr_2[79:40];
+
+  assign x4_10 = wr_2[39:0];
+
+  assign eta3_1 = wr_2[198:160];
+
+  assign a1_16 = eta3_1[37:0];
+
+  assign a1_17 = x4_7[38:0];
+
+  assign a1_18 = x4_8[38:0];
+
+  assign a1_19 = x4_9[38:0];
+
+  assign a1_20 = x4_10[38:0];
+
+  assign c$bv_86 = nxt_1[1124:1117];
+
+  assign result_131 = {c$bv_86[0+:6],
+                       c$case_alt_112,   c$case_alt_109,
+                       c$case_alt_111,   result_132};
+
+  assign result_selection_212 = nxt_1[928:927];
+
+  always @(*) begin
+    case(result_selection_212)
+      2'b01 : result_132 = 7'd64 + c$packIndexOut_1;
+      default : result_132 = c$packIndexOut_1;
+    endcase
+  end
+
+  assign c$case_alt_selection_135 = nxt_1[1140:1136];
+
+  always @(*) begin
+    case(c$case_alt_selection_135)
+      5'b01000 : c$case_alt_109 = c$case_alt_110;
+      5'b01001 : c$case_alt_109 = c$packIndexOut_1;
+      default : c$case_alt_109 = c$case_alt_111;
+    endcase
+  end
+
+  assign c$bv_87 = ((nxt_1[1124:1117]));
+
+  assign c$case_alt_110 = ((c$bv_87[64'sd0]) == (1'b1)) ? c$app_arg_68 : (c$app_arg_68 ^ 7'd1);
+
+  assign c$bv_88 = nxt_1[1124:1117];
+
+  assign c$case_alt_111 = c$bv_88[0+:7];
+
+  assign c$bv_89 = (nxt_1[1124:1117] >> 64'sd1);
+
+  assign c$app_arg_68 = c$bv_89[0+:7];
+
+  assign c$bv_90 = macN_1[47:40];
+
+  always @(*) begin
+    case(c$case_scrut_8)
+      64'sd6 : c$case_alt_112 = c$bv_90[0+:7];
+      default : c$case_alt_112 = 7'd0;
+    endcase
+  end
+
+  assign c$dtt_rhs_46 = nxt_1[1140:1136];
+
+  assign c$case_scrut_8 = $unsigned(c$dtt_rhs_46);
+
+  assign c$bv_91 = nxt_1[624:623];
+
+  assign c$bv_92 = (nxt_1[1124:1117] & 8'd15);
+
+  assign c$packIndexOut_1 = (({{(7-2) {1'b0}},nxt_1[624:623]}) * 7'd16) + (c$bv_92[0+:7]);
+
+  assign ds1_6 = eta3_1[38:38] ? a1_16 : ({38 {1'bx}});
+
+  assign ds_11 = x4_7[39:39] ? a1_17 : ({39 {1'bx}});
+
+  assign ds_12 = x4_8[39:39] ? a1_18 : ({39 {1'bx}});
+
+  assign ds_13 = x4_9[39:39] ? a1_19 : ({39 {1'bx}});
+
+  assign ds_14 = x4_10[39:39] ? a1_20 : ({39 {1'bx}});
+
+  assign macN_1 = result_133[79:32];
+
+  assign result_133 = {m_1,   c$case_alt_115,
+                       result_134};
+
+  assign result_fun_arg_5 = $signed(c$app_arg_69);
+
+  assign result_fun_arg_6 = $signed(result_142[986:980]);
+
+  assign result_fun_arg_7 = $signed(result_130[127:96]);
+
+  LlamaDv_Top_Prefill_decoderPrefill_macStep LlamaDv_Top_Prefill_decoderPrefill_macStep_result_134
+    ( .result (result_134)
+    , .a (c$case_alt_113)
+    , .w (result_fun_arg_5)
+    , .xe (result_fun_arg_6)
+    , .x (result_fun_arg_7) );
+
+  assign c$i_5137 = (8'd127 - m_1[47:40]);
+
+  assign c$vecFlat_5 = ((result_135));
+
+  // index begin
+  wire [7:0] vecArray_12 [0:128-1];
+  genvar i_40;
   generate
-  for (i_59 = 0; i_59 < 128; i_59 = i_59 + 1) begin : reverse_12
-    assign result_152[(128 - 1 - i_59)*8+:8] = c$app_arg_60[i_59*8+:8];
+  for (i_40=0; i_40 < 128; i_40=i_40+1) begin : mk_array_12
+    assign vecArray_12[(128-1)-i_40] = c$vecFlat_5[i_40*8+:8];
   end
   endgenerate
-  // reverse end
+  assign c$app_arg_69 = vecArray_12[($unsigned({{(64-8) {1'b0}},c$i_5137}))];
+  // index end
 
-  assign c$vec_29 = (wild1_18);
+  assign c$case_alt_selection_140 = m_1[47:40];
 
-  // map begin
-  genvar i_60;
+  always @(*) begin
+    case(c$case_alt_selection_140)
+      8'd0 : c$case_alt_113 = 32'sd0;
+      default : c$case_alt_113 = $signed(m_1[31:0]);
+    endcase
+  end
+
+  assign c$case_alt_114 = (m_1[47:40] == (result_142[968:961] - 8'd1)) ? {8'd0,
+                                                                          m_1[39:32] + 8'd1,
+                                                                          result_134} : {m_1[47:40] + 8'd1,
+                                                                                         m_1[39:32],   result_134};
+
+  assign c$dtt_rhs_49 = result_142[1140:1136];
+
+  assign c$case_scrut_9 = $unsigned(c$dtt_rhs_49);
+
+  always @(*) begin
+    case(c$case_scrut_9)
+      64'sd6 : c$case_alt_115 = c$case_alt_114;
+      default : c$case_alt_115 = {8'd0,   8'd0,
+                                  32'sd0};
+    endcase
+  end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : m_1_register
+    if ( rst) begin
+      m_1 <= {8'd0,   8'd0,   32'sd0};
+    end else begin
+      m_1 <= c$case_alt_115;
+    end
+  end
+  // register end
+
+  assign c$bv_93 = result_142[979:977];
+
+  assign c$i_5152 = ({{(4-3) {1'b0}},result_142[979:977]});
+
+  // index begin
+  wire [1023:0] vecArray_13 [0:7-1];
+  genvar i_41;
   generate
-  for (i_60=0; i_60 < 128; i_60 = i_60 + 1) begin : map_12
-    wire [7:0] map_in_15;
-    assign map_in_15 = c$vec_29[i_60*8+:8];
-    wire signed [7:0] map_out_15;
-    assign map_out_15 = $signed(map_in_15);
-
-
-    assign c$app_arg_60[i_60*8+:8] = map_out_15;
+  for (i_41=0; i_41 < 7; i_41=i_41+1) begin : mk_array_13
+    assign vecArray_13[(7-1)-i_41] = xs_4[i_41*1024+:1024];
   end
   endgenerate
-  // map end
+  assign result_135 = vecArray_13[($unsigned({{(64-4) {1'b0}},c$i_5152}))];
+  // index end
+
+  assign xs_4 = {result_141,   result_140,
+                 result_139,   result_138,   result_137,
+                 c$case_alt_117,   result_136};
+
+  assign eta2_20 = {c$xs_app_arg_case_alt_2 & (c$xs_app_arg_app_arg_2 == 4'd6),
+                    addr_1};
+
+  assign result_136 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_116};
+
+  assign en_25 = eta2_20[7:7];
+
+  assign a_27 = eta2_20[6:0];
 
   // romFile begin
   reg [511:0] ROM_29 [0:128-1];
 
   initial begin
-    $readmemb("layer1_w1_m.memb",ROM_29);
+    $readmemb("layer1_w3_m.memb",ROM_29);
   end
 
   always @(posedge clk) begin : decoder_prefill_romFile_29
-    bv_7 <= ROM_29[($unsigned({{(64-7) {1'b0}},addr_1}))];
+    if (en_25) begin
+      c$case_alt_116 <= ROM_29[($unsigned({{(64-7) {1'b0}},a_27}))];
+    end
   end
   // romFile end
 
-  assign result_153 = {c$app_arg_61,({64 {8'sd0}})};
+  assign eta1_1 = {c$xs_app_arg_case_alt_2 & (c$xs_app_arg_app_arg_2 == 4'd5),
+                   addr_1};
 
-  // reverse begin
-  genvar i_61;
-  generate
-  for (i_61 = 0; i_61 < 64; i_61 = i_61 + 1) begin : reverse_13
-    assign c$app_arg_61[(64 - 1 - i_61)*8+:8] = c$app_arg_62[i_61*8+:8];
-  end
-  endgenerate
-  // reverse end
+  assign en_26 = eta1_1[7:7];
 
-  assign c$vec_30 = (bv_7);
-
-  // map begin
-  genvar i_62;
-  generate
-  for (i_62=0; i_62 < 64; i_62 = i_62 + 1) begin : map_13
-    wire [7:0] map_in_16;
-    assign map_in_16 = c$vec_30[i_62*8+:8];
-    wire signed [7:0] map_out_16;
-    assign map_out_16 = $signed(map_in_16);
-
-
-    assign c$app_arg_62[i_62*8+:8] = map_out_16;
-  end
-  endgenerate
-  // map end
+  assign a_28 = eta1_1[6:0];
 
   // romFile begin
-  reg [511:0] ROM_30 [0:64-1];
+  reg [1023:0] ROM_30 [0:64-1];
 
   initial begin
-    $readmemb("layer1_wo_m.memb",ROM_30);
+    $readmemb("layer1_w2_m.memb",ROM_30);
   end
 
   always @(posedge clk) begin : decoder_prefill_romFile_30
-    bv_8 <= ROM_30[($unsigned({{(64-7) {1'b0}},addr_1}))];
+    if (en_26) begin
+      c$case_alt_117 <= ROM_30[($unsigned({{(64-7) {1'b0}},a_28}))];
+    end
   end
   // romFile end
 
-  assign result_154 = {c$app_arg_63,({64 {8'sd0}})};
+  assign eta2_21 = {c$xs_app_arg_case_alt_2 & (c$xs_app_arg_app_arg_2 == 4'd4),
+                    addr_1};
 
-  // reverse begin
-  genvar i_63;
-  generate
-  for (i_63 = 0; i_63 < 64; i_63 = i_63 + 1) begin : reverse_14
-    assign c$app_arg_63[(64 - 1 - i_63)*8+:8] = c$app_arg_64[i_63*8+:8];
-  end
-  endgenerate
-  // reverse end
+  assign result_137 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_118};
 
-  assign c$vec_31 = (bv_8);
+  assign en_27 = eta2_21[7:7];
 
-  // map begin
-  genvar i_64;
-  generate
-  for (i_64=0; i_64 < 64; i_64 = i_64 + 1) begin : map_14
-    wire [7:0] map_in_17;
-    assign map_in_17 = c$vec_31[i_64*8+:8];
-    wire signed [7:0] map_out_17;
-    assign map_out_17 = $signed(map_in_17);
-
-
-    assign c$app_arg_64[i_64*8+:8] = map_out_17;
-  end
-  endgenerate
-  // map end
+  assign a_29 = eta2_21[6:0];
 
   // romFile begin
-  reg [511:0] ROM_31 [0:32-1];
+  reg [511:0] ROM_31 [0:128-1];
 
   initial begin
-    $readmemb("layer1_wv_m.memb",ROM_31);
+    $readmemb("layer1_w1_m.memb",ROM_31);
   end
 
   always @(posedge clk) begin : decoder_prefill_romFile_31
-    bv_9 <= ROM_31[($unsigned({{(64-7) {1'b0}},addr_1}))];
+    if (en_27) begin
+      c$case_alt_118 <= ROM_31[($unsigned({{(64-7) {1'b0}},a_29}))];
+    end
   end
   // romFile end
 
-  assign result_155 = {c$app_arg_65,({64 {8'sd0}})};
+  assign eta2_22 = {c$xs_app_arg_case_alt_2 & (c$xs_app_arg_app_arg_2 == 4'd3),
+                    addr_1};
 
-  // reverse begin
-  genvar i_65;
-  generate
-  for (i_65 = 0; i_65 < 64; i_65 = i_65 + 1) begin : reverse_15
-    assign c$app_arg_65[(64 - 1 - i_65)*8+:8] = c$app_arg_66[i_65*8+:8];
-  end
-  endgenerate
-  // reverse end
+  assign result_138 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_119};
 
-  assign c$vec_32 = (bv_9);
+  assign en_28 = eta2_22[7:7];
 
-  // map begin
-  genvar i_66;
-  generate
-  for (i_66=0; i_66 < 64; i_66 = i_66 + 1) begin : map_15
-    wire [7:0] map_in_18;
-    assign map_in_18 = c$vec_32[i_66*8+:8];
-    wire signed [7:0] map_out_18;
-    assign map_out_18 = $signed(map_in_18);
-
-
-    assign c$app_arg_66[i_66*8+:8] = map_out_18;
-  end
-  endgenerate
-  // map end
+  assign a_30 = eta2_22[6:0];
 
   // romFile begin
-  reg [511:0] ROM_32 [0:32-1];
+  reg [511:0] ROM_32 [0:64-1];
 
   initial begin
-    $readmemb("layer1_wk_m.memb",ROM_32);
+    $readmemb("layer1_wo_m.memb",ROM_32);
   end
 
   always @(posedge clk) begin : decoder_prefill_romFile_32
-    bv_10 <= ROM_32[($unsigned({{(64-7) {1'b0}},addr_1}))];
+    if (en_28) begin
+      c$case_alt_119 <= ROM_32[($unsigned({{(64-7) {1'b0}},a_30}))];
+    end
   end
   // romFile end
 
-  assign result_156 = {c$app_arg_67,({64 {8'sd0}})};
+  assign eta2_23 = {c$xs_app_arg_case_alt_2 & (c$xs_app_arg_app_arg_2 == 4'd2),
+                    addr_1};
 
-  // reverse begin
-  genvar i_67;
-  generate
-  for (i_67 = 0; i_67 < 64; i_67 = i_67 + 1) begin : reverse_16
-    assign c$app_arg_67[(64 - 1 - i_67)*8+:8] = c$app_arg_68[i_67*8+:8];
-  end
-  endgenerate
-  // reverse end
+  assign result_139 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_120};
 
-  assign c$vec_33 = (bv_10);
+  assign en_29 = eta2_23[7:7];
 
-  // map begin
-  genvar i_68;
-  generate
-  for (i_68=0; i_68 < 64; i_68 = i_68 + 1) begin : map_16
-    wire [7:0] map_in_19;
-    assign map_in_19 = c$vec_33[i_68*8+:8];
-    wire signed [7:0] map_out_19;
-    assign map_out_19 = $signed(map_in_19);
-
-
-    assign c$app_arg_68[i_68*8+:8] = map_out_19;
-  end
-  endgenerate
-  // map end
+  assign a_31 = eta2_23[6:0];
 
   // romFile begin
-  reg [511:0] ROM_33 [0:64-1];
+  reg [511:0] ROM_33 [0:32-1];
 
   initial begin
-    $readmemb("layer1_wq_m.memb",ROM_33);
+    $readmemb("layer1_wv_m.memb",ROM_33);
   end
 
   always @(posedge clk) begin : decoder_prefill_romFile_33
-    bv_11 <= ROM_33[($unsigned({{(64-7) {1'b0}},addr_1}))];
+    if (en_29) begin
+      c$case_alt_120 <= ROM_33[($unsigned({{(64-7) {1'b0}},a_31}))];
+    end
   end
   // romFile end
 
-  assign result_157 = {c$app_arg_69,({64 {8'sd0}})};
+  assign eta2_24 = {c$xs_app_arg_case_alt_2 & (c$xs_app_arg_app_arg_2 == 4'd1),
+                    addr_1};
 
-  // reverse begin
-  genvar i_69;
-  generate
-  for (i_69 = 0; i_69 < 64; i_69 = i_69 + 1) begin : reverse_17
-    assign c$app_arg_69[(64 - 1 - i_69)*8+:8] = c$app_arg_70[i_69*8+:8];
-  end
-  endgenerate
-  // reverse end
+  assign result_140 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_121};
 
-  assign c$vec_34 = (bv_11);
+  assign en_30 = eta2_24[7:7];
 
-  // map begin
-  genvar i_70;
-  generate
-  for (i_70=0; i_70 < 64; i_70 = i_70 + 1) begin : map_17
-    wire [7:0] map_in_20;
-    assign map_in_20 = c$vec_34[i_70*8+:8];
-    wire signed [7:0] map_out_20;
-    assign map_out_20 = $signed(map_in_20);
-
-
-    assign c$app_arg_70[i_70*8+:8] = map_out_20;
-  end
-  endgenerate
-  // map end
-
-  assign c$wRow_app_arg_0 = $unsigned({{(64-3) {1'b0}},i1_0});
-
-  assign i1_0 = st_5[1059:1057];
-
-  assign c$bv_82 = st_5[1196:1195];
-
-  assign c$i_5158 = (c$bv_82[0+:1]);
-
-  // index begin
-  wire signed [31:0] vecArray_13 [0:2-1];
-  genvar i_71;
-  generate
-  for (i_71=0; i_71 < 2; i_71=i_71+1) begin : mk_array_13
-    assign vecArray_13[(2-1)-i_71] = xs_4[i_71*32+:32];
-  end
-  endgenerate
-  assign result_158 = vecArray_13[($unsigned({{(64-1) {1'b0}},c$i_5158}))];
-  // index end
-
-  assign xs_4 = {result_160,   result_159};
+  assign a_32 = eta2_24[6:0];
 
   // romFile begin
-  reg [31:0] ROM_34 [0:64-1];
+  reg [511:0] ROM_34 [0:32-1];
 
   initial begin
-    $readmemb("layer1_rms_ffn.memb",ROM_34);
+    $readmemb("layer1_wk_m.memb",ROM_34);
   end
 
   always @(posedge clk) begin : decoder_prefill_romFile_34
-    c$app_arg_71 <= ROM_34[($unsigned({{(64-7) {1'b0}},addr_1}))];
+    if (en_30) begin
+      c$case_alt_121 <= ROM_34[($unsigned({{(64-7) {1'b0}},a_32}))];
+    end
   end
   // romFile end
 
-  assign result_159 = $signed(c$app_arg_71);
+  assign eta2_25 = {c$xs_app_arg_case_alt_2 & (c$xs_app_arg_app_arg_2 == 4'd0),
+                    addr_1};
+
+  assign result_141 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_122};
+
+  assign en_31 = eta2_25[7:7];
+
+  assign a_33 = eta2_25[6:0];
 
   // romFile begin
-  reg [31:0] ROM_35 [0:64-1];
+  reg [511:0] ROM_35 [0:64-1];
 
   initial begin
-    $readmemb("layer1_rms_att.memb",ROM_35);
+    $readmemb("layer1_wq_m.memb",ROM_35);
   end
 
   always @(posedge clk) begin : decoder_prefill_romFile_35
-    c$app_arg_72 <= ROM_35[($unsigned({{(64-7) {1'b0}},addr_1}))];
+    if (en_31) begin
+      c$case_alt_122 <= ROM_35[($unsigned({{(64-7) {1'b0}},a_33}))];
+    end
   end
   // romFile end
 
-  assign result_160 = $signed(c$app_arg_72);
+  assign c$bv_94 = nxt_1[979:977];
 
-  assign addr_selection_7 = nxt_1[1220:1216];
+  assign c$xs_app_arg_app_arg_2 = {{(4-3) {1'b0}},nxt_1[979:977]};
 
-  assign c$bv_83 = nxt_1[1210:1205];
+  always @(*) begin
+    case(c$xs_app_arg_case_scrut_2)
+      64'sd6 : c$xs_app_arg_case_alt_2 = 1'b1;
+      default : c$xs_app_arg_case_alt_2 = 1'b0;
+    endcase
+  end
 
-  assign c$bv_84 = nxt_1[1204:1197];
+  assign c$dtt_rhs_52 = nxt_1[1140:1136];
 
-  assign c$bv_85 = nxt_1[1056:1049];
+  assign c$xs_app_arg_case_scrut_2 = $unsigned(c$dtt_rhs_52);
+
+  assign addr_selection_7 = nxt_1[1140:1136];
+
+  assign c$bv_95 = nxt_1[1130:1125];
+
+  assign c$bv_96 = nxt_1[1124:1117];
+
+  assign c$bv_97 = macN_1[39:32];
 
   always @(*) begin
     case(addr_selection_7)
-      5'b00001 : addr_1 = {{(7-6) {1'b0}},nxt_1[1210:1205]};
-      5'b00100 : addr_1 = c$bv_84[0+:7];
-      5'b00110 : addr_1 = c$bv_85[0+:7];
+      5'b00001 : addr_1 = {{(7-6) {1'b0}},nxt_1[1130:1125]};
+      5'b00100 : addr_1 = c$bv_96[0+:7];
+      5'b00110 : addr_1 = c$bv_97[0+:7];
       default : addr_1 = 7'd0;
     endcase
   end
 
+  assign wr_2 = result_98[198:0];
+
+  assign result_142 = {ds_15,   ds1_7,   ds2_3,
+                       ds3_1,   ds4_1,   ds5_1,   ds6_1,   ds7_1,
+                       ds8_1,   ds9_1,   ds10_1,   ds11_1,   ds12_1,
+                       ds13_1,   ds14_1,   ds15_1,   ds16_1,
+                       ds17_1,   ds18_1,   ds19_1,   ds20_1,
+                       ds21_1,   ds22_1,   ds23_1,   ds24_1,
+                       ds25_1};
+
   // register begin
-  always @(posedge clk or  posedge  rst) begin : st_5_register
+  always @(posedge clk or  posedge  rst) begin : ds_15_register
     if ( rst) begin
-      st_5 <= {5'd0,   1'd0,   4'd0,   6'd0,   8'd0,   2'd0,   64'sd0,   32'sd0,   32'd0,
-   7'sd0,   3'd0,   8'd0,   8'd0,   8'd0,   8'd0,   32'sd0,   32'sd0,   2'd0,
-   32'd0,   {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-             8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-             8'sd0,   8'sd0},   7'sd0,   {8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                          8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                          8'sd0,   8'sd0,   8'sd0,   8'sd0,
-                                          8'sd0,   8'sd0,   8'sd0,   8'sd0},
-   7'sd0,   2'd0,   4'd0,   {32'sd0,   32'sd0,   {32'sd0,   32'sd0,   32'sd0,
-                                                  32'sd0,   32'sd0,   32'sd0,
-                                                  32'sd0,   32'sd0,   32'sd0,
-                                                  32'sd0,   32'sd0,   32'sd0,
-                                                  32'sd0,   32'sd0,   32'sd0,
-                                                  32'sd0}},   5'd0,   32'sd0,
-   6'd0,   32'd0};
+      ds_15 <= 5'd0;
     end else begin
-      st_5 <= nxt_1;
+      ds_15 <= nxt_1[1140:1136];
     end
   end
   // register end
 
-  assign c$vec_35 = {{r0,   b0},   {r1,   b1},
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds1_7_register
+    if ( rst) begin
+      ds1_7 <= 1'd0;
+    end else begin
+      ds1_7 <= nxt_1[1135:1135];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds2_3_register
+    if ( rst) begin
+      ds2_3 <= 4'd0;
+    end else begin
+      ds2_3 <= nxt_1[1134:1131];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds3_1_register
+    if ( rst) begin
+      ds3_1 <= 6'd0;
+    end else begin
+      ds3_1 <= nxt_1[1130:1125];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds4_1_register
+    if ( rst) begin
+      ds4_1 <= 8'd0;
+    end else begin
+      ds4_1 <= nxt_1[1124:1117];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds5_1_register
+    if ( rst) begin
+      ds5_1 <= 2'd0;
+    end else begin
+      ds5_1 <= nxt_1[1116:1115];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds6_1_register
+    if ( rst) begin
+      ds6_1 <= 64'sd0;
+    end else begin
+      ds6_1 <= $signed(nxt_1[1114:1051]);
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds7_1_register
+    if ( rst) begin
+      ds7_1 <= 32'sd0;
+    end else begin
+      ds7_1 <= $signed(nxt_1[1050:1019]);
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds8_1_register
+    if ( rst) begin
+      ds8_1 <= 32'd0;
+    end else begin
+      ds8_1 <= nxt_1[1018:987];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds9_1_register
+    if ( rst) begin
+      ds9_1 <= 7'sd0;
+    end else begin
+      ds9_1 <= $signed(nxt_1[986:980]);
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds10_1_register
+    if ( rst) begin
+      ds10_1 <= 3'd0;
+    end else begin
+      ds10_1 <= nxt_1[979:977];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds11_1_register
+    if ( rst) begin
+      ds11_1 <= 8'd0;
+    end else begin
+      ds11_1 <= nxt_1[976:969];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds12_1_register
+    if ( rst) begin
+      ds12_1 <= 8'd0;
+    end else begin
+      ds12_1 <= nxt_1[968:961];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds13_1_register
+    if ( rst) begin
+      ds13_1 <= 32'sd0;
+    end else begin
+      ds13_1 <= $signed(nxt_1[960:929]);
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds14_1_register
+    if ( rst) begin
+      ds14_1 <= 2'd0;
+    end else begin
+      ds14_1 <= nxt_1[928:927];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds15_1_register
+    if ( rst) begin
+      ds15_1 <= 32'd0;
+    end else begin
+      ds15_1 <= nxt_1[926:895];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds16_1_register
+    if ( rst) begin
+      ds16_1 <= {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
+   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0};
+    end else begin
+      ds16_1 <= nxt_1[894:767];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds17_1_register
+    if ( rst) begin
+      ds17_1 <= 7'sd0;
+    end else begin
+      ds17_1 <= $signed(nxt_1[766:760]);
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds18_1_register
+    if ( rst) begin
+      ds18_1 <= {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
+   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0};
+    end else begin
+      ds18_1 <= nxt_1[759:632];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds19_1_register
+    if ( rst) begin
+      ds19_1 <= 7'sd0;
+    end else begin
+      ds19_1 <= $signed(nxt_1[631:625]);
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds20_1_register
+    if ( rst) begin
+      ds20_1 <= 2'd0;
+    end else begin
+      ds20_1 <= nxt_1[624:623];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds21_1_register
+    if ( rst) begin
+      ds21_1 <= 4'd0;
+    end else begin
+      ds21_1 <= nxt_1[622:619];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds22_1_register
+    if ( rst) begin
+      ds22_1 <= {32'sd0,   32'sd0,   {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                        32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                        32'sd0,   32'sd0,   32'sd0,   32'sd0}};
+    end else begin
+      ds22_1 <= nxt_1[618:43];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds23_1_register
+    if ( rst) begin
+      ds23_1 <= 5'd0;
+    end else begin
+      ds23_1 <= nxt_1[42:38];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds24_1_register
+    if ( rst) begin
+      ds24_1 <= 32'sd0;
+    end else begin
+      ds24_1 <= $signed(nxt_1[37:6]);
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds25_1_register
+    if ( rst) begin
+      ds25_1 <= 6'd0;
+    end else begin
+      ds25_1 <= nxt_1[5:0];
+    end
+  end
+  // register end
+
+  assign c$vec_20 = {{r0,   b0},   {r1,   b1},
                      {r2,   b2}};
 
   // map begin
-  genvar i_72;
+  genvar i_42;
   generate
-  for (i_72=0; i_72 < 3; i_72 = i_72 + 1) begin : map_18
-    wire [2053:0] map_in_21;
-    assign map_in_21 = c$vec_35[i_72*2054+:2054];
-    wire [1:0] map_out_21;
-    wire  c$app_arg_77;
-    wire [1:0] c$case_alt_84;
-    // src/LlamaDv/Prefill.hs:(188,1)-(196,18)
+  for (i_42=0; i_42 < 3; i_42 = i_42 + 1) begin : map_3
+    wire [2053:0] map_in_6;
+    assign map_in_6 = c$vec_20[i_42*2054+:2054];
+    wire [1:0] map_out_6;
+    wire  c$app_arg_74;
+    wire [1:0] c$case_alt_130;
+    // src/LlamaDv/Prefill.hs:(195,1)-(203,18)
     wire  rdy;
-    // src/LlamaDv/Prefill.hs:(188,1)-(196,18)
+    // src/LlamaDv/Prefill.hs:(195,1)-(203,18)
     wire [2052:0] slot;
-    assign map_out_21 = c$case_alt_84;
+    assign map_out_6 = c$case_alt_130;
 
-    assign c$app_arg_77 = slot[2052:2052] ? 1'b1 : 1'b0;
+    assign c$app_arg_74 = slot[2052:2052] ? 1'b1 : 1'b0;
 
-    assign c$case_alt_84 = {c$app_arg_77,   rdy};
+    assign c$case_alt_130 = {c$app_arg_74,   rdy};
 
-    assign rdy = map_in_21[2053:2053];
+    assign rdy = map_in_6[2053:2053];
 
-    assign slot = map_in_21[2052:0];
+    assign slot = map_in_6[2052:0];
 
 
-    assign c$app_arg_73[i_72*2+:2] = map_out_21;
+    assign c$app_arg_70[i_42*2+:2] = map_out_6;
   end
   endgenerate
   // map end
 
-  assign result_161 = {result_10[2053:2053],
-                       result_70[2058:0],   c$app_arg_73,
-                       {result_14[286:0],   result_107[286:0]}};
+  assign result_143 = {result_10[2053:2053],
+                       result_63[2058:0],   c$app_arg_70,
+                       {result_14[286:0],   result_96[286:0]}};
 
-  assign b2 = result_68[2052:0];
+  assign b2 = result_61[2052:0];
 
-  assign r2 = result_68[2053:2053];
+  assign r2 = result_61[2053:2053];
 
   assign r1 = result_8[2053:2053];
 

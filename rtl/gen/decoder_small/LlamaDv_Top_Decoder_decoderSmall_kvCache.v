@@ -4,22 +4,22 @@
 `timescale 100fs/100fs
 module LlamaDv_Top_Decoder_decoderSmall_kvCache
     ( // Inputs
-      input  c$ds_bindCsr // clock
-    , input  c$ds_bindCsr_0 // reset
+      input  c$ds1_bindCsr // clock
+    , input  c$ds1_bindCsr_0 // reset
     , input [5:0] eta1
-    , input [276:0] eta2
+    , input [276:0] eta3
 
       // Outputs
     , output reg [269:0] result
     );
   wire  c$app_arg;
-  // src/LlamaDv/Decoder.hs:(441,1)-(443,98)
+  // src/LlamaDv/Decoder.hs:(493,1)-(495,98)
   wire [275:0] a1;
-  // src/LlamaDv/Decoder.hs:(441,1)-(443,98)
+  // src/LlamaDv/Decoder.hs:(493,1)-(495,98)
   wire [275:0] ds;
   wire [5:0] c$i_2175;
 
-  assign c$app_arg = eta2[276:276] ? 1'b1 : 1'b0;
+  assign c$app_arg = eta3[276:276] ? 1'b1 : 1'b0;
 
   assign c$i_2175 = ds[275:270];
 
@@ -482,7 +482,7 @@ module LlamaDv_Top_Decoder_decoderSmall_kvCache
     end
   end
 
-  always @(posedge c$ds_bindCsr) begin : result_blockRam
+  always @(posedge c$ds1_bindCsr) begin : result_blockRam
     if (c$app_arg) begin
       result_RAM[($unsigned({{(64-6) {1'b0}},c$i_2175}))] <= ds[269:0];
     end
@@ -490,9 +490,9 @@ module LlamaDv_Top_Decoder_decoderSmall_kvCache
   end
   // blockRam end
 
-  assign a1 = eta2[275:0];
+  assign a1 = eta3[275:0];
 
-  assign ds = eta2[276:276] ? a1 : ({276 {1'bx}});
+  assign ds = eta3[276:276] ? a1 : ({276 {1'bx}});
 
 
 endmodule

@@ -14,7 +14,7 @@ module LlamaDv_Top_Decoder_decoderSmall_normInv
   wire signed [63:0] x;
   wire signed [31:0] c$case_alt;
   wire signed [31:0] result_0;
-  // src/LlamaDv/Decoder.hs:178:1-7
+  // src/LlamaDv/Decoder.hs:191:1-7
   wire signed [63:0] x_0;
   wire signed [63:0] result_1;
   // src/LlamaDv/Numerics.hs:57:1-5
@@ -48,39 +48,39 @@ module LlamaDv_Top_Decoder_decoderSmall_normInv
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_3;
   wire signed [63:0] result_6;
-  // src/LlamaDv/Numerics.hs:132:1-8
+  // src/LlamaDv/Numerics.hs:136:1-8
   wire signed [63:0] y0;
-  // src/LlamaDv/Numerics.hs:132:1-8
+  // src/LlamaDv/Numerics.hs:136:1-8
   wire signed [31:0] c$y0_app_arg;
-  // src/LlamaDv/Numerics.hs:132:1-8
+  // src/LlamaDv/Numerics.hs:136:1-8
   wire signed [63:0] wild1_2;
-  // src/LlamaDv/Numerics.hs:132:1-8
+  // src/LlamaDv/Numerics.hs:136:1-8
   wire signed [63:0] c$wild1_app_arg_2;
   // src/LlamaDv/Numerics.hs:44:1-5
   wire signed [15:0] s_0;
   wire [5:0] c$case_alt_2;
   wire [5:0] result_7;
   wire signed [63:0] result_8;
-  // src/LlamaDv/Numerics.hs:132:1-8
+  // src/LlamaDv/Numerics.hs:136:1-8
   wire signed [63:0] wild1_3;
-  // src/LlamaDv/Numerics.hs:132:1-8
+  // src/LlamaDv/Numerics.hs:136:1-8
   wire signed [63:0] c$wild1_app_arg_3;
-  // src/LlamaDv/Numerics.hs:132:1-8
+  // src/LlamaDv/Numerics.hs:136:1-8
   wire signed [63:0] c$mr_app_arg;
   wire [5:0] c$case_alt_3;
   wire [5:0] result_9;
   wire signed [15:0] c$shAmtOut_app_arg;
   wire  c$shAmtOut_case_scrut;
-  // src/LlamaDv/Numerics.hs:132:1-8
+  // src/LlamaDv/Numerics.hs:136:1-8
   wire signed [15:0] sh;
-  // src/LlamaDv/Numerics.hs:132:1-8
+  // src/LlamaDv/Numerics.hs:136:1-8
   wire signed [15:0] o;
-  // src/LlamaDv/Numerics.hs:132:1-8
+  // src/LlamaDv/Numerics.hs:136:1-8
   wire signed [15:0] bigE;
   wire [191:0] c$app_arg;
   wire [31:0] c$app_arg_0;
   wire [5:0] result_10;
-  // src/LlamaDv/Numerics.hs:132:1-8
+  // src/LlamaDv/Numerics.hs:136:1-8
   wire [31:0] c$bigE_app_arg;
   wire [15:0] c$bv;
   wire [4:0] c$i_14;

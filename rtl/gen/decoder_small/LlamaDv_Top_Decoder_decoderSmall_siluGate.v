@@ -10,20 +10,20 @@ module LlamaDv_Top_Decoder_decoderSmall_siluGate
       // Outputs
     , output wire signed [31:0] result
     );
-  // src/LlamaDv/Numerics.hs:128:1-4
+  // src/LlamaDv/Numerics.hs:132:1-4
   wire signed [63:0] a;
   wire signed [31:0] c$case_alt;
   wire signed [31:0] result_0;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x;
   wire signed [63:0] result_1;
+  // src/LlamaDv/Numerics.hs:132:1-4
+  wire signed [63:0] b;
   wire signed [31:0] c$case_alt_0;
   wire signed [31:0] result_2;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_0;
   wire signed [63:0] result_3;
-  // src/LlamaDv/Numerics.hs:124:1-6
-  wire signed [63:0] d;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_1;
   wire signed [31:0] c$case_alt_1;
@@ -68,14 +68,16 @@ module LlamaDv_Top_Decoder_decoderSmall_siluGate
   wire signed [31:0] c$app_arg;
   // src/LlamaDv/Numerics.hs:111:1-4
   wire signed [31:0] c$lo_app_arg;
-  // src/LlamaDv/Numerics.hs:124:1-6
-  wire signed [31:0] c$d_app_arg;
+  // src/LlamaDv/Numerics.hs:132:1-4
+  wire signed [31:0] c$b_app_arg;
+  wire [31:0] c$bv;
+  wire [40:0] c$bv_0;
   wire signed [63:0] c$s;
-  wire [15:0] c$bv;
+  wire [15:0] c$bv_1;
   wire [4:0] c$i_25;
-  wire [15:0] c$bv_0;
+  wire [15:0] c$bv_2;
   wire [5:0] c$i_33;
-  wire [63:0] c$bv_1;
+  wire [63:0] c$bv_3;
   wire [8:0] c$i_296;
   wire [8223:0] c$vecFlat;
   wire [8223:0] c$vecFlat_0;
@@ -90,15 +92,19 @@ module LlamaDv_Top_Decoder_decoderSmall_siluGate
 
   assign result_1 = (x + 64'sd524288) >>> 64'sd20;
 
+  assign c$bv = ((($unsigned(result_4))));
+
+  assign c$bv_0 = (41'd1099511627776 / ({{(41-32) {1'b0}},((($unsigned(result_4))))}));
+
+  assign b = $signed(((({{(64-41) {1'b0}},(41'd1099511627776 / ({{(41-32) {1'b0}},((($unsigned(result_4))))}))}))));
+
   assign c$case_alt_0 = (result_3 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({result_3[64-1],result_3[0+:(32-1)]}));
 
   assign result_2 = (result_3 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_0;
 
-  assign x_0 = ($signed({{(64-32) {hx[32-1]}},hx})) * (64'sd1099511627776 / d);
+  assign x_0 = ($signed({{(64-32) {hx[32-1]}},hx})) * b;
 
   assign result_3 = (x_0 + 64'sd524288) >>> 64'sd20;
-
-  assign d = $signed({{(64-32) {result_4[32-1]}},result_4});
 
   assign x_1 = 64'sd1048576 + ($signed({{(64-32) {result_6[32-1]}},result_6}));
 
@@ -106,7 +112,7 @@ module LlamaDv_Top_Decoder_decoderSmall_siluGate
 
   assign result_4 = (x_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_1;
 
-  assign x_2 = ($signed({{(64-32) {c$d_app_arg[32-1]}},c$d_app_arg})) * 64'sd1512775;
+  assign x_2 = ($signed({{(64-32) {c$b_app_arg[32-1]}},c$b_app_arg})) * 64'sd1512775;
 
   assign result_5 = (x_2 + 64'sd524288) >>> 64'sd20;
 
@@ -124,17 +130,17 @@ module LlamaDv_Top_Decoder_decoderSmall_siluGate
 
   assign c$sat32Out_app_arg = (64'sd2147483648 <= x_3) ? 64'sd2147483648 : c$sat32Out_case_alt;
 
-  assign c$bv = (($unsigned((-s))));
+  assign c$bv_1 = (($unsigned((-s))));
 
-  assign c$i_25 = ((c$bv[0+:5]));
+  assign c$i_25 = ((c$bv_1[0+:5]));
 
   assign c$wild1_app_arg = $unsigned({{(64-5) {1'b0}},c$i_25});
 
   assign c$sat32Out_app_arg_0 = (s <= -16'sd31) ? 64'sd31 : wild1_1;
 
-  assign c$bv_0 = (($unsigned(s)));
+  assign c$bv_2 = (($unsigned(s)));
 
-  assign c$case_alt_3 = (s >= 16'sd62) ? 6'd62 : ((c$bv_0[0+:6]));
+  assign c$case_alt_3 = (s >= 16'sd62) ? 6'd62 : ((c$bv_2[0+:6]));
 
   assign result_7 = (s <= 16'sd0) ? 6'd0 : c$case_alt_3;
 
@@ -161,9 +167,9 @@ module LlamaDv_Top_Decoder_decoderSmall_siluGate
 
   assign f = result_5 & 64'sd1048575;
 
-  assign c$bv_1 = (($unsigned((f >>> 64'sd12))));
+  assign c$bv_3 = (($unsigned((f >>> 64'sd12))));
 
-  assign i = (c$bv_1[0+:9]);
+  assign i = (c$bv_3[0+:9]);
 
   assign lo = $signed({{(64-32) {c$lo_app_arg[32-1]}},c$lo_app_arg});
 
@@ -371,7 +377,7 @@ module LlamaDv_Top_Decoder_decoderSmall_siluGate
   assign c$lo_app_arg = vecArray_0[($unsigned({{(64-9) {1'b0}},i}))];
   // index end
 
-  assign c$d_app_arg = (hx == -32'sd2147483648) ? 32'sd2147483647 : (-hx);
+  assign c$b_app_arg = (hx == -32'sd2147483648) ? 32'sd2147483647 : (-hx);
 
   assign result = result_0;
 

@@ -48,51 +48,59 @@ module decoder_small
   wire signed [63:0] c$case_scrut;
   reg  c$case_alt;
   wire [520:0] result_1;
-  reg  c$case_alt_0;
-  reg  c$case_alt_1;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
+  reg [31:0] c$app_arg_2;
+  reg [31:0] c$case_alt_0;
+  wire [31:0] c$case_alt_1;
+  reg [31:0] c$case_alt_2;
+  wire signed [63:0] c$case_scrut_0;
+  // src/LlamaDv/Decoder.hs:(504,1)-(514,34)
+  reg [31:0] cyc;
+  reg  c$case_alt_3;
+  reg  c$case_alt_4;
+  reg  c$case_alt_5;
+  // src/LlamaDv/Decoder.hs:(504,1)-(514,34)
   wire [2047:0] c$logits_case_alt;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
+  // src/LlamaDv/Decoder.hs:(504,1)-(514,34)
   reg [2047:0] logits;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
+  // src/LlamaDv/Decoder.hs:(504,1)-(514,34)
   reg [2047:0] c$logits_case_alt_0;
-  // src/LlamaDv/Decoder.hs:389:1-10
+  // src/LlamaDv/Decoder.hs:413:1-10
   wire signed [31:0] l;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
+  // src/LlamaDv/Decoder.hs:(504,1)-(514,34)
   wire signed [63:0] c$logits_case_scrut;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  wire [1220:0] nxt;
-  reg [1696:0] result_2;
-  wire [1696:0] c$case_alt_2;
-  wire [1696:0] c$case_alt_3;
-  reg [1220:0] c$app_arg_2;
+  // src/LlamaDv/Decoder.hs:(504,1)-(514,34)
+  wire [1140:0] nxt;
+  reg [1616:0] result_2;
+  wire [1616:0] c$case_alt_6;
+  wire [1616:0] c$case_alt_7;
+  reg [1140:0] c$app_arg_3;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_1;
-  wire signed [31:0] c$case_alt_4;
+  wire signed [31:0] c$case_alt_8;
   wire signed [31:0] result_3;
-  wire [1220:0] c$app_arg_3;
-  reg [1220:0] c$case_alt_5;
-  wire [1220:0] c$case_alt_6;
-  reg [1220:0] c$app_arg_4;
-  reg [1220:0] c$case_alt_7;
-  wire [4:0] c$case_alt_8;
-  // src/LlamaDv/Decoder.hs:274:1-4
+  wire [1140:0] c$app_arg_4;
+  reg [1140:0] c$case_alt_9;
+  wire [1140:0] c$case_alt_10;
+  reg [1140:0] c$app_arg_5;
+  reg [1140:0] c$case_alt_11;
+  wire [4:0] c$case_alt_12;
+  // src/LlamaDv/Decoder.hs:301:1-4
   wire  grew;
-  // src/LlamaDv/Decoder.hs:274:1-4
-  wire [576:0] ds31;
-  wire [4:0] c$app_arg_5;
-  wire [1696:0] result_4;
-  reg signed [6:0] c$app_arg_6;
-  wire [1696:0] result_5;
-  reg [1696:0] c$case_alt_9;
-  wire [5:0] c$app_arg_7;
-  reg [1220:0] c$app_arg_8;
-  // src/LlamaDv/Decoder.hs:274:1-4
+  // src/LlamaDv/Decoder.hs:301:1-4
+  wire [576:0] ds27;
+  wire [4:0] c$app_arg_6;
+  wire [1616:0] result_4;
+  reg signed [6:0] c$app_arg_7;
+  wire [1616:0] result_5;
+  reg [1616:0] c$case_alt_13;
+  wire [5:0] c$app_arg_8;
+  reg [1140:0] c$app_arg_9;
+  // src/LlamaDv/Decoder.hs:301:1-4
   wire [127:0] \pm' ;
-  wire signed [7:0] c$case_alt_10;
+  wire signed [7:0] c$case_alt_14;
   wire signed [7:0] result_6;
   wire signed [63:0] c$sat8Out_app_arg;
-  wire [5:0] c$case_alt_11;
+  wire [5:0] c$case_alt_15;
   wire [5:0] result_7;
   reg signed [63:0] result_8;
   // src/LlamaDv/Numerics.hs:51:1-4
@@ -109,32 +117,32 @@ module decoder_small
   wire signed [63:0] c$wild1_app_arg_1;
   // src/LlamaDv/Numerics.hs:44:1-5
   wire signed [15:0] s;
-  wire [5:0] c$case_alt_12;
+  wire [5:0] c$case_alt_16;
   wire [5:0] result_9;
   wire signed [63:0] c$sat8Out_app_arg_0;
   // src/LlamaDv/Numerics.hs:99:1-9
   wire signed [15:0] sh;
-  wire [198:0] c$app_arg_9;
-  wire signed [31:0] c$app_arg_10;
-  // src/LlamaDv/Decoder.hs:274:1-4
+  wire [198:0] c$app_arg_10;
+  wire signed [31:0] c$app_arg_11;
+  // src/LlamaDv/Decoder.hs:301:1-4
   wire [6:0] e;
-  reg [6:0] c$app_arg_11;
-  reg [1220:0] result_10;
-  reg [1220:0] c$case_alt_13;
-  reg [1220:0] c$case_alt_14;
-  reg [1220:0] c$app_arg_12;
-  wire [198:0] c$app_arg_13;
+  reg [6:0] c$app_arg_12;
+  reg [1140:0] result_10;
+  reg [1140:0] c$case_alt_17;
+  reg [1140:0] c$case_alt_18;
+  reg [1140:0] c$app_arg_13;
+  wire [198:0] c$app_arg_14;
   reg [198:0] result_11;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [15:0] s_0;
-  wire signed [31:0] c$case_alt_15;
+  wire signed [31:0] c$case_alt_19;
   wire signed [31:0] result_12;
   wire signed [63:0] c$sat32Out_case_alt;
   wire signed [63:0] c$sat32Out_app_arg;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] c$wild1_app_arg_2;
   wire signed [63:0] c$sat32Out_app_arg_0;
-  wire [5:0] c$case_alt_16;
+  wire [5:0] c$case_alt_20;
   wire [5:0] result_13;
   reg signed [63:0] result_14;
   // src/LlamaDv/Numerics.hs:51:1-4
@@ -148,426 +156,620 @@ module decoder_small
   wire signed [63:0] c$sat32Out_app_arg_1;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_4;
-  wire [1220:0] result_15;
-  // src/LlamaDv/Decoder.hs:274:1-4
-  wire [7:0] s1;
-  // src/LlamaDv/Decoder.hs:274:1-4
-  wire [7:0] s2;
-  // src/LlamaDv/Decoder.hs:274:1-4
-  wire signed [31:0] accN;
-  // src/LlamaDv/Decoder.hs:274:1-4
-  wire  lastCol;
-  // src/LlamaDv/Decoder.hs:274:1-4
-  wire signed [7:0] c$accN_app_arg;
-  // src/LlamaDv/Decoder.hs:274:1-4
-  reg signed [31:0] c$accN_app_arg_0;
-  wire [6:0] c$app_arg_14;
-  reg [1220:0] c$app_arg_15;
-  wire [31:0] result_16;
-  reg [1220:0] result_17;
-  reg [1220:0] c$app_arg_16;
-  wire [1220:0] result_18;
-  reg [1220:0] c$step_$jOut;
-  wire [1220:0] c$step_$jOut_app_arg;
+  wire [1140:0] c$app_arg_15;
+  // src/LlamaDv/Decoder.hs:301:1-4
+  wire  c$lastCol_case_alt;
+  wire [6:0] c$app_arg_16;
+  reg [1140:0] c$app_arg_17;
+  wire [31:0] result_15;
+  wire signed [31:0] c$app_arg_18;
+  reg [1140:0] result_16;
+  reg [1140:0] c$app_arg_19;
+  wire [1140:0] result_17;
+  reg [1140:0] c$step_$jOut;
+  wire [1140:0] c$step_$jOut_app_arg;
   wire [5:0] c$step_$jOut_app_arg_0;
-  // src/LlamaDv/Decoder.hs:274:1-4
-  wire [7:0] step13;
+  // src/LlamaDv/Decoder.hs:301:1-4
+  wire [7:0] step10;
   wire signed [63:0] c$sumSquareOut;
   reg [15:0] c$matrixShapeOut;
   reg [2:0] c$matrixShapeOut_app_arg;
-  // src/LlamaDv/Decoder.hs:274:1-4
+  // src/LlamaDv/Decoder.hs:301:1-4
   wire [2:0] k;
-  // src/LlamaDv/Decoder.hs:274:1-4
+  // src/LlamaDv/Decoder.hs:301:1-4
   reg [2:0] k_0;
   // src/LlamaDv/Numerics.hs:93:1-8
   wire signed [15:0] y;
-  wire signed [6:0] result_19;
-  wire signed [6:0] c$case_alt_17;
-  wire [191:0] c$app_arg_17;
-  wire [31:0] c$app_arg_18;
-  wire [5:0] result_20;
+  wire signed [6:0] result_18;
+  wire signed [6:0] c$case_alt_21;
+  wire [191:0] c$app_arg_20;
+  wire [31:0] c$app_arg_21;
+  wire [5:0] result_19;
   reg [31:0] c$quantExpOut_app_arg;
-  reg [31:0] result_21;
-  // src/LlamaDv/Decoder.hs:274:1-4
+  reg [31:0] result_20;
+  // src/LlamaDv/Decoder.hs:301:1-4
   wire [31:0] c$mx_case_alt;
-  // src/LlamaDv/Decoder.hs:274:1-4
+  // src/LlamaDv/Decoder.hs:301:1-4
   wire [31:0] c$mx_case_alt_0;
   wire [31:0] c$absUOut;
   reg signed [31:0] c$absUOut_app_arg;
-  // src/LlamaDv/Decoder.hs:274:1-4
+  // src/LlamaDv/Decoder.hs:301:1-4
   wire signed [31:0] o;
-  // src/LlamaDv/Decoder.hs:274:1-4
+  // src/LlamaDv/Decoder.hs:301:1-4
   wire signed [31:0] o_0;
   reg signed [31:0] c$absUOut_case_alt;
-  // src/LlamaDv/Decoder.hs:274:1-4
+  // src/LlamaDv/Decoder.hs:301:1-4
   wire signed [31:0] o_1;
-  reg [1225:0] c$tupIn;
-  // src/LlamaDv/Decoder.hs:274:1-4
-  wire [31:0] busy;
-  wire signed [31:0] c$tupIn_app_arg;
-  wire [269:0] result_22;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
+  reg [1142:0] c$tupIn;
+  wire [269:0] result_21;
+  // src/LlamaDv/Decoder.hs:(504,1)-(514,34)
   wire [276:0] kvWr_0;
-  // src/LlamaDv/Decoder.hs:225:1-6
+  // src/LlamaDv/Decoder.hs:238:1-6
   wire [1:0] kvh;
+  wire [5:0] result_22;
   wire [5:0] result_23;
-  wire [5:0] result_24;
-  wire signed [6:0] result_25;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
+  wire signed [6:0] result_24;
+  // src/LlamaDv/Decoder.hs:(474,1)-(477,56)
   wire [104:0] xs;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg [6:0] c$xs_app_arg;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg [6:0] c$xs_app_arg_0;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg [6:0] c$xs_app_arg_1;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg [6:0] c$xs_app_arg_2;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg [6:0] c$xs_app_arg_3;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg [6:0] c$xs_app_arg_4;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg [6:0] c$xs_app_arg_5;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg [6:0] c$xs_app_arg_6;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg [6:0] c$xs_app_arg_7;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg [6:0] c$xs_app_arg_8;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg [6:0] c$xs_app_arg_9;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg [6:0] c$xs_app_arg_10;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg [6:0] c$xs_app_arg_11;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg [6:0] c$xs_app_arg_12;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg [6:0] c$xs_app_arg_13;
-  wire [1023:0] result_26;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  wire [15359:0] xs_0;
-  // src/LlamaDv/Memories.hs:38:1-129
-  reg [511:0] bv;
-  wire [1023:0] result_27;
-  wire [511:0] c$app_arg_19;
-  wire [511:0] c$app_arg_20;
-  // src/LlamaDv/Memories.hs:38:1-129
-  reg [511:0] bv_0;
-  wire [1023:0] result_28;
-  wire [511:0] c$app_arg_21;
-  wire [511:0] c$app_arg_22;
-  // src/LlamaDv/Memories.hs:41:1-101
-  reg [1023:0] wild1_5;
-  wire [1023:0] result_29;
-  wire [1023:0] c$app_arg_23;
-  // src/LlamaDv/Memories.hs:38:1-129
-  reg [511:0] bv_1;
-  wire [1023:0] result_30;
-  wire [511:0] c$app_arg_24;
-  wire [511:0] c$app_arg_25;
-  // src/LlamaDv/Memories.hs:38:1-129
-  reg [511:0] bv_2;
-  wire [1023:0] result_31;
-  wire [511:0] c$app_arg_26;
-  wire [511:0] c$app_arg_27;
-  // src/LlamaDv/Memories.hs:38:1-129
-  reg [511:0] bv_3;
-  wire [1023:0] result_32;
-  wire [511:0] c$app_arg_28;
-  wire [511:0] c$app_arg_29;
-  // src/LlamaDv/Memories.hs:38:1-129
-  reg [511:0] bv_4;
-  wire [1023:0] result_33;
-  wire [511:0] c$app_arg_30;
-  wire [511:0] c$app_arg_31;
-  // src/LlamaDv/Memories.hs:38:1-129
-  reg [511:0] bv_5;
-  wire [1023:0] result_34;
-  wire [511:0] c$app_arg_32;
-  wire [511:0] c$app_arg_33;
-  // src/LlamaDv/Memories.hs:38:1-129
-  reg [511:0] bv_6;
-  wire [1023:0] result_35;
-  wire [511:0] c$app_arg_34;
-  wire [511:0] c$app_arg_35;
-  // src/LlamaDv/Memories.hs:41:1-101
-  reg [1023:0] wild1_6;
-  wire [1023:0] result_36;
-  wire [1023:0] c$app_arg_36;
-  // src/LlamaDv/Memories.hs:38:1-129
-  reg [511:0] bv_7;
-  wire [1023:0] result_37;
-  wire [511:0] c$app_arg_37;
-  wire [511:0] c$app_arg_38;
-  // src/LlamaDv/Memories.hs:38:1-129
-  reg [511:0] bv_8;
-  wire [1023:0] result_38;
-  wire [511:0] c$app_arg_39;
-  wire [511:0] c$app_arg_40;
-  // src/LlamaDv/Memories.hs:38:1-129
-  reg [511:0] bv_9;
-  wire [1023:0] result_39;
-  wire [511:0] c$app_arg_41;
-  wire [511:0] c$app_arg_42;
-  // src/LlamaDv/Memories.hs:38:1-129
-  reg [511:0] bv_10;
-  wire [1023:0] result_40;
-  wire [511:0] c$app_arg_43;
-  wire [511:0] c$app_arg_44;
-  // src/LlamaDv/Memories.hs:38:1-129
-  reg [511:0] bv_11;
-  wire [1023:0] result_41;
-  wire [511:0] c$app_arg_45;
-  wire [511:0] c$app_arg_46;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  wire signed [63:0] c$ds_app_arg;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg [3:0] i1;
-  wire signed [31:0] result_42;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  wire [159:0] xs_1;
-  reg [31:0] c$app_arg_47;
-  wire signed [31:0] result_43;
-  reg [31:0] c$app_arg_48;
-  wire signed [31:0] result_44;
-  reg [31:0] c$app_arg_49;
-  wire signed [31:0] result_45;
-  reg [31:0] c$app_arg_50;
-  wire signed [31:0] result_46;
-  reg [31:0] c$app_arg_51;
-  wire signed [31:0] result_47;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg [2:0] i1_0;
+  // src/LlamaDv/Decoder.hs:(474,1)-(477,56)
+  reg [3:0] c$i1_case_alt;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [7:0] eta2;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a;
+  reg [6:0] c$case_alt_22;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [7:0] eta2_0;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_0;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_0;
+  reg [6:0] c$case_alt_23;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [7:0] eta2_1;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_1;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_1;
+  reg [6:0] c$case_alt_24;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [7:0] eta2_2;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_2;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_2;
+  reg [6:0] c$case_alt_25;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [7:0] eta2_3;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_3;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_3;
+  reg [6:0] c$case_alt_26;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [7:0] eta2_4;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_4;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_4;
+  reg [6:0] c$case_alt_27;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [7:0] eta2_5;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_5;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_5;
+  reg [6:0] c$case_alt_28;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [7:0] eta2_6;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_6;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_6;
+  reg [6:0] c$case_alt_29;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [7:0] eta2_7;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_7;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_7;
+  reg [6:0] c$case_alt_30;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [7:0] eta2_8;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_8;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_8;
+  reg [6:0] c$case_alt_31;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [7:0] eta2_9;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_9;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_9;
+  reg [6:0] c$case_alt_32;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [7:0] eta2_10;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_10;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_10;
+  reg [6:0] c$case_alt_33;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [7:0] eta2_11;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_11;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_11;
+  reg [6:0] c$case_alt_34;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [7:0] eta2_12;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_12;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_12;
+  reg [6:0] c$case_alt_35;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [7:0] eta2_13;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_13;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_13;
+  reg [6:0] c$case_alt_36;
+  // src/LlamaDv/Decoder.hs:(474,1)-(477,56)
+  reg [3:0] c$xs_app_arg_case_alt;
+  // src/LlamaDv/Decoder.hs:(474,1)-(477,56)
+  reg  c$xs_app_arg_case_alt_0;
+  // src/LlamaDv/Decoder.hs:(474,1)-(477,56)
+  wire signed [63:0] c$xs_app_arg_case_scrut;
+  wire signed [31:0] result_25;
+  // src/LlamaDv/Decoder.hs:(504,1)-(514,34)
+  wire [159:0] xs_0;
+  reg [31:0] c$case_alt_37;
+  reg [31:0] c$case_alt_38;
+  reg [31:0] c$case_alt_39;
+  reg [31:0] c$case_alt_40;
+  // src/LlamaDv/Decoder.hs:(504,1)-(514,34)
+  reg  c$xs_app_arg_case_alt_1;
+  reg [31:0] c$case_alt_41;
+  // src/LlamaDv/Decoder.hs:(504,1)-(514,34)
+  reg [2:0] i1;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [15:0] s_1;
-  wire signed [31:0] c$case_alt_18;
-  wire signed [31:0] result_48;
+  wire signed [31:0] c$case_alt_42;
+  wire signed [31:0] result_26;
   wire signed [63:0] c$sat32Out_case_alt_0;
   wire signed [63:0] c$sat32Out_app_arg_2;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] c$wild1_app_arg_5;
   wire signed [63:0] c$sat32Out_app_arg_3;
-  wire [5:0] c$case_alt_19;
-  wire [5:0] result_49;
-  reg signed [63:0] result_50;
+  wire [5:0] c$case_alt_43;
+  wire [5:0] result_27;
+  reg signed [63:0] result_28;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_7;
+  wire signed [63:0] wild1_5;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] c$wild1_app_arg_6;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_8;
+  wire signed [63:0] wild1_6;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] c$wild1_app_arg_7;
   wire signed [63:0] c$sat32Out_app_arg_4;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_9;
-  // src/LlamaDv/Decoder.hs:384:1-9
+  wire signed [63:0] wild1_7;
+  // src/LlamaDv/Decoder.hs:408:1-9
   wire signed [6:0] e_0;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  wire signed [7:0] c$ds_case_alt;
-  // src/LlamaDv/Decoder.hs:384:1-9
-  reg [6:0] c$ds_app_arg_0;
-  wire [511:0] result_51;
-  // src/LlamaDv/Decoder.hs:384:1-9
-  wire [511:0] c$ds_app_arg_1;
-  // src/LlamaDv/Memories.hs:54:1-53
-  reg [511:0] eta;
-  // src/LlamaDv/Memories.hs:54:1-53
-  wire signed [63:0] c$eta_app_arg;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg [6:0] addr;
-  // src/LlamaDv/Decoder.hs:431:1-108
+  // src/LlamaDv/Decoder.hs:(504,1)-(514,34)
+  wire signed [7:0] c$ds1_case_alt;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_14;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_14;
+  reg [6:0] c$case_alt_44;
+  wire [511:0] result_29;
+  // src/LlamaDv/Decoder.hs:408:1-9
+  wire [511:0] c$ds_app_arg;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_15;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_15;
+  reg [511:0] c$case_alt_45;
+  // src/LlamaDv/Memories.hs:52:1-53
+  wire [7:0] rd;
+  // src/LlamaDv/Memories.hs:52:1-53
+  reg  c$rd_case_alt;
+  // src/LlamaDv/Memories.hs:52:1-53
+  wire signed [63:0] c$rd_case_scrut;
+  // src/LlamaDv/Decoder.hs:451:1-126
   wire  c$ds1_app_arg;
-  reg signed [31:0] result_52;
-  // src/LlamaDv/Decoder.hs:431:1-108
+  reg signed [31:0] result_30;
+  // src/LlamaDv/Decoder.hs:451:1-126
   wire  c$ds2_app_arg;
-  reg signed [31:0] result_53;
-  // src/LlamaDv/Decoder.hs:431:1-108
+  reg signed [31:0] result_31;
+  // src/LlamaDv/Decoder.hs:451:1-126
   wire  c$ds3_app_arg;
-  reg signed [31:0] result_54;
-  // src/LlamaDv/Decoder.hs:431:1-108
+  reg signed [31:0] result_32;
+  // src/LlamaDv/Decoder.hs:451:1-126
   wire  c$ds4_app_arg;
-  reg signed [31:0] result_55;
-  // src/LlamaDv/Decoder.hs:431:1-108
+  reg signed [31:0] result_33;
+  // src/LlamaDv/Decoder.hs:451:1-126
   wire  c$ds5_app_arg;
-  reg signed [31:0] result_56;
-  wire [159:0] result_57;
-  // src/LlamaDv/Decoder.hs:431:1-108
-  wire [39:0] eta2;
-  // src/LlamaDv/Decoder.hs:431:1-108
-  wire [39:0] eta2_0;
-  // src/LlamaDv/Decoder.hs:431:1-108
-  wire [39:0] eta2_1;
-  // src/LlamaDv/Decoder.hs:431:1-108
-  wire [39:0] eta2_2;
-  // src/LlamaDv/Decoder.hs:431:1-108
-  wire [38:0] eta2_3;
-  // src/LlamaDv/Decoder.hs:431:1-108
+  reg signed [31:0] result_34;
+  wire [159:0] result_35;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire [39:0] x4;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire [39:0] x4_0;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire [39:0] x4_1;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire [39:0] x4_2;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire [38:0] eta3;
+  // src/LlamaDv/Decoder.hs:451:1-126
   wire [37:0] a1;
-  // src/LlamaDv/Decoder.hs:431:1-108
+  // src/LlamaDv/Decoder.hs:451:1-126
   wire [38:0] a1_0;
-  // src/LlamaDv/Decoder.hs:431:1-108
+  // src/LlamaDv/Decoder.hs:451:1-126
   wire [38:0] a1_1;
-  // src/LlamaDv/Decoder.hs:431:1-108
+  // src/LlamaDv/Decoder.hs:451:1-126
   wire [38:0] a1_2;
-  // src/LlamaDv/Decoder.hs:431:1-108
+  // src/LlamaDv/Decoder.hs:451:1-126
   wire [38:0] a1_3;
-  wire [33:0] result_58;
-  reg [6:0] result_59;
-  reg [6:0] c$case_alt_20;
-  wire [6:0] c$case_alt_21;
-  wire [6:0] c$case_alt_22;
-  wire [6:0] c$app_arg_52;
-  reg [6:0] c$case_alt_23;
-  wire signed [63:0] c$case_scrut_0;
+  wire [33:0] result_36;
+  reg [6:0] result_37;
+  reg [6:0] c$case_alt_46;
+  wire [6:0] c$case_alt_47;
+  wire [6:0] c$case_alt_48;
+  wire [6:0] c$app_arg_22;
+  reg [6:0] c$case_alt_49;
+  wire signed [63:0] c$case_scrut_1;
   wire [6:0] c$packIndexOut;
-  // src/LlamaDv/Decoder.hs:431:1-108
+  // src/LlamaDv/Decoder.hs:451:1-126
   wire [37:0] ds1_0;
-  // src/LlamaDv/Decoder.hs:431:1-108
+  // src/LlamaDv/Decoder.hs:451:1-126
   wire [38:0] ds;
-  // src/LlamaDv/Decoder.hs:431:1-108
+  // src/LlamaDv/Decoder.hs:451:1-126
   wire [38:0] ds_0;
-  // src/LlamaDv/Decoder.hs:431:1-108
+  // src/LlamaDv/Decoder.hs:451:1-126
   wire [38:0] ds_1;
-  // src/LlamaDv/Decoder.hs:431:1-108
+  // src/LlamaDv/Decoder.hs:451:1-126
   wire [38:0] ds_2;
-  wire [511:0] result_60;
+  // src/LlamaDv/Decoder.hs:(504,1)-(514,34)
+  wire [47:0] macN;
+  wire [127:0] result_38;
+  wire signed [31:0] result_39;
+  wire [7:0] c$app_arg_23;
+  reg signed [31:0] c$case_alt_50;
+  wire [47:0] c$case_alt_51;
+  wire signed [63:0] c$case_scrut_2;
+  reg [47:0] c$case_alt_52;
+  // src/LlamaDv/Decoder.hs:(462,1)-(465,61)
+  reg [47:0] m;
+  wire [1023:0] result_40;
+  // src/LlamaDv/Decoder.hs:(474,1)-(477,56)
+  wire [15359:0] xs_1;
+  // src/LlamaDv/Decoder.hs:(474,1)-(477,56)
+  reg [3:0] c$i1_case_alt_0;
+  // src/LlamaDv/Memories.hs:36:1-119
+  wire [7:0] eta2_14;
+  wire [1023:0] result_41;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_16;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_16;
+  reg [511:0] c$case_alt_53;
+  // src/LlamaDv/Memories.hs:36:1-119
+  wire [7:0] eta2_15;
+  wire [1023:0] result_42;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_17;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_17;
+  reg [511:0] c$case_alt_54;
+  // src/LlamaDv/Memories.hs:39:1-78
+  wire [7:0] eta1;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_18;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_18;
+  reg [1023:0] c$case_alt_55;
+  // src/LlamaDv/Memories.hs:36:1-119
+  wire [7:0] eta2_16;
+  wire [1023:0] result_43;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_19;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_19;
+  reg [511:0] c$case_alt_56;
+  // src/LlamaDv/Memories.hs:36:1-119
+  wire [7:0] eta2_17;
+  wire [1023:0] result_44;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_20;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_20;
+  reg [511:0] c$case_alt_57;
+  // src/LlamaDv/Memories.hs:36:1-119
+  wire [7:0] eta2_18;
+  wire [1023:0] result_45;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_21;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_21;
+  reg [511:0] c$case_alt_58;
+  // src/LlamaDv/Memories.hs:36:1-119
+  wire [7:0] eta2_19;
+  wire [1023:0] result_46;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_22;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_22;
+  reg [511:0] c$case_alt_59;
+  // src/LlamaDv/Memories.hs:36:1-119
+  wire [7:0] eta2_20;
+  wire [1023:0] result_47;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_23;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_23;
+  reg [511:0] c$case_alt_60;
+  // src/LlamaDv/Memories.hs:36:1-119
+  wire [7:0] eta2_21;
+  wire [1023:0] result_48;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_24;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_24;
+  reg [511:0] c$case_alt_61;
+  // src/LlamaDv/Memories.hs:39:1-78
+  wire [7:0] eta1_0;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_25;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_25;
+  reg [1023:0] c$case_alt_62;
+  // src/LlamaDv/Memories.hs:36:1-119
+  wire [7:0] eta2_22;
+  wire [1023:0] result_49;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_26;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_26;
+  reg [511:0] c$case_alt_63;
+  // src/LlamaDv/Memories.hs:36:1-119
+  wire [7:0] eta2_23;
+  wire [1023:0] result_50;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_27;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_27;
+  reg [511:0] c$case_alt_64;
+  // src/LlamaDv/Memories.hs:36:1-119
+  wire [7:0] eta2_24;
+  wire [1023:0] result_51;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_28;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_28;
+  reg [511:0] c$case_alt_65;
+  // src/LlamaDv/Memories.hs:36:1-119
+  wire [7:0] eta2_25;
+  wire [1023:0] result_52;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_29;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_29;
+  reg [511:0] c$case_alt_66;
+  // src/LlamaDv/Memories.hs:36:1-119
+  wire [7:0] eta2_26;
+  wire [1023:0] result_53;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_30;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_30;
+  reg [511:0] c$case_alt_67;
+  // src/LlamaDv/Decoder.hs:(474,1)-(477,56)
+  reg [3:0] c$xs_app_arg_case_alt_2;
+  // src/LlamaDv/Decoder.hs:(474,1)-(477,56)
+  reg  c$xs_app_arg_case_alt_3;
+  // src/LlamaDv/Decoder.hs:(474,1)-(477,56)
+  wire signed [63:0] c$xs_app_arg_case_scrut_0;
+  // src/LlamaDv/Decoder.hs:(504,1)-(514,34)
+  reg [6:0] addr;
+  wire [511:0] result_54;
   // src/LlamaDv/Attention.hs:49:1-10
-  wire signed [63:0] r1;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg [31:0] ds30;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg [5:0] ds29;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg signed [31:0] ds28;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg [4:0] ds27;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg [575:0] ds26;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg [3:0] ds25;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg [1:0] ds24;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg signed [6:0] ds23;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg [127:0] ds22;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg signed [6:0] ds21;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg [127:0] ds20;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg [31:0] ds19;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg [1:0] ds18;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg signed [31:0] ds17;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg signed [31:0] ds16;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg [7:0] ds15;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg [7:0] ds14;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg [7:0] ds13;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
+  wire signed [63:0] r;
+  wire [1140:0] result_55;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [4:0] ds_3;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [0:0] ds1_1;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [3:0] ds2_0;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [5:0] ds3;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [7:0] ds4;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [1:0] ds5;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg signed [63:0] ds6;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg signed [31:0] ds7;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [31:0] ds8;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg signed [6:0] ds9;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [2:0] ds10;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [7:0] ds11;
+  // src/LlamaDv/Decoder.hs:417:1-103
   reg [7:0] ds12;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg [2:0] ds11;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg signed [6:0] ds10;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg [31:0] ds9;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg signed [31:0] ds8;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg signed [63:0] ds7;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg [1:0] ds6;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg [7:0] ds5;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg [5:0] ds4;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg [3:0] ds3;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg [0:0] ds2_0;
-  // src/LlamaDv/Decoder.hs:(451,1)-(461,34)
-  reg [4:0] ds1_1;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg signed [31:0] ds13;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [1:0] ds14;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [31:0] ds15;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [127:0] ds16;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg signed [6:0] ds17;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [127:0] ds18;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg signed [6:0] ds19;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [1:0] ds20;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [3:0] ds21;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [575:0] ds22;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [4:0] ds23;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg signed [31:0] ds24;
+  // src/LlamaDv/Decoder.hs:417:1-103
+  reg [5:0] ds25;
+  wire [4:0] c$dtt_rhs_1;
+  wire [4:0] c$case_alt_selection_2;
+  wire [4:0] c$dtt_rhs_4;
   wire [2079:0] c$logits_case_alt_projection;
+  wire [4:0] c$dtt_rhs_7;
+  wire [4:0] result_selection_4;
+  wire [1:0] c$bv;
+  wire [7:0] c$app_arg_selection_4;
   wire signed [31:0] c$s;
   wire signed [31:0] c$s_0;
-  wire  ds31_fun_arg;
+  wire [2:0] c$case_alt_selection_12;
+  wire [7:0] c$app_arg_selection_8;
+  wire [1:0] c$case_alt_selection_17;
+  wire  ds27_fun_arg;
+  wire [575:0] ds27_fun_arg_0;
+  wire [127:0] ds27_fun_arg_1;
+  wire signed [6:0] ds27_fun_arg_2;
+  wire [7:0] c$app_arg_selection_12;
+  wire [1:0] c$case_alt_selection_21;
+  wire [3:0] c$bv_0;
+  wire [0:0] c$bv_1;
+  wire [1:0] c$bv_2;
+  wire [1:0] c$app_arg_selection_15;
   wire [135:0] \pm'_projection ;
-  wire [15:0] c$bv;
-  wire [5:0] c$i_200;
-  wire [15:0] c$bv_0;
-  wire [7:0] c$bv_1;
-  wire [7:0] c$app_arg_fun_arg;
-  wire signed [31:0] c$app_arg_fun_arg_0;
-  wire [7:0] c$bv_2;
   wire [15:0] c$bv_3;
-  wire [4:0] c$i_232;
+  wire [5:0] c$i_197;
   wire [15:0] c$bv_4;
-  wire [5:0] c$i_240;
-  wire signed [31:0] accN_fun_arg;
-  wire signed [31:0] c$sumSquareOut_fun_arg;
+  wire signed [6:0] c$s_1;
+  wire [7:0] c$bv_5;
+  wire [3:0] c$app_arg_fun_arg;
+  wire [7:0] c$app_arg_fun_arg_0;
+  wire signed [31:0] c$app_arg_fun_arg_1;
+  wire signed [31:0] c$app_arg_fun_arg_2;
+  wire [7:0] c$bv_6;
+  wire [2:0] c$app_arg_selection_19;
+  wire [2:0] result_selection_14;
+  wire [7:0] c$case_alt_selection_27;
+  wire [7:0] c$case_alt_selection_30;
+  wire [2:0] c$app_arg_selection_22;
+  wire [2:0] result_selection_17;
+  wire [7:0] c$bv_7;
+  wire [7:0] c$bv_8;
+  wire signed [6:0] c$s_2;
+  wire signed [31:0] c$s_3;
+  wire signed [31:0] c$s_4;
+  wire signed [31:0] c$s_5;
+  wire [15:0] c$bv_9;
+  wire [4:0] c$i_225;
+  wire [15:0] c$bv_10;
+  wire signed [31:0] c$s_6;
+  wire signed [31:0] c$s_7;
+  wire [5:0] c$i_233;
+  wire [7:0] c$bv_11;
+  wire [7:0] c$app_arg_selection_27;
+  wire signed [63:0] c$app_arg_fun_arg_3;
+  wire [7:0] result_selection_24;
+  wire [7:0] c$app_arg_selection_30;
+  wire [7:0] c$step_$jOut_selection_1;
+  wire [7:0] c$bv_12;
+  wire signed [63:0] c$sumSquareOut_fun_arg;
+  wire signed [31:0] c$sumSquareOut_fun_arg_0;
+  wire [4:0] c$matrixShapeOut_app_arg_selection_1;
+  wire [1:0] k_selection_1;
   wire [31:0] c$vec;
-  wire [32:0] c$bv_6;
+  wire [4:0] c$quantExpOut_app_arg_selection_1;
+  wire [7:0] result_selection_60;
+  wire [32:0] c$bv_14;
+  wire [4:0] c$absUOut_app_arg_selection_1;
   wire signed [31:0] o_fun_arg;
   wire signed [31:0] o_fun_arg_0;
   wire signed [31:0] o_fun_arg_1;
-  wire [7:0] c$i_281;
-  wire [0:0] c$bv_7;
-  wire [3:0] c$bv_8;
+  wire signed [31:0] o_fun_arg_2;
+  wire [1:0] c$absUOut_case_alt_selection_1;
+  wire [7:0] c$i_268;
+  wire [4:0] c$tupIn_selection_1;
+  wire [0:0] c$bv_15;
+  wire [3:0] c$bv_16;
+  wire [2:0] c$i1_case_alt_selection_1;
+  wire [0:0] c$bv_17;
+  wire [2:0] c$bv_18;
+  wire [2:0] c$xs_app_arg_case_alt_selection_1;
+  wire [0:0] c$bv_19;
+  wire [2:0] c$bv_20;
+  wire [4:0] c$dtt_rhs_10;
+  wire [1:0] i1_selection_1;
+  wire [0:0] c$bv_21;
+  wire [1:0] c$bv_22;
+  wire [15:0] c$bv_23;
+  wire [4:0] c$i_303;
+  wire [15:0] c$bv_24;
+  wire [5:0] c$i_311;
+  wire [7:0] c$i_313;
   wire [511:0] c$vec_0;
-  wire [511:0] c$vec_1;
-  wire [1023:0] c$vec_2;
-  wire [511:0] c$vec_3;
-  wire [511:0] c$vec_4;
-  wire [511:0] c$vec_5;
-  wire [511:0] c$vec_6;
-  wire [511:0] c$vec_7;
-  wire [511:0] c$vec_8;
-  wire [1023:0] c$vec_9;
-  wire [511:0] c$vec_10;
-  wire [511:0] c$vec_11;
-  wire [511:0] c$vec_12;
-  wire [511:0] c$vec_13;
-  wire [511:0] c$vec_14;
-  wire [15:0] c$bv_9;
-  wire [4:0] c$i_311;
-  wire [15:0] c$bv_10;
-  wire [5:0] c$i_319;
-  wire [511:0] c$vec_15;
+  wire [4:0] c$dtt_rhs_13;
+  wire [5:0] c$i_378;
+  wire [5:0] c$i_379;
+  wire [6:0] c$i_508;
+  wire [6:0] c$i_509;
+  wire [6:0] c$i_638;
+  wire [6:0] c$i_639;
+  wire [6:0] c$i_768;
+  wire [6:0] c$i_769;
+  wire [6:0] c$i_898;
+  wire [6:0] c$i_899;
+  wire [7:0] c$bv_25;
+  wire [1:0] result_selection_66;
+  wire [4:0] c$case_alt_selection_38;
+  wire [7:0] c$bv_26;
+  wire [7:0] c$bv_27;
+  wire [7:0] c$bv_28;
+  wire [7:0] c$bv_29;
+  wire [4:0] c$dtt_rhs_16;
+  wire [1:0] c$bv_30;
+  wire [7:0] c$bv_31;
+  wire signed [7:0] result_fun_arg;
+  wire signed [6:0] result_fun_arg_0;
+  wire signed [31:0] result_fun_arg_1;
+  wire [7:0] c$i_906;
+  wire [1023:0] c$vecFlat;
+  wire [7:0] c$case_alt_selection_43;
+  wire [4:0] c$dtt_rhs_19;
+  wire [2:0] c$i1_case_alt_selection_4;
+  wire [0:0] c$bv_32;
+  wire [2:0] c$bv_33;
+  wire [2:0] c$xs_app_arg_case_alt_selection_6;
+  wire [0:0] c$bv_34;
+  wire [2:0] c$bv_35;
+  wire [4:0] c$dtt_rhs_22;
   wire [4:0] addr_selection_1;
-  wire [5:0] c$bv_11;
-  wire [7:0] c$bv_12;
-  wire [7:0] c$bv_13;
-  wire [5:0] c$i_386;
-  wire [5:0] c$i_387;
-  wire [6:0] c$i_516;
-  wire [6:0] c$i_517;
-  wire [6:0] c$i_646;
-  wire [6:0] c$i_647;
-  wire [6:0] c$i_776;
-  wire [6:0] c$i_777;
-  wire [6:0] c$i_906;
-  wire [6:0] c$i_907;
-  wire [7:0] c$bv_14;
-  wire [1:0] result_selection_55;
-  wire [4:0] c$case_alt_selection_22;
-  wire [7:0] c$bv_15;
-  wire [7:0] c$bv_16;
-  wire [7:0] c$bv_17;
-  wire [7:0] c$bv_18;
-  wire [4:0] c$dtt_rhs_1;
-  wire [1:0] c$bv_19;
-  wire [7:0] c$bv_20;
-  wire [511:0] c$vec_16;
-  wire signed [31:0] c$s_1;
+  wire [5:0] c$bv_36;
+  wire [7:0] c$bv_37;
+  wire [7:0] c$bv_38;
+  wire [511:0] c$vec_1;
+  wire [31:0] c$bv_39;
+  wire [40:0] c$bv_40;
   wire [2885:0] result;
 
   assign result = {result_0[2885:2885],
@@ -599,11 +801,13 @@ module decoder_small
 
   assign kvWr = result_0[797:521];
 
-  assign result_0 = {c$case_alt_1,
-                     c$case_alt_0,   ds29,   logits,   ds30,
-                     kvWr_0,   result_1};
+  assign result_0 = {c$case_alt_5,
+                     c$case_alt_4,   result_55[5:0],   logits,
+                     c$app_arg_2,   kvWr_0,   result_1};
 
-  assign c$case_scrut = $unsigned(ds1_1);
+  assign c$dtt_rhs_1 = result_55[1140:1136];
+
+  assign c$case_scrut = $unsigned(c$dtt_rhs_1);
 
   always @(*) begin
     case(c$case_scrut)
@@ -612,21 +816,72 @@ module decoder_small
     endcase
   end
 
-  assign result_1 = (c$case_alt & (ds5 == 8'd0)) ? {1'b1,{ds2_0,
-                                                          ds24,   ds27,
-                                                          result_60}} : {1'b0,520'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx};
+  assign result_1 = (c$case_alt & (result_55[1124:1117] == 8'd0)) ? {1'b1,{result_55[1135:1135],
+                                                                           result_55[624:623],   result_55[42:38],
+                                                                           result_54}} : {1'b0,520'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx};
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : c$app_arg_2_register
+    if ( rst) begin
+      c$app_arg_2 <= 32'd0;
+    end else if (c$case_alt_3) begin
+      c$app_arg_2 <= c$case_alt_0;
+    end
+  end
+  // register end
+
+  assign c$case_alt_selection_2 = result_55[1140:1136];
 
   always @(*) begin
-    case(c$logits_case_scrut)
-      64'sd17 : c$case_alt_0 = 1'b1;
-      default : c$case_alt_0 = 1'b0;
+    case(c$case_alt_selection_2)
+      5'b00000 : c$case_alt_0 = c$case_alt_2;
+      5'b10000 : c$case_alt_0 = c$case_alt_1;
+      5'b10001 : c$case_alt_0 = cyc;
+      default : c$case_alt_0 = c$case_alt_1;
+    endcase
+  end
+
+  assign c$case_alt_1 = cyc + 32'd1;
+
+  always @(*) begin
+    case(c$case_scrut_0)
+      64'sd0 : c$case_alt_2 = cyc;
+      default : c$case_alt_2 = 32'd1;
+    endcase
+  end
+
+  assign c$dtt_rhs_4 = nxt[1140:1136];
+
+  assign c$case_scrut_0 = $unsigned(c$dtt_rhs_4);
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : cyc_register
+    if ( rst) begin
+      cyc <= 32'd0;
+    end else begin
+      cyc <= c$case_alt_0;
+    end
+  end
+  // register end
+
+  always @(*) begin
+    case(c$rd_case_scrut)
+      64'sd17 : c$case_alt_3 = 1'b1;
+      default : c$case_alt_3 = 1'b0;
     endcase
   end
 
   always @(*) begin
     case(c$logits_case_scrut)
-      64'sd0 : c$case_alt_1 = 1'b1;
-      default : c$case_alt_1 = 1'b0;
+      64'sd17 : c$case_alt_4 = 1'b1;
+      default : c$case_alt_4 = 1'b0;
+    endcase
+  end
+
+  always @(*) begin
+    case(c$logits_case_scrut)
+      64'sd0 : c$case_alt_5 = 1'b1;
+      default : c$case_alt_5 = 1'b0;
     endcase
   end
 
@@ -658,60 +913,93 @@ module decoder_small
     endcase
   end
 
-  assign l = $signed(result_57[95:64]);
+  assign l = $signed(result_35[95:64]);
 
-  assign c$logits_case_scrut = $unsigned(ds1_1);
+  assign c$dtt_rhs_7 = result_55[1140:1136];
 
-  assign nxt = result_2[1696:476];
+  assign c$logits_case_scrut = $unsigned(c$dtt_rhs_7);
+
+  assign nxt = result_2[1616:476];
+
+  assign result_selection_4 = result_55[1140:1136];
+
+  assign c$bv = result_55[624:623];
 
   always @(*) begin
-    case(ds1_1)
-      5'b00000 : result_2 = c$case_alt_3;
-      5'b00001 : result_2 = {c$app_arg_16,
+    case(result_selection_4)
+      5'b00000 : result_2 = c$case_alt_7;
+      5'b00001 : result_2 = {c$app_arg_19,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             {{1'b1,{c$step_$jOut_app_arg_0,   result_48}},
+                             {{1'b1,{c$step_$jOut_app_arg_0,   result_26}},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00010 : result_2 = {result_17,
-                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00011 : result_2 = {result_18,
+      5'b00010 : result_2 = {result_16,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00100 : result_2 = {c$app_arg_15,
+      5'b00011 : result_2 = {{5'd4,
+                              result_55[1135:1135],   result_55[1134:1131],
+                              result_55[1130:1125],   8'd0,
+                              result_55[1116:1115],
+                              $signed(result_55[1114:1051]),   c$app_arg_18,
+                              32'd0,   $signed(result_55[986:980]),
+                              result_55[979:977],   result_55[976:969],
+                              result_55[968:961],
+                              $signed(result_55[960:929]),
+                              result_55[928:927],   result_55[926:895],
+                              result_55[894:767],
+                              $signed(result_55[766:760]),
+                              result_55[759:632],
+                              $signed(result_55[631:625]),
+                              result_55[624:623],   result_55[622:619],
+                              result_55[618:43],   result_55[42:38],
+                              $signed(result_55[37:6]),   result_55[5:0]},
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b1,{c$app_arg_14,   o_0}},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00101 : result_2 = {{5'd6,   ds2_0,   ds3,
-                              ds4,   ds5,   ds6,   ds7,   ds8,   ds9,
-                              result_19,   k_0,   8'd0,   8'd0,
+      5'b00100 : result_2 = {c$app_arg_17,
+                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                             {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b1,{c$app_arg_16,   o_0}},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b00101 : result_2 = {{5'd6,
+                              result_55[1135:1135],   result_55[1134:1131],
+                              result_55[1130:1125],   result_55[1124:1117],
+                              result_55[1116:1115],
+                              $signed(result_55[1114:1051]),
+                              $signed(result_55[1050:1019]),
+                              result_55[1018:987],   result_18,   k_0,
                               c$matrixShapeOut[15:8],
-                              c$matrixShapeOut[7:0],   ds16,   ds17,   ds18,
-                              ds19,   ds20,   ds21,   ds22,   ds23,   ds24,
-                              ds25,   ds26,   ds27,   ds28,   ds29,   busy},
+                              c$matrixShapeOut[7:0],
+                              $signed(result_55[960:929]),
+                              result_55[928:927],   result_55[926:895],
+                              result_55[894:767],
+                              $signed(result_55[766:760]),
+                              result_55[759:632],
+                              $signed(result_55[631:625]),
+                              result_55[624:623],   result_55[622:619],
+                              result_55[618:43],   result_55[42:38],
+                              $signed(result_55[37:6]),   result_55[5:0]},
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00110 : result_2 = {result_15,
+      5'b00110 : result_2 = {c$app_arg_15,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             c$app_arg_13};
-      5'b00111 : result_2 = {c$app_arg_12,
+                             c$app_arg_14};
+      5'b00111 : result_2 = {c$app_arg_13,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -720,61 +1008,95 @@ module decoder_small
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
       5'b01000 : result_2 = {result_10,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             c$app_arg_9};
+                             c$app_arg_10};
       5'b01001 : result_2 = result_4;
-      5'b01010 : result_2 = {{c$app_arg_5,   ds2_0,
-                              ds3,   ds4,   ds5,   ds6,   ds7,   ds8,   ds9,
-                              ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
-                              ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
-                              ds22,   ds23,   ds24,   ds25 + 4'd1,
-                              ds31[576:1],   ds27 + c$case_alt_8,   ds28,
-                              ds29,   busy},
+      5'b01010 : result_2 = {{c$app_arg_6,
+                              result_55[1135:1135],   result_55[1134:1131],
+                              result_55[1130:1125],   result_55[1124:1117],
+                              result_55[1116:1115],
+                              $signed(result_55[1114:1051]),
+                              $signed(result_55[1050:1019]),
+                              result_55[1018:987],
+                              $signed(result_55[986:980]),
+                              result_55[979:977],   result_55[976:969],
+                              result_55[968:961],
+                              $signed(result_55[960:929]),
+                              result_55[928:927],   result_55[926:895],
+                              result_55[894:767],
+                              $signed(result_55[766:760]),
+                              result_55[759:632],
+                              $signed(result_55[631:625]),
+                              result_55[624:623],
+                              result_55[622:619] + 4'd1,   ds27[576:1],
+                              result_55[42:38] + c$case_alt_12,
+                              $signed(result_55[37:6]),   result_55[5:0]},
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01011 : result_2 = {c$app_arg_4,
+      5'b01011 : result_2 = {c$app_arg_5,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b1,{(({{(7-2) {1'b0}},ds24}) * 7'd16) + c$app_arg_14,
+                              {1'b1,{(({{(7-2) {1'b0}},result_55[624:623]}) * 7'd16) + c$app_arg_16,
                                      o_1}},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01100 : result_2 = {{5'd6,   ds2_0,   ds3,
-                              ds4,   ds5,   ds6,   ds7,   ds8,   ds9,
-                              result_19,   3'd3,   8'd0,   8'd0,   8'd64,
-                              8'd64,   ds16,   ds17,   ds18,   ds19,   ds20,
-                              ds21,   ds22,   ds23,   ds24,   ds25,   ds26,
-                              ds27,   ds28,   ds29,   busy},
+      5'b01100 : result_2 = {{5'd6,
+                              result_55[1135:1135],   result_55[1134:1131],
+                              result_55[1130:1125],   result_55[1124:1117],
+                              result_55[1116:1115],
+                              $signed(result_55[1114:1051]),
+                              $signed(result_55[1050:1019]),
+                              result_55[1018:987],   result_18,   3'd3,
+                              8'd64,   8'd64,   $signed(result_55[960:929]),
+                              result_55[928:927],   result_55[926:895],
+                              result_55[894:767],
+                              $signed(result_55[766:760]),
+                              result_55[759:632],
+                              $signed(result_55[631:625]),
+                              result_55[624:623],   result_55[622:619],
+                              result_55[618:43],   result_55[42:38],
+                              $signed(result_55[37:6]),   result_55[5:0]},
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01101 : result_2 = {c$app_arg_3,
+      5'b01101 : result_2 = {c$app_arg_4,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b1,{c$step_$jOut_app_arg_0,   result_3}},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01110 : result_2 = {c$app_arg_2,
+      5'b01110 : result_2 = {c$app_arg_3,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b1,{c$app_arg_14,   o}},
+                              {1'b1,{c$app_arg_16,   o}},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01111 : result_2 = {{5'd6,   ds2_0,   ds3,
-                              ds4,   ds5,   ds6,   ds7,   ds8,   ds9,
-                              result_19,   3'd5,   8'd0,   8'd0,   8'd64,
-                              8'd128,   ds16,   ds17,   ds18,   ds19,
-                              ds20,   ds21,   ds22,   ds23,   ds24,   ds25,
-                              ds26,   ds27,   ds28,   ds29,   busy},
+      5'b01111 : result_2 = {{5'd6,
+                              result_55[1135:1135],   result_55[1134:1131],
+                              result_55[1130:1125],   result_55[1124:1117],
+                              result_55[1116:1115],
+                              $signed(result_55[1114:1051]),
+                              $signed(result_55[1050:1019]),
+                              result_55[1018:987],   result_18,   3'd5,
+                              8'd64,   8'd128,
+                              $signed(result_55[960:929]),
+                              result_55[928:927],   result_55[926:895],
+                              result_55[894:767],
+                              $signed(result_55[766:760]),
+                              result_55[759:632],
+                              $signed(result_55[631:625]),
+                              result_55[624:623],   result_55[622:619],
+                              result_55[618:43],   result_55[42:38],
+                              $signed(result_55[37:6]),   result_55[5:0]},
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -788,32 +1110,35 @@ module decoder_small
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      default : result_2 = c$case_alt_2;
+      default : result_2 = c$case_alt_6;
     endcase
   end
 
-  assign c$case_alt_2 = out_ready ? {{5'd0,
-                                      ds2_0,   ds3,   ds4,   ds5,   ds6,   ds7,
-                                      ds8,   ds9,   ds10,   ds11,   ds12,   ds13,
-                                      ds14,   ds15,   ds16,   ds17,   ds18,   ds19,
-                                      ds20,   ds21,   ds22,   ds23,   ds24,   ds25,
-                                      ds26,   ds27,   ds28,   ds29,   ds30},
+  assign c$case_alt_6 = out_ready ? {{5'd0,
+                                      result_55[1135:1135],   result_55[1134:1131],
+                                      result_55[1130:1125],   result_55[1124:1117],
+                                      result_55[1116:1115],
+                                      $signed(result_55[1114:1051]),
+                                      $signed(result_55[1050:1019]),
+                                      result_55[1018:987],
+                                      $signed(result_55[986:980]),
+                                      result_55[979:977],   result_55[976:969],
+                                      result_55[968:961],
+                                      $signed(result_55[960:929]),
+                                      result_55[928:927],   result_55[926:895],
+                                      result_55[894:767],
+                                      $signed(result_55[766:760]),
+                                      result_55[759:632],
+                                      $signed(result_55[631:625]),
+                                      result_55[624:623],   result_55[622:619],
+                                      result_55[618:43],   result_55[42:38],
+                                      $signed(result_55[37:6]),   result_55[5:0]},
                                      {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                      {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{ds1_1,
-                                                                                               ds2_0,   ds3,   ds4,
-                                                                                               ds5,   ds6,   ds7,
-                                                                                               ds8,   ds9,   ds10,
-                                                                                               ds11,   ds12,   ds13,
-                                                                                               ds14,   ds15,   ds16,
-                                                                                               ds17,   ds18,   ds19,
-                                                                                               ds20,   ds21,   ds22,
-                                                                                               ds23,   ds24,   ds25,
-                                                                                               ds26,   ds27,   ds28,
-                                                                                               ds29,   ds30},
+                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {result_55,
                                                                                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -821,29 +1146,29 @@ module decoder_small
                                                                                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
 
-  assign c$case_alt_3 = in_valid ? {{5'd1,
+  assign c$case_alt_7 = in_valid ? {{5'd1,
                                      1'd0,   in_pos,   in_token,   8'd0,   2'd0,
-                                     ds7,   ds8,   ds9,   ds10,   ds11,   ds12,
-                                     ds13,   ds14,   ds15,   ds16,   ds17,   ds18,
-                                     ds19,   ds20,   ds21,   ds22,   ds23,   ds24,
-                                     ds25,   ds26,   ds27,   ds28,   ds29,
-                                     32'd1},
+                                     $signed(result_55[1114:1051]),
+                                     $signed(result_55[1050:1019]),
+                                     result_55[1018:987],
+                                     $signed(result_55[986:980]),
+                                     result_55[979:977],   result_55[976:969],
+                                     result_55[968:961],
+                                     $signed(result_55[960:929]),
+                                     result_55[928:927],   result_55[926:895],
+                                     result_55[894:767],
+                                     $signed(result_55[766:760]),
+                                     result_55[759:632],
+                                     $signed(result_55[631:625]),
+                                     result_55[624:623],   result_55[622:619],
+                                     result_55[618:43],   result_55[42:38],
+                                     $signed(result_55[37:6]),   result_55[5:0]},
                                     {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                     {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                     {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{ds1_1,
-                                                                                              ds2_0,   ds3,   ds4,
-                                                                                              ds5,   ds6,   ds7,   ds8,
-                                                                                              ds9,   ds10,   ds11,
-                                                                                              ds12,   ds13,   ds14,
-                                                                                              ds15,   ds16,   ds17,
-                                                                                              ds18,   ds19,   ds20,
-                                                                                              ds21,   ds22,   ds23,
-                                                                                              ds24,   ds25,   ds26,
-                                                                                              ds27,   ds28,   ds29,
-                                                                                              ds30},
+                                     {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {result_55,
                                                                                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -851,215 +1176,403 @@ module decoder_small
                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
 
+  assign c$app_arg_selection_4 = result_55[1124:1117];
+
   always @(*) begin
-    case(ds5)
-      8'd127 : c$app_arg_2 = {5'd15,   ds2_0,
-                              ds3,   ds4,   ds5,   ds6,   ds7,   ds8,
-                              result_16,   ds10,   ds11,   ds12,   ds13,
-                              ds14,   ds15,   ds16,   ds17,   ds18,   ds19,
-                              ds20,   ds21,   ds22,   ds23,   ds24,   ds25,
-                              ds26,   ds27,   ds28,   ds29,   busy};
-      default : c$app_arg_2 = {5'd14,   ds2_0,   ds3,
-                               ds4,   step13,   ds6,   ds7,   ds8,
-                               result_16,   ds10,   ds11,   ds12,   ds13,
-                               ds14,   ds15,   ds16,   ds17,   ds18,   ds19,
-                               ds20,   ds21,   ds22,   ds23,   ds24,   ds25,
-                               ds26,   ds27,   ds28,   ds29,   busy};
+    case(c$app_arg_selection_4)
+      8'd127 : c$app_arg_3 = {5'd15,
+                              result_55[1135:1135],   result_55[1134:1131],
+                              result_55[1130:1125],   result_55[1124:1117],
+                              result_55[1116:1115],
+                              $signed(result_55[1114:1051]),
+                              $signed(result_55[1050:1019]),   result_15,
+                              $signed(result_55[986:980]),
+                              result_55[979:977],   result_55[976:969],
+                              result_55[968:961],
+                              $signed(result_55[960:929]),
+                              result_55[928:927],   result_55[926:895],
+                              result_55[894:767],
+                              $signed(result_55[766:760]),
+                              result_55[759:632],
+                              $signed(result_55[631:625]),
+                              result_55[624:623],   result_55[622:619],
+                              result_55[618:43],   result_55[42:38],
+                              $signed(result_55[37:6]),   result_55[5:0]};
+      default : c$app_arg_3 = {5'd14,
+                               result_55[1135:1135],   result_55[1134:1131],
+                               result_55[1130:1125],   step10,
+                               result_55[1116:1115],
+                               $signed(result_55[1114:1051]),
+                               $signed(result_55[1050:1019]),   result_15,
+                               $signed(result_55[986:980]),
+                               result_55[979:977],   result_55[976:969],
+                               result_55[968:961],
+                               $signed(result_55[960:929]),
+                               result_55[928:927],   result_55[926:895],
+                               result_55[894:767],
+                               $signed(result_55[766:760]),
+                               result_55[759:632],
+                               $signed(result_55[631:625]),
+                               result_55[624:623],   result_55[622:619],
+                               result_55[618:43],   result_55[42:38],
+                               $signed(result_55[37:6]),   result_55[5:0]};
     endcase
   end
 
-  assign c$s = $signed(result_57[159:128]);
+  assign c$s = $signed(result_35[159:128]);
 
-  assign c$s_0 = $signed(result_57[95:64]);
+  assign c$s_0 = $signed(result_35[95:64]);
 
   assign x_1 = ($signed({{(64-32) {c$s[32-1]}},c$s})) + ($signed({{(64-32) {c$s_0[32-1]}},c$s_0}));
 
-  assign c$case_alt_4 = (x_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_1[64-1],x_1[0+:(32-1)]}));
+  assign c$case_alt_8 = (x_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_1[64-1],x_1[0+:(32-1)]}));
 
-  assign result_3 = (x_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_4;
+  assign result_3 = (x_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_8;
 
-  assign c$app_arg_3 = (~ (ds5 == 8'd63)) ? {5'd13,
-                                             ds2_0,   ds3,   ds4,   step13,   ds6,   ds7,
-                                             ds8,   ds9,   ds10,   ds11,   ds12,   ds13,
-                                             ds14,   ds15,   ds16,   ds17,   ds18,   ds19,
-                                             ds20,   ds21,   ds22,   ds23,   ds24,   ds25,
-                                             ds26,   ds27,   ds28,   ds29,
-                                             busy} : c$case_alt_5;
+  assign c$app_arg_4 = (~ (result_55[1124:1117] == 8'd63)) ? {5'd13,
+                                                              result_55[1135:1135],   result_55[1134:1131],
+                                                              result_55[1130:1125],   step10,
+                                                              result_55[1116:1115],
+                                                              $signed(result_55[1114:1051]),
+                                                              $signed(result_55[1050:1019]),
+                                                              result_55[1018:987],
+                                                              $signed(result_55[986:980]),
+                                                              result_55[979:977],   result_55[976:969],
+                                                              result_55[968:961],
+                                                              $signed(result_55[960:929]),
+                                                              result_55[928:927],   result_55[926:895],
+                                                              result_55[894:767],
+                                                              $signed(result_55[766:760]),
+                                                              result_55[759:632],
+                                                              $signed(result_55[631:625]),
+                                                              result_55[624:623],   result_55[622:619],
+                                                              result_55[618:43],   result_55[42:38],
+                                                              $signed(result_55[37:6]),
+                                                              result_55[5:0]} : c$case_alt_9;
+
+  assign c$case_alt_selection_12 = result_55[979:977];
 
   always @(*) begin
-    case(ds11)
-      3'd3 : c$case_alt_5 = {5'd2,   ds2_0,   ds3,
-                             ds4,   8'd0,   2'd1,   64'sd0,   ds8,   ds9,
-                             ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
-                             ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
-                             ds22,   ds23,   ds24,   ds25,   ds26,   ds27,
-                             ds28,   ds29,   busy};
-      default : c$case_alt_5 = c$case_alt_6;
+    case(c$case_alt_selection_12)
+      3'd3 : c$case_alt_9 = {5'd2,
+                             result_55[1135:1135],   result_55[1134:1131],
+                             result_55[1130:1125],   8'd0,   2'd1,
+                             64'sd0,   $signed(result_55[1050:1019]),
+                             result_55[1018:987],
+                             $signed(result_55[986:980]),
+                             result_55[979:977],   result_55[976:969],
+                             result_55[968:961],
+                             $signed(result_55[960:929]),
+                             result_55[928:927],   result_55[926:895],
+                             result_55[894:767],
+                             $signed(result_55[766:760]),
+                             result_55[759:632],
+                             $signed(result_55[631:625]),
+                             result_55[624:623],   result_55[622:619],
+                             result_55[618:43],   result_55[42:38],
+                             $signed(result_55[37:6]),   result_55[5:0]};
+      default : c$case_alt_9 = c$case_alt_10;
     endcase
   end
 
-  assign c$case_alt_6 = ds2_0 ? {5'd2,   ds2_0,
-                                 ds3,   ds4,   8'd0,   2'd2,   64'sd0,   ds8,
-                                 ds9,   ds10,   ds11,   ds12,   ds13,   ds14,
-                                 ds15,   ds16,   ds17,   ds18,   ds19,   ds20,
-                                 ds21,   ds22,   ds23,   ds24,   ds25,   ds26,
-                                 ds27,   ds28,   ds29,   busy} : {5'd2,   1'd1,
-                                                                  ds3,   ds4,   8'd0,   2'd0,   64'sd0,   ds8,
-                                                                  ds9,   ds10,   ds11,   ds12,   ds13,   ds14,
-                                                                  ds15,   ds16,   ds17,   ds18,   ds19,   ds20,
-                                                                  ds21,   ds22,   ds23,   ds24,   ds25,   ds26,
-                                                                  ds27,   ds28,   ds29,   busy};
+  assign c$case_alt_10 = result_55[1135:1135] ? {5'd2,
+                                                 result_55[1135:1135],   result_55[1134:1131],
+                                                 result_55[1130:1125],   8'd0,   2'd2,
+                                                 64'sd0,   $signed(result_55[1050:1019]),
+                                                 result_55[1018:987],
+                                                 $signed(result_55[986:980]),
+                                                 result_55[979:977],   result_55[976:969],
+                                                 result_55[968:961],
+                                                 $signed(result_55[960:929]),
+                                                 result_55[928:927],   result_55[926:895],
+                                                 result_55[894:767],
+                                                 $signed(result_55[766:760]),
+                                                 result_55[759:632],
+                                                 $signed(result_55[631:625]),
+                                                 result_55[624:623],   result_55[622:619],
+                                                 result_55[618:43],   result_55[42:38],
+                                                 $signed(result_55[37:6]),
+                                                 result_55[5:0]} : result_17;
+
+  assign c$app_arg_selection_8 = result_55[1124:1117];
 
   always @(*) begin
-    case(ds5)
-      8'd15 : c$app_arg_4 = c$case_alt_7;
-      default : c$app_arg_4 = {5'd11,   ds2_0,   ds3,
-                               ds4,   step13,   ds6,   ds7,   ds8,
-                               result_16,   ds10,   ds11,   ds12,   ds13,
-                               ds14,   ds15,   ds16,   ds17,   ds18,   ds19,
-                               ds20,   ds21,   ds22,   ds23,   ds24,   ds25,
-                               ds26,   ds27,   ds28,   ds29,   busy};
+    case(c$app_arg_selection_8)
+      8'd15 : c$app_arg_5 = c$case_alt_11;
+      default : c$app_arg_5 = {5'd11,
+                               result_55[1135:1135],   result_55[1134:1131],
+                               result_55[1130:1125],   step10,
+                               result_55[1116:1115],
+                               $signed(result_55[1114:1051]),
+                               $signed(result_55[1050:1019]),   result_15,
+                               $signed(result_55[986:980]),
+                               result_55[979:977],   result_55[976:969],
+                               result_55[968:961],
+                               $signed(result_55[960:929]),
+                               result_55[928:927],   result_55[926:895],
+                               result_55[894:767],
+                               $signed(result_55[766:760]),
+                               result_55[759:632],
+                               $signed(result_55[631:625]),
+                               result_55[624:623],   result_55[622:619],
+                               result_55[618:43],   result_55[42:38],
+                               $signed(result_55[37:6]),   result_55[5:0]};
     endcase
   end
 
+  assign c$case_alt_selection_17 = result_55[624:623];
+
   always @(*) begin
-    case(ds24)
-      2'd3 : c$case_alt_7 = {5'd12,   ds2_0,   ds3,
-                             ds4,   ds5,   ds6,   ds7,   ds8,   result_16,
-                             ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
-                             ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
-                             ds22,   ds23,   ds24,   ds25,   ds26,   ds27,
-                             ds28,   ds29,   busy};
-      default : c$case_alt_7 = {5'd9,   ds2_0,   ds3,
-                                ds4,   8'd0,   ds6,   ds7,   ds8,   result_16,
-                                ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
-                                ds16,   ds17,   2'd0,   ds19,   ds20,   ds21,
-                                ds22,   ds23,   ds24 + 2'd1,   ds25,   ds26,
-                                ds27,   ds28,   ds29,   busy};
+    case(c$case_alt_selection_17)
+      2'd3 : c$case_alt_11 = {5'd12,
+                              result_55[1135:1135],   result_55[1134:1131],
+                              result_55[1130:1125],   result_55[1124:1117],
+                              result_55[1116:1115],
+                              $signed(result_55[1114:1051]),
+                              $signed(result_55[1050:1019]),   result_15,
+                              $signed(result_55[986:980]),
+                              result_55[979:977],   result_55[976:969],
+                              result_55[968:961],
+                              $signed(result_55[960:929]),
+                              result_55[928:927],   result_55[926:895],
+                              result_55[894:767],
+                              $signed(result_55[766:760]),
+                              result_55[759:632],
+                              $signed(result_55[631:625]),
+                              result_55[624:623],   result_55[622:619],
+                              result_55[618:43],   result_55[42:38],
+                              $signed(result_55[37:6]),   result_55[5:0]};
+      default : c$case_alt_11 = {5'd9,
+                                 result_55[1135:1135],   result_55[1134:1131],
+                                 result_55[1130:1125],   8'd0,
+                                 result_55[1116:1115],
+                                 $signed(result_55[1114:1051]),
+                                 $signed(result_55[1050:1019]),   result_15,
+                                 $signed(result_55[986:980]),
+                                 result_55[979:977],   result_55[976:969],
+                                 result_55[968:961],
+                                 $signed(result_55[960:929]),   2'd0,
+                                 result_55[926:895],   result_55[894:767],
+                                 $signed(result_55[766:760]),
+                                 result_55[759:632],
+                                 $signed(result_55[631:625]),
+                                 result_55[624:623] + 2'd1,
+                                 result_55[622:619],   result_55[618:43],
+                                 result_55[42:38],   $signed(result_55[37:6]),
+                                 result_55[5:0]};
     endcase
   end
 
-  assign c$case_alt_8 = grew ? 5'd1 : 5'd0;
+  assign c$case_alt_12 = grew ? 5'd1 : 5'd0;
 
-  assign grew = ds31[0:0];
+  assign grew = ds27[0:0];
 
-  assign ds31_fun_arg = ds25 == 4'd0;
+  assign ds27_fun_arg = result_55[622:619] == 4'd0;
 
-  LlamaDv_Top_Decoder_decoderSmall_attStep LlamaDv_Top_Decoder_decoderSmall_attStep_ds31
-    ( .result (ds31)
-    , .first (ds31_fun_arg)
-    , .st (ds26)
-    , .qm (ds20)
-    , .qe (ds21)
-    , .ds (result_22) );
+  assign ds27_fun_arg_0 = result_55[618:43];
 
-  assign c$app_arg_5 = (ds25 == ds3) ? 5'd11 : 5'd10;
+  assign ds27_fun_arg_1 = result_55[894:767];
 
-  assign result_4 = (ds5 < 8'd16) ? {{5'd9,
-                                      ds2_0,   ds3,   ds4,   step13,   ds6,   ds7,
-                                      ds8,   ds9,   ds10,   ds11,   ds12,   ds13,
-                                      ds14,   ds15,   ds16,   ds17,   ds18,
-                                      result_21,   ds20,   c$app_arg_6,   ds22,
-                                      ds23,   ds24,   ds25,   ds26,   ds27,   ds28,
-                                      ds29,   busy},
-                                     {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                     {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : result_5;
+  assign ds27_fun_arg_2 = $signed(result_55[766:760]);
+
+  LlamaDv_Top_Decoder_decoderSmall_attStep LlamaDv_Top_Decoder_decoderSmall_attStep_ds27
+    ( .result (ds27)
+    , .first (ds27_fun_arg)
+    , .st (ds27_fun_arg_0)
+    , .qm (ds27_fun_arg_1)
+    , .qe (ds27_fun_arg_2)
+    , .ds (result_21) );
+
+  assign c$app_arg_6 = (result_55[622:619] == result_55[1134:1131]) ? 5'd11 : 5'd10;
+
+  assign result_4 = (result_55[1124:1117] < 8'd16) ? {{5'd9,
+                                                       result_55[1135:1135],   result_55[1134:1131],
+                                                       result_55[1130:1125],   step10,
+                                                       result_55[1116:1115],
+                                                       $signed(result_55[1114:1051]),
+                                                       $signed(result_55[1050:1019]),
+                                                       result_55[1018:987],
+                                                       $signed(result_55[986:980]),
+                                                       result_55[979:977],   result_55[976:969],
+                                                       result_55[968:961],
+                                                       $signed(result_55[960:929]),
+                                                       result_55[928:927],   result_20,
+                                                       result_55[894:767],   c$app_arg_7,
+                                                       result_55[759:632],
+                                                       $signed(result_55[631:625]),
+                                                       result_55[624:623],   result_55[622:619],
+                                                       result_55[618:43],   result_55[42:38],
+                                                       $signed(result_55[37:6]),   result_55[5:0]},
+                                                      {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                      {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : result_5;
+
+  assign c$app_arg_selection_12 = result_55[1124:1117];
 
   always @(*) begin
-    case(ds5)
-      8'd15 : c$app_arg_6 = result_19;
-      default : c$app_arg_6 = ds21;
+    case(c$app_arg_selection_12)
+      8'd15 : c$app_arg_7 = result_18;
+      default : c$app_arg_7 = $signed(result_55[766:760]);
     endcase
   end
 
-  assign result_5 = (ds5 < 8'd31) ? {{5'd9,
-                                      ds2_0,   ds3,   ds4,   step13,   ds6,   ds7,
-                                      ds8,   ds9,   ds10,   ds11,   ds12,   ds13,
-                                      ds14,   ds15,   ds16,   ds17,   ds18,   ds19,
-                                      \pm' ,   ds21,   ds22,   ds23,   ds24,   ds25,
-                                      ds26,   ds27,   ds28,   ds29,   busy},
-                                     {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                     {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : c$case_alt_9;
+  assign result_5 = (result_55[1124:1117] < 8'd31) ? {{5'd9,
+                                                       result_55[1135:1135],   result_55[1134:1131],
+                                                       result_55[1130:1125],   step10,
+                                                       result_55[1116:1115],
+                                                       $signed(result_55[1114:1051]),
+                                                       $signed(result_55[1050:1019]),
+                                                       result_55[1018:987],
+                                                       $signed(result_55[986:980]),
+                                                       result_55[979:977],   result_55[976:969],
+                                                       result_55[968:961],
+                                                       $signed(result_55[960:929]),
+                                                       result_55[928:927],   result_55[926:895],
+                                                       \pm' ,   $signed(result_55[766:760]),
+                                                       result_55[759:632],
+                                                       $signed(result_55[631:625]),
+                                                       result_55[624:623],   result_55[622:619],
+                                                       result_55[618:43],   result_55[42:38],
+                                                       $signed(result_55[37:6]),   result_55[5:0]},
+                                                      {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                      {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : c$case_alt_13;
+
+  assign c$case_alt_selection_21 = result_55[928:927];
+
+  assign c$bv_0 = result_55[1134:1131];
 
   always @(*) begin
-    case(ds18)
-      2'b00 : c$case_alt_9 = {{5'd10,   ds2_0,
-                               ds3,   ds4,   8'd0,   ds6,   ds7,   ds8,
-                               ds9,   ds10,   ds11,   ds12,   ds13,   ds14,
-                               ds15,   ds16,   ds17,   2'd0,   ds19,   \pm' ,
-                               ds21,   ds22,   ds23,   ds24,   4'd0,   ds26,
-                               5'd0,   ds28,   ds29,   busy},
-                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      2'b01 : c$case_alt_9 = {{5'd9,   ds2_0,   ds3,
-                               ds4,   8'd0,   ds6,   ds7,   ds8,   ds9,
-                               ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
-                               ds16,   ds17,   2'd2,   ds19,   ds20,   ds21,
-                               \pm' ,   ds21,   ds24,   ds25,   ds26,   ds27,
-                               ds28,   ds29,   busy},
-                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      default : c$case_alt_9 = {c$app_arg_8,
-                                {1'b1,{c$app_arg_7 + (({{(6-4) {1'b0}},ds3}) + 6'd0),
-                                       {ds22,   ds23,   \pm' ,   ds21}}},
-                                {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+    case(c$case_alt_selection_21)
+      2'b00 : c$case_alt_13 = {{5'd10,
+                                result_55[1135:1135],   result_55[1134:1131],
+                                result_55[1130:1125],   8'd0,
+                                result_55[1116:1115],
+                                $signed(result_55[1114:1051]),
+                                $signed(result_55[1050:1019]),
+                                result_55[1018:987],
+                                $signed(result_55[986:980]),
+                                result_55[979:977],   result_55[976:969],
+                                result_55[968:961],
+                                $signed(result_55[960:929]),   2'd0,
+                                result_55[926:895],   \pm' ,
+                                $signed(result_55[766:760]),
+                                result_55[759:632],
+                                $signed(result_55[631:625]),
+                                result_55[624:623],   4'd0,
+                                result_55[618:43],   5'd0,
+                                $signed(result_55[37:6]),   result_55[5:0]},
+                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      2'b01 : c$case_alt_13 = {{5'd9,
+                                result_55[1135:1135],   result_55[1134:1131],
+                                result_55[1130:1125],   8'd0,
+                                result_55[1116:1115],
+                                $signed(result_55[1114:1051]),
+                                $signed(result_55[1050:1019]),
+                                result_55[1018:987],
+                                $signed(result_55[986:980]),
+                                result_55[979:977],   result_55[976:969],
+                                result_55[968:961],
+                                $signed(result_55[960:929]),   2'd2,
+                                result_55[926:895],   result_55[894:767],
+                                $signed(result_55[766:760]),   \pm' ,
+                                $signed(result_55[766:760]),
+                                result_55[624:623],   result_55[622:619],
+                                result_55[618:43],   result_55[42:38],
+                                $signed(result_55[37:6]),   result_55[5:0]},
+                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      default : c$case_alt_13 = {c$app_arg_9,
+                                 {1'b1,{c$app_arg_8 + (({{(6-4) {1'b0}},result_55[1134:1131]}) + 6'd0),
+                                        {result_55[759:632],
+                                         $signed(result_55[631:625]),   \pm' ,
+                                         $signed(result_55[766:760])}}},
+                                 {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
     endcase
   end
 
-  assign c$app_arg_7 = ((({{(6-1) {1'b0}},ds2_0}) * 6'd2) + ({{(6-2) {1'b0}},ds24})) * 6'd16;
+  assign c$bv_1 = result_55[1135:1135];
+
+  assign c$bv_2 = result_55[624:623];
+
+  assign c$app_arg_8 = ((({{(6-1) {1'b0}},result_55[1135:1135]}) * 6'd2) + ({{(6-2) {1'b0}},result_55[624:623]})) * 6'd16;
+
+  assign c$app_arg_selection_15 = result_55[624:623];
 
   always @(*) begin
-    case(ds24)
-      2'd1 : c$app_arg_8 = {5'd9,   ds2_0,   ds3,
-                            ds4,   8'd0,   ds6,   ds7,   ds8,   32'd0,
-                            ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
-                            ds16,   ds17,   2'd0,   ds19,   ds20,   ds21,
-                            ds22,   ds23,   2'd0,   ds25,   ds26,   ds27,
-                            ds28,   ds29,   busy};
-      default : c$app_arg_8 = {5'd9,   ds2_0,   ds3,
-                               ds4,   8'd0,   ds6,   ds7,   ds8,   ds9,
-                               ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
-                               ds16,   ds17,   2'd1,   ds19,   ds20,   ds21,
-                               ds22,   ds23,   2'd1,   ds25,   ds26,   ds27,
-                               ds28,   ds29,   busy};
+    case(c$app_arg_selection_15)
+      2'd1 : c$app_arg_9 = {5'd9,
+                            result_55[1135:1135],   result_55[1134:1131],
+                            result_55[1130:1125],   8'd0,
+                            result_55[1116:1115],
+                            $signed(result_55[1114:1051]),
+                            $signed(result_55[1050:1019]),   32'd0,
+                            $signed(result_55[986:980]),
+                            result_55[979:977],   result_55[976:969],
+                            result_55[968:961],
+                            $signed(result_55[960:929]),   2'd0,
+                            result_55[926:895],   result_55[894:767],
+                            $signed(result_55[766:760]),
+                            result_55[759:632],
+                            $signed(result_55[631:625]),   2'd0,
+                            result_55[622:619],   result_55[618:43],
+                            result_55[42:38],   $signed(result_55[37:6]),
+                            result_55[5:0]};
+      default : c$app_arg_9 = {5'd9,
+                               result_55[1135:1135],   result_55[1134:1131],
+                               result_55[1130:1125],   8'd0,
+                               result_55[1116:1115],
+                               $signed(result_55[1114:1051]),
+                               $signed(result_55[1050:1019]),
+                               result_55[1018:987],
+                               $signed(result_55[986:980]),
+                               result_55[979:977],   result_55[976:969],
+                               result_55[968:961],
+                               $signed(result_55[960:929]),   2'd1,
+                               result_55[926:895],   result_55[894:767],
+                               $signed(result_55[766:760]),
+                               result_55[759:632],
+                               $signed(result_55[631:625]),   2'd1,
+                               result_55[622:619],   result_55[618:43],
+                               result_55[42:38],   $signed(result_55[37:6]),
+                               result_55[5:0]};
     endcase
   end
 
-  assign \pm'_projection  = ({ds20,result_6});
+  assign \pm'_projection  = ({result_55[894:767],result_6});
 
   assign \pm'  = \pm'_projection [127:0];
 
-  assign c$case_alt_10 = (c$sat8Out_app_arg < -64'sd128) ? -8'sd128 : ($signed({c$sat8Out_app_arg[64-1],c$sat8Out_app_arg[0+:(8-1)]}));
+  assign c$case_alt_14 = (c$sat8Out_app_arg < -64'sd128) ? -8'sd128 : ($signed({c$sat8Out_app_arg[64-1],c$sat8Out_app_arg[0+:(8-1)]}));
 
-  assign result_6 = (c$sat8Out_app_arg > 64'sd127) ? 8'sd127 : c$case_alt_10;
+  assign result_6 = (c$sat8Out_app_arg > 64'sd127) ? 8'sd127 : c$case_alt_14;
 
   assign c$sat8Out_app_arg = (sh >= 16'sd0) ? result_8 : (c$sat8Out_app_arg_0 <<< wild1_1);
 
-  assign c$bv = (($unsigned(sh)));
+  assign c$bv_3 = (($unsigned(sh)));
 
-  assign c$case_alt_11 = (sh >= 16'sd62) ? 6'd62 : ((c$bv[0+:6]));
+  assign c$case_alt_15 = (sh >= 16'sd62) ? 6'd62 : ((c$bv_3[0+:6]));
 
-  assign result_7 = (sh <= 16'sd0) ? 6'd0 : c$case_alt_11;
+  assign result_7 = (sh <= 16'sd0) ? 6'd0 : c$case_alt_15;
 
   always @(*) begin
     case(result_7)
@@ -1074,9 +1587,9 @@ module decoder_small
 
   assign wild1_0 = $signed(c$wild1_app_arg_0);
 
-  assign c$i_200 = (result_7 - 6'd1);
+  assign c$i_197 = (result_7 - 6'd1);
 
-  assign c$wild1_app_arg_0 = $unsigned({{(64-6) {1'b0}},c$i_200});
+  assign c$wild1_app_arg_0 = $unsigned({{(64-6) {1'b0}},c$i_197});
 
   assign wild1_1 = $signed(c$wild1_app_arg_1);
 
@@ -1084,187 +1597,361 @@ module decoder_small
 
   assign s = -sh;
 
-  assign c$bv_0 = (($unsigned(s)));
+  assign c$bv_4 = (($unsigned(s)));
 
-  assign c$case_alt_12 = (s >= 16'sd62) ? 6'd62 : ((c$bv_0[0+:6]));
+  assign c$case_alt_16 = (s >= 16'sd62) ? 6'd62 : ((c$bv_4[0+:6]));
 
-  assign result_9 = (s <= 16'sd0) ? 6'd0 : c$case_alt_12;
+  assign result_9 = (s <= 16'sd0) ? 6'd0 : c$case_alt_16;
 
   assign c$sat8Out_app_arg_0 = $signed({{(64-32) {c$absUOut_case_alt[32-1]}},c$absUOut_case_alt});
 
-  assign sh = ($signed({{(16-7) {ds21[7-1]}},ds21})) + 16'sd20;
+  assign c$s_1 = $signed(result_55[766:760]);
 
-  assign c$bv_1 = ((ds5));
+  assign sh = ($signed({{(16-7) {c$s_1[7-1]}},c$s_1})) + 16'sd20;
 
-  assign c$app_arg_9 = ((c$bv_1[64'sd0]) == (1'b1)) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                       {1'b1,{c$app_arg_11 + e,
-                                                              c$app_arg_10}}} : {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
+  assign c$bv_5 = ((result_55[1124:1117]));
 
-  assign c$app_arg_fun_arg = {{(8-7) {1'b0}},e};
+  assign c$app_arg_10 = ((c$bv_5[64'sd0]) == (1'b1)) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                        {1'b1,{c$app_arg_12 + e,
+                                                               c$app_arg_11}}} : {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
 
-  assign c$app_arg_fun_arg_0 = $signed(result_57[95:64]);
+  assign c$app_arg_fun_arg = result_55[1134:1131];
 
-  LlamaDv_Top_Decoder_decoderSmall_ropeElem LlamaDv_Top_Decoder_decoderSmall_ropeElem_c$app_arg_10
-    ( .result (c$app_arg_10)
-    , .p (ds3)
-    , .e (c$app_arg_fun_arg)
-    , .self (c$app_arg_fun_arg_0)
-    , .other (ds17) );
+  assign c$app_arg_fun_arg_0 = {{(8-7) {1'b0}},e};
 
-  assign c$bv_2 = (ds5 >> 64'sd1);
+  assign c$app_arg_fun_arg_1 = $signed(result_35[95:64]);
 
-  assign e = c$bv_2[0+:7];
+  assign c$app_arg_fun_arg_2 = $signed(result_55[960:929]);
+
+  LlamaDv_Top_Decoder_decoderSmall_ropeElem LlamaDv_Top_Decoder_decoderSmall_ropeElem_c$app_arg_11
+    ( .result (c$app_arg_11)
+    , .p (c$app_arg_fun_arg)
+    , .e (c$app_arg_fun_arg_0)
+    , .self (c$app_arg_fun_arg_1)
+    , .other (c$app_arg_fun_arg_2) );
+
+  assign c$bv_6 = (result_55[1124:1117] >> 64'sd1);
+
+  assign e = c$bv_6[0+:7];
+
+  assign c$app_arg_selection_19 = result_55[979:977];
 
   always @(*) begin
-    case(ds11)
-      3'd0 : c$app_arg_11 = 7'd0;
-      default : c$app_arg_11 = 7'd64;
+    case(c$app_arg_selection_19)
+      3'd0 : c$app_arg_12 = 7'd0;
+      default : c$app_arg_12 = 7'd64;
     endcase
   end
 
+  assign result_selection_14 = result_55[979:977];
+
   always @(*) begin
-    case(ds11)
-      3'd0 : result_10 = c$case_alt_13;
-      default : result_10 = c$case_alt_14;
+    case(result_selection_14)
+      3'd0 : result_10 = c$case_alt_17;
+      default : result_10 = c$case_alt_18;
     endcase
   end
 
+  assign c$case_alt_selection_27 = result_55[1124:1117];
+
   always @(*) begin
-    case(ds5)
-      8'd127 : c$case_alt_13 = {5'd6,   ds2_0,
-                                ds3,   ds4,   ds5,   ds6,   ds7,   ds8,   ds9,
-                                ds10,   k,   8'd0,   8'd0,
+    case(c$case_alt_selection_27)
+      8'd127 : c$case_alt_17 = {5'd6,
+                                result_55[1135:1135],   result_55[1134:1131],
+                                result_55[1130:1125],   result_55[1124:1117],
+                                result_55[1116:1115],
+                                $signed(result_55[1114:1051]),
+                                $signed(result_55[1050:1019]),
+                                result_55[1018:987],
+                                $signed(result_55[986:980]),   k,
                                 c$matrixShapeOut[15:8],
-                                c$matrixShapeOut[7:0],   ds16,   ds17,   ds18,
-                                ds19,   ds20,   ds21,   ds22,   ds23,   ds24,
-                                ds25,   ds26,   ds27,   ds28,   ds29,   busy};
-      default : c$case_alt_13 = {5'd8,   ds2_0,
-                                 ds3,   ds4,   step13,   ds6,   ds7,   ds8,
-                                 ds9,   ds10,   ds11,   ds12,   ds13,   ds14,
-                                 ds15,   ds16,   $signed(result_57[95:64]),
-                                 ds18,   ds19,   ds20,   ds21,   ds22,   ds23,
-                                 ds24,   ds25,   ds26,   ds27,   ds28,   ds29,
-                                 busy};
+                                c$matrixShapeOut[7:0],
+                                $signed(result_55[960:929]),
+                                result_55[928:927],   result_55[926:895],
+                                result_55[894:767],
+                                $signed(result_55[766:760]),
+                                result_55[759:632],
+                                $signed(result_55[631:625]),
+                                result_55[624:623],   result_55[622:619],
+                                result_55[618:43],   result_55[42:38],
+                                $signed(result_55[37:6]),   result_55[5:0]};
+      default : c$case_alt_17 = {5'd8,
+                                 result_55[1135:1135],   result_55[1134:1131],
+                                 result_55[1130:1125],   step10,
+                                 result_55[1116:1115],
+                                 $signed(result_55[1114:1051]),
+                                 $signed(result_55[1050:1019]),
+                                 result_55[1018:987],
+                                 $signed(result_55[986:980]),
+                                 result_55[979:977],   result_55[976:969],
+                                 result_55[968:961],
+                                 $signed(result_35[95:64]),
+                                 result_55[928:927],   result_55[926:895],
+                                 result_55[894:767],
+                                 $signed(result_55[766:760]),
+                                 result_55[759:632],
+                                 $signed(result_55[631:625]),
+                                 result_55[624:623],   result_55[622:619],
+                                 result_55[618:43],   result_55[42:38],
+                                 $signed(result_55[37:6]),   result_55[5:0]};
     endcase
   end
 
+  assign c$case_alt_selection_30 = result_55[1124:1117];
+
   always @(*) begin
-    case(ds5)
-      8'd63 : c$case_alt_14 = {5'd6,   ds2_0,
-                               ds3,   ds4,   ds5,   ds6,   ds7,   ds8,   ds9,
-                               ds10,   k,   8'd0,   8'd0,
+    case(c$case_alt_selection_30)
+      8'd63 : c$case_alt_18 = {5'd6,
+                               result_55[1135:1135],   result_55[1134:1131],
+                               result_55[1130:1125],   result_55[1124:1117],
+                               result_55[1116:1115],
+                               $signed(result_55[1114:1051]),
+                               $signed(result_55[1050:1019]),
+                               result_55[1018:987],
+                               $signed(result_55[986:980]),   k,
                                c$matrixShapeOut[15:8],
-                               c$matrixShapeOut[7:0],   ds16,   ds17,   ds18,
-                               ds19,   ds20,   ds21,   ds22,   ds23,   ds24,
-                               ds25,   ds26,   ds27,   ds28,   ds29,   busy};
-      default : c$case_alt_14 = {5'd8,   ds2_0,
-                                 ds3,   ds4,   step13,   ds6,   ds7,   ds8,
-                                 ds9,   ds10,   ds11,   ds12,   ds13,   ds14,
-                                 ds15,   ds16,   $signed(result_57[95:64]),
-                                 ds18,   ds19,   ds20,   ds21,   ds22,   ds23,
-                                 ds24,   ds25,   ds26,   ds27,   ds28,   ds29,
-                                 busy};
+                               c$matrixShapeOut[7:0],
+                               $signed(result_55[960:929]),
+                               result_55[928:927],   result_55[926:895],
+                               result_55[894:767],
+                               $signed(result_55[766:760]),
+                               result_55[759:632],
+                               $signed(result_55[631:625]),
+                               result_55[624:623],   result_55[622:619],
+                               result_55[618:43],   result_55[42:38],
+                               $signed(result_55[37:6]),   result_55[5:0]};
+      default : c$case_alt_18 = {5'd8,
+                                 result_55[1135:1135],   result_55[1134:1131],
+                                 result_55[1130:1125],   step10,
+                                 result_55[1116:1115],
+                                 $signed(result_55[1114:1051]),
+                                 $signed(result_55[1050:1019]),
+                                 result_55[1018:987],
+                                 $signed(result_55[986:980]),
+                                 result_55[979:977],   result_55[976:969],
+                                 result_55[968:961],
+                                 $signed(result_35[95:64]),
+                                 result_55[928:927],   result_55[926:895],
+                                 result_55[894:767],
+                                 $signed(result_55[766:760]),
+                                 result_55[759:632],
+                                 $signed(result_55[631:625]),
+                                 result_55[624:623],   result_55[622:619],
+                                 result_55[618:43],   result_55[42:38],
+                                 $signed(result_55[37:6]),   result_55[5:0]};
     endcase
   end
 
+  assign c$app_arg_selection_22 = result_55[979:977];
+
   always @(*) begin
-    case(ds11)
-      3'd0 : c$app_arg_12 = {5'd8,   ds2_0,   ds3,
-                             ds4,   8'd0,   ds6,   ds7,   ds8,   ds9,
-                             ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
-                             ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
-                             ds22,   ds23,   ds24,   ds25,   ds26,   ds27,
-                             ds28,   ds29,   busy};
-      3'd1 : c$app_arg_12 = {5'd8,   ds2_0,   ds3,
-                             ds4,   8'd0,   ds6,   ds7,   ds8,   ds9,
-                             ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
-                             ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
-                             ds22,   ds23,   ds24,   ds25,   ds26,   ds27,
-                             ds28,   ds29,   busy};
-      3'd2 : c$app_arg_12 = {5'd9,   ds2_0,   ds3,
-                             ds4,   8'd0,   ds6,   ds7,   ds8,   ds9,
-                             ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
-                             ds16,   ds17,   2'd1,   ds19,   ds20,   ds21,
-                             ds22,   ds23,   2'd0,   ds25,   ds26,   ds27,
-                             ds28,   ds29,   busy};
-      3'd4 : c$app_arg_12 = {5'd6,   ds2_0,   ds3,
-                             ds4,   ds5,   ds6,   ds7,   ds8,   ds9,
-                             ds10,   3'd6,   8'd0,   8'd0,   8'd128,
-                             8'd64,   ds16,   ds17,   ds18,   ds19,   ds20,
-                             ds21,   ds22,   ds23,   ds24,   ds25,   ds26,
-                             ds27,   ds28,   ds29,   busy};
-      3'd6 : c$app_arg_12 = result_18;
-      3'd7 : c$app_arg_12 = {5'd16,   ds2_0,   ds3,
-                             ds4,   8'd0,   ds6,   ds7,   ds8,   ds9,
-                             ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
-                             ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
-                             ds22,   ds23,   ds24,   ds25,   ds26,   ds27,
-                             ds28,   ds29,   busy};
-      default : c$app_arg_12 = {5'd13,   ds2_0,
-                                ds3,   ds4,   8'd0,   ds6,   ds7,   ds8,
-                                ds9,   ds10,   ds11,   ds12,   ds13,   ds14,
-                                ds15,   ds16,   ds17,   ds18,   ds19,   ds20,
-                                ds21,   ds22,   ds23,   ds24,   ds25,   ds26,
-                                ds27,   ds28,   ds29,   busy};
+    case(c$app_arg_selection_22)
+      3'd0 : c$app_arg_13 = {5'd8,
+                             result_55[1135:1135],   result_55[1134:1131],
+                             result_55[1130:1125],   8'd0,
+                             result_55[1116:1115],
+                             $signed(result_55[1114:1051]),
+                             $signed(result_55[1050:1019]),
+                             result_55[1018:987],
+                             $signed(result_55[986:980]),
+                             result_55[979:977],   result_55[976:969],
+                             result_55[968:961],
+                             $signed(result_55[960:929]),
+                             result_55[928:927],   result_55[926:895],
+                             result_55[894:767],
+                             $signed(result_55[766:760]),
+                             result_55[759:632],
+                             $signed(result_55[631:625]),
+                             result_55[624:623],   result_55[622:619],
+                             result_55[618:43],   result_55[42:38],
+                             $signed(result_55[37:6]),   result_55[5:0]};
+      3'd1 : c$app_arg_13 = {5'd8,
+                             result_55[1135:1135],   result_55[1134:1131],
+                             result_55[1130:1125],   8'd0,
+                             result_55[1116:1115],
+                             $signed(result_55[1114:1051]),
+                             $signed(result_55[1050:1019]),
+                             result_55[1018:987],
+                             $signed(result_55[986:980]),
+                             result_55[979:977],   result_55[976:969],
+                             result_55[968:961],
+                             $signed(result_55[960:929]),
+                             result_55[928:927],   result_55[926:895],
+                             result_55[894:767],
+                             $signed(result_55[766:760]),
+                             result_55[759:632],
+                             $signed(result_55[631:625]),
+                             result_55[624:623],   result_55[622:619],
+                             result_55[618:43],   result_55[42:38],
+                             $signed(result_55[37:6]),   result_55[5:0]};
+      3'd2 : c$app_arg_13 = {5'd9,
+                             result_55[1135:1135],   result_55[1134:1131],
+                             result_55[1130:1125],   8'd0,
+                             result_55[1116:1115],
+                             $signed(result_55[1114:1051]),
+                             $signed(result_55[1050:1019]),
+                             result_55[1018:987],
+                             $signed(result_55[986:980]),
+                             result_55[979:977],   result_55[976:969],
+                             result_55[968:961],
+                             $signed(result_55[960:929]),   2'd1,
+                             result_55[926:895],   result_55[894:767],
+                             $signed(result_55[766:760]),
+                             result_55[759:632],
+                             $signed(result_55[631:625]),   2'd0,
+                             result_55[622:619],   result_55[618:43],
+                             result_55[42:38],   $signed(result_55[37:6]),
+                             result_55[5:0]};
+      3'd4 : c$app_arg_13 = {5'd6,
+                             result_55[1135:1135],   result_55[1134:1131],
+                             result_55[1130:1125],   result_55[1124:1117],
+                             result_55[1116:1115],
+                             $signed(result_55[1114:1051]),
+                             $signed(result_55[1050:1019]),
+                             result_55[1018:987],
+                             $signed(result_55[986:980]),   3'd6,   8'd128,
+                             8'd64,   $signed(result_55[960:929]),
+                             result_55[928:927],   result_55[926:895],
+                             result_55[894:767],
+                             $signed(result_55[766:760]),
+                             result_55[759:632],
+                             $signed(result_55[631:625]),
+                             result_55[624:623],   result_55[622:619],
+                             result_55[618:43],   result_55[42:38],
+                             $signed(result_55[37:6]),   result_55[5:0]};
+      3'd6 : c$app_arg_13 = {5'd14,
+                             result_55[1135:1135],   result_55[1134:1131],
+                             result_55[1130:1125],   8'd0,
+                             result_55[1116:1115],
+                             $signed(result_55[1114:1051]),
+                             $signed(result_55[1050:1019]),   32'd0,
+                             $signed(result_55[986:980]),
+                             result_55[979:977],   result_55[976:969],
+                             result_55[968:961],
+                             $signed(result_55[960:929]),
+                             result_55[928:927],   result_55[926:895],
+                             result_55[894:767],
+                             $signed(result_55[766:760]),
+                             result_55[759:632],
+                             $signed(result_55[631:625]),
+                             result_55[624:623],   result_55[622:619],
+                             result_55[618:43],   result_55[42:38],
+                             $signed(result_55[37:6]),   result_55[5:0]};
+      3'd7 : c$app_arg_13 = {5'd16,
+                             result_55[1135:1135],   result_55[1134:1131],
+                             result_55[1130:1125],   8'd0,
+                             result_55[1116:1115],
+                             $signed(result_55[1114:1051]),
+                             $signed(result_55[1050:1019]),
+                             result_55[1018:987],
+                             $signed(result_55[986:980]),
+                             result_55[979:977],   result_55[976:969],
+                             result_55[968:961],
+                             $signed(result_55[960:929]),
+                             result_55[928:927],   result_55[926:895],
+                             result_55[894:767],
+                             $signed(result_55[766:760]),
+                             result_55[759:632],
+                             $signed(result_55[631:625]),
+                             result_55[624:623],   result_55[622:619],
+                             result_55[618:43],   result_55[42:38],
+                             $signed(result_55[37:6]),   result_55[5:0]};
+      default : c$app_arg_13 = {5'd13,
+                                result_55[1135:1135],   result_55[1134:1131],
+                                result_55[1130:1125],   8'd0,
+                                result_55[1116:1115],
+                                $signed(result_55[1114:1051]),
+                                $signed(result_55[1050:1019]),
+                                result_55[1018:987],
+                                $signed(result_55[986:980]),
+                                result_55[979:977],   result_55[976:969],
+                                result_55[968:961],
+                                $signed(result_55[960:929]),
+                                result_55[928:927],   result_55[926:895],
+                                result_55[894:767],
+                                $signed(result_55[766:760]),
+                                result_55[759:632],
+                                $signed(result_55[631:625]),
+                                result_55[624:623],   result_55[622:619],
+                                result_55[618:43],   result_55[42:38],
+                                $signed(result_55[37:6]),   result_55[5:0]};
     endcase
   end
 
-  assign c$app_arg_13 = (~ lastCol) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : result_11;
+  assign c$app_arg_14 = (~ c$lastCol_case_alt) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : result_11;
+
+  assign result_selection_17 = result_55[979:977];
+
+  assign c$bv_7 = result_38[119:112];
+
+  assign c$bv_8 = result_38[119:112];
 
   always @(*) begin
-    case(ds11)
+    case(result_selection_17)
       3'd4 : result_11 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                          {1'b1,{ds12[0+:7],   result_12}},
+                          {1'b1,{c$bv_7[0+:7],   result_12}},
                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
       default : result_11 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             {1'b1,{ds12[0+:7],   result_12}},
+                             {1'b1,{c$bv_8[0+:7],   result_12}},
                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
     endcase
   end
 
-  assign s_0 = -((($signed({{(16-7) {result_25[7-1]}},result_25})) + ($signed({{(16-7) {ds10[7-1]}},ds10}))) + 16'sd20);
+  assign c$s_2 = $signed(result_55[986:980]);
 
-  assign c$case_alt_15 = (c$sat32Out_app_arg_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_1[64-1],c$sat32Out_app_arg_1[0+:(32-1)]}));
+  assign s_0 = -((($signed({{(16-7) {result_24[7-1]}},result_24})) + ($signed({{(16-7) {c$s_2[7-1]}},c$s_2}))) + 16'sd20);
 
-  assign result_12 = (c$sat32Out_app_arg_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_15;
+  assign c$case_alt_19 = (c$sat32Out_app_arg_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_1[64-1],c$sat32Out_app_arg_1[0+:(32-1)]}));
 
-  assign c$sat32Out_case_alt = (-64'sd2147483648 <= ($signed({{(64-32) {accN[32-1]}},accN}))) ? ($signed({{(64-32) {accN[32-1]}},accN})) : -64'sd2147483648;
+  assign result_12 = (c$sat32Out_app_arg_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_19;
 
-  assign c$sat32Out_app_arg = (64'sd2147483648 <= ($signed({{(64-32) {accN[32-1]}},accN}))) ? 64'sd2147483648 : c$sat32Out_case_alt;
+  assign c$s_3 = $signed(result_38[31:0]);
 
-  assign c$bv_3 = (($unsigned((-s_0))));
+  assign c$s_4 = $signed(result_38[31:0]);
 
-  assign c$i_232 = ((c$bv_3[0+:5]));
+  assign c$sat32Out_case_alt = (-64'sd2147483648 <= ($signed({{(64-32) {c$s_3[32-1]}},c$s_3}))) ? ($signed({{(64-32) {c$s_4[32-1]}},c$s_4})) : -64'sd2147483648;
 
-  assign c$wild1_app_arg_2 = $unsigned({{(64-5) {1'b0}},c$i_232});
+  assign c$s_5 = $signed(result_38[31:0]);
+
+  assign c$sat32Out_app_arg = (64'sd2147483648 <= ($signed({{(64-32) {c$s_5[32-1]}},c$s_5}))) ? 64'sd2147483648 : c$sat32Out_case_alt;
+
+  assign c$bv_9 = (($unsigned((-s_0))));
+
+  assign c$i_225 = ((c$bv_9[0+:5]));
+
+  assign c$wild1_app_arg_2 = $unsigned({{(64-5) {1'b0}},c$i_225});
 
   assign c$sat32Out_app_arg_0 = (s_0 <= -16'sd31) ? 64'sd31 : wild1_4;
 
-  assign c$bv_4 = (($unsigned(s_0)));
+  assign c$bv_10 = (($unsigned(s_0)));
 
-  assign c$case_alt_16 = (s_0 >= 16'sd62) ? 6'd62 : ((c$bv_4[0+:6]));
+  assign c$case_alt_20 = (s_0 >= 16'sd62) ? 6'd62 : ((c$bv_10[0+:6]));
 
-  assign result_13 = (s_0 <= 16'sd0) ? 6'd0 : c$case_alt_16;
+  assign result_13 = (s_0 <= 16'sd0) ? 6'd0 : c$case_alt_20;
+
+  assign c$s_6 = $signed(result_38[31:0]);
+
+  assign c$s_7 = $signed(result_38[31:0]);
 
   always @(*) begin
     case(result_13)
-      6'd0 : result_14 = $signed({{(64-32) {accN[32-1]}},accN});
-      default : result_14 = (($signed({{(64-32) {accN[32-1]}},accN})) + (64'sd1 <<< wild1_3)) >>> wild1_2;
+      6'd0 : result_14 = $signed({{(64-32) {c$s_6[32-1]}},c$s_6});
+      default : result_14 = (($signed({{(64-32) {c$s_7[32-1]}},c$s_7})) + (64'sd1 <<< wild1_3)) >>> wild1_2;
     endcase
   end
 
@@ -1274,208 +1961,283 @@ module decoder_small
 
   assign wild1_3 = $signed(c$wild1_app_arg_4);
 
-  assign c$i_240 = (result_13 - 6'd1);
+  assign c$i_233 = (result_13 - 6'd1);
 
-  assign c$wild1_app_arg_4 = $unsigned({{(64-6) {1'b0}},c$i_240});
+  assign c$wild1_app_arg_4 = $unsigned({{(64-6) {1'b0}},c$i_233});
 
   assign c$sat32Out_app_arg_1 = (s_0 > 16'sd0) ? result_14 : (c$sat32Out_app_arg <<< c$sat32Out_app_arg_0);
 
   assign wild1_4 = $signed(c$wild1_app_arg_2);
 
-  assign result_15 = (lastCol & (ds12 == (ds14 - 8'd1))) ? {5'd7,
-                                                            ds2_0,   ds3,   ds4,   ds5,   ds6,   ds7,
-                                                            ds8,   ds9,   ds10,   ds11,   s2,   s1,
-                                                            ds14,   ds15,   accN,   ds17,   ds18,   ds19,
-                                                            ds20,   ds21,   ds22,   ds23,   ds24,   ds25,
-                                                            ds26,   ds27,   ds28,   ds29,   busy} : {5'd6,
-                                                                                                     ds2_0,   ds3,
-                                                                                                     ds4,   ds5,   ds6,
-                                                                                                     ds7,   ds8,   ds9,
-                                                                                                     ds10,   ds11,
-                                                                                                     s2,   s1,   ds14,
-                                                                                                     ds15,   accN,
-                                                                                                     ds17,   ds18,
-                                                                                                     ds19,   ds20,
-                                                                                                     ds21,   ds22,
-                                                                                                     ds23,   ds24,
-                                                                                                     ds25,   ds26,
-                                                                                                     ds27,   ds28,
-                                                                                                     ds29,   busy};
+  assign c$app_arg_15 = (c$lastCol_case_alt & (result_38[119:112] == (result_55[976:969] - 8'd1))) ? {5'd7,
+                                                                                                      result_55[1135:1135],
+                                                                                                      result_55[1134:1131],
+                                                                                                      result_55[1130:1125],
+                                                                                                      result_55[1124:1117],
+                                                                                                      result_55[1116:1115],
+                                                                                                      $signed(result_55[1114:1051]),
+                                                                                                      $signed(result_55[1050:1019]),
+                                                                                                      result_55[1018:987],
+                                                                                                      $signed(result_55[986:980]),
+                                                                                                      result_55[979:977],
+                                                                                                      result_55[976:969],
+                                                                                                      result_55[968:961],
+                                                                                                      $signed(result_55[960:929]),
+                                                                                                      result_55[928:927],
+                                                                                                      result_55[926:895],
+                                                                                                      result_55[894:767],
+                                                                                                      $signed(result_55[766:760]),
+                                                                                                      result_55[759:632],
+                                                                                                      $signed(result_55[631:625]),
+                                                                                                      result_55[624:623],
+                                                                                                      result_55[622:619],
+                                                                                                      result_55[618:43],
+                                                                                                      result_55[42:38],
+                                                                                                      $signed(result_55[37:6]),
+                                                                                                      result_55[5:0]} : result_55;
 
-  assign s1 = lastCol ? 8'd0 : (ds13 + 8'd1);
+  assign c$lastCol_case_alt = result_38[127:120] == (result_55[968:961] - 8'd1);
 
-  assign s2 = lastCol ? (ds12 + 8'd1) : ds12;
+  assign c$bv_11 = result_55[1124:1117];
 
-  assign accN_fun_arg = $signed(result_57[127:96]);
+  assign c$app_arg_16 = c$bv_11[0+:7];
 
-  LlamaDv_Top_Decoder_decoderSmall_macStep LlamaDv_Top_Decoder_decoderSmall_macStep_accN
-    ( .result (accN)
-    , .a (c$accN_app_arg_0)
-    , .w (c$accN_app_arg)
-    , .xe (ds10)
-    , .x (accN_fun_arg) );
-
-  assign lastCol = ds13 == (ds15 - 8'd1);
-
-  // index begin
-  wire signed [7:0] vecArray [0:128-1];
-  genvar i;
-  generate
-  for (i=0; i < 128; i=i+1) begin : mk_array
-    assign vecArray[(128-1)-i] = result_26[i*8+:8];
-  end
-  endgenerate
-  assign c$accN_app_arg = vecArray[($unsigned({{(64-8) {1'b0}},ds13}))];
-  // index end
+  assign c$app_arg_selection_27 = result_55[1124:1117];
 
   always @(*) begin
-    case(ds13)
-      8'd0 : c$accN_app_arg_0 = 32'sd0;
-      default : c$accN_app_arg_0 = ds16;
+    case(c$app_arg_selection_27)
+      8'd63 : c$app_arg_17 = {5'd5,
+                              result_55[1135:1135],   result_55[1134:1131],
+                              result_55[1130:1125],   result_55[1124:1117],
+                              result_55[1116:1115],
+                              $signed(result_55[1114:1051]),
+                              $signed(result_55[1050:1019]),   result_15,
+                              $signed(result_55[986:980]),
+                              result_55[979:977],   result_55[976:969],
+                              result_55[968:961],
+                              $signed(result_55[960:929]),
+                              result_55[928:927],   result_55[926:895],
+                              result_55[894:767],
+                              $signed(result_55[766:760]),
+                              result_55[759:632],
+                              $signed(result_55[631:625]),
+                              result_55[624:623],   result_55[622:619],
+                              result_55[618:43],   result_55[42:38],
+                              $signed(result_55[37:6]),   result_55[5:0]};
+      default : c$app_arg_17 = {5'd4,
+                                result_55[1135:1135],   result_55[1134:1131],
+                                result_55[1130:1125],   step10,
+                                result_55[1116:1115],
+                                $signed(result_55[1114:1051]),
+                                $signed(result_55[1050:1019]),   result_15,
+                                $signed(result_55[986:980]),
+                                result_55[979:977],   result_55[976:969],
+                                result_55[968:961],
+                                $signed(result_55[960:929]),
+                                result_55[928:927],   result_55[926:895],
+                                result_55[894:767],
+                                $signed(result_55[766:760]),
+                                result_55[759:632],
+                                $signed(result_55[631:625]),
+                                result_55[624:623],   result_55[622:619],
+                                result_55[618:43],   result_55[42:38],
+                                $signed(result_55[37:6]),   result_55[5:0]};
     endcase
   end
 
-  assign c$app_arg_14 = ds5[0+:7];
+  assign result_15 = (result_55[1018:987] <= c$absUOut) ? c$absUOut : result_55[1018:987];
+
+  assign c$app_arg_fun_arg_3 = $signed(result_55[1114:1051]);
+
+  LlamaDv_Top_Decoder_decoderSmall_normInv LlamaDv_Top_Decoder_decoderSmall_normInv_c$app_arg_18
+    ( .result (c$app_arg_18)
+    , .ss (c$app_arg_fun_arg_3) );
+
+  assign result_selection_24 = result_55[1124:1117];
 
   always @(*) begin
-    case(ds5)
-      8'd63 : c$app_arg_15 = {5'd5,   ds2_0,   ds3,
-                              ds4,   ds5,   ds6,   ds7,   ds8,   result_16,
-                              ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
-                              ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
-                              ds22,   ds23,   ds24,   ds25,   ds26,   ds27,
-                              ds28,   ds29,   busy};
-      default : c$app_arg_15 = {5'd4,   ds2_0,   ds3,
-                                ds4,   step13,   ds6,   ds7,   ds8,
-                                result_16,   ds10,   ds11,   ds12,   ds13,
-                                ds14,   ds15,   ds16,   ds17,   ds18,   ds19,
-                                ds20,   ds21,   ds22,   ds23,   ds24,   ds25,
-                                ds26,   ds27,   ds28,   ds29,   busy};
+    case(result_selection_24)
+      8'd63 : result_16 = {5'd3,
+                           result_55[1135:1135],   result_55[1134:1131],
+                           result_55[1130:1125],   result_55[1124:1117],
+                           result_55[1116:1115],   c$sumSquareOut,
+                           $signed(result_55[1050:1019]),
+                           result_55[1018:987],
+                           $signed(result_55[986:980]),
+                           result_55[979:977],   result_55[976:969],
+                           result_55[968:961],
+                           $signed(result_55[960:929]),
+                           result_55[928:927],   result_55[926:895],
+                           result_55[894:767],
+                           $signed(result_55[766:760]),
+                           result_55[759:632],
+                           $signed(result_55[631:625]),
+                           result_55[624:623],   result_55[622:619],
+                           result_55[618:43],   result_55[42:38],
+                           $signed(result_55[37:6]),   result_55[5:0]};
+      default : result_16 = {5'd2,
+                             result_55[1135:1135],   result_55[1134:1131],
+                             result_55[1130:1125],   step10,
+                             result_55[1116:1115],   c$sumSquareOut,
+                             $signed(result_55[1050:1019]),
+                             result_55[1018:987],
+                             $signed(result_55[986:980]),
+                             result_55[979:977],   result_55[976:969],
+                             result_55[968:961],
+                             $signed(result_55[960:929]),
+                             result_55[928:927],   result_55[926:895],
+                             result_55[894:767],
+                             $signed(result_55[766:760]),
+                             result_55[759:632],
+                             $signed(result_55[631:625]),
+                             result_55[624:623],   result_55[622:619],
+                             result_55[618:43],   result_55[42:38],
+                             $signed(result_55[37:6]),   result_55[5:0]};
     endcase
   end
 
-  assign result_16 = (ds9 <= c$absUOut) ? c$absUOut : ds9;
+  assign c$app_arg_selection_30 = result_55[1124:1117];
 
   always @(*) begin
-    case(ds5)
-      8'd63 : result_17 = {5'd3,   ds2_0,   ds3,
-                           ds4,   ds5,   ds6,   c$sumSquareOut,   ds8,
-                           ds9,   ds10,   ds11,   ds12,   ds13,   ds14,
-                           ds15,   ds16,   ds17,   ds18,   ds19,   ds20,
-                           ds21,   ds22,   ds23,   ds24,   ds25,   ds26,
-                           ds27,   ds28,   ds29,   busy};
-      default : result_17 = {5'd2,   ds2_0,   ds3,
-                             ds4,   step13,   ds6,   c$sumSquareOut,   ds8,
-                             ds9,   ds10,   ds11,   ds12,   ds13,   ds14,
-                             ds15,   ds16,   ds17,   ds18,   ds19,   ds20,
-                             ds21,   ds22,   ds23,   ds24,   ds25,   ds26,
-                             ds27,   ds28,   ds29,   busy};
+    case(c$app_arg_selection_30)
+      8'd63 : c$app_arg_19 = result_17;
+      default : c$app_arg_19 = {5'd1,
+                                result_55[1135:1135],   result_55[1134:1131],
+                                result_55[1130:1125],   step10,
+                                result_55[1116:1115],
+                                $signed(result_55[1114:1051]),
+                                $signed(result_55[1050:1019]),
+                                result_55[1018:987],
+                                $signed(result_55[986:980]),
+                                result_55[979:977],   result_55[976:969],
+                                result_55[968:961],
+                                $signed(result_55[960:929]),
+                                result_55[928:927],   result_55[926:895],
+                                result_55[894:767],
+                                $signed(result_55[766:760]),
+                                result_55[759:632],
+                                $signed(result_55[631:625]),
+                                result_55[624:623],   result_55[622:619],
+                                result_55[618:43],   result_55[42:38],
+                                $signed(result_55[37:6]),   result_55[5:0]};
     endcase
   end
 
-  always @(*) begin
-    case(ds5)
-      8'd63 : c$app_arg_16 = {5'd2,   ds2_0,   ds3,
-                              ds4,   8'd0,   ds6,   64'sd0,   ds8,   ds9,
-                              ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
-                              ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
-                              ds22,   ds23,   ds24,   ds25,   ds26,   ds27,
-                              ds28,   ds29,   busy};
-      default : c$app_arg_16 = {5'd1,   ds2_0,   ds3,
-                                ds4,   step13,   ds6,   ds7,   ds8,   ds9,
-                                ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
-                                ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
-                                ds22,   ds23,   ds24,   ds25,   ds26,   ds27,
-                                ds28,   ds29,   busy};
-    endcase
-  end
+  assign result_17 = {5'd2,   c$tupIn[1135:1135],
+                      c$tupIn[1134:1131],   c$tupIn[1130:1125],
+                      8'd0,   c$tupIn[1142:1141],   64'sd0,
+                      $signed(c$tupIn[1050:1019]),
+                      c$tupIn[1018:987],
+                      $signed(c$tupIn[986:980]),   c$tupIn[979:977],
+                      c$tupIn[976:969],   c$tupIn[968:961],
+                      $signed(c$tupIn[960:929]),   c$tupIn[928:927],
+                      c$tupIn[926:895],   c$tupIn[894:767],
+                      $signed(c$tupIn[766:760]),   c$tupIn[759:632],
+                      $signed(c$tupIn[631:625]),   c$tupIn[624:623],
+                      c$tupIn[622:619],   c$tupIn[618:43],
+                      c$tupIn[42:38],   $signed(c$tupIn[37:6]),
+                      c$tupIn[5:0]};
 
-  assign result_18 = {c$tupIn[1225:1221],
-                      c$tupIn[1215:1215],   c$tupIn[1214:1211],
-                      c$tupIn[1210:1205],   8'd0,
-                      c$tupIn[1196:1195],
-                      $signed(c$tupIn[1194:1131]),
-                      $signed(c$tupIn[1130:1099]),   32'd0,
-                      $signed(c$tupIn[1066:1060]),
-                      c$tupIn[1059:1057],   c$tupIn[1056:1049],
-                      c$tupIn[1048:1041],   c$tupIn[1040:1033],
-                      c$tupIn[1032:1025],
-                      $signed(c$tupIn[1024:993]),
-                      $signed(c$tupIn[992:961]),   c$tupIn[960:959],
-                      c$tupIn[958:927],   c$tupIn[926:799],
-                      $signed(c$tupIn[798:792]),   c$tupIn[791:664],
-                      $signed(c$tupIn[663:657]),   c$tupIn[656:655],
-                      c$tupIn[654:651],   c$tupIn[650:75],
-                      c$tupIn[74:70],   $signed(c$tupIn[69:38]),
-                      c$tupIn[37:32],   c$tupIn[31:0]};
+  assign c$step_$jOut_selection_1 = result_55[1124:1117];
 
   always @(*) begin
-    case(ds5)
+    case(c$step_$jOut_selection_1)
       8'd63 : c$step_$jOut = {5'd17,
-                              c$step_$jOut_app_arg[1215:1215],
-                              c$step_$jOut_app_arg[1214:1211],
-                              c$step_$jOut_app_arg[1210:1205],
-                              c$step_$jOut_app_arg[1204:1197],
-                              c$step_$jOut_app_arg[1196:1195],
-                              $signed(c$step_$jOut_app_arg[1194:1131]),
-                              $signed(c$step_$jOut_app_arg[1130:1099]),
-                              c$step_$jOut_app_arg[1098:1067],
-                              $signed(c$step_$jOut_app_arg[1066:1060]),
-                              c$step_$jOut_app_arg[1059:1057],
-                              c$step_$jOut_app_arg[1056:1049],
-                              c$step_$jOut_app_arg[1048:1041],
-                              c$step_$jOut_app_arg[1040:1033],
-                              c$step_$jOut_app_arg[1032:1025],
-                              $signed(c$step_$jOut_app_arg[1024:993]),
-                              $signed(c$step_$jOut_app_arg[992:961]),
-                              c$step_$jOut_app_arg[960:959],
-                              c$step_$jOut_app_arg[958:927],
-                              c$step_$jOut_app_arg[926:799],
-                              $signed(c$step_$jOut_app_arg[798:792]),
-                              c$step_$jOut_app_arg[791:664],
-                              $signed(c$step_$jOut_app_arg[663:657]),
-                              c$step_$jOut_app_arg[656:655],
-                              c$step_$jOut_app_arg[654:651],
-                              c$step_$jOut_app_arg[650:75],
-                              c$step_$jOut_app_arg[74:70],
-                              $signed(c$step_$jOut_app_arg[69:38]),
-                              c$step_$jOut_app_arg[37:32],
-                              c$step_$jOut_app_arg[31:0]};
+                              c$step_$jOut_app_arg[1135:1135],
+                              c$step_$jOut_app_arg[1134:1131],
+                              c$step_$jOut_app_arg[1130:1125],
+                              c$step_$jOut_app_arg[1124:1117],
+                              c$step_$jOut_app_arg[1116:1115],
+                              $signed(c$step_$jOut_app_arg[1114:1051]),
+                              $signed(c$step_$jOut_app_arg[1050:1019]),
+                              c$step_$jOut_app_arg[1018:987],
+                              $signed(c$step_$jOut_app_arg[986:980]),
+                              c$step_$jOut_app_arg[979:977],
+                              c$step_$jOut_app_arg[976:969],
+                              c$step_$jOut_app_arg[968:961],
+                              $signed(c$step_$jOut_app_arg[960:929]),
+                              c$step_$jOut_app_arg[928:927],
+                              c$step_$jOut_app_arg[926:895],
+                              c$step_$jOut_app_arg[894:767],
+                              $signed(c$step_$jOut_app_arg[766:760]),
+                              c$step_$jOut_app_arg[759:632],
+                              $signed(c$step_$jOut_app_arg[631:625]),
+                              c$step_$jOut_app_arg[624:623],
+                              c$step_$jOut_app_arg[622:619],
+                              c$step_$jOut_app_arg[618:43],
+                              c$step_$jOut_app_arg[42:38],
+                              $signed(c$step_$jOut_app_arg[37:6]),
+                              c$step_$jOut_app_arg[5:0]};
       default : c$step_$jOut = c$step_$jOut_app_arg;
     endcase
   end
 
-  assign c$step_$jOut_app_arg = ((ds5 == 8'd0) | ($signed(result_57[95:64]) > ds28)) ? {5'd16,
-                                                                                        ds2_0,   ds3,   ds4,   step13,
-                                                                                        ds6,   ds7,   ds8,   ds9,
-                                                                                        ds10,   ds11,   ds12,   ds13,
-                                                                                        ds14,   ds15,   ds16,   ds17,
-                                                                                        ds18,   ds19,   ds20,   ds21,
-                                                                                        ds22,   ds23,   ds24,   ds25,
-                                                                                        ds26,   ds27,
-                                                                                        $signed(result_57[95:64]),
-                                                                                        c$step_$jOut_app_arg_0,
-                                                                                        busy} : {5'd16,   ds2_0,   ds3,
-                                                                                                 ds4,   step13,   ds6,
-                                                                                                 ds7,   ds8,   ds9,
-                                                                                                 ds10,   ds11,   ds12,
-                                                                                                 ds13,   ds14,   ds15,
-                                                                                                 ds16,   ds17,   ds18,
-                                                                                                 ds19,   ds20,   ds21,
-                                                                                                 ds22,   ds23,   ds24,
-                                                                                                 ds25,   ds26,   ds27,
-                                                                                                 ds28,   ds29,   busy};
+  assign c$step_$jOut_app_arg = ((result_55[1124:1117] == 8'd0) | ($signed(result_35[95:64]) > $signed(result_55[37:6]))) ? {5'd16,
+                                                                                                                             result_55[1135:1135],
+                                                                                                                             result_55[1134:1131],
+                                                                                                                             result_55[1130:1125],
+                                                                                                                             step10,
+                                                                                                                             result_55[1116:1115],
+                                                                                                                             $signed(result_55[1114:1051]),
+                                                                                                                             $signed(result_55[1050:1019]),
+                                                                                                                             result_55[1018:987],
+                                                                                                                             $signed(result_55[986:980]),
+                                                                                                                             result_55[979:977],
+                                                                                                                             result_55[976:969],
+                                                                                                                             result_55[968:961],
+                                                                                                                             $signed(result_55[960:929]),
+                                                                                                                             result_55[928:927],
+                                                                                                                             result_55[926:895],
+                                                                                                                             result_55[894:767],
+                                                                                                                             $signed(result_55[766:760]),
+                                                                                                                             result_55[759:632],
+                                                                                                                             $signed(result_55[631:625]),
+                                                                                                                             result_55[624:623],
+                                                                                                                             result_55[622:619],
+                                                                                                                             result_55[618:43],
+                                                                                                                             result_55[42:38],
+                                                                                                                             $signed(result_35[95:64]),
+                                                                                                                             c$step_$jOut_app_arg_0} : {5'd16,
+                                                                                                                                                        result_55[1135:1135],
+                                                                                                                                                        result_55[1134:1131],
+                                                                                                                                                        result_55[1130:1125],
+                                                                                                                                                        step10,
+                                                                                                                                                        result_55[1116:1115],
+                                                                                                                                                        $signed(result_55[1114:1051]),
+                                                                                                                                                        $signed(result_55[1050:1019]),
+                                                                                                                                                        result_55[1018:987],
+                                                                                                                                                        $signed(result_55[986:980]),
+                                                                                                                                                        result_55[979:977],
+                                                                                                                                                        result_55[976:969],
+                                                                                                                                                        result_55[968:961],
+                                                                                                                                                        $signed(result_55[960:929]),
+                                                                                                                                                        result_55[928:927],
+                                                                                                                                                        result_55[926:895],
+                                                                                                                                                        result_55[894:767],
+                                                                                                                                                        $signed(result_55[766:760]),
+                                                                                                                                                        result_55[759:632],
+                                                                                                                                                        $signed(result_55[631:625]),
+                                                                                                                                                        result_55[624:623],
+                                                                                                                                                        result_55[622:619],
+                                                                                                                                                        result_55[618:43],
+                                                                                                                                                        result_55[42:38],
+                                                                                                                                                        $signed(result_55[37:6]),
+                                                                                                                                                        result_55[5:0]};
 
-  assign c$step_$jOut_app_arg_0 = ds5[0+:6];
+  assign c$bv_12 = result_55[1124:1117];
 
-  assign step13 = ds5 + 8'd1;
+  assign c$step_$jOut_app_arg_0 = c$bv_12[0+:6];
 
-  assign c$sumSquareOut_fun_arg = $signed(result_57[159:128]);
+  assign step10 = result_55[1124:1117] + 8'd1;
+
+  assign c$sumSquareOut_fun_arg = $signed(result_55[1114:1051]);
+
+  assign c$sumSquareOut_fun_arg_0 = $signed(result_35[159:128]);
 
   LlamaDv_Top_Decoder_decoderSmall_sumSquare LlamaDv_Top_Decoder_decoderSmall_sumSquare_c$sumSquareOut
     ( .result (c$sumSquareOut)
-    , .ss (ds7)
-    , .x (c$sumSquareOut_fun_arg) );
+    , .ss (c$sumSquareOut_fun_arg)
+    , .x (c$sumSquareOut_fun_arg_0) );
 
   always @(*) begin
     case(c$matrixShapeOut_app_arg)
@@ -1488,49 +2250,53 @@ module decoder_small
     endcase
   end
 
+  assign c$matrixShapeOut_app_arg_selection_1 = result_55[1140:1136];
+
   always @(*) begin
-    case(ds1_1)
+    case(c$matrixShapeOut_app_arg_selection_1)
       5'b00101 : c$matrixShapeOut_app_arg = k_0;
       default : c$matrixShapeOut_app_arg = k;
     endcase
   end
 
-  assign k = ds11 + 3'd1;
+  assign k = result_55[979:977] + 3'd1;
+
+  assign k_selection_1 = result_55[1116:1115];
 
   always @(*) begin
-    case(ds6)
+    case(k_selection_1)
       2'd0 : k_0 = 3'd0;
       2'd1 : k_0 = 3'd4;
       default : k_0 = 3'd7;
     endcase
   end
 
-  assign y = (($signed(((({{(16-6) {1'b0}},result_20}))))) - 16'sd7) - 16'sd20;
+  assign y = (($signed(((({{(16-6) {1'b0}},result_19}))))) - 16'sd7) - 16'sd20;
 
-  assign result_19 = (16'sd63 <= y) ? 7'sd63 : c$case_alt_17;
+  assign result_18 = (16'sd63 <= y) ? 7'sd63 : c$case_alt_21;
 
-  assign c$case_alt_17 = (-16'sd64 <= y) ? ($signed({y[16-1],y[0+:(7-1)]})) : -7'sd64;
+  assign c$case_alt_21 = (-16'sd64 <= y) ? ($signed({y[16-1],y[0+:(7-1)]})) : -7'sd64;
 
   // imap begin
-  genvar i_0;
+  genvar i;
   generate
-  for (i_0=0; i_0 < 32; i_0 = i_0 + 1) begin : imap
+  for (i=0; i < 32; i = i + 1) begin : imap
     wire [5-1:0] map_index;
     wire  map_in;
-    assign map_in = c$app_arg_18[i_0*1+:1];
+    assign map_in = c$app_arg_21[i*1+:1];
     wire [5:0] map_out;
 
-    assign map_index = 5'd31 - i_0[0+:5];
-    wire [5:0] result_62;
-    wire [4:0] c$bv_5;
-    assign map_out = result_62;
+    assign map_index = 5'd31 - i[0+:5];
+    wire [5:0] result_57;
+    wire [4:0] c$bv_13;
+    assign map_out = result_57;
 
-    assign c$bv_5 = (((map_index)));
+    assign c$bv_13 = (((map_index)));
 
-    assign result_62 = (map_in == (1'b1)) ? (({{(6-5) {1'b0}},(((map_index)))}) + 6'd1) : 6'd0;
+    assign result_57 = (map_in == (1'b1)) ? (({{(6-5) {1'b0}},(((map_index)))}) + 6'd1) : 6'd0;
 
 
-    assign c$app_arg_17[i_0*6+:6] = map_out;
+    assign c$app_arg_20[i*6+:6] = map_out;
   end
   endgenerate
   // imap end
@@ -1538,10 +2304,10 @@ module decoder_small
   assign c$vec = ((((c$quantExpOut_app_arg))));
 
   // reverse begin
-  genvar i_1;
+  genvar i_0;
   generate
-  for (i_1 = 0; i_1 < 32; i_1 = i_1 + 1) begin : reverse
-    assign c$app_arg_18[(32 - 1 - i_1)*1+:1] = c$vec[i_1*1+:1];
+  for (i_0 = 0; i_0 < 32; i_0 = i_0 + 1) begin : reverse
+    assign c$app_arg_21[(32 - 1 - i_0)*1+:1] = c$vec[i_0*1+:1];
   end
   endgenerate
   // reverse end
@@ -1610,9 +2376,9 @@ module decoder_small
   wire [5:0] acc_3_3_42;
   wire [5:0] acc_4_0_43;
   wire [5:0] acc_4_1_44;
-  assign result_20 = acc_5_0_45;
+  assign result_19 = acc_5_0_45;
 
-  assign vec_1 = c$app_arg_17;
+  assign vec_1 = c$app_arg_20;
 
   assign acc_0_42 = vec_1[191:186];
 
@@ -1678,251 +2444,257 @@ module decoder_small
 
   assign acc_0_73 = vec_1[5:0];
 
-  wire [5:0] result_63;
-  assign acc_1_0_15 = result_63;
+  wire [5:0] result_58;
+  assign acc_1_0_15 = result_58;
 
-  assign result_63 = (acc_0_42 <= acc_0_43) ? acc_0_43 : acc_0_42;
+  assign result_58 = (acc_0_42 <= acc_0_43) ? acc_0_43 : acc_0_42;
+
+
+
+  wire [5:0] result_59;
+  assign acc_1_1_16 = result_59;
+
+  assign result_59 = (acc_0_44 <= acc_0_45) ? acc_0_45 : acc_0_44;
+
+
+
+  wire [5:0] result_60;
+  assign acc_1_2_17 = result_60;
+
+  assign result_60 = (acc_0_46 <= acc_0_47) ? acc_0_47 : acc_0_46;
+
+
+
+  wire [5:0] result_61;
+  assign acc_1_3_18 = result_61;
+
+  assign result_61 = (acc_0_48 <= acc_0_49) ? acc_0_49 : acc_0_48;
+
+
+
+  wire [5:0] result_62;
+  assign acc_1_4_19 = result_62;
+
+  assign result_62 = (acc_0_50 <= acc_0_51) ? acc_0_51 : acc_0_50;
+
+
+
+  wire [5:0] result_63;
+  assign acc_1_5_20 = result_63;
+
+  assign result_63 = (acc_0_52 <= acc_0_53) ? acc_0_53 : acc_0_52;
 
 
 
   wire [5:0] result_64;
-  assign acc_1_1_16 = result_64;
+  assign acc_1_6_21 = result_64;
 
-  assign result_64 = (acc_0_44 <= acc_0_45) ? acc_0_45 : acc_0_44;
+  assign result_64 = (acc_0_54 <= acc_0_55) ? acc_0_55 : acc_0_54;
 
 
 
   wire [5:0] result_65;
-  assign acc_1_2_17 = result_65;
+  assign acc_1_7_22 = result_65;
 
-  assign result_65 = (acc_0_46 <= acc_0_47) ? acc_0_47 : acc_0_46;
+  assign result_65 = (acc_0_56 <= acc_0_57) ? acc_0_57 : acc_0_56;
 
 
 
   wire [5:0] result_66;
-  assign acc_1_3_18 = result_66;
+  assign acc_1_8_23 = result_66;
 
-  assign result_66 = (acc_0_48 <= acc_0_49) ? acc_0_49 : acc_0_48;
+  assign result_66 = (acc_0_58 <= acc_0_59) ? acc_0_59 : acc_0_58;
 
 
 
   wire [5:0] result_67;
-  assign acc_1_4_19 = result_67;
+  assign acc_1_9_24 = result_67;
 
-  assign result_67 = (acc_0_50 <= acc_0_51) ? acc_0_51 : acc_0_50;
+  assign result_67 = (acc_0_60 <= acc_0_61) ? acc_0_61 : acc_0_60;
 
 
 
   wire [5:0] result_68;
-  assign acc_1_5_20 = result_68;
+  assign acc_1_10_25 = result_68;
 
-  assign result_68 = (acc_0_52 <= acc_0_53) ? acc_0_53 : acc_0_52;
+  assign result_68 = (acc_0_62 <= acc_0_63) ? acc_0_63 : acc_0_62;
 
 
 
   wire [5:0] result_69;
-  assign acc_1_6_21 = result_69;
+  assign acc_1_11_26 = result_69;
 
-  assign result_69 = (acc_0_54 <= acc_0_55) ? acc_0_55 : acc_0_54;
+  assign result_69 = (acc_0_64 <= acc_0_65) ? acc_0_65 : acc_0_64;
 
 
 
   wire [5:0] result_70;
-  assign acc_1_7_22 = result_70;
+  assign acc_1_12_27 = result_70;
 
-  assign result_70 = (acc_0_56 <= acc_0_57) ? acc_0_57 : acc_0_56;
+  assign result_70 = (acc_0_66 <= acc_0_67) ? acc_0_67 : acc_0_66;
 
 
 
   wire [5:0] result_71;
-  assign acc_1_8_23 = result_71;
+  assign acc_1_13_28 = result_71;
 
-  assign result_71 = (acc_0_58 <= acc_0_59) ? acc_0_59 : acc_0_58;
+  assign result_71 = (acc_0_68 <= acc_0_69) ? acc_0_69 : acc_0_68;
 
 
 
   wire [5:0] result_72;
-  assign acc_1_9_24 = result_72;
+  assign acc_1_14_29 = result_72;
 
-  assign result_72 = (acc_0_60 <= acc_0_61) ? acc_0_61 : acc_0_60;
+  assign result_72 = (acc_0_70 <= acc_0_71) ? acc_0_71 : acc_0_70;
 
 
 
   wire [5:0] result_73;
-  assign acc_1_10_25 = result_73;
+  assign acc_1_15_30 = result_73;
 
-  assign result_73 = (acc_0_62 <= acc_0_63) ? acc_0_63 : acc_0_62;
+  assign result_73 = (acc_0_72 <= acc_0_73) ? acc_0_73 : acc_0_72;
 
 
 
   wire [5:0] result_74;
-  assign acc_1_11_26 = result_74;
+  assign acc_2_0_31 = result_74;
 
-  assign result_74 = (acc_0_64 <= acc_0_65) ? acc_0_65 : acc_0_64;
+  assign result_74 = (acc_1_0_15 <= acc_1_1_16) ? acc_1_1_16 : acc_1_0_15;
 
 
 
   wire [5:0] result_75;
-  assign acc_1_12_27 = result_75;
+  assign acc_2_1_32 = result_75;
 
-  assign result_75 = (acc_0_66 <= acc_0_67) ? acc_0_67 : acc_0_66;
+  assign result_75 = (acc_1_2_17 <= acc_1_3_18) ? acc_1_3_18 : acc_1_2_17;
 
 
 
   wire [5:0] result_76;
-  assign acc_1_13_28 = result_76;
+  assign acc_2_2_33 = result_76;
 
-  assign result_76 = (acc_0_68 <= acc_0_69) ? acc_0_69 : acc_0_68;
+  assign result_76 = (acc_1_4_19 <= acc_1_5_20) ? acc_1_5_20 : acc_1_4_19;
 
 
 
   wire [5:0] result_77;
-  assign acc_1_14_29 = result_77;
+  assign acc_2_3_34 = result_77;
 
-  assign result_77 = (acc_0_70 <= acc_0_71) ? acc_0_71 : acc_0_70;
+  assign result_77 = (acc_1_6_21 <= acc_1_7_22) ? acc_1_7_22 : acc_1_6_21;
 
 
 
   wire [5:0] result_78;
-  assign acc_1_15_30 = result_78;
+  assign acc_2_4_35 = result_78;
 
-  assign result_78 = (acc_0_72 <= acc_0_73) ? acc_0_73 : acc_0_72;
+  assign result_78 = (acc_1_8_23 <= acc_1_9_24) ? acc_1_9_24 : acc_1_8_23;
 
 
 
   wire [5:0] result_79;
-  assign acc_2_0_31 = result_79;
+  assign acc_2_5_36 = result_79;
 
-  assign result_79 = (acc_1_0_15 <= acc_1_1_16) ? acc_1_1_16 : acc_1_0_15;
+  assign result_79 = (acc_1_10_25 <= acc_1_11_26) ? acc_1_11_26 : acc_1_10_25;
 
 
 
   wire [5:0] result_80;
-  assign acc_2_1_32 = result_80;
+  assign acc_2_6_37 = result_80;
 
-  assign result_80 = (acc_1_2_17 <= acc_1_3_18) ? acc_1_3_18 : acc_1_2_17;
+  assign result_80 = (acc_1_12_27 <= acc_1_13_28) ? acc_1_13_28 : acc_1_12_27;
 
 
 
   wire [5:0] result_81;
-  assign acc_2_2_33 = result_81;
+  assign acc_2_7_38 = result_81;
 
-  assign result_81 = (acc_1_4_19 <= acc_1_5_20) ? acc_1_5_20 : acc_1_4_19;
+  assign result_81 = (acc_1_14_29 <= acc_1_15_30) ? acc_1_15_30 : acc_1_14_29;
 
 
 
   wire [5:0] result_82;
-  assign acc_2_3_34 = result_82;
+  assign acc_3_0_39 = result_82;
 
-  assign result_82 = (acc_1_6_21 <= acc_1_7_22) ? acc_1_7_22 : acc_1_6_21;
+  assign result_82 = (acc_2_0_31 <= acc_2_1_32) ? acc_2_1_32 : acc_2_0_31;
 
 
 
   wire [5:0] result_83;
-  assign acc_2_4_35 = result_83;
+  assign acc_3_1_40 = result_83;
 
-  assign result_83 = (acc_1_8_23 <= acc_1_9_24) ? acc_1_9_24 : acc_1_8_23;
+  assign result_83 = (acc_2_2_33 <= acc_2_3_34) ? acc_2_3_34 : acc_2_2_33;
 
 
 
   wire [5:0] result_84;
-  assign acc_2_5_36 = result_84;
+  assign acc_3_2_41 = result_84;
 
-  assign result_84 = (acc_1_10_25 <= acc_1_11_26) ? acc_1_11_26 : acc_1_10_25;
+  assign result_84 = (acc_2_4_35 <= acc_2_5_36) ? acc_2_5_36 : acc_2_4_35;
 
 
 
   wire [5:0] result_85;
-  assign acc_2_6_37 = result_85;
+  assign acc_3_3_42 = result_85;
 
-  assign result_85 = (acc_1_12_27 <= acc_1_13_28) ? acc_1_13_28 : acc_1_12_27;
+  assign result_85 = (acc_2_6_37 <= acc_2_7_38) ? acc_2_7_38 : acc_2_6_37;
 
 
 
   wire [5:0] result_86;
-  assign acc_2_7_38 = result_86;
+  assign acc_4_0_43 = result_86;
 
-  assign result_86 = (acc_1_14_29 <= acc_1_15_30) ? acc_1_15_30 : acc_1_14_29;
+  assign result_86 = (acc_3_0_39 <= acc_3_1_40) ? acc_3_1_40 : acc_3_0_39;
 
 
 
   wire [5:0] result_87;
-  assign acc_3_0_39 = result_87;
+  assign acc_4_1_44 = result_87;
 
-  assign result_87 = (acc_2_0_31 <= acc_2_1_32) ? acc_2_1_32 : acc_2_0_31;
+  assign result_87 = (acc_3_2_41 <= acc_3_3_42) ? acc_3_3_42 : acc_3_2_41;
 
 
 
   wire [5:0] result_88;
-  assign acc_3_1_40 = result_88;
+  assign acc_5_0_45 = result_88;
 
-  assign result_88 = (acc_2_2_33 <= acc_2_3_34) ? acc_2_3_34 : acc_2_2_33;
-
-
-
-  wire [5:0] result_89;
-  assign acc_3_2_41 = result_89;
-
-  assign result_89 = (acc_2_4_35 <= acc_2_5_36) ? acc_2_5_36 : acc_2_4_35;
-
-
-
-  wire [5:0] result_90;
-  assign acc_3_3_42 = result_90;
-
-  assign result_90 = (acc_2_6_37 <= acc_2_7_38) ? acc_2_7_38 : acc_2_6_37;
-
-
-
-  wire [5:0] result_91;
-  assign acc_4_0_43 = result_91;
-
-  assign result_91 = (acc_3_0_39 <= acc_3_1_40) ? acc_3_1_40 : acc_3_0_39;
-
-
-
-  wire [5:0] result_92;
-  assign acc_4_1_44 = result_92;
-
-  assign result_92 = (acc_3_2_41 <= acc_3_3_42) ? acc_3_3_42 : acc_3_2_41;
-
-
-
-  wire [5:0] result_93;
-  assign acc_5_0_45 = result_93;
-
-  assign result_93 = (acc_4_0_43 <= acc_4_1_44) ? acc_4_1_44 : acc_4_0_43;
+  assign result_88 = (acc_4_0_43 <= acc_4_1_44) ? acc_4_1_44 : acc_4_0_43;
 
 
 
 
+
+  assign c$quantExpOut_app_arg_selection_1 = result_55[1140:1136];
 
   always @(*) begin
-    case(ds1_1)
-      5'b00101 : c$quantExpOut_app_arg = ds9;
-      5'b01001 : c$quantExpOut_app_arg = result_21;
-      5'b01100 : c$quantExpOut_app_arg = ds9;
-      default : c$quantExpOut_app_arg = ds9;
+    case(c$quantExpOut_app_arg_selection_1)
+      5'b00101 : c$quantExpOut_app_arg = result_55[1018:987];
+      5'b01001 : c$quantExpOut_app_arg = result_20;
+      5'b01100 : c$quantExpOut_app_arg = result_55[1018:987];
+      default : c$quantExpOut_app_arg = result_55[1018:987];
     endcase
   end
 
+  assign result_selection_60 = result_55[1124:1117];
+
   always @(*) begin
-    case(ds5)
-      8'd0 : result_21 = c$mx_case_alt;
-      default : result_21 = c$mx_case_alt_0;
+    case(result_selection_60)
+      8'd0 : result_20 = c$mx_case_alt;
+      default : result_20 = c$mx_case_alt_0;
     endcase
   end
 
   assign c$mx_case_alt = (32'd0 <= c$absUOut) ? c$absUOut : 32'd0;
 
-  assign c$mx_case_alt_0 = (ds19 <= c$absUOut) ? c$absUOut : ds19;
+  assign c$mx_case_alt_0 = (result_55[926:895] <= c$absUOut) ? c$absUOut : result_55[926:895];
 
-  assign c$bv_6 = (($unsigned(((($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg})) < 33'sd0) ? -($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg})) : ($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg}))))));
+  assign c$bv_14 = (($unsigned(((($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg})) < 33'sd0) ? -($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg})) : ($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg}))))));
 
-  assign c$absUOut = (c$bv_6[0+:32]);
+  assign c$absUOut = (c$bv_14[0+:32]);
+
+  assign c$absUOut_app_arg_selection_1 = result_55[1140:1136];
 
   always @(*) begin
-    case(ds1_1)
+    case(c$absUOut_app_arg_selection_1)
       5'b00100 : c$absUOut_app_arg = o_0;
       5'b01001 : c$absUOut_app_arg = c$absUOut_case_alt;
       5'b01011 : c$absUOut_app_arg = o_1;
@@ -1930,111 +2702,139 @@ module decoder_small
     endcase
   end
 
-  assign o_fun_arg = $signed(result_57[63:32]);
+  assign o_fun_arg = $signed(result_35[63:32]);
 
-  assign o_fun_arg_0 = $signed(result_57[95:64]);
+  assign o_fun_arg_0 = $signed(result_35[95:64]);
 
   LlamaDv_Top_Decoder_decoderSmall_siluGate LlamaDv_Top_Decoder_decoderSmall_siluGate_o
     ( .result (o)
     , .hx (o_fun_arg)
     , .y (o_fun_arg_0) );
 
-  assign o_fun_arg_1 = $signed(result_57[159:128]);
+  assign o_fun_arg_1 = $signed(result_35[159:128]);
+
+  assign o_fun_arg_2 = $signed(result_55[1050:1019]);
 
   LlamaDv_Top_Decoder_decoderSmall_normScale LlamaDv_Top_Decoder_decoderSmall_normScale_o_0
     ( .result (o_0)
     , .x (o_fun_arg_1)
-    , .rinv (ds8)
-    , .g (result_42) );
+    , .rinv (o_fun_arg_2)
+    , .g (result_25) );
+
+  assign c$absUOut_case_alt_selection_1 = result_55[928:927];
 
   always @(*) begin
-    case(ds18)
-      2'b10 : c$absUOut_case_alt = $signed(result_57[95:64]);
-      default : c$absUOut_case_alt = $signed(result_57[31:0]);
+    case(c$absUOut_case_alt_selection_1)
+      2'b10 : c$absUOut_case_alt = $signed(result_35[95:64]);
+      default : c$absUOut_case_alt = $signed(result_35[31:0]);
     endcase
   end
 
-  assign c$i_281 = (ds5 & 8'd15);
+  assign c$i_268 = (result_55[1124:1117] & 8'd15);
 
   // index begin
-  wire signed [31:0] vecArray_0 [0:16-1];
-  genvar i_2;
+  wire signed [31:0] vecArray [0:16-1];
+  genvar i_1;
   generate
-  for (i_2=0; i_2 < 16; i_2=i_2+1) begin : mk_array_0
-    assign vecArray_0[(16-1)-i_2] = result_60[i_2*32+:32];
+  for (i_1=0; i_1 < 16; i_1=i_1+1) begin : mk_array
+    assign vecArray[(16-1)-i_1] = result_54[i_1*32+:32];
   end
   endgenerate
-  assign o_1 = vecArray_0[($unsigned({{(64-8) {1'b0}},c$i_281}))];
+  assign o_1 = vecArray[($unsigned({{(64-8) {1'b0}},c$i_268}))];
   // index end
 
+  assign c$tupIn_selection_1 = result_55[1140:1136];
+
   always @(*) begin
-    case(ds1_1)
-      5'b00011 : c$tupIn = {5'd4,   {5'd3,   ds2_0,
-                                     ds3,   ds4,   ds5,   ds6,   ds7,
-                                     c$tupIn_app_arg,   ds9,   ds10,   ds11,
-                                     ds12,   ds13,   ds14,   ds15,   ds16,   ds17,
-                                     ds18,   ds19,   ds20,   ds21,   ds22,   ds23,
-                                     ds24,   ds25,   ds26,   ds27,   ds28,   ds29,
-                                     busy}};
-      default : c$tupIn = {5'd14,   {5'd7,   ds2_0,
-                                     ds3,   ds4,   ds5,   ds6,   ds7,   ds8,   ds9,
-                                     ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
-                                     ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
-                                     ds22,   ds23,   ds24,   ds25,   ds26,   ds27,
-                                     ds28,   ds29,   busy}};
+    case(c$tupIn_selection_1)
+      5'b00001 : c$tupIn = {result_55[1116:1115],
+                            result_55};
+      default : c$tupIn = {2'd0,   {5'd13,   1'd1,
+                                    result_55[1134:1131],   result_55[1130:1125],
+                                    result_55[1124:1117],   result_55[1116:1115],
+                                    $signed(result_55[1114:1051]),
+                                    $signed(result_55[1050:1019]),
+                                    result_55[1018:987],
+                                    $signed(result_55[986:980]),
+                                    result_55[979:977],   result_55[976:969],
+                                    result_55[968:961],
+                                    $signed(result_55[960:929]),
+                                    result_55[928:927],   result_55[926:895],
+                                    result_55[894:767],
+                                    $signed(result_55[766:760]),
+                                    result_55[759:632],
+                                    $signed(result_55[631:625]),
+                                    result_55[624:623],   result_55[622:619],
+                                    result_55[618:43],   result_55[42:38],
+                                    $signed(result_55[37:6]),   result_55[5:0]}};
     endcase
   end
 
-  assign busy = ds30 + 32'd1;
-
-  LlamaDv_Top_Decoder_decoderSmall_normInv LlamaDv_Top_Decoder_decoderSmall_normInv_c$tupIn_app_arg
-    (.result (c$tupIn_app_arg), .ss (ds7));
-
   LlamaDv_Top_Decoder_decoderSmall_kvCache kv_cache
-    ( .result (result_22)
-    , .c$ds_bindCsr (clk)
-    , .c$ds_bindCsr_0 (rst)
-    , .eta1 (result_24)
-    , .eta2 (kvWr_0) );
+    ( .result (result_21)
+    , .c$ds1_bindCsr (clk)
+    , .c$ds1_bindCsr_0 (rst)
+    , .eta1 (result_23)
+    , .eta3 (kvWr_0) );
 
   assign kvWr_0 = result_2[475:199];
 
-  assign kvh = nxt[656:655] >> 64'sd1;
+  assign kvh = nxt[624:623] >> 64'sd1;
 
-  assign c$bv_7 = nxt[1215:1215];
+  assign c$bv_15 = nxt[1135:1135];
 
-  assign result_23 = ((({{(6-1) {1'b0}},nxt[1215:1215]}) * 6'd2) + ({{(6-2) {1'b0}},kvh})) * 6'd16;
+  assign result_22 = ((({{(6-1) {1'b0}},nxt[1135:1135]}) * 6'd2) + ({{(6-2) {1'b0}},kvh})) * 6'd16;
 
-  assign c$bv_8 = nxt[654:651];
+  assign c$bv_16 = nxt[622:619];
 
-  assign result_24 = result_23 + ({{(6-4) {1'b0}},nxt[654:651]});
+  assign result_23 = result_22 + ({{(6-4) {1'b0}},nxt[622:619]});
 
   // index begin
-  wire signed [6:0] vecArray_1 [0:15-1];
-  genvar i_3;
+  wire signed [6:0] vecArray_0 [0:15-1];
+  genvar i_2;
   generate
-  for (i_3=0; i_3 < 15; i_3=i_3+1) begin : mk_array_1
-    assign vecArray_1[(15-1)-i_3] = xs[i_3*7+:7];
+  for (i_2=0; i_2 < 15; i_2=i_2+1) begin : mk_array_0
+    assign vecArray_0[(15-1)-i_2] = xs[i_2*7+:7];
   end
   endgenerate
-  assign result_25 = vecArray_1[c$ds_app_arg];
+  assign result_24 = vecArray_0[($unsigned({{(64-4) {1'b0}},c$i1_case_alt}))];
   // index end
 
-  assign xs = {$signed(c$xs_app_arg_13),
-               $signed(c$xs_app_arg_12),
-               $signed(c$xs_app_arg_11),
-               $signed(c$xs_app_arg_10),
-               $signed(c$xs_app_arg_9),
-               $signed(c$xs_app_arg_8),
-               $signed(c$xs_app_arg_7),
-               $signed(c$xs_app_arg_6),
-               $signed(c$xs_app_arg_5),
-               $signed(c$xs_app_arg_4),
-               $signed(c$xs_app_arg_3),
-               $signed(c$xs_app_arg_2),
-               $signed(c$xs_app_arg_1),
-               $signed(c$xs_app_arg_0),
-               $signed(c$xs_app_arg)};
+  assign xs = {$signed(c$case_alt_36),
+               $signed(c$case_alt_35),
+               $signed(c$case_alt_34),
+               $signed(c$case_alt_33),
+               $signed(c$case_alt_32),
+               $signed(c$case_alt_31),
+               $signed(c$case_alt_30),
+               $signed(c$case_alt_29),
+               $signed(c$case_alt_28),
+               $signed(c$case_alt_27),
+               $signed(c$case_alt_26),
+               $signed(c$case_alt_25),
+               $signed(c$case_alt_24),
+               $signed(c$case_alt_23),
+               $signed(c$case_alt_22)};
+
+  assign c$i1_case_alt_selection_1 = result_55[979:977];
+
+  assign c$bv_17 = result_55[1135:1135];
+
+  assign c$bv_18 = result_55[979:977];
+
+  always @(*) begin
+    case(c$i1_case_alt_selection_1)
+      3'd7 : c$i1_case_alt = 4'd14;
+      default : c$i1_case_alt = (({{(4-1) {1'b0}},result_55[1135:1135]}) * 4'd7) + ({{(4-3) {1'b0}},result_55[979:977]});
+    endcase
+  end
+
+  assign eta2 = {c$xs_app_arg_case_alt_0 & (c$xs_app_arg_case_alt == 4'd14),
+                 addr};
+
+  assign en = eta2[7:7];
+
+  assign a = eta2[6:0];
 
   // romFile begin
   reg [6:0] ROM [0:64-1];
@@ -2044,9 +2844,18 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile
-    c$xs_app_arg <= ROM[c$eta_app_arg];
+    if (en) begin
+      c$case_alt_22 <= ROM[($unsigned({{(64-7) {1'b0}},a}))];
+    end
   end
   // romFile end
+
+  assign eta2_0 = {c$xs_app_arg_case_alt_0 & (c$xs_app_arg_case_alt == 4'd13),
+                   addr};
+
+  assign en_0 = eta2_0[7:7];
+
+  assign a_0 = eta2_0[6:0];
 
   // romFile begin
   reg [6:0] ROM_0 [0:128-1];
@@ -2056,9 +2865,18 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_0
-    c$xs_app_arg_0 <= ROM_0[c$eta_app_arg];
+    if (en_0) begin
+      c$case_alt_23 <= ROM_0[($unsigned({{(64-7) {1'b0}},a_0}))];
+    end
   end
   // romFile end
+
+  assign eta2_1 = {c$xs_app_arg_case_alt_0 & (c$xs_app_arg_case_alt == 4'd12),
+                   addr};
+
+  assign en_1 = eta2_1[7:7];
+
+  assign a_1 = eta2_1[6:0];
 
   // romFile begin
   reg [6:0] ROM_1 [0:64-1];
@@ -2068,9 +2886,18 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_1
-    c$xs_app_arg_1 <= ROM_1[c$eta_app_arg];
+    if (en_1) begin
+      c$case_alt_24 <= ROM_1[($unsigned({{(64-7) {1'b0}},a_1}))];
+    end
   end
   // romFile end
+
+  assign eta2_2 = {c$xs_app_arg_case_alt_0 & (c$xs_app_arg_case_alt == 4'd11),
+                   addr};
+
+  assign en_2 = eta2_2[7:7];
+
+  assign a_2 = eta2_2[6:0];
 
   // romFile begin
   reg [6:0] ROM_2 [0:128-1];
@@ -2080,9 +2907,18 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_2
-    c$xs_app_arg_2 <= ROM_2[c$eta_app_arg];
+    if (en_2) begin
+      c$case_alt_25 <= ROM_2[($unsigned({{(64-7) {1'b0}},a_2}))];
+    end
   end
   // romFile end
+
+  assign eta2_3 = {c$xs_app_arg_case_alt_0 & (c$xs_app_arg_case_alt == 4'd10),
+                   addr};
+
+  assign en_3 = eta2_3[7:7];
+
+  assign a_3 = eta2_3[6:0];
 
   // romFile begin
   reg [6:0] ROM_3 [0:64-1];
@@ -2092,9 +2928,18 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_3
-    c$xs_app_arg_3 <= ROM_3[c$eta_app_arg];
+    if (en_3) begin
+      c$case_alt_26 <= ROM_3[($unsigned({{(64-7) {1'b0}},a_3}))];
+    end
   end
   // romFile end
+
+  assign eta2_4 = {c$xs_app_arg_case_alt_0 & (c$xs_app_arg_case_alt == 4'd9),
+                   addr};
+
+  assign en_4 = eta2_4[7:7];
+
+  assign a_4 = eta2_4[6:0];
 
   // romFile begin
   reg [6:0] ROM_4 [0:32-1];
@@ -2104,9 +2949,18 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_4
-    c$xs_app_arg_4 <= ROM_4[c$eta_app_arg];
+    if (en_4) begin
+      c$case_alt_27 <= ROM_4[($unsigned({{(64-7) {1'b0}},a_4}))];
+    end
   end
   // romFile end
+
+  assign eta2_5 = {c$xs_app_arg_case_alt_0 & (c$xs_app_arg_case_alt == 4'd8),
+                   addr};
+
+  assign en_5 = eta2_5[7:7];
+
+  assign a_5 = eta2_5[6:0];
 
   // romFile begin
   reg [6:0] ROM_5 [0:32-1];
@@ -2116,9 +2970,18 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_5
-    c$xs_app_arg_5 <= ROM_5[c$eta_app_arg];
+    if (en_5) begin
+      c$case_alt_28 <= ROM_5[($unsigned({{(64-7) {1'b0}},a_5}))];
+    end
   end
   // romFile end
+
+  assign eta2_6 = {c$xs_app_arg_case_alt_0 & (c$xs_app_arg_case_alt == 4'd7),
+                   addr};
+
+  assign en_6 = eta2_6[7:7];
+
+  assign a_6 = eta2_6[6:0];
 
   // romFile begin
   reg [6:0] ROM_6 [0:64-1];
@@ -2128,9 +2991,18 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_6
-    c$xs_app_arg_6 <= ROM_6[c$eta_app_arg];
+    if (en_6) begin
+      c$case_alt_29 <= ROM_6[($unsigned({{(64-7) {1'b0}},a_6}))];
+    end
   end
   // romFile end
+
+  assign eta2_7 = {c$xs_app_arg_case_alt_0 & (c$xs_app_arg_case_alt == 4'd6),
+                   addr};
+
+  assign en_7 = eta2_7[7:7];
+
+  assign a_7 = eta2_7[6:0];
 
   // romFile begin
   reg [6:0] ROM_7 [0:128-1];
@@ -2140,9 +3012,18 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_7
-    c$xs_app_arg_7 <= ROM_7[c$eta_app_arg];
+    if (en_7) begin
+      c$case_alt_30 <= ROM_7[($unsigned({{(64-7) {1'b0}},a_7}))];
+    end
   end
   // romFile end
+
+  assign eta2_8 = {c$xs_app_arg_case_alt_0 & (c$xs_app_arg_case_alt == 4'd5),
+                   addr};
+
+  assign en_8 = eta2_8[7:7];
+
+  assign a_8 = eta2_8[6:0];
 
   // romFile begin
   reg [6:0] ROM_8 [0:64-1];
@@ -2152,9 +3033,18 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_8
-    c$xs_app_arg_8 <= ROM_8[c$eta_app_arg];
+    if (en_8) begin
+      c$case_alt_31 <= ROM_8[($unsigned({{(64-7) {1'b0}},a_8}))];
+    end
   end
   // romFile end
+
+  assign eta2_9 = {c$xs_app_arg_case_alt_0 & (c$xs_app_arg_case_alt == 4'd4),
+                   addr};
+
+  assign en_9 = eta2_9[7:7];
+
+  assign a_9 = eta2_9[6:0];
 
   // romFile begin
   reg [6:0] ROM_9 [0:128-1];
@@ -2164,9 +3054,18 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_9
-    c$xs_app_arg_9 <= ROM_9[c$eta_app_arg];
+    if (en_9) begin
+      c$case_alt_32 <= ROM_9[($unsigned({{(64-7) {1'b0}},a_9}))];
+    end
   end
   // romFile end
+
+  assign eta2_10 = {c$xs_app_arg_case_alt_0 & (c$xs_app_arg_case_alt == 4'd3),
+                    addr};
+
+  assign en_10 = eta2_10[7:7];
+
+  assign a_10 = eta2_10[6:0];
 
   // romFile begin
   reg [6:0] ROM_10 [0:64-1];
@@ -2176,9 +3075,18 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_10
-    c$xs_app_arg_10 <= ROM_10[c$eta_app_arg];
+    if (en_10) begin
+      c$case_alt_33 <= ROM_10[($unsigned({{(64-7) {1'b0}},a_10}))];
+    end
   end
   // romFile end
+
+  assign eta2_11 = {c$xs_app_arg_case_alt_0 & (c$xs_app_arg_case_alt == 4'd2),
+                    addr};
+
+  assign en_11 = eta2_11[7:7];
+
+  assign a_11 = eta2_11[6:0];
 
   // romFile begin
   reg [6:0] ROM_11 [0:32-1];
@@ -2188,9 +3096,18 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_11
-    c$xs_app_arg_11 <= ROM_11[c$eta_app_arg];
+    if (en_11) begin
+      c$case_alt_34 <= ROM_11[($unsigned({{(64-7) {1'b0}},a_11}))];
+    end
   end
   // romFile end
+
+  assign eta2_12 = {c$xs_app_arg_case_alt_0 & (c$xs_app_arg_case_alt == 4'd1),
+                    addr};
+
+  assign en_12 = eta2_12[7:7];
+
+  assign a_12 = eta2_12[6:0];
 
   // romFile begin
   reg [6:0] ROM_12 [0:32-1];
@@ -2200,9 +3117,18 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_12
-    c$xs_app_arg_12 <= ROM_12[c$eta_app_arg];
+    if (en_12) begin
+      c$case_alt_35 <= ROM_12[($unsigned({{(64-7) {1'b0}},a_12}))];
+    end
   end
   // romFile end
+
+  assign eta2_13 = {c$xs_app_arg_case_alt_0 & (c$xs_app_arg_case_alt == 4'd0),
+                    addr};
+
+  assign en_13 = eta2_13[7:7];
+
+  assign a_13 = eta2_13[6:0];
 
   // romFile begin
   reg [6:0] ROM_13 [0:64-1];
@@ -2212,52 +3138,231 @@ module decoder_small
   end
 
   always @(posedge clk) begin : decoder_small_romFile_13
-    c$xs_app_arg_13 <= ROM_13[c$eta_app_arg];
+    if (en_13) begin
+      c$case_alt_36 <= ROM_13[($unsigned({{(64-7) {1'b0}},a_13}))];
+    end
   end
   // romFile end
 
+  assign c$xs_app_arg_case_alt_selection_1 = nxt[979:977];
+
+  assign c$bv_19 = nxt[1135:1135];
+
+  assign c$bv_20 = nxt[979:977];
+
+  always @(*) begin
+    case(c$xs_app_arg_case_alt_selection_1)
+      3'd7 : c$xs_app_arg_case_alt = 4'd14;
+      default : c$xs_app_arg_case_alt = (({{(4-1) {1'b0}},nxt[1135:1135]}) * 4'd7) + ({{(4-3) {1'b0}},nxt[979:977]});
+    endcase
+  end
+
+  always @(*) begin
+    case(c$xs_app_arg_case_scrut)
+      64'sd6 : c$xs_app_arg_case_alt_0 = 1'b1;
+      default : c$xs_app_arg_case_alt_0 = 1'b0;
+    endcase
+  end
+
+  assign c$dtt_rhs_10 = nxt[1140:1136];
+
+  assign c$xs_app_arg_case_scrut = $unsigned(c$dtt_rhs_10);
+
   // index begin
-  wire [1023:0] vecArray_2 [0:15-1];
-  genvar i_4;
+  wire signed [31:0] vecArray_1 [0:5-1];
+  genvar i_3;
   generate
-  for (i_4=0; i_4 < 15; i_4=i_4+1) begin : mk_array_2
-    assign vecArray_2[(15-1)-i_4] = xs_0[i_4*1024+:1024];
+  for (i_3=0; i_3 < 5; i_3=i_3+1) begin : mk_array_1
+    assign vecArray_1[(5-1)-i_3] = xs_0[i_3*32+:32];
   end
   endgenerate
-  assign result_26 = vecArray_2[c$ds_app_arg];
+  assign result_25 = vecArray_1[($unsigned({{(64-3) {1'b0}},i1}))];
   // index end
 
-  assign xs_0 = {result_41,   result_40,
-                 result_39,   result_38,   result_37,
-                 result_36,   result_35,   result_34,
-                 result_33,   result_32,   result_31,
-                 result_30,   result_29,   result_28,
-                 result_27};
+  assign xs_0 = {$signed(c$case_alt_41),
+                 $signed(c$case_alt_40),
+                 $signed(c$case_alt_39),
+                 $signed(c$case_alt_38),
+                 $signed(c$case_alt_37)};
 
   // romFile begin
-  reg [511:0] ROM_14 [0:64-1];
+  reg [31:0] ROM_14 [0:64-1];
 
   initial begin
-    $readmemb("cls_m.memb",ROM_14);
+    $readmemb("rms_final.memb",ROM_14);
   end
 
   always @(posedge clk) begin : decoder_small_romFile_14
-    bv <= ROM_14[($unsigned({{(64-7) {1'b0}},addr}))];
+    if (c$xs_app_arg_case_alt_1) begin
+      c$case_alt_37 <= ROM_14[($unsigned({{(64-7) {1'b0}},addr}))];
+    end
   end
   // romFile end
 
-  assign result_27 = {c$app_arg_19,({64 {8'sd0}})};
+  // romFile begin
+  reg [31:0] ROM_15 [0:64-1];
+
+  initial begin
+    $readmemb("layer1_rms_ffn.memb",ROM_15);
+  end
+
+  always @(posedge clk) begin : decoder_small_romFile_15
+    if (c$xs_app_arg_case_alt_1) begin
+      c$case_alt_38 <= ROM_15[($unsigned({{(64-7) {1'b0}},addr}))];
+    end
+  end
+  // romFile end
+
+  // romFile begin
+  reg [31:0] ROM_16 [0:64-1];
+
+  initial begin
+    $readmemb("layer1_rms_att.memb",ROM_16);
+  end
+
+  always @(posedge clk) begin : decoder_small_romFile_16
+    if (c$xs_app_arg_case_alt_1) begin
+      c$case_alt_39 <= ROM_16[($unsigned({{(64-7) {1'b0}},addr}))];
+    end
+  end
+  // romFile end
+
+  // romFile begin
+  reg [31:0] ROM_17 [0:64-1];
+
+  initial begin
+    $readmemb("layer0_rms_ffn.memb",ROM_17);
+  end
+
+  always @(posedge clk) begin : decoder_small_romFile_17
+    if (c$xs_app_arg_case_alt_1) begin
+      c$case_alt_40 <= ROM_17[($unsigned({{(64-7) {1'b0}},addr}))];
+    end
+  end
+  // romFile end
+
+  always @(*) begin
+    case(c$rd_case_scrut)
+      64'sd4 : c$xs_app_arg_case_alt_1 = 1'b1;
+      default : c$xs_app_arg_case_alt_1 = 1'b0;
+    endcase
+  end
+
+  // romFile begin
+  reg [31:0] ROM_18 [0:64-1];
+
+  initial begin
+    $readmemb("layer0_rms_att.memb",ROM_18);
+  end
+
+  always @(posedge clk) begin : decoder_small_romFile_18
+    if (c$xs_app_arg_case_alt_1) begin
+      c$case_alt_41 <= ROM_18[($unsigned({{(64-7) {1'b0}},addr}))];
+    end
+  end
+  // romFile end
+
+  assign i1_selection_1 = result_55[1116:1115];
+
+  assign c$bv_21 = result_55[1135:1135];
+
+  assign c$bv_22 = result_55[1116:1115];
+
+  always @(*) begin
+    case(i1_selection_1)
+      2'd2 : i1 = 3'd4;
+      default : i1 = (({{(3-1) {1'b0}},result_55[1135:1135]}) * 3'd2) + ({{(3-2) {1'b0}},result_55[1116:1115]});
+    endcase
+  end
+
+  assign s_1 = -(($signed({{(16-7) {e_0[7-1]}},e_0})) + 16'sd20);
+
+  assign c$case_alt_42 = (c$sat32Out_app_arg_4 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_4[64-1],c$sat32Out_app_arg_4[0+:(32-1)]}));
+
+  assign result_26 = (c$sat32Out_app_arg_4 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_42;
+
+  assign c$sat32Out_case_alt_0 = (-64'sd2147483648 <= ($signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt}))) ? ($signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt})) : -64'sd2147483648;
+
+  assign c$sat32Out_app_arg_2 = (64'sd2147483648 <= ($signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt}))) ? 64'sd2147483648 : c$sat32Out_case_alt_0;
+
+  assign c$bv_23 = (($unsigned((-s_1))));
+
+  assign c$i_303 = ((c$bv_23[0+:5]));
+
+  assign c$wild1_app_arg_5 = $unsigned({{(64-5) {1'b0}},c$i_303});
+
+  assign c$sat32Out_app_arg_3 = (s_1 <= -16'sd31) ? 64'sd31 : wild1_7;
+
+  assign c$bv_24 = (($unsigned(s_1)));
+
+  assign c$case_alt_43 = (s_1 >= 16'sd62) ? 6'd62 : ((c$bv_24[0+:6]));
+
+  assign result_27 = (s_1 <= 16'sd0) ? 6'd0 : c$case_alt_43;
+
+  always @(*) begin
+    case(result_27)
+      6'd0 : result_28 = $signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt});
+      default : result_28 = (($signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt})) + (64'sd1 <<< wild1_6)) >>> wild1_5;
+    endcase
+  end
+
+  assign wild1_5 = $signed(c$wild1_app_arg_6);
+
+  assign c$wild1_app_arg_6 = $unsigned({{(64-6) {1'b0}},result_27});
+
+  assign wild1_6 = $signed(c$wild1_app_arg_7);
+
+  assign c$i_311 = (result_27 - 6'd1);
+
+  assign c$wild1_app_arg_7 = $unsigned({{(64-6) {1'b0}},c$i_311});
+
+  assign c$sat32Out_app_arg_4 = (s_1 > 16'sd0) ? result_28 : (c$sat32Out_app_arg_2 <<< c$sat32Out_app_arg_3);
+
+  assign wild1_7 = $signed(c$wild1_app_arg_5);
+
+  assign e_0 = $signed(c$case_alt_44);
+
+  assign c$i_313 = result_55[1124:1117];
+
+  // index begin
+  wire signed [7:0] vecArray_2 [0:64-1];
+  genvar i_4;
+  generate
+  for (i_4=0; i_4 < 64; i_4=i_4+1) begin : mk_array_2
+    assign vecArray_2[(64-1)-i_4] = result_29[i_4*8+:8];
+  end
+  endgenerate
+  assign c$ds1_case_alt = vecArray_2[($unsigned({{(64-8) {1'b0}},c$i_313}))];
+  // index end
+
+  assign en_14 = rd[7:7];
+
+  assign a_14 = rd[6:0];
+
+  // romFile begin
+  reg [6:0] ROM_19 [0:64-1];
+
+  initial begin
+    $readmemb("embed_e.memb",ROM_19);
+  end
+
+  always @(posedge clk) begin : decoder_small_romFile_19
+    if (en_14) begin
+      c$case_alt_44 <= ROM_19[($unsigned({{(64-7) {1'b0}},a_14}))];
+    end
+  end
+  // romFile end
 
   // reverse begin
   genvar i_5;
   generate
   for (i_5 = 0; i_5 < 64; i_5 = i_5 + 1) begin : reverse_0
-    assign c$app_arg_19[(64 - 1 - i_5)*8+:8] = c$app_arg_20[i_5*8+:8];
+    assign result_29[(64 - 1 - i_5)*8+:8] = c$ds_app_arg[i_5*8+:8];
   end
   endgenerate
   // reverse end
 
-  assign c$vec_0 = (bv);
+  assign c$vec_0 = (c$case_alt_45);
 
   // map begin
   genvar i_6;
@@ -2269,805 +3374,53 @@ module decoder_small
     assign map_out_0 = $signed(map_in_0);
 
 
-    assign c$app_arg_20[i_6*8+:8] = map_out_0;
+    assign c$ds_app_arg[i_6*8+:8] = map_out_0;
   end
   endgenerate
   // map end
 
-  // romFile begin
-  reg [511:0] ROM_15 [0:128-1];
+  assign en_15 = rd[7:7];
 
-  initial begin
-    $readmemb("layer1_w3_m.memb",ROM_15);
-  end
-
-  always @(posedge clk) begin : decoder_small_romFile_15
-    bv_0 <= ROM_15[($unsigned({{(64-7) {1'b0}},addr}))];
-  end
-  // romFile end
-
-  assign result_28 = {c$app_arg_21,({64 {8'sd0}})};
-
-  // reverse begin
-  genvar i_7;
-  generate
-  for (i_7 = 0; i_7 < 64; i_7 = i_7 + 1) begin : reverse_1
-    assign c$app_arg_21[(64 - 1 - i_7)*8+:8] = c$app_arg_22[i_7*8+:8];
-  end
-  endgenerate
-  // reverse end
-
-  assign c$vec_1 = (bv_0);
-
-  // map begin
-  genvar i_8;
-  generate
-  for (i_8=0; i_8 < 64; i_8 = i_8 + 1) begin : map_0
-    wire [7:0] map_in_1;
-    assign map_in_1 = c$vec_1[i_8*8+:8];
-    wire signed [7:0] map_out_1;
-    assign map_out_1 = $signed(map_in_1);
-
-
-    assign c$app_arg_22[i_8*8+:8] = map_out_1;
-  end
-  endgenerate
-  // map end
+  assign a_15 = rd[6:0];
 
   // romFile begin
-  reg [1023:0] ROM_16 [0:64-1];
+  reg [511:0] ROM_20 [0:64-1];
 
   initial begin
-    $readmemb("layer1_w2_m.memb",ROM_16);
-  end
-
-  always @(posedge clk) begin : decoder_small_romFile_16
-    wild1_5 <= ROM_16[($unsigned({{(64-7) {1'b0}},addr}))];
-  end
-  // romFile end
-
-  // reverse begin
-  genvar i_9;
-  generate
-  for (i_9 = 0; i_9 < 128; i_9 = i_9 + 1) begin : reverse_2
-    assign result_29[(128 - 1 - i_9)*8+:8] = c$app_arg_23[i_9*8+:8];
-  end
-  endgenerate
-  // reverse end
-
-  assign c$vec_2 = (wild1_5);
-
-  // map begin
-  genvar i_10;
-  generate
-  for (i_10=0; i_10 < 128; i_10 = i_10 + 1) begin : map_1
-    wire [7:0] map_in_2;
-    assign map_in_2 = c$vec_2[i_10*8+:8];
-    wire signed [7:0] map_out_2;
-    assign map_out_2 = $signed(map_in_2);
-
-
-    assign c$app_arg_23[i_10*8+:8] = map_out_2;
-  end
-  endgenerate
-  // map end
-
-  // romFile begin
-  reg [511:0] ROM_17 [0:128-1];
-
-  initial begin
-    $readmemb("layer1_w1_m.memb",ROM_17);
-  end
-
-  always @(posedge clk) begin : decoder_small_romFile_17
-    bv_1 <= ROM_17[($unsigned({{(64-7) {1'b0}},addr}))];
-  end
-  // romFile end
-
-  assign result_30 = {c$app_arg_24,({64 {8'sd0}})};
-
-  // reverse begin
-  genvar i_11;
-  generate
-  for (i_11 = 0; i_11 < 64; i_11 = i_11 + 1) begin : reverse_3
-    assign c$app_arg_24[(64 - 1 - i_11)*8+:8] = c$app_arg_25[i_11*8+:8];
-  end
-  endgenerate
-  // reverse end
-
-  assign c$vec_3 = (bv_1);
-
-  // map begin
-  genvar i_12;
-  generate
-  for (i_12=0; i_12 < 64; i_12 = i_12 + 1) begin : map_2
-    wire [7:0] map_in_3;
-    assign map_in_3 = c$vec_3[i_12*8+:8];
-    wire signed [7:0] map_out_3;
-    assign map_out_3 = $signed(map_in_3);
-
-
-    assign c$app_arg_25[i_12*8+:8] = map_out_3;
-  end
-  endgenerate
-  // map end
-
-  // romFile begin
-  reg [511:0] ROM_18 [0:64-1];
-
-  initial begin
-    $readmemb("layer1_wo_m.memb",ROM_18);
-  end
-
-  always @(posedge clk) begin : decoder_small_romFile_18
-    bv_2 <= ROM_18[($unsigned({{(64-7) {1'b0}},addr}))];
-  end
-  // romFile end
-
-  assign result_31 = {c$app_arg_26,({64 {8'sd0}})};
-
-  // reverse begin
-  genvar i_13;
-  generate
-  for (i_13 = 0; i_13 < 64; i_13 = i_13 + 1) begin : reverse_4
-    assign c$app_arg_26[(64 - 1 - i_13)*8+:8] = c$app_arg_27[i_13*8+:8];
-  end
-  endgenerate
-  // reverse end
-
-  assign c$vec_4 = (bv_2);
-
-  // map begin
-  genvar i_14;
-  generate
-  for (i_14=0; i_14 < 64; i_14 = i_14 + 1) begin : map_3
-    wire [7:0] map_in_4;
-    assign map_in_4 = c$vec_4[i_14*8+:8];
-    wire signed [7:0] map_out_4;
-    assign map_out_4 = $signed(map_in_4);
-
-
-    assign c$app_arg_27[i_14*8+:8] = map_out_4;
-  end
-  endgenerate
-  // map end
-
-  // romFile begin
-  reg [511:0] ROM_19 [0:32-1];
-
-  initial begin
-    $readmemb("layer1_wv_m.memb",ROM_19);
-  end
-
-  always @(posedge clk) begin : decoder_small_romFile_19
-    bv_3 <= ROM_19[($unsigned({{(64-7) {1'b0}},addr}))];
-  end
-  // romFile end
-
-  assign result_32 = {c$app_arg_28,({64 {8'sd0}})};
-
-  // reverse begin
-  genvar i_15;
-  generate
-  for (i_15 = 0; i_15 < 64; i_15 = i_15 + 1) begin : reverse_5
-    assign c$app_arg_28[(64 - 1 - i_15)*8+:8] = c$app_arg_29[i_15*8+:8];
-  end
-  endgenerate
-  // reverse end
-
-  assign c$vec_5 = (bv_3);
-
-  // map begin
-  genvar i_16;
-  generate
-  for (i_16=0; i_16 < 64; i_16 = i_16 + 1) begin : map_4
-    wire [7:0] map_in_5;
-    assign map_in_5 = c$vec_5[i_16*8+:8];
-    wire signed [7:0] map_out_5;
-    assign map_out_5 = $signed(map_in_5);
-
-
-    assign c$app_arg_29[i_16*8+:8] = map_out_5;
-  end
-  endgenerate
-  // map end
-
-  // romFile begin
-  reg [511:0] ROM_20 [0:32-1];
-
-  initial begin
-    $readmemb("layer1_wk_m.memb",ROM_20);
+    $readmemb("embed_m.memb",ROM_20);
   end
 
   always @(posedge clk) begin : decoder_small_romFile_20
-    bv_4 <= ROM_20[($unsigned({{(64-7) {1'b0}},addr}))];
+    if (en_15) begin
+      c$case_alt_45 <= ROM_20[($unsigned({{(64-7) {1'b0}},a_15}))];
+    end
   end
   // romFile end
 
-  assign result_33 = {c$app_arg_30,({64 {8'sd0}})};
-
-  // reverse begin
-  genvar i_17;
-  generate
-  for (i_17 = 0; i_17 < 64; i_17 = i_17 + 1) begin : reverse_6
-    assign c$app_arg_30[(64 - 1 - i_17)*8+:8] = c$app_arg_31[i_17*8+:8];
-  end
-  endgenerate
-  // reverse end
-
-  assign c$vec_6 = (bv_4);
-
-  // map begin
-  genvar i_18;
-  generate
-  for (i_18=0; i_18 < 64; i_18 = i_18 + 1) begin : map_5
-    wire [7:0] map_in_6;
-    assign map_in_6 = c$vec_6[i_18*8+:8];
-    wire signed [7:0] map_out_6;
-    assign map_out_6 = $signed(map_in_6);
-
-
-    assign c$app_arg_31[i_18*8+:8] = map_out_6;
-  end
-  endgenerate
-  // map end
-
-  // romFile begin
-  reg [511:0] ROM_21 [0:64-1];
-
-  initial begin
-    $readmemb("layer1_wq_m.memb",ROM_21);
-  end
-
-  always @(posedge clk) begin : decoder_small_romFile_21
-    bv_5 <= ROM_21[($unsigned({{(64-7) {1'b0}},addr}))];
-  end
-  // romFile end
-
-  assign result_34 = {c$app_arg_32,({64 {8'sd0}})};
-
-  // reverse begin
-  genvar i_19;
-  generate
-  for (i_19 = 0; i_19 < 64; i_19 = i_19 + 1) begin : reverse_7
-    assign c$app_arg_32[(64 - 1 - i_19)*8+:8] = c$app_arg_33[i_19*8+:8];
-  end
-  endgenerate
-  // reverse end
-
-  assign c$vec_7 = (bv_5);
-
-  // map begin
-  genvar i_20;
-  generate
-  for (i_20=0; i_20 < 64; i_20 = i_20 + 1) begin : map_6
-    wire [7:0] map_in_7;
-    assign map_in_7 = c$vec_7[i_20*8+:8];
-    wire signed [7:0] map_out_7;
-    assign map_out_7 = $signed(map_in_7);
-
-
-    assign c$app_arg_33[i_20*8+:8] = map_out_7;
-  end
-  endgenerate
-  // map end
-
-  // romFile begin
-  reg [511:0] ROM_22 [0:128-1];
-
-  initial begin
-    $readmemb("layer0_w3_m.memb",ROM_22);
-  end
-
-  always @(posedge clk) begin : decoder_small_romFile_22
-    bv_6 <= ROM_22[($unsigned({{(64-7) {1'b0}},addr}))];
-  end
-  // romFile end
-
-  assign result_35 = {c$app_arg_34,({64 {8'sd0}})};
-
-  // reverse begin
-  genvar i_21;
-  generate
-  for (i_21 = 0; i_21 < 64; i_21 = i_21 + 1) begin : reverse_8
-    assign c$app_arg_34[(64 - 1 - i_21)*8+:8] = c$app_arg_35[i_21*8+:8];
-  end
-  endgenerate
-  // reverse end
-
-  assign c$vec_8 = (bv_6);
-
-  // map begin
-  genvar i_22;
-  generate
-  for (i_22=0; i_22 < 64; i_22 = i_22 + 1) begin : map_7
-    wire [7:0] map_in_8;
-    assign map_in_8 = c$vec_8[i_22*8+:8];
-    wire signed [7:0] map_out_8;
-    assign map_out_8 = $signed(map_in_8);
-
-
-    assign c$app_arg_35[i_22*8+:8] = map_out_8;
-  end
-  endgenerate
-  // map end
-
-  // romFile begin
-  reg [1023:0] ROM_23 [0:64-1];
-
-  initial begin
-    $readmemb("layer0_w2_m.memb",ROM_23);
-  end
-
-  always @(posedge clk) begin : decoder_small_romFile_23
-    wild1_6 <= ROM_23[($unsigned({{(64-7) {1'b0}},addr}))];
-  end
-  // romFile end
-
-  // reverse begin
-  genvar i_23;
-  generate
-  for (i_23 = 0; i_23 < 128; i_23 = i_23 + 1) begin : reverse_9
-    assign result_36[(128 - 1 - i_23)*8+:8] = c$app_arg_36[i_23*8+:8];
-  end
-  endgenerate
-  // reverse end
-
-  assign c$vec_9 = (wild1_6);
-
-  // map begin
-  genvar i_24;
-  generate
-  for (i_24=0; i_24 < 128; i_24 = i_24 + 1) begin : map_8
-    wire [7:0] map_in_9;
-    assign map_in_9 = c$vec_9[i_24*8+:8];
-    wire signed [7:0] map_out_9;
-    assign map_out_9 = $signed(map_in_9);
-
-
-    assign c$app_arg_36[i_24*8+:8] = map_out_9;
-  end
-  endgenerate
-  // map end
-
-  // romFile begin
-  reg [511:0] ROM_24 [0:128-1];
-
-  initial begin
-    $readmemb("layer0_w1_m.memb",ROM_24);
-  end
-
-  always @(posedge clk) begin : decoder_small_romFile_24
-    bv_7 <= ROM_24[($unsigned({{(64-7) {1'b0}},addr}))];
-  end
-  // romFile end
-
-  assign result_37 = {c$app_arg_37,({64 {8'sd0}})};
-
-  // reverse begin
-  genvar i_25;
-  generate
-  for (i_25 = 0; i_25 < 64; i_25 = i_25 + 1) begin : reverse_10
-    assign c$app_arg_37[(64 - 1 - i_25)*8+:8] = c$app_arg_38[i_25*8+:8];
-  end
-  endgenerate
-  // reverse end
-
-  assign c$vec_10 = (bv_7);
-
-  // map begin
-  genvar i_26;
-  generate
-  for (i_26=0; i_26 < 64; i_26 = i_26 + 1) begin : map_9
-    wire [7:0] map_in_10;
-    assign map_in_10 = c$vec_10[i_26*8+:8];
-    wire signed [7:0] map_out_10;
-    assign map_out_10 = $signed(map_in_10);
-
-
-    assign c$app_arg_38[i_26*8+:8] = map_out_10;
-  end
-  endgenerate
-  // map end
-
-  // romFile begin
-  reg [511:0] ROM_25 [0:64-1];
-
-  initial begin
-    $readmemb("layer0_wo_m.memb",ROM_25);
-  end
-
-  always @(posedge clk) begin : decoder_small_romFile_25
-    bv_8 <= ROM_25[($unsigned({{(64-7) {1'b0}},addr}))];
-  end
-  // romFile end
-
-  assign result_38 = {c$app_arg_39,({64 {8'sd0}})};
-
-  // reverse begin
-  genvar i_27;
-  generate
-  for (i_27 = 0; i_27 < 64; i_27 = i_27 + 1) begin : reverse_11
-    assign c$app_arg_39[(64 - 1 - i_27)*8+:8] = c$app_arg_40[i_27*8+:8];
-  end
-  endgenerate
-  // reverse end
-
-  assign c$vec_11 = (bv_8);
-
-  // map begin
-  genvar i_28;
-  generate
-  for (i_28=0; i_28 < 64; i_28 = i_28 + 1) begin : map_10
-    wire [7:0] map_in_11;
-    assign map_in_11 = c$vec_11[i_28*8+:8];
-    wire signed [7:0] map_out_11;
-    assign map_out_11 = $signed(map_in_11);
-
-
-    assign c$app_arg_40[i_28*8+:8] = map_out_11;
-  end
-  endgenerate
-  // map end
-
-  // romFile begin
-  reg [511:0] ROM_26 [0:32-1];
-
-  initial begin
-    $readmemb("layer0_wv_m.memb",ROM_26);
-  end
-
-  always @(posedge clk) begin : decoder_small_romFile_26
-    bv_9 <= ROM_26[($unsigned({{(64-7) {1'b0}},addr}))];
-  end
-  // romFile end
-
-  assign result_39 = {c$app_arg_41,({64 {8'sd0}})};
-
-  // reverse begin
-  genvar i_29;
-  generate
-  for (i_29 = 0; i_29 < 64; i_29 = i_29 + 1) begin : reverse_12
-    assign c$app_arg_41[(64 - 1 - i_29)*8+:8] = c$app_arg_42[i_29*8+:8];
-  end
-  endgenerate
-  // reverse end
-
-  assign c$vec_12 = (bv_9);
-
-  // map begin
-  genvar i_30;
-  generate
-  for (i_30=0; i_30 < 64; i_30 = i_30 + 1) begin : map_11
-    wire [7:0] map_in_12;
-    assign map_in_12 = c$vec_12[i_30*8+:8];
-    wire signed [7:0] map_out_12;
-    assign map_out_12 = $signed(map_in_12);
-
-
-    assign c$app_arg_42[i_30*8+:8] = map_out_12;
-  end
-  endgenerate
-  // map end
-
-  // romFile begin
-  reg [511:0] ROM_27 [0:32-1];
-
-  initial begin
-    $readmemb("layer0_wk_m.memb",ROM_27);
-  end
-
-  always @(posedge clk) begin : decoder_small_romFile_27
-    bv_10 <= ROM_27[($unsigned({{(64-7) {1'b0}},addr}))];
-  end
-  // romFile end
-
-  assign result_40 = {c$app_arg_43,({64 {8'sd0}})};
-
-  // reverse begin
-  genvar i_31;
-  generate
-  for (i_31 = 0; i_31 < 64; i_31 = i_31 + 1) begin : reverse_13
-    assign c$app_arg_43[(64 - 1 - i_31)*8+:8] = c$app_arg_44[i_31*8+:8];
-  end
-  endgenerate
-  // reverse end
-
-  assign c$vec_13 = (bv_10);
-
-  // map begin
-  genvar i_32;
-  generate
-  for (i_32=0; i_32 < 64; i_32 = i_32 + 1) begin : map_12
-    wire [7:0] map_in_13;
-    assign map_in_13 = c$vec_13[i_32*8+:8];
-    wire signed [7:0] map_out_13;
-    assign map_out_13 = $signed(map_in_13);
-
-
-    assign c$app_arg_44[i_32*8+:8] = map_out_13;
-  end
-  endgenerate
-  // map end
-
-  // romFile begin
-  reg [511:0] ROM_28 [0:64-1];
-
-  initial begin
-    $readmemb("layer0_wq_m.memb",ROM_28);
-  end
-
-  always @(posedge clk) begin : decoder_small_romFile_28
-    bv_11 <= ROM_28[($unsigned({{(64-7) {1'b0}},addr}))];
-  end
-  // romFile end
-
-  assign result_41 = {c$app_arg_45,({64 {8'sd0}})};
-
-  // reverse begin
-  genvar i_33;
-  generate
-  for (i_33 = 0; i_33 < 64; i_33 = i_33 + 1) begin : reverse_14
-    assign c$app_arg_45[(64 - 1 - i_33)*8+:8] = c$app_arg_46[i_33*8+:8];
-  end
-  endgenerate
-  // reverse end
-
-  assign c$vec_14 = (bv_11);
-
-  // map begin
-  genvar i_34;
-  generate
-  for (i_34=0; i_34 < 64; i_34 = i_34 + 1) begin : map_13
-    wire [7:0] map_in_14;
-    assign map_in_14 = c$vec_14[i_34*8+:8];
-    wire signed [7:0] map_out_14;
-    assign map_out_14 = $signed(map_in_14);
-
-
-    assign c$app_arg_46[i_34*8+:8] = map_out_14;
-  end
-  endgenerate
-  // map end
-
-  assign c$ds_app_arg = $unsigned({{(64-4) {1'b0}},i1});
+  assign rd = {c$rd_case_alt,   addr};
 
   always @(*) begin
-    case(ds11)
-      3'd7 : i1 = 4'd14;
-      default : i1 = (({{(4-1) {1'b0}},ds2_0}) * 4'd7) + ({{(4-3) {1'b0}},ds11});
+    case(c$rd_case_scrut)
+      64'sd1 : c$rd_case_alt = 1'b1;
+      default : c$rd_case_alt = 1'b0;
     endcase
   end
 
-  // index begin
-  wire signed [31:0] vecArray_3 [0:5-1];
-  genvar i_35;
-  generate
-  for (i_35=0; i_35 < 5; i_35=i_35+1) begin : mk_array_3
-    assign vecArray_3[(5-1)-i_35] = xs_1[i_35*32+:32];
-  end
-  endgenerate
-  assign result_42 = vecArray_3[($unsigned({{(64-3) {1'b0}},i1_0}))];
-  // index end
+  assign c$dtt_rhs_13 = nxt[1140:1136];
 
-  assign xs_1 = {result_47,   result_46,
-                 result_45,   result_44,   result_43};
+  assign c$rd_case_scrut = $unsigned(c$dtt_rhs_13);
 
-  // romFile begin
-  reg [31:0] ROM_29 [0:64-1];
+  assign c$ds1_app_arg = eta3[38:38] ? 1'b1 : 1'b0;
 
-  initial begin
-    $readmemb("rms_final.memb",ROM_29);
-  end
+  assign c$i_378 = result_36[33:28];
 
-  always @(posedge clk) begin : decoder_small_romFile_29
-    c$app_arg_47 <= ROM_29[($unsigned({{(64-7) {1'b0}},addr}))];
-  end
-  // romFile end
-
-  assign result_43 = $signed(c$app_arg_47);
-
-  // romFile begin
-  reg [31:0] ROM_30 [0:64-1];
-
-  initial begin
-    $readmemb("layer1_rms_ffn.memb",ROM_30);
-  end
-
-  always @(posedge clk) begin : decoder_small_romFile_30
-    c$app_arg_48 <= ROM_30[($unsigned({{(64-7) {1'b0}},addr}))];
-  end
-  // romFile end
-
-  assign result_44 = $signed(c$app_arg_48);
-
-  // romFile begin
-  reg [31:0] ROM_31 [0:64-1];
-
-  initial begin
-    $readmemb("layer1_rms_att.memb",ROM_31);
-  end
-
-  always @(posedge clk) begin : decoder_small_romFile_31
-    c$app_arg_49 <= ROM_31[($unsigned({{(64-7) {1'b0}},addr}))];
-  end
-  // romFile end
-
-  assign result_45 = $signed(c$app_arg_49);
-
-  // romFile begin
-  reg [31:0] ROM_32 [0:64-1];
-
-  initial begin
-    $readmemb("layer0_rms_ffn.memb",ROM_32);
-  end
-
-  always @(posedge clk) begin : decoder_small_romFile_32
-    c$app_arg_50 <= ROM_32[($unsigned({{(64-7) {1'b0}},addr}))];
-  end
-  // romFile end
-
-  assign result_46 = $signed(c$app_arg_50);
-
-  // romFile begin
-  reg [31:0] ROM_33 [0:64-1];
-
-  initial begin
-    $readmemb("layer0_rms_att.memb",ROM_33);
-  end
-
-  always @(posedge clk) begin : decoder_small_romFile_33
-    c$app_arg_51 <= ROM_33[($unsigned({{(64-7) {1'b0}},addr}))];
-  end
-  // romFile end
-
-  assign result_47 = $signed(c$app_arg_51);
-
-  always @(*) begin
-    case(ds6)
-      2'd2 : i1_0 = 3'd4;
-      default : i1_0 = (({{(3-1) {1'b0}},ds2_0}) * 3'd2) + ({{(3-2) {1'b0}},ds6});
-    endcase
-  end
-
-  assign s_1 = -(($signed({{(16-7) {e_0[7-1]}},e_0})) + 16'sd20);
-
-  assign c$case_alt_18 = (c$sat32Out_app_arg_4 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_4[64-1],c$sat32Out_app_arg_4[0+:(32-1)]}));
-
-  assign result_48 = (c$sat32Out_app_arg_4 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_18;
-
-  assign c$sat32Out_case_alt_0 = (-64'sd2147483648 <= ($signed({{(64-8) {c$ds_case_alt[8-1]}},c$ds_case_alt}))) ? ($signed({{(64-8) {c$ds_case_alt[8-1]}},c$ds_case_alt})) : -64'sd2147483648;
-
-  assign c$sat32Out_app_arg_2 = (64'sd2147483648 <= ($signed({{(64-8) {c$ds_case_alt[8-1]}},c$ds_case_alt}))) ? 64'sd2147483648 : c$sat32Out_case_alt_0;
-
-  assign c$bv_9 = (($unsigned((-s_1))));
-
-  assign c$i_311 = ((c$bv_9[0+:5]));
-
-  assign c$wild1_app_arg_5 = $unsigned({{(64-5) {1'b0}},c$i_311});
-
-  assign c$sat32Out_app_arg_3 = (s_1 <= -16'sd31) ? 64'sd31 : wild1_9;
-
-  assign c$bv_10 = (($unsigned(s_1)));
-
-  assign c$case_alt_19 = (s_1 >= 16'sd62) ? 6'd62 : ((c$bv_10[0+:6]));
-
-  assign result_49 = (s_1 <= 16'sd0) ? 6'd0 : c$case_alt_19;
-
-  always @(*) begin
-    case(result_49)
-      6'd0 : result_50 = $signed({{(64-8) {c$ds_case_alt[8-1]}},c$ds_case_alt});
-      default : result_50 = (($signed({{(64-8) {c$ds_case_alt[8-1]}},c$ds_case_alt})) + (64'sd1 <<< wild1_8)) >>> wild1_7;
-    endcase
-  end
-
-  assign wild1_7 = $signed(c$wild1_app_arg_6);
-
-  assign c$wild1_app_arg_6 = $unsigned({{(64-6) {1'b0}},result_49});
-
-  assign wild1_8 = $signed(c$wild1_app_arg_7);
-
-  assign c$i_319 = (result_49 - 6'd1);
-
-  assign c$wild1_app_arg_7 = $unsigned({{(64-6) {1'b0}},c$i_319});
-
-  assign c$sat32Out_app_arg_4 = (s_1 > 16'sd0) ? result_50 : (c$sat32Out_app_arg_2 <<< c$sat32Out_app_arg_3);
-
-  assign wild1_9 = $signed(c$wild1_app_arg_5);
-
-  assign e_0 = $signed(c$ds_app_arg_0);
-
-  // index begin
-  wire signed [7:0] vecArray_4 [0:64-1];
-  genvar i_36;
-  generate
-  for (i_36=0; i_36 < 64; i_36=i_36+1) begin : mk_array_4
-    assign vecArray_4[(64-1)-i_36] = result_51[i_36*8+:8];
-  end
-  endgenerate
-  assign c$ds_case_alt = vecArray_4[($unsigned({{(64-8) {1'b0}},ds5}))];
-  // index end
-
-  // romFile begin
-  reg [6:0] ROM_34 [0:64-1];
-
-  initial begin
-    $readmemb("embed_e.memb",ROM_34);
-  end
-
-  always @(posedge clk) begin : decoder_small_romFile_34
-    c$ds_app_arg_0 <= ROM_34[c$eta_app_arg];
-  end
-  // romFile end
-
-  // reverse begin
-  genvar i_37;
-  generate
-  for (i_37 = 0; i_37 < 64; i_37 = i_37 + 1) begin : reverse_15
-    assign result_51[(64 - 1 - i_37)*8+:8] = c$ds_app_arg_1[i_37*8+:8];
-  end
-  endgenerate
-  // reverse end
-
-  assign c$vec_15 = (eta);
-
-  // map begin
-  genvar i_38;
-  generate
-  for (i_38=0; i_38 < 64; i_38 = i_38 + 1) begin : map_14
-    wire [7:0] map_in_15;
-    assign map_in_15 = c$vec_15[i_38*8+:8];
-    wire signed [7:0] map_out_15;
-    assign map_out_15 = $signed(map_in_15);
-
-
-    assign c$ds_app_arg_1[i_38*8+:8] = map_out_15;
-  end
-  endgenerate
-  // map end
-
-  // romFile begin
-  reg [511:0] ROM_35 [0:64-1];
-
-  initial begin
-    $readmemb("embed_m.memb",ROM_35);
-  end
-
-  always @(posedge clk) begin : decoder_small_romFile_35
-    eta <= ROM_35[c$eta_app_arg];
-  end
-  // romFile end
-
-  assign c$eta_app_arg = $unsigned({{(64-7) {1'b0}},addr});
-
-  assign addr_selection_1 = nxt[1220:1216];
-
-  assign c$bv_11 = nxt[1210:1205];
-
-  assign c$bv_12 = nxt[1204:1197];
-
-  assign c$bv_13 = nxt[1056:1049];
-
-  always @(*) begin
-    case(addr_selection_1)
-      5'b00001 : addr = {{(7-6) {1'b0}},nxt[1210:1205]};
-      5'b00100 : addr = c$bv_12[0+:7];
-      5'b00110 : addr = c$bv_13[0+:7];
-      default : addr = 7'd0;
-    endcase
-  end
-
-  assign c$ds1_app_arg = eta2_3[38:38] ? 1'b1 : 1'b0;
-
-  assign c$i_386 = result_58[33:28];
-
-  assign c$i_387 = ds1_0[37:32];
+  assign c$i_379 = ds1_0[37:32];
 
   // blockRam begin
-  reg signed [31:0] result_52_RAM [0:64-1];
+  reg signed [31:0] result_30_RAM [0:64-1];
 
   reg [2047:0] ram_init;
-  integer i_39;
+  integer i_7;
   initial begin
     ram_init = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
@@ -3077,30 +3430,30 @@ module decoder_small
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
-    for (i_39=0; i_39 < 64; i_39 = i_39 + 1) begin
-      result_52_RAM[64-1-i_39] = ram_init[i_39*32+:32];
+    for (i_7=0; i_7 < 64; i_7 = i_7 + 1) begin
+      result_30_RAM[64-1-i_7] = ram_init[i_7*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_52_blockRam
+  always @(posedge clk) begin : result_30_blockRam
     if (c$ds1_app_arg) begin
-      result_52_RAM[($unsigned({{(64-6) {1'b0}},c$i_387}))] <= $signed(ds1_0[31:0]);
+      result_30_RAM[($unsigned({{(64-6) {1'b0}},c$i_379}))] <= $signed(ds1_0[31:0]);
     end
-    result_52 <= result_52_RAM[($unsigned({{(64-6) {1'b0}},c$i_386}))];
+    result_30 <= result_30_RAM[($unsigned({{(64-6) {1'b0}},c$i_378}))];
   end
   // blockRam end
 
-  assign c$ds2_app_arg = eta2[39:39] ? 1'b1 : 1'b0;
+  assign c$ds2_app_arg = x4[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_516 = result_58[27:21];
+  assign c$i_508 = result_36[27:21];
 
-  assign c$i_517 = ds[38:32];
+  assign c$i_509 = ds[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_53_RAM [0:128-1];
+  reg signed [31:0] result_31_RAM [0:128-1];
 
   reg [4095:0] ram_init_0;
-  integer i_40;
+  integer i_8;
   initial begin
     ram_init_0 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
@@ -3118,30 +3471,30 @@ module decoder_small
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
-    for (i_40=0; i_40 < 128; i_40 = i_40 + 1) begin
-      result_53_RAM[128-1-i_40] = ram_init_0[i_40*32+:32];
+    for (i_8=0; i_8 < 128; i_8 = i_8 + 1) begin
+      result_31_RAM[128-1-i_8] = ram_init_0[i_8*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_53_blockRam
+  always @(posedge clk) begin : result_31_blockRam
     if (c$ds2_app_arg) begin
-      result_53_RAM[($unsigned({{(64-7) {1'b0}},c$i_517}))] <= $signed(ds[31:0]);
+      result_31_RAM[($unsigned({{(64-7) {1'b0}},c$i_509}))] <= $signed(ds[31:0]);
     end
-    result_53 <= result_53_RAM[($unsigned({{(64-7) {1'b0}},c$i_516}))];
+    result_31 <= result_31_RAM[($unsigned({{(64-7) {1'b0}},c$i_508}))];
   end
   // blockRam end
 
-  assign c$ds3_app_arg = eta2_0[39:39] ? 1'b1 : 1'b0;
+  assign c$ds3_app_arg = x4_0[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_646 = result_58[20:14];
+  assign c$i_638 = result_36[20:14];
 
-  assign c$i_647 = ds_0[38:32];
+  assign c$i_639 = ds_0[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_54_RAM [0:128-1];
+  reg signed [31:0] result_32_RAM [0:128-1];
 
   reg [4095:0] ram_init_1;
-  integer i_41;
+  integer i_9;
   initial begin
     ram_init_1 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
@@ -3159,30 +3512,30 @@ module decoder_small
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
-    for (i_41=0; i_41 < 128; i_41 = i_41 + 1) begin
-      result_54_RAM[128-1-i_41] = ram_init_1[i_41*32+:32];
+    for (i_9=0; i_9 < 128; i_9 = i_9 + 1) begin
+      result_32_RAM[128-1-i_9] = ram_init_1[i_9*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_54_blockRam
+  always @(posedge clk) begin : result_32_blockRam
     if (c$ds3_app_arg) begin
-      result_54_RAM[($unsigned({{(64-7) {1'b0}},c$i_647}))] <= $signed(ds_0[31:0]);
+      result_32_RAM[($unsigned({{(64-7) {1'b0}},c$i_639}))] <= $signed(ds_0[31:0]);
     end
-    result_54 <= result_54_RAM[($unsigned({{(64-7) {1'b0}},c$i_646}))];
+    result_32 <= result_32_RAM[($unsigned({{(64-7) {1'b0}},c$i_638}))];
   end
   // blockRam end
 
-  assign c$ds4_app_arg = eta2_1[39:39] ? 1'b1 : 1'b0;
+  assign c$ds4_app_arg = x4_1[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_776 = result_58[13:7];
+  assign c$i_768 = result_36[13:7];
 
-  assign c$i_777 = ds_1[38:32];
+  assign c$i_769 = ds_1[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_55_RAM [0:128-1];
+  reg signed [31:0] result_33_RAM [0:128-1];
 
   reg [4095:0] ram_init_2;
-  integer i_42;
+  integer i_10;
   initial begin
     ram_init_2 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
@@ -3200,30 +3553,30 @@ module decoder_small
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
-    for (i_42=0; i_42 < 128; i_42 = i_42 + 1) begin
-      result_55_RAM[128-1-i_42] = ram_init_2[i_42*32+:32];
+    for (i_10=0; i_10 < 128; i_10 = i_10 + 1) begin
+      result_33_RAM[128-1-i_10] = ram_init_2[i_10*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_55_blockRam
+  always @(posedge clk) begin : result_33_blockRam
     if (c$ds4_app_arg) begin
-      result_55_RAM[($unsigned({{(64-7) {1'b0}},c$i_777}))] <= $signed(ds_1[31:0]);
+      result_33_RAM[($unsigned({{(64-7) {1'b0}},c$i_769}))] <= $signed(ds_1[31:0]);
     end
-    result_55 <= result_55_RAM[($unsigned({{(64-7) {1'b0}},c$i_776}))];
+    result_33 <= result_33_RAM[($unsigned({{(64-7) {1'b0}},c$i_768}))];
   end
   // blockRam end
 
-  assign c$ds5_app_arg = eta2_2[39:39] ? 1'b1 : 1'b0;
+  assign c$ds5_app_arg = x4_2[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_906 = result_58[6:0];
+  assign c$i_898 = result_36[6:0];
 
-  assign c$i_907 = ds_2[38:32];
+  assign c$i_899 = ds_2[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_56_RAM [0:128-1];
+  reg signed [31:0] result_34_RAM [0:128-1];
 
   reg [4095:0] ram_init_3;
-  integer i_43;
+  integer i_11;
   initial begin
     ram_init_3 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
@@ -3241,322 +3594,748 @@ module decoder_small
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
-    for (i_43=0; i_43 < 128; i_43 = i_43 + 1) begin
-      result_56_RAM[128-1-i_43] = ram_init_3[i_43*32+:32];
+    for (i_11=0; i_11 < 128; i_11 = i_11 + 1) begin
+      result_34_RAM[128-1-i_11] = ram_init_3[i_11*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_56_blockRam
+  always @(posedge clk) begin : result_34_blockRam
     if (c$ds5_app_arg) begin
-      result_56_RAM[($unsigned({{(64-7) {1'b0}},c$i_907}))] <= $signed(ds_2[31:0]);
+      result_34_RAM[($unsigned({{(64-7) {1'b0}},c$i_899}))] <= $signed(ds_2[31:0]);
     end
-    result_56 <= result_56_RAM[($unsigned({{(64-7) {1'b0}},c$i_906}))];
+    result_34 <= result_34_RAM[($unsigned({{(64-7) {1'b0}},c$i_898}))];
   end
   // blockRam end
 
-  assign result_57 = {result_52,   result_53,
-                      result_54,   result_55,   result_56};
+  assign result_35 = {result_30,   result_31,
+                      result_32,   result_33,   result_34};
 
-  assign eta2 = result_2[159:120];
+  assign x4 = result_2[159:120];
 
-  assign eta2_0 = result_2[119:80];
+  assign x4_0 = result_2[119:80];
 
-  assign eta2_1 = result_2[79:40];
+  assign x4_1 = result_2[79:40];
 
-  assign eta2_2 = result_2[39:0];
+  assign x4_2 = result_2[39:0];
 
-  assign eta2_3 = result_2[198:160];
+  assign eta3 = result_2[198:160];
 
-  assign a1 = eta2_3[37:0];
+  assign a1 = eta3[37:0];
 
-  assign a1_0 = eta2_0[38:0];
+  assign a1_0 = x4[38:0];
 
-  assign a1_1 = eta2[38:0];
+  assign a1_1 = x4_0[38:0];
 
-  assign a1_2 = eta2_1[38:0];
+  assign a1_2 = x4_1[38:0];
 
-  assign a1_3 = eta2_2[38:0];
+  assign a1_3 = x4_2[38:0];
 
-  assign c$bv_14 = nxt[1204:1197];
+  assign c$bv_25 = nxt[1124:1117];
 
-  assign result_58 = {c$bv_14[0+:6],
-                      c$case_alt_23,   c$case_alt_20,
-                      c$case_alt_22,   result_59};
+  assign result_36 = {c$bv_25[0+:6],
+                      c$case_alt_49,   c$case_alt_46,
+                      c$case_alt_48,   result_37};
 
-  assign result_selection_55 = nxt[960:959];
+  assign result_selection_66 = nxt[928:927];
 
   always @(*) begin
-    case(result_selection_55)
-      2'b01 : result_59 = 7'd64 + c$packIndexOut;
-      default : result_59 = c$packIndexOut;
+    case(result_selection_66)
+      2'b01 : result_37 = 7'd64 + c$packIndexOut;
+      default : result_37 = c$packIndexOut;
     endcase
   end
 
-  assign c$case_alt_selection_22 = nxt[1220:1216];
+  assign c$case_alt_selection_38 = nxt[1140:1136];
 
   always @(*) begin
-    case(c$case_alt_selection_22)
-      5'b01000 : c$case_alt_20 = c$case_alt_21;
-      5'b01001 : c$case_alt_20 = c$packIndexOut;
-      default : c$case_alt_20 = c$case_alt_22;
+    case(c$case_alt_selection_38)
+      5'b01000 : c$case_alt_46 = c$case_alt_47;
+      5'b01001 : c$case_alt_46 = c$packIndexOut;
+      default : c$case_alt_46 = c$case_alt_48;
     endcase
   end
 
-  assign c$bv_15 = ((nxt[1204:1197]));
+  assign c$bv_26 = ((nxt[1124:1117]));
 
-  assign c$case_alt_21 = ((c$bv_15[64'sd0]) == (1'b1)) ? c$app_arg_52 : (c$app_arg_52 ^ 7'd1);
+  assign c$case_alt_47 = ((c$bv_26[64'sd0]) == (1'b1)) ? c$app_arg_22 : (c$app_arg_22 ^ 7'd1);
 
-  assign c$bv_16 = nxt[1204:1197];
+  assign c$bv_27 = nxt[1124:1117];
 
-  assign c$case_alt_22 = c$bv_16[0+:7];
+  assign c$case_alt_48 = c$bv_27[0+:7];
 
-  assign c$bv_17 = (nxt[1204:1197] >> 64'sd1);
+  assign c$bv_28 = (nxt[1124:1117] >> 64'sd1);
 
-  assign c$app_arg_52 = c$bv_17[0+:7];
+  assign c$app_arg_22 = c$bv_28[0+:7];
 
-  assign c$bv_18 = nxt[1048:1041];
+  assign c$bv_29 = macN[47:40];
 
   always @(*) begin
-    case(c$case_scrut_0)
-      64'sd6 : c$case_alt_23 = c$bv_18[0+:7];
-      default : c$case_alt_23 = 7'd0;
+    case(c$case_scrut_1)
+      64'sd6 : c$case_alt_49 = c$bv_29[0+:7];
+      default : c$case_alt_49 = 7'd0;
     endcase
   end
 
-  assign c$dtt_rhs_1 = nxt[1220:1216];
+  assign c$dtt_rhs_16 = nxt[1140:1136];
 
-  assign c$case_scrut_0 = $unsigned(c$dtt_rhs_1);
+  assign c$case_scrut_1 = $unsigned(c$dtt_rhs_16);
 
-  assign c$bv_19 = nxt[656:655];
+  assign c$bv_30 = nxt[624:623];
 
-  assign c$bv_20 = (nxt[1204:1197] & 8'd15);
+  assign c$bv_31 = (nxt[1124:1117] & 8'd15);
 
-  assign c$packIndexOut = (({{(7-2) {1'b0}},nxt[656:655]}) * 7'd16) + (c$bv_20[0+:7]);
+  assign c$packIndexOut = (({{(7-2) {1'b0}},nxt[624:623]}) * 7'd16) + (c$bv_31[0+:7]);
 
-  assign ds1_0 = eta2_3[38:38] ? a1 : ({38 {1'bx}});
+  assign ds1_0 = eta3[38:38] ? a1 : ({38 {1'bx}});
 
-  assign ds = eta2[39:39] ? a1_1 : ({39 {1'bx}});
+  assign ds = x4[39:39] ? a1_0 : ({39 {1'bx}});
 
-  assign ds_0 = eta2_0[39:39] ? a1_0 : ({39 {1'bx}});
+  assign ds_0 = x4_0[39:39] ? a1_1 : ({39 {1'bx}});
 
-  assign ds_1 = eta2_1[39:39] ? a1_2 : ({39 {1'bx}});
+  assign ds_1 = x4_1[39:39] ? a1_2 : ({39 {1'bx}});
 
-  assign ds_2 = eta2_2[39:39] ? a1_3 : ({39 {1'bx}});
+  assign ds_2 = x4_2[39:39] ? a1_3 : ({39 {1'bx}});
 
-  assign c$vec_16 = ds26[511:0];
+  assign macN = result_38[79:32];
+
+  assign result_38 = {m,   c$case_alt_52,
+                      result_39};
+
+  assign result_fun_arg = $signed(c$app_arg_23);
+
+  assign result_fun_arg_0 = $signed(result_55[986:980]);
+
+  assign result_fun_arg_1 = $signed(result_35[127:96]);
+
+  LlamaDv_Top_Decoder_decoderSmall_macStep LlamaDv_Top_Decoder_decoderSmall_macStep_result_39
+    ( .result (result_39)
+    , .a (c$case_alt_50)
+    , .w (result_fun_arg)
+    , .xe (result_fun_arg_0)
+    , .x (result_fun_arg_1) );
+
+  assign c$i_906 = (8'd127 - m[47:40]);
+
+  assign c$vecFlat = ((result_40));
+
+  // index begin
+  wire [7:0] vecArray_3 [0:128-1];
+  genvar i_12;
+  generate
+  for (i_12=0; i_12 < 128; i_12=i_12+1) begin : mk_array_3
+    assign vecArray_3[(128-1)-i_12] = c$vecFlat[i_12*8+:8];
+  end
+  endgenerate
+  assign c$app_arg_23 = vecArray_3[($unsigned({{(64-8) {1'b0}},c$i_906}))];
+  // index end
+
+  assign c$case_alt_selection_43 = m[47:40];
+
+  always @(*) begin
+    case(c$case_alt_selection_43)
+      8'd0 : c$case_alt_50 = 32'sd0;
+      default : c$case_alt_50 = $signed(m[31:0]);
+    endcase
+  end
+
+  assign c$case_alt_51 = (m[47:40] == (result_55[968:961] - 8'd1)) ? {8'd0,
+                                                                      m[39:32] + 8'd1,
+                                                                      result_39} : {m[47:40] + 8'd1,   m[39:32],
+                                                                                    result_39};
+
+  assign c$dtt_rhs_19 = result_55[1140:1136];
+
+  assign c$case_scrut_2 = $unsigned(c$dtt_rhs_19);
+
+  always @(*) begin
+    case(c$case_scrut_2)
+      64'sd6 : c$case_alt_52 = c$case_alt_51;
+      default : c$case_alt_52 = {8'd0,   8'd0,
+                                 32'sd0};
+    endcase
+  end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : m_register
+    if ( rst) begin
+      m <= {8'd0,   8'd0,   32'sd0};
+    end else begin
+      m <= c$case_alt_52;
+    end
+  end
+  // register end
+
+  // index begin
+  wire [1023:0] vecArray_4 [0:15-1];
+  genvar i_13;
+  generate
+  for (i_13=0; i_13 < 15; i_13=i_13+1) begin : mk_array_4
+    assign vecArray_4[(15-1)-i_13] = xs_1[i_13*1024+:1024];
+  end
+  endgenerate
+  assign result_40 = vecArray_4[($unsigned({{(64-4) {1'b0}},c$i1_case_alt_0}))];
+  // index end
+
+  assign xs_1 = {result_53,   result_52,
+                 result_51,   result_50,   result_49,
+                 c$case_alt_62,   result_48,   result_47,
+                 result_46,   result_45,   result_44,
+                 result_43,   c$case_alt_55,   result_42,
+                 result_41};
+
+  assign c$i1_case_alt_selection_4 = result_55[979:977];
+
+  assign c$bv_32 = result_55[1135:1135];
+
+  assign c$bv_33 = result_55[979:977];
+
+  always @(*) begin
+    case(c$i1_case_alt_selection_4)
+      3'd7 : c$i1_case_alt_0 = 4'd14;
+      default : c$i1_case_alt_0 = (({{(4-1) {1'b0}},result_55[1135:1135]}) * 4'd7) + ({{(4-3) {1'b0}},result_55[979:977]});
+    endcase
+  end
+
+  assign eta2_14 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd14),
+                    addr};
+
+  assign result_41 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_53};
+
+  assign en_16 = eta2_14[7:7];
+
+  assign a_16 = eta2_14[6:0];
+
+  // romFile begin
+  reg [511:0] ROM_21 [0:64-1];
+
+  initial begin
+    $readmemb("cls_m.memb",ROM_21);
+  end
+
+  always @(posedge clk) begin : decoder_small_romFile_21
+    if (en_16) begin
+      c$case_alt_53 <= ROM_21[($unsigned({{(64-7) {1'b0}},a_16}))];
+    end
+  end
+  // romFile end
+
+  assign eta2_15 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd13),
+                    addr};
+
+  assign result_42 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_54};
+
+  assign en_17 = eta2_15[7:7];
+
+  assign a_17 = eta2_15[6:0];
+
+  // romFile begin
+  reg [511:0] ROM_22 [0:128-1];
+
+  initial begin
+    $readmemb("layer1_w3_m.memb",ROM_22);
+  end
+
+  always @(posedge clk) begin : decoder_small_romFile_22
+    if (en_17) begin
+      c$case_alt_54 <= ROM_22[($unsigned({{(64-7) {1'b0}},a_17}))];
+    end
+  end
+  // romFile end
+
+  assign eta1 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd12),
+                 addr};
+
+  assign en_18 = eta1[7:7];
+
+  assign a_18 = eta1[6:0];
+
+  // romFile begin
+  reg [1023:0] ROM_23 [0:64-1];
+
+  initial begin
+    $readmemb("layer1_w2_m.memb",ROM_23);
+  end
+
+  always @(posedge clk) begin : decoder_small_romFile_23
+    if (en_18) begin
+      c$case_alt_55 <= ROM_23[($unsigned({{(64-7) {1'b0}},a_18}))];
+    end
+  end
+  // romFile end
+
+  assign eta2_16 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd11),
+                    addr};
+
+  assign result_43 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_56};
+
+  assign en_19 = eta2_16[7:7];
+
+  assign a_19 = eta2_16[6:0];
+
+  // romFile begin
+  reg [511:0] ROM_24 [0:128-1];
+
+  initial begin
+    $readmemb("layer1_w1_m.memb",ROM_24);
+  end
+
+  always @(posedge clk) begin : decoder_small_romFile_24
+    if (en_19) begin
+      c$case_alt_56 <= ROM_24[($unsigned({{(64-7) {1'b0}},a_19}))];
+    end
+  end
+  // romFile end
+
+  assign eta2_17 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd10),
+                    addr};
+
+  assign result_44 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_57};
+
+  assign en_20 = eta2_17[7:7];
+
+  assign a_20 = eta2_17[6:0];
+
+  // romFile begin
+  reg [511:0] ROM_25 [0:64-1];
+
+  initial begin
+    $readmemb("layer1_wo_m.memb",ROM_25);
+  end
+
+  always @(posedge clk) begin : decoder_small_romFile_25
+    if (en_20) begin
+      c$case_alt_57 <= ROM_25[($unsigned({{(64-7) {1'b0}},a_20}))];
+    end
+  end
+  // romFile end
+
+  assign eta2_18 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd9),
+                    addr};
+
+  assign result_45 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_58};
+
+  assign en_21 = eta2_18[7:7];
+
+  assign a_21 = eta2_18[6:0];
+
+  // romFile begin
+  reg [511:0] ROM_26 [0:32-1];
+
+  initial begin
+    $readmemb("layer1_wv_m.memb",ROM_26);
+  end
+
+  always @(posedge clk) begin : decoder_small_romFile_26
+    if (en_21) begin
+      c$case_alt_58 <= ROM_26[($unsigned({{(64-7) {1'b0}},a_21}))];
+    end
+  end
+  // romFile end
+
+  assign eta2_19 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd8),
+                    addr};
+
+  assign result_46 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_59};
+
+  assign en_22 = eta2_19[7:7];
+
+  assign a_22 = eta2_19[6:0];
+
+  // romFile begin
+  reg [511:0] ROM_27 [0:32-1];
+
+  initial begin
+    $readmemb("layer1_wk_m.memb",ROM_27);
+  end
+
+  always @(posedge clk) begin : decoder_small_romFile_27
+    if (en_22) begin
+      c$case_alt_59 <= ROM_27[($unsigned({{(64-7) {1'b0}},a_22}))];
+    end
+  end
+  // romFile end
+
+  assign eta2_20 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd7),
+                    addr};
+
+  assign result_47 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_60};
+
+  assign en_23 = eta2_20[7:7];
+
+  assign a_23 = eta2_20[6:0];
+
+  // romFile begin
+  reg [511:0] ROM_28 [0:64-1];
+
+  initial begin
+    $readmemb("layer1_wq_m.memb",ROM_28);
+  end
+
+  always @(posedge clk) begin : decoder_small_romFile_28
+    if (en_23) begin
+      c$case_alt_60 <= ROM_28[($unsigned({{(64-7) {1'b0}},a_23}))];
+    end
+  end
+  // romFile end
+
+  assign eta2_21 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd6),
+                    addr};
+
+  assign result_48 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_61};
+
+  assign en_24 = eta2_21[7:7];
+
+  assign a_24 = eta2_21[6:0];
+
+  // romFile begin
+  reg [511:0] ROM_29 [0:128-1];
+
+  initial begin
+    $readmemb("layer0_w3_m.memb",ROM_29);
+  end
+
+  always @(posedge clk) begin : decoder_small_romFile_29
+    if (en_24) begin
+      c$case_alt_61 <= ROM_29[($unsigned({{(64-7) {1'b0}},a_24}))];
+    end
+  end
+  // romFile end
+
+  assign eta1_0 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd5),
+                   addr};
+
+  assign en_25 = eta1_0[7:7];
+
+  assign a_25 = eta1_0[6:0];
+
+  // romFile begin
+  reg [1023:0] ROM_30 [0:64-1];
+
+  initial begin
+    $readmemb("layer0_w2_m.memb",ROM_30);
+  end
+
+  always @(posedge clk) begin : decoder_small_romFile_30
+    if (en_25) begin
+      c$case_alt_62 <= ROM_30[($unsigned({{(64-7) {1'b0}},a_25}))];
+    end
+  end
+  // romFile end
+
+  assign eta2_22 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd4),
+                    addr};
+
+  assign result_49 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_63};
+
+  assign en_26 = eta2_22[7:7];
+
+  assign a_26 = eta2_22[6:0];
+
+  // romFile begin
+  reg [511:0] ROM_31 [0:128-1];
+
+  initial begin
+    $readmemb("layer0_w1_m.memb",ROM_31);
+  end
+
+  always @(posedge clk) begin : decoder_small_romFile_31
+    if (en_26) begin
+      c$case_alt_63 <= ROM_31[($unsigned({{(64-7) {1'b0}},a_26}))];
+    end
+  end
+  // romFile end
+
+  assign eta2_23 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd3),
+                    addr};
+
+  assign result_50 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_64};
+
+  assign en_27 = eta2_23[7:7];
+
+  assign a_27 = eta2_23[6:0];
+
+  // romFile begin
+  reg [511:0] ROM_32 [0:64-1];
+
+  initial begin
+    $readmemb("layer0_wo_m.memb",ROM_32);
+  end
+
+  always @(posedge clk) begin : decoder_small_romFile_32
+    if (en_27) begin
+      c$case_alt_64 <= ROM_32[($unsigned({{(64-7) {1'b0}},a_27}))];
+    end
+  end
+  // romFile end
+
+  assign eta2_24 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd2),
+                    addr};
+
+  assign result_51 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_65};
+
+  assign en_28 = eta2_24[7:7];
+
+  assign a_28 = eta2_24[6:0];
+
+  // romFile begin
+  reg [511:0] ROM_33 [0:32-1];
+
+  initial begin
+    $readmemb("layer0_wv_m.memb",ROM_33);
+  end
+
+  always @(posedge clk) begin : decoder_small_romFile_33
+    if (en_28) begin
+      c$case_alt_65 <= ROM_33[($unsigned({{(64-7) {1'b0}},a_28}))];
+    end
+  end
+  // romFile end
+
+  assign eta2_25 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd1),
+                    addr};
+
+  assign result_52 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_66};
+
+  assign en_29 = eta2_25[7:7];
+
+  assign a_29 = eta2_25[6:0];
+
+  // romFile begin
+  reg [511:0] ROM_34 [0:32-1];
+
+  initial begin
+    $readmemb("layer0_wk_m.memb",ROM_34);
+  end
+
+  always @(posedge clk) begin : decoder_small_romFile_34
+    if (en_29) begin
+      c$case_alt_66 <= ROM_34[($unsigned({{(64-7) {1'b0}},a_29}))];
+    end
+  end
+  // romFile end
+
+  assign eta2_26 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd0),
+                    addr};
+
+  assign result_53 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_67};
+
+  assign en_30 = eta2_26[7:7];
+
+  assign a_30 = eta2_26[6:0];
+
+  // romFile begin
+  reg [511:0] ROM_35 [0:64-1];
+
+  initial begin
+    $readmemb("layer0_wq_m.memb",ROM_35);
+  end
+
+  always @(posedge clk) begin : decoder_small_romFile_35
+    if (en_30) begin
+      c$case_alt_67 <= ROM_35[($unsigned({{(64-7) {1'b0}},a_30}))];
+    end
+  end
+  // romFile end
+
+  assign c$xs_app_arg_case_alt_selection_6 = nxt[979:977];
+
+  assign c$bv_34 = nxt[1135:1135];
+
+  assign c$bv_35 = nxt[979:977];
+
+  always @(*) begin
+    case(c$xs_app_arg_case_alt_selection_6)
+      3'd7 : c$xs_app_arg_case_alt_2 = 4'd14;
+      default : c$xs_app_arg_case_alt_2 = (({{(4-1) {1'b0}},nxt[1135:1135]}) * 4'd7) + ({{(4-3) {1'b0}},nxt[979:977]});
+    endcase
+  end
+
+  always @(*) begin
+    case(c$xs_app_arg_case_scrut_0)
+      64'sd6 : c$xs_app_arg_case_alt_3 = 1'b1;
+      default : c$xs_app_arg_case_alt_3 = 1'b0;
+    endcase
+  end
+
+  assign c$dtt_rhs_22 = nxt[1140:1136];
+
+  assign c$xs_app_arg_case_scrut_0 = $unsigned(c$dtt_rhs_22);
+
+  assign addr_selection_1 = nxt[1140:1136];
+
+  assign c$bv_36 = nxt[1130:1125];
+
+  assign c$bv_37 = nxt[1124:1117];
+
+  assign c$bv_38 = macN[39:32];
+
+  always @(*) begin
+    case(addr_selection_1)
+      5'b00001 : addr = {{(7-6) {1'b0}},nxt[1130:1125]};
+      5'b00100 : addr = c$bv_37[0+:7];
+      5'b00110 : addr = c$bv_38[0+:7];
+      default : addr = 7'd0;
+    endcase
+  end
+
+  assign c$vec_1 = result_55[554:43];
 
   // map begin
-  genvar i_44;
+  genvar i_14;
   generate
-  for (i_44=0; i_44 < 16; i_44 = i_44 + 1) begin : map_15
-    wire signed [31:0] map_in_16;
-    assign map_in_16 = c$vec_16[i_44*32+:32];
-    wire signed [31:0] map_out_16;
+  for (i_14=0; i_14 < 16; i_14 = i_14 + 1) begin : map_0
+    wire signed [31:0] map_in_1;
+    assign map_in_1 = c$vec_1[i_14*32+:32];
+    wire signed [31:0] map_out_1;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] x_3;
-    wire signed [63:0] result_95;
-    wire signed [31:0] c$case_alt_27;
-    wire signed [31:0] result_94;
-    assign map_out_16 = result_94;
+    wire signed [63:0] result_90;
+    wire signed [31:0] c$case_alt_71;
+    wire signed [31:0] result_89;
+    assign map_out_1 = result_89;
 
-    assign x_3 = ($signed({{(64-32) {map_in_16[32-1]}},map_in_16})) * r1;
+    assign x_3 = ($signed({{(64-32) {map_in_1[32-1]}},map_in_1})) * r;
 
-    assign result_95 = (x_3 + 64'sd524288) >>> 64'sd20;
+    assign result_90 = (x_3 + 64'sd524288) >>> 64'sd20;
 
-    assign c$case_alt_27 = (result_95 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({result_95[64-1],result_95[0+:(32-1)]}));
+    assign c$case_alt_71 = (result_90 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({result_90[64-1],result_90[0+:(32-1)]}));
 
-    assign result_94 = (result_95 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_27;
+    assign result_89 = (result_90 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_71;
 
 
-    assign result_60[i_44*32+:32] = map_out_16;
+    assign result_54[i_14*32+:32] = map_out_1;
   end
   endgenerate
   // map end
 
-  assign c$s_1 = $signed(ds26[543:512]);
+  assign c$bv_39 = ((($unsigned($signed(result_55[586:555])))));
 
-  assign r1 = 64'sd1099511627776 / ($signed({{(64-32) {c$s_1[32-1]}},c$s_1}));
+  assign c$bv_40 = (41'd1099511627776 / ({{(41-32) {1'b0}},((($unsigned($signed(result_55[586:555])))))}));
+
+  assign r = $signed(((({{(64-41) {1'b0}},(41'd1099511627776 / ({{(41-32) {1'b0}},((($unsigned($signed(result_55[586:555])))))}))}))));
+
+  assign result_55 = {ds_3,   ds1_1,   ds2_0,
+                      ds3,   ds4,   ds5,   ds6,   ds7,   ds8,   ds9,
+                      ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
+                      ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
+                      ds22,   ds23,   ds24,   ds25};
 
   // register begin
-  always @(posedge clk or  posedge  rst) begin : ds30_register
+  always @(posedge clk or  posedge  rst) begin : ds_3_register
     if ( rst) begin
-      ds30 <= 32'd0;
+      ds_3 <= 5'd0;
     end else begin
-      ds30 <= nxt[31:0];
+      ds_3 <= nxt[1140:1136];
     end
   end
   // register end
 
   // register begin
-  always @(posedge clk or  posedge  rst) begin : ds29_register
+  always @(posedge clk or  posedge  rst) begin : ds1_1_register
     if ( rst) begin
-      ds29 <= 6'd0;
+      ds1_1 <= 1'd0;
     end else begin
-      ds29 <= nxt[37:32];
+      ds1_1 <= nxt[1135:1135];
     end
   end
   // register end
 
   // register begin
-  always @(posedge clk or  posedge  rst) begin : ds28_register
+  always @(posedge clk or  posedge  rst) begin : ds2_0_register
     if ( rst) begin
-      ds28 <= 32'sd0;
+      ds2_0 <= 4'd0;
     end else begin
-      ds28 <= $signed(nxt[69:38]);
+      ds2_0 <= nxt[1134:1131];
     end
   end
   // register end
 
   // register begin
-  always @(posedge clk or  posedge  rst) begin : ds27_register
+  always @(posedge clk or  posedge  rst) begin : ds3_register
     if ( rst) begin
-      ds27 <= 5'd0;
+      ds3 <= 6'd0;
     end else begin
-      ds27 <= nxt[74:70];
+      ds3 <= nxt[1130:1125];
     end
   end
   // register end
 
   // register begin
-  always @(posedge clk or  posedge  rst) begin : ds26_register
+  always @(posedge clk or  posedge  rst) begin : ds4_register
     if ( rst) begin
-      ds26 <= {32'sd0,   32'sd0,   {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-                        32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-                        32'sd0,   32'sd0,   32'sd0,   32'sd0}};
+      ds4 <= 8'd0;
     end else begin
-      ds26 <= nxt[650:75];
+      ds4 <= nxt[1124:1117];
     end
   end
   // register end
 
   // register begin
-  always @(posedge clk or  posedge  rst) begin : ds25_register
+  always @(posedge clk or  posedge  rst) begin : ds5_register
     if ( rst) begin
-      ds25 <= 4'd0;
+      ds5 <= 2'd0;
     end else begin
-      ds25 <= nxt[654:651];
+      ds5 <= nxt[1116:1115];
     end
   end
   // register end
 
   // register begin
-  always @(posedge clk or  posedge  rst) begin : ds24_register
+  always @(posedge clk or  posedge  rst) begin : ds6_register
     if ( rst) begin
-      ds24 <= 2'd0;
+      ds6 <= 64'sd0;
     end else begin
-      ds24 <= nxt[656:655];
+      ds6 <= $signed(nxt[1114:1051]);
     end
   end
   // register end
 
   // register begin
-  always @(posedge clk or  posedge  rst) begin : ds23_register
+  always @(posedge clk or  posedge  rst) begin : ds7_register
     if ( rst) begin
-      ds23 <= 7'sd0;
+      ds7 <= 32'sd0;
     end else begin
-      ds23 <= $signed(nxt[663:657]);
+      ds7 <= $signed(nxt[1050:1019]);
     end
   end
   // register end
 
   // register begin
-  always @(posedge clk or  posedge  rst) begin : ds22_register
+  always @(posedge clk or  posedge  rst) begin : ds8_register
     if ( rst) begin
-      ds22 <= {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0};
+      ds8 <= 32'd0;
     end else begin
-      ds22 <= nxt[791:664];
+      ds8 <= nxt[1018:987];
     end
   end
   // register end
 
   // register begin
-  always @(posedge clk or  posedge  rst) begin : ds21_register
+  always @(posedge clk or  posedge  rst) begin : ds9_register
     if ( rst) begin
-      ds21 <= 7'sd0;
+      ds9 <= 7'sd0;
     end else begin
-      ds21 <= $signed(nxt[798:792]);
+      ds9 <= $signed(nxt[986:980]);
     end
   end
   // register end
 
   // register begin
-  always @(posedge clk or  posedge  rst) begin : ds20_register
+  always @(posedge clk or  posedge  rst) begin : ds10_register
     if ( rst) begin
-      ds20 <= {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0};
+      ds10 <= 3'd0;
     end else begin
-      ds20 <= nxt[926:799];
+      ds10 <= nxt[979:977];
     end
   end
   // register end
 
   // register begin
-  always @(posedge clk or  posedge  rst) begin : ds19_register
+  always @(posedge clk or  posedge  rst) begin : ds11_register
     if ( rst) begin
-      ds19 <= 32'd0;
+      ds11 <= 8'd0;
     end else begin
-      ds19 <= nxt[958:927];
-    end
-  end
-  // register end
-
-  // register begin
-  always @(posedge clk or  posedge  rst) begin : ds18_register
-    if ( rst) begin
-      ds18 <= 2'd0;
-    end else begin
-      ds18 <= nxt[960:959];
-    end
-  end
-  // register end
-
-  // register begin
-  always @(posedge clk or  posedge  rst) begin : ds17_register
-    if ( rst) begin
-      ds17 <= 32'sd0;
-    end else begin
-      ds17 <= $signed(nxt[992:961]);
-    end
-  end
-  // register end
-
-  // register begin
-  always @(posedge clk or  posedge  rst) begin : ds16_register
-    if ( rst) begin
-      ds16 <= 32'sd0;
-    end else begin
-      ds16 <= $signed(nxt[1024:993]);
-    end
-  end
-  // register end
-
-  // register begin
-  always @(posedge clk or  posedge  rst) begin : ds15_register
-    if ( rst) begin
-      ds15 <= 8'd0;
-    end else begin
-      ds15 <= nxt[1032:1025];
-    end
-  end
-  // register end
-
-  // register begin
-  always @(posedge clk or  posedge  rst) begin : ds14_register
-    if ( rst) begin
-      ds14 <= 8'd0;
-    end else begin
-      ds14 <= nxt[1040:1033];
-    end
-  end
-  // register end
-
-  // register begin
-  always @(posedge clk or  posedge  rst) begin : ds13_register
-    if ( rst) begin
-      ds13 <= 8'd0;
-    end else begin
-      ds13 <= nxt[1048:1041];
+      ds11 <= nxt[976:969];
     end
   end
   // register end
@@ -3566,117 +4345,141 @@ module decoder_small
     if ( rst) begin
       ds12 <= 8'd0;
     end else begin
-      ds12 <= nxt[1056:1049];
+      ds12 <= nxt[968:961];
     end
   end
   // register end
 
   // register begin
-  always @(posedge clk or  posedge  rst) begin : ds11_register
+  always @(posedge clk or  posedge  rst) begin : ds13_register
     if ( rst) begin
-      ds11 <= 3'd0;
+      ds13 <= 32'sd0;
     end else begin
-      ds11 <= nxt[1059:1057];
+      ds13 <= $signed(nxt[960:929]);
     end
   end
   // register end
 
   // register begin
-  always @(posedge clk or  posedge  rst) begin : ds10_register
+  always @(posedge clk or  posedge  rst) begin : ds14_register
     if ( rst) begin
-      ds10 <= 7'sd0;
+      ds14 <= 2'd0;
     end else begin
-      ds10 <= $signed(nxt[1066:1060]);
+      ds14 <= nxt[928:927];
     end
   end
   // register end
 
   // register begin
-  always @(posedge clk or  posedge  rst) begin : ds9_register
+  always @(posedge clk or  posedge  rst) begin : ds15_register
     if ( rst) begin
-      ds9 <= 32'd0;
+      ds15 <= 32'd0;
     end else begin
-      ds9 <= nxt[1098:1067];
+      ds15 <= nxt[926:895];
     end
   end
   // register end
 
   // register begin
-  always @(posedge clk or  posedge  rst) begin : ds8_register
+  always @(posedge clk or  posedge  rst) begin : ds16_register
     if ( rst) begin
-      ds8 <= 32'sd0;
+      ds16 <= {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
+   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0};
     end else begin
-      ds8 <= $signed(nxt[1130:1099]);
+      ds16 <= nxt[894:767];
     end
   end
   // register end
 
   // register begin
-  always @(posedge clk or  posedge  rst) begin : ds7_register
+  always @(posedge clk or  posedge  rst) begin : ds17_register
     if ( rst) begin
-      ds7 <= 64'sd0;
+      ds17 <= 7'sd0;
     end else begin
-      ds7 <= $signed(nxt[1194:1131]);
+      ds17 <= $signed(nxt[766:760]);
     end
   end
   // register end
 
   // register begin
-  always @(posedge clk or  posedge  rst) begin : ds6_register
+  always @(posedge clk or  posedge  rst) begin : ds18_register
     if ( rst) begin
-      ds6 <= 2'd0;
+      ds18 <= {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
+   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0};
     end else begin
-      ds6 <= nxt[1196:1195];
+      ds18 <= nxt[759:632];
     end
   end
   // register end
 
   // register begin
-  always @(posedge clk or  posedge  rst) begin : ds5_register
+  always @(posedge clk or  posedge  rst) begin : ds19_register
     if ( rst) begin
-      ds5 <= 8'd0;
+      ds19 <= 7'sd0;
     end else begin
-      ds5 <= nxt[1204:1197];
+      ds19 <= $signed(nxt[631:625]);
     end
   end
   // register end
 
   // register begin
-  always @(posedge clk or  posedge  rst) begin : ds4_register
+  always @(posedge clk or  posedge  rst) begin : ds20_register
     if ( rst) begin
-      ds4 <= 6'd0;
+      ds20 <= 2'd0;
     end else begin
-      ds4 <= nxt[1210:1205];
+      ds20 <= nxt[624:623];
     end
   end
   // register end
 
   // register begin
-  always @(posedge clk or  posedge  rst) begin : ds3_register
+  always @(posedge clk or  posedge  rst) begin : ds21_register
     if ( rst) begin
-      ds3 <= 4'd0;
+      ds21 <= 4'd0;
     end else begin
-      ds3 <= nxt[1214:1211];
+      ds21 <= nxt[622:619];
     end
   end
   // register end
 
   // register begin
-  always @(posedge clk or  posedge  rst) begin : ds2_0_register
+  always @(posedge clk or  posedge  rst) begin : ds22_register
     if ( rst) begin
-      ds2_0 <= 1'd0;
+      ds22 <= {32'sd0,   32'sd0,   {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                        32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                        32'sd0,   32'sd0,   32'sd0,   32'sd0}};
     end else begin
-      ds2_0 <= nxt[1215:1215];
+      ds22 <= nxt[618:43];
     end
   end
   // register end
 
   // register begin
-  always @(posedge clk or  posedge  rst) begin : ds1_1_register
+  always @(posedge clk or  posedge  rst) begin : ds23_register
     if ( rst) begin
-      ds1_1 <= 5'd0;
+      ds23 <= 5'd0;
     end else begin
-      ds1_1 <= nxt[1220:1216];
+      ds23 <= nxt[42:38];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds24_register
+    if ( rst) begin
+      ds24 <= 32'sd0;
+    end else begin
+      ds24 <= $signed(nxt[37:6]);
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds25_register
+    if ( rst) begin
+      ds25 <= 6'd0;
+    end else begin
+      ds25 <= nxt[5:0];
     end
   end
   // register end

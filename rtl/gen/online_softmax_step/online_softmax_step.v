@@ -127,22 +127,23 @@ module online_softmax_step
   // src/LlamaDv/Attention.hs:36:1-8
   wire signed [31:0] \c$mx'_case_alt ;
   wire [255:0] c$vec;
-  wire signed [31:0] c$s;
-  wire signed [63:0] c$s_0;
-  wire [15:0] c$bv_3;
+  wire [31:0] c$bv;
+  wire [40:0] c$bv_0;
+  wire signed [63:0] c$s;
+  wire [15:0] c$bv_5;
   wire [4:0] c$i_62;
-  wire [15:0] c$bv_4;
+  wire [15:0] c$bv_6;
   wire [5:0] c$i_70;
-  wire [63:0] c$bv_5;
+  wire [63:0] c$bv_7;
   wire [8:0] c$i_333;
   wire [8223:0] c$vecFlat;
   wire [8223:0] c$vecFlat_0;
-  wire signed [63:0] c$s_1;
-  wire [15:0] c$bv_6;
+  wire signed [63:0] c$s_0;
+  wire [15:0] c$bv_8;
   wire [4:0] c$i_602;
-  wire [15:0] c$bv_7;
+  wire [15:0] c$bv_9;
   wire [5:0] c$i_610;
-  wire [63:0] c$bv_8;
+  wire [63:0] c$bv_10;
   wire [8:0] c$i_873;
   wire [8223:0] c$vecFlat_1;
   wire [8223:0] c$vecFlat_2;
@@ -182,9 +183,11 @@ module online_softmax_step
   endgenerate
   // map end
 
-  assign c$s = $signed(wild1[287:256]);
+  assign c$bv = ((($unsigned($signed(wild1[287:256])))));
 
-  assign r = 64'sd1099511627776 / ($signed({{(64-32) {c$s[32-1]}},c$s}));
+  assign c$bv_0 = (41'd1099511627776 / ({{(41-32) {1'b0}},((($unsigned($signed(wild1[287:256])))))}));
+
+  assign r = $signed(((({{(64-41) {1'b0}},(41'd1099511627776 / ({{(41-32) {1'b0}},((($unsigned($signed(wild1[287:256])))))}))}))));
 
   assign wild1 = result_1[320:1];
 
@@ -225,9 +228,9 @@ module online_softmax_step
     wire signed [63:0] c$sat32Out_app_arg_7;
     // src/LlamaDv/Numerics.hs:57:1-5
     wire signed [63:0] wild1_9;
-    wire [15:0] c$bv;
+    wire [15:0] c$bv_1;
     wire [4:0] c$i_15;
-    wire [15:0] c$bv_0;
+    wire [15:0] c$bv_2;
     wire [5:0] c$i_23;
     assign map_out_0 = result_19;
 
@@ -243,17 +246,17 @@ module online_softmax_step
 
     assign c$sat32Out_app_arg_5 = (64'sd2147483648 <= x_10) ? 64'sd2147483648 : c$sat32Out_case_alt_1;
 
-    assign c$bv = (($unsigned((-s_1))));
+    assign c$bv_1 = (($unsigned((-s_1))));
 
-    assign c$i_15 = ((c$bv[0+:5]));
+    assign c$i_15 = ((c$bv_1[0+:5]));
 
     assign c$wild1_app_arg_5 = $unsigned({{(64-5) {1'b0}},c$i_15});
 
     assign c$sat32Out_app_arg_6 = (s_1 <= -16'sd31) ? 64'sd31 : wild1_9;
 
-    assign c$bv_0 = (($unsigned(s_1)));
+    assign c$bv_2 = (($unsigned(s_1)));
 
-    assign c$case_alt_9 = (s_1 >= 16'sd62) ? 6'd62 : ((c$bv_0[0+:6]));
+    assign c$case_alt_9 = (s_1 >= 16'sd62) ? 6'd62 : ((c$bv_2[0+:6]));
 
     assign result_20 = (s_1 <= 16'sd0) ? 6'd0 : c$case_alt_9;
 
@@ -325,9 +328,9 @@ module online_softmax_step
     wire signed [63:0] x_13;
     wire signed [31:0] c$case_alt_12;
     wire signed [31:0] result_22;
-    wire [15:0] c$bv_1;
+    wire [15:0] c$bv_3;
     wire [4:0] c$i_33;
-    wire [15:0] c$bv_2;
+    wire [15:0] c$bv_4;
     wire [5:0] c$i_41;
     assign c$n = result_22;
 
@@ -343,17 +346,17 @@ module online_softmax_step
 
     assign c$sat32Out_app_arg_8 = (64'sd2147483648 <= x_11) ? 64'sd2147483648 : c$sat32Out_case_alt_2;
 
-    assign c$bv_1 = (($unsigned((-s_2))));
+    assign c$bv_3 = (($unsigned((-s_2))));
 
-    assign c$i_33 = ((c$bv_1[0+:5]));
+    assign c$i_33 = ((c$bv_3[0+:5]));
 
     assign c$wild1_app_arg_8 = $unsigned({{(64-5) {1'b0}},c$i_33});
 
     assign c$sat32Out_app_arg_9 = (s_2 <= -16'sd31) ? 64'sd31 : wild1_12;
 
-    assign c$bv_2 = (($unsigned(s_2)));
+    assign c$bv_4 = (($unsigned(s_2)));
 
-    assign c$case_alt_11 = (s_2 >= 16'sd62) ? 6'd62 : ((c$bv_2[0+:6]));
+    assign c$case_alt_11 = (s_2 >= 16'sd62) ? 6'd62 : ((c$bv_4[0+:6]));
 
     assign result_24 = (s_2 <= 16'sd0) ? 6'd0 : c$case_alt_11;
 
@@ -406,9 +409,9 @@ module online_softmax_step
 
   assign x_1 = lo + result_7;
 
-  assign c$s_0 = (result_3 >>> 64'sd20);
+  assign c$s = (result_3 >>> 64'sd20);
 
-  assign s = -($signed({c$s_0[64-1],c$s_0[0+:(16-1)]}));
+  assign s = -($signed({c$s[64-1],c$s[0+:(16-1)]}));
 
   assign c$case_alt_1 = (c$sat32Out_app_arg_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_1[64-1],c$sat32Out_app_arg_1[0+:(32-1)]}));
 
@@ -418,17 +421,17 @@ module online_softmax_step
 
   assign c$sat32Out_app_arg = (64'sd2147483648 <= x_1) ? 64'sd2147483648 : c$sat32Out_case_alt;
 
-  assign c$bv_3 = (($unsigned((-s))));
+  assign c$bv_5 = (($unsigned((-s))));
 
-  assign c$i_62 = ((c$bv_3[0+:5]));
+  assign c$i_62 = ((c$bv_5[0+:5]));
 
   assign c$wild1_app_arg = $unsigned({{(64-5) {1'b0}},c$i_62});
 
   assign c$sat32Out_app_arg_0 = (s <= -16'sd31) ? 64'sd31 : wild1_2;
 
-  assign c$bv_4 = (($unsigned(s)));
+  assign c$bv_6 = (($unsigned(s)));
 
-  assign c$case_alt_2 = (s >= 16'sd62) ? 6'd62 : ((c$bv_4[0+:6]));
+  assign c$case_alt_2 = (s >= 16'sd62) ? 6'd62 : ((c$bv_6[0+:6]));
 
   assign result_5 = (s <= 16'sd0) ? 6'd0 : c$case_alt_2;
 
@@ -455,9 +458,9 @@ module online_softmax_step
 
   assign f = result_3 & 64'sd1048575;
 
-  assign c$bv_5 = (($unsigned((f >>> 64'sd12))));
+  assign c$bv_7 = (($unsigned((f >>> 64'sd12))));
 
-  assign i = (c$bv_5[0+:9]);
+  assign i = (c$bv_7[0+:9]);
 
   assign lo = $signed({{(64-32) {c$lo_app_arg[32-1]}},c$lo_app_arg});
 
@@ -675,9 +678,9 @@ module online_softmax_step
 
   assign x_5 = lo_0 + result_13;
 
-  assign c$s_1 = (result_9 >>> 64'sd20);
+  assign c$s_0 = (result_9 >>> 64'sd20);
 
-  assign s_0 = -($signed({c$s_1[64-1],c$s_1[0+:(16-1)]}));
+  assign s_0 = -($signed({c$s_0[64-1],c$s_0[0+:(16-1)]}));
 
   assign c$case_alt_3 = (c$sat32Out_app_arg_4 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_4[64-1],c$sat32Out_app_arg_4[0+:(32-1)]}));
 
@@ -687,17 +690,17 @@ module online_softmax_step
 
   assign c$sat32Out_app_arg_2 = (64'sd2147483648 <= x_5) ? 64'sd2147483648 : c$sat32Out_case_alt_0;
 
-  assign c$bv_6 = (($unsigned((-s_0))));
+  assign c$bv_8 = (($unsigned((-s_0))));
 
-  assign c$i_602 = ((c$bv_6[0+:5]));
+  assign c$i_602 = ((c$bv_8[0+:5]));
 
   assign c$wild1_app_arg_2 = $unsigned({{(64-5) {1'b0}},c$i_602});
 
   assign c$sat32Out_app_arg_3 = (s_0 <= -16'sd31) ? 64'sd31 : wild1_5;
 
-  assign c$bv_7 = (($unsigned(s_0)));
+  assign c$bv_9 = (($unsigned(s_0)));
 
-  assign c$case_alt_4 = (s_0 >= 16'sd62) ? 6'd62 : ((c$bv_7[0+:6]));
+  assign c$case_alt_4 = (s_0 >= 16'sd62) ? 6'd62 : ((c$bv_9[0+:6]));
 
   assign result_11 = (s_0 <= 16'sd0) ? 6'd0 : c$case_alt_4;
 
@@ -724,9 +727,9 @@ module online_softmax_step
 
   assign f_0 = result_9 & 64'sd1048575;
 
-  assign c$bv_8 = (($unsigned((f_0 >>> 64'sd12))));
+  assign c$bv_10 = (($unsigned((f_0 >>> 64'sd12))));
 
-  assign i_0 = (c$bv_8[0+:9]);
+  assign i_0 = (c$bv_10[0+:9]);
 
   assign lo_0 = $signed({{(64-32) {c$lo_app_arg_0[32-1]}},c$lo_app_arg_0});
 

@@ -48,7 +48,7 @@ softStep rescale first st s vs ev
 softFinish :: KnownNat hd => Soft hd -> Vec hd F
 softFinish st = map (\x -> sat32 (rshr (resize x * r) 20)) (sAcc st)
   where
-    r = recipF (resize (sDen st))
+    r = recipF (sDen st)
 
 -- | Combinational reference: attention of @q@ over rows 0..pos of a register cache.
 -- The 16 steps are spelled out: a 'foldl' over the rows becomes a self-referential

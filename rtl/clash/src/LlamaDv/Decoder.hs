@@ -5,10 +5,12 @@
 --
 -- The whole step is one sequential FSM over narrow registers. Every vector (residual,
 -- matvec input and outputs, rotated Q and K) lives in a small scratch RAM and is
--- touched one element per cycle, so a clock only changes the few registers of its
--- state: that keeps simulation fast and synthesis small. Memory read addresses are a
--- function of the next state, so the one-cycle-latency memories deliver what the
--- current state needs.
+-- touched one element per cycle. What changes on every clock of a matvec (its column,
+-- row and accumulator; the cycle counter) is registered apart from the FSM state, and
+-- each ROM is read only when its row is needed: during the 94 % of a token spent in
+-- matvecs the FSM state and the ROM outputs hold still, which keeps event-driven
+-- simulation fast. Memory read addresses are a function of the next state, so the
+-- one-cycle-latency memories deliver what the current state needs.
 --
 -- Quantising a vector needs the largest magnitude before the first mantissa: the
 -- writer of the matvec input tracks it as it writes ('vinMax'), and the 16-element
@@ -19,14 +21,14 @@
 -- departs from the golden. 'DecoderFault' builds deliberately broken copies for the
 -- negative tests; the real decoder is @decoder NoFault@.
 module LlamaDv.Decoder
-  ( Dim, HiddenDim, Vocab, KvRows, DecPhase (..), DecState (..), RomRows
-  , DecoderFault (..), AttOut, ScratchRd (..), ScratchWr (..)
+  ( Dim, HiddenDim, Vocab, KvRows, DecPhase (..), DecState (..), WeightRow, RomRead
+  , DecoderFault (..), AttOut, ScratchRd (..), ScratchWr (..), Mac (..)
   , decoder, matrixShape, ropeV
     -- * Pieces the prefill pipeline ("LlamaDv.Prefill") reuses per stage
   , step, s0, startEmbed, romAddr, kvAddr, scratch, noWrites, attOut, logitShift, embedElem
+  , macRegisters, readMatrix, stateRegisters
   ) where
 
-import Clash.Magic (setName)
 import Clash.Prelude
 import LlamaDv.Attention (KvRow, Soft (..), score, softFinish, softStep)
 import LlamaDv.Numerics
@@ -38,8 +40,18 @@ type Vocab = 64
 -- | KV-cache rows: layer x KV head x position (2 x 2 x 16).
 type KvRows = 64
 
--- | Weight rows of every matrix ROM, widened to the longest row (W2's 128).
-type RomRows = Vec 15 (Vec HiddenDim Act)
+-- | One weight row as a ROM word: up to 128 int8 mantissas, element 0 in the least
+-- significant byte (64-wide rows are zero-extended). The MAC picks one byte per cycle;
+-- unpacking whole rows into vectors cost an event-driven simulator dearly.
+type WeightRow = BitVector 1024
+
+-- | A ROM read: enable and row address. A ROM is enabled only when its row is needed,
+-- so its output changes only then.
+type RomRead dom = (Signal dom Bool, Signal dom (Unsigned 7))
+
+-- | Mantissa @k@ of a weight row.
+weightAt :: WeightRow -> Unsigned 8 -> Act
+weightAt w k = unpack ((unpack w :: Vec 128 (BitVector 8)) !! (127 - k))
 
 -- | A fault built into a test copy of the decoder: each must make the scoreboard fail.
 data DecoderFault
@@ -77,11 +89,8 @@ data DecState = DecState
   , vinMax :: Unsigned 32    -- ^ largest magnitude written to the matvec input so far
   , xeR :: ExpS              -- ^ exponent of the matvec input
   , mat :: Unsigned 3        -- ^ 0..6 Wq Wk Wv Wo W1 W2 W3, 7 classifier
-  , r :: Unsigned 8
-  , c :: Unsigned 8
   , nRows :: Unsigned 8
   , nCols :: Unsigned 8
-  , acc :: Signed 32
   , partner :: F             -- ^ RoPE: the other element of the pair
   , packKind :: PackKind
   , packMax :: Unsigned 32
@@ -95,8 +104,12 @@ data DecState = DecState
   , upd :: Unsigned 5        -- ^ running-max updates of the current head
   , best :: F
   , bestIx :: Unsigned 6
-  , cyc :: Unsigned 32
   } deriving (Generic, NFDataX, Show)
+
+-- | The matvec engine's counters and accumulator, registered apart from 'DecState':
+-- they change every cycle of a matvec, and the FSM state then does not change at all.
+data Mac = Mac { macCol :: Unsigned 8, macRow :: Unsigned 8, macAcc :: Signed 32 }
+  deriving (Generic, NFDataX, Show)
 
 -- | Read data of the scratch RAMs: residual @x@, matvec input @vin@, matvec output
 -- @y@, W1 output @hid@, rotated query (0..63) and key (64..95) @rot@.
@@ -155,7 +168,7 @@ negF x = if x == minBound then maxBound else negate x
 siluF :: F -> F
 siluF x = mulF (resize x) sig
   where
-    sig = recipF (resize (sat32 (one + resize (expF (negF x)))))
+    sig = recipF (sat32 (one + resize (expF (negF x))))
 
 addF :: F -> F -> F
 addF a b = sat32 (resize a + resize b)
@@ -202,7 +215,7 @@ attStep rescale first st qm qe (km, ke, vm, ve) =
 {-# NOINLINE attStep #-}
 
 startMv :: Unsigned 3 -> DecState -> DecState
-startMv k s = s { phase = MvRun, mat = k, r = 0, c = 0, nRows = fst sh, nCols = snd sh }
+startMv k s = s { phase = MvRun, mat = k, nRows = fst sh, nCols = snd sh }
   where
     sh = matrixShape k
 
@@ -212,7 +225,7 @@ startNorm k s = s { phase = NormSs, normK = k, i = 0, ssR = 0 }
 -- | Load a residual vector (an embedding, or a pipeline stage's input) at position
 -- @p@, then normalise it with RMSNorm kind @k@.
 startEmbed :: Unsigned 2 -> Unsigned 4 -> DecState -> DecState
-startEmbed k p s = s { phase = Embed, normK = k, pos = p, i = 0, cyc = 1 }
+startEmbed k p s = s { phase = Embed, normK = k, pos = p, i = 0 }
 
 startPack :: PackKind -> Unsigned 2 -> DecState -> DecState
 startPack k hh s = s { phase = Pack, packKind = k, h = hh, i = 0 }
@@ -233,11 +246,11 @@ gainIndex :: DecState -> Unsigned 3
 gainIndex s = if normK s == 2 then 4 else resize (layer s) * 2 + resize (normK s)
 
 -- | Shared ROM row address of a state (what its memories must deliver).
-romAddr :: DecState -> Unsigned 7
-romAddr s = case phase s of
+romAddr :: DecState -> Mac -> Unsigned 7
+romAddr s m = case phase s of
   Embed -> resize (tok s)
   NormApply -> resize (i s)
-  MvRun -> resize (r s)
+  MvRun -> resize (macRow m)
   _ -> 0
 
 kvAddr :: DecState -> Unsigned 6
@@ -248,67 +261,79 @@ packIndex :: DecState -> Unsigned 7
 packIndex s = resize (h s) * 16 + resize (i s .&. 15)
 
 -- | Scratch read addresses of a state: (x, vin, y, hid, rot).
-scratchAddr :: DecState -> (Unsigned 6, Unsigned 7, Unsigned 7, Unsigned 7, Unsigned 7)
-scratchAddr s = (resize (i s), vinA, yA, resize (i s), rotA)
+scratchAddr :: DecState -> Mac -> (Unsigned 6, Unsigned 7, Unsigned 7, Unsigned 7, Unsigned 7)
+scratchAddr s m = (resize (i s), vinA, yA, resize (i s), rotA)
   where
     e = resize (shiftR (i s) 1) :: Unsigned 7
-    vinA = if phase s == MvRun then resize (c s) else 0
+    vinA = if phase s == MvRun then resize (macCol m) else 0
     yA = case phase s of
       Rope -> if testBit (i s) 0 then e else e `xor` 1
       Pack -> packIndex s
       _ -> resize (i s)
     rotA = if packKind s == PackK then 64 + packIndex s else packIndex s
 
--- | One clock of the FSM: inputs (in_valid, in_token, in_pos, out_ready), the
--- element 'Embed' loads into the residual (the embedding's, in the decoder), the rows
--- the memories deliver for this state, the normalised head output of its softmax
--- state (computed once, outside, so the testbench view shares it) and the scratch
--- read data; result: next state, the KV write and the scratch writes.
+-- | The matvec engine's next accumulator: weight (row, column) of the ROM row times the
+-- input element read from @vin@, quantised under the input's exponent.
+mvAccumulate :: DecState -> Mac -> WeightRow -> F -> Signed 32
+mvAccumulate s m w x = macStep (if macCol m == 0 then 0 else macAcc m) (weightAt w (macCol m)) (xeR s) x
+
+-- | The matvec engine's next counters: column by column, row by row while the FSM is
+-- in 'MvRun', cleared otherwise (so every matvec starts at row 0, column 0).
+mvNext :: DecState -> Mac -> Signed 32 -> Mac
+mvNext s m accN
+  | phase s /= MvRun = Mac 0 0 0
+  | macCol m == nCols s - 1 = Mac 0 (macRow m + 1) accN
+  | otherwise = Mac (macCol m + 1) (macRow m) accN
+
+-- | One clock of the FSM: the matvec engine's registers and next accumulator, inputs
+-- (in_valid, in_token, in_pos, out_ready), the element 'Embed' loads into the residual
+-- (the embedding's, in the decoder), the gain and row exponent the memories deliver for
+-- this state, the KV row, the normalised head output of its softmax state (computed
+-- once, outside, so the testbench view shares it) and the scratch read data; result:
+-- next state, the KV write and the scratch writes.
 step
   :: DecoderFault
-  -> DecState
+  -> DecState -> Mac -> Signed 32
   -> (Bool, Unsigned 6, Unsigned 4, Bool)
-  -> F -> F -> Vec HiddenDim Act -> ExpS -> KvRow 16 -> Vec 16 F
+  -> F -> F -> ExpS -> KvRow 16 -> Vec 16 F
   -> ScratchRd
   -> (DecState, Maybe (Unsigned 6, KvRow 16), ScratchWr)
-step fault s (iv, itok, ipos, ordy) xIn g wRow we kv fin rd = case phase s of
+step fault s m accN (iv, itok, ipos, ordy) xIn g we kv fin rd = case phase s of
   Idle | iv -> only (startEmbed 0 ipos s { tok = itok, layer = 0 })
        | otherwise -> only s
   Embed ->
-    let next = if lastOf 63 then startNorm (normK s) busy else step1
+    let next = if lastOf 63 then startNorm (normK s) s else step1
     in (next, Nothing, noWrites { wrX = Just (resize (i s), xIn) })
   NormSs ->
     let ss' = sumSquare (ssR s) (rdX rd)
-    in only (if lastOf 63 then busy { ssR = ss', phase = NormInv } else step1 { ssR = ss' })
-  NormInv -> only (startVin NormApply busy { rinvR = normInv (ssR s) })
+    in only (if lastOf 63 then s { ssR = ss', phase = NormInv } else step1 { ssR = ss' })
+  NormInv -> only (startVin NormApply s { rinvR = normInv (ssR s) })
   NormApply ->
     let o = normScale (rdX rd) (rinvR s) g
-        s1 = (if lastOf 63 then busy { phase = NormQuant } else step1) { vinMax = max (vinMax s) (absU o) }
+        s1 = (if lastOf 63 then s { phase = NormQuant } else step1) { vinMax = max (vinMax s) (absU o) }
     in (s1, Nothing, noWrites { wrVin = Just (resize (i s), o) })
-  NormQuant -> only (startMv (case normK s of { 0 -> 0; 1 -> 4; _ -> 7 }) busy { xeR = quantExp (vinMax s) })
+  NormQuant -> only (startMv (case normK s of { 0 -> 0; 1 -> 4; _ -> 7 }) s { xeR = quantExp (vinMax s) })
   MvRun ->
-    let accN = macStep (if c s == 0 then 0 else acc s) (wRow !! c s) (xeR s) (rdVin rd)
-        lastCol = c s == nCols s - 1
+    let lastCol = macCol m == nCols s - 1
         yN = shsat (resize accN) (negate (resize we + resize (xeR s) + 20))
-        out = Just (resize (r s), yN)
+        out = Just (resize (macRow m), yN)
         wr | not lastCol = noWrites
            | mat s == 4 = noWrites { wrHid = out }
            | otherwise = noWrites { wrY = out }
-        s1 = busy { acc = accN, c = if lastCol then 0 else c s + 1, r = if lastCol then r s + 1 else r s }
-    in (if lastCol && r s == nRows s - 1 then s1 { phase = MvPost } else s1, Nothing, wr)
+    in (if lastCol && macRow m == nRows s - 1 then s { phase = MvPost } else s, Nothing, wr)
   MvPost -> only $ case mat s of
-    0 -> busy { phase = Rope, i = 0 }
-    1 -> busy { phase = Rope, i = 0 }
-    2 -> startPack PackK 0 busy
-    4 -> startMv 6 busy
-    6 -> startVin Silu busy
-    7 -> busy { phase = Scan, i = 0 }
-    _ -> busy { phase = Resid, i = 0 }
+    0 -> s { phase = Rope, i = 0 }
+    1 -> s { phase = Rope, i = 0 }
+    2 -> startPack PackK 0 s
+    4 -> startMv 6 s
+    6 -> startVin Silu s
+    7 -> s { phase = Scan, i = 0 }
+    _ -> s { phase = Resid, i = 0 }
   Rope ->
     let e = resize (shiftR (i s) 1) :: Unsigned 7
         base = if mat s == 0 then 0 else 64
         n = if mat s == 0 then 127 else 63
-        s1 | lastOf n = startMv (mat s + 1) busy
+        s1 | lastOf n = startMv (mat s + 1) s
            | otherwise = step1 { partner = rdY rd }
         wr = noWrites { wrRot = Just (base + e, ropeElem (pos s) (resize e) (rdY rd) (partner s)) }
     in (s1, Nothing, if testBit (i s) 0 then wr else noWrites)
@@ -324,27 +349,27 @@ step fault s (iv, itok, ipos, ordy) xIn g wRow we kv fin rd = case phase s of
            else packed s pm'
   AttRun ->
     let (soft', grew) = attStep (fault /= SkipRescale) (t s == 0) (soft s) (pm s) (pe s) kv
-    in only busy { soft = soft', upd = upd s + (if grew then 1 else 0)
+    in only s { soft = soft', upd = upd s + (if grew then 1 else 0)
                  , phase = if t s == pos s then AttFin else AttRun, t = t s + 1 }
   AttFin ->
     let o = fin !! (i s .&. 15)
-        s1 | lastOf 15 = if h s == 3 then busy { phase = AttQuant } else startPack PackQ (h s + 1) busy
+        s1 | lastOf 15 = if h s == 3 then s { phase = AttQuant } else startPack PackQ (h s + 1) s
            | otherwise = step1
     in ( s1 { vinMax = max (vinMax s) (absU o) }, Nothing
        , noWrites { wrVin = Just (resize (h s) * 16 + resize (i s), o) } )
-  AttQuant -> only (startMv 3 busy { xeR = quantExp (vinMax s) })
+  AttQuant -> only (startMv 3 s { xeR = quantExp (vinMax s) })
   Resid ->
     let x' = addF (rdX rd) (rdY rd)
         s1 | not (lastOf 63) = step1
-           | mat s == 3 = startNorm 1 busy
-           | layer s == 1 = startNorm 2 busy
-           | otherwise = startNorm 0 busy { layer = 1 }
+           | mat s == 3 = startNorm 1 s
+           | layer s == 1 = startNorm 2 s
+           | otherwise = startNorm 0 s { layer = 1 }
     in (s1, Nothing, noWrites { wrX = Just (resize (i s), x') })
   Silu ->
     let o = siluGate (rdHid rd) (rdY rd)
-        s1 = (if lastOf 127 then busy { phase = SiluQuant } else step1) { vinMax = max (vinMax s) (absU o) }
+        s1 = (if lastOf 127 then s { phase = SiluQuant } else step1) { vinMax = max (vinMax s) (absU o) }
     in (s1, Nothing, noWrites { wrVin = Just (resize (i s), o) })
-  SiluQuant -> only (startMv 5 busy { xeR = quantExp (vinMax s) })
+  SiluQuant -> only (startMv 5 s { xeR = quantExp (vinMax s) })
   Scan ->
     let l = rdY rd
         s1 = if i s == 0 || l > best s then step1 { best = l, bestIx = resize (i s) } else step1
@@ -352,25 +377,24 @@ step fault s (iv, itok, ipos, ordy) xIn g wRow we kv fin rd = case phase s of
   Hold | ordy -> only s { phase = Idle }
        | otherwise -> only s
   where
-    busy = s { cyc = cyc s + (if fault == MiscountCycles && phase s == Scan then 0 else 1) }
-    step1 = busy { i = i s + 1 }
+    step1 = s { i = i s + 1 }
     lastOf n = i s == n
     only st = (st, Nothing, noWrites)
     -- The last cycle of a pack: a query head starts attention; a key head waits for
     -- its value head; a value head completes the KV row.
-    packed st m = case packKind st of
-      PackQ -> only busy { phase = AttRun, pm = m, t = 0, upd = 0, i = 0 }
-      PackK -> only (startPack PackV (h st) busy { kmR = m, keR = pe st })
+    packed st mant = case packKind st of
+      PackQ -> only s { phase = AttRun, pm = mant, t = 0, upd = 0, i = 0 }
+      PackK -> only (startPack PackV (h st) s { kmR = mant, keR = pe st })
       PackV ->
         let row = resize (pos st) + (if fault == KvWrongRow then 1 else 0)
-            wr = Just (kvBase (layer st) (h st) + row, (kmR st, keR st, m, pe st))
-            nxt | h st == 1 = startPack PackQ 0 busy { vinMax = 0 }
-                | otherwise = startPack PackK 1 busy
+            wr = Just (kvBase (layer st) (h st) + row, (kmR st, keR st, mant, pe st))
+            nxt | h st == 1 = startPack PackQ 0 s { vinMax = 0 }
+                | otherwise = startPack PackK 1 s
         in (nxt, wr, noWrites)
 
 s0 :: DecState
-s0 = DecState Idle 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 PackQ 0 (repeat 0) 0 (repeat 0) 0 0 0
-              (Soft 0 0 (repeat 0)) 0 0 0 0
+s0 = DecState Idle 0 0 0 0 0 0 0 0 0 0 0 0 0 PackQ 0 (repeat 0) 0 (repeat 0) 0 0 0
+              (Soft 0 0 (repeat 0)) 0 0 0
 
 -- | The head the state is finishing, on the first cycle of its 'AttFin', with its
 -- output row @fin@.
@@ -388,9 +412,8 @@ embedElem s (m, e) = toF (m !! i s) e
 logitShift :: DecState -> F -> Vec Dim F -> Vec Dim F
 logitShift s l v = if phase s == Scan then v <<+ l else v
 
--- | The state held in one register per field: one register of the whole record would
--- make every field's logic depend on every other field, and an event-driven simulator
--- would then re-evaluate the whole datapath each cycle.
+-- | The state held in one register per field, so that a field's logic depends on the
+-- fields it reads rather than on the whole record.
 stateRegisters :: forall dom . HiddenClockResetEnable dom => Signal dom DecState -> Signal dom DecState
 stateRegisters nxt =
   DecState <$> reg phase
@@ -404,11 +427,8 @@ stateRegisters nxt =
     <*> reg vinMax
     <*> reg xeR
     <*> reg mat
-    <*> reg r
-    <*> reg c
     <*> reg nRows
     <*> reg nCols
-    <*> reg acc
     <*> reg partner
     <*> reg packKind
     <*> reg packMax
@@ -422,19 +442,51 @@ stateRegisters nxt =
     <*> reg upd
     <*> reg best
     <*> reg bestIx
-    <*> reg cyc
   where
     reg :: forall a . NFDataX a => (DecState -> a) -> Signal dom a
     reg field = register (field s0) (field <$> nxt)
 
--- | The scratch RAMs of one FSM, read at the addresses of its next state @nxt@.
-scratch :: HiddenClockResetEnable dom => Signal dom DecState -> Signal dom ScratchWr -> Signal dom ScratchRd
-scratch nxt wr = ScratchRd <$> ram d64 ax (wrX <$> wr) <*> ram d128 av (wrVin <$> wr)
+-- | The scratch RAMs of one FSM, read at the addresses of its next state @nxt@ and
+-- next matvec counters @macN@.
+scratch :: HiddenClockResetEnable dom => Signal dom DecState -> Signal dom Mac -> Signal dom ScratchWr -> Signal dom ScratchRd
+scratch nxt macN wr = ScratchRd <$> ram d64 ax (wrX <$> wr) <*> ram d128 av (wrVin <$> wr)
   <*> ram d128 ay (wrY <$> wr) <*> ram d128 ah (wrHid <$> wr) <*> ram d128 ar (wrRot <$> wr)
   where
-    (ax, av, ay, ah, ar) = unbundle (scratchAddr <$> nxt)
+    (ax, av, ay, ah, ar) = unbundle (scratchAddr <$> nxt <*> macN)
     ram :: (HiddenClockResetEnable dom, KnownNat n, KnownNat a) => SNat n -> Signal dom (Unsigned a) -> Signal dom (Maybe (Unsigned a, F)) -> Signal dom F
     ram n = blockRam (replicate n 0)
+
+-- | The matvec engine around an FSM's state @st@: its registers, and its next
+-- accumulator from the weight row @w@ and the scratch reads @rd@. Returns (registers,
+-- next registers, next accumulator).
+macRegisters
+  :: HiddenClockResetEnable dom
+  => Signal dom DecState -> Signal dom WeightRow -> Signal dom ScratchRd
+  -> (Signal dom Mac, Signal dom Mac, Signal dom (Signed 32))
+macRegisters st w rd = (m, macN, accN)
+  where
+    m = register (Mac 0 0 0) macN
+    accN = mvAccumulate <$> st <*> m <*> w <*> (rdVin <$> rd)
+    macN = mvNext <$> st <*> m <*> accN
+
+-- | The row of the matrix ROM the state's matrix index @ix@ picks, from ROMs read at
+-- @addr@ when the next state @nxt@ multiplies with them (and only then).
+readMatrix
+  :: (KnownNat n, NFDataX a)
+  => (DecState -> Unsigned 4) -> Signal dom DecState -> Signal dom DecState -> Signal dom (Unsigned 7)
+  -> Vec n (RomRead dom -> Signal dom a) -> Signal dom a
+readMatrix ix st nxt addr roms = (!!) <$> bundle (imap rd roms) <*> (ix <$> st)
+  where
+    rd k rom = rom ((\s -> phase s == MvRun && ix s == fromIntegral k) <$> nxt, addr)
+
+-- | Cycles of the current token: 1 on the request's accepting edge, then one per busy
+-- cycle; held in 'Idle' and 'Hold'.
+countCycles :: DecoderFault -> DecState -> DecState -> Unsigned 32 -> Unsigned 32
+countCycles fault s s' n = case phase s of
+  Idle -> if phase s' == Idle then n else 1
+  Hold -> n
+  Scan | fault == MiscountCycles -> n
+  _ -> n + 1
 
 -- | The KV cache: one block RAM of 'KvRows' rows, a component of its own (instance
 -- @kv_cache@) so a testbench can read its rows by a stable hierarchical name.
@@ -446,15 +498,16 @@ kvCache = blockRam (replicate (SNat @KvRows) (repeat 0, 0, repeat 0, 0))
 
 -- | The decoder around memory readers: @embedRom@, @gainRoms@ (5), @wRoms@ / @eRoms@
 -- (15 each: 2 layers x 7 matrices, then the classifier) all read the shared row
--- address with one cycle of latency. Outputs: (in_ready, out_valid, token, logits,
--- cycles, KV write, finished attention head).
+-- address with one cycle of latency, each when its enable says. Outputs: (in_ready,
+-- out_valid, token, logits, cycles of the last finished token, KV write, finished
+-- attention head).
 decoder
   :: HiddenClockResetEnable dom
   => DecoderFault
-  -> (Signal dom (Unsigned 7) -> Signal dom (Vec Dim Act, ExpS))
-  -> Vec 5 (Signal dom (Unsigned 7) -> Signal dom F)
-  -> Vec 15 (Signal dom (Unsigned 7) -> Signal dom (Vec HiddenDim Act))
-  -> Vec 15 (Signal dom (Unsigned 7) -> Signal dom ExpS)
+  -> (RomRead dom -> Signal dom (Vec Dim Act, ExpS))
+  -> Vec 5 (RomRead dom -> Signal dom F)
+  -> Vec 15 (RomRead dom -> Signal dom WeightRow)
+  -> Vec 15 (RomRead dom -> Signal dom ExpS)
   -> Signal dom Bool -> Signal dom (Unsigned 6) -> Signal dom (Unsigned 4) -> Signal dom Bool
   -> ( Signal dom Bool, Signal dom Bool, Signal dom (Unsigned 6), Signal dom (Vec Dim F)
      , Signal dom (Unsigned 32), Signal dom (Maybe (Unsigned 6, KvRow 16))
@@ -463,18 +516,21 @@ decoder fault embedRom gainRoms wRoms eRoms inValid inTok inPos outReady =
   (inReady, outValid, token, logits, cycles, kvWr, attOut <$> st <*> fin)
   where
     st = stateRegisters nxt
+    (mac, macN, accN) = macRegisters st wSel rd
     fin = softFinish . soft <$> st
-    res = step fault <$> st <*> bundle (inValid, inTok, inPos, outReady)
-               <*> (embedElem <$> st <*> embedRom addr) <*> gSel <*> wSel <*> eSel <*> kvRow <*> fin <*> rd
+    res = step fault <$> st <*> mac <*> accN <*> bundle (inValid, inTok, inPos, outReady)
+               <*> (embedElem <$> st <*> embedRom (isPhase Embed, addr)) <*> gSel <*> eSel <*> kvRow <*> fin <*> rd
     (nxt, kvWr, wr) = unbundle res
-    rd = scratch nxt wr
-    addr = romAddr <$> nxt
+    rd = scratch nxt macN wr
+    addr = romAddr <$> nxt <*> macN
+    isPhase p = (\s -> phase s == p) <$> nxt
     kvRow = setName @"kv_cache" kvCache (kvAddr <$> nxt) kvWr
-    gSel = (!!) <$> bundle (map ($ addr) gainRoms) <*> (gainIndex <$> st)
-    wSel = (!!) <$> bundle (map ($ addr) wRoms) <*> (matrixIndex <$> st)
-    eSel = (!!) <$> bundle (map ($ addr) eRoms) <*> (matrixIndex <$> st)
+    gSel = (!!) <$> bundle (map (\rom -> rom (isPhase NormApply, addr)) gainRoms) <*> (gainIndex <$> st)
+    wSel = readMatrix matrixIndex st nxt addr wRoms
+    eSel = readMatrix matrixIndex st nxt addr eRoms
     inReady = (\s -> phase s == Idle) <$> st
     outValid = (\s -> phase s == Hold) <$> st
     token = bestIx <$> st
     logits = register (repeat 0) (logitShift <$> st <*> (rdY <$> rd) <*> logits)
-    cycles = cyc <$> st
+    cyc = register 0 (countCycles fault <$> st <*> nxt <*> cyc)
+    cycles = regEn 0 (isPhase Hold) (countCycles fault <$> st <*> nxt <*> cyc)

@@ -8,20 +8,18 @@
 module LlamaDv.Memories (SmallMemories (..), smallMemories) where
 
 import Clash.Prelude
-import LlamaDv.Decoder (Dim, HiddenDim)
+import LlamaDv.Decoder (Dim, RomRead, WeightRow)
 import LlamaDv.Numerics
 
--- | Row address of every ROM (the widest matrix has 128 rows).
-type RomAddr dom = Signal dom (Unsigned 7)
-
--- | Readers with one cycle of latency: the embedding, the five RMSNorm gains (attention
--- and FFN of layer 0, of layer 1, final), and the 15 matrices' mantissa rows and row
--- exponents (layer-major Wq Wk Wv Wo W1 W2 W3, the classifier last).
+-- | Readers with one cycle of latency, each with a read enable: the embedding, the
+-- five RMSNorm gains (attention and FFN of layer 0, of layer 1, final), and the 15
+-- matrices' mantissa rows and row exponents (layer-major Wq Wk Wv Wo W1 W2 W3, the
+-- classifier last).
 data SmallMemories dom = SmallMemories
-  { memEmbed :: RomAddr dom -> Signal dom (Vec Dim Act, ExpS)
-  , memGains :: Vec 5 (RomAddr dom -> Signal dom F)
-  , memRows :: Vec 15 (RomAddr dom -> Signal dom (Vec HiddenDim Act))
-  , memExps :: Vec 15 (RomAddr dom -> Signal dom ExpS)
+  { memEmbed :: RomRead dom -> Signal dom (Vec Dim Act, ExpS)
+  , memGains :: Vec 5 (RomRead dom -> Signal dom F)
+  , memRows :: Vec 15 (RomRead dom -> Signal dom WeightRow)
+  , memExps :: Vec 15 (RomRead dom -> Signal dom ExpS)
   }
 
 -- | Row-packed words hold element 0 in the least significant byte; Clash's 'unpack'
@@ -31,24 +29,24 @@ rowOf bv = reverse (unpack bv)
 
 memRom
   :: forall d w dom . (HiddenClock dom, KnownNat d, KnownNat w)
-  => SNat d -> FilePath -> RomAddr dom -> Signal dom (BitVector w)
-memRom d f a = withEnable enableGen (romFile d f) (fromEnum <$> a)
+  => SNat d -> FilePath -> RomRead dom -> Signal dom (BitVector w)
+memRom d f (en, a) = withEnable (toEnable en) (romFile d f) (fromEnum <$> a)
 
--- | A matrix of @d@ rows of 64 int8 mantissas, widened to 128 (zeros beyond 64).
-narrowRows :: forall dom d . (HiddenClock dom, KnownNat d) => SNat d -> FilePath -> RomAddr dom -> Signal dom (Vec HiddenDim Act)
-narrowRows d f a = (\bv -> rowOf bv ++ repeat 0) <$> (memRom d f a :: Signal dom (BitVector 512))
+-- | A matrix of @d@ rows of 64 int8 mantissas, zero-extended to a 128-wide row.
+narrowRows :: forall dom d . (HiddenClock dom, KnownNat d) => SNat d -> FilePath -> RomRead dom -> Signal dom WeightRow
+narrowRows d f rd = zeroExtend <$> (memRom d f rd :: Signal dom (BitVector 512))
 
-wideRows :: forall dom . HiddenClock dom => FilePath -> RomAddr dom -> Signal dom (Vec HiddenDim Act)
-wideRows f a = rowOf <$> (memRom d64 f a :: Signal dom (BitVector 1024))
+wideRows :: HiddenClock dom => FilePath -> RomRead dom -> Signal dom WeightRow
+wideRows = memRom d64
 
-expRom :: (HiddenClock dom, KnownNat d) => SNat d -> FilePath -> RomAddr dom -> Signal dom ExpS
-expRom d f a = unpack <$> memRom d f a
+expRom :: (HiddenClock dom, KnownNat d) => SNat d -> FilePath -> RomRead dom -> Signal dom ExpS
+expRom d f rd = unpack <$> memRom d f rd
 
-gainRom :: HiddenClock dom => FilePath -> RomAddr dom -> Signal dom F
-gainRom f a = unpack <$> memRom d64 f a
+gainRom :: HiddenClock dom => FilePath -> RomRead dom -> Signal dom F
+gainRom f rd = unpack <$> memRom d64 f rd
 
-embedRom :: forall dom . HiddenClock dom => RomAddr dom -> Signal dom (Vec Dim Act, ExpS)
-embedRom a = bundle (rowOf <$> (memRom d64 "embed_m.memb" a :: Signal dom (BitVector 512)), unpack <$> memRom d64 "embed_e.memb" a)
+embedRom :: forall dom . HiddenClock dom => RomRead dom -> Signal dom (Vec Dim Act, ExpS)
+embedRom rd = bundle (rowOf <$> (memRom d64 "embed_m.memb" rd :: Signal dom (BitVector 512)), unpack <$> memRom d64 "embed_e.memb" rd)
 
 -- | File names are literals: Clash has no primitive for String concatenation.
 smallMemories :: HiddenClock dom => SmallMemories dom

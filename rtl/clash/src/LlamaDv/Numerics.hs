@@ -119,9 +119,13 @@ expF x = shsat b (negate n)
     hi = resize (exp2Lut !! (i + 1)) :: Wide
     b = lo + rshr ((hi - lo) * r) 12
 
--- | floor(2^40 / d) for a positive d (result may exceed 32 bits, so it stays wide).
-recipF :: Wide -> Wide
-recipF d = 1099511627776 `quot` d
+-- | floor(2^40 / d) for a positive F raw d (the quotient may exceed 32 bits, so it is
+-- returned wide). An unsigned 41-by-32-bit division: a signed 64-bit one would be
+-- several times the logic for the same quotient.
+recipF :: F -> Wide
+recipF d = bitCoerce (resize q :: Unsigned 64)
+  where
+    q = (1099511627776 :: Unsigned 41) `quot` resize (bitCoerce d :: Unsigned 32)
 
 -- | F x F -> F with one rounding.
 mulF :: Wide -> Wide -> F

@@ -70,13 +70,13 @@ data EmbedState = EmbedState
 -- offers the slot downstream. Outputs (in_ready, slot).
 embedStage
   :: HiddenClockResetEnable dom
-  => (Signal dom (Unsigned 7) -> Signal dom (Vec Dim Act, ExpS))
+  => (RomRead dom -> Signal dom (Vec Dim Act, ExpS))
   -> Signal dom Bool -> Signal dom (Unsigned 6) -> Signal dom (Unsigned 4) -> Signal dom Bool
   -> (Signal dom Bool, Signal dom (Maybe Slot))
 embedStage embedRom iv itok ipos ordy = (inReady, eOut <$> st)
   where
     st = register (EmbedState False 0 0 Nothing) nxt
-    nxt = go <$> st <*> bundle (iv, itok, ipos, ordy) <*> embedRom (resize . eTok <$> nxt)
+    nxt = go <$> st <*> bundle (iv, itok, ipos, ordy) <*> embedRom (eFetch <$> nxt, resize . eTok <$> nxt)
     inReady = (\s -> not (eFetch s) && isNothing (eOut s)) <$> st
     go s (v, t, p, r) (m, e)
       | eFetch s = s { eFetch = False, eOut = Just (Slot (ePos s) (map (`toF` e) m)) }
@@ -103,16 +103,16 @@ residOut s w v
 -- | One layer's step: load a slot when idle, then the decoder's step until the W2
 -- residual add, where the slot leaves (Hold) instead of entering the next layer.
 layerStep
-  :: Unsigned 1 -> DecState -> Maybe Slot -> Bool -> F -> Vec HiddenDim Act -> ExpS -> KvRow 16
+  :: Unsigned 1 -> DecState -> Mac -> Signed 32 -> Maybe Slot -> Bool -> F -> ExpS -> KvRow 16
   -> ScratchRd
   -> (DecState, Maybe (Unsigned 6, KvRow 16), ScratchWr)
-layerStep l s inp ordy g wRow we kv rd = case (phase s, inp) of
+layerStep l s m accN inp ordy g we kv rd = case (phase s, inp) of
   (Idle, Just (Slot p _)) -> (startEmbed 0 p s { layer = l }, Nothing, noWrites)
   (Idle, Nothing) -> (s, Nothing, noWrites)
   (Resid, _) | mat s == 5 && i s == 63 -> (s' { phase = Hold }, kvW, wr)
   _ -> res
   where
-    res@(s', kvW, wr) = step NoFault s (False, 0, 0, ordy) (slotElem s inp) g wRow we kv (softFinish (soft s)) rd
+    res@(s', kvW, wr) = step NoFault s m accN (False, 0, 0, ordy) (slotElem s inp) g we kv (softFinish (soft s)) rd
 
 -- | A decoder layer as a pipeline stage with its own KV cache and scratch RAMs.
 -- @lateKv@ builds the deliberately broken variant for the hazard monitor's negative
@@ -121,21 +121,24 @@ layerStep l s inp ordy g wRow we kv rd = case (phase s, inp) of
 layerStage
   :: HiddenClockResetEnable dom
   => Bool -> Unsigned 1
-  -> Vec 2 (Signal dom (Unsigned 7) -> Signal dom F)
-  -> Vec 7 (Signal dom (Unsigned 7) -> Signal dom (Vec HiddenDim Act))
-  -> Vec 7 (Signal dom (Unsigned 7) -> Signal dom ExpS)
+  -> Vec 2 (RomRead dom -> Signal dom F)
+  -> Vec 7 (RomRead dom -> Signal dom WeightRow)
+  -> Vec 7 (RomRead dom -> Signal dom ExpS)
   -> Signal dom (Maybe Slot) -> Signal dom Bool
   -> (Signal dom Bool, Signal dom (Maybe Slot), Signal dom KvTrace)
 layerStage lateKv l gainRoms wRoms eRoms inp ordy = (inReady, out, trace)
   where
-    st = register s0 nxt
-    res = layerStep l <$> st <*> inp <*> ordy <*> gSel <*> wSel <*> eSel <*> kvRow <*> rd
+    st = stateRegisters nxt
+    (mac, macN, accN) = macRegisters st wSel rd
+    res = layerStep l <$> st <*> mac <*> accN <*> inp <*> ordy <*> gSel <*> eSel <*> kvRow <*> rd
     (nxt, kvWr6, wr) = unbundle res
-    rd = scratch nxt wr
-    addr = romAddr <$> nxt
-    gSel = (!!) <$> bundle (map ($ addr) gainRoms) <*> (gainOf <$> st)
-    wSel = (!!) <$> bundle (map ($ addr) wRoms) <*> (mat <$> st)
-    eSel = (!!) <$> bundle (map ($ addr) eRoms) <*> (mat <$> st)
+    rd = scratch nxt macN wr
+    addr = romAddr <$> nxt <*> macN
+    normApply = (\s -> phase s == NormApply) <$> nxt
+    gSel = (!!) <$> bundle (map (\rom -> rom (normApply, addr)) gainRoms) <*> (gainOf <$> st)
+    wSel = readMatrix matOf st nxt addr wRoms
+    eSel = readMatrix matOf st nxt addr eRoms
+    matOf s = resize (mat s) :: Unsigned 4
     gainOf s = resize (normK s) :: Unsigned 1
     kvWr = fmap (\(a, row) -> (resize a, row)) <$> kvWr6
     kvWrRam = if lateKv then last (iterate (SNat @(LateKvCycles + 1)) (register Nothing) kvWr) else kvWr
@@ -152,23 +155,27 @@ layerStage lateKv l gainRoms wRoms eRoms inp ordy = (inReady, out, trace)
 -- (in_ready, (position, token, logits) when valid).
 headStage
   :: HiddenClockResetEnable dom
-  => (Signal dom (Unsigned 7) -> Signal dom F)
-  -> (Signal dom (Unsigned 7) -> Signal dom (Vec HiddenDim Act))
-  -> (Signal dom (Unsigned 7) -> Signal dom ExpS)
+  => (RomRead dom -> Signal dom F)
+  -> (RomRead dom -> Signal dom WeightRow)
+  -> (RomRead dom -> Signal dom ExpS)
   -> Signal dom (Maybe Slot) -> Signal dom Bool
   -> (Signal dom Bool, Signal dom (Maybe (Unsigned 4, Unsigned 6, Vec Dim F)))
 headStage gainRom wRom eRom inp ordy = (inReady, out)
   where
-    st = register s0 nxt
-    res = go <$> st <*> inp <*> ordy <*> gainRom addr <*> wRom addr <*> eRom addr <*> rd
+    st = stateRegisters nxt
+    (mac, macN, accN) = macRegisters st w rd
+    res = go <$> st <*> mac <*> accN <*> inp <*> ordy <*> gainRom (isPhase NormApply, addr) <*> e <*> rd
     (nxt, _, wr) = unbundle res
-    rd = scratch nxt wr
-    addr = romAddr <$> nxt
-    go s x r g w e rdv = case (phase s, x) of
+    rd = scratch nxt macN wr
+    addr = romAddr <$> nxt <*> macN
+    isPhase p = (\s -> phase s == p) <$> nxt
+    w = wRom (isPhase MvRun, addr)
+    e = eRom (isPhase MvRun, addr)
+    go s m a x r g ex rdv = case (phase s, x) of
       (Idle, Just (Slot p _)) -> let (_, k, n) = idle in (startEmbed 2 p s, k, n)
       _ -> idle
       where
-        idle = step NoFault s (False, 0, 0, r) (slotElem s x) g w e (repeat 0, 0, repeat 0, 0) (repeat 0) rdv
+        idle = step NoFault s m a (False, 0, 0, r) (slotElem s x) g ex (repeat 0, 0, repeat 0, 0) (repeat 0) rdv
     inReady = loading <$> st
     logits = register (repeat 0) (logitShift <$> st <*> (rdY <$> rd) <*> logits)
     out = (\s lg -> if phase s == Hold then Just (pos s, bestIx s, lg) else Nothing) <$> st <*> logits
@@ -188,10 +195,10 @@ data Prefilled dom = Prefilled
 prefill
   :: HiddenClockResetEnable dom
   => Bool
-  -> (Signal dom (Unsigned 7) -> Signal dom (Vec Dim Act, ExpS))
-  -> Vec 5 (Signal dom (Unsigned 7) -> Signal dom F)
-  -> Vec 15 (Signal dom (Unsigned 7) -> Signal dom (Vec HiddenDim Act))
-  -> Vec 15 (Signal dom (Unsigned 7) -> Signal dom ExpS)
+  -> (RomRead dom -> Signal dom (Vec Dim Act, ExpS))
+  -> Vec 5 (RomRead dom -> Signal dom F)
+  -> Vec 15 (RomRead dom -> Signal dom WeightRow)
+  -> Vec 15 (RomRead dom -> Signal dom ExpS)
   -> Signal dom Bool -> Signal dom (Unsigned 6) -> Signal dom (Unsigned 4) -> Signal dom Bool
   -> Prefilled dom
 prefill lateKv embedRom gainRoms wRoms eRoms iv itok ipos ordy =
