@@ -94,13 +94,14 @@ def test_decoder_small_meets_m5_and_fails_each_tightened_threshold(tmp_path: Pat
     tops = {t.name: t for t in discover_tops(REPO)}
     if "decoder_small" not in tops:
         pytest.skip("rtl/gen/decoder_small not generated")
-    from regress.yosys.defaults import DFF_INFERENCE_PER_TOP, SHARE_PER_TOP
+    from regress.yosys.defaults import DFF_INFERENCE_PER_TOP, SHARE_PER_TOP, SPLIT_PER_TOP
     from regress.yosys.weights import export_weights
 
     rep = synthesize_top(tops["decoder_small"], tmp_path, REPO, timeout_s=1800,
                          share=SHARE_PER_TOP.get("decoder_small", "full"),
                          dff_inference=DFF_INFERENCE_PER_TOP.get("decoder_small", "on"),
-                         export_dirs=(export_weights(tmp_path),))
+                         export_dirs=(export_weights(tmp_path),),
+                         split=SPLIT_PER_TOP.get("decoder_small", ()))
     assert rep["status"] == "ok", rep.get("error")
     if "mac_matvec" in tops:
         synthesize_top(tops["mac_matvec"], tmp_path, REPO, timeout_s=1800,

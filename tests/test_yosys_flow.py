@@ -84,6 +84,31 @@ def test_probe_counts_follow_design_structure(probe_and_broken: dict) -> None:
     assert '"status": "ok"' in written
 
 
+def test_split_component_is_joined_into_the_figures(probe_and_broken: dict, tmp_path: Path) -> None:
+    """The probe with its multiplier module synthesized in a run of its own: the joined
+    netlist has the same DSP, flip-flops and memories as the one-run flow (a component
+    left as a black box would show no DSP and 16 flip-flops fewer); a part that names no
+    module is an error naming it."""
+    src = tmp_path / "probe"
+    src.mkdir()
+    (src / "probe.v").write_text(PROBE_V)
+    shutil.copy(probe_and_broken["out"] / "work" / "probe" / "coeffs.hex", src / "coeffs.hex")
+    whole = probe_and_broken["summary"]["tops"]["probe"]
+    rep = synthesize_top(custom_top("probe", [src / "probe.v"]), tmp_path / "out", REPO, timeout_s=300,
+                         split=("MUL8",))
+    assert rep["status"] == "ok", rep.get("error")
+    assert rep["target"]["split"] == ["mul8"]
+    assert (tmp_path / "out" / "work" / "probe" / "components" / "mul8" / "component.il").is_file()
+    for key in ("dsp", "ff", "ramb18", "lutram"):
+        assert rep["resources"][key] == whole["resources"][key], key
+    assert rep["resources"]["dsp"] == 1 and rep["multipliers"]["premap"] == 1
+    assert [m["became"] for m in rep["memories"]] == [m["became"] for m in whole["memories"]]
+    assert rep["logic_depth"]["cells"] == whole["logic_depth"]["cells"]
+    bad = synthesize_top(custom_top("probe", [src / "probe.v"]), tmp_path / "bad", REPO, timeout_s=300,
+                         split=("nosuch",))
+    assert bad["status"] == "failed" and "no module matching nosuch" in bad["error"]
+
+
 def test_failing_top_is_recorded_and_others_finish(probe_and_broken: dict) -> None:
     summary = probe_and_broken["summary"]
     assert summary["failed"] == ["broken"]
@@ -326,5 +351,7 @@ def test_default_run_lists_skipped_tops_and_rejects_bad_options(capsys: pytest.C
     assert set(DFF_INFERENCE_PER_TOP.values()) <= set(DFF_INFERENCE_FLAGS)
     assert main(["--list", "--dff-inference-top", "decoder_small"]) == 2
     assert "--dff-inference-top 'decoder_small'" in capsys.readouterr().err
+    assert main(["--list", "--split-top", "decoder_small"]) == 2
+    assert "--split-top 'decoder_small'" in capsys.readouterr().err
     assert main(["--list", "--block-ram-min-width", "-8"]) == 2
     assert "--block-ram-min-width -8" in capsys.readouterr().err

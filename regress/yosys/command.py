@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from .defaults import DFF_INFERENCE_PER_TOP, SHARE_PER_TOP, SKIPPED_BY_DEFAULT
+from .defaults import DFF_INFERENCE_PER_TOP, SHARE_PER_TOP, SKIPPED_BY_DEFAULT, SPLIT_PER_TOP
 from .flow import (DEFAULT_BLOCK_RAM_MIN_WIDTH, DEFAULT_TIMEOUT_S, DFF_INFERENCE_FLAGS, SHARE_COMMANDS,
                    synthesize_all)
 from .thresholds import ThresholdError, check_thresholds
@@ -39,6 +39,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="flip-flop clock-enable/sync-reset inference for one top (off: every "
                         "opt runs with -nodffe -nosdff); default: regress/yosys/defaults.py, "
                         "else on (repeatable)")
+    p.add_argument("--split-top", action="append", default=[], metavar="TOP=PART[,PART]",
+                   help="synthesize the modules of TOP whose name contains a PART each in a yosys "
+                        "run of its own, then join their netlists (TOP= alone: none); default: "
+                        "regress/yosys/defaults.py (repeatable)")
     p.add_argument("--block-ram-min-width", type=int, default=DEFAULT_BLOCK_RAM_MIN_WIDTH,
                    metavar="BITS",
                    help="memories at least this wide without a ram_style of their own are "
@@ -93,6 +97,12 @@ def main(argv: list[str] | None = None) -> int:
         dff_inference_per_top = dict(DFF_INFERENCE_PER_TOP)
         dff_inference_per_top.update(_per_top("--dff-inference-top", args.dff_inference_top,
                                               tuple(DFF_INFERENCE_FLAGS)))
+        split_per_top = dict(SPLIT_PER_TOP)
+        for item in args.split_top:
+            top, sep, parts = item.partition("=")
+            if not sep or not top:
+                raise ValueError(f"--split-top {item!r}: expected TOP=PART[,PART] (TOP= for none)")
+            split_per_top[top] = tuple(p for p in parts.split(",") if p)
         if args.block_ram_min_width < 0:
             raise ValueError(f"--block-ram-min-width {args.block_ram_min_width}: must be >= 0")
     except (TopDiscoveryError, OSError, ValueError) as exc:
@@ -120,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
 
     summary = synthesize_all(tops, out, REPO_ROOT, jobs=args.jobs, timeout_s=args.timeout,
                              fmax=args.fmax, share=args.share or "full", share_per_top=share_per_top,
-                             dff_inference_per_top=dff_inference_per_top, skipped=skipped,
+                             dff_inference_per_top=dff_inference_per_top, split_per_top=split_per_top,
+                             skipped=skipped,
                              block_ram_min_width=args.block_ram_min_width, progress=progress)
     print(f"synth: wrote {out / 'summary.json'} and {out / 'summary.md'}")
     status = 1 if summary["failed"] else 0

@@ -5,8 +5,7 @@ The default run has to finish within 15 minutes on a 2-core machine. Yosys' SAT-
 use of arithmetic units, and these tops already share by construction (the decoder's
 one MAC, the attention tops' one score datapath per cycle), so the pass has little to
 find there. Explicit `--share` or `--share-top` options override these. The decoder
-runs with its flip-flop enable/reset inference off (`DFF_INFERENCE_PER_TOP`) and does
-not fit the budget even so (docs/synthesis.md, "Known gap").
+has its attention step synthesized in a run of its own (`SPLIT_PER_TOP`).
 """
 from __future__ import annotations
 
@@ -26,16 +25,23 @@ SKIPPED_BY_DEFAULT: dict[str, str] = {
 }
 """Tops left out of the default run, with the reason recorded in the summary."""
 
-DFF_INFERENCE_PER_TOP: dict[str, str] = {
-    "decoder_small": "off",
-}
+DFF_INFERENCE_PER_TOP: dict[str, str] = {}
 """Flip-flop clock-enable/sync-reset inference per top when no --dff-inference-top names
-one (else "on"). "off" runs every `opt` of the flow as `opt -nodffe -nosdff`.
+one (else "on"). "off" runs every `opt` of the flow as `opt -nodffe -nosdff`: enables and
+resets then stay as LUT logic in front of the FDRE D inputs (a 16-bit register with reset
+and enable: LUT4 -> LUT6 per bit, tests/test_yosys_flow.py), and a ROM read under an
+enable keeps its output register outside the memory, so it cannot map to block RAM.
+The first decoder needed "off" (its 19,415-bit state register kept `opt_dff` busy for
+more than 11 CPU-minutes); the current one, with narrow state, does not."""
 
-decoder_small: the first decoder registered its whole state as one 19,415-bit register,
-and `opt_dff`'s enable and sync-reset inference over its mux trees alone took more than
-11 CPU-minutes. The decoder's state is narrow now; inference stays off until a finished
-run shows it costs nothing (docs/synthesis.md, "decoder_small"). Off, enables and resets
-stay as LUT logic in front of the FDRE D inputs, so the report's `lut` is above what
-enable inference would give (a 16-bit register with reset and enable: LUT4 -> LUT6 per
-bit, tests/test_yosys_flow.py)."""
+SPLIT_PER_TOP: dict[str, tuple[str, ...]] = {
+    "decoder_small": ("attStep",),
+}
+"""Components (module-name parts) synthesized in a yosys run of their own before the top,
+whose run keeps them as black boxes and joins their mapped netlists before the figures.
+
+decoder_small: the online-softmax step (`attStep`: 51 multipliers and 105 barrel
+shifters of 64-bit values, most of the decoder's logic) maps in 230-240 CPU-s on its
+own; left in the decoder's run it kept yosys 0.23's generic `techmap` busy past 14
+CPU-minutes. The decoder does not fit the 15-minute budget even so (docs/synthesis.md,
+"decoder_small")."""

@@ -9,12 +9,13 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
 from .child import run_measured
 from .ice40 import ice40_fmax
@@ -39,6 +40,24 @@ DEFAULT_BLOCK_RAM_MIN_WIDTH = 64
 # Flip-flop clock-enable and sync-reset inference in the flow's `opt` passes (`opt_dff`):
 # "on" is the stock flow; "off" runs them as `opt -nodffe -nosdff` (see defaults.py).
 DFF_INFERENCE_FLAGS = {"on": "", "off": "-nodffe -nosdff"}
+# A component synthesized in a yosys run of its own (`split`) is mapped without I/O pads
+# or clock buffers: it is joined into its top's netlist, which has them.
+COMPONENT_FLAGS = "-noiopad -noclkbuf "
+COMPONENT_NETLIST = "component.il"
+
+
+def split_modules(top: SynthTop, parts: Sequence[str]) -> list[str]:
+    """Names of the modules in `top`'s sources that contain one of `parts` (any case):
+    the components to synthesize in runs of their own."""
+    names: set[str] = set()
+    for src in top.sources:
+        for m in re.finditer(r"^\s*module\s+([A-Za-z_][\w$]*)", src.read_text(errors="replace"), re.M):
+            if m.group(1) != top.name and any(p.lower() in m.group(1).lower() for p in parts):
+                names.add(m.group(1))
+    missing = [p for p in parts if not any(p.lower() in n.lower() for n in names)]
+    if missing:
+        raise ValueError(f"top {top.name}: no module matching {', '.join(missing)} to synthesize on its own")
+    return sorted(names)
 
 
 def block_ram_policy(min_width: int) -> str:
@@ -84,10 +103,16 @@ def _tail(path: Path, n: int = LOG_TAIL_LINES) -> list[str]:
 def synthesize_top(top: SynthTop, out_dir: Path, repo_root: Path, *,
                    timeout_s: float = DEFAULT_TIMEOUT_S, fmax: bool = False,
                    share: str = "full", block_ram_min_width: int = DEFAULT_BLOCK_RAM_MIN_WIDTH,
-                   dff_inference: str = "on", export_dirs: tuple[Path, ...] = ()) -> dict:
+                   dff_inference: str = "on", export_dirs: tuple[Path, ...] = (),
+                   split: tuple[str, ...] = ()) -> dict:
     """Run the Xilinx flow (and the optional iCE40 Fmax estimate) on one top; write its JSON.
 
-    `export_dirs` are searched for `$readmem` files after the sources' own directory."""
+    `export_dirs` are searched for `$readmem` files after the sources' own directory.
+    `split` names components (module-name parts) that are each synthesized first in a
+    yosys run of their own, then joined as mapped netlists into the top's run, which keeps
+    them as black boxes until then; figures are those of the joined, flattened netlist
+    (the pre-mapping census and memory list come from the top's run, so a split
+    component must hold no memory)."""
     if share not in SHARE_COMMANDS:
         raise ValueError(f"share mode {share!r} is not one of {', '.join(SHARE_COMMANDS)}")
     if dff_inference not in DFF_INFERENCE_FLAGS:
@@ -105,7 +130,7 @@ def synthesize_top(top: SynthTop, out_dir: Path, repo_root: Path, *,
         "parameters": dict(top.parameters),
         "target": {"flow": "synth_xilinx -family xcup -flatten", "family": "xcup",
                    "share": share, "block_ram_min_width": block_ram_min_width,
-                   "dff_inference": dff_inference,
+                   "dff_inference": dff_inference, "split": [],
                    "tool": yosys_version(exe)},
         "clock_period_ns": top.clock_period_ns,
         "log": _rel(log, repo_root),
@@ -118,22 +143,55 @@ def synthesize_top(top: SynthTop, out_dir: Path, repo_root: Path, *,
         report.update(status="failed", error=str(exc), log_tail=[])
         return _write(report, out_dir)
     report["mem_init_files"] = [m.as_json() for m in inits]
-    script = workdir / "synth_xilinx.ys"
-    script.write_text(render_script("synth_xilinx.ys", snap, sequential_cells=sequential_selection(),
-                                    share_cmd=SHARE_COMMANDS[share],
-                                    dff_opt_flags=DFF_INFERENCE_FLAGS[dff_inference],
-                                    block_ram_policy=block_ram_policy(block_ram_min_width)))
-    res = run_measured([exe, "-q", "-l", log.name, "-s", script.name], workdir,
-                       workdir / "yosys.out", timeout_s)
-    report["run"] = {"wall_s": round(res.wall_s, 2), "cpu_s": round(res.cpu_s, 2),
-                     "peak_rss_mib": round(res.peak_rss_mib, 1),
+    try:
+        components = split_modules(snap, split) if split else []
+    except (OSError, ValueError) as exc:
+        report.update(status="failed", error=str(exc), log_tail=[])
+        return _write(report, out_dir)
+    report["target"]["split"] = components
+
+    def script_for(name: str, component: bool) -> str:
+        join = "".join(f"read_rtlil -overwrite components/{c}/{COMPONENT_NETLIST}\n" for c in components)
+        return render_script(
+            "synth_xilinx.ys", dataclasses.replace(snap, name=name, parameters={} if component else snap.parameters),
+            sequential_cells=sequential_selection(), share_cmd=SHARE_COMMANDS[share],
+            dff_opt_flags=DFF_INFERENCE_FLAGS[dff_inference],
+            block_ram_policy=block_ram_policy(block_ram_min_width),
+            component_flags=COMPONENT_FLAGS if component else "",
+            split_blackbox="" if component else "".join(f"blackbox {c}\n" for c in components),
+            split_join="" if component or not components else f"{join}hierarchy -top {name}\nflatten",
+            component_tail=f"select {name}\nwrite_rtlil -selected {COMPONENT_NETLIST}" if component else "")
+
+    runs, step_log = [], log
+    for name in components:
+        cdir = workdir / "components" / name
+        cdir.mkdir(parents=True)
+        for m in inits:  # the component's run reads every source, memory files included
+            shutil.copyfile(workdir / m.file, cdir / m.file)
+        (cdir / "synth_xilinx.ys").write_text(script_for(name, component=True))
+        left = timeout_s - sum(r.wall_s for r in runs)
+        runs.append(run_measured([exe, "-q", "-l", "yosys.log", "-s", "synth_xilinx.ys"], cdir,
+                                 cdir / "yosys.out", left))
+        if runs[-1].timed_out or runs[-1].returncode != 0:
+            step_log = cdir / "yosys.log"
+            break
+    else:
+        script = workdir / "synth_xilinx.ys"
+        script.write_text(script_for(top.name, component=False))
+        runs.append(run_measured([exe, "-q", "-l", log.name, "-s", script.name], workdir,
+                                 workdir / "yosys.out", timeout_s - sum(r.wall_s for r in runs)))
+    res = runs[-1]
+    report["run"] = {"wall_s": round(sum(r.wall_s for r in runs), 2),
+                     "cpu_s": round(sum(r.cpu_s for r in runs), 2),
+                     "peak_rss_mib": round(max(r.peak_rss_mib for r in runs), 1),
                      "returncode": res.returncode, "timeout_s": timeout_s}
-    log_text = log.read_text(errors="replace") if log.exists() else ""
+    log_text = step_log.read_text(errors="replace") if step_log.exists() else ""
     if res.timed_out or res.returncode != 0:
-        reason = (f"timed out after {timeout_s:.0f} s" if res.timed_out
-                  else first_error(log_text) or f"yosys exited with {res.returncode}")
+        where = "" if step_log == log else f"component {step_log.parent.name}: "
+        reason = where + (f"timed out after {timeout_s:.0f} s" if res.timed_out
+                          else first_error(log_text) or f"yosys exited with {res.returncode}")
         report.update(status="failed", error=reason,
-                      log_tail=_tail(log) or _tail(workdir / "yosys.out"))
+                      log_tail=_tail(step_log) or _tail(step_log.parent / "yosys.out"))
         report["fmax_ice40"] = {"status": "not available", "reason": "Xilinx synthesis failed"}
         return _write(report, out_dir)
     try:
@@ -177,12 +235,14 @@ def synthesize_all(tops: list[SynthTop], out_dir: Path, repo_root: Path, *, jobs
                    block_ram_min_width: int = DEFAULT_BLOCK_RAM_MIN_WIDTH,
                    share_per_top: Mapping[str, str] | None = None,
                    dff_inference_per_top: Mapping[str, str] | None = None,
+                   split_per_top: Mapping[str, tuple[str, ...]] | None = None,
                    skipped: Mapping[str, str] | None = None,
                    progress: Callable[[dict], None] | None = None) -> dict:
     """Synthesize `tops` with `jobs` yosys processes at once; return the summary dict.
 
     `share_per_top` overrides `share` for the tops it names, `dff_inference_per_top` the
-    flip-flop enable/reset inference (default "on") likewise; `skipped` (top -> reason) is
+    flip-flop enable/reset inference (default "on") likewise, `split_per_top` names the
+    components synthesized in runs of their own (`synthesize_top`'s `split`); `skipped` (top -> reason) is
     recorded in the summary. The decoder's weight files
     (`weights.export_weights`) are written once into `out_dir` for every top to find."""
     start = time.monotonic()
@@ -196,7 +256,8 @@ def synthesize_all(tops: list[SynthTop], out_dir: Path, repo_root: Path, *, jobs
                                  share=overrides.get(top.name, share),
                                  block_ram_min_width=block_ram_min_width,
                                  dff_inference=dff_overrides.get(top.name, "on"),
-                                 export_dirs=export_dirs)
+                                 export_dirs=export_dirs,
+                                 split=tuple((split_per_top or {}).get(top.name, ())))
         except Exception as exc:  # a broken top must not stop the others
             rep = _write({"schema": REPORT_SCHEMA, "top": top.name, "kind": top.kind,
                           "status": "failed", "error": f"{type(exc).__name__}: {exc}",
