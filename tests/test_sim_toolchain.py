@@ -147,6 +147,17 @@ def test_debian_verilator_is_rejected() -> None:
         toolchain.check_verilator(Path("/usr/bin/verilator"))
 
 
+def test_runs_with_different_environments_get_their_own_directory(counter_src: Path, shared_dir: Path) -> None:
+    """A negative test (one env var more) beside the passing run at the same seed must not
+    share, and so clobber, its run directory; the same environment maps to the same one."""
+    dut = counter_dut("icarus", counter_src, shared_dir)
+    plain = runner.default_test_dir(dut, TEST_MODULE, "counts_clock_edges", 7)
+    broken = runner.default_test_dir(dut, TEST_MODULE, "counts_clock_edges", 7, {"BREAK": "1"})
+    assert plain.name == "counts_clock_edges-7" and broken != plain
+    assert broken == runner.default_test_dir(dut, TEST_MODULE, "counts_clock_edges", 7, {"BREAK": "1"})
+    assert broken != runner.default_test_dir(dut, TEST_MODULE, "counts_clock_edges", 7, {"BREAK": "2"})
+
+
 @pytest.mark.sim
 def test_counter_passes(sim: str, counter_src: Path, shared_dir: Path, seed: int) -> None:
     dut = counter_dut(sim, counter_src, shared_dir)

@@ -410,11 +410,18 @@ def new_seed() -> int:
     return random.SystemRandom().randrange(1, 2**31)
 
 
-def default_test_dir(dut: DutBuild, test_module: str, testcase: str | None, seed: int) -> Path:
-    """``build/runs/<sim>/<name>-<config>/<test>-<seed>``: one directory per run."""
+def default_test_dir(dut: DutBuild, test_module: str, testcase: str | None, seed: int,
+                     extra_env: Mapping[str, str] | None = None) -> Path:
+    """``build/runs/<sim>/<name>-<config>/<test>-<seed>[-<env hash>]``: one directory per
+    run. Runs of one test and seed with different environments (a negative test beside
+    the passing one, both at the session seed, perhaps at the same time) get their own."""
     test = testcase or test_module.rsplit(".", 1)[-1]
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in test)
-    return dut.root / "runs" / dut.sim / f"{dut.name}-{dut.config}" / f"{safe}-{seed}"
+    name = f"{safe}-{seed}"
+    if extra_env:
+        text = "\n".join(f"{k}={v}" for k, v in sorted(extra_env.items()))
+        name += "-" + hashlib.sha256(text.encode()).hexdigest()[:8]
+    return dut.root / "runs" / dut.sim / f"{dut.name}-{dut.config}" / name
 
 
 def parse_results(results_xml: Path) -> list[CaseResult]:
@@ -455,7 +462,7 @@ def run(dut: DutBuild, test_module: str, *, testcase: str | None = None, seed: i
     folders that hold *test_module*; the repo root is always importable.
     """
     seed = new_seed() if seed is None else int(seed)
-    test_dir = Path(test_dir).resolve() if test_dir else default_test_dir(dut, test_module, testcase, seed)
+    test_dir = Path(test_dir).resolve() if test_dir else default_test_dir(dut, test_module, testcase, seed, extra_env)
     replay = replay_command(dut, test_module, testcase=testcase, seed=seed, coverage=coverage,
                             extra_env=extra_env, plusargs=plusargs, python_path=python_path)
     if test_dir.exists():
