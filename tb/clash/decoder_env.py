@@ -253,7 +253,7 @@ class DecoderScoreboard:
         w = want[key]
         if r.pos != w.pos:
             raise DecoderMismatch(f"{prefix}: KV row written at row {r.pos}, expected row {w.pos}")
-        _compare_kv_row(prefix, (w.k_mant, w.k_exp, w.v_mant, w.v_exp), (r.k, r.ke, r.v, r.ve))
+        compare_kv_row(prefix, (w.k_mant, w.k_exp, w.v_mant, w.v_exp), (r.k, r.ke, r.v, r.ve))
         self._kv.add(key)
 
     def _check_cache(self, layer: int, pos: int) -> None:
@@ -261,7 +261,7 @@ class DecoderScoreboard:
         assert self.cache is not None and self.model is not None
         for kvh in range(N_KV):
             for p in range(pos + 1):
-                _compare_kv_row(f"{self.where} layer {layer} kv head {kvh}: KV cache row {p} (stored)",
+                compare_kv_row(f"{self.where} layer {layer} kv head {kvh}: KV cache row {p} (stored)",
                                 self.model.kv_row(layer, kvh, p), self.cache.row(kv_addr(layer, kvh, p)))
 
     def _heads_of_later_layer(self, layer: int) -> bool:
@@ -279,7 +279,7 @@ class DecoderScoreboard:
         if self.cache is not None and not any(l == h.layer for l, _ in self._heads):
             self._check_cache(h.layer, trace.pos)
         att = np.asarray(trace.layers[h.layer].attention)
-        _first_diff(f"{prefix} attention output",
+        first_diff(f"{prefix} attention output",
                     [int(x) for x in att[h.head * HEAD_DIM:(h.head + 1) * HEAD_DIM]], h.out)
         self._heads.add((h.layer, h.head))
 
@@ -293,7 +293,7 @@ class DecoderScoreboard:
         if len(self._heads) != N_LAYERS * N_HEADS:
             raise DecoderMismatch(f"{where}: attention heads finished {sorted(self._heads)}, expected every "
                                   f"(layer, head) of {N_LAYERS} layers x {N_HEADS} heads")
-        _first_diff(f"{where} logit", [int(x) for x in np.asarray(trace.logits)], res.logits)
+        first_diff(f"{where} logit", [int(x) for x in np.asarray(trace.logits)], res.logits)
         if res.token != trace.argmax:
             raise DecoderMismatch(f"{where}: token expected {trace.argmax}, actual {res.token}")
         if res.cycles != res.measured_cycles:
@@ -302,21 +302,25 @@ class DecoderScoreboard:
         self.steps += 1
 
 
-def _compare_kv_row(prefix: str, expected: tuple[Any, int, Any, int], actual: tuple[list[int], int, list[int], int]) -> None:
-    """(K mantissas, K exponent, V mantissas, V exponent): first difference, named."""
+def compare_kv_row(prefix: str, expected: tuple[Any, int, Any, int], actual: tuple[list[int], int, list[int], int],
+                   error: type[AssertionError] = DecoderMismatch) -> None:
+    """(K mantissas, K exponent, V mantissas, V exponent): raise `error` naming the first
+    difference."""
     for name, exp, act in (("K mantissa", expected[0], actual[0]), ("V mantissa", expected[2], actual[2])):
-        _first_diff(f"{prefix} {name}", [int(x) for x in exp], act)
+        first_diff(f"{prefix} {name}", [int(x) for x in exp], act, error)
     for name, e, a in (("K exponent", expected[1], actual[1]), ("V exponent", expected[3], actual[3])):
         if int(e) != a:
-            raise DecoderMismatch(f"{prefix} {name}: expected {e}, actual {a}")
+            raise error(f"{prefix} {name}: expected {e}, actual {a}")
 
 
-def _first_diff(what: str, expected: list[int], actual: list[int]) -> None:
+def first_diff(what: str, expected: list[int], actual: list[int],
+               error: type[AssertionError] = DecoderMismatch) -> None:
+    """Raise `error` naming the first differing element (value and hex), or a length mismatch."""
     for i, (e, a) in enumerate(zip(expected, actual)):
         if e != a:
-            raise DecoderMismatch(f"{what} {i}: expected {e} (0x{e & 0xFFFFFFFF:08x}), actual {a}")
+            raise error(f"{what} {i}: expected {e} (0x{e & 0xFFFFFFFF:08x}), actual {a}")
     if len(expected) != len(actual):
-        raise DecoderMismatch(f"{what}: {len(actual)} values, expected {len(expected)}")
+        raise error(f"{what}: {len(actual)} values, expected {len(expected)}")
 
 
 def argmax_ties(logits: np.ndarray) -> int:

@@ -20,7 +20,7 @@ from cocotb.utils import get_sim_time
 
 from models.config import SMALL
 from models.llama_fixed import StepTrace
-from tb.clash.decoder_env import KvRowSeen
+from tb.clash.decoder_env import KvRowSeen, compare_kv_row, first_diff
 from tb.clash.manifest import ClashManifest, unpack_vec
 
 TOP = "decoder_prefill"
@@ -239,28 +239,15 @@ class PrefillScoreboard:
         for key in sorted(want):
             w, r = want[key], seen[key]
             where = f"{tag} layer {w.layer} kv head {w.kv_head} position {w.pos}"
-            for name, exp, act in (("K", w.k_mant, r.k), ("V", w.v_mant, r.v)):
-                first_diff(f"{where} {name} mantissa", [int(x) for x in exp], act)
-            for name, exp_e, act_e in (("K exponent", w.k_exp, r.ke), ("V exponent", w.v_exp, r.ve)):
-                if exp_e != act_e:
-                    raise PrefillMismatch(f"{where} {name}: expected {exp_e}, actual {act_e}")
+            compare_kv_row(where, (w.k_mant, w.k_exp, w.v_mant, w.v_exp), (r.k, r.ke, r.v, r.ve), PrefillMismatch)
         for res, trace in zip(results, traces):
             where = f"{tag} position {res.pos} (token {trace.token})"
-            first_diff(f"{where} logit", [int(x) for x in np.asarray(trace.logits)], res.logits)
+            first_diff(f"{where} logit", [int(x) for x in np.asarray(trace.logits)], res.logits, PrefillMismatch)
             if res.token != trace.argmax:
                 raise PrefillMismatch(f"{where}: next token expected {trace.argmax}, actual {res.token}")
         self.prompts += 1
         self.positions += len(prompt)
         self.rows += len(rows)
-
-
-def first_diff(what: str, expected: list[int], actual: list[int]) -> None:
-    """Raise `PrefillMismatch` naming the first differing element."""
-    if len(expected) != len(actual):
-        raise PrefillMismatch(f"{what}: {len(actual)} values, expected {len(expected)}")
-    for i, (e, a) in enumerate(zip(expected, actual)):
-        if e != a:
-            raise PrefillMismatch(f"{what} {i}: expected {e}, actual {a}")
 
 
 @dataclass
