@@ -4,6 +4,8 @@ coverage closure, and the negative tests (broken decoders and a perturbed golden
 fail, naming position, layer, head and the first differing value)."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tb.clash.duts import clash_build
@@ -73,10 +75,12 @@ def test_decoder_wrong_kv_row_is_caught(seed: int) -> None:
 
 
 def test_decoder_skipped_rescale_is_caught(seed: int) -> None:
+    """The first head whose running maximum rises depends on the seeded prompt token, so
+    the failing layer and head are matched by pattern, not fixed."""
     res = _run("decoder_small_fault_norescale", "verilator", seed, "DecoderGreedyTokens", 6)
     assert res.status == "fail", f"decoder without online-softmax rescale passed: {_explain(res)}"
-    assert "layer 0 head" in res.message and "attention output" in res.message and "expected" in res.message, \
-        res.message
+    assert re.search(r"pos [1-5] \(token \d+\) layer [01] head [0-3] attention output \d+: expected -?\d+ "
+                     r"\(0x[0-9a-f]+\), actual -?\d+", res.message), res.message
 
 
 def test_decoder_cycle_counter_check_catches_miscount(seed: int) -> None:
