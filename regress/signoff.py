@@ -7,6 +7,7 @@ NOT MET, never passed; a milestone is MET only when every criterion is.
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import json
 import operator
 import sys
@@ -126,6 +127,19 @@ def _synth_value(report: Any, metric: str) -> float | None:
     return _find_metric(report, metric)
 
 
+def _stale_sources(report: dict) -> list[str]:
+    """Sources of a synthesis report that changed since it was made (its `source_sha256`,
+    keyed by file name, against the files now in the checkout)."""
+    recorded = report.get("source_sha256") or {}
+    stale = []
+    for rel in report.get("sources", []):
+        now = REPO_ROOT / rel
+        was = recorded.get(Path(rel).name)
+        if was and now.is_file() and hashlib.sha256(now.read_bytes()).hexdigest() != was:
+            stale.append(rel)
+    return stale
+
+
 def evaluate(plan: Testplan, mid: str, crit: dict[str, Any], ev: Evidence) -> CriterionResult:
     kind, desc = crit["kind"], crit["description"]
     if kind == "tests_pass":
@@ -155,6 +169,9 @@ def evaluate(plan: Testplan, mid: str, crit: dict[str, Any], ev: Evidence) -> Cr
         if isinstance(report, dict) and report.get("status", "ok") != "ok":
             return CriterionResult(kind, desc, False, [f"{path}: synthesis {report.get('status')}: "
                                                        f"{report.get('error', 'no reason given')}"])
+        if isinstance(report, dict) and (stale := _stale_sources(report)):
+            return CriterionResult(kind, desc, False, [f"{path}: stale, {', '.join(stale)} changed since it was "
+                                                       f"synthesized (rerun `make synth`)"])
         value = _synth_value(report, crit["metric"])
         if value is None:
             return CriterionResult(kind, desc, False, [f"{path}: has no metric {crit['metric']!r}"])

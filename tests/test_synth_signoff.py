@@ -8,8 +8,8 @@ just past the measured figure.
 """
 from __future__ import annotations
 
+import json
 import random
-import shutil
 from pathlib import Path
 
 import pytest
@@ -19,11 +19,14 @@ from regress.signoff import Evidence, evaluate
 from regress.testplan import load_testplan
 from regress.yosys import custom_top, discover_tops, synthesize_top
 from regress.yosys.thresholds import METRICS
+from tb.sim.toolchain import yosys_executable
 from tests.test_yosys_flow import WIDE_V
 
 REPO = Path(__file__).resolve().parents[1]
-pytestmark = pytest.mark.skipif(shutil.which("yosys") is None,
-                                reason="yosys not installed (make setup installs Debian's yosys)")
+pytestmark = pytest.mark.skipif(yosys_executable() is None,
+                                reason="no yosys: `make setup` installs llama-dv-yosys (pyosys) into the venv")
+
+
 def _m5_synth_criteria() -> list[dict]:
     """The synth_metric criteria of milestone M5, including those inside structural ones."""
     plan = load_testplan()
@@ -113,3 +116,16 @@ def test_decoder_small_meets_m5_and_fails_each_tightened_threshold(tmp_path: Pat
         measured = float(met.evidence[0].split(" = ")[1].split(" ")[0])
         failed = evaluate(plan, "M5", _tightened(crit, measured), _evidence(tmp_path))
         assert not failed.passed, (crit["description"], failed.evidence)
+
+
+def test_signoff_refuses_figures_of_changed_sources(wide_synth: Path, tmp_path: Path) -> None:
+    """A report whose recorded source hash no longer matches the file is stale: the RTL
+    changed after `make synth`, so its figures are not evidence for the RTL signed off."""
+    plan = load_testplan()
+    crit = dict(WIDE_CRITERIA[0], kind="synth_metric", description="stale check", top="wide")
+    assert evaluate(plan, "M5", crit, _evidence(wide_synth)).passed
+    report = json.loads((wide_synth / "wide.json").read_text())
+    report["source_sha256"] = {name: "0" * 64 for name in report["source_sha256"]}
+    (tmp_path / "wide.json").write_text(json.dumps(report))
+    stale = evaluate(plan, "M5", crit, _evidence(tmp_path))
+    assert not stale.passed and "stale" in stale.evidence[0] and "wide.v" in stale.evidence[0], stale.evidence

@@ -15,10 +15,11 @@ import pytest
 
 from regress.yosys import (ThresholdError, check_thresholds, custom_top, discover_tops,
                            synthesize_all, synthesize_top)
+from tb.sim.toolchain import yosys_executable
 
 REPO = Path(__file__).resolve().parents[1]
-pytestmark = pytest.mark.skipif(shutil.which("yosys") is None,
-                                reason="yosys not installed (make setup installs Debian's yosys)")
+pytestmark = pytest.mark.skipif(yosys_executable() is None,
+                                reason="no yosys: `make setup` installs llama-dv-yosys (pyosys) into the venv")
 
 # One 8x8 multiplier in a sub-module, one 2048x8 ROM loaded with $readmemh (synchronous
 # read) and one 16x8 RAM with asynchronous read.
@@ -186,20 +187,25 @@ def test_readmem_files_are_staged_with_declared_shape(tmp_path: Path) -> None:
 
 
 # A decoder in miniature: a 64x512 weight ROM loaded from an export directory, a 64x270
-# KV RAM, a 64x128 RAM whose RTL asks for distributed RAM, a narrow 64x16 gain ROM, four
-# lane multipliers from one generate loop and one shared MAC multiplier.
+# KV RAM, a 64x128 RAM whose RTL asks for distributed RAM, a narrow 64x16 gain ROM, a
+# narrow but deep 1024x7 row-exponent ROM, four lane multipliers from one generate loop
+# and one shared MAC multiplier.
 WIDE_V = """
 module wide(input clk, input [5:0] addr, input we, input [5:0] waddr, input [269:0] kv_d,
             input [127:0] s_d, input [31:0] lane_a, input [31:0] lane_b,
-            input [7:0] mac_a, input [7:0] mac_b,
+            input [7:0] mac_a, input [7:0] mac_b, input [9:0] e_addr,
             output reg [511:0] w_q, output reg [269:0] kv_q, output [127:0] s_q,
-            output reg [15:0] g_q, output [63:0] lanes_p, output reg [15:0] mac_p);
+            output reg [15:0] g_q, output [63:0] lanes_p, output reg [15:0] mac_p,
+            output reg [6:0] e_q);
   reg [511:0] WROM [0:64-1];
   initial $readmemb("w_m.memb", WROM);
   always @(posedge clk) w_q <= WROM[addr];
   reg [15:0] GROM [0:64-1];
   initial $readmemb("g.memb", GROM);
   always @(posedge clk) g_q <= GROM[addr];
+  reg [6:0] EROM [0:1024-1];
+  initial $readmemb("e.memb", EROM);
+  always @(posedge clk) e_q <= EROM[e_addr];
   reg [269:0] KV [0:63];
   always @(posedge clk) begin if (we) KV[waddr] <= kv_d; kv_q <= KV[addr]; end
   (* ram_style = "distributed" *) reg [127:0] SCRATCH [0:63];
@@ -227,29 +233,33 @@ def wide_runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
     export = tmp_path_factory.mktemp("export")
     _bits_file(export / "w_m.memb", 64, 512, 1)
     _bits_file(src / "g.memb", 64, 16, 2)
+    _bits_file(src / "e.memb", 1024, 7, 3)
     top = custom_top("wide", [src / "wide.v"])
     out = tmp_path_factory.mktemp("synth_wide")
     return {"policy": synthesize_top(top, out / "policy", REPO, timeout_s=300, export_dirs=(export,)),
             "off": synthesize_top(top, out / "off", REPO, timeout_s=300, export_dirs=(export,),
-                                  block_ram_min_width=0)}
+                                  block_ram_min_width=0, block_ram_min_depth=0)}
 
 
 def test_block_ram_policy_moves_wide_memories_to_block_ram(wide_runs: dict) -> None:
     rep = wide_runs["policy"]
     assert rep["status"] == "ok", rep.get("error")
-    assert rep["target"]["block_ram_min_width"] == 64
+    assert (rep["target"]["block_ram_min_width"], rep["target"]["block_ram_min_depth"]) == (64, 1024)
     mems = {m["name"]: m for m in rep["memories"]}
     assert (mems["WROM"]["became"], mems["WROM"]["style_from"]) == ("block_ram", "flow policy")
     assert (mems["KV"]["became"], mems["KV"]["style_from"]) == ("block_ram", "flow policy")
     # The RTL's own style wins over the policy; 16 bits is below the policy's width.
     assert (mems["SCRATCH"]["became"], mems["SCRATCH"]["style_from"]) == ("lut_ram", "rtl")
     assert mems["GROM"]["became"] in ("logic", "lut_ram") and mems["GROM"]["style_from"] is None
+    # Narrow but 1024 deep: the depth rule of the policy.
+    assert (mems["EROM"]["became"], mems["EROM"]["style_from"]) == ("block_ram", "flow policy")
     origins = {m["file"]: m["origin"] for m in rep["mem_init_files"]}
-    assert origins == {"w_m.memb": "export", "g.memb": "copied"}
-    assert rep["resources"]["bram"] >= 2
+    assert origins == {"w_m.memb": "export", "g.memb": "copied", "e.memb": "copied"}
+    assert rep["resources"]["bram"] >= 3
     # Policy off: yosys' own choice puts the 64-row memories into LUTs.
     off = {m["name"]: m for m in wide_runs["off"]["memories"]}
     assert off["WROM"]["became"] == "logic" and off["KV"]["became"] == "lut_ram"
+    assert off["EROM"]["became"] == "logic"
     assert wide_runs["off"]["resources"]["bram"] == 0
 
 
@@ -263,10 +273,10 @@ def test_multiplier_sites_and_memory_thresholds(wide_runs: dict) -> None:
     assert (site("mac_p <=")["count"], site("mac_p <=")["widths"]) == (1, "8x8->16")
     assert rep["multipliers"]["premap"] == 5
     summary = {"tops": {"wide": rep, "wide_off": dict(wide_runs["off"], top="wide_off")}}
-    met = {"max_lut_memory_width": 128, "min_block_ram_memories": 2,
+    met = {"max_lut_memory_width": 128, "min_block_ram_memories": 3,
            "multipliers_at:mac_p_max": 1, "multipliers_at:lanes_p_max": 4}
     assert check_thresholds(summary, {"wide": met}) == []
-    lowered = {"max_lut_memory_width": 127, "min_block_ram_memories": 3,
+    lowered = {"max_lut_memory_width": 127, "min_block_ram_memories": 4,
                "multipliers_at:mac_p_max": 0}
     assert {v.metric for v in check_thresholds(summary, {"wide": lowered})} == {
         "lut_memory_width", "block_ram_memories", "multipliers_at:mac_p"}
@@ -293,7 +303,9 @@ def test_bad_mem_file_and_policy_arguments_are_named(tmp_path: Path) -> None:
         stage_mem_inits([src], tmp_path, work, (export,))
     with pytest.raises(ValueError, match="-1"):
         block_ram_policy(-1)
-    assert block_ram_policy(0) == ""
+    with pytest.raises(ValueError, match="depth must be >= 0, got -2"):
+        block_ram_policy(64, -2)
+    assert block_ram_policy(0) == block_ram_policy(0, 0) == ""
 
 
 # A register with a sync reset and a clock enable in front of a small datapath.
@@ -355,3 +367,5 @@ def test_default_run_lists_skipped_tops_and_rejects_bad_options(capsys: pytest.C
     assert "--split-top 'decoder_small'" in capsys.readouterr().err
     assert main(["--list", "--block-ram-min-width", "-8"]) == 2
     assert "--block-ram-min-width -8" in capsys.readouterr().err
+    assert main(["--list", "--block-ram-min-depth", "-1"]) == 2
+    assert "--block-ram-min-depth -1" in capsys.readouterr().err

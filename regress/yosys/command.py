@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 from .defaults import DFF_INFERENCE_PER_TOP, SHARE_PER_TOP, SKIPPED_BY_DEFAULT, SPLIT_PER_TOP
-from .flow import (DEFAULT_BLOCK_RAM_MIN_WIDTH, DEFAULT_TIMEOUT_S, DFF_INFERENCE_FLAGS, SHARE_COMMANDS,
-                   synthesize_all)
+from .flow import (DEFAULT_BLOCK_RAM_MIN_DEPTH, DEFAULT_BLOCK_RAM_MIN_WIDTH, DEFAULT_TIMEOUT_S,
+                   DFF_INFERENCE_FLAGS, SHARE_COMMANDS, synthesize_all)
 from .thresholds import ThresholdError, check_thresholds
 from .tops import SynthTop, TopDiscoveryError, custom_top, discover_tops
 
@@ -47,6 +47,10 @@ def _parser() -> argparse.ArgumentParser:
                    metavar="BITS",
                    help="memories at least this wide without a ram_style of their own are "
                         f"marked for block RAM (default {DEFAULT_BLOCK_RAM_MIN_WIDTH}; 0: off)")
+    p.add_argument("--block-ram-min-depth", type=int, default=DEFAULT_BLOCK_RAM_MIN_DEPTH,
+                   metavar="WORDS",
+                   help="memories at least this deep without a ram_style of their own are "
+                        f"marked for block RAM (default {DEFAULT_BLOCK_RAM_MIN_DEPTH}; 0: off)")
     p.add_argument("--include-faults", action="store_true",
                    help="also synthesize fault-injection variants (*_fault_*)")
     p.add_argument("--verilog", action="append", default=[], type=Path, metavar="FILE",
@@ -105,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
             split_per_top[top] = tuple(p for p in parts.split(",") if p)
         if args.block_ram_min_width < 0:
             raise ValueError(f"--block-ram-min-width {args.block_ram_min_width}: must be >= 0")
+        if args.block_ram_min_depth < 0:
+            raise ValueError(f"--block-ram-min-depth {args.block_ram_min_depth}: must be >= 0")
     except (TopDiscoveryError, OSError, ValueError) as exc:
         print(f"synth: {exc}", file=sys.stderr)
         return 2
@@ -132,7 +138,8 @@ def main(argv: list[str] | None = None) -> int:
                              fmax=args.fmax, share=args.share or "full", share_per_top=share_per_top,
                              dff_inference_per_top=dff_inference_per_top, split_per_top=split_per_top,
                              skipped=skipped,
-                             block_ram_min_width=args.block_ram_min_width, progress=progress)
+                             block_ram_min_width=args.block_ram_min_width,
+                             block_ram_min_depth=args.block_ram_min_depth, progress=progress)
     print(f"synth: wrote {out / 'summary.json'} and {out / 'summary.md'}")
     status = 1 if summary["failed"] else 0
     if thresholds is not None:

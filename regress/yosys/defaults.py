@@ -16,12 +16,17 @@ SHARE_PER_TOP: dict[str, str] = {
     "mac_matvec": "none",
     "argmax_vocab": "none",
     "decoder_small": "none",
+    "decoder_prefill": "none",
 }
 """Share mode per top when neither --share nor --share-top names one (else `full`)."""
 
 SKIPPED_BY_DEFAULT: dict[str, str] = {
     "attend_head_hd8": ("combinational full-window attention (the pre-M1 reference design): "
                         "more than 15 min and 5 GiB in yosys; run it with --top attend_head_hd8"),
+    "decoder_prefill": ("the M4 prefill wavefront (two layer stages and a head stage, each with the "
+                        "decoder's datapath): no sign-off reads it, and with the decoder it does not fit "
+                        "the 15-minute run (over 7 CPU-min and 4 GiB in `share` alone); "
+                        "run it with --top decoder_prefill"),
 }
 """Tops left out of the default run, with the reason recorded in the summary."""
 
@@ -36,6 +41,7 @@ more than 11 CPU-minutes); the current one, with narrow state, does not."""
 
 SPLIT_PER_TOP: dict[str, tuple[str, ...]] = {
     "decoder_small": ("attStep",),
+    "decoder_prefill": ("attStep",),
 }
 """Components (module-name parts) synthesized in a yosys run of their own before the top,
 whose run keeps them as black boxes and joins their mapped netlists before the figures.
@@ -43,5 +49,4 @@ whose run keeps them as black boxes and joins their mapped netlists before the f
 decoder_small: the online-softmax step (`attStep`: 51 multipliers and 105 barrel
 shifters of 64-bit values, most of the decoder's logic) maps in 230-240 CPU-s on its
 own; left in the decoder's run it kept yosys 0.23's generic `techmap` busy past 14
-CPU-minutes. The decoder does not fit the 15-minute budget even so (docs/synthesis.md,
-"decoder_small")."""
+CPU-minutes. decoder_prefill has two instances of it (its layer stages)."""

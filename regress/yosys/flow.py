@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -16,6 +15,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
+
+from tb.sim.toolchain import yosys_executable
 
 from .child import run_measured
 from .ice40 import ice40_fmax
@@ -37,6 +38,10 @@ SHARE_COMMANDS = {"full": "share", "fast": "share -fast", "none": ""}
 # 64-row weight ROM or KV cache would otherwise become LUTs (yosys' cost model favours
 # distributed memory at that depth), which is not where the architecture keeps them.
 DEFAULT_BLOCK_RAM_MIN_WIDTH = 64
+# ... and so do memories at least this many words deep: a 1024-row table (mac_matvec's
+# row exponents) is one RAMB18 but some hundred LUTs and a mux tree as distributed ROM,
+# and its depth grows with the model.
+DEFAULT_BLOCK_RAM_MIN_DEPTH = 1024
 # Flip-flop clock-enable and sync-reset inference in the flow's `opt` passes (`opt_dff`):
 # "on" is the stock flow; "off" runs them as `opt -nodffe -nosdff` (see defaults.py).
 DFF_INFERENCE_FLAGS = {"on": "", "off": "-nodffe -nosdff"}
@@ -60,24 +65,30 @@ def split_modules(top: SynthTop, parts: Sequence[str]) -> list[str]:
     return sorted(names)
 
 
-def block_ram_policy(min_width: int) -> str:
-    """Yosys commands marking `$mem_v2` cells of >= `min_width` bits per word for block RAM
-    (none when `min_width` is 0); a memory with its own ram_style/rom_style is left alone."""
-    if min_width < 0:
-        raise ValueError(f"block RAM minimum width must be >= 0, got {min_width}")
-    if min_width == 0:
+def block_ram_policy(min_width: int, min_depth: int = 0) -> str:
+    """Yosys commands marking `$mem_v2` cells of >= `min_width` bits per word or >=
+    `min_depth` words for block RAM (0 turns a rule off; none when both are 0); a memory
+    with its own ram_style/rom_style is left alone."""
+    for what, value in (("width", min_width), ("depth", min_depth)):
+        if value < 0:
+            raise ValueError(f"block RAM minimum {what} must be >= 0, got {value}")
+    rules = [f"t:$mem_v2 r:{param}>={value} %i" for param, value in (("WIDTH", min_width), ("SIZE", min_depth))
+             if value]
+    if not rules:
         return ""
-    return (f"select -set wide_memories t:$mem_v2 r:WIDTH>={min_width} %i "
-            "a:ram_style %d a:rom_style %d\n"
-            'setattr -set ram_style "block" @wide_memories\n'
-            f"setattr -set {POLICY_ATTRIBUTE} {min_width} @wide_memories")
+    union = " ".join(rules) + (" %u" if len(rules) == 2 else "")
+    label = ",".join(f"{what}>={value}" for what, value in (("width", min_width), ("depth", min_depth)) if value)
+    return (f"select -set policy_memories {union} a:ram_style %d a:rom_style %d\n"
+            'setattr -set ram_style "block" @policy_memories\n'
+            f'setattr -set {POLICY_ATTRIBUTE} "{label}" @policy_memories')
 
 
 def yosys_binary() -> str:
-    """The yosys to run: $YOSYS, else the one on PATH."""
-    exe = os.environ.get("YOSYS") or shutil.which("yosys")
+    """The yosys to run: $YOSYS, else the venv's llama-dv-yosys (the pinned pyosys)."""
+    exe = yosys_executable()
     if not exe:
-        raise FileNotFoundError("yosys not found: install Debian's yosys (make setup) or set $YOSYS")
+        raise FileNotFoundError("yosys not found: `make setup` installs the pyosys package and "
+                                "llama-dv-yosys into the venv; or set $YOSYS to a yosys executable")
     return exe
 
 
@@ -103,6 +114,7 @@ def _tail(path: Path, n: int = LOG_TAIL_LINES) -> list[str]:
 def synthesize_top(top: SynthTop, out_dir: Path, repo_root: Path, *,
                    timeout_s: float = DEFAULT_TIMEOUT_S, fmax: bool = False,
                    share: str = "full", block_ram_min_width: int = DEFAULT_BLOCK_RAM_MIN_WIDTH,
+                   block_ram_min_depth: int = DEFAULT_BLOCK_RAM_MIN_DEPTH,
                    dff_inference: str = "on", export_dirs: tuple[Path, ...] = (),
                    split: tuple[str, ...] = ()) -> dict:
     """Run the Xilinx flow (and the optional iCE40 Fmax estimate) on one top; write its JSON.
@@ -130,6 +142,7 @@ def synthesize_top(top: SynthTop, out_dir: Path, repo_root: Path, *,
         "parameters": dict(top.parameters),
         "target": {"flow": "synth_xilinx -family xcup -flatten", "family": "xcup",
                    "share": share, "block_ram_min_width": block_ram_min_width,
+                   "block_ram_min_depth": block_ram_min_depth,
                    "dff_inference": dff_inference, "split": [],
                    "tool": yosys_version(exe)},
         "clock_period_ns": top.clock_period_ns,
@@ -156,7 +169,7 @@ def synthesize_top(top: SynthTop, out_dir: Path, repo_root: Path, *,
             "synth_xilinx.ys", dataclasses.replace(snap, name=name, parameters={} if component else snap.parameters),
             sequential_cells=sequential_selection(), share_cmd=SHARE_COMMANDS[share],
             dff_opt_flags=DFF_INFERENCE_FLAGS[dff_inference],
-            block_ram_policy=block_ram_policy(block_ram_min_width),
+            block_ram_policy=block_ram_policy(block_ram_min_width, block_ram_min_depth),
             component_flags=COMPONENT_FLAGS if component else "",
             split_blackbox="" if component else "".join(f"blackbox {c}\n" for c in components),
             split_join="" if component or not components else f"{join}hierarchy -top {name}\nflatten",
@@ -233,6 +246,7 @@ def _write(report: dict, out_dir: Path) -> dict:
 def synthesize_all(tops: list[SynthTop], out_dir: Path, repo_root: Path, *, jobs: int = 2,
                    timeout_s: float = DEFAULT_TIMEOUT_S, fmax: bool = False, share: str = "full",
                    block_ram_min_width: int = DEFAULT_BLOCK_RAM_MIN_WIDTH,
+                   block_ram_min_depth: int = DEFAULT_BLOCK_RAM_MIN_DEPTH,
                    share_per_top: Mapping[str, str] | None = None,
                    dff_inference_per_top: Mapping[str, str] | None = None,
                    split_per_top: Mapping[str, tuple[str, ...]] | None = None,
@@ -255,6 +269,7 @@ def synthesize_all(tops: list[SynthTop], out_dir: Path, repo_root: Path, *, jobs
             rep = synthesize_top(top, out_dir, repo_root, timeout_s=timeout_s, fmax=fmax,
                                  share=overrides.get(top.name, share),
                                  block_ram_min_width=block_ram_min_width,
+                                 block_ram_min_depth=block_ram_min_depth,
                                  dff_inference=dff_overrides.get(top.name, "on"),
                                  export_dirs=export_dirs,
                                  split=tuple((split_per_top or {}).get(top.name, ())))

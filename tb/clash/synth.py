@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import random
 import re
-import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from tb.sim.toolchain import yosys_executable
 
 FLOP_TYPES = ("$dff", "$adff", "$sdff", "$dffe", "$adffe", "$sdffe", "$sdffce", "$aldff", "$dffsr")
 
@@ -61,9 +62,9 @@ def _stage_rom_files(text: str, directory: Path) -> None:
 def synth_stats(verilog: Path, top: str, map_memories: bool = False, timeout_s: float = 600) -> SynthStats:
     """Stats of `top`; `map_memories` turns inferred memories into flip-flops (what a
     register mirror looks like), which the M1 check must then reject."""
-    yosys = shutil.which("yosys")
+    yosys = yosys_executable()
     if yosys is None:
-        raise SynthError("yosys not found on PATH (Debian package 'yosys')")
+        raise SynthError("yosys not found: `make setup` installs llama-dv-yosys (pyosys) into the venv")
     with tempfile.TemporaryDirectory() as tmp:
         _stage_rom_files(Path(verilog).read_text(), Path(tmp))
         out = Path(tmp) / "net.json"

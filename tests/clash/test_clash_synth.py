@@ -2,15 +2,14 @@
 (one multiplier in the MAC engine), each shown to reject a design that breaks it."""
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from tb.clash.manifest import ClashManifest, GEN_DIR
 from tb.clash.synth import check_no_kv_mirror, check_single_multiplier, synth_stats
+from tb.sim.toolchain import yosys_executable
 
 pytestmark = [
-    pytest.mark.skipif(shutil.which("yosys") is None, reason="yosys not installed"),
+    pytest.mark.skipif(yosys_executable() is None, reason="no yosys: `make setup` installs llama-dv-yosys"),
     pytest.mark.skipif(not (GEN_DIR / "mac_matvec").is_dir(), reason="rtl/gen has no Clash output"),
 ]
 
