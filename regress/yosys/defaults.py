@@ -23,6 +23,9 @@ SHARE_PER_TOP: dict[str, str] = {
 SKIPPED_BY_DEFAULT: dict[str, str] = {
     "attend_head_hd8": ("combinational full-window attention (the pre-M1 reference design): "
                         "more than 15 min and 5 GiB in yosys; run it with --top attend_head_hd8"),
+    "attend_seq_hd8": ("HeadDim-8 twin of attend_seq_hd16, whose figures the M1 sign-off reads; "
+                       "3 CPU-min that would push the default run past 15 minutes; "
+                       "run it with --top attend_seq_hd8"),
     "decoder_prefill": ("the M4 prefill wavefront (two layer stages and a head stage, each with the "
                         "decoder's datapath): no sign-off reads it, and with the decoder it does not fit "
                         "the 15-minute run (over 7 CPU-min and 4 GiB in `share` alone); "

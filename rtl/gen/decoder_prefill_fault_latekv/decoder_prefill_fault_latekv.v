@@ -46,41 +46,41 @@ module decoder_prefill_fault_latekv
     );
   wire [286:0] result_6;
   wire [4:0] c$case_alt;
-  // src/LlamaDv/Top/Prefill.hs:41:1-10
+  // src/LlamaDv/Top/Prefill.hs:42:1-10
   wire [4:0] x;
   wire  c$case_alt_0;
-  // src/LlamaDv/Top/Prefill.hs:41:1-10
+  // src/LlamaDv/Top/Prefill.hs:42:1-10
   wire [269:0] ds;
   wire [4:0] c$app_arg;
   wire  c$app_arg_0;
-  // src/LlamaDv/Top/Prefill.hs:41:1-10
+  // src/LlamaDv/Top/Prefill.hs:42:1-10
   wire [274:0] x_0;
-  // src/LlamaDv/Top/Prefill.hs:41:1-10
+  // src/LlamaDv/Top/Prefill.hs:42:1-10
   wire [275:0] wr;
   wire [286:0] result_7;
   wire [4:0] c$case_alt_1;
-  // src/LlamaDv/Top/Prefill.hs:41:1-10
+  // src/LlamaDv/Top/Prefill.hs:42:1-10
   wire [4:0] x_1;
   wire  c$case_alt_2;
-  // src/LlamaDv/Top/Prefill.hs:41:1-10
+  // src/LlamaDv/Top/Prefill.hs:42:1-10
   wire [269:0] ds_0;
   wire [4:0] c$app_arg_1;
   wire  c$app_arg_2;
-  // src/LlamaDv/Top/Prefill.hs:41:1-10
+  // src/LlamaDv/Top/Prefill.hs:42:1-10
   wire [274:0] x_2;
-  // src/LlamaDv/Top/Prefill.hs:41:1-10
+  // src/LlamaDv/Top/Prefill.hs:42:1-10
   wire [275:0] wr_0;
   wire [2047:0] c$app_arg_3;
   wire [5:0] c$app_arg_4;
   wire [3:0] c$app_arg_5;
-  // src/LlamaDv/Top/Prefill.hs:55:1-10
+  // src/LlamaDv/Top/Prefill.hs:56:1-10
   wire [2057:0] x_3;
   wire  c$app_arg_6;
-  // src/LlamaDv/Top/Prefill.hs:55:1-10
+  // src/LlamaDv/Top/Prefill.hs:56:1-10
   wire [1:0] c$ds2_case_alt;
-  // src/LlamaDv/Top/Prefill.hs:55:1-10
+  // src/LlamaDv/Top/Prefill.hs:56:1-10
   wire [1:0] c$ds1_case_alt;
-  // src/LlamaDv/Top/Prefill.hs:55:1-10
+  // src/LlamaDv/Top/Prefill.hs:56:1-10
   wire [1:0] c$ds_case_alt;
   wire [2053:0] result_8;
   wire  c$case_alt_3;

@@ -48,16 +48,18 @@ module decoder_small_fault_norescale
   wire signed [63:0] c$case_scrut;
   reg  c$case_alt;
   wire [520:0] result_1;
-  reg [31:0] c$app_arg_2;
-  reg [31:0] c$case_alt_0;
-  wire [31:0] c$case_alt_1;
-  reg [31:0] c$case_alt_2;
-  wire signed [63:0] c$case_scrut_0;
+  reg [31:0] result_2;
+  reg  c$case_alt_0;
   // src/LlamaDv/Decoder.hs:(504,1)-(514,34)
-  reg [31:0] cyc;
-  reg  c$case_alt_3;
-  reg  c$case_alt_4;
-  reg  c$case_alt_5;
+  reg [31:0] c$cycNext_case_alt;
+  // src/LlamaDv/Decoder.hs:(504,1)-(514,34)
+  reg [31:0] n;
+  // src/LlamaDv/Decoder.hs:(504,1)-(514,34)
+  reg [31:0] c$cycNext_case_alt_0;
+  // src/LlamaDv/Decoder.hs:(504,1)-(514,34)
+  wire [31:0] c$cycNext_case_alt_1;
+  reg  c$case_alt_1;
+  reg  c$case_alt_2;
   // src/LlamaDv/Decoder.hs:(504,1)-(514,34)
   wire [2047:0] c$logits_case_alt;
   // src/LlamaDv/Decoder.hs:(504,1)-(514,34)
@@ -70,39 +72,39 @@ module decoder_small_fault_norescale
   wire signed [63:0] c$logits_case_scrut;
   // src/LlamaDv/Decoder.hs:(504,1)-(514,34)
   wire [1140:0] nxt;
-  reg [1616:0] result_2;
-  wire [1616:0] c$case_alt_6;
-  wire [1616:0] c$case_alt_7;
-  reg [1140:0] c$app_arg_3;
+  reg [1616:0] result_3;
+  wire [1616:0] c$case_alt_3;
+  wire [1616:0] c$case_alt_4;
+  reg [1140:0] c$app_arg_2;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_1;
-  wire signed [31:0] c$case_alt_8;
-  wire signed [31:0] result_3;
-  wire [1140:0] c$app_arg_4;
-  reg [1140:0] c$case_alt_9;
-  wire [1140:0] c$case_alt_10;
-  reg [1140:0] c$app_arg_5;
-  reg [1140:0] c$case_alt_11;
-  wire [4:0] c$case_alt_12;
+  wire signed [31:0] c$case_alt_5;
+  wire signed [31:0] result_4;
+  wire [1140:0] c$app_arg_3;
+  reg [1140:0] c$case_alt_6;
+  wire [1140:0] c$case_alt_7;
+  reg [1140:0] c$app_arg_4;
+  reg [1140:0] c$case_alt_8;
+  wire [4:0] c$case_alt_9;
   // src/LlamaDv/Decoder.hs:301:1-4
   wire  grew;
   // src/LlamaDv/Decoder.hs:301:1-4
   wire [576:0] ds27;
-  wire [4:0] c$app_arg_6;
-  wire [1616:0] result_4;
-  reg signed [6:0] c$app_arg_7;
+  wire [4:0] c$app_arg_5;
   wire [1616:0] result_5;
-  reg [1616:0] c$case_alt_13;
-  wire [5:0] c$app_arg_8;
-  reg [1140:0] c$app_arg_9;
+  reg signed [6:0] c$app_arg_6;
+  wire [1616:0] result_6;
+  reg [1616:0] c$case_alt_10;
+  wire [5:0] c$app_arg_7;
+  reg [1140:0] c$app_arg_8;
   // src/LlamaDv/Decoder.hs:301:1-4
   wire [127:0] \pm' ;
-  wire signed [7:0] c$case_alt_14;
-  wire signed [7:0] result_6;
+  wire signed [7:0] c$case_alt_11;
+  wire signed [7:0] result_7;
   wire signed [63:0] c$sat8Out_app_arg;
-  wire [5:0] c$case_alt_15;
-  wire [5:0] result_7;
-  reg signed [63:0] result_8;
+  wire [5:0] c$case_alt_12;
+  wire [5:0] result_8;
+  reg signed [63:0] result_9;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] wild1;
   // src/LlamaDv/Numerics.hs:51:1-4
@@ -117,34 +119,34 @@ module decoder_small_fault_norescale
   wire signed [63:0] c$wild1_app_arg_1;
   // src/LlamaDv/Numerics.hs:44:1-5
   wire signed [15:0] s;
-  wire [5:0] c$case_alt_16;
-  wire [5:0] result_9;
+  wire [5:0] c$case_alt_13;
+  wire [5:0] result_10;
   wire signed [63:0] c$sat8Out_app_arg_0;
   // src/LlamaDv/Numerics.hs:99:1-9
   wire signed [15:0] sh;
-  wire [198:0] c$app_arg_10;
-  wire signed [31:0] c$app_arg_11;
+  wire [198:0] c$app_arg_9;
+  wire signed [31:0] c$app_arg_10;
   // src/LlamaDv/Decoder.hs:301:1-4
   wire [6:0] e;
-  reg [6:0] c$app_arg_12;
-  reg [1140:0] result_10;
-  reg [1140:0] c$case_alt_17;
-  reg [1140:0] c$case_alt_18;
-  reg [1140:0] c$app_arg_13;
-  wire [198:0] c$app_arg_14;
-  reg [198:0] result_11;
+  reg [6:0] c$app_arg_11;
+  reg [1140:0] result_11;
+  reg [1140:0] c$case_alt_14;
+  reg [1140:0] c$case_alt_15;
+  reg [1140:0] c$app_arg_12;
+  wire [198:0] c$app_arg_13;
+  reg [198:0] result_12;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [15:0] s_0;
-  wire signed [31:0] c$case_alt_19;
-  wire signed [31:0] result_12;
+  wire signed [31:0] c$case_alt_16;
+  wire signed [31:0] result_13;
   wire signed [63:0] c$sat32Out_case_alt;
   wire signed [63:0] c$sat32Out_app_arg;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] c$wild1_app_arg_2;
   wire signed [63:0] c$sat32Out_app_arg_0;
-  wire [5:0] c$case_alt_20;
-  wire [5:0] result_13;
-  reg signed [63:0] result_14;
+  wire [5:0] c$case_alt_17;
+  wire [5:0] result_14;
+  reg signed [63:0] result_15;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] wild1_2;
   // src/LlamaDv/Numerics.hs:51:1-4
@@ -156,16 +158,16 @@ module decoder_small_fault_norescale
   wire signed [63:0] c$sat32Out_app_arg_1;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_4;
-  wire [1140:0] c$app_arg_15;
+  wire [1140:0] c$app_arg_14;
   // src/LlamaDv/Decoder.hs:301:1-4
   wire  c$lastCol_case_alt;
-  wire [6:0] c$app_arg_16;
-  reg [1140:0] c$app_arg_17;
-  wire [31:0] result_15;
-  wire signed [31:0] c$app_arg_18;
-  reg [1140:0] result_16;
-  reg [1140:0] c$app_arg_19;
-  wire [1140:0] result_17;
+  wire [6:0] c$app_arg_15;
+  reg [1140:0] c$app_arg_16;
+  wire [31:0] result_16;
+  wire signed [31:0] c$app_arg_17;
+  reg [1140:0] result_17;
+  reg [1140:0] c$app_arg_18;
+  wire [1140:0] result_18;
   reg [1140:0] c$step_$jOut;
   wire [1140:0] c$step_$jOut_app_arg;
   wire [5:0] c$step_$jOut_app_arg_0;
@@ -180,13 +182,13 @@ module decoder_small_fault_norescale
   reg [2:0] k_0;
   // src/LlamaDv/Numerics.hs:93:1-8
   wire signed [15:0] y;
-  wire signed [6:0] result_18;
-  wire signed [6:0] c$case_alt_21;
-  wire [191:0] c$app_arg_20;
-  wire [31:0] c$app_arg_21;
-  wire [5:0] result_19;
+  wire signed [6:0] result_19;
+  wire signed [6:0] c$case_alt_18;
+  wire [191:0] c$app_arg_19;
+  wire [31:0] c$app_arg_20;
+  wire [5:0] result_20;
   reg [31:0] c$quantExpOut_app_arg;
-  reg [31:0] result_20;
+  reg [31:0] result_21;
   // src/LlamaDv/Decoder.hs:301:1-4
   wire [31:0] c$mx_case_alt;
   // src/LlamaDv/Decoder.hs:301:1-4
@@ -201,14 +203,14 @@ module decoder_small_fault_norescale
   // src/LlamaDv/Decoder.hs:301:1-4
   wire signed [31:0] o_1;
   reg [1142:0] c$tupIn;
-  wire [269:0] result_21;
+  wire [269:0] result_22;
   // src/LlamaDv/Decoder.hs:(504,1)-(514,34)
   wire [276:0] kvWr_0;
   // src/LlamaDv/Decoder.hs:238:1-6
   wire [1:0] kvh;
-  wire [5:0] result_22;
   wire [5:0] result_23;
-  wire signed [6:0] result_24;
+  wire [5:0] result_24;
+  wire signed [6:0] result_25;
   // src/LlamaDv/Decoder.hs:(474,1)-(477,56)
   wire [104:0] xs;
   // src/LlamaDv/Decoder.hs:(474,1)-(477,56)
@@ -219,135 +221,135 @@ module decoder_small_fault_norescale
   wire  en;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a;
-  reg [6:0] c$case_alt_22;
+  reg [6:0] c$case_alt_19;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_0;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_0;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_0;
-  reg [6:0] c$case_alt_23;
+  reg [6:0] c$case_alt_20;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_1;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_1;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_1;
-  reg [6:0] c$case_alt_24;
+  reg [6:0] c$case_alt_21;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_2;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_2;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_2;
-  reg [6:0] c$case_alt_25;
+  reg [6:0] c$case_alt_22;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_3;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_3;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_3;
-  reg [6:0] c$case_alt_26;
+  reg [6:0] c$case_alt_23;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_4;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_4;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_4;
-  reg [6:0] c$case_alt_27;
+  reg [6:0] c$case_alt_24;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_5;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_5;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_5;
-  reg [6:0] c$case_alt_28;
+  reg [6:0] c$case_alt_25;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_6;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_6;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_6;
-  reg [6:0] c$case_alt_29;
+  reg [6:0] c$case_alt_26;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_7;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_7;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_7;
-  reg [6:0] c$case_alt_30;
+  reg [6:0] c$case_alt_27;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_8;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_8;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_8;
-  reg [6:0] c$case_alt_31;
+  reg [6:0] c$case_alt_28;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_9;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_9;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_9;
-  reg [6:0] c$case_alt_32;
+  reg [6:0] c$case_alt_29;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_10;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_10;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_10;
-  reg [6:0] c$case_alt_33;
+  reg [6:0] c$case_alt_30;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_11;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_11;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_11;
-  reg [6:0] c$case_alt_34;
+  reg [6:0] c$case_alt_31;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_12;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_12;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_12;
-  reg [6:0] c$case_alt_35;
+  reg [6:0] c$case_alt_32;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_13;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_13;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_13;
-  reg [6:0] c$case_alt_36;
+  reg [6:0] c$case_alt_33;
   // src/LlamaDv/Decoder.hs:(474,1)-(477,56)
   reg [3:0] c$xs_app_arg_case_alt;
   // src/LlamaDv/Decoder.hs:(474,1)-(477,56)
   reg  c$xs_app_arg_case_alt_0;
   // src/LlamaDv/Decoder.hs:(474,1)-(477,56)
   wire signed [63:0] c$xs_app_arg_case_scrut;
-  wire signed [31:0] result_25;
+  wire signed [31:0] result_26;
   // src/LlamaDv/Decoder.hs:(504,1)-(514,34)
   wire [159:0] xs_0;
+  reg [31:0] c$case_alt_34;
+  reg [31:0] c$case_alt_35;
+  reg [31:0] c$case_alt_36;
   reg [31:0] c$case_alt_37;
-  reg [31:0] c$case_alt_38;
-  reg [31:0] c$case_alt_39;
-  reg [31:0] c$case_alt_40;
   // src/LlamaDv/Decoder.hs:(504,1)-(514,34)
   reg  c$xs_app_arg_case_alt_1;
-  reg [31:0] c$case_alt_41;
+  reg [31:0] c$case_alt_38;
   // src/LlamaDv/Decoder.hs:(504,1)-(514,34)
   reg [2:0] i1;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [15:0] s_1;
-  wire signed [31:0] c$case_alt_42;
-  wire signed [31:0] result_26;
+  wire signed [31:0] c$case_alt_39;
+  wire signed [31:0] result_27;
   wire signed [63:0] c$sat32Out_case_alt_0;
   wire signed [63:0] c$sat32Out_app_arg_2;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] c$wild1_app_arg_5;
   wire signed [63:0] c$sat32Out_app_arg_3;
-  wire [5:0] c$case_alt_43;
-  wire [5:0] result_27;
-  reg signed [63:0] result_28;
+  wire [5:0] c$case_alt_40;
+  wire [5:0] result_28;
+  reg signed [63:0] result_29;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] wild1_5;
   // src/LlamaDv/Numerics.hs:51:1-4
@@ -367,15 +369,15 @@ module decoder_small_fault_norescale
   wire  en_14;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_14;
-  reg [6:0] c$case_alt_44;
-  wire [511:0] result_29;
+  reg [6:0] c$case_alt_41;
+  wire [511:0] result_30;
   // src/LlamaDv/Decoder.hs:408:1-9
   wire [511:0] c$ds_app_arg;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_15;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_15;
-  reg [511:0] c$case_alt_45;
+  reg [511:0] c$case_alt_42;
   // src/LlamaDv/Memories.hs:52:1-53
   wire [7:0] rd;
   // src/LlamaDv/Memories.hs:52:1-53
@@ -384,20 +386,20 @@ module decoder_small_fault_norescale
   wire signed [63:0] c$rd_case_scrut;
   // src/LlamaDv/Decoder.hs:451:1-126
   wire  c$ds1_app_arg;
-  reg signed [31:0] result_30;
-  // src/LlamaDv/Decoder.hs:451:1-126
-  wire  c$ds2_app_arg;
   reg signed [31:0] result_31;
   // src/LlamaDv/Decoder.hs:451:1-126
-  wire  c$ds3_app_arg;
+  wire  c$ds2_app_arg;
   reg signed [31:0] result_32;
   // src/LlamaDv/Decoder.hs:451:1-126
-  wire  c$ds4_app_arg;
+  wire  c$ds3_app_arg;
   reg signed [31:0] result_33;
   // src/LlamaDv/Decoder.hs:451:1-126
-  wire  c$ds5_app_arg;
+  wire  c$ds4_app_arg;
   reg signed [31:0] result_34;
-  wire [159:0] result_35;
+  // src/LlamaDv/Decoder.hs:451:1-126
+  wire  c$ds5_app_arg;
+  reg signed [31:0] result_35;
+  wire [159:0] result_36;
   // src/LlamaDv/Decoder.hs:451:1-126
   wire [39:0] x4;
   // src/LlamaDv/Decoder.hs:451:1-126
@@ -418,14 +420,14 @@ module decoder_small_fault_norescale
   wire [38:0] a1_2;
   // src/LlamaDv/Decoder.hs:451:1-126
   wire [38:0] a1_3;
-  wire [33:0] result_36;
-  reg [6:0] result_37;
+  wire [33:0] result_37;
+  reg [6:0] result_38;
+  reg [6:0] c$case_alt_43;
+  wire [6:0] c$case_alt_44;
+  wire [6:0] c$case_alt_45;
+  wire [6:0] c$app_arg_21;
   reg [6:0] c$case_alt_46;
-  wire [6:0] c$case_alt_47;
-  wire [6:0] c$case_alt_48;
-  wire [6:0] c$app_arg_22;
-  reg [6:0] c$case_alt_49;
-  wire signed [63:0] c$case_scrut_1;
+  wire signed [63:0] c$case_scrut_0;
   wire [6:0] c$packIndexOut;
   // src/LlamaDv/Decoder.hs:451:1-126
   wire [37:0] ds1_0;
@@ -439,138 +441,138 @@ module decoder_small_fault_norescale
   wire [38:0] ds_2;
   // src/LlamaDv/Decoder.hs:(504,1)-(514,34)
   wire [47:0] macN;
-  wire [127:0] result_38;
-  wire signed [31:0] result_39;
-  wire [7:0] c$app_arg_23;
-  reg signed [31:0] c$case_alt_50;
-  wire [47:0] c$case_alt_51;
-  wire signed [63:0] c$case_scrut_2;
-  reg [47:0] c$case_alt_52;
+  wire [127:0] result_39;
+  wire signed [31:0] result_40;
+  wire [7:0] c$app_arg_22;
+  reg signed [31:0] c$case_alt_47;
+  wire [47:0] c$case_alt_48;
+  wire signed [63:0] c$case_scrut_1;
+  reg [47:0] c$case_alt_49;
   // src/LlamaDv/Decoder.hs:(462,1)-(465,61)
   reg [47:0] m;
-  wire [1023:0] result_40;
+  wire [1023:0] result_41;
   // src/LlamaDv/Decoder.hs:(474,1)-(477,56)
   wire [15359:0] xs_1;
   // src/LlamaDv/Decoder.hs:(474,1)-(477,56)
   reg [3:0] c$i1_case_alt_0;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_14;
-  wire [1023:0] result_41;
+  wire [1023:0] result_42;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_16;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_16;
-  reg [511:0] c$case_alt_53;
+  reg [511:0] c$case_alt_50;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_15;
-  wire [1023:0] result_42;
+  wire [1023:0] result_43;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_17;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_17;
-  reg [511:0] c$case_alt_54;
+  reg [511:0] c$case_alt_51;
   // src/LlamaDv/Memories.hs:39:1-78
   wire [7:0] eta1;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_18;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_18;
-  reg [1023:0] c$case_alt_55;
+  reg [1023:0] c$case_alt_52;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_16;
-  wire [1023:0] result_43;
+  wire [1023:0] result_44;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_19;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_19;
-  reg [511:0] c$case_alt_56;
+  reg [511:0] c$case_alt_53;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_17;
-  wire [1023:0] result_44;
+  wire [1023:0] result_45;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_20;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_20;
-  reg [511:0] c$case_alt_57;
+  reg [511:0] c$case_alt_54;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_18;
-  wire [1023:0] result_45;
+  wire [1023:0] result_46;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_21;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_21;
-  reg [511:0] c$case_alt_58;
+  reg [511:0] c$case_alt_55;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_19;
-  wire [1023:0] result_46;
+  wire [1023:0] result_47;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_22;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_22;
-  reg [511:0] c$case_alt_59;
+  reg [511:0] c$case_alt_56;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_20;
-  wire [1023:0] result_47;
+  wire [1023:0] result_48;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_23;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_23;
-  reg [511:0] c$case_alt_60;
+  reg [511:0] c$case_alt_57;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_21;
-  wire [1023:0] result_48;
+  wire [1023:0] result_49;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_24;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_24;
-  reg [511:0] c$case_alt_61;
+  reg [511:0] c$case_alt_58;
   // src/LlamaDv/Memories.hs:39:1-78
   wire [7:0] eta1_0;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_25;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_25;
-  reg [1023:0] c$case_alt_62;
+  reg [1023:0] c$case_alt_59;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_22;
-  wire [1023:0] result_49;
+  wire [1023:0] result_50;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_26;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_26;
-  reg [511:0] c$case_alt_63;
+  reg [511:0] c$case_alt_60;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_23;
-  wire [1023:0] result_50;
+  wire [1023:0] result_51;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_27;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_27;
-  reg [511:0] c$case_alt_64;
+  reg [511:0] c$case_alt_61;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_24;
-  wire [1023:0] result_51;
+  wire [1023:0] result_52;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_28;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_28;
-  reg [511:0] c$case_alt_65;
+  reg [511:0] c$case_alt_62;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_25;
-  wire [1023:0] result_52;
+  wire [1023:0] result_53;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_29;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_29;
-  reg [511:0] c$case_alt_66;
+  reg [511:0] c$case_alt_63;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_26;
-  wire [1023:0] result_53;
+  wire [1023:0] result_54;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_30;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_30;
-  reg [511:0] c$case_alt_67;
+  reg [511:0] c$case_alt_64;
   // src/LlamaDv/Decoder.hs:(474,1)-(477,56)
   reg [3:0] c$xs_app_arg_case_alt_2;
   // src/LlamaDv/Decoder.hs:(474,1)-(477,56)
@@ -579,10 +581,10 @@ module decoder_small_fault_norescale
   wire signed [63:0] c$xs_app_arg_case_scrut_0;
   // src/LlamaDv/Decoder.hs:(504,1)-(514,34)
   reg [6:0] addr;
-  wire [511:0] result_54;
+  wire [511:0] result_55;
   // src/LlamaDv/Attention.hs:49:1-10
   wire signed [63:0] r;
-  wire [1140:0] result_55;
+  wire [1140:0] result_56;
   // src/LlamaDv/Decoder.hs:417:1-103
   reg [4:0] ds_3;
   // src/LlamaDv/Decoder.hs:417:1-103
@@ -636,24 +638,23 @@ module decoder_small_fault_norescale
   // src/LlamaDv/Decoder.hs:417:1-103
   reg [5:0] ds25;
   wire [4:0] c$dtt_rhs_1;
-  wire [4:0] c$case_alt_selection_2;
-  wire [4:0] c$dtt_rhs_4;
+  wire [4:0] c$cycNext_case_alt_selection_2;
   wire [2079:0] c$logits_case_alt_projection;
-  wire [4:0] c$dtt_rhs_7;
+  wire [4:0] c$dtt_rhs_4;
   wire [4:0] result_selection_4;
   wire [1:0] c$bv;
   wire [7:0] c$app_arg_selection_4;
   wire signed [31:0] c$s;
   wire signed [31:0] c$s_0;
-  wire [2:0] c$case_alt_selection_12;
+  wire [2:0] c$case_alt_selection_8;
   wire [7:0] c$app_arg_selection_8;
-  wire [1:0] c$case_alt_selection_17;
+  wire [1:0] c$case_alt_selection_13;
   wire  ds27_fun_arg;
   wire [575:0] ds27_fun_arg_0;
   wire [127:0] ds27_fun_arg_1;
   wire signed [6:0] ds27_fun_arg_2;
   wire [7:0] c$app_arg_selection_12;
-  wire [1:0] c$case_alt_selection_21;
+  wire [1:0] c$case_alt_selection_17;
   wire [3:0] c$bv_0;
   wire [0:0] c$bv_1;
   wire [1:0] c$bv_2;
@@ -671,8 +672,8 @@ module decoder_small_fault_norescale
   wire [7:0] c$bv_6;
   wire [2:0] c$app_arg_selection_19;
   wire [2:0] result_selection_14;
-  wire [7:0] c$case_alt_selection_27;
-  wire [7:0] c$case_alt_selection_30;
+  wire [7:0] c$case_alt_selection_23;
+  wire [7:0] c$case_alt_selection_26;
   wire [2:0] c$app_arg_selection_22;
   wire [2:0] result_selection_17;
   wire [7:0] c$bv_7;
@@ -718,7 +719,7 @@ module decoder_small_fault_norescale
   wire [2:0] c$xs_app_arg_case_alt_selection_1;
   wire [0:0] c$bv_19;
   wire [2:0] c$bv_20;
-  wire [4:0] c$dtt_rhs_10;
+  wire [4:0] c$dtt_rhs_7;
   wire [1:0] i1_selection_1;
   wire [0:0] c$bv_21;
   wire [1:0] c$bv_22;
@@ -728,7 +729,7 @@ module decoder_small_fault_norescale
   wire [5:0] c$i_311;
   wire [7:0] c$i_313;
   wire [511:0] c$vec_0;
-  wire [4:0] c$dtt_rhs_13;
+  wire [4:0] c$dtt_rhs_10;
   wire [5:0] c$i_378;
   wire [5:0] c$i_379;
   wire [6:0] c$i_508;
@@ -741,12 +742,12 @@ module decoder_small_fault_norescale
   wire [6:0] c$i_899;
   wire [7:0] c$bv_25;
   wire [1:0] result_selection_66;
-  wire [4:0] c$case_alt_selection_38;
+  wire [4:0] c$case_alt_selection_34;
   wire [7:0] c$bv_26;
   wire [7:0] c$bv_27;
   wire [7:0] c$bv_28;
   wire [7:0] c$bv_29;
-  wire [4:0] c$dtt_rhs_16;
+  wire [4:0] c$dtt_rhs_13;
   wire [1:0] c$bv_30;
   wire [7:0] c$bv_31;
   wire signed [7:0] result_fun_arg;
@@ -754,15 +755,15 @@ module decoder_small_fault_norescale
   wire signed [31:0] result_fun_arg_1;
   wire [7:0] c$i_906;
   wire [1023:0] c$vecFlat;
-  wire [7:0] c$case_alt_selection_43;
-  wire [4:0] c$dtt_rhs_19;
+  wire [7:0] c$case_alt_selection_39;
+  wire [4:0] c$dtt_rhs_16;
   wire [2:0] c$i1_case_alt_selection_4;
   wire [0:0] c$bv_32;
   wire [2:0] c$bv_33;
   wire [2:0] c$xs_app_arg_case_alt_selection_6;
   wire [0:0] c$bv_34;
   wire [2:0] c$bv_35;
-  wire [4:0] c$dtt_rhs_22;
+  wire [4:0] c$dtt_rhs_19;
   wire [4:0] addr_selection_1;
   wire [5:0] c$bv_36;
   wire [7:0] c$bv_37;
@@ -801,11 +802,11 @@ module decoder_small_fault_norescale
 
   assign kvWr = result_0[797:521];
 
-  assign result_0 = {c$case_alt_5,
-                     c$case_alt_4,   result_55[5:0],   logits,
-                     c$app_arg_2,   kvWr_0,   result_1};
+  assign result_0 = {c$case_alt_2,
+                     c$case_alt_1,   result_56[5:0],   logits,
+                     result_2,   kvWr_0,   result_1};
 
-  assign c$dtt_rhs_1 = result_55[1140:1136];
+  assign c$dtt_rhs_1 = result_56[1140:1136];
 
   assign c$case_scrut = $unsigned(c$dtt_rhs_1);
 
@@ -816,72 +817,68 @@ module decoder_small_fault_norescale
     endcase
   end
 
-  assign result_1 = (c$case_alt & (result_55[1124:1117] == 8'd0)) ? {1'b1,{result_55[1135:1135],
-                                                                           result_55[624:623],   result_55[42:38],
-                                                                           result_54}} : {1'b0,520'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx};
+  assign result_1 = (c$case_alt & (result_56[1124:1117] == 8'd0)) ? {1'b1,{result_56[1135:1135],
+                                                                           result_56[624:623],   result_56[42:38],
+                                                                           result_55}} : {1'b0,520'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx};
 
   // register begin
-  always @(posedge clk or  posedge  rst) begin : c$app_arg_2_register
+  always @(posedge clk or  posedge  rst) begin : result_2_register
     if ( rst) begin
-      c$app_arg_2 <= 32'd0;
-    end else if (c$case_alt_3) begin
-      c$app_arg_2 <= c$case_alt_0;
-    end
-  end
-  // register end
-
-  assign c$case_alt_selection_2 = result_55[1140:1136];
-
-  always @(*) begin
-    case(c$case_alt_selection_2)
-      5'b00000 : c$case_alt_0 = c$case_alt_2;
-      5'b10000 : c$case_alt_0 = c$case_alt_1;
-      5'b10001 : c$case_alt_0 = cyc;
-      default : c$case_alt_0 = c$case_alt_1;
-    endcase
-  end
-
-  assign c$case_alt_1 = cyc + 32'd1;
-
-  always @(*) begin
-    case(c$case_scrut_0)
-      64'sd0 : c$case_alt_2 = cyc;
-      default : c$case_alt_2 = 32'd1;
-    endcase
-  end
-
-  assign c$dtt_rhs_4 = nxt[1140:1136];
-
-  assign c$case_scrut_0 = $unsigned(c$dtt_rhs_4);
-
-  // register begin
-  always @(posedge clk or  posedge  rst) begin : cyc_register
-    if ( rst) begin
-      cyc <= 32'd0;
-    end else begin
-      cyc <= c$case_alt_0;
+      result_2 <= 32'd0;
+    end else if (c$case_alt_0) begin
+      result_2 <= c$cycNext_case_alt_0;
     end
   end
   // register end
 
   always @(*) begin
     case(c$rd_case_scrut)
-      64'sd17 : c$case_alt_3 = 1'b1;
-      default : c$case_alt_3 = 1'b0;
+      64'sd17 : c$case_alt_0 = 1'b1;
+      default : c$case_alt_0 = 1'b0;
+    endcase
+  end
+
+  always @(*) begin
+    case(c$rd_case_scrut)
+      64'sd0 : c$cycNext_case_alt = n;
+      default : c$cycNext_case_alt = 32'd1;
+    endcase
+  end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : n_register
+    if ( rst) begin
+      n <= 32'd0;
+    end else begin
+      n <= c$cycNext_case_alt_0;
+    end
+  end
+  // register end
+
+  assign c$cycNext_case_alt_selection_2 = result_56[1140:1136];
+
+  always @(*) begin
+    case(c$cycNext_case_alt_selection_2)
+      5'b00000 : c$cycNext_case_alt_0 = c$cycNext_case_alt;
+      5'b10000 : c$cycNext_case_alt_0 = c$cycNext_case_alt_1;
+      5'b10001 : c$cycNext_case_alt_0 = n;
+      default : c$cycNext_case_alt_0 = c$cycNext_case_alt_1;
+    endcase
+  end
+
+  assign c$cycNext_case_alt_1 = n + 32'd1;
+
+  always @(*) begin
+    case(c$logits_case_scrut)
+      64'sd17 : c$case_alt_1 = 1'b1;
+      default : c$case_alt_1 = 1'b0;
     endcase
   end
 
   always @(*) begin
     case(c$logits_case_scrut)
-      64'sd17 : c$case_alt_4 = 1'b1;
-      default : c$case_alt_4 = 1'b0;
-    endcase
-  end
-
-  always @(*) begin
-    case(c$logits_case_scrut)
-      64'sd0 : c$case_alt_5 = 1'b1;
-      default : c$case_alt_5 = 1'b0;
+      64'sd0 : c$case_alt_2 = 1'b1;
+      default : c$case_alt_2 = 1'b0;
     endcase
   end
 
@@ -913,232 +910,232 @@ module decoder_small_fault_norescale
     endcase
   end
 
-  assign l = $signed(result_35[95:64]);
+  assign l = $signed(result_36[95:64]);
 
-  assign c$dtt_rhs_7 = result_55[1140:1136];
+  assign c$dtt_rhs_4 = result_56[1140:1136];
 
-  assign c$logits_case_scrut = $unsigned(c$dtt_rhs_7);
+  assign c$logits_case_scrut = $unsigned(c$dtt_rhs_4);
 
-  assign nxt = result_2[1616:476];
+  assign nxt = result_3[1616:476];
 
-  assign result_selection_4 = result_55[1140:1136];
+  assign result_selection_4 = result_56[1140:1136];
 
-  assign c$bv = result_55[624:623];
+  assign c$bv = result_56[624:623];
 
   always @(*) begin
     case(result_selection_4)
-      5'b00000 : result_2 = c$case_alt_7;
-      5'b00001 : result_2 = {c$app_arg_19,
+      5'b00000 : result_3 = c$case_alt_4;
+      5'b00001 : result_3 = {c$app_arg_18,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             {{1'b1,{c$step_$jOut_app_arg_0,   result_26}},
+                             {{1'b1,{c$step_$jOut_app_arg_0,   result_27}},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00010 : result_2 = {result_16,
-                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00011 : result_2 = {{5'd4,
-                              result_55[1135:1135],   result_55[1134:1131],
-                              result_55[1130:1125],   8'd0,
-                              result_55[1116:1115],
-                              $signed(result_55[1114:1051]),   c$app_arg_18,
-                              32'd0,   $signed(result_55[986:980]),
-                              result_55[979:977],   result_55[976:969],
-                              result_55[968:961],
-                              $signed(result_55[960:929]),
-                              result_55[928:927],   result_55[926:895],
-                              result_55[894:767],
-                              $signed(result_55[766:760]),
-                              result_55[759:632],
-                              $signed(result_55[631:625]),
-                              result_55[624:623],   result_55[622:619],
-                              result_55[618:43],   result_55[42:38],
-                              $signed(result_55[37:6]),   result_55[5:0]},
+      5'b00010 : result_3 = {result_17,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00100 : result_2 = {c$app_arg_17,
+      5'b00011 : result_3 = {{5'd4,
+                              result_56[1135:1135],   result_56[1134:1131],
+                              result_56[1130:1125],   8'd0,
+                              result_56[1116:1115],
+                              $signed(result_56[1114:1051]),   c$app_arg_17,
+                              32'd0,   $signed(result_56[986:980]),
+                              result_56[979:977],   result_56[976:969],
+                              result_56[968:961],
+                              $signed(result_56[960:929]),
+                              result_56[928:927],   result_56[926:895],
+                              result_56[894:767],
+                              $signed(result_56[766:760]),
+                              result_56[759:632],
+                              $signed(result_56[631:625]),
+                              result_56[624:623],   result_56[622:619],
+                              result_56[618:43],   result_56[42:38],
+                              $signed(result_56[37:6]),   result_56[5:0]},
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b1,{c$app_arg_16,   o_0}},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00101 : result_2 = {{5'd6,
-                              result_55[1135:1135],   result_55[1134:1131],
-                              result_55[1130:1125],   result_55[1124:1117],
-                              result_55[1116:1115],
-                              $signed(result_55[1114:1051]),
-                              $signed(result_55[1050:1019]),
-                              result_55[1018:987],   result_18,   k_0,
+      5'b00100 : result_3 = {c$app_arg_16,
+                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                             {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b1,{c$app_arg_15,   o_0}},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b00101 : result_3 = {{5'd6,
+                              result_56[1135:1135],   result_56[1134:1131],
+                              result_56[1130:1125],   result_56[1124:1117],
+                              result_56[1116:1115],
+                              $signed(result_56[1114:1051]),
+                              $signed(result_56[1050:1019]),
+                              result_56[1018:987],   result_19,   k_0,
                               c$matrixShapeOut[15:8],
                               c$matrixShapeOut[7:0],
-                              $signed(result_55[960:929]),
-                              result_55[928:927],   result_55[926:895],
-                              result_55[894:767],
-                              $signed(result_55[766:760]),
-                              result_55[759:632],
-                              $signed(result_55[631:625]),
-                              result_55[624:623],   result_55[622:619],
-                              result_55[618:43],   result_55[42:38],
-                              $signed(result_55[37:6]),   result_55[5:0]},
+                              $signed(result_56[960:929]),
+                              result_56[928:927],   result_56[926:895],
+                              result_56[894:767],
+                              $signed(result_56[766:760]),
+                              result_56[759:632],
+                              $signed(result_56[631:625]),
+                              result_56[624:623],   result_56[622:619],
+                              result_56[618:43],   result_56[42:38],
+                              $signed(result_56[37:6]),   result_56[5:0]},
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00110 : result_2 = {c$app_arg_15,
+      5'b00110 : result_3 = {c$app_arg_14,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             c$app_arg_14};
-      5'b00111 : result_2 = {c$app_arg_13,
-                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01000 : result_2 = {result_10,
-                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             c$app_arg_10};
-      5'b01001 : result_2 = result_4;
-      5'b01010 : result_2 = {{c$app_arg_6,
-                              result_55[1135:1135],   result_55[1134:1131],
-                              result_55[1130:1125],   result_55[1124:1117],
-                              result_55[1116:1115],
-                              $signed(result_55[1114:1051]),
-                              $signed(result_55[1050:1019]),
-                              result_55[1018:987],
-                              $signed(result_55[986:980]),
-                              result_55[979:977],   result_55[976:969],
-                              result_55[968:961],
-                              $signed(result_55[960:929]),
-                              result_55[928:927],   result_55[926:895],
-                              result_55[894:767],
-                              $signed(result_55[766:760]),
-                              result_55[759:632],
-                              $signed(result_55[631:625]),
-                              result_55[624:623],
-                              result_55[622:619] + 4'd1,   ds27[576:1],
-                              result_55[42:38] + c$case_alt_12,
-                              $signed(result_55[37:6]),   result_55[5:0]},
+                             c$app_arg_13};
+      5'b00111 : result_3 = {c$app_arg_12,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01011 : result_2 = {c$app_arg_5,
+      5'b01000 : result_3 = {result_11,
+                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                             c$app_arg_9};
+      5'b01001 : result_3 = result_5;
+      5'b01010 : result_3 = {{c$app_arg_5,
+                              result_56[1135:1135],   result_56[1134:1131],
+                              result_56[1130:1125],   result_56[1124:1117],
+                              result_56[1116:1115],
+                              $signed(result_56[1114:1051]),
+                              $signed(result_56[1050:1019]),
+                              result_56[1018:987],
+                              $signed(result_56[986:980]),
+                              result_56[979:977],   result_56[976:969],
+                              result_56[968:961],
+                              $signed(result_56[960:929]),
+                              result_56[928:927],   result_56[926:895],
+                              result_56[894:767],
+                              $signed(result_56[766:760]),
+                              result_56[759:632],
+                              $signed(result_56[631:625]),
+                              result_56[624:623],
+                              result_56[622:619] + 4'd1,   ds27[576:1],
+                              result_56[42:38] + c$case_alt_9,
+                              $signed(result_56[37:6]),   result_56[5:0]},
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b1,{(({{(7-2) {1'b0}},result_55[624:623]}) * 7'd16) + c$app_arg_16,
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b01011 : result_3 = {c$app_arg_4,
+                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                             {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b1,{(({{(7-2) {1'b0}},result_56[624:623]}) * 7'd16) + c$app_arg_15,
                                      o_1}},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01100 : result_2 = {{5'd6,
-                              result_55[1135:1135],   result_55[1134:1131],
-                              result_55[1130:1125],   result_55[1124:1117],
-                              result_55[1116:1115],
-                              $signed(result_55[1114:1051]),
-                              $signed(result_55[1050:1019]),
-                              result_55[1018:987],   result_18,   3'd3,
-                              8'd64,   8'd64,   $signed(result_55[960:929]),
-                              result_55[928:927],   result_55[926:895],
-                              result_55[894:767],
-                              $signed(result_55[766:760]),
-                              result_55[759:632],
-                              $signed(result_55[631:625]),
-                              result_55[624:623],   result_55[622:619],
-                              result_55[618:43],   result_55[42:38],
-                              $signed(result_55[37:6]),   result_55[5:0]},
+      5'b01100 : result_3 = {{5'd6,
+                              result_56[1135:1135],   result_56[1134:1131],
+                              result_56[1130:1125],   result_56[1124:1117],
+                              result_56[1116:1115],
+                              $signed(result_56[1114:1051]),
+                              $signed(result_56[1050:1019]),
+                              result_56[1018:987],   result_19,   3'd3,
+                              8'd64,   8'd64,   $signed(result_56[960:929]),
+                              result_56[928:927],   result_56[926:895],
+                              result_56[894:767],
+                              $signed(result_56[766:760]),
+                              result_56[759:632],
+                              $signed(result_56[631:625]),
+                              result_56[624:623],   result_56[622:619],
+                              result_56[618:43],   result_56[42:38],
+                              $signed(result_56[37:6]),   result_56[5:0]},
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01101 : result_2 = {c$app_arg_4,
+      5'b01101 : result_3 = {c$app_arg_3,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             {{1'b1,{c$step_$jOut_app_arg_0,   result_3}},
+                             {{1'b1,{c$step_$jOut_app_arg_0,   result_4}},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01110 : result_2 = {c$app_arg_3,
+      5'b01110 : result_3 = {c$app_arg_2,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b1,{c$app_arg_16,   o}},
+                              {1'b1,{c$app_arg_15,   o}},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01111 : result_2 = {{5'd6,
-                              result_55[1135:1135],   result_55[1134:1131],
-                              result_55[1130:1125],   result_55[1124:1117],
-                              result_55[1116:1115],
-                              $signed(result_55[1114:1051]),
-                              $signed(result_55[1050:1019]),
-                              result_55[1018:987],   result_18,   3'd5,
+      5'b01111 : result_3 = {{5'd6,
+                              result_56[1135:1135],   result_56[1134:1131],
+                              result_56[1130:1125],   result_56[1124:1117],
+                              result_56[1116:1115],
+                              $signed(result_56[1114:1051]),
+                              $signed(result_56[1050:1019]),
+                              result_56[1018:987],   result_19,   3'd5,
                               8'd64,   8'd128,
-                              $signed(result_55[960:929]),
-                              result_55[928:927],   result_55[926:895],
-                              result_55[894:767],
-                              $signed(result_55[766:760]),
-                              result_55[759:632],
-                              $signed(result_55[631:625]),
-                              result_55[624:623],   result_55[622:619],
-                              result_55[618:43],   result_55[42:38],
-                              $signed(result_55[37:6]),   result_55[5:0]},
+                              $signed(result_56[960:929]),
+                              result_56[928:927],   result_56[926:895],
+                              result_56[894:767],
+                              $signed(result_56[766:760]),
+                              result_56[759:632],
+                              $signed(result_56[631:625]),
+                              result_56[624:623],   result_56[622:619],
+                              result_56[618:43],   result_56[42:38],
+                              $signed(result_56[37:6]),   result_56[5:0]},
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b10000 : result_2 = {c$step_$jOut,
+      5'b10000 : result_3 = {c$step_$jOut,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      default : result_2 = c$case_alt_6;
+      default : result_3 = c$case_alt_3;
     endcase
   end
 
-  assign c$case_alt_6 = out_ready ? {{5'd0,
-                                      result_55[1135:1135],   result_55[1134:1131],
-                                      result_55[1130:1125],   result_55[1124:1117],
-                                      result_55[1116:1115],
-                                      $signed(result_55[1114:1051]),
-                                      $signed(result_55[1050:1019]),
-                                      result_55[1018:987],
-                                      $signed(result_55[986:980]),
-                                      result_55[979:977],   result_55[976:969],
-                                      result_55[968:961],
-                                      $signed(result_55[960:929]),
-                                      result_55[928:927],   result_55[926:895],
-                                      result_55[894:767],
-                                      $signed(result_55[766:760]),
-                                      result_55[759:632],
-                                      $signed(result_55[631:625]),
-                                      result_55[624:623],   result_55[622:619],
-                                      result_55[618:43],   result_55[42:38],
-                                      $signed(result_55[37:6]),   result_55[5:0]},
+  assign c$case_alt_3 = out_ready ? {{5'd0,
+                                      result_56[1135:1135],   result_56[1134:1131],
+                                      result_56[1130:1125],   result_56[1124:1117],
+                                      result_56[1116:1115],
+                                      $signed(result_56[1114:1051]),
+                                      $signed(result_56[1050:1019]),
+                                      result_56[1018:987],
+                                      $signed(result_56[986:980]),
+                                      result_56[979:977],   result_56[976:969],
+                                      result_56[968:961],
+                                      $signed(result_56[960:929]),
+                                      result_56[928:927],   result_56[926:895],
+                                      result_56[894:767],
+                                      $signed(result_56[766:760]),
+                                      result_56[759:632],
+                                      $signed(result_56[631:625]),
+                                      result_56[624:623],   result_56[622:619],
+                                      result_56[618:43],   result_56[42:38],
+                                      $signed(result_56[37:6]),   result_56[5:0]},
                                      {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                      {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {result_55,
+                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {result_56,
                                                                                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1146,29 +1143,29 @@ module decoder_small_fault_norescale
                                                                                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
 
-  assign c$case_alt_7 = in_valid ? {{5'd1,
+  assign c$case_alt_4 = in_valid ? {{5'd1,
                                      1'd0,   in_pos,   in_token,   8'd0,   2'd0,
-                                     $signed(result_55[1114:1051]),
-                                     $signed(result_55[1050:1019]),
-                                     result_55[1018:987],
-                                     $signed(result_55[986:980]),
-                                     result_55[979:977],   result_55[976:969],
-                                     result_55[968:961],
-                                     $signed(result_55[960:929]),
-                                     result_55[928:927],   result_55[926:895],
-                                     result_55[894:767],
-                                     $signed(result_55[766:760]),
-                                     result_55[759:632],
-                                     $signed(result_55[631:625]),
-                                     result_55[624:623],   result_55[622:619],
-                                     result_55[618:43],   result_55[42:38],
-                                     $signed(result_55[37:6]),   result_55[5:0]},
+                                     $signed(result_56[1114:1051]),
+                                     $signed(result_56[1050:1019]),
+                                     result_56[1018:987],
+                                     $signed(result_56[986:980]),
+                                     result_56[979:977],   result_56[976:969],
+                                     result_56[968:961],
+                                     $signed(result_56[960:929]),
+                                     result_56[928:927],   result_56[926:895],
+                                     result_56[894:767],
+                                     $signed(result_56[766:760]),
+                                     result_56[759:632],
+                                     $signed(result_56[631:625]),
+                                     result_56[624:623],   result_56[622:619],
+                                     result_56[618:43],   result_56[42:38],
+                                     $signed(result_56[37:6]),   result_56[5:0]},
                                     {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                     {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                     {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {result_55,
+                                     {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {result_56,
                                                                                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1176,204 +1173,204 @@ module decoder_small_fault_norescale
                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
 
-  assign c$app_arg_selection_4 = result_55[1124:1117];
+  assign c$app_arg_selection_4 = result_56[1124:1117];
 
   always @(*) begin
     case(c$app_arg_selection_4)
-      8'd127 : c$app_arg_3 = {5'd15,
-                              result_55[1135:1135],   result_55[1134:1131],
-                              result_55[1130:1125],   result_55[1124:1117],
-                              result_55[1116:1115],
-                              $signed(result_55[1114:1051]),
-                              $signed(result_55[1050:1019]),   result_15,
-                              $signed(result_55[986:980]),
-                              result_55[979:977],   result_55[976:969],
-                              result_55[968:961],
-                              $signed(result_55[960:929]),
-                              result_55[928:927],   result_55[926:895],
-                              result_55[894:767],
-                              $signed(result_55[766:760]),
-                              result_55[759:632],
-                              $signed(result_55[631:625]),
-                              result_55[624:623],   result_55[622:619],
-                              result_55[618:43],   result_55[42:38],
-                              $signed(result_55[37:6]),   result_55[5:0]};
-      default : c$app_arg_3 = {5'd14,
-                               result_55[1135:1135],   result_55[1134:1131],
-                               result_55[1130:1125],   step10,
-                               result_55[1116:1115],
-                               $signed(result_55[1114:1051]),
-                               $signed(result_55[1050:1019]),   result_15,
-                               $signed(result_55[986:980]),
-                               result_55[979:977],   result_55[976:969],
-                               result_55[968:961],
-                               $signed(result_55[960:929]),
-                               result_55[928:927],   result_55[926:895],
-                               result_55[894:767],
-                               $signed(result_55[766:760]),
-                               result_55[759:632],
-                               $signed(result_55[631:625]),
-                               result_55[624:623],   result_55[622:619],
-                               result_55[618:43],   result_55[42:38],
-                               $signed(result_55[37:6]),   result_55[5:0]};
+      8'd127 : c$app_arg_2 = {5'd15,
+                              result_56[1135:1135],   result_56[1134:1131],
+                              result_56[1130:1125],   result_56[1124:1117],
+                              result_56[1116:1115],
+                              $signed(result_56[1114:1051]),
+                              $signed(result_56[1050:1019]),   result_16,
+                              $signed(result_56[986:980]),
+                              result_56[979:977],   result_56[976:969],
+                              result_56[968:961],
+                              $signed(result_56[960:929]),
+                              result_56[928:927],   result_56[926:895],
+                              result_56[894:767],
+                              $signed(result_56[766:760]),
+                              result_56[759:632],
+                              $signed(result_56[631:625]),
+                              result_56[624:623],   result_56[622:619],
+                              result_56[618:43],   result_56[42:38],
+                              $signed(result_56[37:6]),   result_56[5:0]};
+      default : c$app_arg_2 = {5'd14,
+                               result_56[1135:1135],   result_56[1134:1131],
+                               result_56[1130:1125],   step10,
+                               result_56[1116:1115],
+                               $signed(result_56[1114:1051]),
+                               $signed(result_56[1050:1019]),   result_16,
+                               $signed(result_56[986:980]),
+                               result_56[979:977],   result_56[976:969],
+                               result_56[968:961],
+                               $signed(result_56[960:929]),
+                               result_56[928:927],   result_56[926:895],
+                               result_56[894:767],
+                               $signed(result_56[766:760]),
+                               result_56[759:632],
+                               $signed(result_56[631:625]),
+                               result_56[624:623],   result_56[622:619],
+                               result_56[618:43],   result_56[42:38],
+                               $signed(result_56[37:6]),   result_56[5:0]};
     endcase
   end
 
-  assign c$s = $signed(result_35[159:128]);
+  assign c$s = $signed(result_36[159:128]);
 
-  assign c$s_0 = $signed(result_35[95:64]);
+  assign c$s_0 = $signed(result_36[95:64]);
 
   assign x_1 = ($signed({{(64-32) {c$s[32-1]}},c$s})) + ($signed({{(64-32) {c$s_0[32-1]}},c$s_0}));
 
-  assign c$case_alt_8 = (x_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_1[64-1],x_1[0+:(32-1)]}));
+  assign c$case_alt_5 = (x_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_1[64-1],x_1[0+:(32-1)]}));
 
-  assign result_3 = (x_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_8;
+  assign result_4 = (x_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_5;
 
-  assign c$app_arg_4 = (~ (result_55[1124:1117] == 8'd63)) ? {5'd13,
-                                                              result_55[1135:1135],   result_55[1134:1131],
-                                                              result_55[1130:1125],   step10,
-                                                              result_55[1116:1115],
-                                                              $signed(result_55[1114:1051]),
-                                                              $signed(result_55[1050:1019]),
-                                                              result_55[1018:987],
-                                                              $signed(result_55[986:980]),
-                                                              result_55[979:977],   result_55[976:969],
-                                                              result_55[968:961],
-                                                              $signed(result_55[960:929]),
-                                                              result_55[928:927],   result_55[926:895],
-                                                              result_55[894:767],
-                                                              $signed(result_55[766:760]),
-                                                              result_55[759:632],
-                                                              $signed(result_55[631:625]),
-                                                              result_55[624:623],   result_55[622:619],
-                                                              result_55[618:43],   result_55[42:38],
-                                                              $signed(result_55[37:6]),
-                                                              result_55[5:0]} : c$case_alt_9;
+  assign c$app_arg_3 = (~ (result_56[1124:1117] == 8'd63)) ? {5'd13,
+                                                              result_56[1135:1135],   result_56[1134:1131],
+                                                              result_56[1130:1125],   step10,
+                                                              result_56[1116:1115],
+                                                              $signed(result_56[1114:1051]),
+                                                              $signed(result_56[1050:1019]),
+                                                              result_56[1018:987],
+                                                              $signed(result_56[986:980]),
+                                                              result_56[979:977],   result_56[976:969],
+                                                              result_56[968:961],
+                                                              $signed(result_56[960:929]),
+                                                              result_56[928:927],   result_56[926:895],
+                                                              result_56[894:767],
+                                                              $signed(result_56[766:760]),
+                                                              result_56[759:632],
+                                                              $signed(result_56[631:625]),
+                                                              result_56[624:623],   result_56[622:619],
+                                                              result_56[618:43],   result_56[42:38],
+                                                              $signed(result_56[37:6]),
+                                                              result_56[5:0]} : c$case_alt_6;
 
-  assign c$case_alt_selection_12 = result_55[979:977];
+  assign c$case_alt_selection_8 = result_56[979:977];
 
   always @(*) begin
-    case(c$case_alt_selection_12)
-      3'd3 : c$case_alt_9 = {5'd2,
-                             result_55[1135:1135],   result_55[1134:1131],
-                             result_55[1130:1125],   8'd0,   2'd1,
-                             64'sd0,   $signed(result_55[1050:1019]),
-                             result_55[1018:987],
-                             $signed(result_55[986:980]),
-                             result_55[979:977],   result_55[976:969],
-                             result_55[968:961],
-                             $signed(result_55[960:929]),
-                             result_55[928:927],   result_55[926:895],
-                             result_55[894:767],
-                             $signed(result_55[766:760]),
-                             result_55[759:632],
-                             $signed(result_55[631:625]),
-                             result_55[624:623],   result_55[622:619],
-                             result_55[618:43],   result_55[42:38],
-                             $signed(result_55[37:6]),   result_55[5:0]};
-      default : c$case_alt_9 = c$case_alt_10;
+    case(c$case_alt_selection_8)
+      3'd3 : c$case_alt_6 = {5'd2,
+                             result_56[1135:1135],   result_56[1134:1131],
+                             result_56[1130:1125],   8'd0,   2'd1,
+                             64'sd0,   $signed(result_56[1050:1019]),
+                             result_56[1018:987],
+                             $signed(result_56[986:980]),
+                             result_56[979:977],   result_56[976:969],
+                             result_56[968:961],
+                             $signed(result_56[960:929]),
+                             result_56[928:927],   result_56[926:895],
+                             result_56[894:767],
+                             $signed(result_56[766:760]),
+                             result_56[759:632],
+                             $signed(result_56[631:625]),
+                             result_56[624:623],   result_56[622:619],
+                             result_56[618:43],   result_56[42:38],
+                             $signed(result_56[37:6]),   result_56[5:0]};
+      default : c$case_alt_6 = c$case_alt_7;
     endcase
   end
 
-  assign c$case_alt_10 = result_55[1135:1135] ? {5'd2,
-                                                 result_55[1135:1135],   result_55[1134:1131],
-                                                 result_55[1130:1125],   8'd0,   2'd2,
-                                                 64'sd0,   $signed(result_55[1050:1019]),
-                                                 result_55[1018:987],
-                                                 $signed(result_55[986:980]),
-                                                 result_55[979:977],   result_55[976:969],
-                                                 result_55[968:961],
-                                                 $signed(result_55[960:929]),
-                                                 result_55[928:927],   result_55[926:895],
-                                                 result_55[894:767],
-                                                 $signed(result_55[766:760]),
-                                                 result_55[759:632],
-                                                 $signed(result_55[631:625]),
-                                                 result_55[624:623],   result_55[622:619],
-                                                 result_55[618:43],   result_55[42:38],
-                                                 $signed(result_55[37:6]),
-                                                 result_55[5:0]} : result_17;
+  assign c$case_alt_7 = result_56[1135:1135] ? {5'd2,
+                                                result_56[1135:1135],   result_56[1134:1131],
+                                                result_56[1130:1125],   8'd0,   2'd2,
+                                                64'sd0,   $signed(result_56[1050:1019]),
+                                                result_56[1018:987],
+                                                $signed(result_56[986:980]),
+                                                result_56[979:977],   result_56[976:969],
+                                                result_56[968:961],
+                                                $signed(result_56[960:929]),
+                                                result_56[928:927],   result_56[926:895],
+                                                result_56[894:767],
+                                                $signed(result_56[766:760]),
+                                                result_56[759:632],
+                                                $signed(result_56[631:625]),
+                                                result_56[624:623],   result_56[622:619],
+                                                result_56[618:43],   result_56[42:38],
+                                                $signed(result_56[37:6]),
+                                                result_56[5:0]} : result_18;
 
-  assign c$app_arg_selection_8 = result_55[1124:1117];
+  assign c$app_arg_selection_8 = result_56[1124:1117];
 
   always @(*) begin
     case(c$app_arg_selection_8)
-      8'd15 : c$app_arg_5 = c$case_alt_11;
-      default : c$app_arg_5 = {5'd11,
-                               result_55[1135:1135],   result_55[1134:1131],
-                               result_55[1130:1125],   step10,
-                               result_55[1116:1115],
-                               $signed(result_55[1114:1051]),
-                               $signed(result_55[1050:1019]),   result_15,
-                               $signed(result_55[986:980]),
-                               result_55[979:977],   result_55[976:969],
-                               result_55[968:961],
-                               $signed(result_55[960:929]),
-                               result_55[928:927],   result_55[926:895],
-                               result_55[894:767],
-                               $signed(result_55[766:760]),
-                               result_55[759:632],
-                               $signed(result_55[631:625]),
-                               result_55[624:623],   result_55[622:619],
-                               result_55[618:43],   result_55[42:38],
-                               $signed(result_55[37:6]),   result_55[5:0]};
+      8'd15 : c$app_arg_4 = c$case_alt_8;
+      default : c$app_arg_4 = {5'd11,
+                               result_56[1135:1135],   result_56[1134:1131],
+                               result_56[1130:1125],   step10,
+                               result_56[1116:1115],
+                               $signed(result_56[1114:1051]),
+                               $signed(result_56[1050:1019]),   result_16,
+                               $signed(result_56[986:980]),
+                               result_56[979:977],   result_56[976:969],
+                               result_56[968:961],
+                               $signed(result_56[960:929]),
+                               result_56[928:927],   result_56[926:895],
+                               result_56[894:767],
+                               $signed(result_56[766:760]),
+                               result_56[759:632],
+                               $signed(result_56[631:625]),
+                               result_56[624:623],   result_56[622:619],
+                               result_56[618:43],   result_56[42:38],
+                               $signed(result_56[37:6]),   result_56[5:0]};
     endcase
   end
 
-  assign c$case_alt_selection_17 = result_55[624:623];
+  assign c$case_alt_selection_13 = result_56[624:623];
 
   always @(*) begin
-    case(c$case_alt_selection_17)
-      2'd3 : c$case_alt_11 = {5'd12,
-                              result_55[1135:1135],   result_55[1134:1131],
-                              result_55[1130:1125],   result_55[1124:1117],
-                              result_55[1116:1115],
-                              $signed(result_55[1114:1051]),
-                              $signed(result_55[1050:1019]),   result_15,
-                              $signed(result_55[986:980]),
-                              result_55[979:977],   result_55[976:969],
-                              result_55[968:961],
-                              $signed(result_55[960:929]),
-                              result_55[928:927],   result_55[926:895],
-                              result_55[894:767],
-                              $signed(result_55[766:760]),
-                              result_55[759:632],
-                              $signed(result_55[631:625]),
-                              result_55[624:623],   result_55[622:619],
-                              result_55[618:43],   result_55[42:38],
-                              $signed(result_55[37:6]),   result_55[5:0]};
-      default : c$case_alt_11 = {5'd9,
-                                 result_55[1135:1135],   result_55[1134:1131],
-                                 result_55[1130:1125],   8'd0,
-                                 result_55[1116:1115],
-                                 $signed(result_55[1114:1051]),
-                                 $signed(result_55[1050:1019]),   result_15,
-                                 $signed(result_55[986:980]),
-                                 result_55[979:977],   result_55[976:969],
-                                 result_55[968:961],
-                                 $signed(result_55[960:929]),   2'd0,
-                                 result_55[926:895],   result_55[894:767],
-                                 $signed(result_55[766:760]),
-                                 result_55[759:632],
-                                 $signed(result_55[631:625]),
-                                 result_55[624:623] + 2'd1,
-                                 result_55[622:619],   result_55[618:43],
-                                 result_55[42:38],   $signed(result_55[37:6]),
-                                 result_55[5:0]};
+    case(c$case_alt_selection_13)
+      2'd3 : c$case_alt_8 = {5'd12,
+                             result_56[1135:1135],   result_56[1134:1131],
+                             result_56[1130:1125],   result_56[1124:1117],
+                             result_56[1116:1115],
+                             $signed(result_56[1114:1051]),
+                             $signed(result_56[1050:1019]),   result_16,
+                             $signed(result_56[986:980]),
+                             result_56[979:977],   result_56[976:969],
+                             result_56[968:961],
+                             $signed(result_56[960:929]),
+                             result_56[928:927],   result_56[926:895],
+                             result_56[894:767],
+                             $signed(result_56[766:760]),
+                             result_56[759:632],
+                             $signed(result_56[631:625]),
+                             result_56[624:623],   result_56[622:619],
+                             result_56[618:43],   result_56[42:38],
+                             $signed(result_56[37:6]),   result_56[5:0]};
+      default : c$case_alt_8 = {5'd9,
+                                result_56[1135:1135],   result_56[1134:1131],
+                                result_56[1130:1125],   8'd0,
+                                result_56[1116:1115],
+                                $signed(result_56[1114:1051]),
+                                $signed(result_56[1050:1019]),   result_16,
+                                $signed(result_56[986:980]),
+                                result_56[979:977],   result_56[976:969],
+                                result_56[968:961],
+                                $signed(result_56[960:929]),   2'd0,
+                                result_56[926:895],   result_56[894:767],
+                                $signed(result_56[766:760]),
+                                result_56[759:632],
+                                $signed(result_56[631:625]),
+                                result_56[624:623] + 2'd1,
+                                result_56[622:619],   result_56[618:43],
+                                result_56[42:38],   $signed(result_56[37:6]),
+                                result_56[5:0]};
     endcase
   end
 
-  assign c$case_alt_12 = grew ? 5'd1 : 5'd0;
+  assign c$case_alt_9 = grew ? 5'd1 : 5'd0;
 
   assign grew = ds27[0:0];
 
-  assign ds27_fun_arg = result_55[622:619] == 4'd0;
+  assign ds27_fun_arg = result_56[622:619] == 4'd0;
 
-  assign ds27_fun_arg_0 = result_55[618:43];
+  assign ds27_fun_arg_0 = result_56[618:43];
 
-  assign ds27_fun_arg_1 = result_55[894:767];
+  assign ds27_fun_arg_1 = result_56[894:767];
 
-  assign ds27_fun_arg_2 = $signed(result_55[766:760]);
+  assign ds27_fun_arg_2 = $signed(result_56[766:760]);
 
   LlamaDv_Top_Decoder_decoderSmallNoRescale_attStep LlamaDv_Top_Decoder_decoderSmallNoRescale_attStep_ds27
     ( .result (ds27)
@@ -1381,127 +1378,127 @@ module decoder_small_fault_norescale
     , .st (ds27_fun_arg_0)
     , .qm (ds27_fun_arg_1)
     , .qe (ds27_fun_arg_2)
-    , .ds (result_21) );
+    , .ds (result_22) );
 
-  assign c$app_arg_6 = (result_55[622:619] == result_55[1134:1131]) ? 5'd11 : 5'd10;
+  assign c$app_arg_5 = (result_56[622:619] == result_56[1134:1131]) ? 5'd11 : 5'd10;
 
-  assign result_4 = (result_55[1124:1117] < 8'd16) ? {{5'd9,
-                                                       result_55[1135:1135],   result_55[1134:1131],
-                                                       result_55[1130:1125],   step10,
-                                                       result_55[1116:1115],
-                                                       $signed(result_55[1114:1051]),
-                                                       $signed(result_55[1050:1019]),
-                                                       result_55[1018:987],
-                                                       $signed(result_55[986:980]),
-                                                       result_55[979:977],   result_55[976:969],
-                                                       result_55[968:961],
-                                                       $signed(result_55[960:929]),
-                                                       result_55[928:927],   result_20,
-                                                       result_55[894:767],   c$app_arg_7,
-                                                       result_55[759:632],
-                                                       $signed(result_55[631:625]),
-                                                       result_55[624:623],   result_55[622:619],
-                                                       result_55[618:43],   result_55[42:38],
-                                                       $signed(result_55[37:6]),   result_55[5:0]},
+  assign result_5 = (result_56[1124:1117] < 8'd16) ? {{5'd9,
+                                                       result_56[1135:1135],   result_56[1134:1131],
+                                                       result_56[1130:1125],   step10,
+                                                       result_56[1116:1115],
+                                                       $signed(result_56[1114:1051]),
+                                                       $signed(result_56[1050:1019]),
+                                                       result_56[1018:987],
+                                                       $signed(result_56[986:980]),
+                                                       result_56[979:977],   result_56[976:969],
+                                                       result_56[968:961],
+                                                       $signed(result_56[960:929]),
+                                                       result_56[928:927],   result_21,
+                                                       result_56[894:767],   c$app_arg_6,
+                                                       result_56[759:632],
+                                                       $signed(result_56[631:625]),
+                                                       result_56[624:623],   result_56[622:619],
+                                                       result_56[618:43],   result_56[42:38],
+                                                       $signed(result_56[37:6]),   result_56[5:0]},
                                                       {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                       {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : result_5;
+                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : result_6;
 
-  assign c$app_arg_selection_12 = result_55[1124:1117];
+  assign c$app_arg_selection_12 = result_56[1124:1117];
 
   always @(*) begin
     case(c$app_arg_selection_12)
-      8'd15 : c$app_arg_7 = result_18;
-      default : c$app_arg_7 = $signed(result_55[766:760]);
+      8'd15 : c$app_arg_6 = result_19;
+      default : c$app_arg_6 = $signed(result_56[766:760]);
     endcase
   end
 
-  assign result_5 = (result_55[1124:1117] < 8'd31) ? {{5'd9,
-                                                       result_55[1135:1135],   result_55[1134:1131],
-                                                       result_55[1130:1125],   step10,
-                                                       result_55[1116:1115],
-                                                       $signed(result_55[1114:1051]),
-                                                       $signed(result_55[1050:1019]),
-                                                       result_55[1018:987],
-                                                       $signed(result_55[986:980]),
-                                                       result_55[979:977],   result_55[976:969],
-                                                       result_55[968:961],
-                                                       $signed(result_55[960:929]),
-                                                       result_55[928:927],   result_55[926:895],
-                                                       \pm' ,   $signed(result_55[766:760]),
-                                                       result_55[759:632],
-                                                       $signed(result_55[631:625]),
-                                                       result_55[624:623],   result_55[622:619],
-                                                       result_55[618:43],   result_55[42:38],
-                                                       $signed(result_55[37:6]),   result_55[5:0]},
+  assign result_6 = (result_56[1124:1117] < 8'd31) ? {{5'd9,
+                                                       result_56[1135:1135],   result_56[1134:1131],
+                                                       result_56[1130:1125],   step10,
+                                                       result_56[1116:1115],
+                                                       $signed(result_56[1114:1051]),
+                                                       $signed(result_56[1050:1019]),
+                                                       result_56[1018:987],
+                                                       $signed(result_56[986:980]),
+                                                       result_56[979:977],   result_56[976:969],
+                                                       result_56[968:961],
+                                                       $signed(result_56[960:929]),
+                                                       result_56[928:927],   result_56[926:895],
+                                                       \pm' ,   $signed(result_56[766:760]),
+                                                       result_56[759:632],
+                                                       $signed(result_56[631:625]),
+                                                       result_56[624:623],   result_56[622:619],
+                                                       result_56[618:43],   result_56[42:38],
+                                                       $signed(result_56[37:6]),   result_56[5:0]},
                                                       {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                       {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : c$case_alt_13;
+                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : c$case_alt_10;
 
-  assign c$case_alt_selection_21 = result_55[928:927];
+  assign c$case_alt_selection_17 = result_56[928:927];
 
-  assign c$bv_0 = result_55[1134:1131];
+  assign c$bv_0 = result_56[1134:1131];
 
   always @(*) begin
-    case(c$case_alt_selection_21)
-      2'b00 : c$case_alt_13 = {{5'd10,
-                                result_55[1135:1135],   result_55[1134:1131],
-                                result_55[1130:1125],   8'd0,
-                                result_55[1116:1115],
-                                $signed(result_55[1114:1051]),
-                                $signed(result_55[1050:1019]),
-                                result_55[1018:987],
-                                $signed(result_55[986:980]),
-                                result_55[979:977],   result_55[976:969],
-                                result_55[968:961],
-                                $signed(result_55[960:929]),   2'd0,
-                                result_55[926:895],   \pm' ,
-                                $signed(result_55[766:760]),
-                                result_55[759:632],
-                                $signed(result_55[631:625]),
-                                result_55[624:623],   4'd0,
-                                result_55[618:43],   5'd0,
-                                $signed(result_55[37:6]),   result_55[5:0]},
+    case(c$case_alt_selection_17)
+      2'b00 : c$case_alt_10 = {{5'd10,
+                                result_56[1135:1135],   result_56[1134:1131],
+                                result_56[1130:1125],   8'd0,
+                                result_56[1116:1115],
+                                $signed(result_56[1114:1051]),
+                                $signed(result_56[1050:1019]),
+                                result_56[1018:987],
+                                $signed(result_56[986:980]),
+                                result_56[979:977],   result_56[976:969],
+                                result_56[968:961],
+                                $signed(result_56[960:929]),   2'd0,
+                                result_56[926:895],   \pm' ,
+                                $signed(result_56[766:760]),
+                                result_56[759:632],
+                                $signed(result_56[631:625]),
+                                result_56[624:623],   4'd0,
+                                result_56[618:43],   5'd0,
+                                $signed(result_56[37:6]),   result_56[5:0]},
                                {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      2'b01 : c$case_alt_13 = {{5'd9,
-                                result_55[1135:1135],   result_55[1134:1131],
-                                result_55[1130:1125],   8'd0,
-                                result_55[1116:1115],
-                                $signed(result_55[1114:1051]),
-                                $signed(result_55[1050:1019]),
-                                result_55[1018:987],
-                                $signed(result_55[986:980]),
-                                result_55[979:977],   result_55[976:969],
-                                result_55[968:961],
-                                $signed(result_55[960:929]),   2'd2,
-                                result_55[926:895],   result_55[894:767],
-                                $signed(result_55[766:760]),   \pm' ,
-                                $signed(result_55[766:760]),
-                                result_55[624:623],   result_55[622:619],
-                                result_55[618:43],   result_55[42:38],
-                                $signed(result_55[37:6]),   result_55[5:0]},
+      2'b01 : c$case_alt_10 = {{5'd9,
+                                result_56[1135:1135],   result_56[1134:1131],
+                                result_56[1130:1125],   8'd0,
+                                result_56[1116:1115],
+                                $signed(result_56[1114:1051]),
+                                $signed(result_56[1050:1019]),
+                                result_56[1018:987],
+                                $signed(result_56[986:980]),
+                                result_56[979:977],   result_56[976:969],
+                                result_56[968:961],
+                                $signed(result_56[960:929]),   2'd2,
+                                result_56[926:895],   result_56[894:767],
+                                $signed(result_56[766:760]),   \pm' ,
+                                $signed(result_56[766:760]),
+                                result_56[624:623],   result_56[622:619],
+                                result_56[618:43],   result_56[42:38],
+                                $signed(result_56[37:6]),   result_56[5:0]},
                                {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      default : c$case_alt_13 = {c$app_arg_9,
-                                 {1'b1,{c$app_arg_8 + (({{(6-4) {1'b0}},result_55[1134:1131]}) + 6'd0),
-                                        {result_55[759:632],
-                                         $signed(result_55[631:625]),   \pm' ,
-                                         $signed(result_55[766:760])}}},
+      default : c$case_alt_10 = {c$app_arg_8,
+                                 {1'b1,{c$app_arg_7 + (({{(6-4) {1'b0}},result_56[1134:1131]}) + 6'd0),
+                                        {result_56[759:632],
+                                         $signed(result_56[631:625]),   \pm' ,
+                                         $signed(result_56[766:760])}}},
                                  {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1510,423 +1507,423 @@ module decoder_small_fault_norescale
     endcase
   end
 
-  assign c$bv_1 = result_55[1135:1135];
+  assign c$bv_1 = result_56[1135:1135];
 
-  assign c$bv_2 = result_55[624:623];
+  assign c$bv_2 = result_56[624:623];
 
-  assign c$app_arg_8 = ((({{(6-1) {1'b0}},result_55[1135:1135]}) * 6'd2) + ({{(6-2) {1'b0}},result_55[624:623]})) * 6'd16;
+  assign c$app_arg_7 = ((({{(6-1) {1'b0}},result_56[1135:1135]}) * 6'd2) + ({{(6-2) {1'b0}},result_56[624:623]})) * 6'd16;
 
-  assign c$app_arg_selection_15 = result_55[624:623];
+  assign c$app_arg_selection_15 = result_56[624:623];
 
   always @(*) begin
     case(c$app_arg_selection_15)
-      2'd1 : c$app_arg_9 = {5'd9,
-                            result_55[1135:1135],   result_55[1134:1131],
-                            result_55[1130:1125],   8'd0,
-                            result_55[1116:1115],
-                            $signed(result_55[1114:1051]),
-                            $signed(result_55[1050:1019]),   32'd0,
-                            $signed(result_55[986:980]),
-                            result_55[979:977],   result_55[976:969],
-                            result_55[968:961],
-                            $signed(result_55[960:929]),   2'd0,
-                            result_55[926:895],   result_55[894:767],
-                            $signed(result_55[766:760]),
-                            result_55[759:632],
-                            $signed(result_55[631:625]),   2'd0,
-                            result_55[622:619],   result_55[618:43],
-                            result_55[42:38],   $signed(result_55[37:6]),
-                            result_55[5:0]};
-      default : c$app_arg_9 = {5'd9,
-                               result_55[1135:1135],   result_55[1134:1131],
-                               result_55[1130:1125],   8'd0,
-                               result_55[1116:1115],
-                               $signed(result_55[1114:1051]),
-                               $signed(result_55[1050:1019]),
-                               result_55[1018:987],
-                               $signed(result_55[986:980]),
-                               result_55[979:977],   result_55[976:969],
-                               result_55[968:961],
-                               $signed(result_55[960:929]),   2'd1,
-                               result_55[926:895],   result_55[894:767],
-                               $signed(result_55[766:760]),
-                               result_55[759:632],
-                               $signed(result_55[631:625]),   2'd1,
-                               result_55[622:619],   result_55[618:43],
-                               result_55[42:38],   $signed(result_55[37:6]),
-                               result_55[5:0]};
+      2'd1 : c$app_arg_8 = {5'd9,
+                            result_56[1135:1135],   result_56[1134:1131],
+                            result_56[1130:1125],   8'd0,
+                            result_56[1116:1115],
+                            $signed(result_56[1114:1051]),
+                            $signed(result_56[1050:1019]),   32'd0,
+                            $signed(result_56[986:980]),
+                            result_56[979:977],   result_56[976:969],
+                            result_56[968:961],
+                            $signed(result_56[960:929]),   2'd0,
+                            result_56[926:895],   result_56[894:767],
+                            $signed(result_56[766:760]),
+                            result_56[759:632],
+                            $signed(result_56[631:625]),   2'd0,
+                            result_56[622:619],   result_56[618:43],
+                            result_56[42:38],   $signed(result_56[37:6]),
+                            result_56[5:0]};
+      default : c$app_arg_8 = {5'd9,
+                               result_56[1135:1135],   result_56[1134:1131],
+                               result_56[1130:1125],   8'd0,
+                               result_56[1116:1115],
+                               $signed(result_56[1114:1051]),
+                               $signed(result_56[1050:1019]),
+                               result_56[1018:987],
+                               $signed(result_56[986:980]),
+                               result_56[979:977],   result_56[976:969],
+                               result_56[968:961],
+                               $signed(result_56[960:929]),   2'd1,
+                               result_56[926:895],   result_56[894:767],
+                               $signed(result_56[766:760]),
+                               result_56[759:632],
+                               $signed(result_56[631:625]),   2'd1,
+                               result_56[622:619],   result_56[618:43],
+                               result_56[42:38],   $signed(result_56[37:6]),
+                               result_56[5:0]};
     endcase
   end
 
-  assign \pm'_projection  = ({result_55[894:767],result_6});
+  assign \pm'_projection  = ({result_56[894:767],result_7});
 
   assign \pm'  = \pm'_projection [127:0];
 
-  assign c$case_alt_14 = (c$sat8Out_app_arg < -64'sd128) ? -8'sd128 : ($signed({c$sat8Out_app_arg[64-1],c$sat8Out_app_arg[0+:(8-1)]}));
+  assign c$case_alt_11 = (c$sat8Out_app_arg < -64'sd128) ? -8'sd128 : ($signed({c$sat8Out_app_arg[64-1],c$sat8Out_app_arg[0+:(8-1)]}));
 
-  assign result_6 = (c$sat8Out_app_arg > 64'sd127) ? 8'sd127 : c$case_alt_14;
+  assign result_7 = (c$sat8Out_app_arg > 64'sd127) ? 8'sd127 : c$case_alt_11;
 
-  assign c$sat8Out_app_arg = (sh >= 16'sd0) ? result_8 : (c$sat8Out_app_arg_0 <<< wild1_1);
+  assign c$sat8Out_app_arg = (sh >= 16'sd0) ? result_9 : (c$sat8Out_app_arg_0 <<< wild1_1);
 
   assign c$bv_3 = (($unsigned(sh)));
 
-  assign c$case_alt_15 = (sh >= 16'sd62) ? 6'd62 : ((c$bv_3[0+:6]));
+  assign c$case_alt_12 = (sh >= 16'sd62) ? 6'd62 : ((c$bv_3[0+:6]));
 
-  assign result_7 = (sh <= 16'sd0) ? 6'd0 : c$case_alt_15;
+  assign result_8 = (sh <= 16'sd0) ? 6'd0 : c$case_alt_12;
 
   always @(*) begin
-    case(result_7)
-      6'd0 : result_8 = c$sat8Out_app_arg_0;
-      default : result_8 = (c$sat8Out_app_arg_0 + (64'sd1 <<< wild1_0)) >>> wild1;
+    case(result_8)
+      6'd0 : result_9 = c$sat8Out_app_arg_0;
+      default : result_9 = (c$sat8Out_app_arg_0 + (64'sd1 <<< wild1_0)) >>> wild1;
     endcase
   end
 
   assign wild1 = $signed(c$wild1_app_arg);
 
-  assign c$wild1_app_arg = $unsigned({{(64-6) {1'b0}},result_7});
+  assign c$wild1_app_arg = $unsigned({{(64-6) {1'b0}},result_8});
 
   assign wild1_0 = $signed(c$wild1_app_arg_0);
 
-  assign c$i_197 = (result_7 - 6'd1);
+  assign c$i_197 = (result_8 - 6'd1);
 
   assign c$wild1_app_arg_0 = $unsigned({{(64-6) {1'b0}},c$i_197});
 
   assign wild1_1 = $signed(c$wild1_app_arg_1);
 
-  assign c$wild1_app_arg_1 = $unsigned({{(64-6) {1'b0}},result_9});
+  assign c$wild1_app_arg_1 = $unsigned({{(64-6) {1'b0}},result_10});
 
   assign s = -sh;
 
   assign c$bv_4 = (($unsigned(s)));
 
-  assign c$case_alt_16 = (s >= 16'sd62) ? 6'd62 : ((c$bv_4[0+:6]));
+  assign c$case_alt_13 = (s >= 16'sd62) ? 6'd62 : ((c$bv_4[0+:6]));
 
-  assign result_9 = (s <= 16'sd0) ? 6'd0 : c$case_alt_16;
+  assign result_10 = (s <= 16'sd0) ? 6'd0 : c$case_alt_13;
 
   assign c$sat8Out_app_arg_0 = $signed({{(64-32) {c$absUOut_case_alt[32-1]}},c$absUOut_case_alt});
 
-  assign c$s_1 = $signed(result_55[766:760]);
+  assign c$s_1 = $signed(result_56[766:760]);
 
   assign sh = ($signed({{(16-7) {c$s_1[7-1]}},c$s_1})) + 16'sd20;
 
-  assign c$bv_5 = ((result_55[1124:1117]));
+  assign c$bv_5 = ((result_56[1124:1117]));
 
-  assign c$app_arg_10 = ((c$bv_5[64'sd0]) == (1'b1)) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                        {1'b1,{c$app_arg_12 + e,
-                                                               c$app_arg_11}}} : {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
+  assign c$app_arg_9 = ((c$bv_5[64'sd0]) == (1'b1)) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                       {1'b1,{c$app_arg_11 + e,
+                                                              c$app_arg_10}}} : {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
 
-  assign c$app_arg_fun_arg = result_55[1134:1131];
+  assign c$app_arg_fun_arg = result_56[1134:1131];
 
   assign c$app_arg_fun_arg_0 = {{(8-7) {1'b0}},e};
 
-  assign c$app_arg_fun_arg_1 = $signed(result_35[95:64]);
+  assign c$app_arg_fun_arg_1 = $signed(result_36[95:64]);
 
-  assign c$app_arg_fun_arg_2 = $signed(result_55[960:929]);
+  assign c$app_arg_fun_arg_2 = $signed(result_56[960:929]);
 
-  LlamaDv_Top_Decoder_decoderSmallNoRescale_ropeElem LlamaDv_Top_Decoder_decoderSmallNoRescale_ropeElem_c$app_arg_11
-    ( .result (c$app_arg_11)
+  LlamaDv_Top_Decoder_decoderSmallNoRescale_ropeElem LlamaDv_Top_Decoder_decoderSmallNoRescale_ropeElem_c$app_arg_10
+    ( .result (c$app_arg_10)
     , .p (c$app_arg_fun_arg)
     , .e (c$app_arg_fun_arg_0)
     , .self (c$app_arg_fun_arg_1)
     , .other (c$app_arg_fun_arg_2) );
 
-  assign c$bv_6 = (result_55[1124:1117] >> 64'sd1);
+  assign c$bv_6 = (result_56[1124:1117] >> 64'sd1);
 
   assign e = c$bv_6[0+:7];
 
-  assign c$app_arg_selection_19 = result_55[979:977];
+  assign c$app_arg_selection_19 = result_56[979:977];
 
   always @(*) begin
     case(c$app_arg_selection_19)
-      3'd0 : c$app_arg_12 = 7'd0;
-      default : c$app_arg_12 = 7'd64;
+      3'd0 : c$app_arg_11 = 7'd0;
+      default : c$app_arg_11 = 7'd64;
     endcase
   end
 
-  assign result_selection_14 = result_55[979:977];
+  assign result_selection_14 = result_56[979:977];
 
   always @(*) begin
     case(result_selection_14)
-      3'd0 : result_10 = c$case_alt_17;
-      default : result_10 = c$case_alt_18;
+      3'd0 : result_11 = c$case_alt_14;
+      default : result_11 = c$case_alt_15;
     endcase
   end
 
-  assign c$case_alt_selection_27 = result_55[1124:1117];
+  assign c$case_alt_selection_23 = result_56[1124:1117];
 
   always @(*) begin
-    case(c$case_alt_selection_27)
-      8'd127 : c$case_alt_17 = {5'd6,
-                                result_55[1135:1135],   result_55[1134:1131],
-                                result_55[1130:1125],   result_55[1124:1117],
-                                result_55[1116:1115],
-                                $signed(result_55[1114:1051]),
-                                $signed(result_55[1050:1019]),
-                                result_55[1018:987],
-                                $signed(result_55[986:980]),   k,
+    case(c$case_alt_selection_23)
+      8'd127 : c$case_alt_14 = {5'd6,
+                                result_56[1135:1135],   result_56[1134:1131],
+                                result_56[1130:1125],   result_56[1124:1117],
+                                result_56[1116:1115],
+                                $signed(result_56[1114:1051]),
+                                $signed(result_56[1050:1019]),
+                                result_56[1018:987],
+                                $signed(result_56[986:980]),   k,
                                 c$matrixShapeOut[15:8],
                                 c$matrixShapeOut[7:0],
-                                $signed(result_55[960:929]),
-                                result_55[928:927],   result_55[926:895],
-                                result_55[894:767],
-                                $signed(result_55[766:760]),
-                                result_55[759:632],
-                                $signed(result_55[631:625]),
-                                result_55[624:623],   result_55[622:619],
-                                result_55[618:43],   result_55[42:38],
-                                $signed(result_55[37:6]),   result_55[5:0]};
-      default : c$case_alt_17 = {5'd8,
-                                 result_55[1135:1135],   result_55[1134:1131],
-                                 result_55[1130:1125],   step10,
-                                 result_55[1116:1115],
-                                 $signed(result_55[1114:1051]),
-                                 $signed(result_55[1050:1019]),
-                                 result_55[1018:987],
-                                 $signed(result_55[986:980]),
-                                 result_55[979:977],   result_55[976:969],
-                                 result_55[968:961],
-                                 $signed(result_35[95:64]),
-                                 result_55[928:927],   result_55[926:895],
-                                 result_55[894:767],
-                                 $signed(result_55[766:760]),
-                                 result_55[759:632],
-                                 $signed(result_55[631:625]),
-                                 result_55[624:623],   result_55[622:619],
-                                 result_55[618:43],   result_55[42:38],
-                                 $signed(result_55[37:6]),   result_55[5:0]};
+                                $signed(result_56[960:929]),
+                                result_56[928:927],   result_56[926:895],
+                                result_56[894:767],
+                                $signed(result_56[766:760]),
+                                result_56[759:632],
+                                $signed(result_56[631:625]),
+                                result_56[624:623],   result_56[622:619],
+                                result_56[618:43],   result_56[42:38],
+                                $signed(result_56[37:6]),   result_56[5:0]};
+      default : c$case_alt_14 = {5'd8,
+                                 result_56[1135:1135],   result_56[1134:1131],
+                                 result_56[1130:1125],   step10,
+                                 result_56[1116:1115],
+                                 $signed(result_56[1114:1051]),
+                                 $signed(result_56[1050:1019]),
+                                 result_56[1018:987],
+                                 $signed(result_56[986:980]),
+                                 result_56[979:977],   result_56[976:969],
+                                 result_56[968:961],
+                                 $signed(result_36[95:64]),
+                                 result_56[928:927],   result_56[926:895],
+                                 result_56[894:767],
+                                 $signed(result_56[766:760]),
+                                 result_56[759:632],
+                                 $signed(result_56[631:625]),
+                                 result_56[624:623],   result_56[622:619],
+                                 result_56[618:43],   result_56[42:38],
+                                 $signed(result_56[37:6]),   result_56[5:0]};
     endcase
   end
 
-  assign c$case_alt_selection_30 = result_55[1124:1117];
+  assign c$case_alt_selection_26 = result_56[1124:1117];
 
   always @(*) begin
-    case(c$case_alt_selection_30)
-      8'd63 : c$case_alt_18 = {5'd6,
-                               result_55[1135:1135],   result_55[1134:1131],
-                               result_55[1130:1125],   result_55[1124:1117],
-                               result_55[1116:1115],
-                               $signed(result_55[1114:1051]),
-                               $signed(result_55[1050:1019]),
-                               result_55[1018:987],
-                               $signed(result_55[986:980]),   k,
+    case(c$case_alt_selection_26)
+      8'd63 : c$case_alt_15 = {5'd6,
+                               result_56[1135:1135],   result_56[1134:1131],
+                               result_56[1130:1125],   result_56[1124:1117],
+                               result_56[1116:1115],
+                               $signed(result_56[1114:1051]),
+                               $signed(result_56[1050:1019]),
+                               result_56[1018:987],
+                               $signed(result_56[986:980]),   k,
                                c$matrixShapeOut[15:8],
                                c$matrixShapeOut[7:0],
-                               $signed(result_55[960:929]),
-                               result_55[928:927],   result_55[926:895],
-                               result_55[894:767],
-                               $signed(result_55[766:760]),
-                               result_55[759:632],
-                               $signed(result_55[631:625]),
-                               result_55[624:623],   result_55[622:619],
-                               result_55[618:43],   result_55[42:38],
-                               $signed(result_55[37:6]),   result_55[5:0]};
-      default : c$case_alt_18 = {5'd8,
-                                 result_55[1135:1135],   result_55[1134:1131],
-                                 result_55[1130:1125],   step10,
-                                 result_55[1116:1115],
-                                 $signed(result_55[1114:1051]),
-                                 $signed(result_55[1050:1019]),
-                                 result_55[1018:987],
-                                 $signed(result_55[986:980]),
-                                 result_55[979:977],   result_55[976:969],
-                                 result_55[968:961],
-                                 $signed(result_35[95:64]),
-                                 result_55[928:927],   result_55[926:895],
-                                 result_55[894:767],
-                                 $signed(result_55[766:760]),
-                                 result_55[759:632],
-                                 $signed(result_55[631:625]),
-                                 result_55[624:623],   result_55[622:619],
-                                 result_55[618:43],   result_55[42:38],
-                                 $signed(result_55[37:6]),   result_55[5:0]};
+                               $signed(result_56[960:929]),
+                               result_56[928:927],   result_56[926:895],
+                               result_56[894:767],
+                               $signed(result_56[766:760]),
+                               result_56[759:632],
+                               $signed(result_56[631:625]),
+                               result_56[624:623],   result_56[622:619],
+                               result_56[618:43],   result_56[42:38],
+                               $signed(result_56[37:6]),   result_56[5:0]};
+      default : c$case_alt_15 = {5'd8,
+                                 result_56[1135:1135],   result_56[1134:1131],
+                                 result_56[1130:1125],   step10,
+                                 result_56[1116:1115],
+                                 $signed(result_56[1114:1051]),
+                                 $signed(result_56[1050:1019]),
+                                 result_56[1018:987],
+                                 $signed(result_56[986:980]),
+                                 result_56[979:977],   result_56[976:969],
+                                 result_56[968:961],
+                                 $signed(result_36[95:64]),
+                                 result_56[928:927],   result_56[926:895],
+                                 result_56[894:767],
+                                 $signed(result_56[766:760]),
+                                 result_56[759:632],
+                                 $signed(result_56[631:625]),
+                                 result_56[624:623],   result_56[622:619],
+                                 result_56[618:43],   result_56[42:38],
+                                 $signed(result_56[37:6]),   result_56[5:0]};
     endcase
   end
 
-  assign c$app_arg_selection_22 = result_55[979:977];
+  assign c$app_arg_selection_22 = result_56[979:977];
 
   always @(*) begin
     case(c$app_arg_selection_22)
-      3'd0 : c$app_arg_13 = {5'd8,
-                             result_55[1135:1135],   result_55[1134:1131],
-                             result_55[1130:1125],   8'd0,
-                             result_55[1116:1115],
-                             $signed(result_55[1114:1051]),
-                             $signed(result_55[1050:1019]),
-                             result_55[1018:987],
-                             $signed(result_55[986:980]),
-                             result_55[979:977],   result_55[976:969],
-                             result_55[968:961],
-                             $signed(result_55[960:929]),
-                             result_55[928:927],   result_55[926:895],
-                             result_55[894:767],
-                             $signed(result_55[766:760]),
-                             result_55[759:632],
-                             $signed(result_55[631:625]),
-                             result_55[624:623],   result_55[622:619],
-                             result_55[618:43],   result_55[42:38],
-                             $signed(result_55[37:6]),   result_55[5:0]};
-      3'd1 : c$app_arg_13 = {5'd8,
-                             result_55[1135:1135],   result_55[1134:1131],
-                             result_55[1130:1125],   8'd0,
-                             result_55[1116:1115],
-                             $signed(result_55[1114:1051]),
-                             $signed(result_55[1050:1019]),
-                             result_55[1018:987],
-                             $signed(result_55[986:980]),
-                             result_55[979:977],   result_55[976:969],
-                             result_55[968:961],
-                             $signed(result_55[960:929]),
-                             result_55[928:927],   result_55[926:895],
-                             result_55[894:767],
-                             $signed(result_55[766:760]),
-                             result_55[759:632],
-                             $signed(result_55[631:625]),
-                             result_55[624:623],   result_55[622:619],
-                             result_55[618:43],   result_55[42:38],
-                             $signed(result_55[37:6]),   result_55[5:0]};
-      3'd2 : c$app_arg_13 = {5'd9,
-                             result_55[1135:1135],   result_55[1134:1131],
-                             result_55[1130:1125],   8'd0,
-                             result_55[1116:1115],
-                             $signed(result_55[1114:1051]),
-                             $signed(result_55[1050:1019]),
-                             result_55[1018:987],
-                             $signed(result_55[986:980]),
-                             result_55[979:977],   result_55[976:969],
-                             result_55[968:961],
-                             $signed(result_55[960:929]),   2'd1,
-                             result_55[926:895],   result_55[894:767],
-                             $signed(result_55[766:760]),
-                             result_55[759:632],
-                             $signed(result_55[631:625]),   2'd0,
-                             result_55[622:619],   result_55[618:43],
-                             result_55[42:38],   $signed(result_55[37:6]),
-                             result_55[5:0]};
-      3'd4 : c$app_arg_13 = {5'd6,
-                             result_55[1135:1135],   result_55[1134:1131],
-                             result_55[1130:1125],   result_55[1124:1117],
-                             result_55[1116:1115],
-                             $signed(result_55[1114:1051]),
-                             $signed(result_55[1050:1019]),
-                             result_55[1018:987],
-                             $signed(result_55[986:980]),   3'd6,   8'd128,
-                             8'd64,   $signed(result_55[960:929]),
-                             result_55[928:927],   result_55[926:895],
-                             result_55[894:767],
-                             $signed(result_55[766:760]),
-                             result_55[759:632],
-                             $signed(result_55[631:625]),
-                             result_55[624:623],   result_55[622:619],
-                             result_55[618:43],   result_55[42:38],
-                             $signed(result_55[37:6]),   result_55[5:0]};
-      3'd6 : c$app_arg_13 = {5'd14,
-                             result_55[1135:1135],   result_55[1134:1131],
-                             result_55[1130:1125],   8'd0,
-                             result_55[1116:1115],
-                             $signed(result_55[1114:1051]),
-                             $signed(result_55[1050:1019]),   32'd0,
-                             $signed(result_55[986:980]),
-                             result_55[979:977],   result_55[976:969],
-                             result_55[968:961],
-                             $signed(result_55[960:929]),
-                             result_55[928:927],   result_55[926:895],
-                             result_55[894:767],
-                             $signed(result_55[766:760]),
-                             result_55[759:632],
-                             $signed(result_55[631:625]),
-                             result_55[624:623],   result_55[622:619],
-                             result_55[618:43],   result_55[42:38],
-                             $signed(result_55[37:6]),   result_55[5:0]};
-      3'd7 : c$app_arg_13 = {5'd16,
-                             result_55[1135:1135],   result_55[1134:1131],
-                             result_55[1130:1125],   8'd0,
-                             result_55[1116:1115],
-                             $signed(result_55[1114:1051]),
-                             $signed(result_55[1050:1019]),
-                             result_55[1018:987],
-                             $signed(result_55[986:980]),
-                             result_55[979:977],   result_55[976:969],
-                             result_55[968:961],
-                             $signed(result_55[960:929]),
-                             result_55[928:927],   result_55[926:895],
-                             result_55[894:767],
-                             $signed(result_55[766:760]),
-                             result_55[759:632],
-                             $signed(result_55[631:625]),
-                             result_55[624:623],   result_55[622:619],
-                             result_55[618:43],   result_55[42:38],
-                             $signed(result_55[37:6]),   result_55[5:0]};
-      default : c$app_arg_13 = {5'd13,
-                                result_55[1135:1135],   result_55[1134:1131],
-                                result_55[1130:1125],   8'd0,
-                                result_55[1116:1115],
-                                $signed(result_55[1114:1051]),
-                                $signed(result_55[1050:1019]),
-                                result_55[1018:987],
-                                $signed(result_55[986:980]),
-                                result_55[979:977],   result_55[976:969],
-                                result_55[968:961],
-                                $signed(result_55[960:929]),
-                                result_55[928:927],   result_55[926:895],
-                                result_55[894:767],
-                                $signed(result_55[766:760]),
-                                result_55[759:632],
-                                $signed(result_55[631:625]),
-                                result_55[624:623],   result_55[622:619],
-                                result_55[618:43],   result_55[42:38],
-                                $signed(result_55[37:6]),   result_55[5:0]};
+      3'd0 : c$app_arg_12 = {5'd8,
+                             result_56[1135:1135],   result_56[1134:1131],
+                             result_56[1130:1125],   8'd0,
+                             result_56[1116:1115],
+                             $signed(result_56[1114:1051]),
+                             $signed(result_56[1050:1019]),
+                             result_56[1018:987],
+                             $signed(result_56[986:980]),
+                             result_56[979:977],   result_56[976:969],
+                             result_56[968:961],
+                             $signed(result_56[960:929]),
+                             result_56[928:927],   result_56[926:895],
+                             result_56[894:767],
+                             $signed(result_56[766:760]),
+                             result_56[759:632],
+                             $signed(result_56[631:625]),
+                             result_56[624:623],   result_56[622:619],
+                             result_56[618:43],   result_56[42:38],
+                             $signed(result_56[37:6]),   result_56[5:0]};
+      3'd1 : c$app_arg_12 = {5'd8,
+                             result_56[1135:1135],   result_56[1134:1131],
+                             result_56[1130:1125],   8'd0,
+                             result_56[1116:1115],
+                             $signed(result_56[1114:1051]),
+                             $signed(result_56[1050:1019]),
+                             result_56[1018:987],
+                             $signed(result_56[986:980]),
+                             result_56[979:977],   result_56[976:969],
+                             result_56[968:961],
+                             $signed(result_56[960:929]),
+                             result_56[928:927],   result_56[926:895],
+                             result_56[894:767],
+                             $signed(result_56[766:760]),
+                             result_56[759:632],
+                             $signed(result_56[631:625]),
+                             result_56[624:623],   result_56[622:619],
+                             result_56[618:43],   result_56[42:38],
+                             $signed(result_56[37:6]),   result_56[5:0]};
+      3'd2 : c$app_arg_12 = {5'd9,
+                             result_56[1135:1135],   result_56[1134:1131],
+                             result_56[1130:1125],   8'd0,
+                             result_56[1116:1115],
+                             $signed(result_56[1114:1051]),
+                             $signed(result_56[1050:1019]),
+                             result_56[1018:987],
+                             $signed(result_56[986:980]),
+                             result_56[979:977],   result_56[976:969],
+                             result_56[968:961],
+                             $signed(result_56[960:929]),   2'd1,
+                             result_56[926:895],   result_56[894:767],
+                             $signed(result_56[766:760]),
+                             result_56[759:632],
+                             $signed(result_56[631:625]),   2'd0,
+                             result_56[622:619],   result_56[618:43],
+                             result_56[42:38],   $signed(result_56[37:6]),
+                             result_56[5:0]};
+      3'd4 : c$app_arg_12 = {5'd6,
+                             result_56[1135:1135],   result_56[1134:1131],
+                             result_56[1130:1125],   result_56[1124:1117],
+                             result_56[1116:1115],
+                             $signed(result_56[1114:1051]),
+                             $signed(result_56[1050:1019]),
+                             result_56[1018:987],
+                             $signed(result_56[986:980]),   3'd6,   8'd128,
+                             8'd64,   $signed(result_56[960:929]),
+                             result_56[928:927],   result_56[926:895],
+                             result_56[894:767],
+                             $signed(result_56[766:760]),
+                             result_56[759:632],
+                             $signed(result_56[631:625]),
+                             result_56[624:623],   result_56[622:619],
+                             result_56[618:43],   result_56[42:38],
+                             $signed(result_56[37:6]),   result_56[5:0]};
+      3'd6 : c$app_arg_12 = {5'd14,
+                             result_56[1135:1135],   result_56[1134:1131],
+                             result_56[1130:1125],   8'd0,
+                             result_56[1116:1115],
+                             $signed(result_56[1114:1051]),
+                             $signed(result_56[1050:1019]),   32'd0,
+                             $signed(result_56[986:980]),
+                             result_56[979:977],   result_56[976:969],
+                             result_56[968:961],
+                             $signed(result_56[960:929]),
+                             result_56[928:927],   result_56[926:895],
+                             result_56[894:767],
+                             $signed(result_56[766:760]),
+                             result_56[759:632],
+                             $signed(result_56[631:625]),
+                             result_56[624:623],   result_56[622:619],
+                             result_56[618:43],   result_56[42:38],
+                             $signed(result_56[37:6]),   result_56[5:0]};
+      3'd7 : c$app_arg_12 = {5'd16,
+                             result_56[1135:1135],   result_56[1134:1131],
+                             result_56[1130:1125],   8'd0,
+                             result_56[1116:1115],
+                             $signed(result_56[1114:1051]),
+                             $signed(result_56[1050:1019]),
+                             result_56[1018:987],
+                             $signed(result_56[986:980]),
+                             result_56[979:977],   result_56[976:969],
+                             result_56[968:961],
+                             $signed(result_56[960:929]),
+                             result_56[928:927],   result_56[926:895],
+                             result_56[894:767],
+                             $signed(result_56[766:760]),
+                             result_56[759:632],
+                             $signed(result_56[631:625]),
+                             result_56[624:623],   result_56[622:619],
+                             result_56[618:43],   result_56[42:38],
+                             $signed(result_56[37:6]),   result_56[5:0]};
+      default : c$app_arg_12 = {5'd13,
+                                result_56[1135:1135],   result_56[1134:1131],
+                                result_56[1130:1125],   8'd0,
+                                result_56[1116:1115],
+                                $signed(result_56[1114:1051]),
+                                $signed(result_56[1050:1019]),
+                                result_56[1018:987],
+                                $signed(result_56[986:980]),
+                                result_56[979:977],   result_56[976:969],
+                                result_56[968:961],
+                                $signed(result_56[960:929]),
+                                result_56[928:927],   result_56[926:895],
+                                result_56[894:767],
+                                $signed(result_56[766:760]),
+                                result_56[759:632],
+                                $signed(result_56[631:625]),
+                                result_56[624:623],   result_56[622:619],
+                                result_56[618:43],   result_56[42:38],
+                                $signed(result_56[37:6]),   result_56[5:0]};
     endcase
   end
 
-  assign c$app_arg_14 = (~ c$lastCol_case_alt) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+  assign c$app_arg_13 = (~ c$lastCol_case_alt) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : result_11;
+                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : result_12;
 
-  assign result_selection_17 = result_55[979:977];
+  assign result_selection_17 = result_56[979:977];
 
-  assign c$bv_7 = result_38[119:112];
+  assign c$bv_7 = result_39[119:112];
 
-  assign c$bv_8 = result_38[119:112];
+  assign c$bv_8 = result_39[119:112];
 
   always @(*) begin
     case(result_selection_17)
-      3'd4 : result_11 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+      3'd4 : result_12 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                          {1'b1,{c$bv_7[0+:7],   result_12}},
+                          {1'b1,{c$bv_7[0+:7],   result_13}},
                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
-      default : result_11 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+      default : result_12 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             {1'b1,{c$bv_8[0+:7],   result_12}},
+                             {1'b1,{c$bv_8[0+:7],   result_13}},
                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
     endcase
   end
 
-  assign c$s_2 = $signed(result_55[986:980]);
+  assign c$s_2 = $signed(result_56[986:980]);
 
-  assign s_0 = -((($signed({{(16-7) {result_24[7-1]}},result_24})) + ($signed({{(16-7) {c$s_2[7-1]}},c$s_2}))) + 16'sd20);
+  assign s_0 = -((($signed({{(16-7) {result_25[7-1]}},result_25})) + ($signed({{(16-7) {c$s_2[7-1]}},c$s_2}))) + 16'sd20);
 
-  assign c$case_alt_19 = (c$sat32Out_app_arg_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_1[64-1],c$sat32Out_app_arg_1[0+:(32-1)]}));
+  assign c$case_alt_16 = (c$sat32Out_app_arg_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_1[64-1],c$sat32Out_app_arg_1[0+:(32-1)]}));
 
-  assign result_12 = (c$sat32Out_app_arg_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_19;
+  assign result_13 = (c$sat32Out_app_arg_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_16;
 
-  assign c$s_3 = $signed(result_38[31:0]);
+  assign c$s_3 = $signed(result_39[31:0]);
 
-  assign c$s_4 = $signed(result_38[31:0]);
+  assign c$s_4 = $signed(result_39[31:0]);
 
   assign c$sat32Out_case_alt = (-64'sd2147483648 <= ($signed({{(64-32) {c$s_3[32-1]}},c$s_3}))) ? ($signed({{(64-32) {c$s_4[32-1]}},c$s_4})) : -64'sd2147483648;
 
-  assign c$s_5 = $signed(result_38[31:0]);
+  assign c$s_5 = $signed(result_39[31:0]);
 
   assign c$sat32Out_app_arg = (64'sd2147483648 <= ($signed({{(64-32) {c$s_5[32-1]}},c$s_5}))) ? 64'sd2147483648 : c$sat32Out_case_alt;
 
@@ -1940,190 +1937,190 @@ module decoder_small_fault_norescale
 
   assign c$bv_10 = (($unsigned(s_0)));
 
-  assign c$case_alt_20 = (s_0 >= 16'sd62) ? 6'd62 : ((c$bv_10[0+:6]));
+  assign c$case_alt_17 = (s_0 >= 16'sd62) ? 6'd62 : ((c$bv_10[0+:6]));
 
-  assign result_13 = (s_0 <= 16'sd0) ? 6'd0 : c$case_alt_20;
+  assign result_14 = (s_0 <= 16'sd0) ? 6'd0 : c$case_alt_17;
 
-  assign c$s_6 = $signed(result_38[31:0]);
+  assign c$s_6 = $signed(result_39[31:0]);
 
-  assign c$s_7 = $signed(result_38[31:0]);
+  assign c$s_7 = $signed(result_39[31:0]);
 
   always @(*) begin
-    case(result_13)
-      6'd0 : result_14 = $signed({{(64-32) {c$s_6[32-1]}},c$s_6});
-      default : result_14 = (($signed({{(64-32) {c$s_7[32-1]}},c$s_7})) + (64'sd1 <<< wild1_3)) >>> wild1_2;
+    case(result_14)
+      6'd0 : result_15 = $signed({{(64-32) {c$s_6[32-1]}},c$s_6});
+      default : result_15 = (($signed({{(64-32) {c$s_7[32-1]}},c$s_7})) + (64'sd1 <<< wild1_3)) >>> wild1_2;
     endcase
   end
 
   assign wild1_2 = $signed(c$wild1_app_arg_3);
 
-  assign c$wild1_app_arg_3 = $unsigned({{(64-6) {1'b0}},result_13});
+  assign c$wild1_app_arg_3 = $unsigned({{(64-6) {1'b0}},result_14});
 
   assign wild1_3 = $signed(c$wild1_app_arg_4);
 
-  assign c$i_233 = (result_13 - 6'd1);
+  assign c$i_233 = (result_14 - 6'd1);
 
   assign c$wild1_app_arg_4 = $unsigned({{(64-6) {1'b0}},c$i_233});
 
-  assign c$sat32Out_app_arg_1 = (s_0 > 16'sd0) ? result_14 : (c$sat32Out_app_arg <<< c$sat32Out_app_arg_0);
+  assign c$sat32Out_app_arg_1 = (s_0 > 16'sd0) ? result_15 : (c$sat32Out_app_arg <<< c$sat32Out_app_arg_0);
 
   assign wild1_4 = $signed(c$wild1_app_arg_2);
 
-  assign c$app_arg_15 = (c$lastCol_case_alt & (result_38[119:112] == (result_55[976:969] - 8'd1))) ? {5'd7,
-                                                                                                      result_55[1135:1135],
-                                                                                                      result_55[1134:1131],
-                                                                                                      result_55[1130:1125],
-                                                                                                      result_55[1124:1117],
-                                                                                                      result_55[1116:1115],
-                                                                                                      $signed(result_55[1114:1051]),
-                                                                                                      $signed(result_55[1050:1019]),
-                                                                                                      result_55[1018:987],
-                                                                                                      $signed(result_55[986:980]),
-                                                                                                      result_55[979:977],
-                                                                                                      result_55[976:969],
-                                                                                                      result_55[968:961],
-                                                                                                      $signed(result_55[960:929]),
-                                                                                                      result_55[928:927],
-                                                                                                      result_55[926:895],
-                                                                                                      result_55[894:767],
-                                                                                                      $signed(result_55[766:760]),
-                                                                                                      result_55[759:632],
-                                                                                                      $signed(result_55[631:625]),
-                                                                                                      result_55[624:623],
-                                                                                                      result_55[622:619],
-                                                                                                      result_55[618:43],
-                                                                                                      result_55[42:38],
-                                                                                                      $signed(result_55[37:6]),
-                                                                                                      result_55[5:0]} : result_55;
+  assign c$app_arg_14 = (c$lastCol_case_alt & (result_39[119:112] == (result_56[976:969] - 8'd1))) ? {5'd7,
+                                                                                                      result_56[1135:1135],
+                                                                                                      result_56[1134:1131],
+                                                                                                      result_56[1130:1125],
+                                                                                                      result_56[1124:1117],
+                                                                                                      result_56[1116:1115],
+                                                                                                      $signed(result_56[1114:1051]),
+                                                                                                      $signed(result_56[1050:1019]),
+                                                                                                      result_56[1018:987],
+                                                                                                      $signed(result_56[986:980]),
+                                                                                                      result_56[979:977],
+                                                                                                      result_56[976:969],
+                                                                                                      result_56[968:961],
+                                                                                                      $signed(result_56[960:929]),
+                                                                                                      result_56[928:927],
+                                                                                                      result_56[926:895],
+                                                                                                      result_56[894:767],
+                                                                                                      $signed(result_56[766:760]),
+                                                                                                      result_56[759:632],
+                                                                                                      $signed(result_56[631:625]),
+                                                                                                      result_56[624:623],
+                                                                                                      result_56[622:619],
+                                                                                                      result_56[618:43],
+                                                                                                      result_56[42:38],
+                                                                                                      $signed(result_56[37:6]),
+                                                                                                      result_56[5:0]} : result_56;
 
-  assign c$lastCol_case_alt = result_38[127:120] == (result_55[968:961] - 8'd1);
+  assign c$lastCol_case_alt = result_39[127:120] == (result_56[968:961] - 8'd1);
 
-  assign c$bv_11 = result_55[1124:1117];
+  assign c$bv_11 = result_56[1124:1117];
 
-  assign c$app_arg_16 = c$bv_11[0+:7];
+  assign c$app_arg_15 = c$bv_11[0+:7];
 
-  assign c$app_arg_selection_27 = result_55[1124:1117];
+  assign c$app_arg_selection_27 = result_56[1124:1117];
 
   always @(*) begin
     case(c$app_arg_selection_27)
-      8'd63 : c$app_arg_17 = {5'd5,
-                              result_55[1135:1135],   result_55[1134:1131],
-                              result_55[1130:1125],   result_55[1124:1117],
-                              result_55[1116:1115],
-                              $signed(result_55[1114:1051]),
-                              $signed(result_55[1050:1019]),   result_15,
-                              $signed(result_55[986:980]),
-                              result_55[979:977],   result_55[976:969],
-                              result_55[968:961],
-                              $signed(result_55[960:929]),
-                              result_55[928:927],   result_55[926:895],
-                              result_55[894:767],
-                              $signed(result_55[766:760]),
-                              result_55[759:632],
-                              $signed(result_55[631:625]),
-                              result_55[624:623],   result_55[622:619],
-                              result_55[618:43],   result_55[42:38],
-                              $signed(result_55[37:6]),   result_55[5:0]};
-      default : c$app_arg_17 = {5'd4,
-                                result_55[1135:1135],   result_55[1134:1131],
-                                result_55[1130:1125],   step10,
-                                result_55[1116:1115],
-                                $signed(result_55[1114:1051]),
-                                $signed(result_55[1050:1019]),   result_15,
-                                $signed(result_55[986:980]),
-                                result_55[979:977],   result_55[976:969],
-                                result_55[968:961],
-                                $signed(result_55[960:929]),
-                                result_55[928:927],   result_55[926:895],
-                                result_55[894:767],
-                                $signed(result_55[766:760]),
-                                result_55[759:632],
-                                $signed(result_55[631:625]),
-                                result_55[624:623],   result_55[622:619],
-                                result_55[618:43],   result_55[42:38],
-                                $signed(result_55[37:6]),   result_55[5:0]};
+      8'd63 : c$app_arg_16 = {5'd5,
+                              result_56[1135:1135],   result_56[1134:1131],
+                              result_56[1130:1125],   result_56[1124:1117],
+                              result_56[1116:1115],
+                              $signed(result_56[1114:1051]),
+                              $signed(result_56[1050:1019]),   result_16,
+                              $signed(result_56[986:980]),
+                              result_56[979:977],   result_56[976:969],
+                              result_56[968:961],
+                              $signed(result_56[960:929]),
+                              result_56[928:927],   result_56[926:895],
+                              result_56[894:767],
+                              $signed(result_56[766:760]),
+                              result_56[759:632],
+                              $signed(result_56[631:625]),
+                              result_56[624:623],   result_56[622:619],
+                              result_56[618:43],   result_56[42:38],
+                              $signed(result_56[37:6]),   result_56[5:0]};
+      default : c$app_arg_16 = {5'd4,
+                                result_56[1135:1135],   result_56[1134:1131],
+                                result_56[1130:1125],   step10,
+                                result_56[1116:1115],
+                                $signed(result_56[1114:1051]),
+                                $signed(result_56[1050:1019]),   result_16,
+                                $signed(result_56[986:980]),
+                                result_56[979:977],   result_56[976:969],
+                                result_56[968:961],
+                                $signed(result_56[960:929]),
+                                result_56[928:927],   result_56[926:895],
+                                result_56[894:767],
+                                $signed(result_56[766:760]),
+                                result_56[759:632],
+                                $signed(result_56[631:625]),
+                                result_56[624:623],   result_56[622:619],
+                                result_56[618:43],   result_56[42:38],
+                                $signed(result_56[37:6]),   result_56[5:0]};
     endcase
   end
 
-  assign result_15 = (result_55[1018:987] <= c$absUOut) ? c$absUOut : result_55[1018:987];
+  assign result_16 = (result_56[1018:987] <= c$absUOut) ? c$absUOut : result_56[1018:987];
 
-  assign c$app_arg_fun_arg_3 = $signed(result_55[1114:1051]);
+  assign c$app_arg_fun_arg_3 = $signed(result_56[1114:1051]);
 
-  LlamaDv_Top_Decoder_decoderSmallNoRescale_normInv LlamaDv_Top_Decoder_decoderSmallNoRescale_normInv_c$app_arg_18
-    ( .result (c$app_arg_18)
+  LlamaDv_Top_Decoder_decoderSmallNoRescale_normInv LlamaDv_Top_Decoder_decoderSmallNoRescale_normInv_c$app_arg_17
+    ( .result (c$app_arg_17)
     , .ss (c$app_arg_fun_arg_3) );
 
-  assign result_selection_24 = result_55[1124:1117];
+  assign result_selection_24 = result_56[1124:1117];
 
   always @(*) begin
     case(result_selection_24)
-      8'd63 : result_16 = {5'd3,
-                           result_55[1135:1135],   result_55[1134:1131],
-                           result_55[1130:1125],   result_55[1124:1117],
-                           result_55[1116:1115],   c$sumSquareOut,
-                           $signed(result_55[1050:1019]),
-                           result_55[1018:987],
-                           $signed(result_55[986:980]),
-                           result_55[979:977],   result_55[976:969],
-                           result_55[968:961],
-                           $signed(result_55[960:929]),
-                           result_55[928:927],   result_55[926:895],
-                           result_55[894:767],
-                           $signed(result_55[766:760]),
-                           result_55[759:632],
-                           $signed(result_55[631:625]),
-                           result_55[624:623],   result_55[622:619],
-                           result_55[618:43],   result_55[42:38],
-                           $signed(result_55[37:6]),   result_55[5:0]};
-      default : result_16 = {5'd2,
-                             result_55[1135:1135],   result_55[1134:1131],
-                             result_55[1130:1125],   step10,
-                             result_55[1116:1115],   c$sumSquareOut,
-                             $signed(result_55[1050:1019]),
-                             result_55[1018:987],
-                             $signed(result_55[986:980]),
-                             result_55[979:977],   result_55[976:969],
-                             result_55[968:961],
-                             $signed(result_55[960:929]),
-                             result_55[928:927],   result_55[926:895],
-                             result_55[894:767],
-                             $signed(result_55[766:760]),
-                             result_55[759:632],
-                             $signed(result_55[631:625]),
-                             result_55[624:623],   result_55[622:619],
-                             result_55[618:43],   result_55[42:38],
-                             $signed(result_55[37:6]),   result_55[5:0]};
+      8'd63 : result_17 = {5'd3,
+                           result_56[1135:1135],   result_56[1134:1131],
+                           result_56[1130:1125],   result_56[1124:1117],
+                           result_56[1116:1115],   c$sumSquareOut,
+                           $signed(result_56[1050:1019]),
+                           result_56[1018:987],
+                           $signed(result_56[986:980]),
+                           result_56[979:977],   result_56[976:969],
+                           result_56[968:961],
+                           $signed(result_56[960:929]),
+                           result_56[928:927],   result_56[926:895],
+                           result_56[894:767],
+                           $signed(result_56[766:760]),
+                           result_56[759:632],
+                           $signed(result_56[631:625]),
+                           result_56[624:623],   result_56[622:619],
+                           result_56[618:43],   result_56[42:38],
+                           $signed(result_56[37:6]),   result_56[5:0]};
+      default : result_17 = {5'd2,
+                             result_56[1135:1135],   result_56[1134:1131],
+                             result_56[1130:1125],   step10,
+                             result_56[1116:1115],   c$sumSquareOut,
+                             $signed(result_56[1050:1019]),
+                             result_56[1018:987],
+                             $signed(result_56[986:980]),
+                             result_56[979:977],   result_56[976:969],
+                             result_56[968:961],
+                             $signed(result_56[960:929]),
+                             result_56[928:927],   result_56[926:895],
+                             result_56[894:767],
+                             $signed(result_56[766:760]),
+                             result_56[759:632],
+                             $signed(result_56[631:625]),
+                             result_56[624:623],   result_56[622:619],
+                             result_56[618:43],   result_56[42:38],
+                             $signed(result_56[37:6]),   result_56[5:0]};
     endcase
   end
 
-  assign c$app_arg_selection_30 = result_55[1124:1117];
+  assign c$app_arg_selection_30 = result_56[1124:1117];
 
   always @(*) begin
     case(c$app_arg_selection_30)
-      8'd63 : c$app_arg_19 = result_17;
-      default : c$app_arg_19 = {5'd1,
-                                result_55[1135:1135],   result_55[1134:1131],
-                                result_55[1130:1125],   step10,
-                                result_55[1116:1115],
-                                $signed(result_55[1114:1051]),
-                                $signed(result_55[1050:1019]),
-                                result_55[1018:987],
-                                $signed(result_55[986:980]),
-                                result_55[979:977],   result_55[976:969],
-                                result_55[968:961],
-                                $signed(result_55[960:929]),
-                                result_55[928:927],   result_55[926:895],
-                                result_55[894:767],
-                                $signed(result_55[766:760]),
-                                result_55[759:632],
-                                $signed(result_55[631:625]),
-                                result_55[624:623],   result_55[622:619],
-                                result_55[618:43],   result_55[42:38],
-                                $signed(result_55[37:6]),   result_55[5:0]};
+      8'd63 : c$app_arg_18 = result_18;
+      default : c$app_arg_18 = {5'd1,
+                                result_56[1135:1135],   result_56[1134:1131],
+                                result_56[1130:1125],   step10,
+                                result_56[1116:1115],
+                                $signed(result_56[1114:1051]),
+                                $signed(result_56[1050:1019]),
+                                result_56[1018:987],
+                                $signed(result_56[986:980]),
+                                result_56[979:977],   result_56[976:969],
+                                result_56[968:961],
+                                $signed(result_56[960:929]),
+                                result_56[928:927],   result_56[926:895],
+                                result_56[894:767],
+                                $signed(result_56[766:760]),
+                                result_56[759:632],
+                                $signed(result_56[631:625]),
+                                result_56[624:623],   result_56[622:619],
+                                result_56[618:43],   result_56[42:38],
+                                $signed(result_56[37:6]),   result_56[5:0]};
     endcase
   end
 
-  assign result_17 = {5'd2,   c$tupIn[1135:1135],
+  assign result_18 = {5'd2,   c$tupIn[1135:1135],
                       c$tupIn[1134:1131],   c$tupIn[1130:1125],
                       8'd0,   c$tupIn[1142:1141],   64'sd0,
                       $signed(c$tupIn[1050:1019]),
@@ -2138,7 +2135,7 @@ module decoder_small_fault_norescale
                       c$tupIn[42:38],   $signed(c$tupIn[37:6]),
                       c$tupIn[5:0]};
 
-  assign c$step_$jOut_selection_1 = result_55[1124:1117];
+  assign c$step_$jOut_selection_1 = result_56[1124:1117];
 
   always @(*) begin
     case(c$step_$jOut_selection_1)
@@ -2172,67 +2169,67 @@ module decoder_small_fault_norescale
     endcase
   end
 
-  assign c$step_$jOut_app_arg = ((result_55[1124:1117] == 8'd0) | ($signed(result_35[95:64]) > $signed(result_55[37:6]))) ? {5'd16,
-                                                                                                                             result_55[1135:1135],
-                                                                                                                             result_55[1134:1131],
-                                                                                                                             result_55[1130:1125],
+  assign c$step_$jOut_app_arg = ((result_56[1124:1117] == 8'd0) | ($signed(result_36[95:64]) > $signed(result_56[37:6]))) ? {5'd16,
+                                                                                                                             result_56[1135:1135],
+                                                                                                                             result_56[1134:1131],
+                                                                                                                             result_56[1130:1125],
                                                                                                                              step10,
-                                                                                                                             result_55[1116:1115],
-                                                                                                                             $signed(result_55[1114:1051]),
-                                                                                                                             $signed(result_55[1050:1019]),
-                                                                                                                             result_55[1018:987],
-                                                                                                                             $signed(result_55[986:980]),
-                                                                                                                             result_55[979:977],
-                                                                                                                             result_55[976:969],
-                                                                                                                             result_55[968:961],
-                                                                                                                             $signed(result_55[960:929]),
-                                                                                                                             result_55[928:927],
-                                                                                                                             result_55[926:895],
-                                                                                                                             result_55[894:767],
-                                                                                                                             $signed(result_55[766:760]),
-                                                                                                                             result_55[759:632],
-                                                                                                                             $signed(result_55[631:625]),
-                                                                                                                             result_55[624:623],
-                                                                                                                             result_55[622:619],
-                                                                                                                             result_55[618:43],
-                                                                                                                             result_55[42:38],
-                                                                                                                             $signed(result_35[95:64]),
+                                                                                                                             result_56[1116:1115],
+                                                                                                                             $signed(result_56[1114:1051]),
+                                                                                                                             $signed(result_56[1050:1019]),
+                                                                                                                             result_56[1018:987],
+                                                                                                                             $signed(result_56[986:980]),
+                                                                                                                             result_56[979:977],
+                                                                                                                             result_56[976:969],
+                                                                                                                             result_56[968:961],
+                                                                                                                             $signed(result_56[960:929]),
+                                                                                                                             result_56[928:927],
+                                                                                                                             result_56[926:895],
+                                                                                                                             result_56[894:767],
+                                                                                                                             $signed(result_56[766:760]),
+                                                                                                                             result_56[759:632],
+                                                                                                                             $signed(result_56[631:625]),
+                                                                                                                             result_56[624:623],
+                                                                                                                             result_56[622:619],
+                                                                                                                             result_56[618:43],
+                                                                                                                             result_56[42:38],
+                                                                                                                             $signed(result_36[95:64]),
                                                                                                                              c$step_$jOut_app_arg_0} : {5'd16,
-                                                                                                                                                        result_55[1135:1135],
-                                                                                                                                                        result_55[1134:1131],
-                                                                                                                                                        result_55[1130:1125],
+                                                                                                                                                        result_56[1135:1135],
+                                                                                                                                                        result_56[1134:1131],
+                                                                                                                                                        result_56[1130:1125],
                                                                                                                                                         step10,
-                                                                                                                                                        result_55[1116:1115],
-                                                                                                                                                        $signed(result_55[1114:1051]),
-                                                                                                                                                        $signed(result_55[1050:1019]),
-                                                                                                                                                        result_55[1018:987],
-                                                                                                                                                        $signed(result_55[986:980]),
-                                                                                                                                                        result_55[979:977],
-                                                                                                                                                        result_55[976:969],
-                                                                                                                                                        result_55[968:961],
-                                                                                                                                                        $signed(result_55[960:929]),
-                                                                                                                                                        result_55[928:927],
-                                                                                                                                                        result_55[926:895],
-                                                                                                                                                        result_55[894:767],
-                                                                                                                                                        $signed(result_55[766:760]),
-                                                                                                                                                        result_55[759:632],
-                                                                                                                                                        $signed(result_55[631:625]),
-                                                                                                                                                        result_55[624:623],
-                                                                                                                                                        result_55[622:619],
-                                                                                                                                                        result_55[618:43],
-                                                                                                                                                        result_55[42:38],
-                                                                                                                                                        $signed(result_55[37:6]),
-                                                                                                                                                        result_55[5:0]};
+                                                                                                                                                        result_56[1116:1115],
+                                                                                                                                                        $signed(result_56[1114:1051]),
+                                                                                                                                                        $signed(result_56[1050:1019]),
+                                                                                                                                                        result_56[1018:987],
+                                                                                                                                                        $signed(result_56[986:980]),
+                                                                                                                                                        result_56[979:977],
+                                                                                                                                                        result_56[976:969],
+                                                                                                                                                        result_56[968:961],
+                                                                                                                                                        $signed(result_56[960:929]),
+                                                                                                                                                        result_56[928:927],
+                                                                                                                                                        result_56[926:895],
+                                                                                                                                                        result_56[894:767],
+                                                                                                                                                        $signed(result_56[766:760]),
+                                                                                                                                                        result_56[759:632],
+                                                                                                                                                        $signed(result_56[631:625]),
+                                                                                                                                                        result_56[624:623],
+                                                                                                                                                        result_56[622:619],
+                                                                                                                                                        result_56[618:43],
+                                                                                                                                                        result_56[42:38],
+                                                                                                                                                        $signed(result_56[37:6]),
+                                                                                                                                                        result_56[5:0]};
 
-  assign c$bv_12 = result_55[1124:1117];
+  assign c$bv_12 = result_56[1124:1117];
 
   assign c$step_$jOut_app_arg_0 = c$bv_12[0+:6];
 
-  assign step10 = result_55[1124:1117] + 8'd1;
+  assign step10 = result_56[1124:1117] + 8'd1;
 
-  assign c$sumSquareOut_fun_arg = $signed(result_55[1114:1051]);
+  assign c$sumSquareOut_fun_arg = $signed(result_56[1114:1051]);
 
-  assign c$sumSquareOut_fun_arg_0 = $signed(result_35[159:128]);
+  assign c$sumSquareOut_fun_arg_0 = $signed(result_36[159:128]);
 
   LlamaDv_Top_Decoder_decoderSmallNoRescale_sumSquare LlamaDv_Top_Decoder_decoderSmallNoRescale_sumSquare_c$sumSquareOut
     ( .result (c$sumSquareOut)
@@ -2250,7 +2247,7 @@ module decoder_small_fault_norescale
     endcase
   end
 
-  assign c$matrixShapeOut_app_arg_selection_1 = result_55[1140:1136];
+  assign c$matrixShapeOut_app_arg_selection_1 = result_56[1140:1136];
 
   always @(*) begin
     case(c$matrixShapeOut_app_arg_selection_1)
@@ -2259,9 +2256,9 @@ module decoder_small_fault_norescale
     endcase
   end
 
-  assign k = result_55[979:977] + 3'd1;
+  assign k = result_56[979:977] + 3'd1;
 
-  assign k_selection_1 = result_55[1116:1115];
+  assign k_selection_1 = result_56[1116:1115];
 
   always @(*) begin
     case(k_selection_1)
@@ -2271,11 +2268,11 @@ module decoder_small_fault_norescale
     endcase
   end
 
-  assign y = (($signed(((({{(16-6) {1'b0}},result_19}))))) - 16'sd7) - 16'sd20;
+  assign y = (($signed(((({{(16-6) {1'b0}},result_20}))))) - 16'sd7) - 16'sd20;
 
-  assign result_18 = (16'sd63 <= y) ? 7'sd63 : c$case_alt_21;
+  assign result_19 = (16'sd63 <= y) ? 7'sd63 : c$case_alt_18;
 
-  assign c$case_alt_21 = (-16'sd64 <= y) ? ($signed({y[16-1],y[0+:(7-1)]})) : -7'sd64;
+  assign c$case_alt_18 = (-16'sd64 <= y) ? ($signed({y[16-1],y[0+:(7-1)]})) : -7'sd64;
 
   // imap begin
   genvar i;
@@ -2283,20 +2280,20 @@ module decoder_small_fault_norescale
   for (i=0; i < 32; i = i + 1) begin : imap
     wire [5-1:0] map_index;
     wire  map_in;
-    assign map_in = c$app_arg_21[i*1+:1];
+    assign map_in = c$app_arg_20[i*1+:1];
     wire [5:0] map_out;
 
     assign map_index = 5'd31 - i[0+:5];
-    wire [5:0] result_57;
+    wire [5:0] result_58;
     wire [4:0] c$bv_13;
-    assign map_out = result_57;
+    assign map_out = result_58;
 
     assign c$bv_13 = (((map_index)));
 
-    assign result_57 = (map_in == (1'b1)) ? (({{(6-5) {1'b0}},(((map_index)))}) + 6'd1) : 6'd0;
+    assign result_58 = (map_in == (1'b1)) ? (({{(6-5) {1'b0}},(((map_index)))}) + 6'd1) : 6'd0;
 
 
-    assign c$app_arg_20[i*6+:6] = map_out;
+    assign c$app_arg_19[i*6+:6] = map_out;
   end
   endgenerate
   // imap end
@@ -2307,7 +2304,7 @@ module decoder_small_fault_norescale
   genvar i_0;
   generate
   for (i_0 = 0; i_0 < 32; i_0 = i_0 + 1) begin : reverse
-    assign c$app_arg_21[(32 - 1 - i_0)*1+:1] = c$vec[i_0*1+:1];
+    assign c$app_arg_20[(32 - 1 - i_0)*1+:1] = c$vec[i_0*1+:1];
   end
   endgenerate
   // reverse end
@@ -2376,9 +2373,9 @@ module decoder_small_fault_norescale
   wire [5:0] acc_3_3_42;
   wire [5:0] acc_4_0_43;
   wire [5:0] acc_4_1_44;
-  assign result_19 = acc_5_0_45;
+  assign result_20 = acc_5_0_45;
 
-  assign vec_1 = c$app_arg_20;
+  assign vec_1 = c$app_arg_19;
 
   assign acc_0_42 = vec_1[191:186];
 
@@ -2444,254 +2441,254 @@ module decoder_small_fault_norescale
 
   assign acc_0_73 = vec_1[5:0];
 
-  wire [5:0] result_58;
-  assign acc_1_0_15 = result_58;
-
-  assign result_58 = (acc_0_42 <= acc_0_43) ? acc_0_43 : acc_0_42;
-
-
-
   wire [5:0] result_59;
-  assign acc_1_1_16 = result_59;
+  assign acc_1_0_15 = result_59;
 
-  assign result_59 = (acc_0_44 <= acc_0_45) ? acc_0_45 : acc_0_44;
+  assign result_59 = (acc_0_42 <= acc_0_43) ? acc_0_43 : acc_0_42;
 
 
 
   wire [5:0] result_60;
-  assign acc_1_2_17 = result_60;
+  assign acc_1_1_16 = result_60;
 
-  assign result_60 = (acc_0_46 <= acc_0_47) ? acc_0_47 : acc_0_46;
+  assign result_60 = (acc_0_44 <= acc_0_45) ? acc_0_45 : acc_0_44;
 
 
 
   wire [5:0] result_61;
-  assign acc_1_3_18 = result_61;
+  assign acc_1_2_17 = result_61;
 
-  assign result_61 = (acc_0_48 <= acc_0_49) ? acc_0_49 : acc_0_48;
+  assign result_61 = (acc_0_46 <= acc_0_47) ? acc_0_47 : acc_0_46;
 
 
 
   wire [5:0] result_62;
-  assign acc_1_4_19 = result_62;
+  assign acc_1_3_18 = result_62;
 
-  assign result_62 = (acc_0_50 <= acc_0_51) ? acc_0_51 : acc_0_50;
+  assign result_62 = (acc_0_48 <= acc_0_49) ? acc_0_49 : acc_0_48;
 
 
 
   wire [5:0] result_63;
-  assign acc_1_5_20 = result_63;
+  assign acc_1_4_19 = result_63;
 
-  assign result_63 = (acc_0_52 <= acc_0_53) ? acc_0_53 : acc_0_52;
+  assign result_63 = (acc_0_50 <= acc_0_51) ? acc_0_51 : acc_0_50;
 
 
 
   wire [5:0] result_64;
-  assign acc_1_6_21 = result_64;
+  assign acc_1_5_20 = result_64;
 
-  assign result_64 = (acc_0_54 <= acc_0_55) ? acc_0_55 : acc_0_54;
+  assign result_64 = (acc_0_52 <= acc_0_53) ? acc_0_53 : acc_0_52;
 
 
 
   wire [5:0] result_65;
-  assign acc_1_7_22 = result_65;
+  assign acc_1_6_21 = result_65;
 
-  assign result_65 = (acc_0_56 <= acc_0_57) ? acc_0_57 : acc_0_56;
+  assign result_65 = (acc_0_54 <= acc_0_55) ? acc_0_55 : acc_0_54;
 
 
 
   wire [5:0] result_66;
-  assign acc_1_8_23 = result_66;
+  assign acc_1_7_22 = result_66;
 
-  assign result_66 = (acc_0_58 <= acc_0_59) ? acc_0_59 : acc_0_58;
+  assign result_66 = (acc_0_56 <= acc_0_57) ? acc_0_57 : acc_0_56;
 
 
 
   wire [5:0] result_67;
-  assign acc_1_9_24 = result_67;
+  assign acc_1_8_23 = result_67;
 
-  assign result_67 = (acc_0_60 <= acc_0_61) ? acc_0_61 : acc_0_60;
+  assign result_67 = (acc_0_58 <= acc_0_59) ? acc_0_59 : acc_0_58;
 
 
 
   wire [5:0] result_68;
-  assign acc_1_10_25 = result_68;
+  assign acc_1_9_24 = result_68;
 
-  assign result_68 = (acc_0_62 <= acc_0_63) ? acc_0_63 : acc_0_62;
+  assign result_68 = (acc_0_60 <= acc_0_61) ? acc_0_61 : acc_0_60;
 
 
 
   wire [5:0] result_69;
-  assign acc_1_11_26 = result_69;
+  assign acc_1_10_25 = result_69;
 
-  assign result_69 = (acc_0_64 <= acc_0_65) ? acc_0_65 : acc_0_64;
+  assign result_69 = (acc_0_62 <= acc_0_63) ? acc_0_63 : acc_0_62;
 
 
 
   wire [5:0] result_70;
-  assign acc_1_12_27 = result_70;
+  assign acc_1_11_26 = result_70;
 
-  assign result_70 = (acc_0_66 <= acc_0_67) ? acc_0_67 : acc_0_66;
+  assign result_70 = (acc_0_64 <= acc_0_65) ? acc_0_65 : acc_0_64;
 
 
 
   wire [5:0] result_71;
-  assign acc_1_13_28 = result_71;
+  assign acc_1_12_27 = result_71;
 
-  assign result_71 = (acc_0_68 <= acc_0_69) ? acc_0_69 : acc_0_68;
+  assign result_71 = (acc_0_66 <= acc_0_67) ? acc_0_67 : acc_0_66;
 
 
 
   wire [5:0] result_72;
-  assign acc_1_14_29 = result_72;
+  assign acc_1_13_28 = result_72;
 
-  assign result_72 = (acc_0_70 <= acc_0_71) ? acc_0_71 : acc_0_70;
+  assign result_72 = (acc_0_68 <= acc_0_69) ? acc_0_69 : acc_0_68;
 
 
 
   wire [5:0] result_73;
-  assign acc_1_15_30 = result_73;
+  assign acc_1_14_29 = result_73;
 
-  assign result_73 = (acc_0_72 <= acc_0_73) ? acc_0_73 : acc_0_72;
+  assign result_73 = (acc_0_70 <= acc_0_71) ? acc_0_71 : acc_0_70;
 
 
 
   wire [5:0] result_74;
-  assign acc_2_0_31 = result_74;
+  assign acc_1_15_30 = result_74;
 
-  assign result_74 = (acc_1_0_15 <= acc_1_1_16) ? acc_1_1_16 : acc_1_0_15;
+  assign result_74 = (acc_0_72 <= acc_0_73) ? acc_0_73 : acc_0_72;
 
 
 
   wire [5:0] result_75;
-  assign acc_2_1_32 = result_75;
+  assign acc_2_0_31 = result_75;
 
-  assign result_75 = (acc_1_2_17 <= acc_1_3_18) ? acc_1_3_18 : acc_1_2_17;
+  assign result_75 = (acc_1_0_15 <= acc_1_1_16) ? acc_1_1_16 : acc_1_0_15;
 
 
 
   wire [5:0] result_76;
-  assign acc_2_2_33 = result_76;
+  assign acc_2_1_32 = result_76;
 
-  assign result_76 = (acc_1_4_19 <= acc_1_5_20) ? acc_1_5_20 : acc_1_4_19;
+  assign result_76 = (acc_1_2_17 <= acc_1_3_18) ? acc_1_3_18 : acc_1_2_17;
 
 
 
   wire [5:0] result_77;
-  assign acc_2_3_34 = result_77;
+  assign acc_2_2_33 = result_77;
 
-  assign result_77 = (acc_1_6_21 <= acc_1_7_22) ? acc_1_7_22 : acc_1_6_21;
+  assign result_77 = (acc_1_4_19 <= acc_1_5_20) ? acc_1_5_20 : acc_1_4_19;
 
 
 
   wire [5:0] result_78;
-  assign acc_2_4_35 = result_78;
+  assign acc_2_3_34 = result_78;
 
-  assign result_78 = (acc_1_8_23 <= acc_1_9_24) ? acc_1_9_24 : acc_1_8_23;
+  assign result_78 = (acc_1_6_21 <= acc_1_7_22) ? acc_1_7_22 : acc_1_6_21;
 
 
 
   wire [5:0] result_79;
-  assign acc_2_5_36 = result_79;
+  assign acc_2_4_35 = result_79;
 
-  assign result_79 = (acc_1_10_25 <= acc_1_11_26) ? acc_1_11_26 : acc_1_10_25;
+  assign result_79 = (acc_1_8_23 <= acc_1_9_24) ? acc_1_9_24 : acc_1_8_23;
 
 
 
   wire [5:0] result_80;
-  assign acc_2_6_37 = result_80;
+  assign acc_2_5_36 = result_80;
 
-  assign result_80 = (acc_1_12_27 <= acc_1_13_28) ? acc_1_13_28 : acc_1_12_27;
+  assign result_80 = (acc_1_10_25 <= acc_1_11_26) ? acc_1_11_26 : acc_1_10_25;
 
 
 
   wire [5:0] result_81;
-  assign acc_2_7_38 = result_81;
+  assign acc_2_6_37 = result_81;
 
-  assign result_81 = (acc_1_14_29 <= acc_1_15_30) ? acc_1_15_30 : acc_1_14_29;
+  assign result_81 = (acc_1_12_27 <= acc_1_13_28) ? acc_1_13_28 : acc_1_12_27;
 
 
 
   wire [5:0] result_82;
-  assign acc_3_0_39 = result_82;
+  assign acc_2_7_38 = result_82;
 
-  assign result_82 = (acc_2_0_31 <= acc_2_1_32) ? acc_2_1_32 : acc_2_0_31;
+  assign result_82 = (acc_1_14_29 <= acc_1_15_30) ? acc_1_15_30 : acc_1_14_29;
 
 
 
   wire [5:0] result_83;
-  assign acc_3_1_40 = result_83;
+  assign acc_3_0_39 = result_83;
 
-  assign result_83 = (acc_2_2_33 <= acc_2_3_34) ? acc_2_3_34 : acc_2_2_33;
+  assign result_83 = (acc_2_0_31 <= acc_2_1_32) ? acc_2_1_32 : acc_2_0_31;
 
 
 
   wire [5:0] result_84;
-  assign acc_3_2_41 = result_84;
+  assign acc_3_1_40 = result_84;
 
-  assign result_84 = (acc_2_4_35 <= acc_2_5_36) ? acc_2_5_36 : acc_2_4_35;
+  assign result_84 = (acc_2_2_33 <= acc_2_3_34) ? acc_2_3_34 : acc_2_2_33;
 
 
 
   wire [5:0] result_85;
-  assign acc_3_3_42 = result_85;
+  assign acc_3_2_41 = result_85;
 
-  assign result_85 = (acc_2_6_37 <= acc_2_7_38) ? acc_2_7_38 : acc_2_6_37;
+  assign result_85 = (acc_2_4_35 <= acc_2_5_36) ? acc_2_5_36 : acc_2_4_35;
 
 
 
   wire [5:0] result_86;
-  assign acc_4_0_43 = result_86;
+  assign acc_3_3_42 = result_86;
 
-  assign result_86 = (acc_3_0_39 <= acc_3_1_40) ? acc_3_1_40 : acc_3_0_39;
+  assign result_86 = (acc_2_6_37 <= acc_2_7_38) ? acc_2_7_38 : acc_2_6_37;
 
 
 
   wire [5:0] result_87;
-  assign acc_4_1_44 = result_87;
+  assign acc_4_0_43 = result_87;
 
-  assign result_87 = (acc_3_2_41 <= acc_3_3_42) ? acc_3_3_42 : acc_3_2_41;
+  assign result_87 = (acc_3_0_39 <= acc_3_1_40) ? acc_3_1_40 : acc_3_0_39;
 
 
 
   wire [5:0] result_88;
-  assign acc_5_0_45 = result_88;
+  assign acc_4_1_44 = result_88;
 
-  assign result_88 = (acc_4_0_43 <= acc_4_1_44) ? acc_4_1_44 : acc_4_0_43;
-
-
+  assign result_88 = (acc_3_2_41 <= acc_3_3_42) ? acc_3_3_42 : acc_3_2_41;
 
 
 
-  assign c$quantExpOut_app_arg_selection_1 = result_55[1140:1136];
+  wire [5:0] result_89;
+  assign acc_5_0_45 = result_89;
+
+  assign result_89 = (acc_4_0_43 <= acc_4_1_44) ? acc_4_1_44 : acc_4_0_43;
+
+
+
+
+
+  assign c$quantExpOut_app_arg_selection_1 = result_56[1140:1136];
 
   always @(*) begin
     case(c$quantExpOut_app_arg_selection_1)
-      5'b00101 : c$quantExpOut_app_arg = result_55[1018:987];
-      5'b01001 : c$quantExpOut_app_arg = result_20;
-      5'b01100 : c$quantExpOut_app_arg = result_55[1018:987];
-      default : c$quantExpOut_app_arg = result_55[1018:987];
+      5'b00101 : c$quantExpOut_app_arg = result_56[1018:987];
+      5'b01001 : c$quantExpOut_app_arg = result_21;
+      5'b01100 : c$quantExpOut_app_arg = result_56[1018:987];
+      default : c$quantExpOut_app_arg = result_56[1018:987];
     endcase
   end
 
-  assign result_selection_60 = result_55[1124:1117];
+  assign result_selection_60 = result_56[1124:1117];
 
   always @(*) begin
     case(result_selection_60)
-      8'd0 : result_20 = c$mx_case_alt;
-      default : result_20 = c$mx_case_alt_0;
+      8'd0 : result_21 = c$mx_case_alt;
+      default : result_21 = c$mx_case_alt_0;
     endcase
   end
 
   assign c$mx_case_alt = (32'd0 <= c$absUOut) ? c$absUOut : 32'd0;
 
-  assign c$mx_case_alt_0 = (result_55[926:895] <= c$absUOut) ? c$absUOut : result_55[926:895];
+  assign c$mx_case_alt_0 = (result_56[926:895] <= c$absUOut) ? c$absUOut : result_56[926:895];
 
   assign c$bv_14 = (($unsigned(((($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg})) < 33'sd0) ? -($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg})) : ($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg}))))));
 
   assign c$absUOut = (c$bv_14[0+:32]);
 
-  assign c$absUOut_app_arg_selection_1 = result_55[1140:1136];
+  assign c$absUOut_app_arg_selection_1 = result_56[1140:1136];
 
   always @(*) begin
     case(c$absUOut_app_arg_selection_1)
@@ -2702,92 +2699,92 @@ module decoder_small_fault_norescale
     endcase
   end
 
-  assign o_fun_arg = $signed(result_35[63:32]);
+  assign o_fun_arg = $signed(result_36[63:32]);
 
-  assign o_fun_arg_0 = $signed(result_35[95:64]);
+  assign o_fun_arg_0 = $signed(result_36[95:64]);
 
   LlamaDv_Top_Decoder_decoderSmallNoRescale_siluGate LlamaDv_Top_Decoder_decoderSmallNoRescale_siluGate_o
     ( .result (o)
     , .hx (o_fun_arg)
     , .y (o_fun_arg_0) );
 
-  assign o_fun_arg_1 = $signed(result_35[159:128]);
+  assign o_fun_arg_1 = $signed(result_36[159:128]);
 
-  assign o_fun_arg_2 = $signed(result_55[1050:1019]);
+  assign o_fun_arg_2 = $signed(result_56[1050:1019]);
 
   LlamaDv_Top_Decoder_decoderSmallNoRescale_normScale LlamaDv_Top_Decoder_decoderSmallNoRescale_normScale_o_0
     ( .result (o_0)
     , .x (o_fun_arg_1)
     , .rinv (o_fun_arg_2)
-    , .g (result_25) );
+    , .g (result_26) );
 
-  assign c$absUOut_case_alt_selection_1 = result_55[928:927];
+  assign c$absUOut_case_alt_selection_1 = result_56[928:927];
 
   always @(*) begin
     case(c$absUOut_case_alt_selection_1)
-      2'b10 : c$absUOut_case_alt = $signed(result_35[95:64]);
-      default : c$absUOut_case_alt = $signed(result_35[31:0]);
+      2'b10 : c$absUOut_case_alt = $signed(result_36[95:64]);
+      default : c$absUOut_case_alt = $signed(result_36[31:0]);
     endcase
   end
 
-  assign c$i_268 = (result_55[1124:1117] & 8'd15);
+  assign c$i_268 = (result_56[1124:1117] & 8'd15);
 
   // index begin
   wire signed [31:0] vecArray [0:16-1];
   genvar i_1;
   generate
   for (i_1=0; i_1 < 16; i_1=i_1+1) begin : mk_array
-    assign vecArray[(16-1)-i_1] = result_54[i_1*32+:32];
+    assign vecArray[(16-1)-i_1] = result_55[i_1*32+:32];
   end
   endgenerate
   assign o_1 = vecArray[($unsigned({{(64-8) {1'b0}},c$i_268}))];
   // index end
 
-  assign c$tupIn_selection_1 = result_55[1140:1136];
+  assign c$tupIn_selection_1 = result_56[1140:1136];
 
   always @(*) begin
     case(c$tupIn_selection_1)
-      5'b00001 : c$tupIn = {result_55[1116:1115],
-                            result_55};
+      5'b00001 : c$tupIn = {result_56[1116:1115],
+                            result_56};
       default : c$tupIn = {2'd0,   {5'd13,   1'd1,
-                                    result_55[1134:1131],   result_55[1130:1125],
-                                    result_55[1124:1117],   result_55[1116:1115],
-                                    $signed(result_55[1114:1051]),
-                                    $signed(result_55[1050:1019]),
-                                    result_55[1018:987],
-                                    $signed(result_55[986:980]),
-                                    result_55[979:977],   result_55[976:969],
-                                    result_55[968:961],
-                                    $signed(result_55[960:929]),
-                                    result_55[928:927],   result_55[926:895],
-                                    result_55[894:767],
-                                    $signed(result_55[766:760]),
-                                    result_55[759:632],
-                                    $signed(result_55[631:625]),
-                                    result_55[624:623],   result_55[622:619],
-                                    result_55[618:43],   result_55[42:38],
-                                    $signed(result_55[37:6]),   result_55[5:0]}};
+                                    result_56[1134:1131],   result_56[1130:1125],
+                                    result_56[1124:1117],   result_56[1116:1115],
+                                    $signed(result_56[1114:1051]),
+                                    $signed(result_56[1050:1019]),
+                                    result_56[1018:987],
+                                    $signed(result_56[986:980]),
+                                    result_56[979:977],   result_56[976:969],
+                                    result_56[968:961],
+                                    $signed(result_56[960:929]),
+                                    result_56[928:927],   result_56[926:895],
+                                    result_56[894:767],
+                                    $signed(result_56[766:760]),
+                                    result_56[759:632],
+                                    $signed(result_56[631:625]),
+                                    result_56[624:623],   result_56[622:619],
+                                    result_56[618:43],   result_56[42:38],
+                                    $signed(result_56[37:6]),   result_56[5:0]}};
     endcase
   end
 
   LlamaDv_Top_Decoder_decoderSmallNoRescale_kvCache kv_cache
-    ( .result (result_21)
+    ( .result (result_22)
     , .c$ds1_bindCsr (clk)
     , .c$ds1_bindCsr_0 (rst)
-    , .eta1 (result_23)
+    , .eta1 (result_24)
     , .eta3 (kvWr_0) );
 
-  assign kvWr_0 = result_2[475:199];
+  assign kvWr_0 = result_3[475:199];
 
   assign kvh = nxt[624:623] >> 64'sd1;
 
   assign c$bv_15 = nxt[1135:1135];
 
-  assign result_22 = ((({{(6-1) {1'b0}},nxt[1135:1135]}) * 6'd2) + ({{(6-2) {1'b0}},kvh})) * 6'd16;
+  assign result_23 = ((({{(6-1) {1'b0}},nxt[1135:1135]}) * 6'd2) + ({{(6-2) {1'b0}},kvh})) * 6'd16;
 
   assign c$bv_16 = nxt[622:619];
 
-  assign result_23 = result_22 + ({{(6-4) {1'b0}},nxt[622:619]});
+  assign result_24 = result_23 + ({{(6-4) {1'b0}},nxt[622:619]});
 
   // index begin
   wire signed [6:0] vecArray_0 [0:15-1];
@@ -2797,13 +2794,10 @@ module decoder_small_fault_norescale
     assign vecArray_0[(15-1)-i_2] = xs[i_2*7+:7];
   end
   endgenerate
-  assign result_24 = vecArray_0[($unsigned({{(64-4) {1'b0}},c$i1_case_alt}))];
+  assign result_25 = vecArray_0[($unsigned({{(64-4) {1'b0}},c$i1_case_alt}))];
   // index end
 
-  assign xs = {$signed(c$case_alt_36),
-               $signed(c$case_alt_35),
-               $signed(c$case_alt_34),
-               $signed(c$case_alt_33),
+  assign xs = {$signed(c$case_alt_33),
                $signed(c$case_alt_32),
                $signed(c$case_alt_31),
                $signed(c$case_alt_30),
@@ -2814,18 +2808,21 @@ module decoder_small_fault_norescale
                $signed(c$case_alt_25),
                $signed(c$case_alt_24),
                $signed(c$case_alt_23),
-               $signed(c$case_alt_22)};
+               $signed(c$case_alt_22),
+               $signed(c$case_alt_21),
+               $signed(c$case_alt_20),
+               $signed(c$case_alt_19)};
 
-  assign c$i1_case_alt_selection_1 = result_55[979:977];
+  assign c$i1_case_alt_selection_1 = result_56[979:977];
 
-  assign c$bv_17 = result_55[1135:1135];
+  assign c$bv_17 = result_56[1135:1135];
 
-  assign c$bv_18 = result_55[979:977];
+  assign c$bv_18 = result_56[979:977];
 
   always @(*) begin
     case(c$i1_case_alt_selection_1)
       3'd7 : c$i1_case_alt = 4'd14;
-      default : c$i1_case_alt = (({{(4-1) {1'b0}},result_55[1135:1135]}) * 4'd7) + ({{(4-3) {1'b0}},result_55[979:977]});
+      default : c$i1_case_alt = (({{(4-1) {1'b0}},result_56[1135:1135]}) * 4'd7) + ({{(4-3) {1'b0}},result_56[979:977]});
     endcase
   end
 
@@ -2845,7 +2842,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile
     if (en) begin
-      c$case_alt_22 <= ROM[($unsigned({{(64-7) {1'b0}},a}))];
+      c$case_alt_19 <= ROM[($unsigned({{(64-7) {1'b0}},a}))];
     end
   end
   // romFile end
@@ -2866,7 +2863,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_0
     if (en_0) begin
-      c$case_alt_23 <= ROM_0[($unsigned({{(64-7) {1'b0}},a_0}))];
+      c$case_alt_20 <= ROM_0[($unsigned({{(64-7) {1'b0}},a_0}))];
     end
   end
   // romFile end
@@ -2887,7 +2884,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_1
     if (en_1) begin
-      c$case_alt_24 <= ROM_1[($unsigned({{(64-7) {1'b0}},a_1}))];
+      c$case_alt_21 <= ROM_1[($unsigned({{(64-7) {1'b0}},a_1}))];
     end
   end
   // romFile end
@@ -2908,7 +2905,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_2
     if (en_2) begin
-      c$case_alt_25 <= ROM_2[($unsigned({{(64-7) {1'b0}},a_2}))];
+      c$case_alt_22 <= ROM_2[($unsigned({{(64-7) {1'b0}},a_2}))];
     end
   end
   // romFile end
@@ -2929,7 +2926,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_3
     if (en_3) begin
-      c$case_alt_26 <= ROM_3[($unsigned({{(64-7) {1'b0}},a_3}))];
+      c$case_alt_23 <= ROM_3[($unsigned({{(64-7) {1'b0}},a_3}))];
     end
   end
   // romFile end
@@ -2950,7 +2947,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_4
     if (en_4) begin
-      c$case_alt_27 <= ROM_4[($unsigned({{(64-7) {1'b0}},a_4}))];
+      c$case_alt_24 <= ROM_4[($unsigned({{(64-7) {1'b0}},a_4}))];
     end
   end
   // romFile end
@@ -2971,7 +2968,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_5
     if (en_5) begin
-      c$case_alt_28 <= ROM_5[($unsigned({{(64-7) {1'b0}},a_5}))];
+      c$case_alt_25 <= ROM_5[($unsigned({{(64-7) {1'b0}},a_5}))];
     end
   end
   // romFile end
@@ -2992,7 +2989,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_6
     if (en_6) begin
-      c$case_alt_29 <= ROM_6[($unsigned({{(64-7) {1'b0}},a_6}))];
+      c$case_alt_26 <= ROM_6[($unsigned({{(64-7) {1'b0}},a_6}))];
     end
   end
   // romFile end
@@ -3013,7 +3010,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_7
     if (en_7) begin
-      c$case_alt_30 <= ROM_7[($unsigned({{(64-7) {1'b0}},a_7}))];
+      c$case_alt_27 <= ROM_7[($unsigned({{(64-7) {1'b0}},a_7}))];
     end
   end
   // romFile end
@@ -3034,7 +3031,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_8
     if (en_8) begin
-      c$case_alt_31 <= ROM_8[($unsigned({{(64-7) {1'b0}},a_8}))];
+      c$case_alt_28 <= ROM_8[($unsigned({{(64-7) {1'b0}},a_8}))];
     end
   end
   // romFile end
@@ -3055,7 +3052,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_9
     if (en_9) begin
-      c$case_alt_32 <= ROM_9[($unsigned({{(64-7) {1'b0}},a_9}))];
+      c$case_alt_29 <= ROM_9[($unsigned({{(64-7) {1'b0}},a_9}))];
     end
   end
   // romFile end
@@ -3076,7 +3073,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_10
     if (en_10) begin
-      c$case_alt_33 <= ROM_10[($unsigned({{(64-7) {1'b0}},a_10}))];
+      c$case_alt_30 <= ROM_10[($unsigned({{(64-7) {1'b0}},a_10}))];
     end
   end
   // romFile end
@@ -3097,7 +3094,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_11
     if (en_11) begin
-      c$case_alt_34 <= ROM_11[($unsigned({{(64-7) {1'b0}},a_11}))];
+      c$case_alt_31 <= ROM_11[($unsigned({{(64-7) {1'b0}},a_11}))];
     end
   end
   // romFile end
@@ -3118,7 +3115,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_12
     if (en_12) begin
-      c$case_alt_35 <= ROM_12[($unsigned({{(64-7) {1'b0}},a_12}))];
+      c$case_alt_32 <= ROM_12[($unsigned({{(64-7) {1'b0}},a_12}))];
     end
   end
   // romFile end
@@ -3139,7 +3136,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_13
     if (en_13) begin
-      c$case_alt_36 <= ROM_13[($unsigned({{(64-7) {1'b0}},a_13}))];
+      c$case_alt_33 <= ROM_13[($unsigned({{(64-7) {1'b0}},a_13}))];
     end
   end
   // romFile end
@@ -3164,9 +3161,9 @@ module decoder_small_fault_norescale
     endcase
   end
 
-  assign c$dtt_rhs_10 = nxt[1140:1136];
+  assign c$dtt_rhs_7 = nxt[1140:1136];
 
-  assign c$xs_app_arg_case_scrut = $unsigned(c$dtt_rhs_10);
+  assign c$xs_app_arg_case_scrut = $unsigned(c$dtt_rhs_7);
 
   // index begin
   wire signed [31:0] vecArray_1 [0:5-1];
@@ -3176,14 +3173,14 @@ module decoder_small_fault_norescale
     assign vecArray_1[(5-1)-i_3] = xs_0[i_3*32+:32];
   end
   endgenerate
-  assign result_25 = vecArray_1[($unsigned({{(64-3) {1'b0}},i1}))];
+  assign result_26 = vecArray_1[($unsigned({{(64-3) {1'b0}},i1}))];
   // index end
 
-  assign xs_0 = {$signed(c$case_alt_41),
-                 $signed(c$case_alt_40),
-                 $signed(c$case_alt_39),
-                 $signed(c$case_alt_38),
-                 $signed(c$case_alt_37)};
+  assign xs_0 = {$signed(c$case_alt_38),
+                 $signed(c$case_alt_37),
+                 $signed(c$case_alt_36),
+                 $signed(c$case_alt_35),
+                 $signed(c$case_alt_34)};
 
   // romFile begin
   reg [31:0] ROM_14 [0:64-1];
@@ -3194,7 +3191,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_14
     if (c$xs_app_arg_case_alt_1) begin
-      c$case_alt_37 <= ROM_14[($unsigned({{(64-7) {1'b0}},addr}))];
+      c$case_alt_34 <= ROM_14[($unsigned({{(64-7) {1'b0}},addr}))];
     end
   end
   // romFile end
@@ -3208,7 +3205,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_15
     if (c$xs_app_arg_case_alt_1) begin
-      c$case_alt_38 <= ROM_15[($unsigned({{(64-7) {1'b0}},addr}))];
+      c$case_alt_35 <= ROM_15[($unsigned({{(64-7) {1'b0}},addr}))];
     end
   end
   // romFile end
@@ -3222,7 +3219,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_16
     if (c$xs_app_arg_case_alt_1) begin
-      c$case_alt_39 <= ROM_16[($unsigned({{(64-7) {1'b0}},addr}))];
+      c$case_alt_36 <= ROM_16[($unsigned({{(64-7) {1'b0}},addr}))];
     end
   end
   // romFile end
@@ -3236,7 +3233,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_17
     if (c$xs_app_arg_case_alt_1) begin
-      c$case_alt_40 <= ROM_17[($unsigned({{(64-7) {1'b0}},addr}))];
+      c$case_alt_37 <= ROM_17[($unsigned({{(64-7) {1'b0}},addr}))];
     end
   end
   // romFile end
@@ -3257,29 +3254,29 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_18
     if (c$xs_app_arg_case_alt_1) begin
-      c$case_alt_41 <= ROM_18[($unsigned({{(64-7) {1'b0}},addr}))];
+      c$case_alt_38 <= ROM_18[($unsigned({{(64-7) {1'b0}},addr}))];
     end
   end
   // romFile end
 
-  assign i1_selection_1 = result_55[1116:1115];
+  assign i1_selection_1 = result_56[1116:1115];
 
-  assign c$bv_21 = result_55[1135:1135];
+  assign c$bv_21 = result_56[1135:1135];
 
-  assign c$bv_22 = result_55[1116:1115];
+  assign c$bv_22 = result_56[1116:1115];
 
   always @(*) begin
     case(i1_selection_1)
       2'd2 : i1 = 3'd4;
-      default : i1 = (({{(3-1) {1'b0}},result_55[1135:1135]}) * 3'd2) + ({{(3-2) {1'b0}},result_55[1116:1115]});
+      default : i1 = (({{(3-1) {1'b0}},result_56[1135:1135]}) * 3'd2) + ({{(3-2) {1'b0}},result_56[1116:1115]});
     endcase
   end
 
   assign s_1 = -(($signed({{(16-7) {e_0[7-1]}},e_0})) + 16'sd20);
 
-  assign c$case_alt_42 = (c$sat32Out_app_arg_4 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_4[64-1],c$sat32Out_app_arg_4[0+:(32-1)]}));
+  assign c$case_alt_39 = (c$sat32Out_app_arg_4 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_4[64-1],c$sat32Out_app_arg_4[0+:(32-1)]}));
 
-  assign result_26 = (c$sat32Out_app_arg_4 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_42;
+  assign result_27 = (c$sat32Out_app_arg_4 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_39;
 
   assign c$sat32Out_case_alt_0 = (-64'sd2147483648 <= ($signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt}))) ? ($signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt})) : -64'sd2147483648;
 
@@ -3295,41 +3292,41 @@ module decoder_small_fault_norescale
 
   assign c$bv_24 = (($unsigned(s_1)));
 
-  assign c$case_alt_43 = (s_1 >= 16'sd62) ? 6'd62 : ((c$bv_24[0+:6]));
+  assign c$case_alt_40 = (s_1 >= 16'sd62) ? 6'd62 : ((c$bv_24[0+:6]));
 
-  assign result_27 = (s_1 <= 16'sd0) ? 6'd0 : c$case_alt_43;
+  assign result_28 = (s_1 <= 16'sd0) ? 6'd0 : c$case_alt_40;
 
   always @(*) begin
-    case(result_27)
-      6'd0 : result_28 = $signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt});
-      default : result_28 = (($signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt})) + (64'sd1 <<< wild1_6)) >>> wild1_5;
+    case(result_28)
+      6'd0 : result_29 = $signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt});
+      default : result_29 = (($signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt})) + (64'sd1 <<< wild1_6)) >>> wild1_5;
     endcase
   end
 
   assign wild1_5 = $signed(c$wild1_app_arg_6);
 
-  assign c$wild1_app_arg_6 = $unsigned({{(64-6) {1'b0}},result_27});
+  assign c$wild1_app_arg_6 = $unsigned({{(64-6) {1'b0}},result_28});
 
   assign wild1_6 = $signed(c$wild1_app_arg_7);
 
-  assign c$i_311 = (result_27 - 6'd1);
+  assign c$i_311 = (result_28 - 6'd1);
 
   assign c$wild1_app_arg_7 = $unsigned({{(64-6) {1'b0}},c$i_311});
 
-  assign c$sat32Out_app_arg_4 = (s_1 > 16'sd0) ? result_28 : (c$sat32Out_app_arg_2 <<< c$sat32Out_app_arg_3);
+  assign c$sat32Out_app_arg_4 = (s_1 > 16'sd0) ? result_29 : (c$sat32Out_app_arg_2 <<< c$sat32Out_app_arg_3);
 
   assign wild1_7 = $signed(c$wild1_app_arg_5);
 
-  assign e_0 = $signed(c$case_alt_44);
+  assign e_0 = $signed(c$case_alt_41);
 
-  assign c$i_313 = result_55[1124:1117];
+  assign c$i_313 = result_56[1124:1117];
 
   // index begin
   wire signed [7:0] vecArray_2 [0:64-1];
   genvar i_4;
   generate
   for (i_4=0; i_4 < 64; i_4=i_4+1) begin : mk_array_2
-    assign vecArray_2[(64-1)-i_4] = result_29[i_4*8+:8];
+    assign vecArray_2[(64-1)-i_4] = result_30[i_4*8+:8];
   end
   endgenerate
   assign c$ds1_case_alt = vecArray_2[($unsigned({{(64-8) {1'b0}},c$i_313}))];
@@ -3348,7 +3345,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_19
     if (en_14) begin
-      c$case_alt_44 <= ROM_19[($unsigned({{(64-7) {1'b0}},a_14}))];
+      c$case_alt_41 <= ROM_19[($unsigned({{(64-7) {1'b0}},a_14}))];
     end
   end
   // romFile end
@@ -3357,12 +3354,12 @@ module decoder_small_fault_norescale
   genvar i_5;
   generate
   for (i_5 = 0; i_5 < 64; i_5 = i_5 + 1) begin : reverse_0
-    assign result_29[(64 - 1 - i_5)*8+:8] = c$ds_app_arg[i_5*8+:8];
+    assign result_30[(64 - 1 - i_5)*8+:8] = c$ds_app_arg[i_5*8+:8];
   end
   endgenerate
   // reverse end
 
-  assign c$vec_0 = (c$case_alt_45);
+  assign c$vec_0 = (c$case_alt_42);
 
   // map begin
   genvar i_6;
@@ -3392,7 +3389,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_20
     if (en_15) begin
-      c$case_alt_45 <= ROM_20[($unsigned({{(64-7) {1'b0}},a_15}))];
+      c$case_alt_42 <= ROM_20[($unsigned({{(64-7) {1'b0}},a_15}))];
     end
   end
   // romFile end
@@ -3406,18 +3403,18 @@ module decoder_small_fault_norescale
     endcase
   end
 
-  assign c$dtt_rhs_13 = nxt[1140:1136];
+  assign c$dtt_rhs_10 = nxt[1140:1136];
 
-  assign c$rd_case_scrut = $unsigned(c$dtt_rhs_13);
+  assign c$rd_case_scrut = $unsigned(c$dtt_rhs_10);
 
   assign c$ds1_app_arg = eta3[38:38] ? 1'b1 : 1'b0;
 
-  assign c$i_378 = result_36[33:28];
+  assign c$i_378 = result_37[33:28];
 
   assign c$i_379 = ds1_0[37:32];
 
   // blockRam begin
-  reg signed [31:0] result_30_RAM [0:64-1];
+  reg signed [31:0] result_31_RAM [0:64-1];
 
   reg [2047:0] ram_init;
   integer i_7;
@@ -3431,26 +3428,26 @@ module decoder_small_fault_norescale
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
     for (i_7=0; i_7 < 64; i_7 = i_7 + 1) begin
-      result_30_RAM[64-1-i_7] = ram_init[i_7*32+:32];
+      result_31_RAM[64-1-i_7] = ram_init[i_7*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_30_blockRam
+  always @(posedge clk) begin : result_31_blockRam
     if (c$ds1_app_arg) begin
-      result_30_RAM[($unsigned({{(64-6) {1'b0}},c$i_379}))] <= $signed(ds1_0[31:0]);
+      result_31_RAM[($unsigned({{(64-6) {1'b0}},c$i_379}))] <= $signed(ds1_0[31:0]);
     end
-    result_30 <= result_30_RAM[($unsigned({{(64-6) {1'b0}},c$i_378}))];
+    result_31 <= result_31_RAM[($unsigned({{(64-6) {1'b0}},c$i_378}))];
   end
   // blockRam end
 
   assign c$ds2_app_arg = x4[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_508 = result_36[27:21];
+  assign c$i_508 = result_37[27:21];
 
   assign c$i_509 = ds[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_31_RAM [0:128-1];
+  reg signed [31:0] result_32_RAM [0:128-1];
 
   reg [4095:0] ram_init_0;
   integer i_8;
@@ -3472,26 +3469,26 @@ module decoder_small_fault_norescale
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
     for (i_8=0; i_8 < 128; i_8 = i_8 + 1) begin
-      result_31_RAM[128-1-i_8] = ram_init_0[i_8*32+:32];
+      result_32_RAM[128-1-i_8] = ram_init_0[i_8*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_31_blockRam
+  always @(posedge clk) begin : result_32_blockRam
     if (c$ds2_app_arg) begin
-      result_31_RAM[($unsigned({{(64-7) {1'b0}},c$i_509}))] <= $signed(ds[31:0]);
+      result_32_RAM[($unsigned({{(64-7) {1'b0}},c$i_509}))] <= $signed(ds[31:0]);
     end
-    result_31 <= result_31_RAM[($unsigned({{(64-7) {1'b0}},c$i_508}))];
+    result_32 <= result_32_RAM[($unsigned({{(64-7) {1'b0}},c$i_508}))];
   end
   // blockRam end
 
   assign c$ds3_app_arg = x4_0[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_638 = result_36[20:14];
+  assign c$i_638 = result_37[20:14];
 
   assign c$i_639 = ds_0[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_32_RAM [0:128-1];
+  reg signed [31:0] result_33_RAM [0:128-1];
 
   reg [4095:0] ram_init_1;
   integer i_9;
@@ -3513,26 +3510,26 @@ module decoder_small_fault_norescale
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
     for (i_9=0; i_9 < 128; i_9 = i_9 + 1) begin
-      result_32_RAM[128-1-i_9] = ram_init_1[i_9*32+:32];
+      result_33_RAM[128-1-i_9] = ram_init_1[i_9*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_32_blockRam
+  always @(posedge clk) begin : result_33_blockRam
     if (c$ds3_app_arg) begin
-      result_32_RAM[($unsigned({{(64-7) {1'b0}},c$i_639}))] <= $signed(ds_0[31:0]);
+      result_33_RAM[($unsigned({{(64-7) {1'b0}},c$i_639}))] <= $signed(ds_0[31:0]);
     end
-    result_32 <= result_32_RAM[($unsigned({{(64-7) {1'b0}},c$i_638}))];
+    result_33 <= result_33_RAM[($unsigned({{(64-7) {1'b0}},c$i_638}))];
   end
   // blockRam end
 
   assign c$ds4_app_arg = x4_1[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_768 = result_36[13:7];
+  assign c$i_768 = result_37[13:7];
 
   assign c$i_769 = ds_1[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_33_RAM [0:128-1];
+  reg signed [31:0] result_34_RAM [0:128-1];
 
   reg [4095:0] ram_init_2;
   integer i_10;
@@ -3554,26 +3551,26 @@ module decoder_small_fault_norescale
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
     for (i_10=0; i_10 < 128; i_10 = i_10 + 1) begin
-      result_33_RAM[128-1-i_10] = ram_init_2[i_10*32+:32];
+      result_34_RAM[128-1-i_10] = ram_init_2[i_10*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_33_blockRam
+  always @(posedge clk) begin : result_34_blockRam
     if (c$ds4_app_arg) begin
-      result_33_RAM[($unsigned({{(64-7) {1'b0}},c$i_769}))] <= $signed(ds_1[31:0]);
+      result_34_RAM[($unsigned({{(64-7) {1'b0}},c$i_769}))] <= $signed(ds_1[31:0]);
     end
-    result_33 <= result_33_RAM[($unsigned({{(64-7) {1'b0}},c$i_768}))];
+    result_34 <= result_34_RAM[($unsigned({{(64-7) {1'b0}},c$i_768}))];
   end
   // blockRam end
 
   assign c$ds5_app_arg = x4_2[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_898 = result_36[6:0];
+  assign c$i_898 = result_37[6:0];
 
   assign c$i_899 = ds_2[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_34_RAM [0:128-1];
+  reg signed [31:0] result_35_RAM [0:128-1];
 
   reg [4095:0] ram_init_3;
   integer i_11;
@@ -3595,30 +3592,30 @@ module decoder_small_fault_norescale
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
     for (i_11=0; i_11 < 128; i_11 = i_11 + 1) begin
-      result_34_RAM[128-1-i_11] = ram_init_3[i_11*32+:32];
+      result_35_RAM[128-1-i_11] = ram_init_3[i_11*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_34_blockRam
+  always @(posedge clk) begin : result_35_blockRam
     if (c$ds5_app_arg) begin
-      result_34_RAM[($unsigned({{(64-7) {1'b0}},c$i_899}))] <= $signed(ds_2[31:0]);
+      result_35_RAM[($unsigned({{(64-7) {1'b0}},c$i_899}))] <= $signed(ds_2[31:0]);
     end
-    result_34 <= result_34_RAM[($unsigned({{(64-7) {1'b0}},c$i_898}))];
+    result_35 <= result_35_RAM[($unsigned({{(64-7) {1'b0}},c$i_898}))];
   end
   // blockRam end
 
-  assign result_35 = {result_30,   result_31,
-                      result_32,   result_33,   result_34};
+  assign result_36 = {result_31,   result_32,
+                      result_33,   result_34,   result_35};
 
-  assign x4 = result_2[159:120];
+  assign x4 = result_3[159:120];
 
-  assign x4_0 = result_2[119:80];
+  assign x4_0 = result_3[119:80];
 
-  assign x4_1 = result_2[79:40];
+  assign x4_1 = result_3[79:40];
 
-  assign x4_2 = result_2[39:0];
+  assign x4_2 = result_3[39:0];
 
-  assign eta3 = result_2[198:160];
+  assign eta3 = result_3[198:160];
 
   assign a1 = eta3[37:0];
 
@@ -3632,53 +3629,53 @@ module decoder_small_fault_norescale
 
   assign c$bv_25 = nxt[1124:1117];
 
-  assign result_36 = {c$bv_25[0+:6],
-                      c$case_alt_49,   c$case_alt_46,
-                      c$case_alt_48,   result_37};
+  assign result_37 = {c$bv_25[0+:6],
+                      c$case_alt_46,   c$case_alt_43,
+                      c$case_alt_45,   result_38};
 
   assign result_selection_66 = nxt[928:927];
 
   always @(*) begin
     case(result_selection_66)
-      2'b01 : result_37 = 7'd64 + c$packIndexOut;
-      default : result_37 = c$packIndexOut;
+      2'b01 : result_38 = 7'd64 + c$packIndexOut;
+      default : result_38 = c$packIndexOut;
     endcase
   end
 
-  assign c$case_alt_selection_38 = nxt[1140:1136];
+  assign c$case_alt_selection_34 = nxt[1140:1136];
 
   always @(*) begin
-    case(c$case_alt_selection_38)
-      5'b01000 : c$case_alt_46 = c$case_alt_47;
-      5'b01001 : c$case_alt_46 = c$packIndexOut;
-      default : c$case_alt_46 = c$case_alt_48;
+    case(c$case_alt_selection_34)
+      5'b01000 : c$case_alt_43 = c$case_alt_44;
+      5'b01001 : c$case_alt_43 = c$packIndexOut;
+      default : c$case_alt_43 = c$case_alt_45;
     endcase
   end
 
   assign c$bv_26 = ((nxt[1124:1117]));
 
-  assign c$case_alt_47 = ((c$bv_26[64'sd0]) == (1'b1)) ? c$app_arg_22 : (c$app_arg_22 ^ 7'd1);
+  assign c$case_alt_44 = ((c$bv_26[64'sd0]) == (1'b1)) ? c$app_arg_21 : (c$app_arg_21 ^ 7'd1);
 
   assign c$bv_27 = nxt[1124:1117];
 
-  assign c$case_alt_48 = c$bv_27[0+:7];
+  assign c$case_alt_45 = c$bv_27[0+:7];
 
   assign c$bv_28 = (nxt[1124:1117] >> 64'sd1);
 
-  assign c$app_arg_22 = c$bv_28[0+:7];
+  assign c$app_arg_21 = c$bv_28[0+:7];
 
   assign c$bv_29 = macN[47:40];
 
   always @(*) begin
-    case(c$case_scrut_1)
-      64'sd6 : c$case_alt_49 = c$bv_29[0+:7];
-      default : c$case_alt_49 = 7'd0;
+    case(c$case_scrut_0)
+      64'sd6 : c$case_alt_46 = c$bv_29[0+:7];
+      default : c$case_alt_46 = 7'd0;
     endcase
   end
 
-  assign c$dtt_rhs_16 = nxt[1140:1136];
+  assign c$dtt_rhs_13 = nxt[1140:1136];
 
-  assign c$case_scrut_1 = $unsigned(c$dtt_rhs_16);
+  assign c$case_scrut_0 = $unsigned(c$dtt_rhs_13);
 
   assign c$bv_30 = nxt[624:623];
 
@@ -3696,27 +3693,27 @@ module decoder_small_fault_norescale
 
   assign ds_2 = x4_2[39:39] ? a1_3 : ({39 {1'bx}});
 
-  assign macN = result_38[79:32];
+  assign macN = result_39[79:32];
 
-  assign result_38 = {m,   c$case_alt_52,
-                      result_39};
+  assign result_39 = {m,   c$case_alt_49,
+                      result_40};
 
-  assign result_fun_arg = $signed(c$app_arg_23);
+  assign result_fun_arg = $signed(c$app_arg_22);
 
-  assign result_fun_arg_0 = $signed(result_55[986:980]);
+  assign result_fun_arg_0 = $signed(result_56[986:980]);
 
-  assign result_fun_arg_1 = $signed(result_35[127:96]);
+  assign result_fun_arg_1 = $signed(result_36[127:96]);
 
-  LlamaDv_Top_Decoder_decoderSmallNoRescale_macStep LlamaDv_Top_Decoder_decoderSmallNoRescale_macStep_result_39
-    ( .result (result_39)
-    , .a (c$case_alt_50)
+  LlamaDv_Top_Decoder_decoderSmallNoRescale_macStep LlamaDv_Top_Decoder_decoderSmallNoRescale_macStep_result_40
+    ( .result (result_40)
+    , .a (c$case_alt_47)
     , .w (result_fun_arg)
     , .xe (result_fun_arg_0)
     , .x (result_fun_arg_1) );
 
   assign c$i_906 = (8'd127 - m[47:40]);
 
-  assign c$vecFlat = ((result_40));
+  assign c$vecFlat = ((result_41));
 
   // index begin
   wire [7:0] vecArray_3 [0:128-1];
@@ -3726,31 +3723,31 @@ module decoder_small_fault_norescale
     assign vecArray_3[(128-1)-i_12] = c$vecFlat[i_12*8+:8];
   end
   endgenerate
-  assign c$app_arg_23 = vecArray_3[($unsigned({{(64-8) {1'b0}},c$i_906}))];
+  assign c$app_arg_22 = vecArray_3[($unsigned({{(64-8) {1'b0}},c$i_906}))];
   // index end
 
-  assign c$case_alt_selection_43 = m[47:40];
+  assign c$case_alt_selection_39 = m[47:40];
 
   always @(*) begin
-    case(c$case_alt_selection_43)
-      8'd0 : c$case_alt_50 = 32'sd0;
-      default : c$case_alt_50 = $signed(m[31:0]);
+    case(c$case_alt_selection_39)
+      8'd0 : c$case_alt_47 = 32'sd0;
+      default : c$case_alt_47 = $signed(m[31:0]);
     endcase
   end
 
-  assign c$case_alt_51 = (m[47:40] == (result_55[968:961] - 8'd1)) ? {8'd0,
+  assign c$case_alt_48 = (m[47:40] == (result_56[968:961] - 8'd1)) ? {8'd0,
                                                                       m[39:32] + 8'd1,
-                                                                      result_39} : {m[47:40] + 8'd1,   m[39:32],
-                                                                                    result_39};
+                                                                      result_40} : {m[47:40] + 8'd1,   m[39:32],
+                                                                                    result_40};
 
-  assign c$dtt_rhs_19 = result_55[1140:1136];
+  assign c$dtt_rhs_16 = result_56[1140:1136];
 
-  assign c$case_scrut_2 = $unsigned(c$dtt_rhs_19);
+  assign c$case_scrut_1 = $unsigned(c$dtt_rhs_16);
 
   always @(*) begin
-    case(c$case_scrut_2)
-      64'sd6 : c$case_alt_52 = c$case_alt_51;
-      default : c$case_alt_52 = {8'd0,   8'd0,
+    case(c$case_scrut_1)
+      64'sd6 : c$case_alt_49 = c$case_alt_48;
+      default : c$case_alt_49 = {8'd0,   8'd0,
                                  32'sd0};
     endcase
   end
@@ -3760,7 +3757,7 @@ module decoder_small_fault_norescale
     if ( rst) begin
       m <= {8'd0,   8'd0,   32'sd0};
     end else begin
-      m <= c$case_alt_52;
+      m <= c$case_alt_49;
     end
   end
   // register end
@@ -3773,33 +3770,33 @@ module decoder_small_fault_norescale
     assign vecArray_4[(15-1)-i_13] = xs_1[i_13*1024+:1024];
   end
   endgenerate
-  assign result_40 = vecArray_4[($unsigned({{(64-4) {1'b0}},c$i1_case_alt_0}))];
+  assign result_41 = vecArray_4[($unsigned({{(64-4) {1'b0}},c$i1_case_alt_0}))];
   // index end
 
-  assign xs_1 = {result_53,   result_52,
-                 result_51,   result_50,   result_49,
-                 c$case_alt_62,   result_48,   result_47,
-                 result_46,   result_45,   result_44,
-                 result_43,   c$case_alt_55,   result_42,
-                 result_41};
+  assign xs_1 = {result_54,   result_53,
+                 result_52,   result_51,   result_50,
+                 c$case_alt_59,   result_49,   result_48,
+                 result_47,   result_46,   result_45,
+                 result_44,   c$case_alt_52,   result_43,
+                 result_42};
 
-  assign c$i1_case_alt_selection_4 = result_55[979:977];
+  assign c$i1_case_alt_selection_4 = result_56[979:977];
 
-  assign c$bv_32 = result_55[1135:1135];
+  assign c$bv_32 = result_56[1135:1135];
 
-  assign c$bv_33 = result_55[979:977];
+  assign c$bv_33 = result_56[979:977];
 
   always @(*) begin
     case(c$i1_case_alt_selection_4)
       3'd7 : c$i1_case_alt_0 = 4'd14;
-      default : c$i1_case_alt_0 = (({{(4-1) {1'b0}},result_55[1135:1135]}) * 4'd7) + ({{(4-3) {1'b0}},result_55[979:977]});
+      default : c$i1_case_alt_0 = (({{(4-1) {1'b0}},result_56[1135:1135]}) * 4'd7) + ({{(4-3) {1'b0}},result_56[979:977]});
     endcase
   end
 
   assign eta2_14 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd14),
                     addr};
 
-  assign result_41 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_53};
+  assign result_42 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_50};
 
   assign en_16 = eta2_14[7:7];
 
@@ -3814,7 +3811,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_21
     if (en_16) begin
-      c$case_alt_53 <= ROM_21[($unsigned({{(64-7) {1'b0}},a_16}))];
+      c$case_alt_50 <= ROM_21[($unsigned({{(64-7) {1'b0}},a_16}))];
     end
   end
   // romFile end
@@ -3822,7 +3819,7 @@ module decoder_small_fault_norescale
   assign eta2_15 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd13),
                     addr};
 
-  assign result_42 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_54};
+  assign result_43 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_51};
 
   assign en_17 = eta2_15[7:7];
 
@@ -3837,7 +3834,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_22
     if (en_17) begin
-      c$case_alt_54 <= ROM_22[($unsigned({{(64-7) {1'b0}},a_17}))];
+      c$case_alt_51 <= ROM_22[($unsigned({{(64-7) {1'b0}},a_17}))];
     end
   end
   // romFile end
@@ -3858,7 +3855,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_23
     if (en_18) begin
-      c$case_alt_55 <= ROM_23[($unsigned({{(64-7) {1'b0}},a_18}))];
+      c$case_alt_52 <= ROM_23[($unsigned({{(64-7) {1'b0}},a_18}))];
     end
   end
   // romFile end
@@ -3866,7 +3863,7 @@ module decoder_small_fault_norescale
   assign eta2_16 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd11),
                     addr};
 
-  assign result_43 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_56};
+  assign result_44 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_53};
 
   assign en_19 = eta2_16[7:7];
 
@@ -3881,7 +3878,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_24
     if (en_19) begin
-      c$case_alt_56 <= ROM_24[($unsigned({{(64-7) {1'b0}},a_19}))];
+      c$case_alt_53 <= ROM_24[($unsigned({{(64-7) {1'b0}},a_19}))];
     end
   end
   // romFile end
@@ -3889,7 +3886,7 @@ module decoder_small_fault_norescale
   assign eta2_17 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd10),
                     addr};
 
-  assign result_44 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_57};
+  assign result_45 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_54};
 
   assign en_20 = eta2_17[7:7];
 
@@ -3904,7 +3901,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_25
     if (en_20) begin
-      c$case_alt_57 <= ROM_25[($unsigned({{(64-7) {1'b0}},a_20}))];
+      c$case_alt_54 <= ROM_25[($unsigned({{(64-7) {1'b0}},a_20}))];
     end
   end
   // romFile end
@@ -3912,7 +3909,7 @@ module decoder_small_fault_norescale
   assign eta2_18 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd9),
                     addr};
 
-  assign result_45 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_58};
+  assign result_46 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_55};
 
   assign en_21 = eta2_18[7:7];
 
@@ -3927,7 +3924,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_26
     if (en_21) begin
-      c$case_alt_58 <= ROM_26[($unsigned({{(64-7) {1'b0}},a_21}))];
+      c$case_alt_55 <= ROM_26[($unsigned({{(64-7) {1'b0}},a_21}))];
     end
   end
   // romFile end
@@ -3935,7 +3932,7 @@ module decoder_small_fault_norescale
   assign eta2_19 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd8),
                     addr};
 
-  assign result_46 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_59};
+  assign result_47 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_56};
 
   assign en_22 = eta2_19[7:7];
 
@@ -3950,7 +3947,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_27
     if (en_22) begin
-      c$case_alt_59 <= ROM_27[($unsigned({{(64-7) {1'b0}},a_22}))];
+      c$case_alt_56 <= ROM_27[($unsigned({{(64-7) {1'b0}},a_22}))];
     end
   end
   // romFile end
@@ -3958,7 +3955,7 @@ module decoder_small_fault_norescale
   assign eta2_20 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd7),
                     addr};
 
-  assign result_47 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_60};
+  assign result_48 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_57};
 
   assign en_23 = eta2_20[7:7];
 
@@ -3973,7 +3970,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_28
     if (en_23) begin
-      c$case_alt_60 <= ROM_28[($unsigned({{(64-7) {1'b0}},a_23}))];
+      c$case_alt_57 <= ROM_28[($unsigned({{(64-7) {1'b0}},a_23}))];
     end
   end
   // romFile end
@@ -3981,7 +3978,7 @@ module decoder_small_fault_norescale
   assign eta2_21 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd6),
                     addr};
 
-  assign result_48 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_61};
+  assign result_49 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_58};
 
   assign en_24 = eta2_21[7:7];
 
@@ -3996,7 +3993,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_29
     if (en_24) begin
-      c$case_alt_61 <= ROM_29[($unsigned({{(64-7) {1'b0}},a_24}))];
+      c$case_alt_58 <= ROM_29[($unsigned({{(64-7) {1'b0}},a_24}))];
     end
   end
   // romFile end
@@ -4017,7 +4014,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_30
     if (en_25) begin
-      c$case_alt_62 <= ROM_30[($unsigned({{(64-7) {1'b0}},a_25}))];
+      c$case_alt_59 <= ROM_30[($unsigned({{(64-7) {1'b0}},a_25}))];
     end
   end
   // romFile end
@@ -4025,7 +4022,7 @@ module decoder_small_fault_norescale
   assign eta2_22 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd4),
                     addr};
 
-  assign result_49 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_63};
+  assign result_50 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_60};
 
   assign en_26 = eta2_22[7:7];
 
@@ -4040,7 +4037,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_31
     if (en_26) begin
-      c$case_alt_63 <= ROM_31[($unsigned({{(64-7) {1'b0}},a_26}))];
+      c$case_alt_60 <= ROM_31[($unsigned({{(64-7) {1'b0}},a_26}))];
     end
   end
   // romFile end
@@ -4048,7 +4045,7 @@ module decoder_small_fault_norescale
   assign eta2_23 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd3),
                     addr};
 
-  assign result_50 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_64};
+  assign result_51 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_61};
 
   assign en_27 = eta2_23[7:7];
 
@@ -4063,7 +4060,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_32
     if (en_27) begin
-      c$case_alt_64 <= ROM_32[($unsigned({{(64-7) {1'b0}},a_27}))];
+      c$case_alt_61 <= ROM_32[($unsigned({{(64-7) {1'b0}},a_27}))];
     end
   end
   // romFile end
@@ -4071,7 +4068,7 @@ module decoder_small_fault_norescale
   assign eta2_24 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd2),
                     addr};
 
-  assign result_51 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_65};
+  assign result_52 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_62};
 
   assign en_28 = eta2_24[7:7];
 
@@ -4086,7 +4083,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_33
     if (en_28) begin
-      c$case_alt_65 <= ROM_33[($unsigned({{(64-7) {1'b0}},a_28}))];
+      c$case_alt_62 <= ROM_33[($unsigned({{(64-7) {1'b0}},a_28}))];
     end
   end
   // romFile end
@@ -4094,7 +4091,7 @@ module decoder_small_fault_norescale
   assign eta2_25 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd1),
                     addr};
 
-  assign result_52 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_66};
+  assign result_53 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_63};
 
   assign en_29 = eta2_25[7:7];
 
@@ -4109,7 +4106,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_34
     if (en_29) begin
-      c$case_alt_66 <= ROM_34[($unsigned({{(64-7) {1'b0}},a_29}))];
+      c$case_alt_63 <= ROM_34[($unsigned({{(64-7) {1'b0}},a_29}))];
     end
   end
   // romFile end
@@ -4117,7 +4114,7 @@ module decoder_small_fault_norescale
   assign eta2_26 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd0),
                     addr};
 
-  assign result_53 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_67};
+  assign result_54 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_64};
 
   assign en_30 = eta2_26[7:7];
 
@@ -4132,7 +4129,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_35
     if (en_30) begin
-      c$case_alt_67 <= ROM_35[($unsigned({{(64-7) {1'b0}},a_30}))];
+      c$case_alt_64 <= ROM_35[($unsigned({{(64-7) {1'b0}},a_30}))];
     end
   end
   // romFile end
@@ -4157,9 +4154,9 @@ module decoder_small_fault_norescale
     endcase
   end
 
-  assign c$dtt_rhs_22 = nxt[1140:1136];
+  assign c$dtt_rhs_19 = nxt[1140:1136];
 
-  assign c$xs_app_arg_case_scrut_0 = $unsigned(c$dtt_rhs_22);
+  assign c$xs_app_arg_case_scrut_0 = $unsigned(c$dtt_rhs_19);
 
   assign addr_selection_1 = nxt[1140:1136];
 
@@ -4178,7 +4175,7 @@ module decoder_small_fault_norescale
     endcase
   end
 
-  assign c$vec_1 = result_55[554:43];
+  assign c$vec_1 = result_56[554:43];
 
   // map begin
   genvar i_14;
@@ -4189,32 +4186,32 @@ module decoder_small_fault_norescale
     wire signed [31:0] map_out_1;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] x_3;
-    wire signed [63:0] result_90;
-    wire signed [31:0] c$case_alt_71;
-    wire signed [31:0] result_89;
-    assign map_out_1 = result_89;
+    wire signed [63:0] result_91;
+    wire signed [31:0] c$case_alt_68;
+    wire signed [31:0] result_90;
+    assign map_out_1 = result_90;
 
     assign x_3 = ($signed({{(64-32) {map_in_1[32-1]}},map_in_1})) * r;
 
-    assign result_90 = (x_3 + 64'sd524288) >>> 64'sd20;
+    assign result_91 = (x_3 + 64'sd524288) >>> 64'sd20;
 
-    assign c$case_alt_71 = (result_90 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({result_90[64-1],result_90[0+:(32-1)]}));
+    assign c$case_alt_68 = (result_91 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({result_91[64-1],result_91[0+:(32-1)]}));
 
-    assign result_89 = (result_90 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_71;
+    assign result_90 = (result_91 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_68;
 
 
-    assign result_54[i_14*32+:32] = map_out_1;
+    assign result_55[i_14*32+:32] = map_out_1;
   end
   endgenerate
   // map end
 
-  assign c$bv_39 = ((($unsigned($signed(result_55[586:555])))));
+  assign c$bv_39 = ((($unsigned($signed(result_56[586:555])))));
 
-  assign c$bv_40 = (41'd1099511627776 / ({{(41-32) {1'b0}},((($unsigned($signed(result_55[586:555])))))}));
+  assign c$bv_40 = (41'd1099511627776 / ({{(41-32) {1'b0}},((($unsigned($signed(result_56[586:555])))))}));
 
-  assign r = $signed(((({{(64-41) {1'b0}},(41'd1099511627776 / ({{(41-32) {1'b0}},((($unsigned($signed(result_55[586:555])))))}))}))));
+  assign r = $signed(((({{(64-41) {1'b0}},(41'd1099511627776 / ({{(41-32) {1'b0}},((($unsigned($signed(result_56[586:555])))))}))}))));
 
-  assign result_55 = {ds_3,   ds1_1,   ds2_0,
+  assign result_56 = {ds_3,   ds1_1,   ds2_0,
                       ds3,   ds4,   ds5,   ds6,   ds7,   ds8,   ds9,
                       ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
                       ds16,   ds17,   ds18,   ds19,   ds20,   ds21,

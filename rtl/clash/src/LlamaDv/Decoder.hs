@@ -532,5 +532,6 @@ decoder fault embedRom gainRoms wRoms eRoms inValid inTok inPos outReady =
     outValid = (\s -> phase s == Hold) <$> st
     token = bestIx <$> st
     logits = register (repeat 0) (logitShift <$> st <*> (rdY <$> rd) <*> logits)
-    cyc = register 0 (countCycles fault <$> st <*> nxt <*> cyc)
-    cycles = regEn 0 (isPhase Hold) (countCycles fault <$> st <*> nxt <*> cyc)
+    cycNext = countCycles fault <$> st <*> nxt <*> cyc
+    cyc = register 0 cycNext
+    cycles = regEn 0 (isPhase Hold) cycNext

@@ -1,6 +1,6 @@
--- | Port names of the decoder tops, shared by their 'Synthesize' annotations (an
--- annotation may only use values of another module).
-module LlamaDv.DecoderPorts (decoderInputs, decoderOutputs) where
+-- | Port names of the decoder and prefill tops, shared by their 'Synthesize'
+-- annotations (an annotation may only use values of another module).
+module LlamaDv.DecoderPorts (decoderInputs, decoderOutputs, prefillOutputs) where
 
 import Clash.Prelude
 
@@ -17,3 +17,17 @@ decoderOutputs = PortProduct ""
   , PortName "out_cycles", PortName "kv_we", PortName "kv_addr", PortName "kv_k"
   , PortName "kv_ke", PortName "kv_v", PortName "kv_ve", PortName "att_valid"
   , PortName "att_layer", PortName "att_head", PortName "att_updates", PortName "att_out" ]
+
+-- | Token interface, skid-buffer handshakes and, per layer ("l0", "l1"), the KV RAM's
+-- ports, the position being worked on and a busy flag.
+prefillOutputs :: PortName
+prefillOutputs = PortProduct ""
+  [ PortName "in_ready", PortName "out_valid", PortName "out_pos", PortName "out_token"
+  , PortName "out_logits"
+  , PortProduct "" [ PortName "l0_in_valid", PortName "emb_out_ready", PortName "l1_in_valid"
+                   , PortName "l0_out_ready", PortName "head_in_valid", PortName "l1_out_ready" ]
+  , layerPorts "l0", layerPorts "l1" ]
+  where
+    layerPorts prefix = PortProduct prefix
+      [ PortName "busy", PortName "pos", PortName "kv_we", PortName "kv_waddr", PortName "kv_k"
+      , PortName "kv_ke", PortName "kv_v", PortName "kv_ve", PortName "kv_re", PortName "kv_raddr" ]

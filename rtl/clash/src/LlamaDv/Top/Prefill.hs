@@ -17,6 +17,7 @@ module LlamaDv.Top.Prefill where
 import Clash.Prelude
 import LlamaDv.Attention (KvRow)
 import LlamaDv.Decoder (Dim)
+import LlamaDv.DecoderPorts (decoderInputs, prefillOutputs)
 import LlamaDv.Numerics
 import LlamaDv.Prefill
 import LlamaDv.Memories (SmallMemories (..), smallMemories)
@@ -73,19 +74,8 @@ decoderPrefill = prefillTop False
 {-# NOINLINE decoderPrefill #-}
 {-# ANN decoderPrefill (Synthesize
   { t_name = "decoder_prefill"
-  , t_inputs = [ PortName "clk", PortName "rst", PortName "in_valid", PortName "in_token"
-               , PortName "in_pos", PortName "out_ready" ]
-  , t_output = PortProduct ""
-      [ PortName "in_ready", PortName "out_valid", PortName "out_pos", PortName "out_token"
-      , PortName "out_logits"
-      , PortProduct "" [ PortName "l0_in_valid", PortName "emb_out_ready", PortName "l1_in_valid"
-                       , PortName "l0_out_ready", PortName "head_in_valid", PortName "l1_out_ready" ]
-      , PortProduct "l0" [ PortName "busy", PortName "pos", PortName "kv_we", PortName "kv_waddr"
-                         , PortName "kv_k", PortName "kv_ke", PortName "kv_v", PortName "kv_ve"
-                         , PortName "kv_re", PortName "kv_raddr" ]
-      , PortProduct "l1" [ PortName "busy", PortName "pos", PortName "kv_we", PortName "kv_waddr"
-                         , PortName "kv_k", PortName "kv_ke", PortName "kv_v", PortName "kv_ve"
-                         , PortName "kv_re", PortName "kv_raddr" ] ]
+  , t_inputs = decoderInputs
+  , t_output = prefillOutputs
   }) #-}
 
 decoderPrefillFaultLateKv
@@ -96,18 +86,7 @@ decoderPrefillFaultLateKv = prefillTop True
 {-# NOINLINE decoderPrefillFaultLateKv #-}
 {-# ANN decoderPrefillFaultLateKv (Synthesize
   { t_name = "decoder_prefill_fault_latekv"
-  , t_inputs = [ PortName "clk", PortName "rst", PortName "in_valid", PortName "in_token"
-               , PortName "in_pos", PortName "out_ready" ]
-  , t_output = PortProduct ""
-      [ PortName "in_ready", PortName "out_valid", PortName "out_pos", PortName "out_token"
-      , PortName "out_logits"
-      , PortProduct "" [ PortName "l0_in_valid", PortName "emb_out_ready", PortName "l1_in_valid"
-                       , PortName "l0_out_ready", PortName "head_in_valid", PortName "l1_out_ready" ]
-      , PortProduct "l0" [ PortName "busy", PortName "pos", PortName "kv_we", PortName "kv_waddr"
-                         , PortName "kv_k", PortName "kv_ke", PortName "kv_v", PortName "kv_ve"
-                         , PortName "kv_re", PortName "kv_raddr" ]
-      , PortProduct "l1" [ PortName "busy", PortName "pos", PortName "kv_we", PortName "kv_waddr"
-                         , PortName "kv_k", PortName "kv_ke", PortName "kv_v", PortName "kv_ve"
-                         , PortName "kv_re", PortName "kv_raddr" ] ]
+  , t_inputs = decoderInputs
+  , t_output = prefillOutputs
   }) #-}
 
