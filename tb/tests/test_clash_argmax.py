@@ -1,6 +1,6 @@
-"""M3: greedy argmax as a row scan over the vocabulary ROM, many random input vectors
-over a ROM with duplicated rows (exact ties), cycles/token from the DUT counter and
-from the monitor."""
+"""M3: greedy argmax as a row scan over the vocabulary ROM: input vectors that win every
+token band and tie class (chosen with the golden), then random ones, over a ROM with
+duplicated rows (exact ties); cycles/token from the DUT counter and from the monitor."""
 from __future__ import annotations
 
 import os
@@ -10,7 +10,7 @@ import cocotb
 import pyuvm
 
 from tb.clash.agent import ItemListSequence
-from tb.clash.argmax_env import DIM, ROM_FILE, ArgmaxEnv, vocab_rom, write_rom
+from tb.clash.argmax_env import DIM, ROM_FILE, ArgmaxEnv, covering_vectors, vocab_rom, write_rom
 from tb.common.coverage import export_coverage
 from tb.common.seeding import rng
 
@@ -33,10 +33,11 @@ class ArgmaxRandomVectors(pyuvm.uvm_test):
         await self.env.start()
         self.env.use_rom(WM, WE)
         r = rng("clash_argmax_x")
-        items = [self.env.request(r.integers(-128, 128, DIM), int(r.integers(-8, 0)))
-                 for _ in range(VECTORS)]
+        vectors = covering_vectors(WM, WE, r)
+        vectors += [(r.integers(-128, 128, DIM), int(r.integers(-8, 0))) for _ in range(VECTORS - len(vectors))]
+        items = [self.env.request(xm, xe) for xm, xe in vectors]
         await ItemListSequence("seq", items).start(self.env.agent.sequencer)
-        await self.env.wait_responses(VECTORS)
+        await self.env.wait_responses(len(items))
         self.drop_objection()
 
     def check_phase(self) -> None:

@@ -64,9 +64,8 @@ def test_m3_argmax_matches_golden(sim: str, seed: int) -> None:
     env = {"LDV_CLASH_ARGMAX_VECTORS": "200" if sim == "verilator" else "12"}
     res = _run("argmax_vocab", sim, "tb.tests.test_clash_argmax", seed, extra_env=env)
     _ok(res)
-    if sim == "verilator":
-        bins = load_bins([res.test_dir / "coverage.yml"])
-        assert_bins_hit(bins, {"clash_argmax.tie": [1, 2]})
+    # The golden-chosen covering vectors hit every token band and tie class on any seed.
+    assert_bins_hit(load_bins([res.test_dir / "coverage.yml"]), prefix="clash_argmax.")
 
 
 def test_m3_tie_to_highest_index_is_caught(seed: int) -> None:
