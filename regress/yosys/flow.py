@@ -69,15 +69,16 @@ def block_ram_policy(min_width: int, min_depth: int = 0) -> str:
     """Yosys commands marking `$mem_v2` cells of >= `min_width` bits per word or >=
     `min_depth` words for block RAM (0 turns a rule off; none when both are 0); a memory
     with its own ram_style/rom_style is left alone."""
-    for what, value in (("width", min_width), ("depth", min_depth)):
+    limits = [("width", "WIDTH", min_width), ("depth", "SIZE", min_depth)]
+    for what, _, value in limits:
         if value < 0:
             raise ValueError(f"block RAM minimum {what} must be >= 0, got {value}")
-    rules = [f"t:$mem_v2 r:{param}>={value} %i" for param, value in (("WIDTH", min_width), ("SIZE", min_depth))
-             if value]
-    if not rules:
+    active = [(what, param, value) for what, param, value in limits if value]
+    if not active:
         return ""
-    union = " ".join(rules) + (" %u" if len(rules) == 2 else "")
-    label = ",".join(f"{what}>={value}" for what, value in (("width", min_width), ("depth", min_depth)) if value)
+    union = " ".join(f"t:$mem_v2 r:{param}>={value} %i" for _, param, value in active)
+    union += " %u" * (len(active) - 1)
+    label = ",".join(f"{what}>={value}" for what, _, value in active)
     return (f"select -set policy_memories {union} a:ram_style %d a:rom_style %d\n"
             'setattr -set ram_style "block" @policy_memories\n'
             f'setattr -set {POLICY_ATTRIBUTE} "{label}" @policy_memories')
