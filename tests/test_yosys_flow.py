@@ -269,7 +269,8 @@ def test_multiplier_sites_and_memory_thresholds(wide_runs: dict) -> None:
         [found] = [s for s in rep["multipliers"]["sites"] if text in (s["expression"] or "")]
         return found
 
-    assert (site("lanes_p[g*16")["count"], site("lanes_p[g*16")["source"]) == (4, "wide.v:20")
+    lanes_line = next(i for i, line in enumerate(WIDE_V.splitlines(), 1) if "lanes_p[g*16" in line)
+    assert (site("lanes_p[g*16")["count"], site("lanes_p[g*16")["source"]) == (4, f"wide.v:{lanes_line}")
     assert (site("mac_p <=")["count"], site("mac_p <=")["widths"]) == (1, "8x8->16")
     assert rep["multipliers"]["premap"] == 5
     summary = {"tops": {"wide": rep, "wide_off": dict(wide_runs["off"], top="wide_off")}}
