@@ -67,6 +67,14 @@ def stage_weights(run_dir: Path, seed: int) -> QuantizedModel:
     return model
 
 
+def perturb_golden_wv(model: QuantizedModel) -> None:
+    """Flip one Wv mantissa of layer 1, KV head 0 (row 5, column 3) in the golden only,
+    after the ROM files are written: the V row of layer 1, KV head 0 must then differ
+    from the DUT's at position 0, which a negative test expects the scoreboard to name."""
+    wv = model.weights.matrices["wv"][0]
+    wv[1, 3, 5] = 127 if wv[1, 3, 5] < 0 else -127
+
+
 @dataclass
 class KvRowSeen:
     layer: int

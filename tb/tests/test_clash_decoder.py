@@ -23,7 +23,7 @@ from cocotb.utils import get_sim_time
 
 from tb.clash.agent import start_clock_and_reset
 from tb.clash.decoder_env import (HEAD_DIM, N_HEADS, N_KV, DecoderDriver, DecoderMonitor, DecoderScoreboard,
-                                  record_metrics, sample_reset, sample_step, stage_weights)
+                                  perturb_golden_wv, record_metrics, sample_reset, sample_step, stage_weights)
 from tb.clash.kv_backdoor import KvCacheBackdoor
 from tb.clash.manifest import ClashManifest
 from tb.common.coverage import export_coverage
@@ -35,8 +35,7 @@ WEIGHT_SEED = int(os.environ.get("LDV_CLASH_DECODER_WEIGHTS", "1"))
 # Written at import, before the simulator's time-0 `$readmemb` of the ROMs.
 MODEL = stage_weights(Path.cwd(), WEIGHT_SEED)
 if os.environ.get("LDV_CLASH_DECODER_BREAK_GOLDEN"):
-    _wv = MODEL.weights.matrices["wv"][0]
-    _wv[1, 3, 5] = 127 if _wv[1, 3, 5] < 0 else -127
+    perturb_golden_wv(MODEL)
 BREAK_CACHE = bool(os.environ.get("LDV_CLASH_DECODER_BREAK_CACHE"))
 
 

@@ -7,7 +7,8 @@ or `all` for 1..SeqLen; default 1,3), LDV_PREFILL_TOKENS (prompt length of
 `PrefillThroughput`, default 16), LDV_PREFILL_GATE (throughput factor gate, default 1.8),
 LDV_PREFILL_STALL (random out_ready stall of up to N cycles per result, default 3),
 LDV_PREFILL_SERIAL (drive one token at a time: the wavefront and throughput gates must
-fail), LDV_CLASH_DECODER_WEIGHTS (tiny_weights seed, default 1).
+fail), LDV_CLASH_DECODER_WEIGHTS (tiny_weights seed, default 1), LDV_PREFILL_BREAK_GOLDEN
+(flip one Wv mantissa of layer 1, KV head 0 in the golden only: the scoreboard must fail).
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ import pyuvm
 from cocotb.utils import get_sim_time
 
 from tb.clash.agent import start_clock_and_reset
-from tb.clash.decoder_env import record_metrics, stage_weights
+from tb.clash.decoder_env import perturb_golden_wv, record_metrics, stage_weights
 from tb.clash.manifest import ClashManifest
 from tb.clash.prefill_env import (
     N_LAYERS, SEQ, KvLayerMonitor, PositionResult, PrefillDriver, PrefillScoreboard, Throughput,
@@ -35,6 +36,8 @@ STALL = int(os.environ.get("LDV_PREFILL_STALL", "3"))
 
 # Written at import, before the simulator's time-0 `$readmemb` of the ROMs.
 MODEL = stage_weights(Path.cwd(), WEIGHT_SEED)
+if os.environ.get("LDV_PREFILL_BREAK_GOLDEN"):
+    perturb_golden_wv(MODEL)
 
 
 def prompt_lengths() -> list[int]:

@@ -67,3 +67,13 @@ def test_throughput_gate_catches_serial_drive(seed: int) -> None:
                LDV_PREFILL_SERIAL="1")
     assert res.status == "fail", f"serial drive passed the throughput gate: {res.status} {res.message}"
     assert "prefill throughput factor" in res.message, res.message
+
+
+def test_prefill_scoreboard_catches_perturbed_golden(seed: int) -> None:
+    """One Wv mantissa of layer 1 changed in the golden only: the KV-row comparison must
+    name the prompt, layer, KV head, position and first differing V mantissa."""
+    res = _run("decoder_prefill", "verilator", seed, "PrefillPrompts", LDV_PREFILL_LENGTHS="1",
+               LDV_PREFILL_BREAK_GOLDEN="1")
+    assert res.status == "fail", f"perturbed golden passed: {res.status} {res.message}"
+    assert "prompt 0 (length 1) layer 1 kv head 0 position 0" in res.message and "V mantissa" in res.message, \
+        res.message
