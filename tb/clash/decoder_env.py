@@ -270,7 +270,7 @@ class DecoderScoreboard:
         for kvh in range(N_KV):
             for p in range(pos + 1):
                 compare_kv_row(f"{self.where} layer {layer} kv head {kvh}: KV cache row {p} (stored)",
-                                self.model.kv_row(layer, kvh, p), self.cache.row(kv_addr(layer, kvh, p)))
+                               self.model.kv_row(layer, kvh, p), self.cache.row(kv_addr(layer, kvh, p)))
 
     def _heads_of_later_layer(self, layer: int) -> bool:
         return any(l > layer for l, _ in self._heads)
@@ -288,7 +288,7 @@ class DecoderScoreboard:
             self._check_cache(h.layer, trace.pos)
         att = np.asarray(trace.layers[h.layer].attention)
         first_diff(f"{prefix} attention output",
-                    [int(x) for x in att[h.head * HEAD_DIM:(h.head + 1) * HEAD_DIM]], h.out)
+                   [int(x) for x in att[h.head * HEAD_DIM:(h.head + 1) * HEAD_DIM]], h.out)
         self._heads.add((h.layer, h.head))
 
     def check(self, res: TokenResult) -> None:
