@@ -27,7 +27,7 @@ def level(signal: Any) -> int | None:
 async def within(awaitable: Awaitable[T], *, cycles: int, period_ns: float, what: str) -> T:
     """Await `awaitable`, failing with DutTimeout if it takes longer than `cycles` clocks."""
     try:
-        return await with_timeout(awaitable, cycles * period_ns, "ns")
+        return await with_timeout(awaitable, cycles * period_ns, "ns", round_mode="round")
     except SimTimeoutError:
         raise DutTimeout(f"timeout: {what} not seen within {cycles} cycles "
                          f"({cycles * period_ns:g} ns)") from None

@@ -13,6 +13,7 @@ class ApCtrlItem(pyuvm.uvm_sequence_item):
     without an idle cycle; `on_ready` runs in the cycle ap_ready is seen (apply the next
     inputs there), `on_done` in the cycle ap_done is seen (collect outputs there).
     `continue_delay` is how many cycles ap_continue is withheld (ap_ctrl_chain only).
+    `index` is the monitor's invocation index of this call, set by the driver's `issue`.
     """
 
     def __init__(self, name: str = "ap_ctrl_item", txn_id: int = 0, *, hold_start: bool = False,
@@ -29,6 +30,7 @@ class ApCtrlItem(pyuvm.uvm_sequence_item):
         self.start_ns: float | None = None
         self.ready_ns: float | None = None
         self.done_ns: float | None = None
+        self.index: int | None = None
 
     def __str__(self) -> str:
         return (f"ApCtrlItem(txn {self.txn_id}, hold_start={self.hold_start}, "

@@ -1,12 +1,16 @@
 """ap_ctrl monitor: timestamps every invocation and asserts the block-protocol rules.
 
 Samples at falling edges (mid-cycle, so both simulators see settled values) only
-while an invocation is in flight; while the block is idle it sleeps on value changes
-of ap_start / ap_done / ap_ready, so long idle stretches cost no Python.
+while a call is in flight or a handshake output is high; while the block is idle it
+sleeps on value changes of ap_start / ap_done / ap_ready, so long idle stretches cost
+no Python.
 
-Rules (UG1399): ap_done only after a start; ap_ready only while ap_start is high and
-an invocation is in flight; ap_idle low from start to done; in ap_ctrl_chain, ap_done
-stays high until ap_continue is sampled high.
+Calls are tracked by order, as dataflow and pipelined tops overlap them: a call is
+*accepted* in the cycle ap_start and ap_ready are both high, and each ap_done
+completes the oldest accepted call not yet done (ap_ctrl_chain: held until
+ap_continue). Rules (UG1399): ap_done only with an accepted call in flight; ap_ready
+only while ap_start is high; ap_idle low while any call is in flight; in
+ap_ctrl_chain, ap_done stays high until ap_continue is sampled high.
 """
 from __future__ import annotations
 
@@ -32,7 +36,7 @@ class ApCtrlTiming:
     ready_ns: float | None = None
     done_ns: float | None = None
     continue_ns: float | None = None
-    idle_gap_cycles: int | None = None  # cycles from the previous done to this start
+    idle_gap_cycles: int | None = None  # cycles from the previous done to this start (0: overlapped)
     continue_stall_cycles: int = 0      # cycles ap_done waited for ap_continue
 
     @property
@@ -41,27 +45,43 @@ class ApCtrlTiming:
 
 
 class ApCtrlMonitor(pyuvm.uvm_component):
-    """Counts starts / readies / dones and publishes an ApCtrlTiming per completed run."""
+    """Counts calls and publishes an ApCtrlTiming per completed one.
+
+    Counters, all monotonic: `starts` (ap_start raised for a new call), `readies`
+    (calls accepted), `done_seen` (ap_done seen), `dones` (completed, i.e. continued in
+    ap_ctrl_chain). `starts - readies` is 0 or 1; `readies - done_seen` is how many
+    calls are in flight (its maximum is kept in `max_in_flight`).
+    """
 
     def __init__(self, name: str, parent: Any, bus: ApCtrlBus, cfg: ApCtrlConfig) -> None:
         super().__init__(name, parent)
         self.bus, self.cfg = bus, cfg
         self.starts = self.readies = self.done_seen = self.dones = 0
+        self.max_in_flight = 0
         self.timings: list[ApCtrlTiming] = []
+        self.txn_ids: dict[int, int] = {}  # invocation index -> txn id, filled in by the driver
         self.errors: list[str] = []
         self._waiters: list[tuple[str, int, Event]] = []
-        self._busy = False
-        self._done_pending = False  # chain: ap_done high, not yet continued
         self._last_done_cycle: int | None = None
 
     def build_phase(self) -> None:
         self.ap = pyuvm.uvm_analysis_port("ap", self)
 
     def reset_state(self) -> None:
-        """Forget in-flight state after the DUT was reset mid-operation."""
-        self._busy = self._done_pending = False
+        """Forget in-flight calls after the DUT was reset mid-operation."""
         self.starts = self.readies = self.done_seen = self.dones
+        del self.timings[self.dones:]
+        self.txn_ids = {k: v for k, v in self.txn_ids.items() if k < self.dones}
         self._last_done_cycle = None
+
+    @property
+    def in_flight(self) -> int:
+        """Calls accepted at ap_ready whose ap_done has not been seen yet."""
+        return self.readies - self.done_seen
+
+    def _txn(self, index: int) -> str:
+        """'txn <id>, ' for messages, when the driver named invocation `index`."""
+        return f"txn {self.txn_ids[index]}, " if index in self.txn_ids else ""
 
     def _cycle(self) -> int:
         return int(round(get_sim_time("ns") / self.cfg.period_ns))
@@ -95,7 +115,7 @@ class ApCtrlMonitor(pyuvm.uvm_component):
     async def run_phase(self) -> None:
         b, chain = self.bus, self.cfg.chain
         while True:
-            if not self._busy and not self._done_pending and level(b.start) != 1:
+            if self.starts == self.dones and 1 not in (level(b.start), level(b.done), level(b.ready)):
                 await First(ValueChange(b.start), ValueChange(b.done), ValueChange(b.ready))
             await FallingEdge(b.clk)
             if b.rst is not None and level(b.rst) == b.rst_asserted:
@@ -106,26 +126,50 @@ class ApCtrlMonitor(pyuvm.uvm_component):
 
     def _sample(self, start: int | None, done: int | None, idle: int | None, ready: int | None,
                 cont: int | None) -> None:
-        now, cyc = get_sim_time("ns"), self._cycle()
-        if start == 1 and not self._busy and not (self.cfg.chain and self._done_pending and self.readies < self.starts):
-            self._busy = True
-            gap = None if self._last_done_cycle is None else cyc - self._last_done_cycle
-            self.timings.append(ApCtrlTiming(index=self.starts, start_ns=now, idle_gap_cycles=gap))
-            self._bump("starts")
-        if self._busy and idle == 1:
-            self._violation(f"ap_idle high while invocation {self.starts - 1} is in flight")
+        now, cyc, b = get_sim_time("ns"), self._cycle(), self.bus
+        if start == 1 and self.starts == self.readies:
+            self._new_call(now, cyc)
         if ready == 1:
             if start != 1:
-                self._violation("ap_ready high while ap_start is low")
-            elif self.readies >= self.starts:
-                self._violation("ap_ready without a pending ap_start")
+                self._violation(f"ap_ready high while ap_start is low (no call {self.readies} to accept; "
+                                f"port {b.ready._name})")
             else:
                 self.timings[self.readies].ready_ns = now
                 self._bump("readies")
+        if idle == 1 and self.starts > self.done_seen:
+            oldest, count = self.done_seen, self.starts - self.done_seen
+            state = "accepted, its ap_done not seen" if oldest < self.readies else "ap_start high, not yet accepted"
+            more = f", {count} calls in flight" if count > 1 else ""
+            self._violation(f"ap_idle high while invocation {oldest} is in flight ({self._txn(oldest)}{state}; "
+                            f"port {b.idle._name}{more})")
         if self.cfg.chain:
             self._sample_chain_done(done, cont, now, cyc)
-        elif done == 1:
-            self._complete(now, cyc)
+        elif done == 1 and self._done(now):
+            self._finish(self.timings[self.done_seen - 1], cyc)
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+
+    def _new_call(self, now: float, cyc: int) -> None:
+        """ap_start raised for the next call (accepted later, at its ap_ready)."""
+        if self.starts > self.dones:
+            gap: int | None = 0  # an earlier call is still running: overlapped, no idle cycle
+        else:
+            gap = None if self._last_done_cycle is None else cyc - self._last_done_cycle
+        self.timings.append(ApCtrlTiming(index=self.starts, start_ns=now, idle_gap_cycles=gap))
+        self._bump("starts")
+
+    def _done(self, now: float) -> bool:
+        """ap_done seen: it belongs to the oldest accepted call not done yet (False if none)."""
+        idx, b = self.done_seen, self.bus
+        if idx >= self.starts:
+            self._violation(f"ap_done without a preceding ap_start: no accepted call is unfinished "
+                            f"(invocation {idx} was not started; port {b.done._name})")
+            return False
+        if idx >= self.readies:
+            self._violation(f"ap_done of invocation {idx} before its ap_ready ({self._txn(idx)}port {b.done._name})")
+            return False
+        self.timings[idx].done_ns = now
+        self._bump("done_seen")
+        return True
 
     def _finish(self, t: ApCtrlTiming, cyc: int) -> None:
         """Invocation `t` completed (ap_done, or ap_done + ap_continue in chain mode)."""
@@ -136,47 +180,24 @@ class ApCtrlMonitor(pyuvm.uvm_component):
             self.timings[self.dones].idle_gap_cycles = 0
         self.ap.write(t)
 
-    def _complete(self, now: float, cyc: int) -> None:
-        idx = self.dones
-        if idx >= self.starts:
-            self._violation("ap_done without a preceding ap_start")
-            return
-        t = self.timings[idx]
-        t.done_ns = now
-        if t.ready_ns is None:
-            self._violation(f"ap_done of invocation {idx} before its ap_ready")
-        self._busy = False
-        self._bump("done_seen")
-        self._finish(t, cyc)
-
     def _sample_chain_done(self, done: int | None, cont: int | None, now: float, cyc: int) -> None:
-        if self._done_pending:
+        if self.done_seen > self.dones:  # ap_done of call `dones` is waiting for ap_continue
             t = self.timings[self.dones]
             if done != 1:
-                self._violation(f"ap_done of invocation {self.dones} dropped before ap_continue")
-                self._done_pending = False
+                self._violation(f"ap_done of invocation {self.dones} dropped before ap_continue "
+                                f"({self._txn(self.dones)}port {self.bus.done._name})")
+                self._finish(t, cyc)
                 return
             if cont == 1:
-                self._done_pending = False
                 t.continue_ns = now
                 self._finish(t, cyc)
             else:
                 t.continue_stall_cycles += 1
             return
-        if done == 1:
-            idx = self.dones
-            if idx >= self.starts:
-                self._violation("ap_done without a preceding ap_start")
-                return
-            t = self.timings[idx]
-            t.done_ns = now
-            if t.ready_ns is None:
-                self._violation(f"ap_done of invocation {idx} before its ap_ready")
-            self._busy = False
-            self._bump("done_seen")
+        if done == 1 and self._done(now):
+            t = self.timings[self.dones]
             if cont == 1:
                 t.continue_ns = now
                 self._finish(t, cyc)
             else:
-                self._done_pending = True
                 t.continue_stall_cycles = 1

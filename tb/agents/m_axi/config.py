@@ -63,7 +63,8 @@ class MAxiConfig:
     """One `m_axi_<bundle>` port served by a simulated memory.
 
     `regions` (set per transaction by the env) turns on the bounds check: every burst
-    must fall inside one region, and writes only inside writable ones.
+    must fall inside one region, and writes only inside writable ones. `verbose` lets
+    cocotbext-axi log every burst at INFO.
     """
 
     dut: Any
@@ -76,6 +77,7 @@ class MAxiConfig:
     memory_size: int = 2**48
     regions: list[Region] = field(default_factory=list)
     seed: int | None = None
+    verbose: bool = False
 
     @property
     def prefix(self) -> str:

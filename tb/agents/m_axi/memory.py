@@ -12,6 +12,7 @@ from cocotb.triggers import Timer
 from cocotbext.axi.axi_ram import AxiRamRead, AxiRamWrite
 from cocotbext.axi.memory import Memory
 
+from tb.agents.axi_logs import quiet_models, quiet_port_logger
 from tb.agents.m_axi.bus import vitis_axi_bus
 from tb.agents.m_axi.config import MAxiConfig
 from tb.agents.m_axi.pause import pause_generator
@@ -27,7 +28,7 @@ class _LatencyRead(AxiRamRead):
             ar = await accept()
             cycles = int(rng.integers(lo, hi + 1)) if hi > 0 else 0
             if cycles:
-                await Timer(cycles * period_ns, "ns")
+                await Timer(cycles * period_ns, "ns", round_mode="round")
             return ar
 
         self.ar_channel.recv = recv_after_latency
@@ -44,7 +45,7 @@ class _LatencyWrite(AxiRamWrite):
         async def send_after_latency(b):
             cycles = int(rng.integers(lo, hi + 1)) if hi > 0 else 0
             if cycles:
-                await Timer(cycles * period_ns, "ns")
+                await Timer(cycles * period_ns, "ns", round_mode="round")
             await send(b)
 
         self.b_channel.send = send_after_latency
@@ -63,8 +64,10 @@ class SlaveMemory(Memory):
         self.write_log: list[tuple[int, bytes]] = []
         bus = vitis_axi_bus(cfg.dut, cfg.prefix)
         args = (cfg.clock, cfg.reset, cfg.reset_active_level)
+        quiet_port_logger(cfg.dut, cfg.prefix, cfg.verbose)
         self.write_if = _LatencyWrite(bus.write, *args, mem=self.mem)
         self.read_if = _LatencyRead(bus.read, *args, mem=self.mem)
+        quiet_models(self.write_if, self.read_if, verbose=cfg.verbose)
         t = cfg.timing
         self.read_if.configure_latency(*t.read_latency, cfg.period_ns, rng)
         self.write_if.configure_latency(*t.write_response_latency, cfg.period_ns, rng, self.write_log)

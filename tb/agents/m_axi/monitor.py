@@ -20,10 +20,10 @@ from collections import deque
 
 import cocotb
 import pyuvm
-from cocotb.triggers import Edge
 from cocotb.utils import get_sim_time
 from cocotbext.axi.axi_channels import AxiARMonitor, AxiAWMonitor, AxiBMonitor, AxiRMonitor, AxiWMonitor
 
+from tb.agents.axi_logs import quiet_models, quiet_port_logger
 from tb.agents.m_axi.bus import vitis_axi_bus
 from tb.agents.m_axi.config import MAxiConfig
 from tb.agents.m_axi.item import AxiBurst
@@ -58,11 +58,13 @@ class MAxiMonitor(pyuvm.uvm_monitor):
         cfg = self.cfg
         args = (cfg.clock, cfg.reset, cfg.reset_active_level)
         bus = vitis_axi_bus(cfg.dut, cfg.prefix)
+        quiet_port_logger(cfg.dut, cfg.prefix, cfg.verbose)
         self._aw = AxiAWMonitor(bus.write.aw, *args)
         self._w = AxiWMonitor(bus.write.w, *args)
         self._b = AxiBMonitor(bus.write.b, *args)
         self._ar = AxiARMonitor(bus.read.ar, *args)
         self._r = AxiRMonitor(bus.read.r, *args)
+        quiet_models(self._aw, self._w, self._b, self._ar, self._r, verbose=cfg.verbose)
         self.data_bytes = len(self._w.bus.wdata) // 8
 
     async def run_phase(self) -> None:
@@ -93,7 +95,7 @@ class MAxiMonitor(pyuvm.uvm_monitor):
     async def _resets(self) -> None:
         level = 1 if self.cfg.reset_active_level else 0
         while True:
-            await Edge(self.cfg.reset)
+            await self.cfg.reset.value_change
             if signal_level(self.cfg.reset) == level:
                 self._clear()
 

@@ -1,9 +1,10 @@
 """Driver of the control agent: runs a ControlItem through the Vitis register map.
 
 The bus itself is cocotbext-axi's AxiLiteMaster; this class only knows the Vitis
-control protocol (argument words, ap_start, auto_restart, polling or interrupt,
-ISR acknowledge). Waiting is event-driven (a timer between polls, or the interrupt
-pin's edge), so a long kernel run costs no Python per clock cycle.
+control protocol (argument words, ap_start, auto_restart, polling or interrupt, ISR
+acknowledge by clear-on-read or toggle-on-write). Waiting is event-driven (a timer
+between polls, or the interrupt pin's edge), so a long kernel run costs no Python per
+clock cycle.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from cocotb.triggers import Timer
 from cocotb.utils import get_sim_time
 from cocotbext.axi import AxiLiteBus, AxiLiteMaster
 
+from tb.agents.axi_logs import quiet_models, quiet_port_logger
 from tb.agents.s_axilite.config import SAxiLiteConfig
 from tb.agents.s_axilite.item import ControlItem
 from tb.agents.s_axilite.regmap import CTRL_BITS
@@ -35,7 +37,9 @@ class ControlDriver(pyuvm.uvm_driver):
     def start_of_simulation_phase(self) -> None:
         cfg = self.cfg
         bus = AxiLiteBus.from_prefix(cfg.dut, cfg.prefix)
+        quiet_port_logger(cfg.dut, cfg.prefix, cfg.verbose)
         self.master = AxiLiteMaster(bus, cfg.clock, cfg.reset, reset_active_level=cfg.reset_active_level)
+        quiet_models(self.master, verbose=cfg.verbose)
 
     async def run_phase(self) -> None:
         while True:
@@ -79,6 +83,9 @@ class ControlDriver(pyuvm.uvm_driver):
         else:
             await self._wait_done(item)
         item.result.done_ns = get_sim_time("ns")
+        r = item.result
+        self.logger.info(f"{self.cfg.kernel}: {item} done after {r.done_ns - r.start_ns:g} ns "
+                         f"(ap_done x{r.completions}, AP_CTRL polls {r.polls}, ISR 0x{r.isr_at_done:x})")
 
     async def _wait_done(self, item: ControlItem) -> None:
         """Wait for one ap_done, acknowledge it (ISR toggle, AP_CTRL clear-on-read) and publish."""
@@ -101,7 +108,7 @@ class ControlDriver(pyuvm.uvm_driver):
                 if waited >= budget:
                     raise DutTimeout(f"timeout: {what} not seen within {budget} cycles "
                                      f"(last AP_CTRL = 0x{ctrl:02x})")
-                await Timer(cfg.poll_interval_cycles * cfg.period_ns, "ns")
+                await Timer(cfg.poll_interval_cycles * cfg.period_ns, "ns", round_mode="round")
                 waited += cfg.poll_interval_cycles
         item.result.isr_at_done = await self._acknowledge()
         item.result.completions += 1
@@ -122,17 +129,19 @@ class ControlDriver(pyuvm.uvm_driver):
             if waited >= cfg.done_timeout_cycles:
                 raise DutTimeout(f"timeout: {cfg.kernel} did not become idle within {waited} cycles after "
                                  f"auto_restart was cleared (last AP_CTRL = 0x{ctrl:02x})")
-            await Timer(cfg.poll_interval_cycles * cfg.period_ns, "ns")
+            await Timer(cfg.poll_interval_cycles * cfg.period_ns, "ns", round_mode="round")
             waited += cfg.poll_interval_cycles
         item.result.isr_at_done = await self._acknowledge()
 
     async def _acknowledge(self) -> int:
-        """Clear ISR by writing back what it holds (toggle-on-write), then re-read ISR and
-        AP_CTRL so the monitor sees both settle (ISR 0, ap_done cleared by the first read)."""
+        """Clear ISR (clear-on-read: reading it did; toggle-on-write: write back what it
+        holds), then re-read ISR and AP_CTRL so the monitor sees both settle (ISR 0,
+        ap_done cleared by the first read)."""
         regmap = self.cfg.regmap
         isr = await self.read(regmap.isr)
         if isr:
-            await self.write(regmap.isr, isr)
+            if not self.cfg.isr_clear_on_read:
+                await self.write(regmap.isr, isr)
             await self.read(regmap.isr)
         await self.read(regmap.ap_ctrl)
         return isr

@@ -9,9 +9,11 @@ while no run is pending, whether a run can still complete) and fails on:
   (they are clear-on-read);
 * ap_idle low with no run pending (after ap_done was read and before the next
   ap_start, an hs kernel is idle);
-* ISR not toggled by a write (TOW) while the kernel is quiet;
+* ISR not toggled by a write (toggle-on-write export) or not cleared by a read
+  (clear-on-read export) while the kernel is quiet;
 * the `interrupt` pin differing from GIE & |(IER & ISR) (a Vitis export that keeps
-  GIE & |ISR after IER is cleared is also accepted), or rising while GIE is 0;
+  GIE & |ISR after IER is cleared is also accepted), or rising while GIE is 0; after
+  a clear-on-read, ISR counts as 0;
 * an error response on a register access.
 
 Channels are sampled by cocotbext-axi's passive stream monitors, which sleep until a
@@ -21,13 +23,14 @@ from __future__ import annotations
 
 import cocotb
 import pyuvm
-from cocotb.triggers import ClockCycles, Edge, ReadOnly, RisingEdge
+from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
 from cocotb.utils import get_sim_time
 from cocotbext.axi.axil_channels import (
     AxiLiteARBus, AxiLiteARMonitor, AxiLiteAWBus, AxiLiteAWMonitor, AxiLiteBBus, AxiLiteBMonitor,
     AxiLiteRBus, AxiLiteRMonitor, AxiLiteWBus, AxiLiteWMonitor,
 )
 
+from tb.agents.axi_logs import quiet_models, quiet_port_logger
 from tb.agents.s_axilite.config import SAxiLiteConfig
 from tb.agents.s_axilite.item import RegisterAccess
 from tb.agents.s_axilite.regmap import CTRL_BITS
@@ -71,11 +74,13 @@ class ControlMonitor(pyuvm.uvm_monitor):
     def start_of_simulation_phase(self) -> None:
         cfg = self.cfg
         args = (cfg.clock, cfg.reset, cfg.reset_active_level)
+        quiet_port_logger(cfg.dut, cfg.prefix, cfg.verbose)
         self._aw = AxiLiteAWMonitor(AxiLiteAWBus.from_prefix(cfg.dut, cfg.prefix), *args)
         self._w = AxiLiteWMonitor(AxiLiteWBus.from_prefix(cfg.dut, cfg.prefix), *args)
         self._b = AxiLiteBMonitor(AxiLiteBBus.from_prefix(cfg.dut, cfg.prefix), *args)
         self._ar = AxiLiteARMonitor(AxiLiteARBus.from_prefix(cfg.dut, cfg.prefix), *args)
         self._r = AxiLiteRMonitor(AxiLiteRBus.from_prefix(cfg.dut, cfg.prefix), *args)
+        quiet_models(self._aw, self._w, self._b, self._ar, self._r, verbose=cfg.verbose)
 
     async def run_phase(self) -> None:
         cocotb.start_soon(self._writes())
@@ -107,7 +112,7 @@ class ControlMonitor(pyuvm.uvm_monitor):
     async def _resets(self) -> None:
         level = 1 if self.cfg.reset_active_level else 0
         while True:
-            await Edge(self.cfg.reset)
+            await self.cfg.reset.value_change
             if signal_level(self.cfg.reset) == level:
                 self.shadow.reset()
 
@@ -132,7 +137,7 @@ class ControlMonitor(pyuvm.uvm_monitor):
                     sh.gie = data & 1
                 elif offset == regmap.ier:
                     sh.ier = data & 3
-                elif offset == regmap.isr:
+                elif offset == regmap.isr and not self.cfg.isr_clear_on_read:
                     if not sh.armed and sh.isr is not None:
                         sh.isr ^= data & 3
                     else:
@@ -187,18 +192,23 @@ class ControlMonitor(pyuvm.uvm_monitor):
             sh.auto_seen = False
 
     def _check_isr(self, isr: int) -> None:
-        sh = self.shadow
+        """A quiet ISR read must show the shadow; afterwards ISR holds what was read
+        (toggle-on-write) or 0 (clear-on-read)."""
+        sh, cor = self.shadow, self.cfg.isr_clear_on_read
         if sh.armed:
             sh.isr = None
             return
         if sh.isr is not None and isr != sh.isr:
-            self._fail(f"ISR reads 0x{isr:x}, expected 0x{sh.isr:x} (ISR bits toggle on write)")
-        sh.isr = isr
+            rule = ("ISR is clear-on-read (COR) and no run completed since the last ISR read" if cor
+                    else "ISR bits toggle on write")
+            self._fail(f"ISR reads 0x{isr:x}, expected 0x{sh.isr:x} ({rule})")
+        sh.isr = 0 if cor else isr
         if self.cfg.interrupt is not None:
-            cocotb.start_soon(self._check_interrupt_pin(isr, sh.writes))
+            cocotb.start_soon(self._check_interrupt_pin(sh.isr, sh.writes))
 
     async def _check_interrupt_pin(self, isr: int, writes: int) -> None:
-        """interrupt == GIE & |(IER & ISR) once a quiet ISR read has settled."""
+        """interrupt == GIE & |(IER & ISR) once a quiet ISR read has settled (`isr`: the
+        shadow after that read)."""
         sh = self.shadow
         await ClockCycles(self.cfg.clock, self.cfg.interrupt_settle_cycles)
         await ReadOnly()
@@ -209,8 +219,9 @@ class ControlMonitor(pyuvm.uvm_monitor):
         vitis = int(bool(sh.gie and isr))
         self.interrupt_checks += 1
         if pin not in (strict, vitis):
+            after = " after its clear-on-read (COR)" if self.cfg.isr_clear_on_read else ""
             self._fail(f"interrupt pin is {pin}, expected GIE & |(IER & ISR) = {strict} "
-                       f"(GIE={sh.gie}, IER=0x{sh.ier:x}, ISR=0x{isr:x})")
+                       f"(GIE={sh.gie}, IER=0x{sh.ier:x}, ISR=0x{isr:x}{after})")
 
     async def _interrupt_edges(self) -> None:
         while True:

@@ -4,6 +4,10 @@ A Vitis export ships `x<top>_hw.h` with one `#define X<TOP>_<BUNDLE>_ADDR_<REG> 
 per register and `#define X<TOP>_<BUNDLE>_BITS_<ARG>_DATA <n>` per argument. Reading
 the user's own header (instead of a table typed into the testbench) is what lets the
 same agent drive any kernel's control block.
+
+Vitis releases differ in how the interrupt status register is cleared: the comment
+block above the defines says `IP Interrupt Status Register (Read/COR)` (clear on
+read) or `(Read/TOW)` (toggle on write). The parser takes the mode from there.
 """
 from __future__ import annotations
 
@@ -18,6 +22,11 @@ _DEFINE_RE = re.compile(r"^\s*#\s*define\s+(\w+)(?:\s+(.*?))?\s*(?://.*|/\*.*)?$
 _NUMBER_RE = re.compile(r"^(0[xX][0-9a-fA-F]+|\d+)$")
 _KIND_RE = re.compile(r"^(ADDR|BITS|WIDTH|DEPTH)_(\w+)$")
 _STANDARD = ("AP_CTRL", "GIE", "IER", "ISR")
+_REG_COMMENT_RE = re.compile(r"^\s*//\s*(0[xX][0-9a-fA-F]+)\s*:\s*(.*)$")
+_SECTION_RE = re.compile(r"^\s*//\s*(\w+)\s*$")
+_ISR_MODE_RE = re.compile(r"\(\s*Read\s*/\s*(COR|TOW)\s*\)", re.IGNORECASE)
+ISR_MODES = ("cor", "tow")
+"""ISR clearing: clear-on-read or toggle-on-write."""
 
 
 class HeaderError(ValueError):
@@ -61,6 +70,7 @@ class RegisterMap:
     isr: int
     args: tuple[ArgRegister, ...]
     memories: dict[str, tuple[int, int]] = field(default_factory=dict)
+    isr_mode: str = "tow"
 
     def arg(self, name: str) -> ArgRegister:
         for a in self.args:
@@ -152,8 +162,6 @@ def parse_hw_header(path: str | Path, *, top: str | None = None, bundle: str = "
         elif not (reg.endswith("_HIGH") or reg.endswith("_CTRL")):
             raise HeaderError(f"{path}:{lineno}: {prefix}ADDR_{reg}: unknown register kind (expected "
                               "AP_CTRL, GIE, IER, ISR, <ARG>_DATA, <ARG>_CTRL, <MEM>_BASE or <MEM>_HIGH)")
-    if not args:
-        raise HeaderError(f"{path}: no argument registers ({prefix}ADDR_<ARG>_DATA) found")
     args.sort(key=lambda a: a.offset)
     for a, b in zip(args, args[1:]):
         if a.offsets[-1] >= b.offset:
@@ -161,4 +169,34 @@ def parse_hw_header(path: str | Path, *, top: str | None = None, bundle: str = "
                               f"{a.name} (0x{a.offset:x}, {a.bits} bits)")
     return RegisterMap(source=str(path), top=top, bundle=bundle,
                        ap_ctrl=addrs["AP_CTRL"][0], gie=addrs["GIE"][0], ier=addrs["IER"][0],
-                       isr=addrs["ISR"][0], args=tuple(args), memories=memories)
+                       isr=addrs["ISR"][0], args=tuple(args), memories=memories,
+                       isr_mode=_isr_mode(text, path, bundle, addrs["ISR"][0]))
+
+
+def _isr_mode(text: str, path: Path, bundle: str, isr: int) -> str:
+    """'cor' or 'tow' from the comment block of register `isr` (its own line and its bit
+    lines); 'tow' when the header does not say. Only the `// <bundle>` section is read
+    when there is one (a header may describe several bundles)."""
+    lines = text.splitlines()
+    sections = [i for i, line in enumerate(lines)
+                if (m := _SECTION_RE.match(line)) is not None and m.group(1).lower() == bundle.lower()]
+    start = sections[0] if sections else 0
+    modes: dict[str, int] = {}
+    in_isr = False
+    for lineno, line in enumerate(lines[start:], start=start + 1):
+        if sections and lineno > start + 1 and _SECTION_RE.match(line):
+            break  # the next bundle's section
+        reg = _REG_COMMENT_RE.match(line)
+        if reg is not None:
+            if in_isr:
+                break
+            in_isr = int(reg.group(1), 16) == isr and "interrupt status" in reg.group(2).lower()
+        elif in_isr and not line.lstrip().startswith("//"):
+            break
+        if in_isr:
+            for m in _ISR_MODE_RE.finditer(line):
+                modes.setdefault(m.group(1).lower(), lineno)
+    if len(modes) > 1:
+        raise HeaderError(f"{path}:{max(modes.values())}: the ISR comment says both COR (line {modes['cor']}) "
+                          f"and TOW (line {modes['tow']}); expected one clearing mode")
+    return next(iter(modes), "tow")

@@ -92,7 +92,7 @@ class MatmulDriver(pyuvm.uvm_driver):
         self.started += 1
         self.load(txn)
         if not txn.back_to_back:
-            await Timer(int(self.rng.integers(1, 40)) * self.env.ctrl_cfg.period_ns, "ns")
+            await Timer(int(self.rng.integers(1, 40)) * self.env.ctrl_cfg.period_ns, "ns", round_mode="round")
         self.env.y_writes.begin(txn)
         item = self.control_item(txn)
         await ControlCallSequence(f"call{txn.txn_id}", item).start(self.env.ctrl.sequencer)
