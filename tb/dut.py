@@ -7,6 +7,7 @@ Loading needs no simulator; `bind`, `start_clock` and `reset` run inside cocotb.
 """
 from __future__ import annotations
 
+import glob
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -17,14 +18,22 @@ BLOCK_PROTOCOLS = ("ap_ctrl_hs", "ap_ctrl_chain", "s_axilite", "ap_ctrl_none")
 INTERFACE_KINDS = ("ap_memory", "scalar", "axis", "m_axi", "s_axilite")
 DIRECTIONS = ("in", "out", "inout")
 
+SCALAR_PROTOCOLS = ("ap_none", "ap_vld", "ap_ack", "ap_hs")
+ISR_MODES = ("cor", "tow")
+DEFAULT_HANDSHAKE_TIMEOUT_CYCLES = 1_000_000
+"""Cycle budget for ap_ready / ap_done when the description sets none (a real call can
+take a few hundred thousand cycles; a hang is still caught within seconds of simulation)."""
+
 _TOP_KEYS = {"name", "toplevel", "sources", "clock", "reset", "block_protocol", "parameters",
-             "faults", "golden", "interfaces", "defines", "description"}
+             "faults", "golden", "interfaces", "defines", "description", "data_files", "build_args",
+             "handshake_timeout_cycles", "interrupt"}
 _IFACE_KEYS = {
     "ap_memory": {"name", "kind", "ports", "addr_width", "data_width", "direction", "depth", "signed", "latency"},
-    "scalar": {"name", "kind", "width", "direction", "signed"},
-    "axis": {"name", "kind", "data_width", "direction", "tlast", "tkeep", "tstrb", "tuser", "user_width"},
+    "scalar": {"name", "kind", "width", "direction", "signed", "protocol"},
+    "axis": {"name", "kind", "data_width", "direction", "tlast", "tkeep", "tstrb", "tuser", "user_width",
+             "tid", "tdest"},
     "m_axi": {"name", "kind", "data_width", "addr_width", "id_width", "user_width"},
-    "s_axilite": {"name", "kind", "addr_width", "data_width", "register_map"},
+    "s_axilite": {"name", "kind", "addr_width", "data_width", "register_map", "isr"},
 }
 
 
@@ -75,9 +84,13 @@ class InterfaceSpec:
     tkeep: bool = False
     tstrb: bool = False
     tuser: bool = False
+    tid: bool = False
+    tdest: bool = False
     id_width: int = 1
     user_width: int = 1
     register_map: Path | None = None
+    protocol: str = "ap_none"  # scalar I/O protocol (UG1399): ap_none | ap_vld | ap_ack | ap_hs
+    isr: str | None = None     # s_axilite ISR semantics: 'cor' | 'tow'; None = as the header says
 
     @property
     def prefix(self) -> str:
@@ -110,6 +123,14 @@ class DutDescription:
     interfaces: tuple[InterfaceSpec, ...]
     path: Path | None = None
     defines: Mapping[str, Any] = field(default_factory=dict)
+    data_files: tuple[Path, ...] = ()
+    build_args: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    handshake_timeout_cycles: int = DEFAULT_HANDSHAKE_TIMEOUT_CYCLES
+    interrupt: str | None = None
+
+    def build_args_for(self, sim: str) -> list[str]:
+        """Extra build arguments of simulator `sim` (e.g. Verilator's lint waivers for an export)."""
+        return list(self.build_args.get(sim, ()))
 
     def interface(self, name: str) -> InterfaceSpec:
         for iface in self.interfaces:
@@ -176,7 +197,7 @@ def _interface(raw: Any, idx: int, where: str, base: Path) -> InterfaceSpec:
     for key in ("data_width", "addr_width", "ports", "width", "id_width", "user_width", "depth", "latency"):
         if key in raw:
             kw[key] = _int(raw[key], where, ctx + key, lo=1 if key != "addr_width" else 0)
-    for key in ("tlast", "tkeep", "tstrb", "tuser", "signed"):
+    for key in ("tlast", "tkeep", "tstrb", "tuser", "tid", "tdest", "signed"):
         if key in raw:
             if not isinstance(raw[key], bool):
                 raise _fail(where, ctx + key, f"expected true/false, got {raw[key]!r}")
@@ -196,9 +217,55 @@ def _interface(raw: Any, idx: int, where: str, base: Path) -> InterfaceSpec:
             raise _fail(where, ctx + "direction", "an axis stream is 'in' or 'out'")
     if kind == "scalar" and "data_width" not in raw:
         kw["data_width"] = kw.get("width", 32)
+    if kind == "scalar" and "protocol" in raw:
+        if raw["protocol"] not in SCALAR_PROTOCOLS:
+            raise _fail(where, ctx + "protocol", f"{raw['protocol']!r} is not one of {', '.join(SCALAR_PROTOCOLS)}")
+        kw["protocol"] = raw["protocol"]
     if kind == "s_axilite" and "register_map" in raw:
         kw["register_map"] = (base / _str(raw["register_map"], where, ctx + "register_map")).resolve()
+    if kind == "s_axilite" and "isr" in raw:
+        if raw["isr"] not in ISR_MODES:
+            raise _fail(where, ctx + "isr", f"{raw['isr']!r} is not one of {', '.join(ISR_MODES)} "
+                        "(clear-on-read / toggle-on-write)")
+        kw["isr"] = raw["isr"]
     return InterfaceSpec(**kw)
+
+
+def _files(raw: Any, where: str, key: str, base: Path, *, required: bool) -> tuple[Path, ...]:
+    """Expand a list of file names or globs relative to `base`; a pattern matching nothing fails."""
+    if raw is None and not required:
+        return ()
+    if not isinstance(raw, list) or (required and not raw):
+        raise _fail(where, key, "expected a non-empty list of files or globs" if required
+                    else "expected a list of files or globs")
+    out: list[Path] = []
+    for i, item in enumerate(raw):
+        pattern = _str(item, where, f"{key}[{i}]")
+        if any(c in pattern for c in "*?["):
+            matches = sorted(Path(p).resolve() for p in glob.glob(str(base / pattern)) if Path(p).is_file())
+            if not matches:
+                raise _fail(where, f"{key}[{i}]", f"glob {pattern!r} matches no file under {base}")
+            out.extend(m for m in matches if m not in out)
+        else:
+            path = (base / pattern).resolve()
+            if path not in out:
+                out.append(path)
+    return tuple(out)
+
+
+def _build_args(raw: Any, where: str) -> dict[str, tuple[str, ...]]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise _fail(where, "build_args", f"expected a mapping of simulator to a list of arguments, got {raw!r}")
+    out = {}
+    for sim, args in raw.items():
+        if sim not in ("verilator", "icarus"):
+            raise _fail(where, f"build_args.{sim}", "unknown simulator (allowed: icarus, verilator)")
+        if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
+            raise _fail(where, f"build_args.{sim}", f"expected a list of strings, got {args!r}")
+        out[sim] = tuple(args)
+    return out
 
 
 def parse_description(raw: Any, where: str, base: Path, path: Path | None = None) -> DutDescription:
@@ -208,10 +275,8 @@ def parse_description(raw: Any, where: str, base: Path, path: Path | None = None
     _check_keys(raw, _TOP_KEYS, where, "")
     name = _str(_need(raw, "name", where), where, "name")
     toplevel = _str(raw.get("toplevel", name), where, "toplevel")
-    sources_raw = _need(raw, "sources", where)
-    if not isinstance(sources_raw, list) or not sources_raw:
-        raise _fail(where, "sources", "expected a non-empty list of files")
-    sources = tuple((base / _str(s, where, f"sources[{i}]")).resolve() for i, s in enumerate(sources_raw))
+    sources = _files(_need(raw, "sources", where), where, "sources", base, required=True)
+    data_files = _files(raw.get("data_files"), where, "data_files", base, required=False)
     clk = _need(raw, "clock", where)
     if not isinstance(clk, Mapping):
         raise _fail(where, "clock", f"expected {{port, period_ns}}, got {clk!r}")
@@ -253,9 +318,18 @@ def parse_description(raw: Any, where: str, base: Path, path: Path | None = None
     defines = raw.get("defines") or {}
     if not isinstance(defines, Mapping):
         raise _fail(where, "defines", "expected a mapping")
+    budget = raw.get("handshake_timeout_cycles", DEFAULT_HANDSHAKE_TIMEOUT_CYCLES)
+    budget = _int(budget, where, "handshake_timeout_cycles", lo=1)
+    interrupt = raw.get("interrupt")
+    if interrupt is not None:
+        interrupt = _str(interrupt, where, "interrupt")
+        if not any(i.kind == "s_axilite" for i in ifaces):
+            raise _fail(where, "interrupt", "an interrupt pin needs an s_axilite control interface")
     return DutDescription(name=name, toplevel=toplevel, sources=sources, clock=clock, reset=reset,
                           block_protocol=proto, parameters=params, faults=faults, golden=golden,
-                          interfaces=ifaces, path=path, defines=dict(defines))
+                          interfaces=ifaces, path=path, defines=dict(defines), data_files=data_files,
+                          build_args=_build_args(raw.get("build_args"), where),
+                          handshake_timeout_cycles=budget, interrupt=interrupt)
 
 
 def load_description(path: str | Path) -> DutDescription:
@@ -325,11 +399,13 @@ def interface_port_names(iface: InterfaceSpec) -> list[str]:
     if iface.kind == "ap_memory":
         return memory_port_names(iface)
     if iface.kind == "scalar":
-        return [iface.name]
+        extra = {"ap_none": (), "ap_vld": ("ap_vld",), "ap_ack": ("ap_ack",), "ap_hs": ("ap_vld", "ap_ack")}
+        return [iface.name] + [f"{iface.name}_{s}" for s in extra[iface.protocol]]
     if iface.kind == "axis":
         names = [f"{iface.name}_TDATA", f"{iface.name}_TVALID", f"{iface.name}_TREADY"]
         names += [f"{iface.name}_{s}" for s, on in (("TLAST", iface.tlast), ("TKEEP", iface.tkeep),
-                                                    ("TSTRB", iface.tstrb), ("TUSER", iface.tuser)) if on]
+                                                    ("TSTRB", iface.tstrb), ("TUSER", iface.tuser),
+                                                    ("TID", iface.tid), ("TDEST", iface.tdest)) if on]
         return names
     if iface.kind == "m_axi":
         p = iface.prefix
@@ -366,6 +442,8 @@ def bind(dut: Any, desc: DutDescription) -> BoundDut:
     for iface in desc.interfaces:
         for n in interface_port_names(iface):
             find_port(dut, n, owner=f"{owner} interface {iface.name} ({iface.kind})")
+    if desc.interrupt is not None:
+        find_port(dut, desc.interrupt, owner=f"{owner} interrupt")
     return BoundDut(dut=dut, desc=desc, clk=clk, rst=rst, ctrl=ctrl)
 
 

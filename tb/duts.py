@@ -15,12 +15,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+import yaml
+
 from tb.dut import DutDescription, load_description
 from tb.sim.runner import REPO_ROOT, DutBuild
 
 HLS_DIR = REPO_ROOT / "rtl" / "hls"
 DESCRIPTION_ENV = "LDV_DUT_DESC"
 """Env var naming a DUT description YAML that overrides the registry's (own exports)."""
+GOLDEN_ENV = "LDV_GOLDEN"
+"""Env var naming the golden (`module:function` or `file.py:function`) of the generic tests."""
+OWN_DUTS_ENV = "LLAMA_DV_DUTS"
+"""Description YAMLs (os.pathsep-separated) of the user's own DUTs: each joins the registry
+with the generic stock tests, so testpoints can name `<dut>.Smoke` and `make regress` runs it."""
+GENERIC_TEST_MODULE = "tb.generic.tests"
 
 _CONFIG_RE = re.compile(r"^(default|pad(\d+)|fault(\d+))$")
 
@@ -65,7 +73,48 @@ def hls_build(desc: DutDescription, sim: str, config: str = "default") -> DutBui
                              f"under 'parameters'")
     params.update(overrides)
     return DutBuild(name=desc.name, sim=sim, sources=list(desc.sources), toplevel=desc.toplevel,
-                    parameters=params, defines=dict(desc.defines), config=config)
+                    parameters=params, defines=dict(desc.defines), config=config,
+                    build_args=desc.build_args_for(sim), data_files=list(desc.data_files))
+
+
+def generic_build(desc: DutDescription, sim: str, golden: str | None = None, config: str = "default") -> DutBuild:
+    """DutBuild of a user's DUT for the generic tests: the build of `hls_build` plus the
+    environment that names its description and golden to the test process."""
+    from tb.generic.golden import golden_of
+
+    build = hls_build(desc, sim, config)
+    spec = golden or golden_of(desc)
+    build.env = {DESCRIPTION_ENV: str(desc.path), **({GOLDEN_ENV: spec} if spec else {})}
+    return build
+
+
+def _own_entries() -> dict[str, DutEntry]:
+    """The user's DUTs named in LLAMA_DV_DUTS: Vitis-style descriptions run the generic
+    tests; a decoder role map (a YAML with `roles:`) runs the decoder tests as `clash_<top>`."""
+    entries = {}
+    for item in filter(None, os.environ.get(OWN_DUTS_ENV, "").split(os.pathsep)):
+        path = Path(item).resolve()
+        if _is_role_map(path):
+            from tb.clash.duts import role_map_build
+            from tb.clash.roles import RoleMap
+
+            name = f"clash_{RoleMap.load(path).manifest.top}"
+            entries[name] = DutEntry(name=name, test_module="tb.tests.test_clash_decoder",
+                                     make_build=lambda sim, config, p=path: role_map_build(p, sim, config))
+            continue
+        desc = load_description(path)
+        entries[desc.name] = DutEntry(
+            name=desc.name, test_module=GENERIC_TEST_MODULE,
+            make_build=lambda sim, config, d=desc: generic_build(d, sim, config=config), description=desc)
+    return entries
+
+
+def _is_role_map(path: Path) -> bool:
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError):
+        return False
+    return isinstance(raw, dict) and "roles" in raw
 
 
 def _hls_entries() -> dict[str, DutEntry]:
@@ -108,6 +157,7 @@ def _clash_spec(name: str, spec: Any) -> tuple[Callable[[str, str], DutBuild], s
 def _registry() -> dict[str, DutEntry]:
     reg = _hls_entries()
     reg.update(_clash_entries())
+    reg.update(_own_entries())
     return reg
 
 

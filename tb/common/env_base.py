@@ -21,11 +21,12 @@ DUT_CONFIG_ENV = "LDV_DUT_CONFIG"
 
 
 TIMEOUT_ENV = "LDV_HANDSHAKE_TIMEOUT_CYCLES"
-"""Cycle budget for ap_ready / ap_done before a test fails as hung (default 200000)."""
+"""Cycle budget for ap_ready / ap_done before a test fails as hung; overrides the
+description's `handshake_timeout_cycles`."""
 
 
-def handshake_timeout_cycles() -> int:
-    return int(os.environ.get(TIMEOUT_ENV, "200000"))
+def handshake_timeout_cycles(desc: DutDescription) -> int:
+    return int(os.environ.get(TIMEOUT_ENV) or desc.handshake_timeout_cycles)
 
 
 def dut_config() -> str:
@@ -45,7 +46,7 @@ class KernelEnvBase(pyuvm.uvm_env):
         self.clk = self.bound.clk
         self.period_ns = self.desc.clock.period_ns
         self.rst_active_high = self.desc.reset.active == "high"
-        budget = handshake_timeout_cycles()
+        budget = handshake_timeout_cycles(self.desc)
         ctrl_cfg = ApCtrlConfig(protocol=self.desc.block_protocol, period_ns=self.period_ns,
                                 ready_timeout_cycles=budget, done_timeout_cycles=budget)
         self.ctrl = ApCtrlAgent.from_prefix("ctrl", self, cocotb.top, self.clk, ctrl_cfg,

@@ -97,12 +97,17 @@ class DutBuild:
     config: str = "default"
     timescale: tuple[str, str] = ("1ns", "1ps")
     build_root: Path | None = None
+    data_files: list[Path] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    """Environment every test of this DUT needs (e.g. the generic env's description and
+    golden); a run's own `extra_env` overrides it. Not part of the build."""
 
     def __post_init__(self) -> None:
         if self.sim not in SIMULATORS:
             raise ValueError(f"sim must be one of {SIMULATORS}, got {self.sim!r}")
         self.sources = [Path(s).resolve() for s in self.sources]
         self.includes = [Path(i).resolve() for i in self.includes]
+        self.data_files = [Path(d).resolve() for d in self.data_files]
         if self.build_root is not None:
             self.build_root = Path(self.build_root).resolve()
 
@@ -112,9 +117,16 @@ class DutBuild:
         return self.build_root or default_build_root()
 
     @property
+    def source_key(self) -> str:
+        """Short hash of where the sources are: two exports with the same top name and
+        config (the project's rtl/hls/rmsnorm.v and a user's export of it) build apart."""
+        text = "\n".join(_rel(s) for s in self.sources)
+        return hashlib.sha256(text.encode()).hexdigest()[:8]
+
+    @property
     def build_dir(self) -> Path:
-        """``build/<sim>/<name>-<config>``: the plain (no coverage, no waves) build."""
-        return self.root / self.sim / f"{self.name}-{self.config}"
+        """``build/<sim>/<name>-<config>-<source key>``: the plain (no coverage, no waves) build."""
+        return self.root / self.sim / f"{self.name}-{self.config}-{self.source_key}"
 
     def variant_dir(self, *, coverage: bool = False, waves: bool = False) -> Path:
         """Build directory for a coverage and/or waves variant of this configuration.
@@ -462,6 +474,7 @@ def run(dut: DutBuild, test_module: str, *, testcase: str | None = None, seed: i
     folders that hold *test_module*; the repo root is always importable.
     """
     seed = new_seed() if seed is None else int(seed)
+    extra_env = {**dut.env, **(extra_env or {})}
     test_dir = Path(test_dir).resolve() if test_dir else default_test_dir(dut, test_module, testcase, seed, extra_env)
     replay = replay_command(dut, test_module, testcase=testcase, seed=seed, coverage=coverage,
                             extra_env=extra_env, plusargs=plusargs, python_path=python_path)
@@ -469,6 +482,7 @@ def run(dut: DutBuild, test_module: str, *, testcase: str | None = None, seed: i
         for stale in ("results.xml", "coverage.dat", "dump.fst", f"{dut.toplevel}.fst", RUN_RECORD_NAME):
             (test_dir / stale).unlink(missing_ok=True)
     test_dir.mkdir(parents=True, exist_ok=True)
+    missing = stage_data_files(dut, test_dir)
     xml = Path(results_xml) if results_xml else Path("results.xml")
     xml = xml if xml.is_absolute() else test_dir / xml
     xml.unlink(missing_ok=True)
@@ -478,6 +492,14 @@ def run(dut: DutBuild, test_module: str, *, testcase: str | None = None, seed: i
                   replay=replay)
 
     start = time.monotonic()
+    if missing:
+        result = RunResult(**common, status="error", tests=0, passed=0, failed=0, skipped=0, duration_s=0.0,
+                           build_dir=dut.variant_dir(coverage=coverage, waves=waves), returncode=None,
+                           message=f"{dut.name}: memory-init file(s) the RTL reads are missing: "
+                                   f"{', '.join(str(m) for m in missing)}")
+        log.write_text(result.message + "\n")
+        _write_record(result)
+        return result
     try:
         build_dir = build(dut, coverage=coverage, waves=waves)
     except (BuildError, toolchain.ToolchainError) as exc:
@@ -534,6 +556,20 @@ def run(dut: DutBuild, test_module: str, *, testcase: str | None = None, seed: i
     return result
 
 
+def stage_data_files(dut: DutBuild, test_dir: Path) -> list[Path]:
+    """Copy the DUT's memory-init files into the run directory, where `$readmemh("./x.dat")`
+    looks for them (the simulator's working directory); returns the ones that do not exist."""
+    missing = []
+    for src in dut.data_files:
+        if not src.is_file():
+            missing.append(src)
+            continue
+        dst = test_dir / src.name
+        if not dst.exists() or dst.stat().st_mtime < src.stat().st_mtime:
+            shutil.copyfile(src, dst)
+    return missing
+
+
 def _write_record(result: RunResult) -> None:
     """run.json beside the log: what ran, with which seed and tools, and how it ended."""
     record = result.to_json()
@@ -564,10 +600,11 @@ def replay_command(dut: DutBuild, test_module: str, *, testcase: str | None = No
     cmd += [arg for k, v in dut.parameters.items() for arg in ("--param", f"{k}={v}")]
     cmd += [arg for k, v in dut.defines.items() for arg in ("--define", f"{k}={v}")]
     cmd += [f"--build-arg={a}" for a in dut.build_args]
+    cmd += [arg for d in dut.data_files for arg in ("--data-file", _rel(d))]
     if tuple(dut.timescale) != ("1ns", "1ps"):
         cmd += ["--timescale", "/".join(dut.timescale)]
     cmd += [arg for p in python_path for arg in ("--python-path", _rel(p))]
-    cmd += [arg for k, v in (extra_env or {}).items() for arg in ("--env", f"{k}={v}")]
+    cmd += [arg for k, v in {**dut.env, **(extra_env or {})}.items() for arg in ("--env", f"{k}={v}")]
     cmd += [f"--plusarg={p}" for p in plusargs or []]
     if testcase:
         cmd += ["--testcase", testcase]
@@ -600,6 +637,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
     p.add_argument("--define", action="append", default=[], metavar="NAME=VALUE")
     p.add_argument("--build-arg", action="append", default=[])
+    p.add_argument("--data-file", action="append", default=[], type=Path,
+                   help="memory-init file staged into the run directory (repeatable)")
     p.add_argument("--timescale", default="1ns/1ps")
     p.add_argument("--build-root", type=Path)
     p.add_argument("--test-module", required=True)
@@ -616,7 +655,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     dut = DutBuild(name=a.name, sim=a.sim, sources=a.source, toplevel=a.toplevel,
                    parameters=dict(_key_values(a.param)), defines=dict(_key_values(a.define)),
                    build_args=a.build_arg, includes=a.include, config=a.config,
-                   timescale=(unit, precision or unit), build_root=a.build_root)
+                   timescale=(unit, precision or unit), build_root=a.build_root, data_files=a.data_file)
     result = run(dut, a.test_module, testcase=a.testcase, seed=a.seed, waves=a.waves,
                  coverage=a.coverage, timeout_s=a.timeout, extra_env=_key_values(a.env),
                  plusargs=a.plusarg, python_path=a.python_path)

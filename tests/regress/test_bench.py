@@ -125,7 +125,7 @@ def test_fresh_build_is_built_without_ccache_then_reused(tmp_path: Path, icarus:
     assert not cached and build_s > 0 and recorded is not None and recorded > 0
     assert build_cpu > 0, "the build's CPU time comes from its reaped processes"
     assert "CCACHE_DISABLE" not in os.environ, "the fresh build's environment must be restored"
-    assert (tmp_path / "builds" / "icarus" / "matmul-default").is_dir()
+    assert dut.build_dir.is_dir() and dut.build_dir.parent == tmp_path / "builds" / "icarus"
     _, cached, again, _ = bench.timed_build(dut)
     assert cached and again == recorded
 
