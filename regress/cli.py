@@ -157,6 +157,20 @@ def cmd_synth(args: argparse.Namespace) -> int:
     return synth_main(args.synth_args)
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    """Stock tests of a described DUT against a golden, implemented by tb.generic.run."""
+    from tb.generic.run import main as run_main
+
+    return run_main(args.run_args)
+
+
+def cmd_describe(args: argparse.Namespace) -> int:
+    """DUT description YAML of a Vitis HLS export, implemented by tb.export.describe."""
+    from tb.export.describe import main as describe_main
+
+    return describe_main(args.describe_args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="llama-dv", description="llama-dv regression, coverage and sign-off")
     sub = p.add_subparsers(dest="command", required=True)
@@ -215,6 +229,16 @@ def build_parser() -> argparse.ArgumentParser:
                         help="simulation throughput per kernel and simulator (see `llama-dv bench --help`)")
     be.add_argument("bench_args", nargs=argparse.REMAINDER)
     be.set_defaults(func=cmd_bench)
+
+    ru = sub.add_parser("run", add_help=False,
+                        help="stock tests of a described DUT against your golden (see `llama-dv run --help`)")
+    ru.add_argument("run_args", nargs=argparse.REMAINDER)
+    ru.set_defaults(func=cmd_run)
+
+    de = sub.add_parser("describe", add_help=False,
+                        help="write the DUT description YAML of a Vitis HLS export (see `llama-dv describe --help`)")
+    de.add_argument("describe_args", nargs=argparse.REMAINDER)
+    de.set_defaults(func=cmd_describe)
     return p
 
 
@@ -224,6 +248,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_synth(argparse.Namespace(synth_args=argv[1:]))
     if argv[:1] == ["bench"]:  # likewise for the throughput bench
         return cmd_bench(argparse.Namespace(bench_args=argv[1:]))
+    if argv[:1] == ["describe"]:  # and for describe
+        return cmd_describe(argparse.Namespace(describe_args=argv[1:]))
+    if argv[:1] == ["run"]:  # and for the generic environment's runner
+        return cmd_run(argparse.Namespace(run_args=argv[1:]))
     args = build_parser().parse_args(argv)
     return int(args.func(args) or 0)
 

@@ -1,0 +1,109 @@
+"""The user's golden function: loaded from `module:function` or `path/to/file.py:function`.
+
+The module may also define `ARGS` (stimulus constraints, see tb.generic.args) and
+`coverage(call)` (the user's own cocotb-coverage sampling function, called once per
+call with its inputs and expected outputs).
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+from tb.generic.args import ArgSpec
+
+
+class GoldenError(ValueError):
+    """The golden cannot be loaded or returned something unusable; the message says which."""
+
+
+@dataclass
+class Golden:
+    """A golden function plus what its module says about stimulus and coverage."""
+
+    spec: str
+    fn: Callable[..., Any]
+    args: Mapping[str, ArgSpec] = field(default_factory=dict)
+    coverage: Callable[[Any], None] | None = None
+
+    def evaluate(self, inputs: Mapping[str, Any], outputs: list[str]) -> dict[str, Any]:
+        """Expected outputs of one call, by argument name (arrays as int64, scalars as int)."""
+        try:
+            result = self.fn(**inputs)
+        except Exception as exc:
+            raise GoldenError(f"golden {self.spec} raised {type(exc).__name__}: {exc} "
+                              f"(inputs: {', '.join(inputs)})") from exc
+        if not isinstance(result, Mapping):
+            if len(outputs) != 1:
+                raise GoldenError(f"golden {self.spec} returned a {type(result).__name__}; with several "
+                                  f"outputs ({', '.join(outputs)}) it must return a dict by name")
+            result = {outputs[0]: result}
+        unknown = sorted(set(result) - set(outputs))
+        if unknown:
+            raise GoldenError(f"golden {self.spec} returned {unknown[0]!r}, which is not an output "
+                              f"(outputs: {', '.join(outputs)})")
+        missing = [o for o in outputs if o not in result]
+        if missing:
+            raise GoldenError(f"golden {self.spec} returned no value for output {missing[0]!r} "
+                              f"(outputs: {', '.join(outputs)})")
+        return {k: (np.asarray(v, dtype=np.int64).ravel() if np.ndim(v) else int(v)) for k, v in result.items()}
+
+
+def _module(target: str) -> ModuleType:
+    if target.endswith(".py") or "/" in target:
+        path = Path(target).resolve()
+        if not path.is_file():
+            raise GoldenError(f"golden module file {target} does not exist")
+        name = f"llama_dv_golden_{abs(hash(str(path)))}"
+        if name in sys.modules:
+            return sys.modules[name]
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        return module
+    try:
+        return importlib.import_module(target)
+    except ModuleNotFoundError as exc:
+        raise GoldenError(f"cannot import golden module {target!r}: {exc}") from exc
+
+
+def absolute(spec: str, base: Path | None = None) -> str:
+    """`file.py:fn` with the file made absolute (relative to `base`, else the current
+    folder), so a run in its own directory finds it; `module:fn` unchanged."""
+    target, sep, name = spec.rpartition(":")
+    if not sep:
+        target, name = spec, "golden"
+    if target.endswith(".py") or "/" in target:
+        target = str(((base or Path.cwd()) / target).resolve())
+    return f"{target}:{name}"
+
+
+def golden_of(desc: Any) -> str | None:
+    """The description's own `golden:` (a file named there is relative to the YAML)."""
+    if not desc.golden:
+        return None
+    return absolute(desc.golden, desc.path.parent if desc.path else None)
+
+
+def load_golden(spec: str) -> Golden:
+    """`module:function` or `file.py:function` (function defaults to `golden`)."""
+    target, sep, name = spec.rpartition(":")
+    if not sep:
+        target, name = spec, "golden"
+    module = _module(target)
+    fn = getattr(module, name, None)
+    if not callable(fn):
+        raise GoldenError(f"{target} has no function {name!r}")
+    args = getattr(module, "ARGS", {}) or {}
+    if not isinstance(args, Mapping):
+        raise GoldenError(f"{target}.ARGS must be a dict of argument name to Array/Scalar/LengthOf/Output")
+    cover = getattr(module, "coverage", None)
+    return Golden(spec=spec, fn=fn, args=dict(args), coverage=cover if callable(cover) else None)

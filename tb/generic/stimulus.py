@@ -1,0 +1,168 @@
+"""Calls and how they are drawn: directed corners from the argument ranges, and
+constrained-random values, every number from the test's seeded stream.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from tb.generic.args import Array, LengthOf, Scalar
+from tb.generic.arguments import Argument
+from tb.generic.golden import Golden
+
+DEFAULT_STREAM_LENGTH = (1, 16)
+"""Length of an input stream or m_axi buffer the user gave no ARGS for."""
+
+CORNERS = ("min", "max", "zeros", "alternating", "one_hot")
+"""Directed calls: every array at its shortest length and lowest values, longest and highest, zeros,
+alternating lowest/highest at the longest length, and one highest element among zeros."""
+
+
+class StimulusError(ValueError):
+    """A length or range cannot be satisfied; the message names the argument."""
+
+
+@dataclass
+class Call:
+    """One DUT invocation: inputs by argument name and the golden's expected outputs."""
+
+    txn_id: int
+    seed: int
+    kind: str
+    inputs: dict[str, Any]
+    expected: dict[str, Any] = field(default_factory=dict)
+    addresses: dict[str, int] = field(default_factory=dict)  # m_axi buffer of each array argument
+
+    def __repr__(self) -> str:
+        return f"Call(txn {self.txn_id}, {self.kind}, seed {self.seed})"
+
+
+def value_range(arg: Argument) -> tuple[int, int]:
+    """[lo, hi] of an input's elements: the user's bounds inside the type's full range."""
+    full = (-(1 << (arg.bits - 1)), (1 << (arg.bits - 1)) - 1) if arg.signed else (0, (1 << arg.bits) - 1)
+    spec = arg.spec
+    lo = spec.lo if isinstance(spec, (Array, Scalar)) and spec.lo is not None else full[0]
+    hi = spec.hi if isinstance(spec, (Array, Scalar)) and spec.hi is not None else full[1]
+    if lo > hi:
+        raise StimulusError(f"argument {arg.name}: lo {lo} > hi {hi}")
+    return lo, hi
+
+
+def length_range(arg: Argument) -> tuple[int, int] | LengthOf:
+    spec = arg.spec
+    length = spec.length if isinstance(spec, Array) else None
+    if isinstance(length, LengthOf):
+        return length
+    if isinstance(length, int):
+        bounds = (length, length)
+    elif isinstance(length, tuple):
+        bounds = (int(length[0]), int(length[1]))
+    elif arg.carrier == "ap_memory":
+        bounds = (arg.depth or 1, arg.depth or 1)
+    else:
+        bounds = DEFAULT_STREAM_LENGTH
+    if bounds[0] < 1 or bounds[0] > bounds[1]:
+        raise StimulusError(f"argument {arg.name}: length range {bounds} is empty or below 1")
+    if arg.depth is not None and bounds[1] > arg.depth:
+        raise StimulusError(f"argument {arg.name}: length up to {bounds[1]} exceeds the ap_memory depth "
+                            f"{arg.depth}")
+    return bounds
+
+
+class Stimulus:
+    """Draws inputs for the arguments of one DUT and evaluates the golden on them."""
+
+    def __init__(self, arguments: list[Argument], golden: Golden, rng: np.random.Generator, seed: int) -> None:
+        self.inputs = [a for a in arguments if a.is_input]
+        self.outputs = [a.name for a in arguments if a.is_output]
+        self.golden, self.rng, self.seed = golden, rng, seed
+        self.next_id = 0
+        names = {a.name for a in arguments}
+        for a in self.inputs:
+            ref = a.spec if isinstance(a.spec, LengthOf) else length_range(a) if a.shape == "array" else None
+            if isinstance(ref, LengthOf) and ref.name not in names:
+                raise StimulusError(f"argument {a.name}: LengthOf({ref.name!r}) names no argument")
+        for a in self.inputs:
+            if not isinstance(a.spec, LengthOf):
+                value_range(a)  # a bad range fails here, naming the argument, before any simulation
+
+    def call(self, kind: str, inputs: dict[str, Any]) -> Call:
+        c = Call(self.next_id, self.seed, kind, inputs)
+        self.next_id += 1
+        c.expected = self.golden.evaluate(inputs, self.outputs)
+        return c
+
+    # --- drawing ---------------------------------------------------------------------
+
+    def _lengths(self, pick: str) -> dict[str, int]:
+        lengths: dict[str, int] = {}
+        arrays = [a for a in self.inputs if a.shape == "array"]
+        for a in arrays:
+            r = length_range(a)
+            if isinstance(r, LengthOf):
+                continue
+            lo, hi = r
+            lengths[a.name] = lo if pick == "min" else hi if pick == "max" else int(self.rng.integers(lo, hi + 1))
+        for a in arrays:
+            r = length_range(a)
+            if isinstance(r, LengthOf):
+                if r.name not in lengths:
+                    raise StimulusError(f"argument {a.name}: LengthOf({r.name!r}) must name an array input")
+                lengths[a.name] = lengths[r.name]
+        return lengths
+
+    def _values(self, arg: Argument, n: int, corner: str) -> np.ndarray:
+        lo, hi = value_range(arg)
+        zero = min(max(0, lo), hi)
+        if corner == "min":
+            return np.full(n, lo, np.int64)
+        if corner == "max":
+            return np.full(n, hi, np.int64)
+        if corner == "zeros":
+            return np.full(n, zero, np.int64)
+        if corner == "alternating":
+            return np.where(np.arange(n) % 2 == 0, lo, hi).astype(np.int64)
+        if corner == "one_hot":
+            v = np.full(n, zero, np.int64)
+            v[int(self.rng.integers(0, n))] = hi
+            return v
+        return self._random(lo, hi, n)
+
+    def _random(self, lo: int, hi: int, n: int) -> np.ndarray:
+        """Uniform in [lo, hi], or (one draw in four) in a band of random width, so small values occur."""
+        if self.rng.random() < 0.25 and hi - lo > 16:
+            bits = int(self.rng.integers(1, max(2, (hi - lo).bit_length())))
+            centre = min(max(0, lo), hi)
+            lo, hi = max(lo, centre - (1 << bits)), min(hi, centre + (1 << bits))
+        span = hi - lo + 1
+        if span <= 1 << 62:
+            return lo + self.rng.integers(0, span, size=n, dtype=np.int64)
+        return np.array([lo + int(self.rng.integers(0, 1 << 62)) * (span >> 62) for _ in range(n)], np.int64)
+
+    def draw(self, corner: str = "random") -> dict[str, Any]:
+        """Inputs of one call; `corner` is 'random' or one of CORNERS."""
+        lengths = self._lengths("min" if corner == "min" else "max" if corner in ("max", "alternating")
+                                else "random")
+        inputs: dict[str, Any] = {}
+        for a in self.inputs:
+            if a.shape == "array":
+                inputs[a.name] = self._values(a, lengths[a.name], corner)
+        for a in self.inputs:
+            if a.shape != "scalar":
+                continue
+            if isinstance(a.spec, LengthOf):
+                if a.spec.name not in lengths:
+                    raise StimulusError(f"argument {a.name}: LengthOf({a.spec.name!r}) must name an array input")
+                inputs[a.name] = lengths[a.spec.name]
+            else:
+                scalar_corner = corner if corner in ("min", "max", "zeros") else "random"
+                inputs[a.name] = int(self._values(a, 1, scalar_corner)[0])
+        return inputs
+
+    def directed(self) -> list[Call]:
+        return [self.call(c, self.draw(c)) for c in CORNERS]
+
+    def random(self, count: int) -> list[Call]:
+        return [self.call("random", self.draw()) for _ in range(count)]

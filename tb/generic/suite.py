@@ -1,0 +1,31 @@
+"""The stock tests every described DUT gets, and which of them its interfaces allow.
+
+Kept free of simulator imports so `llama-dv run` and the regression planner can
+decide what to schedule before anything is built.
+"""
+from __future__ import annotations
+
+from tb.dut import DutDescription
+
+TEST_MODULE = "tb.generic.tests"
+RANDOM_CALLS_ENV = "LDV_RANDOM_CALLS"
+"""Calls of the Random test (default 40); `llama-dv run --calls N` sets it."""
+STOCK_TESTS = ("Smoke", "Directed", "Random", "BackToBack", "FlowControl", "ResetMidCall", "Overlap")
+"""In the order `llama-dv run` schedules them; names of the pyuvm tests in tb.generic.tests."""
+
+
+def not_applicable(desc: DutDescription) -> dict[str, str]:
+    """Stock tests that cannot run on `desc`, with the reason (shown by `llama-dv run`)."""
+    out = {}
+    if desc.block_protocol not in ("ap_ctrl_hs", "ap_ctrl_chain"):
+        why = f"block protocol {desc.block_protocol} has no ap_start to hold high"
+        out["BackToBack"] = why
+        out["Overlap"] = why
+    if not any(i.kind in ("axis", "m_axi") for i in desc.interfaces):
+        out["FlowControl"] = "no AXI-Stream or m_axi interface has flow control to vary"
+    return out
+
+
+def applicable_tests(desc: DutDescription) -> list[str]:
+    skip = not_applicable(desc)
+    return [t for t in STOCK_TESTS if t not in skip]

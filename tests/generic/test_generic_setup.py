@@ -1,0 +1,134 @@
+"""The generic layer before any simulation: signature, ARGS, golden, stimulus, registry.
+
+A user's mistake in ARGS or the golden must be reported by name before anything is
+built; a DUT listed in LLAMA_DV_DUTS must join the registry with the right tests.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tb import duts
+from tb.generic import Array, LengthOf, Output, Scalar
+from tb.generic.arguments import SignatureError, signature
+from tb.generic.golden import Golden, GoldenError, load_golden
+from tb.generic.stimulus import CORNERS, Stimulus, StimulusError
+from tb.sim.runner import REPO_ROOT
+
+EXPORTS = REPO_ROOT / "tests" / "fixtures" / "exports"
+
+
+@pytest.fixture(scope="module")
+def described(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """`llama-dv describe` of the vadd_rom and saxpy_mm fixtures (one YAML each)."""
+    out = tmp_path_factory.mktemp("described")
+    paths = {}
+    for name in ("vadd_rom", "saxpy_mm"):
+        paths[name] = out / f"{name}.yaml"
+        subprocess.run([sys.executable, "-m", "regress.cli", "describe", str(EXPORTS / name), "-o",
+                        str(paths[name])], check=True, cwd=REPO_ROOT, capture_output=True)
+    return paths
+
+
+def _desc(path: Path):
+    from tb.dut import load_description
+
+    return load_description(path)
+
+
+def test_signature_of_memory_kernel(described: dict[str, Path]) -> None:
+    golden = load_golden(f"{EXPORTS / 'vadd_rom' / 'golden.py'}:golden")
+    args = {a.name: a for a in signature(_desc(described["vadd_rom"]), golden.args)}
+    assert [(n, a.direction, a.carrier) for n, a in args.items()] == [
+        ("a", "in", "ap_memory"), ("b", "in", "ap_memory"), ("c", "out", "ap_memory"), ("n", "in", "port")]
+
+
+def test_signature_of_m_axi_kernel_places_pointers(described: dict[str, Path]) -> None:
+    golden = load_golden(f"{EXPORTS / 'saxpy_mm' / 'golden.py'}:golden")
+    args = {a.name: a for a in signature(_desc(described["saxpy_mm"]), golden.args)}
+    assert (args["x"].carrier, args["x"].bundle, args["x"].address_via) == ("m_axi", "gmem", "register")
+    assert args["y"].direction == "out" and args["a"].carrier == "register"
+
+
+@pytest.mark.parametrize(("specs", "message"), [
+    ({"q": Array()}, "ARGS['q']: vadd_rom has no argument of that name (arguments: a, b, c, n)"),
+    ({"c": Array()}, "ARGS['c']: c is an output"),
+    ({"n": Array()}, "Array given for scalar argument n"),
+    ({"a": Scalar()}, "Scalar given for array argument a"),
+])
+def test_bad_args_are_named(described: dict[str, Path], specs: dict, message: str) -> None:
+    with pytest.raises(SignatureError, match=message.replace("[", r"\[").replace("(", r"\(").replace(")", r"\)")):
+        signature(_desc(described["vadd_rom"]), specs)
+
+
+def test_pointer_to_unknown_bundle_is_named(described: dict[str, Path]) -> None:
+    with pytest.raises(SignatureError, match="bundle 'hbm' is not an m_axi interface"):
+        signature(_desc(described["saxpy_mm"]), {"x": Array(bundle="hbm"), "y": Output(bundle="gmem")})
+
+
+def _stimulus(described: dict[str, Path], specs: dict, fn=None) -> Stimulus:
+    golden = Golden("test:golden", fn or (lambda a, b, n: {"c": a[:n] + b[:n]}), specs)
+    return Stimulus(signature(_desc(described["vadd_rom"]), specs), golden, np.random.default_rng(1), 1)
+
+
+def test_corners_hit_range_ends_and_lengths(described: dict[str, Path]) -> None:
+    specs = {"a": Array(length=(3, 9), lo=-5, hi=7), "b": Array(length=LengthOf("a"), lo=0, hi=1),
+             "n": LengthOf("a")}
+    calls = {c.kind: c for c in _stimulus(described, specs).directed()}
+    assert set(calls) == set(CORNERS)
+    assert len(calls["min"].inputs["a"]) == 3 and set(calls["min"].inputs["a"]) == {-5}
+    assert len(calls["max"].inputs["a"]) == 9 and set(calls["max"].inputs["a"]) == {7}
+    assert calls["max"].inputs["n"] == 9 and len(calls["max"].inputs["b"]) == 9
+    assert set(calls["zeros"].inputs["a"]) == {0}
+    for c in _stimulus(described, specs).random(50):
+        assert -5 <= c.inputs["a"].min() and c.inputs["a"].max() <= 7 and 3 <= c.inputs["n"] <= 9
+        assert np.array_equal(c.expected["c"], c.inputs["a"] + c.inputs["b"])
+
+
+def test_length_beyond_memory_depth_is_refused(described: dict[str, Path]) -> None:
+    with pytest.raises(StimulusError, match="argument a: length up to 65 exceeds the ap_memory depth 64"):
+        _stimulus(described, {"a": Array(length=(1, 65))}).draw()
+
+
+@pytest.mark.parametrize(("fn", "message"), [
+    (lambda a, b, n: {"d": a}, "returned 'd', which is not an output"),
+    (lambda a, b, n: {}, "returned no value for output 'c'"),
+    (lambda a, b, n: 1 / 0, "raised ZeroDivisionError"),
+])
+def test_golden_mistakes_are_named(described: dict[str, Path], fn, message: str) -> None:
+    with pytest.raises(GoldenError, match=message):
+        _stimulus(described, {"a": Array(length=4)}, fn).random(1)
+
+
+def test_golden_that_cannot_load_is_named(tmp_path: Path) -> None:
+    with pytest.raises(GoldenError, match="does not exist"):
+        load_golden(f"{tmp_path / 'none.py'}:golden")
+    (tmp_path / "g.py").write_text("def other(): pass\n")
+    with pytest.raises(GoldenError, match="has no function 'golden'"):
+        load_golden(f"{tmp_path / 'g.py'}:golden")
+
+
+def test_own_duts_join_the_registry(described: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    roles = REPO_ROOT / "tests" / "fixtures" / "clash" / "decoder_renamed" / "roles.yaml"
+    monkeypatch.setenv(duts.OWN_DUTS_ENV, f"{described['vadd_rom']}:{roles}")
+    assert {"vadd_rom", "clash_my_llama_decoder"} <= set(duts.list_duts())
+    assert duts.test_module("vadd_rom") == "tb.generic.tests"
+    assert "Overlap" in duts.list_tests("vadd_rom")
+    build = duts.get_dut("vadd_rom", "icarus")
+    assert build.env[duts.DESCRIPTION_ENV] == str(described["vadd_rom"])
+    assert [p.name for p in build.data_files] == ["vadd_rom_tab_ROM_AUTO_1R.dat"]
+    decoder = duts.get_dut("clash_my_llama_decoder", "verilator")
+    assert decoder.env["LDV_CLASH_ROLES"] == str(roles) and decoder.toplevel == "my_llama_decoder"
+
+
+def test_run_refuses_bad_input_before_building(described: dict[str, Path], tmp_path: Path) -> None:
+    bad = tmp_path / "golden.py"
+    bad.write_text("from tb.generic import Array\nARGS = {'x': Array()}\ndef golden(a, b, n):\n    return a\n")
+    result = subprocess.run([sys.executable, "-m", "regress.cli", "run", str(described["vadd_rom"]),
+                             "--golden", f"{bad}:golden"], cwd=REPO_ROOT, capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "ARGS['x']: vadd_rom has no argument of that name" in result.stderr
