@@ -16,7 +16,7 @@ import cocotb
 import pyuvm
 from cocotb.triggers import Event, FallingEdge, RisingEdge
 
-from tb.clash.manifest import ClashManifest, to_signed, to_unsigned
+from tb.clash.manifest import ClashManifest, Port, to_signed, to_unsigned
 from tb.common.seeding import rng
 
 STALL_ENV = "LDV_CLASH_OUT_STALL"
@@ -168,12 +168,15 @@ class ItemListSequence(pyuvm.uvm_sequence):
             await self.finish_item(item)
 
 
-async def start_clock_and_reset(dut: Any, manifest: ClashManifest, cycles: int = 3) -> Any:
+async def start_clock_and_reset(dut: Any, manifest: ClashManifest, cycles: int = 3,
+                                clock: Port | None = None, reset: Port | None = None) -> Any:
     """Every data input at 0, clock from the domain period, reset with the manifest's
-    polarity; returns the clock handle."""
+    polarity; returns the clock handle. `clock`/`reset` (a role map's) default to the
+    manifest's clock and the reset of its domain."""
     from cocotb.clock import Clock
 
-    clk_port, dom, rst_port = manifest.clock, manifest.domain, manifest.reset
+    clk_port, rst_port = clock or manifest.clock, reset or manifest.reset
+    dom = manifest.domains.get(clk_port.domain or "") if clk_port else None
     if clk_port is None or dom is None or rst_port is None:
         raise ValueError(f"{manifest.path}: top {manifest.top} has no clock/reset domain")
     clk = getattr(dut, clk_port.name)

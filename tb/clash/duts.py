@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Callable
 
 from tb.clash.manifest import GEN_DIR, ClashManifest
+from tb.clash.roles import ROLES_ENV, RoleMap
 from tb.sim.runner import DutBuild, default_build_root
 
 TOPS: dict[str, str] = {
@@ -62,12 +63,26 @@ def ports_vlt(manifest: ClashManifest, build_root: Path) -> Path:
 def clash_build(top: str, sim: str, config: str = "default") -> DutBuild:
     """DutBuild of one generated top; `config` only tags the build directory."""
     manifest = ClashManifest.for_top(top)
-    sources = list(manifest.verilog_sources)
+    return _build(manifest, list(manifest.verilog_sources), sim, config)
+
+
+def role_map_build(roles: Path | str | RoleMap, sim: str, config: str = "default") -> DutBuild:
+    """DutBuild of a user's decoder top bound by a role map YAML: its manifest's
+    Verilog plus the map's `sources`. The decoder tests bind it when `LDV_CLASH_ROLES`
+    names the same YAML."""
+    role_map = roles if isinstance(roles, RoleMap) else RoleMap.load(Path(roles))
+    build = _build(role_map.manifest, role_map.verilog_sources, sim, config)
+    if not isinstance(roles, RoleMap):
+        build.env = {ROLES_ENV: str(Path(roles).resolve())}
+    return build
+
+
+def _build(manifest: ClashManifest, sources: list[Path], sim: str, config: str) -> DutBuild:
     args: list[str] = []
     if sim == "verilator":
-        sources.append(ports_vlt(manifest, default_build_root()))
+        sources = sources + [ports_vlt(manifest, default_build_root())]
         args = list(VERILATOR_ARGS)
-    return DutBuild(name=f"clash_{top}", sim=sim, sources=sources, toplevel=top,
+    return DutBuild(name=f"clash_{manifest.top}", sim=sim, sources=sources, toplevel=manifest.top,
                     build_args=args, config=config, timescale=("100fs", "100fs"))
 
 

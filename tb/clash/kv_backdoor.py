@@ -29,11 +29,15 @@ class KvCacheBackdoor:
         self.ram, self.head_dim = ram, head_dim
 
     @classmethod
-    def from_dut(cls, dut: Any, head_dim: int) -> "KvCacheBackdoor":
+    def from_dut(cls, dut: Any, head_dim: int, path: str = f"{INSTANCE}.{MEMORY}") -> "KvCacheBackdoor":
+        """The memory at the dotted hierarchical `path` below the top (a role map's
+        `kv_cache`; by default the project's decoder tops')."""
+        ram = dut
         try:
-            ram = getattr(getattr(dut, INSTANCE), MEMORY)
+            for part in path.split("."):
+                ram = getattr(ram, part)
         except AttributeError as err:
-            raise AttributeError(f"{dut._name}: no KV-cache memory {INSTANCE}.{MEMORY} to read by backdoor "
+            raise AttributeError(f"{dut._name}: no KV-cache memory {path} to read by backdoor "
                                  f"(regenerate rtl/gen, or build Verilator with BACKDOOR_MEMORIES public)") from err
         return cls(ram, head_dim)
 
