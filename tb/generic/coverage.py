@@ -30,13 +30,13 @@ class GenericCoverage:
     def __init__(self, desc: DutDescription, arguments: list[Argument]) -> None:
         proto, stim, flow = (covergroup(desc.name, g) for g in ("protocol", "stimulus", "flow"))
         self.proto_group, self.flow_group = proto, flow
-        call_points = [CoverPoint(f"{stim}.kind", xf=lambda c, f: c.kind, bins=list(CORNERS) + ["random"])]
+        call_points = [CoverPoint(f"{stim}.kind", xf=lambda c: c.kind, bins=list(CORNERS) + ["random"])]
         for a in arguments:
             r = length_range(a) if a.is_input and a.shape == "array" else None
             if isinstance(r, tuple) and r[0] < r[1]:
                 bins = ["shortest", "between", "longest"] if r[1] - r[0] > 1 else ["shortest", "longest"]
                 call_points.append(CoverPoint(f"{stim}.{a.name}_length",
-                                              xf=lambda c, f, n=a.name, lo=r[0], hi=r[1]: length_bin(len(c.inputs[n]), lo, hi),
+                                              xf=lambda c, n=a.name, lo=r[0], hi=r[1]: length_bin(len(c.inputs[n]), lo, hi),
                                               bins=bins))
         ctrl = desc.block_protocol
         if ctrl in ("ap_ctrl_hs", "ap_ctrl_chain"):
@@ -45,15 +45,15 @@ class GenericCoverage:
         else:
             self.sample_timing = lambda t: None
         if ctrl == "s_axilite" and desc.interrupt:
-            call_points.append(CoverPoint(f"{proto}.completion", xf=lambda c, f: f["completion"],
+            call_points.append(CoverPoint(f"{proto}.completion", xf=lambda c: c.completion,
                                           bins=["poll", "interrupt"]))
         for iface in desc.interfaces:
             if iface.kind in ("axis", "m_axi"):
-                call_points.append(CoverPoint(f"{flow}.{iface.name}", xf=lambda c, f, n=iface.name: f[n],
+                call_points.append(CoverPoint(f"{flow}.{iface.name}", xf=lambda c, n=iface.name: c.flow[n],
                                               bins=["none", "random"]))
-        self.sample_call: Callable[[Call, dict[str, str]], None] = coverage_section(*call_points)(lambda c, f: None)
+        self.sample_call: Callable[[Call], None] = coverage_section(*call_points)(lambda c: None)
         self.sample_reset: Callable[[str], None] = coverage_section(
-            CoverPoint(f"{proto}.reset_mid_call", xf=lambda hit: hit, bins=["recovered"]))(lambda hit: None)
+            CoverPoint(f"{proto}.reset_mid_operation", xf=lambda hit: hit, bins=["recovered"]))(lambda hit: None)
 
 
 def coverage_for(desc: DutDescription, arguments: list[Argument]) -> GenericCoverage:

@@ -9,8 +9,9 @@ through its block protocol, every output compared with the user's golden.
      ├─ scoreboard      GenericScoreboard
      └─ coverage        GenericCoverage (+ the user's coverage(call))
 
-The DUT is named by LDV_DUT_DESC (its YAML) and the golden by LDV_GOLDEN (or the YAML's
-`golden:`); `llama-dv run` sets both. Nothing waits a fixed number of cycles for the DUT:
+The DUT is named by the test (ConfigDB `dut_name`: a registered DUT, e.g. a project
+kernel) or by LDV_DUT_DESC (its YAML), the golden by LDV_GOLDEN or the YAML's `golden:`;
+`llama-dv run` sets both variables. Nothing waits a fixed number of cycles for the DUT:
 loads happen at ap_ready, collection at ap_done, streams are matched as packets arrive.
 """
 from __future__ import annotations
@@ -36,7 +37,7 @@ from tb.agents.s_axilite.item import ControlItem
 from tb.common.env_base import handshake_timeout_cycles
 from tb.common.seeding import regression_seed, rng
 from tb.common.timeout import within
-from tb.duts import DESCRIPTION_ENV, GOLDEN_ENV
+from tb.duts import DESCRIPTION_ENV, GOLDEN_ENV, get_description
 from tb.dut import DutDescription, bind, find_port, load_description, reset, start_clock
 from tb.generic.arguments import Argument, register_map_of, signature
 from tb.generic.coverage import coverage_for
@@ -48,6 +49,8 @@ from tb.generic.stimulus import Call, Stimulus
 POISON = 0x5EADBEEF5EADBEEF
 """Written over output memories before a call: a word the DUT never wrote cannot pass."""
 POISON_BYTE = 0xA5
+MEMORY_TIMING = {"none": "fast", "random": "random", "bursty": "latency", "worst": "worst"}
+"""m_axi memory timing profile of each AXI-Stream flow-control pattern."""
 
 
 def description_from_env() -> DutDescription:
@@ -81,7 +84,8 @@ def _dtype(bits: int, signed: bool) -> str:
 
 class GenericEnv(pyuvm.uvm_env):
     def build_phase(self) -> None:
-        self.desc = description_from_env()
+        name = _config(self, "dut_name", None)
+        self.desc = get_description(name) if name else description_from_env()
         self.golden = golden_from_env(self.desc)
         self.arguments: list[Argument] = signature(self.desc, self.golden.args)
         self.arg = {a.name: a for a in self.arguments}
@@ -110,7 +114,7 @@ class GenericEnv(pyuvm.uvm_env):
             elif iface.kind == "m_axi":
                 cfg = MAxiConfig(dut=dut, clock=self.clk, reset=self.bound.rst, reset_active_level=rst_high,
                                  period_ns=self.period_ns, bundle=iface.name,
-                                 timing=TIMING_PROFILES["random" if self.flow_pattern == "random" else "fast"])
+                                 timing=TIMING_PROFILES[MEMORY_TIMING[self.flow_pattern]])
                 pyuvm.ConfigDB().set(self, f"maxi_{iface.name}", "m_axi_cfg", cfg)
                 self.bundles[iface.name] = MAxiAgent(f"maxi_{iface.name}", self)
                 self.flow[iface.name] = self.flow_pattern
@@ -121,6 +125,8 @@ class GenericEnv(pyuvm.uvm_env):
         self.coverage = coverage_for(self.desc, self.arguments)
         self.scalar_out: dict[str, int] = {}
         self._mem_marks: dict[str, int] = {}
+        if self.golden.extend is not None:
+            self.golden.extend(self)
 
     def _build_control(self, dut: Any, rst_high: bool) -> None:
         proto = self.desc.block_protocol
@@ -252,8 +258,9 @@ class GenericEnv(pyuvm.uvm_env):
                                                  f"rose during txn {call.txn_id}")
                     raise AssertionError(f"{self.desc.name} output '{arg.name}': no {arg.name}_ap_vld pulse in "
                                          f"txn {call.txn_id} (seed {call.seed}) [{call.kind}]")
+        call.flow, call.completion = dict(self.flow), self.completion
         self.scoreboard.check_call(call, actual)
-        self.coverage.sample_call(call, {**self.flow, "completion": self.completion})
+        self.coverage.sample_call(call)
         if self.golden.coverage is not None:
             self.golden.coverage(call)
 

@@ -1,8 +1,14 @@
 """The user's golden function: loaded from `module:function` or `path/to/file.py:function`.
 
-The module may also define `ARGS` (stimulus constraints, see tb.generic.args) and
-`coverage(call)` (the user's own cocotb-coverage sampling function, called once per
-call with its inputs and expected outputs).
+Besides `golden`, the module may define (all optional; a DUT folder's whole Python):
+
+| name | what it is |
+|---|---|
+| `ARGS` | stimulus constraints per input argument (tb.generic.args) |
+| `directed(rng)` | extra directed calls: a list of `(kind, inputs)`, run after the stock corners |
+| `random_inputs(rng)` | one random call's inputs, replacing the stock draw from ARGS |
+| `coverage(call)` | the DUT's own covergroups, sampled once per checked call |
+| `extend(env)` | adds DUT-specific components or checks to the env at the end of its build |
 """
 from __future__ import annotations
 
@@ -31,6 +37,9 @@ class Golden:
     fn: Callable[..., Any]
     args: Mapping[str, ArgSpec] = field(default_factory=dict)
     coverage: Callable[[Any], None] | None = None
+    directed: Callable[[Any], list[tuple[str, dict[str, Any]]]] | None = None
+    random_inputs: Callable[[Any], dict[str, Any]] | None = None
+    extend: Callable[[Any], None] | None = None
 
     def evaluate(self, inputs: Mapping[str, Any], outputs: list[str]) -> dict[str, Any]:
         """Expected outputs of one call, by argument name (arrays as int64, scalars as int)."""
@@ -105,5 +114,5 @@ def load_golden(spec: str) -> Golden:
     args = getattr(module, "ARGS", {}) or {}
     if not isinstance(args, Mapping):
         raise GoldenError(f"{target}.ARGS must be a dict of argument name to Array/Scalar/LengthOf/Output")
-    cover = getattr(module, "coverage", None)
-    return Golden(spec=spec, fn=fn, args=dict(args), coverage=cover if callable(cover) else None)
+    hooks = {h: getattr(module, h, None) for h in ("coverage", "directed", "random_inputs", "extend")}
+    return Golden(spec=spec, fn=fn, args=dict(args), **{h: f for h, f in hooks.items() if callable(f)})

@@ -34,6 +34,8 @@ class Call:
     inputs: dict[str, Any]
     expected: dict[str, Any] = field(default_factory=dict)
     addresses: dict[str, int] = field(default_factory=dict)  # m_axi buffer of each array argument
+    flow: dict[str, str] = field(default_factory=dict)       # flow-control pattern per interface, when run
+    completion: str = "poll"                                 # s_axilite: how its ap_done was awaited
 
     def __repr__(self) -> str:
         return f"Call(txn {self.txn_id}, {self.kind}, seed {self.seed})"
@@ -162,7 +164,13 @@ class Stimulus:
         return inputs
 
     def directed(self) -> list[Call]:
-        return [self.call(c, self.draw(c)) for c in CORNERS]
+        """The stock corners, then the DUT's own directed calls (its golden module's `directed`)."""
+        calls = [self.call(c, self.draw(c)) for c in CORNERS]
+        if self.golden.directed is not None:
+            calls += [self.call(kind, inputs) for kind, inputs in self.golden.directed(self.rng)]
+        return calls
 
     def random(self, count: int) -> list[Call]:
-        return [self.call("random", self.draw()) for _ in range(count)]
+        """`count` random calls, drawn by the DUT's `random_inputs` where it has one."""
+        draw = (lambda: self.golden.random_inputs(self.rng)) if self.golden.random_inputs else self.draw
+        return [self.call("random", draw()) for _ in range(count)]

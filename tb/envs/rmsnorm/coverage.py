@@ -1,23 +1,21 @@
 """rmsnorm functional coverage (covergroups `rmsnorm.dims`, `rmsnorm.values`, `rmsnorm.protocol`).
 
-Every bin is listed in docs/dv/rmsnorm.md; the coverage-closure check requires all of
-them over the full suite.
+Sampled once per checked call by the generic env (`coverage(call)`); the generic
+protocol coverpoints (back-to-back, reset mid-operation) join them under
+`rmsnorm.protocol`. Every bin is listed in docs/dv/rmsnorm.md; the coverage-closure
+check requires all of them over the full suite.
 """
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
-import pyuvm
 from cocotb_coverage.coverage import CoverPoint, coverage_section
 
 from models import tables
 from models.numerics import FRAC, INT32_MAX, INT32_MIN, bitlen, i64, rshr, sat32
-from tb.agents.ap_ctrl import ApCtrlTiming
-from tb.agents.ap_ctrl.coverage import invocation_coverage
 from tb.common.coverage import covergroup
 from tb.common.classify import LATENCY_BINS, MAG_BINS, MEMBER, SAT_BINS, latency_mode, magnitude_bin, saturation_bins
-from tb.envs.rmsnorm.item import RmsnormCall
 
 DIMS = covergroup("rmsnorm", "dims")
 VALUES = covergroup("rmsnorm", "values")
@@ -44,25 +42,16 @@ def ms_exp_bin(e: int) -> str:
     return "-17..-11" if e <= -11 else "-10..-1" if e <= -1 else "0..5" if e <= 5 else "6..10"
 
 
-sample_call = coverage_section(
-    CoverPoint(f"{DIMS}.n", xf=lambda c: n_bin(c.n), bins=N_BINS),
-    CoverPoint(f"{VALUES}.x_magnitude", xf=lambda c: magnitude_bin(c.x), bins=MAG_BINS),
-    CoverPoint(f"{VALUES}.saturation", xf=lambda c: saturation_bins(c.expected), bins=SAT_BINS, **MEMBER),
-    CoverPoint(f"{VALUES}.most_negative", xf=lambda c: bool(np.any(c.x == INT32_MIN)), bins=[False, True]),
-    CoverPoint(f"{VALUES}.ms_exponent", xf=lambda c: ms_exp_bin(ms_exponent(c.x)), bins=MS_EXP_BINS),
-    CoverPoint(f"{VALUES}.ms_parity", xf=lambda c: PARITY_BINS[ms_exponent(c.x) & 1], bins=PARITY_BINS),
+def _x(call: Any) -> np.ndarray:
+    return np.asarray(call.inputs["x"][:call.inputs["n"]], np.int64)
+
+
+coverage = coverage_section(
+    CoverPoint(f"{DIMS}.n", xf=lambda c: n_bin(c.inputs["n"]), bins=N_BINS),
+    CoverPoint(f"{VALUES}.x_magnitude", xf=lambda c: magnitude_bin(_x(c)), bins=MAG_BINS),
+    CoverPoint(f"{VALUES}.saturation", xf=lambda c: saturation_bins(c.expected["out"]), bins=SAT_BINS, **MEMBER),
+    CoverPoint(f"{VALUES}.most_negative", xf=lambda c: bool(np.any(_x(c) == INT32_MIN)), bins=[False, True]),
+    CoverPoint(f"{VALUES}.ms_exponent", xf=lambda c: ms_exp_bin(ms_exponent(_x(c))), bins=MS_EXP_BINS),
+    CoverPoint(f"{VALUES}.ms_parity", xf=lambda c: PARITY_BINS[ms_exponent(_x(c)) & 1], bins=PARITY_BINS),
     CoverPoint(f"{PROTOCOL}.latency_mode", xf=lambda c: latency_mode(), bins=LATENCY_BINS),
 )(lambda call: None)
-
-sample_timing, sample_reset = invocation_coverage(PROTOCOL, chain=False)
-
-
-class RmsnormCoverage(pyuvm.uvm_subscriber):
-    """Samples calls (from the driver's results port) and invocation timings (ap_ctrl monitor)."""
-
-    def write(self, tt: Any) -> None:
-        if isinstance(tt, ApCtrlTiming):
-            sample_timing(tt)
-        else:
-            call: RmsnormCall = tt[0]
-            sample_call(call)
