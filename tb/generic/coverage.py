@@ -1,8 +1,8 @@
 """Protocol and stimulus coverage of any described DUT, under covergroups `<dut>.<group>`.
 
 Bins are derived from the description and the argument ranges, so every DUT gets the
-same questions answered: were calls started back to back, was every completion mode
-used, did each stream see back-pressure, was every array at its shortest and longest
+same questions answered: were calls started back to back (and, for ap_ctrl_chain, was
+ap_continue withheld), was every completion mode used, did each stream see back-pressure, was every array at its shortest and longest
 length, did a reset hit a running call. The user's own `coverage(call)` is called
 beside these.
 """
@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 from cocotb_coverage.coverage import CoverPoint, coverage_section
 
+from tb.agents.ap_ctrl.coverage import invocation_coverage
 from tb.common.coverage import covergroup
 from tb.dut import DutDescription
 from tb.generic.arguments import Argument
@@ -39,11 +40,14 @@ class GenericCoverage:
                                               xf=lambda c, n=a.name, lo=r[0], hi=r[1]: length_bin(len(c.inputs[n]), lo, hi),
                                               bins=bins))
         ctrl = desc.block_protocol
+        self.sample_timing: Callable[[Any], None]
+        self.sample_reset: Callable[[str], None]
         if ctrl in ("ap_ctrl_hs", "ap_ctrl_chain"):
-            self.sample_timing: Callable[[Any], None] = coverage_section(
-                CoverPoint(f"{proto}.back_to_back", xf=lambda t: t.back_to_back, bins=[False, True]))(lambda t: None)
+            self.sample_timing, self.sample_reset = invocation_coverage(proto, chain=ctrl == "ap_ctrl_chain")
         else:
             self.sample_timing = lambda t: None
+            self.sample_reset = coverage_section(
+                CoverPoint(f"{proto}.reset_mid_operation", xf=lambda hit: hit, bins=["recovered"]))(lambda hit: None)
         if ctrl == "s_axilite" and desc.interrupt:
             call_points.append(CoverPoint(f"{proto}.completion", xf=lambda c: c.completion,
                                           bins=["poll", "interrupt"]))
@@ -52,8 +56,6 @@ class GenericCoverage:
                 call_points.append(CoverPoint(f"{flow}.{iface.name}", xf=lambda c, n=iface.name: c.flow[n],
                                               bins=["none", "random"]))
         self.sample_call: Callable[[Call], None] = coverage_section(*call_points)(lambda c: None)
-        self.sample_reset: Callable[[str], None] = coverage_section(
-            CoverPoint(f"{proto}.reset_mid_operation", xf=lambda hit: hit, bins=["recovered"]))(lambda hit: None)
 
 
 def coverage_for(desc: DutDescription, arguments: list[Argument]) -> GenericCoverage:

@@ -298,7 +298,7 @@ class GenericEnv(pyuvm.uvm_env):
         for call in calls:
             self.load(call)
             item = ApCtrlItem(f"call{call.txn_id}", call.txn_id, on_done=lambda c=call: self.collect(c),
-                              continue_delay=int(self.rng.integers(0, 3)))
+                              continue_delay=int(self.rng.integers(0, 8)))
             await self.ctrl.driver.invoke(item)
 
     async def _run_overlapped(self, calls: list[Call]) -> None:
@@ -310,7 +310,7 @@ class GenericEnv(pyuvm.uvm_env):
                               on_ready=(lambda c=nxt: cocotb.start_soon(self._load_after_handshake(c)))
                               if nxt else None,
                               on_done=lambda c=call: self.collect(c, check_stray=False),
-                              continue_delay=int(self.rng.integers(0, 3)))
+                              continue_delay=int(self.rng.integers(0, 8)))
             await self.ctrl.driver.issue(item)
             completions.append(cocotb.start_soon(self.ctrl.driver.complete(item)))
         for task in completions:
