@@ -23,14 +23,15 @@ class LengthOf:
 
 @dataclass(frozen=True)
 class Array:
-    """An input array: length (fixed, (min, max) or LengthOf) and element range [lo, hi].
+    """An input array: length (fixed, (min, max), a `range` such as range(2, 257, 2) for
+even lengths only, or LengthOf) and element range [lo, hi].
 
     `bundle` places it in the memory behind an m_axi port (its register or scalar port
     then carries the buffer address); `bits` is the element width there (default: the
     bundle's data width). Unset `lo`/`hi` mean the element type's full range.
     """
 
-    length: int | tuple[int, int] | LengthOf | None = None
+    length: int | tuple[int, int] | range | LengthOf | None = None
     lo: int | None = None
     hi: int | None = None
     bundle: str | None = None

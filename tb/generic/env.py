@@ -35,8 +35,9 @@ from tb.agents.m_axi.config import Region
 from tb.agents.s_axilite import SAxiLiteAgent, SAxiLiteConfig
 from tb.agents.s_axilite.item import ControlItem
 from tb.common.env_base import handshake_timeout_cycles
+from tb.common.protocol import ProtocolError
 from tb.common.seeding import regression_seed, rng
-from tb.common.timeout import within
+from tb.common.timeout import DutTimeout, level, within
 from tb.duts import DESCRIPTION_ENV, GOLDEN_ENV, get_description
 from tb.dut import DutDescription, bind, find_port, load_description, reset, start_clock
 from tb.generic.arguments import Argument, register_map_of, signature
@@ -232,7 +233,16 @@ class GenericEnv(pyuvm.uvm_env):
         return address, Region(arg.name, address, (size + 3) & ~3, writable=arg.is_output)
 
     def collect(self, call: Call, *, check_stray: bool = True) -> None:
-        """At ap_done: read every memory, register and m_axi output of the call and check it."""
+        """At ap_done: read every memory, register and m_axi output of the call and check it.
+
+        A stream output must be complete by then: ap_done before the call's last output
+        beat is a protocol error (UG1399: ap_done means every output was written)."""
+        for stream in self.scoreboard.streams:
+            if call in self.scoreboard.pending[stream]:
+                mon = self.streams[stream].monitor
+                raise ProtocolError(f"{self.desc.name}: ap_done of txn {call.txn_id} (seed {call.seed}) before "
+                                    f"its output packet on {stream} completed: {len(mon.beats)} of "
+                                    f"{len(call.expected[stream])} beats seen")
         actual: dict[str, Any] = {}
         for arg in self.arguments:
             if not arg.is_output or arg.name not in call.expected:
@@ -279,7 +289,10 @@ class GenericEnv(pyuvm.uvm_env):
         inputs are applied at ap_ready, so a pipelined or dataflow DUT has several in flight."""
         proto = self.desc.block_protocol
         if proto in ("ap_ctrl_hs", "ap_ctrl_chain"):
-            await (self._run_overlapped(calls) if overlap else self._run_sequential(calls))
+            try:
+                await (self._run_overlapped(calls) if overlap else self._run_sequential(calls))
+            except DutTimeout as exc:
+                raise DutTimeout(f"{exc}; {self.stream_state()}" if self.streams else str(exc)) from None
         elif proto == "s_axilite":
             for call in calls:
                 registers = self.load(call)
@@ -323,13 +336,19 @@ class GenericEnv(pyuvm.uvm_env):
         await RisingEdge(self.clk)
         self.load(call, poison=False)
 
+    def stream_state(self) -> str:
+        """Where every stream stood when a wait timed out (which side stopped moving)."""
+        return "; ".join(f"{name}: {a.monitor.packets} packets + {len(a.monitor.beats)} beats transferred, "
+                         f"TVALID={level(a.monitor.tvalid)} TREADY={level(a.monitor.tready)}"
+                         for name, a in self.streams.items())
+
     async def drain(self) -> None:
         """Wait until every expected output packet has arrived (bounded by the handshake budget)."""
         while self.scoreboard.outstanding():
             self.scoreboard.changed.clear()
             pending = self.scoreboard.outstanding()
             await within(self.scoreboard.changed.wait(), cycles=self.budget, period_ns=self.period_ns,
-                         what=f"{self.desc.name}: {pending} output packet(s) still due")
+                         what=f"{self.desc.name}: {pending} output packet(s) still due ({self.stream_state()})")
 
     async def reset_mid_call(self, call: Call, after_cycles: int) -> None:
         """Start `call`, assert reset `after_cycles` later, drop what was in flight, recover.

@@ -24,7 +24,7 @@ class StimulusError(ValueError):
     """A length or range cannot be satisfied; the message names the argument."""
 
 
-@dataclass
+@dataclass(eq=False)
 class Call:
     """One DUT invocation: inputs by argument name and the golden's expected outputs."""
 
@@ -57,7 +57,11 @@ def length_range(arg: Argument) -> tuple[int, int] | LengthOf:
     length = spec.length if isinstance(spec, Array) else None
     if isinstance(length, LengthOf):
         return length
-    if isinstance(length, int):
+    if isinstance(length, range):
+        if not length:
+            raise StimulusError(f"argument {arg.name}: length {length} is empty")
+        bounds = (min(length), max(length))
+    elif isinstance(length, int):
         bounds = (length, length)
     elif isinstance(length, tuple):
         bounds = (int(length[0]), int(length[1]))
@@ -106,7 +110,13 @@ class Stimulus:
             if isinstance(r, LengthOf):
                 continue
             lo, hi = r
-            lengths[a.name] = lo if pick == "min" else hi if pick == "max" else int(self.rng.integers(lo, hi + 1))
+            allowed = a.spec.length if isinstance(a.spec, Array) and isinstance(a.spec.length, range) else None
+            if pick == "min" or pick == "max":
+                lengths[a.name] = lo if pick == "min" else hi
+            elif allowed is not None:
+                lengths[a.name] = int(self.rng.choice(allowed))
+            else:
+                lengths[a.name] = int(self.rng.integers(lo, hi + 1))
         for a in arrays:
             r = length_range(a)
             if isinstance(r, LengthOf):

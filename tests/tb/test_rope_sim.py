@@ -54,14 +54,15 @@ def test_rope_coverage_gate_names_holes(seed: int) -> None:
 def test_rope_dropped_tlast_detected(seed: int) -> None:
     result = run_kernel(KERNEL, "icarus", "RopeSmoke", seed, config="fault1")
     assert result.status == "fail", explain(result)
-    for marker in ("axis 'out_r' packet 0 beat 15 (txn 0)", "TLAST missing on beat 15, the last of 16"):
+    # RopeSmoke's first call is the alternating corner at the longest length, 256 words.
+    for marker in ("axis 'out_r' packet 0 beat 255 (txn 0)", "TLAST missing on beat 255, the last of 256"):
         assert marker in result.message and marker in log_text(result), explain(result)
 
 
 def test_rope_wrong_table_row_detected(seed: int) -> None:
     result = run_kernel(KERNEL, "icarus", "RopeSmoke", seed, config="fault2")
     assert result.status == "fail", explain(result)
-    for marker in ("rope out_r mismatch in txn 0", f"(seed {seed})", "index", "expected", "actual"):
+    for marker in ("rope output 'out_r' mismatch in txn 0", f"(seed {seed})", "index", "expected", "actual"):
         assert marker in result.message and marker in log_text(result), explain(result)
 
 
@@ -108,5 +109,5 @@ def test_rope_early_tlast_flagged(tmp_path, seed: int) -> None:
     assert "beat == 32'd2" in STUB_EARLY_TLAST
     result = run_stub(KERNEL, STUB_EARLY_TLAST, tmp_path, "RopeSmoke", seed)
     assert result.status == "fail", explain(result)
-    assert "axis 'out_r' packet 0 beat 2 (txn 0): TLAST early: set on beat 2, packet must have 16 beats" \
+    assert "axis 'out_r' packet 0 beat 2 (txn 0): TLAST early: set on beat 2, packet must have 256 beats" \
         in result.message, explain(result)

@@ -1,5 +1,2 @@
-"""rope verification environment (ap_ctrl_chain + axis)."""
-from tb.envs.rope.env import RopeEnv
-from tb.envs.rope.item import RopeCall, RopeItem
-
-__all__ = ["RopeCall", "RopeEnv", "RopeItem"]
+"""rope on the generic environment: its golden (golden.py), directed and random calls
+(sequences.py) and covergroups (coverage.py); pins come from rtl/hls/rope.yaml."""
