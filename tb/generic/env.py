@@ -30,7 +30,7 @@ from tb.agents.ap_ctrl import ApCtrlAgent, ApCtrlConfig, ApCtrlItem
 from tb.agents.ap_memory import ApMemoryAgent
 from tb.agents.axis import AxisAgent, AxisConfig
 from tb.agents.axis.source import words_to_bytes
-from tb.agents.m_axi import TIMING_PROFILES, MAxiAgent, MAxiConfig
+from tb.agents.m_axi import STALLED, TIMING_PROFILES, AxiTiming, MAxiAgent, MAxiConfig
 from tb.agents.m_axi.config import Region
 from tb.agents.s_axilite import SAxiLiteAgent, SAxiLiteConfig
 from tb.agents.s_axilite.item import ControlItem
@@ -43,6 +43,7 @@ from tb.dut import DutDescription, bind, find_port, load_description, reset, sta
 from tb.generic.arguments import Argument, register_map_of, signature
 from tb.generic.coverage import coverage_for
 from tb.generic.golden import Golden, golden_of, load_golden
+from tb.generic.placement import BufferPlacer, check_placement
 from tb.generic.scoreboard import GenericScoreboard, StreamExport
 from tb.generic.stimulus import Call, Stimulus
 
@@ -52,6 +53,20 @@ POISON = 0x5EADBEEF5EADBEEF
 POISON_BYTE = 0xA5
 MEMORY_TIMING = {"none": "fast", "random": "random", "bursty": "latency", "worst": "worst"}
 """m_axi memory timing profile of each AXI-Stream flow-control pattern."""
+MEMORY_TIMING_ENV = "LDV_MEMORY_TIMING"
+"""m_axi memory timing profile of every bundle (fast, latency, random, worst, or stall: a
+memory that never accepts an address), overriding the one the test's flow pattern picks."""
+
+
+def memory_timing(flow_pattern: str) -> AxiTiming:
+    """The m_axi timing profile: LDV_MEMORY_TIMING, else the flow pattern's (MEMORY_TIMING)."""
+    name = os.environ.get(MEMORY_TIMING_ENV) or MEMORY_TIMING[flow_pattern]
+    if name == STALLED.name:
+        return STALLED
+    if name not in TIMING_PROFILES:
+        raise ValueError(f"{MEMORY_TIMING_ENV}={name!r}: expected one of {', '.join(TIMING_PROFILES)}, "
+                         f"{STALLED.name}")
+    return TIMING_PROFILES[name]
 
 
 def description_from_env() -> DutDescription:
@@ -100,6 +115,8 @@ class GenericEnv(pyuvm.uvm_env):
         self.flow_pattern = _config(self, "flow_pattern", "none")
         self.flow: dict[str, str] = {}
         self.completion = "poll"
+        self.completion_mode: str | None = _config(self, "completion", None)  # s_axilite; None alternates
+        self.timing = ""
         dut, rst_high = cocotb.top, self.desc.reset.asserted == 1
         self.memories: dict[str, ApMemoryAgent] = {}
         self.streams: dict[str, AxisAgent] = {}
@@ -115,7 +132,8 @@ class GenericEnv(pyuvm.uvm_env):
             elif iface.kind == "m_axi":
                 cfg = MAxiConfig(dut=dut, clock=self.clk, reset=self.bound.rst, reset_active_level=rst_high,
                                  period_ns=self.period_ns, bundle=iface.name,
-                                 timing=TIMING_PROFILES[MEMORY_TIMING[self.flow_pattern]])
+                                 timing=memory_timing(self.flow_pattern))
+                self.timing = cfg.timing.name
                 pyuvm.ConfigDB().set(self, f"maxi_{iface.name}", "m_axi_cfg", cfg)
                 self.bundles[iface.name] = MAxiAgent(f"maxi_{iface.name}", self)
                 self.flow[iface.name] = self.flow_pattern
@@ -126,8 +144,18 @@ class GenericEnv(pyuvm.uvm_env):
         self.coverage = coverage_for(self.desc, self.arguments)
         self.scalar_out: dict[str, int] = {}
         self._mem_marks: dict[str, int] = {}
+        self.placement = "anywhere"
+        """m_axi buffer placement policy of calls that name none (tb.generic.placement)."""
+        self.idle_cycles = (0, 0)
+        """s_axilite: idle cycles (range) before a call that is not run back to back."""
+        self.placer = BufferPlacer(self.rng)
+        self.call_started = pyuvm.uvm_analysis_port("call_started", self)
+        """Each Call once its inputs are in place, before it starts (for a DUT's own checks)."""
+        self.call_ended = pyuvm.uvm_analysis_port("call_ended", self)
+        """Each Call when its ap_done was seen, before its outputs are checked."""
         if self.golden.extend is not None:
             self.golden.extend(self)
+        check_placement(self.placement)
 
     def _build_control(self, dut: Any, rst_high: bool) -> None:
         proto = self.desc.block_protocol
@@ -186,6 +214,7 @@ class GenericEnv(pyuvm.uvm_env):
         """Put a call's inputs where the DUT reads them; returns register argument values."""
         registers: dict[str, int] = {}
         regions: dict[str, list[Region]] = {b: [] for b in self.bundles}
+        self.placer.new_call()
         for arg in self.arguments:
             value = call.inputs.get(arg.name)
             if arg.carrier == "ap_memory":
@@ -216,13 +245,14 @@ class GenericEnv(pyuvm.uvm_env):
         for bundle, agent in self.bundles.items():
             agent.cfg.regions = (agent.cfg.regions if not poison else []) + regions[bundle]
         self.scoreboard.expect(call)
+        self.call_started.write(call)
         return registers
 
     def _place(self, arg: Argument, call: Call, poison: bool) -> tuple[int, Region]:
-        """A buffer above 4 GiB (address bits 32..46 random), word aligned, for one array."""
+        """A buffer above 4 GiB for one array, where the call's (else the env's) placement policy puts it."""
         data = call.inputs[arg.name] if arg.is_input else call.expected[arg.name]
         size = max(1, len(data)) * (arg.bits // 8)
-        address = (int(self.rng.integers(1, 1 << 15)) << 32) | (int(self.rng.integers(0, 1 << 20)) << 6)
+        address = self.placer.place(size, call.placement or self.placement, align=max(4, arg.bits // 8))
         memory = self.bundles[arg.bundle].memory
         assert memory is not None
         if arg.is_input:
@@ -237,12 +267,13 @@ class GenericEnv(pyuvm.uvm_env):
 
         A stream output must be complete by then: ap_done before the call's last output
         beat is a protocol error (UG1399: ap_done means every output was written)."""
+        self.call_ended.write(call)
         for stream in self.scoreboard.streams:
             if call in self.scoreboard.pending[stream]:
                 mon = self.streams[stream].monitor
                 raise ProtocolError(f"{self.desc.name}: ap_done of txn {call.txn_id} (seed {call.seed}) before "
-                                    f"its output packet on {stream} completed: {len(mon.beats)} of "
-                                    f"{len(call.expected[stream])} beats seen")
+                                    f"its output packet completed: {len(mon.beats)} of "
+                                    f"{len(call.expected[stream])} {stream} beats seen")
         actual: dict[str, Any] = {}
         for arg in self.arguments:
             if not arg.is_output or arg.name not in call.expected:
@@ -269,6 +300,7 @@ class GenericEnv(pyuvm.uvm_env):
                     raise AssertionError(f"{self.desc.name} output '{arg.name}': no {arg.name}_ap_vld pulse in "
                                          f"txn {call.txn_id} (seed {call.seed}) [{call.kind}]")
         call.flow, call.completion = dict(self.flow), self.completion
+        call.timing = self.timing
         self.scoreboard.check_call(call, actual)
         self.coverage.sample_call(call)
         if self.golden.coverage is not None:
@@ -286,7 +318,8 @@ class GenericEnv(pyuvm.uvm_env):
 
     async def run_calls(self, calls: list[Call], *, overlap: bool = False) -> None:
         """Run `calls`; with `overlap` (ap_ctrl blocks) ap_start stays high and the next call's
-        inputs are applied at ap_ready, so a pipelined or dataflow DUT has several in flight."""
+        inputs are applied at ap_ready, so a pipelined or dataflow DUT has several in flight;
+        an s_axilite call then starts as soon as the previous one completed (no idle cycles)."""
         proto = self.desc.block_protocol
         if proto in ("ap_ctrl_hs", "ap_ctrl_chain"):
             try:
@@ -296,8 +329,15 @@ class GenericEnv(pyuvm.uvm_env):
         elif proto == "s_axilite":
             for call in calls:
                 registers = self.load(call)
-                self.completion = "interrupt" if self.desc.interrupt and call.txn_id % 2 else "poll"
-                item = ControlItem(f"call{call.txn_id}", args=registers, completion=self.completion)
+                low, high = self.idle_cycles
+                idle = 0 if overlap or not high else int(self.rng.integers(low, high + 1))
+                call.back_to_back = idle == 0
+                if idle:
+                    await ClockCycles(self.clk, idle)
+                self.completion = (call.completion or self.completion_mode
+                                   or ("interrupt" if self.desc.interrupt and call.txn_id % 2 else "poll"))
+                item = ControlItem(f"call{call.txn_id}", args=registers, completion=self.completion,
+                                   auto_restart_runs=call.auto_restart_runs)
                 await self.ctrl.driver.execute(item)
                 self.collect(call)
         else:

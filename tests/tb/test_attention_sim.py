@@ -54,7 +54,7 @@ def test_attention_coverage_gate_names_holes(seed: int) -> None:
 def test_attention_missing_rescale_detected(seed: int) -> None:
     result = run_kernel(KERNEL, "icarus", "AttentionDirected", seed, config="fault1")
     assert result.status == "fail", explain(result)
-    for marker in ("attention out_r mismatch in txn", f"(seed {seed})", "index", "expected", "actual"):
+    for marker in ("attention output 'out_r' mismatch in txn", f"(seed {seed})", "index", "expected", "actual"):
         assert marker in result.message and marker in log_text(result), explain(result)
 
 

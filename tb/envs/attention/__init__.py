@@ -1,5 +1,2 @@
-"""attention verification environment (ap_ctrl_chain + axis + ap_memory)."""
-from tb.envs.attention.env import AttentionEnv
-from tb.envs.attention.item import AttentionCall, AttentionItem
-
-__all__ = ["AttentionCall", "AttentionEnv", "AttentionItem"]
+"""attention on the generic environment: its golden (golden.py), directed and random
+calls (sequences.py) and covergroups (coverage.py); pins come from rtl/hls/attention.yaml."""

@@ -1,21 +1,21 @@
 """attention functional coverage (covergroups `attention.dims`, `attention.values`,
-`attention.protocol`). Every bin is listed in docs/dv/attention.md.
+`attention.protocol`), sampled once per checked call; the generic env adds the
+ap_ctrl_chain invocation coverpoints under `attention.protocol`. Every bin is listed in
+docs/dv/attention.md.
 """
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
-import pyuvm
 from cocotb_coverage.coverage import CoverPoint, coverage_section
 
+from models.kernels import attention_head_fixed
 from models.numerics import INT32_MIN
-from tb.agents.ap_ctrl import ApCtrlTiming
-from tb.agents.ap_ctrl.coverage import invocation_coverage
 from tb.common.classify import (FLOW_BINS, LATENCY_BINS, MAG_BINS, MEMBER, SAT_BINS, latency_mode,
                                 magnitude_bin, saturation_bins)
 from tb.common.coverage import covergroup
-from tb.envs.attention.item import SEQ_LEN, AttentionCall
+from tb.envs.attention.sequences import HEAD_DIM, SEQ_LEN
 
 DIMS = covergroup("attention", "dims")
 VALUES = covergroup("attention", "values")
@@ -37,34 +37,34 @@ def exp_bins(e: np.ndarray) -> set[str]:
     return out
 
 
-def _operands_most_negative(c: AttentionCall) -> bool:
-    rows = slice(0, c.pos + 1)
-    return bool(np.any(c.q == INT32_MIN) or np.any(c.km[rows] == -128) or np.any(c.vm[rows] == -128))
+def max_updates(call: Any) -> int:
+    """Online-softmax steps of the call whose running maximum grew (from the golden's trace)."""
+    i = call.inputs
+    trace: list[dict] = []
+    km, vm = (np.asarray(i[c], np.int64).reshape(SEQ_LEN, HEAD_DIM) for c in ("k_cache", "v_cache"))
+    attention_head_fixed(i["q"], km, i["k_exp"], vm, i["v_exp"], i["pos"], HEAD_DIM, trace=trace)
+    return sum(bool(np.any(s["updated"])) for s in trace)
 
 
-sample_call = coverage_section(
-    CoverPoint(f"{DIMS}.pos", xf=lambda c, env: c.pos, bins=list(range(SEQ_LEN))),
-    CoverPoint(f"{VALUES}.max_updates", xf=lambda c, env: updates_bin(c.max_updates), bins=UPDATE_BINS),
-    CoverPoint(f"{VALUES}.k_exp", xf=lambda c, env: exp_bins(c.ke[: c.pos + 1]), bins=EXP_BINS, **MEMBER),
-    CoverPoint(f"{VALUES}.v_exp", xf=lambda c, env: exp_bins(c.ve[: c.pos + 1]), bins=EXP_BINS, **MEMBER),
-    CoverPoint(f"{VALUES}.q_magnitude", xf=lambda c, env: magnitude_bin(c.q), bins=MAG_BINS),
-    CoverPoint(f"{VALUES}.saturation", xf=lambda c, env: saturation_bins(c.expected), bins=SAT_BINS, **MEMBER),
-    CoverPoint(f"{VALUES}.most_negative", xf=lambda c, env: _operands_most_negative(c), bins=[False, True]),
-    CoverPoint(f"{PROTOCOL}.latency_mode", xf=lambda c, env: latency_mode(), bins=LATENCY_BINS),
-    CoverPoint(f"{PROTOCOL}.in_valid_gaps", xf=lambda c, env: env.q.cfg.pattern, bins=FLOW_BINS),
-    CoverPoint(f"{PROTOCOL}.out_backpressure", xf=lambda c, env: env.out_r.cfg.pattern, bins=FLOW_BINS),
-)(lambda call, env: None)
-
-sample_timing, sample_reset = invocation_coverage(PROTOCOL, chain=True)
+def _operands_most_negative(c: Any) -> bool:
+    i, rows = c.inputs, (c.inputs["pos"] + 1) * HEAD_DIM
+    return bool(np.any(i["q"] == INT32_MIN) or np.any(i["k_cache"][:rows] == -128)
+                or np.any(i["v_cache"][:rows] == -128))
 
 
-class AttentionCoverage(pyuvm.uvm_subscriber):
-    def __init__(self, name: str, parent: Any, env: Any) -> None:
-        super().__init__(name, parent)
-        self.env = env
+def _rows(c: Any, exp: str) -> np.ndarray:
+    return np.asarray(c.inputs[exp][: c.inputs["pos"] + 1])
 
-    def write(self, tt: Any) -> None:
-        if isinstance(tt, ApCtrlTiming):
-            sample_timing(tt)
-        elif isinstance(tt, AttentionCall):
-            sample_call(tt, self.env)
+
+coverage = coverage_section(
+    CoverPoint(f"{DIMS}.pos", xf=lambda c: c.inputs["pos"], bins=list(range(SEQ_LEN))),
+    CoverPoint(f"{VALUES}.max_updates", xf=lambda c: updates_bin(max_updates(c)), bins=UPDATE_BINS),
+    CoverPoint(f"{VALUES}.k_exp", xf=lambda c: exp_bins(_rows(c, "k_exp")), bins=EXP_BINS, **MEMBER),
+    CoverPoint(f"{VALUES}.v_exp", xf=lambda c: exp_bins(_rows(c, "v_exp")), bins=EXP_BINS, **MEMBER),
+    CoverPoint(f"{VALUES}.q_magnitude", xf=lambda c: magnitude_bin(c.inputs["q"]), bins=MAG_BINS),
+    CoverPoint(f"{VALUES}.saturation", xf=lambda c: saturation_bins(c.expected["out_r"]), bins=SAT_BINS, **MEMBER),
+    CoverPoint(f"{VALUES}.most_negative", xf=_operands_most_negative, bins=[False, True]),
+    CoverPoint(f"{PROTOCOL}.latency_mode", xf=lambda c: latency_mode(), bins=LATENCY_BINS),
+    CoverPoint(f"{PROTOCOL}.in_valid_gaps", xf=lambda c: c.flow["q"], bins=FLOW_BINS),
+    CoverPoint(f"{PROTOCOL}.out_backpressure", xf=lambda c: c.flow["out_r"], bins=FLOW_BINS),
+)(lambda call: None)
