@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from models.numerics import INT32_MAX, INT32_MIN, bitlen, i64
-from tb.common.env_base import dut_config
+from tb.common.knobs import dut_config
 
 MAG_BINS = ["zero", "1-8", "9-16", "17-24", "25-31", "32"]
 SAT_BINS = ["none", "pos", "neg"]

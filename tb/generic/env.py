@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import cocotb
 import numpy as np
@@ -34,7 +34,7 @@ from tb.agents.m_axi import STALLED, TIMING_PROFILES, AxiTiming, MAxiAgent, MAxi
 from tb.agents.m_axi.config import Region
 from tb.agents.s_axilite import SAxiLiteAgent, SAxiLiteConfig
 from tb.agents.s_axilite.item import ControlItem
-from tb.common.env_base import handshake_timeout_cycles
+from tb.common.knobs import handshake_timeout_cycles
 from tb.common.protocol import ProtocolError
 from tb.common.seeding import regression_seed, rng
 from tb.common.timeout import DutTimeout, level, within
@@ -180,7 +180,7 @@ class GenericEnv(pyuvm.uvm_env):
         for name, export in self.stream_exports.items():
             self.streams[name].monitor.ap.connect(export.analysis_export)
         if isinstance(self.ctrl, ApCtrlAgent):
-            self.ctrl.monitor.ap.connect(_Sampler("timing_cov", self, self.coverage.sample_timing).analysis_export)
+            self.ctrl.monitor.ap.connect(Sampler("timing_cov", self, self.coverage.sample_timing).analysis_export)
 
     async def run_phase(self) -> None:
         for arg in self.arguments:
@@ -424,12 +424,20 @@ class GenericEnv(pyuvm.uvm_env):
         self.coverage.sample_reset("recovered")
 
 
-class _Sampler(pyuvm.uvm_subscriber):
-    """Calls one function per published item (coverage of the ap_ctrl monitor's timings)."""
+class Sampler(pyuvm.uvm_subscriber):
+    """Calls one function per published item (coverage of the ap_ctrl monitor's timings, a
+    DUT's own checks). With `source`, a function returning the analysis port to listen to,
+    it connects itself in its connect phase, once every agent's ports exist: a golden
+    module's `extend(env)` can add one during the env's build."""
 
-    def __init__(self, name: str, parent: Any, fn: Any) -> None:
+    def __init__(self, name: str, parent: Any, fn: Callable[[Any], None],
+                 source: Callable[[], pyuvm.uvm_analysis_port] | None = None) -> None:
         super().__init__(name, parent)
-        self.fn = fn
+        self.fn, self.source = fn, source
+
+    def connect_phase(self) -> None:
+        if self.source is not None:
+            self.source().connect(self.analysis_export)
 
     def write(self, tt: Any) -> None:
         self.fn(tt)

@@ -18,7 +18,7 @@ from typing import Sequence
 
 import numpy as np
 
-from tb.common.env_base import TIMEOUT_ENV
+from tb.common.knobs import TIMEOUT_ENV
 from tb.dut import DutDescriptionError, load_description
 from tb.duts import generic_build
 from tb.generic.arguments import SignatureError, signature

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tb.common.coverage import load_bins
-from tb.common.env_base import DUT_CONFIG_ENV, TIMEOUT_ENV
+from tb.common.knobs import DUT_CONFIG_ENV, TIMEOUT_ENV
 from tb.duts import DESCRIPTION_ENV, get_dut, hls_build, test_module
 from tb.dut import load_description
 from tb.sim.runner import RunResult, run

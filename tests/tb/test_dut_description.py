@@ -94,5 +94,6 @@ def test_registry_configs() -> None:
 
 def test_list_tests_reads_decorators_without_importing() -> None:
     assert duts.list_tests("rmsnorm")[0] == "RmsnormSmoke"
-    module = REPO_ROOT / "tb" / "tests" / "test_rope.py"
-    assert "class RopeTest(" in module.read_text() and "RopeTest" not in duts.list_tests("rope")
+    base = REPO_ROOT / "tb" / "generic" / "testbase.py"
+    assert "class Smoke(" in base.read_text() and duts.tests_in_module("tb.generic.testbase") == []
+    assert duts.tests_in_module("tb.generic.tests")[0] == "Smoke"

@@ -1,0 +1,24 @@
+"""Environment variables a test process reads, named in one place.
+
+The runner, the regression and `llama-dv run` set them; tests read them here.
+"""
+from __future__ import annotations
+
+import os
+
+from tb.dut import DutDescription
+
+DUT_CONFIG_ENV = "LDV_DUT_CONFIG"
+"""Config tag of the build under test ('default', 'pad3', 'fault1', ...), for coverage."""
+
+TIMEOUT_ENV = "LDV_HANDSHAKE_TIMEOUT_CYCLES"
+"""Cycle budget for ap_ready / ap_done / output packets before a test fails as hung;
+overrides the description's `handshake_timeout_cycles`."""
+
+
+def handshake_timeout_cycles(desc: DutDescription) -> int:
+    return int(os.environ.get(TIMEOUT_ENV) or desc.handshake_timeout_cycles)
+
+
+def dut_config() -> str:
+    return os.environ.get(DUT_CONFIG_ENV, "default")
