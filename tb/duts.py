@@ -161,6 +161,11 @@ def _registry() -> dict[str, DutEntry]:
     return reg
 
 
+def hls_kernels() -> list[str]:
+    """Names of the project's own HLS kernels (the descriptions in rtl/hls/), sorted."""
+    return sorted(_hls_entries())
+
+
 def list_duts() -> list[str]:
     """Names of every registered DUT, sorted."""
     return sorted(_registry())

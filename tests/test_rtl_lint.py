@@ -17,11 +17,12 @@ from pathlib import Path
 import pytest
 
 from rtl.hls import gen_tables
+from tb import duts
 from tb.dut import CTRL_PORTS, DutDescription, InterfaceSpec, load_description, parse_description
 from tb.sim.toolchain import check_icarus, verilator_binary, verilator_env
 
 HLS_DIR = Path(__file__).resolve().parents[1] / "rtl" / "hls"
-KERNELS = ("rmsnorm", "rope", "attention", "matmul")
+KERNELS = tuple(duts.hls_kernels())
 VARIANTS = ({}, {"FAULT": 1}, {"FAULT": 2}, {"LATENCY_PAD": 3})
 
 Ports = dict[str, tuple[str, int]]  # name -> (direction 'in'|'out', width)
@@ -226,11 +227,10 @@ def test_port_check_catches_a_wrong_description(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("kernel", KERNELS)
 def test_golden_named_by_description_exists(kernel: str) -> None:
-    import importlib
+    from tb.generic.golden import golden_of, load_golden
 
     desc = load_description(HLS_DIR / f"{kernel}.yaml")
-    module, _, func = desc.golden.rpartition(".")
-    assert callable(getattr(importlib.import_module(module), func))
+    assert callable(load_golden(golden_of(desc)).fn)
 
 
 # --- generated ROMs and the register map ----------------------------------------------------
