@@ -15,6 +15,10 @@ TIMEOUT_ENV = "LDV_HANDSHAKE_TIMEOUT_CYCLES"
 """Cycle budget for ap_ready / ap_done / output packets before a test fails as hung;
 overrides the description's `handshake_timeout_cycles`."""
 
+MEMORY_TIMING_ENV = "LDV_MEMORY_TIMING"
+"""m_axi memory timing profile of every bundle (fast, latency, random, worst, or stall: a
+memory that never accepts an address), overriding the one the test's flow pattern picks."""
+
 
 def handshake_timeout_cycles(desc: DutDescription) -> int:
     return int(os.environ.get(TIMEOUT_ENV) or desc.handshake_timeout_cycles)

@@ -16,9 +16,12 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class LengthOf:
-    """The length of another array argument (as a scalar's value or an array's length)."""
+    """The length of another array argument (as a scalar's value or an array's length);
+    with `times`, that length multiplied by another array's: a matrix stored row by row
+    has `LengthOf("rows", times="cols")` elements."""
 
     name: str
+    times: str | None = None
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from tb.agents.m_axi import STALLED, TIMING_PROFILES, AxiTiming, MAxiAgent, MAxi
 from tb.agents.m_axi.config import Region
 from tb.agents.s_axilite import SAxiLiteAgent, SAxiLiteConfig
 from tb.agents.s_axilite.item import ControlItem
-from tb.common.knobs import handshake_timeout_cycles
+from tb.common.knobs import MEMORY_TIMING_ENV, handshake_timeout_cycles
 from tb.common.protocol import ProtocolError
 from tb.common.seeding import regression_seed, rng
 from tb.common.timeout import DutTimeout, level, within
@@ -53,9 +53,6 @@ POISON = 0x5EADBEEF5EADBEEF
 POISON_BYTE = 0xA5
 MEMORY_TIMING = {"none": "fast", "random": "random", "bursty": "latency", "worst": "worst"}
 """m_axi memory timing profile of each AXI-Stream flow-control pattern."""
-MEMORY_TIMING_ENV = "LDV_MEMORY_TIMING"
-"""m_axi memory timing profile of every bundle (fast, latency, random, worst, or stall: a
-memory that never accepts an address), overriding the one the test's flow pattern picks."""
 
 
 def memory_timing(flow_pattern: str) -> AxiTiming:

@@ -5,7 +5,7 @@ Besides `golden`, the module may define (all optional; a DUT folder's whole Pyth
 | name | what it is |
 |---|---|
 | `ARGS` | stimulus constraints per input argument (tb.generic.args) |
-| `directed(rng)` | extra directed calls: a list of `(kind, inputs)`, run after the stock corners |
+| `directed(rng)` | extra directed calls: a list of `(kind, inputs)` or `(kind, inputs, run)`, run after the stock corners (`run`: Call fields such as `placement`) |
 | `random_inputs(rng)` | one random call's inputs, replacing the stock draw from ARGS |
 | `coverage(call)` | the DUT's own covergroups, sampled once per checked call |
 | `extend(env)` | adds DUT-specific components or checks to the env at the end of its build |
@@ -37,7 +37,7 @@ class Golden:
     fn: Callable[..., Any]
     args: Mapping[str, ArgSpec] = field(default_factory=dict)
     coverage: Callable[[Any], None] | None = None
-    directed: Callable[[Any], list[tuple[str, dict[str, Any]]]] | None = None
+    directed: Callable[[Any], list[tuple[Any, ...]]] | None = None
     random_inputs: Callable[[Any], dict[str, Any]] | None = None
     extend: Callable[[Any], None] | None = None
 

@@ -35,7 +35,11 @@ class Call:
     expected: dict[str, Any] = field(default_factory=dict)
     addresses: dict[str, int] = field(default_factory=dict)  # m_axi buffer of each array argument
     flow: dict[str, str] = field(default_factory=dict)       # flow-control pattern per interface, when run
-    completion: str = "poll"                                 # s_axilite: how its ap_done was awaited
+    completion: str | None = None    # s_axilite: poll / interrupt (None: the env's choice); then how it was awaited
+    auto_restart_runs: int = 0       # s_axilite: runs started with auto_restart set (0: one plain run)
+    back_to_back: bool = False       # s_axilite: started with no idle cycle after the previous call, when run
+    placement: str | None = None     # m_axi: buffer placement policy (tb.generic.placement; None: the env's)
+    timing: str = ""                 # m_axi: memory timing profile of the bundles, when run
 
     def __repr__(self) -> str:
         return f"Call(txn {self.txn_id}, {self.kind}, seed {self.seed})"
@@ -77,6 +81,14 @@ def length_range(arg: Argument) -> tuple[int, int] | LengthOf:
     return bounds
 
 
+def resolve_length(name: str, ref: LengthOf, lengths: dict[str, int]) -> int:
+    """The value a LengthOf gives argument `name`: the named array's length (times the other's)."""
+    for other in (ref.name, ref.times):
+        if other is not None and other not in lengths:
+            raise StimulusError(f"argument {name}: LengthOf({other!r}) must name an array input")
+    return lengths[ref.name] * (lengths[ref.times] if ref.times else 1)
+
+
 class Stimulus:
     """Draws inputs for the arguments of one DUT and evaluates the golden on them."""
 
@@ -88,14 +100,17 @@ class Stimulus:
         names = {a.name for a in arguments}
         for a in self.inputs:
             ref = a.spec if isinstance(a.spec, LengthOf) else length_range(a) if a.shape == "array" else None
-            if isinstance(ref, LengthOf) and ref.name not in names:
-                raise StimulusError(f"argument {a.name}: LengthOf({ref.name!r}) names no argument")
+            for other in (ref.name, ref.times) if isinstance(ref, LengthOf) else ():
+                if other is not None and other not in names:
+                    raise StimulusError(f"argument {a.name}: LengthOf({other!r}) names no argument")
         for a in self.inputs:
             if not isinstance(a.spec, LengthOf):
                 value_range(a)  # a bad range fails here, naming the argument, before any simulation
 
-    def call(self, kind: str, inputs: dict[str, Any]) -> Call:
-        c = Call(self.next_id, self.seed, kind, inputs)
+    def call(self, kind: str, inputs: dict[str, Any], **run: Any) -> Call:
+        """A call of these inputs with its golden outputs; `run` sets how it is run (Call
+        fields such as completion, auto_restart_runs, placement)."""
+        c = Call(self.next_id, self.seed, kind, inputs, **run)
         self.next_id += 1
         c.expected = self.golden.evaluate(inputs, self.outputs)
         return c
@@ -120,9 +135,7 @@ class Stimulus:
         for a in arrays:
             r = length_range(a)
             if isinstance(r, LengthOf):
-                if r.name not in lengths:
-                    raise StimulusError(f"argument {a.name}: LengthOf({r.name!r}) must name an array input")
-                lengths[a.name] = lengths[r.name]
+                lengths[a.name] = resolve_length(a.name, r, lengths)
         return lengths
 
     def _values(self, arg: Argument, n: int, corner: str) -> np.ndarray:
@@ -165,19 +178,19 @@ class Stimulus:
             if a.shape != "scalar":
                 continue
             if isinstance(a.spec, LengthOf):
-                if a.spec.name not in lengths:
-                    raise StimulusError(f"argument {a.name}: LengthOf({a.spec.name!r}) must name an array input")
-                inputs[a.name] = lengths[a.spec.name]
+                inputs[a.name] = resolve_length(a.name, a.spec, lengths)
             else:
                 scalar_corner = corner if corner in ("min", "max", "zeros") else "random"
                 inputs[a.name] = int(self._values(a, 1, scalar_corner)[0])
         return inputs
 
     def directed(self) -> list[Call]:
-        """The stock corners, then the DUT's own directed calls (its golden module's `directed`)."""
+        """The stock corners, then the DUT's own directed calls (its golden module's `directed`:
+        `(kind, inputs)` or `(kind, inputs, run)` with `run` as in `call`)."""
         calls = [self.call(c, self.draw(c)) for c in CORNERS]
         if self.golden.directed is not None:
-            calls += [self.call(kind, inputs) for kind, inputs in self.golden.directed(self.rng)]
+            calls += [self.call(kind, inputs, **(run[0] if run else {}))
+                      for kind, inputs, *run in self.golden.directed(self.rng)]
         return calls
 
     def random(self, count: int) -> list[Call]:

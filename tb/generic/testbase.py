@@ -11,20 +11,26 @@ from cocotb.triggers import ClockCycles
 
 from tb.common.test_base import KernelTestBase
 from tb.generic.env import GenericEnv
+from tb.generic.stimulus import Call
 from tb.generic.suite import RANDOM_CALLS_ENV
 
 
 class GenericTest(KernelTestBase):
     """KernelTestBase over GenericEnv: `dut` names a registered DUT (None: the one
     LDV_DUT_DESC names); `flow` is the flow-control pattern of every stream and m_axi
-    bundle (none, random, bursty, worst)."""
+    bundle (none, random, bursty, worst; an m_axi bundle's memory timing follows it, see
+    tb.generic.env.MEMORY_TIMING); `completion` is how every s_axilite call's ap_done is
+    awaited ("poll" or "interrupt"; None alternates where the DUT has an interrupt pin)."""
 
     env_cls = GenericEnv
     dut: str | None = None
     flow = "none"
+    completion: str | None = None
 
     def build_phase(self) -> None:
         pyuvm.ConfigDB().set(self, "env", "flow_pattern", self.flow)
+        if self.completion:
+            pyuvm.ConfigDB().set(self, "env", "completion", self.completion)
         if self.dut:
             pyuvm.ConfigDB().set(self, "env", "dut_name", self.dut)
         super().build_phase()
@@ -73,14 +79,41 @@ class FlowControl(Random):
 
 
 class ResetMidCall(GenericTest):
-    """Reset asserted while a call runs; the calls after it must be exact again."""
+    """Reset asserted while a call runs; the `recovery` calls after it must be exact again."""
+
+    recovery = 4
 
     async def body(self) -> None:
         env = self.env
-        victim = env.stimulus.call("random", env.stimulus.draw())
-        await env.reset_mid_call(victim, after_cycles=int(env.rng.integers(3, 40)))
+        victim = self.victim()
+        await env.reset_mid_call(victim, after_cycles=self.reset_cycles(victim))
         await ClockCycles(env.clk, 2)
-        await env.run_calls(env.stimulus.random(4))
+        await env.run_calls(env.stimulus.random(self.recovery))
+
+    def victim(self) -> Call:
+        """The call the reset abandons (a kernel's test may pick a shape that keeps it busy)."""
+        return self.env.stimulus.call("random", self.env.stimulus.draw())
+
+    def reset_cycles(self, victim: Call) -> int:
+        """Cycles from the victim's start to the reset."""
+        return int(self.env.rng.integers(3, 40))
+
+
+class AutoRestart(GenericTest):
+    """s_axilite: each call started with auto_restart set runs 2-4 times on its own, then
+    auto_restart is cleared and the last run drained; the outputs are checked after it."""
+
+    count = 6
+
+    async def body(self) -> None:
+        await self.env.run_calls(self.restarted_calls())
+
+    def restarted_calls(self) -> list[Call]:
+        """`count` random calls of 2-4 runs each (a kernel's test may pick its own)."""
+        calls = self.env.stimulus.random(self.count)
+        for call in calls:
+            call.auto_restart_runs = int(self.env.rng.integers(2, 5))
+        return calls
 
 
 class Overlap(GenericTest):

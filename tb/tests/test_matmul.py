@@ -1,96 +1,92 @@
-"""matmul tests (s_axilite + m_axi). Run through tests/tb/test_matmul_sim.py.
+"""matmul tests (s_axilite + m_axi): the generic stock tests under matmul's names, with
+matmul's memory timings, completion modes and auto_restart shapes. Run through
+tests/tb/test_matmul_sim.py.
 
-The memory timing comes from LDV_MATMUL_TIMING unless a test pins it; the pytest
-wrappers run the stress tests on the LATENCY_PAD=0 and =3 builds.
+The memory timing follows each test's flow pattern (tb.generic.env.MEMORY_TIMING:
+none -> fast, random -> random, bursty -> latency, worst -> worst) unless
+LDV_MEMORY_TIMING names one; the pytest wrappers run the stress test on the
+LATENCY_PAD=0 and =3 builds.
 """
 from __future__ import annotations
 
-import cocotb
 import pyuvm
-from cocotb.triggers import RisingEdge
 
-from tb.agents.m_axi import TIMING_PROFILES
-from tb.common.test_base import KernelTestBase
-from tb.envs.matmul import MatmulEnv
-from tb.envs.matmul import sequences as seqs
-from tb.envs.matmul.env import timing_from_env
-
-
-class MatmulTest(KernelTestBase):
-    env_cls = MatmulEnv
-    seq_cls = seqs.SmokeSeq
+from tb.envs.matmul.sequences import auto_restart_calls, random_inputs
+from tb.generic import testbase
+from tb.generic.stimulus import Call
 
 
 @pyuvm.test()
-class MatmulSmoke(MatmulTest):
-    """Two small calls, one polled and one by interrupt."""
+class MatmulSmoke(testbase.Smoke):
+    """Alternating extremes at n = d = 256, then two random calls; polled and by interrupt."""
+
+    dut = "matmul"
 
 
 @pyuvm.test()
-class MatmulCorners(MatmulTest):
-    """Zeros, all +127/-127/-128 mantissas, saturation both ways, extreme exponents, n/d = 1 and 256."""
+class MatmulCorners(testbase.Directed):
+    """Stock corners (n = d = 1 and 256), then zeros, all +127/-127/-128 mantissas, saturation
+    both ways, extreme exponents, rounding ties, and page-aligned burst-length corners."""
 
-    seq_cls = seqs.CornerSeq
-
-
-@pyuvm.test()
-class MatmulRandom(MatmulTest):
-    """Hundreds of constrained-random calls (LDV_MATMUL_RANDOM_COUNT) under random memory timing."""
-
-    seq_cls = seqs.RandomSeq
-
-    def build_phase(self) -> None:
-        super().build_phase()
-        self.env.timing = timing_from_env("random")
+    dut = "matmul"
 
 
 @pyuvm.test()
-class MatmulBackToBack(MatmulTest):
+class MatmulRandom(testbase.Random):
+    """Two hundred constrained-random calls (LDV_RANDOM_CALLS) under random memory timing."""
+
+    dut = "matmul"
+    flow = "random"
+    calls = 200
+
+
+@pyuvm.test()
+class MatmulBackToBack(testbase.BackToBack):
     """Each call starts as soon as the previous one's ap_done is acknowledged."""
 
-    seq_cls = seqs.BackToBackSeq
+    dut = "matmul"
 
 
 @pyuvm.test()
-class MatmulInterrupts(MatmulTest):
-    """Completion by the interrupt pin (memory with long latencies); the monitor checks
+class MatmulInterrupts(testbase.Random):
+    """Completion by the interrupt pin, memory with long latencies; the monitor checks
     interrupt == GIE & |(IER & ISR)."""
 
-    seq_cls = seqs.InterruptSeq
-
-    def build_phase(self) -> None:
-        super().build_phase()
-        self.env.timing = timing_from_env("latency")
-
-
-@pyuvm.test()
-class MatmulAutoRestart(MatmulTest):
-    """auto_restart set: several completions per start, then cleared and drained."""
-
-    seq_cls = seqs.AutoRestartSeq
+    dut = "matmul"
+    flow = "bursty"
+    completion = "interrupt"
+    calls = 8
 
 
 @pyuvm.test()
-class MatmulProtocolStress(MatmulTest):
+class MatmulAutoRestart(testbase.AutoRestart):
+    """auto_restart set: several completions per start, then cleared and drained; two tiny
+    polled calls see ap_done while the next run writes y."""
+
+    dut = "matmul"
+
+    def restarted_calls(self) -> list[Call]:
+        return auto_restart_calls(self.env.stimulus)
+
+
+@pyuvm.test()
+class MatmulProtocolStress(testbase.Random):
     """Worst-case memory: long latencies and READY/VALID low most cycles."""
 
-    seq_cls = seqs.ShortRandomSeq
-
-    def build_phase(self) -> None:
-        self.env = MatmulEnv("env", self)
-        self.env.timing = TIMING_PROFILES["worst"]
+    dut = "matmul"
+    flow = "worst"
+    calls = 6
 
 
 @pyuvm.test()
-class MatmulResetMidOperation(MatmulTest):
-    """Reset while the kernel is reading and writing memory, then exact results again."""
+class MatmulResetMidOperation(testbase.ResetMidCall):
+    """Reset while the kernel is reading and writing memory, then six calls exact again."""
 
-    async def body(self) -> None:
-        victim = seqs.random_transaction(seqs.rng("matmul.victim"), "abandoned", 16)
-        await self.env.driver.start_only(victim)
-        for _ in range(40 + 4 * victim.n):
-            await RisingEdge(self.env.clk)
-        await self.env.reset_mid_operation()
-        await self.run_seq(seqs.ShortRandomSeq)
-        assert self.env.scoreboard.compared >= 6, "recovery calls did not all complete"
-        cocotb.log.info("recovered after reset mid-operation")
+    dut = "matmul"
+    recovery = 6
+
+    def victim(self) -> Call:
+        return self.env.stimulus.call("random", random_inputs(self.env.stimulus.rng, 16))
+
+    def reset_cycles(self, victim: Call) -> int:
+        return 40 + 4 * victim.inputs["n"]

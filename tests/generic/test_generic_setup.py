@@ -132,3 +132,18 @@ def test_run_refuses_bad_input_before_building(described: dict[str, Path], tmp_p
                              "--golden", f"{bad}:golden"], cwd=REPO_ROOT, capture_output=True, text=True)
     assert result.returncode == 2
     assert "ARGS['x']: vadd_rom has no argument of that name" in result.stderr
+
+
+def test_length_of_a_product_and_directed_run_options(described: dict[str, Path]) -> None:
+    """`LengthOf(x, times=y)` sizes a matrix; a directed entry's third element sets how the call runs."""
+    specs = {"a": Array(length=(2, 4)), "b": Array(length=LengthOf("a", times="a")), "n": LengthOf("a")}
+    for c in _stimulus(described, specs).random(10):
+        assert len(c.inputs["b"]) == c.inputs["n"] ** 2
+    with pytest.raises(StimulusError, match=r"argument b: LengthOf\('q'\) names no argument"):
+        _stimulus(described, {"a": Array(length=4), "b": Array(length=LengthOf("a", times="q"))})
+    golden = Golden("test:golden", lambda a, b, n: {"c": a[:n] + b[:n]}, specs,
+                    directed=lambda rng: [("aligned", {"a": np.ones(2), "b": np.ones(4), "n": 2},
+                                           {"placement": "page_aligned", "auto_restart_runs": 3})])
+    stim = Stimulus(signature(_desc(described["vadd_rom"]), specs), golden, np.random.default_rng(1), 1)
+    (own,) = [c for c in stim.directed() if c.kind == "aligned"]
+    assert (own.placement, own.auto_restart_runs) == ("page_aligned", 3)

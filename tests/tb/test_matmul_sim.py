@@ -13,10 +13,13 @@ from kernel_sim import assert_passed, coverage_of, explain, run_kernel
 
 from tb import duts
 from tb.agents.m_axi.item import AxiBurst
+from tb.common.knobs import MEMORY_TIMING_ENV, TIMEOUT_ENV
 from tb.common.protocol import ProtocolError
 from tb.common.coverage import CoverageHole, assert_bins_hit
-from tb.envs.matmul import MatmulTransaction
 from tb.envs.matmul.done_check import EARLY_DONE, YWriteLedger
+from tb.envs.matmul.sequences import matvec_inputs
+from tb.generic.stimulus import Call
+from tb.generic.suite import RANDOM_CALLS_ENV
 from tb.sim.runner import RunResult
 
 KERNEL = "matmul"
@@ -34,7 +37,7 @@ def _suite(sim: str, seed: int) -> list[RunResult]:
     """Every matmul test once, each in its own run (so each exports its own coverage),
     plus the protocol stress on the LATENCY_PAD=3 build."""
     runs = [run_kernel(KERNEL, sim, t, seed) for t in DIRECTED]
-    runs.append(run_kernel(KERNEL, sim, "MatmulRandom", seed, extra_env={"LDV_MATMUL_RANDOM_COUNT": RANDOM_COUNT}))
+    runs.append(run_kernel(KERNEL, sim, "MatmulRandom", seed, extra_env={RANDOM_CALLS_ENV: RANDOM_COUNT}))
     runs += [run_kernel(KERNEL, sim, "MatmulProtocolStress", seed, config=c) for c in ("default", "pad3")]
     return runs
 
@@ -50,7 +53,7 @@ def test_matmul(sim: str, seed: int, testcase: str) -> None:
 
 def test_matmul_random(sim: str, seed: int) -> None:
     assert_passed(run_kernel(KERNEL, sim, "MatmulRandom", seed,
-                             extra_env={"LDV_MATMUL_RANDOM_COUNT": QUICK_RANDOM_COUNT}))
+                             extra_env={RANDOM_CALLS_ENV: QUICK_RANDOM_COUNT}))
 
 
 @pytest.mark.parametrize("config", ["default", "pad3"])
@@ -79,11 +82,10 @@ def test_matmul_coverage_gate_names_holes(seed: int) -> None:
 
 
 def _ledger(d: int, auto_restart_runs: int) -> YWriteLedger:
-    txn = MatmulTransaction("t", np.zeros((d, 2)), np.zeros(d), np.zeros(2), 0,
-                            auto_restart_runs=auto_restart_runs)
-    txn.addresses = {"y": 0x1_0000_0F00}
+    call = Call(0, 1, "t", matvec_inputs(np.zeros((d, 2)), np.zeros(d), np.zeros(2), 0),
+                auto_restart_runs=auto_restart_runs, addresses={"y": 0x1_0000_0F00})
     ledger = YWriteLedger()
-    ledger.begin(txn)
+    ledger.begin(call)
     return ledger
 
 
@@ -120,13 +122,13 @@ def test_done_check_single_run() -> None:
 def test_fault_wrong_rounding_fails_scoreboard(seed: int) -> None:
     result = run_kernel(KERNEL, "icarus", "MatmulCorners", seed, config="fault1")
     assert result.status == "fail", explain(result)
-    assert "matmul y row mismatch in txn" in result.message, explain(result)
+    assert "matmul output 'y' mismatch in txn" in result.message, explain(result)
     assert "index" in result.message and "expected" in result.message and "actual" in result.message
 
 
 def test_fault_early_done_is_caught(seed: int) -> None:
     result = run_kernel(KERNEL, "icarus", "MatmulInterrupts", seed, config="fault2",
-                        extra_env={"LDV_MATMUL_TIMING": "latency"})
+                        extra_env={MEMORY_TIMING_ENV: "latency"})
     assert result.status == "fail", explain(result)
     assert EARLY_DONE in result.message, explain(result)
 
@@ -135,14 +137,14 @@ def test_fault_early_done_is_caught_in_auto_restarted_runs(seed: int) -> None:
     """With auto_restart the done check attributes y writes to runs, so an early ap_done
     is still caught while the next run's writes are in flight."""
     result = run_kernel(KERNEL, "icarus", "MatmulAutoRestart", seed, config="fault2",
-                        extra_env={"LDV_MATMUL_TIMING": "latency"})
+                        extra_env={MEMORY_TIMING_ENV: "latency"})
     assert result.status == "fail", explain(result)
     assert EARLY_DONE in result.message and "(run " in result.message, explain(result)
 
 
 def test_kernel_that_never_finishes_times_out(seed: int) -> None:
     result = run_kernel(KERNEL, "icarus", "MatmulSmoke", seed,
-                        extra_env={"LDV_MATMUL_TIMING": "stall", "LDV_MATMUL_DONE_TIMEOUT": "3000"})
+                        extra_env={MEMORY_TIMING_ENV: "stall", TIMEOUT_ENV: "3000"})
     assert result.status == "fail", explain(result)
     assert "timeout: matmul: ap_done (poll mode" in result.message, explain(result)
     assert "not seen within 3000 cycles" in result.message, explain(result)
