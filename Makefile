@@ -15,6 +15,8 @@ SEED  ?=
 JOBS  ?=
 WAVES ?=
 ARGS  ?=
+# Where the regression's builds and simulations run: local (default) or slurm.
+LAUNCHER ?=
 # pytest workers for `make test` (pytest-xdist); PYTEST_ARGS is appended verbatim.
 # `make test` leaves out tests marked slow (long closure, 16-token and co-simulation
 # runs); `make test-all` runs them too.
@@ -23,7 +25,8 @@ PYTEST_ARGS ?=
 
 REGRESS_ARGS := $(if $(SUITE),--suite $(SUITE)) $(if $(SIM),--sim $(SIM)) \
 	$(if $(SEEDS),--seeds $(SEEDS)) $(if $(SEED),--seed $(SEED)) \
-	$(if $(JOBS),--jobs $(JOBS)) $(if $(filter 1 yes true,$(WAVES)),--waves) $(ARGS)
+	$(if $(JOBS),--jobs $(JOBS)) $(if $(filter 1 yes true,$(WAVES)),--waves) \
+	$(if $(LAUNCHER),--launcher $(LAUNCHER)) $(ARGS)
 
 .PHONY: help setup test test-all regress signoff rtl synth tables hls-csim clean
 
@@ -39,6 +42,7 @@ help: ## List targets and variables
 	@echo "  SEEDS=n        seeds per test;  SEED=n  one fixed seed (reproduce a run)"
 	@echo "  JOBS=n         parallel simulations"
 	@echo "  WAVES=1        record FST waveforms"
+	@echo "  LAUNCHER=slurm run the regression's builds and simulations as SLURM jobs"
 	@echo "  ARGS='...'     extra arguments for llama-dv (regress/signoff/synth)"
 	@echo "  TEST_JOBS=n    pytest-xdist workers for make test (default auto)"
 	@echo "  PYTEST_ARGS=.. extra pytest arguments, e.g. PYTEST_ARGS='-k toolchain'"

