@@ -32,7 +32,6 @@ cycles and times, and rates that match them.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import math
@@ -45,14 +44,15 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from types import ModuleType
 from xml.etree import ElementTree
 
 from tb import duts
+from tb.common.knobs import FLOW_ENV, MEMORY_TIMING_ENV
+from tb.generic.suite import RANDOM_CALLS_ENV
 from tb.sim import runner, toolchain
 
-KERNELS: tuple[str, ...] = ("matmul", "rmsnorm", "rope", "attention")
-"""HLS kernels the bench measures by default."""
+KERNELS: tuple[str, ...] = tuple(duts.hls_kernels())
+"""HLS kernels the bench measures by default: every description in rtl/hls/."""
 
 CLASH_TOPS: dict[str, tuple[str, ...]] = {
     "verilator": ("attend_seq_hd8", "argmax_vocab", "mac_matvec"),
@@ -65,7 +65,7 @@ mac_matvec takes about a minute on Icarus, so it runs there only when named with
 cycles to count."""
 
 DEFAULT_CALLS = 50
-"""Calls per matmul case; the other kernels' tests fix their own call counts."""
+"""Calls per HLS kernel case (the random test's LDV_RANDOM_CALLS)."""
 
 DEFAULT_SEED = 1
 """One seed for every case, so both simulators see the same calls."""
@@ -82,7 +82,7 @@ PROFILE_ENV = "COCOTB_ENABLE_PROFILING"
 PROFILE_FILE = "cocotb.pstat"
 """cProfile of every simulator-to-Python callback, which cocotb writes in the run directory."""
 
-_MATCHED_RE = re.compile(r"(\d+) transactions matched the golden")
+_MATCHED_RE = re.compile(r"(\d+) (?:transactions|calls) matched the golden")
 
 
 class BenchError(RuntimeError):
@@ -198,37 +198,25 @@ class Measurement:
         return data
 
 
-def _sequences(kernel: str) -> ModuleType:
-    return importlib.import_module(f"tb.envs.{kernel}.sequences")
-
-
 def hls_cases(kernel: str, calls: int = DEFAULT_CALLS) -> list[BenchCase]:
-    """The random-flow-control and full-rate cases of one HLS kernel.
-
-    Only matmul's random test takes a call count (LDV_MATMUL_RANDOM_COUNT); it runs the
-    same calls under random and under fast memory timing. rmsnorm, rope and attention
-    fix their counts in their sequences, so those are the counts measured: the random
-    test, and the back-to-back test for full rate (no TVALID gaps, no TREADY
-    backpressure, ap_start held high). rmsnorm's ap_memory has no flow control, so its
-    random test is marked ``fixed``.
-    """
+    """The random and full-rate cases of one HLS kernel: its random test with `calls` calls
+    (LDV_RANDOM_CALLS), once with the test's own flow control and memory timing, once with
+    none (LDV_FLOW=none, fast memory). A kernel without streams or m_axi memory has no flow
+    control to vary: its first case is marked ``fixed``."""
     if kernel not in KERNELS:
         raise BenchError(f"unknown kernel {kernel!r}; known: {', '.join(KERNELS)}")
     if calls < 1:
         raise BenchError(f"--calls must be at least 1, got {calls}")
-    period = duts.get_description(kernel).clock.period_ns
-    if kernel == "matmul":
-        knob = "LDV_MATMUL_RANDOM_COUNT"
-        return [BenchCase(kernel, flow, "MatmulRandom", period, calls,
-                          {knob: str(calls), "LDV_MATMUL_TIMING": timing}, knob)
-                for flow, timing in (("random", "random"), ("full-rate", "fast"))]
-    seqs = _sequences(kernel)
-    title = kernel.capitalize()
-    random_count = int(seqs.RandomSeq.count)
-    b2b_count = int(seqs.BackToBackSeq.count)
-    random_flow = "fixed" if kernel == "rmsnorm" else "random"
-    return [BenchCase(kernel, random_flow, f"{title}Random", period, random_count),
-            BenchCase(kernel, "full-rate", f"{title}BackToBack", period, b2b_count)]
+    desc = duts.get_description(kernel)
+    random_test = next((t for t in duts.list_tests(kernel) if t.endswith("Random")), None)
+    if random_test is None:
+        raise BenchError(f"{kernel}: no random test (a test named *Random) in {duts.test_module(kernel)}")
+    varied = any(i.kind in ("axis", "m_axi") for i in desc.interfaces)
+    knob = RANDOM_CALLS_ENV
+    return [BenchCase(kernel, "random" if varied else "fixed", random_test, desc.clock.period_ns, calls,
+                      {knob: str(calls)}, knob),
+            BenchCase(kernel, "full-rate", random_test, desc.clock.period_ns, calls,
+                      {knob: str(calls), FLOW_ENV: "none", MEMORY_TIMING_ENV: "fast"}, knob)]
 
 
 def clash_case(top: str, sim: str) -> BenchCase:
@@ -574,7 +562,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--kernel", action="append", metavar="NAME",
                    help=f"HLS kernel to measure (repeatable; default: {', '.join(KERNELS)})")
     p.add_argument("--calls", type=int, default=DEFAULT_CALLS,
-                   help=f"matmul calls per case (default {DEFAULT_CALLS}); other kernels' tests fix their own")
+                   help=f"calls per HLS kernel case (default {DEFAULT_CALLS})")
     p.add_argument("--clash", action="append", metavar="TOP",
                    help="Clash top to measure on every simulator (repeatable; default: "
                         + "; ".join(f"{s}: {', '.join(t)}" for s, t in CLASH_TOPS.items()) + ")")

@@ -19,6 +19,10 @@ MEMORY_TIMING_ENV = "LDV_MEMORY_TIMING"
 """m_axi memory timing profile of every bundle (fast, latency, random, worst, or stall: a
 memory that never accepts an address), overriding the one the test's flow pattern picks."""
 
+FLOW_ENV = "LDV_FLOW"
+"""Flow-control pattern of every stream and m_axi bundle (none, random, bursty, worst),
+overriding the test's own: `LDV_FLOW=none` runs any test at full rate (the bench does)."""
+
 
 def handshake_timeout_cycles(desc: DutDescription) -> int:
     return int(os.environ.get(TIMEOUT_ENV) or desc.handshake_timeout_cycles)

@@ -102,7 +102,8 @@ class GenericScoreboard(pyuvm.uvm_component):
                                          f"their packet (first: txn {q[0].txn_id} [{q[0].kind}])")
 
     def report_phase(self) -> None:
-        self.logger.info(f"{self.dut_name}: {self.compared} outputs of {self.calls_checked} calls matched the golden")
+        self.logger.info(f"{self.dut_name}: {self.calls_checked} calls matched the golden "
+                         f"({self.compared} outputs compared)")
 
 
 class StreamExport(pyuvm.uvm_subscriber):

@@ -9,6 +9,7 @@ import os
 import pyuvm
 from cocotb.triggers import ClockCycles
 
+from tb.common.knobs import FLOW_ENV
 from tb.common.test_base import KernelTestBase
 from tb.generic.env import GenericEnv
 from tb.generic.stimulus import Call
@@ -28,7 +29,7 @@ class GenericTest(KernelTestBase):
     completion: str | None = None
 
     def build_phase(self) -> None:
-        pyuvm.ConfigDB().set(self, "env", "flow_pattern", self.flow)
+        pyuvm.ConfigDB().set(self, "env", "flow_pattern", os.environ.get(FLOW_ENV) or self.flow)
         if self.completion:
             pyuvm.ConfigDB().set(self, "env", "completion", self.completion)
         if self.dut:

@@ -44,7 +44,7 @@ def _record() -> dict[str, object]:
     kernel = bench.Measurement(dut="matmul", sim="icarus", flow="random", testcase="MatmulRandom", seed=1,
                                calls=10, sim_cycles=5000, test_wall_s=2.5, startup_s=1.0, build_s=0.5,
                                build_cached=False, build_recorded_s=0.5, load_avg=1.0,
-                               calls_knob="LDV_MATMUL_RANDOM_COUNT", log="sim.log", run_cpu_s=1.75,
+                               calls_knob="LDV_RANDOM_CALLS", log="sim.log", run_cpu_s=1.75,
                                build_cpu_s=0.4)
     clash = bench.Measurement(dut="clash_argmax_vocab", sim="verilator", flow="fixed", testcase=None, seed=1,
                               calls=None, sim_cycles=800, test_wall_s=0.4, startup_s=1.0, build_s=0.0,
@@ -111,7 +111,8 @@ def test_malformed_cocotb_results_are_a_clear_error(tmp_path: Path) -> None:
 
 def test_log_without_scoreboard_counts_has_no_calls(tmp_path: Path) -> None:
     log = tmp_path / "sim.log"
-    log.write_text("matmul: 3 transactions matched the golden\nrope: 4 transactions matched the golden\n")
+    log.write_text("matmul: 3 calls matched the golden (3 outputs compared)\n"
+                   "clash_mac: 4 transactions matched the golden\n")
     assert bench.count_invocations(log) == 7
     log.write_text("no scoreboard ran\n")
     assert bench.count_invocations(log) is None
@@ -133,13 +134,13 @@ def test_fresh_build_is_built_without_ccache_then_reused(tmp_path: Path, icarus:
 def test_bench_fails_when_the_scoreboard_count_differs(tmp_path: Path, icarus: None) -> None:
     (case,) = [c for c in bench.hls_cases("matmul", calls=3) if c.flow == "full-rate"]
     short = bench.BenchCase(case.dut, case.flow, case.testcase, case.period_ns, expected_calls=3,
-                            env={**case.env, "LDV_MATMUL_RANDOM_COUNT": "2"})
+                            env={**case.env, "LDV_RANDOM_CALLS": "2"})
     with pytest.raises(bench.BenchError, match="matched 2 calls, expected 3"):
         bench.measure(short, "icarus", runs_dir=tmp_path)
 
 
 def test_unknown_kernel_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(bench.BenchError, match=r"unknown kernel 'matmull'; known: matmul, rmsnorm, rope, attention"):
+    with pytest.raises(bench.BenchError, match=r"unknown kernel 'matmull'; known: attention, matmul, rmsnorm, rope"):
         bench.hls_cases("matmull")
     rc = bench.main(["--sim", "icarus", "--kernel", "matmull", "--out", str(tmp_path / "b.json")])
     assert rc == 2
