@@ -110,10 +110,29 @@ class Stimulus:
     def call(self, kind: str, inputs: dict[str, Any], **run: Any) -> Call:
         """A call of these inputs with its golden outputs; `run` sets how it is run (Call
         fields such as completion, auto_restart_runs, placement)."""
+        self._check(kind, inputs)
         c = Call(self.next_id, self.seed, kind, inputs, **run)
         self.next_id += 1
         c.expected = self.golden.evaluate(inputs, self.outputs)
         return c
+
+    def _check(self, kind: str, inputs: dict[str, Any]) -> None:
+        """Every input inside its argument's range (ARGS, else its type): a directed call
+        outside it would be cut to the port's width silently and fail as a DUT mismatch."""
+        for a in self.inputs:
+            if a.name not in inputs:
+                raise StimulusError(f"call {kind!r}: no value for input argument {a.name}")
+            lo, hi = value_range(a)
+            values = np.asarray(inputs[a.name], dtype=object).ravel()
+            inside = (values >= lo) & (values <= hi)
+            if not inside.all():
+                first = int(np.flatnonzero(~inside)[0])
+                where = f" at index {first}" if a.shape == "array" else ""
+                raise StimulusError(f"call {kind!r}: argument {a.name}: value {int(values[first])}{where} is outside "
+                                    f"[{lo}, {hi}] (ARGS or the {a.bits}-bit type)")
+            if a.depth is not None and values.size > a.depth:
+                raise StimulusError(f"call {kind!r}: argument {a.name}: {values.size} words exceed the ap_memory "
+                                    f"depth {a.depth}")
 
     # --- drawing ---------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from tb.dut import DutDescription
 TEST_MODULE = "tb.generic.tests"
 RANDOM_CALLS_ENV = "LDV_RANDOM_CALLS"
 """Calls of the Random test (default 40); `llama-dv run --calls N` sets it."""
-STOCK_TESTS = ("Smoke", "Directed", "Random", "BackToBack", "FlowControl", "ResetMidCall", "Overlap")
+STOCK_TESTS = ("Smoke", "Directed", "Random", "BackToBack", "FlowControl", "ResetMidCall", "Overlap", "AutoRestart")
 """In the order `llama-dv run` schedules them; names of the pyuvm tests in tb.generic.tests."""
 
 
@@ -21,6 +21,11 @@ def not_applicable(desc: DutDescription) -> dict[str, str]:
         why = f"block protocol {desc.block_protocol} has no ap_start to hold high"
         out["BackToBack"] = why
         out["Overlap"] = why
+    if desc.block_protocol != "s_axilite":
+        out["AutoRestart"] = f"auto_restart is a bit of the s_axilite AP_CTRL register; block protocol {desc.block_protocol}"
+    elif any(i.kind == "axis" for i in desc.interfaces):
+        out["AutoRestart"] = ("a restarted run reads a new stream packet, and how many runs start before "
+                              "auto_restart is cleared depends on timing: stream DUTs are not restarted")
     if not any(i.kind in ("axis", "m_axi") for i in desc.interfaces):
         out["FlowControl"] = "no AXI-Stream or m_axi interface has flow control to vary"
     return out

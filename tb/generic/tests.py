@@ -51,3 +51,8 @@ class ResetMidCall(testbase.ResetMidCall):
 @pyuvm.test(skip="Overlap" in _SKIP)
 class Overlap(testbase.Overlap):
     """Eight calls in flight where the DUT allows it."""
+
+
+@pyuvm.test(skip="AutoRestart" in _SKIP)
+class AutoRestart(testbase.AutoRestart):
+    """s_axilite: calls started with auto_restart set, each run 2-4 times, then drained."""

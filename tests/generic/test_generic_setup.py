@@ -147,3 +147,13 @@ def test_length_of_a_product_and_directed_run_options(described: dict[str, Path]
     stim = Stimulus(signature(_desc(described["vadd_rom"]), specs), golden, np.random.default_rng(1), 1)
     (own,) = [c for c in stim.directed() if c.kind == "aligned"]
     assert (own.placement, own.auto_restart_runs) == ("page_aligned", 3)
+
+
+def test_directed_call_outside_the_contract_is_refused(described: dict[str, Path]) -> None:
+    """A directed value the port cannot hold (or ARGS excludes) fails naming it, instead of
+    being cut to the port's width and showing up as a DUT mismatch."""
+    st = _stimulus(described, {"a": Array(length=(1, 8), lo=-5, hi=5)})
+    with pytest.raises(StimulusError, match=r"call 'big': argument a: value 6 at index 1 is outside \[-5, 5\]"):
+        st.call("big", {"a": np.array([0, 6]), "b": np.array([0, 0]), "n": 2})
+    with pytest.raises(StimulusError, match=r"argument b: value 4294967296 at index 0 is outside"):
+        st.call("wide", {"a": np.array([0]), "b": np.array([1 << 32]), "n": 1})

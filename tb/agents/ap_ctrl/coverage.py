@@ -1,7 +1,8 @@
 """Coverpoints every ap_ctrl block shares: how its invocations were started and reset.
 
-Each kernel env gets its own copy under its `<kernel>.protocol` covergroup, so the
-bins are defined once here and named per kernel in the reports.
+The generic env (and any env driving an ap_ctrl block) gets its own copy under its
+`<dut>.protocol` covergroup, so the bins are defined once here and named per DUT in the
+reports.
 """
 from __future__ import annotations
 
