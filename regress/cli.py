@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import shlex
 import signal
@@ -154,32 +155,18 @@ def cmd_signoff(args: argparse.Namespace) -> int:
                        synth_dir=args.synth_dir, milestones=args.milestone)
 
 
-def cmd_bench(args: argparse.Namespace) -> int:
-    """Simulation throughput per kernel and simulator, implemented by regress.bench."""
-    from regress.bench import main as bench_main
-
-    return bench_main(args.bench_args)
-
-
-def cmd_synth(args: argparse.Namespace) -> int:
-    """Yosys synthesis figures (build/synth/<top>.json), implemented by regress.yosys."""
-    from regress.yosys import main as synth_main
-
-    return synth_main(args.synth_args)
+TOOLS: dict[str, tuple[str, str]] = {
+    "synth": ("regress.yosys", "yosys synthesis figures per top"),
+    "bench": ("regress.bench", "simulation throughput per kernel and simulator"),
+    "run": ("tb.generic.run", "stock tests of a described DUT against your golden"),
+    "describe": ("tb.export.describe", "write the DUT description YAML of a Vitis HLS export"),
+}
+"""Subcommands whose every option belongs to their own parser: name -> (module with main(argv), help)."""
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    """Stock tests of a described DUT against a golden, implemented by tb.generic.run."""
-    from tb.generic.run import main as run_main
-
-    return run_main(args.run_args)
-
-
-def cmd_describe(args: argparse.Namespace) -> int:
-    """DUT description YAML of a Vitis HLS export, implemented by tb.export.describe."""
-    from tb.export.describe import main as describe_main
-
-    return describe_main(args.describe_args)
+def run_tool(name: str, argv: Sequence[str]) -> int:
+    module = importlib.import_module(TOOLS[name][0])
+    return int(module.main(list(argv)) or 0)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -239,38 +226,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--milestone", action="append", help="only these milestones (repeatable)")
     s.set_defaults(func=cmd_signoff)
 
-    sy = sub.add_parser("synth", add_help=False,
-                        help="yosys synthesis figures per top (see `llama-dv synth --help`)")
-    sy.add_argument("synth_args", nargs=argparse.REMAINDER)
-    sy.set_defaults(func=cmd_synth)
-
-    be = sub.add_parser("bench", add_help=False,
-                        help="simulation throughput per kernel and simulator (see `llama-dv bench --help`)")
-    be.add_argument("bench_args", nargs=argparse.REMAINDER)
-    be.set_defaults(func=cmd_bench)
-
-    ru = sub.add_parser("run", add_help=False,
-                        help="stock tests of a described DUT against your golden (see `llama-dv run --help`)")
-    ru.add_argument("run_args", nargs=argparse.REMAINDER)
-    ru.set_defaults(func=cmd_run)
-
-    de = sub.add_parser("describe", add_help=False,
-                        help="write the DUT description YAML of a Vitis HLS export (see `llama-dv describe --help`)")
-    de.add_argument("describe_args", nargs=argparse.REMAINDER)
-    de.set_defaults(func=cmd_describe)
+    for name, (_, text) in TOOLS.items():  # listed for --help; main() hands them their arguments
+        sub.add_parser(name, add_help=False, help=f"{text} (see `llama-dv {name} --help`)")
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["synth"]:  # every option belongs to the synthesis flow's own parser
-        return cmd_synth(argparse.Namespace(synth_args=argv[1:]))
-    if argv[:1] == ["bench"]:  # likewise for the throughput bench
-        return cmd_bench(argparse.Namespace(bench_args=argv[1:]))
-    if argv[:1] == ["describe"]:  # and for describe
-        return cmd_describe(argparse.Namespace(describe_args=argv[1:]))
-    if argv[:1] == ["run"]:  # and for the generic environment's runner
-        return cmd_run(argparse.Namespace(run_args=argv[1:]))
+    if argv and argv[0] in TOOLS:
+        return run_tool(argv[0], argv[1:])
     args = build_parser().parse_args(argv)
     return int(args.func(args) or 0)
 
