@@ -31,9 +31,20 @@ class CriterionResult:
     description: str
     passed: bool
     evidence: list[str] = field(default_factory=list)
+    reason: str = ""
+    """Why a criterion failed, in one line for the console (empty when it passed)."""
+    evaluated: bool = True
+    """False for a plan line the project cannot judge (NOT EVALUATED, with `reason`): it is
+    listed, never silently absent, and neither passes nor blocks its milestone."""
+
+    @property
+    def verdict(self) -> str:
+        return "NOT EVALUATED" if not self.evaluated else "PASS" if self.passed else "FAIL"
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "description": self.description, "passed": self.passed, "evidence": self.evidence}
+        return {"kind": self.kind, "description": self.description, "passed": self.passed,
+                "evaluated": self.evaluated, "verdict": self.verdict,
+                "evidence": self.evidence, "reason": self.reason}
 
 
 @dataclass
@@ -140,7 +151,107 @@ def _stale_sources(report: dict) -> list[str]:
     return stale
 
 
+def _failed(kind: str, desc: str, reason: str) -> CriterionResult:
+    """A criterion that failed for want of usable evidence; `reason` starts with its class
+    (`no result`, `failed`, `timed out`, `stale`)."""
+    return CriterionResult(kind, desc, False, [reason], reason)
+
+
+def load_synth_report(synth_dir: Path, top: str) -> tuple[dict[str, Any], str]:
+    """(`<top>.json` of `make synth`, "") or ({}, why it cannot be used as evidence): no
+    result, not JSON, failed or killed by its budget, or stale (its sources changed)."""
+    real = synth_dir / f"{top}.json"
+    path = _shown(real)
+    if not real.is_file():
+        return {}, f"no result: {path}: no synthesis result (run `make synth`)"
+    try:
+        report = json.loads(real.read_text())
+    except ValueError as exc:
+        return {}, f"no result: {path}: not JSON: {exc}"
+    if not isinstance(report, dict):
+        return {}, f"no result: {path}: not a synthesis report"
+    if report.get("status", "ok") != "ok":
+        killed = (report.get("run") or {}).get("killed_by") or "timed out" in str(report.get("error", ""))
+        what = "timed out" if killed else "failed"
+        return {}, f"{what}: {path}: synthesis {report.get('status')}: {report.get('error', 'no reason given')}"
+    if stale := _stale_sources(report):
+        return {}, (f"stale: {path}: {', '.join(stale)} changed since it was synthesized "
+                    f"(rerun `make synth`)")
+    return report, ""
+
+
+def metric_context(report: dict[str, Any], metric: str) -> str:
+    """What a reviewer needs beside a clock figure: the estimate's band and worst path."""
+    if not metric.lower().startswith("fmax_estimate"):
+        return ""
+    est = report.get("timing") or {}
+    if est.get("fmax_mhz") is None:
+        return ""
+    path = est.get("worst_path") or {}
+    where = ", ".join(path.get("sources", [])[:3])
+    return (f"{est.get('band')} at {est.get('target_mhz'):g} MHz, worst path {path.get('delay_ns')} ns "
+            f"({path.get('lut_levels')} LUT levels, {path.get('carry_cells')} carry cells) {path.get('start')} -> "
+            f"{path.get('end')}" + (f" via {where}" if where else ""))
+
+
+def _worst_path_avoids(crit: dict[str, Any], ev: Evidence) -> CriterionResult:
+    """`synth_path`: the clock estimate's worst path of `top` runs through none of the
+    `forbid` parts, each named by patterns matched (any case) against the path's RTL source
+    lines, modules and RTL net names."""
+    kind, desc = crit["kind"], crit["description"]
+    report, problem = load_synth_report(ev.synth_dir, crit["top"])
+    if problem:
+        return _failed(kind, desc, problem)
+    path = (report.get("timing") or {}).get("worst_path")
+    shown = _shown(ev.synth_dir / f"{crit['top']}.json")
+    if not path:
+        return _failed(kind, desc, f"no result: {shown}: no clock estimate with a worst path (rerun `make synth`)")
+    where = list(path.get("sources", [])) + list(path.get("modules", [])) + list(path.get("rtl_nets", []))
+    hits = []
+    for part in crit["forbid"]:
+        found = sorted({w for w in where for pat in part["patterns"] if pat.lower() in w.lower()})
+        if found:
+            hits.append(f"{part['name']} ({', '.join(found[:6])})")
+    summary = (f"{shown}: worst path {path.get('delay_ns')} ns, {path.get('start')} -> {path.get('end')}, "
+               f"through {', '.join(path.get('sources', [])[:8]) or 'no RTL source line'}")
+    if hits:
+        return CriterionResult(kind, desc, False, [summary], f"worst path runs through {'; '.join(hits)}: {summary}")
+    names = ", ".join(p["name"] for p in crit["forbid"])
+    return CriterionResult(kind, desc, True, [f"{summary}; none of: {names}"])
+
+
+def _no_regression(crit: dict[str, Any], ev: Evidence) -> CriterionResult:
+    """`synth_regression`: no tracked figure of `tops` moved the wrong way by more than its
+    limit since the last signed-off figures (`build/synth/signed_off.json`)."""
+    from regress.yosys.history import BASELINE_FILE, figures, load_baseline, regressions
+
+    kind, desc = crit["kind"], crit["description"]
+    base = load_baseline(ev.synth_dir)
+    evidence, bad = [], []
+    for top in crit["tops"]:
+        report, problem = load_synth_report(ev.synth_dir, top)
+        if problem:
+            return _failed(kind, desc, problem)
+        was = (base.get("tops") or {}).get(top)
+        if was is None:
+            evidence.append(f"{top}: no signed-off figures yet; this run's become the baseline")
+            continue
+        moved = regressions(figures(report), was, crit.get("max_increase_pct", {}), crit.get("max_decrease_pct", {}))
+        evidence.append(f"{top}: " + ("; ".join(moved) if moved else "within limits") +
+                        f" (against {BASELINE_FILE} of commit {base.get('commit')})")
+        bad += [f"{top}: {m}" for m in moved]
+    return CriterionResult(kind, desc, not bad, evidence, "regression: " + "; ".join(bad) if bad else "")
+
+
 def evaluate(plan: Testplan, mid: str, crit: dict[str, Any], ev: Evidence) -> CriterionResult:
+    """Judge one criterion; a failed one carries its reason (`CriterionResult.reason`)."""
+    result = _evaluate(plan, mid, crit, ev)
+    if result.evaluated and not result.passed and not result.reason:
+        result.reason = "; ".join(result.evidence) or "no evidence"
+    return result
+
+
+def _evaluate(plan: Testplan, mid: str, crit: dict[str, Any], ev: Evidence) -> CriterionResult:
     kind, desc = crit["kind"], crit["description"]
     if kind == "tests_pass":
         names = crit.get("testpoints") or [tp.name for tp in plan.testpoints if tp.owner == mid]
@@ -148,35 +259,39 @@ def evaluate(plan: Testplan, mid: str, crit: dict[str, Any], ev: Evidence) -> Cr
         sims = tuple(crit["sims"]) if crit.get("sims") else None
         statuses = [testpoint_status(plan.testpoint(n), table, sims) for n in names]
         evidence = [f"{s.testpoint.name}: {s.status.upper()} — " + "; ".join(s.detail) for s in statuses]
+        failing = [e for s, e in zip(statuses, evidence) if s.status != "pass"]
         return CriterionResult(kind, desc, bool(statuses) and all(s.status == "pass" for s in statuses),
-                               evidence or ["no testpoint selected"])
+                               evidence or ["no testpoint selected"], "; ".join(failing))
     if kind == "coverage_min":
         goal = crit["goal"]
         duts = sorted({cg.split(".")[0] for cg in goal.get("covergroups", [])})
         checks = coverage_checks(goal, ev.functional, ev.code, duts)
         evidence = [f"{c.what}: {'no data' if c.actual is None else f'{c.actual:.1f}%'} (goal {c.goal:g}%)"
                     for c in checks]
-        return CriterionResult(kind, desc, bool(checks) and all(c.met for c in checks), evidence)
+        missed = [e for c, e in zip(checks, evidence) if not c.met]
+        return CriterionResult(kind, desc, bool(checks) and all(c.met for c in checks), evidence,
+                               "coverage below goal: " + "; ".join(missed) if missed else "")
     if kind == "synth_metric":
         real = ev.synth_dir / f"{crit['top']}.json"
         path = _shown(real)
-        if not real.is_file():
-            return CriterionResult(kind, desc, False, [f"{path}: no synthesis result (run `make synth`)"])
-        try:
-            report = json.loads(real.read_text())
-        except ValueError as exc:
-            return CriterionResult(kind, desc, False, [f"{path}: not JSON: {exc}"])
-        if isinstance(report, dict) and report.get("status", "ok") != "ok":
-            return CriterionResult(kind, desc, False, [f"{path}: synthesis {report.get('status')}: "
-                                                       f"{report.get('error', 'no reason given')}"])
-        if isinstance(report, dict) and (stale := _stale_sources(report)):
-            return CriterionResult(kind, desc, False, [f"{path}: stale, {', '.join(stale)} changed since it was "
-                                                       f"synthesized (rerun `make synth`)"])
+        report, problem = load_synth_report(ev.synth_dir, crit["top"])
+        if problem:
+            return _failed(kind, desc, problem)
         value = _synth_value(report, crit["metric"])
         if value is None:
-            return CriterionResult(kind, desc, False, [f"{path}: has no metric {crit['metric']!r}"])
+            return _failed(kind, desc, f"no result: {path}: has no metric {crit['metric']!r}")
         ok = OPS[crit["op"]](value, crit["value"])
-        return CriterionResult(kind, desc, ok, [f"{path}: {crit['metric']} = {value:g} (needs {crit['op']} {crit['value']:g})"])
+        line = f"{path}: {crit['metric']} = {value:g} (needs {crit['op']} {crit['value']:g})"
+        extra = metric_context(report, crit["metric"])
+        evidence = [line + (f"; {extra}" if extra else "")]
+        return CriterionResult(kind, desc, ok, evidence, "" if ok else f"threshold: {evidence[0]}")
+    if kind == "synth_path":
+        return _worst_path_avoids(crit, ev)
+    if kind == "synth_regression":
+        return _no_regression(crit, ev)
+    if kind == "not_evaluated":
+        return CriterionResult(kind, desc, False, [f"NOT EVALUATED: {crit['reason']}"], crit["reason"],
+                               evaluated=False)
     if kind == "cycles_per_token":
         runs = [r for r in ev.results if r.dut == crit["dut"] and r.status == "pass"
                 and isinstance(r.metrics.get("cycles_per_token"), (int, float))]
@@ -189,8 +304,9 @@ def evaluate(plan: Testplan, mid: str, crit: dict[str, Any], ev: Evidence) -> Cr
                                 f"(worst of {len(runs)} run(s); budget {crit['max']:g})"])
     if kind == "structural":
         subs = [evaluate(plan, mid, sub, ev) for sub in crit["requires"]]
-        evidence = [f"{'PASS' if s.passed else 'FAIL'} {s.kind}: {s.description} — {'; '.join(s.evidence)}" for s in subs]
-        return CriterionResult(kind, desc, all(s.passed for s in subs), evidence)
+        evidence = [f"{s.verdict} {s.kind}: {s.description} — {'; '.join(s.evidence)}" for s in subs]
+        return CriterionResult(kind, desc, all(s.passed for s in subs if s.evaluated), evidence,
+                               "; ".join(s.reason for s in subs if s.evaluated and not s.passed))
     raise ValueError(f"unknown criterion kind {kind!r} in milestone {mid}")
 
 
@@ -200,9 +316,15 @@ def signoff(plan: Testplan, ev: Evidence, milestones: list[str] | None = None) -
         if milestones and mid not in milestones:
             continue
         crits = [evaluate(plan, mid, c, ev) for c in body["signoff"]]
-        out[mid] = {"title": body["title"], "met": all(c.passed for c in crits),
+        out[mid] = {"title": body["title"], "met": all(c.passed for c in crits if c.evaluated),
+                    "not_evaluated": sum(1 for c in crits if not c.evaluated),
                     "criteria": [c.to_json() for c in crits]}
     return out
+
+
+def _status(m: dict[str, Any]) -> str:
+    text = "MET" if m["met"] else "NOT MET"
+    return text + (f" ({m['not_evaluated']} not evaluated)" if m.get("not_evaluated") else "")
 
 
 def _markdown(report: dict[str, Any]) -> str:
@@ -210,13 +332,42 @@ def _markdown(report: dict[str, Any]) -> str:
              f"- commit: {report['git_commit']}", f"- results from: {', '.join(report['runs']) or 'no regression run'}",
              "", "| milestone | title | status |", "|---|---|---|"]
     for mid, m in report["milestones"].items():
-        lines.append(f"| {mid} | {m['title']} | {'MET' if m['met'] else 'NOT MET'} |")
+        lines.append(f"| {mid} | {m['title']} | {_status(m)} |")
     for mid, m in report["milestones"].items():
-        lines += ["", f"## {mid}: {m['title']} — {'MET' if m['met'] else 'NOT MET'}", ""]
+        lines += ["", f"## {mid}: {m['title']} — {_status(m)}", ""]
         for c in m["criteria"]:
-            lines.append(f"- **{'PASS' if c['passed'] else 'FAIL'}** ({c['kind']}) {c['description']}")
+            lines.append(f"- **{c['verdict']}** ({c['kind']}) {c['description']}")
             lines += [f"  - {e}" for e in c["evidence"]]
     return "\n".join(lines) + "\n"
+
+
+def _criteria(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for crit in items:
+        out.append(crit)
+        out += _criteria(crit.get("requires", []))
+    return out
+
+
+def record_signed_off_figures(plan: Testplan, results: dict[str, Any], synth_dir: Path) -> list[str]:
+    """After a sign-off: the figures of the tops of every `synth_regression` criterion that
+    passed become the baseline the next sign-off compares with (one that failed keeps the
+    old baseline, so the regression stays flagged until fixed or accepted)."""
+    from regress.yosys.history import figures, save_baseline
+
+    tops: dict[str, dict] = {}
+    for mid, m in results.items():
+        crits = plan.milestones[mid]["signoff"]
+        for crit, res in zip(crits, m["criteria"]):
+            for sub in _criteria([crit]):
+                if sub["kind"] == "synth_regression" and res["passed"]:
+                    for top in sub["tops"]:
+                        report, problem = load_synth_report(synth_dir, top)
+                        if not problem:
+                            tops[top] = figures(report)
+    if tops:
+        save_baseline(synth_dir, tops, git_commit(REPO_ROOT))
+    return sorted(tops)
 
 
 def run_signoff(testplan: Path | None = None, run_dirs: list[Path] | None = None, out_dir: Path | None = None,
@@ -243,6 +394,12 @@ def run_signoff(testplan: Path | None = None, run_dirs: list[Path] | None = None
     for mid, m in report["milestones"].items():
         print(f"{mid} {'MET    ' if m['met'] else 'NOT MET'} {m['title']}", file=stream)
         for c in m["criteria"]:
-            print(f"   {'PASS' if c['passed'] else 'FAIL'} {c['kind']}: {c['description']}", file=stream)
+            line = f"   {c['verdict']} {c['kind']}: {c['description']}"
+            if c["verdict"] != "PASS":
+                line += f"\n        reason: {c['reason']}"
+            print(line, file=stream)
+    accepted = record_signed_off_figures(plan, report["milestones"], ev.synth_dir)
+    if accepted:
+        print(f"sign-off: figures of {', '.join(accepted)} recorded as the regression baseline", file=stream)
     print(f"sign-off report: {out_dir / 'signoff.md'}", file=stream)
     return 0 if all(m["met"] for m in report["milestones"].values()) else 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -78,6 +79,7 @@ WIDE_CRITERIA = [
     {"metric": "multipliers_at:mac_p", "op": "==", "value": 1},
     {"metric": "multipliers", "op": "<=", "value": 5},
     {"metric": "bram", "op": ">=", "value": 2},
+    {"metric": "fmax_estimate", "op": ">=", "value": 1},
 ]
 
 
@@ -92,6 +94,11 @@ def test_signoff_reads_figures_and_fails_a_lowered_threshold(wide_synth: Path, c
     assert not failed.passed, failed.evidence
 
 
+NOT_MET_YET = {"fmax_estimate"}
+"""M5 criteria the reference decoder does not meet yet: its clock estimate is far below
+200 MHz (docs/synthesis.md, "Clock estimate"); the test checks they fail on the figure."""
+
+
 @pytest.mark.slow
 def test_decoder_small_meets_m5_and_fails_each_tightened_threshold(tmp_path: Path) -> None:
     tops = {t.name: t for t in discover_tops(REPO)}
@@ -100,22 +107,31 @@ def test_decoder_small_meets_m5_and_fails_each_tightened_threshold(tmp_path: Pat
     from regress.yosys.defaults import DFF_INFERENCE_PER_TOP, SHARE_PER_TOP, SPLIT_PER_TOP
     from regress.yosys.weights import export_weights
 
-    rep = synthesize_top(tops["decoder_small"], tmp_path, REPO, timeout_s=1800,
+    rep = synthesize_top(tops["decoder_small"], tmp_path, REPO, timeout_s=7200, cpu_budget_s=1500,
                          share=SHARE_PER_TOP.get("decoder_small", "full"),
                          dff_inference=DFF_INFERENCE_PER_TOP.get("decoder_small", "on"),
                          export_dirs=(export_weights(tmp_path),),
                          split=SPLIT_PER_TOP.get("decoder_small", ()))
     assert rep["status"] == "ok", rep.get("error")
     if "mac_matvec" in tops:
-        synthesize_top(tops["mac_matvec"], tmp_path, REPO, timeout_s=1800,
+        synthesize_top(tops["mac_matvec"], tmp_path, REPO, timeout_s=7200,
                        share=SHARE_PER_TOP.get("mac_matvec", "full"))
     plan = load_testplan()
     for crit in _m5_synth_criteria():
-        met = evaluate(plan, "M5", crit, _evidence(tmp_path))
-        assert met.passed, met.evidence
-        measured = float(met.evidence[0].split(" = ")[1].split(" ")[0])
+        result = evaluate(plan, "M5", crit, _evidence(tmp_path))
+        measured = float(result.evidence[0].split(" = ")[1].split(" ")[0])
+        if crit["metric"] in NOT_MET_YET:
+            # Judged on a real figure with its reason (the threshold), not for want of evidence.
+            assert not result.passed and result.reason.startswith("threshold: "), result.evidence
+            continue
+        assert result.passed, result.evidence
         failed = evaluate(plan, "M5", _tightened(crit, measured), _evidence(tmp_path))
         assert not failed.passed, (crit["description"], failed.evidence)
+    # The plan's worst-path line holds on the real decoder: its worst path (the SiLU
+    # reciprocal) is outside the attention window and the vocabulary scan.
+    [path_crit] = [c for c in plan.milestones["M5"]["signoff"] if c["kind"] == "synth_path"]
+    held = evaluate(plan, "M5", path_crit, _evidence(tmp_path))
+    assert held.passed, held.reason
 
 
 def test_signoff_refuses_figures_of_changed_sources(wide_synth: Path, tmp_path: Path) -> None:
@@ -129,3 +145,149 @@ def test_signoff_refuses_figures_of_changed_sources(wide_synth: Path, tmp_path: 
     (tmp_path / "wide.json").write_text(json.dumps(report))
     stale = evaluate(plan, "M5", crit, _evidence(tmp_path))
     assert not stale.passed and "stale" in stale.evidence[0] and "wide.v" in stale.evidence[0], stale.evidence
+
+
+def test_signoff_console_gives_the_reason_of_every_fail(wide_synth: Path, tmp_path: Path) -> None:
+    """Each FAIL line on the console is followed by its reason: no result, failed or timed
+    out (with the flow's own error), stale, or the threshold with the measured figure."""
+    import io
+
+    from regress.signoff import run_signoff
+
+    synth = tmp_path / "synth"
+    synth.mkdir()
+    report = json.loads((wide_synth / "wide.json").read_text())
+    (synth / "wide.json").write_text(json.dumps(report))
+    killed = dict(report, status="failed", error="CPU budget exceeded: killed after 1501 CPU-s",
+                  run=dict(report["run"], killed_by="cpu"))
+    (synth / "killed.json").write_text(json.dumps(killed))
+    plan_path = tmp_path / "plan.yaml"
+    plan = load_testplan()
+    data = dict(plan.data)
+    crits = [
+        {"kind": "synth_metric", "description": "over threshold", "top": "wide", "metric": "bram", "op": ">=", "value": 99},
+        {"kind": "synth_metric", "description": "killed top", "top": "killed", "metric": "lut", "op": ">=", "value": 0},
+        {"kind": "synth_metric", "description": "absent top", "top": "absent", "metric": "lut", "op": ">=", "value": 0},
+    ]
+    data["milestones"] = {"M5": dict(plan.milestones["M5"], signoff=crits)}
+    import yaml
+    plan_path.write_text(yaml.safe_dump(data))
+    out = io.StringIO()
+    code = run_signoff(plan_path, [tmp_path / "no_runs"], tmp_path / "signoff", synth, ["M5"], stream=out)
+    text = out.getvalue()
+    assert code == 1
+    reasons = re.findall(r"reason: (.*)", text)
+    assert len(reasons) == 3, text
+    assert reasons[0].startswith("threshold: ") and "bram = " in reasons[0] and "needs >= 99" in reasons[0]
+    assert reasons[1].startswith("timed out: ") and "CPU budget exceeded" in reasons[1]
+    assert reasons[2].startswith("no result: ") and "absent.json" in reasons[2]
+
+
+def _plan_with(tmp_path: Path, crits: list[dict]) -> Path:
+    """A copy of the testplan whose M5 sign-off is `crits` (the other milestones unchanged)."""
+    import yaml
+
+    plan = load_testplan()
+    data = dict(plan.data)
+    data["milestones"] = dict(plan.data["milestones"], M5=dict(plan.milestones["M5"], signoff=crits))
+    path = tmp_path / "plan.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    return path
+
+
+def test_worst_path_criterion_fails_on_a_forbidden_part(wide_synth: Path) -> None:
+    """The M5 worst-path criterion reads the clock estimate's worst path: a part named by a
+    pattern its RTL sources, modules or nets match fails it, with the part in the reason."""
+    plan = load_testplan()
+    rep = json.loads((wide_synth / "wide.json").read_text())
+    path = rep["timing"]["worst_path"]
+    assert path["sources"] and all(s.startswith("wide.v:") for s in path["sources"]), path
+    clean = {"kind": "synth_path", "description": "avoid", "top": "wide",
+             "forbid": [{"name": "full-window attention", "patterns": ["attStep", "softFinish"]}]}
+    ok = evaluate(plan, "M5", clean, _evidence(wide_synth))
+    assert ok.passed and "none of: full-window attention" in ok.evidence[0], ok.evidence
+    fault = dict(clean, forbid=clean["forbid"] + [{"name": "the miniature's datapath", "patterns": ["wide"]}])
+    bad = evaluate(plan, "M5", fault, _evidence(wide_synth))
+    assert not bad.passed and bad.reason.startswith("worst path runs through the miniature's datapath (wide"), bad.reason
+
+
+def test_not_evaluated_criterion_is_listed_with_its_reason(wide_synth: Path, tmp_path: Path) -> None:
+    import io
+
+    from regress.signoff import run_signoff
+
+    crits = [{"kind": "synth_metric", "description": "met", "top": "wide", "metric": "bram", "op": ">=", "value": 1},
+             {"kind": "not_evaluated", "description": '§6: "Synthesize small and 15M configs"',
+              "reason": "no 15M configuration exists"}]
+    out = io.StringIO()
+    code = run_signoff(_plan_with(tmp_path, crits), [tmp_path / "no_runs"], tmp_path / "signoff", wide_synth,
+                       ["M5"], stream=out)
+    report = json.loads((tmp_path / "signoff" / "signoff.json").read_text())["milestones"]["M5"]
+    assert code == 0 and report["met"] and report["not_evaluated"] == 1
+    assert [c["verdict"] for c in report["criteria"]] == ["PASS", "NOT EVALUATED"]
+    assert "NOT EVALUATED not_evaluated" in out.getvalue() and "reason: no 15M configuration exists" in out.getvalue()
+    md = (tmp_path / "signoff" / "signoff.md").read_text()
+    assert "MET (1 not evaluated)" in md and "**NOT EVALUATED**" in md
+
+
+def test_regression_is_flagged_against_the_signed_off_figures(wide_synth: Path, tmp_path: Path) -> None:
+    """The first sign-off records the figures; a later run whose LUTs grew or whose clock
+    estimate fell beyond the limits fails with both named, and keeps the old baseline."""
+    import io
+
+    from regress.signoff import run_signoff
+    from regress.yosys.history import BASELINE_FILE, load_baseline
+
+    synth = tmp_path / "synth"
+    synth.mkdir()
+    rep = json.loads((wide_synth / "wide.json").read_text())
+    (synth / "wide.json").write_text(json.dumps(rep))
+    crit = {"kind": "synth_regression", "description": '§6: "track BRAM/URAM, FF/LUT, and Fmax regressions"',
+            "tops": ["wide"], "max_increase_pct": {"lut": 5, "bram": 5}, "max_decrease_pct": {"fmax_estimate": 5}}
+    plan = _plan_with(tmp_path, [crit])
+    first = io.StringIO()
+    assert run_signoff(plan, [tmp_path / "none"], tmp_path / "s1", synth, ["M5"], stream=first) == 0
+    assert "recorded as the regression baseline" in first.getvalue()
+    base = load_baseline(synth)["tops"]["wide"]
+    assert base["lut"] == rep["resources"]["lut"] and base["fmax_estimate"] == rep["timing"]["fmax_mhz"]
+    worse = json.loads(json.dumps(rep))
+    worse["resources"]["lut"] = int(rep["resources"]["lut"] * 1.10) + 1
+    worse["timing"]["fmax_mhz"] = rep["timing"]["fmax_mhz"] * 0.8
+    (synth / "wide.json").write_text(json.dumps(worse))
+    second = io.StringIO()
+    assert run_signoff(plan, [tmp_path / "none"], tmp_path / "s2", synth, ["M5"], stream=second) == 1
+    reason = re.search(r"reason: (.*)", second.getvalue()).group(1)
+    assert reason.startswith("regression: wide: lut ") and "fmax_estimate" in reason and "bram" not in reason
+    assert load_baseline(synth)["tops"]["wide"] == base, f"{BASELINE_FILE} must keep the signed-off figures"
+    # Within the limits (LUTs +2 %): passes, and becomes the new baseline.
+    near = json.loads(json.dumps(rep))
+    near["resources"]["lut"] = int(rep["resources"]["lut"] * 1.02)
+    (synth / "wide.json").write_text(json.dumps(near))
+    assert run_signoff(plan, [tmp_path / "none"], tmp_path / "s3", synth, ["M5"], stream=io.StringIO()) == 0
+    assert load_baseline(synth)["tops"]["wide"]["lut"] == near["resources"]["lut"]
+
+
+def _normalised(text: str) -> str:
+    table = {"\u2011": "-", "\u2010": "-", "\u2013": "-", "\u2014": "-", "\u201c": '"', "\u201d": '"',
+             "\u00d7": " x ", "\u2265": ">=", "\u2018": "'", "\u2019": "'"}
+    for a, b in table.items():
+        text = text.replace(a, b)
+    return " ".join(text.split())
+
+
+def test_every_milestone_criterion_quotes_its_plan_line() -> None:
+    """Each top-level sign-off criterion of M1..M5 names its section of the plan (seed 004)
+    and quotes it; where the seed is at hand (../shared/seeds), every quote is found in it."""
+    plan = load_testplan()
+    seeds = sorted((REPO.parent / "shared" / "seeds").glob("004_*.txt"))
+    seed = _normalised(seeds[0].read_text()) if seeds else None
+    for mid, body in plan.milestones.items():
+        for crit in body["signoff"]:
+            desc = _normalised(crit["description"])
+            assert "§" in desc, (mid, desc)
+            quotes = re.findall(r'"([^"]{12,}?)"', desc)
+            assert quotes, (mid, desc)
+            if seed is not None:
+                for q in quotes:
+                    parts = [p.strip(" .") for p in q.split("...")]
+                    assert all(p in seed for p in parts if p), (mid, q)

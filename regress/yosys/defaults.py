@@ -53,3 +53,10 @@ decoder_small: the online-softmax step (`attStep`: 51 multipliers and 105 barrel
 shifters of 64-bit values, most of the decoder's logic) maps in 230-240 CPU-s on its
 own; left in the decoder's run it kept yosys 0.23's generic `techmap` busy past 14
 CPU-minutes. decoder_prefill has two instances of it (its layer stages)."""
+
+PNR_BY_DEFAULT: frozenset[str] = frozenset({"rmsnorm", "rope"})
+"""Tops the default run places and routes on the open family (regress/yosys/pnr.py) for
+the measured Fmax cross-check: the ones that take well under a CPU-minute. The others
+would blow the 15-minute run (mac_matvec: 205 CPU-s of nextpnr-ecp5 alone, 7 minutes of
+wall time on a loaded machine; the decoder far more); `--fmax` places every top,
+`--no-pnr` none."""

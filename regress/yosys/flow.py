@@ -14,22 +14,30 @@ import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import Mapping, Sequence
 
 from tb.sim.toolchain import yosys_executable
 
-from .child import run_measured
-from .ice40 import ice40_fmax
+from .child import ChildResult, run_measured
+from .console import SynthConsole
+from .history import append_history, git_commit, plot_history, read_history
 from .meminit import MemInitError, stage_mem_inits
+from .pnr import pnr_fmax
 from .script import render_script
+from .sta import NetlistError, estimate_clock
 from .summary import write_summary
+from .timing_model import DEFAULT_TARGET_MHZ
 from .tops import SynthTop
 from .weights import export_weights
 from .xilinx_report import POLICY_ATTRIBUTE, build_report, sequential_selection
 from .yosys_output import YosysOutputError, first_error
 
 REPORT_SCHEMA = "llama-dv-synth/1"
-DEFAULT_TIMEOUT_S = 900.0
+# Budgets: CPU seconds per top (yosys and its abc processes, all runs of a split top
+# together); wall time only as a generous outer bound against a hung process. The decoder
+# needs about 640 CPU-s; on a shared 2-core machine its wall time can be several times that.
+DEFAULT_CPU_BUDGET_S = 1500.0
+DEFAULT_TIMEOUT_S = 3600.0
 LOG_TAIL_LINES = 20
 # yosys `share` (SAT-based resource sharing) in synth_xilinx's coarse step: "full" is the
 # stock flow; "fast" limits the SAT problems; "none" skips it (big Clash tops).
@@ -49,6 +57,8 @@ DFF_INFERENCE_FLAGS = {"on": "", "off": "-nodffe -nosdff"}
 # or clock buffers: it is joined into its top's netlist, which has them.
 COMPONENT_FLAGS = "-noiopad -noclkbuf "
 COMPONENT_NETLIST = "component.il"
+# The mapped top-level netlist the clock estimate reads (regress/yosys/sta.py).
+MAPPED_NETLIST = "mapped.json"
 
 
 def split_modules(top: SynthTop, parts: Sequence[str]) -> list[str]:
@@ -113,12 +123,20 @@ def _tail(path: Path, n: int = LOG_TAIL_LINES) -> list[str]:
 
 
 def synthesize_top(top: SynthTop, out_dir: Path, repo_root: Path, *,
-                   timeout_s: float = DEFAULT_TIMEOUT_S, fmax: bool = False,
+                   timeout_s: float = DEFAULT_TIMEOUT_S, cpu_budget_s: float = DEFAULT_CPU_BUDGET_S,
+                   pnr_family: str | None = None, status: dict | None = None,
+                   target_mhz: float = DEFAULT_TARGET_MHZ,
                    share: str = "full", block_ram_min_width: int = DEFAULT_BLOCK_RAM_MIN_WIDTH,
                    block_ram_min_depth: int = DEFAULT_BLOCK_RAM_MIN_DEPTH,
                    dff_inference: str = "on", export_dirs: tuple[Path, ...] = (),
                    split: tuple[str, ...] = ()) -> dict:
-    """Run the Xilinx flow (and the optional iCE40 Fmax estimate) on one top; write its JSON.
+    """Run the Xilinx flow, its clock estimate and, when `pnr_family` names one (`ecp5`,
+    `ice40`), the place-and-route Fmax cross-check on that open family; write its JSON.
+
+    `target_mhz` is the clock the estimate (`timing`, regress/yosys/sta.py) is judged
+    against. `cpu_budget_s` is the CPU-time budget of all yosys runs of the top together,
+    `timeout_s` their wall-time outer bound (0: none); `status` follows the CPU time of the
+    running process for progress lines (`child.run_measured`).
 
     `export_dirs` are searched for `$readmem` files after the sources' own directory.
     `split` names components (module-name parts) that are each synthesized first in a
@@ -174,6 +192,7 @@ def synthesize_top(top: SynthTop, out_dir: Path, repo_root: Path, *,
             component_flags=COMPONENT_FLAGS if component else "",
             split_blackbox="" if component else "".join(f"blackbox {c}\n" for c in components),
             split_join="" if component or not components else f"{join}hierarchy -top {name}\nflatten",
+            netlist_cmd="" if component else f"write_json -noscopeinfo {MAPPED_NETLIST}",
             component_tail=f"select {name}\nwrite_rtlil -selected {COMPONENT_NETLIST}" if component else "")
 
     runs, step_log = [], log
@@ -183,9 +202,9 @@ def synthesize_top(top: SynthTop, out_dir: Path, repo_root: Path, *,
         for m in inits:  # the component's run reads every source, memory files included
             shutil.copyfile(workdir / m.file, cdir / m.file)
         (cdir / "synth_xilinx.ys").write_text(script_for(name, component=True))
-        left = timeout_s - sum(r.wall_s for r in runs)
         runs.append(run_measured([exe, "-q", "-l", "yosys.log", "-s", "synth_xilinx.ys"], cdir,
-                                 cdir / "yosys.out", left))
+                                 cdir / "yosys.out", *_left(runs, timeout_s, cpu_budget_s),
+                                 status=status))
         if runs[-1].timed_out or runs[-1].returncode != 0:
             step_log = cdir / "yosys.log"
             break
@@ -193,30 +212,49 @@ def synthesize_top(top: SynthTop, out_dir: Path, repo_root: Path, *,
         script = workdir / "synth_xilinx.ys"
         script.write_text(script_for(top.name, component=False))
         runs.append(run_measured([exe, "-q", "-l", log.name, "-s", script.name], workdir,
-                                 workdir / "yosys.out", timeout_s - sum(r.wall_s for r in runs)))
+                                 workdir / "yosys.out", *_left(runs, timeout_s, cpu_budget_s),
+                                 status=status))
     res = runs[-1]
     report["run"] = {"wall_s": round(sum(r.wall_s for r in runs), 2),
                      "cpu_s": round(sum(r.cpu_s for r in runs), 2),
                      "peak_rss_mib": round(max(r.peak_rss_mib for r in runs), 1),
-                     "returncode": res.returncode, "timeout_s": timeout_s}
+                     "returncode": res.returncode, "timeout_s": timeout_s,
+                     "cpu_budget_s": cpu_budget_s, "killed_by": res.limit}
     log_text = step_log.read_text(errors="replace") if step_log.exists() else ""
     if res.timed_out or res.returncode != 0:
         where = "" if step_log == log else f"component {step_log.parent.name}: "
-        reason = where + (f"timed out after {timeout_s:.0f} s" if res.timed_out
+        total = dataclasses.replace(res, wall_s=report["run"]["wall_s"], cpu_s=report["run"]["cpu_s"])
+        reason = where + (total.limit_message(cpu_budget_s, timeout_s) if res.timed_out
                           else first_error(log_text) or f"yosys exited with {res.returncode}")
         report.update(status="failed", error=reason,
                       log_tail=_tail(step_log) or _tail(step_log.parent / "yosys.out"))
-        report["fmax_ice40"] = {"status": "not available", "reason": "Xilinx synthesis failed"}
+        report["fmax_pnr"] = {"status": "not available", "reason": "Xilinx synthesis failed"}
         return _write(report, out_dir)
     try:
         report.update(build_report(workdir, log_text, top.name, list(snap.sources)))
     except (YosysOutputError, KeyError, ValueError) as exc:
         report.update(status="failed", error=f"cannot read yosys results: {exc}", log_tail=_tail(log))
         return _write(report, out_dir)
+    try:
+        started = time.monotonic()
+        report["timing"] = estimate_clock(workdir / MAPPED_NETLIST, target_mhz)
+        report["timing"]["analysis_s"] = round(time.monotonic() - started, 2)
+    except (NetlistError, KeyError, TypeError, ValueError) as exc:  # figures stand without it
+        report["timing"] = {"fmax_mhz": None, "band": "not available",
+                            "reason": f"clock estimate failed: {type(exc).__name__}: {exc}"}
     report["status"] = "ok"
-    report["fmax_ice40"] = (ice40_fmax(snap, workdir, exe, timeout_s=timeout_s, repo_root=repo_root)
-                            if fmax else {"status": "not available", "reason": "not requested (--fmax)"})
+    report["fmax_pnr"] = (pnr_fmax(snap, workdir, exe, timeout_s=timeout_s, cpu_budget_s=cpu_budget_s,
+                                   target_mhz=target_mhz, family_name=pnr_family, status=status)
+                          if pnr_family else {"status": "not available", "reason": "not requested"})
     return _write(report, out_dir)
+
+
+def _left(runs: Sequence[ChildResult], timeout_s: float, cpu_budget_s: float) -> tuple[float, float]:
+    """(wall bound, CPU budget) left for the next run of a top after `runs` (a limit of 0
+    stays 0: off; a used-up limit leaves a token amount so the next run stops at once)."""
+    wall = max(timeout_s - sum(r.wall_s for r in runs), 0.01) if timeout_s > 0 else 0.0
+    cpu = max(cpu_budget_s - sum(r.cpu_s for r in runs), 0.01) if cpu_budget_s > 0 else 0.0
+    return wall, cpu
 
 
 def snapshot_sources(top: SynthTop, workdir: Path) -> SynthTop:
@@ -245,20 +283,24 @@ def _write(report: dict, out_dir: Path) -> dict:
 
 
 def synthesize_all(tops: list[SynthTop], out_dir: Path, repo_root: Path, *, jobs: int = 2,
-                   timeout_s: float = DEFAULT_TIMEOUT_S, fmax: bool = False, share: str = "full",
+                   timeout_s: float = DEFAULT_TIMEOUT_S, cpu_budget_s: float = DEFAULT_CPU_BUDGET_S,
+                   pnr_per_top: Mapping[str, str] | None = None, share: str = "full",
+                   target_mhz: float = DEFAULT_TARGET_MHZ,
                    block_ram_min_width: int = DEFAULT_BLOCK_RAM_MIN_WIDTH,
                    block_ram_min_depth: int = DEFAULT_BLOCK_RAM_MIN_DEPTH,
                    share_per_top: Mapping[str, str] | None = None,
                    dff_inference_per_top: Mapping[str, str] | None = None,
                    split_per_top: Mapping[str, tuple[str, ...]] | None = None,
                    skipped: Mapping[str, str] | None = None,
-                   progress: Callable[[dict], None] | None = None) -> dict:
+                   progress: SynthConsole | None = None) -> dict:
     """Synthesize `tops` with `jobs` yosys processes at once; return the summary dict.
 
     `share_per_top` overrides `share` for the tops it names, `dff_inference_per_top` the
     flip-flop enable/reset inference (default "on") likewise, `split_per_top` names the
     components synthesized in runs of their own (`synthesize_top`'s `split`); `skipped` (top -> reason) is
-    recorded in the summary. The decoder's weight files
+    recorded in the summary; `pnr_per_top` names the tops that get the place-and-route
+    cross-check and the family; `progress` gets a call when each top starts and finishes.
+    The decoder's weight files
     (`weights.export_weights`) are written once into `out_dir` for every top to find."""
     start = time.monotonic()
     export_dirs = (export_weights(out_dir),)
@@ -266,8 +308,14 @@ def synthesize_all(tops: list[SynthTop], out_dir: Path, repo_root: Path, *, jobs
     dff_overrides = dict(dff_inference_per_top or {})
 
     def one(top: SynthTop) -> dict:
+        status: dict = {}
+        if progress:
+            progress.started(top.name, status)
         try:
-            rep = synthesize_top(top, out_dir, repo_root, timeout_s=timeout_s, fmax=fmax,
+            rep = synthesize_top(top, out_dir, repo_root, timeout_s=timeout_s,
+                                 cpu_budget_s=cpu_budget_s, status=status,
+                                 pnr_family=(pnr_per_top or {}).get(top.name),
+                                 target_mhz=target_mhz,
                                  share=overrides.get(top.name, share),
                                  block_ram_min_width=block_ram_min_width,
                                  block_ram_min_depth=block_ram_min_depth,
@@ -279,13 +327,22 @@ def synthesize_all(tops: list[SynthTop], out_dir: Path, repo_root: Path, *, jobs
                           "status": "failed", "error": f"{type(exc).__name__}: {exc}",
                           "log_tail": []}, out_dir)
         if progress:
-            progress(rep)
+            progress.finished(rep)
         return rep
 
     # Biggest sources first: the longest runs start at once and the short ones fill in.
     by_size = sorted(tops, key=lambda t: -sum(s.stat().st_size for s in t.sources if s.is_file()))
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        done = dict(zip((t.name for t in by_size), pool.map(one, by_size)))
+    if progress:
+        progress.plan([t.name for t in by_size])
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            done = dict(zip((t.name for t in by_size), pool.map(one, by_size)))
+    finally:
+        if progress:
+            progress.close()
     reports = [done[t.name] for t in tops]
+    append_history(out_dir, reports, git_commit(repo_root))
+    history = read_history(out_dir)
+    plot_history(out_dir, history)
     return write_summary(reports, out_dir, wall_s=time.monotonic() - start, jobs=jobs,
-                         skipped=dict(skipped or {}))
+                         skipped=dict(skipped or {}), history=history)

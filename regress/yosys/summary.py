@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .history import history_markdown
+
 SUMMARY_SCHEMA = "llama-dv-synth-summary/1"
 
 
@@ -26,23 +28,27 @@ def render_markdown(summary: dict) -> str:
             f"{len(summary['tops'])} tops, {summary['jobs']} in parallel, {summary['wall_s']:.1f} s wall.",
             "",
             "| top | status | LUT | FF | DSP | RAMB18 | RAMB36 | URAM | LUTRAM | SRL | mul (pre-map) "
-            "| depth cells / LUTs | iCE40 Fmax MHz | wall / CPU s | peak MiB |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+            "| depth cells / LUTs | est. Fmax MHz (band) | P&R Fmax MHz | wall / CPU s | peak MiB |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, rep in summary["tops"].items():
         run = rep.get("run", {})
         if rep.get("status") != "ok":
             error = str(rep.get("error", "")).replace("|", "\\|")
             rows.append(f"| {name} | **{rep.get('status')}**: {error} |"
-                        + " - |" * 11 + f" {_times(run)} | {_cell(run.get('peak_rss_mib'))} |")
+                        + " - |" * 12 + f" {_times(run)} | {_cell(run.get('peak_rss_mib'))} |")
             continue
         r, depth = rep["resources"], rep["logic_depth"]
-        fmax = rep.get("fmax_ice40", {})
+        pnr = rep.get("fmax_pnr") or {}
+        est = rep.get("timing") or {}
+        pnr_cell = (f"{pnr['fmax_mhz']:.1f} ({pnr.get('family')})" if pnr.get("fmax_mhz") is not None
+                    else "-")
         rows.append(f"| {name} | ok | {r['lut']} | {r['ff']} | {r['dsp']} | {r['ramb18']} | {r['ramb36']} "
                     f"| {r['uram']} | {r['lutram']} | {r['srl']} | {rep['multipliers']['premap']} "
-                    f"| {depth['cells']} / {depth['luts']} | {_cell(fmax.get('fmax_mhz'))} "
-                    f"| {_times(run)} | {_cell(run.get('peak_rss_mib'))} |")
+                    f"| {depth['cells']} / {depth['luts']} | {_cell(est.get('fmax_mhz'))} ({est.get('band', '-')}) "
+                    f"| {pnr_cell} | {_times(run)} | {_cell(run.get('peak_rss_mib'))} |")
     for name, reason in summary.get("skipped", {}).items():
-        rows.append(f"| {name} | skipped: {reason} |" + " - |" * 13)
+        rows.append(f"| {name} | skipped: {reason} |" + " - |" * 14)
+    rows += _worst_paths(summary)
     rows += ["", "## Memories", "",
              "| top | memory | depth x width | ram_style (from) | became |", "|---|---|---|---|---|"]
     for name, rep in summary["tops"].items():
@@ -60,8 +66,27 @@ def render_markdown(summary: dict) -> str:
     return "\n".join(rows) + "\n"
 
 
+def _worst_paths(summary: dict) -> list[str]:
+    """The clock estimate's worst path per top, with the RTL lines it runs through."""
+    rows = ["", "## Clock estimate: worst path per top", "",
+            "UltraScale+ -2 delay model on the mapped netlist (docs/synthesis.md, \"Clock estimate\"); "
+            "not a Vivado figure. P&R Fmax: measured on an open family as a cross-check.", "",
+            "| top | est. Fmax MHz | band | delay ns | LUT levels | carry cells | start -> end | RTL sources |",
+            "|---|---|---|---|---|---|---|---|"]
+    for name, rep in summary["tops"].items():
+        est = rep.get("timing") or {}
+        path = est.get("worst_path")
+        if rep.get("status") != "ok" or not path:
+            continue
+        srcs = ", ".join(path["sources"][:6]).replace("|", "\\|")
+        rows.append(f"| {name} | {_cell(est.get('fmax_mhz'))} | {est.get('band')} at {est.get('target_mhz'):g} MHz "
+                    f"| {path['delay_ns']} | {path['lut_levels']} | {path['carry_cells']} "
+                    f"| {path['start']} -> {path['end']} | {srcs} |")
+    return rows
+
+
 def write_summary(reports: list[dict], out_dir: Path, *, wall_s: float, jobs: int,
-                  skipped: dict[str, str] | None = None) -> dict:
+                  skipped: dict[str, str] | None = None, history: list[dict] | None = None) -> dict:
     """Write `summary.json` and `summary.md` into `out_dir`; return the summary."""
     tools = sorted({r.get("target", {}).get("tool") for r in reports if r.get("target")})
     summary = {
@@ -75,5 +100,5 @@ def write_summary(reports: list[dict], out_dir: Path, *, wall_s: float, jobs: in
     }
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    (out_dir / "summary.md").write_text(render_markdown(summary))
+    (out_dir / "summary.md").write_text(render_markdown(summary) + "\n".join(history_markdown(history or [])) + "\n")
     return summary

@@ -68,7 +68,10 @@ _FIXED_METRICS: dict[str, Callable[[dict], float | None]] = {
     "lut_memory_width": lambda rep: _max_memory(rep, LUT_KINDS, "width"),
     "block_ram_memories": lambda rep: sum(1 for m in rep.get("memories", [])
                                           if m["became"] in BLOCK_KINDS),
-    "fmax_mhz": lambda rep: rep.get("fmax_ice40", {}).get("fmax_mhz"),
+    "fmax_mhz": lambda rep: (rep.get("fmax_pnr") or {}).get("fmax_mhz"),
+    "fmax_pnr": lambda rep: (rep.get("fmax_pnr") or {}).get("fmax_mhz"),
+    "fmax_estimate": lambda rep: (rep.get("timing") or {}).get("fmax_mhz"),
+    "worst_path_ns": lambda rep: ((rep.get("timing") or {}).get("worst_path") or {}).get("delay_ns"),
     "wall_s": lambda rep: rep.get("run", {}).get("wall_s"),
     "peak_rss_mib": lambda rep: rep.get("run", {}).get("peak_rss_mib"),
 }
