@@ -106,3 +106,23 @@ def test_missing_rom_image_fails_describe_and_run(sim: str, seed: int, tmp_path:
     result = run(yaml, present("vadd_rom"), sim, seed, "Smoke", tmp_path / "out")
     assert result.returncode != 0
     assert "vadd_rom_tab_ROM_AUTO_1R.dat" in result.stdout + result.stderr
+
+
+def test_write_past_the_golden_length_fails(sim: str, seed: int, tmp_path: Path) -> None:
+    """vadd_rom with its loop bound off by one (`i <= n`) writes c[n]: every compared word
+    is right, so only the stray-write check can catch it."""
+    export = tmp_path / "export"
+    shutil.copytree(present("vadd_rom"), export)
+    top = export / "impl" / "verilog" / "vadd_rom.v"
+    text = top.read_text()
+    bound = "< $signed(n)) ? 1'b1 : 1'b0);"
+    assert text.count(bound) == 1
+    top.write_text(text.replace(bound, "<= $signed(n)) ? 1'b1 : 1'b0);"))
+    golden = tmp_path / "golden.py"  # at most 32 words, so c[n] stays inside the 64-word memory
+    golden.write_text((present("vadd_rom") / "golden.py").read_text().replace("length=(1, 64)", "length=(1, 32)"))
+    yaml = describe(export, tmp_path / "vadd_rom.yaml")
+    result = llama_dv("run", yaml, "--golden", f"{golden}:golden", "--sim", sim, "--seed", str(seed),
+                      "--tests", "Smoke", "--jobs", "1", "--out", tmp_path / "out")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert re.search(r"vadd_rom output 'c' mismatch in txn 0 .*1 write\(s\) outside c\[0\.\.\d+\], first at index \d+",
+                     result.stdout), result.stdout
