@@ -29,12 +29,13 @@ QUICK = {
     "dataflow_pipe": "Overlap",
     "saxpy_mm": "Smoke",
 }
-# broken copy -> (stock tests that expose it, pattern its failure message must match)
+# broken copy (broken/<name>.patch on the export before the dot) -> (stock tests that expose it,
+# pattern its failure message must match)
 BROKEN = {
-    "vadd_rom_broken_nodone": ("Smoke", r"ap_(ready|done) for txn 2 .*not seen"),
-    "scale_cor_broken_isr": ("Smoke", r"ISR"),
-    "passthru_tow_broken_isr": ("Smoke", r"ISR"),
-    "dataflow_pipe_broken_done": ("Overlap", r"txn 1, accepted, its ap_done not seen|ap_done for txn 1 "),
+    "vadd_rom.nodone": ("Smoke", r"ap_(ready|done) for txn 2 .*not seen"),
+    "scale_cor.isr": ("Smoke", r"ISR"),
+    "passthru_tow.isr": ("Smoke", r"ISR"),
+    "dataflow_pipe.done": ("Overlap", r"txn 1, accepted, its ap_done not seen|ap_done for txn 1 "),
 }
 
 
@@ -61,6 +62,15 @@ def present(name: str) -> Path:
     return path
 
 
+def broken_copy(name: str, tmp_path: Path) -> Path:
+    """The good export with `broken/<name>.patch` applied, in a folder of its own."""
+    export = tmp_path / name
+    shutil.copytree(present(name.split(".")[0]), export)
+    patch = EXPORTS / "broken" / f"{name}.patch"
+    subprocess.run(["git", "apply", "-p1", str(patch)], cwd=export, check=True, capture_output=True)
+    return export
+
+
 @pytest.mark.parametrize("fixture", sorted(QUICK))
 def test_fixture_export_passes(fixture: str, sim: str, seed: int, tmp_path: Path) -> None:
     export = present(fixture)
@@ -82,8 +92,8 @@ def test_fixture_export_passes_every_stock_test(fixture: str, sim: str, seed: in
 
 @pytest.mark.parametrize("broken", sorted(BROKEN))
 def test_broken_fixture_fails_naming_its_bug(broken: str, sim: str, seed: int, tmp_path: Path) -> None:
-    export = present(broken)
-    golden_dir = present(broken.split("_broken_")[0])
+    export = broken_copy(broken, tmp_path)
+    golden_dir = present(broken.split(".")[0])
     yaml = describe(export, tmp_path / f"{broken}.yaml")
     tests, pattern = BROKEN[broken]
     result = run(yaml, golden_dir, sim, seed, tests, tmp_path / "out", "--handshake-cycles", "20000")
@@ -95,7 +105,11 @@ def test_broken_fixture_fails_naming_its_bug(broken: str, sim: str, seed: int, t
 def test_missing_rom_image_fails_describe_and_run(sim: str, seed: int, tmp_path: Path) -> None:
     """A ROM's .dat absent from the export: describe names it; a YAML whose file has since
     vanished fails the run naming it (X in the ROM would otherwise pass silently)."""
-    result = llama_dv("describe", present("vadd_rom_broken_nodat"), "-o", tmp_path / "x.yaml")
+    nodat = tmp_path / "nodat"
+    shutil.copytree(present("vadd_rom"), nodat)
+    for dat in nodat.rglob("*.dat"):
+        dat.unlink()
+    result = llama_dv("describe", nodat, "-o", tmp_path / "x.yaml")
     assert result.returncode != 0
     assert "vadd_rom_tab_ROM_AUTO_1R.dat" in result.stderr + result.stdout
     export = tmp_path / "export"
