@@ -373,6 +373,13 @@ class GenericEnv(pyuvm.uvm_env):
         await RisingEdge(self.clk)
         self.load(call, poison=False)
 
+    def set_stream_flow(self, pattern: str) -> None:
+        """TVALID gaps / TREADY back-pressure of every AXI-Stream from now on (calls record it
+        in `Call.flow`); an m_axi bundle keeps the memory timing it was built with."""
+        for name, agent in self.streams.items():
+            agent.set_pattern(AxisConfig(pattern=pattern, stream=name))
+            self.flow[name] = pattern
+
     def stream_state(self) -> str:
         """Where every stream stood when a wait timed out (which side stopped moving)."""
         return "; ".join(f"{name}: {a.monitor.packets} packets + {len(a.monitor.beats)} beats transferred, "

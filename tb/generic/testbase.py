@@ -38,11 +38,21 @@ class GenericTest(KernelTestBase):
 
 
 class Smoke(GenericTest):
-    """Three calls: alternating extremes, then two random ones."""
+    """Three calls: alternating extremes, then two random ones, at the test's flow (full
+    rate). A DUT with AXI-Stream interfaces then runs the same three inputs again under
+    `stream_flow` (random TVALID gaps and TREADY back-pressure): an output that drops a
+    beat TREADY held back, or data that changes while a beat waits, fails the smoke test."""
+
+    stream_flow = "random"
 
     async def body(self) -> None:
-        st = self.env.stimulus
-        await self.env.run_calls([st.call("alternating", st.draw("alternating"))] + st.random(2))
+        env, st = self.env, self.env.stimulus
+        calls = [st.call("alternating", st.draw("alternating"))] + st.random(2)
+        await env.run_calls(calls)
+        pattern = os.environ.get(FLOW_ENV) or self.stream_flow  # LDV_FLOW overrides this pass too
+        if env.streams and pattern != env.flow_pattern:
+            env.set_stream_flow(pattern)
+            await env.run_calls([st.call(c.kind, c.inputs) for c in calls])
 
 
 class Directed(GenericTest):

@@ -9,7 +9,7 @@ from tb.generic import testbase
 
 @pyuvm.test()
 class RopeSmoke(testbase.Smoke):
-    """Three calls, no flow control."""
+    """Three calls at full rate, then the same three with random TVALID gaps and TREADY back-pressure."""
 
     dut = "rope"
 

@@ -48,7 +48,8 @@ def test_rope_coverage_gate_names_holes(seed: int) -> None:
     assert_passed(result)
     with pytest.raises(CoverageHole) as hole:
         assert_bins_hit(coverage_of([result]), prefix=f"{KERNEL}.")
-    assert "rope.protocol.out_backpressure: bursty, random, worst" in str(hole.value)
+    # Smoke's second pass runs random flow control; bursty and worst are other tests'.
+    assert "rope.protocol.out_backpressure: bursty, worst" in str(hole.value)
 
 
 def test_rope_dropped_tlast_detected(seed: int) -> None:

@@ -23,7 +23,10 @@ class AxisSinkDriver(pyuvm.uvm_component):
 
     def set_pattern(self, cfg: AxisConfig) -> None:
         self.cfg = cfg
-        self.sink.set_pause_generator(cfg.pause_generator())
+        pauses = cfg.pause_generator()
+        self.sink.set_pause_generator(pauses)
+        if pauses is None:
+            self.sink.pause = False  # a generator stopped mid-pause would hold TREADY low for good
 
     def drain(self) -> None:
         """Drop frames the sink assembled (the monitor already published them)."""

@@ -37,7 +37,10 @@ class AxisSourceDriver(pyuvm.uvm_driver):
 
     def set_pattern(self, cfg: AxisConfig) -> None:
         self.cfg = cfg
-        self.source.set_pause_generator(cfg.pause_generator())
+        pauses = cfg.pause_generator()
+        self.source.set_pause_generator(pauses)
+        if pauses is None:
+            self.source.pause = False  # a generator stopped mid-pause would hold TVALID low for good
 
     def flush(self) -> None:
         self.source.clear()
