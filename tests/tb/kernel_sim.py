@@ -40,17 +40,25 @@ def coverage_of(results: list[RunResult]) -> dict[str, dict[str, int]]:
     return load_bins(files)
 
 
+def broken_copy(kernel: str, line: str, replacement: str) -> str:
+    """rtl/hls/<kernel>.v with its one occurrence of `line` replaced: a mutant the
+    stimulus must kill, run with `run_stub`."""
+    text = Path(get_dut(kernel, "icarus").sources[0]).read_text()
+    assert text.count(line) == 1, f"{kernel}.v: expected exactly one {line!r}"
+    return text.replace(line, replacement)
+
+
 def run_stub(kernel: str, stub_verilog: str, tmp_path: Path, testcase: str, seed: int,
-             timeout_cycles: int = 2000) -> RunResult:
+             timeout_cycles: int = 2000, sim: str = "icarus") -> RunResult:
     """Run `kernel`'s tests against a throwaway Verilog stub with the same ports."""
-    desc = load_description(Path(get_dut(kernel, "icarus").sources[0]).with_suffix(".yaml"))
+    desc = load_description(Path(get_dut(kernel, sim).sources[0]).with_suffix(".yaml"))
     stub = tmp_path / f"{kernel}.v"
     stub.write_text(stub_verilog)
     yml = tmp_path / f"{kernel}.yaml"
     text = Path(desc.path).read_text().replace(f"sources: [{kernel}.v]", f"sources: [{stub.name}]")
     assert stub.name in text, f"{desc.path}: expected 'sources: [{kernel}.v]' to redirect to the stub"
     yml.write_text(text)
-    dut = hls_build(load_description(yml), "icarus")
+    dut = hls_build(load_description(yml), sim)
     dut.config = "stub"
     dut.build_root = tmp_path / "build"
     return run(dut, test_module(kernel), testcase=testcase, seed=seed, timeout_s=120,

@@ -4,11 +4,16 @@ Negative checks (Icarus only): FAULT=1 (TLAST dropped) must fail as an AXI-Strea
 protocol error naming the packet, beat and transaction; FAULT=2 (wrong table row) as
 a scoreboard mismatch naming transaction, index, expected and actual; a DUT that
 never answers ap_start must fail by timeout; the coverage gate must name holes.
+
+Broken copies of rtl/hls/rope.v (one line substituted, Verilator) show what the stimulus
+kills: an output that ignores TREADY fails RopeSmoke (its back-pressure pass), an
+accumulator bit flipped under the rounding point fails RopeDirected (its rounding calls);
+the unmodified copy passes both through the same path.
 """
 from __future__ import annotations
 
 import pytest
-from kernel_sim import assert_passed, coverage_of, explain, log_text, run_kernel, run_stub
+from kernel_sim import assert_passed, broken_copy, coverage_of, explain, log_text, run_kernel, run_stub
 
 from tb import duts
 from tb.common.coverage import CoverageHole, assert_bins_hit
@@ -112,3 +117,39 @@ def test_rope_early_tlast_flagged(tmp_path, seed: int) -> None:
     assert result.status == "fail", explain(result)
     assert "axis 'out_r' packet 0 beat 2 (txn 0): TLAST early: set on beat 2, packet must have 256 beats" \
         in result.message, explain(result)
+
+
+COPY_TIMEOUT_CYCLES = 200000
+TREADY_IGNORED = ("        S_WR0: if (out_r_TREADY) state <= S_WR1;",
+                  "        S_WR0: state <= S_WR1;")
+"""y0 leaves the output register whether or not it was taken: dropped under back-pressure."""
+ACC_BIT0_FLIPPED = {
+    "y0": ("        S_M0: begin\n          acc <= prod;", "        S_M0: begin\n          acc <= prod ^ 64'sd1;"),
+    "y1": ("        S_M2: begin\n          acc <= prod;", "        S_M2: begin\n          acc <= prod ^ 64'sd1;"),
+}
+"""Bit 0 of the accumulator (x0*c for y0, x0*s for y1) flipped: visible only when the sum
+sits one LSB from the rounding boundary, which random words hit once in 2^20 outputs."""
+
+
+def test_rope_copy_unbroken_passes(tmp_path, seed: int) -> None:
+    """The path the broken copies take (copy, stub build, Verilator) passes unmodified."""
+    rtl = broken_copy(KERNEL, TREADY_IGNORED[0], TREADY_IGNORED[0])
+    for testcase in ("RopeSmoke", "RopeDirected"):
+        assert_passed(run_stub(KERNEL, rtl, tmp_path, testcase, seed, COPY_TIMEOUT_CYCLES, sim="verilator"))
+
+
+def test_rope_smoke_kills_ignored_tready(tmp_path, seed: int) -> None:
+    """The full-rate calls (txn 0-2) cannot see the dropped beat; the same calls under
+    random back-pressure (txn 3-5) must, the 256-word alternating call first."""
+    result = run_stub(KERNEL, broken_copy(KERNEL, *TREADY_IGNORED), tmp_path, "RopeSmoke", seed,
+                      COPY_TIMEOUT_CYCLES, sim="verilator")
+    assert result.status == "fail", explain(result)
+    assert "axis 'out_r' packet 3" in result.message and "(txn 3): TLAST early" in result.message, explain(result)
+
+
+@pytest.mark.parametrize("output", sorted(ACC_BIT0_FLIPPED))
+def test_rope_directed_kills_flipped_accumulator_bit(tmp_path, seed: int, output: str) -> None:
+    result = run_stub(KERNEL, broken_copy(KERNEL, *ACC_BIT0_FLIPPED[output]), tmp_path, "RopeDirected", seed,
+                      COPY_TIMEOUT_CYCLES, sim="verilator")
+    assert result.status == "fail", explain(result)
+    assert "rope output 'out_r' mismatch in txn" in result.message, explain(result)

@@ -9,11 +9,11 @@ from typing import Any
 import numpy as np
 from cocotb_coverage.coverage import CoverPoint, coverage_section
 
-from models.numerics import INT32_MIN
+from models.numerics import FRAC, INT32_MIN, rshr
 from tb.common.classify import (FLOW_BINS, LATENCY_BINS, MAG_BINS, MEMBER, SAT_BINS, latency_mode,
                                 magnitude_bin, saturation_bins)
 from tb.common.coverage import covergroup
-from tb.envs.rope.sequences import SEQ_LEN
+from tb.envs.rope.sequences import ROUNDING, SAT_EDGES, SEQ_LEN, pre_round
 
 DIMS = covergroup("rope", "dims")
 VALUES = covergroup("rope", "values")
@@ -30,12 +30,31 @@ def _x(call: Any) -> np.ndarray:
     return np.asarray(call.inputs["in_r"], np.int64)
 
 
+def _sums(call: Any) -> np.ndarray:
+    return pre_round(_x(call)[:call.inputs["n"]], call.inputs["pos"])
+
+
+def rounding_bins(call: Any) -> set[str]:
+    """ROUNDING residues the low 20 bits of the call's pre-rounding sums land on (random
+    words hit one with odds 2^-20 per output: only the directed rounding calls get there)."""
+    low = _sums(call) % (1 << FRAC)
+    return {name for name, v in ROUNDING.items() if np.any(low == v)}
+
+
+def sat_edge_bins(call: Any) -> set[str]:
+    """SAT_EDGES the rounded sums (before sat32) hit exactly."""
+    r = rshr(_sums(call), FRAC)
+    return {name for name, v in SAT_EDGES.items() if np.any(r == v)}
+
+
 coverage = coverage_section(
     CoverPoint(f"{DIMS}.n", xf=lambda c: n_bin(c.inputs["n"]), bins=N_BINS),
     CoverPoint(f"{DIMS}.pos", xf=lambda c: c.inputs["pos"], bins=list(range(SEQ_LEN))),
     CoverPoint(f"{VALUES}.x_magnitude", xf=lambda c: magnitude_bin(_x(c)), bins=MAG_BINS),
     CoverPoint(f"{VALUES}.saturation", xf=lambda c: saturation_bins(c.expected["out_r"]), bins=SAT_BINS, **MEMBER),
     CoverPoint(f"{VALUES}.most_negative", xf=lambda c: bool(np.any(_x(c) == INT32_MIN)), bins=[False, True]),
+    CoverPoint(f"{VALUES}.rounding", xf=rounding_bins, bins=list(ROUNDING), **MEMBER),
+    CoverPoint(f"{VALUES}.sat_edges", xf=sat_edge_bins, bins=list(SAT_EDGES), **MEMBER),
     CoverPoint(f"{PROTOCOL}.latency_mode", xf=lambda c: latency_mode(), bins=LATENCY_BINS),
     CoverPoint(f"{PROTOCOL}.in_valid_gaps", xf=lambda c: c.flow["in_r"], bins=FLOW_BINS),
     CoverPoint(f"{PROTOCOL}.out_backpressure", xf=lambda c: c.flow["out_r"], bins=FLOW_BINS),
