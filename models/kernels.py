@@ -98,8 +98,9 @@ def attention_head_fixed(q, km, ke, vm, ve, pos: int, head_dim: int,
                          trace: list | None = None) -> np.ndarray:
     """One head's attention over cache rows 0..pos with the online softmax.
 
-    `trace`, when given, collects per-step state dicts (mx, d, a, b) so tests and
-    coverage can see max-update events exactly as the hardware takes them.
+    `trace`, when given, collects per-step state dicts (mx, d, a, b, acc) so tests and
+    coverage can see max-update events exactly as the hardware takes them, and the
+    operands of the final rounding (acc * recip_f(d) after the last step).
     """
     km, vm = i64(km)[..., : pos + 1, :], i64(vm)[..., : pos + 1, :]
     ke, ve = i64(ke)[..., : pos + 1], i64(ve)[..., : pos + 1]
@@ -114,7 +115,7 @@ def attention_head_fixed(q, km, ke, vm, ve, pos: int, head_dim: int,
         d = sat32(rshr(d * a, FRAC) + b)
         acc = sat32(rshr(acc * a[..., None], FRAC) + shsat(vm[..., t, :] * b[..., None], -ve[..., t, None]))
         if trace is not None:
-            trace.append({"t": t, "mx": new_mx, "updated": new_mx != mx, "a": a, "b": b, "d": d})
+            trace.append({"t": t, "mx": new_mx, "updated": new_mx != mx, "a": a, "b": b, "d": d, "acc": acc})
         mx = new_mx
     r = recip_f(d)
     return sat32(rshr(acc * r[..., None], FRAC))

@@ -7,8 +7,13 @@ import numpy as np
 import pytest
 
 from models import tables
-from models.kernels import rope_fixed
+from models.kernels import rmsnorm_fixed, rope_fixed
 from models.numerics import FRAC, rshr, sat32
+from tb.envs.attention import coverage as attention_cov
+from tb.envs.attention import sequences as attention_seq
+from tb.envs.attention.golden import golden as attention_golden
+from tb.envs.rmsnorm import coverage as rmsnorm_cov
+from tb.envs.rmsnorm import sequences as rmsnorm_seq
 from tb.envs.rope import coverage as rope_cov
 from tb.envs.rope import sequences as rope_seq
 
@@ -56,3 +61,36 @@ def test_rope_rounding_calls_show_every_low_accumulator_bit(seed: int, output: i
             flipped = sums - first + (first ^ (1 << bit))
             seen |= bool(np.any(sat32(rshr(flipped, FRAC)) != sat32(rshr(sums, FRAC))))
         assert seen, f"y{output}: a flip of accumulator bit {bit} changes no output of the rounding calls"
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_rmsnorm_final_products_are_the_golden_before_rounding(seed: int) -> None:
+    for kind, inputs in rmsnorm_seq.directed(np.random.default_rng(seed)):
+        x, w = inputs["x"], inputs["w"]
+        assert np.array_equal(sat32(rshr(rmsnorm_seq.final_products(x, w), FRAC)), rmsnorm_fixed(x, w)), kind
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_rmsnorm_directed_hits_every_boundary_bin(seed: int) -> None:
+    calls = {k: _Call(k, i) for k, i in rmsnorm_seq.directed(np.random.default_rng(seed))}
+    assert rmsnorm_cov.rounding_bins(calls["rounding"]) == set(rmsnorm_seq.ROUNDING)
+    assert rmsnorm_cov.sat_edge_bins(calls["sat_edges"]) == set(rmsnorm_seq.SAT_EDGES)
+    x = calls["rounding"].inputs["x"]
+    r = rmsnorm_seq.inv_rms(x)
+    assert np.all((x[1:] * r) % (1 << FRAC) == 1 << (FRAC - 1)), "p = rshr(x*r, 20) not on its boundary"
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_attention_final_products_are_the_golden_before_rounding(seed: int) -> None:
+    for kind, inputs in attention_seq.directed(np.random.default_rng(seed)):
+        products = attention_seq.final_products(inputs)
+        if inputs["pos"] == 0:
+            assert products.size == 0, kind
+            continue
+        assert np.array_equal(sat32(rshr(products, FRAC)), attention_golden(**inputs)["out_r"]), kind
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_attention_directed_hits_every_boundary_bin(seed: int) -> None:
+    calls = {k: _Call(k, i) for k, i in attention_seq.directed(np.random.default_rng(seed))}
+    assert attention_cov.rounding_bins(calls["rounding"]) == set(attention_seq.ROUNDING)

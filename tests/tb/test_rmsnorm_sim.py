@@ -2,12 +2,14 @@
 
 Negative checks (Icarus only): each FAULT=N build must fail with a message naming the
 transaction, index and expected/actual values, a DUT that never answers ap_start must
-fail by timeout, and the coverage gate must name the bins a partial run misses.
+fail by timeout, and the coverage gate must name the bins a partial run misses. A
+broken copy of rtl/hls/rmsnorm.v whose final rounding goes down at the half point
+(Verilator) fails RmsnormDirected (its `rounding` call).
 """
 from __future__ import annotations
 
 import pytest
-from kernel_sim import (assert_passed, coverage_of, explain, log_text, run_kernel, run_stub)
+from kernel_sim import (assert_passed, broken_copy, coverage_of, explain, log_text, run_kernel, run_stub)
 
 from tb import duts
 from tb.common.coverage import CoverageHole, assert_bins_hit
@@ -111,3 +113,16 @@ def test_rmsnorm_missing_port_named(tmp_path, seed: int) -> None:
     assert result.status == "fail", explain(result)
     assert "DUT has no port 'out_we0'" in result.message and "interface out (ap_memory)" in result.message, \
         explain(result)
+
+
+HALF_ROUNDED_DOWN = ("  wire signed [63:0] out_rounded = (FAULT == 1) ? (prod >>> 20) : rshr(prod, 6'd20);",
+                     "  wire signed [63:0] out_rounded = (FAULT == 1) ? (prod >>> 20) : ((prod + 64'sd524287) >>> 20);")
+"""Final rshr adding 2^19 - 1: differs from round-half-up only on products exactly at the half
+point, once in 2^20 random elements."""
+
+
+def test_rmsnorm_directed_kills_half_rounded_down(tmp_path, seed: int) -> None:
+    result = run_stub(KERNEL, broken_copy(KERNEL, *HALF_ROUNDED_DOWN), tmp_path, "RmsnormDirected", seed,
+                      timeout_cycles=200000, sim="verilator")
+    assert result.status == "fail", explain(result)
+    assert "rmsnorm output 'out' mismatch in txn" in result.message, explain(result)

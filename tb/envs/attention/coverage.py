@@ -11,11 +11,11 @@ import numpy as np
 from cocotb_coverage.coverage import CoverPoint, coverage_section
 
 from models.kernels import attention_head_fixed
-from models.numerics import INT32_MIN
+from models.numerics import FRAC, INT32_MIN
 from tb.common.classify import (FLOW_BINS, LATENCY_BINS, MAG_BINS, MEMBER, SAT_BINS, latency_mode,
                                 magnitude_bin, saturation_bins)
 from tb.common.coverage import covergroup
-from tb.envs.attention.sequences import HEAD_DIM, SEQ_LEN
+from tb.envs.attention.sequences import HEAD_DIM, ROUNDING, SEQ_LEN, final_products
 
 DIMS = covergroup("attention", "dims")
 VALUES = covergroup("attention", "values")
@@ -52,6 +52,13 @@ def _operands_most_negative(c: Any) -> bool:
                 or np.any(i["v_cache"][:rows] == -128))
 
 
+def rounding_bins(call: Any) -> set[str]:
+    """ROUNDING residues the low 20 bits of the final products acc * r land on (random calls
+    hit one with odds 2^-20 per lane: only the directed `rounding` call gets there)."""
+    low = final_products(call.inputs) % (1 << FRAC)
+    return {name for name, v in ROUNDING.items() if np.any(low == v)}
+
+
 def _rows(c: Any, exp: str) -> np.ndarray:
     return np.asarray(c.inputs[exp][: c.inputs["pos"] + 1])
 
@@ -64,6 +71,7 @@ coverage = coverage_section(
     CoverPoint(f"{VALUES}.q_magnitude", xf=lambda c: magnitude_bin(c.inputs["q"]), bins=MAG_BINS),
     CoverPoint(f"{VALUES}.saturation", xf=lambda c: saturation_bins(c.expected["out_r"]), bins=SAT_BINS, **MEMBER),
     CoverPoint(f"{VALUES}.most_negative", xf=_operands_most_negative, bins=[False, True]),
+    CoverPoint(f"{VALUES}.rounding", xf=rounding_bins, bins=list(ROUNDING), **MEMBER),
     CoverPoint(f"{PROTOCOL}.latency_mode", xf=lambda c: latency_mode(), bins=LATENCY_BINS),
     CoverPoint(f"{PROTOCOL}.in_valid_gaps", xf=lambda c: c.flow["q"], bins=FLOW_BINS),
     CoverPoint(f"{PROTOCOL}.out_backpressure", xf=lambda c: c.flow["out_r"], bins=FLOW_BINS),

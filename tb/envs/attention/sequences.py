@@ -6,10 +6,17 @@ from typing import Any
 
 import numpy as np
 
-from models.numerics import EXP_MAX, EXP_MIN, INT32_MAX, INT32_MIN, ONE
+from models.kernels import attention_head_fixed
+from models.numerics import EXP_MAX, EXP_MIN, FRAC, INT32_MAX, INT32_MIN, ONE, recip_f
 
 HEAD_DIM = 16
 SEQ_LEN = 16
+
+MOD = 1 << FRAC
+HALF = 1 << (FRAC - 1)
+"""rshr(., 20) rounds a product up from here: the half-LSB point of the low 20 bits."""
+ROUNDING = {"half-1": HALF - 1, "half": HALF, "half+1": HALF + 1}
+"""Low 20 bits of a final product acc * r on and one LSB either side of the rounding boundary."""
 
 
 def _call(q: Any, km: Any, ke: Any, vm: Any, ve: Any, pos: int) -> dict[str, Any]:
@@ -32,6 +39,52 @@ def rand_exp(rng: np.random.Generator, lo: int = -30, hi: int = 0) -> np.ndarray
     return rng.integers(lo, hi + 1, size=SEQ_LEN, dtype=np.int64)
 
 
+def final_products(inputs: dict[str, Any]) -> np.ndarray:
+    """acc * recip_f(d) per lane, the products the last rshr of attention_head_fixed rounds
+    (from the golden's trace); none at pos 0, where r = 2^20 and that rshr is exact."""
+    km, vm = (np.asarray(inputs[c], np.int64).reshape(SEQ_LEN, HEAD_DIM) for c in ("k_cache", "v_cache"))
+    trace: list[dict] = []
+    attention_head_fixed(inputs["q"], km, inputs["k_exp"], vm, inputs["v_exp"], inputs["pos"], HEAD_DIM,
+                         trace=trace)
+    if not trace:
+        return np.zeros(0, np.int64)
+    return trace[-1]["acc"] * recip_f(trace[-1]["d"])
+
+
+def rounding_call(rng: np.random.Generator) -> dict[str, Any]:
+    """pos 1 with r = recip_f(d) = 2^19 + 1, its own inverse mod 2^20, so acc * r lands on
+    HALF for acc = 2^19 * odd and on HALF +- 1 for acc = 2^19 * even +- 1.
+
+    q = 1.0 in lane 0 only and k exponents -18 make the scores K[0][0] and K[1][0]; K[1][0]
+    is searched (on the golden) until row 1 scores a few LSB below row 0: no max update
+    (a = 1.0), b just under 1.0, d = 1.0 + b. V row 0 at exponent -1 puts v * 2^19 in acc,
+    row 1 at exponent -20 adds v (v in -1, 0, 1: b rounds to 1.0), lane i aiming at the
+    ROUNDING residue i mod 3."""
+    q = np.zeros(HEAD_DIM, np.int64)
+    q[0] = ONE
+    km, vm = rand_cache(rng), rand_cache(rng)
+    ke, ve = rand_exp(rng), rand_exp(rng)
+    ke[:2], ve[:2] = -18, (-1, -20)
+    targets = [list(ROUNDING)[i % 3] for i in range(HEAD_DIM)]
+    odd = 2 * rng.integers(-64, 64, size=HEAD_DIM) + 1
+    even = 2 * rng.integers(-64, 64, size=HEAD_DIM)
+    vm[0] = np.where(np.array(targets) == "half", odd, even)
+    vm[1] = [{"half-1": -1, "half": 0, "half+1": 1}[t] for t in targets]
+    km[0, 0] = 64
+    for k1 in range(63, -129, -1):
+        km[1, 0] = k1
+        trace: list[dict] = []
+        attention_head_fixed(q, km, ke, vm, ve, 1, HEAD_DIM, trace=trace)
+        if trace[0]["a"] == ONE and recip_f(trace[0]["d"]) == HALF + 1:
+            break
+    else:
+        raise RuntimeError("attention rounding call: no K[1][0] gives r = 2^19 + 1")
+    call = _call(q, km, ke, vm, ve, 1)
+    low = final_products(call) % MOD
+    assert [int(v) for v in low] == [ROUNDING[t] for t in targets], low
+    return call
+
+
 def random_inputs(rng: np.random.Generator, pos: int | None = None) -> dict[str, Any]:
     """Random q magnitude class, int8 caches, exponents in [-30, 0] (one call in five the
     whole [EXP_MIN, EXP_MAX]), any pos."""
@@ -42,7 +95,8 @@ def random_inputs(rng: np.random.Generator, pos: int | None = None) -> dict[str,
 
 def directed(rng: np.random.Generator) -> list[tuple[str, dict[str, Any]]]:
     """pos 0 / SEQ-1, zero q, rising and falling scores, saturated V, INT32_MIN and -128
-    operands, extreme exponents, a set number of running-max updates, every pos."""
+    operands, extreme exponents, a set number of running-max updates, every pos; final
+    products on the rounding boundary (ROUNDING)."""
     top = SEQ_LEN - 1
     zq = np.zeros(HEAD_DIM, np.int64)
     ones = np.ones((SEQ_LEN, HEAD_DIM), np.int64)
@@ -77,4 +131,5 @@ def directed(rng: np.random.Generator) -> list[tuple[str, dict[str, Any]]]:
                           np.full(SEQ_LEN, -40), 4)),
         ("q_28bit", _call(rand_q(rng, 28), rand_cache(rng), e0, rand_cache(rng), e0, 9)),
     ]
-    return out + [(f"pos{p}", random_inputs(rng, pos=p)) for p in range(SEQ_LEN)]
+    out += [(f"pos{p}", random_inputs(rng, pos=p)) for p in range(SEQ_LEN)]
+    return out + [("rounding", rounding_call(rng))]

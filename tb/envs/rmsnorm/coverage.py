@@ -16,6 +16,7 @@ from models import tables
 from models.numerics import FRAC, INT32_MAX, INT32_MIN, bitlen, i64, rshr, sat32
 from tb.common.coverage import covergroup
 from tb.common.classify import LATENCY_BINS, MAG_BINS, MEMBER, SAT_BINS, latency_mode, magnitude_bin, saturation_bins
+from tb.envs.rmsnorm.sequences import ROUNDING, SAT_EDGES, final_products
 
 DIMS = covergroup("rmsnorm", "dims")
 VALUES = covergroup("rmsnorm", "values")
@@ -46,6 +47,23 @@ def _x(call: Any) -> np.ndarray:
     return np.asarray(call.inputs["x"][:call.inputs["n"]], np.int64)
 
 
+def _products(call: Any) -> np.ndarray:
+    return final_products(_x(call), np.asarray(call.inputs["w"][:call.inputs["n"]], np.int64))
+
+
+def rounding_bins(call: Any) -> set[str]:
+    """ROUNDING residues the low 20 bits of the final products p*g land on (random words hit
+    one with odds 2^-20 per element: only the directed `rounding` call gets there)."""
+    low = _products(call) % (1 << FRAC)
+    return {name for name, v in ROUNDING.items() if np.any(low == v)}
+
+
+def sat_edge_bins(call: Any) -> set[str]:
+    """SAT_EDGES the rounded final products (before sat32) hit exactly."""
+    r = rshr(_products(call), FRAC)
+    return {name for name, v in SAT_EDGES.items() if np.any(r == v)}
+
+
 coverage = coverage_section(
     CoverPoint(f"{DIMS}.n", xf=lambda c: n_bin(c.inputs["n"]), bins=N_BINS),
     CoverPoint(f"{VALUES}.x_magnitude", xf=lambda c: magnitude_bin(_x(c)), bins=MAG_BINS),
@@ -53,5 +71,7 @@ coverage = coverage_section(
     CoverPoint(f"{VALUES}.most_negative", xf=lambda c: bool(np.any(_x(c) == INT32_MIN)), bins=[False, True]),
     CoverPoint(f"{VALUES}.ms_exponent", xf=lambda c: ms_exp_bin(ms_exponent(_x(c))), bins=MS_EXP_BINS),
     CoverPoint(f"{VALUES}.ms_parity", xf=lambda c: PARITY_BINS[ms_exponent(_x(c)) & 1], bins=PARITY_BINS),
+    CoverPoint(f"{VALUES}.rounding", xf=rounding_bins, bins=list(ROUNDING), **MEMBER),
+    CoverPoint(f"{VALUES}.sat_edges", xf=sat_edge_bins, bins=list(SAT_EDGES), **MEMBER),
     CoverPoint(f"{PROTOCOL}.latency_mode", xf=lambda c: latency_mode(), bins=LATENCY_BINS),
 )(lambda call: None)

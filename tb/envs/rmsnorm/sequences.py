@@ -9,9 +9,18 @@ from typing import Any
 
 import numpy as np
 
-from models.numerics import INT32_MAX, INT32_MIN, ONE
+from models import tables
+from models.numerics import FRAC, INT32_MAX, INT32_MIN, ONE, i64, invsqrt_f, mul_f, rshr, sat32
 
 MAX_N = 256
+
+MOD = 1 << FRAC
+HALF = 1 << (FRAC - 1)
+"""rshr(., 20) rounds a product up from here: the half-LSB point of the low 20 bits."""
+ROUNDING = {"half-1": HALF - 1, "half": HALF, "half+1": HALF + 1}
+"""Low 20 bits of the final product p*g on and one LSB either side of the rounding boundary."""
+SAT_EDGES = {"max": INT32_MAX, "max+1": INT32_MAX + 1, "min": INT32_MIN, "min-1": INT32_MIN - 1}
+"""rshr(p*g, 20) on either side of each saturation rail (max+1 and min-1 saturate)."""
 
 
 def _call(x: np.ndarray, w: np.ndarray) -> dict[str, Any]:
@@ -29,8 +38,79 @@ def rand_gain(rng: np.random.Generator, n: int) -> np.ndarray:
     return rng.integers(-2 * ONE, 2 * ONE, size=n, dtype=np.int64)
 
 
+def inv_rms(x: Any) -> int:
+    """r of rmsnorm_fixed: invsqrt_f of the mean square, clamped to INT32_MAX, plus EPS."""
+    x = i64(x)
+    ms = min(int(np.sum(rshr(x * x, FRAC))) // x.size, INT32_MAX)
+    return int(invsqrt_f(sat32(ms + tables.EPS)))
+
+
+def final_products(x: Any, w: Any) -> np.ndarray:
+    """p*g, the products the last rshr of rmsnorm_fixed rounds (p = mul_f(x, r), g = w)."""
+    return mul_f(x, inv_rms(x)) * i64(w)
+
+
+def solve_mod(a: int, target: int) -> tuple[int, int] | None:
+    """(v, period): a*v = target (mod 2^20) exactly for v = v + k*period; None if no v does."""
+    zeros = (a & -a).bit_length() - 1 if a else FRAC
+    if zeros >= FRAC or target % (1 << zeros):
+        return None
+    period = MOD >> zeros
+    return (target >> zeros) * pow(a >> zeros, -1, period) % period, period
+
+
+def _clamped_r() -> int:
+    """r of any vector holding INT32_MAX: its square alone takes the mean square past INT32_MAX
+    for n <= MAX_N, so r does not depend on the other elements."""
+    return inv_rms([INT32_MAX])
+
+
+def rounding_call(rng: np.random.Generator, n: int = 48) -> dict[str, Any]:
+    """x[0] = INT32_MAX fixes r (`_clamped_r`); every other x[i] puts x[i]*r on the rounding
+    boundary of p = rshr(x*r, 20) where r allows (HALF) with p odd, and w[i] puts p*w[i] on
+    HALF-1, HALF, HALF+1 in turn, small enough that the output does not saturate."""
+    r = _clamped_r()
+    x, w = [INT32_MAX], [ONE]
+    for i in range(1, n):
+        xv, period = solve_mod(r, HALF) or (int(rng.integers(0, MOD)), MOD)
+        sign = 1 if rng.random() < 0.5 else -1
+        xv = sign * (xv + period * int(rng.integers(0, max(1, (1 << 27) // period))))
+        if int(mul_f(xv, r)) % 2 == 0:  # one period further moves p by r / 2^zeros(r), an odd step
+            xv += sign * period
+        p = int(mul_f(xv, r))
+        g, _ = solve_mod(p, list(ROUNDING.values())[i % 3])
+        top = max(1, min(1 << 10, (1 << 49) // (abs(p) * MOD)))  # |w| < 2^31, |p*w| < 2^50
+        x.append(xv)
+        w.append(g + MOD * int(rng.integers(-top, top)))
+    assert inv_rms(x) == r
+    return _call(x, w)
+
+
+def sat_edge_call(rng: np.random.Generator, n: int = 16) -> dict[str, Any]:
+    """x[0] = INT32_MAX fixes r; x[1..4] give odd p just above 2^20 and w[1..4] take
+    rshr(p*w, 20) exactly to each SAT_EDGES value; the rest random."""
+    r = _clamped_r()
+    x, w = [INT32_MAX], [ONE]
+    for edge in SAT_EDGES.values():
+        for p in range(MOD + 1, 2 * MOD, 2):
+            g0 = edge * MOD // p
+            hit = [g for g in range(g0 - 3, g0 + 4)
+                   if INT32_MIN <= g <= INT32_MAX and int(rshr(np.int64(p) * g, FRAC)) == edge]
+            if hit:
+                break
+        xv = -(-(p * MOD - HALF) // r)  # the smallest x with rshr(x*r, 20) == p
+        assert int(mul_f(xv, r)) == p
+        x.append(xv)
+        w.append(hit[0])
+    x += [int(v) for v in rand_vec(rng, n - len(x), 24)]
+    w += [int(v) for v in rand_gain(rng, n - len(w))]
+    assert inv_rms(x) == r
+    return _call(x, w)
+
+
 def directed(rng: np.random.Generator) -> list[tuple[str, dict[str, Any]]]:
-    """Zeros, saturation both ways, INT32_MIN, tiny values, n = 1 / 200 / MAX_N, every magnitude."""
+    """Zeros, saturation both ways, INT32_MIN, tiny values, n = 1 / 200 / MAX_N, every magnitude;
+    final products on the rounding boundary (ROUNDING) and on the saturation edges (SAT_EDGES)."""
     n = 16
     big = np.full(n, INT32_MAX)
     alt = np.where(np.arange(n) % 2 == 0, INT32_MAX, INT32_MIN)
@@ -51,7 +131,7 @@ def directed(rng: np.random.Generator) -> list[tuple[str, dict[str, Any]]]:
     ]
     for bits in (4, 10, 16, 20, 24, 28):
         out.append((f"exp_{bits}", _call(rand_vec(rng, n + bits, bits), rand_gain(rng, n + bits))))
-    return out
+    return out + [("rounding", rounding_call(rng)), ("sat_edges", sat_edge_call(rng))]
 
 
 def random_inputs(rng: np.random.Generator) -> dict[str, Any]:
