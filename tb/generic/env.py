@@ -316,7 +316,8 @@ class GenericEnv(pyuvm.uvm_env):
     async def run_calls(self, calls: list[Call], *, overlap: bool = False) -> None:
         """Run `calls`; with `overlap` (ap_ctrl blocks) ap_start stays high and the next call's
         inputs are applied at ap_ready, so a pipelined or dataflow DUT has several in flight;
-        an s_axilite call then starts as soon as the previous one completed (no idle cycles)."""
+        an s_axilite call then starts as soon as the previous one completed (no idle cycles).
+        An ap_ctrl block is then left alone for the monitor's ap_idle check (a few cycles)."""
         proto = self.desc.block_protocol
         if proto in ("ap_ctrl_hs", "ap_ctrl_chain"):
             try:
@@ -343,6 +344,8 @@ class GenericEnv(pyuvm.uvm_env):
                 await self.drain()
                 self.collect(call)
         await self.drain()
+        if isinstance(self.ctrl, ApCtrlAgent):
+            await self.ctrl.monitor.settle()
 
     async def _run_sequential(self, calls: list[Call]) -> None:
         for call in calls:

@@ -33,6 +33,8 @@ QUICK = {
 # pattern its failure message must match)
 BROKEN = {
     "vadd_rom.nodone": ("Smoke", r"ap_(ready|done) for txn 2 .*not seen"),
+    "vadd_rom.idle": ("Smoke", r"ap_idle low with no call in flight .*port ap_idle; last completed call: "
+                               r"invocation \d+ \(txn \d+, ap_done at"),
     "scale_cor.isr": ("Smoke", r"ISR"),
     "passthru_tow.isr": ("Smoke", r"ISR"),
     "dataflow_pipe.done": ("Overlap", r"txn 1, accepted, its ap_done not seen|ap_done for txn 1 "),

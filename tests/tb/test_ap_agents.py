@@ -6,6 +6,8 @@ with `from_prefix` (no DUT description), the ap_ctrl agent is driven through its
 sequencer, and the memory model's `read_latency` must match LAT: a mismatch makes the
 copy wrong, which the scoreboard must report. CHAIN switches the kernel to
 ap_ctrl_chain and BROKEN injects block-protocol bugs the ap_ctrl monitor must flag.
+The test leaves the block idle for IDLE_AFTER_RESET cycles after reset and lets the
+monitor settle after the call, so ap_idle is checked with nothing to do both times.
 The same file is the cocotb test module.
 """
 from __future__ import annotations
@@ -22,16 +24,22 @@ except ImportError:  # pragma: no cover - the suite always has pyuvm
 
 KERNEL_V = r"""// out[i] = x[i] + 1 for i < n: one x read per cycle, each written LAT cycles later.
 // CHAIN = 1: ap_ctrl_chain (ap_done held until ap_continue). BROKEN selects one bug:
-// 1 ap_done dropped after one cycle without ap_continue, 2 ap_idle high while running.
+// 1 ap_done dropped after one cycle without ap_continue, 2 ap_idle high while running,
+// 3 ap_idle low after reset until the first ap_start, 4 ap_idle stuck low after the first call.
 module memcopy #(parameter LAT = 1, parameter CHAIN = 0, parameter BROKEN = 0) (
   input  wire ap_clk, input wire ap_rst, input wire ap_start, input wire ap_continue,
   output wire ap_done, output wire ap_idle, output wire ap_ready,
   output wire [3:0] x_address0, output wire x_ce0, input wire [15:0] x_q0,
   output wire [3:0] out_address0, output wire out_ce0, output wire out_we0, output wire [15:0] out_d0,
   input  wire [31:0] n);
-  reg run, done, ready; reg [31:0] cnt, n_r;
+  reg run, done, ready, started, ran; reg [31:0] cnt, n_r;
   always @(posedge ap_clk) begin
     ready <= 1'b0;
+    if (ap_rst) begin started <= 1'b0; ran <= 1'b0; end
+    else begin
+      if (ap_start) started <= 1'b1;
+      if (done) ran <= 1'b1;
+    end
     if (ap_rst) begin run <= 1'b0; done <= 1'b0; end
     else if (done) done <= CHAIN && !ap_continue && BROKEN != 1;
     else if (!run && ap_start) begin run <= 1'b1; cnt <= 0; n_r <= n; end
@@ -43,7 +51,8 @@ module memcopy #(parameter LAT = 1, parameter CHAIN = 0, parameter BROKEN = 0) (
   assign x_ce0 = run && cnt < n_r; assign x_address0 = cnt[3:0];
   assign out_ce0 = run && cnt >= LAT; assign out_we0 = out_ce0;
   assign out_address0 = cnt - LAT; assign out_d0 = x_q0 + 16'd1;
-  assign ap_idle = (!run && !done && !ap_start) || (BROKEN == 2 && run);
+  assign ap_idle = ((!run && !done && !ap_start) || (BROKEN == 2 && run))
+                   && !(BROKEN == 3 && !started) && !(BROKEN == 4 && ran);
   assign ap_done = done; assign ap_ready = ready;
 endmodule
 """
@@ -51,6 +60,7 @@ endmodule
 MODEL_LATENCY_ENV = "LDV_TEST_MEM_LATENCY"
 PROTOCOL_ENV = "LDV_TEST_PROTOCOL"
 CONTINUE_DELAY = 3
+IDLE_AFTER_RESET = 8
 
 if pyuvm is not None:
     import cocotb
@@ -85,7 +95,7 @@ if pyuvm is not None:
 
         async def run_phase(self) -> None:
             from cocotb.clock import Clock
-            from cocotb.triggers import RisingEdge
+            from cocotb.triggers import ClockCycles, RisingEdge
 
             self.raise_objection()
             dut = cocotb.top
@@ -96,10 +106,12 @@ if pyuvm is not None:
             for _ in range(3):
                 await RisingEdge(dut.ap_clk)
             dut.ap_rst.value = 0
+            await ClockCycles(dut.ap_clk, IDLE_AFTER_RESET)
             x = rng("memcopy").integers(0, 0xFFFF, size=12)
             self.x.model.preload(x)
             dut.n.value = x.size
             await OneCall("call").start(self.ctrl.sequencer)
+            await self.ctrl.monitor.settle()
             compare_arrays((x + 1) & 0xFFFF, self.out.model.contents(x.size), what="memcopy out", txn_id=0,
                            seed=regression_seed())
             assert len(self.out.model.writes) == x.size, f"{len(self.out.model.writes)} writes, expected {x.size}"
@@ -151,8 +163,16 @@ def test_chain_mode_with_continue_stall(tmp_path: Path, seed: int) -> None:
 @pytest.mark.parametrize(("chain", "broken", "rule"), [
     (1, 1, "ap_done of invocation 0 dropped before ap_continue"),
     (0, 2, "ap_idle high while invocation 0 is in flight"),
+    (0, 3, "ap_idle low with no call in flight"),
+    (0, 4, "ap_idle low with no call in flight"),
+    (1, 4, "ap_idle low with no call in flight"),
 ])
 def test_ap_ctrl_rules_enforced(tmp_path: Path, seed: int, chain: int, broken: int, rule: str) -> None:
     result = _run(tmp_path, seed, 1, 1, chain=chain, broken=broken)
     assert result.status == "fail", f"{result.status}: {result.message}\nlog: {result.log}"
     assert "ap_ctrl protocol violation" in result.message and rule in result.message, result.message
+    if broken in (3, 4):  # the message names the port, the cycle and what it waited after
+        since = "reset was released" if broken == 3 else "invocation 0 completed"
+        last = "none since the test began" if broken == 3 else "invocation 0 (txn 0, ap_done at"
+        assert "port ap_idle" in result.message and "at cycle" in result.message, result.message
+        assert since in result.message and f"last completed call: {last}" in result.message, result.message

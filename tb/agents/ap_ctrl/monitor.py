@@ -10,13 +10,23 @@ Calls are tracked by order, as dataflow and pipelined tops overlap them: a call 
 completes the oldest accepted call not yet done (ap_ctrl_chain: held until
 ap_continue). Rules (UG1399): ap_done only with an accepted call in flight; ap_ready
 only while ap_start is high; ap_idle low while any call is in flight; in
-ap_ctrl_chain, ap_done stays high until ap_continue is sampled high.
+ap_ctrl_chain, ap_done stays high until ap_continue is sampled high; ap_idle high
+while the block has nothing to do.
+
+The last rule allows for legal Vitis timing: the block counts as having nothing to do
+once every started call completed (chain: was continued) or reset was released, and
+ap_start stayed low for `idle_grace_cycles` after that (ap_idle may rise a cycle or
+so late, and falls in the cycle ap_start is sampled). A separate task checks it at
+that moment and then on every ap_idle change until the next ap_start, so a long idle
+stretch still costs no Python per cycle. `settle()` gives that check its cycles
+before a test ends.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+import cocotb
 import pyuvm
 from cocotb.triggers import Event, FallingEdge, First, ValueChange
 from cocotb.utils import get_sim_time
@@ -63,6 +73,10 @@ class ApCtrlMonitor(pyuvm.uvm_component):
         self.errors: list[str] = []
         self._waiters: list[tuple[str, int, Event]] = []
         self._last_done_cycle: int | None = None
+        self._epoch = 0             # bumped when a call starts or reset is asserted: ends an idle check
+        self._quiet = Event()       # set when the block is left with nothing to do
+        self._wake = Event()        # set with every epoch, wakes an idle check sleeping on ap_idle
+        self._quiet_since = ""      # why it has nothing to do, for the message
 
     def build_phase(self) -> None:
         self.ap = pyuvm.uvm_analysis_port("ap", self)
@@ -73,6 +87,8 @@ class ApCtrlMonitor(pyuvm.uvm_component):
         del self.timings[self.dones:]
         self.txn_ids = {k: v for k, v in self.txn_ids.items() if k < self.dones}
         self._last_done_cycle = None
+        if self.bus.rst is None:  # without the reset pin this is the only sign of a reset
+            self._went_quiet("the DUT was reset")
 
     @property
     def in_flight(self) -> int:
@@ -84,7 +100,8 @@ class ApCtrlMonitor(pyuvm.uvm_component):
         return f"txn {self.txn_ids[index]}, " if index in self.txn_ids else ""
 
     def _cycle(self) -> int:
-        return int(round(get_sim_time("ns") / self.cfg.period_ns))
+        """Clock cycles since time 0 (samples fall mid-cycle, so no rounding at half periods)."""
+        return int(get_sim_time("ns") // self.cfg.period_ns)
 
     async def wait_count(self, kind: str, target: int) -> None:
         """Wait until counter `kind` ('starts', 'readies', 'done_seen', 'dones') reaches `target`."""
@@ -114,6 +131,9 @@ class ApCtrlMonitor(pyuvm.uvm_component):
 
     async def run_phase(self) -> None:
         b, chain = self.bus, self.cfg.chain
+        cocotb.start_soon(self._watch_idle())
+        if b.rst is not None:
+            cocotb.start_soon(self._watch_reset())
         while True:
             if self.starts == self.dones and 1 not in (level(b.start), level(b.done), level(b.ready)):
                 await First(ValueChange(b.start), ValueChange(b.done), ValueChange(b.ready))
@@ -156,6 +176,7 @@ class ApCtrlMonitor(pyuvm.uvm_component):
             gap = None if self._last_done_cycle is None else cyc - self._last_done_cycle
         self.timings.append(ApCtrlTiming(index=self.starts, start_ns=now, idle_gap_cycles=gap))
         self._bump("starts")
+        self._new_epoch()
 
     def _done(self, now: float) -> bool:
         """ap_done seen: it belongs to the oldest accepted call not done yet (False if none)."""
@@ -178,6 +199,8 @@ class ApCtrlMonitor(pyuvm.uvm_component):
         if self.starts > self.dones:
             # the next start was already pending when this one completed: no idle cycle
             self.timings[self.dones].idle_gap_cycles = 0
+        else:
+            self._went_quiet(f"invocation {t.index} completed ({self._txn(t.index)}cycle {cyc})")
         self.ap.write(t)
 
     def _sample_chain_done(self, done: int | None, cont: int | None, now: float, cyc: int) -> None:
@@ -201,3 +224,66 @@ class ApCtrlMonitor(pyuvm.uvm_component):
                 self._finish(t, cyc)
             else:
                 t.continue_stall_cycles = 1
+
+    # --- ap_idle with nothing to do ------------------------------------------------------
+
+    def _new_epoch(self) -> None:
+        """A call started or reset was asserted: any idle check in progress no longer applies."""
+        self._epoch += 1
+        self._wake.set()
+
+    def _went_quiet(self, since: str) -> None:
+        """The block has nothing to do from now on (until the next ap_start)."""
+        self._new_epoch()
+        self._quiet_since = since
+        self._quiet.set()
+
+    async def _watch_reset(self) -> None:
+        """Reset assertion ends an idle check; its release starts one."""
+        b = self.bus
+        asserted = level(b.rst) == b.rst_asserted
+        while True:
+            await ValueChange(b.rst)
+            value = level(b.rst)
+            if value == b.rst_asserted:
+                asserted = True
+                self._new_epoch()
+            elif asserted and value == 1 - b.rst_asserted:
+                asserted = False
+                self._went_quiet(f"reset was released (cycle {self._cycle()})")
+
+    async def _watch_idle(self) -> None:
+        """ap_idle high `idle_grace_cycles` after the block was left with nothing to do, and
+        on every ap_idle change after that until ap_start rises (sampled mid-cycle)."""
+        b = self.bus
+        while True:
+            await self._quiet.wait()
+            self._quiet.clear()
+            self._wake.clear()
+            epoch, since = self._epoch, self._quiet_since
+            for _ in range(self.cfg.idle_grace_cycles):
+                await FallingEdge(b.clk)
+            while self._epoch == epoch and self.starts == self.dones:
+                if level(b.start) == 1:
+                    break  # a call is starting: ap_idle falls with ap_start
+                idle = level(b.idle)
+                if idle != 1:
+                    self._idle_low(idle, since)
+                    break
+                await First(ValueChange(b.idle), ValueChange(b.start), self._wake.wait())
+                await FallingEdge(b.clk)
+
+    def _idle_low(self, idle: int | None, since: str) -> None:
+        last = self.timings[self.dones - 1] if self.dones else None
+        done = "none since the test began" if last is None else (
+            f"invocation {last.index} ({self._txn(last.index)}ap_done at {last.done_ns:g} ns)")
+        self._violation(f"ap_idle {'X' if idle is None else 'low'} with no call in flight (every call started "
+                        f"is done, ap_start low) at cycle {self._cycle()}, at least {self.cfg.idle_grace_cycles} "
+                        f"cycles after {since}; port {self.bus.idle._name}; last completed call: {done}")
+
+    async def settle(self) -> None:
+        """Give a block with nothing to do the cycles in which its ap_idle is checked (call
+        before a test ends: otherwise a block stuck busy after its last call goes unseen)."""
+        if self.starts == self.dones:
+            for _ in range(self.cfg.idle_grace_cycles + 2):
+                await FallingEdge(self.bus.clk)
