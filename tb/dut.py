@@ -32,7 +32,7 @@ _IFACE_KEYS = {
     "scalar": {"name", "kind", "width", "direction", "signed", "protocol"},
     "axis": {"name", "kind", "data_width", "direction", "tlast", "tkeep", "tstrb", "tuser", "user_width",
              "tid", "tdest"},
-    "m_axi": {"name", "kind", "data_width", "addr_width", "id_width", "user_width"},
+    "m_axi": {"name", "kind", "data_width", "addr_width", "id_width", "user_width", "w_after_aw"},
     "s_axilite": {"name", "kind", "addr_width", "data_width", "register_map", "isr"},
 }
 
@@ -91,6 +91,7 @@ class InterfaceSpec:
     register_map: Path | None = None
     protocol: str = "ap_none"  # scalar I/O protocol (UG1399): ap_none | ap_vld | ap_ack | ap_hs
     isr: str | None = None     # s_axilite ISR semantics: 'cor' | 'tow'; None = as the header says
+    w_after_aw: bool = True    # m_axi: no W beat before its AW (as Vitis m_axi adapters); false: AXI4's looser rule
 
     @property
     def prefix(self) -> str:
@@ -197,7 +198,7 @@ def _interface(raw: Any, idx: int, where: str, base: Path) -> InterfaceSpec:
     for key in ("data_width", "addr_width", "ports", "width", "id_width", "user_width", "depth", "latency"):
         if key in raw:
             kw[key] = _int(raw[key], where, ctx + key, lo=1 if key != "addr_width" else 0)
-    for key in ("tlast", "tkeep", "tstrb", "tuser", "tid", "tdest", "signed"):
+    for key in ("tlast", "tkeep", "tstrb", "tuser", "tid", "tdest", "signed", "w_after_aw"):
         if key in raw:
             if not isinstance(raw[key], bool):
                 raise _fail(where, ctx + key, f"expected true/false, got {raw[key]!r}")

@@ -147,7 +147,8 @@ class _Sorter:
                 ident = sig.get("AWID") or sig.get("ARID")
                 user = sig.get("AWUSER") or sig.get("ARUSER")
                 self.add(sig, {"name": bundle, "kind": "m_axi", "data_width": data.width, "addr_width": addr.width,
-                               "id_width": ident.width if ident else 1, "user_width": user.width if user else 1})
+                               "id_width": ident.width if ident else 1, "user_width": user.width if user else 1,
+                               "w_after_aw": True})
             else:
                 self.add(sig, {"name": bundle, "kind": "s_axilite", "addr_width": addr.width,
                                "data_width": data.width})

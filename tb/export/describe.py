@@ -41,6 +41,9 @@ Choices (what a user gets without asking):
 * `parameters:` only with `--keep-parameters` (the top's `#(...)` header parameters and
   their defaults): a Vitis export has no test knobs, and its body `parameter`s are FSM
   state encodings.
+* m_axi `w_after_aw: true`: a Vitis m_axi adapter's write throttle holds W until the
+  burst's AW was accepted, so the env checks that order; a master that may send W
+  first (legal AXI4) needs `false` written by hand.
 * An existing output file is not overwritten without `--force` (it may hold edits).
 
 Differences from the hand-written rtl/hls/{rmsnorm,rope,attention,matmul}.yaml when

@@ -129,7 +129,7 @@ class GenericEnv(pyuvm.uvm_env):
             elif iface.kind == "m_axi":
                 cfg = MAxiConfig(dut=dut, clock=self.clk, reset=self.bound.rst, reset_active_level=rst_high,
                                  period_ns=self.period_ns, bundle=iface.name,
-                                 timing=memory_timing(self.flow_pattern))
+                                 timing=memory_timing(self.flow_pattern), w_after_aw=iface.w_after_aw)
                 self.timing = cfg.timing.name
                 pyuvm.ConfigDB().set(self, f"maxi_{iface.name}", "m_axi_cfg", cfg)
                 self.bundles[iface.name] = MAxiAgent(f"maxi_{iface.name}", self)

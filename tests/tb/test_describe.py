@@ -586,7 +586,8 @@ def test_axi_export_classified(tmp_path: Path) -> None:
     drivers = "krn2_prj/solution1/impl/misc/drivers/krn2_v1_0/src"
     # the control bundle comes first among the s_axilite interfaces: the env drives the first one
     assert raw["interfaces"] == [
-        {"name": "gmem", "kind": "m_axi", "data_width": 128, "addr_width": 64, "id_width": 2, "user_width": 3},
+        {"name": "gmem", "kind": "m_axi", "data_width": 128, "addr_width": 64, "id_width": 2, "user_width": 3,
+         "w_after_aw": True},
         {"name": "control", "kind": "s_axilite", "addr_width": 6, "data_width": 32,
          "register_map": f"{drivers}/xkrn2_hw.h", "isr": "cor"},
         {"name": "cfg", "kind": "s_axilite", "addr_width": 5, "data_width": 32,

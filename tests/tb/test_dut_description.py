@@ -63,6 +63,23 @@ def test_errors_name_file_and_key(tmp_path: Path, mutate, key: str) -> None:
     assert str(path) in str(err.value) and key in str(err.value)
 
 
+def test_m_axi_write_order_key(tmp_path: Path) -> None:
+    """`w_after_aw` is an m_axi key, true unless the YAML says otherwise (Vitis adapters
+    never send W before its AW); elsewhere it is an unknown key."""
+    data = yaml.safe_load(yaml.safe_dump(GOOD))
+    data["interfaces"] += [{"name": "gmem", "kind": "m_axi", "data_width": 32, "addr_width": 64},
+                           {"name": "hbm", "kind": "m_axi", "data_width": 32, "addr_width": 64, "w_after_aw": False}]
+    desc = load_description(write(tmp_path, data))
+    assert desc.interface("gmem").w_after_aw is True and desc.interface("hbm").w_after_aw is False
+    data["interfaces"][-1]["w_after_aw"] = "no"
+    with pytest.raises(DutDescriptionError, match=r"key 'interfaces\[5\] \(hbm\)\.w_after_aw': expected true/false"):
+        load_description(write(tmp_path, data))
+    data["interfaces"][-1].pop("w_after_aw")
+    data["interfaces"][2]["w_after_aw"] = True
+    with pytest.raises(DutDescriptionError, match=r"key 'interfaces\[2\] \(in_r\)\.w_after_aw': unknown key"):
+        load_description(write(tmp_path, data))
+
+
 def test_unreadable_and_invalid_yaml(tmp_path: Path) -> None:
     with pytest.raises(DutDescriptionError, match="cannot read"):
         load_description(tmp_path / "missing.yaml")

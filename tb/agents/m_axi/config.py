@@ -63,8 +63,11 @@ class MAxiConfig:
     """One `m_axi_<bundle>` port served by a simulated memory.
 
     `regions` (set per transaction by the env) turns on the bounds check: every burst
-    must fall inside one region, and writes only inside writable ones. `verbose` lets
-    cocotbext-axi log every burst at INFO.
+    must fall inside one region, and writes only inside writable ones. `w_after_aw`
+    makes a W beat accepted before its burst's AW handshake a violation: AXI4 allows it,
+    so it is off by default, but a master that documents AW-before-W (every Vitis m_axi
+    adapter: its write throttle holds W until the AW was accepted) must keep to it.
+    `verbose` lets cocotbext-axi log every burst at INFO.
     """
 
     dut: Any
@@ -77,6 +80,7 @@ class MAxiConfig:
     memory_size: int = 2**48
     regions: list[Region] = field(default_factory=list)
     seed: int | None = None
+    w_after_aw: bool = False
     verbose: bool = False
 
     @property

@@ -7,6 +7,8 @@ message naming the burst when the kernel:
   burst of illegal length, or a beat size wider than the data bus;
 * sets WLAST on any beat but the last, or omits it on the last;
 * sends more write beats than the bursts it announced;
+* with `w_after_aw` (the master documents AW before W), has a W beat accepted before
+  its burst's AW handshake (a handshake in the same cycle is in order);
 * touches memory outside the buffers it was given (when regions are configured), or
   writes into a read-only buffer;
 * leaves a response with an error code unnoticed (logged as a failure too).
@@ -20,6 +22,7 @@ from collections import deque
 
 import cocotb
 import pyuvm
+from cocotb.triggers import ReadOnly
 from cocotb.utils import get_sim_time
 from cocotbext.axi.axi_channels import AxiARMonitor, AxiAWMonitor, AxiBMonitor, AxiRMonitor, AxiWMonitor
 
@@ -51,6 +54,8 @@ class MAxiMonitor(pyuvm.uvm_monitor):
         self._writes_wanting_resp: deque[AxiBurst] = deque()
         self._orphan_beats: deque[tuple[int, int, int]] = deque()
         self._reads: dict[int, deque[AxiBurst]] = {}
+        self._last_aw: AxiBurst | None = None
+        self.write_bursts_announced = 0  # AW handshakes since reset
         self.outstanding_writes = 0
         self.outstanding_reads = 0
 
@@ -137,6 +142,8 @@ class MAxiMonitor(pyuvm.uvm_monitor):
     async def _aw_loop(self) -> None:
         while True:
             burst = self._new_burst("write", await self._aw.recv())
+            self._last_aw = burst
+            self.write_bursts_announced += 1
             burst.outstanding_at_issue = self.outstanding_writes
             self.outstanding_writes += 1
             self.max_outstanding_writes = max(self.max_outstanding_writes, self.outstanding_writes)
@@ -148,12 +155,24 @@ class MAxiMonitor(pyuvm.uvm_monitor):
         while True:
             w = await self._w.recv()
             beat = (int(w.wdata), int(getattr(w, "wstrb", (1 << self.data_bytes) - 1)), int(w.wlast))
+            if not self._writes_wanting_data and self.cfg.w_after_aw:
+                await ReadOnly()  # an AW accepted in the same cycle is taken first
+                if not self._writes_wanting_data:
+                    self._w_before_aw(*beat)  # then kept for its AW, as without w_after_aw
             if self._writes_wanting_data:
                 self._take_beat(*beat)
             elif len(self._orphan_beats) > 256:
                 self._fail("more than 256 write beats without a write address: W data with no AW burst")
             else:
                 self._orphan_beats.append(beat)
+
+    def _w_before_aw(self, data: int, strb: int, last: int) -> None:
+        """A W beat with every announced burst's data complete: its own AW is still to come."""
+        n = self.write_bursts_announced
+        before = f"; the write burst before it: {self._last_aw}" if self._last_aw is not None else ""
+        self._fail(f"write burst {n + 1} since reset: W beat (WDATA=0x{data:x}, WSTRB=0x{strb:x}, WLAST={last}) "
+                   f"accepted before the burst's AW handshake ({n} AW bursts seen, each with all its data"
+                   f"{before}); w_after_aw is set: this master issues AW before W")
 
     def _take_beat(self, data: int, strb: int, last: int) -> None:
         burst = self._writes_wanting_data[0]
