@@ -113,6 +113,8 @@ class GenericEnv(pyuvm.uvm_env):
         self.flow: dict[str, str] = {}
         self.completion = "poll"
         self.completion_mode: str | None = _config(self, "completion", None)  # s_axilite; None alternates
+        self.readback_registers: bool = _config(self, "readback_registers", False)
+        """s_axilite: read every argument register back (and the control registers) before ap_start."""
         self.timing = ""
         dut, rst_high = cocotb.top, self.desc.reset.asserted == 1
         self.memories: dict[str, ApMemoryAgent] = {}
@@ -335,7 +337,7 @@ class GenericEnv(pyuvm.uvm_env):
                 self.completion = (call.completion or self.completion_mode
                                    or ("interrupt" if self.desc.interrupt and call.txn_id % 2 else "poll"))
                 item = ControlItem(f"call{call.txn_id}", args=registers, completion=self.completion,
-                                   auto_restart_runs=call.auto_restart_runs)
+                                   auto_restart_runs=call.auto_restart_runs, readback=self.readback_registers)
                 await self.ctrl.driver.execute(item)
                 self.collect(call)
         else:

@@ -21,17 +21,21 @@ class GenericTest(KernelTestBase):
     LDV_DUT_DESC names); `flow` is the flow-control pattern of every stream and m_axi
     bundle (none, random, bursty, worst; an m_axi bundle's memory timing follows it, see
     tb.generic.env.MEMORY_TIMING); `completion` is how every s_axilite call's ap_done is
-    awaited ("poll" or "interrupt"; None alternates where the DUT has an interrupt pin)."""
+    awaited ("poll" or "interrupt"; None alternates where the DUT has an interrupt pin);
+    `readback` has every s_axilite call read its argument registers back before ap_start."""
 
     env_cls = GenericEnv
     dut: str | None = None
     flow = "none"
     completion: str | None = None
+    readback = False
 
     def build_phase(self) -> None:
         pyuvm.ConfigDB().set(self, "env", "flow_pattern", os.environ.get(FLOW_ENV) or self.flow)
         if self.completion:
             pyuvm.ConfigDB().set(self, "env", "completion", self.completion)
+        if self.readback:
+            pyuvm.ConfigDB().set(self, "env", "readback_registers", True)
         if self.dut:
             pyuvm.ConfigDB().set(self, "env", "dut_name", self.dut)
         super().build_phase()
@@ -41,9 +45,12 @@ class Smoke(GenericTest):
     """Three calls: alternating extremes, then two random ones, at the test's flow (full
     rate). A DUT with AXI-Stream interfaces then runs the same three inputs again under
     `stream_flow` (random TVALID gaps and TREADY back-pressure): an output that drops a
-    beat TREADY held back, or data that changes while a beat waits, fails the smoke test."""
+    beat TREADY held back, or data that changes while a beat waits, fails the smoke test.
+    On an s_axilite DUT each call reads its argument registers back and the reserved bits
+    of AP_CTRL/GIE/IER/ISR (`readback`): a stuck read-data bit fails here."""
 
     stream_flow = "random"
+    readback = True
 
     async def body(self) -> None:
         env, st = self.env, self.env.stimulus

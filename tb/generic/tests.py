@@ -20,7 +20,8 @@ _SKIP = not_applicable(description_from_env()) if os.environ.get(DESCRIPTION_ENV
 
 @pyuvm.test(skip="Smoke" in _SKIP)
 class Smoke(testbase.Smoke):
-    """Three calls: alternating extremes, then two random ones."""
+    """Three calls: alternating extremes, then two random ones (again under stream flow
+    control where the DUT has streams); s_axilite registers read back."""
 
 
 @pyuvm.test(skip="Directed" in _SKIP)

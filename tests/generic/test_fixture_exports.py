@@ -37,9 +37,13 @@ BROKEN = {
                                r"invocation \d+ \(txn \d+, ap_done at"),
     "scale_cor.isr": ("Smoke", r"ISR"),
     "passthru_tow.isr": ("Smoke", r"ISR"),
+    "passthru_tow.rdata31": ("Smoke", r"passthru_tow s_axilite @ [\d.]+ ns: AP_CTRL reads 0x8[0-9a-f]{7}: "
+                                      r"reserved bit 31 set"),
     "dataflow_pipe.done": ("Overlap", r"txn 1, accepted, its ap_done not seen|ap_done for txn 1 "),
     "saxpy_mm.wfirst": ("Smoke", r"m_axi_gmem @ [\d.]+ ns: write burst 1 since reset: W beat \(WDATA=0x[0-9a-f]+, "
                                  r"WSTRB=0xf, WLAST=1\) accepted before the burst's AW handshake"),
+    "saxpy_mm.rdata31": ("Smoke", r"saxpy_mm s_axilite @ [\d.]+ ns: x\[[01]\] \(0x1[04]\) reads 0x[0-9a-f]{8}, "
+                                  r"last written 0x[0-9a-f]{8}: bit 31 differs"),
 }
 
 

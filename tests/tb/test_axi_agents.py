@@ -24,7 +24,8 @@ from tb.agents.s_axilite.regmap import HeaderError, parse_hw_header
 KERNEL_V = r"""// Minimal Vitis-style kernel for agent self-tests: dst[i] = src[i] + 1 over AXI4,
 // controlled through a Vitis s_axilite block. BROKEN selects one protocol bug:
 // 1 ap_done not cleared on read, 2 ISR written instead of toggled,
-// 3 bursts may cross a 4 KiB boundary, 4 WLAST never set, 5 interrupt ignores GIE.
+// 3 bursts may cross a 4 KiB boundary, 4 WLAST never set, 5 interrupt ignores GIE,
+// 6 n reads back with bit 31 set, 7 GIE reads with reserved bit 31 set.
 module axicopy #(parameter BROKEN = 0) (
   input  wire        ap_clk,
   input  wire        ap_rst_n,
@@ -108,14 +109,14 @@ module axicopy #(parameter BROKEN = 0) (
   always @(posedge ap_clk) if (ar_hs) begin
     case (s_axi_control_ARADDR)
       6'h00: s_axi_control_RDATA <= {24'd0, int_auto_restart, 3'd0, int_ap_ready, ap_idle, int_ap_done, int_ap_start};
-      6'h04: s_axi_control_RDATA <= {31'd0, int_gie};
+      6'h04: s_axi_control_RDATA <= {BROKEN == 7, 30'd0, int_gie};
       6'h08: s_axi_control_RDATA <= {30'd0, int_ier};
       6'h0c: s_axi_control_RDATA <= {30'd0, int_isr};
       6'h10: s_axi_control_RDATA <= src[31:0];
       6'h14: s_axi_control_RDATA <= src[63:32];
       6'h1c: s_axi_control_RDATA <= dst[31:0];
       6'h20: s_axi_control_RDATA <= dst[63:32];
-      6'h28: s_axi_control_RDATA <= n;
+      6'h28: s_axi_control_RDATA <= {n[31] | (BROKEN == 6), n[30:0]};
       default: s_axi_control_RDATA <= 0;
     endcase
   end
@@ -237,6 +238,8 @@ BROKEN_CASES = {
     3: "crosses a 4 KiB boundary",
     4: "WLAST missing on the last beat",
     5: "interrupt pin rose while GIE is 0",
+    6: "n (0x28) reads 0x80000028, last written 0x00000028: bit 31 differs",
+    7: "GIE reads 0x80000000: reserved bit 31 set",
 }
 
 SRC_ADDR = 0x1_0000_0FE0
@@ -282,6 +285,19 @@ def test_parser_rejects_malformed_header(tmp_path: Path, bad: str, line: int, wo
         parse_hw_header(path)
     assert f"{path}:{line}:" in str(err.value)
     assert words in str(err.value)
+
+
+def test_parser_reads_defined_bits(tmp_path: Path) -> None:
+    """Reserved bits come from the bits each register's comment block lists (UG1399's where
+    it lists none); an argument word's bits above the argument's width are unused."""
+    text = HEADER.replace("XAXICOPY_CONTROL_BITS_N_DATA   32", "XAXICOPY_CONTROL_BITS_N_DATA   12")
+    regmap = parse_hw_header(_write_header(tmp_path, text))
+    assert regmap.reserved_mask(regmap.ap_ctrl) == 0xFFFFFFFF & ~0x8F  # bits 0-3 and 7 listed
+    assert regmap.reserved_mask(regmap.gie) == 0xFFFFFFFE               # none listed: UG1399's
+    assert regmap.reserved_mask(regmap.isr) == 0xFFFFFFFF & ~0x23
+    assert regmap.reserved_mask(0x10) == 0 and regmap.arg_word(0x0C) is None
+    assert regmap.arg_word(0x14) == (regmap.arg("src"), 0xFFFFFFFF)
+    assert regmap.arg_word(0x28) == (regmap.arg("n"), 0xFFF)
 
 
 def test_parser_rejects_data_without_bits(tmp_path: Path) -> None:
@@ -385,7 +401,7 @@ if pyuvm is not None:
             for call in range(3):
                 memory.fill(DST_ADDR, 4 * len(data), 0xA5)
                 item = ControlItem(f"copy{call}", {"src": SRC_ADDR, "dst": DST_ADDR, "n": len(data)},
-                                   completion=mode)
+                                   completion=mode, readback=True)
                 await ControlCallSequence(f"call{call}", item).start(self.env.ctrl.sequencer)
                 got = memory.read_array(DST_ADDR, len(data), np.uint32)
                 expected = (data + 1) & 0xFFFFFFFF

@@ -2,14 +2,19 @@
 
 The main suite runs on both simulators; the fault-injection checks (FAULT=1 wrong
 rounding, FAULT=2 early ap_done, also inside auto-restarted runs, a memory that never
-answers) and the coverage-gate check run on Icarus only. The slow closure test runs
+answers, a copy of matmul.v with a read-data bit stuck at 1) and the coverage-gate check
+run on Icarus only. The slow closure test runs
 the whole suite as the regression does and requires every defined matmul bin.
 """
 from __future__ import annotations
 
+import re
+import shutil
+from pathlib import Path
+
 import numpy as np
 import pytest
-from kernel_sim import assert_passed, coverage_of, explain, run_kernel
+from kernel_sim import assert_passed, broken_copy, coverage_of, explain, run_kernel, run_stub
 
 from tb import duts
 from tb.agents.m_axi.item import AxiBurst
@@ -20,7 +25,7 @@ from tb.envs.matmul.done_check import EARLY_DONE, YWriteLedger
 from tb.envs.matmul.sequences import matvec_inputs
 from tb.generic.stimulus import Call
 from tb.generic.suite import RANDOM_CALLS_ENV
-from tb.sim.runner import RunResult
+from tb.sim.runner import REPO_ROOT, RunResult
 
 KERNEL = "matmul"
 pytestmark = pytest.mark.sim
@@ -148,3 +153,16 @@ def test_kernel_that_never_finishes_times_out(seed: int) -> None:
     assert result.status == "fail", explain(result)
     assert "timeout: matmul: ap_done (poll mode" in result.message, explain(result)
     assert "not seen within 3000 cycles" in result.message, explain(result)
+
+
+def test_stuck_read_data_bit_fails_smoke(tmp_path: Path, seed: int) -> None:
+    """matmul.v with s_axi_control_RDATA[31] stuck at 1: writes, y and ap_done are all right
+    and polling never looks at bit 31, so only MatmulSmoke's register read-back catches it,
+    naming the register and the bit."""
+    stub = broken_copy(KERNEL, "assign s_axi_control_RDATA = rdata;",
+                       "assign s_axi_control_RDATA = {1'b1, rdata[30:0]};")
+    shutil.copy(REPO_ROOT / "rtl" / "hls" / "xmatmul_hw.h", tmp_path)  # the YAML's register_map, beside it
+    result = run_stub(KERNEL, stub, tmp_path, "MatmulSmoke", seed)
+    assert result.status == "fail", explain(result)
+    assert re.search(r"matmul s_axilite @ [\d.]+ ns: \w+(\[[01]\])? \(0x[0-9a-f]{2}\) reads 0x8[0-9a-f]{7}, "
+                     r"last written 0x[0-7][0-9a-f]{7}: bit 31 differs", result.message), explain(result)

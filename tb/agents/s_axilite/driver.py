@@ -70,6 +70,8 @@ class ControlDriver(pyuvm.uvm_driver):
                              "'interrupt' port")
         await self.write(regmap.gie, 1 if use_irq else 0)
         await self.write(regmap.ier, ISR_DONE)
+        if item.readback:
+            await self._read_back(item)
         ctrl = AP_START | (AUTO_RESTART if item.auto_restart_runs else 0)
         item.result.start_ns = get_sim_time("ns")
         await self.write(regmap.ap_ctrl, ctrl)
@@ -86,6 +88,17 @@ class ControlDriver(pyuvm.uvm_driver):
         r = item.result
         self.logger.info(f"{self.cfg.kernel}: {item} done after {r.done_ns - r.start_ns:g} ns "
                          f"(ap_done x{r.completions}, AP_CTRL polls {r.polls}, ISR 0x{r.isr_at_done:x})")
+
+    async def _read_back(self, item: ControlItem) -> None:
+        """Read back every argument word of `item` and the four control registers; the
+        monitor compares each argument with what was written and checks reserved bits are 0
+        (a data bit stuck in the read path passes every write-only test)."""
+        regmap = self.cfg.regmap
+        for name in item.args:
+            for offset in regmap.arg(name).offsets:
+                await self.read(offset)
+        for offset in (regmap.ap_ctrl, regmap.gie, regmap.ier, regmap.isr):
+            await self.read(offset)
 
     async def _wait_done(self, item: ControlItem) -> None:
         """Wait for one ap_done, acknowledge it (ISR toggle, AP_CTRL clear-on-read) and publish."""

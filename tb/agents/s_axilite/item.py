@@ -27,11 +27,14 @@ class ControlItem(pyuvm.uvm_sequence_item):
     wait for the interrupt pin, then read and clear ISR). With `auto_restart_runs`
     > 0 the kernel is started with auto_restart set, that many completions are
     awaited, auto_restart is cleared and the last run is drained. `wait_done=False`
-    only starts the kernel (used to reset it mid-operation).
+    only starts the kernel (used to reset it mid-operation). `readback` reads every
+    argument word back after writing it, and AP_CTRL, GIE, IER and ISR before ap_start,
+    for the monitor's read-back and reserved-bit checks.
     """
 
     def __init__(self, name: str = "control_item", args: dict[str, int] | None = None,
-                 completion: str = "poll", auto_restart_runs: int = 0, wait_done: bool = True) -> None:
+                 completion: str = "poll", auto_restart_runs: int = 0, wait_done: bool = True,
+                 readback: bool = False) -> None:
         super().__init__(name)
         if completion not in COMPLETION_MODES:
             raise ValueError(f"completion must be one of {COMPLETION_MODES}, got {completion!r}")
@@ -39,6 +42,7 @@ class ControlItem(pyuvm.uvm_sequence_item):
         self.completion = completion
         self.auto_restart_runs = auto_restart_runs
         self.wait_done = wait_done
+        self.readback = readback
         self.result = CallResult()
 
     def __str__(self) -> str:

@@ -5,6 +5,10 @@ The monitor keeps a shadow of what the kernel may legally show (GIE, IER, the IS
 while no run is pending, whether a run can still complete) and fails on:
 
 * GIE / IER read back differently from what was written;
+* an argument register read back differently from what was last written to it (the
+  argument's bits; a word's bits above the argument's width read 0);
+* a reserved bit of AP_CTRL, GIE, IER or ISR reading 1 (the header's comment block
+  says which bits each defines, else UG1399's);
 * ap_done or ap_ready still set on a second AP_CTRL read with no run pending
   (they are clear-on-read);
 * ap_idle low with no run pending (after ap_done was read and before the next
@@ -20,6 +24,8 @@ Channels are sampled by cocotbext-axi's passive stream monitors, which sleep unt
 VALID or READY edge, so an idle control bus costs nothing per cycle.
 """
 from __future__ import annotations
+
+from pathlib import Path
 
 import cocotb
 import pyuvm
@@ -58,6 +64,7 @@ class ControlShadow:
         self.armed = False
         self.auto_seen = False
         self.writes = 0
+        self.args: dict[int, int] = {}  # argument word offset -> what it must read back
 
 
 class ControlMonitor(pyuvm.uvm_monitor):
@@ -132,6 +139,7 @@ class ControlMonitor(pyuvm.uvm_monitor):
             data = int(w.wdata)
             strb = int(getattr(w, "wstrb", 0xF))
             sh.writes += 1
+            self._write_arg(offset, data, strb)
             if strb & 1:
                 if offset == regmap.gie:
                     sh.gie = data & 1
@@ -162,6 +170,8 @@ class ControlMonitor(pyuvm.uvm_monitor):
             resp = int(getattr(r, "rresp", 0))
             if resp != 0:
                 self._fail(f"read of {self._name(offset)} answered RRESP={resp} (expected OKAY)")
+            self._check_reserved(offset, data)
+            self._check_arg(offset, data)
             if offset == regmap.ap_ctrl:
                 self._check_ctrl(data)
             elif offset == regmap.gie and (data & 1) != sh.gie:
@@ -172,6 +182,35 @@ class ControlMonitor(pyuvm.uvm_monitor):
                 self._check_isr(data & 3)
             self.accesses += 1
             self.ap.write(RegisterAccess("read", offset, data, 0xF, resp, get_sim_time("ns"), self._name(offset)))
+
+    def _write_arg(self, offset: int, data: int, strb: int) -> None:
+        """Remember what an argument word must read back (bytes not written keep theirs)."""
+        word = self.cfg.regmap.arg_word(offset)
+        if word is None:
+            return
+        mask = word[1]
+        keep = sum(0xFF << 8 * i for i in range(4) if not strb >> i & 1)
+        old = self.shadow.args.get(offset)
+        if keep and old is None:
+            self.shadow.args.pop(offset, None)  # partly written, the rest unknown
+            return
+        self.shadow.args[offset] = ((old or 0) & keep | data & ~keep) & mask
+
+    def _check_arg(self, offset: int, data: int) -> None:
+        expected = self.shadow.args.get(offset)
+        if expected is not None and data != expected:
+            diff = data ^ expected
+            verb = "differs" if diff & (diff - 1) == 0 else "differ"
+            self._fail(f"{self._name(offset)} (0x{offset:02x}) reads 0x{data:08x}, last written "
+                       f"0x{expected:08x}: {_bits(diff)} {verb} (an argument register reads back what was "
+                       "written, its unused bits 0)")
+
+    def _check_reserved(self, offset: int, data: int) -> None:
+        reserved = self.cfg.regmap.reserved_mask(offset) & data
+        if reserved:
+            defined = _bits(~self.cfg.regmap.reserved_mask(offset) & 0xFFFFFFFF, "defined")
+            self._fail(f"{self._name(offset)} reads 0x{data:08x}: reserved {_bits(reserved)} set "
+                       f"(reserved bits read 0; {defined} in {Path(self.cfg.regmap.source).name})")
 
     def _check_ctrl(self, ctrl: int) -> None:
         sh = self.shadow
@@ -231,3 +270,12 @@ class ControlMonitor(pyuvm.uvm_monitor):
                 self._fail("interrupt pin rose while GIE is 0")
             elif not self.shadow.ier:
                 self._fail("interrupt pin rose while IER is 0")
+
+
+def _bits(mask: int, what: str = "") -> str:
+    """'bit 31' / 'bits 0, 3, 31' of a mask, for messages."""
+    bits = [str(b) for b in range(32) if mask >> b & 1]
+    if not bits:
+        return f"no bits {what}".strip()
+    words = f"bit {bits[0]}" if len(bits) == 1 else f"bits {', '.join(bits)}"
+    return f"{words} {what}".strip() if what else words

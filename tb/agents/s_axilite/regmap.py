@@ -7,7 +7,9 @@ same agent drive any kernel's control block.
 
 Vitis releases differ in how the interrupt status register is cleared: the comment
 block above the defines says `IP Interrupt Status Register (Read/COR)` (clear on
-read) or `(Read/TOW)` (toggle on write). The parser takes the mode from there.
+read) or `(Read/TOW)` (toggle on write). The parser takes the mode from there, and
+from the same block the bits each of AP_CTRL, GIE, IER and ISR defines (`bit 9 -
+interrupt (Read)`): every other bit is reserved and must read 0.
 """
 from __future__ import annotations
 
@@ -25,8 +27,13 @@ _STANDARD = ("AP_CTRL", "GIE", "IER", "ISR")
 _REG_COMMENT_RE = re.compile(r"^\s*//\s*(0[xX][0-9a-fA-F]+)\s*:\s*(.*)$")
 _SECTION_RE = re.compile(r"^\s*//\s*(\w+)\s*$")
 _ISR_MODE_RE = re.compile(r"\(\s*Read\s*/\s*(COR|TOW)\s*\)", re.IGNORECASE)
+_BIT_RE = re.compile(r"^\s*//\s*bit\s+(\d+)(?:\s*~\s*(\d+))?\s*-", re.IGNORECASE)
 ISR_MODES = ("cor", "tow")
 """ISR clearing: clear-on-read or toggle-on-write."""
+UG1399_BITS = {"AP_CTRL": (0, 1, 2, 3, 4, 7, 9), "GIE": (0,), "IER": (0, 1, 5), "ISR": (0, 1, 5)}
+"""Bits of the standard registers some Vitis release defines (ap_continue at 4 in
+ap_ctrl_chain blocks, interrupt at 9, ap_local_deadlock at 5): the defined bits of a
+register whose comment block in the header lists none."""
 
 
 class HeaderError(ValueError):
@@ -71,6 +78,8 @@ class RegisterMap:
     args: tuple[ArgRegister, ...]
     memories: dict[str, tuple[int, int]] = field(default_factory=dict)
     isr_mode: str = "tow"
+    defined_bits: dict[str, int] = field(default_factory=dict)
+    """Mask of the bits each standard register defines ("AP_CTRL", ...); absent: UG1399_BITS."""
 
     def arg(self, name: str) -> ArgRegister:
         for a in self.args:
@@ -82,6 +91,25 @@ class RegisterMap:
     @property
     def arg_names(self) -> tuple[str, ...]:
         return tuple(a.name for a in self.args)
+
+    def reserved_mask(self, offset: int) -> int:
+        """Bits of standard register `offset` that are reserved and read 0 (0 for any other offset)."""
+        for reg in _STANDARD:
+            if getattr(self, reg.lower()) == offset:
+                defined = self.defined_bits.get(reg)
+                if defined is None:
+                    defined = sum(1 << b for b in UG1399_BITS[reg])
+                return 0xFFFFFFFF & ~defined
+        return 0
+
+    def arg_word(self, offset: int) -> tuple[ArgRegister, int] | None:
+        """The argument register holding word `offset` and the mask of its bits there (the
+        word's bits above the argument's width are unused and read 0)."""
+        for a in self.args:
+            if offset in a.offsets:
+                word = a.offsets.index(offset)
+                return a, ((1 << a.bits) - 1) >> (32 * word) & 0xFFFFFFFF
+        return None
 
     def name_of(self, offset: int) -> str:
         """Readable name of a register offset (for monitor messages)."""
@@ -167,10 +195,44 @@ def parse_hw_header(path: str | Path, *, top: str | None = None, bundle: str = "
         if a.offsets[-1] >= b.offset:
             raise HeaderError(f"{path}:{b.line}: argument {b.name} at 0x{b.offset:x} overlaps "
                               f"{a.name} (0x{a.offset:x}, {a.bits} bits)")
+    standard = {reg: addrs[reg][0] for reg in _STANDARD}
     return RegisterMap(source=str(path), top=top, bundle=bundle,
                        ap_ctrl=addrs["AP_CTRL"][0], gie=addrs["GIE"][0], ier=addrs["IER"][0],
                        isr=addrs["ISR"][0], args=tuple(args), memories=memories,
-                       isr_mode=_isr_mode(text, path, bundle, addrs["ISR"][0]))
+                       isr_mode=_isr_mode(text, path, bundle, addrs["ISR"][0]),
+                       defined_bits=_defined_bits(text, bundle, standard))
+
+
+def _section(lines: list[str], bundle: str) -> list[str]:
+    """The `// <bundle>` section of a header's comment (all of it when there is none)."""
+    starts = [i for i, line in enumerate(lines)
+              if (m := _SECTION_RE.match(line)) is not None and m.group(1).lower() == bundle.lower()]
+    if not starts:
+        return lines
+    end = next((i for i in range(starts[0] + 1, len(lines)) if _SECTION_RE.match(lines[i])), len(lines))
+    return lines[starts[0]:end]
+
+
+def _defined_bits(text: str, bundle: str, standard: dict[str, int]) -> dict[str, int]:
+    """Mask of the `bit N` / `bit H~L` lines in each standard register's comment block;
+    a register whose block lists no bit is left out (UG1399_BITS applies)."""
+    masks: dict[int, int] = {}
+    current: int | None = None
+    for line in _section(text.splitlines(), bundle):
+        reg = _REG_COMMENT_RE.match(line)
+        if reg is not None:
+            current = int(reg.group(1), 16)
+            continue
+        if not line.lstrip().startswith("//"):
+            current = None
+            continue
+        bit = _BIT_RE.match(line)
+        if bit is not None and current is not None:
+            high = int(bit.group(1))
+            low = int(bit.group(2)) if bit.group(2) is not None else high
+            low, high = min(low, high), max(low, high)
+            masks[current] = masks.get(current, 0) | (((1 << (high - low + 1)) - 1) << low)
+    return {reg: masks[offset] & 0xFFFFFFFF for reg, offset in standard.items() if offset in masks}
 
 
 def _isr_mode(text: str, path: Path, bundle: str, isr: int) -> str:
