@@ -160,6 +160,7 @@ TOOLS: dict[str, tuple[str, str]] = {
     "bench": ("regress.bench", "simulation throughput per kernel and simulator"),
     "run": ("tb.generic.run", "stock tests of a described DUT against your golden"),
     "describe": ("tb.export.describe", "write the DUT description YAML of a Vitis HLS export"),
+    "mutate": ("regress.mutate.command", "mutation score of a DUT's tests (yosys mutants, one netlist)"),
 }
 """Subcommands whose every option belongs to their own parser: name -> (module with main(argv), help)."""
 

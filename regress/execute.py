@@ -40,6 +40,8 @@ class ExecOptions:
     timeout_s: float
     build_timeout_s: float
     python_path: tuple[Path, ...] = ()
+    plusargs: tuple[str, ...] = ()
+    """Simulator plusargs of every run (`+LDV_MUTANT=3` selects a mutant); part of the replay."""
 
 
 class Progress:
@@ -182,7 +184,7 @@ def job_replay(registry: ModuleType, dut: Any, job: Job, opts: ExecOptions, cove
     test_env = {**job.env, DUT_CONFIG_ENV: job.ref.config}
     return sim_runner.replay_command(dut, registry.test_module(job.ref.dut), testcase=job.ref.test,
                                      seed=job.seed, waves=True, coverage=coverage, extra_env=test_env,
-                                     python_path=opts.python_path)
+                                     plusargs=opts.plusargs, python_path=opts.python_path)
 
 
 def run_one(registry: ModuleType, dut: Any, job: Job, out_dir: Path, opts: ExecOptions,
@@ -202,7 +204,7 @@ def run_one(registry: ModuleType, dut: Any, job: Job, out_dir: Path, opts: ExecO
     start = time.monotonic()
     res = sim_runner.run(dut, module, testcase=job.ref.test, seed=job.seed, waves=opts.waves,
                          coverage=coverage, test_dir=test_dir, extra_env=env, timeout_s=opts.timeout_s,
-                         python_path=opts.python_path)
+                         plusargs=opts.plusargs, python_path=opts.python_path)
     duration = time.monotonic() - start
     replay = job_replay(registry, dut, job, opts, coverage)
     metrics: dict[str, Any] = {}

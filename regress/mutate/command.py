@@ -1,0 +1,171 @@
+"""`llama-dv mutate DUT`: how many injected RTL bugs the bench catches.
+
+    llama-dv mutate rmsnorm --count 40 --suite full
+    llama-dv mutate clash_mac_matvec --tests MacMatvecRandom --sim icarus
+
+Steps: sample the mutations and build them into one netlist (`netlist`), run mutant 0
+and then every mutant through the chosen tests (`campaign`), try to prove each survivor
+equivalent (`equivalence`), apply the testplan's justify rules (`triage`) and write the
+score with the per-mutant table (`report`). Exit 0 when it ran (whatever the score;
+`llama-dv signoff` judges `mutation_min`), 2 on bad input or a failing mutant 0.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Sequence
+
+from regress.execute import ExecOptions
+from regress.mutate.campaign import BaselineError, MutantOutcome, build_netlist, run_baseline, run_mutants
+from regress.mutate.equivalence import prove_equivalent
+from regress.mutate.netlist import MutantNetlist, MutateError, hdl_sources, prepare
+from regress.mutate.report import result_dir, score, write_result
+from regress.mutate.triage import JustifyRule, RuleError, justification, load_rules
+from regress.registry import DEFAULT_REGISTRY, RegistryView, load_registry
+from regress.results import git_commit
+from regress.selection import Job, plan_jobs
+from regress.testplan import DEFAULT_TESTPLAN, TestplanError, TestRef, load_testplan
+from tb.sim.runner import REPO_ROOT, BuildError
+
+DEFAULT_COUNT = 40
+DEFAULT_SEED = 12345
+"""The seed the documented mutation scores were measured with (docs/mutation.md)."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="llama-dv mutate", description=__doc__.split("\n\n")[0])
+    p.add_argument("dut", help="DUT name from the registry (`llama-dv validate` lists them), e.g. rmsnorm")
+    p.add_argument("--count", type=int, default=DEFAULT_COUNT, help=f"mutants to sample (default {DEFAULT_COUNT})")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                   help=f"seed of the mutation sample and of the tests (default {DEFAULT_SEED})")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--suite", default=None, help="testplan suite whose tests of this DUT run (default: full)")
+    which.add_argument("--tests", help="comma-separated test names of this DUT instead of a suite")
+    p.add_argument("--sim", choices=("verilator", "icarus"), default="verilator", help="simulator (default verilator)")
+    p.add_argument("--config", default="default", help="DUT configuration the mutants are made of (default: default)")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="mutants run at once (default: all cores)")
+    p.add_argument("--no-equivalence", action="store_true", help="skip the equivalence proofs of survivors")
+    p.add_argument("--out", type=Path, help="result folder (default build/mutate/<dut>-<config>/<suite>-<sim>)")
+    p.add_argument("--testplan", type=Path, default=DEFAULT_TESTPLAN)
+    p.add_argument("--registry", default=DEFAULT_REGISTRY)
+    return p
+
+
+def select_jobs(args: argparse.Namespace, plan: Any, view: RegistryView) -> tuple[list[Job], list[str], str]:
+    """The jobs of *args.dut* on the mutated configuration, the tests left out, the suite label."""
+    if args.tests:
+        names = [t.strip() for t in args.tests.split(",") if t.strip()]
+        unknown = [t for t in names if not view.has_test(args.dut, t)]
+        if unknown:
+            raise ValueError(f"{args.dut} has no test(s) {', '.join(unknown)}; its tests: "
+                             f"{', '.join(view.duts.get(args.dut, []))}")
+        return ([Job(TestRef(args.dut, args.config, t), args.sim, args.seed, 0) for t in names], [],
+                "tests-" + hashlib.sha256(",".join(names).encode()).hexdigest()[:6])
+    suite = args.suite or "full"
+    if suite not in plan.suites:
+        raise ValueError(f"no suite {suite!r} in {plan.path}; suites: {', '.join(plan.suites)}")
+    jobs, _ = plan_jobs(plan, plan.suite_testpoints(suite), view, (args.sim,), 1, args.seed)
+    mine = [j for j in jobs if j.ref.dut == args.dut]
+    chosen = [j for j in mine if j.ref.config == args.config]
+    skipped = sorted({str(j.ref) for j in mine if j.ref.config != args.config})
+    if not chosen:
+        raise ValueError(f"suite {suite!r} runs no test of {args.dut}@{args.config} on {args.sim}; "
+                         f"pass --tests or another --suite")
+    return chosen, skipped, suite
+
+
+def triage(outcomes: list[MutantOutcome], rules: list[JustifyRule], netlist: MutantNetlist, *, prove: bool,
+           jobs: int) -> list[dict[str, Any]]:
+    """Per-mutant entries: survivors justified by a testplan rule, else tried for equivalence
+    (`jobs` proofs at a time)."""
+    entries = [{**o.mutation.to_json(), "status": o.status, "killed_by": o.killed_by, "message": o.message,
+                "log": o.log, "replay": o.replay, "runs": o.runs, "seconds": o.seconds} for o in outcomes]
+    to_prove = []
+    for o, entry in zip(outcomes, entries):
+        if o.killed:
+            continue
+        rule = justification(rules, o.mutation)
+        if rule is not None:
+            entry.update(status="justified", justification=rule.describe())
+        elif prove:
+            to_prove.append((o.mutation, entry))
+    if to_prove:
+        print(f"proving {len(to_prove)} survivor(s) equivalent ({jobs} at a time)", flush=True)
+        module = json.loads(netlist.base_json.read_text())["modules"][netlist.dut.toplevel]
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            proofs = list(pool.map(lambda item: prove_equivalent(netlist, item[0], module=module), to_prove))
+        for (mutation, entry), proof in zip(to_prove, proofs):
+            entry["proof"] = proof.reason
+            if proof.proven:
+                entry["status"] = "equivalent"
+            print(f"  m{mutation.index}: {proof.reason}", flush=True)
+    return entries
+
+
+def _digest(paths: list[Path]) -> str:
+    h = hashlib.sha256()
+    for p in paths:
+        h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.count < 1:
+        print("llama-dv mutate: --count must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        plan = load_testplan(args.testplan)
+        rules = load_rules(plan.data, args.dut)
+        view = RegistryView.read(args.registry)
+        if args.dut not in view.duts:
+            raise ValueError(f"unknown DUT {args.dut!r}; known: {', '.join(sorted(view.duts))}")
+        jobs, skipped, suite = select_jobs(args, plan, view)
+        registry = load_registry(args.registry)
+        dut = registry.get_dut(args.dut, args.sim, args.config)
+    except (TestplanError, RuleError, ValueError) as exc:
+        print(f"llama-dv mutate: {exc}", file=sys.stderr)
+        return 2
+    out = args.out or result_dir(args.dut, args.config, suite, args.sim)
+    if out.exists():
+        shutil.rmtree(out)
+    started, t0 = _dt.datetime.now().isoformat(timespec="seconds"), time.monotonic()
+    print(f"llama-dv mutate {args.dut}@{args.config} on {args.sim}: {args.count} mutants (seed {args.seed}), "
+          f"tests {', '.join(str(j.ref.test) for j in jobs)}; results in {out}", flush=True)
+    opts = ExecOptions(jobs=max(1, args.jobs), waves=False, code_coverage=False, timeout_s=900.0,
+                       build_timeout_s=1800.0)
+    try:
+        netlist = prepare(dut, out / "netlist", args.count, args.seed)
+        print(f"netlist: {len(netlist.mutations)} mutations behind one control input "
+              f"({len(netlist.memories)} run-time memory file(s) re-attached); building", flush=True)
+        mutant_dut = build_netlist(netlist, opts.build_timeout_s)
+        baseline = run_baseline(registry, mutant_dut, jobs, out, opts)
+    except (MutateError, BuildError, BaselineError) as exc:
+        print(f"llama-dv mutate: {exc}", file=sys.stderr)
+        return 2
+    outcomes = run_mutants(registry, mutant_dut, netlist.mutations, jobs, baseline, out, opts)
+    mutants = triage(outcomes, rules, netlist, prove=not args.no_equivalence, jobs=opts.jobs)
+    record = {"dut": args.dut, "config": args.config, "sim": args.sim, "suite": suite, "count": args.count,
+              "seed": args.seed, "tests": [str(j.ref) for j in jobs], "skipped_tests": skipped,
+              "jobs": opts.jobs, "started": started, "wall_s": round(time.monotonic() - t0, 1),
+              "git_commit": git_commit(REPO_ROOT), "rtl_digest": _digest(hdl_sources(dut)),
+              "baseline_s": baseline.durations, "mutants": mutants, "score": score(mutants)}
+    json_path, md_path = write_result(out, record)
+    s = record["score"]
+    pct = "n/a" if s["score_pct"] is None else f"{s['score_pct']:.1f} %"
+    print(f"{args.dut}: mutation score {pct} (killed {s['killed']}, survived {s['survived']}, "
+          f"equivalent {s['equivalent']}, justified {s['justified']}) in {record['wall_s']:.0f} s\n"
+          f"  {md_path}\n  {json_path}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""Prove a surviving mutant equivalent to the original design, so it leaves the score.
+
+Two proofs, cheapest first. Structural: the mutated bit reaches no output port through
+the netlist's bit-level fan-out (`fanout`), so nothing observable can change. Formal: the
+mutated copy is checked against the unmutated netlist with yosys' equivalence flow:
+`equiv_make` pairs every signal of the two copies by name, `equiv_simple -seq N` proves
+pairs from their input cones over N cycles, `equiv_induct` proves the rest by induction
+over all pairs at once, and `equiv_status -assert` fails unless every pair is proven.
+Together they show that from equal states both copies keep equal outputs forever: no
+test can tell them apart. A mutant that is not proven within the time budget stays in
+the score; the proof's log is kept next to the result.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from regress.mutate.fanout import reaches_output
+from regress.mutate.netlist import MutantNetlist, MutateError, Mutation, run_yosys
+
+SEQ_CYCLES = 4
+TIMEOUT_S = 20.0
+
+
+@dataclass(frozen=True)
+class Proof:
+    """The outcome of one equivalence check; `reason` is the line the report shows."""
+
+    proven: bool
+    reason: str
+    log: Path | None = None
+
+
+def prove_equivalent(netlist: MutantNetlist, mutation: Mutation, timeout_s: float = TIMEOUT_S,
+                     module: dict[str, Any] | None = None) -> Proof:
+    """Try to prove *mutation* equivalent to the original design (both from the same state).
+    *module* is the top's entry of `base.json` (read here when not given)."""
+    if module is None:
+        module = json.loads(netlist.base_json.read_text())["modules"][netlist.dut.toplevel]
+    if mutation.cell in module["cells"] and not reaches_output(module, mutation.cell, mutation.port,
+                                                                 mutation.portbit):
+        return Proof(True, f"equivalent: {mutation.signal} reaches no output port (bit-level fan-out "
+                           "of the netlist, across registers)")
+    top = netlist.dut.toplevel
+    workdir = netlist.workdir / "equiv"
+    workdir.mkdir(exist_ok=True)
+    script = (f"read_rtlil {netlist.base_rtlil}\n"
+              f"rename {top} gold\n"
+              f"read_rtlil {netlist.base_rtlil}\n"
+              f"rename {top} gate\n"
+              f"{mutation.command(module='gate')}\n"
+              "memory_map\nopt_clean\n"
+              "equiv_make gold gate equiv\n"
+              "hierarchy -top equiv\n"
+              f"equiv_simple -seq {SEQ_CYCLES}\n"
+              "equiv_induct\n"
+              "equiv_status\n")
+    name = f"m{mutation.index:03d}"
+    try:
+        log = run_yosys(script, workdir, name, timeout_s=timeout_s)
+    except MutateError as exc:
+        return Proof(False, f"not proven: {str(exc).split(': ', 1)[-1][:200]}")
+    text = (workdir / f"{name}.yosys.log").read_text(errors="replace")
+    found = re.search(r"Found (\d+) \$equiv cells in equiv:.*?Of those cells (\d+) are proven and (\d+) are unproven",
+                      text, re.S)
+    if not found:
+        return Proof(False, "not proven: equiv_status printed no summary", log)
+    total, proven, unproven = (int(g) for g in found.groups())
+    if unproven == 0 and total > 0:
+        return Proof(True, f"equivalent: equiv_simple -seq {SEQ_CYCLES} + equiv_induct proved all "
+                           f"{total} signal pairs of the mutated and original netlists", log)
+    return Proof(False, f"not proven: {unproven} of {total} signal pairs unproven", log)

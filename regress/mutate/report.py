@@ -1,0 +1,65 @@
+"""The mutation result of one DUT and suite: `mutation.json` for tools, `mutation.md` to read.
+
+Score = killed / (all - proven equivalent - justified). Survivors come first in the
+Markdown table, each with its mutation and source line, so the gaps are what one sees.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tb.sim.runner import default_build_root
+
+RESULT_NAME = "mutation.json"
+SUMMARY_NAME = "mutation.md"
+
+
+def result_dir(dut: str, config: str, suite: str, sim: str, root: Path | None = None) -> Path:
+    """`build/mutate/<dut>-<config>/<suite>-<sim>/`: one DUT, suite and simulator."""
+    return (root or default_build_root() / "mutate") / f"{dut}-{config}" / f"{suite}-{sim}"
+
+
+def score(mutants: list[dict[str, Any]]) -> dict[str, Any]:
+    counts = {s: sum(1 for m in mutants if m["status"] == s) for s in ("killed", "survived", "equivalent", "justified")}
+    considered = counts["killed"] + counts["survived"]
+    pct = round(100.0 * counts["killed"] / considered, 1) if considered else None
+    return {**counts, "total": len(mutants), "considered": considered, "score_pct": pct}
+
+
+def write_result(out: Path, record: dict[str, Any]) -> tuple[Path, Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / RESULT_NAME).write_text(json.dumps(record, indent=1))
+    (out / SUMMARY_NAME).write_text(markdown(record))
+    return out / RESULT_NAME, out / SUMMARY_NAME
+
+
+def read_result(out: Path) -> dict[str, Any] | None:
+    path = out / RESULT_NAME
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def _cell(text: object) -> str:
+    return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ")
+
+
+def markdown(r: dict[str, Any]) -> str:
+    s = r["score"]
+    pct = "n/a" if s["score_pct"] is None else f"{s['score_pct']:.1f} %"
+    lines = [f"# Mutation score: {r['dut']} ({r['config']}), suite {r['suite']}, {r['sim']}", "",
+             f"**{pct}** — killed {s['killed']} of {s['considered']} "
+             f"(all {s['total']} − {s['equivalent']} proven equivalent − {s['justified']} justified)", "",
+             f"- mutants: {s['total']} sampled by yosys `mutate -list {r['count']} -seed {r['seed']}`; "
+             f"mutant 0 (no mutation) passed every test",
+             f"- tests: {', '.join(r['tests'])}",
+             *([f"- not run on the mutants: {', '.join(r['skipped_tests'])} (another build configuration)"]
+               if r.get("skipped_tests") else []),
+             f"- wall time: {r['wall_s']:.0f} s with {r['jobs']} job(s); commit {r.get('git_commit') or 'unknown'}",
+             "", "| # | status | mutation | source | killed by / reason |", "|---|---|---|---|---|"]
+    order = {"survived": 0, "justified": 1, "equivalent": 2, "killed": 3}
+    for m in sorted(r["mutants"], key=lambda m: (order.get(m["status"], 9), m["index"])):
+        why = (f"{m['killed_by']}: {m['message']}" if m["status"] == "killed"
+               else m.get("justification") or m.get("proof") or "")
+        lines.append(f"| {m['index']} | {m['status']} | {_cell(m['signal'])} {_cell(m['mode'])} | "
+                     f"{_cell(m['location'])} | {_cell(why)} |")
+    return "\n".join(lines) + "\n"
