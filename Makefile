@@ -28,7 +28,11 @@ REGRESS_ARGS := $(if $(SUITE),--suite $(SUITE)) $(if $(SIM),--sim $(SIM)) \
 	$(if $(JOBS),--jobs $(JOBS)) $(if $(filter 1 yes true,$(WAVES)),--waves) \
 	$(if $(LAUNCHER),--launcher $(LAUNCHER)) $(ARGS)
 
-.PHONY: help setup test test-all regress signoff rtl synth tables hls-csim clean
+# Mutation knobs: `make mutate DUT=rmsnorm [SUITE=full] [COUNT=40] [SIM=verilator]`.
+DUT   ?=
+COUNT ?=
+
+.PHONY: help setup test test-all regress signoff mutate rtl synth tables hls-csim clean
 
 help: ## List targets and variables
 	@echo "llama-dv - verification environment for LLaMA-2 accelerator RTL"
@@ -43,7 +47,8 @@ help: ## List targets and variables
 	@echo "  JOBS=n         parallel simulations"
 	@echo "  WAVES=1        record FST waveforms"
 	@echo "  LAUNCHER=slurm run the regression's builds and simulations as SLURM jobs"
-	@echo "  ARGS='...'     extra arguments for llama-dv (regress/signoff/synth)"
+	@echo "  DUT=name       DUT of make mutate (e.g. DUT=rmsnorm);  COUNT=n  mutants (default 40)"
+	@echo "  ARGS='...'     extra arguments for llama-dv (regress/signoff/synth/mutate)"
 	@echo "  TEST_JOBS=n    pytest-xdist workers for make test (default auto)"
 	@echo "  PYTEST_ARGS=.. extra pytest arguments, e.g. PYTEST_ARGS='-k toolchain'"
 	@echo "  PYTHON=python3 interpreter used to create $(VENV)"
@@ -62,6 +67,11 @@ regress: setup ## Run a regression suite on both simulators; reports in build/re
 
 signoff: setup ## Milestone M1-M5 sign-off report from the latest regression
 	$(LLAMADV) signoff $(ARGS)
+
+mutate: setup ## Mutation score of a DUT's tests (DUT=rmsnorm; SUITE, COUNT, SIM); build/mutate/
+	@test -n "$(DUT)" || { echo "make mutate: set DUT=<name>, e.g. make mutate DUT=rmsnorm SUITE=smoke" >&2; exit 2; }
+	$(LLAMADV) mutate $(DUT) $(if $(SUITE),--suite $(SUITE)) $(if $(COUNT),--count $(COUNT)) \
+		$(if $(filter-out all,$(SIM)),$(if $(SIM),--sim $(SIM))) $(if $(JOBS),--jobs $(JOBS)) $(ARGS)
 
 rtl: setup ## Regenerate rtl/gen/ from the Clash sources
 	bash rtl/clash/build.sh

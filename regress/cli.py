@@ -152,7 +152,7 @@ def cmd_signoff(args: argparse.Namespace) -> int:
     from regress.signoff import run_signoff
 
     return run_signoff(testplan=args.testplan, run_dirs=args.results, out_dir=args.out,
-                       synth_dir=args.synth_dir, milestones=args.milestone)
+                       synth_dir=args.synth_dir, milestones=args.milestone, mutate_dir=args.mutate_dir)
 
 
 TOOLS: dict[str, tuple[str, str]] = {
@@ -223,8 +223,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--results", type=Path, action="append",
                    help="regression directory to take results from (repeatable; default: every run under build/regress)")
     s.add_argument("--synth-dir", type=Path, help="synthesis JSON folder (default: build/synth)")
+    s.add_argument("--mutate-dir", type=Path, help="`llama-dv mutate` results folder (default: build/mutate)")
     s.add_argument("--out", type=Path, help="where signoff.md/.json go (default: build/signoff)")
-    s.add_argument("--milestone", action="append", help="only these milestones (repeatable)")
+    s.add_argument("--milestone", action="append", help="only these milestones or kernels (repeatable)")
     s.set_defaults(func=cmd_signoff)
 
     for name, (_, text) in TOOLS.items():  # listed for --help; main() hands them their arguments

@@ -56,6 +56,8 @@ class Evidence:
     code: dict[str, Any]
     runs: list[str]
     synth_dir: Path
+    mutate_dir: Path | None = None
+    """Where `llama-dv mutate` results are (default build/mutate)."""
 
 
 def _records(run_dirs: list[Path]) -> list[tuple[Path, dict[str, Any]]]:
@@ -75,7 +77,7 @@ def default_run_dirs() -> list[Path]:
     return sorted({p.parent.resolve() for p in root.glob(f"*/{RECORD_NAME}")})
 
 
-def gather(run_dirs: list[Path], synth_dir: Path) -> Evidence:
+def gather(run_dirs: list[Path], synth_dir: Path, mutate_dir: Path | None = None) -> Evidence:
     """Newest results per (sim, test) across *run_dirs*; coverage summed over them."""
     latest: dict[tuple[str, str], list[JobResult]] = {}
     functional = FunctionalCoverage()
@@ -98,7 +100,8 @@ def gather(run_dirs: list[Path], synth_dir: Path) -> Evidence:
                 for b, h in p.hits.items():
                     mine.hits[b] = mine.hits.get(b, 0) + h
         code.update(record["coverage"].get("code", {}))
-    return Evidence([r for rs in latest.values() for r in rs], functional, code, runs, synth_dir)
+    return Evidence([r for rs in latest.values() for r in rs], functional, code, runs, synth_dir,
+                    mutate_dir or default_build_root() / "mutate")
 
 
 def _shown(path: Path) -> Path:
@@ -302,21 +305,71 @@ def _evaluate(plan: Testplan, mid: str, crit: dict[str, Any], ev: Evidence) -> C
         return CriterionResult(kind, desc, value <= crit["max"],
                                [f"{worst.sim} {worst.ref} seed {worst.seed}: {value:g} cycles/token "
                                 f"(worst of {len(runs)} run(s); budget {crit['max']:g})"])
+    if kind == "mutation_min":
+        return _mutation_score(crit, ev)
     if kind == "structural":
         subs = [evaluate(plan, mid, sub, ev) for sub in crit["requires"]]
         evidence = [f"{s.verdict} {s.kind}: {s.description} — {'; '.join(s.evidence)}" for s in subs]
         return CriterionResult(kind, desc, all(s.passed for s in subs if s.evaluated), evidence,
                                "; ".join(s.reason for s in subs if s.evaluated and not s.passed))
-    raise ValueError(f"unknown criterion kind {kind!r} in milestone {mid}")
+    raise ValueError(f"unknown criterion kind {kind!r} in {mid}")
+
+
+def _mutation_score(crit: dict[str, Any], ev: Evidence) -> CriterionResult:
+    """The newest `llama-dv mutate` result of the DUT and suite against the minimum score;
+    a result made from other RTL than the sources now is stale and fails."""
+    from regress.mutate.report import read_result, result_dir
+
+    kind, desc = crit["kind"], crit["description"]
+    dut, suite = crit["dut"], crit.get("suite", "full")
+    sim, config = crit.get("sim", "verilator"), crit.get("config", "default")
+    where = result_dir(dut, config, suite, sim, ev.mutate_dir)
+    rerun = f"run `llama-dv mutate {dut} --suite {suite} --sim {sim}`"
+    record = read_result(where)
+    if record is None:
+        return _failed(kind, desc, f"no mutation result in {_shown(where)}: {rerun}")
+    s = record["score"]
+    if s["score_pct"] is None:
+        return _failed(kind, desc, f"{_shown(where)}: no mutant left to score")
+    line = (f"{_shown(where / 'mutation.md')}: {s['score_pct']:.1f} % killed ({s['killed']} of {s['considered']}; "
+            f"{s['equivalent']} proven equivalent, {s['justified']} justified; seed {record['seed']}, "
+            f"commit {record.get('git_commit')}) — needs >= {crit['min']:g} %")
+    stale = _stale_mutation(record)
+    if stale:
+        return _failed(kind, desc, f"{line}; stale: {stale}: {rerun}")
+    ok = s["score_pct"] >= crit["min"]
+    survivors = [f"m{m['index']} {m['description']}" for m in record["mutants"] if m["status"] == "survived"]
+    evidence = [line] + ([f"survivors: {'; '.join(survivors)}"] if survivors else [])
+    return CriterionResult(kind, desc, ok, evidence, "" if ok else f"score below minimum: {line}")
+
+
+def _stale_mutation(record: dict[str, Any]) -> str:
+    """Why a mutation result no longer describes the DUT's RTL (empty when it does)."""
+    from regress.mutate.command import rtl_digest
+    from tb import duts
+
+    try:
+        dut = duts.get_dut(record["dut"], record["sim"], record["config"])
+    except Exception as exc:
+        return f"DUT {record['dut']!r} cannot be looked up ({exc})"
+    return "" if rtl_digest(dut) == record.get("rtl_digest") else "the RTL changed since the mutation run"
+
+
+def signed_off(plan: Testplan) -> dict[str, tuple[str, list[dict[str, Any]]]]:
+    """What sign-off judges: every milestone, then every kernel with criteria -> (title, criteria)."""
+    items = {mid: (body["title"], body["signoff"]) for mid, body in plan.milestones.items()}
+    items.update({name: (f"kernel {name}", body["signoff"]) for name, body in plan.kernels.items()
+                  if body.get("signoff")})
+    return items
 
 
 def signoff(plan: Testplan, ev: Evidence, milestones: list[str] | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for mid, body in plan.milestones.items():
+    for mid, (title, criteria) in signed_off(plan).items():
         if milestones and mid not in milestones:
             continue
-        crits = [evaluate(plan, mid, c, ev) for c in body["signoff"]]
-        out[mid] = {"title": body["title"], "met": all(c.passed for c in crits if c.evaluated),
+        crits = [evaluate(plan, mid, c, ev) for c in criteria]
+        out[mid] = {"title": title, "met": all(c.passed for c in crits if c.evaluated),
                     "not_evaluated": sum(1 for c in crits if not c.evaluated),
                     "criteria": [c.to_json() for c in crits]}
     return out
@@ -357,7 +410,7 @@ def record_signed_off_figures(plan: Testplan, results: dict[str, Any], synth_dir
 
     tops: dict[str, dict] = {}
     for mid, m in results.items():
-        crits = plan.milestones[mid]["signoff"]
+        crits = signed_off(plan)[mid][1]
         for crit, res in zip(crits, m["criteria"]):
             for sub in _criteria([crit]):
                 if sub["kind"] == "synth_regression" and res["passed"]:
@@ -372,19 +425,20 @@ def record_signed_off_figures(plan: Testplan, results: dict[str, Any], synth_dir
 
 def run_signoff(testplan: Path | None = None, run_dirs: list[Path] | None = None, out_dir: Path | None = None,
                 synth_dir: Path | None = None, milestones: list[str] | None = None,
-                stream: TextIO = sys.stdout) -> int:
+                stream: TextIO = sys.stdout, mutate_dir: Path | None = None) -> int:
     """``llama-dv signoff``: 0 when every selected milestone is met, 1 otherwise, 2 on bad input."""
     try:
         plan = load_testplan(testplan) if testplan else load_testplan()
     except TestplanError as exc:
         print(exc, file=sys.stderr)
         return 2
-    unknown = [m for m in milestones or [] if m not in plan.milestones]
+    unknown = [m for m in milestones or [] if m not in signed_off(plan)]
     if unknown:
-        print(f"llama-dv signoff: unknown milestone(s) {', '.join(unknown)}; the testplan has "
-              f"{', '.join(plan.milestones)}", file=sys.stderr)
+        print(f"llama-dv signoff: unknown milestone(s) {', '.join(unknown)}; the testplan signs off "
+              f"{', '.join(signed_off(plan))}", file=sys.stderr)
         return 2
-    ev = gather(run_dirs if run_dirs else default_run_dirs(), synth_dir or default_build_root() / "synth")
+    ev = gather(run_dirs if run_dirs else default_run_dirs(), synth_dir or default_build_root() / "synth",
+                mutate_dir)
     report = {"generated": _dt.datetime.now().isoformat(timespec="seconds"), "git_commit": git_commit(REPO_ROOT),
               "runs": ev.runs, "testplan": str(plan.path.resolve()), "milestones": signoff(plan, ev, milestones)}
     out_dir = Path(out_dir) if out_dir else default_build_root() / "signoff"

@@ -26,14 +26,14 @@ from typing import Any, Sequence
 from regress.execute import ExecOptions
 from regress.mutate.campaign import BaselineError, MutantOutcome, build_netlist, run_baseline, run_mutants
 from regress.mutate.equivalence import prove_equivalent
-from regress.mutate.netlist import MutantNetlist, MutateError, hdl_sources, prepare
-from regress.mutate.report import result_dir, score, write_result
+from regress.mutate.netlist import MutantNetlist, MutateError, Mutation, hdl_sources, prepare
+from regress.mutate.report import read_result, result_dir, score, write_result
 from regress.mutate.triage import JustifyRule, RuleError, justification, load_rules
 from regress.registry import DEFAULT_REGISTRY, RegistryView, load_registry
 from regress.results import git_commit
 from regress.selection import Job, plan_jobs
 from regress.testplan import DEFAULT_TESTPLAN, TestplanError, TestRef, load_testplan
-from tb.sim.runner import REPO_ROOT, BuildError
+from tb.sim.runner import REPO_ROOT, BuildError, DutBuild
 
 DEFAULT_COUNT = 40
 DEFAULT_SEED = 12345
@@ -53,6 +53,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--config", default="default", help="DUT configuration the mutants are made of (default: default)")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="mutants run at once (default: all cores)")
     p.add_argument("--no-equivalence", action="store_true", help="skip the equivalence proofs of survivors")
+    p.add_argument("--rescore", action="store_true",
+                   help="re-apply the testplan's justify rules to the last result and rewrite its score (no simulation)")
     p.add_argument("--out", type=Path, help="result folder (default build/mutate/<dut>-<config>/<suite>-<sim>)")
     p.add_argument("--testplan", type=Path, default=DEFAULT_TESTPLAN)
     p.add_argument("--registry", default=DEFAULT_REGISTRY)
@@ -110,9 +112,30 @@ def triage(outcomes: list[MutantOutcome], rules: list[JustifyRule], netlist: Mut
     return entries
 
 
-def _digest(paths: list[Path]) -> str:
+def rescore(out: Path, rules: list[JustifyRule]) -> int:
+    """Justify rules applied again to a result's survivors (a rule added or removed since)."""
+    record = read_result(out)
+    if record is None:
+        print(f"llama-dv mutate: no result to rescore in {out}", file=sys.stderr)
+        return 2
+    for entry in record["mutants"]:
+        if entry["status"] in ("survived", "justified"):
+            rule = justification(rules, Mutation.from_json(entry))
+            entry["status"] = "justified" if rule else "survived"
+            entry["justification"] = rule.describe() if rule else None
+    record["score"] = score(record["mutants"])
+    _, md_path = write_result(out, record)
+    s = record["score"]
+    print(f"{record['dut']}: mutation score {s['score_pct']} % (killed {s['killed']}, survived {s['survived']}, "
+          f"equivalent {s['equivalent']}, justified {s['justified']})\n  {md_path}")
+    return 0
+
+
+def rtl_digest(dut: DutBuild) -> str:
+    """Hash of the DUT's HDL sources: sign-off calls a result made of other RTL stale (the
+    parameters are the configuration's, part of the result's folder)."""
     h = hashlib.sha256()
-    for p in paths:
+    for p in hdl_sources(dut):
         h.update(p.read_bytes())
     return h.hexdigest()[:16]
 
@@ -135,6 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"llama-dv mutate: {exc}", file=sys.stderr)
         return 2
     out = args.out or result_dir(args.dut, args.config, suite, args.sim)
+    if args.rescore:
+        return rescore(out, rules)
     if out.exists():
         shutil.rmtree(out)
     started, t0 = _dt.datetime.now().isoformat(timespec="seconds"), time.monotonic()
@@ -156,7 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     record = {"dut": args.dut, "config": args.config, "sim": args.sim, "suite": suite, "count": args.count,
               "seed": args.seed, "tests": [str(j.ref) for j in jobs], "skipped_tests": skipped,
               "jobs": opts.jobs, "started": started, "wall_s": round(time.monotonic() - t0, 1),
-              "git_commit": git_commit(REPO_ROOT), "rtl_digest": _digest(hdl_sources(dut)),
+              "git_commit": git_commit(REPO_ROOT), "rtl_digest": rtl_digest(dut),
               "baseline_s": baseline.durations, "mutants": mutants, "score": score(mutants)}
     json_path, md_path = write_result(out, record)
     s = record["score"]

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from regress.yosys.child import run_measured
 from regress.yosys.flow import yosys_binary
-from regress.yosys.meminit import stage_mem_inits
+from regress.yosys.meminit import MemInitError, stage_mem_inits
 from tb.sim.runner import REPO_ROOT, DutBuild
 
 CONTROL = "ldv_mutant"
@@ -74,6 +74,13 @@ class Mutation:
         return cls(index=index, mode=one("mode") or "", module=one("module") or "", cell=one("cell") or "",
                    port=one("port") or "", portbit=num("portbit") or 0, ctrlbit=num("ctrlbit"),
                    wire=one("wire"), wirebit=num("wirebit"), src=tuple(_shown_src(s) for s in opts.get("src", [])))
+
+    @classmethod
+    def from_json(cls, entry: dict[str, object]) -> "Mutation":
+        """A mutation as `to_json` wrote it into mutation.json."""
+        return cls(index=int(entry["index"]), mode=str(entry["mode"]), module="", cell=str(entry["cell"]),  # type: ignore[arg-type]
+                   port=str(entry["port"]), portbit=int(entry["portbit"]), ctrlbit=entry.get("ctrlbit"),  # type: ignore[arg-type]
+                   wire=entry.get("wire"), wirebit=entry.get("wirebit"), src=tuple(entry.get("src") or ()))  # type: ignore[arg-type]
 
     def command(self, module: str | None = None) -> str:
         """The `mutate` command that applies this mutation (to *module*, default its own)."""
@@ -203,10 +210,7 @@ def prepare(dut: DutBuild, workdir: Path, count: int, seed: int) -> MutantNetlis
     sources = hdl_sources(dut)
     if not sources:
         raise MutateError(f"{dut.name}: no Verilog sources to mutate among {[s.name for s in dut.sources]}")
-    stage_mem_inits(sources, sources[0].parent, workdir)
-    for data in dut.data_files:  # Vitis ROM .dat files next to the export
-        if data.is_file():
-            (workdir / data.name).write_bytes(data.read_bytes())
+    _stage_memory_files(dut, sources, workdir)
     top = dut.toplevel
     run_yosys(_read_commands(dut) + "proc\nflatten\nopt\nwrite_json design.json\n", workdir, "elaborate")
     design = json.loads((workdir / "design.json").read_text())
@@ -230,6 +234,24 @@ def prepare(dut: DutBuild, workdir: Path, count: int, seed: int) -> MutantNetlis
     wrapper = workdir / "wrapper.v"
     wrapper.write_text(_wrapper(top, module["ports"], dut.parameters, width))
     return MutantNetlist(dut, workdir, mutations, workdir / "base.il", workdir / "base.json", mutants_v, wrapper, memories)
+
+
+def _stage_memory_files(dut: DutBuild, sources: list[Path], workdir: Path) -> None:
+    """Put every `$readmem` file where yosys looks (its working directory): the DUT's data
+    files (a Vitis export's ROM `.dat`), else the file next to the sources, else synthetic
+    contents of the declared shape (the contents only matter for elaboration: the
+    mutant netlist reads the real file at run time)."""
+    for data in dut.data_files:
+        if data.is_file():
+            (workdir / data.name).write_bytes(data.read_bytes())
+    try:
+        stage_mem_inits(sources, sources[0].parent, workdir)
+    except MemInitError as exc:
+        missing = sorted({m[2] for s in sources for m in _READMEM.finditer(s.read_text(errors="replace"))
+                          if not (workdir / m[2]).is_file()})
+        if missing:
+            raise MutateError(f"{dut.name}: memory file(s) {', '.join(missing)} not found and not writable "
+                              f"from the declaration ({exc}); list them as data_files") from None
 
 
 def _rtlil_id(name: str) -> str:

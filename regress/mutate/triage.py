@@ -12,6 +12,7 @@ mutation:
       - src: rtl/hls/rmsnorm.v:280-290        # file:line or file:first-last
         why: LATENCY_PAD delay line; the default build has LATENCY_PAD=0
       - wire: "n_reg"                         # regular expression, whole wire name
+        bits: 9-31                            # bit or first-last of that wire
         mode: const1                          # inv | const0 | const1 | cnot0 | cnot1
         why: n above 256 is outside the declared range of n
 ```
@@ -24,7 +25,7 @@ from typing import Any
 
 from regress.mutate.netlist import Mutation
 
-RULE_KEYS = ("src", "wire", "cell", "mode")
+RULE_KEYS = ("src", "wire", "bits", "cell", "mode")
 
 
 class RuleError(ValueError):
@@ -36,6 +37,7 @@ class JustifyRule:
     why: str
     src: str | None = None
     wire: str | None = None
+    bits: str | None = None
     cell: str | None = None
     mode: str | None = None
     where: str = ""
@@ -47,6 +49,11 @@ class JustifyRule:
             return False
         if self.cell is not None and not re.search(self.cell, m.cell):
             return False
+        if self.bits is not None:
+            first, _, last = self.bits.partition("-")
+            bit = m.wirebit if m.wirebit is not None else m.portbit
+            if not int(first) <= bit <= int(last or first):
+                return False
         return self.src is None or any(_src_matches(self.src, s) for s in m.src)
 
     def describe(self) -> str:
@@ -79,6 +86,8 @@ def load_rules(plan_data: dict[str, Any], dut: str) -> list[JustifyRule]:
         if not any(k in raw for k in RULE_KEYS):
             raise RuleError(f"{where}: give at least one of {', '.join(RULE_KEYS)} (a rule matching every "
                             "mutant would justify them all)")
+        if "bits" in raw and not re.fullmatch(r"\d+(-\d+)?", str(raw["bits"])):
+            raise RuleError(f"{where}: bits {raw['bits']!r}: expected a bit or first-last, e.g. 9-31")
         for key in ("wire", "cell"):
             if key in raw:
                 try:

@@ -92,8 +92,11 @@ def test_project_signoff_is_not_met_without_hardware(tmp_path: Path) -> None:
 
     empty = tmp_path / "no-runs"
     empty.mkdir()
-    rc = run_signoff(run_dirs=[empty], out_dir=tmp_path / "out", synth_dir=tmp_path / "synth")
+    rc = run_signoff(run_dirs=[empty], out_dir=tmp_path / "out", synth_dir=tmp_path / "synth",
+                     mutate_dir=tmp_path / "mutate")
     assert rc == 1
     report = json.loads((tmp_path / "out" / "signoff.json").read_text())
-    assert set(report["milestones"]) == {"M1", "M2", "M3", "M4", "M5"}
+    kernels = {name for name, body in load_testplan().kernels.items() if body.get("signoff")}
+    assert kernels == {"matmul", "rmsnorm", "rope", "attention"}
+    assert set(report["milestones"]) == {"M1", "M2", "M3", "M4", "M5"} | kernels
     assert not any(m["met"] for m in report["milestones"].values())

@@ -1,0 +1,143 @@
+"""`llama-dv mutate`: mutation parsing, justify rules, the fan-out proof, the score, the
+`mutation_min` sign-off criterion, and one real run on a fixture Vitis export."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from regress.mutate.fanout import reaches_output
+from regress.mutate.netlist import Mutation
+from regress.mutate.report import result_dir, score, write_result
+from regress.mutate.triage import RuleError, justification, load_rules
+from regress.signoff import Evidence, evaluate
+from regress.funccov import FunctionalCoverage
+from tb.sim.runner import REPO_ROOT
+
+LINE = ("mutate -mode cnot1 -module rmsnorm -cell $auto$ff.cc:337:slice$1262 -port Q -portbit 7 -ctrlbit 20 "
+        f"-wire v_u -wirebit 7 -src {REPO_ROOT}/rtl/hls/rmsnorm.v:211.22-211.25 "
+        f"-src {REPO_ROOT}/rtl/hls/rmsnorm.v:227.3-334.6")
+
+
+def test_mutation_line_parses_with_a_checkout_relative_location() -> None:
+    m = Mutation.parse(3, LINE)
+    assert (m.index, m.mode, m.cell, m.port, m.portbit, m.ctrlbit) == (3, "cnot1", "$auto$ff.cc:337:slice$1262",
+                                                                        "Q", 7, 20)
+    assert m.location == "rtl/hls/rmsnorm.v:227"
+    assert m.describe() == "v_u[7] xor with bit 20 at rtl/hls/rmsnorm.v:227"
+    assert m.command(module="gate") == ("mutate -mode cnot1 -module gate -cell $auto$ff.cc:337:slice$1262 "
+                                        "-port Q -portbit 7 -ctrlbit 20")
+
+
+def test_justify_rules_match_every_key_they_give() -> None:
+    m = Mutation.parse(1, LINE)
+    plan = {"mutation": {"rmsnorm": {"justify": [
+        {"src": "rtl/hls/rmsnorm.v:100-200", "why": "not this one"},
+        {"wire": "v_.", "mode": "const0", "why": "mode differs"},
+        {"src": "rmsnorm.v:211", "wire": "v_u", "why": "the one"},
+    ]}}}
+    rule = justification(load_rules(plan, "rmsnorm"), m)
+    assert rule is not None and rule.why == "the one"
+    assert load_rules(plan, "rope") == []
+
+
+@pytest.mark.parametrize("rule, message", [
+    ({"wire": "x"}, "needs a one-line `why`"),
+    ({"why": "everything"}, "give at least one of"),
+    ({"wire": "(", "why": "bad"}, "not a regular expression"),
+])
+def test_bad_justify_rules_are_named(rule: dict, message: str) -> None:
+    with pytest.raises(RuleError, match=rf"mutation\.k\.justify\[1\]: .*{message}"):
+        load_rules({"mutation": {"k": {"justify": [rule]}}}, "k")
+
+
+def _module() -> dict:
+    """y = a + b (4 bits) kept in an 8-bit sum; `dead` is an unused register."""
+    return {
+        "ports": {"a": {"direction": "input", "bits": [2, 3, 4, 5]}, "b": {"direction": "input", "bits": [6, 7, 8, 9]},
+                  "y": {"direction": "output", "bits": [10, 11, 12, 13]}},
+        "cells": {
+            "add": {"type": "$add", "port_directions": {"A": "input", "B": "input", "Y": "output"},
+                    "connections": {"A": [2, 3, 4, 5], "B": [6, 7, 8, 9], "Y": [10, 11, 12, 13, 20, 21, 22, 23]}},
+            "dead": {"type": "$dff", "port_directions": {"CLK": "input", "D": "input", "Q": "output"},
+                     "connections": {"CLK": [30], "D": [20, 21, 22, 23], "Q": [31, 32, 33, 34]}},
+        },
+        "netnames": {},
+    }
+
+
+def test_fanout_proves_only_bits_that_reach_no_output() -> None:
+    mod = _module()
+    assert not reaches_output(mod, "add", "Y", 5)  # a sum bit only the unused register reads
+    assert not reaches_output(mod, "dead", "D", 1)
+    assert reaches_output(mod, "add", "A", 3)  # input bit 3 carries into y[3]
+    assert reaches_output(mod, "add", "Y", 2)
+
+
+def _record(killed: int, survived: int, equivalent: int = 0, **extra: object) -> dict:
+    statuses = ["killed"] * killed + ["survived"] * survived + ["equivalent"] * equivalent
+    mutants = [{"index": i + 1, "status": s, "signal": f"x[{i}]", "mode": "const0", "location": "rmsnorm.v:1",
+                "description": f"x[{i}] stuck at 0 at rmsnorm.v:1", "killed_by": "t" if s == "killed" else None,
+                "message": "m"} for i, s in enumerate(statuses)]
+    return {"dut": "rmsnorm", "config": "default", "sim": "verilator", "suite": "full", "seed": 1,
+            "git_commit": "abc", "mutants": mutants, "score": score(mutants), **extra}
+
+
+def test_score_leaves_proven_equivalent_mutants_out() -> None:
+    s = score(_record(18, 2, equivalent=5)["mutants"])
+    assert (s["considered"], s["score_pct"]) == (20, 90.0)
+
+
+def _evidence(tmp_path: Path) -> Evidence:
+    return Evidence([], FunctionalCoverage(), {}, [], tmp_path / "synth", tmp_path / "mutate")
+
+
+def _write(tmp_path: Path, record: dict) -> None:
+    out = result_dir("rmsnorm", "default", "full", "verilator", tmp_path / "mutate")
+    write_result(out, {**record, "count": 40, "tests": [], "wall_s": 1.0, "jobs": 1})
+
+
+def test_mutation_min_passes_fails_and_names_what_is_missing(tmp_path: Path) -> None:
+    from regress.mutate.command import rtl_digest
+    from tb import duts
+
+    crit = {"kind": "mutation_min", "description": "d", "dut": "rmsnorm", "min": 95}
+    missing = evaluate(None, "rmsnorm", crit, _evidence(tmp_path))  # type: ignore[arg-type]
+    assert not missing.passed and "no mutation result" in missing.reason and "llama-dv mutate rmsnorm" in missing.reason
+    digest = rtl_digest(duts.get_dut("rmsnorm", "verilator", "default"))
+    _write(tmp_path, _record(39, 1, rtl_digest=digest))
+    assert evaluate(None, "rmsnorm", crit, _evidence(tmp_path)).passed  # type: ignore[arg-type]
+    _write(tmp_path, _record(30, 10, rtl_digest=digest))  # a weakened bench: 75 %
+    weak = evaluate(None, "rmsnorm", crit, _evidence(tmp_path))  # type: ignore[arg-type]
+    assert not weak.passed and "score below minimum" in weak.reason and "75.0 %" in weak.reason
+    _write(tmp_path, _record(39, 1, rtl_digest="0" * 16))
+    stale = evaluate(None, "rmsnorm", crit, _evidence(tmp_path))  # type: ignore[arg-type]
+    assert not stale.passed and "RTL changed" in stale.reason
+
+
+def test_mutate_runs_a_fixture_export_with_its_rom(tmp_path: Path) -> None:
+    """vadd_rom reads a ROM `.dat` at run time: mutant 0 passes only if the mutant netlist
+    reads it again; some mutants are killed, and the table is written."""
+    export = REPO_ROOT / "tests" / "fixtures" / "exports" / "vadd_rom"
+    yaml_path = tmp_path / "vadd_rom.yaml"
+    cli = [sys.executable, "-m", "regress.cli"]
+    done = subprocess.run([*cli, "describe", export, "-o", yaml_path], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    yaml_path.write_text(yaml_path.read_text() + f"golden: {export / 'golden.py'}:golden\n")
+    env = {**os.environ, "LLAMA_DV_DUTS": str(yaml_path), "LLAMA_DV_BUILD_ROOT": str(tmp_path / "build")}
+    out = tmp_path / "mut"
+    run = subprocess.run([*cli, "mutate", "vadd_rom", "--tests", "Smoke", "--count", "6", "--jobs", "2",
+                          "--out", out, "--no-equivalence"], capture_output=True, text=True, env=env,
+                         cwd=REPO_ROOT, timeout=900, check=False)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "mutant 0 passed 1 test(s)" in run.stdout
+    assert "1 run-time memory file(s) re-attached" in run.stdout
+    record = json.loads((out / "mutation.json").read_text())
+    assert len(record["mutants"]) == 6 and record["score"]["killed"] >= 1
+    killed = [m for m in record["mutants"] if m["status"] == "killed"]
+    assert all(m["killed_by"] == "vadd_rom.Smoke" and m["message"] for m in killed)
+    assert "| # | status | mutation | source |" in (out / "mutation.md").read_text()
