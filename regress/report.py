@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,9 @@ def _load_plan(record: dict[str, Any], testplan: Path | None) -> tuple[Testplan 
         return None, f"testplan unavailable: {exc}"
 
 
+MUTATION_HEADER = ["DUT", "suite", "sim", "score", "killed", "equivalent", "justified", "survivors", "table"]
+
+
 def build_sections(run_dir: Path, record: dict[str, Any], testplan: Path | None = None) -> dict[str, Any]:
     """Everything both reports show, computed once."""
     results = record_results(record)
@@ -55,7 +59,29 @@ def build_sections(run_dir: Path, record: dict[str, Any], testplan: Path | None 
         "stages": stage_statuses(plan, results, functional, code, sims) if plan else [],
         "milestones": milestone_statuses(plan, results, sims) if plan else {},
         "cycles_per_token": cpt,
+        "mutation": _mutation_rows(run_dir),
     }
+
+
+def _mutation_rows(run_dir: Path) -> list[list[Any]]:
+    """The newest `llama-dv mutate` result of every DUT and suite next to this regression
+    (build/mutate beside build/regress), with the survivors named."""
+    from regress.mutate.report import RESULT_NAME, SUMMARY_NAME
+
+    root = run_dir.parent.parent / "mutate"
+    rows = []
+    for path in sorted(root.glob(f"*/*/{RESULT_NAME}")):
+        try:
+            r = json.loads(path.read_text())
+        except ValueError:
+            continue
+        sc = r["score"]
+        survivors = [f"m{m['index']} {m['description']}" for m in r["mutants"] if m["status"] == "survived"]
+        rows.append([f"{r['dut']}@{r['config']}", r["suite"], r["sim"],
+                     "n/a" if sc["score_pct"] is None else f"{sc['score_pct']:.1f}%",
+                     f"{sc['killed']}/{sc['considered']}", sc["equivalent"], sc["justified"],
+                     "; ".join(survivors) or "-", os.path.relpath(path.with_name(SUMMARY_NAME), run_dir)])
+    return rows
 
 
 def _md_table(header: list[str], rows: list[list[Any]]) -> str:
@@ -152,6 +178,8 @@ def write_markdown(run_dir: Path, record: dict[str, Any], s: dict[str, Any]) -> 
     out += [_md_table(["DUT", "line", "toggle", "expr", "HTML"], _code_rows(s["code"])) if s["code"]
             else "No Verilator code coverage in this run.", ""]
     out += [f"- coverage problem: {e}" for e in record["coverage"].get("errors", [])]
+    if s["mutation"]:
+        out += ["## Mutation scores (llama-dv mutate)", "", _md_table(MUTATION_HEADER, s["mutation"]), ""]
     if s["cycles_per_token"]:
         out += ["## Cycles per token", "", _md_table(["run", "cycles/token"], s["cycles_per_token"]), ""]
     out += ["## All results", "", _md_table(
@@ -207,6 +235,8 @@ def write_html(run_dir: Path, record: dict[str, Any], s: dict[str, Any]) -> Path
     parts += [f"<p class=\"fail\">coverage problem: {html.escape(e)}</p>" for e in record["coverage"].get("errors", [])]
     parts.append("<h2>Fixed-point vs float error per kernel (models.kernels, random inputs)</h2>")
     parts.append(f'<img alt="error histograms" src="data:image/png;base64,{error_histograms(kernel_errors())}">')
+    if s["mutation"]:
+        parts += ["<h2>Mutation scores (llama-dv mutate)</h2>", _h_table(MUTATION_HEADER, s["mutation"])]
     if s["cycles_per_token"]:
         parts.append("<h2>Cycles per token</h2>")
         parts.append(f'<img alt="cycles per token" src="data:image/png;base64,'
