@@ -25,7 +25,7 @@ from typing import Any, Sequence
 
 from regress.execute import ExecOptions
 from regress.mutate.campaign import BaselineError, MutantOutcome, build_netlist, run_baseline, run_mutants
-from regress.mutate.equivalence import prove_equivalent
+from regress.mutate.equivalence import prove_equivalent, structural_proof
 from regress.mutate.netlist import MutantNetlist, MutateError, Mutation, hdl_sources, prepare
 from regress.mutate.report import read_result, result_dir, score, write_result
 from regress.mutate.triage import JustifyRule, RuleError, justification, load_rules
@@ -113,14 +113,22 @@ def triage(outcomes: list[MutantOutcome], rules: list[JustifyRule], netlist: Mut
 
 
 def rescore(out: Path, rules: list[JustifyRule]) -> int:
-    """Justify rules applied again to a result's survivors (a rule added or removed since)."""
+    """Justify rules (and the instant equivalence proofs) applied again to a result's
+    survivors: a rule added or removed since, a proof the flow has learnt since."""
     record = read_result(out)
     if record is None:
         print(f"llama-dv mutate: no result to rescore in {out}", file=sys.stderr)
         return 2
+    base = out / "netlist" / "base.json"
+    module = json.loads(base.read_text())["modules"].get(record["top"]) if base.is_file() and "top" in record else None
     for entry in record["mutants"]:
         if entry["status"] in ("survived", "justified"):
-            rule = justification(rules, Mutation.from_json(entry))
+            mutation = Mutation.from_json(entry)
+            proof = structural_proof(module, mutation) if module else None
+            if proof is not None:
+                entry.update(status="equivalent", proof=proof.reason, justification=None)
+                continue
+            rule = justification(rules, mutation)
             entry["status"] = "justified" if rule else "survived"
             entry["justification"] = rule.describe() if rule else None
     record["score"] = score(record["mutants"])
@@ -178,7 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     outcomes = run_mutants(registry, mutant_dut, netlist.mutations, jobs, baseline, out, opts)
     mutants = triage(outcomes, rules, netlist, prove=not args.no_equivalence, jobs=opts.jobs)
-    record = {"dut": args.dut, "config": args.config, "sim": args.sim, "suite": suite, "count": args.count,
+    record = {"dut": args.dut, "top": dut.toplevel, "config": args.config, "sim": args.sim, "suite": suite, "count": args.count,
               "seed": args.seed, "tests": [str(j.ref) for j in jobs], "skipped_tests": skipped,
               "jobs": opts.jobs, "started": started, "wall_s": round(time.monotonic() - t0, 1),
               "git_commit": git_commit(REPO_ROOT), "rtl_digest": rtl_digest(dut),

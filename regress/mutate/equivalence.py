@@ -34,16 +34,38 @@ class Proof:
     log: Path | None = None
 
 
+def _tied_to(module: dict[str, Any], mutation: Mutation) -> str | None:
+    """"0"/"1" when the mutated cell port bit is a constant in the netlist."""
+    cell = module["cells"].get(mutation.cell)
+    bits = (cell or {}).get("connections", {}).get(mutation.port, [])
+    bit = bits[mutation.portbit] if mutation.portbit < len(bits) else None
+    return bit if bit in ("0", "1") else None
+
+
 def prove_equivalent(netlist: MutantNetlist, mutation: Mutation, timeout_s: float = TIMEOUT_S,
                      module: dict[str, Any] | None = None) -> Proof:
     """Try to prove *mutation* equivalent to the original design (both from the same state).
     *module* is the top's entry of `base.json` (read here when not given)."""
     if module is None:
         module = json.loads(netlist.base_json.read_text())["modules"][netlist.dut.toplevel]
+    return structural_proof(module, mutation) or _formal_proof(netlist, mutation, timeout_s)
+
+
+def structural_proof(module: dict[str, Any], mutation: Mutation) -> Proof | None:
+    """The instant proofs: the mutated bit is already the constant it is stuck at, or it
+    reaches no output port. None when neither holds."""
+    tied = _tied_to(module, mutation)
+    if tied is not None and mutation.mode == f"const{tied}":
+        return Proof(True, f"equivalent: {mutation.signal} is the constant {tied} already (a stuck-at {tied} "
+                           "changes nothing)")
     if mutation.cell in module["cells"] and not reaches_output(module, mutation.cell, mutation.port,
                                                                  mutation.portbit):
         return Proof(True, f"equivalent: {mutation.signal} reaches no output port (bit-level fan-out "
                            "of the netlist, across registers)")
+    return None
+
+
+def _formal_proof(netlist: MutantNetlist, mutation: Mutation, timeout_s: float) -> Proof:
     top = netlist.dut.toplevel
     workdir = netlist.workdir / "equiv"
     workdir.mkdir(exist_ok=True)

@@ -166,3 +166,15 @@ def test_stuck_read_data_bit_fails_smoke(tmp_path: Path, seed: int) -> None:
     assert result.status == "fail", explain(result)
     assert re.search(r"matmul s_axilite @ [\d.]+ ns: \w+(\[[01]\])? \(0x[0-9a-f]{2}\) reads 0x8[0-9a-f]{7}, "
                      r"last written 0x[0-7][0-9a-f]{7}: bit 31 differs", result.message), explain(result)
+
+
+def test_interrupt_bit_of_ap_ctrl_stuck_low_fails(tmp_path: Path, seed: int) -> None:
+    """matmul.v whose AP_CTRL bit 9 reads 0 while the interrupt pin is high: results, ISR and
+    the pin are right, so only the monitor's check that bit 9 mirrors the pin catches it."""
+    stub = broken_copy(KERNEL, "ADDR_AP_CTRL:     rdata <= {22'd0, interrupt, 1'b0,",
+                       "ADDR_AP_CTRL:     rdata <= {22'd0, 1'b0, 1'b0,")
+    shutil.copy(REPO_ROOT / "rtl" / "hls" / "xmatmul_hw.h", tmp_path)
+    result = run_stub(KERNEL, stub, tmp_path, "MatmulInterrupts", seed, timeout_cycles=200_000)
+    assert result.status == "fail", explain(result)
+    assert re.search(r"AP_CTRL=0x[0-9a-f]+: bit 9 \(interrupt\) reads 0 while the interrupt pin is 1",
+                     result.message), explain(result)

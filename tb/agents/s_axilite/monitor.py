@@ -47,6 +47,7 @@ _DONE = 1 << CTRL_BITS["ap_done"]
 _IDLE = 1 << CTRL_BITS["ap_idle"]
 _READY = 1 << CTRL_BITS["ap_ready"]
 _START = 1 << CTRL_BITS["ap_start"]
+_INTERRUPT = 1 << CTRL_BITS["interrupt"]
 _AUTO = 1 << CTRL_BITS["auto_restart"]
 
 
@@ -164,7 +165,9 @@ class ControlMonitor(pyuvm.uvm_monitor):
         regmap, sh = self.cfg.regmap, self.shadow
         while True:
             ar = await self._ar.recv()
+            pins = {self._interrupt_level()}
             r = await self._r.recv()
+            pins.add(self._interrupt_level())
             offset = int(ar.araddr) & ~3
             data = int(r.rdata)
             resp = int(getattr(r, "rresp", 0))
@@ -174,6 +177,7 @@ class ControlMonitor(pyuvm.uvm_monitor):
             self._check_arg(offset, data)
             if offset == regmap.ap_ctrl:
                 self._check_ctrl(data)
+                self._check_interrupt_bit(data, pins)
             elif offset == regmap.gie and (data & 1) != sh.gie:
                 self._fail(f"GIE reads {data & 1}, last written {sh.gie}")
             elif offset == regmap.ier and (data & 3) != sh.ier:
@@ -229,6 +233,20 @@ class ControlMonitor(pyuvm.uvm_monitor):
         if sh.armed and (done_final or (drained and sh.auto_seen)):
             sh.armed = False
             sh.auto_seen = False
+
+    def _interrupt_level(self) -> int | None:
+        pin = self.cfg.interrupt
+        return None if pin is None or not pin.value.is_resolvable else int(pin.value)
+
+    def _check_interrupt_bit(self, ctrl: int, pins: set[int | None]) -> None:
+        """AP_CTRL bit 9, where the header defines it, mirrors the interrupt pin (as it was
+        when the read was addressed or answered: the pin may move in between)."""
+        if self.cfg.interrupt is None or self.cfg.regmap.reserved_mask(self.cfg.regmap.ap_ctrl) & _INTERRUPT:
+            return
+        bit = int(bool(ctrl & _INTERRUPT))
+        if None not in pins and bit not in pins:
+            self._fail(f"AP_CTRL=0x{ctrl:02x}: bit 9 (interrupt) reads {bit} while the interrupt pin is "
+                       f"{pins.pop()} (bit 9 mirrors the pin)")
 
     def _check_isr(self, isr: int) -> None:
         """A quiet ISR read must show the shadow; afterwards ISR holds what was read
