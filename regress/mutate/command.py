@@ -25,7 +25,7 @@ from typing import Any, Sequence
 
 from regress.execute import ExecOptions
 from regress.mutate.campaign import BaselineError, MutantOutcome, build_netlist, run_baseline, run_mutants
-from regress.mutate.equivalence import prove_equivalent, structural_proof
+from regress.mutate.equivalence import local_proof, prove_equivalent, structural_proof
 from regress.mutate.netlist import MutantNetlist, MutateError, Mutation, hdl_sources, prepare
 from regress.mutate.report import read_result, result_dir, score, write_result
 from regress.mutate.triage import JustifyRule, RuleError, justification, load_rules
@@ -113,8 +113,8 @@ def triage(outcomes: list[MutantOutcome], rules: list[JustifyRule], netlist: Mut
 
 
 def rescore(out: Path, rules: list[JustifyRule]) -> int:
-    """Justify rules (and the instant equivalence proofs) applied again to a result's
-    survivors: a rule added or removed since, a proof the flow has learnt since."""
+    """Justify rules and the quick equivalence proofs (structural, cell-local) applied again
+    to a result's survivors: a rule added or removed since, a proof the flow learnt since."""
     record = read_result(out)
     if record is None:
         print(f"llama-dv mutate: no result to rescore in {out}", file=sys.stderr)
@@ -124,7 +124,9 @@ def rescore(out: Path, rules: list[JustifyRule]) -> int:
     for entry in record["mutants"]:
         if entry["status"] in ("survived", "justified"):
             mutation = Mutation.from_json(entry)
-            proof = structural_proof(module, mutation) if module else None
+            proof = (structural_proof(module, mutation)
+                     or local_proof(out / "netlist" / "base.il", record["top"], out / "netlist", mutation)
+                     if module else None)
             if proof is not None:
                 entry.update(status="equivalent", proof=proof.reason, justification=None)
                 continue

@@ -20,6 +20,7 @@ from typing import Any
 
 from regress.mutate.fanout import reaches_output
 from regress.mutate.netlist import MutantNetlist, MutateError, Mutation, run_yosys
+from tb.sim.runner import REPO_ROOT
 
 SEQ_CYCLES = 4
 TIMEOUT_S = 20.0
@@ -48,7 +49,9 @@ def prove_equivalent(netlist: MutantNetlist, mutation: Mutation, timeout_s: floa
     *module* is the top's entry of `base.json` (read here when not given)."""
     if module is None:
         module = json.loads(netlist.base_json.read_text())["modules"][netlist.dut.toplevel]
-    return structural_proof(module, mutation) or _formal_proof(netlist, mutation, timeout_s)
+    return (structural_proof(module, mutation)
+            or local_proof(netlist.base_rtlil, netlist.dut.toplevel, netlist.workdir, mutation, timeout_s)
+            or _formal_proof(netlist, mutation, timeout_s))
 
 
 def structural_proof(module: dict[str, Any], mutation: Mutation) -> Proof | None:
@@ -62,6 +65,38 @@ def structural_proof(module: dict[str, Any], mutation: Mutation) -> Proof | None
                                                                  mutation.portbit):
         return Proof(True, f"equivalent: {mutation.signal} reaches no output port (bit-level fan-out "
                            "of the netlist, across registers)")
+    return None
+
+
+def _pattern(name: str) -> str:
+    """A yosys select pattern matching exactly the object *name* (`?` stands for the
+    characters a pattern would read as syntax, such as `/`)."""
+    return re.sub(r"[^A-Za-z0-9_$.:\\]", "?", name.lstrip("\\"))
+
+
+def local_proof(base_rtlil: Path, top: str, workdir: Path, mutation: Mutation,
+                timeout_s: float = TIMEOUT_S) -> Proof | None:
+    """The mutated cell alone, then with the cells reading it, their other inputs free: if
+    the outputs cannot change for any input (a compare against a constant whose low bits
+    do not matter, a bit a mux never passes, a bit a constant shift drops), the mutant is
+    equivalent whatever drives them. None when not proven."""
+    cell = f"c:{_pattern(mutation.cell)}"
+    for scope, select in (("the mutated cell alone", cell), ("the mutated cell and the cells reading it",
+                                                             f"{cell} %co2 t:* %i")):
+        half = (f"read_rtlil {base_rtlil}\ncd {top}\nselect -set local {select}\n"
+                f"submod -name ldv_local @local\ncd ..\n")
+        script = (f"{half}rename ldv_local gold\ndelete {top}\n"
+                  f"{half}rename ldv_local gate\ndelete {top}\n"
+                  f"{mutation.command(module='gate')}\n"
+                  "equiv_make gold gate equiv\nhierarchy -top equiv\n"
+                  f"equiv_simple -seq {SEQ_CYCLES}\nequiv_induct\nequiv_status -assert\n")
+        (workdir / "equiv").mkdir(exist_ok=True)
+        try:
+            run_yosys(script, workdir / "equiv", f"m{mutation.index:03d}.local", timeout_s=timeout_s)
+        except MutateError:
+            continue
+        return Proof(True, f"equivalent: {scope} ({mutation.cell.replace(str(REPO_ROOT) + '/', '')}; other "
+                           "inputs free) computes the same outputs for every input (yosys equiv_simple + equiv_induct)")
     return None
 
 
