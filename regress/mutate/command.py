@@ -53,6 +53,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--config", default="default", help="DUT configuration the mutants are made of (default: default)")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="mutants run at once (default: all cores)")
     p.add_argument("--no-equivalence", action="store_true", help="skip the equivalence proofs of survivors")
+    p.add_argument("--survivors", action="store_true",
+                   help="run again only the survivors of the last result (after a check or stimulus was added)")
     p.add_argument("--rescore", action="store_true",
                    help="re-apply the testplan's justify rules to the last result and rewrite its score (no simulation)")
     p.add_argument("--out", type=Path, help="result folder (default build/mutate/<dut>-<config>/<suite>-<sim>)")
@@ -141,6 +143,21 @@ def rescore(out: Path, rules: list[JustifyRule]) -> int:
     return 0
 
 
+def _survivors(previous: dict[str, Any], mutations: list[Mutation]) -> list[Mutation]:
+    """The mutations a result left alive, checked to be the same mutations as sampled now."""
+    by_index = {m.index: m for m in mutations}
+    chosen = []
+    for entry in previous["mutants"]:
+        m = by_index.get(entry["index"])
+        if m is None or (m.cell, m.port, m.portbit, m.mode) != (entry["cell"], entry["port"], entry["portbit"],
+                                                                 entry["mode"]):
+            raise ValueError(f"mutant {entry['index']} is not the one of the last result (the RTL or yosys "
+                             "changed); run the whole campaign again")
+        if entry["status"] in ("survived", "justified"):
+            chosen.append(m)
+    return chosen
+
+
 def rtl_digest(dut: DutBuild) -> str:
     """Hash of the DUT's HDL sources: sign-off calls a result made of other RTL stale (the
     parameters are the configuration's, part of the result's folder)."""
@@ -170,7 +187,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = args.out or result_dir(args.dut, args.config, suite, args.sim)
     if args.rescore:
         return rescore(out, rules)
-    if out.exists():
+    previous = read_result(out) if args.survivors else None
+    if args.survivors:
+        if previous is None:
+            print(f"llama-dv mutate: --survivors: no earlier result in {out}", file=sys.stderr)
+            return 2
+        args.count, args.seed = previous["count"], previous["seed"]
+    elif out.exists():
         shutil.rmtree(out)
     started, t0 = _dt.datetime.now().isoformat(timespec="seconds"), time.monotonic()
     print(f"llama-dv mutate {args.dut}@{args.config} on {args.sim}: {args.count} mutants (seed {args.seed}), "
@@ -186,8 +209,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (MutateError, BuildError, BaselineError) as exc:
         print(f"llama-dv mutate: {exc}", file=sys.stderr)
         return 2
-    outcomes = run_mutants(registry, mutant_dut, netlist.mutations, jobs, baseline, out, opts)
+    chosen = netlist.mutations
+    if previous is not None:
+        try:
+            chosen = _survivors(previous, netlist.mutations)
+        except ValueError as exc:
+            print(f"llama-dv mutate: --survivors: {exc}", file=sys.stderr)
+            return 2
+        print(f"running the {len(chosen)} survivor(s) of the last result again", flush=True)
+    outcomes = run_mutants(registry, mutant_dut, chosen, jobs, baseline, out, opts)
     mutants = triage(outcomes, rules, netlist, prove=not args.no_equivalence, jobs=opts.jobs)
+    if previous is not None:
+        again = {m["index"]: m for m in mutants}
+        mutants = [again.get(m["index"], m) for m in previous["mutants"]]
     record = {"dut": args.dut, "top": dut.toplevel, "config": args.config, "sim": args.sim, "suite": suite, "count": args.count,
               "seed": args.seed, "tests": [str(j.ref) for j in jobs], "skipped_tests": skipped,
               "jobs": opts.jobs, "started": started, "wall_s": round(time.monotonic() - t0, 1),

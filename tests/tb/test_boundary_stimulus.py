@@ -40,7 +40,9 @@ def test_rope_directed_hits_every_boundary_bin(seed: int) -> None:
     assert set().union(*map(rope_cov.rounding_bins, calls)) == set(rope_seq.ROUNDING)
     assert set().union(*map(rope_cov.sat_edge_bins, calls)) == set(rope_seq.SAT_EDGES)
     sat = next(c for c in calls if c.kind == "sat_edges")
-    assert rope_cov.sat_edge_bins(sat) == set(rope_seq.SAT_EDGES)
+    inner = next(c for c in calls if c.kind == "sat_inner")
+    assert rope_cov.sat_edge_bins(sat) == set(rope_seq.SAT_SUMS)
+    assert rope_cov.sat_edge_bins(inner) == set(rope_seq.SAT_INNER_SUMS)
 
 
 @pytest.mark.parametrize("output", [0, 1])

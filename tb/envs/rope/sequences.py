@@ -19,10 +19,14 @@ HALF = 1 << (FRAC - 1)
 """rshr(., 20) rounds a sum up from here: the half-LSB point of the low 20 bits."""
 ROUNDING = {"half-1": HALF - 1, "half": HALF, "half+1": HALF + 1}
 """Low 20 bits of a pre-rounding sum on and one LSB either side of the rounding boundary."""
-SAT_EDGES = {"max": INT32_MAX, "max+1": INT32_MAX + 1, "min": INT32_MIN, "min-1": INT32_MIN - 1}
+SAT_EDGES = {"max": INT32_MAX, "max+1": INT32_MAX + 1, "min": INT32_MIN, "min-1": INT32_MIN - 1,
+             "max-1": INT32_MAX - 1, "min+1": INT32_MIN + 1}
 """rshr results on either side of each saturation rail (max+1 and min-1 saturate)."""
 SAT_SUMS = {"max": INT32_MAX * MOD + HALF - 1, "max+1": (INT32_MAX + 1) * MOD - HALF,
             "min": INT32_MIN * MOD - HALF, "min-1": INT32_MIN * MOD - HALF - 1}
+SAT_INNER_SUMS = {"max-1": (INT32_MAX - 1) * MOD, "min+1": (INT32_MIN + 1) * MOD}
+"""Sums that round one step inside each rail: a saturation compare whose constant is off
+by up to 2^31 - 1 clamps them (a rail test alone cannot tell)."""
 """For each edge, the sum that rounds to it from one LSB away from the next value."""
 
 
@@ -114,12 +118,12 @@ def rounding_call(rng: np.random.Generator, pos: int) -> dict[str, Any]:
     return _call(x, pos)
 
 
-def sat_edge_call(rng: np.random.Generator, pos: int) -> dict[str, Any]:
-    """n = 16 at `pos`: pairs 0-3 put y0 exactly on SAT_SUMS (max, max+1, min, min-1),
-    pairs 4-7 y1; a pair whose table cannot reach its sum gets random 31-bit words."""
+def sat_edge_call(rng: np.random.Generator, pos: int, sums: dict[str, int] = SAT_SUMS) -> dict[str, Any]:
+    """n = 16 at `pos`: pairs 0-3 put y0 exactly on `sums` (in turn: max, max+1, min, min-1
+    for SAT_SUMS), pairs 4-7 y1; a pair whose table cannot reach its sum gets random 31-bit words."""
     x: list[int] = []
     for j in range(PAIRS):
-        pair = exact_pair(*_table(pos, j, j // 4), list(SAT_SUMS.values())[j % 4], rng)
+        pair = exact_pair(*_table(pos, j, j // 4), list(sums.values())[j % len(sums)], rng)
         x += list(pair) if pair else [int(v) for v in rand_vec(rng, 2, 31)]
     return _call(x, pos)
 
@@ -136,11 +140,16 @@ ROUNDING_POS = sorted(range(SEQ_LEN), key=lambda p: (-_reaches(p), p))[:3]
 SAT_POS = next(p for p in range(SEQ_LEN)
                if all(exact_pair(*_table(p, j, j // 4), list(SAT_SUMS.values())[j % 4]) for j in range(PAIRS)))
 """Position of the saturation-edge call: the first whose every pair reaches its sum."""
+SAT_INNER_POS = next(p for p in range(SEQ_LEN)
+                     if all(exact_pair(*_table(p, j, j // 4), list(SAT_INNER_SUMS.values())[j % 2])
+                            for j in range(PAIRS)))
+"""Position of the call one step inside the rails."""
 
 
 def directed(rng: np.random.Generator) -> list[tuple[str, dict[str, Any]]]:
     """Zeros, both saturation rails, INT32_MIN, pos 0 and SEQ-1, n = 2 and MAX_N, every pos;
-    sums on the rounding boundary (ROUNDING) and on the saturation edges (SAT_SUMS)."""
+    sums on the rounding boundary (ROUNDING), on the saturation edges (SAT_SUMS) and one
+    step inside them (SAT_INNER_SUMS)."""
     n, top = 16, SEQ_LEN - 1
     pairs_pos = np.tile([INT32_MAX, INT32_MIN], n // 2)
     pairs_neg = np.tile([INT32_MIN, INT32_MAX], n // 2)
@@ -161,7 +170,8 @@ def directed(rng: np.random.Generator) -> list[tuple[str, dict[str, Any]]]:
     ]
     out += [(f"pos{p}", _call(rand_vec(rng, n, 28), p)) for p in range(SEQ_LEN)]
     out += [(f"rounding_pos{p}", rounding_call(rng, p)) for p in ROUNDING_POS]
-    return out + [("sat_edges", sat_edge_call(rng, SAT_POS))]
+    return out + [("sat_edges", sat_edge_call(rng, SAT_POS)),
+                  ("sat_inner", sat_edge_call(rng, SAT_INNER_POS, SAT_INNER_SUMS))]
 
 
 def random_inputs(rng: np.random.Generator) -> dict[str, Any]:
