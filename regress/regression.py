@@ -60,7 +60,7 @@ class RegressError(RuntimeError):
     """The regression could not start (bad testplan, suite, shard...); message says why."""
 
 
-def _python_path_for(registry_name: str) -> tuple[Path, ...]:
+def python_path_for(registry_name: str) -> tuple[Path, ...]:
     """Folder holding a registry outside the repo, so its test modules import in the child."""
     if registry_name == DEFAULT_REGISTRY:
         return ()
@@ -135,7 +135,7 @@ def run_regression(opts: RegressOptions, stream: TextIO = sys.stdout) -> tuple[P
     timeout = opts.timeout_s or suite.timeout_s
     exec_opts = ExecOptions(jobs=opts.jobs, waves=opts.waves, code_coverage=opts.code_coverage,
                             timeout_s=timeout, build_timeout_s=opts.build_timeout_s,
-                            python_path=_python_path_for(opts.registry))
+                            python_path=python_path_for(opts.registry))
     print(f"llama-dv regress: suite {opts.suite}, sims {','.join(sims)}, {len(jobs)} job(s), "
           f"{len(not_run)} not runnable, base seed {base_seed}, {launcher.describe(exec_opts)} -> {out_dir}",
           file=stream, flush=True)

@@ -87,8 +87,10 @@ def run_baseline(registry: ModuleType, dut: sim_runner.DutBuild, jobs: list[Job]
         r = bad[0]
         raise BaselineError(f"mutant 0 (the unmutated netlist) {r.status.upper()} {r.ref} seed {r.seed}: "
                             f"{r.message.splitlines()[0] if r.message else ''} (log {out_dir / 'm000' / (r.log or '')}; "
-                            f"replay: {r.replay}). The netlist yosys wrote does not behave like the sources "
-                            "under this test, so no mutant result would mean anything.")
+                            f"replay: {r.replay}). "
+                            + ("The netlist yosys wrote does not behave like the sources under this test, so "
+                               "no mutant result would mean anything." if r.status == "fail" else
+                               "The test did not complete on the unmutated design; its log says why."))
     durations = {r.ref: r.duration_s for r in results}
     print(f"mutant 0 passed {len(results)} test(s) in {time.monotonic() - start:.1f}s: "
           + ", ".join(f"{ref} {s:.1f}s" for ref, s in durations.items()), file=stream, flush=True)

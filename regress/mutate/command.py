@@ -16,6 +16,7 @@ import datetime as _dt
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import time
@@ -26,10 +27,11 @@ from typing import Any, Sequence
 from regress.execute import ExecOptions
 from regress.mutate.campaign import BaselineError, MutantOutcome, build_netlist, run_baseline, run_mutants
 from regress.mutate.equivalence import local_proof, prove_equivalent, structural_proof
-from regress.mutate.netlist import MutantNetlist, MutateError, Mutation, hdl_sources, prepare
+from regress.mutate.netlist import FILTER_KEYS, MutantNetlist, MutateError, Mutation, hdl_sources, prepare
 from regress.mutate.report import read_result, result_dir, score, write_result
 from regress.mutate.triage import JustifyRule, RuleError, justification, load_rules
 from regress.registry import DEFAULT_REGISTRY, RegistryView, load_registry
+from regress.regression import python_path_for
 from regress.results import git_commit
 from regress.selection import Job, plan_jobs
 from regress.testplan import DEFAULT_TESTPLAN, TestplanError, TestRef, load_testplan
@@ -52,6 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--sim", choices=("verilator", "icarus"), default="verilator", help="simulator (default verilator)")
     p.add_argument("--config", default="default", help="DUT configuration the mutants are made of (default: default)")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="mutants run at once (default: all cores)")
+    p.add_argument("--only", action="append", default=[], metavar="KEY=VALUE",
+                   help="sample only mutations whose KEY (mode, module, cell, port, wire, src) is VALUE, "
+                        "e.g. --only wire=ap_idle (repeatable; a result of its own, under <suite>-only-...)")
     p.add_argument("--no-equivalence", action="store_true", help="skip the equivalence proofs of survivors")
     p.add_argument("--survivors", action="store_true",
                    help="run again only the survivors of the last result (after a check or stimulus was added)")
@@ -143,6 +148,16 @@ def rescore(out: Path, rules: list[JustifyRule]) -> int:
     return 0
 
 
+def _only(items: list[str]) -> dict[str, str]:
+    only = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or key not in FILTER_KEYS or not value:
+            raise ValueError(f"--only {item!r}: expected KEY=VALUE with KEY one of {', '.join(FILTER_KEYS)}")
+        only[key] = value
+    return only
+
+
 def _survivors(previous: dict[str, Any], mutations: list[Mutation]) -> list[Mutation]:
     """The mutations a result left alive, checked to be the same mutations as sampled now."""
     by_index = {m.index: m for m in mutations}
@@ -184,7 +199,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (TestplanError, RuleError, ValueError) as exc:
         print(f"llama-dv mutate: {exc}", file=sys.stderr)
         return 2
-    out = args.out or result_dir(args.dut, args.config, suite, args.sim)
+    try:
+        only = _only(args.only)
+    except ValueError as exc:
+        print(f"llama-dv mutate: {exc}", file=sys.stderr)
+        return 2
+    label = suite + "".join(f"-only-{k}-{re.sub(r'[^A-Za-z0-9_]', '_', v)}" for k, v in only.items())
+    out = args.out or result_dir(args.dut, args.config, label, args.sim)
     if args.rescore:
         return rescore(out, rules)
     previous = read_result(out) if args.survivors else None
@@ -199,9 +220,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"llama-dv mutate {args.dut}@{args.config} on {args.sim}: {args.count} mutants (seed {args.seed}), "
           f"tests {', '.join(str(j.ref.test) for j in jobs)}; results in {out}", flush=True)
     opts = ExecOptions(jobs=max(1, args.jobs), waves=False, code_coverage=False, timeout_s=900.0,
-                       build_timeout_s=1800.0)
+                       build_timeout_s=1800.0, python_path=python_path_for(args.registry))
     try:
-        netlist = prepare(dut, out / "netlist", args.count, args.seed)
+        netlist = prepare(dut, out / "netlist", args.count, args.seed, only)
         print(f"netlist: {len(netlist.mutations)} mutations behind one control input "
               f"({len(netlist.memories)} run-time memory file(s) re-attached); building", flush=True)
         mutant_dut = build_netlist(netlist, opts.build_timeout_s)
@@ -222,7 +243,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if previous is not None:
         again = {m["index"]: m for m in mutants}
         mutants = [again.get(m["index"], m) for m in previous["mutants"]]
-    record = {"dut": args.dut, "top": dut.toplevel, "config": args.config, "sim": args.sim, "suite": suite, "count": args.count,
+    record = {"dut": args.dut, "top": dut.toplevel, "config": args.config, "sim": args.sim, "suite": suite,
+              "only": only, "count": args.count,
               "seed": args.seed, "tests": [str(j.ref) for j in jobs], "skipped_tests": skipped,
               "jobs": opts.jobs, "started": started, "wall_s": round(time.monotonic() - t0, 1),
               "git_commit": git_commit(REPO_ROOT), "rtl_digest": rtl_digest(dut),

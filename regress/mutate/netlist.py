@@ -204,8 +204,14 @@ def _param_value(value: object) -> str:
     return f'"{value}"' if isinstance(value, str) else str(int(value))  # type: ignore[arg-type]
 
 
-def prepare(dut: DutBuild, workdir: Path, count: int, seed: int) -> MutantNetlist:
-    """Elaborate *dut*, sample *count* mutations with *seed* and write the wrapped netlist."""
+FILTER_KEYS = ("mode", "module", "cell", "port", "wire", "src")
+"""What `--only KEY=VALUE` may restrict the sample to (yosys `mutate -list` filters)."""
+
+
+def prepare(dut: DutBuild, workdir: Path, count: int, seed: int,
+            only: dict[str, str] | None = None) -> MutantNetlist:
+    """Elaborate *dut*, sample *count* mutations with *seed* (among those matching *only*)
+    and write the wrapped netlist."""
     workdir.mkdir(parents=True, exist_ok=True)
     sources = hdl_sources(dut)
     if not sources:
@@ -220,10 +226,14 @@ def prepare(dut: DutBuild, workdir: Path, count: int, seed: int) -> MutantNetlis
     memories = _run_time_memories(module)
     run_yosys(_read_commands(dut) + "proc\nflatten\nopt\n" + "".join(
         f"delete t:$meminit* r:MEMID={_rtlil_id(m.name)} %i\n" for m in memories)
-        + "memory_collect\nwrite_rtlil base.il\nwrite_json base.json\n" + f"mutate -list {count} -seed {seed} -o mutations.txt\n",
+        + "memory_collect\nwrite_rtlil base.il\nwrite_json base.json\n" + f"mutate -list {count} -seed {seed} -o mutations.txt"
+        + "".join(f" -{k} {v}" for k, v in (only or {}).items()) + "\n",
         workdir, "sample")
     lines = [ln for ln in (workdir / "mutations.txt").read_text().splitlines() if ln.startswith("mutate ")]
     mutations = [Mutation.parse(i + 1, ln) for i, ln in enumerate(lines)]
+    if not mutations:
+        raise MutateError(f"{dut.name}: yosys found nothing to mutate"
+                          + (f" matching {only}" if only else "") + f" (log {workdir / 'sample.log'})")
     width = max(1, len(mutations).bit_length())
     apply = "".join(f"{m.command()} -ctrl {CONTROL} {width} {m.index}\n" for m in mutations)
     run_yosys(f"read_rtlil base.il\n{apply}rename {top} {top}{MUTANTS_SUFFIX}\n"

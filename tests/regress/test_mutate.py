@@ -18,6 +18,7 @@ from regress.signoff import Evidence, evaluate
 from regress.funccov import FunctionalCoverage
 from tb.sim.runner import REPO_ROOT
 
+CLI = [sys.executable, "-m", "regress.cli"]
 LINE = ("mutate -mode cnot1 -module rmsnorm -cell $auto$ff.cc:337:slice$1262 -port Q -portbit 7 -ctrlbit 20 "
         f"-wire v_u -wirebit 7 -src {REPO_ROOT}/rtl/hls/rmsnorm.v:211.22-211.25 "
         f"-src {REPO_ROOT}/rtl/hls/rmsnorm.v:227.3-334.6")
@@ -119,18 +120,83 @@ def test_mutation_min_passes_fails_and_names_what_is_missing(tmp_path: Path) -> 
     assert not stale.passed and "RTL changed" in stale.reason
 
 
+WEAK_REGISTRY = """
+from tb.duts import get_dut, list_duts, list_tests  # noqa: F401
+
+
+def test_module(name):
+    return "weak_tests"
+"""
+WEAK_TESTS = """
+import pyuvm
+
+from tb.agents.ap_ctrl.monitor import ApCtrlMonitor
+from tb.generic import testbase
+
+
+async def _unchecked(self):
+    return  # the weakened bench: ap_idle low outside a call is never checked
+
+
+ApCtrlMonitor._watch_idle = _unchecked
+
+
+@pyuvm.test()
+class Smoke(testbase.Smoke):
+    pass
+"""
+
+
+def _described_vadd_rom(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """vadd_rom described into *tmp_path*, with the env that registers it."""
+    export = REPO_ROOT / "tests" / "fixtures" / "exports" / "vadd_rom"
+    yaml_path = tmp_path / "vadd_rom.yaml"
+    done = subprocess.run([*CLI, "describe", export, "-o", yaml_path], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    yaml_path.write_text(yaml_path.read_text() + f"golden: {export / 'golden.py'}:golden\n")
+    return yaml_path, {**os.environ, "LLAMA_DV_DUTS": str(yaml_path),
+                       "LLAMA_DV_BUILD_ROOT": str(tmp_path / "build")}
+
+
+@pytest.mark.slow
+def test_weakened_check_drops_the_score_below_the_signoff_minimum(tmp_path: Path) -> None:
+    """The mutants of vadd_rom's ap_idle logic, against the stock Smoke test and against the
+    same test with the ap_idle check removed: the bench scores 100 %, the weakened one
+    falls below a 95 % mutation_min and sign-off fails it."""
+    _, env = _described_vadd_rom(tmp_path)
+    (tmp_path / "weak_registry.py").write_text(WEAK_REGISTRY)
+    (tmp_path / "weak_tests.py").write_text(WEAK_TESTS)
+    env["PYTHONPATH"] = str(tmp_path)
+    scores = {}
+    for name, registry in (("bench", "tb.duts"), ("weak", "weak_registry")):
+        out = tmp_path / "mutate" / "vadd_rom-default" / f"{name}-verilator"
+        run = subprocess.run([*CLI, "mutate", "vadd_rom", "--tests", "Smoke", "--count", "6", "--jobs", "2",
+                              "--only", "wire=ap_idle", "--registry", registry, "--out", out,
+                              "--no-equivalence"], capture_output=True, text=True, env=env, cwd=REPO_ROOT,
+                             timeout=900, check=False)
+        assert run.returncode == 0, run.stdout + run.stderr
+        record = json.loads((out / "mutation.json").read_text())
+        assert all(m["wire"] == "ap_idle" for m in record["mutants"])
+        scores[name] = record["score"]["score_pct"]
+        crit = {"kind": "mutation_min", "description": "d", "dut": "vadd_rom", "suite": name, "min": 95}
+        verdict = subprocess.run([sys.executable, "-c", (
+            "import json, sys; from pathlib import Path; from regress.signoff import Evidence, evaluate; "
+            "from regress.funccov import FunctionalCoverage; "
+            f"r = evaluate(None, 'vadd_rom', {crit!r}, Evidence([], FunctionalCoverage(), {{}}, [], "
+            f"Path('synth'), Path({str(tmp_path / 'mutate')!r}))); print(json.dumps(r.to_json()))")],
+            capture_output=True, text=True, env=env, cwd=REPO_ROOT, check=True)
+        scores[name + "_signoff"] = json.loads(verdict.stdout)
+    assert scores["bench"] == 100.0 and scores["bench_signoff"]["passed"], scores
+    assert scores["weak"] < 95.0 and not scores["weak_signoff"]["passed"], scores
+    assert "score below minimum" in scores["weak_signoff"]["reason"]
+
+
 def test_mutate_runs_a_fixture_export_with_its_rom(tmp_path: Path) -> None:
     """vadd_rom reads a ROM `.dat` at run time: mutant 0 passes only if the mutant netlist
     reads it again; some mutants are killed, and the table is written."""
-    export = REPO_ROOT / "tests" / "fixtures" / "exports" / "vadd_rom"
-    yaml_path = tmp_path / "vadd_rom.yaml"
-    cli = [sys.executable, "-m", "regress.cli"]
-    done = subprocess.run([*cli, "describe", export, "-o", yaml_path], capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stderr
-    yaml_path.write_text(yaml_path.read_text() + f"golden: {export / 'golden.py'}:golden\n")
-    env = {**os.environ, "LLAMA_DV_DUTS": str(yaml_path), "LLAMA_DV_BUILD_ROOT": str(tmp_path / "build")}
+    _, env = _described_vadd_rom(tmp_path)
     out = tmp_path / "mut"
-    run = subprocess.run([*cli, "mutate", "vadd_rom", "--tests", "Smoke", "--count", "6", "--jobs", "2",
+    run = subprocess.run([*CLI, "mutate", "vadd_rom", "--tests", "Smoke", "--count", "6", "--jobs", "2",
                           "--out", out, "--no-equivalence"], capture_output=True, text=True, env=env,
                          cwd=REPO_ROOT, timeout=900, check=False)
     assert run.returncode == 0, run.stdout + run.stderr
