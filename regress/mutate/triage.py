@@ -13,6 +13,7 @@ mutation:
         why: LATENCY_PAD delay line; the default build has LATENCY_PAD=0
       - wire: "n_reg"                         # regular expression, whole wire name
         bits: 9-31                            # bit or first-last of that wire
+        ctrlbit: 25-31                        # cnot0/cnot1: the other bit xor-ed in
         mode: const1                          # inv | const0 | const1 | cnot0 | cnot1
         why: n above 256 is outside the declared range of n
 ```
@@ -25,7 +26,7 @@ from typing import Any
 
 from regress.mutate.netlist import Mutation
 
-RULE_KEYS = ("src", "wire", "bits", "cell", "mode")
+RULE_KEYS = ("src", "wire", "bits", "ctrlbit", "cell", "mode")
 
 
 class RuleError(ValueError):
@@ -38,6 +39,7 @@ class JustifyRule:
     src: str | None = None
     wire: str | None = None
     bits: str | None = None
+    ctrlbit: str | None = None
     cell: str | None = None
     mode: str | None = None
     where: str = ""
@@ -49,16 +51,20 @@ class JustifyRule:
             return False
         if self.cell is not None and not re.search(self.cell, m.cell):
             return False
-        if self.bits is not None:
-            first, _, last = self.bits.partition("-")
-            bit = m.wirebit if m.wirebit is not None else m.portbit
-            if not int(first) <= bit <= int(last or first):
-                return False
+        if self.bits is not None and not _in(self.bits, m.wirebit if m.wirebit is not None else m.portbit):
+            return False
+        if self.ctrlbit is not None and (m.ctrlbit is None or not _in(self.ctrlbit, m.ctrlbit)):
+            return False
         return self.src is None or any(_src_matches(self.src, s) for s in m.src)
 
     def describe(self) -> str:
         keys = ", ".join(f"{k}={getattr(self, k)}" for k in RULE_KEYS if getattr(self, k) is not None)
         return f"{self.why} [{self.where}: {keys}]"
+
+
+def _in(span: str, bit: int) -> bool:
+    first, _, last = span.partition("-")
+    return int(first) <= bit <= int(last or first)
 
 
 def _src_matches(rule: str, src: str) -> bool:
@@ -86,8 +92,9 @@ def load_rules(plan_data: dict[str, Any], dut: str) -> list[JustifyRule]:
         if not any(k in raw for k in RULE_KEYS):
             raise RuleError(f"{where}: give at least one of {', '.join(RULE_KEYS)} (a rule matching every "
                             "mutant would justify them all)")
-        if "bits" in raw and not re.fullmatch(r"\d+(-\d+)?", str(raw["bits"])):
-            raise RuleError(f"{where}: bits {raw['bits']!r}: expected a bit or first-last, e.g. 9-31")
+        for key in ("bits", "ctrlbit"):
+            if key in raw and not re.fullmatch(r"\d+(-\d+)?", str(raw[key])):
+                raise RuleError(f"{where}: {key} {raw[key]!r}: expected a bit or first-last, e.g. 9-31")
         for key in ("wire", "cell"):
             if key in raw:
                 try:
