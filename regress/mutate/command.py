@@ -26,7 +26,7 @@ from typing import Any, Sequence
 
 from regress.execute import ExecOptions
 from regress.mutate.campaign import BaselineError, MutantOutcome, build_netlist, run_baseline, run_mutants
-from regress.mutate.equivalence import local_proof, prove_equivalent, structural_proof
+from regress.mutate.equivalence import ASYNC_PORTS, local_proof, prove_equivalent, structural_proof
 from regress.mutate.netlist import FILTER_KEYS, MutantNetlist, MutateError, Mutation, hdl_sources, prepare
 from regress.mutate.report import read_result, result_dir, score, write_result
 from regress.mutate.triage import JustifyRule, RuleError, justification, load_rules
@@ -131,9 +131,11 @@ def rescore(out: Path, rules: list[JustifyRule]) -> int:
     for entry in record["mutants"]:
         if entry["status"] in ("survived", "justified"):
             mutation = Mutation.from_json(entry)
-            proof = (structural_proof(module, mutation)
-                     or local_proof(out / "netlist" / "base.il", record["top"], out / "netlist", mutation)
-                     if module else None)
+            proof = None
+            if module:
+                proof = structural_proof(module, mutation)
+                if proof is None and mutation.port not in ASYNC_PORTS:
+                    proof = local_proof(out / "netlist" / "base.il", record["top"], out / "netlist", mutation)
             if proof is not None:
                 entry.update(status="equivalent", proof=proof.reason, justification=None)
                 continue

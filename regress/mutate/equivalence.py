@@ -23,6 +23,8 @@ from regress.mutate.netlist import MutantNetlist, MutateError, Mutation, run_yos
 from tb.sim.runner import REPO_ROOT
 
 SEQ_CYCLES = 4
+ASYNC_PORTS = ("ARST", "ALOAD", "AD", "SET", "CLR")
+"""Register inputs `async2sync` turns synchronous: a mutation on one is not proven formally."""
 TIMEOUT_S = 20.0
 
 
@@ -49,6 +51,9 @@ def prove_equivalent(netlist: MutantNetlist, mutation: Mutation, timeout_s: floa
     *module* is the top's entry of `base.json` (read here when not given)."""
     if module is None:
         module = json.loads(netlist.base_json.read_text())["modules"][netlist.dut.toplevel]
+    if mutation.port in ASYNC_PORTS:
+        return structural_proof(module, mutation) or Proof(False, "not proven: an asynchronous reset or load "
+                                                                   "input (the formal proofs model it as synchronous)")
     return (structural_proof(module, mutation)
             or local_proof(netlist.base_rtlil, netlist.dut.toplevel, netlist.workdir, mutation, timeout_s)
             or _formal_proof(netlist, mutation, timeout_s))
@@ -88,7 +93,7 @@ def local_proof(base_rtlil: Path, top: str, workdir: Path, mutation: Mutation,
         script = (f"{half}rename ldv_local gold\ndelete {top}\n"
                   f"{half}rename ldv_local gate\ndelete {top}\n"
                   f"{mutation.command(module='gate')}\n"
-                  "equiv_make gold gate equiv\nhierarchy -top equiv\n"
+                  "async2sync\nequiv_make gold gate equiv\nhierarchy -top equiv\n"
                   f"equiv_simple -seq {SEQ_CYCLES}\nequiv_induct\nequiv_status -assert\n")
         (workdir / "equiv").mkdir(exist_ok=True)
         try:
@@ -110,6 +115,7 @@ def _formal_proof(netlist: MutantNetlist, mutation: Mutation, timeout_s: float) 
               f"rename {top} gate\n"
               f"{mutation.command(module='gate')}\n"
               "memory_map\nopt_clean\n"
+              "async2sync\n"
               "equiv_make gold gate equiv\n"
               "hierarchy -top equiv\n"
               f"equiv_simple -seq {SEQ_CYCLES}\n"
