@@ -207,3 +207,17 @@ def test_mutate_runs_a_fixture_export_with_its_rom(tmp_path: Path) -> None:
     killed = [m for m in record["mutants"] if m["status"] == "killed"]
     assert all(m["killed_by"] == "vadd_rom.Smoke" and m["message"] for m in killed)
     assert "| # | status | mutation | source |" in (out / "mutation.md").read_text()
+
+
+def test_only_filters_and_survivor_reruns_check_their_input() -> None:
+    from regress.mutate.command import _only, _survivors
+
+    assert _only(["wire=ap_idle", "mode=const0"]) == {"wire": "ap_idle", "mode": "const0"}
+    with pytest.raises(ValueError, match="KEY=VALUE with KEY one of mode, module, cell, port, wire, src"):
+        _only(["bits=3"])
+    m = Mutation.parse(1, LINE)
+    entry = {"index": 1, "cell": m.cell, "port": m.port, "portbit": m.portbit, "mode": m.mode, "status": "survived"}
+    assert _survivors({"mutants": [entry]}, [m]) == [m]
+    assert _survivors({"mutants": [{**entry, "status": "killed"}]}, [m]) == []
+    with pytest.raises(ValueError, match="mutant 1 is not the one of the last result"):
+        _survivors({"mutants": [{**entry, "portbit": 8}]}, [m])
