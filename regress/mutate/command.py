@@ -251,6 +251,8 @@ def main(argv: Sequence[str] | None = None) -> int:
               "jobs": opts.jobs, "started": started, "wall_s": round(time.monotonic() - t0, 1),
               "git_commit": git_commit(REPO_ROOT), "rtl_digest": rtl_digest(dut),
               "baseline_s": baseline.durations, "mutants": mutants, "score": score(mutants)}
+    if previous is not None:  # the campaign's time stays the whole sample's
+        record.update(wall_s=previous["wall_s"], survivors_rerun_s=record["wall_s"], started=previous["started"])
     json_path, md_path = write_result(out, record)
     s = record["score"]
     pct = "n/a" if s["score_pct"] is None else f"{s['score_pct']:.1f} %"
