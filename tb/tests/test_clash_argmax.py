@@ -1,6 +1,8 @@
 """M3: greedy argmax as a row scan over the vocabulary ROM: input vectors that win every
 token band and tie class (chosen with the golden), then random ones, over a ROM with
-duplicated rows (exact ties); cycles/token from the DUT counter and from the monitor."""
+duplicated rows (exact ties), then four rows' own mantissas with input exponents that move
+the logit shift from left to right (-(we + xe + 20) = 1..4: right shifts with rounding,
+logits up to 2^19); cycles/token from the DUT counter and from the monitor."""
 from __future__ import annotations
 
 import os
@@ -10,7 +12,7 @@ import cocotb
 import pyuvm
 
 from tb.clash.agent import ItemListSequence
-from tb.clash.argmax_env import DIM, ROM_FILE, ArgmaxEnv, covering_vectors, vocab_rom, write_rom
+from tb.clash.argmax_env import DIM, ROM_FILE, VOCAB, ArgmaxEnv, covering_vectors, vocab_rom, write_rom
 from tb.common.coverage import export_coverage
 from tb.common.seeding import rng
 
@@ -21,6 +23,15 @@ VECTORS = int(os.environ.get("LDV_CLASH_ARGMAX_VECTORS", "12" if _ICARUS else "2
 # Written at import, before the simulator's time-0 `$readmemb` of the ROM.
 WM, WE = vocab_rom(rng("clash_argmax_rom"), distinct=40)
 write_rom(Path(ROM_FILE), WM, WE)
+
+
+def right_shift_vectors(wm, we, r) -> list[tuple[object, int]]:
+    """A row's own mantissas (its logit, the row's dot with itself, up to 2^20 before the
+    shift) with xe = -(we + 20 + k), k = 1..4: that row's logit, and every row sharing its
+    exponent, is its dot product shifted right by k with rounding (the covering and
+    random vectors only shift left)."""
+    rows = r.choice(VOCAB, 4, replace=False)
+    return [(wm[row].copy(), -(int(we[row]) + 20 + k)) for k, row in enumerate(rows, start=1)]
 
 
 @pyuvm.test()
@@ -34,6 +45,7 @@ class ArgmaxRandomVectors(pyuvm.uvm_test):
         self.env.use_rom(WM, WE)
         r = rng("clash_argmax_x")
         vectors = covering_vectors(WM, WE, r)
+        vectors += right_shift_vectors(WM, WE, r)
         vectors += [(r.integers(-128, 128, DIM), int(r.integers(-8, 0))) for _ in range(VECTORS - len(vectors))]
         items = [self.env.request(xm, xe) for xm, xe in vectors]
         await ItemListSequence("seq", items).start(self.env.agent.sequencer)
