@@ -5,28 +5,20 @@ the earlier random stimulus let survive in `llama-dv mutate <dut> --suite nightl
 the unmodified copy, built and run the same way, must pass."""
 from __future__ import annotations
 
-import dataclasses
 import re
-import shutil
 from pathlib import Path
 from typing import Callable
 
 import pytest
 
-from tb.clash.duts import clash_build
 from tb.clash.manifest import GEN_DIR
-from tb.sim.runner import run
+from tests.clash.broken_copy import assert_caught, once, run_copy
 
 ATTEND, ARGMAX = "attend_seq_hd16", "argmax_vocab"
 
 pytestmark = pytest.mark.skipif(
     not all((GEN_DIR / top / "clash-manifest.json").is_file() for top in (ATTEND, ARGMAX)),
     reason="rtl/gen has no Clash output; run rtl/clash/build.sh")
-
-
-def _once(text: str, old: str, new: str) -> str:
-    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times (regenerated?)"
-    return text.replace(old, new)
 
 
 def _xor_lane(genvar: str, lane: int | None, wire: str, mask: Callable[[str], str]) -> Callable[[str], str]:
@@ -51,7 +43,7 @@ def _hi_table_entry(old: int, new: int) -> Callable[[str], str]:
     def edit(text: str) -> str:
         head, sep, rest = text.partition("assign c$vecFlat_1 = {")
         table, end, tail = rest.partition("};")
-        return head + sep + _once(table, f"32'sd{old},", f"32'sd{new},") + end + tail
+        return head + sep + once(table, f"32'sd{old},", f"32'sd{new},") + end + tail
     return edit
 
 
@@ -59,7 +51,7 @@ BUGS: dict[str, tuple[str, Callable[[str], str] | None]] = {
     "attend_unmodified": (ATTEND, None),
     # m5: the right-shift test s = -ev > 0 of vterm with bit 6 of s xor-ed with !bit 8
     # (ev = -64 takes the left-shift path: the term is v * w unshifted instead of 0)
-    "attend_vterm_ev_minus64": (ATTEND, lambda t: _once(
+    "attend_vterm_ev_minus64": (ATTEND, lambda t: once(
         t, "assign c$sat32Out_app_arg_13 = (s_4 > 16'sd0)",
         "assign c$sat32Out_app_arg_13 = ($signed({s_4[15:7], s_4[6] ^ ~s_4[8], s_4[5:0]}) > 16'sd0)")),
     # m12: first row's term (ev >= 0), lane 8: bit 61 xor-ed with bit 47 (the sign)
@@ -70,12 +62,12 @@ BUGS: dict[str, tuple[str, Callable[[str], str] | None]] = {
     # m24: expF's hi table entry 189 with bit 1 set (1749221 -> 1749223)
     "attend_exp_hi_entry_189": (ATTEND, _hi_table_entry(1749221, 1749223)),
     # m31: vterm's left-shift amount with bit 15 set (ev in 0..30)
-    "attend_vterm_shift_bit15": (ATTEND, lambda t: _once(
+    "attend_vterm_shift_bit15": (ATTEND, lambda t: once(
         t, "assign c$sat32Out_app_arg_12 = (s_4 <= -16'sd31) ? 64'sd31 : wild1_16;",
         "assign c$sat32Out_app_arg_12 = (s_4 <= -16'sd31) ? 64'sd31 : (wild1_16 | (64'sd1 <<< 15));")),
     "argmax_unmodified": (ARGMAX, None),
     # m11: the right-shifted dot product (s > 0) with bit 40 xor-ed with bit 16
-    "argmax_rshift_bit40": (ARGMAX, lambda t: _once(
+    "argmax_rshift_bit40": (ARGMAX, lambda t: once(
         t, "assign c$sat32Out_app_arg_1 = (s > 16'sd0) ? result_5 :",
         "assign c$sat32Out_app_arg_1 = (s > 16'sd0) ? (result_5 ^ (result_5[16] ? (64'sd1 <<< 40) : 64'sd0)) :")),
 }
@@ -86,17 +78,5 @@ MODULES = {ATTEND: "tb.tests.test_clash_attend", ARGMAX: "tb.tests.test_clash_ar
 @pytest.mark.parametrize("bug", BUGS)
 def test_directed_stimulus_catches_broken_copy(bug: str, seed: int, tmp_path: Path) -> None:
     top, edit = BUGS[bug]
-    gen = tmp_path / "gen" / top
-    shutil.copytree(GEN_DIR / top, gen)
-    src = gen / f"{top}.v"
-    if edit is not None:
-        src.write_text(edit(src.read_text()))
-    base = clash_build(top, "verilator")  # the generated Verilog and its .vlt (public access)
-    sources = [src if Path(p).name == src.name else p for p in base.sources]
-    dut = dataclasses.replace(base, sources=sources, config=f"fault-{bug}", build_root=tmp_path / "build")
-    res = run(dut, MODULES[top], seed=seed, timeout_s=900)
-    if edit is None:
-        assert res.ok, f"unmodified copy: {res.status}: {res.message}\nlog: {res.log}"
-        return
-    assert res.status == "fail", f"{bug}: broken copy passed: {res.status} {res.message}\nlog: {res.log}"
-    assert "mismatch" in res.message, res.message
+    res = run_copy(top, "verilator", MODULES[top], edit, bug, seed, tmp_path)
+    assert_caught(res, edit, bug)

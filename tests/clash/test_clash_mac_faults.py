@@ -5,17 +5,13 @@ the random ones (LDV_CLASH_MAC_VECTORS=0), so the named request is what catches 
 on any seed; the unmodified copy, built and run the same way, must pass."""
 from __future__ import annotations
 
-import dataclasses
-import re
-import shutil
 from pathlib import Path
 from typing import Callable
 
 import pytest
 
-from tb.clash.duts import clash_build
 from tb.clash.manifest import GEN_DIR
-from tb.sim.runner import run
+from tests.clash.broken_copy import assert_caught, run_copy
 
 TOP = "mac_matvec"
 MODULE = "tb.tests.test_clash_mac"
@@ -75,16 +71,5 @@ BUGS: dict[str, tuple[Callable[[str], str] | None, str]] = {
 @pytest.mark.parametrize("bug", BUGS)
 def test_mac_directed_request_catches_broken_copy(bug: str, seed: int, tmp_path: Path) -> None:
     edit, case = BUGS[bug]
-    gen = tmp_path / "gen" / TOP
-    shutil.copytree(GEN_DIR / TOP, gen)
-    src = gen / f"{TOP}.v"
-    if edit is not None:
-        src.write_text(edit(src.read_text()))
-    dut = dataclasses.replace(clash_build(TOP, "icarus"), sources=[src], config=f"fault-{bug}",
-                              build_root=tmp_path / "build")
-    res = run(dut, MODULE, seed=seed, timeout_s=600, extra_env={"LDV_CLASH_MAC_VECTORS": "0"})
-    if edit is None:
-        assert res.ok, f"unmodified copy: {res.status}: {res.message}\nlog: {res.log}"
-        return
-    assert res.status == "fail", f"{bug}: broken copy passed: {res.status} {res.message}\nlog: {res.log}"
-    assert "mismatch" in res.message and re.search(case, res.message), res.message
+    res = run_copy(TOP, "icarus", MODULE, edit, bug, seed, tmp_path, {"LDV_CLASH_MAC_VECTORS": "0"}, timeout_s=600)
+    assert_caught(res, edit, bug, case)

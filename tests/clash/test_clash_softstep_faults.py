@@ -5,17 +5,14 @@ the random steps (LDV_CLASH_SOFTSTEP_STEPS=0), so the named corner is what catch
 bug on any seed; the unmodified copy, built and run the same way, must pass."""
 from __future__ import annotations
 
-import dataclasses
 import re
-import shutil
 from pathlib import Path
 from typing import Callable
 
 import pytest
 
-from tb.clash.duts import clash_build
 from tb.clash.manifest import GEN_DIR
-from tb.sim.runner import run
+from tests.clash.broken_copy import assert_caught, once, run_copy
 
 TOP = "online_softmax_step"
 MODULE = "tb.tests.test_clash_softstep"
@@ -24,24 +21,19 @@ pytestmark = pytest.mark.skipif(not (GEN_DIR / TOP / "clash-manifest.json").is_f
                                 reason="rtl/gen has no Clash output; run rtl/clash/build.sh")
 
 
-def _once(text: str, old: str, new: str) -> str:
-    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {TOP}.v (regenerated?)"
-    return text.replace(old, new)
-
-
 def _b_exp_hi_entry_24_bit16(text: str) -> str:
     """expF of b (score - mx') reads table entry 24 (its `hi` at index 23) with bit 16
     inverted: 1118978 becomes 1053442. `c$vecFlat` is b's `hi` table, the first of four."""
     head, sep, rest = text.partition("assign c$vecFlat = {")
     table, end, tail = rest.partition("};")
-    return head + sep + _once(table, "32'sd1118978,", "32'sd1053442,") + end + tail
+    return head + sep + once(table, "32'sd1118978,", "32'sd1053442,") + end + tail
 
 
 def _index_alias(table: str, index: str, wrong: int, right: int) -> Callable[[str], str]:
     def edit(text: str) -> str:
         old = f"= {table}[($unsigned({{{{(64-9) {{1'b0}}}},{index}}}))];"
         new = f"= {table}[({index} == 9'd{wrong}) ? 9'd{right} : {index}];"
-        return _once(text, old, new)
+        return once(text, old, new)
     return edit
 
 
@@ -76,16 +68,6 @@ BUGS: dict[str, tuple[Callable[[str], str] | None, str]] = {
 @pytest.mark.parametrize("bug", BUGS)
 def test_softstep_corner_catches_broken_copy(bug: str, seed: int, tmp_path: Path) -> None:
     edit, corner = BUGS[bug]
-    gen = tmp_path / "gen" / TOP
-    shutil.copytree(GEN_DIR / TOP, gen)
-    src = gen / f"{TOP}.v"
-    if edit is not None:
-        src.write_text(edit(src.read_text()))
-    dut = dataclasses.replace(clash_build(TOP, "icarus"), sources=[src], config=f"fault-{bug}",
-                              build_root=tmp_path / "build")
-    res = run(dut, MODULE, seed=seed, timeout_s=600, extra_env={"LDV_CLASH_SOFTSTEP_STEPS": "0"})
-    if edit is None:
-        assert res.ok, f"unmodified copy: {res.status}: {res.message}\nlog: {res.log}"
-        return
-    assert res.status == "fail", f"{bug}: broken copy passed: {res.status} {res.message}\nlog: {res.log}"
-    assert "mismatch" in res.message and re.search(corner, res.message), res.message
+    res = run_copy(TOP, "icarus", MODULE, edit, bug, seed, tmp_path, {"LDV_CLASH_SOFTSTEP_STEPS": "0"},
+                   timeout_s=600)
+    assert_caught(res, edit, bug, corner)

@@ -1,0 +1,44 @@
+"""Broken copies of a generated Clash top for negative tests: rtl/gen/<top> copied, one
+edit applied to its Verilog, built apart from the real top and run with a test module."""
+from __future__ import annotations
+
+import dataclasses
+import re
+import shutil
+from pathlib import Path
+from typing import Callable, Mapping
+
+from tb.clash.duts import clash_build
+from tb.clash.manifest import GEN_DIR
+from tb.sim.runner import RunResult, run
+
+Edit = Callable[[str], str]
+
+
+def once(text: str, old: str, new: str) -> str:
+    """*text* with its one occurrence of *old* replaced (fails when the generated code moved)."""
+    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times (rtl/gen regenerated?)"
+    return text.replace(old, new)
+
+
+def run_copy(top: str, sim: str, module: str, edit: Edit | None, name: str, seed: int, tmp_path: Path,
+             extra_env: Mapping[str, str] | None = None, timeout_s: float = 900) -> RunResult:
+    """*module*'s tests on a copy of *top* with *edit* applied (None: the unmodified copy)."""
+    gen = tmp_path / "gen" / top
+    shutil.copytree(GEN_DIR / top, gen)
+    src = gen / f"{top}.v"
+    if edit is not None:
+        src.write_text(edit(src.read_text()))
+    base = clash_build(top, sim)
+    sources = [src if Path(p).name == src.name else p for p in base.sources]
+    dut = dataclasses.replace(base, sources=sources, config=f"fault-{name}", build_root=tmp_path / "build")
+    return run(dut, module, seed=seed, timeout_s=timeout_s, extra_env=dict(extra_env or {}))
+
+
+def assert_caught(res: RunResult, edit: Edit | None, name: str, pattern: str = "") -> None:
+    """The unmodified copy passes; a broken one fails with a mismatch matching *pattern*."""
+    if edit is None:
+        assert res.ok, f"unmodified copy: {res.status}: {res.message}\nlog: {res.log}"
+        return
+    assert res.status == "fail", f"{name}: broken copy passed: {res.status} {res.message}\nlog: {res.log}"
+    assert "mismatch" in res.message and re.search(pattern, res.message), res.message
