@@ -38,7 +38,6 @@ class MutantOutcome:
 
     mutation: Mutation
     killed_by: str | None = None
-    status: str = "survived"
     message: str = ""
     log: str | None = None
     replay: str | None = None
@@ -49,6 +48,10 @@ class MutantOutcome:
     def killed(self) -> bool:
         return self.killed_by is not None
 
+    @property
+    def status(self) -> str:
+        return "killed" if self.killed else "survived"
+
 
 @dataclass
 class Baseline:
@@ -58,7 +61,7 @@ class Baseline:
     seconds: float
 
 
-def test_timeout(baseline_s: float) -> float:
+def mutant_timeout(baseline_s: float) -> float:
     """A mutant's run may take four times the unmutated run plus a margin before it counts as hung."""
     return 4.0 * baseline_s + 30.0
 
@@ -104,12 +107,12 @@ def run_mutant(registry: ModuleType, dut: sim_runner.DutBuild, mutation: Mutatio
     start = time.monotonic()
     ordered = sorted(jobs, key=lambda j: baseline.durations.get(str(j.ref), 0.0))
     for job in ordered:
-        limit = test_timeout(baseline.durations.get(str(job.ref), 60.0))
+        limit = mutant_timeout(baseline.durations.get(str(job.ref), 60.0))
         res: JobResult = run_one(registry, dut, job, out_dir / f"m{mutation.index:03d}",
                                  _opts(opts, mutation.index, limit), False)
         outcome.runs.append({"test": str(job.ref), "status": res.status, "seconds": res.duration_s})
         if res.status in KILLING_STATUSES:
-            outcome.killed_by, outcome.status = str(job.ref), "killed"
+            outcome.killed_by = str(job.ref)
             outcome.message = (res.message or res.status).splitlines()[0][:300]
             outcome.log = f"m{mutation.index:03d}/{res.log}" if res.log else None
             outcome.replay = res.replay

@@ -49,12 +49,6 @@ def _outputs(module: dict[str, Any]) -> set[Any]:
     return {b for p in module["ports"].values() if p["direction"] != "input" for b in p["bits"]}
 
 
-def cone_wires(module: dict[str, Any], cell_name: str, port: str, bit: int) -> list[str]:
-    """Names of the wires the mutated bit can change (its whole forward cone)."""
-    bits = cone(module, cell_name, port, bit)
-    return sorted(n for n, net in module["netnames"].items() if bits.intersection(net["bits"]))
-
-
 def cone(module: dict[str, Any], cell_name: str, port: str, bit: int, stop_at_output: bool = False) -> set[Any]:
     """The net bits a change of `cell_name.port[bit]` can reach."""
     cells = module["cells"]

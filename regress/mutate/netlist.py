@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from regress.yosys.child import run_measured
@@ -142,15 +142,9 @@ class MutantNetlist:
     wrapper_verilog: Path
     memories: list[RunTimeMemory] = field(default_factory=list)
 
-    @property
-    def control_width(self) -> int:
-        return max(1, len(self.mutations).bit_length())
-
     def build(self) -> DutBuild:
         """The DutBuild of the wrapped mutant netlist: same top, ports, parameters, data files
         and test environment as the DUT, its own build directory."""
-        from dataclasses import replace
-
         args = [a for a in self.dut.build_args if not a.startswith(("-I", "+incdir"))]
         if self.dut.sim == "verilator":
             args += [a for a in ("-Wno-fatal", "-Wno-lint", "-Wno-style", "-Wno-UNOPTFLAT") if a not in args]

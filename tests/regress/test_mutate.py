@@ -221,3 +221,21 @@ def test_only_filters_and_survivor_reruns_check_their_input() -> None:
     assert _survivors({"mutants": [{**entry, "status": "killed"}]}, [m]) == []
     with pytest.raises(ValueError, match="mutant 1 is not the one of the last result"):
         _survivors({"mutants": [{**entry, "portbit": 8}]}, [m])
+
+
+def test_cell_local_proof_proves_only_what_cannot_change(tmp_path: Path) -> None:
+    """`a < 128` ignores a[0] (proven); `a > 4` does not (a = 5 with a[0] cleared is 4)."""
+    from regress.mutate.equivalence import local_proof
+    from regress.mutate.netlist import run_yosys
+
+    (tmp_path / "t.v").write_text("module t(input [7:0] a, output y, output z);\n"
+                                  "  assign y = a < 8'd128;\n  assign z = a > 8'd4;\nendmodule\n")
+    run_yosys(f"read_verilog {tmp_path / 't.v'}\nhierarchy -top t\nproc\nwrite_rtlil base.il\nwrite_json base.json\n",
+              tmp_path, "base")
+    cells = json.loads((tmp_path / "base.json").read_text())["modules"]["t"]["cells"]
+    lt = next(c for c, v in cells.items() if v["type"] == "$lt")
+    gt = next(c for c, v in cells.items() if v["type"] == "$gt")
+    stuck = [Mutation(index=i, mode="const0", module="t", cell=c, port="A", portbit=0) for i, c in ((1, lt), (2, gt))]
+    proofs = [local_proof(tmp_path / "base.il", "t", tmp_path, m) for m in stuck]
+    assert proofs[0] is not None and proofs[0].proven and "mutated cell alone" in proofs[0].reason
+    assert proofs[1] is None
