@@ -1,15 +1,18 @@
 """The mutation result of one DUT and suite: `mutation.json` for tools, `mutation.md` to read.
 
 Score = killed / (all - proven equivalent - justified). Survivors come first in the
-Markdown table, each with its mutation and source line, so the gaps are what one sees.
+Markdown table, each with its mutation and a link to its RTL line, and are repeated
+below the table with that line's text, so the gaps are what one sees.
 """
 from __future__ import annotations
 
 import json
+import os
+import re
 from pathlib import Path
 from typing import Any
 
-from tb.sim.runner import default_build_root
+from tb.sim.runner import REPO_ROOT, default_build_root
 
 RESULT_NAME = "mutation.json"
 SUMMARY_NAME = "mutation.md"
@@ -30,7 +33,7 @@ def score(mutants: list[dict[str, Any]]) -> dict[str, Any]:
 def write_result(out: Path, record: dict[str, Any]) -> tuple[Path, Path]:
     out.mkdir(parents=True, exist_ok=True)
     (out / RESULT_NAME).write_text(json.dumps(record, indent=1))
-    (out / SUMMARY_NAME).write_text(markdown(record))
+    (out / SUMMARY_NAME).write_text(markdown(record, out))
     return out / RESULT_NAME, out / SUMMARY_NAME
 
 
@@ -43,7 +46,39 @@ def _cell(text: object) -> str:
     return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ")
 
 
-def markdown(r: dict[str, Any]) -> str:
+_LOCATION = re.compile(r"^(?P<file>.+):(?P<line>\d+)$")
+
+
+def source_line(location: str) -> tuple[Path, int] | None:
+    """(file, line) of a `file:line` location, the file resolved against the checkout."""
+    m = _LOCATION.match(location or "")
+    if not m:
+        return None
+    path = Path(m["file"])
+    path = path if path.is_absolute() else REPO_ROOT / path
+    return (path, int(m["line"])) if path.is_file() else None
+
+
+def _linked(location: str, out: Path | None) -> str:
+    """The location as a Markdown link to its line, relative to *out* so the folder can move
+    with the checkout; plain text when the file is not there."""
+    found = source_line(location)
+    if out is None or found is None:
+        return _cell(location)
+    path, line = found
+    return f"[{_cell(location)}]({os.path.relpath(path, out.resolve())}#L{line})"
+
+
+def _line_text(location: str) -> str | None:
+    found = source_line(location)
+    if found is None:
+        return None
+    path, line = found
+    lines = path.read_text(errors="replace").splitlines()
+    return lines[line - 1].strip() if 0 < line <= len(lines) else None
+
+
+def markdown(r: dict[str, Any], out: Path | None = None) -> str:
     s = r["score"]
     pct = "n/a" if s["score_pct"] is None else f"{s['score_pct']:.1f} %"
     lines = [f"# Mutation score: {r['dut']} ({r['config']}), suite {r['suite']}, {r['sim']}", "",
@@ -61,5 +96,12 @@ def markdown(r: dict[str, Any]) -> str:
         why = (f"{m['killed_by']}: {m['message']}" if m["status"] == "killed"
                else m.get("justification") or m.get("proof") or "")
         lines.append(f"| {m['index']} | {m['status']} | {_cell(m['signal'])} {_cell(m['mode'])} | "
-                     f"{_cell(m['location'])} | {_cell(why)} |")
+                     f"{_linked(m['location'], out)} | {_cell(why)} |")
+    survivors = [m for m in r["mutants"] if m["status"] == "survived"]
+    if survivors:
+        lines += ["", "## Survivors at their RTL line", ""]
+        for m in sorted(survivors, key=lambda m: m["index"]):
+            text = _line_text(m["location"])
+            lines += [f"- **{m['index']}** {_cell(m['description'])} ({_linked(m['location'], out)})",
+                      *([f"  `{text.replace('`', chr(39))}`"] if text else [])]
     return "\n".join(lines) + "\n"

@@ -93,6 +93,23 @@ def test_score_leaves_proven_equivalent_mutants_out() -> None:
     assert (s["considered"], s["score_pct"]) == (20, 90.0)
 
 
+def test_survivors_link_to_their_rtl_line(tmp_path: Path) -> None:
+    """The summary links a survivor to its line (relative, resolvable from the result folder)
+    and quotes that line; a location outside the checkout stays plain text."""
+    record = _record(1, 2)
+    record["mutants"][1]["location"] = "rtl/hls/rmsnorm.v:227"
+    record["mutants"][2]["location"] = "gone/elsewhere.v:3"
+    out = tmp_path / "mutate" / "r"
+    _, md = write_result(out, {**record, "count": 3, "tests": [], "wall_s": 1.0, "jobs": 1})
+    text = md.read_text()
+    link = next(part for part in text.split("(") if part.startswith("../") and "rmsnorm.v#L227" in part)
+    target = (out / link.split("#")[0]).resolve()
+    assert target == (REPO_ROOT / "rtl/hls/rmsnorm.v").resolve()
+    quoted = (REPO_ROOT / "rtl/hls/rmsnorm.v").read_text().splitlines()[226].strip()
+    assert f"`{quoted}`" in text
+    assert "gone/elsewhere.v:3 |" in text and "](gone" not in text
+
+
 def _evidence(tmp_path: Path) -> Evidence:
     return Evidence([], FunctionalCoverage(), {}, [], tmp_path / "synth", tmp_path / "mutate")
 
