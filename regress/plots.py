@@ -1,101 +1,106 @@
-"""Report plots as inline PNG (base64): fixed-vs-float error per kernel, cycles/token.
+"""Report plots as inline SVG, drawn only from what regressions recorded: trends across
+runs, per-test runtime and cycles/token per position from the tests' metrics.
 
-The error histograms run each kernel's bit-exact fixed-point golden and its float64
-twin from ``models.kernels`` on the same random inputs, so the report shows what the
-number formats cost in accuracy, independent of any RTL.
+Inline SVG keeps the page one offline file and its text searchable; nothing here runs a
+model, so a plot changes only when a regression measured something different.
 """
 from __future__ import annotations
 
-import base64
 import io
-from typing import Callable
+import re
+from typing import Any, Sequence
 
-import numpy as np
+from regress.trends import RunPoint
 
-from models import kernels
-from models.numerics import FRAC, quantize, quantize_weights
-
-SCALE = float(1 << FRAC)
-
-
-def _to_f(x: np.ndarray) -> np.ndarray:
-    return np.rint(np.asarray(x) * SCALE).astype(np.int64)
+STATUS_COLOURS = {"pass": "#5a9e6f", "fail": "#c0504d", "error": "#c0504d", "timeout": "#d08a3c",
+                  "build_error": "#8064a2"}
 
 
-def _matmul(rng: np.random.Generator) -> np.ndarray:
-    w, x = rng.normal(0, 0.5, (32, 64)), rng.normal(0, 1.0, 64)
-    wm, we = quantize_weights(w)
-    xm, xe = quantize(_to_f(x))
-    return kernels.matvec_fixed(wm, we, xm, xe) / SCALE - kernels.matvec_float(w, x)
-
-
-def _rmsnorm(rng: np.random.Generator) -> np.ndarray:
-    x, g = rng.normal(0, 2.0, 64), rng.uniform(0.5, 1.5, 64)
-    return kernels.rmsnorm_fixed(_to_f(x), _to_f(g)) / SCALE - kernels.rmsnorm_float(x, g)
-
-
-def _rope(rng: np.random.Generator) -> np.ndarray:
-    x, pos = rng.normal(0, 2.0, 64), int(rng.integers(0, 16))
-    return kernels.rope_fixed(_to_f(x), pos, 16) / SCALE - kernels.rope_float(x, pos, 16)
-
-
-def _attention(rng: np.random.Generator) -> np.ndarray:
-    pos = int(rng.integers(0, 16))
-    q, k, v = rng.normal(0, 1.0, 16), rng.normal(0, 1.0, (16, 16)), rng.normal(0, 1.0, (16, 16))
-    km, ke = quantize(_to_f(k))
-    vm, ve = quantize(_to_f(v))
-    fixed = kernels.attention_head_fixed(_to_f(q), km, ke, vm, ve, pos, 16) / SCALE
-    return fixed - kernels.attention_head_float(q, k, v, pos)
-
-
-KERNEL_ERRORS: dict[str, Callable[[np.random.Generator], np.ndarray]] = {
-    "matmul": _matmul, "rmsnorm": _rmsnorm, "rope": _rope, "attention": _attention,
-}
-
-
-def kernel_errors(trials: int = 64, seed: int = 2024) -> dict[str, np.ndarray]:
-    """Absolute fixed-minus-float errors per kernel over *trials* random inputs."""
-    rng = np.random.default_rng(seed)
-    return {name: np.abs(np.concatenate([fn(rng).ravel() for _ in range(trials)]))
-            for name, fn in KERNEL_ERRORS.items()}
-
-
-def _png(fig) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=80, bbox_inches="tight")
-    return base64.b64encode(buf.getvalue()).decode()
-
-
-def error_histograms(errors: dict[str, np.ndarray]) -> str:
-    """One log-scale histogram of |fixed - float| per kernel, as base64 PNG."""
+def _pyplot() -> Any:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    plt.rcParams["svg.fonttype"] = "none"  # text stays text: small and searchable
+    plt.rcParams["svg.hashsalt"] = "llama-dv"  # same data, same ids
+    return plt
 
-    fig, axes = plt.subplots(1, len(errors), figsize=(3.2 * len(errors), 2.6))
-    for ax, (name, err) in zip(np.atleast_1d(axes), errors.items()):
-        err = np.maximum(err, 1.0 / SCALE / 4)
-        ax.hist(np.log10(err), bins=40, color="#4a78b5")
-        ax.set_title(f"{name}: max {err.max():.2e}", fontsize=9)
-        ax.set_xlabel("log10 |fixed - float|", fontsize=8)
-        ax.tick_params(labelsize=7)
-    fig.tight_layout()
-    out = _png(fig)
+
+def _svg(fig: Any, plt: Any) -> str:
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight")
     plt.close(fig)
-    return out
+    text = buf.getvalue()
+    return text[text.index("<svg"):]  # inline: no XML prolog or DOCTYPE
 
 
-def cycles_per_token_plot(points: list[tuple[str, float]]) -> str:
-    """Bar chart of cycles/token per decoder run (label, cycles), as base64 PNG."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+def _short(name: str) -> str:
+    """20261204-213602-smoke -> 12-04 21:36 (the label of a run on a trend axis)."""
+    m = re.match(r"\d{4}(\d\d)(\d\d)-(\d\d)(\d\d)\d\d", name)
+    return f"{m[1]}-{m[2]} {m[3]}:{m[4]}" if m else name[:14]
 
+
+def trend_plot(points: Sequence[RunPoint]) -> str:
+    """Pass rate, coverage, wall time and cycles/token per run (oldest left), one panel each."""
+    plt = _pyplot()
+    panels = [("pass rate (%)", [("passed / ran", [p.pass_rate for p in points])]),
+              ("coverage (%)", [("functional", [p.functional_pct for p in points]),
+                                ("line", [p.line_pct for p in points])]),
+              ("wall time (s)", [("wall", [p.wall_time_s for p in points])]),
+              ("cycles / token", [("mean of passing runs", [p.cycles_per_token for p in points])])]
+    fig, axes = plt.subplots(1, 4, figsize=(13, 2.6))
+    x = list(range(len(points)))
+    labels = [_short(p.name) + ("*" if p.current else "") for p in points]
+    for ax, (title, series) in zip(axes, panels):
+        for label, ys in series:
+            xs = [i for i, y in zip(x, ys) if y is not None]
+            ax.plot(xs, [y for y in ys if y is not None], marker="o", markersize=4, label=label)
+        if not any(y is not None for _, ys in series for y in ys):
+            ax.text(0.5, 0.5, "not measured", ha="center", va="center", transform=ax.transAxes, fontsize=8)
+        ax.set_title(title, fontsize=9)
+        ax.set_xticks(x, labels, rotation=45, ha="right", fontsize=7)
+        ax.tick_params(axis="y", labelsize=7)
+        ax.grid(alpha=0.3)
+        if len(series) > 1:
+            ax.legend(fontsize=7)
+    fig.tight_layout()
+    return _svg(fig, plt)
+
+
+def runtime_plot(rows: Sequence[tuple[str, float, str]]) -> str:
+    """Wall time of every job of this run (label, seconds, status), slowest on top."""
+    plt = _pyplot()
+    rows = sorted(rows, key=lambda r: r[1])
+    fig, ax = plt.subplots(figsize=(8, 0.25 * len(rows) + 0.8))
+    ax.barh(range(len(rows)), [r[1] for r in rows], color=[STATUS_COLOURS.get(r[2], "#999") for r in rows])
+    ax.set_yticks(range(len(rows)), [r[0] for r in rows], fontsize=7)
+    ax.set_xlabel("wall time (s)", fontsize=8)
+    ax.tick_params(axis="x", labelsize=7)
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    return _svg(fig, plt)
+
+
+def cycles_per_position_plot(series: Sequence[tuple[str, Sequence[float]]]) -> str:
+    """Cycles of each generated token against its position, one line per decoder run."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 2.8))
+    for label, cycles in series:
+        ax.plot(range(len(cycles)), list(cycles), marker="o", markersize=3, label=label)
+    ax.set_xlabel("position", fontsize=8)
+    ax.set_ylabel("cycles", fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return _svg(fig, plt)
+
+
+def cycles_per_token_plot(points: Sequence[tuple[str, float]]) -> str:
+    """Mean cycles/token per decoder run (label, cycles) when no run reported positions."""
+    plt = _pyplot()
     fig, ax = plt.subplots(figsize=(max(3.0, 0.6 * len(points) + 1.5), 2.6))
     ax.bar(range(len(points)), [c for _, c in points], color="#5a9e6f")
     ax.set_xticks(range(len(points)), [label for label, _ in points], rotation=45, ha="right", fontsize=7)
     ax.set_ylabel("cycles / token", fontsize=8)
     fig.tight_layout()
-    out = _png(fig)
-    plt.close(fig)
-    return out
+    return _svg(fig, plt)
