@@ -174,23 +174,19 @@ def collect(out_dir: Path, results: list[JobResult], meta: dict[str, Any], repor
     """Write junit.xml, merged coverage, record.json and the reports for *results*."""
     results = sorted(results, key=lambda r: r.job_id)
     totals = write_junit(results, out_dir, out_dir / "junit.xml", meta.get("suite", "regress"))
-    cov = funccov.FunctionalCoverage()
-    cov_errors = []
-    for r in results:
-        if r.functional_coverage:
-            try:
-                cov.add_file(out_dir / r.functional_coverage)
-            except funccov.CoverageFileError as exc:
-                cov_errors.append(str(exc))
+    cov_errors: list[str] = []
     cov_dir = out_dir / "coverage"
     cov_dir.mkdir(exist_ok=True)
-    (cov_dir / "functional.json").write_text(json.dumps(cov.to_json(), indent=1))
+    cov = funccov.merge_runs([out_dir / r.functional_coverage for r in results if r.functional_coverage],
+                             out_dir / funccov.MERGED_EXPORT, cov_errors)
+    (out_dir / funccov.SUMMARY_JSON).write_text(json.dumps(cov.to_json(), indent=1))
     code = _merge_code_coverage(out_dir, results, cov_dir, cov_errors)
     record = {
         "version": RECORD_VERSION, **meta, "totals": totals,
         "counts": {s: sum(r.status == s for r in results)
                    for s in ("pass", "fail", "error", "timeout", "build_error", "not_run")},
-        "coverage": {"functional": "coverage/functional.json", "code": code, "errors": cov_errors},
+        "coverage": {"functional": funccov.SUMMARY_JSON, "functional_export": funccov.MERGED_EXPORT,
+                     "code": code, "errors": cov_errors},
         "results": [r.to_json() for r in results],
     }
     write_record(out_dir, record)

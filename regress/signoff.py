@@ -17,7 +17,7 @@ from typing import Any, TextIO
 
 from tb.sim.runner import REPO_ROOT, default_build_root
 
-from regress.funccov import CoverPoint, FunctionalCoverage
+from regress.funccov import FunctionalCoverage, merge_runs
 from regress.progress import coverage_checks, results_by_test, testpoint_status
 from regress.results import RECORD_NAME, JobResult, git_commit, record_results
 from regress.testplan import Testplan, TestplanError, load_testplan
@@ -80,11 +80,13 @@ def default_run_dirs() -> list[Path]:
 def gather(run_dirs: list[Path], synth_dir: Path, mutate_dir: Path | None = None) -> Evidence:
     """Newest results per (sim, test) across *run_dirs*; coverage summed over them."""
     latest: dict[tuple[str, str], list[JobResult]] = {}
-    functional = FunctionalCoverage()
+    exports: list[Path] = []
     code: dict[str, Any] = {}
     runs = []
     for run_dir, record in _records(run_dirs):
-        runs.append(f"{run_dir.name} (suite {record.get('suite')}, commit {record.get('git_commit')})")
+        export = record["coverage"].get("functional_export")
+        note = "" if export else ", functional coverage not merged: recorded before coverage/functional.yml"
+        runs.append(f"{run_dir.name} (suite {record.get('suite')}, commit {record.get('git_commit')}{note})")
         ran: dict[tuple[str, str], list[JobResult]] = {}
         for r in record_results(record):
             if r.status != "not_run":
@@ -92,14 +94,12 @@ def gather(run_dirs: list[Path], synth_dir: Path, mutate_dir: Path | None = None
             elif (r.sim, r.ref) not in latest:
                 latest[(r.sim, r.ref)] = [r]
         latest.update(ran)
-        fpath = run_dir / record["coverage"]["functional"]
-        if fpath.is_file():
-            part = FunctionalCoverage.from_json(json.loads(fpath.read_text()))
-            for name, p in part.points.items():
-                mine = functional.points.setdefault(name, CoverPoint(name, p.at_least, p.weight))
-                for b, h in p.hits.items():
-                    mine.hits[b] = mine.hits.get(b, 0) + h
+        if export and (run_dir / export).is_file():
+            exports.append(run_dir / export)
         code.update(record["coverage"].get("code", {}))
+    errors: list[str] = []
+    functional = merge_runs(exports, errors=errors)
+    runs += [f"functional coverage left out: {e}" for e in errors]
     return Evidence([r for rs in latest.values() for r in rs], functional, code, runs, synth_dir,
                     mutate_dir or default_build_root() / "mutate")
 

@@ -10,7 +10,7 @@ import pytest
 
 from tb.clash.duts import clash_build
 from tb.clash.manifest import GEN_DIR
-from tb.common.coverage import assert_bins_hit, load_bins
+from tb.common.coverage import assert_bins_hit, load_coverage
 from tb.sim.runner import RunResult, run
 
 pytestmark = [pytest.mark.sim,
@@ -59,7 +59,7 @@ def test_decoder_coverage_closure_verilator(seed: int) -> None:
     runs = [_run("decoder_small", "verilator", seed, t, 16) for t in ("DecoderGreedyTokens", "DecoderResetMidToken")]
     for res in runs:
         assert res.ok, _explain(res)
-    assert_bins_hit(load_bins([r.test_dir / "coverage.yml" for r in runs]), prefix="clash_decoder.")
+    assert_bins_hit(load_coverage([r.test_dir / "coverage.yml" for r in runs]), prefix="clash_decoder.")
 
 
 def test_decoder_reset_mid_token_verilator(seed: int) -> None:

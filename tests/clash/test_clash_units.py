@@ -6,7 +6,7 @@ import pytest
 
 from tb.clash.duts import clash_build
 from tb.clash.manifest import GEN_DIR
-from tb.common.coverage import assert_bins_hit, load_bins
+from tb.common.coverage import assert_bins_hit, load_coverage
 from tb.sim.runner import RunResult, run
 
 pytestmark = pytest.mark.skipif(not (GEN_DIR / "attend_seq_hd8" / "clash-manifest.json").is_file(),
@@ -24,7 +24,7 @@ def _ok(res: RunResult) -> None:
 def test_m1_attend_seq_matches_golden(sim: str, seed: int) -> None:
     res = _run("attend_seq_hd8", sim, "tb.tests.test_clash_attend", seed)
     _ok(res)
-    bins = load_bins([res.test_dir / "coverage.yml"])
+    bins = load_coverage([res.test_dir / "coverage.yml"])
     assert_bins_hit(bins, {"clash_attend.kv.pos": range(16), "clash_attend.kv.head": range(4),
                            "clash_attend.kv.row_written": range(16),
                            "clash_attend.softmax.max_updates": ["0", "1", "2-3", "4+"]})
@@ -65,7 +65,7 @@ def test_m3_argmax_matches_golden(sim: str, seed: int) -> None:
     res = _run("argmax_vocab", sim, "tb.tests.test_clash_argmax", seed, extra_env=env)
     _ok(res)
     # The golden-chosen covering vectors hit every token band and tie class on any seed.
-    assert_bins_hit(load_bins([res.test_dir / "coverage.yml"]), prefix="clash_argmax.")
+    assert_bins_hit(load_coverage([res.test_dir / "coverage.yml"]), prefix="clash_argmax.")
 
 
 def test_m3_tie_to_highest_index_is_caught(seed: int) -> None:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tb.common.coverage import load_bins
+from tb.common.coverage import load_coverage
+from tb.common.covmerge import FunctionalCoverage
 from tb.common.knobs import DUT_CONFIG_ENV, TIMEOUT_ENV
 from tb.duts import DESCRIPTION_ENV, get_dut, hls_build, test_module
 from tb.dut import load_description
@@ -32,12 +33,12 @@ def log_text(result: RunResult) -> str:
     return Path(result.log).read_text(errors="replace")
 
 
-def coverage_of(results: list[RunResult]) -> dict[str, dict[str, int]]:
+def coverage_of(results: list[RunResult]) -> FunctionalCoverage:
     """Merged coverage bins of the runs (each run exported coverage.yml in its directory)."""
     files = [r.test_dir / "coverage.yml" for r in results]
     missing = [str(f) for f in files if not f.is_file()]
     assert not missing, f"runs exported no coverage: {missing}"
-    return load_bins(files)
+    return load_coverage(files)
 
 
 def broken_copy(kernel: str, line: str, replacement: str) -> str:
