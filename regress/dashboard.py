@@ -264,6 +264,13 @@ def _goals(plan: Testplan | None, dut: str) -> dict[str, float]:
     return goals
 
 
+def _covergroups_of(plan: Testplan | None, dut: str) -> set[str]:
+    """Covergroups the testplan binds to tests of *dut* (a Clash top's groups may carry
+    another prefix than its DUT name, e.g. clash_decoder.* for clash_decoder_small)."""
+    return {cg for tp in (plan.testpoints if plan else []) if any(t.dut == dut for t in tp.tests)
+            for cg in tp.covergroups}
+
+
 def _status(results: list[JobResult]) -> str:
     ran = [r for r in results if r.status != "not_run"]
     if any(r.failed for r in ran):
@@ -285,7 +292,8 @@ def _dut_summaries(run_dir: Path, results: list[JobResult], views: dict[str, Job
                                   max((r.duration_s for r in runs), default=0.0), max(sim_times, default=None),
                                   _status([r for r in mine if r.ref == ref])))
         goals = _goals(plan, dut)
-        groups = [g for g in functional.groups() if g.name.split(".")[0] == dut]
+        named = _covergroups_of(plan, dut)
+        groups = [g for g in functional.groups() if g.name.split(".")[0] == dut or g.name in named]
         size = sum(g.size for g in groups)
         covered = sum(g.covered for g in groups)
         fig = Figure(100.0 * covered / size if size else None, covered, size, goals.get("functional"))

@@ -49,4 +49,4 @@ def dangling_links(page: Path) -> list[str]:
         target = (Path(page).parent / unquote(urlsplit(link).path)).resolve()
         if not target.is_file() or not target.is_relative_to(folder):
             bad.append(link)
-    return bad
+    return list(dict.fromkeys(bad))

@@ -86,6 +86,8 @@ def cycles_per_position_plot(series: Sequence[tuple[str, Sequence[float]]]) -> s
     fig, ax = plt.subplots(figsize=(7, 2.8))
     for label, cycles in series:
         ax.plot(range(len(cycles)), list(cycles), marker="o", markersize=3, label=label)
+    from matplotlib.ticker import MaxNLocator
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("position", fontsize=8)
     ax.set_ylabel("cycles", fontsize=8)
     ax.tick_params(labelsize=7)
