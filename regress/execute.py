@@ -1,4 +1,5 @@
-"""Run regression jobs in parallel: build each DUT configuration once, then its tests.
+"""Run regression jobs in parallel: build each DUT configuration once, then its tests
+(in the order ``regress.schedule`` chooses).
 
 Both phases use ``tb.sim.runner`` from worker threads; every build and simulation runs
 in its own child process there, so a crash or hang (killed at the per-test timeout)
@@ -19,6 +20,7 @@ from typing import Any, Callable, TextIO
 
 from tb.sim import runner as sim_runner
 
+from regress import schedule
 from regress.results import JobResult
 from regress.selection import Job
 
@@ -97,12 +99,16 @@ def build_one(dut: Any, coverage: bool, opts: ExecOptions) -> tuple[str | None, 
 
 
 def run_all(registry: ModuleType, jobs: list[Job], out_dir: Path, opts: ExecOptions,
-            stream: TextIO = sys.stdout, on_result: Callable[[JobResult], None] | None = None) -> list[JobResult]:
+            stream: TextIO = sys.stdout, on_result: Callable[[JobResult], None] | None = None,
+            timeline: schedule.Timeline | None = None,
+            history: schedule.History | None = None) -> list[JobResult]:
     """Build each (dut, config, sim) once, then run its jobs; returns one JobResult per job, in job order.
 
-    Builds and simulations share one pool of ``opts.jobs`` workers. Every build is queued
-    before any test, and a configuration's tests are queued as soon as its build is done,
-    so one slow build does not hold back the tests of the others.
+    Builds and simulations share ``opts.jobs`` slots. A free slot takes the ready item
+    with the longest expected remaining chain (``regress.schedule``): builds gating long
+    work first, and a configuration's tests as soon as its build is done. *history*
+    (default: the records beside *out_dir*) gives the expected times; *timeline*, if
+    given, receives every item's start and end.
     """
     by_key: dict[Key, list[Job]] = {}
     for job in jobs:
@@ -126,36 +132,70 @@ def run_all(registry: ModuleType, jobs: list[Job], out_dir: Path, opts: ExecOpti
         except Exception as exc:  # a registry bug must fail only that DUT's jobs
             failed_keys[key] = f"registry get_dut({dut!r}, {sim!r}, {config!r}) failed: {type(exc).__name__}: {exc}"
     print(f"building {len(duts)} DUT configuration(s) with {opts.jobs} worker(s)", file=stream, flush=True)
+    if history is None:
+        history = schedule.History.read(schedule.default_history_roots(out_dir), exclude=out_dir)
+    expected = schedule.expect(by_key, duts, coverage, opts.waves, history)
+    slots = max(1, opts.jobs)
+    for line in schedule.describe(expected, by_key, slots, history):
+        print(line, file=stream, flush=True)
+    timeline = timeline if timeline is not None else schedule.Timeline()
+    timeline.forecast = schedule.forecast_json(expected, by_key, slots)
     for key, error in failed_keys.items():
         print(f"  BUILD FAILED {key[2]} {key[0]}@{key[1]}: {error}", file=stream, flush=True)
         for job in by_key[key]:
             finish(job, job_result(job, "build_error", 0.0, error))
 
-    with ThreadPoolExecutor(max_workers=max(1, opts.jobs)) as pool:
-        tasks: dict[Future[Any], tuple[str, Any]] = {
-            pool.submit(build_one, duts[key], coverage[key], opts): ("build", key) for key in sorted(duts)}
+    queue = schedule.ReadyQueue(expected, by_key)
+    for key in sorted(duts):
+        queue.add_build(key)
+    build_started: dict[Key, float] = {}
+    in_slots: dict[Future[Any], schedule.Running] = {}
+    """What runs now, with its expected end (monotonic) in place of the seconds left."""
+    with ThreadPoolExecutor(max_workers=slots) as pool:
+        tasks: dict[Future[Any], tuple[str, Any]] = {}
         try:
-            while tasks:
+            while tasks or queue:
+                # Only as many items as slots are handed to the pool, so the next one to
+                # start is always chosen now, by priority, not by submission order.
+                while queue and len(tasks) < slots:
+                    now = time.monotonic()
+                    kind, key, job = queue.pop([(end - now, *rest) for end, *rest in in_slots.values()], slots)
+                    expected_end = now + queue.cost_s(key, job)
+                    if job is None:
+                        build_started[key] = time.time()
+                        timeline.start(schedule.build_key(key, coverage[key]), "build", *expected.builds[key])
+                        fut = pool.submit(build_one, duts[key], coverage[key], opts)
+                        tasks[fut] = ("build", key)
+                    else:
+                        timeline.start(job.job_id, "run", *expected.runs[job.job_id])
+                        fut = pool.submit(run_one, registry, duts[key], job, out_dir, opts, coverage[key])
+                        tasks[fut] = ("job", job)
+                    in_slots[fut] = (expected_end, kind, key, job)
                 done, _ = wait(tasks, return_when=FIRST_COMPLETED)
                 for fut in done:
                     kind, item = tasks.pop(fut)
+                    in_slots.pop(fut, None)
                     if kind == "build":
                         error, took = fut.result()
                         label = f"{item[2]} {item[0]}@{item[1]}"
+                        name = schedule.build_key(item, coverage[item])
                         if error:
+                            timeline.end(name, status="error", duration_s=round(took, 3))
                             print(f"  BUILD FAILED {label} ({took:.1f}s): {error.splitlines()[0]}", file=stream, flush=True)
                             for job in by_key[item]:
                                 finish(job, job_result(job, "build_error", 0.0, error))
                             continue
+                        timeline.end(name, duration_s=round(took, 3),
+                                     **schedule.build_outcome(duts[item], coverage[item], opts.waves,
+                                                              build_started[item]))
                         print(f"  built {label} ({took:.1f}s)", file=stream, flush=True)
-                        for job in by_key[item]:
-                            tasks[pool.submit(run_one, registry, duts[item], job, out_dir, opts,
-                                              coverage[item])] = ("job", job)
+                        queue.add_runs(item)
                         continue
                     try:
                         result = fut.result()
                     except Exception as exc:  # never lose the other jobs' results
                         result = job_result(item, "error", 0.0, f"runner raised {type(exc).__name__}: {exc}")
+                    timeline.end(item.job_id, status=result.status)
                     finish(item, result)
         except BaseException:
             # Ctrl-C or SIGTERM: no queued job starts, running builds and simulations

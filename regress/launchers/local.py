@@ -1,7 +1,9 @@
 """The local launcher: builds and simulations as child processes of this machine.
 
-This is the runner as it always was (``regress.execute.run_all``): ``--jobs`` workers,
-each build and simulation in its own process group, killed on Ctrl-C/SIGTERM.
+This is ``regress.execute.run_all``: ``--jobs`` workers shared by builds and simulations,
+started longest expected chain first (``regress.schedule``), each build and simulation in
+its own process group, killed on Ctrl-C/SIGTERM. The record keeps when each started and
+ended (``launcher.schedule``), which later runs read as build times.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from typing import Any, TextIO
 
 from regress.execute import ExecOptions, run_all
 from regress.launchers.base import LauncherOptions
+from regress.schedule import Timeline
 from regress.results import JobResult
 from regress.selection import Job
 
@@ -23,13 +26,18 @@ class LocalLauncher:
 
     def __init__(self, options: LauncherOptions | None = None) -> None:
         self.options = options or LauncherOptions()
+        self.timeline: Timeline | None = None
 
     def describe(self, opts: ExecOptions) -> str:
         return f"{opts.jobs} worker(s)"
 
     def run(self, registry: ModuleType, jobs: list[Job], out_dir: Path, opts: ExecOptions,
             stream: TextIO = sys.stdout) -> list[JobResult]:
-        return run_all(registry, jobs, out_dir, opts, stream)
+        self.timeline = Timeline()
+        return run_all(registry, jobs, out_dir, opts, stream, timeline=self.timeline)
 
     def record(self) -> dict[str, Any]:
-        return {"name": self.name}
+        record: dict[str, Any] = {"name": self.name}
+        if self.timeline is not None:
+            record["schedule"] = self.timeline.to_json()
+        return record

@@ -34,6 +34,7 @@ from regress.launchers.slurm_client import SlurmClient, SlurmError
 from regress.launchers.slurm_state import EndOfJob, JobInfo, explain
 from regress.launchers.worker import make_spec
 from regress.results import JobResult
+from regress.schedule import History, ReadyQueue, default_history_roots, expect
 from regress.selection import Job
 
 Key = tuple[str, str, str]
@@ -321,7 +322,7 @@ class _Session:
                 self.results[job.job_id] = job_result(job, "build_error", 0.0, error)
                 self.progress.update(self.results[job.job_id])
         try:
-            for key in sorted(self.duts):
+            for key in self.submission_order():
                 label = f"{key[2]} {key[0]}@{key[1]}"
                 files = job_files(self.out_dir, f"build-{key[2]}-{key[0]}-{key[1]}")
                 self.builds[key] = _Task("build", key, label, files)
@@ -337,6 +338,19 @@ class _Session:
             self.stop("stopping on an internal error")  # never leave jobs queued behind a crash
             raise
         return [self.results[j.job_id] for j in self.jobs]
+
+    def submission_order(self) -> list[Key]:
+        """Builds longest expected chain first, each build's runs longest first
+        (``regress.schedule``), so a FIFO farm queue starts the long work early; SLURM's
+        dependencies still start every run as soon as its own build is done."""
+        history = History.read(default_history_roots(self.out_dir), exclude=self.out_dir)
+        for warning in history.warnings:
+            self.say(f"  warning: {warning}")
+        expected = expect(self.by_key, self.duts, self.coverage, self.opts.waves, history)
+        queue = ReadyQueue(expected, self.by_key)
+        for key in self.duts:
+            self.by_key[key] = sorted(self.by_key[key], key=lambda job: -expected.run_s(job))
+        return sorted(self.duts, key=lambda key: (-queue.chain_s(key), key))
 
     def unfinished(self) -> list[_Task]:
         return [t for t in (*self.builds.values(), *(r for rs in self.runs.values() for r in rs)) if not t.done]

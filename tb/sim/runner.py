@@ -401,6 +401,14 @@ def build(dut: DutBuild, *, coverage: bool = False, waves: bool = False,
     return directory
 
 
+def build_is_current(dut: DutBuild, *, coverage: bool = False, waves: bool = False) -> bool:
+    """True when ``build`` would reuse the cached image (same hash, image present), so a
+    scheduler can count that build as free."""
+    directory = dut.variant_dir(coverage=coverage, waves=waves)
+    digest = _build_hash(dut, dut.effective_build_args(coverage=coverage, waves=waves), coverage, waves)
+    return _up_to_date(directory / STAMP_NAME, digest, dut.output_file(coverage=coverage, waves=waves))
+
+
 def _up_to_date(stamp: Path, digest: str, output: Path) -> bool:
     if not (stamp.is_file() and output.exists()):
         return False

@@ -156,7 +156,7 @@ def test_slurm_run_matches_the_local_run(slurm: SlurmCluster, tmp_path: Path, ic
     assert all(len(ids) == 1 for ids in launcher["jobs"].values()) and launcher["infrastructure_failures"] == []
     scripts = sorted(p.name for p in (farm_dir / "slurm").glob("*.sh"))
     assert scripts[0] == "build-icarus-counter-default.sh" and len(scripts) == 5
-    assert local_rec["launcher"] == {"name": "local"}
+    assert local_rec["launcher"]["name"] == "local" and "schedule" not in launcher
     assert _processes_mentioning(str(tmp_path)) == []
 
 
