@@ -145,6 +145,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     paths = write_reports(run_dir, read_record(run_dir), testplan=args.testplan)
     for p in paths:
         print(p)
+    from regress.links import dangling_links
+
+    for link in dangling_links(paths[-1]):
+        print(f"warning: {paths[-1].name} links to {link}, which is not a file inside {run_dir}", file=sys.stderr)
     return 0
 
 

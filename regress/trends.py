@@ -93,8 +93,11 @@ def history(run_dir: Path, record: dict[str, Any], limit: int = 30) -> list[RunP
         if other in points:
             continue
         try:
-            points[other] = run_point(other, json.loads(path.read_text()))
-        except (OSError, ValueError, KeyError, TypeError):
+            data = json.loads(path.read_text())
+            if data.get("shard"):
+                continue  # a shard is part of a run; its merge is the trend point
+            points[other] = run_point(other, data)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             continue  # a half-written or foreign record is not a trend point
     ordered = sorted(points.values(), key=lambda p: (p.started, p.name))
     return ordered[-limit:]

@@ -5,6 +5,7 @@ summary first, coverage holes first, trends over the earlier runs, the failure's
 excerpt, and line coverage that is the lcov page's figure."""
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from html.parser import HTMLParser
@@ -159,3 +160,23 @@ def test_browser_check_sees_console_errors_and_failed_loads(tmp_path: Path) -> N
     shown = render(page, width=400, height=300)
     assert ("error", "broken page") in shown.console
     assert shown.failed_loads and any("ERR_FILE_NOT_FOUND" in e for e in shown.errors)
+
+
+def test_trend_points_are_runs_not_shards(tmp_path: Path) -> None:
+    """Shards of a run are parts of it: only their merge is a point of the trend."""
+    from regress.trends import history
+
+    def record(name: str, started: str, shard: str | None) -> dict:
+        data = {"started": started, "suite": "smoke", "shard": shard, "wall_time_s": 1.0, "coverage": {},
+                "results": [{"status": "pass", "metrics": {}}, {"status": "fail", "metrics": {}}]}
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "record.json").write_text(json.dumps(data))
+        return data
+
+    record("a-shard1of2", "2026-12-01T10:00:00", "1/2")
+    record("a", "2026-12-01T10:05:00", None)
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "record.json").write_text("{not json")
+    now = record("b", "2026-12-02T10:00:00", None)
+    points = history(tmp_path / "b", now)
+    assert [(p.name, p.current, p.pass_rate) for p in points] == [("a", False, 50.0), ("b", True, 50.0)]
