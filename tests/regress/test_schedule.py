@@ -170,7 +170,7 @@ def test_expected_builds_from_cache_stamp_then_records_then_source_size(tmp_path
     (stamp_dir / "llama-dv-build.json").write_text(json.dumps({"hash": "stale", "duration_s": 55.0}))
     expected = schedule.expect(by_key, {key: big}, {key: True}, False, history)
     assert expected.builds[key] == (55.0, "build cache")
-    assert expected.runs[job.job_id] == (schedule.DEFAULT_RUN_S, "default")
+    assert expected.runs[job.job_id] == (schedule.DEFAULT_RUN_S["verilator"], "default")
 
 
 def test_an_up_to_date_build_is_expected_free(tmp_path: Path) -> None:
