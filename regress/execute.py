@@ -55,7 +55,9 @@ class Progress:
         self.stream = stream
         self.lock = threading.Lock()
 
-    def update(self, result: JobResult) -> None:
+    def update(self, result: JobResult, eta_s: float | None = None) -> None:
+        """Count *result* and print its line; *eta_s* (the scheduler's forecast of the
+        remaining time) replaces the average-so-far estimate when given."""
         with self.lock:
             self.done += 1
             if result.status == "pass":
@@ -65,6 +67,8 @@ class Progress:
             elapsed = time.monotonic() - self.start
             remaining = self.total - self.done
             eta = elapsed / self.done * remaining if self.done else 0.0
+            if eta_s is not None:
+                eta = eta_s if remaining else 0.0
             width = len(str(self.total))
             print(f"[{self.done:>{width}}/{self.total}] {result.status.upper():<11} {result.sim:<9} "
                   f"{result.ref} seed={result.seed} ({result.duration_s:.1f}s) | pass {self.passed} "
@@ -116,9 +120,18 @@ def run_all(registry: ModuleType, jobs: list[Job], out_dir: Path, opts: ExecOpti
     progress = Progress(len(jobs), stream)
     results: dict[str, JobResult] = {}
 
+    queue: schedule.ReadyQueue | None = None
+    in_slots: dict[Future[Any], schedule.Running] = {}
+    """What runs now, with its expected end (monotonic) in place of the seconds left."""
+    slots = max(1, opts.jobs)
+
     def finish(job: Job, result: JobResult) -> None:
         results[job.job_id] = result
-        progress.update(result)
+        eta = None
+        if queue is not None:  # what the expected times say is left, from where the run is now
+            now = time.monotonic()
+            eta = queue.forecast_s([(end - now, *rest) for end, *rest in in_slots.values()], slots)
+        progress.update(result, eta)
         if on_result:
             on_result(result)
 
@@ -135,7 +148,6 @@ def run_all(registry: ModuleType, jobs: list[Job], out_dir: Path, opts: ExecOpti
     if history is None:
         history = schedule.History.read(schedule.default_history_roots(out_dir), exclude=out_dir)
     expected = schedule.expect(by_key, duts, coverage, opts.waves, history)
-    slots = max(1, opts.jobs)
     for line in schedule.describe(expected, by_key, slots, history):
         print(line, file=stream, flush=True)
     timeline = timeline if timeline is not None else schedule.Timeline()
@@ -149,8 +161,6 @@ def run_all(registry: ModuleType, jobs: list[Job], out_dir: Path, opts: ExecOpti
     for key in sorted(duts):
         queue.add_build(key)
     build_started: dict[Key, float] = {}
-    in_slots: dict[Future[Any], schedule.Running] = {}
-    """What runs now, with its expected end (monotonic) in place of the seconds left."""
     with ThreadPoolExecutor(max_workers=slots) as pool:
         tasks: dict[Future[Any], tuple[str, Any]] = {}
         try:

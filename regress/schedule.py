@@ -318,6 +318,10 @@ class ReadyQueue:
                 chain = max(chain, self.expected.run_s(job))  # type: ignore[arg-type]
         return max(chain, work / max(1, slots))
 
+    def forecast_s(self, running: Sequence[Running], slots: int) -> float:
+        """Expected seconds until everything queued and *running* is done."""
+        return _simulate(self, running, slots, plain=True).makespan_s
+
     def _makespan_after(self, entry: tuple[float, int, str, Key, Job | None], running: Sequence[Running],
                         slots: int) -> float:
         """Forecast wall time (from now) when *entry* starts now and the rest follows by critical path."""
