@@ -182,8 +182,10 @@ def _inside(run_dir: Path, path: Path) -> str | None:
 
 
 def _replay_file(run_dir: Path, r: JobResult) -> Path:
-    if r.test_dir and (run_dir / r.test_dir).is_dir():
-        return run_dir / r.test_dir / "replay.sh"
+    """Beside the job's log when its folder is in this run (not a shard's, after a merge)."""
+    test_dir = (run_dir / r.test_dir).resolve() if r.test_dir else None
+    if test_dir and test_dir.is_dir() and test_dir.is_relative_to(run_dir):
+        return test_dir / "replay.sh"
     return run_dir / "replay" / (re.sub(r"[^\w.@-]+", "_", r.job_id) + ".sh")
 
 
