@@ -91,6 +91,7 @@ def cmd_regress(args: argparse.Namespace) -> int:
         jobs=args.jobs, waves=args.waves, code_coverage=not args.no_code_coverage, timeout_s=args.timeout,
         shard=args.shard, name=args.name, out_root=args.out_root, testplan=args.testplan,
         registry=args.registry, tb_dir=_tb_dir(args), reports=not args.no_report, launcher=launcher,
+        history=tuple(args.history or ()),
     )
     signal.signal(signal.SIGTERM, _interrupt)
     try:
@@ -192,6 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out-root", type=Path, help="folder holding regression outputs (default: build/regress)")
     r.add_argument("--no-code-coverage", action="store_true", help="skip Verilator code coverage instrumentation")
     r.add_argument("--no-report", action="store_true", help="skip the HTML/Markdown reports")
+    r.add_argument("--history", type=Path, action="append",
+                   help="folder of earlier regression outputs whose record.json files give the expected "
+                        "times that order the run (repeatable; the output root and build/regress are always read)")
     r.add_argument("--launcher", choices=("local", "slurm"), default="local",
                    help="where builds and simulations run: local processes or SLURM jobs (default: local)")
     r.add_argument("--partition", help="SLURM partition of every job (default: the cluster's default)")

@@ -44,6 +44,8 @@ class ExecOptions:
     python_path: tuple[Path, ...] = ()
     plusargs: tuple[str, ...] = ()
     """Simulator plusargs of every run (`+LDV_MUTANT=3` selects a mutant); part of the replay."""
+    history: tuple[Path, ...] = ()
+    """Folders of earlier regressions read for expected times, besides the default ones."""
 
 
 class Progress:
@@ -146,7 +148,7 @@ def run_all(registry: ModuleType, jobs: list[Job], out_dir: Path, opts: ExecOpti
             failed_keys[key] = f"registry get_dut({dut!r}, {sim!r}, {config!r}) failed: {type(exc).__name__}: {exc}"
     print(f"building {len(duts)} DUT configuration(s) with {opts.jobs} worker(s)", file=stream, flush=True)
     if history is None:
-        history = schedule.History.read(schedule.default_history_roots(out_dir), exclude=out_dir)
+        history = schedule.History.read(schedule.history_roots(out_dir, opts.history), exclude=out_dir)
     expected = schedule.expect(by_key, duts, coverage, opts.waves, history)
     for line in schedule.describe(expected, by_key, slots, history):
         print(line, file=stream, flush=True)

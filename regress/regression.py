@@ -54,6 +54,8 @@ class RegressOptions:
     tb_dir: Path = field(default_factory=lambda: REPO_ROOT / "tb")
     reports: bool = True
     launcher: LauncherOptions = field(default_factory=LauncherOptions)
+    history: tuple[Path, ...] = ()
+    """More folders of earlier regressions to read expected times from (``regress.schedule``)."""
 
 
 class RegressError(RuntimeError):
@@ -135,7 +137,7 @@ def run_regression(opts: RegressOptions, stream: TextIO = sys.stdout) -> tuple[P
     timeout = opts.timeout_s or suite.timeout_s
     exec_opts = ExecOptions(jobs=opts.jobs, waves=opts.waves, code_coverage=opts.code_coverage,
                             timeout_s=timeout, build_timeout_s=opts.build_timeout_s,
-                            python_path=python_path_for(opts.registry))
+                            python_path=python_path_for(opts.registry), history=tuple(opts.history))
     print(f"llama-dv regress: suite {opts.suite}, sims {','.join(sims)}, {len(jobs)} job(s), "
           f"{len(not_run)} not runnable, base seed {base_seed}, {launcher.describe(exec_opts)} -> {out_dir}",
           file=stream, flush=True)

@@ -152,9 +152,11 @@ class History:
         return statistics.median(seen[:SAMPLES]) if seen else None
 
 
-def default_history_roots(out_dir: Path) -> list[Path]:
-    """Where earlier records are: beside this run, and the build root's ``regress/``."""
-    roots = [out_dir.parent.resolve(), (sim_runner.default_build_root() / "regress").resolve()]
+def history_roots(out_dir: Path, extra: Iterable[Path] = ()) -> list[Path]:
+    """Where earlier records are: *extra* (``--history``), beside this run, and the build
+    root's ``regress/``."""
+    roots = [Path(p).resolve() for p in extra]
+    roots += [out_dir.parent.resolve(), (sim_runner.default_build_root() / "regress").resolve()]
     return list(dict.fromkeys(roots))
 
 
@@ -454,5 +456,5 @@ def _fmt(seconds: float) -> str:
 
 
 __all__ = ["DEFAULT_RUN_S", "Expected", "Forecast", "History", "ReadyQueue", "Timeline", "build_key",
-           "build_outcome", "default_build_s", "default_history_roots", "describe", "expect", "forecast",
+           "build_outcome", "default_build_s", "history_roots", "describe", "expect", "forecast",
            "forecast_json", "job_key", "run_key"]

@@ -34,7 +34,7 @@ from regress.launchers.slurm_client import SlurmClient, SlurmError
 from regress.launchers.slurm_state import EndOfJob, JobInfo, explain
 from regress.launchers.worker import make_spec
 from regress.results import JobResult
-from regress.schedule import History, ReadyQueue, default_history_roots, expect
+from regress.schedule import History, ReadyQueue, expect, history_roots
 from regress.selection import Job
 
 Key = tuple[str, str, str]
@@ -343,7 +343,7 @@ class _Session:
         """Builds longest expected chain first, each build's runs longest first
         (``regress.schedule``), so a FIFO farm queue starts the long work early; SLURM's
         dependencies still start every run as soon as its own build is done."""
-        history = History.read(default_history_roots(self.out_dir), exclude=self.out_dir)
+        history = History.read(history_roots(self.out_dir, self.opts.history), exclude=self.out_dir)
         for warning in history.warnings:
             self.say(f"  warning: {warning}")
         expected = expect(self.by_key, self.duts, self.coverage, self.opts.waves, history)

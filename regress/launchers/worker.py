@@ -39,6 +39,7 @@ def make_spec(kind: str, *, registry: str, key: tuple[str, str, str], coverage: 
     """The spec of a ``build`` of DUT configuration *key* (dut, config, sim) or a ``run`` of *job*."""
     exec_opts = asdict(opts)
     exec_opts["python_path"] = [str(Path(p).resolve()) for p in opts.python_path]
+    exec_opts["history"] = [str(Path(p).resolve()) for p in opts.history]
     spec = {"version": SPEC_VERSION, "kind": kind, "registry": registry, "dut": key[0], "config": key[1],
             "sim": key[2], "coverage": coverage, "exec": exec_opts, "out_dir": str(out_dir.resolve()),
             "result": str(result.resolve())}
@@ -66,7 +67,8 @@ def execute(spec: dict[str, Any]) -> int:
     for folder in reversed(spec["exec"]["python_path"]):
         if folder not in sys.path:
             sys.path.insert(0, folder)
-    opts = ExecOptions(**{**spec["exec"], "python_path": tuple(Path(p) for p in spec["exec"]["python_path"])})
+    opts = ExecOptions(**{**spec["exec"], "python_path": tuple(Path(p) for p in spec["exec"]["python_path"]),
+                          "history": tuple(Path(p) for p in spec["exec"].get("history", ()))})
     result_path = Path(spec["result"])
     registry = load_registry(spec["registry"])
     dut_name, config, sim = spec["dut"], spec["config"], spec["sim"]

@@ -141,6 +141,13 @@ def test_a_corrupt_record_is_reported_and_skipped(tmp_path: Path) -> None:
                for w in history.warnings)
 
 
+def test_history_folders_given_first_then_the_output_root_then_the_build_root(tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LLAMA_DV_BUILD_ROOT", str(tmp_path / "b"))
+    roots = schedule.history_roots(tmp_path / "out" / "run1", [tmp_path / "ci-archive", tmp_path / "out"])
+    assert roots == [tmp_path / "ci-archive", tmp_path / "out", tmp_path / "b" / "regress"]
+
+
 def _dut(tmp_path: Path, sim: str, kb: int = 1) -> DutBuild:
     src = tmp_path / f"top_{kb}.v"
     src.write_text("module top; endmodule\n" + "// pad\n" * (kb * 1024 // 7))
