@@ -10,7 +10,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-FIRST_ERROR = re.compile(r"\b(ERROR|FATAL|FAIL(ED)?|Traceback|AssertionError|%Error|%Fatal)\b|\bError:")
+FIRST_ERROR = re.compile(r"\b(ERROR|FATAL|FAIL(ED)?|Traceback|AssertionError|%Error|%Fatal)\b|\bError:"
+                         r"|\sfailed\s*$")  # cocotb: "WARNING cocotb.regression <test> failed"
 MAX_LINE = 240
 
 
