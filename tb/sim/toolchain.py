@@ -42,7 +42,6 @@ YOSYS_OVERRIDE_ENV = "YOSYS"
 PYTHON_PACKAGES: tuple[str, ...] = (
     "cocotb",
     "pyuvm",
-    "cocotb-bus",
     "cocotbext-axi",
     "cocotb-coverage",
     "numpy",
