@@ -22,12 +22,18 @@ ccache disabled, so the figure is a full compile.
 With ``--profile`` every case runs a second time under cocotb's cProfile, to estimate
 how much of the test time is Python (testbench and cocotb) rather than the simulator.
 
+A decoder top named with ``--clash`` (one the decoder test drives, e.g. ``decoder_small``)
+or a user's decoder named by its role map (``--roles YAML``) is measured side by side
+with a native bench generated from its role map (`regress/native_bench.py`): same
+stimulus, same token stream or an error, and the ratio cocotb/native per simulator.
+Naming Clash tops or role maps without ``--kernel`` measures only those.
+
 Every record is checked (`check_record`) before it is written: positive call counts,
-cycles and times, and rates that match them.
+cycles and times, rates that match them, equal token streams on both sides.
 
     python -m regress.bench [--sim verilator|icarus|all] [--kernel NAME ...] [--calls N]
-                            [--clash TOP ...] [--no-clash] [--fresh-builds] [--profile]
-                            [--seed N] [--out build/bench/bench.json]
+                            [--clash TOP ...] [--roles YAML ...] [--tokens N] [--no-clash]
+                            [--fresh-builds] [--profile] [--seed N] [--out build/bench/bench.json]
 """
 from __future__ import annotations
 
@@ -46,7 +52,9 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from xml.etree import ElementTree
 
+from regress import native_bench
 from tb import duts
+from tb.clash.roles import RoleMapError
 from tb.common.knobs import FLOW_ENV, MEMORY_TIMING_ENV
 from tb.generic.suite import RANDOM_CALLS_ENV
 from tb.sim import runner, toolchain
@@ -425,7 +433,10 @@ def check_record(record: Mapping[str, object], source: str = "bench record") -> 
     rates must equal count / time, so a table built from the record cannot show a rate
     the run did not produce.
     """
+    check_side_by_side(record, source)
     results = record.get("results")
+    if isinstance(results, list) and not results and record.get("side_by_side"):
+        return
     if not isinstance(results, list) or not results:
         raise BenchError(f"{source}: no results")
     for i, r in enumerate(results):
@@ -555,6 +566,55 @@ def _progress_line(m: Measurement) -> None:
           f"{rate}{m.cycles_per_s:,.0f} cycles/s{per_cpu}{share}  ({cores}load {m.load_avg:.1f})", flush=True)
 
 
+def is_decoder_top(top: str) -> bool:
+    """A Clash top driven by the decoder test: measured side by side with its native bench."""
+    from tb.clash.duts import TOPS
+
+    return TOPS.get(top) == native_bench.TEST_MODULE
+
+
+def run_side_by_side(sims: Sequence[str], tops: Sequence[str], roles: Sequence[Path], tokens: int | None,
+                     seed: int, out_dir: Path) -> list[native_bench.SideBySide]:
+    """cocotb against the native bench for every decoder top / role map on every simulator."""
+    pairs = []
+    targets: list[dict[str, object]] = [{"top": t} for t in tops] + [{"roles": r} for r in roles]
+    for target in targets:
+        for sim in sims:
+            pair = native_bench.side_by_side(sim, n_tokens=tokens, seed=seed, out_dir=out_dir,
+                                             **target)  # type: ignore[arg-type]
+            print(f"{sim:9} {pair.top:28} {pair.n_tokens} tokens, {pair.cocotb.sim_cycles:,} cycles, same stream: "
+                  f"cocotb {pair.cocotb.cycles_per_s:,.0f} cycles/s ({pair.cocotb.cycles_per_cpu_s:,.0f} per CPU-s), "
+                  f"native {pair.native.cycles_per_s:,.0f} ({pair.native.cycles_per_cpu_s:,.0f}); cocotb/native "
+                  f"{pair.ratio_wall:.2f}x wall, {pair.ratio_cpu:.2f}x CPU (load {pair.load_avg_after:.1f})",
+                  flush=True)
+            pairs.append(pair)
+    return pairs
+
+
+def check_side_by_side(record: Mapping[str, object], source: str = "bench record") -> None:
+    """Every side-by-side entry: equal token streams, positive times, ratios that match them."""
+    entries = record.get("side_by_side") or []
+    if not isinstance(entries, list):
+        raise BenchError(f"{source}: side_by_side must be a list")
+    for i, r in enumerate(entries):
+        where = f"{source}: side_by_side[{i}]"
+        try:
+            where += f" ({r['top']} on {r['sim']})"
+            c, n = r["cocotb"], r["native"]
+            if c["tokens"] != n["tokens"]:
+                raise BenchError(f"{where}: token streams differ: cocotb {c['tokens']}, native {n['tokens']}")
+            for side, run in (("cocotb", c), ("native", n)):
+                if not (run["sim_cycles"] > 0 and run["wall_s"] > 0 and run["cpu_s"] > 0):
+                    raise BenchError(f"{where}: {side} needs positive sim_cycles, wall_s and cpu_s, got {run}")
+            wall = (n["sim_cycles"] / n["wall_s"]) / (c["sim_cycles"] / c["wall_s"])
+            cpu = (n["sim_cycles"] / n["cpu_s"]) / (c["sim_cycles"] / c["cpu_s"])
+            for name, expected in (("ratio_wall", wall), ("ratio_cpu", cpu)):
+                if not math.isclose(float(r[name]), expected, rel_tol=RATE_TOLERANCE):
+                    raise BenchError(f"{where}: {name} {r[name]!r} does not follow from the times ({expected!r})")
+        except (KeyError, TypeError, ValueError) as exc:
+            raise BenchError(f"{where}: missing or non-numeric field ({exc!r})") from exc
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Measure simulation throughput and write it as JSON plus Markdown tables."""
     p = argparse.ArgumentParser(prog="llama-dv bench", description=main.__doc__)
@@ -567,6 +627,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help="Clash top to measure on every simulator (repeatable; default: "
                         + "; ".join(f"{s}: {', '.join(t)}" for s, t in CLASH_TOPS.items()) + ")")
     p.add_argument("--no-clash", action="store_true", help="skip the Clash units")
+    p.add_argument("--roles", action="append", type=Path, metavar="YAML",
+                   help="a user's decoder bound by a role map: measured side by side with its native bench "
+                        "(repeatable)")
+    p.add_argument("--tokens", type=int, metavar="N",
+                   help="tokens each decoder side-by-side run generates (default: "
+                        + ", ".join(f"{s} {n}" for s, n in native_bench.DEFAULT_TOKENS.items()) + ")")
     p.add_argument("--fresh-builds", action="store_true",
                    help="rebuild every DUT from scratch (ccache off) in <out dir>/builds, so build times "
                         "are full compiles rather than the shared cache's recorded ones")
@@ -577,8 +643,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=DEFAULT_OUT)
     a = p.parse_args(argv)
     sims = list(runner.SIMULATORS) if a.sim == "all" else [a.sim]
-    kernels = a.kernel or list(KERNELS)
-    clash_tops: Mapping[str, Sequence[str]] | Sequence[str] = [] if a.no_clash else (a.clash or CLASH_TOPS)
+    named_clash = a.clash or a.roles
+    kernels = a.kernel or ([] if named_clash else list(KERNELS))
+    decoders = [t for t in a.clash or [] if is_decoder_top(t)]
+    clash_tops: Mapping[str, Sequence[str]] | Sequence[str] = [] if a.no_clash else (
+        [t for t in a.clash if t not in decoders] if a.clash else ([] if a.roles else CLASH_TOPS))
     out = a.out if a.out.is_absolute() else runner.REPO_ROOT / a.out
     load_before = os.getloadavg()
     start = time.monotonic()
@@ -588,27 +657,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         results = run_bench(sims, kernels, a.calls, clash_tops, a.seed, runs_dir=out.parent / "runs",
                             profile=a.profile, progress=_progress_line,
                             fresh_builds=out.parent / "builds" if a.fresh_builds else None)
+        pairs = run_side_by_side(sims, decoders, a.roles or [], a.tokens, a.seed, out.parent / "side-by-side")
         record = {
             "command": " ".join(["python -m regress.bench", *(argv if argv is not None else sys.argv[1:])]),
             "cpus": os.cpu_count(), "load_avg_before": load_before, "load_avg_after": os.getloadavg(),
             "wall_s": round(time.monotonic() - start, 1), "seed": a.seed, "calls": a.calls,
             "fresh_builds": a.fresh_builds, "tools": toolchain.tool_versions(),
             "results": [m.to_json() for m in results],
+            "side_by_side": [r.to_json() for r in pairs],
         }
         check_record(record, str(out))
-    except (BenchError, toolchain.ToolchainError, duts.UnknownDutError) as exc:
+    except (BenchError, native_bench.NativeBenchError, RoleMapError, toolchain.ToolchainError,
+            duts.UnknownDutError) as exc:
         print(f"regress.bench: error: {exc}", file=sys.stderr)
         return 2
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(record, indent=1, default=str))
-    print()
-    print(kernel_table(results))
-    print()
-    print(summary_table(results))
+    if any(not m.dut.startswith("clash_") for m in results):
+        print()
+        print(kernel_table(results))
+        print()
+        print(summary_table(results))
     if any(m.dut.startswith("clash_") for m in results):
         print()
         print(clash_table(results))
-    print(f"\n{len(results)} cases in {record['wall_s']} s; record: {out}")
+    if pairs:
+        print()
+        print(native_bench.table(pairs))
+    print(f"\n{len(results) + len(pairs)} cases in {record['wall_s']} s; record: {out}")
     return 0
 
 

@@ -21,6 +21,9 @@ from tb.common.seeding import rng
 
 STALL_ENV = "LDV_CLASH_OUT_STALL"
 
+HDL_CLOCK_ENV = "LDV_CLASH_HDL_CLOCK"
+"""The clock port the model drives itself (`tb/clash/duts.py`, `HDL_CLOCK_TOPS`)."""
+
 
 class ValidReadyItem(pyuvm.uvm_sequence_item):
     """One request: input port values (without the `in_` prefix) plus free-form
@@ -168,10 +171,25 @@ class ItemListSequence(pyuvm.uvm_sequence):
             await self.finish_item(item)
 
 
+async def _first_rising_edge(clk: Any, period_ps: int, manifest: ClashManifest) -> None:
+    """The first rising edge of a clock the model drives itself: it must come one period
+    after time 0, as a cocotb clock started high would have it."""
+    from cocotb.triggers import First, Timer
+    from cocotb.utils import get_sim_time
+
+    edge = RisingEdge(clk)
+    fired = await First(edge, Timer(2 * period_ps, unit="ps"))
+    now = get_sim_time("ps")
+    if fired is not edge or now % period_ps:
+        raise RuntimeError(f"{manifest.path}: {HDL_CLOCK_ENV}={clk._name}, but the model's clock does not run "
+                           f"with period {period_ps} ps (no rising edge by {now} ps, or one off the period)")
+
+
 async def start_clock_and_reset(dut: Any, manifest: ClashManifest, cycles: int = 3,
                                 clock: Port | None = None, reset: Port | None = None) -> Any:
-    """Every data input at 0, clock from the domain period, reset with the manifest's
-    polarity; returns the clock handle. `clock`/`reset` (a role map's) default to the
+    """Every data input at 0, clock from the domain period (a cocotb clock, unless the
+    model drives its own: `HDL_CLOCK_ENV`), reset with the manifest's polarity; returns
+    the clock handle. `clock`/`reset` (a role map's) default to the
     manifest's clock and the reset of its domain."""
     from cocotb.clock import Clock
 
@@ -185,12 +203,17 @@ async def start_clock_and_reset(dut: Any, manifest: ClashManifest, cycles: int =
         if p.direction == "in" and p.name not in (clk_port.name, rst_port.name):
             getattr(dut, p.name).value = 0
     period_ps = dom.period_ps
-    cocotb.start_soon(Clock(clk, period_ps, unit="ps").start())
+    hdl_clock = os.environ.get(HDL_CLOCK_ENV) == clk_port.name
+    if not hdl_clock:
+        cocotb.start_soon(Clock(clk, period_ps, unit="ps").start())
     active = 1 if dom.reset_polarity == "ActiveHigh" else 0
     # Reset is asserted after time 0: Icarus does not evaluate Clash's `always @(*)`
     # output decoders for a register that settles before they first wait on it.
     rst.value = 1 - active
-    await RisingEdge(clk)
+    if hdl_clock:
+        await _first_rising_edge(clk, period_ps, manifest)
+    else:
+        await RisingEdge(clk)
     await FallingEdge(clk)
     rst.value = active
     for _ in range(cycles):

@@ -390,8 +390,9 @@ def sample_step(res: TokenResult, trace: StepTrace) -> None:
     _cov_tie(argmax_ties(trace.logits))
 
 
-def record_metrics(**figures: float) -> None:
-    """Figures for the regression report and sign-off (`LDV_METRICS_FILE`, if set)."""
+def record_metrics(**figures: object) -> None:
+    """Figures for the regression report, sign-off and bench (`LDV_METRICS_FILE`, if set):
+    numbers, and lists of numbers such as the prompt and the generated tokens."""
     path = os.environ.get("LDV_METRICS_FILE")
     if path:
         Path(path).write_text(json.dumps(figures, indent=1) + "\n")
