@@ -57,11 +57,35 @@ def trend_plot(points: Sequence[RunPoint]) -> str:
         if not any(y is not None for _, ys in series for y in ys):
             ax.text(0.5, 0.5, "not measured", ha="center", va="center", transform=ax.transAxes, fontsize=8)
         ax.set_title(title, fontsize=9)
+        if "%" in title:
+            ax.set_ylim(0, 105)
         ax.set_xticks(x, labels, rotation=45, ha="right", fontsize=7)
         ax.tick_params(axis="y", labelsize=7)
         ax.grid(alpha=0.3)
         if len(series) > 1:
             ax.legend(fontsize=7)
+    fig.tight_layout()
+    return _svg(fig, plt)
+
+
+def test_runtime_trend_plot(points: Sequence[RunPoint], top: int = 8) -> str:
+    """Wall time of the *top* slowest tests of the newest run across the runs."""
+    plt = _pyplot()
+    newest = points[-1].durations if points else {}
+    tests = sorted(newest, key=lambda k: -newest[k])[:top]
+    fig, ax = plt.subplots(figsize=(8, 2.8))
+    x = list(range(len(points)))
+    for test in tests:
+        ys = [p.durations.get(test) for p in points]
+        ax.plot([i for i, y in zip(x, ys) if y is not None], [y for y in ys if y is not None],
+                marker="o", markersize=3, label=test)
+    ax.set_xticks(x, [_short(p.name) + ("*" if p.current else "") for p in points], rotation=45, ha="right",
+                  fontsize=7)
+    ax.set_ylabel("wall time (s)", fontsize=8)
+    ax.tick_params(axis="y", labelsize=7)
+    ax.grid(alpha=0.3)
+    if tests:
+        ax.legend(fontsize=6, loc="center left", bbox_to_anchor=(1.01, 0.5))
     fig.tight_layout()
     return _svg(fig, plt)
 

@@ -13,7 +13,8 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from regress.dashboard import Dashboard, gather, stage_files
-from regress.plots import cycles_per_position_plot, cycles_per_token_plot, runtime_plot, trend_plot
+from regress.plots import (cycles_per_position_plot, cycles_per_token_plot, runtime_plot,
+                           test_runtime_trend_plot, trend_plot)
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 TOOLS_SHOWN = ("verilator", "iverilog", "python")
@@ -54,7 +55,7 @@ def _tools(record: dict[str, Any]) -> str:
 
 def plots(d: Dashboard) -> dict[str, str]:
     """Inline SVG plots of the dashboard, all from recorded figures."""
-    out = {"trend": trend_plot(d.trends),
+    out = {"trend": trend_plot(d.trends), "test_trend": test_runtime_trend_plot(d.trends),
            "runtime": runtime_plot([(f"{j.result.sim} {j.result.ref} s{j.result.seed}", j.result.duration_s,
                                      j.result.status) for j in d.jobs if j.result.status != "not_run"]),
            "cycles": ""}

@@ -6,7 +6,7 @@ the tests' metrics), never recomputed, so a trend shows what the runs measured.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,8 @@ class RunPoint:
     line_pct: float | None
     cycles_per_token: float | None
     current: bool = False
+    durations: dict[str, float] = field(default_factory=dict)
+    """"<sim> <test>" -> its longest run's wall time in seconds."""
 
     @property
     def pass_rate(self) -> float | None:
@@ -74,6 +76,15 @@ def _cycles_per_token(record: dict[str, Any]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
+def _durations(results: list[dict[str, Any]]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for r in results:
+        if r.get("status") != "not_run" and isinstance(r.get("duration_s"), (int, float)):
+            key = f"{r.get('sim')} {r.get('ref')}"
+            out[key] = max(out.get(key, 0.0), float(r["duration_s"]))
+    return out
+
+
 def run_point(run_dir: Path, record: dict[str, Any], current: bool = False) -> RunPoint:
     results = record.get("results", [])
     return RunPoint(
@@ -81,7 +92,8 @@ def run_point(run_dir: Path, record: dict[str, Any], current: bool = False) -> R
         passed=sum(r["status"] == "pass" for r in results),
         ran=sum(r["status"] != "not_run" for r in results),
         wall_time_s=record.get("wall_time_s"), functional_pct=_functional_pct(run_dir, record),
-        line_pct=_line_pct(run_dir, record), cycles_per_token=_cycles_per_token(record), current=current)
+        line_pct=_line_pct(run_dir, record), cycles_per_token=_cycles_per_token(record), current=current,
+        durations=_durations(results))
 
 
 def history(run_dir: Path, record: dict[str, Any], limit: int = 30) -> list[RunPoint]:

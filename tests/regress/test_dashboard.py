@@ -96,7 +96,9 @@ def test_smoke_run_dashboard(runs: dict[str, Path]) -> None:
     # Trend over the earlier run and this one, as an inline SVG plot.
     assert "Trends over 2 runs" in text
     trend = text[text.index('id="trend-plot"'):]
-    assert trend.lstrip('id="trend-plot">').startswith("<svg")
+    assert trend.removeprefix('id="trend-plot">').startswith("<svg")
+    per_test = text[text.index('id="test-trend-plot"'):]
+    assert per_test.removeprefix('id="test-trend-plot">').startswith("<svg") and "icarus adder.test_add" in per_test
 
     # Every log, wave, replay script, lcov page and mutation summary is a relative link
     # that resolves inside the run folder.
