@@ -56,8 +56,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="mutants run at once (default: all cores)")
     p.add_argument("--only", action="append", default=[], metavar="KEY=VALUE",
                    help="sample only mutations whose KEY (mode, module, cell, port, wire, src) is VALUE, "
-                        "e.g. --only wire=ap_idle (repeatable; a result of its own, under <suite>-only-...)")
+                        "e.g. --only wire=ap_idle (repeatable; a result of its own, under <suite>-only-...); "
+                        "module=NAME mutates that module in place, the hierarchy kept (memory backdoors still reach in)")
     p.add_argument("--no-equivalence", action="store_true", help="skip the equivalence proofs of survivors")
+    p.add_argument("--keep-hierarchy", action="store_true",
+                   help="mutate the modules in place instead of the flattened top: module, instance and memory "
+                        "names stay, so backdoors into the design still reach (results under <suite>-hier)")
     p.add_argument("--survivors", action="store_true",
                    help="run again only the survivors of the last result (after a check or stimulus was added)")
     p.add_argument("--rescore", action="store_true",
@@ -108,9 +112,10 @@ def triage(outcomes: list[MutantOutcome], rules: list[JustifyRule], netlist: Mut
             to_prove.append((o.mutation, entry))
     if to_prove:
         print(f"proving {len(to_prove)} survivor(s) equivalent ({jobs} at a time)", flush=True)
-        module = json.loads(netlist.base_json.read_text())["modules"][netlist.dut.toplevel]
+        modules = json.loads(netlist.base_json.read_text())["modules"]
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            proofs = list(pool.map(lambda item: prove_equivalent(netlist, item[0], module=module), to_prove))
+            proofs = list(pool.map(lambda item: prove_equivalent(netlist, item[0], module=modules[item[0].module]),
+                                   to_prove))
         for (mutation, entry), proof in zip(to_prove, proofs):
             entry["proof"] = proof.reason
             if proof.proven:
@@ -127,15 +132,17 @@ def rescore(out: Path, rules: list[JustifyRule]) -> int:
         print(f"llama-dv mutate: no result to rescore in {out}", file=sys.stderr)
         return 2
     base = out / "netlist" / "base.json"
-    module = json.loads(base.read_text())["modules"].get(record["top"]) if base.is_file() and "top" in record else None
+    modules = json.loads(base.read_text())["modules"] if base.is_file() else {}
     for entry in record["mutants"]:
         if entry["status"] in ("survived", "justified"):
             mutation = Mutation.from_json(entry)
             proof = None
+            module = modules.get(mutation.module or record["top"])
             if module:
                 proof = structural_proof(module, mutation)
                 if proof is None and mutation.port not in ASYNC_PORTS:
-                    proof = local_proof(out / "netlist" / "base.il", record["top"], out / "netlist", mutation)
+                    proof = local_proof(out / "netlist" / "base.il", mutation.module or record["top"], out / "netlist",
+                                        mutation)
             if proof is not None:
                 entry.update(status="equivalent", proof=proof.reason, justification=None)
                 continue
@@ -206,7 +213,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"llama-dv mutate: {exc}", file=sys.stderr)
         return 2
-    label = suite + "".join(f"-only-{k}-{re.sub(r'[^A-Za-z0-9_]', '_', v)}" for k, v in only.items())
+    keep_hierarchy = args.keep_hierarchy or "module" in only
+    label = (suite + ("-hier" if keep_hierarchy else "")
+             + "".join(f"-only-{k}-{re.sub(r'[^A-Za-z0-9_]', '_', v)}" for k, v in only.items()))
     out = args.out or result_dir(args.dut, args.config, label, args.sim)
     if args.rescore:
         return rescore(out, rules)
@@ -224,7 +233,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     opts = ExecOptions(jobs=max(1, args.jobs), waves=False, code_coverage=False, timeout_s=900.0,
                        build_timeout_s=1800.0, python_path=python_path_for(args.registry))
     try:
-        netlist = prepare(dut, out / "netlist", args.count, args.seed, only)
+        netlist = prepare(dut, out / "netlist", args.count, args.seed, only, keep_hierarchy)
         print(f"netlist: {len(netlist.mutations)} mutations behind one control input "
               f"({len(netlist.memories)} run-time memory file(s) re-attached); building", flush=True)
         mutant_dut = build_netlist(netlist, opts.build_timeout_s)
@@ -245,7 +254,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if previous is not None:
         again = {m["index"]: m for m in mutants}
         mutants = [again.get(m["index"], m) for m in previous["mutants"]]
-    record = {"dut": args.dut, "top": dut.toplevel, "config": args.config, "sim": args.sim, "suite": suite,
+    record = {"dut": args.dut, "top": dut.toplevel, "hierarchy_kept": netlist.hierarchy_kept,
+              "config": args.config, "sim": args.sim, "suite": suite,
               "only": only, "count": args.count,
               "seed": args.seed, "tests": [str(j.ref) for j in jobs], "skipped_tests": skipped,
               "jobs": opts.jobs, "started": started, "wall_s": round(time.monotonic() - t0, 1),

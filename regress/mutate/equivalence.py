@@ -50,12 +50,12 @@ def prove_equivalent(netlist: MutantNetlist, mutation: Mutation, timeout_s: floa
     """Try to prove *mutation* equivalent to the original design (both from the same state).
     *module* is the top's entry of `base.json` (read here when not given)."""
     if module is None:
-        module = json.loads(netlist.base_json.read_text())["modules"][netlist.dut.toplevel]
+        module = json.loads(netlist.base_json.read_text())["modules"][mutation.module]
     if mutation.port in ASYNC_PORTS:
         return structural_proof(module, mutation) or Proof(False, "not proven: an asynchronous reset or load "
                                                                    "input (the formal proofs model it as synchronous)")
     return (structural_proof(module, mutation)
-            or local_proof(netlist.base_rtlil, netlist.dut.toplevel, netlist.workdir, mutation, timeout_s)
+            or local_proof(netlist.base_rtlil, mutation.module, netlist.workdir, mutation, timeout_s)
             or _formal_proof(netlist, mutation, timeout_s))
 
 
@@ -106,7 +106,7 @@ def local_proof(base_rtlil: Path, top: str, workdir: Path, mutation: Mutation,
 
 
 def _formal_proof(netlist: MutantNetlist, mutation: Mutation, timeout_s: float) -> Proof:
-    top = netlist.dut.toplevel
+    top = mutation.module
     workdir = netlist.workdir / "equiv"
     workdir.mkdir(exist_ok=True)
     script = (f"read_rtlil {netlist.base_rtlil}\n"

@@ -10,6 +10,14 @@ Memories filled by `$readmemb`/`$readmemh` at run time (Clash `romFile`, Vitis R
 `.dat` files) stay run-time data: their contents are dropped from the netlist after
 elaboration (so no mutation lands on data the tests replace) and the wrapped module reads
 the same files again, over the memory's whole address range, when the simulation starts.
+
+With `keep_hierarchy` (`--keep-hierarchy`, implied by `--only module=NAME`) the design
+is not flattened: mutations are sampled over its modules, yosys routes the control input
+up to the top, where it becomes a register read from the same plusarg, and the whole
+hierarchy is written back with its module, instance and memory names, so a test that reaches into
+the design (a backdoor on a memory, a `.vlt` that makes it public) runs on the mutants
+as it does on the sources. No wrapper is needed: the top is unchanged. A module
+instantiated twice carries its mutation in every instance.
 """
 from __future__ import annotations
 
@@ -78,7 +86,8 @@ class Mutation:
     @classmethod
     def from_json(cls, entry: dict[str, object]) -> "Mutation":
         """A mutation as `to_json` wrote it into mutation.json."""
-        return cls(index=int(entry["index"]), mode=str(entry["mode"]), module="", cell=str(entry["cell"]),  # type: ignore[arg-type]
+        return cls(index=int(entry["index"]), mode=str(entry["mode"]), module=str(entry.get("module") or ""),
+                   cell=str(entry["cell"]),  # type: ignore[arg-type]
                    port=str(entry["port"]), portbit=int(entry["portbit"]), ctrlbit=entry.get("ctrlbit"),  # type: ignore[arg-type]
                    wire=entry.get("wire"), wirebit=entry.get("wirebit"), src=tuple(entry.get("src") or ()))  # type: ignore[arg-type]
 
@@ -112,7 +121,7 @@ class Mutation:
         return f"{self.signal} {how.get(self.mode, self.mode)} at {self.location}"
 
     def to_json(self) -> dict[str, object]:
-        return {"index": self.index, "mode": self.mode, "cell": self.cell, "port": self.port,
+        return {"index": self.index, "mode": self.mode, "module": self.module, "cell": self.cell, "port": self.port,
                 "portbit": self.portbit, "ctrlbit": self.ctrlbit, "wire": self.wire, "wirebit": self.wirebit,
                 "src": list(self.src), "signal": self.signal, "location": self.location,
                 "description": self.describe()}
@@ -139,8 +148,11 @@ class MutantNetlist:
     base_rtlil: Path
     base_json: Path
     mutants_verilog: Path
-    wrapper_verilog: Path
+    wrapper_verilog: Path | None
+    """None when one module was mutated in place (the top is the original one)."""
     memories: list[RunTimeMemory] = field(default_factory=list)
+    hierarchy_kept: bool = False
+    """Modules mutated in place (no wrapper), rather than the flattened top."""
 
     def build(self) -> DutBuild:
         """The DutBuild of the wrapped mutant netlist: same top, ports, parameters, data files
@@ -148,9 +160,10 @@ class MutantNetlist:
         args = [a for a in self.dut.build_args if not a.startswith(("-I", "+incdir"))]
         if self.dut.sim == "verilator":
             args += [a for a in ("-Wno-fatal", "-Wno-lint", "-Wno-style", "-Wno-UNOPTFLAT") if a not in args]
+        netlist = [self.mutants_verilog] + ([self.wrapper_verilog] if self.wrapper_verilog else [])
         return replace(self.dut, name=f"{self.dut.name}{MUTANTS_SUFFIX}",
                        sources=[s for s in self.dut.sources if s.suffix not in HDL_SUFFIXES]
-                       + [self.mutants_verilog, self.wrapper_verilog], includes=[], defines={},
+                       + netlist + bench_sources(self.dut), includes=[], defines={},
                        build_args=args, build_root=self.dut.root)
 
 
@@ -189,9 +202,20 @@ def _read_commands(dut: DutBuild) -> str:
     return "\n".join(lines) + f"\nhierarchy -check -top {dut.toplevel} {chparams}\n"
 
 
+_BIND = re.compile(r"^\s*bind\s+\w", re.M)
+
+
+def bench_sources(dut: DutBuild) -> list[Path]:
+    """HDL sources that `bind` verification code into the design (a generated clock, an
+    assertion module): built with every mutant, never mutated."""
+    return [s for s in dut.sources if s.suffix in HDL_SUFFIXES and _BIND.search(s.read_text(errors="replace"))]
+
+
 def hdl_sources(dut: DutBuild) -> list[Path]:
-    """The Verilog/SystemVerilog sources yosys reads (not simulator control files such as `.vlt`)."""
-    return [s for s in dut.sources if s.suffix in HDL_SUFFIXES]
+    """The design's Verilog/SystemVerilog sources yosys reads (not simulator control files
+    such as `.vlt`, not `bench_sources`)."""
+    bench = set(bench_sources(dut))
+    return [s for s in dut.sources if s.suffix in HDL_SUFFIXES and s not in bench]
 
 
 def _param_value(value: object) -> str:
@@ -203,26 +227,31 @@ FILTER_KEYS = ("mode", "module", "cell", "port", "wire", "src")
 
 
 def prepare(dut: DutBuild, workdir: Path, count: int, seed: int,
-            only: dict[str, str] | None = None) -> MutantNetlist:
+            only: dict[str, str] | None = None, keep_hierarchy: bool = False) -> MutantNetlist:
     """Elaborate *dut*, sample *count* mutations with *seed* (among those matching *only*)
-    and write the wrapped netlist."""
+    and write the mutant netlist: flattened and wrapped, or with *keep_hierarchy* (implied
+    by a `module` in *only*) the hierarchy with its modules mutated in place."""
     workdir.mkdir(parents=True, exist_ok=True)
     sources = hdl_sources(dut)
     if not sources:
         raise MutateError(f"{dut.name}: no Verilog sources to mutate among {[s.name for s in dut.sources]}")
     _stage_memory_files(dut, sources, workdir)
     top = dut.toplevel
-    run_yosys(_read_commands(dut) + "proc\nflatten\nopt\nwrite_json design.json\n", workdir, "elaborate")
-    design = json.loads((workdir / "design.json").read_text())
-    module = design["modules"].get(top)
-    if module is None:
-        raise MutateError(f"{dut.name}: yosys elaborated no module {top!r}")
-    memories = _run_time_memories(module)
-    run_yosys(_read_commands(dut) + "proc\nflatten\nopt\n" + "".join(
-        f"delete t:$meminit* r:MEMID={_rtlil_id(m.name)} %i\n" for m in memories)
-        + "memory_collect\nwrite_rtlil base.il\nwrite_json base.json\n" + f"mutate -list {count} -seed {seed} -o mutations.txt"
-        + "".join(f" -{k} {v}" for k, v in (only or {}).items()) + "\n",
-        workdir, "sample")
+    in_place = keep_hierarchy or "module" in (only or {})
+    flatten = "" if in_place else "flatten\n"
+    run_yosys(_read_commands(dut) + f"proc\n{flatten}opt\nwrite_json design.json\n", workdir, "elaborate")
+    modules = json.loads((workdir / "design.json").read_text())["modules"]
+    for name in {top, (only or {}).get("module") or top}:
+        if name not in modules:
+            known = ", ".join(sorted(m for m in modules if not m.startswith("$")))
+            raise MutateError(f"{dut.name}: yosys elaborated no module {name!r} below {top!r} (modules: {known})")
+    memories = {name: _run_time_memories(modules[name]) for name in (modules if in_place else [top])}
+    drop = "".join(sorted({f"delete t:$meminit* r:MEMID={_rtlil_id(m.name)} %i\n"
+                           for mems in memories.values() for m in mems}))
+    run_yosys(_read_commands(dut) + f"proc\n{flatten}opt\n" + drop
+              + "memory_collect\nwrite_rtlil base.il\nwrite_json base.json\n" + f"mutate -list {count} -seed {seed} -o mutations.txt"
+              + "".join(f" -{k} {v}" for k, v in (only or {}).items()) + "\n",
+              workdir, "sample")
     lines = [ln for ln in (workdir / "mutations.txt").read_text().splitlines() if ln.startswith("mutate ")]
     mutations = [Mutation.parse(i + 1, ln) for i, ln in enumerate(lines)]
     if not mutations:
@@ -230,14 +259,53 @@ def prepare(dut: DutBuild, workdir: Path, count: int, seed: int,
                           + (f" matching {only}" if only else "") + f" (log {workdir / 'sample.log'})")
     width = max(1, len(mutations).bit_length())
     apply = "".join(f"{m.command()} -ctrl {CONTROL} {width} {m.index}\n" for m in mutations)
-    run_yosys(f"read_rtlil base.il\n{apply}rename {top} {top}{MUTANTS_SUFFIX}\n"
-              f"write_verilog -noattr mutants.v\n", workdir, "apply")
     mutants_v = workdir / "mutants.v"
-    if memories:
-        _attach_readmem(mutants_v, f"{top}{MUTANTS_SUFFIX}", memories)
-    wrapper = workdir / "wrapper.v"
-    wrapper.write_text(_wrapper(top, module["ports"], dut.parameters, width))
-    return MutantNetlist(dut, workdir, mutations, workdir / "base.il", workdir / "base.json", mutants_v, wrapper, memories)
+    if in_place:
+        # `mutate -ctrl` routes the control input up through every parent to the top; there
+        # it becomes a register read from the plusarg.
+        run_yosys(f"read_rtlil base.il\n{apply}delete -port {_rtlil_id(top)}/{CONTROL}\n"
+                  f"write_verilog -noattr mutants.v\n", workdir, "apply")
+        _control_from_plusarg(mutants_v, top, width, dut.parameters)
+        wrapper = None
+    else:
+        run_yosys(f"read_rtlil base.il\n{apply}rename {top} {top}{MUTANTS_SUFFIX}\n"
+                  f"write_verilog -noattr mutants.v\n", workdir, "apply")
+        wrapper = workdir / "wrapper.v"
+        wrapper.write_text(_wrapper(top, modules[top]["ports"], dut.parameters, width))
+    for name, mems in memories.items():
+        if mems:
+            _attach_readmem(mutants_v, name if in_place else f"{top}{MUTANTS_SUFFIX}", mems)
+    return MutantNetlist(dut, workdir, mutations, workdir / "base.il", workdir / "base.json", mutants_v, wrapper,
+                         [m for mems in memories.values() for m in mems], hierarchy_kept=in_place)
+
+
+def _module_span(text: str, module: str, path: Path) -> tuple[int, int]:
+    """Start and `endmodule` offsets of *module* in yosys' Verilog *text*."""
+    start = -1
+    for head in (f"module {_verilog_id(module)}(", f"module {_verilog_id(module)} ", f"module {_verilog_id(module)}\n"):
+        start = text.find(head)
+        if start >= 0:
+            break
+    end = text.find("endmodule", start)
+    if start < 0 or end < 0:
+        raise MutateError(f"{path}: module {module} not found in the written netlist")
+    return start, end
+
+
+def _control_from_plusarg(path: Path, module: str, width: int, parameters: dict[str, object]) -> None:
+    """Turn *module*'s undriven control wire into a register set from `+LDV_MUTANT=<i>`, and
+    declare the top's *parameters* again (already applied; the build still sets them)."""
+    text = path.read_text()
+    start, end = _module_span(text, module, path)
+    body = text[start:end]
+    decl = re.search(rf"^\s*wire (\[\d+:0\] )?{CONTROL};\n", body, re.M)
+    if decl is None:
+        raise MutateError(f"{path}: no {CONTROL} wire in module {module} (yosys mutate -ctrl did not add it)")
+    reg = "".join(f"  parameter {k} = {_param_value(v)};\n" for k, v in parameters.items())
+    reg += (f"  reg [{width - 1}:0] {CONTROL};\n  initial begin\n    {CONTROL} = 0;\n"
+           f"    if (!$value$plusargs(\"{PLUSARG}=%d\", {CONTROL})) {CONTROL} = 0;\n  end\n")
+    body = body[:decl.start()] + reg + body[decl.end():]
+    path.write_text(text[:start] + body + text[end:])
 
 
 def _stage_memory_files(dut: DutBuild, sources: list[Path], workdir: Path) -> None:
@@ -298,12 +366,7 @@ def _verilog_id(name: str) -> str:
 def _attach_readmem(path: Path, module: str, memories: list[RunTimeMemory]) -> None:
     """Insert the run-time `$readmem` calls before the end of *module* in *path*."""
     text = path.read_text()
-    start = text.find(f"module {module}(")
-    if start < 0:
-        start = text.find(f"module {module} ")
-    end = text.find("endmodule", start)
-    if start < 0 or end < 0:
-        raise MutateError(f"{path}: module {module} not found to attach the memory files")
+    _, end = _module_span(text, module, path)
     calls = "".join(f'    $readmem{m.radix}("{m.file}", {_verilog_id(m.name)}'
                     + (f", {m.offset}, {m.offset + m.size - 1});\n" if m.size else ");\n") for m in memories)
     path.write_text(text[:end] + "  initial begin\n" + calls + "  end\n" + text[end:])

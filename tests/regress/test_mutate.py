@@ -208,14 +208,16 @@ def test_weakened_check_drops_the_score_below_the_signoff_minimum(tmp_path: Path
     assert "score below minimum" in scores["weak_signoff"]["reason"]
 
 
-def test_mutate_runs_a_fixture_export_with_its_rom(tmp_path: Path) -> None:
-    """vadd_rom reads a ROM `.dat` at run time: mutant 0 passes only if the mutant netlist
-    reads it again; some mutants are killed, and the table is written."""
+@pytest.mark.parametrize("hierarchy", [False, True], ids=["flattened", "hierarchy_kept"])
+def test_mutate_runs_a_fixture_export_with_its_rom(tmp_path: Path, hierarchy: bool) -> None:
+    """vadd_rom reads a ROM `.dat` at run time in its ROM submodule: mutant 0 passes only if
+    the mutant netlist reads it again (in the flattened top, or with the hierarchy kept in
+    the submodule, whose name stays); some mutants are killed, and the table is written."""
     _, env = _described_vadd_rom(tmp_path)
     out = tmp_path / "mut"
     run = subprocess.run([*CLI, "mutate", "vadd_rom", "--tests", "Smoke", "--count", "6", "--jobs", "2",
-                          "--out", out, "--no-equivalence"], capture_output=True, text=True, env=env,
-                         cwd=REPO_ROOT, timeout=900, check=False)
+                          "--out", out, "--no-equivalence", *(["--keep-hierarchy"] if hierarchy else [])],
+                         capture_output=True, text=True, env=env, cwd=REPO_ROOT, timeout=900, check=False)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "mutant 0 passed 1 test(s)" in run.stdout
     assert "1 run-time memory file(s) re-attached" in run.stdout
@@ -224,6 +226,13 @@ def test_mutate_runs_a_fixture_export_with_its_rom(tmp_path: Path) -> None:
     killed = [m for m in record["mutants"] if m["status"] == "killed"]
     assert all(m["killed_by"] == "vadd_rom.Smoke" and m["message"] for m in killed)
     assert "| # | status | mutation | source |" in (out / "mutation.md").read_text()
+    netlist = (out / "netlist" / "mutants.v").read_text()
+    assert (out / "netlist" / "wrapper.v").is_file() != hierarchy
+    if hierarchy:
+        # the ROM submodule (specialised by its parameters) keeps its name and reads its file
+        rom = netlist.split("vadd_rom_tab_ROM_AUTO_1R (")[1].split("endmodule")[0]
+        assert record["hierarchy_kept"] and "$readmem" in rom
+        assert "module vadd_rom(" in netlist and "vadd_rom__ldv_mutants" not in netlist
 
 
 def test_only_filters_and_survivor_reruns_check_their_input() -> None:
