@@ -127,7 +127,8 @@ class DecoderGreedyTokens(DecoderTest):
         record_metrics(cycles_per_token=mean, cycles_per_token_min=min(self.cycles),
                        cycles_per_token_max=max(self.cycles), simulated_cycles_per_s=sim_cycles / wall,
                        tokens=len(self.cycles), prompt=prompt, generated=generated, sim_cycles=sim_cycles,
-                       wall_s=wall, cpu_s=cpu, golden_cpu_s=self.golden_cpu_s)
+                       wall_s=wall, cpu_s=cpu, golden_cpu_s=self.golden_cpu_s,
+                       cycles_per_position=list(self.cycles))
         self.drop_objection()
 
 
