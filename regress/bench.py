@@ -574,13 +574,15 @@ def is_decoder_top(top: str) -> bool:
 
 
 def run_side_by_side(sims: Sequence[str], tops: Sequence[str], roles: Sequence[Path], tokens: int | None,
-                     seed: int, out_dir: Path) -> list[native_bench.SideBySide]:
+                     seed: int, out_dir: Path, extra_args: Mapping[str, Sequence[str]] | None = None
+                     ) -> list[native_bench.SideBySide]:
     """cocotb against the native bench for every decoder top / role map on every simulator."""
     pairs = []
     targets: list[dict[str, object]] = [{"top": t} for t in tops] + [{"roles": r} for r in roles]
     for target in targets:
         for sim in sims:
             pair = native_bench.side_by_side(sim, n_tokens=tokens, seed=seed, out_dir=out_dir,
+                                             extra_args=(extra_args or {}).get(sim, ()),
                                              **target)  # type: ignore[arg-type]
             print(f"{sim:9} {pair.top:28} {pair.n_tokens} tokens, {pair.cocotb.sim_cycles:,} cycles, same stream: "
                   f"cocotb {pair.cocotb.cycles_per_s:,.0f} cycles/s ({pair.cocotb.cycles_per_cpu_s:,.0f} per CPU-s), "
@@ -630,6 +632,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--roles", action="append", type=Path, metavar="YAML",
                    help="a user's decoder bound by a role map: measured side by side with its native bench "
                         "(repeatable)")
+    p.add_argument("--verilator-arg", action="append", metavar="OPT",
+                   help="Verilator option added to both builds of a decoder side-by-side run (repeatable; "
+                        "write --verilator-arg=-O3 for options that start with '-')")
+    p.add_argument("--icarus-arg", action="append", metavar="OPT",
+                   help="iverilog option added to both builds of a decoder side-by-side run (repeatable)")
     p.add_argument("--tokens", type=int, metavar="N",
                    help="tokens each decoder side-by-side run generates (default: "
                         + ", ".join(f"{s} {n}" for s, n in native_bench.DEFAULT_TOKENS.items()) + ")")
@@ -657,7 +664,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         results = run_bench(sims, kernels, a.calls, clash_tops, a.seed, runs_dir=out.parent / "runs",
                             profile=a.profile, progress=_progress_line,
                             fresh_builds=out.parent / "builds" if a.fresh_builds else None)
-        pairs = run_side_by_side(sims, decoders, a.roles or [], a.tokens, a.seed, out.parent / "side-by-side")
+        pairs = run_side_by_side(sims, decoders, a.roles or [], a.tokens, a.seed, out.parent / "side-by-side",
+                                 {"verilator": a.verilator_arg or [], "icarus": a.icarus_arg or []})
         record = {
             "command": " ".join(["python -m regress.bench", *(argv if argv is not None else sys.argv[1:])]),
             "cpus": os.cpu_count(), "load_avg_before": load_before, "load_avg_after": os.getloadavg(),

@@ -26,7 +26,7 @@ import resource
 import shutil
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -195,7 +195,7 @@ def build_native(roles: RoleMap, dut: runner.DutBuild, timeout_s: float | None =
     if dut.sim == "verilator":
         harness, args = cpp_main(roles), native_verilator_args(dut)
     else:
-        harness, args = verilog_bench(roles), ["-g2012"]
+        harness, args = verilog_bench(roles), ["-g2012", *dut.build_args]
     directory = _native_dir(dut, roles, harness, args)
     output = directory / ("native" if dut.sim == "verilator" else "native.vvp")
     stamp = directory / "native-build.json"
@@ -320,11 +320,14 @@ def decoder_target(top: str | None, roles: Path | None, sim: str) -> tuple[RoleM
 
 def side_by_side(sim: str, *, top: str | None = None, roles: Path | None = None, n_tokens: int | None = None,
                  seed: int = 1, weight_seed: int = DEFAULT_WEIGHT_SEED, out_dir: Path | None = None,
-                 native_prompt: Callable[[list[int]], list[int]] | None = None) -> SideBySide:
+                 native_prompt: Callable[[list[int]], list[int]] | None = None,
+                 extra_args: Sequence[str] = ()) -> SideBySide:
     """Run cocotb, then the native bench on the same stimulus, and compare the streams.
 
     `native_prompt` maps the prompt the cocotb run drew to the one the native bench gets
     (a test's way of showing that a different stream is caught); normally the same.
+    `extra_args` are simulator build options added to both builds (a build option is
+    measured by its effect on both sides).
     """
     if sim not in runner.SIMULATORS:
         raise NativeBenchError(f"unknown simulator {sim!r}; known: {', '.join(runner.SIMULATORS)}")
@@ -332,6 +335,9 @@ def side_by_side(sim: str, *, top: str | None = None, roles: Path | None = None,
     if tokens < 1:
         raise NativeBenchError(f"tokens must be at least 1, got {tokens}")
     role_map, dut = decoder_target(top, roles, sim)
+    if extra_args:
+        dut.build_args = [*dut.build_args, *extra_args]
+        dut.config = "bench-" + _digest(*extra_args)[:8]
     name = role_map.manifest.top
     base = (out_dir or dut.root / "bench" / "side-by-side") / sim / f"{name}-s{seed}-t{tokens}"
     load0 = os.getloadavg()[0]
@@ -343,7 +349,7 @@ def side_by_side(sim: str, *, top: str | None = None, roles: Path | None = None,
                     native_run.tokens)
     if len(cocotb_run.tokens) != tokens:
         raise NativeBenchError(f"{name} on {sim}: {len(cocotb_run.tokens)} tokens generated, expected {tokens}")
-    args = native_verilator_args(dut) if sim == "verilator" else ["-g2012"]
+    args = native_verilator_args(dut) if sim == "verilator" else ["-g2012", *dut.build_args]
     return SideBySide(name, sim, role_map.where, seed, weight_seed, prompt, tokens, cocotb_run, native_run,
                       args, load0, os.getloadavg()[0])
 

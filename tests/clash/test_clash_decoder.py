@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tb.clash.duts import clash_build
+from tb.clash.duts import COCOTB_CLOCK_ENV, HDL_CLOCK_ENV, clash_build
 from tb.clash.manifest import GEN_DIR
 from tb.common.coverage import assert_bins_hit, load_coverage
 from tb.sim.runner import RunResult, run
@@ -102,4 +102,14 @@ def test_kv_cache_backdoor_check_catches_perturbed_cache(seed: int) -> None:
     res = _run("decoder_small", "verilator", seed, "DecoderGreedyTokens", 2, LDV_CLASH_DECODER_BREAK_CACHE="1")
     assert res.status == "fail", f"perturbed golden cache passed: {_explain(res)}"
     assert "pos 1" in res.message and "layer 0 kv head 0: KV cache row 0 (stored) K mantissa 0" in res.message, \
+        res.message
+
+
+def test_hdl_clock_that_does_not_run_is_caught(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A model built without its own clock, run as if it had one, fails at reset naming
+    the clock, instead of waiting for an edge that never comes."""
+    monkeypatch.setenv(COCOTB_CLOCK_ENV, "1")
+    res = _run("decoder_small", "verilator", seed, "DecoderFirstLayerSmoke", 1, **{HDL_CLOCK_ENV: "clk"})
+    assert res.status == "fail", f"a clock that does not run passed: {_explain(res)}"
+    assert f"{HDL_CLOCK_ENV}=clk, but the model's clock does not run with period 10000 ps" in res.message, \
         res.message
