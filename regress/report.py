@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, Undefined, select_autoescape
 
 from regress.dashboard import Dashboard, gather, stage_files
 from regress.plots import (cycles_per_position_plot, cycles_per_token_plot, runtime_plot,
@@ -39,8 +39,9 @@ def _bins(point: Any) -> str:
 
 
 def environment(markdown: bool = False) -> Environment:
-    """Jinja2 environment of the report templates (HTML autoescaped, Markdown not)."""
-    env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
+    """Jinja2 environment of the report templates (HTML autoescaped, Markdown not). A field
+    an older or merged record lacks renders empty: a report never stops a regression."""
+    env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=Undefined,
                       autoescape=select_autoescape(["html", "html.j2"]) if not markdown else False,
                       trim_blocks=markdown, lstrip_blocks=markdown, keep_trailing_newline=True)
     env.filters["simtime"] = _simtime

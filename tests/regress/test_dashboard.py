@@ -182,3 +182,18 @@ def test_trend_points_are_runs_not_shards(tmp_path: Path) -> None:
     now = record("b", "2026-12-02T10:00:00", None)
     points = history(tmp_path / "b", now)
     assert [(p.name, p.current, p.pass_rate) for p in points] == [("a", False, 50.0), ("b", True, 50.0)]
+
+
+def test_a_record_without_optional_fields_still_renders(runs: dict[str, Path], tmp_path: Path) -> None:
+    """Older and merged records lack fields; the reports render what is there."""
+    from regress.report import write_reports
+
+    run = tmp_path / "20261130-100000-smoke"
+    shutil.copytree(runs["first"], run)
+    record = json.loads((run / "record.json").read_text())
+    for key in ("started", "tools", "jobs", "git_commit", "sims", "base_seed", "wall_time_s", "testplan"):
+        record.pop(key, None)
+    record["suite"] = "no-such-suite"
+    md, page = write_reports(run, record, testplan=tmp_path / "missing.yaml")
+    assert "testplan unavailable" in page.read_text() and "## Summary per DUT" in md.read_text()
+    assert dangling_links(page) == []
