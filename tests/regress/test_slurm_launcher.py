@@ -275,8 +275,10 @@ def test_sigterm_cancels_every_job_and_still_reports(slurm: SlurmCluster, tmp_pa
     proc = _start(project, out_root, "--launcher", "slurm", "--timeout", "600")
     try:
         hang = _wait_for("the hanging job runs", lambda: _running_jobs(slurm, out_root, "test_hangs"), proc)
-        time.sleep(1)  # the simulator is up and stuck in the hang
-        assert [a for a in _processes_mentioning(str(tmp_path)) if a.startswith("vvp")], "no vvp to stop"
+        # The simulator is up and stuck in the hang (polled: on a loaded machine it takes
+        # more than a second after the log appears).
+        _wait_for("its vvp", lambda: [a for a in _processes_mentioning(str(tmp_path)) if a.startswith("vvp")],
+                  proc, timeout=60)
         proc.send_signal(signal.SIGTERM)
     finally:
         out = _finish(proc, timeout=90)
