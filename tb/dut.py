@@ -7,34 +7,22 @@ Loading needs no simulator; `bind`, `start_clock` and `reset` run inside cocotb.
 """
 from __future__ import annotations
 
+import functools
 import glob
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+import jsonschema
 import yaml
 
-BLOCK_PROTOCOLS = ("ap_ctrl_hs", "ap_ctrl_chain", "s_axilite", "ap_ctrl_none")
-INTERFACE_KINDS = ("ap_memory", "scalar", "axis", "m_axi", "s_axilite")
-DIRECTIONS = ("in", "out", "inout")
-
-SCALAR_PROTOCOLS = ("ap_none", "ap_vld", "ap_ack", "ap_hs")
-ISR_MODES = ("cor", "tow")
 DEFAULT_HANDSHAKE_TIMEOUT_CYCLES = 1_000_000
 """Cycle budget for ap_ready / ap_done when the description sets none (a real call can
 take a few hundred thousand cycles; a hang is still caught within seconds of simulation)."""
 
-_TOP_KEYS = {"name", "toplevel", "sources", "clock", "reset", "block_protocol", "parameters",
-             "faults", "golden", "interfaces", "defines", "description", "data_files", "build_args",
-             "handshake_timeout_cycles", "interrupt"}
-_IFACE_KEYS = {
-    "ap_memory": {"name", "kind", "ports", "addr_width", "data_width", "direction", "depth", "signed", "latency"},
-    "scalar": {"name", "kind", "width", "direction", "signed", "protocol"},
-    "axis": {"name", "kind", "data_width", "direction", "tlast", "tkeep", "tstrb", "tuser", "user_width",
-             "tid", "tdest"},
-    "m_axi": {"name", "kind", "data_width", "addr_width", "id_width", "user_width", "w_after_aw"},
-    "s_axilite": {"name", "kind", "addr_width", "data_width", "register_map", "isr"},
-}
+SCHEMA_PATH = Path(__file__).with_name("dut.schema.json")
+"""The description's JSON schema: keys, types, ranges and which keys each interface kind takes."""
 
 
 class DutDescriptionError(ValueError):
@@ -158,90 +146,85 @@ def _fail(where: str, key: str, why: str) -> DutDescriptionError:
     return DutDescriptionError(f"{where}: key '{key}': {why}")
 
 
-def _need(d: Mapping[str, Any], key: str, where: str, ctx: str = "") -> Any:
-    if key not in d:
-        raise _fail(where, f"{ctx}{key}", "missing")
-    return d[key]
+@functools.lru_cache(maxsize=1)
+def _validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text()))
 
 
-def _int(v: Any, where: str, key: str, lo: int | None = None) -> int:
-    if isinstance(v, bool) or not isinstance(v, int):
-        raise _fail(where, key, f"expected an integer, got {v!r}")
-    if lo is not None and v < lo:
-        raise _fail(where, key, f"must be >= {lo}, got {v}")
-    return v
+def _key(raw: Any, path: Iterable[Any]) -> str:
+    """`interfaces[5] (hbm).w_after_aw`: the path of a value, an interface named by its name."""
+    out, node = "", raw
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            node = None
+        if isinstance(part, int) and isinstance(node, Mapping) and isinstance(node.get("name"), str):
+            out += f" ({node['name']})"
+    return out
 
 
-def _str(v: Any, where: str, key: str) -> str:
-    if not isinstance(v, str) or not v:
-        raise _fail(where, key, f"expected a non-empty string, got {v!r}")
-    return v
+def _why(err: jsonschema.ValidationError) -> tuple[list[Any], str]:
+    """(path of the offending key, the reason in the words a user of the YAML expects)."""
+    path, value, rule = list(err.absolute_path), err.instance, err.validator_value
+    if err.validator == "required":
+        missing = [k for k in rule if k not in value]
+        return path + missing[:1], "missing"
+    if err.validator == "additionalProperties":
+        allowed = sorted(err.schema.get("properties", {}))
+        extra = sorted(str(k) for k in value if k not in err.schema.get("properties", {}))
+        return path + extra[:1], f"unknown key (allowed: {', '.join(allowed)})" if allowed else "unknown key"
+    if err.validator == "type":
+        want = rule if isinstance(rule, str) else rule[0]
+        words = {"boolean": "true/false", "integer": "an integer", "number": "a number", "string": "a string",
+                 "array": "a list", "object": "a mapping"}
+        return path, f"expected {words.get(want, want)}, got {value!r}"
+    if err.validator == "enum":
+        return path, f"{value!r} is not one of {', '.join(map(str, rule))}"
+    if err.validator == "minimum":
+        return path, f"must be >= {rule}, got {value}"
+    if err.validator == "exclusiveMinimum":
+        return path, f"expected a positive number, got {value!r}"
+    if err.validator in ("minLength", "minItems"):
+        return path, f"must not be empty, got {value!r}"
+    return path, err.message
 
 
-def _check_keys(d: Mapping[str, Any], allowed: set[str], where: str, ctx: str) -> None:
-    extra = sorted(set(d) - allowed)
-    if extra:
-        raise _fail(where, f"{ctx}{extra[0]}", f"unknown key (allowed: {', '.join(sorted(allowed))})")
+def _check_schema(raw: Any, where: str) -> None:
+    """Fail on the first schema violation (in document order), naming the file and key."""
+    errors = sorted(_validator().iter_errors(raw), key=lambda e: (len(e.absolute_path) == 0, list(map(str, e.absolute_path))))
+    if not errors:
+        return
+    err = errors[0]
+    while err.context:  # an if/then failure: its most specific inner error
+        err = sorted(err.context, key=lambda e: len(e.absolute_path))[-1]
+    path, why = _why(err)
+    if not path:
+        raise DutDescriptionError(f"{where}: {why}")
+    raise _fail(where, _key(raw, path), why)
 
 
-def _interface(raw: Any, idx: int, where: str, base: Path) -> InterfaceSpec:
-    ctx = f"interfaces[{idx}]."
-    if not isinstance(raw, Mapping):
-        raise _fail(where, f"interfaces[{idx}]", f"expected a mapping, got {raw!r}")
-    name = _str(_need(raw, "name", where, ctx), where, ctx + "name")
-    ctx = f"interfaces[{idx}] ({name})."
-    kind = _need(raw, "kind", where, ctx)
-    if kind not in INTERFACE_KINDS:
-        raise _fail(where, ctx + "kind", f"{kind!r} is not one of {', '.join(INTERFACE_KINDS)}")
-    _check_keys(raw, _IFACE_KEYS[kind], where, ctx)
-    kw: dict[str, Any] = {"name": name, "kind": kind}
-    for key in ("data_width", "addr_width", "ports", "width", "id_width", "user_width", "depth", "latency"):
-        if key in raw:
-            kw[key] = _int(raw[key], where, ctx + key, lo=1 if key != "addr_width" else 0)
-    for key in ("tlast", "tkeep", "tstrb", "tuser", "tid", "tdest", "signed", "w_after_aw"):
-        if key in raw:
-            if not isinstance(raw[key], bool):
-                raise _fail(where, ctx + key, f"expected true/false, got {raw[key]!r}")
-            kw[key] = raw[key]
-    if "direction" in raw:
-        if raw["direction"] not in DIRECTIONS:
-            raise _fail(where, ctx + "direction", f"{raw['direction']!r} is not one of {', '.join(DIRECTIONS)}")
-        kw["direction"] = raw["direction"]
-    if kind == "ap_memory":
-        _need(raw, "addr_width", where, ctx)
-        _need(raw, "data_width", where, ctx)
-        if kw.get("ports", 1) not in (1, 2):
-            raise _fail(where, ctx + "ports", f"ap_memory has 1 or 2 ports, got {kw['ports']}")
-    if kind == "axis":
-        _need(raw, "direction", where, ctx)
-        if kw["direction"] == "inout":
-            raise _fail(where, ctx + "direction", "an axis stream is 'in' or 'out'")
-    if kind == "scalar" and "data_width" not in raw:
-        kw["data_width"] = kw.get("width", 32)
-    if kind == "scalar" and "protocol" in raw:
-        if raw["protocol"] not in SCALAR_PROTOCOLS:
-            raise _fail(where, ctx + "protocol", f"{raw['protocol']!r} is not one of {', '.join(SCALAR_PROTOCOLS)}")
-        kw["protocol"] = raw["protocol"]
-    if kind == "s_axilite" and "register_map" in raw:
-        kw["register_map"] = (base / _str(raw["register_map"], where, ctx + "register_map")).resolve()
-    if kind == "s_axilite" and "isr" in raw:
-        if raw["isr"] not in ISR_MODES:
-            raise _fail(where, ctx + "isr", f"{raw['isr']!r} is not one of {', '.join(ISR_MODES)} "
-                        "(clear-on-read / toggle-on-write)")
-        kw["isr"] = raw["isr"]
+def _interface(raw: Mapping[str, Any], base: Path) -> InterfaceSpec:
+    """An interface entry the schema accepted, with the defaults of its kind."""
+    kw: dict[str, Any] = {k: v for k, v in raw.items() if k != "register_map"}
+    if raw["kind"] == "scalar" and "data_width" not in raw:
+        kw["data_width"] = raw.get("width", 32)
+    if "register_map" in raw:
+        kw["register_map"] = (base / raw["register_map"]).resolve()
     return InterfaceSpec(**kw)
 
 
-def _files(raw: Any, where: str, key: str, base: Path, *, required: bool) -> tuple[Path, ...]:
-    """Expand a list of file names or globs relative to `base`; a pattern matching nothing fails."""
-    if raw is None and not required:
+def _files(raw: list[str] | None, where: str, key: str, base: Path) -> tuple[Path, ...]:
+    """Expand the file names or globs (relative to `base`); a pattern matching nothing fails."""
+    if raw is None:
         return ()
-    if not isinstance(raw, list) or (required and not raw):
-        raise _fail(where, key, "expected a non-empty list of files or globs" if required
-                    else "expected a list of files or globs")
     out: list[Path] = []
     for i, item in enumerate(raw):
-        pattern = _str(item, where, f"{key}[{i}]")
+        pattern = str(item)
         if any(c in pattern for c in "*?["):
             matches = sorted(Path(p).resolve() for p in glob.glob(str(base / pattern)) if Path(p).is_file())
             if not matches:
@@ -254,83 +237,37 @@ def _files(raw: Any, where: str, key: str, base: Path, *, required: bool) -> tup
     return tuple(out)
 
 
-def _build_args(raw: Any, where: str) -> dict[str, tuple[str, ...]]:
-    if raw is None:
-        return {}
-    if not isinstance(raw, Mapping):
-        raise _fail(where, "build_args", f"expected a mapping of simulator to a list of arguments, got {raw!r}")
-    out = {}
-    for sim, args in raw.items():
-        if sim not in ("verilator", "icarus"):
-            raise _fail(where, f"build_args.{sim}", "unknown simulator (allowed: icarus, verilator)")
-        if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
-            raise _fail(where, f"build_args.{sim}", f"expected a list of strings, got {args!r}")
-        out[sim] = tuple(args)
-    return out
-
-
 def parse_description(raw: Any, where: str, base: Path, path: Path | None = None) -> DutDescription:
-    """Validate an already-loaded YAML mapping; `base` resolves relative source paths."""
+    """Validate an already-loaded YAML mapping (tb/dut.schema.json, then what a schema
+    cannot say: globs that match, unique names); `base` resolves relative source paths."""
     if not isinstance(raw, Mapping):
         raise DutDescriptionError(f"{where}: expected a mapping at the top level, got {type(raw).__name__}")
-    _check_keys(raw, _TOP_KEYS, where, "")
-    name = _str(_need(raw, "name", where), where, "name")
-    toplevel = _str(raw.get("toplevel", name), where, "toplevel")
-    sources = _files(_need(raw, "sources", where), where, "sources", base, required=True)
-    data_files = _files(raw.get("data_files"), where, "data_files", base, required=False)
-    clk = _need(raw, "clock", where)
-    if not isinstance(clk, Mapping):
-        raise _fail(where, "clock", f"expected {{port, period_ns}}, got {clk!r}")
-    _check_keys(clk, {"port", "period_ns"}, where, "clock.")
-    period = clk.get("period_ns", 10)
-    if isinstance(period, bool) or not isinstance(period, (int, float)) or period <= 0:
-        raise _fail(where, "clock.period_ns", f"expected a positive number, got {period!r}")
-    clock = ClockSpec(_str(_need(clk, "port", where, "clock."), where, "clock.port"), float(period))
-    rst = _need(raw, "reset", where)
-    if not isinstance(rst, Mapping):
-        raise _fail(where, "reset", f"expected {{port, active}}, got {rst!r}")
-    _check_keys(rst, {"port", "active"}, where, "reset.")
-    active = _need(rst, "active", where, "reset.")
-    if active not in ("high", "low"):
-        raise _fail(where, "reset.active", f"expected 'high' or 'low', got {active!r}")
-    reset = ResetSpec(_str(_need(rst, "port", where, "reset."), where, "reset.port"), active)
-    proto = _need(raw, "block_protocol", where)
-    if proto not in BLOCK_PROTOCOLS:
-        raise _fail(where, "block_protocol", f"{proto!r} is not one of {', '.join(BLOCK_PROTOCOLS)}")
-    params_raw = raw.get("parameters") or {}
-    if not isinstance(params_raw, Mapping):
-        raise _fail(where, "parameters", f"expected a mapping, got {params_raw!r}")
-    params = {str(k): _int(v, where, f"parameters.{k}") for k, v in params_raw.items()}
-    faults_raw = raw.get("faults") or {}
-    if not isinstance(faults_raw, Mapping):
-        raise _fail(where, "faults", f"expected a mapping of fault number to text, got {faults_raw!r}")
-    faults = {_int(k, where, f"faults.{k}", lo=1): str(v) for k, v in faults_raw.items()}
-    golden = raw.get("golden")
-    if golden is not None:
-        golden = _str(golden, where, "golden")
-    ifaces_raw = raw.get("interfaces") or []
-    if not isinstance(ifaces_raw, list):
-        raise _fail(where, "interfaces", "expected a list")
-    ifaces = tuple(_interface(r, i, where, base) for i, r in enumerate(ifaces_raw))
+    _check_schema(raw, where)
+    sources = _files(raw["sources"], where, "sources", base)
+    data_files = _files(raw.get("data_files"), where, "data_files", base)
+    faults: dict[int, str] = {}
+    for k, v in (raw.get("faults") or {}).items():
+        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+            raise _fail(where, f"faults.{k}", f"expected a fault number >= 1, got {k!r}")
+        faults[k] = v
+    ifaces = tuple(_interface(r, base) for r in raw.get("interfaces") or [])
     names = [i.name for i in ifaces]
     dup = {n for n in names if names.count(n) > 1}
     if dup:
         raise _fail(where, "interfaces", f"duplicate interface name {sorted(dup)[0]!r}")
-    defines = raw.get("defines") or {}
-    if not isinstance(defines, Mapping):
-        raise _fail(where, "defines", "expected a mapping")
-    budget = raw.get("handshake_timeout_cycles", DEFAULT_HANDSHAKE_TIMEOUT_CYCLES)
-    budget = _int(budget, where, "handshake_timeout_cycles", lo=1)
     interrupt = raw.get("interrupt")
-    if interrupt is not None:
-        interrupt = _str(interrupt, where, "interrupt")
-        if not any(i.kind == "s_axilite" for i in ifaces):
-            raise _fail(where, "interrupt", "an interrupt pin needs an s_axilite control interface")
-    return DutDescription(name=name, toplevel=toplevel, sources=sources, clock=clock, reset=reset,
-                          block_protocol=proto, parameters=params, faults=faults, golden=golden,
-                          interfaces=ifaces, path=path, defines=dict(defines), data_files=data_files,
-                          build_args=_build_args(raw.get("build_args"), where),
-                          handshake_timeout_cycles=budget, interrupt=interrupt)
+    if interrupt is not None and not any(i.kind == "s_axilite" for i in ifaces):
+        raise _fail(where, "interrupt", "an interrupt pin needs an s_axilite control interface")
+    clock = raw["clock"]
+    return DutDescription(
+        name=raw["name"], toplevel=raw.get("toplevel", raw["name"]), sources=sources,
+        clock=ClockSpec(clock["port"], float(clock.get("period_ns", 10))),
+        reset=ResetSpec(raw["reset"]["port"], raw["reset"]["active"]), block_protocol=raw["block_protocol"],
+        parameters=dict(raw.get("parameters") or {}), faults=faults, golden=raw.get("golden"), interfaces=ifaces,
+        path=path, defines=dict(raw.get("defines") or {}), data_files=data_files,
+        build_args={sim: tuple(args) for sim, args in (raw.get("build_args") or {}).items()},
+        handshake_timeout_cycles=raw.get("handshake_timeout_cycles", DEFAULT_HANDSHAKE_TIMEOUT_CYCLES),
+        interrupt=interrupt)
 
 
 def load_description(path: str | Path) -> DutDescription:

@@ -53,6 +53,11 @@ def test_loads_a_good_description(tmp_path: Path) -> None:
     (lambda d: d["interfaces"][1].pop("addr_width"), "key 'interfaces[1] (out).addr_width': missing"),
     (lambda d: d["parameters"].update(FAULT="one"), "key 'parameters.FAULT'"),
     (lambda d: d.update(speed=3), "key 'speed': unknown key"),
+    (lambda d: d["clock"].update(period_ns=0), "key 'clock.period_ns': expected a positive number, got 0"),
+    (lambda d: d["interfaces"][2].update(direction="inout"), "key 'interfaces[2] (in_r).direction': 'inout' is not"),
+    (lambda d: d.update(handshake_timeout_cycles=0), "key 'handshake_timeout_cycles': must be >= 1, got 0"),
+    (lambda d: d.update(faults={"one": "x"}), "key 'faults.one': expected a fault number"),
+    (lambda d: d.update(build_args={"questa": []}), "key 'build_args.questa': unknown key (allowed: icarus, verilator)"),
 ])
 def test_errors_name_file_and_key(tmp_path: Path, mutate, key: str) -> None:
     data = yaml.safe_load(yaml.safe_dump(GOOD))
