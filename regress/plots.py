@@ -16,21 +16,27 @@ STATUS_COLOURS = {"pass": "#5a9e6f", "fail": "#c0504d", "error": "#c0504d", "tim
                   "build_error": "#8064a2"}
 
 
-def _pyplot() -> Any:
+def _pyplot(name: str) -> Any:
+    """pyplot for the plot *name*: its SVG ids are salted with the name, so several plots
+    inline in one page never share an id, and the same data gives the same ids."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     plt.rcParams["svg.fonttype"] = "none"  # text stays text: small and searchable
-    plt.rcParams["svg.hashsalt"] = "llama-dv"  # same data, same ids
+    plt.rcParams["svg.hashsalt"] = f"llama-dv-{name}"
     return plt
 
 
 def _svg(fig: Any, plt: Any) -> str:
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight")
+    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)
     text = buf.getvalue()
-    return text[text.index("<svg"):]  # inline: no XML prolog or DOCTYPE
+    text = text[text.index("<svg"):]  # inline: no XML prolog or DOCTYPE
+    # matplotlib numbers its element ids per figure (figure_1, axes_1...): keep only the
+    # ids something refers to (salted markers and clip paths), so plots share none.
+    refs = set(re.findall(r'url\(#([^)"]+)\)', text)) | set(re.findall(r'href="#([^"]+)"', text))
+    return re.sub(r' id="([^"]+)"', lambda m: m[0] if m[1] in refs else "", text)
 
 
 def _short(name: str) -> str:
@@ -41,7 +47,7 @@ def _short(name: str) -> str:
 
 def trend_plot(points: Sequence[RunPoint]) -> str:
     """Pass rate, coverage, wall time and cycles/token per run (oldest left), one panel each."""
-    plt = _pyplot()
+    plt = _pyplot("trend_plot")
     panels = [("pass rate (%)", [("passed / ran", [p.pass_rate for p in points])]),
               ("coverage (%)", [("functional", [p.functional_pct for p in points]),
                                 ("line", [p.line_pct for p in points])]),
@@ -56,6 +62,7 @@ def trend_plot(points: Sequence[RunPoint]) -> str:
             ax.plot(xs, [y for y in ys if y is not None], marker="o", markersize=4, label=label)
         if not any(y is not None for _, ys in series for y in ys):
             ax.text(0.5, 0.5, "not measured", ha="center", va="center", transform=ax.transAxes, fontsize=8)
+            ax.set_yticks([])
         ax.set_title(title, fontsize=9)
         if "%" in title:
             ax.set_ylim(0, 105)
@@ -70,7 +77,7 @@ def trend_plot(points: Sequence[RunPoint]) -> str:
 
 def test_runtime_trend_plot(points: Sequence[RunPoint], top: int = 8) -> str:
     """Wall time of the *top* slowest tests of the newest run across the runs."""
-    plt = _pyplot()
+    plt = _pyplot("test_runtime_trend_plot")
     newest = points[-1].durations if points else {}
     tests = sorted(newest, key=lambda k: -newest[k])[:top]
     fig, ax = plt.subplots(figsize=(8, 2.8))
@@ -92,7 +99,7 @@ def test_runtime_trend_plot(points: Sequence[RunPoint], top: int = 8) -> str:
 
 def runtime_plot(rows: Sequence[tuple[str, float, str]]) -> str:
     """Wall time of every job of this run (label, seconds, status), slowest on top."""
-    plt = _pyplot()
+    plt = _pyplot("runtime_plot")
     rows = sorted(rows, key=lambda r: r[1])
     fig, ax = plt.subplots(figsize=(8, 0.25 * len(rows) + 0.8))
     ax.barh(range(len(rows)), [r[1] for r in rows], color=[STATUS_COLOURS.get(r[2], "#999") for r in rows])
@@ -106,7 +113,7 @@ def runtime_plot(rows: Sequence[tuple[str, float, str]]) -> str:
 
 def cycles_per_position_plot(series: Sequence[tuple[str, Sequence[float]]]) -> str:
     """Cycles of each generated token against its position, one line per decoder run."""
-    plt = _pyplot()
+    plt = _pyplot("cycles_per_position_plot")
     fig, ax = plt.subplots(figsize=(7, 2.8))
     for label, cycles in series:
         ax.plot(range(len(cycles)), list(cycles), marker="o", markersize=3, label=label)
@@ -123,7 +130,7 @@ def cycles_per_position_plot(series: Sequence[tuple[str, Sequence[float]]]) -> s
 
 def cycles_per_token_plot(points: Sequence[tuple[str, float]]) -> str:
     """Mean cycles/token per decoder run (label, cycles) when no run reported positions."""
-    plt = _pyplot()
+    plt = _pyplot("cycles_per_token_plot")
     fig, ax = plt.subplots(figsize=(max(3.0, 0.6 * len(points) + 1.5), 2.6))
     ax.bar(range(len(points)), [c for _, c in points], color="#5a9e6f")
     ax.set_xticks(range(len(points)), [label for label, _ in points], rotation=45, ha="right", fontsize=7)
