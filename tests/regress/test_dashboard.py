@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from regress.links import dangling_links, page_links
+from regress.links import dangling_links, duplicate_ids, page_links
 from tests.regress.browser import chromium, render
 from tests.regress.dashboard_runs import write_runs
 
@@ -105,7 +105,8 @@ def test_smoke_run_dashboard(runs: dict[str, Path]) -> None:
     links = page_links(page)
     for kind in ("/sim.log", "/replay.sh", "/waves.fst", "html/index.html", "mutation/counter-default/smoke-icarus.md"):
         assert any(link.endswith(kind) for link in links), (kind, links)
-    assert dangling_links(page) == []
+    assert dangling_links(page) == [] and duplicate_ids(page) == []
+    assert "#failures" in links and "#trends" in links  # in-page anchors resolve too
 
     # One way to count line coverage: the lcov page shows the report's figure.
     lcov = (run / "coverage/code/counter/html/index.html").read_text()
@@ -148,8 +149,9 @@ def test_link_check_fails_on_a_dangling_link(runs: dict[str, Path], tmp_path: Pa
     (run / log).unlink()
     outside = "../elsewhere.html"
     (tmp_path / "elsewhere.html").write_text("<p>outside the run folder</p>")
-    page.write_text(page.read_text().replace("</body>", f'<a href="{outside}">x</a><img src="/etc/hostname"></body>'))
-    assert dangling_links(page) == [log, outside, "/etc/hostname"]
+    page.write_text(page.read_text().replace(
+        "</body>", f'<a href="{outside}">x</a><img src="/etc/hostname"><a href="#nowhere">y</a></body>'))
+    assert dangling_links(page) == [log, outside, "/etc/hostname", "#nowhere"]
 
 
 def test_browser_check_sees_console_errors_and_failed_loads(tmp_path: Path) -> None:
