@@ -22,7 +22,6 @@ from regress.results import JobResult, record_results
 from regress.testplan import Testplan, TestplanError, Testpoint, load_testplan
 from regress.trends import RunPoint, code_figures, history
 
-CODE_KINDS = ("line", "toggle", "expr")
 WAVE_SUFFIXES = (".fst", ".vcd", ".ghw")
 LINE_NOTE = (f"line = {codecov.LINE_UNIT} spanned by Verilator's line-coverage blocks, a line covered when "
              "every block on it ran; the lcov pages are rendered from the same lines, so their totals are "
