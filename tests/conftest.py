@@ -1,7 +1,12 @@
 """Shared pytest fixtures and options for llama-dv's test suite.
 
 * ``--sim verilator|icarus|all`` picks the simulators; any test that takes a ``sim``
-  argument is parametrized over them (default: both).
+  argument is parametrized over them (default: both). A test (or module) marked
+  ``fast_sim("icarus")`` runs on that simulator in ``make test``; its other simulators
+  are marked ``slow`` (``make test-all``), unless ``--sim`` names one simulator.
+* Tests are reordered so that the longest known ones (``_LONG_FIRST``) start first
+  under pytest-xdist; ``xdist_group`` keeps a module's expensive shared fixture on one
+  worker (``--dist loadgroup``, as ``make test`` runs).
 * ``--seed N`` fixes the seed handed out by the ``seed`` fixture (else one random seed
   per session, printed in the header so a failure can be rerun).
 * Hypothesis runs without per-example deadlines (simulator and numpy timing under
@@ -48,7 +53,40 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "sim" in metafunc.fixturenames:
         choice = metafunc.config.getoption("--sim")
         sims = SIMULATORS if choice == "all" else (choice,)
-        metafunc.parametrize("sim", sims)
+        marker = metafunc.definition.get_closest_marker("fast_sim")
+        fast = set(marker.args) if marker and choice == "all" else set(sims)
+        unknown = fast - set(SIMULATORS)
+        if unknown:
+            raise pytest.UsageError(f"{metafunc.definition.nodeid}: fast_sim names no simulator: {sorted(unknown)}")
+        metafunc.parametrize("sim", [pytest.param(s, marks=() if s in fast else (pytest.mark.slow,))
+                                     for s in sims])
+
+
+_LONG_FIRST: tuple[str, ...] = (
+    # Longest single tests and modules with an expensive shared fixture (measured with
+    # --durations; docs/performance.md): started first so no worker ends on one of them.
+    "tests/test_yosys_flow.py",
+    "tests/clash/test_clash_prefill.py",
+    "tests/tb/test_matmul_sim.py::test_fault_wrong_rounding_fails_scoreboard",
+    "tests/regress/test_regress_runner.py",
+    "tests/regress/test_slurm_launcher.py",
+    "tests/regress/test_mutate.py",
+    "tests/clash/test_clash_decoder.py",
+    "tests/test_synth_signoff.py",
+    "tests/clash/test_clash_cosim.py",
+)
+
+
+def _first_rank(nodeid: str) -> int:
+    for rank, prefix in enumerate(_LONG_FIRST):
+        if nodeid.startswith(prefix):
+            return rank
+    return len(_LONG_FIRST)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Stable sort: every xdist worker collects the same order, as it must.
+    items.sort(key=lambda item: _first_rank(item.nodeid))
 
 
 @pytest.fixture(scope="session")

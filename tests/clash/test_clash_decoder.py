@@ -35,6 +35,7 @@ def test_decoder_smoke_verilator(seed: int) -> None:
     assert res.ok, _explain(res)
 
 
+@pytest.mark.slow  # the same 16-token run passes inside test_decoder_coverage_closure_verilator
 def test_decoder_generates_golden_tokens_verilator(seed: int) -> None:
     """16 greedy tokens (1.28 M cycles; about 10 s at Verilator's ~150 000 cycles/s)."""
     res = _run("decoder_small", "verilator", seed, "DecoderGreedyTokens", 16)
@@ -62,6 +63,7 @@ def test_decoder_coverage_closure_verilator(seed: int) -> None:
     assert_bins_hit(load_coverage([r.test_dir / "coverage.yml" for r in runs]), prefix="clash_decoder.")
 
 
+@pytest.mark.slow  # DecoderResetMidToken passes (16 tokens) inside test_decoder_coverage_closure_verilator
 def test_decoder_reset_mid_token_verilator(seed: int) -> None:
     res = _run("decoder_small", "verilator", seed, "DecoderResetMidToken", 2)
     assert res.ok, _explain(res)

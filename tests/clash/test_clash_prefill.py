@@ -4,7 +4,9 @@ hazard monitor, which must fire on `decoder_prefill_fault_latekv`.
 
 Verilator runs the pipeline at over 100 000 cycles/s (the every-length sequence, about
 6 M cycles, in under a minute), Icarus at about 4 000 (a one-token prompt in 20 s);
-only the 1- and 3-token prompts, which the every-length run covers, are slow-marked."""
+`make test` runs the 1- and 3-token prompts and the throughput run on Verilator; the
+every-length sequence and the Icarus prompt are slow-marked (both run in `make regress
+SUITE=M4`)."""
 from __future__ import annotations
 
 import pytest
@@ -28,11 +30,11 @@ def _ok(res: RunResult) -> None:
     assert res.ok, f"{res.status}: {res.message}\nlog: {res.log}\nreplay: {res.replay}"
 
 
-@pytest.mark.slow
 def test_prefill_short_prompts_verilator(seed: int) -> None:
     _ok(_run("decoder_prefill", "verilator", seed, "PrefillPrompts", LDV_PREFILL_LENGTHS="1,3"))
 
 
+@pytest.mark.slow  # make test: the 1- and 3-token prompts above and PrefillThroughput; regress M4: every length
 def test_prefill_every_length_verilator(seed: int) -> None:
     _ok(_run("decoder_prefill", "verilator", seed, "PrefillPrompts", LDV_PREFILL_LENGTHS="all"))
 
@@ -41,6 +43,7 @@ def test_prefill_throughput_verilator(seed: int) -> None:
     _ok(_run("decoder_prefill", "verilator", seed, "PrefillThroughput", LDV_PREFILL_TOKENS="8"))
 
 
+@pytest.mark.slow  # make test on Icarus: the hazard test's decoder_prefill_fault_latekv; regress M4 runs this
 def test_prefill_smoke_icarus(seed: int) -> None:
     """One 1-token prompt on Icarus (about 80 000 cycles, 20 s)."""
     _ok(_run("decoder_prefill", "icarus", seed, "PrefillPrompts", LDV_PREFILL_LENGTHS="1"))

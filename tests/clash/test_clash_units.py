@@ -54,11 +54,13 @@ def test_m1_skipped_rescale_is_caught(seed: int) -> None:
     assert "pos " in res.message and "head " in res.message and "expected " in res.message, res.message
 
 
+@pytest.mark.fast_sim("verilator")  # Icarus: test_clash_mac_faults' unmodified copy (directed requests)
 def test_m2_mac_matvecs_match_golden(sim: str, seed: int) -> None:
     env = {"LDV_CLASH_MAC_VECTORS": "2" if sim == "verilator" else "1"}
     _ok(_run("mac_matvec", sim, "tb.tests.test_clash_mac", seed, extra_env=env))
 
 
+@pytest.mark.fast_sim("verilator")  # Icarus (12 vectors, about a minute): make test-all, regress M3
 def test_m3_argmax_matches_golden(sim: str, seed: int) -> None:
     # Icarus evaluates the 64-wide row dot product slowly (Clash's vector wiring).
     env = {"LDV_CLASH_ARGMAX_VECTORS": "200" if sim == "verilator" else "12"}

@@ -98,6 +98,7 @@ def test_fixture_export_passes_every_stock_test(fixture: str, sim: str, seed: in
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.fast_sim("icarus")
 @pytest.mark.parametrize("broken", sorted(BROKEN))
 def test_broken_fixture_fails_naming_its_bug(broken: str, sim: str, seed: int, tmp_path: Path) -> None:
     export = broken_copy(broken, tmp_path)
@@ -130,6 +131,7 @@ def test_missing_rom_image_fails_describe_and_run(sim: str, seed: int, tmp_path:
     assert "vadd_rom_tab_ROM_AUTO_1R.dat" in result.stdout + result.stderr
 
 
+@pytest.mark.fast_sim("icarus")
 def test_write_past_the_golden_length_fails(sim: str, seed: int, tmp_path: Path) -> None:
     """vadd_rom with its loop bound off by one (`i <= n`) writes c[n]: every compared word
     is right, so only the stray-write check can catch it."""

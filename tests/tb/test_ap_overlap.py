@@ -147,6 +147,7 @@ def _run(tmp_path: Path, sim: str, seed: int, broken: int = 0, hold: bool = True
                           PROTOCOL_ENV: "ap_ctrl_chain" if chain else "ap_ctrl_hs"})
 
 
+@pytest.mark.fast_sim("icarus")
 @pytest.mark.sim
 @pytest.mark.parametrize("hold", [True, False], ids=["held", "dropped"])
 @pytest.mark.parametrize("chain", [False, True], ids=["hs", "chain"])
@@ -155,6 +156,7 @@ def test_overlapping_calls_complete_in_order(tmp_path: Path, sim: str, seed: int
     assert result.ok, f"{result.message}\nlog: {result.log}"
 
 
+@pytest.mark.fast_sim("icarus")
 @pytest.mark.sim
 @pytest.mark.parametrize(("broken", "message"), [
     (1, "ap_idle high while invocation 3 is in flight "
@@ -167,6 +169,7 @@ def test_missing_done_names_the_call(tmp_path: Path, sim: str, seed: int, broken
     assert message in result.message, result.message
 
 
+@pytest.mark.fast_sim("icarus")
 @pytest.mark.sim
 def test_extra_done_flagged(tmp_path: Path, sim: str, seed: int) -> None:
     result = _run(tmp_path, sim, seed, broken=2)

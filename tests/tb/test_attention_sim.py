@@ -15,6 +15,7 @@ from tb.common.coverage import CoverageHole, assert_bins_hit
 
 KERNEL = "attention"
 pytestmark = pytest.mark.sim
+fast_verilator = pytest.mark.fast_sim("verilator")  # Icarus in make test-all; its Smoke runs in the coverage gate
 
 FAST = ["AttentionSmoke", "AttentionDirected", "AttentionBackToBack", "AttentionResetMidOperation"]
 SLOW = ["AttentionRandom", "AttentionBursty", "AttentionStress"]
@@ -24,11 +25,13 @@ def test_registered_tests_match_module() -> None:
     assert set(duts.list_tests(KERNEL)) == set(FAST + SLOW)
 
 
+@fast_verilator
 @pytest.mark.parametrize("testcase", FAST + [pytest.param(t, marks=pytest.mark.slow) for t in SLOW])
 def test_attention(sim: str, seed: int, testcase: str) -> None:
     assert_passed(run_kernel(KERNEL, sim, testcase, seed))
 
 
+@fast_verilator
 def test_attention_protocol_stress_latency_pad(sim: str, seed: int) -> None:
     """Worst backpressure, worst TVALID gaps, ap_continue stalls, on the LATENCY_PAD=3 build."""
     assert_passed(run_kernel(KERNEL, sim, "AttentionStress", seed, config="pad3"))

@@ -337,6 +337,7 @@ def _run_kernel(tmp_path: Path, sim: str, broken: int, seed: int, **env: str):
                test_dir=tmp_path / "run", python_path=[Path(__file__).parent])
 
 
+@pytest.mark.fast_sim("icarus")
 @pytest.mark.parametrize("timing, mode", [("fast", "poll"), ("random", "interrupt"), ("worst", "poll")])
 def test_agents_pass_on_a_correct_kernel(tmp_path: Path, sim: str, seed: int, timing: str, mode: str) -> None:
     result = _run_kernel(tmp_path, sim, 0, seed, AXICOPY_TIMING=timing, AXICOPY_MODE=mode)

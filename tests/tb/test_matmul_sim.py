@@ -29,6 +29,7 @@ from tb.sim.runner import REPO_ROOT, RunResult
 
 KERNEL = "matmul"
 pytestmark = pytest.mark.sim
+fast_verilator = pytest.mark.fast_sim("verilator")  # Icarus in make test-all; its Smoke runs in the coverage gate
 
 DIRECTED = ["MatmulSmoke", "MatmulCorners", "MatmulBackToBack", "MatmulInterrupts", "MatmulAutoRestart",
             "MatmulResetMidOperation"]
@@ -51,16 +52,19 @@ def test_registered_tests_match_module() -> None:
     assert set(duts.list_tests(KERNEL)) == set(DIRECTED + ["MatmulRandom", "MatmulProtocolStress"])
 
 
+@fast_verilator
 @pytest.mark.parametrize("testcase", DIRECTED)
 def test_matmul(sim: str, seed: int, testcase: str) -> None:
     assert_passed(run_kernel(KERNEL, sim, testcase, seed))
 
 
+@fast_verilator
 def test_matmul_random(sim: str, seed: int) -> None:
     assert_passed(run_kernel(KERNEL, sim, "MatmulRandom", seed,
                              extra_env={RANDOM_CALLS_ENV: QUICK_RANDOM_COUNT}))
 
 
+@fast_verilator
 @pytest.mark.parametrize("config", ["default", "pad3"])
 def test_matmul_protocol_stress(sim: str, seed: int, config: str) -> None:
     assert_passed(run_kernel(KERNEL, sim, "MatmulProtocolStress", seed, config=config))

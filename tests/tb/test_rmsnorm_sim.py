@@ -16,6 +16,7 @@ from tb.common.coverage import CoverageHole, assert_bins_hit
 
 KERNEL = "rmsnorm"
 pytestmark = pytest.mark.sim
+fast_verilator = pytest.mark.fast_sim("verilator")  # Icarus in make test-all; its Smoke runs in the coverage gate
 
 FAST = ["RmsnormSmoke", "RmsnormDirected", "RmsnormBackToBack", "RmsnormResetMidOperation"]
 SLOW = ["RmsnormRandom"]
@@ -26,11 +27,13 @@ def test_registered_tests_match_module() -> None:
                                        "RmsnormBackToBack", "RmsnormResetMidOperation"]
 
 
+@fast_verilator
 @pytest.mark.parametrize("testcase", FAST + [pytest.param(t, marks=pytest.mark.slow) for t in SLOW])
 def test_rmsnorm(sim: str, seed: int, testcase: str) -> None:
     assert_passed(run_kernel(KERNEL, sim, testcase, seed))
 
 
+@fast_verilator
 @pytest.mark.parametrize("testcase", ["RmsnormDirected", "RmsnormBackToBack"])
 def test_rmsnorm_latency_pad(sim: str, seed: int, testcase: str) -> None:
     """LATENCY_PAD=3 changes every internal timing; the same tests must pass unchanged."""

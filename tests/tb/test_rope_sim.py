@@ -20,6 +20,7 @@ from tb.common.coverage import CoverageHole, assert_bins_hit
 
 KERNEL = "rope"
 pytestmark = pytest.mark.sim
+fast_verilator = pytest.mark.fast_sim("verilator")  # Icarus in make test-all; its Smoke runs in the coverage gate
 
 FAST = ["RopeSmoke", "RopeDirected", "RopeBackToBack", "RopeResetMidOperation"]
 SLOW = ["RopeRandom", "RopeBursty", "RopeStress"]
@@ -29,11 +30,13 @@ def test_registered_tests_match_module() -> None:
     assert set(duts.list_tests(KERNEL)) == set(FAST + SLOW)
 
 
+@fast_verilator
 @pytest.mark.parametrize("testcase", FAST + [pytest.param(t, marks=pytest.mark.slow) for t in SLOW])
 def test_rope(sim: str, seed: int, testcase: str) -> None:
     assert_passed(run_kernel(KERNEL, sim, testcase, seed))
 
 
+@fast_verilator
 def test_rope_protocol_stress_latency_pad(sim: str, seed: int) -> None:
     """Worst backpressure, worst TVALID gaps, ap_continue stalls, on the LATENCY_PAD=3 build."""
     assert_passed(run_kernel(KERNEL, sim, "RopeStress", seed, config="pad3"))
@@ -147,7 +150,8 @@ def test_rope_smoke_kills_ignored_tready(tmp_path, seed: int) -> None:
     assert "axis 'out_r' packet 3" in result.message and "(txn 3): TLAST early" in result.message, explain(result)
 
 
-@pytest.mark.parametrize("output", sorted(ACC_BIT0_FLIPPED))
+@pytest.mark.parametrize("output", [pytest.param(o, marks=() if o == "y0" else pytest.mark.slow)  # y1: test-all
+                                    for o in sorted(ACC_BIT0_FLIPPED)])
 def test_rope_directed_kills_flipped_accumulator_bit(tmp_path, seed: int, output: str) -> None:
     result = run_stub(KERNEL, broken_copy(KERNEL, *ACC_BIT0_FLIPPED[output]), tmp_path, "RopeDirected", seed,
                       COPY_TIMEOUT_CYCLES, sim="verilator")

@@ -215,6 +215,7 @@ def _run(tmp_path: Path, sim: str, seed: int, *, cor: int, broken: int = 0, mode
                test_dir=tmp_path / "run", python_path=[Path(__file__).parent])
 
 
+@pytest.mark.fast_sim("icarus")
 @pytest.mark.sim
 @pytest.mark.parametrize("cor, mode, completion, override", [
     (1, "COR", "poll", ""),
@@ -232,12 +233,14 @@ def test_isr_modes_pass(tmp_path: Path, sim: str, seed: int, cor: int, mode: str
         "cocotbext-axi logged register accesses at INFO"
 
 
+@pytest.mark.fast_sim("icarus")
 @pytest.mark.sim
 def test_stream_only_kernel_runs(tmp_path: Path, sim: str, seed: int) -> None:
     result = _run(tmp_path, sim, seed, cor=0, mode=None, args=False)
     assert result.ok, f"{result.message}\nlog: {result.log}"
 
 
+@pytest.mark.fast_sim("icarus")
 @pytest.mark.sim
 @pytest.mark.parametrize("cor, broken, mode, completion, words", [
     (1, 1, "COR", "poll", "ISR reads 0x1, expected 0x0 (ISR is clear-on-read (COR)"),
