@@ -30,7 +30,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from tb.clash.duts import HDL_CLOCK_ARGS, HDL_CLOCK_SUFFIX, clash_build, ports_vlt, role_map_build
+from tb.clash.duts import HDL_CLOCK_MARK, clash_build, hdl_clock_args, ports_vlt, role_map_build
 from tb.clash.native_harness import (PROMPT_FILE, PROMPT_LENGTH_PLUSARG, TOKENS_PLUSARG, VERILOG_TOP,
                                      cpp_main, verilog_bench)
 from tb.clash.roles import RoleMap
@@ -146,19 +146,27 @@ def _digest(*parts: str | bytes) -> str:
     return h.hexdigest()[:12]
 
 
-def native_verilator_args(dut: runner.DutBuild) -> list[str]:
-    """The cocotb build's Verilator options without the HDL clock's: the C++ main is the clock."""
-    args = [*COCOTB_VERILATOR_ARGS, *dut.effective_build_args()]
-    for opt in HDL_CLOCK_ARGS:
-        if opt in args:
-            del args[args.index(opt)]
+def _without(args: list[str], drop: list[str]) -> list[str]:
+    """`args` with the run of `drop` taken out once (options and their values stay paired)."""
+    for i in range(len(args) - len(drop) + 1):
+        if args[i:i + len(drop)] == drop:
+            return args[:i] + args[i + len(drop):]
     return args
 
 
+def native_build_args(dut: runner.DutBuild) -> list[str]:
+    """The cocotb build's simulator options without the HDL clock's (the native bench is
+    its own clock): Verilator's with what cocotb's runner adds, iverilog's with -g2012."""
+    if dut.sim == "verilator":
+        return _without([*COCOTB_VERILATOR_ARGS, *dut.effective_build_args()],
+                        hdl_clock_args("verilator", dut.toplevel))
+    return ["-g2012", *_without(list(dut.build_args), hdl_clock_args("icarus", dut.toplevel))]
+
+
 def native_sources(dut: runner.DutBuild, roles: RoleMap) -> list[Path]:
-    """The cocotb build's sources without the HDL clock generator, every port public
-    and writable (the C++ main drives the clock)."""
-    kept = [s for s in dut.sources if not s.name.endswith((HDL_CLOCK_SUFFIX, ".vlt"))]
+    """The cocotb build's sources without the HDL clock generator; on Verilator every
+    port public and writable (the C++ main drives the clock)."""
+    kept = [s for s in dut.sources if HDL_CLOCK_MARK not in s.name and s.suffix != ".vlt"]
     if dut.sim == "verilator":
         kept.append(ports_vlt(roles.manifest, runner.default_build_root()))
     return kept
@@ -192,10 +200,8 @@ def _run_logged(cmd: list[str], cwd: Path, log: Path, env: dict[str, str] | None
 def build_native(roles: RoleMap, dut: runner.DutBuild, timeout_s: float | None = 3600) -> Path:
     """Build the native bench of `roles` from `dut`'s sources and options (cached by their
     hash); returns the executable (Verilator) or the vvp image (Icarus)."""
-    if dut.sim == "verilator":
-        harness, args = cpp_main(roles), native_verilator_args(dut)
-    else:
-        harness, args = verilog_bench(roles), ["-g2012", *dut.build_args]
+    harness = cpp_main(roles) if dut.sim == "verilator" else verilog_bench(roles)
+    args = native_build_args(dut)
     directory = _native_dir(dut, roles, harness, args)
     output = directory / ("native" if dut.sim == "verilator" else "native.vvp")
     stamp = directory / "native-build.json"
@@ -349,7 +355,7 @@ def side_by_side(sim: str, *, top: str | None = None, roles: Path | None = None,
                     native_run.tokens)
     if len(cocotb_run.tokens) != tokens:
         raise NativeBenchError(f"{name} on {sim}: {len(cocotb_run.tokens)} tokens generated, expected {tokens}")
-    args = native_verilator_args(dut) if sim == "verilator" else ["-g2012", *dut.build_args]
+    args = native_build_args(dut)
     return SideBySide(name, sim, role_map.where, seed, weight_seed, prompt, tokens, cocotb_run, native_run,
                       args, load0, os.getloadavg()[0])
 
