@@ -79,6 +79,11 @@ def _pattern(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_$.:\\]", "?", name.lstrip("\\"))
 
 
+def _module_id(name: str) -> str:
+    """A module name as yosys commands take it (a specialised `$paramod...` name as it is)."""
+    return name if name.startswith(("\\", "$")) else "\\" + name
+
+
 def local_proof(base_rtlil: Path, top: str, workdir: Path, mutation: Mutation,
                 timeout_s: float = TIMEOUT_S) -> Proof | None:
     """The mutated cell alone, then with the cells reading it, their other inputs free: if
@@ -88,10 +93,10 @@ def local_proof(base_rtlil: Path, top: str, workdir: Path, mutation: Mutation,
     cell = f"c:{_pattern(mutation.cell)}"
     for scope, select in (("the mutated cell alone", cell), ("the mutated cell and the cells reading it",
                                                              f"{cell} %co2 t:* %i")):
-        half = (f"read_rtlil {base_rtlil}\ncd {top}\nselect -set local {select}\n"
-                f"submod -name ldv_local @local\ncd ..\n")
-        script = (f"{half}rename ldv_local gold\ndelete {top}\n"
-                  f"{half}rename ldv_local gate\ndelete {top}\n"
+        # One read, the cut-out copied: reading twice would define a hierarchy's modules twice.
+        script = (f"read_rtlil {base_rtlil}\ncd {_module_id(top)}\nselect -set local {select}\n"
+                  f"submod -name ldv_local @local\ncd ..\n"
+                  f"rename ldv_local gold\ncopy gold gate\n"
                   f"{mutation.command(module='gate')}\n"
                   "async2sync\nequiv_make gold gate equiv\nhierarchy -top equiv\n"
                   f"equiv_simple -seq {SEQ_CYCLES}\nequiv_induct\nequiv_status -assert\n")
@@ -110,9 +115,8 @@ def _formal_proof(netlist: MutantNetlist, mutation: Mutation, timeout_s: float) 
     workdir = netlist.workdir / "equiv"
     workdir.mkdir(exist_ok=True)
     script = (f"read_rtlil {netlist.base_rtlil}\n"
-              f"rename {top} gold\n"
-              f"read_rtlil {netlist.base_rtlil}\n"
-              f"rename {top} gate\n"
+              f"copy {_module_id(top)} gate\n"
+              f"rename {_module_id(top)} gold\n"
               f"{mutation.command(module='gate')}\n"
               "memory_map\nopt_clean\n"
               "async2sync\n"

@@ -166,12 +166,23 @@ class DecoderMonitor:
             self.board.on_head(head)
 
 
+class DecoderProtocolError(AssertionError):
+    """The decoder broke the valid/ready rule of its response: it withdrew or changed a
+    response before `response_ready` took it."""
+
+
 class DecoderDriver:
-    """Sends one token per request and collects the response with what the monitor saw."""
+    """Sends one token per request and collects the response with what the monitor saw.
+
+    With `response_stall` set (a random generator and the most cycles to wait), the
+    driver holds `response_ready` low for 1..N cycles after each response
+    appears, and checks on every one of them that the response stays valid and unchanged."""
 
     def __init__(self, roles: "RoleMap", ports: "DecoderPorts", clk: Any, monitor: DecoderMonitor) -> None:
         self.ports, self.clk, self.monitor = ports, clk, monitor
         self.period_ps, self.reset_active = roles.period_ps, roles.reset_active
+        self.response_stall: tuple[np.random.Generator, int] | None = None
+        self.stalled_cycles = 0
 
     async def start_token(self, token: int, pos: int) -> int:
         """Request a token once `request_ready` is high; returns the accepting edge's time
@@ -202,11 +213,33 @@ class DecoderDriver:
                           cycles=None if p.cycles_out is None else int(p.cycles_out.value),
                           measured_cycles=int((t1 - t0) // self.period_ps) + 1,
                           kv_rows=list(self.monitor.kv), heads=list(self.monitor.heads))
+        if self.response_stall is not None:
+            await self._hold_response(res)
         p.response_ready.value = 1
         await RisingEdge(self.clk)
         await FallingEdge(self.clk)
         p.response_ready.value = 0
         return res
+
+    async def _hold_response(self, res: TokenResult) -> None:
+        """Keep `response_ready` low for 1..N cycles; the response must stay as it was."""
+        p = self.ports
+        gen, most = self.response_stall  # type: ignore[misc]
+        held = (res.token, int(p.logits_out.value))
+        for cycle in range(1, int(gen.integers(1, most + 1)) + 1):
+            await RisingEdge(self.clk)
+            await FallingEdge(self.clk)
+            self.stalled_cycles += 1
+            if not int(p.response_valid.value):
+                raise DecoderProtocolError(
+                    f"decoder: the response of position {res.pos} (token {res.token}) was withdrawn after "
+                    f"{cycle} cycle(s) with response_ready low (response_valid fell before the handshake)")
+            now = (int(p.token_out.value), int(p.logits_out.value))
+            if now != held:
+                raise DecoderProtocolError(
+                    f"decoder: the response of position {res.pos} changed after {cycle} cycle(s) with "
+                    f"response_ready low: token {held[0]} -> {now[0]}"
+                    + ("" if now[1] == held[1] else ", logits changed"))
 
     async def reset(self, cycles: int = 3) -> None:
         """Assert the reset (at the manifest's polarity) for `cycles` clocks, between two

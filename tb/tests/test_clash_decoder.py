@@ -1,7 +1,7 @@
 """The SMALL decoder (`decoder_small` and its fault copies): greedy generation equal to
 `QuantizedModel.generate`, with every KV row, attention head, logit and cycle count
-checked per position against the golden's `StepTrace`, and a reset in the middle of a
-token followed by a clean restart.
+checked per position against the golden's `StepTrace`, a reset in the middle of a
+token followed by a clean restart, and responses held under back-pressure.
 
 Environment: LDV_CLASH_DECODER_TOKENS (tokens generated after a one-token prompt,
 default 16, i.e. positions 0..15), LDV_CLASH_DECODER_WEIGHTS (tiny_weights seed,
@@ -164,6 +164,26 @@ class DecoderResetMidToken(DecoderTest):
             sample_reset(when)
         prompt = [int(r.integers(0, MODEL.config.vocab_size)) for _ in range(2)]
         await self.generate(prompt, 2)
+        self.drop_objection()
+
+
+@pyuvm.test()
+class DecoderResponseBackpressure(DecoderTest):
+    """Two greedy tokens with `response_ready` held low 1..6 cycles after each response
+    appears: the response must stay valid and unchanged until it is taken (valid/ready),
+    and the tokens must still be the golden's."""
+
+    STALL_CYCLES = 6
+
+    async def run_phase(self) -> None:
+        self.raise_objection()
+        await self.start()
+        self.driver.response_stall = (rng("clash_decoder_response_stall"), self.STALL_CYCLES)
+        prompt = [int(rng("clash_decoder_prompt").integers(0, MODEL.config.vocab_size))]
+        generated = await self.generate(prompt, 2)
+        assert self.driver.stalled_cycles > 0, "no response was held: the back-pressure was not applied"
+        self.logger.info("decoder: %s -> %s with %d cycles of response back-pressure", prompt, generated,
+                         self.driver.stalled_cycles)
         self.drop_objection()
 
 

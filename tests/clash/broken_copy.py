@@ -22,8 +22,10 @@ def once(text: str, old: str, new: str) -> str:
 
 
 def run_copy(top: str, sim: str, module: str, edit: Edit | None, name: str, seed: int, tmp_path: Path,
-             extra_env: Mapping[str, str] | None = None, timeout_s: float = 900) -> RunResult:
-    """*module*'s tests on a copy of *top* with *edit* applied (None: the unmodified copy)."""
+             extra_env: Mapping[str, str] | None = None, timeout_s: float = 900,
+             testcase: str | None = None) -> RunResult:
+    """*module*'s tests (or its one *testcase*) on a copy of *top* with *edit* applied
+    (None: the unmodified copy)."""
     gen = tmp_path / "gen" / top
     shutil.copytree(GEN_DIR / top, gen)
     src = gen / f"{top}.v"
@@ -32,7 +34,7 @@ def run_copy(top: str, sim: str, module: str, edit: Edit | None, name: str, seed
     base = clash_build(top, sim)
     sources = [src if Path(p).name == src.name else p for p in base.sources]
     dut = dataclasses.replace(base, sources=sources, config=f"fault-{name}", build_root=tmp_path / "build")
-    return run(dut, module, seed=seed, timeout_s=timeout_s, extra_env=dict(extra_env or {}))
+    return run(dut, module, testcase=testcase, seed=seed, timeout_s=timeout_s, extra_env=dict(extra_env or {}))
 
 
 def assert_caught(res: RunResult, edit: Edit | None, name: str, pattern: str = "") -> None:

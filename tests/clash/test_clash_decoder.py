@@ -5,6 +5,7 @@ fail, naming position, layer, head and the first differing value)."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,7 @@ from tb.clash.duts import COCOTB_CLOCK_ENV, HDL_CLOCK_ENV, clash_build
 from tb.clash.manifest import GEN_DIR
 from tb.common.coverage import assert_bins_hit, load_coverage
 from tb.sim.runner import RunResult, run
+from tests.clash.broken_copy import once, run_copy
 
 pytestmark = [pytest.mark.sim,
               pytest.mark.skipif(not (GEN_DIR / "decoder_small" / "clash-manifest.json").is_file(),
@@ -53,6 +55,26 @@ def test_decoder_smoke_icarus(seed: int) -> None:
     """Layer 0 only (about 8 900 cycles) on Icarus; its whole-token run is slow-marked."""
     res = _run("decoder_small", "icarus", seed, "DecoderFirstLayerSmoke", 1)
     assert res.ok, _explain(res)
+
+
+def test_decoder_holds_its_response_under_backpressure_verilator(seed: int) -> None:
+    """response_ready held low 1..6 cycles after each response: still the golden's tokens."""
+    res = _run("decoder_small", "verilator", seed, "DecoderResponseBackpressure", 2)
+    assert res.ok, _explain(res)
+
+
+def test_decoder_withdrawn_response_is_caught(seed: int, tmp_path: Path) -> None:
+    """A decoder that takes its response as accepted while response_ready is low (the
+    surviving mutant of a decoder mutation run: out_ready inverted) fails the
+    back-pressure test at the first response, naming the withdrawn response. Icarus: a
+    quick build, and the failure comes at the first response."""
+    def ready_inverted(text: str) -> str:
+        return once(text, "assign c$case_alt_3 = out_ready ?", "assign c$case_alt_3 = ~out_ready ?")
+
+    res = run_copy("decoder_small", "icarus", MODULE, ready_inverted, "ready_inverted", seed, tmp_path,
+                   testcase="DecoderResponseBackpressure", timeout_s=1800)
+    assert res.status == "fail", _explain(res)
+    assert re.search(r"response of position 0 .* was withdrawn after \d+ cycle", res.message), _explain(res)
 
 
 def test_decoder_coverage_closure_verilator(seed: int) -> None:
