@@ -4,6 +4,7 @@ token stream is an error naming both streams."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import subprocess
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 from regress import bench, native_bench
 from tb.clash.decoder_env import decoder_weights
 from tb.clash.manifest import GEN_DIR, REPO_ROOT
-from tb.clash.native_harness import VERILOG_TOP, cpp_main, verilog_bench
+from tb.clash.native_harness import VERILOG_TOP, HarnessError, cpp_main, verilog_bench
 from tb.clash.roles import RoleMap
 
 pytestmark = [pytest.mark.sim,
@@ -117,3 +118,25 @@ def test_bench_runs_decoder_side_by_side_on_icarus(tmp_path: Path, seed: int) ->
                        "--out", str(out)]) == 0
     (pair,) = json.loads(out.read_text())["side_by_side"]
     assert pair["cocotb"]["tokens"] == pair["native"]["tokens"] == _golden(pair["prompt"])
+
+
+def test_harness_errors_name_the_map_role_and_port() -> None:
+    """Ports the benches cannot address or hold are refused before anything is built."""
+    roles = RoleMap.load(RENAMED)
+    wide = dataclasses.replace(roles.ports["token_out"], width=65)
+    with pytest.raises(HarnessError, match=r"roles.yaml: role 'token_out' -> port 'rsp_token_o' is 65 bits"):
+        cpp_main(dataclasses.replace(roles, ports={**roles.ports, "token_out": wide}))
+    odd = dataclasses.replace(roles.manifest, ports={**roles.manifest.ports,
+                                                     "a$b": dataclasses.replace(wide, name="a$b", width=1)})
+    with pytest.raises(HarnessError, match=r"port 'a\$b' is not a plain identifier"):
+        verilog_bench(dataclasses.replace(roles, manifest=odd))
+
+
+def test_side_by_side_input_errors(tmp_path: Path) -> None:
+    with pytest.raises(native_bench.NativeBenchError, match="unknown simulator 'vcs'"):
+        native_bench.side_by_side("vcs", top="decoder_small", out_dir=tmp_path)
+    with pytest.raises(native_bench.NativeBenchError, match="tokens must be at least 1, got 0"):
+        native_bench.side_by_side("icarus", top="decoder_small", n_tokens=0, out_dir=tmp_path)
+    with pytest.raises(native_bench.NativeBenchError, match="needs a prompt of at least one token"):
+        role_map, dut = native_bench.decoder_target("decoder_small", None, "icarus")
+        native_bench.run_native(role_map, dut, tmp_path, [], 1)
