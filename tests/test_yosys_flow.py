@@ -150,6 +150,7 @@ def test_thresholds_pass_at_measured_figures_and_fail_when_lowered(probe_and_bro
         check_thresholds(summary, {"probe": {"lut": 1}})
 
 
+@pytest.mark.slow  # a project kernel's synthesis (make synth); the flow itself: the probe and wide designs
 def test_hls_kernel_rope(tmp_path: Path) -> None:
     tops = {t.name: t for t in discover_tops(REPO)}
     if "rope" not in tops:

@@ -338,7 +338,8 @@ def _run_kernel(tmp_path: Path, sim: str, broken: int, seed: int, **env: str):
 
 
 @pytest.mark.fast_sim("icarus")
-@pytest.mark.parametrize("timing, mode", [("fast", "poll"), ("random", "interrupt"), ("worst", "poll")])
+@pytest.mark.parametrize("timing, mode", [pytest.param("fast", "poll", marks=pytest.mark.slow),  # the other two are harder
+                                          ("random", "interrupt"), ("worst", "poll")])
 def test_agents_pass_on_a_correct_kernel(tmp_path: Path, sim: str, seed: int, timing: str, mode: str) -> None:
     result = _run_kernel(tmp_path, sim, 0, seed, AXICOPY_TIMING=timing, AXICOPY_MODE=mode)
     assert result.ok, f"{result.message}\nlog: {result.log}\nreplay: {result.replay}"

@@ -53,19 +53,20 @@ def test_registered_tests_match_module() -> None:
 
 
 @fast_verilator
-@pytest.mark.parametrize("testcase", DIRECTED)
+@pytest.mark.parametrize("testcase", [pytest.param(t, marks=pytest.mark.slow) if t == "MatmulSmoke" else t
+                                      for t in DIRECTED])  # Smoke: on Icarus in the coverage gate test
 def test_matmul(sim: str, seed: int, testcase: str) -> None:
     assert_passed(run_kernel(KERNEL, sim, testcase, seed))
 
 
-@fast_verilator
+@pytest.mark.slow  # random calls: MatmulSmoke's; MatmulRandom runs in make regress SUITE=full
 def test_matmul_random(sim: str, seed: int) -> None:
     assert_passed(run_kernel(KERNEL, sim, "MatmulRandom", seed,
                              extra_env={RANDOM_CALLS_ENV: QUICK_RANDOM_COUNT}))
 
 
 @fast_verilator
-@pytest.mark.parametrize("config", ["default", "pad3"])
+@pytest.mark.parametrize("config", [pytest.param("default", marks=pytest.mark.slow), "pad3"])  # pad3: the stronger
 def test_matmul_protocol_stress(sim: str, seed: int, config: str) -> None:
     assert_passed(run_kernel(KERNEL, sim, "MatmulProtocolStress", seed, config=config))
 
