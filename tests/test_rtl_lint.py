@@ -18,7 +18,8 @@ import pytest
 
 from rtl.hls import gen_tables
 from tb import duts
-from tb.dut import CTRL_PORTS, DutDescription, InterfaceSpec, load_description, parse_description
+from tb.dut import DutDescription, InterfaceSpec, load_description, parse_description
+from tb.dut_ports import CTRL_PORTS
 from tb.sim.toolchain import check_icarus, verilator_binary, verilator_env
 
 HLS_DIR = Path(__file__).resolve().parents[1] / "rtl" / "hls"

@@ -387,7 +387,8 @@ def describe(export_dir: str | Path, out: str | Path, *, top: str | None = None,
 
 def _self_check(described: Described, top: Module, base: Path) -> None:
     """Load the text through tb.dut and check every port it implies exists (what `bind` checks)."""
-    from tb.dut import CTRL_PORTS, DutDescriptionError, interface_port_names, parse_description
+    from tb.dut import DutDescriptionError, parse_description
+    from tb.dut_ports import CTRL_PORTS, interface_port_names
 
     try:
         desc = parse_description(yaml.safe_load(described.text()), "<describe output>", base)

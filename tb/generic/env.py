@@ -39,7 +39,8 @@ from tb.common.protocol import ProtocolError
 from tb.common.seeding import regression_seed, rng
 from tb.common.timeout import DutTimeout, level, within
 from tb.duts import DESCRIPTION_ENV, GOLDEN_ENV, get_description
-from tb.dut import DutDescription, bind, find_port, load_description, reset, start_clock
+from tb.dut import DutDescription, load_description
+from tb.dut_ports import bind, find_port, reset, start_clock
 from tb.generic.arguments import Argument, register_map_of, signature
 from tb.generic.coverage import coverage_for
 from tb.generic.golden import Golden, golden_of, load_golden

@@ -7,7 +7,8 @@ import pytest
 import yaml
 
 from tb import duts
-from tb.dut import DutDescriptionError, interface_port_names, load_description
+from tb.dut import DutDescriptionError, load_description
+from tb.dut_ports import interface_port_names
 from tb.sim.runner import REPO_ROOT
 
 GOOD = {

@@ -18,7 +18,7 @@ from tb.agents.axis.item import AxisPacket
 from tb.common.protocol import ProtocolError
 from tb.common.scoreboard import as_signed
 from tb.common.timeout import level
-from tb.dut import find_port
+from tb.dut_ports import find_port
 
 
 class AxisMonitor(pyuvm.uvm_component):
