@@ -125,13 +125,16 @@ def kv_addr(layer: int, kv_head: int, pos: int) -> int:
 
 
 class DecoderMonitor:
-    """Collects KV writes and finished heads of the current token. Python wakes only on
-    the rising edge of `kv_we` (one cycle per KV row) and of `head_valid` (one cycle per
-    head), never per compute cycle; both are read at the falling clock edge, where an
-    event-driven simulator has settled the glitches of a register update."""
+    """Collects KV writes and finished heads of the current token and publishes each to
+    its subscribers in order: the scoreboard first (it raises on a mismatch), then the
+    coverage, so only checked rows and heads are counted. Python wakes only on the rising
+    edge of `kv_we` (one cycle per KV row) and of `head_valid` (one cycle per head), never
+    per compute cycle; both are read at the falling clock edge, where an event-driven
+    simulator has settled the glitches of a register update."""
 
     def __init__(self, ports: "DecoderPorts", clk: Any, board: "DecoderScoreboard") -> None:
-        self.ports, self.clk, self.board = ports, clk, board
+        self.ports, self.clk = ports, clk
+        self.subscribers: list[Any] = [board, DecoderCoverage()]
         self.kv: list[KvRowSeen] = []
         self.heads: list[HeadSeen] = []
 
@@ -151,7 +154,8 @@ class DecoderMonitor:
                                 unpack_vec(int(p.kv_k_exp.value), 1, 7)[0], unpack_vec(int(p.kv_v.value), HEAD_DIM, 8),
                                 unpack_vec(int(p.kv_v_exp.value), 1, 7)[0])
                 self.kv.append(row)
-                self.board.on_kv_row(row)
+                for sub in self.subscribers:
+                    sub.on_kv_row(row)
 
     async def run_heads(self) -> None:
         p = self.ports
@@ -163,7 +167,8 @@ class DecoderMonitor:
             head = HeadSeen(int(p.head_layer.value), int(p.head_index.value), int(p.head_updates.value),
                             unpack_vec(int(p.head_out.value), HEAD_DIM, 32))
             self.heads.append(head)
-            self.board.on_head(head)
+            for sub in self.subscribers:
+                sub.on_head(head)
 
 
 class DecoderProtocolError(AssertionError):
@@ -413,13 +418,21 @@ def sample_reset(when: str) -> None:
     """A reset in the middle of a token: before or after it wrote KV rows."""
 
 
-def sample_step(res: TokenResult, trace: StepTrace) -> None:
-    """Coverage of one checked step (sampled after the scoreboard accepted it)."""
-    _cov_pos(res.pos)
-    for r in res.kv_rows:
-        _cov_kv_row((r.layer * N_KV + r.kv_head) * SEQ + r.pos)
-    for h in res.heads:
+class DecoderCoverage:
+    """The monitor's coverage subscriber: KV rows and heads as they are checked, so a test
+    that stops inside a token (the first-layer smoke) still counts what it checked."""
+
+    def on_kv_row(self, r: KvRowSeen) -> None:
+        _cov_kv_row(kv_addr(r.layer, r.kv_head, r.pos))
+
+    def on_head(self, h: HeadSeen) -> None:
         _cov_head(h.layer, h.head, h.max_updates)
+
+
+def sample_step(res: TokenResult, trace: StepTrace) -> None:
+    """Coverage of one checked step as a whole (its rows and heads were counted by the
+    monitor's coverage subscriber as they arrived)."""
+    _cov_pos(res.pos)
     _cov_tie(argmax_ties(trace.logits))
 
 

@@ -35,6 +35,11 @@ def test_decoder_smoke_verilator(seed: int) -> None:
     """Layer 0 at position 0: KV rows and heads checked on arrival (about 8 900 cycles)."""
     res = _run("decoder_small", "verilator", seed, "DecoderFirstLayerSmoke", 1)
     assert res.ok, _explain(res)
+    # What it checked is counted: layer 0's two KV rows at position 0 and its four heads.
+    cov = load_coverage([res.test_dir / "coverage.yml"])
+    kv, heads = cov.points["clash_decoder.kv.row"], cov.points["clash_decoder.attention.head"]
+    assert [b for b, h in kv.hits.items() if h] == ["0", "16"], kv.hits
+    assert sorted(b for b, h in heads.hits.items() if h) == [f"(0, {h})" for h in range(4)], heads.hits
 
 
 @pytest.mark.slow  # the same 16-token run passes inside test_decoder_coverage_closure_verilator
