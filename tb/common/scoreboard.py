@@ -89,3 +89,25 @@ def as_signed(values: Any, bits: int) -> np.ndarray:
     """Reinterpret unsigned `bits`-bit words as two's-complement integers."""
     v = np.asarray(values, np.int64) & ((1 << bits) - 1)
     return np.where(v >= 1 << (bits - 1), v - (1 << bits), v)
+
+
+def first_diff(what: str, expected: list[int], actual: list[int],
+               error: type[AssertionError] = ScoreboardMismatch) -> None:
+    """Raise `error` naming the first differing element (value and hex), or a length
+    mismatch: a long vector fails at the value a designer looks for first."""
+    for i, (e, a) in enumerate(zip(expected, actual)):
+        if e != a:
+            raise error(f"{what} {i}: expected {e} (0x{e & 0xFFFFFFFF:08x}), actual {a}")
+    if len(expected) != len(actual):
+        raise error(f"{what}: {len(actual)} values, expected {len(expected)}")
+
+
+def compare_kv_row(prefix: str, expected: tuple[Any, int, Any, int], actual: tuple[list[int], int, list[int], int],
+                   error: type[AssertionError] = ScoreboardMismatch) -> None:
+    """One KV-cache row, (K mantissas, K exponent, V mantissas, V exponent): raise `error`
+    naming the first difference (the decoder and the prefill pipeline store the same rows)."""
+    for name, exp, act in (("K mantissa", expected[0], actual[0]), ("V mantissa", expected[2], actual[2])):
+        first_diff(f"{prefix} {name}", [int(x) for x in exp], act, error)
+    for name, e, a in (("K exponent", expected[1], actual[1]), ("V exponent", expected[3], actual[3])):
+        if int(e) != a:
+            raise error(f"{prefix} {name}: expected {e}, actual {a}")
