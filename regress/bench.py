@@ -55,8 +55,7 @@ from xml.etree import ElementTree
 from regress import native_bench
 from tb import duts
 from tb.clash.roles import RoleMapError
-from tb.common.knobs import FLOW_ENV, MEMORY_TIMING_ENV
-from tb.generic.suite import RANDOM_CALLS_ENV
+from tb.common.knobs import ARGMAX_VECTORS_ENV, FLOW_ENV, MEMORY_TIMING_ENV, RANDOM_CALLS_ENV
 from tb.sim import runner, toolchain
 
 KERNELS: tuple[str, ...] = tuple(duts.hls_kernels())
@@ -80,7 +79,7 @@ DEFAULT_SEED = 1
 
 DEFAULT_OUT = Path("build") / "bench" / "bench.json"
 
-CLASH_ICARUS_ENV: Mapping[str, str] = {"LDV_CLASH_ARGMAX_VECTORS": "1"}
+CLASH_ICARUS_ENV: Mapping[str, str] = {ARGMAX_VECTORS_ENV: "1"}
 """Icarus evaluates argmax_vocab's 64-wide dot product at a few dozen cycles/s: keep it short."""
 
 FRESH_BUILD_ENV: Mapping[str, str] = {"CCACHE_DISABLE": "1"}

@@ -23,13 +23,8 @@ from tb.sim import runner as sim_runner
 from regress import schedule
 from regress.results import JobResult
 from regress.selection import Job
+from tb.common.knobs import COVERAGE_FILE_ENV as COVERAGE_ENV, DUT_CONFIG_ENV, METRICS_FILE_ENV as METRICS_ENV
 
-COVERAGE_ENV = "LDV_COVERAGE_FILE"
-"""Each test writes its cocotb-coverage YAML export to this path."""
-METRICS_ENV = "LDV_METRICS_FILE"
-"""Each test may write a JSON object of figures (e.g. cycles_per_token) to this path."""
-DUT_CONFIG_ENV = "LDV_DUT_CONFIG"
-"""Config tag of the build under test ('default', 'pad3', ...); the testbench samples it."""
 FUNCTIONAL_COVERAGE_NAME = "functional_coverage.yml"
 METRICS_NAME = "metrics.json"
 

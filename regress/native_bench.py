@@ -34,13 +34,12 @@ from tb.clash.duts import HDL_CLOCK_MARK, clash_build, hdl_clock_args, ports_vlt
 from tb.clash.native_harness import (PROMPT_FILE, PROMPT_LENGTH_PLUSARG, TOKENS_PLUSARG, VERILOG_TOP,
                                      cpp_main, verilog_bench)
 from tb.clash.roles import RoleMap
+from tb.common.knobs import (DECODER_TOKENS_ENV as TOKENS_ENV, DECODER_WEIGHTS_ENV as WEIGHTS_ENV,
+                             METRICS_FILE_ENV as METRICS_ENV)
 from tb.sim import runner, toolchain
 
 TEST_MODULE = "tb.tests.test_clash_decoder"
 TESTCASE = "DecoderGreedyTokens"
-TOKENS_ENV = "LDV_CLASH_DECODER_TOKENS"
-WEIGHTS_ENV = "LDV_CLASH_DECODER_WEIGHTS"
-METRICS_ENV = "LDV_METRICS_FILE"
 
 DEFAULT_TOKENS: dict[str, int] = {"verilator": 16, "icarus": 2}
 """Generated tokens per simulator: about 80 000 cycles each, so Icarus (some 4 400 cycles/s

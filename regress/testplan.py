@@ -19,6 +19,7 @@ import jsonschema
 import yaml
 
 from regress.registry import RegistryView
+from tb.common.knobs import COVERAGE_FILE_ENV, DUT_CONFIG_ENV, METRICS_FILE_ENV
 
 REGRESS_DIR = Path(__file__).resolve().parent
 DEFAULT_TESTPLAN = REGRESS_DIR / "testplan.yaml"
@@ -27,7 +28,7 @@ STAGES: tuple[str, ...] = ("smoke", "full", "coverage_closed")
 SIMS: tuple[str, ...] = ("verilator", "icarus")
 
 RESERVED_ENV: frozenset[str] = frozenset({
-    "LDV_COVERAGE_FILE", "LDV_METRICS_FILE", "LDV_DUT_CONFIG", "RANDOM_SEED", "PYTHONPATH",
+    COVERAGE_FILE_ENV, METRICS_FILE_ENV, DUT_CONFIG_ENV, "RANDOM_SEED", "PYTHONPATH",
 })
 """Variables the runner sets per job itself; a testpoint's env must not override them."""
 

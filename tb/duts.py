@@ -17,14 +17,11 @@ from typing import Any, Callable
 
 import yaml
 
+from tb.common.knobs import DESCRIPTION_ENV, GOLDEN_ENV
 from tb.dut import DutDescription, load_description
 from tb.sim.runner import REPO_ROOT, DutBuild
 
 HLS_DIR = REPO_ROOT / "rtl" / "hls"
-DESCRIPTION_ENV = "LDV_DUT_DESC"
-"""Env var naming a DUT description YAML that overrides the registry's (own exports)."""
-GOLDEN_ENV = "LDV_GOLDEN"
-"""Env var naming the golden (`module:function` or `file.py:function`) of the generic tests."""
 OWN_DUTS_ENV = "LLAMA_DV_DUTS"
 """Description YAMLs (os.pathsep-separated) of the user's own DUTs: each joins the registry
 with the generic stock tests, so testpoints can name `<dut>.Smoke` and `make regress` runs it."""

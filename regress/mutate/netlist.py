@@ -30,11 +30,12 @@ from pathlib import Path
 from regress.yosys.child import run_measured
 from regress.yosys.flow import yosys_binary
 from regress.yosys.meminit import MemInitError, stage_mem_inits
+from tb.common.knobs import MUTANT_PLUSARG
 from tb.sim.runner import REPO_ROOT, DutBuild
 
 CONTROL = "ldv_mutant"
 """Name of the control input yosys adds; also the wrapper's register."""
-PLUSARG = "LDV_MUTANT"
+PLUSARG = MUTANT_PLUSARG
 """`+LDV_MUTANT=<i>` selects mutant i at run time."""
 MUTANTS_SUFFIX = "__ldv_mutants"
 YOSYS_TIMEOUT_S = 900.0

@@ -17,12 +17,8 @@ import pyuvm
 from cocotb.triggers import Event, FallingEdge, RisingEdge
 
 from tb.clash.manifest import ClashManifest, Port, to_signed, to_unsigned
+from tb.common.knobs import CLASH_HDL_CLOCK_ENV as HDL_CLOCK_ENV, CLASH_OUT_STALL_ENV as STALL_ENV
 from tb.common.seeding import rng
-
-STALL_ENV = "LDV_CLASH_OUT_STALL"
-
-HDL_CLOCK_ENV = "LDV_CLASH_HDL_CLOCK"
-"""The clock port the model drives itself (`tb/clash/duts.py`, `HDL_CLOCK_TOPS`)."""
 
 
 class ValidReadyItem(pyuvm.uvm_sequence_item):

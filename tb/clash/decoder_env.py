@@ -32,6 +32,7 @@ from models.export import write_export
 from models.llama_fixed import QuantizedModel, StepTrace
 from models.tinymodel import tiny_weights
 from tb.clash.manifest import unpack_vec
+from tb.common.knobs import METRICS_FILE_ENV
 
 if TYPE_CHECKING:
     from tb.clash.kv_backdoor import KvCacheBackdoor
@@ -439,6 +440,6 @@ def sample_step(res: TokenResult, trace: StepTrace) -> None:
 def record_metrics(**figures: object) -> None:
     """Figures for the regression report, sign-off and bench (`LDV_METRICS_FILE`, if set):
     numbers, and lists of numbers such as the prompt and the generated tokens."""
-    path = os.environ.get("LDV_METRICS_FILE")
+    path = os.environ.get(METRICS_FILE_ENV)
     if path:
         Path(path).write_text(json.dumps(figures, indent=1) + "\n")

@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Callable
 
 from tb.clash.manifest import GEN_DIR, ClashManifest
-from tb.clash.roles import ROLES_ENV, RoleMap
+from tb.clash.roles import RoleMap
+from tb.common.knobs import CLASH_COCOTB_CLOCK_ENV as COCOTB_CLOCK_ENV, CLASH_ROLES_ENV as ROLES_ENV
+from tb.common.knobs import CLASH_HDL_CLOCK_ENV as HDL_CLOCK_ENV
 from tb.sim.runner import DutBuild, default_build_root
 
 TOPS: dict[str, str] = {
@@ -72,13 +74,6 @@ decoder bound by a role map. A cocotb clock wakes Python twice a cycle, and on
 Verilator costs two model evaluations per clock edge (one for the edge's time step,
 one after the write through VPI); an HDL clock costs one and no Python
 (docs/performance.md, "cocotb against a native bench")."""
-
-HDL_CLOCK_ENV = "LDV_CLASH_HDL_CLOCK"
-"""Names the clock port the simulator drives itself; `start_clock_and_reset` then
-starts no cocotb clock on it (`tb/clash/agent.py`)."""
-
-COCOTB_CLOCK_ENV = "LDV_CLASH_COCOTB_CLOCK"
-"""Set to 1: every top gets a cocotb clock again (how the HDL clock's gain is measured)."""
 
 HDL_CLOCK_ARGS = ("--timing", "-CFLAGS", "-fcoroutines", "-Wno-ASSIGNIN")
 """Verilator options of a model with an HDL clock: delays scheduled by the model

@@ -28,9 +28,8 @@ import yaml
 from models.config import SMALL
 from tb.clash.kv_backdoor import ACT_BITS, EXP_BITS, INSTANCE, MEMORY
 from tb.clash.manifest import REPO_ROOT, ClashManifest, Port
+from tb.common.knobs import CLASH_ROLES_ENV as ROLES_ENV
 
-ROLES_ENV = "LDV_CLASH_ROLES"
-"""A role map YAML (absolute, or relative to the checkout) the decoder tests bind through."""
 
 LOGIT_BITS = 32
 

@@ -16,8 +16,7 @@ from typing import Any, Iterable, Mapping
 from cocotb_coverage.coverage import coverage_db
 
 from tb.common.covmerge import FunctionalCoverage, merge_exports
-
-COVERAGE_FILE_ENV = "LDV_COVERAGE_FILE"
+from tb.common.knobs import COVERAGE_FILE_ENV
 
 
 class CoverageHole(AssertionError):

@@ -34,11 +34,11 @@ from tb.agents.m_axi import STALLED, TIMING_PROFILES, AxiTiming, MAxiAgent, MAxi
 from tb.agents.m_axi.config import Region
 from tb.agents.s_axilite import SAxiLiteAgent, SAxiLiteConfig
 from tb.agents.s_axilite.item import ControlItem
-from tb.common.knobs import MEMORY_TIMING_ENV, handshake_timeout_cycles
+from tb.common.knobs import DESCRIPTION_ENV, GOLDEN_ENV, MEMORY_TIMING_ENV, handshake_timeout_cycles
 from tb.common.protocol import ProtocolError
 from tb.common.seeding import regression_seed, rng
 from tb.common.timeout import DutTimeout, level, within
-from tb.duts import DESCRIPTION_ENV, GOLDEN_ENV, get_description
+from tb.duts import get_description
 from tb.dut import DutDescription, load_description
 from tb.dut_ports import bind, find_port, reset, start_clock
 from tb.generic.arguments import Argument, register_map_of, signature

@@ -5,11 +5,10 @@ decide what to schedule before anything is built.
 """
 from __future__ import annotations
 
+from tb.common.knobs import RANDOM_CALLS_ENV
 from tb.dut import DutDescription
 
 TEST_MODULE = "tb.generic.tests"
-RANDOM_CALLS_ENV = "LDV_RANDOM_CALLS"
-"""Calls of the Random test (default 40); `llama-dv run --calls N` sets it."""
 STOCK_TESTS = ("Smoke", "Directed", "Random", "BackToBack", "FlowControl", "ResetMidCall", "Overlap", "AutoRestart")
 """In the order `llama-dv run` schedules them; names of the pyuvm tests in tb.generic.tests."""
 

@@ -9,11 +9,10 @@ import os
 import pyuvm
 from cocotb.triggers import ClockCycles
 
-from tb.common.knobs import FLOW_ENV
+from tb.common.knobs import FLOW_ENV, RANDOM_CALLS_ENV
 from tb.common.test_base import KernelTestBase
 from tb.generic.env import GenericEnv
 from tb.generic.stimulus import Call
-from tb.generic.suite import RANDOM_CALLS_ENV
 
 
 class GenericTest(KernelTestBase):

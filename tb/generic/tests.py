@@ -10,7 +10,7 @@ import os
 
 import pyuvm
 
-from tb.duts import DESCRIPTION_ENV
+from tb.common.knobs import DESCRIPTION_ENV
 from tb.generic import testbase
 from tb.generic.env import description_from_env
 from tb.generic.suite import not_applicable

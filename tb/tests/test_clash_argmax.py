@@ -14,11 +14,12 @@ import pyuvm
 from tb.clash.agent import ItemListSequence
 from tb.clash.argmax_env import DIM, ROM_FILE, VOCAB, ArgmaxEnv, covering_vectors, vocab_rom, write_rom
 from tb.common.coverage import export_coverage
+from tb.common.knobs import ARGMAX_VECTORS_ENV
 from tb.common.seeding import rng
 
 # Icarus evaluates the 64-wide row dot product slowly (about 20 cycles/s).
 _ICARUS = "icarus" in (cocotb.SIM_NAME or "").lower()
-VECTORS = int(os.environ.get("LDV_CLASH_ARGMAX_VECTORS", "12" if _ICARUS else "200"))
+VECTORS = int(os.environ.get(ARGMAX_VECTORS_ENV, "12" if _ICARUS else "200"))
 
 # Written at import, before the simulator's time-0 `$readmemb` of the ROM.
 WM, WE = vocab_rom(rng("clash_argmax_rom"), distinct=40)

@@ -29,16 +29,18 @@ from tb.clash.decoder_env import (HEAD_DIM, N_HEADS, N_KV, DecoderDriver, Decode
 from tb.clash.kv_backdoor import KvCacheBackdoor
 from tb.clash.roles import RoleMap
 from tb.common.coverage import export_coverage
+from tb.common.knobs import (DECODER_BREAK_CACHE_ENV, DECODER_BREAK_GOLDEN_ENV, DECODER_TOKENS_ENV,
+                             DECODER_WEIGHTS_ENV)
 from tb.common.seeding import rng
 
-TOKENS = int(os.environ.get("LDV_CLASH_DECODER_TOKENS", "16"))
-WEIGHT_SEED = int(os.environ.get("LDV_CLASH_DECODER_WEIGHTS", "1"))
+TOKENS = int(os.environ.get(DECODER_TOKENS_ENV, "16"))
+WEIGHT_SEED = int(os.environ.get(DECODER_WEIGHTS_ENV, "1"))
 
 # Written at import, before the simulator's time-0 `$readmemb` of the ROMs.
 MODEL = stage_weights(Path.cwd(), WEIGHT_SEED)
-if os.environ.get("LDV_CLASH_DECODER_BREAK_GOLDEN"):
+if os.environ.get(DECODER_BREAK_GOLDEN_ENV):
     perturb_golden_wv(MODEL)
-BREAK_CACHE = bool(os.environ.get("LDV_CLASH_DECODER_BREAK_CACHE"))
+BREAK_CACHE = bool(os.environ.get(DECODER_BREAK_CACHE_ENV))
 
 
 class DecoderTest(pyuvm.uvm_test):

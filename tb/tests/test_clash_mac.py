@@ -15,6 +15,7 @@ import pyuvm
 from tb.clash.agent import ItemListSequence
 from tb.clash.mac_env import MAX_COLS, MacEnv, directed_cases, layer_matrices, write_roms
 from tb.common.coverage import export_coverage
+from tb.common.knobs import MAC_VECTORS_ENV
 from tb.common.seeding import rng
 
 # Written at import, before the simulator's time-0 `$readmemb` of the ROMs.
@@ -22,7 +23,7 @@ MATRICES = layer_matrices(rng("clash_mac_weights"))
 DIRECTED_MATRICES, DIRECTED = directed_cases(MATRICES)
 write_roms(Path("."), MATRICES + DIRECTED_MATRICES)
 _ICARUS = "icarus" in (cocotb.SIM_NAME or "").lower()
-VECTORS_PER_MATRIX = int(os.environ.get("LDV_CLASH_MAC_VECTORS", "1" if _ICARUS else "2"))
+VECTORS_PER_MATRIX = int(os.environ.get(MAC_VECTORS_ENV, "1" if _ICARUS else "2"))
 
 
 @pyuvm.test()

@@ -28,26 +28,28 @@ from tb.clash.prefill_env import (
     N_LAYERS, SEQ, KvLayerMonitor, PositionResult, PrefillDriver, PrefillScoreboard, Throughput,
     WavefrontMonitor, WavefrontShortfall, cycles_per_token_after_fill,
 )
+from tb.common.knobs import (DECODER_WEIGHTS_ENV, PREFILL_BREAK_GOLDEN_ENV, PREFILL_GATE_ENV, PREFILL_LENGTHS_ENV,
+                             PREFILL_SERIAL_ENV, PREFILL_STALL_ENV, PREFILL_TOKENS_ENV)
 from tb.common.seeding import rng
 
-WEIGHT_SEED = int(os.environ.get("LDV_CLASH_DECODER_WEIGHTS", "1"))
-SERIAL = bool(os.environ.get("LDV_PREFILL_SERIAL"))
-STALL = int(os.environ.get("LDV_PREFILL_STALL", "3"))
+WEIGHT_SEED = int(os.environ.get(DECODER_WEIGHTS_ENV, "1"))
+SERIAL = bool(os.environ.get(PREFILL_SERIAL_ENV))
+STALL = int(os.environ.get(PREFILL_STALL_ENV, "3"))
 
 # Written at import, before the simulator's time-0 `$readmemb` of the ROMs.
 MODEL = stage_weights(Path.cwd(), WEIGHT_SEED)
-if os.environ.get("LDV_PREFILL_BREAK_GOLDEN"):
+if os.environ.get(PREFILL_BREAK_GOLDEN_ENV):
     perturb_golden_wv(MODEL)
 
 
 def prompt_lengths() -> list[int]:
-    raw = os.environ.get("LDV_PREFILL_LENGTHS", "1,3")
+    raw = os.environ.get(PREFILL_LENGTHS_ENV, "1,3")
     if raw == "all":
         return list(range(1, SEQ + 1))
     lengths = [int(x) for x in raw.split(",") if x.strip()]
     bad = [n for n in lengths if not 1 <= n <= SEQ]
     if bad:
-        raise ValueError(f"LDV_PREFILL_LENGTHS={raw!r}: lengths {bad} outside 1..{SEQ}")
+        raise ValueError(f"{PREFILL_LENGTHS_ENV}={raw!r}: lengths {bad} outside 1..{SEQ}")
     return lengths
 
 
@@ -117,8 +119,8 @@ class PrefillThroughput(pyuvm.uvm_test):
 
     async def run_phase(self) -> None:
         self.raise_objection()
-        n = int(os.environ.get("LDV_PREFILL_TOKENS", str(SEQ)))
-        gate = float(os.environ.get("LDV_PREFILL_GATE", "1.8"))
+        n = int(os.environ.get(PREFILL_TOKENS_ENV, str(SEQ)))
+        gate = float(os.environ.get(PREFILL_GATE_ENV, "1.8"))
         bench = PrefillBench()
         await bench.start(serial=SERIAL, stall=0)
         prompt = random_prompt(n, "clash_prefill_throughput")

@@ -15,10 +15,11 @@ from cocotb.triggers import Timer
 from models.numerics import EXP_MAX, EXP_MIN, INT32_MAX, INT32_MIN, ONE, exp_f, recip_f, rshr, sat32, shsat
 from models.tables import LOG2E
 from tb.clash.manifest import ClashManifest, pack_vec, to_unsigned, unpack_vec
+from tb.common.knobs import SOFTSTEP_STEPS_ENV
 from tb.common.scoreboard import compare_arrays
 from tb.common.seeding import rng, test_seed
 
-STEPS = int(os.environ.get("LDV_CLASH_SOFTSTEP_STEPS", "300"))
+STEPS = int(os.environ.get(SOFTSTEP_STEPS_ENV, "300"))
 """Random steps, before the directed corners (0: the corners alone, as the negative
 tests in tests/clash/test_clash_softstep_faults.py run them)."""
 
