@@ -4,9 +4,10 @@
   argument is parametrized over them (default: both). A test (or module) marked
   ``fast_sim("icarus")`` runs on that simulator in ``make test``; its other simulators
   are marked ``slow`` (``make test-all``), unless ``--sim`` names one simulator.
-* Tests are reordered so that the longest known ones (``_LONG_FIRST``) start first
-  under pytest-xdist; ``xdist_group`` keeps a module's expensive shared fixture on one
-  worker (``--dist loadgroup``, as ``make test`` runs).
+* Under pytest-xdist each test file runs on one worker (``--dist loadfile``, in the
+  pytest options), so a module fixture (a synthesis run, a counter regression, the SLURM
+  test cluster, a compiled C-sim library) is computed once; the files that take longest
+  (``_LONG_FIRST``) are handed out first.
 * ``--seed N`` fixes the seed handed out by the ``seed`` fixture (else one random seed
   per session, printed in the header so a failure can be rerun).
 * Hypothesis runs without per-example deadlines (simulator and numpy timing under
@@ -63,17 +64,22 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 _LONG_FIRST: tuple[str, ...] = (
-    # Longest single tests and modules with an expensive shared fixture (measured with
-    # --durations; docs/performance.md): started first so no worker ends on one of them.
-    "tests/test_yosys_flow.py",
-    "tests/clash/test_clash_prefill.py",
-    "tests/tb/test_matmul_sim.py::test_fault_wrong_rounding_fails_scoreboard",
-    "tests/regress/test_regress_runner.py",
-    "tests/regress/test_slurm_launcher.py",
-    "tests/regress/test_mutate.py",
+    # The test files that take longest in `make test`, longest first (measured with
+    # --durations; docs/performance.md), so that no worker ends on one of them.
+    "tests/generic/test_fixture_exports.py",
     "tests/clash/test_clash_decoder.py",
+    "tests/tb/test_rope_sim.py",
+    "tests/regress/test_mutate.py",
+    "tests/clash/test_clash_attend_argmax_faults.py",
+    "tests/clash/test_clash_units.py",
+    "tests/regress/test_slurm_launcher.py",
+    "tests/tb/test_matmul_sim.py",
+    "tests/test_yosys_flow.py",
+    "tests/regress/test_regress_runner.py",
     "tests/test_synth_signoff.py",
-    "tests/clash/test_clash_cosim.py",
+    "tests/tb/test_rmsnorm_sim.py",
+    "tests/test_sim_toolchain.py",
+    "tests/tb/test_s_axilite_isr.py",
 )
 
 

@@ -24,9 +24,8 @@ from tb.sim.toolchain import yosys_executable
 from tests.test_yosys_flow import WIDE_V
 
 REPO = Path(__file__).resolve().parents[1]
-pytestmark = [pytest.mark.skipif(yosys_executable() is None,
-                                 reason="no yosys: `make setup` installs llama-dv-yosys (pyosys) into the venv"),
-              pytest.mark.xdist_group("synth_signoff")]  # one worker synthesizes wide_synth once
+pytestmark = pytest.mark.skipif(yosys_executable() is None,
+                                reason="no yosys: `make setup` installs llama-dv-yosys (pyosys) into the venv")
 
 
 def _m5_synth_criteria() -> list[dict]:

@@ -18,9 +18,8 @@ from regress.yosys import (ThresholdError, check_thresholds, custom_top, discove
 from tb.sim.toolchain import yosys_executable
 
 REPO = Path(__file__).resolve().parents[1]
-pytestmark = [pytest.mark.skipif(yosys_executable() is None,
-                                 reason="no yosys: `make setup` installs llama-dv-yosys (pyosys) into the venv"),
-              pytest.mark.xdist_group("yosys_flow")]  # one worker runs each module fixture once
+pytestmark = pytest.mark.skipif(yosys_executable() is None,
+                                reason="no yosys: `make setup` installs llama-dv-yosys (pyosys) into the venv")
 
 # One 8x8 multiplier in a sub-module, one 2048x8 ROM loaded with $readmemh (synchronous
 # read) and one 16x8 RAM with asynchronous read.

@@ -75,8 +75,9 @@ BUGS: dict[str, tuple[str, Callable[[str], str] | None]] = {
 MODULES = {ATTEND: "tb.tests.test_clash_attend", ARGMAX: "tb.tests.test_clash_argmax"}
 
 
-SLOW = {"attend_exp_hi_entry_189", "attend_vterm_shift_bit15"}
-"""Broken copies run by make test-all only (the longest); make test keeps three of attend_seq_hd16's and argmax's."""
+SLOW = {"attend_exp_hi_entry_189", "attend_vterm_shift_bit15", "attend_first_row_lane8", "attend_vterm_lane5_bit37"}
+"""Broken copies run by make test-all only (each a Verilator build of attend_seq_hd16); make test keeps
+attend_vterm_ev_minus64, argmax_rshift_bit40 and both unmodified copies."""
 
 
 @pytest.mark.parametrize("bug", [pytest.param(b, marks=pytest.mark.slow) if b in SLOW else b for b in BUGS])

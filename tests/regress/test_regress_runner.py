@@ -27,7 +27,7 @@ from tests.regress.browser import chromium, render
 from tests.regress.conftest import REPO, llama_dv, plan_args
 from tests.regress.counter_project import CounterProject, write_counter_project
 
-pytestmark = [pytest.mark.sim, pytest.mark.xdist_group("regress_runner")]  # counter_run once
+pytestmark = pytest.mark.sim
 
 
 def _run_regress(project: CounterProject, out_root: Path, *extra: str) -> tuple[subprocess.CompletedProcess[str], Path]:

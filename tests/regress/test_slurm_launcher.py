@@ -24,7 +24,7 @@ from tests.regress.conftest import REPO, plan_args
 from tests.regress.counter_project import CounterProject, write_counter_project
 from tests.regress.slurm_cluster import SlurmCluster
 
-pytestmark = [pytest.mark.sim, pytest.mark.xdist_group("slurm")]  # one test cluster per session
+pytestmark = pytest.mark.sim
 
 
 def _cmd(project: CounterProject, out_root: Path, *extra: str) -> list[str]:
