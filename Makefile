@@ -19,7 +19,8 @@ ARGS  ?=
 LAUNCHER ?=
 # pytest workers for `make test` (pytest-xdist); PYTEST_ARGS is appended verbatim.
 # `make test` leaves out tests marked slow (long closure, 16-token and co-simulation
-# runs); `make test-all` runs them too.
+# runs, and runs that repeat a check on a second simulator, configuration or broken
+# copy: docs/getting-started.md); `make test-all` runs them too.
 TEST_JOBS   ?= auto
 PYTEST_ARGS ?=
 
