@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -219,11 +218,15 @@ def stage_files(run_dir: Path, record: dict[str, Any], mutate_root: Path | None 
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(f"#!/bin/sh\n# replay {r.sim} {r.ref} seed {r.seed} ({r.status}), waves on\n{r.replay}\n")
             path.chmod(0o755)
+    from regress.mutate.report import RESULT_NAME, markdown
+
     for row in mutation_rows(run_dir, mutate_root):
         if row["source"]:
             dest = run_dir / row["copy"]
             dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(row["source"], dest)
+            # Written again rather than copied: its links to RTL lines are relative to where it is.
+            result = json.loads(row["source"].with_name(RESULT_NAME).read_text())
+            dest.write_text(markdown(result, dest.parent))
 
 
 def mutation_rows(run_dir: Path, mutate_root: Path | None = None) -> list[dict[str, Any]]:

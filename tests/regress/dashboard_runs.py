@@ -182,12 +182,12 @@ def write_run(root: Path, name: str, started: str, failing: bool, cycles: list[i
     return run
 
 
-def write_mutation(mutate_root: Path) -> None:
-    """A `llama-dv mutate` result of the counter beside the regression root."""
+def write_mutation(mutate_root: Path, source: Path) -> None:
+    """A `llama-dv mutate` result of the counter (RTL in *source*) beside the regression root."""
     mutants = [{"index": 1, "status": "killed", "description": "count[0] stuck at 0", "signal": "count[0]",
                 "mode": "const0", "location": "counter.v:5", "killed_by": "test_counts", "message": "mismatch"},
                {"index": 2, "status": "survived", "description": "en inverted", "signal": "en", "mode": "inv",
-                "location": "counter.v:4", "killed_by": None, "message": ""}]
+                "location": f"{source}:4", "killed_by": None, "message": ""}]
     write_result(mutate_root / "counter-default" / "smoke-icarus", {
         "dut": "counter", "config": "default", "suite": "smoke", "sim": "icarus", "count": 2, "seed": 1,
         "tests": ["counter.test_counts"], "wall_s": 3.0, "jobs": 1, "mutants": mutants, "score": score(mutants)})
@@ -202,7 +202,7 @@ def write_runs(root: Path) -> dict[str, Path]:
     testplan.write_text(textwrap.dedent(TESTPLAN))
     regress = root / "build" / "regress"
     regress.mkdir(parents=True)
-    write_mutation(root / "build" / "mutate")
+    write_mutation(root / "build" / "mutate", source)
     return {
         "first": write_run(regress, "20261201-100000-smoke", "2026-12-01T10:00:00", False, [900, 950, 1000], 30.0,
                            testplan, source),

@@ -107,6 +107,10 @@ def test_smoke_run_dashboard(runs: dict[str, Path]) -> None:
         assert any(link.endswith(kind) for link in links), (kind, links)
     assert dangling_links(page) == [] and duplicate_ids(page) == []
     assert "#failures" in links and "#trends" in links  # in-page anchors resolve too
+    # The mutation summary's survivor links reach the RTL line from where the copy is.
+    summary = run / "mutation/counter-default/smoke-icarus.md"
+    rtl = summary.read_text().split("](")[1].split("#L")[0]
+    assert (summary.parent / rtl).resolve().name == "counter.v" and (summary.parent / rtl).is_file()
 
     # One way to count line coverage: the lcov page shows the report's figure.
     lcov = (run / "coverage/code/counter/html/index.html").read_text()
