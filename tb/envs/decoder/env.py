@@ -29,17 +29,13 @@ from models.llama_fixed import QuantizedModel
 from tb.clash.agent import start_clock_and_reset
 from tb.clash.kv_backdoor import KvCacheBackdoor
 from tb.clash.roles import RoleMap
-from tb.common.knobs import DECODER_BREAK_GOLDEN_ENV, DECODER_WEIGHTS_ENV
+from tb.common.knobs import DECODER_BREAK_GOLDEN_ENV
 from tb.envs.decoder.coverage import DecoderCoverage
 from tb.envs.decoder.driver import DecoderDriver
 from tb.envs.decoder.items import HEAD_DIM
 from tb.envs.decoder.monitor import DecoderMonitor
 from tb.envs.decoder.scoreboard import DecoderScoreboard
-from tb.envs.decoder.weights import perturb_golden_wv, stage_weights
-
-
-def weight_seed() -> int:
-    return int(os.environ.get(DECODER_WEIGHTS_ENV, "1"))
+from tb.envs.decoder.weights import perturb_golden_wv, stage_weights, weight_seed
 
 
 class DecoderEnv(pyuvm.uvm_env):

@@ -6,6 +6,7 @@ callback), so the time-0 `$readmemb` finds them; a later test of the same run wr
 same files again, which the loaded ROMs no longer read."""
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,10 +14,16 @@ from models.config import SMALL
 from models.export import write_export
 from models.llama_fixed import QuantizedModel
 from models.tinymodel import tiny_weights
+from tb.common.knobs import DECODER_WEIGHTS_ENV
 
 TIED_ROWS = 16
 """Classifier rows 64-16..63 repeat rows 0..15, so greedy argmax meets exact ties in
 ordinary generation (whenever the best row is one of them) and must pick the lower index."""
+
+
+def weight_seed() -> int:
+    """The `tiny_weights` seed of the run (LDV_CLASH_DECODER_WEIGHTS, default 1)."""
+    return int(os.environ.get(DECODER_WEIGHTS_ENV, "1"))
 
 
 def decoder_weights(seed: int, tied_rows: int = TIED_ROWS) -> QuantizedModel:

@@ -30,9 +30,8 @@ from tb.clash.agent import start_clock_and_reset
 from tb.clash.manifest import ClashManifest
 from tb.common.knobs import PREFILL_BREAK_GOLDEN_ENV
 from tb.common.seeding import rng
-from tb.envs.decoder.env import weight_seed
 from tb.envs.decoder.items import N_LAYERS
-from tb.envs.decoder.weights import perturb_golden_wv, stage_weights
+from tb.envs.decoder.weights import perturb_golden_wv, stage_weights, weight_seed
 from tb.envs.prefill.driver import PositionResult, PrefillDriver
 from tb.envs.prefill.kv_monitor import KvLayerMonitor
 from tb.envs.prefill.scoreboard import PrefillScoreboard
