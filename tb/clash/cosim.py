@@ -21,7 +21,7 @@ from typing import Sequence
 
 import numpy as np
 
-from tb.clash.decoder_env import HEAD_DIM, SEQ, VOCAB, HeadSeen, KvRowSeen, TokenResult, decode_kv_addr
+from tb.envs.decoder.items import HEAD_DIM, SEQ, VOCAB, HeadSeen, KvRowSeen, TokenResult, decode_kv_addr
 from tb.clash.manifest import REPO_ROOT
 
 COSIM_DIR = REPO_ROOT / "rtl" / "clash" / "cosim"

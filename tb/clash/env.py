@@ -1,6 +1,15 @@
-"""Base env for a Clash top driven through the valid/ready agent: binds the top named
-by cocotb's toplevel to its manifest, starts clock and reset from it, and pairs each
-accepted request with the next response for a subclass scoreboard to judge."""
+"""Base env for a Clash unit top driven through the valid/ready agent: binds the top
+named by cocotb's toplevel to its manifest, starts clock and reset from it, pairs each
+accepted request with the next response for a subclass scoreboard to judge, and hands
+every judged pair to the unit's coverage subscriber.
+
+    ClashEnvBase
+     ├─ agent       ValidReadyAgent: driver.ap (requests), monitor.ap (responses)
+     ├─ scoreboard  PairingScoreboard subclass <- req_fifo, rsp_fifo; .checked ->
+     └─ coverage    uvm_subscriber subclass (optional) <- (request, response) once judged
+
+A unit whose ROMs the Verilog loads with `$readmemb` stages them in its env's
+`build_phase`, which pyuvm runs before the simulator's first step."""
 from __future__ import annotations
 
 import cocotb
@@ -19,9 +28,11 @@ class PairingScoreboard(ArrayScoreboard):
         super().build_phase()
         self.req_fifo = pyuvm.uvm_tlm_analysis_fifo("req_fifo", self)
         self.rsp_fifo = pyuvm.uvm_tlm_analysis_fifo("rsp_fifo", self)
+        self.checked = pyuvm.uvm_analysis_port("checked", self)
         self.top = ""
 
     def compare(self, item: ValidReadyItem, rsp: Response) -> None:
+        """Raise on a mismatch; may note golden facts in `item.context` for the coverage."""
         raise NotImplementedError
 
     async def run_phase(self) -> None:
@@ -29,20 +40,26 @@ class PairingScoreboard(ArrayScoreboard):
             rsp = await self.rsp_fifo.get()
             item = await self.req_fifo.get()
             self.compare(item, rsp)
+            self.checked.write((item, rsp))
 
 
 class ClashEnvBase(pyuvm.uvm_env):
-    """Subclasses set `scoreboard_type`."""
+    """Subclasses set `scoreboard_type` and, for functional coverage, `coverage_type`
+    (a `uvm_subscriber` whose `write` takes a judged `(ValidReadyItem, Response)`)."""
 
     scoreboard_type: type[PairingScoreboard] = PairingScoreboard
+    coverage_type: type[pyuvm.uvm_subscriber] | None = None
 
     def build_phase(self) -> None:
         self.agent = ValidReadyAgent("agent", self)
         self.scoreboard = self.scoreboard_type("scoreboard", self)
+        self.coverage = None if self.coverage_type is None else self.coverage_type("coverage", self)
 
     def connect_phase(self) -> None:
         self.agent.driver.ap.connect(self.scoreboard.req_fifo.analysis_export)
         self.agent.monitor.ap.connect(self.scoreboard.rsp_fifo.analysis_export)
+        if self.coverage is not None:
+            self.scoreboard.checked.connect(self.coverage.analysis_export)
 
     async def start(self) -> None:
         """Bind, clock, reset; call first in the test's run_phase."""

@@ -6,24 +6,20 @@ logits up to 2^19); cycles/token from the DUT counter and from the monitor."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import cocotb
 import pyuvm
 
 from tb.clash.agent import ItemListSequence
-from tb.clash.argmax_env import DIM, ROM_FILE, VOCAB, ArgmaxEnv, covering_vectors, vocab_rom, write_rom
 from tb.common.coverage import export_coverage
 from tb.common.knobs import ARGMAX_VECTORS_ENV
 from tb.common.seeding import rng
+from tb.envs.clash_argmax.env import ArgmaxEnv
+from tb.envs.clash_argmax.rom import DIM, VOCAB, covering_vectors
 
 # Icarus evaluates the 64-wide row dot product slowly (about 20 cycles/s).
 _ICARUS = "icarus" in (cocotb.SIM_NAME or "").lower()
 VECTORS = int(os.environ.get(ARGMAX_VECTORS_ENV, "12" if _ICARUS else "200"))
-
-# Written at import, before the simulator's time-0 `$readmemb` of the ROM.
-WM, WE = vocab_rom(rng("clash_argmax_rom"), distinct=40)
-write_rom(Path(ROM_FILE), WM, WE)
 
 
 def right_shift_vectors(wm, we, r) -> list[tuple[object, int]]:
@@ -43,10 +39,10 @@ class ArgmaxRandomVectors(pyuvm.uvm_test):
     async def run_phase(self) -> None:
         self.raise_objection()
         await self.env.start()
-        self.env.use_rom(WM, WE)
+        wm, we = self.env.wm, self.env.we
         r = rng("clash_argmax_x")
-        vectors = covering_vectors(WM, WE, r)
-        vectors += right_shift_vectors(WM, WE, r)
+        vectors = covering_vectors(wm, we, r)
+        vectors += right_shift_vectors(wm, we, r)
         vectors += [(r.integers(-128, 128, DIM), int(r.integers(-8, 0))) for _ in range(VECTORS - len(vectors))]
         items = [self.env.request(xm, xe) for xm, xe in vectors]
         await ItemListSequence("seq", items).start(self.env.agent.sequencer)

@@ -12,9 +12,10 @@ from models.kernels import attention_scores_fixed
 from models.numerics import FRAC, ONE, rshr
 from models.tables import LOG2E
 from tb.clash.agent import ItemListSequence
-from tb.clash.attend_env import SEQ_LEN, AttendEnv, random_cache
 from tb.common.coverage import export_coverage
 from tb.common.seeding import rng
+from tb.envs.clash_attend.env import AttendEnv
+from tb.envs.clash_attend.sequences import SEQ_LEN, random_cache
 
 HEADS = 4
 

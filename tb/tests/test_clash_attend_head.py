@@ -8,10 +8,10 @@ import numpy as np
 from cocotb.triggers import Timer
 
 from models.kernels import attention_head_fixed
-from tb.clash.attend_env import SEQ_LEN, random_cache
 from tb.clash.manifest import ClashManifest, pack_vec, to_unsigned, unpack_vec
 from tb.common.scoreboard import compare_arrays
 from tb.common.seeding import rng, test_seed
+from tb.envs.clash_attend.sequences import SEQ_LEN, random_cache
 
 HEADS = 4
 

@@ -1,27 +1,23 @@
 """M2: the one-multiplier MAC engine computes every matvec of a SMALL layer (Q, K, V,
 O, W1, W2, W3) bit-exact from weights in ROM; cycles per matvec are recorded. Directed
-requests first (`tb.clash.mac_env.directed_cases`: rounding and saturation boundaries
+requests first (`tb.envs.clash_mac.sequences.directed_cases`: rounding and saturation boundaries
 of the fused scale shift, every exponent code, the smallest shape, the longest row
 under bit patterns, an odd row count next to the limit at the ROM ends), then the
 layer's random ones."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import cocotb
 import pyuvm
 
 from tb.clash.agent import ItemListSequence
-from tb.clash.mac_env import MAX_COLS, MacEnv, directed_cases, layer_matrices, write_roms
 from tb.common.coverage import export_coverage
 from tb.common.knobs import MAC_VECTORS_ENV
 from tb.common.seeding import rng
+from tb.envs.clash_mac.env import MacEnv
+from tb.envs.clash_mac.roms import MAX_COLS
 
-# Written at import, before the simulator's time-0 `$readmemb` of the ROMs.
-MATRICES = layer_matrices(rng("clash_mac_weights"))
-DIRECTED_MATRICES, DIRECTED = directed_cases(MATRICES)
-write_roms(Path("."), MATRICES + DIRECTED_MATRICES)
 _ICARUS = "icarus" in (cocotb.SIM_NAME or "").lower()
 VECTORS_PER_MATRIX = int(os.environ.get(MAC_VECTORS_ENV, "1" if _ICARUS else "2"))
 
@@ -38,9 +34,9 @@ class MacLayerMatvecs(pyuvm.uvm_test):
         # Input elements past a directed request's columns hold junk the engine must not read.
         junk = rng("clash_mac_pad")
         items = [self.env.request(d.matrix, d.xm, d.xe, case=d.case, pad=junk.integers(-128, 128, MAX_COLS))
-                 for d in DIRECTED]
+                 for d in self.env.directed]
         items += [self.env.request(m, r.integers(-128, 128, m.cols), int(r.integers(-9, 0)))
-                  for m in MATRICES for _ in range(VECTORS_PER_MATRIX)]
+                  for m in self.env.matrices for _ in range(VECTORS_PER_MATRIX)]
         await ItemListSequence("seq", items).start(self.env.agent.sequencer)
         await self.env.wait_responses(len(items))
         self.env.logger.info("cycles per matvec: %s", self.env.scoreboard.cycles_per_matvec)

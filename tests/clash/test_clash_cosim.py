@@ -13,13 +13,14 @@ import pytest
 
 from models.kernels import argmax_fixed, attention_head_fixed
 from models.numerics import ONE, exp_f, matvec, recip_f, rshr, sat32, shsat
-from tb.clash.argmax_env import DIM, ROM_FILE, vocab_rom, write_rom
-from tb.clash.attend_env import SEQ_LEN, random_cache
 from tb.clash.cosim import (CoSimError, DecoderStep, attend_seq_stimulus, decoder_steps, handshakes, run_decoder,
                             run_driver)
-from tb.clash.decoder_env import (VOCAB, DecoderMismatch, DecoderScoreboard, KvRowSeen, decoder_weights,
-                                  stage_weights)
-from tb.clash.mac_env import MAX_COLS, layer_matrices, write_roms
+from tb.envs.clash_argmax.rom import DIM, ROM_FILE, vocab_rom, write_rom
+from tb.envs.clash_attend.sequences import SEQ_LEN, random_cache
+from tb.envs.clash_mac.roms import MAX_COLS, layer_matrices, write_roms
+from tb.envs.decoder.items import VOCAB, KvRowSeen
+from tb.envs.decoder.scoreboard import DecoderChecker, DecoderMismatch
+from tb.envs.decoder.weights import decoder_weights, stage_weights
 
 needs_ghc = pytest.mark.skipif(shutil.which("ghc") is None, reason="ghc (Debian's Clash) not installed")
 
@@ -175,11 +176,11 @@ def _decode_in_haskell(top: str, prompt: int, positions: int, tmp_path: Path) ->
 
 
 def _score(top: str, prompt: int, steps: list[DecoderStep]) -> None:
-    """Every step through the Verilog test's scoreboard, then the greedy tokens."""
+    """Every step through the Verilog test's scoreboard checks, then the greedy tokens."""
     model = decoder_weights(DECODER_WEIGHT_SEED)
     expected = model.generate([prompt], len(steps))
     model.reset()
-    board, token = DecoderScoreboard(), prompt
+    board, token = DecoderChecker(), prompt
     for pos, step in enumerate(steps):
         assert (step.token, step.result.pos) == (token, pos), \
             f"{top}: request {pos} was ({step.token}, {step.result.pos})"

@@ -1,79 +1,16 @@
-"""Env for the shared MAC engine (M2): one layer's Q/K/V/O/W1/W2/W3 weights of the
-SMALL config live row-major in `mac_w.bin` (row exponents in `mac_e.bin`), written into
-the simulator's working directory when the test module is imported; each request is
-one matvec, checked bit-exact against `models.numerics.matvec`.
-
-Behind the layer the ROMs hold the directed matrices (`directed_cases`): rows whose
-accumulator lands on a rounding or saturation boundary of the fused scale shift, one
-row per exponent code, the longest row with bit patterns in every input element, and
-an odd row count next to the limit placed at the last ROM addresses."""
+"""Directed requests of the MAC engine (`directed_cases`): rows whose accumulator lands
+on a rounding or saturation boundary of the fused scale shift, one row per exponent
+code, the longest row with bit patterns in every input element, and an odd row count
+next to the limit placed at the last ROM addresses."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
-from cocotb_coverage.coverage import CoverPoint
 
-from models.config import SMALL
 from models.numerics import INT32_MAX, INT32_MIN, matvec
-from tb.clash.agent import Response, ValidReadyItem
-from tb.clash.env import ClashEnvBase, PairingScoreboard
-from tb.clash.manifest import mem_lines, pack_vec, unpack_vec
-from tb.common.seeding import test_seed
+from tb.envs.clash_mac.roms import E_DEPTH, MAX_COLS, W_DEPTH, Matrix
 
-MAX_COLS = 128
-W_DEPTH, E_DEPTH = 65536, 1024
-W_FILE, E_FILE = "mac_w.bin", "mac_e.bin"
-LAYER = ("wq", "wk", "wv", "wo", "w1", "w2", "w3")
-
-
-@dataclass(frozen=True)
-class Matrix:
-    name: str
-    rows: int
-    cols: int
-    w_base: int
-    e_base: int
-    wm: np.ndarray
-    we: np.ndarray
-
-
-def layer_matrices(r: np.random.Generator) -> list[Matrix]:
-    """One layer of SMALL, stored back to back in the weight and exponent ROMs."""
-    c = SMALL
-    shapes = [("wq", c.dim, c.dim), ("wk", c.kv_dim, c.dim), ("wv", c.kv_dim, c.dim),
-              ("wo", c.dim, c.dim), ("w1", c.hidden_dim, c.dim), ("w2", c.dim, c.hidden_dim),
-              ("w3", c.hidden_dim, c.dim)]
-    out, wb, eb = [], 0, 0
-    for name, rows, cols in shapes:
-        out.append(Matrix(name, rows, cols, wb, eb, r.integers(-127, 128, (rows, cols)),
-                          r.integers(-10, -4, rows)))
-        wb, eb = wb + rows * cols, eb + rows
-    if wb > W_DEPTH or eb > E_DEPTH:
-        raise ValueError(f"layer needs {wb} weights / {eb} rows; the ROMs hold {W_DEPTH} / {E_DEPTH}")
-    return out
-
-
-def write_roms(directory: Path, mats: list[Matrix]) -> None:
-    w = np.zeros(W_DEPTH, np.int64)
-    e = np.zeros(E_DEPTH, np.int64)
-    w_used = np.zeros(W_DEPTH, bool)
-    e_used = np.zeros(E_DEPTH, bool)
-    for m in mats:
-        w_end, e_end = m.w_base + m.rows * m.cols, m.e_base + m.rows
-        ws, es = slice(m.w_base, w_end), slice(m.e_base, e_end)
-        if w_end > W_DEPTH or e_end > E_DEPTH or w_used[ws].any() or e_used[es].any():
-            raise ValueError(f"matrix {m.name} ({m.rows}x{m.cols} at {m.w_base}/{m.e_base}) "
-                             "overlaps another or runs past the ROM end")
-        w_used[ws], e_used[es] = True, True
-        w[ws] = m.wm.reshape(-1)
-        e[es] = m.we
-    (directory / W_FILE).write_text(mem_lines(w, 8))
-    (directory / E_FILE).write_text(mem_lines(e, 7))
-
-
-# --- directed requests ----------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Directed:
@@ -203,44 +140,3 @@ def directed_cases(layer: list[Matrix]) -> tuple[list[Matrix], list[Directed]]:
     cases += [Directed(f"odd127 #{i}", odd, x, -20) for i, x in enumerate(odd_x)]
     cases += wide_cases
     return mats, cases
-
-
-@CoverPoint("clash_mac.matrix", xf=lambda name: name, bins=["wq", "wk", "wv", "wo", "w1", "w2", "w3"])
-def sample_matrix(name: str) -> None:
-    """Which weight matrix a compared matvec used."""
-
-
-class MacScoreboard(PairingScoreboard):
-    cycles_per_matvec: dict[str, int]
-
-    def compare(self, item: ValidReadyItem, rsp: Response) -> None:
-        m: Matrix = item.context["matrix"]
-        case = item.context.get("case", m.name)
-        expected = matvec(m.wm, m.we, item.context["xm"], item.context["xe"])
-        actual = np.array(unpack_vec(rsp.fields["y"], MAX_COLS, 32)[:m.rows], dtype=np.int64)
-        self.check(expected, actual, what=f"{self.top} {case} matvec ({m.rows}x{m.cols}) row",
-                   txn_id=self.compared, seed=test_seed(), context=f"matrix {m.name}")
-        measured = rsp.cycle - item.context["accepted_cycle"] - rsp.extra["stall_cycles"]
-        if rsp.fields["cycles"] != measured:
-            raise AssertionError(f"{self.top} {m.name}: DUT counts {rsp.fields['cycles']} cycles, "
-                                 f"the monitor measured {measured}")
-        self.cycles_per_matvec[m.name] = measured
-        if m.name in LAYER:
-            sample_matrix(m.name)
-
-
-class MacEnv(ClashEnvBase):
-    scoreboard_type = MacScoreboard
-
-    def configure(self) -> None:
-        self.scoreboard.cycles_per_matvec = {}
-
-    def request(self, m: Matrix, xm: np.ndarray, xe: int, case: str | None = None,
-                pad: np.ndarray | None = None) -> ValidReadyItem:
-        """`pad` fills the input elements from `m.cols` on (zeros by default), which the
-        engine must not read."""
-        padded = np.zeros(MAX_COLS, np.int64) if pad is None else np.array(pad, np.int64)
-        padded[:m.cols] = xm
-        return ValidReadyItem(m.name, {"w_base": m.w_base, "e_base": m.e_base, "rows": m.rows,
-                                       "cols": m.cols, "x": pack_vec(padded, 8), "xe": xe},
-                              {"matrix": m, "xm": xm, "xe": xe, "case": case or m.name})
