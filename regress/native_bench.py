@@ -260,7 +260,7 @@ def _run_image(image: Path, sim: str, run_dir: Path, prompt: list[int], n_tokens
 def run_native(roles: RoleMap, dut: runner.DutBuild, run_dir: Path, prompt: list[int], n_tokens: int,
                weight_seed: int = DEFAULT_WEIGHT_SEED, timeout_s: float | None = 3600) -> StreamRun:
     """Build (or reuse) and run the native bench with the weights of `weight_seed`."""
-    from tb.clash.decoder_env import stage_weights
+    from tb.envs.decoder.weights import stage_weights
 
     if not prompt:
         raise NativeBenchError("the native bench needs a prompt of at least one token")

@@ -1,7 +1,8 @@
 """The SMALL decoder (`decoder_small` and its fault copies): greedy generation equal to
 `QuantizedModel.generate`, with every KV row, attention head, logit and cycle count
 checked per position against the golden's `StepTrace`, a reset in the middle of a
-token followed by a clean restart, and responses held under back-pressure.
+token followed by a clean restart, and responses held under back-pressure. The env is
+`tb/envs/decoder/` (docs/dv/decoder.md).
 
 Environment: LDV_CLASH_DECODER_TOKENS (tokens generated after a one-token prompt,
 default 16, i.e. positions 0..15), LDV_CLASH_DECODER_WEIGHTS (tiny_weights seed,
@@ -16,58 +17,33 @@ from __future__ import annotations
 
 import os
 import time
-from pathlib import Path
 
-import cocotb
 import pyuvm
 from cocotb.triggers import ClockCycles, FallingEdge, RisingEdge
 from cocotb.utils import get_sim_time
 
-from tb.clash.agent import start_clock_and_reset
-from tb.clash.decoder_env import (HEAD_DIM, N_HEADS, N_KV, DecoderDriver, DecoderMonitor, DecoderScoreboard,
-                                  perturb_golden_wv, record_metrics, sample_reset, sample_step, stage_weights)
-from tb.clash.kv_backdoor import KvCacheBackdoor
-from tb.clash.roles import RoleMap
 from tb.common.coverage import export_coverage
-from tb.common.knobs import (DECODER_BREAK_CACHE_ENV, DECODER_BREAK_GOLDEN_ENV, DECODER_TOKENS_ENV,
-                             DECODER_WEIGHTS_ENV)
+from tb.common.knobs import DECODER_BREAK_CACHE_ENV, DECODER_TOKENS_ENV
 from tb.common.seeding import rng
+from tb.envs.decoder.env import DecoderEnv
+from tb.envs.decoder.items import N_HEADS, N_KV
+from tb.envs.decoder.metrics import record_metrics
 
 TOKENS = int(os.environ.get(DECODER_TOKENS_ENV, "16"))
-WEIGHT_SEED = int(os.environ.get(DECODER_WEIGHTS_ENV, "1"))
-
-# Written at import, before the simulator's time-0 `$readmemb` of the ROMs.
-MODEL = stage_weights(Path.cwd(), WEIGHT_SEED)
-if os.environ.get(DECODER_BREAK_GOLDEN_ENV):
-    perturb_golden_wv(MODEL)
 BREAK_CACHE = bool(os.environ.get(DECODER_BREAK_CACHE_ENV))
 
 
 class DecoderTest(pyuvm.uvm_test):
-    """Clock, reset, monitors, driver and scoreboard around `cocotb.top`, bound through
-    its role map; the checks an optional role group would feed are left out, and said so
-    once, when the map lacks the group."""
+    """The decoder env around `cocotb.top`; the tests drive requests and give each
+    request's golden to the scoreboard."""
+
+    def build_phase(self) -> None:
+        self.env = DecoderEnv("env", self)
 
     async def start(self) -> None:
-        dut = cocotb.top
-        self.roles = RoleMap.for_top(dut._name)
-        self.manifest = self.roles.manifest
-        self.manifest.check_dut(dut)
-        self.ports = self.roles.bind(dut)
-        self.logger.info("bound through %s", self.roles.where)
-        for line in self.roles.skipped_checks():
-            self.logger.info(line)
-        self.clk = await start_clock_and_reset(dut, self.manifest, clock=self.roles.port("clock"),
-                                               reset=self.roles.port("reset"))
-        cache = None if self.roles.kv_cache is None else KvCacheBackdoor.from_dut(dut, HEAD_DIM, self.roles.kv_cache)
-        self.board = DecoderScoreboard(cache=cache, model=None if cache is None else MODEL,
-                                       kv_rows=self.roles.has("kv_write"), heads=self.roles.has("head"))
-        self.monitor = DecoderMonitor(self.ports, self.clk, self.board)
-        if self.roles.has("kv_write"):
-            cocotb.start_soon(self.monitor.run_kv())
-        if self.roles.has("head"):
-            cocotb.start_soon(self.monitor.run_heads())
-        self.driver = DecoderDriver(self.roles, self.ports, self.clk, self.monitor)
+        await self.env.start()
+        self.model, self.roles, self.ports = self.env.model, self.env.roles, self.env.ports
+        self.clk, self.driver, self.monitor = self.env.clk, self.env.driver, self.env.monitor
 
     def require(self, *groups: str) -> None:
         """A test that cannot run without optional role groups fails naming them."""
@@ -78,22 +54,21 @@ class DecoderTest(pyuvm.uvm_test):
 
     async def generate(self, prompt: list[int], n_tokens: int) -> list[int]:
         """Decode `prompt` then `n_tokens` greedy tokens, checking every position."""
+        model = self.model
         golden0 = time.process_time()
-        expected = MODEL.generate(prompt, n_tokens)
-        MODEL.reset()
+        expected = model.generate(prompt, n_tokens)
+        model.reset()
         self.golden_cpu_s = time.process_time() - golden0
         token, generated, self.cycles = prompt[0], [], []
         for pos in range(len(prompt) + n_tokens - 1):
             golden0 = time.process_time()
-            trace = MODEL.step(token, pos)
+            trace = model.step(token, pos)
             self.golden_cpu_s += time.process_time() - golden0
-            self.board.expect(trace)
-            res = await self.driver.step(token, pos)
-            self.board.check(res)
-            sample_step(res, trace)
+            self.env.scoreboard.expect(trace)
+            res = await self.driver.step(token, pos)  # judged by the scoreboard as it is published
             self.cycles.append(res.measured_cycles if res.cycles is None else res.cycles)
             if BREAK_CACHE and pos == 0:
-                MODEL.k_mant[0, 0, 0, 0] = 127 if MODEL.k_mant[0, 0, 0, 0] < 0 else -127
+                model.k_mant[0, 0, 0, 0] = 127 if model.k_mant[0, 0, 0, 0] < 0 else -127
             self.logger.info("pos %d: token %d -> %d, %d cycles, matches the golden", pos, token, res.token,
                              self.cycles[-1])
             if pos + 1 < len(prompt):
@@ -115,7 +90,7 @@ class DecoderGreedyTokens(DecoderTest):
     async def run_phase(self) -> None:
         self.raise_objection()
         await self.start()
-        prompt = [int(rng("clash_decoder_prompt").integers(0, MODEL.config.vocab_size))]
+        prompt = [int(rng("clash_decoder_prompt").integers(0, self.model.config.vocab_size))]
         # CPU time of this process: the simulator and Python together, whatever else
         # shares the machine (what regress/native_bench.py compares with a native bench).
         wall0, cpu0, sim0 = time.perf_counter(), time.process_time(), get_sim_time("ps")
@@ -143,12 +118,12 @@ class DecoderResetMidToken(DecoderTest):
         self.raise_objection()
         await self.start()
         self.require("kv_write")
-        p = self.ports
+        p, model = self.ports, self.model
         r = rng("clash_decoder_reset")
         for when in ("before_kv_write", "after_kv_write"):
-            token = int(r.integers(0, MODEL.config.vocab_size))
-            MODEL.reset()
-            self.board.expect(MODEL.step(token, 0))
+            token = int(r.integers(0, model.config.vocab_size))
+            model.reset()
+            self.env.scoreboard.expect(model.step(token, 0))
             await self.driver.start_token(token, 0)
             if when == "before_kv_write":
                 await ClockCycles(self.clk, int(r.integers(50, 4000)))
@@ -156,15 +131,14 @@ class DecoderResetMidToken(DecoderTest):
             else:
                 await RisingEdge(p.kv_we)
                 await ClockCycles(self.clk, int(r.integers(1, 20000)))
-            await self.driver.reset()
-            self.board.abandon()
+            event = await self.driver.reset()  # the scoreboard abandons the request
+            assert event.when == when, f"reset planned {when}, but {event.kv_rows} KV row(s) were written"
             await FallingEdge(self.clk)
             assert int(p.request_ready.value) and not int(p.response_valid.value), \
                 f"after a reset {when}: request ready={p.request_ready.value} response valid={p.response_valid.value}"
             assert p.cycles_out is None or int(p.cycles_out.value) == 0, \
                 f"after a reset {when}: cycle counter {p.cycles_out.value}"
-            sample_reset(when)
-        prompt = [int(r.integers(0, MODEL.config.vocab_size)) for _ in range(2)]
+        prompt = [int(r.integers(0, model.config.vocab_size)) for _ in range(2)]
         await self.generate(prompt, 2)
         self.drop_objection()
 
@@ -181,7 +155,7 @@ class DecoderResponseBackpressure(DecoderTest):
         self.raise_objection()
         await self.start()
         self.driver.response_stall = (rng("clash_decoder_response_stall"), self.STALL_CYCLES)
-        prompt = [int(rng("clash_decoder_prompt").integers(0, MODEL.config.vocab_size))]
+        prompt = [int(rng("clash_decoder_prompt").integers(0, self.model.config.vocab_size))]
         generated = await self.generate(prompt, 2)
         assert self.driver.stalled_cycles > 0, "no response was held: the back-pressure was not applied"
         self.logger.info("decoder: %s -> %s with %d cycles of response back-pressure", prompt, generated,
@@ -199,9 +173,9 @@ class DecoderFirstLayerSmoke(DecoderTest):
         self.raise_objection()
         await self.start()
         self.require("head", "kv_write")
-        token = int(rng("clash_decoder_prompt").integers(0, MODEL.config.vocab_size))
-        MODEL.reset()
-        self.board.expect(MODEL.step(token, 0))
+        token = int(rng("clash_decoder_prompt").integers(0, self.model.config.vocab_size))
+        self.model.reset()
+        self.env.scoreboard.expect(self.model.step(token, 0))
         await self.driver.start_token(token, 0)
         while len(self.monitor.heads) < N_HEADS:
             await RisingEdge(self.ports.head_valid)

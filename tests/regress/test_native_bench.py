@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from regress import bench, native_bench
-from tb.clash.decoder_env import decoder_weights
+from tb.envs.decoder.weights import decoder_weights
 from tb.clash.manifest import GEN_DIR, REPO_ROOT
 from tb.clash.native_harness import VERILOG_TOP, HarnessError, cpp_main, verilog_bench
 from tb.clash.roles import RoleMap
