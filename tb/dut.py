@@ -39,12 +39,17 @@ class ClockSpec:
 @dataclass(frozen=True)
 class ResetSpec:
     port: str
-    active: str  # 'high' | 'low'
+    active: str  # 'high' | 'low', as the YAML says it
+
+    @property
+    def active_high(self) -> bool:
+        """The polarity as the agents' configs take it (`reset_active_high`)."""
+        return self.active == "high"
 
     @property
     def asserted(self) -> int:
         """Level that holds the DUT in reset."""
-        return 1 if self.active == "high" else 0
+        return 1 if self.active_high else 0
 
     @property
     def deasserted(self) -> int:

@@ -27,9 +27,10 @@ from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge
 from cocotbext.axi import AxiStreamFrame
 
 from tb.agents.ap_ctrl import ApCtrlAgent, ApCtrlConfig, ApCtrlItem
-from tb.agents.ap_memory import ApMemoryAgent
+from tb.agents.ap_memory import ApMemoryAgent, ApMemoryConfig
 from tb.agents.axis import AxisAgent, AxisConfig
 from tb.agents.axis.source import words_to_bytes
+from tb.agents.binding import configure
 from tb.agents.m_axi import STALLED, TIMING_PROFILES, AxiTiming, MAxiAgent, MAxiConfig
 from tb.agents.m_axi.config import Region
 from tb.agents.s_axilite import SAxiLiteAgent, SAxiLiteConfig
@@ -117,30 +118,35 @@ class GenericEnv(pyuvm.uvm_env):
         self.readback_registers: bool = _config(self, "readback_registers", False)
         """s_axilite: read every argument register back (and the control registers) before ap_start."""
         self.timing = ""
-        dut, rst_high = cocotb.top, self.desc.reset.asserted == 1
+        dut, rst_high = cocotb.top, self.desc.reset.active_high
         self.memories: dict[str, ApMemoryAgent] = {}
         self.streams: dict[str, AxisAgent] = {}
         self.bundles: dict[str, MAxiAgent] = {}
+        out_streams: list[str] = []
         for iface in self.desc.interfaces:
             if iface.kind == "ap_memory":
-                self.memories[iface.name] = ApMemoryAgent.from_interface(f"mem_{iface.name}", self, dut, self.clk, iface)
+                configure(self, f"mem_{iface.name}", ApMemoryConfig.from_interface(iface, dut=dut, clock=self.clk))
+                self.memories[iface.name] = ApMemoryAgent(f"mem_{iface.name}", self)
             elif iface.kind == "axis":
-                pattern = AxisConfig(pattern=self.flow_pattern, stream=iface.name)
-                self.streams[iface.name] = AxisAgent.from_interface(f"axis_{iface.name}", self, dut, self.clk,
-                                                                    self.bound.rst, rst_high, iface, pattern)
+                configure(self, f"axis_{iface.name}",
+                          AxisConfig.from_interface(iface, dut=dut, clock=self.clk, reset=self.bound.rst,
+                                                    reset_active_high=rst_high, pattern=self.flow_pattern))
+                self.streams[iface.name] = AxisAgent(f"axis_{iface.name}", self)
                 self.flow[iface.name] = self.flow_pattern
+                if iface.direction == "out":
+                    out_streams.append(iface.name)
             elif iface.kind == "m_axi":
-                cfg = MAxiConfig(dut=dut, clock=self.clk, reset=self.bound.rst, reset_active_level=rst_high,
+                cfg = MAxiConfig(dut=dut, clock=self.clk, reset=self.bound.rst, reset_active_high=rst_high,
                                  period_ns=self.period_ns, bundle=iface.name,
                                  timing=memory_timing(self.flow_pattern), w_after_aw=iface.w_after_aw)
                 self.timing = cfg.timing.name
-                pyuvm.ConfigDB().set(self, f"maxi_{iface.name}", "m_axi_cfg", cfg)
+                configure(self, f"maxi_{iface.name}", cfg)
                 self.bundles[iface.name] = MAxiAgent(f"maxi_{iface.name}", self)
                 self.flow[iface.name] = self.flow_pattern
         self._build_control(dut, rst_high)
         self.scoreboard = GenericScoreboard("scoreboard", self, self.desc.name, self.arguments)
         self.stream_exports = {name: StreamExport(f"to_sb_{name}", self, name, self.scoreboard)
-                               for name, agent in self.streams.items() if agent.direction == "out"}
+                               for name in out_streams}
         self.coverage = coverage_for(self.desc, self.arguments)
         self.scalar_out: dict[str, int] = {}
         self._mem_marks: dict[str, int] = {}
@@ -161,19 +167,19 @@ class GenericEnv(pyuvm.uvm_env):
         proto = self.desc.block_protocol
         self.ctrl: Any = None
         if proto in ("ap_ctrl_hs", "ap_ctrl_chain"):
-            cfg = ApCtrlConfig(protocol=proto, period_ns=self.period_ns, ready_timeout_cycles=self.budget,
-                               done_timeout_cycles=self.budget)
-            self.ctrl = ApCtrlAgent.from_prefix("ctrl", self, dut, self.clk, cfg, rst=self.bound.rst,
-                                                rst_asserted=self.desc.reset.asserted)
+            configure(self, "ctrl", ApCtrlConfig(dut=dut, clock=self.clk, reset=self.bound.rst,
+                                                 reset_active_high=rst_high, protocol=proto, period_ns=self.period_ns,
+                                                 ready_timeout_cycles=self.budget, done_timeout_cycles=self.budget))
+            self.ctrl = ApCtrlAgent("ctrl", self)
         elif proto == "s_axilite":
             iface = self.desc.interfaces_of("s_axilite")[0]
             regmap = register_map_of(self.desc, iface)
             extra = {"isr_mode": iface.isr} if iface.isr else {}
-            cfg = SAxiLiteConfig(dut=dut, clock=self.clk, reset=self.bound.rst, reset_active_level=rst_high,
+            cfg = SAxiLiteConfig(dut=dut, clock=self.clk, reset=self.bound.rst, reset_active_high=rst_high,
                                  regmap=regmap, period_ns=self.period_ns, prefix=iface.prefix, kernel=self.desc.name,
                                  interrupt=find_port(dut, self.desc.interrupt) if self.desc.interrupt else None,
                                  done_timeout_cycles=self.budget, **extra)
-            pyuvm.ConfigDB().set(self, "ctrl*", "s_axilite_cfg", cfg)
+            configure(self, "ctrl", cfg)
             self.ctrl = SAxiLiteAgent("ctrl", self)
 
     def connect_phase(self) -> None:
@@ -383,7 +389,7 @@ class GenericEnv(pyuvm.uvm_env):
         """TVALID gaps / TREADY back-pressure of every AXI-Stream from now on (calls record it
         in `Call.flow`); an m_axi bundle keeps the memory timing it was built with."""
         for name, agent in self.streams.items():
-            agent.set_pattern(AxisConfig(pattern=pattern, stream=name))
+            agent.set_pattern(pattern)
             self.flow[name] = pattern
 
     def stream_state(self) -> str:

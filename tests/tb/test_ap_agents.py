@@ -67,6 +67,7 @@ if pyuvm is not None:
 
     from tb.agents.ap_ctrl import ApCtrlAgent, ApCtrlConfig, ApCtrlItem
     from tb.agents.ap_memory import ApMemoryAgent, ApMemoryConfig
+    from tb.agents.binding import configure
     from tb.common.scoreboard import compare_arrays
     from tb.common.seeding import regression_seed, rng
 
@@ -84,14 +85,14 @@ if pyuvm is not None:
             dut = cocotb.top
             lat = int(os.environ.get(MODEL_LATENCY_ENV, "1"))
             protocol = os.environ.get(PROTOCOL_ENV, "ap_ctrl_hs")
-            self.ctrl = ApCtrlAgent.from_prefix("ctrl", self, dut, dut.ap_clk, ApCtrlConfig(protocol),
-                                                rst=dut.ap_rst)
-            self.x = ApMemoryAgent.from_prefix("x", self, dut, dut.ap_clk, "x",
-                                               ApMemoryConfig(depth=16, data_width=16, read_latency=lat,
-                                                              signed=False))
-            self.out = ApMemoryAgent.from_prefix("out", self, dut, dut.ap_clk, "out",
-                                                 ApMemoryConfig(depth=16, data_width=16, readable=False,
-                                                                writable=True, signed=False))
+            configure(self, "ctrl", ApCtrlConfig(dut=dut, clock=dut.ap_clk, reset=dut.ap_rst, protocol=protocol))
+            self.ctrl = ApCtrlAgent("ctrl", self)
+            configure(self, "x", ApMemoryConfig(dut=dut, clock=dut.ap_clk, prefix="x", depth=16, data_width=16,
+                                                read_latency=lat, signed=False))
+            self.x = ApMemoryAgent("x", self)
+            configure(self, "out", ApMemoryConfig(dut=dut, clock=dut.ap_clk, prefix="out", depth=16, data_width=16,
+                                                  readable=False, writable=True, signed=False))
+            self.out = ApMemoryAgent("out", self)
 
         async def run_phase(self) -> None:
             from cocotb.clock import Clock

@@ -77,6 +77,7 @@ if pyuvm is not None:
     from cocotb.triggers import ClockCycles, RisingEdge
 
     from tb.agents.ap_ctrl import ApCtrlAgent, ApCtrlConfig, ApCtrlItem
+    from tb.agents.binding import configure
 
     @pyuvm.test()
     class OverlapTest(pyuvm.uvm_test):
@@ -84,9 +85,11 @@ if pyuvm is not None:
 
         def build_phase(self) -> None:
             dut = cocotb.top
-            cfg = ApCtrlConfig(os.environ.get(PROTOCOL_ENV, "ap_ctrl_hs"), ready_timeout_cycles=200,
+            cfg = ApCtrlConfig(dut=dut, clock=dut.ap_clk, reset=dut.ap_rst,
+                               protocol=os.environ.get(PROTOCOL_ENV, "ap_ctrl_hs"), ready_timeout_cycles=200,
                                done_timeout_cycles=200)
-            self.ctrl = ApCtrlAgent.from_prefix("ctrl", self, dut, dut.ap_clk, cfg, rst=dut.ap_rst)
+            configure(self, "ctrl", cfg)
+            self.ctrl = ApCtrlAgent("ctrl", self)
 
         async def run_phase(self) -> None:
             self.raise_objection()

@@ -359,6 +359,7 @@ if pyuvm is not None:
     from cocotb.clock import Clock
     from cocotb.triggers import RisingEdge
 
+    from tb.agents.binding import configure
     from tb.agents.m_axi import TIMING_PROFILES, MAxiAgent, MAxiConfig, Region
     from tb.agents.s_axilite import ControlCallSequence, ControlItem, SAxiLiteAgent, SAxiLiteConfig
 
@@ -376,7 +377,7 @@ if pyuvm is not None:
         def build_phase(self) -> None:
             dut = cocotb.top
             self.dut = dut
-            common = dict(dut=dut, clock=dut.ap_clk, reset=dut.ap_rst_n, reset_active_level=False,
+            common = dict(dut=dut, clock=dut.ap_clk, reset=dut.ap_rst_n, reset_active_high=False,
                           period_ns=10.0)
             regmap = parse_hw_header(os.environ["AXICOPY_HEADER"])
             self.ctrl_cfg = SAxiLiteConfig(regmap=regmap, interrupt=dut.interrupt, kernel="axicopy",
@@ -384,8 +385,8 @@ if pyuvm is not None:
             self.mem_cfg = MAxiConfig(timing=TIMING_PROFILES[os.environ.get("AXICOPY_TIMING", "fast")],
                                       regions=[Region("src", SRC_ADDR, 4096, False),
                                                Region("dst", DST_ADDR, 4096, True)], **common)
-            pyuvm.ConfigDB().set(self, "env.ctrl*", "s_axilite_cfg", self.ctrl_cfg)
-            pyuvm.ConfigDB().set(self, "env.gmem", "m_axi_cfg", self.mem_cfg)
+            configure(self, "env.ctrl", self.ctrl_cfg)
+            configure(self, "env.gmem", self.mem_cfg)
             self.env = AxiCopyEnv("env", self)
 
         async def run_phase(self) -> None:

@@ -260,6 +260,7 @@ if pyuvm is not None:
     from cocotb.clock import Clock
     from cocotb.triggers import ClockCycles
 
+    from tb.agents.binding import configure
     from tb.agents.s_axilite import ControlCallSequence, ControlItem, SAxiLiteAgent, SAxiLiteConfig
 
     class CtrlEnv(pyuvm.uvm_env):
@@ -273,10 +274,10 @@ if pyuvm is not None:
         def build_phase(self) -> None:
             dut = self.dut = cocotb.top
             regmap = parse_hw_header(os.environ["CTRLBLK_HEADER"])
-            self.cfg = SAxiLiteConfig(dut=dut, clock=dut.ap_clk, reset=dut.ap_rst_n, reset_active_level=False,
+            self.cfg = SAxiLiteConfig(dut=dut, clock=dut.ap_clk, reset=dut.ap_rst_n, reset_active_high=False,
                                       regmap=regmap, period_ns=10.0, interrupt=dut.interrupt, kernel="ctrlblk",
                                       done_timeout_cycles=2000, isr_mode=os.environ["CTRLBLK_ISR"] or None)
-            pyuvm.ConfigDB().set(self, "env.ctrl*", "s_axilite_cfg", self.cfg)
+            configure(self, "env.ctrl", self.cfg)
             self.env = CtrlEnv("env", self)
 
         async def run_phase(self) -> None:

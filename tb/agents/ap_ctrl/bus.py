@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from tb.agents.ap_ctrl.config import ApCtrlConfig
 from tb.dut_ports import find_port
 
 
@@ -16,20 +17,17 @@ class ApCtrlBus:
     ready: Any
     cont: Any | None
     rst: Any | None = None
-    rst_asserted: int = 1
+    reset_asserted: int = 1
 
     @classmethod
-    def from_prefix(cls, dut: Any, clk: Any, prefix: str = "ap", *, chain: bool = False,
-                    rst: Any | None = None, rst_asserted: int = 1) -> "ApCtrlBus":
-        """`<prefix>_start/_done/_idle/_ready` (+ `_continue` for ap_ctrl_chain).
-
-        With `rst`, the monitor suspends its checks while reset is at `rst_asserted`.
-        """
-        owner = "ap_ctrl agent"
-        return cls(clk=clk,
+    def from_config(cls, cfg: ApCtrlConfig) -> "ApCtrlBus":
+        """`<prefix>_start/_done/_idle/_ready` (+ `_continue` for ap_ctrl_chain) of `cfg.dut`,
+        with the config's clock and reset."""
+        dut, prefix, owner = cfg.dut, cfg.prefix, "ap_ctrl agent"
+        return cls(clk=cfg.clock,
                    start=find_port(dut, f"{prefix}_start", owner=owner),
                    done=find_port(dut, f"{prefix}_done", owner=owner),
                    idle=find_port(dut, f"{prefix}_idle", owner=owner),
                    ready=find_port(dut, f"{prefix}_ready", owner=owner),
-                   cont=find_port(dut, f"{prefix}_continue", owner=owner + " (ap_ctrl_chain)") if chain else None,
-                   rst=rst, rst_asserted=rst_asserted)
+                   cont=find_port(dut, f"{prefix}_continue", owner=owner + " (ap_ctrl_chain)") if cfg.chain else None,
+                   rst=cfg.reset, reset_asserted=cfg.reset_asserted)

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
+
+from tb.agents.binding import AgentBinding
 
 IDLE_GRACE_CYCLES = 4
 """Cycles a block with no call in flight (and ap_start low) may take to raise ap_idle:
@@ -9,12 +12,16 @@ Vitis raises it a cycle or so after ap_done (or ap_continue) once its FSM is bac
 its first state, and after reset once the reset state is left."""
 
 
-@dataclass
-class ApCtrlConfig:
-    """`protocol` is 'ap_ctrl_hs' or 'ap_ctrl_chain'; timeouts and the ap_idle grace are
-    in clock cycles."""
+@dataclass(kw_only=True)
+class ApCtrlConfig(AgentBinding):
+    """`protocol` is 'ap_ctrl_hs' or 'ap_ctrl_chain' on ports `<prefix>_start/_done/...`;
+    timeouts and the ap_idle grace are in clock cycles. With `reset`, the monitor
+    suspends its checks while the DUT is held in reset."""
+
+    CONFIG_KEY: ClassVar[str] = "ap_ctrl_cfg"
 
     protocol: str = "ap_ctrl_hs"
+    prefix: str = "ap"
     period_ns: float = 10.0
     ready_timeout_cycles: int = 200_000
     done_timeout_cycles: int = 200_000

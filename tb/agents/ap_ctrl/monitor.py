@@ -138,7 +138,7 @@ class ApCtrlMonitor(pyuvm.uvm_component):
             if self.starts == self.dones and 1 not in (level(b.start), level(b.done), level(b.ready)):
                 await First(ValueChange(b.start), ValueChange(b.done), ValueChange(b.ready))
             await FallingEdge(b.clk)
-            if b.rst is not None and level(b.rst) == b.rst_asserted:
+            if b.rst is not None and level(b.rst) == b.reset_asserted:
                 self.reset_state()
                 continue
             self._sample(level(b.start), level(b.done), level(b.idle), level(b.ready),
@@ -241,14 +241,14 @@ class ApCtrlMonitor(pyuvm.uvm_component):
     async def _watch_reset(self) -> None:
         """Reset assertion ends an idle check; its release starts one."""
         b = self.bus
-        asserted = level(b.rst) == b.rst_asserted
+        asserted = level(b.rst) == b.reset_asserted
         while True:
             await ValueChange(b.rst)
             value = level(b.rst)
-            if value == b.rst_asserted:
+            if value == b.reset_asserted:
                 asserted = True
                 self._new_epoch()
-            elif asserted and value == 1 - b.rst_asserted:
+            elif asserted and value == 1 - b.reset_asserted:
                 asserted = False
                 self._went_quiet(f"reset was released (cycle {self._cycle()})")
 

@@ -1,24 +1,34 @@
-"""AXI-Stream agent configuration: flow-control patterns as named, seeded generators."""
+"""AXI-Stream agent configuration: the stream's ports and its flow-control pattern as a
+named, seeded generator."""
 from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Any, ClassVar, Iterator
 
+from tb.agents.binding import AgentBinding
 from tb.common.seeding import rng
+from tb.dut import InterfaceSpec
 
 PATTERNS = ("none", "random", "bursty", "worst")
 
 
-@dataclass
-class AxisConfig:
-    """`pattern` shapes TVALID gaps (source) or TREADY backpressure (sink).
+@dataclass(kw_only=True)
+class AxisConfig(AgentBinding):
+    """Ports `<prefix>_TDATA/_TVALID/_TREADY[/_TLAST]`; a source when `direction == 'in'`
+    (drives the DUT's input stream), a sink otherwise.
 
+    `pattern` shapes TVALID gaps (source) or TREADY backpressure (sink).
     none: never pause; random: pause each cycle with probability `pause_prob`;
     bursty: `burst` cycles on, `burst` cycles off; worst: one cycle on in four, plus
     random long stalls (the slowest a conforming peer may legally be).
     """
 
+    CONFIG_KEY: ClassVar[str] = "axis_cfg"
+
+    prefix: str
+    direction: str = "in"
+    has_tlast: bool = True
     pattern: str = "none"
     pause_prob: float = 0.3
     burst: int = 4
@@ -27,6 +37,13 @@ class AxisConfig:
     def __post_init__(self) -> None:
         if self.pattern not in PATTERNS:
             raise ValueError(f"axis pattern {self.pattern!r} is not one of {', '.join(PATTERNS)}")
+
+    @classmethod
+    def from_interface(cls, iface: InterfaceSpec, *, dut: Any, clock: Any, reset: Any, reset_active_high: bool,
+                       pattern: str = "none") -> "AxisConfig":
+        """A DUT description entry of kind axis; its seeded stream is named after it."""
+        return cls(dut=dut, clock=clock, reset=reset, reset_active_high=reset_active_high, prefix=iface.prefix,
+                   direction=iface.direction, has_tlast=iface.tlast, pattern=pattern, stream=iface.name)
 
     def pause_generator(self) -> Iterator[bool] | None:
         """Per-cycle pause flags for cocotbext-axi (True = hold TVALID/TREADY low)."""

@@ -13,11 +13,10 @@ from tb.agents.axis.config import AxisConfig
 class AxisSinkDriver(pyuvm.uvm_component):
     """Backpressure only: packets are observed by AxisMonitor, not read from here."""
 
-    def __init__(self, name: str, parent: Any, dut: Any, prefix: str, clk: Any, rst: Any,
-                 rst_active_high: bool, cfg: AxisConfig) -> None:
+    def __init__(self, name: str, parent: Any, cfg: AxisConfig) -> None:
         super().__init__(name, parent)
-        bus = AxiStreamBus.from_prefix(dut, prefix)
-        self.sink = AxiStreamSink(bus, clk, rst, reset_active_level=rst_active_high)
+        bus = AxiStreamBus.from_prefix(cfg.dut, cfg.prefix)
+        self.sink = AxiStreamSink(bus, *cfg.cocotbext_reset())
         self.sink.log.setLevel(logging.WARNING)
         self.set_pattern(cfg)
 

@@ -22,15 +22,14 @@ def words_to_bytes(words: np.ndarray, width: int) -> bytes:
 class AxisSourceDriver(pyuvm.uvm_driver):
     """Queues each AxisPacket on the stream; TVALID gaps come from the config pattern."""
 
-    def __init__(self, name: str, parent: Any, dut: Any, prefix: str, clk: Any, rst: Any,
-                 rst_active_high: bool, cfg: AxisConfig) -> None:
+    def __init__(self, name: str, parent: Any, cfg: AxisConfig) -> None:
         super().__init__(name, parent)
         self.cfg = cfg
-        bus = AxiStreamBus.from_prefix(dut, prefix)
-        self.source = AxiStreamSource(bus, clk, rst, reset_active_level=rst_active_high)
+        bus = AxiStreamBus.from_prefix(cfg.dut, cfg.prefix)
+        self.source = AxiStreamSource(bus, *cfg.cocotbext_reset())
         self.source.log.setLevel(logging.WARNING)
         self.width = len(bus.tdata)
-        strb = getattr(dut, f"{prefix}_TSTRB", None)
+        strb = getattr(cfg.dut, f"{cfg.prefix}_TSTRB", None)
         if strb is not None:
             strb.value = (1 << len(strb)) - 1
         self.set_pattern(cfg)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pyuvm
 
+from tb.agents.binding import agent_config
 from tb.agents.m_axi.config import MAxiConfig
 from tb.agents.m_axi.memory import SlaveMemory
 from tb.agents.m_axi.monitor import MAxiMonitor
@@ -10,15 +11,14 @@ from tb.common.seeding import rng
 
 
 class MAxiAgent(pyuvm.uvm_agent):
-    """Serves `m_axi_<bundle>` from `memory`; expects `m_axi_cfg` (MAxiConfig) in ConfigDB.
+    """Serves `m_axi_<bundle>` from `memory`; expects a MAxiConfig (`configure`).
 
     The memory is the agent's responder (a slave has no sequences of its own: what it
     holds is preloaded by the env). `bursts` carries every completed burst.
     """
 
     def build_phase(self) -> None:
-        self.cfg: MAxiConfig = pyuvm.ConfigDB().get(self, "", "m_axi_cfg")
-        pyuvm.ConfigDB().set(self, "*", "m_axi_cfg", self.cfg)
+        self.cfg = agent_config(self, MAxiConfig)
         self.monitor = MAxiMonitor("monitor", self)
         self.memory: SlaveMemory | None = None
 

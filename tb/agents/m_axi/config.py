@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import ClassVar
+
+from tb.agents.binding import AgentBinding
 
 PAUSE_FORMS = ("none", "stall", "random:<p>", "duty:<ready>/<period>")
 
@@ -58,8 +60,8 @@ class Region:
         return self.base <= start and end <= self.base + self.size
 
 
-@dataclass
-class MAxiConfig:
+@dataclass(kw_only=True)
+class MAxiConfig(AgentBinding):
     """One `m_axi_<bundle>` port served by a simulated memory.
 
     `regions` (set per transaction by the env) turns on the bounds check: every burst
@@ -70,10 +72,8 @@ class MAxiConfig:
     `verbose` lets cocotbext-axi log every burst at INFO.
     """
 
-    dut: Any
-    clock: Any
-    reset: Any
-    reset_active_level: bool
+    CONFIG_KEY: ClassVar[str] = "m_axi_cfg"
+
     period_ns: float
     bundle: str = "gmem"
     timing: AxiTiming = field(default_factory=AxiTiming)

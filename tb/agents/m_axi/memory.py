@@ -63,7 +63,7 @@ class SlaveMemory(Memory):
         self.cfg = cfg
         self.write_log: list[tuple[int, bytes]] = []
         bus = vitis_axi_bus(cfg.dut, cfg.prefix)
-        args = (cfg.clock, cfg.reset, cfg.reset_active_level)
+        args = cfg.cocotbext_reset()
         quiet_port_logger(cfg.dut, cfg.prefix, cfg.verbose)
         self.write_if = _LatencyWrite(bus.write, *args, mem=self.mem)
         self.read_if = _LatencyRead(bus.read, *args, mem=self.mem)

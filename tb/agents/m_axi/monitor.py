@@ -40,7 +40,7 @@ class MAxiMonitor(pyuvm.uvm_monitor):
     """Publishes completed AxiBursts on `ap`; raises ProtocolError on a rule violation."""
 
     def build_phase(self) -> None:
-        self.cfg: MAxiConfig = pyuvm.ConfigDB().get(self, "", "m_axi_cfg")
+        self.cfg: MAxiConfig = pyuvm.ConfigDB().get(self, "", MAxiConfig.CONFIG_KEY)
         self.ap = pyuvm.uvm_analysis_port("ap", self)
         self.violations: list[str] = []
         self.raise_on_violation = True
@@ -61,7 +61,7 @@ class MAxiMonitor(pyuvm.uvm_monitor):
 
     def start_of_simulation_phase(self) -> None:
         cfg = self.cfg
-        args = (cfg.clock, cfg.reset, cfg.reset_active_level)
+        args = cfg.cocotbext_reset()
         bus = vitis_axi_bus(cfg.dut, cfg.prefix)
         quiet_port_logger(cfg.dut, cfg.prefix, cfg.verbose)
         self._aw = AxiAWMonitor(bus.write.aw, *args)
@@ -98,7 +98,7 @@ class MAxiMonitor(pyuvm.uvm_monitor):
             raise ProtocolError(text)
 
     async def _resets(self) -> None:
-        level = 1 if self.cfg.reset_active_level else 0
+        level = self.cfg.reset_asserted
         while True:
             await self.cfg.reset.value_change
             if signal_level(self.cfg.reset) == level:

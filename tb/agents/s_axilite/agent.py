@@ -3,18 +3,21 @@ from __future__ import annotations
 
 import pyuvm
 
+from tb.agents.binding import agent_config
+from tb.agents.s_axilite.config import SAxiLiteConfig
 from tb.agents.s_axilite.driver import ControlDriver
 from tb.agents.s_axilite.monitor import ControlMonitor
 
 
 class SAxiLiteAgent(pyuvm.uvm_agent):
-    """Drives a Vitis control block; expects `s_axilite_cfg` (SAxiLiteConfig) in ConfigDB.
+    """Drives a Vitis control block; expects a SAxiLiteConfig (`configure`).
 
     `completed` (the driver's) fires when a call reaches ap_done; `accesses` (the
     monitor's) carries every register access.
     """
 
     def build_phase(self) -> None:
+        self.cfg = agent_config(self, SAxiLiteConfig)
         self.sequencer = pyuvm.uvm_sequencer("sequencer", self)
         self.driver = ControlDriver("driver", self)
         self.monitor = ControlMonitor("monitor", self)

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
+from tb.agents.binding import AgentBinding
 from tb.agents.s_axilite.regmap import ISR_MODES, RegisterMap
 
 
-@dataclass
-class SAxiLiteConfig:
+@dataclass(kw_only=True)
+class SAxiLiteConfig(AgentBinding):
     """What the control agent needs: pins, the register map and how long to wait.
 
     `interrupt` may be None for kernels exported without an interrupt pin; the
@@ -18,10 +19,8 @@ class SAxiLiteConfig:
     `verbose` lets cocotbext-axi log every register access at INFO.
     """
 
-    dut: Any
-    clock: Any
-    reset: Any
-    reset_active_level: bool
+    CONFIG_KEY: ClassVar[str] = "s_axilite_cfg"
+
     regmap: RegisterMap
     period_ns: float
     prefix: str = "s_axi_control"

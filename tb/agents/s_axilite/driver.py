@@ -30,7 +30,7 @@ class ControlDriver(pyuvm.uvm_driver):
     """Consumes ControlItems; publishes each finished item on `completed` at ap_done."""
 
     def build_phase(self) -> None:
-        self.cfg: SAxiLiteConfig = pyuvm.ConfigDB().get(self, "", "s_axilite_cfg")
+        self.cfg: SAxiLiteConfig = pyuvm.ConfigDB().get(self, "", SAxiLiteConfig.CONFIG_KEY)
         self.completed = pyuvm.uvm_analysis_port("completed", self)
         self.master: AxiLiteMaster | None = None
 
@@ -38,7 +38,7 @@ class ControlDriver(pyuvm.uvm_driver):
         cfg = self.cfg
         bus = AxiLiteBus.from_prefix(cfg.dut, cfg.prefix)
         quiet_port_logger(cfg.dut, cfg.prefix, cfg.verbose)
-        self.master = AxiLiteMaster(bus, cfg.clock, cfg.reset, reset_active_level=cfg.reset_active_level)
+        self.master = AxiLiteMaster(bus, *cfg.cocotbext_reset())
         quiet_models(self.master, verbose=cfg.verbose)
 
     async def run_phase(self) -> None:

@@ -72,7 +72,7 @@ class ControlMonitor(pyuvm.uvm_monitor):
     """Publishes every RegisterAccess on `ap` and raises ProtocolError on a violation."""
 
     def build_phase(self) -> None:
-        self.cfg: SAxiLiteConfig = pyuvm.ConfigDB().get(self, "", "s_axilite_cfg")
+        self.cfg: SAxiLiteConfig = pyuvm.ConfigDB().get(self, "", SAxiLiteConfig.CONFIG_KEY)
         self.ap = pyuvm.uvm_analysis_port("ap", self)
         self.shadow = ControlShadow()
         self.violations: list[str] = []
@@ -81,7 +81,7 @@ class ControlMonitor(pyuvm.uvm_monitor):
 
     def start_of_simulation_phase(self) -> None:
         cfg = self.cfg
-        args = (cfg.clock, cfg.reset, cfg.reset_active_level)
+        args = cfg.cocotbext_reset()
         quiet_port_logger(cfg.dut, cfg.prefix, cfg.verbose)
         self._aw = AxiLiteAWMonitor(AxiLiteAWBus.from_prefix(cfg.dut, cfg.prefix), *args)
         self._w = AxiLiteWMonitor(AxiLiteWBus.from_prefix(cfg.dut, cfg.prefix), *args)
@@ -118,7 +118,7 @@ class ControlMonitor(pyuvm.uvm_monitor):
     # --- channel consumers ------------------------------------------------------------
 
     async def _resets(self) -> None:
-        level = 1 if self.cfg.reset_active_level else 0
+        level = self.cfg.reset_asserted
         while True:
             await self.cfg.reset.value_change
             if signal_level(self.cfg.reset) == level:
