@@ -3,7 +3,7 @@
 saw in between; a reset in the middle of a token is published too."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyuvm
@@ -12,6 +12,10 @@ from cocotb.utils import get_sim_time
 
 from tb.clash.manifest import unpack_vec
 from tb.envs.decoder.items import VOCAB, MidTokenReset, TokenResult
+
+if TYPE_CHECKING:
+    from tb.clash.roles import DecoderPorts, RoleMap
+    from tb.envs.decoder.monitor import DecoderMonitor
 
 
 class DecoderProtocolError(AssertionError):
@@ -31,7 +35,9 @@ class DecoderDriver(pyuvm.uvm_component):
         self.response_stall: tuple[np.random.Generator, int] | None = None
         self.stalled_cycles = 0
 
-    def bind(self, roles: Any, ports: Any, clk: Any, monitor: Any) -> None:
+    def bind(self, roles: "RoleMap", ports: "DecoderPorts", clk: Any, monitor: "DecoderMonitor") -> None:
+        """The role map's port handles, the clock, and the monitor whose rows and heads a
+        response carries."""
         self.ports, self.clk, self.monitor = ports, clk, monitor
         self.period_ps, self.reset_active = roles.period_ps, roles.reset_active
 

@@ -3,13 +3,16 @@ published on its analysis port the cycle they appear, in the order the hardware
 computes them (a layer's KV rows, then its heads)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyuvm
 from cocotb.triggers import FallingEdge, RisingEdge
 
 from tb.clash.manifest import unpack_vec
 from tb.envs.decoder.items import HEAD_DIM, HeadSeen, KvRowSeen, decode_kv_addr
+
+if TYPE_CHECKING:
+    from tb.clash.roles import DecoderPorts
 
 
 class DecoderMonitor(pyuvm.uvm_monitor):
@@ -23,10 +26,10 @@ class DecoderMonitor(pyuvm.uvm_monitor):
         self.ap = pyuvm.uvm_analysis_port("ap", self)
         self.kv: list[KvRowSeen] = []
         self.heads: list[HeadSeen] = []
-        self.ports: Any = None
+        self.ports: "DecoderPorts | None" = None
         self.clk: Any = None
 
-    def bind(self, ports: Any, clk: Any) -> None:
+    def bind(self, ports: "DecoderPorts", clk: Any) -> None:
         self.ports, self.clk = ports, clk
 
     def clear(self) -> None:
