@@ -1,2 +1,2 @@
-"""Testbench for the Clash-generated tops: manifest binding, the valid/ready agent,
-per-top envs with numpy scoreboards and coverage."""
+"""Clash-generated tops: manifest binding, the valid/ready agent, the decoder role map
+and the unit env base; the envs themselves are folders under `tb/envs/`."""
