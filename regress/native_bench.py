@@ -37,6 +37,7 @@ from tb.clash.roles import RoleMap
 from tb.common.knobs import (DECODER_TOKENS_ENV as TOKENS_ENV, DECODER_WEIGHTS_ENV as WEIGHTS_ENV,
                              METRICS_FILE_ENV as METRICS_ENV)
 from tb.sim import runner, toolchain
+from tb.sim.processes import locked
 
 TEST_MODULE = "tb.tests.test_clash_decoder"
 TESTCASE = "DecoderGreedyTokens"
@@ -204,7 +205,7 @@ def build_native(roles: RoleMap, dut: runner.DutBuild, timeout_s: float | None =
     directory = _native_dir(dut, roles, harness, args)
     output = directory / ("native" if dut.sim == "verilator" else "native.vvp")
     stamp = directory / "native-build.json"
-    with runner._locked(directory.with_name(f".{directory.name}.lock")):
+    with locked(directory.with_name(f".{directory.name}.lock")):
         if output.is_file() and stamp.is_file():
             return output
         shutil.rmtree(directory, ignore_errors=True)
