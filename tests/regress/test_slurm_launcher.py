@@ -90,6 +90,15 @@ def _processes_mentioning(text: str) -> list[str]:
     return found
 
 
+def _left_running(text: str, grace_s: float = 30.0) -> list[str]:
+    """Processes mentioning *text* still there after *grace_s*: slurmd ends the steps of a
+    cancelled job or of a node set DOWN asynchronously, so a leak is what outlives that."""
+    deadline = time.monotonic() + grace_s
+    while (left := _processes_mentioning(text)) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return left
+
+
 def _kill_tree(root_pid: int) -> None:
     """SIGKILL *root_pid* and every descendant (what the OOM killer does to a job)."""
     children: dict[int, list[int]] = {}
@@ -157,7 +166,7 @@ def test_slurm_run_matches_the_local_run(slurm: SlurmCluster, tmp_path: Path, ic
     scripts = sorted(p.name for p in (farm_dir / "slurm").glob("*.sh"))
     assert scripts[0] == "build-icarus-counter-default.sh" and len(scripts) == 5
     assert local_rec["launcher"]["name"] == "local" and "schedule" not in launcher
-    assert _processes_mentioning(str(tmp_path)) == []
+    assert _left_running(str(tmp_path)) == []
 
 
 def test_build_failure_on_slurm_fails_only_that_dut_jobs(slurm: SlurmCluster, tmp_path: Path, icarus: None) -> None:
@@ -255,7 +264,7 @@ def test_scancel_is_an_infrastructure_failure_retried_once(slurm: SlurmCluster, 
     assert "### error: infrastructure failure: slurm job <n> was killed by SIGKILL on localhost (1)" in summary
     assert "infrastructure failures among the errors: 2 " in out
     _wait_idle(slurm)
-    assert _processes_mentioning(str(tmp_path)) == []
+    assert _left_running(str(tmp_path)) == []
 
 
 def _wait_idle(slurm: SlurmCluster, timeout: float = 60) -> None:
@@ -292,7 +301,7 @@ def test_sigterm_cancels_every_job_and_still_reports(slurm: SlurmCluster, tmp_pa
     assert hang[0] in record["launcher"]["cancelled"]
     state = slurm.run("squeue", "-h", "-t", "all", "-o", "%T", "-j", hang[0]).stdout.strip()
     assert state == "CANCELLED"
-    assert _processes_mentioning(str(tmp_path)) == []
+    assert _left_running(str(tmp_path)) == []
 
 
 @pytest.mark.slow
@@ -311,7 +320,7 @@ def test_slurm_time_limit_is_a_test_timeout(slurm: SlurmCluster, tmp_path: Path,
     assert re.fullmatch(r"slurm job \d+ reached its time limit \(00:01:00\) on localhost before llama-dv's own "
                         r"watchdog stopped the test", result["message"])
     assert "RETRY" not in out
-    assert _processes_mentioning(str(tmp_path)) == []
+    assert _left_running(str(tmp_path)) == []
 
 
 def test_cluster_stops_clean_with_a_job_running(tmp_path: Path) -> None:
