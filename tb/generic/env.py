@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any, Callable
 
 import cocotb
-import numpy as np
 import pyuvm
 from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge
 from cocotbext.axi import AxiStreamFrame

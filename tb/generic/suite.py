@@ -5,7 +5,6 @@ decide what to schedule before anything is built.
 """
 from __future__ import annotations
 
-from tb.common.knobs import RANDOM_CALLS_ENV
 from tb.dut import DutDescription
 
 TEST_MODULE = "tb.generic.tests"
@@ -30,6 +29,3 @@ def not_applicable(desc: DutDescription) -> dict[str, str]:
     return out
 
 
-def applicable_tests(desc: DutDescription) -> list[str]:
-    skip = not_applicable(desc)
-    return [t for t in STOCK_TESTS if t not in skip]
