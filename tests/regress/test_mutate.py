@@ -235,6 +235,23 @@ def test_mutate_runs_a_fixture_export_with_its_rom(tmp_path: Path, hierarchy: bo
         assert "module vadd_rom(" in netlist and "vadd_rom__ldv_mutants" not in netlist
 
 
+def test_bind_files_are_bench_sources_built_but_never_mutated(tmp_path: Path) -> None:
+    """A file that binds verification code into the design (a generated clock) is not read
+    by yosys, and is built with the mutants; the design's own sources are mutated."""
+    from regress.mutate.netlist import MutantNetlist, bench_sources, hdl_sources
+    from tb.sim.runner import DutBuild
+
+    rtl, clock = tmp_path / "top.v", tmp_path / "top_clock.sv"
+    rtl.write_text("module top(input clk, output reg q); always @(posedge clk) q <= ~q; endmodule\n")
+    clock.write_text("module gen(output bit clk); initial forever #5 clk = ~clk; endmodule\n"
+                     "bind top gen gen_i (.clk(clk));\n")
+    dut = DutBuild(name="top", sim="verilator", sources=[rtl, clock], toplevel="top")
+    assert hdl_sources(dut) == [rtl.resolve()] and bench_sources(dut) == [clock.resolve()]
+    netlist = MutantNetlist(dut, tmp_path, [], tmp_path / "b.il", tmp_path / "b.json", tmp_path / "m.v", None,
+                            hierarchy_kept=True)
+    assert netlist.build().sources == [tmp_path / "m.v", clock.resolve()]
+
+
 def test_only_filters_and_survivor_reruns_check_their_input() -> None:
     from regress.mutate.command import _only, _survivors
 

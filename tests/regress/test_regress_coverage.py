@@ -11,7 +11,7 @@ from cocotb_coverage.coverage import CoverCross, CoverPoint, coverage_db
 
 from regress import codecov
 from tb.common.coverage import CoverageHole, assert_bins_hit, load_coverage
-from regress.funccov import merge_files
+from regress.funccov import CoverageFileError, merge_files
 from regress.progress import coverage_checks
 
 
@@ -84,6 +84,16 @@ def test_one_hole_rule_at_least_for_closure_report_and_signoff(tmp_path: Path) -
     assert_bins_hit(load_coverage([once, again]), prefix="twice.")
     assert merge_files([once, again], merged_file).group("twice.g").percent == 100.0
     assert "twice.g.v" in merged_file.read_text()  # cocotb-coverage's own merged export
+
+
+def test_exports_whose_bins_differ_are_named_not_merged(tmp_path: Path) -> None:
+    """Two exports of one cover point with different bins cannot be added bin by bin:
+    the merge fails naming both files instead of dropping or inventing hits."""
+    a = _export_at_least(tmp_path / "a.yml", [0])
+    b = tmp_path / "b.yml"
+    b.write_text(a.read_text().replace("  1: 0", "  7: 1"))
+    with pytest.raises(CoverageFileError, match=r"a\.yml, .*b\.yml: the same cover point has different bins"):
+        merge_files([a, b])
 
 
 def test_signoff_merges_runs_with_the_same_merge(tmp_path: Path) -> None:
