@@ -25,7 +25,10 @@ from tb.sim.runner import REPO_ROOT
 SEQ_CYCLES = 4
 ASYNC_PORTS = ("ARST", "ALOAD", "AD", "SET", "CLR")
 """Register inputs `async2sync` turns synchronous: a mutation on one is not proven formally."""
-TIMEOUT_S = 20.0
+PROOF_CPU_S = 20.0
+"""CPU budget of one proof: CPU seconds, so a busy machine proves what an idle one does."""
+PROOF_WALL_S = 300.0
+"""Outer wall-time bound of one proof, for a machine so loaded that CPU time hardly moves."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,7 @@ def _tied_to(module: dict[str, Any], mutation: Mutation) -> str | None:
     return bit if bit in ("0", "1") else None
 
 
-def prove_equivalent(netlist: MutantNetlist, mutation: Mutation, timeout_s: float = TIMEOUT_S,
+def prove_equivalent(netlist: MutantNetlist, mutation: Mutation, cpu_budget_s: float = PROOF_CPU_S,
                      module: dict[str, Any] | None = None) -> Proof:
     """Try to prove *mutation* equivalent to the original design (both from the same state).
     *module* is the top's entry of `base.json` (read here when not given)."""
@@ -55,8 +58,8 @@ def prove_equivalent(netlist: MutantNetlist, mutation: Mutation, timeout_s: floa
         return structural_proof(module, mutation) or Proof(False, "not proven: an asynchronous reset or load "
                                                                    "input (the formal proofs model it as synchronous)")
     return (structural_proof(module, mutation)
-            or local_proof(netlist.base_rtlil, mutation.module, netlist.workdir, mutation, timeout_s)
-            or _formal_proof(netlist, mutation, timeout_s))
+            or local_proof(netlist.base_rtlil, mutation.module, netlist.workdir, mutation, cpu_budget_s)
+            or _formal_proof(netlist, mutation, cpu_budget_s))
 
 
 def structural_proof(module: dict[str, Any], mutation: Mutation) -> Proof | None:
@@ -85,7 +88,7 @@ def _module_id(name: str) -> str:
 
 
 def local_proof(base_rtlil: Path, top: str, workdir: Path, mutation: Mutation,
-                timeout_s: float = TIMEOUT_S) -> Proof | None:
+                cpu_budget_s: float = PROOF_CPU_S) -> Proof | None:
     """The mutated cell alone, then with the cells reading it, their other inputs free: if
     the outputs cannot change for any input (a compare against a constant whose low bits
     do not matter, a bit a mux never passes, a bit a constant shift drops), the mutant is
@@ -102,7 +105,8 @@ def local_proof(base_rtlil: Path, top: str, workdir: Path, mutation: Mutation,
                   f"equiv_simple -seq {SEQ_CYCLES}\nequiv_induct\nequiv_status -assert\n")
         (workdir / "equiv").mkdir(exist_ok=True)
         try:
-            run_yosys(script, workdir / "equiv", f"m{mutation.index:03d}.local", timeout_s=timeout_s)
+            run_yosys(script, workdir / "equiv", f"m{mutation.index:03d}.local", timeout_s=PROOF_WALL_S,
+                      cpu_budget_s=cpu_budget_s)
         except MutateError:
             continue
         return Proof(True, f"equivalent: {scope} ({mutation.cell.replace(str(REPO_ROOT) + '/', '')}; other "
@@ -110,7 +114,7 @@ def local_proof(base_rtlil: Path, top: str, workdir: Path, mutation: Mutation,
     return None
 
 
-def _formal_proof(netlist: MutantNetlist, mutation: Mutation, timeout_s: float) -> Proof:
+def _formal_proof(netlist: MutantNetlist, mutation: Mutation, cpu_budget_s: float) -> Proof:
     top = mutation.module
     workdir = netlist.workdir / "equiv"
     workdir.mkdir(exist_ok=True)
@@ -127,7 +131,7 @@ def _formal_proof(netlist: MutantNetlist, mutation: Mutation, timeout_s: float) 
               "equiv_status\n")
     name = f"m{mutation.index:03d}"
     try:
-        log = run_yosys(script, workdir, name, timeout_s=timeout_s)
+        log = run_yosys(script, workdir, name, timeout_s=PROOF_WALL_S, cpu_budget_s=cpu_budget_s)
     except MutateError as exc:
         return Proof(False, f"not proven: {str(exc).split(': ', 1)[-1][:200]}")
     text = (workdir / f"{name}.yosys.log").read_text(errors="replace")

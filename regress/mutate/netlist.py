@@ -177,15 +177,17 @@ def _shown_src(src: str) -> str:
         return src
 
 
-def run_yosys(script: str, workdir: Path, name: str, timeout_s: float = YOSYS_TIMEOUT_S) -> Path:
-    """Run *script* in *workdir*; returns the log, raises MutateError naming it on failure."""
+def run_yosys(script: str, workdir: Path, name: str, timeout_s: float = YOSYS_TIMEOUT_S,
+              cpu_budget_s: float = 0.0) -> Path:
+    """Run *script* in *workdir* within *cpu_budget_s* CPU seconds (0: none) and *timeout_s*
+    wall seconds; returns the log, raises MutateError naming it on failure or a limit."""
     path = workdir / f"{name}.ys"
     path.write_text(script)
     log = workdir / f"{name}.log"
     res = run_measured([yosys_binary(), "-q", "-l", str(log.with_suffix(".yosys.log")), "-s", str(path)],
-                       cwd=workdir, output=log, timeout_s=timeout_s)
+                       cwd=workdir, output=log, timeout_s=timeout_s, cpu_budget_s=cpu_budget_s)
     if res.timed_out:
-        raise MutateError(f"yosys {name} timed out after {timeout_s:.0f} s (log {log})")
+        raise MutateError(f"yosys {name}: {res.limit_message(cpu_budget_s, timeout_s)} (log {log})")
     if res.returncode != 0:
         tail = log.read_text(errors="replace").strip().splitlines()[-5:]
         raise MutateError(f"yosys {name} failed (exit {res.returncode}, log {log}): " + " | ".join(tail))
