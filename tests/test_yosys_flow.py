@@ -388,6 +388,10 @@ def test_cpu_budget_kills_a_busy_run_and_wall_bound_an_idle_one(tmp_path: Path) 
     assert busy.timed_out and busy.limit == "cpu" and busy.cpu_s >= 1.0
     assert _time.monotonic() - start < 30 and status["done_cpu_s"] >= 1.0
     assert "CPU budget exceeded" in busy.limit_message(1.0, 60)
+    # The CPU of a forked worker (as pyosys runs) counts, and the message says how much.
+    forked = run_measured([sys.executable, "-c", "import os, time\nif os.fork() == 0:\n    while True: pass\n"
+                           "time.sleep(60)"], tmp_path, tmp_path / "forked.out", timeout_s=60, cpu_budget_s=1.0)
+    assert forked.limit == "cpu" and forked.cpu_s >= 1.0, forked
     idle = run_measured([sys.executable, "-c", "import time; time.sleep(60)"], tmp_path,
                         tmp_path / "idle.out", timeout_s=1.0, cpu_budget_s=100.0)
     assert idle.timed_out and idle.limit == "wall" and idle.cpu_s < 1.0

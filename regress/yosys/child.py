@@ -82,6 +82,9 @@ def run_measured(argv: list[str], cwd: Path, output: Path, timeout_s: float,
     limit of that kind). `status` follows the CPU time for progress lines: `run_cpu_s`
     of this run while it runs, `done_cpu_s` summed over finished runs."""
     limit: list[str] = []
+    # The group's CPU time as the watcher last read it: a forked worker's time is not in
+    # the direct child's rusage, so a run killed for its CPU budget would report ~0.
+    seen_cpu = [0.0]
     start = time.monotonic()
     with open(output, "wb") as out:
         proc = subprocess.Popen(argv, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
@@ -98,6 +101,8 @@ def run_measured(argv: list[str], cwd: Path, output: Path, timeout_s: float,
         def _watch() -> None:
             while not done.wait(POLL_S):
                 cpu = group_cpu_s(proc.pid)
+                if cpu is not None:
+                    seen_cpu[0] = max(seen_cpu[0], cpu)
                 if cpu is not None and status is not None:
                     status["run_cpu_s"] = cpu
                 if cpu_budget_s > 0 and cpu is not None and cpu > cpu_budget_s:
@@ -117,7 +122,7 @@ def run_measured(argv: list[str], cwd: Path, output: Path, timeout_s: float,
     wall = time.monotonic() - start
     returncode = os.waitstatus_to_exitcode(wait_status)
     proc.returncode = returncode  # reaped here; keeps Popen from waiting again
-    cpu = usage.ru_utime + usage.ru_stime
+    cpu = max(usage.ru_utime + usage.ru_stime, seen_cpu[0])
     if status is not None:  # runs of one top add up (split components, P&R)
         status["done_cpu_s"] = status.get("done_cpu_s", 0.0) + cpu
         status["run_cpu_s"] = 0.0
