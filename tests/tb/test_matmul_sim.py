@@ -24,7 +24,7 @@ from tb.common.coverage import CoverageHole, assert_bins_hit
 from tb.envs.matmul.done_check import EARLY_DONE, YWriteLedger
 from tb.envs.matmul.sequences import matvec_inputs
 from tb.generic.stimulus import Call
-from tb.generic.suite import RANDOM_CALLS_ENV
+from tb.common.knobs import RANDOM_CALLS_ENV
 from tb.sim.runner import REPO_ROOT, RunResult
 
 KERNEL = "matmul"
