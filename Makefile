@@ -81,10 +81,10 @@ synth: setup ## Yosys synthesis figures (LUT/FF/DSP/BRAM) for the RTL
 	$(LLAMADV) synth $(ARGS)
 
 tables: setup ## Regenerate hls/common/tables.h from models/
-	$(PY) -m models.tables hls/common/tables.h
+	$(PY) -m llama_dv.models.tables hls/common/tables.h
 
 hls-csim: setup ## Compile the HLS C++ kernels with g++ (C-sim oracle)
-	$(PY) -m hls.csim --build
+	$(PY) -m llama_dv.hls.csim --build
 
 clean: ## Remove build outputs (build/, caches); keeps .venv
 	rm -rf build sim_build results.xml .pytest_cache .hypothesis hls/build

@@ -7,7 +7,7 @@ The shared library is built on first use into build/hls/; its file name carries 
 of the sources, flags and defines, so an edit rebuilds it and variants (for example the
 `LDV_FAULT_ROUNDING=1` negative-test build) live side by side.
 
-    python -m hls.csim --build [--define NAME=VALUE ...]   # build, print the library path
+    python -m llama_dv.hls.csim --build [--define NAME=VALUE ...]   # build, print the library path
 """
 from __future__ import annotations
 
@@ -80,7 +80,7 @@ def _define_flags(defines: Defines | None) -> list[str]:
     flags = []
     for name, value in sorted((defines or {}).items()):
         if not _DEFINE_NAME.match(name):
-            raise ValueError(f"hls.csim: define name {name!r} is not a C identifier")
+            raise ValueError(f"llama_dv.hls.csim: define name {name!r} is not a C identifier")
         flags.append(f"-D{name}={value}")
     return flags
 
@@ -178,7 +178,7 @@ class CsimLibrary:
         self._lib.ldv_csim_invsqrt_f.argtypes = [ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p]
         sizes = (self._lib.ldv_csim_max_n(), self._lib.ldv_csim_hd(), self._lib.ldv_csim_seq())
         if sizes != (MAX_N, HD, SEQ):
-            raise CsimError(f"{path.name}: (LDV_MAX_N, LDV_HD, LDV_SEQ) = {sizes}, hls.csim expects "
+            raise CsimError(f"{path.name}: (LDV_MAX_N, LDV_HD, LDV_SEQ) = {sizes}, llama_dv.hls.csim expects "
                             f"{(MAX_N, HD, SEQ)} (hls/common/config.h and hls/csim.py disagree)")
 
     @property
@@ -361,7 +361,7 @@ def _parse_define(text: str) -> tuple[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m hls.csim", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m llama_dv.hls.csim", description=__doc__.splitlines()[0])
     parser.add_argument("--build", action="store_true", help="build the library and print its path")
     parser.add_argument("--define", "-D", action="append", default=[], metavar="NAME=VALUE",
                         help="extra preprocessor define (builds a separate variant)")

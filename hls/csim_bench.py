@@ -1,6 +1,6 @@
 """Throughput of the C-simulation oracle (and of the numpy goldens, for comparison).
 
-Tells a user how many vectors a test can afford: `python -m hls.csim_bench` prints
+Tells a user how many vectors a test can afford: `python -m llama_dv.hls.csim_bench` prints
 vectors per second per kernel for the g++ build and for models/ on the same inputs.
 """
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Callable
 
 import numpy as np
 
-from hls import csim
-from models import kernels, numerics
+from llama_dv.hls import csim
+from llama_dv.models import kernels, numerics
 
 ONE = 1 << 20
 
@@ -56,7 +56,7 @@ def workloads(rng: np.random.Generator, batch: int) -> dict[str, tuple[str, Call
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m hls.csim_bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m llama_dv.hls.csim_bench", description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=2000, help="vectors per call (default 2000)")
     parser.add_argument("--min-time", type=float, default=0.5, help="seconds measured per entry")
     args = parser.parse_args(argv)

@@ -12,7 +12,7 @@ plain whitespace-separated integers, read by hls/<kernel>/tb_<kernel>.cpp:
     attention  pos       | q[HD] | k[SEQ*HD] | k_exp[SEQ] | v[SEQ*HD] | v_exp[SEQ] | expected out[HD]
     softmax    n         | s[n] | expected p[n]
 
-    python -m hls.vectors <kernel> <out-file> [--count N] [--seed S]
+    python -m llama_dv.hls.vectors <kernel> <out-file> [--count N] [--seed S]
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from models import kernels
+from llama_dv.models import kernels
 
 HD, SEQ, MAX_N = 16, 16, 256
 ONE = 1 << 20
@@ -94,7 +94,7 @@ def write_vectors(kernel: str, path: Path, count: int = 200, seed: int = 1) -> N
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m hls.vectors", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m llama_dv.hls.vectors", description=__doc__.splitlines()[0])
     parser.add_argument("kernel", choices=sorted(GENERATORS))
     parser.add_argument("out", type=Path)
     parser.add_argument("--count", type=int, default=200)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models.config import ConfigError, ModelConfig
+from llama_dv.models.config import ConfigError, ModelConfig
 
 HEADER_FIELDS = ("dim", "hidden_dim", "n_layers", "n_heads", "n_kv_heads", "vocab_size", "seq_len")
 HEADER_BYTES = 4 * len(HEADER_FIELDS)

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from models.checkpoint import read_checkpoint
-from models.config import ModelConfig, named_config
-from models.llama_fixed import MATRIX_NAMES, QuantizedModel, QuantizedWeights
-from models.tinymodel import tiny_weights
+from llama_dv.models.checkpoint import read_checkpoint
+from llama_dv.models.config import ModelConfig, named_config
+from llama_dv.models.llama_fixed import MATRIX_NAMES, QuantizedModel, QuantizedWeights
+from llama_dv.models.tinymodel import tiny_weights
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = "llama-dv-meminit"

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from models import tables
-from models.numerics import (FRAC, ONE, exp_f, i64, invsqrt_f, matvec, mul_f, quantize,
+from llama_dv.models import tables
+from llama_dv.models.numerics import (FRAC, ONE, exp_f, i64, invsqrt_f, matvec, mul_f, quantize,
                              recip_f, rshr, sat32, shsat)
 
 

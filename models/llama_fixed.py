@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from models import kernels
-from models.checkpoint import FloatWeights
-from models.config import ModelConfig
-from models.llama_float import check_step, greedy_generate
-from models.numerics import ONE, i64, quantize, quantize_weights, sat32, to_f
+from llama_dv.models import kernels
+from llama_dv.models.checkpoint import FloatWeights
+from llama_dv.models.config import ModelConfig
+from llama_dv.models.llama_float import check_step, greedy_generate
+from llama_dv.models.numerics import ONE, i64, quantize, quantize_weights, sat32, to_f
 
 MATRIX_NAMES = ("wq", "wk", "wv", "wo", "w1", "w2", "w3")
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from models import kernels
-from models.checkpoint import FloatWeights
-from models.config import ModelConfig
+from llama_dv.models import kernels
+from llama_dv.models.checkpoint import FloatWeights
+from llama_dv.models.config import ModelConfig
 
 
 class FloatModel:

@@ -13,11 +13,11 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from models.checkpoint import FloatWeights
-from models.config import named_config
-from models.llama_fixed import QuantizedModel, logits_to_float
-from models.llama_float import FloatModel
-from models.tinymodel import tiny_weights
+from llama_dv.models.checkpoint import FloatWeights
+from llama_dv.models.config import named_config
+from llama_dv.models.llama_fixed import QuantizedModel, logits_to_float
+from llama_dv.models.llama_float import FloatModel
+from llama_dv.models.tinymodel import tiny_weights
 
 
 @dataclass(frozen=True)

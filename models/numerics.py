@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from models import tables
+from llama_dv.models import tables
 
 FRAC = tables.FRAC_BITS
 ONE = tables.ONE

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.checkpoint import FloatWeights
-from models.config import ModelConfig
+from llama_dv.models.checkpoint import FloatWeights
+from llama_dv.models.config import ModelConfig
 
 EMBED_STD = 1.0
 """Token embeddings ~ N(0, 1): the residual stream starts at rms ~1."""

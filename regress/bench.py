@@ -31,7 +31,7 @@ Naming Clash tops or role maps without ``--kernel`` measures only those.
 Every record is checked (`check_record`) before it is written: positive call counts,
 cycles and times, rates that match them, equal token streams on both sides.
 
-    python -m regress.bench [--sim verilator|icarus|all] [--kernel NAME ...] [--calls N]
+    python -m llama_dv.regress.bench [--sim verilator|icarus|all] [--kernel NAME ...] [--calls N]
                             [--clash TOP ...] [--roles YAML ...] [--tokens N] [--no-clash]
                             [--fresh-builds] [--profile] [--seed N] [--out build/bench/bench.json]
 """
@@ -52,12 +52,12 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from xml.etree import ElementTree
 
-from regress import native_bench
-from regress.bench_tables import clash_table, kernel_table, summary_table
-from tb import duts
-from tb.clash.roles import RoleMapError
-from tb.common.knobs import ARGMAX_VECTORS_ENV, FLOW_ENV, MEMORY_TIMING_ENV, RANDOM_CALLS_ENV
-from tb.sim import runner, toolchain
+from llama_dv.regress import native_bench
+from llama_dv.regress.bench_tables import clash_table, kernel_table, summary_table
+from llama_dv.tb import duts
+from llama_dv.tb.clash.roles import RoleMapError
+from llama_dv.tb.common.knobs import ARGMAX_VECTORS_ENV, FLOW_ENV, MEMORY_TIMING_ENV, RANDOM_CALLS_ENV
+from llama_dv.tb.sim import runner, toolchain
 
 KERNELS: tuple[str, ...] = tuple(duts.hls_kernels())
 """HLS kernels the bench measures by default: every description in rtl/hls/."""
@@ -229,7 +229,7 @@ def hls_cases(kernel: str, calls: int = DEFAULT_CALLS) -> list[BenchCase]:
 
 def clash_case(top: str, sim: str) -> BenchCase:
     """The cocotb test module of one Clash top, every test in it, as one case."""
-    from tb.clash.manifest import ClashManifest, ManifestError
+    from llama_dv.tb.clash.manifest import ClashManifest, ManifestError
 
     name = f"clash_{top}"
     if name not in duts.list_duts():
@@ -487,7 +487,7 @@ def _progress_line(m: Measurement) -> None:
 
 def is_decoder_top(top: str) -> bool:
     """A Clash top driven by the decoder test: measured side by side with its native bench."""
-    from tb.clash.duts import TOPS
+    from llama_dv.tb.clash.duts import TOPS
 
     return TOPS.get(top) == native_bench.TEST_MODULE
 
@@ -586,7 +586,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         pairs = run_side_by_side(sims, decoders, a.roles or [], a.tokens, a.seed, out.parent / "side-by-side",
                                  {"verilator": a.verilator_arg or [], "icarus": a.icarus_arg or []})
         record = {
-            "command": " ".join(["python -m regress.bench", *(argv if argv is not None else sys.argv[1:])]),
+            "command": " ".join(["python -m llama_dv.regress.bench", *(argv if argv is not None else sys.argv[1:])]),
             "cpus": os.cpu_count(), "load_avg_before": load_before, "load_avg_after": os.getloadavg(),
             "wall_s": round(time.monotonic() - start, 1), "seed": a.seed, "calls": a.calls,
             "fresh_builds": a.fresh_builds, "tools": toolchain.tool_versions(),
@@ -596,7 +596,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         check_record(record, str(out))
     except (BenchError, native_bench.NativeBenchError, RoleMapError, toolchain.ToolchainError,
             duts.UnknownDutError) as exc:
-        print(f"regress.bench: error: {exc}", file=sys.stderr)
+        print(f"llama_dv.regress.bench: error: {exc}", file=sys.stderr)
         return 2
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(record, indent=1, default=str))

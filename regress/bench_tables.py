@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from regress.bench import Measurement
+    from llama_dv.regress.bench import Measurement
 
 
 def _fmt(value: float | None, digits: int = 1) -> str:

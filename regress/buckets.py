@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from regress.results import JobResult
+from llama_dv.regress.results import JobResult
 
 _MASKS = (
     (re.compile(r"(/[\w.\-]+)+"), "<path>"),

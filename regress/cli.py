@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from regress.testplan import DEFAULT_TESTPLAN, SIMS
+from llama_dv.regress.testplan import DEFAULT_TESTPLAN, SIMS
 
 
 def _sims(text: str) -> tuple[str, ...]:
@@ -44,19 +44,19 @@ def _jobs(text: str) -> int:
 
 def _add_plan_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--testplan", type=Path, default=DEFAULT_TESTPLAN, help="testplan YAML (default: regress/testplan.yaml)")
-    p.add_argument("--registry", default="tb.duts", help="module providing list_duts/get_dut/test_module/list_tests")
+    p.add_argument("--registry", default="llama_dv.tb.duts", help="module providing list_duts/get_dut/test_module/list_tests")
     p.add_argument("--tb-dir", type=Path, default=None, help="testbench sources searched for covergroup names (default: tb/)")
 
 
 def _tb_dir(args: argparse.Namespace) -> Path:
-    from tb.sim.runner import REPO_ROOT
+    from llama_dv.tb.sim.runner import REPO_ROOT
 
     return args.tb_dir or REPO_ROOT / "tb"
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from regress.registry import RegistryView
-    from regress.testplan import TestplanError, load_testplan, validate
+    from llama_dv.regress.registry import RegistryView
+    from llama_dv.regress.testplan import TestplanError, load_testplan, validate
 
     try:
         plan = load_testplan(args.testplan)
@@ -81,8 +81,8 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def cmd_regress(args: argparse.Namespace) -> int:
-    from regress.launchers import LauncherOptions
-    from regress.regression import RegressError, RegressOptions, run_regression
+    from llama_dv.regress.launchers import LauncherOptions
+    from llama_dv.regress.regression import RegressError, RegressOptions, run_regression
 
     launcher = LauncherOptions(name=args.launcher, partition=args.partition, account=args.account,
                                extra_args=tuple(shlex.split(args.slurm_args or "")), retries=args.retries)
@@ -107,7 +107,7 @@ def cmd_regress(args: argparse.Namespace) -> int:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
-    from regress.regression import merge_runs, regress_root, update_latest
+    from llama_dv.regress.regression import merge_runs, regress_root, update_latest
 
     out = args.out or regress_root() / "merged"
     try:
@@ -123,8 +123,8 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
 def cmd_rerun(args: argparse.Namespace) -> int:
     """Replay one failing job of a regression from its record (same seed, same build, waves)."""
-    from regress.regression import regress_root
-    from regress.results import read_record, record_results
+    from llama_dv.regress.regression import regress_root
+    from llama_dv.regress.results import read_record, record_results
 
     run_dir = args.run_dir or regress_root() / "latest"
     results = record_results(read_record(run_dir))
@@ -138,15 +138,15 @@ def cmd_rerun(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from regress.regression import regress_root
-    from regress.report import write_reports
-    from regress.results import read_record
+    from llama_dv.regress.regression import regress_root
+    from llama_dv.regress.report import write_reports
+    from llama_dv.regress.results import read_record
 
     run_dir = args.run_dir or regress_root() / "latest"
     paths = write_reports(run_dir, read_record(run_dir), testplan=args.testplan)
     for p in paths:
         print(p)
-    from regress.links import dangling_links
+    from llama_dv.regress.links import dangling_links
 
     for link in dangling_links(paths[-1]):
         print(f"warning: {paths[-1].name} links to {link}, which is not a file inside {run_dir}", file=sys.stderr)
@@ -154,18 +154,18 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_signoff(args: argparse.Namespace) -> int:
-    from regress.signoff import run_signoff
+    from llama_dv.regress.signoff import run_signoff
 
     return run_signoff(testplan=args.testplan, run_dirs=args.results, out_dir=args.out,
                        synth_dir=args.synth_dir, milestones=args.milestone, mutate_dir=args.mutate_dir)
 
 
 TOOLS: dict[str, tuple[str, str]] = {
-    "synth": ("regress.yosys", "yosys synthesis figures per top"),
-    "bench": ("regress.bench", "simulation throughput per kernel and simulator"),
-    "run": ("tb.generic.run", "stock tests of a described DUT against your golden"),
-    "describe": ("tb.export.describe", "write the DUT description YAML of a Vitis HLS export"),
-    "mutate": ("regress.mutate.command", "mutation score of a DUT's tests (yosys mutants, one netlist)"),
+    "synth": ("llama_dv.regress.yosys", "yosys synthesis figures per top"),
+    "bench": ("llama_dv.regress.bench", "simulation throughput per kernel and simulator"),
+    "run": ("llama_dv.tb.generic.run", "stock tests of a described DUT against your golden"),
+    "describe": ("llama_dv.tb.export.describe", "write the DUT description YAML of a Vitis HLS export"),
+    "mutate": ("llama_dv.regress.mutate.command", "mutation score of a DUT's tests (yosys mutants, one netlist)"),
 }
 """Subcommands whose every option belongs to their own parser: name -> (module with main(argv), help)."""
 

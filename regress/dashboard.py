@@ -1,7 +1,7 @@
 """What the regression dashboard shows, gathered from one regression folder.
 
 This module only reads (and, in ``stage_files``, writes the small files the page links
-to); ``regress.report`` renders it through the templates in ``regress/templates``.
+to); ``llama_dv.regress.report`` renders it through the templates in ``regress/templates``.
 Every path in it is relative to the regression folder, so the folder can be archived.
 """
 from __future__ import annotations
@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from regress import codecov
-from regress.buckets import bucket_failures
-from regress.funccov import CoverGroup, FunctionalCoverage
-from regress.logs import Excerpt, first_error_excerpt
-from regress.progress import GoalCheck, TestpointStatus, milestone_statuses, stage_statuses
-from regress.results import JobResult, record_results
-from regress.testplan import Testplan, TestplanError, Testpoint, load_testplan
-from regress.trends import RunPoint, code_figures, history
+from llama_dv.regress import codecov
+from llama_dv.regress.buckets import bucket_failures
+from llama_dv.regress.funccov import CoverGroup, FunctionalCoverage
+from llama_dv.regress.logs import Excerpt, first_error_excerpt
+from llama_dv.regress.progress import GoalCheck, TestpointStatus, milestone_statuses, stage_statuses
+from llama_dv.regress.results import JobResult, record_results
+from llama_dv.regress.testplan import Testplan, TestplanError, Testpoint, load_testplan
+from llama_dv.regress.trends import RunPoint, code_figures, history
 
 WAVE_SUFFIXES = (".fst", ".vcd", ".ghw")
 LINE_NOTE = (f"line = {codecov.LINE_UNIT} spanned by Verilator's line-coverage blocks, a line covered when "
@@ -218,7 +218,7 @@ def stage_files(run_dir: Path, record: dict[str, Any], mutate_root: Path | None 
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(f"#!/bin/sh\n# replay {r.sim} {r.ref} seed {r.seed} ({r.status}), waves on\n{r.replay}\n")
             path.chmod(0o755)
-    from regress.mutate.report import RESULT_NAME, markdown
+    from llama_dv.regress.mutate.report import RESULT_NAME, markdown
 
     for row in mutation_rows(run_dir, mutate_root):
         if row["source"]:
@@ -233,7 +233,7 @@ def mutation_rows(run_dir: Path, mutate_root: Path | None = None) -> list[dict[s
     """The newest `llama-dv mutate` result of every DUT, suite and simulator next to this
     regression (build/mutate beside build/regress), survivors named; ``copy`` is where
     its summary is copied inside the regression folder."""
-    from regress.mutate.report import RESULT_NAME, SUMMARY_NAME
+    from llama_dv.regress.mutate.report import RESULT_NAME, SUMMARY_NAME
 
     root = mutate_root or run_dir.parent.parent / "mutate"
     rows = []

@@ -1,7 +1,7 @@
 """Run regression jobs in parallel: build each DUT configuration once, then its tests
-(in the order ``regress.schedule`` chooses).
+(in the order ``llama_dv.regress.schedule`` chooses).
 
-Both phases use ``tb.sim.runner`` from worker threads; every build and simulation runs
+Both phases use ``llama_dv.tb.sim.runner`` from worker threads; every build and simulation runs
 in its own child process there, so a crash or hang (killed at the per-test timeout)
 becomes one job's result and never stops the others.
 """
@@ -18,12 +18,12 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable, TextIO
 
-from tb.sim import runner as sim_runner
+from llama_dv.tb.sim import runner as sim_runner
 
-from regress import schedule
-from regress.results import JobResult
-from regress.selection import Job
-from tb.common.knobs import COVERAGE_FILE_ENV as COVERAGE_ENV, DUT_CONFIG_ENV, METRICS_FILE_ENV as METRICS_ENV
+from llama_dv.regress import schedule
+from llama_dv.regress.results import JobResult
+from llama_dv.regress.selection import Job
+from llama_dv.tb.common.knobs import COVERAGE_FILE_ENV as COVERAGE_ENV, DUT_CONFIG_ENV, METRICS_FILE_ENV as METRICS_ENV
 
 FUNCTIONAL_COVERAGE_NAME = "functional_coverage.yml"
 METRICS_NAME = "metrics.json"
@@ -106,7 +106,7 @@ def run_all(registry: ModuleType, jobs: list[Job], out_dir: Path, opts: ExecOpti
     """Build each (dut, config, sim) once, then run its jobs; returns one JobResult per job, in job order.
 
     Builds and simulations share ``opts.jobs`` slots. A free slot takes the ready item
-    with the longest expected remaining chain (``regress.schedule``): builds gating long
+    with the longest expected remaining chain (``llama_dv.regress.schedule``): builds gating long
     work first, and a configuration's tests as soon as its build is done. *history*
     (default: the records beside *out_dir*) gives the expected times; *timeline*, if
     given, receives every item's start and end.
@@ -237,7 +237,7 @@ def job_replay(registry: ModuleType, dut: Any, job: Job, opts: ExecOptions, cove
 def run_one(registry: ModuleType, dut: Any, job: Job, out_dir: Path, opts: ExecOptions,
             coverage: bool) -> JobResult:
     """Run one job (its simulation in a child process); the local workers and the farm's
-    worker (``regress.launchers.worker``) both call it, so both judge a run alike."""
+    worker (``llama_dv.regress.launchers.worker``) both call it, so both judge a run alike."""
     test_dir = job_test_dir(job, out_dir)
     test_dir.mkdir(parents=True, exist_ok=True)
     cov_file = test_dir / FUNCTIONAL_COVERAGE_NAME

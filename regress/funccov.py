@@ -1,7 +1,7 @@
 """The regression's functional coverage: one merged export per run, merged again across runs.
 
 The model, the merge (cocotb-coverage's `merge_coverage`) and the hole rule live in
-`tb.common.covmerge`, shared with the pytest closure assertions; this module names the
+`llama_dv.tb.common.covmerge`, shared with the pytest closure assertions; this module names the
 regression's files: `coverage/functional.yml` (the merged cocotb-coverage export of a run)
 and `coverage/functional.json` (the same, grouped, for the report).
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
-from tb.common.covmerge import CoverageFileError, CoverGroup, CoverPoint, FunctionalCoverage, merge_exports, read_export
+from llama_dv.tb.common.covmerge import CoverageFileError, CoverGroup, CoverPoint, FunctionalCoverage, merge_exports, read_export
 
 MERGED_EXPORT = "coverage/functional.yml"
 SUMMARY_JSON = "coverage/functional.json"

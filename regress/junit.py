@@ -10,7 +10,7 @@ from collections import defaultdict
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from regress.results import JobResult
+from llama_dv.regress.results import JobResult
 
 
 def _text_tail(path: Path | None, lines: int = 40) -> str:

@@ -30,16 +30,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from tb.clash.duts import HDL_CLOCK_MARK, clash_build, hdl_clock_args, ports_vlt, role_map_build
-from tb.clash.native_harness import (PROMPT_FILE, PROMPT_LENGTH_PLUSARG, TOKENS_PLUSARG, VERILOG_TOP,
+from llama_dv.tb.clash.duts import HDL_CLOCK_MARK, clash_build, hdl_clock_args, ports_vlt, role_map_build
+from llama_dv.tb.clash.native_harness import (PROMPT_FILE, PROMPT_LENGTH_PLUSARG, TOKENS_PLUSARG, VERILOG_TOP,
                                      cpp_main, verilog_bench)
-from tb.clash.roles import RoleMap
-from tb.common.knobs import (DECODER_TOKENS_ENV as TOKENS_ENV, DECODER_WEIGHTS_ENV as WEIGHTS_ENV,
+from llama_dv.tb.clash.roles import RoleMap
+from llama_dv.tb.common.knobs import (DECODER_TOKENS_ENV as TOKENS_ENV, DECODER_WEIGHTS_ENV as WEIGHTS_ENV,
                              METRICS_FILE_ENV as METRICS_ENV)
-from tb.sim import runner, toolchain
-from tb.sim.processes import locked
+from llama_dv.tb.sim import runner, toolchain
+from llama_dv.tb.sim.processes import locked
 
-TEST_MODULE = "tb.tests.test_clash_decoder"
+TEST_MODULE = "llama_dv.tb.tests.test_clash_decoder"
 TESTCASE = "DecoderGreedyTokens"
 
 DEFAULT_TOKENS: dict[str, int] = {"verilator": 16, "icarus": 2}
@@ -261,7 +261,7 @@ def _run_image(image: Path, sim: str, run_dir: Path, prompt: list[int], n_tokens
 def run_native(roles: RoleMap, dut: runner.DutBuild, run_dir: Path, prompt: list[int], n_tokens: int,
                weight_seed: int = DEFAULT_WEIGHT_SEED, timeout_s: float | None = 3600) -> StreamRun:
     """Build (or reuse) and run the native bench with the weights of `weight_seed`."""
-    from tb.envs.decoder.weights import stage_weights
+    from llama_dv.tb.envs.decoder.weights import stage_weights
 
     if not prompt:
         raise NativeBenchError("the native bench needs a prompt of at least one token")

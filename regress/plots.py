@@ -10,7 +10,7 @@ import io
 import re
 from typing import Any, Sequence
 
-from regress.trends import RunPoint
+from llama_dv.regress.trends import RunPoint
 
 STATUS_COLOURS = {"pass": "#5a9e6f", "fail": "#c0504d", "error": "#c0504d", "timeout": "#d08a3c",
                   "build_error": "#8064a2"}

@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from regress.funccov import FunctionalCoverage
-from regress.results import JobResult
-from regress.testplan import Testplan, Testpoint
+from llama_dv.regress.funccov import FunctionalCoverage
+from llama_dv.regress.results import JobResult
+from llama_dv.regress.testplan import Testplan, Testpoint
 
 CODE_KINDS: tuple[str, ...] = ("line", "toggle", "expr")
 

@@ -15,17 +15,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from tb.sim import toolchain
-from tb.sim.runner import REPO_ROOT, default_build_root
+from llama_dv.tb.sim import toolchain
+from llama_dv.tb.sim.runner import REPO_ROOT, default_build_root
 
-from regress import codecov, funccov
-from regress.execute import ExecOptions
-from regress.launchers import Interrupted, LauncherError, LauncherOptions, is_infrastructure, make_launcher
-from regress.junit import write_junit
-from regress.registry import DEFAULT_REGISTRY, RegistryView, load_registry
-from regress.results import JobResult, git_commit, read_record, record_results, write_record
-from regress.selection import NotRun, parse_shard, plan_jobs, shard
-from regress.testplan import SIMS, TestplanError, load_testplan, validate
+from llama_dv.regress import codecov, funccov
+from llama_dv.regress.execute import ExecOptions
+from llama_dv.regress.launchers import Interrupted, LauncherError, LauncherOptions, is_infrastructure, make_launcher
+from llama_dv.regress.junit import write_junit
+from llama_dv.regress.registry import DEFAULT_REGISTRY, RegistryView, load_registry
+from llama_dv.regress.results import JobResult, git_commit, read_record, record_results, write_record
+from llama_dv.regress.selection import NotRun, parse_shard, plan_jobs, shard
+from llama_dv.regress.testplan import SIMS, TestplanError, load_testplan, validate
 
 RECORD_VERSION = 1
 
@@ -55,7 +55,7 @@ class RegressOptions:
     reports: bool = True
     launcher: LauncherOptions = field(default_factory=LauncherOptions)
     history: tuple[Path, ...] = ()
-    """More folders of earlier regressions to read expected times from (``regress.schedule``)."""
+    """More folders of earlier regressions to read expected times from (``llama_dv.regress.schedule``)."""
 
 
 class RegressError(RuntimeError):
@@ -193,7 +193,7 @@ def collect(out_dir: Path, results: list[JobResult], meta: dict[str, Any], repor
     }
     write_record(out_dir, record)
     if reports:
-        from regress.report import write_reports
+        from llama_dv.regress.report import write_reports
         write_reports(out_dir, record)
     _print_summary(out_dir, record, results, stream)
     return record

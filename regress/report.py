@@ -1,5 +1,5 @@
 """Regression reports: the dashboard ``report.html`` and ``summary.md``, rendered from one
-``regress.dashboard.Dashboard`` through the Jinja2 templates in ``regress/templates``.
+``llama_dv.regress.dashboard.Dashboard`` through the Jinja2 templates in ``regress/templates``.
 
 The HTML has inline CSS and inline SVG plots and loads nothing from elsewhere; every
 link (logs, waves, replay scripts, lcov pages, mutation summaries) is relative to the
@@ -12,8 +12,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, Undefined, select_autoescape
 
-from regress.dashboard import Dashboard, gather, stage_files
-from regress.plots import (cycles_per_position_plot, cycles_per_token_plot, runtime_plot,
+from llama_dv.regress.dashboard import Dashboard, gather, stage_files
+from llama_dv.regress.plots import (cycles_per_position_plot, cycles_per_token_plot, runtime_plot,
                            test_runtime_trend_plot, trend_plot)
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"

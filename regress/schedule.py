@@ -17,7 +17,7 @@ Expected times, best source first:
   configuration, test, testpoint environment; any environment if that one never ran) in
   the newest ``MAX_RECORDS`` ``record.json`` files under the regression output root;
 - builds: ``UP_TO_DATE_BUILD_S`` when the build cache already holds the image
-  (``tb.sim.runner.build_is_current``); else the duration the cache's stamp recorded for
+  (``llama_dv.tb.sim.runner.build_is_current``); else the duration the cache's stamp recorded for
   the last real build of that configuration; else the median of the real builds recorded
   in earlier records (``launcher.schedule`` of ``record.json``);
 - defaults for what never ran: ``DEFAULT_RUN_S`` per test and simulator, and a build time from the size
@@ -37,9 +37,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from tb.sim import runner as sim_runner
+from llama_dv.tb.sim import runner as sim_runner
 
-from regress.selection import Job
+from llama_dv.regress.selection import Job
 
 Key = tuple[str, str, str]
 """(dut, config, sim): one simulator build."""

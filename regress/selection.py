@@ -9,8 +9,8 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass, field
 
-from regress.registry import RegistryView
-from regress.testplan import TestRef, Testplan, Testpoint
+from llama_dv.regress.registry import RegistryView
+from llama_dv.regress.testplan import TestRef, Testplan, Testpoint
 
 
 @dataclass

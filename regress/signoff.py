@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from tb.sim.runner import REPO_ROOT, default_build_root
+from llama_dv.tb.sim.runner import REPO_ROOT, default_build_root
 
-from regress.funccov import FunctionalCoverage, merge_runs
-from regress.progress import coverage_checks, results_by_test, testpoint_status
-from regress.results import RECORD_NAME, JobResult, git_commit, record_results
-from regress.testplan import Testplan, TestplanError, load_testplan
+from llama_dv.regress.funccov import FunctionalCoverage, merge_runs
+from llama_dv.regress.progress import coverage_checks, results_by_test, testpoint_status
+from llama_dv.regress.results import RECORD_NAME, JobResult, git_commit, record_results
+from llama_dv.regress.testplan import Testplan, TestplanError, load_testplan
 
 OPS = {"<": operator.lt, "<=": operator.le, "==": operator.eq, ">=": operator.ge, ">": operator.gt}
 
@@ -128,7 +128,7 @@ def _synth_value(report: Any, metric: str) -> float | None:
     """A figure of a ``make synth`` report: the synthesis flow's own metric names first
     (lut, ff, dsp, bram, uram, logic_depth, ...), else any numeric key of that name."""
     try:
-        from regress.yosys.thresholds import METRICS
+        from llama_dv.regress.yosys.thresholds import METRICS
     except ImportError:
         METRICS = {}
     if metric.lower() in METRICS:
@@ -226,7 +226,7 @@ def _worst_path_avoids(crit: dict[str, Any], ev: Evidence) -> CriterionResult:
 def _no_regression(crit: dict[str, Any], ev: Evidence) -> CriterionResult:
     """`synth_regression`: no tracked figure of `tops` moved the wrong way by more than its
     limit since the last signed-off figures (`build/synth/signed_off.json`)."""
-    from regress.yosys.history import BASELINE_FILE, figures, load_baseline, regressions
+    from llama_dv.regress.yosys.history import BASELINE_FILE, figures, load_baseline, regressions
 
     kind, desc = crit["kind"], crit["description"]
     base = load_baseline(ev.synth_dir)
@@ -318,7 +318,7 @@ def _evaluate(plan: Testplan, mid: str, crit: dict[str, Any], ev: Evidence) -> C
 def _mutation_score(crit: dict[str, Any], ev: Evidence) -> CriterionResult:
     """The newest `llama-dv mutate` result of the DUT and suite against the minimum score;
     a result made from other RTL than the sources now is stale and fails."""
-    from regress.mutate.report import read_result, result_dir
+    from llama_dv.regress.mutate.report import read_result, result_dir
 
     kind, desc = crit["kind"], crit["description"]
     dut, suite = crit["dut"], crit.get("suite", "full")
@@ -345,8 +345,8 @@ def _mutation_score(crit: dict[str, Any], ev: Evidence) -> CriterionResult:
 
 def _stale_mutation(record: dict[str, Any]) -> str:
     """Why a mutation result no longer describes the DUT's RTL (empty when it does)."""
-    from regress.mutate.command import rtl_digest
-    from tb import duts
+    from llama_dv.regress.mutate.command import rtl_digest
+    from llama_dv.tb import duts
 
     try:
         dut = duts.get_dut(record["dut"], record["sim"], record["config"])
@@ -406,7 +406,7 @@ def record_signed_off_figures(plan: Testplan, results: dict[str, Any], synth_dir
     """After a sign-off: the figures of the tops of every `synth_regression` criterion that
     passed become the baseline the next sign-off compares with (one that failed keeps the
     old baseline, so the regression stays flagged until fixed or accepted)."""
-    from regress.yosys.history import figures, save_baseline
+    from llama_dv.regress.yosys.history import figures, save_baseline
 
     tops: dict[str, dict] = {}
     for mid, m in results.items():

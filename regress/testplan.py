@@ -18,8 +18,8 @@ from typing import Any, Iterable, Iterator
 import jsonschema
 import yaml
 
-from regress.registry import RegistryView
-from tb.common.knobs import COVERAGE_FILE_ENV, DUT_CONFIG_ENV, METRICS_FILE_ENV
+from llama_dv.regress.registry import RegistryView
+from llama_dv.tb.common.knobs import COVERAGE_FILE_ENV, DUT_CONFIG_ENV, METRICS_FILE_ENV
 
 REGRESS_DIR = Path(__file__).resolve().parent
 DEFAULT_TESTPLAN = REGRESS_DIR / "testplan.yaml"

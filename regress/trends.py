@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from regress import codecov
-from regress.results import RECORD_NAME
+from llama_dv.regress import codecov
+from llama_dv.regress.results import RECORD_NAME
 
 
 @dataclass

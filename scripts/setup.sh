@@ -104,7 +104,7 @@ make_venv() {
     "$VENV/bin/python" -m pip install "${quiet[@]}" --progress-bar off -e ".[test]"
     say "checking simulators"
     "$VENV/bin/python" - <<'EOF'
-from tb.sim import toolchain
+from llama_dv.tb.sim import toolchain
 toolchain.check_verilator()
 toolchain.check_icarus()
 v = toolchain.tool_versions()

@@ -4,7 +4,7 @@ Everything an env needs to drive a kernel (clock, reset polarity, block protocol
 data interfaces and their port-name prefixes) comes from `rtl/hls/<kernel>.yaml` or a
 user's own file of the same schema, so the same agents verify any Vitis-style export.
 Loading needs no simulator; the ports a description implies, and binding them to a
-simulator handle, are in `tb.dut_ports`.
+simulator handle, are in `llama_dv.tb.dut_ports`.
 """
 from __future__ import annotations
 

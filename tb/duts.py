@@ -1,7 +1,7 @@
 """Registry of the DUTs the environment knows: name -> description, builds, tests.
 
 HLS kernels are discovered from `rtl/hls/*.yaml`; Clash tops join when the optional
-module `tb.clash.duts` provides `clash_duts()` (a mapping of name to a callable
+module `llama_dv.tb.clash.duts` provides `clash_duts()` (a mapping of name to a callable
 `(sim, config) -> DutBuild` plus its test module). Nothing here imports a simulator,
 so pytest collection and the regression planner can use it freely.
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.util
 import os
 import re
 from dataclasses import dataclass
@@ -17,15 +18,15 @@ from typing import Any, Callable
 
 import yaml
 
-from tb.common.knobs import DESCRIPTION_ENV, GOLDEN_ENV
-from tb.dut import DutDescription, load_description
-from tb.sim.runner import REPO_ROOT, DutBuild
+from llama_dv.tb.common.knobs import DESCRIPTION_ENV, GOLDEN_ENV
+from llama_dv.tb.dut import DutDescription, load_description
+from llama_dv.tb.sim.runner import REPO_ROOT, DutBuild
 
 HLS_DIR = REPO_ROOT / "rtl" / "hls"
 OWN_DUTS_ENV = "LLAMA_DV_DUTS"
 """Description YAMLs (os.pathsep-separated) of the user's own DUTs: each joins the registry
 with the generic stock tests, so testpoints can name `<dut>.Smoke` and `make regress` runs it."""
-GENERIC_TEST_MODULE = "tb.generic.tests"
+GENERIC_TEST_MODULE = "llama_dv.tb.generic.tests"
 
 _CONFIG_RE = re.compile(r"^(default|pad(\d+)|fault(\d+))$")
 
@@ -77,7 +78,7 @@ def hls_build(desc: DutDescription, sim: str, config: str = "default") -> DutBui
 def generic_build(desc: DutDescription, sim: str, golden: str | None = None, config: str = "default") -> DutBuild:
     """DutBuild of a user's DUT for the generic tests: the build of `hls_build` plus the
     environment that names its description and golden to the test process."""
-    from tb.generic.golden import golden_of
+    from llama_dv.tb.generic.golden import golden_of
 
     build = hls_build(desc, sim, config)
     spec = golden or golden_of(desc)
@@ -92,11 +93,11 @@ def _own_entries() -> dict[str, DutEntry]:
     for item in filter(None, os.environ.get(OWN_DUTS_ENV, "").split(os.pathsep)):
         path = Path(item).resolve()
         if _is_role_map(path):
-            from tb.clash.duts import role_map_build
-            from tb.clash.roles import RoleMap
+            from llama_dv.tb.clash.duts import role_map_build
+            from llama_dv.tb.clash.roles import RoleMap
 
             name = f"clash_{RoleMap.load(path).manifest.top}"
-            entries[name] = DutEntry(name=name, test_module="tb.tests.test_clash_decoder",
+            entries[name] = DutEntry(name=name, test_module="llama_dv.tb.tests.test_clash_decoder",
                                      make_build=lambda sim, config, p=path: role_map_build(p, sim, config))
             continue
         desc = load_description(path)
@@ -119,16 +120,16 @@ def _hls_entries() -> dict[str, DutEntry]:
     for yml in sorted(HLS_DIR.glob("*.yaml")):
         desc = load_description(yml)
         entries[desc.name] = DutEntry(
-            name=desc.name, test_module=f"tb.tests.test_{desc.name}",
+            name=desc.name, test_module=f"llama_dv.tb.tests.test_{desc.name}",
             make_build=lambda sim, config, d=desc: hls_build(d, sim, config), description=desc)
     return entries
 
 
 def _clash_entries() -> dict[str, DutEntry]:
     try:
-        mod = importlib.import_module("tb.clash.duts")
+        mod = importlib.import_module("llama_dv.tb.clash.duts")
     except ModuleNotFoundError as exc:
-        if exc.name in ("tb.clash", "tb.clash.duts"):
+        if exc.name in ("llama_dv.tb.clash", "llama_dv.tb.clash.duts"):
             return {}
         raise
     entries = {}
@@ -145,9 +146,9 @@ def _clash_spec(name: str, spec: Any) -> tuple[Callable[[str, str], DutBuild], s
     """Accept `{'build': callable, 'test_module': str}` or an object with those attributes."""
     get = spec.get if isinstance(spec, dict) else lambda k: getattr(spec, k, None)
     make = get("build") or get("make_build")
-    module = get("test_module") or f"tb.tests.test_{name}"
+    module = get("test_module") or f"llama_dv.tb.tests.test_{name}"
     if not callable(make):
-        raise TypeError(f"tb.clash.duts: entry {name!r} has no callable 'build'")
+        raise TypeError(f"llama_dv.tb.clash.duts: entry {name!r} has no callable 'build'")
     return make, module
 
 
@@ -193,15 +194,19 @@ def get_dut(name: str, sim: str, config: str = "default") -> DutBuild:
 
 
 def test_module(name: str) -> str:
-    """Dotted cocotb test module of a DUT, e.g. 'tb.tests.test_rmsnorm'."""
+    """Dotted cocotb test module of a DUT, e.g. 'llama_dv.tb.tests.test_rmsnorm'."""
     return _entry(name).test_module
 
 
 def _module_file(module: str) -> Path:
-    path = REPO_ROOT.joinpath(*module.split(".")).with_suffix(".py")
-    if not path.is_file():
-        raise FileNotFoundError(f"test module {module!r} not found at {path.relative_to(REPO_ROOT)}")
-    return path
+    """The source file of a dotted module, found without importing it (cocotb is not loaded here)."""
+    try:
+        spec = importlib.util.find_spec(module)
+    except ModuleNotFoundError:
+        spec = None
+    if spec is None or not spec.origin or not Path(spec.origin).is_file():
+        raise FileNotFoundError(f"test module {module!r} not found (is it importable, e.g. under llama_dv.tb.tests?)")
+    return Path(spec.origin)
 
 
 def _is_test_decorator(dec: ast.expr) -> bool:

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from tb.sim.runner import REPO_ROOT, SIMULATORS, new_seed
+from llama_dv.tb.sim.runner import REPO_ROOT, SIMULATORS, new_seed
 
 settings.register_profile("dev", deadline=None)
 settings.register_profile("ci", deadline=None, derandomize=True, print_blob=True)

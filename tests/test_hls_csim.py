@@ -14,9 +14,9 @@ from typing import Callable
 import numpy as np
 import pytest
 
-from hls import csim, vectors
-from hls.bitexact import Mismatch, first_mismatch
-from models import kernels, numerics
+from llama_dv.hls import csim, vectors
+from llama_dv.hls.bitexact import Mismatch, first_mismatch
+from llama_dv.models import kernels, numerics
 
 I32_MIN, I32_MAX = -(1 << 31), (1 << 31) - 1
 ONE = 1 << 20

@@ -2,7 +2,7 @@
 
 Vitis is not installed here, so this proves what can be proved without it: every
 hls/<kernel>/run_hls.tcl sources the shared flow, writes golden vectors through
-python -m hls.vectors, and hands Vitis the right top, sources and part.
+python -m llama_dv.hls.vectors, and hands Vitis the right top, sources and part.
 """
 import shutil
 import subprocess

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models.checkpoint import (HEADER_BYTES, CheckpointError, expected_size, read_checkpoint,
+from llama_dv.models.checkpoint import (HEADER_BYTES, CheckpointError, expected_size, read_checkpoint,
                                write_checkpoint)
-from models.config import SMALL, ConfigError, ModelConfig
-from models.tinymodel import tiny_weights
+from llama_dv.models.config import SMALL, ConfigError, ModelConfig
+from llama_dv.models.tinymodel import tiny_weights
 
 
 @pytest.mark.parametrize("shared", [True, False])

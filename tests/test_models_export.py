@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models.checkpoint import write_checkpoint
-from models.config import SMALL
-from models.export import ExportError, main, read_export, write_export
-from models.llama_fixed import QuantizedModel, QuantizedWeights
-from models.tinymodel import tiny_weights
+from llama_dv.models.checkpoint import write_checkpoint
+from llama_dv.models.config import SMALL
+from llama_dv.models.export import ExportError, main, read_export, write_export
+from llama_dv.models.llama_fixed import QuantizedModel, QuantizedWeights
+from llama_dv.models.tinymodel import tiny_weights
 
 
 @pytest.fixture(scope="module")

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models import kernels
-from models.config import SMALL, ModelConfig
-from models.llama_fixed import QuantizedModel
-from models.llama_float import FloatModel
-from models.metrics import measure
-from models.tinymodel import tiny_weights
+from llama_dv.models import kernels
+from llama_dv.models.config import SMALL, ModelConfig
+from llama_dv.models.llama_fixed import QuantizedModel
+from llama_dv.models.llama_float import FloatModel
+from llama_dv.models.metrics import measure
+from llama_dv.models.tinymodel import tiny_weights
 
 SEEDS = (1, 2, 3, 4)
 TOP1_FLOOR = 0.9       # mean over SEEDS of per-position top-1 agreement, 16 generated tokens each

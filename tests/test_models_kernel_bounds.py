@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from models import kernels, tables
-from models.numerics import (FRAC, ONE, exp_f, i64, invsqrt_f, quantize, quantize_weights, recip_f,
+from llama_dv.models import kernels, tables
+from llama_dv.models.numerics import (FRAC, ONE, exp_f, i64, invsqrt_f, quantize, quantize_weights, recip_f,
                              rshr, shsat, to_f)
 
 U = 2.0 ** -FRAC

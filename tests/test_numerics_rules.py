@@ -6,8 +6,8 @@ test here names the rule. Bit-exactness against the C++ and RTL lives elsewhere.
 import numpy as np
 import pytest
 
-from models import numerics as N
-from models import tables as T
+from llama_dv.models import numerics as N
+from llama_dv.models import tables as T
 
 ONE = 1 << 20
 

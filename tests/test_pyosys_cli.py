@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tb.sim.toolchain import yosys_executable
+from llama_dv.tb.sim.toolchain import yosys_executable
 
 pytestmark = pytest.mark.skipif(yosys_executable() is None,
                                 reason="no yosys: `make setup` installs llama-dv-yosys (pyosys) into the venv")

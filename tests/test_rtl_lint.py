@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from rtl.hls import gen_tables
-from tb import duts
-from tb.dut import DutDescription, InterfaceSpec, load_description, parse_description
-from tb.dut_ports import CTRL_PORTS
-from tb.sim.toolchain import check_icarus, verilator_binary, verilator_env
+from llama_dv.tb import duts
+from llama_dv.tb.dut import DutDescription, InterfaceSpec, load_description, parse_description
+from llama_dv.tb.dut_ports import CTRL_PORTS
+from llama_dv.tb.sim.toolchain import check_icarus, verilator_binary, verilator_env
 
 HLS_DIR = Path(__file__).resolve().parents[1] / "rtl" / "hls"
 KERNELS = tuple(duts.hls_kernels())
@@ -228,7 +228,7 @@ def test_port_check_catches_a_wrong_description(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("kernel", KERNELS)
 def test_golden_named_by_description_exists(kernel: str) -> None:
-    from tb.generic.golden import golden_of, load_golden
+    from llama_dv.tb.generic.golden import golden_of, load_golden
 
     desc = load_description(HLS_DIR / f"{kernel}.yaml")
     assert callable(load_golden(golden_of(desc)).fn)

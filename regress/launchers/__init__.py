@@ -1,11 +1,11 @@
 """Where a regression's builds and simulations run: ``local`` processes or ``slurm`` jobs.
 
 ``make_launcher`` turns ``--launcher`` and its options into a launcher object; the
-regression (``regress.regression``) uses it the same way whichever it is.
+regression (``llama_dv.regress.regression``) uses it the same way whichever it is.
 """
 from __future__ import annotations
 
-from regress.launchers.base import INFRA_PREFIX, Interrupted, Launcher, LauncherOptions, is_infrastructure
+from llama_dv.regress.launchers.base import INFRA_PREFIX, Interrupted, Launcher, LauncherOptions, is_infrastructure
 
 LAUNCHERS = ("local", "slurm")
 
@@ -25,12 +25,12 @@ def make_launcher(options: LauncherOptions) -> Launcher:
         if farm:
             raise LauncherError(f"{', '.join(farm)} {'apply' if len(farm) > 1 else 'applies'} only to "
                                 f"--launcher slurm")
-        from regress.launchers.local import LocalLauncher
+        from llama_dv.regress.launchers.local import LocalLauncher
 
         return LocalLauncher(options)
     if options.name == "slurm":
-        from regress.launchers.slurm import SlurmLauncher
-        from regress.launchers.slurm_client import SlurmError
+        from llama_dv.regress.launchers.slurm import SlurmLauncher
+        from llama_dv.regress.launchers.slurm_client import SlurmError
 
         launcher = SlurmLauncher(options)
         try:

@@ -1,7 +1,7 @@
 """What every launcher shares: its options, its interface, and infrastructure failures.
 
 A launcher decides *where* builds and simulations run (local worker processes, SLURM
-jobs); what runs and how a result is judged stays in ``regress.execute``. A failure of
+jobs); what runs and how a result is judged stays in ``llama_dv.regress.execute``. A failure of
 the farm (a cancelled job, a dead node, a job that never started) is not a test result:
 its message starts with ``INFRA_PREFIX`` so it gets its own failure bucket, and it is
 the only kind ``--retries`` resubmits.
@@ -13,9 +13,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Protocol, TextIO
 
-from regress.execute import ExecOptions
-from regress.results import JobResult
-from regress.selection import Job
+from llama_dv.regress.execute import ExecOptions
+from llama_dv.regress.results import JobResult
+from llama_dv.regress.selection import Job
 
 INFRA_PREFIX = "infrastructure failure"
 """First words of every infrastructure failure's message (and so of its bucket)."""

@@ -77,6 +77,6 @@ def write_job(files: JobFiles, spec: dict[str, Any], *, job_name: str, time_min:
     lines = ["#!/bin/bash", *(f"#SBATCH {d}" for d in directives),
              f"# llama-dv regression job: {comment}",
              "# Written by `llama-dv regress --launcher slurm`; `sbatch` this file to run it again.",
-             f"exec {shlex.quote(python)} -m regress.launchers.worker {shlex.quote(str(files.spec))}", ""]
+             f"exec {shlex.quote(python)} -m llama_dv.regress.launchers.worker {shlex.quote(str(files.spec))}", ""]
     files.script.write_text("\n".join(lines))
     files.script.chmod(0o755)

@@ -1,7 +1,7 @@
 """The local launcher: builds and simulations as child processes of this machine.
 
-This is ``regress.execute.run_all``: ``--jobs`` workers shared by builds and simulations,
-started longest expected chain first (``regress.schedule``), each build and simulation in
+This is ``llama_dv.regress.execute.run_all``: ``--jobs`` workers shared by builds and simulations,
+started longest expected chain first (``llama_dv.regress.schedule``), each build and simulation in
 its own process group, killed on Ctrl-C/SIGTERM. The record keeps when each started and
 ended (``launcher.schedule``), which later runs read as build times.
 """
@@ -12,11 +12,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, TextIO
 
-from regress.execute import ExecOptions, run_all
-from regress.launchers.base import LauncherOptions
-from regress.schedule import Timeline
-from regress.results import JobResult
-from regress.selection import Job
+from llama_dv.regress.execute import ExecOptions, run_all
+from llama_dv.regress.launchers.base import LauncherOptions
+from llama_dv.regress.schedule import Timeline
+from llama_dv.regress.results import JobResult
+from llama_dv.regress.selection import Job
 
 
 class LocalLauncher:

@@ -2,7 +2,7 @@
 
 One build job per (DUT, configuration, simulator); its runs are submitted at once with
 ``--dependency=afterok:<build>``, so the scheduler starts them the moment the build is
-done. Jobs run ``regress.launchers.worker`` on a node, which writes its result into the
+done. Jobs run ``llama_dv.regress.launchers.worker`` on a node, which writes its result into the
 regression directory (a filesystem shared with the nodes). The launcher collects those
 results as they appear, prints the same progress lines as the local launcher, and polls
 the job states (``squeue``) to find jobs that ended without a result: a timeout (the
@@ -25,17 +25,17 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, TextIO
 
-from tb.sim.runner import REPO_ROOT
+from llama_dv.tb.sim.runner import REPO_ROOT
 
-from regress.execute import ExecOptions, Progress, job_replay, job_result, job_test_dir, use_code_coverage
-from regress.launchers.base import Interrupted, LauncherOptions, RetryBudget, infra_message, is_infrastructure
-from regress.launchers.jobscript import JobFiles, job_files, time_limit_minutes, write_job
-from regress.launchers.slurm_client import SlurmClient, SlurmError
-from regress.launchers.slurm_state import EndOfJob, JobInfo, explain
-from regress.launchers.worker import make_spec
-from regress.results import JobResult
-from regress.schedule import History, ReadyQueue, expect, history_roots
-from regress.selection import Job
+from llama_dv.regress.execute import ExecOptions, Progress, job_replay, job_result, job_test_dir, use_code_coverage
+from llama_dv.regress.launchers.base import Interrupted, LauncherOptions, RetryBudget, infra_message, is_infrastructure
+from llama_dv.regress.launchers.jobscript import JobFiles, job_files, time_limit_minutes, write_job
+from llama_dv.regress.launchers.slurm_client import SlurmClient, SlurmError
+from llama_dv.regress.launchers.slurm_state import EndOfJob, JobInfo, explain
+from llama_dv.regress.launchers.worker import make_spec
+from llama_dv.regress.results import JobResult
+from llama_dv.regress.schedule import History, ReadyQueue, expect, history_roots
+from llama_dv.regress.selection import Job
 
 Key = tuple[str, str, str]
 """(dut, config, sim): one simulator build."""
@@ -341,7 +341,7 @@ class _Session:
 
     def submission_order(self) -> list[Key]:
         """Builds longest expected chain first, each build's runs longest first
-        (``regress.schedule``), so a FIFO farm queue starts the long work early; SLURM's
+        (``llama_dv.regress.schedule``), so a FIFO farm queue starts the long work early; SLURM's
         dependencies still start every run as soon as its own build is done."""
         history = History.read(history_roots(self.out_dir, self.opts.history), exclude=self.out_dir)
         for warning in history.warnings:

@@ -10,7 +10,7 @@ import subprocess
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from regress.launchers.slurm_state import SQUEUE_FORMAT, JobInfo, from_jobcomp, from_key_values, from_squeue
+from llama_dv.regress.launchers.slurm_state import SQUEUE_FORMAT, JobInfo, from_jobcomp, from_key_values, from_squeue
 
 COMMANDS = ("sbatch", "squeue", "scontrol", "scancel")
 _CHUNK = 500

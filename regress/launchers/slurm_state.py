@@ -16,7 +16,7 @@ import re
 import signal
 from dataclasses import dataclass
 
-from regress.launchers.base import infra_message
+from llama_dv.regress.launchers.base import infra_message
 
 TERMINAL_STATES = frozenset({
     "COMPLETED", "CANCELLED", "FAILED", "TIMEOUT", "NODE_FAIL", "PREEMPTED", "BOOT_FAIL",

@@ -1,7 +1,7 @@
 """The node side of a farm job: one build or one simulation, described by a JSON spec.
 
-``python -m regress.launchers.worker SPEC`` is what every job script runs. It calls the
-same ``regress.execute`` functions as the local launcher, so a job's result (status,
+``python -m llama_dv.regress.launchers.worker SPEC`` is what every job script runs. It calls the
+same ``llama_dv.regress.execute`` functions as the local launcher, so a job's result (status,
 message, log, coverage, replay command) is exactly what a local run would give, and
 writes it atomically to the result file the launcher collects from the shared disk.
 No result file means the job was stopped from outside (time limit, scancel, node loss).
@@ -16,10 +16,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Sequence
 
-from regress.execute import ExecOptions, build_one, job_result, run_one
-from regress.registry import load_registry
-from regress.selection import Job
-from regress.testplan import TestRef
+from llama_dv.regress.execute import ExecOptions, build_one, job_result, run_one
+from llama_dv.regress.registry import load_registry
+from llama_dv.regress.selection import Job
+from llama_dv.regress.testplan import TestRef
 
 SPEC_VERSION = 1
 
@@ -94,14 +94,14 @@ def execute(spec: dict[str, Any]) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if len(args) != 1:
-        print("usage: python -m regress.launchers.worker SPEC.json", file=sys.stderr)
+        print("usage: python -m llama_dv.regress.launchers.worker SPEC.json", file=sys.stderr)
         return 2
     signal.signal(signal.SIGTERM, _stop)
     spec = json.loads(Path(args[0]).read_text())
     try:
         return execute(spec)
     except KeyboardInterrupt:
-        from tb.sim import runner as sim_runner
+        from llama_dv.tb.sim import runner as sim_runner
 
         sim_runner.stop_children()
         print(f"*** llama-dv: job {os.environ.get('SLURM_JOB_ID', '?')} stopped by a signal (time limit, "

@@ -3,7 +3,7 @@
 The mutant netlist is built once. Mutant 0 (no mutation) runs every test first: it must
 pass them all, which shows that the netlist yosys wrote simulates like the sources, and
 its run times set each test's timeout on the mutants. Every mutant then runs the tests
-cheapest first through the regression runner (`regress.execute.run_one`, so a mutant
+cheapest first through the regression runner (`llama_dv.regress.execute.run_one`, so a mutant
 run is judged exactly like a regression job and leaves the same log and replay command)
 and stops at its first failure: that test and message are what killed it.
 """
@@ -18,11 +18,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import TextIO
 
-from regress.execute import ExecOptions, run_one
-from regress.mutate.netlist import PLUSARG, MutantNetlist, Mutation
-from regress.results import JobResult
-from regress.selection import Job
-from tb.sim import runner as sim_runner
+from llama_dv.regress.execute import ExecOptions, run_one
+from llama_dv.regress.mutate.netlist import PLUSARG, MutantNetlist, Mutation
+from llama_dv.regress.results import JobResult
+from llama_dv.regress.selection import Job
+from llama_dv.tb.sim import runner as sim_runner
 
 KILLING_STATUSES = ("fail", "error", "timeout")
 """A mutant run that ends like this is caught: a failed check, a crash or a hang."""

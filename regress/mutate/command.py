@@ -24,18 +24,18 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Sequence
 
-from regress.execute import ExecOptions
-from regress.mutate.campaign import BaselineError, MutantOutcome, build_netlist, run_baseline, run_mutants
-from regress.mutate.equivalence import ASYNC_PORTS, local_proof, prove_equivalent, structural_proof
-from regress.mutate.netlist import FILTER_KEYS, MutantNetlist, MutateError, Mutation, hdl_sources, prepare
-from regress.mutate.report import read_result, result_dir, score, write_result
-from regress.mutate.triage import JustifyRule, RuleError, justification, load_rules
-from regress.registry import DEFAULT_REGISTRY, RegistryView, load_registry
-from regress.regression import python_path_for
-from regress.results import git_commit
-from regress.selection import Job, plan_jobs
-from regress.testplan import DEFAULT_TESTPLAN, TestplanError, TestRef, load_testplan
-from tb.sim.runner import REPO_ROOT, BuildError, DutBuild
+from llama_dv.regress.execute import ExecOptions
+from llama_dv.regress.mutate.campaign import BaselineError, MutantOutcome, build_netlist, run_baseline, run_mutants
+from llama_dv.regress.mutate.equivalence import ASYNC_PORTS, local_proof, prove_equivalent, structural_proof
+from llama_dv.regress.mutate.netlist import FILTER_KEYS, MutantNetlist, MutateError, Mutation, hdl_sources, prepare
+from llama_dv.regress.mutate.report import read_result, result_dir, score, write_result
+from llama_dv.regress.mutate.triage import JustifyRule, RuleError, justification, load_rules
+from llama_dv.regress.registry import DEFAULT_REGISTRY, RegistryView, load_registry
+from llama_dv.regress.regression import python_path_for
+from llama_dv.regress.results import git_commit
+from llama_dv.regress.selection import Job, plan_jobs
+from llama_dv.regress.testplan import DEFAULT_TESTPLAN, TestplanError, TestRef, load_testplan
+from llama_dv.tb.sim.runner import REPO_ROOT, BuildError, DutBuild
 
 DEFAULT_COUNT = 40
 DEFAULT_SEED = 12345

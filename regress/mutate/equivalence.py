@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from regress.mutate.fanout import reaches_output
-from regress.mutate.netlist import MutantNetlist, MutateError, Mutation, run_yosys
-from tb.sim.runner import REPO_ROOT
+from llama_dv.regress.mutate.fanout import reaches_output
+from llama_dv.regress.mutate.netlist import MutantNetlist, MutateError, Mutation, run_yosys
+from llama_dv.tb.sim.runner import REPO_ROOT
 
 SEQ_CYCLES = 4
 ASYNC_PORTS = ("ARST", "ALOAD", "AD", "SET", "CLR")

@@ -27,11 +27,11 @@ import shlex
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from regress.yosys.child import run_measured
-from regress.yosys.flow import yosys_binary
-from regress.yosys.meminit import MemInitError, stage_mem_inits
-from tb.common.knobs import MUTANT_PLUSARG
-from tb.sim.runner import REPO_ROOT, DutBuild
+from llama_dv.regress.yosys.child import run_measured
+from llama_dv.regress.yosys.flow import yosys_binary
+from llama_dv.regress.yosys.meminit import MemInitError, stage_mem_inits
+from llama_dv.tb.common.knobs import MUTANT_PLUSARG
+from llama_dv.tb.sim.runner import REPO_ROOT, DutBuild
 
 CONTROL = "ldv_mutant"
 """Name of the control input yosys adds; also the wrapper's register."""

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from tb.sim.runner import REPO_ROOT, default_build_root
+from llama_dv.tb.sim.runner import REPO_ROOT, default_build_root
 
 RESULT_NAME = "mutation.json"
 SUMMARY_NAME = "mutation.md"

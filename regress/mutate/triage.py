@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from regress.mutate.netlist import Mutation
+from llama_dv.regress.mutate.netlist import Mutation
 
 RULE_KEYS = ("src", "wire", "bits", "ctrlbit", "cell", "mode")
 

@@ -2,7 +2,7 @@
 an UltraScale+ clock estimate of the mapped netlist (`sta`, `timing_model`), a measured
 place-and-route Fmax on an open family (`pnr`), and their history across runs (`history`).
 
-`main(argv)` is the command line (`python -m regress.yosys`, `llama-dv synth`);
+`main(argv)` is the command line (`python -m llama_dv.regress.yosys`, `llama-dv synth`);
 `check_thresholds(summary, thresholds)` is what the sign-off calls. See docs/synthesis.md.
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""`python -m regress.yosys`: see regress.yosys.command."""
-from regress.yosys.command import main
+"""`python -m llama_dv.regress.yosys`: see llama_dv.regress.yosys.command."""
+from llama_dv.regress.yosys.command import main
 
 raise SystemExit(main())

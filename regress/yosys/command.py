@@ -1,4 +1,4 @@
-"""`python -m regress.yosys` / `llama-dv synth`: synthesize the RTL and write figures."""
+"""`python -m llama_dv.regress.yosys` / `llama-dv synth`: synthesize the RTL and write figures."""
 from __future__ import annotations
 
 import argparse
@@ -24,7 +24,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m regress.yosys",
+        prog="python -m llama_dv.regress.yosys",
         description="Yosys synthesis (synth_xilinx -family xcup -flatten) of the HLS kernels "
                     "(rtl/hls/*.yaml) and Clash tops (rtl/gen/*/): LUT/FF/DSP/BRAM/URAM counts, "
                     "memory mapping, multipliers, logic depth; JSON per top plus a summary.")

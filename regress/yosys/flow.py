@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from tb.sim.toolchain import yosys_executable
+from llama_dv.tb.sim.toolchain import yosys_executable
 
 from .child import ChildResult, run_measured
 from .console import SynthConsole

@@ -6,7 +6,7 @@ one line per top to `<synth dir>/history.jsonl` (commit, time, resources, estima
 P&R Fmax, worst path, run time), which also feeds the ETA of the next run. The sign-off's
 `synth_regression` criterion compares the current figures with `signed_off.json`, the
 figures of the last sign-off whose regression check passed, so a regression stays flagged
-until it is fixed or accepted (`python -m regress.yosys --accept-baseline`).
+until it is fixed or accepted (`python -m llama_dv.regress.yosys --accept-baseline`).
 """
 from __future__ import annotations
 

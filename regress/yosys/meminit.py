@@ -4,7 +4,7 @@ Clash's `romFile`/`blockRamFile` tops read their contents at elaboration time fr
 working directory, and the weight files are run-time data that the Clash build does not
 keep (`rtl/clash/build.sh` compiles against all-zero placeholders). A file is taken from
 the first of: the sources' directory, the given export directories (the decoder's weights
-from `models.export`, see `weights.py`). A constant ROM is folded away by synthesis and
+from `llama_dv.models.export`, see `weights.py`). A constant ROM is folded away by synthesis and
 would hide its cost, so a file found nowhere is written with deterministic pseudo-random
 contents of the declared depth and width: the figures then reflect a ROM whose contents
 the tool cannot exploit.

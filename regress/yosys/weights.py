@@ -1,7 +1,7 @@
-"""The decoder's weight files for synthesis: a `models.export` of the generated model.
+"""The decoder's weight files for synthesis: a `llama_dv.models.export` of the generated model.
 
 `decoder_small` loads its embedding, weight, exponent and gain ROMs with `$readmemb`
-from files that `python -m models.export --format bin` writes; the Clash build does not
+from files that `python -m llama_dv.models.export --format bin` writes; the Clash build does not
 keep them. Synthesizing with the real quantized weights (rather than synthetic contents)
 gives the figures of the model the testbench runs. The export is small (a few hundred
 kilobytes for the SMALL config) and written once per synthesis run.
@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from models.config import named_config
-from models.export import write_export
-from models.llama_fixed import QuantizedModel
-from models.tinymodel import tiny_weights
+from llama_dv.models.config import named_config
+from llama_dv.models.export import write_export
+from llama_dv.models.llama_fixed import QuantizedModel
+from llama_dv.models.tinymodel import tiny_weights
 
 DEFAULT_CONFIG = "small"
 DEFAULT_SEED = 1

@@ -42,7 +42,7 @@ placeholder wcls.bin 64 519
 placeholder mac_w.bin 65536 8
 placeholder mac_e.bin 1024 7
 # decoder_small reads the models/export.py memory files; any SMALL export has their shapes.
-( cd "$root" && "$python" -m models.export --config small --seed 1 --format bin --out "$work/run" >/dev/null )
+( cd "$root" && "$python" -m llama_dv.models.export --config small --seed 1 --format bin --out "$work/run" >/dev/null )
 
 stats="$work/BUILD_STATS.md"
 {

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from models import tables  # noqa: E402
+from llama_dv.models import tables  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "src" / "LlamaDv" / "Tables.hs"
 

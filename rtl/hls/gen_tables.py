@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from models import tables
+from llama_dv.models import tables
 
 HERE = Path(__file__).resolve().parent
 HD = 16

@@ -16,9 +16,9 @@ import cocotb
 import pyuvm
 from cocotb.triggers import Event, FallingEdge, RisingEdge
 
-from tb.clash.manifest import ClashManifest, Port, to_signed, to_unsigned
-from tb.common.knobs import CLASH_HDL_CLOCK_ENV as HDL_CLOCK_ENV, CLASH_OUT_STALL_ENV as STALL_ENV
-from tb.common.seeding import rng
+from llama_dv.tb.clash.manifest import ClashManifest, Port, to_signed, to_unsigned
+from llama_dv.tb.common.knobs import CLASH_HDL_CLOCK_ENV as HDL_CLOCK_ENV, CLASH_OUT_STALL_ENV as STALL_ENV
+from llama_dv.tb.common.seeding import rng
 
 
 class ValidReadyItem(pyuvm.uvm_sequence_item):

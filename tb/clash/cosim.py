@@ -21,8 +21,8 @@ from typing import Sequence
 
 import numpy as np
 
-from tb.envs.decoder.items import HEAD_DIM, SEQ, VOCAB, HeadSeen, KvRowSeen, TokenResult, decode_kv_addr
-from tb.clash.manifest import REPO_ROOT
+from llama_dv.tb.envs.decoder.items import HEAD_DIM, SEQ, VOCAB, HeadSeen, KvRowSeen, TokenResult, decode_kv_addr
+from llama_dv.tb.clash.manifest import REPO_ROOT
 
 COSIM_DIR = REPO_ROOT / "rtl" / "clash" / "cosim"
 SRC_DIR = REPO_ROOT / "rtl" / "clash" / "src"

@@ -10,27 +10,27 @@ import os
 from pathlib import Path
 from typing import Callable
 
-from tb.clash.manifest import GEN_DIR, ClashManifest
-from tb.clash.roles import RoleMap
-from tb.common.knobs import CLASH_COCOTB_CLOCK_ENV as COCOTB_CLOCK_ENV, CLASH_ROLES_ENV as ROLES_ENV
-from tb.common.knobs import CLASH_HDL_CLOCK_ENV as HDL_CLOCK_ENV
-from tb.sim.runner import DutBuild, default_build_root
+from llama_dv.tb.clash.manifest import GEN_DIR, ClashManifest
+from llama_dv.tb.clash.roles import RoleMap
+from llama_dv.tb.common.knobs import CLASH_COCOTB_CLOCK_ENV as COCOTB_CLOCK_ENV, CLASH_ROLES_ENV as ROLES_ENV
+from llama_dv.tb.common.knobs import CLASH_HDL_CLOCK_ENV as HDL_CLOCK_ENV
+from llama_dv.tb.sim.runner import DutBuild, default_build_root
 
 TOPS: dict[str, str] = {
-    "online_softmax_step": "tb.tests.test_clash_softstep",
-    "attend_head_hd8": "tb.tests.test_clash_attend_head",
-    "attend_seq_hd8": "tb.tests.test_clash_attend",
-    "attend_seq_hd8_fault_norescale": "tb.tests.test_clash_attend",
-    "attend_seq_hd16": "tb.tests.test_clash_attend",
-    "argmax_vocab": "tb.tests.test_clash_argmax",
-    "argmax_vocab_fault_tiehigh": "tb.tests.test_clash_argmax",
-    "mac_matvec": "tb.tests.test_clash_mac",
-    "decoder_small": "tb.tests.test_clash_decoder",
-    "decoder_prefill": "tb.tests.test_clash_prefill",
-    "decoder_prefill_fault_latekv": "tb.tests.test_clash_prefill",
-    "decoder_small_fault_kvrow": "tb.tests.test_clash_decoder",
-    "decoder_small_fault_norescale": "tb.tests.test_clash_decoder",
-    "decoder_small_fault_cycles": "tb.tests.test_clash_decoder",
+    "online_softmax_step": "llama_dv.tb.tests.test_clash_softstep",
+    "attend_head_hd8": "llama_dv.tb.tests.test_clash_attend_head",
+    "attend_seq_hd8": "llama_dv.tb.tests.test_clash_attend",
+    "attend_seq_hd8_fault_norescale": "llama_dv.tb.tests.test_clash_attend",
+    "attend_seq_hd16": "llama_dv.tb.tests.test_clash_attend",
+    "argmax_vocab": "llama_dv.tb.tests.test_clash_argmax",
+    "argmax_vocab_fault_tiehigh": "llama_dv.tb.tests.test_clash_argmax",
+    "mac_matvec": "llama_dv.tb.tests.test_clash_mac",
+    "decoder_small": "llama_dv.tb.tests.test_clash_decoder",
+    "decoder_prefill": "llama_dv.tb.tests.test_clash_prefill",
+    "decoder_prefill_fault_latekv": "llama_dv.tb.tests.test_clash_prefill",
+    "decoder_small_fault_kvrow": "llama_dv.tb.tests.test_clash_decoder",
+    "decoder_small_fault_norescale": "llama_dv.tb.tests.test_clash_decoder",
+    "decoder_small_fault_cycles": "llama_dv.tb.tests.test_clash_decoder",
 }
 """Generated top -> cocotb test module that drives it."""
 

@@ -16,9 +16,9 @@ import cocotb
 import pyuvm
 from cocotb.utils import get_sim_time
 
-from tb.clash.agent import Response, ValidReadyAgent, ValidReadyItem, start_clock_and_reset
-from tb.clash.manifest import ClashManifest
-from tb.common.scoreboard import ArrayScoreboard
+from llama_dv.tb.clash.agent import Response, ValidReadyAgent, ValidReadyItem, start_clock_and_reset
+from llama_dv.tb.clash.manifest import ClashManifest
+from llama_dv.tb.common.scoreboard import ArrayScoreboard
 
 
 class PairingScoreboard(ArrayScoreboard):

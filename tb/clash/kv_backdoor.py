@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tb.clash.manifest import unpack_vec
+from llama_dv.tb.clash.manifest import unpack_vec
 
 INSTANCE = "kv_cache"
 """Instance name of the KV-cache component in every decoder top."""

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from tb.clash.roles import RoleMap
+from llama_dv.tb.clash.roles import RoleMap
 
 PROMPT_FILE = "ldv_prompt.hex"
 """The prompt file both benches read from their working directory."""

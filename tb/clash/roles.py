@@ -25,10 +25,10 @@ from typing import Any, Mapping
 
 import yaml
 
-from models.config import SMALL
-from tb.clash.kv_backdoor import ACT_BITS, EXP_BITS, INSTANCE, MEMORY
-from tb.clash.manifest import REPO_ROOT, ClashManifest, Port
-from tb.common.knobs import CLASH_ROLES_ENV as ROLES_ENV
+from llama_dv.models.config import SMALL
+from llama_dv.tb.clash.kv_backdoor import ACT_BITS, EXP_BITS, INSTANCE, MEMORY
+from llama_dv.tb.clash.manifest import REPO_ROOT, ClashManifest, Port
+from llama_dv.tb.common.knobs import CLASH_ROLES_ENV as ROLES_ENV
 
 
 LOGIT_BITS = 32

@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tb.sim.toolchain import yosys_executable
+from llama_dv.tb.sim.toolchain import yosys_executable
 
 FLOP_TYPES = ("$dff", "$adff", "$sdff", "$dffe", "$adffe", "$sdffe", "$sdffce", "$aldff", "$dffsr")
 

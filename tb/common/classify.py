@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.numerics import INT32_MAX, INT32_MIN, bitlen, i64
-from tb.common.knobs import dut_config
+from llama_dv.models.numerics import INT32_MAX, INT32_MIN, bitlen, i64
+from llama_dv.tb.common.knobs import dut_config
 
 MAG_BINS = ["zero", "1-8", "9-16", "17-24", "25-31", "32"]
 SAT_BINS = ["none", "pos", "neg"]

@@ -5,7 +5,7 @@ Naming: every coverpoint lives under a covergroup `<dut>.<group>` (e.g.
 Each test exports the coverage DB to the file named by `LDV_COVERAGE_FILE`
 (default `coverage.yml` in the run directory); regressions merge those files and
 `assert_bins_hit` / `coverage_holes` decide closure from the merge, with the one merge
-and hole rule of `tb.common.covmerge`.
+and hole rule of `llama_dv.tb.common.covmerge`.
 """
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from typing import Any, Iterable, Mapping
 
 from cocotb_coverage.coverage import coverage_db
 
-from tb.common.covmerge import FunctionalCoverage, merge_exports
-from tb.common.knobs import COVERAGE_FILE_ENV
+from llama_dv.tb.common.covmerge import FunctionalCoverage, merge_exports
+from llama_dv.tb.common.knobs import COVERAGE_FILE_ENV
 
 
 class CoverageHole(AssertionError):
@@ -41,7 +41,7 @@ def export_coverage(path: str | Path | None = None) -> Path:
 
 
 def load_coverage(files: Iterable[str | Path]) -> FunctionalCoverage:
-    """The merged coverage of exported files (cocotb-coverage's merge; `tb.common.covmerge`)."""
+    """The merged coverage of exported files (cocotb-coverage's merge; `llama_dv.tb.common.covmerge`)."""
     return merge_exports(files)
 
 

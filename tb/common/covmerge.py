@@ -1,6 +1,6 @@
 """Merged functional coverage: cocotb-coverage's own merge of test exports, one hole rule.
 
-Every test exports cocotb-coverage's YAML (`tb.common.coverage.export_coverage`). All that
+Every test exports cocotb-coverage's YAML (`llama_dv.tb.common.coverage.export_coverage`). All that
 judges coverage — the pytest closure assertions, the regression merge, the report and the
 sign-off — merges exports with `cocotb_coverage.coverage.merge_coverage` and reads the one
 merged file here. So hits are added one way, and a bin is a hole by one rule: its hits are

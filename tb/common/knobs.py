@@ -4,7 +4,7 @@ The runner, the regression, the bench and `llama-dv run` set them; tests, envs a
 regression read them through these constants, never through a string of their own, so
 a knob cannot be misspelt in one reader and its table cannot go stale. Each constant has
 a one-line docstring `<what it does>. Default: <default>.`; `knob_table()` renders them
-as the table in docs/tb-architecture.md (`python -m tb.common.knobs` prints it), and
+as the table in docs/tb-architecture.md (`python -m llama_dv.tb.common.knobs` prints it), and
 tests/tb/test_knobs.py keeps the two equal and the `LDV_` literals in this module.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tb.dut import DutDescription
+    from llama_dv.tb.dut import DutDescription
 
 PREFIX = "LDV_"
 """Every knob's name starts with it."""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pyuvm
 
-from tb.common.coverage import export_coverage
+from llama_dv.tb.common.coverage import export_coverage
 
 
 class KernelTestBase(pyuvm.uvm_test):

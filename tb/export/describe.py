@@ -8,9 +8,9 @@ Usage::
 EXPORT_DIR is a Vitis solution folder (the Verilog is taken from `impl/verilog/`, else
 `syn/verilog/`) or a folder of `.v` / `.sv` files. Paths inside the YAML are relative to
 the YAML's folder (`-o -` prints the YAML, paths relative to the current folder). Module headers and instantiations are
-read by tb.export.verilog, the top's ports sorted by UG1399 naming in tb.export.classify,
-headers and ROM images found by tb.export.layout, and the YAML (schema: tb/dut.py)
-written by tb.export.emit, then loaded back through tb.dut as a self-check.
+read by llama_dv.tb.export.verilog, the top's ports sorted by UG1399 naming in llama_dv.tb.export.classify,
+headers and ROM images found by llama_dv.tb.export.layout, and the YAML (schema: tb/dut.py)
+written by llama_dv.tb.export.emit, then loaded back through llama_dv.tb.dut as a self-check.
 
 Choices (what a user gets without asking):
 
@@ -48,7 +48,7 @@ Choices (what a user gets without asking):
 
 Differences from the hand-written rtl/hls/{rmsnorm,rope,attention,matmul}.yaml when
 describe reads rtl/hls/<k>.v (plus xmatmul_hw.h): interfaces, clock, reset and block
-protocol are equal (compared after loading both through tb.dut). describe cannot know:
+protocol are equal (compared after loading both through llama_dv.tb.dut). describe cannot know:
 
 * `parameters` (`LATENCY_PAD`, `FAULT`) — written only with `--keep-parameters`;
 * `faults` — the meaning of each FAULT value, never in the RTL;
@@ -77,12 +77,12 @@ from typing import Any, Mapping, Sequence
 
 import yaml
 
-from tb.export.classify import Classification, ClassifyError, classify
-from tb.export.emit import render
-from tb.export.layout import (
+from llama_dv.tb.export.classify import Classification, ClassifyError, classify
+from llama_dv.tb.export.emit import render
+from llama_dv.tb.export.layout import (
     LayoutError, SourceSet, find_register_header, find_sources, has_block_control, resolve_data_file,
 )
-from tb.export.verilog import Module, VerilogError, parse_modules
+from llama_dv.tb.export.verilog import Module, VerilogError, parse_modules
 
 BUILD_ARGS: Mapping[str, tuple[str, ...]] = {
     "verilator": ("--no-timing", "-Wno-fatal", "-Wno-lint", "-Wno-style"),
@@ -239,7 +239,7 @@ def _data_files(reachable: Sequence[Module], sources: SourceSet, export_dir: Pat
 def _register_maps(cls: Classification, export_dir: Path, sources: SourceSet, top: str, base: Path,
                    notes: list[str]) -> str | None:
     """Set register_map (and isr) of every s_axilite bundle; return the bundle holding AP_CTRL."""
-    from tb.agents.s_axilite.regmap import HeaderError, parse_hw_header
+    from llama_dv.tb.agents.s_axilite.regmap import HeaderError, parse_hw_header
 
     control: str | None = None
     for iface in cls.of_kind("s_axilite"):
@@ -386,14 +386,14 @@ def describe(export_dir: str | Path, out: str | Path, *, top: str | None = None,
 
 
 def _self_check(described: Described, top: Module, base: Path) -> None:
-    """Load the text through tb.dut and check every port it implies exists (what `bind` checks)."""
-    from tb.dut import DutDescriptionError, parse_description
-    from tb.dut_ports import CTRL_PORTS, interface_port_names
+    """Load the text through llama_dv.tb.dut and check every port it implies exists (what `bind` checks)."""
+    from llama_dv.tb.dut import DutDescriptionError, parse_description
+    from llama_dv.tb.dut_ports import CTRL_PORTS, interface_port_names
 
     try:
         desc = parse_description(yaml.safe_load(described.text()), "<describe output>", base)
     except DutDescriptionError as exc:
-        raise DescribeError(f"describe wrote a description tb.dut rejects (a bug in describe): {exc}") from exc
+        raise DescribeError(f"describe wrote a description llama_dv.tb.dut rejects (a bug in describe): {exc}") from exc
     names = {p.name for p in top.ports}
     implied = [desc.clock.port, desc.reset.port, *CTRL_PORTS[desc.block_protocol]]
     for iface in desc.interfaces:

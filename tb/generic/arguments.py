@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-from tb.agents.s_axilite.regmap import RegisterMap, parse_hw_header
-from tb.dut import DutDescription, InterfaceSpec
-from tb.generic.args import Array, ArgSpec, LengthOf, Output, Scalar
+from llama_dv.tb.agents.s_axilite.regmap import RegisterMap, parse_hw_header
+from llama_dv.tb.dut import DutDescription, InterfaceSpec
+from llama_dv.tb.generic.args import Array, ArgSpec, LengthOf, Output, Scalar
 
 
 class SignatureError(ValueError):

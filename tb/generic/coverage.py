@@ -12,11 +12,11 @@ from typing import Any, Callable
 
 from cocotb_coverage.coverage import CoverPoint, coverage_section
 
-from tb.agents.ap_ctrl.coverage import invocation_coverage
-from tb.common.coverage import covergroup
-from tb.dut import DutDescription
-from tb.generic.arguments import Argument
-from tb.generic.stimulus import CORNERS, Call, length_range
+from llama_dv.tb.agents.ap_ctrl.coverage import invocation_coverage
+from llama_dv.tb.common.coverage import covergroup
+from llama_dv.tb.dut import DutDescription
+from llama_dv.tb.generic.arguments import Argument
+from llama_dv.tb.generic.stimulus import CORNERS, Call, length_range
 
 _BUILT: dict[str, "GenericCoverage"] = {}
 

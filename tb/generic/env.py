@@ -25,28 +25,28 @@ import pyuvm
 from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge
 from cocotbext.axi import AxiStreamFrame
 
-from tb.agents.ap_ctrl import ApCtrlAgent, ApCtrlConfig, ApCtrlItem
-from tb.agents.ap_memory import ApMemoryAgent, ApMemoryConfig
-from tb.agents.axis import AxisAgent, AxisConfig
-from tb.agents.axis.source import words_to_bytes
-from tb.agents.binding import configure
-from tb.agents.m_axi import STALLED, TIMING_PROFILES, AxiTiming, MAxiAgent, MAxiConfig
-from tb.agents.m_axi.config import Region
-from tb.agents.s_axilite import SAxiLiteAgent, SAxiLiteConfig
-from tb.agents.s_axilite.item import ControlItem
-from tb.common.knobs import DESCRIPTION_ENV, GOLDEN_ENV, MEMORY_TIMING_ENV, handshake_timeout_cycles
-from tb.common.protocol import ProtocolError
-from tb.common.seeding import regression_seed, rng
-from tb.common.timeout import DutTimeout, level, within
-from tb.duts import get_description
-from tb.dut import DutDescription, load_description
-from tb.dut_ports import bind, find_port, reset, start_clock
-from tb.generic.arguments import Argument, register_map_of, signature
-from tb.generic.coverage import coverage_for
-from tb.generic.golden import Golden, golden_of, load_golden
-from tb.generic.placement import BufferPlacer, check_placement
-from tb.generic.scoreboard import GenericScoreboard, StreamExport
-from tb.generic.stimulus import Call, Stimulus
+from llama_dv.tb.agents.ap_ctrl import ApCtrlAgent, ApCtrlConfig, ApCtrlItem
+from llama_dv.tb.agents.ap_memory import ApMemoryAgent, ApMemoryConfig
+from llama_dv.tb.agents.axis import AxisAgent, AxisConfig
+from llama_dv.tb.agents.axis.source import words_to_bytes
+from llama_dv.tb.agents.binding import configure
+from llama_dv.tb.agents.m_axi import STALLED, TIMING_PROFILES, AxiTiming, MAxiAgent, MAxiConfig
+from llama_dv.tb.agents.m_axi.config import Region
+from llama_dv.tb.agents.s_axilite import SAxiLiteAgent, SAxiLiteConfig
+from llama_dv.tb.agents.s_axilite.item import ControlItem
+from llama_dv.tb.common.knobs import DESCRIPTION_ENV, GOLDEN_ENV, MEMORY_TIMING_ENV, handshake_timeout_cycles
+from llama_dv.tb.common.protocol import ProtocolError
+from llama_dv.tb.common.seeding import regression_seed, rng
+from llama_dv.tb.common.timeout import DutTimeout, level, within
+from llama_dv.tb.duts import get_description
+from llama_dv.tb.dut import DutDescription, load_description
+from llama_dv.tb.dut_ports import bind, find_port, reset, start_clock
+from llama_dv.tb.generic.arguments import Argument, register_map_of, signature
+from llama_dv.tb.generic.coverage import coverage_for
+from llama_dv.tb.generic.golden import Golden, golden_of, load_golden
+from llama_dv.tb.generic.placement import BufferPlacer, check_placement
+from llama_dv.tb.generic.scoreboard import GenericScoreboard, StreamExport
+from llama_dv.tb.generic.stimulus import Call, Stimulus
 
 
 POISON = 0x5EADBEEF5EADBEEF
@@ -150,7 +150,7 @@ class GenericEnv(pyuvm.uvm_env):
         self.scalar_out: dict[str, int] = {}
         self._mem_marks: dict[str, int] = {}
         self.placement = "anywhere"
-        """m_axi buffer placement policy of calls that name none (tb.generic.placement)."""
+        """m_axi buffer placement policy of calls that name none (llama_dv.tb.generic.placement)."""
         self.idle_cycles = (0, 0)
         """s_axilite: idle cycles (range) before a call that is not run back to back."""
         self.placer = BufferPlacer(self.rng)

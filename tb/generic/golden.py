@@ -4,7 +4,7 @@ Besides `golden`, the module may define (all optional; a DUT folder's whole Pyth
 
 | name | what it is |
 |---|---|
-| `ARGS` | stimulus constraints per input argument (tb.generic.args) |
+| `ARGS` | stimulus constraints per input argument (llama_dv.tb.generic.args) |
 | `directed(rng)` | extra directed calls: a list of `(kind, inputs)` or `(kind, inputs, run)`, run after the stock corners (`run`: Call fields such as `placement`) |
 | `random_inputs(rng)` | one random call's inputs, replacing the stock draw from ARGS |
 | `coverage(call)` | the DUT's own covergroups, sampled once per checked call |
@@ -22,7 +22,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from tb.generic.args import ArgSpec
+from llama_dv.tb.generic.args import ArgSpec
 
 
 class GoldenError(ValueError):

@@ -18,14 +18,14 @@ from typing import Sequence
 
 import numpy as np
 
-from tb.common.knobs import RANDOM_CALLS_ENV, TIMEOUT_ENV
-from tb.dut import DutDescriptionError, load_description
-from tb.duts import generic_build
-from tb.generic.arguments import SignatureError, signature
-from tb.generic.golden import GoldenError, absolute, golden_of, load_golden
-from tb.generic.stimulus import Stimulus, StimulusError
-from tb.generic.suite import STOCK_TESTS, TEST_MODULE, not_applicable
-from tb.sim.runner import SIMULATORS, RunResult, default_build_root, new_seed, run
+from llama_dv.tb.common.knobs import RANDOM_CALLS_ENV, TIMEOUT_ENV
+from llama_dv.tb.dut import DutDescriptionError, load_description
+from llama_dv.tb.duts import generic_build
+from llama_dv.tb.generic.arguments import SignatureError, signature
+from llama_dv.tb.generic.golden import GoldenError, absolute, golden_of, load_golden
+from llama_dv.tb.generic.stimulus import Stimulus, StimulusError
+from llama_dv.tb.generic.suite import STOCK_TESTS, TEST_MODULE, not_applicable
+from llama_dv.tb.sim.runner import SIMULATORS, RunResult, default_build_root, new_seed, run
 
 DEFAULT_TIMEOUT_S = 900.0
 

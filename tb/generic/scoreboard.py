@@ -14,10 +14,10 @@ import numpy as np
 import pyuvm
 from cocotb.triggers import Event
 
-from tb.agents.axis.item import AxisPacket
-from tb.common.scoreboard import ScoreboardMismatch, as_signed, describe_mismatch
-from tb.generic.arguments import Argument
-from tb.generic.stimulus import Call
+from llama_dv.tb.agents.axis.item import AxisPacket
+from llama_dv.tb.common.scoreboard import ScoreboardMismatch, as_signed, describe_mismatch
+from llama_dv.tb.generic.arguments import Argument
+from llama_dv.tb.generic.stimulus import Call
 
 
 def normalise(values: Any, arg: Argument) -> np.ndarray:

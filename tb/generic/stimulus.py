@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from tb.generic.args import Array, LengthOf, Scalar
-from tb.generic.arguments import Argument
-from tb.generic.golden import Golden
+from llama_dv.tb.generic.args import Array, LengthOf, Scalar
+from llama_dv.tb.generic.arguments import Argument
+from llama_dv.tb.generic.golden import Golden
 
 DEFAULT_STREAM_LENGTH = (1, 16)
 """Length of an input stream or m_axi buffer the user gave no ARGS for."""
@@ -38,7 +38,7 @@ class Call:
     completion: str | None = None    # s_axilite: poll / interrupt (None: the env's choice); then how it was awaited
     auto_restart_runs: int = 0       # s_axilite: runs started with auto_restart set (0: one plain run)
     back_to_back: bool = False       # s_axilite: started with no idle cycle after the previous call, when run
-    placement: str | None = None     # m_axi: buffer placement policy (tb.generic.placement; None: the env's)
+    placement: str | None = None     # m_axi: buffer placement policy (llama_dv.tb.generic.placement; None: the env's)
     timing: str = ""                 # m_axi: memory timing profile of the bundles, when run
 
     def __repr__(self) -> str:

@@ -5,11 +5,11 @@ decide what to schedule before anything is built.
 """
 from __future__ import annotations
 
-from tb.dut import DutDescription
+from llama_dv.tb.dut import DutDescription
 
-TEST_MODULE = "tb.generic.tests"
+TEST_MODULE = "llama_dv.tb.generic.tests"
 STOCK_TESTS = ("Smoke", "Directed", "Random", "BackToBack", "FlowControl", "ResetMidCall", "Overlap", "AutoRestart")
-"""In the order `llama-dv run` schedules them; names of the pyuvm tests in tb.generic.tests."""
+"""In the order `llama-dv run` schedules them; names of the pyuvm tests in llama_dv.tb.generic.tests."""
 
 
 def not_applicable(desc: DutDescription) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""The stock test bodies over GenericEnv, unregistered: tb.generic.tests registers them
+"""The stock test bodies over GenericEnv, unregistered: llama_dv.tb.generic.tests registers them
 for any described DUT, and a kernel's own test module subclasses them under its names
 (`class RmsnormSmoke(Smoke): dut = "rmsnorm"`), changing only what differs.
 """
@@ -9,17 +9,17 @@ import os
 import pyuvm
 from cocotb.triggers import ClockCycles
 
-from tb.common.knobs import FLOW_ENV, RANDOM_CALLS_ENV
-from tb.common.test_base import KernelTestBase
-from tb.generic.env import GenericEnv
-from tb.generic.stimulus import Call
+from llama_dv.tb.common.knobs import FLOW_ENV, RANDOM_CALLS_ENV
+from llama_dv.tb.common.test_base import KernelTestBase
+from llama_dv.tb.generic.env import GenericEnv
+from llama_dv.tb.generic.stimulus import Call
 
 
 class GenericTest(KernelTestBase):
     """KernelTestBase over GenericEnv: `dut` names a registered DUT (None: the one
     LDV_DUT_DESC names); `flow` is the flow-control pattern of every stream and m_axi
     bundle (none, random, bursty, worst; an m_axi bundle's memory timing follows it, see
-    tb.generic.env.MEMORY_TIMING); `completion` is how every s_axilite call's ap_done is
+    llama_dv.tb.generic.env.MEMORY_TIMING); `completion` is how every s_axilite call's ap_done is
     awaited ("poll" or "interrupt"; None alternates where the DUT has an interrupt pin);
     `readback` has every s_axilite call read its argument registers back before ap_start."""
 

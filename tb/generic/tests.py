@@ -2,7 +2,7 @@
 
 Run through `llama-dv run dut.yaml --golden module:function` (or the regression), which
 sets LDV_DUT_DESC and LDV_GOLDEN. Tests the DUT's interfaces do not allow (see
-tb.generic.suite) are marked skipped with the reason.
+llama_dv.tb.generic.suite) are marked skipped with the reason.
 """
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import os
 
 import pyuvm
 
-from tb.common.knobs import DESCRIPTION_ENV
-from tb.generic import testbase
-from tb.generic.env import description_from_env
-from tb.generic.suite import not_applicable
+from llama_dv.tb.common.knobs import DESCRIPTION_ENV
+from llama_dv.tb.generic import testbase
+from llama_dv.tb.generic.env import description_from_env
+from llama_dv.tb.generic.suite import not_applicable
 
 _SKIP = not_applicable(description_from_env()) if os.environ.get(DESCRIPTION_ENV) else {}
 

@@ -1,4 +1,4 @@
-"""Child process of tb.sim.runner: one cocotb runner build or test, described by a JSON spec.
+"""Child process of llama_dv.tb.sim.runner: one cocotb runner build or test, described by a JSON spec.
 
 Kept separate so the parent can kill a hung simulator (with this process's whole
 group) and survive a crashing one. Not a public entry point.

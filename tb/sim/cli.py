@@ -1,4 +1,4 @@
-"""`python -m tb.sim.runner`: build and run one test from the command line (what a
+"""`python -m llama_dv.tb.sim.runner`: build and run one test from the command line (what a
 replay command runs)."""
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from tb.sim.dut_build import SIMULATORS, DutBuild
-from tb.sim.runner import run
+from llama_dv.tb.sim.dut_build import SIMULATORS, DutBuild
+from llama_dv.tb.sim.runner import run
 
 def _key_values(items: Sequence[str]) -> dict[str, str]:
     out = {}
@@ -21,7 +21,7 @@ def _key_values(items: Sequence[str]) -> dict[str, str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line build+run of one test; what ``replay_command`` emits."""
-    p = argparse.ArgumentParser(prog="python -m tb.sim.runner", description=main.__doc__)
+    p = argparse.ArgumentParser(prog="python -m llama_dv.tb.sim.runner", description=main.__doc__)
     p.add_argument("--sim", choices=SIMULATORS, required=True)
     p.add_argument("--name", required=True)
     p.add_argument("--config", default="default")

@@ -12,7 +12,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tb.sim import toolchain
+from llama_dv.tb.sim import toolchain
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 """The llama-dv checkout (tb/sim/dut_build.py -> ../..)."""

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from tb.sim.dut_build import REPO_ROOT
+from llama_dv.tb.sim.dut_build import REPO_ROOT
 
 # Variables the cocotb runner reads from os.environ *over* its arguments (WAVES, GUI)
 # or that a parent cocotb/pytest process may leak; the child must not inherit them.
@@ -79,7 +79,7 @@ def spawn(spec: dict[str, object], env: dict[str, str], log: Path,
             if _STOPPING.is_set():
                 raise Stopped("interrupted: no new simulator process is started")
             proc = subprocess.Popen(
-                [sys.executable, "-m", "tb.sim._child", str(spec_file)],
+                [sys.executable, "-m", "llama_dv.tb.sim._child", str(spec_file)],
                 cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, start_new_session=True,
             )

@@ -1,5 +1,5 @@
 """The one shell command that reruns a test with the same seed and build (waves on):
-`python -m tb.sim.runner ...`, whose arguments `tb.sim.cli` parses.
+`python -m llama_dv.tb.sim.runner ...`, whose arguments `llama_dv.tb.sim.cli` parses.
 """
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ import shlex
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from tb.sim.dut_build import REPO_ROOT, DutBuild, repo_relative
+from llama_dv.tb.sim.dut_build import REPO_ROOT, DutBuild, repo_relative
 
 def replay_command(dut: DutBuild, test_module: str, *, testcase: str | None = None, seed: int,
                    waves: bool = True, coverage: bool = False,
                    extra_env: Mapping[str, str] | None = None, plusargs: Sequence[str] | None = None,
                    python_path: Sequence[Path] = ()) -> str:
     """The one shell command that reruns this test with the same seed and build, waves on."""
-    cmd = [".venv/bin/python", "-m", "tb.sim.runner", "--sim", dut.sim, "--name", dut.name,
+    cmd = [".venv/bin/python", "-m", "llama_dv.tb.sim.runner", "--sim", dut.sim, "--name", dut.name,
            "--config", dut.config, "--toplevel", dut.toplevel, "--test-module", test_module,
            "--seed", str(seed)]
     if dut.build_root is not None:

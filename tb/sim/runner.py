@@ -12,7 +12,7 @@ pytest-xdist and in long regressions:
 
 The pieces live beside it: `dut_build` (configurations and the build-cache key),
 `processes` (child process groups), `results` (results XML, `RunResult`), `replay`
-(the replay command) and `cli` (``python -m tb.sim.runner --help``, what replays run).
+(the replay command) and `cli` (``python -m llama_dv.tb.sim.runner --help``, what replays run).
 """
 from __future__ import annotations
 
@@ -25,13 +25,13 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from tb.sim import toolchain
-from tb.sim.dut_build import (BUILD_ROOT_ENV, REPO_ROOT, SIMULATORS, STAMP_NAME, VERILATOR_COVERAGE_ARGS,
+from llama_dv.tb.sim import toolchain
+from llama_dv.tb.sim.dut_build import (BUILD_ROOT_ENV, REPO_ROOT, SIMULATORS, STAMP_NAME, VERILATOR_COVERAGE_ARGS,
                               VERILATOR_SPLIT_ARGS, VERILATOR_WAVES_ARGS, BuildError, DutBuild, build_hash,
                               default_build_root, up_to_date)
-from tb.sim.processes import Stopped, child_env, locked, spawn, stop_children
-from tb.sim.replay import replay_command
-from tb.sim.results import CaseResult, RunResult, parse_results, tail
+from llama_dv.tb.sim.processes import Stopped, child_env, locked, spawn, stop_children
+from llama_dv.tb.sim.replay import replay_command
+from llama_dv.tb.sim.results import CaseResult, RunResult, parse_results, tail
 
 __all__ = ["BUILD_ROOT_ENV", "REPO_ROOT", "RUN_RECORD_NAME", "SIMULATORS", "STAMP_NAME", "VERILATOR_COVERAGE_ARGS",
            "VERILATOR_SPLIT_ARGS", "VERILATOR_WAVES_ARGS", "BuildError", "CaseResult", "DutBuild", "RunResult",
@@ -233,6 +233,6 @@ def _write_record(result: RunResult) -> None:
 
 
 if __name__ == "__main__":
-    from tb.sim.cli import main
+    from llama_dv.tb.sim.cli import main
 
     sys.exit(main())

@@ -10,12 +10,12 @@ import os
 import cocotb
 import pyuvm
 
-from tb.clash.agent import ItemListSequence
-from tb.common.coverage import export_coverage
-from tb.common.knobs import ARGMAX_VECTORS_ENV
-from tb.common.seeding import rng
-from tb.envs.clash_argmax.env import ArgmaxEnv
-from tb.envs.clash_argmax.rom import DIM, VOCAB, covering_vectors
+from llama_dv.tb.clash.agent import ItemListSequence
+from llama_dv.tb.common.coverage import export_coverage
+from llama_dv.tb.common.knobs import ARGMAX_VECTORS_ENV
+from llama_dv.tb.common.seeding import rng
+from llama_dv.tb.envs.clash_argmax.env import ArgmaxEnv
+from llama_dv.tb.envs.clash_argmax.rom import DIM, VOCAB, covering_vectors
 
 # Icarus evaluates the 64-wide row dot product slowly (about 20 cycles/s).
 _ICARUS = "icarus" in (cocotb.SIM_NAME or "").lower()

@@ -8,14 +8,14 @@ from __future__ import annotations
 import numpy as np
 import pyuvm
 
-from models.kernels import attention_scores_fixed
-from models.numerics import FRAC, ONE, rshr
-from models.tables import LOG2E
-from tb.clash.agent import ItemListSequence
-from tb.common.coverage import export_coverage
-from tb.common.seeding import rng
-from tb.envs.clash_attend.env import AttendEnv
-from tb.envs.clash_attend.sequences import SEQ_LEN, random_cache
+from llama_dv.models.kernels import attention_scores_fixed
+from llama_dv.models.numerics import FRAC, ONE, rshr
+from llama_dv.models.tables import LOG2E
+from llama_dv.tb.clash.agent import ItemListSequence
+from llama_dv.tb.common.coverage import export_coverage
+from llama_dv.tb.common.seeding import rng
+from llama_dv.tb.envs.clash_attend.env import AttendEnv
+from llama_dv.tb.envs.clash_attend.sequences import SEQ_LEN, random_cache
 
 HEADS = 4
 

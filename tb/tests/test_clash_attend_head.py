@@ -7,11 +7,11 @@ import cocotb
 import numpy as np
 from cocotb.triggers import Timer
 
-from models.kernels import attention_head_fixed
-from tb.clash.manifest import ClashManifest, pack_vec, to_unsigned, unpack_vec
-from tb.common.scoreboard import compare_arrays
-from tb.common.seeding import rng, test_seed
-from tb.envs.clash_attend.sequences import SEQ_LEN, random_cache
+from llama_dv.models.kernels import attention_head_fixed
+from llama_dv.tb.clash.manifest import ClashManifest, pack_vec, to_unsigned, unpack_vec
+from llama_dv.tb.common.scoreboard import compare_arrays
+from llama_dv.tb.common.seeding import rng, test_seed
+from llama_dv.tb.envs.clash_attend.sequences import SEQ_LEN, random_cache
 
 HEADS = 4
 

@@ -22,12 +22,12 @@ import pyuvm
 from cocotb.triggers import ClockCycles, FallingEdge, RisingEdge
 from cocotb.utils import get_sim_time
 
-from tb.common.coverage import export_coverage
-from tb.common.knobs import DECODER_BREAK_CACHE_ENV, DECODER_TOKENS_ENV
-from tb.common.seeding import rng
-from tb.envs.decoder.env import DecoderEnv
-from tb.envs.decoder.items import N_HEADS, N_KV
-from tb.envs.decoder.metrics import record_metrics
+from llama_dv.tb.common.coverage import export_coverage
+from llama_dv.tb.common.knobs import DECODER_BREAK_CACHE_ENV, DECODER_TOKENS_ENV
+from llama_dv.tb.common.seeding import rng
+from llama_dv.tb.envs.decoder.env import DecoderEnv
+from llama_dv.tb.envs.decoder.items import N_HEADS, N_KV
+from llama_dv.tb.envs.decoder.metrics import record_metrics
 
 TOKENS = int(os.environ.get(DECODER_TOKENS_ENV, "16"))
 BREAK_CACHE = bool(os.environ.get(DECODER_BREAK_CACHE_ENV))

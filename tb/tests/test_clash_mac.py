@@ -1,6 +1,6 @@
 """M2: the one-multiplier MAC engine computes every matvec of a SMALL layer (Q, K, V,
 O, W1, W2, W3) bit-exact from weights in ROM; cycles per matvec are recorded. Directed
-requests first (`tb.envs.clash_mac.sequences.directed_cases`: rounding and saturation boundaries
+requests first (`llama_dv.tb.envs.clash_mac.sequences.directed_cases`: rounding and saturation boundaries
 of the fused scale shift, every exponent code, the smallest shape, the longest row
 under bit patterns, an odd row count next to the limit at the ROM ends), then the
 layer's random ones."""
@@ -11,12 +11,12 @@ import os
 import cocotb
 import pyuvm
 
-from tb.clash.agent import ItemListSequence
-from tb.common.coverage import export_coverage
-from tb.common.knobs import MAC_VECTORS_ENV
-from tb.common.seeding import rng
-from tb.envs.clash_mac.env import MacEnv
-from tb.envs.clash_mac.roms import MAX_COLS
+from llama_dv.tb.clash.agent import ItemListSequence
+from llama_dv.tb.common.coverage import export_coverage
+from llama_dv.tb.common.knobs import MAC_VECTORS_ENV
+from llama_dv.tb.common.seeding import rng
+from llama_dv.tb.envs.clash_mac.env import MacEnv
+from llama_dv.tb.envs.clash_mac.roms import MAX_COLS
 
 _ICARUS = "icarus" in (cocotb.SIM_NAME or "").lower()
 VECTORS_PER_MATRIX = int(os.environ.get(MAC_VECTORS_ENV, "1" if _ICARUS else "2"))

@@ -17,13 +17,13 @@ import os
 
 import pyuvm
 
-from tb.common.knobs import (PREFILL_GATE_ENV, PREFILL_LENGTHS_ENV, PREFILL_SERIAL_ENV, PREFILL_STALL_ENV,
+from llama_dv.tb.common.knobs import (PREFILL_GATE_ENV, PREFILL_LENGTHS_ENV, PREFILL_SERIAL_ENV, PREFILL_STALL_ENV,
                              PREFILL_TOKENS_ENV)
-from tb.common.seeding import rng
-from tb.envs.decoder.items import SEQ
-from tb.envs.decoder.metrics import record_metrics
-from tb.envs.prefill.env import PrefillEnv
-from tb.envs.prefill.wavefront import Throughput, cycles_per_token_after_fill
+from llama_dv.tb.common.seeding import rng
+from llama_dv.tb.envs.decoder.items import SEQ
+from llama_dv.tb.envs.decoder.metrics import record_metrics
+from llama_dv.tb.envs.prefill.env import PrefillEnv
+from llama_dv.tb.envs.prefill.wavefront import Throughput, cycles_per_token_after_fill
 
 SERIAL = bool(os.environ.get(PREFILL_SERIAL_ENV))
 STALL = int(os.environ.get(PREFILL_STALL_ENV, "3"))

@@ -1,5 +1,5 @@
 """The online-softmax step top against docs/numerics.md's streaming update, computed
-from models.numerics primitives: random states including first-row steps, then
+from llama_dv.models.numerics primitives: random states including first-row steps, then
 directed corners the random draws (mx and score over +-16.0, about 10.7 apart on
 average; ev in -12..-3) do not reach: every expF table entry under both exps, every
 expF shift, every value exponent and the int32 rails (`corner_steps`)."""
@@ -12,12 +12,12 @@ import cocotb
 import numpy as np
 from cocotb.triggers import Timer
 
-from models.numerics import EXP_MAX, EXP_MIN, INT32_MAX, INT32_MIN, ONE, exp_f, recip_f, rshr, sat32, shsat
-from models.tables import LOG2E
-from tb.clash.manifest import ClashManifest, pack_vec, to_unsigned, unpack_vec
-from tb.common.knobs import SOFTSTEP_STEPS_ENV
-from tb.common.scoreboard import compare_arrays
-from tb.common.seeding import rng, test_seed
+from llama_dv.models.numerics import EXP_MAX, EXP_MIN, INT32_MAX, INT32_MIN, ONE, exp_f, recip_f, rshr, sat32, shsat
+from llama_dv.models.tables import LOG2E
+from llama_dv.tb.clash.manifest import ClashManifest, pack_vec, to_unsigned, unpack_vec
+from llama_dv.tb.common.knobs import SOFTSTEP_STEPS_ENV
+from llama_dv.tb.common.scoreboard import compare_arrays
+from llama_dv.tb.common.seeding import rng, test_seed
 
 STEPS = int(os.environ.get(SOFTSTEP_STEPS_ENV, "300"))
 """Random steps, before the directed corners (0: the corners alone, as the negative

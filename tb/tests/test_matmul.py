@@ -2,7 +2,7 @@
 matmul's memory timings, completion modes and auto_restart shapes. Run through
 tests/tb/test_matmul_sim.py.
 
-The memory timing follows each test's flow pattern (tb.generic.env.MEMORY_TIMING:
+The memory timing follows each test's flow pattern (llama_dv.tb.generic.env.MEMORY_TIMING:
 none -> fast, random -> random, bursty -> latency, worst -> worst) unless
 LDV_MEMORY_TIMING names one; the pytest wrappers run the stress test on the
 LATENCY_PAD=0 and =3 builds.
@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import pyuvm
 
-from tb.envs.matmul.sequences import auto_restart_calls, random_inputs
-from tb.generic import testbase
-from tb.generic.stimulus import Call
+from llama_dv.tb.envs.matmul.sequences import auto_restart_calls, random_inputs
+from llama_dv.tb.generic import testbase
+from llama_dv.tb.generic.stimulus import Call
 
 
 @pyuvm.test()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyuvm
 
-from tb.generic import testbase
+from llama_dv.tb.generic import testbase
 
 
 @pyuvm.test()

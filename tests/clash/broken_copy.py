@@ -8,9 +8,9 @@ import shutil
 from pathlib import Path
 from typing import Callable, Mapping
 
-from tb.clash.duts import clash_build
-from tb.clash.manifest import GEN_DIR
-from tb.sim.runner import RunResult, run
+from llama_dv.tb.clash.duts import clash_build
+from llama_dv.tb.clash.manifest import GEN_DIR
+from llama_dv.tb.sim.runner import RunResult, run
 
 Edit = Callable[[str], str]
 

@@ -11,7 +11,7 @@ from typing import Callable
 
 import pytest
 
-from tb.clash.manifest import GEN_DIR
+from llama_dv.tb.clash.manifest import GEN_DIR
 from tests.clash.broken_copy import assert_caught, once, run_copy
 
 ATTEND, ARGMAX = "attend_seq_hd16", "argmax_vocab"
@@ -72,7 +72,7 @@ BUGS: dict[str, tuple[str, Callable[[str], str] | None]] = {
         "assign c$sat32Out_app_arg_1 = (s > 16'sd0) ? (result_5 ^ (result_5[16] ? (64'sd1 <<< 40) : 64'sd0)) :")),
 }
 
-MODULES = {ATTEND: "tb.tests.test_clash_attend", ARGMAX: "tb.tests.test_clash_argmax"}
+MODULES = {ATTEND: "llama_dv.tb.tests.test_clash_attend", ARGMAX: "llama_dv.tb.tests.test_clash_argmax"}
 
 
 SLOW = {"attend_exp_hi_entry_189", "attend_vterm_shift_bit15", "attend_first_row_lane8", "attend_vterm_lane5_bit37"}

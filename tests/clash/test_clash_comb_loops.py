@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tb.clash.manifest import GEN_DIR, ClashManifest
-from tb.sim.toolchain import verilator_binary, verilator_env
+from llama_dv.tb.clash.manifest import GEN_DIR, ClashManifest
+from llama_dv.tb.sim.toolchain import verilator_binary, verilator_env
 
 TOPS = sorted(p.parent.name for p in GEN_DIR.glob("*/clash-manifest.json") if "_fault_" not in p.parent.name)
 """The real tops; each broken copy is generated from the same source as its top."""

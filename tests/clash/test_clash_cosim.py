@@ -11,16 +11,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models.kernels import argmax_fixed, attention_head_fixed
-from models.numerics import ONE, exp_f, matvec, recip_f, rshr, sat32, shsat
-from tb.clash.cosim import (CoSimError, DecoderStep, attend_seq_stimulus, decoder_steps, handshakes, run_decoder,
+from llama_dv.models.kernels import argmax_fixed, attention_head_fixed
+from llama_dv.models.numerics import ONE, exp_f, matvec, recip_f, rshr, sat32, shsat
+from llama_dv.tb.clash.cosim import (CoSimError, DecoderStep, attend_seq_stimulus, decoder_steps, handshakes, run_decoder,
                             run_driver)
-from tb.envs.clash_argmax.rom import DIM, ROM_FILE, vocab_rom, write_rom
-from tb.envs.clash_attend.sequences import SEQ_LEN, random_cache
-from tb.envs.clash_mac.roms import MAX_COLS, layer_matrices, write_roms
-from tb.envs.decoder.items import VOCAB, KvRowSeen
-from tb.envs.decoder.scoreboard import DecoderChecker, DecoderMismatch
-from tb.envs.decoder.weights import decoder_weights, stage_weights
+from llama_dv.tb.envs.clash_argmax.rom import DIM, ROM_FILE, vocab_rom, write_rom
+from llama_dv.tb.envs.clash_attend.sequences import SEQ_LEN, random_cache
+from llama_dv.tb.envs.clash_mac.roms import MAX_COLS, layer_matrices, write_roms
+from llama_dv.tb.envs.decoder.items import VOCAB, KvRowSeen
+from llama_dv.tb.envs.decoder.scoreboard import DecoderChecker, DecoderMismatch
+from llama_dv.tb.envs.decoder.weights import decoder_weights, stage_weights
 
 needs_ghc = pytest.mark.skipif(shutil.which("ghc") is None, reason="ghc (Debian's Clash) not installed")
 

@@ -9,17 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from tb.clash.duts import COCOTB_CLOCK_ENV, HDL_CLOCK_ENV, clash_build
-from tb.clash.manifest import GEN_DIR
-from tb.common.coverage import assert_bins_hit, load_coverage
-from tb.sim.runner import RunResult, run
+from llama_dv.tb.clash.duts import COCOTB_CLOCK_ENV, HDL_CLOCK_ENV, clash_build
+from llama_dv.tb.clash.manifest import GEN_DIR
+from llama_dv.tb.common.coverage import assert_bins_hit, load_coverage
+from llama_dv.tb.sim.runner import RunResult, run
 from tests.clash.broken_copy import once, run_copy
 
 pytestmark = [pytest.mark.sim,
               pytest.mark.skipif(not (GEN_DIR / "decoder_small" / "clash-manifest.json").is_file(),
                                  reason="rtl/gen has no decoder_small; run rtl/clash/build.sh")]
 
-MODULE = "tb.tests.test_clash_decoder"
+MODULE = "llama_dv.tb.tests.test_clash_decoder"
 
 
 def _run(top: str, sim: str, seed: int, testcase: str, tokens: int, **env: str) -> RunResult:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tb.clash.duts import TOPS, clash_duts
-from tb.clash.manifest import GEN_DIR, ClashManifest, ManifestError, pack_vec, unpack_vec
+from llama_dv.tb.clash.duts import TOPS, clash_duts
+from llama_dv.tb.clash.manifest import GEN_DIR, ClashManifest, ManifestError, pack_vec, unpack_vec
 
 pytestmark = pytest.mark.skipif(not (GEN_DIR / "attend_seq_hd8").is_dir(), reason="rtl/gen has no Clash output")
 

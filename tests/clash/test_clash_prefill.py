@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import pytest
 
-from tb.clash.duts import clash_build
-from tb.clash.manifest import GEN_DIR
-from tb.sim.runner import RunResult, run
+from llama_dv.tb.clash.duts import clash_build
+from llama_dv.tb.clash.manifest import GEN_DIR
+from llama_dv.tb.sim.runner import RunResult, run
 
 pytestmark = [pytest.mark.sim,
               pytest.mark.skipif(not (GEN_DIR / "decoder_prefill" / "clash-manifest.json").is_file(),
                                  reason="rtl/gen has no decoder_prefill; run rtl/clash/build.sh")]
 
-MODULE = "tb.tests.test_clash_prefill"
+MODULE = "llama_dv.tb.tests.test_clash_prefill"
 
 
 def _run(top: str, sim: str, seed: int, testcase: str, **env: str) -> RunResult:

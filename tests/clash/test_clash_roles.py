@@ -14,14 +14,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tb.clash.duts import role_map_build
-from tb.clash.manifest import GEN_DIR, REPO_ROOT, ClashManifest
-from tb.clash.roles import ROLES, RoleMap, RoleMapError
-from tb.sim.runner import RunResult, run
+from llama_dv.tb.clash.duts import role_map_build
+from llama_dv.tb.clash.manifest import GEN_DIR, REPO_ROOT, ClashManifest
+from llama_dv.tb.clash.roles import ROLES, RoleMap, RoleMapError
+from llama_dv.tb.sim.runner import RunResult, run
 
 FIXTURE = REPO_ROOT / "tests" / "fixtures" / "clash" / "decoder_renamed"
 ROLES_YAML = FIXTURE / "roles.yaml"
-MODULE = "tb.tests.test_clash_decoder"
+MODULE = "llama_dv.tb.tests.test_clash_decoder"
 
 needs_gen = pytest.mark.skipif(not (GEN_DIR / "decoder_small" / "clash-manifest.json").is_file(),
                                reason="rtl/gen has no decoder_small; run rtl/clash/build.sh")

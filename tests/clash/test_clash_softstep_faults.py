@@ -11,11 +11,11 @@ from typing import Callable
 
 import pytest
 
-from tb.clash.manifest import GEN_DIR
+from llama_dv.tb.clash.manifest import GEN_DIR
 from tests.clash.broken_copy import assert_caught, once, run_copy
 
 TOP = "online_softmax_step"
-MODULE = "tb.tests.test_clash_softstep"
+MODULE = "llama_dv.tb.tests.test_clash_softstep"
 
 pytestmark = pytest.mark.skipif(not (GEN_DIR / TOP / "clash-manifest.json").is_file(),
                                 reason="rtl/gen has no Clash output; run rtl/clash/build.sh")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tb.clash.manifest import ClashManifest, GEN_DIR
-from tb.clash.synth import check_no_kv_mirror, check_single_multiplier, synth_stats
-from tb.sim.toolchain import yosys_executable
+from llama_dv.tb.clash.manifest import ClashManifest, GEN_DIR
+from llama_dv.tb.clash.synth import check_no_kv_mirror, check_single_multiplier, synth_stats
+from llama_dv.tb.sim.toolchain import yosys_executable
 
 pytestmark = [
     pytest.mark.skipif(yosys_executable() is None, reason="no yosys: `make setup` installs llama-dv-yosys"),

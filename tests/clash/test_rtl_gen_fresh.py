@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tb.sim.runner import REPO_ROOT
+from llama_dv.tb.sim.runner import REPO_ROOT
 
 CLASH_DIR = REPO_ROOT / "rtl" / "clash"
 GEN_DIR = REPO_ROOT / "rtl" / "gen"

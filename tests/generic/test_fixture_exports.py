@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from tb.sim.runner import REPO_ROOT
+from llama_dv.tb.sim.runner import REPO_ROOT
 
 EXPORTS = REPO_ROOT / "tests" / "fixtures" / "exports"
-LLAMA_DV = [sys.executable, "-m", "regress.cli"]
+LLAMA_DV = [sys.executable, "-m", "llama_dv.regress.cli"]
 
 # fixture -> stock tests run by `make test` (all of them run in the slow test below)
 QUICK = {

@@ -12,12 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tb import duts
-from tb.generic import Array, LengthOf, Output, Scalar
-from tb.generic.arguments import SignatureError, signature
-from tb.generic.golden import Golden, GoldenError, load_golden
-from tb.generic.stimulus import CORNERS, Stimulus, StimulusError
-from tb.sim.runner import REPO_ROOT
+from llama_dv.tb import duts
+from llama_dv.tb.generic import Array, LengthOf, Output, Scalar
+from llama_dv.tb.generic.arguments import SignatureError, signature
+from llama_dv.tb.generic.golden import Golden, GoldenError, load_golden
+from llama_dv.tb.generic.stimulus import CORNERS, Stimulus, StimulusError
+from llama_dv.tb.sim.runner import REPO_ROOT
 
 EXPORTS = REPO_ROOT / "tests" / "fixtures" / "exports"
 
@@ -29,13 +29,13 @@ def described(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     paths = {}
     for name in ("vadd_rom", "saxpy_mm"):
         paths[name] = out / f"{name}.yaml"
-        subprocess.run([sys.executable, "-m", "regress.cli", "describe", str(EXPORTS / name), "-o",
+        subprocess.run([sys.executable, "-m", "llama_dv.regress.cli", "describe", str(EXPORTS / name), "-o",
                         str(paths[name])], check=True, cwd=REPO_ROOT, capture_output=True)
     return paths
 
 
 def _desc(path: Path):
-    from tb.dut import load_description
+    from llama_dv.tb.dut import load_description
 
     return load_description(path)
 
@@ -116,7 +116,7 @@ def test_own_duts_join_the_registry(described: dict[str, Path], monkeypatch: pyt
     roles = REPO_ROOT / "tests" / "fixtures" / "clash" / "decoder_renamed" / "roles.yaml"
     monkeypatch.setenv(duts.OWN_DUTS_ENV, f"{described['vadd_rom']}:{roles}")
     assert {"vadd_rom", "clash_my_llama_decoder"} <= set(duts.list_duts())
-    assert duts.test_module("vadd_rom") == "tb.generic.tests"
+    assert duts.test_module("vadd_rom") == "llama_dv.tb.generic.tests"
     assert "Overlap" in duts.list_tests("vadd_rom")
     build = duts.get_dut("vadd_rom", "icarus")
     assert build.env[duts.DESCRIPTION_ENV] == str(described["vadd_rom"])
@@ -127,8 +127,8 @@ def test_own_duts_join_the_registry(described: dict[str, Path], monkeypatch: pyt
 
 def test_run_refuses_bad_input_before_building(described: dict[str, Path], tmp_path: Path) -> None:
     bad = tmp_path / "golden.py"
-    bad.write_text("from tb.generic import Array\nARGS = {'x': Array()}\ndef golden(a, b, n):\n    return a\n")
-    result = subprocess.run([sys.executable, "-m", "regress.cli", "run", str(described["vadd_rom"]),
+    bad.write_text("from llama_dv.tb.generic import Array\nARGS = {'x': Array()}\ndef golden(a, b, n):\n    return a\n")
+    result = subprocess.run([sys.executable, "-m", "llama_dv.regress.cli", "run", str(described["vadd_rom"]),
                              "--golden", f"{bad}:golden"], cwd=REPO_ROOT, capture_output=True, text=True)
     assert result.returncode == 2
     assert "ARGS['x']: vadd_rom has no argument of that name" in result.stderr

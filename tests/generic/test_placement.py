@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tb.generic.placement import PAGE, BufferPlacer, PlacementError
+from llama_dv.tb.generic.placement import PAGE, BufferPlacer, PlacementError
 
 
 def _calls(policy: str, sizes: list[int], count: int = 200) -> list[list[tuple[int, int]]]:

@@ -18,10 +18,10 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def llama_dv(project: CounterProject, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m regress.cli`` with the counter project importable."""
+    """Run ``python -m llama_dv.regress.cli`` with the counter project importable."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(project.root), str(REPO)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
-    return subprocess.run([sys.executable, "-m", "regress.cli", *args], cwd=REPO, env=env,
+    return subprocess.run([sys.executable, "-m", "llama_dv.regress.cli", *args], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=timeout, check=False)
 
 

@@ -112,10 +112,10 @@ async def test_crashes(dut):
 '''
 
 REGISTRY_PY = '''\
-"""Registry of the throwaway counter DUT (same interface as tb.duts)."""
+"""Registry of the throwaway counter DUT (same interface as llama_dv.tb.duts)."""
 from pathlib import Path
 
-from tb.sim.runner import DutBuild
+from llama_dv.tb.sim.runner import DutBuild
 
 HERE = Path(__file__).resolve().parent
 TESTS = ["test_counts", "test_wrong_value", "test_hangs", "test_crashes", "test_env_tokens"]

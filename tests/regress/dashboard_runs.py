@@ -17,9 +17,9 @@ from pathlib import Path
 from cocotb_coverage.coverage import CoverPoint, coverage_db
 import yaml
 
-from regress.mutate.report import score, write_result
-from regress.regression import collect
-from regress.results import JobResult
+from llama_dv.regress.mutate.report import score, write_result
+from llama_dv.regress.regression import collect
+from llama_dv.regress.results import JobResult
 
 TESTPLAN = """\
 version: 1
@@ -153,7 +153,7 @@ def _job(run: Path, sim: str, dut: str, test: str, seed: int, status: str, durat
     return JobResult(job_id=f"{sim}/{dut}-default/{test}-{seed}", ref=f"{dut}.{test}", dut=dut, config="default",
                      test=test, sim=sim, seed=seed, status=status, duration_s=duration, message=message,
                      log=f"{rel}/sim.log", test_dir=rel,
-                     replay=f"cd checkout && .venv/bin/python -m tb.sim.runner --sim {sim} --name {dut} "
+                     replay=f"cd checkout && .venv/bin/python -m llama_dv.tb.sim.runner --sim {sim} --name {dut} "
                             f"--seed {seed} --testcase {test} --waves",
                      testpoints=[testpoint], functional_coverage=fc, code_coverage=cc, metrics=metrics or {})
 

@@ -1,4 +1,4 @@
-"""regress.bench: real Icarus runs of matmul give consistent throughput figures; bad input,
+"""llama_dv.regress.bench: real Icarus runs of matmul give consistent throughput figures; bad input,
 a wrong call count or a malformed record (zero/negative counts, rates that do not match
 their counts) is a clear error."""
 from __future__ import annotations
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from regress import bench
-from tb import duts
+from llama_dv.regress import bench
+from llama_dv.tb import duts
 
 
 def test_bench_matmul_icarus_counts_calls_and_cycles(tmp_path: Path, icarus: None, seed: int) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from regress.links import dangling_links, duplicate_ids, page_links
+from llama_dv.regress.links import dangling_links, duplicate_ids, page_links
 from tests.regress.browser import chromium, render
 from tests.regress.dashboard_runs import write_runs
 
@@ -172,7 +172,7 @@ def test_browser_check_sees_console_errors_and_failed_loads(tmp_path: Path) -> N
 
 def test_trend_points_are_runs_not_shards(tmp_path: Path) -> None:
     """Shards of a run are parts of it: only their merge is a point of the trend."""
-    from regress.trends import history
+    from llama_dv.regress.trends import history
 
     def record(name: str, started: str, shard: str | None) -> dict:
         data = {"started": started, "suite": "smoke", "shard": shard, "wall_time_s": 1.0, "coverage": {},
@@ -192,7 +192,7 @@ def test_trend_points_are_runs_not_shards(tmp_path: Path) -> None:
 
 def test_a_record_without_optional_fields_still_renders(runs: dict[str, Path], tmp_path: Path) -> None:
     """Older and merged records lack fields; the reports render what is there."""
-    from regress.report import write_reports
+    from llama_dv.regress.report import write_reports
 
     run = tmp_path / "20261130-100000-smoke"
     shutil.copytree(runs["first"], run)

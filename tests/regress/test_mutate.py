@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from regress.mutate.fanout import reaches_output
-from regress.mutate.netlist import Mutation
-from regress.mutate.report import result_dir, score, write_result
-from regress.mutate.triage import RuleError, justification, load_rules
-from regress.signoff import Evidence, evaluate
-from regress.funccov import FunctionalCoverage
-from tb.sim.runner import REPO_ROOT
+from llama_dv.regress.mutate.fanout import reaches_output
+from llama_dv.regress.mutate.netlist import Mutation
+from llama_dv.regress.mutate.report import result_dir, score, write_result
+from llama_dv.regress.mutate.triage import RuleError, justification, load_rules
+from llama_dv.regress.signoff import Evidence, evaluate
+from llama_dv.regress.funccov import FunctionalCoverage
+from llama_dv.tb.sim.runner import REPO_ROOT
 
-CLI = [sys.executable, "-m", "regress.cli"]
+CLI = [sys.executable, "-m", "llama_dv.regress.cli"]
 LINE = ("mutate -mode cnot1 -module rmsnorm -cell $auto$ff.cc:337:slice$1262 -port Q -portbit 7 -ctrlbit 20 "
         f"-wire v_u -wirebit 7 -src {REPO_ROOT}/rtl/hls/rmsnorm.v:211.22-211.25 "
         f"-src {REPO_ROOT}/rtl/hls/rmsnorm.v:227.3-334.6")
@@ -120,8 +120,8 @@ def _write(tmp_path: Path, record: dict) -> None:
 
 
 def test_mutation_min_passes_fails_and_names_what_is_missing(tmp_path: Path) -> None:
-    from regress.mutate.command import rtl_digest
-    from tb import duts
+    from llama_dv.regress.mutate.command import rtl_digest
+    from llama_dv.tb import duts
 
     crit = {"kind": "mutation_min", "description": "d", "dut": "rmsnorm", "min": 95}
     missing = evaluate(None, "rmsnorm", crit, _evidence(tmp_path))  # type: ignore[arg-type]
@@ -138,7 +138,7 @@ def test_mutation_min_passes_fails_and_names_what_is_missing(tmp_path: Path) -> 
 
 
 WEAK_REGISTRY = """
-from tb.duts import get_dut, list_duts, list_tests  # noqa: F401
+from llama_dv.tb.duts import get_dut, list_duts, list_tests  # noqa: F401
 
 
 def test_module(name):
@@ -147,8 +147,8 @@ def test_module(name):
 WEAK_TESTS = """
 import pyuvm
 
-from tb.agents.ap_ctrl.monitor import ApCtrlMonitor
-from tb.generic import testbase
+from llama_dv.tb.agents.ap_ctrl.monitor import ApCtrlMonitor
+from llama_dv.tb.generic import testbase
 
 
 async def _unchecked(self):
@@ -185,7 +185,7 @@ def test_weakened_check_drops_the_score_below_the_signoff_minimum(tmp_path: Path
     (tmp_path / "weak_tests.py").write_text(WEAK_TESTS)
     env["PYTHONPATH"] = str(tmp_path)
     scores = {}
-    for name, registry in (("bench", "tb.duts"), ("weak", "weak_registry")):
+    for name, registry in (("bench", "llama_dv.tb.duts"), ("weak", "weak_registry")):
         out = tmp_path / "mutate" / "vadd_rom-default" / f"{name}-verilator"
         run = subprocess.run([*CLI, "mutate", "vadd_rom", "--tests", "Smoke", "--count", "6", "--jobs", "2",
                               "--only", "wire=ap_idle", "--registry", registry, "--out", out,
@@ -197,8 +197,8 @@ def test_weakened_check_drops_the_score_below_the_signoff_minimum(tmp_path: Path
         scores[name] = record["score"]["score_pct"]
         crit = {"kind": "mutation_min", "description": "d", "dut": "vadd_rom", "suite": name, "min": 95}
         verdict = subprocess.run([sys.executable, "-c", (
-            "import json, sys; from pathlib import Path; from regress.signoff import Evidence, evaluate; "
-            "from regress.funccov import FunctionalCoverage; "
+            "import json, sys; from pathlib import Path; from llama_dv.regress.signoff import Evidence, evaluate; "
+            "from llama_dv.regress.funccov import FunctionalCoverage; "
             f"r = evaluate(None, 'vadd_rom', {crit!r}, Evidence([], FunctionalCoverage(), {{}}, [], "
             f"Path('synth'), Path({str(tmp_path / 'mutate')!r}))); print(json.dumps(r.to_json()))")],
             capture_output=True, text=True, env=env, cwd=REPO_ROOT, check=True)
@@ -238,8 +238,8 @@ def test_mutate_runs_a_fixture_export_with_its_rom(tmp_path: Path, hierarchy: bo
 def test_bind_files_are_bench_sources_built_but_never_mutated(tmp_path: Path) -> None:
     """A file that binds verification code into the design (a generated clock) is not read
     by yosys, and is built with the mutants; the design's own sources are mutated."""
-    from regress.mutate.netlist import MutantNetlist, bench_sources, hdl_sources
-    from tb.sim.runner import DutBuild
+    from llama_dv.regress.mutate.netlist import MutantNetlist, bench_sources, hdl_sources
+    from llama_dv.tb.sim.runner import DutBuild
 
     rtl, clock = tmp_path / "top.v", tmp_path / "top_clock.sv"
     rtl.write_text("module top(input clk, output reg q); always @(posedge clk) q <= ~q; endmodule\n")
@@ -253,7 +253,7 @@ def test_bind_files_are_bench_sources_built_but_never_mutated(tmp_path: Path) ->
 
 
 def test_only_filters_and_survivor_reruns_check_their_input() -> None:
-    from regress.mutate.command import _only, _survivors
+    from llama_dv.regress.mutate.command import _only, _survivors
 
     assert _only(["wire=ap_idle", "mode=const0"]) == {"wire": "ap_idle", "mode": "const0"}
     with pytest.raises(ValueError, match="KEY=VALUE with KEY one of mode, module, cell, port, wire, src"):
@@ -268,8 +268,8 @@ def test_only_filters_and_survivor_reruns_check_their_input() -> None:
 
 def test_cell_local_proof_proves_only_what_cannot_change(tmp_path: Path) -> None:
     """`a < 128` ignores a[0] (proven); `a > 4` does not (a = 5 with a[0] cleared is 4)."""
-    from regress.mutate.equivalence import local_proof
-    from regress.mutate.netlist import run_yosys
+    from llama_dv.regress.mutate.equivalence import local_proof
+    from llama_dv.regress.mutate.netlist import run_yosys
 
     (tmp_path / "t.v").write_text("module t(input [7:0] a, output y, output z);\n"
                                   "  assign y = a < 8'd128;\n  assign z = a > 8'd4;\nendmodule\n")

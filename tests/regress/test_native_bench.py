@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from regress import bench, native_bench
-from tb.envs.decoder.weights import decoder_weights
-from tb.clash.manifest import GEN_DIR, REPO_ROOT
-from tb.clash.native_harness import VERILOG_TOP, HarnessError, cpp_main, verilog_bench
-from tb.clash.roles import RoleMap
+from llama_dv.regress import bench, native_bench
+from llama_dv.tb.envs.decoder.weights import decoder_weights
+from llama_dv.tb.clash.manifest import GEN_DIR, REPO_ROOT
+from llama_dv.tb.clash.native_harness import VERILOG_TOP, HarnessError, cpp_main, verilog_bench
+from llama_dv.tb.clash.roles import RoleMap
 
 pytestmark = [pytest.mark.sim,
               pytest.mark.skipif(not (GEN_DIR / "decoder_small" / "clash-manifest.json").is_file(),

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from cocotb_coverage.coverage import CoverCross, CoverPoint, coverage_db
 
-from regress import codecov
-from tb.common.coverage import CoverageHole, assert_bins_hit, load_coverage
-from regress.funccov import CoverageFileError, merge_files
-from regress.progress import coverage_checks
+from llama_dv.regress import codecov
+from llama_dv.tb.common.coverage import CoverageHole, assert_bins_hit, load_coverage
+from llama_dv.regress.funccov import CoverageFileError, merge_files
+from llama_dv.regress.progress import coverage_checks
 
 
 def _export(path: Path, values: list[tuple[int, int]]) -> Path:
@@ -97,7 +97,7 @@ def test_exports_whose_bins_differ_are_named_not_merged(tmp_path: Path) -> None:
 
 
 def test_signoff_merges_runs_with_the_same_merge(tmp_path: Path) -> None:
-    from regress.signoff import gather
+    from llama_dv.regress.signoff import gather
     for name, values in (("run1", [0, 0, 1]), ("run2", [1])):
         run = tmp_path / name
         (run / "coverage").mkdir(parents=True)

@@ -21,8 +21,8 @@ from xml.etree import ElementTree as ET
 import pytest
 import yaml
 
-from regress.junit import read_totals
-from regress.links import dangling_links, page_links
+from llama_dv.regress.junit import read_totals
+from llama_dv.regress.links import dangling_links, page_links
 from tests.regress.browser import chromium, render
 from tests.regress.conftest import REPO, llama_dv, plan_args
 from tests.regress.counter_project import CounterProject, write_counter_project
@@ -252,7 +252,7 @@ def test_sigterm_stops_running_simulations(tmp_path: Path, icarus: None) -> None
     out_root = tmp_path / "out"
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(project.root), str(REPO)])
-    proc = subprocess.Popen([sys.executable, "-m", "regress.cli", "regress", "--suite", "smoke", "--sim", "icarus",
+    proc = subprocess.Popen([sys.executable, "-m", "llama_dv.regress.cli", "regress", "--suite", "smoke", "--sim", "icarus",
                              "--out-root", str(out_root), "--timeout", "600", "--jobs", "2", *plan_args(project)],
                             cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:

@@ -28,7 +28,7 @@ REGISTRY_PY = '''\
 """Two copies of the throwaway counter, so one regression has two builds."""
 from pathlib import Path
 
-from tb.sim.runner import DutBuild
+from llama_dv.tb.sim.runner import DutBuild
 
 HERE = Path(__file__).resolve().parent
 TESTS = ["test_counts"]
@@ -109,7 +109,7 @@ def _regress(project: Path, out_root: Path, build_root: Path) -> tuple[subproces
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(project), str(REPO)])
     env["LLAMA_DV_BUILD_ROOT"] = str(build_root)  # no records of the checkout's own runs
-    proc = subprocess.run([sys.executable, "-m", "regress.cli", "regress", "--suite", "smoke", "--jobs", "1",
+    proc = subprocess.run([sys.executable, "-m", "llama_dv.regress.cli", "regress", "--suite", "smoke", "--jobs", "1",
                            "--base-seed", "5", "--no-report", "--out-root", str(out_root),
                            "--testplan", str(project / "testplan.yaml"), "--registry", "ldv_sched_registry",
                            "--tb-dir", str(project)], cwd=REPO, env=env, capture_output=True, text=True,

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from regress.funccov import FunctionalCoverage
-from regress.results import JobResult
-from regress.signoff import Evidence, evaluate, signoff
-from regress.testplan import load_testplan
+from llama_dv.regress.funccov import FunctionalCoverage
+from llama_dv.regress.results import JobResult
+from llama_dv.regress.signoff import Evidence, evaluate, signoff
+from llama_dv.regress.testplan import load_testplan
 from tests.regress.counter_project import counter_testplan_yaml
 
 
@@ -88,7 +88,7 @@ def test_structural_needs_every_requirement(plan, tmp_path: Path) -> None:
 
 def test_project_signoff_is_not_met_without_hardware(tmp_path: Path) -> None:
     """With no results at all every project milestone is NOT MET, never passed."""
-    from regress.signoff import run_signoff
+    from llama_dv.regress.signoff import run_signoff
 
     empty = tmp_path / "no-runs"
     empty.mkdir()

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from regress.registry import RegistryView
-from regress.testplan import DEFAULT_TESTPLAN, TestplanError, load_testplan, validate
+from llama_dv.regress.registry import RegistryView
+from llama_dv.regress.testplan import DEFAULT_TESTPLAN, TestplanError, load_testplan, validate
 from tests.regress.counter_project import counter_testplan_yaml
 
 COUNTER_TESTS = ["test_counts", "test_wrong_value"]
@@ -184,7 +184,7 @@ def test_bad_env_name_is_a_schema_error(tmp_path: Path) -> None:
 def test_code_coverage_opt_out_covers_the_whole_build(tmp_path: Path) -> None:
     """One build per (DUT, config, simulator): a testpoint that opts out turns coverage off
     for every job of that build, in every shard alike."""
-    from regress.selection import plan_jobs, shard
+    from llama_dv.regress.selection import plan_jobs, shard
 
     data = _base()
     data["kernels"]["counter"]["stages"]["smoke"]["testpoints"][1]["code_coverage"] = False

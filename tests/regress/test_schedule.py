@@ -1,4 +1,4 @@
-"""The runner's order and expected times (``regress.schedule``) with synthetic figures.
+"""The runner's order and expected times (``llama_dv.regress.schedule``) with synthetic figures.
 
 Each ordering check is also run on the order before the scheduler (``fifo``: every
 build, then each configuration's tests as its build ends), which must violate it, so
@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from regress import schedule
-from regress.schedule import Expected, History, forecast
-from regress.selection import Job
-from regress.testplan import TestRef
-from tb.sim.runner import DutBuild
+from llama_dv.regress import schedule
+from llama_dv.regress.schedule import Expected, History, forecast
+from llama_dv.regress.selection import Job
+from llama_dv.regress.testplan import TestRef
+from llama_dv.tb.sim.runner import DutBuild
 
 
 def _job(ref: str, sim: str = "verilator", env: dict[str, str] | None = None) -> Job:
@@ -183,7 +183,7 @@ def test_expected_builds_from_cache_stamp_then_records_then_source_size(tmp_path
 def test_an_up_to_date_build_is_expected_free(tmp_path: Path) -> None:
     import shutil
 
-    from tb.sim import runner
+    from llama_dv.tb.sim import runner
 
     if shutil.which("iverilog") is None:
         pytest.skip("Icarus Verilog is not installed; run `make setup`")

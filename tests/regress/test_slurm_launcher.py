@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from regress.junit import read_totals
+from llama_dv.regress.junit import read_totals
 from tests.regress.conftest import REPO, plan_args
 from tests.regress.counter_project import CounterProject, write_counter_project
 from tests.regress.slurm_cluster import SlurmCluster
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.sim
 
 
 def _cmd(project: CounterProject, out_root: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "regress.cli", "regress", "--suite", "smoke", "--sim", "icarus",
+    return [sys.executable, "-m", "llama_dv.regress.cli", "regress", "--suite", "smoke", "--sim", "icarus",
             "--out-root", str(out_root), *plan_args(project), *extra]
 
 
@@ -127,7 +127,7 @@ def _worker_pid(spec_glob: str, out_root: Path) -> int | None:
             args = cmdline.read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"regress.launchers.worker" in args and any(
+        if b"llama_dv.regress.launchers.worker" in args and any(
                 Path(a.decode(errors="replace")).match(spec_glob) and str(out_root).encode() in a for a in args):
             return int(cmdline.parent.name)
     return None

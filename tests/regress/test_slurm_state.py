@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from regress.buckets import bucket_failures
-from regress.execute import ExecOptions
-from regress.launchers import LauncherError, LauncherOptions, is_infrastructure, make_launcher
-from regress.launchers.jobscript import job_files, time_limit_minutes, write_job
-from regress.launchers.slurm_client import SlurmClient, SlurmError
-from regress.launchers.slurm_state import JobInfo, explain, from_jobcomp, from_key_values, from_squeue
-from regress.launchers.worker import job_from_json, job_to_json, make_spec
-from regress.results import JobResult
-from regress.selection import Job
-from regress.testplan import TestRef
+from llama_dv.regress.buckets import bucket_failures
+from llama_dv.regress.execute import ExecOptions
+from llama_dv.regress.launchers import LauncherError, LauncherOptions, is_infrastructure, make_launcher
+from llama_dv.regress.launchers.jobscript import job_files, time_limit_minutes, write_job
+from llama_dv.regress.launchers.slurm_client import SlurmClient, SlurmError
+from llama_dv.regress.launchers.slurm_state import JobInfo, explain, from_jobcomp, from_key_values, from_squeue
+from llama_dv.regress.launchers.worker import job_from_json, job_to_json, make_spec
+from llama_dv.regress.results import JobResult
+from llama_dv.regress.selection import Job
+from llama_dv.regress.testplan import TestRef
 from tests.regress.conftest import REPO, llama_dv, plan_args
 
 # Lines as SLURM 22.05 prints them (scontrol show job -o, jobcomp/filetxt).
@@ -110,7 +110,7 @@ def test_job_script_runs_the_worker_with_its_spec(tmp_path: Path) -> None:
     script = files.script.read_text()
     for line in ("#SBATCH --time=2", "#SBATCH --no-requeue", "#SBATCH --export=ALL", f"#SBATCH --chdir={REPO}",
                  f"#SBATCH --output={files.folder}/run-icarus-counter-pad3-test_counts-77-%j.out",
-                 f"exec /py -m regress.launchers.worker {files.spec}"):
+                 f"exec /py -m llama_dv.regress.launchers.worker {files.spec}"):
         assert line in script.splitlines()
     assert json.loads(files.spec.read_text())["job"]["ref"] == "counter@pad3.test_counts"
     assert not files.result.exists()
@@ -198,8 +198,8 @@ def test_a_missing_result_file_gets_a_grace_period_then_is_the_farm(counter_proj
     import io
     import time
 
-    from regress.launchers import slurm as slurm_launcher
-    from regress.registry import load_registry
+    from llama_dv.regress.launchers import slurm as slurm_launcher
+    from llama_dv.regress.registry import load_registry
 
     monkeypatch.syspath_prepend(str(counter_project.root))
     monkeypatch.setattr(slurm_launcher, "RESULT_GRACE_S", 0.5)

@@ -65,11 +65,11 @@ IDLE_AFTER_RESET = 8
 if pyuvm is not None:
     import cocotb
 
-    from tb.agents.ap_ctrl import ApCtrlAgent, ApCtrlConfig, ApCtrlItem
-    from tb.agents.ap_memory import ApMemoryAgent, ApMemoryConfig
-    from tb.agents.binding import configure
-    from tb.common.scoreboard import compare_arrays
-    from tb.common.seeding import regression_seed, rng
+    from llama_dv.tb.agents.ap_ctrl import ApCtrlAgent, ApCtrlConfig, ApCtrlItem
+    from llama_dv.tb.agents.ap_memory import ApMemoryAgent, ApMemoryConfig
+    from llama_dv.tb.agents.binding import configure
+    from llama_dv.tb.common.scoreboard import compare_arrays
+    from llama_dv.tb.common.seeding import regression_seed, rng
 
     class OneCall(pyuvm.uvm_sequence):
         async def body(self) -> None:
@@ -125,7 +125,7 @@ if pyuvm is not None:
 
 
 def _run(tmp_path: Path, seed: int, dut_latency: int, model_latency: int, chain: int = 0, broken: int = 0):
-    from tb.sim.runner import DutBuild, run
+    from llama_dv.tb.sim.runner import DutBuild, run
 
     src = tmp_path / "memcopy.v"
     src.write_text(KERNEL_V)

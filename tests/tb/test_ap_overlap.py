@@ -76,8 +76,8 @@ if pyuvm is not None:
     from cocotb.clock import Clock
     from cocotb.triggers import ClockCycles, RisingEdge
 
-    from tb.agents.ap_ctrl import ApCtrlAgent, ApCtrlConfig, ApCtrlItem
-    from tb.agents.binding import configure
+    from llama_dv.tb.agents.ap_ctrl import ApCtrlAgent, ApCtrlConfig, ApCtrlItem
+    from llama_dv.tb.agents.binding import configure
 
     @pyuvm.test()
     class OverlapTest(pyuvm.uvm_test):
@@ -136,7 +136,7 @@ if pyuvm is not None:
 
 
 def _run(tmp_path: Path, sim: str, seed: int, broken: int = 0, hold: bool = True, chain: bool = False):
-    from tb.sim.runner import DutBuild, run
+    from llama_dv.tb.sim.runner import DutBuild, run
 
     src = tmp_path / "pipe.v"
     src.write_text(PIPE_V)

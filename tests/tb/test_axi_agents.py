@@ -19,7 +19,7 @@ try:
 except ImportError:  # pragma: no cover - the suite always has them
     cocotb = pyuvm = None
 
-from tb.agents.s_axilite.regmap import HeaderError, parse_hw_header
+from llama_dv.tb.agents.s_axilite.regmap import HeaderError, parse_hw_header
 
 KERNEL_V = r"""// Minimal Vitis-style kernel for agent self-tests: dst[i] = src[i] + 1 over AXI4,
 // controlled through a Vitis s_axilite block. BROKEN selects one protocol bug:
@@ -317,7 +317,7 @@ def test_parser_names_missing_standard_register(tmp_path: Path) -> None:
 # --- agents in simulation -------------------------------------------------------------
 
 def _kernel_build(tmp_path: Path, sim: str, broken: int):
-    from tb.sim.runner import DutBuild
+    from llama_dv.tb.sim.runner import DutBuild
 
     src = tmp_path / "axicopy.v"
     src.write_text(KERNEL_V)
@@ -329,7 +329,7 @@ def _kernel_build(tmp_path: Path, sim: str, broken: int):
 
 
 def _run_kernel(tmp_path: Path, sim: str, broken: int, seed: int, **env: str):
-    from tb.sim.runner import run
+    from llama_dv.tb.sim.runner import run
 
     dut = _kernel_build(tmp_path, sim, broken)
     extra = {"AXICOPY_HEADER": str(tmp_path / "xaxicopy_hw.h"), **env}
@@ -359,9 +359,9 @@ if pyuvm is not None:
     from cocotb.clock import Clock
     from cocotb.triggers import RisingEdge
 
-    from tb.agents.binding import configure
-    from tb.agents.m_axi import TIMING_PROFILES, MAxiAgent, MAxiConfig, Region
-    from tb.agents.s_axilite import ControlCallSequence, ControlItem, SAxiLiteAgent, SAxiLiteConfig
+    from llama_dv.tb.agents.binding import configure
+    from llama_dv.tb.agents.m_axi import TIMING_PROFILES, MAxiAgent, MAxiConfig, Region
+    from llama_dv.tb.agents.s_axilite import ControlCallSequence, ControlItem, SAxiLiteAgent, SAxiLiteConfig
 
     class AxiCopyEnv(pyuvm.uvm_env):
         """The control agent and the memory agent around the copy kernel."""

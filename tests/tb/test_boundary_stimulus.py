@@ -6,16 +6,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models import tables
-from models.kernels import rmsnorm_fixed, rope_fixed
-from models.numerics import FRAC, rshr, sat32
-from tb.envs.attention import coverage as attention_cov
-from tb.envs.attention import sequences as attention_seq
-from tb.envs.attention.golden import golden as attention_golden
-from tb.envs.rmsnorm import coverage as rmsnorm_cov
-from tb.envs.rmsnorm import sequences as rmsnorm_seq
-from tb.envs.rope import coverage as rope_cov
-from tb.envs.rope import sequences as rope_seq
+from llama_dv.models import tables
+from llama_dv.models.kernels import rmsnorm_fixed, rope_fixed
+from llama_dv.models.numerics import FRAC, rshr, sat32
+from llama_dv.tb.envs.attention import coverage as attention_cov
+from llama_dv.tb.envs.attention import sequences as attention_seq
+from llama_dv.tb.envs.attention.golden import golden as attention_golden
+from llama_dv.tb.envs.rmsnorm import coverage as rmsnorm_cov
+from llama_dv.tb.envs.rmsnorm import sequences as rmsnorm_seq
+from llama_dv.tb.envs.rope import coverage as rope_cov
+from llama_dv.tb.envs.rope import sequences as rope_seq
 
 SEEDS = [0, 1, 7, 12345]
 

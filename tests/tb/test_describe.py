@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from regress.cli import main as cli_main
-from tb.dut import load_description
-from tb.export.describe import BUILD_ARGS, DescribeError, describe, main
-from tb.export.verilog import parse_modules
-from tb.sim.runner import REPO_ROOT, BuildError, DutBuild, build
+from llama_dv.regress.cli import main as cli_main
+from llama_dv.tb.dut import load_description
+from llama_dv.tb.export.describe import BUILD_ARGS, DescribeError, describe, main
+from llama_dv.tb.export.verilog import parse_modules
+from llama_dv.tb.sim.runner import REPO_ROOT, BuildError, DutBuild, build
 
 KERNELS = ("rmsnorm", "rope", "attention", "matmul")
 

@@ -6,16 +6,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tb import duts
-from tb.dut import DutDescriptionError, load_description
-from tb.dut_ports import interface_port_names
-from tb.sim.runner import REPO_ROOT
+from llama_dv.tb import duts
+from llama_dv.tb.dut import DutDescriptionError, load_description
+from llama_dv.tb.dut_ports import interface_port_names
+from llama_dv.tb.sim.runner import REPO_ROOT
 
 GOOD = {
     "name": "k", "toplevel": "k", "sources": ["k.v"],
     "clock": {"port": "ap_clk", "period_ns": 10}, "reset": {"port": "ap_rst_n", "active": "low"},
     "block_protocol": "ap_ctrl_chain", "parameters": {"LATENCY_PAD": 0, "FAULT": 0},
-    "faults": {1: "bug"}, "golden": "models.kernels.rope_fixed",
+    "faults": {1: "bug"}, "golden": "llama_dv.models.kernels.rope_fixed",
     "interfaces": [
         {"name": "x", "kind": "ap_memory", "ports": 2, "addr_width": 8, "data_width": 8, "direction": "in"},
         {"name": "out", "kind": "ap_memory", "ports": 1, "addr_width": 4, "data_width": 32, "direction": "out"},
@@ -112,11 +112,11 @@ def test_registry_configs() -> None:
         duts.get_dut("rope", "icarus", "turbo")
     with pytest.raises(duts.UnknownDutError, match="unknown DUT 'nope'"):
         duts.get_dut("nope", "icarus")
-    assert duts.test_module("attention") == "tb.tests.test_attention"
+    assert duts.test_module("attention") == "llama_dv.tb.tests.test_attention"
 
 
 def test_list_tests_reads_decorators_without_importing() -> None:
     assert duts.list_tests("rmsnorm")[0] == "RmsnormSmoke"
     base = REPO_ROOT / "tb" / "generic" / "testbase.py"
-    assert "class Smoke(" in base.read_text() and duts.tests_in_module("tb.generic.testbase") == []
-    assert duts.tests_in_module("tb.generic.tests")[0] == "Smoke"
+    assert "class Smoke(" in base.read_text() and duts.tests_in_module("llama_dv.tb.generic.testbase") == []
+    assert duts.tests_in_module("llama_dv.tb.generic.tests")[0] == "Smoke"

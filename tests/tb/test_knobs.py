@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tb.common import knobs
+from llama_dv.tb.common import knobs
 
 REPO = Path(__file__).resolve().parents[2]
 KNOBS_PY = REPO / "tb" / "common" / "knobs.py"
 DOC = REPO / "docs" / "tb-architecture.md"
-TABLE_BEGIN = "<!-- knobs: `python -m tb.common.knobs` writes this table -->"
+TABLE_BEGIN = "<!-- knobs: `python -m llama_dv.tb.common.knobs` writes this table -->"
 TABLE_END = "<!-- end of knobs -->"
 
 LITERAL = re.compile(r"""["']LDV_[A-Za-z0-9_]*""")
@@ -67,4 +67,4 @@ def test_docs_table_matches_knobs_module() -> None:
     assert TABLE_BEGIN in text and TABLE_END in text, f"{DOC}: no knob table markers"
     shown = text.split(TABLE_BEGIN, 1)[1].split(TABLE_END, 1)[0].strip("\n") + "\n"
     assert shown == knobs.knob_table(), (f"{DOC.relative_to(REPO)}: the knob table is stale; replace it with the "
-                                         "output of `python -m tb.common.knobs`")
+                                         "output of `python -m llama_dv.tb.common.knobs`")

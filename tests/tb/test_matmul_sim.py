@@ -16,16 +16,16 @@ import numpy as np
 import pytest
 from kernel_sim import assert_passed, broken_copy, coverage_of, explain, run_kernel, run_stub
 
-from tb import duts
-from tb.agents.m_axi.item import AxiBurst
-from tb.common.knobs import MEMORY_TIMING_ENV, TIMEOUT_ENV
-from tb.common.protocol import ProtocolError
-from tb.common.coverage import CoverageHole, assert_bins_hit
-from tb.envs.matmul.done_check import EARLY_DONE, YWriteLedger
-from tb.envs.matmul.sequences import matvec_inputs
-from tb.generic.stimulus import Call
-from tb.common.knobs import RANDOM_CALLS_ENV
-from tb.sim.runner import REPO_ROOT, RunResult
+from llama_dv.tb import duts
+from llama_dv.tb.agents.m_axi.item import AxiBurst
+from llama_dv.tb.common.knobs import MEMORY_TIMING_ENV, TIMEOUT_ENV
+from llama_dv.tb.common.protocol import ProtocolError
+from llama_dv.tb.common.coverage import CoverageHole, assert_bins_hit
+from llama_dv.tb.envs.matmul.done_check import EARLY_DONE, YWriteLedger
+from llama_dv.tb.envs.matmul.sequences import matvec_inputs
+from llama_dv.tb.generic.stimulus import Call
+from llama_dv.tb.common.knobs import RANDOM_CALLS_ENV
+from llama_dv.tb.sim.runner import REPO_ROOT, RunResult
 
 KERNEL = "matmul"
 pytestmark = pytest.mark.sim

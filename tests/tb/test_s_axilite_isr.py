@@ -22,7 +22,7 @@ try:
 except ImportError:  # pragma: no cover - the suite always has them
     cocotb = pyuvm = None
 
-from tb.agents.s_axilite.regmap import HeaderError, parse_hw_header
+from llama_dv.tb.agents.s_axilite.regmap import HeaderError, parse_hw_header
 
 KERNEL_V = r"""// Vitis-style s_axilite control block around a core that is busy for n cycles (20 if n == 0).
 // COR = 1: ISR bits clear on a read of ISR; COR = 0: a write toggles them. BROKEN selects a bug:
@@ -202,7 +202,7 @@ def test_parser_accepts_stream_only_header(tmp_path: Path) -> None:
 
 def _run(tmp_path: Path, sim: str, seed: int, *, cor: int, broken: int = 0, mode: str | None,
          args: bool = True, completion: str = "poll", isr_override: str = ""):
-    from tb.sim.runner import DutBuild, run
+    from llama_dv.tb.sim.runner import DutBuild, run
 
     src = tmp_path / "ctrlblk.v"
     src.write_text(KERNEL_V)
@@ -260,8 +260,8 @@ if pyuvm is not None:
     from cocotb.clock import Clock
     from cocotb.triggers import ClockCycles
 
-    from tb.agents.binding import configure
-    from tb.agents.s_axilite import ControlCallSequence, ControlItem, SAxiLiteAgent, SAxiLiteConfig
+    from llama_dv.tb.agents.binding import configure
+    from llama_dv.tb.agents.s_axilite import ControlCallSequence, ControlItem, SAxiLiteAgent, SAxiLiteConfig
 
     class CtrlEnv(pyuvm.uvm_env):
         def build_phase(self) -> None:

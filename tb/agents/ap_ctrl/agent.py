@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import pyuvm
 
-from tb.agents.ap_ctrl.bus import ApCtrlBus
-from tb.agents.ap_ctrl.config import ApCtrlConfig
-from tb.agents.ap_ctrl.driver import ApCtrlDriver
-from tb.agents.ap_ctrl.monitor import ApCtrlMonitor
-from tb.agents.binding import agent_config
+from llama_dv.tb.agents.ap_ctrl.bus import ApCtrlBus
+from llama_dv.tb.agents.ap_ctrl.config import ApCtrlConfig
+from llama_dv.tb.agents.ap_ctrl.driver import ApCtrlDriver
+from llama_dv.tb.agents.ap_ctrl.monitor import ApCtrlMonitor
+from llama_dv.tb.agents.binding import agent_config
 
 
 class ApCtrlAgent(pyuvm.uvm_agent):

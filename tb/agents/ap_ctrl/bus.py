@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tb.agents.ap_ctrl.config import ApCtrlConfig
-from tb.dut_ports import find_port
+from llama_dv.tb.agents.ap_ctrl.config import ApCtrlConfig
+from llama_dv.tb.dut_ports import find_port
 
 
 @dataclass

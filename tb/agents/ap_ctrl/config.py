@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from tb.agents.binding import AgentBinding
+from llama_dv.tb.agents.binding import AgentBinding
 
 IDLE_GRACE_CYCLES = 4
 """Cycles a block with no call in flight (and ap_start low) may take to raise ap_idle:

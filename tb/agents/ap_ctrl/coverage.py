@@ -10,8 +10,8 @@ from typing import Callable
 
 from cocotb_coverage.coverage import CoverPoint, coverage_section
 
-from tb.agents.ap_ctrl.monitor import ApCtrlTiming
-from tb.common.classify import STALL_BINS, stall_bin
+from llama_dv.tb.agents.ap_ctrl.monitor import ApCtrlTiming
+from llama_dv.tb.common.classify import STALL_BINS, stall_bin
 
 
 def invocation_coverage(protocol: str, chain: bool) -> tuple[Callable[[ApCtrlTiming], None], Callable[[str], None]]:

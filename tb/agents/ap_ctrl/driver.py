@@ -18,11 +18,11 @@ import pyuvm
 from cocotb.triggers import Lock, RisingEdge
 from cocotb.utils import get_sim_time
 
-from tb.agents.ap_ctrl.bus import ApCtrlBus
-from tb.agents.ap_ctrl.config import ApCtrlConfig
-from tb.agents.ap_ctrl.item import ApCtrlItem
-from tb.agents.ap_ctrl.monitor import ApCtrlMonitor
-from tb.common.timeout import within
+from llama_dv.tb.agents.ap_ctrl.bus import ApCtrlBus
+from llama_dv.tb.agents.ap_ctrl.config import ApCtrlConfig
+from llama_dv.tb.agents.ap_ctrl.item import ApCtrlItem
+from llama_dv.tb.agents.ap_ctrl.monitor import ApCtrlMonitor
+from llama_dv.tb.common.timeout import within
 
 
 class ApCtrlDriver(pyuvm.uvm_driver):

@@ -31,10 +31,10 @@ import pyuvm
 from cocotb.triggers import Event, FallingEdge, First, ValueChange
 from cocotb.utils import get_sim_time
 
-from tb.agents.ap_ctrl.bus import ApCtrlBus
-from tb.agents.ap_ctrl.config import ApCtrlConfig
-from tb.common.protocol import ProtocolError
-from tb.common.timeout import level
+from llama_dv.tb.agents.ap_ctrl.bus import ApCtrlBus
+from llama_dv.tb.agents.ap_ctrl.config import ApCtrlConfig
+from llama_dv.tb.common.protocol import ProtocolError
+from llama_dv.tb.common.timeout import level
 
 
 @dataclass

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pyuvm
 
-from tb.agents.ap_memory.bus import ApMemoryBus
-from tb.agents.ap_memory.config import ApMemoryConfig
-from tb.agents.ap_memory.model import ApMemoryModel
-from tb.agents.binding import agent_config
+from llama_dv.tb.agents.ap_memory.bus import ApMemoryBus
+from llama_dv.tb.agents.ap_memory.config import ApMemoryConfig
+from llama_dv.tb.agents.ap_memory.model import ApMemoryModel
+from llama_dv.tb.agents.binding import agent_config
 
 
 class ApMemoryAgent(pyuvm.uvm_agent):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tb.dut_ports import find_port
+from llama_dv.tb.dut_ports import find_port
 
 
 @dataclass

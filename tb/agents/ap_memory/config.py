@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from tb.agents.binding import AgentBinding
-from tb.dut import InterfaceSpec
+from llama_dv.tb.agents.binding import AgentBinding
+from llama_dv.tb.dut import InterfaceSpec
 
 
 @dataclass(kw_only=True)

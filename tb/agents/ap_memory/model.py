@@ -18,11 +18,11 @@ import pyuvm
 from cocotb.triggers import FallingEdge, RisingEdge, ValueChange
 from cocotb.utils import get_sim_time
 
-from tb.agents.ap_memory.bus import ApMemoryBus, ApMemoryPort
-from tb.agents.ap_memory.config import ApMemoryConfig
-from tb.common.protocol import ProtocolError
-from tb.common.scoreboard import as_signed
-from tb.common.timeout import level
+from llama_dv.tb.agents.ap_memory.bus import ApMemoryBus, ApMemoryPort
+from llama_dv.tb.agents.ap_memory.config import ApMemoryConfig
+from llama_dv.tb.common.protocol import ProtocolError
+from llama_dv.tb.common.scoreboard import as_signed
+from llama_dv.tb.common.timeout import level
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,11 @@ from dataclasses import replace
 
 import pyuvm
 
-from tb.agents.axis.config import AxisConfig
-from tb.agents.axis.monitor import AxisMonitor
-from tb.agents.axis.sink import AxisSinkDriver
-from tb.agents.axis.source import AxisSourceDriver
-from tb.agents.binding import agent_config
+from llama_dv.tb.agents.axis.config import AxisConfig
+from llama_dv.tb.agents.axis.monitor import AxisMonitor
+from llama_dv.tb.agents.axis.sink import AxisSinkDriver
+from llama_dv.tb.agents.axis.source import AxisSourceDriver
+from llama_dv.tb.agents.binding import agent_config
 
 
 class AxisAgent(pyuvm.uvm_agent):

@@ -6,9 +6,9 @@ import itertools
 from dataclasses import dataclass
 from typing import Any, ClassVar, Iterator
 
-from tb.agents.binding import AgentBinding
-from tb.common.seeding import rng
-from tb.dut import InterfaceSpec
+from llama_dv.tb.agents.binding import AgentBinding
+from llama_dv.tb.common.seeding import rng
+from llama_dv.tb.dut import InterfaceSpec
 
 PATTERNS = ("none", "random", "bursty", "worst")
 

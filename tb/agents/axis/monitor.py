@@ -14,11 +14,11 @@ import pyuvm
 from cocotb.triggers import FallingEdge, ValueChange
 from cocotb.utils import get_sim_time
 
-from tb.agents.axis.item import AxisPacket
-from tb.common.protocol import ProtocolError
-from tb.common.scoreboard import as_signed
-from tb.common.timeout import level
-from tb.dut_ports import find_port
+from llama_dv.tb.agents.axis.item import AxisPacket
+from llama_dv.tb.common.protocol import ProtocolError
+from llama_dv.tb.common.scoreboard import as_signed
+from llama_dv.tb.common.timeout import level
+from llama_dv.tb.dut_ports import find_port
 
 
 class AxisMonitor(pyuvm.uvm_component):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pyuvm
 
-from tb.agents.axis.item import AxisPacket
+from llama_dv.tb.agents.axis.item import AxisPacket
 
 
 class AxisPacketSeq(pyuvm.uvm_sequence):

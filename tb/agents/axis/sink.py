@@ -7,7 +7,7 @@ from typing import Any
 import pyuvm
 from cocotbext.axi import AxiStreamBus, AxiStreamSink
 
-from tb.agents.axis.config import AxisConfig
+from llama_dv.tb.agents.axis.config import AxisConfig
 
 
 class AxisSinkDriver(pyuvm.uvm_component):

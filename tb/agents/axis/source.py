@@ -8,8 +8,8 @@ import numpy as np
 import pyuvm
 from cocotbext.axi import AxiStreamBus, AxiStreamFrame, AxiStreamSource
 
-from tb.agents.axis.config import AxisConfig
-from tb.agents.axis.item import AxisPacket
+from llama_dv.tb.agents.axis.config import AxisConfig
+from llama_dv.tb.agents.axis.item import AxisPacket
 
 
 def words_to_bytes(words: np.ndarray, width: int) -> bytes:

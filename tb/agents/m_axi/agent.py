@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import pyuvm
 
-from tb.agents.binding import agent_config
-from tb.agents.m_axi.config import MAxiConfig
-from tb.agents.m_axi.memory import SlaveMemory
-from tb.agents.m_axi.monitor import MAxiMonitor
-from tb.common.seeding import rng
+from llama_dv.tb.agents.binding import agent_config
+from llama_dv.tb.agents.m_axi.config import MAxiConfig
+from llama_dv.tb.agents.m_axi.memory import SlaveMemory
+from llama_dv.tb.agents.m_axi.monitor import MAxiMonitor
+from llama_dv.tb.common.seeding import rng
 
 
 class MAxiAgent(pyuvm.uvm_agent):

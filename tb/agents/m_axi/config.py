@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
-from tb.agents.binding import AgentBinding
+from llama_dv.tb.agents.binding import AgentBinding
 
 PAUSE_FORMS = ("none", "stall", "random:<p>", "duty:<ready>/<period>")
 

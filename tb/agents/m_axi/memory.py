@@ -12,10 +12,10 @@ from cocotb.triggers import Timer
 from cocotbext.axi.axi_ram import AxiRamRead, AxiRamWrite
 from cocotbext.axi.memory import Memory
 
-from tb.agents.axi_logs import quiet_models, quiet_port_logger
-from tb.agents.m_axi.bus import vitis_axi_bus
-from tb.agents.m_axi.config import MAxiConfig
-from tb.agents.m_axi.pause import pause_generator
+from llama_dv.tb.agents.axi_logs import quiet_models, quiet_port_logger
+from llama_dv.tb.agents.m_axi.bus import vitis_axi_bus
+from llama_dv.tb.agents.m_axi.config import MAxiConfig
+from llama_dv.tb.agents.m_axi.pause import pause_generator
 
 
 class _LatencyRead(AxiRamRead):

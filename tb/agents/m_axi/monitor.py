@@ -26,12 +26,12 @@ from cocotb.triggers import ReadOnly
 from cocotb.utils import get_sim_time
 from cocotbext.axi.axi_channels import AxiARMonitor, AxiAWMonitor, AxiBMonitor, AxiRMonitor, AxiWMonitor
 
-from tb.agents.axi_logs import quiet_models, quiet_port_logger
-from tb.agents.m_axi.bus import vitis_axi_bus
-from tb.agents.m_axi.config import MAxiConfig
-from tb.agents.m_axi.item import AxiBurst
-from tb.common.protocol import ProtocolError
-from tb.common.timeout import level as signal_level
+from llama_dv.tb.agents.axi_logs import quiet_models, quiet_port_logger
+from llama_dv.tb.agents.m_axi.bus import vitis_axi_bus
+from llama_dv.tb.agents.m_axi.config import MAxiConfig
+from llama_dv.tb.agents.m_axi.item import AxiBurst
+from llama_dv.tb.common.protocol import ProtocolError
+from llama_dv.tb.common.timeout import level as signal_level
 
 BURST_FIXED, BURST_INCR, BURST_WRAP = 0, 1, 2
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pyuvm
 
-from tb.agents.binding import agent_config
-from tb.agents.s_axilite.config import SAxiLiteConfig
-from tb.agents.s_axilite.driver import ControlDriver
-from tb.agents.s_axilite.monitor import ControlMonitor
+from llama_dv.tb.agents.binding import agent_config
+from llama_dv.tb.agents.s_axilite.config import SAxiLiteConfig
+from llama_dv.tb.agents.s_axilite.driver import ControlDriver
+from llama_dv.tb.agents.s_axilite.monitor import ControlMonitor
 
 
 class SAxiLiteAgent(pyuvm.uvm_agent):

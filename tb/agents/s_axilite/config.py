@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from tb.agents.binding import AgentBinding
-from tb.agents.s_axilite.regmap import ISR_MODES, RegisterMap
+from llama_dv.tb.agents.binding import AgentBinding
+from llama_dv.tb.agents.s_axilite.regmap import ISR_MODES, RegisterMap
 
 
 @dataclass(kw_only=True)

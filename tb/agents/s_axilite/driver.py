@@ -13,11 +13,11 @@ from cocotb.triggers import Timer
 from cocotb.utils import get_sim_time
 from cocotbext.axi import AxiLiteBus, AxiLiteMaster
 
-from tb.agents.axi_logs import quiet_models, quiet_port_logger
-from tb.agents.s_axilite.config import SAxiLiteConfig
-from tb.agents.s_axilite.item import ControlItem
-from tb.agents.s_axilite.regmap import CTRL_BITS
-from tb.common.timeout import DutTimeout, wait_level
+from llama_dv.tb.agents.axi_logs import quiet_models, quiet_port_logger
+from llama_dv.tb.agents.s_axilite.config import SAxiLiteConfig
+from llama_dv.tb.agents.s_axilite.item import ControlItem
+from llama_dv.tb.agents.s_axilite.regmap import CTRL_BITS
+from llama_dv.tb.common.timeout import DutTimeout, wait_level
 
 AP_START = 1 << CTRL_BITS["ap_start"]
 AP_DONE = 1 << CTRL_BITS["ap_done"]

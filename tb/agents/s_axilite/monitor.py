@@ -36,12 +36,12 @@ from cocotbext.axi.axil_channels import (
     AxiLiteRBus, AxiLiteRMonitor, AxiLiteWBus, AxiLiteWMonitor,
 )
 
-from tb.agents.axi_logs import quiet_models, quiet_port_logger
-from tb.agents.s_axilite.config import SAxiLiteConfig
-from tb.agents.s_axilite.item import RegisterAccess
-from tb.agents.s_axilite.regmap import CTRL_BITS
-from tb.common.protocol import ProtocolError
-from tb.common.timeout import level as signal_level
+from llama_dv.tb.agents.axi_logs import quiet_models, quiet_port_logger
+from llama_dv.tb.agents.s_axilite.config import SAxiLiteConfig
+from llama_dv.tb.agents.s_axilite.item import RegisterAccess
+from llama_dv.tb.agents.s_axilite.regmap import CTRL_BITS
+from llama_dv.tb.common.protocol import ProtocolError
+from llama_dv.tb.common.timeout import level as signal_level
 
 _DONE = 1 << CTRL_BITS["ap_done"]
 _IDLE = 1 << CTRL_BITS["ap_idle"]

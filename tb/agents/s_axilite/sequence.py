@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pyuvm
 
-from tb.agents.s_axilite.item import ControlItem
+from llama_dv.tb.agents.s_axilite.item import ControlItem
 
 
 class ControlCallSequence(pyuvm.uvm_sequence):

@@ -10,12 +10,12 @@ from typing import Any
 import numpy as np
 from cocotb_coverage.coverage import CoverPoint, coverage_section
 
-from models.kernels import attention_head_fixed
-from models.numerics import FRAC, INT32_MIN
-from tb.common.classify import (FLOW_BINS, LATENCY_BINS, MAG_BINS, MEMBER, SAT_BINS, latency_mode,
+from llama_dv.models.kernels import attention_head_fixed
+from llama_dv.models.numerics import FRAC, INT32_MIN
+from llama_dv.tb.common.classify import (FLOW_BINS, LATENCY_BINS, MAG_BINS, MEMBER, SAT_BINS, latency_mode,
                                 magnitude_bin, saturation_bins)
-from tb.common.coverage import covergroup
-from tb.envs.attention.sequences import HEAD_DIM, ROUNDING, SEQ_LEN, final_products
+from llama_dv.tb.common.coverage import covergroup
+from llama_dv.tb.envs.attention.sequences import HEAD_DIM, ROUNDING, SEQ_LEN, final_products
 
 DIMS = covergroup("attention", "dims")
 VALUES = covergroup("attention", "values")

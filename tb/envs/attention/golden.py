@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.kernels import attention_head_fixed
-from models.numerics import EXP_MAX, EXP_MIN
-from tb.envs.attention.coverage import coverage
-from tb.envs.attention.sequences import HEAD_DIM, SEQ_LEN, directed, random_inputs
-from tb.generic import Array, Scalar
+from llama_dv.models.kernels import attention_head_fixed
+from llama_dv.models.numerics import EXP_MAX, EXP_MIN
+from llama_dv.tb.envs.attention.coverage import coverage
+from llama_dv.tb.envs.attention.sequences import HEAD_DIM, SEQ_LEN, directed, random_inputs
+from llama_dv.tb.generic import Array, Scalar
 
 ARGS = {
     "q": Array(length=HEAD_DIM),

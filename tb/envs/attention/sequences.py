@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from models.kernels import attention_head_fixed
-from models.numerics import EXP_MAX, EXP_MIN, FRAC, INT32_MAX, INT32_MIN, ONE, recip_f
+from llama_dv.models.kernels import attention_head_fixed
+from llama_dv.models.numerics import EXP_MAX, EXP_MIN, FRAC, INT32_MAX, INT32_MIN, ONE, recip_f
 
 HEAD_DIM = 16
 SEQ_LEN = 16

@@ -7,7 +7,7 @@ from typing import Any
 import pyuvm
 from cocotb_coverage.coverage import CoverPoint
 
-from tb.envs.clash_argmax.rom import BAND, VOCAB
+from llama_dv.tb.envs.clash_argmax.rom import BAND, VOCAB
 
 
 @CoverPoint("clash_argmax.token", xf=lambda tok, ties: tok // BAND, bins=list(range(VOCAB // BAND)))

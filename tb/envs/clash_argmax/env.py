@@ -6,13 +6,13 @@ from pathlib import Path
 
 import numpy as np
 
-from tb.clash.agent import ValidReadyItem
-from tb.clash.env import ClashEnvBase
-from tb.clash.manifest import pack_vec
-from tb.common.seeding import regression_seed, rng
-from tb.envs.clash_argmax.coverage import ArgmaxCoverage
-from tb.envs.clash_argmax.rom import ROM_FILE, vocab_rom, write_rom
-from tb.envs.clash_argmax.scoreboard import ArgmaxScoreboard
+from llama_dv.tb.clash.agent import ValidReadyItem
+from llama_dv.tb.clash.env import ClashEnvBase
+from llama_dv.tb.clash.manifest import pack_vec
+from llama_dv.tb.common.seeding import regression_seed, rng
+from llama_dv.tb.envs.clash_argmax.coverage import ArgmaxCoverage
+from llama_dv.tb.envs.clash_argmax.rom import ROM_FILE, vocab_rom, write_rom
+from llama_dv.tb.envs.clash_argmax.scoreboard import ArgmaxScoreboard
 
 DISTINCT_ROWS = 40
 """Distinct classifier rows the 64-row ROM is drawn from (the rest are copies: ties)."""

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from models.kernels import argmax_fixed
-from models.numerics import matvec
-from tb.clash.manifest import mem_lines, pack_vec, to_unsigned
+from llama_dv.models.kernels import argmax_fixed
+from llama_dv.models.numerics import matvec
+from llama_dv.tb.clash.manifest import mem_lines, pack_vec, to_unsigned
 
 VOCAB, DIM = 64, 64
 BAND = 8

@@ -1,15 +1,15 @@
 """The argmax top's scoreboard: the token and its logit against
-`models.kernels.argmax_fixed` of the golden logits, and the DUT's cycle counter against
+`llama_dv.models.kernels.argmax_fixed` of the golden logits, and the DUT's cycle counter against
 the cycles the monitor measured between handshakes."""
 from __future__ import annotations
 
 import numpy as np
 
-from models.kernels import argmax_fixed
-from models.numerics import matvec
-from tb.clash.agent import Response, ValidReadyItem
-from tb.clash.env import PairingScoreboard
-from tb.common.seeding import test_seed
+from llama_dv.models.kernels import argmax_fixed
+from llama_dv.models.numerics import matvec
+from llama_dv.tb.clash.agent import Response, ValidReadyItem
+from llama_dv.tb.clash.env import PairingScoreboard
+from llama_dv.tb.common.seeding import test_seed
 
 
 class ArgmaxScoreboard(PairingScoreboard):

@@ -7,7 +7,7 @@ from typing import Any
 import pyuvm
 from cocotb_coverage.coverage import CoverPoint
 
-from tb.envs.clash_attend.sequences import SEQ_LEN
+from llama_dv.tb.envs.clash_attend.sequences import SEQ_LEN
 
 
 def _bins_upd(n: int) -> str:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 from cocotb.triggers import FallingEdge
 
-from tb.clash.agent import ValidReadyItem
-from tb.clash.env import ClashEnvBase
-from tb.clash.manifest import pack_vec, to_unsigned
-from tb.envs.clash_attend.coverage import AttendCoverage
-from tb.envs.clash_attend.scoreboard import AttendScoreboard
+from llama_dv.tb.clash.agent import ValidReadyItem
+from llama_dv.tb.clash.env import ClashEnvBase
+from llama_dv.tb.clash.manifest import pack_vec, to_unsigned
+from llama_dv.tb.envs.clash_attend.coverage import AttendCoverage
+from llama_dv.tb.envs.clash_attend.scoreboard import AttendScoreboard
 
 
 class AttendEnv(ClashEnvBase):

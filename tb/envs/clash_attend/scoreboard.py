@@ -1,4 +1,4 @@
-"""The attention tops' scoreboard: each result against `models.kernels.attention_head_fixed`
+"""The attention tops' scoreboard: each result against `llama_dv.models.kernels.attention_head_fixed`
 on the KV snapshot the request saw, the max-update count against the golden trace and
 the DUT's cycle counter against the monitor, naming position and head."""
 from __future__ import annotations
@@ -7,11 +7,11 @@ from typing import Any
 
 import numpy as np
 
-from models.kernels import attention_head_fixed
-from tb.clash.agent import Response, ValidReadyItem
-from tb.clash.env import PairingScoreboard
-from tb.clash.manifest import unpack_vec
-from tb.common.seeding import test_seed
+from llama_dv.models.kernels import attention_head_fixed
+from llama_dv.tb.clash.agent import Response, ValidReadyItem
+from llama_dv.tb.clash.env import PairingScoreboard
+from llama_dv.tb.clash.manifest import unpack_vec
+from llama_dv.tb.common.seeding import test_seed
 
 
 class AttendScoreboard(PairingScoreboard):

@@ -6,7 +6,7 @@ from typing import Any
 import pyuvm
 from cocotb_coverage.coverage import CoverPoint
 
-from tb.envs.clash_mac.roms import LAYER
+from llama_dv.tb.envs.clash_mac.roms import LAYER
 
 
 @CoverPoint("clash_mac.matrix", xf=lambda name: name, bins=list(LAYER))

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import numpy as np
 
-from tb.clash.agent import ValidReadyItem
-from tb.clash.env import ClashEnvBase
-from tb.clash.manifest import pack_vec
-from tb.common.seeding import regression_seed, rng
-from tb.envs.clash_mac.coverage import MacCoverage
-from tb.envs.clash_mac.roms import MAX_COLS, Matrix, layer_matrices, write_roms
-from tb.envs.clash_mac.scoreboard import MacScoreboard
-from tb.envs.clash_mac.sequences import Directed, directed_cases
+from llama_dv.tb.clash.agent import ValidReadyItem
+from llama_dv.tb.clash.env import ClashEnvBase
+from llama_dv.tb.clash.manifest import pack_vec
+from llama_dv.tb.common.seeding import regression_seed, rng
+from llama_dv.tb.envs.clash_mac.coverage import MacCoverage
+from llama_dv.tb.envs.clash_mac.roms import MAX_COLS, Matrix, layer_matrices, write_roms
+from llama_dv.tb.envs.clash_mac.scoreboard import MacScoreboard
+from llama_dv.tb.envs.clash_mac.sequences import Directed, directed_cases
 
 
 class MacEnv(ClashEnvBase):

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from models.config import SMALL
-from tb.clash.manifest import mem_lines
+from llama_dv.models.config import SMALL
+from llama_dv.tb.clash.manifest import mem_lines
 
 MAX_COLS = 128
 W_DEPTH, E_DEPTH = 65536, 1024

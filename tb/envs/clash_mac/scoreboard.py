@@ -1,15 +1,15 @@
-"""The MAC engine's scoreboard: each matvec bit-exact against `models.numerics.matvec`,
+"""The MAC engine's scoreboard: each matvec bit-exact against `llama_dv.models.numerics.matvec`,
 and the DUT's cycle count against the cycles the monitor measured between handshakes."""
 from __future__ import annotations
 
 import numpy as np
 
-from models.numerics import matvec
-from tb.clash.agent import Response, ValidReadyItem
-from tb.clash.env import PairingScoreboard
-from tb.clash.manifest import unpack_vec
-from tb.common.seeding import test_seed
-from tb.envs.clash_mac.roms import MAX_COLS, Matrix
+from llama_dv.models.numerics import matvec
+from llama_dv.tb.clash.agent import Response, ValidReadyItem
+from llama_dv.tb.clash.env import PairingScoreboard
+from llama_dv.tb.clash.manifest import unpack_vec
+from llama_dv.tb.common.seeding import test_seed
+from llama_dv.tb.envs.clash_mac.roms import MAX_COLS, Matrix
 
 
 class MacScoreboard(PairingScoreboard):

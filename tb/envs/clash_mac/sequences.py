@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.numerics import INT32_MAX, INT32_MIN, matvec
-from tb.envs.clash_mac.roms import E_DEPTH, MAX_COLS, W_DEPTH, Matrix
+from llama_dv.models.numerics import INT32_MAX, INT32_MIN, matvec
+from llama_dv.tb.envs.clash_mac.roms import E_DEPTH, MAX_COLS, W_DEPTH, Matrix
 
 
 @dataclass(frozen=True)

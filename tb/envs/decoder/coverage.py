@@ -11,7 +11,7 @@ import numpy as np
 import pyuvm
 from cocotb_coverage.coverage import CoverPoint
 
-from tb.envs.decoder.items import (N_HEADS, N_KV, N_LAYERS, SEQ, HeadSeen, KvRowSeen, MidTokenReset, TokenResult,
+from llama_dv.tb.envs.decoder.items import (N_HEADS, N_KV, N_LAYERS, SEQ, HeadSeen, KvRowSeen, MidTokenReset, TokenResult,
                                    kv_addr)
 
 

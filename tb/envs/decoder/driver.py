@@ -10,12 +10,12 @@ import pyuvm
 from cocotb.triggers import FallingEdge, RisingEdge
 from cocotb.utils import get_sim_time
 
-from tb.clash.manifest import unpack_vec
-from tb.envs.decoder.items import VOCAB, MidTokenReset, TokenResult
+from llama_dv.tb.clash.manifest import unpack_vec
+from llama_dv.tb.envs.decoder.items import VOCAB, MidTokenReset, TokenResult
 
 if TYPE_CHECKING:
-    from tb.clash.roles import DecoderPorts, RoleMap
-    from tb.envs.decoder.monitor import DecoderMonitor
+    from llama_dv.tb.clash.roles import DecoderPorts, RoleMap
+    from llama_dv.tb.envs.decoder.monitor import DecoderMonitor
 
 
 class DecoderProtocolError(AssertionError):

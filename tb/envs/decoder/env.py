@@ -25,17 +25,17 @@ from pathlib import Path
 import cocotb
 import pyuvm
 
-from models.llama_fixed import QuantizedModel
-from tb.clash.agent import start_clock_and_reset
-from tb.clash.kv_backdoor import KvCacheBackdoor
-from tb.clash.roles import RoleMap
-from tb.common.knobs import DECODER_BREAK_GOLDEN_ENV
-from tb.envs.decoder.coverage import DecoderCoverage
-from tb.envs.decoder.driver import DecoderDriver
-from tb.envs.decoder.items import HEAD_DIM
-from tb.envs.decoder.monitor import DecoderMonitor
-from tb.envs.decoder.scoreboard import DecoderScoreboard
-from tb.envs.decoder.weights import perturb_golden_wv, stage_weights, weight_seed
+from llama_dv.models.llama_fixed import QuantizedModel
+from llama_dv.tb.clash.agent import start_clock_and_reset
+from llama_dv.tb.clash.kv_backdoor import KvCacheBackdoor
+from llama_dv.tb.clash.roles import RoleMap
+from llama_dv.tb.common.knobs import DECODER_BREAK_GOLDEN_ENV
+from llama_dv.tb.envs.decoder.coverage import DecoderCoverage
+from llama_dv.tb.envs.decoder.driver import DecoderDriver
+from llama_dv.tb.envs.decoder.items import HEAD_DIM
+from llama_dv.tb.envs.decoder.monitor import DecoderMonitor
+from llama_dv.tb.envs.decoder.scoreboard import DecoderScoreboard
+from llama_dv.tb.envs.decoder.weights import perturb_golden_wv, stage_weights, weight_seed
 
 
 class DecoderEnv(pyuvm.uvm_env):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from models.config import SMALL
+from llama_dv.models.config import SMALL
 
 TOP = "decoder_small"
 HEAD_DIM = SMALL.head_dim

@@ -6,7 +6,7 @@ import json
 import os
 from pathlib import Path
 
-from tb.common.knobs import METRICS_FILE_ENV
+from llama_dv.tb.common.knobs import METRICS_FILE_ENV
 
 
 def record_metrics(**figures: object) -> None:

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any
 import pyuvm
 from cocotb.triggers import FallingEdge, RisingEdge
 
-from tb.clash.manifest import unpack_vec
-from tb.envs.decoder.items import HEAD_DIM, HeadSeen, KvRowSeen, decode_kv_addr
+from llama_dv.tb.clash.manifest import unpack_vec
+from llama_dv.tb.envs.decoder.items import HEAD_DIM, HeadSeen, KvRowSeen, decode_kv_addr
 
 if TYPE_CHECKING:
-    from tb.clash.roles import DecoderPorts
+    from llama_dv.tb.clash.roles import DecoderPorts
 
 
 class DecoderMonitor(pyuvm.uvm_monitor):

@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyuvm
 
-from models.llama_fixed import QuantizedModel, StepTrace
-from tb.common.scoreboard import compare_kv_row, first_diff
-from tb.envs.decoder.items import (HEAD_DIM, N_HEADS, N_KV, N_LAYERS, HeadSeen, KvRowSeen, MidTokenReset,
+from llama_dv.models.llama_fixed import QuantizedModel, StepTrace
+from llama_dv.tb.common.scoreboard import compare_kv_row, first_diff
+from llama_dv.tb.envs.decoder.items import (HEAD_DIM, N_HEADS, N_KV, N_LAYERS, HeadSeen, KvRowSeen, MidTokenReset,
                                    TokenResult, kv_addr)
 
 if TYPE_CHECKING:
-    from tb.clash.kv_backdoor import KvCacheBackdoor
+    from llama_dv.tb.clash.kv_backdoor import KvCacheBackdoor
 
 
 class DecoderMismatch(AssertionError):

@@ -10,11 +10,11 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-from models.config import SMALL
-from models.export import write_export
-from models.llama_fixed import QuantizedModel
-from models.tinymodel import tiny_weights
-from tb.common.knobs import DECODER_WEIGHTS_ENV
+from llama_dv.models.config import SMALL
+from llama_dv.models.export import write_export
+from llama_dv.models.llama_fixed import QuantizedModel
+from llama_dv.models.tinymodel import tiny_weights
+from llama_dv.tb.common.knobs import DECODER_WEIGHTS_ENV
 
 TIED_ROWS = 16
 """Classifier rows 64-16..63 repeat rows 0..15, so greedy argmax meets exact ties in

@@ -12,11 +12,11 @@ from __future__ import annotations
 import numpy as np
 from cocotb_coverage.coverage import CoverPoint
 
-from models.numerics import INT32_MAX, INT32_MIN, sat32
-from tb.agents.m_axi.config import TIMING_PROFILES
-from tb.agents.m_axi.item import AxiBurst
-from tb.common.coverage import covergroup
-from tb.generic.stimulus import Call
+from llama_dv.models.numerics import INT32_MAX, INT32_MIN, sat32
+from llama_dv.tb.agents.m_axi.config import TIMING_PROFILES
+from llama_dv.tb.agents.m_axi.item import AxiBurst
+from llama_dv.tb.common.coverage import covergroup
+from llama_dv.tb.generic.stimulus import Call
 
 DIM_BINS = ["1", "2-7", "8-31", "32-255", "256"]
 EXP_BINS = ["-64", "-63..-30", "-29..10", "11..62", "63"]

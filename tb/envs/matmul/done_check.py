@@ -17,11 +17,11 @@ from typing import Any
 
 import pyuvm
 
-from tb.agents.m_axi.item import AxiBurst
-from tb.agents.s_axilite.item import ControlItem
-from tb.common.protocol import ProtocolError
-from tb.generic.env import Sampler
-from tb.generic.stimulus import Call
+from llama_dv.tb.agents.m_axi.item import AxiBurst
+from llama_dv.tb.agents.s_axilite.item import ControlItem
+from llama_dv.tb.common.protocol import ProtocolError
+from llama_dv.tb.generic.env import Sampler
+from llama_dv.tb.generic.stimulus import Call
 
 EARLY_DONE = "ap_done before the last write completed"
 """Phrase in every early-ap_done failure (the negative tests look for it)."""

@@ -6,13 +6,13 @@ from typing import Any
 
 import numpy as np
 
-from models.kernels import matvec_fixed
-from models.numerics import EXP_MAX, EXP_MIN
-from tb.envs.matmul.coverage import coverage, sample_burst
-from tb.envs.matmul.done_check import DoneCheck
-from tb.envs.matmul.sequences import MAX_DIM, directed, random_inputs
-from tb.generic import Array, LengthOf, Output, Scalar
-from tb.generic.env import Sampler
+from llama_dv.models.kernels import matvec_fixed
+from llama_dv.models.numerics import EXP_MAX, EXP_MIN
+from llama_dv.tb.envs.matmul.coverage import coverage, sample_burst
+from llama_dv.tb.envs.matmul.done_check import DoneCheck
+from llama_dv.tb.envs.matmul.sequences import MAX_DIM, directed, random_inputs
+from llama_dv.tb.generic import Array, LengthOf, Output, Scalar
+from llama_dv.tb.generic.env import Sampler
 
 ARGS = {
     "w": Array(length=LengthOf("w_exp", times="x"), bundle="gmem", bits=8),

@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from models.numerics import EXP_MAX, EXP_MIN
-from tb.generic.stimulus import Call, Stimulus
+from llama_dv.models.numerics import EXP_MAX, EXP_MIN
+from llama_dv.tb.generic.stimulus import Call, Stimulus
 
 MAX_DIM = 256
 """n, d <= 256 by the kernel's contract."""

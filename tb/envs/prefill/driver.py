@@ -11,8 +11,8 @@ import pyuvm
 from cocotb.triggers import ClockCycles, FallingEdge, RisingEdge
 from cocotb.utils import get_sim_time
 
-from tb.clash.manifest import unpack_vec
-from tb.envs.decoder.items import VOCAB
+from llama_dv.tb.clash.manifest import unpack_vec
+from llama_dv.tb.envs.decoder.items import VOCAB
 
 
 @dataclass

@@ -25,17 +25,17 @@ import cocotb
 import pyuvm
 from cocotb.utils import get_sim_time
 
-from models.llama_fixed import QuantizedModel
-from tb.clash.agent import start_clock_and_reset
-from tb.clash.manifest import ClashManifest
-from tb.common.knobs import PREFILL_BREAK_GOLDEN_ENV
-from tb.common.seeding import rng
-from tb.envs.decoder.items import N_LAYERS
-from tb.envs.decoder.weights import perturb_golden_wv, stage_weights, weight_seed
-from tb.envs.prefill.driver import PositionResult, PrefillDriver
-from tb.envs.prefill.kv_monitor import KvLayerMonitor
-from tb.envs.prefill.scoreboard import PrefillScoreboard
-from tb.envs.prefill.wavefront import WavefrontMonitor
+from llama_dv.models.llama_fixed import QuantizedModel
+from llama_dv.tb.clash.agent import start_clock_and_reset
+from llama_dv.tb.clash.manifest import ClashManifest
+from llama_dv.tb.common.knobs import PREFILL_BREAK_GOLDEN_ENV
+from llama_dv.tb.common.seeding import rng
+from llama_dv.tb.envs.decoder.items import N_LAYERS
+from llama_dv.tb.envs.decoder.weights import perturb_golden_wv, stage_weights, weight_seed
+from llama_dv.tb.envs.prefill.driver import PositionResult, PrefillDriver
+from llama_dv.tb.envs.prefill.kv_monitor import KvLayerMonitor
+from llama_dv.tb.envs.prefill.scoreboard import PrefillScoreboard
+from llama_dv.tb.envs.prefill.wavefront import WavefrontMonitor
 
 TOP = "decoder_prefill"
 

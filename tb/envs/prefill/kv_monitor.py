@@ -7,8 +7,8 @@ from typing import Any
 import pyuvm
 from cocotb.triggers import FallingEdge, First, RisingEdge
 
-from tb.clash.manifest import unpack_vec
-from tb.envs.decoder.items import HEAD_DIM, SEQ, KvRowSeen
+from llama_dv.tb.clash.manifest import unpack_vec
+from llama_dv.tb.envs.decoder.items import HEAD_DIM, SEQ, KvRowSeen
 
 
 class KvHazard(AssertionError):

@@ -7,10 +7,10 @@ from typing import Any
 import numpy as np
 import pyuvm
 
-from models.llama_fixed import StepTrace
-from tb.common.scoreboard import compare_kv_row, first_diff
-from tb.envs.decoder.items import KvRowSeen
-from tb.envs.prefill.driver import PositionResult
+from llama_dv.models.llama_fixed import StepTrace
+from llama_dv.tb.common.scoreboard import compare_kv_row, first_diff
+from llama_dv.tb.envs.decoder.items import KvRowSeen
+from llama_dv.tb.envs.prefill.driver import PositionResult
 
 
 class PrefillMismatch(AssertionError):

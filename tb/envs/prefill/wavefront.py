@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 import pyuvm
 from cocotb.triggers import FallingEdge, First, ValueChange
 
-from tb.envs.decoder.items import N_LAYERS
+from llama_dv.tb.envs.decoder.items import N_LAYERS
 
 if TYPE_CHECKING:
-    from tb.envs.prefill.driver import PositionResult
+    from llama_dv.tb.envs.prefill.driver import PositionResult
 
 
 class WavefrontShortfall(AssertionError):

@@ -12,11 +12,11 @@ from typing import Any
 import numpy as np
 from cocotb_coverage.coverage import CoverPoint, coverage_section
 
-from models import tables
-from models.numerics import FRAC, INT32_MAX, INT32_MIN, bitlen, i64, rshr, sat32
-from tb.common.coverage import covergroup
-from tb.common.classify import LATENCY_BINS, MAG_BINS, MEMBER, SAT_BINS, latency_mode, magnitude_bin, saturation_bins
-from tb.envs.rmsnorm.sequences import ROUNDING, SAT_EDGES, final_products
+from llama_dv.models import tables
+from llama_dv.models.numerics import FRAC, INT32_MAX, INT32_MIN, bitlen, i64, rshr, sat32
+from llama_dv.tb.common.coverage import covergroup
+from llama_dv.tb.common.classify import LATENCY_BINS, MAG_BINS, MEMBER, SAT_BINS, latency_mode, magnitude_bin, saturation_bins
+from llama_dv.tb.envs.rmsnorm.sequences import ROUNDING, SAT_EDGES, final_products
 
 DIMS = covergroup("rmsnorm", "dims")
 VALUES = covergroup("rmsnorm", "values")

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.kernels import rmsnorm_fixed
-from tb.envs.rmsnorm.coverage import coverage
-from tb.envs.rmsnorm.sequences import directed, random_inputs
-from tb.generic import Array, LengthOf
+from llama_dv.models.kernels import rmsnorm_fixed
+from llama_dv.tb.envs.rmsnorm.coverage import coverage
+from llama_dv.tb.envs.rmsnorm.sequences import directed, random_inputs
+from llama_dv.tb.generic import Array, LengthOf
 
 MAX_N = 256
 

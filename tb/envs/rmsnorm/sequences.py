@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from models import tables
-from models.numerics import FRAC, INT32_MAX, INT32_MIN, ONE, i64, invsqrt_f, mul_f, rshr, sat32
+from llama_dv.models import tables
+from llama_dv.models.numerics import FRAC, INT32_MAX, INT32_MIN, ONE, i64, invsqrt_f, mul_f, rshr, sat32
 
 MAX_N = 256
 

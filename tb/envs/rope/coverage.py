@@ -9,11 +9,11 @@ from typing import Any
 import numpy as np
 from cocotb_coverage.coverage import CoverPoint, coverage_section
 
-from models.numerics import FRAC, INT32_MIN, rshr
-from tb.common.classify import (FLOW_BINS, LATENCY_BINS, MAG_BINS, MEMBER, SAT_BINS, latency_mode,
+from llama_dv.models.numerics import FRAC, INT32_MIN, rshr
+from llama_dv.tb.common.classify import (FLOW_BINS, LATENCY_BINS, MAG_BINS, MEMBER, SAT_BINS, latency_mode,
                                 magnitude_bin, saturation_bins)
-from tb.common.coverage import covergroup
-from tb.envs.rope.sequences import ROUNDING, SAT_EDGES, SEQ_LEN, pre_round
+from llama_dv.tb.common.coverage import covergroup
+from llama_dv.tb.envs.rope.sequences import ROUNDING, SAT_EDGES, SEQ_LEN, pre_round
 
 DIMS = covergroup("rope", "dims")
 VALUES = covergroup("rope", "values")

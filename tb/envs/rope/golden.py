@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.kernels import rope_fixed
-from tb.envs.rope.coverage import coverage
-from tb.envs.rope.sequences import HEAD_DIM, MAX_N, SEQ_LEN, directed, random_inputs
-from tb.generic import Array, LengthOf, Scalar
+from llama_dv.models.kernels import rope_fixed
+from llama_dv.tb.envs.rope.coverage import coverage
+from llama_dv.tb.envs.rope.sequences import HEAD_DIM, MAX_N, SEQ_LEN, directed, random_inputs
+from llama_dv.tb.generic import Array, LengthOf, Scalar
 
 ARGS = {
     "in_r": Array(length=range(2, MAX_N + 1, 2)),

@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from models import tables
-from models.numerics import FRAC, INT32_MAX, INT32_MIN, ONE, i64
+from llama_dv.models import tables
+from llama_dv.models.numerics import FRAC, INT32_MAX, INT32_MIN, ONE, i64
 
 HEAD_DIM = 16
 SEQ_LEN = 16
