@@ -57,6 +57,19 @@ class ResetSpec:
 
 
 @dataclass(frozen=True)
+class TestVariant:
+    """One entry of the YAML's `tests:`: a stock test (`base`) under the DUT's own name, with
+    the knobs it changes (flow, calls, bursts, ...; tb/dut.schema.json lists them)."""
+
+    __test__ = False  # not a pytest class
+
+    name: str
+    base: str
+    doc: str = ""
+    knobs: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class InterfaceSpec:
     """One data interface; only the fields that make sense for `kind` are meaningful."""
 
@@ -118,6 +131,7 @@ class DutDescription:
     build_args: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     handshake_timeout_cycles: int = DEFAULT_HANDSHAKE_TIMEOUT_CYCLES
     interrupt: str | None = None
+    tests: tuple[TestVariant, ...] = ()
 
     def build_args_for(self, sim: str) -> list[str]:
         """Extra build arguments of simulator `sim` (e.g. Verilator's lint waivers for an export)."""
@@ -267,7 +281,9 @@ def parse_description(raw: Any, where: str, base: Path, path: Path | None = None
         path=path, defines=dict(raw.get("defines") or {}), data_files=data_files,
         build_args={sim: tuple(args) for sim, args in (raw.get("build_args") or {}).items()},
         handshake_timeout_cycles=raw.get("handshake_timeout_cycles", DEFAULT_HANDSHAKE_TIMEOUT_CYCLES),
-        interrupt=interrupt)
+        interrupt=interrupt,
+        tests=tuple(TestVariant(name, v["base"], v.get("doc", ""), {k: x for k, x in v.items() if k not in ("base", "doc")})
+                    for name, v in (raw.get("tests") or {}).items()))
 
 
 def load_description(path: str | Path) -> DutDescription:

@@ -120,8 +120,8 @@ def _hls_entries() -> dict[str, DutEntry]:
     for yml in sorted(HLS_DIR.glob("*.yaml")):
         desc = load_description(yml)
         entries[desc.name] = DutEntry(
-            name=desc.name, test_module=f"llama_dv.tb.tests.test_{desc.name}",
-            make_build=lambda sim, config, d=desc: hls_build(d, sim, config), description=desc)
+            name=desc.name, test_module=GENERIC_TEST_MODULE,
+            make_build=lambda sim, config, d=desc: generic_build(d, sim, config=config), description=desc)
     return entries
 
 
@@ -194,7 +194,7 @@ def get_dut(name: str, sim: str, config: str = "default") -> DutBuild:
 
 
 def test_module(name: str) -> str:
-    """Dotted cocotb test module of a DUT, e.g. 'llama_dv.tb.tests.test_rmsnorm'."""
+    """Dotted cocotb test module of a DUT, e.g. 'llama_dv.tb.generic.tests'."""
     return _entry(name).test_module
 
 
@@ -228,8 +228,14 @@ def tests_in_module(module: str) -> list[str]:
 
 
 def list_tests(name: str) -> list[str]:
-    """Test names of a DUT's cocotb module, in file order."""
-    return tests_in_module(test_module(name))
+    """Test names of a DUT: a described DUT's `tests:` (else the stock tests), or those its
+    cocotb module defines, in file order."""
+    entry = _entry(name)
+    if entry.test_module == GENERIC_TEST_MODULE and entry.description is not None:
+        from llama_dv.tb.generic.suite import test_variants
+
+        return [v.name for v in test_variants(entry.description)]
+    return tests_in_module(entry.test_module)
 
 
 test_module.__test__ = False  # type: ignore[attr-defined]  # not a pytest test

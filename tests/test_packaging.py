@@ -87,4 +87,4 @@ def test_namespace_imports_outside_the_checkout_and_bare_names_do_not(tmp_path):
              "print(llama_dv.tb.duts.test_module('rmsnorm'))\n")
     out = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "llama_dv.tb.tests.test_rmsnorm"
+    assert out.stdout.strip() == "llama_dv.tb.generic.tests"

@@ -9,6 +9,9 @@ Besides `golden`, the module may define (all optional; a DUT folder's whole Pyth
 | `random_inputs(rng)` | one random call's inputs, replacing the stock draw from ARGS |
 | `coverage(call)` | the DUT's own covergroups, sampled once per checked call |
 | `extend(env)` | adds DUT-specific components or checks to the env at the end of its build |
+| `reset_victim(stimulus)` | the call `ResetMidCall` abandons (default: one random call) |
+| `reset_cycles(call, rng)` | cycles from that call's start to the reset (default: 3-39) |
+| `auto_restart_calls(stimulus)` | the calls `AutoRestart` starts with auto_restart set (default: random, 2-4 runs each) |
 """
 from __future__ import annotations
 
@@ -40,6 +43,9 @@ class Golden:
     directed: Callable[[Any], list[tuple[Any, ...]]] | None = None
     random_inputs: Callable[[Any], dict[str, Any]] | None = None
     extend: Callable[[Any], None] | None = None
+    reset_victim: Callable[[Any], Any] | None = None
+    reset_cycles: Callable[[Any, Any], int] | None = None
+    auto_restart_calls: Callable[[Any], list[Any]] | None = None
 
     def evaluate(self, inputs: Mapping[str, Any], outputs: list[str]) -> dict[str, Any]:
         """Expected outputs of one call, by argument name (arrays as int64, scalars as int)."""
@@ -114,5 +120,6 @@ def load_golden(spec: str) -> Golden:
     args = getattr(module, "ARGS", {}) or {}
     if not isinstance(args, Mapping):
         raise GoldenError(f"{target}.ARGS must be a dict of argument name to Array/Scalar/LengthOf/Output")
-    hooks = {h: getattr(module, h, None) for h in ("coverage", "directed", "random_inputs", "extend")}
+    hooks = {h: getattr(module, h, None) for h in ("coverage", "directed", "random_inputs", "extend",
+                                            "reset_victim", "reset_cycles", "auto_restart_calls")}
     return Golden(spec=spec, fn=fn, args=dict(args), **{h: f for h, f in hooks.items() if callable(f)})

@@ -24,7 +24,7 @@ from llama_dv.tb.duts import generic_build
 from llama_dv.tb.generic.arguments import SignatureError, signature
 from llama_dv.tb.generic.golden import GoldenError, absolute, golden_of, load_golden
 from llama_dv.tb.generic.stimulus import Stimulus, StimulusError
-from llama_dv.tb.generic.suite import STOCK_TESTS, TEST_MODULE, not_applicable
+from llama_dv.tb.generic.suite import STOCK_TESTS, TEST_MODULE, not_applicable, test_variants
 from llama_dv.tb.sim.runner import SIMULATORS, RunResult, default_build_root, new_seed, run
 
 DEFAULT_TIMEOUT_S = 900.0
@@ -51,7 +51,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument("--golden", help="golden function: module:function or path/to/file.py:function "
                                     "(default: the YAML's `golden:`)")
     p.add_argument("--sim", default="all", help="verilator, icarus or all (default: all)")
-    p.add_argument("--tests", help=f"comma list of stock tests (default: all that apply: {', '.join(STOCK_TESTS)})")
+    p.add_argument("--tests", help=f"comma list of the DUT's tests (default: all that apply; without `tests:` in "
+                                   f"the YAML the stock tests {', '.join(STOCK_TESTS)})")
     p.add_argument("--seed", type=int, help="run every test with this seed (default: a fresh one per run)")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel simulations")
     p.add_argument("--waves", action="store_true", help="record waveforms")
@@ -77,12 +78,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     sims = SIMULATORS if a.sim == "all" else tuple(s.strip() for s in a.sim.split(","))
     bad = [s for s in sims if s not in SIMULATORS]
-    skip = not_applicable(desc)
-    tests = [t.strip() for t in a.tests.split(",")] if a.tests else [t for t in STOCK_TESTS if t not in skip]
-    unknown = [t for t in tests if t not in STOCK_TESTS]
+    variants = {v.name: v.base for v in test_variants(desc)}
+    skip = {name: why for name, base in variants.items() if (why := not_applicable(desc).get(base))}
+    tests = [t.strip() for t in a.tests.split(",")] if a.tests else [t for t in variants if t not in skip]
+    unknown = [t for t in tests if t not in variants]
     if bad or unknown:
         print(f"llama-dv run: unknown {'simulator' if bad else 'test'} {(bad or unknown)[0]!r} "
-              f"(simulators: {', '.join(SIMULATORS)}; tests: {', '.join(STOCK_TESTS)})", file=sys.stderr)
+              f"(simulators: {', '.join(SIMULATORS)}; tests: {', '.join(variants)})", file=sys.stderr)
         return 2
     for t, why in skip.items():
         if t in tests:
@@ -120,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                                   "golden": golden, "runs": [r.to_json() for r in results]},
                                                  indent=1, default=str))
     rows = "\n".join(f"| {r.sim} | {r.testcase} | {r.status} | {r.seed} | {r.duration_s:.1f} | {r.log} |"
-                     for r in sorted(results, key=lambda r: (r.sim, STOCK_TESTS.index(r.testcase or "Smoke"))))
+                     for r in sorted(results, key=lambda r: (r.sim, list(variants).index(r.testcase))))
     (out / "summary.md").write_text(f"# {summary}\n\n| sim | test | status | seed | s | log |\n"
                                     f"|---|---|---|---|---|---|\n{rows}\n")
     print(f"\n{summary}\nreport: {out / 'summary.md'}")

@@ -5,11 +5,32 @@ decide what to schedule before anything is built.
 """
 from __future__ import annotations
 
-from llama_dv.tb.dut import DutDescription
+from llama_dv.tb.dut import DutDescription, TestVariant
 
 TEST_MODULE = "llama_dv.tb.generic.tests"
-STOCK_TESTS = ("Smoke", "Directed", "Random", "BackToBack", "FlowControl", "ResetMidCall", "Overlap", "AutoRestart")
-"""In the order `llama-dv run` schedules them; names of the pyuvm tests in llama_dv.tb.generic.tests."""
+STOCK_DOCS = {
+    "Smoke": "Three calls: alternating extremes, then two random ones (again under stream flow control "
+             "where the DUT has streams); s_axilite registers read back.",
+    "Directed": "Every corner of the argument ranges, then the DUT's own directed calls.",
+    "Random": "Constrained-random calls (LDV_RANDOM_CALLS, default 40).",
+    "BackToBack": "Bursts of four calls with ap_start held high.",
+    "FlowControl": "Random flow control on every stream and m_axi bundle.",
+    "ResetMidCall": "Reset while a call runs, then exact results again.",
+    "Overlap": "Eight calls issued without waiting for ap_done, in flight where the DUT allows it.",
+    "AutoRestart": "s_axilite: calls started with auto_restart set, each run 2-4 times, then drained.",
+}
+"""The stock tests (bodies in llama_dv.tb.generic.testbase), in the order `llama-dv run` schedules them."""
+STOCK_TESTS = tuple(STOCK_DOCS)
+
+
+def test_variants(desc: DutDescription | None) -> tuple[TestVariant, ...]:
+    """The tests a DUT runs: its YAML's `tests:`, else every stock test under its own name."""
+    if desc is not None and desc.tests:
+        return desc.tests
+    return tuple(TestVariant(name, name) for name in STOCK_TESTS)
+
+
+test_variants.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
 
 
 def not_applicable(desc: DutDescription) -> dict[str, str]:

@@ -109,11 +109,15 @@ class ResetMidCall(GenericTest):
         env.coverage.sample_reset("recovered")  # only once the calls after the reset were exact
 
     def victim(self) -> Call:
-        """The call the reset abandons (a kernel's test may pick a shape that keeps it busy)."""
+        """The call the reset abandons: the golden module's `reset_victim`, else a random one."""
+        if self.env.golden.reset_victim is not None:
+            return self.env.golden.reset_victim(self.env.stimulus)
         return self.env.stimulus.call("random", self.env.stimulus.draw())
 
     def reset_cycles(self, victim: Call) -> int:
-        """Cycles from the victim's start to the reset."""
+        """Cycles from the victim's start to the reset: the golden module's `reset_cycles`, else 3-39."""
+        if self.env.golden.reset_cycles is not None:
+            return int(self.env.golden.reset_cycles(victim, self.env.rng))
         return int(self.env.rng.integers(3, 40))
 
 
@@ -127,7 +131,9 @@ class AutoRestart(GenericTest):
         await self.env.run_calls(self.restarted_calls())
 
     def restarted_calls(self) -> list[Call]:
-        """`count` random calls of 2-4 runs each (a kernel's test may pick its own)."""
+        """The golden module's `auto_restart_calls`, else `count` random calls of 2-4 runs each."""
+        if self.env.golden.auto_restart_calls is not None:
+            return self.env.golden.auto_restart_calls(self.env.stimulus)
         calls = self.env.stimulus.random(self.count)
         for call in calls:
             call.auto_restart_runs = int(self.env.rng.integers(2, 5))

@@ -1,4 +1,4 @@
-"""Run the attention cocotb tests (tb/tests/test_attention.py) on Verilator and Icarus.
+"""Run the attention cocotb tests (the `tests:` of rtl/hls/attention.yaml) on Verilator and Icarus.
 
 Negative checks (Icarus only): FAULT=1 (accumulator not rescaled on a max update) must
 fail as a scoreboard mismatch naming transaction, index, expected and actual; FAULT=2

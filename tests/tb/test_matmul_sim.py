@@ -1,4 +1,4 @@
-"""Run the matmul cocotb tests (tb/tests/test_matmul.py) on Verilator and Icarus.
+"""Run the matmul cocotb tests (the `tests:` of rtl/hls/matmul.yaml) on Verilator and Icarus.
 
 The main suite runs on both simulators; the fault-injection checks (FAULT=1 wrong
 rounding, FAULT=2 early ap_done, also inside auto-restarted runs, a memory that never

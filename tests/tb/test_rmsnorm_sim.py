@@ -1,4 +1,4 @@
-"""Run the rmsnorm cocotb tests (tb/tests/test_rmsnorm.py) on Verilator and Icarus.
+"""Run the rmsnorm cocotb tests (the `tests:` of rtl/hls/rmsnorm.yaml) on Verilator and Icarus.
 
 Negative checks (Icarus only): each FAULT=N build must fail with a message naming the
 transaction, index and expected/actual values, a DUT that never answers ap_start must

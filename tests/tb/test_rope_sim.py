@@ -1,4 +1,4 @@
-"""Run the rope cocotb tests (tb/tests/test_rope.py) on Verilator and Icarus.
+"""Run the rope cocotb tests (the `tests:` of rtl/hls/rope.yaml) on Verilator and Icarus.
 
 Negative checks (Icarus only): FAULT=1 (TLAST dropped) must fail as an AXI-Stream
 protocol error naming the packet, beat and transaction; FAULT=2 (wrong table row) as

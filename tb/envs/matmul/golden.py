@@ -10,7 +10,8 @@ from llama_dv.models.kernels import matvec_fixed
 from llama_dv.models.numerics import EXP_MAX, EXP_MIN
 from llama_dv.tb.envs.matmul.coverage import coverage, sample_burst
 from llama_dv.tb.envs.matmul.done_check import DoneCheck
-from llama_dv.tb.envs.matmul.sequences import MAX_DIM, directed, random_inputs
+from llama_dv.tb.envs.matmul.sequences import (
+    MAX_DIM, auto_restart_calls, directed, random_inputs, reset_cycles, reset_victim)
 from llama_dv.tb.generic import Array, LengthOf, Output, Scalar
 from llama_dv.tb.generic.env import Sampler
 
@@ -39,4 +40,5 @@ def extend(env: Any) -> None:
     Sampler("burst_coverage", env, sample_burst, source=lambda: env.bundles["gmem"].monitor.ap)
 
 
-__all__ = ["ARGS", "coverage", "directed", "extend", "golden", "random_inputs"]
+__all__ = ["ARGS", "auto_restart_calls", "coverage", "directed", "extend", "golden", "random_inputs", "reset_cycles",
+           "reset_victim"]

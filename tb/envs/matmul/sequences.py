@@ -111,3 +111,13 @@ def auto_restart_calls(stimulus: Stimulus) -> list[Call]:
                            completion="interrupt" if i % 2 else "poll") for i in range(4)]
     return calls + [stimulus.call("tiny", random_inputs(rng, 2), auto_restart_runs=4, completion="poll")
                     for _ in range(2)]
+
+
+def reset_victim(stimulus: Stimulus) -> Call:
+    """A call of up to 16 x 16 that the reset abandons while it reads and writes memory."""
+    return stimulus.call("random", random_inputs(stimulus.rng, 16))
+
+
+def reset_cycles(victim: Call, rng: np.random.Generator) -> int:
+    """Far enough into the call that its bursts are in flight."""
+    return 40 + 4 * victim.inputs["n"]
