@@ -13,13 +13,13 @@ module LlamaDv_Top_Prefill_decoderPrefill_attStep
       // Outputs
     , output wire [576:0] result
     );
-  // src/LlamaDv/Decoder.hs:213:1-7
+  // src/LlamaDv/Decoder.hs:244:1-7
   wire [127:0] km;
-  // src/LlamaDv/Decoder.hs:213:1-7
+  // src/LlamaDv/Decoder.hs:244:1-7
   wire signed [6:0] ke;
-  // src/LlamaDv/Decoder.hs:213:1-7
+  // src/LlamaDv/Decoder.hs:244:1-7
   wire [127:0] vm;
-  // src/LlamaDv/Decoder.hs:213:1-7
+  // src/LlamaDv/Decoder.hs:244:1-7
   wire signed [6:0] ve;
   wire [511:0] c$app_arg;
   wire [511:0] c$case_alt;

@@ -166,14 +166,14 @@ module decoder_prefill_fault_latekv
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
   wire signed [63:0] c$normApply_case_scrut;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  wire [1140:0] nxt;
-  reg [1616:0] result_16;
+  wire [1289:0] nxt;
+  reg [1765:0] result_16;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  wire [1616:0] c$ds1_case_alt_0;
+  wire [1765:0] c$ds1_case_alt_0;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
   wire  c$ds1_app_arg_2;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  wire [1616:0] c$ds1_case_alt_1;
+  wire [1765:0] c$ds1_case_alt_1;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
   wire [3:0] p;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
@@ -181,37 +181,41 @@ module decoder_prefill_fault_latekv
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
   wire [276:0] kvW;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  wire [1140:0] \s' ;
-  reg [1616:0] result_17;
-  wire [1616:0] c$case_alt_12;
-  reg [1140:0] c$app_arg_7;
+  wire [1289:0] \s' ;
+  reg [1765:0] result_17;
+  wire [1765:0] c$case_alt_12;
+  reg [1289:0] c$app_arg_7;
+  wire [1765:0] c$case_alt_13;
+  wire signed [31:0] c$app_arg_8;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_5;
-  wire signed [31:0] c$case_alt_13;
+  wire signed [31:0] c$case_alt_14;
   wire signed [31:0] result_18;
-  wire [1140:0] c$app_arg_8;
-  reg [1140:0] c$case_alt_14;
-  wire [1140:0] c$case_alt_15;
-  reg [1140:0] c$app_arg_9;
-  reg [1140:0] c$case_alt_16;
-  wire [4:0] c$case_alt_17;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  wire [1289:0] c$app_arg_9;
+  reg [1289:0] c$case_alt_15;
+  wire [1289:0] c$case_alt_16;
+  reg [1289:0] c$app_arg_10;
+  reg [1289:0] c$case_alt_17;
+  reg [1289:0] c$case_alt_18;
+  wire [110:0] c$app_arg_11;
+  wire [4:0] c$case_alt_19;
+  // src/LlamaDv/Decoder.hs:334:1-4
   wire  grew;
-  // src/LlamaDv/Decoder.hs:301:1-4
-  wire [576:0] ds27;
-  wire [4:0] c$app_arg_10;
-  wire [1616:0] result_19;
-  reg signed [6:0] c$app_arg_11;
-  wire [1616:0] result_20;
-  reg [1616:0] c$case_alt_18;
-  wire [5:0] c$app_arg_12;
-  reg [1140:0] c$app_arg_13;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  // src/LlamaDv/Decoder.hs:334:1-4
+  wire [576:0] ds30;
+  wire [4:0] c$app_arg_12;
+  wire [1765:0] result_19;
+  reg signed [6:0] c$app_arg_13;
+  wire [1765:0] result_20;
+  reg [1765:0] c$case_alt_20;
+  wire [5:0] c$app_arg_14;
+  reg [1289:0] c$app_arg_15;
+  // src/LlamaDv/Decoder.hs:334:1-4
   wire [127:0] \pm' ;
-  wire signed [7:0] c$case_alt_19;
+  wire signed [7:0] c$case_alt_21;
   wire signed [7:0] result_21;
   wire signed [63:0] c$sat8Out_app_arg;
-  wire [5:0] c$case_alt_20;
+  wire [5:0] c$case_alt_22;
   wire [5:0] result_22;
   reg signed [63:0] result_23;
   // src/LlamaDv/Numerics.hs:51:1-4
@@ -228,32 +232,32 @@ module decoder_prefill_fault_latekv
   wire signed [63:0] c$wild1_app_arg_1;
   // src/LlamaDv/Numerics.hs:44:1-5
   wire signed [15:0] s;
-  wire [5:0] c$case_alt_21;
+  wire [5:0] c$case_alt_23;
   wire [5:0] result_24;
   wire signed [63:0] c$sat8Out_app_arg_0;
   // src/LlamaDv/Numerics.hs:99:1-9
   wire signed [15:0] sh;
-  wire [198:0] c$app_arg_14;
-  wire signed [31:0] c$app_arg_15;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  wire [198:0] c$app_arg_16;
+  wire signed [31:0] c$app_arg_17;
+  // src/LlamaDv/Decoder.hs:334:1-4
   wire [6:0] e_0;
-  reg [6:0] c$app_arg_16;
-  reg [1140:0] result_25;
-  reg [1140:0] c$case_alt_22;
-  reg [1140:0] c$case_alt_23;
-  reg [1140:0] c$app_arg_17;
-  wire [198:0] c$app_arg_18;
+  reg [6:0] c$app_arg_18;
+  reg [1289:0] result_25;
+  reg [1289:0] c$case_alt_24;
+  reg [1289:0] c$case_alt_25;
+  reg [1289:0] c$app_arg_19;
+  wire [198:0] c$app_arg_20;
   reg [198:0] result_26;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [15:0] s_0;
-  wire signed [31:0] c$case_alt_24;
+  wire signed [31:0] c$case_alt_26;
   wire signed [31:0] result_27;
   wire signed [63:0] c$sat32Out_case_alt;
   wire signed [63:0] c$sat32Out_app_arg;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] c$wild1_app_arg_2;
   wire signed [63:0] c$sat32Out_app_arg_0;
-  wire [5:0] c$case_alt_25;
+  wire [5:0] c$case_alt_27;
   wire [5:0] result_28;
   reg signed [63:0] result_29;
   // src/LlamaDv/Numerics.hs:51:1-4
@@ -267,53 +271,67 @@ module decoder_prefill_fault_latekv
   wire signed [63:0] c$sat32Out_app_arg_1;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_4;
-  wire [1140:0] c$app_arg_19;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  wire [1289:0] c$app_arg_21;
+  // src/LlamaDv/Decoder.hs:334:1-4
   wire  c$lastCol_case_alt;
-  wire [6:0] c$app_arg_20;
-  reg [1140:0] c$app_arg_21;
+  wire [6:0] c$app_arg_22;
+  reg [1289:0] c$app_arg_23;
   wire [31:0] result_30;
-  wire signed [31:0] c$app_arg_22;
-  reg [1140:0] result_31;
-  reg [1140:0] c$app_arg_23;
-  wire [1140:0] result_32;
-  reg [1140:0] c$step_$jOut;
-  wire [1140:0] c$step_$jOut_app_arg;
+  reg [1289:0] result_31;
+  wire signed [63:0] c$app_arg_24;
+  wire signed [63:0] c$app_arg_25;
+  // src/LlamaDv/Decoder.hs:334:1-4
+  wire signed [63:0] y0;
+  // src/LlamaDv/Decoder.hs:334:1-4
+  wire signed [15:0] sh_0;
+  // src/LlamaDv/Decoder.hs:334:1-4
+  wire [143:0] ds30_0;
+  wire signed [31:0] c$app_arg_26;
+  wire signed [63:0] c$app_arg_27;
+  wire signed [63:0] c$app_arg_28;
+  reg [1289:0] result_32;
+  reg [1289:0] c$app_arg_29;
+  wire [1289:0] result_33;
+  reg [1289:0] c$step_$jOut;
+  wire [1289:0] c$step_$jOut_app_arg;
   wire [5:0] c$step_$jOut_app_arg_0;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  // src/LlamaDv/Decoder.hs:334:1-4
   wire [7:0] step10;
   wire signed [63:0] c$sumSquareOut;
   reg [15:0] c$matrixShapeOut;
   reg [2:0] c$matrixShapeOut_app_arg;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  // src/LlamaDv/Decoder.hs:334:1-4
   wire [2:0] k;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  // src/LlamaDv/Decoder.hs:334:1-4
   reg [2:0] k_0;
+  wire [110:0] c$recipStartLargeOut;
+  wire signed [31:0] c$siluDenOut;
   // src/LlamaDv/Numerics.hs:93:1-8
   wire signed [15:0] y;
-  wire signed [6:0] result_33;
-  wire signed [6:0] c$case_alt_26;
-  wire [191:0] c$app_arg_24;
-  wire [31:0] c$app_arg_25;
-  wire [5:0] result_34;
+  wire signed [6:0] result_34;
+  wire signed [6:0] c$case_alt_28;
+  wire [191:0] c$app_arg_30;
+  wire [31:0] c$app_arg_31;
+  wire [5:0] result_35;
   reg [31:0] c$quantExpOut_app_arg;
-  reg [31:0] result_35;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  reg [31:0] result_36;
+  // src/LlamaDv/Decoder.hs:334:1-4
   wire [31:0] c$mx_case_alt;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  // src/LlamaDv/Decoder.hs:334:1-4
   wire [31:0] c$mx_case_alt_0;
   wire [31:0] c$absUOut;
   reg signed [31:0] c$absUOut_app_arg;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  // src/LlamaDv/Decoder.hs:334:1-4
   wire signed [31:0] o;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  // src/LlamaDv/Decoder.hs:334:1-4
   wire signed [31:0] o_0;
   reg signed [31:0] c$absUOut_case_alt;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  // src/LlamaDv/Decoder.hs:334:1-4
   wire signed [31:0] o_1;
-  reg [1142:0] c$tupIn;
-  wire signed [6:0] result_36;
-  // src/LlamaDv/Decoder.hs:478:1-10
+  reg [1291:0] c$tupIn;
+  wire [110:0] c$recipNextOut;
+  wire signed [6:0] result_37;
+  // src/LlamaDv/Decoder.hs:536:1-10
   wire [48:0] xs;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2;
@@ -321,59 +339,58 @@ module decoder_prefill_fault_latekv
   wire  en_1;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_1;
-  reg [6:0] c$case_alt_27;
+  reg [6:0] c$case_alt_29;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_0;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_2;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_2;
-  reg [6:0] c$case_alt_28;
+  reg [6:0] c$case_alt_30;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_1;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_3;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_3;
-  reg [6:0] c$case_alt_29;
+  reg [6:0] c$case_alt_31;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_2;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_4;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_4;
-  reg [6:0] c$case_alt_30;
+  reg [6:0] c$case_alt_32;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_3;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_5;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_5;
-  reg [6:0] c$case_alt_31;
+  reg [6:0] c$case_alt_33;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_4;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_6;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_6;
-  reg [6:0] c$case_alt_32;
+  reg [6:0] c$case_alt_34;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_5;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_7;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_7;
-  reg [6:0] c$case_alt_33;
-  // src/LlamaDv/Decoder.hs:478:1-10
+  reg [6:0] c$case_alt_35;
+  // src/LlamaDv/Decoder.hs:536:1-10
   wire [3:0] c$xs_app_arg_app_arg;
-  // src/LlamaDv/Decoder.hs:478:1-10
+  // src/LlamaDv/Decoder.hs:536:1-10
   reg  c$xs_app_arg_case_alt;
-  // src/LlamaDv/Decoder.hs:478:1-10
+  // src/LlamaDv/Decoder.hs:536:1-10
   wire signed [63:0] c$xs_app_arg_case_scrut;
-  wire [511:0] result_37;
-  // src/LlamaDv/Attention.hs:49:1-10
-  wire signed [63:0] r;
-  wire signed [31:0] c$case_alt_34;
+  // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
+  wire [511:0] c$wild_case_alt;
+  wire signed [31:0] c$case_alt_36;
   wire signed [31:0] result_38;
   // src/LlamaDv/Prefill.hs:89:1-8
   wire [2051:0] x_6;
@@ -398,85 +415,86 @@ module decoder_prefill_fault_latekv
   wire [275:0] a1_2;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
   wire [4:0] rdAddr;
-  // src/LlamaDv/Decoder.hs:238:1-6
+  // src/LlamaDv/Decoder.hs:269:1-6
   wire [1:0] kvh;
   wire [5:0] result_40;
   wire [5:0] result_41;
   wire signed [31:0] result_42;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
   wire [63:0] xs_0;
-  reg [31:0] c$case_alt_35;
-  reg [31:0] c$case_alt_36;
+  reg [31:0] c$case_alt_37;
+  reg [31:0] c$case_alt_38;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
   reg  c$normApply_case_alt;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire  c$ds1_app_arg_3;
   reg signed [31:0] result_43;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire  c$ds2_app_arg;
   reg signed [31:0] result_44;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire  c$ds3_app_arg;
   reg signed [31:0] result_45;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire  c$ds4_app_arg;
   reg signed [31:0] result_46;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire  c$ds5_app_arg;
   reg signed [31:0] result_47;
   wire [159:0] result_48;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [39:0] x4;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [39:0] x4_0;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [39:0] x4_1;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [39:0] x4_2;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [38:0] eta3;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [37:0] a1_3;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [38:0] a1_4;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [38:0] a1_5;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [38:0] a1_6;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [38:0] a1_7;
   wire [33:0] result_49;
   reg [6:0] result_50;
-  reg [6:0] c$case_alt_37;
-  wire [6:0] c$case_alt_38;
-  wire [6:0] c$case_alt_39;
-  wire [6:0] c$app_arg_26;
+  reg [6:0] c$case_alt_39;
   reg [6:0] c$case_alt_40;
+  wire [6:0] c$case_alt_41;
+  wire [6:0] c$case_alt_42;
+  wire [6:0] c$app_arg_32;
+  reg [6:0] c$case_alt_43;
   wire signed [63:0] c$case_scrut_1;
   wire [6:0] c$packIndexOut;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [37:0] ds1_1;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [38:0] ds_1;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [38:0] ds_2;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [38:0] ds_3;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [38:0] ds_4;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
   wire [47:0] macN;
   wire [127:0] result_51;
   wire signed [31:0] result_52;
-  wire [7:0] c$app_arg_27;
-  reg signed [31:0] c$case_alt_41;
-  wire [47:0] c$case_alt_42;
+  wire [7:0] c$app_arg_33;
+  reg signed [31:0] c$case_alt_44;
+  wire [47:0] c$case_alt_45;
   wire signed [63:0] c$case_scrut_2;
-  reg [47:0] c$case_alt_43;
-  // src/LlamaDv/Decoder.hs:(462,1)-(465,61)
+  reg [47:0] c$case_alt_46;
+  // src/LlamaDv/Decoder.hs:(520,1)-(523,61)
   reg [47:0] m;
   wire [1023:0] result_53;
-  // src/LlamaDv/Decoder.hs:478:1-10
+  // src/LlamaDv/Decoder.hs:536:1-10
   wire [7167:0] xs_1;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_6;
@@ -485,14 +503,14 @@ module decoder_prefill_fault_latekv
   wire  en_8;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_9;
-  reg [511:0] c$case_alt_44;
+  reg [511:0] c$case_alt_47;
   // src/LlamaDv/Memories.hs:39:1-78
   wire [7:0] eta1;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_9;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_10;
-  reg [1023:0] c$case_alt_45;
+  reg [1023:0] c$case_alt_48;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_7;
   wire [1023:0] result_55;
@@ -500,7 +518,7 @@ module decoder_prefill_fault_latekv
   wire  en_10;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_11;
-  reg [511:0] c$case_alt_46;
+  reg [511:0] c$case_alt_49;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_8;
   wire [1023:0] result_56;
@@ -508,7 +526,7 @@ module decoder_prefill_fault_latekv
   wire  en_11;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_12;
-  reg [511:0] c$case_alt_47;
+  reg [511:0] c$case_alt_50;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_9;
   wire [1023:0] result_57;
@@ -516,7 +534,7 @@ module decoder_prefill_fault_latekv
   wire  en_12;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_13;
-  reg [511:0] c$case_alt_48;
+  reg [511:0] c$case_alt_51;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_10;
   wire [1023:0] result_58;
@@ -524,7 +542,7 @@ module decoder_prefill_fault_latekv
   wire  en_13;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_14;
-  reg [511:0] c$case_alt_49;
+  reg [511:0] c$case_alt_52;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_11;
   wire [1023:0] result_59;
@@ -532,72 +550,78 @@ module decoder_prefill_fault_latekv
   wire  en_14;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_15;
-  reg [511:0] c$case_alt_50;
-  // src/LlamaDv/Decoder.hs:478:1-10
+  reg [511:0] c$case_alt_53;
+  // src/LlamaDv/Decoder.hs:536:1-10
   wire [3:0] c$xs_app_arg_app_arg_0;
-  // src/LlamaDv/Decoder.hs:478:1-10
+  // src/LlamaDv/Decoder.hs:536:1-10
   reg  c$xs_app_arg_case_alt_0;
-  // src/LlamaDv/Decoder.hs:478:1-10
+  // src/LlamaDv/Decoder.hs:536:1-10
   wire signed [63:0] c$xs_app_arg_case_scrut_0;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
   reg [6:0] addr;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
   wire [198:0] wr_1;
-  wire [1140:0] result_60;
-  // src/LlamaDv/Decoder.hs:417:1-103
+  wire [1289:0] result_60;
+  // src/LlamaDv/Decoder.hs:472:1-103
   reg [4:0] ds_5;
-  // src/LlamaDv/Decoder.hs:417:1-103
+  // src/LlamaDv/Decoder.hs:472:1-103
   reg [0:0] ds1_2;
-  // src/LlamaDv/Decoder.hs:417:1-103
+  // src/LlamaDv/Decoder.hs:472:1-103
   reg [3:0] ds2_0;
-  // src/LlamaDv/Decoder.hs:417:1-103
+  // src/LlamaDv/Decoder.hs:472:1-103
   reg [5:0] ds3;
-  // src/LlamaDv/Decoder.hs:417:1-103
+  // src/LlamaDv/Decoder.hs:472:1-103
   reg [7:0] ds4;
-  // src/LlamaDv/Decoder.hs:417:1-103
+  // src/LlamaDv/Decoder.hs:472:1-103
   reg [1:0] ds5;
-  // src/LlamaDv/Decoder.hs:417:1-103
+  // src/LlamaDv/Decoder.hs:472:1-103
   reg signed [63:0] ds6;
-  // src/LlamaDv/Decoder.hs:417:1-103
+  // src/LlamaDv/Decoder.hs:472:1-103
   reg signed [31:0] ds7;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [31:0] ds8;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg signed [6:0] ds9;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [2:0] ds10;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [7:0] ds11;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [7:0] ds12;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg signed [31:0] ds13;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [1:0] ds14;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [31:0] ds15;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [127:0] ds16;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg signed [6:0] ds17;
-  // src/LlamaDv/Decoder.hs:417:1-103
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg signed [5:0] ds8;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg signed [31:0] ds9;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [31:0] ds10;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg signed [6:0] ds11;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [2:0] ds12;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [7:0] ds13;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [7:0] ds14;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg signed [31:0] ds15;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [1:0] ds16;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [31:0] ds17;
+  // src/LlamaDv/Decoder.hs:472:1-103
   reg [127:0] ds18;
-  // src/LlamaDv/Decoder.hs:417:1-103
+  // src/LlamaDv/Decoder.hs:472:1-103
   reg signed [6:0] ds19;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [1:0] ds20;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [3:0] ds21;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [575:0] ds22;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [4:0] ds23;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg signed [31:0] ds24;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [5:0] ds25;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [127:0] ds20;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg signed [6:0] ds21;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [1:0] ds22;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [3:0] ds23;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [575:0] ds24;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [4:0] ds25;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg signed [31:0] ds26;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [5:0] ds27;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [110:0] ds28;
   wire [2053:0] result_61;
-  wire  c$case_alt_51;
+  wire  c$case_alt_54;
   // src/LlamaDv/Prefill.hs:(52,1)-(54,87)
   wire  c$ds1_app_arg_4;
   // src/LlamaDv/Prefill.hs:(52,1)-(54,87)
@@ -614,107 +638,117 @@ module decoder_prefill_fault_latekv
   // src/LlamaDv/Prefill.hs:(52,1)-(54,87)
   wire [2052:0] b_1;
   wire [2059:0] result_63;
-  reg [2058:0] c$case_alt_52;
+  reg [2058:0] c$case_alt_55;
   // src/LlamaDv/Prefill.hs:(156,1)-(162,78)
   wire [2047:0] c$logits_case_alt;
   // src/LlamaDv/Prefill.hs:(156,1)-(162,78)
   reg [2047:0] logits;
   // src/LlamaDv/Prefill.hs:(156,1)-(162,78)
   reg [2047:0] c$logits_case_alt_0;
-  // src/LlamaDv/Decoder.hs:413:1-10
+  // src/LlamaDv/Decoder.hs:468:1-10
   wire signed [31:0] l;
-  reg  c$case_alt_53;
+  reg  c$case_alt_56;
   wire signed [63:0] c$case_scrut_3;
-  wire [1140:0] result_64;
-  // src/LlamaDv/Decoder.hs:417:1-103
+  wire [1289:0] result_64;
+  // src/LlamaDv/Decoder.hs:472:1-103
   reg [4:0] ds_6;
-  // src/LlamaDv/Decoder.hs:417:1-103
+  // src/LlamaDv/Decoder.hs:472:1-103
   reg [0:0] ds1_4;
-  // src/LlamaDv/Decoder.hs:417:1-103
+  // src/LlamaDv/Decoder.hs:472:1-103
   reg [3:0] ds2_1;
-  // src/LlamaDv/Decoder.hs:417:1-103
+  // src/LlamaDv/Decoder.hs:472:1-103
   reg [5:0] ds3_0;
-  // src/LlamaDv/Decoder.hs:417:1-103
+  // src/LlamaDv/Decoder.hs:472:1-103
   reg [7:0] ds4_0;
-  // src/LlamaDv/Decoder.hs:417:1-103
+  // src/LlamaDv/Decoder.hs:472:1-103
   reg [1:0] ds5_0;
-  // src/LlamaDv/Decoder.hs:417:1-103
+  // src/LlamaDv/Decoder.hs:472:1-103
   reg signed [63:0] ds6_0;
-  // src/LlamaDv/Decoder.hs:417:1-103
+  // src/LlamaDv/Decoder.hs:472:1-103
   reg signed [31:0] ds7_0;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [31:0] ds8_0;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg signed [6:0] ds9_0;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [2:0] ds10_0;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [7:0] ds11_0;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [7:0] ds12_0;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg signed [31:0] ds13_0;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [1:0] ds14_0;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [31:0] ds15_0;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [127:0] ds16_0;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg signed [6:0] ds17_0;
-  // src/LlamaDv/Decoder.hs:417:1-103
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg signed [5:0] ds8_0;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg signed [31:0] ds9_0;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [31:0] ds10_0;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg signed [6:0] ds11_0;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [2:0] ds12_0;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [7:0] ds13_0;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [7:0] ds14_0;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg signed [31:0] ds15_0;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [1:0] ds16_0;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [31:0] ds17_0;
+  // src/LlamaDv/Decoder.hs:472:1-103
   reg [127:0] ds18_0;
-  // src/LlamaDv/Decoder.hs:417:1-103
+  // src/LlamaDv/Decoder.hs:472:1-103
   reg signed [6:0] ds19_0;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [1:0] ds20_0;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [3:0] ds21_0;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [575:0] ds22_0;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [4:0] ds23_0;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg signed [31:0] ds24_0;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [5:0] ds25_0;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [127:0] ds20_0;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg signed [6:0] ds21_0;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [1:0] ds22_0;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [3:0] ds23_0;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [575:0] ds24_0;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [4:0] ds25_0;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg signed [31:0] ds26_0;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [5:0] ds27_0;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [110:0] ds28_0;
   // src/LlamaDv/Prefill.hs:(156,1)-(162,78)
-  wire [1140:0] nxt_0;
-  reg [1616:0] result_65;
+  wire [1289:0] nxt_0;
+  reg [1765:0] result_65;
   // src/LlamaDv/Prefill.hs:(156,1)-(162,78)
-  wire [1616:0] c$ds1_case_alt_2;
+  wire [1765:0] c$ds1_case_alt_2;
   // src/LlamaDv/Prefill.hs:(156,1)-(162,78)
   wire [3:0] p_0;
-  reg [1616:0] result_66;
-  wire [1616:0] c$case_alt_54;
-  reg [1140:0] c$app_arg_28;
+  reg [1765:0] result_66;
+  wire [1765:0] c$case_alt_57;
+  reg [1289:0] c$app_arg_34;
+  wire [1765:0] c$case_alt_58;
+  wire signed [31:0] c$app_arg_35;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_7;
-  wire signed [31:0] c$case_alt_55;
+  wire signed [31:0] c$case_alt_59;
   wire signed [31:0] result_67;
-  wire [1140:0] c$app_arg_29;
-  reg [1140:0] c$case_alt_56;
-  wire [1140:0] c$case_alt_57;
-  reg [1140:0] c$app_arg_30;
-  reg [1140:0] c$case_alt_58;
-  wire [4:0] c$case_alt_59;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  wire [1289:0] c$app_arg_36;
+  reg [1289:0] c$case_alt_60;
+  wire [1289:0] c$case_alt_61;
+  reg [1289:0] c$app_arg_37;
+  reg [1289:0] c$case_alt_62;
+  reg [1289:0] c$case_alt_63;
+  wire [110:0] c$app_arg_38;
+  wire [4:0] c$case_alt_64;
+  // src/LlamaDv/Decoder.hs:334:1-4
   wire  grew_0;
-  // src/LlamaDv/Decoder.hs:301:1-4
-  wire [576:0] ds27_0;
-  wire [4:0] c$app_arg_31;
-  wire [1616:0] result_68;
-  reg signed [6:0] c$app_arg_32;
-  wire [1616:0] result_69;
-  reg [1616:0] c$case_alt_60;
-  wire [5:0] c$app_arg_33;
-  reg [1140:0] c$app_arg_34;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  // src/LlamaDv/Decoder.hs:334:1-4
+  wire [576:0] ds30_1;
+  wire [4:0] c$app_arg_39;
+  wire [1765:0] result_68;
+  reg signed [6:0] c$app_arg_40;
+  wire [1765:0] result_69;
+  reg [1765:0] c$case_alt_65;
+  wire [5:0] c$app_arg_41;
+  reg [1289:0] c$app_arg_42;
+  // src/LlamaDv/Decoder.hs:334:1-4
   wire [127:0] \pm'_0 ;
-  wire signed [7:0] c$case_alt_61;
+  wire signed [7:0] c$case_alt_66;
   wire signed [7:0] result_70;
   wire signed [63:0] c$sat8Out_app_arg_1;
-  wire [5:0] c$case_alt_62;
+  wire [5:0] c$case_alt_67;
   wire [5:0] result_71;
   reg signed [63:0] result_72;
   // src/LlamaDv/Numerics.hs:51:1-4
@@ -731,32 +765,32 @@ module decoder_prefill_fault_latekv
   wire signed [63:0] c$wild1_app_arg_7;
   // src/LlamaDv/Numerics.hs:44:1-5
   wire signed [15:0] s_1;
-  wire [5:0] c$case_alt_63;
+  wire [5:0] c$case_alt_68;
   wire [5:0] result_73;
   wire signed [63:0] c$sat8Out_app_arg_2;
   // src/LlamaDv/Numerics.hs:99:1-9
-  wire signed [15:0] sh_0;
-  wire [198:0] c$app_arg_35;
-  wire signed [31:0] c$app_arg_36;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  wire signed [15:0] sh_1;
+  wire [198:0] c$app_arg_43;
+  wire signed [31:0] c$app_arg_44;
+  // src/LlamaDv/Decoder.hs:334:1-4
   wire [6:0] e_1;
-  reg [6:0] c$app_arg_37;
-  reg [1140:0] result_74;
-  reg [1140:0] c$case_alt_64;
-  reg [1140:0] c$case_alt_65;
-  reg [1140:0] c$app_arg_38;
-  wire [198:0] c$app_arg_39;
+  reg [6:0] c$app_arg_45;
+  reg [1289:0] result_74;
+  reg [1289:0] c$case_alt_69;
+  reg [1289:0] c$case_alt_70;
+  reg [1289:0] c$app_arg_46;
+  wire [198:0] c$app_arg_47;
   reg [198:0] result_75;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [15:0] s_2;
-  wire signed [31:0] c$case_alt_66;
+  wire signed [31:0] c$case_alt_71;
   wire signed [31:0] result_76;
   wire signed [63:0] c$sat32Out_case_alt_0;
   wire signed [63:0] c$sat32Out_app_arg_2;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] c$wild1_app_arg_8;
   wire signed [63:0] c$sat32Out_app_arg_3;
-  wire [5:0] c$case_alt_67;
+  wire [5:0] c$case_alt_72;
   wire [5:0] result_77;
   reg signed [63:0] result_78;
   // src/LlamaDv/Numerics.hs:51:1-4
@@ -770,140 +804,155 @@ module decoder_prefill_fault_latekv
   wire signed [63:0] c$sat32Out_app_arg_4;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_10;
-  wire [1140:0] c$app_arg_40;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  wire [1289:0] c$app_arg_48;
+  // src/LlamaDv/Decoder.hs:334:1-4
   wire  c$lastCol_case_alt_0;
-  wire [6:0] c$app_arg_41;
-  reg [1140:0] c$app_arg_42;
+  wire [6:0] c$app_arg_49;
+  reg [1289:0] c$app_arg_50;
   wire [31:0] result_79;
-  wire signed [31:0] c$app_arg_43;
-  reg [1140:0] result_80;
-  reg [1140:0] c$app_arg_44;
-  wire [1140:0] result_81;
-  reg [1140:0] c$step_$jOut_0;
-  wire [1140:0] c$step_$jOut_app_arg_1;
+  reg [1289:0] result_80;
+  wire signed [63:0] c$app_arg_51;
+  wire signed [63:0] c$app_arg_52;
+  // src/LlamaDv/Decoder.hs:334:1-4
+  wire signed [63:0] y0_0;
+  // src/LlamaDv/Decoder.hs:334:1-4
+  wire signed [15:0] sh_2;
+  // src/LlamaDv/Decoder.hs:334:1-4
+  wire [143:0] ds30_2;
+  wire signed [31:0] c$app_arg_53;
+  wire signed [63:0] c$app_arg_54;
+  wire signed [63:0] c$app_arg_55;
+  reg [1289:0] result_81;
+  reg [1289:0] c$app_arg_56;
+  wire [1289:0] result_82;
+  reg [1289:0] c$step_$jOut_0;
+  wire [1289:0] c$step_$jOut_app_arg_1;
   wire [5:0] c$step_$jOut_app_arg_2;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  // src/LlamaDv/Decoder.hs:334:1-4
   wire [7:0] step10_0;
   wire signed [63:0] c$sumSquareOut_0;
   reg [15:0] c$matrixShapeOut_0;
   reg [2:0] c$matrixShapeOut_app_arg_0;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  // src/LlamaDv/Decoder.hs:334:1-4
   wire [2:0] k_1;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  // src/LlamaDv/Decoder.hs:334:1-4
   reg [2:0] k_2;
+  wire [110:0] c$recipStartLargeOut_0;
+  wire signed [31:0] c$siluDenOut_0;
   // src/LlamaDv/Numerics.hs:93:1-8
   wire signed [15:0] y_0;
-  wire signed [6:0] result_82;
-  wire signed [6:0] c$case_alt_68;
-  wire [191:0] c$app_arg_45;
-  wire [31:0] c$app_arg_46;
-  wire [5:0] result_83;
+  wire signed [6:0] result_83;
+  wire signed [6:0] c$case_alt_73;
+  wire [191:0] c$app_arg_57;
+  wire [31:0] c$app_arg_58;
+  wire [5:0] result_84;
   reg [31:0] c$quantExpOut_app_arg_0;
-  reg [31:0] result_84;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  reg [31:0] result_85;
+  // src/LlamaDv/Decoder.hs:334:1-4
   wire [31:0] c$mx_case_alt_1;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  // src/LlamaDv/Decoder.hs:334:1-4
   wire [31:0] c$mx_case_alt_2;
   wire [31:0] c$absUOut_0;
   reg signed [31:0] c$absUOut_app_arg_0;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  // src/LlamaDv/Decoder.hs:334:1-4
   wire signed [31:0] o_2;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  // src/LlamaDv/Decoder.hs:334:1-4
   wire signed [31:0] o_3;
   reg signed [31:0] c$absUOut_case_alt_0;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  // src/LlamaDv/Decoder.hs:334:1-4
   wire signed [31:0] o_4;
-  reg [1142:0] c$tupIn_0;
-  wire signed [31:0] c$case_alt_69;
-  wire signed [31:0] result_85;
+  reg [1291:0] c$tupIn_0;
+  wire [110:0] c$recipNextOut_0;
+  wire signed [31:0] c$case_alt_74;
+  wire signed [31:0] result_86;
   // src/LlamaDv/Prefill.hs:89:1-8
   wire [2051:0] x_8;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_15;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_16;
-  reg [6:0] c$case_alt_70;
+  reg [6:0] c$case_alt_75;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_16;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_17;
-  reg [31:0] c$case_alt_71;
+  reg [31:0] c$case_alt_76;
   // src/LlamaDv/Memories.hs:52:1-53
   wire [7:0] eta1_0;
   // src/LlamaDv/Memories.hs:52:1-53
   reg  c$eta1_case_alt;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire  c$ds1_app_arg_5;
-  reg signed [31:0] result_86;
-  // src/LlamaDv/Decoder.hs:451:1-126
-  wire  c$ds2_app_arg_0;
   reg signed [31:0] result_87;
-  // src/LlamaDv/Decoder.hs:451:1-126
-  wire  c$ds3_app_arg_0;
+  // src/LlamaDv/Decoder.hs:509:1-126
+  wire  c$ds2_app_arg_0;
   reg signed [31:0] result_88;
-  // src/LlamaDv/Decoder.hs:451:1-126
-  wire  c$ds4_app_arg_0;
+  // src/LlamaDv/Decoder.hs:509:1-126
+  wire  c$ds3_app_arg_0;
   reg signed [31:0] result_89;
-  // src/LlamaDv/Decoder.hs:451:1-126
-  wire  c$ds5_app_arg_0;
+  // src/LlamaDv/Decoder.hs:509:1-126
+  wire  c$ds4_app_arg_0;
   reg signed [31:0] result_90;
-  wire [159:0] result_91;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
+  wire  c$ds5_app_arg_0;
+  reg signed [31:0] result_91;
+  wire [159:0] result_92;
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [39:0] x4_3;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [39:0] x4_4;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [39:0] x4_5;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [39:0] x4_6;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [38:0] eta3_0;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [37:0] a1_9;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [38:0] a1_10;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [38:0] a1_11;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [38:0] a1_12;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [38:0] a1_13;
-  wire [33:0] result_92;
-  reg [6:0] result_93;
-  reg [6:0] c$case_alt_72;
-  wire [6:0] c$case_alt_73;
-  wire [6:0] c$case_alt_74;
-  wire [6:0] c$app_arg_47;
-  reg [6:0] c$case_alt_75;
+  wire [33:0] result_93;
+  reg [6:0] result_94;
+  reg [6:0] c$case_alt_77;
+  reg [6:0] c$case_alt_78;
+  wire [6:0] c$case_alt_79;
+  wire [6:0] c$case_alt_80;
+  wire [6:0] c$app_arg_59;
+  reg [6:0] c$case_alt_81;
   wire signed [63:0] c$case_scrut_4;
   wire [6:0] c$packIndexOut_0;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [37:0] ds1_5;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [38:0] ds_7;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [38:0] ds_8;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [38:0] ds_9;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [38:0] ds_10;
   // src/LlamaDv/Prefill.hs:(156,1)-(162,78)
   wire [47:0] macN_0;
-  wire [127:0] result_94;
-  wire signed [31:0] result_95;
-  wire [7:0] c$app_arg_48;
-  reg signed [31:0] c$case_alt_76;
-  wire [47:0] c$case_alt_77;
+  wire [127:0] result_95;
+  wire signed [31:0] result_96;
+  wire [7:0] c$app_arg_60;
+  reg signed [31:0] c$case_alt_82;
+  wire [47:0] c$case_alt_83;
   wire signed [63:0] c$case_scrut_5;
-  reg [47:0] c$case_alt_78;
-  // src/LlamaDv/Decoder.hs:(462,1)-(465,61)
+  reg [47:0] c$case_alt_84;
+  // src/LlamaDv/Decoder.hs:(520,1)-(523,61)
   reg [47:0] m_0;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_17;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_18;
-  reg [511:0] c$case_alt_79;
+  reg [511:0] c$case_alt_85;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_12;
   // src/LlamaDv/Prefill.hs:(156,1)-(162,78)
@@ -912,33 +961,33 @@ module decoder_prefill_fault_latekv
   reg  c$eta2_case_alt;
   // src/LlamaDv/Memories.hs:36:1-119
   wire signed [63:0] c$eta2_case_scrut;
-  wire [2340:0] result_96;
+  wire [2340:0] result_97;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
   reg  c$ds5_case_alt_0;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
   reg [5:0] c$ds3_case_alt_0;
-  reg [2052:0] c$case_alt_80;
+  reg [2052:0] c$case_alt_86;
   wire signed [63:0] c$case_scrut_6;
-  reg  c$case_alt_81;
-  wire [2047:0] c$case_alt_82;
+  reg  c$case_alt_87;
+  wire [2047:0] c$case_alt_88;
   // src/LlamaDv/Prefill.hs:99:1-8
   wire [37:0] x_9;
-  wire [2047:0] result_97;
+  wire [2047:0] result_98;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
   reg [2047:0] xOut_0;
-  reg  c$case_alt_83;
+  reg  c$case_alt_89;
   wire signed [63:0] c$case_scrut_7;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
   wire signed [63:0] c$normApply_case_scrut_0;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  wire [1140:0] nxt_1;
-  reg [1616:0] result_98;
+  wire [1289:0] nxt_1;
+  reg [1765:0] result_99;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  wire [1616:0] c$ds1_case_alt_3;
+  wire [1765:0] c$ds1_case_alt_3;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
   wire  c$ds1_app_arg_6;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  wire [1616:0] c$ds1_case_alt_4;
+  wire [1765:0] c$ds1_case_alt_4;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
   wire [3:0] p_1;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
@@ -946,39 +995,43 @@ module decoder_prefill_fault_latekv
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
   wire [276:0] kvW_0;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  wire [1140:0] \s'_0 ;
-  reg [1616:0] result_99;
-  wire [1616:0] c$case_alt_84;
-  reg [1140:0] c$app_arg_49;
+  wire [1289:0] \s'_0 ;
+  reg [1765:0] result_100;
+  wire [1765:0] c$case_alt_90;
+  reg [1289:0] c$app_arg_61;
+  wire [1765:0] c$case_alt_91;
+  wire signed [31:0] c$app_arg_62;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_10;
-  wire signed [31:0] c$case_alt_85;
-  wire signed [31:0] result_100;
-  wire [1140:0] c$app_arg_50;
-  reg [1140:0] c$case_alt_86;
-  wire [1140:0] c$case_alt_87;
-  reg [1140:0] c$app_arg_51;
-  reg [1140:0] c$case_alt_88;
-  wire [4:0] c$case_alt_89;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  wire signed [31:0] c$case_alt_92;
+  wire signed [31:0] result_101;
+  wire [1289:0] c$app_arg_63;
+  reg [1289:0] c$case_alt_93;
+  wire [1289:0] c$case_alt_94;
+  reg [1289:0] c$app_arg_64;
+  reg [1289:0] c$case_alt_95;
+  reg [1289:0] c$case_alt_96;
+  wire [110:0] c$app_arg_65;
+  wire [4:0] c$case_alt_97;
+  // src/LlamaDv/Decoder.hs:334:1-4
   wire  grew_1;
-  // src/LlamaDv/Decoder.hs:301:1-4
-  wire [576:0] ds27_1;
-  wire [4:0] c$app_arg_52;
-  wire [1616:0] result_101;
-  reg signed [6:0] c$app_arg_53;
-  wire [1616:0] result_102;
-  reg [1616:0] c$case_alt_90;
-  wire [5:0] c$app_arg_54;
-  reg [1140:0] c$app_arg_55;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  // src/LlamaDv/Decoder.hs:334:1-4
+  wire [576:0] ds30_3;
+  wire [4:0] c$app_arg_66;
+  wire [1765:0] result_102;
+  reg signed [6:0] c$app_arg_67;
+  wire [1765:0] result_103;
+  reg [1765:0] c$case_alt_98;
+  wire [5:0] c$app_arg_68;
+  reg [1289:0] c$app_arg_69;
+  // src/LlamaDv/Decoder.hs:334:1-4
   wire [127:0] \pm'_1 ;
-  wire signed [7:0] c$case_alt_91;
-  wire signed [7:0] result_103;
+  wire signed [7:0] c$case_alt_99;
+  wire signed [7:0] result_104;
   wire signed [63:0] c$sat8Out_app_arg_3;
-  wire [5:0] c$case_alt_92;
-  wire [5:0] result_104;
-  reg signed [63:0] result_105;
+  wire [5:0] c$case_alt_100;
+  wire [5:0] result_105;
+  reg signed [63:0] result_106;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] wild1_11;
   // src/LlamaDv/Numerics.hs:51:1-4
@@ -993,34 +1046,34 @@ module decoder_prefill_fault_latekv
   wire signed [63:0] c$wild1_app_arg_13;
   // src/LlamaDv/Numerics.hs:44:1-5
   wire signed [15:0] s_3;
-  wire [5:0] c$case_alt_93;
-  wire [5:0] result_106;
+  wire [5:0] c$case_alt_101;
+  wire [5:0] result_107;
   wire signed [63:0] c$sat8Out_app_arg_4;
   // src/LlamaDv/Numerics.hs:99:1-9
-  wire signed [15:0] sh_1;
-  wire [198:0] c$app_arg_56;
-  wire signed [31:0] c$app_arg_57;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  wire signed [15:0] sh_3;
+  wire [198:0] c$app_arg_70;
+  wire signed [31:0] c$app_arg_71;
+  // src/LlamaDv/Decoder.hs:334:1-4
   wire [6:0] e_2;
-  reg [6:0] c$app_arg_58;
-  reg [1140:0] result_107;
-  reg [1140:0] c$case_alt_94;
-  reg [1140:0] c$case_alt_95;
-  reg [1140:0] c$app_arg_59;
-  wire [198:0] c$app_arg_60;
-  reg [198:0] result_108;
+  reg [6:0] c$app_arg_72;
+  reg [1289:0] result_108;
+  reg [1289:0] c$case_alt_102;
+  reg [1289:0] c$case_alt_103;
+  reg [1289:0] c$app_arg_73;
+  wire [198:0] c$app_arg_74;
+  reg [198:0] result_109;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [15:0] s_4;
-  wire signed [31:0] c$case_alt_96;
-  wire signed [31:0] result_109;
+  wire signed [31:0] c$case_alt_104;
+  wire signed [31:0] result_110;
   wire signed [63:0] c$sat32Out_case_alt_1;
   wire signed [63:0] c$sat32Out_app_arg_5;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] c$wild1_app_arg_14;
   wire signed [63:0] c$sat32Out_app_arg_6;
-  wire [5:0] c$case_alt_97;
-  wire [5:0] result_110;
-  reg signed [63:0] result_111;
+  wire [5:0] c$case_alt_105;
+  wire [5:0] result_111;
+  reg signed [63:0] result_112;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] wild1_14;
   // src/LlamaDv/Numerics.hs:51:1-4
@@ -1032,53 +1085,67 @@ module decoder_prefill_fault_latekv
   wire signed [63:0] c$sat32Out_app_arg_7;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_16;
-  wire [1140:0] c$app_arg_61;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  wire [1289:0] c$app_arg_75;
+  // src/LlamaDv/Decoder.hs:334:1-4
   wire  c$lastCol_case_alt_1;
-  wire [6:0] c$app_arg_62;
-  reg [1140:0] c$app_arg_63;
-  wire [31:0] result_112;
-  wire signed [31:0] c$app_arg_64;
-  reg [1140:0] result_113;
-  reg [1140:0] c$app_arg_65;
-  wire [1140:0] result_114;
-  reg [1140:0] c$step_$jOut_1;
-  wire [1140:0] c$step_$jOut_app_arg_3;
+  wire [6:0] c$app_arg_76;
+  reg [1289:0] c$app_arg_77;
+  wire [31:0] result_113;
+  reg [1289:0] result_114;
+  wire signed [63:0] c$app_arg_78;
+  wire signed [63:0] c$app_arg_79;
+  // src/LlamaDv/Decoder.hs:334:1-4
+  wire signed [63:0] y0_1;
+  // src/LlamaDv/Decoder.hs:334:1-4
+  wire signed [15:0] sh_4;
+  // src/LlamaDv/Decoder.hs:334:1-4
+  wire [143:0] ds30_4;
+  wire signed [31:0] c$app_arg_80;
+  wire signed [63:0] c$app_arg_81;
+  wire signed [63:0] c$app_arg_82;
+  reg [1289:0] result_115;
+  reg [1289:0] c$app_arg_83;
+  wire [1289:0] result_116;
+  reg [1289:0] c$step_$jOut_1;
+  wire [1289:0] c$step_$jOut_app_arg_3;
   wire [5:0] c$step_$jOut_app_arg_4;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  // src/LlamaDv/Decoder.hs:334:1-4
   wire [7:0] step10_1;
   wire signed [63:0] c$sumSquareOut_1;
   reg [15:0] c$matrixShapeOut_1;
   reg [2:0] c$matrixShapeOut_app_arg_1;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  // src/LlamaDv/Decoder.hs:334:1-4
   wire [2:0] k_3;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  // src/LlamaDv/Decoder.hs:334:1-4
   reg [2:0] k_4;
+  wire [110:0] c$recipStartLargeOut_1;
+  wire signed [31:0] c$siluDenOut_1;
   // src/LlamaDv/Numerics.hs:93:1-8
   wire signed [15:0] y_1;
-  wire signed [6:0] result_115;
-  wire signed [6:0] c$case_alt_98;
-  wire [191:0] c$app_arg_66;
-  wire [31:0] c$app_arg_67;
-  wire [5:0] result_116;
+  wire signed [6:0] result_117;
+  wire signed [6:0] c$case_alt_106;
+  wire [191:0] c$app_arg_84;
+  wire [31:0] c$app_arg_85;
+  wire [5:0] result_118;
   reg [31:0] c$quantExpOut_app_arg_1;
-  reg [31:0] result_117;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  reg [31:0] result_119;
+  // src/LlamaDv/Decoder.hs:334:1-4
   wire [31:0] c$mx_case_alt_3;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  // src/LlamaDv/Decoder.hs:334:1-4
   wire [31:0] c$mx_case_alt_4;
   wire [31:0] c$absUOut_1;
   reg signed [31:0] c$absUOut_app_arg_1;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  // src/LlamaDv/Decoder.hs:334:1-4
   wire signed [31:0] o_5;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  // src/LlamaDv/Decoder.hs:334:1-4
   wire signed [31:0] o_6;
   reg signed [31:0] c$absUOut_case_alt_1;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  // src/LlamaDv/Decoder.hs:334:1-4
   wire signed [31:0] o_7;
-  reg [1142:0] c$tupIn_1;
-  wire signed [6:0] result_118;
-  // src/LlamaDv/Decoder.hs:478:1-10
+  reg [1291:0] c$tupIn_1;
+  wire [110:0] c$recipNextOut_1;
+  wire signed [6:0] result_120;
+  // src/LlamaDv/Decoder.hs:536:1-10
   wire [48:0] xs_2;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_13;
@@ -1086,63 +1153,62 @@ module decoder_prefill_fault_latekv
   wire  en_18;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_19;
-  reg [6:0] c$case_alt_99;
+  reg [6:0] c$case_alt_107;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_14;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_19;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_20;
-  reg [6:0] c$case_alt_100;
+  reg [6:0] c$case_alt_108;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_15;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_20;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_21;
-  reg [6:0] c$case_alt_101;
+  reg [6:0] c$case_alt_109;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_16;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_21;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_22;
-  reg [6:0] c$case_alt_102;
+  reg [6:0] c$case_alt_110;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_17;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_22;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_23;
-  reg [6:0] c$case_alt_103;
+  reg [6:0] c$case_alt_111;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_18;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_23;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_24;
-  reg [6:0] c$case_alt_104;
+  reg [6:0] c$case_alt_112;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_19;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_24;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_25;
-  reg [6:0] c$case_alt_105;
-  // src/LlamaDv/Decoder.hs:478:1-10
+  reg [6:0] c$case_alt_113;
+  // src/LlamaDv/Decoder.hs:536:1-10
   wire [3:0] c$xs_app_arg_app_arg_1;
-  // src/LlamaDv/Decoder.hs:478:1-10
+  // src/LlamaDv/Decoder.hs:536:1-10
   reg  c$xs_app_arg_case_alt_1;
-  // src/LlamaDv/Decoder.hs:478:1-10
+  // src/LlamaDv/Decoder.hs:536:1-10
   wire signed [63:0] c$xs_app_arg_case_scrut_1;
-  wire [511:0] result_119;
-  // src/LlamaDv/Attention.hs:49:1-10
-  wire signed [63:0] r_0;
-  wire signed [31:0] c$case_alt_106;
-  wire signed [31:0] result_120;
+  // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
+  wire [511:0] c$wild_case_alt_0;
+  wire signed [31:0] c$case_alt_114;
+  wire signed [31:0] result_121;
   // src/LlamaDv/Prefill.hs:89:1-8
   wire [2051:0] x_11;
-  reg [269:0] result_121;
+  reg [269:0] result_122;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
   wire [274:0] ds2_2;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
@@ -1163,206 +1229,213 @@ module decoder_prefill_fault_latekv
   wire [275:0] a1_15;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
   wire [4:0] rdAddr_0;
-  // src/LlamaDv/Decoder.hs:238:1-6
+  // src/LlamaDv/Decoder.hs:269:1-6
   wire [1:0] kvh_0;
-  wire [5:0] result_122;
   wire [5:0] result_123;
-  wire signed [31:0] result_124;
+  wire [5:0] result_124;
+  wire signed [31:0] result_125;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
   wire [63:0] xs_3;
-  reg [31:0] c$case_alt_107;
-  reg [31:0] c$case_alt_108;
+  reg [31:0] c$case_alt_115;
+  reg [31:0] c$case_alt_116;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
   reg  c$normApply_case_alt_0;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire  c$ds1_app_arg_7;
-  reg signed [31:0] result_125;
-  // src/LlamaDv/Decoder.hs:451:1-126
-  wire  c$ds2_app_arg_1;
   reg signed [31:0] result_126;
-  // src/LlamaDv/Decoder.hs:451:1-126
-  wire  c$ds3_app_arg_1;
+  // src/LlamaDv/Decoder.hs:509:1-126
+  wire  c$ds2_app_arg_1;
   reg signed [31:0] result_127;
-  // src/LlamaDv/Decoder.hs:451:1-126
-  wire  c$ds4_app_arg_1;
+  // src/LlamaDv/Decoder.hs:509:1-126
+  wire  c$ds3_app_arg_1;
   reg signed [31:0] result_128;
-  // src/LlamaDv/Decoder.hs:451:1-126
-  wire  c$ds5_app_arg_1;
+  // src/LlamaDv/Decoder.hs:509:1-126
+  wire  c$ds4_app_arg_1;
   reg signed [31:0] result_129;
-  wire [159:0] result_130;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
+  wire  c$ds5_app_arg_1;
+  reg signed [31:0] result_130;
+  wire [159:0] result_131;
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [39:0] x4_7;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [39:0] x4_8;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [39:0] x4_9;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [39:0] x4_10;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [38:0] eta3_1;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [37:0] a1_16;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [38:0] a1_17;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [38:0] a1_18;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [38:0] a1_19;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [38:0] a1_20;
-  wire [33:0] result_131;
-  reg [6:0] result_132;
-  reg [6:0] c$case_alt_109;
-  wire [6:0] c$case_alt_110;
-  wire [6:0] c$case_alt_111;
-  wire [6:0] c$app_arg_68;
-  reg [6:0] c$case_alt_112;
+  wire [33:0] result_132;
+  reg [6:0] result_133;
+  reg [6:0] c$case_alt_117;
+  reg [6:0] c$case_alt_118;
+  wire [6:0] c$case_alt_119;
+  wire [6:0] c$case_alt_120;
+  wire [6:0] c$app_arg_86;
+  reg [6:0] c$case_alt_121;
   wire signed [63:0] c$case_scrut_8;
   wire [6:0] c$packIndexOut_1;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [37:0] ds1_6;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [38:0] ds_11;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [38:0] ds_12;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [38:0] ds_13;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [38:0] ds_14;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
   wire [47:0] macN_1;
-  wire [127:0] result_133;
-  wire signed [31:0] result_134;
-  wire [7:0] c$app_arg_69;
-  reg signed [31:0] c$case_alt_113;
-  wire [47:0] c$case_alt_114;
+  wire [127:0] result_134;
+  wire signed [31:0] result_135;
+  wire [7:0] c$app_arg_87;
+  reg signed [31:0] c$case_alt_122;
+  wire [47:0] c$case_alt_123;
   wire signed [63:0] c$case_scrut_9;
-  reg [47:0] c$case_alt_115;
-  // src/LlamaDv/Decoder.hs:(462,1)-(465,61)
+  reg [47:0] c$case_alt_124;
+  // src/LlamaDv/Decoder.hs:(520,1)-(523,61)
   reg [47:0] m_1;
-  wire [1023:0] result_135;
-  // src/LlamaDv/Decoder.hs:478:1-10
+  wire [1023:0] result_136;
+  // src/LlamaDv/Decoder.hs:536:1-10
   wire [7167:0] xs_4;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_20;
-  wire [1023:0] result_136;
+  wire [1023:0] result_137;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_25;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_27;
-  reg [511:0] c$case_alt_116;
+  reg [511:0] c$case_alt_125;
   // src/LlamaDv/Memories.hs:39:1-78
   wire [7:0] eta1_1;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_26;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_28;
-  reg [1023:0] c$case_alt_117;
+  reg [1023:0] c$case_alt_126;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_21;
-  wire [1023:0] result_137;
+  wire [1023:0] result_138;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_27;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_29;
-  reg [511:0] c$case_alt_118;
+  reg [511:0] c$case_alt_127;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_22;
-  wire [1023:0] result_138;
+  wire [1023:0] result_139;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_28;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_30;
-  reg [511:0] c$case_alt_119;
+  reg [511:0] c$case_alt_128;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_23;
-  wire [1023:0] result_139;
+  wire [1023:0] result_140;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_29;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_31;
-  reg [511:0] c$case_alt_120;
+  reg [511:0] c$case_alt_129;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_24;
-  wire [1023:0] result_140;
+  wire [1023:0] result_141;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_30;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_32;
-  reg [511:0] c$case_alt_121;
+  reg [511:0] c$case_alt_130;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_25;
-  wire [1023:0] result_141;
+  wire [1023:0] result_142;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_31;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_33;
-  reg [511:0] c$case_alt_122;
-  // src/LlamaDv/Decoder.hs:478:1-10
+  reg [511:0] c$case_alt_131;
+  // src/LlamaDv/Decoder.hs:536:1-10
   wire [3:0] c$xs_app_arg_app_arg_2;
-  // src/LlamaDv/Decoder.hs:478:1-10
+  // src/LlamaDv/Decoder.hs:536:1-10
   reg  c$xs_app_arg_case_alt_2;
-  // src/LlamaDv/Decoder.hs:478:1-10
+  // src/LlamaDv/Decoder.hs:536:1-10
   wire signed [63:0] c$xs_app_arg_case_scrut_2;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
   reg [6:0] addr_1;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
   wire [198:0] wr_2;
-  wire [1140:0] result_142;
-  // src/LlamaDv/Decoder.hs:417:1-103
+  wire [1289:0] result_143;
+  // src/LlamaDv/Decoder.hs:472:1-103
   reg [4:0] ds_15;
-  // src/LlamaDv/Decoder.hs:417:1-103
+  // src/LlamaDv/Decoder.hs:472:1-103
   reg [0:0] ds1_7;
-  // src/LlamaDv/Decoder.hs:417:1-103
+  // src/LlamaDv/Decoder.hs:472:1-103
   reg [3:0] ds2_3;
-  // src/LlamaDv/Decoder.hs:417:1-103
+  // src/LlamaDv/Decoder.hs:472:1-103
   reg [5:0] ds3_1;
-  // src/LlamaDv/Decoder.hs:417:1-103
+  // src/LlamaDv/Decoder.hs:472:1-103
   reg [7:0] ds4_1;
-  // src/LlamaDv/Decoder.hs:417:1-103
+  // src/LlamaDv/Decoder.hs:472:1-103
   reg [1:0] ds5_1;
-  // src/LlamaDv/Decoder.hs:417:1-103
+  // src/LlamaDv/Decoder.hs:472:1-103
   reg signed [63:0] ds6_1;
-  // src/LlamaDv/Decoder.hs:417:1-103
+  // src/LlamaDv/Decoder.hs:472:1-103
   reg signed [31:0] ds7_1;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [31:0] ds8_1;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg signed [6:0] ds9_1;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [2:0] ds10_1;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [7:0] ds11_1;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [7:0] ds12_1;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg signed [31:0] ds13_1;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [1:0] ds14_1;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [31:0] ds15_1;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [127:0] ds16_1;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg signed [6:0] ds17_1;
-  // src/LlamaDv/Decoder.hs:417:1-103
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg signed [5:0] ds8_1;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg signed [31:0] ds9_1;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [31:0] ds10_1;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg signed [6:0] ds11_1;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [2:0] ds12_1;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [7:0] ds13_1;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [7:0] ds14_1;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg signed [31:0] ds15_1;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [1:0] ds16_1;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [31:0] ds17_1;
+  // src/LlamaDv/Decoder.hs:472:1-103
   reg [127:0] ds18_1;
-  // src/LlamaDv/Decoder.hs:417:1-103
+  // src/LlamaDv/Decoder.hs:472:1-103
   reg signed [6:0] ds19_1;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [1:0] ds20_1;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [3:0] ds21_1;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [575:0] ds22_1;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [4:0] ds23_1;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg signed [31:0] ds24_1;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [5:0] ds25_1;
-  wire [5:0] c$app_arg_70;
-  wire [2639:0] result_143;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [127:0] ds20_1;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg signed [6:0] ds21_1;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [1:0] ds22_1;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [3:0] ds23_1;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [575:0] ds24_1;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [4:0] ds25_1;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg signed [31:0] ds26_1;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [5:0] ds27_1;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [110:0] ds28_1;
+  wire [5:0] c$app_arg_88;
+  wire [2639:0] result_144;
   // src/LlamaDv/Prefill.hs:(195,1)-(203,18)
   wire [2052:0] b2;
   // src/LlamaDv/Prefill.hs:(195,1)-(203,18)
@@ -1427,191 +1500,213 @@ module decoder_prefill_fault_latekv
   wire [4:0] result_selection_14;
   wire [1:0] c$bv_2;
   wire [7:0] c$app_arg_selection_17;
+  wire [41:0] c$bv_3;
+  wire signed [31:0] c$app_arg_fun_arg;
+  wire signed [63:0] c$app_arg_fun_arg_0;
   wire signed [31:0] c$s;
   wire signed [31:0] c$s_0;
-  wire [2:0] c$case_alt_selection_28;
+  wire [2:0] c$case_alt_selection_29;
   wire [7:0] c$app_arg_selection_21;
-  wire [1:0] c$case_alt_selection_33;
-  wire  ds27_fun_arg;
-  wire [575:0] ds27_fun_arg_0;
-  wire [127:0] ds27_fun_arg_1;
-  wire signed [6:0] ds27_fun_arg_2;
+  wire [1:0] c$case_alt_selection_34;
+  wire [4:0] c$case_alt_selection_38;
+  wire  ds30_fun_arg;
+  wire [575:0] ds30_fun_arg_0;
+  wire [127:0] ds30_fun_arg_1;
+  wire signed [6:0] ds30_fun_arg_2;
   wire [7:0] c$app_arg_selection_25;
-  wire [1:0] c$case_alt_selection_37;
-  wire [3:0] c$bv_3;
-  wire [0:0] c$bv_4;
-  wire [1:0] c$bv_5;
+  wire [1:0] c$case_alt_selection_42;
+  wire [3:0] c$bv_4;
+  wire [0:0] c$bv_5;
+  wire [1:0] c$bv_6;
   wire [1:0] c$app_arg_selection_28;
   wire [135:0] \pm'_projection ;
-  wire [15:0] c$bv_6;
-  wire [5:0] c$i_222;
   wire [15:0] c$bv_7;
+  wire [5:0] c$i_224;
+  wire [15:0] c$bv_8;
   wire signed [6:0] c$s_1;
-  wire [7:0] c$bv_8;
-  wire [3:0] c$app_arg_fun_arg;
-  wire [7:0] c$app_arg_fun_arg_0;
-  wire signed [31:0] c$app_arg_fun_arg_1;
-  wire signed [31:0] c$app_arg_fun_arg_2;
   wire [7:0] c$bv_9;
+  wire [3:0] c$app_arg_fun_arg_1;
+  wire [7:0] c$app_arg_fun_arg_2;
+  wire signed [31:0] c$app_arg_fun_arg_3;
+  wire signed [31:0] c$app_arg_fun_arg_4;
+  wire [7:0] c$bv_10;
   wire [2:0] c$app_arg_selection_32;
   wire [2:0] result_selection_24;
-  wire [7:0] c$case_alt_selection_43;
-  wire [7:0] c$case_alt_selection_46;
+  wire [7:0] c$case_alt_selection_48;
+  wire [7:0] c$case_alt_selection_51;
   wire [2:0] c$app_arg_selection_35;
   wire [2:0] result_selection_27;
-  wire [7:0] c$bv_10;
   wire [7:0] c$bv_11;
+  wire [7:0] c$bv_12;
   wire signed [6:0] c$s_2;
   wire signed [31:0] c$s_3;
   wire signed [31:0] c$s_4;
   wire signed [31:0] c$s_5;
-  wire [15:0] c$bv_12;
-  wire [4:0] c$i_250;
   wire [15:0] c$bv_13;
+  wire [4:0] c$i_252;
+  wire [15:0] c$bv_14;
   wire signed [31:0] c$s_6;
   wire signed [31:0] c$s_7;
-  wire [5:0] c$i_258;
-  wire [7:0] c$bv_14;
+  wire [5:0] c$i_260;
+  wire [7:0] c$bv_15;
   wire [7:0] c$app_arg_selection_40;
-  wire signed [63:0] c$app_arg_fun_arg_3;
   wire [7:0] result_selection_34;
+  wire signed [63:0] c$app_arg_fun_arg_5;
+  wire signed [63:0] ds30_fun_arg_3;
+  wire signed [5:0] c$s_8;
+  wire signed [15:0] c$app_arg_fun_arg_6;
+  wire signed [31:0] c$s_9;
+  wire signed [31:0] c$s_10;
+  wire [7:0] result_selection_37;
   wire [7:0] c$app_arg_selection_43;
   wire [7:0] c$step_$jOut_selection_1;
-  wire [7:0] c$bv_15;
+  wire [7:0] c$bv_16;
   wire signed [63:0] c$sumSquareOut_fun_arg;
   wire signed [31:0] c$sumSquareOut_fun_arg_0;
   wire [4:0] c$matrixShapeOut_app_arg_selection_1;
   wire [1:0] k_selection_1;
+  wire signed [31:0] c$siluDenOut_fun_arg;
   wire [31:0] c$vec_15;
   wire [4:0] c$quantExpOut_app_arg_selection_1;
-  wire [7:0] result_selection_70;
-  wire [32:0] c$bv_17;
+  wire [7:0] result_selection_73;
+  wire [32:0] c$bv_18;
   wire [4:0] c$absUOut_app_arg_selection_1;
   wire signed [31:0] o_fun_arg;
   wire signed [31:0] o_fun_arg_0;
   wire signed [31:0] o_fun_arg_1;
   wire signed [31:0] o_fun_arg_2;
   wire [1:0] c$absUOut_case_alt_selection_1;
-  wire [7:0] c$i_293;
+  wire [7:0] c$i_301;
   wire [4:0] c$tupIn_selection_1;
-  wire [2:0] c$bv_18;
-  wire [3:0] c$i_296;
+  wire [110:0] c$recipNextOut_fun_arg;
   wire [2:0] c$bv_19;
+  wire [3:0] c$i_304;
+  wire [2:0] c$bv_20;
   wire [4:0] c$dtt_rhs_10;
   wire [511:0] c$vec_16;
-  wire [31:0] c$bv_20;
-  wire [40:0] c$bv_21;
-  wire [7:0] c$i_310;
+  wire [7:0] c$i_317;
   wire [2047:0] c$vecFlat;
-  wire [4:0] c$i_1400;
+  wire [4:0] c$i_1407;
   wire [276:0] kvWr_selection_1;
   wire [0:0] c$bv_22;
   wire [3:0] c$bv_23;
   wire [1:0] c$bv_24;
-  wire [0:0] c$i_1403;
-  wire [5:0] c$i_1468;
-  wire [5:0] c$i_1469;
-  wire [6:0] c$i_1598;
-  wire [6:0] c$i_1599;
-  wire [6:0] c$i_1728;
-  wire [6:0] c$i_1729;
-  wire [6:0] c$i_1858;
-  wire [6:0] c$i_1859;
-  wire [6:0] c$i_1988;
-  wire [6:0] c$i_1989;
+  wire [0:0] c$i_1410;
+  wire [5:0] c$i_1475;
+  wire [5:0] c$i_1476;
+  wire [6:0] c$i_1605;
+  wire [6:0] c$i_1606;
+  wire [6:0] c$i_1735;
+  wire [6:0] c$i_1736;
+  wire [6:0] c$i_1865;
+  wire [6:0] c$i_1866;
+  wire [6:0] c$i_1995;
+  wire [6:0] c$i_1996;
   wire [7:0] c$bv_25;
-  wire [1:0] result_selection_75;
-  wire [4:0] c$case_alt_selection_53;
+  wire [1:0] result_selection_78;
   wire [7:0] c$bv_26;
+  wire [4:0] c$case_alt_selection_59;
   wire [7:0] c$bv_27;
   wire [7:0] c$bv_28;
   wire [7:0] c$bv_29;
+  wire [7:0] c$bv_30;
   wire [4:0] c$dtt_rhs_13;
-  wire [1:0] c$bv_30;
-  wire [7:0] c$bv_31;
+  wire [1:0] c$bv_31;
+  wire [7:0] c$bv_32;
   wire signed [7:0] result_fun_arg;
   wire signed [6:0] result_fun_arg_0;
   wire signed [31:0] result_fun_arg_1;
-  wire [7:0] c$i_1996;
+  wire [7:0] c$i_2004;
   wire [1023:0] c$vecFlat_0;
-  wire [7:0] c$case_alt_selection_58;
+  wire [7:0] c$case_alt_selection_64;
   wire [4:0] c$dtt_rhs_16;
-  wire [2:0] c$bv_32;
-  wire [3:0] c$i_2011;
   wire [2:0] c$bv_33;
+  wire [3:0] c$i_2019;
+  wire [2:0] c$bv_34;
   wire [4:0] c$dtt_rhs_19;
   wire [4:0] addr_selection_1;
-  wire [5:0] c$bv_34;
-  wire [7:0] c$bv_35;
+  wire [5:0] c$bv_35;
   wire [7:0] c$bv_36;
-  wire [2052:0] result_selection_78;
+  wire [7:0] c$bv_37;
+  wire [2052:0] result_selection_81;
   wire [2052:0] c$st_case_alt_selection_10;
   wire [2079:0] c$logits_case_alt_projection;
   wire [4:0] c$dtt_rhs_22;
-  wire [4:0] result_selection_81;
   wire [4:0] result_selection_84;
-  wire [1:0] c$bv_37;
+  wire [4:0] result_selection_87;
+  wire [1:0] c$bv_38;
   wire [7:0] c$app_arg_selection_46;
-  wire signed [31:0] c$s_8;
-  wire signed [31:0] c$s_9;
-  wire [2:0] c$case_alt_selection_68;
+  wire [41:0] c$bv_39;
+  wire signed [31:0] c$app_arg_fun_arg_7;
+  wire signed [63:0] c$app_arg_fun_arg_8;
+  wire signed [31:0] c$s_11;
+  wire signed [31:0] c$s_12;
+  wire [2:0] c$case_alt_selection_75;
   wire [7:0] c$app_arg_selection_50;
-  wire [1:0] c$case_alt_selection_73;
-  wire  ds27_fun_arg_3;
-  wire [575:0] ds27_fun_arg_4;
-  wire [127:0] ds27_fun_arg_5;
-  wire signed [6:0] ds27_fun_arg_6;
+  wire [1:0] c$case_alt_selection_80;
+  wire [4:0] c$case_alt_selection_84;
+  wire  ds30_fun_arg_4;
+  wire [575:0] ds30_fun_arg_5;
+  wire [127:0] ds30_fun_arg_6;
+  wire signed [6:0] ds30_fun_arg_7;
   wire [7:0] c$app_arg_selection_54;
-  wire [1:0] c$case_alt_selection_77;
-  wire [3:0] c$bv_38;
-  wire [0:0] c$bv_39;
-  wire [1:0] c$bv_40;
+  wire [1:0] c$case_alt_selection_88;
+  wire [3:0] c$bv_40;
+  wire [0:0] c$bv_41;
+  wire [1:0] c$bv_42;
   wire [1:0] c$app_arg_selection_57;
   wire [135:0] \pm'_projection_2 ;
-  wire [15:0] c$bv_41;
-  wire [5:0] c$i_2492;
-  wire [15:0] c$bv_42;
-  wire signed [6:0] c$s_10;
-  wire [7:0] c$bv_43;
-  wire [3:0] c$app_arg_fun_arg_4;
-  wire [7:0] c$app_arg_fun_arg_5;
-  wire signed [31:0] c$app_arg_fun_arg_6;
-  wire signed [31:0] c$app_arg_fun_arg_7;
-  wire [7:0] c$bv_44;
-  wire [2:0] c$app_arg_selection_61;
-  wire [2:0] result_selection_94;
-  wire [7:0] c$case_alt_selection_83;
-  wire [7:0] c$case_alt_selection_86;
-  wire [2:0] c$app_arg_selection_64;
-  wire [2:0] result_selection_97;
+  wire [15:0] c$bv_43;
+  wire [5:0] c$i_2526;
+  wire [15:0] c$bv_44;
+  wire signed [6:0] c$s_13;
   wire [7:0] c$bv_45;
+  wire [3:0] c$app_arg_fun_arg_9;
+  wire [7:0] c$app_arg_fun_arg_10;
+  wire signed [31:0] c$app_arg_fun_arg_11;
+  wire signed [31:0] c$app_arg_fun_arg_12;
   wire [7:0] c$bv_46;
-  wire signed [6:0] c$s_11;
-  wire signed [6:0] c$s_12;
-  wire signed [31:0] c$s_13;
-  wire signed [31:0] c$s_14;
-  wire signed [31:0] c$s_15;
-  wire [15:0] c$bv_47;
-  wire [4:0] c$i_2520;
-  wire [15:0] c$bv_48;
+  wire [2:0] c$app_arg_selection_61;
+  wire [2:0] result_selection_97;
+  wire [7:0] c$case_alt_selection_94;
+  wire [7:0] c$case_alt_selection_97;
+  wire [2:0] c$app_arg_selection_64;
+  wire [2:0] result_selection_100;
+  wire [7:0] c$bv_47;
+  wire [7:0] c$bv_48;
+  wire signed [6:0] c$s_14;
+  wire signed [6:0] c$s_15;
   wire signed [31:0] c$s_16;
   wire signed [31:0] c$s_17;
-  wire [5:0] c$i_2528;
-  wire [7:0] c$bv_49;
+  wire signed [31:0] c$s_18;
+  wire [15:0] c$bv_49;
+  wire [4:0] c$i_2554;
+  wire [15:0] c$bv_50;
+  wire signed [31:0] c$s_19;
+  wire signed [31:0] c$s_20;
+  wire [5:0] c$i_2562;
+  wire [7:0] c$bv_51;
   wire [7:0] c$app_arg_selection_69;
-  wire signed [63:0] c$app_arg_fun_arg_8;
-  wire [7:0] result_selection_104;
+  wire [7:0] result_selection_107;
+  wire signed [63:0] c$app_arg_fun_arg_13;
+  wire signed [63:0] ds30_fun_arg_8;
+  wire signed [5:0] c$s_21;
+  wire signed [15:0] c$app_arg_fun_arg_14;
+  wire signed [31:0] c$s_22;
+  wire signed [31:0] c$s_23;
+  wire [7:0] result_selection_110;
   wire [7:0] c$app_arg_selection_72;
   wire [7:0] c$step_$jOut_selection_4;
-  wire [7:0] c$bv_50;
+  wire [7:0] c$bv_52;
   wire signed [63:0] c$sumSquareOut_fun_arg_1;
   wire signed [31:0] c$sumSquareOut_fun_arg_2;
   wire [4:0] c$matrixShapeOut_app_arg_selection_4;
   wire [1:0] k_selection_4;
+  wire signed [31:0] c$siluDenOut_fun_arg_0;
   wire [31:0] c$vec_17;
   wire [4:0] c$quantExpOut_app_arg_selection_4;
-  wire [7:0] result_selection_140;
-  wire [32:0] c$bv_52;
+  wire [7:0] result_selection_146;
+  wire [32:0] c$bv_54;
   wire [4:0] c$absUOut_app_arg_selection_4;
   wire signed [31:0] o_fun_arg_3;
   wire signed [31:0] o_fun_arg_4;
@@ -1619,187 +1714,200 @@ module decoder_prefill_fault_latekv
   wire signed [31:0] o_fun_arg_6;
   wire signed [31:0] o_fun_arg_7;
   wire [1:0] c$absUOut_case_alt_selection_4;
-  wire [7:0] c$i_2564;
+  wire [7:0] c$i_2604;
   wire [511:0] c$vecFlat_1;
   wire [4:0] c$tupIn_selection_4;
-  wire [7:0] c$i_2567;
+  wire [110:0] c$recipNextOut_fun_arg_0;
+  wire [7:0] c$i_2607;
   wire [2047:0] c$vecFlat_2;
-  wire [5:0] c$i_2633;
-  wire [5:0] c$i_2634;
-  wire [6:0] c$i_2763;
-  wire [6:0] c$i_2764;
-  wire [6:0] c$i_2893;
-  wire [6:0] c$i_2894;
-  wire [6:0] c$i_3023;
-  wire [6:0] c$i_3024;
-  wire [6:0] c$i_3153;
-  wire [6:0] c$i_3154;
-  wire [7:0] c$bv_53;
-  wire [1:0] result_selection_144;
-  wire [4:0] c$case_alt_selection_92;
-  wire [7:0] c$bv_54;
+  wire [5:0] c$i_2673;
+  wire [5:0] c$i_2674;
+  wire [6:0] c$i_2803;
+  wire [6:0] c$i_2804;
+  wire [6:0] c$i_2933;
+  wire [6:0] c$i_2934;
+  wire [6:0] c$i_3063;
+  wire [6:0] c$i_3064;
+  wire [6:0] c$i_3193;
+  wire [6:0] c$i_3194;
   wire [7:0] c$bv_55;
+  wire [1:0] result_selection_150;
   wire [7:0] c$bv_56;
+  wire [4:0] c$case_alt_selection_104;
   wire [7:0] c$bv_57;
-  wire [4:0] c$dtt_rhs_25;
-  wire [1:0] c$bv_58;
+  wire [7:0] c$bv_58;
   wire [7:0] c$bv_59;
+  wire [7:0] c$bv_60;
+  wire [4:0] c$dtt_rhs_25;
+  wire [1:0] c$bv_61;
+  wire [7:0] c$bv_62;
   wire signed [7:0] result_fun_arg_2;
   wire signed [6:0] result_fun_arg_3;
   wire signed [31:0] result_fun_arg_4;
-  wire [7:0] c$i_3162;
+  wire [7:0] c$i_3203;
   wire [1023:0] c$vecFlat_3;
-  wire [7:0] c$case_alt_selection_97;
+  wire [7:0] c$case_alt_selection_109;
   wire [4:0] c$dtt_rhs_28;
   wire [4:0] addr_selection_4;
-  wire [5:0] c$bv_60;
-  wire [7:0] c$bv_61;
-  wire [7:0] c$bv_62;
+  wire [5:0] c$bv_63;
+  wire [7:0] c$bv_64;
+  wire [7:0] c$bv_65;
   wire [4:0] c$dtt_rhs_31;
   wire [4:0] c$dtt_rhs_34;
-  wire [38:0] c$case_alt_selection_104;
-  wire [2079:0] c$case_alt_sel_alt_t_131;
+  wire [38:0] c$case_alt_selection_116;
+  wire [2079:0] c$case_alt_sel_alt_t_195;
   wire [4:0] c$dtt_rhs_37;
   wire [4:0] c$dtt_rhs_40;
-  wire [4:0] result_selection_148;
-  wire [4:0] result_selection_151;
-  wire [1:0] c$bv_63;
-  wire [7:0] c$app_arg_selection_75;
-  wire signed [31:0] c$s_18;
-  wire signed [31:0] c$s_19;
-  wire [2:0] c$case_alt_selection_110;
-  wire [7:0] c$app_arg_selection_79;
-  wire [1:0] c$case_alt_selection_115;
-  wire  ds27_fun_arg_7;
-  wire [575:0] ds27_fun_arg_8;
-  wire [127:0] ds27_fun_arg_9;
-  wire signed [6:0] ds27_fun_arg_10;
-  wire [7:0] c$app_arg_selection_83;
-  wire [1:0] c$case_alt_selection_119;
-  wire [3:0] c$bv_64;
-  wire [0:0] c$bv_65;
+  wire [4:0] result_selection_154;
+  wire [4:0] result_selection_157;
   wire [1:0] c$bv_66;
+  wire [7:0] c$app_arg_selection_75;
+  wire [41:0] c$bv_67;
+  wire signed [31:0] c$app_arg_fun_arg_15;
+  wire signed [63:0] c$app_arg_fun_arg_16;
+  wire signed [31:0] c$s_24;
+  wire signed [31:0] c$s_25;
+  wire [2:0] c$case_alt_selection_123;
+  wire [7:0] c$app_arg_selection_79;
+  wire [1:0] c$case_alt_selection_128;
+  wire [4:0] c$case_alt_selection_132;
+  wire  ds30_fun_arg_9;
+  wire [575:0] ds30_fun_arg_10;
+  wire [127:0] ds30_fun_arg_11;
+  wire signed [6:0] ds30_fun_arg_12;
+  wire [7:0] c$app_arg_selection_83;
+  wire [1:0] c$case_alt_selection_136;
+  wire [3:0] c$bv_68;
+  wire [0:0] c$bv_69;
+  wire [1:0] c$bv_70;
   wire [1:0] c$app_arg_selection_86;
   wire [135:0] \pm'_projection_3 ;
-  wire [15:0] c$bv_67;
-  wire [5:0] c$i_3363;
-  wire [15:0] c$bv_68;
-  wire signed [6:0] c$s_20;
-  wire [7:0] c$bv_69;
-  wire [3:0] c$app_arg_fun_arg_9;
-  wire [7:0] c$app_arg_fun_arg_10;
-  wire signed [31:0] c$app_arg_fun_arg_11;
-  wire signed [31:0] c$app_arg_fun_arg_12;
-  wire [7:0] c$bv_70;
+  wire [15:0] c$bv_71;
+  wire [5:0] c$i_3406;
+  wire [15:0] c$bv_72;
+  wire signed [6:0] c$s_26;
+  wire [7:0] c$bv_73;
+  wire [3:0] c$app_arg_fun_arg_17;
+  wire [7:0] c$app_arg_fun_arg_18;
+  wire signed [31:0] c$app_arg_fun_arg_19;
+  wire signed [31:0] c$app_arg_fun_arg_20;
+  wire [7:0] c$bv_74;
   wire [2:0] c$app_arg_selection_90;
-  wire [2:0] result_selection_161;
-  wire [7:0] c$case_alt_selection_125;
-  wire [7:0] c$case_alt_selection_128;
+  wire [2:0] result_selection_167;
+  wire [7:0] c$case_alt_selection_142;
+  wire [7:0] c$case_alt_selection_145;
   wire [2:0] c$app_arg_selection_93;
-  wire [2:0] result_selection_164;
-  wire [7:0] c$bv_71;
-  wire [7:0] c$bv_72;
-  wire signed [6:0] c$s_21;
-  wire signed [31:0] c$s_22;
-  wire signed [31:0] c$s_23;
-  wire signed [31:0] c$s_24;
-  wire [15:0] c$bv_73;
-  wire [4:0] c$i_3391;
-  wire [15:0] c$bv_74;
-  wire signed [31:0] c$s_25;
-  wire signed [31:0] c$s_26;
-  wire [5:0] c$i_3399;
+  wire [2:0] result_selection_170;
   wire [7:0] c$bv_75;
+  wire [7:0] c$bv_76;
+  wire signed [6:0] c$s_27;
+  wire signed [31:0] c$s_28;
+  wire signed [31:0] c$s_29;
+  wire signed [31:0] c$s_30;
+  wire [15:0] c$bv_77;
+  wire [4:0] c$i_3434;
+  wire [15:0] c$bv_78;
+  wire signed [31:0] c$s_31;
+  wire signed [31:0] c$s_32;
+  wire [5:0] c$i_3442;
+  wire [7:0] c$bv_79;
   wire [7:0] c$app_arg_selection_98;
-  wire signed [63:0] c$app_arg_fun_arg_13;
-  wire [7:0] result_selection_171;
+  wire [7:0] result_selection_177;
+  wire signed [63:0] c$app_arg_fun_arg_21;
+  wire signed [63:0] ds30_fun_arg_13;
+  wire signed [5:0] c$s_33;
+  wire signed [15:0] c$app_arg_fun_arg_22;
+  wire signed [31:0] c$s_34;
+  wire signed [31:0] c$s_35;
+  wire [7:0] result_selection_180;
   wire [7:0] c$app_arg_selection_101;
   wire [7:0] c$step_$jOut_selection_7;
-  wire [7:0] c$bv_76;
+  wire [7:0] c$bv_80;
   wire signed [63:0] c$sumSquareOut_fun_arg_3;
   wire signed [31:0] c$sumSquareOut_fun_arg_4;
   wire [4:0] c$matrixShapeOut_app_arg_selection_7;
   wire [1:0] k_selection_7;
+  wire signed [31:0] c$siluDenOut_fun_arg_1;
   wire [31:0] c$vec_18;
   wire [4:0] c$quantExpOut_app_arg_selection_7;
-  wire [7:0] result_selection_207;
-  wire [32:0] c$bv_78;
+  wire [7:0] result_selection_216;
+  wire [32:0] c$bv_82;
   wire [4:0] c$absUOut_app_arg_selection_7;
   wire signed [31:0] o_fun_arg_8;
   wire signed [31:0] o_fun_arg_9;
   wire signed [31:0] o_fun_arg_10;
   wire signed [31:0] o_fun_arg_11;
   wire [1:0] c$absUOut_case_alt_selection_7;
-  wire [7:0] c$i_3434;
+  wire [7:0] c$i_3483;
   wire [4:0] c$tupIn_selection_7;
-  wire [2:0] c$bv_79;
-  wire [3:0] c$i_3437;
-  wire [2:0] c$bv_80;
+  wire [110:0] c$recipNextOut_fun_arg_1;
+  wire [2:0] c$bv_83;
+  wire [3:0] c$i_3486;
+  wire [2:0] c$bv_84;
   wire [4:0] c$dtt_rhs_43;
   wire [511:0] c$vec_19;
-  wire [31:0] c$bv_81;
-  wire [40:0] c$bv_82;
-  wire [7:0] c$i_3451;
+  wire [7:0] c$i_3499;
   wire [2047:0] c$vecFlat_4;
-  wire [4:0] c$i_4541;
+  wire [4:0] c$i_4589;
   wire [276:0] kvWr_selection_4;
-  wire [0:0] c$bv_83;
-  wire [3:0] c$bv_84;
-  wire [1:0] c$bv_85;
-  wire [0:0] c$i_4544;
-  wire [5:0] c$i_4609;
-  wire [5:0] c$i_4610;
-  wire [6:0] c$i_4739;
-  wire [6:0] c$i_4740;
-  wire [6:0] c$i_4869;
-  wire [6:0] c$i_4870;
-  wire [6:0] c$i_4999;
-  wire [6:0] c$i_5000;
-  wire [6:0] c$i_5129;
-  wire [6:0] c$i_5130;
-  wire [7:0] c$bv_86;
-  wire [1:0] result_selection_212;
-  wire [4:0] c$case_alt_selection_135;
-  wire [7:0] c$bv_87;
-  wire [7:0] c$bv_88;
+  wire [0:0] c$bv_86;
+  wire [3:0] c$bv_87;
+  wire [1:0] c$bv_88;
+  wire [0:0] c$i_4592;
+  wire [5:0] c$i_4657;
+  wire [5:0] c$i_4658;
+  wire [6:0] c$i_4787;
+  wire [6:0] c$i_4788;
+  wire [6:0] c$i_4917;
+  wire [6:0] c$i_4918;
+  wire [6:0] c$i_5047;
+  wire [6:0] c$i_5048;
+  wire [6:0] c$i_5177;
+  wire [6:0] c$i_5178;
   wire [7:0] c$bv_89;
+  wire [1:0] result_selection_221;
   wire [7:0] c$bv_90;
-  wire [4:0] c$dtt_rhs_46;
-  wire [1:0] c$bv_91;
+  wire [4:0] c$case_alt_selection_153;
+  wire [7:0] c$bv_91;
   wire [7:0] c$bv_92;
+  wire [7:0] c$bv_93;
+  wire [7:0] c$bv_94;
+  wire [4:0] c$dtt_rhs_46;
+  wire [1:0] c$bv_95;
+  wire [7:0] c$bv_96;
   wire signed [7:0] result_fun_arg_5;
   wire signed [6:0] result_fun_arg_6;
   wire signed [31:0] result_fun_arg_7;
-  wire [7:0] c$i_5137;
+  wire [7:0] c$i_5186;
   wire [1023:0] c$vecFlat_5;
-  wire [7:0] c$case_alt_selection_140;
+  wire [7:0] c$case_alt_selection_158;
   wire [4:0] c$dtt_rhs_49;
-  wire [2:0] c$bv_93;
-  wire [3:0] c$i_5152;
-  wire [2:0] c$bv_94;
+  wire [2:0] c$bv_97;
+  wire [3:0] c$i_5201;
+  wire [2:0] c$bv_98;
   wire [4:0] c$dtt_rhs_52;
   wire [4:0] addr_selection_7;
-  wire [5:0] c$bv_95;
-  wire [7:0] c$bv_96;
-  wire [7:0] c$bv_97;
+  wire [5:0] c$bv_99;
+  wire [7:0] c$bv_100;
+  wire [7:0] c$bv_101;
   wire [6161:0] c$vec_20;
   wire [2639:0] result;
   wire [5:0] result_5;
   wire [286:0] l0;
   wire [286:0] l1;
 
-  assign result = {result_143[2639:2639],
+  assign result = {result_144[2639:2639],
                    c$app_arg_6,   c$app_arg_5,   c$app_arg_4,
                    c$app_arg_3,   {c$ds_case_alt[1:1],
                                    c$ds_case_alt[0:0],   c$ds1_case_alt[1:1],
                                    c$ds1_case_alt[0:0],   c$ds2_case_alt[1:1],
                                    c$ds2_case_alt[0:0]},   result_7,   result_6};
 
-  assign c$vec = result_143[573:0];
+  assign c$vec = result_144[573:0];
 
   assign result__dc_arg_8 = c$vec[287-1:0];
 
-  assign c$vec_0 = result_143[573:0];
+  assign c$vec_0 = result_144[573:0];
 
   assign result__dc_arg_9 = c$vec_0[287-1:0];
 
@@ -1812,13 +1920,13 @@ module decoder_prefill_fault_latekv
 
   assign c$case_alt_selection_1 = c$case_alt_selection_0[10:5];
 
-  assign c$vec_1 = result_143[573:0];
+  assign c$vec_1 = result_144[573:0];
 
   assign c$case_alt_selection_0 = c$vec_1[287-1:0];
 
   assign c$case_alt = c$case_alt_selection_1[5:5] ? x : 5'd0;
 
-  assign c$vec_2 = result_143[573:0];
+  assign c$vec_2 = result_144[573:0];
 
   assign x_projection_0 = c$vec_2[287-1:0];
 
@@ -1826,7 +1934,7 @@ module decoder_prefill_fault_latekv
 
   assign c$case_alt_selection_4 = c$case_alt_selection_3[10:5];
 
-  assign c$vec_3 = result_143[573:0];
+  assign c$vec_3 = result_144[573:0];
 
   assign c$case_alt_selection_3 = c$vec_3[287-1:0];
 
@@ -1841,17 +1949,17 @@ module decoder_prefill_fault_latekv
 
   assign x_0 = wr[274:0];
 
-  assign c$vec_4 = result_143[573:0];
+  assign c$vec_4 = result_144[573:0];
 
   assign wr_projection = c$vec_4[287-1:0];
 
   assign wr = wr_projection[286:11];
 
-  assign c$vec_5 = result_143[573:0];
+  assign c$vec_5 = result_144[573:0];
 
   assign result__dc_arg_15 = c$vec_5[574-1 -: 287];
 
-  assign c$vec_6 = result_143[573:0];
+  assign c$vec_6 = result_144[573:0];
 
   assign result__dc_arg_16 = c$vec_6[574-1 -: 287];
 
@@ -1864,13 +1972,13 @@ module decoder_prefill_fault_latekv
 
   assign c$case_alt_selection_7 = c$case_alt_selection_6[10:5];
 
-  assign c$vec_7 = result_143[573:0];
+  assign c$vec_7 = result_144[573:0];
 
   assign c$case_alt_selection_6 = c$vec_7[574-1 -: 287];
 
   assign c$case_alt_1 = c$case_alt_selection_7[5:5] ? x_1 : 5'd0;
 
-  assign c$vec_8 = result_143[573:0];
+  assign c$vec_8 = result_144[573:0];
 
   assign x_projection_3 = c$vec_8[574-1 -: 287];
 
@@ -1878,7 +1986,7 @@ module decoder_prefill_fault_latekv
 
   assign c$case_alt_selection_10 = c$case_alt_selection_9[10:5];
 
-  assign c$vec_9 = result_143[573:0];
+  assign c$vec_9 = result_144[573:0];
 
   assign c$case_alt_selection_9 = c$vec_9[574-1 -: 287];
 
@@ -1893,43 +2001,43 @@ module decoder_prefill_fault_latekv
 
   assign x_2 = wr_0[274:0];
 
-  assign c$vec_10 = result_143[573:0];
+  assign c$vec_10 = result_144[573:0];
 
   assign wr_projection_2 = c$vec_10[574-1 -: 287];
 
   assign wr_0 = wr_projection_2[286:11];
 
-  assign c$app_arg_selection_5 = result_143[2638:580];
+  assign c$app_arg_selection_5 = result_144[2638:580];
 
   assign c$app_arg_3 = c$app_arg_selection_5[2058:2058] ? x_3[2047:0] : ({64 {32'sd0}});
 
-  assign c$app_arg_selection_8 = result_143[2638:580];
+  assign c$app_arg_selection_8 = result_144[2638:580];
 
   assign c$app_arg_4 = c$app_arg_selection_8[2058:2058] ? x_3[2053:2048] : 6'd0;
 
-  assign c$app_arg_selection_11 = result_143[2638:580];
+  assign c$app_arg_selection_11 = result_144[2638:580];
 
   assign c$app_arg_5 = c$app_arg_selection_11[2058:2058] ? x_3[2057:2054] : 4'd0;
 
-  assign x_3 = result_143[2637:580];
+  assign x_3 = result_144[2637:580];
 
-  assign c$app_arg_selection_14 = result_143[2638:580];
+  assign c$app_arg_selection_14 = result_144[2638:580];
 
   assign c$app_arg_6 = c$app_arg_selection_14[2058:2058] ? 1'b1 : 1'b0;
 
-  assign c$vec_11 = result_143[579:574];
+  assign c$vec_11 = result_144[579:574];
 
   // index lit begin
   assign c$ds2_case_alt = c$vec_11[6-1-2*2 -: 2];
   // index lit end
 
-  assign c$vec_12 = result_143[579:574];
+  assign c$vec_12 = result_144[579:574];
 
   // index lit begin
   assign c$ds1_case_alt = c$vec_12[6-1-1*2 -: 2];
   // index lit end
 
-  assign c$vec_13 = result_143[579:574];
+  assign c$vec_13 = result_144[579:574];
 
   // index lit begin
   assign c$ds_case_alt = c$vec_13[6-1-0*2 -: 2];
@@ -1969,7 +2077,7 @@ module decoder_prefill_fault_latekv
                                                                    result_14[2339:287]} : {result_14[2339:287],
                                                                                            ds1[2052:0]};
 
-  assign ds1 = (result_96[2340:2340] & c$ds1_app_arg) ? {b,
+  assign ds1 = (result_97[2340:2340] & c$ds1_app_arg) ? {b,
                                                          {1'b0,2052'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : st;
 
   assign b = st[2052:0];
@@ -1995,16 +2103,16 @@ module decoder_prefill_fault_latekv
     wire signed [31:0] map_out;
     // src/LlamaDv/Numerics.hs:57:1-5
     wire signed [15:0] s_5;
-    wire signed [31:0] c$case_alt_126;
-    wire signed [31:0] result_145;
+    wire signed [31:0] c$case_alt_135;
+    wire signed [31:0] result_146;
     wire signed [63:0] c$sat32Out_case_alt_2;
     wire signed [63:0] c$sat32Out_app_arg_8;
     // src/LlamaDv/Numerics.hs:57:1-5
     wire signed [63:0] c$wild1_app_arg_17;
     wire signed [63:0] c$sat32Out_app_arg_9;
-    wire [5:0] c$case_alt_127;
-    wire [5:0] result_146;
-    reg signed [63:0] result_147;
+    wire [5:0] c$case_alt_136;
+    wire [5:0] result_147;
+    reg signed [63:0] result_148;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] wild1_17;
     // src/LlamaDv/Numerics.hs:51:1-4
@@ -2020,13 +2128,13 @@ module decoder_prefill_fault_latekv
     wire [4:0] c$i_23;
     wire [15:0] c$bv_0;
     wire [5:0] c$i_31;
-    assign map_out = result_145;
+    assign map_out = result_146;
 
     assign s_5 = -(($signed({{(16-7) {e[7-1]}},e})) + 16'sd20);
 
-    assign c$case_alt_126 = (c$sat32Out_app_arg_10 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_10[64-1],c$sat32Out_app_arg_10[0+:(32-1)]}));
+    assign c$case_alt_135 = (c$sat32Out_app_arg_10 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_10[64-1],c$sat32Out_app_arg_10[0+:(32-1)]}));
 
-    assign result_145 = (c$sat32Out_app_arg_10 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_126;
+    assign result_146 = (c$sat32Out_app_arg_10 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_135;
 
     assign c$sat32Out_case_alt_2 = (-64'sd2147483648 <= ($signed({{(64-8) {map_in[8-1]}},map_in}))) ? ($signed({{(64-8) {map_in[8-1]}},map_in})) : -64'sd2147483648;
 
@@ -2042,28 +2150,28 @@ module decoder_prefill_fault_latekv
 
     assign c$bv_0 = (($unsigned(s_5)));
 
-    assign c$case_alt_127 = (s_5 >= 16'sd62) ? 6'd62 : ((c$bv_0[0+:6]));
+    assign c$case_alt_136 = (s_5 >= 16'sd62) ? 6'd62 : ((c$bv_0[0+:6]));
 
-    assign result_146 = (s_5 <= 16'sd0) ? 6'd0 : c$case_alt_127;
+    assign result_147 = (s_5 <= 16'sd0) ? 6'd0 : c$case_alt_136;
 
     always @(*) begin
-      case(result_146)
-        6'd0 : result_147 = $signed({{(64-8) {map_in[8-1]}},map_in});
-        default : result_147 = (($signed({{(64-8) {map_in[8-1]}},map_in})) + (64'sd1 <<< wild1_18)) >>> wild1_17;
+      case(result_147)
+        6'd0 : result_148 = $signed({{(64-8) {map_in[8-1]}},map_in});
+        default : result_148 = (($signed({{(64-8) {map_in[8-1]}},map_in})) + (64'sd1 <<< wild1_18)) >>> wild1_17;
       endcase
     end
 
     assign wild1_17 = $signed(c$wild1_app_arg_18);
 
-    assign c$wild1_app_arg_18 = $unsigned({{(64-6) {1'b0}},result_146});
+    assign c$wild1_app_arg_18 = $unsigned({{(64-6) {1'b0}},result_147});
 
     assign wild1_18 = $signed(c$wild1_app_arg_19);
 
-    assign c$i_31 = (result_146 - 6'd1);
+    assign c$i_31 = (result_147 - 6'd1);
 
     assign c$wild1_app_arg_19 = $unsigned({{(64-6) {1'b0}},c$i_31});
 
-    assign c$sat32Out_app_arg_10 = (s_5 > 16'sd0) ? result_147 : (c$sat32Out_app_arg_8 <<< c$sat32Out_app_arg_9);
+    assign c$sat32Out_app_arg_10 = (s_5 > 16'sd0) ? result_148 : (c$sat32Out_app_arg_8 <<< c$sat32Out_app_arg_9);
 
     assign wild1_19 = $signed(c$wild1_app_arg_17);
 
@@ -2206,7 +2314,7 @@ module decoder_prefill_fault_latekv
 
   assign result_14 = {c$case_alt_11 & c$ds1_app_arg_2,
                       c$case_alt_8,   {kvWrRam,   c$ds3_case_alt,
-                                       result_60[1134:1131],   c$ds5_case_alt}};
+                                       result_60[1283:1280],   c$ds5_case_alt}};
 
   always @(*) begin
     case(c$case_scrut_0)
@@ -2224,19 +2332,19 @@ module decoder_prefill_fault_latekv
 
   always @(*) begin
     case(c$case_scrut_0)
-      64'sd17 : c$case_alt_8 = {1'b1,{result_60[1134:1131],
+      64'sd21 : c$case_alt_8 = {1'b1,{result_60[1283:1280],
                                       xOut}};
       default : c$case_alt_8 = {1'b0,2052'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx};
     endcase
   end
 
-  assign c$dtt_rhs_1 = result_60[1140:1136];
+  assign c$dtt_rhs_1 = result_60[1289:1285];
 
   assign c$case_scrut = $unsigned(c$dtt_rhs_1);
 
   always @(*) begin
     case(c$case_scrut)
-      64'sd13 : c$case_alt_9 = 1'b1;
+      64'sd15 : c$case_alt_9 = 1'b1;
       default : c$case_alt_9 = 1'b0;
     endcase
   end
@@ -2249,7 +2357,7 @@ module decoder_prefill_fault_latekv
 
   assign x_4 = wr_1[197:160];
 
-  assign result_15 = (c$case_alt_9 & (result_60[979:977] == 3'd5)) ? c$case_alt_10 : xOut;
+  assign result_15 = (c$case_alt_9 & (result_60[1090:1088] == 3'd5)) ? c$case_alt_10 : xOut;
 
   // register begin
   always @(posedge clk or  posedge  rst) begin : xOut_register
@@ -2275,66 +2383,72 @@ module decoder_prefill_fault_latekv
     endcase
   end
 
-  assign c$dtt_rhs_4 = result_60[1140:1136];
+  assign c$dtt_rhs_4 = result_60[1289:1285];
 
   assign c$case_scrut_0 = $unsigned(c$dtt_rhs_4);
 
-  assign c$dtt_rhs_7 = nxt[1140:1136];
+  assign c$dtt_rhs_7 = nxt[1289:1285];
 
   assign c$normApply_case_scrut = $unsigned(c$dtt_rhs_7);
 
-  assign nxt = result_16[1616:476];
+  assign nxt = result_16[1765:476];
 
-  assign result_selection_11 = result_60[1140:1136];
+  assign result_selection_11 = result_60[1289:1285];
 
   always @(*) begin
     case(result_selection_11)
       5'b00000 : result_16 = c$ds1_case_alt_1;
-      5'b01101 : result_16 = c$ds1_case_alt_0;
+      5'b01111 : result_16 = c$ds1_case_alt_0;
       default : result_16 = result_17;
     endcase
   end
 
-  assign c$ds1_case_alt_0 = ((result_60[979:977] == 3'd5) & c$ds1_app_arg_2) ? {{5'd17,
-                                                                                 \s' [1135:1135],   \s' [1134:1131],
-                                                                                 \s' [1130:1125],   \s' [1124:1117],
-                                                                                 \s' [1116:1115],
-                                                                                 $signed(\s' [1114:1051]),
-                                                                                 $signed(\s' [1050:1019]),
-                                                                                 \s' [1018:987],
-                                                                                 $signed(\s' [986:980]),
-                                                                                 \s' [979:977],   \s' [976:969],
-                                                                                 \s' [968:961],
-                                                                                 $signed(\s' [960:929]),
-                                                                                 \s' [928:927],   \s' [926:895],
-                                                                                 \s' [894:767],
-                                                                                 $signed(\s' [766:760]),
-                                                                                 \s' [759:632],
-                                                                                 $signed(\s' [631:625]),
-                                                                                 \s' [624:623],   \s' [622:619],
-                                                                                 \s' [618:43],   \s' [42:38],
-                                                                                 $signed(\s' [37:6]),   \s' [5:0]},
-                                                                                kvW,   wr1} : result_17;
+  assign c$ds1_case_alt_0 = ((result_60[1090:1088] == 3'd5) & c$ds1_app_arg_2) ? {{5'd21,
+                                                                                   \s' [1284:1284],   \s' [1283:1280],
+                                                                                   \s' [1279:1274],   \s' [1273:1266],
+                                                                                   \s' [1265:1264],
+                                                                                   $signed(\s' [1263:1200]),
+                                                                                   $signed(\s' [1199:1168]),
+                                                                                   $signed(\s' [1167:1162]),
+                                                                                   $signed(\s' [1161:1130]),
+                                                                                   \s' [1129:1098],
+                                                                                   $signed(\s' [1097:1091]),
+                                                                                   \s' [1090:1088],   \s' [1087:1080],
+                                                                                   \s' [1079:1072],
+                                                                                   $signed(\s' [1071:1040]),
+                                                                                   \s' [1039:1038],   \s' [1037:1006],
+                                                                                   \s' [1005:878],
+                                                                                   $signed(\s' [877:871]),
+                                                                                   \s' [870:743],
+                                                                                   $signed(\s' [742:736]),
+                                                                                   \s' [735:734],   \s' [733:730],
+                                                                                   \s' [729:154],   \s' [153:149],
+                                                                                   $signed(\s' [148:117]),
+                                                                                   \s' [116:111],   \s' [110:0]},
+                                                                                  kvW,   wr1} : result_17;
 
-  assign c$ds1_app_arg_2 = result_60[1124:1117] == 8'd63;
+  assign c$ds1_app_arg_2 = result_60[1273:1266] == 8'd63;
 
   assign c$ds1_case_alt_1 = b0[2052:2052] ? {{5'd1,
-                                              1'd0,   p,   result_60[1130:1125],   8'd0,
-                                              2'd0,   $signed(result_60[1114:1051]),
-                                              $signed(result_60[1050:1019]),
-                                              result_60[1018:987],
-                                              $signed(result_60[986:980]),
-                                              result_60[979:977],   result_60[976:969],
-                                              result_60[968:961],
-                                              $signed(result_60[960:929]),
-                                              result_60[928:927],   result_60[926:895],
-                                              result_60[894:767],
-                                              $signed(result_60[766:760]),
-                                              result_60[759:632],
-                                              $signed(result_60[631:625]),
-                                              result_60[624:623],   result_60[622:619],
-                                              result_60[618:43],   result_60[42:38],
-                                              $signed(result_60[37:6]),   result_60[5:0]},
+                                              1'd0,   p,   result_60[1279:1274],   8'd0,
+                                              2'd0,   $signed(result_60[1263:1200]),
+                                              $signed(result_60[1199:1168]),
+                                              $signed(result_60[1167:1162]),
+                                              $signed(result_60[1161:1130]),
+                                              result_60[1129:1098],
+                                              $signed(result_60[1097:1091]),
+                                              result_60[1090:1088],   result_60[1087:1080],
+                                              result_60[1079:1072],
+                                              $signed(result_60[1071:1040]),
+                                              result_60[1039:1038],   result_60[1037:1006],
+                                              result_60[1005:878],
+                                              $signed(result_60[877:871]),
+                                              result_60[870:743],
+                                              $signed(result_60[742:736]),
+                                              result_60[735:734],   result_60[733:730],
+                                              result_60[729:154],   result_60[153:149],
+                                              $signed(result_60[148:117]),
+                                              result_60[116:111],   result_60[110:0]},
                                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -2354,93 +2468,101 @@ module decoder_prefill_fault_latekv
 
   assign kvW = result_17[475:199];
 
-  assign \s'  = result_17[1616:476];
+  assign \s'  = result_17[1765:476];
 
-  assign result_selection_14 = result_60[1140:1136];
+  assign result_selection_14 = result_60[1289:1285];
 
-  assign c$bv_2 = result_60[624:623];
+  assign c$bv_2 = result_60[735:734];
 
   always @(*) begin
     case(result_selection_14)
-      5'b00000 : result_17 = {result_60,
+      5'b00000 : result_17 = {{5'd0,
+                               result_60[1284:1284],   result_60[1283:1280],
+                               result_60[1279:1274],   result_60[1273:1266],
+                               result_60[1265:1264],
+                               $signed(result_60[1263:1200]),
+                               $signed(result_60[1199:1168]),
+                               $signed(result_60[1167:1162]),
+                               $signed(result_60[1161:1130]),
+                               result_60[1129:1098],
+                               $signed(result_60[1097:1091]),
+                               result_60[1090:1088],   result_60[1087:1080],
+                               result_60[1079:1072],
+                               $signed(result_60[1071:1040]),
+                               result_60[1039:1038],   result_60[1037:1006],
+                               result_60[1005:878],
+                               $signed(result_60[877:871]),
+                               result_60[870:743],
+                               $signed(result_60[742:736]),
+                               result_60[735:734],   result_60[733:730],
+                               result_60[729:154],   result_60[153:149],
+                               $signed(result_60[148:117]),
+                               result_60[116:111],   c$recipNextOut},
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00001 : result_17 = {c$app_arg_23,
+      5'b00001 : result_17 = {c$app_arg_29,
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b1,{c$step_$jOut_app_arg_0,   result_38}},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00010 : result_17 = {result_31,
+      5'b00010 : result_17 = {result_32,
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00011 : result_17 = {{5'd4,
-                               result_60[1135:1135],   result_60[1134:1131],
-                               result_60[1130:1125],   8'd0,
-                               result_60[1116:1115],
-                               $signed(result_60[1114:1051]),   c$app_arg_22,
-                               32'd0,   $signed(result_60[986:980]),
-                               result_60[979:977],   result_60[976:969],
-                               result_60[968:961],
-                               $signed(result_60[960:929]),
-                               result_60[928:927],   result_60[926:895],
-                               result_60[894:767],
-                               $signed(result_60[766:760]),
-                               result_60[759:632],
-                               $signed(result_60[631:625]),
-                               result_60[624:623],   result_60[622:619],
-                               result_60[618:43],   result_60[42:38],
-                               $signed(result_60[37:6]),   result_60[5:0]},
+      5'b00011 : result_17 = {result_31,
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00100 : result_17 = {c$app_arg_21,
+      5'b00100 : result_17 = {c$app_arg_23,
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b1,{c$app_arg_20,   o_0}},
+                               {1'b1,{c$app_arg_22,   o_0}},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
       5'b00101 : result_17 = {{5'd6,
-                               result_60[1135:1135],   result_60[1134:1131],
-                               result_60[1130:1125],   result_60[1124:1117],
-                               result_60[1116:1115],
-                               $signed(result_60[1114:1051]),
-                               $signed(result_60[1050:1019]),
-                               result_60[1018:987],   result_33,   k_0,
+                               result_60[1284:1284],   result_60[1283:1280],
+                               result_60[1279:1274],   result_60[1273:1266],
+                               result_60[1265:1264],
+                               $signed(result_60[1263:1200]),
+                               $signed(result_60[1199:1168]),
+                               $signed(result_60[1167:1162]),
+                               $signed(result_60[1161:1130]),
+                               result_60[1129:1098],   result_34,   k_0,
                                c$matrixShapeOut[15:8],
                                c$matrixShapeOut[7:0],
-                               $signed(result_60[960:929]),
-                               result_60[928:927],   result_60[926:895],
-                               result_60[894:767],
-                               $signed(result_60[766:760]),
-                               result_60[759:632],
-                               $signed(result_60[631:625]),
-                               result_60[624:623],   result_60[622:619],
-                               result_60[618:43],   result_60[42:38],
-                               $signed(result_60[37:6]),   result_60[5:0]},
+                               $signed(result_60[1071:1040]),
+                               result_60[1039:1038],   result_60[1037:1006],
+                               result_60[1005:878],
+                               $signed(result_60[877:871]),
+                               result_60[870:743],
+                               $signed(result_60[742:736]),
+                               result_60[735:734],   result_60[733:730],
+                               result_60[729:154],   result_60[153:149],
+                               $signed(result_60[148:117]),
+                               result_60[116:111],   c$recipNextOut},
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00110 : result_17 = {c$app_arg_19,
+      5'b00110 : result_17 = {c$app_arg_21,
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              c$app_arg_18};
-      5'b00111 : result_17 = {c$app_arg_17,
+                              c$app_arg_20};
+      5'b00111 : result_17 = {c$app_arg_19,
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -2449,102 +2571,176 @@ module decoder_prefill_fault_latekv
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
       5'b01000 : result_17 = {result_25,
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              c$app_arg_14};
+                              c$app_arg_16};
       5'b01001 : result_17 = result_19;
-      5'b01010 : result_17 = {{c$app_arg_10,
-                               result_60[1135:1135],   result_60[1134:1131],
-                               result_60[1130:1125],   result_60[1124:1117],
-                               result_60[1116:1115],
-                               $signed(result_60[1114:1051]),
-                               $signed(result_60[1050:1019]),
-                               result_60[1018:987],
-                               $signed(result_60[986:980]),
-                               result_60[979:977],   result_60[976:969],
-                               result_60[968:961],
-                               $signed(result_60[960:929]),
-                               result_60[928:927],   result_60[926:895],
-                               result_60[894:767],
-                               $signed(result_60[766:760]),
-                               result_60[759:632],
-                               $signed(result_60[631:625]),
-                               result_60[624:623],
-                               result_60[622:619] + 4'd1,   ds27[576:1],
-                               result_60[42:38] + c$case_alt_17,
-                               $signed(result_60[37:6]),   result_60[5:0]},
+      5'b01010 : result_17 = {{c$app_arg_12,
+                               result_60[1284:1284],   result_60[1283:1280],
+                               result_60[1279:1274],   result_60[1273:1266],
+                               result_60[1265:1264],
+                               $signed(result_60[1263:1200]),
+                               $signed(result_60[1199:1168]),
+                               $signed(result_60[1167:1162]),
+                               $signed(result_60[1161:1130]),
+                               result_60[1129:1098],
+                               $signed(result_60[1097:1091]),
+                               result_60[1090:1088],   result_60[1087:1080],
+                               result_60[1079:1072],
+                               $signed(result_60[1071:1040]),
+                               result_60[1039:1038],   result_60[1037:1006],
+                               result_60[1005:878],
+                               $signed(result_60[877:871]),
+                               result_60[870:743],
+                               $signed(result_60[742:736]),
+                               result_60[735:734],
+                               result_60[733:730] + 4'd1,   ds30[576:1],
+                               result_60[153:149] + c$case_alt_19,
+                               $signed(result_60[148:117]),
+                               result_60[116:111],   c$recipNextOut},
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01011 : result_17 = {c$app_arg_9,
+      5'b01011 : result_17 = {{5'd12,
+                               result_60[1284:1284],   result_60[1283:1280],
+                               result_60[1279:1274],   result_60[1273:1266],
+                               result_60[1265:1264],
+                               $signed(result_60[1263:1200]),
+                               $signed(result_60[1199:1168]),
+                               $signed(result_60[1167:1162]),
+                               $signed(result_60[1161:1130]),
+                               result_60[1129:1098],
+                               $signed(result_60[1097:1091]),
+                               result_60[1090:1088],   result_60[1087:1080],
+                               result_60[1079:1072],
+                               $signed(result_60[1071:1040]),
+                               result_60[1039:1038],   result_60[1037:1006],
+                               result_60[1005:878],
+                               $signed(result_60[877:871]),
+                               result_60[870:743],
+                               $signed(result_60[742:736]),
+                               result_60[735:734],   result_60[733:730],
+                               result_60[729:154],   result_60[153:149],
+                               $signed(result_60[148:117]),
+                               result_60[116:111],   c$app_arg_11},
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b1,{(({{(7-2) {1'b0}},result_60[624:623]}) * 7'd16) + c$app_arg_20,
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b01100 : result_17 = {c$case_alt_18,
+                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b01101 : result_17 = {c$app_arg_10,
+                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b1,{(({{(7-2) {1'b0}},result_60[735:734]}) * 7'd16) + c$app_arg_22,
                                       o_1}},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01100 : result_17 = {{5'd6,
-                               result_60[1135:1135],   result_60[1134:1131],
-                               result_60[1130:1125],   result_60[1124:1117],
-                               result_60[1116:1115],
-                               $signed(result_60[1114:1051]),
-                               $signed(result_60[1050:1019]),
-                               result_60[1018:987],   result_33,   3'd3,
-                               8'd64,   8'd64,   $signed(result_60[960:929]),
-                               result_60[928:927],   result_60[926:895],
-                               result_60[894:767],
-                               $signed(result_60[766:760]),
-                               result_60[759:632],
-                               $signed(result_60[631:625]),
-                               result_60[624:623],   result_60[622:619],
-                               result_60[618:43],   result_60[42:38],
-                               $signed(result_60[37:6]),   result_60[5:0]},
+      5'b01110 : result_17 = {{5'd6,
+                               result_60[1284:1284],   result_60[1283:1280],
+                               result_60[1279:1274],   result_60[1273:1266],
+                               result_60[1265:1264],
+                               $signed(result_60[1263:1200]),
+                               $signed(result_60[1199:1168]),
+                               $signed(result_60[1167:1162]),
+                               $signed(result_60[1161:1130]),
+                               result_60[1129:1098],   result_34,   3'd3,
+                               8'd64,   8'd64,
+                               $signed(result_60[1071:1040]),
+                               result_60[1039:1038],   result_60[1037:1006],
+                               result_60[1005:878],
+                               $signed(result_60[877:871]),
+                               result_60[870:743],
+                               $signed(result_60[742:736]),
+                               result_60[735:734],   result_60[733:730],
+                               result_60[729:154],   result_60[153:149],
+                               $signed(result_60[148:117]),
+                               result_60[116:111],   c$recipNextOut},
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01101 : result_17 = {c$app_arg_8,
+      5'b01111 : result_17 = {c$app_arg_9,
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b1,{c$step_$jOut_app_arg_0,   result_18}},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01110 : result_17 = {c$app_arg_7,
+      5'b10000 : result_17 = {{5'd17,
+                               result_60[1284:1284],   result_60[1283:1280],
+                               result_60[1279:1274],   result_60[1273:1266],
+                               result_60[1265:1264],
+                               $signed(result_60[1263:1200]),
+                               $signed(result_60[1199:1168]),
+                               $signed(result_60[1167:1162]),
+                               $signed(result_60[1161:1130]),
+                               result_60[1129:1098],
+                               $signed(result_60[1097:1091]),
+                               result_60[1090:1088],   result_60[1087:1080],
+                               result_60[1079:1072],
+                               $signed(result_60[1071:1040]),
+                               result_60[1039:1038],   result_60[1037:1006],
+                               result_60[1005:878],
+                               $signed(result_60[877:871]),
+                               result_60[870:743],
+                               $signed(result_60[742:736]),
+                               result_60[735:734],   result_60[733:730],
+                               result_60[729:154],   result_60[153:149],
+                               $signed(result_60[148:117]),
+                               result_60[116:111],   c$recipStartLargeOut},
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b1,{c$app_arg_20,   o}},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01111 : result_17 = {{5'd6,
-                               result_60[1135:1135],   result_60[1134:1131],
-                               result_60[1130:1125],   result_60[1124:1117],
-                               result_60[1116:1115],
-                               $signed(result_60[1114:1051]),
-                               $signed(result_60[1050:1019]),
-                               result_60[1018:987],   result_33,   3'd5,
+      5'b10001 : result_17 = c$case_alt_13;
+      5'b10010 : result_17 = {c$app_arg_7,
+                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b1,{c$app_arg_22,   o}},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b10011 : result_17 = {{5'd6,
+                               result_60[1284:1284],   result_60[1283:1280],
+                               result_60[1279:1274],   result_60[1273:1266],
+                               result_60[1265:1264],
+                               $signed(result_60[1263:1200]),
+                               $signed(result_60[1199:1168]),
+                               $signed(result_60[1167:1162]),
+                               $signed(result_60[1161:1130]),
+                               result_60[1129:1098],   result_34,   3'd5,
                                8'd64,   8'd128,
-                               $signed(result_60[960:929]),
-                               result_60[928:927],   result_60[926:895],
-                               result_60[894:767],
-                               $signed(result_60[766:760]),
-                               result_60[759:632],
-                               $signed(result_60[631:625]),
-                               result_60[624:623],   result_60[622:619],
-                               result_60[618:43],   result_60[42:38],
-                               $signed(result_60[37:6]),   result_60[5:0]},
+                               $signed(result_60[1071:1040]),
+                               result_60[1039:1038],   result_60[1037:1006],
+                               result_60[1005:878],
+                               $signed(result_60[877:871]),
+                               result_60[870:743],
+                               $signed(result_60[742:736]),
+                               result_60[735:734],   result_60[733:730],
+                               result_60[729:154],   result_60[153:149],
+                               $signed(result_60[148:117]),
+                               result_60[116:111],   c$recipNextOut},
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b10000 : result_17 = {c$step_$jOut,
+      5'b10100 : result_17 = {c$step_$jOut,
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -2556,30 +2752,61 @@ module decoder_prefill_fault_latekv
   end
 
   assign c$case_alt_12 = r1 ? {{5'd0,
-                                result_60[1135:1135],   result_60[1134:1131],
-                                result_60[1130:1125],   result_60[1124:1117],
-                                result_60[1116:1115],
-                                $signed(result_60[1114:1051]),
-                                $signed(result_60[1050:1019]),
-                                result_60[1018:987],
-                                $signed(result_60[986:980]),
-                                result_60[979:977],   result_60[976:969],
-                                result_60[968:961],
-                                $signed(result_60[960:929]),
-                                result_60[928:927],   result_60[926:895],
-                                result_60[894:767],
-                                $signed(result_60[766:760]),
-                                result_60[759:632],
-                                $signed(result_60[631:625]),
-                                result_60[624:623],   result_60[622:619],
-                                result_60[618:43],   result_60[42:38],
-                                $signed(result_60[37:6]),   result_60[5:0]},
+                                result_60[1284:1284],   result_60[1283:1280],
+                                result_60[1279:1274],   result_60[1273:1266],
+                                result_60[1265:1264],
+                                $signed(result_60[1263:1200]),
+                                $signed(result_60[1199:1168]),
+                                $signed(result_60[1167:1162]),
+                                $signed(result_60[1161:1130]),
+                                result_60[1129:1098],
+                                $signed(result_60[1097:1091]),
+                                result_60[1090:1088],   result_60[1087:1080],
+                                result_60[1079:1072],
+                                $signed(result_60[1071:1040]),
+                                result_60[1039:1038],   result_60[1037:1006],
+                                result_60[1005:878],
+                                $signed(result_60[877:871]),
+                                result_60[870:743],
+                                $signed(result_60[742:736]),
+                                result_60[735:734],   result_60[733:730],
+                                result_60[729:154],   result_60[153:149],
+                                $signed(result_60[148:117]),
+                                result_60[116:111],   c$recipNextOut},
                                {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {result_60,
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{5'd21,
+                                                                                         result_60[1284:1284],
+                                                                                         result_60[1283:1280],
+                                                                                         result_60[1279:1274],
+                                                                                         result_60[1273:1266],
+                                                                                         result_60[1265:1264],
+                                                                                         $signed(result_60[1263:1200]),
+                                                                                         $signed(result_60[1199:1168]),
+                                                                                         $signed(result_60[1167:1162]),
+                                                                                         $signed(result_60[1161:1130]),
+                                                                                         result_60[1129:1098],
+                                                                                         $signed(result_60[1097:1091]),
+                                                                                         result_60[1090:1088],
+                                                                                         result_60[1087:1080],
+                                                                                         result_60[1079:1072],
+                                                                                         $signed(result_60[1071:1040]),
+                                                                                         result_60[1039:1038],
+                                                                                         result_60[1037:1006],
+                                                                                         result_60[1005:878],
+                                                                                         $signed(result_60[877:871]),
+                                                                                         result_60[870:743],
+                                                                                         $signed(result_60[742:736]),
+                                                                                         result_60[735:734],
+                                                                                         result_60[733:730],
+                                                                                         result_60[729:154],
+                                                                                         result_60[153:149],
+                                                                                         $signed(result_60[148:117]),
+                                                                                         result_60[116:111],
+                                                                                         c$recipNextOut},
                                                                                         {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                         {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                          {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -2587,48 +2814,128 @@ module decoder_prefill_fault_latekv
                                                                                          {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                          {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
 
-  assign c$app_arg_selection_17 = result_60[1124:1117];
+  assign c$app_arg_selection_17 = result_60[1273:1266];
 
   always @(*) begin
     case(c$app_arg_selection_17)
-      8'd127 : c$app_arg_7 = {5'd15,
-                              result_60[1135:1135],   result_60[1134:1131],
-                              result_60[1130:1125],   result_60[1124:1117],
-                              result_60[1116:1115],
-                              $signed(result_60[1114:1051]),
-                              $signed(result_60[1050:1019]),   result_30,
-                              $signed(result_60[986:980]),
-                              result_60[979:977],   result_60[976:969],
-                              result_60[968:961],
-                              $signed(result_60[960:929]),
-                              result_60[928:927],   result_60[926:895],
-                              result_60[894:767],
-                              $signed(result_60[766:760]),
-                              result_60[759:632],
-                              $signed(result_60[631:625]),
-                              result_60[624:623],   result_60[622:619],
-                              result_60[618:43],   result_60[42:38],
-                              $signed(result_60[37:6]),   result_60[5:0]};
-      default : c$app_arg_7 = {5'd14,
-                               result_60[1135:1135],   result_60[1134:1131],
-                               result_60[1130:1125],   step10,
-                               result_60[1116:1115],
-                               $signed(result_60[1114:1051]),
-                               $signed(result_60[1050:1019]),   result_30,
-                               $signed(result_60[986:980]),
-                               result_60[979:977],   result_60[976:969],
-                               result_60[968:961],
-                               $signed(result_60[960:929]),
-                               result_60[928:927],   result_60[926:895],
-                               result_60[894:767],
-                               $signed(result_60[766:760]),
-                               result_60[759:632],
-                               $signed(result_60[631:625]),
-                               result_60[624:623],   result_60[622:619],
-                               result_60[618:43],   result_60[42:38],
-                               $signed(result_60[37:6]),   result_60[5:0]};
+      8'd127 : c$app_arg_7 = {5'd19,
+                              result_60[1284:1284],   result_60[1283:1280],
+                              result_60[1279:1274],   result_60[1273:1266],
+                              result_60[1265:1264],
+                              $signed(result_60[1263:1200]),
+                              $signed(result_60[1199:1168]),
+                              $signed(result_60[1167:1162]),
+                              $signed(result_60[1161:1130]),   result_30,
+                              $signed(result_60[1097:1091]),
+                              result_60[1090:1088],   result_60[1087:1080],
+                              result_60[1079:1072],
+                              $signed(result_60[1071:1040]),
+                              result_60[1039:1038],   result_60[1037:1006],
+                              result_60[1005:878],
+                              $signed(result_60[877:871]),
+                              result_60[870:743],
+                              $signed(result_60[742:736]),
+                              result_60[735:734],   result_60[733:730],
+                              result_60[729:154],   result_60[153:149],
+                              $signed(result_60[148:117]),
+                              result_60[116:111],   c$recipNextOut};
+      default : c$app_arg_7 = {5'd17,
+                               result_60[1284:1284],   result_60[1283:1280],
+                               result_60[1279:1274],   step10,
+                               result_60[1265:1264],
+                               $signed(result_60[1263:1200]),
+                               $signed(result_60[1199:1168]),
+                               $signed(result_60[1167:1162]),
+                               $signed(result_60[1161:1130]),   result_30,
+                               $signed(result_60[1097:1091]),
+                               result_60[1090:1088],   result_60[1087:1080],
+                               result_60[1079:1072],
+                               $signed(result_60[1071:1040]),
+                               result_60[1039:1038],   result_60[1037:1006],
+                               result_60[1005:878],
+                               $signed(result_60[877:871]),
+                               result_60[870:743],
+                               $signed(result_60[742:736]),
+                               result_60[735:734],   result_60[733:730],
+                               result_60[729:154],   result_60[153:149],
+                               $signed(result_60[148:117]),
+                               result_60[116:111],   c$recipStartLargeOut};
     endcase
   end
+
+  assign c$case_alt_13 = (result_60[4:0] != 5'd0) ? {{5'd17,
+                                                      result_60[1284:1284],   result_60[1283:1280],
+                                                      result_60[1279:1274],   result_60[1273:1266],
+                                                      result_60[1265:1264],
+                                                      $signed(result_60[1263:1200]),
+                                                      $signed(result_60[1199:1168]),
+                                                      $signed(result_60[1167:1162]),
+                                                      $signed(result_60[1161:1130]),
+                                                      result_60[1129:1098],
+                                                      $signed(result_60[1097:1091]),
+                                                      result_60[1090:1088],   result_60[1087:1080],
+                                                      result_60[1079:1072],
+                                                      $signed(result_60[1071:1040]),
+                                                      result_60[1039:1038],   result_60[1037:1006],
+                                                      result_60[1005:878],
+                                                      $signed(result_60[877:871]),
+                                                      result_60[870:743],
+                                                      $signed(result_60[742:736]),
+                                                      result_60[735:734],   result_60[733:730],
+                                                      result_60[729:154],   result_60[153:149],
+                                                      $signed(result_60[148:117]),
+                                                      result_60[116:111],   c$recipNextOut},
+                                                     {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                     {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{5'd18,
+                                                                                                               result_60[1284:1284],
+                                                                                                               result_60[1283:1280],
+                                                                                                               result_60[1279:1274],
+                                                                                                               result_60[1273:1266],
+                                                                                                               result_60[1265:1264],
+                                                                                                               $signed(result_60[1263:1200]),
+                                                                                                               $signed(result_60[1199:1168]),
+                                                                                                               $signed(result_60[1167:1162]),
+                                                                                                               $signed(result_60[1161:1130]),
+                                                                                                               result_60[1129:1098],
+                                                                                                               $signed(result_60[1097:1091]),
+                                                                                                               result_60[1090:1088],
+                                                                                                               result_60[1087:1080],
+                                                                                                               result_60[1079:1072],
+                                                                                                               c$app_arg_8,
+                                                                                                               result_60[1039:1038],
+                                                                                                               result_60[1037:1006],
+                                                                                                               result_60[1005:878],
+                                                                                                               $signed(result_60[877:871]),
+                                                                                                               result_60[870:743],
+                                                                                                               $signed(result_60[742:736]),
+                                                                                                               result_60[735:734],
+                                                                                                               result_60[733:730],
+                                                                                                               result_60[729:154],
+                                                                                                               result_60[153:149],
+                                                                                                               $signed(result_60[148:117]),
+                                                                                                               result_60[116:111],
+                                                                                                               c$recipNextOut},
+                                                                                                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+
+  assign c$bv_3 = result_60[46:5];
+
+  assign c$app_arg_fun_arg = $signed(result_48[63:32]);
+
+  assign c$app_arg_fun_arg_0 = $signed(((({{(64-42) {1'b0}},result_60[46:5]}))));
+
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_siluMul LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_siluMul_c$app_arg_8
+    ( .result (c$app_arg_8)
+    , .x (c$app_arg_fun_arg)
+    , .sig (c$app_arg_fun_arg_0) );
 
   assign c$s = $signed(result_48[159:128]);
 
@@ -2636,184 +2943,259 @@ module decoder_prefill_fault_latekv
 
   assign x_5 = ($signed({{(64-32) {c$s[32-1]}},c$s})) + ($signed({{(64-32) {c$s_0[32-1]}},c$s_0}));
 
-  assign c$case_alt_13 = (x_5 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_5[64-1],x_5[0+:(32-1)]}));
+  assign c$case_alt_14 = (x_5 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_5[64-1],x_5[0+:(32-1)]}));
 
-  assign result_18 = (x_5 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_13;
+  assign result_18 = (x_5 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_14;
 
-  assign c$app_arg_8 = (~ (result_60[1124:1117] == 8'd63)) ? {5'd13,
-                                                              result_60[1135:1135],   result_60[1134:1131],
-                                                              result_60[1130:1125],   step10,
-                                                              result_60[1116:1115],
-                                                              $signed(result_60[1114:1051]),
-                                                              $signed(result_60[1050:1019]),
-                                                              result_60[1018:987],
-                                                              $signed(result_60[986:980]),
-                                                              result_60[979:977],   result_60[976:969],
-                                                              result_60[968:961],
-                                                              $signed(result_60[960:929]),
-                                                              result_60[928:927],   result_60[926:895],
-                                                              result_60[894:767],
-                                                              $signed(result_60[766:760]),
-                                                              result_60[759:632],
-                                                              $signed(result_60[631:625]),
-                                                              result_60[624:623],   result_60[622:619],
-                                                              result_60[618:43],   result_60[42:38],
-                                                              $signed(result_60[37:6]),
-                                                              result_60[5:0]} : c$case_alt_14;
+  assign c$app_arg_9 = (~ (result_60[1273:1266] == 8'd63)) ? {5'd15,
+                                                              result_60[1284:1284],   result_60[1283:1280],
+                                                              result_60[1279:1274],   step10,
+                                                              result_60[1265:1264],
+                                                              $signed(result_60[1263:1200]),
+                                                              $signed(result_60[1199:1168]),
+                                                              $signed(result_60[1167:1162]),
+                                                              $signed(result_60[1161:1130]),
+                                                              result_60[1129:1098],
+                                                              $signed(result_60[1097:1091]),
+                                                              result_60[1090:1088],   result_60[1087:1080],
+                                                              result_60[1079:1072],
+                                                              $signed(result_60[1071:1040]),
+                                                              result_60[1039:1038],   result_60[1037:1006],
+                                                              result_60[1005:878],
+                                                              $signed(result_60[877:871]),
+                                                              result_60[870:743],
+                                                              $signed(result_60[742:736]),
+                                                              result_60[735:734],   result_60[733:730],
+                                                              result_60[729:154],   result_60[153:149],
+                                                              $signed(result_60[148:117]),
+                                                              result_60[116:111],
+                                                              c$recipNextOut} : c$case_alt_15;
 
-  assign c$case_alt_selection_28 = result_60[979:977];
+  assign c$case_alt_selection_29 = result_60[1090:1088];
 
   always @(*) begin
-    case(c$case_alt_selection_28)
-      3'd3 : c$case_alt_14 = {5'd2,
-                              result_60[1135:1135],   result_60[1134:1131],
-                              result_60[1130:1125],   8'd0,   2'd1,
-                              64'sd0,   $signed(result_60[1050:1019]),
-                              result_60[1018:987],
-                              $signed(result_60[986:980]),
-                              result_60[979:977],   result_60[976:969],
-                              result_60[968:961],
-                              $signed(result_60[960:929]),
-                              result_60[928:927],   result_60[926:895],
-                              result_60[894:767],
-                              $signed(result_60[766:760]),
-                              result_60[759:632],
-                              $signed(result_60[631:625]),
-                              result_60[624:623],   result_60[622:619],
-                              result_60[618:43],   result_60[42:38],
-                              $signed(result_60[37:6]),   result_60[5:0]};
-      default : c$case_alt_14 = c$case_alt_15;
+    case(c$case_alt_selection_29)
+      3'd3 : c$case_alt_15 = {5'd2,
+                              result_60[1284:1284],   result_60[1283:1280],
+                              result_60[1279:1274],   8'd0,   2'd1,
+                              64'sd0,   $signed(result_60[1199:1168]),
+                              $signed(result_60[1167:1162]),
+                              $signed(result_60[1161:1130]),
+                              result_60[1129:1098],
+                              $signed(result_60[1097:1091]),
+                              result_60[1090:1088],   result_60[1087:1080],
+                              result_60[1079:1072],
+                              $signed(result_60[1071:1040]),
+                              result_60[1039:1038],   result_60[1037:1006],
+                              result_60[1005:878],
+                              $signed(result_60[877:871]),
+                              result_60[870:743],
+                              $signed(result_60[742:736]),
+                              result_60[735:734],   result_60[733:730],
+                              result_60[729:154],   result_60[153:149],
+                              $signed(result_60[148:117]),
+                              result_60[116:111],   c$recipNextOut};
+      default : c$case_alt_15 = c$case_alt_16;
     endcase
   end
 
-  assign c$case_alt_15 = result_60[1135:1135] ? {5'd2,
-                                                 result_60[1135:1135],   result_60[1134:1131],
-                                                 result_60[1130:1125],   8'd0,   2'd2,
-                                                 64'sd0,   $signed(result_60[1050:1019]),
-                                                 result_60[1018:987],
-                                                 $signed(result_60[986:980]),
-                                                 result_60[979:977],   result_60[976:969],
-                                                 result_60[968:961],
-                                                 $signed(result_60[960:929]),
-                                                 result_60[928:927],   result_60[926:895],
-                                                 result_60[894:767],
-                                                 $signed(result_60[766:760]),
-                                                 result_60[759:632],
-                                                 $signed(result_60[631:625]),
-                                                 result_60[624:623],   result_60[622:619],
-                                                 result_60[618:43],   result_60[42:38],
-                                                 $signed(result_60[37:6]),
-                                                 result_60[5:0]} : result_32;
+  assign c$case_alt_16 = result_60[1284:1284] ? {5'd2,
+                                                 result_60[1284:1284],   result_60[1283:1280],
+                                                 result_60[1279:1274],   8'd0,   2'd2,
+                                                 64'sd0,   $signed(result_60[1199:1168]),
+                                                 $signed(result_60[1167:1162]),
+                                                 $signed(result_60[1161:1130]),
+                                                 result_60[1129:1098],
+                                                 $signed(result_60[1097:1091]),
+                                                 result_60[1090:1088],   result_60[1087:1080],
+                                                 result_60[1079:1072],
+                                                 $signed(result_60[1071:1040]),
+                                                 result_60[1039:1038],   result_60[1037:1006],
+                                                 result_60[1005:878],
+                                                 $signed(result_60[877:871]),
+                                                 result_60[870:743],
+                                                 $signed(result_60[742:736]),
+                                                 result_60[735:734],   result_60[733:730],
+                                                 result_60[729:154],   result_60[153:149],
+                                                 $signed(result_60[148:117]),
+                                                 result_60[116:111],
+                                                 c$recipNextOut} : result_33;
 
-  assign c$app_arg_selection_21 = result_60[1124:1117];
+  assign c$app_arg_selection_21 = result_60[1273:1266];
 
   always @(*) begin
     case(c$app_arg_selection_21)
-      8'd15 : c$app_arg_9 = c$case_alt_16;
-      default : c$app_arg_9 = {5'd11,
-                               result_60[1135:1135],   result_60[1134:1131],
-                               result_60[1130:1125],   step10,
-                               result_60[1116:1115],
-                               $signed(result_60[1114:1051]),
-                               $signed(result_60[1050:1019]),   result_30,
-                               $signed(result_60[986:980]),
-                               result_60[979:977],   result_60[976:969],
-                               result_60[968:961],
-                               $signed(result_60[960:929]),
-                               result_60[928:927],   result_60[926:895],
-                               result_60[894:767],
-                               $signed(result_60[766:760]),
-                               result_60[759:632],
-                               $signed(result_60[631:625]),
-                               result_60[624:623],   result_60[622:619],
-                               result_60[618:43],   result_60[42:38],
-                               $signed(result_60[37:6]),   result_60[5:0]};
+      8'd15 : c$app_arg_10 = c$case_alt_17;
+      default : c$app_arg_10 = {5'd13,
+                                result_60[1284:1284],   result_60[1283:1280],
+                                result_60[1279:1274],   step10,
+                                result_60[1265:1264],
+                                $signed(result_60[1263:1200]),
+                                $signed(result_60[1199:1168]),
+                                $signed(result_60[1167:1162]),
+                                $signed(result_60[1161:1130]),   result_30,
+                                $signed(result_60[1097:1091]),
+                                result_60[1090:1088],   result_60[1087:1080],
+                                result_60[1079:1072],
+                                $signed(result_60[1071:1040]),
+                                result_60[1039:1038],   result_60[1037:1006],
+                                result_60[1005:878],
+                                $signed(result_60[877:871]),
+                                result_60[870:743],
+                                $signed(result_60[742:736]),
+                                result_60[735:734],   result_60[733:730],
+                                result_60[729:154],   result_60[153:149],
+                                $signed(result_60[148:117]),
+                                result_60[116:111],   c$recipNextOut};
     endcase
   end
 
-  assign c$case_alt_selection_33 = result_60[624:623];
+  assign c$case_alt_selection_34 = result_60[735:734];
 
   always @(*) begin
-    case(c$case_alt_selection_33)
-      2'd3 : c$case_alt_16 = {5'd12,
-                              result_60[1135:1135],   result_60[1134:1131],
-                              result_60[1130:1125],   result_60[1124:1117],
-                              result_60[1116:1115],
-                              $signed(result_60[1114:1051]),
-                              $signed(result_60[1050:1019]),   result_30,
-                              $signed(result_60[986:980]),
-                              result_60[979:977],   result_60[976:969],
-                              result_60[968:961],
-                              $signed(result_60[960:929]),
-                              result_60[928:927],   result_60[926:895],
-                              result_60[894:767],
-                              $signed(result_60[766:760]),
-                              result_60[759:632],
-                              $signed(result_60[631:625]),
-                              result_60[624:623],   result_60[622:619],
-                              result_60[618:43],   result_60[42:38],
-                              $signed(result_60[37:6]),   result_60[5:0]};
-      default : c$case_alt_16 = {5'd9,
-                                 result_60[1135:1135],   result_60[1134:1131],
-                                 result_60[1130:1125],   8'd0,
-                                 result_60[1116:1115],
-                                 $signed(result_60[1114:1051]),
-                                 $signed(result_60[1050:1019]),   result_30,
-                                 $signed(result_60[986:980]),
-                                 result_60[979:977],   result_60[976:969],
-                                 result_60[968:961],
-                                 $signed(result_60[960:929]),   2'd0,
-                                 result_60[926:895],   result_60[894:767],
-                                 $signed(result_60[766:760]),
-                                 result_60[759:632],
-                                 $signed(result_60[631:625]),
-                                 result_60[624:623] + 2'd1,
-                                 result_60[622:619],   result_60[618:43],
-                                 result_60[42:38],   $signed(result_60[37:6]),
-                                 result_60[5:0]};
+    case(c$case_alt_selection_34)
+      2'd3 : c$case_alt_17 = {5'd14,
+                              result_60[1284:1284],   result_60[1283:1280],
+                              result_60[1279:1274],   result_60[1273:1266],
+                              result_60[1265:1264],
+                              $signed(result_60[1263:1200]),
+                              $signed(result_60[1199:1168]),
+                              $signed(result_60[1167:1162]),
+                              $signed(result_60[1161:1130]),   result_30,
+                              $signed(result_60[1097:1091]),
+                              result_60[1090:1088],   result_60[1087:1080],
+                              result_60[1079:1072],
+                              $signed(result_60[1071:1040]),
+                              result_60[1039:1038],   result_60[1037:1006],
+                              result_60[1005:878],
+                              $signed(result_60[877:871]),
+                              result_60[870:743],
+                              $signed(result_60[742:736]),
+                              result_60[735:734],   result_60[733:730],
+                              result_60[729:154],   result_60[153:149],
+                              $signed(result_60[148:117]),
+                              result_60[116:111],   c$recipNextOut};
+      default : c$case_alt_17 = {5'd9,
+                                 result_60[1284:1284],   result_60[1283:1280],
+                                 result_60[1279:1274],   8'd0,
+                                 result_60[1265:1264],
+                                 $signed(result_60[1263:1200]),
+                                 $signed(result_60[1199:1168]),
+                                 $signed(result_60[1167:1162]),
+                                 $signed(result_60[1161:1130]),   result_30,
+                                 $signed(result_60[1097:1091]),
+                                 result_60[1090:1088],   result_60[1087:1080],
+                                 result_60[1079:1072],
+                                 $signed(result_60[1071:1040]),   2'd0,
+                                 result_60[1037:1006],   result_60[1005:878],
+                                 $signed(result_60[877:871]),
+                                 result_60[870:743],
+                                 $signed(result_60[742:736]),
+                                 result_60[735:734] + 2'd1,
+                                 result_60[733:730],   result_60[729:154],
+                                 result_60[153:149],
+                                 $signed(result_60[148:117]),
+                                 result_60[116:111],   c$recipNextOut};
     endcase
   end
 
-  assign c$case_alt_17 = grew ? 5'd1 : 5'd0;
+  assign c$case_alt_selection_38 = result_60[4:0];
 
-  assign grew = ds27[0:0];
+  always @(*) begin
+    case(c$case_alt_selection_38)
+      5'd1 : c$case_alt_18 = {5'd13,
+                              result_60[1284:1284],   result_60[1283:1280],
+                              result_60[1279:1274],   result_60[1273:1266],
+                              result_60[1265:1264],
+                              $signed(result_60[1263:1200]),
+                              $signed(result_60[1199:1168]),
+                              $signed(result_60[1167:1162]),
+                              $signed(result_60[1161:1130]),
+                              result_60[1129:1098],
+                              $signed(result_60[1097:1091]),
+                              result_60[1090:1088],   result_60[1087:1080],
+                              result_60[1079:1072],
+                              $signed(result_60[1071:1040]),
+                              result_60[1039:1038],   result_60[1037:1006],
+                              result_60[1005:878],
+                              $signed(result_60[877:871]),
+                              result_60[870:743],
+                              $signed(result_60[742:736]),
+                              result_60[735:734],   result_60[733:730],
+                              result_60[729:154],   result_60[153:149],
+                              $signed(result_60[148:117]),
+                              result_60[116:111],   c$recipNextOut};
+      default : c$case_alt_18 = {5'd12,
+                                 result_60[1284:1284],   result_60[1283:1280],
+                                 result_60[1279:1274],   result_60[1273:1266],
+                                 result_60[1265:1264],
+                                 $signed(result_60[1263:1200]),
+                                 $signed(result_60[1199:1168]),
+                                 $signed(result_60[1167:1162]),
+                                 $signed(result_60[1161:1130]),
+                                 result_60[1129:1098],
+                                 $signed(result_60[1097:1091]),
+                                 result_60[1090:1088],   result_60[1087:1080],
+                                 result_60[1079:1072],
+                                 $signed(result_60[1071:1040]),
+                                 result_60[1039:1038],   result_60[1037:1006],
+                                 result_60[1005:878],
+                                 $signed(result_60[877:871]),
+                                 result_60[870:743],
+                                 $signed(result_60[742:736]),
+                                 result_60[735:734],   result_60[733:730],
+                                 result_60[729:154],   result_60[153:149],
+                                 $signed(result_60[148:117]),
+                                 result_60[116:111],   c$recipNextOut};
+    endcase
+  end
 
-  assign ds27_fun_arg = result_60[622:619] == 4'd0;
+  assign c$app_arg_11 = {(($unsigned($signed(result_60[697:666])))),
+                         32'd0,   42'd1099511627776,   5'd21};
 
-  assign ds27_fun_arg_0 = result_60[618:43];
+  assign c$case_alt_19 = grew ? 5'd1 : 5'd0;
 
-  assign ds27_fun_arg_1 = result_60[894:767];
+  assign grew = ds30[0:0];
 
-  assign ds27_fun_arg_2 = $signed(result_60[766:760]);
+  assign ds30_fun_arg = result_60[733:730] == 4'd0;
 
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attStep LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attStep_ds27
-    ( .result (ds27)
-    , .first (ds27_fun_arg)
-    , .st (ds27_fun_arg_0)
-    , .qm (ds27_fun_arg_1)
-    , .qe (ds27_fun_arg_2)
+  assign ds30_fun_arg_0 = result_60[729:154];
+
+  assign ds30_fun_arg_1 = result_60[1005:878];
+
+  assign ds30_fun_arg_2 = $signed(result_60[877:871]);
+
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attStep LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attStep_ds30
+    ( .result (ds30)
+    , .first (ds30_fun_arg)
+    , .st (ds30_fun_arg_0)
+    , .qm (ds30_fun_arg_1)
+    , .qe (ds30_fun_arg_2)
     , .ds (result_39) );
 
-  assign c$app_arg_10 = (result_60[622:619] == result_60[1134:1131]) ? 5'd11 : 5'd10;
+  assign c$app_arg_12 = (result_60[733:730] == result_60[1283:1280]) ? 5'd11 : 5'd10;
 
-  assign result_19 = (result_60[1124:1117] < 8'd16) ? {{5'd9,
-                                                        result_60[1135:1135],   result_60[1134:1131],
-                                                        result_60[1130:1125],   step10,
-                                                        result_60[1116:1115],
-                                                        $signed(result_60[1114:1051]),
-                                                        $signed(result_60[1050:1019]),
-                                                        result_60[1018:987],
-                                                        $signed(result_60[986:980]),
-                                                        result_60[979:977],   result_60[976:969],
-                                                        result_60[968:961],
-                                                        $signed(result_60[960:929]),
-                                                        result_60[928:927],   result_35,
-                                                        result_60[894:767],   c$app_arg_11,
-                                                        result_60[759:632],
-                                                        $signed(result_60[631:625]),
-                                                        result_60[624:623],   result_60[622:619],
-                                                        result_60[618:43],   result_60[42:38],
-                                                        $signed(result_60[37:6]),   result_60[5:0]},
+  assign result_19 = (result_60[1273:1266] < 8'd16) ? {{5'd9,
+                                                        result_60[1284:1284],   result_60[1283:1280],
+                                                        result_60[1279:1274],   step10,
+                                                        result_60[1265:1264],
+                                                        $signed(result_60[1263:1200]),
+                                                        $signed(result_60[1199:1168]),
+                                                        $signed(result_60[1167:1162]),
+                                                        $signed(result_60[1161:1130]),
+                                                        result_60[1129:1098],
+                                                        $signed(result_60[1097:1091]),
+                                                        result_60[1090:1088],   result_60[1087:1080],
+                                                        result_60[1079:1072],
+                                                        $signed(result_60[1071:1040]),
+                                                        result_60[1039:1038],   result_36,
+                                                        result_60[1005:878],   c$app_arg_13,
+                                                        result_60[870:743],
+                                                        $signed(result_60[742:736]),
+                                                        result_60[735:734],   result_60[733:730],
+                                                        result_60[729:154],   result_60[153:149],
+                                                        $signed(result_60[148:117]),
+                                                        result_60[116:111],   c$recipNextOut},
                                                        {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                        {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                         {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -2821,98 +3203,107 @@ module decoder_prefill_fault_latekv
                                                         {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                         {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : result_20;
 
-  assign c$app_arg_selection_25 = result_60[1124:1117];
+  assign c$app_arg_selection_25 = result_60[1273:1266];
 
   always @(*) begin
     case(c$app_arg_selection_25)
-      8'd15 : c$app_arg_11 = result_33;
-      default : c$app_arg_11 = $signed(result_60[766:760]);
+      8'd15 : c$app_arg_13 = result_34;
+      default : c$app_arg_13 = $signed(result_60[877:871]);
     endcase
   end
 
-  assign result_20 = (result_60[1124:1117] < 8'd31) ? {{5'd9,
-                                                        result_60[1135:1135],   result_60[1134:1131],
-                                                        result_60[1130:1125],   step10,
-                                                        result_60[1116:1115],
-                                                        $signed(result_60[1114:1051]),
-                                                        $signed(result_60[1050:1019]),
-                                                        result_60[1018:987],
-                                                        $signed(result_60[986:980]),
-                                                        result_60[979:977],   result_60[976:969],
-                                                        result_60[968:961],
-                                                        $signed(result_60[960:929]),
-                                                        result_60[928:927],   result_60[926:895],
-                                                        \pm' ,   $signed(result_60[766:760]),
-                                                        result_60[759:632],
-                                                        $signed(result_60[631:625]),
-                                                        result_60[624:623],   result_60[622:619],
-                                                        result_60[618:43],   result_60[42:38],
-                                                        $signed(result_60[37:6]),   result_60[5:0]},
+  assign result_20 = (result_60[1273:1266] < 8'd31) ? {{5'd9,
+                                                        result_60[1284:1284],   result_60[1283:1280],
+                                                        result_60[1279:1274],   step10,
+                                                        result_60[1265:1264],
+                                                        $signed(result_60[1263:1200]),
+                                                        $signed(result_60[1199:1168]),
+                                                        $signed(result_60[1167:1162]),
+                                                        $signed(result_60[1161:1130]),
+                                                        result_60[1129:1098],
+                                                        $signed(result_60[1097:1091]),
+                                                        result_60[1090:1088],   result_60[1087:1080],
+                                                        result_60[1079:1072],
+                                                        $signed(result_60[1071:1040]),
+                                                        result_60[1039:1038],   result_60[1037:1006],
+                                                        \pm' ,   $signed(result_60[877:871]),
+                                                        result_60[870:743],
+                                                        $signed(result_60[742:736]),
+                                                        result_60[735:734],   result_60[733:730],
+                                                        result_60[729:154],   result_60[153:149],
+                                                        $signed(result_60[148:117]),
+                                                        result_60[116:111],   c$recipNextOut},
                                                        {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                        {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                         {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                         {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                         {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : c$case_alt_18;
+                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : c$case_alt_20;
 
-  assign c$case_alt_selection_37 = result_60[928:927];
+  assign c$case_alt_selection_42 = result_60[1039:1038];
 
-  assign c$bv_3 = result_60[1134:1131];
+  assign c$bv_4 = result_60[1283:1280];
 
   always @(*) begin
-    case(c$case_alt_selection_37)
-      2'b00 : c$case_alt_18 = {{5'd10,
-                                result_60[1135:1135],   result_60[1134:1131],
-                                result_60[1130:1125],   8'd0,
-                                result_60[1116:1115],
-                                $signed(result_60[1114:1051]),
-                                $signed(result_60[1050:1019]),
-                                result_60[1018:987],
-                                $signed(result_60[986:980]),
-                                result_60[979:977],   result_60[976:969],
-                                result_60[968:961],
-                                $signed(result_60[960:929]),   2'd0,
-                                result_60[926:895],   \pm' ,
-                                $signed(result_60[766:760]),
-                                result_60[759:632],
-                                $signed(result_60[631:625]),
-                                result_60[624:623],   4'd0,
-                                result_60[618:43],   5'd0,
-                                $signed(result_60[37:6]),   result_60[5:0]},
+    case(c$case_alt_selection_42)
+      2'b00 : c$case_alt_20 = {{5'd10,
+                                result_60[1284:1284],   result_60[1283:1280],
+                                result_60[1279:1274],   8'd0,
+                                result_60[1265:1264],
+                                $signed(result_60[1263:1200]),
+                                $signed(result_60[1199:1168]),
+                                $signed(result_60[1167:1162]),
+                                $signed(result_60[1161:1130]),
+                                result_60[1129:1098],
+                                $signed(result_60[1097:1091]),
+                                result_60[1090:1088],   result_60[1087:1080],
+                                result_60[1079:1072],
+                                $signed(result_60[1071:1040]),   2'd0,
+                                result_60[1037:1006],   \pm' ,
+                                $signed(result_60[877:871]),
+                                result_60[870:743],
+                                $signed(result_60[742:736]),
+                                result_60[735:734],   4'd0,
+                                result_60[729:154],   5'd0,
+                                $signed(result_60[148:117]),
+                                result_60[116:111],   c$recipNextOut},
                                {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      2'b01 : c$case_alt_18 = {{5'd9,
-                                result_60[1135:1135],   result_60[1134:1131],
-                                result_60[1130:1125],   8'd0,
-                                result_60[1116:1115],
-                                $signed(result_60[1114:1051]),
-                                $signed(result_60[1050:1019]),
-                                result_60[1018:987],
-                                $signed(result_60[986:980]),
-                                result_60[979:977],   result_60[976:969],
-                                result_60[968:961],
-                                $signed(result_60[960:929]),   2'd2,
-                                result_60[926:895],   result_60[894:767],
-                                $signed(result_60[766:760]),   \pm' ,
-                                $signed(result_60[766:760]),
-                                result_60[624:623],   result_60[622:619],
-                                result_60[618:43],   result_60[42:38],
-                                $signed(result_60[37:6]),   result_60[5:0]},
+      2'b01 : c$case_alt_20 = {{5'd9,
+                                result_60[1284:1284],   result_60[1283:1280],
+                                result_60[1279:1274],   8'd0,
+                                result_60[1265:1264],
+                                $signed(result_60[1263:1200]),
+                                $signed(result_60[1199:1168]),
+                                $signed(result_60[1167:1162]),
+                                $signed(result_60[1161:1130]),
+                                result_60[1129:1098],
+                                $signed(result_60[1097:1091]),
+                                result_60[1090:1088],   result_60[1087:1080],
+                                result_60[1079:1072],
+                                $signed(result_60[1071:1040]),   2'd2,
+                                result_60[1037:1006],   result_60[1005:878],
+                                $signed(result_60[877:871]),   \pm' ,
+                                $signed(result_60[877:871]),
+                                result_60[735:734],   result_60[733:730],
+                                result_60[729:154],   result_60[153:149],
+                                $signed(result_60[148:117]),
+                                result_60[116:111],   c$recipNextOut},
                                {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      default : c$case_alt_18 = {c$app_arg_13,
-                                 {1'b1,{c$app_arg_12 + (({{(6-4) {1'b0}},result_60[1134:1131]}) + 6'd0),
-                                        {result_60[759:632],
-                                         $signed(result_60[631:625]),   \pm' ,
-                                         $signed(result_60[766:760])}}},
+      default : c$case_alt_20 = {c$app_arg_15,
+                                 {1'b1,{c$app_arg_14 + (({{(6-4) {1'b0}},result_60[1283:1280]}) + 6'd0),
+                                        {result_60[870:743],
+                                         $signed(result_60[742:736]),   \pm' ,
+                                         $signed(result_60[877:871])}}},
                                  {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -2921,69 +3312,75 @@ module decoder_prefill_fault_latekv
     endcase
   end
 
-  assign c$bv_4 = result_60[1135:1135];
+  assign c$bv_5 = result_60[1284:1284];
 
-  assign c$bv_5 = result_60[624:623];
+  assign c$bv_6 = result_60[735:734];
 
-  assign c$app_arg_12 = ((({{(6-1) {1'b0}},result_60[1135:1135]}) * 6'd2) + ({{(6-2) {1'b0}},result_60[624:623]})) * 6'd16;
+  assign c$app_arg_14 = ((({{(6-1) {1'b0}},result_60[1284:1284]}) * 6'd2) + ({{(6-2) {1'b0}},result_60[735:734]})) * 6'd16;
 
-  assign c$app_arg_selection_28 = result_60[624:623];
+  assign c$app_arg_selection_28 = result_60[735:734];
 
   always @(*) begin
     case(c$app_arg_selection_28)
-      2'd1 : c$app_arg_13 = {5'd9,
-                             result_60[1135:1135],   result_60[1134:1131],
-                             result_60[1130:1125],   8'd0,
-                             result_60[1116:1115],
-                             $signed(result_60[1114:1051]),
-                             $signed(result_60[1050:1019]),   32'd0,
-                             $signed(result_60[986:980]),
-                             result_60[979:977],   result_60[976:969],
-                             result_60[968:961],
-                             $signed(result_60[960:929]),   2'd0,
-                             result_60[926:895],   result_60[894:767],
-                             $signed(result_60[766:760]),
-                             result_60[759:632],
-                             $signed(result_60[631:625]),   2'd0,
-                             result_60[622:619],   result_60[618:43],
-                             result_60[42:38],   $signed(result_60[37:6]),
-                             result_60[5:0]};
-      default : c$app_arg_13 = {5'd9,
-                                result_60[1135:1135],   result_60[1134:1131],
-                                result_60[1130:1125],   8'd0,
-                                result_60[1116:1115],
-                                $signed(result_60[1114:1051]),
-                                $signed(result_60[1050:1019]),
-                                result_60[1018:987],
-                                $signed(result_60[986:980]),
-                                result_60[979:977],   result_60[976:969],
-                                result_60[968:961],
-                                $signed(result_60[960:929]),   2'd1,
-                                result_60[926:895],   result_60[894:767],
-                                $signed(result_60[766:760]),
-                                result_60[759:632],
-                                $signed(result_60[631:625]),   2'd1,
-                                result_60[622:619],   result_60[618:43],
-                                result_60[42:38],   $signed(result_60[37:6]),
-                                result_60[5:0]};
+      2'd1 : c$app_arg_15 = {5'd9,
+                             result_60[1284:1284],   result_60[1283:1280],
+                             result_60[1279:1274],   8'd0,
+                             result_60[1265:1264],
+                             $signed(result_60[1263:1200]),
+                             $signed(result_60[1199:1168]),
+                             $signed(result_60[1167:1162]),
+                             $signed(result_60[1161:1130]),   32'd0,
+                             $signed(result_60[1097:1091]),
+                             result_60[1090:1088],   result_60[1087:1080],
+                             result_60[1079:1072],
+                             $signed(result_60[1071:1040]),   2'd0,
+                             result_60[1037:1006],   result_60[1005:878],
+                             $signed(result_60[877:871]),
+                             result_60[870:743],
+                             $signed(result_60[742:736]),   2'd0,
+                             result_60[733:730],   result_60[729:154],
+                             result_60[153:149],
+                             $signed(result_60[148:117]),
+                             result_60[116:111],   c$recipNextOut};
+      default : c$app_arg_15 = {5'd9,
+                                result_60[1284:1284],   result_60[1283:1280],
+                                result_60[1279:1274],   8'd0,
+                                result_60[1265:1264],
+                                $signed(result_60[1263:1200]),
+                                $signed(result_60[1199:1168]),
+                                $signed(result_60[1167:1162]),
+                                $signed(result_60[1161:1130]),
+                                result_60[1129:1098],
+                                $signed(result_60[1097:1091]),
+                                result_60[1090:1088],   result_60[1087:1080],
+                                result_60[1079:1072],
+                                $signed(result_60[1071:1040]),   2'd1,
+                                result_60[1037:1006],   result_60[1005:878],
+                                $signed(result_60[877:871]),
+                                result_60[870:743],
+                                $signed(result_60[742:736]),   2'd1,
+                                result_60[733:730],   result_60[729:154],
+                                result_60[153:149],
+                                $signed(result_60[148:117]),
+                                result_60[116:111],   c$recipNextOut};
     endcase
   end
 
-  assign \pm'_projection  = ({result_60[894:767],result_21});
+  assign \pm'_projection  = ({result_60[1005:878],result_21});
 
   assign \pm'  = \pm'_projection [127:0];
 
-  assign c$case_alt_19 = (c$sat8Out_app_arg < -64'sd128) ? -8'sd128 : ($signed({c$sat8Out_app_arg[64-1],c$sat8Out_app_arg[0+:(8-1)]}));
+  assign c$case_alt_21 = (c$sat8Out_app_arg < -64'sd128) ? -8'sd128 : ($signed({c$sat8Out_app_arg[64-1],c$sat8Out_app_arg[0+:(8-1)]}));
 
-  assign result_21 = (c$sat8Out_app_arg > 64'sd127) ? 8'sd127 : c$case_alt_19;
+  assign result_21 = (c$sat8Out_app_arg > 64'sd127) ? 8'sd127 : c$case_alt_21;
 
   assign c$sat8Out_app_arg = (sh >= 16'sd0) ? result_23 : (c$sat8Out_app_arg_0 <<< wild1_1);
 
-  assign c$bv_6 = (($unsigned(sh)));
+  assign c$bv_7 = (($unsigned(sh)));
 
-  assign c$case_alt_20 = (sh >= 16'sd62) ? 6'd62 : ((c$bv_6[0+:6]));
+  assign c$case_alt_22 = (sh >= 16'sd62) ? 6'd62 : ((c$bv_7[0+:6]));
 
-  assign result_22 = (sh <= 16'sd0) ? 6'd0 : c$case_alt_20;
+  assign result_22 = (sh <= 16'sd0) ? 6'd0 : c$case_alt_22;
 
   always @(*) begin
     case(result_22)
@@ -2998,9 +3395,9 @@ module decoder_prefill_fault_latekv
 
   assign wild1_0 = $signed(c$wild1_app_arg_0);
 
-  assign c$i_222 = (result_22 - 6'd1);
+  assign c$i_224 = (result_22 - 6'd1);
 
-  assign c$wild1_app_arg_0 = $unsigned({{(64-6) {1'b0}},c$i_222});
+  assign c$wild1_app_arg_0 = $unsigned({{(64-6) {1'b0}},c$i_224});
 
   assign wild1_1 = $signed(c$wild1_app_arg_1);
 
@@ -3008,328 +3405,362 @@ module decoder_prefill_fault_latekv
 
   assign s = -sh;
 
-  assign c$bv_7 = (($unsigned(s)));
+  assign c$bv_8 = (($unsigned(s)));
 
-  assign c$case_alt_21 = (s >= 16'sd62) ? 6'd62 : ((c$bv_7[0+:6]));
+  assign c$case_alt_23 = (s >= 16'sd62) ? 6'd62 : ((c$bv_8[0+:6]));
 
-  assign result_24 = (s <= 16'sd0) ? 6'd0 : c$case_alt_21;
+  assign result_24 = (s <= 16'sd0) ? 6'd0 : c$case_alt_23;
 
   assign c$sat8Out_app_arg_0 = $signed({{(64-32) {c$absUOut_case_alt[32-1]}},c$absUOut_case_alt});
 
-  assign c$s_1 = $signed(result_60[766:760]);
+  assign c$s_1 = $signed(result_60[877:871]);
 
   assign sh = ($signed({{(16-7) {c$s_1[7-1]}},c$s_1})) + 16'sd20;
 
-  assign c$bv_8 = ((result_60[1124:1117]));
+  assign c$bv_9 = ((result_60[1273:1266]));
 
-  assign c$app_arg_14 = ((c$bv_8[64'sd0]) == (1'b1)) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+  assign c$app_arg_16 = ((c$bv_9[64'sd0]) == (1'b1)) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                         {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                         {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                         {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                        {1'b1,{c$app_arg_16 + e_0,
-                                                               c$app_arg_15}}} : {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                        {1'b1,{c$app_arg_18 + e_0,
+                                                               c$app_arg_17}}} : {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
 
-  assign c$app_arg_fun_arg = result_60[1134:1131];
+  assign c$app_arg_fun_arg_1 = result_60[1283:1280];
 
-  assign c$app_arg_fun_arg_0 = {{(8-7) {1'b0}},e_0};
+  assign c$app_arg_fun_arg_2 = {{(8-7) {1'b0}},e_0};
 
-  assign c$app_arg_fun_arg_1 = $signed(result_48[95:64]);
+  assign c$app_arg_fun_arg_3 = $signed(result_48[95:64]);
 
-  assign c$app_arg_fun_arg_2 = $signed(result_60[960:929]);
+  assign c$app_arg_fun_arg_4 = $signed(result_60[1071:1040]);
 
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_ropeElem LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_ropeElem_c$app_arg_15
-    ( .result (c$app_arg_15)
-    , .p (c$app_arg_fun_arg)
-    , .e (c$app_arg_fun_arg_0)
-    , .self (c$app_arg_fun_arg_1)
-    , .other (c$app_arg_fun_arg_2) );
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_ropeElem LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_ropeElem_c$app_arg_17
+    ( .result (c$app_arg_17)
+    , .p (c$app_arg_fun_arg_1)
+    , .e (c$app_arg_fun_arg_2)
+    , .self (c$app_arg_fun_arg_3)
+    , .other (c$app_arg_fun_arg_4) );
 
-  assign c$bv_9 = (result_60[1124:1117] >> 64'sd1);
+  assign c$bv_10 = (result_60[1273:1266] >> 64'sd1);
 
-  assign e_0 = c$bv_9[0+:7];
+  assign e_0 = c$bv_10[0+:7];
 
-  assign c$app_arg_selection_32 = result_60[979:977];
+  assign c$app_arg_selection_32 = result_60[1090:1088];
 
   always @(*) begin
     case(c$app_arg_selection_32)
-      3'd0 : c$app_arg_16 = 7'd0;
-      default : c$app_arg_16 = 7'd64;
+      3'd0 : c$app_arg_18 = 7'd0;
+      default : c$app_arg_18 = 7'd64;
     endcase
   end
 
-  assign result_selection_24 = result_60[979:977];
+  assign result_selection_24 = result_60[1090:1088];
 
   always @(*) begin
     case(result_selection_24)
-      3'd0 : result_25 = c$case_alt_22;
-      default : result_25 = c$case_alt_23;
+      3'd0 : result_25 = c$case_alt_24;
+      default : result_25 = c$case_alt_25;
     endcase
   end
 
-  assign c$case_alt_selection_43 = result_60[1124:1117];
+  assign c$case_alt_selection_48 = result_60[1273:1266];
 
   always @(*) begin
-    case(c$case_alt_selection_43)
-      8'd127 : c$case_alt_22 = {5'd6,
-                                result_60[1135:1135],   result_60[1134:1131],
-                                result_60[1130:1125],   result_60[1124:1117],
-                                result_60[1116:1115],
-                                $signed(result_60[1114:1051]),
-                                $signed(result_60[1050:1019]),
-                                result_60[1018:987],
-                                $signed(result_60[986:980]),   k,
+    case(c$case_alt_selection_48)
+      8'd127 : c$case_alt_24 = {5'd6,
+                                result_60[1284:1284],   result_60[1283:1280],
+                                result_60[1279:1274],   result_60[1273:1266],
+                                result_60[1265:1264],
+                                $signed(result_60[1263:1200]),
+                                $signed(result_60[1199:1168]),
+                                $signed(result_60[1167:1162]),
+                                $signed(result_60[1161:1130]),
+                                result_60[1129:1098],
+                                $signed(result_60[1097:1091]),   k,
                                 c$matrixShapeOut[15:8],
                                 c$matrixShapeOut[7:0],
-                                $signed(result_60[960:929]),
-                                result_60[928:927],   result_60[926:895],
-                                result_60[894:767],
-                                $signed(result_60[766:760]),
-                                result_60[759:632],
-                                $signed(result_60[631:625]),
-                                result_60[624:623],   result_60[622:619],
-                                result_60[618:43],   result_60[42:38],
-                                $signed(result_60[37:6]),   result_60[5:0]};
-      default : c$case_alt_22 = {5'd8,
-                                 result_60[1135:1135],   result_60[1134:1131],
-                                 result_60[1130:1125],   step10,
-                                 result_60[1116:1115],
-                                 $signed(result_60[1114:1051]),
-                                 $signed(result_60[1050:1019]),
-                                 result_60[1018:987],
-                                 $signed(result_60[986:980]),
-                                 result_60[979:977],   result_60[976:969],
-                                 result_60[968:961],
+                                $signed(result_60[1071:1040]),
+                                result_60[1039:1038],   result_60[1037:1006],
+                                result_60[1005:878],
+                                $signed(result_60[877:871]),
+                                result_60[870:743],
+                                $signed(result_60[742:736]),
+                                result_60[735:734],   result_60[733:730],
+                                result_60[729:154],   result_60[153:149],
+                                $signed(result_60[148:117]),
+                                result_60[116:111],   c$recipNextOut};
+      default : c$case_alt_24 = {5'd8,
+                                 result_60[1284:1284],   result_60[1283:1280],
+                                 result_60[1279:1274],   step10,
+                                 result_60[1265:1264],
+                                 $signed(result_60[1263:1200]),
+                                 $signed(result_60[1199:1168]),
+                                 $signed(result_60[1167:1162]),
+                                 $signed(result_60[1161:1130]),
+                                 result_60[1129:1098],
+                                 $signed(result_60[1097:1091]),
+                                 result_60[1090:1088],   result_60[1087:1080],
+                                 result_60[1079:1072],
                                  $signed(result_48[95:64]),
-                                 result_60[928:927],   result_60[926:895],
-                                 result_60[894:767],
-                                 $signed(result_60[766:760]),
-                                 result_60[759:632],
-                                 $signed(result_60[631:625]),
-                                 result_60[624:623],   result_60[622:619],
-                                 result_60[618:43],   result_60[42:38],
-                                 $signed(result_60[37:6]),   result_60[5:0]};
+                                 result_60[1039:1038],   result_60[1037:1006],
+                                 result_60[1005:878],
+                                 $signed(result_60[877:871]),
+                                 result_60[870:743],
+                                 $signed(result_60[742:736]),
+                                 result_60[735:734],   result_60[733:730],
+                                 result_60[729:154],   result_60[153:149],
+                                 $signed(result_60[148:117]),
+                                 result_60[116:111],   c$recipNextOut};
     endcase
   end
 
-  assign c$case_alt_selection_46 = result_60[1124:1117];
+  assign c$case_alt_selection_51 = result_60[1273:1266];
 
   always @(*) begin
-    case(c$case_alt_selection_46)
-      8'd63 : c$case_alt_23 = {5'd6,
-                               result_60[1135:1135],   result_60[1134:1131],
-                               result_60[1130:1125],   result_60[1124:1117],
-                               result_60[1116:1115],
-                               $signed(result_60[1114:1051]),
-                               $signed(result_60[1050:1019]),
-                               result_60[1018:987],
-                               $signed(result_60[986:980]),   k,
+    case(c$case_alt_selection_51)
+      8'd63 : c$case_alt_25 = {5'd6,
+                               result_60[1284:1284],   result_60[1283:1280],
+                               result_60[1279:1274],   result_60[1273:1266],
+                               result_60[1265:1264],
+                               $signed(result_60[1263:1200]),
+                               $signed(result_60[1199:1168]),
+                               $signed(result_60[1167:1162]),
+                               $signed(result_60[1161:1130]),
+                               result_60[1129:1098],
+                               $signed(result_60[1097:1091]),   k,
                                c$matrixShapeOut[15:8],
                                c$matrixShapeOut[7:0],
-                               $signed(result_60[960:929]),
-                               result_60[928:927],   result_60[926:895],
-                               result_60[894:767],
-                               $signed(result_60[766:760]),
-                               result_60[759:632],
-                               $signed(result_60[631:625]),
-                               result_60[624:623],   result_60[622:619],
-                               result_60[618:43],   result_60[42:38],
-                               $signed(result_60[37:6]),   result_60[5:0]};
-      default : c$case_alt_23 = {5'd8,
-                                 result_60[1135:1135],   result_60[1134:1131],
-                                 result_60[1130:1125],   step10,
-                                 result_60[1116:1115],
-                                 $signed(result_60[1114:1051]),
-                                 $signed(result_60[1050:1019]),
-                                 result_60[1018:987],
-                                 $signed(result_60[986:980]),
-                                 result_60[979:977],   result_60[976:969],
-                                 result_60[968:961],
+                               $signed(result_60[1071:1040]),
+                               result_60[1039:1038],   result_60[1037:1006],
+                               result_60[1005:878],
+                               $signed(result_60[877:871]),
+                               result_60[870:743],
+                               $signed(result_60[742:736]),
+                               result_60[735:734],   result_60[733:730],
+                               result_60[729:154],   result_60[153:149],
+                               $signed(result_60[148:117]),
+                               result_60[116:111],   c$recipNextOut};
+      default : c$case_alt_25 = {5'd8,
+                                 result_60[1284:1284],   result_60[1283:1280],
+                                 result_60[1279:1274],   step10,
+                                 result_60[1265:1264],
+                                 $signed(result_60[1263:1200]),
+                                 $signed(result_60[1199:1168]),
+                                 $signed(result_60[1167:1162]),
+                                 $signed(result_60[1161:1130]),
+                                 result_60[1129:1098],
+                                 $signed(result_60[1097:1091]),
+                                 result_60[1090:1088],   result_60[1087:1080],
+                                 result_60[1079:1072],
                                  $signed(result_48[95:64]),
-                                 result_60[928:927],   result_60[926:895],
-                                 result_60[894:767],
-                                 $signed(result_60[766:760]),
-                                 result_60[759:632],
-                                 $signed(result_60[631:625]),
-                                 result_60[624:623],   result_60[622:619],
-                                 result_60[618:43],   result_60[42:38],
-                                 $signed(result_60[37:6]),   result_60[5:0]};
+                                 result_60[1039:1038],   result_60[1037:1006],
+                                 result_60[1005:878],
+                                 $signed(result_60[877:871]),
+                                 result_60[870:743],
+                                 $signed(result_60[742:736]),
+                                 result_60[735:734],   result_60[733:730],
+                                 result_60[729:154],   result_60[153:149],
+                                 $signed(result_60[148:117]),
+                                 result_60[116:111],   c$recipNextOut};
     endcase
   end
 
-  assign c$app_arg_selection_35 = result_60[979:977];
+  assign c$app_arg_selection_35 = result_60[1090:1088];
 
   always @(*) begin
     case(c$app_arg_selection_35)
-      3'd0 : c$app_arg_17 = {5'd8,
-                             result_60[1135:1135],   result_60[1134:1131],
-                             result_60[1130:1125],   8'd0,
-                             result_60[1116:1115],
-                             $signed(result_60[1114:1051]),
-                             $signed(result_60[1050:1019]),
-                             result_60[1018:987],
-                             $signed(result_60[986:980]),
-                             result_60[979:977],   result_60[976:969],
-                             result_60[968:961],
-                             $signed(result_60[960:929]),
-                             result_60[928:927],   result_60[926:895],
-                             result_60[894:767],
-                             $signed(result_60[766:760]),
-                             result_60[759:632],
-                             $signed(result_60[631:625]),
-                             result_60[624:623],   result_60[622:619],
-                             result_60[618:43],   result_60[42:38],
-                             $signed(result_60[37:6]),   result_60[5:0]};
-      3'd1 : c$app_arg_17 = {5'd8,
-                             result_60[1135:1135],   result_60[1134:1131],
-                             result_60[1130:1125],   8'd0,
-                             result_60[1116:1115],
-                             $signed(result_60[1114:1051]),
-                             $signed(result_60[1050:1019]),
-                             result_60[1018:987],
-                             $signed(result_60[986:980]),
-                             result_60[979:977],   result_60[976:969],
-                             result_60[968:961],
-                             $signed(result_60[960:929]),
-                             result_60[928:927],   result_60[926:895],
-                             result_60[894:767],
-                             $signed(result_60[766:760]),
-                             result_60[759:632],
-                             $signed(result_60[631:625]),
-                             result_60[624:623],   result_60[622:619],
-                             result_60[618:43],   result_60[42:38],
-                             $signed(result_60[37:6]),   result_60[5:0]};
-      3'd2 : c$app_arg_17 = {5'd9,
-                             result_60[1135:1135],   result_60[1134:1131],
-                             result_60[1130:1125],   8'd0,
-                             result_60[1116:1115],
-                             $signed(result_60[1114:1051]),
-                             $signed(result_60[1050:1019]),
-                             result_60[1018:987],
-                             $signed(result_60[986:980]),
-                             result_60[979:977],   result_60[976:969],
-                             result_60[968:961],
-                             $signed(result_60[960:929]),   2'd1,
-                             result_60[926:895],   result_60[894:767],
-                             $signed(result_60[766:760]),
-                             result_60[759:632],
-                             $signed(result_60[631:625]),   2'd0,
-                             result_60[622:619],   result_60[618:43],
-                             result_60[42:38],   $signed(result_60[37:6]),
-                             result_60[5:0]};
-      3'd4 : c$app_arg_17 = {5'd6,
-                             result_60[1135:1135],   result_60[1134:1131],
-                             result_60[1130:1125],   result_60[1124:1117],
-                             result_60[1116:1115],
-                             $signed(result_60[1114:1051]),
-                             $signed(result_60[1050:1019]),
-                             result_60[1018:987],
-                             $signed(result_60[986:980]),   3'd6,   8'd128,
-                             8'd64,   $signed(result_60[960:929]),
-                             result_60[928:927],   result_60[926:895],
-                             result_60[894:767],
-                             $signed(result_60[766:760]),
-                             result_60[759:632],
-                             $signed(result_60[631:625]),
-                             result_60[624:623],   result_60[622:619],
-                             result_60[618:43],   result_60[42:38],
-                             $signed(result_60[37:6]),   result_60[5:0]};
-      3'd6 : c$app_arg_17 = {5'd14,
-                             result_60[1135:1135],   result_60[1134:1131],
-                             result_60[1130:1125],   8'd0,
-                             result_60[1116:1115],
-                             $signed(result_60[1114:1051]),
-                             $signed(result_60[1050:1019]),   32'd0,
-                             $signed(result_60[986:980]),
-                             result_60[979:977],   result_60[976:969],
-                             result_60[968:961],
-                             $signed(result_60[960:929]),
-                             result_60[928:927],   result_60[926:895],
-                             result_60[894:767],
-                             $signed(result_60[766:760]),
-                             result_60[759:632],
-                             $signed(result_60[631:625]),
-                             result_60[624:623],   result_60[622:619],
-                             result_60[618:43],   result_60[42:38],
-                             $signed(result_60[37:6]),   result_60[5:0]};
-      3'd7 : c$app_arg_17 = {5'd16,
-                             result_60[1135:1135],   result_60[1134:1131],
-                             result_60[1130:1125],   8'd0,
-                             result_60[1116:1115],
-                             $signed(result_60[1114:1051]),
-                             $signed(result_60[1050:1019]),
-                             result_60[1018:987],
-                             $signed(result_60[986:980]),
-                             result_60[979:977],   result_60[976:969],
-                             result_60[968:961],
-                             $signed(result_60[960:929]),
-                             result_60[928:927],   result_60[926:895],
-                             result_60[894:767],
-                             $signed(result_60[766:760]),
-                             result_60[759:632],
-                             $signed(result_60[631:625]),
-                             result_60[624:623],   result_60[622:619],
-                             result_60[618:43],   result_60[42:38],
-                             $signed(result_60[37:6]),   result_60[5:0]};
-      default : c$app_arg_17 = {5'd13,
-                                result_60[1135:1135],   result_60[1134:1131],
-                                result_60[1130:1125],   8'd0,
-                                result_60[1116:1115],
-                                $signed(result_60[1114:1051]),
-                                $signed(result_60[1050:1019]),
-                                result_60[1018:987],
-                                $signed(result_60[986:980]),
-                                result_60[979:977],   result_60[976:969],
-                                result_60[968:961],
-                                $signed(result_60[960:929]),
-                                result_60[928:927],   result_60[926:895],
-                                result_60[894:767],
-                                $signed(result_60[766:760]),
-                                result_60[759:632],
-                                $signed(result_60[631:625]),
-                                result_60[624:623],   result_60[622:619],
-                                result_60[618:43],   result_60[42:38],
-                                $signed(result_60[37:6]),   result_60[5:0]};
+      3'd0 : c$app_arg_19 = {5'd8,
+                             result_60[1284:1284],   result_60[1283:1280],
+                             result_60[1279:1274],   8'd0,
+                             result_60[1265:1264],
+                             $signed(result_60[1263:1200]),
+                             $signed(result_60[1199:1168]),
+                             $signed(result_60[1167:1162]),
+                             $signed(result_60[1161:1130]),
+                             result_60[1129:1098],
+                             $signed(result_60[1097:1091]),
+                             result_60[1090:1088],   result_60[1087:1080],
+                             result_60[1079:1072],
+                             $signed(result_60[1071:1040]),
+                             result_60[1039:1038],   result_60[1037:1006],
+                             result_60[1005:878],
+                             $signed(result_60[877:871]),
+                             result_60[870:743],
+                             $signed(result_60[742:736]),
+                             result_60[735:734],   result_60[733:730],
+                             result_60[729:154],   result_60[153:149],
+                             $signed(result_60[148:117]),
+                             result_60[116:111],   c$recipNextOut};
+      3'd1 : c$app_arg_19 = {5'd8,
+                             result_60[1284:1284],   result_60[1283:1280],
+                             result_60[1279:1274],   8'd0,
+                             result_60[1265:1264],
+                             $signed(result_60[1263:1200]),
+                             $signed(result_60[1199:1168]),
+                             $signed(result_60[1167:1162]),
+                             $signed(result_60[1161:1130]),
+                             result_60[1129:1098],
+                             $signed(result_60[1097:1091]),
+                             result_60[1090:1088],   result_60[1087:1080],
+                             result_60[1079:1072],
+                             $signed(result_60[1071:1040]),
+                             result_60[1039:1038],   result_60[1037:1006],
+                             result_60[1005:878],
+                             $signed(result_60[877:871]),
+                             result_60[870:743],
+                             $signed(result_60[742:736]),
+                             result_60[735:734],   result_60[733:730],
+                             result_60[729:154],   result_60[153:149],
+                             $signed(result_60[148:117]),
+                             result_60[116:111],   c$recipNextOut};
+      3'd2 : c$app_arg_19 = {5'd9,
+                             result_60[1284:1284],   result_60[1283:1280],
+                             result_60[1279:1274],   8'd0,
+                             result_60[1265:1264],
+                             $signed(result_60[1263:1200]),
+                             $signed(result_60[1199:1168]),
+                             $signed(result_60[1167:1162]),
+                             $signed(result_60[1161:1130]),
+                             result_60[1129:1098],
+                             $signed(result_60[1097:1091]),
+                             result_60[1090:1088],   result_60[1087:1080],
+                             result_60[1079:1072],
+                             $signed(result_60[1071:1040]),   2'd1,
+                             result_60[1037:1006],   result_60[1005:878],
+                             $signed(result_60[877:871]),
+                             result_60[870:743],
+                             $signed(result_60[742:736]),   2'd0,
+                             result_60[733:730],   result_60[729:154],
+                             result_60[153:149],
+                             $signed(result_60[148:117]),
+                             result_60[116:111],   c$recipNextOut};
+      3'd4 : c$app_arg_19 = {5'd6,
+                             result_60[1284:1284],   result_60[1283:1280],
+                             result_60[1279:1274],   result_60[1273:1266],
+                             result_60[1265:1264],
+                             $signed(result_60[1263:1200]),
+                             $signed(result_60[1199:1168]),
+                             $signed(result_60[1167:1162]),
+                             $signed(result_60[1161:1130]),
+                             result_60[1129:1098],
+                             $signed(result_60[1097:1091]),   3'd6,
+                             8'd128,   8'd64,
+                             $signed(result_60[1071:1040]),
+                             result_60[1039:1038],   result_60[1037:1006],
+                             result_60[1005:878],
+                             $signed(result_60[877:871]),
+                             result_60[870:743],
+                             $signed(result_60[742:736]),
+                             result_60[735:734],   result_60[733:730],
+                             result_60[729:154],   result_60[153:149],
+                             $signed(result_60[148:117]),
+                             result_60[116:111],   c$recipNextOut};
+      3'd6 : c$app_arg_19 = {5'd16,
+                             result_60[1284:1284],   result_60[1283:1280],
+                             result_60[1279:1274],   8'd0,
+                             result_60[1265:1264],
+                             $signed(result_60[1263:1200]),
+                             $signed(result_60[1199:1168]),
+                             $signed(result_60[1167:1162]),
+                             $signed(result_60[1161:1130]),   32'd0,
+                             $signed(result_60[1097:1091]),
+                             result_60[1090:1088],   result_60[1087:1080],
+                             result_60[1079:1072],
+                             $signed(result_60[1071:1040]),
+                             result_60[1039:1038],   result_60[1037:1006],
+                             result_60[1005:878],
+                             $signed(result_60[877:871]),
+                             result_60[870:743],
+                             $signed(result_60[742:736]),
+                             result_60[735:734],   result_60[733:730],
+                             result_60[729:154],   result_60[153:149],
+                             $signed(result_60[148:117]),
+                             result_60[116:111],   c$recipNextOut};
+      3'd7 : c$app_arg_19 = {5'd20,
+                             result_60[1284:1284],   result_60[1283:1280],
+                             result_60[1279:1274],   8'd0,
+                             result_60[1265:1264],
+                             $signed(result_60[1263:1200]),
+                             $signed(result_60[1199:1168]),
+                             $signed(result_60[1167:1162]),
+                             $signed(result_60[1161:1130]),
+                             result_60[1129:1098],
+                             $signed(result_60[1097:1091]),
+                             result_60[1090:1088],   result_60[1087:1080],
+                             result_60[1079:1072],
+                             $signed(result_60[1071:1040]),
+                             result_60[1039:1038],   result_60[1037:1006],
+                             result_60[1005:878],
+                             $signed(result_60[877:871]),
+                             result_60[870:743],
+                             $signed(result_60[742:736]),
+                             result_60[735:734],   result_60[733:730],
+                             result_60[729:154],   result_60[153:149],
+                             $signed(result_60[148:117]),
+                             result_60[116:111],   c$recipNextOut};
+      default : c$app_arg_19 = {5'd15,
+                                result_60[1284:1284],   result_60[1283:1280],
+                                result_60[1279:1274],   8'd0,
+                                result_60[1265:1264],
+                                $signed(result_60[1263:1200]),
+                                $signed(result_60[1199:1168]),
+                                $signed(result_60[1167:1162]),
+                                $signed(result_60[1161:1130]),
+                                result_60[1129:1098],
+                                $signed(result_60[1097:1091]),
+                                result_60[1090:1088],   result_60[1087:1080],
+                                result_60[1079:1072],
+                                $signed(result_60[1071:1040]),
+                                result_60[1039:1038],   result_60[1037:1006],
+                                result_60[1005:878],
+                                $signed(result_60[877:871]),
+                                result_60[870:743],
+                                $signed(result_60[742:736]),
+                                result_60[735:734],   result_60[733:730],
+                                result_60[729:154],   result_60[153:149],
+                                $signed(result_60[148:117]),
+                                result_60[116:111],   c$recipNextOut};
     endcase
   end
 
-  assign c$app_arg_18 = (~ c$lastCol_case_alt) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+  assign c$app_arg_20 = (~ c$lastCol_case_alt) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : result_26;
 
-  assign result_selection_27 = result_60[979:977];
-
-  assign c$bv_10 = result_51[119:112];
+  assign result_selection_27 = result_60[1090:1088];
 
   assign c$bv_11 = result_51[119:112];
+
+  assign c$bv_12 = result_51[119:112];
 
   always @(*) begin
     case(result_selection_27)
       3'd4 : result_26 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                          {1'b1,{c$bv_10[0+:7],   result_27}},
+                          {1'b1,{c$bv_11[0+:7],   result_27}},
                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
       default : result_26 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             {1'b1,{c$bv_11[0+:7],   result_27}},
+                             {1'b1,{c$bv_12[0+:7],   result_27}},
                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
     endcase
   end
 
-  assign c$s_2 = $signed(result_60[986:980]);
+  assign c$s_2 = $signed(result_60[1097:1091]);
 
-  assign s_0 = -((($signed({{(16-7) {result_36[7-1]}},result_36})) + ($signed({{(16-7) {c$s_2[7-1]}},c$s_2}))) + 16'sd20);
+  assign s_0 = -((($signed({{(16-7) {result_37[7-1]}},result_37})) + ($signed({{(16-7) {c$s_2[7-1]}},c$s_2}))) + 16'sd20);
 
-  assign c$case_alt_24 = (c$sat32Out_app_arg_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_1[64-1],c$sat32Out_app_arg_1[0+:(32-1)]}));
+  assign c$case_alt_26 = (c$sat32Out_app_arg_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_1[64-1],c$sat32Out_app_arg_1[0+:(32-1)]}));
 
-  assign result_27 = (c$sat32Out_app_arg_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_24;
+  assign result_27 = (c$sat32Out_app_arg_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_26;
 
   assign c$s_3 = $signed(result_51[31:0]);
 
@@ -3341,19 +3772,19 @@ module decoder_prefill_fault_latekv
 
   assign c$sat32Out_app_arg = (64'sd2147483648 <= ($signed({{(64-32) {c$s_5[32-1]}},c$s_5}))) ? 64'sd2147483648 : c$sat32Out_case_alt;
 
-  assign c$bv_12 = (($unsigned((-s_0))));
+  assign c$bv_13 = (($unsigned((-s_0))));
 
-  assign c$i_250 = ((c$bv_12[0+:5]));
+  assign c$i_252 = ((c$bv_13[0+:5]));
 
-  assign c$wild1_app_arg_2 = $unsigned({{(64-5) {1'b0}},c$i_250});
+  assign c$wild1_app_arg_2 = $unsigned({{(64-5) {1'b0}},c$i_252});
 
   assign c$sat32Out_app_arg_0 = (s_0 <= -16'sd31) ? 64'sd31 : wild1_4;
 
-  assign c$bv_13 = (($unsigned(s_0)));
+  assign c$bv_14 = (($unsigned(s_0)));
 
-  assign c$case_alt_25 = (s_0 >= 16'sd62) ? 6'd62 : ((c$bv_13[0+:6]));
+  assign c$case_alt_27 = (s_0 >= 16'sd62) ? 6'd62 : ((c$bv_14[0+:6]));
 
-  assign result_28 = (s_0 <= 16'sd0) ? 6'd0 : c$case_alt_25;
+  assign result_28 = (s_0 <= 16'sd0) ? 6'd0 : c$case_alt_27;
 
   assign c$s_6 = $signed(result_51[31:0]);
 
@@ -3372,276 +3803,459 @@ module decoder_prefill_fault_latekv
 
   assign wild1_3 = $signed(c$wild1_app_arg_4);
 
-  assign c$i_258 = (result_28 - 6'd1);
+  assign c$i_260 = (result_28 - 6'd1);
 
-  assign c$wild1_app_arg_4 = $unsigned({{(64-6) {1'b0}},c$i_258});
+  assign c$wild1_app_arg_4 = $unsigned({{(64-6) {1'b0}},c$i_260});
 
   assign c$sat32Out_app_arg_1 = (s_0 > 16'sd0) ? result_29 : (c$sat32Out_app_arg <<< c$sat32Out_app_arg_0);
 
   assign wild1_4 = $signed(c$wild1_app_arg_2);
 
-  assign c$app_arg_19 = (c$lastCol_case_alt & (result_51[119:112] == (result_60[976:969] - 8'd1))) ? {5'd7,
-                                                                                                      result_60[1135:1135],
-                                                                                                      result_60[1134:1131],
-                                                                                                      result_60[1130:1125],
-                                                                                                      result_60[1124:1117],
-                                                                                                      result_60[1116:1115],
-                                                                                                      $signed(result_60[1114:1051]),
-                                                                                                      $signed(result_60[1050:1019]),
-                                                                                                      result_60[1018:987],
-                                                                                                      $signed(result_60[986:980]),
-                                                                                                      result_60[979:977],
-                                                                                                      result_60[976:969],
-                                                                                                      result_60[968:961],
-                                                                                                      $signed(result_60[960:929]),
-                                                                                                      result_60[928:927],
-                                                                                                      result_60[926:895],
-                                                                                                      result_60[894:767],
-                                                                                                      $signed(result_60[766:760]),
-                                                                                                      result_60[759:632],
-                                                                                                      $signed(result_60[631:625]),
-                                                                                                      result_60[624:623],
-                                                                                                      result_60[622:619],
-                                                                                                      result_60[618:43],
-                                                                                                      result_60[42:38],
-                                                                                                      $signed(result_60[37:6]),
-                                                                                                      result_60[5:0]} : result_60;
+  assign c$app_arg_21 = (c$lastCol_case_alt & (result_51[119:112] == (result_60[1087:1080] - 8'd1))) ? {5'd7,
+                                                                                                        result_60[1284:1284],
+                                                                                                        result_60[1283:1280],
+                                                                                                        result_60[1279:1274],
+                                                                                                        result_60[1273:1266],
+                                                                                                        result_60[1265:1264],
+                                                                                                        $signed(result_60[1263:1200]),
+                                                                                                        $signed(result_60[1199:1168]),
+                                                                                                        $signed(result_60[1167:1162]),
+                                                                                                        $signed(result_60[1161:1130]),
+                                                                                                        result_60[1129:1098],
+                                                                                                        $signed(result_60[1097:1091]),
+                                                                                                        result_60[1090:1088],
+                                                                                                        result_60[1087:1080],
+                                                                                                        result_60[1079:1072],
+                                                                                                        $signed(result_60[1071:1040]),
+                                                                                                        result_60[1039:1038],
+                                                                                                        result_60[1037:1006],
+                                                                                                        result_60[1005:878],
+                                                                                                        $signed(result_60[877:871]),
+                                                                                                        result_60[870:743],
+                                                                                                        $signed(result_60[742:736]),
+                                                                                                        result_60[735:734],
+                                                                                                        result_60[733:730],
+                                                                                                        result_60[729:154],
+                                                                                                        result_60[153:149],
+                                                                                                        $signed(result_60[148:117]),
+                                                                                                        result_60[116:111],
+                                                                                                        c$recipNextOut} : {5'd6,
+                                                                                                                           result_60[1284:1284],
+                                                                                                                           result_60[1283:1280],
+                                                                                                                           result_60[1279:1274],
+                                                                                                                           result_60[1273:1266],
+                                                                                                                           result_60[1265:1264],
+                                                                                                                           $signed(result_60[1263:1200]),
+                                                                                                                           $signed(result_60[1199:1168]),
+                                                                                                                           $signed(result_60[1167:1162]),
+                                                                                                                           $signed(result_60[1161:1130]),
+                                                                                                                           result_60[1129:1098],
+                                                                                                                           $signed(result_60[1097:1091]),
+                                                                                                                           result_60[1090:1088],
+                                                                                                                           result_60[1087:1080],
+                                                                                                                           result_60[1079:1072],
+                                                                                                                           $signed(result_60[1071:1040]),
+                                                                                                                           result_60[1039:1038],
+                                                                                                                           result_60[1037:1006],
+                                                                                                                           result_60[1005:878],
+                                                                                                                           $signed(result_60[877:871]),
+                                                                                                                           result_60[870:743],
+                                                                                                                           $signed(result_60[742:736]),
+                                                                                                                           result_60[735:734],
+                                                                                                                           result_60[733:730],
+                                                                                                                           result_60[729:154],
+                                                                                                                           result_60[153:149],
+                                                                                                                           $signed(result_60[148:117]),
+                                                                                                                           result_60[116:111],
+                                                                                                                           c$recipNextOut};
 
-  assign c$lastCol_case_alt = result_51[127:120] == (result_60[968:961] - 8'd1);
+  assign c$lastCol_case_alt = result_51[127:120] == (result_60[1079:1072] - 8'd1);
 
-  assign c$bv_14 = result_60[1124:1117];
+  assign c$bv_15 = result_60[1273:1266];
 
-  assign c$app_arg_20 = c$bv_14[0+:7];
+  assign c$app_arg_22 = c$bv_15[0+:7];
 
-  assign c$app_arg_selection_40 = result_60[1124:1117];
+  assign c$app_arg_selection_40 = result_60[1273:1266];
 
   always @(*) begin
     case(c$app_arg_selection_40)
-      8'd63 : c$app_arg_21 = {5'd5,
-                              result_60[1135:1135],   result_60[1134:1131],
-                              result_60[1130:1125],   result_60[1124:1117],
-                              result_60[1116:1115],
-                              $signed(result_60[1114:1051]),
-                              $signed(result_60[1050:1019]),   result_30,
-                              $signed(result_60[986:980]),
-                              result_60[979:977],   result_60[976:969],
-                              result_60[968:961],
-                              $signed(result_60[960:929]),
-                              result_60[928:927],   result_60[926:895],
-                              result_60[894:767],
-                              $signed(result_60[766:760]),
-                              result_60[759:632],
-                              $signed(result_60[631:625]),
-                              result_60[624:623],   result_60[622:619],
-                              result_60[618:43],   result_60[42:38],
-                              $signed(result_60[37:6]),   result_60[5:0]};
-      default : c$app_arg_21 = {5'd4,
-                                result_60[1135:1135],   result_60[1134:1131],
-                                result_60[1130:1125],   step10,
-                                result_60[1116:1115],
-                                $signed(result_60[1114:1051]),
-                                $signed(result_60[1050:1019]),   result_30,
-                                $signed(result_60[986:980]),
-                                result_60[979:977],   result_60[976:969],
-                                result_60[968:961],
-                                $signed(result_60[960:929]),
-                                result_60[928:927],   result_60[926:895],
-                                result_60[894:767],
-                                $signed(result_60[766:760]),
-                                result_60[759:632],
-                                $signed(result_60[631:625]),
-                                result_60[624:623],   result_60[622:619],
-                                result_60[618:43],   result_60[42:38],
-                                $signed(result_60[37:6]),   result_60[5:0]};
+      8'd63 : c$app_arg_23 = {5'd5,
+                              result_60[1284:1284],   result_60[1283:1280],
+                              result_60[1279:1274],   result_60[1273:1266],
+                              result_60[1265:1264],
+                              $signed(result_60[1263:1200]),
+                              $signed(result_60[1199:1168]),
+                              $signed(result_60[1167:1162]),
+                              $signed(result_60[1161:1130]),   result_30,
+                              $signed(result_60[1097:1091]),
+                              result_60[1090:1088],   result_60[1087:1080],
+                              result_60[1079:1072],
+                              $signed(result_60[1071:1040]),
+                              result_60[1039:1038],   result_60[1037:1006],
+                              result_60[1005:878],
+                              $signed(result_60[877:871]),
+                              result_60[870:743],
+                              $signed(result_60[742:736]),
+                              result_60[735:734],   result_60[733:730],
+                              result_60[729:154],   result_60[153:149],
+                              $signed(result_60[148:117]),
+                              result_60[116:111],   c$recipNextOut};
+      default : c$app_arg_23 = {5'd4,
+                                result_60[1284:1284],   result_60[1283:1280],
+                                result_60[1279:1274],   step10,
+                                result_60[1265:1264],
+                                $signed(result_60[1263:1200]),
+                                $signed(result_60[1199:1168]),
+                                $signed(result_60[1167:1162]),
+                                $signed(result_60[1161:1130]),   result_30,
+                                $signed(result_60[1097:1091]),
+                                result_60[1090:1088],   result_60[1087:1080],
+                                result_60[1079:1072],
+                                $signed(result_60[1071:1040]),
+                                result_60[1039:1038],   result_60[1037:1006],
+                                result_60[1005:878],
+                                $signed(result_60[877:871]),
+                                result_60[870:743],
+                                $signed(result_60[742:736]),
+                                result_60[735:734],   result_60[733:730],
+                                result_60[729:154],   result_60[153:149],
+                                $signed(result_60[148:117]),
+                                result_60[116:111],   c$recipNextOut};
     endcase
   end
 
-  assign result_30 = (result_60[1018:987] <= c$absUOut) ? c$absUOut : result_60[1018:987];
+  assign result_30 = (result_60[1129:1098] <= c$absUOut) ? c$absUOut : result_60[1129:1098];
 
-  assign c$app_arg_fun_arg_3 = $signed(result_60[1114:1051]);
-
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInv LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInv_c$app_arg_22
-    ( .result (c$app_arg_22)
-    , .ss (c$app_arg_fun_arg_3) );
-
-  assign result_selection_34 = result_60[1124:1117];
+  assign result_selection_34 = result_60[1273:1266];
 
   always @(*) begin
     case(result_selection_34)
-      8'd63 : result_31 = {5'd3,
-                           result_60[1135:1135],   result_60[1134:1131],
-                           result_60[1130:1125],   result_60[1124:1117],
-                           result_60[1116:1115],   c$sumSquareOut,
-                           $signed(result_60[1050:1019]),
-                           result_60[1018:987],
-                           $signed(result_60[986:980]),
-                           result_60[979:977],   result_60[976:969],
-                           result_60[968:961],
-                           $signed(result_60[960:929]),
-                           result_60[928:927],   result_60[926:895],
-                           result_60[894:767],
-                           $signed(result_60[766:760]),
-                           result_60[759:632],
-                           $signed(result_60[631:625]),
-                           result_60[624:623],   result_60[622:619],
-                           result_60[618:43],   result_60[42:38],
-                           $signed(result_60[37:6]),   result_60[5:0]};
-      default : result_31 = {5'd2,
-                             result_60[1135:1135],   result_60[1134:1131],
-                             result_60[1130:1125],   step10,
-                             result_60[1116:1115],   c$sumSquareOut,
-                             $signed(result_60[1050:1019]),
-                             result_60[1018:987],
-                             $signed(result_60[986:980]),
-                             result_60[979:977],   result_60[976:969],
-                             result_60[968:961],
-                             $signed(result_60[960:929]),
-                             result_60[928:927],   result_60[926:895],
-                             result_60[894:767],
-                             $signed(result_60[766:760]),
-                             result_60[759:632],
-                             $signed(result_60[631:625]),
-                             result_60[624:623],   result_60[622:619],
-                             result_60[618:43],   result_60[42:38],
-                             $signed(result_60[37:6]),   result_60[5:0]};
+      8'd0 : result_31 = {5'd3,
+                          result_60[1284:1284],   result_60[1283:1280],
+                          result_60[1279:1274],   step10,
+                          result_60[1265:1264],
+                          $signed(ds30_0[143:80]),
+                          $signed(result_60[1199:1168]),
+                          $signed({sh_0[16-1],sh_0[0+:(6-1)]}),
+                          $signed({y0[64-1],y0[0+:(32-1)]}),
+                          result_60[1129:1098],
+                          $signed(result_60[1097:1091]),
+                          result_60[1090:1088],   result_60[1087:1080],
+                          result_60[1079:1072],
+                          $signed(result_60[1071:1040]),
+                          result_60[1039:1038],   result_60[1037:1006],
+                          result_60[1005:878],
+                          $signed(result_60[877:871]),
+                          result_60[870:743],
+                          $signed(result_60[742:736]),
+                          result_60[735:734],   result_60[733:730],
+                          result_60[729:154],   result_60[153:149],
+                          $signed(result_60[148:117]),
+                          result_60[116:111],   c$recipNextOut};
+      8'd1 : result_31 = {5'd3,
+                          result_60[1284:1284],   result_60[1283:1280],
+                          result_60[1279:1274],   step10,
+                          result_60[1265:1264],
+                          $signed(result_60[1263:1200]),
+                          $signed({c$app_arg_25[64-1],c$app_arg_25[0+:(32-1)]}),
+                          $signed(result_60[1167:1162]),
+                          $signed(result_60[1161:1130]),
+                          result_60[1129:1098],
+                          $signed(result_60[1097:1091]),
+                          result_60[1090:1088],   result_60[1087:1080],
+                          result_60[1079:1072],
+                          $signed(result_60[1071:1040]),
+                          result_60[1039:1038],   result_60[1037:1006],
+                          result_60[1005:878],
+                          $signed(result_60[877:871]),
+                          result_60[870:743],
+                          $signed(result_60[742:736]),
+                          result_60[735:734],   result_60[733:730],
+                          result_60[729:154],   result_60[153:149],
+                          $signed(result_60[148:117]),
+                          result_60[116:111],   c$recipNextOut};
+      8'd2 : result_31 = {5'd3,
+                          result_60[1284:1284],   result_60[1283:1280],
+                          result_60[1279:1274],   step10,
+                          result_60[1265:1264],
+                          $signed(result_60[1263:1200]),
+                          $signed({c$app_arg_24[64-1],c$app_arg_24[0+:(32-1)]}),
+                          $signed(result_60[1167:1162]),
+                          $signed(result_60[1161:1130]),
+                          result_60[1129:1098],
+                          $signed(result_60[1097:1091]),
+                          result_60[1090:1088],   result_60[1087:1080],
+                          result_60[1079:1072],
+                          $signed(result_60[1071:1040]),
+                          result_60[1039:1038],   result_60[1037:1006],
+                          result_60[1005:878],
+                          $signed(result_60[877:871]),
+                          result_60[870:743],
+                          $signed(result_60[742:736]),
+                          result_60[735:734],   result_60[733:730],
+                          result_60[729:154],   result_60[153:149],
+                          $signed(result_60[148:117]),
+                          result_60[116:111],   c$recipNextOut};
+      default : result_31 = {5'd4,
+                             result_60[1284:1284],   result_60[1283:1280],
+                             result_60[1279:1274],   8'd0,
+                             result_60[1265:1264],
+                             $signed(result_60[1263:1200]),
+                             $signed(result_60[1199:1168]),
+                             $signed(result_60[1167:1162]),   c$app_arg_26,
+                             32'd0,   $signed(result_60[1097:1091]),
+                             result_60[1090:1088],   result_60[1087:1080],
+                             result_60[1079:1072],
+                             $signed(result_60[1071:1040]),
+                             result_60[1039:1038],   result_60[1037:1006],
+                             result_60[1005:878],
+                             $signed(result_60[877:871]),
+                             result_60[870:743],
+                             $signed(result_60[742:736]),
+                             result_60[735:734],   result_60[733:730],
+                             result_60[729:154],   result_60[153:149],
+                             $signed(result_60[148:117]),
+                             result_60[116:111],   c$recipNextOut};
     endcase
   end
 
-  assign c$app_arg_selection_43 = result_60[1124:1117];
+  assign c$app_arg_fun_arg_5 = $signed(result_60[1263:1200]);
+
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvTerm LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvTerm_c$app_arg_24
+    ( .result (c$app_arg_24)
+    , .c$arg (c$app_arg_fun_arg_5)
+    , .c$arg_0 (c$app_arg_27) );
+
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvSquare LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvSquare_c$app_arg_25
+    (.result (c$app_arg_25), .c$arg (c$app_arg_28));
+
+  assign y0 = $signed(ds30_0[79:16]);
+
+  assign sh_0 = $signed(ds30_0[15:0]);
+
+  assign ds30_fun_arg_3 = $signed(result_60[1263:1200]);
+
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInv LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInv_ds30_0
+    (.result (ds30_0), .ss (ds30_fun_arg_3));
+
+  assign c$s_8 = $signed(result_60[1167:1162]);
+
+  assign c$app_arg_fun_arg_6 = $signed({{(16-6) {c$s_8[6-1]}},c$s_8});
+
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvFinish LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvFinish_c$app_arg_26
+    ( .result (c$app_arg_26)
+    , .c$arg (c$app_arg_28)
+    , .c$arg_0 (c$app_arg_27)
+    , .c$arg_1 (c$app_arg_fun_arg_6) );
+
+  assign c$s_9 = $signed(result_60[1199:1168]);
+
+  assign c$app_arg_27 = $signed({{(64-32) {c$s_9[32-1]}},c$s_9});
+
+  assign c$s_10 = $signed(result_60[1161:1130]);
+
+  assign c$app_arg_28 = $signed({{(64-32) {c$s_10[32-1]}},c$s_10});
+
+  assign result_selection_37 = result_60[1273:1266];
+
+  always @(*) begin
+    case(result_selection_37)
+      8'd63 : result_32 = {5'd3,
+                           result_60[1284:1284],   result_60[1283:1280],
+                           result_60[1279:1274],   8'd0,
+                           result_60[1265:1264],   c$sumSquareOut,
+                           $signed(result_60[1199:1168]),
+                           $signed(result_60[1167:1162]),
+                           $signed(result_60[1161:1130]),
+                           result_60[1129:1098],
+                           $signed(result_60[1097:1091]),
+                           result_60[1090:1088],   result_60[1087:1080],
+                           result_60[1079:1072],
+                           $signed(result_60[1071:1040]),
+                           result_60[1039:1038],   result_60[1037:1006],
+                           result_60[1005:878],
+                           $signed(result_60[877:871]),
+                           result_60[870:743],
+                           $signed(result_60[742:736]),
+                           result_60[735:734],   result_60[733:730],
+                           result_60[729:154],   result_60[153:149],
+                           $signed(result_60[148:117]),
+                           result_60[116:111],   c$recipNextOut};
+      default : result_32 = {5'd2,
+                             result_60[1284:1284],   result_60[1283:1280],
+                             result_60[1279:1274],   step10,
+                             result_60[1265:1264],   c$sumSquareOut,
+                             $signed(result_60[1199:1168]),
+                             $signed(result_60[1167:1162]),
+                             $signed(result_60[1161:1130]),
+                             result_60[1129:1098],
+                             $signed(result_60[1097:1091]),
+                             result_60[1090:1088],   result_60[1087:1080],
+                             result_60[1079:1072],
+                             $signed(result_60[1071:1040]),
+                             result_60[1039:1038],   result_60[1037:1006],
+                             result_60[1005:878],
+                             $signed(result_60[877:871]),
+                             result_60[870:743],
+                             $signed(result_60[742:736]),
+                             result_60[735:734],   result_60[733:730],
+                             result_60[729:154],   result_60[153:149],
+                             $signed(result_60[148:117]),
+                             result_60[116:111],   c$recipNextOut};
+    endcase
+  end
+
+  assign c$app_arg_selection_43 = result_60[1273:1266];
 
   always @(*) begin
     case(c$app_arg_selection_43)
-      8'd63 : c$app_arg_23 = result_32;
-      default : c$app_arg_23 = {5'd1,
-                                result_60[1135:1135],   result_60[1134:1131],
-                                result_60[1130:1125],   step10,
-                                result_60[1116:1115],
-                                $signed(result_60[1114:1051]),
-                                $signed(result_60[1050:1019]),
-                                result_60[1018:987],
-                                $signed(result_60[986:980]),
-                                result_60[979:977],   result_60[976:969],
-                                result_60[968:961],
-                                $signed(result_60[960:929]),
-                                result_60[928:927],   result_60[926:895],
-                                result_60[894:767],
-                                $signed(result_60[766:760]),
-                                result_60[759:632],
-                                $signed(result_60[631:625]),
-                                result_60[624:623],   result_60[622:619],
-                                result_60[618:43],   result_60[42:38],
-                                $signed(result_60[37:6]),   result_60[5:0]};
+      8'd63 : c$app_arg_29 = result_33;
+      default : c$app_arg_29 = {5'd1,
+                                result_60[1284:1284],   result_60[1283:1280],
+                                result_60[1279:1274],   step10,
+                                result_60[1265:1264],
+                                $signed(result_60[1263:1200]),
+                                $signed(result_60[1199:1168]),
+                                $signed(result_60[1167:1162]),
+                                $signed(result_60[1161:1130]),
+                                result_60[1129:1098],
+                                $signed(result_60[1097:1091]),
+                                result_60[1090:1088],   result_60[1087:1080],
+                                result_60[1079:1072],
+                                $signed(result_60[1071:1040]),
+                                result_60[1039:1038],   result_60[1037:1006],
+                                result_60[1005:878],
+                                $signed(result_60[877:871]),
+                                result_60[870:743],
+                                $signed(result_60[742:736]),
+                                result_60[735:734],   result_60[733:730],
+                                result_60[729:154],   result_60[153:149],
+                                $signed(result_60[148:117]),
+                                result_60[116:111],   c$recipNextOut};
     endcase
   end
 
-  assign result_32 = {5'd2,   c$tupIn[1135:1135],
-                      c$tupIn[1134:1131],   c$tupIn[1130:1125],
-                      8'd0,   c$tupIn[1142:1141],   64'sd0,
-                      $signed(c$tupIn[1050:1019]),
-                      c$tupIn[1018:987],
-                      $signed(c$tupIn[986:980]),   c$tupIn[979:977],
-                      c$tupIn[976:969],   c$tupIn[968:961],
-                      $signed(c$tupIn[960:929]),   c$tupIn[928:927],
-                      c$tupIn[926:895],   c$tupIn[894:767],
-                      $signed(c$tupIn[766:760]),   c$tupIn[759:632],
-                      $signed(c$tupIn[631:625]),   c$tupIn[624:623],
-                      c$tupIn[622:619],   c$tupIn[618:43],
-                      c$tupIn[42:38],   $signed(c$tupIn[37:6]),
-                      c$tupIn[5:0]};
+  assign result_33 = {5'd2,   c$tupIn[1284:1284],
+                      c$tupIn[1283:1280],   c$tupIn[1279:1274],
+                      8'd0,   c$tupIn[1291:1290],   64'sd0,
+                      $signed(c$tupIn[1199:1168]),
+                      $signed(c$tupIn[1167:1162]),
+                      $signed(c$tupIn[1161:1130]),
+                      c$tupIn[1129:1098],
+                      $signed(c$tupIn[1097:1091]),
+                      c$tupIn[1090:1088],   c$tupIn[1087:1080],
+                      c$tupIn[1079:1072],
+                      $signed(c$tupIn[1071:1040]),
+                      c$tupIn[1039:1038],   c$tupIn[1037:1006],
+                      c$tupIn[1005:878],
+                      $signed(c$tupIn[877:871]),   c$tupIn[870:743],
+                      $signed(c$tupIn[742:736]),   c$tupIn[735:734],
+                      c$tupIn[733:730],   c$tupIn[729:154],
+                      c$tupIn[153:149],   $signed(c$tupIn[148:117]),
+                      c$tupIn[116:111],   c$tupIn[110:0]};
 
-  assign c$step_$jOut_selection_1 = result_60[1124:1117];
+  assign c$step_$jOut_selection_1 = result_60[1273:1266];
 
   always @(*) begin
     case(c$step_$jOut_selection_1)
-      8'd63 : c$step_$jOut = {5'd17,
-                              c$step_$jOut_app_arg[1135:1135],
-                              c$step_$jOut_app_arg[1134:1131],
-                              c$step_$jOut_app_arg[1130:1125],
-                              c$step_$jOut_app_arg[1124:1117],
-                              c$step_$jOut_app_arg[1116:1115],
-                              $signed(c$step_$jOut_app_arg[1114:1051]),
-                              $signed(c$step_$jOut_app_arg[1050:1019]),
-                              c$step_$jOut_app_arg[1018:987],
-                              $signed(c$step_$jOut_app_arg[986:980]),
-                              c$step_$jOut_app_arg[979:977],
-                              c$step_$jOut_app_arg[976:969],
-                              c$step_$jOut_app_arg[968:961],
-                              $signed(c$step_$jOut_app_arg[960:929]),
-                              c$step_$jOut_app_arg[928:927],
-                              c$step_$jOut_app_arg[926:895],
-                              c$step_$jOut_app_arg[894:767],
-                              $signed(c$step_$jOut_app_arg[766:760]),
-                              c$step_$jOut_app_arg[759:632],
-                              $signed(c$step_$jOut_app_arg[631:625]),
-                              c$step_$jOut_app_arg[624:623],
-                              c$step_$jOut_app_arg[622:619],
-                              c$step_$jOut_app_arg[618:43],
-                              c$step_$jOut_app_arg[42:38],
-                              $signed(c$step_$jOut_app_arg[37:6]),
-                              c$step_$jOut_app_arg[5:0]};
+      8'd63 : c$step_$jOut = {5'd21,
+                              c$step_$jOut_app_arg[1284:1284],
+                              c$step_$jOut_app_arg[1283:1280],
+                              c$step_$jOut_app_arg[1279:1274],
+                              c$step_$jOut_app_arg[1273:1266],
+                              c$step_$jOut_app_arg[1265:1264],
+                              $signed(c$step_$jOut_app_arg[1263:1200]),
+                              $signed(c$step_$jOut_app_arg[1199:1168]),
+                              $signed(c$step_$jOut_app_arg[1167:1162]),
+                              $signed(c$step_$jOut_app_arg[1161:1130]),
+                              c$step_$jOut_app_arg[1129:1098],
+                              $signed(c$step_$jOut_app_arg[1097:1091]),
+                              c$step_$jOut_app_arg[1090:1088],
+                              c$step_$jOut_app_arg[1087:1080],
+                              c$step_$jOut_app_arg[1079:1072],
+                              $signed(c$step_$jOut_app_arg[1071:1040]),
+                              c$step_$jOut_app_arg[1039:1038],
+                              c$step_$jOut_app_arg[1037:1006],
+                              c$step_$jOut_app_arg[1005:878],
+                              $signed(c$step_$jOut_app_arg[877:871]),
+                              c$step_$jOut_app_arg[870:743],
+                              $signed(c$step_$jOut_app_arg[742:736]),
+                              c$step_$jOut_app_arg[735:734],
+                              c$step_$jOut_app_arg[733:730],
+                              c$step_$jOut_app_arg[729:154],
+                              c$step_$jOut_app_arg[153:149],
+                              $signed(c$step_$jOut_app_arg[148:117]),
+                              c$step_$jOut_app_arg[116:111],
+                              c$step_$jOut_app_arg[110:0]};
       default : c$step_$jOut = c$step_$jOut_app_arg;
     endcase
   end
 
-  assign c$step_$jOut_app_arg = ((result_60[1124:1117] == 8'd0) | ($signed(result_48[95:64]) > $signed(result_60[37:6]))) ? {5'd16,
-                                                                                                                             result_60[1135:1135],
-                                                                                                                             result_60[1134:1131],
-                                                                                                                             result_60[1130:1125],
-                                                                                                                             step10,
-                                                                                                                             result_60[1116:1115],
-                                                                                                                             $signed(result_60[1114:1051]),
-                                                                                                                             $signed(result_60[1050:1019]),
-                                                                                                                             result_60[1018:987],
-                                                                                                                             $signed(result_60[986:980]),
-                                                                                                                             result_60[979:977],
-                                                                                                                             result_60[976:969],
-                                                                                                                             result_60[968:961],
-                                                                                                                             $signed(result_60[960:929]),
-                                                                                                                             result_60[928:927],
-                                                                                                                             result_60[926:895],
-                                                                                                                             result_60[894:767],
-                                                                                                                             $signed(result_60[766:760]),
-                                                                                                                             result_60[759:632],
-                                                                                                                             $signed(result_60[631:625]),
-                                                                                                                             result_60[624:623],
-                                                                                                                             result_60[622:619],
-                                                                                                                             result_60[618:43],
-                                                                                                                             result_60[42:38],
-                                                                                                                             $signed(result_48[95:64]),
-                                                                                                                             c$step_$jOut_app_arg_0} : {5'd16,
-                                                                                                                                                        result_60[1135:1135],
-                                                                                                                                                        result_60[1134:1131],
-                                                                                                                                                        result_60[1130:1125],
-                                                                                                                                                        step10,
-                                                                                                                                                        result_60[1116:1115],
-                                                                                                                                                        $signed(result_60[1114:1051]),
-                                                                                                                                                        $signed(result_60[1050:1019]),
-                                                                                                                                                        result_60[1018:987],
-                                                                                                                                                        $signed(result_60[986:980]),
-                                                                                                                                                        result_60[979:977],
-                                                                                                                                                        result_60[976:969],
-                                                                                                                                                        result_60[968:961],
-                                                                                                                                                        $signed(result_60[960:929]),
-                                                                                                                                                        result_60[928:927],
-                                                                                                                                                        result_60[926:895],
-                                                                                                                                                        result_60[894:767],
-                                                                                                                                                        $signed(result_60[766:760]),
-                                                                                                                                                        result_60[759:632],
-                                                                                                                                                        $signed(result_60[631:625]),
-                                                                                                                                                        result_60[624:623],
-                                                                                                                                                        result_60[622:619],
-                                                                                                                                                        result_60[618:43],
-                                                                                                                                                        result_60[42:38],
-                                                                                                                                                        $signed(result_60[37:6]),
-                                                                                                                                                        result_60[5:0]};
+  assign c$step_$jOut_app_arg = ((result_60[1273:1266] == 8'd0) | ($signed(result_48[95:64]) > $signed(result_60[148:117]))) ? {5'd20,
+                                                                                                                                result_60[1284:1284],
+                                                                                                                                result_60[1283:1280],
+                                                                                                                                result_60[1279:1274],
+                                                                                                                                step10,
+                                                                                                                                result_60[1265:1264],
+                                                                                                                                $signed(result_60[1263:1200]),
+                                                                                                                                $signed(result_60[1199:1168]),
+                                                                                                                                $signed(result_60[1167:1162]),
+                                                                                                                                $signed(result_60[1161:1130]),
+                                                                                                                                result_60[1129:1098],
+                                                                                                                                $signed(result_60[1097:1091]),
+                                                                                                                                result_60[1090:1088],
+                                                                                                                                result_60[1087:1080],
+                                                                                                                                result_60[1079:1072],
+                                                                                                                                $signed(result_60[1071:1040]),
+                                                                                                                                result_60[1039:1038],
+                                                                                                                                result_60[1037:1006],
+                                                                                                                                result_60[1005:878],
+                                                                                                                                $signed(result_60[877:871]),
+                                                                                                                                result_60[870:743],
+                                                                                                                                $signed(result_60[742:736]),
+                                                                                                                                result_60[735:734],
+                                                                                                                                result_60[733:730],
+                                                                                                                                result_60[729:154],
+                                                                                                                                result_60[153:149],
+                                                                                                                                $signed(result_48[95:64]),
+                                                                                                                                c$step_$jOut_app_arg_0,
+                                                                                                                                c$recipNextOut} : {5'd20,
+                                                                                                                                                   result_60[1284:1284],
+                                                                                                                                                   result_60[1283:1280],
+                                                                                                                                                   result_60[1279:1274],
+                                                                                                                                                   step10,
+                                                                                                                                                   result_60[1265:1264],
+                                                                                                                                                   $signed(result_60[1263:1200]),
+                                                                                                                                                   $signed(result_60[1199:1168]),
+                                                                                                                                                   $signed(result_60[1167:1162]),
+                                                                                                                                                   $signed(result_60[1161:1130]),
+                                                                                                                                                   result_60[1129:1098],
+                                                                                                                                                   $signed(result_60[1097:1091]),
+                                                                                                                                                   result_60[1090:1088],
+                                                                                                                                                   result_60[1087:1080],
+                                                                                                                                                   result_60[1079:1072],
+                                                                                                                                                   $signed(result_60[1071:1040]),
+                                                                                                                                                   result_60[1039:1038],
+                                                                                                                                                   result_60[1037:1006],
+                                                                                                                                                   result_60[1005:878],
+                                                                                                                                                   $signed(result_60[877:871]),
+                                                                                                                                                   result_60[870:743],
+                                                                                                                                                   $signed(result_60[742:736]),
+                                                                                                                                                   result_60[735:734],
+                                                                                                                                                   result_60[733:730],
+                                                                                                                                                   result_60[729:154],
+                                                                                                                                                   result_60[153:149],
+                                                                                                                                                   $signed(result_60[148:117]),
+                                                                                                                                                   result_60[116:111],
+                                                                                                                                                   c$recipNextOut};
 
-  assign c$bv_15 = result_60[1124:1117];
+  assign c$bv_16 = result_60[1273:1266];
 
-  assign c$step_$jOut_app_arg_0 = c$bv_15[0+:6];
+  assign c$step_$jOut_app_arg_0 = c$bv_16[0+:6];
 
-  assign step10 = result_60[1124:1117] + 8'd1;
+  assign step10 = result_60[1273:1266] + 8'd1;
 
-  assign c$sumSquareOut_fun_arg = $signed(result_60[1114:1051]);
+  assign c$sumSquareOut_fun_arg = $signed(result_60[1263:1200]);
 
   assign c$sumSquareOut_fun_arg_0 = $signed(result_48[159:128]);
 
@@ -3661,7 +4275,7 @@ module decoder_prefill_fault_latekv
     endcase
   end
 
-  assign c$matrixShapeOut_app_arg_selection_1 = result_60[1140:1136];
+  assign c$matrixShapeOut_app_arg_selection_1 = result_60[1289:1285];
 
   always @(*) begin
     case(c$matrixShapeOut_app_arg_selection_1)
@@ -3670,9 +4284,9 @@ module decoder_prefill_fault_latekv
     endcase
   end
 
-  assign k = result_60[979:977] + 3'd1;
+  assign k = result_60[1090:1088] + 3'd1;
 
-  assign k_selection_1 = result_60[1116:1115];
+  assign k_selection_1 = result_60[1265:1264];
 
   always @(*) begin
     case(k_selection_1)
@@ -3682,11 +4296,20 @@ module decoder_prefill_fault_latekv
     endcase
   end
 
-  assign y = (($signed(((({{(16-6) {1'b0}},result_34}))))) - 16'sd7) - 16'sd20;
+  assign c$recipStartLargeOut = {(($unsigned(c$siluDenOut))),
+                                 32'd262144,   42'd0,   5'd11};
 
-  assign result_33 = (16'sd63 <= y) ? 7'sd63 : c$case_alt_26;
+  assign c$siluDenOut_fun_arg = $signed(result_48[63:32]);
 
-  assign c$case_alt_26 = (-16'sd64 <= y) ? ($signed({y[16-1],y[0+:(7-1)]})) : -7'sd64;
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_siluDen LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_siluDen_c$siluDenOut
+    ( .result (c$siluDenOut)
+    , .x (c$siluDenOut_fun_arg) );
+
+  assign y = (($signed(((({{(16-6) {1'b0}},result_35}))))) - 16'sd7) - 16'sd20;
+
+  assign result_34 = (16'sd63 <= y) ? 7'sd63 : c$case_alt_28;
+
+  assign c$case_alt_28 = (-16'sd64 <= y) ? ($signed({y[16-1],y[0+:(7-1)]})) : -7'sd64;
 
   // imap begin
   genvar i_2;
@@ -3694,20 +4317,20 @@ module decoder_prefill_fault_latekv
   for (i_2=0; i_2 < 32; i_2 = i_2 + 1) begin : imap
     wire [5-1:0] map_index;
     wire  map_in_1;
-    assign map_in_1 = c$app_arg_25[i_2*1+:1];
+    assign map_in_1 = c$app_arg_31[i_2*1+:1];
     wire [5:0] map_out_1;
 
     assign map_index = 5'd31 - i_2[0+:5];
-    wire [5:0] result_148;
-    wire [4:0] c$bv_16;
-    assign map_out_1 = result_148;
+    wire [5:0] result_149;
+    wire [4:0] c$bv_17;
+    assign map_out_1 = result_149;
 
-    assign c$bv_16 = (((map_index)));
+    assign c$bv_17 = (((map_index)));
 
-    assign result_148 = (map_in_1 == (1'b1)) ? (({{(6-5) {1'b0}},(((map_index)))}) + 6'd1) : 6'd0;
+    assign result_149 = (map_in_1 == (1'b1)) ? (({{(6-5) {1'b0}},(((map_index)))}) + 6'd1) : 6'd0;
 
 
-    assign c$app_arg_24[i_2*6+:6] = map_out_1;
+    assign c$app_arg_30[i_2*6+:6] = map_out_1;
   end
   endgenerate
   // imap end
@@ -3718,7 +4341,7 @@ module decoder_prefill_fault_latekv
   genvar i_3;
   generate
   for (i_3 = 0; i_3 < 32; i_3 = i_3 + 1) begin : reverse_0
-    assign c$app_arg_25[(32 - 1 - i_3)*1+:1] = c$vec_15[i_3*1+:1];
+    assign c$app_arg_31[(32 - 1 - i_3)*1+:1] = c$vec_15[i_3*1+:1];
   end
   endgenerate
   // reverse end
@@ -3787,9 +4410,9 @@ module decoder_prefill_fault_latekv
   wire [5:0] acc_3_3_57;
   wire [5:0] acc_4_0_58;
   wire [5:0] acc_4_1_59;
-  assign result_34 = acc_5_0_60;
+  assign result_35 = acc_5_0_60;
 
-  assign vec_2 = c$app_arg_24;
+  assign vec_2 = c$app_arg_30;
 
   assign acc_0_59 = vec_2[191:186];
 
@@ -3855,276 +4478,276 @@ module decoder_prefill_fault_latekv
 
   assign acc_0_90 = vec_2[5:0];
 
-  wire [5:0] result_149;
-  assign acc_1_0_30 = result_149;
-
-  assign result_149 = (acc_0_59 <= acc_0_60) ? acc_0_60 : acc_0_59;
-
-
-
   wire [5:0] result_150;
-  assign acc_1_1_31 = result_150;
+  assign acc_1_0_30 = result_150;
 
-  assign result_150 = (acc_0_61 <= acc_0_62) ? acc_0_62 : acc_0_61;
+  assign result_150 = (acc_0_59 <= acc_0_60) ? acc_0_60 : acc_0_59;
 
 
 
   wire [5:0] result_151;
-  assign acc_1_2_32 = result_151;
+  assign acc_1_1_31 = result_151;
 
-  assign result_151 = (acc_0_63 <= acc_0_64) ? acc_0_64 : acc_0_63;
+  assign result_151 = (acc_0_61 <= acc_0_62) ? acc_0_62 : acc_0_61;
 
 
 
   wire [5:0] result_152;
-  assign acc_1_3_33 = result_152;
+  assign acc_1_2_32 = result_152;
 
-  assign result_152 = (acc_0_65 <= acc_0_66) ? acc_0_66 : acc_0_65;
+  assign result_152 = (acc_0_63 <= acc_0_64) ? acc_0_64 : acc_0_63;
 
 
 
   wire [5:0] result_153;
-  assign acc_1_4_34 = result_153;
+  assign acc_1_3_33 = result_153;
 
-  assign result_153 = (acc_0_67 <= acc_0_68) ? acc_0_68 : acc_0_67;
+  assign result_153 = (acc_0_65 <= acc_0_66) ? acc_0_66 : acc_0_65;
 
 
 
   wire [5:0] result_154;
-  assign acc_1_5_35 = result_154;
+  assign acc_1_4_34 = result_154;
 
-  assign result_154 = (acc_0_69 <= acc_0_70) ? acc_0_70 : acc_0_69;
+  assign result_154 = (acc_0_67 <= acc_0_68) ? acc_0_68 : acc_0_67;
 
 
 
   wire [5:0] result_155;
-  assign acc_1_6_36 = result_155;
+  assign acc_1_5_35 = result_155;
 
-  assign result_155 = (acc_0_71 <= acc_0_72) ? acc_0_72 : acc_0_71;
+  assign result_155 = (acc_0_69 <= acc_0_70) ? acc_0_70 : acc_0_69;
 
 
 
   wire [5:0] result_156;
-  assign acc_1_7_37 = result_156;
+  assign acc_1_6_36 = result_156;
 
-  assign result_156 = (acc_0_73 <= acc_0_74) ? acc_0_74 : acc_0_73;
+  assign result_156 = (acc_0_71 <= acc_0_72) ? acc_0_72 : acc_0_71;
 
 
 
   wire [5:0] result_157;
-  assign acc_1_8_38 = result_157;
+  assign acc_1_7_37 = result_157;
 
-  assign result_157 = (acc_0_75 <= acc_0_76) ? acc_0_76 : acc_0_75;
+  assign result_157 = (acc_0_73 <= acc_0_74) ? acc_0_74 : acc_0_73;
 
 
 
   wire [5:0] result_158;
-  assign acc_1_9_39 = result_158;
+  assign acc_1_8_38 = result_158;
 
-  assign result_158 = (acc_0_77 <= acc_0_78) ? acc_0_78 : acc_0_77;
+  assign result_158 = (acc_0_75 <= acc_0_76) ? acc_0_76 : acc_0_75;
 
 
 
   wire [5:0] result_159;
-  assign acc_1_10_40 = result_159;
+  assign acc_1_9_39 = result_159;
 
-  assign result_159 = (acc_0_79 <= acc_0_80) ? acc_0_80 : acc_0_79;
+  assign result_159 = (acc_0_77 <= acc_0_78) ? acc_0_78 : acc_0_77;
 
 
 
   wire [5:0] result_160;
-  assign acc_1_11_41 = result_160;
+  assign acc_1_10_40 = result_160;
 
-  assign result_160 = (acc_0_81 <= acc_0_82) ? acc_0_82 : acc_0_81;
+  assign result_160 = (acc_0_79 <= acc_0_80) ? acc_0_80 : acc_0_79;
 
 
 
   wire [5:0] result_161;
-  assign acc_1_12_42 = result_161;
+  assign acc_1_11_41 = result_161;
 
-  assign result_161 = (acc_0_83 <= acc_0_84) ? acc_0_84 : acc_0_83;
+  assign result_161 = (acc_0_81 <= acc_0_82) ? acc_0_82 : acc_0_81;
 
 
 
   wire [5:0] result_162;
-  assign acc_1_13_43 = result_162;
+  assign acc_1_12_42 = result_162;
 
-  assign result_162 = (acc_0_85 <= acc_0_86) ? acc_0_86 : acc_0_85;
+  assign result_162 = (acc_0_83 <= acc_0_84) ? acc_0_84 : acc_0_83;
 
 
 
   wire [5:0] result_163;
-  assign acc_1_14_44 = result_163;
+  assign acc_1_13_43 = result_163;
 
-  assign result_163 = (acc_0_87 <= acc_0_88) ? acc_0_88 : acc_0_87;
+  assign result_163 = (acc_0_85 <= acc_0_86) ? acc_0_86 : acc_0_85;
 
 
 
   wire [5:0] result_164;
-  assign acc_1_15_45 = result_164;
+  assign acc_1_14_44 = result_164;
 
-  assign result_164 = (acc_0_89 <= acc_0_90) ? acc_0_90 : acc_0_89;
+  assign result_164 = (acc_0_87 <= acc_0_88) ? acc_0_88 : acc_0_87;
 
 
 
   wire [5:0] result_165;
-  assign acc_2_0_46 = result_165;
+  assign acc_1_15_45 = result_165;
 
-  assign result_165 = (acc_1_0_30 <= acc_1_1_31) ? acc_1_1_31 : acc_1_0_30;
+  assign result_165 = (acc_0_89 <= acc_0_90) ? acc_0_90 : acc_0_89;
 
 
 
   wire [5:0] result_166;
-  assign acc_2_1_47 = result_166;
+  assign acc_2_0_46 = result_166;
 
-  assign result_166 = (acc_1_2_32 <= acc_1_3_33) ? acc_1_3_33 : acc_1_2_32;
+  assign result_166 = (acc_1_0_30 <= acc_1_1_31) ? acc_1_1_31 : acc_1_0_30;
 
 
 
   wire [5:0] result_167;
-  assign acc_2_2_48 = result_167;
+  assign acc_2_1_47 = result_167;
 
-  assign result_167 = (acc_1_4_34 <= acc_1_5_35) ? acc_1_5_35 : acc_1_4_34;
+  assign result_167 = (acc_1_2_32 <= acc_1_3_33) ? acc_1_3_33 : acc_1_2_32;
 
 
 
   wire [5:0] result_168;
-  assign acc_2_3_49 = result_168;
+  assign acc_2_2_48 = result_168;
 
-  assign result_168 = (acc_1_6_36 <= acc_1_7_37) ? acc_1_7_37 : acc_1_6_36;
+  assign result_168 = (acc_1_4_34 <= acc_1_5_35) ? acc_1_5_35 : acc_1_4_34;
 
 
 
   wire [5:0] result_169;
-  assign acc_2_4_50 = result_169;
+  assign acc_2_3_49 = result_169;
 
-  assign result_169 = (acc_1_8_38 <= acc_1_9_39) ? acc_1_9_39 : acc_1_8_38;
+  assign result_169 = (acc_1_6_36 <= acc_1_7_37) ? acc_1_7_37 : acc_1_6_36;
 
 
 
   wire [5:0] result_170;
-  assign acc_2_5_51 = result_170;
+  assign acc_2_4_50 = result_170;
 
-  assign result_170 = (acc_1_10_40 <= acc_1_11_41) ? acc_1_11_41 : acc_1_10_40;
+  assign result_170 = (acc_1_8_38 <= acc_1_9_39) ? acc_1_9_39 : acc_1_8_38;
 
 
 
   wire [5:0] result_171;
-  assign acc_2_6_52 = result_171;
+  assign acc_2_5_51 = result_171;
 
-  assign result_171 = (acc_1_12_42 <= acc_1_13_43) ? acc_1_13_43 : acc_1_12_42;
+  assign result_171 = (acc_1_10_40 <= acc_1_11_41) ? acc_1_11_41 : acc_1_10_40;
 
 
 
   wire [5:0] result_172;
-  assign acc_2_7_53 = result_172;
+  assign acc_2_6_52 = result_172;
 
-  assign result_172 = (acc_1_14_44 <= acc_1_15_45) ? acc_1_15_45 : acc_1_14_44;
+  assign result_172 = (acc_1_12_42 <= acc_1_13_43) ? acc_1_13_43 : acc_1_12_42;
 
 
 
   wire [5:0] result_173;
-  assign acc_3_0_54 = result_173;
+  assign acc_2_7_53 = result_173;
 
-  assign result_173 = (acc_2_0_46 <= acc_2_1_47) ? acc_2_1_47 : acc_2_0_46;
+  assign result_173 = (acc_1_14_44 <= acc_1_15_45) ? acc_1_15_45 : acc_1_14_44;
 
 
 
   wire [5:0] result_174;
-  assign acc_3_1_55 = result_174;
+  assign acc_3_0_54 = result_174;
 
-  assign result_174 = (acc_2_2_48 <= acc_2_3_49) ? acc_2_3_49 : acc_2_2_48;
+  assign result_174 = (acc_2_0_46 <= acc_2_1_47) ? acc_2_1_47 : acc_2_0_46;
 
 
 
   wire [5:0] result_175;
-  assign acc_3_2_56 = result_175;
+  assign acc_3_1_55 = result_175;
 
-  assign result_175 = (acc_2_4_50 <= acc_2_5_51) ? acc_2_5_51 : acc_2_4_50;
+  assign result_175 = (acc_2_2_48 <= acc_2_3_49) ? acc_2_3_49 : acc_2_2_48;
 
 
 
   wire [5:0] result_176;
-  assign acc_3_3_57 = result_176;
+  assign acc_3_2_56 = result_176;
 
-  assign result_176 = (acc_2_6_52 <= acc_2_7_53) ? acc_2_7_53 : acc_2_6_52;
+  assign result_176 = (acc_2_4_50 <= acc_2_5_51) ? acc_2_5_51 : acc_2_4_50;
 
 
 
   wire [5:0] result_177;
-  assign acc_4_0_58 = result_177;
+  assign acc_3_3_57 = result_177;
 
-  assign result_177 = (acc_3_0_54 <= acc_3_1_55) ? acc_3_1_55 : acc_3_0_54;
+  assign result_177 = (acc_2_6_52 <= acc_2_7_53) ? acc_2_7_53 : acc_2_6_52;
 
 
 
   wire [5:0] result_178;
-  assign acc_4_1_59 = result_178;
+  assign acc_4_0_58 = result_178;
 
-  assign result_178 = (acc_3_2_56 <= acc_3_3_57) ? acc_3_3_57 : acc_3_2_56;
+  assign result_178 = (acc_3_0_54 <= acc_3_1_55) ? acc_3_1_55 : acc_3_0_54;
 
 
 
   wire [5:0] result_179;
-  assign acc_5_0_60 = result_179;
+  assign acc_4_1_59 = result_179;
 
-  assign result_179 = (acc_4_0_58 <= acc_4_1_59) ? acc_4_1_59 : acc_4_0_58;
-
-
+  assign result_179 = (acc_3_2_56 <= acc_3_3_57) ? acc_3_3_57 : acc_3_2_56;
 
 
 
-  assign c$quantExpOut_app_arg_selection_1 = result_60[1140:1136];
+  wire [5:0] result_180;
+  assign acc_5_0_60 = result_180;
+
+  assign result_180 = (acc_4_0_58 <= acc_4_1_59) ? acc_4_1_59 : acc_4_0_58;
+
+
+
+
+
+  assign c$quantExpOut_app_arg_selection_1 = result_60[1289:1285];
 
   always @(*) begin
     case(c$quantExpOut_app_arg_selection_1)
-      5'b00101 : c$quantExpOut_app_arg = result_60[1018:987];
-      5'b01001 : c$quantExpOut_app_arg = result_35;
-      5'b01100 : c$quantExpOut_app_arg = result_60[1018:987];
-      default : c$quantExpOut_app_arg = result_60[1018:987];
+      5'b00101 : c$quantExpOut_app_arg = result_60[1129:1098];
+      5'b01001 : c$quantExpOut_app_arg = result_36;
+      5'b01110 : c$quantExpOut_app_arg = result_60[1129:1098];
+      default : c$quantExpOut_app_arg = result_60[1129:1098];
     endcase
   end
 
-  assign result_selection_70 = result_60[1124:1117];
+  assign result_selection_73 = result_60[1273:1266];
 
   always @(*) begin
-    case(result_selection_70)
-      8'd0 : result_35 = c$mx_case_alt;
-      default : result_35 = c$mx_case_alt_0;
+    case(result_selection_73)
+      8'd0 : result_36 = c$mx_case_alt;
+      default : result_36 = c$mx_case_alt_0;
     endcase
   end
 
   assign c$mx_case_alt = (32'd0 <= c$absUOut) ? c$absUOut : 32'd0;
 
-  assign c$mx_case_alt_0 = (result_60[926:895] <= c$absUOut) ? c$absUOut : result_60[926:895];
+  assign c$mx_case_alt_0 = (result_60[1037:1006] <= c$absUOut) ? c$absUOut : result_60[1037:1006];
 
-  assign c$bv_17 = (($unsigned(((($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg})) < 33'sd0) ? -($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg})) : ($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg}))))));
+  assign c$bv_18 = (($unsigned(((($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg})) < 33'sd0) ? -($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg})) : ($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg}))))));
 
-  assign c$absUOut = (c$bv_17[0+:32]);
+  assign c$absUOut = (c$bv_18[0+:32]);
 
-  assign c$absUOut_app_arg_selection_1 = result_60[1140:1136];
+  assign c$absUOut_app_arg_selection_1 = result_60[1289:1285];
 
   always @(*) begin
     case(c$absUOut_app_arg_selection_1)
       5'b00100 : c$absUOut_app_arg = o_0;
       5'b01001 : c$absUOut_app_arg = c$absUOut_case_alt;
-      5'b01011 : c$absUOut_app_arg = o_1;
+      5'b01101 : c$absUOut_app_arg = o_1;
       default : c$absUOut_app_arg = o;
     endcase
   end
 
-  assign o_fun_arg = $signed(result_48[63:32]);
+  assign o_fun_arg = $signed(result_60[1071:1040]);
 
   assign o_fun_arg_0 = $signed(result_48[95:64]);
 
   LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_siluGate LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_siluGate_o
     ( .result (o)
-    , .hx (o_fun_arg)
+    , .sx (o_fun_arg)
     , .y (o_fun_arg_0) );
 
   assign o_fun_arg_1 = $signed(result_48[159:128]);
 
-  assign o_fun_arg_2 = $signed(result_60[1050:1019]);
+  assign o_fun_arg_2 = $signed(result_60[1161:1130]);
 
   LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normScale LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normScale_o_0
     ( .result (o_0)
@@ -4132,7 +4755,7 @@ module decoder_prefill_fault_latekv
     , .rinv (o_fun_arg_2)
     , .g (result_42) );
 
-  assign c$absUOut_case_alt_selection_1 = result_60[928:927];
+  assign c$absUOut_case_alt_selection_1 = result_60[1039:1038];
 
   always @(*) begin
     case(c$absUOut_case_alt_selection_1)
@@ -4141,49 +4764,78 @@ module decoder_prefill_fault_latekv
     endcase
   end
 
-  assign c$i_293 = (result_60[1124:1117] & 8'd15);
+  assign c$i_301 = (result_60[1273:1266] & 8'd15);
 
   // index begin
   wire signed [31:0] vecArray [0:16-1];
   genvar i_4;
   generate
   for (i_4=0; i_4 < 16; i_4=i_4+1) begin : mk_array
-    assign vecArray[(16-1)-i_4] = result_37[i_4*32+:32];
+    assign vecArray[(16-1)-i_4] = c$wild_case_alt[i_4*32+:32];
   end
   endgenerate
-  assign o_1 = vecArray[($unsigned({{(64-8) {1'b0}},c$i_293}))];
+  assign o_1 = vecArray[($unsigned({{(64-8) {1'b0}},c$i_301}))];
   // index end
 
-  assign c$tupIn_selection_1 = result_60[1140:1136];
+  assign c$tupIn_selection_1 = result_60[1289:1285];
 
   always @(*) begin
     case(c$tupIn_selection_1)
-      5'b00001 : c$tupIn = {result_60[1116:1115],
-                            result_60};
-      default : c$tupIn = {2'd0,   {5'd13,   1'd1,
-                                    result_60[1134:1131],   result_60[1130:1125],
-                                    result_60[1124:1117],   result_60[1116:1115],
-                                    $signed(result_60[1114:1051]),
-                                    $signed(result_60[1050:1019]),
-                                    result_60[1018:987],
-                                    $signed(result_60[986:980]),
-                                    result_60[979:977],   result_60[976:969],
-                                    result_60[968:961],
-                                    $signed(result_60[960:929]),
-                                    result_60[928:927],   result_60[926:895],
-                                    result_60[894:767],
-                                    $signed(result_60[766:760]),
-                                    result_60[759:632],
-                                    $signed(result_60[631:625]),
-                                    result_60[624:623],   result_60[622:619],
-                                    result_60[618:43],   result_60[42:38],
-                                    $signed(result_60[37:6]),   result_60[5:0]}};
+      5'b00001 : c$tupIn = {result_60[1265:1264],
+                            {5'd1,   result_60[1284:1284],
+                             result_60[1283:1280],   result_60[1279:1274],
+                             result_60[1273:1266],   result_60[1265:1264],
+                             $signed(result_60[1263:1200]),
+                             $signed(result_60[1199:1168]),
+                             $signed(result_60[1167:1162]),
+                             $signed(result_60[1161:1130]),
+                             result_60[1129:1098],
+                             $signed(result_60[1097:1091]),
+                             result_60[1090:1088],   result_60[1087:1080],
+                             result_60[1079:1072],
+                             $signed(result_60[1071:1040]),
+                             result_60[1039:1038],   result_60[1037:1006],
+                             result_60[1005:878],
+                             $signed(result_60[877:871]),
+                             result_60[870:743],
+                             $signed(result_60[742:736]),
+                             result_60[735:734],   result_60[733:730],
+                             result_60[729:154],   result_60[153:149],
+                             $signed(result_60[148:117]),
+                             result_60[116:111],   c$recipNextOut}};
+      default : c$tupIn = {2'd0,   {5'd15,   1'd1,
+                                    result_60[1283:1280],   result_60[1279:1274],
+                                    result_60[1273:1266],   result_60[1265:1264],
+                                    $signed(result_60[1263:1200]),
+                                    $signed(result_60[1199:1168]),
+                                    $signed(result_60[1167:1162]),
+                                    $signed(result_60[1161:1130]),
+                                    result_60[1129:1098],
+                                    $signed(result_60[1097:1091]),
+                                    result_60[1090:1088],   result_60[1087:1080],
+                                    result_60[1079:1072],
+                                    $signed(result_60[1071:1040]),
+                                    result_60[1039:1038],   result_60[1037:1006],
+                                    result_60[1005:878],
+                                    $signed(result_60[877:871]),
+                                    result_60[870:743],
+                                    $signed(result_60[742:736]),
+                                    result_60[735:734],   result_60[733:730],
+                                    result_60[729:154],   result_60[153:149],
+                                    $signed(result_60[148:117]),
+                                    result_60[116:111],   c$recipNextOut}};
     endcase
   end
 
-  assign c$bv_18 = result_60[979:977];
+  assign c$recipNextOut_fun_arg = result_60[110:0];
 
-  assign c$i_296 = ({{(4-3) {1'b0}},result_60[979:977]});
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_recipNext LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_recipNext_c$recipNextOut
+    ( .c$case_alt (c$recipNextOut)
+    , .r (c$recipNextOut_fun_arg) );
+
+  assign c$bv_19 = result_60[1090:1088];
+
+  assign c$i_304 = ({{(4-3) {1'b0}},result_60[1090:1088]});
 
   // index begin
   wire signed [6:0] vecArray_0 [0:7-1];
@@ -4193,16 +4845,16 @@ module decoder_prefill_fault_latekv
     assign vecArray_0[(7-1)-i_5] = xs[i_5*7+:7];
   end
   endgenerate
-  assign result_36 = vecArray_0[($unsigned({{(64-4) {1'b0}},c$i_296}))];
+  assign result_37 = vecArray_0[($unsigned({{(64-4) {1'b0}},c$i_304}))];
   // index end
 
-  assign xs = {$signed(c$case_alt_33),
+  assign xs = {$signed(c$case_alt_35),
+               $signed(c$case_alt_34),
+               $signed(c$case_alt_33),
                $signed(c$case_alt_32),
                $signed(c$case_alt_31),
                $signed(c$case_alt_30),
-               $signed(c$case_alt_29),
-               $signed(c$case_alt_28),
-               $signed(c$case_alt_27)};
+               $signed(c$case_alt_29)};
 
   assign eta2 = {c$xs_app_arg_case_alt & (c$xs_app_arg_app_arg == 4'd6),
                  addr};
@@ -4220,7 +4872,7 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : decoder_prefill_fault_latekv_romFile_1
     if (en_1) begin
-      c$case_alt_27 <= ROM_1[($unsigned({{(64-7) {1'b0}},a_1}))];
+      c$case_alt_29 <= ROM_1[($unsigned({{(64-7) {1'b0}},a_1}))];
     end
   end
   // romFile end
@@ -4241,7 +4893,7 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : decoder_prefill_fault_latekv_romFile_2
     if (en_2) begin
-      c$case_alt_28 <= ROM_2[($unsigned({{(64-7) {1'b0}},a_2}))];
+      c$case_alt_30 <= ROM_2[($unsigned({{(64-7) {1'b0}},a_2}))];
     end
   end
   // romFile end
@@ -4262,7 +4914,7 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : decoder_prefill_fault_latekv_romFile_3
     if (en_3) begin
-      c$case_alt_29 <= ROM_3[($unsigned({{(64-7) {1'b0}},a_3}))];
+      c$case_alt_31 <= ROM_3[($unsigned({{(64-7) {1'b0}},a_3}))];
     end
   end
   // romFile end
@@ -4283,7 +4935,7 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : decoder_prefill_fault_latekv_romFile_4
     if (en_4) begin
-      c$case_alt_30 <= ROM_4[($unsigned({{(64-7) {1'b0}},a_4}))];
+      c$case_alt_32 <= ROM_4[($unsigned({{(64-7) {1'b0}},a_4}))];
     end
   end
   // romFile end
@@ -4304,7 +4956,7 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : decoder_prefill_fault_latekv_romFile_5
     if (en_5) begin
-      c$case_alt_31 <= ROM_5[($unsigned({{(64-7) {1'b0}},a_5}))];
+      c$case_alt_33 <= ROM_5[($unsigned({{(64-7) {1'b0}},a_5}))];
     end
   end
   // romFile end
@@ -4325,7 +4977,7 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : decoder_prefill_fault_latekv_romFile_6
     if (en_6) begin
-      c$case_alt_32 <= ROM_6[($unsigned({{(64-7) {1'b0}},a_6}))];
+      c$case_alt_34 <= ROM_6[($unsigned({{(64-7) {1'b0}},a_6}))];
     end
   end
   // romFile end
@@ -4346,14 +4998,14 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : decoder_prefill_fault_latekv_romFile_7
     if (en_7) begin
-      c$case_alt_33 <= ROM_7[($unsigned({{(64-7) {1'b0}},a_7}))];
+      c$case_alt_35 <= ROM_7[($unsigned({{(64-7) {1'b0}},a_7}))];
     end
   end
   // romFile end
 
-  assign c$bv_19 = nxt[979:977];
+  assign c$bv_20 = nxt[1090:1088];
 
-  assign c$xs_app_arg_app_arg = {{(4-3) {1'b0}},nxt[979:977]};
+  assign c$xs_app_arg_app_arg = {{(4-3) {1'b0}},nxt[1090:1088]};
 
   always @(*) begin
     case(c$xs_app_arg_case_scrut)
@@ -4362,11 +5014,11 @@ module decoder_prefill_fault_latekv
     endcase
   end
 
-  assign c$dtt_rhs_10 = nxt[1140:1136];
+  assign c$dtt_rhs_10 = nxt[1289:1285];
 
   assign c$xs_app_arg_case_scrut = $unsigned(c$dtt_rhs_10);
 
-  assign c$vec_16 = result_60[554:43];
+  assign c$vec_16 = result_60[665:154];
 
   // map begin
   genvar i_6;
@@ -4377,32 +5029,29 @@ module decoder_prefill_fault_latekv
     wire signed [31:0] map_out_2;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] x_13;
-    wire signed [63:0] result_181;
-    wire signed [31:0] c$case_alt_128;
-    wire signed [31:0] result_180;
-    assign map_out_2 = result_180;
+    wire signed [63:0] result_182;
+    wire signed [31:0] c$case_alt_137;
+    wire signed [31:0] result_181;
+    wire [41:0] c$bv_21;
+    assign map_out_2 = result_181;
 
-    assign x_13 = ($signed({{(64-32) {map_in_2[32-1]}},map_in_2})) * r;
+    assign c$bv_21 = result_60[46:5];
 
-    assign result_181 = (x_13 + 64'sd524288) >>> 64'sd20;
+    assign x_13 = ($signed({{(64-32) {map_in_2[32-1]}},map_in_2})) * ($signed(((({{(64-42) {1'b0}},result_60[46:5]})))));
 
-    assign c$case_alt_128 = (result_181 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({result_181[64-1],result_181[0+:(32-1)]}));
+    assign result_182 = (x_13 + 64'sd524288) >>> 64'sd20;
 
-    assign result_180 = (result_181 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_128;
+    assign c$case_alt_137 = (result_182 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({result_182[64-1],result_182[0+:(32-1)]}));
+
+    assign result_181 = (result_182 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_137;
 
 
-    assign result_37[i_6*32+:32] = map_out_2;
+    assign c$wild_case_alt[i_6*32+:32] = map_out_2;
   end
   endgenerate
   // map end
 
-  assign c$bv_20 = ((($unsigned($signed(result_60[586:555])))));
-
-  assign c$bv_21 = (41'd1099511627776 / ({{(41-32) {1'b0}},((($unsigned($signed(result_60[586:555])))))}));
-
-  assign r = $signed(((({{(64-41) {1'b0}},(41'd1099511627776 / ({{(41-32) {1'b0}},((($unsigned($signed(result_60[586:555])))))}))}))));
-
-  assign c$i_310 = result_60[1124:1117];
+  assign c$i_317 = result_60[1273:1266];
 
   assign c$vecFlat = x_6[2047:0];
 
@@ -4414,14 +5063,14 @@ module decoder_prefill_fault_latekv
     assign vecArray_1[(64-1)-i_7] = c$vecFlat[i_7*32+:32];
   end
   endgenerate
-  assign c$case_alt_34 = vecArray_1[($unsigned({{(64-8) {1'b0}},c$i_310}))];
+  assign c$case_alt_36 = vecArray_1[($unsigned({{(64-8) {1'b0}},c$i_317}))];
   // index end
 
-  assign result_38 = b0[2052:2052] ? c$case_alt_34 : 32'sd0;
+  assign result_38 = b0[2052:2052] ? c$case_alt_36 : 32'sd0;
 
   assign x_6 = b0[2051:0];
 
-  assign c$i_1400 = ds2[274:270];
+  assign c$i_1407 = ds2[274:270];
 
   // blockRam begin
   reg [269:0] result_39_RAM [0:32-1];
@@ -4660,7 +5309,7 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : result_39_blockRam
     if (c$kv_app_arg) begin
-      result_39_RAM[($unsigned({{(64-5) {1'b0}},c$i_1400}))] <= ds2[269:0];
+      result_39_RAM[($unsigned({{(64-5) {1'b0}},c$i_1407}))] <= ds2[269:0];
     end
     result_39 <= result_39_RAM[($unsigned({{(64-5) {1'b0}},rdAddr}))];
   end
@@ -6275,19 +6924,19 @@ module decoder_prefill_fault_latekv
 
   assign rdAddr = result_41[0+:5];
 
-  assign kvh = nxt[624:623] >> 64'sd1;
+  assign kvh = nxt[735:734] >> 64'sd1;
 
-  assign c$bv_22 = nxt[1135:1135];
+  assign c$bv_22 = nxt[1284:1284];
 
-  assign result_40 = ((({{(6-1) {1'b0}},nxt[1135:1135]}) * 6'd2) + ({{(6-2) {1'b0}},kvh})) * 6'd16;
+  assign result_40 = ((({{(6-1) {1'b0}},nxt[1284:1284]}) * 6'd2) + ({{(6-2) {1'b0}},kvh})) * 6'd16;
 
-  assign c$bv_23 = nxt[622:619];
+  assign c$bv_23 = nxt[733:730];
 
-  assign result_41 = result_40 + ({{(6-4) {1'b0}},nxt[622:619]});
+  assign result_41 = result_40 + ({{(6-4) {1'b0}},nxt[733:730]});
 
-  assign c$bv_24 = result_60[1116:1115];
+  assign c$bv_24 = result_60[1265:1264];
 
-  assign c$i_1403 = (c$bv_24[0+:1]);
+  assign c$i_1410 = (c$bv_24[0+:1]);
 
   // index begin
   wire signed [31:0] vecArray_2 [0:2-1];
@@ -6297,11 +6946,11 @@ module decoder_prefill_fault_latekv
     assign vecArray_2[(2-1)-i_9] = xs_0[i_9*32+:32];
   end
   endgenerate
-  assign result_42 = vecArray_2[($unsigned({{(64-1) {1'b0}},c$i_1403}))];
+  assign result_42 = vecArray_2[($unsigned({{(64-1) {1'b0}},c$i_1410}))];
   // index end
 
-  assign xs_0 = {$signed(c$case_alt_36),
-                 $signed(c$case_alt_35)};
+  assign xs_0 = {$signed(c$case_alt_38),
+                 $signed(c$case_alt_37)};
 
   // romFile begin
   reg [31:0] ROM_8 [0:64-1];
@@ -6312,7 +6961,7 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : decoder_prefill_fault_latekv_romFile_8
     if (c$normApply_case_alt) begin
-      c$case_alt_35 <= ROM_8[($unsigned({{(64-7) {1'b0}},addr}))];
+      c$case_alt_37 <= ROM_8[($unsigned({{(64-7) {1'b0}},addr}))];
     end
   end
   // romFile end
@@ -6326,7 +6975,7 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : decoder_prefill_fault_latekv_romFile_9
     if (c$normApply_case_alt) begin
-      c$case_alt_36 <= ROM_9[($unsigned({{(64-7) {1'b0}},addr}))];
+      c$case_alt_38 <= ROM_9[($unsigned({{(64-7) {1'b0}},addr}))];
     end
   end
   // romFile end
@@ -6340,9 +6989,9 @@ module decoder_prefill_fault_latekv
 
   assign c$ds1_app_arg_3 = eta3[38:38] ? 1'b1 : 1'b0;
 
-  assign c$i_1468 = result_49[33:28];
+  assign c$i_1475 = result_49[33:28];
 
-  assign c$i_1469 = ds1_1[37:32];
+  assign c$i_1476 = ds1_1[37:32];
 
   // blockRam begin
   reg signed [31:0] result_43_RAM [0:64-1];
@@ -6365,17 +7014,17 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : result_43_blockRam
     if (c$ds1_app_arg_3) begin
-      result_43_RAM[($unsigned({{(64-6) {1'b0}},c$i_1469}))] <= $signed(ds1_1[31:0]);
+      result_43_RAM[($unsigned({{(64-6) {1'b0}},c$i_1476}))] <= $signed(ds1_1[31:0]);
     end
-    result_43 <= result_43_RAM[($unsigned({{(64-6) {1'b0}},c$i_1468}))];
+    result_43 <= result_43_RAM[($unsigned({{(64-6) {1'b0}},c$i_1475}))];
   end
   // blockRam end
 
   assign c$ds2_app_arg = x4[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_1598 = result_49[27:21];
+  assign c$i_1605 = result_49[27:21];
 
-  assign c$i_1599 = ds_1[38:32];
+  assign c$i_1606 = ds_1[38:32];
 
   // blockRam begin
   reg signed [31:0] result_44_RAM [0:128-1];
@@ -6406,17 +7055,17 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : result_44_blockRam
     if (c$ds2_app_arg) begin
-      result_44_RAM[($unsigned({{(64-7) {1'b0}},c$i_1599}))] <= $signed(ds_1[31:0]);
+      result_44_RAM[($unsigned({{(64-7) {1'b0}},c$i_1606}))] <= $signed(ds_1[31:0]);
     end
-    result_44 <= result_44_RAM[($unsigned({{(64-7) {1'b0}},c$i_1598}))];
+    result_44 <= result_44_RAM[($unsigned({{(64-7) {1'b0}},c$i_1605}))];
   end
   // blockRam end
 
   assign c$ds3_app_arg = x4_0[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_1728 = result_49[20:14];
+  assign c$i_1735 = result_49[20:14];
 
-  assign c$i_1729 = ds_2[38:32];
+  assign c$i_1736 = ds_2[38:32];
 
   // blockRam begin
   reg signed [31:0] result_45_RAM [0:128-1];
@@ -6447,17 +7096,17 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : result_45_blockRam
     if (c$ds3_app_arg) begin
-      result_45_RAM[($unsigned({{(64-7) {1'b0}},c$i_1729}))] <= $signed(ds_2[31:0]);
+      result_45_RAM[($unsigned({{(64-7) {1'b0}},c$i_1736}))] <= $signed(ds_2[31:0]);
     end
-    result_45 <= result_45_RAM[($unsigned({{(64-7) {1'b0}},c$i_1728}))];
+    result_45 <= result_45_RAM[($unsigned({{(64-7) {1'b0}},c$i_1735}))];
   end
   // blockRam end
 
   assign c$ds4_app_arg = x4_1[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_1858 = result_49[13:7];
+  assign c$i_1865 = result_49[13:7];
 
-  assign c$i_1859 = ds_3[38:32];
+  assign c$i_1866 = ds_3[38:32];
 
   // blockRam begin
   reg signed [31:0] result_46_RAM [0:128-1];
@@ -6488,17 +7137,17 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : result_46_blockRam
     if (c$ds4_app_arg) begin
-      result_46_RAM[($unsigned({{(64-7) {1'b0}},c$i_1859}))] <= $signed(ds_3[31:0]);
+      result_46_RAM[($unsigned({{(64-7) {1'b0}},c$i_1866}))] <= $signed(ds_3[31:0]);
     end
-    result_46 <= result_46_RAM[($unsigned({{(64-7) {1'b0}},c$i_1858}))];
+    result_46 <= result_46_RAM[($unsigned({{(64-7) {1'b0}},c$i_1865}))];
   end
   // blockRam end
 
   assign c$ds5_app_arg = x4_2[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_1988 = result_49[6:0];
+  assign c$i_1995 = result_49[6:0];
 
-  assign c$i_1989 = ds_4[38:32];
+  assign c$i_1996 = ds_4[38:32];
 
   // blockRam begin
   reg signed [31:0] result_47_RAM [0:128-1];
@@ -6529,9 +7178,9 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : result_47_blockRam
     if (c$ds5_app_arg) begin
-      result_47_RAM[($unsigned({{(64-7) {1'b0}},c$i_1989}))] <= $signed(ds_4[31:0]);
+      result_47_RAM[($unsigned({{(64-7) {1'b0}},c$i_1996}))] <= $signed(ds_4[31:0]);
     end
-    result_47 <= result_47_RAM[($unsigned({{(64-7) {1'b0}},c$i_1988}))];
+    result_47 <= result_47_RAM[($unsigned({{(64-7) {1'b0}},c$i_1995}))];
   end
   // blockRam end
 
@@ -6558,61 +7207,70 @@ module decoder_prefill_fault_latekv
 
   assign a1_7 = x4_2[38:0];
 
-  assign c$bv_25 = nxt[1124:1117];
+  assign c$bv_25 = nxt[1273:1266];
 
   assign result_49 = {c$bv_25[0+:6],
-                      c$case_alt_40,   c$case_alt_37,
+                      c$case_alt_43,   c$case_alt_40,
                       c$case_alt_39,   result_50};
 
-  assign result_selection_75 = nxt[928:927];
+  assign result_selection_78 = nxt[1039:1038];
 
   always @(*) begin
-    case(result_selection_75)
+    case(result_selection_78)
       2'b01 : result_50 = 7'd64 + c$packIndexOut;
       default : result_50 = c$packIndexOut;
     endcase
   end
 
-  assign c$case_alt_selection_53 = nxt[1140:1136];
-
-  always @(*) begin
-    case(c$case_alt_selection_53)
-      5'b01000 : c$case_alt_37 = c$case_alt_38;
-      5'b01001 : c$case_alt_37 = c$packIndexOut;
-      default : c$case_alt_37 = c$case_alt_39;
-    endcase
-  end
-
-  assign c$bv_26 = ((nxt[1124:1117]));
-
-  assign c$case_alt_38 = ((c$bv_26[64'sd0]) == (1'b1)) ? c$app_arg_26 : (c$app_arg_26 ^ 7'd1);
-
-  assign c$bv_27 = nxt[1124:1117];
-
-  assign c$case_alt_39 = c$bv_27[0+:7];
-
-  assign c$bv_28 = (nxt[1124:1117] >> 64'sd1);
-
-  assign c$app_arg_26 = c$bv_28[0+:7];
-
-  assign c$bv_29 = macN[47:40];
+  assign c$bv_26 = (nxt[1273:1266] + 8'd1);
 
   always @(*) begin
     case(c$case_scrut_1)
-      64'sd6 : c$case_alt_40 = c$bv_29[0+:7];
-      default : c$case_alt_40 = 7'd0;
+      64'sd18 : c$case_alt_39 = c$bv_26[0+:7];
+      default : c$case_alt_39 = c$case_alt_42;
     endcase
   end
 
-  assign c$dtt_rhs_13 = nxt[1140:1136];
+  assign c$case_alt_selection_59 = nxt[1289:1285];
+
+  always @(*) begin
+    case(c$case_alt_selection_59)
+      5'b01000 : c$case_alt_40 = c$case_alt_41;
+      5'b01001 : c$case_alt_40 = c$packIndexOut;
+      default : c$case_alt_40 = c$case_alt_42;
+    endcase
+  end
+
+  assign c$bv_27 = ((nxt[1273:1266]));
+
+  assign c$case_alt_41 = ((c$bv_27[64'sd0]) == (1'b1)) ? c$app_arg_32 : (c$app_arg_32 ^ 7'd1);
+
+  assign c$bv_28 = nxt[1273:1266];
+
+  assign c$case_alt_42 = c$bv_28[0+:7];
+
+  assign c$bv_29 = (nxt[1273:1266] >> 64'sd1);
+
+  assign c$app_arg_32 = c$bv_29[0+:7];
+
+  assign c$bv_30 = macN[47:40];
+
+  always @(*) begin
+    case(c$case_scrut_1)
+      64'sd6 : c$case_alt_43 = c$bv_30[0+:7];
+      default : c$case_alt_43 = 7'd0;
+    endcase
+  end
+
+  assign c$dtt_rhs_13 = nxt[1289:1285];
 
   assign c$case_scrut_1 = $unsigned(c$dtt_rhs_13);
 
-  assign c$bv_30 = nxt[624:623];
+  assign c$bv_31 = nxt[735:734];
 
-  assign c$bv_31 = (nxt[1124:1117] & 8'd15);
+  assign c$bv_32 = (nxt[1273:1266] & 8'd15);
 
-  assign c$packIndexOut = (({{(7-2) {1'b0}},nxt[624:623]}) * 7'd16) + (c$bv_31[0+:7]);
+  assign c$packIndexOut = (({{(7-2) {1'b0}},nxt[735:734]}) * 7'd16) + (c$bv_32[0+:7]);
 
   assign ds1_1 = eta3[38:38] ? a1_3 : ({38 {1'bx}});
 
@@ -6626,23 +7284,23 @@ module decoder_prefill_fault_latekv
 
   assign macN = result_51[79:32];
 
-  assign result_51 = {m,   c$case_alt_43,
+  assign result_51 = {m,   c$case_alt_46,
                       result_52};
 
-  assign result_fun_arg = $signed(c$app_arg_27);
+  assign result_fun_arg = $signed(c$app_arg_33);
 
-  assign result_fun_arg_0 = $signed(result_60[986:980]);
+  assign result_fun_arg_0 = $signed(result_60[1097:1091]);
 
   assign result_fun_arg_1 = $signed(result_48[127:96]);
 
   LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macStep LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macStep_result_52
     ( .result (result_52)
-    , .a (c$case_alt_41)
+    , .a (c$case_alt_44)
     , .w (result_fun_arg)
     , .xe (result_fun_arg_0)
     , .x (result_fun_arg_1) );
 
-  assign c$i_1996 = (8'd127 - m[47:40]);
+  assign c$i_2004 = (8'd127 - m[47:40]);
 
   assign c$vecFlat_0 = ((result_53));
 
@@ -6654,31 +7312,31 @@ module decoder_prefill_fault_latekv
     assign vecArray_3[(128-1)-i_15] = c$vecFlat_0[i_15*8+:8];
   end
   endgenerate
-  assign c$app_arg_27 = vecArray_3[($unsigned({{(64-8) {1'b0}},c$i_1996}))];
+  assign c$app_arg_33 = vecArray_3[($unsigned({{(64-8) {1'b0}},c$i_2004}))];
   // index end
 
-  assign c$case_alt_selection_58 = m[47:40];
+  assign c$case_alt_selection_64 = m[47:40];
 
   always @(*) begin
-    case(c$case_alt_selection_58)
-      8'd0 : c$case_alt_41 = 32'sd0;
-      default : c$case_alt_41 = $signed(m[31:0]);
+    case(c$case_alt_selection_64)
+      8'd0 : c$case_alt_44 = 32'sd0;
+      default : c$case_alt_44 = $signed(m[31:0]);
     endcase
   end
 
-  assign c$case_alt_42 = (m[47:40] == (result_60[968:961] - 8'd1)) ? {8'd0,
-                                                                      m[39:32] + 8'd1,
-                                                                      result_52} : {m[47:40] + 8'd1,   m[39:32],
-                                                                                    result_52};
+  assign c$case_alt_45 = (m[47:40] == (result_60[1079:1072] - 8'd1)) ? {8'd0,
+                                                                        m[39:32] + 8'd1,
+                                                                        result_52} : {m[47:40] + 8'd1,   m[39:32],
+                                                                                      result_52};
 
-  assign c$dtt_rhs_16 = result_60[1140:1136];
+  assign c$dtt_rhs_16 = result_60[1289:1285];
 
   assign c$case_scrut_2 = $unsigned(c$dtt_rhs_16);
 
   always @(*) begin
     case(c$case_scrut_2)
-      64'sd6 : c$case_alt_43 = c$case_alt_42;
-      default : c$case_alt_43 = {8'd0,   8'd0,
+      64'sd6 : c$case_alt_46 = c$case_alt_45;
+      default : c$case_alt_46 = {8'd0,   8'd0,
                                  32'sd0};
     endcase
   end
@@ -6688,14 +7346,14 @@ module decoder_prefill_fault_latekv
     if ( rst) begin
       m <= {8'd0,   8'd0,   32'sd0};
     end else begin
-      m <= c$case_alt_43;
+      m <= c$case_alt_46;
     end
   end
   // register end
 
-  assign c$bv_32 = result_60[979:977];
+  assign c$bv_33 = result_60[1090:1088];
 
-  assign c$i_2011 = ({{(4-3) {1'b0}},result_60[979:977]});
+  assign c$i_2019 = ({{(4-3) {1'b0}},result_60[1090:1088]});
 
   // index begin
   wire [1023:0] vecArray_4 [0:7-1];
@@ -6705,17 +7363,17 @@ module decoder_prefill_fault_latekv
     assign vecArray_4[(7-1)-i_16] = xs_1[i_16*1024+:1024];
   end
   endgenerate
-  assign result_53 = vecArray_4[($unsigned({{(64-4) {1'b0}},c$i_2011}))];
+  assign result_53 = vecArray_4[($unsigned({{(64-4) {1'b0}},c$i_2019}))];
   // index end
 
   assign xs_1 = {result_59,   result_58,
                  result_57,   result_56,   result_55,
-                 c$case_alt_45,   result_54};
+                 c$case_alt_48,   result_54};
 
   assign eta2_6 = {c$xs_app_arg_case_alt_0 & (c$xs_app_arg_app_arg_0 == 4'd6),
                    addr};
 
-  assign result_54 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_44};
+  assign result_54 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_47};
 
   assign en_8 = eta2_6[7:7];
 
@@ -6730,7 +7388,7 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : decoder_prefill_fault_latekv_romFile_10
     if (en_8) begin
-      c$case_alt_44 <= ROM_10[($unsigned({{(64-7) {1'b0}},a_9}))];
+      c$case_alt_47 <= ROM_10[($unsigned({{(64-7) {1'b0}},a_9}))];
     end
   end
   // romFile end
@@ -6751,7 +7409,7 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : decoder_prefill_fault_latekv_romFile_11
     if (en_9) begin
-      c$case_alt_45 <= ROM_11[($unsigned({{(64-7) {1'b0}},a_10}))];
+      c$case_alt_48 <= ROM_11[($unsigned({{(64-7) {1'b0}},a_10}))];
     end
   end
   // romFile end
@@ -6759,7 +7417,7 @@ module decoder_prefill_fault_latekv
   assign eta2_7 = {c$xs_app_arg_case_alt_0 & (c$xs_app_arg_app_arg_0 == 4'd4),
                    addr};
 
-  assign result_55 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_46};
+  assign result_55 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_49};
 
   assign en_10 = eta2_7[7:7];
 
@@ -6774,7 +7432,7 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : decoder_prefill_fault_latekv_romFile_12
     if (en_10) begin
-      c$case_alt_46 <= ROM_12[($unsigned({{(64-7) {1'b0}},a_11}))];
+      c$case_alt_49 <= ROM_12[($unsigned({{(64-7) {1'b0}},a_11}))];
     end
   end
   // romFile end
@@ -6782,7 +7440,7 @@ module decoder_prefill_fault_latekv
   assign eta2_8 = {c$xs_app_arg_case_alt_0 & (c$xs_app_arg_app_arg_0 == 4'd3),
                    addr};
 
-  assign result_56 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_47};
+  assign result_56 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_50};
 
   assign en_11 = eta2_8[7:7];
 
@@ -6797,7 +7455,7 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : decoder_prefill_fault_latekv_romFile_13
     if (en_11) begin
-      c$case_alt_47 <= ROM_13[($unsigned({{(64-7) {1'b0}},a_12}))];
+      c$case_alt_50 <= ROM_13[($unsigned({{(64-7) {1'b0}},a_12}))];
     end
   end
   // romFile end
@@ -6805,7 +7463,7 @@ module decoder_prefill_fault_latekv
   assign eta2_9 = {c$xs_app_arg_case_alt_0 & (c$xs_app_arg_app_arg_0 == 4'd2),
                    addr};
 
-  assign result_57 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_48};
+  assign result_57 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_51};
 
   assign en_12 = eta2_9[7:7];
 
@@ -6820,7 +7478,7 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : decoder_prefill_fault_latekv_romFile_14
     if (en_12) begin
-      c$case_alt_48 <= ROM_14[($unsigned({{(64-7) {1'b0}},a_13}))];
+      c$case_alt_51 <= ROM_14[($unsigned({{(64-7) {1'b0}},a_13}))];
     end
   end
   // romFile end
@@ -6828,7 +7486,7 @@ module decoder_prefill_fault_latekv
   assign eta2_10 = {c$xs_app_arg_case_alt_0 & (c$xs_app_arg_app_arg_0 == 4'd1),
                     addr};
 
-  assign result_58 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_49};
+  assign result_58 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_52};
 
   assign en_13 = eta2_10[7:7];
 
@@ -6843,7 +7501,7 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : decoder_prefill_fault_latekv_romFile_15
     if (en_13) begin
-      c$case_alt_49 <= ROM_15[($unsigned({{(64-7) {1'b0}},a_14}))];
+      c$case_alt_52 <= ROM_15[($unsigned({{(64-7) {1'b0}},a_14}))];
     end
   end
   // romFile end
@@ -6851,7 +7509,7 @@ module decoder_prefill_fault_latekv
   assign eta2_11 = {c$xs_app_arg_case_alt_0 & (c$xs_app_arg_app_arg_0 == 4'd0),
                     addr};
 
-  assign result_59 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_50};
+  assign result_59 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_53};
 
   assign en_14 = eta2_11[7:7];
 
@@ -6866,14 +7524,14 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : decoder_prefill_fault_latekv_romFile_16
     if (en_14) begin
-      c$case_alt_50 <= ROM_16[($unsigned({{(64-7) {1'b0}},a_15}))];
+      c$case_alt_53 <= ROM_16[($unsigned({{(64-7) {1'b0}},a_15}))];
     end
   end
   // romFile end
 
-  assign c$bv_33 = nxt[979:977];
+  assign c$bv_34 = nxt[1090:1088];
 
-  assign c$xs_app_arg_app_arg_0 = {{(4-3) {1'b0}},nxt[979:977]};
+  assign c$xs_app_arg_app_arg_0 = {{(4-3) {1'b0}},nxt[1090:1088]};
 
   always @(*) begin
     case(c$xs_app_arg_case_scrut_0)
@@ -6882,23 +7540,23 @@ module decoder_prefill_fault_latekv
     endcase
   end
 
-  assign c$dtt_rhs_19 = nxt[1140:1136];
+  assign c$dtt_rhs_19 = nxt[1289:1285];
 
   assign c$xs_app_arg_case_scrut_0 = $unsigned(c$dtt_rhs_19);
 
-  assign addr_selection_1 = nxt[1140:1136];
+  assign addr_selection_1 = nxt[1289:1285];
 
-  assign c$bv_34 = nxt[1130:1125];
+  assign c$bv_35 = nxt[1279:1274];
 
-  assign c$bv_35 = nxt[1124:1117];
+  assign c$bv_36 = nxt[1273:1266];
 
-  assign c$bv_36 = macN[39:32];
+  assign c$bv_37 = macN[39:32];
 
   always @(*) begin
     case(addr_selection_1)
-      5'b00001 : addr = {{(7-6) {1'b0}},nxt[1130:1125]};
-      5'b00100 : addr = c$bv_35[0+:7];
-      5'b00110 : addr = c$bv_36[0+:7];
+      5'b00001 : addr = {{(7-6) {1'b0}},nxt[1279:1274]};
+      5'b00100 : addr = c$bv_36[0+:7];
+      5'b00110 : addr = c$bv_37[0+:7];
       default : addr = 7'd0;
     endcase
   end
@@ -6909,14 +7567,15 @@ module decoder_prefill_fault_latekv
                       ds3,   ds4,   ds5,   ds6,   ds7,   ds8,   ds9,
                       ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
                       ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
-                      ds22,   ds23,   ds24,   ds25};
+                      ds22,   ds23,   ds24,   ds25,   ds26,   ds27,
+                      ds28};
 
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds_5_register
     if ( rst) begin
       ds_5 <= 5'd0;
     end else begin
-      ds_5 <= nxt[1140:1136];
+      ds_5 <= nxt[1289:1285];
     end
   end
   // register end
@@ -6926,7 +7585,7 @@ module decoder_prefill_fault_latekv
     if ( rst) begin
       ds1_2 <= 1'd0;
     end else begin
-      ds1_2 <= nxt[1135:1135];
+      ds1_2 <= nxt[1284:1284];
     end
   end
   // register end
@@ -6936,7 +7595,7 @@ module decoder_prefill_fault_latekv
     if ( rst) begin
       ds2_0 <= 4'd0;
     end else begin
-      ds2_0 <= nxt[1134:1131];
+      ds2_0 <= nxt[1283:1280];
     end
   end
   // register end
@@ -6946,7 +7605,7 @@ module decoder_prefill_fault_latekv
     if ( rst) begin
       ds3 <= 6'd0;
     end else begin
-      ds3 <= nxt[1130:1125];
+      ds3 <= nxt[1279:1274];
     end
   end
   // register end
@@ -6956,7 +7615,7 @@ module decoder_prefill_fault_latekv
     if ( rst) begin
       ds4 <= 8'd0;
     end else begin
-      ds4 <= nxt[1124:1117];
+      ds4 <= nxt[1273:1266];
     end
   end
   // register end
@@ -6966,7 +7625,7 @@ module decoder_prefill_fault_latekv
     if ( rst) begin
       ds5 <= 2'd0;
     end else begin
-      ds5 <= nxt[1116:1115];
+      ds5 <= nxt[1265:1264];
     end
   end
   // register end
@@ -6976,7 +7635,7 @@ module decoder_prefill_fault_latekv
     if ( rst) begin
       ds6 <= 64'sd0;
     end else begin
-      ds6 <= $signed(nxt[1114:1051]);
+      ds6 <= $signed(nxt[1263:1200]);
     end
   end
   // register end
@@ -6986,7 +7645,7 @@ module decoder_prefill_fault_latekv
     if ( rst) begin
       ds7 <= 32'sd0;
     end else begin
-      ds7 <= $signed(nxt[1050:1019]);
+      ds7 <= $signed(nxt[1199:1168]);
     end
   end
   // register end
@@ -6994,9 +7653,9 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds8_register
     if ( rst) begin
-      ds8 <= 32'd0;
+      ds8 <= 6'sd0;
     end else begin
-      ds8 <= nxt[1018:987];
+      ds8 <= $signed(nxt[1167:1162]);
     end
   end
   // register end
@@ -7004,9 +7663,9 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds9_register
     if ( rst) begin
-      ds9 <= 7'sd0;
+      ds9 <= 32'sd0;
     end else begin
-      ds9 <= $signed(nxt[986:980]);
+      ds9 <= $signed(nxt[1161:1130]);
     end
   end
   // register end
@@ -7014,9 +7673,9 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds10_register
     if ( rst) begin
-      ds10 <= 3'd0;
+      ds10 <= 32'd0;
     end else begin
-      ds10 <= nxt[979:977];
+      ds10 <= nxt[1129:1098];
     end
   end
   // register end
@@ -7024,9 +7683,9 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds11_register
     if ( rst) begin
-      ds11 <= 8'd0;
+      ds11 <= 7'sd0;
     end else begin
-      ds11 <= nxt[976:969];
+      ds11 <= $signed(nxt[1097:1091]);
     end
   end
   // register end
@@ -7034,9 +7693,9 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds12_register
     if ( rst) begin
-      ds12 <= 8'd0;
+      ds12 <= 3'd0;
     end else begin
-      ds12 <= nxt[968:961];
+      ds12 <= nxt[1090:1088];
     end
   end
   // register end
@@ -7044,9 +7703,9 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds13_register
     if ( rst) begin
-      ds13 <= 32'sd0;
+      ds13 <= 8'd0;
     end else begin
-      ds13 <= $signed(nxt[960:929]);
+      ds13 <= nxt[1087:1080];
     end
   end
   // register end
@@ -7054,9 +7713,9 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds14_register
     if ( rst) begin
-      ds14 <= 2'd0;
+      ds14 <= 8'd0;
     end else begin
-      ds14 <= nxt[928:927];
+      ds14 <= nxt[1079:1072];
     end
   end
   // register end
@@ -7064,9 +7723,9 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds15_register
     if ( rst) begin
-      ds15 <= 32'd0;
+      ds15 <= 32'sd0;
     end else begin
-      ds15 <= nxt[926:895];
+      ds15 <= $signed(nxt[1071:1040]);
     end
   end
   // register end
@@ -7074,10 +7733,9 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds16_register
     if ( rst) begin
-      ds16 <= {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0};
+      ds16 <= 2'd0;
     end else begin
-      ds16 <= nxt[894:767];
+      ds16 <= nxt[1039:1038];
     end
   end
   // register end
@@ -7085,9 +7743,9 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds17_register
     if ( rst) begin
-      ds17 <= 7'sd0;
+      ds17 <= 32'd0;
     end else begin
-      ds17 <= $signed(nxt[766:760]);
+      ds17 <= nxt[1037:1006];
     end
   end
   // register end
@@ -7098,7 +7756,7 @@ module decoder_prefill_fault_latekv
       ds18 <= {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
    8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0};
     end else begin
-      ds18 <= nxt[759:632];
+      ds18 <= nxt[1005:878];
     end
   end
   // register end
@@ -7108,7 +7766,7 @@ module decoder_prefill_fault_latekv
     if ( rst) begin
       ds19 <= 7'sd0;
     end else begin
-      ds19 <= $signed(nxt[631:625]);
+      ds19 <= $signed(nxt[877:871]);
     end
   end
   // register end
@@ -7116,9 +7774,10 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds20_register
     if ( rst) begin
-      ds20 <= 2'd0;
+      ds20 <= {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
+   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0};
     end else begin
-      ds20 <= nxt[624:623];
+      ds20 <= nxt[870:743];
     end
   end
   // register end
@@ -7126,9 +7785,9 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds21_register
     if ( rst) begin
-      ds21 <= 4'd0;
+      ds21 <= 7'sd0;
     end else begin
-      ds21 <= nxt[622:619];
+      ds21 <= $signed(nxt[742:736]);
     end
   end
   // register end
@@ -7136,11 +7795,9 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds22_register
     if ( rst) begin
-      ds22 <= {32'sd0,   32'sd0,   {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-                        32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-                        32'sd0,   32'sd0,   32'sd0,   32'sd0}};
+      ds22 <= 2'd0;
     end else begin
-      ds22 <= nxt[618:43];
+      ds22 <= nxt[735:734];
     end
   end
   // register end
@@ -7148,9 +7805,9 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds23_register
     if ( rst) begin
-      ds23 <= 5'd0;
+      ds23 <= 4'd0;
     end else begin
-      ds23 <= nxt[42:38];
+      ds23 <= nxt[733:730];
     end
   end
   // register end
@@ -7158,9 +7815,11 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds24_register
     if ( rst) begin
-      ds24 <= 32'sd0;
+      ds24 <= {32'sd0,   32'sd0,   {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                        32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                        32'sd0,   32'sd0,   32'sd0,   32'sd0}};
     end else begin
-      ds24 <= $signed(nxt[37:6]);
+      ds24 <= nxt[729:154];
     end
   end
   // register end
@@ -7168,17 +7827,47 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds25_register
     if ( rst) begin
-      ds25 <= 6'd0;
+      ds25 <= 5'd0;
     end else begin
-      ds25 <= nxt[5:0];
+      ds25 <= nxt[153:149];
     end
   end
   // register end
 
-  assign result_61 = {c$case_alt_51,
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds26_register
+    if ( rst) begin
+      ds26 <= 32'sd0;
+    end else begin
+      ds26 <= $signed(nxt[148:117]);
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds27_register
+    if ( rst) begin
+      ds27 <= 6'd0;
+    end else begin
+      ds27 <= nxt[116:111];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds28_register
+    if ( rst) begin
+      ds28 <= {32'd0,   32'd0,   42'd0,   5'd0};
+    end else begin
+      ds28 <= nxt[110:0];
+    end
+  end
+  // register end
+
+  assign result_61 = {c$case_alt_54,
                       st_2[4105:2053]};
 
-  assign c$case_alt_51 = b_1[2052:2052] ? 1'b0 : 1'b1;
+  assign c$case_alt_54 = b_1[2052:2052] ? 1'b0 : 1'b1;
 
   assign c$ds1_app_arg_4 = a1_8[2052:2052] ? 1'b1 : 1'b0;
 
@@ -7195,9 +7884,9 @@ module decoder_prefill_fault_latekv
   end
   // register end
 
-  assign result_selection_78 = result_96[2339:287];
+  assign result_selection_81 = result_97[2339:287];
 
-  assign result_62 = result_selection_78[2052:2052] ? c$st_case_alt_3 : {ds1_3[4105:2053],
+  assign result_62 = result_selection_81[2052:2052] ? c$st_case_alt_3 : {ds1_3[4105:2053],
                                                                          ds1_3[2052:0]};
 
   assign c$st_case_alt_3 = b_1[2052:2052] ? {ds1_3[4105:2053],
@@ -7206,7 +7895,7 @@ module decoder_prefill_fault_latekv
   assign c$st_case_alt_selection_10 = ds1_3[4105:2053];
 
   assign c$st_case_alt_4 = c$st_case_alt_selection_10[2052:2052] ? {ds1_3[4105:2053],
-                                                                    result_96[2339:287]} : {result_96[2339:287],
+                                                                    result_97[2339:287]} : {result_97[2339:287],
                                                                                             ds1_3[2052:0]};
 
   assign ds1_3 = (result_63[2059:2059] & c$ds1_app_arg_4) ? {b_1,
@@ -7214,14 +7903,14 @@ module decoder_prefill_fault_latekv
 
   assign b_1 = st_2[2052:0];
 
-  assign result_63 = {c$case_alt_53 & (result_64[1124:1117] == 8'd63),
-                      c$case_alt_52};
+  assign result_63 = {c$case_alt_56 & (result_64[1273:1266] == 8'd63),
+                      c$case_alt_55};
 
   always @(*) begin
     case(c$case_scrut_3)
-      64'sd17 : c$case_alt_52 = {1'b1,{result_64[1134:1131],
-                                       result_64[5:0],   logits}};
-      default : c$case_alt_52 = {1'b0,2058'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx};
+      64'sd21 : c$case_alt_55 = {1'b1,{result_64[1283:1280],
+                                       result_64[116:111],   logits}};
+      default : c$case_alt_55 = {1'b0,2058'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx};
     endcase
   end
 
@@ -7248,21 +7937,21 @@ module decoder_prefill_fault_latekv
 
   always @(*) begin
     case(c$case_scrut_3)
-      64'sd16 : c$logits_case_alt_0 = c$logits_case_alt;
+      64'sd20 : c$logits_case_alt_0 = c$logits_case_alt;
       default : c$logits_case_alt_0 = logits;
     endcase
   end
 
-  assign l = $signed(result_91[95:64]);
+  assign l = $signed(result_92[95:64]);
 
   always @(*) begin
     case(c$case_scrut_3)
-      64'sd1 : c$case_alt_53 = 1'b1;
-      default : c$case_alt_53 = 1'b0;
+      64'sd1 : c$case_alt_56 = 1'b1;
+      default : c$case_alt_56 = 1'b0;
     endcase
   end
 
-  assign c$dtt_rhs_22 = result_64[1140:1136];
+  assign c$dtt_rhs_22 = result_64[1289:1285];
 
   assign c$case_scrut_3 = $unsigned(c$dtt_rhs_22);
 
@@ -7272,14 +7961,14 @@ module decoder_prefill_fault_latekv
                       ds13_0,   ds14_0,   ds15_0,   ds16_0,
                       ds17_0,   ds18_0,   ds19_0,   ds20_0,
                       ds21_0,   ds22_0,   ds23_0,   ds24_0,
-                      ds25_0};
+                      ds25_0,   ds26_0,   ds27_0,   ds28_0};
 
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds_6_register
     if ( rst) begin
       ds_6 <= 5'd0;
     end else begin
-      ds_6 <= nxt_0[1140:1136];
+      ds_6 <= nxt_0[1289:1285];
     end
   end
   // register end
@@ -7289,7 +7978,7 @@ module decoder_prefill_fault_latekv
     if ( rst) begin
       ds1_4 <= 1'd0;
     end else begin
-      ds1_4 <= nxt_0[1135:1135];
+      ds1_4 <= nxt_0[1284:1284];
     end
   end
   // register end
@@ -7299,7 +7988,7 @@ module decoder_prefill_fault_latekv
     if ( rst) begin
       ds2_1 <= 4'd0;
     end else begin
-      ds2_1 <= nxt_0[1134:1131];
+      ds2_1 <= nxt_0[1283:1280];
     end
   end
   // register end
@@ -7309,7 +7998,7 @@ module decoder_prefill_fault_latekv
     if ( rst) begin
       ds3_0 <= 6'd0;
     end else begin
-      ds3_0 <= nxt_0[1130:1125];
+      ds3_0 <= nxt_0[1279:1274];
     end
   end
   // register end
@@ -7319,7 +8008,7 @@ module decoder_prefill_fault_latekv
     if ( rst) begin
       ds4_0 <= 8'd0;
     end else begin
-      ds4_0 <= nxt_0[1124:1117];
+      ds4_0 <= nxt_0[1273:1266];
     end
   end
   // register end
@@ -7329,7 +8018,7 @@ module decoder_prefill_fault_latekv
     if ( rst) begin
       ds5_0 <= 2'd0;
     end else begin
-      ds5_0 <= nxt_0[1116:1115];
+      ds5_0 <= nxt_0[1265:1264];
     end
   end
   // register end
@@ -7339,7 +8028,7 @@ module decoder_prefill_fault_latekv
     if ( rst) begin
       ds6_0 <= 64'sd0;
     end else begin
-      ds6_0 <= $signed(nxt_0[1114:1051]);
+      ds6_0 <= $signed(nxt_0[1263:1200]);
     end
   end
   // register end
@@ -7349,7 +8038,7 @@ module decoder_prefill_fault_latekv
     if ( rst) begin
       ds7_0 <= 32'sd0;
     end else begin
-      ds7_0 <= $signed(nxt_0[1050:1019]);
+      ds7_0 <= $signed(nxt_0[1199:1168]);
     end
   end
   // register end
@@ -7357,9 +8046,9 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds8_0_register
     if ( rst) begin
-      ds8_0 <= 32'd0;
+      ds8_0 <= 6'sd0;
     end else begin
-      ds8_0 <= nxt_0[1018:987];
+      ds8_0 <= $signed(nxt_0[1167:1162]);
     end
   end
   // register end
@@ -7367,9 +8056,9 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds9_0_register
     if ( rst) begin
-      ds9_0 <= 7'sd0;
+      ds9_0 <= 32'sd0;
     end else begin
-      ds9_0 <= $signed(nxt_0[986:980]);
+      ds9_0 <= $signed(nxt_0[1161:1130]);
     end
   end
   // register end
@@ -7377,9 +8066,9 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds10_0_register
     if ( rst) begin
-      ds10_0 <= 3'd0;
+      ds10_0 <= 32'd0;
     end else begin
-      ds10_0 <= nxt_0[979:977];
+      ds10_0 <= nxt_0[1129:1098];
     end
   end
   // register end
@@ -7387,9 +8076,9 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds11_0_register
     if ( rst) begin
-      ds11_0 <= 8'd0;
+      ds11_0 <= 7'sd0;
     end else begin
-      ds11_0 <= nxt_0[976:969];
+      ds11_0 <= $signed(nxt_0[1097:1091]);
     end
   end
   // register end
@@ -7397,9 +8086,9 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds12_0_register
     if ( rst) begin
-      ds12_0 <= 8'd0;
+      ds12_0 <= 3'd0;
     end else begin
-      ds12_0 <= nxt_0[968:961];
+      ds12_0 <= nxt_0[1090:1088];
     end
   end
   // register end
@@ -7407,9 +8096,9 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds13_0_register
     if ( rst) begin
-      ds13_0 <= 32'sd0;
+      ds13_0 <= 8'd0;
     end else begin
-      ds13_0 <= $signed(nxt_0[960:929]);
+      ds13_0 <= nxt_0[1087:1080];
     end
   end
   // register end
@@ -7417,9 +8106,9 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds14_0_register
     if ( rst) begin
-      ds14_0 <= 2'd0;
+      ds14_0 <= 8'd0;
     end else begin
-      ds14_0 <= nxt_0[928:927];
+      ds14_0 <= nxt_0[1079:1072];
     end
   end
   // register end
@@ -7427,9 +8116,9 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds15_0_register
     if ( rst) begin
-      ds15_0 <= 32'd0;
+      ds15_0 <= 32'sd0;
     end else begin
-      ds15_0 <= nxt_0[926:895];
+      ds15_0 <= $signed(nxt_0[1071:1040]);
     end
   end
   // register end
@@ -7437,10 +8126,9 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds16_0_register
     if ( rst) begin
-      ds16_0 <= {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0};
+      ds16_0 <= 2'd0;
     end else begin
-      ds16_0 <= nxt_0[894:767];
+      ds16_0 <= nxt_0[1039:1038];
     end
   end
   // register end
@@ -7448,9 +8136,9 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds17_0_register
     if ( rst) begin
-      ds17_0 <= 7'sd0;
+      ds17_0 <= 32'd0;
     end else begin
-      ds17_0 <= $signed(nxt_0[766:760]);
+      ds17_0 <= nxt_0[1037:1006];
     end
   end
   // register end
@@ -7461,7 +8149,7 @@ module decoder_prefill_fault_latekv
       ds18_0 <= {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
    8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0};
     end else begin
-      ds18_0 <= nxt_0[759:632];
+      ds18_0 <= nxt_0[1005:878];
     end
   end
   // register end
@@ -7471,7 +8159,7 @@ module decoder_prefill_fault_latekv
     if ( rst) begin
       ds19_0 <= 7'sd0;
     end else begin
-      ds19_0 <= $signed(nxt_0[631:625]);
+      ds19_0 <= $signed(nxt_0[877:871]);
     end
   end
   // register end
@@ -7479,9 +8167,10 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds20_0_register
     if ( rst) begin
-      ds20_0 <= 2'd0;
+      ds20_0 <= {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
+   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0};
     end else begin
-      ds20_0 <= nxt_0[624:623];
+      ds20_0 <= nxt_0[870:743];
     end
   end
   // register end
@@ -7489,9 +8178,9 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds21_0_register
     if ( rst) begin
-      ds21_0 <= 4'd0;
+      ds21_0 <= 7'sd0;
     end else begin
-      ds21_0 <= nxt_0[622:619];
+      ds21_0 <= $signed(nxt_0[742:736]);
     end
   end
   // register end
@@ -7499,11 +8188,9 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds22_0_register
     if ( rst) begin
-      ds22_0 <= {32'sd0,   32'sd0,   {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-                        32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-                        32'sd0,   32'sd0,   32'sd0,   32'sd0}};
+      ds22_0 <= 2'd0;
     end else begin
-      ds22_0 <= nxt_0[618:43];
+      ds22_0 <= nxt_0[735:734];
     end
   end
   // register end
@@ -7511,9 +8198,9 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds23_0_register
     if ( rst) begin
-      ds23_0 <= 5'd0;
+      ds23_0 <= 4'd0;
     end else begin
-      ds23_0 <= nxt_0[42:38];
+      ds23_0 <= nxt_0[733:730];
     end
   end
   // register end
@@ -7521,9 +8208,11 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds24_0_register
     if ( rst) begin
-      ds24_0 <= 32'sd0;
+      ds24_0 <= {32'sd0,   32'sd0,   {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                        32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                        32'sd0,   32'sd0,   32'sd0,   32'sd0}};
     end else begin
-      ds24_0 <= $signed(nxt_0[37:6]);
+      ds24_0 <= nxt_0[729:154];
     end
   end
   // register end
@@ -7531,132 +8220,173 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds25_0_register
     if ( rst) begin
-      ds25_0 <= 6'd0;
+      ds25_0 <= 5'd0;
     end else begin
-      ds25_0 <= nxt_0[5:0];
+      ds25_0 <= nxt_0[153:149];
     end
   end
   // register end
 
-  assign nxt_0 = result_65[1616:476];
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds26_0_register
+    if ( rst) begin
+      ds26_0 <= 32'sd0;
+    end else begin
+      ds26_0 <= $signed(nxt_0[148:117]);
+    end
+  end
+  // register end
 
-  assign result_selection_81 = result_64[1140:1136];
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds27_0_register
+    if ( rst) begin
+      ds27_0 <= 6'd0;
+    end else begin
+      ds27_0 <= nxt_0[116:111];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds28_0_register
+    if ( rst) begin
+      ds28_0 <= {32'd0,   32'd0,   42'd0,   5'd0};
+    end else begin
+      ds28_0 <= nxt_0[110:0];
+    end
+  end
+  // register end
+
+  assign nxt_0 = result_65[1765:476];
+
+  assign result_selection_84 = result_64[1289:1285];
 
   always @(*) begin
-    case(result_selection_81)
+    case(result_selection_84)
       5'b00000 : result_65 = c$ds1_case_alt_2;
       default : result_65 = result_66;
     endcase
   end
 
   assign c$ds1_case_alt_2 = b2[2052:2052] ? {{5'd1,
-                                              result_64[1135:1135],   p_0,
-                                              result_64[1130:1125],   8'd0,   2'd2,
-                                              $signed(result_64[1114:1051]),
-                                              $signed(result_64[1050:1019]),
-                                              result_64[1018:987],
-                                              $signed(result_64[986:980]),
-                                              result_64[979:977],   result_64[976:969],
-                                              result_64[968:961],
-                                              $signed(result_64[960:929]),
-                                              result_64[928:927],   result_64[926:895],
-                                              result_64[894:767],
-                                              $signed(result_64[766:760]),
-                                              result_64[759:632],
-                                              $signed(result_64[631:625]),
-                                              result_64[624:623],   result_64[622:619],
-                                              result_64[618:43],   result_64[42:38],
-                                              $signed(result_64[37:6]),   result_64[5:0]},
+                                              result_64[1284:1284],   p_0,
+                                              result_64[1279:1274],   8'd0,   2'd2,
+                                              $signed(result_64[1263:1200]),
+                                              $signed(result_64[1199:1168]),
+                                              $signed(result_64[1167:1162]),
+                                              $signed(result_64[1161:1130]),
+                                              result_64[1129:1098],
+                                              $signed(result_64[1097:1091]),
+                                              result_64[1090:1088],   result_64[1087:1080],
+                                              result_64[1079:1072],
+                                              $signed(result_64[1071:1040]),
+                                              result_64[1039:1038],   result_64[1037:1006],
+                                              result_64[1005:878],
+                                              $signed(result_64[877:871]),
+                                              result_64[870:743],
+                                              $signed(result_64[742:736]),
+                                              result_64[735:734],   result_64[733:730],
+                                              result_64[729:154],   result_64[153:149],
+                                              $signed(result_64[148:117]),
+                                              result_64[116:111],   result_64[110:0]},
                                              result_66[475:199],
                                              result_66[198:0]} : result_66;
 
   assign p_0 = b2[2051:2048];
 
-  assign result_selection_84 = result_64[1140:1136];
+  assign result_selection_87 = result_64[1289:1285];
 
-  assign c$bv_37 = result_64[624:623];
+  assign c$bv_38 = result_64[735:734];
 
   always @(*) begin
-    case(result_selection_84)
-      5'b00000 : result_66 = {result_64,
+    case(result_selection_87)
+      5'b00000 : result_66 = {{5'd0,
+                               result_64[1284:1284],   result_64[1283:1280],
+                               result_64[1279:1274],   result_64[1273:1266],
+                               result_64[1265:1264],
+                               $signed(result_64[1263:1200]),
+                               $signed(result_64[1199:1168]),
+                               $signed(result_64[1167:1162]),
+                               $signed(result_64[1161:1130]),
+                               result_64[1129:1098],
+                               $signed(result_64[1097:1091]),
+                               result_64[1090:1088],   result_64[1087:1080],
+                               result_64[1079:1072],
+                               $signed(result_64[1071:1040]),
+                               result_64[1039:1038],   result_64[1037:1006],
+                               result_64[1005:878],
+                               $signed(result_64[877:871]),
+                               result_64[870:743],
+                               $signed(result_64[742:736]),
+                               result_64[735:734],   result_64[733:730],
+                               result_64[729:154],   result_64[153:149],
+                               $signed(result_64[148:117]),
+                               result_64[116:111],   c$recipNextOut_0},
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00001 : result_66 = {c$app_arg_44,
+      5'b00001 : result_66 = {c$app_arg_56,
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {{1'b1,{c$step_$jOut_app_arg_2,   result_85}},
+                              {{1'b1,{c$step_$jOut_app_arg_2,   result_86}},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00010 : result_66 = {result_80,
+      5'b00010 : result_66 = {result_81,
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00011 : result_66 = {{5'd4,
-                               result_64[1135:1135],   result_64[1134:1131],
-                               result_64[1130:1125],   8'd0,
-                               result_64[1116:1115],
-                               $signed(result_64[1114:1051]),   c$app_arg_43,
-                               32'd0,   $signed(result_64[986:980]),
-                               result_64[979:977],   result_64[976:969],
-                               result_64[968:961],
-                               $signed(result_64[960:929]),
-                               result_64[928:927],   result_64[926:895],
-                               result_64[894:767],
-                               $signed(result_64[766:760]),
-                               result_64[759:632],
-                               $signed(result_64[631:625]),
-                               result_64[624:623],   result_64[622:619],
-                               result_64[618:43],   result_64[42:38],
-                               $signed(result_64[37:6]),   result_64[5:0]},
+      5'b00011 : result_66 = {result_80,
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00100 : result_66 = {c$app_arg_42,
+      5'b00100 : result_66 = {c$app_arg_50,
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b1,{c$app_arg_41,   o_3}},
+                               {1'b1,{c$app_arg_49,   o_3}},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
       5'b00101 : result_66 = {{5'd6,
-                               result_64[1135:1135],   result_64[1134:1131],
-                               result_64[1130:1125],   result_64[1124:1117],
-                               result_64[1116:1115],
-                               $signed(result_64[1114:1051]),
-                               $signed(result_64[1050:1019]),
-                               result_64[1018:987],   result_82,   k_2,
+                               result_64[1284:1284],   result_64[1283:1280],
+                               result_64[1279:1274],   result_64[1273:1266],
+                               result_64[1265:1264],
+                               $signed(result_64[1263:1200]),
+                               $signed(result_64[1199:1168]),
+                               $signed(result_64[1167:1162]),
+                               $signed(result_64[1161:1130]),
+                               result_64[1129:1098],   result_83,   k_2,
                                c$matrixShapeOut_0[15:8],
                                c$matrixShapeOut_0[7:0],
-                               $signed(result_64[960:929]),
-                               result_64[928:927],   result_64[926:895],
-                               result_64[894:767],
-                               $signed(result_64[766:760]),
-                               result_64[759:632],
-                               $signed(result_64[631:625]),
-                               result_64[624:623],   result_64[622:619],
-                               result_64[618:43],   result_64[42:38],
-                               $signed(result_64[37:6]),   result_64[5:0]},
+                               $signed(result_64[1071:1040]),
+                               result_64[1039:1038],   result_64[1037:1006],
+                               result_64[1005:878],
+                               $signed(result_64[877:871]),
+                               result_64[870:743],
+                               $signed(result_64[742:736]),
+                               result_64[735:734],   result_64[733:730],
+                               result_64[729:154],   result_64[153:149],
+                               $signed(result_64[148:117]),
+                               result_64[116:111],   c$recipNextOut_0},
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00110 : result_66 = {c$app_arg_40,
+      5'b00110 : result_66 = {c$app_arg_48,
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              c$app_arg_39};
-      5'b00111 : result_66 = {c$app_arg_38,
+                              c$app_arg_47};
+      5'b00111 : result_66 = {c$app_arg_46,
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -7665,137 +8395,242 @@ module decoder_prefill_fault_latekv
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
       5'b01000 : result_66 = {result_74,
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              c$app_arg_35};
+                              c$app_arg_43};
       5'b01001 : result_66 = result_68;
-      5'b01010 : result_66 = {{c$app_arg_31,
-                               result_64[1135:1135],   result_64[1134:1131],
-                               result_64[1130:1125],   result_64[1124:1117],
-                               result_64[1116:1115],
-                               $signed(result_64[1114:1051]),
-                               $signed(result_64[1050:1019]),
-                               result_64[1018:987],
-                               $signed(result_64[986:980]),
-                               result_64[979:977],   result_64[976:969],
-                               result_64[968:961],
-                               $signed(result_64[960:929]),
-                               result_64[928:927],   result_64[926:895],
-                               result_64[894:767],
-                               $signed(result_64[766:760]),
-                               result_64[759:632],
-                               $signed(result_64[631:625]),
-                               result_64[624:623],
-                               result_64[622:619] + 4'd1,   ds27_0[576:1],
-                               result_64[42:38] + c$case_alt_59,
-                               $signed(result_64[37:6]),   result_64[5:0]},
+      5'b01010 : result_66 = {{c$app_arg_39,
+                               result_64[1284:1284],   result_64[1283:1280],
+                               result_64[1279:1274],   result_64[1273:1266],
+                               result_64[1265:1264],
+                               $signed(result_64[1263:1200]),
+                               $signed(result_64[1199:1168]),
+                               $signed(result_64[1167:1162]),
+                               $signed(result_64[1161:1130]),
+                               result_64[1129:1098],
+                               $signed(result_64[1097:1091]),
+                               result_64[1090:1088],   result_64[1087:1080],
+                               result_64[1079:1072],
+                               $signed(result_64[1071:1040]),
+                               result_64[1039:1038],   result_64[1037:1006],
+                               result_64[1005:878],
+                               $signed(result_64[877:871]),
+                               result_64[870:743],
+                               $signed(result_64[742:736]),
+                               result_64[735:734],
+                               result_64[733:730] + 4'd1,   ds30_1[576:1],
+                               result_64[153:149] + c$case_alt_64,
+                               $signed(result_64[148:117]),
+                               result_64[116:111],   c$recipNextOut_0},
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01011 : result_66 = {c$app_arg_30,
+      5'b01011 : result_66 = {{5'd12,
+                               result_64[1284:1284],   result_64[1283:1280],
+                               result_64[1279:1274],   result_64[1273:1266],
+                               result_64[1265:1264],
+                               $signed(result_64[1263:1200]),
+                               $signed(result_64[1199:1168]),
+                               $signed(result_64[1167:1162]),
+                               $signed(result_64[1161:1130]),
+                               result_64[1129:1098],
+                               $signed(result_64[1097:1091]),
+                               result_64[1090:1088],   result_64[1087:1080],
+                               result_64[1079:1072],
+                               $signed(result_64[1071:1040]),
+                               result_64[1039:1038],   result_64[1037:1006],
+                               result_64[1005:878],
+                               $signed(result_64[877:871]),
+                               result_64[870:743],
+                               $signed(result_64[742:736]),
+                               result_64[735:734],   result_64[733:730],
+                               result_64[729:154],   result_64[153:149],
+                               $signed(result_64[148:117]),
+                               result_64[116:111],   c$app_arg_38},
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b1,{(({{(7-2) {1'b0}},result_64[624:623]}) * 7'd16) + c$app_arg_41,
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b01100 : result_66 = {c$case_alt_63,
+                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b01101 : result_66 = {c$app_arg_37,
+                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b1,{(({{(7-2) {1'b0}},result_64[735:734]}) * 7'd16) + c$app_arg_49,
                                       o_4}},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01100 : result_66 = {{5'd6,
-                               result_64[1135:1135],   result_64[1134:1131],
-                               result_64[1130:1125],   result_64[1124:1117],
-                               result_64[1116:1115],
-                               $signed(result_64[1114:1051]),
-                               $signed(result_64[1050:1019]),
-                               result_64[1018:987],   result_82,   3'd3,
-                               8'd64,   8'd64,   $signed(result_64[960:929]),
-                               result_64[928:927],   result_64[926:895],
-                               result_64[894:767],
-                               $signed(result_64[766:760]),
-                               result_64[759:632],
-                               $signed(result_64[631:625]),
-                               result_64[624:623],   result_64[622:619],
-                               result_64[618:43],   result_64[42:38],
-                               $signed(result_64[37:6]),   result_64[5:0]},
+      5'b01110 : result_66 = {{5'd6,
+                               result_64[1284:1284],   result_64[1283:1280],
+                               result_64[1279:1274],   result_64[1273:1266],
+                               result_64[1265:1264],
+                               $signed(result_64[1263:1200]),
+                               $signed(result_64[1199:1168]),
+                               $signed(result_64[1167:1162]),
+                               $signed(result_64[1161:1130]),
+                               result_64[1129:1098],   result_83,   3'd3,
+                               8'd64,   8'd64,
+                               $signed(result_64[1071:1040]),
+                               result_64[1039:1038],   result_64[1037:1006],
+                               result_64[1005:878],
+                               $signed(result_64[877:871]),
+                               result_64[870:743],
+                               $signed(result_64[742:736]),
+                               result_64[735:734],   result_64[733:730],
+                               result_64[729:154],   result_64[153:149],
+                               $signed(result_64[148:117]),
+                               result_64[116:111],   c$recipNextOut_0},
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01101 : result_66 = {c$app_arg_29,
+      5'b01111 : result_66 = {c$app_arg_36,
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b1,{c$step_$jOut_app_arg_2,   result_67}},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01110 : result_66 = {c$app_arg_28,
+      5'b10000 : result_66 = {{5'd17,
+                               result_64[1284:1284],   result_64[1283:1280],
+                               result_64[1279:1274],   result_64[1273:1266],
+                               result_64[1265:1264],
+                               $signed(result_64[1263:1200]),
+                               $signed(result_64[1199:1168]),
+                               $signed(result_64[1167:1162]),
+                               $signed(result_64[1161:1130]),
+                               result_64[1129:1098],
+                               $signed(result_64[1097:1091]),
+                               result_64[1090:1088],   result_64[1087:1080],
+                               result_64[1079:1072],
+                               $signed(result_64[1071:1040]),
+                               result_64[1039:1038],   result_64[1037:1006],
+                               result_64[1005:878],
+                               $signed(result_64[877:871]),
+                               result_64[870:743],
+                               $signed(result_64[742:736]),
+                               result_64[735:734],   result_64[733:730],
+                               result_64[729:154],   result_64[153:149],
+                               $signed(result_64[148:117]),
+                               result_64[116:111],   c$recipStartLargeOut_0},
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b1,{c$app_arg_41,   o_2}},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01111 : result_66 = {{5'd6,
-                               result_64[1135:1135],   result_64[1134:1131],
-                               result_64[1130:1125],   result_64[1124:1117],
-                               result_64[1116:1115],
-                               $signed(result_64[1114:1051]),
-                               $signed(result_64[1050:1019]),
-                               result_64[1018:987],   result_82,   3'd5,
+      5'b10001 : result_66 = c$case_alt_58;
+      5'b10010 : result_66 = {c$app_arg_34,
+                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b1,{c$app_arg_49,   o_2}},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b10011 : result_66 = {{5'd6,
+                               result_64[1284:1284],   result_64[1283:1280],
+                               result_64[1279:1274],   result_64[1273:1266],
+                               result_64[1265:1264],
+                               $signed(result_64[1263:1200]),
+                               $signed(result_64[1199:1168]),
+                               $signed(result_64[1167:1162]),
+                               $signed(result_64[1161:1130]),
+                               result_64[1129:1098],   result_83,   3'd5,
                                8'd64,   8'd128,
-                               $signed(result_64[960:929]),
-                               result_64[928:927],   result_64[926:895],
-                               result_64[894:767],
-                               $signed(result_64[766:760]),
-                               result_64[759:632],
-                               $signed(result_64[631:625]),
-                               result_64[624:623],   result_64[622:619],
-                               result_64[618:43],   result_64[42:38],
-                               $signed(result_64[37:6]),   result_64[5:0]},
+                               $signed(result_64[1071:1040]),
+                               result_64[1039:1038],   result_64[1037:1006],
+                               result_64[1005:878],
+                               $signed(result_64[877:871]),
+                               result_64[870:743],
+                               $signed(result_64[742:736]),
+                               result_64[735:734],   result_64[733:730],
+                               result_64[729:154],   result_64[153:149],
+                               $signed(result_64[148:117]),
+                               result_64[116:111],   c$recipNextOut_0},
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b10000 : result_66 = {c$step_$jOut_0,
+      5'b10100 : result_66 = {c$step_$jOut_0,
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      default : result_66 = c$case_alt_54;
+      default : result_66 = c$case_alt_57;
     endcase
   end
 
-  assign c$case_alt_54 = out_ready ? {{5'd0,
-                                       result_64[1135:1135],   result_64[1134:1131],
-                                       result_64[1130:1125],   result_64[1124:1117],
-                                       result_64[1116:1115],
-                                       $signed(result_64[1114:1051]),
-                                       $signed(result_64[1050:1019]),
-                                       result_64[1018:987],
-                                       $signed(result_64[986:980]),
-                                       result_64[979:977],   result_64[976:969],
-                                       result_64[968:961],
-                                       $signed(result_64[960:929]),
-                                       result_64[928:927],   result_64[926:895],
-                                       result_64[894:767],
-                                       $signed(result_64[766:760]),
-                                       result_64[759:632],
-                                       $signed(result_64[631:625]),
-                                       result_64[624:623],   result_64[622:619],
-                                       result_64[618:43],   result_64[42:38],
-                                       $signed(result_64[37:6]),   result_64[5:0]},
+  assign c$case_alt_57 = out_ready ? {{5'd0,
+                                       result_64[1284:1284],   result_64[1283:1280],
+                                       result_64[1279:1274],   result_64[1273:1266],
+                                       result_64[1265:1264],
+                                       $signed(result_64[1263:1200]),
+                                       $signed(result_64[1199:1168]),
+                                       $signed(result_64[1167:1162]),
+                                       $signed(result_64[1161:1130]),
+                                       result_64[1129:1098],
+                                       $signed(result_64[1097:1091]),
+                                       result_64[1090:1088],   result_64[1087:1080],
+                                       result_64[1079:1072],
+                                       $signed(result_64[1071:1040]),
+                                       result_64[1039:1038],   result_64[1037:1006],
+                                       result_64[1005:878],
+                                       $signed(result_64[877:871]),
+                                       result_64[870:743],
+                                       $signed(result_64[742:736]),
+                                       result_64[735:734],   result_64[733:730],
+                                       result_64[729:154],   result_64[153:149],
+                                       $signed(result_64[148:117]),
+                                       result_64[116:111],   c$recipNextOut_0},
                                       {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                       {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {result_64,
+                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{5'd21,
+                                                                                                result_64[1284:1284],
+                                                                                                result_64[1283:1280],
+                                                                                                result_64[1279:1274],
+                                                                                                result_64[1273:1266],
+                                                                                                result_64[1265:1264],
+                                                                                                $signed(result_64[1263:1200]),
+                                                                                                $signed(result_64[1199:1168]),
+                                                                                                $signed(result_64[1167:1162]),
+                                                                                                $signed(result_64[1161:1130]),
+                                                                                                result_64[1129:1098],
+                                                                                                $signed(result_64[1097:1091]),
+                                                                                                result_64[1090:1088],
+                                                                                                result_64[1087:1080],
+                                                                                                result_64[1079:1072],
+                                                                                                $signed(result_64[1071:1040]),
+                                                                                                result_64[1039:1038],
+                                                                                                result_64[1037:1006],
+                                                                                                result_64[1005:878],
+                                                                                                $signed(result_64[877:871]),
+                                                                                                result_64[870:743],
+                                                                                                $signed(result_64[742:736]),
+                                                                                                result_64[735:734],
+                                                                                                result_64[733:730],
+                                                                                                result_64[729:154],
+                                                                                                result_64[153:149],
+                                                                                                $signed(result_64[148:117]),
+                                                                                                result_64[116:111],
+                                                                                                c$recipNextOut_0},
                                                                                                {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -7803,232 +8638,387 @@ module decoder_prefill_fault_latekv
                                                                                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
 
-  assign c$app_arg_selection_46 = result_64[1124:1117];
+  assign c$app_arg_selection_46 = result_64[1273:1266];
 
   always @(*) begin
     case(c$app_arg_selection_46)
-      8'd127 : c$app_arg_28 = {5'd15,
-                               result_64[1135:1135],   result_64[1134:1131],
-                               result_64[1130:1125],   result_64[1124:1117],
-                               result_64[1116:1115],
-                               $signed(result_64[1114:1051]),
-                               $signed(result_64[1050:1019]),   result_79,
-                               $signed(result_64[986:980]),
-                               result_64[979:977],   result_64[976:969],
-                               result_64[968:961],
-                               $signed(result_64[960:929]),
-                               result_64[928:927],   result_64[926:895],
-                               result_64[894:767],
-                               $signed(result_64[766:760]),
-                               result_64[759:632],
-                               $signed(result_64[631:625]),
-                               result_64[624:623],   result_64[622:619],
-                               result_64[618:43],   result_64[42:38],
-                               $signed(result_64[37:6]),   result_64[5:0]};
-      default : c$app_arg_28 = {5'd14,
-                                result_64[1135:1135],   result_64[1134:1131],
-                                result_64[1130:1125],   step10_0,
-                                result_64[1116:1115],
-                                $signed(result_64[1114:1051]),
-                                $signed(result_64[1050:1019]),   result_79,
-                                $signed(result_64[986:980]),
-                                result_64[979:977],   result_64[976:969],
-                                result_64[968:961],
-                                $signed(result_64[960:929]),
-                                result_64[928:927],   result_64[926:895],
-                                result_64[894:767],
-                                $signed(result_64[766:760]),
-                                result_64[759:632],
-                                $signed(result_64[631:625]),
-                                result_64[624:623],   result_64[622:619],
-                                result_64[618:43],   result_64[42:38],
-                                $signed(result_64[37:6]),   result_64[5:0]};
+      8'd127 : c$app_arg_34 = {5'd19,
+                               result_64[1284:1284],   result_64[1283:1280],
+                               result_64[1279:1274],   result_64[1273:1266],
+                               result_64[1265:1264],
+                               $signed(result_64[1263:1200]),
+                               $signed(result_64[1199:1168]),
+                               $signed(result_64[1167:1162]),
+                               $signed(result_64[1161:1130]),   result_79,
+                               $signed(result_64[1097:1091]),
+                               result_64[1090:1088],   result_64[1087:1080],
+                               result_64[1079:1072],
+                               $signed(result_64[1071:1040]),
+                               result_64[1039:1038],   result_64[1037:1006],
+                               result_64[1005:878],
+                               $signed(result_64[877:871]),
+                               result_64[870:743],
+                               $signed(result_64[742:736]),
+                               result_64[735:734],   result_64[733:730],
+                               result_64[729:154],   result_64[153:149],
+                               $signed(result_64[148:117]),
+                               result_64[116:111],   c$recipNextOut_0};
+      default : c$app_arg_34 = {5'd17,
+                                result_64[1284:1284],   result_64[1283:1280],
+                                result_64[1279:1274],   step10_0,
+                                result_64[1265:1264],
+                                $signed(result_64[1263:1200]),
+                                $signed(result_64[1199:1168]),
+                                $signed(result_64[1167:1162]),
+                                $signed(result_64[1161:1130]),   result_79,
+                                $signed(result_64[1097:1091]),
+                                result_64[1090:1088],   result_64[1087:1080],
+                                result_64[1079:1072],
+                                $signed(result_64[1071:1040]),
+                                result_64[1039:1038],   result_64[1037:1006],
+                                result_64[1005:878],
+                                $signed(result_64[877:871]),
+                                result_64[870:743],
+                                $signed(result_64[742:736]),
+                                result_64[735:734],   result_64[733:730],
+                                result_64[729:154],   result_64[153:149],
+                                $signed(result_64[148:117]),
+                                result_64[116:111],   c$recipStartLargeOut_0};
     endcase
   end
 
-  assign c$s_8 = $signed(result_91[159:128]);
+  assign c$case_alt_58 = (result_64[4:0] != 5'd0) ? {{5'd17,
+                                                      result_64[1284:1284],   result_64[1283:1280],
+                                                      result_64[1279:1274],   result_64[1273:1266],
+                                                      result_64[1265:1264],
+                                                      $signed(result_64[1263:1200]),
+                                                      $signed(result_64[1199:1168]),
+                                                      $signed(result_64[1167:1162]),
+                                                      $signed(result_64[1161:1130]),
+                                                      result_64[1129:1098],
+                                                      $signed(result_64[1097:1091]),
+                                                      result_64[1090:1088],   result_64[1087:1080],
+                                                      result_64[1079:1072],
+                                                      $signed(result_64[1071:1040]),
+                                                      result_64[1039:1038],   result_64[1037:1006],
+                                                      result_64[1005:878],
+                                                      $signed(result_64[877:871]),
+                                                      result_64[870:743],
+                                                      $signed(result_64[742:736]),
+                                                      result_64[735:734],   result_64[733:730],
+                                                      result_64[729:154],   result_64[153:149],
+                                                      $signed(result_64[148:117]),
+                                                      result_64[116:111],   c$recipNextOut_0},
+                                                     {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                     {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{5'd18,
+                                                                                                               result_64[1284:1284],
+                                                                                                               result_64[1283:1280],
+                                                                                                               result_64[1279:1274],
+                                                                                                               result_64[1273:1266],
+                                                                                                               result_64[1265:1264],
+                                                                                                               $signed(result_64[1263:1200]),
+                                                                                                               $signed(result_64[1199:1168]),
+                                                                                                               $signed(result_64[1167:1162]),
+                                                                                                               $signed(result_64[1161:1130]),
+                                                                                                               result_64[1129:1098],
+                                                                                                               $signed(result_64[1097:1091]),
+                                                                                                               result_64[1090:1088],
+                                                                                                               result_64[1087:1080],
+                                                                                                               result_64[1079:1072],
+                                                                                                               c$app_arg_35,
+                                                                                                               result_64[1039:1038],
+                                                                                                               result_64[1037:1006],
+                                                                                                               result_64[1005:878],
+                                                                                                               $signed(result_64[877:871]),
+                                                                                                               result_64[870:743],
+                                                                                                               $signed(result_64[742:736]),
+                                                                                                               result_64[735:734],
+                                                                                                               result_64[733:730],
+                                                                                                               result_64[729:154],
+                                                                                                               result_64[153:149],
+                                                                                                               $signed(result_64[148:117]),
+                                                                                                               result_64[116:111],
+                                                                                                               c$recipNextOut_0},
+                                                                                                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
 
-  assign c$s_9 = $signed(result_91[95:64]);
+  assign c$bv_39 = result_64[46:5];
 
-  assign x_7 = ($signed({{(64-32) {c$s_8[32-1]}},c$s_8})) + ($signed({{(64-32) {c$s_9[32-1]}},c$s_9}));
+  assign c$app_arg_fun_arg_7 = $signed(result_92[63:32]);
 
-  assign c$case_alt_55 = (x_7 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_7[64-1],x_7[0+:(32-1)]}));
+  assign c$app_arg_fun_arg_8 = $signed(((({{(64-42) {1'b0}},result_64[46:5]}))));
 
-  assign result_67 = (x_7 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_55;
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_siluMul LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_siluMul_c$app_arg_35
+    ( .result (c$app_arg_35)
+    , .x (c$app_arg_fun_arg_7)
+    , .sig (c$app_arg_fun_arg_8) );
 
-  assign c$app_arg_29 = (~ (result_64[1124:1117] == 8'd63)) ? {5'd13,
-                                                               result_64[1135:1135],   result_64[1134:1131],
-                                                               result_64[1130:1125],   step10_0,
-                                                               result_64[1116:1115],
-                                                               $signed(result_64[1114:1051]),
-                                                               $signed(result_64[1050:1019]),
-                                                               result_64[1018:987],
-                                                               $signed(result_64[986:980]),
-                                                               result_64[979:977],   result_64[976:969],
-                                                               result_64[968:961],
-                                                               $signed(result_64[960:929]),
-                                                               result_64[928:927],   result_64[926:895],
-                                                               result_64[894:767],
-                                                               $signed(result_64[766:760]),
-                                                               result_64[759:632],
-                                                               $signed(result_64[631:625]),
-                                                               result_64[624:623],   result_64[622:619],
-                                                               result_64[618:43],   result_64[42:38],
-                                                               $signed(result_64[37:6]),
-                                                               result_64[5:0]} : c$case_alt_56;
+  assign c$s_11 = $signed(result_92[159:128]);
 
-  assign c$case_alt_selection_68 = result_64[979:977];
+  assign c$s_12 = $signed(result_92[95:64]);
+
+  assign x_7 = ($signed({{(64-32) {c$s_11[32-1]}},c$s_11})) + ($signed({{(64-32) {c$s_12[32-1]}},c$s_12}));
+
+  assign c$case_alt_59 = (x_7 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_7[64-1],x_7[0+:(32-1)]}));
+
+  assign result_67 = (x_7 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_59;
+
+  assign c$app_arg_36 = (~ (result_64[1273:1266] == 8'd63)) ? {5'd15,
+                                                               result_64[1284:1284],   result_64[1283:1280],
+                                                               result_64[1279:1274],   step10_0,
+                                                               result_64[1265:1264],
+                                                               $signed(result_64[1263:1200]),
+                                                               $signed(result_64[1199:1168]),
+                                                               $signed(result_64[1167:1162]),
+                                                               $signed(result_64[1161:1130]),
+                                                               result_64[1129:1098],
+                                                               $signed(result_64[1097:1091]),
+                                                               result_64[1090:1088],   result_64[1087:1080],
+                                                               result_64[1079:1072],
+                                                               $signed(result_64[1071:1040]),
+                                                               result_64[1039:1038],   result_64[1037:1006],
+                                                               result_64[1005:878],
+                                                               $signed(result_64[877:871]),
+                                                               result_64[870:743],
+                                                               $signed(result_64[742:736]),
+                                                               result_64[735:734],   result_64[733:730],
+                                                               result_64[729:154],   result_64[153:149],
+                                                               $signed(result_64[148:117]),
+                                                               result_64[116:111],
+                                                               c$recipNextOut_0} : c$case_alt_60;
+
+  assign c$case_alt_selection_75 = result_64[1090:1088];
 
   always @(*) begin
-    case(c$case_alt_selection_68)
-      3'd3 : c$case_alt_56 = {5'd2,
-                              result_64[1135:1135],   result_64[1134:1131],
-                              result_64[1130:1125],   8'd0,   2'd1,
-                              64'sd0,   $signed(result_64[1050:1019]),
-                              result_64[1018:987],
-                              $signed(result_64[986:980]),
-                              result_64[979:977],   result_64[976:969],
-                              result_64[968:961],
-                              $signed(result_64[960:929]),
-                              result_64[928:927],   result_64[926:895],
-                              result_64[894:767],
-                              $signed(result_64[766:760]),
-                              result_64[759:632],
-                              $signed(result_64[631:625]),
-                              result_64[624:623],   result_64[622:619],
-                              result_64[618:43],   result_64[42:38],
-                              $signed(result_64[37:6]),   result_64[5:0]};
-      default : c$case_alt_56 = c$case_alt_57;
+    case(c$case_alt_selection_75)
+      3'd3 : c$case_alt_60 = {5'd2,
+                              result_64[1284:1284],   result_64[1283:1280],
+                              result_64[1279:1274],   8'd0,   2'd1,
+                              64'sd0,   $signed(result_64[1199:1168]),
+                              $signed(result_64[1167:1162]),
+                              $signed(result_64[1161:1130]),
+                              result_64[1129:1098],
+                              $signed(result_64[1097:1091]),
+                              result_64[1090:1088],   result_64[1087:1080],
+                              result_64[1079:1072],
+                              $signed(result_64[1071:1040]),
+                              result_64[1039:1038],   result_64[1037:1006],
+                              result_64[1005:878],
+                              $signed(result_64[877:871]),
+                              result_64[870:743],
+                              $signed(result_64[742:736]),
+                              result_64[735:734],   result_64[733:730],
+                              result_64[729:154],   result_64[153:149],
+                              $signed(result_64[148:117]),
+                              result_64[116:111],   c$recipNextOut_0};
+      default : c$case_alt_60 = c$case_alt_61;
     endcase
   end
 
-  assign c$case_alt_57 = result_64[1135:1135] ? {5'd2,
-                                                 result_64[1135:1135],   result_64[1134:1131],
-                                                 result_64[1130:1125],   8'd0,   2'd2,
-                                                 64'sd0,   $signed(result_64[1050:1019]),
-                                                 result_64[1018:987],
-                                                 $signed(result_64[986:980]),
-                                                 result_64[979:977],   result_64[976:969],
-                                                 result_64[968:961],
-                                                 $signed(result_64[960:929]),
-                                                 result_64[928:927],   result_64[926:895],
-                                                 result_64[894:767],
-                                                 $signed(result_64[766:760]),
-                                                 result_64[759:632],
-                                                 $signed(result_64[631:625]),
-                                                 result_64[624:623],   result_64[622:619],
-                                                 result_64[618:43],   result_64[42:38],
-                                                 $signed(result_64[37:6]),
-                                                 result_64[5:0]} : result_81;
+  assign c$case_alt_61 = result_64[1284:1284] ? {5'd2,
+                                                 result_64[1284:1284],   result_64[1283:1280],
+                                                 result_64[1279:1274],   8'd0,   2'd2,
+                                                 64'sd0,   $signed(result_64[1199:1168]),
+                                                 $signed(result_64[1167:1162]),
+                                                 $signed(result_64[1161:1130]),
+                                                 result_64[1129:1098],
+                                                 $signed(result_64[1097:1091]),
+                                                 result_64[1090:1088],   result_64[1087:1080],
+                                                 result_64[1079:1072],
+                                                 $signed(result_64[1071:1040]),
+                                                 result_64[1039:1038],   result_64[1037:1006],
+                                                 result_64[1005:878],
+                                                 $signed(result_64[877:871]),
+                                                 result_64[870:743],
+                                                 $signed(result_64[742:736]),
+                                                 result_64[735:734],   result_64[733:730],
+                                                 result_64[729:154],   result_64[153:149],
+                                                 $signed(result_64[148:117]),
+                                                 result_64[116:111],
+                                                 c$recipNextOut_0} : result_82;
 
-  assign c$app_arg_selection_50 = result_64[1124:1117];
+  assign c$app_arg_selection_50 = result_64[1273:1266];
 
   always @(*) begin
     case(c$app_arg_selection_50)
-      8'd15 : c$app_arg_30 = c$case_alt_58;
-      default : c$app_arg_30 = {5'd11,
-                                result_64[1135:1135],   result_64[1134:1131],
-                                result_64[1130:1125],   step10_0,
-                                result_64[1116:1115],
-                                $signed(result_64[1114:1051]),
-                                $signed(result_64[1050:1019]),   result_79,
-                                $signed(result_64[986:980]),
-                                result_64[979:977],   result_64[976:969],
-                                result_64[968:961],
-                                $signed(result_64[960:929]),
-                                result_64[928:927],   result_64[926:895],
-                                result_64[894:767],
-                                $signed(result_64[766:760]),
-                                result_64[759:632],
-                                $signed(result_64[631:625]),
-                                result_64[624:623],   result_64[622:619],
-                                result_64[618:43],   result_64[42:38],
-                                $signed(result_64[37:6]),   result_64[5:0]};
+      8'd15 : c$app_arg_37 = c$case_alt_62;
+      default : c$app_arg_37 = {5'd13,
+                                result_64[1284:1284],   result_64[1283:1280],
+                                result_64[1279:1274],   step10_0,
+                                result_64[1265:1264],
+                                $signed(result_64[1263:1200]),
+                                $signed(result_64[1199:1168]),
+                                $signed(result_64[1167:1162]),
+                                $signed(result_64[1161:1130]),   result_79,
+                                $signed(result_64[1097:1091]),
+                                result_64[1090:1088],   result_64[1087:1080],
+                                result_64[1079:1072],
+                                $signed(result_64[1071:1040]),
+                                result_64[1039:1038],   result_64[1037:1006],
+                                result_64[1005:878],
+                                $signed(result_64[877:871]),
+                                result_64[870:743],
+                                $signed(result_64[742:736]),
+                                result_64[735:734],   result_64[733:730],
+                                result_64[729:154],   result_64[153:149],
+                                $signed(result_64[148:117]),
+                                result_64[116:111],   c$recipNextOut_0};
     endcase
   end
 
-  assign c$case_alt_selection_73 = result_64[624:623];
+  assign c$case_alt_selection_80 = result_64[735:734];
 
   always @(*) begin
-    case(c$case_alt_selection_73)
-      2'd3 : c$case_alt_58 = {5'd12,
-                              result_64[1135:1135],   result_64[1134:1131],
-                              result_64[1130:1125],   result_64[1124:1117],
-                              result_64[1116:1115],
-                              $signed(result_64[1114:1051]),
-                              $signed(result_64[1050:1019]),   result_79,
-                              $signed(result_64[986:980]),
-                              result_64[979:977],   result_64[976:969],
-                              result_64[968:961],
-                              $signed(result_64[960:929]),
-                              result_64[928:927],   result_64[926:895],
-                              result_64[894:767],
-                              $signed(result_64[766:760]),
-                              result_64[759:632],
-                              $signed(result_64[631:625]),
-                              result_64[624:623],   result_64[622:619],
-                              result_64[618:43],   result_64[42:38],
-                              $signed(result_64[37:6]),   result_64[5:0]};
-      default : c$case_alt_58 = {5'd9,
-                                 result_64[1135:1135],   result_64[1134:1131],
-                                 result_64[1130:1125],   8'd0,
-                                 result_64[1116:1115],
-                                 $signed(result_64[1114:1051]),
-                                 $signed(result_64[1050:1019]),   result_79,
-                                 $signed(result_64[986:980]),
-                                 result_64[979:977],   result_64[976:969],
-                                 result_64[968:961],
-                                 $signed(result_64[960:929]),   2'd0,
-                                 result_64[926:895],   result_64[894:767],
-                                 $signed(result_64[766:760]),
-                                 result_64[759:632],
-                                 $signed(result_64[631:625]),
-                                 result_64[624:623] + 2'd1,
-                                 result_64[622:619],   result_64[618:43],
-                                 result_64[42:38],   $signed(result_64[37:6]),
-                                 result_64[5:0]};
+    case(c$case_alt_selection_80)
+      2'd3 : c$case_alt_62 = {5'd14,
+                              result_64[1284:1284],   result_64[1283:1280],
+                              result_64[1279:1274],   result_64[1273:1266],
+                              result_64[1265:1264],
+                              $signed(result_64[1263:1200]),
+                              $signed(result_64[1199:1168]),
+                              $signed(result_64[1167:1162]),
+                              $signed(result_64[1161:1130]),   result_79,
+                              $signed(result_64[1097:1091]),
+                              result_64[1090:1088],   result_64[1087:1080],
+                              result_64[1079:1072],
+                              $signed(result_64[1071:1040]),
+                              result_64[1039:1038],   result_64[1037:1006],
+                              result_64[1005:878],
+                              $signed(result_64[877:871]),
+                              result_64[870:743],
+                              $signed(result_64[742:736]),
+                              result_64[735:734],   result_64[733:730],
+                              result_64[729:154],   result_64[153:149],
+                              $signed(result_64[148:117]),
+                              result_64[116:111],   c$recipNextOut_0};
+      default : c$case_alt_62 = {5'd9,
+                                 result_64[1284:1284],   result_64[1283:1280],
+                                 result_64[1279:1274],   8'd0,
+                                 result_64[1265:1264],
+                                 $signed(result_64[1263:1200]),
+                                 $signed(result_64[1199:1168]),
+                                 $signed(result_64[1167:1162]),
+                                 $signed(result_64[1161:1130]),   result_79,
+                                 $signed(result_64[1097:1091]),
+                                 result_64[1090:1088],   result_64[1087:1080],
+                                 result_64[1079:1072],
+                                 $signed(result_64[1071:1040]),   2'd0,
+                                 result_64[1037:1006],   result_64[1005:878],
+                                 $signed(result_64[877:871]),
+                                 result_64[870:743],
+                                 $signed(result_64[742:736]),
+                                 result_64[735:734] + 2'd1,
+                                 result_64[733:730],   result_64[729:154],
+                                 result_64[153:149],
+                                 $signed(result_64[148:117]),
+                                 result_64[116:111],   c$recipNextOut_0};
     endcase
   end
 
-  assign c$case_alt_59 = grew_0 ? 5'd1 : 5'd0;
+  assign c$case_alt_selection_84 = result_64[4:0];
 
-  assign grew_0 = ds27_0[0:0];
+  always @(*) begin
+    case(c$case_alt_selection_84)
+      5'd1 : c$case_alt_63 = {5'd13,
+                              result_64[1284:1284],   result_64[1283:1280],
+                              result_64[1279:1274],   result_64[1273:1266],
+                              result_64[1265:1264],
+                              $signed(result_64[1263:1200]),
+                              $signed(result_64[1199:1168]),
+                              $signed(result_64[1167:1162]),
+                              $signed(result_64[1161:1130]),
+                              result_64[1129:1098],
+                              $signed(result_64[1097:1091]),
+                              result_64[1090:1088],   result_64[1087:1080],
+                              result_64[1079:1072],
+                              $signed(result_64[1071:1040]),
+                              result_64[1039:1038],   result_64[1037:1006],
+                              result_64[1005:878],
+                              $signed(result_64[877:871]),
+                              result_64[870:743],
+                              $signed(result_64[742:736]),
+                              result_64[735:734],   result_64[733:730],
+                              result_64[729:154],   result_64[153:149],
+                              $signed(result_64[148:117]),
+                              result_64[116:111],   c$recipNextOut_0};
+      default : c$case_alt_63 = {5'd12,
+                                 result_64[1284:1284],   result_64[1283:1280],
+                                 result_64[1279:1274],   result_64[1273:1266],
+                                 result_64[1265:1264],
+                                 $signed(result_64[1263:1200]),
+                                 $signed(result_64[1199:1168]),
+                                 $signed(result_64[1167:1162]),
+                                 $signed(result_64[1161:1130]),
+                                 result_64[1129:1098],
+                                 $signed(result_64[1097:1091]),
+                                 result_64[1090:1088],   result_64[1087:1080],
+                                 result_64[1079:1072],
+                                 $signed(result_64[1071:1040]),
+                                 result_64[1039:1038],   result_64[1037:1006],
+                                 result_64[1005:878],
+                                 $signed(result_64[877:871]),
+                                 result_64[870:743],
+                                 $signed(result_64[742:736]),
+                                 result_64[735:734],   result_64[733:730],
+                                 result_64[729:154],   result_64[153:149],
+                                 $signed(result_64[148:117]),
+                                 result_64[116:111],   c$recipNextOut_0};
+    endcase
+  end
 
-  assign ds27_fun_arg_3 = result_64[622:619] == 4'd0;
+  assign c$app_arg_38 = {(($unsigned($signed(result_64[697:666])))),
+                         32'd0,   42'd1099511627776,   5'd21};
 
-  assign ds27_fun_arg_4 = result_64[618:43];
+  assign c$case_alt_64 = grew_0 ? 5'd1 : 5'd0;
 
-  assign ds27_fun_arg_5 = result_64[894:767];
+  assign grew_0 = ds30_1[0:0];
 
-  assign ds27_fun_arg_6 = $signed(result_64[766:760]);
+  assign ds30_fun_arg_4 = result_64[733:730] == 4'd0;
 
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attStep_0 LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attStep_0_ds27_0
-    ( .result (ds27_0)
-    , .first (ds27_fun_arg_3)
-    , .st (ds27_fun_arg_4)
-    , .qm (ds27_fun_arg_5)
-    , .qe (ds27_fun_arg_6) );
+  assign ds30_fun_arg_5 = result_64[729:154];
 
-  assign c$app_arg_31 = (result_64[622:619] == result_64[1134:1131]) ? 5'd11 : 5'd10;
+  assign ds30_fun_arg_6 = result_64[1005:878];
 
-  assign result_68 = (result_64[1124:1117] < 8'd16) ? {{5'd9,
-                                                        result_64[1135:1135],   result_64[1134:1131],
-                                                        result_64[1130:1125],   step10_0,
-                                                        result_64[1116:1115],
-                                                        $signed(result_64[1114:1051]),
-                                                        $signed(result_64[1050:1019]),
-                                                        result_64[1018:987],
-                                                        $signed(result_64[986:980]),
-                                                        result_64[979:977],   result_64[976:969],
-                                                        result_64[968:961],
-                                                        $signed(result_64[960:929]),
-                                                        result_64[928:927],   result_84,
-                                                        result_64[894:767],   c$app_arg_32,
-                                                        result_64[759:632],
-                                                        $signed(result_64[631:625]),
-                                                        result_64[624:623],   result_64[622:619],
-                                                        result_64[618:43],   result_64[42:38],
-                                                        $signed(result_64[37:6]),   result_64[5:0]},
+  assign ds30_fun_arg_7 = $signed(result_64[877:871]);
+
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attStep_0 LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attStep_0_ds30_1
+    ( .result (ds30_1)
+    , .first (ds30_fun_arg_4)
+    , .st (ds30_fun_arg_5)
+    , .qm (ds30_fun_arg_6)
+    , .qe (ds30_fun_arg_7) );
+
+  assign c$app_arg_39 = (result_64[733:730] == result_64[1283:1280]) ? 5'd11 : 5'd10;
+
+  assign result_68 = (result_64[1273:1266] < 8'd16) ? {{5'd9,
+                                                        result_64[1284:1284],   result_64[1283:1280],
+                                                        result_64[1279:1274],   step10_0,
+                                                        result_64[1265:1264],
+                                                        $signed(result_64[1263:1200]),
+                                                        $signed(result_64[1199:1168]),
+                                                        $signed(result_64[1167:1162]),
+                                                        $signed(result_64[1161:1130]),
+                                                        result_64[1129:1098],
+                                                        $signed(result_64[1097:1091]),
+                                                        result_64[1090:1088],   result_64[1087:1080],
+                                                        result_64[1079:1072],
+                                                        $signed(result_64[1071:1040]),
+                                                        result_64[1039:1038],   result_85,
+                                                        result_64[1005:878],   c$app_arg_40,
+                                                        result_64[870:743],
+                                                        $signed(result_64[742:736]),
+                                                        result_64[735:734],   result_64[733:730],
+                                                        result_64[729:154],   result_64[153:149],
+                                                        $signed(result_64[148:117]),
+                                                        result_64[116:111],   c$recipNextOut_0},
                                                        {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                        {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                         {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -8036,98 +9026,107 @@ module decoder_prefill_fault_latekv
                                                         {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                         {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : result_69;
 
-  assign c$app_arg_selection_54 = result_64[1124:1117];
+  assign c$app_arg_selection_54 = result_64[1273:1266];
 
   always @(*) begin
     case(c$app_arg_selection_54)
-      8'd15 : c$app_arg_32 = result_82;
-      default : c$app_arg_32 = $signed(result_64[766:760]);
+      8'd15 : c$app_arg_40 = result_83;
+      default : c$app_arg_40 = $signed(result_64[877:871]);
     endcase
   end
 
-  assign result_69 = (result_64[1124:1117] < 8'd31) ? {{5'd9,
-                                                        result_64[1135:1135],   result_64[1134:1131],
-                                                        result_64[1130:1125],   step10_0,
-                                                        result_64[1116:1115],
-                                                        $signed(result_64[1114:1051]),
-                                                        $signed(result_64[1050:1019]),
-                                                        result_64[1018:987],
-                                                        $signed(result_64[986:980]),
-                                                        result_64[979:977],   result_64[976:969],
-                                                        result_64[968:961],
-                                                        $signed(result_64[960:929]),
-                                                        result_64[928:927],   result_64[926:895],
-                                                        \pm'_0 ,   $signed(result_64[766:760]),
-                                                        result_64[759:632],
-                                                        $signed(result_64[631:625]),
-                                                        result_64[624:623],   result_64[622:619],
-                                                        result_64[618:43],   result_64[42:38],
-                                                        $signed(result_64[37:6]),   result_64[5:0]},
+  assign result_69 = (result_64[1273:1266] < 8'd31) ? {{5'd9,
+                                                        result_64[1284:1284],   result_64[1283:1280],
+                                                        result_64[1279:1274],   step10_0,
+                                                        result_64[1265:1264],
+                                                        $signed(result_64[1263:1200]),
+                                                        $signed(result_64[1199:1168]),
+                                                        $signed(result_64[1167:1162]),
+                                                        $signed(result_64[1161:1130]),
+                                                        result_64[1129:1098],
+                                                        $signed(result_64[1097:1091]),
+                                                        result_64[1090:1088],   result_64[1087:1080],
+                                                        result_64[1079:1072],
+                                                        $signed(result_64[1071:1040]),
+                                                        result_64[1039:1038],   result_64[1037:1006],
+                                                        \pm'_0 ,   $signed(result_64[877:871]),
+                                                        result_64[870:743],
+                                                        $signed(result_64[742:736]),
+                                                        result_64[735:734],   result_64[733:730],
+                                                        result_64[729:154],   result_64[153:149],
+                                                        $signed(result_64[148:117]),
+                                                        result_64[116:111],   c$recipNextOut_0},
                                                        {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                        {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                         {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                         {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                         {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : c$case_alt_60;
+                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : c$case_alt_65;
 
-  assign c$case_alt_selection_77 = result_64[928:927];
+  assign c$case_alt_selection_88 = result_64[1039:1038];
 
-  assign c$bv_38 = result_64[1134:1131];
+  assign c$bv_40 = result_64[1283:1280];
 
   always @(*) begin
-    case(c$case_alt_selection_77)
-      2'b00 : c$case_alt_60 = {{5'd10,
-                                result_64[1135:1135],   result_64[1134:1131],
-                                result_64[1130:1125],   8'd0,
-                                result_64[1116:1115],
-                                $signed(result_64[1114:1051]),
-                                $signed(result_64[1050:1019]),
-                                result_64[1018:987],
-                                $signed(result_64[986:980]),
-                                result_64[979:977],   result_64[976:969],
-                                result_64[968:961],
-                                $signed(result_64[960:929]),   2'd0,
-                                result_64[926:895],   \pm'_0 ,
-                                $signed(result_64[766:760]),
-                                result_64[759:632],
-                                $signed(result_64[631:625]),
-                                result_64[624:623],   4'd0,
-                                result_64[618:43],   5'd0,
-                                $signed(result_64[37:6]),   result_64[5:0]},
+    case(c$case_alt_selection_88)
+      2'b00 : c$case_alt_65 = {{5'd10,
+                                result_64[1284:1284],   result_64[1283:1280],
+                                result_64[1279:1274],   8'd0,
+                                result_64[1265:1264],
+                                $signed(result_64[1263:1200]),
+                                $signed(result_64[1199:1168]),
+                                $signed(result_64[1167:1162]),
+                                $signed(result_64[1161:1130]),
+                                result_64[1129:1098],
+                                $signed(result_64[1097:1091]),
+                                result_64[1090:1088],   result_64[1087:1080],
+                                result_64[1079:1072],
+                                $signed(result_64[1071:1040]),   2'd0,
+                                result_64[1037:1006],   \pm'_0 ,
+                                $signed(result_64[877:871]),
+                                result_64[870:743],
+                                $signed(result_64[742:736]),
+                                result_64[735:734],   4'd0,
+                                result_64[729:154],   5'd0,
+                                $signed(result_64[148:117]),
+                                result_64[116:111],   c$recipNextOut_0},
                                {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      2'b01 : c$case_alt_60 = {{5'd9,
-                                result_64[1135:1135],   result_64[1134:1131],
-                                result_64[1130:1125],   8'd0,
-                                result_64[1116:1115],
-                                $signed(result_64[1114:1051]),
-                                $signed(result_64[1050:1019]),
-                                result_64[1018:987],
-                                $signed(result_64[986:980]),
-                                result_64[979:977],   result_64[976:969],
-                                result_64[968:961],
-                                $signed(result_64[960:929]),   2'd2,
-                                result_64[926:895],   result_64[894:767],
-                                $signed(result_64[766:760]),   \pm'_0 ,
-                                $signed(result_64[766:760]),
-                                result_64[624:623],   result_64[622:619],
-                                result_64[618:43],   result_64[42:38],
-                                $signed(result_64[37:6]),   result_64[5:0]},
+      2'b01 : c$case_alt_65 = {{5'd9,
+                                result_64[1284:1284],   result_64[1283:1280],
+                                result_64[1279:1274],   8'd0,
+                                result_64[1265:1264],
+                                $signed(result_64[1263:1200]),
+                                $signed(result_64[1199:1168]),
+                                $signed(result_64[1167:1162]),
+                                $signed(result_64[1161:1130]),
+                                result_64[1129:1098],
+                                $signed(result_64[1097:1091]),
+                                result_64[1090:1088],   result_64[1087:1080],
+                                result_64[1079:1072],
+                                $signed(result_64[1071:1040]),   2'd2,
+                                result_64[1037:1006],   result_64[1005:878],
+                                $signed(result_64[877:871]),   \pm'_0 ,
+                                $signed(result_64[877:871]),
+                                result_64[735:734],   result_64[733:730],
+                                result_64[729:154],   result_64[153:149],
+                                $signed(result_64[148:117]),
+                                result_64[116:111],   c$recipNextOut_0},
                                {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      default : c$case_alt_60 = {c$app_arg_34,
-                                 {1'b1,{c$app_arg_33 + (({{(6-4) {1'b0}},result_64[1134:1131]}) + 6'd0),
-                                        {result_64[759:632],
-                                         $signed(result_64[631:625]),   \pm'_0 ,
-                                         $signed(result_64[766:760])}}},
+      default : c$case_alt_65 = {c$app_arg_42,
+                                 {1'b1,{c$app_arg_41 + (({{(6-4) {1'b0}},result_64[1283:1280]}) + 6'd0),
+                                        {result_64[870:743],
+                                         $signed(result_64[742:736]),   \pm'_0 ,
+                                         $signed(result_64[877:871])}}},
                                  {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -8136,69 +9135,75 @@ module decoder_prefill_fault_latekv
     endcase
   end
 
-  assign c$bv_39 = result_64[1135:1135];
+  assign c$bv_41 = result_64[1284:1284];
 
-  assign c$bv_40 = result_64[624:623];
+  assign c$bv_42 = result_64[735:734];
 
-  assign c$app_arg_33 = ((({{(6-1) {1'b0}},result_64[1135:1135]}) * 6'd2) + ({{(6-2) {1'b0}},result_64[624:623]})) * 6'd16;
+  assign c$app_arg_41 = ((({{(6-1) {1'b0}},result_64[1284:1284]}) * 6'd2) + ({{(6-2) {1'b0}},result_64[735:734]})) * 6'd16;
 
-  assign c$app_arg_selection_57 = result_64[624:623];
+  assign c$app_arg_selection_57 = result_64[735:734];
 
   always @(*) begin
     case(c$app_arg_selection_57)
-      2'd1 : c$app_arg_34 = {5'd9,
-                             result_64[1135:1135],   result_64[1134:1131],
-                             result_64[1130:1125],   8'd0,
-                             result_64[1116:1115],
-                             $signed(result_64[1114:1051]),
-                             $signed(result_64[1050:1019]),   32'd0,
-                             $signed(result_64[986:980]),
-                             result_64[979:977],   result_64[976:969],
-                             result_64[968:961],
-                             $signed(result_64[960:929]),   2'd0,
-                             result_64[926:895],   result_64[894:767],
-                             $signed(result_64[766:760]),
-                             result_64[759:632],
-                             $signed(result_64[631:625]),   2'd0,
-                             result_64[622:619],   result_64[618:43],
-                             result_64[42:38],   $signed(result_64[37:6]),
-                             result_64[5:0]};
-      default : c$app_arg_34 = {5'd9,
-                                result_64[1135:1135],   result_64[1134:1131],
-                                result_64[1130:1125],   8'd0,
-                                result_64[1116:1115],
-                                $signed(result_64[1114:1051]),
-                                $signed(result_64[1050:1019]),
-                                result_64[1018:987],
-                                $signed(result_64[986:980]),
-                                result_64[979:977],   result_64[976:969],
-                                result_64[968:961],
-                                $signed(result_64[960:929]),   2'd1,
-                                result_64[926:895],   result_64[894:767],
-                                $signed(result_64[766:760]),
-                                result_64[759:632],
-                                $signed(result_64[631:625]),   2'd1,
-                                result_64[622:619],   result_64[618:43],
-                                result_64[42:38],   $signed(result_64[37:6]),
-                                result_64[5:0]};
+      2'd1 : c$app_arg_42 = {5'd9,
+                             result_64[1284:1284],   result_64[1283:1280],
+                             result_64[1279:1274],   8'd0,
+                             result_64[1265:1264],
+                             $signed(result_64[1263:1200]),
+                             $signed(result_64[1199:1168]),
+                             $signed(result_64[1167:1162]),
+                             $signed(result_64[1161:1130]),   32'd0,
+                             $signed(result_64[1097:1091]),
+                             result_64[1090:1088],   result_64[1087:1080],
+                             result_64[1079:1072],
+                             $signed(result_64[1071:1040]),   2'd0,
+                             result_64[1037:1006],   result_64[1005:878],
+                             $signed(result_64[877:871]),
+                             result_64[870:743],
+                             $signed(result_64[742:736]),   2'd0,
+                             result_64[733:730],   result_64[729:154],
+                             result_64[153:149],
+                             $signed(result_64[148:117]),
+                             result_64[116:111],   c$recipNextOut_0};
+      default : c$app_arg_42 = {5'd9,
+                                result_64[1284:1284],   result_64[1283:1280],
+                                result_64[1279:1274],   8'd0,
+                                result_64[1265:1264],
+                                $signed(result_64[1263:1200]),
+                                $signed(result_64[1199:1168]),
+                                $signed(result_64[1167:1162]),
+                                $signed(result_64[1161:1130]),
+                                result_64[1129:1098],
+                                $signed(result_64[1097:1091]),
+                                result_64[1090:1088],   result_64[1087:1080],
+                                result_64[1079:1072],
+                                $signed(result_64[1071:1040]),   2'd1,
+                                result_64[1037:1006],   result_64[1005:878],
+                                $signed(result_64[877:871]),
+                                result_64[870:743],
+                                $signed(result_64[742:736]),   2'd1,
+                                result_64[733:730],   result_64[729:154],
+                                result_64[153:149],
+                                $signed(result_64[148:117]),
+                                result_64[116:111],   c$recipNextOut_0};
     endcase
   end
 
-  assign \pm'_projection_2  = ({result_64[894:767],result_70});
+  assign \pm'_projection_2  = ({result_64[1005:878],result_70});
 
   assign \pm'_0  = \pm'_projection_2 [127:0];
 
-  assign c$case_alt_61 = (c$sat8Out_app_arg_1 < -64'sd128) ? -8'sd128 : ($signed({c$sat8Out_app_arg_1[64-1],c$sat8Out_app_arg_1[0+:(8-1)]}));
+  assign c$case_alt_66 = (c$sat8Out_app_arg_1 < -64'sd128) ? -8'sd128 : ($signed({c$sat8Out_app_arg_1[64-1],c$sat8Out_app_arg_1[0+:(8-1)]}));
 
-  assign result_70 = (c$sat8Out_app_arg_1 > 64'sd127) ? 8'sd127 : c$case_alt_61;
+  assign result_70 = (c$sat8Out_app_arg_1 > 64'sd127) ? 8'sd127 : c$case_alt_66;
 
-  assign c$sat8Out_app_arg_1 = (sh_0 >= 16'sd0) ? result_72 : (c$sat8Out_app_arg_2 <<< wild1_7);
+  assign c$sat8Out_app_arg_1 = (sh_1 >= 16'sd0) ? result_72 : (c$sat8Out_app_arg_2 <<< wild1_7);
 
-  assign c$bv_41 = (($unsigned(sh_0)));
+  assign c$bv_43 = (($unsigned(sh_1)));
 
-  assign c$case_alt_62 = (sh_0 >= 16'sd62) ? 6'd62 : ((c$bv_41[0+:6]));
+  assign c$case_alt_67 = (sh_1 >= 16'sd62) ? 6'd62 : ((c$bv_43[0+:6]));
 
-  assign result_71 = (sh_0 <= 16'sd0) ? 6'd0 : c$case_alt_62;
+  assign result_71 = (sh_1 <= 16'sd0) ? 6'd0 : c$case_alt_67;
 
   always @(*) begin
     case(result_71)
@@ -8213,373 +9218,407 @@ module decoder_prefill_fault_latekv
 
   assign wild1_6 = $signed(c$wild1_app_arg_6);
 
-  assign c$i_2492 = (result_71 - 6'd1);
+  assign c$i_2526 = (result_71 - 6'd1);
 
-  assign c$wild1_app_arg_6 = $unsigned({{(64-6) {1'b0}},c$i_2492});
+  assign c$wild1_app_arg_6 = $unsigned({{(64-6) {1'b0}},c$i_2526});
 
   assign wild1_7 = $signed(c$wild1_app_arg_7);
 
   assign c$wild1_app_arg_7 = $unsigned({{(64-6) {1'b0}},result_73});
 
-  assign s_1 = -sh_0;
+  assign s_1 = -sh_1;
 
-  assign c$bv_42 = (($unsigned(s_1)));
+  assign c$bv_44 = (($unsigned(s_1)));
 
-  assign c$case_alt_63 = (s_1 >= 16'sd62) ? 6'd62 : ((c$bv_42[0+:6]));
+  assign c$case_alt_68 = (s_1 >= 16'sd62) ? 6'd62 : ((c$bv_44[0+:6]));
 
-  assign result_73 = (s_1 <= 16'sd0) ? 6'd0 : c$case_alt_63;
+  assign result_73 = (s_1 <= 16'sd0) ? 6'd0 : c$case_alt_68;
 
   assign c$sat8Out_app_arg_2 = $signed({{(64-32) {c$absUOut_case_alt_0[32-1]}},c$absUOut_case_alt_0});
 
-  assign c$s_10 = $signed(result_64[766:760]);
+  assign c$s_13 = $signed(result_64[877:871]);
 
-  assign sh_0 = ($signed({{(16-7) {c$s_10[7-1]}},c$s_10})) + 16'sd20;
+  assign sh_1 = ($signed({{(16-7) {c$s_13[7-1]}},c$s_13})) + 16'sd20;
 
-  assign c$bv_43 = ((result_64[1124:1117]));
+  assign c$bv_45 = ((result_64[1273:1266]));
 
-  assign c$app_arg_35 = ((c$bv_43[64'sd0]) == (1'b1)) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+  assign c$app_arg_43 = ((c$bv_45[64'sd0]) == (1'b1)) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                          {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                          {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                          {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                         {1'b1,{c$app_arg_37 + e_1,
-                                                                c$app_arg_36}}} : {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                         {1'b1,{c$app_arg_45 + e_1,
+                                                                c$app_arg_44}}} : {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
 
-  assign c$app_arg_fun_arg_4 = result_64[1134:1131];
+  assign c$app_arg_fun_arg_9 = result_64[1283:1280];
 
-  assign c$app_arg_fun_arg_5 = {{(8-7) {1'b0}},e_1};
+  assign c$app_arg_fun_arg_10 = {{(8-7) {1'b0}},e_1};
 
-  assign c$app_arg_fun_arg_6 = $signed(result_91[95:64]);
+  assign c$app_arg_fun_arg_11 = $signed(result_92[95:64]);
 
-  assign c$app_arg_fun_arg_7 = $signed(result_64[960:929]);
+  assign c$app_arg_fun_arg_12 = $signed(result_64[1071:1040]);
 
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_ropeElem LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_ropeElem_c$app_arg_36
-    ( .result (c$app_arg_36)
-    , .p (c$app_arg_fun_arg_4)
-    , .e (c$app_arg_fun_arg_5)
-    , .self (c$app_arg_fun_arg_6)
-    , .other (c$app_arg_fun_arg_7) );
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_ropeElem LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_ropeElem_c$app_arg_44
+    ( .result (c$app_arg_44)
+    , .p (c$app_arg_fun_arg_9)
+    , .e (c$app_arg_fun_arg_10)
+    , .self (c$app_arg_fun_arg_11)
+    , .other (c$app_arg_fun_arg_12) );
 
-  assign c$bv_44 = (result_64[1124:1117] >> 64'sd1);
+  assign c$bv_46 = (result_64[1273:1266] >> 64'sd1);
 
-  assign e_1 = c$bv_44[0+:7];
+  assign e_1 = c$bv_46[0+:7];
 
-  assign c$app_arg_selection_61 = result_64[979:977];
+  assign c$app_arg_selection_61 = result_64[1090:1088];
 
   always @(*) begin
     case(c$app_arg_selection_61)
-      3'd0 : c$app_arg_37 = 7'd0;
-      default : c$app_arg_37 = 7'd64;
+      3'd0 : c$app_arg_45 = 7'd0;
+      default : c$app_arg_45 = 7'd64;
     endcase
   end
 
-  assign result_selection_94 = result_64[979:977];
+  assign result_selection_97 = result_64[1090:1088];
 
   always @(*) begin
-    case(result_selection_94)
-      3'd0 : result_74 = c$case_alt_64;
-      default : result_74 = c$case_alt_65;
+    case(result_selection_97)
+      3'd0 : result_74 = c$case_alt_69;
+      default : result_74 = c$case_alt_70;
     endcase
   end
 
-  assign c$case_alt_selection_83 = result_64[1124:1117];
+  assign c$case_alt_selection_94 = result_64[1273:1266];
 
   always @(*) begin
-    case(c$case_alt_selection_83)
-      8'd127 : c$case_alt_64 = {5'd6,
-                                result_64[1135:1135],   result_64[1134:1131],
-                                result_64[1130:1125],   result_64[1124:1117],
-                                result_64[1116:1115],
-                                $signed(result_64[1114:1051]),
-                                $signed(result_64[1050:1019]),
-                                result_64[1018:987],
-                                $signed(result_64[986:980]),   k_1,
+    case(c$case_alt_selection_94)
+      8'd127 : c$case_alt_69 = {5'd6,
+                                result_64[1284:1284],   result_64[1283:1280],
+                                result_64[1279:1274],   result_64[1273:1266],
+                                result_64[1265:1264],
+                                $signed(result_64[1263:1200]),
+                                $signed(result_64[1199:1168]),
+                                $signed(result_64[1167:1162]),
+                                $signed(result_64[1161:1130]),
+                                result_64[1129:1098],
+                                $signed(result_64[1097:1091]),   k_1,
                                 c$matrixShapeOut_0[15:8],
                                 c$matrixShapeOut_0[7:0],
-                                $signed(result_64[960:929]),
-                                result_64[928:927],   result_64[926:895],
-                                result_64[894:767],
-                                $signed(result_64[766:760]),
-                                result_64[759:632],
-                                $signed(result_64[631:625]),
-                                result_64[624:623],   result_64[622:619],
-                                result_64[618:43],   result_64[42:38],
-                                $signed(result_64[37:6]),   result_64[5:0]};
-      default : c$case_alt_64 = {5'd8,
-                                 result_64[1135:1135],   result_64[1134:1131],
-                                 result_64[1130:1125],   step10_0,
-                                 result_64[1116:1115],
-                                 $signed(result_64[1114:1051]),
-                                 $signed(result_64[1050:1019]),
-                                 result_64[1018:987],
-                                 $signed(result_64[986:980]),
-                                 result_64[979:977],   result_64[976:969],
-                                 result_64[968:961],
-                                 $signed(result_91[95:64]),
-                                 result_64[928:927],   result_64[926:895],
-                                 result_64[894:767],
-                                 $signed(result_64[766:760]),
-                                 result_64[759:632],
-                                 $signed(result_64[631:625]),
-                                 result_64[624:623],   result_64[622:619],
-                                 result_64[618:43],   result_64[42:38],
-                                 $signed(result_64[37:6]),   result_64[5:0]};
+                                $signed(result_64[1071:1040]),
+                                result_64[1039:1038],   result_64[1037:1006],
+                                result_64[1005:878],
+                                $signed(result_64[877:871]),
+                                result_64[870:743],
+                                $signed(result_64[742:736]),
+                                result_64[735:734],   result_64[733:730],
+                                result_64[729:154],   result_64[153:149],
+                                $signed(result_64[148:117]),
+                                result_64[116:111],   c$recipNextOut_0};
+      default : c$case_alt_69 = {5'd8,
+                                 result_64[1284:1284],   result_64[1283:1280],
+                                 result_64[1279:1274],   step10_0,
+                                 result_64[1265:1264],
+                                 $signed(result_64[1263:1200]),
+                                 $signed(result_64[1199:1168]),
+                                 $signed(result_64[1167:1162]),
+                                 $signed(result_64[1161:1130]),
+                                 result_64[1129:1098],
+                                 $signed(result_64[1097:1091]),
+                                 result_64[1090:1088],   result_64[1087:1080],
+                                 result_64[1079:1072],
+                                 $signed(result_92[95:64]),
+                                 result_64[1039:1038],   result_64[1037:1006],
+                                 result_64[1005:878],
+                                 $signed(result_64[877:871]),
+                                 result_64[870:743],
+                                 $signed(result_64[742:736]),
+                                 result_64[735:734],   result_64[733:730],
+                                 result_64[729:154],   result_64[153:149],
+                                 $signed(result_64[148:117]),
+                                 result_64[116:111],   c$recipNextOut_0};
     endcase
   end
 
-  assign c$case_alt_selection_86 = result_64[1124:1117];
+  assign c$case_alt_selection_97 = result_64[1273:1266];
 
   always @(*) begin
-    case(c$case_alt_selection_86)
-      8'd63 : c$case_alt_65 = {5'd6,
-                               result_64[1135:1135],   result_64[1134:1131],
-                               result_64[1130:1125],   result_64[1124:1117],
-                               result_64[1116:1115],
-                               $signed(result_64[1114:1051]),
-                               $signed(result_64[1050:1019]),
-                               result_64[1018:987],
-                               $signed(result_64[986:980]),   k_1,
+    case(c$case_alt_selection_97)
+      8'd63 : c$case_alt_70 = {5'd6,
+                               result_64[1284:1284],   result_64[1283:1280],
+                               result_64[1279:1274],   result_64[1273:1266],
+                               result_64[1265:1264],
+                               $signed(result_64[1263:1200]),
+                               $signed(result_64[1199:1168]),
+                               $signed(result_64[1167:1162]),
+                               $signed(result_64[1161:1130]),
+                               result_64[1129:1098],
+                               $signed(result_64[1097:1091]),   k_1,
                                c$matrixShapeOut_0[15:8],
                                c$matrixShapeOut_0[7:0],
-                               $signed(result_64[960:929]),
-                               result_64[928:927],   result_64[926:895],
-                               result_64[894:767],
-                               $signed(result_64[766:760]),
-                               result_64[759:632],
-                               $signed(result_64[631:625]),
-                               result_64[624:623],   result_64[622:619],
-                               result_64[618:43],   result_64[42:38],
-                               $signed(result_64[37:6]),   result_64[5:0]};
-      default : c$case_alt_65 = {5'd8,
-                                 result_64[1135:1135],   result_64[1134:1131],
-                                 result_64[1130:1125],   step10_0,
-                                 result_64[1116:1115],
-                                 $signed(result_64[1114:1051]),
-                                 $signed(result_64[1050:1019]),
-                                 result_64[1018:987],
-                                 $signed(result_64[986:980]),
-                                 result_64[979:977],   result_64[976:969],
-                                 result_64[968:961],
-                                 $signed(result_91[95:64]),
-                                 result_64[928:927],   result_64[926:895],
-                                 result_64[894:767],
-                                 $signed(result_64[766:760]),
-                                 result_64[759:632],
-                                 $signed(result_64[631:625]),
-                                 result_64[624:623],   result_64[622:619],
-                                 result_64[618:43],   result_64[42:38],
-                                 $signed(result_64[37:6]),   result_64[5:0]};
+                               $signed(result_64[1071:1040]),
+                               result_64[1039:1038],   result_64[1037:1006],
+                               result_64[1005:878],
+                               $signed(result_64[877:871]),
+                               result_64[870:743],
+                               $signed(result_64[742:736]),
+                               result_64[735:734],   result_64[733:730],
+                               result_64[729:154],   result_64[153:149],
+                               $signed(result_64[148:117]),
+                               result_64[116:111],   c$recipNextOut_0};
+      default : c$case_alt_70 = {5'd8,
+                                 result_64[1284:1284],   result_64[1283:1280],
+                                 result_64[1279:1274],   step10_0,
+                                 result_64[1265:1264],
+                                 $signed(result_64[1263:1200]),
+                                 $signed(result_64[1199:1168]),
+                                 $signed(result_64[1167:1162]),
+                                 $signed(result_64[1161:1130]),
+                                 result_64[1129:1098],
+                                 $signed(result_64[1097:1091]),
+                                 result_64[1090:1088],   result_64[1087:1080],
+                                 result_64[1079:1072],
+                                 $signed(result_92[95:64]),
+                                 result_64[1039:1038],   result_64[1037:1006],
+                                 result_64[1005:878],
+                                 $signed(result_64[877:871]),
+                                 result_64[870:743],
+                                 $signed(result_64[742:736]),
+                                 result_64[735:734],   result_64[733:730],
+                                 result_64[729:154],   result_64[153:149],
+                                 $signed(result_64[148:117]),
+                                 result_64[116:111],   c$recipNextOut_0};
     endcase
   end
 
-  assign c$app_arg_selection_64 = result_64[979:977];
+  assign c$app_arg_selection_64 = result_64[1090:1088];
 
   always @(*) begin
     case(c$app_arg_selection_64)
-      3'd0 : c$app_arg_38 = {5'd8,
-                             result_64[1135:1135],   result_64[1134:1131],
-                             result_64[1130:1125],   8'd0,
-                             result_64[1116:1115],
-                             $signed(result_64[1114:1051]),
-                             $signed(result_64[1050:1019]),
-                             result_64[1018:987],
-                             $signed(result_64[986:980]),
-                             result_64[979:977],   result_64[976:969],
-                             result_64[968:961],
-                             $signed(result_64[960:929]),
-                             result_64[928:927],   result_64[926:895],
-                             result_64[894:767],
-                             $signed(result_64[766:760]),
-                             result_64[759:632],
-                             $signed(result_64[631:625]),
-                             result_64[624:623],   result_64[622:619],
-                             result_64[618:43],   result_64[42:38],
-                             $signed(result_64[37:6]),   result_64[5:0]};
-      3'd1 : c$app_arg_38 = {5'd8,
-                             result_64[1135:1135],   result_64[1134:1131],
-                             result_64[1130:1125],   8'd0,
-                             result_64[1116:1115],
-                             $signed(result_64[1114:1051]),
-                             $signed(result_64[1050:1019]),
-                             result_64[1018:987],
-                             $signed(result_64[986:980]),
-                             result_64[979:977],   result_64[976:969],
-                             result_64[968:961],
-                             $signed(result_64[960:929]),
-                             result_64[928:927],   result_64[926:895],
-                             result_64[894:767],
-                             $signed(result_64[766:760]),
-                             result_64[759:632],
-                             $signed(result_64[631:625]),
-                             result_64[624:623],   result_64[622:619],
-                             result_64[618:43],   result_64[42:38],
-                             $signed(result_64[37:6]),   result_64[5:0]};
-      3'd2 : c$app_arg_38 = {5'd9,
-                             result_64[1135:1135],   result_64[1134:1131],
-                             result_64[1130:1125],   8'd0,
-                             result_64[1116:1115],
-                             $signed(result_64[1114:1051]),
-                             $signed(result_64[1050:1019]),
-                             result_64[1018:987],
-                             $signed(result_64[986:980]),
-                             result_64[979:977],   result_64[976:969],
-                             result_64[968:961],
-                             $signed(result_64[960:929]),   2'd1,
-                             result_64[926:895],   result_64[894:767],
-                             $signed(result_64[766:760]),
-                             result_64[759:632],
-                             $signed(result_64[631:625]),   2'd0,
-                             result_64[622:619],   result_64[618:43],
-                             result_64[42:38],   $signed(result_64[37:6]),
-                             result_64[5:0]};
-      3'd4 : c$app_arg_38 = {5'd6,
-                             result_64[1135:1135],   result_64[1134:1131],
-                             result_64[1130:1125],   result_64[1124:1117],
-                             result_64[1116:1115],
-                             $signed(result_64[1114:1051]),
-                             $signed(result_64[1050:1019]),
-                             result_64[1018:987],
-                             $signed(result_64[986:980]),   3'd6,   8'd128,
-                             8'd64,   $signed(result_64[960:929]),
-                             result_64[928:927],   result_64[926:895],
-                             result_64[894:767],
-                             $signed(result_64[766:760]),
-                             result_64[759:632],
-                             $signed(result_64[631:625]),
-                             result_64[624:623],   result_64[622:619],
-                             result_64[618:43],   result_64[42:38],
-                             $signed(result_64[37:6]),   result_64[5:0]};
-      3'd6 : c$app_arg_38 = {5'd14,
-                             result_64[1135:1135],   result_64[1134:1131],
-                             result_64[1130:1125],   8'd0,
-                             result_64[1116:1115],
-                             $signed(result_64[1114:1051]),
-                             $signed(result_64[1050:1019]),   32'd0,
-                             $signed(result_64[986:980]),
-                             result_64[979:977],   result_64[976:969],
-                             result_64[968:961],
-                             $signed(result_64[960:929]),
-                             result_64[928:927],   result_64[926:895],
-                             result_64[894:767],
-                             $signed(result_64[766:760]),
-                             result_64[759:632],
-                             $signed(result_64[631:625]),
-                             result_64[624:623],   result_64[622:619],
-                             result_64[618:43],   result_64[42:38],
-                             $signed(result_64[37:6]),   result_64[5:0]};
-      3'd7 : c$app_arg_38 = {5'd16,
-                             result_64[1135:1135],   result_64[1134:1131],
-                             result_64[1130:1125],   8'd0,
-                             result_64[1116:1115],
-                             $signed(result_64[1114:1051]),
-                             $signed(result_64[1050:1019]),
-                             result_64[1018:987],
-                             $signed(result_64[986:980]),
-                             result_64[979:977],   result_64[976:969],
-                             result_64[968:961],
-                             $signed(result_64[960:929]),
-                             result_64[928:927],   result_64[926:895],
-                             result_64[894:767],
-                             $signed(result_64[766:760]),
-                             result_64[759:632],
-                             $signed(result_64[631:625]),
-                             result_64[624:623],   result_64[622:619],
-                             result_64[618:43],   result_64[42:38],
-                             $signed(result_64[37:6]),   result_64[5:0]};
-      default : c$app_arg_38 = {5'd13,
-                                result_64[1135:1135],   result_64[1134:1131],
-                                result_64[1130:1125],   8'd0,
-                                result_64[1116:1115],
-                                $signed(result_64[1114:1051]),
-                                $signed(result_64[1050:1019]),
-                                result_64[1018:987],
-                                $signed(result_64[986:980]),
-                                result_64[979:977],   result_64[976:969],
-                                result_64[968:961],
-                                $signed(result_64[960:929]),
-                                result_64[928:927],   result_64[926:895],
-                                result_64[894:767],
-                                $signed(result_64[766:760]),
-                                result_64[759:632],
-                                $signed(result_64[631:625]),
-                                result_64[624:623],   result_64[622:619],
-                                result_64[618:43],   result_64[42:38],
-                                $signed(result_64[37:6]),   result_64[5:0]};
+      3'd0 : c$app_arg_46 = {5'd8,
+                             result_64[1284:1284],   result_64[1283:1280],
+                             result_64[1279:1274],   8'd0,
+                             result_64[1265:1264],
+                             $signed(result_64[1263:1200]),
+                             $signed(result_64[1199:1168]),
+                             $signed(result_64[1167:1162]),
+                             $signed(result_64[1161:1130]),
+                             result_64[1129:1098],
+                             $signed(result_64[1097:1091]),
+                             result_64[1090:1088],   result_64[1087:1080],
+                             result_64[1079:1072],
+                             $signed(result_64[1071:1040]),
+                             result_64[1039:1038],   result_64[1037:1006],
+                             result_64[1005:878],
+                             $signed(result_64[877:871]),
+                             result_64[870:743],
+                             $signed(result_64[742:736]),
+                             result_64[735:734],   result_64[733:730],
+                             result_64[729:154],   result_64[153:149],
+                             $signed(result_64[148:117]),
+                             result_64[116:111],   c$recipNextOut_0};
+      3'd1 : c$app_arg_46 = {5'd8,
+                             result_64[1284:1284],   result_64[1283:1280],
+                             result_64[1279:1274],   8'd0,
+                             result_64[1265:1264],
+                             $signed(result_64[1263:1200]),
+                             $signed(result_64[1199:1168]),
+                             $signed(result_64[1167:1162]),
+                             $signed(result_64[1161:1130]),
+                             result_64[1129:1098],
+                             $signed(result_64[1097:1091]),
+                             result_64[1090:1088],   result_64[1087:1080],
+                             result_64[1079:1072],
+                             $signed(result_64[1071:1040]),
+                             result_64[1039:1038],   result_64[1037:1006],
+                             result_64[1005:878],
+                             $signed(result_64[877:871]),
+                             result_64[870:743],
+                             $signed(result_64[742:736]),
+                             result_64[735:734],   result_64[733:730],
+                             result_64[729:154],   result_64[153:149],
+                             $signed(result_64[148:117]),
+                             result_64[116:111],   c$recipNextOut_0};
+      3'd2 : c$app_arg_46 = {5'd9,
+                             result_64[1284:1284],   result_64[1283:1280],
+                             result_64[1279:1274],   8'd0,
+                             result_64[1265:1264],
+                             $signed(result_64[1263:1200]),
+                             $signed(result_64[1199:1168]),
+                             $signed(result_64[1167:1162]),
+                             $signed(result_64[1161:1130]),
+                             result_64[1129:1098],
+                             $signed(result_64[1097:1091]),
+                             result_64[1090:1088],   result_64[1087:1080],
+                             result_64[1079:1072],
+                             $signed(result_64[1071:1040]),   2'd1,
+                             result_64[1037:1006],   result_64[1005:878],
+                             $signed(result_64[877:871]),
+                             result_64[870:743],
+                             $signed(result_64[742:736]),   2'd0,
+                             result_64[733:730],   result_64[729:154],
+                             result_64[153:149],
+                             $signed(result_64[148:117]),
+                             result_64[116:111],   c$recipNextOut_0};
+      3'd4 : c$app_arg_46 = {5'd6,
+                             result_64[1284:1284],   result_64[1283:1280],
+                             result_64[1279:1274],   result_64[1273:1266],
+                             result_64[1265:1264],
+                             $signed(result_64[1263:1200]),
+                             $signed(result_64[1199:1168]),
+                             $signed(result_64[1167:1162]),
+                             $signed(result_64[1161:1130]),
+                             result_64[1129:1098],
+                             $signed(result_64[1097:1091]),   3'd6,
+                             8'd128,   8'd64,
+                             $signed(result_64[1071:1040]),
+                             result_64[1039:1038],   result_64[1037:1006],
+                             result_64[1005:878],
+                             $signed(result_64[877:871]),
+                             result_64[870:743],
+                             $signed(result_64[742:736]),
+                             result_64[735:734],   result_64[733:730],
+                             result_64[729:154],   result_64[153:149],
+                             $signed(result_64[148:117]),
+                             result_64[116:111],   c$recipNextOut_0};
+      3'd6 : c$app_arg_46 = {5'd16,
+                             result_64[1284:1284],   result_64[1283:1280],
+                             result_64[1279:1274],   8'd0,
+                             result_64[1265:1264],
+                             $signed(result_64[1263:1200]),
+                             $signed(result_64[1199:1168]),
+                             $signed(result_64[1167:1162]),
+                             $signed(result_64[1161:1130]),   32'd0,
+                             $signed(result_64[1097:1091]),
+                             result_64[1090:1088],   result_64[1087:1080],
+                             result_64[1079:1072],
+                             $signed(result_64[1071:1040]),
+                             result_64[1039:1038],   result_64[1037:1006],
+                             result_64[1005:878],
+                             $signed(result_64[877:871]),
+                             result_64[870:743],
+                             $signed(result_64[742:736]),
+                             result_64[735:734],   result_64[733:730],
+                             result_64[729:154],   result_64[153:149],
+                             $signed(result_64[148:117]),
+                             result_64[116:111],   c$recipNextOut_0};
+      3'd7 : c$app_arg_46 = {5'd20,
+                             result_64[1284:1284],   result_64[1283:1280],
+                             result_64[1279:1274],   8'd0,
+                             result_64[1265:1264],
+                             $signed(result_64[1263:1200]),
+                             $signed(result_64[1199:1168]),
+                             $signed(result_64[1167:1162]),
+                             $signed(result_64[1161:1130]),
+                             result_64[1129:1098],
+                             $signed(result_64[1097:1091]),
+                             result_64[1090:1088],   result_64[1087:1080],
+                             result_64[1079:1072],
+                             $signed(result_64[1071:1040]),
+                             result_64[1039:1038],   result_64[1037:1006],
+                             result_64[1005:878],
+                             $signed(result_64[877:871]),
+                             result_64[870:743],
+                             $signed(result_64[742:736]),
+                             result_64[735:734],   result_64[733:730],
+                             result_64[729:154],   result_64[153:149],
+                             $signed(result_64[148:117]),
+                             result_64[116:111],   c$recipNextOut_0};
+      default : c$app_arg_46 = {5'd15,
+                                result_64[1284:1284],   result_64[1283:1280],
+                                result_64[1279:1274],   8'd0,
+                                result_64[1265:1264],
+                                $signed(result_64[1263:1200]),
+                                $signed(result_64[1199:1168]),
+                                $signed(result_64[1167:1162]),
+                                $signed(result_64[1161:1130]),
+                                result_64[1129:1098],
+                                $signed(result_64[1097:1091]),
+                                result_64[1090:1088],   result_64[1087:1080],
+                                result_64[1079:1072],
+                                $signed(result_64[1071:1040]),
+                                result_64[1039:1038],   result_64[1037:1006],
+                                result_64[1005:878],
+                                $signed(result_64[877:871]),
+                                result_64[870:743],
+                                $signed(result_64[742:736]),
+                                result_64[735:734],   result_64[733:730],
+                                result_64[729:154],   result_64[153:149],
+                                $signed(result_64[148:117]),
+                                result_64[116:111],   c$recipNextOut_0};
     endcase
   end
 
-  assign c$app_arg_39 = (~ c$lastCol_case_alt_0) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+  assign c$app_arg_47 = (~ c$lastCol_case_alt_0) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                     {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                     {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                     {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                     {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : result_75;
 
-  assign result_selection_97 = result_64[979:977];
+  assign result_selection_100 = result_64[1090:1088];
 
-  assign c$bv_45 = result_94[119:112];
+  assign c$bv_47 = result_95[119:112];
 
-  assign c$bv_46 = result_94[119:112];
+  assign c$bv_48 = result_95[119:112];
 
   always @(*) begin
-    case(result_selection_97)
+    case(result_selection_100)
       3'd4 : result_75 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                          {1'b1,{c$bv_45[0+:7],   result_76}},
+                          {1'b1,{c$bv_47[0+:7],   result_76}},
                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
       default : result_75 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             {1'b1,{c$bv_46[0+:7],   result_76}},
+                             {1'b1,{c$bv_48[0+:7],   result_76}},
                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
     endcase
   end
 
-  assign c$s_11 = ($signed(c$case_alt_70));
+  assign c$s_14 = ($signed(c$case_alt_75));
 
-  assign c$s_12 = $signed(result_64[986:980]);
+  assign c$s_15 = $signed(result_64[1097:1091]);
 
-  assign s_2 = -((($signed({{(16-7) {c$s_11[7-1]}},c$s_11})) + ($signed({{(16-7) {c$s_12[7-1]}},c$s_12}))) + 16'sd20);
+  assign s_2 = -((($signed({{(16-7) {c$s_14[7-1]}},c$s_14})) + ($signed({{(16-7) {c$s_15[7-1]}},c$s_15}))) + 16'sd20);
 
-  assign c$case_alt_66 = (c$sat32Out_app_arg_4 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_4[64-1],c$sat32Out_app_arg_4[0+:(32-1)]}));
+  assign c$case_alt_71 = (c$sat32Out_app_arg_4 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_4[64-1],c$sat32Out_app_arg_4[0+:(32-1)]}));
 
-  assign result_76 = (c$sat32Out_app_arg_4 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_66;
+  assign result_76 = (c$sat32Out_app_arg_4 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_71;
 
-  assign c$s_13 = $signed(result_94[31:0]);
+  assign c$s_16 = $signed(result_95[31:0]);
 
-  assign c$s_14 = $signed(result_94[31:0]);
+  assign c$s_17 = $signed(result_95[31:0]);
 
-  assign c$sat32Out_case_alt_0 = (-64'sd2147483648 <= ($signed({{(64-32) {c$s_13[32-1]}},c$s_13}))) ? ($signed({{(64-32) {c$s_14[32-1]}},c$s_14})) : -64'sd2147483648;
+  assign c$sat32Out_case_alt_0 = (-64'sd2147483648 <= ($signed({{(64-32) {c$s_16[32-1]}},c$s_16}))) ? ($signed({{(64-32) {c$s_17[32-1]}},c$s_17})) : -64'sd2147483648;
 
-  assign c$s_15 = $signed(result_94[31:0]);
+  assign c$s_18 = $signed(result_95[31:0]);
 
-  assign c$sat32Out_app_arg_2 = (64'sd2147483648 <= ($signed({{(64-32) {c$s_15[32-1]}},c$s_15}))) ? 64'sd2147483648 : c$sat32Out_case_alt_0;
+  assign c$sat32Out_app_arg_2 = (64'sd2147483648 <= ($signed({{(64-32) {c$s_18[32-1]}},c$s_18}))) ? 64'sd2147483648 : c$sat32Out_case_alt_0;
 
-  assign c$bv_47 = (($unsigned((-s_2))));
+  assign c$bv_49 = (($unsigned((-s_2))));
 
-  assign c$i_2520 = ((c$bv_47[0+:5]));
+  assign c$i_2554 = ((c$bv_49[0+:5]));
 
-  assign c$wild1_app_arg_8 = $unsigned({{(64-5) {1'b0}},c$i_2520});
+  assign c$wild1_app_arg_8 = $unsigned({{(64-5) {1'b0}},c$i_2554});
 
   assign c$sat32Out_app_arg_3 = (s_2 <= -16'sd31) ? 64'sd31 : wild1_10;
 
-  assign c$bv_48 = (($unsigned(s_2)));
+  assign c$bv_50 = (($unsigned(s_2)));
 
-  assign c$case_alt_67 = (s_2 >= 16'sd62) ? 6'd62 : ((c$bv_48[0+:6]));
+  assign c$case_alt_72 = (s_2 >= 16'sd62) ? 6'd62 : ((c$bv_50[0+:6]));
 
-  assign result_77 = (s_2 <= 16'sd0) ? 6'd0 : c$case_alt_67;
+  assign result_77 = (s_2 <= 16'sd0) ? 6'd0 : c$case_alt_72;
 
-  assign c$s_16 = $signed(result_94[31:0]);
+  assign c$s_19 = $signed(result_95[31:0]);
 
-  assign c$s_17 = $signed(result_94[31:0]);
+  assign c$s_20 = $signed(result_95[31:0]);
 
   always @(*) begin
     case(result_77)
-      6'd0 : result_78 = $signed({{(64-32) {c$s_16[32-1]}},c$s_16});
-      default : result_78 = (($signed({{(64-32) {c$s_17[32-1]}},c$s_17})) + (64'sd1 <<< wild1_9)) >>> wild1_8;
+      6'd0 : result_78 = $signed({{(64-32) {c$s_19[32-1]}},c$s_19});
+      default : result_78 = (($signed({{(64-32) {c$s_20[32-1]}},c$s_20})) + (64'sd1 <<< wild1_9)) >>> wild1_8;
     endcase
   end
 
@@ -8589,282 +9628,464 @@ module decoder_prefill_fault_latekv
 
   assign wild1_9 = $signed(c$wild1_app_arg_10);
 
-  assign c$i_2528 = (result_77 - 6'd1);
+  assign c$i_2562 = (result_77 - 6'd1);
 
-  assign c$wild1_app_arg_10 = $unsigned({{(64-6) {1'b0}},c$i_2528});
+  assign c$wild1_app_arg_10 = $unsigned({{(64-6) {1'b0}},c$i_2562});
 
   assign c$sat32Out_app_arg_4 = (s_2 > 16'sd0) ? result_78 : (c$sat32Out_app_arg_2 <<< c$sat32Out_app_arg_3);
 
   assign wild1_10 = $signed(c$wild1_app_arg_8);
 
-  assign c$app_arg_40 = (c$lastCol_case_alt_0 & (result_94[119:112] == (result_64[976:969] - 8'd1))) ? {5'd7,
-                                                                                                        result_64[1135:1135],
-                                                                                                        result_64[1134:1131],
-                                                                                                        result_64[1130:1125],
-                                                                                                        result_64[1124:1117],
-                                                                                                        result_64[1116:1115],
-                                                                                                        $signed(result_64[1114:1051]),
-                                                                                                        $signed(result_64[1050:1019]),
-                                                                                                        result_64[1018:987],
-                                                                                                        $signed(result_64[986:980]),
-                                                                                                        result_64[979:977],
-                                                                                                        result_64[976:969],
-                                                                                                        result_64[968:961],
-                                                                                                        $signed(result_64[960:929]),
-                                                                                                        result_64[928:927],
-                                                                                                        result_64[926:895],
-                                                                                                        result_64[894:767],
-                                                                                                        $signed(result_64[766:760]),
-                                                                                                        result_64[759:632],
-                                                                                                        $signed(result_64[631:625]),
-                                                                                                        result_64[624:623],
-                                                                                                        result_64[622:619],
-                                                                                                        result_64[618:43],
-                                                                                                        result_64[42:38],
-                                                                                                        $signed(result_64[37:6]),
-                                                                                                        result_64[5:0]} : result_64;
+  assign c$app_arg_48 = (c$lastCol_case_alt_0 & (result_95[119:112] == (result_64[1087:1080] - 8'd1))) ? {5'd7,
+                                                                                                          result_64[1284:1284],
+                                                                                                          result_64[1283:1280],
+                                                                                                          result_64[1279:1274],
+                                                                                                          result_64[1273:1266],
+                                                                                                          result_64[1265:1264],
+                                                                                                          $signed(result_64[1263:1200]),
+                                                                                                          $signed(result_64[1199:1168]),
+                                                                                                          $signed(result_64[1167:1162]),
+                                                                                                          $signed(result_64[1161:1130]),
+                                                                                                          result_64[1129:1098],
+                                                                                                          $signed(result_64[1097:1091]),
+                                                                                                          result_64[1090:1088],
+                                                                                                          result_64[1087:1080],
+                                                                                                          result_64[1079:1072],
+                                                                                                          $signed(result_64[1071:1040]),
+                                                                                                          result_64[1039:1038],
+                                                                                                          result_64[1037:1006],
+                                                                                                          result_64[1005:878],
+                                                                                                          $signed(result_64[877:871]),
+                                                                                                          result_64[870:743],
+                                                                                                          $signed(result_64[742:736]),
+                                                                                                          result_64[735:734],
+                                                                                                          result_64[733:730],
+                                                                                                          result_64[729:154],
+                                                                                                          result_64[153:149],
+                                                                                                          $signed(result_64[148:117]),
+                                                                                                          result_64[116:111],
+                                                                                                          c$recipNextOut_0} : {5'd6,
+                                                                                                                               result_64[1284:1284],
+                                                                                                                               result_64[1283:1280],
+                                                                                                                               result_64[1279:1274],
+                                                                                                                               result_64[1273:1266],
+                                                                                                                               result_64[1265:1264],
+                                                                                                                               $signed(result_64[1263:1200]),
+                                                                                                                               $signed(result_64[1199:1168]),
+                                                                                                                               $signed(result_64[1167:1162]),
+                                                                                                                               $signed(result_64[1161:1130]),
+                                                                                                                               result_64[1129:1098],
+                                                                                                                               $signed(result_64[1097:1091]),
+                                                                                                                               result_64[1090:1088],
+                                                                                                                               result_64[1087:1080],
+                                                                                                                               result_64[1079:1072],
+                                                                                                                               $signed(result_64[1071:1040]),
+                                                                                                                               result_64[1039:1038],
+                                                                                                                               result_64[1037:1006],
+                                                                                                                               result_64[1005:878],
+                                                                                                                               $signed(result_64[877:871]),
+                                                                                                                               result_64[870:743],
+                                                                                                                               $signed(result_64[742:736]),
+                                                                                                                               result_64[735:734],
+                                                                                                                               result_64[733:730],
+                                                                                                                               result_64[729:154],
+                                                                                                                               result_64[153:149],
+                                                                                                                               $signed(result_64[148:117]),
+                                                                                                                               result_64[116:111],
+                                                                                                                               c$recipNextOut_0};
 
-  assign c$lastCol_case_alt_0 = result_94[127:120] == (result_64[968:961] - 8'd1);
+  assign c$lastCol_case_alt_0 = result_95[127:120] == (result_64[1079:1072] - 8'd1);
 
-  assign c$bv_49 = result_64[1124:1117];
+  assign c$bv_51 = result_64[1273:1266];
 
-  assign c$app_arg_41 = c$bv_49[0+:7];
+  assign c$app_arg_49 = c$bv_51[0+:7];
 
-  assign c$app_arg_selection_69 = result_64[1124:1117];
+  assign c$app_arg_selection_69 = result_64[1273:1266];
 
   always @(*) begin
     case(c$app_arg_selection_69)
-      8'd63 : c$app_arg_42 = {5'd5,
-                              result_64[1135:1135],   result_64[1134:1131],
-                              result_64[1130:1125],   result_64[1124:1117],
-                              result_64[1116:1115],
-                              $signed(result_64[1114:1051]),
-                              $signed(result_64[1050:1019]),   result_79,
-                              $signed(result_64[986:980]),
-                              result_64[979:977],   result_64[976:969],
-                              result_64[968:961],
-                              $signed(result_64[960:929]),
-                              result_64[928:927],   result_64[926:895],
-                              result_64[894:767],
-                              $signed(result_64[766:760]),
-                              result_64[759:632],
-                              $signed(result_64[631:625]),
-                              result_64[624:623],   result_64[622:619],
-                              result_64[618:43],   result_64[42:38],
-                              $signed(result_64[37:6]),   result_64[5:0]};
-      default : c$app_arg_42 = {5'd4,
-                                result_64[1135:1135],   result_64[1134:1131],
-                                result_64[1130:1125],   step10_0,
-                                result_64[1116:1115],
-                                $signed(result_64[1114:1051]),
-                                $signed(result_64[1050:1019]),   result_79,
-                                $signed(result_64[986:980]),
-                                result_64[979:977],   result_64[976:969],
-                                result_64[968:961],
-                                $signed(result_64[960:929]),
-                                result_64[928:927],   result_64[926:895],
-                                result_64[894:767],
-                                $signed(result_64[766:760]),
-                                result_64[759:632],
-                                $signed(result_64[631:625]),
-                                result_64[624:623],   result_64[622:619],
-                                result_64[618:43],   result_64[42:38],
-                                $signed(result_64[37:6]),   result_64[5:0]};
+      8'd63 : c$app_arg_50 = {5'd5,
+                              result_64[1284:1284],   result_64[1283:1280],
+                              result_64[1279:1274],   result_64[1273:1266],
+                              result_64[1265:1264],
+                              $signed(result_64[1263:1200]),
+                              $signed(result_64[1199:1168]),
+                              $signed(result_64[1167:1162]),
+                              $signed(result_64[1161:1130]),   result_79,
+                              $signed(result_64[1097:1091]),
+                              result_64[1090:1088],   result_64[1087:1080],
+                              result_64[1079:1072],
+                              $signed(result_64[1071:1040]),
+                              result_64[1039:1038],   result_64[1037:1006],
+                              result_64[1005:878],
+                              $signed(result_64[877:871]),
+                              result_64[870:743],
+                              $signed(result_64[742:736]),
+                              result_64[735:734],   result_64[733:730],
+                              result_64[729:154],   result_64[153:149],
+                              $signed(result_64[148:117]),
+                              result_64[116:111],   c$recipNextOut_0};
+      default : c$app_arg_50 = {5'd4,
+                                result_64[1284:1284],   result_64[1283:1280],
+                                result_64[1279:1274],   step10_0,
+                                result_64[1265:1264],
+                                $signed(result_64[1263:1200]),
+                                $signed(result_64[1199:1168]),
+                                $signed(result_64[1167:1162]),
+                                $signed(result_64[1161:1130]),   result_79,
+                                $signed(result_64[1097:1091]),
+                                result_64[1090:1088],   result_64[1087:1080],
+                                result_64[1079:1072],
+                                $signed(result_64[1071:1040]),
+                                result_64[1039:1038],   result_64[1037:1006],
+                                result_64[1005:878],
+                                $signed(result_64[877:871]),
+                                result_64[870:743],
+                                $signed(result_64[742:736]),
+                                result_64[735:734],   result_64[733:730],
+                                result_64[729:154],   result_64[153:149],
+                                $signed(result_64[148:117]),
+                                result_64[116:111],   c$recipNextOut_0};
     endcase
   end
 
-  assign result_79 = (result_64[1018:987] <= c$absUOut_0) ? c$absUOut_0 : result_64[1018:987];
+  assign result_79 = (result_64[1129:1098] <= c$absUOut_0) ? c$absUOut_0 : result_64[1129:1098];
 
-  assign c$app_arg_fun_arg_8 = $signed(result_64[1114:1051]);
-
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInv LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInv_c$app_arg_43
-    ( .result (c$app_arg_43)
-    , .ss (c$app_arg_fun_arg_8) );
-
-  assign result_selection_104 = result_64[1124:1117];
+  assign result_selection_107 = result_64[1273:1266];
 
   always @(*) begin
-    case(result_selection_104)
-      8'd63 : result_80 = {5'd3,
-                           result_64[1135:1135],   result_64[1134:1131],
-                           result_64[1130:1125],   result_64[1124:1117],
-                           result_64[1116:1115],   c$sumSquareOut_0,
-                           $signed(result_64[1050:1019]),
-                           result_64[1018:987],
-                           $signed(result_64[986:980]),
-                           result_64[979:977],   result_64[976:969],
-                           result_64[968:961],
-                           $signed(result_64[960:929]),
-                           result_64[928:927],   result_64[926:895],
-                           result_64[894:767],
-                           $signed(result_64[766:760]),
-                           result_64[759:632],
-                           $signed(result_64[631:625]),
-                           result_64[624:623],   result_64[622:619],
-                           result_64[618:43],   result_64[42:38],
-                           $signed(result_64[37:6]),   result_64[5:0]};
-      default : result_80 = {5'd2,
-                             result_64[1135:1135],   result_64[1134:1131],
-                             result_64[1130:1125],   step10_0,
-                             result_64[1116:1115],   c$sumSquareOut_0,
-                             $signed(result_64[1050:1019]),
-                             result_64[1018:987],
-                             $signed(result_64[986:980]),
-                             result_64[979:977],   result_64[976:969],
-                             result_64[968:961],
-                             $signed(result_64[960:929]),
-                             result_64[928:927],   result_64[926:895],
-                             result_64[894:767],
-                             $signed(result_64[766:760]),
-                             result_64[759:632],
-                             $signed(result_64[631:625]),
-                             result_64[624:623],   result_64[622:619],
-                             result_64[618:43],   result_64[42:38],
-                             $signed(result_64[37:6]),   result_64[5:0]};
+    case(result_selection_107)
+      8'd0 : result_80 = {5'd3,
+                          result_64[1284:1284],   result_64[1283:1280],
+                          result_64[1279:1274],   step10_0,
+                          result_64[1265:1264],
+                          $signed(ds30_2[143:80]),
+                          $signed(result_64[1199:1168]),
+                          $signed({sh_2[16-1],sh_2[0+:(6-1)]}),
+                          $signed({y0_0[64-1],y0_0[0+:(32-1)]}),
+                          result_64[1129:1098],
+                          $signed(result_64[1097:1091]),
+                          result_64[1090:1088],   result_64[1087:1080],
+                          result_64[1079:1072],
+                          $signed(result_64[1071:1040]),
+                          result_64[1039:1038],   result_64[1037:1006],
+                          result_64[1005:878],
+                          $signed(result_64[877:871]),
+                          result_64[870:743],
+                          $signed(result_64[742:736]),
+                          result_64[735:734],   result_64[733:730],
+                          result_64[729:154],   result_64[153:149],
+                          $signed(result_64[148:117]),
+                          result_64[116:111],   c$recipNextOut_0};
+      8'd1 : result_80 = {5'd3,
+                          result_64[1284:1284],   result_64[1283:1280],
+                          result_64[1279:1274],   step10_0,
+                          result_64[1265:1264],
+                          $signed(result_64[1263:1200]),
+                          $signed({c$app_arg_52[64-1],c$app_arg_52[0+:(32-1)]}),
+                          $signed(result_64[1167:1162]),
+                          $signed(result_64[1161:1130]),
+                          result_64[1129:1098],
+                          $signed(result_64[1097:1091]),
+                          result_64[1090:1088],   result_64[1087:1080],
+                          result_64[1079:1072],
+                          $signed(result_64[1071:1040]),
+                          result_64[1039:1038],   result_64[1037:1006],
+                          result_64[1005:878],
+                          $signed(result_64[877:871]),
+                          result_64[870:743],
+                          $signed(result_64[742:736]),
+                          result_64[735:734],   result_64[733:730],
+                          result_64[729:154],   result_64[153:149],
+                          $signed(result_64[148:117]),
+                          result_64[116:111],   c$recipNextOut_0};
+      8'd2 : result_80 = {5'd3,
+                          result_64[1284:1284],   result_64[1283:1280],
+                          result_64[1279:1274],   step10_0,
+                          result_64[1265:1264],
+                          $signed(result_64[1263:1200]),
+                          $signed({c$app_arg_51[64-1],c$app_arg_51[0+:(32-1)]}),
+                          $signed(result_64[1167:1162]),
+                          $signed(result_64[1161:1130]),
+                          result_64[1129:1098],
+                          $signed(result_64[1097:1091]),
+                          result_64[1090:1088],   result_64[1087:1080],
+                          result_64[1079:1072],
+                          $signed(result_64[1071:1040]),
+                          result_64[1039:1038],   result_64[1037:1006],
+                          result_64[1005:878],
+                          $signed(result_64[877:871]),
+                          result_64[870:743],
+                          $signed(result_64[742:736]),
+                          result_64[735:734],   result_64[733:730],
+                          result_64[729:154],   result_64[153:149],
+                          $signed(result_64[148:117]),
+                          result_64[116:111],   c$recipNextOut_0};
+      default : result_80 = {5'd4,
+                             result_64[1284:1284],   result_64[1283:1280],
+                             result_64[1279:1274],   8'd0,
+                             result_64[1265:1264],
+                             $signed(result_64[1263:1200]),
+                             $signed(result_64[1199:1168]),
+                             $signed(result_64[1167:1162]),   c$app_arg_53,
+                             32'd0,   $signed(result_64[1097:1091]),
+                             result_64[1090:1088],   result_64[1087:1080],
+                             result_64[1079:1072],
+                             $signed(result_64[1071:1040]),
+                             result_64[1039:1038],   result_64[1037:1006],
+                             result_64[1005:878],
+                             $signed(result_64[877:871]),
+                             result_64[870:743],
+                             $signed(result_64[742:736]),
+                             result_64[735:734],   result_64[733:730],
+                             result_64[729:154],   result_64[153:149],
+                             $signed(result_64[148:117]),
+                             result_64[116:111],   c$recipNextOut_0};
     endcase
   end
 
-  assign c$app_arg_selection_72 = result_64[1124:1117];
+  assign c$app_arg_fun_arg_13 = $signed(result_64[1263:1200]);
+
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvTerm LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvTerm_c$app_arg_51
+    ( .result (c$app_arg_51)
+    , .c$arg (c$app_arg_fun_arg_13)
+    , .c$arg_0 (c$app_arg_54) );
+
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvSquare LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvSquare_c$app_arg_52
+    (.result (c$app_arg_52), .c$arg (c$app_arg_55));
+
+  assign y0_0 = $signed(ds30_2[79:16]);
+
+  assign sh_2 = $signed(ds30_2[15:0]);
+
+  assign ds30_fun_arg_8 = $signed(result_64[1263:1200]);
+
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInv LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInv_ds30_2
+    (.result (ds30_2), .ss (ds30_fun_arg_8));
+
+  assign c$s_21 = $signed(result_64[1167:1162]);
+
+  assign c$app_arg_fun_arg_14 = $signed({{(16-6) {c$s_21[6-1]}},c$s_21});
+
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvFinish LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvFinish_c$app_arg_53
+    ( .result (c$app_arg_53)
+    , .c$arg (c$app_arg_55)
+    , .c$arg_0 (c$app_arg_54)
+    , .c$arg_1 (c$app_arg_fun_arg_14) );
+
+  assign c$s_22 = $signed(result_64[1199:1168]);
+
+  assign c$app_arg_54 = $signed({{(64-32) {c$s_22[32-1]}},c$s_22});
+
+  assign c$s_23 = $signed(result_64[1161:1130]);
+
+  assign c$app_arg_55 = $signed({{(64-32) {c$s_23[32-1]}},c$s_23});
+
+  assign result_selection_110 = result_64[1273:1266];
+
+  always @(*) begin
+    case(result_selection_110)
+      8'd63 : result_81 = {5'd3,
+                           result_64[1284:1284],   result_64[1283:1280],
+                           result_64[1279:1274],   8'd0,
+                           result_64[1265:1264],   c$sumSquareOut_0,
+                           $signed(result_64[1199:1168]),
+                           $signed(result_64[1167:1162]),
+                           $signed(result_64[1161:1130]),
+                           result_64[1129:1098],
+                           $signed(result_64[1097:1091]),
+                           result_64[1090:1088],   result_64[1087:1080],
+                           result_64[1079:1072],
+                           $signed(result_64[1071:1040]),
+                           result_64[1039:1038],   result_64[1037:1006],
+                           result_64[1005:878],
+                           $signed(result_64[877:871]),
+                           result_64[870:743],
+                           $signed(result_64[742:736]),
+                           result_64[735:734],   result_64[733:730],
+                           result_64[729:154],   result_64[153:149],
+                           $signed(result_64[148:117]),
+                           result_64[116:111],   c$recipNextOut_0};
+      default : result_81 = {5'd2,
+                             result_64[1284:1284],   result_64[1283:1280],
+                             result_64[1279:1274],   step10_0,
+                             result_64[1265:1264],   c$sumSquareOut_0,
+                             $signed(result_64[1199:1168]),
+                             $signed(result_64[1167:1162]),
+                             $signed(result_64[1161:1130]),
+                             result_64[1129:1098],
+                             $signed(result_64[1097:1091]),
+                             result_64[1090:1088],   result_64[1087:1080],
+                             result_64[1079:1072],
+                             $signed(result_64[1071:1040]),
+                             result_64[1039:1038],   result_64[1037:1006],
+                             result_64[1005:878],
+                             $signed(result_64[877:871]),
+                             result_64[870:743],
+                             $signed(result_64[742:736]),
+                             result_64[735:734],   result_64[733:730],
+                             result_64[729:154],   result_64[153:149],
+                             $signed(result_64[148:117]),
+                             result_64[116:111],   c$recipNextOut_0};
+    endcase
+  end
+
+  assign c$app_arg_selection_72 = result_64[1273:1266];
 
   always @(*) begin
     case(c$app_arg_selection_72)
-      8'd63 : c$app_arg_44 = result_81;
-      default : c$app_arg_44 = {5'd1,
-                                result_64[1135:1135],   result_64[1134:1131],
-                                result_64[1130:1125],   step10_0,
-                                result_64[1116:1115],
-                                $signed(result_64[1114:1051]),
-                                $signed(result_64[1050:1019]),
-                                result_64[1018:987],
-                                $signed(result_64[986:980]),
-                                result_64[979:977],   result_64[976:969],
-                                result_64[968:961],
-                                $signed(result_64[960:929]),
-                                result_64[928:927],   result_64[926:895],
-                                result_64[894:767],
-                                $signed(result_64[766:760]),
-                                result_64[759:632],
-                                $signed(result_64[631:625]),
-                                result_64[624:623],   result_64[622:619],
-                                result_64[618:43],   result_64[42:38],
-                                $signed(result_64[37:6]),   result_64[5:0]};
+      8'd63 : c$app_arg_56 = result_82;
+      default : c$app_arg_56 = {5'd1,
+                                result_64[1284:1284],   result_64[1283:1280],
+                                result_64[1279:1274],   step10_0,
+                                result_64[1265:1264],
+                                $signed(result_64[1263:1200]),
+                                $signed(result_64[1199:1168]),
+                                $signed(result_64[1167:1162]),
+                                $signed(result_64[1161:1130]),
+                                result_64[1129:1098],
+                                $signed(result_64[1097:1091]),
+                                result_64[1090:1088],   result_64[1087:1080],
+                                result_64[1079:1072],
+                                $signed(result_64[1071:1040]),
+                                result_64[1039:1038],   result_64[1037:1006],
+                                result_64[1005:878],
+                                $signed(result_64[877:871]),
+                                result_64[870:743],
+                                $signed(result_64[742:736]),
+                                result_64[735:734],   result_64[733:730],
+                                result_64[729:154],   result_64[153:149],
+                                $signed(result_64[148:117]),
+                                result_64[116:111],   c$recipNextOut_0};
     endcase
   end
 
-  assign result_81 = {5'd2,
-                      c$tupIn_0[1135:1135],   c$tupIn_0[1134:1131],
-                      c$tupIn_0[1130:1125],   8'd0,
-                      c$tupIn_0[1142:1141],   64'sd0,
-                      $signed(c$tupIn_0[1050:1019]),
-                      c$tupIn_0[1018:987],
-                      $signed(c$tupIn_0[986:980]),
-                      c$tupIn_0[979:977],   c$tupIn_0[976:969],
-                      c$tupIn_0[968:961],
-                      $signed(c$tupIn_0[960:929]),
-                      c$tupIn_0[928:927],   c$tupIn_0[926:895],
-                      c$tupIn_0[894:767],
-                      $signed(c$tupIn_0[766:760]),
-                      c$tupIn_0[759:632],
-                      $signed(c$tupIn_0[631:625]),
-                      c$tupIn_0[624:623],   c$tupIn_0[622:619],
-                      c$tupIn_0[618:43],   c$tupIn_0[42:38],
-                      $signed(c$tupIn_0[37:6]),   c$tupIn_0[5:0]};
+  assign result_82 = {5'd2,
+                      c$tupIn_0[1284:1284],   c$tupIn_0[1283:1280],
+                      c$tupIn_0[1279:1274],   8'd0,
+                      c$tupIn_0[1291:1290],   64'sd0,
+                      $signed(c$tupIn_0[1199:1168]),
+                      $signed(c$tupIn_0[1167:1162]),
+                      $signed(c$tupIn_0[1161:1130]),
+                      c$tupIn_0[1129:1098],
+                      $signed(c$tupIn_0[1097:1091]),
+                      c$tupIn_0[1090:1088],   c$tupIn_0[1087:1080],
+                      c$tupIn_0[1079:1072],
+                      $signed(c$tupIn_0[1071:1040]),
+                      c$tupIn_0[1039:1038],   c$tupIn_0[1037:1006],
+                      c$tupIn_0[1005:878],
+                      $signed(c$tupIn_0[877:871]),
+                      c$tupIn_0[870:743],
+                      $signed(c$tupIn_0[742:736]),
+                      c$tupIn_0[735:734],   c$tupIn_0[733:730],
+                      c$tupIn_0[729:154],   c$tupIn_0[153:149],
+                      $signed(c$tupIn_0[148:117]),
+                      c$tupIn_0[116:111],   c$tupIn_0[110:0]};
 
-  assign c$step_$jOut_selection_4 = result_64[1124:1117];
+  assign c$step_$jOut_selection_4 = result_64[1273:1266];
 
   always @(*) begin
     case(c$step_$jOut_selection_4)
-      8'd63 : c$step_$jOut_0 = {5'd17,
-                                c$step_$jOut_app_arg_1[1135:1135],
-                                c$step_$jOut_app_arg_1[1134:1131],
-                                c$step_$jOut_app_arg_1[1130:1125],
-                                c$step_$jOut_app_arg_1[1124:1117],
-                                c$step_$jOut_app_arg_1[1116:1115],
-                                $signed(c$step_$jOut_app_arg_1[1114:1051]),
-                                $signed(c$step_$jOut_app_arg_1[1050:1019]),
-                                c$step_$jOut_app_arg_1[1018:987],
-                                $signed(c$step_$jOut_app_arg_1[986:980]),
-                                c$step_$jOut_app_arg_1[979:977],
-                                c$step_$jOut_app_arg_1[976:969],
-                                c$step_$jOut_app_arg_1[968:961],
-                                $signed(c$step_$jOut_app_arg_1[960:929]),
-                                c$step_$jOut_app_arg_1[928:927],
-                                c$step_$jOut_app_arg_1[926:895],
-                                c$step_$jOut_app_arg_1[894:767],
-                                $signed(c$step_$jOut_app_arg_1[766:760]),
-                                c$step_$jOut_app_arg_1[759:632],
-                                $signed(c$step_$jOut_app_arg_1[631:625]),
-                                c$step_$jOut_app_arg_1[624:623],
-                                c$step_$jOut_app_arg_1[622:619],
-                                c$step_$jOut_app_arg_1[618:43],
-                                c$step_$jOut_app_arg_1[42:38],
-                                $signed(c$step_$jOut_app_arg_1[37:6]),
-                                c$step_$jOut_app_arg_1[5:0]};
+      8'd63 : c$step_$jOut_0 = {5'd21,
+                                c$step_$jOut_app_arg_1[1284:1284],
+                                c$step_$jOut_app_arg_1[1283:1280],
+                                c$step_$jOut_app_arg_1[1279:1274],
+                                c$step_$jOut_app_arg_1[1273:1266],
+                                c$step_$jOut_app_arg_1[1265:1264],
+                                $signed(c$step_$jOut_app_arg_1[1263:1200]),
+                                $signed(c$step_$jOut_app_arg_1[1199:1168]),
+                                $signed(c$step_$jOut_app_arg_1[1167:1162]),
+                                $signed(c$step_$jOut_app_arg_1[1161:1130]),
+                                c$step_$jOut_app_arg_1[1129:1098],
+                                $signed(c$step_$jOut_app_arg_1[1097:1091]),
+                                c$step_$jOut_app_arg_1[1090:1088],
+                                c$step_$jOut_app_arg_1[1087:1080],
+                                c$step_$jOut_app_arg_1[1079:1072],
+                                $signed(c$step_$jOut_app_arg_1[1071:1040]),
+                                c$step_$jOut_app_arg_1[1039:1038],
+                                c$step_$jOut_app_arg_1[1037:1006],
+                                c$step_$jOut_app_arg_1[1005:878],
+                                $signed(c$step_$jOut_app_arg_1[877:871]),
+                                c$step_$jOut_app_arg_1[870:743],
+                                $signed(c$step_$jOut_app_arg_1[742:736]),
+                                c$step_$jOut_app_arg_1[735:734],
+                                c$step_$jOut_app_arg_1[733:730],
+                                c$step_$jOut_app_arg_1[729:154],
+                                c$step_$jOut_app_arg_1[153:149],
+                                $signed(c$step_$jOut_app_arg_1[148:117]),
+                                c$step_$jOut_app_arg_1[116:111],
+                                c$step_$jOut_app_arg_1[110:0]};
       default : c$step_$jOut_0 = c$step_$jOut_app_arg_1;
     endcase
   end
 
-  assign c$step_$jOut_app_arg_1 = ((result_64[1124:1117] == 8'd0) | ($signed(result_91[95:64]) > $signed(result_64[37:6]))) ? {5'd16,
-                                                                                                                               result_64[1135:1135],
-                                                                                                                               result_64[1134:1131],
-                                                                                                                               result_64[1130:1125],
-                                                                                                                               step10_0,
-                                                                                                                               result_64[1116:1115],
-                                                                                                                               $signed(result_64[1114:1051]),
-                                                                                                                               $signed(result_64[1050:1019]),
-                                                                                                                               result_64[1018:987],
-                                                                                                                               $signed(result_64[986:980]),
-                                                                                                                               result_64[979:977],
-                                                                                                                               result_64[976:969],
-                                                                                                                               result_64[968:961],
-                                                                                                                               $signed(result_64[960:929]),
-                                                                                                                               result_64[928:927],
-                                                                                                                               result_64[926:895],
-                                                                                                                               result_64[894:767],
-                                                                                                                               $signed(result_64[766:760]),
-                                                                                                                               result_64[759:632],
-                                                                                                                               $signed(result_64[631:625]),
-                                                                                                                               result_64[624:623],
-                                                                                                                               result_64[622:619],
-                                                                                                                               result_64[618:43],
-                                                                                                                               result_64[42:38],
-                                                                                                                               $signed(result_91[95:64]),
-                                                                                                                               c$step_$jOut_app_arg_2} : {5'd16,
-                                                                                                                                                          result_64[1135:1135],
-                                                                                                                                                          result_64[1134:1131],
-                                                                                                                                                          result_64[1130:1125],
-                                                                                                                                                          step10_0,
-                                                                                                                                                          result_64[1116:1115],
-                                                                                                                                                          $signed(result_64[1114:1051]),
-                                                                                                                                                          $signed(result_64[1050:1019]),
-                                                                                                                                                          result_64[1018:987],
-                                                                                                                                                          $signed(result_64[986:980]),
-                                                                                                                                                          result_64[979:977],
-                                                                                                                                                          result_64[976:969],
-                                                                                                                                                          result_64[968:961],
-                                                                                                                                                          $signed(result_64[960:929]),
-                                                                                                                                                          result_64[928:927],
-                                                                                                                                                          result_64[926:895],
-                                                                                                                                                          result_64[894:767],
-                                                                                                                                                          $signed(result_64[766:760]),
-                                                                                                                                                          result_64[759:632],
-                                                                                                                                                          $signed(result_64[631:625]),
-                                                                                                                                                          result_64[624:623],
-                                                                                                                                                          result_64[622:619],
-                                                                                                                                                          result_64[618:43],
-                                                                                                                                                          result_64[42:38],
-                                                                                                                                                          $signed(result_64[37:6]),
-                                                                                                                                                          result_64[5:0]};
+  assign c$step_$jOut_app_arg_1 = ((result_64[1273:1266] == 8'd0) | ($signed(result_92[95:64]) > $signed(result_64[148:117]))) ? {5'd20,
+                                                                                                                                  result_64[1284:1284],
+                                                                                                                                  result_64[1283:1280],
+                                                                                                                                  result_64[1279:1274],
+                                                                                                                                  step10_0,
+                                                                                                                                  result_64[1265:1264],
+                                                                                                                                  $signed(result_64[1263:1200]),
+                                                                                                                                  $signed(result_64[1199:1168]),
+                                                                                                                                  $signed(result_64[1167:1162]),
+                                                                                                                                  $signed(result_64[1161:1130]),
+                                                                                                                                  result_64[1129:1098],
+                                                                                                                                  $signed(result_64[1097:1091]),
+                                                                                                                                  result_64[1090:1088],
+                                                                                                                                  result_64[1087:1080],
+                                                                                                                                  result_64[1079:1072],
+                                                                                                                                  $signed(result_64[1071:1040]),
+                                                                                                                                  result_64[1039:1038],
+                                                                                                                                  result_64[1037:1006],
+                                                                                                                                  result_64[1005:878],
+                                                                                                                                  $signed(result_64[877:871]),
+                                                                                                                                  result_64[870:743],
+                                                                                                                                  $signed(result_64[742:736]),
+                                                                                                                                  result_64[735:734],
+                                                                                                                                  result_64[733:730],
+                                                                                                                                  result_64[729:154],
+                                                                                                                                  result_64[153:149],
+                                                                                                                                  $signed(result_92[95:64]),
+                                                                                                                                  c$step_$jOut_app_arg_2,
+                                                                                                                                  c$recipNextOut_0} : {5'd20,
+                                                                                                                                                       result_64[1284:1284],
+                                                                                                                                                       result_64[1283:1280],
+                                                                                                                                                       result_64[1279:1274],
+                                                                                                                                                       step10_0,
+                                                                                                                                                       result_64[1265:1264],
+                                                                                                                                                       $signed(result_64[1263:1200]),
+                                                                                                                                                       $signed(result_64[1199:1168]),
+                                                                                                                                                       $signed(result_64[1167:1162]),
+                                                                                                                                                       $signed(result_64[1161:1130]),
+                                                                                                                                                       result_64[1129:1098],
+                                                                                                                                                       $signed(result_64[1097:1091]),
+                                                                                                                                                       result_64[1090:1088],
+                                                                                                                                                       result_64[1087:1080],
+                                                                                                                                                       result_64[1079:1072],
+                                                                                                                                                       $signed(result_64[1071:1040]),
+                                                                                                                                                       result_64[1039:1038],
+                                                                                                                                                       result_64[1037:1006],
+                                                                                                                                                       result_64[1005:878],
+                                                                                                                                                       $signed(result_64[877:871]),
+                                                                                                                                                       result_64[870:743],
+                                                                                                                                                       $signed(result_64[742:736]),
+                                                                                                                                                       result_64[735:734],
+                                                                                                                                                       result_64[733:730],
+                                                                                                                                                       result_64[729:154],
+                                                                                                                                                       result_64[153:149],
+                                                                                                                                                       $signed(result_64[148:117]),
+                                                                                                                                                       result_64[116:111],
+                                                                                                                                                       c$recipNextOut_0};
 
-  assign c$bv_50 = result_64[1124:1117];
+  assign c$bv_52 = result_64[1273:1266];
 
-  assign c$step_$jOut_app_arg_2 = c$bv_50[0+:6];
+  assign c$step_$jOut_app_arg_2 = c$bv_52[0+:6];
 
-  assign step10_0 = result_64[1124:1117] + 8'd1;
+  assign step10_0 = result_64[1273:1266] + 8'd1;
 
-  assign c$sumSquareOut_fun_arg_1 = $signed(result_64[1114:1051]);
+  assign c$sumSquareOut_fun_arg_1 = $signed(result_64[1263:1200]);
 
-  assign c$sumSquareOut_fun_arg_2 = $signed(result_91[159:128]);
+  assign c$sumSquareOut_fun_arg_2 = $signed(result_92[159:128]);
 
   LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_sumSquare LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_sumSquare_c$sumSquareOut_0
     ( .result (c$sumSquareOut_0)
@@ -8882,7 +10103,7 @@ module decoder_prefill_fault_latekv
     endcase
   end
 
-  assign c$matrixShapeOut_app_arg_selection_4 = result_64[1140:1136];
+  assign c$matrixShapeOut_app_arg_selection_4 = result_64[1289:1285];
 
   always @(*) begin
     case(c$matrixShapeOut_app_arg_selection_4)
@@ -8891,9 +10112,9 @@ module decoder_prefill_fault_latekv
     endcase
   end
 
-  assign k_1 = result_64[979:977] + 3'd1;
+  assign k_1 = result_64[1090:1088] + 3'd1;
 
-  assign k_selection_4 = result_64[1116:1115];
+  assign k_selection_4 = result_64[1265:1264];
 
   always @(*) begin
     case(k_selection_4)
@@ -8903,11 +10124,20 @@ module decoder_prefill_fault_latekv
     endcase
   end
 
-  assign y_0 = (($signed(((({{(16-6) {1'b0}},result_83}))))) - 16'sd7) - 16'sd20;
+  assign c$recipStartLargeOut_0 = {(($unsigned(c$siluDenOut_0))),
+                                   32'd262144,   42'd0,   5'd11};
 
-  assign result_82 = (16'sd63 <= y_0) ? 7'sd63 : c$case_alt_68;
+  assign c$siluDenOut_fun_arg_0 = $signed(result_92[63:32]);
 
-  assign c$case_alt_68 = (-16'sd64 <= y_0) ? ($signed({y_0[16-1],y_0[0+:(7-1)]})) : -7'sd64;
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_siluDen LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_siluDen_c$siluDenOut_0
+    ( .result (c$siluDenOut_0)
+    , .x (c$siluDenOut_fun_arg_0) );
+
+  assign y_0 = (($signed(((({{(16-6) {1'b0}},result_84}))))) - 16'sd7) - 16'sd20;
+
+  assign result_83 = (16'sd63 <= y_0) ? 7'sd63 : c$case_alt_73;
+
+  assign c$case_alt_73 = (-16'sd64 <= y_0) ? ($signed({y_0[16-1],y_0[0+:(7-1)]})) : -7'sd64;
 
   // imap begin
   genvar i_17;
@@ -8915,20 +10145,20 @@ module decoder_prefill_fault_latekv
   for (i_17=0; i_17 < 32; i_17 = i_17 + 1) begin : imap_0
     wire [5-1:0] map_index_0;
     wire  map_in_3;
-    assign map_in_3 = c$app_arg_46[i_17*1+:1];
+    assign map_in_3 = c$app_arg_58[i_17*1+:1];
     wire [5:0] map_out_3;
 
     assign map_index_0 = 5'd31 - i_17[0+:5];
-    wire [5:0] result_182;
-    wire [4:0] c$bv_51;
-    assign map_out_3 = result_182;
+    wire [5:0] result_183;
+    wire [4:0] c$bv_53;
+    assign map_out_3 = result_183;
 
-    assign c$bv_51 = (((map_index_0)));
+    assign c$bv_53 = (((map_index_0)));
 
-    assign result_182 = (map_in_3 == (1'b1)) ? (({{(6-5) {1'b0}},(((map_index_0)))}) + 6'd1) : 6'd0;
+    assign result_183 = (map_in_3 == (1'b1)) ? (({{(6-5) {1'b0}},(((map_index_0)))}) + 6'd1) : 6'd0;
 
 
-    assign c$app_arg_45[i_17*6+:6] = map_out_3;
+    assign c$app_arg_57[i_17*6+:6] = map_out_3;
   end
   endgenerate
   // imap end
@@ -8939,7 +10169,7 @@ module decoder_prefill_fault_latekv
   genvar i_18;
   generate
   for (i_18 = 0; i_18 < 32; i_18 = i_18 + 1) begin : reverse_1
-    assign c$app_arg_46[(32 - 1 - i_18)*1+:1] = c$vec_17[i_18*1+:1];
+    assign c$app_arg_58[(32 - 1 - i_18)*1+:1] = c$vec_17[i_18*1+:1];
   end
   endgenerate
   // reverse end
@@ -9008,9 +10238,9 @@ module decoder_prefill_fault_latekv
   wire [5:0] acc_3_3_88;
   wire [5:0] acc_4_0_89;
   wire [5:0] acc_4_1_90;
-  assign result_83 = acc_5_0_91;
+  assign result_84 = acc_5_0_91;
 
-  assign vec_3 = c$app_arg_45;
+  assign vec_3 = c$app_arg_57;
 
   assign acc_0_92 = vec_3[191:186];
 
@@ -9076,278 +10306,278 @@ module decoder_prefill_fault_latekv
 
   assign acc_0_123 = vec_3[5:0];
 
-  wire [5:0] result_183;
-  assign acc_1_0_61 = result_183;
-
-  assign result_183 = (acc_0_92 <= acc_0_93) ? acc_0_93 : acc_0_92;
-
-
-
   wire [5:0] result_184;
-  assign acc_1_1_62 = result_184;
+  assign acc_1_0_61 = result_184;
 
-  assign result_184 = (acc_0_94 <= acc_0_95) ? acc_0_95 : acc_0_94;
+  assign result_184 = (acc_0_92 <= acc_0_93) ? acc_0_93 : acc_0_92;
 
 
 
   wire [5:0] result_185;
-  assign acc_1_2_63 = result_185;
+  assign acc_1_1_62 = result_185;
 
-  assign result_185 = (acc_0_96 <= acc_0_97) ? acc_0_97 : acc_0_96;
+  assign result_185 = (acc_0_94 <= acc_0_95) ? acc_0_95 : acc_0_94;
 
 
 
   wire [5:0] result_186;
-  assign acc_1_3_64 = result_186;
+  assign acc_1_2_63 = result_186;
 
-  assign result_186 = (acc_0_98 <= acc_0_99) ? acc_0_99 : acc_0_98;
+  assign result_186 = (acc_0_96 <= acc_0_97) ? acc_0_97 : acc_0_96;
 
 
 
   wire [5:0] result_187;
-  assign acc_1_4_65 = result_187;
+  assign acc_1_3_64 = result_187;
 
-  assign result_187 = (acc_0_100 <= acc_0_101) ? acc_0_101 : acc_0_100;
+  assign result_187 = (acc_0_98 <= acc_0_99) ? acc_0_99 : acc_0_98;
 
 
 
   wire [5:0] result_188;
-  assign acc_1_5_66 = result_188;
+  assign acc_1_4_65 = result_188;
 
-  assign result_188 = (acc_0_102 <= acc_0_103) ? acc_0_103 : acc_0_102;
+  assign result_188 = (acc_0_100 <= acc_0_101) ? acc_0_101 : acc_0_100;
 
 
 
   wire [5:0] result_189;
-  assign acc_1_6_67 = result_189;
+  assign acc_1_5_66 = result_189;
 
-  assign result_189 = (acc_0_104 <= acc_0_105) ? acc_0_105 : acc_0_104;
+  assign result_189 = (acc_0_102 <= acc_0_103) ? acc_0_103 : acc_0_102;
 
 
 
   wire [5:0] result_190;
-  assign acc_1_7_68 = result_190;
+  assign acc_1_6_67 = result_190;
 
-  assign result_190 = (acc_0_106 <= acc_0_107) ? acc_0_107 : acc_0_106;
+  assign result_190 = (acc_0_104 <= acc_0_105) ? acc_0_105 : acc_0_104;
 
 
 
   wire [5:0] result_191;
-  assign acc_1_8_69 = result_191;
+  assign acc_1_7_68 = result_191;
 
-  assign result_191 = (acc_0_108 <= acc_0_109) ? acc_0_109 : acc_0_108;
+  assign result_191 = (acc_0_106 <= acc_0_107) ? acc_0_107 : acc_0_106;
 
 
 
   wire [5:0] result_192;
-  assign acc_1_9_70 = result_192;
+  assign acc_1_8_69 = result_192;
 
-  assign result_192 = (acc_0_110 <= acc_0_111) ? acc_0_111 : acc_0_110;
+  assign result_192 = (acc_0_108 <= acc_0_109) ? acc_0_109 : acc_0_108;
 
 
 
   wire [5:0] result_193;
-  assign acc_1_10_71 = result_193;
+  assign acc_1_9_70 = result_193;
 
-  assign result_193 = (acc_0_112 <= acc_0_113) ? acc_0_113 : acc_0_112;
+  assign result_193 = (acc_0_110 <= acc_0_111) ? acc_0_111 : acc_0_110;
 
 
 
   wire [5:0] result_194;
-  assign acc_1_11_72 = result_194;
+  assign acc_1_10_71 = result_194;
 
-  assign result_194 = (acc_0_114 <= acc_0_115) ? acc_0_115 : acc_0_114;
+  assign result_194 = (acc_0_112 <= acc_0_113) ? acc_0_113 : acc_0_112;
 
 
 
   wire [5:0] result_195;
-  assign acc_1_12_73 = result_195;
+  assign acc_1_11_72 = result_195;
 
-  assign result_195 = (acc_0_116 <= acc_0_117) ? acc_0_117 : acc_0_116;
+  assign result_195 = (acc_0_114 <= acc_0_115) ? acc_0_115 : acc_0_114;
 
 
 
   wire [5:0] result_196;
-  assign acc_1_13_74 = result_196;
+  assign acc_1_12_73 = result_196;
 
-  assign result_196 = (acc_0_118 <= acc_0_119) ? acc_0_119 : acc_0_118;
+  assign result_196 = (acc_0_116 <= acc_0_117) ? acc_0_117 : acc_0_116;
 
 
 
   wire [5:0] result_197;
-  assign acc_1_14_75 = result_197;
+  assign acc_1_13_74 = result_197;
 
-  assign result_197 = (acc_0_120 <= acc_0_121) ? acc_0_121 : acc_0_120;
+  assign result_197 = (acc_0_118 <= acc_0_119) ? acc_0_119 : acc_0_118;
 
 
 
   wire [5:0] result_198;
-  assign acc_1_15_76 = result_198;
+  assign acc_1_14_75 = result_198;
 
-  assign result_198 = (acc_0_122 <= acc_0_123) ? acc_0_123 : acc_0_122;
+  assign result_198 = (acc_0_120 <= acc_0_121) ? acc_0_121 : acc_0_120;
 
 
 
   wire [5:0] result_199;
-  assign acc_2_0_77 = result_199;
+  assign acc_1_15_76 = result_199;
 
-  assign result_199 = (acc_1_0_61 <= acc_1_1_62) ? acc_1_1_62 : acc_1_0_61;
+  assign result_199 = (acc_0_122 <= acc_0_123) ? acc_0_123 : acc_0_122;
 
 
 
   wire [5:0] result_200;
-  assign acc_2_1_78 = result_200;
+  assign acc_2_0_77 = result_200;
 
-  assign result_200 = (acc_1_2_63 <= acc_1_3_64) ? acc_1_3_64 : acc_1_2_63;
+  assign result_200 = (acc_1_0_61 <= acc_1_1_62) ? acc_1_1_62 : acc_1_0_61;
 
 
 
   wire [5:0] result_201;
-  assign acc_2_2_79 = result_201;
+  assign acc_2_1_78 = result_201;
 
-  assign result_201 = (acc_1_4_65 <= acc_1_5_66) ? acc_1_5_66 : acc_1_4_65;
+  assign result_201 = (acc_1_2_63 <= acc_1_3_64) ? acc_1_3_64 : acc_1_2_63;
 
 
 
   wire [5:0] result_202;
-  assign acc_2_3_80 = result_202;
+  assign acc_2_2_79 = result_202;
 
-  assign result_202 = (acc_1_6_67 <= acc_1_7_68) ? acc_1_7_68 : acc_1_6_67;
+  assign result_202 = (acc_1_4_65 <= acc_1_5_66) ? acc_1_5_66 : acc_1_4_65;
 
 
 
   wire [5:0] result_203;
-  assign acc_2_4_81 = result_203;
+  assign acc_2_3_80 = result_203;
 
-  assign result_203 = (acc_1_8_69 <= acc_1_9_70) ? acc_1_9_70 : acc_1_8_69;
+  assign result_203 = (acc_1_6_67 <= acc_1_7_68) ? acc_1_7_68 : acc_1_6_67;
 
 
 
   wire [5:0] result_204;
-  assign acc_2_5_82 = result_204;
+  assign acc_2_4_81 = result_204;
 
-  assign result_204 = (acc_1_10_71 <= acc_1_11_72) ? acc_1_11_72 : acc_1_10_71;
+  assign result_204 = (acc_1_8_69 <= acc_1_9_70) ? acc_1_9_70 : acc_1_8_69;
 
 
 
   wire [5:0] result_205;
-  assign acc_2_6_83 = result_205;
+  assign acc_2_5_82 = result_205;
 
-  assign result_205 = (acc_1_12_73 <= acc_1_13_74) ? acc_1_13_74 : acc_1_12_73;
+  assign result_205 = (acc_1_10_71 <= acc_1_11_72) ? acc_1_11_72 : acc_1_10_71;
 
 
 
   wire [5:0] result_206;
-  assign acc_2_7_84 = result_206;
+  assign acc_2_6_83 = result_206;
 
-  assign result_206 = (acc_1_14_75 <= acc_1_15_76) ? acc_1_15_76 : acc_1_14_75;
+  assign result_206 = (acc_1_12_73 <= acc_1_13_74) ? acc_1_13_74 : acc_1_12_73;
 
 
 
   wire [5:0] result_207;
-  assign acc_3_0_85 = result_207;
+  assign acc_2_7_84 = result_207;
 
-  assign result_207 = (acc_2_0_77 <= acc_2_1_78) ? acc_2_1_78 : acc_2_0_77;
+  assign result_207 = (acc_1_14_75 <= acc_1_15_76) ? acc_1_15_76 : acc_1_14_75;
 
 
 
   wire [5:0] result_208;
-  assign acc_3_1_86 = result_208;
+  assign acc_3_0_85 = result_208;
 
-  assign result_208 = (acc_2_2_79 <= acc_2_3_80) ? acc_2_3_80 : acc_2_2_79;
+  assign result_208 = (acc_2_0_77 <= acc_2_1_78) ? acc_2_1_78 : acc_2_0_77;
 
 
 
   wire [5:0] result_209;
-  assign acc_3_2_87 = result_209;
+  assign acc_3_1_86 = result_209;
 
-  assign result_209 = (acc_2_4_81 <= acc_2_5_82) ? acc_2_5_82 : acc_2_4_81;
+  assign result_209 = (acc_2_2_79 <= acc_2_3_80) ? acc_2_3_80 : acc_2_2_79;
 
 
 
   wire [5:0] result_210;
-  assign acc_3_3_88 = result_210;
+  assign acc_3_2_87 = result_210;
 
-  assign result_210 = (acc_2_6_83 <= acc_2_7_84) ? acc_2_7_84 : acc_2_6_83;
+  assign result_210 = (acc_2_4_81 <= acc_2_5_82) ? acc_2_5_82 : acc_2_4_81;
 
 
 
   wire [5:0] result_211;
-  assign acc_4_0_89 = result_211;
+  assign acc_3_3_88 = result_211;
 
-  assign result_211 = (acc_3_0_85 <= acc_3_1_86) ? acc_3_1_86 : acc_3_0_85;
+  assign result_211 = (acc_2_6_83 <= acc_2_7_84) ? acc_2_7_84 : acc_2_6_83;
 
 
 
   wire [5:0] result_212;
-  assign acc_4_1_90 = result_212;
+  assign acc_4_0_89 = result_212;
 
-  assign result_212 = (acc_3_2_87 <= acc_3_3_88) ? acc_3_3_88 : acc_3_2_87;
+  assign result_212 = (acc_3_0_85 <= acc_3_1_86) ? acc_3_1_86 : acc_3_0_85;
 
 
 
   wire [5:0] result_213;
-  assign acc_5_0_91 = result_213;
+  assign acc_4_1_90 = result_213;
 
-  assign result_213 = (acc_4_0_89 <= acc_4_1_90) ? acc_4_1_90 : acc_4_0_89;
-
-
+  assign result_213 = (acc_3_2_87 <= acc_3_3_88) ? acc_3_3_88 : acc_3_2_87;
 
 
 
-  assign c$quantExpOut_app_arg_selection_4 = result_64[1140:1136];
+  wire [5:0] result_214;
+  assign acc_5_0_91 = result_214;
+
+  assign result_214 = (acc_4_0_89 <= acc_4_1_90) ? acc_4_1_90 : acc_4_0_89;
+
+
+
+
+
+  assign c$quantExpOut_app_arg_selection_4 = result_64[1289:1285];
 
   always @(*) begin
     case(c$quantExpOut_app_arg_selection_4)
-      5'b00101 : c$quantExpOut_app_arg_0 = result_64[1018:987];
-      5'b01001 : c$quantExpOut_app_arg_0 = result_84;
-      5'b01100 : c$quantExpOut_app_arg_0 = result_64[1018:987];
-      default : c$quantExpOut_app_arg_0 = result_64[1018:987];
+      5'b00101 : c$quantExpOut_app_arg_0 = result_64[1129:1098];
+      5'b01001 : c$quantExpOut_app_arg_0 = result_85;
+      5'b01110 : c$quantExpOut_app_arg_0 = result_64[1129:1098];
+      default : c$quantExpOut_app_arg_0 = result_64[1129:1098];
     endcase
   end
 
-  assign result_selection_140 = result_64[1124:1117];
+  assign result_selection_146 = result_64[1273:1266];
 
   always @(*) begin
-    case(result_selection_140)
-      8'd0 : result_84 = c$mx_case_alt_1;
-      default : result_84 = c$mx_case_alt_2;
+    case(result_selection_146)
+      8'd0 : result_85 = c$mx_case_alt_1;
+      default : result_85 = c$mx_case_alt_2;
     endcase
   end
 
   assign c$mx_case_alt_1 = (32'd0 <= c$absUOut_0) ? c$absUOut_0 : 32'd0;
 
-  assign c$mx_case_alt_2 = (result_64[926:895] <= c$absUOut_0) ? c$absUOut_0 : result_64[926:895];
+  assign c$mx_case_alt_2 = (result_64[1037:1006] <= c$absUOut_0) ? c$absUOut_0 : result_64[1037:1006];
 
-  assign c$bv_52 = (($unsigned(((($signed({{(33-32) {c$absUOut_app_arg_0[32-1]}},c$absUOut_app_arg_0})) < 33'sd0) ? -($signed({{(33-32) {c$absUOut_app_arg_0[32-1]}},c$absUOut_app_arg_0})) : ($signed({{(33-32) {c$absUOut_app_arg_0[32-1]}},c$absUOut_app_arg_0}))))));
+  assign c$bv_54 = (($unsigned(((($signed({{(33-32) {c$absUOut_app_arg_0[32-1]}},c$absUOut_app_arg_0})) < 33'sd0) ? -($signed({{(33-32) {c$absUOut_app_arg_0[32-1]}},c$absUOut_app_arg_0})) : ($signed({{(33-32) {c$absUOut_app_arg_0[32-1]}},c$absUOut_app_arg_0}))))));
 
-  assign c$absUOut_0 = (c$bv_52[0+:32]);
+  assign c$absUOut_0 = (c$bv_54[0+:32]);
 
-  assign c$absUOut_app_arg_selection_4 = result_64[1140:1136];
+  assign c$absUOut_app_arg_selection_4 = result_64[1289:1285];
 
   always @(*) begin
     case(c$absUOut_app_arg_selection_4)
       5'b00100 : c$absUOut_app_arg_0 = o_3;
       5'b01001 : c$absUOut_app_arg_0 = c$absUOut_case_alt_0;
-      5'b01011 : c$absUOut_app_arg_0 = o_4;
+      5'b01101 : c$absUOut_app_arg_0 = o_4;
       default : c$absUOut_app_arg_0 = o_2;
     endcase
   end
 
-  assign o_fun_arg_3 = $signed(result_91[63:32]);
+  assign o_fun_arg_3 = $signed(result_64[1071:1040]);
 
-  assign o_fun_arg_4 = $signed(result_91[95:64]);
+  assign o_fun_arg_4 = $signed(result_92[95:64]);
 
   LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_siluGate LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_siluGate_o_2
     ( .result (o_2)
-    , .hx (o_fun_arg_3)
+    , .sx (o_fun_arg_3)
     , .y (o_fun_arg_4) );
 
-  assign o_fun_arg_5 = $signed(result_91[159:128]);
+  assign o_fun_arg_5 = $signed(result_92[159:128]);
 
-  assign o_fun_arg_6 = $signed(result_64[1050:1019]);
+  assign o_fun_arg_6 = $signed(result_64[1161:1130]);
 
-  assign o_fun_arg_7 = $signed(c$case_alt_71);
+  assign o_fun_arg_7 = $signed(c$case_alt_76);
 
   LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normScale LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normScale_o_3
     ( .result (o_3)
@@ -9355,16 +10585,16 @@ module decoder_prefill_fault_latekv
     , .rinv (o_fun_arg_6)
     , .g (o_fun_arg_7) );
 
-  assign c$absUOut_case_alt_selection_4 = result_64[928:927];
+  assign c$absUOut_case_alt_selection_4 = result_64[1039:1038];
 
   always @(*) begin
     case(c$absUOut_case_alt_selection_4)
-      2'b10 : c$absUOut_case_alt_0 = $signed(result_91[95:64]);
-      default : c$absUOut_case_alt_0 = $signed(result_91[31:0]);
+      2'b10 : c$absUOut_case_alt_0 = $signed(result_92[95:64]);
+      default : c$absUOut_case_alt_0 = $signed(result_92[31:0]);
     endcase
   end
 
-  assign c$i_2564 = (result_64[1124:1117] & 8'd15);
+  assign c$i_2604 = (result_64[1273:1266] & 8'd15);
 
   assign c$vecFlat_1 = ({16 {32'sd0}});
 
@@ -9376,37 +10606,66 @@ module decoder_prefill_fault_latekv
     assign vecArray_5[(16-1)-i_19] = c$vecFlat_1[i_19*32+:32];
   end
   endgenerate
-  assign o_4 = vecArray_5[($unsigned({{(64-8) {1'b0}},c$i_2564}))];
+  assign o_4 = vecArray_5[($unsigned({{(64-8) {1'b0}},c$i_2604}))];
   // index end
 
-  assign c$tupIn_selection_4 = result_64[1140:1136];
+  assign c$tupIn_selection_4 = result_64[1289:1285];
 
   always @(*) begin
     case(c$tupIn_selection_4)
-      5'b00001 : c$tupIn_0 = {result_64[1116:1115],
-                              result_64};
-      default : c$tupIn_0 = {2'd0,   {5'd13,   1'd1,
-                                      result_64[1134:1131],   result_64[1130:1125],
-                                      result_64[1124:1117],   result_64[1116:1115],
-                                      $signed(result_64[1114:1051]),
-                                      $signed(result_64[1050:1019]),
-                                      result_64[1018:987],
-                                      $signed(result_64[986:980]),
-                                      result_64[979:977],   result_64[976:969],
-                                      result_64[968:961],
-                                      $signed(result_64[960:929]),
-                                      result_64[928:927],   result_64[926:895],
-                                      result_64[894:767],
-                                      $signed(result_64[766:760]),
-                                      result_64[759:632],
-                                      $signed(result_64[631:625]),
-                                      result_64[624:623],   result_64[622:619],
-                                      result_64[618:43],   result_64[42:38],
-                                      $signed(result_64[37:6]),   result_64[5:0]}};
+      5'b00001 : c$tupIn_0 = {result_64[1265:1264],
+                              {5'd1,   result_64[1284:1284],
+                               result_64[1283:1280],   result_64[1279:1274],
+                               result_64[1273:1266],   result_64[1265:1264],
+                               $signed(result_64[1263:1200]),
+                               $signed(result_64[1199:1168]),
+                               $signed(result_64[1167:1162]),
+                               $signed(result_64[1161:1130]),
+                               result_64[1129:1098],
+                               $signed(result_64[1097:1091]),
+                               result_64[1090:1088],   result_64[1087:1080],
+                               result_64[1079:1072],
+                               $signed(result_64[1071:1040]),
+                               result_64[1039:1038],   result_64[1037:1006],
+                               result_64[1005:878],
+                               $signed(result_64[877:871]),
+                               result_64[870:743],
+                               $signed(result_64[742:736]),
+                               result_64[735:734],   result_64[733:730],
+                               result_64[729:154],   result_64[153:149],
+                               $signed(result_64[148:117]),
+                               result_64[116:111],   c$recipNextOut_0}};
+      default : c$tupIn_0 = {2'd0,   {5'd15,   1'd1,
+                                      result_64[1283:1280],   result_64[1279:1274],
+                                      result_64[1273:1266],   result_64[1265:1264],
+                                      $signed(result_64[1263:1200]),
+                                      $signed(result_64[1199:1168]),
+                                      $signed(result_64[1167:1162]),
+                                      $signed(result_64[1161:1130]),
+                                      result_64[1129:1098],
+                                      $signed(result_64[1097:1091]),
+                                      result_64[1090:1088],   result_64[1087:1080],
+                                      result_64[1079:1072],
+                                      $signed(result_64[1071:1040]),
+                                      result_64[1039:1038],   result_64[1037:1006],
+                                      result_64[1005:878],
+                                      $signed(result_64[877:871]),
+                                      result_64[870:743],
+                                      $signed(result_64[742:736]),
+                                      result_64[735:734],   result_64[733:730],
+                                      result_64[729:154],   result_64[153:149],
+                                      $signed(result_64[148:117]),
+                                      result_64[116:111],   c$recipNextOut_0}};
     endcase
   end
 
-  assign c$i_2567 = result_64[1124:1117];
+  assign c$recipNextOut_fun_arg_0 = result_64[110:0];
+
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_recipNext LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_recipNext_c$recipNextOut_0
+    ( .c$case_alt (c$recipNextOut_0)
+    , .r (c$recipNextOut_fun_arg_0) );
+
+  assign c$i_2607 = result_64[1273:1266];
 
   assign c$vecFlat_2 = x_8[2047:0];
 
@@ -9418,10 +10677,10 @@ module decoder_prefill_fault_latekv
     assign vecArray_6[(64-1)-i_20] = c$vecFlat_2[i_20*32+:32];
   end
   endgenerate
-  assign c$case_alt_69 = vecArray_6[($unsigned({{(64-8) {1'b0}},c$i_2567}))];
+  assign c$case_alt_74 = vecArray_6[($unsigned({{(64-8) {1'b0}},c$i_2607}))];
   // index end
 
-  assign result_85 = b2[2052:2052] ? c$case_alt_69 : 32'sd0;
+  assign result_86 = b2[2052:2052] ? c$case_alt_74 : 32'sd0;
 
   assign x_8 = b2[2051:0];
 
@@ -9438,7 +10697,7 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : decoder_prefill_fault_latekv_romFile_17
     if (en_15) begin
-      c$case_alt_70 <= ROM_17[($unsigned({{(64-7) {1'b0}},a_16}))];
+      c$case_alt_75 <= ROM_17[($unsigned({{(64-7) {1'b0}},a_16}))];
     end
   end
   // romFile end
@@ -9456,7 +10715,7 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : decoder_prefill_fault_latekv_romFile_18
     if (en_16) begin
-      c$case_alt_71 <= ROM_18[($unsigned({{(64-7) {1'b0}},a_17}))];
+      c$case_alt_76 <= ROM_18[($unsigned({{(64-7) {1'b0}},a_17}))];
     end
   end
   // romFile end
@@ -9472,12 +10731,12 @@ module decoder_prefill_fault_latekv
 
   assign c$ds1_app_arg_5 = eta3_0[38:38] ? 1'b1 : 1'b0;
 
-  assign c$i_2633 = result_92[33:28];
+  assign c$i_2673 = result_93[33:28];
 
-  assign c$i_2634 = ds1_5[37:32];
+  assign c$i_2674 = ds1_5[37:32];
 
   // blockRam begin
-  reg signed [31:0] result_86_RAM [0:64-1];
+  reg signed [31:0] result_87_RAM [0:64-1];
 
   reg [2047:0] ram_init_5;
   integer i_21;
@@ -9491,26 +10750,26 @@ module decoder_prefill_fault_latekv
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
     for (i_21=0; i_21 < 64; i_21 = i_21 + 1) begin
-      result_86_RAM[64-1-i_21] = ram_init_5[i_21*32+:32];
+      result_87_RAM[64-1-i_21] = ram_init_5[i_21*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_86_blockRam
+  always @(posedge clk) begin : result_87_blockRam
     if (c$ds1_app_arg_5) begin
-      result_86_RAM[($unsigned({{(64-6) {1'b0}},c$i_2634}))] <= $signed(ds1_5[31:0]);
+      result_87_RAM[($unsigned({{(64-6) {1'b0}},c$i_2674}))] <= $signed(ds1_5[31:0]);
     end
-    result_86 <= result_86_RAM[($unsigned({{(64-6) {1'b0}},c$i_2633}))];
+    result_87 <= result_87_RAM[($unsigned({{(64-6) {1'b0}},c$i_2673}))];
   end
   // blockRam end
 
   assign c$ds2_app_arg_0 = x4_3[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_2763 = result_92[27:21];
+  assign c$i_2803 = result_93[27:21];
 
-  assign c$i_2764 = ds_7[38:32];
+  assign c$i_2804 = ds_7[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_87_RAM [0:128-1];
+  reg signed [31:0] result_88_RAM [0:128-1];
 
   reg [4095:0] ram_init_6;
   integer i_22;
@@ -9532,26 +10791,26 @@ module decoder_prefill_fault_latekv
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
     for (i_22=0; i_22 < 128; i_22 = i_22 + 1) begin
-      result_87_RAM[128-1-i_22] = ram_init_6[i_22*32+:32];
+      result_88_RAM[128-1-i_22] = ram_init_6[i_22*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_87_blockRam
+  always @(posedge clk) begin : result_88_blockRam
     if (c$ds2_app_arg_0) begin
-      result_87_RAM[($unsigned({{(64-7) {1'b0}},c$i_2764}))] <= $signed(ds_7[31:0]);
+      result_88_RAM[($unsigned({{(64-7) {1'b0}},c$i_2804}))] <= $signed(ds_7[31:0]);
     end
-    result_87 <= result_87_RAM[($unsigned({{(64-7) {1'b0}},c$i_2763}))];
+    result_88 <= result_88_RAM[($unsigned({{(64-7) {1'b0}},c$i_2803}))];
   end
   // blockRam end
 
   assign c$ds3_app_arg_0 = x4_4[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_2893 = result_92[20:14];
+  assign c$i_2933 = result_93[20:14];
 
-  assign c$i_2894 = ds_8[38:32];
+  assign c$i_2934 = ds_8[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_88_RAM [0:128-1];
+  reg signed [31:0] result_89_RAM [0:128-1];
 
   reg [4095:0] ram_init_7;
   integer i_23;
@@ -9573,26 +10832,26 @@ module decoder_prefill_fault_latekv
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
     for (i_23=0; i_23 < 128; i_23 = i_23 + 1) begin
-      result_88_RAM[128-1-i_23] = ram_init_7[i_23*32+:32];
+      result_89_RAM[128-1-i_23] = ram_init_7[i_23*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_88_blockRam
+  always @(posedge clk) begin : result_89_blockRam
     if (c$ds3_app_arg_0) begin
-      result_88_RAM[($unsigned({{(64-7) {1'b0}},c$i_2894}))] <= $signed(ds_8[31:0]);
+      result_89_RAM[($unsigned({{(64-7) {1'b0}},c$i_2934}))] <= $signed(ds_8[31:0]);
     end
-    result_88 <= result_88_RAM[($unsigned({{(64-7) {1'b0}},c$i_2893}))];
+    result_89 <= result_89_RAM[($unsigned({{(64-7) {1'b0}},c$i_2933}))];
   end
   // blockRam end
 
   assign c$ds4_app_arg_0 = x4_5[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_3023 = result_92[13:7];
+  assign c$i_3063 = result_93[13:7];
 
-  assign c$i_3024 = ds_9[38:32];
+  assign c$i_3064 = ds_9[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_89_RAM [0:128-1];
+  reg signed [31:0] result_90_RAM [0:128-1];
 
   reg [4095:0] ram_init_8;
   integer i_24;
@@ -9614,26 +10873,26 @@ module decoder_prefill_fault_latekv
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
     for (i_24=0; i_24 < 128; i_24 = i_24 + 1) begin
-      result_89_RAM[128-1-i_24] = ram_init_8[i_24*32+:32];
+      result_90_RAM[128-1-i_24] = ram_init_8[i_24*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_89_blockRam
+  always @(posedge clk) begin : result_90_blockRam
     if (c$ds4_app_arg_0) begin
-      result_89_RAM[($unsigned({{(64-7) {1'b0}},c$i_3024}))] <= $signed(ds_9[31:0]);
+      result_90_RAM[($unsigned({{(64-7) {1'b0}},c$i_3064}))] <= $signed(ds_9[31:0]);
     end
-    result_89 <= result_89_RAM[($unsigned({{(64-7) {1'b0}},c$i_3023}))];
+    result_90 <= result_90_RAM[($unsigned({{(64-7) {1'b0}},c$i_3063}))];
   end
   // blockRam end
 
   assign c$ds5_app_arg_0 = x4_6[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_3153 = result_92[6:0];
+  assign c$i_3193 = result_93[6:0];
 
-  assign c$i_3154 = ds_10[38:32];
+  assign c$i_3194 = ds_10[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_90_RAM [0:128-1];
+  reg signed [31:0] result_91_RAM [0:128-1];
 
   reg [4095:0] ram_init_9;
   integer i_25;
@@ -9655,20 +10914,20 @@ module decoder_prefill_fault_latekv
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
     for (i_25=0; i_25 < 128; i_25 = i_25 + 1) begin
-      result_90_RAM[128-1-i_25] = ram_init_9[i_25*32+:32];
+      result_91_RAM[128-1-i_25] = ram_init_9[i_25*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_90_blockRam
+  always @(posedge clk) begin : result_91_blockRam
     if (c$ds5_app_arg_0) begin
-      result_90_RAM[($unsigned({{(64-7) {1'b0}},c$i_3154}))] <= $signed(ds_10[31:0]);
+      result_91_RAM[($unsigned({{(64-7) {1'b0}},c$i_3194}))] <= $signed(ds_10[31:0]);
     end
-    result_90 <= result_90_RAM[($unsigned({{(64-7) {1'b0}},c$i_3153}))];
+    result_91 <= result_91_RAM[($unsigned({{(64-7) {1'b0}},c$i_3193}))];
   end
   // blockRam end
 
-  assign result_91 = {result_86,   result_87,
-                      result_88,   result_89,   result_90};
+  assign result_92 = {result_87,   result_88,
+                      result_89,   result_90,   result_91};
 
   assign x4_3 = result_65[159:120];
 
@@ -9690,61 +10949,70 @@ module decoder_prefill_fault_latekv
 
   assign a1_13 = x4_6[38:0];
 
-  assign c$bv_53 = nxt_0[1124:1117];
+  assign c$bv_55 = nxt_0[1273:1266];
 
-  assign result_92 = {c$bv_53[0+:6],
-                      c$case_alt_75,   c$case_alt_72,
-                      c$case_alt_74,   result_93};
+  assign result_93 = {c$bv_55[0+:6],
+                      c$case_alt_81,   c$case_alt_78,
+                      c$case_alt_77,   result_94};
 
-  assign result_selection_144 = nxt_0[928:927];
+  assign result_selection_150 = nxt_0[1039:1038];
 
   always @(*) begin
-    case(result_selection_144)
-      2'b01 : result_93 = 7'd64 + c$packIndexOut_0;
-      default : result_93 = c$packIndexOut_0;
+    case(result_selection_150)
+      2'b01 : result_94 = 7'd64 + c$packIndexOut_0;
+      default : result_94 = c$packIndexOut_0;
     endcase
   end
 
-  assign c$case_alt_selection_92 = nxt_0[1140:1136];
-
-  always @(*) begin
-    case(c$case_alt_selection_92)
-      5'b01000 : c$case_alt_72 = c$case_alt_73;
-      5'b01001 : c$case_alt_72 = c$packIndexOut_0;
-      default : c$case_alt_72 = c$case_alt_74;
-    endcase
-  end
-
-  assign c$bv_54 = ((nxt_0[1124:1117]));
-
-  assign c$case_alt_73 = ((c$bv_54[64'sd0]) == (1'b1)) ? c$app_arg_47 : (c$app_arg_47 ^ 7'd1);
-
-  assign c$bv_55 = nxt_0[1124:1117];
-
-  assign c$case_alt_74 = c$bv_55[0+:7];
-
-  assign c$bv_56 = (nxt_0[1124:1117] >> 64'sd1);
-
-  assign c$app_arg_47 = c$bv_56[0+:7];
-
-  assign c$bv_57 = macN_0[47:40];
+  assign c$bv_56 = (nxt_0[1273:1266] + 8'd1);
 
   always @(*) begin
     case(c$case_scrut_4)
-      64'sd6 : c$case_alt_75 = c$bv_57[0+:7];
-      default : c$case_alt_75 = 7'd0;
+      64'sd18 : c$case_alt_77 = c$bv_56[0+:7];
+      default : c$case_alt_77 = c$case_alt_80;
     endcase
   end
 
-  assign c$dtt_rhs_25 = nxt_0[1140:1136];
+  assign c$case_alt_selection_104 = nxt_0[1289:1285];
+
+  always @(*) begin
+    case(c$case_alt_selection_104)
+      5'b01000 : c$case_alt_78 = c$case_alt_79;
+      5'b01001 : c$case_alt_78 = c$packIndexOut_0;
+      default : c$case_alt_78 = c$case_alt_80;
+    endcase
+  end
+
+  assign c$bv_57 = ((nxt_0[1273:1266]));
+
+  assign c$case_alt_79 = ((c$bv_57[64'sd0]) == (1'b1)) ? c$app_arg_59 : (c$app_arg_59 ^ 7'd1);
+
+  assign c$bv_58 = nxt_0[1273:1266];
+
+  assign c$case_alt_80 = c$bv_58[0+:7];
+
+  assign c$bv_59 = (nxt_0[1273:1266] >> 64'sd1);
+
+  assign c$app_arg_59 = c$bv_59[0+:7];
+
+  assign c$bv_60 = macN_0[47:40];
+
+  always @(*) begin
+    case(c$case_scrut_4)
+      64'sd6 : c$case_alt_81 = c$bv_60[0+:7];
+      default : c$case_alt_81 = 7'd0;
+    endcase
+  end
+
+  assign c$dtt_rhs_25 = nxt_0[1289:1285];
 
   assign c$case_scrut_4 = $unsigned(c$dtt_rhs_25);
 
-  assign c$bv_58 = nxt_0[624:623];
+  assign c$bv_61 = nxt_0[735:734];
 
-  assign c$bv_59 = (nxt_0[1124:1117] & 8'd15);
+  assign c$bv_62 = (nxt_0[1273:1266] & 8'd15);
 
-  assign c$packIndexOut_0 = (({{(7-2) {1'b0}},nxt_0[624:623]}) * 7'd16) + (c$bv_59[0+:7]);
+  assign c$packIndexOut_0 = (({{(7-2) {1'b0}},nxt_0[735:734]}) * 7'd16) + (c$bv_62[0+:7]);
 
   assign ds1_5 = eta3_0[38:38] ? a1_9 : ({38 {1'bx}});
 
@@ -9756,27 +11024,27 @@ module decoder_prefill_fault_latekv
 
   assign ds_10 = x4_6[39:39] ? a1_13 : ({39 {1'bx}});
 
-  assign macN_0 = result_94[79:32];
+  assign macN_0 = result_95[79:32];
 
-  assign result_94 = {m_0,   c$case_alt_78,
-                      result_95};
+  assign result_95 = {m_0,   c$case_alt_84,
+                      result_96};
 
-  assign result_fun_arg_2 = $signed(c$app_arg_48);
+  assign result_fun_arg_2 = $signed(c$app_arg_60);
 
-  assign result_fun_arg_3 = $signed(result_64[986:980]);
+  assign result_fun_arg_3 = $signed(result_64[1097:1091]);
 
-  assign result_fun_arg_4 = $signed(result_91[127:96]);
+  assign result_fun_arg_4 = $signed(result_92[127:96]);
 
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macStep LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macStep_result_95
-    ( .result (result_95)
-    , .a (c$case_alt_76)
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macStep LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macStep_result_96
+    ( .result (result_96)
+    , .a (c$case_alt_82)
     , .w (result_fun_arg_2)
     , .xe (result_fun_arg_3)
     , .x (result_fun_arg_4) );
 
-  assign c$i_3162 = (8'd127 - m_0[47:40]);
+  assign c$i_3203 = (8'd127 - m_0[47:40]);
 
-  assign c$vecFlat_3 = ((({512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_79})));
+  assign c$vecFlat_3 = ((({512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_85})));
 
   // index begin
   wire [7:0] vecArray_7 [0:128-1];
@@ -9786,31 +11054,31 @@ module decoder_prefill_fault_latekv
     assign vecArray_7[(128-1)-i_26] = c$vecFlat_3[i_26*8+:8];
   end
   endgenerate
-  assign c$app_arg_48 = vecArray_7[($unsigned({{(64-8) {1'b0}},c$i_3162}))];
+  assign c$app_arg_60 = vecArray_7[($unsigned({{(64-8) {1'b0}},c$i_3203}))];
   // index end
 
-  assign c$case_alt_selection_97 = m_0[47:40];
+  assign c$case_alt_selection_109 = m_0[47:40];
 
   always @(*) begin
-    case(c$case_alt_selection_97)
-      8'd0 : c$case_alt_76 = 32'sd0;
-      default : c$case_alt_76 = $signed(m_0[31:0]);
+    case(c$case_alt_selection_109)
+      8'd0 : c$case_alt_82 = 32'sd0;
+      default : c$case_alt_82 = $signed(m_0[31:0]);
     endcase
   end
 
-  assign c$case_alt_77 = (m_0[47:40] == (result_64[968:961] - 8'd1)) ? {8'd0,
-                                                                        m_0[39:32] + 8'd1,
-                                                                        result_95} : {m_0[47:40] + 8'd1,   m_0[39:32],
-                                                                                      result_95};
+  assign c$case_alt_83 = (m_0[47:40] == (result_64[1079:1072] - 8'd1)) ? {8'd0,
+                                                                          m_0[39:32] + 8'd1,
+                                                                          result_96} : {m_0[47:40] + 8'd1,
+                                                                                        m_0[39:32],   result_96};
 
-  assign c$dtt_rhs_28 = result_64[1140:1136];
+  assign c$dtt_rhs_28 = result_64[1289:1285];
 
   assign c$case_scrut_5 = $unsigned(c$dtt_rhs_28);
 
   always @(*) begin
     case(c$case_scrut_5)
-      64'sd6 : c$case_alt_78 = c$case_alt_77;
-      default : c$case_alt_78 = {8'd0,   8'd0,
+      64'sd6 : c$case_alt_84 = c$case_alt_83;
+      default : c$case_alt_84 = {8'd0,   8'd0,
                                  32'sd0};
     endcase
   end
@@ -9820,7 +11088,7 @@ module decoder_prefill_fault_latekv
     if ( rst) begin
       m_0 <= {8'd0,   8'd0,   32'sd0};
     end else begin
-      m_0 <= c$case_alt_78;
+      m_0 <= c$case_alt_84;
     end
   end
   // register end
@@ -9838,26 +11106,26 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : decoder_prefill_fault_latekv_romFile_19
     if (en_17) begin
-      c$case_alt_79 <= ROM_19[($unsigned({{(64-7) {1'b0}},a_18}))];
+      c$case_alt_85 <= ROM_19[($unsigned({{(64-7) {1'b0}},a_18}))];
     end
   end
   // romFile end
 
   assign eta2_12 = {c$eta2_case_alt,   addr_0};
 
-  assign addr_selection_4 = nxt_0[1140:1136];
+  assign addr_selection_4 = nxt_0[1289:1285];
 
-  assign c$bv_60 = nxt_0[1130:1125];
+  assign c$bv_63 = nxt_0[1279:1274];
 
-  assign c$bv_61 = nxt_0[1124:1117];
+  assign c$bv_64 = nxt_0[1273:1266];
 
-  assign c$bv_62 = macN_0[39:32];
+  assign c$bv_65 = macN_0[39:32];
 
   always @(*) begin
     case(addr_selection_4)
-      5'b00001 : addr_0 = {{(7-6) {1'b0}},nxt_0[1130:1125]};
-      5'b00100 : addr_0 = c$bv_61[0+:7];
-      5'b00110 : addr_0 = c$bv_62[0+:7];
+      5'b00001 : addr_0 = {{(7-6) {1'b0}},nxt_0[1279:1274]};
+      5'b00100 : addr_0 = c$bv_64[0+:7];
+      5'b00110 : addr_0 = c$bv_65[0+:7];
       default : addr_0 = 7'd0;
     endcase
   end
@@ -9869,13 +11137,13 @@ module decoder_prefill_fault_latekv
     endcase
   end
 
-  assign c$dtt_rhs_31 = nxt_0[1140:1136];
+  assign c$dtt_rhs_31 = nxt_0[1289:1285];
 
   assign c$eta2_case_scrut = $unsigned(c$dtt_rhs_31);
 
-  assign result_96 = {c$case_alt_83 & c$ds1_app_arg_6,
-                      c$case_alt_80,   {kvWrRam_0,
-                                        c$ds3_case_alt_0,   result_142[1134:1131],
+  assign result_97 = {c$case_alt_89 & c$ds1_app_arg_6,
+                      c$case_alt_86,   {kvWrRam_0,
+                                        c$ds3_case_alt_0,   result_143[1283:1280],
                                         c$ds5_case_alt_0}};
 
   always @(*) begin
@@ -9894,32 +11162,32 @@ module decoder_prefill_fault_latekv
 
   always @(*) begin
     case(c$case_scrut_7)
-      64'sd17 : c$case_alt_80 = {1'b1,{result_142[1134:1131],
+      64'sd21 : c$case_alt_86 = {1'b1,{result_143[1283:1280],
                                        xOut_0}};
-      default : c$case_alt_80 = {1'b0,2052'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx};
+      default : c$case_alt_86 = {1'b0,2052'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx};
     endcase
   end
 
-  assign c$dtt_rhs_34 = result_142[1140:1136];
+  assign c$dtt_rhs_34 = result_143[1289:1285];
 
   assign c$case_scrut_6 = $unsigned(c$dtt_rhs_34);
 
   always @(*) begin
     case(c$case_scrut_6)
-      64'sd13 : c$case_alt_81 = 1'b1;
-      default : c$case_alt_81 = 1'b0;
+      64'sd15 : c$case_alt_87 = 1'b1;
+      default : c$case_alt_87 = 1'b0;
     endcase
   end
 
-  assign c$case_alt_selection_104 = wr_2[198:160];
+  assign c$case_alt_selection_116 = wr_2[198:160];
 
-  assign c$case_alt_sel_alt_t_131 = ({xOut_0,$signed(x_9[31:0])});
+  assign c$case_alt_sel_alt_t_195 = ({xOut_0,$signed(x_9[31:0])});
 
-  assign c$case_alt_82 = c$case_alt_selection_104[38:38] ? c$case_alt_sel_alt_t_131[2047:0] : xOut_0;
+  assign c$case_alt_88 = c$case_alt_selection_116[38:38] ? c$case_alt_sel_alt_t_195[2047:0] : xOut_0;
 
   assign x_9 = wr_2[197:160];
 
-  assign result_97 = (c$case_alt_81 & (result_142[979:977] == 3'd5)) ? c$case_alt_82 : xOut_0;
+  assign result_98 = (c$case_alt_87 & (result_143[1090:1088] == 3'd5)) ? c$case_alt_88 : xOut_0;
 
   // register begin
   always @(posedge clk or  posedge  rst) begin : xOut_0_register
@@ -9933,87 +11201,95 @@ module decoder_prefill_fault_latekv
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
     end else begin
-      xOut_0 <= result_97;
+      xOut_0 <= result_98;
     end
   end
   // register end
 
   always @(*) begin
     case(c$case_scrut_7)
-      64'sd1 : c$case_alt_83 = 1'b1;
-      default : c$case_alt_83 = 1'b0;
+      64'sd1 : c$case_alt_89 = 1'b1;
+      default : c$case_alt_89 = 1'b0;
     endcase
   end
 
-  assign c$dtt_rhs_37 = result_142[1140:1136];
+  assign c$dtt_rhs_37 = result_143[1289:1285];
 
   assign c$case_scrut_7 = $unsigned(c$dtt_rhs_37);
 
-  assign c$dtt_rhs_40 = nxt_1[1140:1136];
+  assign c$dtt_rhs_40 = nxt_1[1289:1285];
 
   assign c$normApply_case_scrut_0 = $unsigned(c$dtt_rhs_40);
 
-  assign nxt_1 = result_98[1616:476];
+  assign nxt_1 = result_99[1765:476];
 
-  assign result_selection_148 = result_142[1140:1136];
+  assign result_selection_154 = result_143[1289:1285];
 
   always @(*) begin
-    case(result_selection_148)
-      5'b00000 : result_98 = c$ds1_case_alt_4;
-      5'b01101 : result_98 = c$ds1_case_alt_3;
-      default : result_98 = result_99;
+    case(result_selection_154)
+      5'b00000 : result_99 = c$ds1_case_alt_4;
+      5'b01111 : result_99 = c$ds1_case_alt_3;
+      default : result_99 = result_100;
     endcase
   end
 
-  assign c$ds1_case_alt_3 = ((result_142[979:977] == 3'd5) & c$ds1_app_arg_6) ? {{5'd17,
-                                                                                  \s'_0 [1135:1135],
-                                                                                  \s'_0 [1134:1131],
-                                                                                  \s'_0 [1130:1125],
-                                                                                  \s'_0 [1124:1117],
-                                                                                  \s'_0 [1116:1115],
-                                                                                  $signed(\s'_0 [1114:1051]),
-                                                                                  $signed(\s'_0 [1050:1019]),
-                                                                                  \s'_0 [1018:987],
-                                                                                  $signed(\s'_0 [986:980]),
-                                                                                  \s'_0 [979:977],   \s'_0 [976:969],
-                                                                                  \s'_0 [968:961],
-                                                                                  $signed(\s'_0 [960:929]),
-                                                                                  \s'_0 [928:927],   \s'_0 [926:895],
-                                                                                  \s'_0 [894:767],
-                                                                                  $signed(\s'_0 [766:760]),
-                                                                                  \s'_0 [759:632],
-                                                                                  $signed(\s'_0 [631:625]),
-                                                                                  \s'_0 [624:623],   \s'_0 [622:619],
-                                                                                  \s'_0 [618:43],   \s'_0 [42:38],
-                                                                                  $signed(\s'_0 [37:6]),
-                                                                                  \s'_0 [5:0]},   kvW_0,
-                                                                                 wr1_0} : result_99;
+  assign c$ds1_case_alt_3 = ((result_143[1090:1088] == 3'd5) & c$ds1_app_arg_6) ? {{5'd21,
+                                                                                    \s'_0 [1284:1284],
+                                                                                    \s'_0 [1283:1280],
+                                                                                    \s'_0 [1279:1274],
+                                                                                    \s'_0 [1273:1266],
+                                                                                    \s'_0 [1265:1264],
+                                                                                    $signed(\s'_0 [1263:1200]),
+                                                                                    $signed(\s'_0 [1199:1168]),
+                                                                                    $signed(\s'_0 [1167:1162]),
+                                                                                    $signed(\s'_0 [1161:1130]),
+                                                                                    \s'_0 [1129:1098],
+                                                                                    $signed(\s'_0 [1097:1091]),
+                                                                                    \s'_0 [1090:1088],
+                                                                                    \s'_0 [1087:1080],
+                                                                                    \s'_0 [1079:1072],
+                                                                                    $signed(\s'_0 [1071:1040]),
+                                                                                    \s'_0 [1039:1038],
+                                                                                    \s'_0 [1037:1006],
+                                                                                    \s'_0 [1005:878],
+                                                                                    $signed(\s'_0 [877:871]),
+                                                                                    \s'_0 [870:743],
+                                                                                    $signed(\s'_0 [742:736]),
+                                                                                    \s'_0 [735:734],   \s'_0 [733:730],
+                                                                                    \s'_0 [729:154],   \s'_0 [153:149],
+                                                                                    $signed(\s'_0 [148:117]),
+                                                                                    \s'_0 [116:111],   \s'_0 [110:0]},
+                                                                                   kvW_0,   wr1_0} : result_100;
 
-  assign c$ds1_app_arg_6 = result_142[1124:1117] == 8'd63;
+  assign c$ds1_app_arg_6 = result_143[1273:1266] == 8'd63;
 
   assign c$ds1_case_alt_4 = b1[2052:2052] ? {{5'd1,
-                                              1'd1,   p_1,   result_142[1130:1125],   8'd0,
-                                              2'd0,   $signed(result_142[1114:1051]),
-                                              $signed(result_142[1050:1019]),
-                                              result_142[1018:987],
-                                              $signed(result_142[986:980]),
-                                              result_142[979:977],   result_142[976:969],
-                                              result_142[968:961],
-                                              $signed(result_142[960:929]),
-                                              result_142[928:927],   result_142[926:895],
-                                              result_142[894:767],
-                                              $signed(result_142[766:760]),
-                                              result_142[759:632],
-                                              $signed(result_142[631:625]),
-                                              result_142[624:623],   result_142[622:619],
-                                              result_142[618:43],   result_142[42:38],
-                                              $signed(result_142[37:6]),   result_142[5:0]},
+                                              1'd1,   p_1,   result_143[1279:1274],   8'd0,
+                                              2'd0,   $signed(result_143[1263:1200]),
+                                              $signed(result_143[1199:1168]),
+                                              $signed(result_143[1167:1162]),
+                                              $signed(result_143[1161:1130]),
+                                              result_143[1129:1098],
+                                              $signed(result_143[1097:1091]),
+                                              result_143[1090:1088],
+                                              result_143[1087:1080],
+                                              result_143[1079:1072],
+                                              $signed(result_143[1071:1040]),
+                                              result_143[1039:1038],
+                                              result_143[1037:1006],   result_143[1005:878],
+                                              $signed(result_143[877:871]),
+                                              result_143[870:743],
+                                              $signed(result_143[742:736]),
+                                              result_143[735:734],   result_143[733:730],
+                                              result_143[729:154],   result_143[153:149],
+                                              $signed(result_143[148:117]),
+                                              result_143[116:111],   result_143[110:0]},
                                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {result_142,
+                                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {result_143,
                                                                                                       {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                       {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -10023,251 +11299,373 @@ module decoder_prefill_fault_latekv
 
   assign p_1 = b1[2051:2048];
 
-  assign wr1_0 = result_99[198:0];
+  assign wr1_0 = result_100[198:0];
 
-  assign kvW_0 = result_99[475:199];
+  assign kvW_0 = result_100[475:199];
 
-  assign \s'_0  = result_99[1616:476];
+  assign \s'_0  = result_100[1765:476];
 
-  assign result_selection_151 = result_142[1140:1136];
+  assign result_selection_157 = result_143[1289:1285];
 
-  assign c$bv_63 = result_142[624:623];
+  assign c$bv_66 = result_143[735:734];
 
   always @(*) begin
-    case(result_selection_151)
-      5'b00000 : result_99 = {result_142,
-                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00001 : result_99 = {c$app_arg_65,
-                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {{1'b1,{c$step_$jOut_app_arg_4,
-                                      result_120}},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00010 : result_99 = {result_113,
-                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00011 : result_99 = {{5'd4,
-                               result_142[1135:1135],
-                               result_142[1134:1131],
-                               result_142[1130:1125],   8'd0,
-                               result_142[1116:1115],
-                               $signed(result_142[1114:1051]),
-                               c$app_arg_64,   32'd0,
-                               $signed(result_142[986:980]),
-                               result_142[979:977],   result_142[976:969],
-                               result_142[968:961],
-                               $signed(result_142[960:929]),
-                               result_142[928:927],   result_142[926:895],
-                               result_142[894:767],
-                               $signed(result_142[766:760]),
-                               result_142[759:632],
-                               $signed(result_142[631:625]),
-                               result_142[624:623],   result_142[622:619],
-                               result_142[618:43],   result_142[42:38],
-                               $signed(result_142[37:6]),   result_142[5:0]},
-                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00100 : result_99 = {c$app_arg_63,
-                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b1,{c$app_arg_62,   o_6}},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00101 : result_99 = {{5'd6,
-                               result_142[1135:1135],
-                               result_142[1134:1131],
-                               result_142[1130:1125],
-                               result_142[1124:1117],
-                               result_142[1116:1115],
-                               $signed(result_142[1114:1051]),
-                               $signed(result_142[1050:1019]),
-                               result_142[1018:987],   result_115,   k_4,
-                               c$matrixShapeOut_1[15:8],
-                               c$matrixShapeOut_1[7:0],
-                               $signed(result_142[960:929]),
-                               result_142[928:927],   result_142[926:895],
-                               result_142[894:767],
-                               $signed(result_142[766:760]),
-                               result_142[759:632],
-                               $signed(result_142[631:625]),
-                               result_142[624:623],   result_142[622:619],
-                               result_142[618:43],   result_142[42:38],
-                               $signed(result_142[37:6]),   result_142[5:0]},
-                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00110 : result_99 = {c$app_arg_61,
-                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              c$app_arg_60};
-      5'b00111 : result_99 = {c$app_arg_59,
-                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01000 : result_99 = {result_107,
-                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              c$app_arg_56};
-      5'b01001 : result_99 = result_101;
-      5'b01010 : result_99 = {{c$app_arg_52,
-                               result_142[1135:1135],
-                               result_142[1134:1131],
-                               result_142[1130:1125],
-                               result_142[1124:1117],
-                               result_142[1116:1115],
-                               $signed(result_142[1114:1051]),
-                               $signed(result_142[1050:1019]),
-                               result_142[1018:987],
-                               $signed(result_142[986:980]),
-                               result_142[979:977],   result_142[976:969],
-                               result_142[968:961],
-                               $signed(result_142[960:929]),
-                               result_142[928:927],   result_142[926:895],
-                               result_142[894:767],
-                               $signed(result_142[766:760]),
-                               result_142[759:632],
-                               $signed(result_142[631:625]),
-                               result_142[624:623],
-                               result_142[622:619] + 4'd1,   ds27_1[576:1],
-                               result_142[42:38] + c$case_alt_89,
-                               $signed(result_142[37:6]),   result_142[5:0]},
-                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01011 : result_99 = {c$app_arg_51,
-                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b1,{(({{(7-2) {1'b0}},result_142[624:623]}) * 7'd16) + c$app_arg_62,
-                                      o_7}},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01100 : result_99 = {{5'd6,
-                               result_142[1135:1135],
-                               result_142[1134:1131],
-                               result_142[1130:1125],
-                               result_142[1124:1117],
-                               result_142[1116:1115],
-                               $signed(result_142[1114:1051]),
-                               $signed(result_142[1050:1019]),
-                               result_142[1018:987],   result_115,   3'd3,
-                               8'd64,   8'd64,
-                               $signed(result_142[960:929]),
-                               result_142[928:927],   result_142[926:895],
-                               result_142[894:767],
-                               $signed(result_142[766:760]),
-                               result_142[759:632],
-                               $signed(result_142[631:625]),
-                               result_142[624:623],   result_142[622:619],
-                               result_142[618:43],   result_142[42:38],
-                               $signed(result_142[37:6]),   result_142[5:0]},
-                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01101 : result_99 = {c$app_arg_50,
-                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {{1'b1,{c$step_$jOut_app_arg_4,
-                                      result_100}},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01110 : result_99 = {c$app_arg_49,
-                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b1,{c$app_arg_62,   o_5}},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01111 : result_99 = {{5'd6,
-                               result_142[1135:1135],
-                               result_142[1134:1131],
-                               result_142[1130:1125],
-                               result_142[1124:1117],
-                               result_142[1116:1115],
-                               $signed(result_142[1114:1051]),
-                               $signed(result_142[1050:1019]),
-                               result_142[1018:987],   result_115,   3'd5,
-                               8'd64,   8'd128,
-                               $signed(result_142[960:929]),
-                               result_142[928:927],   result_142[926:895],
-                               result_142[894:767],
-                               $signed(result_142[766:760]),
-                               result_142[759:632],
-                               $signed(result_142[631:625]),
-                               result_142[624:623],   result_142[622:619],
-                               result_142[618:43],   result_142[42:38],
-                               $signed(result_142[37:6]),   result_142[5:0]},
-                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b10000 : result_99 = {c$step_$jOut_1,
-                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      default : result_99 = c$case_alt_84;
-    endcase
-  end
-
-  assign c$case_alt_84 = r2 ? {{5'd0,
-                                result_142[1135:1135],
-                                result_142[1134:1131],
-                                result_142[1130:1125],
-                                result_142[1124:1117],
-                                result_142[1116:1115],
-                                $signed(result_142[1114:1051]),
-                                $signed(result_142[1050:1019]),
-                                result_142[1018:987],
-                                $signed(result_142[986:980]),
-                                result_142[979:977],   result_142[976:969],
-                                result_142[968:961],
-                                $signed(result_142[960:929]),
-                                result_142[928:927],   result_142[926:895],
-                                result_142[894:767],
-                                $signed(result_142[766:760]),
-                                result_142[759:632],
-                                $signed(result_142[631:625]),
-                                result_142[624:623],   result_142[622:619],
-                                result_142[618:43],   result_142[42:38],
-                                $signed(result_142[37:6]),   result_142[5:0]},
+    case(result_selection_157)
+      5'b00000 : result_100 = {{5'd0,
+                                result_143[1284:1284],
+                                result_143[1283:1280],
+                                result_143[1279:1274],
+                                result_143[1273:1266],
+                                result_143[1265:1264],
+                                $signed(result_143[1263:1200]),
+                                $signed(result_143[1199:1168]),
+                                $signed(result_143[1167:1162]),
+                                $signed(result_143[1161:1130]),
+                                result_143[1129:1098],
+                                $signed(result_143[1097:1091]),
+                                result_143[1090:1088],
+                                result_143[1087:1080],
+                                result_143[1079:1072],
+                                $signed(result_143[1071:1040]),
+                                result_143[1039:1038],
+                                result_143[1037:1006],   result_143[1005:878],
+                                $signed(result_143[877:871]),
+                                result_143[870:743],
+                                $signed(result_143[742:736]),
+                                result_143[735:734],   result_143[733:730],
+                                result_143[729:154],   result_143[153:149],
+                                $signed(result_143[148:117]),
+                                result_143[116:111],   c$recipNextOut_1},
                                {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {result_142,
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b00001 : result_100 = {c$app_arg_83,
+                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {{1'b1,{c$step_$jOut_app_arg_4,
+                                       result_121}},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b00010 : result_100 = {result_115,
+                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b00011 : result_100 = {result_114,
+                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b00100 : result_100 = {c$app_arg_77,
+                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b1,{c$app_arg_76,   o_6}},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b00101 : result_100 = {{5'd6,
+                                result_143[1284:1284],
+                                result_143[1283:1280],
+                                result_143[1279:1274],
+                                result_143[1273:1266],
+                                result_143[1265:1264],
+                                $signed(result_143[1263:1200]),
+                                $signed(result_143[1199:1168]),
+                                $signed(result_143[1167:1162]),
+                                $signed(result_143[1161:1130]),
+                                result_143[1129:1098],   result_117,   k_4,
+                                c$matrixShapeOut_1[15:8],
+                                c$matrixShapeOut_1[7:0],
+                                $signed(result_143[1071:1040]),
+                                result_143[1039:1038],
+                                result_143[1037:1006],   result_143[1005:878],
+                                $signed(result_143[877:871]),
+                                result_143[870:743],
+                                $signed(result_143[742:736]),
+                                result_143[735:734],   result_143[733:730],
+                                result_143[729:154],   result_143[153:149],
+                                $signed(result_143[148:117]),
+                                result_143[116:111],   c$recipNextOut_1},
+                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b00110 : result_100 = {c$app_arg_75,
+                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               c$app_arg_74};
+      5'b00111 : result_100 = {c$app_arg_73,
+                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b01000 : result_100 = {result_108,
+                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               c$app_arg_70};
+      5'b01001 : result_100 = result_102;
+      5'b01010 : result_100 = {{c$app_arg_66,
+                                result_143[1284:1284],
+                                result_143[1283:1280],
+                                result_143[1279:1274],
+                                result_143[1273:1266],
+                                result_143[1265:1264],
+                                $signed(result_143[1263:1200]),
+                                $signed(result_143[1199:1168]),
+                                $signed(result_143[1167:1162]),
+                                $signed(result_143[1161:1130]),
+                                result_143[1129:1098],
+                                $signed(result_143[1097:1091]),
+                                result_143[1090:1088],
+                                result_143[1087:1080],
+                                result_143[1079:1072],
+                                $signed(result_143[1071:1040]),
+                                result_143[1039:1038],
+                                result_143[1037:1006],   result_143[1005:878],
+                                $signed(result_143[877:871]),
+                                result_143[870:743],
+                                $signed(result_143[742:736]),
+                                result_143[735:734],
+                                result_143[733:730] + 4'd1,   ds30_3[576:1],
+                                result_143[153:149] + c$case_alt_97,
+                                $signed(result_143[148:117]),
+                                result_143[116:111],   c$recipNextOut_1},
+                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b01011 : result_100 = {{5'd12,
+                                result_143[1284:1284],
+                                result_143[1283:1280],
+                                result_143[1279:1274],
+                                result_143[1273:1266],
+                                result_143[1265:1264],
+                                $signed(result_143[1263:1200]),
+                                $signed(result_143[1199:1168]),
+                                $signed(result_143[1167:1162]),
+                                $signed(result_143[1161:1130]),
+                                result_143[1129:1098],
+                                $signed(result_143[1097:1091]),
+                                result_143[1090:1088],
+                                result_143[1087:1080],
+                                result_143[1079:1072],
+                                $signed(result_143[1071:1040]),
+                                result_143[1039:1038],
+                                result_143[1037:1006],   result_143[1005:878],
+                                $signed(result_143[877:871]),
+                                result_143[870:743],
+                                $signed(result_143[742:736]),
+                                result_143[735:734],   result_143[733:730],
+                                result_143[729:154],   result_143[153:149],
+                                $signed(result_143[148:117]),
+                                result_143[116:111],   c$app_arg_65},
+                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b01100 : result_100 = {c$case_alt_96,
+                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b01101 : result_100 = {c$app_arg_64,
+                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b1,{(({{(7-2) {1'b0}},result_143[735:734]}) * 7'd16) + c$app_arg_76,
+                                       o_7}},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b01110 : result_100 = {{5'd6,
+                                result_143[1284:1284],
+                                result_143[1283:1280],
+                                result_143[1279:1274],
+                                result_143[1273:1266],
+                                result_143[1265:1264],
+                                $signed(result_143[1263:1200]),
+                                $signed(result_143[1199:1168]),
+                                $signed(result_143[1167:1162]),
+                                $signed(result_143[1161:1130]),
+                                result_143[1129:1098],   result_117,   3'd3,
+                                8'd64,   8'd64,
+                                $signed(result_143[1071:1040]),
+                                result_143[1039:1038],
+                                result_143[1037:1006],   result_143[1005:878],
+                                $signed(result_143[877:871]),
+                                result_143[870:743],
+                                $signed(result_143[742:736]),
+                                result_143[735:734],   result_143[733:730],
+                                result_143[729:154],   result_143[153:149],
+                                $signed(result_143[148:117]),
+                                result_143[116:111],   c$recipNextOut_1},
+                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b01111 : result_100 = {c$app_arg_63,
+                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {{1'b1,{c$step_$jOut_app_arg_4,
+                                       result_101}},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b10000 : result_100 = {{5'd17,
+                                result_143[1284:1284],
+                                result_143[1283:1280],
+                                result_143[1279:1274],
+                                result_143[1273:1266],
+                                result_143[1265:1264],
+                                $signed(result_143[1263:1200]),
+                                $signed(result_143[1199:1168]),
+                                $signed(result_143[1167:1162]),
+                                $signed(result_143[1161:1130]),
+                                result_143[1129:1098],
+                                $signed(result_143[1097:1091]),
+                                result_143[1090:1088],
+                                result_143[1087:1080],
+                                result_143[1079:1072],
+                                $signed(result_143[1071:1040]),
+                                result_143[1039:1038],
+                                result_143[1037:1006],   result_143[1005:878],
+                                $signed(result_143[877:871]),
+                                result_143[870:743],
+                                $signed(result_143[742:736]),
+                                result_143[735:734],   result_143[733:730],
+                                result_143[729:154],   result_143[153:149],
+                                $signed(result_143[148:117]),
+                                result_143[116:111],
+                                c$recipStartLargeOut_1},
+                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b10001 : result_100 = c$case_alt_91;
+      5'b10010 : result_100 = {c$app_arg_61,
+                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b1,{c$app_arg_76,   o_5}},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b10011 : result_100 = {{5'd6,
+                                result_143[1284:1284],
+                                result_143[1283:1280],
+                                result_143[1279:1274],
+                                result_143[1273:1266],
+                                result_143[1265:1264],
+                                $signed(result_143[1263:1200]),
+                                $signed(result_143[1199:1168]),
+                                $signed(result_143[1167:1162]),
+                                $signed(result_143[1161:1130]),
+                                result_143[1129:1098],   result_117,   3'd5,
+                                8'd64,   8'd128,
+                                $signed(result_143[1071:1040]),
+                                result_143[1039:1038],
+                                result_143[1037:1006],   result_143[1005:878],
+                                $signed(result_143[877:871]),
+                                result_143[870:743],
+                                $signed(result_143[742:736]),
+                                result_143[735:734],   result_143[733:730],
+                                result_143[729:154],   result_143[153:149],
+                                $signed(result_143[148:117]),
+                                result_143[116:111],   c$recipNextOut_1},
+                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b10100 : result_100 = {c$step_$jOut_1,
+                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      default : result_100 = c$case_alt_90;
+    endcase
+  end
+
+  assign c$case_alt_90 = r2 ? {{5'd0,
+                                result_143[1284:1284],
+                                result_143[1283:1280],
+                                result_143[1279:1274],
+                                result_143[1273:1266],
+                                result_143[1265:1264],
+                                $signed(result_143[1263:1200]),
+                                $signed(result_143[1199:1168]),
+                                $signed(result_143[1167:1162]),
+                                $signed(result_143[1161:1130]),
+                                result_143[1129:1098],
+                                $signed(result_143[1097:1091]),
+                                result_143[1090:1088],
+                                result_143[1087:1080],
+                                result_143[1079:1072],
+                                $signed(result_143[1071:1040]),
+                                result_143[1039:1038],
+                                result_143[1037:1006],   result_143[1005:878],
+                                $signed(result_143[877:871]),
+                                result_143[870:743],
+                                $signed(result_143[742:736]),
+                                result_143[735:734],   result_143[733:730],
+                                result_143[729:154],   result_143[153:149],
+                                $signed(result_143[148:117]),
+                                result_143[116:111],   c$recipNextOut_1},
+                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{5'd21,
+                                                                                         result_143[1284:1284],
+                                                                                         result_143[1283:1280],
+                                                                                         result_143[1279:1274],
+                                                                                         result_143[1273:1266],
+                                                                                         result_143[1265:1264],
+                                                                                         $signed(result_143[1263:1200]),
+                                                                                         $signed(result_143[1199:1168]),
+                                                                                         $signed(result_143[1167:1162]),
+                                                                                         $signed(result_143[1161:1130]),
+                                                                                         result_143[1129:1098],
+                                                                                         $signed(result_143[1097:1091]),
+                                                                                         result_143[1090:1088],
+                                                                                         result_143[1087:1080],
+                                                                                         result_143[1079:1072],
+                                                                                         $signed(result_143[1071:1040]),
+                                                                                         result_143[1039:1038],
+                                                                                         result_143[1037:1006],
+                                                                                         result_143[1005:878],
+                                                                                         $signed(result_143[877:871]),
+                                                                                         result_143[870:743],
+                                                                                         $signed(result_143[742:736]),
+                                                                                         result_143[735:734],
+                                                                                         result_143[733:730],
+                                                                                         result_143[729:154],
+                                                                                         result_143[153:149],
+                                                                                         $signed(result_143[148:117]),
+                                                                                         result_143[116:111],
+                                                                                         c$recipNextOut_1},
                                                                                         {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                         {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                          {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -10275,346 +11673,532 @@ module decoder_prefill_fault_latekv
                                                                                          {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                          {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
 
-  assign c$app_arg_selection_75 = result_142[1124:1117];
+  assign c$app_arg_selection_75 = result_143[1273:1266];
 
   always @(*) begin
     case(c$app_arg_selection_75)
-      8'd127 : c$app_arg_49 = {5'd15,
-                               result_142[1135:1135],
-                               result_142[1134:1131],
-                               result_142[1130:1125],
-                               result_142[1124:1117],
-                               result_142[1116:1115],
-                               $signed(result_142[1114:1051]),
-                               $signed(result_142[1050:1019]),   result_112,
-                               $signed(result_142[986:980]),
-                               result_142[979:977],   result_142[976:969],
-                               result_142[968:961],
-                               $signed(result_142[960:929]),
-                               result_142[928:927],   result_142[926:895],
-                               result_142[894:767],
-                               $signed(result_142[766:760]),
-                               result_142[759:632],
-                               $signed(result_142[631:625]),
-                               result_142[624:623],   result_142[622:619],
-                               result_142[618:43],   result_142[42:38],
-                               $signed(result_142[37:6]),   result_142[5:0]};
-      default : c$app_arg_49 = {5'd14,
-                                result_142[1135:1135],
-                                result_142[1134:1131],
-                                result_142[1130:1125],   step10_1,
-                                result_142[1116:1115],
-                                $signed(result_142[1114:1051]),
-                                $signed(result_142[1050:1019]),   result_112,
-                                $signed(result_142[986:980]),
-                                result_142[979:977],   result_142[976:969],
-                                result_142[968:961],
-                                $signed(result_142[960:929]),
-                                result_142[928:927],   result_142[926:895],
-                                result_142[894:767],
-                                $signed(result_142[766:760]),
-                                result_142[759:632],
-                                $signed(result_142[631:625]),
-                                result_142[624:623],   result_142[622:619],
-                                result_142[618:43],   result_142[42:38],
-                                $signed(result_142[37:6]),   result_142[5:0]};
+      8'd127 : c$app_arg_61 = {5'd19,
+                               result_143[1284:1284],
+                               result_143[1283:1280],
+                               result_143[1279:1274],
+                               result_143[1273:1266],
+                               result_143[1265:1264],
+                               $signed(result_143[1263:1200]),
+                               $signed(result_143[1199:1168]),
+                               $signed(result_143[1167:1162]),
+                               $signed(result_143[1161:1130]),   result_113,
+                               $signed(result_143[1097:1091]),
+                               result_143[1090:1088],
+                               result_143[1087:1080],
+                               result_143[1079:1072],
+                               $signed(result_143[1071:1040]),
+                               result_143[1039:1038],
+                               result_143[1037:1006],   result_143[1005:878],
+                               $signed(result_143[877:871]),
+                               result_143[870:743],
+                               $signed(result_143[742:736]),
+                               result_143[735:734],   result_143[733:730],
+                               result_143[729:154],   result_143[153:149],
+                               $signed(result_143[148:117]),
+                               result_143[116:111],   c$recipNextOut_1};
+      default : c$app_arg_61 = {5'd17,
+                                result_143[1284:1284],
+                                result_143[1283:1280],
+                                result_143[1279:1274],   step10_1,
+                                result_143[1265:1264],
+                                $signed(result_143[1263:1200]),
+                                $signed(result_143[1199:1168]),
+                                $signed(result_143[1167:1162]),
+                                $signed(result_143[1161:1130]),   result_113,
+                                $signed(result_143[1097:1091]),
+                                result_143[1090:1088],
+                                result_143[1087:1080],
+                                result_143[1079:1072],
+                                $signed(result_143[1071:1040]),
+                                result_143[1039:1038],
+                                result_143[1037:1006],   result_143[1005:878],
+                                $signed(result_143[877:871]),
+                                result_143[870:743],
+                                $signed(result_143[742:736]),
+                                result_143[735:734],   result_143[733:730],
+                                result_143[729:154],   result_143[153:149],
+                                $signed(result_143[148:117]),
+                                result_143[116:111],   c$recipStartLargeOut_1};
     endcase
   end
 
-  assign c$s_18 = $signed(result_130[159:128]);
+  assign c$case_alt_91 = (result_143[4:0] != 5'd0) ? {{5'd17,
+                                                       result_143[1284:1284],
+                                                       result_143[1283:1280],
+                                                       result_143[1279:1274],
+                                                       result_143[1273:1266],
+                                                       result_143[1265:1264],
+                                                       $signed(result_143[1263:1200]),
+                                                       $signed(result_143[1199:1168]),
+                                                       $signed(result_143[1167:1162]),
+                                                       $signed(result_143[1161:1130]),
+                                                       result_143[1129:1098],
+                                                       $signed(result_143[1097:1091]),
+                                                       result_143[1090:1088],
+                                                       result_143[1087:1080],
+                                                       result_143[1079:1072],
+                                                       $signed(result_143[1071:1040]),
+                                                       result_143[1039:1038],
+                                                       result_143[1037:1006],   result_143[1005:878],
+                                                       $signed(result_143[877:871]),
+                                                       result_143[870:743],
+                                                       $signed(result_143[742:736]),
+                                                       result_143[735:734],   result_143[733:730],
+                                                       result_143[729:154],   result_143[153:149],
+                                                       $signed(result_143[148:117]),
+                                                       result_143[116:111],   c$recipNextOut_1},
+                                                      {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                      {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{5'd18,
+                                                                                                                result_143[1284:1284],
+                                                                                                                result_143[1283:1280],
+                                                                                                                result_143[1279:1274],
+                                                                                                                result_143[1273:1266],
+                                                                                                                result_143[1265:1264],
+                                                                                                                $signed(result_143[1263:1200]),
+                                                                                                                $signed(result_143[1199:1168]),
+                                                                                                                $signed(result_143[1167:1162]),
+                                                                                                                $signed(result_143[1161:1130]),
+                                                                                                                result_143[1129:1098],
+                                                                                                                $signed(result_143[1097:1091]),
+                                                                                                                result_143[1090:1088],
+                                                                                                                result_143[1087:1080],
+                                                                                                                result_143[1079:1072],
+                                                                                                                c$app_arg_62,
+                                                                                                                result_143[1039:1038],
+                                                                                                                result_143[1037:1006],
+                                                                                                                result_143[1005:878],
+                                                                                                                $signed(result_143[877:871]),
+                                                                                                                result_143[870:743],
+                                                                                                                $signed(result_143[742:736]),
+                                                                                                                result_143[735:734],
+                                                                                                                result_143[733:730],
+                                                                                                                result_143[729:154],
+                                                                                                                result_143[153:149],
+                                                                                                                $signed(result_143[148:117]),
+                                                                                                                result_143[116:111],
+                                                                                                                c$recipNextOut_1},
+                                                                                                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
 
-  assign c$s_19 = $signed(result_130[95:64]);
+  assign c$bv_67 = result_143[46:5];
 
-  assign x_10 = ($signed({{(64-32) {c$s_18[32-1]}},c$s_18})) + ($signed({{(64-32) {c$s_19[32-1]}},c$s_19}));
+  assign c$app_arg_fun_arg_15 = $signed(result_131[63:32]);
 
-  assign c$case_alt_85 = (x_10 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_10[64-1],x_10[0+:(32-1)]}));
+  assign c$app_arg_fun_arg_16 = $signed(((({{(64-42) {1'b0}},result_143[46:5]}))));
 
-  assign result_100 = (x_10 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_85;
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_siluMul LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_siluMul_c$app_arg_62
+    ( .result (c$app_arg_62)
+    , .x (c$app_arg_fun_arg_15)
+    , .sig (c$app_arg_fun_arg_16) );
 
-  assign c$app_arg_50 = (~ (result_142[1124:1117] == 8'd63)) ? {5'd13,
-                                                                result_142[1135:1135],
-                                                                result_142[1134:1131],
-                                                                result_142[1130:1125],   step10_1,
-                                                                result_142[1116:1115],
-                                                                $signed(result_142[1114:1051]),
-                                                                $signed(result_142[1050:1019]),
-                                                                result_142[1018:987],
-                                                                $signed(result_142[986:980]),
-                                                                result_142[979:977],   result_142[976:969],
-                                                                result_142[968:961],
-                                                                $signed(result_142[960:929]),
-                                                                result_142[928:927],   result_142[926:895],
-                                                                result_142[894:767],
-                                                                $signed(result_142[766:760]),
-                                                                result_142[759:632],
-                                                                $signed(result_142[631:625]),
-                                                                result_142[624:623],   result_142[622:619],
-                                                                result_142[618:43],   result_142[42:38],
-                                                                $signed(result_142[37:6]),
-                                                                result_142[5:0]} : c$case_alt_86;
+  assign c$s_24 = $signed(result_131[159:128]);
 
-  assign c$case_alt_selection_110 = result_142[979:977];
+  assign c$s_25 = $signed(result_131[95:64]);
+
+  assign x_10 = ($signed({{(64-32) {c$s_24[32-1]}},c$s_24})) + ($signed({{(64-32) {c$s_25[32-1]}},c$s_25}));
+
+  assign c$case_alt_92 = (x_10 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_10[64-1],x_10[0+:(32-1)]}));
+
+  assign result_101 = (x_10 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_92;
+
+  assign c$app_arg_63 = (~ (result_143[1273:1266] == 8'd63)) ? {5'd15,
+                                                                result_143[1284:1284],
+                                                                result_143[1283:1280],
+                                                                result_143[1279:1274],   step10_1,
+                                                                result_143[1265:1264],
+                                                                $signed(result_143[1263:1200]),
+                                                                $signed(result_143[1199:1168]),
+                                                                $signed(result_143[1167:1162]),
+                                                                $signed(result_143[1161:1130]),
+                                                                result_143[1129:1098],
+                                                                $signed(result_143[1097:1091]),
+                                                                result_143[1090:1088],
+                                                                result_143[1087:1080],
+                                                                result_143[1079:1072],
+                                                                $signed(result_143[1071:1040]),
+                                                                result_143[1039:1038],
+                                                                result_143[1037:1006],   result_143[1005:878],
+                                                                $signed(result_143[877:871]),
+                                                                result_143[870:743],
+                                                                $signed(result_143[742:736]),
+                                                                result_143[735:734],   result_143[733:730],
+                                                                result_143[729:154],   result_143[153:149],
+                                                                $signed(result_143[148:117]),
+                                                                result_143[116:111],
+                                                                c$recipNextOut_1} : c$case_alt_93;
+
+  assign c$case_alt_selection_123 = result_143[1090:1088];
 
   always @(*) begin
-    case(c$case_alt_selection_110)
-      3'd3 : c$case_alt_86 = {5'd2,
-                              result_142[1135:1135],
-                              result_142[1134:1131],
-                              result_142[1130:1125],   8'd0,   2'd1,
-                              64'sd0,   $signed(result_142[1050:1019]),
-                              result_142[1018:987],
-                              $signed(result_142[986:980]),
-                              result_142[979:977],   result_142[976:969],
-                              result_142[968:961],
-                              $signed(result_142[960:929]),
-                              result_142[928:927],   result_142[926:895],
-                              result_142[894:767],
-                              $signed(result_142[766:760]),
-                              result_142[759:632],
-                              $signed(result_142[631:625]),
-                              result_142[624:623],   result_142[622:619],
-                              result_142[618:43],   result_142[42:38],
-                              $signed(result_142[37:6]),   result_142[5:0]};
-      default : c$case_alt_86 = c$case_alt_87;
+    case(c$case_alt_selection_123)
+      3'd3 : c$case_alt_93 = {5'd2,
+                              result_143[1284:1284],
+                              result_143[1283:1280],
+                              result_143[1279:1274],   8'd0,   2'd1,
+                              64'sd0,   $signed(result_143[1199:1168]),
+                              $signed(result_143[1167:1162]),
+                              $signed(result_143[1161:1130]),
+                              result_143[1129:1098],
+                              $signed(result_143[1097:1091]),
+                              result_143[1090:1088],
+                              result_143[1087:1080],
+                              result_143[1079:1072],
+                              $signed(result_143[1071:1040]),
+                              result_143[1039:1038],
+                              result_143[1037:1006],   result_143[1005:878],
+                              $signed(result_143[877:871]),
+                              result_143[870:743],
+                              $signed(result_143[742:736]),
+                              result_143[735:734],   result_143[733:730],
+                              result_143[729:154],   result_143[153:149],
+                              $signed(result_143[148:117]),
+                              result_143[116:111],   c$recipNextOut_1};
+      default : c$case_alt_93 = c$case_alt_94;
     endcase
   end
 
-  assign c$case_alt_87 = result_142[1135:1135] ? {5'd2,
-                                                  result_142[1135:1135],
-                                                  result_142[1134:1131],
-                                                  result_142[1130:1125],   8'd0,   2'd2,
-                                                  64'sd0,   $signed(result_142[1050:1019]),
-                                                  result_142[1018:987],
-                                                  $signed(result_142[986:980]),
-                                                  result_142[979:977],   result_142[976:969],
-                                                  result_142[968:961],
-                                                  $signed(result_142[960:929]),
-                                                  result_142[928:927],   result_142[926:895],
-                                                  result_142[894:767],
-                                                  $signed(result_142[766:760]),
-                                                  result_142[759:632],
-                                                  $signed(result_142[631:625]),
-                                                  result_142[624:623],   result_142[622:619],
-                                                  result_142[618:43],   result_142[42:38],
-                                                  $signed(result_142[37:6]),
-                                                  result_142[5:0]} : result_114;
+  assign c$case_alt_94 = result_143[1284:1284] ? {5'd2,
+                                                  result_143[1284:1284],
+                                                  result_143[1283:1280],
+                                                  result_143[1279:1274],   8'd0,   2'd2,
+                                                  64'sd0,   $signed(result_143[1199:1168]),
+                                                  $signed(result_143[1167:1162]),
+                                                  $signed(result_143[1161:1130]),
+                                                  result_143[1129:1098],
+                                                  $signed(result_143[1097:1091]),
+                                                  result_143[1090:1088],
+                                                  result_143[1087:1080],
+                                                  result_143[1079:1072],
+                                                  $signed(result_143[1071:1040]),
+                                                  result_143[1039:1038],
+                                                  result_143[1037:1006],   result_143[1005:878],
+                                                  $signed(result_143[877:871]),
+                                                  result_143[870:743],
+                                                  $signed(result_143[742:736]),
+                                                  result_143[735:734],   result_143[733:730],
+                                                  result_143[729:154],   result_143[153:149],
+                                                  $signed(result_143[148:117]),
+                                                  result_143[116:111],
+                                                  c$recipNextOut_1} : result_116;
 
-  assign c$app_arg_selection_79 = result_142[1124:1117];
+  assign c$app_arg_selection_79 = result_143[1273:1266];
 
   always @(*) begin
     case(c$app_arg_selection_79)
-      8'd15 : c$app_arg_51 = c$case_alt_88;
-      default : c$app_arg_51 = {5'd11,
-                                result_142[1135:1135],
-                                result_142[1134:1131],
-                                result_142[1130:1125],   step10_1,
-                                result_142[1116:1115],
-                                $signed(result_142[1114:1051]),
-                                $signed(result_142[1050:1019]),   result_112,
-                                $signed(result_142[986:980]),
-                                result_142[979:977],   result_142[976:969],
-                                result_142[968:961],
-                                $signed(result_142[960:929]),
-                                result_142[928:927],   result_142[926:895],
-                                result_142[894:767],
-                                $signed(result_142[766:760]),
-                                result_142[759:632],
-                                $signed(result_142[631:625]),
-                                result_142[624:623],   result_142[622:619],
-                                result_142[618:43],   result_142[42:38],
-                                $signed(result_142[37:6]),   result_142[5:0]};
+      8'd15 : c$app_arg_64 = c$case_alt_95;
+      default : c$app_arg_64 = {5'd13,
+                                result_143[1284:1284],
+                                result_143[1283:1280],
+                                result_143[1279:1274],   step10_1,
+                                result_143[1265:1264],
+                                $signed(result_143[1263:1200]),
+                                $signed(result_143[1199:1168]),
+                                $signed(result_143[1167:1162]),
+                                $signed(result_143[1161:1130]),   result_113,
+                                $signed(result_143[1097:1091]),
+                                result_143[1090:1088],
+                                result_143[1087:1080],
+                                result_143[1079:1072],
+                                $signed(result_143[1071:1040]),
+                                result_143[1039:1038],
+                                result_143[1037:1006],   result_143[1005:878],
+                                $signed(result_143[877:871]),
+                                result_143[870:743],
+                                $signed(result_143[742:736]),
+                                result_143[735:734],   result_143[733:730],
+                                result_143[729:154],   result_143[153:149],
+                                $signed(result_143[148:117]),
+                                result_143[116:111],   c$recipNextOut_1};
     endcase
   end
 
-  assign c$case_alt_selection_115 = result_142[624:623];
+  assign c$case_alt_selection_128 = result_143[735:734];
 
   always @(*) begin
-    case(c$case_alt_selection_115)
-      2'd3 : c$case_alt_88 = {5'd12,
-                              result_142[1135:1135],
-                              result_142[1134:1131],
-                              result_142[1130:1125],
-                              result_142[1124:1117],
-                              result_142[1116:1115],
-                              $signed(result_142[1114:1051]),
-                              $signed(result_142[1050:1019]),   result_112,
-                              $signed(result_142[986:980]),
-                              result_142[979:977],   result_142[976:969],
-                              result_142[968:961],
-                              $signed(result_142[960:929]),
-                              result_142[928:927],   result_142[926:895],
-                              result_142[894:767],
-                              $signed(result_142[766:760]),
-                              result_142[759:632],
-                              $signed(result_142[631:625]),
-                              result_142[624:623],   result_142[622:619],
-                              result_142[618:43],   result_142[42:38],
-                              $signed(result_142[37:6]),   result_142[5:0]};
-      default : c$case_alt_88 = {5'd9,
-                                 result_142[1135:1135],
-                                 result_142[1134:1131],
-                                 result_142[1130:1125],   8'd0,
-                                 result_142[1116:1115],
-                                 $signed(result_142[1114:1051]),
-                                 $signed(result_142[1050:1019]),   result_112,
-                                 $signed(result_142[986:980]),
-                                 result_142[979:977],   result_142[976:969],
-                                 result_142[968:961],
-                                 $signed(result_142[960:929]),   2'd0,
-                                 result_142[926:895],   result_142[894:767],
-                                 $signed(result_142[766:760]),
-                                 result_142[759:632],
-                                 $signed(result_142[631:625]),
-                                 result_142[624:623] + 2'd1,
-                                 result_142[622:619],   result_142[618:43],
-                                 result_142[42:38],
-                                 $signed(result_142[37:6]),   result_142[5:0]};
+    case(c$case_alt_selection_128)
+      2'd3 : c$case_alt_95 = {5'd14,
+                              result_143[1284:1284],
+                              result_143[1283:1280],
+                              result_143[1279:1274],
+                              result_143[1273:1266],
+                              result_143[1265:1264],
+                              $signed(result_143[1263:1200]),
+                              $signed(result_143[1199:1168]),
+                              $signed(result_143[1167:1162]),
+                              $signed(result_143[1161:1130]),   result_113,
+                              $signed(result_143[1097:1091]),
+                              result_143[1090:1088],
+                              result_143[1087:1080],
+                              result_143[1079:1072],
+                              $signed(result_143[1071:1040]),
+                              result_143[1039:1038],
+                              result_143[1037:1006],   result_143[1005:878],
+                              $signed(result_143[877:871]),
+                              result_143[870:743],
+                              $signed(result_143[742:736]),
+                              result_143[735:734],   result_143[733:730],
+                              result_143[729:154],   result_143[153:149],
+                              $signed(result_143[148:117]),
+                              result_143[116:111],   c$recipNextOut_1};
+      default : c$case_alt_95 = {5'd9,
+                                 result_143[1284:1284],
+                                 result_143[1283:1280],
+                                 result_143[1279:1274],   8'd0,
+                                 result_143[1265:1264],
+                                 $signed(result_143[1263:1200]),
+                                 $signed(result_143[1199:1168]),
+                                 $signed(result_143[1167:1162]),
+                                 $signed(result_143[1161:1130]),   result_113,
+                                 $signed(result_143[1097:1091]),
+                                 result_143[1090:1088],
+                                 result_143[1087:1080],
+                                 result_143[1079:1072],
+                                 $signed(result_143[1071:1040]),   2'd0,
+                                 result_143[1037:1006],   result_143[1005:878],
+                                 $signed(result_143[877:871]),
+                                 result_143[870:743],
+                                 $signed(result_143[742:736]),
+                                 result_143[735:734] + 2'd1,
+                                 result_143[733:730],   result_143[729:154],
+                                 result_143[153:149],
+                                 $signed(result_143[148:117]),
+                                 result_143[116:111],   c$recipNextOut_1};
     endcase
   end
 
-  assign c$case_alt_89 = grew_1 ? 5'd1 : 5'd0;
+  assign c$case_alt_selection_132 = result_143[4:0];
 
-  assign grew_1 = ds27_1[0:0];
+  always @(*) begin
+    case(c$case_alt_selection_132)
+      5'd1 : c$case_alt_96 = {5'd13,
+                              result_143[1284:1284],
+                              result_143[1283:1280],
+                              result_143[1279:1274],
+                              result_143[1273:1266],
+                              result_143[1265:1264],
+                              $signed(result_143[1263:1200]),
+                              $signed(result_143[1199:1168]),
+                              $signed(result_143[1167:1162]),
+                              $signed(result_143[1161:1130]),
+                              result_143[1129:1098],
+                              $signed(result_143[1097:1091]),
+                              result_143[1090:1088],
+                              result_143[1087:1080],
+                              result_143[1079:1072],
+                              $signed(result_143[1071:1040]),
+                              result_143[1039:1038],
+                              result_143[1037:1006],   result_143[1005:878],
+                              $signed(result_143[877:871]),
+                              result_143[870:743],
+                              $signed(result_143[742:736]),
+                              result_143[735:734],   result_143[733:730],
+                              result_143[729:154],   result_143[153:149],
+                              $signed(result_143[148:117]),
+                              result_143[116:111],   c$recipNextOut_1};
+      default : c$case_alt_96 = {5'd12,
+                                 result_143[1284:1284],
+                                 result_143[1283:1280],
+                                 result_143[1279:1274],
+                                 result_143[1273:1266],
+                                 result_143[1265:1264],
+                                 $signed(result_143[1263:1200]),
+                                 $signed(result_143[1199:1168]),
+                                 $signed(result_143[1167:1162]),
+                                 $signed(result_143[1161:1130]),
+                                 result_143[1129:1098],
+                                 $signed(result_143[1097:1091]),
+                                 result_143[1090:1088],
+                                 result_143[1087:1080],
+                                 result_143[1079:1072],
+                                 $signed(result_143[1071:1040]),
+                                 result_143[1039:1038],
+                                 result_143[1037:1006],   result_143[1005:878],
+                                 $signed(result_143[877:871]),
+                                 result_143[870:743],
+                                 $signed(result_143[742:736]),
+                                 result_143[735:734],   result_143[733:730],
+                                 result_143[729:154],   result_143[153:149],
+                                 $signed(result_143[148:117]),
+                                 result_143[116:111],   c$recipNextOut_1};
+    endcase
+  end
 
-  assign ds27_fun_arg_7 = result_142[622:619] == 4'd0;
+  assign c$app_arg_65 = {(($unsigned($signed(result_143[697:666])))),
+                         32'd0,   42'd1099511627776,   5'd21};
 
-  assign ds27_fun_arg_8 = result_142[618:43];
+  assign c$case_alt_97 = grew_1 ? 5'd1 : 5'd0;
 
-  assign ds27_fun_arg_9 = result_142[894:767];
+  assign grew_1 = ds30_3[0:0];
 
-  assign ds27_fun_arg_10 = $signed(result_142[766:760]);
+  assign ds30_fun_arg_9 = result_143[733:730] == 4'd0;
 
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attStep LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attStep_ds27_1
-    ( .result (ds27_1)
-    , .first (ds27_fun_arg_7)
-    , .st (ds27_fun_arg_8)
-    , .qm (ds27_fun_arg_9)
-    , .qe (ds27_fun_arg_10)
-    , .ds (result_121) );
+  assign ds30_fun_arg_10 = result_143[729:154];
 
-  assign c$app_arg_52 = (result_142[622:619] == result_142[1134:1131]) ? 5'd11 : 5'd10;
+  assign ds30_fun_arg_11 = result_143[1005:878];
 
-  assign result_101 = (result_142[1124:1117] < 8'd16) ? {{5'd9,
-                                                          result_142[1135:1135],
-                                                          result_142[1134:1131],
-                                                          result_142[1130:1125],   step10_1,
-                                                          result_142[1116:1115],
-                                                          $signed(result_142[1114:1051]),
-                                                          $signed(result_142[1050:1019]),
-                                                          result_142[1018:987],
-                                                          $signed(result_142[986:980]),
-                                                          result_142[979:977],   result_142[976:969],
-                                                          result_142[968:961],
-                                                          $signed(result_142[960:929]),
-                                                          result_142[928:927],   result_117,
-                                                          result_142[894:767],   c$app_arg_53,
-                                                          result_142[759:632],
-                                                          $signed(result_142[631:625]),
-                                                          result_142[624:623],   result_142[622:619],
-                                                          result_142[618:43],   result_142[42:38],
-                                                          $signed(result_142[37:6]),   result_142[5:0]},
+  assign ds30_fun_arg_12 = $signed(result_143[877:871]);
+
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attStep LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attStep_ds30_3
+    ( .result (ds30_3)
+    , .first (ds30_fun_arg_9)
+    , .st (ds30_fun_arg_10)
+    , .qm (ds30_fun_arg_11)
+    , .qe (ds30_fun_arg_12)
+    , .ds (result_122) );
+
+  assign c$app_arg_66 = (result_143[733:730] == result_143[1283:1280]) ? 5'd11 : 5'd10;
+
+  assign result_102 = (result_143[1273:1266] < 8'd16) ? {{5'd9,
+                                                          result_143[1284:1284],
+                                                          result_143[1283:1280],
+                                                          result_143[1279:1274],   step10_1,
+                                                          result_143[1265:1264],
+                                                          $signed(result_143[1263:1200]),
+                                                          $signed(result_143[1199:1168]),
+                                                          $signed(result_143[1167:1162]),
+                                                          $signed(result_143[1161:1130]),
+                                                          result_143[1129:1098],
+                                                          $signed(result_143[1097:1091]),
+                                                          result_143[1090:1088],
+                                                          result_143[1087:1080],
+                                                          result_143[1079:1072],
+                                                          $signed(result_143[1071:1040]),
+                                                          result_143[1039:1038],   result_119,
+                                                          result_143[1005:878],   c$app_arg_67,
+                                                          result_143[870:743],
+                                                          $signed(result_143[742:736]),
+                                                          result_143[735:734],   result_143[733:730],
+                                                          result_143[729:154],   result_143[153:149],
+                                                          $signed(result_143[148:117]),
+                                                          result_143[116:111],   c$recipNextOut_1},
                                                          {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                          {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                          {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : result_102;
+                                                          {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : result_103;
 
-  assign c$app_arg_selection_83 = result_142[1124:1117];
+  assign c$app_arg_selection_83 = result_143[1273:1266];
 
   always @(*) begin
     case(c$app_arg_selection_83)
-      8'd15 : c$app_arg_53 = result_115;
-      default : c$app_arg_53 = $signed(result_142[766:760]);
+      8'd15 : c$app_arg_67 = result_117;
+      default : c$app_arg_67 = $signed(result_143[877:871]);
     endcase
   end
 
-  assign result_102 = (result_142[1124:1117] < 8'd31) ? {{5'd9,
-                                                          result_142[1135:1135],
-                                                          result_142[1134:1131],
-                                                          result_142[1130:1125],   step10_1,
-                                                          result_142[1116:1115],
-                                                          $signed(result_142[1114:1051]),
-                                                          $signed(result_142[1050:1019]),
-                                                          result_142[1018:987],
-                                                          $signed(result_142[986:980]),
-                                                          result_142[979:977],   result_142[976:969],
-                                                          result_142[968:961],
-                                                          $signed(result_142[960:929]),
-                                                          result_142[928:927],   result_142[926:895],
-                                                          \pm'_1 ,   $signed(result_142[766:760]),
-                                                          result_142[759:632],
-                                                          $signed(result_142[631:625]),
-                                                          result_142[624:623],   result_142[622:619],
-                                                          result_142[618:43],   result_142[42:38],
-                                                          $signed(result_142[37:6]),   result_142[5:0]},
+  assign result_103 = (result_143[1273:1266] < 8'd31) ? {{5'd9,
+                                                          result_143[1284:1284],
+                                                          result_143[1283:1280],
+                                                          result_143[1279:1274],   step10_1,
+                                                          result_143[1265:1264],
+                                                          $signed(result_143[1263:1200]),
+                                                          $signed(result_143[1199:1168]),
+                                                          $signed(result_143[1167:1162]),
+                                                          $signed(result_143[1161:1130]),
+                                                          result_143[1129:1098],
+                                                          $signed(result_143[1097:1091]),
+                                                          result_143[1090:1088],
+                                                          result_143[1087:1080],
+                                                          result_143[1079:1072],
+                                                          $signed(result_143[1071:1040]),
+                                                          result_143[1039:1038],
+                                                          result_143[1037:1006],   \pm'_1 ,
+                                                          $signed(result_143[877:871]),
+                                                          result_143[870:743],
+                                                          $signed(result_143[742:736]),
+                                                          result_143[735:734],   result_143[733:730],
+                                                          result_143[729:154],   result_143[153:149],
+                                                          $signed(result_143[148:117]),
+                                                          result_143[116:111],   c$recipNextOut_1},
                                                          {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                          {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                          {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : c$case_alt_90;
+                                                          {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : c$case_alt_98;
 
-  assign c$case_alt_selection_119 = result_142[928:927];
+  assign c$case_alt_selection_136 = result_143[1039:1038];
 
-  assign c$bv_64 = result_142[1134:1131];
+  assign c$bv_68 = result_143[1283:1280];
 
   always @(*) begin
-    case(c$case_alt_selection_119)
-      2'b00 : c$case_alt_90 = {{5'd10,
-                                result_142[1135:1135],
-                                result_142[1134:1131],
-                                result_142[1130:1125],   8'd0,
-                                result_142[1116:1115],
-                                $signed(result_142[1114:1051]),
-                                $signed(result_142[1050:1019]),
-                                result_142[1018:987],
-                                $signed(result_142[986:980]),
-                                result_142[979:977],   result_142[976:969],
-                                result_142[968:961],
-                                $signed(result_142[960:929]),   2'd0,
-                                result_142[926:895],   \pm'_1 ,
-                                $signed(result_142[766:760]),
-                                result_142[759:632],
-                                $signed(result_142[631:625]),
-                                result_142[624:623],   4'd0,
-                                result_142[618:43],   5'd0,
-                                $signed(result_142[37:6]),   result_142[5:0]},
+    case(c$case_alt_selection_136)
+      2'b00 : c$case_alt_98 = {{5'd10,
+                                result_143[1284:1284],
+                                result_143[1283:1280],
+                                result_143[1279:1274],   8'd0,
+                                result_143[1265:1264],
+                                $signed(result_143[1263:1200]),
+                                $signed(result_143[1199:1168]),
+                                $signed(result_143[1167:1162]),
+                                $signed(result_143[1161:1130]),
+                                result_143[1129:1098],
+                                $signed(result_143[1097:1091]),
+                                result_143[1090:1088],
+                                result_143[1087:1080],
+                                result_143[1079:1072],
+                                $signed(result_143[1071:1040]),   2'd0,
+                                result_143[1037:1006],   \pm'_1 ,
+                                $signed(result_143[877:871]),
+                                result_143[870:743],
+                                $signed(result_143[742:736]),
+                                result_143[735:734],   4'd0,
+                                result_143[729:154],   5'd0,
+                                $signed(result_143[148:117]),
+                                result_143[116:111],   c$recipNextOut_1},
                                {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      2'b01 : c$case_alt_90 = {{5'd9,
-                                result_142[1135:1135],
-                                result_142[1134:1131],
-                                result_142[1130:1125],   8'd0,
-                                result_142[1116:1115],
-                                $signed(result_142[1114:1051]),
-                                $signed(result_142[1050:1019]),
-                                result_142[1018:987],
-                                $signed(result_142[986:980]),
-                                result_142[979:977],   result_142[976:969],
-                                result_142[968:961],
-                                $signed(result_142[960:929]),   2'd2,
-                                result_142[926:895],   result_142[894:767],
-                                $signed(result_142[766:760]),   \pm'_1 ,
-                                $signed(result_142[766:760]),
-                                result_142[624:623],   result_142[622:619],
-                                result_142[618:43],   result_142[42:38],
-                                $signed(result_142[37:6]),   result_142[5:0]},
+      2'b01 : c$case_alt_98 = {{5'd9,
+                                result_143[1284:1284],
+                                result_143[1283:1280],
+                                result_143[1279:1274],   8'd0,
+                                result_143[1265:1264],
+                                $signed(result_143[1263:1200]),
+                                $signed(result_143[1199:1168]),
+                                $signed(result_143[1167:1162]),
+                                $signed(result_143[1161:1130]),
+                                result_143[1129:1098],
+                                $signed(result_143[1097:1091]),
+                                result_143[1090:1088],
+                                result_143[1087:1080],
+                                result_143[1079:1072],
+                                $signed(result_143[1071:1040]),   2'd2,
+                                result_143[1037:1006],   result_143[1005:878],
+                                $signed(result_143[877:871]),   \pm'_1 ,
+                                $signed(result_143[877:871]),
+                                result_143[735:734],   result_143[733:730],
+                                result_143[729:154],   result_143[153:149],
+                                $signed(result_143[148:117]),
+                                result_143[116:111],   c$recipNextOut_1},
                                {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      default : c$case_alt_90 = {c$app_arg_55,
-                                 {1'b1,{c$app_arg_54 + (({{(6-4) {1'b0}},result_142[1134:1131]}) + 6'd0),
-                                        {result_142[759:632],
-                                         $signed(result_142[631:625]),   \pm'_1 ,
-                                         $signed(result_142[766:760])}}},
+      default : c$case_alt_98 = {c$app_arg_69,
+                                 {1'b1,{c$app_arg_68 + (({{(6-4) {1'b0}},result_143[1283:1280]}) + 6'd0),
+                                        {result_143[870:743],
+                                         $signed(result_143[742:736]),   \pm'_1 ,
+                                         $signed(result_143[877:871])}}},
                                  {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -10623,757 +12207,1001 @@ module decoder_prefill_fault_latekv
     endcase
   end
 
-  assign c$bv_65 = result_142[1135:1135];
+  assign c$bv_69 = result_143[1284:1284];
 
-  assign c$bv_66 = result_142[624:623];
+  assign c$bv_70 = result_143[735:734];
 
-  assign c$app_arg_54 = ((({{(6-1) {1'b0}},result_142[1135:1135]}) * 6'd2) + ({{(6-2) {1'b0}},result_142[624:623]})) * 6'd16;
+  assign c$app_arg_68 = ((({{(6-1) {1'b0}},result_143[1284:1284]}) * 6'd2) + ({{(6-2) {1'b0}},result_143[735:734]})) * 6'd16;
 
-  assign c$app_arg_selection_86 = result_142[624:623];
+  assign c$app_arg_selection_86 = result_143[735:734];
 
   always @(*) begin
     case(c$app_arg_selection_86)
-      2'd1 : c$app_arg_55 = {5'd9,
-                             result_142[1135:1135],
-                             result_142[1134:1131],
-                             result_142[1130:1125],   8'd0,
-                             result_142[1116:1115],
-                             $signed(result_142[1114:1051]),
-                             $signed(result_142[1050:1019]),   32'd0,
-                             $signed(result_142[986:980]),
-                             result_142[979:977],   result_142[976:969],
-                             result_142[968:961],
-                             $signed(result_142[960:929]),   2'd0,
-                             result_142[926:895],   result_142[894:767],
-                             $signed(result_142[766:760]),
-                             result_142[759:632],
-                             $signed(result_142[631:625]),   2'd0,
-                             result_142[622:619],   result_142[618:43],
-                             result_142[42:38],
-                             $signed(result_142[37:6]),   result_142[5:0]};
-      default : c$app_arg_55 = {5'd9,
-                                result_142[1135:1135],
-                                result_142[1134:1131],
-                                result_142[1130:1125],   8'd0,
-                                result_142[1116:1115],
-                                $signed(result_142[1114:1051]),
-                                $signed(result_142[1050:1019]),
-                                result_142[1018:987],
-                                $signed(result_142[986:980]),
-                                result_142[979:977],   result_142[976:969],
-                                result_142[968:961],
-                                $signed(result_142[960:929]),   2'd1,
-                                result_142[926:895],   result_142[894:767],
-                                $signed(result_142[766:760]),
-                                result_142[759:632],
-                                $signed(result_142[631:625]),   2'd1,
-                                result_142[622:619],   result_142[618:43],
-                                result_142[42:38],
-                                $signed(result_142[37:6]),   result_142[5:0]};
+      2'd1 : c$app_arg_69 = {5'd9,
+                             result_143[1284:1284],
+                             result_143[1283:1280],
+                             result_143[1279:1274],   8'd0,
+                             result_143[1265:1264],
+                             $signed(result_143[1263:1200]),
+                             $signed(result_143[1199:1168]),
+                             $signed(result_143[1167:1162]),
+                             $signed(result_143[1161:1130]),   32'd0,
+                             $signed(result_143[1097:1091]),
+                             result_143[1090:1088],
+                             result_143[1087:1080],
+                             result_143[1079:1072],
+                             $signed(result_143[1071:1040]),   2'd0,
+                             result_143[1037:1006],   result_143[1005:878],
+                             $signed(result_143[877:871]),
+                             result_143[870:743],
+                             $signed(result_143[742:736]),   2'd0,
+                             result_143[733:730],   result_143[729:154],
+                             result_143[153:149],
+                             $signed(result_143[148:117]),
+                             result_143[116:111],   c$recipNextOut_1};
+      default : c$app_arg_69 = {5'd9,
+                                result_143[1284:1284],
+                                result_143[1283:1280],
+                                result_143[1279:1274],   8'd0,
+                                result_143[1265:1264],
+                                $signed(result_143[1263:1200]),
+                                $signed(result_143[1199:1168]),
+                                $signed(result_143[1167:1162]),
+                                $signed(result_143[1161:1130]),
+                                result_143[1129:1098],
+                                $signed(result_143[1097:1091]),
+                                result_143[1090:1088],
+                                result_143[1087:1080],
+                                result_143[1079:1072],
+                                $signed(result_143[1071:1040]),   2'd1,
+                                result_143[1037:1006],   result_143[1005:878],
+                                $signed(result_143[877:871]),
+                                result_143[870:743],
+                                $signed(result_143[742:736]),   2'd1,
+                                result_143[733:730],   result_143[729:154],
+                                result_143[153:149],
+                                $signed(result_143[148:117]),
+                                result_143[116:111],   c$recipNextOut_1};
     endcase
   end
 
-  assign \pm'_projection_3  = ({result_142[894:767],result_103});
+  assign \pm'_projection_3  = ({result_143[1005:878],result_104});
 
   assign \pm'_1  = \pm'_projection_3 [127:0];
 
-  assign c$case_alt_91 = (c$sat8Out_app_arg_3 < -64'sd128) ? -8'sd128 : ($signed({c$sat8Out_app_arg_3[64-1],c$sat8Out_app_arg_3[0+:(8-1)]}));
+  assign c$case_alt_99 = (c$sat8Out_app_arg_3 < -64'sd128) ? -8'sd128 : ($signed({c$sat8Out_app_arg_3[64-1],c$sat8Out_app_arg_3[0+:(8-1)]}));
 
-  assign result_103 = (c$sat8Out_app_arg_3 > 64'sd127) ? 8'sd127 : c$case_alt_91;
+  assign result_104 = (c$sat8Out_app_arg_3 > 64'sd127) ? 8'sd127 : c$case_alt_99;
 
-  assign c$sat8Out_app_arg_3 = (sh_1 >= 16'sd0) ? result_105 : (c$sat8Out_app_arg_4 <<< wild1_13);
+  assign c$sat8Out_app_arg_3 = (sh_3 >= 16'sd0) ? result_106 : (c$sat8Out_app_arg_4 <<< wild1_13);
 
-  assign c$bv_67 = (($unsigned(sh_1)));
+  assign c$bv_71 = (($unsigned(sh_3)));
 
-  assign c$case_alt_92 = (sh_1 >= 16'sd62) ? 6'd62 : ((c$bv_67[0+:6]));
+  assign c$case_alt_100 = (sh_3 >= 16'sd62) ? 6'd62 : ((c$bv_71[0+:6]));
 
-  assign result_104 = (sh_1 <= 16'sd0) ? 6'd0 : c$case_alt_92;
+  assign result_105 = (sh_3 <= 16'sd0) ? 6'd0 : c$case_alt_100;
 
   always @(*) begin
-    case(result_104)
-      6'd0 : result_105 = c$sat8Out_app_arg_4;
-      default : result_105 = (c$sat8Out_app_arg_4 + (64'sd1 <<< wild1_12)) >>> wild1_11;
+    case(result_105)
+      6'd0 : result_106 = c$sat8Out_app_arg_4;
+      default : result_106 = (c$sat8Out_app_arg_4 + (64'sd1 <<< wild1_12)) >>> wild1_11;
     endcase
   end
 
   assign wild1_11 = $signed(c$wild1_app_arg_11);
 
-  assign c$wild1_app_arg_11 = $unsigned({{(64-6) {1'b0}},result_104});
+  assign c$wild1_app_arg_11 = $unsigned({{(64-6) {1'b0}},result_105});
 
   assign wild1_12 = $signed(c$wild1_app_arg_12);
 
-  assign c$i_3363 = (result_104 - 6'd1);
+  assign c$i_3406 = (result_105 - 6'd1);
 
-  assign c$wild1_app_arg_12 = $unsigned({{(64-6) {1'b0}},c$i_3363});
+  assign c$wild1_app_arg_12 = $unsigned({{(64-6) {1'b0}},c$i_3406});
 
   assign wild1_13 = $signed(c$wild1_app_arg_13);
 
-  assign c$wild1_app_arg_13 = $unsigned({{(64-6) {1'b0}},result_106});
+  assign c$wild1_app_arg_13 = $unsigned({{(64-6) {1'b0}},result_107});
 
-  assign s_3 = -sh_1;
+  assign s_3 = -sh_3;
 
-  assign c$bv_68 = (($unsigned(s_3)));
+  assign c$bv_72 = (($unsigned(s_3)));
 
-  assign c$case_alt_93 = (s_3 >= 16'sd62) ? 6'd62 : ((c$bv_68[0+:6]));
+  assign c$case_alt_101 = (s_3 >= 16'sd62) ? 6'd62 : ((c$bv_72[0+:6]));
 
-  assign result_106 = (s_3 <= 16'sd0) ? 6'd0 : c$case_alt_93;
+  assign result_107 = (s_3 <= 16'sd0) ? 6'd0 : c$case_alt_101;
 
   assign c$sat8Out_app_arg_4 = $signed({{(64-32) {c$absUOut_case_alt_1[32-1]}},c$absUOut_case_alt_1});
 
-  assign c$s_20 = $signed(result_142[766:760]);
+  assign c$s_26 = $signed(result_143[877:871]);
 
-  assign sh_1 = ($signed({{(16-7) {c$s_20[7-1]}},c$s_20})) + 16'sd20;
+  assign sh_3 = ($signed({{(16-7) {c$s_26[7-1]}},c$s_26})) + 16'sd20;
 
-  assign c$bv_69 = ((result_142[1124:1117]));
+  assign c$bv_73 = ((result_143[1273:1266]));
 
-  assign c$app_arg_56 = ((c$bv_69[64'sd0]) == (1'b1)) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+  assign c$app_arg_70 = ((c$bv_73[64'sd0]) == (1'b1)) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                          {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                          {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                          {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                         {1'b1,{c$app_arg_58 + e_2,
-                                                                c$app_arg_57}}} : {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                         {1'b1,{c$app_arg_72 + e_2,
+                                                                c$app_arg_71}}} : {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
 
-  assign c$app_arg_fun_arg_9 = result_142[1134:1131];
+  assign c$app_arg_fun_arg_17 = result_143[1283:1280];
 
-  assign c$app_arg_fun_arg_10 = {{(8-7) {1'b0}},e_2};
+  assign c$app_arg_fun_arg_18 = {{(8-7) {1'b0}},e_2};
 
-  assign c$app_arg_fun_arg_11 = $signed(result_130[95:64]);
+  assign c$app_arg_fun_arg_19 = $signed(result_131[95:64]);
 
-  assign c$app_arg_fun_arg_12 = $signed(result_142[960:929]);
+  assign c$app_arg_fun_arg_20 = $signed(result_143[1071:1040]);
 
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_ropeElem LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_ropeElem_c$app_arg_57
-    ( .result (c$app_arg_57)
-    , .p (c$app_arg_fun_arg_9)
-    , .e (c$app_arg_fun_arg_10)
-    , .self (c$app_arg_fun_arg_11)
-    , .other (c$app_arg_fun_arg_12) );
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_ropeElem LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_ropeElem_c$app_arg_71
+    ( .result (c$app_arg_71)
+    , .p (c$app_arg_fun_arg_17)
+    , .e (c$app_arg_fun_arg_18)
+    , .self (c$app_arg_fun_arg_19)
+    , .other (c$app_arg_fun_arg_20) );
 
-  assign c$bv_70 = (result_142[1124:1117] >> 64'sd1);
+  assign c$bv_74 = (result_143[1273:1266] >> 64'sd1);
 
-  assign e_2 = c$bv_70[0+:7];
+  assign e_2 = c$bv_74[0+:7];
 
-  assign c$app_arg_selection_90 = result_142[979:977];
+  assign c$app_arg_selection_90 = result_143[1090:1088];
 
   always @(*) begin
     case(c$app_arg_selection_90)
-      3'd0 : c$app_arg_58 = 7'd0;
-      default : c$app_arg_58 = 7'd64;
+      3'd0 : c$app_arg_72 = 7'd0;
+      default : c$app_arg_72 = 7'd64;
     endcase
   end
 
-  assign result_selection_161 = result_142[979:977];
+  assign result_selection_167 = result_143[1090:1088];
 
   always @(*) begin
-    case(result_selection_161)
-      3'd0 : result_107 = c$case_alt_94;
-      default : result_107 = c$case_alt_95;
+    case(result_selection_167)
+      3'd0 : result_108 = c$case_alt_102;
+      default : result_108 = c$case_alt_103;
     endcase
   end
 
-  assign c$case_alt_selection_125 = result_142[1124:1117];
+  assign c$case_alt_selection_142 = result_143[1273:1266];
 
   always @(*) begin
-    case(c$case_alt_selection_125)
-      8'd127 : c$case_alt_94 = {5'd6,
-                                result_142[1135:1135],
-                                result_142[1134:1131],
-                                result_142[1130:1125],
-                                result_142[1124:1117],
-                                result_142[1116:1115],
-                                $signed(result_142[1114:1051]),
-                                $signed(result_142[1050:1019]),
-                                result_142[1018:987],
-                                $signed(result_142[986:980]),   k_3,
+    case(c$case_alt_selection_142)
+      8'd127 : c$case_alt_102 = {5'd6,
+                                 result_143[1284:1284],
+                                 result_143[1283:1280],
+                                 result_143[1279:1274],
+                                 result_143[1273:1266],
+                                 result_143[1265:1264],
+                                 $signed(result_143[1263:1200]),
+                                 $signed(result_143[1199:1168]),
+                                 $signed(result_143[1167:1162]),
+                                 $signed(result_143[1161:1130]),
+                                 result_143[1129:1098],
+                                 $signed(result_143[1097:1091]),   k_3,
+                                 c$matrixShapeOut_1[15:8],
+                                 c$matrixShapeOut_1[7:0],
+                                 $signed(result_143[1071:1040]),
+                                 result_143[1039:1038],
+                                 result_143[1037:1006],   result_143[1005:878],
+                                 $signed(result_143[877:871]),
+                                 result_143[870:743],
+                                 $signed(result_143[742:736]),
+                                 result_143[735:734],   result_143[733:730],
+                                 result_143[729:154],   result_143[153:149],
+                                 $signed(result_143[148:117]),
+                                 result_143[116:111],   c$recipNextOut_1};
+      default : c$case_alt_102 = {5'd8,
+                                  result_143[1284:1284],
+                                  result_143[1283:1280],
+                                  result_143[1279:1274],   step10_1,
+                                  result_143[1265:1264],
+                                  $signed(result_143[1263:1200]),
+                                  $signed(result_143[1199:1168]),
+                                  $signed(result_143[1167:1162]),
+                                  $signed(result_143[1161:1130]),
+                                  result_143[1129:1098],
+                                  $signed(result_143[1097:1091]),
+                                  result_143[1090:1088],
+                                  result_143[1087:1080],
+                                  result_143[1079:1072],
+                                  $signed(result_131[95:64]),
+                                  result_143[1039:1038],
+                                  result_143[1037:1006],   result_143[1005:878],
+                                  $signed(result_143[877:871]),
+                                  result_143[870:743],
+                                  $signed(result_143[742:736]),
+                                  result_143[735:734],   result_143[733:730],
+                                  result_143[729:154],   result_143[153:149],
+                                  $signed(result_143[148:117]),
+                                  result_143[116:111],   c$recipNextOut_1};
+    endcase
+  end
+
+  assign c$case_alt_selection_145 = result_143[1273:1266];
+
+  always @(*) begin
+    case(c$case_alt_selection_145)
+      8'd63 : c$case_alt_103 = {5'd6,
+                                result_143[1284:1284],
+                                result_143[1283:1280],
+                                result_143[1279:1274],
+                                result_143[1273:1266],
+                                result_143[1265:1264],
+                                $signed(result_143[1263:1200]),
+                                $signed(result_143[1199:1168]),
+                                $signed(result_143[1167:1162]),
+                                $signed(result_143[1161:1130]),
+                                result_143[1129:1098],
+                                $signed(result_143[1097:1091]),   k_3,
                                 c$matrixShapeOut_1[15:8],
                                 c$matrixShapeOut_1[7:0],
-                                $signed(result_142[960:929]),
-                                result_142[928:927],   result_142[926:895],
-                                result_142[894:767],
-                                $signed(result_142[766:760]),
-                                result_142[759:632],
-                                $signed(result_142[631:625]),
-                                result_142[624:623],   result_142[622:619],
-                                result_142[618:43],   result_142[42:38],
-                                $signed(result_142[37:6]),   result_142[5:0]};
-      default : c$case_alt_94 = {5'd8,
-                                 result_142[1135:1135],
-                                 result_142[1134:1131],
-                                 result_142[1130:1125],   step10_1,
-                                 result_142[1116:1115],
-                                 $signed(result_142[1114:1051]),
-                                 $signed(result_142[1050:1019]),
-                                 result_142[1018:987],
-                                 $signed(result_142[986:980]),
-                                 result_142[979:977],   result_142[976:969],
-                                 result_142[968:961],
-                                 $signed(result_130[95:64]),
-                                 result_142[928:927],   result_142[926:895],
-                                 result_142[894:767],
-                                 $signed(result_142[766:760]),
-                                 result_142[759:632],
-                                 $signed(result_142[631:625]),
-                                 result_142[624:623],   result_142[622:619],
-                                 result_142[618:43],   result_142[42:38],
-                                 $signed(result_142[37:6]),   result_142[5:0]};
+                                $signed(result_143[1071:1040]),
+                                result_143[1039:1038],
+                                result_143[1037:1006],   result_143[1005:878],
+                                $signed(result_143[877:871]),
+                                result_143[870:743],
+                                $signed(result_143[742:736]),
+                                result_143[735:734],   result_143[733:730],
+                                result_143[729:154],   result_143[153:149],
+                                $signed(result_143[148:117]),
+                                result_143[116:111],   c$recipNextOut_1};
+      default : c$case_alt_103 = {5'd8,
+                                  result_143[1284:1284],
+                                  result_143[1283:1280],
+                                  result_143[1279:1274],   step10_1,
+                                  result_143[1265:1264],
+                                  $signed(result_143[1263:1200]),
+                                  $signed(result_143[1199:1168]),
+                                  $signed(result_143[1167:1162]),
+                                  $signed(result_143[1161:1130]),
+                                  result_143[1129:1098],
+                                  $signed(result_143[1097:1091]),
+                                  result_143[1090:1088],
+                                  result_143[1087:1080],
+                                  result_143[1079:1072],
+                                  $signed(result_131[95:64]),
+                                  result_143[1039:1038],
+                                  result_143[1037:1006],   result_143[1005:878],
+                                  $signed(result_143[877:871]),
+                                  result_143[870:743],
+                                  $signed(result_143[742:736]),
+                                  result_143[735:734],   result_143[733:730],
+                                  result_143[729:154],   result_143[153:149],
+                                  $signed(result_143[148:117]),
+                                  result_143[116:111],   c$recipNextOut_1};
     endcase
   end
 
-  assign c$case_alt_selection_128 = result_142[1124:1117];
-
-  always @(*) begin
-    case(c$case_alt_selection_128)
-      8'd63 : c$case_alt_95 = {5'd6,
-                               result_142[1135:1135],
-                               result_142[1134:1131],
-                               result_142[1130:1125],
-                               result_142[1124:1117],
-                               result_142[1116:1115],
-                               $signed(result_142[1114:1051]),
-                               $signed(result_142[1050:1019]),
-                               result_142[1018:987],
-                               $signed(result_142[986:980]),   k_3,
-                               c$matrixShapeOut_1[15:8],
-                               c$matrixShapeOut_1[7:0],
-                               $signed(result_142[960:929]),
-                               result_142[928:927],   result_142[926:895],
-                               result_142[894:767],
-                               $signed(result_142[766:760]),
-                               result_142[759:632],
-                               $signed(result_142[631:625]),
-                               result_142[624:623],   result_142[622:619],
-                               result_142[618:43],   result_142[42:38],
-                               $signed(result_142[37:6]),   result_142[5:0]};
-      default : c$case_alt_95 = {5'd8,
-                                 result_142[1135:1135],
-                                 result_142[1134:1131],
-                                 result_142[1130:1125],   step10_1,
-                                 result_142[1116:1115],
-                                 $signed(result_142[1114:1051]),
-                                 $signed(result_142[1050:1019]),
-                                 result_142[1018:987],
-                                 $signed(result_142[986:980]),
-                                 result_142[979:977],   result_142[976:969],
-                                 result_142[968:961],
-                                 $signed(result_130[95:64]),
-                                 result_142[928:927],   result_142[926:895],
-                                 result_142[894:767],
-                                 $signed(result_142[766:760]),
-                                 result_142[759:632],
-                                 $signed(result_142[631:625]),
-                                 result_142[624:623],   result_142[622:619],
-                                 result_142[618:43],   result_142[42:38],
-                                 $signed(result_142[37:6]),   result_142[5:0]};
-    endcase
-  end
-
-  assign c$app_arg_selection_93 = result_142[979:977];
+  assign c$app_arg_selection_93 = result_143[1090:1088];
 
   always @(*) begin
     case(c$app_arg_selection_93)
-      3'd0 : c$app_arg_59 = {5'd8,
-                             result_142[1135:1135],
-                             result_142[1134:1131],
-                             result_142[1130:1125],   8'd0,
-                             result_142[1116:1115],
-                             $signed(result_142[1114:1051]),
-                             $signed(result_142[1050:1019]),
-                             result_142[1018:987],
-                             $signed(result_142[986:980]),
-                             result_142[979:977],   result_142[976:969],
-                             result_142[968:961],
-                             $signed(result_142[960:929]),
-                             result_142[928:927],   result_142[926:895],
-                             result_142[894:767],
-                             $signed(result_142[766:760]),
-                             result_142[759:632],
-                             $signed(result_142[631:625]),
-                             result_142[624:623],   result_142[622:619],
-                             result_142[618:43],   result_142[42:38],
-                             $signed(result_142[37:6]),   result_142[5:0]};
-      3'd1 : c$app_arg_59 = {5'd8,
-                             result_142[1135:1135],
-                             result_142[1134:1131],
-                             result_142[1130:1125],   8'd0,
-                             result_142[1116:1115],
-                             $signed(result_142[1114:1051]),
-                             $signed(result_142[1050:1019]),
-                             result_142[1018:987],
-                             $signed(result_142[986:980]),
-                             result_142[979:977],   result_142[976:969],
-                             result_142[968:961],
-                             $signed(result_142[960:929]),
-                             result_142[928:927],   result_142[926:895],
-                             result_142[894:767],
-                             $signed(result_142[766:760]),
-                             result_142[759:632],
-                             $signed(result_142[631:625]),
-                             result_142[624:623],   result_142[622:619],
-                             result_142[618:43],   result_142[42:38],
-                             $signed(result_142[37:6]),   result_142[5:0]};
-      3'd2 : c$app_arg_59 = {5'd9,
-                             result_142[1135:1135],
-                             result_142[1134:1131],
-                             result_142[1130:1125],   8'd0,
-                             result_142[1116:1115],
-                             $signed(result_142[1114:1051]),
-                             $signed(result_142[1050:1019]),
-                             result_142[1018:987],
-                             $signed(result_142[986:980]),
-                             result_142[979:977],   result_142[976:969],
-                             result_142[968:961],
-                             $signed(result_142[960:929]),   2'd1,
-                             result_142[926:895],   result_142[894:767],
-                             $signed(result_142[766:760]),
-                             result_142[759:632],
-                             $signed(result_142[631:625]),   2'd0,
-                             result_142[622:619],   result_142[618:43],
-                             result_142[42:38],
-                             $signed(result_142[37:6]),   result_142[5:0]};
-      3'd4 : c$app_arg_59 = {5'd6,
-                             result_142[1135:1135],
-                             result_142[1134:1131],
-                             result_142[1130:1125],
-                             result_142[1124:1117],
-                             result_142[1116:1115],
-                             $signed(result_142[1114:1051]),
-                             $signed(result_142[1050:1019]),
-                             result_142[1018:987],
-                             $signed(result_142[986:980]),   3'd6,
+      3'd0 : c$app_arg_73 = {5'd8,
+                             result_143[1284:1284],
+                             result_143[1283:1280],
+                             result_143[1279:1274],   8'd0,
+                             result_143[1265:1264],
+                             $signed(result_143[1263:1200]),
+                             $signed(result_143[1199:1168]),
+                             $signed(result_143[1167:1162]),
+                             $signed(result_143[1161:1130]),
+                             result_143[1129:1098],
+                             $signed(result_143[1097:1091]),
+                             result_143[1090:1088],
+                             result_143[1087:1080],
+                             result_143[1079:1072],
+                             $signed(result_143[1071:1040]),
+                             result_143[1039:1038],
+                             result_143[1037:1006],   result_143[1005:878],
+                             $signed(result_143[877:871]),
+                             result_143[870:743],
+                             $signed(result_143[742:736]),
+                             result_143[735:734],   result_143[733:730],
+                             result_143[729:154],   result_143[153:149],
+                             $signed(result_143[148:117]),
+                             result_143[116:111],   c$recipNextOut_1};
+      3'd1 : c$app_arg_73 = {5'd8,
+                             result_143[1284:1284],
+                             result_143[1283:1280],
+                             result_143[1279:1274],   8'd0,
+                             result_143[1265:1264],
+                             $signed(result_143[1263:1200]),
+                             $signed(result_143[1199:1168]),
+                             $signed(result_143[1167:1162]),
+                             $signed(result_143[1161:1130]),
+                             result_143[1129:1098],
+                             $signed(result_143[1097:1091]),
+                             result_143[1090:1088],
+                             result_143[1087:1080],
+                             result_143[1079:1072],
+                             $signed(result_143[1071:1040]),
+                             result_143[1039:1038],
+                             result_143[1037:1006],   result_143[1005:878],
+                             $signed(result_143[877:871]),
+                             result_143[870:743],
+                             $signed(result_143[742:736]),
+                             result_143[735:734],   result_143[733:730],
+                             result_143[729:154],   result_143[153:149],
+                             $signed(result_143[148:117]),
+                             result_143[116:111],   c$recipNextOut_1};
+      3'd2 : c$app_arg_73 = {5'd9,
+                             result_143[1284:1284],
+                             result_143[1283:1280],
+                             result_143[1279:1274],   8'd0,
+                             result_143[1265:1264],
+                             $signed(result_143[1263:1200]),
+                             $signed(result_143[1199:1168]),
+                             $signed(result_143[1167:1162]),
+                             $signed(result_143[1161:1130]),
+                             result_143[1129:1098],
+                             $signed(result_143[1097:1091]),
+                             result_143[1090:1088],
+                             result_143[1087:1080],
+                             result_143[1079:1072],
+                             $signed(result_143[1071:1040]),   2'd1,
+                             result_143[1037:1006],   result_143[1005:878],
+                             $signed(result_143[877:871]),
+                             result_143[870:743],
+                             $signed(result_143[742:736]),   2'd0,
+                             result_143[733:730],   result_143[729:154],
+                             result_143[153:149],
+                             $signed(result_143[148:117]),
+                             result_143[116:111],   c$recipNextOut_1};
+      3'd4 : c$app_arg_73 = {5'd6,
+                             result_143[1284:1284],
+                             result_143[1283:1280],
+                             result_143[1279:1274],
+                             result_143[1273:1266],
+                             result_143[1265:1264],
+                             $signed(result_143[1263:1200]),
+                             $signed(result_143[1199:1168]),
+                             $signed(result_143[1167:1162]),
+                             $signed(result_143[1161:1130]),
+                             result_143[1129:1098],
+                             $signed(result_143[1097:1091]),   3'd6,
                              8'd128,   8'd64,
-                             $signed(result_142[960:929]),
-                             result_142[928:927],   result_142[926:895],
-                             result_142[894:767],
-                             $signed(result_142[766:760]),
-                             result_142[759:632],
-                             $signed(result_142[631:625]),
-                             result_142[624:623],   result_142[622:619],
-                             result_142[618:43],   result_142[42:38],
-                             $signed(result_142[37:6]),   result_142[5:0]};
-      3'd6 : c$app_arg_59 = {5'd14,
-                             result_142[1135:1135],
-                             result_142[1134:1131],
-                             result_142[1130:1125],   8'd0,
-                             result_142[1116:1115],
-                             $signed(result_142[1114:1051]),
-                             $signed(result_142[1050:1019]),   32'd0,
-                             $signed(result_142[986:980]),
-                             result_142[979:977],   result_142[976:969],
-                             result_142[968:961],
-                             $signed(result_142[960:929]),
-                             result_142[928:927],   result_142[926:895],
-                             result_142[894:767],
-                             $signed(result_142[766:760]),
-                             result_142[759:632],
-                             $signed(result_142[631:625]),
-                             result_142[624:623],   result_142[622:619],
-                             result_142[618:43],   result_142[42:38],
-                             $signed(result_142[37:6]),   result_142[5:0]};
-      3'd7 : c$app_arg_59 = {5'd16,
-                             result_142[1135:1135],
-                             result_142[1134:1131],
-                             result_142[1130:1125],   8'd0,
-                             result_142[1116:1115],
-                             $signed(result_142[1114:1051]),
-                             $signed(result_142[1050:1019]),
-                             result_142[1018:987],
-                             $signed(result_142[986:980]),
-                             result_142[979:977],   result_142[976:969],
-                             result_142[968:961],
-                             $signed(result_142[960:929]),
-                             result_142[928:927],   result_142[926:895],
-                             result_142[894:767],
-                             $signed(result_142[766:760]),
-                             result_142[759:632],
-                             $signed(result_142[631:625]),
-                             result_142[624:623],   result_142[622:619],
-                             result_142[618:43],   result_142[42:38],
-                             $signed(result_142[37:6]),   result_142[5:0]};
-      default : c$app_arg_59 = {5'd13,
-                                result_142[1135:1135],
-                                result_142[1134:1131],
-                                result_142[1130:1125],   8'd0,
-                                result_142[1116:1115],
-                                $signed(result_142[1114:1051]),
-                                $signed(result_142[1050:1019]),
-                                result_142[1018:987],
-                                $signed(result_142[986:980]),
-                                result_142[979:977],   result_142[976:969],
-                                result_142[968:961],
-                                $signed(result_142[960:929]),
-                                result_142[928:927],   result_142[926:895],
-                                result_142[894:767],
-                                $signed(result_142[766:760]),
-                                result_142[759:632],
-                                $signed(result_142[631:625]),
-                                result_142[624:623],   result_142[622:619],
-                                result_142[618:43],   result_142[42:38],
-                                $signed(result_142[37:6]),   result_142[5:0]};
+                             $signed(result_143[1071:1040]),
+                             result_143[1039:1038],
+                             result_143[1037:1006],   result_143[1005:878],
+                             $signed(result_143[877:871]),
+                             result_143[870:743],
+                             $signed(result_143[742:736]),
+                             result_143[735:734],   result_143[733:730],
+                             result_143[729:154],   result_143[153:149],
+                             $signed(result_143[148:117]),
+                             result_143[116:111],   c$recipNextOut_1};
+      3'd6 : c$app_arg_73 = {5'd16,
+                             result_143[1284:1284],
+                             result_143[1283:1280],
+                             result_143[1279:1274],   8'd0,
+                             result_143[1265:1264],
+                             $signed(result_143[1263:1200]),
+                             $signed(result_143[1199:1168]),
+                             $signed(result_143[1167:1162]),
+                             $signed(result_143[1161:1130]),   32'd0,
+                             $signed(result_143[1097:1091]),
+                             result_143[1090:1088],
+                             result_143[1087:1080],
+                             result_143[1079:1072],
+                             $signed(result_143[1071:1040]),
+                             result_143[1039:1038],
+                             result_143[1037:1006],   result_143[1005:878],
+                             $signed(result_143[877:871]),
+                             result_143[870:743],
+                             $signed(result_143[742:736]),
+                             result_143[735:734],   result_143[733:730],
+                             result_143[729:154],   result_143[153:149],
+                             $signed(result_143[148:117]),
+                             result_143[116:111],   c$recipNextOut_1};
+      3'd7 : c$app_arg_73 = {5'd20,
+                             result_143[1284:1284],
+                             result_143[1283:1280],
+                             result_143[1279:1274],   8'd0,
+                             result_143[1265:1264],
+                             $signed(result_143[1263:1200]),
+                             $signed(result_143[1199:1168]),
+                             $signed(result_143[1167:1162]),
+                             $signed(result_143[1161:1130]),
+                             result_143[1129:1098],
+                             $signed(result_143[1097:1091]),
+                             result_143[1090:1088],
+                             result_143[1087:1080],
+                             result_143[1079:1072],
+                             $signed(result_143[1071:1040]),
+                             result_143[1039:1038],
+                             result_143[1037:1006],   result_143[1005:878],
+                             $signed(result_143[877:871]),
+                             result_143[870:743],
+                             $signed(result_143[742:736]),
+                             result_143[735:734],   result_143[733:730],
+                             result_143[729:154],   result_143[153:149],
+                             $signed(result_143[148:117]),
+                             result_143[116:111],   c$recipNextOut_1};
+      default : c$app_arg_73 = {5'd15,
+                                result_143[1284:1284],
+                                result_143[1283:1280],
+                                result_143[1279:1274],   8'd0,
+                                result_143[1265:1264],
+                                $signed(result_143[1263:1200]),
+                                $signed(result_143[1199:1168]),
+                                $signed(result_143[1167:1162]),
+                                $signed(result_143[1161:1130]),
+                                result_143[1129:1098],
+                                $signed(result_143[1097:1091]),
+                                result_143[1090:1088],
+                                result_143[1087:1080],
+                                result_143[1079:1072],
+                                $signed(result_143[1071:1040]),
+                                result_143[1039:1038],
+                                result_143[1037:1006],   result_143[1005:878],
+                                $signed(result_143[877:871]),
+                                result_143[870:743],
+                                $signed(result_143[742:736]),
+                                result_143[735:734],   result_143[733:730],
+                                result_143[729:154],   result_143[153:149],
+                                $signed(result_143[148:117]),
+                                result_143[116:111],   c$recipNextOut_1};
     endcase
   end
 
-  assign c$app_arg_60 = (~ c$lastCol_case_alt_1) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+  assign c$app_arg_74 = (~ c$lastCol_case_alt_1) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                     {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                     {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                     {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : result_108;
+                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : result_109;
 
-  assign result_selection_164 = result_142[979:977];
+  assign result_selection_170 = result_143[1090:1088];
 
-  assign c$bv_71 = result_133[119:112];
+  assign c$bv_75 = result_134[119:112];
 
-  assign c$bv_72 = result_133[119:112];
+  assign c$bv_76 = result_134[119:112];
 
   always @(*) begin
-    case(result_selection_164)
-      3'd4 : result_108 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+    case(result_selection_170)
+      3'd4 : result_109 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                           {1'b1,{c$bv_71[0+:7],   result_109}},
+                           {1'b1,{c$bv_75[0+:7],   result_110}},
                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
-      default : result_108 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+      default : result_109 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b1,{c$bv_72[0+:7],   result_109}},
+                              {1'b1,{c$bv_76[0+:7],   result_110}},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
     endcase
   end
 
-  assign c$s_21 = $signed(result_142[986:980]);
+  assign c$s_27 = $signed(result_143[1097:1091]);
 
-  assign s_4 = -((($signed({{(16-7) {result_118[7-1]}},result_118})) + ($signed({{(16-7) {c$s_21[7-1]}},c$s_21}))) + 16'sd20);
+  assign s_4 = -((($signed({{(16-7) {result_120[7-1]}},result_120})) + ($signed({{(16-7) {c$s_27[7-1]}},c$s_27}))) + 16'sd20);
 
-  assign c$case_alt_96 = (c$sat32Out_app_arg_7 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_7[64-1],c$sat32Out_app_arg_7[0+:(32-1)]}));
+  assign c$case_alt_104 = (c$sat32Out_app_arg_7 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_7[64-1],c$sat32Out_app_arg_7[0+:(32-1)]}));
 
-  assign result_109 = (c$sat32Out_app_arg_7 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_96;
+  assign result_110 = (c$sat32Out_app_arg_7 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_104;
 
-  assign c$s_22 = $signed(result_133[31:0]);
+  assign c$s_28 = $signed(result_134[31:0]);
 
-  assign c$s_23 = $signed(result_133[31:0]);
+  assign c$s_29 = $signed(result_134[31:0]);
 
-  assign c$sat32Out_case_alt_1 = (-64'sd2147483648 <= ($signed({{(64-32) {c$s_22[32-1]}},c$s_22}))) ? ($signed({{(64-32) {c$s_23[32-1]}},c$s_23})) : -64'sd2147483648;
+  assign c$sat32Out_case_alt_1 = (-64'sd2147483648 <= ($signed({{(64-32) {c$s_28[32-1]}},c$s_28}))) ? ($signed({{(64-32) {c$s_29[32-1]}},c$s_29})) : -64'sd2147483648;
 
-  assign c$s_24 = $signed(result_133[31:0]);
+  assign c$s_30 = $signed(result_134[31:0]);
 
-  assign c$sat32Out_app_arg_5 = (64'sd2147483648 <= ($signed({{(64-32) {c$s_24[32-1]}},c$s_24}))) ? 64'sd2147483648 : c$sat32Out_case_alt_1;
+  assign c$sat32Out_app_arg_5 = (64'sd2147483648 <= ($signed({{(64-32) {c$s_30[32-1]}},c$s_30}))) ? 64'sd2147483648 : c$sat32Out_case_alt_1;
 
-  assign c$bv_73 = (($unsigned((-s_4))));
+  assign c$bv_77 = (($unsigned((-s_4))));
 
-  assign c$i_3391 = ((c$bv_73[0+:5]));
+  assign c$i_3434 = ((c$bv_77[0+:5]));
 
-  assign c$wild1_app_arg_14 = $unsigned({{(64-5) {1'b0}},c$i_3391});
+  assign c$wild1_app_arg_14 = $unsigned({{(64-5) {1'b0}},c$i_3434});
 
   assign c$sat32Out_app_arg_6 = (s_4 <= -16'sd31) ? 64'sd31 : wild1_16;
 
-  assign c$bv_74 = (($unsigned(s_4)));
+  assign c$bv_78 = (($unsigned(s_4)));
 
-  assign c$case_alt_97 = (s_4 >= 16'sd62) ? 6'd62 : ((c$bv_74[0+:6]));
+  assign c$case_alt_105 = (s_4 >= 16'sd62) ? 6'd62 : ((c$bv_78[0+:6]));
 
-  assign result_110 = (s_4 <= 16'sd0) ? 6'd0 : c$case_alt_97;
+  assign result_111 = (s_4 <= 16'sd0) ? 6'd0 : c$case_alt_105;
 
-  assign c$s_25 = $signed(result_133[31:0]);
+  assign c$s_31 = $signed(result_134[31:0]);
 
-  assign c$s_26 = $signed(result_133[31:0]);
+  assign c$s_32 = $signed(result_134[31:0]);
 
   always @(*) begin
-    case(result_110)
-      6'd0 : result_111 = $signed({{(64-32) {c$s_25[32-1]}},c$s_25});
-      default : result_111 = (($signed({{(64-32) {c$s_26[32-1]}},c$s_26})) + (64'sd1 <<< wild1_15)) >>> wild1_14;
+    case(result_111)
+      6'd0 : result_112 = $signed({{(64-32) {c$s_31[32-1]}},c$s_31});
+      default : result_112 = (($signed({{(64-32) {c$s_32[32-1]}},c$s_32})) + (64'sd1 <<< wild1_15)) >>> wild1_14;
     endcase
   end
 
   assign wild1_14 = $signed(c$wild1_app_arg_15);
 
-  assign c$wild1_app_arg_15 = $unsigned({{(64-6) {1'b0}},result_110});
+  assign c$wild1_app_arg_15 = $unsigned({{(64-6) {1'b0}},result_111});
 
   assign wild1_15 = $signed(c$wild1_app_arg_16);
 
-  assign c$i_3399 = (result_110 - 6'd1);
+  assign c$i_3442 = (result_111 - 6'd1);
 
-  assign c$wild1_app_arg_16 = $unsigned({{(64-6) {1'b0}},c$i_3399});
+  assign c$wild1_app_arg_16 = $unsigned({{(64-6) {1'b0}},c$i_3442});
 
-  assign c$sat32Out_app_arg_7 = (s_4 > 16'sd0) ? result_111 : (c$sat32Out_app_arg_5 <<< c$sat32Out_app_arg_6);
+  assign c$sat32Out_app_arg_7 = (s_4 > 16'sd0) ? result_112 : (c$sat32Out_app_arg_5 <<< c$sat32Out_app_arg_6);
 
   assign wild1_16 = $signed(c$wild1_app_arg_14);
 
-  assign c$app_arg_61 = (c$lastCol_case_alt_1 & (result_133[119:112] == (result_142[976:969] - 8'd1))) ? {5'd7,
-                                                                                                          result_142[1135:1135],
-                                                                                                          result_142[1134:1131],
-                                                                                                          result_142[1130:1125],
-                                                                                                          result_142[1124:1117],
-                                                                                                          result_142[1116:1115],
-                                                                                                          $signed(result_142[1114:1051]),
-                                                                                                          $signed(result_142[1050:1019]),
-                                                                                                          result_142[1018:987],
-                                                                                                          $signed(result_142[986:980]),
-                                                                                                          result_142[979:977],
-                                                                                                          result_142[976:969],
-                                                                                                          result_142[968:961],
-                                                                                                          $signed(result_142[960:929]),
-                                                                                                          result_142[928:927],
-                                                                                                          result_142[926:895],
-                                                                                                          result_142[894:767],
-                                                                                                          $signed(result_142[766:760]),
-                                                                                                          result_142[759:632],
-                                                                                                          $signed(result_142[631:625]),
-                                                                                                          result_142[624:623],
-                                                                                                          result_142[622:619],
-                                                                                                          result_142[618:43],
-                                                                                                          result_142[42:38],
-                                                                                                          $signed(result_142[37:6]),
-                                                                                                          result_142[5:0]} : result_142;
+  assign c$app_arg_75 = (c$lastCol_case_alt_1 & (result_134[119:112] == (result_143[1087:1080] - 8'd1))) ? {5'd7,
+                                                                                                            result_143[1284:1284],
+                                                                                                            result_143[1283:1280],
+                                                                                                            result_143[1279:1274],
+                                                                                                            result_143[1273:1266],
+                                                                                                            result_143[1265:1264],
+                                                                                                            $signed(result_143[1263:1200]),
+                                                                                                            $signed(result_143[1199:1168]),
+                                                                                                            $signed(result_143[1167:1162]),
+                                                                                                            $signed(result_143[1161:1130]),
+                                                                                                            result_143[1129:1098],
+                                                                                                            $signed(result_143[1097:1091]),
+                                                                                                            result_143[1090:1088],
+                                                                                                            result_143[1087:1080],
+                                                                                                            result_143[1079:1072],
+                                                                                                            $signed(result_143[1071:1040]),
+                                                                                                            result_143[1039:1038],
+                                                                                                            result_143[1037:1006],
+                                                                                                            result_143[1005:878],
+                                                                                                            $signed(result_143[877:871]),
+                                                                                                            result_143[870:743],
+                                                                                                            $signed(result_143[742:736]),
+                                                                                                            result_143[735:734],
+                                                                                                            result_143[733:730],
+                                                                                                            result_143[729:154],
+                                                                                                            result_143[153:149],
+                                                                                                            $signed(result_143[148:117]),
+                                                                                                            result_143[116:111],
+                                                                                                            c$recipNextOut_1} : {5'd6,
+                                                                                                                                 result_143[1284:1284],
+                                                                                                                                 result_143[1283:1280],
+                                                                                                                                 result_143[1279:1274],
+                                                                                                                                 result_143[1273:1266],
+                                                                                                                                 result_143[1265:1264],
+                                                                                                                                 $signed(result_143[1263:1200]),
+                                                                                                                                 $signed(result_143[1199:1168]),
+                                                                                                                                 $signed(result_143[1167:1162]),
+                                                                                                                                 $signed(result_143[1161:1130]),
+                                                                                                                                 result_143[1129:1098],
+                                                                                                                                 $signed(result_143[1097:1091]),
+                                                                                                                                 result_143[1090:1088],
+                                                                                                                                 result_143[1087:1080],
+                                                                                                                                 result_143[1079:1072],
+                                                                                                                                 $signed(result_143[1071:1040]),
+                                                                                                                                 result_143[1039:1038],
+                                                                                                                                 result_143[1037:1006],
+                                                                                                                                 result_143[1005:878],
+                                                                                                                                 $signed(result_143[877:871]),
+                                                                                                                                 result_143[870:743],
+                                                                                                                                 $signed(result_143[742:736]),
+                                                                                                                                 result_143[735:734],
+                                                                                                                                 result_143[733:730],
+                                                                                                                                 result_143[729:154],
+                                                                                                                                 result_143[153:149],
+                                                                                                                                 $signed(result_143[148:117]),
+                                                                                                                                 result_143[116:111],
+                                                                                                                                 c$recipNextOut_1};
 
-  assign c$lastCol_case_alt_1 = result_133[127:120] == (result_142[968:961] - 8'd1);
+  assign c$lastCol_case_alt_1 = result_134[127:120] == (result_143[1079:1072] - 8'd1);
 
-  assign c$bv_75 = result_142[1124:1117];
+  assign c$bv_79 = result_143[1273:1266];
 
-  assign c$app_arg_62 = c$bv_75[0+:7];
+  assign c$app_arg_76 = c$bv_79[0+:7];
 
-  assign c$app_arg_selection_98 = result_142[1124:1117];
+  assign c$app_arg_selection_98 = result_143[1273:1266];
 
   always @(*) begin
     case(c$app_arg_selection_98)
-      8'd63 : c$app_arg_63 = {5'd5,
-                              result_142[1135:1135],
-                              result_142[1134:1131],
-                              result_142[1130:1125],
-                              result_142[1124:1117],
-                              result_142[1116:1115],
-                              $signed(result_142[1114:1051]),
-                              $signed(result_142[1050:1019]),   result_112,
-                              $signed(result_142[986:980]),
-                              result_142[979:977],   result_142[976:969],
-                              result_142[968:961],
-                              $signed(result_142[960:929]),
-                              result_142[928:927],   result_142[926:895],
-                              result_142[894:767],
-                              $signed(result_142[766:760]),
-                              result_142[759:632],
-                              $signed(result_142[631:625]),
-                              result_142[624:623],   result_142[622:619],
-                              result_142[618:43],   result_142[42:38],
-                              $signed(result_142[37:6]),   result_142[5:0]};
-      default : c$app_arg_63 = {5'd4,
-                                result_142[1135:1135],
-                                result_142[1134:1131],
-                                result_142[1130:1125],   step10_1,
-                                result_142[1116:1115],
-                                $signed(result_142[1114:1051]),
-                                $signed(result_142[1050:1019]),   result_112,
-                                $signed(result_142[986:980]),
-                                result_142[979:977],   result_142[976:969],
-                                result_142[968:961],
-                                $signed(result_142[960:929]),
-                                result_142[928:927],   result_142[926:895],
-                                result_142[894:767],
-                                $signed(result_142[766:760]),
-                                result_142[759:632],
-                                $signed(result_142[631:625]),
-                                result_142[624:623],   result_142[622:619],
-                                result_142[618:43],   result_142[42:38],
-                                $signed(result_142[37:6]),   result_142[5:0]};
+      8'd63 : c$app_arg_77 = {5'd5,
+                              result_143[1284:1284],
+                              result_143[1283:1280],
+                              result_143[1279:1274],
+                              result_143[1273:1266],
+                              result_143[1265:1264],
+                              $signed(result_143[1263:1200]),
+                              $signed(result_143[1199:1168]),
+                              $signed(result_143[1167:1162]),
+                              $signed(result_143[1161:1130]),   result_113,
+                              $signed(result_143[1097:1091]),
+                              result_143[1090:1088],
+                              result_143[1087:1080],
+                              result_143[1079:1072],
+                              $signed(result_143[1071:1040]),
+                              result_143[1039:1038],
+                              result_143[1037:1006],   result_143[1005:878],
+                              $signed(result_143[877:871]),
+                              result_143[870:743],
+                              $signed(result_143[742:736]),
+                              result_143[735:734],   result_143[733:730],
+                              result_143[729:154],   result_143[153:149],
+                              $signed(result_143[148:117]),
+                              result_143[116:111],   c$recipNextOut_1};
+      default : c$app_arg_77 = {5'd4,
+                                result_143[1284:1284],
+                                result_143[1283:1280],
+                                result_143[1279:1274],   step10_1,
+                                result_143[1265:1264],
+                                $signed(result_143[1263:1200]),
+                                $signed(result_143[1199:1168]),
+                                $signed(result_143[1167:1162]),
+                                $signed(result_143[1161:1130]),   result_113,
+                                $signed(result_143[1097:1091]),
+                                result_143[1090:1088],
+                                result_143[1087:1080],
+                                result_143[1079:1072],
+                                $signed(result_143[1071:1040]),
+                                result_143[1039:1038],
+                                result_143[1037:1006],   result_143[1005:878],
+                                $signed(result_143[877:871]),
+                                result_143[870:743],
+                                $signed(result_143[742:736]),
+                                result_143[735:734],   result_143[733:730],
+                                result_143[729:154],   result_143[153:149],
+                                $signed(result_143[148:117]),
+                                result_143[116:111],   c$recipNextOut_1};
     endcase
   end
 
-  assign result_112 = (result_142[1018:987] <= c$absUOut_1) ? c$absUOut_1 : result_142[1018:987];
+  assign result_113 = (result_143[1129:1098] <= c$absUOut_1) ? c$absUOut_1 : result_143[1129:1098];
 
-  assign c$app_arg_fun_arg_13 = $signed(result_142[1114:1051]);
-
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInv LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInv_c$app_arg_64
-    ( .result (c$app_arg_64)
-    , .ss (c$app_arg_fun_arg_13) );
-
-  assign result_selection_171 = result_142[1124:1117];
+  assign result_selection_177 = result_143[1273:1266];
 
   always @(*) begin
-    case(result_selection_171)
-      8'd63 : result_113 = {5'd3,
-                            result_142[1135:1135],
-                            result_142[1134:1131],
-                            result_142[1130:1125],
-                            result_142[1124:1117],
-                            result_142[1116:1115],   c$sumSquareOut_1,
-                            $signed(result_142[1050:1019]),
-                            result_142[1018:987],
-                            $signed(result_142[986:980]),
-                            result_142[979:977],   result_142[976:969],
-                            result_142[968:961],
-                            $signed(result_142[960:929]),
-                            result_142[928:927],   result_142[926:895],
-                            result_142[894:767],
-                            $signed(result_142[766:760]),
-                            result_142[759:632],
-                            $signed(result_142[631:625]),
-                            result_142[624:623],   result_142[622:619],
-                            result_142[618:43],   result_142[42:38],
-                            $signed(result_142[37:6]),   result_142[5:0]};
-      default : result_113 = {5'd2,
-                              result_142[1135:1135],
-                              result_142[1134:1131],
-                              result_142[1130:1125],   step10_1,
-                              result_142[1116:1115],   c$sumSquareOut_1,
-                              $signed(result_142[1050:1019]),
-                              result_142[1018:987],
-                              $signed(result_142[986:980]),
-                              result_142[979:977],   result_142[976:969],
-                              result_142[968:961],
-                              $signed(result_142[960:929]),
-                              result_142[928:927],   result_142[926:895],
-                              result_142[894:767],
-                              $signed(result_142[766:760]),
-                              result_142[759:632],
-                              $signed(result_142[631:625]),
-                              result_142[624:623],   result_142[622:619],
-                              result_142[618:43],   result_142[42:38],
-                              $signed(result_142[37:6]),   result_142[5:0]};
+    case(result_selection_177)
+      8'd0 : result_114 = {5'd3,
+                           result_143[1284:1284],
+                           result_143[1283:1280],
+                           result_143[1279:1274],   step10_1,
+                           result_143[1265:1264],
+                           $signed(ds30_4[143:80]),
+                           $signed(result_143[1199:1168]),
+                           $signed({sh_4[16-1],sh_4[0+:(6-1)]}),
+                           $signed({y0_1[64-1],y0_1[0+:(32-1)]}),
+                           result_143[1129:1098],
+                           $signed(result_143[1097:1091]),
+                           result_143[1090:1088],
+                           result_143[1087:1080],
+                           result_143[1079:1072],
+                           $signed(result_143[1071:1040]),
+                           result_143[1039:1038],
+                           result_143[1037:1006],   result_143[1005:878],
+                           $signed(result_143[877:871]),
+                           result_143[870:743],
+                           $signed(result_143[742:736]),
+                           result_143[735:734],   result_143[733:730],
+                           result_143[729:154],   result_143[153:149],
+                           $signed(result_143[148:117]),
+                           result_143[116:111],   c$recipNextOut_1};
+      8'd1 : result_114 = {5'd3,
+                           result_143[1284:1284],
+                           result_143[1283:1280],
+                           result_143[1279:1274],   step10_1,
+                           result_143[1265:1264],
+                           $signed(result_143[1263:1200]),
+                           $signed({c$app_arg_79[64-1],c$app_arg_79[0+:(32-1)]}),
+                           $signed(result_143[1167:1162]),
+                           $signed(result_143[1161:1130]),
+                           result_143[1129:1098],
+                           $signed(result_143[1097:1091]),
+                           result_143[1090:1088],
+                           result_143[1087:1080],
+                           result_143[1079:1072],
+                           $signed(result_143[1071:1040]),
+                           result_143[1039:1038],
+                           result_143[1037:1006],   result_143[1005:878],
+                           $signed(result_143[877:871]),
+                           result_143[870:743],
+                           $signed(result_143[742:736]),
+                           result_143[735:734],   result_143[733:730],
+                           result_143[729:154],   result_143[153:149],
+                           $signed(result_143[148:117]),
+                           result_143[116:111],   c$recipNextOut_1};
+      8'd2 : result_114 = {5'd3,
+                           result_143[1284:1284],
+                           result_143[1283:1280],
+                           result_143[1279:1274],   step10_1,
+                           result_143[1265:1264],
+                           $signed(result_143[1263:1200]),
+                           $signed({c$app_arg_78[64-1],c$app_arg_78[0+:(32-1)]}),
+                           $signed(result_143[1167:1162]),
+                           $signed(result_143[1161:1130]),
+                           result_143[1129:1098],
+                           $signed(result_143[1097:1091]),
+                           result_143[1090:1088],
+                           result_143[1087:1080],
+                           result_143[1079:1072],
+                           $signed(result_143[1071:1040]),
+                           result_143[1039:1038],
+                           result_143[1037:1006],   result_143[1005:878],
+                           $signed(result_143[877:871]),
+                           result_143[870:743],
+                           $signed(result_143[742:736]),
+                           result_143[735:734],   result_143[733:730],
+                           result_143[729:154],   result_143[153:149],
+                           $signed(result_143[148:117]),
+                           result_143[116:111],   c$recipNextOut_1};
+      default : result_114 = {5'd4,
+                              result_143[1284:1284],
+                              result_143[1283:1280],
+                              result_143[1279:1274],   8'd0,
+                              result_143[1265:1264],
+                              $signed(result_143[1263:1200]),
+                              $signed(result_143[1199:1168]),
+                              $signed(result_143[1167:1162]),
+                              c$app_arg_80,   32'd0,
+                              $signed(result_143[1097:1091]),
+                              result_143[1090:1088],
+                              result_143[1087:1080],
+                              result_143[1079:1072],
+                              $signed(result_143[1071:1040]),
+                              result_143[1039:1038],
+                              result_143[1037:1006],   result_143[1005:878],
+                              $signed(result_143[877:871]),
+                              result_143[870:743],
+                              $signed(result_143[742:736]),
+                              result_143[735:734],   result_143[733:730],
+                              result_143[729:154],   result_143[153:149],
+                              $signed(result_143[148:117]),
+                              result_143[116:111],   c$recipNextOut_1};
     endcase
   end
 
-  assign c$app_arg_selection_101 = result_142[1124:1117];
+  assign c$app_arg_fun_arg_21 = $signed(result_143[1263:1200]);
+
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvTerm LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvTerm_c$app_arg_78
+    ( .result (c$app_arg_78)
+    , .c$arg (c$app_arg_fun_arg_21)
+    , .c$arg_0 (c$app_arg_81) );
+
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvSquare LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvSquare_c$app_arg_79
+    (.result (c$app_arg_79), .c$arg (c$app_arg_82));
+
+  assign y0_1 = $signed(ds30_4[79:16]);
+
+  assign sh_4 = $signed(ds30_4[15:0]);
+
+  assign ds30_fun_arg_13 = $signed(result_143[1263:1200]);
+
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInv LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInv_ds30_4
+    (.result (ds30_4), .ss (ds30_fun_arg_13));
+
+  assign c$s_33 = $signed(result_143[1167:1162]);
+
+  assign c$app_arg_fun_arg_22 = $signed({{(16-6) {c$s_33[6-1]}},c$s_33});
+
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvFinish LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvFinish_c$app_arg_80
+    ( .result (c$app_arg_80)
+    , .c$arg (c$app_arg_82)
+    , .c$arg_0 (c$app_arg_81)
+    , .c$arg_1 (c$app_arg_fun_arg_22) );
+
+  assign c$s_34 = $signed(result_143[1199:1168]);
+
+  assign c$app_arg_81 = $signed({{(64-32) {c$s_34[32-1]}},c$s_34});
+
+  assign c$s_35 = $signed(result_143[1161:1130]);
+
+  assign c$app_arg_82 = $signed({{(64-32) {c$s_35[32-1]}},c$s_35});
+
+  assign result_selection_180 = result_143[1273:1266];
+
+  always @(*) begin
+    case(result_selection_180)
+      8'd63 : result_115 = {5'd3,
+                            result_143[1284:1284],
+                            result_143[1283:1280],
+                            result_143[1279:1274],   8'd0,
+                            result_143[1265:1264],   c$sumSquareOut_1,
+                            $signed(result_143[1199:1168]),
+                            $signed(result_143[1167:1162]),
+                            $signed(result_143[1161:1130]),
+                            result_143[1129:1098],
+                            $signed(result_143[1097:1091]),
+                            result_143[1090:1088],
+                            result_143[1087:1080],
+                            result_143[1079:1072],
+                            $signed(result_143[1071:1040]),
+                            result_143[1039:1038],
+                            result_143[1037:1006],   result_143[1005:878],
+                            $signed(result_143[877:871]),
+                            result_143[870:743],
+                            $signed(result_143[742:736]),
+                            result_143[735:734],   result_143[733:730],
+                            result_143[729:154],   result_143[153:149],
+                            $signed(result_143[148:117]),
+                            result_143[116:111],   c$recipNextOut_1};
+      default : result_115 = {5'd2,
+                              result_143[1284:1284],
+                              result_143[1283:1280],
+                              result_143[1279:1274],   step10_1,
+                              result_143[1265:1264],   c$sumSquareOut_1,
+                              $signed(result_143[1199:1168]),
+                              $signed(result_143[1167:1162]),
+                              $signed(result_143[1161:1130]),
+                              result_143[1129:1098],
+                              $signed(result_143[1097:1091]),
+                              result_143[1090:1088],
+                              result_143[1087:1080],
+                              result_143[1079:1072],
+                              $signed(result_143[1071:1040]),
+                              result_143[1039:1038],
+                              result_143[1037:1006],   result_143[1005:878],
+                              $signed(result_143[877:871]),
+                              result_143[870:743],
+                              $signed(result_143[742:736]),
+                              result_143[735:734],   result_143[733:730],
+                              result_143[729:154],   result_143[153:149],
+                              $signed(result_143[148:117]),
+                              result_143[116:111],   c$recipNextOut_1};
+    endcase
+  end
+
+  assign c$app_arg_selection_101 = result_143[1273:1266];
 
   always @(*) begin
     case(c$app_arg_selection_101)
-      8'd63 : c$app_arg_65 = result_114;
-      default : c$app_arg_65 = {5'd1,
-                                result_142[1135:1135],
-                                result_142[1134:1131],
-                                result_142[1130:1125],   step10_1,
-                                result_142[1116:1115],
-                                $signed(result_142[1114:1051]),
-                                $signed(result_142[1050:1019]),
-                                result_142[1018:987],
-                                $signed(result_142[986:980]),
-                                result_142[979:977],   result_142[976:969],
-                                result_142[968:961],
-                                $signed(result_142[960:929]),
-                                result_142[928:927],   result_142[926:895],
-                                result_142[894:767],
-                                $signed(result_142[766:760]),
-                                result_142[759:632],
-                                $signed(result_142[631:625]),
-                                result_142[624:623],   result_142[622:619],
-                                result_142[618:43],   result_142[42:38],
-                                $signed(result_142[37:6]),   result_142[5:0]};
+      8'd63 : c$app_arg_83 = result_116;
+      default : c$app_arg_83 = {5'd1,
+                                result_143[1284:1284],
+                                result_143[1283:1280],
+                                result_143[1279:1274],   step10_1,
+                                result_143[1265:1264],
+                                $signed(result_143[1263:1200]),
+                                $signed(result_143[1199:1168]),
+                                $signed(result_143[1167:1162]),
+                                $signed(result_143[1161:1130]),
+                                result_143[1129:1098],
+                                $signed(result_143[1097:1091]),
+                                result_143[1090:1088],
+                                result_143[1087:1080],
+                                result_143[1079:1072],
+                                $signed(result_143[1071:1040]),
+                                result_143[1039:1038],
+                                result_143[1037:1006],   result_143[1005:878],
+                                $signed(result_143[877:871]),
+                                result_143[870:743],
+                                $signed(result_143[742:736]),
+                                result_143[735:734],   result_143[733:730],
+                                result_143[729:154],   result_143[153:149],
+                                $signed(result_143[148:117]),
+                                result_143[116:111],   c$recipNextOut_1};
     endcase
   end
 
-  assign result_114 = {5'd2,
-                       c$tupIn_1[1135:1135],   c$tupIn_1[1134:1131],
-                       c$tupIn_1[1130:1125],   8'd0,
-                       c$tupIn_1[1142:1141],   64'sd0,
-                       $signed(c$tupIn_1[1050:1019]),
-                       c$tupIn_1[1018:987],
-                       $signed(c$tupIn_1[986:980]),
-                       c$tupIn_1[979:977],   c$tupIn_1[976:969],
-                       c$tupIn_1[968:961],
-                       $signed(c$tupIn_1[960:929]),
-                       c$tupIn_1[928:927],   c$tupIn_1[926:895],
-                       c$tupIn_1[894:767],
-                       $signed(c$tupIn_1[766:760]),
-                       c$tupIn_1[759:632],
-                       $signed(c$tupIn_1[631:625]),
-                       c$tupIn_1[624:623],   c$tupIn_1[622:619],
-                       c$tupIn_1[618:43],   c$tupIn_1[42:38],
-                       $signed(c$tupIn_1[37:6]),   c$tupIn_1[5:0]};
+  assign result_116 = {5'd2,
+                       c$tupIn_1[1284:1284],   c$tupIn_1[1283:1280],
+                       c$tupIn_1[1279:1274],   8'd0,
+                       c$tupIn_1[1291:1290],   64'sd0,
+                       $signed(c$tupIn_1[1199:1168]),
+                       $signed(c$tupIn_1[1167:1162]),
+                       $signed(c$tupIn_1[1161:1130]),
+                       c$tupIn_1[1129:1098],
+                       $signed(c$tupIn_1[1097:1091]),
+                       c$tupIn_1[1090:1088],   c$tupIn_1[1087:1080],
+                       c$tupIn_1[1079:1072],
+                       $signed(c$tupIn_1[1071:1040]),
+                       c$tupIn_1[1039:1038],   c$tupIn_1[1037:1006],
+                       c$tupIn_1[1005:878],
+                       $signed(c$tupIn_1[877:871]),
+                       c$tupIn_1[870:743],
+                       $signed(c$tupIn_1[742:736]),
+                       c$tupIn_1[735:734],   c$tupIn_1[733:730],
+                       c$tupIn_1[729:154],   c$tupIn_1[153:149],
+                       $signed(c$tupIn_1[148:117]),
+                       c$tupIn_1[116:111],   c$tupIn_1[110:0]};
 
-  assign c$step_$jOut_selection_7 = result_142[1124:1117];
+  assign c$step_$jOut_selection_7 = result_143[1273:1266];
 
   always @(*) begin
     case(c$step_$jOut_selection_7)
-      8'd63 : c$step_$jOut_1 = {5'd17,
-                                c$step_$jOut_app_arg_3[1135:1135],
-                                c$step_$jOut_app_arg_3[1134:1131],
-                                c$step_$jOut_app_arg_3[1130:1125],
-                                c$step_$jOut_app_arg_3[1124:1117],
-                                c$step_$jOut_app_arg_3[1116:1115],
-                                $signed(c$step_$jOut_app_arg_3[1114:1051]),
-                                $signed(c$step_$jOut_app_arg_3[1050:1019]),
-                                c$step_$jOut_app_arg_3[1018:987],
-                                $signed(c$step_$jOut_app_arg_3[986:980]),
-                                c$step_$jOut_app_arg_3[979:977],
-                                c$step_$jOut_app_arg_3[976:969],
-                                c$step_$jOut_app_arg_3[968:961],
-                                $signed(c$step_$jOut_app_arg_3[960:929]),
-                                c$step_$jOut_app_arg_3[928:927],
-                                c$step_$jOut_app_arg_3[926:895],
-                                c$step_$jOut_app_arg_3[894:767],
-                                $signed(c$step_$jOut_app_arg_3[766:760]),
-                                c$step_$jOut_app_arg_3[759:632],
-                                $signed(c$step_$jOut_app_arg_3[631:625]),
-                                c$step_$jOut_app_arg_3[624:623],
-                                c$step_$jOut_app_arg_3[622:619],
-                                c$step_$jOut_app_arg_3[618:43],
-                                c$step_$jOut_app_arg_3[42:38],
-                                $signed(c$step_$jOut_app_arg_3[37:6]),
-                                c$step_$jOut_app_arg_3[5:0]};
+      8'd63 : c$step_$jOut_1 = {5'd21,
+                                c$step_$jOut_app_arg_3[1284:1284],
+                                c$step_$jOut_app_arg_3[1283:1280],
+                                c$step_$jOut_app_arg_3[1279:1274],
+                                c$step_$jOut_app_arg_3[1273:1266],
+                                c$step_$jOut_app_arg_3[1265:1264],
+                                $signed(c$step_$jOut_app_arg_3[1263:1200]),
+                                $signed(c$step_$jOut_app_arg_3[1199:1168]),
+                                $signed(c$step_$jOut_app_arg_3[1167:1162]),
+                                $signed(c$step_$jOut_app_arg_3[1161:1130]),
+                                c$step_$jOut_app_arg_3[1129:1098],
+                                $signed(c$step_$jOut_app_arg_3[1097:1091]),
+                                c$step_$jOut_app_arg_3[1090:1088],
+                                c$step_$jOut_app_arg_3[1087:1080],
+                                c$step_$jOut_app_arg_3[1079:1072],
+                                $signed(c$step_$jOut_app_arg_3[1071:1040]),
+                                c$step_$jOut_app_arg_3[1039:1038],
+                                c$step_$jOut_app_arg_3[1037:1006],
+                                c$step_$jOut_app_arg_3[1005:878],
+                                $signed(c$step_$jOut_app_arg_3[877:871]),
+                                c$step_$jOut_app_arg_3[870:743],
+                                $signed(c$step_$jOut_app_arg_3[742:736]),
+                                c$step_$jOut_app_arg_3[735:734],
+                                c$step_$jOut_app_arg_3[733:730],
+                                c$step_$jOut_app_arg_3[729:154],
+                                c$step_$jOut_app_arg_3[153:149],
+                                $signed(c$step_$jOut_app_arg_3[148:117]),
+                                c$step_$jOut_app_arg_3[116:111],
+                                c$step_$jOut_app_arg_3[110:0]};
       default : c$step_$jOut_1 = c$step_$jOut_app_arg_3;
     endcase
   end
 
-  assign c$step_$jOut_app_arg_3 = ((result_142[1124:1117] == 8'd0) | ($signed(result_130[95:64]) > $signed(result_142[37:6]))) ? {5'd16,
-                                                                                                                                  result_142[1135:1135],
-                                                                                                                                  result_142[1134:1131],
-                                                                                                                                  result_142[1130:1125],
-                                                                                                                                  step10_1,
-                                                                                                                                  result_142[1116:1115],
-                                                                                                                                  $signed(result_142[1114:1051]),
-                                                                                                                                  $signed(result_142[1050:1019]),
-                                                                                                                                  result_142[1018:987],
-                                                                                                                                  $signed(result_142[986:980]),
-                                                                                                                                  result_142[979:977],
-                                                                                                                                  result_142[976:969],
-                                                                                                                                  result_142[968:961],
-                                                                                                                                  $signed(result_142[960:929]),
-                                                                                                                                  result_142[928:927],
-                                                                                                                                  result_142[926:895],
-                                                                                                                                  result_142[894:767],
-                                                                                                                                  $signed(result_142[766:760]),
-                                                                                                                                  result_142[759:632],
-                                                                                                                                  $signed(result_142[631:625]),
-                                                                                                                                  result_142[624:623],
-                                                                                                                                  result_142[622:619],
-                                                                                                                                  result_142[618:43],
-                                                                                                                                  result_142[42:38],
-                                                                                                                                  $signed(result_130[95:64]),
-                                                                                                                                  c$step_$jOut_app_arg_4} : {5'd16,
-                                                                                                                                                             result_142[1135:1135],
-                                                                                                                                                             result_142[1134:1131],
-                                                                                                                                                             result_142[1130:1125],
-                                                                                                                                                             step10_1,
-                                                                                                                                                             result_142[1116:1115],
-                                                                                                                                                             $signed(result_142[1114:1051]),
-                                                                                                                                                             $signed(result_142[1050:1019]),
-                                                                                                                                                             result_142[1018:987],
-                                                                                                                                                             $signed(result_142[986:980]),
-                                                                                                                                                             result_142[979:977],
-                                                                                                                                                             result_142[976:969],
-                                                                                                                                                             result_142[968:961],
-                                                                                                                                                             $signed(result_142[960:929]),
-                                                                                                                                                             result_142[928:927],
-                                                                                                                                                             result_142[926:895],
-                                                                                                                                                             result_142[894:767],
-                                                                                                                                                             $signed(result_142[766:760]),
-                                                                                                                                                             result_142[759:632],
-                                                                                                                                                             $signed(result_142[631:625]),
-                                                                                                                                                             result_142[624:623],
-                                                                                                                                                             result_142[622:619],
-                                                                                                                                                             result_142[618:43],
-                                                                                                                                                             result_142[42:38],
-                                                                                                                                                             $signed(result_142[37:6]),
-                                                                                                                                                             result_142[5:0]};
+  assign c$step_$jOut_app_arg_3 = ((result_143[1273:1266] == 8'd0) | ($signed(result_131[95:64]) > $signed(result_143[148:117]))) ? {5'd20,
+                                                                                                                                     result_143[1284:1284],
+                                                                                                                                     result_143[1283:1280],
+                                                                                                                                     result_143[1279:1274],
+                                                                                                                                     step10_1,
+                                                                                                                                     result_143[1265:1264],
+                                                                                                                                     $signed(result_143[1263:1200]),
+                                                                                                                                     $signed(result_143[1199:1168]),
+                                                                                                                                     $signed(result_143[1167:1162]),
+                                                                                                                                     $signed(result_143[1161:1130]),
+                                                                                                                                     result_143[1129:1098],
+                                                                                                                                     $signed(result_143[1097:1091]),
+                                                                                                                                     result_143[1090:1088],
+                                                                                                                                     result_143[1087:1080],
+                                                                                                                                     result_143[1079:1072],
+                                                                                                                                     $signed(result_143[1071:1040]),
+                                                                                                                                     result_143[1039:1038],
+                                                                                                                                     result_143[1037:1006],
+                                                                                                                                     result_143[1005:878],
+                                                                                                                                     $signed(result_143[877:871]),
+                                                                                                                                     result_143[870:743],
+                                                                                                                                     $signed(result_143[742:736]),
+                                                                                                                                     result_143[735:734],
+                                                                                                                                     result_143[733:730],
+                                                                                                                                     result_143[729:154],
+                                                                                                                                     result_143[153:149],
+                                                                                                                                     $signed(result_131[95:64]),
+                                                                                                                                     c$step_$jOut_app_arg_4,
+                                                                                                                                     c$recipNextOut_1} : {5'd20,
+                                                                                                                                                          result_143[1284:1284],
+                                                                                                                                                          result_143[1283:1280],
+                                                                                                                                                          result_143[1279:1274],
+                                                                                                                                                          step10_1,
+                                                                                                                                                          result_143[1265:1264],
+                                                                                                                                                          $signed(result_143[1263:1200]),
+                                                                                                                                                          $signed(result_143[1199:1168]),
+                                                                                                                                                          $signed(result_143[1167:1162]),
+                                                                                                                                                          $signed(result_143[1161:1130]),
+                                                                                                                                                          result_143[1129:1098],
+                                                                                                                                                          $signed(result_143[1097:1091]),
+                                                                                                                                                          result_143[1090:1088],
+                                                                                                                                                          result_143[1087:1080],
+                                                                                                                                                          result_143[1079:1072],
+                                                                                                                                                          $signed(result_143[1071:1040]),
+                                                                                                                                                          result_143[1039:1038],
+                                                                                                                                                          result_143[1037:1006],
+                                                                                                                                                          result_143[1005:878],
+                                                                                                                                                          $signed(result_143[877:871]),
+                                                                                                                                                          result_143[870:743],
+                                                                                                                                                          $signed(result_143[742:736]),
+                                                                                                                                                          result_143[735:734],
+                                                                                                                                                          result_143[733:730],
+                                                                                                                                                          result_143[729:154],
+                                                                                                                                                          result_143[153:149],
+                                                                                                                                                          $signed(result_143[148:117]),
+                                                                                                                                                          result_143[116:111],
+                                                                                                                                                          c$recipNextOut_1};
 
-  assign c$bv_76 = result_142[1124:1117];
+  assign c$bv_80 = result_143[1273:1266];
 
-  assign c$step_$jOut_app_arg_4 = c$bv_76[0+:6];
+  assign c$step_$jOut_app_arg_4 = c$bv_80[0+:6];
 
-  assign step10_1 = result_142[1124:1117] + 8'd1;
+  assign step10_1 = result_143[1273:1266] + 8'd1;
 
-  assign c$sumSquareOut_fun_arg_3 = $signed(result_142[1114:1051]);
+  assign c$sumSquareOut_fun_arg_3 = $signed(result_143[1263:1200]);
 
-  assign c$sumSquareOut_fun_arg_4 = $signed(result_130[159:128]);
+  assign c$sumSquareOut_fun_arg_4 = $signed(result_131[159:128]);
 
   LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_sumSquare LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_sumSquare_c$sumSquareOut_1
     ( .result (c$sumSquareOut_1)
@@ -11391,7 +13219,7 @@ module decoder_prefill_fault_latekv
     endcase
   end
 
-  assign c$matrixShapeOut_app_arg_selection_7 = result_142[1140:1136];
+  assign c$matrixShapeOut_app_arg_selection_7 = result_143[1289:1285];
 
   always @(*) begin
     case(c$matrixShapeOut_app_arg_selection_7)
@@ -11400,9 +13228,9 @@ module decoder_prefill_fault_latekv
     endcase
   end
 
-  assign k_3 = result_142[979:977] + 3'd1;
+  assign k_3 = result_143[1090:1088] + 3'd1;
 
-  assign k_selection_7 = result_142[1116:1115];
+  assign k_selection_7 = result_143[1265:1264];
 
   always @(*) begin
     case(k_selection_7)
@@ -11412,11 +13240,20 @@ module decoder_prefill_fault_latekv
     endcase
   end
 
-  assign y_1 = (($signed(((({{(16-6) {1'b0}},result_116}))))) - 16'sd7) - 16'sd20;
+  assign c$recipStartLargeOut_1 = {(($unsigned(c$siluDenOut_1))),
+                                   32'd262144,   42'd0,   5'd11};
 
-  assign result_115 = (16'sd63 <= y_1) ? 7'sd63 : c$case_alt_98;
+  assign c$siluDenOut_fun_arg_1 = $signed(result_131[63:32]);
 
-  assign c$case_alt_98 = (-16'sd64 <= y_1) ? ($signed({y_1[16-1],y_1[0+:(7-1)]})) : -7'sd64;
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_siluDen LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_siluDen_c$siluDenOut_1
+    ( .result (c$siluDenOut_1)
+    , .x (c$siluDenOut_fun_arg_1) );
+
+  assign y_1 = (($signed(((({{(16-6) {1'b0}},result_118}))))) - 16'sd7) - 16'sd20;
+
+  assign result_117 = (16'sd63 <= y_1) ? 7'sd63 : c$case_alt_106;
+
+  assign c$case_alt_106 = (-16'sd64 <= y_1) ? ($signed({y_1[16-1],y_1[0+:(7-1)]})) : -7'sd64;
 
   // imap begin
   genvar i_27;
@@ -11424,20 +13261,20 @@ module decoder_prefill_fault_latekv
   for (i_27=0; i_27 < 32; i_27 = i_27 + 1) begin : imap_1
     wire [5-1:0] map_index_1;
     wire  map_in_4;
-    assign map_in_4 = c$app_arg_67[i_27*1+:1];
+    assign map_in_4 = c$app_arg_85[i_27*1+:1];
     wire [5:0] map_out_4;
 
     assign map_index_1 = 5'd31 - i_27[0+:5];
-    wire [5:0] result_214;
-    wire [4:0] c$bv_77;
-    assign map_out_4 = result_214;
+    wire [5:0] result_215;
+    wire [4:0] c$bv_81;
+    assign map_out_4 = result_215;
 
-    assign c$bv_77 = (((map_index_1)));
+    assign c$bv_81 = (((map_index_1)));
 
-    assign result_214 = (map_in_4 == (1'b1)) ? (({{(6-5) {1'b0}},(((map_index_1)))}) + 6'd1) : 6'd0;
+    assign result_215 = (map_in_4 == (1'b1)) ? (({{(6-5) {1'b0}},(((map_index_1)))}) + 6'd1) : 6'd0;
 
 
-    assign c$app_arg_66[i_27*6+:6] = map_out_4;
+    assign c$app_arg_84[i_27*6+:6] = map_out_4;
   end
   endgenerate
   // imap end
@@ -11448,7 +13285,7 @@ module decoder_prefill_fault_latekv
   genvar i_28;
   generate
   for (i_28 = 0; i_28 < 32; i_28 = i_28 + 1) begin : reverse_2
-    assign c$app_arg_67[(32 - 1 - i_28)*1+:1] = c$vec_18[i_28*1+:1];
+    assign c$app_arg_85[(32 - 1 - i_28)*1+:1] = c$vec_18[i_28*1+:1];
   end
   endgenerate
   // reverse end
@@ -11517,9 +13354,9 @@ module decoder_prefill_fault_latekv
   wire [5:0] acc_3_3_119;
   wire [5:0] acc_4_0_120;
   wire [5:0] acc_4_1_121;
-  assign result_116 = acc_5_0_122;
+  assign result_118 = acc_5_0_122;
 
-  assign vec_4 = c$app_arg_66;
+  assign vec_4 = c$app_arg_84;
 
   assign acc_0_125 = vec_4[191:186];
 
@@ -11585,337 +13422,370 @@ module decoder_prefill_fault_latekv
 
   assign acc_0_156 = vec_4[5:0];
 
-  wire [5:0] result_215;
-  assign acc_1_0_92 = result_215;
-
-  assign result_215 = (acc_0_125 <= acc_0_126) ? acc_0_126 : acc_0_125;
-
-
-
   wire [5:0] result_216;
-  assign acc_1_1_93 = result_216;
+  assign acc_1_0_92 = result_216;
 
-  assign result_216 = (acc_0_127 <= acc_0_128) ? acc_0_128 : acc_0_127;
+  assign result_216 = (acc_0_125 <= acc_0_126) ? acc_0_126 : acc_0_125;
 
 
 
   wire [5:0] result_217;
-  assign acc_1_2_94 = result_217;
+  assign acc_1_1_93 = result_217;
 
-  assign result_217 = (acc_0_129 <= acc_0_130) ? acc_0_130 : acc_0_129;
+  assign result_217 = (acc_0_127 <= acc_0_128) ? acc_0_128 : acc_0_127;
 
 
 
   wire [5:0] result_218;
-  assign acc_1_3_95 = result_218;
+  assign acc_1_2_94 = result_218;
 
-  assign result_218 = (acc_0_131 <= acc_0_132) ? acc_0_132 : acc_0_131;
+  assign result_218 = (acc_0_129 <= acc_0_130) ? acc_0_130 : acc_0_129;
 
 
 
   wire [5:0] result_219;
-  assign acc_1_4_96 = result_219;
+  assign acc_1_3_95 = result_219;
 
-  assign result_219 = (acc_0_133 <= acc_0_134) ? acc_0_134 : acc_0_133;
+  assign result_219 = (acc_0_131 <= acc_0_132) ? acc_0_132 : acc_0_131;
 
 
 
   wire [5:0] result_220;
-  assign acc_1_5_97 = result_220;
+  assign acc_1_4_96 = result_220;
 
-  assign result_220 = (acc_0_135 <= acc_0_136) ? acc_0_136 : acc_0_135;
+  assign result_220 = (acc_0_133 <= acc_0_134) ? acc_0_134 : acc_0_133;
 
 
 
   wire [5:0] result_221;
-  assign acc_1_6_98 = result_221;
+  assign acc_1_5_97 = result_221;
 
-  assign result_221 = (acc_0_137 <= acc_0_138) ? acc_0_138 : acc_0_137;
+  assign result_221 = (acc_0_135 <= acc_0_136) ? acc_0_136 : acc_0_135;
 
 
 
   wire [5:0] result_222;
-  assign acc_1_7_99 = result_222;
+  assign acc_1_6_98 = result_222;
 
-  assign result_222 = (acc_0_139 <= acc_0_140) ? acc_0_140 : acc_0_139;
+  assign result_222 = (acc_0_137 <= acc_0_138) ? acc_0_138 : acc_0_137;
 
 
 
   wire [5:0] result_223;
-  assign acc_1_8_100 = result_223;
+  assign acc_1_7_99 = result_223;
 
-  assign result_223 = (acc_0_141 <= acc_0_142) ? acc_0_142 : acc_0_141;
+  assign result_223 = (acc_0_139 <= acc_0_140) ? acc_0_140 : acc_0_139;
 
 
 
   wire [5:0] result_224;
-  assign acc_1_9_101 = result_224;
+  assign acc_1_8_100 = result_224;
 
-  assign result_224 = (acc_0_143 <= acc_0_144) ? acc_0_144 : acc_0_143;
+  assign result_224 = (acc_0_141 <= acc_0_142) ? acc_0_142 : acc_0_141;
 
 
 
   wire [5:0] result_225;
-  assign acc_1_10_102 = result_225;
+  assign acc_1_9_101 = result_225;
 
-  assign result_225 = (acc_0_145 <= acc_0_146) ? acc_0_146 : acc_0_145;
+  assign result_225 = (acc_0_143 <= acc_0_144) ? acc_0_144 : acc_0_143;
 
 
 
   wire [5:0] result_226;
-  assign acc_1_11_103 = result_226;
+  assign acc_1_10_102 = result_226;
 
-  assign result_226 = (acc_0_147 <= acc_0_148) ? acc_0_148 : acc_0_147;
+  assign result_226 = (acc_0_145 <= acc_0_146) ? acc_0_146 : acc_0_145;
 
 
 
   wire [5:0] result_227;
-  assign acc_1_12_104 = result_227;
+  assign acc_1_11_103 = result_227;
 
-  assign result_227 = (acc_0_149 <= acc_0_150) ? acc_0_150 : acc_0_149;
+  assign result_227 = (acc_0_147 <= acc_0_148) ? acc_0_148 : acc_0_147;
 
 
 
   wire [5:0] result_228;
-  assign acc_1_13_105 = result_228;
+  assign acc_1_12_104 = result_228;
 
-  assign result_228 = (acc_0_151 <= acc_0_152) ? acc_0_152 : acc_0_151;
+  assign result_228 = (acc_0_149 <= acc_0_150) ? acc_0_150 : acc_0_149;
 
 
 
   wire [5:0] result_229;
-  assign acc_1_14_106 = result_229;
+  assign acc_1_13_105 = result_229;
 
-  assign result_229 = (acc_0_153 <= acc_0_154) ? acc_0_154 : acc_0_153;
+  assign result_229 = (acc_0_151 <= acc_0_152) ? acc_0_152 : acc_0_151;
 
 
 
   wire [5:0] result_230;
-  assign acc_1_15_107 = result_230;
+  assign acc_1_14_106 = result_230;
 
-  assign result_230 = (acc_0_155 <= acc_0_156) ? acc_0_156 : acc_0_155;
+  assign result_230 = (acc_0_153 <= acc_0_154) ? acc_0_154 : acc_0_153;
 
 
 
   wire [5:0] result_231;
-  assign acc_2_0_108 = result_231;
+  assign acc_1_15_107 = result_231;
 
-  assign result_231 = (acc_1_0_92 <= acc_1_1_93) ? acc_1_1_93 : acc_1_0_92;
+  assign result_231 = (acc_0_155 <= acc_0_156) ? acc_0_156 : acc_0_155;
 
 
 
   wire [5:0] result_232;
-  assign acc_2_1_109 = result_232;
+  assign acc_2_0_108 = result_232;
 
-  assign result_232 = (acc_1_2_94 <= acc_1_3_95) ? acc_1_3_95 : acc_1_2_94;
+  assign result_232 = (acc_1_0_92 <= acc_1_1_93) ? acc_1_1_93 : acc_1_0_92;
 
 
 
   wire [5:0] result_233;
-  assign acc_2_2_110 = result_233;
+  assign acc_2_1_109 = result_233;
 
-  assign result_233 = (acc_1_4_96 <= acc_1_5_97) ? acc_1_5_97 : acc_1_4_96;
+  assign result_233 = (acc_1_2_94 <= acc_1_3_95) ? acc_1_3_95 : acc_1_2_94;
 
 
 
   wire [5:0] result_234;
-  assign acc_2_3_111 = result_234;
+  assign acc_2_2_110 = result_234;
 
-  assign result_234 = (acc_1_6_98 <= acc_1_7_99) ? acc_1_7_99 : acc_1_6_98;
+  assign result_234 = (acc_1_4_96 <= acc_1_5_97) ? acc_1_5_97 : acc_1_4_96;
 
 
 
   wire [5:0] result_235;
-  assign acc_2_4_112 = result_235;
+  assign acc_2_3_111 = result_235;
 
-  assign result_235 = (acc_1_8_100 <= acc_1_9_101) ? acc_1_9_101 : acc_1_8_100;
+  assign result_235 = (acc_1_6_98 <= acc_1_7_99) ? acc_1_7_99 : acc_1_6_98;
 
 
 
   wire [5:0] result_236;
-  assign acc_2_5_113 = result_236;
+  assign acc_2_4_112 = result_236;
 
-  assign result_236 = (acc_1_10_102 <= acc_1_11_103) ? acc_1_11_103 : acc_1_10_102;
+  assign result_236 = (acc_1_8_100 <= acc_1_9_101) ? acc_1_9_101 : acc_1_8_100;
 
 
 
   wire [5:0] result_237;
-  assign acc_2_6_114 = result_237;
+  assign acc_2_5_113 = result_237;
 
-  assign result_237 = (acc_1_12_104 <= acc_1_13_105) ? acc_1_13_105 : acc_1_12_104;
+  assign result_237 = (acc_1_10_102 <= acc_1_11_103) ? acc_1_11_103 : acc_1_10_102;
 
 
 
   wire [5:0] result_238;
-  assign acc_2_7_115 = result_238;
+  assign acc_2_6_114 = result_238;
 
-  assign result_238 = (acc_1_14_106 <= acc_1_15_107) ? acc_1_15_107 : acc_1_14_106;
+  assign result_238 = (acc_1_12_104 <= acc_1_13_105) ? acc_1_13_105 : acc_1_12_104;
 
 
 
   wire [5:0] result_239;
-  assign acc_3_0_116 = result_239;
+  assign acc_2_7_115 = result_239;
 
-  assign result_239 = (acc_2_0_108 <= acc_2_1_109) ? acc_2_1_109 : acc_2_0_108;
+  assign result_239 = (acc_1_14_106 <= acc_1_15_107) ? acc_1_15_107 : acc_1_14_106;
 
 
 
   wire [5:0] result_240;
-  assign acc_3_1_117 = result_240;
+  assign acc_3_0_116 = result_240;
 
-  assign result_240 = (acc_2_2_110 <= acc_2_3_111) ? acc_2_3_111 : acc_2_2_110;
+  assign result_240 = (acc_2_0_108 <= acc_2_1_109) ? acc_2_1_109 : acc_2_0_108;
 
 
 
   wire [5:0] result_241;
-  assign acc_3_2_118 = result_241;
+  assign acc_3_1_117 = result_241;
 
-  assign result_241 = (acc_2_4_112 <= acc_2_5_113) ? acc_2_5_113 : acc_2_4_112;
+  assign result_241 = (acc_2_2_110 <= acc_2_3_111) ? acc_2_3_111 : acc_2_2_110;
 
 
 
   wire [5:0] result_242;
-  assign acc_3_3_119 = result_242;
+  assign acc_3_2_118 = result_242;
 
-  assign result_242 = (acc_2_6_114 <= acc_2_7_115) ? acc_2_7_115 : acc_2_6_114;
+  assign result_242 = (acc_2_4_112 <= acc_2_5_113) ? acc_2_5_113 : acc_2_4_112;
 
 
 
   wire [5:0] result_243;
-  assign acc_4_0_120 = result_243;
+  assign acc_3_3_119 = result_243;
 
-  assign result_243 = (acc_3_0_116 <= acc_3_1_117) ? acc_3_1_117 : acc_3_0_116;
+  assign result_243 = (acc_2_6_114 <= acc_2_7_115) ? acc_2_7_115 : acc_2_6_114;
 
 
 
   wire [5:0] result_244;
-  assign acc_4_1_121 = result_244;
+  assign acc_4_0_120 = result_244;
 
-  assign result_244 = (acc_3_2_118 <= acc_3_3_119) ? acc_3_3_119 : acc_3_2_118;
+  assign result_244 = (acc_3_0_116 <= acc_3_1_117) ? acc_3_1_117 : acc_3_0_116;
 
 
 
   wire [5:0] result_245;
-  assign acc_5_0_122 = result_245;
+  assign acc_4_1_121 = result_245;
 
-  assign result_245 = (acc_4_0_120 <= acc_4_1_121) ? acc_4_1_121 : acc_4_0_120;
-
-
+  assign result_245 = (acc_3_2_118 <= acc_3_3_119) ? acc_3_3_119 : acc_3_2_118;
 
 
 
-  assign c$quantExpOut_app_arg_selection_7 = result_142[1140:1136];
+  wire [5:0] result_246;
+  assign acc_5_0_122 = result_246;
+
+  assign result_246 = (acc_4_0_120 <= acc_4_1_121) ? acc_4_1_121 : acc_4_0_120;
+
+
+
+
+
+  assign c$quantExpOut_app_arg_selection_7 = result_143[1289:1285];
 
   always @(*) begin
     case(c$quantExpOut_app_arg_selection_7)
-      5'b00101 : c$quantExpOut_app_arg_1 = result_142[1018:987];
-      5'b01001 : c$quantExpOut_app_arg_1 = result_117;
-      5'b01100 : c$quantExpOut_app_arg_1 = result_142[1018:987];
-      default : c$quantExpOut_app_arg_1 = result_142[1018:987];
+      5'b00101 : c$quantExpOut_app_arg_1 = result_143[1129:1098];
+      5'b01001 : c$quantExpOut_app_arg_1 = result_119;
+      5'b01110 : c$quantExpOut_app_arg_1 = result_143[1129:1098];
+      default : c$quantExpOut_app_arg_1 = result_143[1129:1098];
     endcase
   end
 
-  assign result_selection_207 = result_142[1124:1117];
+  assign result_selection_216 = result_143[1273:1266];
 
   always @(*) begin
-    case(result_selection_207)
-      8'd0 : result_117 = c$mx_case_alt_3;
-      default : result_117 = c$mx_case_alt_4;
+    case(result_selection_216)
+      8'd0 : result_119 = c$mx_case_alt_3;
+      default : result_119 = c$mx_case_alt_4;
     endcase
   end
 
   assign c$mx_case_alt_3 = (32'd0 <= c$absUOut_1) ? c$absUOut_1 : 32'd0;
 
-  assign c$mx_case_alt_4 = (result_142[926:895] <= c$absUOut_1) ? c$absUOut_1 : result_142[926:895];
+  assign c$mx_case_alt_4 = (result_143[1037:1006] <= c$absUOut_1) ? c$absUOut_1 : result_143[1037:1006];
 
-  assign c$bv_78 = (($unsigned(((($signed({{(33-32) {c$absUOut_app_arg_1[32-1]}},c$absUOut_app_arg_1})) < 33'sd0) ? -($signed({{(33-32) {c$absUOut_app_arg_1[32-1]}},c$absUOut_app_arg_1})) : ($signed({{(33-32) {c$absUOut_app_arg_1[32-1]}},c$absUOut_app_arg_1}))))));
+  assign c$bv_82 = (($unsigned(((($signed({{(33-32) {c$absUOut_app_arg_1[32-1]}},c$absUOut_app_arg_1})) < 33'sd0) ? -($signed({{(33-32) {c$absUOut_app_arg_1[32-1]}},c$absUOut_app_arg_1})) : ($signed({{(33-32) {c$absUOut_app_arg_1[32-1]}},c$absUOut_app_arg_1}))))));
 
-  assign c$absUOut_1 = (c$bv_78[0+:32]);
+  assign c$absUOut_1 = (c$bv_82[0+:32]);
 
-  assign c$absUOut_app_arg_selection_7 = result_142[1140:1136];
+  assign c$absUOut_app_arg_selection_7 = result_143[1289:1285];
 
   always @(*) begin
     case(c$absUOut_app_arg_selection_7)
       5'b00100 : c$absUOut_app_arg_1 = o_6;
       5'b01001 : c$absUOut_app_arg_1 = c$absUOut_case_alt_1;
-      5'b01011 : c$absUOut_app_arg_1 = o_7;
+      5'b01101 : c$absUOut_app_arg_1 = o_7;
       default : c$absUOut_app_arg_1 = o_5;
     endcase
   end
 
-  assign o_fun_arg_8 = $signed(result_130[63:32]);
+  assign o_fun_arg_8 = $signed(result_143[1071:1040]);
 
-  assign o_fun_arg_9 = $signed(result_130[95:64]);
+  assign o_fun_arg_9 = $signed(result_131[95:64]);
 
   LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_siluGate LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_siluGate_o_5
     ( .result (o_5)
-    , .hx (o_fun_arg_8)
+    , .sx (o_fun_arg_8)
     , .y (o_fun_arg_9) );
 
-  assign o_fun_arg_10 = $signed(result_130[159:128]);
+  assign o_fun_arg_10 = $signed(result_131[159:128]);
 
-  assign o_fun_arg_11 = $signed(result_142[1050:1019]);
+  assign o_fun_arg_11 = $signed(result_143[1161:1130]);
 
   LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normScale LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normScale_o_6
     ( .result (o_6)
     , .x (o_fun_arg_10)
     , .rinv (o_fun_arg_11)
-    , .g (result_124) );
+    , .g (result_125) );
 
-  assign c$absUOut_case_alt_selection_7 = result_142[928:927];
+  assign c$absUOut_case_alt_selection_7 = result_143[1039:1038];
 
   always @(*) begin
     case(c$absUOut_case_alt_selection_7)
-      2'b10 : c$absUOut_case_alt_1 = $signed(result_130[95:64]);
-      default : c$absUOut_case_alt_1 = $signed(result_130[31:0]);
+      2'b10 : c$absUOut_case_alt_1 = $signed(result_131[95:64]);
+      default : c$absUOut_case_alt_1 = $signed(result_131[31:0]);
     endcase
   end
 
-  assign c$i_3434 = (result_142[1124:1117] & 8'd15);
+  assign c$i_3483 = (result_143[1273:1266] & 8'd15);
 
   // index begin
   wire signed [31:0] vecArray_8 [0:16-1];
   genvar i_29;
   generate
   for (i_29=0; i_29 < 16; i_29=i_29+1) begin : mk_array_8
-    assign vecArray_8[(16-1)-i_29] = result_119[i_29*32+:32];
+    assign vecArray_8[(16-1)-i_29] = c$wild_case_alt_0[i_29*32+:32];
   end
   endgenerate
-  assign o_7 = vecArray_8[($unsigned({{(64-8) {1'b0}},c$i_3434}))];
+  assign o_7 = vecArray_8[($unsigned({{(64-8) {1'b0}},c$i_3483}))];
   // index end
 
-  assign c$tupIn_selection_7 = result_142[1140:1136];
+  assign c$tupIn_selection_7 = result_143[1289:1285];
 
   always @(*) begin
     case(c$tupIn_selection_7)
-      5'b00001 : c$tupIn_1 = {result_142[1116:1115],
-                              result_142};
-      default : c$tupIn_1 = {2'd0,   {5'd13,   1'd1,
-                                      result_142[1134:1131],
-                                      result_142[1130:1125],
-                                      result_142[1124:1117],
-                                      result_142[1116:1115],
-                                      $signed(result_142[1114:1051]),
-                                      $signed(result_142[1050:1019]),
-                                      result_142[1018:987],
-                                      $signed(result_142[986:980]),
-                                      result_142[979:977],   result_142[976:969],
-                                      result_142[968:961],
-                                      $signed(result_142[960:929]),
-                                      result_142[928:927],   result_142[926:895],
-                                      result_142[894:767],
-                                      $signed(result_142[766:760]),
-                                      result_142[759:632],
-                                      $signed(result_142[631:625]),
-                                      result_142[624:623],   result_142[622:619],
-                                      result_142[618:43],   result_142[42:38],
-                                      $signed(result_142[37:6]),   result_142[5:0]}};
+      5'b00001 : c$tupIn_1 = {result_143[1265:1264],
+                              {5'd1,   result_143[1284:1284],
+                               result_143[1283:1280],
+                               result_143[1279:1274],
+                               result_143[1273:1266],
+                               result_143[1265:1264],
+                               $signed(result_143[1263:1200]),
+                               $signed(result_143[1199:1168]),
+                               $signed(result_143[1167:1162]),
+                               $signed(result_143[1161:1130]),
+                               result_143[1129:1098],
+                               $signed(result_143[1097:1091]),
+                               result_143[1090:1088],
+                               result_143[1087:1080],
+                               result_143[1079:1072],
+                               $signed(result_143[1071:1040]),
+                               result_143[1039:1038],
+                               result_143[1037:1006],   result_143[1005:878],
+                               $signed(result_143[877:871]),
+                               result_143[870:743],
+                               $signed(result_143[742:736]),
+                               result_143[735:734],   result_143[733:730],
+                               result_143[729:154],   result_143[153:149],
+                               $signed(result_143[148:117]),
+                               result_143[116:111],   c$recipNextOut_1}};
+      default : c$tupIn_1 = {2'd0,   {5'd15,   1'd1,
+                                      result_143[1283:1280],
+                                      result_143[1279:1274],
+                                      result_143[1273:1266],
+                                      result_143[1265:1264],
+                                      $signed(result_143[1263:1200]),
+                                      $signed(result_143[1199:1168]),
+                                      $signed(result_143[1167:1162]),
+                                      $signed(result_143[1161:1130]),
+                                      result_143[1129:1098],
+                                      $signed(result_143[1097:1091]),
+                                      result_143[1090:1088],
+                                      result_143[1087:1080],
+                                      result_143[1079:1072],
+                                      $signed(result_143[1071:1040]),
+                                      result_143[1039:1038],
+                                      result_143[1037:1006],   result_143[1005:878],
+                                      $signed(result_143[877:871]),
+                                      result_143[870:743],
+                                      $signed(result_143[742:736]),
+                                      result_143[735:734],   result_143[733:730],
+                                      result_143[729:154],   result_143[153:149],
+                                      $signed(result_143[148:117]),
+                                      result_143[116:111],   c$recipNextOut_1}};
     endcase
   end
 
-  assign c$bv_79 = result_142[979:977];
+  assign c$recipNextOut_fun_arg_1 = result_143[110:0];
 
-  assign c$i_3437 = ({{(4-3) {1'b0}},result_142[979:977]});
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_recipNext LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_recipNext_c$recipNextOut_1
+    ( .c$case_alt (c$recipNextOut_1)
+    , .r (c$recipNextOut_fun_arg_1) );
+
+  assign c$bv_83 = result_143[1090:1088];
+
+  assign c$i_3486 = ({{(4-3) {1'b0}},result_143[1090:1088]});
 
   // index begin
   wire signed [6:0] vecArray_9 [0:7-1];
@@ -11925,16 +13795,16 @@ module decoder_prefill_fault_latekv
     assign vecArray_9[(7-1)-i_30] = xs_2[i_30*7+:7];
   end
   endgenerate
-  assign result_118 = vecArray_9[($unsigned({{(64-4) {1'b0}},c$i_3437}))];
+  assign result_120 = vecArray_9[($unsigned({{(64-4) {1'b0}},c$i_3486}))];
   // index end
 
-  assign xs_2 = {$signed(c$case_alt_105),
-                 $signed(c$case_alt_104),
-                 $signed(c$case_alt_103),
-                 $signed(c$case_alt_102),
-                 $signed(c$case_alt_101),
-                 $signed(c$case_alt_100),
-                 $signed(c$case_alt_99)};
+  assign xs_2 = {$signed(c$case_alt_113),
+                 $signed(c$case_alt_112),
+                 $signed(c$case_alt_111),
+                 $signed(c$case_alt_110),
+                 $signed(c$case_alt_109),
+                 $signed(c$case_alt_108),
+                 $signed(c$case_alt_107)};
 
   assign eta2_13 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_app_arg_1 == 4'd6),
                     addr_1};
@@ -11952,7 +13822,7 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : decoder_prefill_fault_latekv_romFile_20
     if (en_18) begin
-      c$case_alt_99 <= ROM_20[($unsigned({{(64-7) {1'b0}},a_19}))];
+      c$case_alt_107 <= ROM_20[($unsigned({{(64-7) {1'b0}},a_19}))];
     end
   end
   // romFile end
@@ -11973,7 +13843,7 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : decoder_prefill_fault_latekv_romFile_21
     if (en_19) begin
-      c$case_alt_100 <= ROM_21[($unsigned({{(64-7) {1'b0}},a_20}))];
+      c$case_alt_108 <= ROM_21[($unsigned({{(64-7) {1'b0}},a_20}))];
     end
   end
   // romFile end
@@ -11994,7 +13864,7 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : decoder_prefill_fault_latekv_romFile_22
     if (en_20) begin
-      c$case_alt_101 <= ROM_22[($unsigned({{(64-7) {1'b0}},a_21}))];
+      c$case_alt_109 <= ROM_22[($unsigned({{(64-7) {1'b0}},a_21}))];
     end
   end
   // romFile end
@@ -12015,7 +13885,7 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : decoder_prefill_fault_latekv_romFile_23
     if (en_21) begin
-      c$case_alt_102 <= ROM_23[($unsigned({{(64-7) {1'b0}},a_22}))];
+      c$case_alt_110 <= ROM_23[($unsigned({{(64-7) {1'b0}},a_22}))];
     end
   end
   // romFile end
@@ -12036,7 +13906,7 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : decoder_prefill_fault_latekv_romFile_24
     if (en_22) begin
-      c$case_alt_103 <= ROM_24[($unsigned({{(64-7) {1'b0}},a_23}))];
+      c$case_alt_111 <= ROM_24[($unsigned({{(64-7) {1'b0}},a_23}))];
     end
   end
   // romFile end
@@ -12057,7 +13927,7 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : decoder_prefill_fault_latekv_romFile_25
     if (en_23) begin
-      c$case_alt_104 <= ROM_25[($unsigned({{(64-7) {1'b0}},a_24}))];
+      c$case_alt_112 <= ROM_25[($unsigned({{(64-7) {1'b0}},a_24}))];
     end
   end
   // romFile end
@@ -12078,14 +13948,14 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : decoder_prefill_fault_latekv_romFile_26
     if (en_24) begin
-      c$case_alt_105 <= ROM_26[($unsigned({{(64-7) {1'b0}},a_25}))];
+      c$case_alt_113 <= ROM_26[($unsigned({{(64-7) {1'b0}},a_25}))];
     end
   end
   // romFile end
 
-  assign c$bv_80 = nxt_1[979:977];
+  assign c$bv_84 = nxt_1[1090:1088];
 
-  assign c$xs_app_arg_app_arg_1 = {{(4-3) {1'b0}},nxt_1[979:977]};
+  assign c$xs_app_arg_app_arg_1 = {{(4-3) {1'b0}},nxt_1[1090:1088]};
 
   always @(*) begin
     case(c$xs_app_arg_case_scrut_1)
@@ -12094,11 +13964,11 @@ module decoder_prefill_fault_latekv
     endcase
   end
 
-  assign c$dtt_rhs_43 = nxt_1[1140:1136];
+  assign c$dtt_rhs_43 = nxt_1[1289:1285];
 
   assign c$xs_app_arg_case_scrut_1 = $unsigned(c$dtt_rhs_43);
 
-  assign c$vec_19 = result_142[554:43];
+  assign c$vec_19 = result_143[665:154];
 
   // map begin
   genvar i_31;
@@ -12109,32 +13979,29 @@ module decoder_prefill_fault_latekv
     wire signed [31:0] map_out_5;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] x_14;
-    wire signed [63:0] result_247;
-    wire signed [31:0] c$case_alt_129;
-    wire signed [31:0] result_246;
-    assign map_out_5 = result_246;
+    wire signed [63:0] result_248;
+    wire signed [31:0] c$case_alt_138;
+    wire signed [31:0] result_247;
+    wire [41:0] c$bv_85;
+    assign map_out_5 = result_247;
 
-    assign x_14 = ($signed({{(64-32) {map_in_5[32-1]}},map_in_5})) * r_0;
+    assign c$bv_85 = result_143[46:5];
 
-    assign result_247 = (x_14 + 64'sd524288) >>> 64'sd20;
+    assign x_14 = ($signed({{(64-32) {map_in_5[32-1]}},map_in_5})) * ($signed(((({{(64-42) {1'b0}},result_143[46:5]})))));
 
-    assign c$case_alt_129 = (result_247 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({result_247[64-1],result_247[0+:(32-1)]}));
+    assign result_248 = (x_14 + 64'sd524288) >>> 64'sd20;
 
-    assign result_246 = (result_247 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_129;
+    assign c$case_alt_138 = (result_248 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({result_248[64-1],result_248[0+:(32-1)]}));
+
+    assign result_247 = (result_248 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_138;
 
 
-    assign result_119[i_31*32+:32] = map_out_5;
+    assign c$wild_case_alt_0[i_31*32+:32] = map_out_5;
   end
   endgenerate
   // map end
 
-  assign c$bv_81 = ((($unsigned($signed(result_142[586:555])))));
-
-  assign c$bv_82 = (41'd1099511627776 / ({{(41-32) {1'b0}},((($unsigned($signed(result_142[586:555])))))}));
-
-  assign r_0 = $signed(((({{(64-41) {1'b0}},(41'd1099511627776 / ({{(41-32) {1'b0}},((($unsigned($signed(result_142[586:555])))))}))}))));
-
-  assign c$i_3451 = result_142[1124:1117];
+  assign c$i_3499 = result_143[1273:1266];
 
   assign c$vecFlat_4 = x_11[2047:0];
 
@@ -12146,17 +14013,17 @@ module decoder_prefill_fault_latekv
     assign vecArray_10[(64-1)-i_32] = c$vecFlat_4[i_32*32+:32];
   end
   endgenerate
-  assign c$case_alt_106 = vecArray_10[($unsigned({{(64-8) {1'b0}},c$i_3451}))];
+  assign c$case_alt_114 = vecArray_10[($unsigned({{(64-8) {1'b0}},c$i_3499}))];
   // index end
 
-  assign result_120 = b1[2052:2052] ? c$case_alt_106 : 32'sd0;
+  assign result_121 = b1[2052:2052] ? c$case_alt_114 : 32'sd0;
 
   assign x_11 = b1[2051:0];
 
-  assign c$i_4541 = ds2_2[274:270];
+  assign c$i_4589 = ds2_2[274:270];
 
   // blockRam begin
-  reg [269:0] result_121_RAM [0:32-1];
+  reg [269:0] result_122_RAM [0:32-1];
 
   reg [8639:0] ram_init_10;
   integer i_33;
@@ -12386,15 +14253,15 @@ module decoder_prefill_fault_latekv
                                                       8'sd0,   8'sd0,   8'sd0,
                                                       8'sd0},   7'sd0}};
     for (i_33=0; i_33 < 32; i_33 = i_33 + 1) begin
-      result_121_RAM[32-1-i_33] = ram_init_10[i_33*270+:270];
+      result_122_RAM[32-1-i_33] = ram_init_10[i_33*270+:270];
     end
   end
 
-  always @(posedge clk) begin : result_121_blockRam
+  always @(posedge clk) begin : result_122_blockRam
     if (c$kv_app_arg_0) begin
-      result_121_RAM[($unsigned({{(64-5) {1'b0}},c$i_4541}))] <= ds2_2[269:0];
+      result_122_RAM[($unsigned({{(64-5) {1'b0}},c$i_4589}))] <= ds2_2[269:0];
     end
-    result_121 <= result_121_RAM[($unsigned({{(64-5) {1'b0}},rdAddr_0}))];
+    result_122 <= result_122_RAM[($unsigned({{(64-5) {1'b0}},rdAddr_0}))];
   end
   // blockRam end
 
@@ -14037,7 +15904,7 @@ module decoder_prefill_fault_latekv
 
 
 
-  assign kvWr_selection_4 = result_98[475:199];
+  assign kvWr_selection_4 = result_99[475:199];
 
   assign kvWr_0 = kvWr_selection_4[276:276] ? {1'b1,{a_26[0+:5],
                                                      row_0}} : {1'b0,275'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx};
@@ -14046,23 +15913,23 @@ module decoder_prefill_fault_latekv
 
   assign a_26 = a1_15[275:270];
 
-  assign a1_15 = result_98[474:199];
+  assign a1_15 = result_99[474:199];
 
-  assign rdAddr_0 = result_123[0+:5];
+  assign rdAddr_0 = result_124[0+:5];
 
-  assign kvh_0 = nxt_1[624:623] >> 64'sd1;
+  assign kvh_0 = nxt_1[735:734] >> 64'sd1;
 
-  assign c$bv_83 = nxt_1[1135:1135];
+  assign c$bv_86 = nxt_1[1284:1284];
 
-  assign result_122 = ((({{(6-1) {1'b0}},nxt_1[1135:1135]}) * 6'd2) + ({{(6-2) {1'b0}},kvh_0})) * 6'd16;
+  assign result_123 = ((({{(6-1) {1'b0}},nxt_1[1284:1284]}) * 6'd2) + ({{(6-2) {1'b0}},kvh_0})) * 6'd16;
 
-  assign c$bv_84 = nxt_1[622:619];
+  assign c$bv_87 = nxt_1[733:730];
 
-  assign result_123 = result_122 + ({{(6-4) {1'b0}},nxt_1[622:619]});
+  assign result_124 = result_123 + ({{(6-4) {1'b0}},nxt_1[733:730]});
 
-  assign c$bv_85 = result_142[1116:1115];
+  assign c$bv_88 = result_143[1265:1264];
 
-  assign c$i_4544 = (c$bv_85[0+:1]);
+  assign c$i_4592 = (c$bv_88[0+:1]);
 
   // index begin
   wire signed [31:0] vecArray_11 [0:2-1];
@@ -14072,11 +15939,11 @@ module decoder_prefill_fault_latekv
     assign vecArray_11[(2-1)-i_34] = xs_3[i_34*32+:32];
   end
   endgenerate
-  assign result_124 = vecArray_11[($unsigned({{(64-1) {1'b0}},c$i_4544}))];
+  assign result_125 = vecArray_11[($unsigned({{(64-1) {1'b0}},c$i_4592}))];
   // index end
 
-  assign xs_3 = {$signed(c$case_alt_108),
-                 $signed(c$case_alt_107)};
+  assign xs_3 = {$signed(c$case_alt_116),
+                 $signed(c$case_alt_115)};
 
   // romFile begin
   reg [31:0] ROM_27 [0:64-1];
@@ -14087,7 +15954,7 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : decoder_prefill_fault_latekv_romFile_27
     if (c$normApply_case_alt_0) begin
-      c$case_alt_107 <= ROM_27[($unsigned({{(64-7) {1'b0}},addr_1}))];
+      c$case_alt_115 <= ROM_27[($unsigned({{(64-7) {1'b0}},addr_1}))];
     end
   end
   // romFile end
@@ -14101,7 +15968,7 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : decoder_prefill_fault_latekv_romFile_28
     if (c$normApply_case_alt_0) begin
-      c$case_alt_108 <= ROM_28[($unsigned({{(64-7) {1'b0}},addr_1}))];
+      c$case_alt_116 <= ROM_28[($unsigned({{(64-7) {1'b0}},addr_1}))];
     end
   end
   // romFile end
@@ -14115,12 +15982,12 @@ module decoder_prefill_fault_latekv
 
   assign c$ds1_app_arg_7 = eta3_1[38:38] ? 1'b1 : 1'b0;
 
-  assign c$i_4609 = result_131[33:28];
+  assign c$i_4657 = result_132[33:28];
 
-  assign c$i_4610 = ds1_6[37:32];
+  assign c$i_4658 = ds1_6[37:32];
 
   // blockRam begin
-  reg signed [31:0] result_125_RAM [0:64-1];
+  reg signed [31:0] result_126_RAM [0:64-1];
 
   reg [2047:0] ram_init_11;
   integer i_35;
@@ -14134,26 +16001,26 @@ module decoder_prefill_fault_latekv
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
     for (i_35=0; i_35 < 64; i_35 = i_35 + 1) begin
-      result_125_RAM[64-1-i_35] = ram_init_11[i_35*32+:32];
+      result_126_RAM[64-1-i_35] = ram_init_11[i_35*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_125_blockRam
+  always @(posedge clk) begin : result_126_blockRam
     if (c$ds1_app_arg_7) begin
-      result_125_RAM[($unsigned({{(64-6) {1'b0}},c$i_4610}))] <= $signed(ds1_6[31:0]);
+      result_126_RAM[($unsigned({{(64-6) {1'b0}},c$i_4658}))] <= $signed(ds1_6[31:0]);
     end
-    result_125 <= result_125_RAM[($unsigned({{(64-6) {1'b0}},c$i_4609}))];
+    result_126 <= result_126_RAM[($unsigned({{(64-6) {1'b0}},c$i_4657}))];
   end
   // blockRam end
 
   assign c$ds2_app_arg_1 = x4_7[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_4739 = result_131[27:21];
+  assign c$i_4787 = result_132[27:21];
 
-  assign c$i_4740 = ds_11[38:32];
+  assign c$i_4788 = ds_11[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_126_RAM [0:128-1];
+  reg signed [31:0] result_127_RAM [0:128-1];
 
   reg [4095:0] ram_init_12;
   integer i_36;
@@ -14175,26 +16042,26 @@ module decoder_prefill_fault_latekv
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
     for (i_36=0; i_36 < 128; i_36 = i_36 + 1) begin
-      result_126_RAM[128-1-i_36] = ram_init_12[i_36*32+:32];
+      result_127_RAM[128-1-i_36] = ram_init_12[i_36*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_126_blockRam
+  always @(posedge clk) begin : result_127_blockRam
     if (c$ds2_app_arg_1) begin
-      result_126_RAM[($unsigned({{(64-7) {1'b0}},c$i_4740}))] <= $signed(ds_11[31:0]);
+      result_127_RAM[($unsigned({{(64-7) {1'b0}},c$i_4788}))] <= $signed(ds_11[31:0]);
     end
-    result_126 <= result_126_RAM[($unsigned({{(64-7) {1'b0}},c$i_4739}))];
+    result_127 <= result_127_RAM[($unsigned({{(64-7) {1'b0}},c$i_4787}))];
   end
   // blockRam end
 
   assign c$ds3_app_arg_1 = x4_8[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_4869 = result_131[20:14];
+  assign c$i_4917 = result_132[20:14];
 
-  assign c$i_4870 = ds_12[38:32];
+  assign c$i_4918 = ds_12[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_127_RAM [0:128-1];
+  reg signed [31:0] result_128_RAM [0:128-1];
 
   reg [4095:0] ram_init_13;
   integer i_37;
@@ -14216,26 +16083,26 @@ module decoder_prefill_fault_latekv
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
     for (i_37=0; i_37 < 128; i_37 = i_37 + 1) begin
-      result_127_RAM[128-1-i_37] = ram_init_13[i_37*32+:32];
+      result_128_RAM[128-1-i_37] = ram_init_13[i_37*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_127_blockRam
+  always @(posedge clk) begin : result_128_blockRam
     if (c$ds3_app_arg_1) begin
-      result_127_RAM[($unsigned({{(64-7) {1'b0}},c$i_4870}))] <= $signed(ds_12[31:0]);
+      result_128_RAM[($unsigned({{(64-7) {1'b0}},c$i_4918}))] <= $signed(ds_12[31:0]);
     end
-    result_127 <= result_127_RAM[($unsigned({{(64-7) {1'b0}},c$i_4869}))];
+    result_128 <= result_128_RAM[($unsigned({{(64-7) {1'b0}},c$i_4917}))];
   end
   // blockRam end
 
   assign c$ds4_app_arg_1 = x4_9[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_4999 = result_131[13:7];
+  assign c$i_5047 = result_132[13:7];
 
-  assign c$i_5000 = ds_13[38:32];
+  assign c$i_5048 = ds_13[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_128_RAM [0:128-1];
+  reg signed [31:0] result_129_RAM [0:128-1];
 
   reg [4095:0] ram_init_14;
   integer i_38;
@@ -14257,26 +16124,26 @@ module decoder_prefill_fault_latekv
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
     for (i_38=0; i_38 < 128; i_38 = i_38 + 1) begin
-      result_128_RAM[128-1-i_38] = ram_init_14[i_38*32+:32];
+      result_129_RAM[128-1-i_38] = ram_init_14[i_38*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_128_blockRam
+  always @(posedge clk) begin : result_129_blockRam
     if (c$ds4_app_arg_1) begin
-      result_128_RAM[($unsigned({{(64-7) {1'b0}},c$i_5000}))] <= $signed(ds_13[31:0]);
+      result_129_RAM[($unsigned({{(64-7) {1'b0}},c$i_5048}))] <= $signed(ds_13[31:0]);
     end
-    result_128 <= result_128_RAM[($unsigned({{(64-7) {1'b0}},c$i_4999}))];
+    result_129 <= result_129_RAM[($unsigned({{(64-7) {1'b0}},c$i_5047}))];
   end
   // blockRam end
 
   assign c$ds5_app_arg_1 = x4_10[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_5129 = result_131[6:0];
+  assign c$i_5177 = result_132[6:0];
 
-  assign c$i_5130 = ds_14[38:32];
+  assign c$i_5178 = ds_14[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_129_RAM [0:128-1];
+  reg signed [31:0] result_130_RAM [0:128-1];
 
   reg [4095:0] ram_init_15;
   integer i_39;
@@ -14298,20 +16165,20 @@ module decoder_prefill_fault_latekv
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
     for (i_39=0; i_39 < 128; i_39 = i_39 + 1) begin
-      result_129_RAM[128-1-i_39] = ram_init_15[i_39*32+:32];
+      result_130_RAM[128-1-i_39] = ram_init_15[i_39*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_129_blockRam
+  always @(posedge clk) begin : result_130_blockRam
     if (c$ds5_app_arg_1) begin
-      result_129_RAM[($unsigned({{(64-7) {1'b0}},c$i_5130}))] <= $signed(ds_14[31:0]);
+      result_130_RAM[($unsigned({{(64-7) {1'b0}},c$i_5178}))] <= $signed(ds_14[31:0]);
     end
-    result_129 <= result_129_RAM[($unsigned({{(64-7) {1'b0}},c$i_5129}))];
+    result_130 <= result_130_RAM[($unsigned({{(64-7) {1'b0}},c$i_5177}))];
   end
   // blockRam end
 
-  assign result_130 = {result_125,   result_126,
-                       result_127,   result_128,   result_129};
+  assign result_131 = {result_126,   result_127,
+                       result_128,   result_129,   result_130};
 
   assign x4_7 = wr_2[159:120];
 
@@ -14333,61 +16200,70 @@ module decoder_prefill_fault_latekv
 
   assign a1_20 = x4_10[38:0];
 
-  assign c$bv_86 = nxt_1[1124:1117];
+  assign c$bv_89 = nxt_1[1273:1266];
 
-  assign result_131 = {c$bv_86[0+:6],
-                       c$case_alt_112,   c$case_alt_109,
-                       c$case_alt_111,   result_132};
+  assign result_132 = {c$bv_89[0+:6],
+                       c$case_alt_121,   c$case_alt_118,
+                       c$case_alt_117,   result_133};
 
-  assign result_selection_212 = nxt_1[928:927];
+  assign result_selection_221 = nxt_1[1039:1038];
 
   always @(*) begin
-    case(result_selection_212)
-      2'b01 : result_132 = 7'd64 + c$packIndexOut_1;
-      default : result_132 = c$packIndexOut_1;
+    case(result_selection_221)
+      2'b01 : result_133 = 7'd64 + c$packIndexOut_1;
+      default : result_133 = c$packIndexOut_1;
     endcase
   end
 
-  assign c$case_alt_selection_135 = nxt_1[1140:1136];
-
-  always @(*) begin
-    case(c$case_alt_selection_135)
-      5'b01000 : c$case_alt_109 = c$case_alt_110;
-      5'b01001 : c$case_alt_109 = c$packIndexOut_1;
-      default : c$case_alt_109 = c$case_alt_111;
-    endcase
-  end
-
-  assign c$bv_87 = ((nxt_1[1124:1117]));
-
-  assign c$case_alt_110 = ((c$bv_87[64'sd0]) == (1'b1)) ? c$app_arg_68 : (c$app_arg_68 ^ 7'd1);
-
-  assign c$bv_88 = nxt_1[1124:1117];
-
-  assign c$case_alt_111 = c$bv_88[0+:7];
-
-  assign c$bv_89 = (nxt_1[1124:1117] >> 64'sd1);
-
-  assign c$app_arg_68 = c$bv_89[0+:7];
-
-  assign c$bv_90 = macN_1[47:40];
+  assign c$bv_90 = (nxt_1[1273:1266] + 8'd1);
 
   always @(*) begin
     case(c$case_scrut_8)
-      64'sd6 : c$case_alt_112 = c$bv_90[0+:7];
-      default : c$case_alt_112 = 7'd0;
+      64'sd18 : c$case_alt_117 = c$bv_90[0+:7];
+      default : c$case_alt_117 = c$case_alt_120;
     endcase
   end
 
-  assign c$dtt_rhs_46 = nxt_1[1140:1136];
+  assign c$case_alt_selection_153 = nxt_1[1289:1285];
+
+  always @(*) begin
+    case(c$case_alt_selection_153)
+      5'b01000 : c$case_alt_118 = c$case_alt_119;
+      5'b01001 : c$case_alt_118 = c$packIndexOut_1;
+      default : c$case_alt_118 = c$case_alt_120;
+    endcase
+  end
+
+  assign c$bv_91 = ((nxt_1[1273:1266]));
+
+  assign c$case_alt_119 = ((c$bv_91[64'sd0]) == (1'b1)) ? c$app_arg_86 : (c$app_arg_86 ^ 7'd1);
+
+  assign c$bv_92 = nxt_1[1273:1266];
+
+  assign c$case_alt_120 = c$bv_92[0+:7];
+
+  assign c$bv_93 = (nxt_1[1273:1266] >> 64'sd1);
+
+  assign c$app_arg_86 = c$bv_93[0+:7];
+
+  assign c$bv_94 = macN_1[47:40];
+
+  always @(*) begin
+    case(c$case_scrut_8)
+      64'sd6 : c$case_alt_121 = c$bv_94[0+:7];
+      default : c$case_alt_121 = 7'd0;
+    endcase
+  end
+
+  assign c$dtt_rhs_46 = nxt_1[1289:1285];
 
   assign c$case_scrut_8 = $unsigned(c$dtt_rhs_46);
 
-  assign c$bv_91 = nxt_1[624:623];
+  assign c$bv_95 = nxt_1[735:734];
 
-  assign c$bv_92 = (nxt_1[1124:1117] & 8'd15);
+  assign c$bv_96 = (nxt_1[1273:1266] & 8'd15);
 
-  assign c$packIndexOut_1 = (({{(7-2) {1'b0}},nxt_1[624:623]}) * 7'd16) + (c$bv_92[0+:7]);
+  assign c$packIndexOut_1 = (({{(7-2) {1'b0}},nxt_1[735:734]}) * 7'd16) + (c$bv_96[0+:7]);
 
   assign ds1_6 = eta3_1[38:38] ? a1_16 : ({38 {1'bx}});
 
@@ -14399,27 +16275,27 @@ module decoder_prefill_fault_latekv
 
   assign ds_14 = x4_10[39:39] ? a1_20 : ({39 {1'bx}});
 
-  assign macN_1 = result_133[79:32];
+  assign macN_1 = result_134[79:32];
 
-  assign result_133 = {m_1,   c$case_alt_115,
-                       result_134};
+  assign result_134 = {m_1,   c$case_alt_124,
+                       result_135};
 
-  assign result_fun_arg_5 = $signed(c$app_arg_69);
+  assign result_fun_arg_5 = $signed(c$app_arg_87);
 
-  assign result_fun_arg_6 = $signed(result_142[986:980]);
+  assign result_fun_arg_6 = $signed(result_143[1097:1091]);
 
-  assign result_fun_arg_7 = $signed(result_130[127:96]);
+  assign result_fun_arg_7 = $signed(result_131[127:96]);
 
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macStep LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macStep_result_134
-    ( .result (result_134)
-    , .a (c$case_alt_113)
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macStep LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macStep_result_135
+    ( .result (result_135)
+    , .a (c$case_alt_122)
     , .w (result_fun_arg_5)
     , .xe (result_fun_arg_6)
     , .x (result_fun_arg_7) );
 
-  assign c$i_5137 = (8'd127 - m_1[47:40]);
+  assign c$i_5186 = (8'd127 - m_1[47:40]);
 
-  assign c$vecFlat_5 = ((result_135));
+  assign c$vecFlat_5 = ((result_136));
 
   // index begin
   wire [7:0] vecArray_12 [0:128-1];
@@ -14429,31 +16305,31 @@ module decoder_prefill_fault_latekv
     assign vecArray_12[(128-1)-i_40] = c$vecFlat_5[i_40*8+:8];
   end
   endgenerate
-  assign c$app_arg_69 = vecArray_12[($unsigned({{(64-8) {1'b0}},c$i_5137}))];
+  assign c$app_arg_87 = vecArray_12[($unsigned({{(64-8) {1'b0}},c$i_5186}))];
   // index end
 
-  assign c$case_alt_selection_140 = m_1[47:40];
+  assign c$case_alt_selection_158 = m_1[47:40];
 
   always @(*) begin
-    case(c$case_alt_selection_140)
-      8'd0 : c$case_alt_113 = 32'sd0;
-      default : c$case_alt_113 = $signed(m_1[31:0]);
+    case(c$case_alt_selection_158)
+      8'd0 : c$case_alt_122 = 32'sd0;
+      default : c$case_alt_122 = $signed(m_1[31:0]);
     endcase
   end
 
-  assign c$case_alt_114 = (m_1[47:40] == (result_142[968:961] - 8'd1)) ? {8'd0,
-                                                                          m_1[39:32] + 8'd1,
-                                                                          result_134} : {m_1[47:40] + 8'd1,
-                                                                                         m_1[39:32],   result_134};
+  assign c$case_alt_123 = (m_1[47:40] == (result_143[1079:1072] - 8'd1)) ? {8'd0,
+                                                                            m_1[39:32] + 8'd1,
+                                                                            result_135} : {m_1[47:40] + 8'd1,
+                                                                                           m_1[39:32],   result_135};
 
-  assign c$dtt_rhs_49 = result_142[1140:1136];
+  assign c$dtt_rhs_49 = result_143[1289:1285];
 
   assign c$case_scrut_9 = $unsigned(c$dtt_rhs_49);
 
   always @(*) begin
     case(c$case_scrut_9)
-      64'sd6 : c$case_alt_115 = c$case_alt_114;
-      default : c$case_alt_115 = {8'd0,   8'd0,
+      64'sd6 : c$case_alt_124 = c$case_alt_123;
+      default : c$case_alt_124 = {8'd0,   8'd0,
                                   32'sd0};
     endcase
   end
@@ -14463,14 +16339,14 @@ module decoder_prefill_fault_latekv
     if ( rst) begin
       m_1 <= {8'd0,   8'd0,   32'sd0};
     end else begin
-      m_1 <= c$case_alt_115;
+      m_1 <= c$case_alt_124;
     end
   end
   // register end
 
-  assign c$bv_93 = result_142[979:977];
+  assign c$bv_97 = result_143[1090:1088];
 
-  assign c$i_5152 = ({{(4-3) {1'b0}},result_142[979:977]});
+  assign c$i_5201 = ({{(4-3) {1'b0}},result_143[1090:1088]});
 
   // index begin
   wire [1023:0] vecArray_13 [0:7-1];
@@ -14480,17 +16356,17 @@ module decoder_prefill_fault_latekv
     assign vecArray_13[(7-1)-i_41] = xs_4[i_41*1024+:1024];
   end
   endgenerate
-  assign result_135 = vecArray_13[($unsigned({{(64-4) {1'b0}},c$i_5152}))];
+  assign result_136 = vecArray_13[($unsigned({{(64-4) {1'b0}},c$i_5201}))];
   // index end
 
-  assign xs_4 = {result_141,   result_140,
-                 result_139,   result_138,   result_137,
-                 c$case_alt_117,   result_136};
+  assign xs_4 = {result_142,   result_141,
+                 result_140,   result_139,   result_138,
+                 c$case_alt_126,   result_137};
 
   assign eta2_20 = {c$xs_app_arg_case_alt_2 & (c$xs_app_arg_app_arg_2 == 4'd6),
                     addr_1};
 
-  assign result_136 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_116};
+  assign result_137 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_125};
 
   assign en_25 = eta2_20[7:7];
 
@@ -14505,7 +16381,7 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : decoder_prefill_fault_latekv_romFile_29
     if (en_25) begin
-      c$case_alt_116 <= ROM_29[($unsigned({{(64-7) {1'b0}},a_27}))];
+      c$case_alt_125 <= ROM_29[($unsigned({{(64-7) {1'b0}},a_27}))];
     end
   end
   // romFile end
@@ -14526,7 +16402,7 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : decoder_prefill_fault_latekv_romFile_30
     if (en_26) begin
-      c$case_alt_117 <= ROM_30[($unsigned({{(64-7) {1'b0}},a_28}))];
+      c$case_alt_126 <= ROM_30[($unsigned({{(64-7) {1'b0}},a_28}))];
     end
   end
   // romFile end
@@ -14534,7 +16410,7 @@ module decoder_prefill_fault_latekv
   assign eta2_21 = {c$xs_app_arg_case_alt_2 & (c$xs_app_arg_app_arg_2 == 4'd4),
                     addr_1};
 
-  assign result_137 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_118};
+  assign result_138 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_127};
 
   assign en_27 = eta2_21[7:7];
 
@@ -14549,7 +16425,7 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : decoder_prefill_fault_latekv_romFile_31
     if (en_27) begin
-      c$case_alt_118 <= ROM_31[($unsigned({{(64-7) {1'b0}},a_29}))];
+      c$case_alt_127 <= ROM_31[($unsigned({{(64-7) {1'b0}},a_29}))];
     end
   end
   // romFile end
@@ -14557,7 +16433,7 @@ module decoder_prefill_fault_latekv
   assign eta2_22 = {c$xs_app_arg_case_alt_2 & (c$xs_app_arg_app_arg_2 == 4'd3),
                     addr_1};
 
-  assign result_138 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_119};
+  assign result_139 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_128};
 
   assign en_28 = eta2_22[7:7];
 
@@ -14572,7 +16448,7 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : decoder_prefill_fault_latekv_romFile_32
     if (en_28) begin
-      c$case_alt_119 <= ROM_32[($unsigned({{(64-7) {1'b0}},a_30}))];
+      c$case_alt_128 <= ROM_32[($unsigned({{(64-7) {1'b0}},a_30}))];
     end
   end
   // romFile end
@@ -14580,7 +16456,7 @@ module decoder_prefill_fault_latekv
   assign eta2_23 = {c$xs_app_arg_case_alt_2 & (c$xs_app_arg_app_arg_2 == 4'd2),
                     addr_1};
 
-  assign result_139 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_120};
+  assign result_140 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_129};
 
   assign en_29 = eta2_23[7:7];
 
@@ -14595,7 +16471,7 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : decoder_prefill_fault_latekv_romFile_33
     if (en_29) begin
-      c$case_alt_120 <= ROM_33[($unsigned({{(64-7) {1'b0}},a_31}))];
+      c$case_alt_129 <= ROM_33[($unsigned({{(64-7) {1'b0}},a_31}))];
     end
   end
   // romFile end
@@ -14603,7 +16479,7 @@ module decoder_prefill_fault_latekv
   assign eta2_24 = {c$xs_app_arg_case_alt_2 & (c$xs_app_arg_app_arg_2 == 4'd1),
                     addr_1};
 
-  assign result_140 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_121};
+  assign result_141 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_130};
 
   assign en_30 = eta2_24[7:7];
 
@@ -14618,7 +16494,7 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : decoder_prefill_fault_latekv_romFile_34
     if (en_30) begin
-      c$case_alt_121 <= ROM_34[($unsigned({{(64-7) {1'b0}},a_32}))];
+      c$case_alt_130 <= ROM_34[($unsigned({{(64-7) {1'b0}},a_32}))];
     end
   end
   // romFile end
@@ -14626,7 +16502,7 @@ module decoder_prefill_fault_latekv
   assign eta2_25 = {c$xs_app_arg_case_alt_2 & (c$xs_app_arg_app_arg_2 == 4'd0),
                     addr_1};
 
-  assign result_141 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_122};
+  assign result_142 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_131};
 
   assign en_31 = eta2_25[7:7];
 
@@ -14641,14 +16517,14 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : decoder_prefill_fault_latekv_romFile_35
     if (en_31) begin
-      c$case_alt_122 <= ROM_35[($unsigned({{(64-7) {1'b0}},a_33}))];
+      c$case_alt_131 <= ROM_35[($unsigned({{(64-7) {1'b0}},a_33}))];
     end
   end
   // romFile end
 
-  assign c$bv_94 = nxt_1[979:977];
+  assign c$bv_98 = nxt_1[1090:1088];
 
-  assign c$xs_app_arg_app_arg_2 = {{(4-3) {1'b0}},nxt_1[979:977]};
+  assign c$xs_app_arg_app_arg_2 = {{(4-3) {1'b0}},nxt_1[1090:1088]};
 
   always @(*) begin
     case(c$xs_app_arg_case_scrut_2)
@@ -14657,43 +16533,43 @@ module decoder_prefill_fault_latekv
     endcase
   end
 
-  assign c$dtt_rhs_52 = nxt_1[1140:1136];
+  assign c$dtt_rhs_52 = nxt_1[1289:1285];
 
   assign c$xs_app_arg_case_scrut_2 = $unsigned(c$dtt_rhs_52);
 
-  assign addr_selection_7 = nxt_1[1140:1136];
+  assign addr_selection_7 = nxt_1[1289:1285];
 
-  assign c$bv_95 = nxt_1[1130:1125];
+  assign c$bv_99 = nxt_1[1279:1274];
 
-  assign c$bv_96 = nxt_1[1124:1117];
+  assign c$bv_100 = nxt_1[1273:1266];
 
-  assign c$bv_97 = macN_1[39:32];
+  assign c$bv_101 = macN_1[39:32];
 
   always @(*) begin
     case(addr_selection_7)
-      5'b00001 : addr_1 = {{(7-6) {1'b0}},nxt_1[1130:1125]};
-      5'b00100 : addr_1 = c$bv_96[0+:7];
-      5'b00110 : addr_1 = c$bv_97[0+:7];
+      5'b00001 : addr_1 = {{(7-6) {1'b0}},nxt_1[1279:1274]};
+      5'b00100 : addr_1 = c$bv_100[0+:7];
+      5'b00110 : addr_1 = c$bv_101[0+:7];
       default : addr_1 = 7'd0;
     endcase
   end
 
-  assign wr_2 = result_98[198:0];
+  assign wr_2 = result_99[198:0];
 
-  assign result_142 = {ds_15,   ds1_7,   ds2_3,
+  assign result_143 = {ds_15,   ds1_7,   ds2_3,
                        ds3_1,   ds4_1,   ds5_1,   ds6_1,   ds7_1,
                        ds8_1,   ds9_1,   ds10_1,   ds11_1,   ds12_1,
                        ds13_1,   ds14_1,   ds15_1,   ds16_1,
                        ds17_1,   ds18_1,   ds19_1,   ds20_1,
                        ds21_1,   ds22_1,   ds23_1,   ds24_1,
-                       ds25_1};
+                       ds25_1,   ds26_1,   ds27_1,   ds28_1};
 
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds_15_register
     if ( rst) begin
       ds_15 <= 5'd0;
     end else begin
-      ds_15 <= nxt_1[1140:1136];
+      ds_15 <= nxt_1[1289:1285];
     end
   end
   // register end
@@ -14703,7 +16579,7 @@ module decoder_prefill_fault_latekv
     if ( rst) begin
       ds1_7 <= 1'd0;
     end else begin
-      ds1_7 <= nxt_1[1135:1135];
+      ds1_7 <= nxt_1[1284:1284];
     end
   end
   // register end
@@ -14713,7 +16589,7 @@ module decoder_prefill_fault_latekv
     if ( rst) begin
       ds2_3 <= 4'd0;
     end else begin
-      ds2_3 <= nxt_1[1134:1131];
+      ds2_3 <= nxt_1[1283:1280];
     end
   end
   // register end
@@ -14723,7 +16599,7 @@ module decoder_prefill_fault_latekv
     if ( rst) begin
       ds3_1 <= 6'd0;
     end else begin
-      ds3_1 <= nxt_1[1130:1125];
+      ds3_1 <= nxt_1[1279:1274];
     end
   end
   // register end
@@ -14733,7 +16609,7 @@ module decoder_prefill_fault_latekv
     if ( rst) begin
       ds4_1 <= 8'd0;
     end else begin
-      ds4_1 <= nxt_1[1124:1117];
+      ds4_1 <= nxt_1[1273:1266];
     end
   end
   // register end
@@ -14743,7 +16619,7 @@ module decoder_prefill_fault_latekv
     if ( rst) begin
       ds5_1 <= 2'd0;
     end else begin
-      ds5_1 <= nxt_1[1116:1115];
+      ds5_1 <= nxt_1[1265:1264];
     end
   end
   // register end
@@ -14753,7 +16629,7 @@ module decoder_prefill_fault_latekv
     if ( rst) begin
       ds6_1 <= 64'sd0;
     end else begin
-      ds6_1 <= $signed(nxt_1[1114:1051]);
+      ds6_1 <= $signed(nxt_1[1263:1200]);
     end
   end
   // register end
@@ -14763,7 +16639,7 @@ module decoder_prefill_fault_latekv
     if ( rst) begin
       ds7_1 <= 32'sd0;
     end else begin
-      ds7_1 <= $signed(nxt_1[1050:1019]);
+      ds7_1 <= $signed(nxt_1[1199:1168]);
     end
   end
   // register end
@@ -14771,9 +16647,9 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds8_1_register
     if ( rst) begin
-      ds8_1 <= 32'd0;
+      ds8_1 <= 6'sd0;
     end else begin
-      ds8_1 <= nxt_1[1018:987];
+      ds8_1 <= $signed(nxt_1[1167:1162]);
     end
   end
   // register end
@@ -14781,9 +16657,9 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds9_1_register
     if ( rst) begin
-      ds9_1 <= 7'sd0;
+      ds9_1 <= 32'sd0;
     end else begin
-      ds9_1 <= $signed(nxt_1[986:980]);
+      ds9_1 <= $signed(nxt_1[1161:1130]);
     end
   end
   // register end
@@ -14791,9 +16667,9 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds10_1_register
     if ( rst) begin
-      ds10_1 <= 3'd0;
+      ds10_1 <= 32'd0;
     end else begin
-      ds10_1 <= nxt_1[979:977];
+      ds10_1 <= nxt_1[1129:1098];
     end
   end
   // register end
@@ -14801,9 +16677,9 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds11_1_register
     if ( rst) begin
-      ds11_1 <= 8'd0;
+      ds11_1 <= 7'sd0;
     end else begin
-      ds11_1 <= nxt_1[976:969];
+      ds11_1 <= $signed(nxt_1[1097:1091]);
     end
   end
   // register end
@@ -14811,9 +16687,9 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds12_1_register
     if ( rst) begin
-      ds12_1 <= 8'd0;
+      ds12_1 <= 3'd0;
     end else begin
-      ds12_1 <= nxt_1[968:961];
+      ds12_1 <= nxt_1[1090:1088];
     end
   end
   // register end
@@ -14821,9 +16697,9 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds13_1_register
     if ( rst) begin
-      ds13_1 <= 32'sd0;
+      ds13_1 <= 8'd0;
     end else begin
-      ds13_1 <= $signed(nxt_1[960:929]);
+      ds13_1 <= nxt_1[1087:1080];
     end
   end
   // register end
@@ -14831,9 +16707,9 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds14_1_register
     if ( rst) begin
-      ds14_1 <= 2'd0;
+      ds14_1 <= 8'd0;
     end else begin
-      ds14_1 <= nxt_1[928:927];
+      ds14_1 <= nxt_1[1079:1072];
     end
   end
   // register end
@@ -14841,9 +16717,9 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds15_1_register
     if ( rst) begin
-      ds15_1 <= 32'd0;
+      ds15_1 <= 32'sd0;
     end else begin
-      ds15_1 <= nxt_1[926:895];
+      ds15_1 <= $signed(nxt_1[1071:1040]);
     end
   end
   // register end
@@ -14851,10 +16727,9 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds16_1_register
     if ( rst) begin
-      ds16_1 <= {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0};
+      ds16_1 <= 2'd0;
     end else begin
-      ds16_1 <= nxt_1[894:767];
+      ds16_1 <= nxt_1[1039:1038];
     end
   end
   // register end
@@ -14862,9 +16737,9 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds17_1_register
     if ( rst) begin
-      ds17_1 <= 7'sd0;
+      ds17_1 <= 32'd0;
     end else begin
-      ds17_1 <= $signed(nxt_1[766:760]);
+      ds17_1 <= nxt_1[1037:1006];
     end
   end
   // register end
@@ -14875,7 +16750,7 @@ module decoder_prefill_fault_latekv
       ds18_1 <= {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
    8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0};
     end else begin
-      ds18_1 <= nxt_1[759:632];
+      ds18_1 <= nxt_1[1005:878];
     end
   end
   // register end
@@ -14885,7 +16760,7 @@ module decoder_prefill_fault_latekv
     if ( rst) begin
       ds19_1 <= 7'sd0;
     end else begin
-      ds19_1 <= $signed(nxt_1[631:625]);
+      ds19_1 <= $signed(nxt_1[877:871]);
     end
   end
   // register end
@@ -14893,9 +16768,10 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds20_1_register
     if ( rst) begin
-      ds20_1 <= 2'd0;
+      ds20_1 <= {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
+   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0};
     end else begin
-      ds20_1 <= nxt_1[624:623];
+      ds20_1 <= nxt_1[870:743];
     end
   end
   // register end
@@ -14903,9 +16779,9 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds21_1_register
     if ( rst) begin
-      ds21_1 <= 4'd0;
+      ds21_1 <= 7'sd0;
     end else begin
-      ds21_1 <= nxt_1[622:619];
+      ds21_1 <= $signed(nxt_1[742:736]);
     end
   end
   // register end
@@ -14913,11 +16789,9 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds22_1_register
     if ( rst) begin
-      ds22_1 <= {32'sd0,   32'sd0,   {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-                        32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-                        32'sd0,   32'sd0,   32'sd0,   32'sd0}};
+      ds22_1 <= 2'd0;
     end else begin
-      ds22_1 <= nxt_1[618:43];
+      ds22_1 <= nxt_1[735:734];
     end
   end
   // register end
@@ -14925,9 +16799,9 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds23_1_register
     if ( rst) begin
-      ds23_1 <= 5'd0;
+      ds23_1 <= 4'd0;
     end else begin
-      ds23_1 <= nxt_1[42:38];
+      ds23_1 <= nxt_1[733:730];
     end
   end
   // register end
@@ -14935,9 +16809,11 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds24_1_register
     if ( rst) begin
-      ds24_1 <= 32'sd0;
+      ds24_1 <= {32'sd0,   32'sd0,   {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                        32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                        32'sd0,   32'sd0,   32'sd0,   32'sd0}};
     end else begin
-      ds24_1 <= $signed(nxt_1[37:6]);
+      ds24_1 <= nxt_1[729:154];
     end
   end
   // register end
@@ -14945,9 +16821,39 @@ module decoder_prefill_fault_latekv
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds25_1_register
     if ( rst) begin
-      ds25_1 <= 6'd0;
+      ds25_1 <= 5'd0;
     end else begin
-      ds25_1 <= nxt_1[5:0];
+      ds25_1 <= nxt_1[153:149];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds26_1_register
+    if ( rst) begin
+      ds26_1 <= 32'sd0;
+    end else begin
+      ds26_1 <= $signed(nxt_1[148:117]);
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds27_1_register
+    if ( rst) begin
+      ds27_1 <= 6'd0;
+    end else begin
+      ds27_1 <= nxt_1[116:111];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds28_1_register
+    if ( rst) begin
+      ds28_1 <= {32'd0,   32'd0,   42'd0,   5'd0};
+    end else begin
+      ds28_1 <= nxt_1[110:0];
     end
   end
   // register end
@@ -14962,31 +16868,31 @@ module decoder_prefill_fault_latekv
     wire [2053:0] map_in_6;
     assign map_in_6 = c$vec_20[i_42*2054+:2054];
     wire [1:0] map_out_6;
-    wire  c$app_arg_74;
-    wire [1:0] c$case_alt_130;
+    wire  c$app_arg_92;
+    wire [1:0] c$case_alt_139;
     // src/LlamaDv/Prefill.hs:(195,1)-(203,18)
     wire  rdy;
     // src/LlamaDv/Prefill.hs:(195,1)-(203,18)
     wire [2052:0] slot;
-    assign map_out_6 = c$case_alt_130;
+    assign map_out_6 = c$case_alt_139;
 
-    assign c$app_arg_74 = slot[2052:2052] ? 1'b1 : 1'b0;
+    assign c$app_arg_92 = slot[2052:2052] ? 1'b1 : 1'b0;
 
-    assign c$case_alt_130 = {c$app_arg_74,   rdy};
+    assign c$case_alt_139 = {c$app_arg_92,   rdy};
 
     assign rdy = map_in_6[2053:2053];
 
     assign slot = map_in_6[2052:0];
 
 
-    assign c$app_arg_70[i_42*2+:2] = map_out_6;
+    assign c$app_arg_88[i_42*2+:2] = map_out_6;
   end
   endgenerate
   // map end
 
-  assign result_143 = {result_10[2053:2053],
-                       result_63[2058:0],   c$app_arg_70,
-                       {result_14[286:0],   result_96[286:0]}};
+  assign result_144 = {result_10[2053:2053],
+                       result_63[2058:0],   c$app_arg_88,
+                       {result_14[286:0],   result_97[286:0]}};
 
   assign b2 = result_61[2052:0];
 

@@ -50,59 +50,63 @@ module decoder_small
   wire [520:0] result_1;
   reg [31:0] result_2;
   reg  c$case_alt_0;
-  // src/LlamaDv/Decoder.hs:(504,1)-(514,34)
+  // src/LlamaDv/Decoder.hs:(562,1)-(572,34)
   reg [31:0] c$cycNext_case_alt;
-  // src/LlamaDv/Decoder.hs:(504,1)-(514,34)
+  // src/LlamaDv/Decoder.hs:(562,1)-(572,34)
   reg [31:0] n;
-  // src/LlamaDv/Decoder.hs:(504,1)-(514,34)
+  // src/LlamaDv/Decoder.hs:(562,1)-(572,34)
   reg [31:0] c$cycNext_case_alt_0;
-  // src/LlamaDv/Decoder.hs:(504,1)-(514,34)
+  // src/LlamaDv/Decoder.hs:(562,1)-(572,34)
   wire [31:0] c$cycNext_case_alt_1;
   reg  c$case_alt_1;
   reg  c$case_alt_2;
-  // src/LlamaDv/Decoder.hs:(504,1)-(514,34)
+  // src/LlamaDv/Decoder.hs:(562,1)-(572,34)
   wire [2047:0] c$logits_case_alt;
-  // src/LlamaDv/Decoder.hs:(504,1)-(514,34)
+  // src/LlamaDv/Decoder.hs:(562,1)-(572,34)
   reg [2047:0] logits;
-  // src/LlamaDv/Decoder.hs:(504,1)-(514,34)
+  // src/LlamaDv/Decoder.hs:(562,1)-(572,34)
   reg [2047:0] c$logits_case_alt_0;
-  // src/LlamaDv/Decoder.hs:413:1-10
+  // src/LlamaDv/Decoder.hs:468:1-10
   wire signed [31:0] l;
-  // src/LlamaDv/Decoder.hs:(504,1)-(514,34)
+  // src/LlamaDv/Decoder.hs:(562,1)-(572,34)
   wire signed [63:0] c$logits_case_scrut;
-  // src/LlamaDv/Decoder.hs:(504,1)-(514,34)
-  wire [1140:0] nxt;
-  reg [1616:0] result_3;
-  wire [1616:0] c$case_alt_3;
-  wire [1616:0] c$case_alt_4;
-  reg [1140:0] c$app_arg_2;
+  // src/LlamaDv/Decoder.hs:(562,1)-(572,34)
+  wire [1289:0] nxt;
+  reg [1765:0] result_3;
+  wire [1765:0] c$case_alt_3;
+  wire [1765:0] c$case_alt_4;
+  reg [1289:0] c$app_arg_2;
+  wire [1765:0] c$case_alt_5;
+  wire signed [31:0] c$app_arg_3;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_1;
-  wire signed [31:0] c$case_alt_5;
+  wire signed [31:0] c$case_alt_6;
   wire signed [31:0] result_4;
-  wire [1140:0] c$app_arg_3;
-  reg [1140:0] c$case_alt_6;
-  wire [1140:0] c$case_alt_7;
-  reg [1140:0] c$app_arg_4;
-  reg [1140:0] c$case_alt_8;
-  wire [4:0] c$case_alt_9;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  wire [1289:0] c$app_arg_4;
+  reg [1289:0] c$case_alt_7;
+  wire [1289:0] c$case_alt_8;
+  reg [1289:0] c$app_arg_5;
+  reg [1289:0] c$case_alt_9;
+  reg [1289:0] c$case_alt_10;
+  wire [110:0] c$app_arg_6;
+  wire [4:0] c$case_alt_11;
+  // src/LlamaDv/Decoder.hs:334:1-4
   wire  grew;
-  // src/LlamaDv/Decoder.hs:301:1-4
-  wire [576:0] ds27;
-  wire [4:0] c$app_arg_5;
-  wire [1616:0] result_5;
-  reg signed [6:0] c$app_arg_6;
-  wire [1616:0] result_6;
-  reg [1616:0] c$case_alt_10;
-  wire [5:0] c$app_arg_7;
-  reg [1140:0] c$app_arg_8;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  // src/LlamaDv/Decoder.hs:334:1-4
+  wire [576:0] ds30;
+  wire [4:0] c$app_arg_7;
+  wire [1765:0] result_5;
+  reg signed [6:0] c$app_arg_8;
+  wire [1765:0] result_6;
+  reg [1765:0] c$case_alt_12;
+  wire [5:0] c$app_arg_9;
+  reg [1289:0] c$app_arg_10;
+  // src/LlamaDv/Decoder.hs:334:1-4
   wire [127:0] \pm' ;
-  wire signed [7:0] c$case_alt_11;
+  wire signed [7:0] c$case_alt_13;
   wire signed [7:0] result_7;
   wire signed [63:0] c$sat8Out_app_arg;
-  wire [5:0] c$case_alt_12;
+  wire [5:0] c$case_alt_14;
   wire [5:0] result_8;
   reg signed [63:0] result_9;
   // src/LlamaDv/Numerics.hs:51:1-4
@@ -119,32 +123,32 @@ module decoder_small
   wire signed [63:0] c$wild1_app_arg_1;
   // src/LlamaDv/Numerics.hs:44:1-5
   wire signed [15:0] s;
-  wire [5:0] c$case_alt_13;
+  wire [5:0] c$case_alt_15;
   wire [5:0] result_10;
   wire signed [63:0] c$sat8Out_app_arg_0;
   // src/LlamaDv/Numerics.hs:99:1-9
   wire signed [15:0] sh;
-  wire [198:0] c$app_arg_9;
-  wire signed [31:0] c$app_arg_10;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  wire [198:0] c$app_arg_11;
+  wire signed [31:0] c$app_arg_12;
+  // src/LlamaDv/Decoder.hs:334:1-4
   wire [6:0] e;
-  reg [6:0] c$app_arg_11;
-  reg [1140:0] result_11;
-  reg [1140:0] c$case_alt_14;
-  reg [1140:0] c$case_alt_15;
-  reg [1140:0] c$app_arg_12;
-  wire [198:0] c$app_arg_13;
+  reg [6:0] c$app_arg_13;
+  reg [1289:0] result_11;
+  reg [1289:0] c$case_alt_16;
+  reg [1289:0] c$case_alt_17;
+  reg [1289:0] c$app_arg_14;
+  wire [198:0] c$app_arg_15;
   reg [198:0] result_12;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [15:0] s_0;
-  wire signed [31:0] c$case_alt_16;
+  wire signed [31:0] c$case_alt_18;
   wire signed [31:0] result_13;
   wire signed [63:0] c$sat32Out_case_alt;
   wire signed [63:0] c$sat32Out_app_arg;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] c$wild1_app_arg_2;
   wire signed [63:0] c$sat32Out_app_arg_0;
-  wire [5:0] c$case_alt_17;
+  wire [5:0] c$case_alt_19;
   wire [5:0] result_14;
   reg signed [63:0] result_15;
   // src/LlamaDv/Numerics.hs:51:1-4
@@ -158,62 +162,76 @@ module decoder_small
   wire signed [63:0] c$sat32Out_app_arg_1;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_4;
-  wire [1140:0] c$app_arg_14;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  wire [1289:0] c$app_arg_16;
+  // src/LlamaDv/Decoder.hs:334:1-4
   wire  c$lastCol_case_alt;
-  wire [6:0] c$app_arg_15;
-  reg [1140:0] c$app_arg_16;
+  wire [6:0] c$app_arg_17;
+  reg [1289:0] c$app_arg_18;
   wire [31:0] result_16;
-  wire signed [31:0] c$app_arg_17;
-  reg [1140:0] result_17;
-  reg [1140:0] c$app_arg_18;
-  wire [1140:0] result_18;
-  reg [1140:0] c$step_$jOut;
-  wire [1140:0] c$step_$jOut_app_arg;
+  reg [1289:0] result_17;
+  wire signed [63:0] c$app_arg_19;
+  wire signed [63:0] c$app_arg_20;
+  // src/LlamaDv/Decoder.hs:334:1-4
+  wire signed [63:0] y0;
+  // src/LlamaDv/Decoder.hs:334:1-4
+  wire signed [15:0] sh_0;
+  // src/LlamaDv/Decoder.hs:334:1-4
+  wire [143:0] ds30_0;
+  wire signed [31:0] c$app_arg_21;
+  wire signed [63:0] c$app_arg_22;
+  wire signed [63:0] c$app_arg_23;
+  reg [1289:0] result_18;
+  reg [1289:0] c$app_arg_24;
+  wire [1289:0] result_19;
+  reg [1289:0] c$step_$jOut;
+  wire [1289:0] c$step_$jOut_app_arg;
   wire [5:0] c$step_$jOut_app_arg_0;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  // src/LlamaDv/Decoder.hs:334:1-4
   wire [7:0] step10;
   wire signed [63:0] c$sumSquareOut;
   reg [15:0] c$matrixShapeOut;
   reg [2:0] c$matrixShapeOut_app_arg;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  // src/LlamaDv/Decoder.hs:334:1-4
   wire [2:0] k;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  // src/LlamaDv/Decoder.hs:334:1-4
   reg [2:0] k_0;
+  wire [110:0] c$recipStartLargeOut;
+  wire signed [31:0] c$siluDenOut;
   // src/LlamaDv/Numerics.hs:93:1-8
   wire signed [15:0] y;
-  wire signed [6:0] result_19;
-  wire signed [6:0] c$case_alt_18;
-  wire [191:0] c$app_arg_19;
-  wire [31:0] c$app_arg_20;
-  wire [5:0] result_20;
+  wire signed [6:0] result_20;
+  wire signed [6:0] c$case_alt_20;
+  wire [191:0] c$app_arg_25;
+  wire [31:0] c$app_arg_26;
+  wire [5:0] result_21;
   reg [31:0] c$quantExpOut_app_arg;
-  reg [31:0] result_21;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  reg [31:0] result_22;
+  // src/LlamaDv/Decoder.hs:334:1-4
   wire [31:0] c$mx_case_alt;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  // src/LlamaDv/Decoder.hs:334:1-4
   wire [31:0] c$mx_case_alt_0;
   wire [31:0] c$absUOut;
   reg signed [31:0] c$absUOut_app_arg;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  // src/LlamaDv/Decoder.hs:334:1-4
   wire signed [31:0] o;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  // src/LlamaDv/Decoder.hs:334:1-4
   wire signed [31:0] o_0;
   reg signed [31:0] c$absUOut_case_alt;
-  // src/LlamaDv/Decoder.hs:301:1-4
+  // src/LlamaDv/Decoder.hs:334:1-4
   wire signed [31:0] o_1;
-  reg [1142:0] c$tupIn;
-  wire [269:0] result_22;
-  // src/LlamaDv/Decoder.hs:(504,1)-(514,34)
+  reg [1291:0] c$tupIn;
+  wire [110:0] c$recipNextOut;
+  wire [269:0] result_23;
+  // src/LlamaDv/Decoder.hs:(562,1)-(572,34)
   wire [276:0] kvWr_0;
-  // src/LlamaDv/Decoder.hs:238:1-6
+  // src/LlamaDv/Decoder.hs:269:1-6
   wire [1:0] kvh;
-  wire [5:0] result_23;
   wire [5:0] result_24;
-  wire signed [6:0] result_25;
-  // src/LlamaDv/Decoder.hs:(474,1)-(477,56)
+  wire [5:0] result_25;
+  wire signed [6:0] result_26;
+  // src/LlamaDv/Decoder.hs:(532,1)-(535,56)
   wire [104:0] xs;
-  // src/LlamaDv/Decoder.hs:(474,1)-(477,56)
+  // src/LlamaDv/Decoder.hs:(532,1)-(535,56)
   reg [3:0] c$i1_case_alt;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2;
@@ -221,135 +239,135 @@ module decoder_small
   wire  en;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a;
-  reg [6:0] c$case_alt_19;
+  reg [6:0] c$case_alt_21;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_0;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_0;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_0;
-  reg [6:0] c$case_alt_20;
+  reg [6:0] c$case_alt_22;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_1;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_1;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_1;
-  reg [6:0] c$case_alt_21;
+  reg [6:0] c$case_alt_23;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_2;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_2;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_2;
-  reg [6:0] c$case_alt_22;
+  reg [6:0] c$case_alt_24;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_3;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_3;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_3;
-  reg [6:0] c$case_alt_23;
+  reg [6:0] c$case_alt_25;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_4;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_4;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_4;
-  reg [6:0] c$case_alt_24;
+  reg [6:0] c$case_alt_26;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_5;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_5;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_5;
-  reg [6:0] c$case_alt_25;
+  reg [6:0] c$case_alt_27;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_6;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_6;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_6;
-  reg [6:0] c$case_alt_26;
+  reg [6:0] c$case_alt_28;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_7;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_7;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_7;
-  reg [6:0] c$case_alt_27;
+  reg [6:0] c$case_alt_29;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_8;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_8;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_8;
-  reg [6:0] c$case_alt_28;
+  reg [6:0] c$case_alt_30;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_9;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_9;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_9;
-  reg [6:0] c$case_alt_29;
+  reg [6:0] c$case_alt_31;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_10;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_10;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_10;
-  reg [6:0] c$case_alt_30;
+  reg [6:0] c$case_alt_32;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_11;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_11;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_11;
-  reg [6:0] c$case_alt_31;
+  reg [6:0] c$case_alt_33;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_12;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_12;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_12;
-  reg [6:0] c$case_alt_32;
+  reg [6:0] c$case_alt_34;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_13;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_13;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_13;
-  reg [6:0] c$case_alt_33;
-  // src/LlamaDv/Decoder.hs:(474,1)-(477,56)
+  reg [6:0] c$case_alt_35;
+  // src/LlamaDv/Decoder.hs:(532,1)-(535,56)
   reg [3:0] c$xs_app_arg_case_alt;
-  // src/LlamaDv/Decoder.hs:(474,1)-(477,56)
+  // src/LlamaDv/Decoder.hs:(532,1)-(535,56)
   reg  c$xs_app_arg_case_alt_0;
-  // src/LlamaDv/Decoder.hs:(474,1)-(477,56)
+  // src/LlamaDv/Decoder.hs:(532,1)-(535,56)
   wire signed [63:0] c$xs_app_arg_case_scrut;
-  wire signed [31:0] result_26;
-  // src/LlamaDv/Decoder.hs:(504,1)-(514,34)
+  wire signed [31:0] result_27;
+  // src/LlamaDv/Decoder.hs:(562,1)-(572,34)
   wire [159:0] xs_0;
-  reg [31:0] c$case_alt_34;
-  reg [31:0] c$case_alt_35;
   reg [31:0] c$case_alt_36;
   reg [31:0] c$case_alt_37;
-  // src/LlamaDv/Decoder.hs:(504,1)-(514,34)
-  reg  c$xs_app_arg_case_alt_1;
   reg [31:0] c$case_alt_38;
-  // src/LlamaDv/Decoder.hs:(504,1)-(514,34)
+  reg [31:0] c$case_alt_39;
+  // src/LlamaDv/Decoder.hs:(562,1)-(572,34)
+  reg  c$xs_app_arg_case_alt_1;
+  reg [31:0] c$case_alt_40;
+  // src/LlamaDv/Decoder.hs:(562,1)-(572,34)
   reg [2:0] i1;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [15:0] s_1;
-  wire signed [31:0] c$case_alt_39;
-  wire signed [31:0] result_27;
+  wire signed [31:0] c$case_alt_41;
+  wire signed [31:0] result_28;
   wire signed [63:0] c$sat32Out_case_alt_0;
   wire signed [63:0] c$sat32Out_app_arg_2;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] c$wild1_app_arg_5;
   wire signed [63:0] c$sat32Out_app_arg_3;
-  wire [5:0] c$case_alt_40;
-  wire [5:0] result_28;
-  reg signed [63:0] result_29;
+  wire [5:0] c$case_alt_42;
+  wire [5:0] result_29;
+  reg signed [63:0] result_30;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] wild1_5;
   // src/LlamaDv/Numerics.hs:51:1-4
@@ -361,282 +379,288 @@ module decoder_small
   wire signed [63:0] c$sat32Out_app_arg_4;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild1_7;
-  // src/LlamaDv/Decoder.hs:408:1-9
+  // src/LlamaDv/Decoder.hs:463:1-9
   wire signed [6:0] e_0;
-  // src/LlamaDv/Decoder.hs:(504,1)-(514,34)
+  // src/LlamaDv/Decoder.hs:(562,1)-(572,34)
   wire signed [7:0] c$ds1_case_alt;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_14;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_14;
-  reg [6:0] c$case_alt_41;
-  wire [511:0] result_30;
-  // src/LlamaDv/Decoder.hs:408:1-9
+  reg [6:0] c$case_alt_43;
+  wire [511:0] result_31;
+  // src/LlamaDv/Decoder.hs:463:1-9
   wire [511:0] c$ds_app_arg;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_15;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_15;
-  reg [511:0] c$case_alt_42;
+  reg [511:0] c$case_alt_44;
   // src/LlamaDv/Memories.hs:52:1-53
   wire [7:0] rd;
   // src/LlamaDv/Memories.hs:52:1-53
   reg  c$rd_case_alt;
   // src/LlamaDv/Memories.hs:52:1-53
   wire signed [63:0] c$rd_case_scrut;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire  c$ds1_app_arg;
-  reg signed [31:0] result_31;
-  // src/LlamaDv/Decoder.hs:451:1-126
-  wire  c$ds2_app_arg;
   reg signed [31:0] result_32;
-  // src/LlamaDv/Decoder.hs:451:1-126
-  wire  c$ds3_app_arg;
+  // src/LlamaDv/Decoder.hs:509:1-126
+  wire  c$ds2_app_arg;
   reg signed [31:0] result_33;
-  // src/LlamaDv/Decoder.hs:451:1-126
-  wire  c$ds4_app_arg;
+  // src/LlamaDv/Decoder.hs:509:1-126
+  wire  c$ds3_app_arg;
   reg signed [31:0] result_34;
-  // src/LlamaDv/Decoder.hs:451:1-126
-  wire  c$ds5_app_arg;
+  // src/LlamaDv/Decoder.hs:509:1-126
+  wire  c$ds4_app_arg;
   reg signed [31:0] result_35;
-  wire [159:0] result_36;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
+  wire  c$ds5_app_arg;
+  reg signed [31:0] result_36;
+  wire [159:0] result_37;
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [39:0] x4;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [39:0] x4_0;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [39:0] x4_1;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [39:0] x4_2;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [38:0] eta3;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [37:0] a1;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [38:0] a1_0;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [38:0] a1_1;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [38:0] a1_2;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [38:0] a1_3;
-  wire [33:0] result_37;
-  reg [6:0] result_38;
-  reg [6:0] c$case_alt_43;
-  wire [6:0] c$case_alt_44;
-  wire [6:0] c$case_alt_45;
-  wire [6:0] c$app_arg_21;
+  wire [33:0] result_38;
+  reg [6:0] result_39;
+  reg [6:0] c$case_alt_45;
   reg [6:0] c$case_alt_46;
+  wire [6:0] c$case_alt_47;
+  wire [6:0] c$case_alt_48;
+  wire [6:0] c$app_arg_27;
+  reg [6:0] c$case_alt_49;
   wire signed [63:0] c$case_scrut_0;
   wire [6:0] c$packIndexOut;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [37:0] ds1_0;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [38:0] ds;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [38:0] ds_0;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [38:0] ds_1;
-  // src/LlamaDv/Decoder.hs:451:1-126
+  // src/LlamaDv/Decoder.hs:509:1-126
   wire [38:0] ds_2;
-  // src/LlamaDv/Decoder.hs:(504,1)-(514,34)
+  // src/LlamaDv/Decoder.hs:(562,1)-(572,34)
   wire [47:0] macN;
-  wire [127:0] result_39;
-  wire signed [31:0] result_40;
-  wire [7:0] c$app_arg_22;
-  reg signed [31:0] c$case_alt_47;
-  wire [47:0] c$case_alt_48;
+  wire [127:0] result_40;
+  wire signed [31:0] result_41;
+  wire [7:0] c$app_arg_28;
+  reg signed [31:0] c$case_alt_50;
+  wire [47:0] c$case_alt_51;
   wire signed [63:0] c$case_scrut_1;
-  reg [47:0] c$case_alt_49;
-  // src/LlamaDv/Decoder.hs:(462,1)-(465,61)
+  reg [47:0] c$case_alt_52;
+  // src/LlamaDv/Decoder.hs:(520,1)-(523,61)
   reg [47:0] m;
-  wire [1023:0] result_41;
-  // src/LlamaDv/Decoder.hs:(474,1)-(477,56)
+  wire [1023:0] result_42;
+  // src/LlamaDv/Decoder.hs:(532,1)-(535,56)
   wire [15359:0] xs_1;
-  // src/LlamaDv/Decoder.hs:(474,1)-(477,56)
+  // src/LlamaDv/Decoder.hs:(532,1)-(535,56)
   reg [3:0] c$i1_case_alt_0;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_14;
-  wire [1023:0] result_42;
+  wire [1023:0] result_43;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_16;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_16;
-  reg [511:0] c$case_alt_50;
+  reg [511:0] c$case_alt_53;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_15;
-  wire [1023:0] result_43;
+  wire [1023:0] result_44;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_17;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_17;
-  reg [511:0] c$case_alt_51;
+  reg [511:0] c$case_alt_54;
   // src/LlamaDv/Memories.hs:39:1-78
   wire [7:0] eta1;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_18;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_18;
-  reg [1023:0] c$case_alt_52;
+  reg [1023:0] c$case_alt_55;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_16;
-  wire [1023:0] result_44;
+  wire [1023:0] result_45;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_19;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_19;
-  reg [511:0] c$case_alt_53;
+  reg [511:0] c$case_alt_56;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_17;
-  wire [1023:0] result_45;
+  wire [1023:0] result_46;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_20;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_20;
-  reg [511:0] c$case_alt_54;
+  reg [511:0] c$case_alt_57;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_18;
-  wire [1023:0] result_46;
+  wire [1023:0] result_47;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_21;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_21;
-  reg [511:0] c$case_alt_55;
+  reg [511:0] c$case_alt_58;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_19;
-  wire [1023:0] result_47;
+  wire [1023:0] result_48;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_22;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_22;
-  reg [511:0] c$case_alt_56;
+  reg [511:0] c$case_alt_59;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_20;
-  wire [1023:0] result_48;
+  wire [1023:0] result_49;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_23;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_23;
-  reg [511:0] c$case_alt_57;
+  reg [511:0] c$case_alt_60;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_21;
-  wire [1023:0] result_49;
+  wire [1023:0] result_50;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_24;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_24;
-  reg [511:0] c$case_alt_58;
+  reg [511:0] c$case_alt_61;
   // src/LlamaDv/Memories.hs:39:1-78
   wire [7:0] eta1_0;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_25;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_25;
-  reg [1023:0] c$case_alt_59;
+  reg [1023:0] c$case_alt_62;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_22;
-  wire [1023:0] result_50;
+  wire [1023:0] result_51;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_26;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_26;
-  reg [511:0] c$case_alt_60;
+  reg [511:0] c$case_alt_63;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_23;
-  wire [1023:0] result_51;
+  wire [1023:0] result_52;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_27;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_27;
-  reg [511:0] c$case_alt_61;
+  reg [511:0] c$case_alt_64;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_24;
-  wire [1023:0] result_52;
+  wire [1023:0] result_53;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_28;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_28;
-  reg [511:0] c$case_alt_62;
+  reg [511:0] c$case_alt_65;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_25;
-  wire [1023:0] result_53;
+  wire [1023:0] result_54;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_29;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_29;
-  reg [511:0] c$case_alt_63;
+  reg [511:0] c$case_alt_66;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_26;
-  wire [1023:0] result_54;
+  wire [1023:0] result_55;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_30;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_30;
-  reg [511:0] c$case_alt_64;
-  // src/LlamaDv/Decoder.hs:(474,1)-(477,56)
+  reg [511:0] c$case_alt_67;
+  // src/LlamaDv/Decoder.hs:(532,1)-(535,56)
   reg [3:0] c$xs_app_arg_case_alt_2;
-  // src/LlamaDv/Decoder.hs:(474,1)-(477,56)
+  // src/LlamaDv/Decoder.hs:(532,1)-(535,56)
   reg  c$xs_app_arg_case_alt_3;
-  // src/LlamaDv/Decoder.hs:(474,1)-(477,56)
+  // src/LlamaDv/Decoder.hs:(532,1)-(535,56)
   wire signed [63:0] c$xs_app_arg_case_scrut_0;
-  // src/LlamaDv/Decoder.hs:(504,1)-(514,34)
+  // src/LlamaDv/Decoder.hs:(562,1)-(572,34)
   reg [6:0] addr;
-  wire [511:0] result_55;
-  // src/LlamaDv/Attention.hs:49:1-10
-  wire signed [63:0] r;
-  wire [1140:0] result_56;
-  // src/LlamaDv/Decoder.hs:417:1-103
+  // src/LlamaDv/Decoder.hs:(562,1)-(572,34)
+  wire [511:0] c$fin_case_alt;
+  wire [1289:0] result_56;
+  // src/LlamaDv/Decoder.hs:472:1-103
   reg [4:0] ds_3;
-  // src/LlamaDv/Decoder.hs:417:1-103
+  // src/LlamaDv/Decoder.hs:472:1-103
   reg [0:0] ds1_1;
-  // src/LlamaDv/Decoder.hs:417:1-103
+  // src/LlamaDv/Decoder.hs:472:1-103
   reg [3:0] ds2_0;
-  // src/LlamaDv/Decoder.hs:417:1-103
+  // src/LlamaDv/Decoder.hs:472:1-103
   reg [5:0] ds3;
-  // src/LlamaDv/Decoder.hs:417:1-103
+  // src/LlamaDv/Decoder.hs:472:1-103
   reg [7:0] ds4;
-  // src/LlamaDv/Decoder.hs:417:1-103
+  // src/LlamaDv/Decoder.hs:472:1-103
   reg [1:0] ds5;
-  // src/LlamaDv/Decoder.hs:417:1-103
+  // src/LlamaDv/Decoder.hs:472:1-103
   reg signed [63:0] ds6;
-  // src/LlamaDv/Decoder.hs:417:1-103
+  // src/LlamaDv/Decoder.hs:472:1-103
   reg signed [31:0] ds7;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [31:0] ds8;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg signed [6:0] ds9;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [2:0] ds10;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [7:0] ds11;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [7:0] ds12;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg signed [31:0] ds13;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [1:0] ds14;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [31:0] ds15;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [127:0] ds16;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg signed [6:0] ds17;
-  // src/LlamaDv/Decoder.hs:417:1-103
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg signed [5:0] ds8;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg signed [31:0] ds9;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [31:0] ds10;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg signed [6:0] ds11;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [2:0] ds12;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [7:0] ds13;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [7:0] ds14;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg signed [31:0] ds15;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [1:0] ds16;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [31:0] ds17;
+  // src/LlamaDv/Decoder.hs:472:1-103
   reg [127:0] ds18;
-  // src/LlamaDv/Decoder.hs:417:1-103
+  // src/LlamaDv/Decoder.hs:472:1-103
   reg signed [6:0] ds19;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [1:0] ds20;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [3:0] ds21;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [575:0] ds22;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [4:0] ds23;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg signed [31:0] ds24;
-  // src/LlamaDv/Decoder.hs:417:1-103
-  reg [5:0] ds25;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [127:0] ds20;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg signed [6:0] ds21;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [1:0] ds22;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [3:0] ds23;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [575:0] ds24;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [4:0] ds25;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg signed [31:0] ds26;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [5:0] ds27;
+  // src/LlamaDv/Decoder.hs:472:1-103
+  reg [110:0] ds28;
   wire [4:0] c$dtt_rhs_1;
   wire [4:0] c$cycNext_case_alt_selection_2;
   wire [2079:0] c$logits_case_alt_projection;
@@ -644,133 +668,144 @@ module decoder_small
   wire [4:0] result_selection_4;
   wire [1:0] c$bv;
   wire [7:0] c$app_arg_selection_4;
+  wire [41:0] c$bv_0;
+  wire signed [31:0] c$app_arg_fun_arg;
+  wire signed [63:0] c$app_arg_fun_arg_0;
   wire signed [31:0] c$s;
   wire signed [31:0] c$s_0;
-  wire [2:0] c$case_alt_selection_8;
+  wire [2:0] c$case_alt_selection_9;
   wire [7:0] c$app_arg_selection_8;
-  wire [1:0] c$case_alt_selection_13;
-  wire  ds27_fun_arg;
-  wire [575:0] ds27_fun_arg_0;
-  wire [127:0] ds27_fun_arg_1;
-  wire signed [6:0] ds27_fun_arg_2;
+  wire [1:0] c$case_alt_selection_14;
+  wire [4:0] c$case_alt_selection_18;
+  wire  ds30_fun_arg;
+  wire [575:0] ds30_fun_arg_0;
+  wire [127:0] ds30_fun_arg_1;
+  wire signed [6:0] ds30_fun_arg_2;
   wire [7:0] c$app_arg_selection_12;
-  wire [1:0] c$case_alt_selection_17;
-  wire [3:0] c$bv_0;
-  wire [0:0] c$bv_1;
-  wire [1:0] c$bv_2;
+  wire [1:0] c$case_alt_selection_22;
+  wire [3:0] c$bv_1;
+  wire [0:0] c$bv_2;
+  wire [1:0] c$bv_3;
   wire [1:0] c$app_arg_selection_15;
   wire [135:0] \pm'_projection ;
-  wire [15:0] c$bv_3;
-  wire [5:0] c$i_197;
   wire [15:0] c$bv_4;
+  wire [5:0] c$i_199;
+  wire [15:0] c$bv_5;
   wire signed [6:0] c$s_1;
-  wire [7:0] c$bv_5;
-  wire [3:0] c$app_arg_fun_arg;
-  wire [7:0] c$app_arg_fun_arg_0;
-  wire signed [31:0] c$app_arg_fun_arg_1;
-  wire signed [31:0] c$app_arg_fun_arg_2;
   wire [7:0] c$bv_6;
+  wire [3:0] c$app_arg_fun_arg_1;
+  wire [7:0] c$app_arg_fun_arg_2;
+  wire signed [31:0] c$app_arg_fun_arg_3;
+  wire signed [31:0] c$app_arg_fun_arg_4;
+  wire [7:0] c$bv_7;
   wire [2:0] c$app_arg_selection_19;
   wire [2:0] result_selection_14;
-  wire [7:0] c$case_alt_selection_23;
-  wire [7:0] c$case_alt_selection_26;
+  wire [7:0] c$case_alt_selection_28;
+  wire [7:0] c$case_alt_selection_31;
   wire [2:0] c$app_arg_selection_22;
   wire [2:0] result_selection_17;
-  wire [7:0] c$bv_7;
   wire [7:0] c$bv_8;
+  wire [7:0] c$bv_9;
   wire signed [6:0] c$s_2;
   wire signed [31:0] c$s_3;
   wire signed [31:0] c$s_4;
   wire signed [31:0] c$s_5;
-  wire [15:0] c$bv_9;
-  wire [4:0] c$i_225;
   wire [15:0] c$bv_10;
+  wire [4:0] c$i_227;
+  wire [15:0] c$bv_11;
   wire signed [31:0] c$s_6;
   wire signed [31:0] c$s_7;
-  wire [5:0] c$i_233;
-  wire [7:0] c$bv_11;
+  wire [5:0] c$i_235;
+  wire [7:0] c$bv_12;
   wire [7:0] c$app_arg_selection_27;
-  wire signed [63:0] c$app_arg_fun_arg_3;
   wire [7:0] result_selection_24;
+  wire signed [63:0] c$app_arg_fun_arg_5;
+  wire signed [63:0] ds30_fun_arg_3;
+  wire signed [5:0] c$s_8;
+  wire signed [15:0] c$app_arg_fun_arg_6;
+  wire signed [31:0] c$s_9;
+  wire signed [31:0] c$s_10;
+  wire [7:0] result_selection_27;
   wire [7:0] c$app_arg_selection_30;
   wire [7:0] c$step_$jOut_selection_1;
-  wire [7:0] c$bv_12;
+  wire [7:0] c$bv_13;
   wire signed [63:0] c$sumSquareOut_fun_arg;
   wire signed [31:0] c$sumSquareOut_fun_arg_0;
   wire [4:0] c$matrixShapeOut_app_arg_selection_1;
   wire [1:0] k_selection_1;
+  wire signed [31:0] c$siluDenOut_fun_arg;
   wire [31:0] c$vec;
   wire [4:0] c$quantExpOut_app_arg_selection_1;
-  wire [7:0] result_selection_60;
-  wire [32:0] c$bv_14;
+  wire [7:0] result_selection_63;
+  wire [32:0] c$bv_15;
   wire [4:0] c$absUOut_app_arg_selection_1;
   wire signed [31:0] o_fun_arg;
   wire signed [31:0] o_fun_arg_0;
   wire signed [31:0] o_fun_arg_1;
   wire signed [31:0] o_fun_arg_2;
   wire [1:0] c$absUOut_case_alt_selection_1;
-  wire [7:0] c$i_268;
+  wire [7:0] c$i_276;
   wire [4:0] c$tupIn_selection_1;
-  wire [0:0] c$bv_15;
-  wire [3:0] c$bv_16;
+  wire [110:0] c$recipNextOut_fun_arg;
+  wire [0:0] c$bv_16;
+  wire [3:0] c$bv_17;
   wire [2:0] c$i1_case_alt_selection_1;
-  wire [0:0] c$bv_17;
-  wire [2:0] c$bv_18;
+  wire [0:0] c$bv_18;
+  wire [2:0] c$bv_19;
   wire [2:0] c$xs_app_arg_case_alt_selection_1;
-  wire [0:0] c$bv_19;
-  wire [2:0] c$bv_20;
+  wire [0:0] c$bv_20;
+  wire [2:0] c$bv_21;
   wire [4:0] c$dtt_rhs_7;
   wire [1:0] i1_selection_1;
-  wire [0:0] c$bv_21;
-  wire [1:0] c$bv_22;
-  wire [15:0] c$bv_23;
-  wire [4:0] c$i_303;
+  wire [0:0] c$bv_22;
+  wire [1:0] c$bv_23;
   wire [15:0] c$bv_24;
-  wire [5:0] c$i_311;
-  wire [7:0] c$i_313;
+  wire [4:0] c$i_311;
+  wire [15:0] c$bv_25;
+  wire [5:0] c$i_319;
+  wire [7:0] c$i_321;
   wire [511:0] c$vec_0;
   wire [4:0] c$dtt_rhs_10;
-  wire [5:0] c$i_378;
-  wire [5:0] c$i_379;
-  wire [6:0] c$i_508;
-  wire [6:0] c$i_509;
-  wire [6:0] c$i_638;
-  wire [6:0] c$i_639;
-  wire [6:0] c$i_768;
-  wire [6:0] c$i_769;
-  wire [6:0] c$i_898;
-  wire [6:0] c$i_899;
-  wire [7:0] c$bv_25;
-  wire [1:0] result_selection_66;
-  wire [4:0] c$case_alt_selection_34;
+  wire [5:0] c$i_386;
+  wire [5:0] c$i_387;
+  wire [6:0] c$i_516;
+  wire [6:0] c$i_517;
+  wire [6:0] c$i_646;
+  wire [6:0] c$i_647;
+  wire [6:0] c$i_776;
+  wire [6:0] c$i_777;
+  wire [6:0] c$i_906;
+  wire [6:0] c$i_907;
   wire [7:0] c$bv_26;
+  wire [1:0] result_selection_69;
   wire [7:0] c$bv_27;
+  wire [4:0] c$case_alt_selection_40;
   wire [7:0] c$bv_28;
   wire [7:0] c$bv_29;
-  wire [4:0] c$dtt_rhs_13;
-  wire [1:0] c$bv_30;
+  wire [7:0] c$bv_30;
   wire [7:0] c$bv_31;
+  wire [4:0] c$dtt_rhs_13;
+  wire [1:0] c$bv_32;
+  wire [7:0] c$bv_33;
   wire signed [7:0] result_fun_arg;
   wire signed [6:0] result_fun_arg_0;
   wire signed [31:0] result_fun_arg_1;
-  wire [7:0] c$i_906;
+  wire [7:0] c$i_915;
   wire [1023:0] c$vecFlat;
-  wire [7:0] c$case_alt_selection_39;
+  wire [7:0] c$case_alt_selection_45;
   wire [4:0] c$dtt_rhs_16;
   wire [2:0] c$i1_case_alt_selection_4;
-  wire [0:0] c$bv_32;
-  wire [2:0] c$bv_33;
-  wire [2:0] c$xs_app_arg_case_alt_selection_6;
   wire [0:0] c$bv_34;
   wire [2:0] c$bv_35;
+  wire [2:0] c$xs_app_arg_case_alt_selection_6;
+  wire [0:0] c$bv_36;
+  wire [2:0] c$bv_37;
   wire [4:0] c$dtt_rhs_19;
   wire [4:0] addr_selection_1;
-  wire [5:0] c$bv_36;
-  wire [7:0] c$bv_37;
-  wire [7:0] c$bv_38;
+  wire [5:0] c$bv_38;
+  wire [7:0] c$bv_39;
+  wire [7:0] c$bv_40;
   wire [511:0] c$vec_1;
-  wire [31:0] c$bv_39;
-  wire [40:0] c$bv_40;
   wire [2885:0] result;
 
   assign result = {result_0[2885:2885],
@@ -803,23 +838,23 @@ module decoder_small
   assign kvWr = result_0[797:521];
 
   assign result_0 = {c$case_alt_2,
-                     c$case_alt_1,   result_56[5:0],   logits,
+                     c$case_alt_1,   result_56[116:111],   logits,
                      result_2,   kvWr_0,   result_1};
 
-  assign c$dtt_rhs_1 = result_56[1140:1136];
+  assign c$dtt_rhs_1 = result_56[1289:1285];
 
   assign c$case_scrut = $unsigned(c$dtt_rhs_1);
 
   always @(*) begin
     case(c$case_scrut)
-      64'sd11 : c$case_alt = 1'b1;
+      64'sd13 : c$case_alt = 1'b1;
       default : c$case_alt = 1'b0;
     endcase
   end
 
-  assign result_1 = (c$case_alt & (result_56[1124:1117] == 8'd0)) ? {1'b1,{result_56[1135:1135],
-                                                                           result_56[624:623],   result_56[42:38],
-                                                                           result_55}} : {1'b0,520'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx};
+  assign result_1 = (c$case_alt & (result_56[1273:1266] == 8'd0)) ? {1'b1,{result_56[1284:1284],
+                                                                           result_56[735:734],   result_56[153:149],
+                                                                           c$fin_case_alt}} : {1'b0,520'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx};
 
   // register begin
   always @(posedge clk or  posedge  rst) begin : result_2_register
@@ -833,7 +868,7 @@ module decoder_small
 
   always @(*) begin
     case(c$rd_case_scrut)
-      64'sd17 : c$case_alt_0 = 1'b1;
+      64'sd21 : c$case_alt_0 = 1'b1;
       default : c$case_alt_0 = 1'b0;
     endcase
   end
@@ -855,13 +890,13 @@ module decoder_small
   end
   // register end
 
-  assign c$cycNext_case_alt_selection_2 = result_56[1140:1136];
+  assign c$cycNext_case_alt_selection_2 = result_56[1289:1285];
 
   always @(*) begin
     case(c$cycNext_case_alt_selection_2)
       5'b00000 : c$cycNext_case_alt_0 = c$cycNext_case_alt;
-      5'b10000 : c$cycNext_case_alt_0 = c$cycNext_case_alt_1;
-      5'b10001 : c$cycNext_case_alt_0 = n;
+      5'b10100 : c$cycNext_case_alt_0 = c$cycNext_case_alt_1;
+      5'b10101 : c$cycNext_case_alt_0 = n;
       default : c$cycNext_case_alt_0 = c$cycNext_case_alt_1;
     endcase
   end
@@ -870,7 +905,7 @@ module decoder_small
 
   always @(*) begin
     case(c$logits_case_scrut)
-      64'sd17 : c$case_alt_1 = 1'b1;
+      64'sd21 : c$case_alt_1 = 1'b1;
       default : c$case_alt_1 = 1'b0;
     endcase
   end
@@ -905,98 +940,85 @@ module decoder_small
 
   always @(*) begin
     case(c$logits_case_scrut)
-      64'sd16 : c$logits_case_alt_0 = c$logits_case_alt;
+      64'sd20 : c$logits_case_alt_0 = c$logits_case_alt;
       default : c$logits_case_alt_0 = logits;
     endcase
   end
 
-  assign l = $signed(result_36[95:64]);
+  assign l = $signed(result_37[95:64]);
 
-  assign c$dtt_rhs_4 = result_56[1140:1136];
+  assign c$dtt_rhs_4 = result_56[1289:1285];
 
   assign c$logits_case_scrut = $unsigned(c$dtt_rhs_4);
 
-  assign nxt = result_3[1616:476];
+  assign nxt = result_3[1765:476];
 
-  assign result_selection_4 = result_56[1140:1136];
+  assign result_selection_4 = result_56[1289:1285];
 
-  assign c$bv = result_56[624:623];
+  assign c$bv = result_56[735:734];
 
   always @(*) begin
     case(result_selection_4)
       5'b00000 : result_3 = c$case_alt_4;
-      5'b00001 : result_3 = {c$app_arg_18,
+      5'b00001 : result_3 = {c$app_arg_24,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             {{1'b1,{c$step_$jOut_app_arg_0,   result_27}},
+                             {{1'b1,{c$step_$jOut_app_arg_0,   result_28}},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00010 : result_3 = {result_17,
+      5'b00010 : result_3 = {result_18,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00011 : result_3 = {{5'd4,
-                              result_56[1135:1135],   result_56[1134:1131],
-                              result_56[1130:1125],   8'd0,
-                              result_56[1116:1115],
-                              $signed(result_56[1114:1051]),   c$app_arg_17,
-                              32'd0,   $signed(result_56[986:980]),
-                              result_56[979:977],   result_56[976:969],
-                              result_56[968:961],
-                              $signed(result_56[960:929]),
-                              result_56[928:927],   result_56[926:895],
-                              result_56[894:767],
-                              $signed(result_56[766:760]),
-                              result_56[759:632],
-                              $signed(result_56[631:625]),
-                              result_56[624:623],   result_56[622:619],
-                              result_56[618:43],   result_56[42:38],
-                              $signed(result_56[37:6]),   result_56[5:0]},
+      5'b00011 : result_3 = {result_17,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00100 : result_3 = {c$app_arg_16,
+      5'b00100 : result_3 = {c$app_arg_18,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b1,{c$app_arg_15,   o_0}},
+                              {1'b1,{c$app_arg_17,   o_0}},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
       5'b00101 : result_3 = {{5'd6,
-                              result_56[1135:1135],   result_56[1134:1131],
-                              result_56[1130:1125],   result_56[1124:1117],
-                              result_56[1116:1115],
-                              $signed(result_56[1114:1051]),
-                              $signed(result_56[1050:1019]),
-                              result_56[1018:987],   result_19,   k_0,
+                              result_56[1284:1284],   result_56[1283:1280],
+                              result_56[1279:1274],   result_56[1273:1266],
+                              result_56[1265:1264],
+                              $signed(result_56[1263:1200]),
+                              $signed(result_56[1199:1168]),
+                              $signed(result_56[1167:1162]),
+                              $signed(result_56[1161:1130]),
+                              result_56[1129:1098],   result_20,   k_0,
                               c$matrixShapeOut[15:8],
                               c$matrixShapeOut[7:0],
-                              $signed(result_56[960:929]),
-                              result_56[928:927],   result_56[926:895],
-                              result_56[894:767],
-                              $signed(result_56[766:760]),
-                              result_56[759:632],
-                              $signed(result_56[631:625]),
-                              result_56[624:623],   result_56[622:619],
-                              result_56[618:43],   result_56[42:38],
-                              $signed(result_56[37:6]),   result_56[5:0]},
+                              $signed(result_56[1071:1040]),
+                              result_56[1039:1038],   result_56[1037:1006],
+                              result_56[1005:878],
+                              $signed(result_56[877:871]),
+                              result_56[870:743],
+                              $signed(result_56[742:736]),
+                              result_56[735:734],   result_56[733:730],
+                              result_56[729:154],   result_56[153:149],
+                              $signed(result_56[148:117]),
+                              result_56[116:111],   c$recipNextOut},
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00110 : result_3 = {c$app_arg_14,
+      5'b00110 : result_3 = {c$app_arg_16,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             c$app_arg_13};
-      5'b00111 : result_3 = {c$app_arg_12,
+                             c$app_arg_15};
+      5'b00111 : result_3 = {c$app_arg_14,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1005,102 +1027,176 @@ module decoder_small
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
       5'b01000 : result_3 = {result_11,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             c$app_arg_9};
+                             c$app_arg_11};
       5'b01001 : result_3 = result_5;
-      5'b01010 : result_3 = {{c$app_arg_5,
-                              result_56[1135:1135],   result_56[1134:1131],
-                              result_56[1130:1125],   result_56[1124:1117],
-                              result_56[1116:1115],
-                              $signed(result_56[1114:1051]),
-                              $signed(result_56[1050:1019]),
-                              result_56[1018:987],
-                              $signed(result_56[986:980]),
-                              result_56[979:977],   result_56[976:969],
-                              result_56[968:961],
-                              $signed(result_56[960:929]),
-                              result_56[928:927],   result_56[926:895],
-                              result_56[894:767],
-                              $signed(result_56[766:760]),
-                              result_56[759:632],
-                              $signed(result_56[631:625]),
-                              result_56[624:623],
-                              result_56[622:619] + 4'd1,   ds27[576:1],
-                              result_56[42:38] + c$case_alt_9,
-                              $signed(result_56[37:6]),   result_56[5:0]},
+      5'b01010 : result_3 = {{c$app_arg_7,
+                              result_56[1284:1284],   result_56[1283:1280],
+                              result_56[1279:1274],   result_56[1273:1266],
+                              result_56[1265:1264],
+                              $signed(result_56[1263:1200]),
+                              $signed(result_56[1199:1168]),
+                              $signed(result_56[1167:1162]),
+                              $signed(result_56[1161:1130]),
+                              result_56[1129:1098],
+                              $signed(result_56[1097:1091]),
+                              result_56[1090:1088],   result_56[1087:1080],
+                              result_56[1079:1072],
+                              $signed(result_56[1071:1040]),
+                              result_56[1039:1038],   result_56[1037:1006],
+                              result_56[1005:878],
+                              $signed(result_56[877:871]),
+                              result_56[870:743],
+                              $signed(result_56[742:736]),
+                              result_56[735:734],
+                              result_56[733:730] + 4'd1,   ds30[576:1],
+                              result_56[153:149] + c$case_alt_11,
+                              $signed(result_56[148:117]),
+                              result_56[116:111],   c$recipNextOut},
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01011 : result_3 = {c$app_arg_4,
+      5'b01011 : result_3 = {{5'd12,
+                              result_56[1284:1284],   result_56[1283:1280],
+                              result_56[1279:1274],   result_56[1273:1266],
+                              result_56[1265:1264],
+                              $signed(result_56[1263:1200]),
+                              $signed(result_56[1199:1168]),
+                              $signed(result_56[1167:1162]),
+                              $signed(result_56[1161:1130]),
+                              result_56[1129:1098],
+                              $signed(result_56[1097:1091]),
+                              result_56[1090:1088],   result_56[1087:1080],
+                              result_56[1079:1072],
+                              $signed(result_56[1071:1040]),
+                              result_56[1039:1038],   result_56[1037:1006],
+                              result_56[1005:878],
+                              $signed(result_56[877:871]),
+                              result_56[870:743],
+                              $signed(result_56[742:736]),
+                              result_56[735:734],   result_56[733:730],
+                              result_56[729:154],   result_56[153:149],
+                              $signed(result_56[148:117]),
+                              result_56[116:111],   c$app_arg_6},
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b1,{(({{(7-2) {1'b0}},result_56[624:623]}) * 7'd16) + c$app_arg_15,
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b01100 : result_3 = {c$case_alt_10,
+                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                             {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b01101 : result_3 = {c$app_arg_5,
+                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                             {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b1,{(({{(7-2) {1'b0}},result_56[735:734]}) * 7'd16) + c$app_arg_17,
                                      o_1}},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01100 : result_3 = {{5'd6,
-                              result_56[1135:1135],   result_56[1134:1131],
-                              result_56[1130:1125],   result_56[1124:1117],
-                              result_56[1116:1115],
-                              $signed(result_56[1114:1051]),
-                              $signed(result_56[1050:1019]),
-                              result_56[1018:987],   result_19,   3'd3,
-                              8'd64,   8'd64,   $signed(result_56[960:929]),
-                              result_56[928:927],   result_56[926:895],
-                              result_56[894:767],
-                              $signed(result_56[766:760]),
-                              result_56[759:632],
-                              $signed(result_56[631:625]),
-                              result_56[624:623],   result_56[622:619],
-                              result_56[618:43],   result_56[42:38],
-                              $signed(result_56[37:6]),   result_56[5:0]},
+      5'b01110 : result_3 = {{5'd6,
+                              result_56[1284:1284],   result_56[1283:1280],
+                              result_56[1279:1274],   result_56[1273:1266],
+                              result_56[1265:1264],
+                              $signed(result_56[1263:1200]),
+                              $signed(result_56[1199:1168]),
+                              $signed(result_56[1167:1162]),
+                              $signed(result_56[1161:1130]),
+                              result_56[1129:1098],   result_20,   3'd3,
+                              8'd64,   8'd64,
+                              $signed(result_56[1071:1040]),
+                              result_56[1039:1038],   result_56[1037:1006],
+                              result_56[1005:878],
+                              $signed(result_56[877:871]),
+                              result_56[870:743],
+                              $signed(result_56[742:736]),
+                              result_56[735:734],   result_56[733:730],
+                              result_56[729:154],   result_56[153:149],
+                              $signed(result_56[148:117]),
+                              result_56[116:111],   c$recipNextOut},
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01101 : result_3 = {c$app_arg_3,
+      5'b01111 : result_3 = {c$app_arg_4,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b1,{c$step_$jOut_app_arg_0,   result_4}},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01110 : result_3 = {c$app_arg_2,
+      5'b10000 : result_3 = {{5'd17,
+                              result_56[1284:1284],   result_56[1283:1280],
+                              result_56[1279:1274],   result_56[1273:1266],
+                              result_56[1265:1264],
+                              $signed(result_56[1263:1200]),
+                              $signed(result_56[1199:1168]),
+                              $signed(result_56[1167:1162]),
+                              $signed(result_56[1161:1130]),
+                              result_56[1129:1098],
+                              $signed(result_56[1097:1091]),
+                              result_56[1090:1088],   result_56[1087:1080],
+                              result_56[1079:1072],
+                              $signed(result_56[1071:1040]),
+                              result_56[1039:1038],   result_56[1037:1006],
+                              result_56[1005:878],
+                              $signed(result_56[877:871]),
+                              result_56[870:743],
+                              $signed(result_56[742:736]),
+                              result_56[735:734],   result_56[733:730],
+                              result_56[729:154],   result_56[153:149],
+                              $signed(result_56[148:117]),
+                              result_56[116:111],   c$recipStartLargeOut},
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b1,{c$app_arg_15,   o}},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01111 : result_3 = {{5'd6,
-                              result_56[1135:1135],   result_56[1134:1131],
-                              result_56[1130:1125],   result_56[1124:1117],
-                              result_56[1116:1115],
-                              $signed(result_56[1114:1051]),
-                              $signed(result_56[1050:1019]),
-                              result_56[1018:987],   result_19,   3'd5,
+      5'b10001 : result_3 = c$case_alt_5;
+      5'b10010 : result_3 = {c$app_arg_2,
+                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                             {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b1,{c$app_arg_17,   o}},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'b10011 : result_3 = {{5'd6,
+                              result_56[1284:1284],   result_56[1283:1280],
+                              result_56[1279:1274],   result_56[1273:1266],
+                              result_56[1265:1264],
+                              $signed(result_56[1263:1200]),
+                              $signed(result_56[1199:1168]),
+                              $signed(result_56[1167:1162]),
+                              $signed(result_56[1161:1130]),
+                              result_56[1129:1098],   result_20,   3'd5,
                               8'd64,   8'd128,
-                              $signed(result_56[960:929]),
-                              result_56[928:927],   result_56[926:895],
-                              result_56[894:767],
-                              $signed(result_56[766:760]),
-                              result_56[759:632],
-                              $signed(result_56[631:625]),
-                              result_56[624:623],   result_56[622:619],
-                              result_56[618:43],   result_56[42:38],
-                              $signed(result_56[37:6]),   result_56[5:0]},
+                              $signed(result_56[1071:1040]),
+                              result_56[1039:1038],   result_56[1037:1006],
+                              result_56[1005:878],
+                              $signed(result_56[877:871]),
+                              result_56[870:743],
+                              $signed(result_56[742:736]),
+                              result_56[735:734],   result_56[733:730],
+                              result_56[729:154],   result_56[153:149],
+                              $signed(result_56[148:117]),
+                              result_56[116:111],   c$recipNextOut},
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b10000 : result_3 = {c$step_$jOut,
+      5'b10100 : result_3 = {c$step_$jOut,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1112,30 +1208,61 @@ module decoder_small
   end
 
   assign c$case_alt_3 = out_ready ? {{5'd0,
-                                      result_56[1135:1135],   result_56[1134:1131],
-                                      result_56[1130:1125],   result_56[1124:1117],
-                                      result_56[1116:1115],
-                                      $signed(result_56[1114:1051]),
-                                      $signed(result_56[1050:1019]),
-                                      result_56[1018:987],
-                                      $signed(result_56[986:980]),
-                                      result_56[979:977],   result_56[976:969],
-                                      result_56[968:961],
-                                      $signed(result_56[960:929]),
-                                      result_56[928:927],   result_56[926:895],
-                                      result_56[894:767],
-                                      $signed(result_56[766:760]),
-                                      result_56[759:632],
-                                      $signed(result_56[631:625]),
-                                      result_56[624:623],   result_56[622:619],
-                                      result_56[618:43],   result_56[42:38],
-                                      $signed(result_56[37:6]),   result_56[5:0]},
+                                      result_56[1284:1284],   result_56[1283:1280],
+                                      result_56[1279:1274],   result_56[1273:1266],
+                                      result_56[1265:1264],
+                                      $signed(result_56[1263:1200]),
+                                      $signed(result_56[1199:1168]),
+                                      $signed(result_56[1167:1162]),
+                                      $signed(result_56[1161:1130]),
+                                      result_56[1129:1098],
+                                      $signed(result_56[1097:1091]),
+                                      result_56[1090:1088],   result_56[1087:1080],
+                                      result_56[1079:1072],
+                                      $signed(result_56[1071:1040]),
+                                      result_56[1039:1038],   result_56[1037:1006],
+                                      result_56[1005:878],
+                                      $signed(result_56[877:871]),
+                                      result_56[870:743],
+                                      $signed(result_56[742:736]),
+                                      result_56[735:734],   result_56[733:730],
+                                      result_56[729:154],   result_56[153:149],
+                                      $signed(result_56[148:117]),
+                                      result_56[116:111],   c$recipNextOut},
                                      {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                      {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {result_56,
+                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{5'd21,
+                                                                                               result_56[1284:1284],
+                                                                                               result_56[1283:1280],
+                                                                                               result_56[1279:1274],
+                                                                                               result_56[1273:1266],
+                                                                                               result_56[1265:1264],
+                                                                                               $signed(result_56[1263:1200]),
+                                                                                               $signed(result_56[1199:1168]),
+                                                                                               $signed(result_56[1167:1162]),
+                                                                                               $signed(result_56[1161:1130]),
+                                                                                               result_56[1129:1098],
+                                                                                               $signed(result_56[1097:1091]),
+                                                                                               result_56[1090:1088],
+                                                                                               result_56[1087:1080],
+                                                                                               result_56[1079:1072],
+                                                                                               $signed(result_56[1071:1040]),
+                                                                                               result_56[1039:1038],
+                                                                                               result_56[1037:1006],
+                                                                                               result_56[1005:878],
+                                                                                               $signed(result_56[877:871]),
+                                                                                               result_56[870:743],
+                                                                                               $signed(result_56[742:736]),
+                                                                                               result_56[735:734],
+                                                                                               result_56[733:730],
+                                                                                               result_56[729:154],
+                                                                                               result_56[153:149],
+                                                                                               $signed(result_56[148:117]),
+                                                                                               result_56[116:111],
+                                                                                               c$recipNextOut},
                                                                                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1145,27 +1272,58 @@ module decoder_small
 
   assign c$case_alt_4 = in_valid ? {{5'd1,
                                      1'd0,   in_pos,   in_token,   8'd0,   2'd0,
-                                     $signed(result_56[1114:1051]),
-                                     $signed(result_56[1050:1019]),
-                                     result_56[1018:987],
-                                     $signed(result_56[986:980]),
-                                     result_56[979:977],   result_56[976:969],
-                                     result_56[968:961],
-                                     $signed(result_56[960:929]),
-                                     result_56[928:927],   result_56[926:895],
-                                     result_56[894:767],
-                                     $signed(result_56[766:760]),
-                                     result_56[759:632],
-                                     $signed(result_56[631:625]),
-                                     result_56[624:623],   result_56[622:619],
-                                     result_56[618:43],   result_56[42:38],
-                                     $signed(result_56[37:6]),   result_56[5:0]},
+                                     $signed(result_56[1263:1200]),
+                                     $signed(result_56[1199:1168]),
+                                     $signed(result_56[1167:1162]),
+                                     $signed(result_56[1161:1130]),
+                                     result_56[1129:1098],
+                                     $signed(result_56[1097:1091]),
+                                     result_56[1090:1088],   result_56[1087:1080],
+                                     result_56[1079:1072],
+                                     $signed(result_56[1071:1040]),
+                                     result_56[1039:1038],   result_56[1037:1006],
+                                     result_56[1005:878],
+                                     $signed(result_56[877:871]),
+                                     result_56[870:743],
+                                     $signed(result_56[742:736]),
+                                     result_56[735:734],   result_56[733:730],
+                                     result_56[729:154],   result_56[153:149],
+                                     $signed(result_56[148:117]),
+                                     result_56[116:111],   c$recipNextOut},
                                     {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                     {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                     {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {result_56,
+                                     {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{5'd0,
+                                                                                              result_56[1284:1284],
+                                                                                              result_56[1283:1280],
+                                                                                              result_56[1279:1274],
+                                                                                              result_56[1273:1266],
+                                                                                              result_56[1265:1264],
+                                                                                              $signed(result_56[1263:1200]),
+                                                                                              $signed(result_56[1199:1168]),
+                                                                                              $signed(result_56[1167:1162]),
+                                                                                              $signed(result_56[1161:1130]),
+                                                                                              result_56[1129:1098],
+                                                                                              $signed(result_56[1097:1091]),
+                                                                                              result_56[1090:1088],
+                                                                                              result_56[1087:1080],
+                                                                                              result_56[1079:1072],
+                                                                                              $signed(result_56[1071:1040]),
+                                                                                              result_56[1039:1038],
+                                                                                              result_56[1037:1006],
+                                                                                              result_56[1005:878],
+                                                                                              $signed(result_56[877:871]),
+                                                                                              result_56[870:743],
+                                                                                              $signed(result_56[742:736]),
+                                                                                              result_56[735:734],
+                                                                                              result_56[733:730],
+                                                                                              result_56[729:154],
+                                                                                              result_56[153:149],
+                                                                                              $signed(result_56[148:117]),
+                                                                                              result_56[116:111],
+                                                                                              c$recipNextOut},
                                                                                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1173,233 +1331,388 @@ module decoder_small
                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
 
-  assign c$app_arg_selection_4 = result_56[1124:1117];
+  assign c$app_arg_selection_4 = result_56[1273:1266];
 
   always @(*) begin
     case(c$app_arg_selection_4)
-      8'd127 : c$app_arg_2 = {5'd15,
-                              result_56[1135:1135],   result_56[1134:1131],
-                              result_56[1130:1125],   result_56[1124:1117],
-                              result_56[1116:1115],
-                              $signed(result_56[1114:1051]),
-                              $signed(result_56[1050:1019]),   result_16,
-                              $signed(result_56[986:980]),
-                              result_56[979:977],   result_56[976:969],
-                              result_56[968:961],
-                              $signed(result_56[960:929]),
-                              result_56[928:927],   result_56[926:895],
-                              result_56[894:767],
-                              $signed(result_56[766:760]),
-                              result_56[759:632],
-                              $signed(result_56[631:625]),
-                              result_56[624:623],   result_56[622:619],
-                              result_56[618:43],   result_56[42:38],
-                              $signed(result_56[37:6]),   result_56[5:0]};
-      default : c$app_arg_2 = {5'd14,
-                               result_56[1135:1135],   result_56[1134:1131],
-                               result_56[1130:1125],   step10,
-                               result_56[1116:1115],
-                               $signed(result_56[1114:1051]),
-                               $signed(result_56[1050:1019]),   result_16,
-                               $signed(result_56[986:980]),
-                               result_56[979:977],   result_56[976:969],
-                               result_56[968:961],
-                               $signed(result_56[960:929]),
-                               result_56[928:927],   result_56[926:895],
-                               result_56[894:767],
-                               $signed(result_56[766:760]),
-                               result_56[759:632],
-                               $signed(result_56[631:625]),
-                               result_56[624:623],   result_56[622:619],
-                               result_56[618:43],   result_56[42:38],
-                               $signed(result_56[37:6]),   result_56[5:0]};
+      8'd127 : c$app_arg_2 = {5'd19,
+                              result_56[1284:1284],   result_56[1283:1280],
+                              result_56[1279:1274],   result_56[1273:1266],
+                              result_56[1265:1264],
+                              $signed(result_56[1263:1200]),
+                              $signed(result_56[1199:1168]),
+                              $signed(result_56[1167:1162]),
+                              $signed(result_56[1161:1130]),   result_16,
+                              $signed(result_56[1097:1091]),
+                              result_56[1090:1088],   result_56[1087:1080],
+                              result_56[1079:1072],
+                              $signed(result_56[1071:1040]),
+                              result_56[1039:1038],   result_56[1037:1006],
+                              result_56[1005:878],
+                              $signed(result_56[877:871]),
+                              result_56[870:743],
+                              $signed(result_56[742:736]),
+                              result_56[735:734],   result_56[733:730],
+                              result_56[729:154],   result_56[153:149],
+                              $signed(result_56[148:117]),
+                              result_56[116:111],   c$recipNextOut};
+      default : c$app_arg_2 = {5'd17,
+                               result_56[1284:1284],   result_56[1283:1280],
+                               result_56[1279:1274],   step10,
+                               result_56[1265:1264],
+                               $signed(result_56[1263:1200]),
+                               $signed(result_56[1199:1168]),
+                               $signed(result_56[1167:1162]),
+                               $signed(result_56[1161:1130]),   result_16,
+                               $signed(result_56[1097:1091]),
+                               result_56[1090:1088],   result_56[1087:1080],
+                               result_56[1079:1072],
+                               $signed(result_56[1071:1040]),
+                               result_56[1039:1038],   result_56[1037:1006],
+                               result_56[1005:878],
+                               $signed(result_56[877:871]),
+                               result_56[870:743],
+                               $signed(result_56[742:736]),
+                               result_56[735:734],   result_56[733:730],
+                               result_56[729:154],   result_56[153:149],
+                               $signed(result_56[148:117]),
+                               result_56[116:111],   c$recipStartLargeOut};
     endcase
   end
 
-  assign c$s = $signed(result_36[159:128]);
+  assign c$case_alt_5 = (result_56[4:0] != 5'd0) ? {{5'd17,
+                                                     result_56[1284:1284],   result_56[1283:1280],
+                                                     result_56[1279:1274],   result_56[1273:1266],
+                                                     result_56[1265:1264],
+                                                     $signed(result_56[1263:1200]),
+                                                     $signed(result_56[1199:1168]),
+                                                     $signed(result_56[1167:1162]),
+                                                     $signed(result_56[1161:1130]),
+                                                     result_56[1129:1098],
+                                                     $signed(result_56[1097:1091]),
+                                                     result_56[1090:1088],   result_56[1087:1080],
+                                                     result_56[1079:1072],
+                                                     $signed(result_56[1071:1040]),
+                                                     result_56[1039:1038],   result_56[1037:1006],
+                                                     result_56[1005:878],
+                                                     $signed(result_56[877:871]),
+                                                     result_56[870:743],
+                                                     $signed(result_56[742:736]),
+                                                     result_56[735:734],   result_56[733:730],
+                                                     result_56[729:154],   result_56[153:149],
+                                                     $signed(result_56[148:117]),
+                                                     result_56[116:111],   c$recipNextOut},
+                                                    {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                    {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                     {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                     {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                     {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                     {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{5'd18,
+                                                                                                              result_56[1284:1284],
+                                                                                                              result_56[1283:1280],
+                                                                                                              result_56[1279:1274],
+                                                                                                              result_56[1273:1266],
+                                                                                                              result_56[1265:1264],
+                                                                                                              $signed(result_56[1263:1200]),
+                                                                                                              $signed(result_56[1199:1168]),
+                                                                                                              $signed(result_56[1167:1162]),
+                                                                                                              $signed(result_56[1161:1130]),
+                                                                                                              result_56[1129:1098],
+                                                                                                              $signed(result_56[1097:1091]),
+                                                                                                              result_56[1090:1088],
+                                                                                                              result_56[1087:1080],
+                                                                                                              result_56[1079:1072],
+                                                                                                              c$app_arg_3,
+                                                                                                              result_56[1039:1038],
+                                                                                                              result_56[1037:1006],
+                                                                                                              result_56[1005:878],
+                                                                                                              $signed(result_56[877:871]),
+                                                                                                              result_56[870:743],
+                                                                                                              $signed(result_56[742:736]),
+                                                                                                              result_56[735:734],
+                                                                                                              result_56[733:730],
+                                                                                                              result_56[729:154],
+                                                                                                              result_56[153:149],
+                                                                                                              $signed(result_56[148:117]),
+                                                                                                              result_56[116:111],
+                                                                                                              c$recipNextOut},
+                                                                                                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                             {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
 
-  assign c$s_0 = $signed(result_36[95:64]);
+  assign c$bv_0 = result_56[46:5];
+
+  assign c$app_arg_fun_arg = $signed(result_37[63:32]);
+
+  assign c$app_arg_fun_arg_0 = $signed(((({{(64-42) {1'b0}},result_56[46:5]}))));
+
+  LlamaDv_Top_Decoder_decoderSmall_siluMul LlamaDv_Top_Decoder_decoderSmall_siluMul_c$app_arg_3
+    ( .result (c$app_arg_3)
+    , .x (c$app_arg_fun_arg)
+    , .sig (c$app_arg_fun_arg_0) );
+
+  assign c$s = $signed(result_37[159:128]);
+
+  assign c$s_0 = $signed(result_37[95:64]);
 
   assign x_1 = ($signed({{(64-32) {c$s[32-1]}},c$s})) + ($signed({{(64-32) {c$s_0[32-1]}},c$s_0}));
 
-  assign c$case_alt_5 = (x_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_1[64-1],x_1[0+:(32-1)]}));
+  assign c$case_alt_6 = (x_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_1[64-1],x_1[0+:(32-1)]}));
 
-  assign result_4 = (x_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_5;
+  assign result_4 = (x_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_6;
 
-  assign c$app_arg_3 = (~ (result_56[1124:1117] == 8'd63)) ? {5'd13,
-                                                              result_56[1135:1135],   result_56[1134:1131],
-                                                              result_56[1130:1125],   step10,
-                                                              result_56[1116:1115],
-                                                              $signed(result_56[1114:1051]),
-                                                              $signed(result_56[1050:1019]),
-                                                              result_56[1018:987],
-                                                              $signed(result_56[986:980]),
-                                                              result_56[979:977],   result_56[976:969],
-                                                              result_56[968:961],
-                                                              $signed(result_56[960:929]),
-                                                              result_56[928:927],   result_56[926:895],
-                                                              result_56[894:767],
-                                                              $signed(result_56[766:760]),
-                                                              result_56[759:632],
-                                                              $signed(result_56[631:625]),
-                                                              result_56[624:623],   result_56[622:619],
-                                                              result_56[618:43],   result_56[42:38],
-                                                              $signed(result_56[37:6]),
-                                                              result_56[5:0]} : c$case_alt_6;
+  assign c$app_arg_4 = (~ (result_56[1273:1266] == 8'd63)) ? {5'd15,
+                                                              result_56[1284:1284],   result_56[1283:1280],
+                                                              result_56[1279:1274],   step10,
+                                                              result_56[1265:1264],
+                                                              $signed(result_56[1263:1200]),
+                                                              $signed(result_56[1199:1168]),
+                                                              $signed(result_56[1167:1162]),
+                                                              $signed(result_56[1161:1130]),
+                                                              result_56[1129:1098],
+                                                              $signed(result_56[1097:1091]),
+                                                              result_56[1090:1088],   result_56[1087:1080],
+                                                              result_56[1079:1072],
+                                                              $signed(result_56[1071:1040]),
+                                                              result_56[1039:1038],   result_56[1037:1006],
+                                                              result_56[1005:878],
+                                                              $signed(result_56[877:871]),
+                                                              result_56[870:743],
+                                                              $signed(result_56[742:736]),
+                                                              result_56[735:734],   result_56[733:730],
+                                                              result_56[729:154],   result_56[153:149],
+                                                              $signed(result_56[148:117]),
+                                                              result_56[116:111],
+                                                              c$recipNextOut} : c$case_alt_7;
 
-  assign c$case_alt_selection_8 = result_56[979:977];
+  assign c$case_alt_selection_9 = result_56[1090:1088];
 
   always @(*) begin
-    case(c$case_alt_selection_8)
-      3'd3 : c$case_alt_6 = {5'd2,
-                             result_56[1135:1135],   result_56[1134:1131],
-                             result_56[1130:1125],   8'd0,   2'd1,
-                             64'sd0,   $signed(result_56[1050:1019]),
-                             result_56[1018:987],
-                             $signed(result_56[986:980]),
-                             result_56[979:977],   result_56[976:969],
-                             result_56[968:961],
-                             $signed(result_56[960:929]),
-                             result_56[928:927],   result_56[926:895],
-                             result_56[894:767],
-                             $signed(result_56[766:760]),
-                             result_56[759:632],
-                             $signed(result_56[631:625]),
-                             result_56[624:623],   result_56[622:619],
-                             result_56[618:43],   result_56[42:38],
-                             $signed(result_56[37:6]),   result_56[5:0]};
-      default : c$case_alt_6 = c$case_alt_7;
+    case(c$case_alt_selection_9)
+      3'd3 : c$case_alt_7 = {5'd2,
+                             result_56[1284:1284],   result_56[1283:1280],
+                             result_56[1279:1274],   8'd0,   2'd1,
+                             64'sd0,   $signed(result_56[1199:1168]),
+                             $signed(result_56[1167:1162]),
+                             $signed(result_56[1161:1130]),
+                             result_56[1129:1098],
+                             $signed(result_56[1097:1091]),
+                             result_56[1090:1088],   result_56[1087:1080],
+                             result_56[1079:1072],
+                             $signed(result_56[1071:1040]),
+                             result_56[1039:1038],   result_56[1037:1006],
+                             result_56[1005:878],
+                             $signed(result_56[877:871]),
+                             result_56[870:743],
+                             $signed(result_56[742:736]),
+                             result_56[735:734],   result_56[733:730],
+                             result_56[729:154],   result_56[153:149],
+                             $signed(result_56[148:117]),
+                             result_56[116:111],   c$recipNextOut};
+      default : c$case_alt_7 = c$case_alt_8;
     endcase
   end
 
-  assign c$case_alt_7 = result_56[1135:1135] ? {5'd2,
-                                                result_56[1135:1135],   result_56[1134:1131],
-                                                result_56[1130:1125],   8'd0,   2'd2,
-                                                64'sd0,   $signed(result_56[1050:1019]),
-                                                result_56[1018:987],
-                                                $signed(result_56[986:980]),
-                                                result_56[979:977],   result_56[976:969],
-                                                result_56[968:961],
-                                                $signed(result_56[960:929]),
-                                                result_56[928:927],   result_56[926:895],
-                                                result_56[894:767],
-                                                $signed(result_56[766:760]),
-                                                result_56[759:632],
-                                                $signed(result_56[631:625]),
-                                                result_56[624:623],   result_56[622:619],
-                                                result_56[618:43],   result_56[42:38],
-                                                $signed(result_56[37:6]),
-                                                result_56[5:0]} : result_18;
+  assign c$case_alt_8 = result_56[1284:1284] ? {5'd2,
+                                                result_56[1284:1284],   result_56[1283:1280],
+                                                result_56[1279:1274],   8'd0,   2'd2,
+                                                64'sd0,   $signed(result_56[1199:1168]),
+                                                $signed(result_56[1167:1162]),
+                                                $signed(result_56[1161:1130]),
+                                                result_56[1129:1098],
+                                                $signed(result_56[1097:1091]),
+                                                result_56[1090:1088],   result_56[1087:1080],
+                                                result_56[1079:1072],
+                                                $signed(result_56[1071:1040]),
+                                                result_56[1039:1038],   result_56[1037:1006],
+                                                result_56[1005:878],
+                                                $signed(result_56[877:871]),
+                                                result_56[870:743],
+                                                $signed(result_56[742:736]),
+                                                result_56[735:734],   result_56[733:730],
+                                                result_56[729:154],   result_56[153:149],
+                                                $signed(result_56[148:117]),
+                                                result_56[116:111],
+                                                c$recipNextOut} : result_19;
 
-  assign c$app_arg_selection_8 = result_56[1124:1117];
+  assign c$app_arg_selection_8 = result_56[1273:1266];
 
   always @(*) begin
     case(c$app_arg_selection_8)
-      8'd15 : c$app_arg_4 = c$case_alt_8;
-      default : c$app_arg_4 = {5'd11,
-                               result_56[1135:1135],   result_56[1134:1131],
-                               result_56[1130:1125],   step10,
-                               result_56[1116:1115],
-                               $signed(result_56[1114:1051]),
-                               $signed(result_56[1050:1019]),   result_16,
-                               $signed(result_56[986:980]),
-                               result_56[979:977],   result_56[976:969],
-                               result_56[968:961],
-                               $signed(result_56[960:929]),
-                               result_56[928:927],   result_56[926:895],
-                               result_56[894:767],
-                               $signed(result_56[766:760]),
-                               result_56[759:632],
-                               $signed(result_56[631:625]),
-                               result_56[624:623],   result_56[622:619],
-                               result_56[618:43],   result_56[42:38],
-                               $signed(result_56[37:6]),   result_56[5:0]};
+      8'd15 : c$app_arg_5 = c$case_alt_9;
+      default : c$app_arg_5 = {5'd13,
+                               result_56[1284:1284],   result_56[1283:1280],
+                               result_56[1279:1274],   step10,
+                               result_56[1265:1264],
+                               $signed(result_56[1263:1200]),
+                               $signed(result_56[1199:1168]),
+                               $signed(result_56[1167:1162]),
+                               $signed(result_56[1161:1130]),   result_16,
+                               $signed(result_56[1097:1091]),
+                               result_56[1090:1088],   result_56[1087:1080],
+                               result_56[1079:1072],
+                               $signed(result_56[1071:1040]),
+                               result_56[1039:1038],   result_56[1037:1006],
+                               result_56[1005:878],
+                               $signed(result_56[877:871]),
+                               result_56[870:743],
+                               $signed(result_56[742:736]),
+                               result_56[735:734],   result_56[733:730],
+                               result_56[729:154],   result_56[153:149],
+                               $signed(result_56[148:117]),
+                               result_56[116:111],   c$recipNextOut};
     endcase
   end
 
-  assign c$case_alt_selection_13 = result_56[624:623];
+  assign c$case_alt_selection_14 = result_56[735:734];
 
   always @(*) begin
-    case(c$case_alt_selection_13)
-      2'd3 : c$case_alt_8 = {5'd12,
-                             result_56[1135:1135],   result_56[1134:1131],
-                             result_56[1130:1125],   result_56[1124:1117],
-                             result_56[1116:1115],
-                             $signed(result_56[1114:1051]),
-                             $signed(result_56[1050:1019]),   result_16,
-                             $signed(result_56[986:980]),
-                             result_56[979:977],   result_56[976:969],
-                             result_56[968:961],
-                             $signed(result_56[960:929]),
-                             result_56[928:927],   result_56[926:895],
-                             result_56[894:767],
-                             $signed(result_56[766:760]),
-                             result_56[759:632],
-                             $signed(result_56[631:625]),
-                             result_56[624:623],   result_56[622:619],
-                             result_56[618:43],   result_56[42:38],
-                             $signed(result_56[37:6]),   result_56[5:0]};
-      default : c$case_alt_8 = {5'd9,
-                                result_56[1135:1135],   result_56[1134:1131],
-                                result_56[1130:1125],   8'd0,
-                                result_56[1116:1115],
-                                $signed(result_56[1114:1051]),
-                                $signed(result_56[1050:1019]),   result_16,
-                                $signed(result_56[986:980]),
-                                result_56[979:977],   result_56[976:969],
-                                result_56[968:961],
-                                $signed(result_56[960:929]),   2'd0,
-                                result_56[926:895],   result_56[894:767],
-                                $signed(result_56[766:760]),
-                                result_56[759:632],
-                                $signed(result_56[631:625]),
-                                result_56[624:623] + 2'd1,
-                                result_56[622:619],   result_56[618:43],
-                                result_56[42:38],   $signed(result_56[37:6]),
-                                result_56[5:0]};
+    case(c$case_alt_selection_14)
+      2'd3 : c$case_alt_9 = {5'd14,
+                             result_56[1284:1284],   result_56[1283:1280],
+                             result_56[1279:1274],   result_56[1273:1266],
+                             result_56[1265:1264],
+                             $signed(result_56[1263:1200]),
+                             $signed(result_56[1199:1168]),
+                             $signed(result_56[1167:1162]),
+                             $signed(result_56[1161:1130]),   result_16,
+                             $signed(result_56[1097:1091]),
+                             result_56[1090:1088],   result_56[1087:1080],
+                             result_56[1079:1072],
+                             $signed(result_56[1071:1040]),
+                             result_56[1039:1038],   result_56[1037:1006],
+                             result_56[1005:878],
+                             $signed(result_56[877:871]),
+                             result_56[870:743],
+                             $signed(result_56[742:736]),
+                             result_56[735:734],   result_56[733:730],
+                             result_56[729:154],   result_56[153:149],
+                             $signed(result_56[148:117]),
+                             result_56[116:111],   c$recipNextOut};
+      default : c$case_alt_9 = {5'd9,
+                                result_56[1284:1284],   result_56[1283:1280],
+                                result_56[1279:1274],   8'd0,
+                                result_56[1265:1264],
+                                $signed(result_56[1263:1200]),
+                                $signed(result_56[1199:1168]),
+                                $signed(result_56[1167:1162]),
+                                $signed(result_56[1161:1130]),   result_16,
+                                $signed(result_56[1097:1091]),
+                                result_56[1090:1088],   result_56[1087:1080],
+                                result_56[1079:1072],
+                                $signed(result_56[1071:1040]),   2'd0,
+                                result_56[1037:1006],   result_56[1005:878],
+                                $signed(result_56[877:871]),
+                                result_56[870:743],
+                                $signed(result_56[742:736]),
+                                result_56[735:734] + 2'd1,
+                                result_56[733:730],   result_56[729:154],
+                                result_56[153:149],
+                                $signed(result_56[148:117]),
+                                result_56[116:111],   c$recipNextOut};
     endcase
   end
 
-  assign c$case_alt_9 = grew ? 5'd1 : 5'd0;
+  assign c$case_alt_selection_18 = result_56[4:0];
 
-  assign grew = ds27[0:0];
+  always @(*) begin
+    case(c$case_alt_selection_18)
+      5'd1 : c$case_alt_10 = {5'd13,
+                              result_56[1284:1284],   result_56[1283:1280],
+                              result_56[1279:1274],   result_56[1273:1266],
+                              result_56[1265:1264],
+                              $signed(result_56[1263:1200]),
+                              $signed(result_56[1199:1168]),
+                              $signed(result_56[1167:1162]),
+                              $signed(result_56[1161:1130]),
+                              result_56[1129:1098],
+                              $signed(result_56[1097:1091]),
+                              result_56[1090:1088],   result_56[1087:1080],
+                              result_56[1079:1072],
+                              $signed(result_56[1071:1040]),
+                              result_56[1039:1038],   result_56[1037:1006],
+                              result_56[1005:878],
+                              $signed(result_56[877:871]),
+                              result_56[870:743],
+                              $signed(result_56[742:736]),
+                              result_56[735:734],   result_56[733:730],
+                              result_56[729:154],   result_56[153:149],
+                              $signed(result_56[148:117]),
+                              result_56[116:111],   c$recipNextOut};
+      default : c$case_alt_10 = {5'd12,
+                                 result_56[1284:1284],   result_56[1283:1280],
+                                 result_56[1279:1274],   result_56[1273:1266],
+                                 result_56[1265:1264],
+                                 $signed(result_56[1263:1200]),
+                                 $signed(result_56[1199:1168]),
+                                 $signed(result_56[1167:1162]),
+                                 $signed(result_56[1161:1130]),
+                                 result_56[1129:1098],
+                                 $signed(result_56[1097:1091]),
+                                 result_56[1090:1088],   result_56[1087:1080],
+                                 result_56[1079:1072],
+                                 $signed(result_56[1071:1040]),
+                                 result_56[1039:1038],   result_56[1037:1006],
+                                 result_56[1005:878],
+                                 $signed(result_56[877:871]),
+                                 result_56[870:743],
+                                 $signed(result_56[742:736]),
+                                 result_56[735:734],   result_56[733:730],
+                                 result_56[729:154],   result_56[153:149],
+                                 $signed(result_56[148:117]),
+                                 result_56[116:111],   c$recipNextOut};
+    endcase
+  end
 
-  assign ds27_fun_arg = result_56[622:619] == 4'd0;
+  assign c$app_arg_6 = {(($unsigned($signed(result_56[697:666])))),
+                        32'd0,   42'd1099511627776,   5'd21};
 
-  assign ds27_fun_arg_0 = result_56[618:43];
+  assign c$case_alt_11 = grew ? 5'd1 : 5'd0;
 
-  assign ds27_fun_arg_1 = result_56[894:767];
+  assign grew = ds30[0:0];
 
-  assign ds27_fun_arg_2 = $signed(result_56[766:760]);
+  assign ds30_fun_arg = result_56[733:730] == 4'd0;
 
-  LlamaDv_Top_Decoder_decoderSmall_attStep LlamaDv_Top_Decoder_decoderSmall_attStep_ds27
-    ( .result (ds27)
-    , .first (ds27_fun_arg)
-    , .st (ds27_fun_arg_0)
-    , .qm (ds27_fun_arg_1)
-    , .qe (ds27_fun_arg_2)
-    , .ds (result_22) );
+  assign ds30_fun_arg_0 = result_56[729:154];
 
-  assign c$app_arg_5 = (result_56[622:619] == result_56[1134:1131]) ? 5'd11 : 5'd10;
+  assign ds30_fun_arg_1 = result_56[1005:878];
 
-  assign result_5 = (result_56[1124:1117] < 8'd16) ? {{5'd9,
-                                                       result_56[1135:1135],   result_56[1134:1131],
-                                                       result_56[1130:1125],   step10,
-                                                       result_56[1116:1115],
-                                                       $signed(result_56[1114:1051]),
-                                                       $signed(result_56[1050:1019]),
-                                                       result_56[1018:987],
-                                                       $signed(result_56[986:980]),
-                                                       result_56[979:977],   result_56[976:969],
-                                                       result_56[968:961],
-                                                       $signed(result_56[960:929]),
-                                                       result_56[928:927],   result_21,
-                                                       result_56[894:767],   c$app_arg_6,
-                                                       result_56[759:632],
-                                                       $signed(result_56[631:625]),
-                                                       result_56[624:623],   result_56[622:619],
-                                                       result_56[618:43],   result_56[42:38],
-                                                       $signed(result_56[37:6]),   result_56[5:0]},
+  assign ds30_fun_arg_2 = $signed(result_56[877:871]);
+
+  LlamaDv_Top_Decoder_decoderSmall_attStep LlamaDv_Top_Decoder_decoderSmall_attStep_ds30
+    ( .result (ds30)
+    , .first (ds30_fun_arg)
+    , .st (ds30_fun_arg_0)
+    , .qm (ds30_fun_arg_1)
+    , .qe (ds30_fun_arg_2)
+    , .ds (result_23) );
+
+  assign c$app_arg_7 = (result_56[733:730] == result_56[1283:1280]) ? 5'd11 : 5'd10;
+
+  assign result_5 = (result_56[1273:1266] < 8'd16) ? {{5'd9,
+                                                       result_56[1284:1284],   result_56[1283:1280],
+                                                       result_56[1279:1274],   step10,
+                                                       result_56[1265:1264],
+                                                       $signed(result_56[1263:1200]),
+                                                       $signed(result_56[1199:1168]),
+                                                       $signed(result_56[1167:1162]),
+                                                       $signed(result_56[1161:1130]),
+                                                       result_56[1129:1098],
+                                                       $signed(result_56[1097:1091]),
+                                                       result_56[1090:1088],   result_56[1087:1080],
+                                                       result_56[1079:1072],
+                                                       $signed(result_56[1071:1040]),
+                                                       result_56[1039:1038],   result_22,
+                                                       result_56[1005:878],   c$app_arg_8,
+                                                       result_56[870:743],
+                                                       $signed(result_56[742:736]),
+                                                       result_56[735:734],   result_56[733:730],
+                                                       result_56[729:154],   result_56[153:149],
+                                                       $signed(result_56[148:117]),
+                                                       result_56[116:111],   c$recipNextOut},
                                                       {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                       {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1407,98 +1720,107 @@ module decoder_small
                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : result_6;
 
-  assign c$app_arg_selection_12 = result_56[1124:1117];
+  assign c$app_arg_selection_12 = result_56[1273:1266];
 
   always @(*) begin
     case(c$app_arg_selection_12)
-      8'd15 : c$app_arg_6 = result_19;
-      default : c$app_arg_6 = $signed(result_56[766:760]);
+      8'd15 : c$app_arg_8 = result_20;
+      default : c$app_arg_8 = $signed(result_56[877:871]);
     endcase
   end
 
-  assign result_6 = (result_56[1124:1117] < 8'd31) ? {{5'd9,
-                                                       result_56[1135:1135],   result_56[1134:1131],
-                                                       result_56[1130:1125],   step10,
-                                                       result_56[1116:1115],
-                                                       $signed(result_56[1114:1051]),
-                                                       $signed(result_56[1050:1019]),
-                                                       result_56[1018:987],
-                                                       $signed(result_56[986:980]),
-                                                       result_56[979:977],   result_56[976:969],
-                                                       result_56[968:961],
-                                                       $signed(result_56[960:929]),
-                                                       result_56[928:927],   result_56[926:895],
-                                                       \pm' ,   $signed(result_56[766:760]),
-                                                       result_56[759:632],
-                                                       $signed(result_56[631:625]),
-                                                       result_56[624:623],   result_56[622:619],
-                                                       result_56[618:43],   result_56[42:38],
-                                                       $signed(result_56[37:6]),   result_56[5:0]},
+  assign result_6 = (result_56[1273:1266] < 8'd31) ? {{5'd9,
+                                                       result_56[1284:1284],   result_56[1283:1280],
+                                                       result_56[1279:1274],   step10,
+                                                       result_56[1265:1264],
+                                                       $signed(result_56[1263:1200]),
+                                                       $signed(result_56[1199:1168]),
+                                                       $signed(result_56[1167:1162]),
+                                                       $signed(result_56[1161:1130]),
+                                                       result_56[1129:1098],
+                                                       $signed(result_56[1097:1091]),
+                                                       result_56[1090:1088],   result_56[1087:1080],
+                                                       result_56[1079:1072],
+                                                       $signed(result_56[1071:1040]),
+                                                       result_56[1039:1038],   result_56[1037:1006],
+                                                       \pm' ,   $signed(result_56[877:871]),
+                                                       result_56[870:743],
+                                                       $signed(result_56[742:736]),
+                                                       result_56[735:734],   result_56[733:730],
+                                                       result_56[729:154],   result_56[153:149],
+                                                       $signed(result_56[148:117]),
+                                                       result_56[116:111],   c$recipNextOut},
                                                       {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                       {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : c$case_alt_10;
+                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : c$case_alt_12;
 
-  assign c$case_alt_selection_17 = result_56[928:927];
+  assign c$case_alt_selection_22 = result_56[1039:1038];
 
-  assign c$bv_0 = result_56[1134:1131];
+  assign c$bv_1 = result_56[1283:1280];
 
   always @(*) begin
-    case(c$case_alt_selection_17)
-      2'b00 : c$case_alt_10 = {{5'd10,
-                                result_56[1135:1135],   result_56[1134:1131],
-                                result_56[1130:1125],   8'd0,
-                                result_56[1116:1115],
-                                $signed(result_56[1114:1051]),
-                                $signed(result_56[1050:1019]),
-                                result_56[1018:987],
-                                $signed(result_56[986:980]),
-                                result_56[979:977],   result_56[976:969],
-                                result_56[968:961],
-                                $signed(result_56[960:929]),   2'd0,
-                                result_56[926:895],   \pm' ,
-                                $signed(result_56[766:760]),
-                                result_56[759:632],
-                                $signed(result_56[631:625]),
-                                result_56[624:623],   4'd0,
-                                result_56[618:43],   5'd0,
-                                $signed(result_56[37:6]),   result_56[5:0]},
+    case(c$case_alt_selection_22)
+      2'b00 : c$case_alt_12 = {{5'd10,
+                                result_56[1284:1284],   result_56[1283:1280],
+                                result_56[1279:1274],   8'd0,
+                                result_56[1265:1264],
+                                $signed(result_56[1263:1200]),
+                                $signed(result_56[1199:1168]),
+                                $signed(result_56[1167:1162]),
+                                $signed(result_56[1161:1130]),
+                                result_56[1129:1098],
+                                $signed(result_56[1097:1091]),
+                                result_56[1090:1088],   result_56[1087:1080],
+                                result_56[1079:1072],
+                                $signed(result_56[1071:1040]),   2'd0,
+                                result_56[1037:1006],   \pm' ,
+                                $signed(result_56[877:871]),
+                                result_56[870:743],
+                                $signed(result_56[742:736]),
+                                result_56[735:734],   4'd0,
+                                result_56[729:154],   5'd0,
+                                $signed(result_56[148:117]),
+                                result_56[116:111],   c$recipNextOut},
                                {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      2'b01 : c$case_alt_10 = {{5'd9,
-                                result_56[1135:1135],   result_56[1134:1131],
-                                result_56[1130:1125],   8'd0,
-                                result_56[1116:1115],
-                                $signed(result_56[1114:1051]),
-                                $signed(result_56[1050:1019]),
-                                result_56[1018:987],
-                                $signed(result_56[986:980]),
-                                result_56[979:977],   result_56[976:969],
-                                result_56[968:961],
-                                $signed(result_56[960:929]),   2'd2,
-                                result_56[926:895],   result_56[894:767],
-                                $signed(result_56[766:760]),   \pm' ,
-                                $signed(result_56[766:760]),
-                                result_56[624:623],   result_56[622:619],
-                                result_56[618:43],   result_56[42:38],
-                                $signed(result_56[37:6]),   result_56[5:0]},
+      2'b01 : c$case_alt_12 = {{5'd9,
+                                result_56[1284:1284],   result_56[1283:1280],
+                                result_56[1279:1274],   8'd0,
+                                result_56[1265:1264],
+                                $signed(result_56[1263:1200]),
+                                $signed(result_56[1199:1168]),
+                                $signed(result_56[1167:1162]),
+                                $signed(result_56[1161:1130]),
+                                result_56[1129:1098],
+                                $signed(result_56[1097:1091]),
+                                result_56[1090:1088],   result_56[1087:1080],
+                                result_56[1079:1072],
+                                $signed(result_56[1071:1040]),   2'd2,
+                                result_56[1037:1006],   result_56[1005:878],
+                                $signed(result_56[877:871]),   \pm' ,
+                                $signed(result_56[877:871]),
+                                result_56[735:734],   result_56[733:730],
+                                result_56[729:154],   result_56[153:149],
+                                $signed(result_56[148:117]),
+                                result_56[116:111],   c$recipNextOut},
                                {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      default : c$case_alt_10 = {c$app_arg_8,
-                                 {1'b1,{c$app_arg_7 + (({{(6-4) {1'b0}},result_56[1134:1131]}) + 6'd0),
-                                        {result_56[759:632],
-                                         $signed(result_56[631:625]),   \pm' ,
-                                         $signed(result_56[766:760])}}},
+      default : c$case_alt_12 = {c$app_arg_10,
+                                 {1'b1,{c$app_arg_9 + (({{(6-4) {1'b0}},result_56[1283:1280]}) + 6'd0),
+                                        {result_56[870:743],
+                                         $signed(result_56[742:736]),   \pm' ,
+                                         $signed(result_56[877:871])}}},
                                  {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1507,69 +1829,75 @@ module decoder_small
     endcase
   end
 
-  assign c$bv_1 = result_56[1135:1135];
+  assign c$bv_2 = result_56[1284:1284];
 
-  assign c$bv_2 = result_56[624:623];
+  assign c$bv_3 = result_56[735:734];
 
-  assign c$app_arg_7 = ((({{(6-1) {1'b0}},result_56[1135:1135]}) * 6'd2) + ({{(6-2) {1'b0}},result_56[624:623]})) * 6'd16;
+  assign c$app_arg_9 = ((({{(6-1) {1'b0}},result_56[1284:1284]}) * 6'd2) + ({{(6-2) {1'b0}},result_56[735:734]})) * 6'd16;
 
-  assign c$app_arg_selection_15 = result_56[624:623];
+  assign c$app_arg_selection_15 = result_56[735:734];
 
   always @(*) begin
     case(c$app_arg_selection_15)
-      2'd1 : c$app_arg_8 = {5'd9,
-                            result_56[1135:1135],   result_56[1134:1131],
-                            result_56[1130:1125],   8'd0,
-                            result_56[1116:1115],
-                            $signed(result_56[1114:1051]),
-                            $signed(result_56[1050:1019]),   32'd0,
-                            $signed(result_56[986:980]),
-                            result_56[979:977],   result_56[976:969],
-                            result_56[968:961],
-                            $signed(result_56[960:929]),   2'd0,
-                            result_56[926:895],   result_56[894:767],
-                            $signed(result_56[766:760]),
-                            result_56[759:632],
-                            $signed(result_56[631:625]),   2'd0,
-                            result_56[622:619],   result_56[618:43],
-                            result_56[42:38],   $signed(result_56[37:6]),
-                            result_56[5:0]};
-      default : c$app_arg_8 = {5'd9,
-                               result_56[1135:1135],   result_56[1134:1131],
-                               result_56[1130:1125],   8'd0,
-                               result_56[1116:1115],
-                               $signed(result_56[1114:1051]),
-                               $signed(result_56[1050:1019]),
-                               result_56[1018:987],
-                               $signed(result_56[986:980]),
-                               result_56[979:977],   result_56[976:969],
-                               result_56[968:961],
-                               $signed(result_56[960:929]),   2'd1,
-                               result_56[926:895],   result_56[894:767],
-                               $signed(result_56[766:760]),
-                               result_56[759:632],
-                               $signed(result_56[631:625]),   2'd1,
-                               result_56[622:619],   result_56[618:43],
-                               result_56[42:38],   $signed(result_56[37:6]),
-                               result_56[5:0]};
+      2'd1 : c$app_arg_10 = {5'd9,
+                             result_56[1284:1284],   result_56[1283:1280],
+                             result_56[1279:1274],   8'd0,
+                             result_56[1265:1264],
+                             $signed(result_56[1263:1200]),
+                             $signed(result_56[1199:1168]),
+                             $signed(result_56[1167:1162]),
+                             $signed(result_56[1161:1130]),   32'd0,
+                             $signed(result_56[1097:1091]),
+                             result_56[1090:1088],   result_56[1087:1080],
+                             result_56[1079:1072],
+                             $signed(result_56[1071:1040]),   2'd0,
+                             result_56[1037:1006],   result_56[1005:878],
+                             $signed(result_56[877:871]),
+                             result_56[870:743],
+                             $signed(result_56[742:736]),   2'd0,
+                             result_56[733:730],   result_56[729:154],
+                             result_56[153:149],
+                             $signed(result_56[148:117]),
+                             result_56[116:111],   c$recipNextOut};
+      default : c$app_arg_10 = {5'd9,
+                                result_56[1284:1284],   result_56[1283:1280],
+                                result_56[1279:1274],   8'd0,
+                                result_56[1265:1264],
+                                $signed(result_56[1263:1200]),
+                                $signed(result_56[1199:1168]),
+                                $signed(result_56[1167:1162]),
+                                $signed(result_56[1161:1130]),
+                                result_56[1129:1098],
+                                $signed(result_56[1097:1091]),
+                                result_56[1090:1088],   result_56[1087:1080],
+                                result_56[1079:1072],
+                                $signed(result_56[1071:1040]),   2'd1,
+                                result_56[1037:1006],   result_56[1005:878],
+                                $signed(result_56[877:871]),
+                                result_56[870:743],
+                                $signed(result_56[742:736]),   2'd1,
+                                result_56[733:730],   result_56[729:154],
+                                result_56[153:149],
+                                $signed(result_56[148:117]),
+                                result_56[116:111],   c$recipNextOut};
     endcase
   end
 
-  assign \pm'_projection  = ({result_56[894:767],result_7});
+  assign \pm'_projection  = ({result_56[1005:878],result_7});
 
   assign \pm'  = \pm'_projection [127:0];
 
-  assign c$case_alt_11 = (c$sat8Out_app_arg < -64'sd128) ? -8'sd128 : ($signed({c$sat8Out_app_arg[64-1],c$sat8Out_app_arg[0+:(8-1)]}));
+  assign c$case_alt_13 = (c$sat8Out_app_arg < -64'sd128) ? -8'sd128 : ($signed({c$sat8Out_app_arg[64-1],c$sat8Out_app_arg[0+:(8-1)]}));
 
-  assign result_7 = (c$sat8Out_app_arg > 64'sd127) ? 8'sd127 : c$case_alt_11;
+  assign result_7 = (c$sat8Out_app_arg > 64'sd127) ? 8'sd127 : c$case_alt_13;
 
   assign c$sat8Out_app_arg = (sh >= 16'sd0) ? result_9 : (c$sat8Out_app_arg_0 <<< wild1_1);
 
-  assign c$bv_3 = (($unsigned(sh)));
+  assign c$bv_4 = (($unsigned(sh)));
 
-  assign c$case_alt_12 = (sh >= 16'sd62) ? 6'd62 : ((c$bv_3[0+:6]));
+  assign c$case_alt_14 = (sh >= 16'sd62) ? 6'd62 : ((c$bv_4[0+:6]));
 
-  assign result_8 = (sh <= 16'sd0) ? 6'd0 : c$case_alt_12;
+  assign result_8 = (sh <= 16'sd0) ? 6'd0 : c$case_alt_14;
 
   always @(*) begin
     case(result_8)
@@ -1584,9 +1912,9 @@ module decoder_small
 
   assign wild1_0 = $signed(c$wild1_app_arg_0);
 
-  assign c$i_197 = (result_8 - 6'd1);
+  assign c$i_199 = (result_8 - 6'd1);
 
-  assign c$wild1_app_arg_0 = $unsigned({{(64-6) {1'b0}},c$i_197});
+  assign c$wild1_app_arg_0 = $unsigned({{(64-6) {1'b0}},c$i_199});
 
   assign wild1_1 = $signed(c$wild1_app_arg_1);
 
@@ -1594,356 +1922,390 @@ module decoder_small
 
   assign s = -sh;
 
-  assign c$bv_4 = (($unsigned(s)));
+  assign c$bv_5 = (($unsigned(s)));
 
-  assign c$case_alt_13 = (s >= 16'sd62) ? 6'd62 : ((c$bv_4[0+:6]));
+  assign c$case_alt_15 = (s >= 16'sd62) ? 6'd62 : ((c$bv_5[0+:6]));
 
-  assign result_10 = (s <= 16'sd0) ? 6'd0 : c$case_alt_13;
+  assign result_10 = (s <= 16'sd0) ? 6'd0 : c$case_alt_15;
 
   assign c$sat8Out_app_arg_0 = $signed({{(64-32) {c$absUOut_case_alt[32-1]}},c$absUOut_case_alt});
 
-  assign c$s_1 = $signed(result_56[766:760]);
+  assign c$s_1 = $signed(result_56[877:871]);
 
   assign sh = ($signed({{(16-7) {c$s_1[7-1]}},c$s_1})) + 16'sd20;
 
-  assign c$bv_5 = ((result_56[1124:1117]));
+  assign c$bv_6 = ((result_56[1273:1266]));
 
-  assign c$app_arg_9 = ((c$bv_5[64'sd0]) == (1'b1)) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                       {1'b1,{c$app_arg_11 + e,
-                                                              c$app_arg_10}}} : {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
+  assign c$app_arg_11 = ((c$bv_6[64'sd0]) == (1'b1)) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                        {1'b1,{c$app_arg_13 + e,
+                                                               c$app_arg_12}}} : {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
 
-  assign c$app_arg_fun_arg = result_56[1134:1131];
+  assign c$app_arg_fun_arg_1 = result_56[1283:1280];
 
-  assign c$app_arg_fun_arg_0 = {{(8-7) {1'b0}},e};
+  assign c$app_arg_fun_arg_2 = {{(8-7) {1'b0}},e};
 
-  assign c$app_arg_fun_arg_1 = $signed(result_36[95:64]);
+  assign c$app_arg_fun_arg_3 = $signed(result_37[95:64]);
 
-  assign c$app_arg_fun_arg_2 = $signed(result_56[960:929]);
+  assign c$app_arg_fun_arg_4 = $signed(result_56[1071:1040]);
 
-  LlamaDv_Top_Decoder_decoderSmall_ropeElem LlamaDv_Top_Decoder_decoderSmall_ropeElem_c$app_arg_10
-    ( .result (c$app_arg_10)
-    , .p (c$app_arg_fun_arg)
-    , .e (c$app_arg_fun_arg_0)
-    , .self (c$app_arg_fun_arg_1)
-    , .other (c$app_arg_fun_arg_2) );
+  LlamaDv_Top_Decoder_decoderSmall_ropeElem LlamaDv_Top_Decoder_decoderSmall_ropeElem_c$app_arg_12
+    ( .result (c$app_arg_12)
+    , .p (c$app_arg_fun_arg_1)
+    , .e (c$app_arg_fun_arg_2)
+    , .self (c$app_arg_fun_arg_3)
+    , .other (c$app_arg_fun_arg_4) );
 
-  assign c$bv_6 = (result_56[1124:1117] >> 64'sd1);
+  assign c$bv_7 = (result_56[1273:1266] >> 64'sd1);
 
-  assign e = c$bv_6[0+:7];
+  assign e = c$bv_7[0+:7];
 
-  assign c$app_arg_selection_19 = result_56[979:977];
+  assign c$app_arg_selection_19 = result_56[1090:1088];
 
   always @(*) begin
     case(c$app_arg_selection_19)
-      3'd0 : c$app_arg_11 = 7'd0;
-      default : c$app_arg_11 = 7'd64;
+      3'd0 : c$app_arg_13 = 7'd0;
+      default : c$app_arg_13 = 7'd64;
     endcase
   end
 
-  assign result_selection_14 = result_56[979:977];
+  assign result_selection_14 = result_56[1090:1088];
 
   always @(*) begin
     case(result_selection_14)
-      3'd0 : result_11 = c$case_alt_14;
-      default : result_11 = c$case_alt_15;
+      3'd0 : result_11 = c$case_alt_16;
+      default : result_11 = c$case_alt_17;
     endcase
   end
 
-  assign c$case_alt_selection_23 = result_56[1124:1117];
+  assign c$case_alt_selection_28 = result_56[1273:1266];
 
   always @(*) begin
-    case(c$case_alt_selection_23)
-      8'd127 : c$case_alt_14 = {5'd6,
-                                result_56[1135:1135],   result_56[1134:1131],
-                                result_56[1130:1125],   result_56[1124:1117],
-                                result_56[1116:1115],
-                                $signed(result_56[1114:1051]),
-                                $signed(result_56[1050:1019]),
-                                result_56[1018:987],
-                                $signed(result_56[986:980]),   k,
+    case(c$case_alt_selection_28)
+      8'd127 : c$case_alt_16 = {5'd6,
+                                result_56[1284:1284],   result_56[1283:1280],
+                                result_56[1279:1274],   result_56[1273:1266],
+                                result_56[1265:1264],
+                                $signed(result_56[1263:1200]),
+                                $signed(result_56[1199:1168]),
+                                $signed(result_56[1167:1162]),
+                                $signed(result_56[1161:1130]),
+                                result_56[1129:1098],
+                                $signed(result_56[1097:1091]),   k,
                                 c$matrixShapeOut[15:8],
                                 c$matrixShapeOut[7:0],
-                                $signed(result_56[960:929]),
-                                result_56[928:927],   result_56[926:895],
-                                result_56[894:767],
-                                $signed(result_56[766:760]),
-                                result_56[759:632],
-                                $signed(result_56[631:625]),
-                                result_56[624:623],   result_56[622:619],
-                                result_56[618:43],   result_56[42:38],
-                                $signed(result_56[37:6]),   result_56[5:0]};
-      default : c$case_alt_14 = {5'd8,
-                                 result_56[1135:1135],   result_56[1134:1131],
-                                 result_56[1130:1125],   step10,
-                                 result_56[1116:1115],
-                                 $signed(result_56[1114:1051]),
-                                 $signed(result_56[1050:1019]),
-                                 result_56[1018:987],
-                                 $signed(result_56[986:980]),
-                                 result_56[979:977],   result_56[976:969],
-                                 result_56[968:961],
-                                 $signed(result_36[95:64]),
-                                 result_56[928:927],   result_56[926:895],
-                                 result_56[894:767],
-                                 $signed(result_56[766:760]),
-                                 result_56[759:632],
-                                 $signed(result_56[631:625]),
-                                 result_56[624:623],   result_56[622:619],
-                                 result_56[618:43],   result_56[42:38],
-                                 $signed(result_56[37:6]),   result_56[5:0]};
+                                $signed(result_56[1071:1040]),
+                                result_56[1039:1038],   result_56[1037:1006],
+                                result_56[1005:878],
+                                $signed(result_56[877:871]),
+                                result_56[870:743],
+                                $signed(result_56[742:736]),
+                                result_56[735:734],   result_56[733:730],
+                                result_56[729:154],   result_56[153:149],
+                                $signed(result_56[148:117]),
+                                result_56[116:111],   c$recipNextOut};
+      default : c$case_alt_16 = {5'd8,
+                                 result_56[1284:1284],   result_56[1283:1280],
+                                 result_56[1279:1274],   step10,
+                                 result_56[1265:1264],
+                                 $signed(result_56[1263:1200]),
+                                 $signed(result_56[1199:1168]),
+                                 $signed(result_56[1167:1162]),
+                                 $signed(result_56[1161:1130]),
+                                 result_56[1129:1098],
+                                 $signed(result_56[1097:1091]),
+                                 result_56[1090:1088],   result_56[1087:1080],
+                                 result_56[1079:1072],
+                                 $signed(result_37[95:64]),
+                                 result_56[1039:1038],   result_56[1037:1006],
+                                 result_56[1005:878],
+                                 $signed(result_56[877:871]),
+                                 result_56[870:743],
+                                 $signed(result_56[742:736]),
+                                 result_56[735:734],   result_56[733:730],
+                                 result_56[729:154],   result_56[153:149],
+                                 $signed(result_56[148:117]),
+                                 result_56[116:111],   c$recipNextOut};
     endcase
   end
 
-  assign c$case_alt_selection_26 = result_56[1124:1117];
+  assign c$case_alt_selection_31 = result_56[1273:1266];
 
   always @(*) begin
-    case(c$case_alt_selection_26)
-      8'd63 : c$case_alt_15 = {5'd6,
-                               result_56[1135:1135],   result_56[1134:1131],
-                               result_56[1130:1125],   result_56[1124:1117],
-                               result_56[1116:1115],
-                               $signed(result_56[1114:1051]),
-                               $signed(result_56[1050:1019]),
-                               result_56[1018:987],
-                               $signed(result_56[986:980]),   k,
+    case(c$case_alt_selection_31)
+      8'd63 : c$case_alt_17 = {5'd6,
+                               result_56[1284:1284],   result_56[1283:1280],
+                               result_56[1279:1274],   result_56[1273:1266],
+                               result_56[1265:1264],
+                               $signed(result_56[1263:1200]),
+                               $signed(result_56[1199:1168]),
+                               $signed(result_56[1167:1162]),
+                               $signed(result_56[1161:1130]),
+                               result_56[1129:1098],
+                               $signed(result_56[1097:1091]),   k,
                                c$matrixShapeOut[15:8],
                                c$matrixShapeOut[7:0],
-                               $signed(result_56[960:929]),
-                               result_56[928:927],   result_56[926:895],
-                               result_56[894:767],
-                               $signed(result_56[766:760]),
-                               result_56[759:632],
-                               $signed(result_56[631:625]),
-                               result_56[624:623],   result_56[622:619],
-                               result_56[618:43],   result_56[42:38],
-                               $signed(result_56[37:6]),   result_56[5:0]};
-      default : c$case_alt_15 = {5'd8,
-                                 result_56[1135:1135],   result_56[1134:1131],
-                                 result_56[1130:1125],   step10,
-                                 result_56[1116:1115],
-                                 $signed(result_56[1114:1051]),
-                                 $signed(result_56[1050:1019]),
-                                 result_56[1018:987],
-                                 $signed(result_56[986:980]),
-                                 result_56[979:977],   result_56[976:969],
-                                 result_56[968:961],
-                                 $signed(result_36[95:64]),
-                                 result_56[928:927],   result_56[926:895],
-                                 result_56[894:767],
-                                 $signed(result_56[766:760]),
-                                 result_56[759:632],
-                                 $signed(result_56[631:625]),
-                                 result_56[624:623],   result_56[622:619],
-                                 result_56[618:43],   result_56[42:38],
-                                 $signed(result_56[37:6]),   result_56[5:0]};
+                               $signed(result_56[1071:1040]),
+                               result_56[1039:1038],   result_56[1037:1006],
+                               result_56[1005:878],
+                               $signed(result_56[877:871]),
+                               result_56[870:743],
+                               $signed(result_56[742:736]),
+                               result_56[735:734],   result_56[733:730],
+                               result_56[729:154],   result_56[153:149],
+                               $signed(result_56[148:117]),
+                               result_56[116:111],   c$recipNextOut};
+      default : c$case_alt_17 = {5'd8,
+                                 result_56[1284:1284],   result_56[1283:1280],
+                                 result_56[1279:1274],   step10,
+                                 result_56[1265:1264],
+                                 $signed(result_56[1263:1200]),
+                                 $signed(result_56[1199:1168]),
+                                 $signed(result_56[1167:1162]),
+                                 $signed(result_56[1161:1130]),
+                                 result_56[1129:1098],
+                                 $signed(result_56[1097:1091]),
+                                 result_56[1090:1088],   result_56[1087:1080],
+                                 result_56[1079:1072],
+                                 $signed(result_37[95:64]),
+                                 result_56[1039:1038],   result_56[1037:1006],
+                                 result_56[1005:878],
+                                 $signed(result_56[877:871]),
+                                 result_56[870:743],
+                                 $signed(result_56[742:736]),
+                                 result_56[735:734],   result_56[733:730],
+                                 result_56[729:154],   result_56[153:149],
+                                 $signed(result_56[148:117]),
+                                 result_56[116:111],   c$recipNextOut};
     endcase
   end
 
-  assign c$app_arg_selection_22 = result_56[979:977];
+  assign c$app_arg_selection_22 = result_56[1090:1088];
 
   always @(*) begin
     case(c$app_arg_selection_22)
-      3'd0 : c$app_arg_12 = {5'd8,
-                             result_56[1135:1135],   result_56[1134:1131],
-                             result_56[1130:1125],   8'd0,
-                             result_56[1116:1115],
-                             $signed(result_56[1114:1051]),
-                             $signed(result_56[1050:1019]),
-                             result_56[1018:987],
-                             $signed(result_56[986:980]),
-                             result_56[979:977],   result_56[976:969],
-                             result_56[968:961],
-                             $signed(result_56[960:929]),
-                             result_56[928:927],   result_56[926:895],
-                             result_56[894:767],
-                             $signed(result_56[766:760]),
-                             result_56[759:632],
-                             $signed(result_56[631:625]),
-                             result_56[624:623],   result_56[622:619],
-                             result_56[618:43],   result_56[42:38],
-                             $signed(result_56[37:6]),   result_56[5:0]};
-      3'd1 : c$app_arg_12 = {5'd8,
-                             result_56[1135:1135],   result_56[1134:1131],
-                             result_56[1130:1125],   8'd0,
-                             result_56[1116:1115],
-                             $signed(result_56[1114:1051]),
-                             $signed(result_56[1050:1019]),
-                             result_56[1018:987],
-                             $signed(result_56[986:980]),
-                             result_56[979:977],   result_56[976:969],
-                             result_56[968:961],
-                             $signed(result_56[960:929]),
-                             result_56[928:927],   result_56[926:895],
-                             result_56[894:767],
-                             $signed(result_56[766:760]),
-                             result_56[759:632],
-                             $signed(result_56[631:625]),
-                             result_56[624:623],   result_56[622:619],
-                             result_56[618:43],   result_56[42:38],
-                             $signed(result_56[37:6]),   result_56[5:0]};
-      3'd2 : c$app_arg_12 = {5'd9,
-                             result_56[1135:1135],   result_56[1134:1131],
-                             result_56[1130:1125],   8'd0,
-                             result_56[1116:1115],
-                             $signed(result_56[1114:1051]),
-                             $signed(result_56[1050:1019]),
-                             result_56[1018:987],
-                             $signed(result_56[986:980]),
-                             result_56[979:977],   result_56[976:969],
-                             result_56[968:961],
-                             $signed(result_56[960:929]),   2'd1,
-                             result_56[926:895],   result_56[894:767],
-                             $signed(result_56[766:760]),
-                             result_56[759:632],
-                             $signed(result_56[631:625]),   2'd0,
-                             result_56[622:619],   result_56[618:43],
-                             result_56[42:38],   $signed(result_56[37:6]),
-                             result_56[5:0]};
-      3'd4 : c$app_arg_12 = {5'd6,
-                             result_56[1135:1135],   result_56[1134:1131],
-                             result_56[1130:1125],   result_56[1124:1117],
-                             result_56[1116:1115],
-                             $signed(result_56[1114:1051]),
-                             $signed(result_56[1050:1019]),
-                             result_56[1018:987],
-                             $signed(result_56[986:980]),   3'd6,   8'd128,
-                             8'd64,   $signed(result_56[960:929]),
-                             result_56[928:927],   result_56[926:895],
-                             result_56[894:767],
-                             $signed(result_56[766:760]),
-                             result_56[759:632],
-                             $signed(result_56[631:625]),
-                             result_56[624:623],   result_56[622:619],
-                             result_56[618:43],   result_56[42:38],
-                             $signed(result_56[37:6]),   result_56[5:0]};
-      3'd6 : c$app_arg_12 = {5'd14,
-                             result_56[1135:1135],   result_56[1134:1131],
-                             result_56[1130:1125],   8'd0,
-                             result_56[1116:1115],
-                             $signed(result_56[1114:1051]),
-                             $signed(result_56[1050:1019]),   32'd0,
-                             $signed(result_56[986:980]),
-                             result_56[979:977],   result_56[976:969],
-                             result_56[968:961],
-                             $signed(result_56[960:929]),
-                             result_56[928:927],   result_56[926:895],
-                             result_56[894:767],
-                             $signed(result_56[766:760]),
-                             result_56[759:632],
-                             $signed(result_56[631:625]),
-                             result_56[624:623],   result_56[622:619],
-                             result_56[618:43],   result_56[42:38],
-                             $signed(result_56[37:6]),   result_56[5:0]};
-      3'd7 : c$app_arg_12 = {5'd16,
-                             result_56[1135:1135],   result_56[1134:1131],
-                             result_56[1130:1125],   8'd0,
-                             result_56[1116:1115],
-                             $signed(result_56[1114:1051]),
-                             $signed(result_56[1050:1019]),
-                             result_56[1018:987],
-                             $signed(result_56[986:980]),
-                             result_56[979:977],   result_56[976:969],
-                             result_56[968:961],
-                             $signed(result_56[960:929]),
-                             result_56[928:927],   result_56[926:895],
-                             result_56[894:767],
-                             $signed(result_56[766:760]),
-                             result_56[759:632],
-                             $signed(result_56[631:625]),
-                             result_56[624:623],   result_56[622:619],
-                             result_56[618:43],   result_56[42:38],
-                             $signed(result_56[37:6]),   result_56[5:0]};
-      default : c$app_arg_12 = {5'd13,
-                                result_56[1135:1135],   result_56[1134:1131],
-                                result_56[1130:1125],   8'd0,
-                                result_56[1116:1115],
-                                $signed(result_56[1114:1051]),
-                                $signed(result_56[1050:1019]),
-                                result_56[1018:987],
-                                $signed(result_56[986:980]),
-                                result_56[979:977],   result_56[976:969],
-                                result_56[968:961],
-                                $signed(result_56[960:929]),
-                                result_56[928:927],   result_56[926:895],
-                                result_56[894:767],
-                                $signed(result_56[766:760]),
-                                result_56[759:632],
-                                $signed(result_56[631:625]),
-                                result_56[624:623],   result_56[622:619],
-                                result_56[618:43],   result_56[42:38],
-                                $signed(result_56[37:6]),   result_56[5:0]};
+      3'd0 : c$app_arg_14 = {5'd8,
+                             result_56[1284:1284],   result_56[1283:1280],
+                             result_56[1279:1274],   8'd0,
+                             result_56[1265:1264],
+                             $signed(result_56[1263:1200]),
+                             $signed(result_56[1199:1168]),
+                             $signed(result_56[1167:1162]),
+                             $signed(result_56[1161:1130]),
+                             result_56[1129:1098],
+                             $signed(result_56[1097:1091]),
+                             result_56[1090:1088],   result_56[1087:1080],
+                             result_56[1079:1072],
+                             $signed(result_56[1071:1040]),
+                             result_56[1039:1038],   result_56[1037:1006],
+                             result_56[1005:878],
+                             $signed(result_56[877:871]),
+                             result_56[870:743],
+                             $signed(result_56[742:736]),
+                             result_56[735:734],   result_56[733:730],
+                             result_56[729:154],   result_56[153:149],
+                             $signed(result_56[148:117]),
+                             result_56[116:111],   c$recipNextOut};
+      3'd1 : c$app_arg_14 = {5'd8,
+                             result_56[1284:1284],   result_56[1283:1280],
+                             result_56[1279:1274],   8'd0,
+                             result_56[1265:1264],
+                             $signed(result_56[1263:1200]),
+                             $signed(result_56[1199:1168]),
+                             $signed(result_56[1167:1162]),
+                             $signed(result_56[1161:1130]),
+                             result_56[1129:1098],
+                             $signed(result_56[1097:1091]),
+                             result_56[1090:1088],   result_56[1087:1080],
+                             result_56[1079:1072],
+                             $signed(result_56[1071:1040]),
+                             result_56[1039:1038],   result_56[1037:1006],
+                             result_56[1005:878],
+                             $signed(result_56[877:871]),
+                             result_56[870:743],
+                             $signed(result_56[742:736]),
+                             result_56[735:734],   result_56[733:730],
+                             result_56[729:154],   result_56[153:149],
+                             $signed(result_56[148:117]),
+                             result_56[116:111],   c$recipNextOut};
+      3'd2 : c$app_arg_14 = {5'd9,
+                             result_56[1284:1284],   result_56[1283:1280],
+                             result_56[1279:1274],   8'd0,
+                             result_56[1265:1264],
+                             $signed(result_56[1263:1200]),
+                             $signed(result_56[1199:1168]),
+                             $signed(result_56[1167:1162]),
+                             $signed(result_56[1161:1130]),
+                             result_56[1129:1098],
+                             $signed(result_56[1097:1091]),
+                             result_56[1090:1088],   result_56[1087:1080],
+                             result_56[1079:1072],
+                             $signed(result_56[1071:1040]),   2'd1,
+                             result_56[1037:1006],   result_56[1005:878],
+                             $signed(result_56[877:871]),
+                             result_56[870:743],
+                             $signed(result_56[742:736]),   2'd0,
+                             result_56[733:730],   result_56[729:154],
+                             result_56[153:149],
+                             $signed(result_56[148:117]),
+                             result_56[116:111],   c$recipNextOut};
+      3'd4 : c$app_arg_14 = {5'd6,
+                             result_56[1284:1284],   result_56[1283:1280],
+                             result_56[1279:1274],   result_56[1273:1266],
+                             result_56[1265:1264],
+                             $signed(result_56[1263:1200]),
+                             $signed(result_56[1199:1168]),
+                             $signed(result_56[1167:1162]),
+                             $signed(result_56[1161:1130]),
+                             result_56[1129:1098],
+                             $signed(result_56[1097:1091]),   3'd6,
+                             8'd128,   8'd64,
+                             $signed(result_56[1071:1040]),
+                             result_56[1039:1038],   result_56[1037:1006],
+                             result_56[1005:878],
+                             $signed(result_56[877:871]),
+                             result_56[870:743],
+                             $signed(result_56[742:736]),
+                             result_56[735:734],   result_56[733:730],
+                             result_56[729:154],   result_56[153:149],
+                             $signed(result_56[148:117]),
+                             result_56[116:111],   c$recipNextOut};
+      3'd6 : c$app_arg_14 = {5'd16,
+                             result_56[1284:1284],   result_56[1283:1280],
+                             result_56[1279:1274],   8'd0,
+                             result_56[1265:1264],
+                             $signed(result_56[1263:1200]),
+                             $signed(result_56[1199:1168]),
+                             $signed(result_56[1167:1162]),
+                             $signed(result_56[1161:1130]),   32'd0,
+                             $signed(result_56[1097:1091]),
+                             result_56[1090:1088],   result_56[1087:1080],
+                             result_56[1079:1072],
+                             $signed(result_56[1071:1040]),
+                             result_56[1039:1038],   result_56[1037:1006],
+                             result_56[1005:878],
+                             $signed(result_56[877:871]),
+                             result_56[870:743],
+                             $signed(result_56[742:736]),
+                             result_56[735:734],   result_56[733:730],
+                             result_56[729:154],   result_56[153:149],
+                             $signed(result_56[148:117]),
+                             result_56[116:111],   c$recipNextOut};
+      3'd7 : c$app_arg_14 = {5'd20,
+                             result_56[1284:1284],   result_56[1283:1280],
+                             result_56[1279:1274],   8'd0,
+                             result_56[1265:1264],
+                             $signed(result_56[1263:1200]),
+                             $signed(result_56[1199:1168]),
+                             $signed(result_56[1167:1162]),
+                             $signed(result_56[1161:1130]),
+                             result_56[1129:1098],
+                             $signed(result_56[1097:1091]),
+                             result_56[1090:1088],   result_56[1087:1080],
+                             result_56[1079:1072],
+                             $signed(result_56[1071:1040]),
+                             result_56[1039:1038],   result_56[1037:1006],
+                             result_56[1005:878],
+                             $signed(result_56[877:871]),
+                             result_56[870:743],
+                             $signed(result_56[742:736]),
+                             result_56[735:734],   result_56[733:730],
+                             result_56[729:154],   result_56[153:149],
+                             $signed(result_56[148:117]),
+                             result_56[116:111],   c$recipNextOut};
+      default : c$app_arg_14 = {5'd15,
+                                result_56[1284:1284],   result_56[1283:1280],
+                                result_56[1279:1274],   8'd0,
+                                result_56[1265:1264],
+                                $signed(result_56[1263:1200]),
+                                $signed(result_56[1199:1168]),
+                                $signed(result_56[1167:1162]),
+                                $signed(result_56[1161:1130]),
+                                result_56[1129:1098],
+                                $signed(result_56[1097:1091]),
+                                result_56[1090:1088],   result_56[1087:1080],
+                                result_56[1079:1072],
+                                $signed(result_56[1071:1040]),
+                                result_56[1039:1038],   result_56[1037:1006],
+                                result_56[1005:878],
+                                $signed(result_56[877:871]),
+                                result_56[870:743],
+                                $signed(result_56[742:736]),
+                                result_56[735:734],   result_56[733:730],
+                                result_56[729:154],   result_56[153:149],
+                                $signed(result_56[148:117]),
+                                result_56[116:111],   c$recipNextOut};
     endcase
   end
 
-  assign c$app_arg_13 = (~ c$lastCol_case_alt) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+  assign c$app_arg_15 = (~ c$lastCol_case_alt) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : result_12;
 
-  assign result_selection_17 = result_56[979:977];
+  assign result_selection_17 = result_56[1090:1088];
 
-  assign c$bv_7 = result_39[119:112];
+  assign c$bv_8 = result_40[119:112];
 
-  assign c$bv_8 = result_39[119:112];
+  assign c$bv_9 = result_40[119:112];
 
   always @(*) begin
     case(result_selection_17)
       3'd4 : result_12 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                          {1'b1,{c$bv_7[0+:7],   result_13}},
+                          {1'b1,{c$bv_8[0+:7],   result_13}},
                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
       default : result_12 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             {1'b1,{c$bv_8[0+:7],   result_13}},
+                             {1'b1,{c$bv_9[0+:7],   result_13}},
                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
     endcase
   end
 
-  assign c$s_2 = $signed(result_56[986:980]);
+  assign c$s_2 = $signed(result_56[1097:1091]);
 
-  assign s_0 = -((($signed({{(16-7) {result_25[7-1]}},result_25})) + ($signed({{(16-7) {c$s_2[7-1]}},c$s_2}))) + 16'sd20);
+  assign s_0 = -((($signed({{(16-7) {result_26[7-1]}},result_26})) + ($signed({{(16-7) {c$s_2[7-1]}},c$s_2}))) + 16'sd20);
 
-  assign c$case_alt_16 = (c$sat32Out_app_arg_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_1[64-1],c$sat32Out_app_arg_1[0+:(32-1)]}));
+  assign c$case_alt_18 = (c$sat32Out_app_arg_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_1[64-1],c$sat32Out_app_arg_1[0+:(32-1)]}));
 
-  assign result_13 = (c$sat32Out_app_arg_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_16;
+  assign result_13 = (c$sat32Out_app_arg_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_18;
 
-  assign c$s_3 = $signed(result_39[31:0]);
+  assign c$s_3 = $signed(result_40[31:0]);
 
-  assign c$s_4 = $signed(result_39[31:0]);
+  assign c$s_4 = $signed(result_40[31:0]);
 
   assign c$sat32Out_case_alt = (-64'sd2147483648 <= ($signed({{(64-32) {c$s_3[32-1]}},c$s_3}))) ? ($signed({{(64-32) {c$s_4[32-1]}},c$s_4})) : -64'sd2147483648;
 
-  assign c$s_5 = $signed(result_39[31:0]);
+  assign c$s_5 = $signed(result_40[31:0]);
 
   assign c$sat32Out_app_arg = (64'sd2147483648 <= ($signed({{(64-32) {c$s_5[32-1]}},c$s_5}))) ? 64'sd2147483648 : c$sat32Out_case_alt;
 
-  assign c$bv_9 = (($unsigned((-s_0))));
+  assign c$bv_10 = (($unsigned((-s_0))));
 
-  assign c$i_225 = ((c$bv_9[0+:5]));
+  assign c$i_227 = ((c$bv_10[0+:5]));
 
-  assign c$wild1_app_arg_2 = $unsigned({{(64-5) {1'b0}},c$i_225});
+  assign c$wild1_app_arg_2 = $unsigned({{(64-5) {1'b0}},c$i_227});
 
   assign c$sat32Out_app_arg_0 = (s_0 <= -16'sd31) ? 64'sd31 : wild1_4;
 
-  assign c$bv_10 = (($unsigned(s_0)));
+  assign c$bv_11 = (($unsigned(s_0)));
 
-  assign c$case_alt_17 = (s_0 >= 16'sd62) ? 6'd62 : ((c$bv_10[0+:6]));
+  assign c$case_alt_19 = (s_0 >= 16'sd62) ? 6'd62 : ((c$bv_11[0+:6]));
 
-  assign result_14 = (s_0 <= 16'sd0) ? 6'd0 : c$case_alt_17;
+  assign result_14 = (s_0 <= 16'sd0) ? 6'd0 : c$case_alt_19;
 
-  assign c$s_6 = $signed(result_39[31:0]);
+  assign c$s_6 = $signed(result_40[31:0]);
 
-  assign c$s_7 = $signed(result_39[31:0]);
+  assign c$s_7 = $signed(result_40[31:0]);
 
   always @(*) begin
     case(result_14)
@@ -1958,278 +2320,461 @@ module decoder_small
 
   assign wild1_3 = $signed(c$wild1_app_arg_4);
 
-  assign c$i_233 = (result_14 - 6'd1);
+  assign c$i_235 = (result_14 - 6'd1);
 
-  assign c$wild1_app_arg_4 = $unsigned({{(64-6) {1'b0}},c$i_233});
+  assign c$wild1_app_arg_4 = $unsigned({{(64-6) {1'b0}},c$i_235});
 
   assign c$sat32Out_app_arg_1 = (s_0 > 16'sd0) ? result_15 : (c$sat32Out_app_arg <<< c$sat32Out_app_arg_0);
 
   assign wild1_4 = $signed(c$wild1_app_arg_2);
 
-  assign c$app_arg_14 = (c$lastCol_case_alt & (result_39[119:112] == (result_56[976:969] - 8'd1))) ? {5'd7,
-                                                                                                      result_56[1135:1135],
-                                                                                                      result_56[1134:1131],
-                                                                                                      result_56[1130:1125],
-                                                                                                      result_56[1124:1117],
-                                                                                                      result_56[1116:1115],
-                                                                                                      $signed(result_56[1114:1051]),
-                                                                                                      $signed(result_56[1050:1019]),
-                                                                                                      result_56[1018:987],
-                                                                                                      $signed(result_56[986:980]),
-                                                                                                      result_56[979:977],
-                                                                                                      result_56[976:969],
-                                                                                                      result_56[968:961],
-                                                                                                      $signed(result_56[960:929]),
-                                                                                                      result_56[928:927],
-                                                                                                      result_56[926:895],
-                                                                                                      result_56[894:767],
-                                                                                                      $signed(result_56[766:760]),
-                                                                                                      result_56[759:632],
-                                                                                                      $signed(result_56[631:625]),
-                                                                                                      result_56[624:623],
-                                                                                                      result_56[622:619],
-                                                                                                      result_56[618:43],
-                                                                                                      result_56[42:38],
-                                                                                                      $signed(result_56[37:6]),
-                                                                                                      result_56[5:0]} : result_56;
+  assign c$app_arg_16 = (c$lastCol_case_alt & (result_40[119:112] == (result_56[1087:1080] - 8'd1))) ? {5'd7,
+                                                                                                        result_56[1284:1284],
+                                                                                                        result_56[1283:1280],
+                                                                                                        result_56[1279:1274],
+                                                                                                        result_56[1273:1266],
+                                                                                                        result_56[1265:1264],
+                                                                                                        $signed(result_56[1263:1200]),
+                                                                                                        $signed(result_56[1199:1168]),
+                                                                                                        $signed(result_56[1167:1162]),
+                                                                                                        $signed(result_56[1161:1130]),
+                                                                                                        result_56[1129:1098],
+                                                                                                        $signed(result_56[1097:1091]),
+                                                                                                        result_56[1090:1088],
+                                                                                                        result_56[1087:1080],
+                                                                                                        result_56[1079:1072],
+                                                                                                        $signed(result_56[1071:1040]),
+                                                                                                        result_56[1039:1038],
+                                                                                                        result_56[1037:1006],
+                                                                                                        result_56[1005:878],
+                                                                                                        $signed(result_56[877:871]),
+                                                                                                        result_56[870:743],
+                                                                                                        $signed(result_56[742:736]),
+                                                                                                        result_56[735:734],
+                                                                                                        result_56[733:730],
+                                                                                                        result_56[729:154],
+                                                                                                        result_56[153:149],
+                                                                                                        $signed(result_56[148:117]),
+                                                                                                        result_56[116:111],
+                                                                                                        c$recipNextOut} : {5'd6,
+                                                                                                                           result_56[1284:1284],
+                                                                                                                           result_56[1283:1280],
+                                                                                                                           result_56[1279:1274],
+                                                                                                                           result_56[1273:1266],
+                                                                                                                           result_56[1265:1264],
+                                                                                                                           $signed(result_56[1263:1200]),
+                                                                                                                           $signed(result_56[1199:1168]),
+                                                                                                                           $signed(result_56[1167:1162]),
+                                                                                                                           $signed(result_56[1161:1130]),
+                                                                                                                           result_56[1129:1098],
+                                                                                                                           $signed(result_56[1097:1091]),
+                                                                                                                           result_56[1090:1088],
+                                                                                                                           result_56[1087:1080],
+                                                                                                                           result_56[1079:1072],
+                                                                                                                           $signed(result_56[1071:1040]),
+                                                                                                                           result_56[1039:1038],
+                                                                                                                           result_56[1037:1006],
+                                                                                                                           result_56[1005:878],
+                                                                                                                           $signed(result_56[877:871]),
+                                                                                                                           result_56[870:743],
+                                                                                                                           $signed(result_56[742:736]),
+                                                                                                                           result_56[735:734],
+                                                                                                                           result_56[733:730],
+                                                                                                                           result_56[729:154],
+                                                                                                                           result_56[153:149],
+                                                                                                                           $signed(result_56[148:117]),
+                                                                                                                           result_56[116:111],
+                                                                                                                           c$recipNextOut};
 
-  assign c$lastCol_case_alt = result_39[127:120] == (result_56[968:961] - 8'd1);
+  assign c$lastCol_case_alt = result_40[127:120] == (result_56[1079:1072] - 8'd1);
 
-  assign c$bv_11 = result_56[1124:1117];
+  assign c$bv_12 = result_56[1273:1266];
 
-  assign c$app_arg_15 = c$bv_11[0+:7];
+  assign c$app_arg_17 = c$bv_12[0+:7];
 
-  assign c$app_arg_selection_27 = result_56[1124:1117];
+  assign c$app_arg_selection_27 = result_56[1273:1266];
 
   always @(*) begin
     case(c$app_arg_selection_27)
-      8'd63 : c$app_arg_16 = {5'd5,
-                              result_56[1135:1135],   result_56[1134:1131],
-                              result_56[1130:1125],   result_56[1124:1117],
-                              result_56[1116:1115],
-                              $signed(result_56[1114:1051]),
-                              $signed(result_56[1050:1019]),   result_16,
-                              $signed(result_56[986:980]),
-                              result_56[979:977],   result_56[976:969],
-                              result_56[968:961],
-                              $signed(result_56[960:929]),
-                              result_56[928:927],   result_56[926:895],
-                              result_56[894:767],
-                              $signed(result_56[766:760]),
-                              result_56[759:632],
-                              $signed(result_56[631:625]),
-                              result_56[624:623],   result_56[622:619],
-                              result_56[618:43],   result_56[42:38],
-                              $signed(result_56[37:6]),   result_56[5:0]};
-      default : c$app_arg_16 = {5'd4,
-                                result_56[1135:1135],   result_56[1134:1131],
-                                result_56[1130:1125],   step10,
-                                result_56[1116:1115],
-                                $signed(result_56[1114:1051]),
-                                $signed(result_56[1050:1019]),   result_16,
-                                $signed(result_56[986:980]),
-                                result_56[979:977],   result_56[976:969],
-                                result_56[968:961],
-                                $signed(result_56[960:929]),
-                                result_56[928:927],   result_56[926:895],
-                                result_56[894:767],
-                                $signed(result_56[766:760]),
-                                result_56[759:632],
-                                $signed(result_56[631:625]),
-                                result_56[624:623],   result_56[622:619],
-                                result_56[618:43],   result_56[42:38],
-                                $signed(result_56[37:6]),   result_56[5:0]};
+      8'd63 : c$app_arg_18 = {5'd5,
+                              result_56[1284:1284],   result_56[1283:1280],
+                              result_56[1279:1274],   result_56[1273:1266],
+                              result_56[1265:1264],
+                              $signed(result_56[1263:1200]),
+                              $signed(result_56[1199:1168]),
+                              $signed(result_56[1167:1162]),
+                              $signed(result_56[1161:1130]),   result_16,
+                              $signed(result_56[1097:1091]),
+                              result_56[1090:1088],   result_56[1087:1080],
+                              result_56[1079:1072],
+                              $signed(result_56[1071:1040]),
+                              result_56[1039:1038],   result_56[1037:1006],
+                              result_56[1005:878],
+                              $signed(result_56[877:871]),
+                              result_56[870:743],
+                              $signed(result_56[742:736]),
+                              result_56[735:734],   result_56[733:730],
+                              result_56[729:154],   result_56[153:149],
+                              $signed(result_56[148:117]),
+                              result_56[116:111],   c$recipNextOut};
+      default : c$app_arg_18 = {5'd4,
+                                result_56[1284:1284],   result_56[1283:1280],
+                                result_56[1279:1274],   step10,
+                                result_56[1265:1264],
+                                $signed(result_56[1263:1200]),
+                                $signed(result_56[1199:1168]),
+                                $signed(result_56[1167:1162]),
+                                $signed(result_56[1161:1130]),   result_16,
+                                $signed(result_56[1097:1091]),
+                                result_56[1090:1088],   result_56[1087:1080],
+                                result_56[1079:1072],
+                                $signed(result_56[1071:1040]),
+                                result_56[1039:1038],   result_56[1037:1006],
+                                result_56[1005:878],
+                                $signed(result_56[877:871]),
+                                result_56[870:743],
+                                $signed(result_56[742:736]),
+                                result_56[735:734],   result_56[733:730],
+                                result_56[729:154],   result_56[153:149],
+                                $signed(result_56[148:117]),
+                                result_56[116:111],   c$recipNextOut};
     endcase
   end
 
-  assign result_16 = (result_56[1018:987] <= c$absUOut) ? c$absUOut : result_56[1018:987];
+  assign result_16 = (result_56[1129:1098] <= c$absUOut) ? c$absUOut : result_56[1129:1098];
 
-  assign c$app_arg_fun_arg_3 = $signed(result_56[1114:1051]);
-
-  LlamaDv_Top_Decoder_decoderSmall_normInv LlamaDv_Top_Decoder_decoderSmall_normInv_c$app_arg_17
-    ( .result (c$app_arg_17)
-    , .ss (c$app_arg_fun_arg_3) );
-
-  assign result_selection_24 = result_56[1124:1117];
+  assign result_selection_24 = result_56[1273:1266];
 
   always @(*) begin
     case(result_selection_24)
-      8'd63 : result_17 = {5'd3,
-                           result_56[1135:1135],   result_56[1134:1131],
-                           result_56[1130:1125],   result_56[1124:1117],
-                           result_56[1116:1115],   c$sumSquareOut,
-                           $signed(result_56[1050:1019]),
-                           result_56[1018:987],
-                           $signed(result_56[986:980]),
-                           result_56[979:977],   result_56[976:969],
-                           result_56[968:961],
-                           $signed(result_56[960:929]),
-                           result_56[928:927],   result_56[926:895],
-                           result_56[894:767],
-                           $signed(result_56[766:760]),
-                           result_56[759:632],
-                           $signed(result_56[631:625]),
-                           result_56[624:623],   result_56[622:619],
-                           result_56[618:43],   result_56[42:38],
-                           $signed(result_56[37:6]),   result_56[5:0]};
-      default : result_17 = {5'd2,
-                             result_56[1135:1135],   result_56[1134:1131],
-                             result_56[1130:1125],   step10,
-                             result_56[1116:1115],   c$sumSquareOut,
-                             $signed(result_56[1050:1019]),
-                             result_56[1018:987],
-                             $signed(result_56[986:980]),
-                             result_56[979:977],   result_56[976:969],
-                             result_56[968:961],
-                             $signed(result_56[960:929]),
-                             result_56[928:927],   result_56[926:895],
-                             result_56[894:767],
-                             $signed(result_56[766:760]),
-                             result_56[759:632],
-                             $signed(result_56[631:625]),
-                             result_56[624:623],   result_56[622:619],
-                             result_56[618:43],   result_56[42:38],
-                             $signed(result_56[37:6]),   result_56[5:0]};
+      8'd0 : result_17 = {5'd3,
+                          result_56[1284:1284],   result_56[1283:1280],
+                          result_56[1279:1274],   step10,
+                          result_56[1265:1264],
+                          $signed(ds30_0[143:80]),
+                          $signed(result_56[1199:1168]),
+                          $signed({sh_0[16-1],sh_0[0+:(6-1)]}),
+                          $signed({y0[64-1],y0[0+:(32-1)]}),
+                          result_56[1129:1098],
+                          $signed(result_56[1097:1091]),
+                          result_56[1090:1088],   result_56[1087:1080],
+                          result_56[1079:1072],
+                          $signed(result_56[1071:1040]),
+                          result_56[1039:1038],   result_56[1037:1006],
+                          result_56[1005:878],
+                          $signed(result_56[877:871]),
+                          result_56[870:743],
+                          $signed(result_56[742:736]),
+                          result_56[735:734],   result_56[733:730],
+                          result_56[729:154],   result_56[153:149],
+                          $signed(result_56[148:117]),
+                          result_56[116:111],   c$recipNextOut};
+      8'd1 : result_17 = {5'd3,
+                          result_56[1284:1284],   result_56[1283:1280],
+                          result_56[1279:1274],   step10,
+                          result_56[1265:1264],
+                          $signed(result_56[1263:1200]),
+                          $signed({c$app_arg_20[64-1],c$app_arg_20[0+:(32-1)]}),
+                          $signed(result_56[1167:1162]),
+                          $signed(result_56[1161:1130]),
+                          result_56[1129:1098],
+                          $signed(result_56[1097:1091]),
+                          result_56[1090:1088],   result_56[1087:1080],
+                          result_56[1079:1072],
+                          $signed(result_56[1071:1040]),
+                          result_56[1039:1038],   result_56[1037:1006],
+                          result_56[1005:878],
+                          $signed(result_56[877:871]),
+                          result_56[870:743],
+                          $signed(result_56[742:736]),
+                          result_56[735:734],   result_56[733:730],
+                          result_56[729:154],   result_56[153:149],
+                          $signed(result_56[148:117]),
+                          result_56[116:111],   c$recipNextOut};
+      8'd2 : result_17 = {5'd3,
+                          result_56[1284:1284],   result_56[1283:1280],
+                          result_56[1279:1274],   step10,
+                          result_56[1265:1264],
+                          $signed(result_56[1263:1200]),
+                          $signed({c$app_arg_19[64-1],c$app_arg_19[0+:(32-1)]}),
+                          $signed(result_56[1167:1162]),
+                          $signed(result_56[1161:1130]),
+                          result_56[1129:1098],
+                          $signed(result_56[1097:1091]),
+                          result_56[1090:1088],   result_56[1087:1080],
+                          result_56[1079:1072],
+                          $signed(result_56[1071:1040]),
+                          result_56[1039:1038],   result_56[1037:1006],
+                          result_56[1005:878],
+                          $signed(result_56[877:871]),
+                          result_56[870:743],
+                          $signed(result_56[742:736]),
+                          result_56[735:734],   result_56[733:730],
+                          result_56[729:154],   result_56[153:149],
+                          $signed(result_56[148:117]),
+                          result_56[116:111],   c$recipNextOut};
+      default : result_17 = {5'd4,
+                             result_56[1284:1284],   result_56[1283:1280],
+                             result_56[1279:1274],   8'd0,
+                             result_56[1265:1264],
+                             $signed(result_56[1263:1200]),
+                             $signed(result_56[1199:1168]),
+                             $signed(result_56[1167:1162]),   c$app_arg_21,
+                             32'd0,   $signed(result_56[1097:1091]),
+                             result_56[1090:1088],   result_56[1087:1080],
+                             result_56[1079:1072],
+                             $signed(result_56[1071:1040]),
+                             result_56[1039:1038],   result_56[1037:1006],
+                             result_56[1005:878],
+                             $signed(result_56[877:871]),
+                             result_56[870:743],
+                             $signed(result_56[742:736]),
+                             result_56[735:734],   result_56[733:730],
+                             result_56[729:154],   result_56[153:149],
+                             $signed(result_56[148:117]),
+                             result_56[116:111],   c$recipNextOut};
     endcase
   end
 
-  assign c$app_arg_selection_30 = result_56[1124:1117];
+  assign c$app_arg_fun_arg_5 = $signed(result_56[1263:1200]);
+
+  LlamaDv_Top_Decoder_decoderSmall_normInvTerm LlamaDv_Top_Decoder_decoderSmall_normInvTerm_c$app_arg_19
+    ( .result (c$app_arg_19)
+    , .c$arg (c$app_arg_fun_arg_5)
+    , .c$arg_0 (c$app_arg_22) );
+
+  LlamaDv_Top_Decoder_decoderSmall_normInvSquare LlamaDv_Top_Decoder_decoderSmall_normInvSquare_c$app_arg_20
+    (.result (c$app_arg_20), .c$arg (c$app_arg_23));
+
+  assign y0 = $signed(ds30_0[79:16]);
+
+  assign sh_0 = $signed(ds30_0[15:0]);
+
+  assign ds30_fun_arg_3 = $signed(result_56[1263:1200]);
+
+  LlamaDv_Top_Decoder_decoderSmall_normInv LlamaDv_Top_Decoder_decoderSmall_normInv_ds30_0
+    (.result (ds30_0), .ss (ds30_fun_arg_3));
+
+  assign c$s_8 = $signed(result_56[1167:1162]);
+
+  assign c$app_arg_fun_arg_6 = $signed({{(16-6) {c$s_8[6-1]}},c$s_8});
+
+  LlamaDv_Top_Decoder_decoderSmall_normInvFinish LlamaDv_Top_Decoder_decoderSmall_normInvFinish_c$app_arg_21
+    ( .result (c$app_arg_21)
+    , .c$arg (c$app_arg_23)
+    , .c$arg_0 (c$app_arg_22)
+    , .c$arg_1 (c$app_arg_fun_arg_6) );
+
+  assign c$s_9 = $signed(result_56[1199:1168]);
+
+  assign c$app_arg_22 = $signed({{(64-32) {c$s_9[32-1]}},c$s_9});
+
+  assign c$s_10 = $signed(result_56[1161:1130]);
+
+  assign c$app_arg_23 = $signed({{(64-32) {c$s_10[32-1]}},c$s_10});
+
+  assign result_selection_27 = result_56[1273:1266];
+
+  always @(*) begin
+    case(result_selection_27)
+      8'd63 : result_18 = {5'd3,
+                           result_56[1284:1284],   result_56[1283:1280],
+                           result_56[1279:1274],   8'd0,
+                           result_56[1265:1264],   c$sumSquareOut,
+                           $signed(result_56[1199:1168]),
+                           $signed(result_56[1167:1162]),
+                           $signed(result_56[1161:1130]),
+                           result_56[1129:1098],
+                           $signed(result_56[1097:1091]),
+                           result_56[1090:1088],   result_56[1087:1080],
+                           result_56[1079:1072],
+                           $signed(result_56[1071:1040]),
+                           result_56[1039:1038],   result_56[1037:1006],
+                           result_56[1005:878],
+                           $signed(result_56[877:871]),
+                           result_56[870:743],
+                           $signed(result_56[742:736]),
+                           result_56[735:734],   result_56[733:730],
+                           result_56[729:154],   result_56[153:149],
+                           $signed(result_56[148:117]),
+                           result_56[116:111],   c$recipNextOut};
+      default : result_18 = {5'd2,
+                             result_56[1284:1284],   result_56[1283:1280],
+                             result_56[1279:1274],   step10,
+                             result_56[1265:1264],   c$sumSquareOut,
+                             $signed(result_56[1199:1168]),
+                             $signed(result_56[1167:1162]),
+                             $signed(result_56[1161:1130]),
+                             result_56[1129:1098],
+                             $signed(result_56[1097:1091]),
+                             result_56[1090:1088],   result_56[1087:1080],
+                             result_56[1079:1072],
+                             $signed(result_56[1071:1040]),
+                             result_56[1039:1038],   result_56[1037:1006],
+                             result_56[1005:878],
+                             $signed(result_56[877:871]),
+                             result_56[870:743],
+                             $signed(result_56[742:736]),
+                             result_56[735:734],   result_56[733:730],
+                             result_56[729:154],   result_56[153:149],
+                             $signed(result_56[148:117]),
+                             result_56[116:111],   c$recipNextOut};
+    endcase
+  end
+
+  assign c$app_arg_selection_30 = result_56[1273:1266];
 
   always @(*) begin
     case(c$app_arg_selection_30)
-      8'd63 : c$app_arg_18 = result_18;
-      default : c$app_arg_18 = {5'd1,
-                                result_56[1135:1135],   result_56[1134:1131],
-                                result_56[1130:1125],   step10,
-                                result_56[1116:1115],
-                                $signed(result_56[1114:1051]),
-                                $signed(result_56[1050:1019]),
-                                result_56[1018:987],
-                                $signed(result_56[986:980]),
-                                result_56[979:977],   result_56[976:969],
-                                result_56[968:961],
-                                $signed(result_56[960:929]),
-                                result_56[928:927],   result_56[926:895],
-                                result_56[894:767],
-                                $signed(result_56[766:760]),
-                                result_56[759:632],
-                                $signed(result_56[631:625]),
-                                result_56[624:623],   result_56[622:619],
-                                result_56[618:43],   result_56[42:38],
-                                $signed(result_56[37:6]),   result_56[5:0]};
+      8'd63 : c$app_arg_24 = result_19;
+      default : c$app_arg_24 = {5'd1,
+                                result_56[1284:1284],   result_56[1283:1280],
+                                result_56[1279:1274],   step10,
+                                result_56[1265:1264],
+                                $signed(result_56[1263:1200]),
+                                $signed(result_56[1199:1168]),
+                                $signed(result_56[1167:1162]),
+                                $signed(result_56[1161:1130]),
+                                result_56[1129:1098],
+                                $signed(result_56[1097:1091]),
+                                result_56[1090:1088],   result_56[1087:1080],
+                                result_56[1079:1072],
+                                $signed(result_56[1071:1040]),
+                                result_56[1039:1038],   result_56[1037:1006],
+                                result_56[1005:878],
+                                $signed(result_56[877:871]),
+                                result_56[870:743],
+                                $signed(result_56[742:736]),
+                                result_56[735:734],   result_56[733:730],
+                                result_56[729:154],   result_56[153:149],
+                                $signed(result_56[148:117]),
+                                result_56[116:111],   c$recipNextOut};
     endcase
   end
 
-  assign result_18 = {5'd2,   c$tupIn[1135:1135],
-                      c$tupIn[1134:1131],   c$tupIn[1130:1125],
-                      8'd0,   c$tupIn[1142:1141],   64'sd0,
-                      $signed(c$tupIn[1050:1019]),
-                      c$tupIn[1018:987],
-                      $signed(c$tupIn[986:980]),   c$tupIn[979:977],
-                      c$tupIn[976:969],   c$tupIn[968:961],
-                      $signed(c$tupIn[960:929]),   c$tupIn[928:927],
-                      c$tupIn[926:895],   c$tupIn[894:767],
-                      $signed(c$tupIn[766:760]),   c$tupIn[759:632],
-                      $signed(c$tupIn[631:625]),   c$tupIn[624:623],
-                      c$tupIn[622:619],   c$tupIn[618:43],
-                      c$tupIn[42:38],   $signed(c$tupIn[37:6]),
-                      c$tupIn[5:0]};
+  assign result_19 = {5'd2,   c$tupIn[1284:1284],
+                      c$tupIn[1283:1280],   c$tupIn[1279:1274],
+                      8'd0,   c$tupIn[1291:1290],   64'sd0,
+                      $signed(c$tupIn[1199:1168]),
+                      $signed(c$tupIn[1167:1162]),
+                      $signed(c$tupIn[1161:1130]),
+                      c$tupIn[1129:1098],
+                      $signed(c$tupIn[1097:1091]),
+                      c$tupIn[1090:1088],   c$tupIn[1087:1080],
+                      c$tupIn[1079:1072],
+                      $signed(c$tupIn[1071:1040]),
+                      c$tupIn[1039:1038],   c$tupIn[1037:1006],
+                      c$tupIn[1005:878],
+                      $signed(c$tupIn[877:871]),   c$tupIn[870:743],
+                      $signed(c$tupIn[742:736]),   c$tupIn[735:734],
+                      c$tupIn[733:730],   c$tupIn[729:154],
+                      c$tupIn[153:149],   $signed(c$tupIn[148:117]),
+                      c$tupIn[116:111],   c$tupIn[110:0]};
 
-  assign c$step_$jOut_selection_1 = result_56[1124:1117];
+  assign c$step_$jOut_selection_1 = result_56[1273:1266];
 
   always @(*) begin
     case(c$step_$jOut_selection_1)
-      8'd63 : c$step_$jOut = {5'd17,
-                              c$step_$jOut_app_arg[1135:1135],
-                              c$step_$jOut_app_arg[1134:1131],
-                              c$step_$jOut_app_arg[1130:1125],
-                              c$step_$jOut_app_arg[1124:1117],
-                              c$step_$jOut_app_arg[1116:1115],
-                              $signed(c$step_$jOut_app_arg[1114:1051]),
-                              $signed(c$step_$jOut_app_arg[1050:1019]),
-                              c$step_$jOut_app_arg[1018:987],
-                              $signed(c$step_$jOut_app_arg[986:980]),
-                              c$step_$jOut_app_arg[979:977],
-                              c$step_$jOut_app_arg[976:969],
-                              c$step_$jOut_app_arg[968:961],
-                              $signed(c$step_$jOut_app_arg[960:929]),
-                              c$step_$jOut_app_arg[928:927],
-                              c$step_$jOut_app_arg[926:895],
-                              c$step_$jOut_app_arg[894:767],
-                              $signed(c$step_$jOut_app_arg[766:760]),
-                              c$step_$jOut_app_arg[759:632],
-                              $signed(c$step_$jOut_app_arg[631:625]),
-                              c$step_$jOut_app_arg[624:623],
-                              c$step_$jOut_app_arg[622:619],
-                              c$step_$jOut_app_arg[618:43],
-                              c$step_$jOut_app_arg[42:38],
-                              $signed(c$step_$jOut_app_arg[37:6]),
-                              c$step_$jOut_app_arg[5:0]};
+      8'd63 : c$step_$jOut = {5'd21,
+                              c$step_$jOut_app_arg[1284:1284],
+                              c$step_$jOut_app_arg[1283:1280],
+                              c$step_$jOut_app_arg[1279:1274],
+                              c$step_$jOut_app_arg[1273:1266],
+                              c$step_$jOut_app_arg[1265:1264],
+                              $signed(c$step_$jOut_app_arg[1263:1200]),
+                              $signed(c$step_$jOut_app_arg[1199:1168]),
+                              $signed(c$step_$jOut_app_arg[1167:1162]),
+                              $signed(c$step_$jOut_app_arg[1161:1130]),
+                              c$step_$jOut_app_arg[1129:1098],
+                              $signed(c$step_$jOut_app_arg[1097:1091]),
+                              c$step_$jOut_app_arg[1090:1088],
+                              c$step_$jOut_app_arg[1087:1080],
+                              c$step_$jOut_app_arg[1079:1072],
+                              $signed(c$step_$jOut_app_arg[1071:1040]),
+                              c$step_$jOut_app_arg[1039:1038],
+                              c$step_$jOut_app_arg[1037:1006],
+                              c$step_$jOut_app_arg[1005:878],
+                              $signed(c$step_$jOut_app_arg[877:871]),
+                              c$step_$jOut_app_arg[870:743],
+                              $signed(c$step_$jOut_app_arg[742:736]),
+                              c$step_$jOut_app_arg[735:734],
+                              c$step_$jOut_app_arg[733:730],
+                              c$step_$jOut_app_arg[729:154],
+                              c$step_$jOut_app_arg[153:149],
+                              $signed(c$step_$jOut_app_arg[148:117]),
+                              c$step_$jOut_app_arg[116:111],
+                              c$step_$jOut_app_arg[110:0]};
       default : c$step_$jOut = c$step_$jOut_app_arg;
     endcase
   end
 
-  assign c$step_$jOut_app_arg = ((result_56[1124:1117] == 8'd0) | ($signed(result_36[95:64]) > $signed(result_56[37:6]))) ? {5'd16,
-                                                                                                                             result_56[1135:1135],
-                                                                                                                             result_56[1134:1131],
-                                                                                                                             result_56[1130:1125],
-                                                                                                                             step10,
-                                                                                                                             result_56[1116:1115],
-                                                                                                                             $signed(result_56[1114:1051]),
-                                                                                                                             $signed(result_56[1050:1019]),
-                                                                                                                             result_56[1018:987],
-                                                                                                                             $signed(result_56[986:980]),
-                                                                                                                             result_56[979:977],
-                                                                                                                             result_56[976:969],
-                                                                                                                             result_56[968:961],
-                                                                                                                             $signed(result_56[960:929]),
-                                                                                                                             result_56[928:927],
-                                                                                                                             result_56[926:895],
-                                                                                                                             result_56[894:767],
-                                                                                                                             $signed(result_56[766:760]),
-                                                                                                                             result_56[759:632],
-                                                                                                                             $signed(result_56[631:625]),
-                                                                                                                             result_56[624:623],
-                                                                                                                             result_56[622:619],
-                                                                                                                             result_56[618:43],
-                                                                                                                             result_56[42:38],
-                                                                                                                             $signed(result_36[95:64]),
-                                                                                                                             c$step_$jOut_app_arg_0} : {5'd16,
-                                                                                                                                                        result_56[1135:1135],
-                                                                                                                                                        result_56[1134:1131],
-                                                                                                                                                        result_56[1130:1125],
-                                                                                                                                                        step10,
-                                                                                                                                                        result_56[1116:1115],
-                                                                                                                                                        $signed(result_56[1114:1051]),
-                                                                                                                                                        $signed(result_56[1050:1019]),
-                                                                                                                                                        result_56[1018:987],
-                                                                                                                                                        $signed(result_56[986:980]),
-                                                                                                                                                        result_56[979:977],
-                                                                                                                                                        result_56[976:969],
-                                                                                                                                                        result_56[968:961],
-                                                                                                                                                        $signed(result_56[960:929]),
-                                                                                                                                                        result_56[928:927],
-                                                                                                                                                        result_56[926:895],
-                                                                                                                                                        result_56[894:767],
-                                                                                                                                                        $signed(result_56[766:760]),
-                                                                                                                                                        result_56[759:632],
-                                                                                                                                                        $signed(result_56[631:625]),
-                                                                                                                                                        result_56[624:623],
-                                                                                                                                                        result_56[622:619],
-                                                                                                                                                        result_56[618:43],
-                                                                                                                                                        result_56[42:38],
-                                                                                                                                                        $signed(result_56[37:6]),
-                                                                                                                                                        result_56[5:0]};
+  assign c$step_$jOut_app_arg = ((result_56[1273:1266] == 8'd0) | ($signed(result_37[95:64]) > $signed(result_56[148:117]))) ? {5'd20,
+                                                                                                                                result_56[1284:1284],
+                                                                                                                                result_56[1283:1280],
+                                                                                                                                result_56[1279:1274],
+                                                                                                                                step10,
+                                                                                                                                result_56[1265:1264],
+                                                                                                                                $signed(result_56[1263:1200]),
+                                                                                                                                $signed(result_56[1199:1168]),
+                                                                                                                                $signed(result_56[1167:1162]),
+                                                                                                                                $signed(result_56[1161:1130]),
+                                                                                                                                result_56[1129:1098],
+                                                                                                                                $signed(result_56[1097:1091]),
+                                                                                                                                result_56[1090:1088],
+                                                                                                                                result_56[1087:1080],
+                                                                                                                                result_56[1079:1072],
+                                                                                                                                $signed(result_56[1071:1040]),
+                                                                                                                                result_56[1039:1038],
+                                                                                                                                result_56[1037:1006],
+                                                                                                                                result_56[1005:878],
+                                                                                                                                $signed(result_56[877:871]),
+                                                                                                                                result_56[870:743],
+                                                                                                                                $signed(result_56[742:736]),
+                                                                                                                                result_56[735:734],
+                                                                                                                                result_56[733:730],
+                                                                                                                                result_56[729:154],
+                                                                                                                                result_56[153:149],
+                                                                                                                                $signed(result_37[95:64]),
+                                                                                                                                c$step_$jOut_app_arg_0,
+                                                                                                                                c$recipNextOut} : {5'd20,
+                                                                                                                                                   result_56[1284:1284],
+                                                                                                                                                   result_56[1283:1280],
+                                                                                                                                                   result_56[1279:1274],
+                                                                                                                                                   step10,
+                                                                                                                                                   result_56[1265:1264],
+                                                                                                                                                   $signed(result_56[1263:1200]),
+                                                                                                                                                   $signed(result_56[1199:1168]),
+                                                                                                                                                   $signed(result_56[1167:1162]),
+                                                                                                                                                   $signed(result_56[1161:1130]),
+                                                                                                                                                   result_56[1129:1098],
+                                                                                                                                                   $signed(result_56[1097:1091]),
+                                                                                                                                                   result_56[1090:1088],
+                                                                                                                                                   result_56[1087:1080],
+                                                                                                                                                   result_56[1079:1072],
+                                                                                                                                                   $signed(result_56[1071:1040]),
+                                                                                                                                                   result_56[1039:1038],
+                                                                                                                                                   result_56[1037:1006],
+                                                                                                                                                   result_56[1005:878],
+                                                                                                                                                   $signed(result_56[877:871]),
+                                                                                                                                                   result_56[870:743],
+                                                                                                                                                   $signed(result_56[742:736]),
+                                                                                                                                                   result_56[735:734],
+                                                                                                                                                   result_56[733:730],
+                                                                                                                                                   result_56[729:154],
+                                                                                                                                                   result_56[153:149],
+                                                                                                                                                   $signed(result_56[148:117]),
+                                                                                                                                                   result_56[116:111],
+                                                                                                                                                   c$recipNextOut};
 
-  assign c$bv_12 = result_56[1124:1117];
+  assign c$bv_13 = result_56[1273:1266];
 
-  assign c$step_$jOut_app_arg_0 = c$bv_12[0+:6];
+  assign c$step_$jOut_app_arg_0 = c$bv_13[0+:6];
 
-  assign step10 = result_56[1124:1117] + 8'd1;
+  assign step10 = result_56[1273:1266] + 8'd1;
 
-  assign c$sumSquareOut_fun_arg = $signed(result_56[1114:1051]);
+  assign c$sumSquareOut_fun_arg = $signed(result_56[1263:1200]);
 
-  assign c$sumSquareOut_fun_arg_0 = $signed(result_36[159:128]);
+  assign c$sumSquareOut_fun_arg_0 = $signed(result_37[159:128]);
 
   LlamaDv_Top_Decoder_decoderSmall_sumSquare LlamaDv_Top_Decoder_decoderSmall_sumSquare_c$sumSquareOut
     ( .result (c$sumSquareOut)
@@ -2247,7 +2792,7 @@ module decoder_small
     endcase
   end
 
-  assign c$matrixShapeOut_app_arg_selection_1 = result_56[1140:1136];
+  assign c$matrixShapeOut_app_arg_selection_1 = result_56[1289:1285];
 
   always @(*) begin
     case(c$matrixShapeOut_app_arg_selection_1)
@@ -2256,9 +2801,9 @@ module decoder_small
     endcase
   end
 
-  assign k = result_56[979:977] + 3'd1;
+  assign k = result_56[1090:1088] + 3'd1;
 
-  assign k_selection_1 = result_56[1116:1115];
+  assign k_selection_1 = result_56[1265:1264];
 
   always @(*) begin
     case(k_selection_1)
@@ -2268,11 +2813,20 @@ module decoder_small
     endcase
   end
 
-  assign y = (($signed(((({{(16-6) {1'b0}},result_20}))))) - 16'sd7) - 16'sd20;
+  assign c$recipStartLargeOut = {(($unsigned(c$siluDenOut))),
+                                 32'd262144,   42'd0,   5'd11};
 
-  assign result_19 = (16'sd63 <= y) ? 7'sd63 : c$case_alt_18;
+  assign c$siluDenOut_fun_arg = $signed(result_37[63:32]);
 
-  assign c$case_alt_18 = (-16'sd64 <= y) ? ($signed({y[16-1],y[0+:(7-1)]})) : -7'sd64;
+  LlamaDv_Top_Decoder_decoderSmall_siluDen LlamaDv_Top_Decoder_decoderSmall_siluDen_c$siluDenOut
+    ( .result (c$siluDenOut)
+    , .x (c$siluDenOut_fun_arg) );
+
+  assign y = (($signed(((({{(16-6) {1'b0}},result_21}))))) - 16'sd7) - 16'sd20;
+
+  assign result_20 = (16'sd63 <= y) ? 7'sd63 : c$case_alt_20;
+
+  assign c$case_alt_20 = (-16'sd64 <= y) ? ($signed({y[16-1],y[0+:(7-1)]})) : -7'sd64;
 
   // imap begin
   genvar i;
@@ -2280,20 +2834,20 @@ module decoder_small
   for (i=0; i < 32; i = i + 1) begin : imap
     wire [5-1:0] map_index;
     wire  map_in;
-    assign map_in = c$app_arg_20[i*1+:1];
+    assign map_in = c$app_arg_26[i*1+:1];
     wire [5:0] map_out;
 
     assign map_index = 5'd31 - i[0+:5];
     wire [5:0] result_58;
-    wire [4:0] c$bv_13;
+    wire [4:0] c$bv_14;
     assign map_out = result_58;
 
-    assign c$bv_13 = (((map_index)));
+    assign c$bv_14 = (((map_index)));
 
     assign result_58 = (map_in == (1'b1)) ? (({{(6-5) {1'b0}},(((map_index)))}) + 6'd1) : 6'd0;
 
 
-    assign c$app_arg_19[i*6+:6] = map_out;
+    assign c$app_arg_25[i*6+:6] = map_out;
   end
   endgenerate
   // imap end
@@ -2304,7 +2858,7 @@ module decoder_small
   genvar i_0;
   generate
   for (i_0 = 0; i_0 < 32; i_0 = i_0 + 1) begin : reverse
-    assign c$app_arg_20[(32 - 1 - i_0)*1+:1] = c$vec[i_0*1+:1];
+    assign c$app_arg_26[(32 - 1 - i_0)*1+:1] = c$vec[i_0*1+:1];
   end
   endgenerate
   // reverse end
@@ -2373,9 +2927,9 @@ module decoder_small
   wire [5:0] acc_3_3_42;
   wire [5:0] acc_4_0_43;
   wire [5:0] acc_4_1_44;
-  assign result_20 = acc_5_0_45;
+  assign result_21 = acc_5_0_45;
 
-  assign vec_1 = c$app_arg_19;
+  assign vec_1 = c$app_arg_25;
 
   assign acc_0_42 = vec_1[191:186];
 
@@ -2660,131 +3214,160 @@ module decoder_small
 
 
 
-  assign c$quantExpOut_app_arg_selection_1 = result_56[1140:1136];
+  assign c$quantExpOut_app_arg_selection_1 = result_56[1289:1285];
 
   always @(*) begin
     case(c$quantExpOut_app_arg_selection_1)
-      5'b00101 : c$quantExpOut_app_arg = result_56[1018:987];
-      5'b01001 : c$quantExpOut_app_arg = result_21;
-      5'b01100 : c$quantExpOut_app_arg = result_56[1018:987];
-      default : c$quantExpOut_app_arg = result_56[1018:987];
+      5'b00101 : c$quantExpOut_app_arg = result_56[1129:1098];
+      5'b01001 : c$quantExpOut_app_arg = result_22;
+      5'b01110 : c$quantExpOut_app_arg = result_56[1129:1098];
+      default : c$quantExpOut_app_arg = result_56[1129:1098];
     endcase
   end
 
-  assign result_selection_60 = result_56[1124:1117];
+  assign result_selection_63 = result_56[1273:1266];
 
   always @(*) begin
-    case(result_selection_60)
-      8'd0 : result_21 = c$mx_case_alt;
-      default : result_21 = c$mx_case_alt_0;
+    case(result_selection_63)
+      8'd0 : result_22 = c$mx_case_alt;
+      default : result_22 = c$mx_case_alt_0;
     endcase
   end
 
   assign c$mx_case_alt = (32'd0 <= c$absUOut) ? c$absUOut : 32'd0;
 
-  assign c$mx_case_alt_0 = (result_56[926:895] <= c$absUOut) ? c$absUOut : result_56[926:895];
+  assign c$mx_case_alt_0 = (result_56[1037:1006] <= c$absUOut) ? c$absUOut : result_56[1037:1006];
 
-  assign c$bv_14 = (($unsigned(((($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg})) < 33'sd0) ? -($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg})) : ($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg}))))));
+  assign c$bv_15 = (($unsigned(((($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg})) < 33'sd0) ? -($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg})) : ($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg}))))));
 
-  assign c$absUOut = (c$bv_14[0+:32]);
+  assign c$absUOut = (c$bv_15[0+:32]);
 
-  assign c$absUOut_app_arg_selection_1 = result_56[1140:1136];
+  assign c$absUOut_app_arg_selection_1 = result_56[1289:1285];
 
   always @(*) begin
     case(c$absUOut_app_arg_selection_1)
       5'b00100 : c$absUOut_app_arg = o_0;
       5'b01001 : c$absUOut_app_arg = c$absUOut_case_alt;
-      5'b01011 : c$absUOut_app_arg = o_1;
+      5'b01101 : c$absUOut_app_arg = o_1;
       default : c$absUOut_app_arg = o;
     endcase
   end
 
-  assign o_fun_arg = $signed(result_36[63:32]);
+  assign o_fun_arg = $signed(result_56[1071:1040]);
 
-  assign o_fun_arg_0 = $signed(result_36[95:64]);
+  assign o_fun_arg_0 = $signed(result_37[95:64]);
 
   LlamaDv_Top_Decoder_decoderSmall_siluGate LlamaDv_Top_Decoder_decoderSmall_siluGate_o
     ( .result (o)
-    , .hx (o_fun_arg)
+    , .sx (o_fun_arg)
     , .y (o_fun_arg_0) );
 
-  assign o_fun_arg_1 = $signed(result_36[159:128]);
+  assign o_fun_arg_1 = $signed(result_37[159:128]);
 
-  assign o_fun_arg_2 = $signed(result_56[1050:1019]);
+  assign o_fun_arg_2 = $signed(result_56[1161:1130]);
 
   LlamaDv_Top_Decoder_decoderSmall_normScale LlamaDv_Top_Decoder_decoderSmall_normScale_o_0
     ( .result (o_0)
     , .x (o_fun_arg_1)
     , .rinv (o_fun_arg_2)
-    , .g (result_26) );
+    , .g (result_27) );
 
-  assign c$absUOut_case_alt_selection_1 = result_56[928:927];
+  assign c$absUOut_case_alt_selection_1 = result_56[1039:1038];
 
   always @(*) begin
     case(c$absUOut_case_alt_selection_1)
-      2'b10 : c$absUOut_case_alt = $signed(result_36[95:64]);
-      default : c$absUOut_case_alt = $signed(result_36[31:0]);
+      2'b10 : c$absUOut_case_alt = $signed(result_37[95:64]);
+      default : c$absUOut_case_alt = $signed(result_37[31:0]);
     endcase
   end
 
-  assign c$i_268 = (result_56[1124:1117] & 8'd15);
+  assign c$i_276 = (result_56[1273:1266] & 8'd15);
 
   // index begin
   wire signed [31:0] vecArray [0:16-1];
   genvar i_1;
   generate
   for (i_1=0; i_1 < 16; i_1=i_1+1) begin : mk_array
-    assign vecArray[(16-1)-i_1] = result_55[i_1*32+:32];
+    assign vecArray[(16-1)-i_1] = c$fin_case_alt[i_1*32+:32];
   end
   endgenerate
-  assign o_1 = vecArray[($unsigned({{(64-8) {1'b0}},c$i_268}))];
+  assign o_1 = vecArray[($unsigned({{(64-8) {1'b0}},c$i_276}))];
   // index end
 
-  assign c$tupIn_selection_1 = result_56[1140:1136];
+  assign c$tupIn_selection_1 = result_56[1289:1285];
 
   always @(*) begin
     case(c$tupIn_selection_1)
-      5'b00001 : c$tupIn = {result_56[1116:1115],
-                            result_56};
-      default : c$tupIn = {2'd0,   {5'd13,   1'd1,
-                                    result_56[1134:1131],   result_56[1130:1125],
-                                    result_56[1124:1117],   result_56[1116:1115],
-                                    $signed(result_56[1114:1051]),
-                                    $signed(result_56[1050:1019]),
-                                    result_56[1018:987],
-                                    $signed(result_56[986:980]),
-                                    result_56[979:977],   result_56[976:969],
-                                    result_56[968:961],
-                                    $signed(result_56[960:929]),
-                                    result_56[928:927],   result_56[926:895],
-                                    result_56[894:767],
-                                    $signed(result_56[766:760]),
-                                    result_56[759:632],
-                                    $signed(result_56[631:625]),
-                                    result_56[624:623],   result_56[622:619],
-                                    result_56[618:43],   result_56[42:38],
-                                    $signed(result_56[37:6]),   result_56[5:0]}};
+      5'b00001 : c$tupIn = {result_56[1265:1264],
+                            {5'd1,   result_56[1284:1284],
+                             result_56[1283:1280],   result_56[1279:1274],
+                             result_56[1273:1266],   result_56[1265:1264],
+                             $signed(result_56[1263:1200]),
+                             $signed(result_56[1199:1168]),
+                             $signed(result_56[1167:1162]),
+                             $signed(result_56[1161:1130]),
+                             result_56[1129:1098],
+                             $signed(result_56[1097:1091]),
+                             result_56[1090:1088],   result_56[1087:1080],
+                             result_56[1079:1072],
+                             $signed(result_56[1071:1040]),
+                             result_56[1039:1038],   result_56[1037:1006],
+                             result_56[1005:878],
+                             $signed(result_56[877:871]),
+                             result_56[870:743],
+                             $signed(result_56[742:736]),
+                             result_56[735:734],   result_56[733:730],
+                             result_56[729:154],   result_56[153:149],
+                             $signed(result_56[148:117]),
+                             result_56[116:111],   c$recipNextOut}};
+      default : c$tupIn = {2'd0,   {5'd15,   1'd1,
+                                    result_56[1283:1280],   result_56[1279:1274],
+                                    result_56[1273:1266],   result_56[1265:1264],
+                                    $signed(result_56[1263:1200]),
+                                    $signed(result_56[1199:1168]),
+                                    $signed(result_56[1167:1162]),
+                                    $signed(result_56[1161:1130]),
+                                    result_56[1129:1098],
+                                    $signed(result_56[1097:1091]),
+                                    result_56[1090:1088],   result_56[1087:1080],
+                                    result_56[1079:1072],
+                                    $signed(result_56[1071:1040]),
+                                    result_56[1039:1038],   result_56[1037:1006],
+                                    result_56[1005:878],
+                                    $signed(result_56[877:871]),
+                                    result_56[870:743],
+                                    $signed(result_56[742:736]),
+                                    result_56[735:734],   result_56[733:730],
+                                    result_56[729:154],   result_56[153:149],
+                                    $signed(result_56[148:117]),
+                                    result_56[116:111],   c$recipNextOut}};
     endcase
   end
 
+  assign c$recipNextOut_fun_arg = result_56[110:0];
+
+  LlamaDv_Top_Decoder_decoderSmall_recipNext LlamaDv_Top_Decoder_decoderSmall_recipNext_c$recipNextOut
+    ( .c$case_alt (c$recipNextOut)
+    , .r (c$recipNextOut_fun_arg) );
+
   LlamaDv_Top_Decoder_decoderSmall_kvCache kv_cache
-    ( .result (result_22)
+    ( .result (result_23)
     , .c$ds1_bindCsr (clk)
     , .c$ds1_bindCsr_0 (rst)
-    , .eta1 (result_24)
+    , .eta1 (result_25)
     , .eta3 (kvWr_0) );
 
   assign kvWr_0 = result_3[475:199];
 
-  assign kvh = nxt[624:623] >> 64'sd1;
+  assign kvh = nxt[735:734] >> 64'sd1;
 
-  assign c$bv_15 = nxt[1135:1135];
+  assign c$bv_16 = nxt[1284:1284];
 
-  assign result_23 = ((({{(6-1) {1'b0}},nxt[1135:1135]}) * 6'd2) + ({{(6-2) {1'b0}},kvh})) * 6'd16;
+  assign result_24 = ((({{(6-1) {1'b0}},nxt[1284:1284]}) * 6'd2) + ({{(6-2) {1'b0}},kvh})) * 6'd16;
 
-  assign c$bv_16 = nxt[622:619];
+  assign c$bv_17 = nxt[733:730];
 
-  assign result_24 = result_23 + ({{(6-4) {1'b0}},nxt[622:619]});
+  assign result_25 = result_24 + ({{(6-4) {1'b0}},nxt[733:730]});
 
   // index begin
   wire signed [6:0] vecArray_0 [0:15-1];
@@ -2794,10 +3377,12 @@ module decoder_small
     assign vecArray_0[(15-1)-i_2] = xs[i_2*7+:7];
   end
   endgenerate
-  assign result_25 = vecArray_0[($unsigned({{(64-4) {1'b0}},c$i1_case_alt}))];
+  assign result_26 = vecArray_0[($unsigned({{(64-4) {1'b0}},c$i1_case_alt}))];
   // index end
 
-  assign xs = {$signed(c$case_alt_33),
+  assign xs = {$signed(c$case_alt_35),
+               $signed(c$case_alt_34),
+               $signed(c$case_alt_33),
                $signed(c$case_alt_32),
                $signed(c$case_alt_31),
                $signed(c$case_alt_30),
@@ -2809,20 +3394,18 @@ module decoder_small
                $signed(c$case_alt_24),
                $signed(c$case_alt_23),
                $signed(c$case_alt_22),
-               $signed(c$case_alt_21),
-               $signed(c$case_alt_20),
-               $signed(c$case_alt_19)};
+               $signed(c$case_alt_21)};
 
-  assign c$i1_case_alt_selection_1 = result_56[979:977];
+  assign c$i1_case_alt_selection_1 = result_56[1090:1088];
 
-  assign c$bv_17 = result_56[1135:1135];
+  assign c$bv_18 = result_56[1284:1284];
 
-  assign c$bv_18 = result_56[979:977];
+  assign c$bv_19 = result_56[1090:1088];
 
   always @(*) begin
     case(c$i1_case_alt_selection_1)
       3'd7 : c$i1_case_alt = 4'd14;
-      default : c$i1_case_alt = (({{(4-1) {1'b0}},result_56[1135:1135]}) * 4'd7) + ({{(4-3) {1'b0}},result_56[979:977]});
+      default : c$i1_case_alt = (({{(4-1) {1'b0}},result_56[1284:1284]}) * 4'd7) + ({{(4-3) {1'b0}},result_56[1090:1088]});
     endcase
   end
 
@@ -2842,7 +3425,7 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile
     if (en) begin
-      c$case_alt_19 <= ROM[($unsigned({{(64-7) {1'b0}},a}))];
+      c$case_alt_21 <= ROM[($unsigned({{(64-7) {1'b0}},a}))];
     end
   end
   // romFile end
@@ -2863,7 +3446,7 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_0
     if (en_0) begin
-      c$case_alt_20 <= ROM_0[($unsigned({{(64-7) {1'b0}},a_0}))];
+      c$case_alt_22 <= ROM_0[($unsigned({{(64-7) {1'b0}},a_0}))];
     end
   end
   // romFile end
@@ -2884,7 +3467,7 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_1
     if (en_1) begin
-      c$case_alt_21 <= ROM_1[($unsigned({{(64-7) {1'b0}},a_1}))];
+      c$case_alt_23 <= ROM_1[($unsigned({{(64-7) {1'b0}},a_1}))];
     end
   end
   // romFile end
@@ -2905,7 +3488,7 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_2
     if (en_2) begin
-      c$case_alt_22 <= ROM_2[($unsigned({{(64-7) {1'b0}},a_2}))];
+      c$case_alt_24 <= ROM_2[($unsigned({{(64-7) {1'b0}},a_2}))];
     end
   end
   // romFile end
@@ -2926,7 +3509,7 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_3
     if (en_3) begin
-      c$case_alt_23 <= ROM_3[($unsigned({{(64-7) {1'b0}},a_3}))];
+      c$case_alt_25 <= ROM_3[($unsigned({{(64-7) {1'b0}},a_3}))];
     end
   end
   // romFile end
@@ -2947,7 +3530,7 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_4
     if (en_4) begin
-      c$case_alt_24 <= ROM_4[($unsigned({{(64-7) {1'b0}},a_4}))];
+      c$case_alt_26 <= ROM_4[($unsigned({{(64-7) {1'b0}},a_4}))];
     end
   end
   // romFile end
@@ -2968,7 +3551,7 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_5
     if (en_5) begin
-      c$case_alt_25 <= ROM_5[($unsigned({{(64-7) {1'b0}},a_5}))];
+      c$case_alt_27 <= ROM_5[($unsigned({{(64-7) {1'b0}},a_5}))];
     end
   end
   // romFile end
@@ -2989,7 +3572,7 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_6
     if (en_6) begin
-      c$case_alt_26 <= ROM_6[($unsigned({{(64-7) {1'b0}},a_6}))];
+      c$case_alt_28 <= ROM_6[($unsigned({{(64-7) {1'b0}},a_6}))];
     end
   end
   // romFile end
@@ -3010,7 +3593,7 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_7
     if (en_7) begin
-      c$case_alt_27 <= ROM_7[($unsigned({{(64-7) {1'b0}},a_7}))];
+      c$case_alt_29 <= ROM_7[($unsigned({{(64-7) {1'b0}},a_7}))];
     end
   end
   // romFile end
@@ -3031,7 +3614,7 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_8
     if (en_8) begin
-      c$case_alt_28 <= ROM_8[($unsigned({{(64-7) {1'b0}},a_8}))];
+      c$case_alt_30 <= ROM_8[($unsigned({{(64-7) {1'b0}},a_8}))];
     end
   end
   // romFile end
@@ -3052,7 +3635,7 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_9
     if (en_9) begin
-      c$case_alt_29 <= ROM_9[($unsigned({{(64-7) {1'b0}},a_9}))];
+      c$case_alt_31 <= ROM_9[($unsigned({{(64-7) {1'b0}},a_9}))];
     end
   end
   // romFile end
@@ -3073,7 +3656,7 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_10
     if (en_10) begin
-      c$case_alt_30 <= ROM_10[($unsigned({{(64-7) {1'b0}},a_10}))];
+      c$case_alt_32 <= ROM_10[($unsigned({{(64-7) {1'b0}},a_10}))];
     end
   end
   // romFile end
@@ -3094,7 +3677,7 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_11
     if (en_11) begin
-      c$case_alt_31 <= ROM_11[($unsigned({{(64-7) {1'b0}},a_11}))];
+      c$case_alt_33 <= ROM_11[($unsigned({{(64-7) {1'b0}},a_11}))];
     end
   end
   // romFile end
@@ -3115,7 +3698,7 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_12
     if (en_12) begin
-      c$case_alt_32 <= ROM_12[($unsigned({{(64-7) {1'b0}},a_12}))];
+      c$case_alt_34 <= ROM_12[($unsigned({{(64-7) {1'b0}},a_12}))];
     end
   end
   // romFile end
@@ -3136,21 +3719,21 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_13
     if (en_13) begin
-      c$case_alt_33 <= ROM_13[($unsigned({{(64-7) {1'b0}},a_13}))];
+      c$case_alt_35 <= ROM_13[($unsigned({{(64-7) {1'b0}},a_13}))];
     end
   end
   // romFile end
 
-  assign c$xs_app_arg_case_alt_selection_1 = nxt[979:977];
+  assign c$xs_app_arg_case_alt_selection_1 = nxt[1090:1088];
 
-  assign c$bv_19 = nxt[1135:1135];
+  assign c$bv_20 = nxt[1284:1284];
 
-  assign c$bv_20 = nxt[979:977];
+  assign c$bv_21 = nxt[1090:1088];
 
   always @(*) begin
     case(c$xs_app_arg_case_alt_selection_1)
       3'd7 : c$xs_app_arg_case_alt = 4'd14;
-      default : c$xs_app_arg_case_alt = (({{(4-1) {1'b0}},nxt[1135:1135]}) * 4'd7) + ({{(4-3) {1'b0}},nxt[979:977]});
+      default : c$xs_app_arg_case_alt = (({{(4-1) {1'b0}},nxt[1284:1284]}) * 4'd7) + ({{(4-3) {1'b0}},nxt[1090:1088]});
     endcase
   end
 
@@ -3161,7 +3744,7 @@ module decoder_small
     endcase
   end
 
-  assign c$dtt_rhs_7 = nxt[1140:1136];
+  assign c$dtt_rhs_7 = nxt[1289:1285];
 
   assign c$xs_app_arg_case_scrut = $unsigned(c$dtt_rhs_7);
 
@@ -3173,14 +3756,14 @@ module decoder_small
     assign vecArray_1[(5-1)-i_3] = xs_0[i_3*32+:32];
   end
   endgenerate
-  assign result_26 = vecArray_1[($unsigned({{(64-3) {1'b0}},i1}))];
+  assign result_27 = vecArray_1[($unsigned({{(64-3) {1'b0}},i1}))];
   // index end
 
-  assign xs_0 = {$signed(c$case_alt_38),
+  assign xs_0 = {$signed(c$case_alt_40),
+                 $signed(c$case_alt_39),
+                 $signed(c$case_alt_38),
                  $signed(c$case_alt_37),
-                 $signed(c$case_alt_36),
-                 $signed(c$case_alt_35),
-                 $signed(c$case_alt_34)};
+                 $signed(c$case_alt_36)};
 
   // romFile begin
   reg [31:0] ROM_14 [0:64-1];
@@ -3191,7 +3774,7 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_14
     if (c$xs_app_arg_case_alt_1) begin
-      c$case_alt_34 <= ROM_14[($unsigned({{(64-7) {1'b0}},addr}))];
+      c$case_alt_36 <= ROM_14[($unsigned({{(64-7) {1'b0}},addr}))];
     end
   end
   // romFile end
@@ -3205,7 +3788,7 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_15
     if (c$xs_app_arg_case_alt_1) begin
-      c$case_alt_35 <= ROM_15[($unsigned({{(64-7) {1'b0}},addr}))];
+      c$case_alt_37 <= ROM_15[($unsigned({{(64-7) {1'b0}},addr}))];
     end
   end
   // romFile end
@@ -3219,7 +3802,7 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_16
     if (c$xs_app_arg_case_alt_1) begin
-      c$case_alt_36 <= ROM_16[($unsigned({{(64-7) {1'b0}},addr}))];
+      c$case_alt_38 <= ROM_16[($unsigned({{(64-7) {1'b0}},addr}))];
     end
   end
   // romFile end
@@ -3233,7 +3816,7 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_17
     if (c$xs_app_arg_case_alt_1) begin
-      c$case_alt_37 <= ROM_17[($unsigned({{(64-7) {1'b0}},addr}))];
+      c$case_alt_39 <= ROM_17[($unsigned({{(64-7) {1'b0}},addr}))];
     end
   end
   // romFile end
@@ -3254,82 +3837,82 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_18
     if (c$xs_app_arg_case_alt_1) begin
-      c$case_alt_38 <= ROM_18[($unsigned({{(64-7) {1'b0}},addr}))];
+      c$case_alt_40 <= ROM_18[($unsigned({{(64-7) {1'b0}},addr}))];
     end
   end
   // romFile end
 
-  assign i1_selection_1 = result_56[1116:1115];
+  assign i1_selection_1 = result_56[1265:1264];
 
-  assign c$bv_21 = result_56[1135:1135];
+  assign c$bv_22 = result_56[1284:1284];
 
-  assign c$bv_22 = result_56[1116:1115];
+  assign c$bv_23 = result_56[1265:1264];
 
   always @(*) begin
     case(i1_selection_1)
       2'd2 : i1 = 3'd4;
-      default : i1 = (({{(3-1) {1'b0}},result_56[1135:1135]}) * 3'd2) + ({{(3-2) {1'b0}},result_56[1116:1115]});
+      default : i1 = (({{(3-1) {1'b0}},result_56[1284:1284]}) * 3'd2) + ({{(3-2) {1'b0}},result_56[1265:1264]});
     endcase
   end
 
   assign s_1 = -(($signed({{(16-7) {e_0[7-1]}},e_0})) + 16'sd20);
 
-  assign c$case_alt_39 = (c$sat32Out_app_arg_4 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_4[64-1],c$sat32Out_app_arg_4[0+:(32-1)]}));
+  assign c$case_alt_41 = (c$sat32Out_app_arg_4 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_4[64-1],c$sat32Out_app_arg_4[0+:(32-1)]}));
 
-  assign result_27 = (c$sat32Out_app_arg_4 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_39;
+  assign result_28 = (c$sat32Out_app_arg_4 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_41;
 
   assign c$sat32Out_case_alt_0 = (-64'sd2147483648 <= ($signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt}))) ? ($signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt})) : -64'sd2147483648;
 
   assign c$sat32Out_app_arg_2 = (64'sd2147483648 <= ($signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt}))) ? 64'sd2147483648 : c$sat32Out_case_alt_0;
 
-  assign c$bv_23 = (($unsigned((-s_1))));
+  assign c$bv_24 = (($unsigned((-s_1))));
 
-  assign c$i_303 = ((c$bv_23[0+:5]));
+  assign c$i_311 = ((c$bv_24[0+:5]));
 
-  assign c$wild1_app_arg_5 = $unsigned({{(64-5) {1'b0}},c$i_303});
+  assign c$wild1_app_arg_5 = $unsigned({{(64-5) {1'b0}},c$i_311});
 
   assign c$sat32Out_app_arg_3 = (s_1 <= -16'sd31) ? 64'sd31 : wild1_7;
 
-  assign c$bv_24 = (($unsigned(s_1)));
+  assign c$bv_25 = (($unsigned(s_1)));
 
-  assign c$case_alt_40 = (s_1 >= 16'sd62) ? 6'd62 : ((c$bv_24[0+:6]));
+  assign c$case_alt_42 = (s_1 >= 16'sd62) ? 6'd62 : ((c$bv_25[0+:6]));
 
-  assign result_28 = (s_1 <= 16'sd0) ? 6'd0 : c$case_alt_40;
+  assign result_29 = (s_1 <= 16'sd0) ? 6'd0 : c$case_alt_42;
 
   always @(*) begin
-    case(result_28)
-      6'd0 : result_29 = $signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt});
-      default : result_29 = (($signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt})) + (64'sd1 <<< wild1_6)) >>> wild1_5;
+    case(result_29)
+      6'd0 : result_30 = $signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt});
+      default : result_30 = (($signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt})) + (64'sd1 <<< wild1_6)) >>> wild1_5;
     endcase
   end
 
   assign wild1_5 = $signed(c$wild1_app_arg_6);
 
-  assign c$wild1_app_arg_6 = $unsigned({{(64-6) {1'b0}},result_28});
+  assign c$wild1_app_arg_6 = $unsigned({{(64-6) {1'b0}},result_29});
 
   assign wild1_6 = $signed(c$wild1_app_arg_7);
 
-  assign c$i_311 = (result_28 - 6'd1);
+  assign c$i_319 = (result_29 - 6'd1);
 
-  assign c$wild1_app_arg_7 = $unsigned({{(64-6) {1'b0}},c$i_311});
+  assign c$wild1_app_arg_7 = $unsigned({{(64-6) {1'b0}},c$i_319});
 
-  assign c$sat32Out_app_arg_4 = (s_1 > 16'sd0) ? result_29 : (c$sat32Out_app_arg_2 <<< c$sat32Out_app_arg_3);
+  assign c$sat32Out_app_arg_4 = (s_1 > 16'sd0) ? result_30 : (c$sat32Out_app_arg_2 <<< c$sat32Out_app_arg_3);
 
   assign wild1_7 = $signed(c$wild1_app_arg_5);
 
-  assign e_0 = $signed(c$case_alt_41);
+  assign e_0 = $signed(c$case_alt_43);
 
-  assign c$i_313 = result_56[1124:1117];
+  assign c$i_321 = result_56[1273:1266];
 
   // index begin
   wire signed [7:0] vecArray_2 [0:64-1];
   genvar i_4;
   generate
   for (i_4=0; i_4 < 64; i_4=i_4+1) begin : mk_array_2
-    assign vecArray_2[(64-1)-i_4] = result_30[i_4*8+:8];
+    assign vecArray_2[(64-1)-i_4] = result_31[i_4*8+:8];
   end
   endgenerate
-  assign c$ds1_case_alt = vecArray_2[($unsigned({{(64-8) {1'b0}},c$i_313}))];
+  assign c$ds1_case_alt = vecArray_2[($unsigned({{(64-8) {1'b0}},c$i_321}))];
   // index end
 
   assign en_14 = rd[7:7];
@@ -3345,7 +3928,7 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_19
     if (en_14) begin
-      c$case_alt_41 <= ROM_19[($unsigned({{(64-7) {1'b0}},a_14}))];
+      c$case_alt_43 <= ROM_19[($unsigned({{(64-7) {1'b0}},a_14}))];
     end
   end
   // romFile end
@@ -3354,12 +3937,12 @@ module decoder_small
   genvar i_5;
   generate
   for (i_5 = 0; i_5 < 64; i_5 = i_5 + 1) begin : reverse_0
-    assign result_30[(64 - 1 - i_5)*8+:8] = c$ds_app_arg[i_5*8+:8];
+    assign result_31[(64 - 1 - i_5)*8+:8] = c$ds_app_arg[i_5*8+:8];
   end
   endgenerate
   // reverse end
 
-  assign c$vec_0 = (c$case_alt_42);
+  assign c$vec_0 = (c$case_alt_44);
 
   // map begin
   genvar i_6;
@@ -3389,7 +3972,7 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_20
     if (en_15) begin
-      c$case_alt_42 <= ROM_20[($unsigned({{(64-7) {1'b0}},a_15}))];
+      c$case_alt_44 <= ROM_20[($unsigned({{(64-7) {1'b0}},a_15}))];
     end
   end
   // romFile end
@@ -3403,18 +3986,18 @@ module decoder_small
     endcase
   end
 
-  assign c$dtt_rhs_10 = nxt[1140:1136];
+  assign c$dtt_rhs_10 = nxt[1289:1285];
 
   assign c$rd_case_scrut = $unsigned(c$dtt_rhs_10);
 
   assign c$ds1_app_arg = eta3[38:38] ? 1'b1 : 1'b0;
 
-  assign c$i_378 = result_37[33:28];
+  assign c$i_386 = result_38[33:28];
 
-  assign c$i_379 = ds1_0[37:32];
+  assign c$i_387 = ds1_0[37:32];
 
   // blockRam begin
-  reg signed [31:0] result_31_RAM [0:64-1];
+  reg signed [31:0] result_32_RAM [0:64-1];
 
   reg [2047:0] ram_init;
   integer i_7;
@@ -3428,26 +4011,26 @@ module decoder_small
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
     for (i_7=0; i_7 < 64; i_7 = i_7 + 1) begin
-      result_31_RAM[64-1-i_7] = ram_init[i_7*32+:32];
+      result_32_RAM[64-1-i_7] = ram_init[i_7*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_31_blockRam
+  always @(posedge clk) begin : result_32_blockRam
     if (c$ds1_app_arg) begin
-      result_31_RAM[($unsigned({{(64-6) {1'b0}},c$i_379}))] <= $signed(ds1_0[31:0]);
+      result_32_RAM[($unsigned({{(64-6) {1'b0}},c$i_387}))] <= $signed(ds1_0[31:0]);
     end
-    result_31 <= result_31_RAM[($unsigned({{(64-6) {1'b0}},c$i_378}))];
+    result_32 <= result_32_RAM[($unsigned({{(64-6) {1'b0}},c$i_386}))];
   end
   // blockRam end
 
   assign c$ds2_app_arg = x4[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_508 = result_37[27:21];
+  assign c$i_516 = result_38[27:21];
 
-  assign c$i_509 = ds[38:32];
+  assign c$i_517 = ds[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_32_RAM [0:128-1];
+  reg signed [31:0] result_33_RAM [0:128-1];
 
   reg [4095:0] ram_init_0;
   integer i_8;
@@ -3469,26 +4052,26 @@ module decoder_small
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
     for (i_8=0; i_8 < 128; i_8 = i_8 + 1) begin
-      result_32_RAM[128-1-i_8] = ram_init_0[i_8*32+:32];
+      result_33_RAM[128-1-i_8] = ram_init_0[i_8*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_32_blockRam
+  always @(posedge clk) begin : result_33_blockRam
     if (c$ds2_app_arg) begin
-      result_32_RAM[($unsigned({{(64-7) {1'b0}},c$i_509}))] <= $signed(ds[31:0]);
+      result_33_RAM[($unsigned({{(64-7) {1'b0}},c$i_517}))] <= $signed(ds[31:0]);
     end
-    result_32 <= result_32_RAM[($unsigned({{(64-7) {1'b0}},c$i_508}))];
+    result_33 <= result_33_RAM[($unsigned({{(64-7) {1'b0}},c$i_516}))];
   end
   // blockRam end
 
   assign c$ds3_app_arg = x4_0[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_638 = result_37[20:14];
+  assign c$i_646 = result_38[20:14];
 
-  assign c$i_639 = ds_0[38:32];
+  assign c$i_647 = ds_0[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_33_RAM [0:128-1];
+  reg signed [31:0] result_34_RAM [0:128-1];
 
   reg [4095:0] ram_init_1;
   integer i_9;
@@ -3510,26 +4093,26 @@ module decoder_small
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
     for (i_9=0; i_9 < 128; i_9 = i_9 + 1) begin
-      result_33_RAM[128-1-i_9] = ram_init_1[i_9*32+:32];
+      result_34_RAM[128-1-i_9] = ram_init_1[i_9*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_33_blockRam
+  always @(posedge clk) begin : result_34_blockRam
     if (c$ds3_app_arg) begin
-      result_33_RAM[($unsigned({{(64-7) {1'b0}},c$i_639}))] <= $signed(ds_0[31:0]);
+      result_34_RAM[($unsigned({{(64-7) {1'b0}},c$i_647}))] <= $signed(ds_0[31:0]);
     end
-    result_33 <= result_33_RAM[($unsigned({{(64-7) {1'b0}},c$i_638}))];
+    result_34 <= result_34_RAM[($unsigned({{(64-7) {1'b0}},c$i_646}))];
   end
   // blockRam end
 
   assign c$ds4_app_arg = x4_1[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_768 = result_37[13:7];
+  assign c$i_776 = result_38[13:7];
 
-  assign c$i_769 = ds_1[38:32];
+  assign c$i_777 = ds_1[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_34_RAM [0:128-1];
+  reg signed [31:0] result_35_RAM [0:128-1];
 
   reg [4095:0] ram_init_2;
   integer i_10;
@@ -3551,26 +4134,26 @@ module decoder_small
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
     for (i_10=0; i_10 < 128; i_10 = i_10 + 1) begin
-      result_34_RAM[128-1-i_10] = ram_init_2[i_10*32+:32];
+      result_35_RAM[128-1-i_10] = ram_init_2[i_10*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_34_blockRam
+  always @(posedge clk) begin : result_35_blockRam
     if (c$ds4_app_arg) begin
-      result_34_RAM[($unsigned({{(64-7) {1'b0}},c$i_769}))] <= $signed(ds_1[31:0]);
+      result_35_RAM[($unsigned({{(64-7) {1'b0}},c$i_777}))] <= $signed(ds_1[31:0]);
     end
-    result_34 <= result_34_RAM[($unsigned({{(64-7) {1'b0}},c$i_768}))];
+    result_35 <= result_35_RAM[($unsigned({{(64-7) {1'b0}},c$i_776}))];
   end
   // blockRam end
 
   assign c$ds5_app_arg = x4_2[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_898 = result_37[6:0];
+  assign c$i_906 = result_38[6:0];
 
-  assign c$i_899 = ds_2[38:32];
+  assign c$i_907 = ds_2[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_35_RAM [0:128-1];
+  reg signed [31:0] result_36_RAM [0:128-1];
 
   reg [4095:0] ram_init_3;
   integer i_11;
@@ -3592,20 +4175,20 @@ module decoder_small
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
     for (i_11=0; i_11 < 128; i_11 = i_11 + 1) begin
-      result_35_RAM[128-1-i_11] = ram_init_3[i_11*32+:32];
+      result_36_RAM[128-1-i_11] = ram_init_3[i_11*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_35_blockRam
+  always @(posedge clk) begin : result_36_blockRam
     if (c$ds5_app_arg) begin
-      result_35_RAM[($unsigned({{(64-7) {1'b0}},c$i_899}))] <= $signed(ds_2[31:0]);
+      result_36_RAM[($unsigned({{(64-7) {1'b0}},c$i_907}))] <= $signed(ds_2[31:0]);
     end
-    result_35 <= result_35_RAM[($unsigned({{(64-7) {1'b0}},c$i_898}))];
+    result_36 <= result_36_RAM[($unsigned({{(64-7) {1'b0}},c$i_906}))];
   end
   // blockRam end
 
-  assign result_36 = {result_31,   result_32,
-                      result_33,   result_34,   result_35};
+  assign result_37 = {result_32,   result_33,
+                      result_34,   result_35,   result_36};
 
   assign x4 = result_3[159:120];
 
@@ -3627,61 +4210,70 @@ module decoder_small
 
   assign a1_3 = x4_2[38:0];
 
-  assign c$bv_25 = nxt[1124:1117];
+  assign c$bv_26 = nxt[1273:1266];
 
-  assign result_37 = {c$bv_25[0+:6],
-                      c$case_alt_46,   c$case_alt_43,
-                      c$case_alt_45,   result_38};
+  assign result_38 = {c$bv_26[0+:6],
+                      c$case_alt_49,   c$case_alt_46,
+                      c$case_alt_45,   result_39};
 
-  assign result_selection_66 = nxt[928:927];
+  assign result_selection_69 = nxt[1039:1038];
 
   always @(*) begin
-    case(result_selection_66)
-      2'b01 : result_38 = 7'd64 + c$packIndexOut;
-      default : result_38 = c$packIndexOut;
+    case(result_selection_69)
+      2'b01 : result_39 = 7'd64 + c$packIndexOut;
+      default : result_39 = c$packIndexOut;
     endcase
   end
 
-  assign c$case_alt_selection_34 = nxt[1140:1136];
-
-  always @(*) begin
-    case(c$case_alt_selection_34)
-      5'b01000 : c$case_alt_43 = c$case_alt_44;
-      5'b01001 : c$case_alt_43 = c$packIndexOut;
-      default : c$case_alt_43 = c$case_alt_45;
-    endcase
-  end
-
-  assign c$bv_26 = ((nxt[1124:1117]));
-
-  assign c$case_alt_44 = ((c$bv_26[64'sd0]) == (1'b1)) ? c$app_arg_21 : (c$app_arg_21 ^ 7'd1);
-
-  assign c$bv_27 = nxt[1124:1117];
-
-  assign c$case_alt_45 = c$bv_27[0+:7];
-
-  assign c$bv_28 = (nxt[1124:1117] >> 64'sd1);
-
-  assign c$app_arg_21 = c$bv_28[0+:7];
-
-  assign c$bv_29 = macN[47:40];
+  assign c$bv_27 = (nxt[1273:1266] + 8'd1);
 
   always @(*) begin
     case(c$case_scrut_0)
-      64'sd6 : c$case_alt_46 = c$bv_29[0+:7];
-      default : c$case_alt_46 = 7'd0;
+      64'sd18 : c$case_alt_45 = c$bv_27[0+:7];
+      default : c$case_alt_45 = c$case_alt_48;
     endcase
   end
 
-  assign c$dtt_rhs_13 = nxt[1140:1136];
+  assign c$case_alt_selection_40 = nxt[1289:1285];
+
+  always @(*) begin
+    case(c$case_alt_selection_40)
+      5'b01000 : c$case_alt_46 = c$case_alt_47;
+      5'b01001 : c$case_alt_46 = c$packIndexOut;
+      default : c$case_alt_46 = c$case_alt_48;
+    endcase
+  end
+
+  assign c$bv_28 = ((nxt[1273:1266]));
+
+  assign c$case_alt_47 = ((c$bv_28[64'sd0]) == (1'b1)) ? c$app_arg_27 : (c$app_arg_27 ^ 7'd1);
+
+  assign c$bv_29 = nxt[1273:1266];
+
+  assign c$case_alt_48 = c$bv_29[0+:7];
+
+  assign c$bv_30 = (nxt[1273:1266] >> 64'sd1);
+
+  assign c$app_arg_27 = c$bv_30[0+:7];
+
+  assign c$bv_31 = macN[47:40];
+
+  always @(*) begin
+    case(c$case_scrut_0)
+      64'sd6 : c$case_alt_49 = c$bv_31[0+:7];
+      default : c$case_alt_49 = 7'd0;
+    endcase
+  end
+
+  assign c$dtt_rhs_13 = nxt[1289:1285];
 
   assign c$case_scrut_0 = $unsigned(c$dtt_rhs_13);
 
-  assign c$bv_30 = nxt[624:623];
+  assign c$bv_32 = nxt[735:734];
 
-  assign c$bv_31 = (nxt[1124:1117] & 8'd15);
+  assign c$bv_33 = (nxt[1273:1266] & 8'd15);
 
-  assign c$packIndexOut = (({{(7-2) {1'b0}},nxt[624:623]}) * 7'd16) + (c$bv_31[0+:7]);
+  assign c$packIndexOut = (({{(7-2) {1'b0}},nxt[735:734]}) * 7'd16) + (c$bv_33[0+:7]);
 
   assign ds1_0 = eta3[38:38] ? a1 : ({38 {1'bx}});
 
@@ -3693,27 +4285,27 @@ module decoder_small
 
   assign ds_2 = x4_2[39:39] ? a1_3 : ({39 {1'bx}});
 
-  assign macN = result_39[79:32];
+  assign macN = result_40[79:32];
 
-  assign result_39 = {m,   c$case_alt_49,
-                      result_40};
+  assign result_40 = {m,   c$case_alt_52,
+                      result_41};
 
-  assign result_fun_arg = $signed(c$app_arg_22);
+  assign result_fun_arg = $signed(c$app_arg_28);
 
-  assign result_fun_arg_0 = $signed(result_56[986:980]);
+  assign result_fun_arg_0 = $signed(result_56[1097:1091]);
 
-  assign result_fun_arg_1 = $signed(result_36[127:96]);
+  assign result_fun_arg_1 = $signed(result_37[127:96]);
 
-  LlamaDv_Top_Decoder_decoderSmall_macStep LlamaDv_Top_Decoder_decoderSmall_macStep_result_40
-    ( .result (result_40)
-    , .a (c$case_alt_47)
+  LlamaDv_Top_Decoder_decoderSmall_macStep LlamaDv_Top_Decoder_decoderSmall_macStep_result_41
+    ( .result (result_41)
+    , .a (c$case_alt_50)
     , .w (result_fun_arg)
     , .xe (result_fun_arg_0)
     , .x (result_fun_arg_1) );
 
-  assign c$i_906 = (8'd127 - m[47:40]);
+  assign c$i_915 = (8'd127 - m[47:40]);
 
-  assign c$vecFlat = ((result_41));
+  assign c$vecFlat = ((result_42));
 
   // index begin
   wire [7:0] vecArray_3 [0:128-1];
@@ -3723,31 +4315,31 @@ module decoder_small
     assign vecArray_3[(128-1)-i_12] = c$vecFlat[i_12*8+:8];
   end
   endgenerate
-  assign c$app_arg_22 = vecArray_3[($unsigned({{(64-8) {1'b0}},c$i_906}))];
+  assign c$app_arg_28 = vecArray_3[($unsigned({{(64-8) {1'b0}},c$i_915}))];
   // index end
 
-  assign c$case_alt_selection_39 = m[47:40];
+  assign c$case_alt_selection_45 = m[47:40];
 
   always @(*) begin
-    case(c$case_alt_selection_39)
-      8'd0 : c$case_alt_47 = 32'sd0;
-      default : c$case_alt_47 = $signed(m[31:0]);
+    case(c$case_alt_selection_45)
+      8'd0 : c$case_alt_50 = 32'sd0;
+      default : c$case_alt_50 = $signed(m[31:0]);
     endcase
   end
 
-  assign c$case_alt_48 = (m[47:40] == (result_56[968:961] - 8'd1)) ? {8'd0,
-                                                                      m[39:32] + 8'd1,
-                                                                      result_40} : {m[47:40] + 8'd1,   m[39:32],
-                                                                                    result_40};
+  assign c$case_alt_51 = (m[47:40] == (result_56[1079:1072] - 8'd1)) ? {8'd0,
+                                                                        m[39:32] + 8'd1,
+                                                                        result_41} : {m[47:40] + 8'd1,   m[39:32],
+                                                                                      result_41};
 
-  assign c$dtt_rhs_16 = result_56[1140:1136];
+  assign c$dtt_rhs_16 = result_56[1289:1285];
 
   assign c$case_scrut_1 = $unsigned(c$dtt_rhs_16);
 
   always @(*) begin
     case(c$case_scrut_1)
-      64'sd6 : c$case_alt_49 = c$case_alt_48;
-      default : c$case_alt_49 = {8'd0,   8'd0,
+      64'sd6 : c$case_alt_52 = c$case_alt_51;
+      default : c$case_alt_52 = {8'd0,   8'd0,
                                  32'sd0};
     endcase
   end
@@ -3757,7 +4349,7 @@ module decoder_small
     if ( rst) begin
       m <= {8'd0,   8'd0,   32'sd0};
     end else begin
-      m <= c$case_alt_49;
+      m <= c$case_alt_52;
     end
   end
   // register end
@@ -3770,33 +4362,33 @@ module decoder_small
     assign vecArray_4[(15-1)-i_13] = xs_1[i_13*1024+:1024];
   end
   endgenerate
-  assign result_41 = vecArray_4[($unsigned({{(64-4) {1'b0}},c$i1_case_alt_0}))];
+  assign result_42 = vecArray_4[($unsigned({{(64-4) {1'b0}},c$i1_case_alt_0}))];
   // index end
 
-  assign xs_1 = {result_54,   result_53,
-                 result_52,   result_51,   result_50,
-                 c$case_alt_59,   result_49,   result_48,
-                 result_47,   result_46,   result_45,
-                 result_44,   c$case_alt_52,   result_43,
-                 result_42};
+  assign xs_1 = {result_55,   result_54,
+                 result_53,   result_52,   result_51,
+                 c$case_alt_62,   result_50,   result_49,
+                 result_48,   result_47,   result_46,
+                 result_45,   c$case_alt_55,   result_44,
+                 result_43};
 
-  assign c$i1_case_alt_selection_4 = result_56[979:977];
+  assign c$i1_case_alt_selection_4 = result_56[1090:1088];
 
-  assign c$bv_32 = result_56[1135:1135];
+  assign c$bv_34 = result_56[1284:1284];
 
-  assign c$bv_33 = result_56[979:977];
+  assign c$bv_35 = result_56[1090:1088];
 
   always @(*) begin
     case(c$i1_case_alt_selection_4)
       3'd7 : c$i1_case_alt_0 = 4'd14;
-      default : c$i1_case_alt_0 = (({{(4-1) {1'b0}},result_56[1135:1135]}) * 4'd7) + ({{(4-3) {1'b0}},result_56[979:977]});
+      default : c$i1_case_alt_0 = (({{(4-1) {1'b0}},result_56[1284:1284]}) * 4'd7) + ({{(4-3) {1'b0}},result_56[1090:1088]});
     endcase
   end
 
   assign eta2_14 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd14),
                     addr};
 
-  assign result_42 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_50};
+  assign result_43 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_53};
 
   assign en_16 = eta2_14[7:7];
 
@@ -3811,7 +4403,7 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_21
     if (en_16) begin
-      c$case_alt_50 <= ROM_21[($unsigned({{(64-7) {1'b0}},a_16}))];
+      c$case_alt_53 <= ROM_21[($unsigned({{(64-7) {1'b0}},a_16}))];
     end
   end
   // romFile end
@@ -3819,7 +4411,7 @@ module decoder_small
   assign eta2_15 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd13),
                     addr};
 
-  assign result_43 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_51};
+  assign result_44 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_54};
 
   assign en_17 = eta2_15[7:7];
 
@@ -3834,7 +4426,7 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_22
     if (en_17) begin
-      c$case_alt_51 <= ROM_22[($unsigned({{(64-7) {1'b0}},a_17}))];
+      c$case_alt_54 <= ROM_22[($unsigned({{(64-7) {1'b0}},a_17}))];
     end
   end
   // romFile end
@@ -3855,7 +4447,7 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_23
     if (en_18) begin
-      c$case_alt_52 <= ROM_23[($unsigned({{(64-7) {1'b0}},a_18}))];
+      c$case_alt_55 <= ROM_23[($unsigned({{(64-7) {1'b0}},a_18}))];
     end
   end
   // romFile end
@@ -3863,7 +4455,7 @@ module decoder_small
   assign eta2_16 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd11),
                     addr};
 
-  assign result_44 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_53};
+  assign result_45 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_56};
 
   assign en_19 = eta2_16[7:7];
 
@@ -3878,7 +4470,7 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_24
     if (en_19) begin
-      c$case_alt_53 <= ROM_24[($unsigned({{(64-7) {1'b0}},a_19}))];
+      c$case_alt_56 <= ROM_24[($unsigned({{(64-7) {1'b0}},a_19}))];
     end
   end
   // romFile end
@@ -3886,7 +4478,7 @@ module decoder_small
   assign eta2_17 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd10),
                     addr};
 
-  assign result_45 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_54};
+  assign result_46 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_57};
 
   assign en_20 = eta2_17[7:7];
 
@@ -3901,7 +4493,7 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_25
     if (en_20) begin
-      c$case_alt_54 <= ROM_25[($unsigned({{(64-7) {1'b0}},a_20}))];
+      c$case_alt_57 <= ROM_25[($unsigned({{(64-7) {1'b0}},a_20}))];
     end
   end
   // romFile end
@@ -3909,7 +4501,7 @@ module decoder_small
   assign eta2_18 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd9),
                     addr};
 
-  assign result_46 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_55};
+  assign result_47 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_58};
 
   assign en_21 = eta2_18[7:7];
 
@@ -3924,7 +4516,7 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_26
     if (en_21) begin
-      c$case_alt_55 <= ROM_26[($unsigned({{(64-7) {1'b0}},a_21}))];
+      c$case_alt_58 <= ROM_26[($unsigned({{(64-7) {1'b0}},a_21}))];
     end
   end
   // romFile end
@@ -3932,7 +4524,7 @@ module decoder_small
   assign eta2_19 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd8),
                     addr};
 
-  assign result_47 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_56};
+  assign result_48 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_59};
 
   assign en_22 = eta2_19[7:7];
 
@@ -3947,7 +4539,7 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_27
     if (en_22) begin
-      c$case_alt_56 <= ROM_27[($unsigned({{(64-7) {1'b0}},a_22}))];
+      c$case_alt_59 <= ROM_27[($unsigned({{(64-7) {1'b0}},a_22}))];
     end
   end
   // romFile end
@@ -3955,7 +4547,7 @@ module decoder_small
   assign eta2_20 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd7),
                     addr};
 
-  assign result_48 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_57};
+  assign result_49 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_60};
 
   assign en_23 = eta2_20[7:7];
 
@@ -3970,7 +4562,7 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_28
     if (en_23) begin
-      c$case_alt_57 <= ROM_28[($unsigned({{(64-7) {1'b0}},a_23}))];
+      c$case_alt_60 <= ROM_28[($unsigned({{(64-7) {1'b0}},a_23}))];
     end
   end
   // romFile end
@@ -3978,7 +4570,7 @@ module decoder_small
   assign eta2_21 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd6),
                     addr};
 
-  assign result_49 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_58};
+  assign result_50 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_61};
 
   assign en_24 = eta2_21[7:7];
 
@@ -3993,7 +4585,7 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_29
     if (en_24) begin
-      c$case_alt_58 <= ROM_29[($unsigned({{(64-7) {1'b0}},a_24}))];
+      c$case_alt_61 <= ROM_29[($unsigned({{(64-7) {1'b0}},a_24}))];
     end
   end
   // romFile end
@@ -4014,7 +4606,7 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_30
     if (en_25) begin
-      c$case_alt_59 <= ROM_30[($unsigned({{(64-7) {1'b0}},a_25}))];
+      c$case_alt_62 <= ROM_30[($unsigned({{(64-7) {1'b0}},a_25}))];
     end
   end
   // romFile end
@@ -4022,7 +4614,7 @@ module decoder_small
   assign eta2_22 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd4),
                     addr};
 
-  assign result_50 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_60};
+  assign result_51 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_63};
 
   assign en_26 = eta2_22[7:7];
 
@@ -4037,7 +4629,7 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_31
     if (en_26) begin
-      c$case_alt_60 <= ROM_31[($unsigned({{(64-7) {1'b0}},a_26}))];
+      c$case_alt_63 <= ROM_31[($unsigned({{(64-7) {1'b0}},a_26}))];
     end
   end
   // romFile end
@@ -4045,7 +4637,7 @@ module decoder_small
   assign eta2_23 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd3),
                     addr};
 
-  assign result_51 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_61};
+  assign result_52 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_64};
 
   assign en_27 = eta2_23[7:7];
 
@@ -4060,7 +4652,7 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_32
     if (en_27) begin
-      c$case_alt_61 <= ROM_32[($unsigned({{(64-7) {1'b0}},a_27}))];
+      c$case_alt_64 <= ROM_32[($unsigned({{(64-7) {1'b0}},a_27}))];
     end
   end
   // romFile end
@@ -4068,7 +4660,7 @@ module decoder_small
   assign eta2_24 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd2),
                     addr};
 
-  assign result_52 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_62};
+  assign result_53 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_65};
 
   assign en_28 = eta2_24[7:7];
 
@@ -4083,7 +4675,7 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_33
     if (en_28) begin
-      c$case_alt_62 <= ROM_33[($unsigned({{(64-7) {1'b0}},a_28}))];
+      c$case_alt_65 <= ROM_33[($unsigned({{(64-7) {1'b0}},a_28}))];
     end
   end
   // romFile end
@@ -4091,7 +4683,7 @@ module decoder_small
   assign eta2_25 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd1),
                     addr};
 
-  assign result_53 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_63};
+  assign result_54 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_66};
 
   assign en_29 = eta2_25[7:7];
 
@@ -4106,7 +4698,7 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_34
     if (en_29) begin
-      c$case_alt_63 <= ROM_34[($unsigned({{(64-7) {1'b0}},a_29}))];
+      c$case_alt_66 <= ROM_34[($unsigned({{(64-7) {1'b0}},a_29}))];
     end
   end
   // romFile end
@@ -4114,7 +4706,7 @@ module decoder_small
   assign eta2_26 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd0),
                     addr};
 
-  assign result_54 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_64};
+  assign result_55 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_67};
 
   assign en_30 = eta2_26[7:7];
 
@@ -4129,21 +4721,21 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_35
     if (en_30) begin
-      c$case_alt_64 <= ROM_35[($unsigned({{(64-7) {1'b0}},a_30}))];
+      c$case_alt_67 <= ROM_35[($unsigned({{(64-7) {1'b0}},a_30}))];
     end
   end
   // romFile end
 
-  assign c$xs_app_arg_case_alt_selection_6 = nxt[979:977];
+  assign c$xs_app_arg_case_alt_selection_6 = nxt[1090:1088];
 
-  assign c$bv_34 = nxt[1135:1135];
+  assign c$bv_36 = nxt[1284:1284];
 
-  assign c$bv_35 = nxt[979:977];
+  assign c$bv_37 = nxt[1090:1088];
 
   always @(*) begin
     case(c$xs_app_arg_case_alt_selection_6)
       3'd7 : c$xs_app_arg_case_alt_2 = 4'd14;
-      default : c$xs_app_arg_case_alt_2 = (({{(4-1) {1'b0}},nxt[1135:1135]}) * 4'd7) + ({{(4-3) {1'b0}},nxt[979:977]});
+      default : c$xs_app_arg_case_alt_2 = (({{(4-1) {1'b0}},nxt[1284:1284]}) * 4'd7) + ({{(4-3) {1'b0}},nxt[1090:1088]});
     endcase
   end
 
@@ -4154,28 +4746,28 @@ module decoder_small
     endcase
   end
 
-  assign c$dtt_rhs_19 = nxt[1140:1136];
+  assign c$dtt_rhs_19 = nxt[1289:1285];
 
   assign c$xs_app_arg_case_scrut_0 = $unsigned(c$dtt_rhs_19);
 
-  assign addr_selection_1 = nxt[1140:1136];
+  assign addr_selection_1 = nxt[1289:1285];
 
-  assign c$bv_36 = nxt[1130:1125];
+  assign c$bv_38 = nxt[1279:1274];
 
-  assign c$bv_37 = nxt[1124:1117];
+  assign c$bv_39 = nxt[1273:1266];
 
-  assign c$bv_38 = macN[39:32];
+  assign c$bv_40 = macN[39:32];
 
   always @(*) begin
     case(addr_selection_1)
-      5'b00001 : addr = {{(7-6) {1'b0}},nxt[1130:1125]};
-      5'b00100 : addr = c$bv_37[0+:7];
-      5'b00110 : addr = c$bv_38[0+:7];
+      5'b00001 : addr = {{(7-6) {1'b0}},nxt[1279:1274]};
+      5'b00100 : addr = c$bv_39[0+:7];
+      5'b00110 : addr = c$bv_40[0+:7];
       default : addr = 7'd0;
     endcase
   end
 
-  assign c$vec_1 = result_56[554:43];
+  assign c$vec_1 = result_56[665:154];
 
   // map begin
   genvar i_14;
@@ -4187,42 +4779,40 @@ module decoder_small
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] x_3;
     wire signed [63:0] result_91;
-    wire signed [31:0] c$case_alt_68;
+    wire signed [31:0] c$case_alt_71;
     wire signed [31:0] result_90;
+    wire [41:0] c$bv_41;
     assign map_out_1 = result_90;
 
-    assign x_3 = ($signed({{(64-32) {map_in_1[32-1]}},map_in_1})) * r;
+    assign c$bv_41 = result_56[46:5];
+
+    assign x_3 = ($signed({{(64-32) {map_in_1[32-1]}},map_in_1})) * ($signed(((({{(64-42) {1'b0}},result_56[46:5]})))));
 
     assign result_91 = (x_3 + 64'sd524288) >>> 64'sd20;
 
-    assign c$case_alt_68 = (result_91 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({result_91[64-1],result_91[0+:(32-1)]}));
+    assign c$case_alt_71 = (result_91 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({result_91[64-1],result_91[0+:(32-1)]}));
 
-    assign result_90 = (result_91 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_68;
+    assign result_90 = (result_91 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_71;
 
 
-    assign result_55[i_14*32+:32] = map_out_1;
+    assign c$fin_case_alt[i_14*32+:32] = map_out_1;
   end
   endgenerate
   // map end
-
-  assign c$bv_39 = ((($unsigned($signed(result_56[586:555])))));
-
-  assign c$bv_40 = (41'd1099511627776 / ({{(41-32) {1'b0}},((($unsigned($signed(result_56[586:555])))))}));
-
-  assign r = $signed(((({{(64-41) {1'b0}},(41'd1099511627776 / ({{(41-32) {1'b0}},((($unsigned($signed(result_56[586:555])))))}))}))));
 
   assign result_56 = {ds_3,   ds1_1,   ds2_0,
                       ds3,   ds4,   ds5,   ds6,   ds7,   ds8,   ds9,
                       ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
                       ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
-                      ds22,   ds23,   ds24,   ds25};
+                      ds22,   ds23,   ds24,   ds25,   ds26,   ds27,
+                      ds28};
 
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds_3_register
     if ( rst) begin
       ds_3 <= 5'd0;
     end else begin
-      ds_3 <= nxt[1140:1136];
+      ds_3 <= nxt[1289:1285];
     end
   end
   // register end
@@ -4232,7 +4822,7 @@ module decoder_small
     if ( rst) begin
       ds1_1 <= 1'd0;
     end else begin
-      ds1_1 <= nxt[1135:1135];
+      ds1_1 <= nxt[1284:1284];
     end
   end
   // register end
@@ -4242,7 +4832,7 @@ module decoder_small
     if ( rst) begin
       ds2_0 <= 4'd0;
     end else begin
-      ds2_0 <= nxt[1134:1131];
+      ds2_0 <= nxt[1283:1280];
     end
   end
   // register end
@@ -4252,7 +4842,7 @@ module decoder_small
     if ( rst) begin
       ds3 <= 6'd0;
     end else begin
-      ds3 <= nxt[1130:1125];
+      ds3 <= nxt[1279:1274];
     end
   end
   // register end
@@ -4262,7 +4852,7 @@ module decoder_small
     if ( rst) begin
       ds4 <= 8'd0;
     end else begin
-      ds4 <= nxt[1124:1117];
+      ds4 <= nxt[1273:1266];
     end
   end
   // register end
@@ -4272,7 +4862,7 @@ module decoder_small
     if ( rst) begin
       ds5 <= 2'd0;
     end else begin
-      ds5 <= nxt[1116:1115];
+      ds5 <= nxt[1265:1264];
     end
   end
   // register end
@@ -4282,7 +4872,7 @@ module decoder_small
     if ( rst) begin
       ds6 <= 64'sd0;
     end else begin
-      ds6 <= $signed(nxt[1114:1051]);
+      ds6 <= $signed(nxt[1263:1200]);
     end
   end
   // register end
@@ -4292,7 +4882,7 @@ module decoder_small
     if ( rst) begin
       ds7 <= 32'sd0;
     end else begin
-      ds7 <= $signed(nxt[1050:1019]);
+      ds7 <= $signed(nxt[1199:1168]);
     end
   end
   // register end
@@ -4300,9 +4890,9 @@ module decoder_small
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds8_register
     if ( rst) begin
-      ds8 <= 32'd0;
+      ds8 <= 6'sd0;
     end else begin
-      ds8 <= nxt[1018:987];
+      ds8 <= $signed(nxt[1167:1162]);
     end
   end
   // register end
@@ -4310,9 +4900,9 @@ module decoder_small
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds9_register
     if ( rst) begin
-      ds9 <= 7'sd0;
+      ds9 <= 32'sd0;
     end else begin
-      ds9 <= $signed(nxt[986:980]);
+      ds9 <= $signed(nxt[1161:1130]);
     end
   end
   // register end
@@ -4320,9 +4910,9 @@ module decoder_small
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds10_register
     if ( rst) begin
-      ds10 <= 3'd0;
+      ds10 <= 32'd0;
     end else begin
-      ds10 <= nxt[979:977];
+      ds10 <= nxt[1129:1098];
     end
   end
   // register end
@@ -4330,9 +4920,9 @@ module decoder_small
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds11_register
     if ( rst) begin
-      ds11 <= 8'd0;
+      ds11 <= 7'sd0;
     end else begin
-      ds11 <= nxt[976:969];
+      ds11 <= $signed(nxt[1097:1091]);
     end
   end
   // register end
@@ -4340,9 +4930,9 @@ module decoder_small
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds12_register
     if ( rst) begin
-      ds12 <= 8'd0;
+      ds12 <= 3'd0;
     end else begin
-      ds12 <= nxt[968:961];
+      ds12 <= nxt[1090:1088];
     end
   end
   // register end
@@ -4350,9 +4940,9 @@ module decoder_small
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds13_register
     if ( rst) begin
-      ds13 <= 32'sd0;
+      ds13 <= 8'd0;
     end else begin
-      ds13 <= $signed(nxt[960:929]);
+      ds13 <= nxt[1087:1080];
     end
   end
   // register end
@@ -4360,9 +4950,9 @@ module decoder_small
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds14_register
     if ( rst) begin
-      ds14 <= 2'd0;
+      ds14 <= 8'd0;
     end else begin
-      ds14 <= nxt[928:927];
+      ds14 <= nxt[1079:1072];
     end
   end
   // register end
@@ -4370,9 +4960,9 @@ module decoder_small
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds15_register
     if ( rst) begin
-      ds15 <= 32'd0;
+      ds15 <= 32'sd0;
     end else begin
-      ds15 <= nxt[926:895];
+      ds15 <= $signed(nxt[1071:1040]);
     end
   end
   // register end
@@ -4380,10 +4970,9 @@ module decoder_small
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds16_register
     if ( rst) begin
-      ds16 <= {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
-   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0};
+      ds16 <= 2'd0;
     end else begin
-      ds16 <= nxt[894:767];
+      ds16 <= nxt[1039:1038];
     end
   end
   // register end
@@ -4391,9 +4980,9 @@ module decoder_small
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds17_register
     if ( rst) begin
-      ds17 <= 7'sd0;
+      ds17 <= 32'd0;
     end else begin
-      ds17 <= $signed(nxt[766:760]);
+      ds17 <= nxt[1037:1006];
     end
   end
   // register end
@@ -4404,7 +4993,7 @@ module decoder_small
       ds18 <= {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
    8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0};
     end else begin
-      ds18 <= nxt[759:632];
+      ds18 <= nxt[1005:878];
     end
   end
   // register end
@@ -4414,7 +5003,7 @@ module decoder_small
     if ( rst) begin
       ds19 <= 7'sd0;
     end else begin
-      ds19 <= $signed(nxt[631:625]);
+      ds19 <= $signed(nxt[877:871]);
     end
   end
   // register end
@@ -4422,9 +5011,10 @@ module decoder_small
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds20_register
     if ( rst) begin
-      ds20 <= 2'd0;
+      ds20 <= {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
+   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0};
     end else begin
-      ds20 <= nxt[624:623];
+      ds20 <= nxt[870:743];
     end
   end
   // register end
@@ -4432,9 +5022,9 @@ module decoder_small
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds21_register
     if ( rst) begin
-      ds21 <= 4'd0;
+      ds21 <= 7'sd0;
     end else begin
-      ds21 <= nxt[622:619];
+      ds21 <= $signed(nxt[742:736]);
     end
   end
   // register end
@@ -4442,11 +5032,9 @@ module decoder_small
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds22_register
     if ( rst) begin
-      ds22 <= {32'sd0,   32'sd0,   {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-                        32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
-                        32'sd0,   32'sd0,   32'sd0,   32'sd0}};
+      ds22 <= 2'd0;
     end else begin
-      ds22 <= nxt[618:43];
+      ds22 <= nxt[735:734];
     end
   end
   // register end
@@ -4454,9 +5042,9 @@ module decoder_small
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds23_register
     if ( rst) begin
-      ds23 <= 5'd0;
+      ds23 <= 4'd0;
     end else begin
-      ds23 <= nxt[42:38];
+      ds23 <= nxt[733:730];
     end
   end
   // register end
@@ -4464,9 +5052,11 @@ module decoder_small
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds24_register
     if ( rst) begin
-      ds24 <= 32'sd0;
+      ds24 <= {32'sd0,   32'sd0,   {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                        32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                        32'sd0,   32'sd0,   32'sd0,   32'sd0}};
     end else begin
-      ds24 <= $signed(nxt[37:6]);
+      ds24 <= nxt[729:154];
     end
   end
   // register end
@@ -4474,9 +5064,39 @@ module decoder_small
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds25_register
     if ( rst) begin
-      ds25 <= 6'd0;
+      ds25 <= 5'd0;
     end else begin
-      ds25 <= nxt[5:0];
+      ds25 <= nxt[153:149];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds26_register
+    if ( rst) begin
+      ds26 <= 32'sd0;
+    end else begin
+      ds26 <= $signed(nxt[148:117]);
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds27_register
+    if ( rst) begin
+      ds27 <= 6'd0;
+    end else begin
+      ds27 <= nxt[116:111];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds28_register
+    if ( rst) begin
+      ds28 <= {32'd0,   32'd0,   42'd0,   5'd0};
+    end else begin
+      ds28 <= nxt[110:0];
     end
   end
   // register end

@@ -3,7 +3,7 @@
 -- sequential kernel over a block-RAM cache ('attendSequential', milestone M1).
 module LlamaDv.Attention
   ( Soft (..), KvRow, SeqLen
-  , score, vterm, softStep, softFinish, attendHead, attendSequential
+  , score, vterm, softStep, softFinish, softFinishWith, attendHead, attendSequential
   ) where
 
 import Clash.Prelude
@@ -136,3 +136,8 @@ attendSequential rescale invSqrtHd wr inValid pos q outReady =
           Fin -> (st { phase = Hold, outR = softFinish (soft st), cyc = cyc st + 1 }, curT st)
           Hold | ordy -> (st { phase = Idle }, 0)
                | otherwise -> (st, 0)
+
+-- | 'softFinish' with the reciprocal floor(2^40 / denominator) given: the decoder forms
+-- it on its sequential reciprocal unit ("LlamaDv.Numerics".'Recip').
+softFinishWith :: KnownNat hd => Wide -> Soft hd -> Vec hd F
+softFinishWith r st = map (\x -> sat32 (rshr (resize x * r) 20)) (sAcc st)

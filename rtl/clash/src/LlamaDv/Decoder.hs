@@ -7,7 +7,7 @@
 -- matvec input and outputs, rotated Q and K) lives in a small scratch RAM and is
 -- touched one element per cycle. What changes on every clock of a matvec (its column,
 -- row and accumulator; the cycle counter) is registered apart from the FSM state, and
--- each ROM is read only when its row is needed: during the 94 % of a token spent in
+-- each ROM is read only when its row is needed: during the 90 % of a token spent in
 -- matvecs the FSM state and the ROM outputs hold still, which keeps event-driven
 -- simulation fast. Memory read addresses are a function of the next state, so the
 -- one-cycle-latency memories deliver what the current state needs.
@@ -26,11 +26,11 @@ module LlamaDv.Decoder
   , decoder, matrixShape, ropeV
     -- * Pieces the prefill pipeline ("LlamaDv.Prefill") reuses per stage
   , step, s0, startEmbed, romAddr, kvAddr, scratch, noWrites, attOut, logitShift, embedElem
-  , macRegisters, readMatrix, stateRegisters
+  , macRegisters, readMatrix, stateRegisters, finOf
   ) where
 
 import Clash.Prelude
-import LlamaDv.Attention (KvRow, Soft (..), score, softFinish, softStep)
+import LlamaDv.Attention (KvRow, Soft (..), score, softFinishWith, softStep)
 import LlamaDv.Numerics
 import LlamaDv.Tables (invSqrtHd16, ropeCos16, ropeSin16)
 
@@ -66,10 +66,16 @@ type AttOut = (Unsigned 1, Unsigned 2, Unsigned 5, Vec 16 F)
 
 -- | Phases of a token. Element loops run the counter @i@; 'Rope' takes two cycles
 -- per element (partner, then element) and 'Pack' two passes of 16 (max, mantissas).
+-- The divisions run on the sequential reciprocal unit ('Recip', two quotient bits per
+-- clock): 'AttRcp' starts 1/denominator of a head and 'AttDiv' waits for it (21
+-- clocks); 'Silu' starts the first sigmoid's 1/(1 + exp(-x)), then per element
+-- 'SiluDiv' waits for it (11 clocks) and forms x * sigmoid, and 'SiluOut' writes the
+-- gated element and starts the next element's division. 'NormInv' takes four clocks
+-- (counter @i@): the seed of 1/sqrt, then one multiplication of its Newton step each.
 data DecPhase
   = Idle | Embed | NormSs | NormInv | NormApply | NormQuant
-  | MvRun | MvPost | Rope | Pack | AttRun | AttFin | AttQuant
-  | Resid | Silu | SiluQuant | Scan | Hold
+  | MvRun | MvPost | Rope | Pack | AttRun | AttRcp | AttDiv | AttFin | AttQuant
+  | Resid | Silu | SiluDiv | SiluOut | SiluQuant | Scan | Hold
   deriving (Generic, NFDataX, Show, Eq)
 
 -- | What a 'Pack' collects: a query head (for attention), or a key or value head
@@ -84,14 +90,16 @@ data DecState = DecState
   , tok :: Unsigned 6
   , i :: Unsigned 8
   , normK :: Unsigned 2      -- ^ 0 attention, 1 FFN, 2 final
-  , ssR :: Wide
-  , rinvR :: F
+  , ssR :: Wide             -- ^ sum of squares; in 'NormInv' the normalised mantissa
+  , isqT :: F                -- ^ 'NormInv': the seed squared, then times the mantissa
+  , isqSh :: Signed 6        -- ^ 'NormInv': the even shift (-18..10)
+  , rinvR :: F               -- ^ 1/rms; in 'NormInv' the LUT seed
   , vinMax :: Unsigned 32    -- ^ largest magnitude written to the matvec input so far
   , xeR :: ExpS              -- ^ exponent of the matvec input
   , mat :: Unsigned 3        -- ^ 0..6 Wq Wk Wv Wo W1 W2 W3, 7 classifier
   , nRows :: Unsigned 8
   , nCols :: Unsigned 8
-  , partner :: F             -- ^ RoPE: the other element of the pair
+  , partner :: F             -- ^ RoPE: the other element of the pair; SiLU: x * sigmoid(x)
   , packKind :: PackKind
   , packMax :: Unsigned 32
   , pm :: Vec 16 Act         -- ^ head being packed; the query during attention
@@ -104,6 +112,7 @@ data DecState = DecState
   , upd :: Unsigned 5        -- ^ running-max updates of the current head
   , best :: F
   , bestIx :: Unsigned 6
+  , rcp :: Recip             -- ^ the sequential reciprocal unit
   } deriving (Generic, NFDataX, Show)
 
 -- | The matvec engine's counters and accumulator, registered apart from 'DecState':
@@ -165,11 +174,6 @@ ropeElem p e self other
 negF :: F -> F
 negF x = if x == minBound then maxBound else negate x
 
-siluF :: F -> F
-siluF x = mulF (resize x) sig
-  where
-    sig = recipF (sat32 (one + resize (expF (negF x))))
-
 addF :: F -> F -> F
 addF a b = sat32 (resize a + resize b)
 
@@ -186,19 +190,46 @@ sumSquare :: Wide -> F -> Wide
 sumSquare ss x = ss + rshr (resize x * resize x) 20
 {-# NOINLINE sumSquare #-}
 
--- | 1/sqrt(mean square + eps) from the sum of squares of 64 elements.
-normInv :: Wide -> F
-normInv ss = invsqrtF (sat32 (min (shiftR ss 6) 2147483647 + 10))
+-- | 1/sqrt(mean square + eps) from the sum of squares of 64 elements, in the stages of
+-- 'invsqrtF' (one clock each): the seed (mantissa mr, LUT seed y0, shift sh),
+normInv :: Wide -> (Wide, Wide, Sh)
+normInv ss = invsqrtSeed (sat32 (min (shiftR ss 6) 2147483647 + 10))
 {-# NOINLINE normInv #-}
+
+-- | the seed squared,
+normInvSquare :: Wide -> Wide
+normInvSquare = invsqrtSquare
+{-# NOINLINE normInvSquare #-}
+
+-- | times the mantissa,
+normInvTerm :: Wide -> Wide -> Wide
+normInvTerm = invsqrtTerm
+{-# NOINLINE normInvTerm #-}
+
+-- | and the Newton-Raphson step.
+normInvFinish :: Wide -> Wide -> Sh -> F
+normInvFinish = invsqrtFinish
+{-# NOINLINE normInvFinish #-}
 
 -- | One RMSNorm output element: x * rinv * gain.
 normScale :: F -> F -> F -> F
 normScale x rinv g = mulF (resize (mulF (resize x) (resize rinv))) (resize g)
 {-# NOINLINE normScale #-}
 
+-- | The sigmoid's denominator 1 + exp(-x) of silu(x) = x / (1 + exp(-x)): at least
+-- one (2^20), as 'recipStartLarge' needs.
+siluDen :: F -> F
+siluDen x = sat32 (one + resize (expF (negF x)))
+{-# NOINLINE siluDen #-}
+
+-- | silu(x) = x * sigmoid(x) from the reciprocal of 'siluDen' x.
+siluMul :: F -> Wide -> F
+siluMul x sig = mulF (resize x) sig
+{-# NOINLINE siluMul #-}
+
 -- | One SwiGLU element: silu(w1 x) * (w3 x).
 siluGate :: F -> F -> F
-siluGate hx y = mulF (resize (siluF hx)) (resize y)
+siluGate sx y = mulF (resize sx) (resize y)
 {-# NOINLINE siluGate #-}
 
 -- | One multiply-accumulate of the shared matvec engine: weight times the input
@@ -262,8 +293,10 @@ packIndex s = resize (h s) * 16 + resize (i s .&. 15)
 
 -- | Scratch read addresses of a state: (x, vin, y, hid, rot).
 scratchAddr :: DecState -> Mac -> (Unsigned 6, Unsigned 7, Unsigned 7, Unsigned 7, Unsigned 7)
-scratchAddr s m = (resize (i s), vinA, yA, resize (i s), rotA)
+scratchAddr s m = (resize (i s), vinA, yA, hidA, rotA)
   where
+    -- 'SiluOut' starts the next element's division: its hid element, one ahead.
+    hidA = if phase s == SiluOut then resize (i s + 1) else resize (i s)
     e = resize (shiftR (i s) 1) :: Unsigned 7
     vinA = if phase s == MvRun then resize (macCol m) else 0
     yA = case phase s of
@@ -298,7 +331,7 @@ step
   -> F -> F -> ExpS -> KvRow 16 -> Vec 16 F
   -> ScratchRd
   -> (DecState, Maybe (Unsigned 6, KvRow 16), ScratchWr)
-step fault s m accN (iv, itok, ipos, ordy) xIn g we kv fin rd = case phase s of
+step fault sIn m accN (iv, itok, ipos, ordy) xIn g we kv fin rd = case phase s of
   Idle | iv -> only (startEmbed 0 ipos s { tok = itok, layer = 0 })
        | otherwise -> only s
   Embed ->
@@ -306,8 +339,12 @@ step fault s m accN (iv, itok, ipos, ordy) xIn g we kv fin rd = case phase s of
     in (next, Nothing, noWrites { wrX = Just (resize (i s), xIn) })
   NormSs ->
     let ss' = sumSquare (ssR s) (rdX rd)
-    in only (if lastOf 63 then s { ssR = ss', phase = NormInv } else step1 { ssR = ss' })
-  NormInv -> only (startVin NormApply s { rinvR = normInv (ssR s) })
+    in only (if lastOf 63 then s { ssR = ss', phase = NormInv, i = 0 } else step1 { ssR = ss' })
+  NormInv -> only $ case i s of
+    0 -> let (mr, y0, sh) = normInv (ssR s) in step1 { ssR = mr, rinvR = resize y0, isqSh = resize sh }
+    1 -> step1 { isqT = resize (normInvSquare (resize (rinvR s))) }
+    2 -> step1 { isqT = resize (normInvTerm (ssR s) (resize (isqT s))) }
+    _ -> startVin NormApply s { rinvR = normInvFinish (resize (rinvR s)) (resize (isqT s)) (resize (isqSh s)) }
   NormApply ->
     let o = normScale (rdX rd) (rinvR s) g
         s1 = (if lastOf 63 then s { phase = NormQuant } else step1) { vinMax = max (vinMax s) (absU o) }
@@ -350,7 +387,10 @@ step fault s m accN (iv, itok, ipos, ordy) xIn g we kv fin rd = case phase s of
   AttRun ->
     let (soft', grew) = attStep (fault /= SkipRescale) (t s == 0) (soft s) (pm s) (pe s) kv
     in only s { soft = soft', upd = upd s + (if grew then 1 else 0)
-                 , phase = if t s == pos s then AttFin else AttRun, t = t s + 1 }
+                 , phase = if t s == pos s then AttRcp else AttRun, t = t s + 1 }
+  AttRcp -> only s { phase = AttDiv, rcp = recipStart (sDen (soft s)) }
+  -- The unit's last two quotient bits are formed in the cycle its count is 1.
+  AttDiv -> only (if rcN (rcp sIn) == 1 then s { phase = AttFin } else s)
   AttFin ->
     let o = fin !! (i s .&. 15)
         s1 | lastOf 15 = if h s == 3 then s { phase = AttQuant } else startPack PackQ (h s + 1) s
@@ -365,9 +405,14 @@ step fault s m accN (iv, itok, ipos, ordy) xIn g we kv fin rd = case phase s of
            | layer s == 1 = startNorm 2 s
            | otherwise = startNorm 0 s { layer = 1 }
     in (s1, Nothing, noWrites { wrX = Just (resize (i s), x') })
-  Silu ->
-    let o = siluGate (rdHid rd) (rdY rd)
-        s1 = (if lastOf 127 then s { phase = SiluQuant } else step1) { vinMax = max (vinMax s) (absU o) }
+  Silu -> only s { phase = SiluDiv, rcp = siluStart }
+  SiluDiv
+    | rcN (rcp sIn) /= 0 -> only s
+    | otherwise -> only s { phase = SiluOut, partner = siluMul (rdHid rd) (recipOut (rcp sIn)) }
+  SiluOut ->
+    let o = siluGate (partner s) (rdY rd)
+        s1 = (if lastOf 127 then s { phase = SiluQuant } else step1 { phase = SiluDiv, rcp = siluStart })
+               { vinMax = max (vinMax s) (absU o) }
     in (s1, Nothing, noWrites { wrVin = Just (resize (i s), o) })
   SiluQuant -> only (startMv 5 s { xeR = quantExp (vinMax s) })
   Scan ->
@@ -377,6 +422,11 @@ step fault s m accN (iv, itok, ipos, ordy) xIn g we kv fin rd = case phase s of
   Hold | ordy -> only s { phase = Idle }
        | otherwise -> only s
   where
+    -- The reciprocal unit advances on every clock (it holds when idle); a state that
+    -- starts a division replaces it.
+    s = sIn { rcp = recipNext (rcp sIn) }
+    -- The division of the SiLU element whose hid value the scratch RAM delivers.
+    siluStart = recipStartLarge (siluDen (rdHid rd))
     step1 = s { i = i s + 1 }
     lastOf n = i s == n
     only st = (st, Nothing, noWrites)
@@ -393,8 +443,13 @@ step fault s m accN (iv, itok, ipos, ordy) xIn g we kv fin rd = case phase s of
         in (nxt, wr, noWrites)
 
 s0 :: DecState
-s0 = DecState Idle 0 0 0 0 0 0 0 0 0 0 0 0 0 PackQ 0 (repeat 0) 0 (repeat 0) 0 0 0
-              (Soft 0 0 (repeat 0)) 0 0 0
+s0 = DecState Idle 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 PackQ 0 (repeat 0) 0 (repeat 0) 0 0 0
+              (Soft 0 0 (repeat 0)) 0 0 0 recipIdle
+
+-- | The normalised head output of the state's softmax: the accumulator times the
+-- reciprocal of the denominator, which the unit holds from 'AttDiv' through 'AttFin'.
+finOf :: DecState -> Vec 16 F
+finOf s = softFinishWith (recipOut (rcp s)) (soft s)
 
 -- | The head the state is finishing, on the first cycle of its 'AttFin', with its
 -- output row @fin@.
@@ -423,6 +478,8 @@ stateRegisters nxt =
     <*> reg i
     <*> reg normK
     <*> reg ssR
+    <*> reg isqT
+    <*> reg isqSh
     <*> reg rinvR
     <*> reg vinMax
     <*> reg xeR
@@ -442,6 +499,7 @@ stateRegisters nxt =
     <*> reg upd
     <*> reg best
     <*> reg bestIx
+    <*> reg rcp
   where
     reg :: forall a . NFDataX a => (DecState -> a) -> Signal dom a
     reg field = register (field s0) (field <$> nxt)
@@ -517,7 +575,7 @@ decoder fault embedRom gainRoms wRoms eRoms inValid inTok inPos outReady =
   where
     st = stateRegisters nxt
     (mac, macN, accN) = macRegisters st wSel rd
-    fin = softFinish . soft <$> st
+    fin = finOf <$> st
     res = step fault <$> st <*> mac <*> accN <*> bundle (inValid, inTok, inPos, outReady)
                <*> (embedElem <$> st <*> embedRom (isPhase Embed, addr)) <*> gSel <*> eSel <*> kvRow <*> fin <*> rd
     (nxt, kvWr, wr) = unbundle res

@@ -7,8 +7,8 @@
 module LlamaDv.Numerics
   ( F, Act, ExpS, Wide, Sh
   , one, sat32, sat8, rshr, shsat, bitlen, absU, sumTree, dotAct
-  , quantize, quantExp, quantElem, toF, expF, recipF, mulF, invsqrtF
-  ) where
+  , quantize, quantExp, quantElem, toF, expF, recipF, mulF, invsqrtF, Recip (..), recipIdle, recipStart
+  , recipStartLarge, recipNext, recipOut, invsqrtSeed, invsqrtSquare, invsqrtTerm, invsqrtFinish ) where
 
 import Clash.Prelude
 import LlamaDv.Tables (exp2Lut, invsqrtLut, log2e)
@@ -127,13 +127,69 @@ recipF d = bitCoerce (resize q :: Unsigned 64)
   where
     q = (1099511627776 :: Unsigned 41) `quot` resize (bitCoerce d :: Unsigned 32)
 
+-- | A sequential 'recipF': floor(2^40 / d) by restoring division, two quotient bits per
+-- clock, for a unit driven by a state machine. The dividend 2^40 and the quotient share
+-- one shift register: its high bits still to enter the remainder, its low bits the
+-- quotient bits found so far. Bit-exact with 'recipF' (the same floor quotient).
+data Recip = Recip
+  { rcD :: Unsigned 32   -- ^ divisor
+  , rcA :: Unsigned 32   -- ^ partial remainder (always below the divisor)
+  , rcQ :: Unsigned 42   -- ^ dividend bits still to enter, then the quotient bits
+  , rcN :: Unsigned 5    -- ^ clocks left; 0: idle, 'recipOut' holds the quotient
+  } deriving (Generic, NFDataX, Show, Eq)
+
+recipIdle :: Recip
+recipIdle = Recip 0 0 0 0
+
+-- | floor(2^40 / d) for any positive F raw d: 42 quotient bits (bit 41 of 2^40 is 0),
+-- 21 clocks.
+recipStart :: F -> Recip
+recipStart d = Recip (bitCoerce d) 0 1099511627776 21
+
+-- | floor(2^40 / d) for d >= 2^20 (the quotient is at most 2^20): quotient bits 41..22
+-- are 0, and the remainder after them is floor(2^40 / 2^22) = 2^18 (below d, so no
+-- earlier bit subtracted); the remaining 22 bits take 11 clocks.
+recipStartLarge :: F -> Recip
+recipStartLarge d = Recip (bitCoerce d) 262144 0 11
+
+-- | One restoring step: shift the next dividend bit into the remainder, subtract the
+-- divisor when it fits, shift the quotient bit in.
+recipBit :: Unsigned 32 -> (Unsigned 32, Unsigned 42) -> (Unsigned 32, Unsigned 42)
+recipBit d (a, q)
+  | a2 >= dw = (truncateB (a2 - dw), q2 .|. 1)
+  | otherwise = (truncateB a2, q2)
+  where
+    a2 = shiftL (resize a) 1 .|. (if testBit q 41 then 1 else 0) :: Unsigned 33
+    dw = resize d :: Unsigned 33
+    q2 = shiftL q 1
+
+-- | The unit's next state: two restoring steps while clocks are left, else held.
+recipNext :: Recip -> Recip
+recipNext r
+  | rcN r == 0 = r
+  | otherwise = r { rcA = a', rcQ = q', rcN = rcN r - 1 }
+  where
+    (a', q') = recipBit (rcD r) (recipBit (rcD r) (rcA r, rcQ r))
+{-# NOINLINE recipNext #-}
+
+-- | The quotient, as 'recipF' returns it, once 'rcN' is 0.
+recipOut :: Recip -> Wide
+recipOut r = bitCoerce (resize (rcQ r) :: Unsigned 64)
+
 -- | F x F -> F with one rounding.
 mulF :: Wide -> Wide -> F
 mulF a b = sat32 (rshr (a * b) 20)
 
 -- | 1/sqrt(v) for a positive F raw: LUT seed + one Newton-Raphson step.
 invsqrtF :: F -> F
-invsqrtF v = shsat y1 (shiftR sh 1)
+invsqrtF v = invsqrtFinish y0 (invsqrtTerm mr (invsqrtSquare y0)) sh
+  where
+    (mr, y0, sh) = invsqrtSeed v
+
+-- | The stages of 'invsqrtF', one multiplication each, so a state machine can register
+-- between them. The seed: (normalised mantissa mr, LUT seed y0, even shift sh).
+invsqrtSeed :: F -> (Wide, Wide, Sh)
+invsqrtSeed v = (mr, y0, sh)
   where
     vw = resize v :: Wide
     p = (bitCoerce (resize (bitlen (absU v)) :: Unsigned 16) :: Sh) - 1
@@ -143,6 +199,15 @@ invsqrtF v = shsat y1 (shiftR sh 1)
     mr = if sh >= 0 then shiftR vw (fromIntegral (shAmt sh)) else shiftL vw (fromIntegral (shAmt (negate sh)))
     idx = unpack (truncateB (pack (shiftL (resize o) 5 .|. (shiftR mr (fromIntegral (shAmt (15 + o))) .&. 31)))) :: Unsigned 6
     y0 = resize (invsqrtLut !! idx) :: Wide
-    y2 = rshr (y0 * y0) 20
-    tt = rshr (mr * y2) 20
-    y1 = rshr (y0 * (3 * one - tt)) 21
+
+-- | y0^2.
+invsqrtSquare :: Wide -> Wide
+invsqrtSquare y0 = rshr (y0 * y0) 20
+
+-- | mr * y0^2.
+invsqrtTerm :: Wide -> Wide -> Wide
+invsqrtTerm mr y2 = rshr (mr * y2) 20
+
+-- | The Newton-Raphson step from y0 and mr * y0^2, shifted back by half of sh.
+invsqrtFinish :: Wide -> Wide -> Sh -> F
+invsqrtFinish y0 tt sh = shsat (rshr (y0 * (3 * one - tt)) 21) (shiftR sh 1)

@@ -23,7 +23,7 @@ module LlamaDv.Prefill
 
 import Clash.Prelude
 import Data.Maybe (isJust, isNothing)
-import LlamaDv.Attention (KvRow, softFinish)
+import LlamaDv.Attention (KvRow)
 import LlamaDv.Decoder
 import LlamaDv.Numerics
 
@@ -112,7 +112,7 @@ layerStep l s m accN inp ordy g we kv rd = case (phase s, inp) of
   (Resid, _) | mat s == 5 && i s == 63 -> (s' { phase = Hold }, kvW, wr)
   _ -> res
   where
-    res@(s', kvW, wr) = step NoFault s m accN (False, 0, 0, ordy) (slotElem s inp) g we kv (softFinish (soft s)) rd
+    res@(s', kvW, wr) = step NoFault s m accN (False, 0, 0, ordy) (slotElem s inp) g we kv (finOf s) rd
 
 -- | A decoder layer as a pipeline stage with its own KV cache and scratch RAMs.
 -- @lateKv@ builds the deliberately broken variant for the hazard monitor's negative
