@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import jsonschema
-import yaml
+
+from llama_dv.tb.common.lookup import by_name
+from llama_dv.tb.common.yaml_file import read_yaml
 
 DEFAULT_HANDSHAKE_TIMEOUT_CYCLES = 1_000_000
 """Cycle budget for ap_ready / ap_done when the description sets none (a real call can
@@ -138,11 +140,7 @@ class DutDescription:
         return list(self.build_args.get(sim, ()))
 
     def interface(self, name: str) -> InterfaceSpec:
-        for iface in self.interfaces:
-            if iface.name == name:
-                return iface
-        known = ", ".join(i.name for i in self.interfaces)
-        raise KeyError(f"{self.where}: no interface named {name!r} (has: {known})")
+        return by_name(self.interfaces, name, f"{self.where}: no interface named {name!r}")
 
     def interfaces_of(self, kind: str) -> tuple[InterfaceSpec, ...]:
         return tuple(i for i in self.interfaces if i.kind == kind)
@@ -289,10 +287,4 @@ def parse_description(raw: Any, where: str, base: Path, path: Path | None = None
 def load_description(path: str | Path) -> DutDescription:
     """Read and validate a DUT description YAML."""
     path = Path(path).resolve()
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except OSError as exc:
-        raise DutDescriptionError(f"{path}: cannot read: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        raise DutDescriptionError(f"{path}: not valid YAML: {exc}") from exc
-    return parse_description(raw, str(path), path.parent, path)
+    return parse_description(read_yaml(path, DutDescriptionError), str(path), path.parent, path)

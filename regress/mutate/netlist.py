@@ -29,7 +29,7 @@ from pathlib import Path
 
 from llama_dv.regress.yosys.child import run_measured
 from llama_dv.regress.yosys.flow import yosys_binary
-from llama_dv.regress.yosys.meminit import MemInitError, stage_mem_inits
+from llama_dv.regress.yosys.meminit import READMEM, MemInitError, stage_mem_inits
 from llama_dv.tb.common.knobs import MUTANT_PLUSARG
 from llama_dv.tb.sim.runner import REPO_ROOT, DutBuild
 
@@ -41,8 +41,9 @@ MUTANTS_SUFFIX = "__ldv_mutants"
 YOSYS_TIMEOUT_S = 900.0
 
 HDL_SUFFIXES = (".v", ".sv", ".vh", ".svh")
-_READMEM = re.compile(r'\$readmem([bh])\s*\(\s*"([^"]+)"')
+"""Sources yosys reads; the others a DUT lists (a Verilator C++ harness) go to the build unchanged."""
 _SRC = re.compile(r"^(?P<file>.+?):(?P<line>\d+)(?:\.\d+(?:-\d+\.\d+)?)?$")
+"""A yosys `src` attribute: file:line, optionally .column and -line.column."""
 
 
 class MutateError(RuntimeError):
@@ -55,8 +56,10 @@ class Mutation:
 
     index: int
     mode: str
+    """yosys' mutation mode: inv, const0, const1, cnot0, cnot1."""
     module: str
     cell: str
+    """The mutated cell of `module` (its `src` attribute says which RTL line it came from)."""
     port: str
     portbit: int
     ctrlbit: int | None = None
@@ -322,7 +325,7 @@ def _stage_memory_files(dut: DutBuild, sources: list[Path], workdir: Path) -> No
     try:
         stage_mem_inits(sources, sources[0].parent, workdir)
     except MemInitError as exc:
-        missing = sorted({m[2] for s in sources for m in _READMEM.finditer(s.read_text(errors="replace"))
+        missing = sorted({m[2] for s in sources for m in READMEM.finditer(s.read_text(errors="replace"))
                           if not (workdir / m[2]).is_file()})
         if missing:
             raise MutateError(f"{dut.name}: memory file(s) {', '.join(missing)} not found and not writable "
@@ -357,7 +360,7 @@ def _readmem_at(src: str) -> tuple[str, str] | None:
         return None
     lines = Path(m["file"]).read_text(errors="replace").splitlines()
     line = int(m["line"])
-    call = _READMEM.search(" ".join(lines[line - 1:line + 1])) if 0 < line <= len(lines) else None
+    call = READMEM.search(" ".join(lines[line - 1:line + 1])) if 0 < line <= len(lines) else None
     return (call[1], call[2]) if call else None
 
 

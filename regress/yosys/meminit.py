@@ -16,13 +16,11 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
-_READMEM = re.compile(r'\$readmem([bh])\s*\(\s*"([^"]+)"\s*,\s*([A-Za-z_][\w$]*)')
+READMEM = re.compile(r'\$readmem([bh])\s*\(\s*"([^"]+)"\s*,\s*([A-Za-z_][\w$]*)')
+"""A `$readmemb`/`$readmemh` call: radix, file, memory."""
 _EXPR = re.compile(r"^[\d\s+\-*/()]+$")
-
-
-class MemInitError(ValueError):
-    """A `$readmem` call whose memory declaration cannot be read (names file and memory)."""
 
 
 @dataclass(frozen=True)
@@ -31,15 +29,21 @@ class MemInit:
 
     file: str
     memory: str
+    """The memory the call fills, as declared in the RTL."""
+    radix: Literal["b", "h"]
     depth: int
     width: int
-    radix: str  # "b" or "h"
-    origin: str  # "copied" | "export" | "synthetic"
+    """Words and bits per word of that declaration (what a synthetic image must fill)."""
+    origin: Literal["copied", "export", "synthetic"]
     declared_in: str
 
     def as_json(self) -> dict:
         return {"file": self.file, "memory": self.memory, "depth": self.depth, "width": self.width,
                 "origin": self.origin, "declared_in": self.declared_in}
+
+
+class MemInitError(ValueError):
+    """A `$readmem` call whose memory declaration cannot be read (names file and memory)."""
 
 
 def _eval_int(expr: str, where: str) -> int:
@@ -91,7 +95,7 @@ def stage_mem_inits(sources: list[Path], source_dir: Path, workdir: Path,
     staged: dict[str, MemInit] = {}
     for src in sources:
         text = src.read_text(errors="replace")
-        for m in _READMEM.finditer(text):
+        for m in READMEM.finditer(text):
             radix, fname, memory = m.group(1), m.group(2), m.group(3)
             where = f"{src.name}: $readmem{radix}(\"{fname}\", {memory})"
             if fname in staged:
@@ -111,5 +115,5 @@ def stage_mem_inits(sources: list[Path], source_dir: Path, workdir: Path,
             else:
                 target.write_text(_synthetic_lines(depth, width, radix, f"{src.name}:{fname}"))
                 origin = "synthetic"
-            staged[fname] = MemInit(fname, memory, depth, width, radix, origin, src.name)
+            staged[fname] = MemInit(fname, memory, radix, depth, width, origin, src.name)
     return list(staged.values())

@@ -251,27 +251,29 @@ class _Builder:
         self._memory(cell, ci, clk_to_out, d.bram_setup, cell["type"])
 
     def _lutram(self, cell: dict, ci: int) -> None:
+        """Distributed RAM: the read address passes through combinationally; every input
+        (address included, it is also the write address) ends a path at the write clock."""
         d = self.d
-        outs = [b for _, _, b in self._pins(cell, "output")]
-        for b in outs:
-            self.g.start(b, d.lutram_clk_to_out, ci)
-        for port, _, b in self._pins(cell, "input"):
-            if re.match(r"^(ADDR[A-H]|A\d?|DPRA\d?)$", port):
-                for o in outs:
-                    self._into(b, cell, port, o, d.lutram_read, ci)
-            self._endpoint(b, cell, port, d.lutram_setup, ci, f"{cell['type']}.{port}")
+        self._addressed(cell, ci, r"^(ADDR[A-H]|A\d?|DPRA\d?)$", d.lutram_clk_to_out, d.lutram_read, d.lutram_setup,
+                        address_is_endpoint=True)
 
     def _srl(self, cell: dict, ci: int) -> None:
+        """Shift register LUT: the tap address selects combinationally like a LUT; data and
+        enable end a path at the clock."""
         d = self.d
+        self._addressed(cell, ci, r"^A\d?$", d.srl_clk_to_out, d.lut, d.ff_setup, address_is_endpoint=False)
+
+    def _addressed(self, cell: dict, ci: int, address: str, clk_to_out: float, read: float, setup: float, *,
+                   address_is_endpoint: bool) -> None:
         outs = [b for _, _, b in self._pins(cell, "output")]
         for b in outs:
-            self.g.start(b, d.srl_clk_to_out, ci)
+            self.g.start(b, clk_to_out, ci)
         for port, _, b in self._pins(cell, "input"):
-            if re.match(r"^A\d?$", port):
-                for o in outs:
-                    self._into(b, cell, port, o, d.lut, ci)
-            else:
-                self._endpoint(b, cell, port, d.ff_setup, ci, f"{cell['type']}.{port}")
+            is_address = re.match(address, port) is not None
+            for o in outs if is_address else ():
+                self._into(b, cell, port, o, read, ci)
+            if address_is_endpoint or not is_address:
+                self._endpoint(b, cell, port, setup, ci, f"{cell['type']}.{port}")
 
     def _dsp(self, cell: dict, ci: int) -> None:
         """DSP48E2 as two internal stages (multiplier, ALU) cut by whichever of its input

@@ -2,6 +2,7 @@
 multipliers, logic depth). Field meanings are documented in docs/synthesis.md."""
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Mapping
@@ -10,21 +11,10 @@ from .meminit import MemInitError, declared_shape
 from .yosys_output import (DumpedCell, frontend_mem2reg, is_constant_signal, memory_mapping_log,
                            read_cells, read_ltp, read_stat_json)
 
-# Cell types of the mapped netlist, by resource class (UltraScale+ primitives).
-_CLASSES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("lut", re.compile(r"^LUT[1-6](_2)?$")),
-    ("ff", re.compile(r"^FD[RSCP]E$")),
-    ("latch", re.compile(r"^LD[CP]E$")),
-    ("dsp", re.compile(r"^DSP48E[12]$")),
-    ("ramb18", re.compile(r"^RAMB18E[12]$")),
-    ("ramb36", re.compile(r"^RAMB36E[12]$")),
-    ("uram", re.compile(r"^URAM288(_BASE)?$")),
-    ("lutram", re.compile(r"^RAM\d+(X\d+[SDQ]|M\d*)$")),
-    ("srl", re.compile(r"^SRLC?(16|32)E$")),
-    ("carry", re.compile(r"^CARRY[48]$")),
-    ("muxf", re.compile(r"^MUXF[789]$")),
-    ("io_buffer", re.compile(r"^(I|O|IO)BUF|^BUFG")),
-)
+CELL_CLASSES_FILE = Path(__file__).with_name("cell_classes.json")
+"""Cell types of the mapped netlist, by resource class (UltraScale+ primitives): data, not code."""
+_CLASSES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern)) for name, pattern in json.loads(CELL_CLASSES_FILE.read_text())["classes"].items())
 
 # Attribute the flow's block-RAM policy puts on the memories it marked (see flow.py).
 POLICY_ATTRIBUTE = "block_ram_policy"

@@ -23,12 +23,11 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Mapping
 
-import yaml
-
 from llama_dv.models.config import SMALL
 from llama_dv.tb.clash.kv_backdoor import ACT_BITS, EXP_BITS, INSTANCE, MEMORY
 from llama_dv.tb.clash.manifest import REPO_ROOT, ClashManifest, Port
 from llama_dv.tb.common.knobs import CLASH_ROLES_ENV as ROLES_ENV
+from llama_dv.tb.common.yaml_file import read_yaml
 
 
 LOGIT_BITS = 32
@@ -134,12 +133,7 @@ class RoleMap:
     def load(cls, path: Path | str) -> "RoleMap":
         path = Path(path)
         where = _display(path)
-        try:
-            raw = yaml.safe_load(path.read_text())
-        except OSError as exc:
-            raise RoleMapError(f"{where}: cannot read the role map ({exc.strerror})") from exc
-        except yaml.YAMLError as exc:
-            raise RoleMapError(f"{where}: not valid YAML ({exc})") from exc
+        raw = read_yaml(path, RoleMapError, where)
         if not isinstance(raw, dict):
             raise RoleMapError(f"{where}: expected a mapping with keys {', '.join(_KEYS)}")
         unknown = sorted(set(raw) - set(_KEYS))

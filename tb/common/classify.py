@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from llama_dv.models.numerics import INT32_MAX, INT32_MIN, bitlen, i64
+from collections.abc import Mapping
+
+from llama_dv.models.numerics import FRAC, INT32_MAX, INT32_MIN, bitlen, i64, rshr
 from llama_dv.tb.common.knobs import dut_config
 
 MAG_BINS = ["zero", "1-8", "9-16", "17-24", "25-31", "32"]
@@ -28,6 +30,18 @@ def saturation_bins(values: np.ndarray) -> set[str]:
     if np.any(values == INT32_MIN):
         hit.add("neg")
     return hit or {"none"}
+
+
+def residue_bins(values: np.ndarray, residues: Mapping[str, int]) -> set[str]:
+    """Names of `residues` the low FRAC bits of any of `values` land on (the rounding point of rshr)."""
+    low = np.asarray(values, np.int64) % (1 << FRAC)
+    return {name for name, v in residues.items() if np.any(low == v)}
+
+
+def rounded_bins(values: np.ndarray, edges: Mapping[str, int]) -> set[str]:
+    """Names of `edges` that rshr(value, FRAC) of any of `values` equals (before saturation)."""
+    r = rshr(np.asarray(values, np.int64), FRAC)
+    return {name for name, v in edges.items() if np.any(r == v)}
 
 
 def latency_mode() -> str:

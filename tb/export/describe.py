@@ -53,6 +53,7 @@ protocol are equal (compared after loading both through llama_dv.tb.dut). descri
 * `parameters` (`LATENCY_PAD`, `FAULT`) — written only with `--keep-parameters`;
 * `faults` — the meaning of each FAULT value, never in the RTL;
 * `golden` — the reference model;
+* `tests` — the kernel's own test names and knobs (without them a DUT gets the stock tests);
 * `handshake_timeout_cycles` — describe writes the schema default 1000000 where the
   hand-written files budget 200000 (matmul: 400000);
 * `depth` — the hand-written RTL states none; 2**addr_width equals the stated depth

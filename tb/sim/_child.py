@@ -18,35 +18,16 @@ def main(spec_file: str) -> int:
     from cocotb_tools.runner import get_runner
 
     runner = get_runner(spec["sim"])
-    timescale = tuple(spec["timescale"]) if spec.get("timescale") else None
+    shared = {key: spec[key] for key in ("parameters", "build_dir", "waves")}
+    shared.update(hdl_toplevel=spec["toplevel"],
+                  timescale=tuple(spec["timescale"]) if spec.get("timescale") else None)
     if spec["mode"] == "build":
-        runner.build(
-            sources=spec["sources"],
-            includes=spec["includes"],
-            defines=spec["defines"],
-            parameters=spec["parameters"],
-            build_args=spec["build_args"],
-            hdl_toplevel=spec["toplevel"],
-            build_dir=spec["build_dir"],
-            always=True,
-            waves=spec["waves"],
-            timescale=timescale,
-        )
+        runner.build(**shared, **{key: spec[key] for key in ("sources", "includes", "defines", "build_args")},
+                     always=True)
         return 0
-    runner.test(
-        test_module=spec["test_module"],
-        hdl_toplevel=spec["toplevel"],
-        hdl_toplevel_lang="verilog",
-        testcase=spec["testcase"],
-        seed=spec["seed"],
-        plusargs=spec["plusargs"],
-        waves=spec["waves"],
-        parameters=spec["parameters"],
-        build_dir=spec["build_dir"],
-        test_dir=spec["test_dir"],
-        results_xml=spec["results_xml"],
-        timescale=timescale,
-    )
+    runner.test(**shared, **{key: spec[key] for key in ("test_module", "testcase", "seed", "plusargs", "test_dir",
+                                                        "results_xml")},
+                hdl_toplevel_lang="verilog")
     return 0
 
 

@@ -10,8 +10,7 @@ import os
 import cocotb
 import pyuvm
 
-from llama_dv.tb.clash.agent import ItemListSequence
-from llama_dv.tb.common.coverage import export_coverage
+from llama_dv.tb.clash.unit_test import ClashUnitTest
 from llama_dv.tb.common.knobs import ARGMAX_VECTORS_ENV
 from llama_dv.tb.common.seeding import rng
 from llama_dv.tb.envs.clash_argmax.env import ArgmaxEnv
@@ -32,22 +31,13 @@ def right_shift_vectors(wm, we, r) -> list[tuple[object, int]]:
 
 
 @pyuvm.test()
-class ArgmaxRandomVectors(pyuvm.uvm_test):
-    def build_phase(self) -> None:
-        self.env = ArgmaxEnv("env", self)
+class ArgmaxRandomVectors(ClashUnitTest):
+    env_cls = ArgmaxEnv
 
-    async def run_phase(self) -> None:
-        self.raise_objection()
-        await self.env.start()
+    async def body(self) -> None:
         wm, we = self.env.wm, self.env.we
         r = rng("clash_argmax_x")
         vectors = covering_vectors(wm, we, r)
         vectors += right_shift_vectors(wm, we, r)
         vectors += [(r.integers(-128, 128, DIM), int(r.integers(-8, 0))) for _ in range(VECTORS - len(vectors))]
-        items = [self.env.request(xm, xe) for xm, xe in vectors]
-        await ItemListSequence("seq", items).start(self.env.agent.sequencer)
-        await self.env.wait_responses(len(items))
-        self.drop_objection()
-
-    def check_phase(self) -> None:
-        export_coverage()
+        await self.send([self.env.request(xm, xe) for xm, xe in vectors])

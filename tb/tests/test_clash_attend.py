@@ -11,8 +11,7 @@ import pyuvm
 from llama_dv.models.kernels import attention_scores_fixed
 from llama_dv.models.numerics import FRAC, ONE, rshr
 from llama_dv.models.tables import LOG2E
-from llama_dv.tb.clash.agent import ItemListSequence
-from llama_dv.tb.common.coverage import export_coverage
+from llama_dv.tb.clash.unit_test import ClashUnitTest
 from llama_dv.tb.common.seeding import rng
 from llama_dv.tb.envs.clash_attend.env import AttendEnv
 from llama_dv.tb.envs.clash_attend.sequences import SEQ_LEN, random_cache
@@ -97,15 +96,12 @@ def mixed_query(r: np.random.Generator, hd: int) -> np.ndarray:
     return mags * r.choice([-1, 1], hd)
 
 
-class AttendAllPositionsTest(pyuvm.uvm_test):
+class AttendAllPositionsTest(ClashUnitTest):
     """Every head h gets its own random cache; every position 0..15 is queried."""
 
-    def build_phase(self) -> None:
-        self.env = AttendEnv("env", self)
+    env_cls = AttendEnv
 
-    async def run_phase(self) -> None:
-        self.raise_objection()
-        await self.env.start()
+    async def body(self) -> None:
         r = rng("clash_attend")
         hd = self.env.head_dim
         for head in range(HEADS):
@@ -117,26 +113,16 @@ class AttendAllPositionsTest(pyuvm.uvm_test):
                 if head % 2 == 1:
                     q = np.abs(q)
                 items.append(self.env.query(q, pos, head, cache))
-            await ItemListSequence("seq", items).start(self.env.agent.sequencer)
-            await self.env.wait_responses((head + 1) * SEQ_LEN)
+            await self.send(items)
         for k, ve in enumerate(CORNER_VE):
             head = HEADS + k
             cache = corner_cache(r, hd, ve, row0_negative=k == 0)
             await self.env.write_kv(*cache)
-            items = [self.env.query(mixed_query(r, hd), pos, head, cache) for pos in range(SEQ_LEN)]
-            await ItemListSequence("seq", items).start(self.env.agent.sequencer)
-            await self.env.wait_responses((head + 1) * SEQ_LEN)
-        done = (HEADS + len(CORNER_VE)) * SEQ_LEN
+            await self.send([self.env.query(mixed_query(r, hd), pos, head, cache) for pos in range(SEQ_LEN)])
         cache = exp_sweep_cache(hd)
         await self.env.write_kv(*cache)
-        items = [self.env.query(exp_sweep_query(sign * d, hd), 1, HEADS + len(CORNER_VE), cache)
-                 for sign in (-1, 1) for d in exp_sweep_dots(hd, cache)]
-        await ItemListSequence("seq", items).start(self.env.agent.sequencer)
-        await self.env.wait_responses(done + len(items))
-        self.drop_objection()
-
-    def check_phase(self) -> None:
-        export_coverage()
+        await self.send([self.env.query(exp_sweep_query(sign * d, hd), 1, HEADS + len(CORNER_VE), cache)
+                         for sign in (-1, 1) for d in exp_sweep_dots(hd, cache)])
 
 
 @pyuvm.test()

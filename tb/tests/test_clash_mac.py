@@ -11,8 +11,7 @@ import os
 import cocotb
 import pyuvm
 
-from llama_dv.tb.clash.agent import ItemListSequence
-from llama_dv.tb.common.coverage import export_coverage
+from llama_dv.tb.clash.unit_test import ClashUnitTest
 from llama_dv.tb.common.knobs import MAC_VECTORS_ENV
 from llama_dv.tb.common.seeding import rng
 from llama_dv.tb.envs.clash_mac.env import MacEnv
@@ -23,13 +22,10 @@ VECTORS_PER_MATRIX = int(os.environ.get(MAC_VECTORS_ENV, "1" if _ICARUS else "2"
 
 
 @pyuvm.test()
-class MacLayerMatvecs(pyuvm.uvm_test):
-    def build_phase(self) -> None:
-        self.env = MacEnv("env", self)
+class MacLayerMatvecs(ClashUnitTest):
+    env_cls = MacEnv
 
-    async def run_phase(self) -> None:
-        self.raise_objection()
-        await self.env.start()
+    async def body(self) -> None:
         r = rng("clash_mac_x")
         # Input elements past a directed request's columns hold junk the engine must not read.
         junk = rng("clash_mac_pad")
@@ -37,10 +33,5 @@ class MacLayerMatvecs(pyuvm.uvm_test):
                  for d in self.env.directed]
         items += [self.env.request(m, r.integers(-128, 128, m.cols), int(r.integers(-9, 0)))
                   for m in self.env.matrices for _ in range(VECTORS_PER_MATRIX)]
-        await ItemListSequence("seq", items).start(self.env.agent.sequencer)
-        await self.env.wait_responses(len(items))
+        await self.send(items)
         self.env.logger.info("cycles per matvec: %s", self.env.scoreboard.cycles_per_matvec)
-        self.drop_objection()
-
-    def check_phase(self) -> None:
-        export_coverage()

@@ -27,6 +27,7 @@ DIFFERENCES = {
     "parameters": "LATENCY_PAD/FAULT are test knobs of the hand-written RTL (only with --keep-parameters)",
     "faults": "what each FAULT value breaks is not in the RTL",
     "golden": "the reference model is not in the RTL",
+    "tests": "the kernel's own test list (names and knobs) is not in the RTL",
     "handshake_timeout_cycles": "describe writes the schema default 1000000",
     "sources": "describe writes a glob of the export folder",
     "build_args": "describe adds the Vitis-export build arguments",

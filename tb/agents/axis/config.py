@@ -3,8 +3,11 @@ named, seeded generator."""
 from __future__ import annotations
 
 import itertools
+import logging
 from dataclasses import dataclass
 from typing import Any, ClassVar, Iterator
+
+from cocotbext.axi import AxiStreamBus
 
 from llama_dv.tb.agents.binding import AgentBinding
 from llama_dv.tb.common.seeding import rng
@@ -61,3 +64,18 @@ class AxisConfig(AgentBinding):
                 if gen.random() < 0.05:
                     yield from [True] * int(gen.integers(8, 32))
         return worst()
+
+    def endpoint(self, cls: type) -> tuple[Any, Any]:
+        """The bus at `prefix` and a quiet cocotbext-axi source or sink on it, reset bound."""
+        bus = AxiStreamBus.from_prefix(self.dut, self.prefix)
+        ep = cls(bus, *self.cocotbext_reset())
+        ep.log.setLevel(logging.WARNING)
+        return bus, ep
+
+    def apply_pattern(self, ep: Any) -> None:
+        """Give `ep` this config's pause pattern; none also clears a pause left mid-way by a
+        stopped generator (it would hold TVALID or TREADY low for good)."""
+        pauses = self.pause_generator()
+        ep.set_pause_generator(pauses)
+        if pauses is None:
+            ep.pause = False

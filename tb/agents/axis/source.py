@@ -1,12 +1,11 @@
 """AXI-Stream source driver on cocotbext-axi's AxiStreamSource."""
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import numpy as np
 import pyuvm
-from cocotbext.axi import AxiStreamBus, AxiStreamFrame, AxiStreamSource
+from cocotbext.axi import AxiStreamFrame, AxiStreamSource
 
 from llama_dv.tb.agents.axis.config import AxisConfig
 from llama_dv.tb.agents.axis.item import AxisPacket
@@ -24,24 +23,19 @@ class AxisSourceDriver(pyuvm.uvm_driver):
 
     def __init__(self, name: str, parent: Any, cfg: AxisConfig) -> None:
         super().__init__(name, parent)
-        self.cfg = cfg
-        bus = AxiStreamBus.from_prefix(cfg.dut, cfg.prefix)
-        self.source = AxiStreamSource(bus, *cfg.cocotbext_reset())
-        self.source.log.setLevel(logging.WARNING)
+        bus, self.source = cfg.endpoint(AxiStreamSource)
+        self.set_pattern(cfg)
         self.width = len(bus.tdata)
         strb = getattr(cfg.dut, f"{cfg.prefix}_TSTRB", None)
         if strb is not None:
-            strb.value = (1 << len(strb)) - 1
-        self.set_pattern(cfg)
+            strb.value = (1 << len(strb)) - 1  # every byte of a beat is data
 
     def set_pattern(self, cfg: AxisConfig) -> None:
         self.cfg = cfg
-        pauses = cfg.pause_generator()
-        self.source.set_pause_generator(pauses)
-        if pauses is None:
-            self.source.pause = False  # a generator stopped mid-pause would hold TVALID low for good
+        cfg.apply_pattern(self.source)
 
     def flush(self) -> None:
+        """Drop packets queued but not yet sent (a reset abandoned the call)."""
         self.source.clear()
 
     async def run_phase(self) -> None:

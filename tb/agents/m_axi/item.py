@@ -10,12 +10,8 @@ class AxiBurst(pyuvm.uvm_sequence_item):
     def __init__(self, name: str = "axi_burst", direction: str = "read", addr: int = 0, length: int = 1,
                  size: int = 2, burst: int = 1, axi_id: int = 0) -> None:
         super().__init__(name)
-        self.direction = direction
-        self.addr = addr
-        self.length = length
-        self.size = size
-        self.burst = burst
-        self.axi_id = axi_id
+        self.direction, self.axi_id = direction, axi_id
+        self.addr, self.length, self.size, self.burst = addr, length, size, burst  # AxADDR, AxLEN, AxSIZE, AxBURST
         self.data: list[int] = []
         self.strobes: list[int] = []
         self.resp = 0

@@ -30,7 +30,7 @@ from llama_dv.tb.agents.axi_logs import quiet_models, quiet_port_logger
 from llama_dv.tb.agents.m_axi.bus import vitis_axi_bus
 from llama_dv.tb.agents.m_axi.config import MAxiConfig
 from llama_dv.tb.agents.m_axi.item import AxiBurst
-from llama_dv.tb.common.protocol import ProtocolError
+from llama_dv.tb.common.protocol import ProtocolError, check_no_violations
 from llama_dv.tb.common.timeout import level as signal_level
 
 BURST_FIXED, BURST_INCR, BURST_WRAP = 0, 1, 2
@@ -81,9 +81,7 @@ class MAxiMonitor(pyuvm.uvm_monitor):
         await self._ar_loop()
 
     def check_phase(self) -> None:
-        if self.violations:
-            raise ProtocolError(f"{self.get_full_name()}: {len(self.violations)} AXI violations, "
-                                f"first: {self.violations[0]}")
+        check_no_violations(self.get_full_name(), self.violations, "AXI")
 
     @property
     def quiet(self) -> bool:

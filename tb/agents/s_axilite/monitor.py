@@ -40,7 +40,7 @@ from llama_dv.tb.agents.axi_logs import quiet_models, quiet_port_logger
 from llama_dv.tb.agents.s_axilite.config import SAxiLiteConfig
 from llama_dv.tb.agents.s_axilite.item import RegisterAccess
 from llama_dv.tb.agents.s_axilite.regmap import CTRL_BITS
-from llama_dv.tb.common.protocol import ProtocolError
+from llama_dv.tb.common.protocol import ProtocolError, check_no_violations
 from llama_dv.tb.common.timeout import level as signal_level
 
 _DONE = 1 << CTRL_BITS["ap_done"]
@@ -99,9 +99,7 @@ class ControlMonitor(pyuvm.uvm_monitor):
         await self._reads()
 
     def check_phase(self) -> None:
-        if self.violations:
-            raise ProtocolError(f"{self.get_full_name()}: {len(self.violations)} control-register "
-                                f"violations, first: {self.violations[0]}")
+        check_no_violations(self.get_full_name(), self.violations, "control-register")
 
     # --- helpers ------------------------------------------------------------------
 

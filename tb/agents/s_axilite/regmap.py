@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from llama_dv.tb.common.lookup import by_name
+
 CTRL_BITS = {"ap_start": 0, "ap_done": 1, "ap_idle": 2, "ap_ready": 3, "auto_restart": 7, "interrupt": 9}
 """Bit positions inside the AP_CTRL register (UG1399)."""
 
@@ -82,11 +84,7 @@ class RegisterMap:
     """Mask of the bits each standard register defines ("AP_CTRL", ...); absent: UG1399_BITS."""
 
     def arg(self, name: str) -> ArgRegister:
-        for a in self.args:
-            if a.name == name:
-                return a
-        known = ", ".join(a.name for a in self.args)
-        raise KeyError(f"{self.source}: no argument {name!r} in the register map (has: {known})")
+        return by_name(self.args, name, f"{self.source}: no argument {name!r} in the register map")
 
     @property
     def arg_names(self) -> tuple[str, ...]:

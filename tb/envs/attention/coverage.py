@@ -11,9 +11,9 @@ import numpy as np
 from cocotb_coverage.coverage import CoverPoint, coverage_section
 
 from llama_dv.models.kernels import attention_head_fixed
-from llama_dv.models.numerics import FRAC, INT32_MIN
+from llama_dv.models.numerics import INT32_MIN
 from llama_dv.tb.common.classify import (FLOW_BINS, LATENCY_BINS, MAG_BINS, MEMBER, SAT_BINS, latency_mode,
-                                magnitude_bin, saturation_bins)
+                                         magnitude_bin, residue_bins, saturation_bins)
 from llama_dv.tb.common.coverage import covergroup
 from llama_dv.tb.envs.attention.sequences import HEAD_DIM, ROUNDING, SEQ_LEN, final_products
 
@@ -55,8 +55,7 @@ def _operands_most_negative(c: Any) -> bool:
 def rounding_bins(call: Any) -> set[str]:
     """ROUNDING residues the low 20 bits of the final products acc * r land on (random calls
     hit one with odds 2^-20 per lane: only the directed `rounding` call gets there)."""
-    low = final_products(call.inputs) % (1 << FRAC)
-    return {name for name, v in ROUNDING.items() if np.any(low == v)}
+    return residue_bins(final_products(call.inputs), ROUNDING)
 
 
 def _rows(c: Any, exp: str) -> np.ndarray:

@@ -15,7 +15,8 @@ from cocotb_coverage.coverage import CoverPoint, coverage_section
 from llama_dv.models import tables
 from llama_dv.models.numerics import FRAC, INT32_MAX, INT32_MIN, bitlen, i64, rshr, sat32
 from llama_dv.tb.common.coverage import covergroup
-from llama_dv.tb.common.classify import LATENCY_BINS, MAG_BINS, MEMBER, SAT_BINS, latency_mode, magnitude_bin, saturation_bins
+from llama_dv.tb.common.classify import (LATENCY_BINS, MAG_BINS, MEMBER, SAT_BINS, latency_mode, magnitude_bin,
+                                         residue_bins, rounded_bins, saturation_bins)
 from llama_dv.tb.envs.rmsnorm.sequences import ROUNDING, SAT_EDGES, final_products
 
 DIMS = covergroup("rmsnorm", "dims")
@@ -54,14 +55,12 @@ def _products(call: Any) -> np.ndarray:
 def rounding_bins(call: Any) -> set[str]:
     """ROUNDING residues the low 20 bits of the final products p*g land on (random words hit
     one with odds 2^-20 per element: only the directed `rounding` call gets there)."""
-    low = _products(call) % (1 << FRAC)
-    return {name for name, v in ROUNDING.items() if np.any(low == v)}
+    return residue_bins(_products(call), ROUNDING)
 
 
 def sat_edge_bins(call: Any) -> set[str]:
     """SAT_EDGES the rounded final products (before sat32) hit exactly."""
-    r = rshr(_products(call), FRAC)
-    return {name for name, v in SAT_EDGES.items() if np.any(r == v)}
+    return rounded_bins(_products(call), SAT_EDGES)
 
 
 coverage = coverage_section(

@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 from cocotb_coverage.coverage import CoverPoint, coverage_section
 
-from llama_dv.models.numerics import FRAC, INT32_MIN, rshr
+from llama_dv.models.numerics import INT32_MIN
 from llama_dv.tb.common.classify import (FLOW_BINS, LATENCY_BINS, MAG_BINS, MEMBER, SAT_BINS, latency_mode,
-                                magnitude_bin, saturation_bins)
+                                         magnitude_bin, residue_bins, rounded_bins, saturation_bins)
 from llama_dv.tb.common.coverage import covergroup
 from llama_dv.tb.envs.rope.sequences import ROUNDING, SAT_EDGES, SEQ_LEN, pre_round
 
@@ -37,14 +37,12 @@ def _sums(call: Any) -> np.ndarray:
 def rounding_bins(call: Any) -> set[str]:
     """ROUNDING residues the low 20 bits of the call's pre-rounding sums land on (random
     words hit one with odds 2^-20 per output: only the directed rounding calls get there)."""
-    low = _sums(call) % (1 << FRAC)
-    return {name for name, v in ROUNDING.items() if np.any(low == v)}
+    return residue_bins(_sums(call), ROUNDING)
 
 
 def sat_edge_bins(call: Any) -> set[str]:
     """SAT_EDGES the rounded sums (before sat32) hit exactly."""
-    r = rshr(_sums(call), FRAC)
-    return {name for name, v in SAT_EDGES.items() if np.any(r == v)}
+    return rounded_bins(_sums(call), SAT_EDGES)
 
 
 coverage = coverage_section(
