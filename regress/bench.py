@@ -54,7 +54,7 @@ from xml.etree import ElementTree
 
 from llama_dv.regress import native_bench
 from llama_dv.regress.bench_tables import clash_table, kernel_table, summary_table
-from llama_dv.tb import duts
+from llama_dv.tb import dut_registry as duts
 from llama_dv.tb.clash.roles import RoleMapError
 from llama_dv.tb.common.knobs import ARGMAX_VECTORS_ENV, FLOW_ENV, MEMORY_TIMING_ENV, RANDOM_CALLS_ENV
 from llama_dv.tb.sim import runner, toolchain

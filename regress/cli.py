@@ -44,7 +44,7 @@ def _jobs(text: str) -> int:
 
 def _add_plan_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--testplan", type=Path, default=DEFAULT_TESTPLAN, help="testplan YAML (default: regress/testplan.yaml)")
-    p.add_argument("--registry", default="llama_dv.tb.duts", help="module providing list_duts/get_dut/test_module/list_tests")
+    p.add_argument("--registry", default="llama_dv.tb.dut_registry", help="module providing list_duts/get_dut/test_module/list_tests")
     p.add_argument("--tb-dir", type=Path, default=None, help="testbench sources searched for covergroup names (default: tb/)")
 
 

@@ -1,6 +1,6 @@
 """Where the regression finds DUTs and their cocotb tests.
 
-The project's registry is ``llama_dv.tb.duts``. Any module with the same four functions can stand
+The project's registry is ``llama_dv.tb.dut_registry``. Any module with the same four functions can stand
 in for it (``llama-dv regress --registry my.module``), which is how the regression's own
 tests drive a throwaway DUT, and how a user points the runner at DUTs outside this tree.
 """
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, Protocol
 
-DEFAULT_REGISTRY = "llama_dv.tb.duts"
+DEFAULT_REGISTRY = "llama_dv.tb.dut_registry"
 
 
 class RegistryError(RuntimeError):
@@ -19,7 +19,7 @@ class RegistryError(RuntimeError):
 
 
 class DutRegistry(Protocol):
-    """The interface of ``llama_dv.tb.duts`` the regression relies on."""
+    """The interface of ``llama_dv.tb.dut_registry`` the regression relies on."""
 
     def list_duts(self) -> list[str]: ...
 

@@ -346,7 +346,7 @@ def _mutation_score(crit: dict[str, Any], ev: Evidence) -> CriterionResult:
 def _stale_mutation(record: dict[str, Any]) -> str:
     """Why a mutation result no longer describes the DUT's RTL (empty when it does)."""
     from llama_dv.regress.mutate.command import rtl_digest
-    from llama_dv.tb import duts
+    from llama_dv.tb import dut_registry as duts
 
     try:
         dut = duts.get_dut(record["dut"], record["sim"], record["config"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from llama_dv.tb.dut import DutDescription, InterfaceSpec
+from llama_dv.tb.dut_description import DutDescription, InterfaceSpec
 
 
 class PortNotFoundError(AttributeError):

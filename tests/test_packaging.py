@@ -64,7 +64,7 @@ def test_no_module_imports_a_folder_by_its_bare_name():
 
 def test_bare_import_check_catches_one(tmp_path):
     sample = tmp_path / "sample.py"
-    sample.write_text("import os\nfrom llama_dv.tb.duts import get_dut\nfrom models.numerics import rshr\n")
+    sample.write_text("import os\nfrom llama_dv.tb.dut_registry import get_dut\nfrom models.numerics import rshr\n")
     assert bare_imports(sample) == ["3: models.numerics"]
 
 
@@ -77,14 +77,14 @@ def test_installed_distribution_has_one_top_level_package():
 
 def test_namespace_imports_outside_the_checkout_and_bare_names_do_not(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    probe = ("import importlib, llama_dv.tb.duts, llama_dv.models.numerics, llama_dv.regress.cli, llama_dv.hls\n"
+    probe = ("import importlib, llama_dv.tb.dut_registry, llama_dv.models.numerics, llama_dv.regress.cli, llama_dv.hls\n"
              "for bare in ('tb', 'models', 'regress', 'hls'):\n"
              "    try:\n"
              "        importlib.import_module(bare)\n"
              "    except ModuleNotFoundError:\n"
              "        continue\n"
              "    raise SystemExit(f'{bare} is importable outside the checkout')\n"
-             "print(llama_dv.tb.duts.test_module('rmsnorm'))\n")
+             "print(llama_dv.tb.dut_registry.test_module('rmsnorm'))\n")
     out = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "llama_dv.tb.generic.tests"

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from rtl.hls import gen_tables
-from llama_dv.tb import duts
-from llama_dv.tb.dut import DutDescription, InterfaceSpec, load_description, parse_description
+from llama_dv.tb import dut_registry as duts
+from llama_dv.tb.dut_description import DutDescription, InterfaceSpec, load_description, parse_description
 from llama_dv.tb.dut_ports import CTRL_PORTS
 from llama_dv.tb.sim.toolchain import check_icarus, verilator_binary, verilator_env
 

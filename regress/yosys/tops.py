@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-from llama_dv.tb.dut import DutDescriptionError, load_description
+from llama_dv.tb.dut_description import DutDescriptionError, load_description
 
 FAULT_MARKER = "_fault_"
 VERILOG_SUFFIXES = (".v", ".sv")

@@ -1,4 +1,4 @@
-"""Clash tops as registry entries for tb/duts.py: name -> build callable + test module.
+"""Clash tops as registry entries for tb/dut_registry.py: name -> build callable + test module.
 
 Each generated top in rtl/gen/<top>/ becomes one DutBuild; the Verilog is taken as
 Clash wrote it (its own `timescale), memories are read by `$readmemb` from the run

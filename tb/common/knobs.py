@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from llama_dv.tb.dut import DutDescription
+    from llama_dv.tb.dut_description import DutDescription
 
 PREFIX = "LDV_"
 """Every knob's name starts with it."""

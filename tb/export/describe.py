@@ -9,8 +9,8 @@ EXPORT_DIR is a Vitis solution folder (the Verilog is taken from `impl/verilog/`
 `syn/verilog/`) or a folder of `.v` / `.sv` files. Paths inside the YAML are relative to
 the YAML's folder (`-o -` prints the YAML, paths relative to the current folder). Module headers and instantiations are
 read by llama_dv.tb.export.verilog, the top's ports sorted by UG1399 naming in llama_dv.tb.export.classify,
-headers and ROM images found by llama_dv.tb.export.layout, and the YAML (schema: tb/dut.py)
-written by llama_dv.tb.export.emit, then loaded back through llama_dv.tb.dut as a self-check.
+headers and ROM images found by llama_dv.tb.export.layout, and the YAML (schema: tb/dut_description.py)
+written by llama_dv.tb.export.emit, then loaded back through llama_dv.tb.dut_description as a self-check.
 
 Choices (what a user gets without asking):
 
@@ -48,7 +48,7 @@ Choices (what a user gets without asking):
 
 Differences from the hand-written rtl/hls/{rmsnorm,rope,attention,matmul}.yaml when
 describe reads rtl/hls/<k>.v (plus xmatmul_hw.h): interfaces, clock, reset and block
-protocol are equal (compared after loading both through llama_dv.tb.dut). describe cannot know:
+protocol are equal (compared after loading both through llama_dv.tb.dut_description). describe cannot know:
 
 * `parameters` (`LATENCY_PAD`, `FAULT`) — written only with `--keep-parameters`;
 * `faults` — the meaning of each FAULT value, never in the RTL;
@@ -376,7 +376,7 @@ def describe(export_dir: str | Path, out: str | Path, *, top: str | None = None,
         shown = _rel(export_dir.resolve(), base)
     except ValueError:
         shown = str(export_dir)
-    header = [f"DUT description of {top_mod.name} (schema: tb/dut.py), written by `llama-dv describe` "
+    header = [f"DUT description of {top_mod.name} (schema: tb/dut_description.py), written by `llama-dv describe` "
               f"from the export in {shown}/", "Still to check by hand:",
               "- golden: add `golden: <module>:<function>` here or pass --golden to `llama-dv run`.",
               "- signed / latency: not in the Verilog; the schema defaults are signed: true, latency: 1."]
@@ -387,14 +387,14 @@ def describe(export_dir: str | Path, out: str | Path, *, top: str | None = None,
 
 
 def _self_check(described: Described, top: Module, base: Path) -> None:
-    """Load the text through llama_dv.tb.dut and check every port it implies exists (what `bind` checks)."""
-    from llama_dv.tb.dut import DutDescriptionError, parse_description
+    """Load the text through llama_dv.tb.dut_description and check every port it implies exists (what `bind` checks)."""
+    from llama_dv.tb.dut_description import DutDescriptionError, parse_description
     from llama_dv.tb.dut_ports import CTRL_PORTS, interface_port_names
 
     try:
         desc = parse_description(yaml.safe_load(described.text()), "<describe output>", base)
     except DutDescriptionError as exc:
-        raise DescribeError(f"describe wrote a description llama_dv.tb.dut rejects (a bug in describe): {exc}") from exc
+        raise DescribeError(f"describe wrote a description llama_dv.tb.dut_description rejects (a bug in describe): {exc}") from exc
     names = {p.name for p in top.ports}
     implied = [desc.clock.port, desc.reset.port, *CTRL_PORTS[desc.block_protocol]]
     for iface in desc.interfaces:
@@ -415,7 +415,7 @@ def _depth_arg(text: str) -> tuple[str, int]:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="llama-dv describe",
-        description="Write the DUT description YAML (tb/dut.py schema) of a Vitis HLS export.")
+        description="Write the DUT description YAML (tb/dut_description.py schema) of a Vitis HLS export.")
     p.add_argument("export_dir", metavar="EXPORT_DIR", type=Path,
                    help="Vitis solution folder (impl/verilog or syn/verilog inside) or a folder of .v/.sv files")
     p.add_argument("--top", metavar="NAME", help="top module (default: the one nothing instantiates)")

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Mapping
 
 from llama_dv.tb.agents.s_axilite.regmap import RegisterMap, parse_hw_header
-from llama_dv.tb.dut import DutDescription, InterfaceSpec
+from llama_dv.tb.dut_description import DutDescription, InterfaceSpec
 from llama_dv.tb.generic.args import Array, ArgSpec, LengthOf, Output, Scalar
 
 

@@ -14,7 +14,7 @@ from cocotb_coverage.coverage import CoverPoint, coverage_section
 
 from llama_dv.tb.agents.ap_ctrl.coverage import invocation_coverage
 from llama_dv.tb.common.coverage import covergroup
-from llama_dv.tb.dut import DutDescription
+from llama_dv.tb.dut_description import DutDescription
 from llama_dv.tb.generic.arguments import Argument
 from llama_dv.tb.generic.stimulus import CORNERS, Call, length_range
 

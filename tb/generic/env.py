@@ -38,8 +38,8 @@ from llama_dv.tb.common.knobs import DESCRIPTION_ENV, GOLDEN_ENV, MEMORY_TIMING_
 from llama_dv.tb.common.protocol import ProtocolError
 from llama_dv.tb.common.seeding import regression_seed, rng
 from llama_dv.tb.common.timeout import DutTimeout, level, within
-from llama_dv.tb.duts import get_description
-from llama_dv.tb.dut import DutDescription, load_description
+from llama_dv.tb.dut_registry import get_description
+from llama_dv.tb.dut_description import DutDescription, load_description
 from llama_dv.tb.dut_ports import bind, find_port, reset, start_clock
 from llama_dv.tb.generic.arguments import Argument, register_map_of, signature
 from llama_dv.tb.generic.coverage import coverage_for

@@ -19,8 +19,8 @@ from typing import Sequence
 import numpy as np
 
 from llama_dv.tb.common.knobs import RANDOM_CALLS_ENV, TIMEOUT_ENV
-from llama_dv.tb.dut import DutDescriptionError, load_description
-from llama_dv.tb.duts import generic_build
+from llama_dv.tb.dut_description import DutDescriptionError, load_description
+from llama_dv.tb.dut_registry import generic_build
 from llama_dv.tb.generic.arguments import SignatureError, signature
 from llama_dv.tb.generic.golden import GoldenError, absolute, golden_of, load_golden
 from llama_dv.tb.generic.stimulus import Stimulus, StimulusError

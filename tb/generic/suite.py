@@ -5,7 +5,7 @@ decide what to schedule before anything is built.
 """
 from __future__ import annotations
 
-from llama_dv.tb.dut import DutDescription, TestVariant
+from llama_dv.tb.dut_description import DutDescription, TestVariant
 
 TEST_MODULE = "llama_dv.tb.generic.tests"
 STOCK_DOCS = {

@@ -17,7 +17,7 @@ import os
 import pyuvm
 
 from llama_dv.tb.common.knobs import DESCRIPTION_ENV
-from llama_dv.tb.dut import TestVariant
+from llama_dv.tb.dut_description import TestVariant
 from llama_dv.tb.generic import testbase
 from llama_dv.tb.generic.env import description_from_env
 from llama_dv.tb.generic.suite import STOCK_DOCS, not_applicable, test_variants

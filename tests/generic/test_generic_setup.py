@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from llama_dv.tb import duts
+from llama_dv.tb import dut_registry as duts
 from llama_dv.tb.generic import Array, LengthOf, Output, Scalar
 from llama_dv.tb.generic.arguments import SignatureError, signature
 from llama_dv.tb.generic.golden import Golden, GoldenError, load_golden
@@ -35,7 +35,7 @@ def described(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def _desc(path: Path):
-    from llama_dv.tb.dut import load_description
+    from llama_dv.tb.dut_description import load_description
 
     return load_description(path)
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from llama_dv.tb import duts
-from llama_dv.tb.dut import DutDescriptionError, load_description
+from llama_dv.tb import dut_registry as duts
+from llama_dv.tb.dut_description import DutDescriptionError, load_description
 from llama_dv.tb.sim.runner import REPO_ROOT
 
 VADD = REPO_ROOT / "tests" / "fixtures" / "exports" / "vadd_rom"

@@ -112,7 +112,7 @@ async def test_crashes(dut):
 '''
 
 REGISTRY_PY = '''\
-"""Registry of the throwaway counter DUT (same interface as llama_dv.tb.duts)."""
+"""Registry of the throwaway counter DUT (same interface as llama_dv.tb.dut_registry)."""
 from pathlib import Path
 
 from llama_dv.tb.sim.runner import DutBuild

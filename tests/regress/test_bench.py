@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from llama_dv.regress import bench
-from llama_dv.tb import duts
+from llama_dv.tb import dut_registry as duts
 
 
 def test_bench_matmul_icarus_counts_calls_and_cycles(tmp_path: Path, icarus: None, seed: int) -> None:

@@ -121,7 +121,7 @@ def _write(tmp_path: Path, record: dict) -> None:
 
 def test_mutation_min_passes_fails_and_names_what_is_missing(tmp_path: Path) -> None:
     from llama_dv.regress.mutate.command import rtl_digest
-    from llama_dv.tb import duts
+    from llama_dv.tb import dut_registry as duts
 
     crit = {"kind": "mutation_min", "description": "d", "dut": "rmsnorm", "min": 95}
     missing = evaluate(None, "rmsnorm", crit, _evidence(tmp_path))  # type: ignore[arg-type]
@@ -138,7 +138,7 @@ def test_mutation_min_passes_fails_and_names_what_is_missing(tmp_path: Path) -> 
 
 
 WEAK_REGISTRY = """
-from llama_dv.tb.duts import get_dut, list_duts, list_tests  # noqa: F401
+from llama_dv.tb.dut_registry import get_dut, list_duts, list_tests  # noqa: F401
 
 
 def test_module(name):
@@ -185,7 +185,7 @@ def test_weakened_check_drops_the_score_below_the_signoff_minimum(tmp_path: Path
     (tmp_path / "weak_tests.py").write_text(WEAK_TESTS)
     env["PYTHONPATH"] = str(tmp_path)
     scores = {}
-    for name, registry in (("bench", "llama_dv.tb.duts"), ("weak", "weak_registry")):
+    for name, registry in (("bench", "llama_dv.tb.dut_registry"), ("weak", "weak_registry")):
         out = tmp_path / "mutate" / "vadd_rom-default" / f"{name}-verilator"
         run = subprocess.run([*CLI, "mutate", "vadd_rom", "--tests", "Smoke", "--count", "6", "--jobs", "2",
                               "--only", "wire=ap_idle", "--registry", registry, "--out", out,

@@ -6,8 +6,8 @@ from pathlib import Path
 from llama_dv.tb.common.coverage import load_coverage
 from llama_dv.tb.common.covmerge import FunctionalCoverage
 from llama_dv.tb.common.knobs import DUT_CONFIG_ENV, TIMEOUT_ENV
-from llama_dv.tb.duts import DESCRIPTION_ENV, get_dut, hls_build, test_module
-from llama_dv.tb.dut import load_description
+from llama_dv.tb.dut_registry import DESCRIPTION_ENV, get_dut, hls_build, test_module
+from llama_dv.tb.dut_description import load_description
 from llama_dv.tb.sim.runner import RunResult, run
 
 RUN_TIMEOUT_S = 900.0

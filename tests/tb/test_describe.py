@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from llama_dv.regress.cli import main as cli_main
-from llama_dv.tb.dut import load_description
+from llama_dv.tb.dut_description import load_description
 from llama_dv.tb.export.describe import BUILD_ARGS, DescribeError, describe, main
 from llama_dv.tb.export.verilog import parse_modules
 from llama_dv.tb.sim.runner import REPO_ROOT, BuildError, DutBuild, build

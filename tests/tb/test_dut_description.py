@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from llama_dv.tb import duts
-from llama_dv.tb.dut import DutDescriptionError, load_description
+from llama_dv.tb import dut_registry as duts
+from llama_dv.tb.dut_description import DutDescriptionError, load_description
 from llama_dv.tb.dut_ports import interface_port_names
 from llama_dv.tb.sim.runner import REPO_ROOT
 

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from kernel_sim import assert_passed, broken_copy, coverage_of, explain, run_kernel, run_stub
 
-from llama_dv.tb import duts
+from llama_dv.tb import dut_registry as duts
 from llama_dv.tb.agents.m_axi.item import AxiBurst
 from llama_dv.tb.common.knobs import MEMORY_TIMING_ENV, TIMEOUT_ENV
 from llama_dv.tb.common.protocol import ProtocolError

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from kernel_sim import (assert_passed, broken_copy, coverage_of, explain, log_text, run_kernel, run_stub)
 
-from llama_dv.tb import duts
+from llama_dv.tb import dut_registry as duts
 from llama_dv.tb.common.coverage import CoverageHole, assert_bins_hit
 
 KERNEL = "rmsnorm"

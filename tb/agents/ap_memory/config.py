@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from llama_dv.tb.agents.binding import AgentBinding
-from llama_dv.tb.dut import InterfaceSpec
+from llama_dv.tb.dut_description import InterfaceSpec
 
 
 @dataclass(kw_only=True)

@@ -11,7 +11,7 @@ from cocotbext.axi import AxiStreamBus
 
 from llama_dv.tb.agents.binding import AgentBinding
 from llama_dv.tb.common.seeding import rng
-from llama_dv.tb.dut import InterfaceSpec
+from llama_dv.tb.dut_description import InterfaceSpec
 
 PATTERNS = ("none", "random", "bursty", "worst")
 

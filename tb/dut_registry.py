@@ -19,7 +19,7 @@ from typing import Any, Callable
 import yaml
 
 from llama_dv.tb.common.knobs import DESCRIPTION_ENV, GOLDEN_ENV
-from llama_dv.tb.dut import DutDescription, load_description
+from llama_dv.tb.dut_description import DutDescription, load_description
 from llama_dv.tb.sim.runner import REPO_ROOT, DutBuild
 
 HLS_DIR = REPO_ROOT / "rtl" / "hls"
