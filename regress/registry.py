@@ -31,6 +31,8 @@ class DutRegistry(Protocol):
 
 
 _REQUIRED = ("list_duts", "get_dut", "test_module", "list_tests")
+_RENAMED = ("tb.duts", "llama_dv.tb.duts")
+"""Names the project's registry had in earlier records."""
 
 
 def load_registry(module_name: str = DEFAULT_REGISTRY) -> ModuleType:
@@ -38,7 +40,9 @@ def load_registry(module_name: str = DEFAULT_REGISTRY) -> ModuleType:
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        raise RegistryError(f"cannot import DUT registry module {module_name!r}: {exc}") from exc
+        hint = (f" (records written before the llama_dv namespace name {module_name!r}; the project's "
+                f"registry is now {DEFAULT_REGISTRY!r})" if module_name in _RENAMED else "")
+        raise RegistryError(f"cannot import DUT registry module {module_name!r}: {exc}{hint}") from exc
     missing = [name for name in _REQUIRED if not callable(getattr(module, name, None))]
     if missing:
         raise RegistryError(f"DUT registry {module_name!r} lacks {', '.join(missing)}")

@@ -16,6 +16,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 from llama_dv.tb.sim.runner import REPO_ROOT
 
 FOLDERS = ("tb", "models", "regress", "hls")
@@ -88,3 +90,11 @@ def test_namespace_imports_outside_the_checkout_and_bare_names_do_not(tmp_path):
     out = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "llama_dv.tb.generic.tests"
+
+
+def test_a_record_with_the_old_registry_name_says_the_new_one():
+    from llama_dv.regress.registry import DEFAULT_REGISTRY, RegistryError, load_registry
+
+    with pytest.raises(RegistryError, match=f"now '{DEFAULT_REGISTRY}'"):
+        load_registry("tb.duts")
+    assert load_registry(DEFAULT_REGISTRY).test_module("rope") == "llama_dv.tb.generic.tests"
