@@ -1,6 +1,6 @@
 """Broken copies of the generated mac_matvec Verilog that the MAC test's directed
-requests must catch (each is a mutant the random layer matvecs alone let survive in
-`llama-dv mutate clash_mac_matvec --suite nightly`). The directed requests run without
+requests must catch (each is of a kind of mutant the random layer matvecs alone let
+survive in `llama-dv mutate clash_mac_matvec --suite nightly`). The directed requests run without
 the random ones (LDV_CLASH_MAC_VECTORS=0), so the named request is what catches the bug
 on any seed; the unmodified copy, built and run the same way, must pass."""
 from __future__ import annotations
@@ -30,40 +30,36 @@ def _replace(old: str, new: str) -> Callable[[str], str]:
 BUGS: dict[str, tuple[Callable[[str], str] | None, str]] = {
     # bug -> (edit of the generated Verilog, the directed request (regex) that must catch it first)
     "unmodified": (None, ""),
-    # m11: inv $ternary v:341 port B bit 293: y[118] bit 5 flips at every row's last column,
-    # an even number of times for 32, 64 and 128 rows
+    # y[118] bit 5 flips at every row's write, an even number of times for 32, 64 and 128 rows
     "y118_bit5_flips_per_row": (
-        _replace("assign c$accumulated_app_arg = st[4160:4160] ? c$accumulated_case_alt : st[4127:32];",
-                 "assign c$accumulated_app_arg = st[4160:4160] ? (c$accumulated_case_alt ^ (4096'd1 << 293)) "
+        _replace("assign c$piped_case_alt = st[4209:4209] ? c$piped_case_alt_0 : st[4127:32];",
+                 "assign c$piped_case_alt = st[4209:4209] ? (c$piped_case_alt_0 ^ (4096'd1 << 293)) "
                  ": st[4127:32];"),
         r"odd127 #0 matvec \(127x16\) row mismatch .* index 118:"),
-    # m19: const0 c$case_alt_5 bit 4: right shifts by 16..31 shift 16 less
+    # the right-shift amount loses bit 4: right shifts by 17..32 shift 16 less
     "right_shift_bit4_dropped": (
-        _replace("assign c$case_alt_5 = (s >= 16'sd62) ? 6'd62 : ((c$bv_0[0+:6]));",
-                 "assign c$case_alt_5 = ((s >= 16'sd62) ? 6'd62 : ((c$bv_0[0+:6]))) & 6'b101111;"),
+        _replace("result_2 - 6'd1} : {1'b0", "(result_2 - 6'd1) & 6'b101111} : {1'b0"),
         r"edge xe=0 matvec"),
-    # m29: inv $ternary v:362 port B bit 8: negative saturation gives -2^31 + 256
+    # negative saturation gives -2^31 + 256
     "negative_rail_off_by_256": (
-        _replace("(c$sat32Out_app_arg_1 < -64'sd2147483648) ? -32'sd2147483648 :",
-                 "(c$sat32Out_app_arg_1 < -64'sd2147483648) ? -32'sd2147483392 :"),
+        _replace("(c$piped_app_arg < -64'sd2147483648) ? -32'sd2147483648 :",
+                 "(c$piped_app_arg < -64'sd2147483648) ? -32'sd2147483392 :"),
         r"edge xe=0 matvec"),
-    # m31: const0 $procmux$458 port B bit 92: input element 116 is read with bit 4 clear
+    # input element 116 is read with bit 4 clear
     "x116_bit4_stuck0": (
-        _replace("assign c$accNew_app_arg = vecArray[($unsigned({{(64-8) {1'b0}},c$i_563}))];",
-                 "assign c$accNew_app_arg = vecArray[($unsigned({{(64-8) {1'b0}},c$i_563}))] & "
-                 "((c$i_563 == 8'd116) ? 8'hef : 8'hff);"),
+        _replace("assign c$app_arg_5 = vecArray[($unsigned({{(64-8) {1'b0}},c$i_576}))];",
+                 "assign c$app_arg_5 = vecArray[($unsigned({{(64-8) {1'b0}},c$i_576}))] & "
+                 "((c$i_576 == 8'd116) ? 8'hef : 8'hff);"),
         r"wide x=0x55 matvec"),
-    # m35: const0 $procmux$591 port A bit 32: a negative rounded right shift saturates to -2^31
+    # a negative rounded right shift loses bit 32 and saturates to -2^31
     "right_shift_bit32_cleared": (
-        _replace("default : result_3 = (($signed({{(64-32) {accNew[32-1]}},accNew})) + (64'sd1 <<< wild1_0)) "
-                 ">>> wild1;",
-                 "default : result_3 = ((($signed({{(64-32) {accNew[32-1]}},accNew})) + (64'sd1 <<< wild1_0)) "
-                 ">>> wild1) & ~(64'sd1 <<< 32);"),
+        _replace("(($signed(st[4191:4128]) + 64'sd1) >>> 64'sd1)",
+                 "((($signed(st[4191:4128]) + 64'sd1) >>> 64'sd1) & ~(64'sd1 <<< 32))"),
         r"edge xe=0 matvec"),
-    # m37: inv $gt v:364 port B bit 29: values above 2^31 - 2^29 - 1 saturate
+    # values above 2^31 - 2^29 - 1 saturate
     "positive_rail_at_1_5_2_30": (
-        _replace("assign result_1 = (c$sat32Out_app_arg_1 > 64'sd2147483647)",
-                 "assign result_1 = (c$sat32Out_app_arg_1 > 64'sd1610612735)"),
+        _replace("assign result_1 = (c$piped_app_arg > 64'sd2147483647)",
+                 "assign result_1 = (c$piped_app_arg > 64'sd1610612735)"),
         r"edge xe=0 matvec"),
 }
 

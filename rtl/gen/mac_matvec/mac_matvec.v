@@ -25,8 +25,8 @@ module mac_matvec
   reg  c$case_alt_0;
   // src/LlamaDv/Top/Mac.hs:16:1-12
   wire [15:0] a;
-  // src/LlamaDv/MacEngine.hs:(37,1)-(44,93)
-  reg [5268:0] st = {2'd0,   {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
+  // src/LlamaDv/MacEngine.hs:(59,1)-(66,93)
+  reg [5462:0] st = {2'd0,   {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
           8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
           8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
           8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
@@ -43,124 +43,110 @@ module mac_matvec
           8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
           8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
           8'sd0},   7'sd0,   8'd0,   8'd0,   16'd0,   10'd0,   8'd0,   8'd0,
- 1'b0,   8'd0,   8'd0,   1'b0,   32'sd0,   {32'sd0,   32'sd0,   32'sd0,
-                                            32'sd0,   32'sd0,   32'sd0,
-                                            32'sd0,   32'sd0,   32'sd0,
-                                            32'sd0,   32'sd0,   32'sd0,
-                                            32'sd0,   32'sd0,   32'sd0,
-                                            32'sd0,   32'sd0,   32'sd0,
-                                            32'sd0,   32'sd0,   32'sd0,
-                                            32'sd0,   32'sd0,   32'sd0,
-                                            32'sd0,   32'sd0,   32'sd0,
-                                            32'sd0,   32'sd0,   32'sd0,
-                                            32'sd0,   32'sd0,   32'sd0,
-                                            32'sd0,   32'sd0,   32'sd0,
-                                            32'sd0,   32'sd0,   32'sd0,
-                                            32'sd0,   32'sd0,   32'sd0,
-                                            32'sd0,   32'sd0,   32'sd0,
-                                            32'sd0,   32'sd0,   32'sd0,
-                                            32'sd0,   32'sd0,   32'sd0,
-                                            32'sd0,   32'sd0,   32'sd0,
-                                            32'sd0,   32'sd0,   32'sd0,
-                                            32'sd0,   32'sd0,   32'sd0,
-                                            32'sd0,   32'sd0,   32'sd0,
-                                            32'sd0,   32'sd0,   32'sd0,
-                                            32'sd0,   32'sd0,   32'sd0,
-                                            32'sd0,   32'sd0,   32'sd0,
-                                            32'sd0,   32'sd0,   32'sd0,
-                                            32'sd0,   32'sd0,   32'sd0,
-                                            32'sd0,   32'sd0,   32'sd0,
-                                            32'sd0,   32'sd0,   32'sd0,
-                                            32'sd0,   32'sd0,   32'sd0,
-                                            32'sd0,   32'sd0,   32'sd0,
-                                            32'sd0,   32'sd0,   32'sd0,
-                                            32'sd0,   32'sd0,   32'sd0,
-                                            32'sd0,   32'sd0,   32'sd0,
-                                            32'sd0,   32'sd0,   32'sd0,
-                                            32'sd0,   32'sd0,   32'sd0,
-                                            32'sd0,   32'sd0,   32'sd0,
-                                            32'sd0,   32'sd0,   32'sd0,
-                                            32'sd0,   32'sd0,   32'sd0,
-                                            32'sd0,   32'sd0,   32'sd0,
-                                            32'sd0,   32'sd0,   32'sd0,
-                                            32'sd0,   32'sd0,   32'sd0,
-                                            32'sd0,   32'sd0,   32'sd0,
-                                            32'sd0,   32'sd0},   32'd0};
-  reg [5268:0] result_0;
-  wire [5268:0] c$case_alt_1;
-  wire [5268:0] c$case_alt_2;
-  wire [5268:0] c$case_alt_3;
-  // src/LlamaDv/MacEngine.hs:59:1-5
-  wire [5268:0] accumulated;
-  wire [7:0] c$app_arg;
-  wire [7:0] c$app_arg_0;
-  wire [9:0] c$app_arg_1;
-  wire [1:0] c$app_arg_2;
-  // src/LlamaDv/MacEngine.hs:59:1-5
+ {1'b0,   1'b0,   1'b0,   8'd0},   8'd0,   {1'b0,   1'b0,   1'b0,   8'd0},
+ 8'sd0,   8'sd0,   16'sd0,   {1'b0,   1'b0,   1'b0,   8'd0},   32'sd0,   {1'b0,
+                                                                          6'd0},
+ 32'sd0,   {1'b0,   1'b0,   1'b0,   8'd0},   {1'b0,   6'd0},   {1'b0,   1'b0,
+                                                                1'b0,   8'd0},
+ {1'b0,   6'd0},   64'sd0,   {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                              32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                              32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                              32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                              32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                              32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                              32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                              32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                              32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                              32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                              32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                              32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                              32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                              32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                              32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                              32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                              32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                              32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                              32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                              32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                              32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                              32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                              32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                              32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                              32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                              32'sd0,   32'sd0,   32'sd0},   32'd0};
+  reg [5462:0] result_0;
+  wire [5462:0] c$case_alt_1;
+  wire [5462:0] c$case_alt_2;
+  wire [5462:0] c$case_alt_3;
+  wire  c$case_scrut;
+  wire [4:0] c$app_arg;
+  wire [31:0] c$app_arg_0;
+  wire [7:0] c$app_arg_1;
+  wire [7:0] c$app_arg_2;
+  wire [9:0] c$app_arg_3;
+  wire [1:0] c$app_arg_4;
+  // src/LlamaDv/MacEngine.hs:83:1-5
   wire  lastCol;
-  // src/LlamaDv/MacEngine.hs:59:1-5
-  wire [4095:0] c$accumulated_app_arg;
-  // src/LlamaDv/MacEngine.hs:59:1-5
-  wire [4095:0] c$accumulated_case_alt;
-  // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [15:0] s;
+  // src/LlamaDv/MacEngine.hs:83:1-5
+  wire signed [31:0] piped2;
+  // src/LlamaDv/MacEngine.hs:83:1-5
+  wire signed [15:0] piped3;
+  wire signed [7:0] c$app_arg_5;
+  // src/LlamaDv/MacEngine.hs:83:1-5
+  wire signed [31:0] c$piped1_case_alt;
+  // src/LlamaDv/MacEngine.hs:83:1-5
+  wire signed [31:0] c$piped1_app_arg;
+  // src/LlamaDv/MacEngine.hs:83:1-5
+  wire [4095:0] c$piped_case_alt;
+  // src/LlamaDv/MacEngine.hs:83:1-5
+  wire [4095:0] c$piped_case_alt_0;
   wire signed [31:0] c$case_alt_4;
   wire signed [31:0] result_1;
-  wire signed [63:0] c$sat32Out_case_alt;
-  wire signed [63:0] c$sat32Out_app_arg;
-  // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg;
-  wire signed [63:0] c$sat32Out_app_arg_0;
-  wire [5:0] c$case_alt_5;
+  // src/LlamaDv/MacEngine.hs:83:1-5
+  wire signed [63:0] c$piped_app_arg;
+  wire signed [63:0] c$case_alt_5;
+  // src/LlamaDv/Numerics.hs:78:1-10
+  wire signed [63:0] wild2;
+  // src/LlamaDv/Numerics.hs:78:1-10
+  wire signed [63:0] c$wild2_app_arg;
+  wire signed [63:0] c$app_arg_6;
+  wire signed [63:0] c$case_alt_6;
+  wire [5:0] c$case_alt_7;
   wire [5:0] result_2;
-  reg signed [63:0] result_3;
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1;
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_0;
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_0;
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_1;
-  wire signed [63:0] c$sat32Out_app_arg_1;
-  // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_1;
-  // src/LlamaDv/MacEngine.hs:59:1-5
-  wire signed [31:0] accNew;
-  // src/LlamaDv/MacEngine.hs:59:1-5
-  wire signed [7:0] c$accNew_app_arg;
-  // src/LlamaDv/MacEngine.hs:59:1-5
-  reg signed [31:0] c$accNew_app_arg_0;
-  // src/LlamaDv/MacEngine.hs:59:1-5
-  wire [31:0] c$accumulated_app_arg_0;
-  // src/LlamaDv/MacEngine.hs:(37,1)-(44,93)
+  wire [5:0] c$app_arg_7;
+  wire [6:0] result_3;
+  // src/LlamaDv/MacEngine.hs:(59,1)-(66,93)
   reg [6:0] c$st_app_arg;
   // src/LlamaDv/Top/Mac.hs:16:1-12
   wire [9:0] a_0;
-  // src/LlamaDv/MacEngine.hs:(37,1)-(44,93)
+  // src/LlamaDv/MacEngine.hs:(59,1)-(66,93)
   reg [7:0] c$st_app_arg_0;
   wire [1:0] c$case_alt_selection_1;
   wire [1:0] c$case_alt_selection_4;
   wire [1:0] result_selection_1;
-  wire [7:0] c$i_543;
-  wire [4095:0] c$vec;
-  wire signed [6:0] c$s;
-  wire signed [6:0] c$s_0;
-  wire [15:0] c$bv;
-  wire [4:0] c$i_553;
-  wire [15:0] c$bv_0;
-  wire [5:0] c$i_561;
-  wire signed [7:0] c$s_1;
-  wire signed [23:0] c$s_2;
-  wire [7:0] c$i_563;
+  wire [54:0] c$vec;
+  wire signed [7:0] c$s;
+  wire signed [7:0] c$s_0;
+  wire signed [23:0] c$s_1;
+  wire signed [6:0] c$s_2;
+  wire signed [6:0] c$s_3;
+  wire [7:0] c$i_576;
   wire [1023:0] c$vecFlat;
-  wire [7:0] c$accNew_app_arg_selection_1;
+  wire [7:0] c$i_578;
+  wire [4095:0] c$vec_0;
+  wire signed [31:0] c$s_4;
+  wire [5:0] c$i_584;
+  wire signed [31:0] c$s_5;
+  wire signed [31:0] c$s_6;
+  wire signed [31:0] c$s_7;
+  wire [15:0] c$bv;
+  wire [15:0] c$bv_0;
   wire [4129:0] result;
 
   assign result = {c$case_alt_0,   c$case_alt,
                    st[4127:32],   st[31:0]};
 
-  assign c$case_alt_selection_1 = st[5268:5267];
+  assign c$case_alt_selection_1 = st[5462:5461];
 
   always @(*) begin
     case(c$case_alt_selection_1)
@@ -169,7 +155,7 @@ module mac_matvec
     endcase
   end
 
-  assign c$case_alt_selection_4 = st[5268:5267];
+  assign c$case_alt_selection_4 = st[5462:5461];
 
   always @(*) begin
     case(c$case_alt_selection_4)
@@ -180,7 +166,7 @@ module mac_matvec
     endcase
   end
 
-  assign a = st[4219:4204];
+  assign a = st[4413:4398];
 
   // register begin
   always @(posedge clk or  posedge  rst) begin : st_register
@@ -202,215 +188,245 @@ module mac_matvec
             8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
             8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
             8'sd0},   7'sd0,   8'd0,   8'd0,   16'd0,   10'd0,   8'd0,   8'd0,
-   1'b0,   8'd0,   8'd0,   1'b0,   32'sd0,   {32'sd0,   32'sd0,   32'sd0,
-                                              32'sd0,   32'sd0,   32'sd0,
-                                              32'sd0,   32'sd0,   32'sd0,
-                                              32'sd0,   32'sd0,   32'sd0,
-                                              32'sd0,   32'sd0,   32'sd0,
-                                              32'sd0,   32'sd0,   32'sd0,
-                                              32'sd0,   32'sd0,   32'sd0,
-                                              32'sd0,   32'sd0,   32'sd0,
-                                              32'sd0,   32'sd0,   32'sd0,
-                                              32'sd0,   32'sd0,   32'sd0,
-                                              32'sd0,   32'sd0,   32'sd0,
-                                              32'sd0,   32'sd0,   32'sd0,
-                                              32'sd0,   32'sd0,   32'sd0,
-                                              32'sd0,   32'sd0,   32'sd0,
-                                              32'sd0,   32'sd0,   32'sd0,
-                                              32'sd0,   32'sd0,   32'sd0,
-                                              32'sd0,   32'sd0,   32'sd0,
-                                              32'sd0,   32'sd0,   32'sd0,
-                                              32'sd0,   32'sd0,   32'sd0,
-                                              32'sd0,   32'sd0,   32'sd0,
-                                              32'sd0,   32'sd0,   32'sd0,
-                                              32'sd0,   32'sd0,   32'sd0,
-                                              32'sd0,   32'sd0,   32'sd0,
-                                              32'sd0,   32'sd0,   32'sd0,
-                                              32'sd0,   32'sd0,   32'sd0,
-                                              32'sd0,   32'sd0,   32'sd0,
-                                              32'sd0,   32'sd0,   32'sd0,
-                                              32'sd0,   32'sd0,   32'sd0,
-                                              32'sd0,   32'sd0,   32'sd0,
-                                              32'sd0,   32'sd0,   32'sd0,
-                                              32'sd0,   32'sd0,   32'sd0,
-                                              32'sd0,   32'sd0,   32'sd0,
-                                              32'sd0,   32'sd0,   32'sd0,
-                                              32'sd0,   32'sd0,   32'sd0,
-                                              32'sd0,   32'sd0,   32'sd0,
-                                              32'sd0,   32'sd0,   32'sd0,
-                                              32'sd0,   32'sd0,   32'sd0,
-                                              32'sd0,   32'sd0,   32'sd0,
-                                              32'sd0,   32'sd0,   32'sd0,
-                                              32'sd0,   32'sd0,   32'sd0,
-                                              32'sd0,   32'sd0,   32'sd0,
-                                              32'sd0,   32'sd0,   32'sd0,
-                                              32'sd0,   32'sd0},   32'd0};
+   {1'b0,   1'b0,   1'b0,   8'd0},   8'd0,   {1'b0,   1'b0,   1'b0,   8'd0},
+   8'sd0,   8'sd0,   16'sd0,   {1'b0,   1'b0,   1'b0,   8'd0},   32'sd0,   {1'b0,
+                                                                            6'd0},
+   32'sd0,   {1'b0,   1'b0,   1'b0,   8'd0},   {1'b0,   6'd0},   {1'b0,   1'b0,
+                                                                  1'b0,   8'd0},
+   {1'b0,   6'd0},   64'sd0,   {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                                32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                                32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                                32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                                32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                                32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                                32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                                32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                                32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                                32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                                32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                                32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                                32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                                32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                                32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                                32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                                32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                                32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                                32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                                32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                                32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                                32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                                32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                                32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                                32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
+                                32'sd0,   32'sd0,   32'sd0},   32'd0};
     end else begin
       st <= result_0;
     end
   end
   // register end
 
-  assign result_selection_1 = st[5268:5267];
+  assign result_selection_1 = st[5462:5461];
 
   always @(*) begin
     case(result_selection_1)
       2'b00 : result_0 = c$case_alt_3;
-      2'b01 : result_0 = {c$app_arg_2,
-                          accumulated[5266:4243],
-                          $signed(accumulated[4242:4236]),
-                          accumulated[4235:4228],
-                          accumulated[4227:4220],
-                          st[4219:4204] + 16'd1,   c$app_arg_1,
-                          c$app_arg_0,   c$app_arg,   1'b1,
-                          st[4193:4186],   st[4185:4178],   lastCol,
-                          $signed(accumulated[4159:4128]),
-                          accumulated[4127:32],   accumulated[31:0]};
+      2'b01 : result_0 = {c$app_arg_4,
+                          st[5460:4437],   $signed(st[4436:4430]),
+                          st[4429:4422],   st[4421:4414],
+                          st[4413:4398] + 16'd1,   c$app_arg_3,
+                          c$app_arg_2,   c$app_arg_1,   {1'b1,
+                                                         st[4379:4372] == 8'd0,   lastCol,
+                                                         st[4387:4380]},   st[4379:4372],
+                          st[4371:4361],   $signed(c$st_app_arg_0),
+                          c$app_arg_5,   piped3,   st[4352:4342],
+                          piped2,   result_3,   c$piped1_case_alt,
+                          {st[4309:4309] & st[4307:4307],
+                           st[4308:4308],   st[4307:4307],
+                           st[4306:4299]},   st[4266:4260],
+                          st[4227:4217],   st[4216:4210],
+                          c$case_alt_5,   c$piped_case_alt,
+                          c$app_arg_0};
       2'b10 : result_0 = c$case_alt_2;
       default : result_0 = c$case_alt_1;
     endcase
   end
 
   assign c$case_alt_1 = out_ready ? {2'd0,
-                                     st[5266:4243],   $signed(st[4242:4236]),
-                                     st[4235:4228],   st[4227:4220],
-                                     st[4219:4204],   st[4203:4194],
-                                     st[4193:4186],   st[4185:4178],
-                                     st[4177:4177],   st[4176:4169],
-                                     st[4168:4161],   st[4160:4160],
-                                     $signed(st[4159:4128]),   st[4127:32],
-                                     st[31:0]} : st;
+                                     st[5460:4437],   $signed(st[4436:4430]),
+                                     st[4429:4422],   st[4421:4414],
+                                     st[4413:4398],   st[4397:4388],
+                                     st[4387:4380],   st[4379:4372],   {1'b0,
+                                                                        1'b0,   1'b0,   8'd0},   st[4360:4353],
+                                     st[4371:4361],   $signed(c$st_app_arg_0),
+                                     c$app_arg_5,   piped3,   st[4352:4342],
+                                     piped2,   result_3,   c$piped1_case_alt,
+                                     {st[4309:4309] & st[4307:4307],
+                                      st[4308:4308],   st[4307:4307],
+                                      st[4306:4299]},   st[4266:4260],
+                                     st[4227:4217],   st[4216:4210],
+                                     c$case_alt_5,   c$piped_case_alt,
+                                     st[31:0]} : {2'd3,   st[5460:4437],
+                                                  $signed(st[4436:4430]),   st[4429:4422],
+                                                  st[4421:4414],   st[4413:4398],
+                                                  st[4397:4388],   st[4387:4380],
+                                                  st[4379:4372],   {1'b0,   1'b0,   1'b0,
+                                                                    8'd0},   st[4360:4353],   st[4371:4361],
+                                                  $signed(c$st_app_arg_0),   c$app_arg_5,
+                                                  piped3,   st[4352:4342],   piped2,   result_3,
+                                                  c$piped1_case_alt,
+                                                  {st[4309:4309] & st[4307:4307],
+                                                   st[4308:4308],   st[4307:4307],
+                                                   st[4306:4299]},   st[4266:4260],
+                                                  st[4227:4217],   st[4216:4210],
+                                                  c$case_alt_5,   c$piped_case_alt,   st[31:0]};
 
-  assign c$case_alt_2 = st[4177:4177] ? {accumulated[5268:5267],
-                                         accumulated[5266:4243],
-                                         $signed(accumulated[4242:4236]),
-                                         accumulated[4235:4228],
-                                         accumulated[4227:4220],
-                                         accumulated[4219:4204],
-                                         accumulated[4203:4194],
-                                         accumulated[4193:4186],
-                                         accumulated[4185:4178],   1'b0,
-                                         accumulated[4176:4169],
-                                         accumulated[4168:4161],
-                                         accumulated[4160:4160],
-                                         $signed(accumulated[4159:4128]),
-                                         accumulated[4127:32],
-                                         accumulated[31:0]} : {2'd3,   st[5266:4243],
-                                                               $signed(st[4242:4236]),   st[4235:4228],
-                                                               st[4227:4220],   st[4219:4204],
-                                                               st[4203:4194],   st[4193:4186],
-                                                               st[4185:4178],   1'b0,   st[4176:4169],
-                                                               st[4168:4161],   st[4160:4160],
-                                                               $signed(st[4159:4128]),   st[4127:32],
-                                                               c$accumulated_app_arg_0};
+  assign c$case_alt_2 = c$case_scrut ? {2'd2,
+                                        st[5460:4437],   $signed(st[4436:4430]),
+                                        st[4429:4422],   st[4421:4414],
+                                        st[4413:4398],   st[4397:4388],
+                                        st[4387:4380],   st[4379:4372],   {1'b0,
+                                                                           1'b0,   1'b0,   8'd0},   st[4360:4353],
+                                        st[4371:4361],   $signed(c$st_app_arg_0),
+                                        c$app_arg_5,   piped3,   st[4352:4342],
+                                        piped2,   result_3,   c$piped1_case_alt,
+                                        {st[4309:4309] & st[4307:4307],
+                                         st[4308:4308],   st[4307:4307],
+                                         st[4306:4299]},   st[4266:4260],
+                                        st[4227:4217],   st[4216:4210],
+                                        c$case_alt_5,   c$piped_case_alt,
+                                        c$app_arg_0} : {2'd3,   st[5460:4437],
+                                                        $signed(st[4436:4430]),   st[4429:4422],
+                                                        st[4421:4414],   st[4413:4398],
+                                                        st[4397:4388],   st[4387:4380],
+                                                        st[4379:4372],   {1'b0,   1'b0,   1'b0,
+                                                                          8'd0},   st[4360:4353],   st[4371:4361],
+                                                        $signed(c$st_app_arg_0),   c$app_arg_5,
+                                                        piped3,   st[4352:4342],   piped2,   result_3,
+                                                        c$piped1_case_alt,
+                                                        {st[4309:4309] & st[4307:4307],
+                                                         st[4308:4308],   st[4307:4307],
+                                                         st[4306:4299]},   st[4266:4260],
+                                                        st[4227:4217],   st[4216:4210],
+                                                        c$case_alt_5,   c$piped_case_alt,
+                                                        c$app_arg_0};
 
   assign c$case_alt_3 = in_valid ? {2'd1,   in_x,
                                     in_xe,   in_rows,   in_cols,   in_w_base,
-                                    in_e_base,   8'd0,   8'd0,   1'b0,
-                                    st[4176:4169],   st[4168:4161],
-                                    st[4160:4160],   $signed(st[4159:4128]),
-                                    st[4127:32],   32'd1} : st;
+                                    in_e_base,   8'd0,   8'd0,   {1'b0,   1'b0,
+                                                                  1'b0,   8'd0},   st[4360:4353],
+                                    st[4371:4361],   $signed(c$st_app_arg_0),
+                                    c$app_arg_5,   piped3,   st[4352:4342],
+                                    piped2,   result_3,   c$piped1_case_alt,
+                                    {st[4309:4309] & st[4307:4307],
+                                     st[4308:4308],   st[4307:4307],
+                                     st[4306:4299]},   st[4266:4260],
+                                    st[4227:4217],   st[4216:4210],
+                                    c$case_alt_5,   c$piped_case_alt,
+                                    32'd1} : {2'd0,   st[5460:4437],
+                                              $signed(st[4436:4430]),   st[4429:4422],
+                                              st[4421:4414],   st[4413:4398],
+                                              st[4397:4388],   st[4387:4380],
+                                              st[4379:4372],   {1'b0,   1'b0,   1'b0,
+                                                                8'd0},   st[4360:4353],   st[4371:4361],
+                                              $signed(c$st_app_arg_0),   c$app_arg_5,
+                                              piped3,   st[4352:4342],   piped2,   result_3,
+                                              c$piped1_case_alt,
+                                              {st[4309:4309] & st[4307:4307],
+                                               st[4308:4308],   st[4307:4307],
+                                               st[4306:4299]},   st[4266:4260],
+                                              st[4227:4217],   st[4216:4210],
+                                              c$case_alt_5,   c$piped_case_alt,   st[31:0]};
 
-  assign accumulated = st[4177:4177] ? {st[5268:5267],
-                                        st[5266:4243],   $signed(st[4242:4236]),
-                                        st[4235:4228],   st[4227:4220],
-                                        st[4219:4204],   st[4203:4194],
-                                        st[4193:4186],   st[4185:4178],   1'b1,
-                                        st[4176:4169],   st[4168:4161],
-                                        st[4160:4160],   accNew,
-                                        c$accumulated_app_arg,
-                                        c$accumulated_app_arg_0} : {st[5268:5267],
-                                                                    st[5266:4243],   $signed(st[4242:4236]),
-                                                                    st[4235:4228],   st[4227:4220],
-                                                                    st[4219:4204],   st[4203:4194],
-                                                                    st[4193:4186],   st[4185:4178],   1'b0,
-                                                                    st[4176:4169],   st[4168:4161],
-                                                                    st[4160:4160],   $signed(st[4159:4128]),
-                                                                    st[4127:32],   c$accumulated_app_arg_0};
+  wire [4:0] vec;
+  wire  acc_3_0;
+  wire  acc_1;
+  wire  acc_2;
+  wire  acc_3;
+  wire  acc_4;
+  wire  acc_1_0;
+  wire  acc_1_1;
+  wire  acc_2_0;
+  wire  acc_5;
+  assign c$case_scrut = acc_3_0;
 
-  assign c$app_arg = lastCol ? 8'd0 : (st[4185:4178] + 8'd1);
+  assign vec = c$app_arg;
 
-  assign c$app_arg_0 = lastCol ? (st[4193:4186] + 8'd1) : st[4193:4186];
+  assign acc_1 = vec[4:4];
 
-  assign c$app_arg_1 = lastCol ? (st[4203:4194] + 10'd1) : st[4203:4194];
+  assign acc_2 = vec[3:3];
 
-  assign c$app_arg_2 = (lastCol & (st[4193:4186] == (st[4235:4228] - 8'd1))) ? 2'd2 : 2'd1;
+  assign acc_3 = vec[2:2];
 
-  assign lastCol = st[4185:4178] == (st[4227:4220] - 8'd1);
+  assign acc_4 = vec[1:1];
 
-  assign c$accumulated_app_arg = st[4160:4160] ? c$accumulated_case_alt : st[4127:32];
+  assign acc_5 = vec[0:0];
 
-  assign c$i_543 = st[4176:4169];
+  assign acc_1_0 = acc_1 | acc_2;
 
-  assign c$vec = st[4127:32];
 
-  // vector replace begin
+
+  assign acc_1_1 = acc_3 | acc_4;
+
+
+
+  assign acc_2_0 = acc_1_0 | acc_1_1;
+
+
+
+  assign acc_3_0 = acc_2_0 | acc_5;
+
+
+
+
+
+  assign c$vec = {st[4371:4361],   st[4352:4342],
+                  st[4309:4299],   st[4227:4217],
+                  st[4209:4199]};
+
+  // map begin
   genvar i;
   generate
-  for (i=0;i<128;i=i+1) begin : vector_replace
-    assign c$accumulated_case_alt[(127-i)*32+:32] = ($unsigned({{(64-8) {1'b0}},c$i_543})) == i ? result_1 : c$vec[(127-i)*32+:32];
+  for (i=0; i < 5; i = i + 1) begin : map
+    wire [10:0] map_in;
+    assign map_in = c$vec[i*11+:11];
+    wire  map_out;
+    assign map_out = map_in[10:10];
+
+
+    assign c$app_arg[i*1+:1] = map_out;
   end
   endgenerate
-  // vector replace end
+  // map end
 
-  assign c$s = ($signed(c$st_app_arg));
+  assign c$app_arg_0 = st[31:0] + 32'd1;
 
-  assign c$s_0 = $signed(st[4242:4236]);
+  assign c$app_arg_1 = lastCol ? 8'd0 : (st[4379:4372] + 8'd1);
 
-  assign s = -((($signed({{(16-7) {c$s[7-1]}},c$s})) + ($signed({{(16-7) {c$s_0[7-1]}},c$s_0}))) + 16'sd20);
+  assign c$app_arg_2 = lastCol ? (st[4387:4380] + 8'd1) : st[4387:4380];
 
-  assign c$case_alt_4 = (c$sat32Out_app_arg_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_1[64-1],c$sat32Out_app_arg_1[0+:(32-1)]}));
+  assign c$app_arg_3 = lastCol ? (st[4397:4388] + 10'd1) : st[4397:4388];
 
-  assign result_1 = (c$sat32Out_app_arg_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_4;
+  assign c$app_arg_4 = (lastCol & (st[4387:4380] == (st[4429:4422] - 8'd1))) ? 2'd2 : 2'd1;
 
-  assign c$sat32Out_case_alt = (-64'sd2147483648 <= ($signed({{(64-32) {accNew[32-1]}},accNew}))) ? ($signed({{(64-32) {accNew[32-1]}},accNew})) : -64'sd2147483648;
+  assign lastCol = st[4379:4372] == (st[4421:4414] - 8'd1);
 
-  assign c$sat32Out_app_arg = (64'sd2147483648 <= ($signed({{(64-32) {accNew[32-1]}},accNew}))) ? 64'sd2147483648 : c$sat32Out_case_alt;
+  assign c$s = $signed(st[4341:4334]);
 
-  assign c$bv = (($unsigned((-s))));
+  assign c$s_0 = $signed(st[4333:4326]);
 
-  assign c$i_553 = ((c$bv[0+:5]));
+  assign c$s_1 = (($signed({{(24-8) {c$s[8-1]}},c$s})) * ($signed({{(24-8) {c$s_0[8-1]}},c$s_0})));
 
-  assign c$wild1_app_arg = $unsigned({{(64-5) {1'b0}},c$i_553});
+  assign piped2 = $signed({{(32-24) {c$s_1[24-1]}},c$s_1});
 
-  assign c$sat32Out_app_arg_0 = (s <= -16'sd31) ? 64'sd31 : wild1_1;
+  assign c$s_2 = ($signed(c$st_app_arg));
 
-  assign c$bv_0 = (($unsigned(s)));
+  assign c$s_3 = $signed(st[4436:4430]);
 
-  assign c$case_alt_5 = (s >= 16'sd62) ? 6'd62 : ((c$bv_0[0+:6]));
+  assign piped3 = -((($signed({{(16-7) {c$s_2[7-1]}},c$s_2})) + ($signed({{(16-7) {c$s_3[7-1]}},c$s_3}))) + 16'sd20);
 
-  assign result_2 = (s <= 16'sd0) ? 6'd0 : c$case_alt_5;
+  assign c$i_576 = st[4360:4353];
 
-  always @(*) begin
-    case(result_2)
-      6'd0 : result_3 = $signed({{(64-32) {accNew[32-1]}},accNew});
-      default : result_3 = (($signed({{(64-32) {accNew[32-1]}},accNew})) + (64'sd1 <<< wild1_0)) >>> wild1;
-    endcase
-  end
-
-  assign wild1 = $signed(c$wild1_app_arg_0);
-
-  assign c$wild1_app_arg_0 = $unsigned({{(64-6) {1'b0}},result_2});
-
-  assign wild1_0 = $signed(c$wild1_app_arg_1);
-
-  assign c$i_561 = (result_2 - 6'd1);
-
-  assign c$wild1_app_arg_1 = $unsigned({{(64-6) {1'b0}},c$i_561});
-
-  assign c$sat32Out_app_arg_1 = (s > 16'sd0) ? result_3 : (c$sat32Out_app_arg <<< c$sat32Out_app_arg_0);
-
-  assign wild1_1 = $signed(c$wild1_app_arg);
-
-  assign c$s_1 = ($signed(c$st_app_arg_0));
-
-  assign c$s_2 = (($signed({{(24-8) {c$s_1[8-1]}},c$s_1})) * ($signed({{(24-8) {c$accNew_app_arg[8-1]}},c$accNew_app_arg})));
-
-  assign accNew = c$accNew_app_arg_0 + ($signed({{(32-24) {c$s_2[24-1]}},c$s_2}));
-
-  assign c$i_563 = st[4168:4161];
-
-  assign c$vecFlat = st[5266:4243];
+  assign c$vecFlat = st[5460:4437];
 
   // index begin
   wire signed [7:0] vecArray [0:128-1];
@@ -420,19 +436,66 @@ module mac_matvec
     assign vecArray[(128-1)-i_0] = c$vecFlat[i_0*8+:8];
   end
   endgenerate
-  assign c$accNew_app_arg = vecArray[($unsigned({{(64-8) {1'b0}},c$i_563}))];
+  assign c$app_arg_5 = vecArray[($unsigned({{(64-8) {1'b0}},c$i_576}))];
   // index end
 
-  assign c$accNew_app_arg_selection_1 = st[4168:4161];
+  assign c$piped1_case_alt = st[4309:4309] ? (c$piped1_app_arg + $signed(st[4298:4267])) : $signed(st[4259:4228]);
 
-  always @(*) begin
-    case(c$accNew_app_arg_selection_1)
-      8'd0 : c$accNew_app_arg_0 = 32'sd0;
-      default : c$accNew_app_arg_0 = $signed(st[4159:4128]);
-    endcase
+  assign c$piped1_app_arg = st[4308:4308] ? 32'sd0 : $signed(st[4259:4228]);
+
+  assign c$piped_case_alt = st[4209:4209] ? c$piped_case_alt_0 : st[4127:32];
+
+  assign c$i_578 = st[4206:4199];
+
+  assign c$vec_0 = st[4127:32];
+
+  // vector replace begin
+  genvar i_1;
+  generate
+  for (i_1=0;i_1<128;i_1=i_1+1) begin : vector_replace
+    assign c$piped_case_alt_0[(127-i_1)*32+:32] = ($unsigned({{(64-8) {1'b0}},c$i_578})) == i_1 ? result_1 : c$vec_0[(127-i_1)*32+:32];
   end
+  endgenerate
+  // vector replace end
 
-  assign c$accumulated_app_arg_0 = st[31:0] + 32'd1;
+  assign c$case_alt_4 = (c$piped_app_arg < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$piped_app_arg[64-1],c$piped_app_arg[0+:(32-1)]}));
+
+  assign result_1 = (c$piped_app_arg > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_4;
+
+  assign c$piped_app_arg = st[4198:4198] ? (($signed(st[4191:4128]) + 64'sd1) >>> 64'sd1) : $signed(st[4191:4128]);
+
+  assign c$s_4 = $signed(st[4259:4228]);
+
+  assign c$case_alt_5 = st[4216:4216] ? (($signed({{(64-32) {c$s_4[32-1]}},c$s_4})) >>> wild2) : (c$app_arg_6 <<< wild2);
+
+  assign wild2 = $signed(c$wild2_app_arg);
+
+  assign c$i_584 = st[4215:4210];
+
+  assign c$wild2_app_arg = $unsigned({{(64-6) {1'b0}},c$i_584});
+
+  assign c$s_5 = $signed(st[4259:4228]);
+
+  assign c$app_arg_6 = (64'sd2147483648 <= ($signed({{(64-32) {c$s_5[32-1]}},c$s_5}))) ? 64'sd2147483648 : c$case_alt_6;
+
+  assign c$s_6 = $signed(st[4259:4228]);
+
+  assign c$s_7 = $signed(st[4259:4228]);
+
+  assign c$case_alt_6 = (-64'sd2147483648 <= ($signed({{(64-32) {c$s_6[32-1]}},c$s_6}))) ? ($signed({{(64-32) {c$s_7[32-1]}},c$s_7})) : -64'sd2147483648;
+
+  assign c$bv = (($unsigned($signed(st[4325:4310]))));
+
+  assign c$case_alt_7 = ($signed(st[4325:4310]) >= 16'sd62) ? 6'd62 : ((c$bv[0+:6]));
+
+  assign result_2 = ($signed(st[4325:4310]) <= 16'sd0) ? 6'd0 : c$case_alt_7;
+
+  assign c$bv_0 = (($unsigned((-$signed(st[4325:4310])))));
+
+  assign c$app_arg_7 = ($signed(st[4325:4310]) <= -16'sd31) ? 6'd31 : ((c$bv_0[0+:6]));
+
+  assign result_3 = ($signed(st[4325:4310]) > 16'sd0) ? {1'b1,
+                                                         result_2 - 6'd1} : {1'b0,   c$app_arg_7};
 
   // romFile begin
   reg [6:0] ROM [0:1024-1];
@@ -446,7 +509,7 @@ module mac_matvec
   end
   // romFile end
 
-  assign a_0 = st[4203:4194];
+  assign a_0 = st[4397:4388];
 
   // romFile begin
   reg [7:0] ROM_0 [0:65536-1];

@@ -6,7 +6,7 @@
 -- 'shiftL'/'shiftR' only as small 'Unsigned' values.
 module LlamaDv.Numerics
   ( F, Act, ExpS, Wide, Sh
-  , one, sat32, sat8, rshr, shsat, bitlen, absU, sumTree, dotAct
+  , one, sat32, sat8, rshr, shsat, ShsatAmt (..), shsatAmt, shsatShift, shsatRound, bitlen, absU, sumTree, dotAct
   , quantize, quantExp, quantElem, toF, expF, recipF, mulF, invsqrtF, Recip (..), recipIdle, recipStart
   , recipStartLarge, recipNext, recipOut, invsqrtSeed, invsqrtSquare, invsqrtTerm, invsqrtFinish ) where
 
@@ -61,6 +61,26 @@ shsat x s
     xc = max (-2147483648) (min 2147483648 x)
     k :: Unsigned 5
     k = if s <= -31 then 31 else unpack (truncateB (pack (negate s)))
+
+-- | 'shsat' in clocked pieces for a pipeline: the amount of a shift @s@ (formed a clock
+-- ahead of the value), the barrel shift, then the rounding:
+-- @sat32 (shsatRound a (shsatShift x a)) == shsat x (a = shsatAmt s)@. A right shift by
+-- k >= 1 rounds half up as (x >> (k - 1) + 1) >> 1, which equals (x + 2^(k-1)) >> k.
+data ShsatAmt = ShsatAmt { saRight :: Bool, saBy :: Unsigned 6 }
+  deriving (Generic, NFDataX, Show, Eq)
+
+shsatAmt :: Sh -> ShsatAmt
+shsatAmt s
+  | s > 0 = ShsatAmt True (shAmt s - 1)
+  | otherwise = ShsatAmt False (if s <= -31 then 31 else unpack (truncateB (pack (negate s))))
+
+shsatShift :: Wide -> ShsatAmt -> Wide
+shsatShift x a
+  | saRight a = x `shiftR` fromIntegral (saBy a)
+  | otherwise = shiftL (max (-2147483648) (min 2147483648 x)) (fromIntegral (saBy a))
+
+shsatRound :: ShsatAmt -> Wide -> Wide
+shsatRound a y = if saRight a then (y + 1) `shiftR` 1 else y
 
 -- | Number of bits of a non-negative number (bitlen 0 = 0), as a balanced tree of
 -- maxima: a 'foldl' chain becomes a self-referential vector in Clash's Verilog, which
