@@ -1,9 +1,10 @@
 """Directed requests of the MAC engine (`directed_cases`): rows whose accumulator lands
 on a rounding or saturation boundary of the fused scale shift, one row per exponent
-code, the longest row with bit patterns in every input element, and an odd row count
-next to the limit placed at the last ROM addresses."""
+code, the longest row with bit patterns in every input element, an odd row count
+next to the limit placed at the last ROM addresses, and an odd row length."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -84,6 +85,10 @@ def directed_cases(layer: list[Matrix]) -> tuple[list[Matrix], list[Directed]]:
       row 126's result has bit 1 set both times (a stale result must not leak into the
       next request's input).
     * `wide` (8 x 128): the longest row under `WIDE_PATTERNS`.
+    * `odd_cols` (127 x 3) requested with 127, 126 and 125 rows (prefixes of one matrix):
+      an odd row length, so from each row's result to the response an odd number of
+      clocks passes in one of the first two (a held result bit that flips every clock
+      shows), and the three cycle counts plus the others' reach every residue mod 4.
     """
     r = np.random.default_rng(20261204)
     end = layer[-1]
@@ -139,4 +144,10 @@ def directed_cases(layer: list[Matrix]) -> tuple[list[Matrix], list[Directed]]:
     odd = place("odd127", owm, owe, W_DEPTH - owm.size, E_DEPTH - 127)
     cases += [Directed(f"odd127 #{i}", odd, x, -20) for i, x in enumerate(odd_x)]
     cases += wide_cases
+
+    ocm, oce, ocx = _nonzero(r, (127, 3)), r.integers(0, 4, 127), r.integers(-128, 128, 3)
+    base = place("odd_cols", ocm, oce)
+    for rows in (127, 126, 125):  # a prefix of the matrix in the ROMs is a matrix of its own
+        m = dataclasses.replace(base, rows=rows, wm=base.wm[:rows], we=base.we[:rows])
+        cases.append(Directed(f"odd_cols ({rows}x3)", m, ocx, -20))
     return mats, cases
