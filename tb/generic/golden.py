@@ -7,6 +7,7 @@ Besides `golden`, the module may define (all optional; a DUT folder's whole Pyth
 | `ARGS` | stimulus constraints per input argument (llama_dv.tb.generic.args) |
 | `directed(rng)` | extra directed calls: a list of `(kind, inputs)` or `(kind, inputs, run)`, run after the stock corners (`run`: Call fields such as `placement`) |
 | `random_inputs(rng)` | one random call's inputs, replacing the stock draw from ARGS |
+| `smoke_calls(rng)` | a few cheap calls, as `directed`, that `Smoke` runs between its extremes and its random calls: enough to reach every range of the DUT's arithmetic, so a smoke test's strength does not hang on its seed (default: none) |
 | `coverage(call)` | the DUT's own covergroups, sampled once per checked call |
 | `extend(env)` | adds DUT-specific components or checks to the env at the end of its build |
 | `reset_victim(stimulus)` | the call `ResetMidCall` abandons (default: one random call) |
@@ -42,6 +43,7 @@ class Golden:
     coverage: Callable[[Any], None] | None = None
     directed: Callable[[Any], list[tuple[Any, ...]]] | None = None
     random_inputs: Callable[[Any], dict[str, Any]] | None = None
+    smoke_calls: Callable[[Any], list[tuple[Any, ...]]] | None = None
     extend: Callable[[Any], None] | None = None
     reset_victim: Callable[[Any], Any] | None = None
     reset_cycles: Callable[[Any, Any], int] | None = None
@@ -120,6 +122,6 @@ def load_golden(spec: str) -> Golden:
     args = getattr(module, "ARGS", {}) or {}
     if not isinstance(args, Mapping):
         raise GoldenError(f"{target}.ARGS must be a dict of argument name to Array/Scalar/LengthOf/Output")
-    hooks = {h: getattr(module, h, None) for h in ("coverage", "directed", "random_inputs", "extend",
+    hooks = {h: getattr(module, h, None) for h in ("coverage", "directed", "random_inputs", "smoke_calls", "extend",
                                             "reset_victim", "reset_cycles", "auto_restart_calls")}
     return Golden(spec=spec, fn=fn, args=dict(args), **{h: f for h, f in hooks.items() if callable(f)})

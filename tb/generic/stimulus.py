@@ -4,7 +4,7 @@ constrained-random values, every number from the test's seeded stream.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -206,11 +206,17 @@ class Stimulus:
     def directed(self) -> list[Call]:
         """The stock corners, then the DUT's own directed calls (its golden module's `directed`:
         `(kind, inputs)` or `(kind, inputs, run)` with `run` as in `call`)."""
-        calls = [self.call(c, self.draw(c)) for c in CORNERS]
-        if self.golden.directed is not None:
-            calls += [self.call(kind, inputs, **(run[0] if run else {}))
-                      for kind, inputs, *run in self.golden.directed(self.rng)]
-        return calls
+        return [self.call(c, self.draw(c)) for c in CORNERS] + self.own_calls(self.golden.directed)
+
+    def smoke(self) -> list[Call]:
+        """The golden module's `smoke_calls` (none when it has no such hook)."""
+        return self.own_calls(self.golden.smoke_calls)
+
+    def own_calls(self, hook: Callable[[np.random.Generator], list[tuple[Any, ...]]] | None) -> list[Call]:
+        """Calls from a golden-module hook returning `(kind, inputs)` or `(kind, inputs, run)`."""
+        if hook is None:
+            return []
+        return [self.call(kind, inputs, **(run[0] if run else {})) for kind, inputs, *run in hook(self.rng)]
 
     def random(self, count: int) -> list[Call]:
         """`count` random calls, drawn by the DUT's `random_inputs` where it has one."""

@@ -9,8 +9,8 @@ from llama_dv.tb.dut_description import DutDescription, TestVariant
 
 TEST_MODULE = "llama_dv.tb.generic.tests"
 STOCK_DOCS = {
-    "Smoke": "Three calls: alternating extremes, then two random ones (again under stream flow control "
-             "where the DUT has streams); s_axilite registers read back.",
+    "Smoke": "Alternating extremes, the golden module's smoke_calls, then two random calls (again under "
+             "stream flow control where the DUT has streams); s_axilite registers read back.",
     "Directed": "Every corner of the argument ranges, then the DUT's own directed calls.",
     "Random": "Constrained-random calls (LDV_RANDOM_CALLS, default 40).",
     "BackToBack": "Bursts of four calls with ap_start held high.",

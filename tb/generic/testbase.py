@@ -41,9 +41,9 @@ class GenericTest(KernelTestBase):
 
 
 class Smoke(GenericTest):
-    """Three calls: alternating extremes, then two random ones, at the test's flow (full
-    rate). A DUT with AXI-Stream interfaces then runs the same three inputs again under
-    `stream_flow` (random TVALID gaps and TREADY back-pressure): an output that drops a
+    """Alternating extremes, the golden module's `smoke_calls` if it has them, then two
+    random calls, at the test's flow (full rate). A DUT with AXI-Stream interfaces then
+    runs the same inputs again under `stream_flow` (random TVALID gaps and TREADY back-pressure): an output that drops a
     beat TREADY held back, or data that changes while a beat waits, fails the smoke test.
     On an s_axilite DUT each call reads its argument registers back and the reserved bits
     of AP_CTRL/GIE/IER/ISR (`readback`): a stuck read-data bit fails here."""
@@ -53,7 +53,7 @@ class Smoke(GenericTest):
 
     async def body(self) -> None:
         env, st = self.env, self.env.stimulus
-        calls = [st.call("alternating", st.draw("alternating"))] + st.random(2)
+        calls = [st.call("alternating", st.draw("alternating"))] + st.smoke() + st.random(2)
         await env.run_calls(calls)
         pattern = os.environ.get(FLOW_ENV) or self.stream_flow  # LDV_FLOW overrides this pass too
         if env.streams and pattern != env.flow_pattern:

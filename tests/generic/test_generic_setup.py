@@ -157,3 +157,20 @@ def test_directed_call_outside_the_contract_is_refused(described: dict[str, Path
         st.call("big", {"a": np.array([0, 6]), "b": np.array([0, 0]), "n": 2})
     with pytest.raises(StimulusError, match=r"argument b: value 4294967296 at index 0 is outside"):
         st.call("wide", {"a": np.array([0]), "b": np.array([1 << 32]), "n": 1})
+
+
+def test_smoke_calls_hook_is_loaded_and_drawn(described: dict[str, Path], tmp_path: Path) -> None:
+    """A golden module's `smoke_calls` reaches Smoke through Stimulus.smoke(), with goldens;
+    a module without one adds nothing."""
+    module = tmp_path / "g.py"
+    module.write_text("import numpy as np\n"
+                      "def golden(a, b, n):\n    return {'c': a[:n] + b[:n]}\n"
+                      "def smoke_calls(rng):\n"
+                      "    return [(f'mag_{k}', {'a': np.full(2, 1 << k), 'b': np.ones(2, np.int64), 'n': 2})"
+                      " for k in (3, 9)]\n")
+    golden = load_golden(f"{module}:golden")
+    stim = Stimulus(signature(_desc(described["vadd_rom"]), {}), golden, np.random.default_rng(1), 1)
+    calls = stim.smoke()
+    assert [c.kind for c in calls] == ["mag_3", "mag_9"]
+    assert [int(c.expected["c"][0]) for c in calls] == [9, 513]
+    assert _stimulus(described, {}).smoke() == []

@@ -5,7 +5,7 @@ import numpy as np
 
 from llama_dv.models.kernels import rmsnorm_fixed
 from llama_dv.tb.envs.rmsnorm.coverage import coverage
-from llama_dv.tb.envs.rmsnorm.sequences import directed, random_inputs
+from llama_dv.tb.envs.rmsnorm.sequences import directed, random_inputs, smoke_calls
 from llama_dv.tb.generic import Array, LengthOf
 
 MAX_N = 256
@@ -21,4 +21,4 @@ def golden(x: np.ndarray, w: np.ndarray, n: int) -> dict[str, np.ndarray]:
     return {"out": rmsnorm_fixed(x[:n], w[:n])}
 
 
-__all__ = ["ARGS", "coverage", "directed", "golden", "random_inputs"]
+__all__ = ["ARGS", "coverage", "directed", "golden", "random_inputs", "smoke_calls"]
