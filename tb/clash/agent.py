@@ -18,6 +18,7 @@ from cocotb.triggers import Event, FallingEdge, RisingEdge
 
 from llama_dv.tb.clash.manifest import ClashManifest, Port, to_signed, to_unsigned
 from llama_dv.tb.common.knobs import CLASH_HDL_CLOCK_ENV as HDL_CLOCK_ENV, CLASH_OUT_STALL_ENV as STALL_ENV
+from llama_dv.tb.common.protocol import ProtocolError
 from llama_dv.tb.common.seeding import rng
 
 
@@ -81,7 +82,9 @@ class ValidReadyMonitor(pyuvm.uvm_monitor):
     """Publishes a Response for every `out_valid && out_ready` handshake. `out_ready`
     is high unless `LDV_CLASH_OUT_STALL` gives a probability of holding it low on a
     cycle with `out_valid` (backpressure; the stalled cycles are reported with the
-    response so cycle counts stay comparable)."""
+    response so cycle counts stay comparable). While `out_ready` is low the response
+    must hold: an `out_*` port that changes, or `out_valid` falling before the
+    handshake, fails the test at once (ProtocolError)."""
 
     def build_phase(self) -> None:
         self.ap = pyuvm.uvm_analysis_port("ap", self)
@@ -112,10 +115,16 @@ class ValidReadyMonitor(pyuvm.uvm_monitor):
                 await RisingEdge(self.dut.out_valid)
             await FallingEdge(self.clk)
             stalls = 0
+            held: Response | None = None
             while int(self.dut.out_valid.value):
                 ready = self.stall_rng is None or self.stall_rng.random() >= self.stall_probability
                 self.dut.out_ready.value = int(ready)
                 resp = self.sample()
+                if held is not None and resp.fields != held.fields:
+                    changed = ", ".join(f"out_{k} {held.fields[k]:#x} -> {v:#x}"
+                                        for k, v in resp.fields.items() if v != held.fields[k])
+                    raise ProtocolError(f"{self.get_full_name()}: response {self.count} changed after {stalls} "
+                                        f"cycle(s) with out_ready low ({changed})")
                 await RisingEdge(self.clk)
                 if ready:
                     resp.cycle = self.cycles()
@@ -124,9 +133,14 @@ class ValidReadyMonitor(pyuvm.uvm_monitor):
                     self.ap.write(resp)
                     self.responded.set()
                     break
+                held = held or resp
                 stalls += 1
                 self.stalled += 1
                 await FallingEdge(self.clk)
+            else:
+                if stalls:
+                    raise ProtocolError(f"{self.get_full_name()}: response {self.count} withdrawn after {stalls} "
+                                        "cycle(s) with out_ready low (out_valid fell before the handshake)")
 
     def report_phase(self) -> None:
         self.logger.info("%d responses, %d cycles stalled by out_ready", self.count, self.stalled)

@@ -5,6 +5,7 @@ the random ones (LDV_CLASH_MAC_VECTORS=0), so the named request is what catches 
 on any seed; the unmodified copy, built and run the same way, must pass."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Callable
 
@@ -73,3 +74,17 @@ def test_mac_directed_request_catches_broken_copy(bug: str, seed: int, tmp_path:
     edit, case = BUGS[bug]
     res = run_copy(TOP, "icarus", MODULE, edit, bug, seed, tmp_path, {"LDV_CLASH_MAC_VECTORS": "0"}, timeout_s=600)
     assert_caught(res, edit, bug, case)
+
+
+def test_response_that_changes_while_held_is_caught(seed: int, tmp_path: Path) -> None:
+    """The valid/ready monitor's hold rule: a copy whose y[0] sign bit flips on every clock
+    that Hold waits with out_ready low (the mutant that survives the nightly suite, which
+    never stalls) fails under back-pressure at the first stalled response, naming the port."""
+    def flips_while_held(text: str) -> str:
+        return _replace("default : result_0 = c$case_alt_1;",
+                        "default : result_0 = out_ready ? c$case_alt_1 : (c$case_alt_1 ^ (5463'd1 << 4127));")(text)
+
+    env = {"LDV_CLASH_MAC_VECTORS": "0", "LDV_CLASH_OUT_STALL": "0.5"}
+    res = run_copy(TOP, "verilator", MODULE, flips_while_held, "flips_while_held", seed, tmp_path, env, timeout_s=600)
+    assert res.status == "fail", f"broken copy passed: {res.status} {res.message}"
+    assert re.search(r"response \d+ changed after 1 cycle\(s\) with out_ready low \(out_y ", res.message), res.message
