@@ -108,6 +108,22 @@ class ValidReadyMonitor(pyuvm.uvm_monitor):
             fields[p.name[len("out_"):]] = to_signed(raw, p.width) if p.signed else raw
         return Response(fields, -1)
 
+    def _changes(self, held: Response, now: Response) -> str:
+        """Which out_* ports moved: values for narrow ports, flipped bit positions for wide ones."""
+        parts = []
+        for p in self.out_ports:
+            k = p.name[len("out_"):]
+            if now.fields[k] == held.fields[k]:
+                continue
+            if p.width <= 64:
+                parts.append(f"{p.name} {held.fields[k]} -> {now.fields[k]}")
+            else:
+                diff = to_unsigned(held.fields[k], p.width) ^ to_unsigned(now.fields[k], p.width)
+                bits = [b for b in range(p.width) if diff >> b & 1]
+                parts.append(f"{p.name} bit(s) {', '.join(map(str, bits[:8]))}{' ...' if len(bits) > 8 else ''} "
+                             f"of {p.width} flipped")
+        return "; ".join(parts)
+
     async def run_phase(self) -> None:
         await self.out_of_reset.wait()
         while True:
@@ -121,10 +137,8 @@ class ValidReadyMonitor(pyuvm.uvm_monitor):
                 self.dut.out_ready.value = int(ready)
                 resp = self.sample()
                 if held is not None and resp.fields != held.fields:
-                    changed = ", ".join(f"out_{k} {held.fields[k]:#x} -> {v:#x}"
-                                        for k, v in resp.fields.items() if v != held.fields[k])
                     raise ProtocolError(f"{self.get_full_name()}: response {self.count} changed after {stalls} "
-                                        f"cycle(s) with out_ready low ({changed})")
+                                        f"cycle(s) with out_ready low ({self._changes(held, resp)})")
                 await RisingEdge(self.clk)
                 if ready:
                     resp.cycle = self.cycles()

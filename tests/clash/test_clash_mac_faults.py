@@ -87,4 +87,5 @@ def test_response_that_changes_while_held_is_caught(seed: int, tmp_path: Path) -
     env = {"LDV_CLASH_MAC_VECTORS": "0", "LDV_CLASH_OUT_STALL": "0.5"}
     res = run_copy(TOP, "verilator", MODULE, flips_while_held, "flips_while_held", seed, tmp_path, env, timeout_s=600)
     assert res.status == "fail", f"broken copy passed: {res.status} {res.message}"
-    assert re.search(r"response \d+ changed after 1 cycle\(s\) with out_ready low \(out_y ", res.message), res.message
+    assert re.search(r"response \d+ changed after 1 cycle\(s\) with out_ready low \(out_y bit\(s\) 4095 of 4096 flipped\)",
+                     res.message), res.message
