@@ -17,10 +17,12 @@ WAVES ?=
 ARGS  ?=
 # Where the regression's builds and simulations run: local (default) or slurm.
 LAUNCHER ?=
-# pytest workers for `make test` (pytest-xdist); PYTEST_ARGS is appended verbatim.
-# `make test` leaves out tests marked slow (long closure, 16-token and co-simulation
-# runs, and runs that repeat a check on a second simulator, configuration or broken
-# copy: docs/getting-started.md); `make test-all` runs them too.
+# pytest workers for `make test`/`check`/`test-all` (pytest-xdist); PYTEST_ARGS is appended verbatim.
+# `make test` is the quick loop: every check once, without the tests marked slow or
+# extended (a second simulator, a repeated case or control run, a long end-to-end run:
+# docs/performance.md); `make check` adds the extended ones (what CI runs: every test
+# not marked slow); `make test-all` runs the slow tests (long closure, 16-token and
+# co-simulation runs: docs/getting-started.md) too.
 TEST_JOBS   ?= auto
 PYTEST_ARGS ?=
 
@@ -33,7 +35,7 @@ REGRESS_ARGS := $(if $(SUITE),--suite $(SUITE)) $(if $(SIM),--sim $(SIM)) \
 DUT   ?=
 COUNT ?=
 
-.PHONY: help setup test test-all regress signoff mutate rtl synth tables hls-csim clean
+.PHONY: help setup test check test-all regress signoff mutate rtl synth tables hls-csim clean
 
 help: ## List targets and variables
 	@echo "llama-dv - verification environment for LLaMA-2 accelerator RTL"
@@ -50,14 +52,17 @@ help: ## List targets and variables
 	@echo "  LAUNCHER=slurm run the regression's builds and simulations as SLURM jobs"
 	@echo "  DUT=name       DUT of make mutate (e.g. DUT=rmsnorm);  COUNT=n  mutants (default 40)"
 	@echo "  ARGS='...'     extra arguments for llama-dv (regress/signoff/synth/mutate)"
-	@echo "  TEST_JOBS=n    pytest-xdist workers for make test (default auto)"
+	@echo "  TEST_JOBS=n    pytest-xdist workers for make test/check/test-all (default auto)"
 	@echo "  PYTEST_ARGS=.. extra pytest arguments, e.g. PYTEST_ARGS='-k toolchain'"
 	@echo "  PYTHON=python3 interpreter used to create $(VENV)"
 
 setup: ## Install Debian packages (as root) and create .venv; fast when already done
 	@bash scripts/setup.sh
 
-test: setup ## Run the pytest suite (tests/) in parallel, without the slow tests
+test: setup ## Quick pytest loop (tests/): every check once, no slow or extended tests
+	$(PYTEST) -n $(TEST_JOBS) -m "not slow and not extended" $(PYTEST_ARGS)
+
+check: setup ## The pytest suite CI runs: everything but the slow tests
 	$(PYTEST) -n $(TEST_JOBS) -m "not slow" $(PYTEST_ARGS)
 
 test-all: setup ## Run the whole pytest suite, slow tests included

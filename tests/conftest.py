@@ -3,7 +3,12 @@
 * ``--sim verilator|icarus|all`` picks the simulators; any test that takes a ``sim``
   argument is parametrized over them (default: both). A test (or module) marked
   ``fast_sim("icarus")`` runs on that simulator in ``make test``; its other simulators
-  are marked ``slow`` (``make test-all``), unless ``--sim`` names one simulator.
+  are marked ``slow`` (``make test-all``), unless ``--sim`` names one simulator. One
+  marked ``quick_sim("verilator")`` runs on that simulator in ``make test``; its other
+  simulators are marked ``extended`` (``make check``, what CI runs), likewise.
+* Three sets: ``make test`` (``-m "not slow and not extended"``: the quick loop, every
+  check once), ``make check`` (``-m "not slow"``: adds the ``extended`` tests, CI's
+  command) and ``make test-all`` (everything); docs/performance.md lists what is extended.
 * Under pytest-xdist each test file runs on one worker (``--dist loadfile``, in the
   pytest options), so a module fixture (a synthesis run, a counter regression, the SLURM
   test cluster, a compiled C-sim library) is computed once; the files that take longest
@@ -56,11 +61,19 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         sims = SIMULATORS if choice == "all" else (choice,)
         marker = metafunc.definition.get_closest_marker("fast_sim")
         fast = set(marker.args) if marker and choice == "all" else set(sims)
-        unknown = fast - set(SIMULATORS)
-        if unknown:
-            raise pytest.UsageError(f"{metafunc.definition.nodeid}: fast_sim names no simulator: {sorted(unknown)}")
-        metafunc.parametrize("sim", [pytest.param(s, marks=() if s in fast else (pytest.mark.slow,))
-                                     for s in sims])
+        quick_marker = metafunc.definition.get_closest_marker("quick_sim")
+        quick = set(quick_marker.args) if quick_marker and choice == "all" else set(sims)
+        for name, named in (("fast_sim", fast), ("quick_sim", quick)):
+            unknown = named - set(SIMULATORS)
+            if unknown:
+                raise pytest.UsageError(f"{metafunc.definition.nodeid}: {name} names no simulator: {sorted(unknown)}")
+
+        def marks(s: str) -> tuple[pytest.MarkDecorator, ...]:
+            if s not in fast:
+                return (pytest.mark.slow,)
+            return () if s in quick else (pytest.mark.extended,)
+
+        metafunc.parametrize("sim", [pytest.param(s, marks=marks(s)) for s in sims])
 
 
 _LONG_FIRST: tuple[str, ...] = (

@@ -242,6 +242,10 @@ def wide_runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
                                   block_ram_min_width=0, block_ram_min_depth=0)}
 
 
+# The two synthesis runs of `wide_runs` (about 30 s idle) are make check's: in make test the
+# policy's effect on the same design is test_synth_signoff's wide criteria (block-RAM memories,
+# LUT memory width, multipliers at mac_p).
+@pytest.mark.extended
 def test_block_ram_policy_moves_wide_memories_to_block_ram(wide_runs: dict) -> None:
     rep = wide_runs["policy"]
     assert rep["status"] == "ok", rep.get("error")
@@ -264,6 +268,7 @@ def test_block_ram_policy_moves_wide_memories_to_block_ram(wide_runs: dict) -> N
     assert wide_runs["off"]["resources"]["bram"] == 0
 
 
+@pytest.mark.extended
 def test_multiplier_sites_and_memory_thresholds(wide_runs: dict) -> None:
     rep = wide_runs["policy"]
     def site(text: str) -> dict:

@@ -145,6 +145,7 @@ def test_argmax_haskell_matches_golden(seed: int, tmp_path: Path) -> None:
 
 
 @needs_ghc
+@pytest.mark.extended  # make test: the Haskell simulation of the attention, softmax and argmax tops; the MAC's Verilog in test_clash_units
 def test_mac_haskell_matches_golden(seed: int, tmp_path: Path) -> None:
     r = np.random.default_rng(seed)
     mats = layer_matrices(r)

@@ -56,6 +56,7 @@ def test_decoder_generates_golden_tokens_icarus(seed: int) -> None:
     assert res.ok, _explain(res)
 
 
+@pytest.mark.extended  # the same smoke on Icarus in make test: test_clash_roles' renamed decoder (decoder_small inside)
 def test_decoder_smoke_icarus(seed: int) -> None:
     """Layer 0 only (about 8 900 cycles) on Icarus; its whole-token run is slow-marked."""
     res = _run("decoder_small", "icarus", seed, "DecoderFirstLayerSmoke", 1)
@@ -82,6 +83,7 @@ def test_decoder_withdrawn_response_is_caught(seed: int, tmp_path: Path) -> None
     assert re.search(r"response of position 0 .* was withdrawn after \d+ cycle", res.message), _explain(res)
 
 
+@pytest.mark.extended  # 2 x 16 tokens; make test: the smoke, back-pressure (2 tokens) and negative runs
 def test_decoder_coverage_closure_verilator(seed: int) -> None:
     """Greedy generation plus the mid-token resets hit every decoder bin."""
     runs = [_run("decoder_small", "verilator", seed, t, 16) for t in ("DecoderGreedyTokens", "DecoderResetMidToken")]

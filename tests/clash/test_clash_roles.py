@@ -174,6 +174,7 @@ def test_renamed_decoder_one_token_with_required_roles_only(seed: int) -> None:
 
 
 @pytest.mark.sim
+@pytest.mark.extended  # 16 tokens; make test: the smoke runs and the one-token run through role maps
 @needs_gen
 def test_renamed_decoder_generates_golden_tokens_verilator(seed: int) -> None:
     """The existing 16-token greedy test, every check on, through the role map."""

@@ -45,6 +45,14 @@ BROKEN = {
     "saxpy_mm.rdata31": ("Smoke", r"saxpy_mm s_axilite @ [\d.]+ ns: x\[[01]\] \(0x1[04]\) reads 0x[0-9a-f]{8}, "
                                   r"last written 0x[0-9a-f]{8}: bit 31 differs"),
 }
+EXTENDED = {"vadd_rom.nodone", "scale_cor.isr", "passthru_tow.rdata31", "saxpy_mm.rdata31", "dataflow_pipe.done"}
+"""Broken copies `make check` runs but the quick `make test` leaves out: each repeats an agent
+check whose negative test is in tests/tb (test_ap_overlap's missing ap_done, test_s_axilite_isr's
+ISR bugs, test_axi_agents' bit-31 read-backs); `make test` keeps vadd_rom.idle, passthru_tow.isr
+and saxpy_mm.wfirst (the end-to-end flow failing on a broken export)."""
+EXTENDED_PASS = {"passthru_tow"}
+"""Passing export in make check only: in make test its TOW ISR runs through describe and run in
+the passthru_tow.isr broken copy, and test_s_axilite_isr passes a TOW kernel."""
 
 
 def llama_dv(*args: str | Path, cwd: Path = REPO_ROOT) -> subprocess.CompletedProcess[str]:
@@ -79,7 +87,9 @@ def broken_copy(name: str, tmp_path: Path) -> Path:
     return export
 
 
-@pytest.mark.parametrize("fixture", sorted(QUICK))
+@pytest.mark.quick_sim("verilator")  # Icarus: extended; on Icarus make test runs the broken copies below
+@pytest.mark.parametrize("fixture", [pytest.param(f, marks=pytest.mark.extended) if f in EXTENDED_PASS else f
+                                     for f in sorted(QUICK)])
 def test_fixture_export_passes(fixture: str, sim: str, seed: int, tmp_path: Path) -> None:
     export = present(fixture)
     yaml = describe(export, tmp_path / f"{fixture}.yaml")
@@ -99,7 +109,8 @@ def test_fixture_export_passes_every_stock_test(fixture: str, sim: str, seed: in
 
 
 @pytest.mark.fast_sim("icarus")
-@pytest.mark.parametrize("broken", sorted(BROKEN))
+@pytest.mark.parametrize("broken", [pytest.param(b, marks=pytest.mark.extended) if b in EXTENDED else b
+                                    for b in sorted(BROKEN)])
 def test_broken_fixture_fails_naming_its_bug(broken: str, sim: str, seed: int, tmp_path: Path) -> None:
     export = broken_copy(broken, tmp_path)
     golden_dir = present(broken.split(".")[0])
@@ -111,6 +122,7 @@ def test_broken_fixture_fails_naming_its_bug(broken: str, sim: str, seed: int, t
     assert failures and re.search(pattern, "\n".join(failures)), result.stdout
 
 
+@pytest.mark.quick_sim("icarus")  # Verilator: extended (the check is in describe and the runner)
 def test_missing_rom_image_fails_describe_and_run(sim: str, seed: int, tmp_path: Path) -> None:
     """A ROM's .dat absent from the export: describe names it; a YAML whose file has since
     vanished fails the run naming it (X in the ROM would otherwise pass silently)."""

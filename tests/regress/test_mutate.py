@@ -208,7 +208,8 @@ def test_weakened_check_drops_the_score_below_the_signoff_minimum(tmp_path: Path
     assert "score below minimum" in scores["weak_signoff"]["reason"]
 
 
-@pytest.mark.parametrize("hierarchy", [False, True], ids=["flattened", "hierarchy_kept"])
+@pytest.mark.parametrize("hierarchy", [False, pytest.param(True, marks=pytest.mark.extended)],  # the second campaign:
+                         ids=["flattened", "hierarchy_kept"])  # make check; make test: flattened, bind-file test
 def test_mutate_runs_a_fixture_export_with_its_rom(tmp_path: Path, hierarchy: bool) -> None:
     """vadd_rom reads a ROM `.dat` at run time in its ROM submodule: mutant 0 passes only if
     the mutant netlist reads it again (in the flattened top, or with the hierarchy kept in

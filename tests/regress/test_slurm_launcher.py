@@ -133,6 +133,7 @@ def _worker_pid(spec_glob: str, out_root: Path) -> int | None:
     return None
 
 
+@pytest.mark.extended  # two whole regressions; make test runs regressions on SLURM in the build-failure and never-start tests
 def test_slurm_run_matches_the_local_run(slurm: SlurmCluster, tmp_path: Path, icarus: None) -> None:
     """Passing, failing, hanging and crashing tests: same outcomes, seeds, JUnit totals,
     coverage and replay commands on SLURM as on local workers."""
@@ -216,6 +217,7 @@ def test_jobs_that_never_start_are_infrastructure_failures(slurm: SlurmCluster, 
     assert len(record["launcher"]["jobs"][result["job_id"]]) == 2  # resubmitted behind the new build
 
 
+@pytest.mark.extended  # infrastructure failures retried in make test: test_jobs_that_never_start_...
 def test_scancel_is_an_infrastructure_failure_retried_once(slurm: SlurmCluster, tmp_path: Path,
                                                             icarus: None) -> None:
     """A job cancelled from outside is resubmitted once with --retries 1; the retry runs the
@@ -276,6 +278,7 @@ def _wait_idle(slurm: SlurmCluster, timeout: float = 60) -> None:
         time.sleep(0.2)
 
 
+@pytest.mark.extended  # SIGTERM of a local regression in make test: test_regress_runner's sigterm test
 def test_sigterm_cancels_every_job_and_still_reports(slurm: SlurmCluster, tmp_path: Path, icarus: None) -> None:
     """A cancelled CI job: SIGTERM cancels the regression's SLURM jobs by id, waits for them,
     writes the reports and exits 130; no job process is left."""

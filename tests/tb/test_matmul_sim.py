@@ -80,6 +80,7 @@ def test_matmul_coverage_closure(sim: str, seed: int) -> None:
     assert_bins_hit(coverage_of(runs), prefix=f"{KERNEL}.")
 
 
+@pytest.mark.extended  # the same gate check in make test: the rope, rmsnorm and attention gate tests
 def test_matmul_coverage_gate_names_holes(seed: int) -> None:
     """The closure check fails on a partial run and names the missing bins."""
     result = run_kernel(KERNEL, "icarus", "MatmulSmoke", seed)
@@ -129,6 +130,7 @@ def test_done_check_single_run() -> None:
         ledger.on_call_end(open_writes=0)
 
 
+@pytest.mark.extended  # the same scoreboard check in make test: rmsnorm FAULT=1, rope FAULT=2 and their broken copies
 def test_fault_wrong_rounding_fails_scoreboard(seed: int) -> None:
     result = run_kernel(KERNEL, "icarus", "MatmulCorners", seed, config="fault1")
     assert result.status == "fail", explain(result)
@@ -152,6 +154,7 @@ def test_fault_early_done_is_caught_in_auto_restarted_runs(seed: int) -> None:
     assert EARLY_DONE in result.message and "(run " in result.message, explain(result)
 
 
+@pytest.mark.extended  # the ap_done timeout in make test: test_ap_overlap's missing_done[hung], rope's hang stub
 def test_kernel_that_never_finishes_times_out(seed: int) -> None:
     result = run_kernel(KERNEL, "icarus", "MatmulSmoke", seed,
                         extra_env={MEMORY_TIMING_ENV: "stall", TIMEOUT_ENV: "3000"})
@@ -160,6 +163,7 @@ def test_kernel_that_never_finishes_times_out(seed: int) -> None:
     assert "not seen within 3000 cycles" in result.message, explain(result)
 
 
+@pytest.mark.extended  # the same read-back check in make test: test_axi_agents' broken kernel 6 (bit 31 differs)
 def test_stuck_read_data_bit_fails_smoke(tmp_path: Path, seed: int) -> None:
     """matmul.v with s_axi_control_RDATA[31] stuck at 1: writes, y and ap_done are all right
     and polling never looks at bit 31, so only MatmulSmoke's register read-back catches it,

@@ -96,6 +96,7 @@ STUB_SPURIOUS_DONE = STUB_NEVER_READY.replace(
     "  assign ap_done = (t == 4'd1);").replace("accepts ap_start", "pulses ap_done unprompted,")
 
 
+@pytest.mark.extended  # the same ap_ctrl timeout in make test: test_rope_hang_times_out
 def test_rmsnorm_hang_times_out(tmp_path, seed: int) -> None:
     result = run_stub(KERNEL, STUB_NEVER_READY, tmp_path, "RmsnormSmoke", seed, timeout_cycles=2000)
     assert result.status == "fail", explain(result)

@@ -135,6 +135,7 @@ ACC_BIT0_FLIPPED = {
 sits one LSB from the rounding boundary, which random words hit once in 2^20 outputs."""
 
 
+@pytest.mark.extended  # control run of the copy path; the broken copies below must fail with their own messages
 def test_rope_copy_unbroken_passes(tmp_path, seed: int) -> None:
     """The path the broken copies take (copy, stub build, Verilator) passes unmodified."""
     rtl = broken_copy(KERNEL, TREADY_IGNORED[0], TREADY_IGNORED[0])
