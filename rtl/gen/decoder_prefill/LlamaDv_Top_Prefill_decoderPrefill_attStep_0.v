@@ -4,1052 +4,422 @@
 `timescale 100fs/100fs
 module LlamaDv_Top_Prefill_decoderPrefill_attStep_0
     ( // Inputs
-      input  first
-    , input [575:0] st
-    , input [127:0] qm
-    , input signed [6:0] qe
+      input [0:0] c$bindCsr
+    , input [3:0] c$bindCsr_0
+    , input [5:0] c$bindCsr_1
+    , input [7:0] c$bindCsr_2
+    , input [1:0] c$bindCsr_3
+    , input signed [63:0] c$bindCsr_4
+    , input signed [31:0] c$bindCsr_5
+    , input signed [5:0] c$bindCsr_6
+    , input signed [31:0] c$bindCsr_7
+    , input [31:0] c$bindCsr_8
+    , input signed [6:0] c$bindCsr_9
+    , input [2:0] c$bindCsr_10
+    , input [7:0] c$bindCsr_11
+    , input [7:0] c$bindCsr_12
+    , input signed [31:0] c$bindCsr_13
+    , input [1:0] c$bindCsr_14
+    , input [31:0] c$bindCsr_15
+    , input [127:0] c$bindCsr_16
+    , input signed [6:0] c$bindCsr_17
+    , input [127:0] c$bindCsr_18
+    , input signed [6:0] c$bindCsr_19
+    , input [1:0] c$bindCsr_20
+    , input [3:0] c$bindCsr_21
+    , input [575:0] c$bindCsr_22
+    , input [4:0] c$bindCsr_23
+    , input signed [31:0] c$bindCsr_24
+    , input [5:0] c$bindCsr_25
+    , input [110:0] c$bindCsr_26
+    , input [3:0] c$bindCsr_27
+    , input [255:0] c$bindCsr_28
+    , input signed [31:0] c$bindCsr_29
+    , input [216:0] c$bindCsr_30
+    , input [216:0] c$bindCsr_31
+    , input signed [63:0] c$bindCsr_32
+    , input [1023:0] c$bindCsr_33
+    , input [1023:0] c$bindCsr_34
 
       // Outputs
-    , output wire [576:0] result
+    , output reg [4127:0] result
     );
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] x;
-  wire signed [63:0] result_0;
-  // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [15:0] s;
-  wire signed [31:0] c$case_alt;
-  wire signed [31:0] result_1;
-  wire signed [63:0] c$sat32Out_case_alt;
-  wire signed [63:0] c$sat32Out_app_arg;
-  // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg;
-  wire signed [63:0] c$sat32Out_app_arg_0;
-  wire [5:0] c$case_alt_0;
-  wire [5:0] result_2;
-  reg signed [63:0] result_3;
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1;
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_0;
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_0;
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_1;
-  wire signed [63:0] c$sat32Out_app_arg_1;
-  // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_1;
-  wire [511:0] c$app_arg;
-  wire [255:0] c$app_arg_0;
-  wire signed [31:0] result_4;
-  wire signed [31:0] c$case_alt_1;
-  wire signed [31:0] result_5;
-  wire [511:0] c$case_alt_2;
-  // src/LlamaDv/Numerics.hs:31:1-5
-  wire signed [63:0] x_0;
-  wire signed [31:0] c$case_alt_3;
-  wire signed [31:0] result_6;
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] x_1;
-  wire signed [63:0] result_7;
-  // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] x_2;
-  // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [15:0] s_0;
-  wire signed [31:0] c$case_alt_4;
-  wire signed [31:0] result_8;
-  wire signed [63:0] c$sat32Out_case_alt_0;
-  wire signed [63:0] c$sat32Out_app_arg_2;
-  // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_2;
-  wire signed [63:0] c$sat32Out_app_arg_3;
-  wire [5:0] c$case_alt_5;
-  wire [5:0] result_9;
-  reg signed [63:0] result_10;
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_2;
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_3;
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_3;
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_4;
-  wire signed [63:0] c$sat32Out_app_arg_4;
-  // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_4;
-  // src/LlamaDv/Numerics.hs:111:1-4
-  wire signed [63:0] f;
-  // src/LlamaDv/Numerics.hs:111:1-4
-  wire [8:0] i;
-  // src/LlamaDv/Numerics.hs:111:1-4
-  wire signed [63:0] lo;
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] x_3;
-  wire signed [63:0] result_11;
+  // src/LlamaDv/Decoder.hs:412:1-7
+  wire [2111:0] ds38;
+  // src/LlamaDv/Decoder.hs:412:1-7
+  wire [2111:0] ds38_0;
+  // src/LlamaDv/Decoder.hs:412:1-7
+  wire [216:0] ea;
+  // src/LlamaDv/Decoder.hs:412:1-7
+  wire [216:0] eb;
+  wire [433:0] c$case_scrut;
+  // src/LlamaDv/Decoder.hs:412:1-7
+  wire [216:0] ea_0;
+  // src/LlamaDv/Decoder.hs:412:1-7
+  wire [216:0] eb_0;
+  wire [433:0] c$case_scrut_0;
+  // src/LlamaDv/Decoder.hs:412:1-7
+  wire [216:0] ea_1;
+  // src/LlamaDv/Decoder.hs:412:1-7
+  wire [216:0] eb_1;
+  wire [433:0] c$case_scrut_1;
+  // src/LlamaDv/Decoder.hs:412:1-7
+  wire [216:0] ea_2;
+  // src/LlamaDv/Decoder.hs:412:1-7
+  wire [216:0] eb_2;
+  wire [433:0] c$case_scrut_2;
+  // src/LlamaDv/Decoder.hs:412:1-7
+  wire [216:0] eb_3;
+  // src/LlamaDv/Decoder.hs:412:1-7
+  wire [216:0] ea_3;
+  wire [433:0] c$case_scrut_3;
+  // src/LlamaDv/Decoder.hs:412:1-7
+  wire [216:0] eb_4;
+  // src/LlamaDv/Decoder.hs:412:1-7
+  wire [216:0] ea_4;
+  wire [433:0] c$case_scrut_4;
+  // src/LlamaDv/Decoder.hs:412:1-7
+  wire [3:0] next;
+  // src/LlamaDv/Decoder.hs:412:1-7
+  wire signed [31:0] db;
+  // src/LlamaDv/Decoder.hs:412:1-7
+  wire signed [31:0] da;
+  wire [4:0] c$case_alt;
+  // src/LlamaDv/Decoder.hs:412:1-7
+  wire  grew;
+  // src/LlamaDv/Decoder.hs:412:1-7
+  wire [96:0] ds38_1;
+  wire signed [31:0] c$app_arg;
+  wire signed [31:0] c$app_arg_0;
   wire signed [31:0] c$app_arg_1;
-  // src/LlamaDv/Numerics.hs:111:1-4
-  wire signed [31:0] c$lo_app_arg;
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] x_4;
-  wire signed [63:0] result_12;
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] x_5;
-  wire signed [63:0] result_13;
-  // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] x_6;
-  // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [15:0] s_1;
-  wire signed [31:0] c$case_alt_6;
-  wire signed [31:0] result_14;
-  wire signed [63:0] c$sat32Out_case_alt_1;
-  wire signed [63:0] c$sat32Out_app_arg_5;
-  // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_5;
-  wire signed [63:0] c$sat32Out_app_arg_6;
-  wire [5:0] c$case_alt_7;
-  wire [5:0] result_15;
-  reg signed [63:0] result_16;
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_5;
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_6;
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_6;
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_7;
-  wire signed [63:0] c$sat32Out_app_arg_7;
-  // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_7;
-  // src/LlamaDv/Numerics.hs:111:1-4
-  wire signed [63:0] f_0;
-  // src/LlamaDv/Numerics.hs:111:1-4
-  wire [8:0] i_0;
-  // src/LlamaDv/Numerics.hs:111:1-4
-  wire signed [63:0] lo_0;
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] x_7;
-  wire signed [63:0] result_17;
-  wire signed [31:0] c$app_arg_2;
-  // src/LlamaDv/Numerics.hs:111:1-4
-  wire signed [31:0] c$lo_app_arg_0;
-  // src/LlamaDv/Numerics.hs:31:1-5
-  wire signed [63:0] x_8;
-  wire signed [31:0] c$case_alt_8;
-  wire signed [31:0] result_18;
-  // src/LlamaDv/Numerics.hs:31:1-5
-  wire signed [63:0] x_9;
-  wire signed [31:0] c$case_alt_9;
-  wire signed [31:0] result_19;
-  // src/LlamaDv/Attention.hs:36:1-8
-  wire signed [63:0] c$a_app_arg;
-  // src/LlamaDv/Attention.hs:36:1-8
-  wire signed [31:0] \c$mx'_case_alt ;
-  wire [15:0] c$bv;
-  wire [4:0] c$i_11;
-  wire [15:0] c$bv_0;
-  wire [5:0] c$i_19;
-  wire [127:0] c$vec2;
-  wire [511:0] result_sel_alt_t_res;
-  wire [127:0] c$vec;
-  wire [511:0] c$vec1;
-  wire [127:0] c$vec2_0;
+  wire [255:0] c$app_arg_2;
+  // src/LlamaDv/Decoder.hs:412:1-7
+  wire [543:0] ds41;
+  // src/LlamaDv/Decoder.hs:412:1-7
+  wire signed [31:0] c$ds41_case_alt;
+  // src/LlamaDv/Decoder.hs:412:1-7
+  wire  c$ds41_app_arg;
+  wire [4:0] c$app_arg_3;
   wire signed [63:0] c$s;
-  wire [15:0] c$bv_1;
-  wire [4:0] c$i_65;
-  wire [15:0] c$bv_2;
-  wire [5:0] c$i_73;
-  wire [63:0] c$bv_3;
-  wire [8:0] c$i_336;
-  wire [8223:0] c$vecFlat;
-  wire [8223:0] c$vecFlat_0;
-  wire signed [31:0] c$s_0;
-  wire signed [63:0] c$s_1;
-  wire [15:0] c$bv_4;
-  wire [4:0] c$i_605;
-  wire [15:0] c$bv_5;
-  wire [5:0] c$i_613;
-  wire [63:0] c$bv_6;
-  wire [8:0] c$i_876;
-  wire [8223:0] c$vecFlat_1;
-  wire [8223:0] c$vecFlat_2;
-  wire signed [31:0] c$s_2;
-
-  assign x = ($signed({{(64-32) {result_1[32-1]}},result_1})) * 64'sd262144;
-
-  assign result_0 = (x + 64'sd524288) >>> 64'sd20;
-
-  assign s = -((($signed({{(16-7) {qe[7-1]}},qe})) + 16'sd0) + 16'sd20);
-
-  assign c$case_alt = (c$sat32Out_app_arg_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_1[64-1],c$sat32Out_app_arg_1[0+:(32-1)]}));
-
-  assign result_1 = (c$sat32Out_app_arg_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt;
-
-  assign c$sat32Out_case_alt = (-64'sd2147483648 <= ($signed({{(64-32) {result_4[32-1]}},result_4}))) ? ($signed({{(64-32) {result_4[32-1]}},result_4})) : -64'sd2147483648;
-
-  assign c$sat32Out_app_arg = (64'sd2147483648 <= ($signed({{(64-32) {result_4[32-1]}},result_4}))) ? 64'sd2147483648 : c$sat32Out_case_alt;
-
-  assign c$bv = (($unsigned((-s))));
-
-  assign c$i_11 = ((c$bv[0+:5]));
-
-  assign c$wild1_app_arg = $unsigned({{(64-5) {1'b0}},c$i_11});
-
-  assign c$sat32Out_app_arg_0 = (s <= -16'sd31) ? 64'sd31 : wild1_1;
-
-  assign c$bv_0 = (($unsigned(s)));
-
-  assign c$case_alt_0 = (s >= 16'sd62) ? 6'd62 : ((c$bv_0[0+:6]));
-
-  assign result_2 = (s <= 16'sd0) ? 6'd0 : c$case_alt_0;
+  wire signed [31:0] ds38_fun_arg;
+  wire signed [31:0] ds38_fun_arg_0;
+  wire signed [63:0] c$s_0;
 
   always @(*) begin
-    case(result_2)
-      6'd0 : result_3 = $signed({{(64-32) {result_4[32-1]}},result_4});
-      default : result_3 = (($signed({{(64-32) {result_4[32-1]}},result_4})) + (64'sd1 <<< wild1_0)) >>> wild1;
+    case(c$bindCsr_27)
+      4'd0 : result = {5'd10,   c$bindCsr,
+                       c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
+                       c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
+                       c$bindCsr_6,   c$bindCsr_7,   c$bindCsr_8,
+                       c$bindCsr_9,   c$bindCsr_10,   c$bindCsr_11,
+                       c$bindCsr_12,   c$bindCsr_13,   c$bindCsr_14,
+                       c$bindCsr_15,   c$bindCsr_16,   c$bindCsr_17,
+                       c$bindCsr_18,   c$bindCsr_19,   c$bindCsr_20,
+                       c$bindCsr_21,   c$bindCsr_22,   c$bindCsr_23,
+                       c$bindCsr_24,   c$bindCsr_25,   c$bindCsr_26,
+                       next,   c$app_arg_2,   c$bindCsr_29,
+                       c$bindCsr_30,   c$bindCsr_31,   c$bindCsr_32,
+                       c$bindCsr_33,   c$bindCsr_34};
+      4'd1 : result = {5'd10,   c$bindCsr,
+                       c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
+                       c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
+                       c$bindCsr_6,   c$bindCsr_7,   c$bindCsr_8,
+                       c$bindCsr_9,   c$bindCsr_10,   c$bindCsr_11,
+                       c$bindCsr_12,   c$bindCsr_13,   c$bindCsr_14,
+                       c$bindCsr_15,   c$bindCsr_16,   c$bindCsr_17,
+                       c$bindCsr_18,   c$bindCsr_19,   c$bindCsr_20,
+                       c$bindCsr_21,   c$bindCsr_22,   c$bindCsr_23,
+                       c$bindCsr_24,   c$bindCsr_25,   c$bindCsr_26,
+                       next,   c$bindCsr_28,   c$app_arg_1,
+                       c$bindCsr_30,   c$bindCsr_31,   c$bindCsr_32,
+                       c$bindCsr_33,   c$bindCsr_34};
+      4'd2 : result = {5'd10,   c$bindCsr,
+                       c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
+                       c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
+                       c$bindCsr_6,   c$bindCsr_7,   c$bindCsr_8,
+                       c$bindCsr_9,   c$bindCsr_10,   c$bindCsr_11,
+                       c$bindCsr_12,   c$bindCsr_13,   c$bindCsr_14,
+                       c$bindCsr_15,   c$bindCsr_16,   c$bindCsr_17,
+                       c$bindCsr_18,   c$bindCsr_19,   c$bindCsr_20,
+                       c$bindCsr_21,   c$bindCsr_22,   c$bindCsr_23,
+                       c$bindCsr_24,   c$bindCsr_25,   c$bindCsr_26,
+                       next,   c$bindCsr_28,   c$app_arg_0,
+                       c$bindCsr_30,   c$bindCsr_31,   c$bindCsr_32,
+                       c$bindCsr_33,   c$bindCsr_34};
+      4'd3 : result = {5'd10,   c$bindCsr,
+                       c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
+                       c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
+                       c$bindCsr_6,   c$bindCsr_7,   c$bindCsr_8,
+                       c$bindCsr_9,   c$bindCsr_10,   c$bindCsr_11,
+                       c$bindCsr_12,   c$bindCsr_13,   c$bindCsr_14,
+                       c$bindCsr_15,   c$bindCsr_16,   c$bindCsr_17,
+                       c$bindCsr_18,   c$bindCsr_19,   c$bindCsr_20,
+                       c$bindCsr_21,   c$bindCsr_22,   c$bindCsr_23,
+                       c$bindCsr_24,   c$bindCsr_25,   c$bindCsr_26,
+                       next,   c$bindCsr_28,   c$app_arg,
+                       c$bindCsr_30,   c$bindCsr_31,   c$bindCsr_32,
+                       c$bindCsr_33,   c$bindCsr_34};
+      4'd4 : result = {5'd10,   c$bindCsr,
+                       c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
+                       c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
+                       c$bindCsr_6,   c$bindCsr_7,   c$bindCsr_8,
+                       c$bindCsr_9,   c$bindCsr_10,   c$bindCsr_11,
+                       c$bindCsr_12,   c$bindCsr_13,   c$bindCsr_14,
+                       c$bindCsr_15,   c$bindCsr_16,   c$bindCsr_17,
+                       c$bindCsr_18,   c$bindCsr_19,   c$bindCsr_20,
+                       c$bindCsr_21,   {$signed(ds38_1[96:65]),
+                                        $signed(c$bindCsr_22[543:512]),
+                                        c$bindCsr_22[511:0]},
+                       c$bindCsr_23 + c$case_alt,   c$bindCsr_24,
+                       c$bindCsr_25,   c$bindCsr_26,   next,
+                       c$bindCsr_28,   c$bindCsr_29,   {16'sd0,
+                                                        9'd0,   64'sd0,   64'sd0,
+                                                        $signed({{(64-32) {da[32-1]}},da})},
+                       {16'sd0,   9'd0,   64'sd0,   64'sd0,
+                        $signed({{(64-32) {db[32-1]}},db})},
+                       c$bindCsr_32,   c$bindCsr_33,   c$bindCsr_34};
+      4'd5 : result = {5'd10,   c$bindCsr,
+                       c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
+                       c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
+                       c$bindCsr_6,   c$bindCsr_7,   c$bindCsr_8,
+                       c$bindCsr_9,   c$bindCsr_10,   c$bindCsr_11,
+                       c$bindCsr_12,   c$bindCsr_13,   c$bindCsr_14,
+                       c$bindCsr_15,   c$bindCsr_16,   c$bindCsr_17,
+                       c$bindCsr_18,   c$bindCsr_19,   c$bindCsr_20,
+                       c$bindCsr_21,   c$bindCsr_22,   c$bindCsr_23,
+                       c$bindCsr_24,   c$bindCsr_25,   c$bindCsr_26,
+                       next,   c$bindCsr_28,   c$bindCsr_29,   ea_4,
+                       eb_4,   c$bindCsr_32,   c$bindCsr_33,
+                       c$bindCsr_34};
+      4'd6 : result = {5'd10,   c$bindCsr,
+                       c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
+                       c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
+                       c$bindCsr_6,   c$bindCsr_7,   c$bindCsr_8,
+                       c$bindCsr_9,   c$bindCsr_10,   c$bindCsr_11,
+                       c$bindCsr_12,   c$bindCsr_13,   c$bindCsr_14,
+                       c$bindCsr_15,   c$bindCsr_16,   c$bindCsr_17,
+                       c$bindCsr_18,   c$bindCsr_19,   c$bindCsr_20,
+                       c$bindCsr_21,   c$bindCsr_22,   c$bindCsr_23,
+                       c$bindCsr_24,   c$bindCsr_25,   c$bindCsr_26,
+                       next,   c$bindCsr_28,   c$bindCsr_29,   ea_3,
+                       eb_3,   c$bindCsr_32,   c$bindCsr_33,
+                       c$bindCsr_34};
+      4'd7 : result = {5'd10,   c$bindCsr,
+                       c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
+                       c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
+                       c$bindCsr_6,   c$bindCsr_7,   c$bindCsr_8,
+                       c$bindCsr_9,   c$bindCsr_10,   c$bindCsr_11,
+                       c$bindCsr_12,   c$bindCsr_13,   c$bindCsr_14,
+                       c$bindCsr_15,   c$bindCsr_16,   c$bindCsr_17,
+                       c$bindCsr_18,   c$bindCsr_19,   c$bindCsr_20,
+                       c$bindCsr_21,   c$bindCsr_22,   c$bindCsr_23,
+                       c$bindCsr_24,   c$bindCsr_25,   c$bindCsr_26,
+                       next,   c$bindCsr_28,   c$bindCsr_29,   ea_2,
+                       eb_2,   c$bindCsr_32,   c$bindCsr_33,
+                       c$bindCsr_34};
+      4'd8 : result = {5'd10,   c$bindCsr,
+                       c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
+                       c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
+                       c$bindCsr_6,   c$bindCsr_7,   c$bindCsr_8,
+                       c$bindCsr_9,   c$bindCsr_10,   c$bindCsr_11,
+                       c$bindCsr_12,   c$bindCsr_13,   c$bindCsr_14,
+                       c$bindCsr_15,   c$bindCsr_16,   c$bindCsr_17,
+                       c$bindCsr_18,   c$bindCsr_19,   c$bindCsr_20,
+                       c$bindCsr_21,   c$bindCsr_22,   c$bindCsr_23,
+                       c$bindCsr_24,   c$bindCsr_25,   c$bindCsr_26,
+                       next,   c$bindCsr_28,   c$bindCsr_29,   ea_1,
+                       eb_1,   c$bindCsr_32,   c$bindCsr_33,
+                       c$bindCsr_34};
+      4'd9 : result = {5'd10,   c$bindCsr,
+                       c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
+                       c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
+                       c$bindCsr_6,   c$bindCsr_7,   c$bindCsr_8,
+                       c$bindCsr_9,   c$bindCsr_10,   c$bindCsr_11,
+                       c$bindCsr_12,   c$bindCsr_13,   c$bindCsr_14,
+                       c$bindCsr_15,   c$bindCsr_16,   c$bindCsr_17,
+                       c$bindCsr_18,   c$bindCsr_19,   c$bindCsr_20,
+                       c$bindCsr_21,   c$bindCsr_22,   c$bindCsr_23,
+                       c$bindCsr_24,   c$bindCsr_25,   c$bindCsr_26,
+                       next,   c$bindCsr_28,   c$bindCsr_29,   ea_0,
+                       eb_0,   c$bindCsr_32,   c$bindCsr_33,
+                       c$bindCsr_34};
+      4'd10 : result = {5'd10,   c$bindCsr,
+                        c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
+                        c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
+                        c$bindCsr_6,   c$bindCsr_7,   c$bindCsr_8,
+                        c$bindCsr_9,   c$bindCsr_10,   c$bindCsr_11,
+                        c$bindCsr_12,   c$bindCsr_13,   c$bindCsr_14,
+                        c$bindCsr_15,   c$bindCsr_16,   c$bindCsr_17,
+                        c$bindCsr_18,   c$bindCsr_19,   c$bindCsr_20,
+                        c$bindCsr_21,   c$bindCsr_22,   c$bindCsr_23,
+                        c$bindCsr_24,   c$bindCsr_25,   c$bindCsr_26,
+                        next,   c$bindCsr_28,   c$bindCsr_29,   ea,
+                        eb,   c$bindCsr_32,   c$bindCsr_33,
+                        c$bindCsr_34};
+      4'd11 : result = {5'd10,   c$bindCsr,
+                        c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
+                        c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
+                        c$bindCsr_6,   c$bindCsr_7,   c$bindCsr_8,
+                        c$bindCsr_9,   c$bindCsr_10,   c$bindCsr_11,
+                        c$bindCsr_12,   c$bindCsr_13,   c$bindCsr_14,
+                        c$bindCsr_15,   c$bindCsr_16,   c$bindCsr_17,
+                        c$bindCsr_18,   c$bindCsr_19,   c$bindCsr_20,
+                        c$bindCsr_21,   c$bindCsr_22,   c$bindCsr_23,
+                        c$bindCsr_24,   c$bindCsr_25,   c$bindCsr_26,
+                        next,   c$bindCsr_28,   c$bindCsr_29,
+                        c$bindCsr_30,   c$bindCsr_31,
+                        $signed(ds38_0[2111:2048]),
+                        ds38_0[2047:1024],   ds38_0[1023:0]};
+      4'd12 : result = {5'd10,   c$bindCsr,
+                        c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
+                        c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
+                        c$bindCsr_6,   c$bindCsr_7,   c$bindCsr_8,
+                        c$bindCsr_9,   c$bindCsr_10,   c$bindCsr_11,
+                        c$bindCsr_12,   c$bindCsr_13,   c$bindCsr_14,
+                        c$bindCsr_15,   c$bindCsr_16,   c$bindCsr_17,
+                        c$bindCsr_18,   c$bindCsr_19,   c$bindCsr_20,
+                        c$bindCsr_21,   c$bindCsr_22,   c$bindCsr_23,
+                        c$bindCsr_24,   c$bindCsr_25,   c$bindCsr_26,
+                        next,   c$bindCsr_28,   c$bindCsr_29,
+                        c$bindCsr_30,   c$bindCsr_31,
+                        $signed(ds38[2111:2048]),   ds38[2047:1024],
+                        ds38[1023:0]};
+      default : result = {c$app_arg_3,   c$bindCsr,
+                          c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
+                          c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
+                          c$bindCsr_6,   c$bindCsr_7,   c$bindCsr_8,
+                          c$bindCsr_9,   c$bindCsr_10,   c$bindCsr_11,
+                          c$bindCsr_12,   c$bindCsr_13,   c$bindCsr_14,
+                          c$bindCsr_15,   c$bindCsr_16,   c$bindCsr_17,
+                          c$bindCsr_18,   c$bindCsr_19,   c$bindCsr_20,
+                          c$bindCsr_21 + 4'd1,
+                          {$signed(c$bindCsr_22[575:544]),
+                           $signed(ds41[543:512]),   ds41[511:0]},
+                          c$bindCsr_23,   c$bindCsr_24,   c$bindCsr_25,
+                          c$bindCsr_26,   4'd0,   c$bindCsr_28,
+                          c$bindCsr_29,   c$bindCsr_30,   c$bindCsr_31,
+                          c$bindCsr_32,   c$bindCsr_33,   c$bindCsr_34};
     endcase
   end
 
-  assign wild1 = $signed(c$wild1_app_arg_0);
-
-  assign c$wild1_app_arg_0 = $unsigned({{(64-6) {1'b0}},result_2});
-
-  assign wild1_0 = $signed(c$wild1_app_arg_1);
-
-  assign c$i_19 = (result_2 - 6'd1);
+  LlamaDv_Top_Prefill_decoderPrefill_attRound_0 LlamaDv_Top_Prefill_decoderPrefill_attRound_0_ds38
+    ( .result (ds38)
+    , .pd (c$bindCsr_32)
+    , .pa (c$bindCsr_33)
+    , .pv (c$bindCsr_34) );
 
-  assign c$wild1_app_arg_1 = $unsigned({{(64-6) {1'b0}},c$i_19});
+  assign c$s = $signed(c$bindCsr_30[63:0]);
 
-  assign c$sat32Out_app_arg_1 = (s > 16'sd0) ? result_3 : (c$sat32Out_app_arg <<< c$sat32Out_app_arg_0);
+  assign ds38_fun_arg = $signed({c$s[64-1],c$s[0+:(32-1)]});
 
-  assign wild1_1 = $signed(c$wild1_app_arg);
+  LlamaDv_Top_Prefill_decoderPrefill_attWeigh_0 LlamaDv_Top_Prefill_decoderPrefill_attWeigh_0_ds38_0
+    ( .result (ds38_0)
+    , .first (c$ds41_app_arg)
+    , .st (c$bindCsr_22)
+    , .a (ds38_fun_arg)
+    , .b (c$ds41_case_alt) );
 
-  // map begin
-  genvar i_1;
-  generate
-  for (i_1=0; i_1 < 16; i_1 = i_1 + 1) begin : map
-    wire signed [15:0] map_in;
-    assign map_in = c$app_arg_0[i_1*16+:16];
-    wire signed [31:0] map_out;
-    assign map_out = $signed({{(32-16) {map_in[16-1]}},map_in});
+  assign ea = c$case_scrut[433:217];
 
+  assign eb = c$case_scrut[216:0];
 
-    assign c$app_arg[i_1*32+:32] = map_out;
-  end
-  endgenerate
-  // map end
+  LlamaDv_Top_Prefill_decoderPrefill_attExpFinish LlamaDv_Top_Prefill_decoderPrefill_attExpFinish_c$case_scrut
+    ( .result (c$case_scrut)
+    , .a (c$bindCsr_30)
+    , .b (c$bindCsr_31) );
 
-  assign c$vec2 = ({16 {8'sd0}});
+  assign ea_0 = c$case_scrut_0[433:217];
 
-  // zipWith start
-  genvar i_2;
-  generate
-  for (i_2 = 0; i_2 < 16; i_2 = i_2 + 1) begin : zipWith
-    wire signed [7:0] zipWith_in1;
-    assign zipWith_in1 = qm[i_2*8+:8];
-    wire signed [7:0] zipWith_in2;
-    assign zipWith_in2 = c$vec2[i_2*8+:8];
-    wire signed [15:0] c$n;
-    assign c$n = ($signed({{(16-8) {zipWith_in1[8-1]}},zipWith_in1})) * ($signed({{(16-8) {zipWith_in2[8-1]}},zipWith_in2}));
+  assign eb_0 = c$case_scrut_0[216:0];
 
+  LlamaDv_Top_Prefill_decoderPrefill_attExpInterp LlamaDv_Top_Prefill_decoderPrefill_attExpInterp_c$case_scrut_0
+    ( .result (c$case_scrut_0)
+    , .a (c$bindCsr_30)
+    , .b (c$bindCsr_31) );
 
-    assign c$app_arg_0[i_2*16+:16] = c$n;
-  end
-  endgenerate
-  // zipWith end
+  assign ea_1 = c$case_scrut_1[433:217];
 
-  wire [511:0] vec_1;
-  wire signed [31:0] acc_4_0_29;
-  wire signed [31:0] acc_0_42;
-  wire signed [31:0] acc_0_43;
-  wire signed [31:0] acc_0_44;
-  wire signed [31:0] acc_0_45;
-  wire signed [31:0] acc_0_46;
-  wire signed [31:0] acc_0_47;
-  wire signed [31:0] acc_0_48;
-  wire signed [31:0] acc_0_49;
-  wire signed [31:0] acc_0_50;
-  wire signed [31:0] acc_0_51;
-  wire signed [31:0] acc_0_52;
-  wire signed [31:0] acc_0_53;
-  wire signed [31:0] acc_0_54;
-  wire signed [31:0] acc_0_55;
-  wire signed [31:0] acc_0_56;
-  wire signed [31:0] acc_0_57;
-  wire signed [31:0] acc_1_0_15;
-  wire signed [31:0] acc_1_1_16;
-  wire signed [31:0] acc_1_2_17;
-  wire signed [31:0] acc_1_3_18;
-  wire signed [31:0] acc_1_4_19;
-  wire signed [31:0] acc_1_5_20;
-  wire signed [31:0] acc_1_6_21;
-  wire signed [31:0] acc_1_7_22;
-  wire signed [31:0] acc_2_0_23;
-  wire signed [31:0] acc_2_1_24;
-  wire signed [31:0] acc_2_2_25;
-  wire signed [31:0] acc_2_3_26;
-  wire signed [31:0] acc_3_0_27;
-  wire signed [31:0] acc_3_1_28;
-  assign result_4 = acc_4_0_29;
+  assign eb_1 = c$case_scrut_1[216:0];
 
-  assign vec_1 = c$app_arg;
+  LlamaDv_Top_Prefill_decoderPrefill_attExpMul LlamaDv_Top_Prefill_decoderPrefill_attExpMul_c$case_scrut_1
+    ( .result (c$case_scrut_1)
+    , .a (c$bindCsr_30)
+    , .b (c$bindCsr_31) );
 
-  assign acc_0_42 = $signed(vec_1[511:480]);
+  assign ea_2 = c$case_scrut_2[433:217];
 
-  assign acc_0_43 = $signed(vec_1[479:448]);
+  assign eb_2 = c$case_scrut_2[216:0];
 
-  assign acc_0_44 = $signed(vec_1[447:416]);
+  LlamaDv_Top_Prefill_decoderPrefill_attExpLookup LlamaDv_Top_Prefill_decoderPrefill_attExpLookup_c$case_scrut_2
+    ( .result (c$case_scrut_2)
+    , .a (c$bindCsr_30)
+    , .b (c$bindCsr_31) );
 
-  assign acc_0_45 = $signed(vec_1[415:384]);
+  assign eb_3 = c$case_scrut_3[216:0];
 
-  assign acc_0_46 = $signed(vec_1[383:352]);
+  assign ea_3 = c$case_scrut_3[433:217];
 
-  assign acc_0_47 = $signed(vec_1[351:320]);
+  LlamaDv_Top_Prefill_decoderPrefill_attExpSplit LlamaDv_Top_Prefill_decoderPrefill_attExpSplit_c$case_scrut_3
+    ( .result (c$case_scrut_3)
+    , .a (c$bindCsr_30)
+    , .b (c$bindCsr_31) );
 
-  assign acc_0_48 = $signed(vec_1[319:288]);
+  assign eb_4 = c$case_scrut_4[216:0];
 
-  assign acc_0_49 = $signed(vec_1[287:256]);
+  assign ea_4 = c$case_scrut_4[433:217];
 
-  assign acc_0_50 = $signed(vec_1[255:224]);
+  LlamaDv_Top_Prefill_decoderPrefill_attExpArg LlamaDv_Top_Prefill_decoderPrefill_attExpArg_c$case_scrut_4
+    ( .result (c$case_scrut_4)
+    , .a (c$bindCsr_30)
+    , .b (c$bindCsr_31) );
 
-  assign acc_0_51 = $signed(vec_1[223:192]);
+  assign next = c$bindCsr_27 + 4'd1;
 
-  assign acc_0_52 = $signed(vec_1[191:160]);
+  assign db = $signed(ds38_1[32:1]);
 
-  assign acc_0_53 = $signed(vec_1[159:128]);
+  assign da = $signed(ds38_1[64:33]);
 
-  assign acc_0_54 = $signed(vec_1[127:96]);
+  assign c$case_alt = grew ? 5'd1 : 5'd0;
 
-  assign acc_0_55 = $signed(vec_1[95:64]);
+  assign grew = ds38_1[0:0];
 
-  assign acc_0_56 = $signed(vec_1[63:32]);
+  assign ds38_fun_arg_0 = $signed(c$bindCsr_22[575:544]);
 
-  assign acc_0_57 = $signed(vec_1[31:0]);
+  LlamaDv_Top_Prefill_decoderPrefill_attMax LlamaDv_Top_Prefill_decoderPrefill_attMax_ds38_1
+    ( .result (ds38_1)
+    , .first (c$ds41_app_arg)
+    , .mx (ds38_fun_arg_0)
+    , .s (c$bindCsr_29) );
 
-  assign acc_1_0_15 = acc_0_42 + acc_0_43;
+  LlamaDv_Top_Prefill_decoderPrefill_attScale LlamaDv_Top_Prefill_decoderPrefill_attScale_c$app_arg
+    (.result (c$app_arg), .sF (c$bindCsr_29));
 
+  LlamaDv_Top_Prefill_decoderPrefill_attShift LlamaDv_Top_Prefill_decoderPrefill_attShift_c$app_arg_0
+    ( .result (c$app_arg_0)
+    , .d (c$bindCsr_29)
+    , .qe (c$bindCsr_17) );
 
+  LlamaDv_Top_Prefill_decoderPrefill_attDot LlamaDv_Top_Prefill_decoderPrefill_attDot_c$app_arg_1
+    (.result (c$app_arg_1), .ps (c$bindCsr_28));
 
-  assign acc_1_1_16 = acc_0_44 + acc_0_45;
+  LlamaDv_Top_Prefill_decoderPrefill_attProducts LlamaDv_Top_Prefill_decoderPrefill_attProducts_c$app_arg_2
+    (.result (c$app_arg_2), .qm (c$bindCsr_16));
 
+  LlamaDv_Top_Prefill_decoderPrefill_attUpdate LlamaDv_Top_Prefill_decoderPrefill_attUpdate_ds41
+    ( .result (ds41)
+    , .first (c$ds41_app_arg)
+    , .b (c$ds41_case_alt)
+    , .sd (c$bindCsr_32)
+    , .sa (c$bindCsr_33)
+    , .vt (c$bindCsr_34) );
 
+  assign c$s_0 = $signed(c$bindCsr_31[63:0]);
 
-  assign acc_1_2_17 = acc_0_46 + acc_0_47;
+  assign c$ds41_case_alt = $signed({c$s_0[64-1],c$s_0[0+:(32-1)]});
 
+  assign c$ds41_app_arg = c$bindCsr_21 == 4'd0;
 
-
-  assign acc_1_3_18 = acc_0_48 + acc_0_49;
-
-
-
-  assign acc_1_4_19 = acc_0_50 + acc_0_51;
-
-
-
-  assign acc_1_5_20 = acc_0_52 + acc_0_53;
-
-
-
-  assign acc_1_6_21 = acc_0_54 + acc_0_55;
-
-
-
-  assign acc_1_7_22 = acc_0_56 + acc_0_57;
-
-
-
-  assign acc_2_0_23 = acc_1_0_15 + acc_1_1_16;
-
-
-
-  assign acc_2_1_24 = acc_1_2_17 + acc_1_3_18;
-
-
-
-  assign acc_2_2_25 = acc_1_4_19 + acc_1_5_20;
-
-
-
-  assign acc_2_3_26 = acc_1_6_21 + acc_1_7_22;
-
-
-
-  assign acc_3_0_27 = acc_2_0_23 + acc_2_1_24;
-
-
-
-  assign acc_3_1_28 = acc_2_2_25 + acc_2_3_26;
-
-
-
-  assign acc_4_0_29 = acc_3_0_27 + acc_3_1_28;
-
-
-
-
-
-  assign c$case_alt_1 = (result_0 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({result_0[64-1],result_0[0+:(32-1)]}));
-
-  assign result_5 = (result_0 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_1;
-
-  assign c$vec = ({16 {8'sd0}});
-
-  // map begin
-  genvar i_3;
-  generate
-  for (i_3=0; i_3 < 16; i_3 = i_3 + 1) begin : map_0
-    wire signed [7:0] map_in_0;
-    assign map_in_0 = c$vec[i_3*8+:8];
-    wire signed [31:0] map_out_0;
-    // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] x_10;
-    wire signed [63:0] c$app_arg_3;
-    wire signed [63:0] c$case_alt_13;
-    // src/LlamaDv/Numerics.hs:31:1-5
-    wire signed [63:0] x_11;
-    wire signed [31:0] c$case_alt_14;
-    wire signed [31:0] result_23;
-    assign map_out_0 = result_23;
-
-    assign x_10 = ($signed({{(64-8) {map_in_0[8-1]}},map_in_0})) * 64'sd1048576;
-
-    assign c$app_arg_3 = (64'sd2147483648 <= x_10) ? 64'sd2147483648 : c$case_alt_13;
-
-    assign c$case_alt_13 = (-64'sd2147483648 <= x_10) ? x_10 : -64'sd2147483648;
-
-    assign x_11 = c$app_arg_3 <<< 64'sd0;
-
-    assign c$case_alt_14 = (x_11 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_11[64-1],x_11[0+:(32-1)]}));
-
-    assign result_23 = (x_11 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_14;
-
-
-    assign result_sel_alt_t_res[i_3*32+:32] = map_out_0;
-  end
-  endgenerate
-  // map end
-
-  assign result = first ? {{result_5,
-                            32'sd1048576,   result_sel_alt_t_res},
-                           1'b0} : {{\c$mx'_case_alt ,   result_6,
-                                     c$case_alt_2},
-                                    result_5 > $signed(st[575:544])};
-
-  assign c$vec1 = st[511:0];
-
-  assign c$vec2_0 = ({16 {8'sd0}});
-
-  // zipWith start
-  genvar i_4;
-  generate
-  for (i_4 = 0; i_4 < 16; i_4 = i_4 + 1) begin : zipWith_0
-    wire signed [31:0] zipWith_in1_0;
-    assign zipWith_in1_0 = c$vec1[i_4*32+:32];
-    wire signed [7:0] zipWith_in2_0;
-    assign zipWith_in2_0 = c$vec2_0[i_4*8+:8];
-    wire signed [31:0] c$n_0;
-    // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] x_12;
-    wire signed [63:0] c$app_arg_4;
-    wire signed [63:0] c$case_alt_15;
-    // src/LlamaDv/Numerics.hs:31:1-5
-    wire signed [63:0] x_13;
-    wire signed [31:0] c$case_alt_16;
-    wire signed [31:0] result_25;
-    // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] x_14;
-    wire signed [63:0] result_26;
-    // src/LlamaDv/Numerics.hs:31:1-5
-    wire signed [63:0] x_15;
-    wire signed [31:0] c$case_alt_17;
-    wire signed [31:0] result_24;
-    assign c$n_0 = result_24;
-
-    assign x_12 = ($signed({{(64-8) {zipWith_in2_0[8-1]}},zipWith_in2_0})) * ($signed({{(64-32) {result_8[32-1]}},result_8}));
-
-    assign c$app_arg_4 = (64'sd2147483648 <= x_12) ? 64'sd2147483648 : c$case_alt_15;
-
-    assign c$case_alt_15 = (-64'sd2147483648 <= x_12) ? x_12 : -64'sd2147483648;
-
-    assign x_13 = c$app_arg_4 <<< 64'sd0;
-
-    assign c$case_alt_16 = (x_13 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_13[64-1],x_13[0+:(32-1)]}));
-
-    assign result_25 = (x_13 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_16;
-
-    assign x_14 = ($signed({{(64-32) {zipWith_in1_0[32-1]}},zipWith_in1_0})) * ($signed({{(64-32) {result_14[32-1]}},result_14}));
-
-    assign result_26 = (x_14 + 64'sd524288) >>> 64'sd20;
-
-    assign x_15 = result_26 + ($signed({{(64-32) {result_25[32-1]}},result_25}));
-
-    assign c$case_alt_17 = (x_15 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_15[64-1],x_15[0+:(32-1)]}));
-
-    assign result_24 = (x_15 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_17;
-
-
-    assign c$case_alt_2[i_4*32+:32] = c$n_0;
-  end
-  endgenerate
-  // zipWith end
-
-  assign x_0 = result_12 + ($signed({{(64-32) {result_8[32-1]}},result_8}));
-
-  assign c$case_alt_3 = (x_0 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_0[64-1],x_0[0+:(32-1)]}));
-
-  assign result_6 = (x_0 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_3;
-
-  assign x_1 = ($signed({{(64-32) {result_18[32-1]}},result_18})) * 64'sd1512775;
-
-  assign result_7 = (x_1 + 64'sd524288) >>> 64'sd20;
-
-  assign x_2 = lo + result_11;
-
-  assign c$s = (result_7 >>> 64'sd20);
-
-  assign s_0 = -($signed({c$s[64-1],c$s[0+:(16-1)]}));
-
-  assign c$case_alt_4 = (c$sat32Out_app_arg_4 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_4[64-1],c$sat32Out_app_arg_4[0+:(32-1)]}));
-
-  assign result_8 = (c$sat32Out_app_arg_4 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_4;
-
-  assign c$sat32Out_case_alt_0 = (-64'sd2147483648 <= x_2) ? x_2 : -64'sd2147483648;
-
-  assign c$sat32Out_app_arg_2 = (64'sd2147483648 <= x_2) ? 64'sd2147483648 : c$sat32Out_case_alt_0;
-
-  assign c$bv_1 = (($unsigned((-s_0))));
-
-  assign c$i_65 = ((c$bv_1[0+:5]));
-
-  assign c$wild1_app_arg_2 = $unsigned({{(64-5) {1'b0}},c$i_65});
-
-  assign c$sat32Out_app_arg_3 = (s_0 <= -16'sd31) ? 64'sd31 : wild1_4;
-
-  assign c$bv_2 = (($unsigned(s_0)));
-
-  assign c$case_alt_5 = (s_0 >= 16'sd62) ? 6'd62 : ((c$bv_2[0+:6]));
-
-  assign result_9 = (s_0 <= 16'sd0) ? 6'd0 : c$case_alt_5;
-
-  always @(*) begin
-    case(result_9)
-      6'd0 : result_10 = x_2;
-      default : result_10 = (x_2 + (64'sd1 <<< wild1_3)) >>> wild1_2;
-    endcase
-  end
-
-  assign wild1_2 = $signed(c$wild1_app_arg_3);
-
-  assign c$wild1_app_arg_3 = $unsigned({{(64-6) {1'b0}},result_9});
-
-  assign wild1_3 = $signed(c$wild1_app_arg_4);
-
-  assign c$i_73 = (result_9 - 6'd1);
-
-  assign c$wild1_app_arg_4 = $unsigned({{(64-6) {1'b0}},c$i_73});
-
-  assign c$sat32Out_app_arg_4 = (s_0 > 16'sd0) ? result_10 : (c$sat32Out_app_arg_2 <<< c$sat32Out_app_arg_3);
-
-  assign wild1_4 = $signed(c$wild1_app_arg_2);
-
-  assign f = result_7 & 64'sd1048575;
-
-  assign c$bv_3 = (($unsigned((f >>> 64'sd12))));
-
-  assign i = (c$bv_3[0+:9]);
-
-  assign lo = $signed({{(64-32) {c$lo_app_arg[32-1]}},c$lo_app_arg});
-
-  assign x_3 = (($signed({{(64-32) {c$app_arg_1[32-1]}},c$app_arg_1})) - lo) * (f & 64'sd4095);
-
-  assign result_11 = (x_3 + 64'sd2048) >>> 64'sd12;
-
-  assign c$i_336 = (i + 9'd1);
-
-  assign c$vecFlat = {32'sd1048576,
-                      32'sd1051419,   32'sd1054270,   32'sd1057128,
-                      32'sd1059994,   32'sd1062868,   32'sd1065750,
-                      32'sd1068639,   32'sd1071537,   32'sd1074442,
-                      32'sd1077355,   32'sd1080276,   32'sd1083205,
-                      32'sd1086142,   32'sd1089087,   32'sd1092040,
-                      32'sd1095000,   32'sd1097969,   32'sd1100946,
-                      32'sd1103931,   32'sd1106924,   32'sd1109925,
-                      32'sd1112935,   32'sd1115952,   32'sd1118978,
-                      32'sd1122012,   32'sd1125054,   32'sd1128104,
-                      32'sd1131163,   32'sd1134230,   32'sd1137305,
-                      32'sd1140388,   32'sd1143480,   32'sd1146581,
-                      32'sd1149689,   32'sd1152806,   32'sd1155932,
-                      32'sd1159066,   32'sd1162209,   32'sd1165360,
-                      32'sd1168519,   32'sd1171687,   32'sd1174864,
-                      32'sd1178050,   32'sd1181244,   32'sd1184446,
-                      32'sd1187658,   32'sd1190878,   32'sd1194106,
-                      32'sd1197344,   32'sd1200590,   32'sd1203845,
-                      32'sd1207109,   32'sd1210382,   32'sd1213664,
-                      32'sd1216954,   32'sd1220254,   32'sd1223562,
-                      32'sd1226880,   32'sd1230206,   32'sd1233542,
-                      32'sd1236886,   32'sd1240240,   32'sd1243602,
-                      32'sd1246974,   32'sd1250355,   32'sd1253745,
-                      32'sd1257144,   32'sd1260553,   32'sd1263970,
-                      32'sd1267397,   32'sd1270834,   32'sd1274279,
-                      32'sd1277734,   32'sd1281198,   32'sd1284672,
-                      32'sd1288155,   32'sd1291648,   32'sd1295150,
-                      32'sd1298661,   32'sd1302182,   32'sd1305713,
-                      32'sd1309253,   32'sd1312803,   32'sd1316362,
-                      32'sd1319931,   32'sd1323510,   32'sd1327098,
-                      32'sd1330696,   32'sd1334304,   32'sd1337922,
-                      32'sd1341549,   32'sd1345187,   32'sd1348834,
-                      32'sd1352491,   32'sd1356158,   32'sd1359835,
-                      32'sd1363522,   32'sd1367219,   32'sd1370926,
-                      32'sd1374642,   32'sd1378369,   32'sd1382107,
-                      32'sd1385854,   32'sd1389611,   32'sd1393379,
-                      32'sd1397157,   32'sd1400945,   32'sd1404743,
-                      32'sd1408552,   32'sd1412371,   32'sd1416200,
-                      32'sd1420040,   32'sd1423890,   32'sd1427751,
-                      32'sd1431622,   32'sd1435503,   32'sd1439395,
-                      32'sd1443298,   32'sd1447211,   32'sd1451135,
-                      32'sd1455069,   32'sd1459014,   32'sd1462970,
-                      32'sd1466937,   32'sd1470914,   32'sd1474902,
-                      32'sd1478901,   32'sd1482910,   32'sd1486931,
-                      32'sd1490962,   32'sd1495005,   32'sd1499058,
-                      32'sd1503123,   32'sd1507198,   32'sd1511284,
-                      32'sd1515382,   32'sd1519491,   32'sd1523610,
-                      32'sd1527741,   32'sd1531883,   32'sd1536037,
-                      32'sd1540201,   32'sd1544377,   32'sd1548564,
-                      32'sd1552763,   32'sd1556973,   32'sd1561194,
-                      32'sd1565427,   32'sd1569672,   32'sd1573927,
-                      32'sd1578195,   32'sd1582474,   32'sd1586764,
-                      32'sd1591066,   32'sd1595380,   32'sd1599706,
-                      32'sd1604043,   32'sd1608392,   32'sd1612753,
-                      32'sd1617125,   32'sd1621510,   32'sd1625906,
-                      32'sd1630314,   32'sd1634735,   32'sd1639167,
-                      32'sd1643611,   32'sd1648067,   32'sd1652536,
-                      32'sd1657016,   32'sd1661509,   32'sd1666014,
-                      32'sd1670531,   32'sd1675060,   32'sd1679601,
-                      32'sd1684155,   32'sd1688722,   32'sd1693300,
-                      32'sd1697891,   32'sd1702495,   32'sd1707110,
-                      32'sd1711739,   32'sd1716380,   32'sd1721034,
-                      32'sd1725700,   32'sd1730379,   32'sd1735070,
-                      32'sd1739774,   32'sd1744491,   32'sd1749221,
-                      32'sd1753964,   32'sd1758719,   32'sd1763488,
-                      32'sd1768269,   32'sd1773063,   32'sd1777870,
-                      32'sd1782691,   32'sd1787524,   32'sd1792371,
-                      32'sd1797230,   32'sd1802103,   32'sd1806989,
-                      32'sd1811888,   32'sd1816801,   32'sd1821727,
-                      32'sd1826666,   32'sd1831618,   32'sd1836584,
-                      32'sd1841564,   32'sd1846557,   32'sd1851563,
-                      32'sd1856583,   32'sd1861617,   32'sd1866665,
-                      32'sd1871726,   32'sd1876800,   32'sd1881889,
-                      32'sd1886991,   32'sd1892107,   32'sd1897237,
-                      32'sd1902381,   32'sd1907539,   32'sd1912711,
-                      32'sd1917897,   32'sd1923097,   32'sd1928311,
-                      32'sd1933539,   32'sd1938781,   32'sd1944038,
-                      32'sd1949309,   32'sd1954594,   32'sd1959893,
-                      32'sd1965207,   32'sd1970535,   32'sd1975878,
-                      32'sd1981235,   32'sd1986607,   32'sd1991993,
-                      32'sd1997394,   32'sd2002809,   32'sd2008240,
-                      32'sd2013685,   32'sd2019144,   32'sd2024619,
-                      32'sd2030108,   32'sd2035612,   32'sd2041131,
-                      32'sd2046665,   32'sd2052214,   32'sd2057778,
-                      32'sd2063358,   32'sd2068952,   32'sd2074562,
-                      32'sd2080186,   32'sd2085826,   32'sd2091481,
-                      32'sd2097152};
-
-  // index begin
-  wire signed [31:0] vecArray [0:257-1];
-  genvar i_5;
-  generate
-  for (i_5=0; i_5 < 257; i_5=i_5+1) begin : mk_array
-    assign vecArray[(257-1)-i_5] = c$vecFlat[i_5*32+:32];
-  end
-  endgenerate
-  assign c$app_arg_1 = vecArray[($unsigned({{(64-9) {1'b0}},c$i_336}))];
-  // index end
-
-  assign c$vecFlat_0 = {32'sd1048576,
-                        32'sd1051419,   32'sd1054270,   32'sd1057128,
-                        32'sd1059994,   32'sd1062868,   32'sd1065750,
-                        32'sd1068639,   32'sd1071537,   32'sd1074442,
-                        32'sd1077355,   32'sd1080276,   32'sd1083205,
-                        32'sd1086142,   32'sd1089087,   32'sd1092040,
-                        32'sd1095000,   32'sd1097969,   32'sd1100946,
-                        32'sd1103931,   32'sd1106924,   32'sd1109925,
-                        32'sd1112935,   32'sd1115952,   32'sd1118978,
-                        32'sd1122012,   32'sd1125054,   32'sd1128104,
-                        32'sd1131163,   32'sd1134230,   32'sd1137305,
-                        32'sd1140388,   32'sd1143480,   32'sd1146581,
-                        32'sd1149689,   32'sd1152806,   32'sd1155932,
-                        32'sd1159066,   32'sd1162209,   32'sd1165360,
-                        32'sd1168519,   32'sd1171687,   32'sd1174864,
-                        32'sd1178050,   32'sd1181244,   32'sd1184446,
-                        32'sd1187658,   32'sd1190878,   32'sd1194106,
-                        32'sd1197344,   32'sd1200590,   32'sd1203845,
-                        32'sd1207109,   32'sd1210382,   32'sd1213664,
-                        32'sd1216954,   32'sd1220254,   32'sd1223562,
-                        32'sd1226880,   32'sd1230206,   32'sd1233542,
-                        32'sd1236886,   32'sd1240240,   32'sd1243602,
-                        32'sd1246974,   32'sd1250355,   32'sd1253745,
-                        32'sd1257144,   32'sd1260553,   32'sd1263970,
-                        32'sd1267397,   32'sd1270834,   32'sd1274279,
-                        32'sd1277734,   32'sd1281198,   32'sd1284672,
-                        32'sd1288155,   32'sd1291648,   32'sd1295150,
-                        32'sd1298661,   32'sd1302182,   32'sd1305713,
-                        32'sd1309253,   32'sd1312803,   32'sd1316362,
-                        32'sd1319931,   32'sd1323510,   32'sd1327098,
-                        32'sd1330696,   32'sd1334304,   32'sd1337922,
-                        32'sd1341549,   32'sd1345187,   32'sd1348834,
-                        32'sd1352491,   32'sd1356158,   32'sd1359835,
-                        32'sd1363522,   32'sd1367219,   32'sd1370926,
-                        32'sd1374642,   32'sd1378369,   32'sd1382107,
-                        32'sd1385854,   32'sd1389611,   32'sd1393379,
-                        32'sd1397157,   32'sd1400945,   32'sd1404743,
-                        32'sd1408552,   32'sd1412371,   32'sd1416200,
-                        32'sd1420040,   32'sd1423890,   32'sd1427751,
-                        32'sd1431622,   32'sd1435503,   32'sd1439395,
-                        32'sd1443298,   32'sd1447211,   32'sd1451135,
-                        32'sd1455069,   32'sd1459014,   32'sd1462970,
-                        32'sd1466937,   32'sd1470914,   32'sd1474902,
-                        32'sd1478901,   32'sd1482910,   32'sd1486931,
-                        32'sd1490962,   32'sd1495005,   32'sd1499058,
-                        32'sd1503123,   32'sd1507198,   32'sd1511284,
-                        32'sd1515382,   32'sd1519491,   32'sd1523610,
-                        32'sd1527741,   32'sd1531883,   32'sd1536037,
-                        32'sd1540201,   32'sd1544377,   32'sd1548564,
-                        32'sd1552763,   32'sd1556973,   32'sd1561194,
-                        32'sd1565427,   32'sd1569672,   32'sd1573927,
-                        32'sd1578195,   32'sd1582474,   32'sd1586764,
-                        32'sd1591066,   32'sd1595380,   32'sd1599706,
-                        32'sd1604043,   32'sd1608392,   32'sd1612753,
-                        32'sd1617125,   32'sd1621510,   32'sd1625906,
-                        32'sd1630314,   32'sd1634735,   32'sd1639167,
-                        32'sd1643611,   32'sd1648067,   32'sd1652536,
-                        32'sd1657016,   32'sd1661509,   32'sd1666014,
-                        32'sd1670531,   32'sd1675060,   32'sd1679601,
-                        32'sd1684155,   32'sd1688722,   32'sd1693300,
-                        32'sd1697891,   32'sd1702495,   32'sd1707110,
-                        32'sd1711739,   32'sd1716380,   32'sd1721034,
-                        32'sd1725700,   32'sd1730379,   32'sd1735070,
-                        32'sd1739774,   32'sd1744491,   32'sd1749221,
-                        32'sd1753964,   32'sd1758719,   32'sd1763488,
-                        32'sd1768269,   32'sd1773063,   32'sd1777870,
-                        32'sd1782691,   32'sd1787524,   32'sd1792371,
-                        32'sd1797230,   32'sd1802103,   32'sd1806989,
-                        32'sd1811888,   32'sd1816801,   32'sd1821727,
-                        32'sd1826666,   32'sd1831618,   32'sd1836584,
-                        32'sd1841564,   32'sd1846557,   32'sd1851563,
-                        32'sd1856583,   32'sd1861617,   32'sd1866665,
-                        32'sd1871726,   32'sd1876800,   32'sd1881889,
-                        32'sd1886991,   32'sd1892107,   32'sd1897237,
-                        32'sd1902381,   32'sd1907539,   32'sd1912711,
-                        32'sd1917897,   32'sd1923097,   32'sd1928311,
-                        32'sd1933539,   32'sd1938781,   32'sd1944038,
-                        32'sd1949309,   32'sd1954594,   32'sd1959893,
-                        32'sd1965207,   32'sd1970535,   32'sd1975878,
-                        32'sd1981235,   32'sd1986607,   32'sd1991993,
-                        32'sd1997394,   32'sd2002809,   32'sd2008240,
-                        32'sd2013685,   32'sd2019144,   32'sd2024619,
-                        32'sd2030108,   32'sd2035612,   32'sd2041131,
-                        32'sd2046665,   32'sd2052214,   32'sd2057778,
-                        32'sd2063358,   32'sd2068952,   32'sd2074562,
-                        32'sd2080186,   32'sd2085826,   32'sd2091481,
-                        32'sd2097152};
-
-  // index begin
-  wire signed [31:0] vecArray_0 [0:257-1];
-  genvar i_6;
-  generate
-  for (i_6=0; i_6 < 257; i_6=i_6+1) begin : mk_array_0
-    assign vecArray_0[(257-1)-i_6] = c$vecFlat_0[i_6*32+:32];
-  end
-  endgenerate
-  assign c$lo_app_arg = vecArray_0[($unsigned({{(64-9) {1'b0}},i}))];
-  // index end
-
-  assign c$s_0 = $signed(st[543:512]);
-
-  assign x_4 = ($signed({{(64-32) {c$s_0[32-1]}},c$s_0})) * ($signed({{(64-32) {result_14[32-1]}},result_14}));
-
-  assign result_12 = (x_4 + 64'sd524288) >>> 64'sd20;
-
-  assign x_5 = ($signed({{(64-32) {result_19[32-1]}},result_19})) * 64'sd1512775;
-
-  assign result_13 = (x_5 + 64'sd524288) >>> 64'sd20;
-
-  assign x_6 = lo_0 + result_17;
-
-  assign c$s_1 = (result_13 >>> 64'sd20);
-
-  assign s_1 = -($signed({c$s_1[64-1],c$s_1[0+:(16-1)]}));
-
-  assign c$case_alt_6 = (c$sat32Out_app_arg_7 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_7[64-1],c$sat32Out_app_arg_7[0+:(32-1)]}));
-
-  assign result_14 = (c$sat32Out_app_arg_7 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_6;
-
-  assign c$sat32Out_case_alt_1 = (-64'sd2147483648 <= x_6) ? x_6 : -64'sd2147483648;
-
-  assign c$sat32Out_app_arg_5 = (64'sd2147483648 <= x_6) ? 64'sd2147483648 : c$sat32Out_case_alt_1;
-
-  assign c$bv_4 = (($unsigned((-s_1))));
-
-  assign c$i_605 = ((c$bv_4[0+:5]));
-
-  assign c$wild1_app_arg_5 = $unsigned({{(64-5) {1'b0}},c$i_605});
-
-  assign c$sat32Out_app_arg_6 = (s_1 <= -16'sd31) ? 64'sd31 : wild1_7;
-
-  assign c$bv_5 = (($unsigned(s_1)));
-
-  assign c$case_alt_7 = (s_1 >= 16'sd62) ? 6'd62 : ((c$bv_5[0+:6]));
-
-  assign result_15 = (s_1 <= 16'sd0) ? 6'd0 : c$case_alt_7;
-
-  always @(*) begin
-    case(result_15)
-      6'd0 : result_16 = x_6;
-      default : result_16 = (x_6 + (64'sd1 <<< wild1_6)) >>> wild1_5;
-    endcase
-  end
-
-  assign wild1_5 = $signed(c$wild1_app_arg_6);
-
-  assign c$wild1_app_arg_6 = $unsigned({{(64-6) {1'b0}},result_15});
-
-  assign wild1_6 = $signed(c$wild1_app_arg_7);
-
-  assign c$i_613 = (result_15 - 6'd1);
-
-  assign c$wild1_app_arg_7 = $unsigned({{(64-6) {1'b0}},c$i_613});
-
-  assign c$sat32Out_app_arg_7 = (s_1 > 16'sd0) ? result_16 : (c$sat32Out_app_arg_5 <<< c$sat32Out_app_arg_6);
-
-  assign wild1_7 = $signed(c$wild1_app_arg_5);
-
-  assign f_0 = result_13 & 64'sd1048575;
-
-  assign c$bv_6 = (($unsigned((f_0 >>> 64'sd12))));
-
-  assign i_0 = (c$bv_6[0+:9]);
-
-  assign lo_0 = $signed({{(64-32) {c$lo_app_arg_0[32-1]}},c$lo_app_arg_0});
-
-  assign x_7 = (($signed({{(64-32) {c$app_arg_2[32-1]}},c$app_arg_2})) - lo_0) * (f_0 & 64'sd4095);
-
-  assign result_17 = (x_7 + 64'sd2048) >>> 64'sd12;
-
-  assign c$i_876 = (i_0 + 9'd1);
-
-  assign c$vecFlat_1 = {32'sd1048576,
-                        32'sd1051419,   32'sd1054270,   32'sd1057128,
-                        32'sd1059994,   32'sd1062868,   32'sd1065750,
-                        32'sd1068639,   32'sd1071537,   32'sd1074442,
-                        32'sd1077355,   32'sd1080276,   32'sd1083205,
-                        32'sd1086142,   32'sd1089087,   32'sd1092040,
-                        32'sd1095000,   32'sd1097969,   32'sd1100946,
-                        32'sd1103931,   32'sd1106924,   32'sd1109925,
-                        32'sd1112935,   32'sd1115952,   32'sd1118978,
-                        32'sd1122012,   32'sd1125054,   32'sd1128104,
-                        32'sd1131163,   32'sd1134230,   32'sd1137305,
-                        32'sd1140388,   32'sd1143480,   32'sd1146581,
-                        32'sd1149689,   32'sd1152806,   32'sd1155932,
-                        32'sd1159066,   32'sd1162209,   32'sd1165360,
-                        32'sd1168519,   32'sd1171687,   32'sd1174864,
-                        32'sd1178050,   32'sd1181244,   32'sd1184446,
-                        32'sd1187658,   32'sd1190878,   32'sd1194106,
-                        32'sd1197344,   32'sd1200590,   32'sd1203845,
-                        32'sd1207109,   32'sd1210382,   32'sd1213664,
-                        32'sd1216954,   32'sd1220254,   32'sd1223562,
-                        32'sd1226880,   32'sd1230206,   32'sd1233542,
-                        32'sd1236886,   32'sd1240240,   32'sd1243602,
-                        32'sd1246974,   32'sd1250355,   32'sd1253745,
-                        32'sd1257144,   32'sd1260553,   32'sd1263970,
-                        32'sd1267397,   32'sd1270834,   32'sd1274279,
-                        32'sd1277734,   32'sd1281198,   32'sd1284672,
-                        32'sd1288155,   32'sd1291648,   32'sd1295150,
-                        32'sd1298661,   32'sd1302182,   32'sd1305713,
-                        32'sd1309253,   32'sd1312803,   32'sd1316362,
-                        32'sd1319931,   32'sd1323510,   32'sd1327098,
-                        32'sd1330696,   32'sd1334304,   32'sd1337922,
-                        32'sd1341549,   32'sd1345187,   32'sd1348834,
-                        32'sd1352491,   32'sd1356158,   32'sd1359835,
-                        32'sd1363522,   32'sd1367219,   32'sd1370926,
-                        32'sd1374642,   32'sd1378369,   32'sd1382107,
-                        32'sd1385854,   32'sd1389611,   32'sd1393379,
-                        32'sd1397157,   32'sd1400945,   32'sd1404743,
-                        32'sd1408552,   32'sd1412371,   32'sd1416200,
-                        32'sd1420040,   32'sd1423890,   32'sd1427751,
-                        32'sd1431622,   32'sd1435503,   32'sd1439395,
-                        32'sd1443298,   32'sd1447211,   32'sd1451135,
-                        32'sd1455069,   32'sd1459014,   32'sd1462970,
-                        32'sd1466937,   32'sd1470914,   32'sd1474902,
-                        32'sd1478901,   32'sd1482910,   32'sd1486931,
-                        32'sd1490962,   32'sd1495005,   32'sd1499058,
-                        32'sd1503123,   32'sd1507198,   32'sd1511284,
-                        32'sd1515382,   32'sd1519491,   32'sd1523610,
-                        32'sd1527741,   32'sd1531883,   32'sd1536037,
-                        32'sd1540201,   32'sd1544377,   32'sd1548564,
-                        32'sd1552763,   32'sd1556973,   32'sd1561194,
-                        32'sd1565427,   32'sd1569672,   32'sd1573927,
-                        32'sd1578195,   32'sd1582474,   32'sd1586764,
-                        32'sd1591066,   32'sd1595380,   32'sd1599706,
-                        32'sd1604043,   32'sd1608392,   32'sd1612753,
-                        32'sd1617125,   32'sd1621510,   32'sd1625906,
-                        32'sd1630314,   32'sd1634735,   32'sd1639167,
-                        32'sd1643611,   32'sd1648067,   32'sd1652536,
-                        32'sd1657016,   32'sd1661509,   32'sd1666014,
-                        32'sd1670531,   32'sd1675060,   32'sd1679601,
-                        32'sd1684155,   32'sd1688722,   32'sd1693300,
-                        32'sd1697891,   32'sd1702495,   32'sd1707110,
-                        32'sd1711739,   32'sd1716380,   32'sd1721034,
-                        32'sd1725700,   32'sd1730379,   32'sd1735070,
-                        32'sd1739774,   32'sd1744491,   32'sd1749221,
-                        32'sd1753964,   32'sd1758719,   32'sd1763488,
-                        32'sd1768269,   32'sd1773063,   32'sd1777870,
-                        32'sd1782691,   32'sd1787524,   32'sd1792371,
-                        32'sd1797230,   32'sd1802103,   32'sd1806989,
-                        32'sd1811888,   32'sd1816801,   32'sd1821727,
-                        32'sd1826666,   32'sd1831618,   32'sd1836584,
-                        32'sd1841564,   32'sd1846557,   32'sd1851563,
-                        32'sd1856583,   32'sd1861617,   32'sd1866665,
-                        32'sd1871726,   32'sd1876800,   32'sd1881889,
-                        32'sd1886991,   32'sd1892107,   32'sd1897237,
-                        32'sd1902381,   32'sd1907539,   32'sd1912711,
-                        32'sd1917897,   32'sd1923097,   32'sd1928311,
-                        32'sd1933539,   32'sd1938781,   32'sd1944038,
-                        32'sd1949309,   32'sd1954594,   32'sd1959893,
-                        32'sd1965207,   32'sd1970535,   32'sd1975878,
-                        32'sd1981235,   32'sd1986607,   32'sd1991993,
-                        32'sd1997394,   32'sd2002809,   32'sd2008240,
-                        32'sd2013685,   32'sd2019144,   32'sd2024619,
-                        32'sd2030108,   32'sd2035612,   32'sd2041131,
-                        32'sd2046665,   32'sd2052214,   32'sd2057778,
-                        32'sd2063358,   32'sd2068952,   32'sd2074562,
-                        32'sd2080186,   32'sd2085826,   32'sd2091481,
-                        32'sd2097152};
-
-  // index begin
-  wire signed [31:0] vecArray_1 [0:257-1];
-  genvar i_7;
-  generate
-  for (i_7=0; i_7 < 257; i_7=i_7+1) begin : mk_array_1
-    assign vecArray_1[(257-1)-i_7] = c$vecFlat_1[i_7*32+:32];
-  end
-  endgenerate
-  assign c$app_arg_2 = vecArray_1[($unsigned({{(64-9) {1'b0}},c$i_876}))];
-  // index end
-
-  assign c$vecFlat_2 = {32'sd1048576,
-                        32'sd1051419,   32'sd1054270,   32'sd1057128,
-                        32'sd1059994,   32'sd1062868,   32'sd1065750,
-                        32'sd1068639,   32'sd1071537,   32'sd1074442,
-                        32'sd1077355,   32'sd1080276,   32'sd1083205,
-                        32'sd1086142,   32'sd1089087,   32'sd1092040,
-                        32'sd1095000,   32'sd1097969,   32'sd1100946,
-                        32'sd1103931,   32'sd1106924,   32'sd1109925,
-                        32'sd1112935,   32'sd1115952,   32'sd1118978,
-                        32'sd1122012,   32'sd1125054,   32'sd1128104,
-                        32'sd1131163,   32'sd1134230,   32'sd1137305,
-                        32'sd1140388,   32'sd1143480,   32'sd1146581,
-                        32'sd1149689,   32'sd1152806,   32'sd1155932,
-                        32'sd1159066,   32'sd1162209,   32'sd1165360,
-                        32'sd1168519,   32'sd1171687,   32'sd1174864,
-                        32'sd1178050,   32'sd1181244,   32'sd1184446,
-                        32'sd1187658,   32'sd1190878,   32'sd1194106,
-                        32'sd1197344,   32'sd1200590,   32'sd1203845,
-                        32'sd1207109,   32'sd1210382,   32'sd1213664,
-                        32'sd1216954,   32'sd1220254,   32'sd1223562,
-                        32'sd1226880,   32'sd1230206,   32'sd1233542,
-                        32'sd1236886,   32'sd1240240,   32'sd1243602,
-                        32'sd1246974,   32'sd1250355,   32'sd1253745,
-                        32'sd1257144,   32'sd1260553,   32'sd1263970,
-                        32'sd1267397,   32'sd1270834,   32'sd1274279,
-                        32'sd1277734,   32'sd1281198,   32'sd1284672,
-                        32'sd1288155,   32'sd1291648,   32'sd1295150,
-                        32'sd1298661,   32'sd1302182,   32'sd1305713,
-                        32'sd1309253,   32'sd1312803,   32'sd1316362,
-                        32'sd1319931,   32'sd1323510,   32'sd1327098,
-                        32'sd1330696,   32'sd1334304,   32'sd1337922,
-                        32'sd1341549,   32'sd1345187,   32'sd1348834,
-                        32'sd1352491,   32'sd1356158,   32'sd1359835,
-                        32'sd1363522,   32'sd1367219,   32'sd1370926,
-                        32'sd1374642,   32'sd1378369,   32'sd1382107,
-                        32'sd1385854,   32'sd1389611,   32'sd1393379,
-                        32'sd1397157,   32'sd1400945,   32'sd1404743,
-                        32'sd1408552,   32'sd1412371,   32'sd1416200,
-                        32'sd1420040,   32'sd1423890,   32'sd1427751,
-                        32'sd1431622,   32'sd1435503,   32'sd1439395,
-                        32'sd1443298,   32'sd1447211,   32'sd1451135,
-                        32'sd1455069,   32'sd1459014,   32'sd1462970,
-                        32'sd1466937,   32'sd1470914,   32'sd1474902,
-                        32'sd1478901,   32'sd1482910,   32'sd1486931,
-                        32'sd1490962,   32'sd1495005,   32'sd1499058,
-                        32'sd1503123,   32'sd1507198,   32'sd1511284,
-                        32'sd1515382,   32'sd1519491,   32'sd1523610,
-                        32'sd1527741,   32'sd1531883,   32'sd1536037,
-                        32'sd1540201,   32'sd1544377,   32'sd1548564,
-                        32'sd1552763,   32'sd1556973,   32'sd1561194,
-                        32'sd1565427,   32'sd1569672,   32'sd1573927,
-                        32'sd1578195,   32'sd1582474,   32'sd1586764,
-                        32'sd1591066,   32'sd1595380,   32'sd1599706,
-                        32'sd1604043,   32'sd1608392,   32'sd1612753,
-                        32'sd1617125,   32'sd1621510,   32'sd1625906,
-                        32'sd1630314,   32'sd1634735,   32'sd1639167,
-                        32'sd1643611,   32'sd1648067,   32'sd1652536,
-                        32'sd1657016,   32'sd1661509,   32'sd1666014,
-                        32'sd1670531,   32'sd1675060,   32'sd1679601,
-                        32'sd1684155,   32'sd1688722,   32'sd1693300,
-                        32'sd1697891,   32'sd1702495,   32'sd1707110,
-                        32'sd1711739,   32'sd1716380,   32'sd1721034,
-                        32'sd1725700,   32'sd1730379,   32'sd1735070,
-                        32'sd1739774,   32'sd1744491,   32'sd1749221,
-                        32'sd1753964,   32'sd1758719,   32'sd1763488,
-                        32'sd1768269,   32'sd1773063,   32'sd1777870,
-                        32'sd1782691,   32'sd1787524,   32'sd1792371,
-                        32'sd1797230,   32'sd1802103,   32'sd1806989,
-                        32'sd1811888,   32'sd1816801,   32'sd1821727,
-                        32'sd1826666,   32'sd1831618,   32'sd1836584,
-                        32'sd1841564,   32'sd1846557,   32'sd1851563,
-                        32'sd1856583,   32'sd1861617,   32'sd1866665,
-                        32'sd1871726,   32'sd1876800,   32'sd1881889,
-                        32'sd1886991,   32'sd1892107,   32'sd1897237,
-                        32'sd1902381,   32'sd1907539,   32'sd1912711,
-                        32'sd1917897,   32'sd1923097,   32'sd1928311,
-                        32'sd1933539,   32'sd1938781,   32'sd1944038,
-                        32'sd1949309,   32'sd1954594,   32'sd1959893,
-                        32'sd1965207,   32'sd1970535,   32'sd1975878,
-                        32'sd1981235,   32'sd1986607,   32'sd1991993,
-                        32'sd1997394,   32'sd2002809,   32'sd2008240,
-                        32'sd2013685,   32'sd2019144,   32'sd2024619,
-                        32'sd2030108,   32'sd2035612,   32'sd2041131,
-                        32'sd2046665,   32'sd2052214,   32'sd2057778,
-                        32'sd2063358,   32'sd2068952,   32'sd2074562,
-                        32'sd2080186,   32'sd2085826,   32'sd2091481,
-                        32'sd2097152};
-
-  // index begin
-  wire signed [31:0] vecArray_2 [0:257-1];
-  genvar i_8;
-  generate
-  for (i_8=0; i_8 < 257; i_8=i_8+1) begin : mk_array_2
-    assign vecArray_2[(257-1)-i_8] = c$vecFlat_2[i_8*32+:32];
-  end
-  endgenerate
-  assign c$lo_app_arg_0 = vecArray_2[($unsigned({{(64-9) {1'b0}},i_0}))];
-  // index end
-
-  assign x_8 = ($signed({{(64-32) {result_5[32-1]}},result_5})) - c$a_app_arg;
-
-  assign c$case_alt_8 = (x_8 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_8[64-1],x_8[0+:(32-1)]}));
-
-  assign result_18 = (x_8 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_8;
-
-  assign c$s_2 = $signed(st[575:544]);
-
-  assign x_9 = ($signed({{(64-32) {c$s_2[32-1]}},c$s_2})) - c$a_app_arg;
-
-  assign c$case_alt_9 = (x_9 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_9[64-1],x_9[0+:(32-1)]}));
-
-  assign result_19 = (x_9 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_9;
-
-  assign c$a_app_arg = $signed({{(64-32) {\c$mx'_case_alt [32-1]}},\c$mx'_case_alt });
-
-  assign \c$mx'_case_alt  = ($signed(st[575:544]) <= result_5) ? result_5 : $signed(st[575:544]);
+  assign c$app_arg_3 = (c$bindCsr_21 == c$bindCsr_0) ? 5'd11 : 5'd10;
 
 
 endmodule

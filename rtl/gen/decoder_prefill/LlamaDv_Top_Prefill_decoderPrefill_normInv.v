@@ -14,39 +14,39 @@ module LlamaDv_Top_Prefill_decoderPrefill_normInv
   wire signed [63:0] x;
   wire signed [31:0] c$case_alt;
   wire signed [31:0] result_0;
-  // src/LlamaDv/Decoder.hs:196:1-7
+  // src/LlamaDv/Decoder.hs:207:1-7
   wire signed [63:0] x_0;
   wire signed [63:0] result_1;
   wire signed [31:0] c$app_arg;
-  // src/LlamaDv/Numerics.hs:192:1-11
-  wire signed [63:0] wild1;
-  // src/LlamaDv/Numerics.hs:192:1-11
-  wire signed [63:0] c$wild1_app_arg;
+  // src/LlamaDv/Numerics.hs:212:1-11
+  wire signed [63:0] wild2;
+  // src/LlamaDv/Numerics.hs:212:1-11
+  wire signed [63:0] c$wild2_app_arg;
   // src/LlamaDv/Numerics.hs:44:1-5
   wire signed [15:0] s;
   wire [5:0] c$case_alt_0;
   wire [5:0] result_2;
   wire signed [63:0] result_3;
-  // src/LlamaDv/Numerics.hs:192:1-11
-  wire signed [63:0] wild1_0;
-  // src/LlamaDv/Numerics.hs:192:1-11
-  wire signed [63:0] c$wild1_app_arg_0;
-  // src/LlamaDv/Numerics.hs:192:1-11
+  // src/LlamaDv/Numerics.hs:212:1-11
+  wire signed [63:0] wild2_0;
+  // src/LlamaDv/Numerics.hs:212:1-11
+  wire signed [63:0] c$wild2_app_arg_0;
+  // src/LlamaDv/Numerics.hs:212:1-11
   wire signed [63:0] c$mr_app_arg;
   wire [5:0] c$case_alt_1;
   wire [5:0] result_4;
   wire signed [15:0] c$shAmtOut_app_arg;
   wire  c$shAmtOut_case_scrut;
-  // src/LlamaDv/Numerics.hs:192:1-11
+  // src/LlamaDv/Numerics.hs:212:1-11
   wire signed [15:0] sh;
-  // src/LlamaDv/Numerics.hs:192:1-11
+  // src/LlamaDv/Numerics.hs:212:1-11
   wire signed [15:0] o;
-  // src/LlamaDv/Numerics.hs:192:1-11
+  // src/LlamaDv/Numerics.hs:212:1-11
   wire signed [15:0] bigE;
   wire [191:0] c$app_arg_0;
   wire [31:0] c$app_arg_1;
   wire [5:0] result_5;
-  // src/LlamaDv/Numerics.hs:192:1-11
+  // src/LlamaDv/Numerics.hs:212:1-11
   wire [31:0] c$bigE_app_arg;
   wire [63:0] c$bv;
   wire [5:0] c$i_71;
@@ -70,7 +70,7 @@ module LlamaDv_Top_Prefill_decoderPrefill_normInv
                    $signed({{(64-32) {c$app_arg[32-1]}},c$app_arg}),
                    sh};
 
-  assign c$bv = (($unsigned(((($signed({{(64-16) {o[16-1]}},o})) <<< 64'sd5) | ((result_3 >>> wild1) & 64'sd31)))));
+  assign c$bv = (($unsigned(((($signed({{(64-16) {o[16-1]}},o})) <<< 64'sd5) | ((result_3 >>> wild2) & 64'sd31)))));
 
   assign c$i_71 = ((c$bv[0+:6]));
 
@@ -108,9 +108,9 @@ module LlamaDv_Top_Prefill_decoderPrefill_normInv
   assign c$app_arg = vecArray[($unsigned({{(64-6) {1'b0}},c$i_71}))];
   // index end
 
-  assign wild1 = $signed(c$wild1_app_arg);
+  assign wild2 = $signed(c$wild2_app_arg);
 
-  assign c$wild1_app_arg = $unsigned({{(64-6) {1'b0}},result_2});
+  assign c$wild2_app_arg = $unsigned({{(64-6) {1'b0}},result_2});
 
   assign s = 16'sd15 + o;
 
@@ -120,11 +120,11 @@ module LlamaDv_Top_Prefill_decoderPrefill_normInv
 
   assign result_2 = (s <= 16'sd0) ? 6'd0 : c$case_alt_0;
 
-  assign result_3 = c$shAmtOut_case_scrut ? (c$mr_app_arg >>> wild1_0) : (c$mr_app_arg <<< wild1_0);
+  assign result_3 = c$shAmtOut_case_scrut ? (c$mr_app_arg >>> wild2_0) : (c$mr_app_arg <<< wild2_0);
 
-  assign wild1_0 = $signed(c$wild1_app_arg_0);
+  assign wild2_0 = $signed(c$wild2_app_arg_0);
 
-  assign c$wild1_app_arg_0 = $unsigned({{(64-6) {1'b0}},result_4});
+  assign c$wild2_app_arg_0 = $unsigned({{(64-6) {1'b0}},result_4});
 
   assign c$mr_app_arg = $signed({{(64-32) {result_0[32-1]}},result_0});
 

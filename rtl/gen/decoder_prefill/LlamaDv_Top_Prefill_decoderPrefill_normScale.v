@@ -11,7 +11,7 @@ module LlamaDv_Top_Prefill_decoderPrefill_normScale
       // Outputs
     , output wire signed [31:0] result
     );
-  // src/LlamaDv/Numerics.hs:181:1-4
+  // src/LlamaDv/Numerics.hs:201:1-4
   wire signed [63:0] a;
   wire signed [31:0] c$case_alt;
   wire signed [31:0] result_0;

@@ -11,24 +11,24 @@ module LlamaDv_Top_Prefill_decoderPrefill_recipNext
     , output reg [110:0] c$case_alt
     );
   wire [73:0] result;
-  // src/LlamaDv/Numerics.hs:158:1-8
+  // src/LlamaDv/Numerics.hs:178:1-8
   wire [32:0] dw;
   wire [41:0] c$app_arg;
   wire [32:0] c$recipBit_$jOut_app_arg;
   wire [32:0] c$recipBit_$jOut_app_arg_0;
-  // src/LlamaDv/Numerics.hs:158:1-8
+  // src/LlamaDv/Numerics.hs:178:1-8
   wire [31:0] a;
-  // src/LlamaDv/Numerics.hs:158:1-8
+  // src/LlamaDv/Numerics.hs:178:1-8
   wire [41:0] q;
   wire [73:0] result_0;
-  // src/LlamaDv/Numerics.hs:158:1-8
+  // src/LlamaDv/Numerics.hs:178:1-8
   wire [32:0] dw_0;
   wire [41:0] c$app_arg_0;
   wire [32:0] c$recipBit_$jOut_app_arg_1;
   wire [32:0] c$recipBit_$jOut_app_arg_2;
-  // src/LlamaDv/Numerics.hs:158:1-8
+  // src/LlamaDv/Numerics.hs:178:1-8
   wire [31:0] a_0;
-  // src/LlamaDv/Numerics.hs:158:1-8
+  // src/LlamaDv/Numerics.hs:178:1-8
   wire [41:0] q_0;
   wire [32:0] c$bv;
   wire [31:0] c$bv_0;

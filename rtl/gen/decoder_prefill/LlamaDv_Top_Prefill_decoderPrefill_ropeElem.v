@@ -12,7 +12,7 @@ module LlamaDv_Top_Prefill_decoderPrefill_ropeElem
       // Outputs
     , output wire signed [31:0] result
     );
-  // src/LlamaDv/Decoder.hs:151:1-8
+  // src/LlamaDv/Decoder.hs:162:1-8
   wire [7:0] j;
   wire [63:0] result_0;
   wire signed [31:0] c$case_alt;
@@ -25,21 +25,21 @@ module LlamaDv_Top_Prefill_decoderPrefill_ropeElem
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_0;
   wire signed [63:0] result_4;
-  // src/LlamaDv/Decoder.hs:151:1-8
+  // src/LlamaDv/Decoder.hs:162:1-8
   wire signed [63:0] sn;
-  // src/LlamaDv/Decoder.hs:151:1-8
+  // src/LlamaDv/Decoder.hs:162:1-8
   wire signed [63:0] w1;
-  // src/LlamaDv/Decoder.hs:151:1-8
+  // src/LlamaDv/Decoder.hs:162:1-8
   wire signed [63:0] cs;
-  // src/LlamaDv/Decoder.hs:151:1-8
+  // src/LlamaDv/Decoder.hs:162:1-8
   wire signed [63:0] w0;
-  // src/LlamaDv/Decoder.hs:151:1-8
+  // src/LlamaDv/Decoder.hs:162:1-8
   wire signed [31:0] c$sn_app_arg;
-  // src/LlamaDv/Decoder.hs:151:1-8
+  // src/LlamaDv/Decoder.hs:162:1-8
   wire signed [31:0] c$cs_app_arg;
-  // src/LlamaDv/Decoder.hs:151:1-8
+  // src/LlamaDv/Decoder.hs:162:1-8
   wire signed [63:0] c$cs_app_arg_0;
-  // src/LlamaDv/Decoder.hs:151:1-8
+  // src/LlamaDv/Decoder.hs:162:1-8
   wire [7:0] a;
   wire [63:0] c$tupIn;
   wire  c$tupIn_case_scrut;

@@ -22,33 +22,33 @@ module LlamaDv_Top_Prefill_decoderPrefill_siluDen
   wire signed [63:0] c$sat32Out_case_alt;
   wire signed [63:0] c$sat32Out_app_arg;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg;
+  wire signed [63:0] c$wild2_app_arg;
   wire signed [63:0] c$sat32Out_app_arg_0;
   wire [5:0] c$case_alt_0;
   wire [5:0] result_2;
   reg signed [63:0] result_3;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1;
+  wire signed [63:0] wild2;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_0;
+  wire signed [63:0] c$wild2_app_arg_0;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_0;
+  wire signed [63:0] wild2_0;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_1;
+  wire signed [63:0] c$wild2_app_arg_1;
   wire signed [63:0] c$sat32Out_app_arg_1;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_1;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  wire signed [63:0] wild2_1;
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] f;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire [8:0] i;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] lo;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_2;
   wire signed [63:0] result_4;
   wire signed [31:0] c$app_arg;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [31:0] c$lo_app_arg;
   wire signed [31:0] c$app_arg_0;
   // src/LlamaDv/Numerics.hs:31:1-5
@@ -86,9 +86,9 @@ module LlamaDv_Top_Prefill_decoderPrefill_siluDen
 
   assign c$i_9 = ((c$bv[0+:5]));
 
-  assign c$wild1_app_arg = $unsigned({{(64-5) {1'b0}},c$i_9});
+  assign c$wild2_app_arg = $unsigned({{(64-5) {1'b0}},c$i_9});
 
-  assign c$sat32Out_app_arg_0 = (s <= -16'sd31) ? 64'sd31 : wild1_1;
+  assign c$sat32Out_app_arg_0 = (s <= -16'sd31) ? 64'sd31 : wild2_1;
 
   assign c$bv_0 = (($unsigned(s)));
 
@@ -99,23 +99,23 @@ module LlamaDv_Top_Prefill_decoderPrefill_siluDen
   always @(*) begin
     case(result_2)
       6'd0 : result_3 = x_1;
-      default : result_3 = (x_1 + (64'sd1 <<< wild1_0)) >>> wild1;
+      default : result_3 = (x_1 + (64'sd1 <<< wild2_0)) >>> wild2;
     endcase
   end
 
-  assign wild1 = $signed(c$wild1_app_arg_0);
+  assign wild2 = $signed(c$wild2_app_arg_0);
 
-  assign c$wild1_app_arg_0 = $unsigned({{(64-6) {1'b0}},result_2});
+  assign c$wild2_app_arg_0 = $unsigned({{(64-6) {1'b0}},result_2});
 
-  assign wild1_0 = $signed(c$wild1_app_arg_1);
+  assign wild2_0 = $signed(c$wild2_app_arg_1);
 
   assign c$i_17 = (result_2 - 6'd1);
 
-  assign c$wild1_app_arg_1 = $unsigned({{(64-6) {1'b0}},c$i_17});
+  assign c$wild2_app_arg_1 = $unsigned({{(64-6) {1'b0}},c$i_17});
 
   assign c$sat32Out_app_arg_1 = (s > 16'sd0) ? result_3 : (c$sat32Out_app_arg <<< c$sat32Out_app_arg_0);
 
-  assign wild1_1 = $signed(c$wild1_app_arg);
+  assign wild2_1 = $signed(c$wild2_app_arg);
 
   assign f = result_0 & 64'sd1048575;
 

@@ -19,23 +19,23 @@ module LlamaDv_Top_Decoder_decoderSmall_macStep
   wire [5:0] result_1;
   reg signed [63:0] result_2;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1;
+  wire signed [63:0] wild2;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg;
+  wire signed [63:0] c$wild2_app_arg;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_0;
+  wire signed [63:0] wild2_0;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_0;
-  // src/LlamaDv/Numerics.hs:99:1-9
-  wire signed [63:0] wild1_1;
-  // src/LlamaDv/Numerics.hs:99:1-9
-  wire signed [63:0] c$wild1_app_arg_1;
+  wire signed [63:0] c$wild2_app_arg_0;
+  // src/LlamaDv/Numerics.hs:119:1-9
+  wire signed [63:0] wild2_1;
+  // src/LlamaDv/Numerics.hs:119:1-9
+  wire signed [63:0] c$wild2_app_arg_1;
   // src/LlamaDv/Numerics.hs:44:1-5
   wire signed [15:0] s;
   wire [5:0] c$case_alt_1;
   wire [5:0] result_3;
   wire signed [63:0] c$sat8Out_app_arg_0;
-  // src/LlamaDv/Numerics.hs:99:1-9
+  // src/LlamaDv/Numerics.hs:119:1-9
   wire signed [15:0] sh;
   wire [15:0] c$bv;
   wire [5:0] c$i_10;
@@ -46,7 +46,7 @@ module LlamaDv_Top_Decoder_decoderSmall_macStep
 
   assign result_0 = (c$sat8Out_app_arg > 64'sd127) ? 8'sd127 : c$case_alt;
 
-  assign c$sat8Out_app_arg = (sh >= 16'sd0) ? result_2 : (c$sat8Out_app_arg_0 <<< wild1_1);
+  assign c$sat8Out_app_arg = (sh >= 16'sd0) ? result_2 : (c$sat8Out_app_arg_0 <<< wild2_1);
 
   assign c$bv = (($unsigned(sh)));
 
@@ -57,23 +57,23 @@ module LlamaDv_Top_Decoder_decoderSmall_macStep
   always @(*) begin
     case(result_1)
       6'd0 : result_2 = c$sat8Out_app_arg_0;
-      default : result_2 = (c$sat8Out_app_arg_0 + (64'sd1 <<< wild1_0)) >>> wild1;
+      default : result_2 = (c$sat8Out_app_arg_0 + (64'sd1 <<< wild2_0)) >>> wild2;
     endcase
   end
 
-  assign wild1 = $signed(c$wild1_app_arg);
+  assign wild2 = $signed(c$wild2_app_arg);
 
-  assign c$wild1_app_arg = $unsigned({{(64-6) {1'b0}},result_1});
+  assign c$wild2_app_arg = $unsigned({{(64-6) {1'b0}},result_1});
 
-  assign wild1_0 = $signed(c$wild1_app_arg_0);
+  assign wild2_0 = $signed(c$wild2_app_arg_0);
 
   assign c$i_10 = (result_1 - 6'd1);
 
-  assign c$wild1_app_arg_0 = $unsigned({{(64-6) {1'b0}},c$i_10});
+  assign c$wild2_app_arg_0 = $unsigned({{(64-6) {1'b0}},c$i_10});
 
-  assign wild1_1 = $signed(c$wild1_app_arg_1);
+  assign wild2_1 = $signed(c$wild2_app_arg_1);
 
-  assign c$wild1_app_arg_1 = $unsigned({{(64-6) {1'b0}},result_3});
+  assign c$wild2_app_arg_1 = $unsigned({{(64-6) {1'b0}},result_3});
 
   assign s = -sh;
 

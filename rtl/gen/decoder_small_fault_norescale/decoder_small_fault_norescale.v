@@ -50,188 +50,183 @@ module decoder_small_fault_norescale
   wire [520:0] result_1;
   reg [31:0] result_2;
   reg  c$case_alt_0;
-  // src/LlamaDv/Decoder.hs:(562,1)-(572,34)
+  // src/LlamaDv/Decoder.hs:(759,1)-(769,34)
   reg [31:0] c$cycNext_case_alt;
-  // src/LlamaDv/Decoder.hs:(562,1)-(572,34)
+  // src/LlamaDv/Decoder.hs:(759,1)-(769,34)
   reg [31:0] n;
-  // src/LlamaDv/Decoder.hs:(562,1)-(572,34)
+  // src/LlamaDv/Decoder.hs:(759,1)-(769,34)
   reg [31:0] c$cycNext_case_alt_0;
-  // src/LlamaDv/Decoder.hs:(562,1)-(572,34)
+  // src/LlamaDv/Decoder.hs:(759,1)-(769,34)
   wire [31:0] c$cycNext_case_alt_1;
   reg  c$case_alt_1;
   reg  c$case_alt_2;
-  // src/LlamaDv/Decoder.hs:(562,1)-(572,34)
+  // src/LlamaDv/Decoder.hs:(759,1)-(769,34)
   wire [2047:0] c$logits_case_alt;
-  // src/LlamaDv/Decoder.hs:(562,1)-(572,34)
+  // src/LlamaDv/Decoder.hs:(759,1)-(769,34)
   reg [2047:0] logits;
-  // src/LlamaDv/Decoder.hs:(562,1)-(572,34)
+  // src/LlamaDv/Decoder.hs:(759,1)-(769,34)
   reg [2047:0] c$logits_case_alt_0;
-  // src/LlamaDv/Decoder.hs:468:1-10
+  // src/LlamaDv/Decoder.hs:657:1-10
   wire signed [31:0] l;
-  // src/LlamaDv/Decoder.hs:(562,1)-(572,34)
+  // src/LlamaDv/Decoder.hs:(759,1)-(769,34)
   wire signed [63:0] c$logits_case_scrut;
-  // src/LlamaDv/Decoder.hs:(562,1)-(572,34)
-  wire [1289:0] nxt;
-  reg [1765:0] result_3;
-  wire [1765:0] c$case_alt_3;
-  wire [1765:0] c$case_alt_4;
-  reg [1289:0] c$app_arg_2;
-  wire [1765:0] c$case_alt_5;
+  // src/LlamaDv/Decoder.hs:(759,1)-(769,34)
+  wire [4127:0] nxt;
+  reg [4603:0] result_3;
+  wire [4603:0] c$case_alt_3;
+  wire [4603:0] c$case_alt_4;
+  reg [4127:0] c$app_arg_2;
+  wire [4603:0] c$case_alt_5;
   wire signed [31:0] c$app_arg_3;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_1;
   wire signed [31:0] c$case_alt_6;
   wire signed [31:0] result_4;
-  wire [1289:0] c$app_arg_4;
-  reg [1289:0] c$case_alt_7;
-  wire [1289:0] c$case_alt_8;
-  reg [1289:0] c$app_arg_5;
-  reg [1289:0] c$case_alt_9;
-  reg [1289:0] c$case_alt_10;
+  wire [4127:0] c$app_arg_4;
+  reg [4127:0] c$case_alt_7;
+  wire [4127:0] c$case_alt_8;
+  reg [4127:0] c$app_arg_5;
+  reg [4127:0] c$case_alt_9;
+  reg [4127:0] c$case_alt_10;
   wire [110:0] c$app_arg_6;
-  wire [4:0] c$case_alt_11;
-  // src/LlamaDv/Decoder.hs:334:1-4
-  wire  grew;
-  // src/LlamaDv/Decoder.hs:334:1-4
-  wire [576:0] ds30;
-  wire [4:0] c$app_arg_7;
-  wire [1765:0] result_5;
-  reg signed [6:0] c$app_arg_8;
-  wire [1765:0] result_6;
-  reg [1765:0] c$case_alt_12;
-  wire [5:0] c$app_arg_9;
-  reg [1289:0] c$app_arg_10;
-  // src/LlamaDv/Decoder.hs:334:1-4
+  wire [4127:0] result_5;
+  wire [4603:0] result_6;
+  reg signed [6:0] c$app_arg_7;
+  wire [4603:0] result_7;
+  reg [4603:0] c$case_alt_11;
+  wire [5:0] c$app_arg_8;
+  reg [4127:0] c$app_arg_9;
+  // src/LlamaDv/Decoder.hs:525:1-4
   wire [127:0] \pm' ;
-  wire signed [7:0] c$case_alt_13;
-  wire signed [7:0] result_7;
+  wire signed [7:0] c$case_alt_12;
+  wire signed [7:0] result_8;
   wire signed [63:0] c$sat8Out_app_arg;
-  wire [5:0] c$case_alt_14;
-  wire [5:0] result_8;
-  reg signed [63:0] result_9;
+  wire [5:0] c$case_alt_13;
+  wire [5:0] result_9;
+  reg signed [63:0] result_10;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1;
+  wire signed [63:0] wild2;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg;
+  wire signed [63:0] c$wild2_app_arg;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_0;
+  wire signed [63:0] wild2_0;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_0;
-  // src/LlamaDv/Numerics.hs:99:1-9
-  wire signed [63:0] wild1_1;
-  // src/LlamaDv/Numerics.hs:99:1-9
-  wire signed [63:0] c$wild1_app_arg_1;
+  wire signed [63:0] c$wild2_app_arg_0;
+  // src/LlamaDv/Numerics.hs:119:1-9
+  wire signed [63:0] wild2_1;
+  // src/LlamaDv/Numerics.hs:119:1-9
+  wire signed [63:0] c$wild2_app_arg_1;
   // src/LlamaDv/Numerics.hs:44:1-5
   wire signed [15:0] s;
-  wire [5:0] c$case_alt_15;
-  wire [5:0] result_10;
+  wire [5:0] c$case_alt_14;
+  wire [5:0] result_11;
   wire signed [63:0] c$sat8Out_app_arg_0;
-  // src/LlamaDv/Numerics.hs:99:1-9
+  // src/LlamaDv/Numerics.hs:119:1-9
   wire signed [15:0] sh;
-  wire [198:0] c$app_arg_11;
-  wire signed [31:0] c$app_arg_12;
-  // src/LlamaDv/Decoder.hs:334:1-4
+  wire [198:0] c$app_arg_10;
+  wire signed [31:0] c$app_arg_11;
+  // src/LlamaDv/Decoder.hs:525:1-4
   wire [6:0] e;
-  reg [6:0] c$app_arg_13;
-  reg [1289:0] result_11;
-  reg [1289:0] c$case_alt_16;
-  reg [1289:0] c$case_alt_17;
-  reg [1289:0] c$app_arg_14;
-  wire [198:0] c$app_arg_15;
-  reg [198:0] result_12;
+  reg [6:0] c$app_arg_12;
+  reg [4127:0] result_12;
+  reg [4127:0] c$case_alt_15;
+  reg [4127:0] c$case_alt_16;
+  reg [4127:0] c$app_arg_13;
+  wire [198:0] c$app_arg_14;
+  reg [198:0] result_13;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [15:0] s_0;
-  wire signed [31:0] c$case_alt_18;
-  wire signed [31:0] result_13;
+  wire signed [31:0] c$case_alt_17;
+  wire signed [31:0] result_14;
   wire signed [63:0] c$sat32Out_case_alt;
   wire signed [63:0] c$sat32Out_app_arg;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_2;
+  wire signed [63:0] c$wild2_app_arg_2;
   wire signed [63:0] c$sat32Out_app_arg_0;
-  wire [5:0] c$case_alt_19;
-  wire [5:0] result_14;
-  reg signed [63:0] result_15;
+  wire [5:0] c$case_alt_18;
+  wire [5:0] result_15;
+  reg signed [63:0] result_16;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_2;
+  wire signed [63:0] wild2_2;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_3;
+  wire signed [63:0] c$wild2_app_arg_3;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_3;
+  wire signed [63:0] wild2_3;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_4;
+  wire signed [63:0] c$wild2_app_arg_4;
   wire signed [63:0] c$sat32Out_app_arg_1;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_4;
-  wire [1289:0] c$app_arg_16;
-  // src/LlamaDv/Decoder.hs:334:1-4
+  wire signed [63:0] wild2_4;
+  wire [4127:0] c$app_arg_15;
+  // src/LlamaDv/Decoder.hs:525:1-4
   wire  c$lastCol_case_alt;
-  wire [6:0] c$app_arg_17;
-  reg [1289:0] c$app_arg_18;
-  wire [31:0] result_16;
-  reg [1289:0] result_17;
+  wire [6:0] c$app_arg_16;
+  reg [4127:0] c$app_arg_17;
+  wire [31:0] result_17;
+  reg [4127:0] result_18;
+  wire signed [63:0] c$app_arg_18;
   wire signed [63:0] c$app_arg_19;
-  wire signed [63:0] c$app_arg_20;
-  // src/LlamaDv/Decoder.hs:334:1-4
+  // src/LlamaDv/Decoder.hs:525:1-4
   wire signed [63:0] y0;
-  // src/LlamaDv/Decoder.hs:334:1-4
+  // src/LlamaDv/Decoder.hs:525:1-4
   wire signed [15:0] sh_0;
-  // src/LlamaDv/Decoder.hs:334:1-4
-  wire [143:0] ds30_0;
-  wire signed [31:0] c$app_arg_21;
+  // src/LlamaDv/Decoder.hs:525:1-4
+  wire [143:0] ds38;
+  wire signed [31:0] c$app_arg_20;
+  wire signed [63:0] c$app_arg_21;
   wire signed [63:0] c$app_arg_22;
-  wire signed [63:0] c$app_arg_23;
-  reg [1289:0] result_18;
-  reg [1289:0] c$app_arg_24;
-  wire [1289:0] result_19;
-  reg [1289:0] c$step_$jOut;
-  wire [1289:0] c$step_$jOut_app_arg;
+  reg [4127:0] result_19;
+  reg [4127:0] c$app_arg_23;
+  wire [4127:0] result_20;
+  reg [4127:0] c$step_$jOut;
+  wire [4127:0] c$step_$jOut_app_arg;
   wire [5:0] c$step_$jOut_app_arg_0;
-  // src/LlamaDv/Decoder.hs:334:1-4
-  wire [7:0] step10;
+  // src/LlamaDv/Decoder.hs:525:1-4
+  wire [7:0] step14;
   wire signed [63:0] c$sumSquareOut;
   reg [15:0] c$matrixShapeOut;
   reg [2:0] c$matrixShapeOut_app_arg;
-  // src/LlamaDv/Decoder.hs:334:1-4
+  // src/LlamaDv/Decoder.hs:525:1-4
   wire [2:0] k;
-  // src/LlamaDv/Decoder.hs:334:1-4
+  // src/LlamaDv/Decoder.hs:525:1-4
   reg [2:0] k_0;
   wire [110:0] c$recipStartLargeOut;
   wire signed [31:0] c$siluDenOut;
-  // src/LlamaDv/Numerics.hs:93:1-8
+  // src/LlamaDv/Numerics.hs:113:1-8
   wire signed [15:0] y;
-  wire signed [6:0] result_20;
-  wire signed [6:0] c$case_alt_20;
-  wire [191:0] c$app_arg_25;
-  wire [31:0] c$app_arg_26;
-  wire [5:0] result_21;
+  wire signed [6:0] result_21;
+  wire signed [6:0] c$case_alt_19;
+  wire [191:0] c$app_arg_24;
+  wire [31:0] c$app_arg_25;
+  wire [5:0] result_22;
   reg [31:0] c$quantExpOut_app_arg;
-  reg [31:0] result_22;
-  // src/LlamaDv/Decoder.hs:334:1-4
+  reg [31:0] result_23;
+  // src/LlamaDv/Decoder.hs:525:1-4
   wire [31:0] c$mx_case_alt;
-  // src/LlamaDv/Decoder.hs:334:1-4
+  // src/LlamaDv/Decoder.hs:525:1-4
   wire [31:0] c$mx_case_alt_0;
   wire [31:0] c$absUOut;
   reg signed [31:0] c$absUOut_app_arg;
-  // src/LlamaDv/Decoder.hs:334:1-4
+  // src/LlamaDv/Decoder.hs:525:1-4
   wire signed [31:0] o;
-  // src/LlamaDv/Decoder.hs:334:1-4
+  // src/LlamaDv/Decoder.hs:525:1-4
   wire signed [31:0] o_0;
   reg signed [31:0] c$absUOut_case_alt;
-  // src/LlamaDv/Decoder.hs:334:1-4
+  // src/LlamaDv/Decoder.hs:525:1-4
   wire signed [31:0] o_1;
-  reg [1291:0] c$tupIn;
+  reg [4129:0] c$tupIn;
   wire [110:0] c$recipNextOut;
-  wire [269:0] result_23;
-  // src/LlamaDv/Decoder.hs:(562,1)-(572,34)
+  wire [269:0] result_24;
+  // src/LlamaDv/Decoder.hs:(759,1)-(769,34)
   wire [276:0] kvWr_0;
-  // src/LlamaDv/Decoder.hs:269:1-6
+  // src/LlamaDv/Decoder.hs:460:1-6
   wire [1:0] kvh;
-  wire [5:0] result_24;
   wire [5:0] result_25;
-  wire signed [6:0] result_26;
-  // src/LlamaDv/Decoder.hs:(532,1)-(535,56)
+  wire [5:0] result_26;
+  wire signed [6:0] result_27;
+  // src/LlamaDv/Decoder.hs:(729,1)-(732,56)
   wire [104:0] xs;
-  // src/LlamaDv/Decoder.hs:(532,1)-(535,56)
+  // src/LlamaDv/Decoder.hs:(729,1)-(732,56)
   reg [3:0] c$i1_case_alt;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2;
@@ -239,428 +234,444 @@ module decoder_small_fault_norescale
   wire  en;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a;
-  reg [6:0] c$case_alt_21;
+  reg [6:0] c$case_alt_20;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_0;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_0;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_0;
-  reg [6:0] c$case_alt_22;
+  reg [6:0] c$case_alt_21;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_1;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_1;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_1;
-  reg [6:0] c$case_alt_23;
+  reg [6:0] c$case_alt_22;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_2;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_2;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_2;
-  reg [6:0] c$case_alt_24;
+  reg [6:0] c$case_alt_23;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_3;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_3;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_3;
-  reg [6:0] c$case_alt_25;
+  reg [6:0] c$case_alt_24;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_4;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_4;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_4;
-  reg [6:0] c$case_alt_26;
+  reg [6:0] c$case_alt_25;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_5;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_5;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_5;
-  reg [6:0] c$case_alt_27;
+  reg [6:0] c$case_alt_26;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_6;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_6;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_6;
-  reg [6:0] c$case_alt_28;
+  reg [6:0] c$case_alt_27;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_7;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_7;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_7;
-  reg [6:0] c$case_alt_29;
+  reg [6:0] c$case_alt_28;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_8;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_8;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_8;
-  reg [6:0] c$case_alt_30;
+  reg [6:0] c$case_alt_29;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_9;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_9;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_9;
-  reg [6:0] c$case_alt_31;
+  reg [6:0] c$case_alt_30;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_10;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_10;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_10;
-  reg [6:0] c$case_alt_32;
+  reg [6:0] c$case_alt_31;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_11;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_11;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_11;
-  reg [6:0] c$case_alt_33;
+  reg [6:0] c$case_alt_32;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_12;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_12;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_12;
-  reg [6:0] c$case_alt_34;
+  reg [6:0] c$case_alt_33;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_13;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_13;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_13;
-  reg [6:0] c$case_alt_35;
-  // src/LlamaDv/Decoder.hs:(532,1)-(535,56)
+  reg [6:0] c$case_alt_34;
+  // src/LlamaDv/Decoder.hs:(729,1)-(732,56)
   reg [3:0] c$xs_app_arg_case_alt;
-  // src/LlamaDv/Decoder.hs:(532,1)-(535,56)
+  // src/LlamaDv/Decoder.hs:(729,1)-(732,56)
   reg  c$xs_app_arg_case_alt_0;
-  // src/LlamaDv/Decoder.hs:(532,1)-(535,56)
+  // src/LlamaDv/Decoder.hs:(729,1)-(732,56)
   wire signed [63:0] c$xs_app_arg_case_scrut;
-  wire signed [31:0] result_27;
-  // src/LlamaDv/Decoder.hs:(562,1)-(572,34)
+  wire signed [31:0] result_28;
+  // src/LlamaDv/Decoder.hs:(759,1)-(769,34)
   wire [159:0] xs_0;
+  reg [31:0] c$case_alt_35;
   reg [31:0] c$case_alt_36;
   reg [31:0] c$case_alt_37;
   reg [31:0] c$case_alt_38;
-  reg [31:0] c$case_alt_39;
-  // src/LlamaDv/Decoder.hs:(562,1)-(572,34)
+  // src/LlamaDv/Decoder.hs:(759,1)-(769,34)
   reg  c$xs_app_arg_case_alt_1;
-  reg [31:0] c$case_alt_40;
-  // src/LlamaDv/Decoder.hs:(562,1)-(572,34)
+  reg [31:0] c$case_alt_39;
+  // src/LlamaDv/Decoder.hs:(759,1)-(769,34)
   reg [2:0] i1;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [15:0] s_1;
-  wire signed [31:0] c$case_alt_41;
-  wire signed [31:0] result_28;
+  wire signed [31:0] c$case_alt_40;
+  wire signed [31:0] result_29;
   wire signed [63:0] c$sat32Out_case_alt_0;
   wire signed [63:0] c$sat32Out_app_arg_2;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_5;
+  wire signed [63:0] c$wild2_app_arg_5;
   wire signed [63:0] c$sat32Out_app_arg_3;
-  wire [5:0] c$case_alt_42;
-  wire [5:0] result_29;
-  reg signed [63:0] result_30;
+  wire [5:0] c$case_alt_41;
+  wire [5:0] result_30;
+  reg signed [63:0] result_31;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_5;
+  wire signed [63:0] wild2_5;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_6;
+  wire signed [63:0] c$wild2_app_arg_6;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_6;
+  wire signed [63:0] wild2_6;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_7;
+  wire signed [63:0] c$wild2_app_arg_7;
   wire signed [63:0] c$sat32Out_app_arg_4;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_7;
-  // src/LlamaDv/Decoder.hs:463:1-9
+  wire signed [63:0] wild2_7;
+  // src/LlamaDv/Decoder.hs:652:1-9
   wire signed [6:0] e_0;
-  // src/LlamaDv/Decoder.hs:(562,1)-(572,34)
+  // src/LlamaDv/Decoder.hs:(759,1)-(769,34)
   wire signed [7:0] c$ds1_case_alt;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_14;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_14;
-  reg [6:0] c$case_alt_43;
-  wire [511:0] result_31;
-  // src/LlamaDv/Decoder.hs:463:1-9
+  reg [6:0] c$case_alt_42;
+  wire [511:0] result_32;
+  // src/LlamaDv/Decoder.hs:652:1-9
   wire [511:0] c$ds_app_arg;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_15;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_15;
-  reg [511:0] c$case_alt_44;
+  reg [511:0] c$case_alt_43;
   // src/LlamaDv/Memories.hs:52:1-53
   wire [7:0] rd;
   // src/LlamaDv/Memories.hs:52:1-53
   reg  c$rd_case_alt;
   // src/LlamaDv/Memories.hs:52:1-53
   wire signed [63:0] c$rd_case_scrut;
-  // src/LlamaDv/Decoder.hs:509:1-126
+  // src/LlamaDv/Decoder.hs:706:1-126
   wire  c$ds1_app_arg;
-  reg signed [31:0] result_32;
-  // src/LlamaDv/Decoder.hs:509:1-126
-  wire  c$ds2_app_arg;
   reg signed [31:0] result_33;
-  // src/LlamaDv/Decoder.hs:509:1-126
-  wire  c$ds3_app_arg;
+  // src/LlamaDv/Decoder.hs:706:1-126
+  wire  c$ds2_app_arg;
   reg signed [31:0] result_34;
-  // src/LlamaDv/Decoder.hs:509:1-126
-  wire  c$ds4_app_arg;
+  // src/LlamaDv/Decoder.hs:706:1-126
+  wire  c$ds3_app_arg;
   reg signed [31:0] result_35;
-  // src/LlamaDv/Decoder.hs:509:1-126
-  wire  c$ds5_app_arg;
+  // src/LlamaDv/Decoder.hs:706:1-126
+  wire  c$ds4_app_arg;
   reg signed [31:0] result_36;
-  wire [159:0] result_37;
-  // src/LlamaDv/Decoder.hs:509:1-126
-  wire [39:0] x4;
-  // src/LlamaDv/Decoder.hs:509:1-126
-  wire [39:0] x4_0;
-  // src/LlamaDv/Decoder.hs:509:1-126
-  wire [39:0] x4_1;
-  // src/LlamaDv/Decoder.hs:509:1-126
-  wire [39:0] x4_2;
-  // src/LlamaDv/Decoder.hs:509:1-126
+  // src/LlamaDv/Decoder.hs:706:1-126
+  wire  c$ds5_app_arg;
+  reg signed [31:0] result_37;
+  wire [159:0] result_38;
+  // src/LlamaDv/Decoder.hs:706:1-126
+  wire [39:0] wild1;
+  // src/LlamaDv/Decoder.hs:706:1-126
+  wire [39:0] wild1_0;
+  // src/LlamaDv/Decoder.hs:706:1-126
+  wire [39:0] wild1_1;
+  // src/LlamaDv/Decoder.hs:706:1-126
+  wire [39:0] wild1_2;
+  // src/LlamaDv/Decoder.hs:706:1-126
   wire [38:0] eta3;
-  // src/LlamaDv/Decoder.hs:509:1-126
+  // src/LlamaDv/Decoder.hs:706:1-126
   wire [37:0] a1;
-  // src/LlamaDv/Decoder.hs:509:1-126
+  // src/LlamaDv/Decoder.hs:706:1-126
   wire [38:0] a1_0;
-  // src/LlamaDv/Decoder.hs:509:1-126
+  // src/LlamaDv/Decoder.hs:706:1-126
   wire [38:0] a1_1;
-  // src/LlamaDv/Decoder.hs:509:1-126
+  // src/LlamaDv/Decoder.hs:706:1-126
   wire [38:0] a1_2;
-  // src/LlamaDv/Decoder.hs:509:1-126
+  // src/LlamaDv/Decoder.hs:706:1-126
   wire [38:0] a1_3;
-  wire [33:0] result_38;
-  reg [6:0] result_39;
+  wire [33:0] result_39;
+  reg [6:0] result_40;
+  reg [6:0] c$case_alt_44;
   reg [6:0] c$case_alt_45;
-  reg [6:0] c$case_alt_46;
+  wire [6:0] c$case_alt_46;
   wire [6:0] c$case_alt_47;
-  wire [6:0] c$case_alt_48;
-  wire [6:0] c$app_arg_27;
-  reg [6:0] c$case_alt_49;
+  wire [6:0] c$app_arg_26;
+  reg [6:0] c$case_alt_48;
   wire signed [63:0] c$case_scrut_0;
   wire [6:0] c$packIndexOut;
-  // src/LlamaDv/Decoder.hs:509:1-126
+  // src/LlamaDv/Decoder.hs:706:1-126
   wire [37:0] ds1_0;
-  // src/LlamaDv/Decoder.hs:509:1-126
+  // src/LlamaDv/Decoder.hs:706:1-126
   wire [38:0] ds;
-  // src/LlamaDv/Decoder.hs:509:1-126
+  // src/LlamaDv/Decoder.hs:706:1-126
   wire [38:0] ds_0;
-  // src/LlamaDv/Decoder.hs:509:1-126
+  // src/LlamaDv/Decoder.hs:706:1-126
   wire [38:0] ds_1;
-  // src/LlamaDv/Decoder.hs:509:1-126
+  // src/LlamaDv/Decoder.hs:706:1-126
   wire [38:0] ds_2;
-  // src/LlamaDv/Decoder.hs:(562,1)-(572,34)
+  // src/LlamaDv/Decoder.hs:(759,1)-(769,34)
   wire [47:0] macN;
-  wire [127:0] result_40;
-  wire signed [31:0] result_41;
-  wire [7:0] c$app_arg_28;
-  reg signed [31:0] c$case_alt_50;
-  wire [47:0] c$case_alt_51;
+  wire [127:0] result_41;
+  wire signed [31:0] result_42;
+  wire [7:0] c$app_arg_27;
+  reg signed [31:0] c$case_alt_49;
+  wire [47:0] c$case_alt_50;
   wire signed [63:0] c$case_scrut_1;
-  reg [47:0] c$case_alt_52;
-  // src/LlamaDv/Decoder.hs:(520,1)-(523,61)
+  reg [47:0] c$case_alt_51;
+  // src/LlamaDv/Decoder.hs:(717,1)-(720,61)
   reg [47:0] m;
-  wire [1023:0] result_42;
-  // src/LlamaDv/Decoder.hs:(532,1)-(535,56)
+  wire [1023:0] result_43;
+  // src/LlamaDv/Decoder.hs:(729,1)-(732,56)
   wire [15359:0] xs_1;
-  // src/LlamaDv/Decoder.hs:(532,1)-(535,56)
+  // src/LlamaDv/Decoder.hs:(729,1)-(732,56)
   reg [3:0] c$i1_case_alt_0;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_14;
-  wire [1023:0] result_43;
+  wire [1023:0] result_44;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_16;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_16;
-  reg [511:0] c$case_alt_53;
+  reg [511:0] c$case_alt_52;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_15;
-  wire [1023:0] result_44;
+  wire [1023:0] result_45;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_17;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_17;
-  reg [511:0] c$case_alt_54;
+  reg [511:0] c$case_alt_53;
   // src/LlamaDv/Memories.hs:39:1-78
   wire [7:0] eta1;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_18;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_18;
-  reg [1023:0] c$case_alt_55;
+  reg [1023:0] c$case_alt_54;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_16;
-  wire [1023:0] result_45;
+  wire [1023:0] result_46;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_19;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_19;
-  reg [511:0] c$case_alt_56;
+  reg [511:0] c$case_alt_55;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_17;
-  wire [1023:0] result_46;
+  wire [1023:0] result_47;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_20;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_20;
-  reg [511:0] c$case_alt_57;
+  reg [511:0] c$case_alt_56;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_18;
-  wire [1023:0] result_47;
+  wire [1023:0] result_48;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_21;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_21;
-  reg [511:0] c$case_alt_58;
+  reg [511:0] c$case_alt_57;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_19;
-  wire [1023:0] result_48;
+  wire [1023:0] result_49;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_22;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_22;
-  reg [511:0] c$case_alt_59;
+  reg [511:0] c$case_alt_58;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_20;
-  wire [1023:0] result_49;
+  wire [1023:0] result_50;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_23;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_23;
-  reg [511:0] c$case_alt_60;
+  reg [511:0] c$case_alt_59;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_21;
-  wire [1023:0] result_50;
+  wire [1023:0] result_51;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_24;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_24;
-  reg [511:0] c$case_alt_61;
+  reg [511:0] c$case_alt_60;
   // src/LlamaDv/Memories.hs:39:1-78
   wire [7:0] eta1_0;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_25;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_25;
-  reg [1023:0] c$case_alt_62;
+  reg [1023:0] c$case_alt_61;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_22;
-  wire [1023:0] result_51;
+  wire [1023:0] result_52;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_26;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_26;
-  reg [511:0] c$case_alt_63;
+  reg [511:0] c$case_alt_62;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_23;
-  wire [1023:0] result_52;
+  wire [1023:0] result_53;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_27;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_27;
-  reg [511:0] c$case_alt_64;
+  reg [511:0] c$case_alt_63;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_24;
-  wire [1023:0] result_53;
+  wire [1023:0] result_54;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_28;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_28;
-  reg [511:0] c$case_alt_65;
+  reg [511:0] c$case_alt_64;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_25;
-  wire [1023:0] result_54;
+  wire [1023:0] result_55;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_29;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_29;
-  reg [511:0] c$case_alt_66;
+  reg [511:0] c$case_alt_65;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_26;
-  wire [1023:0] result_55;
+  wire [1023:0] result_56;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_30;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_30;
-  reg [511:0] c$case_alt_67;
-  // src/LlamaDv/Decoder.hs:(532,1)-(535,56)
+  reg [511:0] c$case_alt_66;
+  // src/LlamaDv/Decoder.hs:(729,1)-(732,56)
   reg [3:0] c$xs_app_arg_case_alt_2;
-  // src/LlamaDv/Decoder.hs:(532,1)-(535,56)
+  // src/LlamaDv/Decoder.hs:(729,1)-(732,56)
   reg  c$xs_app_arg_case_alt_3;
-  // src/LlamaDv/Decoder.hs:(532,1)-(535,56)
+  // src/LlamaDv/Decoder.hs:(729,1)-(732,56)
   wire signed [63:0] c$xs_app_arg_case_scrut_0;
-  // src/LlamaDv/Decoder.hs:(562,1)-(572,34)
+  // src/LlamaDv/Decoder.hs:(759,1)-(769,34)
   reg [6:0] addr;
-  // src/LlamaDv/Decoder.hs:(562,1)-(572,34)
+  // src/LlamaDv/Decoder.hs:(759,1)-(769,34)
   wire [511:0] c$fin_case_alt;
-  wire [1289:0] result_56;
-  // src/LlamaDv/Decoder.hs:472:1-103
+  wire [4127:0] result_57;
+  // src/LlamaDv/Decoder.hs:661:1-103
   reg [4:0] ds_3;
-  // src/LlamaDv/Decoder.hs:472:1-103
+  // src/LlamaDv/Decoder.hs:661:1-103
   reg [0:0] ds1_1;
-  // src/LlamaDv/Decoder.hs:472:1-103
+  // src/LlamaDv/Decoder.hs:661:1-103
   reg [3:0] ds2_0;
-  // src/LlamaDv/Decoder.hs:472:1-103
+  // src/LlamaDv/Decoder.hs:661:1-103
   reg [5:0] ds3;
-  // src/LlamaDv/Decoder.hs:472:1-103
+  // src/LlamaDv/Decoder.hs:661:1-103
   reg [7:0] ds4;
-  // src/LlamaDv/Decoder.hs:472:1-103
+  // src/LlamaDv/Decoder.hs:661:1-103
   reg [1:0] ds5;
-  // src/LlamaDv/Decoder.hs:472:1-103
+  // src/LlamaDv/Decoder.hs:661:1-103
   reg signed [63:0] ds6;
-  // src/LlamaDv/Decoder.hs:472:1-103
+  // src/LlamaDv/Decoder.hs:661:1-103
   reg signed [31:0] ds7;
-  // src/LlamaDv/Decoder.hs:472:1-103
+  // src/LlamaDv/Decoder.hs:661:1-103
   reg signed [5:0] ds8;
-  // src/LlamaDv/Decoder.hs:472:1-103
+  // src/LlamaDv/Decoder.hs:661:1-103
   reg signed [31:0] ds9;
-  // src/LlamaDv/Decoder.hs:472:1-103
+  // src/LlamaDv/Decoder.hs:661:1-103
   reg [31:0] ds10;
-  // src/LlamaDv/Decoder.hs:472:1-103
+  // src/LlamaDv/Decoder.hs:661:1-103
   reg signed [6:0] ds11;
-  // src/LlamaDv/Decoder.hs:472:1-103
+  // src/LlamaDv/Decoder.hs:661:1-103
   reg [2:0] ds12;
-  // src/LlamaDv/Decoder.hs:472:1-103
+  // src/LlamaDv/Decoder.hs:661:1-103
   reg [7:0] ds13;
-  // src/LlamaDv/Decoder.hs:472:1-103
+  // src/LlamaDv/Decoder.hs:661:1-103
   reg [7:0] ds14;
-  // src/LlamaDv/Decoder.hs:472:1-103
+  // src/LlamaDv/Decoder.hs:661:1-103
   reg signed [31:0] ds15;
-  // src/LlamaDv/Decoder.hs:472:1-103
+  // src/LlamaDv/Decoder.hs:661:1-103
   reg [1:0] ds16;
-  // src/LlamaDv/Decoder.hs:472:1-103
+  // src/LlamaDv/Decoder.hs:661:1-103
   reg [31:0] ds17;
-  // src/LlamaDv/Decoder.hs:472:1-103
+  // src/LlamaDv/Decoder.hs:661:1-103
   reg [127:0] ds18;
-  // src/LlamaDv/Decoder.hs:472:1-103
+  // src/LlamaDv/Decoder.hs:661:1-103
   reg signed [6:0] ds19;
-  // src/LlamaDv/Decoder.hs:472:1-103
+  // src/LlamaDv/Decoder.hs:661:1-103
   reg [127:0] ds20;
-  // src/LlamaDv/Decoder.hs:472:1-103
+  // src/LlamaDv/Decoder.hs:661:1-103
   reg signed [6:0] ds21;
-  // src/LlamaDv/Decoder.hs:472:1-103
+  // src/LlamaDv/Decoder.hs:661:1-103
   reg [1:0] ds22;
-  // src/LlamaDv/Decoder.hs:472:1-103
+  // src/LlamaDv/Decoder.hs:661:1-103
   reg [3:0] ds23;
-  // src/LlamaDv/Decoder.hs:472:1-103
+  // src/LlamaDv/Decoder.hs:661:1-103
   reg [575:0] ds24;
-  // src/LlamaDv/Decoder.hs:472:1-103
+  // src/LlamaDv/Decoder.hs:661:1-103
   reg [4:0] ds25;
-  // src/LlamaDv/Decoder.hs:472:1-103
+  // src/LlamaDv/Decoder.hs:661:1-103
   reg signed [31:0] ds26;
-  // src/LlamaDv/Decoder.hs:472:1-103
+  // src/LlamaDv/Decoder.hs:661:1-103
   reg [5:0] ds27;
-  // src/LlamaDv/Decoder.hs:472:1-103
+  // src/LlamaDv/Decoder.hs:661:1-103
   reg [110:0] ds28;
+  // src/LlamaDv/Decoder.hs:661:1-103
+  reg [3:0] ds29;
+  // src/LlamaDv/Decoder.hs:661:1-103
+  reg [255:0] ds30;
+  // src/LlamaDv/Decoder.hs:661:1-103
+  reg signed [31:0] ds31;
+  // src/LlamaDv/Decoder.hs:661:1-103
+  reg [216:0] ds32;
+  // src/LlamaDv/Decoder.hs:661:1-103
+  reg [216:0] ds33;
+  // src/LlamaDv/Decoder.hs:661:1-103
+  reg signed [63:0] ds34;
+  // src/LlamaDv/Decoder.hs:661:1-103
+  reg [1023:0] ds35;
+  // src/LlamaDv/Decoder.hs:661:1-103
+  reg [1023:0] ds36;
   wire [4:0] c$dtt_rhs_1;
   wire [4:0] c$cycNext_case_alt_selection_2;
   wire [2079:0] c$logits_case_alt_projection;
@@ -677,19 +688,50 @@ module decoder_small_fault_norescale
   wire [7:0] c$app_arg_selection_8;
   wire [1:0] c$case_alt_selection_14;
   wire [4:0] c$case_alt_selection_18;
-  wire  ds30_fun_arg;
-  wire [575:0] ds30_fun_arg_0;
-  wire [127:0] ds30_fun_arg_1;
-  wire signed [6:0] ds30_fun_arg_2;
-  wire [7:0] c$app_arg_selection_12;
-  wire [1:0] c$case_alt_selection_22;
+  wire [0:0] result_fun_arg;
+  wire [3:0] result_fun_arg_0;
+  wire [5:0] result_fun_arg_1;
+  wire [7:0] result_fun_arg_2;
+  wire [1:0] result_fun_arg_3;
+  wire signed [63:0] result_fun_arg_4;
+  wire signed [31:0] result_fun_arg_5;
+  wire signed [5:0] result_fun_arg_6;
+  wire signed [31:0] result_fun_arg_7;
+  wire [31:0] result_fun_arg_8;
+  wire signed [6:0] result_fun_arg_9;
+  wire [2:0] result_fun_arg_10;
+  wire [7:0] result_fun_arg_11;
+  wire [7:0] result_fun_arg_12;
+  wire signed [31:0] result_fun_arg_13;
+  wire [1:0] result_fun_arg_14;
+  wire [31:0] result_fun_arg_15;
+  wire [127:0] result_fun_arg_16;
+  wire signed [6:0] result_fun_arg_17;
+  wire [127:0] result_fun_arg_18;
+  wire signed [6:0] result_fun_arg_19;
+  wire [1:0] result_fun_arg_20;
+  wire [3:0] result_fun_arg_21;
+  wire [575:0] result_fun_arg_22;
+  wire [4:0] result_fun_arg_23;
+  wire signed [31:0] result_fun_arg_24;
+  wire [5:0] result_fun_arg_25;
+  wire [3:0] result_fun_arg_26;
+  wire [255:0] result_fun_arg_27;
+  wire signed [31:0] result_fun_arg_28;
+  wire [216:0] result_fun_arg_29;
+  wire [216:0] result_fun_arg_30;
+  wire signed [63:0] result_fun_arg_31;
+  wire [1023:0] result_fun_arg_32;
+  wire [1023:0] result_fun_arg_33;
+  wire [7:0] c$app_arg_selection_11;
+  wire [1:0] c$case_alt_selection_21;
   wire [3:0] c$bv_1;
   wire [0:0] c$bv_2;
   wire [1:0] c$bv_3;
-  wire [1:0] c$app_arg_selection_15;
+  wire [1:0] c$app_arg_selection_14;
   wire [135:0] \pm'_projection ;
   wire [15:0] c$bv_4;
-  wire [5:0] c$i_199;
+  wire [5:0] c$i_196;
   wire [15:0] c$bv_5;
   wire signed [6:0] c$s_1;
   wire [7:0] c$bv_6;
@@ -698,11 +740,11 @@ module decoder_small_fault_norescale
   wire signed [31:0] c$app_arg_fun_arg_3;
   wire signed [31:0] c$app_arg_fun_arg_4;
   wire [7:0] c$bv_7;
-  wire [2:0] c$app_arg_selection_19;
+  wire [2:0] c$app_arg_selection_18;
   wire [2:0] result_selection_14;
-  wire [7:0] c$case_alt_selection_28;
-  wire [7:0] c$case_alt_selection_31;
-  wire [2:0] c$app_arg_selection_22;
+  wire [7:0] c$case_alt_selection_27;
+  wire [7:0] c$case_alt_selection_30;
+  wire [2:0] c$app_arg_selection_21;
   wire [2:0] result_selection_17;
   wire [7:0] c$bv_8;
   wire [7:0] c$bv_9;
@@ -711,22 +753,22 @@ module decoder_small_fault_norescale
   wire signed [31:0] c$s_4;
   wire signed [31:0] c$s_5;
   wire [15:0] c$bv_10;
-  wire [4:0] c$i_227;
+  wire [4:0] c$i_224;
   wire [15:0] c$bv_11;
   wire signed [31:0] c$s_6;
   wire signed [31:0] c$s_7;
-  wire [5:0] c$i_235;
+  wire [5:0] c$i_232;
   wire [7:0] c$bv_12;
-  wire [7:0] c$app_arg_selection_27;
+  wire [7:0] c$app_arg_selection_26;
   wire [7:0] result_selection_24;
   wire signed [63:0] c$app_arg_fun_arg_5;
-  wire signed [63:0] ds30_fun_arg_3;
+  wire signed [63:0] ds38_fun_arg;
   wire signed [5:0] c$s_8;
   wire signed [15:0] c$app_arg_fun_arg_6;
   wire signed [31:0] c$s_9;
   wire signed [31:0] c$s_10;
   wire [7:0] result_selection_27;
-  wire [7:0] c$app_arg_selection_30;
+  wire [7:0] c$app_arg_selection_29;
   wire [7:0] c$step_$jOut_selection_1;
   wire [7:0] c$bv_13;
   wire signed [63:0] c$sumSquareOut_fun_arg;
@@ -744,7 +786,7 @@ module decoder_small_fault_norescale
   wire signed [31:0] o_fun_arg_1;
   wire signed [31:0] o_fun_arg_2;
   wire [1:0] c$absUOut_case_alt_selection_1;
-  wire [7:0] c$i_276;
+  wire [7:0] c$i_273;
   wire [4:0] c$tupIn_selection_1;
   wire [110:0] c$recipNextOut_fun_arg;
   wire [0:0] c$bv_16;
@@ -760,26 +802,26 @@ module decoder_small_fault_norescale
   wire [0:0] c$bv_22;
   wire [1:0] c$bv_23;
   wire [15:0] c$bv_24;
-  wire [4:0] c$i_311;
+  wire [4:0] c$i_308;
   wire [15:0] c$bv_25;
-  wire [5:0] c$i_319;
-  wire [7:0] c$i_321;
+  wire [5:0] c$i_316;
+  wire [7:0] c$i_318;
   wire [511:0] c$vec_0;
   wire [4:0] c$dtt_rhs_10;
-  wire [5:0] c$i_386;
-  wire [5:0] c$i_387;
-  wire [6:0] c$i_516;
-  wire [6:0] c$i_517;
-  wire [6:0] c$i_646;
-  wire [6:0] c$i_647;
-  wire [6:0] c$i_776;
-  wire [6:0] c$i_777;
-  wire [6:0] c$i_906;
-  wire [6:0] c$i_907;
+  wire [5:0] c$i_383;
+  wire [5:0] c$i_384;
+  wire [6:0] c$i_513;
+  wire [6:0] c$i_514;
+  wire [6:0] c$i_643;
+  wire [6:0] c$i_644;
+  wire [6:0] c$i_773;
+  wire [6:0] c$i_774;
+  wire [6:0] c$i_903;
+  wire [6:0] c$i_904;
   wire [7:0] c$bv_26;
   wire [1:0] result_selection_69;
   wire [7:0] c$bv_27;
-  wire [4:0] c$case_alt_selection_40;
+  wire [4:0] c$case_alt_selection_39;
   wire [7:0] c$bv_28;
   wire [7:0] c$bv_29;
   wire [7:0] c$bv_30;
@@ -787,12 +829,12 @@ module decoder_small_fault_norescale
   wire [4:0] c$dtt_rhs_13;
   wire [1:0] c$bv_32;
   wire [7:0] c$bv_33;
-  wire signed [7:0] result_fun_arg;
-  wire signed [6:0] result_fun_arg_0;
-  wire signed [31:0] result_fun_arg_1;
-  wire [7:0] c$i_915;
+  wire signed [7:0] result_fun_arg_34;
+  wire signed [6:0] result_fun_arg_35;
+  wire signed [31:0] result_fun_arg_36;
+  wire [7:0] c$i_912;
   wire [1023:0] c$vecFlat;
-  wire [7:0] c$case_alt_selection_45;
+  wire [7:0] c$case_alt_selection_44;
   wire [4:0] c$dtt_rhs_16;
   wire [2:0] c$i1_case_alt_selection_4;
   wire [0:0] c$bv_34;
@@ -838,10 +880,10 @@ module decoder_small_fault_norescale
   assign kvWr = result_0[797:521];
 
   assign result_0 = {c$case_alt_2,
-                     c$case_alt_1,   result_56[116:111],   logits,
-                     result_2,   kvWr_0,   result_1};
+                     c$case_alt_1,   result_57[2954:2949],
+                     logits,   result_2,   kvWr_0,   result_1};
 
-  assign c$dtt_rhs_1 = result_56[1289:1285];
+  assign c$dtt_rhs_1 = result_57[4127:4123];
 
   assign c$case_scrut = $unsigned(c$dtt_rhs_1);
 
@@ -852,8 +894,9 @@ module decoder_small_fault_norescale
     endcase
   end
 
-  assign result_1 = (c$case_alt & (result_56[1273:1266] == 8'd0)) ? {1'b1,{result_56[1284:1284],
-                                                                           result_56[735:734],   result_56[153:149],
+  assign result_1 = (c$case_alt & (result_57[4111:4104] == 8'd0)) ? {1'b1,{result_57[4122:4122],
+                                                                           result_57[3573:3572],
+                                                                           result_57[2991:2987],
                                                                            c$fin_case_alt}} : {1'b0,520'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx};
 
   // register begin
@@ -890,7 +933,7 @@ module decoder_small_fault_norescale
   end
   // register end
 
-  assign c$cycNext_case_alt_selection_2 = result_56[1289:1285];
+  assign c$cycNext_case_alt_selection_2 = result_57[4127:4123];
 
   always @(*) begin
     case(c$cycNext_case_alt_selection_2)
@@ -945,113 +988,96 @@ module decoder_small_fault_norescale
     endcase
   end
 
-  assign l = $signed(result_37[95:64]);
+  assign l = $signed(result_38[95:64]);
 
-  assign c$dtt_rhs_4 = result_56[1289:1285];
+  assign c$dtt_rhs_4 = result_57[4127:4123];
 
   assign c$logits_case_scrut = $unsigned(c$dtt_rhs_4);
 
-  assign nxt = result_3[1765:476];
+  assign nxt = result_3[4603:476];
 
-  assign result_selection_4 = result_56[1289:1285];
+  assign result_selection_4 = result_57[4127:4123];
 
-  assign c$bv = result_56[735:734];
+  assign c$bv = result_57[3573:3572];
 
   always @(*) begin
     case(result_selection_4)
       5'b00000 : result_3 = c$case_alt_4;
-      5'b00001 : result_3 = {c$app_arg_24,
+      5'b00001 : result_3 = {c$app_arg_23,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             {{1'b1,{c$step_$jOut_app_arg_0,   result_28}},
+                             {{1'b1,{c$step_$jOut_app_arg_0,   result_29}},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00010 : result_3 = {result_18,
+      5'b00010 : result_3 = {result_19,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00011 : result_3 = {result_17,
+      5'b00011 : result_3 = {result_18,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00100 : result_3 = {c$app_arg_18,
+      5'b00100 : result_3 = {c$app_arg_17,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b1,{c$app_arg_17,   o_0}},
+                              {1'b1,{c$app_arg_16,   o_0}},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
       5'b00101 : result_3 = {{5'd6,
-                              result_56[1284:1284],   result_56[1283:1280],
-                              result_56[1279:1274],   result_56[1273:1266],
-                              result_56[1265:1264],
-                              $signed(result_56[1263:1200]),
-                              $signed(result_56[1199:1168]),
-                              $signed(result_56[1167:1162]),
-                              $signed(result_56[1161:1130]),
-                              result_56[1129:1098],   result_20,   k_0,
+                              result_57[4122:4122],   result_57[4121:4118],
+                              result_57[4117:4112],   result_57[4111:4104],
+                              result_57[4103:4102],
+                              $signed(result_57[4101:4038]),
+                              $signed(result_57[4037:4006]),
+                              $signed(result_57[4005:4000]),
+                              $signed(result_57[3999:3968]),
+                              result_57[3967:3936],   result_21,   k_0,
                               c$matrixShapeOut[15:8],
                               c$matrixShapeOut[7:0],
-                              $signed(result_56[1071:1040]),
-                              result_56[1039:1038],   result_56[1037:1006],
-                              result_56[1005:878],
-                              $signed(result_56[877:871]),
-                              result_56[870:743],
-                              $signed(result_56[742:736]),
-                              result_56[735:734],   result_56[733:730],
-                              result_56[729:154],   result_56[153:149],
-                              $signed(result_56[148:117]),
-                              result_56[116:111],   c$recipNextOut},
+                              $signed(result_57[3909:3878]),
+                              result_57[3877:3876],   result_57[3875:3844],
+                              result_57[3843:3716],
+                              $signed(result_57[3715:3709]),
+                              result_57[3708:3581],
+                              $signed(result_57[3580:3574]),
+                              result_57[3573:3572],   result_57[3571:3568],
+                              result_57[3567:2992],   result_57[2991:2987],
+                              $signed(result_57[2986:2955]),
+                              result_57[2954:2949],   c$recipNextOut,
+                              result_57[2837:2834],   result_57[2833:2578],
+                              $signed(result_57[2577:2546]),
+                              result_57[2545:2329],   result_57[2328:2112],
+                              $signed(result_57[2111:2048]),
+                              result_57[2047:1024],   result_57[1023:0]},
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00110 : result_3 = {c$app_arg_16,
+      5'b00110 : result_3 = {c$app_arg_15,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             c$app_arg_15};
-      5'b00111 : result_3 = {c$app_arg_14,
+                             c$app_arg_14};
+      5'b00111 : result_3 = {c$app_arg_13,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01000 : result_3 = {result_11,
+      5'b01000 : result_3 = {result_12,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             c$app_arg_11};
-      5'b01001 : result_3 = result_5;
-      5'b01010 : result_3 = {{c$app_arg_7,
-                              result_56[1284:1284],   result_56[1283:1280],
-                              result_56[1279:1274],   result_56[1273:1266],
-                              result_56[1265:1264],
-                              $signed(result_56[1263:1200]),
-                              $signed(result_56[1199:1168]),
-                              $signed(result_56[1167:1162]),
-                              $signed(result_56[1161:1130]),
-                              result_56[1129:1098],
-                              $signed(result_56[1097:1091]),
-                              result_56[1090:1088],   result_56[1087:1080],
-                              result_56[1079:1072],
-                              $signed(result_56[1071:1040]),
-                              result_56[1039:1038],   result_56[1037:1006],
-                              result_56[1005:878],
-                              $signed(result_56[877:871]),
-                              result_56[870:743],
-                              $signed(result_56[742:736]),
-                              result_56[735:734],
-                              result_56[733:730] + 4'd1,   ds30[576:1],
-                              result_56[153:149] + c$case_alt_11,
-                              $signed(result_56[148:117]),
-                              result_56[116:111],   c$recipNextOut},
+                             c$app_arg_10};
+      5'b01001 : result_3 = result_6;
+      5'b01010 : result_3 = {result_5,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1059,27 +1085,32 @@ module decoder_small_fault_norescale
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
       5'b01011 : result_3 = {{5'd12,
-                              result_56[1284:1284],   result_56[1283:1280],
-                              result_56[1279:1274],   result_56[1273:1266],
-                              result_56[1265:1264],
-                              $signed(result_56[1263:1200]),
-                              $signed(result_56[1199:1168]),
-                              $signed(result_56[1167:1162]),
-                              $signed(result_56[1161:1130]),
-                              result_56[1129:1098],
-                              $signed(result_56[1097:1091]),
-                              result_56[1090:1088],   result_56[1087:1080],
-                              result_56[1079:1072],
-                              $signed(result_56[1071:1040]),
-                              result_56[1039:1038],   result_56[1037:1006],
-                              result_56[1005:878],
-                              $signed(result_56[877:871]),
-                              result_56[870:743],
-                              $signed(result_56[742:736]),
-                              result_56[735:734],   result_56[733:730],
-                              result_56[729:154],   result_56[153:149],
-                              $signed(result_56[148:117]),
-                              result_56[116:111],   c$app_arg_6},
+                              result_57[4122:4122],   result_57[4121:4118],
+                              result_57[4117:4112],   result_57[4111:4104],
+                              result_57[4103:4102],
+                              $signed(result_57[4101:4038]),
+                              $signed(result_57[4037:4006]),
+                              $signed(result_57[4005:4000]),
+                              $signed(result_57[3999:3968]),
+                              result_57[3967:3936],
+                              $signed(result_57[3935:3929]),
+                              result_57[3928:3926],   result_57[3925:3918],
+                              result_57[3917:3910],
+                              $signed(result_57[3909:3878]),
+                              result_57[3877:3876],   result_57[3875:3844],
+                              result_57[3843:3716],
+                              $signed(result_57[3715:3709]),
+                              result_57[3708:3581],
+                              $signed(result_57[3580:3574]),
+                              result_57[3573:3572],   result_57[3571:3568],
+                              result_57[3567:2992],   result_57[2991:2987],
+                              $signed(result_57[2986:2955]),
+                              result_57[2954:2949],   c$app_arg_6,
+                              result_57[2837:2834],   result_57[2833:2578],
+                              $signed(result_57[2577:2546]),
+                              result_57[2545:2329],   result_57[2328:2112],
+                              $signed(result_57[2111:2048]),
+                              result_57[2047:1024],   result_57[1023:0]},
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1096,31 +1127,36 @@ module decoder_small_fault_norescale
       5'b01101 : result_3 = {c$app_arg_5,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b1,{(({{(7-2) {1'b0}},result_56[735:734]}) * 7'd16) + c$app_arg_17,
+                              {1'b1,{(({{(7-2) {1'b0}},result_57[3573:3572]}) * 7'd16) + c$app_arg_16,
                                      o_1}},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
       5'b01110 : result_3 = {{5'd6,
-                              result_56[1284:1284],   result_56[1283:1280],
-                              result_56[1279:1274],   result_56[1273:1266],
-                              result_56[1265:1264],
-                              $signed(result_56[1263:1200]),
-                              $signed(result_56[1199:1168]),
-                              $signed(result_56[1167:1162]),
-                              $signed(result_56[1161:1130]),
-                              result_56[1129:1098],   result_20,   3'd3,
+                              result_57[4122:4122],   result_57[4121:4118],
+                              result_57[4117:4112],   result_57[4111:4104],
+                              result_57[4103:4102],
+                              $signed(result_57[4101:4038]),
+                              $signed(result_57[4037:4006]),
+                              $signed(result_57[4005:4000]),
+                              $signed(result_57[3999:3968]),
+                              result_57[3967:3936],   result_21,   3'd3,
                               8'd64,   8'd64,
-                              $signed(result_56[1071:1040]),
-                              result_56[1039:1038],   result_56[1037:1006],
-                              result_56[1005:878],
-                              $signed(result_56[877:871]),
-                              result_56[870:743],
-                              $signed(result_56[742:736]),
-                              result_56[735:734],   result_56[733:730],
-                              result_56[729:154],   result_56[153:149],
-                              $signed(result_56[148:117]),
-                              result_56[116:111],   c$recipNextOut},
+                              $signed(result_57[3909:3878]),
+                              result_57[3877:3876],   result_57[3875:3844],
+                              result_57[3843:3716],
+                              $signed(result_57[3715:3709]),
+                              result_57[3708:3581],
+                              $signed(result_57[3580:3574]),
+                              result_57[3573:3572],   result_57[3571:3568],
+                              result_57[3567:2992],   result_57[2991:2987],
+                              $signed(result_57[2986:2955]),
+                              result_57[2954:2949],   c$recipNextOut,
+                              result_57[2837:2834],   result_57[2833:2578],
+                              $signed(result_57[2577:2546]),
+                              result_57[2545:2329],   result_57[2328:2112],
+                              $signed(result_57[2111:2048]),
+                              result_57[2047:1024],   result_57[1023:0]},
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1135,27 +1171,32 @@ module decoder_small_fault_norescale
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
       5'b10000 : result_3 = {{5'd17,
-                              result_56[1284:1284],   result_56[1283:1280],
-                              result_56[1279:1274],   result_56[1273:1266],
-                              result_56[1265:1264],
-                              $signed(result_56[1263:1200]),
-                              $signed(result_56[1199:1168]),
-                              $signed(result_56[1167:1162]),
-                              $signed(result_56[1161:1130]),
-                              result_56[1129:1098],
-                              $signed(result_56[1097:1091]),
-                              result_56[1090:1088],   result_56[1087:1080],
-                              result_56[1079:1072],
-                              $signed(result_56[1071:1040]),
-                              result_56[1039:1038],   result_56[1037:1006],
-                              result_56[1005:878],
-                              $signed(result_56[877:871]),
-                              result_56[870:743],
-                              $signed(result_56[742:736]),
-                              result_56[735:734],   result_56[733:730],
-                              result_56[729:154],   result_56[153:149],
-                              $signed(result_56[148:117]),
-                              result_56[116:111],   c$recipStartLargeOut},
+                              result_57[4122:4122],   result_57[4121:4118],
+                              result_57[4117:4112],   result_57[4111:4104],
+                              result_57[4103:4102],
+                              $signed(result_57[4101:4038]),
+                              $signed(result_57[4037:4006]),
+                              $signed(result_57[4005:4000]),
+                              $signed(result_57[3999:3968]),
+                              result_57[3967:3936],
+                              $signed(result_57[3935:3929]),
+                              result_57[3928:3926],   result_57[3925:3918],
+                              result_57[3917:3910],
+                              $signed(result_57[3909:3878]),
+                              result_57[3877:3876],   result_57[3875:3844],
+                              result_57[3843:3716],
+                              $signed(result_57[3715:3709]),
+                              result_57[3708:3581],
+                              $signed(result_57[3580:3574]),
+                              result_57[3573:3572],   result_57[3571:3568],
+                              result_57[3567:2992],   result_57[2991:2987],
+                              $signed(result_57[2986:2955]),
+                              result_57[2954:2949],   c$recipStartLargeOut,
+                              result_57[2837:2834],   result_57[2833:2578],
+                              $signed(result_57[2577:2546]),
+                              result_57[2545:2329],   result_57[2328:2112],
+                              $signed(result_57[2111:2048]),
+                              result_57[2047:1024],   result_57[1023:0]},
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1166,30 +1207,35 @@ module decoder_small_fault_norescale
       5'b10010 : result_3 = {c$app_arg_2,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b1,{c$app_arg_17,   o}},
+                              {1'b1,{c$app_arg_16,   o}},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
       5'b10011 : result_3 = {{5'd6,
-                              result_56[1284:1284],   result_56[1283:1280],
-                              result_56[1279:1274],   result_56[1273:1266],
-                              result_56[1265:1264],
-                              $signed(result_56[1263:1200]),
-                              $signed(result_56[1199:1168]),
-                              $signed(result_56[1167:1162]),
-                              $signed(result_56[1161:1130]),
-                              result_56[1129:1098],   result_20,   3'd5,
+                              result_57[4122:4122],   result_57[4121:4118],
+                              result_57[4117:4112],   result_57[4111:4104],
+                              result_57[4103:4102],
+                              $signed(result_57[4101:4038]),
+                              $signed(result_57[4037:4006]),
+                              $signed(result_57[4005:4000]),
+                              $signed(result_57[3999:3968]),
+                              result_57[3967:3936],   result_21,   3'd5,
                               8'd64,   8'd128,
-                              $signed(result_56[1071:1040]),
-                              result_56[1039:1038],   result_56[1037:1006],
-                              result_56[1005:878],
-                              $signed(result_56[877:871]),
-                              result_56[870:743],
-                              $signed(result_56[742:736]),
-                              result_56[735:734],   result_56[733:730],
-                              result_56[729:154],   result_56[153:149],
-                              $signed(result_56[148:117]),
-                              result_56[116:111],   c$recipNextOut},
+                              $signed(result_57[3909:3878]),
+                              result_57[3877:3876],   result_57[3875:3844],
+                              result_57[3843:3716],
+                              $signed(result_57[3715:3709]),
+                              result_57[3708:3581],
+                              $signed(result_57[3580:3574]),
+                              result_57[3573:3572],   result_57[3571:3568],
+                              result_57[3567:2992],   result_57[2991:2987],
+                              $signed(result_57[2986:2955]),
+                              result_57[2954:2949],   c$recipNextOut,
+                              result_57[2837:2834],   result_57[2833:2578],
+                              $signed(result_57[2577:2546]),
+                              result_57[2545:2329],   result_57[2328:2112],
+                              $signed(result_57[2111:2048]),
+                              result_57[2047:1024],   result_57[1023:0]},
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1208,61 +1254,74 @@ module decoder_small_fault_norescale
   end
 
   assign c$case_alt_3 = out_ready ? {{5'd0,
-                                      result_56[1284:1284],   result_56[1283:1280],
-                                      result_56[1279:1274],   result_56[1273:1266],
-                                      result_56[1265:1264],
-                                      $signed(result_56[1263:1200]),
-                                      $signed(result_56[1199:1168]),
-                                      $signed(result_56[1167:1162]),
-                                      $signed(result_56[1161:1130]),
-                                      result_56[1129:1098],
-                                      $signed(result_56[1097:1091]),
-                                      result_56[1090:1088],   result_56[1087:1080],
-                                      result_56[1079:1072],
-                                      $signed(result_56[1071:1040]),
-                                      result_56[1039:1038],   result_56[1037:1006],
-                                      result_56[1005:878],
-                                      $signed(result_56[877:871]),
-                                      result_56[870:743],
-                                      $signed(result_56[742:736]),
-                                      result_56[735:734],   result_56[733:730],
-                                      result_56[729:154],   result_56[153:149],
-                                      $signed(result_56[148:117]),
-                                      result_56[116:111],   c$recipNextOut},
+                                      result_57[4122:4122],   result_57[4121:4118],
+                                      result_57[4117:4112],   result_57[4111:4104],
+                                      result_57[4103:4102],
+                                      $signed(result_57[4101:4038]),
+                                      $signed(result_57[4037:4006]),
+                                      $signed(result_57[4005:4000]),
+                                      $signed(result_57[3999:3968]),
+                                      result_57[3967:3936],
+                                      $signed(result_57[3935:3929]),
+                                      result_57[3928:3926],   result_57[3925:3918],
+                                      result_57[3917:3910],
+                                      $signed(result_57[3909:3878]),
+                                      result_57[3877:3876],   result_57[3875:3844],
+                                      result_57[3843:3716],
+                                      $signed(result_57[3715:3709]),
+                                      result_57[3708:3581],
+                                      $signed(result_57[3580:3574]),
+                                      result_57[3573:3572],   result_57[3571:3568],
+                                      result_57[3567:2992],   result_57[2991:2987],
+                                      $signed(result_57[2986:2955]),
+                                      result_57[2954:2949],   c$recipNextOut,
+                                      result_57[2837:2834],   result_57[2833:2578],
+                                      $signed(result_57[2577:2546]),
+                                      result_57[2545:2329],   result_57[2328:2112],
+                                      $signed(result_57[2111:2048]),
+                                      result_57[2047:1024],   result_57[1023:0]},
                                      {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                      {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{5'd21,
-                                                                                               result_56[1284:1284],
-                                                                                               result_56[1283:1280],
-                                                                                               result_56[1279:1274],
-                                                                                               result_56[1273:1266],
-                                                                                               result_56[1265:1264],
-                                                                                               $signed(result_56[1263:1200]),
-                                                                                               $signed(result_56[1199:1168]),
-                                                                                               $signed(result_56[1167:1162]),
-                                                                                               $signed(result_56[1161:1130]),
-                                                                                               result_56[1129:1098],
-                                                                                               $signed(result_56[1097:1091]),
-                                                                                               result_56[1090:1088],
-                                                                                               result_56[1087:1080],
-                                                                                               result_56[1079:1072],
-                                                                                               $signed(result_56[1071:1040]),
-                                                                                               result_56[1039:1038],
-                                                                                               result_56[1037:1006],
-                                                                                               result_56[1005:878],
-                                                                                               $signed(result_56[877:871]),
-                                                                                               result_56[870:743],
-                                                                                               $signed(result_56[742:736]),
-                                                                                               result_56[735:734],
-                                                                                               result_56[733:730],
-                                                                                               result_56[729:154],
-                                                                                               result_56[153:149],
-                                                                                               $signed(result_56[148:117]),
-                                                                                               result_56[116:111],
-                                                                                               c$recipNextOut},
+                                                                                               result_57[4122:4122],
+                                                                                               result_57[4121:4118],
+                                                                                               result_57[4117:4112],
+                                                                                               result_57[4111:4104],
+                                                                                               result_57[4103:4102],
+                                                                                               $signed(result_57[4101:4038]),
+                                                                                               $signed(result_57[4037:4006]),
+                                                                                               $signed(result_57[4005:4000]),
+                                                                                               $signed(result_57[3999:3968]),
+                                                                                               result_57[3967:3936],
+                                                                                               $signed(result_57[3935:3929]),
+                                                                                               result_57[3928:3926],
+                                                                                               result_57[3925:3918],
+                                                                                               result_57[3917:3910],
+                                                                                               $signed(result_57[3909:3878]),
+                                                                                               result_57[3877:3876],
+                                                                                               result_57[3875:3844],
+                                                                                               result_57[3843:3716],
+                                                                                               $signed(result_57[3715:3709]),
+                                                                                               result_57[3708:3581],
+                                                                                               $signed(result_57[3580:3574]),
+                                                                                               result_57[3573:3572],
+                                                                                               result_57[3571:3568],
+                                                                                               result_57[3567:2992],
+                                                                                               result_57[2991:2987],
+                                                                                               $signed(result_57[2986:2955]),
+                                                                                               result_57[2954:2949],
+                                                                                               c$recipNextOut,
+                                                                                               result_57[2837:2834],
+                                                                                               result_57[2833:2578],
+                                                                                               $signed(result_57[2577:2546]),
+                                                                                               result_57[2545:2329],
+                                                                                               result_57[2328:2112],
+                                                                                               $signed(result_57[2111:2048]),
+                                                                                               result_57[2047:1024],
+                                                                                               result_57[1023:0]},
                                                                                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1272,58 +1331,71 @@ module decoder_small_fault_norescale
 
   assign c$case_alt_4 = in_valid ? {{5'd1,
                                      1'd0,   in_pos,   in_token,   8'd0,   2'd0,
-                                     $signed(result_56[1263:1200]),
-                                     $signed(result_56[1199:1168]),
-                                     $signed(result_56[1167:1162]),
-                                     $signed(result_56[1161:1130]),
-                                     result_56[1129:1098],
-                                     $signed(result_56[1097:1091]),
-                                     result_56[1090:1088],   result_56[1087:1080],
-                                     result_56[1079:1072],
-                                     $signed(result_56[1071:1040]),
-                                     result_56[1039:1038],   result_56[1037:1006],
-                                     result_56[1005:878],
-                                     $signed(result_56[877:871]),
-                                     result_56[870:743],
-                                     $signed(result_56[742:736]),
-                                     result_56[735:734],   result_56[733:730],
-                                     result_56[729:154],   result_56[153:149],
-                                     $signed(result_56[148:117]),
-                                     result_56[116:111],   c$recipNextOut},
+                                     $signed(result_57[4101:4038]),
+                                     $signed(result_57[4037:4006]),
+                                     $signed(result_57[4005:4000]),
+                                     $signed(result_57[3999:3968]),
+                                     result_57[3967:3936],
+                                     $signed(result_57[3935:3929]),
+                                     result_57[3928:3926],   result_57[3925:3918],
+                                     result_57[3917:3910],
+                                     $signed(result_57[3909:3878]),
+                                     result_57[3877:3876],   result_57[3875:3844],
+                                     result_57[3843:3716],
+                                     $signed(result_57[3715:3709]),
+                                     result_57[3708:3581],
+                                     $signed(result_57[3580:3574]),
+                                     result_57[3573:3572],   result_57[3571:3568],
+                                     result_57[3567:2992],   result_57[2991:2987],
+                                     $signed(result_57[2986:2955]),
+                                     result_57[2954:2949],   c$recipNextOut,
+                                     result_57[2837:2834],   result_57[2833:2578],
+                                     $signed(result_57[2577:2546]),
+                                     result_57[2545:2329],   result_57[2328:2112],
+                                     $signed(result_57[2111:2048]),
+                                     result_57[2047:1024],   result_57[1023:0]},
                                     {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                     {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{5'd0,
-                                                                                              result_56[1284:1284],
-                                                                                              result_56[1283:1280],
-                                                                                              result_56[1279:1274],
-                                                                                              result_56[1273:1266],
-                                                                                              result_56[1265:1264],
-                                                                                              $signed(result_56[1263:1200]),
-                                                                                              $signed(result_56[1199:1168]),
-                                                                                              $signed(result_56[1167:1162]),
-                                                                                              $signed(result_56[1161:1130]),
-                                                                                              result_56[1129:1098],
-                                                                                              $signed(result_56[1097:1091]),
-                                                                                              result_56[1090:1088],
-                                                                                              result_56[1087:1080],
-                                                                                              result_56[1079:1072],
-                                                                                              $signed(result_56[1071:1040]),
-                                                                                              result_56[1039:1038],
-                                                                                              result_56[1037:1006],
-                                                                                              result_56[1005:878],
-                                                                                              $signed(result_56[877:871]),
-                                                                                              result_56[870:743],
-                                                                                              $signed(result_56[742:736]),
-                                                                                              result_56[735:734],
-                                                                                              result_56[733:730],
-                                                                                              result_56[729:154],
-                                                                                              result_56[153:149],
-                                                                                              $signed(result_56[148:117]),
-                                                                                              result_56[116:111],
-                                                                                              c$recipNextOut},
+                                                                                              result_57[4122:4122],
+                                                                                              result_57[4121:4118],
+                                                                                              result_57[4117:4112],
+                                                                                              result_57[4111:4104],
+                                                                                              result_57[4103:4102],
+                                                                                              $signed(result_57[4101:4038]),
+                                                                                              $signed(result_57[4037:4006]),
+                                                                                              $signed(result_57[4005:4000]),
+                                                                                              $signed(result_57[3999:3968]),
+                                                                                              result_57[3967:3936],
+                                                                                              $signed(result_57[3935:3929]),
+                                                                                              result_57[3928:3926],
+                                                                                              result_57[3925:3918],
+                                                                                              result_57[3917:3910],
+                                                                                              $signed(result_57[3909:3878]),
+                                                                                              result_57[3877:3876],
+                                                                                              result_57[3875:3844],
+                                                                                              result_57[3843:3716],
+                                                                                              $signed(result_57[3715:3709]),
+                                                                                              result_57[3708:3581],
+                                                                                              $signed(result_57[3580:3574]),
+                                                                                              result_57[3573:3572],
+                                                                                              result_57[3571:3568],
+                                                                                              result_57[3567:2992],
+                                                                                              result_57[2991:2987],
+                                                                                              $signed(result_57[2986:2955]),
+                                                                                              result_57[2954:2949],
+                                                                                              c$recipNextOut,
+                                                                                              result_57[2837:2834],
+                                                                                              result_57[2833:2578],
+                                                                                              $signed(result_57[2577:2546]),
+                                                                                              result_57[2545:2329],
+                                                                                              result_57[2328:2112],
+                                                                                              $signed(result_57[2111:2048]),
+                                                                                              result_57[2047:1024],
+                                                                                              result_57[1023:0]},
                                                                                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1331,132 +1403,155 @@ module decoder_small_fault_norescale
                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
 
-  assign c$app_arg_selection_4 = result_56[1273:1266];
+  assign c$app_arg_selection_4 = result_57[4111:4104];
 
   always @(*) begin
     case(c$app_arg_selection_4)
       8'd127 : c$app_arg_2 = {5'd19,
-                              result_56[1284:1284],   result_56[1283:1280],
-                              result_56[1279:1274],   result_56[1273:1266],
-                              result_56[1265:1264],
-                              $signed(result_56[1263:1200]),
-                              $signed(result_56[1199:1168]),
-                              $signed(result_56[1167:1162]),
-                              $signed(result_56[1161:1130]),   result_16,
-                              $signed(result_56[1097:1091]),
-                              result_56[1090:1088],   result_56[1087:1080],
-                              result_56[1079:1072],
-                              $signed(result_56[1071:1040]),
-                              result_56[1039:1038],   result_56[1037:1006],
-                              result_56[1005:878],
-                              $signed(result_56[877:871]),
-                              result_56[870:743],
-                              $signed(result_56[742:736]),
-                              result_56[735:734],   result_56[733:730],
-                              result_56[729:154],   result_56[153:149],
-                              $signed(result_56[148:117]),
-                              result_56[116:111],   c$recipNextOut};
+                              result_57[4122:4122],   result_57[4121:4118],
+                              result_57[4117:4112],   result_57[4111:4104],
+                              result_57[4103:4102],
+                              $signed(result_57[4101:4038]),
+                              $signed(result_57[4037:4006]),
+                              $signed(result_57[4005:4000]),
+                              $signed(result_57[3999:3968]),   result_17,
+                              $signed(result_57[3935:3929]),
+                              result_57[3928:3926],   result_57[3925:3918],
+                              result_57[3917:3910],
+                              $signed(result_57[3909:3878]),
+                              result_57[3877:3876],   result_57[3875:3844],
+                              result_57[3843:3716],
+                              $signed(result_57[3715:3709]),
+                              result_57[3708:3581],
+                              $signed(result_57[3580:3574]),
+                              result_57[3573:3572],   result_57[3571:3568],
+                              result_57[3567:2992],   result_57[2991:2987],
+                              $signed(result_57[2986:2955]),
+                              result_57[2954:2949],   c$recipNextOut,
+                              result_57[2837:2834],   result_57[2833:2578],
+                              $signed(result_57[2577:2546]),
+                              result_57[2545:2329],   result_57[2328:2112],
+                              $signed(result_57[2111:2048]),
+                              result_57[2047:1024],   result_57[1023:0]};
       default : c$app_arg_2 = {5'd17,
-                               result_56[1284:1284],   result_56[1283:1280],
-                               result_56[1279:1274],   step10,
-                               result_56[1265:1264],
-                               $signed(result_56[1263:1200]),
-                               $signed(result_56[1199:1168]),
-                               $signed(result_56[1167:1162]),
-                               $signed(result_56[1161:1130]),   result_16,
-                               $signed(result_56[1097:1091]),
-                               result_56[1090:1088],   result_56[1087:1080],
-                               result_56[1079:1072],
-                               $signed(result_56[1071:1040]),
-                               result_56[1039:1038],   result_56[1037:1006],
-                               result_56[1005:878],
-                               $signed(result_56[877:871]),
-                               result_56[870:743],
-                               $signed(result_56[742:736]),
-                               result_56[735:734],   result_56[733:730],
-                               result_56[729:154],   result_56[153:149],
-                               $signed(result_56[148:117]),
-                               result_56[116:111],   c$recipStartLargeOut};
+                               result_57[4122:4122],   result_57[4121:4118],
+                               result_57[4117:4112],   step14,
+                               result_57[4103:4102],
+                               $signed(result_57[4101:4038]),
+                               $signed(result_57[4037:4006]),
+                               $signed(result_57[4005:4000]),
+                               $signed(result_57[3999:3968]),   result_17,
+                               $signed(result_57[3935:3929]),
+                               result_57[3928:3926],   result_57[3925:3918],
+                               result_57[3917:3910],
+                               $signed(result_57[3909:3878]),
+                               result_57[3877:3876],   result_57[3875:3844],
+                               result_57[3843:3716],
+                               $signed(result_57[3715:3709]),
+                               result_57[3708:3581],
+                               $signed(result_57[3580:3574]),
+                               result_57[3573:3572],   result_57[3571:3568],
+                               result_57[3567:2992],   result_57[2991:2987],
+                               $signed(result_57[2986:2955]),
+                               result_57[2954:2949],   c$recipStartLargeOut,
+                               result_57[2837:2834],   result_57[2833:2578],
+                               $signed(result_57[2577:2546]),
+                               result_57[2545:2329],   result_57[2328:2112],
+                               $signed(result_57[2111:2048]),
+                               result_57[2047:1024],   result_57[1023:0]};
     endcase
   end
 
-  assign c$case_alt_5 = (result_56[4:0] != 5'd0) ? {{5'd17,
-                                                     result_56[1284:1284],   result_56[1283:1280],
-                                                     result_56[1279:1274],   result_56[1273:1266],
-                                                     result_56[1265:1264],
-                                                     $signed(result_56[1263:1200]),
-                                                     $signed(result_56[1199:1168]),
-                                                     $signed(result_56[1167:1162]),
-                                                     $signed(result_56[1161:1130]),
-                                                     result_56[1129:1098],
-                                                     $signed(result_56[1097:1091]),
-                                                     result_56[1090:1088],   result_56[1087:1080],
-                                                     result_56[1079:1072],
-                                                     $signed(result_56[1071:1040]),
-                                                     result_56[1039:1038],   result_56[1037:1006],
-                                                     result_56[1005:878],
-                                                     $signed(result_56[877:871]),
-                                                     result_56[870:743],
-                                                     $signed(result_56[742:736]),
-                                                     result_56[735:734],   result_56[733:730],
-                                                     result_56[729:154],   result_56[153:149],
-                                                     $signed(result_56[148:117]),
-                                                     result_56[116:111],   c$recipNextOut},
-                                                    {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                    {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                     {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                     {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                     {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                     {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{5'd18,
-                                                                                                              result_56[1284:1284],
-                                                                                                              result_56[1283:1280],
-                                                                                                              result_56[1279:1274],
-                                                                                                              result_56[1273:1266],
-                                                                                                              result_56[1265:1264],
-                                                                                                              $signed(result_56[1263:1200]),
-                                                                                                              $signed(result_56[1199:1168]),
-                                                                                                              $signed(result_56[1167:1162]),
-                                                                                                              $signed(result_56[1161:1130]),
-                                                                                                              result_56[1129:1098],
-                                                                                                              $signed(result_56[1097:1091]),
-                                                                                                              result_56[1090:1088],
-                                                                                                              result_56[1087:1080],
-                                                                                                              result_56[1079:1072],
-                                                                                                              c$app_arg_3,
-                                                                                                              result_56[1039:1038],
-                                                                                                              result_56[1037:1006],
-                                                                                                              result_56[1005:878],
-                                                                                                              $signed(result_56[877:871]),
-                                                                                                              result_56[870:743],
-                                                                                                              $signed(result_56[742:736]),
-                                                                                                              result_56[735:734],
-                                                                                                              result_56[733:730],
-                                                                                                              result_56[729:154],
-                                                                                                              result_56[153:149],
-                                                                                                              $signed(result_56[148:117]),
-                                                                                                              result_56[116:111],
-                                                                                                              c$recipNextOut},
-                                                                                                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                                             {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+  assign c$case_alt_5 = (result_57[2842:2838] != 5'd0) ? {{5'd17,
+                                                           result_57[4122:4122],   result_57[4121:4118],
+                                                           result_57[4117:4112],   result_57[4111:4104],
+                                                           result_57[4103:4102],
+                                                           $signed(result_57[4101:4038]),
+                                                           $signed(result_57[4037:4006]),
+                                                           $signed(result_57[4005:4000]),
+                                                           $signed(result_57[3999:3968]),
+                                                           result_57[3967:3936],
+                                                           $signed(result_57[3935:3929]),
+                                                           result_57[3928:3926],   result_57[3925:3918],
+                                                           result_57[3917:3910],
+                                                           $signed(result_57[3909:3878]),
+                                                           result_57[3877:3876],   result_57[3875:3844],
+                                                           result_57[3843:3716],
+                                                           $signed(result_57[3715:3709]),
+                                                           result_57[3708:3581],
+                                                           $signed(result_57[3580:3574]),
+                                                           result_57[3573:3572],   result_57[3571:3568],
+                                                           result_57[3567:2992],   result_57[2991:2987],
+                                                           $signed(result_57[2986:2955]),
+                                                           result_57[2954:2949],   c$recipNextOut,
+                                                           result_57[2837:2834],   result_57[2833:2578],
+                                                           $signed(result_57[2577:2546]),
+                                                           result_57[2545:2329],   result_57[2328:2112],
+                                                           $signed(result_57[2111:2048]),
+                                                           result_57[2047:1024],   result_57[1023:0]},
+                                                          {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                          {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{5'd18,
+                                                                                                                    result_57[4122:4122],
+                                                                                                                    result_57[4121:4118],
+                                                                                                                    result_57[4117:4112],
+                                                                                                                    result_57[4111:4104],
+                                                                                                                    result_57[4103:4102],
+                                                                                                                    $signed(result_57[4101:4038]),
+                                                                                                                    $signed(result_57[4037:4006]),
+                                                                                                                    $signed(result_57[4005:4000]),
+                                                                                                                    $signed(result_57[3999:3968]),
+                                                                                                                    result_57[3967:3936],
+                                                                                                                    $signed(result_57[3935:3929]),
+                                                                                                                    result_57[3928:3926],
+                                                                                                                    result_57[3925:3918],
+                                                                                                                    result_57[3917:3910],
+                                                                                                                    c$app_arg_3,
+                                                                                                                    result_57[3877:3876],
+                                                                                                                    result_57[3875:3844],
+                                                                                                                    result_57[3843:3716],
+                                                                                                                    $signed(result_57[3715:3709]),
+                                                                                                                    result_57[3708:3581],
+                                                                                                                    $signed(result_57[3580:3574]),
+                                                                                                                    result_57[3573:3572],
+                                                                                                                    result_57[3571:3568],
+                                                                                                                    result_57[3567:2992],
+                                                                                                                    result_57[2991:2987],
+                                                                                                                    $signed(result_57[2986:2955]),
+                                                                                                                    result_57[2954:2949],
+                                                                                                                    c$recipNextOut,
+                                                                                                                    result_57[2837:2834],
+                                                                                                                    result_57[2833:2578],
+                                                                                                                    $signed(result_57[2577:2546]),
+                                                                                                                    result_57[2545:2329],
+                                                                                                                    result_57[2328:2112],
+                                                                                                                    $signed(result_57[2111:2048]),
+                                                                                                                    result_57[2047:1024],
+                                                                                                                    result_57[1023:0]},
+                                                                                                                   {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                                   {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
 
-  assign c$bv_0 = result_56[46:5];
+  assign c$bv_0 = result_57[2884:2843];
 
-  assign c$app_arg_fun_arg = $signed(result_37[63:32]);
+  assign c$app_arg_fun_arg = $signed(result_38[63:32]);
 
-  assign c$app_arg_fun_arg_0 = $signed(((({{(64-42) {1'b0}},result_56[46:5]}))));
+  assign c$app_arg_fun_arg_0 = $signed(((({{(64-42) {1'b0}},result_57[2884:2843]}))));
 
   LlamaDv_Top_Decoder_decoderSmallNoRescale_siluMul LlamaDv_Top_Decoder_decoderSmallNoRescale_siluMul_c$app_arg_3
     ( .result (c$app_arg_3)
     , .x (c$app_arg_fun_arg)
     , .sig (c$app_arg_fun_arg_0) );
 
-  assign c$s = $signed(result_37[159:128]);
+  assign c$s = $signed(result_38[159:128]);
 
-  assign c$s_0 = $signed(result_37[95:64]);
+  assign c$s_0 = $signed(result_38[95:64]);
 
   assign x_1 = ($signed({{(64-32) {c$s[32-1]}},c$s})) + ($signed({{(64-32) {c$s_0[32-1]}},c$s_0}));
 
@@ -1464,363 +1559,511 @@ module decoder_small_fault_norescale
 
   assign result_4 = (x_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_6;
 
-  assign c$app_arg_4 = (~ (result_56[1273:1266] == 8'd63)) ? {5'd15,
-                                                              result_56[1284:1284],   result_56[1283:1280],
-                                                              result_56[1279:1274],   step10,
-                                                              result_56[1265:1264],
-                                                              $signed(result_56[1263:1200]),
-                                                              $signed(result_56[1199:1168]),
-                                                              $signed(result_56[1167:1162]),
-                                                              $signed(result_56[1161:1130]),
-                                                              result_56[1129:1098],
-                                                              $signed(result_56[1097:1091]),
-                                                              result_56[1090:1088],   result_56[1087:1080],
-                                                              result_56[1079:1072],
-                                                              $signed(result_56[1071:1040]),
-                                                              result_56[1039:1038],   result_56[1037:1006],
-                                                              result_56[1005:878],
-                                                              $signed(result_56[877:871]),
-                                                              result_56[870:743],
-                                                              $signed(result_56[742:736]),
-                                                              result_56[735:734],   result_56[733:730],
-                                                              result_56[729:154],   result_56[153:149],
-                                                              $signed(result_56[148:117]),
-                                                              result_56[116:111],
-                                                              c$recipNextOut} : c$case_alt_7;
+  assign c$app_arg_4 = (~ (result_57[4111:4104] == 8'd63)) ? {5'd15,
+                                                              result_57[4122:4122],   result_57[4121:4118],
+                                                              result_57[4117:4112],   step14,
+                                                              result_57[4103:4102],
+                                                              $signed(result_57[4101:4038]),
+                                                              $signed(result_57[4037:4006]),
+                                                              $signed(result_57[4005:4000]),
+                                                              $signed(result_57[3999:3968]),
+                                                              result_57[3967:3936],
+                                                              $signed(result_57[3935:3929]),
+                                                              result_57[3928:3926],   result_57[3925:3918],
+                                                              result_57[3917:3910],
+                                                              $signed(result_57[3909:3878]),
+                                                              result_57[3877:3876],   result_57[3875:3844],
+                                                              result_57[3843:3716],
+                                                              $signed(result_57[3715:3709]),
+                                                              result_57[3708:3581],
+                                                              $signed(result_57[3580:3574]),
+                                                              result_57[3573:3572],   result_57[3571:3568],
+                                                              result_57[3567:2992],   result_57[2991:2987],
+                                                              $signed(result_57[2986:2955]),
+                                                              result_57[2954:2949],   c$recipNextOut,
+                                                              result_57[2837:2834],   result_57[2833:2578],
+                                                              $signed(result_57[2577:2546]),
+                                                              result_57[2545:2329],   result_57[2328:2112],
+                                                              $signed(result_57[2111:2048]),
+                                                              result_57[2047:1024],
+                                                              result_57[1023:0]} : c$case_alt_7;
 
-  assign c$case_alt_selection_9 = result_56[1090:1088];
+  assign c$case_alt_selection_9 = result_57[3928:3926];
 
   always @(*) begin
     case(c$case_alt_selection_9)
       3'd3 : c$case_alt_7 = {5'd2,
-                             result_56[1284:1284],   result_56[1283:1280],
-                             result_56[1279:1274],   8'd0,   2'd1,
-                             64'sd0,   $signed(result_56[1199:1168]),
-                             $signed(result_56[1167:1162]),
-                             $signed(result_56[1161:1130]),
-                             result_56[1129:1098],
-                             $signed(result_56[1097:1091]),
-                             result_56[1090:1088],   result_56[1087:1080],
-                             result_56[1079:1072],
-                             $signed(result_56[1071:1040]),
-                             result_56[1039:1038],   result_56[1037:1006],
-                             result_56[1005:878],
-                             $signed(result_56[877:871]),
-                             result_56[870:743],
-                             $signed(result_56[742:736]),
-                             result_56[735:734],   result_56[733:730],
-                             result_56[729:154],   result_56[153:149],
-                             $signed(result_56[148:117]),
-                             result_56[116:111],   c$recipNextOut};
+                             result_57[4122:4122],   result_57[4121:4118],
+                             result_57[4117:4112],   8'd0,   2'd1,
+                             64'sd0,   $signed(result_57[4037:4006]),
+                             $signed(result_57[4005:4000]),
+                             $signed(result_57[3999:3968]),
+                             result_57[3967:3936],
+                             $signed(result_57[3935:3929]),
+                             result_57[3928:3926],   result_57[3925:3918],
+                             result_57[3917:3910],
+                             $signed(result_57[3909:3878]),
+                             result_57[3877:3876],   result_57[3875:3844],
+                             result_57[3843:3716],
+                             $signed(result_57[3715:3709]),
+                             result_57[3708:3581],
+                             $signed(result_57[3580:3574]),
+                             result_57[3573:3572],   result_57[3571:3568],
+                             result_57[3567:2992],   result_57[2991:2987],
+                             $signed(result_57[2986:2955]),
+                             result_57[2954:2949],   c$recipNextOut,
+                             result_57[2837:2834],   result_57[2833:2578],
+                             $signed(result_57[2577:2546]),
+                             result_57[2545:2329],   result_57[2328:2112],
+                             $signed(result_57[2111:2048]),
+                             result_57[2047:1024],   result_57[1023:0]};
       default : c$case_alt_7 = c$case_alt_8;
     endcase
   end
 
-  assign c$case_alt_8 = result_56[1284:1284] ? {5'd2,
-                                                result_56[1284:1284],   result_56[1283:1280],
-                                                result_56[1279:1274],   8'd0,   2'd2,
-                                                64'sd0,   $signed(result_56[1199:1168]),
-                                                $signed(result_56[1167:1162]),
-                                                $signed(result_56[1161:1130]),
-                                                result_56[1129:1098],
-                                                $signed(result_56[1097:1091]),
-                                                result_56[1090:1088],   result_56[1087:1080],
-                                                result_56[1079:1072],
-                                                $signed(result_56[1071:1040]),
-                                                result_56[1039:1038],   result_56[1037:1006],
-                                                result_56[1005:878],
-                                                $signed(result_56[877:871]),
-                                                result_56[870:743],
-                                                $signed(result_56[742:736]),
-                                                result_56[735:734],   result_56[733:730],
-                                                result_56[729:154],   result_56[153:149],
-                                                $signed(result_56[148:117]),
-                                                result_56[116:111],
-                                                c$recipNextOut} : result_19;
+  assign c$case_alt_8 = result_57[4122:4122] ? {5'd2,
+                                                result_57[4122:4122],   result_57[4121:4118],
+                                                result_57[4117:4112],   8'd0,   2'd2,
+                                                64'sd0,   $signed(result_57[4037:4006]),
+                                                $signed(result_57[4005:4000]),
+                                                $signed(result_57[3999:3968]),
+                                                result_57[3967:3936],
+                                                $signed(result_57[3935:3929]),
+                                                result_57[3928:3926],   result_57[3925:3918],
+                                                result_57[3917:3910],
+                                                $signed(result_57[3909:3878]),
+                                                result_57[3877:3876],   result_57[3875:3844],
+                                                result_57[3843:3716],
+                                                $signed(result_57[3715:3709]),
+                                                result_57[3708:3581],
+                                                $signed(result_57[3580:3574]),
+                                                result_57[3573:3572],   result_57[3571:3568],
+                                                result_57[3567:2992],   result_57[2991:2987],
+                                                $signed(result_57[2986:2955]),
+                                                result_57[2954:2949],   c$recipNextOut,
+                                                result_57[2837:2834],   result_57[2833:2578],
+                                                $signed(result_57[2577:2546]),
+                                                result_57[2545:2329],   result_57[2328:2112],
+                                                $signed(result_57[2111:2048]),
+                                                result_57[2047:1024],
+                                                result_57[1023:0]} : result_20;
 
-  assign c$app_arg_selection_8 = result_56[1273:1266];
+  assign c$app_arg_selection_8 = result_57[4111:4104];
 
   always @(*) begin
     case(c$app_arg_selection_8)
       8'd15 : c$app_arg_5 = c$case_alt_9;
       default : c$app_arg_5 = {5'd13,
-                               result_56[1284:1284],   result_56[1283:1280],
-                               result_56[1279:1274],   step10,
-                               result_56[1265:1264],
-                               $signed(result_56[1263:1200]),
-                               $signed(result_56[1199:1168]),
-                               $signed(result_56[1167:1162]),
-                               $signed(result_56[1161:1130]),   result_16,
-                               $signed(result_56[1097:1091]),
-                               result_56[1090:1088],   result_56[1087:1080],
-                               result_56[1079:1072],
-                               $signed(result_56[1071:1040]),
-                               result_56[1039:1038],   result_56[1037:1006],
-                               result_56[1005:878],
-                               $signed(result_56[877:871]),
-                               result_56[870:743],
-                               $signed(result_56[742:736]),
-                               result_56[735:734],   result_56[733:730],
-                               result_56[729:154],   result_56[153:149],
-                               $signed(result_56[148:117]),
-                               result_56[116:111],   c$recipNextOut};
+                               result_57[4122:4122],   result_57[4121:4118],
+                               result_57[4117:4112],   step14,
+                               result_57[4103:4102],
+                               $signed(result_57[4101:4038]),
+                               $signed(result_57[4037:4006]),
+                               $signed(result_57[4005:4000]),
+                               $signed(result_57[3999:3968]),   result_17,
+                               $signed(result_57[3935:3929]),
+                               result_57[3928:3926],   result_57[3925:3918],
+                               result_57[3917:3910],
+                               $signed(result_57[3909:3878]),
+                               result_57[3877:3876],   result_57[3875:3844],
+                               result_57[3843:3716],
+                               $signed(result_57[3715:3709]),
+                               result_57[3708:3581],
+                               $signed(result_57[3580:3574]),
+                               result_57[3573:3572],   result_57[3571:3568],
+                               result_57[3567:2992],   result_57[2991:2987],
+                               $signed(result_57[2986:2955]),
+                               result_57[2954:2949],   c$recipNextOut,
+                               result_57[2837:2834],   result_57[2833:2578],
+                               $signed(result_57[2577:2546]),
+                               result_57[2545:2329],   result_57[2328:2112],
+                               $signed(result_57[2111:2048]),
+                               result_57[2047:1024],   result_57[1023:0]};
     endcase
   end
 
-  assign c$case_alt_selection_14 = result_56[735:734];
+  assign c$case_alt_selection_14 = result_57[3573:3572];
 
   always @(*) begin
     case(c$case_alt_selection_14)
       2'd3 : c$case_alt_9 = {5'd14,
-                             result_56[1284:1284],   result_56[1283:1280],
-                             result_56[1279:1274],   result_56[1273:1266],
-                             result_56[1265:1264],
-                             $signed(result_56[1263:1200]),
-                             $signed(result_56[1199:1168]),
-                             $signed(result_56[1167:1162]),
-                             $signed(result_56[1161:1130]),   result_16,
-                             $signed(result_56[1097:1091]),
-                             result_56[1090:1088],   result_56[1087:1080],
-                             result_56[1079:1072],
-                             $signed(result_56[1071:1040]),
-                             result_56[1039:1038],   result_56[1037:1006],
-                             result_56[1005:878],
-                             $signed(result_56[877:871]),
-                             result_56[870:743],
-                             $signed(result_56[742:736]),
-                             result_56[735:734],   result_56[733:730],
-                             result_56[729:154],   result_56[153:149],
-                             $signed(result_56[148:117]),
-                             result_56[116:111],   c$recipNextOut};
+                             result_57[4122:4122],   result_57[4121:4118],
+                             result_57[4117:4112],   result_57[4111:4104],
+                             result_57[4103:4102],
+                             $signed(result_57[4101:4038]),
+                             $signed(result_57[4037:4006]),
+                             $signed(result_57[4005:4000]),
+                             $signed(result_57[3999:3968]),   result_17,
+                             $signed(result_57[3935:3929]),
+                             result_57[3928:3926],   result_57[3925:3918],
+                             result_57[3917:3910],
+                             $signed(result_57[3909:3878]),
+                             result_57[3877:3876],   result_57[3875:3844],
+                             result_57[3843:3716],
+                             $signed(result_57[3715:3709]),
+                             result_57[3708:3581],
+                             $signed(result_57[3580:3574]),
+                             result_57[3573:3572],   result_57[3571:3568],
+                             result_57[3567:2992],   result_57[2991:2987],
+                             $signed(result_57[2986:2955]),
+                             result_57[2954:2949],   c$recipNextOut,
+                             result_57[2837:2834],   result_57[2833:2578],
+                             $signed(result_57[2577:2546]),
+                             result_57[2545:2329],   result_57[2328:2112],
+                             $signed(result_57[2111:2048]),
+                             result_57[2047:1024],   result_57[1023:0]};
       default : c$case_alt_9 = {5'd9,
-                                result_56[1284:1284],   result_56[1283:1280],
-                                result_56[1279:1274],   8'd0,
-                                result_56[1265:1264],
-                                $signed(result_56[1263:1200]),
-                                $signed(result_56[1199:1168]),
-                                $signed(result_56[1167:1162]),
-                                $signed(result_56[1161:1130]),   result_16,
-                                $signed(result_56[1097:1091]),
-                                result_56[1090:1088],   result_56[1087:1080],
-                                result_56[1079:1072],
-                                $signed(result_56[1071:1040]),   2'd0,
-                                result_56[1037:1006],   result_56[1005:878],
-                                $signed(result_56[877:871]),
-                                result_56[870:743],
-                                $signed(result_56[742:736]),
-                                result_56[735:734] + 2'd1,
-                                result_56[733:730],   result_56[729:154],
-                                result_56[153:149],
-                                $signed(result_56[148:117]),
-                                result_56[116:111],   c$recipNextOut};
+                                result_57[4122:4122],   result_57[4121:4118],
+                                result_57[4117:4112],   8'd0,
+                                result_57[4103:4102],
+                                $signed(result_57[4101:4038]),
+                                $signed(result_57[4037:4006]),
+                                $signed(result_57[4005:4000]),
+                                $signed(result_57[3999:3968]),   result_17,
+                                $signed(result_57[3935:3929]),
+                                result_57[3928:3926],   result_57[3925:3918],
+                                result_57[3917:3910],
+                                $signed(result_57[3909:3878]),   2'd0,
+                                result_57[3875:3844],   result_57[3843:3716],
+                                $signed(result_57[3715:3709]),
+                                result_57[3708:3581],
+                                $signed(result_57[3580:3574]),
+                                result_57[3573:3572] + 2'd1,
+                                result_57[3571:3568],   result_57[3567:2992],
+                                result_57[2991:2987],
+                                $signed(result_57[2986:2955]),
+                                result_57[2954:2949],   c$recipNextOut,
+                                result_57[2837:2834],   result_57[2833:2578],
+                                $signed(result_57[2577:2546]),
+                                result_57[2545:2329],   result_57[2328:2112],
+                                $signed(result_57[2111:2048]),
+                                result_57[2047:1024],   result_57[1023:0]};
     endcase
   end
 
-  assign c$case_alt_selection_18 = result_56[4:0];
+  assign c$case_alt_selection_18 = result_57[2842:2838];
 
   always @(*) begin
     case(c$case_alt_selection_18)
       5'd1 : c$case_alt_10 = {5'd13,
-                              result_56[1284:1284],   result_56[1283:1280],
-                              result_56[1279:1274],   result_56[1273:1266],
-                              result_56[1265:1264],
-                              $signed(result_56[1263:1200]),
-                              $signed(result_56[1199:1168]),
-                              $signed(result_56[1167:1162]),
-                              $signed(result_56[1161:1130]),
-                              result_56[1129:1098],
-                              $signed(result_56[1097:1091]),
-                              result_56[1090:1088],   result_56[1087:1080],
-                              result_56[1079:1072],
-                              $signed(result_56[1071:1040]),
-                              result_56[1039:1038],   result_56[1037:1006],
-                              result_56[1005:878],
-                              $signed(result_56[877:871]),
-                              result_56[870:743],
-                              $signed(result_56[742:736]),
-                              result_56[735:734],   result_56[733:730],
-                              result_56[729:154],   result_56[153:149],
-                              $signed(result_56[148:117]),
-                              result_56[116:111],   c$recipNextOut};
+                              result_57[4122:4122],   result_57[4121:4118],
+                              result_57[4117:4112],   result_57[4111:4104],
+                              result_57[4103:4102],
+                              $signed(result_57[4101:4038]),
+                              $signed(result_57[4037:4006]),
+                              $signed(result_57[4005:4000]),
+                              $signed(result_57[3999:3968]),
+                              result_57[3967:3936],
+                              $signed(result_57[3935:3929]),
+                              result_57[3928:3926],   result_57[3925:3918],
+                              result_57[3917:3910],
+                              $signed(result_57[3909:3878]),
+                              result_57[3877:3876],   result_57[3875:3844],
+                              result_57[3843:3716],
+                              $signed(result_57[3715:3709]),
+                              result_57[3708:3581],
+                              $signed(result_57[3580:3574]),
+                              result_57[3573:3572],   result_57[3571:3568],
+                              result_57[3567:2992],   result_57[2991:2987],
+                              $signed(result_57[2986:2955]),
+                              result_57[2954:2949],   c$recipNextOut,
+                              result_57[2837:2834],   result_57[2833:2578],
+                              $signed(result_57[2577:2546]),
+                              result_57[2545:2329],   result_57[2328:2112],
+                              $signed(result_57[2111:2048]),
+                              result_57[2047:1024],   result_57[1023:0]};
       default : c$case_alt_10 = {5'd12,
-                                 result_56[1284:1284],   result_56[1283:1280],
-                                 result_56[1279:1274],   result_56[1273:1266],
-                                 result_56[1265:1264],
-                                 $signed(result_56[1263:1200]),
-                                 $signed(result_56[1199:1168]),
-                                 $signed(result_56[1167:1162]),
-                                 $signed(result_56[1161:1130]),
-                                 result_56[1129:1098],
-                                 $signed(result_56[1097:1091]),
-                                 result_56[1090:1088],   result_56[1087:1080],
-                                 result_56[1079:1072],
-                                 $signed(result_56[1071:1040]),
-                                 result_56[1039:1038],   result_56[1037:1006],
-                                 result_56[1005:878],
-                                 $signed(result_56[877:871]),
-                                 result_56[870:743],
-                                 $signed(result_56[742:736]),
-                                 result_56[735:734],   result_56[733:730],
-                                 result_56[729:154],   result_56[153:149],
-                                 $signed(result_56[148:117]),
-                                 result_56[116:111],   c$recipNextOut};
+                                 result_57[4122:4122],   result_57[4121:4118],
+                                 result_57[4117:4112],   result_57[4111:4104],
+                                 result_57[4103:4102],
+                                 $signed(result_57[4101:4038]),
+                                 $signed(result_57[4037:4006]),
+                                 $signed(result_57[4005:4000]),
+                                 $signed(result_57[3999:3968]),
+                                 result_57[3967:3936],
+                                 $signed(result_57[3935:3929]),
+                                 result_57[3928:3926],   result_57[3925:3918],
+                                 result_57[3917:3910],
+                                 $signed(result_57[3909:3878]),
+                                 result_57[3877:3876],   result_57[3875:3844],
+                                 result_57[3843:3716],
+                                 $signed(result_57[3715:3709]),
+                                 result_57[3708:3581],
+                                 $signed(result_57[3580:3574]),
+                                 result_57[3573:3572],   result_57[3571:3568],
+                                 result_57[3567:2992],   result_57[2991:2987],
+                                 $signed(result_57[2986:2955]),
+                                 result_57[2954:2949],   c$recipNextOut,
+                                 result_57[2837:2834],   result_57[2833:2578],
+                                 $signed(result_57[2577:2546]),
+                                 result_57[2545:2329],   result_57[2328:2112],
+                                 $signed(result_57[2111:2048]),
+                                 result_57[2047:1024],   result_57[1023:0]};
     endcase
   end
 
-  assign c$app_arg_6 = {(($unsigned($signed(result_56[697:666])))),
+  assign c$app_arg_6 = {(($unsigned($signed(result_57[3535:3504])))),
                         32'd0,   42'd1099511627776,   5'd21};
 
-  assign c$case_alt_11 = grew ? 5'd1 : 5'd0;
+  assign result_fun_arg = result_57[4122:4122];
 
-  assign grew = ds30[0:0];
+  assign result_fun_arg_0 = result_57[4121:4118];
 
-  assign ds30_fun_arg = result_56[733:730] == 4'd0;
+  assign result_fun_arg_1 = result_57[4117:4112];
 
-  assign ds30_fun_arg_0 = result_56[729:154];
+  assign result_fun_arg_2 = result_57[4111:4104];
 
-  assign ds30_fun_arg_1 = result_56[1005:878];
+  assign result_fun_arg_3 = result_57[4103:4102];
 
-  assign ds30_fun_arg_2 = $signed(result_56[877:871]);
+  assign result_fun_arg_4 = $signed(result_57[4101:4038]);
 
-  LlamaDv_Top_Decoder_decoderSmallNoRescale_attStep LlamaDv_Top_Decoder_decoderSmallNoRescale_attStep_ds30
-    ( .result (ds30)
-    , .first (ds30_fun_arg)
-    , .st (ds30_fun_arg_0)
-    , .qm (ds30_fun_arg_1)
-    , .qe (ds30_fun_arg_2)
-    , .ds (result_23) );
+  assign result_fun_arg_5 = $signed(result_57[4037:4006]);
 
-  assign c$app_arg_7 = (result_56[733:730] == result_56[1283:1280]) ? 5'd11 : 5'd10;
+  assign result_fun_arg_6 = $signed(result_57[4005:4000]);
 
-  assign result_5 = (result_56[1273:1266] < 8'd16) ? {{5'd9,
-                                                       result_56[1284:1284],   result_56[1283:1280],
-                                                       result_56[1279:1274],   step10,
-                                                       result_56[1265:1264],
-                                                       $signed(result_56[1263:1200]),
-                                                       $signed(result_56[1199:1168]),
-                                                       $signed(result_56[1167:1162]),
-                                                       $signed(result_56[1161:1130]),
-                                                       result_56[1129:1098],
-                                                       $signed(result_56[1097:1091]),
-                                                       result_56[1090:1088],   result_56[1087:1080],
-                                                       result_56[1079:1072],
-                                                       $signed(result_56[1071:1040]),
-                                                       result_56[1039:1038],   result_22,
-                                                       result_56[1005:878],   c$app_arg_8,
-                                                       result_56[870:743],
-                                                       $signed(result_56[742:736]),
-                                                       result_56[735:734],   result_56[733:730],
-                                                       result_56[729:154],   result_56[153:149],
-                                                       $signed(result_56[148:117]),
-                                                       result_56[116:111],   c$recipNextOut},
+  assign result_fun_arg_7 = $signed(result_57[3999:3968]);
+
+  assign result_fun_arg_8 = result_57[3967:3936];
+
+  assign result_fun_arg_9 = $signed(result_57[3935:3929]);
+
+  assign result_fun_arg_10 = result_57[3928:3926];
+
+  assign result_fun_arg_11 = result_57[3925:3918];
+
+  assign result_fun_arg_12 = result_57[3917:3910];
+
+  assign result_fun_arg_13 = $signed(result_57[3909:3878]);
+
+  assign result_fun_arg_14 = result_57[3877:3876];
+
+  assign result_fun_arg_15 = result_57[3875:3844];
+
+  assign result_fun_arg_16 = result_57[3843:3716];
+
+  assign result_fun_arg_17 = $signed(result_57[3715:3709]);
+
+  assign result_fun_arg_18 = result_57[3708:3581];
+
+  assign result_fun_arg_19 = $signed(result_57[3580:3574]);
+
+  assign result_fun_arg_20 = result_57[3573:3572];
+
+  assign result_fun_arg_21 = result_57[3571:3568];
+
+  assign result_fun_arg_22 = result_57[3567:2992];
+
+  assign result_fun_arg_23 = result_57[2991:2987];
+
+  assign result_fun_arg_24 = $signed(result_57[2986:2955]);
+
+  assign result_fun_arg_25 = result_57[2954:2949];
+
+  assign result_fun_arg_26 = result_57[2837:2834];
+
+  assign result_fun_arg_27 = result_57[2833:2578];
+
+  assign result_fun_arg_28 = $signed(result_57[2577:2546]);
+
+  assign result_fun_arg_29 = result_57[2545:2329];
+
+  assign result_fun_arg_30 = result_57[2328:2112];
+
+  assign result_fun_arg_31 = $signed(result_57[2111:2048]);
+
+  assign result_fun_arg_32 = result_57[2047:1024];
+
+  assign result_fun_arg_33 = result_57[1023:0];
+
+  LlamaDv_Top_Decoder_decoderSmallNoRescale_attStep LlamaDv_Top_Decoder_decoderSmallNoRescale_attStep_result_5
+    ( .result (result_5)
+    , .c$bindCsr (result_fun_arg)
+    , .c$bindCsr_0 (result_fun_arg_0)
+    , .c$bindCsr_1 (result_fun_arg_1)
+    , .c$bindCsr_2 (result_fun_arg_2)
+    , .c$bindCsr_3 (result_fun_arg_3)
+    , .c$bindCsr_4 (result_fun_arg_4)
+    , .c$bindCsr_5 (result_fun_arg_5)
+    , .c$bindCsr_6 (result_fun_arg_6)
+    , .c$bindCsr_7 (result_fun_arg_7)
+    , .c$bindCsr_8 (result_fun_arg_8)
+    , .c$bindCsr_9 (result_fun_arg_9)
+    , .c$bindCsr_10 (result_fun_arg_10)
+    , .c$bindCsr_11 (result_fun_arg_11)
+    , .c$bindCsr_12 (result_fun_arg_12)
+    , .c$bindCsr_13 (result_fun_arg_13)
+    , .c$bindCsr_14 (result_fun_arg_14)
+    , .c$bindCsr_15 (result_fun_arg_15)
+    , .c$bindCsr_16 (result_fun_arg_16)
+    , .c$bindCsr_17 (result_fun_arg_17)
+    , .c$bindCsr_18 (result_fun_arg_18)
+    , .c$bindCsr_19 (result_fun_arg_19)
+    , .c$bindCsr_20 (result_fun_arg_20)
+    , .c$bindCsr_21 (result_fun_arg_21)
+    , .c$bindCsr_22 (result_fun_arg_22)
+    , .c$bindCsr_23 (result_fun_arg_23)
+    , .c$bindCsr_24 (result_fun_arg_24)
+    , .c$bindCsr_25 (result_fun_arg_25)
+    , .c$bindCsr_26 (c$recipNextOut)
+    , .c$bindCsr_27 (result_fun_arg_26)
+    , .c$bindCsr_28 (result_fun_arg_27)
+    , .c$bindCsr_29 (result_fun_arg_28)
+    , .c$bindCsr_30 (result_fun_arg_29)
+    , .c$bindCsr_31 (result_fun_arg_30)
+    , .c$bindCsr_32 (result_fun_arg_31)
+    , .c$bindCsr_33 (result_fun_arg_32)
+    , .c$bindCsr_34 (result_fun_arg_33)
+    , .ds (result_24) );
+
+  assign result_6 = (result_57[4111:4104] < 8'd16) ? {{5'd9,
+                                                       result_57[4122:4122],   result_57[4121:4118],
+                                                       result_57[4117:4112],   step14,
+                                                       result_57[4103:4102],
+                                                       $signed(result_57[4101:4038]),
+                                                       $signed(result_57[4037:4006]),
+                                                       $signed(result_57[4005:4000]),
+                                                       $signed(result_57[3999:3968]),
+                                                       result_57[3967:3936],
+                                                       $signed(result_57[3935:3929]),
+                                                       result_57[3928:3926],   result_57[3925:3918],
+                                                       result_57[3917:3910],
+                                                       $signed(result_57[3909:3878]),
+                                                       result_57[3877:3876],   result_23,
+                                                       result_57[3843:3716],   c$app_arg_7,
+                                                       result_57[3708:3581],
+                                                       $signed(result_57[3580:3574]),
+                                                       result_57[3573:3572],   result_57[3571:3568],
+                                                       result_57[3567:2992],   result_57[2991:2987],
+                                                       $signed(result_57[2986:2955]),
+                                                       result_57[2954:2949],   c$recipNextOut,
+                                                       result_57[2837:2834],   result_57[2833:2578],
+                                                       $signed(result_57[2577:2546]),
+                                                       result_57[2545:2329],   result_57[2328:2112],
+                                                       $signed(result_57[2111:2048]),
+                                                       result_57[2047:1024],   result_57[1023:0]},
                                                       {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                       {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : result_6;
+                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : result_7;
 
-  assign c$app_arg_selection_12 = result_56[1273:1266];
+  assign c$app_arg_selection_11 = result_57[4111:4104];
 
   always @(*) begin
-    case(c$app_arg_selection_12)
-      8'd15 : c$app_arg_8 = result_20;
-      default : c$app_arg_8 = $signed(result_56[877:871]);
+    case(c$app_arg_selection_11)
+      8'd15 : c$app_arg_7 = result_21;
+      default : c$app_arg_7 = $signed(result_57[3715:3709]);
     endcase
   end
 
-  assign result_6 = (result_56[1273:1266] < 8'd31) ? {{5'd9,
-                                                       result_56[1284:1284],   result_56[1283:1280],
-                                                       result_56[1279:1274],   step10,
-                                                       result_56[1265:1264],
-                                                       $signed(result_56[1263:1200]),
-                                                       $signed(result_56[1199:1168]),
-                                                       $signed(result_56[1167:1162]),
-                                                       $signed(result_56[1161:1130]),
-                                                       result_56[1129:1098],
-                                                       $signed(result_56[1097:1091]),
-                                                       result_56[1090:1088],   result_56[1087:1080],
-                                                       result_56[1079:1072],
-                                                       $signed(result_56[1071:1040]),
-                                                       result_56[1039:1038],   result_56[1037:1006],
-                                                       \pm' ,   $signed(result_56[877:871]),
-                                                       result_56[870:743],
-                                                       $signed(result_56[742:736]),
-                                                       result_56[735:734],   result_56[733:730],
-                                                       result_56[729:154],   result_56[153:149],
-                                                       $signed(result_56[148:117]),
-                                                       result_56[116:111],   c$recipNextOut},
+  assign result_7 = (result_57[4111:4104] < 8'd31) ? {{5'd9,
+                                                       result_57[4122:4122],   result_57[4121:4118],
+                                                       result_57[4117:4112],   step14,
+                                                       result_57[4103:4102],
+                                                       $signed(result_57[4101:4038]),
+                                                       $signed(result_57[4037:4006]),
+                                                       $signed(result_57[4005:4000]),
+                                                       $signed(result_57[3999:3968]),
+                                                       result_57[3967:3936],
+                                                       $signed(result_57[3935:3929]),
+                                                       result_57[3928:3926],   result_57[3925:3918],
+                                                       result_57[3917:3910],
+                                                       $signed(result_57[3909:3878]),
+                                                       result_57[3877:3876],   result_57[3875:3844],
+                                                       \pm' ,   $signed(result_57[3715:3709]),
+                                                       result_57[3708:3581],
+                                                       $signed(result_57[3580:3574]),
+                                                       result_57[3573:3572],   result_57[3571:3568],
+                                                       result_57[3567:2992],   result_57[2991:2987],
+                                                       $signed(result_57[2986:2955]),
+                                                       result_57[2954:2949],   c$recipNextOut,
+                                                       result_57[2837:2834],   result_57[2833:2578],
+                                                       $signed(result_57[2577:2546]),
+                                                       result_57[2545:2329],   result_57[2328:2112],
+                                                       $signed(result_57[2111:2048]),
+                                                       result_57[2047:1024],   result_57[1023:0]},
                                                       {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                       {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : c$case_alt_12;
+                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : c$case_alt_11;
 
-  assign c$case_alt_selection_22 = result_56[1039:1038];
+  assign c$case_alt_selection_21 = result_57[3877:3876];
 
-  assign c$bv_1 = result_56[1283:1280];
+  assign c$bv_1 = result_57[4121:4118];
 
   always @(*) begin
-    case(c$case_alt_selection_22)
-      2'b00 : c$case_alt_12 = {{5'd10,
-                                result_56[1284:1284],   result_56[1283:1280],
-                                result_56[1279:1274],   8'd0,
-                                result_56[1265:1264],
-                                $signed(result_56[1263:1200]),
-                                $signed(result_56[1199:1168]),
-                                $signed(result_56[1167:1162]),
-                                $signed(result_56[1161:1130]),
-                                result_56[1129:1098],
-                                $signed(result_56[1097:1091]),
-                                result_56[1090:1088],   result_56[1087:1080],
-                                result_56[1079:1072],
-                                $signed(result_56[1071:1040]),   2'd0,
-                                result_56[1037:1006],   \pm' ,
-                                $signed(result_56[877:871]),
-                                result_56[870:743],
-                                $signed(result_56[742:736]),
-                                result_56[735:734],   4'd0,
-                                result_56[729:154],   5'd0,
-                                $signed(result_56[148:117]),
-                                result_56[116:111],   c$recipNextOut},
+    case(c$case_alt_selection_21)
+      2'b00 : c$case_alt_11 = {{5'd10,
+                                result_57[4122:4122],   result_57[4121:4118],
+                                result_57[4117:4112],   8'd0,
+                                result_57[4103:4102],
+                                $signed(result_57[4101:4038]),
+                                $signed(result_57[4037:4006]),
+                                $signed(result_57[4005:4000]),
+                                $signed(result_57[3999:3968]),
+                                result_57[3967:3936],
+                                $signed(result_57[3935:3929]),
+                                result_57[3928:3926],   result_57[3925:3918],
+                                result_57[3917:3910],
+                                $signed(result_57[3909:3878]),   2'd0,
+                                result_57[3875:3844],   \pm' ,
+                                $signed(result_57[3715:3709]),
+                                result_57[3708:3581],
+                                $signed(result_57[3580:3574]),
+                                result_57[3573:3572],   4'd0,
+                                result_57[3567:2992],   5'd0,
+                                $signed(result_57[2986:2955]),
+                                result_57[2954:2949],   c$recipNextOut,
+                                4'd0,   result_57[2833:2578],
+                                $signed(result_57[2577:2546]),
+                                result_57[2545:2329],   result_57[2328:2112],
+                                $signed(result_57[2111:2048]),
+                                result_57[2047:1024],   result_57[1023:0]},
                                {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      2'b01 : c$case_alt_12 = {{5'd9,
-                                result_56[1284:1284],   result_56[1283:1280],
-                                result_56[1279:1274],   8'd0,
-                                result_56[1265:1264],
-                                $signed(result_56[1263:1200]),
-                                $signed(result_56[1199:1168]),
-                                $signed(result_56[1167:1162]),
-                                $signed(result_56[1161:1130]),
-                                result_56[1129:1098],
-                                $signed(result_56[1097:1091]),
-                                result_56[1090:1088],   result_56[1087:1080],
-                                result_56[1079:1072],
-                                $signed(result_56[1071:1040]),   2'd2,
-                                result_56[1037:1006],   result_56[1005:878],
-                                $signed(result_56[877:871]),   \pm' ,
-                                $signed(result_56[877:871]),
-                                result_56[735:734],   result_56[733:730],
-                                result_56[729:154],   result_56[153:149],
-                                $signed(result_56[148:117]),
-                                result_56[116:111],   c$recipNextOut},
+      2'b01 : c$case_alt_11 = {{5'd9,
+                                result_57[4122:4122],   result_57[4121:4118],
+                                result_57[4117:4112],   8'd0,
+                                result_57[4103:4102],
+                                $signed(result_57[4101:4038]),
+                                $signed(result_57[4037:4006]),
+                                $signed(result_57[4005:4000]),
+                                $signed(result_57[3999:3968]),
+                                result_57[3967:3936],
+                                $signed(result_57[3935:3929]),
+                                result_57[3928:3926],   result_57[3925:3918],
+                                result_57[3917:3910],
+                                $signed(result_57[3909:3878]),   2'd2,
+                                result_57[3875:3844],   result_57[3843:3716],
+                                $signed(result_57[3715:3709]),   \pm' ,
+                                $signed(result_57[3715:3709]),
+                                result_57[3573:3572],   result_57[3571:3568],
+                                result_57[3567:2992],   result_57[2991:2987],
+                                $signed(result_57[2986:2955]),
+                                result_57[2954:2949],   c$recipNextOut,
+                                result_57[2837:2834],   result_57[2833:2578],
+                                $signed(result_57[2577:2546]),
+                                result_57[2545:2329],   result_57[2328:2112],
+                                $signed(result_57[2111:2048]),
+                                result_57[2047:1024],   result_57[1023:0]},
                                {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      default : c$case_alt_12 = {c$app_arg_10,
-                                 {1'b1,{c$app_arg_9 + (({{(6-4) {1'b0}},result_56[1283:1280]}) + 6'd0),
-                                        {result_56[870:743],
-                                         $signed(result_56[742:736]),   \pm' ,
-                                         $signed(result_56[877:871])}}},
+      default : c$case_alt_11 = {c$app_arg_9,
+                                 {1'b1,{c$app_arg_8 + (({{(6-4) {1'b0}},result_57[4121:4118]}) + 6'd0),
+                                        {result_57[3708:3581],
+                                         $signed(result_57[3580:3574]),   \pm' ,
+                                         $signed(result_57[3715:3709])}}},
                                  {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1829,952 +2072,1108 @@ module decoder_small_fault_norescale
     endcase
   end
 
-  assign c$bv_2 = result_56[1284:1284];
+  assign c$bv_2 = result_57[4122:4122];
 
-  assign c$bv_3 = result_56[735:734];
+  assign c$bv_3 = result_57[3573:3572];
 
-  assign c$app_arg_9 = ((({{(6-1) {1'b0}},result_56[1284:1284]}) * 6'd2) + ({{(6-2) {1'b0}},result_56[735:734]})) * 6'd16;
+  assign c$app_arg_8 = ((({{(6-1) {1'b0}},result_57[4122:4122]}) * 6'd2) + ({{(6-2) {1'b0}},result_57[3573:3572]})) * 6'd16;
 
-  assign c$app_arg_selection_15 = result_56[735:734];
+  assign c$app_arg_selection_14 = result_57[3573:3572];
 
   always @(*) begin
-    case(c$app_arg_selection_15)
-      2'd1 : c$app_arg_10 = {5'd9,
-                             result_56[1284:1284],   result_56[1283:1280],
-                             result_56[1279:1274],   8'd0,
-                             result_56[1265:1264],
-                             $signed(result_56[1263:1200]),
-                             $signed(result_56[1199:1168]),
-                             $signed(result_56[1167:1162]),
-                             $signed(result_56[1161:1130]),   32'd0,
-                             $signed(result_56[1097:1091]),
-                             result_56[1090:1088],   result_56[1087:1080],
-                             result_56[1079:1072],
-                             $signed(result_56[1071:1040]),   2'd0,
-                             result_56[1037:1006],   result_56[1005:878],
-                             $signed(result_56[877:871]),
-                             result_56[870:743],
-                             $signed(result_56[742:736]),   2'd0,
-                             result_56[733:730],   result_56[729:154],
-                             result_56[153:149],
-                             $signed(result_56[148:117]),
-                             result_56[116:111],   c$recipNextOut};
-      default : c$app_arg_10 = {5'd9,
-                                result_56[1284:1284],   result_56[1283:1280],
-                                result_56[1279:1274],   8'd0,
-                                result_56[1265:1264],
-                                $signed(result_56[1263:1200]),
-                                $signed(result_56[1199:1168]),
-                                $signed(result_56[1167:1162]),
-                                $signed(result_56[1161:1130]),
-                                result_56[1129:1098],
-                                $signed(result_56[1097:1091]),
-                                result_56[1090:1088],   result_56[1087:1080],
-                                result_56[1079:1072],
-                                $signed(result_56[1071:1040]),   2'd1,
-                                result_56[1037:1006],   result_56[1005:878],
-                                $signed(result_56[877:871]),
-                                result_56[870:743],
-                                $signed(result_56[742:736]),   2'd1,
-                                result_56[733:730],   result_56[729:154],
-                                result_56[153:149],
-                                $signed(result_56[148:117]),
-                                result_56[116:111],   c$recipNextOut};
+    case(c$app_arg_selection_14)
+      2'd1 : c$app_arg_9 = {5'd9,
+                            result_57[4122:4122],   result_57[4121:4118],
+                            result_57[4117:4112],   8'd0,
+                            result_57[4103:4102],
+                            $signed(result_57[4101:4038]),
+                            $signed(result_57[4037:4006]),
+                            $signed(result_57[4005:4000]),
+                            $signed(result_57[3999:3968]),   32'd0,
+                            $signed(result_57[3935:3929]),
+                            result_57[3928:3926],   result_57[3925:3918],
+                            result_57[3917:3910],
+                            $signed(result_57[3909:3878]),   2'd0,
+                            result_57[3875:3844],   result_57[3843:3716],
+                            $signed(result_57[3715:3709]),
+                            result_57[3708:3581],
+                            $signed(result_57[3580:3574]),   2'd0,
+                            result_57[3571:3568],   result_57[3567:2992],
+                            result_57[2991:2987],
+                            $signed(result_57[2986:2955]),
+                            result_57[2954:2949],   c$recipNextOut,
+                            result_57[2837:2834],   result_57[2833:2578],
+                            $signed(result_57[2577:2546]),
+                            result_57[2545:2329],   result_57[2328:2112],
+                            $signed(result_57[2111:2048]),
+                            result_57[2047:1024],   result_57[1023:0]};
+      default : c$app_arg_9 = {5'd9,
+                               result_57[4122:4122],   result_57[4121:4118],
+                               result_57[4117:4112],   8'd0,
+                               result_57[4103:4102],
+                               $signed(result_57[4101:4038]),
+                               $signed(result_57[4037:4006]),
+                               $signed(result_57[4005:4000]),
+                               $signed(result_57[3999:3968]),
+                               result_57[3967:3936],
+                               $signed(result_57[3935:3929]),
+                               result_57[3928:3926],   result_57[3925:3918],
+                               result_57[3917:3910],
+                               $signed(result_57[3909:3878]),   2'd1,
+                               result_57[3875:3844],   result_57[3843:3716],
+                               $signed(result_57[3715:3709]),
+                               result_57[3708:3581],
+                               $signed(result_57[3580:3574]),   2'd1,
+                               result_57[3571:3568],   result_57[3567:2992],
+                               result_57[2991:2987],
+                               $signed(result_57[2986:2955]),
+                               result_57[2954:2949],   c$recipNextOut,
+                               result_57[2837:2834],   result_57[2833:2578],
+                               $signed(result_57[2577:2546]),
+                               result_57[2545:2329],   result_57[2328:2112],
+                               $signed(result_57[2111:2048]),
+                               result_57[2047:1024],   result_57[1023:0]};
     endcase
   end
 
-  assign \pm'_projection  = ({result_56[1005:878],result_7});
+  assign \pm'_projection  = ({result_57[3843:3716],result_8});
 
   assign \pm'  = \pm'_projection [127:0];
 
-  assign c$case_alt_13 = (c$sat8Out_app_arg < -64'sd128) ? -8'sd128 : ($signed({c$sat8Out_app_arg[64-1],c$sat8Out_app_arg[0+:(8-1)]}));
+  assign c$case_alt_12 = (c$sat8Out_app_arg < -64'sd128) ? -8'sd128 : ($signed({c$sat8Out_app_arg[64-1],c$sat8Out_app_arg[0+:(8-1)]}));
 
-  assign result_7 = (c$sat8Out_app_arg > 64'sd127) ? 8'sd127 : c$case_alt_13;
+  assign result_8 = (c$sat8Out_app_arg > 64'sd127) ? 8'sd127 : c$case_alt_12;
 
-  assign c$sat8Out_app_arg = (sh >= 16'sd0) ? result_9 : (c$sat8Out_app_arg_0 <<< wild1_1);
+  assign c$sat8Out_app_arg = (sh >= 16'sd0) ? result_10 : (c$sat8Out_app_arg_0 <<< wild2_1);
 
   assign c$bv_4 = (($unsigned(sh)));
 
-  assign c$case_alt_14 = (sh >= 16'sd62) ? 6'd62 : ((c$bv_4[0+:6]));
+  assign c$case_alt_13 = (sh >= 16'sd62) ? 6'd62 : ((c$bv_4[0+:6]));
 
-  assign result_8 = (sh <= 16'sd0) ? 6'd0 : c$case_alt_14;
+  assign result_9 = (sh <= 16'sd0) ? 6'd0 : c$case_alt_13;
 
   always @(*) begin
-    case(result_8)
-      6'd0 : result_9 = c$sat8Out_app_arg_0;
-      default : result_9 = (c$sat8Out_app_arg_0 + (64'sd1 <<< wild1_0)) >>> wild1;
+    case(result_9)
+      6'd0 : result_10 = c$sat8Out_app_arg_0;
+      default : result_10 = (c$sat8Out_app_arg_0 + (64'sd1 <<< wild2_0)) >>> wild2;
     endcase
   end
 
-  assign wild1 = $signed(c$wild1_app_arg);
+  assign wild2 = $signed(c$wild2_app_arg);
 
-  assign c$wild1_app_arg = $unsigned({{(64-6) {1'b0}},result_8});
+  assign c$wild2_app_arg = $unsigned({{(64-6) {1'b0}},result_9});
 
-  assign wild1_0 = $signed(c$wild1_app_arg_0);
+  assign wild2_0 = $signed(c$wild2_app_arg_0);
 
-  assign c$i_199 = (result_8 - 6'd1);
+  assign c$i_196 = (result_9 - 6'd1);
 
-  assign c$wild1_app_arg_0 = $unsigned({{(64-6) {1'b0}},c$i_199});
+  assign c$wild2_app_arg_0 = $unsigned({{(64-6) {1'b0}},c$i_196});
 
-  assign wild1_1 = $signed(c$wild1_app_arg_1);
+  assign wild2_1 = $signed(c$wild2_app_arg_1);
 
-  assign c$wild1_app_arg_1 = $unsigned({{(64-6) {1'b0}},result_10});
+  assign c$wild2_app_arg_1 = $unsigned({{(64-6) {1'b0}},result_11});
 
   assign s = -sh;
 
   assign c$bv_5 = (($unsigned(s)));
 
-  assign c$case_alt_15 = (s >= 16'sd62) ? 6'd62 : ((c$bv_5[0+:6]));
+  assign c$case_alt_14 = (s >= 16'sd62) ? 6'd62 : ((c$bv_5[0+:6]));
 
-  assign result_10 = (s <= 16'sd0) ? 6'd0 : c$case_alt_15;
+  assign result_11 = (s <= 16'sd0) ? 6'd0 : c$case_alt_14;
 
   assign c$sat8Out_app_arg_0 = $signed({{(64-32) {c$absUOut_case_alt[32-1]}},c$absUOut_case_alt});
 
-  assign c$s_1 = $signed(result_56[877:871]);
+  assign c$s_1 = $signed(result_57[3715:3709]);
 
   assign sh = ($signed({{(16-7) {c$s_1[7-1]}},c$s_1})) + 16'sd20;
 
-  assign c$bv_6 = ((result_56[1273:1266]));
+  assign c$bv_6 = ((result_57[4111:4104]));
 
-  assign c$app_arg_11 = ((c$bv_6[64'sd0]) == (1'b1)) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+  assign c$app_arg_10 = ((c$bv_6[64'sd0]) == (1'b1)) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                         {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                         {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                         {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                        {1'b1,{c$app_arg_13 + e,
-                                                               c$app_arg_12}}} : {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                        {1'b1,{c$app_arg_12 + e,
+                                                               c$app_arg_11}}} : {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
 
-  assign c$app_arg_fun_arg_1 = result_56[1283:1280];
+  assign c$app_arg_fun_arg_1 = result_57[4121:4118];
 
   assign c$app_arg_fun_arg_2 = {{(8-7) {1'b0}},e};
 
-  assign c$app_arg_fun_arg_3 = $signed(result_37[95:64]);
+  assign c$app_arg_fun_arg_3 = $signed(result_38[95:64]);
 
-  assign c$app_arg_fun_arg_4 = $signed(result_56[1071:1040]);
+  assign c$app_arg_fun_arg_4 = $signed(result_57[3909:3878]);
 
-  LlamaDv_Top_Decoder_decoderSmallNoRescale_ropeElem LlamaDv_Top_Decoder_decoderSmallNoRescale_ropeElem_c$app_arg_12
-    ( .result (c$app_arg_12)
+  LlamaDv_Top_Decoder_decoderSmallNoRescale_ropeElem LlamaDv_Top_Decoder_decoderSmallNoRescale_ropeElem_c$app_arg_11
+    ( .result (c$app_arg_11)
     , .p (c$app_arg_fun_arg_1)
     , .e (c$app_arg_fun_arg_2)
     , .self (c$app_arg_fun_arg_3)
     , .other (c$app_arg_fun_arg_4) );
 
-  assign c$bv_7 = (result_56[1273:1266] >> 64'sd1);
+  assign c$bv_7 = (result_57[4111:4104] >> 64'sd1);
 
   assign e = c$bv_7[0+:7];
 
-  assign c$app_arg_selection_19 = result_56[1090:1088];
+  assign c$app_arg_selection_18 = result_57[3928:3926];
 
   always @(*) begin
-    case(c$app_arg_selection_19)
-      3'd0 : c$app_arg_13 = 7'd0;
-      default : c$app_arg_13 = 7'd64;
+    case(c$app_arg_selection_18)
+      3'd0 : c$app_arg_12 = 7'd0;
+      default : c$app_arg_12 = 7'd64;
     endcase
   end
 
-  assign result_selection_14 = result_56[1090:1088];
+  assign result_selection_14 = result_57[3928:3926];
 
   always @(*) begin
     case(result_selection_14)
-      3'd0 : result_11 = c$case_alt_16;
-      default : result_11 = c$case_alt_17;
+      3'd0 : result_12 = c$case_alt_15;
+      default : result_12 = c$case_alt_16;
     endcase
   end
 
-  assign c$case_alt_selection_28 = result_56[1273:1266];
+  assign c$case_alt_selection_27 = result_57[4111:4104];
 
   always @(*) begin
-    case(c$case_alt_selection_28)
-      8'd127 : c$case_alt_16 = {5'd6,
-                                result_56[1284:1284],   result_56[1283:1280],
-                                result_56[1279:1274],   result_56[1273:1266],
-                                result_56[1265:1264],
-                                $signed(result_56[1263:1200]),
-                                $signed(result_56[1199:1168]),
-                                $signed(result_56[1167:1162]),
-                                $signed(result_56[1161:1130]),
-                                result_56[1129:1098],
-                                $signed(result_56[1097:1091]),   k,
+    case(c$case_alt_selection_27)
+      8'd127 : c$case_alt_15 = {5'd6,
+                                result_57[4122:4122],   result_57[4121:4118],
+                                result_57[4117:4112],   result_57[4111:4104],
+                                result_57[4103:4102],
+                                $signed(result_57[4101:4038]),
+                                $signed(result_57[4037:4006]),
+                                $signed(result_57[4005:4000]),
+                                $signed(result_57[3999:3968]),
+                                result_57[3967:3936],
+                                $signed(result_57[3935:3929]),   k,
                                 c$matrixShapeOut[15:8],
                                 c$matrixShapeOut[7:0],
-                                $signed(result_56[1071:1040]),
-                                result_56[1039:1038],   result_56[1037:1006],
-                                result_56[1005:878],
-                                $signed(result_56[877:871]),
-                                result_56[870:743],
-                                $signed(result_56[742:736]),
-                                result_56[735:734],   result_56[733:730],
-                                result_56[729:154],   result_56[153:149],
-                                $signed(result_56[148:117]),
-                                result_56[116:111],   c$recipNextOut};
-      default : c$case_alt_16 = {5'd8,
-                                 result_56[1284:1284],   result_56[1283:1280],
-                                 result_56[1279:1274],   step10,
-                                 result_56[1265:1264],
-                                 $signed(result_56[1263:1200]),
-                                 $signed(result_56[1199:1168]),
-                                 $signed(result_56[1167:1162]),
-                                 $signed(result_56[1161:1130]),
-                                 result_56[1129:1098],
-                                 $signed(result_56[1097:1091]),
-                                 result_56[1090:1088],   result_56[1087:1080],
-                                 result_56[1079:1072],
-                                 $signed(result_37[95:64]),
-                                 result_56[1039:1038],   result_56[1037:1006],
-                                 result_56[1005:878],
-                                 $signed(result_56[877:871]),
-                                 result_56[870:743],
-                                 $signed(result_56[742:736]),
-                                 result_56[735:734],   result_56[733:730],
-                                 result_56[729:154],   result_56[153:149],
-                                 $signed(result_56[148:117]),
-                                 result_56[116:111],   c$recipNextOut};
+                                $signed(result_57[3909:3878]),
+                                result_57[3877:3876],   result_57[3875:3844],
+                                result_57[3843:3716],
+                                $signed(result_57[3715:3709]),
+                                result_57[3708:3581],
+                                $signed(result_57[3580:3574]),
+                                result_57[3573:3572],   result_57[3571:3568],
+                                result_57[3567:2992],   result_57[2991:2987],
+                                $signed(result_57[2986:2955]),
+                                result_57[2954:2949],   c$recipNextOut,
+                                result_57[2837:2834],   result_57[2833:2578],
+                                $signed(result_57[2577:2546]),
+                                result_57[2545:2329],   result_57[2328:2112],
+                                $signed(result_57[2111:2048]),
+                                result_57[2047:1024],   result_57[1023:0]};
+      default : c$case_alt_15 = {5'd8,
+                                 result_57[4122:4122],   result_57[4121:4118],
+                                 result_57[4117:4112],   step14,
+                                 result_57[4103:4102],
+                                 $signed(result_57[4101:4038]),
+                                 $signed(result_57[4037:4006]),
+                                 $signed(result_57[4005:4000]),
+                                 $signed(result_57[3999:3968]),
+                                 result_57[3967:3936],
+                                 $signed(result_57[3935:3929]),
+                                 result_57[3928:3926],   result_57[3925:3918],
+                                 result_57[3917:3910],
+                                 $signed(result_38[95:64]),
+                                 result_57[3877:3876],   result_57[3875:3844],
+                                 result_57[3843:3716],
+                                 $signed(result_57[3715:3709]),
+                                 result_57[3708:3581],
+                                 $signed(result_57[3580:3574]),
+                                 result_57[3573:3572],   result_57[3571:3568],
+                                 result_57[3567:2992],   result_57[2991:2987],
+                                 $signed(result_57[2986:2955]),
+                                 result_57[2954:2949],   c$recipNextOut,
+                                 result_57[2837:2834],   result_57[2833:2578],
+                                 $signed(result_57[2577:2546]),
+                                 result_57[2545:2329],   result_57[2328:2112],
+                                 $signed(result_57[2111:2048]),
+                                 result_57[2047:1024],   result_57[1023:0]};
     endcase
   end
 
-  assign c$case_alt_selection_31 = result_56[1273:1266];
+  assign c$case_alt_selection_30 = result_57[4111:4104];
 
   always @(*) begin
-    case(c$case_alt_selection_31)
-      8'd63 : c$case_alt_17 = {5'd6,
-                               result_56[1284:1284],   result_56[1283:1280],
-                               result_56[1279:1274],   result_56[1273:1266],
-                               result_56[1265:1264],
-                               $signed(result_56[1263:1200]),
-                               $signed(result_56[1199:1168]),
-                               $signed(result_56[1167:1162]),
-                               $signed(result_56[1161:1130]),
-                               result_56[1129:1098],
-                               $signed(result_56[1097:1091]),   k,
+    case(c$case_alt_selection_30)
+      8'd63 : c$case_alt_16 = {5'd6,
+                               result_57[4122:4122],   result_57[4121:4118],
+                               result_57[4117:4112],   result_57[4111:4104],
+                               result_57[4103:4102],
+                               $signed(result_57[4101:4038]),
+                               $signed(result_57[4037:4006]),
+                               $signed(result_57[4005:4000]),
+                               $signed(result_57[3999:3968]),
+                               result_57[3967:3936],
+                               $signed(result_57[3935:3929]),   k,
                                c$matrixShapeOut[15:8],
                                c$matrixShapeOut[7:0],
-                               $signed(result_56[1071:1040]),
-                               result_56[1039:1038],   result_56[1037:1006],
-                               result_56[1005:878],
-                               $signed(result_56[877:871]),
-                               result_56[870:743],
-                               $signed(result_56[742:736]),
-                               result_56[735:734],   result_56[733:730],
-                               result_56[729:154],   result_56[153:149],
-                               $signed(result_56[148:117]),
-                               result_56[116:111],   c$recipNextOut};
-      default : c$case_alt_17 = {5'd8,
-                                 result_56[1284:1284],   result_56[1283:1280],
-                                 result_56[1279:1274],   step10,
-                                 result_56[1265:1264],
-                                 $signed(result_56[1263:1200]),
-                                 $signed(result_56[1199:1168]),
-                                 $signed(result_56[1167:1162]),
-                                 $signed(result_56[1161:1130]),
-                                 result_56[1129:1098],
-                                 $signed(result_56[1097:1091]),
-                                 result_56[1090:1088],   result_56[1087:1080],
-                                 result_56[1079:1072],
-                                 $signed(result_37[95:64]),
-                                 result_56[1039:1038],   result_56[1037:1006],
-                                 result_56[1005:878],
-                                 $signed(result_56[877:871]),
-                                 result_56[870:743],
-                                 $signed(result_56[742:736]),
-                                 result_56[735:734],   result_56[733:730],
-                                 result_56[729:154],   result_56[153:149],
-                                 $signed(result_56[148:117]),
-                                 result_56[116:111],   c$recipNextOut};
+                               $signed(result_57[3909:3878]),
+                               result_57[3877:3876],   result_57[3875:3844],
+                               result_57[3843:3716],
+                               $signed(result_57[3715:3709]),
+                               result_57[3708:3581],
+                               $signed(result_57[3580:3574]),
+                               result_57[3573:3572],   result_57[3571:3568],
+                               result_57[3567:2992],   result_57[2991:2987],
+                               $signed(result_57[2986:2955]),
+                               result_57[2954:2949],   c$recipNextOut,
+                               result_57[2837:2834],   result_57[2833:2578],
+                               $signed(result_57[2577:2546]),
+                               result_57[2545:2329],   result_57[2328:2112],
+                               $signed(result_57[2111:2048]),
+                               result_57[2047:1024],   result_57[1023:0]};
+      default : c$case_alt_16 = {5'd8,
+                                 result_57[4122:4122],   result_57[4121:4118],
+                                 result_57[4117:4112],   step14,
+                                 result_57[4103:4102],
+                                 $signed(result_57[4101:4038]),
+                                 $signed(result_57[4037:4006]),
+                                 $signed(result_57[4005:4000]),
+                                 $signed(result_57[3999:3968]),
+                                 result_57[3967:3936],
+                                 $signed(result_57[3935:3929]),
+                                 result_57[3928:3926],   result_57[3925:3918],
+                                 result_57[3917:3910],
+                                 $signed(result_38[95:64]),
+                                 result_57[3877:3876],   result_57[3875:3844],
+                                 result_57[3843:3716],
+                                 $signed(result_57[3715:3709]),
+                                 result_57[3708:3581],
+                                 $signed(result_57[3580:3574]),
+                                 result_57[3573:3572],   result_57[3571:3568],
+                                 result_57[3567:2992],   result_57[2991:2987],
+                                 $signed(result_57[2986:2955]),
+                                 result_57[2954:2949],   c$recipNextOut,
+                                 result_57[2837:2834],   result_57[2833:2578],
+                                 $signed(result_57[2577:2546]),
+                                 result_57[2545:2329],   result_57[2328:2112],
+                                 $signed(result_57[2111:2048]),
+                                 result_57[2047:1024],   result_57[1023:0]};
     endcase
   end
 
-  assign c$app_arg_selection_22 = result_56[1090:1088];
+  assign c$app_arg_selection_21 = result_57[3928:3926];
 
   always @(*) begin
-    case(c$app_arg_selection_22)
-      3'd0 : c$app_arg_14 = {5'd8,
-                             result_56[1284:1284],   result_56[1283:1280],
-                             result_56[1279:1274],   8'd0,
-                             result_56[1265:1264],
-                             $signed(result_56[1263:1200]),
-                             $signed(result_56[1199:1168]),
-                             $signed(result_56[1167:1162]),
-                             $signed(result_56[1161:1130]),
-                             result_56[1129:1098],
-                             $signed(result_56[1097:1091]),
-                             result_56[1090:1088],   result_56[1087:1080],
-                             result_56[1079:1072],
-                             $signed(result_56[1071:1040]),
-                             result_56[1039:1038],   result_56[1037:1006],
-                             result_56[1005:878],
-                             $signed(result_56[877:871]),
-                             result_56[870:743],
-                             $signed(result_56[742:736]),
-                             result_56[735:734],   result_56[733:730],
-                             result_56[729:154],   result_56[153:149],
-                             $signed(result_56[148:117]),
-                             result_56[116:111],   c$recipNextOut};
-      3'd1 : c$app_arg_14 = {5'd8,
-                             result_56[1284:1284],   result_56[1283:1280],
-                             result_56[1279:1274],   8'd0,
-                             result_56[1265:1264],
-                             $signed(result_56[1263:1200]),
-                             $signed(result_56[1199:1168]),
-                             $signed(result_56[1167:1162]),
-                             $signed(result_56[1161:1130]),
-                             result_56[1129:1098],
-                             $signed(result_56[1097:1091]),
-                             result_56[1090:1088],   result_56[1087:1080],
-                             result_56[1079:1072],
-                             $signed(result_56[1071:1040]),
-                             result_56[1039:1038],   result_56[1037:1006],
-                             result_56[1005:878],
-                             $signed(result_56[877:871]),
-                             result_56[870:743],
-                             $signed(result_56[742:736]),
-                             result_56[735:734],   result_56[733:730],
-                             result_56[729:154],   result_56[153:149],
-                             $signed(result_56[148:117]),
-                             result_56[116:111],   c$recipNextOut};
-      3'd2 : c$app_arg_14 = {5'd9,
-                             result_56[1284:1284],   result_56[1283:1280],
-                             result_56[1279:1274],   8'd0,
-                             result_56[1265:1264],
-                             $signed(result_56[1263:1200]),
-                             $signed(result_56[1199:1168]),
-                             $signed(result_56[1167:1162]),
-                             $signed(result_56[1161:1130]),
-                             result_56[1129:1098],
-                             $signed(result_56[1097:1091]),
-                             result_56[1090:1088],   result_56[1087:1080],
-                             result_56[1079:1072],
-                             $signed(result_56[1071:1040]),   2'd1,
-                             result_56[1037:1006],   result_56[1005:878],
-                             $signed(result_56[877:871]),
-                             result_56[870:743],
-                             $signed(result_56[742:736]),   2'd0,
-                             result_56[733:730],   result_56[729:154],
-                             result_56[153:149],
-                             $signed(result_56[148:117]),
-                             result_56[116:111],   c$recipNextOut};
-      3'd4 : c$app_arg_14 = {5'd6,
-                             result_56[1284:1284],   result_56[1283:1280],
-                             result_56[1279:1274],   result_56[1273:1266],
-                             result_56[1265:1264],
-                             $signed(result_56[1263:1200]),
-                             $signed(result_56[1199:1168]),
-                             $signed(result_56[1167:1162]),
-                             $signed(result_56[1161:1130]),
-                             result_56[1129:1098],
-                             $signed(result_56[1097:1091]),   3'd6,
+    case(c$app_arg_selection_21)
+      3'd0 : c$app_arg_13 = {5'd8,
+                             result_57[4122:4122],   result_57[4121:4118],
+                             result_57[4117:4112],   8'd0,
+                             result_57[4103:4102],
+                             $signed(result_57[4101:4038]),
+                             $signed(result_57[4037:4006]),
+                             $signed(result_57[4005:4000]),
+                             $signed(result_57[3999:3968]),
+                             result_57[3967:3936],
+                             $signed(result_57[3935:3929]),
+                             result_57[3928:3926],   result_57[3925:3918],
+                             result_57[3917:3910],
+                             $signed(result_57[3909:3878]),
+                             result_57[3877:3876],   result_57[3875:3844],
+                             result_57[3843:3716],
+                             $signed(result_57[3715:3709]),
+                             result_57[3708:3581],
+                             $signed(result_57[3580:3574]),
+                             result_57[3573:3572],   result_57[3571:3568],
+                             result_57[3567:2992],   result_57[2991:2987],
+                             $signed(result_57[2986:2955]),
+                             result_57[2954:2949],   c$recipNextOut,
+                             result_57[2837:2834],   result_57[2833:2578],
+                             $signed(result_57[2577:2546]),
+                             result_57[2545:2329],   result_57[2328:2112],
+                             $signed(result_57[2111:2048]),
+                             result_57[2047:1024],   result_57[1023:0]};
+      3'd1 : c$app_arg_13 = {5'd8,
+                             result_57[4122:4122],   result_57[4121:4118],
+                             result_57[4117:4112],   8'd0,
+                             result_57[4103:4102],
+                             $signed(result_57[4101:4038]),
+                             $signed(result_57[4037:4006]),
+                             $signed(result_57[4005:4000]),
+                             $signed(result_57[3999:3968]),
+                             result_57[3967:3936],
+                             $signed(result_57[3935:3929]),
+                             result_57[3928:3926],   result_57[3925:3918],
+                             result_57[3917:3910],
+                             $signed(result_57[3909:3878]),
+                             result_57[3877:3876],   result_57[3875:3844],
+                             result_57[3843:3716],
+                             $signed(result_57[3715:3709]),
+                             result_57[3708:3581],
+                             $signed(result_57[3580:3574]),
+                             result_57[3573:3572],   result_57[3571:3568],
+                             result_57[3567:2992],   result_57[2991:2987],
+                             $signed(result_57[2986:2955]),
+                             result_57[2954:2949],   c$recipNextOut,
+                             result_57[2837:2834],   result_57[2833:2578],
+                             $signed(result_57[2577:2546]),
+                             result_57[2545:2329],   result_57[2328:2112],
+                             $signed(result_57[2111:2048]),
+                             result_57[2047:1024],   result_57[1023:0]};
+      3'd2 : c$app_arg_13 = {5'd9,
+                             result_57[4122:4122],   result_57[4121:4118],
+                             result_57[4117:4112],   8'd0,
+                             result_57[4103:4102],
+                             $signed(result_57[4101:4038]),
+                             $signed(result_57[4037:4006]),
+                             $signed(result_57[4005:4000]),
+                             $signed(result_57[3999:3968]),
+                             result_57[3967:3936],
+                             $signed(result_57[3935:3929]),
+                             result_57[3928:3926],   result_57[3925:3918],
+                             result_57[3917:3910],
+                             $signed(result_57[3909:3878]),   2'd1,
+                             result_57[3875:3844],   result_57[3843:3716],
+                             $signed(result_57[3715:3709]),
+                             result_57[3708:3581],
+                             $signed(result_57[3580:3574]),   2'd0,
+                             result_57[3571:3568],   result_57[3567:2992],
+                             result_57[2991:2987],
+                             $signed(result_57[2986:2955]),
+                             result_57[2954:2949],   c$recipNextOut,
+                             result_57[2837:2834],   result_57[2833:2578],
+                             $signed(result_57[2577:2546]),
+                             result_57[2545:2329],   result_57[2328:2112],
+                             $signed(result_57[2111:2048]),
+                             result_57[2047:1024],   result_57[1023:0]};
+      3'd4 : c$app_arg_13 = {5'd6,
+                             result_57[4122:4122],   result_57[4121:4118],
+                             result_57[4117:4112],   result_57[4111:4104],
+                             result_57[4103:4102],
+                             $signed(result_57[4101:4038]),
+                             $signed(result_57[4037:4006]),
+                             $signed(result_57[4005:4000]),
+                             $signed(result_57[3999:3968]),
+                             result_57[3967:3936],
+                             $signed(result_57[3935:3929]),   3'd6,
                              8'd128,   8'd64,
-                             $signed(result_56[1071:1040]),
-                             result_56[1039:1038],   result_56[1037:1006],
-                             result_56[1005:878],
-                             $signed(result_56[877:871]),
-                             result_56[870:743],
-                             $signed(result_56[742:736]),
-                             result_56[735:734],   result_56[733:730],
-                             result_56[729:154],   result_56[153:149],
-                             $signed(result_56[148:117]),
-                             result_56[116:111],   c$recipNextOut};
-      3'd6 : c$app_arg_14 = {5'd16,
-                             result_56[1284:1284],   result_56[1283:1280],
-                             result_56[1279:1274],   8'd0,
-                             result_56[1265:1264],
-                             $signed(result_56[1263:1200]),
-                             $signed(result_56[1199:1168]),
-                             $signed(result_56[1167:1162]),
-                             $signed(result_56[1161:1130]),   32'd0,
-                             $signed(result_56[1097:1091]),
-                             result_56[1090:1088],   result_56[1087:1080],
-                             result_56[1079:1072],
-                             $signed(result_56[1071:1040]),
-                             result_56[1039:1038],   result_56[1037:1006],
-                             result_56[1005:878],
-                             $signed(result_56[877:871]),
-                             result_56[870:743],
-                             $signed(result_56[742:736]),
-                             result_56[735:734],   result_56[733:730],
-                             result_56[729:154],   result_56[153:149],
-                             $signed(result_56[148:117]),
-                             result_56[116:111],   c$recipNextOut};
-      3'd7 : c$app_arg_14 = {5'd20,
-                             result_56[1284:1284],   result_56[1283:1280],
-                             result_56[1279:1274],   8'd0,
-                             result_56[1265:1264],
-                             $signed(result_56[1263:1200]),
-                             $signed(result_56[1199:1168]),
-                             $signed(result_56[1167:1162]),
-                             $signed(result_56[1161:1130]),
-                             result_56[1129:1098],
-                             $signed(result_56[1097:1091]),
-                             result_56[1090:1088],   result_56[1087:1080],
-                             result_56[1079:1072],
-                             $signed(result_56[1071:1040]),
-                             result_56[1039:1038],   result_56[1037:1006],
-                             result_56[1005:878],
-                             $signed(result_56[877:871]),
-                             result_56[870:743],
-                             $signed(result_56[742:736]),
-                             result_56[735:734],   result_56[733:730],
-                             result_56[729:154],   result_56[153:149],
-                             $signed(result_56[148:117]),
-                             result_56[116:111],   c$recipNextOut};
-      default : c$app_arg_14 = {5'd15,
-                                result_56[1284:1284],   result_56[1283:1280],
-                                result_56[1279:1274],   8'd0,
-                                result_56[1265:1264],
-                                $signed(result_56[1263:1200]),
-                                $signed(result_56[1199:1168]),
-                                $signed(result_56[1167:1162]),
-                                $signed(result_56[1161:1130]),
-                                result_56[1129:1098],
-                                $signed(result_56[1097:1091]),
-                                result_56[1090:1088],   result_56[1087:1080],
-                                result_56[1079:1072],
-                                $signed(result_56[1071:1040]),
-                                result_56[1039:1038],   result_56[1037:1006],
-                                result_56[1005:878],
-                                $signed(result_56[877:871]),
-                                result_56[870:743],
-                                $signed(result_56[742:736]),
-                                result_56[735:734],   result_56[733:730],
-                                result_56[729:154],   result_56[153:149],
-                                $signed(result_56[148:117]),
-                                result_56[116:111],   c$recipNextOut};
+                             $signed(result_57[3909:3878]),
+                             result_57[3877:3876],   result_57[3875:3844],
+                             result_57[3843:3716],
+                             $signed(result_57[3715:3709]),
+                             result_57[3708:3581],
+                             $signed(result_57[3580:3574]),
+                             result_57[3573:3572],   result_57[3571:3568],
+                             result_57[3567:2992],   result_57[2991:2987],
+                             $signed(result_57[2986:2955]),
+                             result_57[2954:2949],   c$recipNextOut,
+                             result_57[2837:2834],   result_57[2833:2578],
+                             $signed(result_57[2577:2546]),
+                             result_57[2545:2329],   result_57[2328:2112],
+                             $signed(result_57[2111:2048]),
+                             result_57[2047:1024],   result_57[1023:0]};
+      3'd6 : c$app_arg_13 = {5'd16,
+                             result_57[4122:4122],   result_57[4121:4118],
+                             result_57[4117:4112],   8'd0,
+                             result_57[4103:4102],
+                             $signed(result_57[4101:4038]),
+                             $signed(result_57[4037:4006]),
+                             $signed(result_57[4005:4000]),
+                             $signed(result_57[3999:3968]),   32'd0,
+                             $signed(result_57[3935:3929]),
+                             result_57[3928:3926],   result_57[3925:3918],
+                             result_57[3917:3910],
+                             $signed(result_57[3909:3878]),
+                             result_57[3877:3876],   result_57[3875:3844],
+                             result_57[3843:3716],
+                             $signed(result_57[3715:3709]),
+                             result_57[3708:3581],
+                             $signed(result_57[3580:3574]),
+                             result_57[3573:3572],   result_57[3571:3568],
+                             result_57[3567:2992],   result_57[2991:2987],
+                             $signed(result_57[2986:2955]),
+                             result_57[2954:2949],   c$recipNextOut,
+                             result_57[2837:2834],   result_57[2833:2578],
+                             $signed(result_57[2577:2546]),
+                             result_57[2545:2329],   result_57[2328:2112],
+                             $signed(result_57[2111:2048]),
+                             result_57[2047:1024],   result_57[1023:0]};
+      3'd7 : c$app_arg_13 = {5'd20,
+                             result_57[4122:4122],   result_57[4121:4118],
+                             result_57[4117:4112],   8'd0,
+                             result_57[4103:4102],
+                             $signed(result_57[4101:4038]),
+                             $signed(result_57[4037:4006]),
+                             $signed(result_57[4005:4000]),
+                             $signed(result_57[3999:3968]),
+                             result_57[3967:3936],
+                             $signed(result_57[3935:3929]),
+                             result_57[3928:3926],   result_57[3925:3918],
+                             result_57[3917:3910],
+                             $signed(result_57[3909:3878]),
+                             result_57[3877:3876],   result_57[3875:3844],
+                             result_57[3843:3716],
+                             $signed(result_57[3715:3709]),
+                             result_57[3708:3581],
+                             $signed(result_57[3580:3574]),
+                             result_57[3573:3572],   result_57[3571:3568],
+                             result_57[3567:2992],   result_57[2991:2987],
+                             $signed(result_57[2986:2955]),
+                             result_57[2954:2949],   c$recipNextOut,
+                             result_57[2837:2834],   result_57[2833:2578],
+                             $signed(result_57[2577:2546]),
+                             result_57[2545:2329],   result_57[2328:2112],
+                             $signed(result_57[2111:2048]),
+                             result_57[2047:1024],   result_57[1023:0]};
+      default : c$app_arg_13 = {5'd15,
+                                result_57[4122:4122],   result_57[4121:4118],
+                                result_57[4117:4112],   8'd0,
+                                result_57[4103:4102],
+                                $signed(result_57[4101:4038]),
+                                $signed(result_57[4037:4006]),
+                                $signed(result_57[4005:4000]),
+                                $signed(result_57[3999:3968]),
+                                result_57[3967:3936],
+                                $signed(result_57[3935:3929]),
+                                result_57[3928:3926],   result_57[3925:3918],
+                                result_57[3917:3910],
+                                $signed(result_57[3909:3878]),
+                                result_57[3877:3876],   result_57[3875:3844],
+                                result_57[3843:3716],
+                                $signed(result_57[3715:3709]),
+                                result_57[3708:3581],
+                                $signed(result_57[3580:3574]),
+                                result_57[3573:3572],   result_57[3571:3568],
+                                result_57[3567:2992],   result_57[2991:2987],
+                                $signed(result_57[2986:2955]),
+                                result_57[2954:2949],   c$recipNextOut,
+                                result_57[2837:2834],   result_57[2833:2578],
+                                $signed(result_57[2577:2546]),
+                                result_57[2545:2329],   result_57[2328:2112],
+                                $signed(result_57[2111:2048]),
+                                result_57[2047:1024],   result_57[1023:0]};
     endcase
   end
 
-  assign c$app_arg_15 = (~ c$lastCol_case_alt) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+  assign c$app_arg_14 = (~ c$lastCol_case_alt) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : result_12;
+                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : result_13;
 
-  assign result_selection_17 = result_56[1090:1088];
+  assign result_selection_17 = result_57[3928:3926];
 
-  assign c$bv_8 = result_40[119:112];
+  assign c$bv_8 = result_41[119:112];
 
-  assign c$bv_9 = result_40[119:112];
+  assign c$bv_9 = result_41[119:112];
 
   always @(*) begin
     case(result_selection_17)
-      3'd4 : result_12 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+      3'd4 : result_13 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                          {1'b1,{c$bv_8[0+:7],   result_13}},
+                          {1'b1,{c$bv_8[0+:7],   result_14}},
                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
-      default : result_12 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+      default : result_13 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             {1'b1,{c$bv_9[0+:7],   result_13}},
+                             {1'b1,{c$bv_9[0+:7],   result_14}},
                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
     endcase
   end
 
-  assign c$s_2 = $signed(result_56[1097:1091]);
+  assign c$s_2 = $signed(result_57[3935:3929]);
 
-  assign s_0 = -((($signed({{(16-7) {result_26[7-1]}},result_26})) + ($signed({{(16-7) {c$s_2[7-1]}},c$s_2}))) + 16'sd20);
+  assign s_0 = -((($signed({{(16-7) {result_27[7-1]}},result_27})) + ($signed({{(16-7) {c$s_2[7-1]}},c$s_2}))) + 16'sd20);
 
-  assign c$case_alt_18 = (c$sat32Out_app_arg_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_1[64-1],c$sat32Out_app_arg_1[0+:(32-1)]}));
+  assign c$case_alt_17 = (c$sat32Out_app_arg_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_1[64-1],c$sat32Out_app_arg_1[0+:(32-1)]}));
 
-  assign result_13 = (c$sat32Out_app_arg_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_18;
+  assign result_14 = (c$sat32Out_app_arg_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_17;
 
-  assign c$s_3 = $signed(result_40[31:0]);
+  assign c$s_3 = $signed(result_41[31:0]);
 
-  assign c$s_4 = $signed(result_40[31:0]);
+  assign c$s_4 = $signed(result_41[31:0]);
 
   assign c$sat32Out_case_alt = (-64'sd2147483648 <= ($signed({{(64-32) {c$s_3[32-1]}},c$s_3}))) ? ($signed({{(64-32) {c$s_4[32-1]}},c$s_4})) : -64'sd2147483648;
 
-  assign c$s_5 = $signed(result_40[31:0]);
+  assign c$s_5 = $signed(result_41[31:0]);
 
   assign c$sat32Out_app_arg = (64'sd2147483648 <= ($signed({{(64-32) {c$s_5[32-1]}},c$s_5}))) ? 64'sd2147483648 : c$sat32Out_case_alt;
 
   assign c$bv_10 = (($unsigned((-s_0))));
 
-  assign c$i_227 = ((c$bv_10[0+:5]));
+  assign c$i_224 = ((c$bv_10[0+:5]));
 
-  assign c$wild1_app_arg_2 = $unsigned({{(64-5) {1'b0}},c$i_227});
+  assign c$wild2_app_arg_2 = $unsigned({{(64-5) {1'b0}},c$i_224});
 
-  assign c$sat32Out_app_arg_0 = (s_0 <= -16'sd31) ? 64'sd31 : wild1_4;
+  assign c$sat32Out_app_arg_0 = (s_0 <= -16'sd31) ? 64'sd31 : wild2_4;
 
   assign c$bv_11 = (($unsigned(s_0)));
 
-  assign c$case_alt_19 = (s_0 >= 16'sd62) ? 6'd62 : ((c$bv_11[0+:6]));
+  assign c$case_alt_18 = (s_0 >= 16'sd62) ? 6'd62 : ((c$bv_11[0+:6]));
 
-  assign result_14 = (s_0 <= 16'sd0) ? 6'd0 : c$case_alt_19;
+  assign result_15 = (s_0 <= 16'sd0) ? 6'd0 : c$case_alt_18;
 
-  assign c$s_6 = $signed(result_40[31:0]);
+  assign c$s_6 = $signed(result_41[31:0]);
 
-  assign c$s_7 = $signed(result_40[31:0]);
+  assign c$s_7 = $signed(result_41[31:0]);
 
   always @(*) begin
-    case(result_14)
-      6'd0 : result_15 = $signed({{(64-32) {c$s_6[32-1]}},c$s_6});
-      default : result_15 = (($signed({{(64-32) {c$s_7[32-1]}},c$s_7})) + (64'sd1 <<< wild1_3)) >>> wild1_2;
+    case(result_15)
+      6'd0 : result_16 = $signed({{(64-32) {c$s_6[32-1]}},c$s_6});
+      default : result_16 = (($signed({{(64-32) {c$s_7[32-1]}},c$s_7})) + (64'sd1 <<< wild2_3)) >>> wild2_2;
     endcase
   end
 
-  assign wild1_2 = $signed(c$wild1_app_arg_3);
+  assign wild2_2 = $signed(c$wild2_app_arg_3);
 
-  assign c$wild1_app_arg_3 = $unsigned({{(64-6) {1'b0}},result_14});
+  assign c$wild2_app_arg_3 = $unsigned({{(64-6) {1'b0}},result_15});
 
-  assign wild1_3 = $signed(c$wild1_app_arg_4);
+  assign wild2_3 = $signed(c$wild2_app_arg_4);
 
-  assign c$i_235 = (result_14 - 6'd1);
+  assign c$i_232 = (result_15 - 6'd1);
 
-  assign c$wild1_app_arg_4 = $unsigned({{(64-6) {1'b0}},c$i_235});
+  assign c$wild2_app_arg_4 = $unsigned({{(64-6) {1'b0}},c$i_232});
 
-  assign c$sat32Out_app_arg_1 = (s_0 > 16'sd0) ? result_15 : (c$sat32Out_app_arg <<< c$sat32Out_app_arg_0);
+  assign c$sat32Out_app_arg_1 = (s_0 > 16'sd0) ? result_16 : (c$sat32Out_app_arg <<< c$sat32Out_app_arg_0);
 
-  assign wild1_4 = $signed(c$wild1_app_arg_2);
+  assign wild2_4 = $signed(c$wild2_app_arg_2);
 
-  assign c$app_arg_16 = (c$lastCol_case_alt & (result_40[119:112] == (result_56[1087:1080] - 8'd1))) ? {5'd7,
-                                                                                                        result_56[1284:1284],
-                                                                                                        result_56[1283:1280],
-                                                                                                        result_56[1279:1274],
-                                                                                                        result_56[1273:1266],
-                                                                                                        result_56[1265:1264],
-                                                                                                        $signed(result_56[1263:1200]),
-                                                                                                        $signed(result_56[1199:1168]),
-                                                                                                        $signed(result_56[1167:1162]),
-                                                                                                        $signed(result_56[1161:1130]),
-                                                                                                        result_56[1129:1098],
-                                                                                                        $signed(result_56[1097:1091]),
-                                                                                                        result_56[1090:1088],
-                                                                                                        result_56[1087:1080],
-                                                                                                        result_56[1079:1072],
-                                                                                                        $signed(result_56[1071:1040]),
-                                                                                                        result_56[1039:1038],
-                                                                                                        result_56[1037:1006],
-                                                                                                        result_56[1005:878],
-                                                                                                        $signed(result_56[877:871]),
-                                                                                                        result_56[870:743],
-                                                                                                        $signed(result_56[742:736]),
-                                                                                                        result_56[735:734],
-                                                                                                        result_56[733:730],
-                                                                                                        result_56[729:154],
-                                                                                                        result_56[153:149],
-                                                                                                        $signed(result_56[148:117]),
-                                                                                                        result_56[116:111],
-                                                                                                        c$recipNextOut} : {5'd6,
-                                                                                                                           result_56[1284:1284],
-                                                                                                                           result_56[1283:1280],
-                                                                                                                           result_56[1279:1274],
-                                                                                                                           result_56[1273:1266],
-                                                                                                                           result_56[1265:1264],
-                                                                                                                           $signed(result_56[1263:1200]),
-                                                                                                                           $signed(result_56[1199:1168]),
-                                                                                                                           $signed(result_56[1167:1162]),
-                                                                                                                           $signed(result_56[1161:1130]),
-                                                                                                                           result_56[1129:1098],
-                                                                                                                           $signed(result_56[1097:1091]),
-                                                                                                                           result_56[1090:1088],
-                                                                                                                           result_56[1087:1080],
-                                                                                                                           result_56[1079:1072],
-                                                                                                                           $signed(result_56[1071:1040]),
-                                                                                                                           result_56[1039:1038],
-                                                                                                                           result_56[1037:1006],
-                                                                                                                           result_56[1005:878],
-                                                                                                                           $signed(result_56[877:871]),
-                                                                                                                           result_56[870:743],
-                                                                                                                           $signed(result_56[742:736]),
-                                                                                                                           result_56[735:734],
-                                                                                                                           result_56[733:730],
-                                                                                                                           result_56[729:154],
-                                                                                                                           result_56[153:149],
-                                                                                                                           $signed(result_56[148:117]),
-                                                                                                                           result_56[116:111],
-                                                                                                                           c$recipNextOut};
+  assign c$app_arg_15 = (c$lastCol_case_alt & (result_41[119:112] == (result_57[3925:3918] - 8'd1))) ? {5'd7,
+                                                                                                        result_57[4122:4122],
+                                                                                                        result_57[4121:4118],
+                                                                                                        result_57[4117:4112],
+                                                                                                        result_57[4111:4104],
+                                                                                                        result_57[4103:4102],
+                                                                                                        $signed(result_57[4101:4038]),
+                                                                                                        $signed(result_57[4037:4006]),
+                                                                                                        $signed(result_57[4005:4000]),
+                                                                                                        $signed(result_57[3999:3968]),
+                                                                                                        result_57[3967:3936],
+                                                                                                        $signed(result_57[3935:3929]),
+                                                                                                        result_57[3928:3926],
+                                                                                                        result_57[3925:3918],
+                                                                                                        result_57[3917:3910],
+                                                                                                        $signed(result_57[3909:3878]),
+                                                                                                        result_57[3877:3876],
+                                                                                                        result_57[3875:3844],
+                                                                                                        result_57[3843:3716],
+                                                                                                        $signed(result_57[3715:3709]),
+                                                                                                        result_57[3708:3581],
+                                                                                                        $signed(result_57[3580:3574]),
+                                                                                                        result_57[3573:3572],
+                                                                                                        result_57[3571:3568],
+                                                                                                        result_57[3567:2992],
+                                                                                                        result_57[2991:2987],
+                                                                                                        $signed(result_57[2986:2955]),
+                                                                                                        result_57[2954:2949],
+                                                                                                        c$recipNextOut,
+                                                                                                        result_57[2837:2834],
+                                                                                                        result_57[2833:2578],
+                                                                                                        $signed(result_57[2577:2546]),
+                                                                                                        result_57[2545:2329],
+                                                                                                        result_57[2328:2112],
+                                                                                                        $signed(result_57[2111:2048]),
+                                                                                                        result_57[2047:1024],
+                                                                                                        result_57[1023:0]} : {5'd6,
+                                                                                                                              result_57[4122:4122],
+                                                                                                                              result_57[4121:4118],
+                                                                                                                              result_57[4117:4112],
+                                                                                                                              result_57[4111:4104],
+                                                                                                                              result_57[4103:4102],
+                                                                                                                              $signed(result_57[4101:4038]),
+                                                                                                                              $signed(result_57[4037:4006]),
+                                                                                                                              $signed(result_57[4005:4000]),
+                                                                                                                              $signed(result_57[3999:3968]),
+                                                                                                                              result_57[3967:3936],
+                                                                                                                              $signed(result_57[3935:3929]),
+                                                                                                                              result_57[3928:3926],
+                                                                                                                              result_57[3925:3918],
+                                                                                                                              result_57[3917:3910],
+                                                                                                                              $signed(result_57[3909:3878]),
+                                                                                                                              result_57[3877:3876],
+                                                                                                                              result_57[3875:3844],
+                                                                                                                              result_57[3843:3716],
+                                                                                                                              $signed(result_57[3715:3709]),
+                                                                                                                              result_57[3708:3581],
+                                                                                                                              $signed(result_57[3580:3574]),
+                                                                                                                              result_57[3573:3572],
+                                                                                                                              result_57[3571:3568],
+                                                                                                                              result_57[3567:2992],
+                                                                                                                              result_57[2991:2987],
+                                                                                                                              $signed(result_57[2986:2955]),
+                                                                                                                              result_57[2954:2949],
+                                                                                                                              c$recipNextOut,
+                                                                                                                              result_57[2837:2834],
+                                                                                                                              result_57[2833:2578],
+                                                                                                                              $signed(result_57[2577:2546]),
+                                                                                                                              result_57[2545:2329],
+                                                                                                                              result_57[2328:2112],
+                                                                                                                              $signed(result_57[2111:2048]),
+                                                                                                                              result_57[2047:1024],
+                                                                                                                              result_57[1023:0]};
 
-  assign c$lastCol_case_alt = result_40[127:120] == (result_56[1079:1072] - 8'd1);
+  assign c$lastCol_case_alt = result_41[127:120] == (result_57[3917:3910] - 8'd1);
 
-  assign c$bv_12 = result_56[1273:1266];
+  assign c$bv_12 = result_57[4111:4104];
 
-  assign c$app_arg_17 = c$bv_12[0+:7];
+  assign c$app_arg_16 = c$bv_12[0+:7];
 
-  assign c$app_arg_selection_27 = result_56[1273:1266];
+  assign c$app_arg_selection_26 = result_57[4111:4104];
 
   always @(*) begin
-    case(c$app_arg_selection_27)
-      8'd63 : c$app_arg_18 = {5'd5,
-                              result_56[1284:1284],   result_56[1283:1280],
-                              result_56[1279:1274],   result_56[1273:1266],
-                              result_56[1265:1264],
-                              $signed(result_56[1263:1200]),
-                              $signed(result_56[1199:1168]),
-                              $signed(result_56[1167:1162]),
-                              $signed(result_56[1161:1130]),   result_16,
-                              $signed(result_56[1097:1091]),
-                              result_56[1090:1088],   result_56[1087:1080],
-                              result_56[1079:1072],
-                              $signed(result_56[1071:1040]),
-                              result_56[1039:1038],   result_56[1037:1006],
-                              result_56[1005:878],
-                              $signed(result_56[877:871]),
-                              result_56[870:743],
-                              $signed(result_56[742:736]),
-                              result_56[735:734],   result_56[733:730],
-                              result_56[729:154],   result_56[153:149],
-                              $signed(result_56[148:117]),
-                              result_56[116:111],   c$recipNextOut};
-      default : c$app_arg_18 = {5'd4,
-                                result_56[1284:1284],   result_56[1283:1280],
-                                result_56[1279:1274],   step10,
-                                result_56[1265:1264],
-                                $signed(result_56[1263:1200]),
-                                $signed(result_56[1199:1168]),
-                                $signed(result_56[1167:1162]),
-                                $signed(result_56[1161:1130]),   result_16,
-                                $signed(result_56[1097:1091]),
-                                result_56[1090:1088],   result_56[1087:1080],
-                                result_56[1079:1072],
-                                $signed(result_56[1071:1040]),
-                                result_56[1039:1038],   result_56[1037:1006],
-                                result_56[1005:878],
-                                $signed(result_56[877:871]),
-                                result_56[870:743],
-                                $signed(result_56[742:736]),
-                                result_56[735:734],   result_56[733:730],
-                                result_56[729:154],   result_56[153:149],
-                                $signed(result_56[148:117]),
-                                result_56[116:111],   c$recipNextOut};
+    case(c$app_arg_selection_26)
+      8'd63 : c$app_arg_17 = {5'd5,
+                              result_57[4122:4122],   result_57[4121:4118],
+                              result_57[4117:4112],   result_57[4111:4104],
+                              result_57[4103:4102],
+                              $signed(result_57[4101:4038]),
+                              $signed(result_57[4037:4006]),
+                              $signed(result_57[4005:4000]),
+                              $signed(result_57[3999:3968]),   result_17,
+                              $signed(result_57[3935:3929]),
+                              result_57[3928:3926],   result_57[3925:3918],
+                              result_57[3917:3910],
+                              $signed(result_57[3909:3878]),
+                              result_57[3877:3876],   result_57[3875:3844],
+                              result_57[3843:3716],
+                              $signed(result_57[3715:3709]),
+                              result_57[3708:3581],
+                              $signed(result_57[3580:3574]),
+                              result_57[3573:3572],   result_57[3571:3568],
+                              result_57[3567:2992],   result_57[2991:2987],
+                              $signed(result_57[2986:2955]),
+                              result_57[2954:2949],   c$recipNextOut,
+                              result_57[2837:2834],   result_57[2833:2578],
+                              $signed(result_57[2577:2546]),
+                              result_57[2545:2329],   result_57[2328:2112],
+                              $signed(result_57[2111:2048]),
+                              result_57[2047:1024],   result_57[1023:0]};
+      default : c$app_arg_17 = {5'd4,
+                                result_57[4122:4122],   result_57[4121:4118],
+                                result_57[4117:4112],   step14,
+                                result_57[4103:4102],
+                                $signed(result_57[4101:4038]),
+                                $signed(result_57[4037:4006]),
+                                $signed(result_57[4005:4000]),
+                                $signed(result_57[3999:3968]),   result_17,
+                                $signed(result_57[3935:3929]),
+                                result_57[3928:3926],   result_57[3925:3918],
+                                result_57[3917:3910],
+                                $signed(result_57[3909:3878]),
+                                result_57[3877:3876],   result_57[3875:3844],
+                                result_57[3843:3716],
+                                $signed(result_57[3715:3709]),
+                                result_57[3708:3581],
+                                $signed(result_57[3580:3574]),
+                                result_57[3573:3572],   result_57[3571:3568],
+                                result_57[3567:2992],   result_57[2991:2987],
+                                $signed(result_57[2986:2955]),
+                                result_57[2954:2949],   c$recipNextOut,
+                                result_57[2837:2834],   result_57[2833:2578],
+                                $signed(result_57[2577:2546]),
+                                result_57[2545:2329],   result_57[2328:2112],
+                                $signed(result_57[2111:2048]),
+                                result_57[2047:1024],   result_57[1023:0]};
     endcase
   end
 
-  assign result_16 = (result_56[1129:1098] <= c$absUOut) ? c$absUOut : result_56[1129:1098];
+  assign result_17 = (result_57[3967:3936] <= c$absUOut) ? c$absUOut : result_57[3967:3936];
 
-  assign result_selection_24 = result_56[1273:1266];
+  assign result_selection_24 = result_57[4111:4104];
 
   always @(*) begin
     case(result_selection_24)
-      8'd0 : result_17 = {5'd3,
-                          result_56[1284:1284],   result_56[1283:1280],
-                          result_56[1279:1274],   step10,
-                          result_56[1265:1264],
-                          $signed(ds30_0[143:80]),
-                          $signed(result_56[1199:1168]),
+      8'd0 : result_18 = {5'd3,
+                          result_57[4122:4122],   result_57[4121:4118],
+                          result_57[4117:4112],   step14,
+                          result_57[4103:4102],   $signed(ds38[143:80]),
+                          $signed(result_57[4037:4006]),
                           $signed({sh_0[16-1],sh_0[0+:(6-1)]}),
                           $signed({y0[64-1],y0[0+:(32-1)]}),
-                          result_56[1129:1098],
-                          $signed(result_56[1097:1091]),
-                          result_56[1090:1088],   result_56[1087:1080],
-                          result_56[1079:1072],
-                          $signed(result_56[1071:1040]),
-                          result_56[1039:1038],   result_56[1037:1006],
-                          result_56[1005:878],
-                          $signed(result_56[877:871]),
-                          result_56[870:743],
-                          $signed(result_56[742:736]),
-                          result_56[735:734],   result_56[733:730],
-                          result_56[729:154],   result_56[153:149],
-                          $signed(result_56[148:117]),
-                          result_56[116:111],   c$recipNextOut};
-      8'd1 : result_17 = {5'd3,
-                          result_56[1284:1284],   result_56[1283:1280],
-                          result_56[1279:1274],   step10,
-                          result_56[1265:1264],
-                          $signed(result_56[1263:1200]),
-                          $signed({c$app_arg_20[64-1],c$app_arg_20[0+:(32-1)]}),
-                          $signed(result_56[1167:1162]),
-                          $signed(result_56[1161:1130]),
-                          result_56[1129:1098],
-                          $signed(result_56[1097:1091]),
-                          result_56[1090:1088],   result_56[1087:1080],
-                          result_56[1079:1072],
-                          $signed(result_56[1071:1040]),
-                          result_56[1039:1038],   result_56[1037:1006],
-                          result_56[1005:878],
-                          $signed(result_56[877:871]),
-                          result_56[870:743],
-                          $signed(result_56[742:736]),
-                          result_56[735:734],   result_56[733:730],
-                          result_56[729:154],   result_56[153:149],
-                          $signed(result_56[148:117]),
-                          result_56[116:111],   c$recipNextOut};
-      8'd2 : result_17 = {5'd3,
-                          result_56[1284:1284],   result_56[1283:1280],
-                          result_56[1279:1274],   step10,
-                          result_56[1265:1264],
-                          $signed(result_56[1263:1200]),
+                          result_57[3967:3936],
+                          $signed(result_57[3935:3929]),
+                          result_57[3928:3926],   result_57[3925:3918],
+                          result_57[3917:3910],
+                          $signed(result_57[3909:3878]),
+                          result_57[3877:3876],   result_57[3875:3844],
+                          result_57[3843:3716],
+                          $signed(result_57[3715:3709]),
+                          result_57[3708:3581],
+                          $signed(result_57[3580:3574]),
+                          result_57[3573:3572],   result_57[3571:3568],
+                          result_57[3567:2992],   result_57[2991:2987],
+                          $signed(result_57[2986:2955]),
+                          result_57[2954:2949],   c$recipNextOut,
+                          result_57[2837:2834],   result_57[2833:2578],
+                          $signed(result_57[2577:2546]),
+                          result_57[2545:2329],   result_57[2328:2112],
+                          $signed(result_57[2111:2048]),
+                          result_57[2047:1024],   result_57[1023:0]};
+      8'd1 : result_18 = {5'd3,
+                          result_57[4122:4122],   result_57[4121:4118],
+                          result_57[4117:4112],   step14,
+                          result_57[4103:4102],
+                          $signed(result_57[4101:4038]),
                           $signed({c$app_arg_19[64-1],c$app_arg_19[0+:(32-1)]}),
-                          $signed(result_56[1167:1162]),
-                          $signed(result_56[1161:1130]),
-                          result_56[1129:1098],
-                          $signed(result_56[1097:1091]),
-                          result_56[1090:1088],   result_56[1087:1080],
-                          result_56[1079:1072],
-                          $signed(result_56[1071:1040]),
-                          result_56[1039:1038],   result_56[1037:1006],
-                          result_56[1005:878],
-                          $signed(result_56[877:871]),
-                          result_56[870:743],
-                          $signed(result_56[742:736]),
-                          result_56[735:734],   result_56[733:730],
-                          result_56[729:154],   result_56[153:149],
-                          $signed(result_56[148:117]),
-                          result_56[116:111],   c$recipNextOut};
-      default : result_17 = {5'd4,
-                             result_56[1284:1284],   result_56[1283:1280],
-                             result_56[1279:1274],   8'd0,
-                             result_56[1265:1264],
-                             $signed(result_56[1263:1200]),
-                             $signed(result_56[1199:1168]),
-                             $signed(result_56[1167:1162]),   c$app_arg_21,
-                             32'd0,   $signed(result_56[1097:1091]),
-                             result_56[1090:1088],   result_56[1087:1080],
-                             result_56[1079:1072],
-                             $signed(result_56[1071:1040]),
-                             result_56[1039:1038],   result_56[1037:1006],
-                             result_56[1005:878],
-                             $signed(result_56[877:871]),
-                             result_56[870:743],
-                             $signed(result_56[742:736]),
-                             result_56[735:734],   result_56[733:730],
-                             result_56[729:154],   result_56[153:149],
-                             $signed(result_56[148:117]),
-                             result_56[116:111],   c$recipNextOut};
+                          $signed(result_57[4005:4000]),
+                          $signed(result_57[3999:3968]),
+                          result_57[3967:3936],
+                          $signed(result_57[3935:3929]),
+                          result_57[3928:3926],   result_57[3925:3918],
+                          result_57[3917:3910],
+                          $signed(result_57[3909:3878]),
+                          result_57[3877:3876],   result_57[3875:3844],
+                          result_57[3843:3716],
+                          $signed(result_57[3715:3709]),
+                          result_57[3708:3581],
+                          $signed(result_57[3580:3574]),
+                          result_57[3573:3572],   result_57[3571:3568],
+                          result_57[3567:2992],   result_57[2991:2987],
+                          $signed(result_57[2986:2955]),
+                          result_57[2954:2949],   c$recipNextOut,
+                          result_57[2837:2834],   result_57[2833:2578],
+                          $signed(result_57[2577:2546]),
+                          result_57[2545:2329],   result_57[2328:2112],
+                          $signed(result_57[2111:2048]),
+                          result_57[2047:1024],   result_57[1023:0]};
+      8'd2 : result_18 = {5'd3,
+                          result_57[4122:4122],   result_57[4121:4118],
+                          result_57[4117:4112],   step14,
+                          result_57[4103:4102],
+                          $signed(result_57[4101:4038]),
+                          $signed({c$app_arg_18[64-1],c$app_arg_18[0+:(32-1)]}),
+                          $signed(result_57[4005:4000]),
+                          $signed(result_57[3999:3968]),
+                          result_57[3967:3936],
+                          $signed(result_57[3935:3929]),
+                          result_57[3928:3926],   result_57[3925:3918],
+                          result_57[3917:3910],
+                          $signed(result_57[3909:3878]),
+                          result_57[3877:3876],   result_57[3875:3844],
+                          result_57[3843:3716],
+                          $signed(result_57[3715:3709]),
+                          result_57[3708:3581],
+                          $signed(result_57[3580:3574]),
+                          result_57[3573:3572],   result_57[3571:3568],
+                          result_57[3567:2992],   result_57[2991:2987],
+                          $signed(result_57[2986:2955]),
+                          result_57[2954:2949],   c$recipNextOut,
+                          result_57[2837:2834],   result_57[2833:2578],
+                          $signed(result_57[2577:2546]),
+                          result_57[2545:2329],   result_57[2328:2112],
+                          $signed(result_57[2111:2048]),
+                          result_57[2047:1024],   result_57[1023:0]};
+      default : result_18 = {5'd4,
+                             result_57[4122:4122],   result_57[4121:4118],
+                             result_57[4117:4112],   8'd0,
+                             result_57[4103:4102],
+                             $signed(result_57[4101:4038]),
+                             $signed(result_57[4037:4006]),
+                             $signed(result_57[4005:4000]),   c$app_arg_20,
+                             32'd0,   $signed(result_57[3935:3929]),
+                             result_57[3928:3926],   result_57[3925:3918],
+                             result_57[3917:3910],
+                             $signed(result_57[3909:3878]),
+                             result_57[3877:3876],   result_57[3875:3844],
+                             result_57[3843:3716],
+                             $signed(result_57[3715:3709]),
+                             result_57[3708:3581],
+                             $signed(result_57[3580:3574]),
+                             result_57[3573:3572],   result_57[3571:3568],
+                             result_57[3567:2992],   result_57[2991:2987],
+                             $signed(result_57[2986:2955]),
+                             result_57[2954:2949],   c$recipNextOut,
+                             result_57[2837:2834],   result_57[2833:2578],
+                             $signed(result_57[2577:2546]),
+                             result_57[2545:2329],   result_57[2328:2112],
+                             $signed(result_57[2111:2048]),
+                             result_57[2047:1024],   result_57[1023:0]};
     endcase
   end
 
-  assign c$app_arg_fun_arg_5 = $signed(result_56[1263:1200]);
+  assign c$app_arg_fun_arg_5 = $signed(result_57[4101:4038]);
 
-  LlamaDv_Top_Decoder_decoderSmallNoRescale_normInvTerm LlamaDv_Top_Decoder_decoderSmallNoRescale_normInvTerm_c$app_arg_19
-    ( .result (c$app_arg_19)
+  LlamaDv_Top_Decoder_decoderSmallNoRescale_normInvTerm LlamaDv_Top_Decoder_decoderSmallNoRescale_normInvTerm_c$app_arg_18
+    ( .result (c$app_arg_18)
     , .c$arg (c$app_arg_fun_arg_5)
-    , .c$arg_0 (c$app_arg_22) );
+    , .c$arg_0 (c$app_arg_21) );
 
-  LlamaDv_Top_Decoder_decoderSmallNoRescale_normInvSquare LlamaDv_Top_Decoder_decoderSmallNoRescale_normInvSquare_c$app_arg_20
-    (.result (c$app_arg_20), .c$arg (c$app_arg_23));
+  LlamaDv_Top_Decoder_decoderSmallNoRescale_normInvSquare LlamaDv_Top_Decoder_decoderSmallNoRescale_normInvSquare_c$app_arg_19
+    (.result (c$app_arg_19), .c$arg (c$app_arg_22));
 
-  assign y0 = $signed(ds30_0[79:16]);
+  assign y0 = $signed(ds38[79:16]);
 
-  assign sh_0 = $signed(ds30_0[15:0]);
+  assign sh_0 = $signed(ds38[15:0]);
 
-  assign ds30_fun_arg_3 = $signed(result_56[1263:1200]);
+  assign ds38_fun_arg = $signed(result_57[4101:4038]);
 
-  LlamaDv_Top_Decoder_decoderSmallNoRescale_normInv LlamaDv_Top_Decoder_decoderSmallNoRescale_normInv_ds30_0
-    (.result (ds30_0), .ss (ds30_fun_arg_3));
+  LlamaDv_Top_Decoder_decoderSmallNoRescale_normInv LlamaDv_Top_Decoder_decoderSmallNoRescale_normInv_ds38
+    (.result (ds38), .ss (ds38_fun_arg));
 
-  assign c$s_8 = $signed(result_56[1167:1162]);
+  assign c$s_8 = $signed(result_57[4005:4000]);
 
   assign c$app_arg_fun_arg_6 = $signed({{(16-6) {c$s_8[6-1]}},c$s_8});
 
-  LlamaDv_Top_Decoder_decoderSmallNoRescale_normInvFinish LlamaDv_Top_Decoder_decoderSmallNoRescale_normInvFinish_c$app_arg_21
-    ( .result (c$app_arg_21)
-    , .c$arg (c$app_arg_23)
-    , .c$arg_0 (c$app_arg_22)
+  LlamaDv_Top_Decoder_decoderSmallNoRescale_normInvFinish LlamaDv_Top_Decoder_decoderSmallNoRescale_normInvFinish_c$app_arg_20
+    ( .result (c$app_arg_20)
+    , .c$arg (c$app_arg_22)
+    , .c$arg_0 (c$app_arg_21)
     , .c$arg_1 (c$app_arg_fun_arg_6) );
 
-  assign c$s_9 = $signed(result_56[1199:1168]);
+  assign c$s_9 = $signed(result_57[4037:4006]);
 
-  assign c$app_arg_22 = $signed({{(64-32) {c$s_9[32-1]}},c$s_9});
+  assign c$app_arg_21 = $signed({{(64-32) {c$s_9[32-1]}},c$s_9});
 
-  assign c$s_10 = $signed(result_56[1161:1130]);
+  assign c$s_10 = $signed(result_57[3999:3968]);
 
-  assign c$app_arg_23 = $signed({{(64-32) {c$s_10[32-1]}},c$s_10});
+  assign c$app_arg_22 = $signed({{(64-32) {c$s_10[32-1]}},c$s_10});
 
-  assign result_selection_27 = result_56[1273:1266];
+  assign result_selection_27 = result_57[4111:4104];
 
   always @(*) begin
     case(result_selection_27)
-      8'd63 : result_18 = {5'd3,
-                           result_56[1284:1284],   result_56[1283:1280],
-                           result_56[1279:1274],   8'd0,
-                           result_56[1265:1264],   c$sumSquareOut,
-                           $signed(result_56[1199:1168]),
-                           $signed(result_56[1167:1162]),
-                           $signed(result_56[1161:1130]),
-                           result_56[1129:1098],
-                           $signed(result_56[1097:1091]),
-                           result_56[1090:1088],   result_56[1087:1080],
-                           result_56[1079:1072],
-                           $signed(result_56[1071:1040]),
-                           result_56[1039:1038],   result_56[1037:1006],
-                           result_56[1005:878],
-                           $signed(result_56[877:871]),
-                           result_56[870:743],
-                           $signed(result_56[742:736]),
-                           result_56[735:734],   result_56[733:730],
-                           result_56[729:154],   result_56[153:149],
-                           $signed(result_56[148:117]),
-                           result_56[116:111],   c$recipNextOut};
-      default : result_18 = {5'd2,
-                             result_56[1284:1284],   result_56[1283:1280],
-                             result_56[1279:1274],   step10,
-                             result_56[1265:1264],   c$sumSquareOut,
-                             $signed(result_56[1199:1168]),
-                             $signed(result_56[1167:1162]),
-                             $signed(result_56[1161:1130]),
-                             result_56[1129:1098],
-                             $signed(result_56[1097:1091]),
-                             result_56[1090:1088],   result_56[1087:1080],
-                             result_56[1079:1072],
-                             $signed(result_56[1071:1040]),
-                             result_56[1039:1038],   result_56[1037:1006],
-                             result_56[1005:878],
-                             $signed(result_56[877:871]),
-                             result_56[870:743],
-                             $signed(result_56[742:736]),
-                             result_56[735:734],   result_56[733:730],
-                             result_56[729:154],   result_56[153:149],
-                             $signed(result_56[148:117]),
-                             result_56[116:111],   c$recipNextOut};
+      8'd63 : result_19 = {5'd3,
+                           result_57[4122:4122],   result_57[4121:4118],
+                           result_57[4117:4112],   8'd0,
+                           result_57[4103:4102],   c$sumSquareOut,
+                           $signed(result_57[4037:4006]),
+                           $signed(result_57[4005:4000]),
+                           $signed(result_57[3999:3968]),
+                           result_57[3967:3936],
+                           $signed(result_57[3935:3929]),
+                           result_57[3928:3926],   result_57[3925:3918],
+                           result_57[3917:3910],
+                           $signed(result_57[3909:3878]),
+                           result_57[3877:3876],   result_57[3875:3844],
+                           result_57[3843:3716],
+                           $signed(result_57[3715:3709]),
+                           result_57[3708:3581],
+                           $signed(result_57[3580:3574]),
+                           result_57[3573:3572],   result_57[3571:3568],
+                           result_57[3567:2992],   result_57[2991:2987],
+                           $signed(result_57[2986:2955]),
+                           result_57[2954:2949],   c$recipNextOut,
+                           result_57[2837:2834],   result_57[2833:2578],
+                           $signed(result_57[2577:2546]),
+                           result_57[2545:2329],   result_57[2328:2112],
+                           $signed(result_57[2111:2048]),
+                           result_57[2047:1024],   result_57[1023:0]};
+      default : result_19 = {5'd2,
+                             result_57[4122:4122],   result_57[4121:4118],
+                             result_57[4117:4112],   step14,
+                             result_57[4103:4102],   c$sumSquareOut,
+                             $signed(result_57[4037:4006]),
+                             $signed(result_57[4005:4000]),
+                             $signed(result_57[3999:3968]),
+                             result_57[3967:3936],
+                             $signed(result_57[3935:3929]),
+                             result_57[3928:3926],   result_57[3925:3918],
+                             result_57[3917:3910],
+                             $signed(result_57[3909:3878]),
+                             result_57[3877:3876],   result_57[3875:3844],
+                             result_57[3843:3716],
+                             $signed(result_57[3715:3709]),
+                             result_57[3708:3581],
+                             $signed(result_57[3580:3574]),
+                             result_57[3573:3572],   result_57[3571:3568],
+                             result_57[3567:2992],   result_57[2991:2987],
+                             $signed(result_57[2986:2955]),
+                             result_57[2954:2949],   c$recipNextOut,
+                             result_57[2837:2834],   result_57[2833:2578],
+                             $signed(result_57[2577:2546]),
+                             result_57[2545:2329],   result_57[2328:2112],
+                             $signed(result_57[2111:2048]),
+                             result_57[2047:1024],   result_57[1023:0]};
     endcase
   end
 
-  assign c$app_arg_selection_30 = result_56[1273:1266];
+  assign c$app_arg_selection_29 = result_57[4111:4104];
 
   always @(*) begin
-    case(c$app_arg_selection_30)
-      8'd63 : c$app_arg_24 = result_19;
-      default : c$app_arg_24 = {5'd1,
-                                result_56[1284:1284],   result_56[1283:1280],
-                                result_56[1279:1274],   step10,
-                                result_56[1265:1264],
-                                $signed(result_56[1263:1200]),
-                                $signed(result_56[1199:1168]),
-                                $signed(result_56[1167:1162]),
-                                $signed(result_56[1161:1130]),
-                                result_56[1129:1098],
-                                $signed(result_56[1097:1091]),
-                                result_56[1090:1088],   result_56[1087:1080],
-                                result_56[1079:1072],
-                                $signed(result_56[1071:1040]),
-                                result_56[1039:1038],   result_56[1037:1006],
-                                result_56[1005:878],
-                                $signed(result_56[877:871]),
-                                result_56[870:743],
-                                $signed(result_56[742:736]),
-                                result_56[735:734],   result_56[733:730],
-                                result_56[729:154],   result_56[153:149],
-                                $signed(result_56[148:117]),
-                                result_56[116:111],   c$recipNextOut};
+    case(c$app_arg_selection_29)
+      8'd63 : c$app_arg_23 = result_20;
+      default : c$app_arg_23 = {5'd1,
+                                result_57[4122:4122],   result_57[4121:4118],
+                                result_57[4117:4112],   step14,
+                                result_57[4103:4102],
+                                $signed(result_57[4101:4038]),
+                                $signed(result_57[4037:4006]),
+                                $signed(result_57[4005:4000]),
+                                $signed(result_57[3999:3968]),
+                                result_57[3967:3936],
+                                $signed(result_57[3935:3929]),
+                                result_57[3928:3926],   result_57[3925:3918],
+                                result_57[3917:3910],
+                                $signed(result_57[3909:3878]),
+                                result_57[3877:3876],   result_57[3875:3844],
+                                result_57[3843:3716],
+                                $signed(result_57[3715:3709]),
+                                result_57[3708:3581],
+                                $signed(result_57[3580:3574]),
+                                result_57[3573:3572],   result_57[3571:3568],
+                                result_57[3567:2992],   result_57[2991:2987],
+                                $signed(result_57[2986:2955]),
+                                result_57[2954:2949],   c$recipNextOut,
+                                result_57[2837:2834],   result_57[2833:2578],
+                                $signed(result_57[2577:2546]),
+                                result_57[2545:2329],   result_57[2328:2112],
+                                $signed(result_57[2111:2048]),
+                                result_57[2047:1024],   result_57[1023:0]};
     endcase
   end
 
-  assign result_19 = {5'd2,   c$tupIn[1284:1284],
-                      c$tupIn[1283:1280],   c$tupIn[1279:1274],
-                      8'd0,   c$tupIn[1291:1290],   64'sd0,
-                      $signed(c$tupIn[1199:1168]),
-                      $signed(c$tupIn[1167:1162]),
-                      $signed(c$tupIn[1161:1130]),
-                      c$tupIn[1129:1098],
-                      $signed(c$tupIn[1097:1091]),
-                      c$tupIn[1090:1088],   c$tupIn[1087:1080],
-                      c$tupIn[1079:1072],
-                      $signed(c$tupIn[1071:1040]),
-                      c$tupIn[1039:1038],   c$tupIn[1037:1006],
-                      c$tupIn[1005:878],
-                      $signed(c$tupIn[877:871]),   c$tupIn[870:743],
-                      $signed(c$tupIn[742:736]),   c$tupIn[735:734],
-                      c$tupIn[733:730],   c$tupIn[729:154],
-                      c$tupIn[153:149],   $signed(c$tupIn[148:117]),
-                      c$tupIn[116:111],   c$tupIn[110:0]};
+  assign result_20 = {5'd2,   c$tupIn[4122:4122],
+                      c$tupIn[4121:4118],   c$tupIn[4117:4112],
+                      8'd0,   c$tupIn[4129:4128],   64'sd0,
+                      $signed(c$tupIn[4037:4006]),
+                      $signed(c$tupIn[4005:4000]),
+                      $signed(c$tupIn[3999:3968]),
+                      c$tupIn[3967:3936],
+                      $signed(c$tupIn[3935:3929]),
+                      c$tupIn[3928:3926],   c$tupIn[3925:3918],
+                      c$tupIn[3917:3910],
+                      $signed(c$tupIn[3909:3878]),
+                      c$tupIn[3877:3876],   c$tupIn[3875:3844],
+                      c$tupIn[3843:3716],
+                      $signed(c$tupIn[3715:3709]),
+                      c$tupIn[3708:3581],
+                      $signed(c$tupIn[3580:3574]),
+                      c$tupIn[3573:3572],   c$tupIn[3571:3568],
+                      c$tupIn[3567:2992],   c$tupIn[2991:2987],
+                      $signed(c$tupIn[2986:2955]),
+                      c$tupIn[2954:2949],   c$tupIn[2948:2838],
+                      c$tupIn[2837:2834],   c$tupIn[2833:2578],
+                      $signed(c$tupIn[2577:2546]),
+                      c$tupIn[2545:2329],   c$tupIn[2328:2112],
+                      $signed(c$tupIn[2111:2048]),
+                      c$tupIn[2047:1024],   c$tupIn[1023:0]};
 
-  assign c$step_$jOut_selection_1 = result_56[1273:1266];
+  assign c$step_$jOut_selection_1 = result_57[4111:4104];
 
   always @(*) begin
     case(c$step_$jOut_selection_1)
       8'd63 : c$step_$jOut = {5'd21,
-                              c$step_$jOut_app_arg[1284:1284],
-                              c$step_$jOut_app_arg[1283:1280],
-                              c$step_$jOut_app_arg[1279:1274],
-                              c$step_$jOut_app_arg[1273:1266],
-                              c$step_$jOut_app_arg[1265:1264],
-                              $signed(c$step_$jOut_app_arg[1263:1200]),
-                              $signed(c$step_$jOut_app_arg[1199:1168]),
-                              $signed(c$step_$jOut_app_arg[1167:1162]),
-                              $signed(c$step_$jOut_app_arg[1161:1130]),
-                              c$step_$jOut_app_arg[1129:1098],
-                              $signed(c$step_$jOut_app_arg[1097:1091]),
-                              c$step_$jOut_app_arg[1090:1088],
-                              c$step_$jOut_app_arg[1087:1080],
-                              c$step_$jOut_app_arg[1079:1072],
-                              $signed(c$step_$jOut_app_arg[1071:1040]),
-                              c$step_$jOut_app_arg[1039:1038],
-                              c$step_$jOut_app_arg[1037:1006],
-                              c$step_$jOut_app_arg[1005:878],
-                              $signed(c$step_$jOut_app_arg[877:871]),
-                              c$step_$jOut_app_arg[870:743],
-                              $signed(c$step_$jOut_app_arg[742:736]),
-                              c$step_$jOut_app_arg[735:734],
-                              c$step_$jOut_app_arg[733:730],
-                              c$step_$jOut_app_arg[729:154],
-                              c$step_$jOut_app_arg[153:149],
-                              $signed(c$step_$jOut_app_arg[148:117]),
-                              c$step_$jOut_app_arg[116:111],
-                              c$step_$jOut_app_arg[110:0]};
+                              c$step_$jOut_app_arg[4122:4122],
+                              c$step_$jOut_app_arg[4121:4118],
+                              c$step_$jOut_app_arg[4117:4112],
+                              c$step_$jOut_app_arg[4111:4104],
+                              c$step_$jOut_app_arg[4103:4102],
+                              $signed(c$step_$jOut_app_arg[4101:4038]),
+                              $signed(c$step_$jOut_app_arg[4037:4006]),
+                              $signed(c$step_$jOut_app_arg[4005:4000]),
+                              $signed(c$step_$jOut_app_arg[3999:3968]),
+                              c$step_$jOut_app_arg[3967:3936],
+                              $signed(c$step_$jOut_app_arg[3935:3929]),
+                              c$step_$jOut_app_arg[3928:3926],
+                              c$step_$jOut_app_arg[3925:3918],
+                              c$step_$jOut_app_arg[3917:3910],
+                              $signed(c$step_$jOut_app_arg[3909:3878]),
+                              c$step_$jOut_app_arg[3877:3876],
+                              c$step_$jOut_app_arg[3875:3844],
+                              c$step_$jOut_app_arg[3843:3716],
+                              $signed(c$step_$jOut_app_arg[3715:3709]),
+                              c$step_$jOut_app_arg[3708:3581],
+                              $signed(c$step_$jOut_app_arg[3580:3574]),
+                              c$step_$jOut_app_arg[3573:3572],
+                              c$step_$jOut_app_arg[3571:3568],
+                              c$step_$jOut_app_arg[3567:2992],
+                              c$step_$jOut_app_arg[2991:2987],
+                              $signed(c$step_$jOut_app_arg[2986:2955]),
+                              c$step_$jOut_app_arg[2954:2949],
+                              c$step_$jOut_app_arg[2948:2838],
+                              c$step_$jOut_app_arg[2837:2834],
+                              c$step_$jOut_app_arg[2833:2578],
+                              $signed(c$step_$jOut_app_arg[2577:2546]),
+                              c$step_$jOut_app_arg[2545:2329],
+                              c$step_$jOut_app_arg[2328:2112],
+                              $signed(c$step_$jOut_app_arg[2111:2048]),
+                              c$step_$jOut_app_arg[2047:1024],
+                              c$step_$jOut_app_arg[1023:0]};
       default : c$step_$jOut = c$step_$jOut_app_arg;
     endcase
   end
 
-  assign c$step_$jOut_app_arg = ((result_56[1273:1266] == 8'd0) | ($signed(result_37[95:64]) > $signed(result_56[148:117]))) ? {5'd20,
-                                                                                                                                result_56[1284:1284],
-                                                                                                                                result_56[1283:1280],
-                                                                                                                                result_56[1279:1274],
-                                                                                                                                step10,
-                                                                                                                                result_56[1265:1264],
-                                                                                                                                $signed(result_56[1263:1200]),
-                                                                                                                                $signed(result_56[1199:1168]),
-                                                                                                                                $signed(result_56[1167:1162]),
-                                                                                                                                $signed(result_56[1161:1130]),
-                                                                                                                                result_56[1129:1098],
-                                                                                                                                $signed(result_56[1097:1091]),
-                                                                                                                                result_56[1090:1088],
-                                                                                                                                result_56[1087:1080],
-                                                                                                                                result_56[1079:1072],
-                                                                                                                                $signed(result_56[1071:1040]),
-                                                                                                                                result_56[1039:1038],
-                                                                                                                                result_56[1037:1006],
-                                                                                                                                result_56[1005:878],
-                                                                                                                                $signed(result_56[877:871]),
-                                                                                                                                result_56[870:743],
-                                                                                                                                $signed(result_56[742:736]),
-                                                                                                                                result_56[735:734],
-                                                                                                                                result_56[733:730],
-                                                                                                                                result_56[729:154],
-                                                                                                                                result_56[153:149],
-                                                                                                                                $signed(result_37[95:64]),
-                                                                                                                                c$step_$jOut_app_arg_0,
-                                                                                                                                c$recipNextOut} : {5'd20,
-                                                                                                                                                   result_56[1284:1284],
-                                                                                                                                                   result_56[1283:1280],
-                                                                                                                                                   result_56[1279:1274],
-                                                                                                                                                   step10,
-                                                                                                                                                   result_56[1265:1264],
-                                                                                                                                                   $signed(result_56[1263:1200]),
-                                                                                                                                                   $signed(result_56[1199:1168]),
-                                                                                                                                                   $signed(result_56[1167:1162]),
-                                                                                                                                                   $signed(result_56[1161:1130]),
-                                                                                                                                                   result_56[1129:1098],
-                                                                                                                                                   $signed(result_56[1097:1091]),
-                                                                                                                                                   result_56[1090:1088],
-                                                                                                                                                   result_56[1087:1080],
-                                                                                                                                                   result_56[1079:1072],
-                                                                                                                                                   $signed(result_56[1071:1040]),
-                                                                                                                                                   result_56[1039:1038],
-                                                                                                                                                   result_56[1037:1006],
-                                                                                                                                                   result_56[1005:878],
-                                                                                                                                                   $signed(result_56[877:871]),
-                                                                                                                                                   result_56[870:743],
-                                                                                                                                                   $signed(result_56[742:736]),
-                                                                                                                                                   result_56[735:734],
-                                                                                                                                                   result_56[733:730],
-                                                                                                                                                   result_56[729:154],
-                                                                                                                                                   result_56[153:149],
-                                                                                                                                                   $signed(result_56[148:117]),
-                                                                                                                                                   result_56[116:111],
-                                                                                                                                                   c$recipNextOut};
+  assign c$step_$jOut_app_arg = ((result_57[4111:4104] == 8'd0) | ($signed(result_38[95:64]) > $signed(result_57[2986:2955]))) ? {5'd20,
+                                                                                                                                  result_57[4122:4122],
+                                                                                                                                  result_57[4121:4118],
+                                                                                                                                  result_57[4117:4112],
+                                                                                                                                  step14,
+                                                                                                                                  result_57[4103:4102],
+                                                                                                                                  $signed(result_57[4101:4038]),
+                                                                                                                                  $signed(result_57[4037:4006]),
+                                                                                                                                  $signed(result_57[4005:4000]),
+                                                                                                                                  $signed(result_57[3999:3968]),
+                                                                                                                                  result_57[3967:3936],
+                                                                                                                                  $signed(result_57[3935:3929]),
+                                                                                                                                  result_57[3928:3926],
+                                                                                                                                  result_57[3925:3918],
+                                                                                                                                  result_57[3917:3910],
+                                                                                                                                  $signed(result_57[3909:3878]),
+                                                                                                                                  result_57[3877:3876],
+                                                                                                                                  result_57[3875:3844],
+                                                                                                                                  result_57[3843:3716],
+                                                                                                                                  $signed(result_57[3715:3709]),
+                                                                                                                                  result_57[3708:3581],
+                                                                                                                                  $signed(result_57[3580:3574]),
+                                                                                                                                  result_57[3573:3572],
+                                                                                                                                  result_57[3571:3568],
+                                                                                                                                  result_57[3567:2992],
+                                                                                                                                  result_57[2991:2987],
+                                                                                                                                  $signed(result_38[95:64]),
+                                                                                                                                  c$step_$jOut_app_arg_0,
+                                                                                                                                  c$recipNextOut,
+                                                                                                                                  result_57[2837:2834],
+                                                                                                                                  result_57[2833:2578],
+                                                                                                                                  $signed(result_57[2577:2546]),
+                                                                                                                                  result_57[2545:2329],
+                                                                                                                                  result_57[2328:2112],
+                                                                                                                                  $signed(result_57[2111:2048]),
+                                                                                                                                  result_57[2047:1024],
+                                                                                                                                  result_57[1023:0]} : {5'd20,
+                                                                                                                                                        result_57[4122:4122],
+                                                                                                                                                        result_57[4121:4118],
+                                                                                                                                                        result_57[4117:4112],
+                                                                                                                                                        step14,
+                                                                                                                                                        result_57[4103:4102],
+                                                                                                                                                        $signed(result_57[4101:4038]),
+                                                                                                                                                        $signed(result_57[4037:4006]),
+                                                                                                                                                        $signed(result_57[4005:4000]),
+                                                                                                                                                        $signed(result_57[3999:3968]),
+                                                                                                                                                        result_57[3967:3936],
+                                                                                                                                                        $signed(result_57[3935:3929]),
+                                                                                                                                                        result_57[3928:3926],
+                                                                                                                                                        result_57[3925:3918],
+                                                                                                                                                        result_57[3917:3910],
+                                                                                                                                                        $signed(result_57[3909:3878]),
+                                                                                                                                                        result_57[3877:3876],
+                                                                                                                                                        result_57[3875:3844],
+                                                                                                                                                        result_57[3843:3716],
+                                                                                                                                                        $signed(result_57[3715:3709]),
+                                                                                                                                                        result_57[3708:3581],
+                                                                                                                                                        $signed(result_57[3580:3574]),
+                                                                                                                                                        result_57[3573:3572],
+                                                                                                                                                        result_57[3571:3568],
+                                                                                                                                                        result_57[3567:2992],
+                                                                                                                                                        result_57[2991:2987],
+                                                                                                                                                        $signed(result_57[2986:2955]),
+                                                                                                                                                        result_57[2954:2949],
+                                                                                                                                                        c$recipNextOut,
+                                                                                                                                                        result_57[2837:2834],
+                                                                                                                                                        result_57[2833:2578],
+                                                                                                                                                        $signed(result_57[2577:2546]),
+                                                                                                                                                        result_57[2545:2329],
+                                                                                                                                                        result_57[2328:2112],
+                                                                                                                                                        $signed(result_57[2111:2048]),
+                                                                                                                                                        result_57[2047:1024],
+                                                                                                                                                        result_57[1023:0]};
 
-  assign c$bv_13 = result_56[1273:1266];
+  assign c$bv_13 = result_57[4111:4104];
 
   assign c$step_$jOut_app_arg_0 = c$bv_13[0+:6];
 
-  assign step10 = result_56[1273:1266] + 8'd1;
+  assign step14 = result_57[4111:4104] + 8'd1;
 
-  assign c$sumSquareOut_fun_arg = $signed(result_56[1263:1200]);
+  assign c$sumSquareOut_fun_arg = $signed(result_57[4101:4038]);
 
-  assign c$sumSquareOut_fun_arg_0 = $signed(result_37[159:128]);
+  assign c$sumSquareOut_fun_arg_0 = $signed(result_38[159:128]);
 
   LlamaDv_Top_Decoder_decoderSmallNoRescale_sumSquare LlamaDv_Top_Decoder_decoderSmallNoRescale_sumSquare_c$sumSquareOut
     ( .result (c$sumSquareOut)
@@ -2792,7 +3191,7 @@ module decoder_small_fault_norescale
     endcase
   end
 
-  assign c$matrixShapeOut_app_arg_selection_1 = result_56[1289:1285];
+  assign c$matrixShapeOut_app_arg_selection_1 = result_57[4127:4123];
 
   always @(*) begin
     case(c$matrixShapeOut_app_arg_selection_1)
@@ -2801,9 +3200,9 @@ module decoder_small_fault_norescale
     endcase
   end
 
-  assign k = result_56[1090:1088] + 3'd1;
+  assign k = result_57[3928:3926] + 3'd1;
 
-  assign k_selection_1 = result_56[1265:1264];
+  assign k_selection_1 = result_57[4103:4102];
 
   always @(*) begin
     case(k_selection_1)
@@ -2816,17 +3215,17 @@ module decoder_small_fault_norescale
   assign c$recipStartLargeOut = {(($unsigned(c$siluDenOut))),
                                  32'd262144,   42'd0,   5'd11};
 
-  assign c$siluDenOut_fun_arg = $signed(result_37[63:32]);
+  assign c$siluDenOut_fun_arg = $signed(result_38[63:32]);
 
   LlamaDv_Top_Decoder_decoderSmallNoRescale_siluDen LlamaDv_Top_Decoder_decoderSmallNoRescale_siluDen_c$siluDenOut
     ( .result (c$siluDenOut)
     , .x (c$siluDenOut_fun_arg) );
 
-  assign y = (($signed(((({{(16-6) {1'b0}},result_21}))))) - 16'sd7) - 16'sd20;
+  assign y = (($signed(((({{(16-6) {1'b0}},result_22}))))) - 16'sd7) - 16'sd20;
 
-  assign result_20 = (16'sd63 <= y) ? 7'sd63 : c$case_alt_20;
+  assign result_21 = (16'sd63 <= y) ? 7'sd63 : c$case_alt_19;
 
-  assign c$case_alt_20 = (-16'sd64 <= y) ? ($signed({y[16-1],y[0+:(7-1)]})) : -7'sd64;
+  assign c$case_alt_19 = (-16'sd64 <= y) ? ($signed({y[16-1],y[0+:(7-1)]})) : -7'sd64;
 
   // imap begin
   genvar i;
@@ -2834,20 +3233,20 @@ module decoder_small_fault_norescale
   for (i=0; i < 32; i = i + 1) begin : imap
     wire [5-1:0] map_index;
     wire  map_in;
-    assign map_in = c$app_arg_26[i*1+:1];
+    assign map_in = c$app_arg_25[i*1+:1];
     wire [5:0] map_out;
 
     assign map_index = 5'd31 - i[0+:5];
-    wire [5:0] result_58;
+    wire [5:0] result_59;
     wire [4:0] c$bv_14;
-    assign map_out = result_58;
+    assign map_out = result_59;
 
     assign c$bv_14 = (((map_index)));
 
-    assign result_58 = (map_in == (1'b1)) ? (({{(6-5) {1'b0}},(((map_index)))}) + 6'd1) : 6'd0;
+    assign result_59 = (map_in == (1'b1)) ? (({{(6-5) {1'b0}},(((map_index)))}) + 6'd1) : 6'd0;
 
 
-    assign c$app_arg_25[i*6+:6] = map_out;
+    assign c$app_arg_24[i*6+:6] = map_out;
   end
   endgenerate
   // imap end
@@ -2858,7 +3257,7 @@ module decoder_small_fault_norescale
   genvar i_0;
   generate
   for (i_0 = 0; i_0 < 32; i_0 = i_0 + 1) begin : reverse
-    assign c$app_arg_26[(32 - 1 - i_0)*1+:1] = c$vec[i_0*1+:1];
+    assign c$app_arg_25[(32 - 1 - i_0)*1+:1] = c$vec[i_0*1+:1];
   end
   endgenerate
   // reverse end
@@ -2927,9 +3326,9 @@ module decoder_small_fault_norescale
   wire [5:0] acc_3_3_42;
   wire [5:0] acc_4_0_43;
   wire [5:0] acc_4_1_44;
-  assign result_21 = acc_5_0_45;
+  assign result_22 = acc_5_0_45;
 
-  assign vec_1 = c$app_arg_25;
+  assign vec_1 = c$app_arg_24;
 
   assign acc_0_42 = vec_1[191:186];
 
@@ -2995,254 +3394,254 @@ module decoder_small_fault_norescale
 
   assign acc_0_73 = vec_1[5:0];
 
-  wire [5:0] result_59;
-  assign acc_1_0_15 = result_59;
-
-  assign result_59 = (acc_0_42 <= acc_0_43) ? acc_0_43 : acc_0_42;
-
-
-
   wire [5:0] result_60;
-  assign acc_1_1_16 = result_60;
+  assign acc_1_0_15 = result_60;
 
-  assign result_60 = (acc_0_44 <= acc_0_45) ? acc_0_45 : acc_0_44;
+  assign result_60 = (acc_0_42 <= acc_0_43) ? acc_0_43 : acc_0_42;
 
 
 
   wire [5:0] result_61;
-  assign acc_1_2_17 = result_61;
+  assign acc_1_1_16 = result_61;
 
-  assign result_61 = (acc_0_46 <= acc_0_47) ? acc_0_47 : acc_0_46;
+  assign result_61 = (acc_0_44 <= acc_0_45) ? acc_0_45 : acc_0_44;
 
 
 
   wire [5:0] result_62;
-  assign acc_1_3_18 = result_62;
+  assign acc_1_2_17 = result_62;
 
-  assign result_62 = (acc_0_48 <= acc_0_49) ? acc_0_49 : acc_0_48;
+  assign result_62 = (acc_0_46 <= acc_0_47) ? acc_0_47 : acc_0_46;
 
 
 
   wire [5:0] result_63;
-  assign acc_1_4_19 = result_63;
+  assign acc_1_3_18 = result_63;
 
-  assign result_63 = (acc_0_50 <= acc_0_51) ? acc_0_51 : acc_0_50;
+  assign result_63 = (acc_0_48 <= acc_0_49) ? acc_0_49 : acc_0_48;
 
 
 
   wire [5:0] result_64;
-  assign acc_1_5_20 = result_64;
+  assign acc_1_4_19 = result_64;
 
-  assign result_64 = (acc_0_52 <= acc_0_53) ? acc_0_53 : acc_0_52;
+  assign result_64 = (acc_0_50 <= acc_0_51) ? acc_0_51 : acc_0_50;
 
 
 
   wire [5:0] result_65;
-  assign acc_1_6_21 = result_65;
+  assign acc_1_5_20 = result_65;
 
-  assign result_65 = (acc_0_54 <= acc_0_55) ? acc_0_55 : acc_0_54;
+  assign result_65 = (acc_0_52 <= acc_0_53) ? acc_0_53 : acc_0_52;
 
 
 
   wire [5:0] result_66;
-  assign acc_1_7_22 = result_66;
+  assign acc_1_6_21 = result_66;
 
-  assign result_66 = (acc_0_56 <= acc_0_57) ? acc_0_57 : acc_0_56;
+  assign result_66 = (acc_0_54 <= acc_0_55) ? acc_0_55 : acc_0_54;
 
 
 
   wire [5:0] result_67;
-  assign acc_1_8_23 = result_67;
+  assign acc_1_7_22 = result_67;
 
-  assign result_67 = (acc_0_58 <= acc_0_59) ? acc_0_59 : acc_0_58;
+  assign result_67 = (acc_0_56 <= acc_0_57) ? acc_0_57 : acc_0_56;
 
 
 
   wire [5:0] result_68;
-  assign acc_1_9_24 = result_68;
+  assign acc_1_8_23 = result_68;
 
-  assign result_68 = (acc_0_60 <= acc_0_61) ? acc_0_61 : acc_0_60;
+  assign result_68 = (acc_0_58 <= acc_0_59) ? acc_0_59 : acc_0_58;
 
 
 
   wire [5:0] result_69;
-  assign acc_1_10_25 = result_69;
+  assign acc_1_9_24 = result_69;
 
-  assign result_69 = (acc_0_62 <= acc_0_63) ? acc_0_63 : acc_0_62;
+  assign result_69 = (acc_0_60 <= acc_0_61) ? acc_0_61 : acc_0_60;
 
 
 
   wire [5:0] result_70;
-  assign acc_1_11_26 = result_70;
+  assign acc_1_10_25 = result_70;
 
-  assign result_70 = (acc_0_64 <= acc_0_65) ? acc_0_65 : acc_0_64;
+  assign result_70 = (acc_0_62 <= acc_0_63) ? acc_0_63 : acc_0_62;
 
 
 
   wire [5:0] result_71;
-  assign acc_1_12_27 = result_71;
+  assign acc_1_11_26 = result_71;
 
-  assign result_71 = (acc_0_66 <= acc_0_67) ? acc_0_67 : acc_0_66;
+  assign result_71 = (acc_0_64 <= acc_0_65) ? acc_0_65 : acc_0_64;
 
 
 
   wire [5:0] result_72;
-  assign acc_1_13_28 = result_72;
+  assign acc_1_12_27 = result_72;
 
-  assign result_72 = (acc_0_68 <= acc_0_69) ? acc_0_69 : acc_0_68;
+  assign result_72 = (acc_0_66 <= acc_0_67) ? acc_0_67 : acc_0_66;
 
 
 
   wire [5:0] result_73;
-  assign acc_1_14_29 = result_73;
+  assign acc_1_13_28 = result_73;
 
-  assign result_73 = (acc_0_70 <= acc_0_71) ? acc_0_71 : acc_0_70;
+  assign result_73 = (acc_0_68 <= acc_0_69) ? acc_0_69 : acc_0_68;
 
 
 
   wire [5:0] result_74;
-  assign acc_1_15_30 = result_74;
+  assign acc_1_14_29 = result_74;
 
-  assign result_74 = (acc_0_72 <= acc_0_73) ? acc_0_73 : acc_0_72;
+  assign result_74 = (acc_0_70 <= acc_0_71) ? acc_0_71 : acc_0_70;
 
 
 
   wire [5:0] result_75;
-  assign acc_2_0_31 = result_75;
+  assign acc_1_15_30 = result_75;
 
-  assign result_75 = (acc_1_0_15 <= acc_1_1_16) ? acc_1_1_16 : acc_1_0_15;
+  assign result_75 = (acc_0_72 <= acc_0_73) ? acc_0_73 : acc_0_72;
 
 
 
   wire [5:0] result_76;
-  assign acc_2_1_32 = result_76;
+  assign acc_2_0_31 = result_76;
 
-  assign result_76 = (acc_1_2_17 <= acc_1_3_18) ? acc_1_3_18 : acc_1_2_17;
+  assign result_76 = (acc_1_0_15 <= acc_1_1_16) ? acc_1_1_16 : acc_1_0_15;
 
 
 
   wire [5:0] result_77;
-  assign acc_2_2_33 = result_77;
+  assign acc_2_1_32 = result_77;
 
-  assign result_77 = (acc_1_4_19 <= acc_1_5_20) ? acc_1_5_20 : acc_1_4_19;
+  assign result_77 = (acc_1_2_17 <= acc_1_3_18) ? acc_1_3_18 : acc_1_2_17;
 
 
 
   wire [5:0] result_78;
-  assign acc_2_3_34 = result_78;
+  assign acc_2_2_33 = result_78;
 
-  assign result_78 = (acc_1_6_21 <= acc_1_7_22) ? acc_1_7_22 : acc_1_6_21;
+  assign result_78 = (acc_1_4_19 <= acc_1_5_20) ? acc_1_5_20 : acc_1_4_19;
 
 
 
   wire [5:0] result_79;
-  assign acc_2_4_35 = result_79;
+  assign acc_2_3_34 = result_79;
 
-  assign result_79 = (acc_1_8_23 <= acc_1_9_24) ? acc_1_9_24 : acc_1_8_23;
+  assign result_79 = (acc_1_6_21 <= acc_1_7_22) ? acc_1_7_22 : acc_1_6_21;
 
 
 
   wire [5:0] result_80;
-  assign acc_2_5_36 = result_80;
+  assign acc_2_4_35 = result_80;
 
-  assign result_80 = (acc_1_10_25 <= acc_1_11_26) ? acc_1_11_26 : acc_1_10_25;
+  assign result_80 = (acc_1_8_23 <= acc_1_9_24) ? acc_1_9_24 : acc_1_8_23;
 
 
 
   wire [5:0] result_81;
-  assign acc_2_6_37 = result_81;
+  assign acc_2_5_36 = result_81;
 
-  assign result_81 = (acc_1_12_27 <= acc_1_13_28) ? acc_1_13_28 : acc_1_12_27;
+  assign result_81 = (acc_1_10_25 <= acc_1_11_26) ? acc_1_11_26 : acc_1_10_25;
 
 
 
   wire [5:0] result_82;
-  assign acc_2_7_38 = result_82;
+  assign acc_2_6_37 = result_82;
 
-  assign result_82 = (acc_1_14_29 <= acc_1_15_30) ? acc_1_15_30 : acc_1_14_29;
+  assign result_82 = (acc_1_12_27 <= acc_1_13_28) ? acc_1_13_28 : acc_1_12_27;
 
 
 
   wire [5:0] result_83;
-  assign acc_3_0_39 = result_83;
+  assign acc_2_7_38 = result_83;
 
-  assign result_83 = (acc_2_0_31 <= acc_2_1_32) ? acc_2_1_32 : acc_2_0_31;
+  assign result_83 = (acc_1_14_29 <= acc_1_15_30) ? acc_1_15_30 : acc_1_14_29;
 
 
 
   wire [5:0] result_84;
-  assign acc_3_1_40 = result_84;
+  assign acc_3_0_39 = result_84;
 
-  assign result_84 = (acc_2_2_33 <= acc_2_3_34) ? acc_2_3_34 : acc_2_2_33;
+  assign result_84 = (acc_2_0_31 <= acc_2_1_32) ? acc_2_1_32 : acc_2_0_31;
 
 
 
   wire [5:0] result_85;
-  assign acc_3_2_41 = result_85;
+  assign acc_3_1_40 = result_85;
 
-  assign result_85 = (acc_2_4_35 <= acc_2_5_36) ? acc_2_5_36 : acc_2_4_35;
+  assign result_85 = (acc_2_2_33 <= acc_2_3_34) ? acc_2_3_34 : acc_2_2_33;
 
 
 
   wire [5:0] result_86;
-  assign acc_3_3_42 = result_86;
+  assign acc_3_2_41 = result_86;
 
-  assign result_86 = (acc_2_6_37 <= acc_2_7_38) ? acc_2_7_38 : acc_2_6_37;
+  assign result_86 = (acc_2_4_35 <= acc_2_5_36) ? acc_2_5_36 : acc_2_4_35;
 
 
 
   wire [5:0] result_87;
-  assign acc_4_0_43 = result_87;
+  assign acc_3_3_42 = result_87;
 
-  assign result_87 = (acc_3_0_39 <= acc_3_1_40) ? acc_3_1_40 : acc_3_0_39;
+  assign result_87 = (acc_2_6_37 <= acc_2_7_38) ? acc_2_7_38 : acc_2_6_37;
 
 
 
   wire [5:0] result_88;
-  assign acc_4_1_44 = result_88;
+  assign acc_4_0_43 = result_88;
 
-  assign result_88 = (acc_3_2_41 <= acc_3_3_42) ? acc_3_3_42 : acc_3_2_41;
+  assign result_88 = (acc_3_0_39 <= acc_3_1_40) ? acc_3_1_40 : acc_3_0_39;
 
 
 
   wire [5:0] result_89;
-  assign acc_5_0_45 = result_89;
+  assign acc_4_1_44 = result_89;
 
-  assign result_89 = (acc_4_0_43 <= acc_4_1_44) ? acc_4_1_44 : acc_4_0_43;
-
-
+  assign result_89 = (acc_3_2_41 <= acc_3_3_42) ? acc_3_3_42 : acc_3_2_41;
 
 
 
-  assign c$quantExpOut_app_arg_selection_1 = result_56[1289:1285];
+  wire [5:0] result_90;
+  assign acc_5_0_45 = result_90;
+
+  assign result_90 = (acc_4_0_43 <= acc_4_1_44) ? acc_4_1_44 : acc_4_0_43;
+
+
+
+
+
+  assign c$quantExpOut_app_arg_selection_1 = result_57[4127:4123];
 
   always @(*) begin
     case(c$quantExpOut_app_arg_selection_1)
-      5'b00101 : c$quantExpOut_app_arg = result_56[1129:1098];
-      5'b01001 : c$quantExpOut_app_arg = result_22;
-      5'b01110 : c$quantExpOut_app_arg = result_56[1129:1098];
-      default : c$quantExpOut_app_arg = result_56[1129:1098];
+      5'b00101 : c$quantExpOut_app_arg = result_57[3967:3936];
+      5'b01001 : c$quantExpOut_app_arg = result_23;
+      5'b01110 : c$quantExpOut_app_arg = result_57[3967:3936];
+      default : c$quantExpOut_app_arg = result_57[3967:3936];
     endcase
   end
 
-  assign result_selection_63 = result_56[1273:1266];
+  assign result_selection_63 = result_57[4111:4104];
 
   always @(*) begin
     case(result_selection_63)
-      8'd0 : result_22 = c$mx_case_alt;
-      default : result_22 = c$mx_case_alt_0;
+      8'd0 : result_23 = c$mx_case_alt;
+      default : result_23 = c$mx_case_alt_0;
     endcase
   end
 
   assign c$mx_case_alt = (32'd0 <= c$absUOut) ? c$absUOut : 32'd0;
 
-  assign c$mx_case_alt_0 = (result_56[1037:1006] <= c$absUOut) ? c$absUOut : result_56[1037:1006];
+  assign c$mx_case_alt_0 = (result_57[3875:3844] <= c$absUOut) ? c$absUOut : result_57[3875:3844];
 
   assign c$bv_15 = (($unsigned(((($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg})) < 33'sd0) ? -($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg})) : ($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg}))))));
 
   assign c$absUOut = (c$bv_15[0+:32]);
 
-  assign c$absUOut_app_arg_selection_1 = result_56[1289:1285];
+  assign c$absUOut_app_arg_selection_1 = result_57[4127:4123];
 
   always @(*) begin
     case(c$absUOut_app_arg_selection_1)
@@ -3253,35 +3652,35 @@ module decoder_small_fault_norescale
     endcase
   end
 
-  assign o_fun_arg = $signed(result_56[1071:1040]);
+  assign o_fun_arg = $signed(result_57[3909:3878]);
 
-  assign o_fun_arg_0 = $signed(result_37[95:64]);
+  assign o_fun_arg_0 = $signed(result_38[95:64]);
 
   LlamaDv_Top_Decoder_decoderSmallNoRescale_siluGate LlamaDv_Top_Decoder_decoderSmallNoRescale_siluGate_o
     ( .result (o)
     , .sx (o_fun_arg)
     , .y (o_fun_arg_0) );
 
-  assign o_fun_arg_1 = $signed(result_37[159:128]);
+  assign o_fun_arg_1 = $signed(result_38[159:128]);
 
-  assign o_fun_arg_2 = $signed(result_56[1161:1130]);
+  assign o_fun_arg_2 = $signed(result_57[3999:3968]);
 
   LlamaDv_Top_Decoder_decoderSmallNoRescale_normScale LlamaDv_Top_Decoder_decoderSmallNoRescale_normScale_o_0
     ( .result (o_0)
     , .x (o_fun_arg_1)
     , .rinv (o_fun_arg_2)
-    , .g (result_27) );
+    , .g (result_28) );
 
-  assign c$absUOut_case_alt_selection_1 = result_56[1039:1038];
+  assign c$absUOut_case_alt_selection_1 = result_57[3877:3876];
 
   always @(*) begin
     case(c$absUOut_case_alt_selection_1)
-      2'b10 : c$absUOut_case_alt = $signed(result_37[95:64]);
-      default : c$absUOut_case_alt = $signed(result_37[31:0]);
+      2'b10 : c$absUOut_case_alt = $signed(result_38[95:64]);
+      default : c$absUOut_case_alt = $signed(result_38[31:0]);
     endcase
   end
 
-  assign c$i_276 = (result_56[1273:1266] & 8'd15);
+  assign c$i_273 = (result_57[4111:4104] & 8'd15);
 
   // index begin
   wire signed [31:0] vecArray [0:16-1];
@@ -3291,83 +3690,93 @@ module decoder_small_fault_norescale
     assign vecArray[(16-1)-i_1] = c$fin_case_alt[i_1*32+:32];
   end
   endgenerate
-  assign o_1 = vecArray[($unsigned({{(64-8) {1'b0}},c$i_276}))];
+  assign o_1 = vecArray[($unsigned({{(64-8) {1'b0}},c$i_273}))];
   // index end
 
-  assign c$tupIn_selection_1 = result_56[1289:1285];
+  assign c$tupIn_selection_1 = result_57[4127:4123];
 
   always @(*) begin
     case(c$tupIn_selection_1)
-      5'b00001 : c$tupIn = {result_56[1265:1264],
-                            {5'd1,   result_56[1284:1284],
-                             result_56[1283:1280],   result_56[1279:1274],
-                             result_56[1273:1266],   result_56[1265:1264],
-                             $signed(result_56[1263:1200]),
-                             $signed(result_56[1199:1168]),
-                             $signed(result_56[1167:1162]),
-                             $signed(result_56[1161:1130]),
-                             result_56[1129:1098],
-                             $signed(result_56[1097:1091]),
-                             result_56[1090:1088],   result_56[1087:1080],
-                             result_56[1079:1072],
-                             $signed(result_56[1071:1040]),
-                             result_56[1039:1038],   result_56[1037:1006],
-                             result_56[1005:878],
-                             $signed(result_56[877:871]),
-                             result_56[870:743],
-                             $signed(result_56[742:736]),
-                             result_56[735:734],   result_56[733:730],
-                             result_56[729:154],   result_56[153:149],
-                             $signed(result_56[148:117]),
-                             result_56[116:111],   c$recipNextOut}};
+      5'b00001 : c$tupIn = {result_57[4103:4102],
+                            {5'd1,   result_57[4122:4122],
+                             result_57[4121:4118],   result_57[4117:4112],
+                             result_57[4111:4104],   result_57[4103:4102],
+                             $signed(result_57[4101:4038]),
+                             $signed(result_57[4037:4006]),
+                             $signed(result_57[4005:4000]),
+                             $signed(result_57[3999:3968]),
+                             result_57[3967:3936],
+                             $signed(result_57[3935:3929]),
+                             result_57[3928:3926],   result_57[3925:3918],
+                             result_57[3917:3910],
+                             $signed(result_57[3909:3878]),
+                             result_57[3877:3876],   result_57[3875:3844],
+                             result_57[3843:3716],
+                             $signed(result_57[3715:3709]),
+                             result_57[3708:3581],
+                             $signed(result_57[3580:3574]),
+                             result_57[3573:3572],   result_57[3571:3568],
+                             result_57[3567:2992],   result_57[2991:2987],
+                             $signed(result_57[2986:2955]),
+                             result_57[2954:2949],   c$recipNextOut,
+                             result_57[2837:2834],   result_57[2833:2578],
+                             $signed(result_57[2577:2546]),
+                             result_57[2545:2329],   result_57[2328:2112],
+                             $signed(result_57[2111:2048]),
+                             result_57[2047:1024],   result_57[1023:0]}};
       default : c$tupIn = {2'd0,   {5'd15,   1'd1,
-                                    result_56[1283:1280],   result_56[1279:1274],
-                                    result_56[1273:1266],   result_56[1265:1264],
-                                    $signed(result_56[1263:1200]),
-                                    $signed(result_56[1199:1168]),
-                                    $signed(result_56[1167:1162]),
-                                    $signed(result_56[1161:1130]),
-                                    result_56[1129:1098],
-                                    $signed(result_56[1097:1091]),
-                                    result_56[1090:1088],   result_56[1087:1080],
-                                    result_56[1079:1072],
-                                    $signed(result_56[1071:1040]),
-                                    result_56[1039:1038],   result_56[1037:1006],
-                                    result_56[1005:878],
-                                    $signed(result_56[877:871]),
-                                    result_56[870:743],
-                                    $signed(result_56[742:736]),
-                                    result_56[735:734],   result_56[733:730],
-                                    result_56[729:154],   result_56[153:149],
-                                    $signed(result_56[148:117]),
-                                    result_56[116:111],   c$recipNextOut}};
+                                    result_57[4121:4118],   result_57[4117:4112],
+                                    result_57[4111:4104],   result_57[4103:4102],
+                                    $signed(result_57[4101:4038]),
+                                    $signed(result_57[4037:4006]),
+                                    $signed(result_57[4005:4000]),
+                                    $signed(result_57[3999:3968]),
+                                    result_57[3967:3936],
+                                    $signed(result_57[3935:3929]),
+                                    result_57[3928:3926],   result_57[3925:3918],
+                                    result_57[3917:3910],
+                                    $signed(result_57[3909:3878]),
+                                    result_57[3877:3876],   result_57[3875:3844],
+                                    result_57[3843:3716],
+                                    $signed(result_57[3715:3709]),
+                                    result_57[3708:3581],
+                                    $signed(result_57[3580:3574]),
+                                    result_57[3573:3572],   result_57[3571:3568],
+                                    result_57[3567:2992],   result_57[2991:2987],
+                                    $signed(result_57[2986:2955]),
+                                    result_57[2954:2949],   c$recipNextOut,
+                                    result_57[2837:2834],   result_57[2833:2578],
+                                    $signed(result_57[2577:2546]),
+                                    result_57[2545:2329],   result_57[2328:2112],
+                                    $signed(result_57[2111:2048]),
+                                    result_57[2047:1024],   result_57[1023:0]}};
     endcase
   end
 
-  assign c$recipNextOut_fun_arg = result_56[110:0];
+  assign c$recipNextOut_fun_arg = result_57[2948:2838];
 
   LlamaDv_Top_Decoder_decoderSmallNoRescale_recipNext LlamaDv_Top_Decoder_decoderSmallNoRescale_recipNext_c$recipNextOut
     ( .c$case_alt (c$recipNextOut)
     , .r (c$recipNextOut_fun_arg) );
 
   LlamaDv_Top_Decoder_decoderSmallNoRescale_kvCache kv_cache
-    ( .result (result_23)
+    ( .result (result_24)
     , .c$ds1_bindCsr (clk)
     , .c$ds1_bindCsr_0 (rst)
-    , .eta1 (result_25)
+    , .eta1 (result_26)
     , .eta3 (kvWr_0) );
 
   assign kvWr_0 = result_3[475:199];
 
-  assign kvh = nxt[735:734] >> 64'sd1;
+  assign kvh = nxt[3573:3572] >> 64'sd1;
 
-  assign c$bv_16 = nxt[1284:1284];
+  assign c$bv_16 = nxt[4122:4122];
 
-  assign result_24 = ((({{(6-1) {1'b0}},nxt[1284:1284]}) * 6'd2) + ({{(6-2) {1'b0}},kvh})) * 6'd16;
+  assign result_25 = ((({{(6-1) {1'b0}},nxt[4122:4122]}) * 6'd2) + ({{(6-2) {1'b0}},kvh})) * 6'd16;
 
-  assign c$bv_17 = nxt[733:730];
+  assign c$bv_17 = nxt[3571:3568];
 
-  assign result_25 = result_24 + ({{(6-4) {1'b0}},nxt[733:730]});
+  assign result_26 = result_25 + ({{(6-4) {1'b0}},nxt[3571:3568]});
 
   // index begin
   wire signed [6:0] vecArray_0 [0:15-1];
@@ -3377,11 +3786,10 @@ module decoder_small_fault_norescale
     assign vecArray_0[(15-1)-i_2] = xs[i_2*7+:7];
   end
   endgenerate
-  assign result_26 = vecArray_0[($unsigned({{(64-4) {1'b0}},c$i1_case_alt}))];
+  assign result_27 = vecArray_0[($unsigned({{(64-4) {1'b0}},c$i1_case_alt}))];
   // index end
 
-  assign xs = {$signed(c$case_alt_35),
-               $signed(c$case_alt_34),
+  assign xs = {$signed(c$case_alt_34),
                $signed(c$case_alt_33),
                $signed(c$case_alt_32),
                $signed(c$case_alt_31),
@@ -3394,18 +3802,19 @@ module decoder_small_fault_norescale
                $signed(c$case_alt_24),
                $signed(c$case_alt_23),
                $signed(c$case_alt_22),
-               $signed(c$case_alt_21)};
+               $signed(c$case_alt_21),
+               $signed(c$case_alt_20)};
 
-  assign c$i1_case_alt_selection_1 = result_56[1090:1088];
+  assign c$i1_case_alt_selection_1 = result_57[3928:3926];
 
-  assign c$bv_18 = result_56[1284:1284];
+  assign c$bv_18 = result_57[4122:4122];
 
-  assign c$bv_19 = result_56[1090:1088];
+  assign c$bv_19 = result_57[3928:3926];
 
   always @(*) begin
     case(c$i1_case_alt_selection_1)
       3'd7 : c$i1_case_alt = 4'd14;
-      default : c$i1_case_alt = (({{(4-1) {1'b0}},result_56[1284:1284]}) * 4'd7) + ({{(4-3) {1'b0}},result_56[1090:1088]});
+      default : c$i1_case_alt = (({{(4-1) {1'b0}},result_57[4122:4122]}) * 4'd7) + ({{(4-3) {1'b0}},result_57[3928:3926]});
     endcase
   end
 
@@ -3425,7 +3834,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile
     if (en) begin
-      c$case_alt_21 <= ROM[($unsigned({{(64-7) {1'b0}},a}))];
+      c$case_alt_20 <= ROM[($unsigned({{(64-7) {1'b0}},a}))];
     end
   end
   // romFile end
@@ -3446,7 +3855,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_0
     if (en_0) begin
-      c$case_alt_22 <= ROM_0[($unsigned({{(64-7) {1'b0}},a_0}))];
+      c$case_alt_21 <= ROM_0[($unsigned({{(64-7) {1'b0}},a_0}))];
     end
   end
   // romFile end
@@ -3467,7 +3876,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_1
     if (en_1) begin
-      c$case_alt_23 <= ROM_1[($unsigned({{(64-7) {1'b0}},a_1}))];
+      c$case_alt_22 <= ROM_1[($unsigned({{(64-7) {1'b0}},a_1}))];
     end
   end
   // romFile end
@@ -3488,7 +3897,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_2
     if (en_2) begin
-      c$case_alt_24 <= ROM_2[($unsigned({{(64-7) {1'b0}},a_2}))];
+      c$case_alt_23 <= ROM_2[($unsigned({{(64-7) {1'b0}},a_2}))];
     end
   end
   // romFile end
@@ -3509,7 +3918,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_3
     if (en_3) begin
-      c$case_alt_25 <= ROM_3[($unsigned({{(64-7) {1'b0}},a_3}))];
+      c$case_alt_24 <= ROM_3[($unsigned({{(64-7) {1'b0}},a_3}))];
     end
   end
   // romFile end
@@ -3530,7 +3939,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_4
     if (en_4) begin
-      c$case_alt_26 <= ROM_4[($unsigned({{(64-7) {1'b0}},a_4}))];
+      c$case_alt_25 <= ROM_4[($unsigned({{(64-7) {1'b0}},a_4}))];
     end
   end
   // romFile end
@@ -3551,7 +3960,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_5
     if (en_5) begin
-      c$case_alt_27 <= ROM_5[($unsigned({{(64-7) {1'b0}},a_5}))];
+      c$case_alt_26 <= ROM_5[($unsigned({{(64-7) {1'b0}},a_5}))];
     end
   end
   // romFile end
@@ -3572,7 +3981,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_6
     if (en_6) begin
-      c$case_alt_28 <= ROM_6[($unsigned({{(64-7) {1'b0}},a_6}))];
+      c$case_alt_27 <= ROM_6[($unsigned({{(64-7) {1'b0}},a_6}))];
     end
   end
   // romFile end
@@ -3593,7 +4002,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_7
     if (en_7) begin
-      c$case_alt_29 <= ROM_7[($unsigned({{(64-7) {1'b0}},a_7}))];
+      c$case_alt_28 <= ROM_7[($unsigned({{(64-7) {1'b0}},a_7}))];
     end
   end
   // romFile end
@@ -3614,7 +4023,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_8
     if (en_8) begin
-      c$case_alt_30 <= ROM_8[($unsigned({{(64-7) {1'b0}},a_8}))];
+      c$case_alt_29 <= ROM_8[($unsigned({{(64-7) {1'b0}},a_8}))];
     end
   end
   // romFile end
@@ -3635,7 +4044,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_9
     if (en_9) begin
-      c$case_alt_31 <= ROM_9[($unsigned({{(64-7) {1'b0}},a_9}))];
+      c$case_alt_30 <= ROM_9[($unsigned({{(64-7) {1'b0}},a_9}))];
     end
   end
   // romFile end
@@ -3656,7 +4065,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_10
     if (en_10) begin
-      c$case_alt_32 <= ROM_10[($unsigned({{(64-7) {1'b0}},a_10}))];
+      c$case_alt_31 <= ROM_10[($unsigned({{(64-7) {1'b0}},a_10}))];
     end
   end
   // romFile end
@@ -3677,7 +4086,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_11
     if (en_11) begin
-      c$case_alt_33 <= ROM_11[($unsigned({{(64-7) {1'b0}},a_11}))];
+      c$case_alt_32 <= ROM_11[($unsigned({{(64-7) {1'b0}},a_11}))];
     end
   end
   // romFile end
@@ -3698,7 +4107,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_12
     if (en_12) begin
-      c$case_alt_34 <= ROM_12[($unsigned({{(64-7) {1'b0}},a_12}))];
+      c$case_alt_33 <= ROM_12[($unsigned({{(64-7) {1'b0}},a_12}))];
     end
   end
   // romFile end
@@ -3719,21 +4128,21 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_13
     if (en_13) begin
-      c$case_alt_35 <= ROM_13[($unsigned({{(64-7) {1'b0}},a_13}))];
+      c$case_alt_34 <= ROM_13[($unsigned({{(64-7) {1'b0}},a_13}))];
     end
   end
   // romFile end
 
-  assign c$xs_app_arg_case_alt_selection_1 = nxt[1090:1088];
+  assign c$xs_app_arg_case_alt_selection_1 = nxt[3928:3926];
 
-  assign c$bv_20 = nxt[1284:1284];
+  assign c$bv_20 = nxt[4122:4122];
 
-  assign c$bv_21 = nxt[1090:1088];
+  assign c$bv_21 = nxt[3928:3926];
 
   always @(*) begin
     case(c$xs_app_arg_case_alt_selection_1)
       3'd7 : c$xs_app_arg_case_alt = 4'd14;
-      default : c$xs_app_arg_case_alt = (({{(4-1) {1'b0}},nxt[1284:1284]}) * 4'd7) + ({{(4-3) {1'b0}},nxt[1090:1088]});
+      default : c$xs_app_arg_case_alt = (({{(4-1) {1'b0}},nxt[4122:4122]}) * 4'd7) + ({{(4-3) {1'b0}},nxt[3928:3926]});
     endcase
   end
 
@@ -3744,7 +4153,7 @@ module decoder_small_fault_norescale
     endcase
   end
 
-  assign c$dtt_rhs_7 = nxt[1289:1285];
+  assign c$dtt_rhs_7 = nxt[4127:4123];
 
   assign c$xs_app_arg_case_scrut = $unsigned(c$dtt_rhs_7);
 
@@ -3756,14 +4165,14 @@ module decoder_small_fault_norescale
     assign vecArray_1[(5-1)-i_3] = xs_0[i_3*32+:32];
   end
   endgenerate
-  assign result_27 = vecArray_1[($unsigned({{(64-3) {1'b0}},i1}))];
+  assign result_28 = vecArray_1[($unsigned({{(64-3) {1'b0}},i1}))];
   // index end
 
-  assign xs_0 = {$signed(c$case_alt_40),
-                 $signed(c$case_alt_39),
+  assign xs_0 = {$signed(c$case_alt_39),
                  $signed(c$case_alt_38),
                  $signed(c$case_alt_37),
-                 $signed(c$case_alt_36)};
+                 $signed(c$case_alt_36),
+                 $signed(c$case_alt_35)};
 
   // romFile begin
   reg [31:0] ROM_14 [0:64-1];
@@ -3774,7 +4183,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_14
     if (c$xs_app_arg_case_alt_1) begin
-      c$case_alt_36 <= ROM_14[($unsigned({{(64-7) {1'b0}},addr}))];
+      c$case_alt_35 <= ROM_14[($unsigned({{(64-7) {1'b0}},addr}))];
     end
   end
   // romFile end
@@ -3788,7 +4197,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_15
     if (c$xs_app_arg_case_alt_1) begin
-      c$case_alt_37 <= ROM_15[($unsigned({{(64-7) {1'b0}},addr}))];
+      c$case_alt_36 <= ROM_15[($unsigned({{(64-7) {1'b0}},addr}))];
     end
   end
   // romFile end
@@ -3802,7 +4211,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_16
     if (c$xs_app_arg_case_alt_1) begin
-      c$case_alt_38 <= ROM_16[($unsigned({{(64-7) {1'b0}},addr}))];
+      c$case_alt_37 <= ROM_16[($unsigned({{(64-7) {1'b0}},addr}))];
     end
   end
   // romFile end
@@ -3816,7 +4225,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_17
     if (c$xs_app_arg_case_alt_1) begin
-      c$case_alt_39 <= ROM_17[($unsigned({{(64-7) {1'b0}},addr}))];
+      c$case_alt_38 <= ROM_17[($unsigned({{(64-7) {1'b0}},addr}))];
     end
   end
   // romFile end
@@ -3837,29 +4246,29 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_18
     if (c$xs_app_arg_case_alt_1) begin
-      c$case_alt_40 <= ROM_18[($unsigned({{(64-7) {1'b0}},addr}))];
+      c$case_alt_39 <= ROM_18[($unsigned({{(64-7) {1'b0}},addr}))];
     end
   end
   // romFile end
 
-  assign i1_selection_1 = result_56[1265:1264];
+  assign i1_selection_1 = result_57[4103:4102];
 
-  assign c$bv_22 = result_56[1284:1284];
+  assign c$bv_22 = result_57[4122:4122];
 
-  assign c$bv_23 = result_56[1265:1264];
+  assign c$bv_23 = result_57[4103:4102];
 
   always @(*) begin
     case(i1_selection_1)
       2'd2 : i1 = 3'd4;
-      default : i1 = (({{(3-1) {1'b0}},result_56[1284:1284]}) * 3'd2) + ({{(3-2) {1'b0}},result_56[1265:1264]});
+      default : i1 = (({{(3-1) {1'b0}},result_57[4122:4122]}) * 3'd2) + ({{(3-2) {1'b0}},result_57[4103:4102]});
     endcase
   end
 
   assign s_1 = -(($signed({{(16-7) {e_0[7-1]}},e_0})) + 16'sd20);
 
-  assign c$case_alt_41 = (c$sat32Out_app_arg_4 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_4[64-1],c$sat32Out_app_arg_4[0+:(32-1)]}));
+  assign c$case_alt_40 = (c$sat32Out_app_arg_4 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_4[64-1],c$sat32Out_app_arg_4[0+:(32-1)]}));
 
-  assign result_28 = (c$sat32Out_app_arg_4 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_41;
+  assign result_29 = (c$sat32Out_app_arg_4 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_40;
 
   assign c$sat32Out_case_alt_0 = (-64'sd2147483648 <= ($signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt}))) ? ($signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt})) : -64'sd2147483648;
 
@@ -3867,52 +4276,52 @@ module decoder_small_fault_norescale
 
   assign c$bv_24 = (($unsigned((-s_1))));
 
-  assign c$i_311 = ((c$bv_24[0+:5]));
+  assign c$i_308 = ((c$bv_24[0+:5]));
 
-  assign c$wild1_app_arg_5 = $unsigned({{(64-5) {1'b0}},c$i_311});
+  assign c$wild2_app_arg_5 = $unsigned({{(64-5) {1'b0}},c$i_308});
 
-  assign c$sat32Out_app_arg_3 = (s_1 <= -16'sd31) ? 64'sd31 : wild1_7;
+  assign c$sat32Out_app_arg_3 = (s_1 <= -16'sd31) ? 64'sd31 : wild2_7;
 
   assign c$bv_25 = (($unsigned(s_1)));
 
-  assign c$case_alt_42 = (s_1 >= 16'sd62) ? 6'd62 : ((c$bv_25[0+:6]));
+  assign c$case_alt_41 = (s_1 >= 16'sd62) ? 6'd62 : ((c$bv_25[0+:6]));
 
-  assign result_29 = (s_1 <= 16'sd0) ? 6'd0 : c$case_alt_42;
+  assign result_30 = (s_1 <= 16'sd0) ? 6'd0 : c$case_alt_41;
 
   always @(*) begin
-    case(result_29)
-      6'd0 : result_30 = $signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt});
-      default : result_30 = (($signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt})) + (64'sd1 <<< wild1_6)) >>> wild1_5;
+    case(result_30)
+      6'd0 : result_31 = $signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt});
+      default : result_31 = (($signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt})) + (64'sd1 <<< wild2_6)) >>> wild2_5;
     endcase
   end
 
-  assign wild1_5 = $signed(c$wild1_app_arg_6);
+  assign wild2_5 = $signed(c$wild2_app_arg_6);
 
-  assign c$wild1_app_arg_6 = $unsigned({{(64-6) {1'b0}},result_29});
+  assign c$wild2_app_arg_6 = $unsigned({{(64-6) {1'b0}},result_30});
 
-  assign wild1_6 = $signed(c$wild1_app_arg_7);
+  assign wild2_6 = $signed(c$wild2_app_arg_7);
 
-  assign c$i_319 = (result_29 - 6'd1);
+  assign c$i_316 = (result_30 - 6'd1);
 
-  assign c$wild1_app_arg_7 = $unsigned({{(64-6) {1'b0}},c$i_319});
+  assign c$wild2_app_arg_7 = $unsigned({{(64-6) {1'b0}},c$i_316});
 
-  assign c$sat32Out_app_arg_4 = (s_1 > 16'sd0) ? result_30 : (c$sat32Out_app_arg_2 <<< c$sat32Out_app_arg_3);
+  assign c$sat32Out_app_arg_4 = (s_1 > 16'sd0) ? result_31 : (c$sat32Out_app_arg_2 <<< c$sat32Out_app_arg_3);
 
-  assign wild1_7 = $signed(c$wild1_app_arg_5);
+  assign wild2_7 = $signed(c$wild2_app_arg_5);
 
-  assign e_0 = $signed(c$case_alt_43);
+  assign e_0 = $signed(c$case_alt_42);
 
-  assign c$i_321 = result_56[1273:1266];
+  assign c$i_318 = result_57[4111:4104];
 
   // index begin
   wire signed [7:0] vecArray_2 [0:64-1];
   genvar i_4;
   generate
   for (i_4=0; i_4 < 64; i_4=i_4+1) begin : mk_array_2
-    assign vecArray_2[(64-1)-i_4] = result_31[i_4*8+:8];
+    assign vecArray_2[(64-1)-i_4] = result_32[i_4*8+:8];
   end
   endgenerate
-  assign c$ds1_case_alt = vecArray_2[($unsigned({{(64-8) {1'b0}},c$i_321}))];
+  assign c$ds1_case_alt = vecArray_2[($unsigned({{(64-8) {1'b0}},c$i_318}))];
   // index end
 
   assign en_14 = rd[7:7];
@@ -3928,7 +4337,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_19
     if (en_14) begin
-      c$case_alt_43 <= ROM_19[($unsigned({{(64-7) {1'b0}},a_14}))];
+      c$case_alt_42 <= ROM_19[($unsigned({{(64-7) {1'b0}},a_14}))];
     end
   end
   // romFile end
@@ -3937,12 +4346,12 @@ module decoder_small_fault_norescale
   genvar i_5;
   generate
   for (i_5 = 0; i_5 < 64; i_5 = i_5 + 1) begin : reverse_0
-    assign result_31[(64 - 1 - i_5)*8+:8] = c$ds_app_arg[i_5*8+:8];
+    assign result_32[(64 - 1 - i_5)*8+:8] = c$ds_app_arg[i_5*8+:8];
   end
   endgenerate
   // reverse end
 
-  assign c$vec_0 = (c$case_alt_44);
+  assign c$vec_0 = (c$case_alt_43);
 
   // map begin
   genvar i_6;
@@ -3972,7 +4381,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_20
     if (en_15) begin
-      c$case_alt_44 <= ROM_20[($unsigned({{(64-7) {1'b0}},a_15}))];
+      c$case_alt_43 <= ROM_20[($unsigned({{(64-7) {1'b0}},a_15}))];
     end
   end
   // romFile end
@@ -3986,18 +4395,18 @@ module decoder_small_fault_norescale
     endcase
   end
 
-  assign c$dtt_rhs_10 = nxt[1289:1285];
+  assign c$dtt_rhs_10 = nxt[4127:4123];
 
   assign c$rd_case_scrut = $unsigned(c$dtt_rhs_10);
 
   assign c$ds1_app_arg = eta3[38:38] ? 1'b1 : 1'b0;
 
-  assign c$i_386 = result_38[33:28];
+  assign c$i_383 = result_39[33:28];
 
-  assign c$i_387 = ds1_0[37:32];
+  assign c$i_384 = ds1_0[37:32];
 
   // blockRam begin
-  reg signed [31:0] result_32_RAM [0:64-1];
+  reg signed [31:0] result_33_RAM [0:64-1];
 
   reg [2047:0] ram_init;
   integer i_7;
@@ -4011,26 +4420,26 @@ module decoder_small_fault_norescale
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
     for (i_7=0; i_7 < 64; i_7 = i_7 + 1) begin
-      result_32_RAM[64-1-i_7] = ram_init[i_7*32+:32];
+      result_33_RAM[64-1-i_7] = ram_init[i_7*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_32_blockRam
+  always @(posedge clk) begin : result_33_blockRam
     if (c$ds1_app_arg) begin
-      result_32_RAM[($unsigned({{(64-6) {1'b0}},c$i_387}))] <= $signed(ds1_0[31:0]);
+      result_33_RAM[($unsigned({{(64-6) {1'b0}},c$i_384}))] <= $signed(ds1_0[31:0]);
     end
-    result_32 <= result_32_RAM[($unsigned({{(64-6) {1'b0}},c$i_386}))];
+    result_33 <= result_33_RAM[($unsigned({{(64-6) {1'b0}},c$i_383}))];
   end
   // blockRam end
 
-  assign c$ds2_app_arg = x4[39:39] ? 1'b1 : 1'b0;
+  assign c$ds2_app_arg = wild1[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_516 = result_38[27:21];
+  assign c$i_513 = result_39[27:21];
 
-  assign c$i_517 = ds[38:32];
+  assign c$i_514 = ds[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_33_RAM [0:128-1];
+  reg signed [31:0] result_34_RAM [0:128-1];
 
   reg [4095:0] ram_init_0;
   integer i_8;
@@ -4052,26 +4461,26 @@ module decoder_small_fault_norescale
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
     for (i_8=0; i_8 < 128; i_8 = i_8 + 1) begin
-      result_33_RAM[128-1-i_8] = ram_init_0[i_8*32+:32];
+      result_34_RAM[128-1-i_8] = ram_init_0[i_8*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_33_blockRam
+  always @(posedge clk) begin : result_34_blockRam
     if (c$ds2_app_arg) begin
-      result_33_RAM[($unsigned({{(64-7) {1'b0}},c$i_517}))] <= $signed(ds[31:0]);
+      result_34_RAM[($unsigned({{(64-7) {1'b0}},c$i_514}))] <= $signed(ds[31:0]);
     end
-    result_33 <= result_33_RAM[($unsigned({{(64-7) {1'b0}},c$i_516}))];
+    result_34 <= result_34_RAM[($unsigned({{(64-7) {1'b0}},c$i_513}))];
   end
   // blockRam end
 
-  assign c$ds3_app_arg = x4_0[39:39] ? 1'b1 : 1'b0;
+  assign c$ds3_app_arg = wild1_0[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_646 = result_38[20:14];
+  assign c$i_643 = result_39[20:14];
 
-  assign c$i_647 = ds_0[38:32];
+  assign c$i_644 = ds_0[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_34_RAM [0:128-1];
+  reg signed [31:0] result_35_RAM [0:128-1];
 
   reg [4095:0] ram_init_1;
   integer i_9;
@@ -4093,26 +4502,26 @@ module decoder_small_fault_norescale
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
     for (i_9=0; i_9 < 128; i_9 = i_9 + 1) begin
-      result_34_RAM[128-1-i_9] = ram_init_1[i_9*32+:32];
+      result_35_RAM[128-1-i_9] = ram_init_1[i_9*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_34_blockRam
+  always @(posedge clk) begin : result_35_blockRam
     if (c$ds3_app_arg) begin
-      result_34_RAM[($unsigned({{(64-7) {1'b0}},c$i_647}))] <= $signed(ds_0[31:0]);
+      result_35_RAM[($unsigned({{(64-7) {1'b0}},c$i_644}))] <= $signed(ds_0[31:0]);
     end
-    result_34 <= result_34_RAM[($unsigned({{(64-7) {1'b0}},c$i_646}))];
+    result_35 <= result_35_RAM[($unsigned({{(64-7) {1'b0}},c$i_643}))];
   end
   // blockRam end
 
-  assign c$ds4_app_arg = x4_1[39:39] ? 1'b1 : 1'b0;
+  assign c$ds4_app_arg = wild1_1[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_776 = result_38[13:7];
+  assign c$i_773 = result_39[13:7];
 
-  assign c$i_777 = ds_1[38:32];
+  assign c$i_774 = ds_1[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_35_RAM [0:128-1];
+  reg signed [31:0] result_36_RAM [0:128-1];
 
   reg [4095:0] ram_init_2;
   integer i_10;
@@ -4134,26 +4543,26 @@ module decoder_small_fault_norescale
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
     for (i_10=0; i_10 < 128; i_10 = i_10 + 1) begin
-      result_35_RAM[128-1-i_10] = ram_init_2[i_10*32+:32];
+      result_36_RAM[128-1-i_10] = ram_init_2[i_10*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_35_blockRam
+  always @(posedge clk) begin : result_36_blockRam
     if (c$ds4_app_arg) begin
-      result_35_RAM[($unsigned({{(64-7) {1'b0}},c$i_777}))] <= $signed(ds_1[31:0]);
+      result_36_RAM[($unsigned({{(64-7) {1'b0}},c$i_774}))] <= $signed(ds_1[31:0]);
     end
-    result_35 <= result_35_RAM[($unsigned({{(64-7) {1'b0}},c$i_776}))];
+    result_36 <= result_36_RAM[($unsigned({{(64-7) {1'b0}},c$i_773}))];
   end
   // blockRam end
 
-  assign c$ds5_app_arg = x4_2[39:39] ? 1'b1 : 1'b0;
+  assign c$ds5_app_arg = wild1_2[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_906 = result_38[6:0];
+  assign c$i_903 = result_39[6:0];
 
-  assign c$i_907 = ds_2[38:32];
+  assign c$i_904 = ds_2[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_36_RAM [0:128-1];
+  reg signed [31:0] result_37_RAM [0:128-1];
 
   reg [4095:0] ram_init_3;
   integer i_11;
@@ -4175,137 +4584,137 @@ module decoder_small_fault_norescale
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
     for (i_11=0; i_11 < 128; i_11 = i_11 + 1) begin
-      result_36_RAM[128-1-i_11] = ram_init_3[i_11*32+:32];
+      result_37_RAM[128-1-i_11] = ram_init_3[i_11*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_36_blockRam
+  always @(posedge clk) begin : result_37_blockRam
     if (c$ds5_app_arg) begin
-      result_36_RAM[($unsigned({{(64-7) {1'b0}},c$i_907}))] <= $signed(ds_2[31:0]);
+      result_37_RAM[($unsigned({{(64-7) {1'b0}},c$i_904}))] <= $signed(ds_2[31:0]);
     end
-    result_36 <= result_36_RAM[($unsigned({{(64-7) {1'b0}},c$i_906}))];
+    result_37 <= result_37_RAM[($unsigned({{(64-7) {1'b0}},c$i_903}))];
   end
   // blockRam end
 
-  assign result_37 = {result_32,   result_33,
-                      result_34,   result_35,   result_36};
+  assign result_38 = {result_33,   result_34,
+                      result_35,   result_36,   result_37};
 
-  assign x4 = result_3[159:120];
+  assign wild1 = result_3[159:120];
 
-  assign x4_0 = result_3[119:80];
+  assign wild1_0 = result_3[119:80];
 
-  assign x4_1 = result_3[79:40];
+  assign wild1_1 = result_3[79:40];
 
-  assign x4_2 = result_3[39:0];
+  assign wild1_2 = result_3[39:0];
 
   assign eta3 = result_3[198:160];
 
   assign a1 = eta3[37:0];
 
-  assign a1_0 = x4[38:0];
+  assign a1_0 = wild1[38:0];
 
-  assign a1_1 = x4_0[38:0];
+  assign a1_1 = wild1_0[38:0];
 
-  assign a1_2 = x4_1[38:0];
+  assign a1_2 = wild1_1[38:0];
 
-  assign a1_3 = x4_2[38:0];
+  assign a1_3 = wild1_2[38:0];
 
-  assign c$bv_26 = nxt[1273:1266];
+  assign c$bv_26 = nxt[4111:4104];
 
-  assign result_38 = {c$bv_26[0+:6],
-                      c$case_alt_49,   c$case_alt_46,
-                      c$case_alt_45,   result_39};
+  assign result_39 = {c$bv_26[0+:6],
+                      c$case_alt_48,   c$case_alt_45,
+                      c$case_alt_44,   result_40};
 
-  assign result_selection_69 = nxt[1039:1038];
+  assign result_selection_69 = nxt[3877:3876];
 
   always @(*) begin
     case(result_selection_69)
-      2'b01 : result_39 = 7'd64 + c$packIndexOut;
-      default : result_39 = c$packIndexOut;
+      2'b01 : result_40 = 7'd64 + c$packIndexOut;
+      default : result_40 = c$packIndexOut;
     endcase
   end
 
-  assign c$bv_27 = (nxt[1273:1266] + 8'd1);
+  assign c$bv_27 = (nxt[4111:4104] + 8'd1);
 
   always @(*) begin
     case(c$case_scrut_0)
-      64'sd18 : c$case_alt_45 = c$bv_27[0+:7];
-      default : c$case_alt_45 = c$case_alt_48;
+      64'sd18 : c$case_alt_44 = c$bv_27[0+:7];
+      default : c$case_alt_44 = c$case_alt_47;
     endcase
   end
 
-  assign c$case_alt_selection_40 = nxt[1289:1285];
+  assign c$case_alt_selection_39 = nxt[4127:4123];
 
   always @(*) begin
-    case(c$case_alt_selection_40)
-      5'b01000 : c$case_alt_46 = c$case_alt_47;
-      5'b01001 : c$case_alt_46 = c$packIndexOut;
-      default : c$case_alt_46 = c$case_alt_48;
+    case(c$case_alt_selection_39)
+      5'b01000 : c$case_alt_45 = c$case_alt_46;
+      5'b01001 : c$case_alt_45 = c$packIndexOut;
+      default : c$case_alt_45 = c$case_alt_47;
     endcase
   end
 
-  assign c$bv_28 = ((nxt[1273:1266]));
+  assign c$bv_28 = ((nxt[4111:4104]));
 
-  assign c$case_alt_47 = ((c$bv_28[64'sd0]) == (1'b1)) ? c$app_arg_27 : (c$app_arg_27 ^ 7'd1);
+  assign c$case_alt_46 = ((c$bv_28[64'sd0]) == (1'b1)) ? c$app_arg_26 : (c$app_arg_26 ^ 7'd1);
 
-  assign c$bv_29 = nxt[1273:1266];
+  assign c$bv_29 = nxt[4111:4104];
 
-  assign c$case_alt_48 = c$bv_29[0+:7];
+  assign c$case_alt_47 = c$bv_29[0+:7];
 
-  assign c$bv_30 = (nxt[1273:1266] >> 64'sd1);
+  assign c$bv_30 = (nxt[4111:4104] >> 64'sd1);
 
-  assign c$app_arg_27 = c$bv_30[0+:7];
+  assign c$app_arg_26 = c$bv_30[0+:7];
 
   assign c$bv_31 = macN[47:40];
 
   always @(*) begin
     case(c$case_scrut_0)
-      64'sd6 : c$case_alt_49 = c$bv_31[0+:7];
-      default : c$case_alt_49 = 7'd0;
+      64'sd6 : c$case_alt_48 = c$bv_31[0+:7];
+      default : c$case_alt_48 = 7'd0;
     endcase
   end
 
-  assign c$dtt_rhs_13 = nxt[1289:1285];
+  assign c$dtt_rhs_13 = nxt[4127:4123];
 
   assign c$case_scrut_0 = $unsigned(c$dtt_rhs_13);
 
-  assign c$bv_32 = nxt[735:734];
+  assign c$bv_32 = nxt[3573:3572];
 
-  assign c$bv_33 = (nxt[1273:1266] & 8'd15);
+  assign c$bv_33 = (nxt[4111:4104] & 8'd15);
 
-  assign c$packIndexOut = (({{(7-2) {1'b0}},nxt[735:734]}) * 7'd16) + (c$bv_33[0+:7]);
+  assign c$packIndexOut = (({{(7-2) {1'b0}},nxt[3573:3572]}) * 7'd16) + (c$bv_33[0+:7]);
 
   assign ds1_0 = eta3[38:38] ? a1 : ({38 {1'bx}});
 
-  assign ds = x4[39:39] ? a1_0 : ({39 {1'bx}});
+  assign ds = wild1[39:39] ? a1_0 : ({39 {1'bx}});
 
-  assign ds_0 = x4_0[39:39] ? a1_1 : ({39 {1'bx}});
+  assign ds_0 = wild1_0[39:39] ? a1_1 : ({39 {1'bx}});
 
-  assign ds_1 = x4_1[39:39] ? a1_2 : ({39 {1'bx}});
+  assign ds_1 = wild1_1[39:39] ? a1_2 : ({39 {1'bx}});
 
-  assign ds_2 = x4_2[39:39] ? a1_3 : ({39 {1'bx}});
+  assign ds_2 = wild1_2[39:39] ? a1_3 : ({39 {1'bx}});
 
-  assign macN = result_40[79:32];
+  assign macN = result_41[79:32];
 
-  assign result_40 = {m,   c$case_alt_52,
-                      result_41};
+  assign result_41 = {m,   c$case_alt_51,
+                      result_42};
 
-  assign result_fun_arg = $signed(c$app_arg_28);
+  assign result_fun_arg_34 = $signed(c$app_arg_27);
 
-  assign result_fun_arg_0 = $signed(result_56[1097:1091]);
+  assign result_fun_arg_35 = $signed(result_57[3935:3929]);
 
-  assign result_fun_arg_1 = $signed(result_37[127:96]);
+  assign result_fun_arg_36 = $signed(result_38[127:96]);
 
-  LlamaDv_Top_Decoder_decoderSmallNoRescale_macStep LlamaDv_Top_Decoder_decoderSmallNoRescale_macStep_result_41
-    ( .result (result_41)
-    , .a (c$case_alt_50)
-    , .w (result_fun_arg)
-    , .xe (result_fun_arg_0)
-    , .x (result_fun_arg_1) );
+  LlamaDv_Top_Decoder_decoderSmallNoRescale_macStep LlamaDv_Top_Decoder_decoderSmallNoRescale_macStep_result_42
+    ( .result (result_42)
+    , .a (c$case_alt_49)
+    , .w (result_fun_arg_34)
+    , .xe (result_fun_arg_35)
+    , .x (result_fun_arg_36) );
 
-  assign c$i_915 = (8'd127 - m[47:40]);
+  assign c$i_912 = (8'd127 - m[47:40]);
 
-  assign c$vecFlat = ((result_42));
+  assign c$vecFlat = ((result_43));
 
   // index begin
   wire [7:0] vecArray_3 [0:128-1];
@@ -4315,31 +4724,31 @@ module decoder_small_fault_norescale
     assign vecArray_3[(128-1)-i_12] = c$vecFlat[i_12*8+:8];
   end
   endgenerate
-  assign c$app_arg_28 = vecArray_3[($unsigned({{(64-8) {1'b0}},c$i_915}))];
+  assign c$app_arg_27 = vecArray_3[($unsigned({{(64-8) {1'b0}},c$i_912}))];
   // index end
 
-  assign c$case_alt_selection_45 = m[47:40];
+  assign c$case_alt_selection_44 = m[47:40];
 
   always @(*) begin
-    case(c$case_alt_selection_45)
-      8'd0 : c$case_alt_50 = 32'sd0;
-      default : c$case_alt_50 = $signed(m[31:0]);
+    case(c$case_alt_selection_44)
+      8'd0 : c$case_alt_49 = 32'sd0;
+      default : c$case_alt_49 = $signed(m[31:0]);
     endcase
   end
 
-  assign c$case_alt_51 = (m[47:40] == (result_56[1079:1072] - 8'd1)) ? {8'd0,
+  assign c$case_alt_50 = (m[47:40] == (result_57[3917:3910] - 8'd1)) ? {8'd0,
                                                                         m[39:32] + 8'd1,
-                                                                        result_41} : {m[47:40] + 8'd1,   m[39:32],
-                                                                                      result_41};
+                                                                        result_42} : {m[47:40] + 8'd1,   m[39:32],
+                                                                                      result_42};
 
-  assign c$dtt_rhs_16 = result_56[1289:1285];
+  assign c$dtt_rhs_16 = result_57[4127:4123];
 
   assign c$case_scrut_1 = $unsigned(c$dtt_rhs_16);
 
   always @(*) begin
     case(c$case_scrut_1)
-      64'sd6 : c$case_alt_52 = c$case_alt_51;
-      default : c$case_alt_52 = {8'd0,   8'd0,
+      64'sd6 : c$case_alt_51 = c$case_alt_50;
+      default : c$case_alt_51 = {8'd0,   8'd0,
                                  32'sd0};
     endcase
   end
@@ -4349,7 +4758,7 @@ module decoder_small_fault_norescale
     if ( rst) begin
       m <= {8'd0,   8'd0,   32'sd0};
     end else begin
-      m <= c$case_alt_52;
+      m <= c$case_alt_51;
     end
   end
   // register end
@@ -4362,33 +4771,33 @@ module decoder_small_fault_norescale
     assign vecArray_4[(15-1)-i_13] = xs_1[i_13*1024+:1024];
   end
   endgenerate
-  assign result_42 = vecArray_4[($unsigned({{(64-4) {1'b0}},c$i1_case_alt_0}))];
+  assign result_43 = vecArray_4[($unsigned({{(64-4) {1'b0}},c$i1_case_alt_0}))];
   // index end
 
-  assign xs_1 = {result_55,   result_54,
-                 result_53,   result_52,   result_51,
-                 c$case_alt_62,   result_50,   result_49,
-                 result_48,   result_47,   result_46,
-                 result_45,   c$case_alt_55,   result_44,
-                 result_43};
+  assign xs_1 = {result_56,   result_55,
+                 result_54,   result_53,   result_52,
+                 c$case_alt_61,   result_51,   result_50,
+                 result_49,   result_48,   result_47,
+                 result_46,   c$case_alt_54,   result_45,
+                 result_44};
 
-  assign c$i1_case_alt_selection_4 = result_56[1090:1088];
+  assign c$i1_case_alt_selection_4 = result_57[3928:3926];
 
-  assign c$bv_34 = result_56[1284:1284];
+  assign c$bv_34 = result_57[4122:4122];
 
-  assign c$bv_35 = result_56[1090:1088];
+  assign c$bv_35 = result_57[3928:3926];
 
   always @(*) begin
     case(c$i1_case_alt_selection_4)
       3'd7 : c$i1_case_alt_0 = 4'd14;
-      default : c$i1_case_alt_0 = (({{(4-1) {1'b0}},result_56[1284:1284]}) * 4'd7) + ({{(4-3) {1'b0}},result_56[1090:1088]});
+      default : c$i1_case_alt_0 = (({{(4-1) {1'b0}},result_57[4122:4122]}) * 4'd7) + ({{(4-3) {1'b0}},result_57[3928:3926]});
     endcase
   end
 
   assign eta2_14 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd14),
                     addr};
 
-  assign result_43 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_53};
+  assign result_44 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_52};
 
   assign en_16 = eta2_14[7:7];
 
@@ -4403,7 +4812,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_21
     if (en_16) begin
-      c$case_alt_53 <= ROM_21[($unsigned({{(64-7) {1'b0}},a_16}))];
+      c$case_alt_52 <= ROM_21[($unsigned({{(64-7) {1'b0}},a_16}))];
     end
   end
   // romFile end
@@ -4411,7 +4820,7 @@ module decoder_small_fault_norescale
   assign eta2_15 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd13),
                     addr};
 
-  assign result_44 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_54};
+  assign result_45 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_53};
 
   assign en_17 = eta2_15[7:7];
 
@@ -4426,7 +4835,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_22
     if (en_17) begin
-      c$case_alt_54 <= ROM_22[($unsigned({{(64-7) {1'b0}},a_17}))];
+      c$case_alt_53 <= ROM_22[($unsigned({{(64-7) {1'b0}},a_17}))];
     end
   end
   // romFile end
@@ -4447,7 +4856,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_23
     if (en_18) begin
-      c$case_alt_55 <= ROM_23[($unsigned({{(64-7) {1'b0}},a_18}))];
+      c$case_alt_54 <= ROM_23[($unsigned({{(64-7) {1'b0}},a_18}))];
     end
   end
   // romFile end
@@ -4455,7 +4864,7 @@ module decoder_small_fault_norescale
   assign eta2_16 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd11),
                     addr};
 
-  assign result_45 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_56};
+  assign result_46 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_55};
 
   assign en_19 = eta2_16[7:7];
 
@@ -4470,7 +4879,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_24
     if (en_19) begin
-      c$case_alt_56 <= ROM_24[($unsigned({{(64-7) {1'b0}},a_19}))];
+      c$case_alt_55 <= ROM_24[($unsigned({{(64-7) {1'b0}},a_19}))];
     end
   end
   // romFile end
@@ -4478,7 +4887,7 @@ module decoder_small_fault_norescale
   assign eta2_17 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd10),
                     addr};
 
-  assign result_46 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_57};
+  assign result_47 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_56};
 
   assign en_20 = eta2_17[7:7];
 
@@ -4493,7 +4902,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_25
     if (en_20) begin
-      c$case_alt_57 <= ROM_25[($unsigned({{(64-7) {1'b0}},a_20}))];
+      c$case_alt_56 <= ROM_25[($unsigned({{(64-7) {1'b0}},a_20}))];
     end
   end
   // romFile end
@@ -4501,7 +4910,7 @@ module decoder_small_fault_norescale
   assign eta2_18 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd9),
                     addr};
 
-  assign result_47 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_58};
+  assign result_48 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_57};
 
   assign en_21 = eta2_18[7:7];
 
@@ -4516,7 +4925,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_26
     if (en_21) begin
-      c$case_alt_58 <= ROM_26[($unsigned({{(64-7) {1'b0}},a_21}))];
+      c$case_alt_57 <= ROM_26[($unsigned({{(64-7) {1'b0}},a_21}))];
     end
   end
   // romFile end
@@ -4524,7 +4933,7 @@ module decoder_small_fault_norescale
   assign eta2_19 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd8),
                     addr};
 
-  assign result_48 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_59};
+  assign result_49 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_58};
 
   assign en_22 = eta2_19[7:7];
 
@@ -4539,7 +4948,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_27
     if (en_22) begin
-      c$case_alt_59 <= ROM_27[($unsigned({{(64-7) {1'b0}},a_22}))];
+      c$case_alt_58 <= ROM_27[($unsigned({{(64-7) {1'b0}},a_22}))];
     end
   end
   // romFile end
@@ -4547,7 +4956,7 @@ module decoder_small_fault_norescale
   assign eta2_20 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd7),
                     addr};
 
-  assign result_49 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_60};
+  assign result_50 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_59};
 
   assign en_23 = eta2_20[7:7];
 
@@ -4562,7 +4971,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_28
     if (en_23) begin
-      c$case_alt_60 <= ROM_28[($unsigned({{(64-7) {1'b0}},a_23}))];
+      c$case_alt_59 <= ROM_28[($unsigned({{(64-7) {1'b0}},a_23}))];
     end
   end
   // romFile end
@@ -4570,7 +4979,7 @@ module decoder_small_fault_norescale
   assign eta2_21 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd6),
                     addr};
 
-  assign result_50 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_61};
+  assign result_51 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_60};
 
   assign en_24 = eta2_21[7:7];
 
@@ -4585,7 +4994,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_29
     if (en_24) begin
-      c$case_alt_61 <= ROM_29[($unsigned({{(64-7) {1'b0}},a_24}))];
+      c$case_alt_60 <= ROM_29[($unsigned({{(64-7) {1'b0}},a_24}))];
     end
   end
   // romFile end
@@ -4606,7 +5015,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_30
     if (en_25) begin
-      c$case_alt_62 <= ROM_30[($unsigned({{(64-7) {1'b0}},a_25}))];
+      c$case_alt_61 <= ROM_30[($unsigned({{(64-7) {1'b0}},a_25}))];
     end
   end
   // romFile end
@@ -4614,7 +5023,7 @@ module decoder_small_fault_norescale
   assign eta2_22 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd4),
                     addr};
 
-  assign result_51 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_63};
+  assign result_52 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_62};
 
   assign en_26 = eta2_22[7:7];
 
@@ -4629,7 +5038,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_31
     if (en_26) begin
-      c$case_alt_63 <= ROM_31[($unsigned({{(64-7) {1'b0}},a_26}))];
+      c$case_alt_62 <= ROM_31[($unsigned({{(64-7) {1'b0}},a_26}))];
     end
   end
   // romFile end
@@ -4637,7 +5046,7 @@ module decoder_small_fault_norescale
   assign eta2_23 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd3),
                     addr};
 
-  assign result_52 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_64};
+  assign result_53 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_63};
 
   assign en_27 = eta2_23[7:7];
 
@@ -4652,7 +5061,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_32
     if (en_27) begin
-      c$case_alt_64 <= ROM_32[($unsigned({{(64-7) {1'b0}},a_27}))];
+      c$case_alt_63 <= ROM_32[($unsigned({{(64-7) {1'b0}},a_27}))];
     end
   end
   // romFile end
@@ -4660,7 +5069,7 @@ module decoder_small_fault_norescale
   assign eta2_24 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd2),
                     addr};
 
-  assign result_53 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_65};
+  assign result_54 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_64};
 
   assign en_28 = eta2_24[7:7];
 
@@ -4675,7 +5084,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_33
     if (en_28) begin
-      c$case_alt_65 <= ROM_33[($unsigned({{(64-7) {1'b0}},a_28}))];
+      c$case_alt_64 <= ROM_33[($unsigned({{(64-7) {1'b0}},a_28}))];
     end
   end
   // romFile end
@@ -4683,7 +5092,7 @@ module decoder_small_fault_norescale
   assign eta2_25 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd1),
                     addr};
 
-  assign result_54 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_66};
+  assign result_55 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_65};
 
   assign en_29 = eta2_25[7:7];
 
@@ -4698,7 +5107,7 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_34
     if (en_29) begin
-      c$case_alt_66 <= ROM_34[($unsigned({{(64-7) {1'b0}},a_29}))];
+      c$case_alt_65 <= ROM_34[($unsigned({{(64-7) {1'b0}},a_29}))];
     end
   end
   // romFile end
@@ -4706,7 +5115,7 @@ module decoder_small_fault_norescale
   assign eta2_26 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd0),
                     addr};
 
-  assign result_55 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_67};
+  assign result_56 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_66};
 
   assign en_30 = eta2_26[7:7];
 
@@ -4721,21 +5130,21 @@ module decoder_small_fault_norescale
 
   always @(posedge clk) begin : decoder_small_fault_norescale_romFile_35
     if (en_30) begin
-      c$case_alt_67 <= ROM_35[($unsigned({{(64-7) {1'b0}},a_30}))];
+      c$case_alt_66 <= ROM_35[($unsigned({{(64-7) {1'b0}},a_30}))];
     end
   end
   // romFile end
 
-  assign c$xs_app_arg_case_alt_selection_6 = nxt[1090:1088];
+  assign c$xs_app_arg_case_alt_selection_6 = nxt[3928:3926];
 
-  assign c$bv_36 = nxt[1284:1284];
+  assign c$bv_36 = nxt[4122:4122];
 
-  assign c$bv_37 = nxt[1090:1088];
+  assign c$bv_37 = nxt[3928:3926];
 
   always @(*) begin
     case(c$xs_app_arg_case_alt_selection_6)
       3'd7 : c$xs_app_arg_case_alt_2 = 4'd14;
-      default : c$xs_app_arg_case_alt_2 = (({{(4-1) {1'b0}},nxt[1284:1284]}) * 4'd7) + ({{(4-3) {1'b0}},nxt[1090:1088]});
+      default : c$xs_app_arg_case_alt_2 = (({{(4-1) {1'b0}},nxt[4122:4122]}) * 4'd7) + ({{(4-3) {1'b0}},nxt[3928:3926]});
     endcase
   end
 
@@ -4746,28 +5155,28 @@ module decoder_small_fault_norescale
     endcase
   end
 
-  assign c$dtt_rhs_19 = nxt[1289:1285];
+  assign c$dtt_rhs_19 = nxt[4127:4123];
 
   assign c$xs_app_arg_case_scrut_0 = $unsigned(c$dtt_rhs_19);
 
-  assign addr_selection_1 = nxt[1289:1285];
+  assign addr_selection_1 = nxt[4127:4123];
 
-  assign c$bv_38 = nxt[1279:1274];
+  assign c$bv_38 = nxt[4117:4112];
 
-  assign c$bv_39 = nxt[1273:1266];
+  assign c$bv_39 = nxt[4111:4104];
 
   assign c$bv_40 = macN[39:32];
 
   always @(*) begin
     case(addr_selection_1)
-      5'b00001 : addr = {{(7-6) {1'b0}},nxt[1279:1274]};
+      5'b00001 : addr = {{(7-6) {1'b0}},nxt[4117:4112]};
       5'b00100 : addr = c$bv_39[0+:7];
       5'b00110 : addr = c$bv_40[0+:7];
       default : addr = 7'd0;
     endcase
   end
 
-  assign c$vec_1 = result_56[665:154];
+  assign c$vec_1 = result_57[3503:2992];
 
   // map begin
   genvar i_14;
@@ -4778,21 +5187,21 @@ module decoder_small_fault_norescale
     wire signed [31:0] map_out_1;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] x_3;
-    wire signed [63:0] result_91;
-    wire signed [31:0] c$case_alt_71;
-    wire signed [31:0] result_90;
+    wire signed [63:0] result_92;
+    wire signed [31:0] c$case_alt_70;
+    wire signed [31:0] result_91;
     wire [41:0] c$bv_41;
-    assign map_out_1 = result_90;
+    assign map_out_1 = result_91;
 
-    assign c$bv_41 = result_56[46:5];
+    assign c$bv_41 = result_57[2884:2843];
 
-    assign x_3 = ($signed({{(64-32) {map_in_1[32-1]}},map_in_1})) * ($signed(((({{(64-42) {1'b0}},result_56[46:5]})))));
+    assign x_3 = ($signed({{(64-32) {map_in_1[32-1]}},map_in_1})) * ($signed(((({{(64-42) {1'b0}},result_57[2884:2843]})))));
 
-    assign result_91 = (x_3 + 64'sd524288) >>> 64'sd20;
+    assign result_92 = (x_3 + 64'sd524288) >>> 64'sd20;
 
-    assign c$case_alt_71 = (result_91 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({result_91[64-1],result_91[0+:(32-1)]}));
+    assign c$case_alt_70 = (result_92 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({result_92[64-1],result_92[0+:(32-1)]}));
 
-    assign result_90 = (result_91 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_71;
+    assign result_91 = (result_92 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_70;
 
 
     assign c$fin_case_alt[i_14*32+:32] = map_out_1;
@@ -4800,19 +5209,20 @@ module decoder_small_fault_norescale
   endgenerate
   // map end
 
-  assign result_56 = {ds_3,   ds1_1,   ds2_0,
+  assign result_57 = {ds_3,   ds1_1,   ds2_0,
                       ds3,   ds4,   ds5,   ds6,   ds7,   ds8,   ds9,
                       ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
                       ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
                       ds22,   ds23,   ds24,   ds25,   ds26,   ds27,
-                      ds28};
+                      ds28,   ds29,   ds30,   ds31,   ds32,   ds33,
+                      ds34,   ds35,   ds36};
 
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds_3_register
     if ( rst) begin
       ds_3 <= 5'd0;
     end else begin
-      ds_3 <= nxt[1289:1285];
+      ds_3 <= nxt[4127:4123];
     end
   end
   // register end
@@ -4822,7 +5232,7 @@ module decoder_small_fault_norescale
     if ( rst) begin
       ds1_1 <= 1'd0;
     end else begin
-      ds1_1 <= nxt[1284:1284];
+      ds1_1 <= nxt[4122:4122];
     end
   end
   // register end
@@ -4832,7 +5242,7 @@ module decoder_small_fault_norescale
     if ( rst) begin
       ds2_0 <= 4'd0;
     end else begin
-      ds2_0 <= nxt[1283:1280];
+      ds2_0 <= nxt[4121:4118];
     end
   end
   // register end
@@ -4842,7 +5252,7 @@ module decoder_small_fault_norescale
     if ( rst) begin
       ds3 <= 6'd0;
     end else begin
-      ds3 <= nxt[1279:1274];
+      ds3 <= nxt[4117:4112];
     end
   end
   // register end
@@ -4852,7 +5262,7 @@ module decoder_small_fault_norescale
     if ( rst) begin
       ds4 <= 8'd0;
     end else begin
-      ds4 <= nxt[1273:1266];
+      ds4 <= nxt[4111:4104];
     end
   end
   // register end
@@ -4862,7 +5272,7 @@ module decoder_small_fault_norescale
     if ( rst) begin
       ds5 <= 2'd0;
     end else begin
-      ds5 <= nxt[1265:1264];
+      ds5 <= nxt[4103:4102];
     end
   end
   // register end
@@ -4872,7 +5282,7 @@ module decoder_small_fault_norescale
     if ( rst) begin
       ds6 <= 64'sd0;
     end else begin
-      ds6 <= $signed(nxt[1263:1200]);
+      ds6 <= $signed(nxt[4101:4038]);
     end
   end
   // register end
@@ -4882,7 +5292,7 @@ module decoder_small_fault_norescale
     if ( rst) begin
       ds7 <= 32'sd0;
     end else begin
-      ds7 <= $signed(nxt[1199:1168]);
+      ds7 <= $signed(nxt[4037:4006]);
     end
   end
   // register end
@@ -4892,7 +5302,7 @@ module decoder_small_fault_norescale
     if ( rst) begin
       ds8 <= 6'sd0;
     end else begin
-      ds8 <= $signed(nxt[1167:1162]);
+      ds8 <= $signed(nxt[4005:4000]);
     end
   end
   // register end
@@ -4902,7 +5312,7 @@ module decoder_small_fault_norescale
     if ( rst) begin
       ds9 <= 32'sd0;
     end else begin
-      ds9 <= $signed(nxt[1161:1130]);
+      ds9 <= $signed(nxt[3999:3968]);
     end
   end
   // register end
@@ -4912,7 +5322,7 @@ module decoder_small_fault_norescale
     if ( rst) begin
       ds10 <= 32'd0;
     end else begin
-      ds10 <= nxt[1129:1098];
+      ds10 <= nxt[3967:3936];
     end
   end
   // register end
@@ -4922,7 +5332,7 @@ module decoder_small_fault_norescale
     if ( rst) begin
       ds11 <= 7'sd0;
     end else begin
-      ds11 <= $signed(nxt[1097:1091]);
+      ds11 <= $signed(nxt[3935:3929]);
     end
   end
   // register end
@@ -4932,7 +5342,7 @@ module decoder_small_fault_norescale
     if ( rst) begin
       ds12 <= 3'd0;
     end else begin
-      ds12 <= nxt[1090:1088];
+      ds12 <= nxt[3928:3926];
     end
   end
   // register end
@@ -4942,7 +5352,7 @@ module decoder_small_fault_norescale
     if ( rst) begin
       ds13 <= 8'd0;
     end else begin
-      ds13 <= nxt[1087:1080];
+      ds13 <= nxt[3925:3918];
     end
   end
   // register end
@@ -4952,7 +5362,7 @@ module decoder_small_fault_norescale
     if ( rst) begin
       ds14 <= 8'd0;
     end else begin
-      ds14 <= nxt[1079:1072];
+      ds14 <= nxt[3917:3910];
     end
   end
   // register end
@@ -4962,7 +5372,7 @@ module decoder_small_fault_norescale
     if ( rst) begin
       ds15 <= 32'sd0;
     end else begin
-      ds15 <= $signed(nxt[1071:1040]);
+      ds15 <= $signed(nxt[3909:3878]);
     end
   end
   // register end
@@ -4972,7 +5382,7 @@ module decoder_small_fault_norescale
     if ( rst) begin
       ds16 <= 2'd0;
     end else begin
-      ds16 <= nxt[1039:1038];
+      ds16 <= nxt[3877:3876];
     end
   end
   // register end
@@ -4982,7 +5392,7 @@ module decoder_small_fault_norescale
     if ( rst) begin
       ds17 <= 32'd0;
     end else begin
-      ds17 <= nxt[1037:1006];
+      ds17 <= nxt[3875:3844];
     end
   end
   // register end
@@ -4993,7 +5403,7 @@ module decoder_small_fault_norescale
       ds18 <= {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
    8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0};
     end else begin
-      ds18 <= nxt[1005:878];
+      ds18 <= nxt[3843:3716];
     end
   end
   // register end
@@ -5003,7 +5413,7 @@ module decoder_small_fault_norescale
     if ( rst) begin
       ds19 <= 7'sd0;
     end else begin
-      ds19 <= $signed(nxt[877:871]);
+      ds19 <= $signed(nxt[3715:3709]);
     end
   end
   // register end
@@ -5014,7 +5424,7 @@ module decoder_small_fault_norescale
       ds20 <= {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
    8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0};
     end else begin
-      ds20 <= nxt[870:743];
+      ds20 <= nxt[3708:3581];
     end
   end
   // register end
@@ -5024,7 +5434,7 @@ module decoder_small_fault_norescale
     if ( rst) begin
       ds21 <= 7'sd0;
     end else begin
-      ds21 <= $signed(nxt[742:736]);
+      ds21 <= $signed(nxt[3580:3574]);
     end
   end
   // register end
@@ -5034,7 +5444,7 @@ module decoder_small_fault_norescale
     if ( rst) begin
       ds22 <= 2'd0;
     end else begin
-      ds22 <= nxt[735:734];
+      ds22 <= nxt[3573:3572];
     end
   end
   // register end
@@ -5044,7 +5454,7 @@ module decoder_small_fault_norescale
     if ( rst) begin
       ds23 <= 4'd0;
     end else begin
-      ds23 <= nxt[733:730];
+      ds23 <= nxt[3571:3568];
     end
   end
   // register end
@@ -5056,7 +5466,7 @@ module decoder_small_fault_norescale
                         32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
                         32'sd0,   32'sd0,   32'sd0,   32'sd0}};
     end else begin
-      ds24 <= nxt[729:154];
+      ds24 <= nxt[3567:2992];
     end
   end
   // register end
@@ -5066,7 +5476,7 @@ module decoder_small_fault_norescale
     if ( rst) begin
       ds25 <= 5'd0;
     end else begin
-      ds25 <= nxt[153:149];
+      ds25 <= nxt[2991:2987];
     end
   end
   // register end
@@ -5076,7 +5486,7 @@ module decoder_small_fault_norescale
     if ( rst) begin
       ds26 <= 32'sd0;
     end else begin
-      ds26 <= $signed(nxt[148:117]);
+      ds26 <= $signed(nxt[2986:2955]);
     end
   end
   // register end
@@ -5086,7 +5496,7 @@ module decoder_small_fault_norescale
     if ( rst) begin
       ds27 <= 6'd0;
     end else begin
-      ds27 <= nxt[116:111];
+      ds27 <= nxt[2954:2949];
     end
   end
   // register end
@@ -5096,7 +5506,90 @@ module decoder_small_fault_norescale
     if ( rst) begin
       ds28 <= {32'd0,   32'd0,   42'd0,   5'd0};
     end else begin
-      ds28 <= nxt[110:0];
+      ds28 <= nxt[2948:2838];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds29_register
+    if ( rst) begin
+      ds29 <= 4'd0;
+    end else begin
+      ds29 <= nxt[2837:2834];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds30_register
+    if ( rst) begin
+      ds30 <= {16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,
+   16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0};
+    end else begin
+      ds30 <= nxt[2833:2578];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds31_register
+    if ( rst) begin
+      ds31 <= 32'sd0;
+    end else begin
+      ds31 <= $signed(nxt[2577:2546]);
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds32_register
+    if ( rst) begin
+      ds32 <= {16'sd0,   9'd0,   64'sd0,   64'sd0,   64'sd0};
+    end else begin
+      ds32 <= nxt[2545:2329];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds33_register
+    if ( rst) begin
+      ds33 <= {16'sd0,   9'd0,   64'sd0,   64'sd0,   64'sd0};
+    end else begin
+      ds33 <= nxt[2328:2112];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds34_register
+    if ( rst) begin
+      ds34 <= 64'sd0;
+    end else begin
+      ds34 <= $signed(nxt[2111:2048]);
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds35_register
+    if ( rst) begin
+      ds35 <= {64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,
+   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0};
+    end else begin
+      ds35 <= nxt[2047:1024];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds36_register
+    if ( rst) begin
+      ds36 <= {64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,
+   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0};
+    end else begin
+      ds36 <= nxt[1023:0];
     end
   end
   // register end

@@ -30,9 +30,9 @@ module LlamaDv.Decoder
   ) where
 
 import Clash.Prelude
-import LlamaDv.Attention (KvRow, Soft (..), score, softFinishWith, softStep)
+import LlamaDv.Attention (KvRow, Soft (..), softFinishWith)
 import LlamaDv.Numerics
-import LlamaDv.Tables (invSqrtHd16, ropeCos16, ropeSin16)
+import LlamaDv.Tables (exp2Lut, invSqrtHd16, log2e, ropeCos16, ropeSin16)
 
 type Dim = 64
 type HiddenDim = 128
@@ -72,6 +72,9 @@ type AttOut = (Unsigned 1, Unsigned 2, Unsigned 5, Vec 16 F)
 -- 'SiluDiv' waits for it (11 clocks) and forms x * sigmoid, and 'SiluOut' writes the
 -- gated element and starts the next element's division. 'NormInv' takes four clocks
 -- (counter @i@): the seed of 1/sqrt, then one multiplication of its Newton step each.
+-- 'AttRun' takes 'AttClocks' clocks per KV row (sub-step counter 'aStep', see 'attStep'
+-- below): the online softmax carries its state from row to row, so a row's stages run
+-- one after the other, with their intermediate values in registers.
 data DecPhase
   = Idle | Embed | NormSs | NormInv | NormApply | NormQuant
   | MvRun | MvPost | Rope | Pack | AttRun | AttRcp | AttDiv | AttFin | AttQuant
@@ -113,6 +116,14 @@ data DecState = DecState
   , best :: F
   , bestIx :: Unsigned 6
   , rcp :: Recip             -- ^ the sequential reciprocal unit
+  , aStep :: Unsigned 4      -- ^ 'AttRun': the stage of the current KV row (0 .. AttClocks - 1)
+  , aProd :: Vec 16 (Signed 16) -- ^ 'AttRun': the score's 16 products
+  , aSc :: F                 -- ^ 'AttRun': the score's dot product, shifted, then scaled
+  , expA :: ExpPipe          -- ^ 'AttRun': expF of (old max - new max), the rescale factor a
+  , expB :: ExpPipe          -- ^ 'AttRun': expF of (score - new max), the row's weight b
+  , aDen :: Wide             -- ^ 'AttRun': den * a, then rounded
+  , aAcc :: Vec 16 Wide      -- ^ 'AttRun': acc * a, then rounded
+  , aVt :: Vec 16 Wide       -- ^ 'AttRun': v * b, then shifted (vterm)
   } deriving (Generic, NFDataX, Show)
 
 -- | The matvec engine's counters and accumulator, registered apart from 'DecState':
@@ -238,11 +249,191 @@ macStep :: Signed 32 -> Act -> ExpS -> F -> Signed 32
 macStep a w xe x = a + resize ((resize w :: Signed 16) * resize (quantElem xe x))
 {-# NOINLINE macStep #-}
 
--- | One online-softmax step of attention: score of the query against row t, then the
--- update of the running max, denominator and accumulator.
-attStep :: Bool -> Bool -> Soft 16 -> Vec 16 Act -> ExpS -> KvRow 16 -> (Soft 16, Bool)
-attStep rescale first st qm qe (km, ke, vm, ve) =
-  softStep rescale first st (score invSqrtHd16 qm qe km ke) vm ve
+-- | "LlamaDv.Numerics".'expF' in stages, one multiplication, table lookup or wide
+-- addition each, for the attention step to register between them:
+-- @expFinish . expInterp . expMul . expLookup . expSplit . expArg == expF@, step for step
+-- the same operations (a one-off comparison on all of -2^22..2^22 and 3 million random
+-- arguments found no difference). Written out here, not as 'expF''s definition: a change
+-- of "LlamaDv.Numerics" changes the Verilog, or at least the manifest hash, of every top
+-- built on it. An expF in progress: the shift n, table index i, remainder r,
+-- table entry lo, and the value of the current stage ('epX').
+data ExpPipe = ExpPipe { epN :: Sh, epI :: Unsigned 9, epR :: Wide, epLo :: Wide, epX :: Wide }
+  deriving (Generic, NFDataX, Show, Eq)
+
+-- | x * log2(e),
+expArg :: F -> Wide
+expArg x = resize x * log2e
+
+-- | t = rshr (x * log2e) 20 as the shift n = t >> 20, the index i and the remainder r of
+-- f = t mod 2^20,
+expSplit :: Wide -> ExpPipe
+expSplit p = ExpPipe n i r 0 0
+  where
+    t = rshr p 20
+    n = resize (shiftR t 20) :: Sh
+    f = t .&. 1048575
+    i = unpack (truncateB (pack (shiftR f 12))) :: Unsigned 9
+    r = f .&. 4095
+
+-- | the table entries: lo = LUT[i], and hi - lo (hi = LUT[i + 1]),
+expLookup :: ExpPipe -> ExpPipe
+expLookup e = e { epLo = lo, epX = hi - lo }
+  where
+    lo = resize (exp2Lut !! epI e) :: Wide
+    hi = resize (exp2Lut !! (epI e + 1)) :: Wide
+
+-- | (hi - lo) * r,
+expMul :: ExpPipe -> ExpPipe
+expMul e = e { epX = epX e * epR e }
+
+-- | b = lo + rshr ((hi - lo) * r) 12,
+expInterp :: ExpPipe -> ExpPipe
+expInterp e = e { epX = epLo e + rshr (epX e) 12 }
+
+-- | and shsat b (-n).
+expFinish :: ExpPipe -> F
+expFinish e = shsat (epX e) (negate (epN e))
+
+-- | Clocks of 'AttRun' per KV row: the stages of 'attStep'.
+type AttClocks = 14
+
+-- The online-softmax step of attention ("LlamaDv.Attention".'score' of the query
+-- against row t, then 'softStep': the update of the running max, denominator and
+-- accumulator) in 'AttClocks' stages, each at most one multiplication, table lookup or
+-- wide addition with its rounding or saturation, registered in between (the sub-step
+-- 'aStep' of 'AttRun'). Stage by stage ('attStep' below):
+--
+--   0  the 16 products of query and key mantissas        'attProducts'
+--   1  their sum                                          'attDot'
+--   2  shsat by the exponents: sF                         'attShift'
+--   3  sat32 (rshr (sF * invSqrtHd16) 20): the score s     'attScale'
+--   4  the new running max and the arguments of a and b  'attMax'
+--   5-10  expF of both, in its stages ('expArg' .. 'expFinish')
+--   11 den * a, acc * a, v * b                            'attWeigh'
+--   12 their roundings (vterm's shsat)                    'attRound'
+--   13 den' and acc' with their saturations              'attUpdate'
+--
+-- The composition is 'score' and 'softStep' bit for bit: the first row of a head takes
+-- 'softStep''s first-row values, and @rescale = False@ (the 'SkipRescale' fault) skips
+-- the accumulator's rescale as there. The KV row stays at the RAM's output for all the
+-- stages (its address, a function of @t@, changes only with the last one).
+
+-- | The 16 products of the query and key mantissas (as in 'dotAct'),
+attProducts :: Vec 16 Act -> Vec 16 Act -> Vec 16 (Signed 16)
+attProducts qm km = zipWith (\x y -> resize x * resize y) qm km
+{-# NOINLINE attProducts #-}
+
+-- | their sum,
+attDot :: Vec 16 (Signed 16) -> Signed 32
+attDot ps = sumTree (map resize ps)
+{-# NOINLINE attDot #-}
+
+-- | shifted by the query and key exponents,
+attShift :: Signed 32 -> ExpS -> ExpS -> F
+attShift d qe ke = shsat (resize d) (negate (resize qe + resize ke + 20))
+{-# NOINLINE attShift #-}
+
+-- | and scaled by 1/sqrt(head dim): the score.
+attScale :: F -> F
+attScale sF = sat32 (rshr (resize sF * invSqrtHd16) 20)
+{-# NOINLINE attScale #-}
+
+-- | The new running max from the old one and the score s, the arguments of expF for
+-- a (old max - new max) and b (s - new max), and whether the max strictly grew. A
+-- head's first row takes s as its max.
+attMax :: Bool -> F -> F -> (F, F, F, Bool)
+attMax first mx s
+  | first = (s, 0, 0, False)
+  | otherwise = (mx', sat32 (resize mx - resize mx'), sat32 (resize s - resize mx'), s > mx)
+  where
+    mx' = max mx s
+{-# NOINLINE attMax #-}
+
+-- | expF's stages on a and b at once.
+attExpArg :: ExpPipe -> ExpPipe -> (ExpPipe, ExpPipe)
+attExpArg a b = (arg a, arg b)
+  where
+    arg e = e { epX = expArg (resize (epX e)) }
+{-# NOINLINE attExpArg #-}
+
+attExpSplit :: ExpPipe -> ExpPipe -> (ExpPipe, ExpPipe)
+attExpSplit a b = (expSplit (epX a), expSplit (epX b))
+{-# NOINLINE attExpSplit #-}
+
+attExpLookup :: ExpPipe -> ExpPipe -> (ExpPipe, ExpPipe)
+attExpLookup a b = (expLookup a, expLookup b)
+{-# NOINLINE attExpLookup #-}
+
+attExpMul :: ExpPipe -> ExpPipe -> (ExpPipe, ExpPipe)
+attExpMul a b = (expMul a, expMul b)
+{-# NOINLINE attExpMul #-}
+
+attExpInterp :: ExpPipe -> ExpPipe -> (ExpPipe, ExpPipe)
+attExpInterp a b = (expInterp a, expInterp b)
+{-# NOINLINE attExpInterp #-}
+
+-- | The results replace 'epX': a and b as F raws.
+attExpFinish :: ExpPipe -> ExpPipe -> (ExpPipe, ExpPipe)
+attExpFinish a b = (fin a, fin b)
+  where
+    fin e = e { epX = resize (expFinish e) }
+{-# NOINLINE attExpFinish #-}
+
+-- | The products of the update: den * a, acc * a (acc itself without the rescale) and
+-- v * b (v * 1.0 on a head's first row).
+attWeigh :: Bool -> Bool -> Soft 16 -> Vec 16 Act -> F -> F -> (Wide, Vec 16 Wide, Vec 16 Wide)
+attWeigh rescale first st vm a b =
+  (resize (sDen st) * resize a, map scale (sAcc st), map (\v -> resize v * resize w) vm)
+  where
+    scale x = if rescale then resize x * resize a else resize x
+    w = if first then resize one else b :: F
+{-# NOINLINE attWeigh #-}
+
+-- | Their roundings: rshr by 20, and vterm's shsat by the value exponent.
+attRound :: Bool -> ExpS -> Wide -> Vec 16 Wide -> Vec 16 Wide -> (Wide, Vec 16 Wide, Vec 16 Wide)
+attRound rescale ev pd pa pv =
+  (rshr pd 20, map (\p -> if rescale then rshr p 20 else p) pa, map (\p -> resize (shsat p (negate (resize ev)))) pv)
+{-# NOINLINE attRound #-}
+
+-- | The new denominator and accumulator, saturated (a head's first row: 1.0 and the
+-- value terms).
+attUpdate :: Bool -> F -> Wide -> Vec 16 Wide -> Vec 16 Wide -> (F, Vec 16 F)
+attUpdate first b sd sa vt
+  | first = (resize one, map resize vt)
+  | otherwise = (sat32 (sd + resize b), zipWith (\x v -> sat32 (x + v)) sa vt)
+{-# NOINLINE attUpdate #-}
+
+-- | One clock of 'AttRun': stage 'aStep' of the online-softmax step of row t against
+-- the query, with the row @kv@ at the KV RAM's output. The last stage moves to the
+-- next row (or to 'AttRcp' after row pos). A component of its own, with the stages as
+-- its subcomponents (the synthesis flow maps it in a run of its own,
+-- regress/yosys/defaults.py).
+attStep :: Bool -> DecState -> KvRow 16 -> DecState
+attStep rescale s (km, ke, vm, ev) = case aStep s of
+  0 -> next { aProd = attProducts (pm s) km }
+  1 -> next { aSc = attDot (aProd s) }
+  2 -> next { aSc = attShift (aSc s) (pe s) ke }
+  3 -> next { aSc = attScale (aSc s) }
+  4 -> let (mx, da, db, grew) = attMax first (sMax (soft s)) (aSc s)
+       in next { soft = (soft s) { sMax = mx }, upd = upd s + (if grew then 1 else 0)
+               , expA = ExpPipe 0 0 0 0 (resize da), expB = ExpPipe 0 0 0 0 (resize db) }
+  5 -> exps (attExpArg (expA s) (expB s))
+  6 -> exps (attExpSplit (expA s) (expB s))
+  7 -> exps (attExpLookup (expA s) (expB s))
+  8 -> exps (attExpMul (expA s) (expB s))
+  9 -> exps (attExpInterp (expA s) (expB s))
+  10 -> exps (attExpFinish (expA s) (expB s))
+  11 -> let (pd, pa, pv) = attWeigh rescale first (soft s) vm a b in next { aDen = pd, aAcc = pa, aVt = pv }
+  12 -> let (sd, sa, vt) = attRound rescale ev (aDen s) (aAcc s) (aVt s) in next { aDen = sd, aAcc = sa, aVt = vt }
+  _ -> let (d', acc') = attUpdate first b (aDen s) (aAcc s) (aVt s)
+       in s { soft = (soft s) { sDen = d', sAcc = acc' }, aStep = 0
+            , phase = if t s == pos s then AttRcp else AttRun, t = t s + 1 }
+  where
+    first = t s == 0
+    next = s { aStep = aStep s + 1 }
+    exps (ea, eb) = next { expA = ea, expB = eb }
+    a = resize (epX (expA s)) :: F
+    b = resize (epX (expB s)) :: F
 {-# NOINLINE attStep #-}
 
 startMv :: Unsigned 3 -> DecState -> DecState
@@ -384,10 +575,7 @@ step fault sIn m accN (iv, itok, ipos, ordy) xIn g we kv fin rd = case phase s o
          else if i s < 31
            then only step1 { pm = pm' }
            else packed s pm'
-  AttRun ->
-    let (soft', grew) = attStep (fault /= SkipRescale) (t s == 0) (soft s) (pm s) (pe s) kv
-    in only s { soft = soft', upd = upd s + (if grew then 1 else 0)
-                 , phase = if t s == pos s then AttRcp else AttRun, t = t s + 1 }
+  AttRun -> only (attStep (fault /= SkipRescale) s kv)
   AttRcp -> only s { phase = AttDiv, rcp = recipStart (sDen (soft s)) }
   -- The unit's last two quotient bits are formed in the cycle its count is 1.
   AttDiv -> only (if rcN (rcp sIn) == 1 then s { phase = AttFin } else s)
@@ -433,7 +621,7 @@ step fault sIn m accN (iv, itok, ipos, ordy) xIn g we kv fin rd = case phase s o
     -- The last cycle of a pack: a query head starts attention; a key head waits for
     -- its value head; a value head completes the KV row.
     packed st mant = case packKind st of
-      PackQ -> only s { phase = AttRun, pm = mant, t = 0, upd = 0, i = 0 }
+      PackQ -> only s { phase = AttRun, pm = mant, t = 0, upd = 0, i = 0, aStep = 0 }
       PackK -> only (startPack PackV (h st) s { kmR = mant, keR = pe st })
       PackV ->
         let row = resize (pos st) + (if fault == KvWrongRow then 1 else 0)
@@ -445,6 +633,7 @@ step fault sIn m accN (iv, itok, ipos, ordy) xIn g we kv fin rd = case phase s o
 s0 :: DecState
 s0 = DecState Idle 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 PackQ 0 (repeat 0) 0 (repeat 0) 0 0 0
               (Soft 0 0 (repeat 0)) 0 0 0 recipIdle
+              0 (repeat 0) 0 (ExpPipe 0 0 0 0 0) (ExpPipe 0 0 0 0 0) 0 (repeat 0) (repeat 0)
 
 -- | The normalised head output of the state's softmax: the accumulator times the
 -- reciprocal of the denominator, which the unit holds from 'AttDiv' through 'AttFin'.
@@ -500,6 +689,14 @@ stateRegisters nxt =
     <*> reg best
     <*> reg bestIx
     <*> reg rcp
+    <*> reg aStep
+    <*> reg aProd
+    <*> reg aSc
+    <*> reg expA
+    <*> reg expB
+    <*> reg aDen
+    <*> reg aAcc
+    <*> reg aVt
   where
     reg :: forall a . NFDataX a => (DecState -> a) -> Signal dom a
     reg field = register (field s0) (field <$> nxt)
