@@ -63,8 +63,8 @@ BUGS: dict[str, tuple[str, Callable[[str], str] | None]] = {
     "attend_exp_hi_entry_189": (ATTEND, _hi_table_entry(1749221, 1749223)),
     # m31: vterm's left-shift amount with bit 15 set (ev in 0..30)
     "attend_vterm_shift_bit15": (ATTEND, lambda t: once(
-        t, "assign c$sat32Out_app_arg_12 = (s_4 <= -16'sd31) ? 64'sd31 : wild1_16;",
-        "assign c$sat32Out_app_arg_12 = (s_4 <= -16'sd31) ? 64'sd31 : (wild1_16 | (64'sd1 <<< 15));")),
+        t, "assign c$sat32Out_app_arg_12 = (s_4 <= -16'sd31) ? 64'sd31 : wild2_16;",
+        "assign c$sat32Out_app_arg_12 = (s_4 <= -16'sd31) ? 64'sd31 : (wild2_16 | (64'sd1 <<< 15));")),
     "argmax_unmodified": (ARGMAX, None),
     # m11: the right-shifted dot product (s > 0) with bit 40 xor-ed with bit 16
     "argmax_rshift_bit40": (ARGMAX, lambda t: once(

@@ -43,22 +43,22 @@ module argmax_vocab
   wire signed [63:0] c$sat32Out_case_alt;
   wire signed [63:0] c$sat32Out_app_arg;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg;
+  wire signed [63:0] c$wild2_app_arg;
   wire signed [63:0] c$sat32Out_app_arg_0;
   wire [5:0] c$case_alt_0;
   wire [5:0] result_4;
   reg signed [63:0] result_5;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1;
+  wire signed [63:0] wild2;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_0;
+  wire signed [63:0] c$wild2_app_arg_0;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_0;
+  wire signed [63:0] wild2_0;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_1;
+  wire signed [63:0] c$wild2_app_arg_1;
   wire signed [63:0] c$sat32Out_app_arg_1;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_1;
+  wire signed [63:0] wild2_1;
   // src/LlamaDv/Argmax.hs:36:1-10
   wire signed [6:0] we;
   // src/LlamaDv/Top/Argmax.hs:21:1-8
@@ -723,9 +723,9 @@ module argmax_vocab
 
   assign c$i_17 = ((c$bv[0+:5]));
 
-  assign c$wild1_app_arg = $unsigned({{(64-5) {1'b0}},c$i_17});
+  assign c$wild2_app_arg = $unsigned({{(64-5) {1'b0}},c$i_17});
 
-  assign c$sat32Out_app_arg_0 = (s <= -16'sd31) ? 64'sd31 : wild1_1;
+  assign c$sat32Out_app_arg_0 = (s <= -16'sd31) ? 64'sd31 : wild2_1;
 
   assign c$bv_0 = (($unsigned(s)));
 
@@ -736,23 +736,23 @@ module argmax_vocab
   always @(*) begin
     case(result_4)
       6'd0 : result_5 = $signed({{(64-32) {result_2[32-1]}},result_2});
-      default : result_5 = (($signed({{(64-32) {result_2[32-1]}},result_2})) + (64'sd1 <<< wild1_0)) >>> wild1;
+      default : result_5 = (($signed({{(64-32) {result_2[32-1]}},result_2})) + (64'sd1 <<< wild2_0)) >>> wild2;
     endcase
   end
 
-  assign wild1 = $signed(c$wild1_app_arg_0);
+  assign wild2 = $signed(c$wild2_app_arg_0);
 
-  assign c$wild1_app_arg_0 = $unsigned({{(64-6) {1'b0}},result_4});
+  assign c$wild2_app_arg_0 = $unsigned({{(64-6) {1'b0}},result_4});
 
-  assign wild1_0 = $signed(c$wild1_app_arg_1);
+  assign wild2_0 = $signed(c$wild2_app_arg_1);
 
   assign c$i_25 = (result_4 - 6'd1);
 
-  assign c$wild1_app_arg_1 = $unsigned({{(64-6) {1'b0}},c$i_25});
+  assign c$wild2_app_arg_1 = $unsigned({{(64-6) {1'b0}},c$i_25});
 
   assign c$sat32Out_app_arg_1 = (s > 16'sd0) ? result_5 : (c$sat32Out_app_arg <<< c$sat32Out_app_arg_0);
 
-  assign wild1_1 = $signed(c$wild1_app_arg);
+  assign wild2_1 = $signed(c$wild2_app_arg);
 
   assign we = $signed(b1);
 

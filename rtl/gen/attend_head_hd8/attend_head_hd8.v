@@ -17,9 +17,9 @@ module attend_head_hd8
   wire [2271:0] c$app_arg;
   wire [1247:0] c$app_arg_0;
   wire [1135:0] c$app_arg_1;
-  // src/LlamaDv/Numerics.hs:86:1-8
+  // src/LlamaDv/Numerics.hs:106:1-8
   wire [255:0] c$e_app_arg;
-  // src/LlamaDv/Numerics.hs:86:1-8
+  // src/LlamaDv/Numerics.hs:106:1-8
   wire [31:0] c$e_app_arg_0;
   // src/LlamaDv/Attention.hs:57:1-10
   wire [63:0] c$ds_app_arg;
@@ -33,22 +33,22 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_case_alt;
   wire signed [63:0] c$sat32Out_app_arg;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg;
+  wire signed [63:0] c$wild2_app_arg;
   wire signed [63:0] c$sat32Out_app_arg_0;
   wire [5:0] c$case_alt_0;
   wire [5:0] result_1;
   reg signed [63:0] result_2;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1;
+  wire signed [63:0] wild2;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_0;
+  wire signed [63:0] c$wild2_app_arg_0;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_0;
+  wire signed [63:0] wild2_0;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_1;
+  wire signed [63:0] c$wild2_app_arg_1;
   wire signed [63:0] c$sat32Out_app_arg_1;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_1;
+  wire signed [63:0] wild2_1;
   wire [255:0] c$app_arg_2;
   wire [127:0] c$app_arg_3;
   wire signed [31:0] result_3;
@@ -69,22 +69,22 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_case_alt_0;
   wire signed [63:0] c$sat32Out_app_arg_2;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_2;
+  wire signed [63:0] c$wild2_app_arg_2;
   wire signed [63:0] c$sat32Out_app_arg_3;
   wire [5:0] c$case_alt_3;
   wire [5:0] result_9;
   reg signed [63:0] result_10;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_2;
+  wire signed [63:0] wild2_2;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_3;
+  wire signed [63:0] c$wild2_app_arg_3;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_3;
+  wire signed [63:0] wild2_3;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_4;
+  wire signed [63:0] c$wild2_app_arg_4;
   wire signed [63:0] c$sat32Out_app_arg_4;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_4;
+  wire signed [63:0] wild2_4;
   wire [255:0] c$app_arg_5;
   wire [127:0] c$app_arg_6;
   wire signed [31:0] result_11;
@@ -108,33 +108,33 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_case_alt_1;
   wire signed [63:0] c$sat32Out_app_arg_5;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_5;
+  wire signed [63:0] c$wild2_app_arg_5;
   wire signed [63:0] c$sat32Out_app_arg_6;
   wire [5:0] c$case_alt_8;
   wire [5:0] result_17;
   reg signed [63:0] result_18;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_5;
+  wire signed [63:0] wild2_5;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_6;
+  wire signed [63:0] c$wild2_app_arg_6;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_6;
+  wire signed [63:0] wild2_6;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_7;
+  wire signed [63:0] c$wild2_app_arg_7;
   wire signed [63:0] c$sat32Out_app_arg_7;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_7;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  wire signed [63:0] wild2_7;
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] f;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire [8:0] i;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] lo;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_4;
   wire signed [63:0] result_19;
   wire signed [31:0] c$app_arg_7;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [31:0] c$lo_app_arg;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_5;
@@ -151,33 +151,33 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_case_alt_2;
   wire signed [63:0] c$sat32Out_app_arg_8;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_8;
+  wire signed [63:0] c$wild2_app_arg_8;
   wire signed [63:0] c$sat32Out_app_arg_9;
   wire [5:0] c$case_alt_10;
   wire [5:0] result_23;
   reg signed [63:0] result_24;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_8;
+  wire signed [63:0] wild2_8;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_9;
+  wire signed [63:0] c$wild2_app_arg_9;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_9;
+  wire signed [63:0] wild2_9;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_10;
+  wire signed [63:0] c$wild2_app_arg_10;
   wire signed [63:0] c$sat32Out_app_arg_10;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_10;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  wire signed [63:0] wild2_10;
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] f_0;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire [8:0] i_0;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] lo_0;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_8;
   wire signed [63:0] result_25;
   wire signed [31:0] c$app_arg_8;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [31:0] c$lo_app_arg_0;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_9;
@@ -204,22 +204,22 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_case_alt_3;
   wire signed [63:0] c$sat32Out_app_arg_11;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_11;
+  wire signed [63:0] c$wild2_app_arg_11;
   wire signed [63:0] c$sat32Out_app_arg_12;
   wire [5:0] c$case_alt_14;
   wire [5:0] result_31;
   reg signed [63:0] result_32;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_11;
+  wire signed [63:0] wild2_11;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_12;
+  wire signed [63:0] c$wild2_app_arg_12;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_12;
+  wire signed [63:0] wild2_12;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_13;
+  wire signed [63:0] c$wild2_app_arg_13;
   wire signed [63:0] c$sat32Out_app_arg_13;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_13;
+  wire signed [63:0] wild2_13;
   wire [255:0] c$app_arg_9;
   wire [127:0] c$app_arg_10;
   wire signed [31:0] result_33;
@@ -243,33 +243,33 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_case_alt_4;
   wire signed [63:0] c$sat32Out_app_arg_14;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_14;
+  wire signed [63:0] c$wild2_app_arg_14;
   wire signed [63:0] c$sat32Out_app_arg_15;
   wire [5:0] c$case_alt_19;
   wire [5:0] result_39;
   reg signed [63:0] result_40;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_14;
+  wire signed [63:0] wild2_14;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_15;
+  wire signed [63:0] c$wild2_app_arg_15;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_15;
+  wire signed [63:0] wild2_15;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_16;
+  wire signed [63:0] c$wild2_app_arg_16;
   wire signed [63:0] c$sat32Out_app_arg_16;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_16;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  wire signed [63:0] wild2_16;
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] f_1;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire [8:0] i_1;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] lo_1;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_15;
   wire signed [63:0] result_41;
   wire signed [31:0] c$app_arg_11;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [31:0] c$lo_app_arg_1;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_16;
@@ -286,33 +286,33 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_case_alt_5;
   wire signed [63:0] c$sat32Out_app_arg_17;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_17;
+  wire signed [63:0] c$wild2_app_arg_17;
   wire signed [63:0] c$sat32Out_app_arg_18;
   wire [5:0] c$case_alt_21;
   wire [5:0] result_45;
   reg signed [63:0] result_46;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_17;
+  wire signed [63:0] wild2_17;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_18;
+  wire signed [63:0] c$wild2_app_arg_18;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_18;
+  wire signed [63:0] wild2_18;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_19;
+  wire signed [63:0] c$wild2_app_arg_19;
   wire signed [63:0] c$sat32Out_app_arg_19;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_19;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  wire signed [63:0] wild2_19;
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] f_2;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire [8:0] i_2;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] lo_2;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_19;
   wire signed [63:0] result_47;
   wire signed [31:0] c$app_arg_12;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [31:0] c$lo_app_arg_2;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_20;
@@ -339,22 +339,22 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_case_alt_6;
   wire signed [63:0] c$sat32Out_app_arg_20;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_20;
+  wire signed [63:0] c$wild2_app_arg_20;
   wire signed [63:0] c$sat32Out_app_arg_21;
   wire [5:0] c$case_alt_25;
   wire [5:0] result_53;
   reg signed [63:0] result_54;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_20;
+  wire signed [63:0] wild2_20;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_21;
+  wire signed [63:0] c$wild2_app_arg_21;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_21;
+  wire signed [63:0] wild2_21;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_22;
+  wire signed [63:0] c$wild2_app_arg_22;
   wire signed [63:0] c$sat32Out_app_arg_22;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_22;
+  wire signed [63:0] wild2_22;
   wire [255:0] c$app_arg_13;
   wire [127:0] c$app_arg_14;
   wire signed [31:0] result_55;
@@ -378,33 +378,33 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_case_alt_7;
   wire signed [63:0] c$sat32Out_app_arg_23;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_23;
+  wire signed [63:0] c$wild2_app_arg_23;
   wire signed [63:0] c$sat32Out_app_arg_24;
   wire [5:0] c$case_alt_30;
   wire [5:0] result_61;
   reg signed [63:0] result_62;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_23;
+  wire signed [63:0] wild2_23;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_24;
+  wire signed [63:0] c$wild2_app_arg_24;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_24;
+  wire signed [63:0] wild2_24;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_25;
+  wire signed [63:0] c$wild2_app_arg_25;
   wire signed [63:0] c$sat32Out_app_arg_25;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_25;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  wire signed [63:0] wild2_25;
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] f_3;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire [8:0] i_3;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] lo_3;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_26;
   wire signed [63:0] result_63;
   wire signed [31:0] c$app_arg_15;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [31:0] c$lo_app_arg_3;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_27;
@@ -421,33 +421,33 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_case_alt_8;
   wire signed [63:0] c$sat32Out_app_arg_26;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_26;
+  wire signed [63:0] c$wild2_app_arg_26;
   wire signed [63:0] c$sat32Out_app_arg_27;
   wire [5:0] c$case_alt_32;
   wire [5:0] result_67;
   reg signed [63:0] result_68;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_26;
+  wire signed [63:0] wild2_26;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_27;
+  wire signed [63:0] c$wild2_app_arg_27;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_27;
+  wire signed [63:0] wild2_27;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_28;
+  wire signed [63:0] c$wild2_app_arg_28;
   wire signed [63:0] c$sat32Out_app_arg_28;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_28;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  wire signed [63:0] wild2_28;
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] f_4;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire [8:0] i_4;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] lo_4;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_30;
   wire signed [63:0] result_69;
   wire signed [31:0] c$app_arg_16;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [31:0] c$lo_app_arg_4;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_31;
@@ -474,22 +474,22 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_case_alt_9;
   wire signed [63:0] c$sat32Out_app_arg_29;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_29;
+  wire signed [63:0] c$wild2_app_arg_29;
   wire signed [63:0] c$sat32Out_app_arg_30;
   wire [5:0] c$case_alt_36;
   wire [5:0] result_75;
   reg signed [63:0] result_76;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_29;
+  wire signed [63:0] wild2_29;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_30;
+  wire signed [63:0] c$wild2_app_arg_30;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_30;
+  wire signed [63:0] wild2_30;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_31;
+  wire signed [63:0] c$wild2_app_arg_31;
   wire signed [63:0] c$sat32Out_app_arg_31;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_31;
+  wire signed [63:0] wild2_31;
   wire [255:0] c$app_arg_17;
   wire [127:0] c$app_arg_18;
   wire signed [31:0] result_77;
@@ -513,33 +513,33 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_case_alt_10;
   wire signed [63:0] c$sat32Out_app_arg_32;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_32;
+  wire signed [63:0] c$wild2_app_arg_32;
   wire signed [63:0] c$sat32Out_app_arg_33;
   wire [5:0] c$case_alt_41;
   wire [5:0] result_83;
   reg signed [63:0] result_84;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_32;
+  wire signed [63:0] wild2_32;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_33;
+  wire signed [63:0] c$wild2_app_arg_33;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_33;
+  wire signed [63:0] wild2_33;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_34;
+  wire signed [63:0] c$wild2_app_arg_34;
   wire signed [63:0] c$sat32Out_app_arg_34;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_34;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  wire signed [63:0] wild2_34;
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] f_5;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire [8:0] i_5;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] lo_5;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_37;
   wire signed [63:0] result_85;
   wire signed [31:0] c$app_arg_19;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [31:0] c$lo_app_arg_5;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_38;
@@ -556,33 +556,33 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_case_alt_11;
   wire signed [63:0] c$sat32Out_app_arg_35;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_35;
+  wire signed [63:0] c$wild2_app_arg_35;
   wire signed [63:0] c$sat32Out_app_arg_36;
   wire [5:0] c$case_alt_43;
   wire [5:0] result_89;
   reg signed [63:0] result_90;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_35;
+  wire signed [63:0] wild2_35;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_36;
+  wire signed [63:0] c$wild2_app_arg_36;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_36;
+  wire signed [63:0] wild2_36;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_37;
+  wire signed [63:0] c$wild2_app_arg_37;
   wire signed [63:0] c$sat32Out_app_arg_37;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_37;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  wire signed [63:0] wild2_37;
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] f_6;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire [8:0] i_6;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] lo_6;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_41;
   wire signed [63:0] result_91;
   wire signed [31:0] c$app_arg_20;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [31:0] c$lo_app_arg_6;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_42;
@@ -609,22 +609,22 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_case_alt_12;
   wire signed [63:0] c$sat32Out_app_arg_38;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_38;
+  wire signed [63:0] c$wild2_app_arg_38;
   wire signed [63:0] c$sat32Out_app_arg_39;
   wire [5:0] c$case_alt_47;
   wire [5:0] result_97;
   reg signed [63:0] result_98;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_38;
+  wire signed [63:0] wild2_38;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_39;
+  wire signed [63:0] c$wild2_app_arg_39;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_39;
+  wire signed [63:0] wild2_39;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_40;
+  wire signed [63:0] c$wild2_app_arg_40;
   wire signed [63:0] c$sat32Out_app_arg_40;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_40;
+  wire signed [63:0] wild2_40;
   wire [255:0] c$app_arg_21;
   wire [127:0] c$app_arg_22;
   wire signed [31:0] result_99;
@@ -648,33 +648,33 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_case_alt_13;
   wire signed [63:0] c$sat32Out_app_arg_41;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_41;
+  wire signed [63:0] c$wild2_app_arg_41;
   wire signed [63:0] c$sat32Out_app_arg_42;
   wire [5:0] c$case_alt_52;
   wire [5:0] result_105;
   reg signed [63:0] result_106;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_41;
+  wire signed [63:0] wild2_41;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_42;
+  wire signed [63:0] c$wild2_app_arg_42;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_42;
+  wire signed [63:0] wild2_42;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_43;
+  wire signed [63:0] c$wild2_app_arg_43;
   wire signed [63:0] c$sat32Out_app_arg_43;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_43;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  wire signed [63:0] wild2_43;
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] f_7;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire [8:0] i_7;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] lo_7;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_48;
   wire signed [63:0] result_107;
   wire signed [31:0] c$app_arg_23;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [31:0] c$lo_app_arg_7;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_49;
@@ -691,33 +691,33 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_case_alt_14;
   wire signed [63:0] c$sat32Out_app_arg_44;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_44;
+  wire signed [63:0] c$wild2_app_arg_44;
   wire signed [63:0] c$sat32Out_app_arg_45;
   wire [5:0] c$case_alt_54;
   wire [5:0] result_111;
   reg signed [63:0] result_112;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_44;
+  wire signed [63:0] wild2_44;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_45;
+  wire signed [63:0] c$wild2_app_arg_45;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_45;
+  wire signed [63:0] wild2_45;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_46;
+  wire signed [63:0] c$wild2_app_arg_46;
   wire signed [63:0] c$sat32Out_app_arg_46;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_46;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  wire signed [63:0] wild2_46;
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] f_8;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire [8:0] i_8;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] lo_8;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_52;
   wire signed [63:0] result_113;
   wire signed [31:0] c$app_arg_24;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [31:0] c$lo_app_arg_8;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_53;
@@ -744,22 +744,22 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_case_alt_15;
   wire signed [63:0] c$sat32Out_app_arg_47;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_47;
+  wire signed [63:0] c$wild2_app_arg_47;
   wire signed [63:0] c$sat32Out_app_arg_48;
   wire [5:0] c$case_alt_58;
   wire [5:0] result_119;
   reg signed [63:0] result_120;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_47;
+  wire signed [63:0] wild2_47;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_48;
+  wire signed [63:0] c$wild2_app_arg_48;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_48;
+  wire signed [63:0] wild2_48;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_49;
+  wire signed [63:0] c$wild2_app_arg_49;
   wire signed [63:0] c$sat32Out_app_arg_49;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_49;
+  wire signed [63:0] wild2_49;
   wire [255:0] c$app_arg_25;
   wire [127:0] c$app_arg_26;
   wire signed [31:0] result_121;
@@ -783,33 +783,33 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_case_alt_16;
   wire signed [63:0] c$sat32Out_app_arg_50;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_50;
+  wire signed [63:0] c$wild2_app_arg_50;
   wire signed [63:0] c$sat32Out_app_arg_51;
   wire [5:0] c$case_alt_63;
   wire [5:0] result_127;
   reg signed [63:0] result_128;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_50;
+  wire signed [63:0] wild2_50;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_51;
+  wire signed [63:0] c$wild2_app_arg_51;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_51;
+  wire signed [63:0] wild2_51;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_52;
+  wire signed [63:0] c$wild2_app_arg_52;
   wire signed [63:0] c$sat32Out_app_arg_52;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_52;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  wire signed [63:0] wild2_52;
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] f_9;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire [8:0] i_9;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] lo_9;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_59;
   wire signed [63:0] result_129;
   wire signed [31:0] c$app_arg_27;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [31:0] c$lo_app_arg_9;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_60;
@@ -826,33 +826,33 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_case_alt_17;
   wire signed [63:0] c$sat32Out_app_arg_53;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_53;
+  wire signed [63:0] c$wild2_app_arg_53;
   wire signed [63:0] c$sat32Out_app_arg_54;
   wire [5:0] c$case_alt_65;
   wire [5:0] result_133;
   reg signed [63:0] result_134;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_53;
+  wire signed [63:0] wild2_53;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_54;
+  wire signed [63:0] c$wild2_app_arg_54;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_54;
+  wire signed [63:0] wild2_54;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_55;
+  wire signed [63:0] c$wild2_app_arg_55;
   wire signed [63:0] c$sat32Out_app_arg_55;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_55;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  wire signed [63:0] wild2_55;
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] f_10;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire [8:0] i_10;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] lo_10;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_63;
   wire signed [63:0] result_135;
   wire signed [31:0] c$app_arg_28;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [31:0] c$lo_app_arg_10;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_64;
@@ -879,22 +879,22 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_case_alt_18;
   wire signed [63:0] c$sat32Out_app_arg_56;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_56;
+  wire signed [63:0] c$wild2_app_arg_56;
   wire signed [63:0] c$sat32Out_app_arg_57;
   wire [5:0] c$case_alt_69;
   wire [5:0] result_141;
   reg signed [63:0] result_142;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_56;
+  wire signed [63:0] wild2_56;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_57;
+  wire signed [63:0] c$wild2_app_arg_57;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_57;
+  wire signed [63:0] wild2_57;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_58;
+  wire signed [63:0] c$wild2_app_arg_58;
   wire signed [63:0] c$sat32Out_app_arg_58;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_58;
+  wire signed [63:0] wild2_58;
   wire [255:0] c$app_arg_29;
   wire [127:0] c$app_arg_30;
   wire signed [31:0] result_143;
@@ -918,33 +918,33 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_case_alt_19;
   wire signed [63:0] c$sat32Out_app_arg_59;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_59;
+  wire signed [63:0] c$wild2_app_arg_59;
   wire signed [63:0] c$sat32Out_app_arg_60;
   wire [5:0] c$case_alt_74;
   wire [5:0] result_149;
   reg signed [63:0] result_150;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_59;
+  wire signed [63:0] wild2_59;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_60;
+  wire signed [63:0] c$wild2_app_arg_60;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_60;
+  wire signed [63:0] wild2_60;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_61;
+  wire signed [63:0] c$wild2_app_arg_61;
   wire signed [63:0] c$sat32Out_app_arg_61;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_61;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  wire signed [63:0] wild2_61;
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] f_11;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire [8:0] i_11;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] lo_11;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_70;
   wire signed [63:0] result_151;
   wire signed [31:0] c$app_arg_31;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [31:0] c$lo_app_arg_11;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_71;
@@ -961,33 +961,33 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_case_alt_20;
   wire signed [63:0] c$sat32Out_app_arg_62;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_62;
+  wire signed [63:0] c$wild2_app_arg_62;
   wire signed [63:0] c$sat32Out_app_arg_63;
   wire [5:0] c$case_alt_76;
   wire [5:0] result_155;
   reg signed [63:0] result_156;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_62;
+  wire signed [63:0] wild2_62;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_63;
+  wire signed [63:0] c$wild2_app_arg_63;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_63;
+  wire signed [63:0] wild2_63;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_64;
+  wire signed [63:0] c$wild2_app_arg_64;
   wire signed [63:0] c$sat32Out_app_arg_64;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_64;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  wire signed [63:0] wild2_64;
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] f_12;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire [8:0] i_12;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] lo_12;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_74;
   wire signed [63:0] result_157;
   wire signed [31:0] c$app_arg_32;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [31:0] c$lo_app_arg_12;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_75;
@@ -1014,22 +1014,22 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_case_alt_21;
   wire signed [63:0] c$sat32Out_app_arg_65;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_65;
+  wire signed [63:0] c$wild2_app_arg_65;
   wire signed [63:0] c$sat32Out_app_arg_66;
   wire [5:0] c$case_alt_80;
   wire [5:0] result_163;
   reg signed [63:0] result_164;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_65;
+  wire signed [63:0] wild2_65;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_66;
+  wire signed [63:0] c$wild2_app_arg_66;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_66;
+  wire signed [63:0] wild2_66;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_67;
+  wire signed [63:0] c$wild2_app_arg_67;
   wire signed [63:0] c$sat32Out_app_arg_67;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_67;
+  wire signed [63:0] wild2_67;
   wire [255:0] c$app_arg_33;
   wire [127:0] c$app_arg_34;
   wire signed [31:0] result_165;
@@ -1053,33 +1053,33 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_case_alt_22;
   wire signed [63:0] c$sat32Out_app_arg_68;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_68;
+  wire signed [63:0] c$wild2_app_arg_68;
   wire signed [63:0] c$sat32Out_app_arg_69;
   wire [5:0] c$case_alt_85;
   wire [5:0] result_171;
   reg signed [63:0] result_172;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_68;
+  wire signed [63:0] wild2_68;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_69;
+  wire signed [63:0] c$wild2_app_arg_69;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_69;
+  wire signed [63:0] wild2_69;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_70;
+  wire signed [63:0] c$wild2_app_arg_70;
   wire signed [63:0] c$sat32Out_app_arg_70;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_70;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  wire signed [63:0] wild2_70;
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] f_13;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire [8:0] i_13;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] lo_13;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_81;
   wire signed [63:0] result_173;
   wire signed [31:0] c$app_arg_35;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [31:0] c$lo_app_arg_13;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_82;
@@ -1096,33 +1096,33 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_case_alt_23;
   wire signed [63:0] c$sat32Out_app_arg_71;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_71;
+  wire signed [63:0] c$wild2_app_arg_71;
   wire signed [63:0] c$sat32Out_app_arg_72;
   wire [5:0] c$case_alt_87;
   wire [5:0] result_177;
   reg signed [63:0] result_178;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_71;
+  wire signed [63:0] wild2_71;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_72;
+  wire signed [63:0] c$wild2_app_arg_72;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_72;
+  wire signed [63:0] wild2_72;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_73;
+  wire signed [63:0] c$wild2_app_arg_73;
   wire signed [63:0] c$sat32Out_app_arg_73;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_73;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  wire signed [63:0] wild2_73;
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] f_14;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire [8:0] i_14;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] lo_14;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_85;
   wire signed [63:0] result_179;
   wire signed [31:0] c$app_arg_36;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [31:0] c$lo_app_arg_14;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_86;
@@ -1149,22 +1149,22 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_case_alt_24;
   wire signed [63:0] c$sat32Out_app_arg_74;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_74;
+  wire signed [63:0] c$wild2_app_arg_74;
   wire signed [63:0] c$sat32Out_app_arg_75;
   wire [5:0] c$case_alt_91;
   wire [5:0] result_185;
   reg signed [63:0] result_186;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_74;
+  wire signed [63:0] wild2_74;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_75;
+  wire signed [63:0] c$wild2_app_arg_75;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_75;
+  wire signed [63:0] wild2_75;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_76;
+  wire signed [63:0] c$wild2_app_arg_76;
   wire signed [63:0] c$sat32Out_app_arg_76;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_76;
+  wire signed [63:0] wild2_76;
   wire [255:0] c$app_arg_37;
   wire [127:0] c$app_arg_38;
   wire signed [31:0] result_187;
@@ -1188,33 +1188,33 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_case_alt_25;
   wire signed [63:0] c$sat32Out_app_arg_77;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_77;
+  wire signed [63:0] c$wild2_app_arg_77;
   wire signed [63:0] c$sat32Out_app_arg_78;
   wire [5:0] c$case_alt_96;
   wire [5:0] result_193;
   reg signed [63:0] result_194;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_77;
+  wire signed [63:0] wild2_77;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_78;
+  wire signed [63:0] c$wild2_app_arg_78;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_78;
+  wire signed [63:0] wild2_78;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_79;
+  wire signed [63:0] c$wild2_app_arg_79;
   wire signed [63:0] c$sat32Out_app_arg_79;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_79;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  wire signed [63:0] wild2_79;
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] f_15;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire [8:0] i_15;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] lo_15;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_92;
   wire signed [63:0] result_195;
   wire signed [31:0] c$app_arg_39;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [31:0] c$lo_app_arg_15;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_93;
@@ -1231,33 +1231,33 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_case_alt_26;
   wire signed [63:0] c$sat32Out_app_arg_80;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_80;
+  wire signed [63:0] c$wild2_app_arg_80;
   wire signed [63:0] c$sat32Out_app_arg_81;
   wire [5:0] c$case_alt_98;
   wire [5:0] result_199;
   reg signed [63:0] result_200;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_80;
+  wire signed [63:0] wild2_80;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_81;
+  wire signed [63:0] c$wild2_app_arg_81;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_81;
+  wire signed [63:0] wild2_81;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_82;
+  wire signed [63:0] c$wild2_app_arg_82;
   wire signed [63:0] c$sat32Out_app_arg_82;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_82;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  wire signed [63:0] wild2_82;
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] f_16;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire [8:0] i_16;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] lo_16;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_96;
   wire signed [63:0] result_201;
   wire signed [31:0] c$app_arg_40;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [31:0] c$lo_app_arg_16;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_97;
@@ -1284,22 +1284,22 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_case_alt_27;
   wire signed [63:0] c$sat32Out_app_arg_83;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_83;
+  wire signed [63:0] c$wild2_app_arg_83;
   wire signed [63:0] c$sat32Out_app_arg_84;
   wire [5:0] c$case_alt_102;
   wire [5:0] result_207;
   reg signed [63:0] result_208;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_83;
+  wire signed [63:0] wild2_83;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_84;
+  wire signed [63:0] c$wild2_app_arg_84;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_84;
+  wire signed [63:0] wild2_84;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_85;
+  wire signed [63:0] c$wild2_app_arg_85;
   wire signed [63:0] c$sat32Out_app_arg_85;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_85;
+  wire signed [63:0] wild2_85;
   wire [255:0] c$app_arg_41;
   wire [127:0] c$app_arg_42;
   wire signed [31:0] result_209;
@@ -1323,33 +1323,33 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_case_alt_28;
   wire signed [63:0] c$sat32Out_app_arg_86;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_86;
+  wire signed [63:0] c$wild2_app_arg_86;
   wire signed [63:0] c$sat32Out_app_arg_87;
   wire [5:0] c$case_alt_107;
   wire [5:0] result_215;
   reg signed [63:0] result_216;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_86;
+  wire signed [63:0] wild2_86;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_87;
+  wire signed [63:0] c$wild2_app_arg_87;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_87;
+  wire signed [63:0] wild2_87;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_88;
+  wire signed [63:0] c$wild2_app_arg_88;
   wire signed [63:0] c$sat32Out_app_arg_88;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_88;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  wire signed [63:0] wild2_88;
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] f_17;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire [8:0] i_17;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] lo_17;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_103;
   wire signed [63:0] result_217;
   wire signed [31:0] c$app_arg_43;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [31:0] c$lo_app_arg_17;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_104;
@@ -1366,33 +1366,33 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_case_alt_29;
   wire signed [63:0] c$sat32Out_app_arg_89;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_89;
+  wire signed [63:0] c$wild2_app_arg_89;
   wire signed [63:0] c$sat32Out_app_arg_90;
   wire [5:0] c$case_alt_109;
   wire [5:0] result_221;
   reg signed [63:0] result_222;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_89;
+  wire signed [63:0] wild2_89;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_90;
+  wire signed [63:0] c$wild2_app_arg_90;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_90;
+  wire signed [63:0] wild2_90;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_91;
+  wire signed [63:0] c$wild2_app_arg_91;
   wire signed [63:0] c$sat32Out_app_arg_91;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_91;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  wire signed [63:0] wild2_91;
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] f_18;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire [8:0] i_18;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] lo_18;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_107;
   wire signed [63:0] result_223;
   wire signed [31:0] c$app_arg_44;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [31:0] c$lo_app_arg_18;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_108;
@@ -1419,22 +1419,22 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_case_alt_30;
   wire signed [63:0] c$sat32Out_app_arg_92;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_92;
+  wire signed [63:0] c$wild2_app_arg_92;
   wire signed [63:0] c$sat32Out_app_arg_93;
   wire [5:0] c$case_alt_113;
   wire [5:0] result_229;
   reg signed [63:0] result_230;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_92;
+  wire signed [63:0] wild2_92;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_93;
+  wire signed [63:0] c$wild2_app_arg_93;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_93;
+  wire signed [63:0] wild2_93;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_94;
+  wire signed [63:0] c$wild2_app_arg_94;
   wire signed [63:0] c$sat32Out_app_arg_94;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_94;
+  wire signed [63:0] wild2_94;
   wire [255:0] c$app_arg_45;
   wire [127:0] c$app_arg_46;
   wire signed [31:0] result_231;
@@ -1458,33 +1458,33 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_case_alt_31;
   wire signed [63:0] c$sat32Out_app_arg_95;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_95;
+  wire signed [63:0] c$wild2_app_arg_95;
   wire signed [63:0] c$sat32Out_app_arg_96;
   wire [5:0] c$case_alt_118;
   wire [5:0] result_237;
   reg signed [63:0] result_238;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_95;
+  wire signed [63:0] wild2_95;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_96;
+  wire signed [63:0] c$wild2_app_arg_96;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_96;
+  wire signed [63:0] wild2_96;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_97;
+  wire signed [63:0] c$wild2_app_arg_97;
   wire signed [63:0] c$sat32Out_app_arg_97;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_97;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  wire signed [63:0] wild2_97;
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] f_19;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire [8:0] i_19;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] lo_19;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_114;
   wire signed [63:0] result_239;
   wire signed [31:0] c$app_arg_47;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [31:0] c$lo_app_arg_19;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_115;
@@ -1501,33 +1501,33 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_case_alt_32;
   wire signed [63:0] c$sat32Out_app_arg_98;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_98;
+  wire signed [63:0] c$wild2_app_arg_98;
   wire signed [63:0] c$sat32Out_app_arg_99;
   wire [5:0] c$case_alt_120;
   wire [5:0] result_243;
   reg signed [63:0] result_244;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_98;
+  wire signed [63:0] wild2_98;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_99;
+  wire signed [63:0] c$wild2_app_arg_99;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_99;
+  wire signed [63:0] wild2_99;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_100;
+  wire signed [63:0] c$wild2_app_arg_100;
   wire signed [63:0] c$sat32Out_app_arg_100;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_100;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  wire signed [63:0] wild2_100;
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] f_20;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire [8:0] i_20;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] lo_20;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_118;
   wire signed [63:0] result_245;
   wire signed [31:0] c$app_arg_48;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [31:0] c$lo_app_arg_20;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_119;
@@ -1554,22 +1554,22 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_case_alt_33;
   wire signed [63:0] c$sat32Out_app_arg_101;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_101;
+  wire signed [63:0] c$wild2_app_arg_101;
   wire signed [63:0] c$sat32Out_app_arg_102;
   wire [5:0] c$case_alt_124;
   wire [5:0] result_251;
   reg signed [63:0] result_252;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_101;
+  wire signed [63:0] wild2_101;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_102;
+  wire signed [63:0] c$wild2_app_arg_102;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_102;
+  wire signed [63:0] wild2_102;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_103;
+  wire signed [63:0] c$wild2_app_arg_103;
   wire signed [63:0] c$sat32Out_app_arg_103;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_103;
+  wire signed [63:0] wild2_103;
   wire [255:0] c$app_arg_49;
   wire [127:0] c$app_arg_50;
   wire signed [31:0] result_253;
@@ -1593,33 +1593,33 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_case_alt_34;
   wire signed [63:0] c$sat32Out_app_arg_104;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_104;
+  wire signed [63:0] c$wild2_app_arg_104;
   wire signed [63:0] c$sat32Out_app_arg_105;
   wire [5:0] c$case_alt_129;
   wire [5:0] result_259;
   reg signed [63:0] result_260;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_104;
+  wire signed [63:0] wild2_104;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_105;
+  wire signed [63:0] c$wild2_app_arg_105;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_105;
+  wire signed [63:0] wild2_105;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_106;
+  wire signed [63:0] c$wild2_app_arg_106;
   wire signed [63:0] c$sat32Out_app_arg_106;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_106;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  wire signed [63:0] wild2_106;
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] f_21;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire [8:0] i_21;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] lo_21;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_125;
   wire signed [63:0] result_261;
   wire signed [31:0] c$app_arg_51;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [31:0] c$lo_app_arg_21;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_126;
@@ -1636,33 +1636,33 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_case_alt_35;
   wire signed [63:0] c$sat32Out_app_arg_107;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_107;
+  wire signed [63:0] c$wild2_app_arg_107;
   wire signed [63:0] c$sat32Out_app_arg_108;
   wire [5:0] c$case_alt_131;
   wire [5:0] result_265;
   reg signed [63:0] result_266;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_107;
+  wire signed [63:0] wild2_107;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_108;
+  wire signed [63:0] c$wild2_app_arg_108;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_108;
+  wire signed [63:0] wild2_108;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_109;
+  wire signed [63:0] c$wild2_app_arg_109;
   wire signed [63:0] c$sat32Out_app_arg_109;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_109;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  wire signed [63:0] wild2_109;
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] f_22;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire [8:0] i_22;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] lo_22;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_129;
   wire signed [63:0] result_267;
   wire signed [31:0] c$app_arg_52;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [31:0] c$lo_app_arg_22;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_130;
@@ -1689,22 +1689,22 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_case_alt_36;
   wire signed [63:0] c$sat32Out_app_arg_110;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_110;
+  wire signed [63:0] c$wild2_app_arg_110;
   wire signed [63:0] c$sat32Out_app_arg_111;
   wire [5:0] c$case_alt_135;
   wire [5:0] result_273;
   reg signed [63:0] result_274;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_110;
+  wire signed [63:0] wild2_110;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_111;
+  wire signed [63:0] c$wild2_app_arg_111;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_111;
+  wire signed [63:0] wild2_111;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_112;
+  wire signed [63:0] c$wild2_app_arg_112;
   wire signed [63:0] c$sat32Out_app_arg_112;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_112;
+  wire signed [63:0] wild2_112;
   wire [255:0] c$app_arg_53;
   wire [127:0] c$app_arg_54;
   wire signed [31:0] result_275;
@@ -1728,33 +1728,33 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_case_alt_37;
   wire signed [63:0] c$sat32Out_app_arg_113;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_113;
+  wire signed [63:0] c$wild2_app_arg_113;
   wire signed [63:0] c$sat32Out_app_arg_114;
   wire [5:0] c$case_alt_140;
   wire [5:0] result_281;
   reg signed [63:0] result_282;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_113;
+  wire signed [63:0] wild2_113;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_114;
+  wire signed [63:0] c$wild2_app_arg_114;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_114;
+  wire signed [63:0] wild2_114;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_115;
+  wire signed [63:0] c$wild2_app_arg_115;
   wire signed [63:0] c$sat32Out_app_arg_115;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_115;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  wire signed [63:0] wild2_115;
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] f_23;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire [8:0] i_23;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] lo_23;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_136;
   wire signed [63:0] result_283;
   wire signed [31:0] c$app_arg_55;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [31:0] c$lo_app_arg_23;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_137;
@@ -1771,33 +1771,33 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_case_alt_38;
   wire signed [63:0] c$sat32Out_app_arg_116;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_116;
+  wire signed [63:0] c$wild2_app_arg_116;
   wire signed [63:0] c$sat32Out_app_arg_117;
   wire [5:0] c$case_alt_142;
   wire [5:0] result_287;
   reg signed [63:0] result_288;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_116;
+  wire signed [63:0] wild2_116;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_117;
+  wire signed [63:0] c$wild2_app_arg_117;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_117;
+  wire signed [63:0] wild2_117;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_118;
+  wire signed [63:0] c$wild2_app_arg_118;
   wire signed [63:0] c$sat32Out_app_arg_118;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_118;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  wire signed [63:0] wild2_118;
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] f_24;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire [8:0] i_24;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] lo_24;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_140;
   wire signed [63:0] result_289;
   wire signed [31:0] c$app_arg_56;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [31:0] c$lo_app_arg_24;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_141;
@@ -1824,22 +1824,22 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_case_alt_39;
   wire signed [63:0] c$sat32Out_app_arg_119;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_119;
+  wire signed [63:0] c$wild2_app_arg_119;
   wire signed [63:0] c$sat32Out_app_arg_120;
   wire [5:0] c$case_alt_146;
   wire [5:0] result_295;
   reg signed [63:0] result_296;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_119;
+  wire signed [63:0] wild2_119;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_120;
+  wire signed [63:0] c$wild2_app_arg_120;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_120;
+  wire signed [63:0] wild2_120;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_121;
+  wire signed [63:0] c$wild2_app_arg_121;
   wire signed [63:0] c$sat32Out_app_arg_121;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_121;
+  wire signed [63:0] wild2_121;
   wire [255:0] c$app_arg_57;
   wire [127:0] c$app_arg_58;
   wire signed [31:0] result_297;
@@ -1863,33 +1863,33 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_case_alt_40;
   wire signed [63:0] c$sat32Out_app_arg_122;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_122;
+  wire signed [63:0] c$wild2_app_arg_122;
   wire signed [63:0] c$sat32Out_app_arg_123;
   wire [5:0] c$case_alt_151;
   wire [5:0] result_303;
   reg signed [63:0] result_304;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_122;
+  wire signed [63:0] wild2_122;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_123;
+  wire signed [63:0] c$wild2_app_arg_123;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_123;
+  wire signed [63:0] wild2_123;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_124;
+  wire signed [63:0] c$wild2_app_arg_124;
   wire signed [63:0] c$sat32Out_app_arg_124;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_124;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  wire signed [63:0] wild2_124;
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] f_25;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire [8:0] i_25;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] lo_25;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_147;
   wire signed [63:0] result_305;
   wire signed [31:0] c$app_arg_59;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [31:0] c$lo_app_arg_25;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_148;
@@ -1906,33 +1906,33 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_case_alt_41;
   wire signed [63:0] c$sat32Out_app_arg_125;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_125;
+  wire signed [63:0] c$wild2_app_arg_125;
   wire signed [63:0] c$sat32Out_app_arg_126;
   wire [5:0] c$case_alt_153;
   wire [5:0] result_309;
   reg signed [63:0] result_310;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_125;
+  wire signed [63:0] wild2_125;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_126;
+  wire signed [63:0] c$wild2_app_arg_126;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_126;
+  wire signed [63:0] wild2_126;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_127;
+  wire signed [63:0] c$wild2_app_arg_127;
   wire signed [63:0] c$sat32Out_app_arg_127;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_127;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  wire signed [63:0] wild2_127;
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] f_26;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire [8:0] i_26;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] lo_26;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_151;
   wire signed [63:0] result_311;
   wire signed [31:0] c$app_arg_60;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [31:0] c$lo_app_arg_26;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_152;
@@ -1959,22 +1959,22 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_case_alt_42;
   wire signed [63:0] c$sat32Out_app_arg_128;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_128;
+  wire signed [63:0] c$wild2_app_arg_128;
   wire signed [63:0] c$sat32Out_app_arg_129;
   wire [5:0] c$case_alt_157;
   wire [5:0] result_317;
   reg signed [63:0] result_318;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_128;
+  wire signed [63:0] wild2_128;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_129;
+  wire signed [63:0] c$wild2_app_arg_129;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_129;
+  wire signed [63:0] wild2_129;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_130;
+  wire signed [63:0] c$wild2_app_arg_130;
   wire signed [63:0] c$sat32Out_app_arg_130;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_130;
+  wire signed [63:0] wild2_130;
   wire [255:0] c$app_arg_61;
   wire [127:0] c$app_arg_62;
   wire signed [31:0] result_319;
@@ -1998,33 +1998,33 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_case_alt_43;
   wire signed [63:0] c$sat32Out_app_arg_131;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_131;
+  wire signed [63:0] c$wild2_app_arg_131;
   wire signed [63:0] c$sat32Out_app_arg_132;
   wire [5:0] c$case_alt_162;
   wire [5:0] result_325;
   reg signed [63:0] result_326;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_131;
+  wire signed [63:0] wild2_131;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_132;
+  wire signed [63:0] c$wild2_app_arg_132;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_132;
+  wire signed [63:0] wild2_132;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_133;
+  wire signed [63:0] c$wild2_app_arg_133;
   wire signed [63:0] c$sat32Out_app_arg_133;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_133;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  wire signed [63:0] wild2_133;
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] f_27;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire [8:0] i_27;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] lo_27;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_158;
   wire signed [63:0] result_327;
   wire signed [31:0] c$app_arg_63;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [31:0] c$lo_app_arg_27;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_159;
@@ -2041,33 +2041,33 @@ module attend_head_hd8
   wire signed [63:0] c$sat32Out_case_alt_44;
   wire signed [63:0] c$sat32Out_app_arg_134;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_134;
+  wire signed [63:0] c$wild2_app_arg_134;
   wire signed [63:0] c$sat32Out_app_arg_135;
   wire [5:0] c$case_alt_164;
   wire [5:0] result_331;
   reg signed [63:0] result_332;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_134;
+  wire signed [63:0] wild2_134;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_135;
+  wire signed [63:0] c$wild2_app_arg_135;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_135;
+  wire signed [63:0] wild2_135;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_136;
+  wire signed [63:0] c$wild2_app_arg_136;
   wire signed [63:0] c$sat32Out_app_arg_136;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_136;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  wire signed [63:0] wild2_136;
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] f_28;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire [8:0] i_28;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] lo_28;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_162;
   wire signed [63:0] result_333;
   wire signed [31:0] c$app_arg_64;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [31:0] c$lo_app_arg_28;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_163;
@@ -2086,7 +2086,7 @@ module attend_head_hd8
   wire [319:0] result_336;
   // src/LlamaDv/Attention.hs:49:1-10
   wire signed [63:0] r;
-  // src/LlamaDv/Numerics.hs:93:1-8
+  // src/LlamaDv/Numerics.hs:113:1-8
   wire signed [15:0] y;
   wire signed [6:0] result_337;
   wire signed [6:0] c$case_alt_167;
@@ -2723,23 +2723,23 @@ module attend_head_hd8
     wire [5:0] result_347;
     reg signed [63:0] result_348;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_137;
+    wire signed [63:0] wild2_137;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_137;
+    wire signed [63:0] c$wild2_app_arg_137;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_138;
+    wire signed [63:0] wild2_138;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_138;
-    // src/LlamaDv/Numerics.hs:99:1-9
-    wire signed [63:0] wild1_139;
-    // src/LlamaDv/Numerics.hs:99:1-9
-    wire signed [63:0] c$wild1_app_arg_139;
+    wire signed [63:0] c$wild2_app_arg_138;
+    // src/LlamaDv/Numerics.hs:119:1-9
+    wire signed [63:0] wild2_139;
+    // src/LlamaDv/Numerics.hs:119:1-9
+    wire signed [63:0] c$wild2_app_arg_139;
     // src/LlamaDv/Numerics.hs:44:1-5
     wire signed [15:0] s_45;
     wire [5:0] c$case_alt_172;
     wire [5:0] result_349;
     wire signed [63:0] c$sat8Out_app_arg_0;
-    // src/LlamaDv/Numerics.hs:99:1-9
+    // src/LlamaDv/Numerics.hs:119:1-9
     wire signed [15:0] sh;
     wire [15:0] c$bv_0;
     wire [5:0] c$i_10;
@@ -2750,7 +2750,7 @@ module attend_head_hd8
 
     assign result_346 = (c$sat8Out_app_arg > 64'sd127) ? 8'sd127 : c$case_alt_170;
 
-    assign c$sat8Out_app_arg = (sh >= 16'sd0) ? result_348 : (c$sat8Out_app_arg_0 <<< wild1_139);
+    assign c$sat8Out_app_arg = (sh >= 16'sd0) ? result_348 : (c$sat8Out_app_arg_0 <<< wild2_139);
 
     assign c$bv_0 = (($unsigned(sh)));
 
@@ -2761,23 +2761,23 @@ module attend_head_hd8
     always @(*) begin
       case(result_347)
         6'd0 : result_348 = c$sat8Out_app_arg_0;
-        default : result_348 = (c$sat8Out_app_arg_0 + (64'sd1 <<< wild1_138)) >>> wild1_137;
+        default : result_348 = (c$sat8Out_app_arg_0 + (64'sd1 <<< wild2_138)) >>> wild2_137;
       endcase
     end
 
-    assign wild1_137 = $signed(c$wild1_app_arg_137);
+    assign wild2_137 = $signed(c$wild2_app_arg_137);
 
-    assign c$wild1_app_arg_137 = $unsigned({{(64-6) {1'b0}},result_347});
+    assign c$wild2_app_arg_137 = $unsigned({{(64-6) {1'b0}},result_347});
 
-    assign wild1_138 = $signed(c$wild1_app_arg_138);
+    assign wild2_138 = $signed(c$wild2_app_arg_138);
 
     assign c$i_10 = (result_347 - 6'd1);
 
-    assign c$wild1_app_arg_138 = $unsigned({{(64-6) {1'b0}},c$i_10});
+    assign c$wild2_app_arg_138 = $unsigned({{(64-6) {1'b0}},c$i_10});
 
-    assign wild1_139 = $signed(c$wild1_app_arg_139);
+    assign wild2_139 = $signed(c$wild2_app_arg_139);
 
-    assign c$wild1_app_arg_139 = $unsigned({{(64-6) {1'b0}},result_349});
+    assign c$wild2_app_arg_139 = $unsigned({{(64-6) {1'b0}},result_349});
 
     assign s_45 = -sh;
 
@@ -2817,9 +2817,9 @@ module attend_head_hd8
 
   assign c$i_27 = ((c$bv_2[0+:5]));
 
-  assign c$wild1_app_arg = $unsigned({{(64-5) {1'b0}},c$i_27});
+  assign c$wild2_app_arg = $unsigned({{(64-5) {1'b0}},c$i_27});
 
-  assign c$sat32Out_app_arg_0 = (s <= -16'sd31) ? 64'sd31 : wild1_1;
+  assign c$sat32Out_app_arg_0 = (s <= -16'sd31) ? 64'sd31 : wild2_1;
 
   assign c$bv_3 = (($unsigned(s)));
 
@@ -2830,23 +2830,23 @@ module attend_head_hd8
   always @(*) begin
     case(result_1)
       6'd0 : result_2 = $signed({{(64-32) {result_3[32-1]}},result_3});
-      default : result_2 = (($signed({{(64-32) {result_3[32-1]}},result_3})) + (64'sd1 <<< wild1_0)) >>> wild1;
+      default : result_2 = (($signed({{(64-32) {result_3[32-1]}},result_3})) + (64'sd1 <<< wild2_0)) >>> wild2;
     endcase
   end
 
-  assign wild1 = $signed(c$wild1_app_arg_0);
+  assign wild2 = $signed(c$wild2_app_arg_0);
 
-  assign c$wild1_app_arg_0 = $unsigned({{(64-6) {1'b0}},result_1});
+  assign c$wild2_app_arg_0 = $unsigned({{(64-6) {1'b0}},result_1});
 
-  assign wild1_0 = $signed(c$wild1_app_arg_1);
+  assign wild2_0 = $signed(c$wild2_app_arg_1);
 
   assign c$i_35 = (result_1 - 6'd1);
 
-  assign c$wild1_app_arg_1 = $unsigned({{(64-6) {1'b0}},c$i_35});
+  assign c$wild2_app_arg_1 = $unsigned({{(64-6) {1'b0}},c$i_35});
 
   assign c$sat32Out_app_arg_1 = (s > 16'sd0) ? result_2 : (c$sat32Out_app_arg <<< c$sat32Out_app_arg_0);
 
-  assign wild1_1 = $signed(c$wild1_app_arg);
+  assign wild2_1 = $signed(c$wild2_app_arg);
 
   // map begin
   genvar i_34;
@@ -2970,22 +2970,22 @@ module attend_head_hd8
     wire signed [63:0] c$sat32Out_case_alt_48;
     wire signed [63:0] c$sat32Out_app_arg_140;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] c$wild1_app_arg_140;
+    wire signed [63:0] c$wild2_app_arg_140;
     wire signed [63:0] c$sat32Out_app_arg_141;
     wire [5:0] c$case_alt_177;
     wire [5:0] result_351;
     reg signed [63:0] result_352;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_140;
+    wire signed [63:0] wild2_140;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_141;
+    wire signed [63:0] c$wild2_app_arg_141;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_141;
+    wire signed [63:0] wild2_141;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_142;
+    wire signed [63:0] c$wild2_app_arg_142;
     wire signed [63:0] c$sat32Out_app_arg_142;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] wild1_142;
+    wire signed [63:0] wild2_142;
     wire signed [6:0] c$s_0;
     wire [15:0] c$bv_4;
     wire [4:0] c$i_50;
@@ -3011,9 +3011,9 @@ module attend_head_hd8
 
     assign c$i_50 = ((c$bv_4[0+:5]));
 
-    assign c$wild1_app_arg_140 = $unsigned({{(64-5) {1'b0}},c$i_50});
+    assign c$wild2_app_arg_140 = $unsigned({{(64-5) {1'b0}},c$i_50});
 
-    assign c$sat32Out_app_arg_141 = (s_48 <= -16'sd31) ? 64'sd31 : wild1_142;
+    assign c$sat32Out_app_arg_141 = (s_48 <= -16'sd31) ? 64'sd31 : wild2_142;
 
     assign c$bv_5 = (($unsigned(s_48)));
 
@@ -3024,23 +3024,23 @@ module attend_head_hd8
     always @(*) begin
       case(result_351)
         6'd0 : result_352 = x_165;
-        default : result_352 = (x_165 + (64'sd1 <<< wild1_141)) >>> wild1_140;
+        default : result_352 = (x_165 + (64'sd1 <<< wild2_141)) >>> wild2_140;
       endcase
     end
 
-    assign wild1_140 = $signed(c$wild1_app_arg_141);
+    assign wild2_140 = $signed(c$wild2_app_arg_141);
 
-    assign c$wild1_app_arg_141 = $unsigned({{(64-6) {1'b0}},result_351});
+    assign c$wild2_app_arg_141 = $unsigned({{(64-6) {1'b0}},result_351});
 
-    assign wild1_141 = $signed(c$wild1_app_arg_142);
+    assign wild2_141 = $signed(c$wild2_app_arg_142);
 
     assign c$i_58 = (result_351 - 6'd1);
 
-    assign c$wild1_app_arg_142 = $unsigned({{(64-6) {1'b0}},c$i_58});
+    assign c$wild2_app_arg_142 = $unsigned({{(64-6) {1'b0}},c$i_58});
 
     assign c$sat32Out_app_arg_142 = (s_48 > 16'sd0) ? result_352 : (c$sat32Out_app_arg_140 <<< c$sat32Out_app_arg_141);
 
-    assign wild1_142 = $signed(c$wild1_app_arg_140);
+    assign wild2_142 = $signed(c$wild2_app_arg_140);
 
 
     assign c$app_arg_4[i_36*32+:32] = map_out_2;
@@ -3076,9 +3076,9 @@ module attend_head_hd8
 
   assign c$i_76 = ((c$bv_6[0+:5]));
 
-  assign c$wild1_app_arg_2 = $unsigned({{(64-5) {1'b0}},c$i_76});
+  assign c$wild2_app_arg_2 = $unsigned({{(64-5) {1'b0}},c$i_76});
 
-  assign c$sat32Out_app_arg_3 = (s_0 <= -16'sd31) ? 64'sd31 : wild1_4;
+  assign c$sat32Out_app_arg_3 = (s_0 <= -16'sd31) ? 64'sd31 : wild2_4;
 
   assign c$bv_7 = (($unsigned(s_0)));
 
@@ -3089,23 +3089,23 @@ module attend_head_hd8
   always @(*) begin
     case(result_9)
       6'd0 : result_10 = $signed({{(64-32) {result_11[32-1]}},result_11});
-      default : result_10 = (($signed({{(64-32) {result_11[32-1]}},result_11})) + (64'sd1 <<< wild1_3)) >>> wild1_2;
+      default : result_10 = (($signed({{(64-32) {result_11[32-1]}},result_11})) + (64'sd1 <<< wild2_3)) >>> wild2_2;
     endcase
   end
 
-  assign wild1_2 = $signed(c$wild1_app_arg_3);
+  assign wild2_2 = $signed(c$wild2_app_arg_3);
 
-  assign c$wild1_app_arg_3 = $unsigned({{(64-6) {1'b0}},result_9});
+  assign c$wild2_app_arg_3 = $unsigned({{(64-6) {1'b0}},result_9});
 
-  assign wild1_3 = $signed(c$wild1_app_arg_4);
+  assign wild2_3 = $signed(c$wild2_app_arg_4);
 
   assign c$i_84 = (result_9 - 6'd1);
 
-  assign c$wild1_app_arg_4 = $unsigned({{(64-6) {1'b0}},c$i_84});
+  assign c$wild2_app_arg_4 = $unsigned({{(64-6) {1'b0}},c$i_84});
 
   assign c$sat32Out_app_arg_4 = (s_0 > 16'sd0) ? result_10 : (c$sat32Out_app_arg_2 <<< c$sat32Out_app_arg_3);
 
-  assign wild1_4 = $signed(c$wild1_app_arg_2);
+  assign wild2_4 = $signed(c$wild2_app_arg_2);
 
   // map begin
   genvar i_37;
@@ -3237,22 +3237,22 @@ module attend_head_hd8
     wire signed [63:0] c$sat32Out_case_alt_49;
     wire signed [63:0] c$sat32Out_app_arg_143;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] c$wild1_app_arg_143;
+    wire signed [63:0] c$wild2_app_arg_143;
     wire signed [63:0] c$sat32Out_app_arg_144;
     wire [5:0] c$case_alt_179;
     wire [5:0] result_355;
     reg signed [63:0] result_356;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_143;
+    wire signed [63:0] wild2_143;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_144;
+    wire signed [63:0] c$wild2_app_arg_144;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_144;
+    wire signed [63:0] wild2_144;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_145;
+    wire signed [63:0] c$wild2_app_arg_145;
     wire signed [63:0] c$sat32Out_app_arg_145;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] wild1_145;
+    wire signed [63:0] wild2_145;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] x_167;
     wire signed [63:0] result_357;
@@ -3285,9 +3285,9 @@ module attend_head_hd8
 
     assign c$i_98 = ((c$bv_8[0+:5]));
 
-    assign c$wild1_app_arg_143 = $unsigned({{(64-5) {1'b0}},c$i_98});
+    assign c$wild2_app_arg_143 = $unsigned({{(64-5) {1'b0}},c$i_98});
 
-    assign c$sat32Out_app_arg_144 = (s_49 <= -16'sd31) ? 64'sd31 : wild1_145;
+    assign c$sat32Out_app_arg_144 = (s_49 <= -16'sd31) ? 64'sd31 : wild2_145;
 
     assign c$bv_9 = (($unsigned(s_49)));
 
@@ -3298,23 +3298,23 @@ module attend_head_hd8
     always @(*) begin
       case(result_355)
         6'd0 : result_356 = x_166;
-        default : result_356 = (x_166 + (64'sd1 <<< wild1_144)) >>> wild1_143;
+        default : result_356 = (x_166 + (64'sd1 <<< wild2_144)) >>> wild2_143;
       endcase
     end
 
-    assign wild1_143 = $signed(c$wild1_app_arg_144);
+    assign wild2_143 = $signed(c$wild2_app_arg_144);
 
-    assign c$wild1_app_arg_144 = $unsigned({{(64-6) {1'b0}},result_355});
+    assign c$wild2_app_arg_144 = $unsigned({{(64-6) {1'b0}},result_355});
 
-    assign wild1_144 = $signed(c$wild1_app_arg_145);
+    assign wild2_144 = $signed(c$wild2_app_arg_145);
 
     assign c$i_106 = (result_355 - 6'd1);
 
-    assign c$wild1_app_arg_145 = $unsigned({{(64-6) {1'b0}},c$i_106});
+    assign c$wild2_app_arg_145 = $unsigned({{(64-6) {1'b0}},c$i_106});
 
     assign c$sat32Out_app_arg_145 = (s_49 > 16'sd0) ? result_356 : (c$sat32Out_app_arg_143 <<< c$sat32Out_app_arg_144);
 
-    assign wild1_145 = $signed(c$wild1_app_arg_143);
+    assign wild2_145 = $signed(c$wild2_app_arg_143);
 
     assign x_167 = ($signed({{(64-32) {zipWith_in1_4[32-1]}},zipWith_in1_4})) * ($signed({{(64-32) {result_22[32-1]}},result_22}));
 
@@ -3360,9 +3360,9 @@ module attend_head_hd8
 
   assign c$i_127 = ((c$bv_10[0+:5]));
 
-  assign c$wild1_app_arg_5 = $unsigned({{(64-5) {1'b0}},c$i_127});
+  assign c$wild2_app_arg_5 = $unsigned({{(64-5) {1'b0}},c$i_127});
 
-  assign c$sat32Out_app_arg_6 = (s_1 <= -16'sd31) ? 64'sd31 : wild1_7;
+  assign c$sat32Out_app_arg_6 = (s_1 <= -16'sd31) ? 64'sd31 : wild2_7;
 
   assign c$bv_11 = (($unsigned(s_1)));
 
@@ -3373,23 +3373,23 @@ module attend_head_hd8
   always @(*) begin
     case(result_17)
       6'd0 : result_18 = x_3;
-      default : result_18 = (x_3 + (64'sd1 <<< wild1_6)) >>> wild1_5;
+      default : result_18 = (x_3 + (64'sd1 <<< wild2_6)) >>> wild2_5;
     endcase
   end
 
-  assign wild1_5 = $signed(c$wild1_app_arg_6);
+  assign wild2_5 = $signed(c$wild2_app_arg_6);
 
-  assign c$wild1_app_arg_6 = $unsigned({{(64-6) {1'b0}},result_17});
+  assign c$wild2_app_arg_6 = $unsigned({{(64-6) {1'b0}},result_17});
 
-  assign wild1_6 = $signed(c$wild1_app_arg_7);
+  assign wild2_6 = $signed(c$wild2_app_arg_7);
 
   assign c$i_135 = (result_17 - 6'd1);
 
-  assign c$wild1_app_arg_7 = $unsigned({{(64-6) {1'b0}},c$i_135});
+  assign c$wild2_app_arg_7 = $unsigned({{(64-6) {1'b0}},c$i_135});
 
   assign c$sat32Out_app_arg_7 = (s_1 > 16'sd0) ? result_18 : (c$sat32Out_app_arg_5 <<< c$sat32Out_app_arg_6);
 
-  assign wild1_7 = $signed(c$wild1_app_arg_5);
+  assign wild2_7 = $signed(c$wild2_app_arg_5);
 
   assign f = result_15 & 64'sd1048575;
 
@@ -3631,9 +3631,9 @@ module attend_head_hd8
 
   assign c$i_667 = ((c$bv_13[0+:5]));
 
-  assign c$wild1_app_arg_8 = $unsigned({{(64-5) {1'b0}},c$i_667});
+  assign c$wild2_app_arg_8 = $unsigned({{(64-5) {1'b0}},c$i_667});
 
-  assign c$sat32Out_app_arg_9 = (s_2 <= -16'sd31) ? 64'sd31 : wild1_10;
+  assign c$sat32Out_app_arg_9 = (s_2 <= -16'sd31) ? 64'sd31 : wild2_10;
 
   assign c$bv_14 = (($unsigned(s_2)));
 
@@ -3644,23 +3644,23 @@ module attend_head_hd8
   always @(*) begin
     case(result_23)
       6'd0 : result_24 = x_7;
-      default : result_24 = (x_7 + (64'sd1 <<< wild1_9)) >>> wild1_8;
+      default : result_24 = (x_7 + (64'sd1 <<< wild2_9)) >>> wild2_8;
     endcase
   end
 
-  assign wild1_8 = $signed(c$wild1_app_arg_9);
+  assign wild2_8 = $signed(c$wild2_app_arg_9);
 
-  assign c$wild1_app_arg_9 = $unsigned({{(64-6) {1'b0}},result_23});
+  assign c$wild2_app_arg_9 = $unsigned({{(64-6) {1'b0}},result_23});
 
-  assign wild1_9 = $signed(c$wild1_app_arg_10);
+  assign wild2_9 = $signed(c$wild2_app_arg_10);
 
   assign c$i_675 = (result_23 - 6'd1);
 
-  assign c$wild1_app_arg_10 = $unsigned({{(64-6) {1'b0}},c$i_675});
+  assign c$wild2_app_arg_10 = $unsigned({{(64-6) {1'b0}},c$i_675});
 
   assign c$sat32Out_app_arg_10 = (s_2 > 16'sd0) ? result_24 : (c$sat32Out_app_arg_8 <<< c$sat32Out_app_arg_9);
 
-  assign wild1_10 = $signed(c$wild1_app_arg_8);
+  assign wild2_10 = $signed(c$wild2_app_arg_8);
 
   assign f_0 = result_21 & 64'sd1048575;
 
@@ -3916,9 +3916,9 @@ module attend_head_hd8
 
   assign c$i_1216 = ((c$bv_16[0+:5]));
 
-  assign c$wild1_app_arg_11 = $unsigned({{(64-5) {1'b0}},c$i_1216});
+  assign c$wild2_app_arg_11 = $unsigned({{(64-5) {1'b0}},c$i_1216});
 
-  assign c$sat32Out_app_arg_12 = (s_3 <= -16'sd31) ? 64'sd31 : wild1_13;
+  assign c$sat32Out_app_arg_12 = (s_3 <= -16'sd31) ? 64'sd31 : wild2_13;
 
   assign c$bv_17 = (($unsigned(s_3)));
 
@@ -3929,23 +3929,23 @@ module attend_head_hd8
   always @(*) begin
     case(result_31)
       6'd0 : result_32 = $signed({{(64-32) {result_33[32-1]}},result_33});
-      default : result_32 = (($signed({{(64-32) {result_33[32-1]}},result_33})) + (64'sd1 <<< wild1_12)) >>> wild1_11;
+      default : result_32 = (($signed({{(64-32) {result_33[32-1]}},result_33})) + (64'sd1 <<< wild2_12)) >>> wild2_11;
     endcase
   end
 
-  assign wild1_11 = $signed(c$wild1_app_arg_12);
+  assign wild2_11 = $signed(c$wild2_app_arg_12);
 
-  assign c$wild1_app_arg_12 = $unsigned({{(64-6) {1'b0}},result_31});
+  assign c$wild2_app_arg_12 = $unsigned({{(64-6) {1'b0}},result_31});
 
-  assign wild1_12 = $signed(c$wild1_app_arg_13);
+  assign wild2_12 = $signed(c$wild2_app_arg_13);
 
   assign c$i_1224 = (result_31 - 6'd1);
 
-  assign c$wild1_app_arg_13 = $unsigned({{(64-6) {1'b0}},c$i_1224});
+  assign c$wild2_app_arg_13 = $unsigned({{(64-6) {1'b0}},c$i_1224});
 
   assign c$sat32Out_app_arg_13 = (s_3 > 16'sd0) ? result_32 : (c$sat32Out_app_arg_11 <<< c$sat32Out_app_arg_12);
 
-  assign wild1_13 = $signed(c$wild1_app_arg_11);
+  assign wild2_13 = $signed(c$wild2_app_arg_11);
 
   // map begin
   genvar i_44;
@@ -4077,22 +4077,22 @@ module attend_head_hd8
     wire signed [63:0] c$sat32Out_case_alt_50;
     wire signed [63:0] c$sat32Out_app_arg_146;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] c$wild1_app_arg_146;
+    wire signed [63:0] c$wild2_app_arg_146;
     wire signed [63:0] c$sat32Out_app_arg_147;
     wire [5:0] c$case_alt_182;
     wire [5:0] result_360;
     reg signed [63:0] result_361;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_146;
+    wire signed [63:0] wild2_146;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_147;
+    wire signed [63:0] c$wild2_app_arg_147;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_147;
+    wire signed [63:0] wild2_147;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_148;
+    wire signed [63:0] c$wild2_app_arg_148;
     wire signed [63:0] c$sat32Out_app_arg_148;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] wild1_148;
+    wire signed [63:0] wild2_148;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] x_170;
     wire signed [63:0] result_362;
@@ -4125,9 +4125,9 @@ module attend_head_hd8
 
     assign c$i_1238 = ((c$bv_18[0+:5]));
 
-    assign c$wild1_app_arg_146 = $unsigned({{(64-5) {1'b0}},c$i_1238});
+    assign c$wild2_app_arg_146 = $unsigned({{(64-5) {1'b0}},c$i_1238});
 
-    assign c$sat32Out_app_arg_147 = (s_50 <= -16'sd31) ? 64'sd31 : wild1_148;
+    assign c$sat32Out_app_arg_147 = (s_50 <= -16'sd31) ? 64'sd31 : wild2_148;
 
     assign c$bv_19 = (($unsigned(s_50)));
 
@@ -4138,23 +4138,23 @@ module attend_head_hd8
     always @(*) begin
       case(result_360)
         6'd0 : result_361 = x_169;
-        default : result_361 = (x_169 + (64'sd1 <<< wild1_147)) >>> wild1_146;
+        default : result_361 = (x_169 + (64'sd1 <<< wild2_147)) >>> wild2_146;
       endcase
     end
 
-    assign wild1_146 = $signed(c$wild1_app_arg_147);
+    assign wild2_146 = $signed(c$wild2_app_arg_147);
 
-    assign c$wild1_app_arg_147 = $unsigned({{(64-6) {1'b0}},result_360});
+    assign c$wild2_app_arg_147 = $unsigned({{(64-6) {1'b0}},result_360});
 
-    assign wild1_147 = $signed(c$wild1_app_arg_148);
+    assign wild2_147 = $signed(c$wild2_app_arg_148);
 
     assign c$i_1246 = (result_360 - 6'd1);
 
-    assign c$wild1_app_arg_148 = $unsigned({{(64-6) {1'b0}},c$i_1246});
+    assign c$wild2_app_arg_148 = $unsigned({{(64-6) {1'b0}},c$i_1246});
 
     assign c$sat32Out_app_arg_148 = (s_50 > 16'sd0) ? result_361 : (c$sat32Out_app_arg_146 <<< c$sat32Out_app_arg_147);
 
-    assign wild1_148 = $signed(c$wild1_app_arg_146);
+    assign wild2_148 = $signed(c$wild2_app_arg_146);
 
     assign x_170 = ($signed({{(64-32) {zipWith_in1_6[32-1]}},zipWith_in1_6})) * ($signed({{(64-32) {result_44[32-1]}},result_44}));
 
@@ -4200,9 +4200,9 @@ module attend_head_hd8
 
   assign c$i_1267 = ((c$bv_20[0+:5]));
 
-  assign c$wild1_app_arg_14 = $unsigned({{(64-5) {1'b0}},c$i_1267});
+  assign c$wild2_app_arg_14 = $unsigned({{(64-5) {1'b0}},c$i_1267});
 
-  assign c$sat32Out_app_arg_15 = (s_4 <= -16'sd31) ? 64'sd31 : wild1_16;
+  assign c$sat32Out_app_arg_15 = (s_4 <= -16'sd31) ? 64'sd31 : wild2_16;
 
   assign c$bv_21 = (($unsigned(s_4)));
 
@@ -4213,23 +4213,23 @@ module attend_head_hd8
   always @(*) begin
     case(result_39)
       6'd0 : result_40 = x_14;
-      default : result_40 = (x_14 + (64'sd1 <<< wild1_15)) >>> wild1_14;
+      default : result_40 = (x_14 + (64'sd1 <<< wild2_15)) >>> wild2_14;
     endcase
   end
 
-  assign wild1_14 = $signed(c$wild1_app_arg_15);
+  assign wild2_14 = $signed(c$wild2_app_arg_15);
 
-  assign c$wild1_app_arg_15 = $unsigned({{(64-6) {1'b0}},result_39});
+  assign c$wild2_app_arg_15 = $unsigned({{(64-6) {1'b0}},result_39});
 
-  assign wild1_15 = $signed(c$wild1_app_arg_16);
+  assign wild2_15 = $signed(c$wild2_app_arg_16);
 
   assign c$i_1275 = (result_39 - 6'd1);
 
-  assign c$wild1_app_arg_16 = $unsigned({{(64-6) {1'b0}},c$i_1275});
+  assign c$wild2_app_arg_16 = $unsigned({{(64-6) {1'b0}},c$i_1275});
 
   assign c$sat32Out_app_arg_16 = (s_4 > 16'sd0) ? result_40 : (c$sat32Out_app_arg_14 <<< c$sat32Out_app_arg_15);
 
-  assign wild1_16 = $signed(c$wild1_app_arg_14);
+  assign wild2_16 = $signed(c$wild2_app_arg_14);
 
   assign f_1 = result_37 & 64'sd1048575;
 
@@ -4471,9 +4471,9 @@ module attend_head_hd8
 
   assign c$i_1807 = ((c$bv_23[0+:5]));
 
-  assign c$wild1_app_arg_17 = $unsigned({{(64-5) {1'b0}},c$i_1807});
+  assign c$wild2_app_arg_17 = $unsigned({{(64-5) {1'b0}},c$i_1807});
 
-  assign c$sat32Out_app_arg_18 = (s_5 <= -16'sd31) ? 64'sd31 : wild1_19;
+  assign c$sat32Out_app_arg_18 = (s_5 <= -16'sd31) ? 64'sd31 : wild2_19;
 
   assign c$bv_24 = (($unsigned(s_5)));
 
@@ -4484,23 +4484,23 @@ module attend_head_hd8
   always @(*) begin
     case(result_45)
       6'd0 : result_46 = x_18;
-      default : result_46 = (x_18 + (64'sd1 <<< wild1_18)) >>> wild1_17;
+      default : result_46 = (x_18 + (64'sd1 <<< wild2_18)) >>> wild2_17;
     endcase
   end
 
-  assign wild1_17 = $signed(c$wild1_app_arg_18);
+  assign wild2_17 = $signed(c$wild2_app_arg_18);
 
-  assign c$wild1_app_arg_18 = $unsigned({{(64-6) {1'b0}},result_45});
+  assign c$wild2_app_arg_18 = $unsigned({{(64-6) {1'b0}},result_45});
 
-  assign wild1_18 = $signed(c$wild1_app_arg_19);
+  assign wild2_18 = $signed(c$wild2_app_arg_19);
 
   assign c$i_1815 = (result_45 - 6'd1);
 
-  assign c$wild1_app_arg_19 = $unsigned({{(64-6) {1'b0}},c$i_1815});
+  assign c$wild2_app_arg_19 = $unsigned({{(64-6) {1'b0}},c$i_1815});
 
   assign c$sat32Out_app_arg_19 = (s_5 > 16'sd0) ? result_46 : (c$sat32Out_app_arg_17 <<< c$sat32Out_app_arg_18);
 
-  assign wild1_19 = $signed(c$wild1_app_arg_17);
+  assign wild2_19 = $signed(c$wild2_app_arg_17);
 
   assign f_2 = result_43 & 64'sd1048575;
 
@@ -4756,9 +4756,9 @@ module attend_head_hd8
 
   assign c$i_2356 = ((c$bv_26[0+:5]));
 
-  assign c$wild1_app_arg_20 = $unsigned({{(64-5) {1'b0}},c$i_2356});
+  assign c$wild2_app_arg_20 = $unsigned({{(64-5) {1'b0}},c$i_2356});
 
-  assign c$sat32Out_app_arg_21 = (s_6 <= -16'sd31) ? 64'sd31 : wild1_22;
+  assign c$sat32Out_app_arg_21 = (s_6 <= -16'sd31) ? 64'sd31 : wild2_22;
 
   assign c$bv_27 = (($unsigned(s_6)));
 
@@ -4769,23 +4769,23 @@ module attend_head_hd8
   always @(*) begin
     case(result_53)
       6'd0 : result_54 = $signed({{(64-32) {result_55[32-1]}},result_55});
-      default : result_54 = (($signed({{(64-32) {result_55[32-1]}},result_55})) + (64'sd1 <<< wild1_21)) >>> wild1_20;
+      default : result_54 = (($signed({{(64-32) {result_55[32-1]}},result_55})) + (64'sd1 <<< wild2_21)) >>> wild2_20;
     endcase
   end
 
-  assign wild1_20 = $signed(c$wild1_app_arg_21);
+  assign wild2_20 = $signed(c$wild2_app_arg_21);
 
-  assign c$wild1_app_arg_21 = $unsigned({{(64-6) {1'b0}},result_53});
+  assign c$wild2_app_arg_21 = $unsigned({{(64-6) {1'b0}},result_53});
 
-  assign wild1_21 = $signed(c$wild1_app_arg_22);
+  assign wild2_21 = $signed(c$wild2_app_arg_22);
 
   assign c$i_2364 = (result_53 - 6'd1);
 
-  assign c$wild1_app_arg_22 = $unsigned({{(64-6) {1'b0}},c$i_2364});
+  assign c$wild2_app_arg_22 = $unsigned({{(64-6) {1'b0}},c$i_2364});
 
   assign c$sat32Out_app_arg_22 = (s_6 > 16'sd0) ? result_54 : (c$sat32Out_app_arg_20 <<< c$sat32Out_app_arg_21);
 
-  assign wild1_22 = $signed(c$wild1_app_arg_20);
+  assign wild2_22 = $signed(c$wild2_app_arg_20);
 
   // map begin
   genvar i_51;
@@ -4917,22 +4917,22 @@ module attend_head_hd8
     wire signed [63:0] c$sat32Out_case_alt_51;
     wire signed [63:0] c$sat32Out_app_arg_149;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] c$wild1_app_arg_149;
+    wire signed [63:0] c$wild2_app_arg_149;
     wire signed [63:0] c$sat32Out_app_arg_150;
     wire [5:0] c$case_alt_185;
     wire [5:0] result_365;
     reg signed [63:0] result_366;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_149;
+    wire signed [63:0] wild2_149;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_150;
+    wire signed [63:0] c$wild2_app_arg_150;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_150;
+    wire signed [63:0] wild2_150;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_151;
+    wire signed [63:0] c$wild2_app_arg_151;
     wire signed [63:0] c$sat32Out_app_arg_151;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] wild1_151;
+    wire signed [63:0] wild2_151;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] x_173;
     wire signed [63:0] result_367;
@@ -4965,9 +4965,9 @@ module attend_head_hd8
 
     assign c$i_2378 = ((c$bv_28[0+:5]));
 
-    assign c$wild1_app_arg_149 = $unsigned({{(64-5) {1'b0}},c$i_2378});
+    assign c$wild2_app_arg_149 = $unsigned({{(64-5) {1'b0}},c$i_2378});
 
-    assign c$sat32Out_app_arg_150 = (s_51 <= -16'sd31) ? 64'sd31 : wild1_151;
+    assign c$sat32Out_app_arg_150 = (s_51 <= -16'sd31) ? 64'sd31 : wild2_151;
 
     assign c$bv_29 = (($unsigned(s_51)));
 
@@ -4978,23 +4978,23 @@ module attend_head_hd8
     always @(*) begin
       case(result_365)
         6'd0 : result_366 = x_172;
-        default : result_366 = (x_172 + (64'sd1 <<< wild1_150)) >>> wild1_149;
+        default : result_366 = (x_172 + (64'sd1 <<< wild2_150)) >>> wild2_149;
       endcase
     end
 
-    assign wild1_149 = $signed(c$wild1_app_arg_150);
+    assign wild2_149 = $signed(c$wild2_app_arg_150);
 
-    assign c$wild1_app_arg_150 = $unsigned({{(64-6) {1'b0}},result_365});
+    assign c$wild2_app_arg_150 = $unsigned({{(64-6) {1'b0}},result_365});
 
-    assign wild1_150 = $signed(c$wild1_app_arg_151);
+    assign wild2_150 = $signed(c$wild2_app_arg_151);
 
     assign c$i_2386 = (result_365 - 6'd1);
 
-    assign c$wild1_app_arg_151 = $unsigned({{(64-6) {1'b0}},c$i_2386});
+    assign c$wild2_app_arg_151 = $unsigned({{(64-6) {1'b0}},c$i_2386});
 
     assign c$sat32Out_app_arg_151 = (s_51 > 16'sd0) ? result_366 : (c$sat32Out_app_arg_149 <<< c$sat32Out_app_arg_150);
 
-    assign wild1_151 = $signed(c$wild1_app_arg_149);
+    assign wild2_151 = $signed(c$wild2_app_arg_149);
 
     assign x_173 = ($signed({{(64-32) {zipWith_in1_8[32-1]}},zipWith_in1_8})) * ($signed({{(64-32) {result_66[32-1]}},result_66}));
 
@@ -5040,9 +5040,9 @@ module attend_head_hd8
 
   assign c$i_2407 = ((c$bv_30[0+:5]));
 
-  assign c$wild1_app_arg_23 = $unsigned({{(64-5) {1'b0}},c$i_2407});
+  assign c$wild2_app_arg_23 = $unsigned({{(64-5) {1'b0}},c$i_2407});
 
-  assign c$sat32Out_app_arg_24 = (s_7 <= -16'sd31) ? 64'sd31 : wild1_25;
+  assign c$sat32Out_app_arg_24 = (s_7 <= -16'sd31) ? 64'sd31 : wild2_25;
 
   assign c$bv_31 = (($unsigned(s_7)));
 
@@ -5053,23 +5053,23 @@ module attend_head_hd8
   always @(*) begin
     case(result_61)
       6'd0 : result_62 = x_25;
-      default : result_62 = (x_25 + (64'sd1 <<< wild1_24)) >>> wild1_23;
+      default : result_62 = (x_25 + (64'sd1 <<< wild2_24)) >>> wild2_23;
     endcase
   end
 
-  assign wild1_23 = $signed(c$wild1_app_arg_24);
+  assign wild2_23 = $signed(c$wild2_app_arg_24);
 
-  assign c$wild1_app_arg_24 = $unsigned({{(64-6) {1'b0}},result_61});
+  assign c$wild2_app_arg_24 = $unsigned({{(64-6) {1'b0}},result_61});
 
-  assign wild1_24 = $signed(c$wild1_app_arg_25);
+  assign wild2_24 = $signed(c$wild2_app_arg_25);
 
   assign c$i_2415 = (result_61 - 6'd1);
 
-  assign c$wild1_app_arg_25 = $unsigned({{(64-6) {1'b0}},c$i_2415});
+  assign c$wild2_app_arg_25 = $unsigned({{(64-6) {1'b0}},c$i_2415});
 
   assign c$sat32Out_app_arg_25 = (s_7 > 16'sd0) ? result_62 : (c$sat32Out_app_arg_23 <<< c$sat32Out_app_arg_24);
 
-  assign wild1_25 = $signed(c$wild1_app_arg_23);
+  assign wild2_25 = $signed(c$wild2_app_arg_23);
 
   assign f_3 = result_59 & 64'sd1048575;
 
@@ -5311,9 +5311,9 @@ module attend_head_hd8
 
   assign c$i_2947 = ((c$bv_33[0+:5]));
 
-  assign c$wild1_app_arg_26 = $unsigned({{(64-5) {1'b0}},c$i_2947});
+  assign c$wild2_app_arg_26 = $unsigned({{(64-5) {1'b0}},c$i_2947});
 
-  assign c$sat32Out_app_arg_27 = (s_8 <= -16'sd31) ? 64'sd31 : wild1_28;
+  assign c$sat32Out_app_arg_27 = (s_8 <= -16'sd31) ? 64'sd31 : wild2_28;
 
   assign c$bv_34 = (($unsigned(s_8)));
 
@@ -5324,23 +5324,23 @@ module attend_head_hd8
   always @(*) begin
     case(result_67)
       6'd0 : result_68 = x_29;
-      default : result_68 = (x_29 + (64'sd1 <<< wild1_27)) >>> wild1_26;
+      default : result_68 = (x_29 + (64'sd1 <<< wild2_27)) >>> wild2_26;
     endcase
   end
 
-  assign wild1_26 = $signed(c$wild1_app_arg_27);
+  assign wild2_26 = $signed(c$wild2_app_arg_27);
 
-  assign c$wild1_app_arg_27 = $unsigned({{(64-6) {1'b0}},result_67});
+  assign c$wild2_app_arg_27 = $unsigned({{(64-6) {1'b0}},result_67});
 
-  assign wild1_27 = $signed(c$wild1_app_arg_28);
+  assign wild2_27 = $signed(c$wild2_app_arg_28);
 
   assign c$i_2955 = (result_67 - 6'd1);
 
-  assign c$wild1_app_arg_28 = $unsigned({{(64-6) {1'b0}},c$i_2955});
+  assign c$wild2_app_arg_28 = $unsigned({{(64-6) {1'b0}},c$i_2955});
 
   assign c$sat32Out_app_arg_28 = (s_8 > 16'sd0) ? result_68 : (c$sat32Out_app_arg_26 <<< c$sat32Out_app_arg_27);
 
-  assign wild1_28 = $signed(c$wild1_app_arg_26);
+  assign wild2_28 = $signed(c$wild2_app_arg_26);
 
   assign f_4 = result_65 & 64'sd1048575;
 
@@ -5596,9 +5596,9 @@ module attend_head_hd8
 
   assign c$i_3496 = ((c$bv_36[0+:5]));
 
-  assign c$wild1_app_arg_29 = $unsigned({{(64-5) {1'b0}},c$i_3496});
+  assign c$wild2_app_arg_29 = $unsigned({{(64-5) {1'b0}},c$i_3496});
 
-  assign c$sat32Out_app_arg_30 = (s_9 <= -16'sd31) ? 64'sd31 : wild1_31;
+  assign c$sat32Out_app_arg_30 = (s_9 <= -16'sd31) ? 64'sd31 : wild2_31;
 
   assign c$bv_37 = (($unsigned(s_9)));
 
@@ -5609,23 +5609,23 @@ module attend_head_hd8
   always @(*) begin
     case(result_75)
       6'd0 : result_76 = $signed({{(64-32) {result_77[32-1]}},result_77});
-      default : result_76 = (($signed({{(64-32) {result_77[32-1]}},result_77})) + (64'sd1 <<< wild1_30)) >>> wild1_29;
+      default : result_76 = (($signed({{(64-32) {result_77[32-1]}},result_77})) + (64'sd1 <<< wild2_30)) >>> wild2_29;
     endcase
   end
 
-  assign wild1_29 = $signed(c$wild1_app_arg_30);
+  assign wild2_29 = $signed(c$wild2_app_arg_30);
 
-  assign c$wild1_app_arg_30 = $unsigned({{(64-6) {1'b0}},result_75});
+  assign c$wild2_app_arg_30 = $unsigned({{(64-6) {1'b0}},result_75});
 
-  assign wild1_30 = $signed(c$wild1_app_arg_31);
+  assign wild2_30 = $signed(c$wild2_app_arg_31);
 
   assign c$i_3504 = (result_75 - 6'd1);
 
-  assign c$wild1_app_arg_31 = $unsigned({{(64-6) {1'b0}},c$i_3504});
+  assign c$wild2_app_arg_31 = $unsigned({{(64-6) {1'b0}},c$i_3504});
 
   assign c$sat32Out_app_arg_31 = (s_9 > 16'sd0) ? result_76 : (c$sat32Out_app_arg_29 <<< c$sat32Out_app_arg_30);
 
-  assign wild1_31 = $signed(c$wild1_app_arg_29);
+  assign wild2_31 = $signed(c$wild2_app_arg_29);
 
   // map begin
   genvar i_58;
@@ -5757,22 +5757,22 @@ module attend_head_hd8
     wire signed [63:0] c$sat32Out_case_alt_52;
     wire signed [63:0] c$sat32Out_app_arg_152;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] c$wild1_app_arg_152;
+    wire signed [63:0] c$wild2_app_arg_152;
     wire signed [63:0] c$sat32Out_app_arg_153;
     wire [5:0] c$case_alt_188;
     wire [5:0] result_370;
     reg signed [63:0] result_371;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_152;
+    wire signed [63:0] wild2_152;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_153;
+    wire signed [63:0] c$wild2_app_arg_153;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_153;
+    wire signed [63:0] wild2_153;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_154;
+    wire signed [63:0] c$wild2_app_arg_154;
     wire signed [63:0] c$sat32Out_app_arg_154;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] wild1_154;
+    wire signed [63:0] wild2_154;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] x_176;
     wire signed [63:0] result_372;
@@ -5805,9 +5805,9 @@ module attend_head_hd8
 
     assign c$i_3518 = ((c$bv_38[0+:5]));
 
-    assign c$wild1_app_arg_152 = $unsigned({{(64-5) {1'b0}},c$i_3518});
+    assign c$wild2_app_arg_152 = $unsigned({{(64-5) {1'b0}},c$i_3518});
 
-    assign c$sat32Out_app_arg_153 = (s_52 <= -16'sd31) ? 64'sd31 : wild1_154;
+    assign c$sat32Out_app_arg_153 = (s_52 <= -16'sd31) ? 64'sd31 : wild2_154;
 
     assign c$bv_39 = (($unsigned(s_52)));
 
@@ -5818,23 +5818,23 @@ module attend_head_hd8
     always @(*) begin
       case(result_370)
         6'd0 : result_371 = x_175;
-        default : result_371 = (x_175 + (64'sd1 <<< wild1_153)) >>> wild1_152;
+        default : result_371 = (x_175 + (64'sd1 <<< wild2_153)) >>> wild2_152;
       endcase
     end
 
-    assign wild1_152 = $signed(c$wild1_app_arg_153);
+    assign wild2_152 = $signed(c$wild2_app_arg_153);
 
-    assign c$wild1_app_arg_153 = $unsigned({{(64-6) {1'b0}},result_370});
+    assign c$wild2_app_arg_153 = $unsigned({{(64-6) {1'b0}},result_370});
 
-    assign wild1_153 = $signed(c$wild1_app_arg_154);
+    assign wild2_153 = $signed(c$wild2_app_arg_154);
 
     assign c$i_3526 = (result_370 - 6'd1);
 
-    assign c$wild1_app_arg_154 = $unsigned({{(64-6) {1'b0}},c$i_3526});
+    assign c$wild2_app_arg_154 = $unsigned({{(64-6) {1'b0}},c$i_3526});
 
     assign c$sat32Out_app_arg_154 = (s_52 > 16'sd0) ? result_371 : (c$sat32Out_app_arg_152 <<< c$sat32Out_app_arg_153);
 
-    assign wild1_154 = $signed(c$wild1_app_arg_152);
+    assign wild2_154 = $signed(c$wild2_app_arg_152);
 
     assign x_176 = ($signed({{(64-32) {zipWith_in1_10[32-1]}},zipWith_in1_10})) * ($signed({{(64-32) {result_88[32-1]}},result_88}));
 
@@ -5880,9 +5880,9 @@ module attend_head_hd8
 
   assign c$i_3547 = ((c$bv_40[0+:5]));
 
-  assign c$wild1_app_arg_32 = $unsigned({{(64-5) {1'b0}},c$i_3547});
+  assign c$wild2_app_arg_32 = $unsigned({{(64-5) {1'b0}},c$i_3547});
 
-  assign c$sat32Out_app_arg_33 = (s_10 <= -16'sd31) ? 64'sd31 : wild1_34;
+  assign c$sat32Out_app_arg_33 = (s_10 <= -16'sd31) ? 64'sd31 : wild2_34;
 
   assign c$bv_41 = (($unsigned(s_10)));
 
@@ -5893,23 +5893,23 @@ module attend_head_hd8
   always @(*) begin
     case(result_83)
       6'd0 : result_84 = x_36;
-      default : result_84 = (x_36 + (64'sd1 <<< wild1_33)) >>> wild1_32;
+      default : result_84 = (x_36 + (64'sd1 <<< wild2_33)) >>> wild2_32;
     endcase
   end
 
-  assign wild1_32 = $signed(c$wild1_app_arg_33);
+  assign wild2_32 = $signed(c$wild2_app_arg_33);
 
-  assign c$wild1_app_arg_33 = $unsigned({{(64-6) {1'b0}},result_83});
+  assign c$wild2_app_arg_33 = $unsigned({{(64-6) {1'b0}},result_83});
 
-  assign wild1_33 = $signed(c$wild1_app_arg_34);
+  assign wild2_33 = $signed(c$wild2_app_arg_34);
 
   assign c$i_3555 = (result_83 - 6'd1);
 
-  assign c$wild1_app_arg_34 = $unsigned({{(64-6) {1'b0}},c$i_3555});
+  assign c$wild2_app_arg_34 = $unsigned({{(64-6) {1'b0}},c$i_3555});
 
   assign c$sat32Out_app_arg_34 = (s_10 > 16'sd0) ? result_84 : (c$sat32Out_app_arg_32 <<< c$sat32Out_app_arg_33);
 
-  assign wild1_34 = $signed(c$wild1_app_arg_32);
+  assign wild2_34 = $signed(c$wild2_app_arg_32);
 
   assign f_5 = result_81 & 64'sd1048575;
 
@@ -6151,9 +6151,9 @@ module attend_head_hd8
 
   assign c$i_4087 = ((c$bv_43[0+:5]));
 
-  assign c$wild1_app_arg_35 = $unsigned({{(64-5) {1'b0}},c$i_4087});
+  assign c$wild2_app_arg_35 = $unsigned({{(64-5) {1'b0}},c$i_4087});
 
-  assign c$sat32Out_app_arg_36 = (s_11 <= -16'sd31) ? 64'sd31 : wild1_37;
+  assign c$sat32Out_app_arg_36 = (s_11 <= -16'sd31) ? 64'sd31 : wild2_37;
 
   assign c$bv_44 = (($unsigned(s_11)));
 
@@ -6164,23 +6164,23 @@ module attend_head_hd8
   always @(*) begin
     case(result_89)
       6'd0 : result_90 = x_40;
-      default : result_90 = (x_40 + (64'sd1 <<< wild1_36)) >>> wild1_35;
+      default : result_90 = (x_40 + (64'sd1 <<< wild2_36)) >>> wild2_35;
     endcase
   end
 
-  assign wild1_35 = $signed(c$wild1_app_arg_36);
+  assign wild2_35 = $signed(c$wild2_app_arg_36);
 
-  assign c$wild1_app_arg_36 = $unsigned({{(64-6) {1'b0}},result_89});
+  assign c$wild2_app_arg_36 = $unsigned({{(64-6) {1'b0}},result_89});
 
-  assign wild1_36 = $signed(c$wild1_app_arg_37);
+  assign wild2_36 = $signed(c$wild2_app_arg_37);
 
   assign c$i_4095 = (result_89 - 6'd1);
 
-  assign c$wild1_app_arg_37 = $unsigned({{(64-6) {1'b0}},c$i_4095});
+  assign c$wild2_app_arg_37 = $unsigned({{(64-6) {1'b0}},c$i_4095});
 
   assign c$sat32Out_app_arg_37 = (s_11 > 16'sd0) ? result_90 : (c$sat32Out_app_arg_35 <<< c$sat32Out_app_arg_36);
 
-  assign wild1_37 = $signed(c$wild1_app_arg_35);
+  assign wild2_37 = $signed(c$wild2_app_arg_35);
 
   assign f_6 = result_87 & 64'sd1048575;
 
@@ -6436,9 +6436,9 @@ module attend_head_hd8
 
   assign c$i_4636 = ((c$bv_46[0+:5]));
 
-  assign c$wild1_app_arg_38 = $unsigned({{(64-5) {1'b0}},c$i_4636});
+  assign c$wild2_app_arg_38 = $unsigned({{(64-5) {1'b0}},c$i_4636});
 
-  assign c$sat32Out_app_arg_39 = (s_12 <= -16'sd31) ? 64'sd31 : wild1_40;
+  assign c$sat32Out_app_arg_39 = (s_12 <= -16'sd31) ? 64'sd31 : wild2_40;
 
   assign c$bv_47 = (($unsigned(s_12)));
 
@@ -6449,23 +6449,23 @@ module attend_head_hd8
   always @(*) begin
     case(result_97)
       6'd0 : result_98 = $signed({{(64-32) {result_99[32-1]}},result_99});
-      default : result_98 = (($signed({{(64-32) {result_99[32-1]}},result_99})) + (64'sd1 <<< wild1_39)) >>> wild1_38;
+      default : result_98 = (($signed({{(64-32) {result_99[32-1]}},result_99})) + (64'sd1 <<< wild2_39)) >>> wild2_38;
     endcase
   end
 
-  assign wild1_38 = $signed(c$wild1_app_arg_39);
+  assign wild2_38 = $signed(c$wild2_app_arg_39);
 
-  assign c$wild1_app_arg_39 = $unsigned({{(64-6) {1'b0}},result_97});
+  assign c$wild2_app_arg_39 = $unsigned({{(64-6) {1'b0}},result_97});
 
-  assign wild1_39 = $signed(c$wild1_app_arg_40);
+  assign wild2_39 = $signed(c$wild2_app_arg_40);
 
   assign c$i_4644 = (result_97 - 6'd1);
 
-  assign c$wild1_app_arg_40 = $unsigned({{(64-6) {1'b0}},c$i_4644});
+  assign c$wild2_app_arg_40 = $unsigned({{(64-6) {1'b0}},c$i_4644});
 
   assign c$sat32Out_app_arg_40 = (s_12 > 16'sd0) ? result_98 : (c$sat32Out_app_arg_38 <<< c$sat32Out_app_arg_39);
 
-  assign wild1_40 = $signed(c$wild1_app_arg_38);
+  assign wild2_40 = $signed(c$wild2_app_arg_38);
 
   // map begin
   genvar i_65;
@@ -6597,22 +6597,22 @@ module attend_head_hd8
     wire signed [63:0] c$sat32Out_case_alt_53;
     wire signed [63:0] c$sat32Out_app_arg_155;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] c$wild1_app_arg_155;
+    wire signed [63:0] c$wild2_app_arg_155;
     wire signed [63:0] c$sat32Out_app_arg_156;
     wire [5:0] c$case_alt_191;
     wire [5:0] result_375;
     reg signed [63:0] result_376;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_155;
+    wire signed [63:0] wild2_155;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_156;
+    wire signed [63:0] c$wild2_app_arg_156;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_156;
+    wire signed [63:0] wild2_156;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_157;
+    wire signed [63:0] c$wild2_app_arg_157;
     wire signed [63:0] c$sat32Out_app_arg_157;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] wild1_157;
+    wire signed [63:0] wild2_157;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] x_179;
     wire signed [63:0] result_377;
@@ -6645,9 +6645,9 @@ module attend_head_hd8
 
     assign c$i_4658 = ((c$bv_48[0+:5]));
 
-    assign c$wild1_app_arg_155 = $unsigned({{(64-5) {1'b0}},c$i_4658});
+    assign c$wild2_app_arg_155 = $unsigned({{(64-5) {1'b0}},c$i_4658});
 
-    assign c$sat32Out_app_arg_156 = (s_53 <= -16'sd31) ? 64'sd31 : wild1_157;
+    assign c$sat32Out_app_arg_156 = (s_53 <= -16'sd31) ? 64'sd31 : wild2_157;
 
     assign c$bv_49 = (($unsigned(s_53)));
 
@@ -6658,23 +6658,23 @@ module attend_head_hd8
     always @(*) begin
       case(result_375)
         6'd0 : result_376 = x_178;
-        default : result_376 = (x_178 + (64'sd1 <<< wild1_156)) >>> wild1_155;
+        default : result_376 = (x_178 + (64'sd1 <<< wild2_156)) >>> wild2_155;
       endcase
     end
 
-    assign wild1_155 = $signed(c$wild1_app_arg_156);
+    assign wild2_155 = $signed(c$wild2_app_arg_156);
 
-    assign c$wild1_app_arg_156 = $unsigned({{(64-6) {1'b0}},result_375});
+    assign c$wild2_app_arg_156 = $unsigned({{(64-6) {1'b0}},result_375});
 
-    assign wild1_156 = $signed(c$wild1_app_arg_157);
+    assign wild2_156 = $signed(c$wild2_app_arg_157);
 
     assign c$i_4666 = (result_375 - 6'd1);
 
-    assign c$wild1_app_arg_157 = $unsigned({{(64-6) {1'b0}},c$i_4666});
+    assign c$wild2_app_arg_157 = $unsigned({{(64-6) {1'b0}},c$i_4666});
 
     assign c$sat32Out_app_arg_157 = (s_53 > 16'sd0) ? result_376 : (c$sat32Out_app_arg_155 <<< c$sat32Out_app_arg_156);
 
-    assign wild1_157 = $signed(c$wild1_app_arg_155);
+    assign wild2_157 = $signed(c$wild2_app_arg_155);
 
     assign x_179 = ($signed({{(64-32) {zipWith_in1_12[32-1]}},zipWith_in1_12})) * ($signed({{(64-32) {result_110[32-1]}},result_110}));
 
@@ -6720,9 +6720,9 @@ module attend_head_hd8
 
   assign c$i_4687 = ((c$bv_50[0+:5]));
 
-  assign c$wild1_app_arg_41 = $unsigned({{(64-5) {1'b0}},c$i_4687});
+  assign c$wild2_app_arg_41 = $unsigned({{(64-5) {1'b0}},c$i_4687});
 
-  assign c$sat32Out_app_arg_42 = (s_13 <= -16'sd31) ? 64'sd31 : wild1_43;
+  assign c$sat32Out_app_arg_42 = (s_13 <= -16'sd31) ? 64'sd31 : wild2_43;
 
   assign c$bv_51 = (($unsigned(s_13)));
 
@@ -6733,23 +6733,23 @@ module attend_head_hd8
   always @(*) begin
     case(result_105)
       6'd0 : result_106 = x_47;
-      default : result_106 = (x_47 + (64'sd1 <<< wild1_42)) >>> wild1_41;
+      default : result_106 = (x_47 + (64'sd1 <<< wild2_42)) >>> wild2_41;
     endcase
   end
 
-  assign wild1_41 = $signed(c$wild1_app_arg_42);
+  assign wild2_41 = $signed(c$wild2_app_arg_42);
 
-  assign c$wild1_app_arg_42 = $unsigned({{(64-6) {1'b0}},result_105});
+  assign c$wild2_app_arg_42 = $unsigned({{(64-6) {1'b0}},result_105});
 
-  assign wild1_42 = $signed(c$wild1_app_arg_43);
+  assign wild2_42 = $signed(c$wild2_app_arg_43);
 
   assign c$i_4695 = (result_105 - 6'd1);
 
-  assign c$wild1_app_arg_43 = $unsigned({{(64-6) {1'b0}},c$i_4695});
+  assign c$wild2_app_arg_43 = $unsigned({{(64-6) {1'b0}},c$i_4695});
 
   assign c$sat32Out_app_arg_43 = (s_13 > 16'sd0) ? result_106 : (c$sat32Out_app_arg_41 <<< c$sat32Out_app_arg_42);
 
-  assign wild1_43 = $signed(c$wild1_app_arg_41);
+  assign wild2_43 = $signed(c$wild2_app_arg_41);
 
   assign f_7 = result_103 & 64'sd1048575;
 
@@ -6991,9 +6991,9 @@ module attend_head_hd8
 
   assign c$i_5227 = ((c$bv_53[0+:5]));
 
-  assign c$wild1_app_arg_44 = $unsigned({{(64-5) {1'b0}},c$i_5227});
+  assign c$wild2_app_arg_44 = $unsigned({{(64-5) {1'b0}},c$i_5227});
 
-  assign c$sat32Out_app_arg_45 = (s_14 <= -16'sd31) ? 64'sd31 : wild1_46;
+  assign c$sat32Out_app_arg_45 = (s_14 <= -16'sd31) ? 64'sd31 : wild2_46;
 
   assign c$bv_54 = (($unsigned(s_14)));
 
@@ -7004,23 +7004,23 @@ module attend_head_hd8
   always @(*) begin
     case(result_111)
       6'd0 : result_112 = x_51;
-      default : result_112 = (x_51 + (64'sd1 <<< wild1_45)) >>> wild1_44;
+      default : result_112 = (x_51 + (64'sd1 <<< wild2_45)) >>> wild2_44;
     endcase
   end
 
-  assign wild1_44 = $signed(c$wild1_app_arg_45);
+  assign wild2_44 = $signed(c$wild2_app_arg_45);
 
-  assign c$wild1_app_arg_45 = $unsigned({{(64-6) {1'b0}},result_111});
+  assign c$wild2_app_arg_45 = $unsigned({{(64-6) {1'b0}},result_111});
 
-  assign wild1_45 = $signed(c$wild1_app_arg_46);
+  assign wild2_45 = $signed(c$wild2_app_arg_46);
 
   assign c$i_5235 = (result_111 - 6'd1);
 
-  assign c$wild1_app_arg_46 = $unsigned({{(64-6) {1'b0}},c$i_5235});
+  assign c$wild2_app_arg_46 = $unsigned({{(64-6) {1'b0}},c$i_5235});
 
   assign c$sat32Out_app_arg_46 = (s_14 > 16'sd0) ? result_112 : (c$sat32Out_app_arg_44 <<< c$sat32Out_app_arg_45);
 
-  assign wild1_46 = $signed(c$wild1_app_arg_44);
+  assign wild2_46 = $signed(c$wild2_app_arg_44);
 
   assign f_8 = result_109 & 64'sd1048575;
 
@@ -7276,9 +7276,9 @@ module attend_head_hd8
 
   assign c$i_5776 = ((c$bv_56[0+:5]));
 
-  assign c$wild1_app_arg_47 = $unsigned({{(64-5) {1'b0}},c$i_5776});
+  assign c$wild2_app_arg_47 = $unsigned({{(64-5) {1'b0}},c$i_5776});
 
-  assign c$sat32Out_app_arg_48 = (s_15 <= -16'sd31) ? 64'sd31 : wild1_49;
+  assign c$sat32Out_app_arg_48 = (s_15 <= -16'sd31) ? 64'sd31 : wild2_49;
 
   assign c$bv_57 = (($unsigned(s_15)));
 
@@ -7289,23 +7289,23 @@ module attend_head_hd8
   always @(*) begin
     case(result_119)
       6'd0 : result_120 = $signed({{(64-32) {result_121[32-1]}},result_121});
-      default : result_120 = (($signed({{(64-32) {result_121[32-1]}},result_121})) + (64'sd1 <<< wild1_48)) >>> wild1_47;
+      default : result_120 = (($signed({{(64-32) {result_121[32-1]}},result_121})) + (64'sd1 <<< wild2_48)) >>> wild2_47;
     endcase
   end
 
-  assign wild1_47 = $signed(c$wild1_app_arg_48);
+  assign wild2_47 = $signed(c$wild2_app_arg_48);
 
-  assign c$wild1_app_arg_48 = $unsigned({{(64-6) {1'b0}},result_119});
+  assign c$wild2_app_arg_48 = $unsigned({{(64-6) {1'b0}},result_119});
 
-  assign wild1_48 = $signed(c$wild1_app_arg_49);
+  assign wild2_48 = $signed(c$wild2_app_arg_49);
 
   assign c$i_5784 = (result_119 - 6'd1);
 
-  assign c$wild1_app_arg_49 = $unsigned({{(64-6) {1'b0}},c$i_5784});
+  assign c$wild2_app_arg_49 = $unsigned({{(64-6) {1'b0}},c$i_5784});
 
   assign c$sat32Out_app_arg_49 = (s_15 > 16'sd0) ? result_120 : (c$sat32Out_app_arg_47 <<< c$sat32Out_app_arg_48);
 
-  assign wild1_49 = $signed(c$wild1_app_arg_47);
+  assign wild2_49 = $signed(c$wild2_app_arg_47);
 
   // map begin
   genvar i_72;
@@ -7437,22 +7437,22 @@ module attend_head_hd8
     wire signed [63:0] c$sat32Out_case_alt_54;
     wire signed [63:0] c$sat32Out_app_arg_158;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] c$wild1_app_arg_158;
+    wire signed [63:0] c$wild2_app_arg_158;
     wire signed [63:0] c$sat32Out_app_arg_159;
     wire [5:0] c$case_alt_194;
     wire [5:0] result_380;
     reg signed [63:0] result_381;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_158;
+    wire signed [63:0] wild2_158;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_159;
+    wire signed [63:0] c$wild2_app_arg_159;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_159;
+    wire signed [63:0] wild2_159;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_160;
+    wire signed [63:0] c$wild2_app_arg_160;
     wire signed [63:0] c$sat32Out_app_arg_160;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] wild1_160;
+    wire signed [63:0] wild2_160;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] x_182;
     wire signed [63:0] result_382;
@@ -7485,9 +7485,9 @@ module attend_head_hd8
 
     assign c$i_5798 = ((c$bv_58[0+:5]));
 
-    assign c$wild1_app_arg_158 = $unsigned({{(64-5) {1'b0}},c$i_5798});
+    assign c$wild2_app_arg_158 = $unsigned({{(64-5) {1'b0}},c$i_5798});
 
-    assign c$sat32Out_app_arg_159 = (s_54 <= -16'sd31) ? 64'sd31 : wild1_160;
+    assign c$sat32Out_app_arg_159 = (s_54 <= -16'sd31) ? 64'sd31 : wild2_160;
 
     assign c$bv_59 = (($unsigned(s_54)));
 
@@ -7498,23 +7498,23 @@ module attend_head_hd8
     always @(*) begin
       case(result_380)
         6'd0 : result_381 = x_181;
-        default : result_381 = (x_181 + (64'sd1 <<< wild1_159)) >>> wild1_158;
+        default : result_381 = (x_181 + (64'sd1 <<< wild2_159)) >>> wild2_158;
       endcase
     end
 
-    assign wild1_158 = $signed(c$wild1_app_arg_159);
+    assign wild2_158 = $signed(c$wild2_app_arg_159);
 
-    assign c$wild1_app_arg_159 = $unsigned({{(64-6) {1'b0}},result_380});
+    assign c$wild2_app_arg_159 = $unsigned({{(64-6) {1'b0}},result_380});
 
-    assign wild1_159 = $signed(c$wild1_app_arg_160);
+    assign wild2_159 = $signed(c$wild2_app_arg_160);
 
     assign c$i_5806 = (result_380 - 6'd1);
 
-    assign c$wild1_app_arg_160 = $unsigned({{(64-6) {1'b0}},c$i_5806});
+    assign c$wild2_app_arg_160 = $unsigned({{(64-6) {1'b0}},c$i_5806});
 
     assign c$sat32Out_app_arg_160 = (s_54 > 16'sd0) ? result_381 : (c$sat32Out_app_arg_158 <<< c$sat32Out_app_arg_159);
 
-    assign wild1_160 = $signed(c$wild1_app_arg_158);
+    assign wild2_160 = $signed(c$wild2_app_arg_158);
 
     assign x_182 = ($signed({{(64-32) {zipWith_in1_14[32-1]}},zipWith_in1_14})) * ($signed({{(64-32) {result_132[32-1]}},result_132}));
 
@@ -7560,9 +7560,9 @@ module attend_head_hd8
 
   assign c$i_5827 = ((c$bv_60[0+:5]));
 
-  assign c$wild1_app_arg_50 = $unsigned({{(64-5) {1'b0}},c$i_5827});
+  assign c$wild2_app_arg_50 = $unsigned({{(64-5) {1'b0}},c$i_5827});
 
-  assign c$sat32Out_app_arg_51 = (s_16 <= -16'sd31) ? 64'sd31 : wild1_52;
+  assign c$sat32Out_app_arg_51 = (s_16 <= -16'sd31) ? 64'sd31 : wild2_52;
 
   assign c$bv_61 = (($unsigned(s_16)));
 
@@ -7573,23 +7573,23 @@ module attend_head_hd8
   always @(*) begin
     case(result_127)
       6'd0 : result_128 = x_58;
-      default : result_128 = (x_58 + (64'sd1 <<< wild1_51)) >>> wild1_50;
+      default : result_128 = (x_58 + (64'sd1 <<< wild2_51)) >>> wild2_50;
     endcase
   end
 
-  assign wild1_50 = $signed(c$wild1_app_arg_51);
+  assign wild2_50 = $signed(c$wild2_app_arg_51);
 
-  assign c$wild1_app_arg_51 = $unsigned({{(64-6) {1'b0}},result_127});
+  assign c$wild2_app_arg_51 = $unsigned({{(64-6) {1'b0}},result_127});
 
-  assign wild1_51 = $signed(c$wild1_app_arg_52);
+  assign wild2_51 = $signed(c$wild2_app_arg_52);
 
   assign c$i_5835 = (result_127 - 6'd1);
 
-  assign c$wild1_app_arg_52 = $unsigned({{(64-6) {1'b0}},c$i_5835});
+  assign c$wild2_app_arg_52 = $unsigned({{(64-6) {1'b0}},c$i_5835});
 
   assign c$sat32Out_app_arg_52 = (s_16 > 16'sd0) ? result_128 : (c$sat32Out_app_arg_50 <<< c$sat32Out_app_arg_51);
 
-  assign wild1_52 = $signed(c$wild1_app_arg_50);
+  assign wild2_52 = $signed(c$wild2_app_arg_50);
 
   assign f_9 = result_125 & 64'sd1048575;
 
@@ -7831,9 +7831,9 @@ module attend_head_hd8
 
   assign c$i_6367 = ((c$bv_63[0+:5]));
 
-  assign c$wild1_app_arg_53 = $unsigned({{(64-5) {1'b0}},c$i_6367});
+  assign c$wild2_app_arg_53 = $unsigned({{(64-5) {1'b0}},c$i_6367});
 
-  assign c$sat32Out_app_arg_54 = (s_17 <= -16'sd31) ? 64'sd31 : wild1_55;
+  assign c$sat32Out_app_arg_54 = (s_17 <= -16'sd31) ? 64'sd31 : wild2_55;
 
   assign c$bv_64 = (($unsigned(s_17)));
 
@@ -7844,23 +7844,23 @@ module attend_head_hd8
   always @(*) begin
     case(result_133)
       6'd0 : result_134 = x_62;
-      default : result_134 = (x_62 + (64'sd1 <<< wild1_54)) >>> wild1_53;
+      default : result_134 = (x_62 + (64'sd1 <<< wild2_54)) >>> wild2_53;
     endcase
   end
 
-  assign wild1_53 = $signed(c$wild1_app_arg_54);
+  assign wild2_53 = $signed(c$wild2_app_arg_54);
 
-  assign c$wild1_app_arg_54 = $unsigned({{(64-6) {1'b0}},result_133});
+  assign c$wild2_app_arg_54 = $unsigned({{(64-6) {1'b0}},result_133});
 
-  assign wild1_54 = $signed(c$wild1_app_arg_55);
+  assign wild2_54 = $signed(c$wild2_app_arg_55);
 
   assign c$i_6375 = (result_133 - 6'd1);
 
-  assign c$wild1_app_arg_55 = $unsigned({{(64-6) {1'b0}},c$i_6375});
+  assign c$wild2_app_arg_55 = $unsigned({{(64-6) {1'b0}},c$i_6375});
 
   assign c$sat32Out_app_arg_55 = (s_17 > 16'sd0) ? result_134 : (c$sat32Out_app_arg_53 <<< c$sat32Out_app_arg_54);
 
-  assign wild1_55 = $signed(c$wild1_app_arg_53);
+  assign wild2_55 = $signed(c$wild2_app_arg_53);
 
   assign f_10 = result_131 & 64'sd1048575;
 
@@ -8116,9 +8116,9 @@ module attend_head_hd8
 
   assign c$i_6916 = ((c$bv_66[0+:5]));
 
-  assign c$wild1_app_arg_56 = $unsigned({{(64-5) {1'b0}},c$i_6916});
+  assign c$wild2_app_arg_56 = $unsigned({{(64-5) {1'b0}},c$i_6916});
 
-  assign c$sat32Out_app_arg_57 = (s_18 <= -16'sd31) ? 64'sd31 : wild1_58;
+  assign c$sat32Out_app_arg_57 = (s_18 <= -16'sd31) ? 64'sd31 : wild2_58;
 
   assign c$bv_67 = (($unsigned(s_18)));
 
@@ -8129,23 +8129,23 @@ module attend_head_hd8
   always @(*) begin
     case(result_141)
       6'd0 : result_142 = $signed({{(64-32) {result_143[32-1]}},result_143});
-      default : result_142 = (($signed({{(64-32) {result_143[32-1]}},result_143})) + (64'sd1 <<< wild1_57)) >>> wild1_56;
+      default : result_142 = (($signed({{(64-32) {result_143[32-1]}},result_143})) + (64'sd1 <<< wild2_57)) >>> wild2_56;
     endcase
   end
 
-  assign wild1_56 = $signed(c$wild1_app_arg_57);
+  assign wild2_56 = $signed(c$wild2_app_arg_57);
 
-  assign c$wild1_app_arg_57 = $unsigned({{(64-6) {1'b0}},result_141});
+  assign c$wild2_app_arg_57 = $unsigned({{(64-6) {1'b0}},result_141});
 
-  assign wild1_57 = $signed(c$wild1_app_arg_58);
+  assign wild2_57 = $signed(c$wild2_app_arg_58);
 
   assign c$i_6924 = (result_141 - 6'd1);
 
-  assign c$wild1_app_arg_58 = $unsigned({{(64-6) {1'b0}},c$i_6924});
+  assign c$wild2_app_arg_58 = $unsigned({{(64-6) {1'b0}},c$i_6924});
 
   assign c$sat32Out_app_arg_58 = (s_18 > 16'sd0) ? result_142 : (c$sat32Out_app_arg_56 <<< c$sat32Out_app_arg_57);
 
-  assign wild1_58 = $signed(c$wild1_app_arg_56);
+  assign wild2_58 = $signed(c$wild2_app_arg_56);
 
   // map begin
   genvar i_79;
@@ -8277,22 +8277,22 @@ module attend_head_hd8
     wire signed [63:0] c$sat32Out_case_alt_55;
     wire signed [63:0] c$sat32Out_app_arg_161;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] c$wild1_app_arg_161;
+    wire signed [63:0] c$wild2_app_arg_161;
     wire signed [63:0] c$sat32Out_app_arg_162;
     wire [5:0] c$case_alt_197;
     wire [5:0] result_385;
     reg signed [63:0] result_386;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_161;
+    wire signed [63:0] wild2_161;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_162;
+    wire signed [63:0] c$wild2_app_arg_162;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_162;
+    wire signed [63:0] wild2_162;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_163;
+    wire signed [63:0] c$wild2_app_arg_163;
     wire signed [63:0] c$sat32Out_app_arg_163;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] wild1_163;
+    wire signed [63:0] wild2_163;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] x_185;
     wire signed [63:0] result_387;
@@ -8325,9 +8325,9 @@ module attend_head_hd8
 
     assign c$i_6938 = ((c$bv_68[0+:5]));
 
-    assign c$wild1_app_arg_161 = $unsigned({{(64-5) {1'b0}},c$i_6938});
+    assign c$wild2_app_arg_161 = $unsigned({{(64-5) {1'b0}},c$i_6938});
 
-    assign c$sat32Out_app_arg_162 = (s_55 <= -16'sd31) ? 64'sd31 : wild1_163;
+    assign c$sat32Out_app_arg_162 = (s_55 <= -16'sd31) ? 64'sd31 : wild2_163;
 
     assign c$bv_69 = (($unsigned(s_55)));
 
@@ -8338,23 +8338,23 @@ module attend_head_hd8
     always @(*) begin
       case(result_385)
         6'd0 : result_386 = x_184;
-        default : result_386 = (x_184 + (64'sd1 <<< wild1_162)) >>> wild1_161;
+        default : result_386 = (x_184 + (64'sd1 <<< wild2_162)) >>> wild2_161;
       endcase
     end
 
-    assign wild1_161 = $signed(c$wild1_app_arg_162);
+    assign wild2_161 = $signed(c$wild2_app_arg_162);
 
-    assign c$wild1_app_arg_162 = $unsigned({{(64-6) {1'b0}},result_385});
+    assign c$wild2_app_arg_162 = $unsigned({{(64-6) {1'b0}},result_385});
 
-    assign wild1_162 = $signed(c$wild1_app_arg_163);
+    assign wild2_162 = $signed(c$wild2_app_arg_163);
 
     assign c$i_6946 = (result_385 - 6'd1);
 
-    assign c$wild1_app_arg_163 = $unsigned({{(64-6) {1'b0}},c$i_6946});
+    assign c$wild2_app_arg_163 = $unsigned({{(64-6) {1'b0}},c$i_6946});
 
     assign c$sat32Out_app_arg_163 = (s_55 > 16'sd0) ? result_386 : (c$sat32Out_app_arg_161 <<< c$sat32Out_app_arg_162);
 
-    assign wild1_163 = $signed(c$wild1_app_arg_161);
+    assign wild2_163 = $signed(c$wild2_app_arg_161);
 
     assign x_185 = ($signed({{(64-32) {zipWith_in1_16[32-1]}},zipWith_in1_16})) * ($signed({{(64-32) {result_154[32-1]}},result_154}));
 
@@ -8400,9 +8400,9 @@ module attend_head_hd8
 
   assign c$i_6967 = ((c$bv_70[0+:5]));
 
-  assign c$wild1_app_arg_59 = $unsigned({{(64-5) {1'b0}},c$i_6967});
+  assign c$wild2_app_arg_59 = $unsigned({{(64-5) {1'b0}},c$i_6967});
 
-  assign c$sat32Out_app_arg_60 = (s_19 <= -16'sd31) ? 64'sd31 : wild1_61;
+  assign c$sat32Out_app_arg_60 = (s_19 <= -16'sd31) ? 64'sd31 : wild2_61;
 
   assign c$bv_71 = (($unsigned(s_19)));
 
@@ -8413,23 +8413,23 @@ module attend_head_hd8
   always @(*) begin
     case(result_149)
       6'd0 : result_150 = x_69;
-      default : result_150 = (x_69 + (64'sd1 <<< wild1_60)) >>> wild1_59;
+      default : result_150 = (x_69 + (64'sd1 <<< wild2_60)) >>> wild2_59;
     endcase
   end
 
-  assign wild1_59 = $signed(c$wild1_app_arg_60);
+  assign wild2_59 = $signed(c$wild2_app_arg_60);
 
-  assign c$wild1_app_arg_60 = $unsigned({{(64-6) {1'b0}},result_149});
+  assign c$wild2_app_arg_60 = $unsigned({{(64-6) {1'b0}},result_149});
 
-  assign wild1_60 = $signed(c$wild1_app_arg_61);
+  assign wild2_60 = $signed(c$wild2_app_arg_61);
 
   assign c$i_6975 = (result_149 - 6'd1);
 
-  assign c$wild1_app_arg_61 = $unsigned({{(64-6) {1'b0}},c$i_6975});
+  assign c$wild2_app_arg_61 = $unsigned({{(64-6) {1'b0}},c$i_6975});
 
   assign c$sat32Out_app_arg_61 = (s_19 > 16'sd0) ? result_150 : (c$sat32Out_app_arg_59 <<< c$sat32Out_app_arg_60);
 
-  assign wild1_61 = $signed(c$wild1_app_arg_59);
+  assign wild2_61 = $signed(c$wild2_app_arg_59);
 
   assign f_11 = result_147 & 64'sd1048575;
 
@@ -8671,9 +8671,9 @@ module attend_head_hd8
 
   assign c$i_7507 = ((c$bv_73[0+:5]));
 
-  assign c$wild1_app_arg_62 = $unsigned({{(64-5) {1'b0}},c$i_7507});
+  assign c$wild2_app_arg_62 = $unsigned({{(64-5) {1'b0}},c$i_7507});
 
-  assign c$sat32Out_app_arg_63 = (s_20 <= -16'sd31) ? 64'sd31 : wild1_64;
+  assign c$sat32Out_app_arg_63 = (s_20 <= -16'sd31) ? 64'sd31 : wild2_64;
 
   assign c$bv_74 = (($unsigned(s_20)));
 
@@ -8684,23 +8684,23 @@ module attend_head_hd8
   always @(*) begin
     case(result_155)
       6'd0 : result_156 = x_73;
-      default : result_156 = (x_73 + (64'sd1 <<< wild1_63)) >>> wild1_62;
+      default : result_156 = (x_73 + (64'sd1 <<< wild2_63)) >>> wild2_62;
     endcase
   end
 
-  assign wild1_62 = $signed(c$wild1_app_arg_63);
+  assign wild2_62 = $signed(c$wild2_app_arg_63);
 
-  assign c$wild1_app_arg_63 = $unsigned({{(64-6) {1'b0}},result_155});
+  assign c$wild2_app_arg_63 = $unsigned({{(64-6) {1'b0}},result_155});
 
-  assign wild1_63 = $signed(c$wild1_app_arg_64);
+  assign wild2_63 = $signed(c$wild2_app_arg_64);
 
   assign c$i_7515 = (result_155 - 6'd1);
 
-  assign c$wild1_app_arg_64 = $unsigned({{(64-6) {1'b0}},c$i_7515});
+  assign c$wild2_app_arg_64 = $unsigned({{(64-6) {1'b0}},c$i_7515});
 
   assign c$sat32Out_app_arg_64 = (s_20 > 16'sd0) ? result_156 : (c$sat32Out_app_arg_62 <<< c$sat32Out_app_arg_63);
 
-  assign wild1_64 = $signed(c$wild1_app_arg_62);
+  assign wild2_64 = $signed(c$wild2_app_arg_62);
 
   assign f_12 = result_153 & 64'sd1048575;
 
@@ -8956,9 +8956,9 @@ module attend_head_hd8
 
   assign c$i_8056 = ((c$bv_76[0+:5]));
 
-  assign c$wild1_app_arg_65 = $unsigned({{(64-5) {1'b0}},c$i_8056});
+  assign c$wild2_app_arg_65 = $unsigned({{(64-5) {1'b0}},c$i_8056});
 
-  assign c$sat32Out_app_arg_66 = (s_21 <= -16'sd31) ? 64'sd31 : wild1_67;
+  assign c$sat32Out_app_arg_66 = (s_21 <= -16'sd31) ? 64'sd31 : wild2_67;
 
   assign c$bv_77 = (($unsigned(s_21)));
 
@@ -8969,23 +8969,23 @@ module attend_head_hd8
   always @(*) begin
     case(result_163)
       6'd0 : result_164 = $signed({{(64-32) {result_165[32-1]}},result_165});
-      default : result_164 = (($signed({{(64-32) {result_165[32-1]}},result_165})) + (64'sd1 <<< wild1_66)) >>> wild1_65;
+      default : result_164 = (($signed({{(64-32) {result_165[32-1]}},result_165})) + (64'sd1 <<< wild2_66)) >>> wild2_65;
     endcase
   end
 
-  assign wild1_65 = $signed(c$wild1_app_arg_66);
+  assign wild2_65 = $signed(c$wild2_app_arg_66);
 
-  assign c$wild1_app_arg_66 = $unsigned({{(64-6) {1'b0}},result_163});
+  assign c$wild2_app_arg_66 = $unsigned({{(64-6) {1'b0}},result_163});
 
-  assign wild1_66 = $signed(c$wild1_app_arg_67);
+  assign wild2_66 = $signed(c$wild2_app_arg_67);
 
   assign c$i_8064 = (result_163 - 6'd1);
 
-  assign c$wild1_app_arg_67 = $unsigned({{(64-6) {1'b0}},c$i_8064});
+  assign c$wild2_app_arg_67 = $unsigned({{(64-6) {1'b0}},c$i_8064});
 
   assign c$sat32Out_app_arg_67 = (s_21 > 16'sd0) ? result_164 : (c$sat32Out_app_arg_65 <<< c$sat32Out_app_arg_66);
 
-  assign wild1_67 = $signed(c$wild1_app_arg_65);
+  assign wild2_67 = $signed(c$wild2_app_arg_65);
 
   // map begin
   genvar i_86;
@@ -9117,22 +9117,22 @@ module attend_head_hd8
     wire signed [63:0] c$sat32Out_case_alt_56;
     wire signed [63:0] c$sat32Out_app_arg_164;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] c$wild1_app_arg_164;
+    wire signed [63:0] c$wild2_app_arg_164;
     wire signed [63:0] c$sat32Out_app_arg_165;
     wire [5:0] c$case_alt_200;
     wire [5:0] result_390;
     reg signed [63:0] result_391;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_164;
+    wire signed [63:0] wild2_164;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_165;
+    wire signed [63:0] c$wild2_app_arg_165;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_165;
+    wire signed [63:0] wild2_165;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_166;
+    wire signed [63:0] c$wild2_app_arg_166;
     wire signed [63:0] c$sat32Out_app_arg_166;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] wild1_166;
+    wire signed [63:0] wild2_166;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] x_188;
     wire signed [63:0] result_392;
@@ -9165,9 +9165,9 @@ module attend_head_hd8
 
     assign c$i_8078 = ((c$bv_78[0+:5]));
 
-    assign c$wild1_app_arg_164 = $unsigned({{(64-5) {1'b0}},c$i_8078});
+    assign c$wild2_app_arg_164 = $unsigned({{(64-5) {1'b0}},c$i_8078});
 
-    assign c$sat32Out_app_arg_165 = (s_56 <= -16'sd31) ? 64'sd31 : wild1_166;
+    assign c$sat32Out_app_arg_165 = (s_56 <= -16'sd31) ? 64'sd31 : wild2_166;
 
     assign c$bv_79 = (($unsigned(s_56)));
 
@@ -9178,23 +9178,23 @@ module attend_head_hd8
     always @(*) begin
       case(result_390)
         6'd0 : result_391 = x_187;
-        default : result_391 = (x_187 + (64'sd1 <<< wild1_165)) >>> wild1_164;
+        default : result_391 = (x_187 + (64'sd1 <<< wild2_165)) >>> wild2_164;
       endcase
     end
 
-    assign wild1_164 = $signed(c$wild1_app_arg_165);
+    assign wild2_164 = $signed(c$wild2_app_arg_165);
 
-    assign c$wild1_app_arg_165 = $unsigned({{(64-6) {1'b0}},result_390});
+    assign c$wild2_app_arg_165 = $unsigned({{(64-6) {1'b0}},result_390});
 
-    assign wild1_165 = $signed(c$wild1_app_arg_166);
+    assign wild2_165 = $signed(c$wild2_app_arg_166);
 
     assign c$i_8086 = (result_390 - 6'd1);
 
-    assign c$wild1_app_arg_166 = $unsigned({{(64-6) {1'b0}},c$i_8086});
+    assign c$wild2_app_arg_166 = $unsigned({{(64-6) {1'b0}},c$i_8086});
 
     assign c$sat32Out_app_arg_166 = (s_56 > 16'sd0) ? result_391 : (c$sat32Out_app_arg_164 <<< c$sat32Out_app_arg_165);
 
-    assign wild1_166 = $signed(c$wild1_app_arg_164);
+    assign wild2_166 = $signed(c$wild2_app_arg_164);
 
     assign x_188 = ($signed({{(64-32) {zipWith_in1_18[32-1]}},zipWith_in1_18})) * ($signed({{(64-32) {result_176[32-1]}},result_176}));
 
@@ -9240,9 +9240,9 @@ module attend_head_hd8
 
   assign c$i_8107 = ((c$bv_80[0+:5]));
 
-  assign c$wild1_app_arg_68 = $unsigned({{(64-5) {1'b0}},c$i_8107});
+  assign c$wild2_app_arg_68 = $unsigned({{(64-5) {1'b0}},c$i_8107});
 
-  assign c$sat32Out_app_arg_69 = (s_22 <= -16'sd31) ? 64'sd31 : wild1_70;
+  assign c$sat32Out_app_arg_69 = (s_22 <= -16'sd31) ? 64'sd31 : wild2_70;
 
   assign c$bv_81 = (($unsigned(s_22)));
 
@@ -9253,23 +9253,23 @@ module attend_head_hd8
   always @(*) begin
     case(result_171)
       6'd0 : result_172 = x_80;
-      default : result_172 = (x_80 + (64'sd1 <<< wild1_69)) >>> wild1_68;
+      default : result_172 = (x_80 + (64'sd1 <<< wild2_69)) >>> wild2_68;
     endcase
   end
 
-  assign wild1_68 = $signed(c$wild1_app_arg_69);
+  assign wild2_68 = $signed(c$wild2_app_arg_69);
 
-  assign c$wild1_app_arg_69 = $unsigned({{(64-6) {1'b0}},result_171});
+  assign c$wild2_app_arg_69 = $unsigned({{(64-6) {1'b0}},result_171});
 
-  assign wild1_69 = $signed(c$wild1_app_arg_70);
+  assign wild2_69 = $signed(c$wild2_app_arg_70);
 
   assign c$i_8115 = (result_171 - 6'd1);
 
-  assign c$wild1_app_arg_70 = $unsigned({{(64-6) {1'b0}},c$i_8115});
+  assign c$wild2_app_arg_70 = $unsigned({{(64-6) {1'b0}},c$i_8115});
 
   assign c$sat32Out_app_arg_70 = (s_22 > 16'sd0) ? result_172 : (c$sat32Out_app_arg_68 <<< c$sat32Out_app_arg_69);
 
-  assign wild1_70 = $signed(c$wild1_app_arg_68);
+  assign wild2_70 = $signed(c$wild2_app_arg_68);
 
   assign f_13 = result_169 & 64'sd1048575;
 
@@ -9511,9 +9511,9 @@ module attend_head_hd8
 
   assign c$i_8647 = ((c$bv_83[0+:5]));
 
-  assign c$wild1_app_arg_71 = $unsigned({{(64-5) {1'b0}},c$i_8647});
+  assign c$wild2_app_arg_71 = $unsigned({{(64-5) {1'b0}},c$i_8647});
 
-  assign c$sat32Out_app_arg_72 = (s_23 <= -16'sd31) ? 64'sd31 : wild1_73;
+  assign c$sat32Out_app_arg_72 = (s_23 <= -16'sd31) ? 64'sd31 : wild2_73;
 
   assign c$bv_84 = (($unsigned(s_23)));
 
@@ -9524,23 +9524,23 @@ module attend_head_hd8
   always @(*) begin
     case(result_177)
       6'd0 : result_178 = x_84;
-      default : result_178 = (x_84 + (64'sd1 <<< wild1_72)) >>> wild1_71;
+      default : result_178 = (x_84 + (64'sd1 <<< wild2_72)) >>> wild2_71;
     endcase
   end
 
-  assign wild1_71 = $signed(c$wild1_app_arg_72);
+  assign wild2_71 = $signed(c$wild2_app_arg_72);
 
-  assign c$wild1_app_arg_72 = $unsigned({{(64-6) {1'b0}},result_177});
+  assign c$wild2_app_arg_72 = $unsigned({{(64-6) {1'b0}},result_177});
 
-  assign wild1_72 = $signed(c$wild1_app_arg_73);
+  assign wild2_72 = $signed(c$wild2_app_arg_73);
 
   assign c$i_8655 = (result_177 - 6'd1);
 
-  assign c$wild1_app_arg_73 = $unsigned({{(64-6) {1'b0}},c$i_8655});
+  assign c$wild2_app_arg_73 = $unsigned({{(64-6) {1'b0}},c$i_8655});
 
   assign c$sat32Out_app_arg_73 = (s_23 > 16'sd0) ? result_178 : (c$sat32Out_app_arg_71 <<< c$sat32Out_app_arg_72);
 
-  assign wild1_73 = $signed(c$wild1_app_arg_71);
+  assign wild2_73 = $signed(c$wild2_app_arg_71);
 
   assign f_14 = result_175 & 64'sd1048575;
 
@@ -9796,9 +9796,9 @@ module attend_head_hd8
 
   assign c$i_9196 = ((c$bv_86[0+:5]));
 
-  assign c$wild1_app_arg_74 = $unsigned({{(64-5) {1'b0}},c$i_9196});
+  assign c$wild2_app_arg_74 = $unsigned({{(64-5) {1'b0}},c$i_9196});
 
-  assign c$sat32Out_app_arg_75 = (s_24 <= -16'sd31) ? 64'sd31 : wild1_76;
+  assign c$sat32Out_app_arg_75 = (s_24 <= -16'sd31) ? 64'sd31 : wild2_76;
 
   assign c$bv_87 = (($unsigned(s_24)));
 
@@ -9809,23 +9809,23 @@ module attend_head_hd8
   always @(*) begin
     case(result_185)
       6'd0 : result_186 = $signed({{(64-32) {result_187[32-1]}},result_187});
-      default : result_186 = (($signed({{(64-32) {result_187[32-1]}},result_187})) + (64'sd1 <<< wild1_75)) >>> wild1_74;
+      default : result_186 = (($signed({{(64-32) {result_187[32-1]}},result_187})) + (64'sd1 <<< wild2_75)) >>> wild2_74;
     endcase
   end
 
-  assign wild1_74 = $signed(c$wild1_app_arg_75);
+  assign wild2_74 = $signed(c$wild2_app_arg_75);
 
-  assign c$wild1_app_arg_75 = $unsigned({{(64-6) {1'b0}},result_185});
+  assign c$wild2_app_arg_75 = $unsigned({{(64-6) {1'b0}},result_185});
 
-  assign wild1_75 = $signed(c$wild1_app_arg_76);
+  assign wild2_75 = $signed(c$wild2_app_arg_76);
 
   assign c$i_9204 = (result_185 - 6'd1);
 
-  assign c$wild1_app_arg_76 = $unsigned({{(64-6) {1'b0}},c$i_9204});
+  assign c$wild2_app_arg_76 = $unsigned({{(64-6) {1'b0}},c$i_9204});
 
   assign c$sat32Out_app_arg_76 = (s_24 > 16'sd0) ? result_186 : (c$sat32Out_app_arg_74 <<< c$sat32Out_app_arg_75);
 
-  assign wild1_76 = $signed(c$wild1_app_arg_74);
+  assign wild2_76 = $signed(c$wild2_app_arg_74);
 
   // map begin
   genvar i_93;
@@ -9957,22 +9957,22 @@ module attend_head_hd8
     wire signed [63:0] c$sat32Out_case_alt_57;
     wire signed [63:0] c$sat32Out_app_arg_167;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] c$wild1_app_arg_167;
+    wire signed [63:0] c$wild2_app_arg_167;
     wire signed [63:0] c$sat32Out_app_arg_168;
     wire [5:0] c$case_alt_203;
     wire [5:0] result_395;
     reg signed [63:0] result_396;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_167;
+    wire signed [63:0] wild2_167;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_168;
+    wire signed [63:0] c$wild2_app_arg_168;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_168;
+    wire signed [63:0] wild2_168;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_169;
+    wire signed [63:0] c$wild2_app_arg_169;
     wire signed [63:0] c$sat32Out_app_arg_169;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] wild1_169;
+    wire signed [63:0] wild2_169;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] x_191;
     wire signed [63:0] result_397;
@@ -10005,9 +10005,9 @@ module attend_head_hd8
 
     assign c$i_9218 = ((c$bv_88[0+:5]));
 
-    assign c$wild1_app_arg_167 = $unsigned({{(64-5) {1'b0}},c$i_9218});
+    assign c$wild2_app_arg_167 = $unsigned({{(64-5) {1'b0}},c$i_9218});
 
-    assign c$sat32Out_app_arg_168 = (s_57 <= -16'sd31) ? 64'sd31 : wild1_169;
+    assign c$sat32Out_app_arg_168 = (s_57 <= -16'sd31) ? 64'sd31 : wild2_169;
 
     assign c$bv_89 = (($unsigned(s_57)));
 
@@ -10018,23 +10018,23 @@ module attend_head_hd8
     always @(*) begin
       case(result_395)
         6'd0 : result_396 = x_190;
-        default : result_396 = (x_190 + (64'sd1 <<< wild1_168)) >>> wild1_167;
+        default : result_396 = (x_190 + (64'sd1 <<< wild2_168)) >>> wild2_167;
       endcase
     end
 
-    assign wild1_167 = $signed(c$wild1_app_arg_168);
+    assign wild2_167 = $signed(c$wild2_app_arg_168);
 
-    assign c$wild1_app_arg_168 = $unsigned({{(64-6) {1'b0}},result_395});
+    assign c$wild2_app_arg_168 = $unsigned({{(64-6) {1'b0}},result_395});
 
-    assign wild1_168 = $signed(c$wild1_app_arg_169);
+    assign wild2_168 = $signed(c$wild2_app_arg_169);
 
     assign c$i_9226 = (result_395 - 6'd1);
 
-    assign c$wild1_app_arg_169 = $unsigned({{(64-6) {1'b0}},c$i_9226});
+    assign c$wild2_app_arg_169 = $unsigned({{(64-6) {1'b0}},c$i_9226});
 
     assign c$sat32Out_app_arg_169 = (s_57 > 16'sd0) ? result_396 : (c$sat32Out_app_arg_167 <<< c$sat32Out_app_arg_168);
 
-    assign wild1_169 = $signed(c$wild1_app_arg_167);
+    assign wild2_169 = $signed(c$wild2_app_arg_167);
 
     assign x_191 = ($signed({{(64-32) {zipWith_in1_20[32-1]}},zipWith_in1_20})) * ($signed({{(64-32) {result_198[32-1]}},result_198}));
 
@@ -10080,9 +10080,9 @@ module attend_head_hd8
 
   assign c$i_9247 = ((c$bv_90[0+:5]));
 
-  assign c$wild1_app_arg_77 = $unsigned({{(64-5) {1'b0}},c$i_9247});
+  assign c$wild2_app_arg_77 = $unsigned({{(64-5) {1'b0}},c$i_9247});
 
-  assign c$sat32Out_app_arg_78 = (s_25 <= -16'sd31) ? 64'sd31 : wild1_79;
+  assign c$sat32Out_app_arg_78 = (s_25 <= -16'sd31) ? 64'sd31 : wild2_79;
 
   assign c$bv_91 = (($unsigned(s_25)));
 
@@ -10093,23 +10093,23 @@ module attend_head_hd8
   always @(*) begin
     case(result_193)
       6'd0 : result_194 = x_91;
-      default : result_194 = (x_91 + (64'sd1 <<< wild1_78)) >>> wild1_77;
+      default : result_194 = (x_91 + (64'sd1 <<< wild2_78)) >>> wild2_77;
     endcase
   end
 
-  assign wild1_77 = $signed(c$wild1_app_arg_78);
+  assign wild2_77 = $signed(c$wild2_app_arg_78);
 
-  assign c$wild1_app_arg_78 = $unsigned({{(64-6) {1'b0}},result_193});
+  assign c$wild2_app_arg_78 = $unsigned({{(64-6) {1'b0}},result_193});
 
-  assign wild1_78 = $signed(c$wild1_app_arg_79);
+  assign wild2_78 = $signed(c$wild2_app_arg_79);
 
   assign c$i_9255 = (result_193 - 6'd1);
 
-  assign c$wild1_app_arg_79 = $unsigned({{(64-6) {1'b0}},c$i_9255});
+  assign c$wild2_app_arg_79 = $unsigned({{(64-6) {1'b0}},c$i_9255});
 
   assign c$sat32Out_app_arg_79 = (s_25 > 16'sd0) ? result_194 : (c$sat32Out_app_arg_77 <<< c$sat32Out_app_arg_78);
 
-  assign wild1_79 = $signed(c$wild1_app_arg_77);
+  assign wild2_79 = $signed(c$wild2_app_arg_77);
 
   assign f_15 = result_191 & 64'sd1048575;
 
@@ -10351,9 +10351,9 @@ module attend_head_hd8
 
   assign c$i_9787 = ((c$bv_93[0+:5]));
 
-  assign c$wild1_app_arg_80 = $unsigned({{(64-5) {1'b0}},c$i_9787});
+  assign c$wild2_app_arg_80 = $unsigned({{(64-5) {1'b0}},c$i_9787});
 
-  assign c$sat32Out_app_arg_81 = (s_26 <= -16'sd31) ? 64'sd31 : wild1_82;
+  assign c$sat32Out_app_arg_81 = (s_26 <= -16'sd31) ? 64'sd31 : wild2_82;
 
   assign c$bv_94 = (($unsigned(s_26)));
 
@@ -10364,23 +10364,23 @@ module attend_head_hd8
   always @(*) begin
     case(result_199)
       6'd0 : result_200 = x_95;
-      default : result_200 = (x_95 + (64'sd1 <<< wild1_81)) >>> wild1_80;
+      default : result_200 = (x_95 + (64'sd1 <<< wild2_81)) >>> wild2_80;
     endcase
   end
 
-  assign wild1_80 = $signed(c$wild1_app_arg_81);
+  assign wild2_80 = $signed(c$wild2_app_arg_81);
 
-  assign c$wild1_app_arg_81 = $unsigned({{(64-6) {1'b0}},result_199});
+  assign c$wild2_app_arg_81 = $unsigned({{(64-6) {1'b0}},result_199});
 
-  assign wild1_81 = $signed(c$wild1_app_arg_82);
+  assign wild2_81 = $signed(c$wild2_app_arg_82);
 
   assign c$i_9795 = (result_199 - 6'd1);
 
-  assign c$wild1_app_arg_82 = $unsigned({{(64-6) {1'b0}},c$i_9795});
+  assign c$wild2_app_arg_82 = $unsigned({{(64-6) {1'b0}},c$i_9795});
 
   assign c$sat32Out_app_arg_82 = (s_26 > 16'sd0) ? result_200 : (c$sat32Out_app_arg_80 <<< c$sat32Out_app_arg_81);
 
-  assign wild1_82 = $signed(c$wild1_app_arg_80);
+  assign wild2_82 = $signed(c$wild2_app_arg_80);
 
   assign f_16 = result_197 & 64'sd1048575;
 
@@ -10636,9 +10636,9 @@ module attend_head_hd8
 
   assign c$i_10336 = ((c$bv_96[0+:5]));
 
-  assign c$wild1_app_arg_83 = $unsigned({{(64-5) {1'b0}},c$i_10336});
+  assign c$wild2_app_arg_83 = $unsigned({{(64-5) {1'b0}},c$i_10336});
 
-  assign c$sat32Out_app_arg_84 = (s_27 <= -16'sd31) ? 64'sd31 : wild1_85;
+  assign c$sat32Out_app_arg_84 = (s_27 <= -16'sd31) ? 64'sd31 : wild2_85;
 
   assign c$bv_97 = (($unsigned(s_27)));
 
@@ -10649,23 +10649,23 @@ module attend_head_hd8
   always @(*) begin
     case(result_207)
       6'd0 : result_208 = $signed({{(64-32) {result_209[32-1]}},result_209});
-      default : result_208 = (($signed({{(64-32) {result_209[32-1]}},result_209})) + (64'sd1 <<< wild1_84)) >>> wild1_83;
+      default : result_208 = (($signed({{(64-32) {result_209[32-1]}},result_209})) + (64'sd1 <<< wild2_84)) >>> wild2_83;
     endcase
   end
 
-  assign wild1_83 = $signed(c$wild1_app_arg_84);
+  assign wild2_83 = $signed(c$wild2_app_arg_84);
 
-  assign c$wild1_app_arg_84 = $unsigned({{(64-6) {1'b0}},result_207});
+  assign c$wild2_app_arg_84 = $unsigned({{(64-6) {1'b0}},result_207});
 
-  assign wild1_84 = $signed(c$wild1_app_arg_85);
+  assign wild2_84 = $signed(c$wild2_app_arg_85);
 
   assign c$i_10344 = (result_207 - 6'd1);
 
-  assign c$wild1_app_arg_85 = $unsigned({{(64-6) {1'b0}},c$i_10344});
+  assign c$wild2_app_arg_85 = $unsigned({{(64-6) {1'b0}},c$i_10344});
 
   assign c$sat32Out_app_arg_85 = (s_27 > 16'sd0) ? result_208 : (c$sat32Out_app_arg_83 <<< c$sat32Out_app_arg_84);
 
-  assign wild1_85 = $signed(c$wild1_app_arg_83);
+  assign wild2_85 = $signed(c$wild2_app_arg_83);
 
   // map begin
   genvar i_100;
@@ -10797,22 +10797,22 @@ module attend_head_hd8
     wire signed [63:0] c$sat32Out_case_alt_58;
     wire signed [63:0] c$sat32Out_app_arg_170;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] c$wild1_app_arg_170;
+    wire signed [63:0] c$wild2_app_arg_170;
     wire signed [63:0] c$sat32Out_app_arg_171;
     wire [5:0] c$case_alt_206;
     wire [5:0] result_400;
     reg signed [63:0] result_401;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_170;
+    wire signed [63:0] wild2_170;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_171;
+    wire signed [63:0] c$wild2_app_arg_171;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_171;
+    wire signed [63:0] wild2_171;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_172;
+    wire signed [63:0] c$wild2_app_arg_172;
     wire signed [63:0] c$sat32Out_app_arg_172;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] wild1_172;
+    wire signed [63:0] wild2_172;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] x_194;
     wire signed [63:0] result_402;
@@ -10845,9 +10845,9 @@ module attend_head_hd8
 
     assign c$i_10358 = ((c$bv_98[0+:5]));
 
-    assign c$wild1_app_arg_170 = $unsigned({{(64-5) {1'b0}},c$i_10358});
+    assign c$wild2_app_arg_170 = $unsigned({{(64-5) {1'b0}},c$i_10358});
 
-    assign c$sat32Out_app_arg_171 = (s_58 <= -16'sd31) ? 64'sd31 : wild1_172;
+    assign c$sat32Out_app_arg_171 = (s_58 <= -16'sd31) ? 64'sd31 : wild2_172;
 
     assign c$bv_99 = (($unsigned(s_58)));
 
@@ -10858,23 +10858,23 @@ module attend_head_hd8
     always @(*) begin
       case(result_400)
         6'd0 : result_401 = x_193;
-        default : result_401 = (x_193 + (64'sd1 <<< wild1_171)) >>> wild1_170;
+        default : result_401 = (x_193 + (64'sd1 <<< wild2_171)) >>> wild2_170;
       endcase
     end
 
-    assign wild1_170 = $signed(c$wild1_app_arg_171);
+    assign wild2_170 = $signed(c$wild2_app_arg_171);
 
-    assign c$wild1_app_arg_171 = $unsigned({{(64-6) {1'b0}},result_400});
+    assign c$wild2_app_arg_171 = $unsigned({{(64-6) {1'b0}},result_400});
 
-    assign wild1_171 = $signed(c$wild1_app_arg_172);
+    assign wild2_171 = $signed(c$wild2_app_arg_172);
 
     assign c$i_10366 = (result_400 - 6'd1);
 
-    assign c$wild1_app_arg_172 = $unsigned({{(64-6) {1'b0}},c$i_10366});
+    assign c$wild2_app_arg_172 = $unsigned({{(64-6) {1'b0}},c$i_10366});
 
     assign c$sat32Out_app_arg_172 = (s_58 > 16'sd0) ? result_401 : (c$sat32Out_app_arg_170 <<< c$sat32Out_app_arg_171);
 
-    assign wild1_172 = $signed(c$wild1_app_arg_170);
+    assign wild2_172 = $signed(c$wild2_app_arg_170);
 
     assign x_194 = ($signed({{(64-32) {zipWith_in1_22[32-1]}},zipWith_in1_22})) * ($signed({{(64-32) {result_220[32-1]}},result_220}));
 
@@ -10920,9 +10920,9 @@ module attend_head_hd8
 
   assign c$i_10387 = ((c$bv_100[0+:5]));
 
-  assign c$wild1_app_arg_86 = $unsigned({{(64-5) {1'b0}},c$i_10387});
+  assign c$wild2_app_arg_86 = $unsigned({{(64-5) {1'b0}},c$i_10387});
 
-  assign c$sat32Out_app_arg_87 = (s_28 <= -16'sd31) ? 64'sd31 : wild1_88;
+  assign c$sat32Out_app_arg_87 = (s_28 <= -16'sd31) ? 64'sd31 : wild2_88;
 
   assign c$bv_101 = (($unsigned(s_28)));
 
@@ -10933,23 +10933,23 @@ module attend_head_hd8
   always @(*) begin
     case(result_215)
       6'd0 : result_216 = x_102;
-      default : result_216 = (x_102 + (64'sd1 <<< wild1_87)) >>> wild1_86;
+      default : result_216 = (x_102 + (64'sd1 <<< wild2_87)) >>> wild2_86;
     endcase
   end
 
-  assign wild1_86 = $signed(c$wild1_app_arg_87);
+  assign wild2_86 = $signed(c$wild2_app_arg_87);
 
-  assign c$wild1_app_arg_87 = $unsigned({{(64-6) {1'b0}},result_215});
+  assign c$wild2_app_arg_87 = $unsigned({{(64-6) {1'b0}},result_215});
 
-  assign wild1_87 = $signed(c$wild1_app_arg_88);
+  assign wild2_87 = $signed(c$wild2_app_arg_88);
 
   assign c$i_10395 = (result_215 - 6'd1);
 
-  assign c$wild1_app_arg_88 = $unsigned({{(64-6) {1'b0}},c$i_10395});
+  assign c$wild2_app_arg_88 = $unsigned({{(64-6) {1'b0}},c$i_10395});
 
   assign c$sat32Out_app_arg_88 = (s_28 > 16'sd0) ? result_216 : (c$sat32Out_app_arg_86 <<< c$sat32Out_app_arg_87);
 
-  assign wild1_88 = $signed(c$wild1_app_arg_86);
+  assign wild2_88 = $signed(c$wild2_app_arg_86);
 
   assign f_17 = result_213 & 64'sd1048575;
 
@@ -11191,9 +11191,9 @@ module attend_head_hd8
 
   assign c$i_10927 = ((c$bv_103[0+:5]));
 
-  assign c$wild1_app_arg_89 = $unsigned({{(64-5) {1'b0}},c$i_10927});
+  assign c$wild2_app_arg_89 = $unsigned({{(64-5) {1'b0}},c$i_10927});
 
-  assign c$sat32Out_app_arg_90 = (s_29 <= -16'sd31) ? 64'sd31 : wild1_91;
+  assign c$sat32Out_app_arg_90 = (s_29 <= -16'sd31) ? 64'sd31 : wild2_91;
 
   assign c$bv_104 = (($unsigned(s_29)));
 
@@ -11204,23 +11204,23 @@ module attend_head_hd8
   always @(*) begin
     case(result_221)
       6'd0 : result_222 = x_106;
-      default : result_222 = (x_106 + (64'sd1 <<< wild1_90)) >>> wild1_89;
+      default : result_222 = (x_106 + (64'sd1 <<< wild2_90)) >>> wild2_89;
     endcase
   end
 
-  assign wild1_89 = $signed(c$wild1_app_arg_90);
+  assign wild2_89 = $signed(c$wild2_app_arg_90);
 
-  assign c$wild1_app_arg_90 = $unsigned({{(64-6) {1'b0}},result_221});
+  assign c$wild2_app_arg_90 = $unsigned({{(64-6) {1'b0}},result_221});
 
-  assign wild1_90 = $signed(c$wild1_app_arg_91);
+  assign wild2_90 = $signed(c$wild2_app_arg_91);
 
   assign c$i_10935 = (result_221 - 6'd1);
 
-  assign c$wild1_app_arg_91 = $unsigned({{(64-6) {1'b0}},c$i_10935});
+  assign c$wild2_app_arg_91 = $unsigned({{(64-6) {1'b0}},c$i_10935});
 
   assign c$sat32Out_app_arg_91 = (s_29 > 16'sd0) ? result_222 : (c$sat32Out_app_arg_89 <<< c$sat32Out_app_arg_90);
 
-  assign wild1_91 = $signed(c$wild1_app_arg_89);
+  assign wild2_91 = $signed(c$wild2_app_arg_89);
 
   assign f_18 = result_219 & 64'sd1048575;
 
@@ -11476,9 +11476,9 @@ module attend_head_hd8
 
   assign c$i_11476 = ((c$bv_106[0+:5]));
 
-  assign c$wild1_app_arg_92 = $unsigned({{(64-5) {1'b0}},c$i_11476});
+  assign c$wild2_app_arg_92 = $unsigned({{(64-5) {1'b0}},c$i_11476});
 
-  assign c$sat32Out_app_arg_93 = (s_30 <= -16'sd31) ? 64'sd31 : wild1_94;
+  assign c$sat32Out_app_arg_93 = (s_30 <= -16'sd31) ? 64'sd31 : wild2_94;
 
   assign c$bv_107 = (($unsigned(s_30)));
 
@@ -11489,23 +11489,23 @@ module attend_head_hd8
   always @(*) begin
     case(result_229)
       6'd0 : result_230 = $signed({{(64-32) {result_231[32-1]}},result_231});
-      default : result_230 = (($signed({{(64-32) {result_231[32-1]}},result_231})) + (64'sd1 <<< wild1_93)) >>> wild1_92;
+      default : result_230 = (($signed({{(64-32) {result_231[32-1]}},result_231})) + (64'sd1 <<< wild2_93)) >>> wild2_92;
     endcase
   end
 
-  assign wild1_92 = $signed(c$wild1_app_arg_93);
+  assign wild2_92 = $signed(c$wild2_app_arg_93);
 
-  assign c$wild1_app_arg_93 = $unsigned({{(64-6) {1'b0}},result_229});
+  assign c$wild2_app_arg_93 = $unsigned({{(64-6) {1'b0}},result_229});
 
-  assign wild1_93 = $signed(c$wild1_app_arg_94);
+  assign wild2_93 = $signed(c$wild2_app_arg_94);
 
   assign c$i_11484 = (result_229 - 6'd1);
 
-  assign c$wild1_app_arg_94 = $unsigned({{(64-6) {1'b0}},c$i_11484});
+  assign c$wild2_app_arg_94 = $unsigned({{(64-6) {1'b0}},c$i_11484});
 
   assign c$sat32Out_app_arg_94 = (s_30 > 16'sd0) ? result_230 : (c$sat32Out_app_arg_92 <<< c$sat32Out_app_arg_93);
 
-  assign wild1_94 = $signed(c$wild1_app_arg_92);
+  assign wild2_94 = $signed(c$wild2_app_arg_92);
 
   // map begin
   genvar i_107;
@@ -11637,22 +11637,22 @@ module attend_head_hd8
     wire signed [63:0] c$sat32Out_case_alt_59;
     wire signed [63:0] c$sat32Out_app_arg_173;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] c$wild1_app_arg_173;
+    wire signed [63:0] c$wild2_app_arg_173;
     wire signed [63:0] c$sat32Out_app_arg_174;
     wire [5:0] c$case_alt_209;
     wire [5:0] result_405;
     reg signed [63:0] result_406;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_173;
+    wire signed [63:0] wild2_173;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_174;
+    wire signed [63:0] c$wild2_app_arg_174;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_174;
+    wire signed [63:0] wild2_174;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_175;
+    wire signed [63:0] c$wild2_app_arg_175;
     wire signed [63:0] c$sat32Out_app_arg_175;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] wild1_175;
+    wire signed [63:0] wild2_175;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] x_197;
     wire signed [63:0] result_407;
@@ -11685,9 +11685,9 @@ module attend_head_hd8
 
     assign c$i_11498 = ((c$bv_108[0+:5]));
 
-    assign c$wild1_app_arg_173 = $unsigned({{(64-5) {1'b0}},c$i_11498});
+    assign c$wild2_app_arg_173 = $unsigned({{(64-5) {1'b0}},c$i_11498});
 
-    assign c$sat32Out_app_arg_174 = (s_59 <= -16'sd31) ? 64'sd31 : wild1_175;
+    assign c$sat32Out_app_arg_174 = (s_59 <= -16'sd31) ? 64'sd31 : wild2_175;
 
     assign c$bv_109 = (($unsigned(s_59)));
 
@@ -11698,23 +11698,23 @@ module attend_head_hd8
     always @(*) begin
       case(result_405)
         6'd0 : result_406 = x_196;
-        default : result_406 = (x_196 + (64'sd1 <<< wild1_174)) >>> wild1_173;
+        default : result_406 = (x_196 + (64'sd1 <<< wild2_174)) >>> wild2_173;
       endcase
     end
 
-    assign wild1_173 = $signed(c$wild1_app_arg_174);
+    assign wild2_173 = $signed(c$wild2_app_arg_174);
 
-    assign c$wild1_app_arg_174 = $unsigned({{(64-6) {1'b0}},result_405});
+    assign c$wild2_app_arg_174 = $unsigned({{(64-6) {1'b0}},result_405});
 
-    assign wild1_174 = $signed(c$wild1_app_arg_175);
+    assign wild2_174 = $signed(c$wild2_app_arg_175);
 
     assign c$i_11506 = (result_405 - 6'd1);
 
-    assign c$wild1_app_arg_175 = $unsigned({{(64-6) {1'b0}},c$i_11506});
+    assign c$wild2_app_arg_175 = $unsigned({{(64-6) {1'b0}},c$i_11506});
 
     assign c$sat32Out_app_arg_175 = (s_59 > 16'sd0) ? result_406 : (c$sat32Out_app_arg_173 <<< c$sat32Out_app_arg_174);
 
-    assign wild1_175 = $signed(c$wild1_app_arg_173);
+    assign wild2_175 = $signed(c$wild2_app_arg_173);
 
     assign x_197 = ($signed({{(64-32) {zipWith_in1_24[32-1]}},zipWith_in1_24})) * ($signed({{(64-32) {result_242[32-1]}},result_242}));
 
@@ -11760,9 +11760,9 @@ module attend_head_hd8
 
   assign c$i_11527 = ((c$bv_110[0+:5]));
 
-  assign c$wild1_app_arg_95 = $unsigned({{(64-5) {1'b0}},c$i_11527});
+  assign c$wild2_app_arg_95 = $unsigned({{(64-5) {1'b0}},c$i_11527});
 
-  assign c$sat32Out_app_arg_96 = (s_31 <= -16'sd31) ? 64'sd31 : wild1_97;
+  assign c$sat32Out_app_arg_96 = (s_31 <= -16'sd31) ? 64'sd31 : wild2_97;
 
   assign c$bv_111 = (($unsigned(s_31)));
 
@@ -11773,23 +11773,23 @@ module attend_head_hd8
   always @(*) begin
     case(result_237)
       6'd0 : result_238 = x_113;
-      default : result_238 = (x_113 + (64'sd1 <<< wild1_96)) >>> wild1_95;
+      default : result_238 = (x_113 + (64'sd1 <<< wild2_96)) >>> wild2_95;
     endcase
   end
 
-  assign wild1_95 = $signed(c$wild1_app_arg_96);
+  assign wild2_95 = $signed(c$wild2_app_arg_96);
 
-  assign c$wild1_app_arg_96 = $unsigned({{(64-6) {1'b0}},result_237});
+  assign c$wild2_app_arg_96 = $unsigned({{(64-6) {1'b0}},result_237});
 
-  assign wild1_96 = $signed(c$wild1_app_arg_97);
+  assign wild2_96 = $signed(c$wild2_app_arg_97);
 
   assign c$i_11535 = (result_237 - 6'd1);
 
-  assign c$wild1_app_arg_97 = $unsigned({{(64-6) {1'b0}},c$i_11535});
+  assign c$wild2_app_arg_97 = $unsigned({{(64-6) {1'b0}},c$i_11535});
 
   assign c$sat32Out_app_arg_97 = (s_31 > 16'sd0) ? result_238 : (c$sat32Out_app_arg_95 <<< c$sat32Out_app_arg_96);
 
-  assign wild1_97 = $signed(c$wild1_app_arg_95);
+  assign wild2_97 = $signed(c$wild2_app_arg_95);
 
   assign f_19 = result_235 & 64'sd1048575;
 
@@ -12031,9 +12031,9 @@ module attend_head_hd8
 
   assign c$i_12067 = ((c$bv_113[0+:5]));
 
-  assign c$wild1_app_arg_98 = $unsigned({{(64-5) {1'b0}},c$i_12067});
+  assign c$wild2_app_arg_98 = $unsigned({{(64-5) {1'b0}},c$i_12067});
 
-  assign c$sat32Out_app_arg_99 = (s_32 <= -16'sd31) ? 64'sd31 : wild1_100;
+  assign c$sat32Out_app_arg_99 = (s_32 <= -16'sd31) ? 64'sd31 : wild2_100;
 
   assign c$bv_114 = (($unsigned(s_32)));
 
@@ -12044,23 +12044,23 @@ module attend_head_hd8
   always @(*) begin
     case(result_243)
       6'd0 : result_244 = x_117;
-      default : result_244 = (x_117 + (64'sd1 <<< wild1_99)) >>> wild1_98;
+      default : result_244 = (x_117 + (64'sd1 <<< wild2_99)) >>> wild2_98;
     endcase
   end
 
-  assign wild1_98 = $signed(c$wild1_app_arg_99);
+  assign wild2_98 = $signed(c$wild2_app_arg_99);
 
-  assign c$wild1_app_arg_99 = $unsigned({{(64-6) {1'b0}},result_243});
+  assign c$wild2_app_arg_99 = $unsigned({{(64-6) {1'b0}},result_243});
 
-  assign wild1_99 = $signed(c$wild1_app_arg_100);
+  assign wild2_99 = $signed(c$wild2_app_arg_100);
 
   assign c$i_12075 = (result_243 - 6'd1);
 
-  assign c$wild1_app_arg_100 = $unsigned({{(64-6) {1'b0}},c$i_12075});
+  assign c$wild2_app_arg_100 = $unsigned({{(64-6) {1'b0}},c$i_12075});
 
   assign c$sat32Out_app_arg_100 = (s_32 > 16'sd0) ? result_244 : (c$sat32Out_app_arg_98 <<< c$sat32Out_app_arg_99);
 
-  assign wild1_100 = $signed(c$wild1_app_arg_98);
+  assign wild2_100 = $signed(c$wild2_app_arg_98);
 
   assign f_20 = result_241 & 64'sd1048575;
 
@@ -12316,9 +12316,9 @@ module attend_head_hd8
 
   assign c$i_12616 = ((c$bv_116[0+:5]));
 
-  assign c$wild1_app_arg_101 = $unsigned({{(64-5) {1'b0}},c$i_12616});
+  assign c$wild2_app_arg_101 = $unsigned({{(64-5) {1'b0}},c$i_12616});
 
-  assign c$sat32Out_app_arg_102 = (s_33 <= -16'sd31) ? 64'sd31 : wild1_103;
+  assign c$sat32Out_app_arg_102 = (s_33 <= -16'sd31) ? 64'sd31 : wild2_103;
 
   assign c$bv_117 = (($unsigned(s_33)));
 
@@ -12329,23 +12329,23 @@ module attend_head_hd8
   always @(*) begin
     case(result_251)
       6'd0 : result_252 = $signed({{(64-32) {result_253[32-1]}},result_253});
-      default : result_252 = (($signed({{(64-32) {result_253[32-1]}},result_253})) + (64'sd1 <<< wild1_102)) >>> wild1_101;
+      default : result_252 = (($signed({{(64-32) {result_253[32-1]}},result_253})) + (64'sd1 <<< wild2_102)) >>> wild2_101;
     endcase
   end
 
-  assign wild1_101 = $signed(c$wild1_app_arg_102);
+  assign wild2_101 = $signed(c$wild2_app_arg_102);
 
-  assign c$wild1_app_arg_102 = $unsigned({{(64-6) {1'b0}},result_251});
+  assign c$wild2_app_arg_102 = $unsigned({{(64-6) {1'b0}},result_251});
 
-  assign wild1_102 = $signed(c$wild1_app_arg_103);
+  assign wild2_102 = $signed(c$wild2_app_arg_103);
 
   assign c$i_12624 = (result_251 - 6'd1);
 
-  assign c$wild1_app_arg_103 = $unsigned({{(64-6) {1'b0}},c$i_12624});
+  assign c$wild2_app_arg_103 = $unsigned({{(64-6) {1'b0}},c$i_12624});
 
   assign c$sat32Out_app_arg_103 = (s_33 > 16'sd0) ? result_252 : (c$sat32Out_app_arg_101 <<< c$sat32Out_app_arg_102);
 
-  assign wild1_103 = $signed(c$wild1_app_arg_101);
+  assign wild2_103 = $signed(c$wild2_app_arg_101);
 
   // map begin
   genvar i_114;
@@ -12477,22 +12477,22 @@ module attend_head_hd8
     wire signed [63:0] c$sat32Out_case_alt_60;
     wire signed [63:0] c$sat32Out_app_arg_176;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] c$wild1_app_arg_176;
+    wire signed [63:0] c$wild2_app_arg_176;
     wire signed [63:0] c$sat32Out_app_arg_177;
     wire [5:0] c$case_alt_212;
     wire [5:0] result_410;
     reg signed [63:0] result_411;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_176;
+    wire signed [63:0] wild2_176;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_177;
+    wire signed [63:0] c$wild2_app_arg_177;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_177;
+    wire signed [63:0] wild2_177;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_178;
+    wire signed [63:0] c$wild2_app_arg_178;
     wire signed [63:0] c$sat32Out_app_arg_178;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] wild1_178;
+    wire signed [63:0] wild2_178;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] x_200;
     wire signed [63:0] result_412;
@@ -12525,9 +12525,9 @@ module attend_head_hd8
 
     assign c$i_12638 = ((c$bv_118[0+:5]));
 
-    assign c$wild1_app_arg_176 = $unsigned({{(64-5) {1'b0}},c$i_12638});
+    assign c$wild2_app_arg_176 = $unsigned({{(64-5) {1'b0}},c$i_12638});
 
-    assign c$sat32Out_app_arg_177 = (s_60 <= -16'sd31) ? 64'sd31 : wild1_178;
+    assign c$sat32Out_app_arg_177 = (s_60 <= -16'sd31) ? 64'sd31 : wild2_178;
 
     assign c$bv_119 = (($unsigned(s_60)));
 
@@ -12538,23 +12538,23 @@ module attend_head_hd8
     always @(*) begin
       case(result_410)
         6'd0 : result_411 = x_199;
-        default : result_411 = (x_199 + (64'sd1 <<< wild1_177)) >>> wild1_176;
+        default : result_411 = (x_199 + (64'sd1 <<< wild2_177)) >>> wild2_176;
       endcase
     end
 
-    assign wild1_176 = $signed(c$wild1_app_arg_177);
+    assign wild2_176 = $signed(c$wild2_app_arg_177);
 
-    assign c$wild1_app_arg_177 = $unsigned({{(64-6) {1'b0}},result_410});
+    assign c$wild2_app_arg_177 = $unsigned({{(64-6) {1'b0}},result_410});
 
-    assign wild1_177 = $signed(c$wild1_app_arg_178);
+    assign wild2_177 = $signed(c$wild2_app_arg_178);
 
     assign c$i_12646 = (result_410 - 6'd1);
 
-    assign c$wild1_app_arg_178 = $unsigned({{(64-6) {1'b0}},c$i_12646});
+    assign c$wild2_app_arg_178 = $unsigned({{(64-6) {1'b0}},c$i_12646});
 
     assign c$sat32Out_app_arg_178 = (s_60 > 16'sd0) ? result_411 : (c$sat32Out_app_arg_176 <<< c$sat32Out_app_arg_177);
 
-    assign wild1_178 = $signed(c$wild1_app_arg_176);
+    assign wild2_178 = $signed(c$wild2_app_arg_176);
 
     assign x_200 = ($signed({{(64-32) {zipWith_in1_26[32-1]}},zipWith_in1_26})) * ($signed({{(64-32) {result_264[32-1]}},result_264}));
 
@@ -12600,9 +12600,9 @@ module attend_head_hd8
 
   assign c$i_12667 = ((c$bv_120[0+:5]));
 
-  assign c$wild1_app_arg_104 = $unsigned({{(64-5) {1'b0}},c$i_12667});
+  assign c$wild2_app_arg_104 = $unsigned({{(64-5) {1'b0}},c$i_12667});
 
-  assign c$sat32Out_app_arg_105 = (s_34 <= -16'sd31) ? 64'sd31 : wild1_106;
+  assign c$sat32Out_app_arg_105 = (s_34 <= -16'sd31) ? 64'sd31 : wild2_106;
 
   assign c$bv_121 = (($unsigned(s_34)));
 
@@ -12613,23 +12613,23 @@ module attend_head_hd8
   always @(*) begin
     case(result_259)
       6'd0 : result_260 = x_124;
-      default : result_260 = (x_124 + (64'sd1 <<< wild1_105)) >>> wild1_104;
+      default : result_260 = (x_124 + (64'sd1 <<< wild2_105)) >>> wild2_104;
     endcase
   end
 
-  assign wild1_104 = $signed(c$wild1_app_arg_105);
+  assign wild2_104 = $signed(c$wild2_app_arg_105);
 
-  assign c$wild1_app_arg_105 = $unsigned({{(64-6) {1'b0}},result_259});
+  assign c$wild2_app_arg_105 = $unsigned({{(64-6) {1'b0}},result_259});
 
-  assign wild1_105 = $signed(c$wild1_app_arg_106);
+  assign wild2_105 = $signed(c$wild2_app_arg_106);
 
   assign c$i_12675 = (result_259 - 6'd1);
 
-  assign c$wild1_app_arg_106 = $unsigned({{(64-6) {1'b0}},c$i_12675});
+  assign c$wild2_app_arg_106 = $unsigned({{(64-6) {1'b0}},c$i_12675});
 
   assign c$sat32Out_app_arg_106 = (s_34 > 16'sd0) ? result_260 : (c$sat32Out_app_arg_104 <<< c$sat32Out_app_arg_105);
 
-  assign wild1_106 = $signed(c$wild1_app_arg_104);
+  assign wild2_106 = $signed(c$wild2_app_arg_104);
 
   assign f_21 = result_257 & 64'sd1048575;
 
@@ -12871,9 +12871,9 @@ module attend_head_hd8
 
   assign c$i_13207 = ((c$bv_123[0+:5]));
 
-  assign c$wild1_app_arg_107 = $unsigned({{(64-5) {1'b0}},c$i_13207});
+  assign c$wild2_app_arg_107 = $unsigned({{(64-5) {1'b0}},c$i_13207});
 
-  assign c$sat32Out_app_arg_108 = (s_35 <= -16'sd31) ? 64'sd31 : wild1_109;
+  assign c$sat32Out_app_arg_108 = (s_35 <= -16'sd31) ? 64'sd31 : wild2_109;
 
   assign c$bv_124 = (($unsigned(s_35)));
 
@@ -12884,23 +12884,23 @@ module attend_head_hd8
   always @(*) begin
     case(result_265)
       6'd0 : result_266 = x_128;
-      default : result_266 = (x_128 + (64'sd1 <<< wild1_108)) >>> wild1_107;
+      default : result_266 = (x_128 + (64'sd1 <<< wild2_108)) >>> wild2_107;
     endcase
   end
 
-  assign wild1_107 = $signed(c$wild1_app_arg_108);
+  assign wild2_107 = $signed(c$wild2_app_arg_108);
 
-  assign c$wild1_app_arg_108 = $unsigned({{(64-6) {1'b0}},result_265});
+  assign c$wild2_app_arg_108 = $unsigned({{(64-6) {1'b0}},result_265});
 
-  assign wild1_108 = $signed(c$wild1_app_arg_109);
+  assign wild2_108 = $signed(c$wild2_app_arg_109);
 
   assign c$i_13215 = (result_265 - 6'd1);
 
-  assign c$wild1_app_arg_109 = $unsigned({{(64-6) {1'b0}},c$i_13215});
+  assign c$wild2_app_arg_109 = $unsigned({{(64-6) {1'b0}},c$i_13215});
 
   assign c$sat32Out_app_arg_109 = (s_35 > 16'sd0) ? result_266 : (c$sat32Out_app_arg_107 <<< c$sat32Out_app_arg_108);
 
-  assign wild1_109 = $signed(c$wild1_app_arg_107);
+  assign wild2_109 = $signed(c$wild2_app_arg_107);
 
   assign f_22 = result_263 & 64'sd1048575;
 
@@ -13156,9 +13156,9 @@ module attend_head_hd8
 
   assign c$i_13756 = ((c$bv_126[0+:5]));
 
-  assign c$wild1_app_arg_110 = $unsigned({{(64-5) {1'b0}},c$i_13756});
+  assign c$wild2_app_arg_110 = $unsigned({{(64-5) {1'b0}},c$i_13756});
 
-  assign c$sat32Out_app_arg_111 = (s_36 <= -16'sd31) ? 64'sd31 : wild1_112;
+  assign c$sat32Out_app_arg_111 = (s_36 <= -16'sd31) ? 64'sd31 : wild2_112;
 
   assign c$bv_127 = (($unsigned(s_36)));
 
@@ -13169,23 +13169,23 @@ module attend_head_hd8
   always @(*) begin
     case(result_273)
       6'd0 : result_274 = $signed({{(64-32) {result_275[32-1]}},result_275});
-      default : result_274 = (($signed({{(64-32) {result_275[32-1]}},result_275})) + (64'sd1 <<< wild1_111)) >>> wild1_110;
+      default : result_274 = (($signed({{(64-32) {result_275[32-1]}},result_275})) + (64'sd1 <<< wild2_111)) >>> wild2_110;
     endcase
   end
 
-  assign wild1_110 = $signed(c$wild1_app_arg_111);
+  assign wild2_110 = $signed(c$wild2_app_arg_111);
 
-  assign c$wild1_app_arg_111 = $unsigned({{(64-6) {1'b0}},result_273});
+  assign c$wild2_app_arg_111 = $unsigned({{(64-6) {1'b0}},result_273});
 
-  assign wild1_111 = $signed(c$wild1_app_arg_112);
+  assign wild2_111 = $signed(c$wild2_app_arg_112);
 
   assign c$i_13764 = (result_273 - 6'd1);
 
-  assign c$wild1_app_arg_112 = $unsigned({{(64-6) {1'b0}},c$i_13764});
+  assign c$wild2_app_arg_112 = $unsigned({{(64-6) {1'b0}},c$i_13764});
 
   assign c$sat32Out_app_arg_112 = (s_36 > 16'sd0) ? result_274 : (c$sat32Out_app_arg_110 <<< c$sat32Out_app_arg_111);
 
-  assign wild1_112 = $signed(c$wild1_app_arg_110);
+  assign wild2_112 = $signed(c$wild2_app_arg_110);
 
   // map begin
   genvar i_121;
@@ -13317,22 +13317,22 @@ module attend_head_hd8
     wire signed [63:0] c$sat32Out_case_alt_61;
     wire signed [63:0] c$sat32Out_app_arg_179;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] c$wild1_app_arg_179;
+    wire signed [63:0] c$wild2_app_arg_179;
     wire signed [63:0] c$sat32Out_app_arg_180;
     wire [5:0] c$case_alt_215;
     wire [5:0] result_415;
     reg signed [63:0] result_416;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_179;
+    wire signed [63:0] wild2_179;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_180;
+    wire signed [63:0] c$wild2_app_arg_180;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_180;
+    wire signed [63:0] wild2_180;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_181;
+    wire signed [63:0] c$wild2_app_arg_181;
     wire signed [63:0] c$sat32Out_app_arg_181;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] wild1_181;
+    wire signed [63:0] wild2_181;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] x_203;
     wire signed [63:0] result_417;
@@ -13365,9 +13365,9 @@ module attend_head_hd8
 
     assign c$i_13778 = ((c$bv_128[0+:5]));
 
-    assign c$wild1_app_arg_179 = $unsigned({{(64-5) {1'b0}},c$i_13778});
+    assign c$wild2_app_arg_179 = $unsigned({{(64-5) {1'b0}},c$i_13778});
 
-    assign c$sat32Out_app_arg_180 = (s_61 <= -16'sd31) ? 64'sd31 : wild1_181;
+    assign c$sat32Out_app_arg_180 = (s_61 <= -16'sd31) ? 64'sd31 : wild2_181;
 
     assign c$bv_129 = (($unsigned(s_61)));
 
@@ -13378,23 +13378,23 @@ module attend_head_hd8
     always @(*) begin
       case(result_415)
         6'd0 : result_416 = x_202;
-        default : result_416 = (x_202 + (64'sd1 <<< wild1_180)) >>> wild1_179;
+        default : result_416 = (x_202 + (64'sd1 <<< wild2_180)) >>> wild2_179;
       endcase
     end
 
-    assign wild1_179 = $signed(c$wild1_app_arg_180);
+    assign wild2_179 = $signed(c$wild2_app_arg_180);
 
-    assign c$wild1_app_arg_180 = $unsigned({{(64-6) {1'b0}},result_415});
+    assign c$wild2_app_arg_180 = $unsigned({{(64-6) {1'b0}},result_415});
 
-    assign wild1_180 = $signed(c$wild1_app_arg_181);
+    assign wild2_180 = $signed(c$wild2_app_arg_181);
 
     assign c$i_13786 = (result_415 - 6'd1);
 
-    assign c$wild1_app_arg_181 = $unsigned({{(64-6) {1'b0}},c$i_13786});
+    assign c$wild2_app_arg_181 = $unsigned({{(64-6) {1'b0}},c$i_13786});
 
     assign c$sat32Out_app_arg_181 = (s_61 > 16'sd0) ? result_416 : (c$sat32Out_app_arg_179 <<< c$sat32Out_app_arg_180);
 
-    assign wild1_181 = $signed(c$wild1_app_arg_179);
+    assign wild2_181 = $signed(c$wild2_app_arg_179);
 
     assign x_203 = ($signed({{(64-32) {zipWith_in1_28[32-1]}},zipWith_in1_28})) * ($signed({{(64-32) {result_286[32-1]}},result_286}));
 
@@ -13440,9 +13440,9 @@ module attend_head_hd8
 
   assign c$i_13807 = ((c$bv_130[0+:5]));
 
-  assign c$wild1_app_arg_113 = $unsigned({{(64-5) {1'b0}},c$i_13807});
+  assign c$wild2_app_arg_113 = $unsigned({{(64-5) {1'b0}},c$i_13807});
 
-  assign c$sat32Out_app_arg_114 = (s_37 <= -16'sd31) ? 64'sd31 : wild1_115;
+  assign c$sat32Out_app_arg_114 = (s_37 <= -16'sd31) ? 64'sd31 : wild2_115;
 
   assign c$bv_131 = (($unsigned(s_37)));
 
@@ -13453,23 +13453,23 @@ module attend_head_hd8
   always @(*) begin
     case(result_281)
       6'd0 : result_282 = x_135;
-      default : result_282 = (x_135 + (64'sd1 <<< wild1_114)) >>> wild1_113;
+      default : result_282 = (x_135 + (64'sd1 <<< wild2_114)) >>> wild2_113;
     endcase
   end
 
-  assign wild1_113 = $signed(c$wild1_app_arg_114);
+  assign wild2_113 = $signed(c$wild2_app_arg_114);
 
-  assign c$wild1_app_arg_114 = $unsigned({{(64-6) {1'b0}},result_281});
+  assign c$wild2_app_arg_114 = $unsigned({{(64-6) {1'b0}},result_281});
 
-  assign wild1_114 = $signed(c$wild1_app_arg_115);
+  assign wild2_114 = $signed(c$wild2_app_arg_115);
 
   assign c$i_13815 = (result_281 - 6'd1);
 
-  assign c$wild1_app_arg_115 = $unsigned({{(64-6) {1'b0}},c$i_13815});
+  assign c$wild2_app_arg_115 = $unsigned({{(64-6) {1'b0}},c$i_13815});
 
   assign c$sat32Out_app_arg_115 = (s_37 > 16'sd0) ? result_282 : (c$sat32Out_app_arg_113 <<< c$sat32Out_app_arg_114);
 
-  assign wild1_115 = $signed(c$wild1_app_arg_113);
+  assign wild2_115 = $signed(c$wild2_app_arg_113);
 
   assign f_23 = result_279 & 64'sd1048575;
 
@@ -13711,9 +13711,9 @@ module attend_head_hd8
 
   assign c$i_14347 = ((c$bv_133[0+:5]));
 
-  assign c$wild1_app_arg_116 = $unsigned({{(64-5) {1'b0}},c$i_14347});
+  assign c$wild2_app_arg_116 = $unsigned({{(64-5) {1'b0}},c$i_14347});
 
-  assign c$sat32Out_app_arg_117 = (s_38 <= -16'sd31) ? 64'sd31 : wild1_118;
+  assign c$sat32Out_app_arg_117 = (s_38 <= -16'sd31) ? 64'sd31 : wild2_118;
 
   assign c$bv_134 = (($unsigned(s_38)));
 
@@ -13724,23 +13724,23 @@ module attend_head_hd8
   always @(*) begin
     case(result_287)
       6'd0 : result_288 = x_139;
-      default : result_288 = (x_139 + (64'sd1 <<< wild1_117)) >>> wild1_116;
+      default : result_288 = (x_139 + (64'sd1 <<< wild2_117)) >>> wild2_116;
     endcase
   end
 
-  assign wild1_116 = $signed(c$wild1_app_arg_117);
+  assign wild2_116 = $signed(c$wild2_app_arg_117);
 
-  assign c$wild1_app_arg_117 = $unsigned({{(64-6) {1'b0}},result_287});
+  assign c$wild2_app_arg_117 = $unsigned({{(64-6) {1'b0}},result_287});
 
-  assign wild1_117 = $signed(c$wild1_app_arg_118);
+  assign wild2_117 = $signed(c$wild2_app_arg_118);
 
   assign c$i_14355 = (result_287 - 6'd1);
 
-  assign c$wild1_app_arg_118 = $unsigned({{(64-6) {1'b0}},c$i_14355});
+  assign c$wild2_app_arg_118 = $unsigned({{(64-6) {1'b0}},c$i_14355});
 
   assign c$sat32Out_app_arg_118 = (s_38 > 16'sd0) ? result_288 : (c$sat32Out_app_arg_116 <<< c$sat32Out_app_arg_117);
 
-  assign wild1_118 = $signed(c$wild1_app_arg_116);
+  assign wild2_118 = $signed(c$wild2_app_arg_116);
 
   assign f_24 = result_285 & 64'sd1048575;
 
@@ -13996,9 +13996,9 @@ module attend_head_hd8
 
   assign c$i_14896 = ((c$bv_136[0+:5]));
 
-  assign c$wild1_app_arg_119 = $unsigned({{(64-5) {1'b0}},c$i_14896});
+  assign c$wild2_app_arg_119 = $unsigned({{(64-5) {1'b0}},c$i_14896});
 
-  assign c$sat32Out_app_arg_120 = (s_39 <= -16'sd31) ? 64'sd31 : wild1_121;
+  assign c$sat32Out_app_arg_120 = (s_39 <= -16'sd31) ? 64'sd31 : wild2_121;
 
   assign c$bv_137 = (($unsigned(s_39)));
 
@@ -14009,23 +14009,23 @@ module attend_head_hd8
   always @(*) begin
     case(result_295)
       6'd0 : result_296 = $signed({{(64-32) {result_297[32-1]}},result_297});
-      default : result_296 = (($signed({{(64-32) {result_297[32-1]}},result_297})) + (64'sd1 <<< wild1_120)) >>> wild1_119;
+      default : result_296 = (($signed({{(64-32) {result_297[32-1]}},result_297})) + (64'sd1 <<< wild2_120)) >>> wild2_119;
     endcase
   end
 
-  assign wild1_119 = $signed(c$wild1_app_arg_120);
+  assign wild2_119 = $signed(c$wild2_app_arg_120);
 
-  assign c$wild1_app_arg_120 = $unsigned({{(64-6) {1'b0}},result_295});
+  assign c$wild2_app_arg_120 = $unsigned({{(64-6) {1'b0}},result_295});
 
-  assign wild1_120 = $signed(c$wild1_app_arg_121);
+  assign wild2_120 = $signed(c$wild2_app_arg_121);
 
   assign c$i_14904 = (result_295 - 6'd1);
 
-  assign c$wild1_app_arg_121 = $unsigned({{(64-6) {1'b0}},c$i_14904});
+  assign c$wild2_app_arg_121 = $unsigned({{(64-6) {1'b0}},c$i_14904});
 
   assign c$sat32Out_app_arg_121 = (s_39 > 16'sd0) ? result_296 : (c$sat32Out_app_arg_119 <<< c$sat32Out_app_arg_120);
 
-  assign wild1_121 = $signed(c$wild1_app_arg_119);
+  assign wild2_121 = $signed(c$wild2_app_arg_119);
 
   // map begin
   genvar i_128;
@@ -14157,22 +14157,22 @@ module attend_head_hd8
     wire signed [63:0] c$sat32Out_case_alt_62;
     wire signed [63:0] c$sat32Out_app_arg_182;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] c$wild1_app_arg_182;
+    wire signed [63:0] c$wild2_app_arg_182;
     wire signed [63:0] c$sat32Out_app_arg_183;
     wire [5:0] c$case_alt_218;
     wire [5:0] result_420;
     reg signed [63:0] result_421;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_182;
+    wire signed [63:0] wild2_182;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_183;
+    wire signed [63:0] c$wild2_app_arg_183;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_183;
+    wire signed [63:0] wild2_183;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_184;
+    wire signed [63:0] c$wild2_app_arg_184;
     wire signed [63:0] c$sat32Out_app_arg_184;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] wild1_184;
+    wire signed [63:0] wild2_184;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] x_206;
     wire signed [63:0] result_422;
@@ -14205,9 +14205,9 @@ module attend_head_hd8
 
     assign c$i_14918 = ((c$bv_138[0+:5]));
 
-    assign c$wild1_app_arg_182 = $unsigned({{(64-5) {1'b0}},c$i_14918});
+    assign c$wild2_app_arg_182 = $unsigned({{(64-5) {1'b0}},c$i_14918});
 
-    assign c$sat32Out_app_arg_183 = (s_62 <= -16'sd31) ? 64'sd31 : wild1_184;
+    assign c$sat32Out_app_arg_183 = (s_62 <= -16'sd31) ? 64'sd31 : wild2_184;
 
     assign c$bv_139 = (($unsigned(s_62)));
 
@@ -14218,23 +14218,23 @@ module attend_head_hd8
     always @(*) begin
       case(result_420)
         6'd0 : result_421 = x_205;
-        default : result_421 = (x_205 + (64'sd1 <<< wild1_183)) >>> wild1_182;
+        default : result_421 = (x_205 + (64'sd1 <<< wild2_183)) >>> wild2_182;
       endcase
     end
 
-    assign wild1_182 = $signed(c$wild1_app_arg_183);
+    assign wild2_182 = $signed(c$wild2_app_arg_183);
 
-    assign c$wild1_app_arg_183 = $unsigned({{(64-6) {1'b0}},result_420});
+    assign c$wild2_app_arg_183 = $unsigned({{(64-6) {1'b0}},result_420});
 
-    assign wild1_183 = $signed(c$wild1_app_arg_184);
+    assign wild2_183 = $signed(c$wild2_app_arg_184);
 
     assign c$i_14926 = (result_420 - 6'd1);
 
-    assign c$wild1_app_arg_184 = $unsigned({{(64-6) {1'b0}},c$i_14926});
+    assign c$wild2_app_arg_184 = $unsigned({{(64-6) {1'b0}},c$i_14926});
 
     assign c$sat32Out_app_arg_184 = (s_62 > 16'sd0) ? result_421 : (c$sat32Out_app_arg_182 <<< c$sat32Out_app_arg_183);
 
-    assign wild1_184 = $signed(c$wild1_app_arg_182);
+    assign wild2_184 = $signed(c$wild2_app_arg_182);
 
     assign x_206 = ($signed({{(64-32) {zipWith_in1_30[32-1]}},zipWith_in1_30})) * ($signed({{(64-32) {result_308[32-1]}},result_308}));
 
@@ -14280,9 +14280,9 @@ module attend_head_hd8
 
   assign c$i_14947 = ((c$bv_140[0+:5]));
 
-  assign c$wild1_app_arg_122 = $unsigned({{(64-5) {1'b0}},c$i_14947});
+  assign c$wild2_app_arg_122 = $unsigned({{(64-5) {1'b0}},c$i_14947});
 
-  assign c$sat32Out_app_arg_123 = (s_40 <= -16'sd31) ? 64'sd31 : wild1_124;
+  assign c$sat32Out_app_arg_123 = (s_40 <= -16'sd31) ? 64'sd31 : wild2_124;
 
   assign c$bv_141 = (($unsigned(s_40)));
 
@@ -14293,23 +14293,23 @@ module attend_head_hd8
   always @(*) begin
     case(result_303)
       6'd0 : result_304 = x_146;
-      default : result_304 = (x_146 + (64'sd1 <<< wild1_123)) >>> wild1_122;
+      default : result_304 = (x_146 + (64'sd1 <<< wild2_123)) >>> wild2_122;
     endcase
   end
 
-  assign wild1_122 = $signed(c$wild1_app_arg_123);
+  assign wild2_122 = $signed(c$wild2_app_arg_123);
 
-  assign c$wild1_app_arg_123 = $unsigned({{(64-6) {1'b0}},result_303});
+  assign c$wild2_app_arg_123 = $unsigned({{(64-6) {1'b0}},result_303});
 
-  assign wild1_123 = $signed(c$wild1_app_arg_124);
+  assign wild2_123 = $signed(c$wild2_app_arg_124);
 
   assign c$i_14955 = (result_303 - 6'd1);
 
-  assign c$wild1_app_arg_124 = $unsigned({{(64-6) {1'b0}},c$i_14955});
+  assign c$wild2_app_arg_124 = $unsigned({{(64-6) {1'b0}},c$i_14955});
 
   assign c$sat32Out_app_arg_124 = (s_40 > 16'sd0) ? result_304 : (c$sat32Out_app_arg_122 <<< c$sat32Out_app_arg_123);
 
-  assign wild1_124 = $signed(c$wild1_app_arg_122);
+  assign wild2_124 = $signed(c$wild2_app_arg_122);
 
   assign f_25 = result_301 & 64'sd1048575;
 
@@ -14551,9 +14551,9 @@ module attend_head_hd8
 
   assign c$i_15487 = ((c$bv_143[0+:5]));
 
-  assign c$wild1_app_arg_125 = $unsigned({{(64-5) {1'b0}},c$i_15487});
+  assign c$wild2_app_arg_125 = $unsigned({{(64-5) {1'b0}},c$i_15487});
 
-  assign c$sat32Out_app_arg_126 = (s_41 <= -16'sd31) ? 64'sd31 : wild1_127;
+  assign c$sat32Out_app_arg_126 = (s_41 <= -16'sd31) ? 64'sd31 : wild2_127;
 
   assign c$bv_144 = (($unsigned(s_41)));
 
@@ -14564,23 +14564,23 @@ module attend_head_hd8
   always @(*) begin
     case(result_309)
       6'd0 : result_310 = x_150;
-      default : result_310 = (x_150 + (64'sd1 <<< wild1_126)) >>> wild1_125;
+      default : result_310 = (x_150 + (64'sd1 <<< wild2_126)) >>> wild2_125;
     endcase
   end
 
-  assign wild1_125 = $signed(c$wild1_app_arg_126);
+  assign wild2_125 = $signed(c$wild2_app_arg_126);
 
-  assign c$wild1_app_arg_126 = $unsigned({{(64-6) {1'b0}},result_309});
+  assign c$wild2_app_arg_126 = $unsigned({{(64-6) {1'b0}},result_309});
 
-  assign wild1_126 = $signed(c$wild1_app_arg_127);
+  assign wild2_126 = $signed(c$wild2_app_arg_127);
 
   assign c$i_15495 = (result_309 - 6'd1);
 
-  assign c$wild1_app_arg_127 = $unsigned({{(64-6) {1'b0}},c$i_15495});
+  assign c$wild2_app_arg_127 = $unsigned({{(64-6) {1'b0}},c$i_15495});
 
   assign c$sat32Out_app_arg_127 = (s_41 > 16'sd0) ? result_310 : (c$sat32Out_app_arg_125 <<< c$sat32Out_app_arg_126);
 
-  assign wild1_127 = $signed(c$wild1_app_arg_125);
+  assign wild2_127 = $signed(c$wild2_app_arg_125);
 
   assign f_26 = result_307 & 64'sd1048575;
 
@@ -14836,9 +14836,9 @@ module attend_head_hd8
 
   assign c$i_16036 = ((c$bv_146[0+:5]));
 
-  assign c$wild1_app_arg_128 = $unsigned({{(64-5) {1'b0}},c$i_16036});
+  assign c$wild2_app_arg_128 = $unsigned({{(64-5) {1'b0}},c$i_16036});
 
-  assign c$sat32Out_app_arg_129 = (s_42 <= -16'sd31) ? 64'sd31 : wild1_130;
+  assign c$sat32Out_app_arg_129 = (s_42 <= -16'sd31) ? 64'sd31 : wild2_130;
 
   assign c$bv_147 = (($unsigned(s_42)));
 
@@ -14849,23 +14849,23 @@ module attend_head_hd8
   always @(*) begin
     case(result_317)
       6'd0 : result_318 = $signed({{(64-32) {result_319[32-1]}},result_319});
-      default : result_318 = (($signed({{(64-32) {result_319[32-1]}},result_319})) + (64'sd1 <<< wild1_129)) >>> wild1_128;
+      default : result_318 = (($signed({{(64-32) {result_319[32-1]}},result_319})) + (64'sd1 <<< wild2_129)) >>> wild2_128;
     endcase
   end
 
-  assign wild1_128 = $signed(c$wild1_app_arg_129);
+  assign wild2_128 = $signed(c$wild2_app_arg_129);
 
-  assign c$wild1_app_arg_129 = $unsigned({{(64-6) {1'b0}},result_317});
+  assign c$wild2_app_arg_129 = $unsigned({{(64-6) {1'b0}},result_317});
 
-  assign wild1_129 = $signed(c$wild1_app_arg_130);
+  assign wild2_129 = $signed(c$wild2_app_arg_130);
 
   assign c$i_16044 = (result_317 - 6'd1);
 
-  assign c$wild1_app_arg_130 = $unsigned({{(64-6) {1'b0}},c$i_16044});
+  assign c$wild2_app_arg_130 = $unsigned({{(64-6) {1'b0}},c$i_16044});
 
   assign c$sat32Out_app_arg_130 = (s_42 > 16'sd0) ? result_318 : (c$sat32Out_app_arg_128 <<< c$sat32Out_app_arg_129);
 
-  assign wild1_130 = $signed(c$wild1_app_arg_128);
+  assign wild2_130 = $signed(c$wild2_app_arg_128);
 
   // map begin
   genvar i_135;
@@ -14997,22 +14997,22 @@ module attend_head_hd8
     wire signed [63:0] c$sat32Out_case_alt_63;
     wire signed [63:0] c$sat32Out_app_arg_185;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] c$wild1_app_arg_185;
+    wire signed [63:0] c$wild2_app_arg_185;
     wire signed [63:0] c$sat32Out_app_arg_186;
     wire [5:0] c$case_alt_221;
     wire [5:0] result_425;
     reg signed [63:0] result_426;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_185;
+    wire signed [63:0] wild2_185;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_186;
+    wire signed [63:0] c$wild2_app_arg_186;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_186;
+    wire signed [63:0] wild2_186;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_187;
+    wire signed [63:0] c$wild2_app_arg_187;
     wire signed [63:0] c$sat32Out_app_arg_187;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] wild1_187;
+    wire signed [63:0] wild2_187;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] x_209;
     wire signed [63:0] result_427;
@@ -15045,9 +15045,9 @@ module attend_head_hd8
 
     assign c$i_16058 = ((c$bv_148[0+:5]));
 
-    assign c$wild1_app_arg_185 = $unsigned({{(64-5) {1'b0}},c$i_16058});
+    assign c$wild2_app_arg_185 = $unsigned({{(64-5) {1'b0}},c$i_16058});
 
-    assign c$sat32Out_app_arg_186 = (s_63 <= -16'sd31) ? 64'sd31 : wild1_187;
+    assign c$sat32Out_app_arg_186 = (s_63 <= -16'sd31) ? 64'sd31 : wild2_187;
 
     assign c$bv_149 = (($unsigned(s_63)));
 
@@ -15058,23 +15058,23 @@ module attend_head_hd8
     always @(*) begin
       case(result_425)
         6'd0 : result_426 = x_208;
-        default : result_426 = (x_208 + (64'sd1 <<< wild1_186)) >>> wild1_185;
+        default : result_426 = (x_208 + (64'sd1 <<< wild2_186)) >>> wild2_185;
       endcase
     end
 
-    assign wild1_185 = $signed(c$wild1_app_arg_186);
+    assign wild2_185 = $signed(c$wild2_app_arg_186);
 
-    assign c$wild1_app_arg_186 = $unsigned({{(64-6) {1'b0}},result_425});
+    assign c$wild2_app_arg_186 = $unsigned({{(64-6) {1'b0}},result_425});
 
-    assign wild1_186 = $signed(c$wild1_app_arg_187);
+    assign wild2_186 = $signed(c$wild2_app_arg_187);
 
     assign c$i_16066 = (result_425 - 6'd1);
 
-    assign c$wild1_app_arg_187 = $unsigned({{(64-6) {1'b0}},c$i_16066});
+    assign c$wild2_app_arg_187 = $unsigned({{(64-6) {1'b0}},c$i_16066});
 
     assign c$sat32Out_app_arg_187 = (s_63 > 16'sd0) ? result_426 : (c$sat32Out_app_arg_185 <<< c$sat32Out_app_arg_186);
 
-    assign wild1_187 = $signed(c$wild1_app_arg_185);
+    assign wild2_187 = $signed(c$wild2_app_arg_185);
 
     assign x_209 = ($signed({{(64-32) {zipWith_in1_32[32-1]}},zipWith_in1_32})) * ($signed({{(64-32) {result_330[32-1]}},result_330}));
 
@@ -15120,9 +15120,9 @@ module attend_head_hd8
 
   assign c$i_16087 = ((c$bv_150[0+:5]));
 
-  assign c$wild1_app_arg_131 = $unsigned({{(64-5) {1'b0}},c$i_16087});
+  assign c$wild2_app_arg_131 = $unsigned({{(64-5) {1'b0}},c$i_16087});
 
-  assign c$sat32Out_app_arg_132 = (s_43 <= -16'sd31) ? 64'sd31 : wild1_133;
+  assign c$sat32Out_app_arg_132 = (s_43 <= -16'sd31) ? 64'sd31 : wild2_133;
 
   assign c$bv_151 = (($unsigned(s_43)));
 
@@ -15133,23 +15133,23 @@ module attend_head_hd8
   always @(*) begin
     case(result_325)
       6'd0 : result_326 = x_157;
-      default : result_326 = (x_157 + (64'sd1 <<< wild1_132)) >>> wild1_131;
+      default : result_326 = (x_157 + (64'sd1 <<< wild2_132)) >>> wild2_131;
     endcase
   end
 
-  assign wild1_131 = $signed(c$wild1_app_arg_132);
+  assign wild2_131 = $signed(c$wild2_app_arg_132);
 
-  assign c$wild1_app_arg_132 = $unsigned({{(64-6) {1'b0}},result_325});
+  assign c$wild2_app_arg_132 = $unsigned({{(64-6) {1'b0}},result_325});
 
-  assign wild1_132 = $signed(c$wild1_app_arg_133);
+  assign wild2_132 = $signed(c$wild2_app_arg_133);
 
   assign c$i_16095 = (result_325 - 6'd1);
 
-  assign c$wild1_app_arg_133 = $unsigned({{(64-6) {1'b0}},c$i_16095});
+  assign c$wild2_app_arg_133 = $unsigned({{(64-6) {1'b0}},c$i_16095});
 
   assign c$sat32Out_app_arg_133 = (s_43 > 16'sd0) ? result_326 : (c$sat32Out_app_arg_131 <<< c$sat32Out_app_arg_132);
 
-  assign wild1_133 = $signed(c$wild1_app_arg_131);
+  assign wild2_133 = $signed(c$wild2_app_arg_131);
 
   assign f_27 = result_323 & 64'sd1048575;
 
@@ -15391,9 +15391,9 @@ module attend_head_hd8
 
   assign c$i_16627 = ((c$bv_153[0+:5]));
 
-  assign c$wild1_app_arg_134 = $unsigned({{(64-5) {1'b0}},c$i_16627});
+  assign c$wild2_app_arg_134 = $unsigned({{(64-5) {1'b0}},c$i_16627});
 
-  assign c$sat32Out_app_arg_135 = (s_44 <= -16'sd31) ? 64'sd31 : wild1_136;
+  assign c$sat32Out_app_arg_135 = (s_44 <= -16'sd31) ? 64'sd31 : wild2_136;
 
   assign c$bv_154 = (($unsigned(s_44)));
 
@@ -15404,23 +15404,23 @@ module attend_head_hd8
   always @(*) begin
     case(result_331)
       6'd0 : result_332 = x_161;
-      default : result_332 = (x_161 + (64'sd1 <<< wild1_135)) >>> wild1_134;
+      default : result_332 = (x_161 + (64'sd1 <<< wild2_135)) >>> wild2_134;
     endcase
   end
 
-  assign wild1_134 = $signed(c$wild1_app_arg_135);
+  assign wild2_134 = $signed(c$wild2_app_arg_135);
 
-  assign c$wild1_app_arg_135 = $unsigned({{(64-6) {1'b0}},result_331});
+  assign c$wild2_app_arg_135 = $unsigned({{(64-6) {1'b0}},result_331});
 
-  assign wild1_135 = $signed(c$wild1_app_arg_136);
+  assign wild2_135 = $signed(c$wild2_app_arg_136);
 
   assign c$i_16635 = (result_331 - 6'd1);
 
-  assign c$wild1_app_arg_136 = $unsigned({{(64-6) {1'b0}},c$i_16635});
+  assign c$wild2_app_arg_136 = $unsigned({{(64-6) {1'b0}},c$i_16635});
 
   assign c$sat32Out_app_arg_136 = (s_44 > 16'sd0) ? result_332 : (c$sat32Out_app_arg_134 <<< c$sat32Out_app_arg_135);
 
-  assign wild1_136 = $signed(c$wild1_app_arg_134);
+  assign wild2_136 = $signed(c$wild2_app_arg_134);
 
   assign f_28 = result_329 & 64'sd1048575;
 

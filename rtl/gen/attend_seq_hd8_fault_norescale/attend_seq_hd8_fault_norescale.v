@@ -40,16 +40,16 @@ module attend_seq_hd8_fault_norescale
   wire [681:0] c$ds4_case_alt_1;
   // src/LlamaDv/Attention.hs:113:1-16
   wire [63:0] c$ds14_app_arg;
-  // src/LlamaDv/Numerics.hs:93:1-8
+  // src/LlamaDv/Numerics.hs:113:1-8
   wire signed [15:0] y;
   wire signed [6:0] result_1;
   wire signed [6:0] c$case_alt;
   wire [191:0] c$app_arg;
   wire [31:0] c$app_arg_0;
   wire [5:0] result_2;
-  // src/LlamaDv/Numerics.hs:86:1-8
+  // src/LlamaDv/Numerics.hs:106:1-8
   wire [31:0] c$e_app_arg;
-  // src/LlamaDv/Numerics.hs:86:1-8
+  // src/LlamaDv/Numerics.hs:106:1-8
   wire [255:0] c$e_app_arg_0;
   wire [681:0] result_3;
   // src/LlamaDv/Attention.hs:113:1-16
@@ -81,33 +81,33 @@ module attend_seq_hd8_fault_norescale
   wire signed [63:0] c$sat32Out_case_alt;
   wire signed [63:0] c$sat32Out_app_arg;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg;
+  wire signed [63:0] c$wild2_app_arg;
   wire signed [63:0] c$sat32Out_app_arg_0;
   wire [5:0] c$case_alt_3;
   wire [5:0] result_8;
   reg signed [63:0] result_9;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1;
+  wire signed [63:0] wild2;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_0;
+  wire signed [63:0] c$wild2_app_arg_0;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_0;
+  wire signed [63:0] wild2_0;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_1;
+  wire signed [63:0] c$wild2_app_arg_1;
   wire signed [63:0] c$sat32Out_app_arg_1;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_1;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  wire signed [63:0] wild2_1;
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] f;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire [8:0] i;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] lo;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_2;
   wire signed [63:0] result_10;
   wire signed [31:0] c$app_arg_2;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [31:0] c$lo_app_arg;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_3;
@@ -124,33 +124,33 @@ module attend_seq_hd8_fault_norescale
   wire signed [63:0] c$sat32Out_case_alt_0;
   wire signed [63:0] c$sat32Out_app_arg_2;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_2;
+  wire signed [63:0] c$wild2_app_arg_2;
   wire signed [63:0] c$sat32Out_app_arg_3;
   wire [5:0] c$case_alt_5;
   wire [5:0] result_14;
   reg signed [63:0] result_15;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_2;
+  wire signed [63:0] wild2_2;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_3;
+  wire signed [63:0] c$wild2_app_arg_3;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_3;
+  wire signed [63:0] wild2_3;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_4;
+  wire signed [63:0] c$wild2_app_arg_4;
   wire signed [63:0] c$sat32Out_app_arg_4;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_4;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  wire signed [63:0] wild2_4;
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] f_0;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire [8:0] i_0;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] lo_0;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_6;
   wire signed [63:0] result_16;
   wire signed [31:0] c$app_arg_3;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [31:0] c$lo_app_arg_0;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_7;
@@ -178,22 +178,22 @@ module attend_seq_hd8_fault_norescale
   wire signed [63:0] c$sat32Out_case_alt_1;
   wire signed [63:0] c$sat32Out_app_arg_5;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_5;
+  wire signed [63:0] c$wild2_app_arg_5;
   wire signed [63:0] c$sat32Out_app_arg_6;
   wire [5:0] c$case_alt_9;
   wire [5:0] result_21;
   reg signed [63:0] result_22;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_5;
+  wire signed [63:0] wild2_5;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_6;
+  wire signed [63:0] c$wild2_app_arg_6;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_6;
+  wire signed [63:0] wild2_6;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_7;
+  wire signed [63:0] c$wild2_app_arg_7;
   wire signed [63:0] c$sat32Out_app_arg_7;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_7;
+  wire signed [63:0] wild2_7;
   wire [255:0] c$app_arg_4;
   wire [127:0] c$app_arg_5;
   wire signed [31:0] result_23;
@@ -363,23 +363,23 @@ module attend_seq_hd8_fault_norescale
     wire [5:0] result_30;
     reg signed [63:0] result_31;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_8;
+    wire signed [63:0] wild2_8;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_8;
+    wire signed [63:0] c$wild2_app_arg_8;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_9;
+    wire signed [63:0] wild2_9;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_9;
-    // src/LlamaDv/Numerics.hs:99:1-9
-    wire signed [63:0] wild1_10;
-    // src/LlamaDv/Numerics.hs:99:1-9
-    wire signed [63:0] c$wild1_app_arg_10;
+    wire signed [63:0] c$wild2_app_arg_9;
+    // src/LlamaDv/Numerics.hs:119:1-9
+    wire signed [63:0] wild2_10;
+    // src/LlamaDv/Numerics.hs:119:1-9
+    wire signed [63:0] c$wild2_app_arg_10;
     // src/LlamaDv/Numerics.hs:44:1-5
     wire signed [15:0] s_2;
     wire [5:0] c$case_alt_14;
     wire [5:0] result_32;
     wire signed [63:0] c$sat8Out_app_arg_0;
-    // src/LlamaDv/Numerics.hs:99:1-9
+    // src/LlamaDv/Numerics.hs:119:1-9
     wire signed [15:0] sh;
     wire [15:0] c$bv_1;
     wire [5:0] c$i_23;
@@ -390,7 +390,7 @@ module attend_seq_hd8_fault_norescale
 
     assign result_29 = (c$sat8Out_app_arg > 64'sd127) ? 8'sd127 : c$case_alt_12;
 
-    assign c$sat8Out_app_arg = (sh >= 16'sd0) ? result_31 : (c$sat8Out_app_arg_0 <<< wild1_10);
+    assign c$sat8Out_app_arg = (sh >= 16'sd0) ? result_31 : (c$sat8Out_app_arg_0 <<< wild2_10);
 
     assign c$bv_1 = (($unsigned(sh)));
 
@@ -401,23 +401,23 @@ module attend_seq_hd8_fault_norescale
     always @(*) begin
       case(result_30)
         6'd0 : result_31 = c$sat8Out_app_arg_0;
-        default : result_31 = (c$sat8Out_app_arg_0 + (64'sd1 <<< wild1_9)) >>> wild1_8;
+        default : result_31 = (c$sat8Out_app_arg_0 + (64'sd1 <<< wild2_9)) >>> wild2_8;
       endcase
     end
 
-    assign wild1_8 = $signed(c$wild1_app_arg_8);
+    assign wild2_8 = $signed(c$wild2_app_arg_8);
 
-    assign c$wild1_app_arg_8 = $unsigned({{(64-6) {1'b0}},result_30});
+    assign c$wild2_app_arg_8 = $unsigned({{(64-6) {1'b0}},result_30});
 
-    assign wild1_9 = $signed(c$wild1_app_arg_9);
+    assign wild2_9 = $signed(c$wild2_app_arg_9);
 
     assign c$i_23 = (result_30 - 6'd1);
 
-    assign c$wild1_app_arg_9 = $unsigned({{(64-6) {1'b0}},c$i_23});
+    assign c$wild2_app_arg_9 = $unsigned({{(64-6) {1'b0}},c$i_23});
 
-    assign wild1_10 = $signed(c$wild1_app_arg_10);
+    assign wild2_10 = $signed(c$wild2_app_arg_10);
 
-    assign c$wild1_app_arg_10 = $unsigned({{(64-6) {1'b0}},result_32});
+    assign c$wild2_app_arg_10 = $unsigned({{(64-6) {1'b0}},result_32});
 
     assign s_2 = -sh;
 
@@ -975,22 +975,22 @@ module attend_seq_hd8_fault_norescale
     wire signed [63:0] c$sat32Out_case_alt_2;
     wire signed [63:0] c$sat32Out_app_arg_8;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] c$wild1_app_arg_11;
+    wire signed [63:0] c$wild2_app_arg_11;
     wire signed [63:0] c$sat32Out_app_arg_9;
     wire [5:0] c$case_alt_19;
     wire [5:0] result_73;
     reg signed [63:0] result_74;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_11;
+    wire signed [63:0] wild2_11;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_12;
+    wire signed [63:0] c$wild2_app_arg_12;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_12;
+    wire signed [63:0] wild2_12;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_13;
+    wire signed [63:0] c$wild2_app_arg_13;
     wire signed [63:0] c$sat32Out_app_arg_10;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] wild1_13;
+    wire signed [63:0] wild2_13;
     wire [15:0] c$bv_5;
     wire [4:0] c$i_51;
     wire [15:0] c$bv_6;
@@ -1013,9 +1013,9 @@ module attend_seq_hd8_fault_norescale
 
     assign c$i_51 = ((c$bv_5[0+:5]));
 
-    assign c$wild1_app_arg_11 = $unsigned({{(64-5) {1'b0}},c$i_51});
+    assign c$wild2_app_arg_11 = $unsigned({{(64-5) {1'b0}},c$i_51});
 
-    assign c$sat32Out_app_arg_9 = (s_3 <= -16'sd31) ? 64'sd31 : wild1_13;
+    assign c$sat32Out_app_arg_9 = (s_3 <= -16'sd31) ? 64'sd31 : wild2_13;
 
     assign c$bv_6 = (($unsigned(s_3)));
 
@@ -1026,23 +1026,23 @@ module attend_seq_hd8_fault_norescale
     always @(*) begin
       case(result_73)
         6'd0 : result_74 = x_11;
-        default : result_74 = (x_11 + (64'sd1 <<< wild1_12)) >>> wild1_11;
+        default : result_74 = (x_11 + (64'sd1 <<< wild2_12)) >>> wild2_11;
       endcase
     end
 
-    assign wild1_11 = $signed(c$wild1_app_arg_12);
+    assign wild2_11 = $signed(c$wild2_app_arg_12);
 
-    assign c$wild1_app_arg_12 = $unsigned({{(64-6) {1'b0}},result_73});
+    assign c$wild2_app_arg_12 = $unsigned({{(64-6) {1'b0}},result_73});
 
-    assign wild1_12 = $signed(c$wild1_app_arg_13);
+    assign wild2_12 = $signed(c$wild2_app_arg_13);
 
     assign c$i_59 = (result_73 - 6'd1);
 
-    assign c$wild1_app_arg_13 = $unsigned({{(64-6) {1'b0}},c$i_59});
+    assign c$wild2_app_arg_13 = $unsigned({{(64-6) {1'b0}},c$i_59});
 
     assign c$sat32Out_app_arg_10 = (s_3 > 16'sd0) ? result_74 : (c$sat32Out_app_arg_8 <<< c$sat32Out_app_arg_9);
 
-    assign wild1_13 = $signed(c$wild1_app_arg_11);
+    assign wild2_13 = $signed(c$wild2_app_arg_11);
 
 
     assign c$app_arg_1[i_6*32+:32] = map_out_3;
@@ -1070,22 +1070,22 @@ module attend_seq_hd8_fault_norescale
     wire signed [63:0] c$sat32Out_case_alt_3;
     wire signed [63:0] c$sat32Out_app_arg_11;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] c$wild1_app_arg_14;
+    wire signed [63:0] c$wild2_app_arg_14;
     wire signed [63:0] c$sat32Out_app_arg_12;
     wire [5:0] c$case_alt_21;
     wire [5:0] result_77;
     reg signed [63:0] result_78;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_14;
+    wire signed [63:0] wild2_14;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_15;
+    wire signed [63:0] c$wild2_app_arg_15;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_15;
+    wire signed [63:0] wild2_15;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_16;
+    wire signed [63:0] c$wild2_app_arg_16;
     wire signed [63:0] c$sat32Out_app_arg_13;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] wild1_16;
+    wire signed [63:0] wild2_16;
     // src/LlamaDv/Numerics.hs:31:1-5
     wire signed [63:0] x_13;
     wire signed [31:0] c$case_alt_22;
@@ -1112,9 +1112,9 @@ module attend_seq_hd8_fault_norescale
 
     assign c$i_69 = ((c$bv_7[0+:5]));
 
-    assign c$wild1_app_arg_14 = $unsigned({{(64-5) {1'b0}},c$i_69});
+    assign c$wild2_app_arg_14 = $unsigned({{(64-5) {1'b0}},c$i_69});
 
-    assign c$sat32Out_app_arg_12 = (s_4 <= -16'sd31) ? 64'sd31 : wild1_16;
+    assign c$sat32Out_app_arg_12 = (s_4 <= -16'sd31) ? 64'sd31 : wild2_16;
 
     assign c$bv_8 = (($unsigned(s_4)));
 
@@ -1125,23 +1125,23 @@ module attend_seq_hd8_fault_norescale
     always @(*) begin
       case(result_77)
         6'd0 : result_78 = x_12;
-        default : result_78 = (x_12 + (64'sd1 <<< wild1_15)) >>> wild1_14;
+        default : result_78 = (x_12 + (64'sd1 <<< wild2_15)) >>> wild2_14;
       endcase
     end
 
-    assign wild1_14 = $signed(c$wild1_app_arg_15);
+    assign wild2_14 = $signed(c$wild2_app_arg_15);
 
-    assign c$wild1_app_arg_15 = $unsigned({{(64-6) {1'b0}},result_77});
+    assign c$wild2_app_arg_15 = $unsigned({{(64-6) {1'b0}},result_77});
 
-    assign wild1_15 = $signed(c$wild1_app_arg_16);
+    assign wild2_15 = $signed(c$wild2_app_arg_16);
 
     assign c$i_77 = (result_77 - 6'd1);
 
-    assign c$wild1_app_arg_16 = $unsigned({{(64-6) {1'b0}},c$i_77});
+    assign c$wild2_app_arg_16 = $unsigned({{(64-6) {1'b0}},c$i_77});
 
     assign c$sat32Out_app_arg_13 = (s_4 > 16'sd0) ? result_78 : (c$sat32Out_app_arg_11 <<< c$sat32Out_app_arg_12);
 
-    assign wild1_16 = $signed(c$wild1_app_arg_14);
+    assign wild2_16 = $signed(c$wild2_app_arg_14);
 
     assign x_13 = ($signed({{(64-32) {zipWith_in1[32-1]}},zipWith_in1})) + ($signed({{(64-32) {result_76[32-1]}},result_76}));
 
@@ -1183,9 +1183,9 @@ module attend_seq_hd8_fault_norescale
 
   assign c$i_97 = ((c$bv_9[0+:5]));
 
-  assign c$wild1_app_arg = $unsigned({{(64-5) {1'b0}},c$i_97});
+  assign c$wild2_app_arg = $unsigned({{(64-5) {1'b0}},c$i_97});
 
-  assign c$sat32Out_app_arg_0 = (s <= -16'sd31) ? 64'sd31 : wild1_1;
+  assign c$sat32Out_app_arg_0 = (s <= -16'sd31) ? 64'sd31 : wild2_1;
 
   assign c$bv_10 = (($unsigned(s)));
 
@@ -1196,23 +1196,23 @@ module attend_seq_hd8_fault_norescale
   always @(*) begin
     case(result_8)
       6'd0 : result_9 = x_1;
-      default : result_9 = (x_1 + (64'sd1 <<< wild1_0)) >>> wild1;
+      default : result_9 = (x_1 + (64'sd1 <<< wild2_0)) >>> wild2;
     endcase
   end
 
-  assign wild1 = $signed(c$wild1_app_arg_0);
+  assign wild2 = $signed(c$wild2_app_arg_0);
 
-  assign c$wild1_app_arg_0 = $unsigned({{(64-6) {1'b0}},result_8});
+  assign c$wild2_app_arg_0 = $unsigned({{(64-6) {1'b0}},result_8});
 
-  assign wild1_0 = $signed(c$wild1_app_arg_1);
+  assign wild2_0 = $signed(c$wild2_app_arg_1);
 
   assign c$i_105 = (result_8 - 6'd1);
 
-  assign c$wild1_app_arg_1 = $unsigned({{(64-6) {1'b0}},c$i_105});
+  assign c$wild2_app_arg_1 = $unsigned({{(64-6) {1'b0}},c$i_105});
 
   assign c$sat32Out_app_arg_1 = (s > 16'sd0) ? result_9 : (c$sat32Out_app_arg <<< c$sat32Out_app_arg_0);
 
-  assign wild1_1 = $signed(c$wild1_app_arg);
+  assign wild2_1 = $signed(c$wild2_app_arg);
 
   assign f = result_6 & 64'sd1048575;
 
@@ -1454,9 +1454,9 @@ module attend_seq_hd8_fault_norescale
 
   assign c$i_637 = ((c$bv_12[0+:5]));
 
-  assign c$wild1_app_arg_2 = $unsigned({{(64-5) {1'b0}},c$i_637});
+  assign c$wild2_app_arg_2 = $unsigned({{(64-5) {1'b0}},c$i_637});
 
-  assign c$sat32Out_app_arg_3 = (s_0 <= -16'sd31) ? 64'sd31 : wild1_4;
+  assign c$sat32Out_app_arg_3 = (s_0 <= -16'sd31) ? 64'sd31 : wild2_4;
 
   assign c$bv_13 = (($unsigned(s_0)));
 
@@ -1467,23 +1467,23 @@ module attend_seq_hd8_fault_norescale
   always @(*) begin
     case(result_14)
       6'd0 : result_15 = x_5;
-      default : result_15 = (x_5 + (64'sd1 <<< wild1_3)) >>> wild1_2;
+      default : result_15 = (x_5 + (64'sd1 <<< wild2_3)) >>> wild2_2;
     endcase
   end
 
-  assign wild1_2 = $signed(c$wild1_app_arg_3);
+  assign wild2_2 = $signed(c$wild2_app_arg_3);
 
-  assign c$wild1_app_arg_3 = $unsigned({{(64-6) {1'b0}},result_14});
+  assign c$wild2_app_arg_3 = $unsigned({{(64-6) {1'b0}},result_14});
 
-  assign wild1_3 = $signed(c$wild1_app_arg_4);
+  assign wild2_3 = $signed(c$wild2_app_arg_4);
 
   assign c$i_645 = (result_14 - 6'd1);
 
-  assign c$wild1_app_arg_4 = $unsigned({{(64-6) {1'b0}},c$i_645});
+  assign c$wild2_app_arg_4 = $unsigned({{(64-6) {1'b0}},c$i_645});
 
   assign c$sat32Out_app_arg_4 = (s_0 > 16'sd0) ? result_15 : (c$sat32Out_app_arg_2 <<< c$sat32Out_app_arg_3);
 
-  assign wild1_4 = $signed(c$wild1_app_arg_2);
+  assign wild2_4 = $signed(c$wild2_app_arg_2);
 
   assign f_0 = result_12 & 64'sd1048575;
 
@@ -1739,9 +1739,9 @@ module attend_seq_hd8_fault_norescale
 
   assign c$i_1185 = ((c$bv_15[0+:5]));
 
-  assign c$wild1_app_arg_5 = $unsigned({{(64-5) {1'b0}},c$i_1185});
+  assign c$wild2_app_arg_5 = $unsigned({{(64-5) {1'b0}},c$i_1185});
 
-  assign c$sat32Out_app_arg_6 = (s_1 <= -16'sd31) ? 64'sd31 : wild1_7;
+  assign c$sat32Out_app_arg_6 = (s_1 <= -16'sd31) ? 64'sd31 : wild2_7;
 
   assign c$bv_16 = (($unsigned(s_1)));
 
@@ -1752,23 +1752,23 @@ module attend_seq_hd8_fault_norescale
   always @(*) begin
     case(result_21)
       6'd0 : result_22 = $signed({{(64-32) {result_23[32-1]}},result_23});
-      default : result_22 = (($signed({{(64-32) {result_23[32-1]}},result_23})) + (64'sd1 <<< wild1_6)) >>> wild1_5;
+      default : result_22 = (($signed({{(64-32) {result_23[32-1]}},result_23})) + (64'sd1 <<< wild2_6)) >>> wild2_5;
     endcase
   end
 
-  assign wild1_5 = $signed(c$wild1_app_arg_6);
+  assign wild2_5 = $signed(c$wild2_app_arg_6);
 
-  assign c$wild1_app_arg_6 = $unsigned({{(64-6) {1'b0}},result_21});
+  assign c$wild2_app_arg_6 = $unsigned({{(64-6) {1'b0}},result_21});
 
-  assign wild1_6 = $signed(c$wild1_app_arg_7);
+  assign wild2_6 = $signed(c$wild2_app_arg_7);
 
   assign c$i_1193 = (result_21 - 6'd1);
 
-  assign c$wild1_app_arg_7 = $unsigned({{(64-6) {1'b0}},c$i_1193});
+  assign c$wild2_app_arg_7 = $unsigned({{(64-6) {1'b0}},c$i_1193});
 
   assign c$sat32Out_app_arg_7 = (s_1 > 16'sd0) ? result_22 : (c$sat32Out_app_arg_5 <<< c$sat32Out_app_arg_6);
 
-  assign wild1_7 = $signed(c$wild1_app_arg_5);
+  assign wild2_7 = $signed(c$wild2_app_arg_5);
 
   // map begin
   genvar i_12;

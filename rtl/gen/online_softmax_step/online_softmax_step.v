@@ -43,33 +43,33 @@ module online_softmax_step
   wire signed [63:0] c$sat32Out_case_alt;
   wire signed [63:0] c$sat32Out_app_arg;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg;
+  wire signed [63:0] c$wild2_app_arg;
   wire signed [63:0] c$sat32Out_app_arg_0;
   wire [5:0] c$case_alt_2;
   wire [5:0] result_5;
   reg signed [63:0] result_6;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_0;
+  wire signed [63:0] wild2;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_0;
+  wire signed [63:0] c$wild2_app_arg_0;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_1;
+  wire signed [63:0] wild2_0;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_1;
+  wire signed [63:0] c$wild2_app_arg_1;
   wire signed [63:0] c$sat32Out_app_arg_1;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_2;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  wire signed [63:0] wild2_1;
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] f;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire [8:0] i;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] lo;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_2;
   wire signed [63:0] result_7;
   wire signed [31:0] c$app_arg_0;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [31:0] c$lo_app_arg;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_3;
@@ -86,33 +86,33 @@ module online_softmax_step
   wire signed [63:0] c$sat32Out_case_alt_0;
   wire signed [63:0] c$sat32Out_app_arg_2;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild1_app_arg_2;
+  wire signed [63:0] c$wild2_app_arg_2;
   wire signed [63:0] c$sat32Out_app_arg_3;
   wire [5:0] c$case_alt_4;
   wire [5:0] result_11;
   reg signed [63:0] result_12;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_3;
+  wire signed [63:0] wild2_2;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_3;
+  wire signed [63:0] c$wild2_app_arg_3;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild1_4;
+  wire signed [63:0] wild2_3;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild1_app_arg_4;
+  wire signed [63:0] c$wild2_app_arg_4;
   wire signed [63:0] c$sat32Out_app_arg_4;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild1_5;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  wire signed [63:0] wild2_4;
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] f_0;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire [8:0] i_0;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [63:0] lo_0;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] x_6;
   wire signed [63:0] result_13;
   wire signed [31:0] c$app_arg_1;
-  // src/LlamaDv/Numerics.hs:111:1-4
+  // src/LlamaDv/Numerics.hs:131:1-4
   wire signed [31:0] c$lo_app_arg_0;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_7;
@@ -212,22 +212,22 @@ module online_softmax_step
     wire signed [63:0] c$sat32Out_case_alt_1;
     wire signed [63:0] c$sat32Out_app_arg_5;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] c$wild1_app_arg_5;
+    wire signed [63:0] c$wild2_app_arg_5;
     wire signed [63:0] c$sat32Out_app_arg_6;
     wire [5:0] c$case_alt_9;
     wire [5:0] result_20;
     reg signed [63:0] result_21;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_7;
+    wire signed [63:0] wild2_5;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_6;
+    wire signed [63:0] c$wild2_app_arg_6;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_8;
+    wire signed [63:0] wild2_6;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_7;
+    wire signed [63:0] c$wild2_app_arg_7;
     wire signed [63:0] c$sat32Out_app_arg_7;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] wild1_9;
+    wire signed [63:0] wild2_7;
     wire [15:0] c$bv_1;
     wire [4:0] c$i_15;
     wire [15:0] c$bv_2;
@@ -250,9 +250,9 @@ module online_softmax_step
 
     assign c$i_15 = ((c$bv_1[0+:5]));
 
-    assign c$wild1_app_arg_5 = $unsigned({{(64-5) {1'b0}},c$i_15});
+    assign c$wild2_app_arg_5 = $unsigned({{(64-5) {1'b0}},c$i_15});
 
-    assign c$sat32Out_app_arg_6 = (s_1 <= -16'sd31) ? 64'sd31 : wild1_9;
+    assign c$sat32Out_app_arg_6 = (s_1 <= -16'sd31) ? 64'sd31 : wild2_7;
 
     assign c$bv_2 = (($unsigned(s_1)));
 
@@ -263,23 +263,23 @@ module online_softmax_step
     always @(*) begin
       case(result_20)
         6'd0 : result_21 = x_10;
-        default : result_21 = (x_10 + (64'sd1 <<< wild1_8)) >>> wild1_7;
+        default : result_21 = (x_10 + (64'sd1 <<< wild2_6)) >>> wild2_5;
       endcase
     end
 
-    assign wild1_7 = $signed(c$wild1_app_arg_6);
+    assign wild2_5 = $signed(c$wild2_app_arg_6);
 
-    assign c$wild1_app_arg_6 = $unsigned({{(64-6) {1'b0}},result_20});
+    assign c$wild2_app_arg_6 = $unsigned({{(64-6) {1'b0}},result_20});
 
-    assign wild1_8 = $signed(c$wild1_app_arg_7);
+    assign wild2_6 = $signed(c$wild2_app_arg_7);
 
     assign c$i_23 = (result_20 - 6'd1);
 
-    assign c$wild1_app_arg_7 = $unsigned({{(64-6) {1'b0}},c$i_23});
+    assign c$wild2_app_arg_7 = $unsigned({{(64-6) {1'b0}},c$i_23});
 
     assign c$sat32Out_app_arg_7 = (s_1 > 16'sd0) ? result_21 : (c$sat32Out_app_arg_5 <<< c$sat32Out_app_arg_6);
 
-    assign wild1_9 = $signed(c$wild1_app_arg_5);
+    assign wild2_7 = $signed(c$wild2_app_arg_5);
 
 
     assign c$app_arg[i_2*32+:32] = map_out_0;
@@ -305,22 +305,22 @@ module online_softmax_step
     wire signed [63:0] c$sat32Out_case_alt_2;
     wire signed [63:0] c$sat32Out_app_arg_8;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] c$wild1_app_arg_8;
+    wire signed [63:0] c$wild2_app_arg_8;
     wire signed [63:0] c$sat32Out_app_arg_9;
     wire [5:0] c$case_alt_11;
     wire [5:0] result_24;
     reg signed [63:0] result_25;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_10;
+    wire signed [63:0] wild2_8;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_9;
+    wire signed [63:0] c$wild2_app_arg_9;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild1_11;
+    wire signed [63:0] wild2_9;
     // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild1_app_arg_10;
+    wire signed [63:0] c$wild2_app_arg_10;
     wire signed [63:0] c$sat32Out_app_arg_10;
     // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] wild1_12;
+    wire signed [63:0] wild2_10;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] x_12;
     wire signed [63:0] result_26;
@@ -350,9 +350,9 @@ module online_softmax_step
 
     assign c$i_33 = ((c$bv_3[0+:5]));
 
-    assign c$wild1_app_arg_8 = $unsigned({{(64-5) {1'b0}},c$i_33});
+    assign c$wild2_app_arg_8 = $unsigned({{(64-5) {1'b0}},c$i_33});
 
-    assign c$sat32Out_app_arg_9 = (s_2 <= -16'sd31) ? 64'sd31 : wild1_12;
+    assign c$sat32Out_app_arg_9 = (s_2 <= -16'sd31) ? 64'sd31 : wild2_10;
 
     assign c$bv_4 = (($unsigned(s_2)));
 
@@ -363,23 +363,23 @@ module online_softmax_step
     always @(*) begin
       case(result_24)
         6'd0 : result_25 = x_11;
-        default : result_25 = (x_11 + (64'sd1 <<< wild1_11)) >>> wild1_10;
+        default : result_25 = (x_11 + (64'sd1 <<< wild2_9)) >>> wild2_8;
       endcase
     end
 
-    assign wild1_10 = $signed(c$wild1_app_arg_9);
+    assign wild2_8 = $signed(c$wild2_app_arg_9);
 
-    assign c$wild1_app_arg_9 = $unsigned({{(64-6) {1'b0}},result_24});
+    assign c$wild2_app_arg_9 = $unsigned({{(64-6) {1'b0}},result_24});
 
-    assign wild1_11 = $signed(c$wild1_app_arg_10);
+    assign wild2_9 = $signed(c$wild2_app_arg_10);
 
     assign c$i_41 = (result_24 - 6'd1);
 
-    assign c$wild1_app_arg_10 = $unsigned({{(64-6) {1'b0}},c$i_41});
+    assign c$wild2_app_arg_10 = $unsigned({{(64-6) {1'b0}},c$i_41});
 
     assign c$sat32Out_app_arg_10 = (s_2 > 16'sd0) ? result_25 : (c$sat32Out_app_arg_8 <<< c$sat32Out_app_arg_9);
 
-    assign wild1_12 = $signed(c$wild1_app_arg_8);
+    assign wild2_10 = $signed(c$wild2_app_arg_8);
 
     assign x_12 = ($signed({{(64-32) {zipWith_in1[32-1]}},zipWith_in1})) * ($signed({{(64-32) {result_10[32-1]}},result_10}));
 
@@ -425,9 +425,9 @@ module online_softmax_step
 
   assign c$i_62 = ((c$bv_5[0+:5]));
 
-  assign c$wild1_app_arg = $unsigned({{(64-5) {1'b0}},c$i_62});
+  assign c$wild2_app_arg = $unsigned({{(64-5) {1'b0}},c$i_62});
 
-  assign c$sat32Out_app_arg_0 = (s <= -16'sd31) ? 64'sd31 : wild1_2;
+  assign c$sat32Out_app_arg_0 = (s <= -16'sd31) ? 64'sd31 : wild2_1;
 
   assign c$bv_6 = (($unsigned(s)));
 
@@ -438,23 +438,23 @@ module online_softmax_step
   always @(*) begin
     case(result_5)
       6'd0 : result_6 = x_1;
-      default : result_6 = (x_1 + (64'sd1 <<< wild1_1)) >>> wild1_0;
+      default : result_6 = (x_1 + (64'sd1 <<< wild2_0)) >>> wild2;
     endcase
   end
 
-  assign wild1_0 = $signed(c$wild1_app_arg_0);
+  assign wild2 = $signed(c$wild2_app_arg_0);
 
-  assign c$wild1_app_arg_0 = $unsigned({{(64-6) {1'b0}},result_5});
+  assign c$wild2_app_arg_0 = $unsigned({{(64-6) {1'b0}},result_5});
 
-  assign wild1_1 = $signed(c$wild1_app_arg_1);
+  assign wild2_0 = $signed(c$wild2_app_arg_1);
 
   assign c$i_70 = (result_5 - 6'd1);
 
-  assign c$wild1_app_arg_1 = $unsigned({{(64-6) {1'b0}},c$i_70});
+  assign c$wild2_app_arg_1 = $unsigned({{(64-6) {1'b0}},c$i_70});
 
   assign c$sat32Out_app_arg_1 = (s > 16'sd0) ? result_6 : (c$sat32Out_app_arg <<< c$sat32Out_app_arg_0);
 
-  assign wild1_2 = $signed(c$wild1_app_arg);
+  assign wild2_1 = $signed(c$wild2_app_arg);
 
   assign f = result_3 & 64'sd1048575;
 
@@ -694,9 +694,9 @@ module online_softmax_step
 
   assign c$i_602 = ((c$bv_8[0+:5]));
 
-  assign c$wild1_app_arg_2 = $unsigned({{(64-5) {1'b0}},c$i_602});
+  assign c$wild2_app_arg_2 = $unsigned({{(64-5) {1'b0}},c$i_602});
 
-  assign c$sat32Out_app_arg_3 = (s_0 <= -16'sd31) ? 64'sd31 : wild1_5;
+  assign c$sat32Out_app_arg_3 = (s_0 <= -16'sd31) ? 64'sd31 : wild2_4;
 
   assign c$bv_9 = (($unsigned(s_0)));
 
@@ -707,23 +707,23 @@ module online_softmax_step
   always @(*) begin
     case(result_11)
       6'd0 : result_12 = x_5;
-      default : result_12 = (x_5 + (64'sd1 <<< wild1_4)) >>> wild1_3;
+      default : result_12 = (x_5 + (64'sd1 <<< wild2_3)) >>> wild2_2;
     endcase
   end
 
-  assign wild1_3 = $signed(c$wild1_app_arg_3);
+  assign wild2_2 = $signed(c$wild2_app_arg_3);
 
-  assign c$wild1_app_arg_3 = $unsigned({{(64-6) {1'b0}},result_11});
+  assign c$wild2_app_arg_3 = $unsigned({{(64-6) {1'b0}},result_11});
 
-  assign wild1_4 = $signed(c$wild1_app_arg_4);
+  assign wild2_3 = $signed(c$wild2_app_arg_4);
 
   assign c$i_610 = (result_11 - 6'd1);
 
-  assign c$wild1_app_arg_4 = $unsigned({{(64-6) {1'b0}},c$i_610});
+  assign c$wild2_app_arg_4 = $unsigned({{(64-6) {1'b0}},c$i_610});
 
   assign c$sat32Out_app_arg_4 = (s_0 > 16'sd0) ? result_12 : (c$sat32Out_app_arg_2 <<< c$sat32Out_app_arg_3);
 
-  assign wild1_5 = $signed(c$wild1_app_arg_2);
+  assign wild2_4 = $signed(c$wild2_app_arg_2);
 
   assign f_0 = result_9 & 64'sd1048575;
 
