@@ -73,7 +73,7 @@ DECODER_WEIGHTS_ENV = "LDV_CLASH_DECODER_WEIGHTS"
 """Seed of the tiny weight set the decoder and prefill tests stage. Default: 1."""
 
 DECODER_BREAK_GOLDEN_ENV = "LDV_CLASH_DECODER_BREAK_GOLDEN"
-"""Set: flip one Wv mantissa (layer 1, KV head 0) in the decoder golden; the scoreboard must fail. Default: unset."""
+"""Set: flip Wv row 3 (layer 1, KV head 0) in the decoder golden; the scoreboard must fail. Default: unset."""
 
 DECODER_BREAK_CACHE_ENV = "LDV_CLASH_DECODER_BREAK_CACHE"
 """Set: flip one cached K mantissa of the golden after position 0; the KV backdoor check must fail. Default: unset."""
@@ -94,7 +94,7 @@ PREFILL_SERIAL_ENV = "LDV_PREFILL_SERIAL"
 """Set: drive one prompt token at a time; the wavefront and throughput gates must fail. Default: unset."""
 
 PREFILL_BREAK_GOLDEN_ENV = "LDV_PREFILL_BREAK_GOLDEN"
-"""Set: flip one Wv mantissa (layer 1, KV head 0) in the prefill golden; the scoreboard must fail. Default: unset."""
+"""Set: flip Wv row 3 (layer 1, KV head 0) in the prefill golden; the scoreboard must fail. Default: unset."""
 
 ARGMAX_VECTORS_ENV = "LDV_CLASH_ARGMAX_VECTORS"
 """Random query vectors of the argmax-scan test after its directed ones. Default: 200 (Verilator), 12 (Icarus)."""

@@ -6,7 +6,7 @@ token followed by a clean restart, and responses held under back-pressure. The e
 
 Environment: LDV_CLASH_DECODER_TOKENS (tokens generated after a one-token prompt,
 default 16, i.e. positions 0..15), LDV_CLASH_DECODER_WEIGHTS (tiny_weights seed,
-default 1), LDV_CLASH_DECODER_BREAK_GOLDEN (flip one Wv mantissa of layer 1, KV head 0,
+default 1), LDV_CLASH_DECODER_BREAK_GOLDEN (flip Wv row 3 of layer 1 (KV head 0),
 in the golden only: the scoreboard must fail), LDV_CLASH_DECODER_BREAK_CACHE (after
 position 0, flip one K mantissa of the golden's cached row 0 of layer 0, KV head 0:
 the backdoor check of the stored cache must fail at position 1), LDV_CLASH_ROLES (a

@@ -9,7 +9,7 @@ or `all` for 1..SeqLen; default 1,3), LDV_PREFILL_TOKENS (prompt length of
 LDV_PREFILL_STALL (random out_ready stall of up to N cycles per result, default 3),
 LDV_PREFILL_SERIAL (drive one token at a time: the wavefront and throughput gates must
 fail), LDV_CLASH_DECODER_WEIGHTS (tiny_weights seed, default 1), LDV_PREFILL_BREAK_GOLDEN
-(flip one Wv mantissa of layer 1, KV head 0 in the golden only: the scoreboard must fail).
+(flip Wv row 3 of layer 1 (KV head 0) in the golden only: the scoreboard must fail).
 """
 from __future__ import annotations
 

@@ -73,7 +73,7 @@ def test_throughput_gate_catches_serial_drive(seed: int) -> None:
 
 
 def test_prefill_scoreboard_catches_perturbed_golden(seed: int) -> None:
-    """One Wv mantissa of layer 1 changed in the golden only: the KV-row comparison must
+    """Layer 1's Wv row 3 changed in the golden only: the KV-row comparison must
     name the prompt, layer, KV head, position and first differing V mantissa."""
     res = _run("decoder_prefill", "verilator", seed, "PrefillPrompts", LDV_PREFILL_LENGTHS="1",
                LDV_PREFILL_BREAK_GOLDEN="1")

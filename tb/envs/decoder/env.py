@@ -14,7 +14,7 @@ short YAML; the KV write port, the finished heads and the cycle counter are opti
 and their checks are left out (and said so once) when a map lacks them.
 
 Knobs: LDV_CLASH_DECODER_WEIGHTS (tiny_weights seed, default 1),
-LDV_CLASH_DECODER_BREAK_GOLDEN (flip one Wv mantissa of layer 1, KV head 0 in the
+LDV_CLASH_DECODER_BREAK_GOLDEN (flip Wv row 3 of layer 1 (KV head 0) in the
 golden only, after the ROM files are written: the scoreboard must fail).
 """
 from __future__ import annotations

@@ -10,6 +10,8 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
 from llama_dv.models.config import SMALL
 from llama_dv.models.export import write_export
 from llama_dv.models.llama_fixed import QuantizedModel
@@ -45,8 +47,10 @@ def stage_weights(run_dir: Path, seed: int) -> QuantizedModel:
 
 
 def perturb_golden_wv(model: QuantizedModel) -> None:
-    """Flip one Wv mantissa of layer 1, KV head 0 (row 5, column 3) in the golden only,
-    after the ROM files are written: the V row of layer 1, KV head 0 must then differ
-    from the DUT's at position 0, which a negative test expects the scoreboard to name."""
+    """Flip every Wv mantissa of layer 1's output row 3 (KV head 0) to the far rail of its
+    sign, in the golden only, after the ROM files are written: the V row of layer 1, KV
+    head 0 must then differ from the DUT's at position 0 whatever the prompt token (one
+    mantissa alone changes nothing when the prompt leaves its input element at 0), which
+    a negative test expects the scoreboard to name."""
     wv = model.weights.matrices["wv"][0]
-    wv[1, 3, 5] = 127 if wv[1, 3, 5] < 0 else -127
+    wv[1, 3, :] = np.where(wv[1, 3, :] < 0, 127, -127)

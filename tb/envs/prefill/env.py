@@ -12,7 +12,7 @@ Python wakes only on handshakes, on KV write/read bursts and on layer busy edges
 DUT exposes every signal the monitors need as ports (rtl/clash/src/LlamaDv/Top/Prefill.hs).
 
 Knobs: LDV_CLASH_DECODER_WEIGHTS (tiny_weights seed, default 1), LDV_PREFILL_BREAK_GOLDEN
-(flip one Wv mantissa of layer 1, KV head 0 in the golden only: the scoreboard must fail).
+(flip Wv row 3 of layer 1 (KV head 0) in the golden only: the scoreboard must fail).
 """
 from __future__ import annotations
 
