@@ -72,6 +72,9 @@ DECODER_TOKENS_ENV = "LDV_CLASH_DECODER_TOKENS"
 DECODER_WEIGHTS_ENV = "LDV_CLASH_DECODER_WEIGHTS"
 """Seed of the tiny weight set the decoder and prefill tests stage. Default: 1."""
 
+DECODER_WEIGHT_PROFILE_ENV = "LDV_CLASH_DECODER_WEIGHT_PROFILE"
+"""Scale profile of that weight set (`tb/envs/decoder/weights.py`): typical or rails. Default: typical."""
+
 DECODER_BREAK_GOLDEN_ENV = "LDV_CLASH_DECODER_BREAK_GOLDEN"
 """Set: flip Wv row 3 (layer 1, KV head 0) in the decoder golden; the scoreboard must fail. Default: unset."""
 

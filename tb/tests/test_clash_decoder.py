@@ -6,7 +6,8 @@ token followed by a clean restart, and responses held under back-pressure. The e
 
 Environment: LDV_CLASH_DECODER_TOKENS (tokens generated after a one-token prompt,
 default 16, i.e. positions 0..15), LDV_CLASH_DECODER_WEIGHTS (tiny_weights seed,
-default 1), LDV_CLASH_DECODER_BREAK_GOLDEN (flip Wv row 3 of layer 1 (KV head 0),
+default 1), LDV_CLASH_DECODER_WEIGHT_PROFILE (typical or rails; DecoderRailWeights is
+DecoderGreedyTokens on rails), LDV_CLASH_DECODER_BREAK_GOLDEN (flip Wv row 3 of layer 1 (KV head 0),
 in the golden only: the scoreboard must fail), LDV_CLASH_DECODER_BREAK_CACHE (after
 position 0, flip one K mantissa of the golden's cached row 0 of layer 0, KV head 0:
 the backdoor check of the stored cache must fail at position 1), LDV_CLASH_ROLES (a
@@ -37,7 +38,12 @@ class DecoderTest(pyuvm.uvm_test):
     """The decoder env around `cocotb.top`; the tests drive requests and give each
     request's golden to the scoreboard."""
 
+    WEIGHT_PROFILE: str | None = None
+    """A `weights.WEIGHT_PROFILES` name this test always runs with; None: the knob's."""
+
     def build_phase(self) -> None:
+        if self.WEIGHT_PROFILE is not None:
+            pyuvm.ConfigDB().set(self, "env", "weight_profile", self.WEIGHT_PROFILE)
         self.env = DecoderEnv("env", self)
 
     async def start(self) -> None:
@@ -107,6 +113,15 @@ class DecoderGreedyTokens(DecoderTest):
                        wall_s=wall, cpu_s=cpu, golden_cpu_s=self.golden_cpu_s,
                        cycles_per_position=list(self.cycles))
         self.drop_objection()
+
+
+@pyuvm.test()
+class DecoderRailWeights(DecoderGreedyTokens):
+    """DecoderGreedyTokens on the `rails` weight profile: layer 1's residual and SiLU
+    inputs on the int32 rails, layer 0's attention exp arguments across the whole table;
+    the saturating, rounding and underflow paths that trained-like weights leave idle."""
+
+    WEIGHT_PROFILE = "rails"
 
 
 @pyuvm.test()

@@ -14,6 +14,8 @@ short YAML; the KV write port, the finished heads and the cycle counter are opti
 and their checks are left out (and said so once) when a map lacks them.
 
 Knobs: LDV_CLASH_DECODER_WEIGHTS (tiny_weights seed, default 1),
+LDV_CLASH_DECODER_WEIGHT_PROFILE (typical or rails, `weights.WEIGHT_PROFILES`; a test
+may set the ConfigDB field `weight_profile` of its env instead),
 LDV_CLASH_DECODER_BREAK_GOLDEN (flip Wv row 3 of layer 1 (KV head 0) in the
 golden only, after the ROM files are written: the scoreboard must fail).
 """
@@ -35,7 +37,7 @@ from llama_dv.tb.envs.decoder.driver import DecoderDriver
 from llama_dv.tb.envs.decoder.items import HEAD_DIM
 from llama_dv.tb.envs.decoder.monitor import DecoderMonitor
 from llama_dv.tb.envs.decoder.scoreboard import DecoderScoreboard
-from llama_dv.tb.envs.decoder.weights import perturb_golden_wv, stage_weights, weight_seed
+from llama_dv.tb.envs.decoder.weights import perturb_golden_wv, stage_weights, weight_profile, weight_seed
 
 
 class DecoderEnv(pyuvm.uvm_env):
@@ -44,7 +46,12 @@ class DecoderEnv(pyuvm.uvm_env):
 
     def build_phase(self) -> None:
         # Staged here, before the simulator's time-0 `$readmemb` of the ROMs.
-        self.model: QuantizedModel = stage_weights(Path.cwd(), weight_seed())
+        try:
+            profile = pyuvm.ConfigDB().get(self, "", "weight_profile")
+        except pyuvm.UVMConfigItemNotFound:
+            profile = weight_profile()
+        self.model: QuantizedModel = stage_weights(Path.cwd(), weight_seed(), profile)
+        self.logger.info("weights: tiny_weights seed %d, profile %s", weight_seed(), profile)
         if os.environ.get(DECODER_BREAK_GOLDEN_ENV):
             perturb_golden_wv(self.model)
         dut = cocotb.top

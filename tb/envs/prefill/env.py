@@ -11,7 +11,8 @@ publishing to the scoreboard.
 Python wakes only on handshakes, on KV write/read bursts and on layer busy edges; the
 DUT exposes every signal the monitors need as ports (rtl/clash/src/LlamaDv/Top/Prefill.hs).
 
-Knobs: LDV_CLASH_DECODER_WEIGHTS (tiny_weights seed, default 1), LDV_PREFILL_BREAK_GOLDEN
+Knobs: LDV_CLASH_DECODER_WEIGHTS (tiny_weights seed, default 1) and
+LDV_CLASH_DECODER_WEIGHT_PROFILE (as the decoder env's), LDV_PREFILL_BREAK_GOLDEN
 (flip Wv row 3 of layer 1 (KV head 0) in the golden only: the scoreboard must fail).
 """
 from __future__ import annotations
@@ -31,7 +32,7 @@ from llama_dv.tb.clash.manifest import ClashManifest
 from llama_dv.tb.common.knobs import PREFILL_BREAK_GOLDEN_ENV
 from llama_dv.tb.common.seeding import rng
 from llama_dv.tb.envs.decoder.items import N_LAYERS
-from llama_dv.tb.envs.decoder.weights import perturb_golden_wv, stage_weights, weight_seed
+from llama_dv.tb.envs.decoder.weights import perturb_golden_wv, stage_weights, weight_profile, weight_seed
 from llama_dv.tb.envs.prefill.driver import PositionResult, PrefillDriver
 from llama_dv.tb.envs.prefill.kv_monitor import KvLayerMonitor
 from llama_dv.tb.envs.prefill.scoreboard import PrefillScoreboard
@@ -45,7 +46,7 @@ class PrefillEnv(pyuvm.uvm_env):
 
     def build_phase(self) -> None:
         # Staged here, before the simulator's time-0 `$readmemb` of the ROMs.
-        self.model: QuantizedModel = stage_weights(Path.cwd(), weight_seed())
+        self.model: QuantizedModel = stage_weights(Path.cwd(), weight_seed(), weight_profile())
         if os.environ.get(PREFILL_BREAK_GOLDEN_ENV):
             perturb_golden_wv(self.model)
         self.manifest = ClashManifest.for_top(cocotb.top._name)
