@@ -13,6 +13,11 @@
   pytest options), so a module fixture (a synthesis run, a counter regression, the SLURM
   test cluster, a compiled C-sim library) is computed once; the files that take longest
   (``_LONG_FIRST``) are handed out first.
+* ``shared_simulation``: sibling tests (one test function, parametrized over cocotb test
+  names, the other parameters equal) that each started a simulation of the same build can
+  run their cocotb tests in one simulation instead, started by whichever runs first; each
+  pytest test then asserts its own cocotb test's result (a simulation's start-up, about
+  2 s, costs more than a kernel's directed test: docs/performance.md).
 * ``--seed N`` fixes the seed handed out by the ``seed`` fixture (else one random seed
   per session, printed in the header so a failure can be rerun).
 * Hypothesis runs without per-example deadlines (simulator and numpy timing under
@@ -21,7 +26,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -118,3 +125,42 @@ def repo_root() -> Path:
 def seed() -> int:
     """Seed for this test: --seed if given, else the session's random seed."""
     return int(os.environ[_SEED_ENV])
+
+
+_SHARED_RUNS: dict[tuple[object, ...], Any] = {}
+
+
+def _params_but(item: pytest.Item, name: str) -> dict[str, object] | None:
+    callspec = getattr(item, "callspec", None)
+    if callspec is None or name not in callspec.params:
+        return None
+    return {k: v for k, v in callspec.params.items() if k != name}
+
+
+@pytest.fixture
+def shared_simulation(request: pytest.FixtureRequest) -> Callable[[str, Callable[[Sequence[str]], Any]], Any]:
+    """``shared_simulation(param, simulate)``: the result of ``simulate(cases)``, computed
+    once per worker for this test and its selected siblings, where *cases* are the values
+    of parameter *param* (cocotb test names) of the sibling tests (same function, every
+    other parameter equal) in collection order. ``simulate`` runs them all in one
+    simulation; each test then checks its own cocotb test's result in it. Selecting one
+    test (``-k``, a node id) runs just its own case, as before."""
+    node = request.node
+
+    def get(param: str, simulate: Callable[[Sequence[str]], Any]) -> Any:
+        mine = _params_but(node, param)
+        if mine is None:
+            raise pytest.UsageError(f"{node.nodeid}: shared_simulation({param!r}) on a test not parametrized by it")
+        own = node.callspec.params[param]
+        cases = [item.callspec.params[param] for item in request.session.items
+                 if item.parent is node.parent and getattr(item, "originalname", None) == node.originalname
+                 and _params_but(item, param) == mine]
+        if own not in cases:
+            cases = [own]
+        key = (node.parent.nodeid if node.parent else "", node.originalname, repr(sorted(mine.items())),
+               tuple(cases))
+        if key not in _SHARED_RUNS:
+            _SHARED_RUNS[key] = simulate(cases)
+        return _SHARED_RUNS[key]
+
+    return get

@@ -1,6 +1,7 @@
 """Helpers shared by the HLS-kernel simulation wrappers (test_<kernel>_sim.py)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from llama_dv.tb.common.coverage import load_coverage
@@ -19,6 +20,27 @@ def run_kernel(kernel: str, sim: str, testcase: str | None, seed: int, *, config
     env = {DUT_CONFIG_ENV: config, **(extra_env or {})}
     return run(get_dut(kernel, sim, config), test_module(kernel), testcase=testcase, seed=seed,
                extra_env=env, timeout_s=RUN_TIMEOUT_S, test_dir=test_dir)
+
+
+def run_kernel_cases(kernel: str, sim: str, testcases: Sequence[str], seed: int, *, config: str = "default",
+                     extra_env: dict[str, str] | None = None) -> RunResult:
+    """Build (cached) and run the cocotb tests `testcases` of `kernel` in one simulation
+    (each seeded by its own name, as when run alone); `assert_case_passed` checks one of them."""
+    return run_kernel(kernel, sim, ",".join(testcases), seed, config=config, extra_env=extra_env)
+
+
+def assert_case_passed(result: RunResult, testcase: str) -> None:
+    """`testcase`, one of the cocotb tests of the simulation `result`, passed; otherwise
+    fail with its own message, the shared log and the command that replays it alone."""
+    cases = [c for c in result.cases if c.name.rsplit(".", 1)[-1] == testcase]
+    replay = result.replay
+    if result.testcase and result.testcase != testcase:
+        replay = replay.replace(f"--testcase {result.testcase}", f"--testcase {testcase}")
+    where = f"log: {result.log} (tests {result.testcase} in one simulation)\nreplay: {replay}"
+    assert cases, f"{testcase}: no result in the simulation ({result.status}: {result.message})\n{where}"
+    assert cases[0].outcome != "fail", f"{testcase}: fail: {cases[0].message}\n{where}"
+    # A crash, hang or bad exit fails every test of the simulation, as it failed each run alone.
+    assert result.status in ("pass", "fail"), f"{testcase}: simulation {result.status}: {result.message}\n{where}"
 
 
 def explain(result: RunResult) -> str:

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from kernel_sim import assert_passed, broken_copy, coverage_of, explain, run_kernel, run_stub
+from kernel_sim import (assert_case_passed, assert_passed, broken_copy, coverage_of, explain, run_kernel,
+                        run_kernel_cases, run_stub)
 
 from llama_dv.tb import dut_registry as duts
 from llama_dv.tb.agents.m_axi.item import AxiBurst
@@ -55,8 +56,10 @@ def test_registered_tests_match_module() -> None:
 @fast_verilator
 @pytest.mark.parametrize("testcase", [pytest.param(t, marks=pytest.mark.slow) if t == "MatmulSmoke" else t
                                       for t in DIRECTED])  # Smoke: on Icarus in the coverage gate test
-def test_matmul(sim: str, seed: int, testcase: str) -> None:
-    assert_passed(run_kernel(KERNEL, sim, testcase, seed))
+def test_matmul(sim: str, seed: int, testcase: str, shared_simulation) -> None:
+    # The selected tests of one simulator run in one simulation (tests/conftest.py).
+    result = shared_simulation("testcase", lambda cases: run_kernel_cases(KERNEL, sim, cases, seed))
+    assert_case_passed(result, testcase)
 
 
 @pytest.mark.slow  # random calls: MatmulSmoke's; MatmulRandom runs in make regress SUITE=full

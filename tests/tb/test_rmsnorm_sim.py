@@ -9,7 +9,8 @@ broken copy of rtl/hls/rmsnorm.v whose final rounding goes down at the half poin
 from __future__ import annotations
 
 import pytest
-from kernel_sim import (assert_passed, broken_copy, coverage_of, explain, log_text, run_kernel, run_stub)
+from kernel_sim import (assert_case_passed, assert_passed, broken_copy, coverage_of, explain, log_text, run_kernel,
+                        run_kernel_cases, run_stub)
 
 from llama_dv.tb import dut_registry as duts
 from llama_dv.tb.common.coverage import CoverageHole, assert_bins_hit
@@ -30,15 +31,18 @@ def test_registered_tests_match_module() -> None:
 @fast_verilator
 @pytest.mark.parametrize("testcase", [pytest.param(t, marks=pytest.mark.slow) if t == "RmsnormSmoke" else t for t in FAST] +
                          [pytest.param(t, marks=pytest.mark.slow) for t in SLOW])  # Smoke: Icarus, coverage gate test
-def test_rmsnorm(sim: str, seed: int, testcase: str) -> None:
-    assert_passed(run_kernel(KERNEL, sim, testcase, seed))
+def test_rmsnorm(sim: str, seed: int, testcase: str, shared_simulation) -> None:
+    # The selected tests of one simulator run in one simulation (tests/conftest.py).
+    result = shared_simulation("testcase", lambda cases: run_kernel_cases(KERNEL, sim, cases, seed))
+    assert_case_passed(result, testcase)
 
 
 @fast_verilator
 @pytest.mark.parametrize("testcase", [pytest.param("RmsnormDirected", marks=pytest.mark.slow), "RmsnormBackToBack"])
-def test_rmsnorm_latency_pad(sim: str, seed: int, testcase: str) -> None:
+def test_rmsnorm_latency_pad(sim: str, seed: int, testcase: str, shared_simulation) -> None:
     """LATENCY_PAD=3 changes every internal timing; the same tests must pass unchanged."""
-    assert_passed(run_kernel(KERNEL, sim, testcase, seed, config="pad3"))
+    result = shared_simulation("testcase", lambda cases: run_kernel_cases(KERNEL, sim, cases, seed, config="pad3"))
+    assert_case_passed(result, testcase)
 
 
 @pytest.mark.slow

@@ -13,7 +13,8 @@ the unmodified copy passes both through the same path.
 from __future__ import annotations
 
 import pytest
-from kernel_sim import assert_passed, broken_copy, coverage_of, explain, log_text, run_kernel, run_stub
+from kernel_sim import (assert_case_passed, assert_passed, broken_copy, coverage_of, explain, log_text, run_kernel,
+                        run_kernel_cases, run_stub)
 
 from llama_dv.tb import dut_registry as duts
 from llama_dv.tb.common.coverage import CoverageHole, assert_bins_hit
@@ -33,8 +34,10 @@ def test_registered_tests_match_module() -> None:
 @fast_verilator
 @pytest.mark.parametrize("testcase", [pytest.param(t, marks=pytest.mark.slow) if t == "RopeSmoke" else t for t in FAST] +
                          [pytest.param(t, marks=pytest.mark.slow) for t in SLOW])  # Smoke: Icarus, coverage gate test
-def test_rope(sim: str, seed: int, testcase: str) -> None:
-    assert_passed(run_kernel(KERNEL, sim, testcase, seed))
+def test_rope(sim: str, seed: int, testcase: str, shared_simulation) -> None:
+    # The selected tests of one simulator run in one simulation (tests/conftest.py).
+    result = shared_simulation("testcase", lambda cases: run_kernel_cases(KERNEL, sim, cases, seed))
+    assert_case_passed(result, testcase)
 
 
 @fast_verilator
