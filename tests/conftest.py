@@ -33,6 +33,7 @@ from typing import Any
 import pytest
 from hypothesis import settings
 
+from llama_dv.tb.sim.processes import cached_bytecode
 from llama_dv.tb.sim.runner import REPO_ROOT, SIMULATORS, new_seed
 
 settings.register_profile("dev", deadline=None)
@@ -40,6 +41,19 @@ settings.register_profile("ci", deadline=None, derandomize=True, print_blob=True
 settings.load_profile("ci" if os.environ.get("CI", "").lower() in ("1", "true", "yes") else "dev")
 
 _SEED_ENV = "LLAMA_DV_TEST_SEED"
+
+
+def _cache_bytecode() -> None:
+    """Everything the suite starts (pytest-xdist workers, llama-dv commands, simulations)
+    caches its bytecode under build/ even where PYTHONDONTWRITEBYTECODE is set: otherwise
+    each of those processes compiles every module it imports again (tb/sim/processes.py)."""
+    env = cached_bytecode(dict(os.environ))
+    for key in set(os.environ) - set(env):
+        del os.environ[key]
+    os.environ.update(env)
+
+
+_cache_bytecode()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
