@@ -21,12 +21,14 @@ import shutil
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from threading import Lock
 from pathlib import Path
 from typing import Any, Sequence
 
 from llama_dv.regress.execute import ExecOptions
 from llama_dv.regress.mutate.campaign import BaselineError, MutantOutcome, build_netlist, run_baseline, run_mutants
-from llama_dv.regress.mutate.equivalence import ASYNC_PORTS, local_proof, prove_equivalent, structural_proof
+from llama_dv.regress.mutate.equivalence import (ASYNC_PORTS, PROOF_CPU_S, local_proof, prove_equivalent,
+                                                 structural_proof)
 from llama_dv.regress.mutate.netlist import FILTER_KEYS, MutantNetlist, MutateError, Mutation, hdl_sources, prepare
 from llama_dv.regress.mutate.report import read_result, result_dir, score, write_result
 from llama_dv.regress.mutate.triage import JustifyRule, RuleError, justification, load_rules
@@ -111,16 +113,25 @@ def triage(outcomes: list[MutantOutcome], rules: list[JustifyRule], netlist: Mut
         elif prove:
             to_prove.append((o.mutation, entry))
     if to_prove:
-        print(f"proving {len(to_prove)} survivor(s) equivalent ({jobs} at a time)", flush=True)
+        print(f"proving {len(to_prove)} survivor(s) equivalent ({jobs} at a time, up to {PROOF_CPU_S:.0f} CPU-s "
+              "each)", flush=True)
         modules = json.loads(netlist.base_json.read_text())["modules"]
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            proofs = list(pool.map(lambda item: prove_equivalent(netlist, item[0], module=modules[item[0].module]),
-                                   to_prove))
-        for (mutation, entry), proof in zip(to_prove, proofs):
+        done, lock = [0], Lock()
+
+        def prove(item: tuple[Mutation, dict[str, Any]]) -> None:
+            mutation, entry = item
+            start = time.monotonic()
+            proof = prove_equivalent(netlist, mutation, module=modules[mutation.module])
             entry["proof"] = proof.reason
             if proof.proven:
                 entry["status"] = "equivalent"
-            print(f"  m{mutation.index}: {proof.reason}", flush=True)
+            with lock:  # one line per proof as it ends: a long proof phase shows it is moving
+                done[0] += 1
+                print(f"  [{done[0]:>{len(str(len(to_prove)))}}/{len(to_prove)}] m{mutation.index}: {proof.reason} "
+                      f"({time.monotonic() - start:.1f}s)", flush=True)
+
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            list(pool.map(prove, to_prove))
     return entries
 
 
@@ -191,6 +202,13 @@ def rtl_digest(dut: DutBuild) -> str:
     return h.hexdigest()[:16]
 
 
+def _rtl_changed(dut: DutBuild, digest: str) -> bool:
+    try:
+        return rtl_digest(dut) != digest
+    except OSError:  # a source removed or unreadable since the start
+        return True
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.count < 1:
@@ -228,6 +246,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif out.exists():
         shutil.rmtree(out)
     started, t0 = _dt.datetime.now().isoformat(timespec="seconds"), time.monotonic()
+    # Of the RTL the netlist is made of: read now, not after a campaign that can outlast an edit.
+    digest, commit = rtl_digest(dut), git_commit(REPO_ROOT)
     print(f"llama-dv mutate {args.dut}@{args.config} on {args.sim}: {args.count} mutants (seed {args.seed}), "
           f"tests {', '.join(str(j.ref.test) for j in jobs)}; results in {out}", flush=True)
     opts = ExecOptions(jobs=max(1, args.jobs), waves=False, code_coverage=False, timeout_s=900.0,
@@ -259,10 +279,13 @@ def main(argv: Sequence[str] | None = None) -> int:
               "only": only, "count": args.count,
               "seed": args.seed, "tests": [str(j.ref) for j in jobs], "skipped_tests": skipped,
               "jobs": opts.jobs, "started": started, "wall_s": round(time.monotonic() - t0, 1),
-              "git_commit": git_commit(REPO_ROOT), "rtl_digest": rtl_digest(dut),
+              "git_commit": commit, "rtl_digest": digest,
               "baseline_s": baseline.durations, "mutants": mutants, "score": score(mutants)}
     if previous is not None:  # the campaign's time stays the whole sample's
         record.update(wall_s=previous["wall_s"], survivors_rerun_s=record["wall_s"], started=previous["started"])
+    if _rtl_changed(dut, digest):
+        print(f"llama-dv mutate: warning: {args.dut}'s RTL changed while the campaign ran; the result is of the "
+              f"RTL at its start (digest {digest}, commit {commit}), which sign-off will call stale", flush=True)
     json_path, md_path = write_result(out, record)
     s = record["score"]
     pct = "n/a" if s["score_pct"] is None else f"{s['score_pct']:.1f} %"

@@ -253,6 +253,23 @@ def test_bind_files_are_bench_sources_built_but_never_mutated(tmp_path: Path) ->
     assert netlist.build().sources == [tmp_path / "m.v", clock.resolve()]
 
 
+def test_rtl_edited_or_removed_during_a_campaign_is_noticed(tmp_path: Path) -> None:
+    """The result keeps the digest of the RTL its netlist was made of; an edit or a removed
+    source during the campaign is reported, never a crash that loses the result."""
+    from llama_dv.regress.mutate.command import _rtl_changed, rtl_digest
+    from llama_dv.tb.sim.runner import DutBuild
+
+    rtl = tmp_path / "top.v"
+    rtl.write_text("module top(input a, output b); assign b = a; endmodule\n")
+    dut = DutBuild(name="top", sim="verilator", sources=[rtl], toplevel="top")
+    digest = rtl_digest(dut)
+    assert not _rtl_changed(dut, digest)
+    rtl.write_text("module top(input a, output b); assign b = ~a; endmodule\n")
+    assert _rtl_changed(dut, digest)
+    rtl.unlink()
+    assert _rtl_changed(dut, digest)
+
+
 def test_only_filters_and_survivor_reruns_check_their_input() -> None:
     from llama_dv.regress.mutate.command import _only, _survivors
 
