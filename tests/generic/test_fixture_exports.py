@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -87,12 +88,28 @@ def broken_copy(name: str, tmp_path: Path) -> Path:
     return export
 
 
+@pytest.fixture(scope="module")
+def described(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
+    """The YAML `describe` writes for an unmodified fixture export, once per export per
+    session (each simulator's run reads the same one)."""
+    folder = tmp_path_factory.mktemp("described")
+    done: dict[str, Path] = {}
+
+    def get(fixture: str) -> Path:
+        if fixture not in done:
+            done[fixture] = describe(present(fixture), folder / f"{fixture}.yaml")
+        return done[fixture]
+
+    return get
+
+
 @pytest.mark.quick_sim("verilator")  # Icarus: extended; on Icarus make test runs the broken copies below
 @pytest.mark.parametrize("fixture", [pytest.param(f, marks=pytest.mark.extended) if f in EXTENDED_PASS else f
                                      for f in sorted(QUICK)])
-def test_fixture_export_passes(fixture: str, sim: str, seed: int, tmp_path: Path) -> None:
+def test_fixture_export_passes(fixture: str, sim: str, seed: int, tmp_path: Path,
+                               described: Callable[[str], Path]) -> None:
     export = present(fixture)
-    yaml = describe(export, tmp_path / f"{fixture}.yaml")
+    yaml = described(fixture)
     result = run(yaml, export, sim, seed, QUICK[fixture], tmp_path / "out")
     assert result.returncode == 0, result.stdout + result.stderr
     assert re.search(r"\b\d+ passed, 0 failed", result.stdout), result.stdout
@@ -100,9 +117,10 @@ def test_fixture_export_passes(fixture: str, sim: str, seed: int, tmp_path: Path
 
 @pytest.mark.slow
 @pytest.mark.parametrize("fixture", sorted(QUICK))
-def test_fixture_export_passes_every_stock_test(fixture: str, sim: str, seed: int, tmp_path: Path) -> None:
+def test_fixture_export_passes_every_stock_test(fixture: str, sim: str, seed: int, tmp_path: Path,
+                                                described: Callable[[str], Path]) -> None:
     export = present(fixture)
-    yaml = describe(export, tmp_path / f"{fixture}.yaml")
+    yaml = described(fixture)
     result = llama_dv("run", yaml, "--golden", f"{export / 'golden.py'}:golden", "--sim", sim,
                       "--seed", str(seed), "--jobs", "2", "--out", tmp_path / "out")
     assert result.returncode == 0, result.stdout + result.stderr
