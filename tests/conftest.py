@@ -99,20 +99,28 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 _LONG_FIRST: tuple[str, ...] = (
     # The test files that take longest in `make test`, longest first (measured with
-    # --durations; docs/performance.md), so that no worker ends on one of them.
-    "tests/generic/test_fixture_exports.py",
+    # --durations; docs/performance.md), so that no worker ends on one of them. The decoder
+    # files first: after an RTL change each rebuilds a decoder top.
     "tests/clash/test_clash_decoder.py",
-    "tests/tb/test_rope_sim.py",
-    "tests/regress/test_mutate.py",
-    "tests/clash/test_clash_attend_argmax_faults.py",
-    "tests/clash/test_clash_units.py",
-    "tests/regress/test_slurm_launcher.py",
-    "tests/tb/test_matmul_sim.py",
-    "tests/test_yosys_flow.py",
+    "tests/clash/test_clash_prefill.py",
+    "tests/clash/test_clash_roles.py",
     "tests/regress/test_regress_runner.py",
-    "tests/test_synth_signoff.py",
+    "tests/test_yosys_flow.py",
+    "tests/tb/test_rope_sim.py",
+    "tests/generic/test_fixture_exports.py",
+    "tests/tb/test_ap_agents.py",
+    "tests/clash/test_clash_units.py",
     "tests/tb/test_rmsnorm_sim.py",
+    "tests/regress/test_mutate.py",
+    "tests/tb/test_axi_agents.py",
+    "tests/tb/test_matmul_sim.py",
     "tests/test_sim_toolchain.py",
+    "tests/regress/test_native_bench.py",
+    "tests/test_synth_signoff.py",
+    "tests/tb/test_attention_sim.py",
+    "tests/clash/test_clash_attend_argmax_faults.py",
+    "tests/clash/test_clash_mac_faults.py",
+    "tests/regress/test_slurm_launcher.py",
     "tests/tb/test_s_axilite_isr.py",
 )
 
