@@ -25,12 +25,13 @@ def run_copy(top: str, sim: str, module: str, edit: Edit | None, name: str, seed
              extra_env: Mapping[str, str] | None = None, timeout_s: float = 900,
              testcase: str | None = None) -> RunResult:
     """*module*'s tests (or its one *testcase*) on a copy of *top* with *edit* applied
-    (None: the unmodified copy)."""
+    (None: the unmodified copy). Called again with the same *tmp_path* and *edit*, it
+    runs another test on the same copy and build."""
     gen = tmp_path / "gen" / top
-    shutil.copytree(GEN_DIR / top, gen)
+    shutil.copytree(GEN_DIR / top, gen, dirs_exist_ok=True)
     src = gen / f"{top}.v"
     if edit is not None:
-        src.write_text(edit(src.read_text()))
+        src.write_text(edit((GEN_DIR / top / src.name).read_text()))
     base = clash_build(top, sim)
     sources = [src if Path(p).name == src.name else p for p in base.sources]
     dut = dataclasses.replace(base, sources=sources, config=f"fault-{name}", build_root=tmp_path / "build")
