@@ -1,16 +1,16 @@
-"""Broken copies of a generated Clash top for negative tests: rtl/gen/<top> copied, one
-edit applied to its Verilog, built apart from the real top and run with a test module."""
+"""Broken copies of a generated Clash top for negative tests: rtl/gen/<top>/<top>.v with
+one edit applied, built apart from the real top and run with a test module."""
 from __future__ import annotations
 
 import dataclasses
 import re
-import shutil
 from pathlib import Path
 from typing import Callable, Mapping
 
 from llama_dv.tb.clash.duts import clash_build
 from llama_dv.tb.clash.manifest import GEN_DIR
 from llama_dv.tb.sim.runner import RunResult, run
+from tests.copies import copies_root, run_dir, stable_file
 
 Edit = Callable[[str], str]
 
@@ -26,16 +26,15 @@ def run_copy(top: str, sim: str, module: str, edit: Edit | None, name: str, seed
              testcase: str | None = None) -> RunResult:
     """*module*'s tests (or its one *testcase*) on a copy of *top* with *edit* applied
     (None: the unmodified copy). Called again with the same *tmp_path* and *edit*, it
-    runs another test on the same copy and build."""
-    gen = tmp_path / "gen" / top
-    shutil.copytree(GEN_DIR / top, gen, dirs_exist_ok=True)
-    src = gen / f"{top}.v"
-    if edit is not None:
-        src.write_text(edit((GEN_DIR / top / src.name).read_text()))
+    runs another test on the same copy and build. The copy is built under build/copies
+    (tests/copies.py), so its build is reused while it is unchanged; it runs in *tmp_path*."""
+    text = (GEN_DIR / top / f"{top}.v").read_text()
+    src = stable_file(Path(top) / name / f"{top}.v", text if edit is None else edit(text))
     base = clash_build(top, sim)
     sources = [src if Path(p).name == src.name else p for p in base.sources]
-    dut = dataclasses.replace(base, sources=sources, config=f"fault-{name}", build_root=tmp_path / "build")
-    return run(dut, module, testcase=testcase, seed=seed, timeout_s=timeout_s, extra_env=dict(extra_env or {}))
+    dut = dataclasses.replace(base, sources=sources, config=f"fault-{name}", build_root=copies_root())
+    return run(dut, module, testcase=testcase, seed=seed, timeout_s=timeout_s, extra_env=dict(extra_env or {}),
+               test_dir=run_dir(dut, tmp_path, module, testcase, seed, extra_env))
 
 
 def assert_caught(res: RunResult, edit: Edit | None, name: str, pattern: str = "") -> None:

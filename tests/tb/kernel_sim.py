@@ -1,6 +1,7 @@
 """Helpers shared by the HLS-kernel simulation wrappers (test_<kernel>_sim.py)."""
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from llama_dv.tb.common.knobs import DUT_CONFIG_ENV, TIMEOUT_ENV
 from llama_dv.tb.dut_registry import DESCRIPTION_ENV, get_dut, hls_build, test_module
 from llama_dv.tb.dut_description import load_description
 from llama_dv.tb.sim.runner import RunResult, run
+from tests.copies import copies_root, run_dir, stable_file
 
 RUN_TIMEOUT_S = 900.0
 
@@ -75,14 +77,16 @@ def run_stub(kernel: str, stub_verilog: str, tmp_path: Path, testcase: str, seed
              timeout_cycles: int = 2000, sim: str = "icarus") -> RunResult:
     """Run `kernel`'s tests against a throwaway Verilog stub with the same ports."""
     desc = load_description(Path(get_dut(kernel, sim).sources[0]).with_suffix(".yaml"))
-    stub = tmp_path / f"{kernel}.v"
-    stub.write_text(stub_verilog)
+    # The stub under build/copies, named by its text, so its build is reused (tests/copies.py).
+    digest = hashlib.sha256(stub_verilog.encode()).hexdigest()[:12]
+    stub = stable_file(Path("stubs") / f"{kernel}-{digest}" / f"{kernel}.v", stub_verilog)
     yml = tmp_path / f"{kernel}.yaml"
-    text = Path(desc.path).read_text().replace(f"sources: [{kernel}.v]", f"sources: [{stub.name}]")
-    assert stub.name in text, f"{desc.path}: expected 'sources: [{kernel}.v]' to redirect to the stub"
+    text = Path(desc.path).read_text().replace(f"sources: [{kernel}.v]", f"sources: ['{stub}']")
+    assert str(stub) in text, f"{desc.path}: expected 'sources: [{kernel}.v]' to redirect to the stub"
     yml.write_text(text)
     dut = hls_build(load_description(yml), sim)
     dut.config = "stub"
-    dut.build_root = tmp_path / "build"
-    return run(dut, test_module(kernel), testcase=testcase, seed=seed, timeout_s=120,
-               extra_env={DESCRIPTION_ENV: str(yml), TIMEOUT_ENV: str(timeout_cycles)})
+    dut.build_root = copies_root()
+    env = {DESCRIPTION_ENV: str(yml), TIMEOUT_ENV: str(timeout_cycles)}
+    return run(dut, test_module(kernel), testcase=testcase, seed=seed, timeout_s=120, extra_env=env,
+               test_dir=run_dir(dut, tmp_path, test_module(kernel), testcase, seed, env))
