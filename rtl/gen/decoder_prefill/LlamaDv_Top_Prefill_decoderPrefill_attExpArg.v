@@ -4,32 +4,33 @@
 `timescale 100fs/100fs
 module LlamaDv_Top_Prefill_decoderPrefill_attExpArg
     ( // Inputs
-      input [216:0] a
-    , input [216:0] b
+      input [223:0] a
+    , input [223:0] b
 
       // Outputs
-    , output wire [433:0] result
+    , output wire [447:0] result
     );
+  wire signed [53:0] c$app_arg;
+  wire signed [53:0] c$app_arg_0;
   wire signed [63:0] c$s;
-  wire signed [31:0] c$s_0;
-  wire signed [63:0] c$s_1;
-  wire signed [31:0] c$s_2;
+  wire signed [63:0] c$s_0;
 
-  assign c$s = $signed(a[63:0]);
+  assign c$s = $signed(b[70:7]);
 
-  assign c$s_0 = ($signed({c$s[64-1],c$s[0+:(32-1)]}));
+  assign c$app_arg = ($signed({c$s[64-1],c$s[0+:(32-1)]})) * 22'sd1512775;
 
-  assign c$s_1 = $signed(b[63:0]);
+  assign c$s_0 = $signed(a[70:7]);
 
-  assign c$s_2 = ($signed({c$s_1[64-1],c$s_1[0+:(32-1)]}));
+  assign c$app_arg_0 = ($signed({c$s_0[64-1],c$s_0[0+:(32-1)]})) * 22'sd1512775;
 
-  assign result = {{$signed(a[216:201]),
-                    a[200:192],   $signed(a[191:128]),
-                    $signed(a[127:64]),
-                    ($signed({{(64-32) {c$s_0[32-1]}},c$s_0})) * 64'sd1512775},
-                   {$signed(b[216:201]),   b[200:192],
-                    $signed(b[191:128]),   $signed(b[127:64]),
-                    ($signed({{(64-32) {c$s_2[32-1]}},c$s_2})) * 64'sd1512775}};
+  assign result = {{$signed(a[223:208]),
+                    a[207:199],   $signed(a[198:135]),
+                    $signed(a[134:71]),
+                    $signed({{(64-54) {c$app_arg_0[54-1]}},c$app_arg_0}),
+                    a[6:0]},   {$signed(b[223:208]),   b[207:199],
+                                $signed(b[198:135]),   $signed(b[134:71]),
+                                $signed({{(64-54) {c$app_arg[54-1]}},c$app_arg}),
+                                b[6:0]}};
 
 
 endmodule

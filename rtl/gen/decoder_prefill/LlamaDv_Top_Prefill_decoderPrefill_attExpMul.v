@@ -4,21 +4,46 @@
 `timescale 100fs/100fs
 module LlamaDv_Top_Prefill_decoderPrefill_attExpMul
     ( // Inputs
-      input [216:0] a
-    , input [216:0] b
+      input [223:0] a
+    , input [223:0] b
 
       // Outputs
-    , output wire [433:0] result
+    , output wire [447:0] result
     );
+  wire [223:0] c$case_alt;
+  wire signed [29:0] c$app_arg;
+  wire [223:0] c$case_alt_0;
+  wire signed [29:0] c$app_arg_0;
+  wire signed [63:0] c$s;
+  wire signed [63:0] c$s_0;
+  wire signed [63:0] c$s_1;
+  wire signed [63:0] c$s_2;
 
+  assign c$case_alt = {$signed(b[223:208]),
+                       b[207:199],   $signed(b[198:135]),
+                       $signed(b[134:71]),
+                       $signed({{(64-30) {c$app_arg[30-1]}},c$app_arg}),
+                       b[6:0]};
 
-  assign result = {{$signed(a[216:201]),
-                    a[200:192],   $signed(a[191:128]),
-                    $signed(a[127:64]),
-                    $signed(a[63:0]) * $signed(a[191:128])},
-                   {$signed(b[216:201]),   b[200:192],
-                    $signed(b[191:128]),   $signed(b[127:64]),
-                    $signed(b[63:0]) * $signed(b[191:128])}};
+  assign c$s = $signed(b[70:7]);
+
+  assign c$s_0 = $signed(b[198:135]);
+
+  assign c$app_arg = ($signed({c$s[64-1],c$s[0+:(16-1)]})) * ($signed({c$s_0[64-1],c$s_0[0+:(14-1)]}));
+
+  assign c$case_alt_0 = {$signed(a[223:208]),
+                         a[207:199],   $signed(a[198:135]),
+                         $signed(a[134:71]),
+                         $signed({{(64-30) {c$app_arg_0[30-1]}},c$app_arg_0}),
+                         a[6:0]};
+
+  assign c$s_1 = $signed(a[70:7]);
+
+  assign c$s_2 = $signed(a[198:135]);
+
+  assign c$app_arg_0 = ($signed({c$s_1[64-1],c$s_1[0+:(16-1)]})) * ($signed({c$s_2[64-1],c$s_2[0+:(14-1)]}));
+
+  assign result = {c$case_alt_0,   c$case_alt};
 
 
 endmodule

@@ -4,28 +4,28 @@
 `timescale 100fs/100fs
 module LlamaDv_Top_Prefill_decoderPrefill_attExpSplit
     ( // Inputs
-      input [216:0] a
-    , input [216:0] b
+      input [223:0] a
+    , input [223:0] b
 
       // Outputs
-    , output wire [433:0] result
+    , output wire [447:0] result
     );
-  // src/LlamaDv/Decoder.hs:270:1-8
+  // src/LlamaDv/Decoder.hs:354:1-8
   wire signed [63:0] t1;
-  // src/LlamaDv/Decoder.hs:270:1-8
+  // src/LlamaDv/Decoder.hs:354:1-8
   wire signed [63:0] f;
-  wire [216:0] result_0;
-  // src/LlamaDv/Decoder.hs:270:1-8
+  wire [223:0] result_0;
+  // src/LlamaDv/Decoder.hs:354:1-8
   wire signed [63:0] t1_0;
-  // src/LlamaDv/Decoder.hs:270:1-8
+  // src/LlamaDv/Decoder.hs:354:1-8
   wire signed [63:0] f_0;
-  wire [216:0] result_1;
+  wire [223:0] result_1;
   wire signed [63:0] c$s;
   wire [63:0] c$bv;
   wire signed [63:0] c$s_0;
   wire [63:0] c$bv_0;
 
-  assign t1 = ($signed(a[63:0]) + 64'sd524288) >>> 64'sd20;
+  assign t1 = ($signed(a[70:7]) + 64'sd524288) >>> 64'sd20;
 
   assign f = t1 & 64'sd1048575;
 
@@ -35,9 +35,9 @@ module LlamaDv_Top_Prefill_decoderPrefill_attExpSplit
 
   assign result_0 = {$signed({c$s[64-1],c$s[0+:(16-1)]}),
                      (c$bv[0+:9]),   f & 64'sd4095,   64'sd0,
-                     64'sd0};
+                     64'sd0,   {1'b0,   6'd0}};
 
-  assign t1_0 = ($signed(b[63:0]) + 64'sd524288) >>> 64'sd20;
+  assign t1_0 = ($signed(b[70:7]) + 64'sd524288) >>> 64'sd20;
 
   assign f_0 = t1_0 & 64'sd1048575;
 
@@ -47,7 +47,7 @@ module LlamaDv_Top_Prefill_decoderPrefill_attExpSplit
 
   assign result_1 = {$signed({c$s_0[64-1],c$s_0[0+:(16-1)]}),
                      (c$bv_0[0+:9]),   f_0 & 64'sd4095,   64'sd0,
-                     64'sd0};
+                     64'sd0,   {1'b0,   6'd0}};
 
   assign result = {result_0,   result_1};
 

@@ -4,7 +4,7 @@
 `timescale 100fs/100fs
 module LlamaDv_Top_Prefill_decoderPrefill_attRound
     ( // Inputs
-      input signed [6:0] ev
+      input [6:0] av
     , input signed [63:0] pd
     , input [1023:0] pa
     , input [1023:0] pv
@@ -23,82 +23,27 @@ module LlamaDv_Top_Prefill_decoderPrefill_attRound
     wire signed [63:0] map_in;
     assign map_in = pv[i*64+:64];
     wire signed [63:0] map_out;
-    // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [15:0] s;
-    wire signed [31:0] c$case_alt;
-    wire signed [31:0] result_1;
-    wire signed [63:0] c$sat32Out_case_alt;
-    wire signed [63:0] c$sat32Out_app_arg;
-    // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] c$wild2_app_arg;
-    wire signed [63:0] c$sat32Out_app_arg_0;
-    wire [5:0] c$case_alt_0;
-    wire [5:0] result_2;
-    reg signed [63:0] result_3;
-    // src/LlamaDv/Numerics.hs:51:1-4
+    wire signed [63:0] c$case_alt;
+    // src/LlamaDv/Numerics.hs:78:1-10
     wire signed [63:0] wild2;
-    // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild2_app_arg_0;
-    // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] wild2_0;
-    // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] c$wild2_app_arg_1;
-    wire signed [63:0] c$sat32Out_app_arg_1;
-    // src/LlamaDv/Numerics.hs:57:1-5
-    wire signed [63:0] wild2_1;
-    wire signed [63:0] result_0;
-    wire [15:0] c$bv;
-    wire [4:0] c$i_7;
-    wire [15:0] c$bv_0;
-    wire [5:0] c$i_15;
-    assign map_out = result_0;
+    // src/LlamaDv/Numerics.hs:78:1-10
+    wire signed [63:0] c$wild2_app_arg;
+    wire signed [63:0] c$app_arg_2;
+    wire signed [63:0] c$case_alt_0;
+    wire [5:0] c$i;
+    assign map_out = c$case_alt;
 
-    assign s = -($signed({{(16-7) {ev[7-1]}},ev}));
+    assign c$case_alt = av[6:6] ? (map_in >>> wild2) : (c$app_arg_2 <<< wild2);
 
-    assign c$case_alt = (c$sat32Out_app_arg_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_1[64-1],c$sat32Out_app_arg_1[0+:(32-1)]}));
+    assign wild2 = $signed(c$wild2_app_arg);
 
-    assign result_1 = (c$sat32Out_app_arg_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt;
+    assign c$i = av[5:0];
 
-    assign c$sat32Out_case_alt = (-64'sd2147483648 <= map_in) ? map_in : -64'sd2147483648;
+    assign c$wild2_app_arg = $unsigned({{(64-6) {1'b0}},c$i});
 
-    assign c$sat32Out_app_arg = (64'sd2147483648 <= map_in) ? 64'sd2147483648 : c$sat32Out_case_alt;
+    assign c$app_arg_2 = (64'sd2147483648 <= map_in) ? 64'sd2147483648 : c$case_alt_0;
 
-    assign c$bv = (($unsigned((-s))));
-
-    assign c$i_7 = ((c$bv[0+:5]));
-
-    assign c$wild2_app_arg = $unsigned({{(64-5) {1'b0}},c$i_7});
-
-    assign c$sat32Out_app_arg_0 = (s <= -16'sd31) ? 64'sd31 : wild2_1;
-
-    assign c$bv_0 = (($unsigned(s)));
-
-    assign c$case_alt_0 = (s >= 16'sd62) ? 6'd62 : ((c$bv_0[0+:6]));
-
-    assign result_2 = (s <= 16'sd0) ? 6'd0 : c$case_alt_0;
-
-    always @(*) begin
-      case(result_2)
-        6'd0 : result_3 = map_in;
-        default : result_3 = (map_in + (64'sd1 <<< wild2_0)) >>> wild2;
-      endcase
-    end
-
-    assign wild2 = $signed(c$wild2_app_arg_0);
-
-    assign c$wild2_app_arg_0 = $unsigned({{(64-6) {1'b0}},result_2});
-
-    assign wild2_0 = $signed(c$wild2_app_arg_1);
-
-    assign c$i_15 = (result_2 - 6'd1);
-
-    assign c$wild2_app_arg_1 = $unsigned({{(64-6) {1'b0}},c$i_15});
-
-    assign c$sat32Out_app_arg_1 = (s > 16'sd0) ? result_3 : (c$sat32Out_app_arg <<< c$sat32Out_app_arg_0);
-
-    assign wild2_1 = $signed(c$wild2_app_arg);
-
-    assign result_0 = $signed({{(64-32) {result_1[32-1]}},result_1});
+    assign c$case_alt_0 = (-64'sd2147483648 <= map_in) ? map_in : -64'sd2147483648;
 
 
     assign c$app_arg[i*64+:64] = map_out;

@@ -13,12 +13,14 @@ module LlamaDv_Top_Prefill_decoderPrefill_attWeigh
       // Outputs
     , output wire [2111:0] result
     );
+  wire signed [63:0] c$app_arg;
   wire [1023:0] c$case_alt;
   wire [1023:0] result_0;
-  // src/LlamaDv/Decoder.hs:385:1-8
+  // src/LlamaDv/Decoder.hs:549:1-8
   wire signed [31:0] w;
   wire [511:0] c$vec;
-  wire signed [31:0] c$s;
+
+  assign c$app_arg = $signed(st[543:512]) * a;
 
   assign c$vec = st[511:0];
 
@@ -29,7 +31,13 @@ module LlamaDv_Top_Prefill_decoderPrefill_attWeigh
     wire signed [31:0] map_in;
     assign map_in = c$vec[i*32+:32];
     wire signed [63:0] map_out;
-    assign map_out = ($signed({{(64-32) {map_in[32-1]}},map_in})) * ($signed({{(64-32) {a[32-1]}},a}));
+    wire signed [63:0] c$app_arg_2;
+    wire signed [63:0] result_1;
+    assign map_out = result_1;
+
+    assign c$app_arg_2 = map_in * a;
+
+    assign result_1 = $signed({c$app_arg_2[64-1],c$app_arg_2[0+:(64-1)]});
 
 
     assign c$case_alt[i*64+:64] = map_out;
@@ -44,7 +52,13 @@ module LlamaDv_Top_Prefill_decoderPrefill_attWeigh
     wire signed [7:0] map_in_0;
     assign map_in_0 = vm[i_0*8+:8];
     wire signed [63:0] map_out_0;
-    assign map_out_0 = ($signed({{(64-8) {map_in_0[8-1]}},map_in_0})) * ($signed({{(64-32) {w[32-1]}},w}));
+    wire signed [39:0] c$app_arg_3;
+    wire signed [63:0] result_2;
+    assign map_out_0 = result_2;
+
+    assign c$app_arg_3 = map_in_0 * w;
+
+    assign result_2 = $signed({{(64-40) {c$app_arg_3[40-1]}},c$app_arg_3});
 
 
     assign result_0[i_0*64+:64] = map_out_0;
@@ -54,9 +68,7 @@ module LlamaDv_Top_Prefill_decoderPrefill_attWeigh
 
   assign w = first ? 32'sd1048576 : b;
 
-  assign c$s = $signed(st[543:512]);
-
-  assign result = {($signed({{(64-32) {c$s[32-1]}},c$s})) * ($signed({{(64-32) {a[32-1]}},a})),
+  assign result = {$signed({c$app_arg[64-1],c$app_arg[0+:(64-1)]}),
                    c$case_alt,   result_0};
 
 

@@ -4,92 +4,15 @@
 `timescale 100fs/100fs
 module LlamaDv_Top_Prefill_decoderPrefill_macStep
     ( // Inputs
-      input signed [31:0] a
-    , input signed [7:0] w
-    , input signed [6:0] xe
-    , input signed [31:0] x
+      input signed [7:0] w
+    , input signed [7:0] x
 
       // Outputs
-    , output wire signed [31:0] result
+    , output wire signed [15:0] result
     );
-  wire signed [7:0] c$case_alt;
-  wire signed [7:0] result_0;
-  wire signed [63:0] c$sat8Out_app_arg;
-  wire [5:0] c$case_alt_0;
-  wire [5:0] result_1;
-  reg signed [63:0] result_2;
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild2;
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild2_app_arg;
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild2_0;
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild2_app_arg_0;
-  // src/LlamaDv/Numerics.hs:119:1-9
-  wire signed [63:0] wild2_1;
-  // src/LlamaDv/Numerics.hs:119:1-9
-  wire signed [63:0] c$wild2_app_arg_1;
-  // src/LlamaDv/Numerics.hs:44:1-5
-  wire signed [15:0] s;
-  wire [5:0] c$case_alt_1;
-  wire [5:0] result_3;
-  wire signed [63:0] c$sat8Out_app_arg_0;
-  // src/LlamaDv/Numerics.hs:119:1-9
-  wire signed [15:0] sh;
-  wire [15:0] c$bv;
-  wire [5:0] c$i_10;
-  wire [15:0] c$bv_0;
-  wire signed [15:0] c$s;
 
-  assign c$case_alt = (c$sat8Out_app_arg < -64'sd128) ? -8'sd128 : ($signed({c$sat8Out_app_arg[64-1],c$sat8Out_app_arg[0+:(8-1)]}));
 
-  assign result_0 = (c$sat8Out_app_arg > 64'sd127) ? 8'sd127 : c$case_alt;
-
-  assign c$sat8Out_app_arg = (sh >= 16'sd0) ? result_2 : (c$sat8Out_app_arg_0 <<< wild2_1);
-
-  assign c$bv = (($unsigned(sh)));
-
-  assign c$case_alt_0 = (sh >= 16'sd62) ? 6'd62 : ((c$bv[0+:6]));
-
-  assign result_1 = (sh <= 16'sd0) ? 6'd0 : c$case_alt_0;
-
-  always @(*) begin
-    case(result_1)
-      6'd0 : result_2 = c$sat8Out_app_arg_0;
-      default : result_2 = (c$sat8Out_app_arg_0 + (64'sd1 <<< wild2_0)) >>> wild2;
-    endcase
-  end
-
-  assign wild2 = $signed(c$wild2_app_arg);
-
-  assign c$wild2_app_arg = $unsigned({{(64-6) {1'b0}},result_1});
-
-  assign wild2_0 = $signed(c$wild2_app_arg_0);
-
-  assign c$i_10 = (result_1 - 6'd1);
-
-  assign c$wild2_app_arg_0 = $unsigned({{(64-6) {1'b0}},c$i_10});
-
-  assign wild2_1 = $signed(c$wild2_app_arg_1);
-
-  assign c$wild2_app_arg_1 = $unsigned({{(64-6) {1'b0}},result_3});
-
-  assign s = -sh;
-
-  assign c$bv_0 = (($unsigned(s)));
-
-  assign c$case_alt_1 = (s >= 16'sd62) ? 6'd62 : ((c$bv_0[0+:6]));
-
-  assign result_3 = (s <= 16'sd0) ? 6'd0 : c$case_alt_1;
-
-  assign c$sat8Out_app_arg_0 = $signed({{(64-32) {x[32-1]}},x});
-
-  assign sh = ($signed({{(16-7) {xe[7-1]}},xe})) + 16'sd20;
-
-  assign c$s = (($signed({{(16-8) {w[8-1]}},w})) * ($signed({{(16-8) {result_0[8-1]}},result_0})));
-
-  assign result = a + ($signed({{(32-16) {c$s[16-1]}},c$s}));
+  assign result = ($signed({{(16-8) {w[8-1]}},w})) * ($signed({{(16-8) {x[8-1]}},x}));
 
 
 endmodule

@@ -4,18 +4,17 @@
 `timescale 100fs/100fs
 module LlamaDv_Top_Prefill_decoderPrefill_normInvTerm
     ( // Inputs
-      input signed [63:0] c$arg
-    , input signed [63:0] c$arg_0
+      input signed [63:0] mr
+    , input signed [31:0] y2
 
       // Outputs
     , output wire signed [63:0] result
     );
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] x;
+  wire signed [95:0] c$app_arg;
 
-  assign x = c$arg * c$arg_0;
+  assign c$app_arg = mr * y2;
 
-  assign result = (x + 64'sd524288) >>> 64'sd20;
+  assign result = (($signed({c$app_arg[96-1],c$app_arg[0+:(64-1)]})) + 64'sd524288) >>> 64'sd20;
 
 
 endmodule

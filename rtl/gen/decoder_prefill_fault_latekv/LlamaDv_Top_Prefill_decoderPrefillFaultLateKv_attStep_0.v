@@ -32,82 +32,101 @@ module LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attStep_0
     , input signed [31:0] c$bindCsr_24
     , input [5:0] c$bindCsr_25
     , input [110:0] c$bindCsr_26
-    , input [3:0] c$bindCsr_27
+    , input [4:0] c$bindCsr_27
     , input [255:0] c$bindCsr_28
     , input signed [31:0] c$bindCsr_29
-    , input [216:0] c$bindCsr_30
-    , input [216:0] c$bindCsr_31
-    , input signed [63:0] c$bindCsr_32
-    , input [1023:0] c$bindCsr_33
-    , input [1023:0] c$bindCsr_34
+    , input [6:0] c$bindCsr_30
+    , input signed [63:0] c$bindCsr_31
+    , input [223:0] c$bindCsr_32
+    , input [223:0] c$bindCsr_33
+    , input signed [63:0] c$bindCsr_34
+    , input [1023:0] c$bindCsr_35
+    , input [1023:0] c$bindCsr_36
+    , input [6:0] c$bindCsr_37
+    , input signed [31:0] c$bindCsr_38
+    , input signed [31:0] c$bindCsr_39
+    , input signed [31:0] c$bindCsr_40
+    , input [223:0] c$bindCsr_41
+    , input signed [31:0] c$bindCsr_42
+    , input signed [31:0] c$bindCsr_43
+    , input signed [63:0] c$bindCsr_44
+    , input signed [63:0] c$bindCsr_45
 
       // Outputs
-    , output reg [4127:0] result
+    , output reg [4732:0] result
     );
-  // src/LlamaDv/Decoder.hs:412:1-7
-  wire [2111:0] ds38;
-  // src/LlamaDv/Decoder.hs:412:1-7
-  wire [2111:0] ds38_0;
-  // src/LlamaDv/Decoder.hs:412:1-7
-  wire [216:0] ea;
-  // src/LlamaDv/Decoder.hs:412:1-7
-  wire [216:0] eb;
-  wire [433:0] c$case_scrut;
-  // src/LlamaDv/Decoder.hs:412:1-7
-  wire [216:0] ea_0;
-  // src/LlamaDv/Decoder.hs:412:1-7
-  wire [216:0] eb_0;
-  wire [433:0] c$case_scrut_0;
-  // src/LlamaDv/Decoder.hs:412:1-7
-  wire [216:0] ea_1;
-  // src/LlamaDv/Decoder.hs:412:1-7
-  wire [216:0] eb_1;
-  wire [433:0] c$case_scrut_1;
-  // src/LlamaDv/Decoder.hs:412:1-7
-  wire [216:0] ea_2;
-  // src/LlamaDv/Decoder.hs:412:1-7
-  wire [216:0] eb_2;
-  wire [433:0] c$case_scrut_2;
-  // src/LlamaDv/Decoder.hs:412:1-7
-  wire [216:0] eb_3;
-  // src/LlamaDv/Decoder.hs:412:1-7
-  wire [216:0] ea_3;
-  wire [433:0] c$case_scrut_3;
-  // src/LlamaDv/Decoder.hs:412:1-7
-  wire [216:0] eb_4;
-  // src/LlamaDv/Decoder.hs:412:1-7
-  wire [216:0] ea_4;
-  wire [433:0] c$case_scrut_4;
-  // src/LlamaDv/Decoder.hs:412:1-7
-  wire [3:0] next;
-  // src/LlamaDv/Decoder.hs:412:1-7
+  wire [1023:0] c$app_arg;
+  // src/LlamaDv/Decoder.hs:586:1-7
+  wire [2111:0] ds49;
+  // src/LlamaDv/Decoder.hs:586:1-7
+  wire [2111:0] ds49_0;
+  // src/LlamaDv/Decoder.hs:586:1-7
+  wire [223:0] ea;
+  // src/LlamaDv/Decoder.hs:586:1-7
+  wire [223:0] eb;
+  wire [447:0] c$case_scrut;
+  // src/LlamaDv/Decoder.hs:586:1-7
+  wire [223:0] ea_0;
+  // src/LlamaDv/Decoder.hs:586:1-7
+  wire [223:0] eb_0;
+  wire [447:0] c$case_scrut_0;
+  // src/LlamaDv/Decoder.hs:586:1-7
+  wire [223:0] ea_1;
+  // src/LlamaDv/Decoder.hs:586:1-7
+  wire [223:0] eb_1;
+  wire [447:0] c$case_scrut_1;
+  // src/LlamaDv/Decoder.hs:586:1-7
+  wire [223:0] ea_2;
+  // src/LlamaDv/Decoder.hs:586:1-7
+  wire [223:0] eb_2;
+  wire [447:0] c$case_scrut_2;
+  // src/LlamaDv/Decoder.hs:586:1-7
+  wire [223:0] ea_3;
+  // src/LlamaDv/Decoder.hs:586:1-7
+  wire [223:0] eb_3;
+  wire [447:0] c$case_scrut_3;
+  // src/LlamaDv/Decoder.hs:586:1-7
+  wire [223:0] eb_4;
+  // src/LlamaDv/Decoder.hs:586:1-7
+  wire [223:0] ea_4;
+  wire [447:0] c$case_scrut_4;
+  // src/LlamaDv/Decoder.hs:586:1-7
+  wire [223:0] eb_5;
+  // src/LlamaDv/Decoder.hs:586:1-7
+  wire [223:0] ea_5;
+  wire [447:0] c$case_scrut_5;
+  // src/LlamaDv/Decoder.hs:586:1-7
+  wire [4:0] next;
+  // src/LlamaDv/Decoder.hs:586:1-7
   wire signed [31:0] db;
-  // src/LlamaDv/Decoder.hs:412:1-7
+  // src/LlamaDv/Decoder.hs:586:1-7
   wire signed [31:0] da;
   wire [4:0] c$case_alt;
-  // src/LlamaDv/Decoder.hs:412:1-7
+  // src/LlamaDv/Decoder.hs:586:1-7
   wire  grew;
-  // src/LlamaDv/Decoder.hs:412:1-7
-  wire [96:0] ds38_1;
-  wire signed [31:0] c$app_arg;
+  // src/LlamaDv/Decoder.hs:586:1-7
+  wire [96:0] ds49_1;
   wire signed [31:0] c$app_arg_0;
   wire signed [31:0] c$app_arg_1;
-  wire [255:0] c$app_arg_2;
-  // src/LlamaDv/Decoder.hs:412:1-7
-  wire [543:0] ds41;
-  // src/LlamaDv/Decoder.hs:412:1-7
-  wire signed [31:0] c$ds41_case_alt;
-  // src/LlamaDv/Decoder.hs:412:1-7
-  wire  c$ds41_app_arg;
-  wire [4:0] c$app_arg_3;
+  wire signed [63:0] c$app_arg_2;
+  wire [6:0] c$app_arg_3;
+  wire signed [31:0] c$app_arg_4;
+  wire [255:0] c$app_arg_5;
+  // src/LlamaDv/Decoder.hs:586:1-7
+  wire [543:0] ds52;
+  // src/LlamaDv/Decoder.hs:586:1-7
+  wire signed [31:0] c$ds52_case_alt;
+  // src/LlamaDv/Decoder.hs:586:1-7
+  wire  c$ds52_app_arg;
+  wire [4:0] c$app_arg_6;
   wire signed [63:0] c$s;
-  wire signed [31:0] ds38_fun_arg;
-  wire signed [31:0] ds38_fun_arg_0;
+  wire signed [31:0] ds49_fun_arg;
+  wire signed [31:0] ds49_fun_arg_0;
   wire signed [63:0] c$s_0;
 
   always @(*) begin
     case(c$bindCsr_27)
-      4'd0 : result = {5'd10,   c$bindCsr,
+      5'd0 : result = {5'd10,   c$bindCsr,
                        c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                        c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
                        c$bindCsr_6,   c$bindCsr_7,   c$bindCsr_8,
@@ -117,10 +136,48 @@ module LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attStep_0
                        c$bindCsr_18,   c$bindCsr_19,   c$bindCsr_20,
                        c$bindCsr_21,   c$bindCsr_22,   c$bindCsr_23,
                        c$bindCsr_24,   c$bindCsr_25,   c$bindCsr_26,
-                       next,   c$app_arg_2,   c$bindCsr_29,
+                       next,   c$app_arg_5,   c$bindCsr_29,
                        c$bindCsr_30,   c$bindCsr_31,   c$bindCsr_32,
-                       c$bindCsr_33,   c$bindCsr_34};
-      4'd1 : result = {5'd10,   c$bindCsr,
+                       c$bindCsr_33,   c$bindCsr_34,   c$bindCsr_35,
+                       c$bindCsr_36,   c$bindCsr_37,   c$bindCsr_38,
+                       c$bindCsr_39,   c$bindCsr_40,   c$bindCsr_41,
+                       c$bindCsr_42,   c$bindCsr_43,   c$bindCsr_44,
+                       c$bindCsr_45};
+      5'd1 : result = {5'd10,   c$bindCsr,
+                       c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
+                       c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
+                       c$bindCsr_6,   c$bindCsr_7,   c$bindCsr_8,
+                       c$bindCsr_9,   c$bindCsr_10,   c$bindCsr_11,
+                       c$bindCsr_12,   c$bindCsr_13,   c$bindCsr_14,
+                       c$bindCsr_15,   c$bindCsr_16,   c$bindCsr_17,
+                       c$bindCsr_18,   c$bindCsr_19,   c$bindCsr_20,
+                       c$bindCsr_21,   c$bindCsr_22,   c$bindCsr_23,
+                       c$bindCsr_24,   c$bindCsr_25,   c$bindCsr_26,
+                       next,   c$bindCsr_28,   c$app_arg_4,
+                       c$app_arg_3,   c$bindCsr_31,   c$bindCsr_32,
+                       c$bindCsr_33,   c$bindCsr_34,   c$bindCsr_35,
+                       c$bindCsr_36,   c$bindCsr_37,   c$bindCsr_38,
+                       c$bindCsr_39,   c$bindCsr_40,   c$bindCsr_41,
+                       c$bindCsr_42,   c$bindCsr_43,   c$bindCsr_44,
+                       c$bindCsr_45};
+      5'd2 : result = {5'd10,   c$bindCsr,
+                       c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
+                       c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
+                       c$bindCsr_6,   c$bindCsr_7,   c$bindCsr_8,
+                       c$bindCsr_9,   c$bindCsr_10,   c$bindCsr_11,
+                       c$bindCsr_12,   c$bindCsr_13,   c$bindCsr_14,
+                       c$bindCsr_15,   c$bindCsr_16,   c$bindCsr_17,
+                       c$bindCsr_18,   c$bindCsr_19,   c$bindCsr_20,
+                       c$bindCsr_21,   c$bindCsr_22,   c$bindCsr_23,
+                       c$bindCsr_24,   c$bindCsr_25,   c$bindCsr_26,
+                       next,   c$bindCsr_28,   c$bindCsr_29,
+                       c$bindCsr_30,   c$app_arg_2,   c$bindCsr_32,
+                       c$bindCsr_33,   c$bindCsr_34,   c$bindCsr_35,
+                       c$bindCsr_36,   c$bindCsr_37,   c$bindCsr_38,
+                       c$bindCsr_39,   c$bindCsr_40,   c$bindCsr_41,
+                       c$bindCsr_42,   c$bindCsr_43,   c$bindCsr_44,
+                       c$bindCsr_45};
+      5'd3 : result = {5'd10,   c$bindCsr,
                        c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                        c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
                        c$bindCsr_6,   c$bindCsr_7,   c$bindCsr_8,
@@ -132,8 +189,12 @@ module LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attStep_0
                        c$bindCsr_24,   c$bindCsr_25,   c$bindCsr_26,
                        next,   c$bindCsr_28,   c$app_arg_1,
                        c$bindCsr_30,   c$bindCsr_31,   c$bindCsr_32,
-                       c$bindCsr_33,   c$bindCsr_34};
-      4'd2 : result = {5'd10,   c$bindCsr,
+                       c$bindCsr_33,   c$bindCsr_34,   c$bindCsr_35,
+                       c$bindCsr_36,   c$bindCsr_37,   c$bindCsr_38,
+                       c$bindCsr_39,   c$bindCsr_40,   c$bindCsr_41,
+                       c$bindCsr_42,   c$bindCsr_43,   c$bindCsr_44,
+                       c$bindCsr_45};
+      5'd4 : result = {5'd10,   c$bindCsr,
                        c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                        c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
                        c$bindCsr_6,   c$bindCsr_7,   c$bindCsr_8,
@@ -145,8 +206,12 @@ module LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attStep_0
                        c$bindCsr_24,   c$bindCsr_25,   c$bindCsr_26,
                        next,   c$bindCsr_28,   c$app_arg_0,
                        c$bindCsr_30,   c$bindCsr_31,   c$bindCsr_32,
-                       c$bindCsr_33,   c$bindCsr_34};
-      4'd3 : result = {5'd10,   c$bindCsr,
+                       c$bindCsr_33,   c$bindCsr_34,   c$bindCsr_35,
+                       c$bindCsr_36,   c$bindCsr_37,   c$bindCsr_38,
+                       c$bindCsr_39,   c$bindCsr_40,   c$bindCsr_41,
+                       c$bindCsr_42,   c$bindCsr_43,   c$bindCsr_44,
+                       c$bindCsr_45};
+      5'd5 : result = {5'd10,   c$bindCsr,
                        c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                        c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
                        c$bindCsr_6,   c$bindCsr_7,   c$bindCsr_8,
@@ -154,31 +219,22 @@ module LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attStep_0
                        c$bindCsr_12,   c$bindCsr_13,   c$bindCsr_14,
                        c$bindCsr_15,   c$bindCsr_16,   c$bindCsr_17,
                        c$bindCsr_18,   c$bindCsr_19,   c$bindCsr_20,
-                       c$bindCsr_21,   c$bindCsr_22,   c$bindCsr_23,
-                       c$bindCsr_24,   c$bindCsr_25,   c$bindCsr_26,
-                       next,   c$bindCsr_28,   c$app_arg,
-                       c$bindCsr_30,   c$bindCsr_31,   c$bindCsr_32,
-                       c$bindCsr_33,   c$bindCsr_34};
-      4'd4 : result = {5'd10,   c$bindCsr,
-                       c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
-                       c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
-                       c$bindCsr_6,   c$bindCsr_7,   c$bindCsr_8,
-                       c$bindCsr_9,   c$bindCsr_10,   c$bindCsr_11,
-                       c$bindCsr_12,   c$bindCsr_13,   c$bindCsr_14,
-                       c$bindCsr_15,   c$bindCsr_16,   c$bindCsr_17,
-                       c$bindCsr_18,   c$bindCsr_19,   c$bindCsr_20,
-                       c$bindCsr_21,   {$signed(ds38_1[96:65]),
+                       c$bindCsr_21,   {$signed(ds49_1[96:65]),
                                         $signed(c$bindCsr_22[543:512]),
                                         c$bindCsr_22[511:0]},
                        c$bindCsr_23 + c$case_alt,   c$bindCsr_24,
                        c$bindCsr_25,   c$bindCsr_26,   next,
-                       c$bindCsr_28,   c$bindCsr_29,   {16'sd0,
-                                                        9'd0,   64'sd0,   64'sd0,
-                                                        $signed({{(64-32) {da[32-1]}},da})},
-                       {16'sd0,   9'd0,   64'sd0,   64'sd0,
-                        $signed({{(64-32) {db[32-1]}},db})},
-                       c$bindCsr_32,   c$bindCsr_33,   c$bindCsr_34};
-      4'd5 : result = {5'd10,   c$bindCsr,
+                       c$bindCsr_28,   c$bindCsr_29,   c$bindCsr_30,
+                       c$bindCsr_31,   {16'sd0,   9'd0,   64'sd0,
+                                        64'sd0,   $signed({{(64-32) {da[32-1]}},da}),
+                                        {1'b0,   6'd0}},   {16'sd0,   9'd0,   64'sd0,
+                                                            64'sd0,   $signed({{(64-32) {db[32-1]}},db}),
+                                                            {1'b0,   6'd0}},   c$bindCsr_34,
+                       c$bindCsr_35,   c$bindCsr_36,   c$bindCsr_37,
+                       c$bindCsr_38,   c$bindCsr_39,   c$bindCsr_40,
+                       c$bindCsr_41,   c$bindCsr_42,   c$bindCsr_43,
+                       c$bindCsr_44,   c$bindCsr_45};
+      5'd6 : result = {5'd10,   c$bindCsr,
                        c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                        c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
                        c$bindCsr_6,   c$bindCsr_7,   c$bindCsr_8,
@@ -188,10 +244,13 @@ module LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attStep_0
                        c$bindCsr_18,   c$bindCsr_19,   c$bindCsr_20,
                        c$bindCsr_21,   c$bindCsr_22,   c$bindCsr_23,
                        c$bindCsr_24,   c$bindCsr_25,   c$bindCsr_26,
-                       next,   c$bindCsr_28,   c$bindCsr_29,   ea_4,
-                       eb_4,   c$bindCsr_32,   c$bindCsr_33,
-                       c$bindCsr_34};
-      4'd6 : result = {5'd10,   c$bindCsr,
+                       next,   c$bindCsr_28,   c$bindCsr_29,
+                       c$bindCsr_30,   c$bindCsr_31,   ea_5,   eb_5,
+                       c$bindCsr_34,   c$bindCsr_35,   c$bindCsr_36,
+                       c$bindCsr_37,   c$bindCsr_38,   c$bindCsr_39,
+                       c$bindCsr_40,   c$bindCsr_41,   c$bindCsr_42,
+                       c$bindCsr_43,   c$bindCsr_44,   c$bindCsr_45};
+      5'd7 : result = {5'd10,   c$bindCsr,
                        c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                        c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
                        c$bindCsr_6,   c$bindCsr_7,   c$bindCsr_8,
@@ -201,10 +260,13 @@ module LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attStep_0
                        c$bindCsr_18,   c$bindCsr_19,   c$bindCsr_20,
                        c$bindCsr_21,   c$bindCsr_22,   c$bindCsr_23,
                        c$bindCsr_24,   c$bindCsr_25,   c$bindCsr_26,
-                       next,   c$bindCsr_28,   c$bindCsr_29,   ea_3,
-                       eb_3,   c$bindCsr_32,   c$bindCsr_33,
-                       c$bindCsr_34};
-      4'd7 : result = {5'd10,   c$bindCsr,
+                       next,   c$bindCsr_28,   c$bindCsr_29,
+                       c$bindCsr_30,   c$bindCsr_31,   ea_4,   eb_4,
+                       c$bindCsr_34,   c$bindCsr_35,   c$bindCsr_36,
+                       c$bindCsr_37,   c$bindCsr_38,   c$bindCsr_39,
+                       c$bindCsr_40,   c$bindCsr_41,   c$bindCsr_42,
+                       c$bindCsr_43,   c$bindCsr_44,   c$bindCsr_45};
+      5'd8 : result = {5'd10,   c$bindCsr,
                        c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                        c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
                        c$bindCsr_6,   c$bindCsr_7,   c$bindCsr_8,
@@ -214,10 +276,13 @@ module LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attStep_0
                        c$bindCsr_18,   c$bindCsr_19,   c$bindCsr_20,
                        c$bindCsr_21,   c$bindCsr_22,   c$bindCsr_23,
                        c$bindCsr_24,   c$bindCsr_25,   c$bindCsr_26,
-                       next,   c$bindCsr_28,   c$bindCsr_29,   ea_2,
-                       eb_2,   c$bindCsr_32,   c$bindCsr_33,
-                       c$bindCsr_34};
-      4'd8 : result = {5'd10,   c$bindCsr,
+                       next,   c$bindCsr_28,   c$bindCsr_29,
+                       c$bindCsr_30,   c$bindCsr_31,   ea_3,   eb_3,
+                       c$bindCsr_34,   c$bindCsr_35,   c$bindCsr_36,
+                       c$bindCsr_37,   c$bindCsr_38,   c$bindCsr_39,
+                       c$bindCsr_40,   c$bindCsr_41,   c$bindCsr_42,
+                       c$bindCsr_43,   c$bindCsr_44,   c$bindCsr_45};
+      5'd9 : result = {5'd10,   c$bindCsr,
                        c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                        c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
                        c$bindCsr_6,   c$bindCsr_7,   c$bindCsr_8,
@@ -227,36 +292,13 @@ module LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attStep_0
                        c$bindCsr_18,   c$bindCsr_19,   c$bindCsr_20,
                        c$bindCsr_21,   c$bindCsr_22,   c$bindCsr_23,
                        c$bindCsr_24,   c$bindCsr_25,   c$bindCsr_26,
-                       next,   c$bindCsr_28,   c$bindCsr_29,   ea_1,
-                       eb_1,   c$bindCsr_32,   c$bindCsr_33,
-                       c$bindCsr_34};
-      4'd9 : result = {5'd10,   c$bindCsr,
-                       c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
-                       c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
-                       c$bindCsr_6,   c$bindCsr_7,   c$bindCsr_8,
-                       c$bindCsr_9,   c$bindCsr_10,   c$bindCsr_11,
-                       c$bindCsr_12,   c$bindCsr_13,   c$bindCsr_14,
-                       c$bindCsr_15,   c$bindCsr_16,   c$bindCsr_17,
-                       c$bindCsr_18,   c$bindCsr_19,   c$bindCsr_20,
-                       c$bindCsr_21,   c$bindCsr_22,   c$bindCsr_23,
-                       c$bindCsr_24,   c$bindCsr_25,   c$bindCsr_26,
-                       next,   c$bindCsr_28,   c$bindCsr_29,   ea_0,
-                       eb_0,   c$bindCsr_32,   c$bindCsr_33,
-                       c$bindCsr_34};
-      4'd10 : result = {5'd10,   c$bindCsr,
-                        c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
-                        c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
-                        c$bindCsr_6,   c$bindCsr_7,   c$bindCsr_8,
-                        c$bindCsr_9,   c$bindCsr_10,   c$bindCsr_11,
-                        c$bindCsr_12,   c$bindCsr_13,   c$bindCsr_14,
-                        c$bindCsr_15,   c$bindCsr_16,   c$bindCsr_17,
-                        c$bindCsr_18,   c$bindCsr_19,   c$bindCsr_20,
-                        c$bindCsr_21,   c$bindCsr_22,   c$bindCsr_23,
-                        c$bindCsr_24,   c$bindCsr_25,   c$bindCsr_26,
-                        next,   c$bindCsr_28,   c$bindCsr_29,   ea,
-                        eb,   c$bindCsr_32,   c$bindCsr_33,
-                        c$bindCsr_34};
-      4'd11 : result = {5'd10,   c$bindCsr,
+                       next,   c$bindCsr_28,   c$bindCsr_29,
+                       c$bindCsr_30,   c$bindCsr_31,   ea_2,   eb_2,
+                       c$bindCsr_34,   c$bindCsr_35,   c$bindCsr_36,
+                       c$bindCsr_37,   c$bindCsr_38,   c$bindCsr_39,
+                       c$bindCsr_40,   c$bindCsr_41,   c$bindCsr_42,
+                       c$bindCsr_43,   c$bindCsr_44,   c$bindCsr_45};
+      5'd10 : result = {5'd10,   c$bindCsr,
                         c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                         c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
                         c$bindCsr_6,   c$bindCsr_7,   c$bindCsr_8,
@@ -267,10 +309,12 @@ module LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attStep_0
                         c$bindCsr_21,   c$bindCsr_22,   c$bindCsr_23,
                         c$bindCsr_24,   c$bindCsr_25,   c$bindCsr_26,
                         next,   c$bindCsr_28,   c$bindCsr_29,
-                        c$bindCsr_30,   c$bindCsr_31,
-                        $signed(ds38_0[2111:2048]),
-                        ds38_0[2047:1024],   ds38_0[1023:0]};
-      4'd12 : result = {5'd10,   c$bindCsr,
+                        c$bindCsr_30,   c$bindCsr_31,   ea_1,   eb_1,
+                        c$bindCsr_34,   c$bindCsr_35,   c$bindCsr_36,
+                        c$bindCsr_37,   c$bindCsr_38,   c$bindCsr_39,
+                        c$bindCsr_40,   c$bindCsr_41,   c$bindCsr_42,
+                        c$bindCsr_43,   c$bindCsr_44,   c$bindCsr_45};
+      5'd11 : result = {5'd10,   c$bindCsr,
                         c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                         c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
                         c$bindCsr_6,   c$bindCsr_7,   c$bindCsr_8,
@@ -281,10 +325,79 @@ module LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attStep_0
                         c$bindCsr_21,   c$bindCsr_22,   c$bindCsr_23,
                         c$bindCsr_24,   c$bindCsr_25,   c$bindCsr_26,
                         next,   c$bindCsr_28,   c$bindCsr_29,
-                        c$bindCsr_30,   c$bindCsr_31,
-                        $signed(ds38[2111:2048]),   ds38[2047:1024],
-                        ds38[1023:0]};
-      default : result = {c$app_arg_3,   c$bindCsr,
+                        c$bindCsr_30,   c$bindCsr_31,   ea_0,   eb_0,
+                        c$bindCsr_34,   c$bindCsr_35,   c$bindCsr_36,
+                        c$bindCsr_37,   c$bindCsr_38,   c$bindCsr_39,
+                        c$bindCsr_40,   c$bindCsr_41,   c$bindCsr_42,
+                        c$bindCsr_43,   c$bindCsr_44,   c$bindCsr_45};
+      5'd12 : result = {5'd10,   c$bindCsr,
+                        c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
+                        c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
+                        c$bindCsr_6,   c$bindCsr_7,   c$bindCsr_8,
+                        c$bindCsr_9,   c$bindCsr_10,   c$bindCsr_11,
+                        c$bindCsr_12,   c$bindCsr_13,   c$bindCsr_14,
+                        c$bindCsr_15,   c$bindCsr_16,   c$bindCsr_17,
+                        c$bindCsr_18,   c$bindCsr_19,   c$bindCsr_20,
+                        c$bindCsr_21,   c$bindCsr_22,   c$bindCsr_23,
+                        c$bindCsr_24,   c$bindCsr_25,   c$bindCsr_26,
+                        next,   c$bindCsr_28,   c$bindCsr_29,
+                        c$bindCsr_30,   c$bindCsr_31,   ea,   eb,
+                        c$bindCsr_34,   c$bindCsr_35,   c$bindCsr_36,
+                        c$bindCsr_37,   c$bindCsr_38,   c$bindCsr_39,
+                        c$bindCsr_40,   c$bindCsr_41,   c$bindCsr_42,
+                        c$bindCsr_43,   c$bindCsr_44,   c$bindCsr_45};
+      5'd13 : result = {5'd10,   c$bindCsr,
+                        c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
+                        c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
+                        c$bindCsr_6,   c$bindCsr_7,   c$bindCsr_8,
+                        c$bindCsr_9,   c$bindCsr_10,   c$bindCsr_11,
+                        c$bindCsr_12,   c$bindCsr_13,   c$bindCsr_14,
+                        c$bindCsr_15,   c$bindCsr_16,   c$bindCsr_17,
+                        c$bindCsr_18,   c$bindCsr_19,   c$bindCsr_20,
+                        c$bindCsr_21,   c$bindCsr_22,   c$bindCsr_23,
+                        c$bindCsr_24,   c$bindCsr_25,   c$bindCsr_26,
+                        next,   c$bindCsr_28,   c$bindCsr_29,   {1'b0,
+                                                                 6'd0},   c$bindCsr_31,   c$bindCsr_32,
+                        c$bindCsr_33,   $signed(ds49_0[2111:2048]),
+                        ds49_0[2047:1024],   ds49_0[1023:0],
+                        c$bindCsr_37,   c$bindCsr_38,   c$bindCsr_39,
+                        c$bindCsr_40,   c$bindCsr_41,   c$bindCsr_42,
+                        c$bindCsr_43,   c$bindCsr_44,   c$bindCsr_45};
+      5'd14 : result = {5'd10,   c$bindCsr,
+                        c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
+                        c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
+                        c$bindCsr_6,   c$bindCsr_7,   c$bindCsr_8,
+                        c$bindCsr_9,   c$bindCsr_10,   c$bindCsr_11,
+                        c$bindCsr_12,   c$bindCsr_13,   c$bindCsr_14,
+                        c$bindCsr_15,   c$bindCsr_16,   c$bindCsr_17,
+                        c$bindCsr_18,   c$bindCsr_19,   c$bindCsr_20,
+                        c$bindCsr_21,   c$bindCsr_22,   c$bindCsr_23,
+                        c$bindCsr_24,   c$bindCsr_25,   c$bindCsr_26,
+                        next,   c$bindCsr_28,   c$bindCsr_29,
+                        c$bindCsr_30,   c$bindCsr_31,   c$bindCsr_32,
+                        c$bindCsr_33,   $signed(ds49[2111:2048]),
+                        ds49[2047:1024],   ds49[1023:0],
+                        c$bindCsr_37,   c$bindCsr_38,   c$bindCsr_39,
+                        c$bindCsr_40,   c$bindCsr_41,   c$bindCsr_42,
+                        c$bindCsr_43,   c$bindCsr_44,   c$bindCsr_45};
+      5'd15 : result = {5'd10,   c$bindCsr,
+                        c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
+                        c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
+                        c$bindCsr_6,   c$bindCsr_7,   c$bindCsr_8,
+                        c$bindCsr_9,   c$bindCsr_10,   c$bindCsr_11,
+                        c$bindCsr_12,   c$bindCsr_13,   c$bindCsr_14,
+                        c$bindCsr_15,   c$bindCsr_16,   c$bindCsr_17,
+                        c$bindCsr_18,   c$bindCsr_19,   c$bindCsr_20,
+                        c$bindCsr_21,   c$bindCsr_22,   c$bindCsr_23,
+                        c$bindCsr_24,   c$bindCsr_25,   c$bindCsr_26,
+                        next,   c$bindCsr_28,   c$bindCsr_29,
+                        c$bindCsr_30,   c$bindCsr_31,   c$bindCsr_32,
+                        c$bindCsr_33,   c$bindCsr_34,   c$bindCsr_35,
+                        c$app_arg,   c$bindCsr_37,   c$bindCsr_38,
+                        c$bindCsr_39,   c$bindCsr_40,   c$bindCsr_41,
+                        c$bindCsr_42,   c$bindCsr_43,   c$bindCsr_44,
+                        c$bindCsr_45};
+      default : result = {c$app_arg_6,   c$bindCsr,
                           c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                           c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
                           c$bindCsr_6,   c$bindCsr_7,   c$bindCsr_8,
@@ -294,132 +407,159 @@ module LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attStep_0
                           c$bindCsr_18,   c$bindCsr_19,   c$bindCsr_20,
                           c$bindCsr_21 + 4'd1,
                           {$signed(c$bindCsr_22[575:544]),
-                           $signed(ds41[543:512]),   ds41[511:0]},
+                           $signed(ds52[543:512]),   ds52[511:0]},
                           c$bindCsr_23,   c$bindCsr_24,   c$bindCsr_25,
-                          c$bindCsr_26,   4'd0,   c$bindCsr_28,
+                          c$bindCsr_26,   5'd0,   c$bindCsr_28,
                           c$bindCsr_29,   c$bindCsr_30,   c$bindCsr_31,
-                          c$bindCsr_32,   c$bindCsr_33,   c$bindCsr_34};
+                          c$bindCsr_32,   c$bindCsr_33,   c$bindCsr_34,
+                          c$bindCsr_35,   c$bindCsr_36,   c$bindCsr_37,
+                          c$bindCsr_38,   c$bindCsr_39,   c$bindCsr_40,
+                          c$bindCsr_41,   c$bindCsr_42,   c$bindCsr_43,
+                          c$bindCsr_44,   c$bindCsr_45};
     endcase
   end
 
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attRound_0 LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attRound_0_ds38
-    ( .result (ds38)
-    , .pd (c$bindCsr_32)
-    , .pa (c$bindCsr_33)
-    , .pv (c$bindCsr_34) );
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attVtRound LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attVtRound_c$app_arg
+    ( .result (c$app_arg)
+    , .av (c$bindCsr_30)
+    , .eta (c$bindCsr_36) );
 
-  assign c$s = $signed(c$bindCsr_30[63:0]);
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attRound LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attRound_ds49
+    ( .result (ds49)
+    , .av (c$bindCsr_30)
+    , .pd (c$bindCsr_34)
+    , .pa (c$bindCsr_35)
+    , .pv (c$bindCsr_36) );
 
-  assign ds38_fun_arg = $signed({c$s[64-1],c$s[0+:(32-1)]});
+  assign c$s = $signed(c$bindCsr_32[70:7]);
 
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attWeigh_0 LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attWeigh_0_ds38_0
-    ( .result (ds38_0)
-    , .first (c$ds41_app_arg)
+  assign ds49_fun_arg = $signed({c$s[64-1],c$s[0+:(32-1)]});
+
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attWeigh_0 LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attWeigh_0_ds49_0
+    ( .result (ds49_0)
+    , .first (c$ds52_app_arg)
     , .st (c$bindCsr_22)
-    , .a (ds38_fun_arg)
-    , .b (c$ds41_case_alt) );
+    , .a (ds49_fun_arg)
+    , .b (c$ds52_case_alt) );
 
-  assign ea = c$case_scrut[433:217];
+  assign ea = c$case_scrut[447:224];
 
-  assign eb = c$case_scrut[216:0];
+  assign eb = c$case_scrut[223:0];
 
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attExpFinish LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attExpFinish_c$case_scrut
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attExpRound LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attExpRound_c$case_scrut
     ( .result (c$case_scrut)
-    , .a (c$bindCsr_30)
-    , .b (c$bindCsr_31) );
+    , .a (c$bindCsr_32)
+    , .b (c$bindCsr_33) );
 
-  assign ea_0 = c$case_scrut_0[433:217];
+  assign ea_0 = c$case_scrut_0[447:224];
 
-  assign eb_0 = c$case_scrut_0[216:0];
+  assign eb_0 = c$case_scrut_0[223:0];
 
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attExpInterp LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attExpInterp_c$case_scrut_0
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attExpShift LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attExpShift_c$case_scrut_0
     ( .result (c$case_scrut_0)
-    , .a (c$bindCsr_30)
-    , .b (c$bindCsr_31) );
+    , .a (c$bindCsr_32)
+    , .b (c$bindCsr_33) );
 
-  assign ea_1 = c$case_scrut_1[433:217];
+  assign ea_1 = c$case_scrut_1[447:224];
 
-  assign eb_1 = c$case_scrut_1[216:0];
+  assign eb_1 = c$case_scrut_1[223:0];
 
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attExpMul LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attExpMul_c$case_scrut_1
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attExpInterp LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attExpInterp_c$case_scrut_1
     ( .result (c$case_scrut_1)
-    , .a (c$bindCsr_30)
-    , .b (c$bindCsr_31) );
+    , .a (c$bindCsr_32)
+    , .b (c$bindCsr_33) );
 
-  assign ea_2 = c$case_scrut_2[433:217];
+  assign ea_2 = c$case_scrut_2[447:224];
 
-  assign eb_2 = c$case_scrut_2[216:0];
+  assign eb_2 = c$case_scrut_2[223:0];
 
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attExpLookup LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attExpLookup_c$case_scrut_2
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attExpMul LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attExpMul_c$case_scrut_2
     ( .result (c$case_scrut_2)
-    , .a (c$bindCsr_30)
-    , .b (c$bindCsr_31) );
+    , .a (c$bindCsr_32)
+    , .b (c$bindCsr_33) );
 
-  assign eb_3 = c$case_scrut_3[216:0];
+  assign ea_3 = c$case_scrut_3[447:224];
 
-  assign ea_3 = c$case_scrut_3[433:217];
+  assign eb_3 = c$case_scrut_3[223:0];
 
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attExpSplit LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attExpSplit_c$case_scrut_3
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attExpLookup LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attExpLookup_c$case_scrut_3
     ( .result (c$case_scrut_3)
-    , .a (c$bindCsr_30)
-    , .b (c$bindCsr_31) );
+    , .a (c$bindCsr_32)
+    , .b (c$bindCsr_33) );
 
-  assign eb_4 = c$case_scrut_4[216:0];
+  assign eb_4 = c$case_scrut_4[223:0];
 
-  assign ea_4 = c$case_scrut_4[433:217];
+  assign ea_4 = c$case_scrut_4[447:224];
 
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attExpArg LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attExpArg_c$case_scrut_4
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attExpSplit LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attExpSplit_c$case_scrut_4
     ( .result (c$case_scrut_4)
-    , .a (c$bindCsr_30)
-    , .b (c$bindCsr_31) );
+    , .a (c$bindCsr_32)
+    , .b (c$bindCsr_33) );
 
-  assign next = c$bindCsr_27 + 4'd1;
+  assign eb_5 = c$case_scrut_5[223:0];
 
-  assign db = $signed(ds38_1[32:1]);
+  assign ea_5 = c$case_scrut_5[447:224];
 
-  assign da = $signed(ds38_1[64:33]);
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attExpArg LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attExpArg_c$case_scrut_5
+    ( .result (c$case_scrut_5)
+    , .a (c$bindCsr_32)
+    , .b (c$bindCsr_33) );
+
+  assign next = c$bindCsr_27 + 5'd1;
+
+  assign db = $signed(ds49_1[32:1]);
+
+  assign da = $signed(ds49_1[64:33]);
 
   assign c$case_alt = grew ? 5'd1 : 5'd0;
 
-  assign grew = ds38_1[0:0];
+  assign grew = ds49_1[0:0];
 
-  assign ds38_fun_arg_0 = $signed(c$bindCsr_22[575:544]);
+  assign ds49_fun_arg_0 = $signed(c$bindCsr_22[575:544]);
 
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attMax LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attMax_ds38_1
-    ( .result (ds38_1)
-    , .first (c$ds41_app_arg)
-    , .mx (ds38_fun_arg_0)
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attMax LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attMax_ds49_1
+    ( .result (ds49_1)
+    , .first (c$ds52_app_arg)
+    , .mx (ds49_fun_arg_0)
     , .s (c$bindCsr_29) );
 
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attScale LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attScale_c$app_arg
-    (.result (c$app_arg), .sF (c$bindCsr_29));
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attScale LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attScale_c$app_arg_0
+    (.result (c$app_arg_0), .sF (c$bindCsr_29));
 
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attShift LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attShift_c$app_arg_0
-    ( .result (c$app_arg_0)
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attShiftRound LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attShiftRound_c$app_arg_1
+    ( .result (c$app_arg_1)
+    , .a (c$bindCsr_30)
+    , .y (c$bindCsr_31) );
+
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attShift LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attShift_c$app_arg_2
+    ( .c$case_alt (c$app_arg_2)
     , .d (c$bindCsr_29)
-    , .qe (c$bindCsr_17) );
+    , .a (c$bindCsr_30) );
 
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attDot LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attDot_c$app_arg_1
-    (.result (c$app_arg_1), .ps (c$bindCsr_28));
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attShiftAmt LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attShiftAmt_c$app_arg_3
+    (.result (c$app_arg_3), .qe (c$bindCsr_17));
 
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attProducts LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attProducts_c$app_arg_2
-    (.result (c$app_arg_2), .qm (c$bindCsr_16));
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attDot LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attDot_c$app_arg_4
+    (.result (c$app_arg_4), .ps (c$bindCsr_28));
 
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attUpdate LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attUpdate_ds41
-    ( .result (ds41)
-    , .first (c$ds41_app_arg)
-    , .b (c$ds41_case_alt)
-    , .sd (c$bindCsr_32)
-    , .sa (c$bindCsr_33)
-    , .vt (c$bindCsr_34) );
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attProducts LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attProducts_c$app_arg_5
+    (.result (c$app_arg_5), .qm (c$bindCsr_16));
 
-  assign c$s_0 = $signed(c$bindCsr_31[63:0]);
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attUpdate LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attUpdate_ds52
+    ( .result (ds52)
+    , .first (c$ds52_app_arg)
+    , .b (c$ds52_case_alt)
+    , .sd (c$bindCsr_34)
+    , .sa (c$bindCsr_35)
+    , .vt (c$bindCsr_36) );
 
-  assign c$ds41_case_alt = $signed({c$s_0[64-1],c$s_0[0+:(32-1)]});
+  assign c$s_0 = $signed(c$bindCsr_33[70:7]);
 
-  assign c$ds41_app_arg = c$bindCsr_21 == 4'd0;
+  assign c$ds52_case_alt = $signed({c$s_0[64-1],c$s_0[0+:(32-1)]});
 
-  assign c$app_arg_3 = (c$bindCsr_21 == c$bindCsr_0) ? 5'd11 : 5'd10;
+  assign c$ds52_app_arg = c$bindCsr_21 == 4'd0;
+
+  assign c$app_arg_6 = (c$bindCsr_21 == c$bindCsr_0) ? 5'd11 : 5'd10;
 
 
 endmodule

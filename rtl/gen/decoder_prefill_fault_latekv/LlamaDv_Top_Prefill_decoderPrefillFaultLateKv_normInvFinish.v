@@ -4,91 +4,20 @@
 `timescale 100fs/100fs
 module LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvFinish
     ( // Inputs
-      input signed [63:0] c$arg
-    , input signed [63:0] c$arg_0
-    , input signed [15:0] c$arg_1
+      input [6:0] a
+    , input signed [63:0] y
 
       // Outputs
     , output wire signed [31:0] result
     );
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] x;
-  wire signed [63:0] result_0;
-  // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [15:0] s;
+  wire signed [63:0] c$app_arg;
   wire signed [31:0] c$case_alt;
-  wire signed [63:0] c$sat32Out_case_alt;
-  wire signed [63:0] c$sat32Out_app_arg;
-  // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild2_app_arg;
-  wire signed [63:0] c$sat32Out_app_arg_0;
-  wire [5:0] c$case_alt_0;
-  wire [5:0] result_1;
-  reg signed [63:0] result_2;
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild2;
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild2_app_arg_0;
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild2_0;
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild2_app_arg_1;
-  wire signed [63:0] c$sat32Out_app_arg_1;
-  // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild2_1;
-  wire [15:0] c$bv;
-  wire [4:0] c$i_9;
-  wire [15:0] c$bv_0;
-  wire [5:0] c$i_17;
 
-  assign x = c$arg * (64'sd3145728 - c$arg_0);
+  assign c$app_arg = a[6:6] ? ((y + 64'sd1) >>> 64'sd1) : y;
 
-  assign result_0 = (x + 64'sd1048576) >>> 64'sd21;
+  assign c$case_alt = (c$app_arg < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$app_arg[64-1],c$app_arg[0+:(32-1)]}));
 
-  assign s = c$arg_1 >>> 64'sd1;
-
-  assign c$case_alt = (c$sat32Out_app_arg_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_1[64-1],c$sat32Out_app_arg_1[0+:(32-1)]}));
-
-  assign result = (c$sat32Out_app_arg_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt;
-
-  assign c$sat32Out_case_alt = (-64'sd2147483648 <= result_0) ? result_0 : -64'sd2147483648;
-
-  assign c$sat32Out_app_arg = (64'sd2147483648 <= result_0) ? 64'sd2147483648 : c$sat32Out_case_alt;
-
-  assign c$bv = (($unsigned((-s))));
-
-  assign c$i_9 = ((c$bv[0+:5]));
-
-  assign c$wild2_app_arg = $unsigned({{(64-5) {1'b0}},c$i_9});
-
-  assign c$sat32Out_app_arg_0 = (s <= -16'sd31) ? 64'sd31 : wild2_1;
-
-  assign c$bv_0 = (($unsigned(s)));
-
-  assign c$case_alt_0 = (s >= 16'sd62) ? 6'd62 : ((c$bv_0[0+:6]));
-
-  assign result_1 = (s <= 16'sd0) ? 6'd0 : c$case_alt_0;
-
-  always @(*) begin
-    case(result_1)
-      6'd0 : result_2 = result_0;
-      default : result_2 = (result_0 + (64'sd1 <<< wild2_0)) >>> wild2;
-    endcase
-  end
-
-  assign wild2 = $signed(c$wild2_app_arg_0);
-
-  assign c$wild2_app_arg_0 = $unsigned({{(64-6) {1'b0}},result_1});
-
-  assign wild2_0 = $signed(c$wild2_app_arg_1);
-
-  assign c$i_17 = (result_1 - 6'd1);
-
-  assign c$wild2_app_arg_1 = $unsigned({{(64-6) {1'b0}},c$i_17});
-
-  assign c$sat32Out_app_arg_1 = (s > 16'sd0) ? result_2 : (c$sat32Out_app_arg <<< c$sat32Out_app_arg_0);
-
-  assign wild2_1 = $signed(c$wild2_app_arg);
+  assign result = (c$app_arg > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt;
 
 
 endmodule

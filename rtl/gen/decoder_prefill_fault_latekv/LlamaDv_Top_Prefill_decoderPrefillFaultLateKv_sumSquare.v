@@ -10,18 +10,14 @@ module LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_sumSquare
       // Outputs
     , output wire signed [63:0] result
     );
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] x_0;
-  wire signed [63:0] result_0;
   wire signed [63:0] c$app_arg;
+  wire signed [63:0] c$app_arg_0;
 
-  assign result = ss + result_0;
+  assign c$app_arg = (($signed({c$app_arg_0[64-1],c$app_arg_0[0+:(64-1)]})) + 64'sd524288) >>> 64'sd20;
 
-  assign x_0 = c$app_arg * c$app_arg;
+  assign c$app_arg_0 = x * x;
 
-  assign result_0 = (x_0 + 64'sd524288) >>> 64'sd20;
-
-  assign c$app_arg = $signed({{(64-32) {x[32-1]}},x});
+  assign result = ss + c$app_arg;
 
 
 endmodule

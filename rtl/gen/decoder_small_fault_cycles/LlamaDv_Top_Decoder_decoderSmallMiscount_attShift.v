@@ -5,83 +5,30 @@
 module LlamaDv_Top_Decoder_decoderSmallMiscount_attShift
     ( // Inputs
       input signed [31:0] d
-    , input signed [6:0] qe
-    , input signed [6:0] ke
+    , input [6:0] a
 
       // Outputs
-    , output wire signed [31:0] result
+    , output wire signed [63:0] c$case_alt
     );
-  // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [15:0] s;
-  wire signed [31:0] c$case_alt;
-  wire signed [63:0] c$sat32Out_case_alt;
-  wire signed [63:0] c$sat32Out_app_arg;
-  // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild2_app_arg;
-  wire signed [63:0] c$sat32Out_app_arg_0;
-  wire [5:0] c$case_alt_0;
-  wire [5:0] result_0;
-  reg signed [63:0] result_1;
-  // src/LlamaDv/Numerics.hs:51:1-4
+  // src/LlamaDv/Numerics.hs:78:1-10
   wire signed [63:0] wild2;
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild2_app_arg_0;
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild2_0;
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild2_app_arg_1;
-  wire signed [63:0] c$sat32Out_app_arg_1;
-  // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild2_1;
-  wire [15:0] c$bv;
-  wire [4:0] c$i_8;
-  wire [15:0] c$bv_0;
-  wire [5:0] c$i_16;
+  // src/LlamaDv/Numerics.hs:78:1-10
+  wire signed [63:0] c$wild2_app_arg;
+  wire signed [63:0] c$app_arg;
+  wire signed [63:0] c$case_alt_0;
+  wire [5:0] c$i;
 
-  assign s = -((($signed({{(16-7) {qe[7-1]}},qe})) + ($signed({{(16-7) {ke[7-1]}},ke}))) + 16'sd20);
+  assign c$case_alt = a[6:6] ? (($signed({{(64-32) {d[32-1]}},d})) >>> wild2) : (c$app_arg <<< wild2);
 
-  assign c$case_alt = (c$sat32Out_app_arg_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_1[64-1],c$sat32Out_app_arg_1[0+:(32-1)]}));
+  assign wild2 = $signed(c$wild2_app_arg);
 
-  assign result = (c$sat32Out_app_arg_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt;
+  assign c$i = a[5:0];
 
-  assign c$sat32Out_case_alt = (-64'sd2147483648 <= ($signed({{(64-32) {d[32-1]}},d}))) ? ($signed({{(64-32) {d[32-1]}},d})) : -64'sd2147483648;
+  assign c$wild2_app_arg = $unsigned({{(64-6) {1'b0}},c$i});
 
-  assign c$sat32Out_app_arg = (64'sd2147483648 <= ($signed({{(64-32) {d[32-1]}},d}))) ? 64'sd2147483648 : c$sat32Out_case_alt;
+  assign c$app_arg = (64'sd2147483648 <= ($signed({{(64-32) {d[32-1]}},d}))) ? 64'sd2147483648 : c$case_alt_0;
 
-  assign c$bv = (($unsigned((-s))));
-
-  assign c$i_8 = ((c$bv[0+:5]));
-
-  assign c$wild2_app_arg = $unsigned({{(64-5) {1'b0}},c$i_8});
-
-  assign c$sat32Out_app_arg_0 = (s <= -16'sd31) ? 64'sd31 : wild2_1;
-
-  assign c$bv_0 = (($unsigned(s)));
-
-  assign c$case_alt_0 = (s >= 16'sd62) ? 6'd62 : ((c$bv_0[0+:6]));
-
-  assign result_0 = (s <= 16'sd0) ? 6'd0 : c$case_alt_0;
-
-  always @(*) begin
-    case(result_0)
-      6'd0 : result_1 = $signed({{(64-32) {d[32-1]}},d});
-      default : result_1 = (($signed({{(64-32) {d[32-1]}},d})) + (64'sd1 <<< wild2_0)) >>> wild2;
-    endcase
-  end
-
-  assign wild2 = $signed(c$wild2_app_arg_0);
-
-  assign c$wild2_app_arg_0 = $unsigned({{(64-6) {1'b0}},result_0});
-
-  assign wild2_0 = $signed(c$wild2_app_arg_1);
-
-  assign c$i_16 = (result_0 - 6'd1);
-
-  assign c$wild2_app_arg_1 = $unsigned({{(64-6) {1'b0}},c$i_16});
-
-  assign c$sat32Out_app_arg_1 = (s > 16'sd0) ? result_1 : (c$sat32Out_app_arg <<< c$sat32Out_app_arg_0);
-
-  assign wild2_1 = $signed(c$wild2_app_arg);
+  assign c$case_alt_0 = (-64'sd2147483648 <= ($signed({{(64-32) {d[32-1]}},d}))) ? ($signed({{(64-32) {d[32-1]}},d})) : -64'sd2147483648;
 
 
 endmodule

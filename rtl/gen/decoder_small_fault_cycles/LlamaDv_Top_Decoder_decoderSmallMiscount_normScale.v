@@ -6,43 +6,21 @@ module LlamaDv_Top_Decoder_decoderSmallMiscount_normScale
     ( // Inputs
       input signed [31:0] x
     , input signed [31:0] rinv
-    , input signed [31:0] g
 
       // Outputs
     , output wire signed [31:0] result
     );
-  // src/LlamaDv/Numerics.hs:201:1-4
-  wire signed [63:0] a;
+  wire signed [63:0] c$app_arg;
+  wire signed [63:0] c$app_arg_0;
   wire signed [31:0] c$case_alt;
-  wire signed [31:0] result_0;
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] x_0;
-  wire signed [63:0] result_1;
-  wire signed [31:0] c$case_alt_0;
-  wire signed [31:0] result_2;
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] x_1;
-  wire signed [63:0] result_3;
 
-  assign a = $signed({{(64-32) {result_2[32-1]}},result_2});
+  assign c$app_arg = (($signed({c$app_arg_0[64-1],c$app_arg_0[0+:(64-1)]})) + 64'sd524288) >>> 64'sd20;
 
-  assign c$case_alt = (result_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({result_1[64-1],result_1[0+:(32-1)]}));
+  assign c$app_arg_0 = x * rinv;
 
-  assign result_0 = (result_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt;
+  assign c$case_alt = (c$app_arg < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$app_arg[64-1],c$app_arg[0+:(32-1)]}));
 
-  assign x_0 = a * ($signed({{(64-32) {g[32-1]}},g}));
-
-  assign result_1 = (x_0 + 64'sd524288) >>> 64'sd20;
-
-  assign c$case_alt_0 = (result_3 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({result_3[64-1],result_3[0+:(32-1)]}));
-
-  assign result_2 = (result_3 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_0;
-
-  assign x_1 = ($signed({{(64-32) {x[32-1]}},x})) * ($signed({{(64-32) {rinv[32-1]}},rinv}));
-
-  assign result_3 = (x_1 + 64'sd524288) >>> 64'sd20;
-
-  assign result = result_0;
+  assign result = (c$app_arg > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt;
 
 
 endmodule

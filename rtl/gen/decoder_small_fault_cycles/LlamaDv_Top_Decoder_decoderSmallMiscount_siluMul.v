@@ -10,18 +10,17 @@ module LlamaDv_Top_Decoder_decoderSmallMiscount_siluMul
       // Outputs
     , output wire signed [31:0] result
     );
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] x_0;
-  wire signed [63:0] result_0;
+  wire signed [63:0] c$app_arg;
+  wire signed [74:0] c$app_arg_0;
   wire signed [31:0] c$case_alt;
 
-  assign x_0 = ($signed({{(64-32) {x[32-1]}},x})) * sig;
+  assign c$app_arg = (($signed({c$app_arg_0[75-1],c$app_arg_0[0+:(64-1)]})) + 64'sd524288) >>> 64'sd20;
 
-  assign result_0 = (x_0 + 64'sd524288) >>> 64'sd20;
+  assign c$app_arg_0 = x * ($signed({sig[64-1],sig[0+:(43-1)]}));
 
-  assign c$case_alt = (result_0 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({result_0[64-1],result_0[0+:(32-1)]}));
+  assign c$case_alt = (c$app_arg < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$app_arg[64-1],c$app_arg[0+:(32-1)]}));
 
-  assign result = (result_0 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt;
+  assign result = (c$app_arg > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt;
 
 
 endmodule

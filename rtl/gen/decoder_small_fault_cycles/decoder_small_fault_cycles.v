@@ -50,56 +50,62 @@ module decoder_small_fault_cycles
   wire [520:0] result_1;
   reg [31:0] result_2;
   reg  c$case_alt_0;
-  // src/LlamaDv/Decoder.hs:(759,1)-(769,34)
+  // src/LlamaDv/Decoder.hs:(1015,1)-(1025,34)
   reg [31:0] c$cycNext_case_alt;
-  // src/LlamaDv/Decoder.hs:(759,1)-(769,34)
+  // src/LlamaDv/Decoder.hs:(1015,1)-(1025,34)
   reg [31:0] n;
-  // src/LlamaDv/Decoder.hs:(759,1)-(769,34)
+  // src/LlamaDv/Decoder.hs:(1015,1)-(1025,34)
   reg [31:0] c$cycNext_case_alt_0;
   reg  c$case_alt_1;
   reg  c$case_alt_2;
-  // src/LlamaDv/Decoder.hs:(759,1)-(769,34)
+  // src/LlamaDv/Decoder.hs:(1015,1)-(1025,34)
   wire [2047:0] c$logits_case_alt;
-  // src/LlamaDv/Decoder.hs:(759,1)-(769,34)
+  // src/LlamaDv/Decoder.hs:(1015,1)-(1025,34)
   reg [2047:0] logits;
-  // src/LlamaDv/Decoder.hs:(759,1)-(769,34)
+  // src/LlamaDv/Decoder.hs:(1015,1)-(1025,34)
   reg [2047:0] c$logits_case_alt_0;
-  // src/LlamaDv/Decoder.hs:657:1-10
+  // src/LlamaDv/Decoder.hs:903:1-10
   wire signed [31:0] l;
-  // src/LlamaDv/Decoder.hs:(759,1)-(769,34)
+  // src/LlamaDv/Decoder.hs:(1015,1)-(1025,34)
   wire signed [63:0] c$logits_case_scrut;
-  // src/LlamaDv/Decoder.hs:(759,1)-(769,34)
-  wire [4127:0] nxt;
-  reg [4603:0] result_3;
-  wire [4603:0] c$case_alt_3;
-  wire [4603:0] c$case_alt_4;
-  reg [4127:0] c$app_arg_2;
-  wire [4603:0] c$case_alt_5;
-  wire signed [31:0] c$app_arg_3;
+  // src/LlamaDv/Decoder.hs:(1015,1)-(1025,34)
+  wire [4732:0] nxt;
+  reg [5208:0] result_3;
+  wire [5208:0] c$case_alt_3;
+  wire [5208:0] c$case_alt_4;
+  wire [5208:0] c$case_alt_5;
+  reg [4732:0] c$app_arg_2;
+  wire [5208:0] c$case_alt_6;
+  wire [4732:0] c$app_arg_3;
+  wire signed [31:0] c$app_arg_4;
+  wire  c$case_scrut_0;
+  reg signed [31:0] c$app_arg_5;
+  wire [4:0] c$app_arg_6;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_1;
-  wire signed [31:0] c$case_alt_6;
+  wire signed [31:0] c$case_alt_7;
   wire signed [31:0] result_4;
-  wire [4127:0] c$app_arg_4;
-  reg [4127:0] c$case_alt_7;
-  wire [4127:0] c$case_alt_8;
-  reg [4127:0] c$app_arg_5;
-  reg [4127:0] c$case_alt_9;
-  reg [4127:0] c$case_alt_10;
-  wire [110:0] c$app_arg_6;
-  wire [4127:0] result_5;
-  wire [4603:0] result_6;
-  reg signed [6:0] c$app_arg_7;
-  wire [4603:0] result_7;
-  reg [4603:0] c$case_alt_11;
-  wire [5:0] c$app_arg_8;
-  reg [4127:0] c$app_arg_9;
-  // src/LlamaDv/Decoder.hs:525:1-4
+  wire [4732:0] c$app_arg_7;
+  reg [4732:0] c$case_alt_8;
+  wire [4732:0] c$case_alt_9;
+  wire [6:0] c$app_arg_8;
+  reg [4732:0] c$app_arg_9;
+  reg [4732:0] c$case_alt_10;
+  reg [4732:0] c$case_alt_11;
+  wire [110:0] c$app_arg_10;
+  wire [4732:0] result_5;
+  wire [5208:0] result_6;
+  reg signed [6:0] c$app_arg_11;
+  wire [5208:0] result_7;
+  reg [5208:0] c$case_alt_12;
+  wire [5:0] c$app_arg_12;
+  reg [4732:0] c$app_arg_13;
+  // src/LlamaDv/Decoder.hs:750:1-4
   wire [127:0] \pm' ;
-  wire signed [7:0] c$case_alt_12;
+  wire signed [7:0] c$case_alt_13;
   wire signed [7:0] result_8;
   wire signed [63:0] c$sat8Out_app_arg;
-  wire [5:0] c$case_alt_13;
+  wire [5:0] c$case_alt_14;
   wire [5:0] result_9;
   reg signed [63:0] result_10;
   // src/LlamaDv/Numerics.hs:51:1-4
@@ -116,34 +122,124 @@ module decoder_small_fault_cycles
   wire signed [63:0] c$wild2_app_arg_1;
   // src/LlamaDv/Numerics.hs:44:1-5
   wire signed [15:0] s;
-  wire [5:0] c$case_alt_14;
+  wire [5:0] c$case_alt_15;
   wire [5:0] result_11;
   wire signed [63:0] c$sat8Out_app_arg_0;
   // src/LlamaDv/Numerics.hs:119:1-9
   wire signed [15:0] sh;
-  wire [198:0] c$app_arg_10;
-  wire signed [31:0] c$app_arg_11;
-  // src/LlamaDv/Decoder.hs:525:1-4
-  wire [6:0] e;
-  reg [6:0] c$app_arg_12;
-  reg [4127:0] result_12;
-  reg [4127:0] c$case_alt_15;
-  reg [4127:0] c$case_alt_16;
-  reg [4127:0] c$app_arg_13;
   wire [198:0] c$app_arg_14;
-  reg [198:0] result_13;
+  wire signed [31:0] c$app_arg_15;
+  // src/LlamaDv/Decoder.hs:750:1-4
+  wire [6:0] ep;
+  reg [6:0] c$app_arg_16;
+  reg [4732:0] result_12;
+  reg [4732:0] c$case_alt_16;
+  reg [4732:0] c$case_alt_17;
+  wire [4732:0] result_13;
+  // src/LlamaDv/Decoder.hs:750:1-4
+  wire  c$$j_case_scrut;
+  // src/LlamaDv/Decoder.hs:750:1-4
+  wire [127:0] ds50;
+  // src/LlamaDv/Decoder.hs:750:1-4
+  wire [6:0] e;
+  reg [4732:0] c$app_arg_17;
+  wire [198:0] c$app_arg_18;
+  reg [198:0] result_14;
+  wire signed [31:0] result_15;
+  wire [4732:0] c$app_arg_19;
+  wire [198:0] c$app_arg_20;
+  reg [4732:0] result_16;
+  wire [31:0] c$app_arg_21;
+  // src/LlamaDv/Decoder.hs:750:1-4
+  wire  valid;
+  wire [31:0] result_17;
+  reg [4732:0] result_18;
+  wire signed [63:0] c$app_arg_22;
+  // src/LlamaDv/Decoder.hs:750:1-4
+  wire [70:0] ds49;
+  wire signed [63:0] c$app_arg_23;
+  wire signed [63:0] c$app_arg_24;
+  wire signed [63:0] c$app_arg_25;
+  // src/LlamaDv/Decoder.hs:750:1-4
+  wire signed [63:0] y0;
+  // src/LlamaDv/Decoder.hs:750:1-4
+  wire signed [15:0] sh_0;
+  // src/LlamaDv/Decoder.hs:750:1-4
+  wire [143:0] ds49_0;
+  wire signed [31:0] c$app_arg_26;
+  reg [4732:0] result_19;
+  reg [4732:0] c$app_arg_27;
+  wire [4732:0] result_20;
+  reg [4732:0] c$step_$jOut;
+  wire [4732:0] c$step_$jOut_app_arg;
+  wire [5:0] c$step_$jOut_app_arg_0;
+  // src/LlamaDv/Decoder.hs:750:1-4
+  wire [7:0] step25;
+  wire signed [31:0] c$normGainOut;
+  wire signed [31:0] c$normScaleOut;
+  wire signed [63:0] c$sumSquareOut;
+  wire [223:0] c$siluPipeOut;
+  reg [15:0] c$matrixShapeOut;
+  reg [2:0] c$matrixShapeOut_app_arg;
+  // src/LlamaDv/Decoder.hs:750:1-4
+  wire [2:0] k;
+  // src/LlamaDv/Decoder.hs:750:1-4
+  reg [2:0] k_0;
+  wire [110:0] c$recipStartLargeOut;
+  // src/LlamaDv/Numerics.hs:113:1-8
+  wire signed [15:0] y;
+  wire signed [6:0] result_21;
+  wire signed [6:0] c$case_alt_18;
+  wire [191:0] c$app_arg_28;
+  wire [31:0] c$app_arg_29;
+  wire [5:0] result_22;
+  reg [31:0] c$quantExpOut_app_arg;
+  reg [31:0] result_23;
+  // src/LlamaDv/Decoder.hs:750:1-4
+  wire [31:0] c$mx_case_alt;
+  // src/LlamaDv/Decoder.hs:750:1-4
+  wire [31:0] c$mx_case_alt_0;
+  wire [31:0] c$absUOut;
+  reg signed [31:0] c$absUOut_app_arg;
+  // src/LlamaDv/Decoder.hs:750:1-4
+  wire signed [31:0] o;
+  reg signed [31:0] c$absUOut_case_alt;
+  // src/LlamaDv/Decoder.hs:750:1-4
+  wire signed [31:0] o_0;
+  reg [4737:0] c$tupIn;
+  wire signed [31:0] c$tupIn_app_arg;
+  wire [110:0] c$recipNextOut;
+  wire [269:0] result_24;
+  // src/LlamaDv/Decoder.hs:(1015,1)-(1025,34)
+  wire [276:0] kvWr_0;
+  // src/LlamaDv/Decoder.hs:638:1-6
+  wire [1:0] kvh;
+  wire [5:0] result_25;
+  wire [5:0] result_26;
+  wire signed [31:0] result_27;
+  // src/LlamaDv/Decoder.hs:(1015,1)-(1025,34)
+  wire [159:0] xs;
+  reg [31:0] c$case_alt_19;
+  reg [31:0] c$case_alt_20;
+  reg [31:0] c$case_alt_21;
+  reg [31:0] c$case_alt_22;
+  // src/LlamaDv/Decoder.hs:(1015,1)-(1025,34)
+  reg  c$xs_app_arg_case_alt;
+  reg [31:0] c$case_alt_23;
+  // src/LlamaDv/Decoder.hs:(1015,1)-(1025,34)
+  reg [2:0] i1;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [15:0] s_0;
-  wire signed [31:0] c$case_alt_17;
-  wire signed [31:0] result_14;
+  wire signed [31:0] c$case_alt_24;
+  wire signed [31:0] result_28;
   wire signed [63:0] c$sat32Out_case_alt;
   wire signed [63:0] c$sat32Out_app_arg;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] c$wild2_app_arg_2;
   wire signed [63:0] c$sat32Out_app_arg_0;
-  wire [5:0] c$case_alt_18;
-  wire [5:0] result_15;
-  reg signed [63:0] result_16;
+  wire [5:0] c$case_alt_25;
+  wire [5:0] result_29;
+  reg signed [63:0] result_30;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] wild2_2;
   // src/LlamaDv/Numerics.hs:51:1-4
@@ -155,521 +251,455 @@ module decoder_small_fault_cycles
   wire signed [63:0] c$sat32Out_app_arg_1;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild2_4;
-  wire [4127:0] c$app_arg_15;
-  // src/LlamaDv/Decoder.hs:525:1-4
-  wire  c$lastCol_case_alt;
-  wire [6:0] c$app_arg_16;
-  reg [4127:0] c$app_arg_17;
-  wire [31:0] result_17;
-  reg [4127:0] result_18;
-  wire signed [63:0] c$app_arg_18;
-  wire signed [63:0] c$app_arg_19;
-  // src/LlamaDv/Decoder.hs:525:1-4
-  wire signed [63:0] y0;
-  // src/LlamaDv/Decoder.hs:525:1-4
-  wire signed [15:0] sh_0;
-  // src/LlamaDv/Decoder.hs:525:1-4
-  wire [143:0] ds38;
-  wire signed [31:0] c$app_arg_20;
-  wire signed [63:0] c$app_arg_21;
-  wire signed [63:0] c$app_arg_22;
-  reg [4127:0] result_19;
-  reg [4127:0] c$app_arg_23;
-  wire [4127:0] result_20;
-  reg [4127:0] c$step_$jOut;
-  wire [4127:0] c$step_$jOut_app_arg;
-  wire [5:0] c$step_$jOut_app_arg_0;
-  // src/LlamaDv/Decoder.hs:525:1-4
-  wire [7:0] step14;
-  wire signed [63:0] c$sumSquareOut;
-  reg [15:0] c$matrixShapeOut;
-  reg [2:0] c$matrixShapeOut_app_arg;
-  // src/LlamaDv/Decoder.hs:525:1-4
-  wire [2:0] k;
-  // src/LlamaDv/Decoder.hs:525:1-4
-  reg [2:0] k_0;
-  wire [110:0] c$recipStartLargeOut;
-  wire signed [31:0] c$siluDenOut;
-  // src/LlamaDv/Numerics.hs:113:1-8
-  wire signed [15:0] y;
-  wire signed [6:0] result_21;
-  wire signed [6:0] c$case_alt_19;
-  wire [191:0] c$app_arg_24;
-  wire [31:0] c$app_arg_25;
-  wire [5:0] result_22;
-  reg [31:0] c$quantExpOut_app_arg;
-  reg [31:0] result_23;
-  // src/LlamaDv/Decoder.hs:525:1-4
-  wire [31:0] c$mx_case_alt;
-  // src/LlamaDv/Decoder.hs:525:1-4
-  wire [31:0] c$mx_case_alt_0;
-  wire [31:0] c$absUOut;
-  reg signed [31:0] c$absUOut_app_arg;
-  // src/LlamaDv/Decoder.hs:525:1-4
-  wire signed [31:0] o;
-  // src/LlamaDv/Decoder.hs:525:1-4
-  wire signed [31:0] o_0;
-  reg signed [31:0] c$absUOut_case_alt;
-  // src/LlamaDv/Decoder.hs:525:1-4
-  wire signed [31:0] o_1;
-  reg [4129:0] c$tupIn;
-  wire [110:0] c$recipNextOut;
-  wire [269:0] result_24;
-  // src/LlamaDv/Decoder.hs:(759,1)-(769,34)
-  wire [276:0] kvWr_0;
-  // src/LlamaDv/Decoder.hs:460:1-6
-  wire [1:0] kvh;
-  wire [5:0] result_25;
-  wire [5:0] result_26;
-  wire signed [6:0] result_27;
-  // src/LlamaDv/Decoder.hs:(729,1)-(732,56)
-  wire [104:0] xs;
-  // src/LlamaDv/Decoder.hs:(729,1)-(732,56)
-  reg [3:0] c$i1_case_alt;
-  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
-  wire [7:0] eta2;
+  // src/LlamaDv/Decoder.hs:898:1-9
+  wire signed [6:0] e_0;
+  // src/LlamaDv/Decoder.hs:(1015,1)-(1025,34)
+  wire signed [7:0] c$ds1_case_alt;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a;
-  reg [6:0] c$case_alt_20;
-  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
-  wire [7:0] eta2_0;
+  reg [6:0] c$case_alt_26;
+  wire [511:0] result_31;
+  // src/LlamaDv/Decoder.hs:898:1-9
+  wire [511:0] c$ds_app_arg;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_0;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_0;
-  reg [6:0] c$case_alt_21;
-  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
-  wire [7:0] eta2_1;
-  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
-  wire  en_1;
-  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
-  wire [6:0] a_1;
-  reg [6:0] c$case_alt_22;
-  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
-  wire [7:0] eta2_2;
-  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
-  wire  en_2;
-  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
-  wire [6:0] a_2;
-  reg [6:0] c$case_alt_23;
-  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
-  wire [7:0] eta2_3;
-  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
-  wire  en_3;
-  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
-  wire [6:0] a_3;
-  reg [6:0] c$case_alt_24;
-  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
-  wire [7:0] eta2_4;
-  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
-  wire  en_4;
-  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
-  wire [6:0] a_4;
-  reg [6:0] c$case_alt_25;
-  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
-  wire [7:0] eta2_5;
-  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
-  wire  en_5;
-  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
-  wire [6:0] a_5;
-  reg [6:0] c$case_alt_26;
-  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
-  wire [7:0] eta2_6;
-  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
-  wire  en_6;
-  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
-  wire [6:0] a_6;
-  reg [6:0] c$case_alt_27;
-  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
-  wire [7:0] eta2_7;
-  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
-  wire  en_7;
-  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
-  wire [6:0] a_7;
-  reg [6:0] c$case_alt_28;
-  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
-  wire [7:0] eta2_8;
-  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
-  wire  en_8;
-  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
-  wire [6:0] a_8;
-  reg [6:0] c$case_alt_29;
-  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
-  wire [7:0] eta2_9;
-  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
-  wire  en_9;
-  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
-  wire [6:0] a_9;
-  reg [6:0] c$case_alt_30;
-  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
-  wire [7:0] eta2_10;
-  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
-  wire  en_10;
-  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
-  wire [6:0] a_10;
-  reg [6:0] c$case_alt_31;
-  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
-  wire [7:0] eta2_11;
-  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
-  wire  en_11;
-  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
-  wire [6:0] a_11;
-  reg [6:0] c$case_alt_32;
-  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
-  wire [7:0] eta2_12;
-  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
-  wire  en_12;
-  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
-  wire [6:0] a_12;
-  reg [6:0] c$case_alt_33;
-  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
-  wire [7:0] eta2_13;
-  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
-  wire  en_13;
-  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
-  wire [6:0] a_13;
-  reg [6:0] c$case_alt_34;
-  // src/LlamaDv/Decoder.hs:(729,1)-(732,56)
-  reg [3:0] c$xs_app_arg_case_alt;
-  // src/LlamaDv/Decoder.hs:(729,1)-(732,56)
-  reg  c$xs_app_arg_case_alt_0;
-  // src/LlamaDv/Decoder.hs:(729,1)-(732,56)
-  wire signed [63:0] c$xs_app_arg_case_scrut;
-  wire signed [31:0] result_28;
-  // src/LlamaDv/Decoder.hs:(759,1)-(769,34)
-  wire [159:0] xs_0;
-  reg [31:0] c$case_alt_35;
-  reg [31:0] c$case_alt_36;
-  reg [31:0] c$case_alt_37;
-  reg [31:0] c$case_alt_38;
-  // src/LlamaDv/Decoder.hs:(759,1)-(769,34)
-  reg  c$xs_app_arg_case_alt_1;
-  reg [31:0] c$case_alt_39;
-  // src/LlamaDv/Decoder.hs:(759,1)-(769,34)
-  reg [2:0] i1;
-  // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [15:0] s_1;
-  wire signed [31:0] c$case_alt_40;
-  wire signed [31:0] result_29;
-  wire signed [63:0] c$sat32Out_case_alt_0;
-  wire signed [63:0] c$sat32Out_app_arg_2;
-  // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild2_app_arg_5;
-  wire signed [63:0] c$sat32Out_app_arg_3;
-  wire [5:0] c$case_alt_41;
-  wire [5:0] result_30;
-  reg signed [63:0] result_31;
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild2_5;
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild2_app_arg_6;
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild2_6;
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild2_app_arg_7;
-  wire signed [63:0] c$sat32Out_app_arg_4;
-  // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild2_7;
-  // src/LlamaDv/Decoder.hs:652:1-9
-  wire signed [6:0] e_0;
-  // src/LlamaDv/Decoder.hs:(759,1)-(769,34)
-  wire signed [7:0] c$ds1_case_alt;
-  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
-  wire  en_14;
-  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
-  wire [6:0] a_14;
-  reg [6:0] c$case_alt_42;
-  wire [511:0] result_32;
-  // src/LlamaDv/Decoder.hs:652:1-9
-  wire [511:0] c$ds_app_arg;
-  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
-  wire  en_15;
-  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
-  wire [6:0] a_15;
-  reg [511:0] c$case_alt_43;
+  reg [511:0] c$case_alt_27;
   // src/LlamaDv/Memories.hs:52:1-53
   wire [7:0] rd;
   // src/LlamaDv/Memories.hs:52:1-53
   reg  c$rd_case_alt;
   // src/LlamaDv/Memories.hs:52:1-53
   wire signed [63:0] c$rd_case_scrut;
-  // src/LlamaDv/Decoder.hs:706:1-126
+  // src/LlamaDv/Decoder.hs:963:1-126
   wire  c$ds1_app_arg;
-  reg signed [31:0] result_33;
-  // src/LlamaDv/Decoder.hs:706:1-126
+  reg signed [31:0] result_32;
+  // src/LlamaDv/Decoder.hs:963:1-126
   wire  c$ds2_app_arg;
-  reg signed [31:0] result_34;
-  // src/LlamaDv/Decoder.hs:706:1-126
+  reg signed [31:0] result_33;
+  // src/LlamaDv/Decoder.hs:963:1-126
   wire  c$ds3_app_arg;
-  reg signed [31:0] result_35;
-  // src/LlamaDv/Decoder.hs:706:1-126
+  reg signed [31:0] result_34;
+  // src/LlamaDv/Decoder.hs:963:1-126
   wire  c$ds4_app_arg;
-  reg signed [31:0] result_36;
-  // src/LlamaDv/Decoder.hs:706:1-126
+  reg signed [31:0] result_35;
+  // src/LlamaDv/Decoder.hs:963:1-126
   wire  c$ds5_app_arg;
-  reg signed [31:0] result_37;
-  wire [159:0] result_38;
-  // src/LlamaDv/Decoder.hs:706:1-126
+  reg signed [31:0] result_36;
+  wire [159:0] result_37;
+  // src/LlamaDv/Decoder.hs:963:1-126
   wire [39:0] wild1;
-  // src/LlamaDv/Decoder.hs:706:1-126
+  // src/LlamaDv/Decoder.hs:963:1-126
   wire [39:0] wild1_0;
-  // src/LlamaDv/Decoder.hs:706:1-126
+  // src/LlamaDv/Decoder.hs:963:1-126
   wire [39:0] wild1_1;
-  // src/LlamaDv/Decoder.hs:706:1-126
+  // src/LlamaDv/Decoder.hs:963:1-126
   wire [39:0] wild1_2;
-  // src/LlamaDv/Decoder.hs:706:1-126
+  // src/LlamaDv/Decoder.hs:963:1-126
   wire [38:0] eta3;
-  // src/LlamaDv/Decoder.hs:706:1-126
+  // src/LlamaDv/Decoder.hs:963:1-126
   wire [37:0] a1;
-  // src/LlamaDv/Decoder.hs:706:1-126
+  // src/LlamaDv/Decoder.hs:963:1-126
   wire [38:0] a1_0;
-  // src/LlamaDv/Decoder.hs:706:1-126
+  // src/LlamaDv/Decoder.hs:963:1-126
   wire [38:0] a1_1;
-  // src/LlamaDv/Decoder.hs:706:1-126
+  // src/LlamaDv/Decoder.hs:963:1-126
   wire [38:0] a1_2;
-  // src/LlamaDv/Decoder.hs:706:1-126
+  // src/LlamaDv/Decoder.hs:963:1-126
   wire [38:0] a1_3;
-  wire [33:0] result_39;
-  reg [6:0] result_40;
-  reg [6:0] c$case_alt_44;
-  reg [6:0] c$case_alt_45;
-  wire [6:0] c$case_alt_46;
-  wire [6:0] c$case_alt_47;
-  wire [6:0] c$app_arg_26;
-  reg [6:0] c$case_alt_48;
-  wire signed [63:0] c$case_scrut_0;
-  wire [6:0] c$packIndexOut;
-  // src/LlamaDv/Decoder.hs:706:1-126
-  wire [37:0] ds1_0;
-  // src/LlamaDv/Decoder.hs:706:1-126
-  wire [38:0] ds;
-  // src/LlamaDv/Decoder.hs:706:1-126
-  wire [38:0] ds_0;
-  // src/LlamaDv/Decoder.hs:706:1-126
-  wire [38:0] ds_1;
-  // src/LlamaDv/Decoder.hs:706:1-126
-  wire [38:0] ds_2;
-  // src/LlamaDv/Decoder.hs:(759,1)-(769,34)
-  wire [47:0] macN;
-  wire [127:0] result_41;
-  wire signed [31:0] result_42;
-  wire [7:0] c$app_arg_27;
-  reg signed [31:0] c$case_alt_49;
-  wire [47:0] c$case_alt_50;
+  wire [33:0] result_38;
+  reg [6:0] result_39;
+  reg [6:0] c$case_alt_28;
+  reg [6:0] c$case_alt_29;
+  wire [6:0] c$case_alt_30;
+  wire [6:0] c$case_alt_31;
+  wire [6:0] c$app_arg_30;
+  reg [6:0] c$case_alt_32;
   wire signed [63:0] c$case_scrut_1;
-  reg [47:0] c$case_alt_51;
-  // src/LlamaDv/Decoder.hs:(717,1)-(720,61)
-  reg [47:0] m;
-  wire [1023:0] result_43;
-  // src/LlamaDv/Decoder.hs:(729,1)-(732,56)
+  wire [6:0] c$packIndexOut;
+  // src/LlamaDv/Decoder.hs:963:1-126
+  wire [37:0] ds1_0;
+  // src/LlamaDv/Decoder.hs:963:1-126
+  wire [38:0] ds;
+  // src/LlamaDv/Decoder.hs:963:1-126
+  wire [38:0] ds_0;
+  // src/LlamaDv/Decoder.hs:963:1-126
+  wire [38:0] ds_1;
+  // src/LlamaDv/Decoder.hs:963:1-126
+  wire [38:0] ds_2;
+  // src/LlamaDv/Decoder.hs:(1015,1)-(1025,34)
+  wire [283:0] macN;
+  wire [567:0] result_40;
+  reg [283:0] c$case_alt_33;
+  wire signed [63:0] c$case_scrut_2;
+  wire signed [63:0] c$app_arg_31;
+  wire signed [31:0] c$case_alt_34;
+  wire signed [15:0] c$app_arg_32;
+  // src/LlamaDv/Decoder.hs:715:1-6
+  wire [14:0] ds68;
+  // src/LlamaDv/Decoder.hs:715:1-6
+  wire [23:0] ds69;
+  // src/LlamaDv/Decoder.hs:715:1-6
+  wire [15:0] ds70;
+  // src/LlamaDv/Decoder.hs:715:1-6
+  wire [15:0] c$ds70_case_alt;
+  // src/LlamaDv/Decoder.hs:715:1-6
+  wire  lastAll;
+  // src/LlamaDv/Decoder.hs:715:1-6
+  wire  feeding;
+  // src/LlamaDv/Decoder.hs:715:1-6
+  wire  lastCol;
+  // src/LlamaDv/Decoder.hs:(974,1)-(977,37)
+  reg [283:0] m;
+  wire signed [6:0] result_41;
+  // src/LlamaDv/Decoder.hs:(985,1)-(988,56)
+  wire [104:0] xs_0;
+  // src/LlamaDv/Decoder.hs:(985,1)-(988,56)
+  reg [3:0] c$i1_case_alt;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [7:0] eta2;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_1;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_1;
+  reg [6:0] c$case_alt_35;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [7:0] eta2_0;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_2;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_2;
+  reg [6:0] c$case_alt_36;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [7:0] eta2_1;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_3;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_3;
+  reg [6:0] c$case_alt_37;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [7:0] eta2_2;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_4;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_4;
+  reg [6:0] c$case_alt_38;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [7:0] eta2_3;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_5;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_5;
+  reg [6:0] c$case_alt_39;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [7:0] eta2_4;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_6;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_6;
+  reg [6:0] c$case_alt_40;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [7:0] eta2_5;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_7;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_7;
+  reg [6:0] c$case_alt_41;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [7:0] eta2_6;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_8;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_8;
+  reg [6:0] c$case_alt_42;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [7:0] eta2_7;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_9;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_9;
+  reg [6:0] c$case_alt_43;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [7:0] eta2_8;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_10;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_10;
+  reg [6:0] c$case_alt_44;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [7:0] eta2_9;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_11;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_11;
+  reg [6:0] c$case_alt_45;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [7:0] eta2_10;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_12;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_12;
+  reg [6:0] c$case_alt_46;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [7:0] eta2_11;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_13;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_13;
+  reg [6:0] c$case_alt_47;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [7:0] eta2_12;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_14;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_14;
+  reg [6:0] c$case_alt_48;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [7:0] eta2_13;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire  en_15;
+  // src/LlamaDv/Memories.hs:(30,1)-(32,66)
+  wire [6:0] a_15;
+  reg [6:0] c$case_alt_49;
+  // src/LlamaDv/Decoder.hs:(985,1)-(988,56)
+  reg [3:0] c$xs_app_arg_case_alt_0;
+  // src/LlamaDv/Decoder.hs:(985,1)-(988,56)
+  reg  c$xs_app_arg_case_alt_1;
+  // src/LlamaDv/Decoder.hs:(985,1)-(988,56)
+  wire signed [63:0] c$xs_app_arg_case_scrut;
+  wire [1023:0] result_42;
+  // src/LlamaDv/Decoder.hs:(985,1)-(988,56)
   wire [15359:0] xs_1;
-  // src/LlamaDv/Decoder.hs:(729,1)-(732,56)
+  // src/LlamaDv/Decoder.hs:(985,1)-(988,56)
   reg [3:0] c$i1_case_alt_0;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_14;
-  wire [1023:0] result_44;
+  wire [1023:0] result_43;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_16;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_16;
-  reg [511:0] c$case_alt_52;
+  reg [511:0] c$case_alt_50;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_15;
-  wire [1023:0] result_45;
+  wire [1023:0] result_44;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_17;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_17;
-  reg [511:0] c$case_alt_53;
+  reg [511:0] c$case_alt_51;
   // src/LlamaDv/Memories.hs:39:1-78
   wire [7:0] eta1;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_18;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_18;
-  reg [1023:0] c$case_alt_54;
+  reg [1023:0] c$case_alt_52;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_16;
-  wire [1023:0] result_46;
+  wire [1023:0] result_45;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_19;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_19;
-  reg [511:0] c$case_alt_55;
+  reg [511:0] c$case_alt_53;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_17;
-  wire [1023:0] result_47;
+  wire [1023:0] result_46;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_20;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_20;
-  reg [511:0] c$case_alt_56;
+  reg [511:0] c$case_alt_54;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_18;
-  wire [1023:0] result_48;
+  wire [1023:0] result_47;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_21;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_21;
-  reg [511:0] c$case_alt_57;
+  reg [511:0] c$case_alt_55;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_19;
-  wire [1023:0] result_49;
+  wire [1023:0] result_48;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_22;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_22;
-  reg [511:0] c$case_alt_58;
+  reg [511:0] c$case_alt_56;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_20;
-  wire [1023:0] result_50;
+  wire [1023:0] result_49;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_23;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_23;
-  reg [511:0] c$case_alt_59;
+  reg [511:0] c$case_alt_57;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_21;
-  wire [1023:0] result_51;
+  wire [1023:0] result_50;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_24;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_24;
-  reg [511:0] c$case_alt_60;
+  reg [511:0] c$case_alt_58;
   // src/LlamaDv/Memories.hs:39:1-78
   wire [7:0] eta1_0;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_25;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_25;
-  reg [1023:0] c$case_alt_61;
+  reg [1023:0] c$case_alt_59;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_22;
-  wire [1023:0] result_52;
+  wire [1023:0] result_51;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_26;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_26;
-  reg [511:0] c$case_alt_62;
+  reg [511:0] c$case_alt_60;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_23;
-  wire [1023:0] result_53;
+  wire [1023:0] result_52;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_27;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_27;
-  reg [511:0] c$case_alt_63;
+  reg [511:0] c$case_alt_61;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_24;
-  wire [1023:0] result_54;
+  wire [1023:0] result_53;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_28;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_28;
-  reg [511:0] c$case_alt_64;
+  reg [511:0] c$case_alt_62;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_25;
-  wire [1023:0] result_55;
+  wire [1023:0] result_54;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_29;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_29;
-  reg [511:0] c$case_alt_65;
+  reg [511:0] c$case_alt_63;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_26;
-  wire [1023:0] result_56;
+  wire [1023:0] result_55;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_30;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_30;
-  reg [511:0] c$case_alt_66;
-  // src/LlamaDv/Decoder.hs:(729,1)-(732,56)
+  reg [511:0] c$case_alt_64;
+  // src/LlamaDv/Decoder.hs:(985,1)-(988,56)
   reg [3:0] c$xs_app_arg_case_alt_2;
-  // src/LlamaDv/Decoder.hs:(729,1)-(732,56)
+  // src/LlamaDv/Decoder.hs:(985,1)-(988,56)
   reg  c$xs_app_arg_case_alt_3;
-  // src/LlamaDv/Decoder.hs:(729,1)-(732,56)
+  // src/LlamaDv/Decoder.hs:(985,1)-(988,56)
   wire signed [63:0] c$xs_app_arg_case_scrut_0;
-  // src/LlamaDv/Decoder.hs:(759,1)-(769,34)
-  reg [6:0] addr;
-  // src/LlamaDv/Decoder.hs:(759,1)-(769,34)
+  wire [7:0] c$app_arg_33;
+  reg [6:0] c$case_alt_65;
+  // src/LlamaDv/Decoder.hs:(1015,1)-(1025,34)
   wire [511:0] c$fin_case_alt;
-  wire [4127:0] result_57;
-  // src/LlamaDv/Decoder.hs:661:1-103
+  wire [4732:0] result_56;
+  // src/LlamaDv/Decoder.hs:907:1-103
   reg [4:0] ds_3;
-  // src/LlamaDv/Decoder.hs:661:1-103
+  // src/LlamaDv/Decoder.hs:907:1-103
   reg [0:0] ds1_1;
-  // src/LlamaDv/Decoder.hs:661:1-103
+  // src/LlamaDv/Decoder.hs:907:1-103
   reg [3:0] ds2_0;
-  // src/LlamaDv/Decoder.hs:661:1-103
+  // src/LlamaDv/Decoder.hs:907:1-103
   reg [5:0] ds3;
-  // src/LlamaDv/Decoder.hs:661:1-103
+  // src/LlamaDv/Decoder.hs:907:1-103
   reg [7:0] ds4;
-  // src/LlamaDv/Decoder.hs:661:1-103
+  // src/LlamaDv/Decoder.hs:907:1-103
   reg [1:0] ds5;
-  // src/LlamaDv/Decoder.hs:661:1-103
+  // src/LlamaDv/Decoder.hs:907:1-103
   reg signed [63:0] ds6;
-  // src/LlamaDv/Decoder.hs:661:1-103
+  // src/LlamaDv/Decoder.hs:907:1-103
   reg signed [31:0] ds7;
-  // src/LlamaDv/Decoder.hs:661:1-103
+  // src/LlamaDv/Decoder.hs:907:1-103
   reg signed [5:0] ds8;
-  // src/LlamaDv/Decoder.hs:661:1-103
+  // src/LlamaDv/Decoder.hs:907:1-103
   reg signed [31:0] ds9;
-  // src/LlamaDv/Decoder.hs:661:1-103
+  // src/LlamaDv/Decoder.hs:907:1-103
   reg [31:0] ds10;
-  // src/LlamaDv/Decoder.hs:661:1-103
+  // src/LlamaDv/Decoder.hs:907:1-103
   reg signed [6:0] ds11;
-  // src/LlamaDv/Decoder.hs:661:1-103
+  // src/LlamaDv/Decoder.hs:907:1-103
   reg [2:0] ds12;
-  // src/LlamaDv/Decoder.hs:661:1-103
+  // src/LlamaDv/Decoder.hs:907:1-103
   reg [7:0] ds13;
-  // src/LlamaDv/Decoder.hs:661:1-103
+  // src/LlamaDv/Decoder.hs:907:1-103
   reg [7:0] ds14;
-  // src/LlamaDv/Decoder.hs:661:1-103
+  // src/LlamaDv/Decoder.hs:907:1-103
   reg signed [31:0] ds15;
-  // src/LlamaDv/Decoder.hs:661:1-103
+  // src/LlamaDv/Decoder.hs:907:1-103
   reg [1:0] ds16;
-  // src/LlamaDv/Decoder.hs:661:1-103
+  // src/LlamaDv/Decoder.hs:907:1-103
   reg [31:0] ds17;
-  // src/LlamaDv/Decoder.hs:661:1-103
+  // src/LlamaDv/Decoder.hs:907:1-103
   reg [127:0] ds18;
-  // src/LlamaDv/Decoder.hs:661:1-103
+  // src/LlamaDv/Decoder.hs:907:1-103
   reg signed [6:0] ds19;
-  // src/LlamaDv/Decoder.hs:661:1-103
+  // src/LlamaDv/Decoder.hs:907:1-103
   reg [127:0] ds20;
-  // src/LlamaDv/Decoder.hs:661:1-103
+  // src/LlamaDv/Decoder.hs:907:1-103
   reg signed [6:0] ds21;
-  // src/LlamaDv/Decoder.hs:661:1-103
+  // src/LlamaDv/Decoder.hs:907:1-103
   reg [1:0] ds22;
-  // src/LlamaDv/Decoder.hs:661:1-103
+  // src/LlamaDv/Decoder.hs:907:1-103
   reg [3:0] ds23;
-  // src/LlamaDv/Decoder.hs:661:1-103
+  // src/LlamaDv/Decoder.hs:907:1-103
   reg [575:0] ds24;
-  // src/LlamaDv/Decoder.hs:661:1-103
+  // src/LlamaDv/Decoder.hs:907:1-103
   reg [4:0] ds25;
-  // src/LlamaDv/Decoder.hs:661:1-103
+  // src/LlamaDv/Decoder.hs:907:1-103
   reg signed [31:0] ds26;
-  // src/LlamaDv/Decoder.hs:661:1-103
+  // src/LlamaDv/Decoder.hs:907:1-103
   reg [5:0] ds27;
-  // src/LlamaDv/Decoder.hs:661:1-103
+  // src/LlamaDv/Decoder.hs:907:1-103
   reg [110:0] ds28;
-  // src/LlamaDv/Decoder.hs:661:1-103
-  reg [3:0] ds29;
-  // src/LlamaDv/Decoder.hs:661:1-103
+  // src/LlamaDv/Decoder.hs:907:1-103
+  reg [4:0] ds29;
+  // src/LlamaDv/Decoder.hs:907:1-103
   reg [255:0] ds30;
-  // src/LlamaDv/Decoder.hs:661:1-103
+  // src/LlamaDv/Decoder.hs:907:1-103
   reg signed [31:0] ds31;
-  // src/LlamaDv/Decoder.hs:661:1-103
-  reg [216:0] ds32;
-  // src/LlamaDv/Decoder.hs:661:1-103
-  reg [216:0] ds33;
-  // src/LlamaDv/Decoder.hs:661:1-103
-  reg signed [63:0] ds34;
-  // src/LlamaDv/Decoder.hs:661:1-103
-  reg [1023:0] ds35;
-  // src/LlamaDv/Decoder.hs:661:1-103
-  reg [1023:0] ds36;
+  // src/LlamaDv/Decoder.hs:907:1-103
+  reg [6:0] ds32;
+  // src/LlamaDv/Decoder.hs:907:1-103
+  reg signed [63:0] ds33;
+  // src/LlamaDv/Decoder.hs:907:1-103
+  reg [223:0] ds34;
+  // src/LlamaDv/Decoder.hs:907:1-103
+  reg [223:0] ds35;
+  // src/LlamaDv/Decoder.hs:907:1-103
+  reg signed [63:0] ds36;
+  // src/LlamaDv/Decoder.hs:907:1-103
+  reg [1023:0] ds37;
+  // src/LlamaDv/Decoder.hs:907:1-103
+  reg [1023:0] ds38;
+  // src/LlamaDv/Decoder.hs:907:1-103
+  reg [6:0] ds39;
+  // src/LlamaDv/Decoder.hs:907:1-103
+  reg signed [31:0] ds40;
+  // src/LlamaDv/Decoder.hs:907:1-103
+  reg signed [31:0] ds41;
+  // src/LlamaDv/Decoder.hs:907:1-103
+  reg signed [31:0] ds42;
+  // src/LlamaDv/Decoder.hs:907:1-103
+  reg [223:0] ds43;
+  // src/LlamaDv/Decoder.hs:907:1-103
+  reg signed [31:0] ds44;
+  // src/LlamaDv/Decoder.hs:907:1-103
+  reg signed [31:0] ds45;
+  // src/LlamaDv/Decoder.hs:907:1-103
+  reg signed [63:0] ds46;
+  // src/LlamaDv/Decoder.hs:907:1-103
+  reg signed [63:0] ds47;
   wire [4:0] c$dtt_rhs_1;
   wire [4:0] c$cycNext_case_alt_selection_2;
   wire [2079:0] c$logits_case_alt_projection;
@@ -680,12 +710,14 @@ module decoder_small_fault_cycles
   wire [41:0] c$bv_0;
   wire signed [31:0] c$app_arg_fun_arg;
   wire signed [63:0] c$app_arg_fun_arg_0;
+  wire [4:0] c$app_arg_selection_8;
   wire signed [31:0] c$s;
   wire signed [31:0] c$s_0;
-  wire [2:0] c$case_alt_selection_9;
-  wire [7:0] c$app_arg_selection_8;
-  wire [1:0] c$case_alt_selection_14;
-  wire [4:0] c$case_alt_selection_18;
+  wire [2:0] c$case_alt_selection_10;
+  wire [7:0] c$bv_1;
+  wire [7:0] c$app_arg_selection_12;
+  wire [1:0] c$case_alt_selection_15;
+  wire [4:0] c$case_alt_selection_19;
   wire [0:0] result_fun_arg;
   wire [3:0] result_fun_arg_0;
   wire [5:0] result_fun_arg_1;
@@ -713,126 +745,154 @@ module decoder_small_fault_cycles
   wire [4:0] result_fun_arg_23;
   wire signed [31:0] result_fun_arg_24;
   wire [5:0] result_fun_arg_25;
-  wire [3:0] result_fun_arg_26;
+  wire [4:0] result_fun_arg_26;
   wire [255:0] result_fun_arg_27;
   wire signed [31:0] result_fun_arg_28;
-  wire [216:0] result_fun_arg_29;
-  wire [216:0] result_fun_arg_30;
-  wire signed [63:0] result_fun_arg_31;
-  wire [1023:0] result_fun_arg_32;
-  wire [1023:0] result_fun_arg_33;
-  wire [7:0] c$app_arg_selection_11;
-  wire [1:0] c$case_alt_selection_21;
-  wire [3:0] c$bv_1;
-  wire [0:0] c$bv_2;
-  wire [1:0] c$bv_3;
-  wire [1:0] c$app_arg_selection_14;
+  wire [6:0] result_fun_arg_29;
+  wire signed [63:0] result_fun_arg_30;
+  wire [223:0] result_fun_arg_31;
+  wire [223:0] result_fun_arg_32;
+  wire signed [63:0] result_fun_arg_33;
+  wire [1023:0] result_fun_arg_34;
+  wire [1023:0] result_fun_arg_35;
+  wire [6:0] result_fun_arg_36;
+  wire signed [31:0] result_fun_arg_37;
+  wire signed [31:0] result_fun_arg_38;
+  wire signed [31:0] result_fun_arg_39;
+  wire [223:0] result_fun_arg_40;
+  wire signed [31:0] result_fun_arg_41;
+  wire signed [31:0] result_fun_arg_42;
+  wire signed [63:0] result_fun_arg_43;
+  wire signed [63:0] result_fun_arg_44;
+  wire [7:0] c$app_arg_selection_15;
+  wire [1:0] c$case_alt_selection_22;
+  wire [3:0] c$bv_2;
+  wire [0:0] c$bv_3;
+  wire [1:0] c$bv_4;
+  wire [1:0] c$app_arg_selection_18;
   wire [135:0] \pm'_projection ;
-  wire [15:0] c$bv_4;
-  wire [5:0] c$i_196;
   wire [15:0] c$bv_5;
+  wire [5:0] c$i_204;
+  wire [15:0] c$bv_6;
   wire signed [6:0] c$s_1;
-  wire [7:0] c$bv_6;
-  wire [3:0] c$app_arg_fun_arg_1;
-  wire [7:0] c$app_arg_fun_arg_2;
-  wire signed [31:0] c$app_arg_fun_arg_3;
-  wire signed [31:0] c$app_arg_fun_arg_4;
-  wire [7:0] c$bv_7;
-  wire [2:0] c$app_arg_selection_18;
+  wire [6:0] c$bv_7;
+  wire  c$app_arg_fun_arg_1;
+  wire signed [63:0] c$app_arg_fun_arg_2;
+  wire signed [63:0] c$app_arg_fun_arg_3;
+  wire [2:0] c$app_arg_selection_22;
   wire [2:0] result_selection_14;
-  wire [7:0] c$case_alt_selection_27;
-  wire [7:0] c$case_alt_selection_30;
-  wire [2:0] c$app_arg_selection_21;
-  wire [2:0] result_selection_17;
+  wire [7:0] c$case_alt_selection_28;
+  wire [7:0] c$case_alt_selection_31;
   wire [7:0] c$bv_8;
+  wire [3:0] ds50_fun_arg;
+  wire [7:0] ds50_fun_arg_0;
+  wire signed [31:0] ds50_fun_arg_1;
+  wire signed [31:0] ds50_fun_arg_2;
   wire [7:0] c$bv_9;
-  wire signed [6:0] c$s_2;
-  wire signed [31:0] c$s_3;
-  wire signed [31:0] c$s_4;
-  wire signed [31:0] c$s_5;
-  wire [15:0] c$bv_10;
-  wire [4:0] c$i_224;
-  wire [15:0] c$bv_11;
-  wire signed [31:0] c$s_6;
-  wire signed [31:0] c$s_7;
-  wire [5:0] c$i_232;
+  wire [2:0] c$app_arg_selection_25;
+  wire [2:0] result_selection_18;
+  wire [7:0] c$bv_10;
+  wire [7:0] c$bv_11;
+  wire [6:0] result_fun_arg_45;
+  wire signed [63:0] result_fun_arg_46;
   wire [7:0] c$bv_12;
-  wire [7:0] c$app_arg_selection_26;
-  wire [7:0] result_selection_24;
-  wire signed [63:0] c$app_arg_fun_arg_5;
-  wire signed [63:0] ds38_fun_arg;
-  wire signed [5:0] c$s_8;
-  wire signed [15:0] c$app_arg_fun_arg_6;
-  wire signed [31:0] c$s_9;
-  wire signed [31:0] c$s_10;
-  wire [7:0] result_selection_27;
-  wire [7:0] c$app_arg_selection_29;
+  wire [7:0] result_selection_21;
+  wire [7:0] result_selection_25;
+  wire signed [63:0] c$app_arg_fun_arg_4;
+  wire [6:0] c$app_arg_fun_arg_5;
+  wire signed [5:0] c$s_2;
+  wire signed [63:0] ds49_fun_arg;
+  wire signed [15:0] ds49_fun_arg_0;
+  wire signed [31:0] c$app_arg_fun_arg_6;
+  wire signed [31:0] c$app_arg_fun_arg_7;
+  wire signed [63:0] c$app_arg_fun_arg_8;
+  wire signed [31:0] c$app_arg_fun_arg_9;
+  wire signed [31:0] c$app_arg_fun_arg_10;
+  wire signed [63:0] c$s_3;
+  wire signed [31:0] ds49_fun_arg_1;
+  wire signed [63:0] c$app_arg_fun_arg_11;
+  wire [7:0] result_selection_28;
+  wire [7:0] c$app_arg_selection_32;
   wire [7:0] c$step_$jOut_selection_1;
   wire [7:0] c$bv_13;
+  wire signed [31:0] c$normGainOut_fun_arg;
+  wire signed [31:0] c$normGainOut_fun_arg_0;
+  wire signed [31:0] c$normScaleOut_fun_arg;
+  wire signed [31:0] c$normScaleOut_fun_arg_0;
   wire signed [63:0] c$sumSquareOut_fun_arg;
   wire signed [31:0] c$sumSquareOut_fun_arg_0;
+  wire [4:0] c$siluPipeOut_fun_arg;
+  wire signed [31:0] c$siluPipeOut_fun_arg_0;
+  wire [223:0] c$siluPipeOut_fun_arg_1;
   wire [4:0] c$matrixShapeOut_app_arg_selection_1;
   wire [1:0] k_selection_1;
-  wire signed [31:0] c$siluDenOut_fun_arg;
+  wire signed [63:0] c$s_4;
   wire [31:0] c$vec;
   wire [4:0] c$quantExpOut_app_arg_selection_1;
-  wire [7:0] result_selection_63;
+  wire [7:0] result_selection_64;
   wire [32:0] c$bv_15;
   wire [4:0] c$absUOut_app_arg_selection_1;
   wire signed [31:0] o_fun_arg;
   wire signed [31:0] o_fun_arg_0;
-  wire signed [31:0] o_fun_arg_1;
-  wire signed [31:0] o_fun_arg_2;
   wire [1:0] c$absUOut_case_alt_selection_1;
-  wire [7:0] c$i_273;
+  wire [7:0] c$i_264;
   wire [4:0] c$tupIn_selection_1;
+  wire [6:0] c$tupIn_app_arg_fun_arg;
+  wire signed [63:0] c$tupIn_app_arg_fun_arg_0;
   wire [110:0] c$recipNextOut_fun_arg;
   wire [0:0] c$bv_16;
   wire [3:0] c$bv_17;
-  wire [2:0] c$i1_case_alt_selection_1;
-  wire [0:0] c$bv_18;
-  wire [2:0] c$bv_19;
-  wire [2:0] c$xs_app_arg_case_alt_selection_1;
-  wire [0:0] c$bv_20;
-  wire [2:0] c$bv_21;
-  wire [4:0] c$dtt_rhs_7;
   wire [1:0] i1_selection_1;
-  wire [0:0] c$bv_22;
-  wire [1:0] c$bv_23;
-  wire [15:0] c$bv_24;
-  wire [4:0] c$i_308;
-  wire [15:0] c$bv_25;
-  wire [5:0] c$i_316;
-  wire [7:0] c$i_318;
+  wire [0:0] c$bv_18;
+  wire [1:0] c$bv_19;
+  wire [15:0] c$bv_20;
+  wire [4:0] c$i_278;
+  wire [15:0] c$bv_21;
+  wire [5:0] c$i_286;
+  wire [7:0] c$i_288;
   wire [511:0] c$vec_0;
-  wire [4:0] c$dtt_rhs_10;
-  wire [5:0] c$i_383;
-  wire [5:0] c$i_384;
-  wire [6:0] c$i_513;
-  wire [6:0] c$i_514;
-  wire [6:0] c$i_643;
-  wire [6:0] c$i_644;
-  wire [6:0] c$i_773;
-  wire [6:0] c$i_774;
-  wire [6:0] c$i_903;
-  wire [6:0] c$i_904;
+  wire [4:0] c$dtt_rhs_7;
+  wire [5:0] c$i_353;
+  wire [5:0] c$i_354;
+  wire [6:0] c$i_483;
+  wire [6:0] c$i_484;
+  wire [6:0] c$i_613;
+  wire [6:0] c$i_614;
+  wire [6:0] c$i_743;
+  wire [6:0] c$i_744;
+  wire [6:0] c$i_873;
+  wire [6:0] c$i_874;
+  wire [7:0] c$bv_22;
+  wire [1:0] result_selection_70;
+  wire [7:0] c$bv_23;
+  wire [4:0] c$case_alt_selection_38;
+  wire [7:0] c$bv_24;
+  wire [7:0] c$bv_25;
   wire [7:0] c$bv_26;
-  wire [1:0] result_selection_69;
   wire [7:0] c$bv_27;
-  wire [4:0] c$case_alt_selection_39;
-  wire [7:0] c$bv_28;
+  wire [4:0] c$dtt_rhs_10;
+  wire [1:0] c$bv_28;
   wire [7:0] c$bv_29;
-  wire [7:0] c$bv_30;
-  wire [7:0] c$bv_31;
   wire [4:0] c$dtt_rhs_13;
-  wire [1:0] c$bv_32;
-  wire [7:0] c$bv_33;
-  wire signed [7:0] result_fun_arg_34;
-  wire signed [6:0] result_fun_arg_35;
-  wire signed [31:0] result_fun_arg_36;
-  wire [7:0] c$i_912;
-  wire [1023:0] c$vecFlat;
-  wire [7:0] c$case_alt_selection_44;
+  wire signed [31:0] c$app_arg_fun_arg_12;
+  wire [6:0] c$app_arg_fun_arg_13;
+  wire  c$case_alt_fun_arg;
+  wire  c$case_alt_fun_arg_0;
+  wire signed [31:0] c$case_alt_fun_arg_1;
+  wire signed [15:0] c$case_alt_fun_arg_2;
+  wire signed [7:0] c$app_arg_fun_arg_14;
+  wire signed [7:0] c$app_arg_fun_arg_15;
+  wire signed [6:0] ds68_fun_arg;
+  wire signed [31:0] ds68_fun_arg_0;
+  wire signed [15:0] ds68_fun_arg_1;
+  wire [7:0] ds69_fun_arg;
+  wire signed [6:0] ds69_fun_arg_0;
+  wire [2:0] c$i1_case_alt_selection_1;
+  wire [0:0] c$bv_30;
+  wire [2:0] c$bv_31;
+  wire [2:0] c$xs_app_arg_case_alt_selection_2;
+  wire [0:0] c$bv_32;
+  wire [2:0] c$bv_33;
   wire [4:0] c$dtt_rhs_16;
   wire [2:0] c$i1_case_alt_selection_4;
   wire [0:0] c$bv_34;
@@ -841,10 +901,9 @@ module decoder_small_fault_cycles
   wire [0:0] c$bv_36;
   wire [2:0] c$bv_37;
   wire [4:0] c$dtt_rhs_19;
-  wire [4:0] addr_selection_1;
+  wire [4:0] c$case_alt_selection_44;
   wire [5:0] c$bv_38;
   wire [7:0] c$bv_39;
-  wire [7:0] c$bv_40;
   wire [511:0] c$vec_1;
   wire [2885:0] result;
 
@@ -878,10 +937,10 @@ module decoder_small_fault_cycles
   assign kvWr = result_0[797:521];
 
   assign result_0 = {c$case_alt_2,
-                     c$case_alt_1,   result_57[2954:2949],
+                     c$case_alt_1,   result_56[3559:3554],
                      logits,   result_2,   kvWr_0,   result_1};
 
-  assign c$dtt_rhs_1 = result_57[4127:4123];
+  assign c$dtt_rhs_1 = result_56[4732:4728];
 
   assign c$case_scrut = $unsigned(c$dtt_rhs_1);
 
@@ -892,9 +951,9 @@ module decoder_small_fault_cycles
     endcase
   end
 
-  assign result_1 = (c$case_alt & (result_57[4111:4104] == 8'd0)) ? {1'b1,{result_57[4122:4122],
-                                                                           result_57[3573:3572],
-                                                                           result_57[2991:2987],
+  assign result_1 = (c$case_alt & (result_56[4716:4709] == 8'd0)) ? {1'b1,{result_56[4727:4727],
+                                                                           result_56[4178:4177],
+                                                                           result_56[3596:3592],
                                                                            c$fin_case_alt}} : {1'b0,520'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx};
 
   // register begin
@@ -931,7 +990,7 @@ module decoder_small_fault_cycles
   end
   // register end
 
-  assign c$cycNext_case_alt_selection_2 = result_57[4127:4123];
+  assign c$cycNext_case_alt_selection_2 = result_56[4732:4728];
 
   always @(*) begin
     case(c$cycNext_case_alt_selection_2)
@@ -984,24 +1043,24 @@ module decoder_small_fault_cycles
     endcase
   end
 
-  assign l = $signed(result_38[95:64]);
+  assign l = $signed(result_37[95:64]);
 
-  assign c$dtt_rhs_4 = result_57[4127:4123];
+  assign c$dtt_rhs_4 = result_56[4732:4728];
 
   assign c$logits_case_scrut = $unsigned(c$dtt_rhs_4);
 
-  assign nxt = result_3[4603:476];
+  assign nxt = result_3[5208:476];
 
-  assign result_selection_4 = result_57[4127:4123];
+  assign result_selection_4 = result_56[4732:4728];
 
-  assign c$bv = result_57[3573:3572];
+  assign c$bv = result_56[4178:4177];
 
   always @(*) begin
     case(result_selection_4)
-      5'b00000 : result_3 = c$case_alt_4;
-      5'b00001 : result_3 = {c$app_arg_23,
+      5'b00000 : result_3 = c$case_alt_5;
+      5'b00001 : result_3 = {c$app_arg_27,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             {{1'b1,{c$step_$jOut_app_arg_0,   result_29}},
+                             {{1'b1,{c$step_$jOut_app_arg_0,   result_28}},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1020,49 +1079,56 @@ module decoder_small_fault_cycles
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00100 : result_3 = {c$app_arg_17,
+      5'b00100 : result_3 = {result_16,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b1,{c$app_arg_16,   o_0}},
-                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+                             c$app_arg_20};
       5'b00101 : result_3 = {{5'd6,
-                              result_57[4122:4122],   result_57[4121:4118],
-                              result_57[4117:4112],   result_57[4111:4104],
-                              result_57[4103:4102],
-                              $signed(result_57[4101:4038]),
-                              $signed(result_57[4037:4006]),
-                              $signed(result_57[4005:4000]),
-                              $signed(result_57[3999:3968]),
-                              result_57[3967:3936],   result_21,   k_0,
+                              result_56[4727:4727],   result_56[4726:4723],
+                              result_56[4722:4717],   result_56[4716:4709],
+                              result_56[4708:4707],
+                              $signed(result_56[4706:4643]),
+                              $signed(result_56[4642:4611]),
+                              $signed(result_56[4610:4605]),
+                              $signed(result_56[4604:4573]),
+                              result_56[4572:4541],   result_21,   k_0,
                               c$matrixShapeOut[15:8],
                               c$matrixShapeOut[7:0],
-                              $signed(result_57[3909:3878]),
-                              result_57[3877:3876],   result_57[3875:3844],
-                              result_57[3843:3716],
-                              $signed(result_57[3715:3709]),
-                              result_57[3708:3581],
-                              $signed(result_57[3580:3574]),
-                              result_57[3573:3572],   result_57[3571:3568],
-                              result_57[3567:2992],   result_57[2991:2987],
-                              $signed(result_57[2986:2955]),
-                              result_57[2954:2949],   c$recipNextOut,
-                              result_57[2837:2834],   result_57[2833:2578],
-                              $signed(result_57[2577:2546]),
-                              result_57[2545:2329],   result_57[2328:2112],
-                              $signed(result_57[2111:2048]),
-                              result_57[2047:1024],   result_57[1023:0]},
+                              $signed(result_56[4514:4483]),
+                              result_56[4482:4481],   result_56[4480:4449],
+                              result_56[4448:4321],
+                              $signed(result_56[4320:4314]),
+                              result_56[4313:4186],
+                              $signed(result_56[4185:4179]),
+                              result_56[4178:4177],   result_56[4176:4173],
+                              result_56[4172:3597],   result_56[3596:3592],
+                              $signed(result_56[3591:3560]),
+                              result_56[3559:3554],   c$recipNextOut,
+                              result_56[3442:3438],   result_56[3437:3182],
+                              $signed(result_56[3181:3150]),
+                              result_56[3149:3143],
+                              $signed(result_56[3142:3079]),
+                              result_56[3078:2855],   result_56[2854:2631],
+                              $signed(result_56[2630:2567]),
+                              result_56[2566:1543],   result_56[1542:519],
+                              result_56[518:512],
+                              $signed(result_56[511:480]),
+                              $signed(result_56[479:448]),
+                              $signed(result_56[447:416]),
+                              result_56[415:192],
+                              $signed(result_56[191:160]),
+                              $signed(result_56[159:128]),
+                              $signed(result_56[127:64]),
+                              $signed(result_56[63:0])},
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00110 : result_3 = {c$app_arg_15,
+      5'b00110 : result_3 = {c$app_arg_19,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             c$app_arg_14};
-      5'b00111 : result_3 = {c$app_arg_13,
+                             c$app_arg_18};
+      5'b00111 : result_3 = {c$app_arg_17,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1071,7 +1137,7 @@ module decoder_small_fault_cycles
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
       5'b01000 : result_3 = {result_12,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             c$app_arg_10};
+                             c$app_arg_14};
       5'b01001 : result_3 = result_6;
       5'b01010 : result_3 = {result_5,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1081,157 +1147,158 @@ module decoder_small_fault_cycles
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
       5'b01011 : result_3 = {{5'd12,
-                              result_57[4122:4122],   result_57[4121:4118],
-                              result_57[4117:4112],   result_57[4111:4104],
-                              result_57[4103:4102],
-                              $signed(result_57[4101:4038]),
-                              $signed(result_57[4037:4006]),
-                              $signed(result_57[4005:4000]),
-                              $signed(result_57[3999:3968]),
-                              result_57[3967:3936],
-                              $signed(result_57[3935:3929]),
-                              result_57[3928:3926],   result_57[3925:3918],
-                              result_57[3917:3910],
-                              $signed(result_57[3909:3878]),
-                              result_57[3877:3876],   result_57[3875:3844],
-                              result_57[3843:3716],
-                              $signed(result_57[3715:3709]),
-                              result_57[3708:3581],
-                              $signed(result_57[3580:3574]),
-                              result_57[3573:3572],   result_57[3571:3568],
-                              result_57[3567:2992],   result_57[2991:2987],
-                              $signed(result_57[2986:2955]),
-                              result_57[2954:2949],   c$app_arg_6,
-                              result_57[2837:2834],   result_57[2833:2578],
-                              $signed(result_57[2577:2546]),
-                              result_57[2545:2329],   result_57[2328:2112],
-                              $signed(result_57[2111:2048]),
-                              result_57[2047:1024],   result_57[1023:0]},
+                              result_56[4727:4727],   result_56[4726:4723],
+                              result_56[4722:4717],   result_56[4716:4709],
+                              result_56[4708:4707],
+                              $signed(result_56[4706:4643]),
+                              $signed(result_56[4642:4611]),
+                              $signed(result_56[4610:4605]),
+                              $signed(result_56[4604:4573]),
+                              result_56[4572:4541],
+                              $signed(result_56[4540:4534]),
+                              result_56[4533:4531],   result_56[4530:4523],
+                              result_56[4522:4515],
+                              $signed(result_56[4514:4483]),
+                              result_56[4482:4481],   result_56[4480:4449],
+                              result_56[4448:4321],
+                              $signed(result_56[4320:4314]),
+                              result_56[4313:4186],
+                              $signed(result_56[4185:4179]),
+                              result_56[4178:4177],   result_56[4176:4173],
+                              result_56[4172:3597],   result_56[3596:3592],
+                              $signed(result_56[3591:3560]),
+                              result_56[3559:3554],   c$app_arg_10,
+                              result_56[3442:3438],   result_56[3437:3182],
+                              $signed(result_56[3181:3150]),
+                              result_56[3149:3143],
+                              $signed(result_56[3142:3079]),
+                              result_56[3078:2855],   result_56[2854:2631],
+                              $signed(result_56[2630:2567]),
+                              result_56[2566:1543],   result_56[1542:519],
+                              result_56[518:512],
+                              $signed(result_56[511:480]),
+                              $signed(result_56[479:448]),
+                              $signed(result_56[447:416]),
+                              result_56[415:192],
+                              $signed(result_56[191:160]),
+                              $signed(result_56[159:128]),
+                              $signed(result_56[127:64]),
+                              $signed(result_56[63:0])},
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01100 : result_3 = {c$case_alt_10,
+      5'b01100 : result_3 = {c$case_alt_11,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01101 : result_3 = {c$app_arg_5,
+      5'b01101 : result_3 = {c$app_arg_9,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b1,{(({{(7-2) {1'b0}},result_57[3573:3572]}) * 7'd16) + c$app_arg_16,
-                                     o_1}},
+                              {1'b1,{(({{(7-2) {1'b0}},result_56[4178:4177]}) * 7'd16) + c$app_arg_8,
+                                     o_0}},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
       5'b01110 : result_3 = {{5'd6,
-                              result_57[4122:4122],   result_57[4121:4118],
-                              result_57[4117:4112],   result_57[4111:4104],
-                              result_57[4103:4102],
-                              $signed(result_57[4101:4038]),
-                              $signed(result_57[4037:4006]),
-                              $signed(result_57[4005:4000]),
-                              $signed(result_57[3999:3968]),
-                              result_57[3967:3936],   result_21,   3'd3,
+                              result_56[4727:4727],   result_56[4726:4723],
+                              result_56[4722:4717],   result_56[4716:4709],
+                              result_56[4708:4707],
+                              $signed(result_56[4706:4643]),
+                              $signed(result_56[4642:4611]),
+                              $signed(result_56[4610:4605]),
+                              $signed(result_56[4604:4573]),
+                              result_56[4572:4541],   result_21,   3'd3,
                               8'd64,   8'd64,
-                              $signed(result_57[3909:3878]),
-                              result_57[3877:3876],   result_57[3875:3844],
-                              result_57[3843:3716],
-                              $signed(result_57[3715:3709]),
-                              result_57[3708:3581],
-                              $signed(result_57[3580:3574]),
-                              result_57[3573:3572],   result_57[3571:3568],
-                              result_57[3567:2992],   result_57[2991:2987],
-                              $signed(result_57[2986:2955]),
-                              result_57[2954:2949],   c$recipNextOut,
-                              result_57[2837:2834],   result_57[2833:2578],
-                              $signed(result_57[2577:2546]),
-                              result_57[2545:2329],   result_57[2328:2112],
-                              $signed(result_57[2111:2048]),
-                              result_57[2047:1024],   result_57[1023:0]},
+                              $signed(result_56[4514:4483]),
+                              result_56[4482:4481],   result_56[4480:4449],
+                              result_56[4448:4321],
+                              $signed(result_56[4320:4314]),
+                              result_56[4313:4186],
+                              $signed(result_56[4185:4179]),
+                              result_56[4178:4177],   result_56[4176:4173],
+                              result_56[4172:3597],   result_56[3596:3592],
+                              $signed(result_56[3591:3560]),
+                              result_56[3559:3554],   c$recipNextOut,
+                              result_56[3442:3438],   result_56[3437:3182],
+                              $signed(result_56[3181:3150]),
+                              result_56[3149:3143],
+                              $signed(result_56[3142:3079]),
+                              result_56[3078:2855],   result_56[2854:2631],
+                              $signed(result_56[2630:2567]),
+                              result_56[2566:1543],   result_56[1542:519],
+                              result_56[518:512],
+                              $signed(result_56[511:480]),
+                              $signed(result_56[479:448]),
+                              $signed(result_56[447:416]),
+                              result_56[415:192],
+                              $signed(result_56[191:160]),
+                              $signed(result_56[159:128]),
+                              $signed(result_56[127:64]),
+                              $signed(result_56[63:0])},
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01111 : result_3 = {c$app_arg_4,
+      5'b01111 : result_3 = {c$app_arg_7,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b1,{c$step_$jOut_app_arg_0,   result_4}},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b10000 : result_3 = {{5'd17,
-                              result_57[4122:4122],   result_57[4121:4118],
-                              result_57[4117:4112],   result_57[4111:4104],
-                              result_57[4103:4102],
-                              $signed(result_57[4101:4038]),
-                              $signed(result_57[4037:4006]),
-                              $signed(result_57[4005:4000]),
-                              $signed(result_57[3999:3968]),
-                              result_57[3967:3936],
-                              $signed(result_57[3935:3929]),
-                              result_57[3928:3926],   result_57[3925:3918],
-                              result_57[3917:3910],
-                              $signed(result_57[3909:3878]),
-                              result_57[3877:3876],   result_57[3875:3844],
-                              result_57[3843:3716],
-                              $signed(result_57[3715:3709]),
-                              result_57[3708:3581],
-                              $signed(result_57[3580:3574]),
-                              result_57[3573:3572],   result_57[3571:3568],
-                              result_57[3567:2992],   result_57[2991:2987],
-                              $signed(result_57[2986:2955]),
-                              result_57[2954:2949],   c$recipStartLargeOut,
-                              result_57[2837:2834],   result_57[2833:2578],
-                              $signed(result_57[2577:2546]),
-                              result_57[2545:2329],   result_57[2328:2112],
-                              $signed(result_57[2111:2048]),
-                              result_57[2047:1024],   result_57[1023:0]},
-                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b10001 : result_3 = c$case_alt_5;
+      5'b10000 : result_3 = c$case_alt_4;
+      5'b10001 : result_3 = c$case_alt_6;
       5'b10010 : result_3 = {c$app_arg_2,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b1,{c$app_arg_16,   o}},
+                              {1'b1,{c$app_arg_8,   o}},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
       5'b10011 : result_3 = {{5'd6,
-                              result_57[4122:4122],   result_57[4121:4118],
-                              result_57[4117:4112],   result_57[4111:4104],
-                              result_57[4103:4102],
-                              $signed(result_57[4101:4038]),
-                              $signed(result_57[4037:4006]),
-                              $signed(result_57[4005:4000]),
-                              $signed(result_57[3999:3968]),
-                              result_57[3967:3936],   result_21,   3'd5,
+                              result_56[4727:4727],   result_56[4726:4723],
+                              result_56[4722:4717],   result_56[4716:4709],
+                              result_56[4708:4707],
+                              $signed(result_56[4706:4643]),
+                              $signed(result_56[4642:4611]),
+                              $signed(result_56[4610:4605]),
+                              $signed(result_56[4604:4573]),
+                              result_56[4572:4541],   result_21,   3'd5,
                               8'd64,   8'd128,
-                              $signed(result_57[3909:3878]),
-                              result_57[3877:3876],   result_57[3875:3844],
-                              result_57[3843:3716],
-                              $signed(result_57[3715:3709]),
-                              result_57[3708:3581],
-                              $signed(result_57[3580:3574]),
-                              result_57[3573:3572],   result_57[3571:3568],
-                              result_57[3567:2992],   result_57[2991:2987],
-                              $signed(result_57[2986:2955]),
-                              result_57[2954:2949],   c$recipNextOut,
-                              result_57[2837:2834],   result_57[2833:2578],
-                              $signed(result_57[2577:2546]),
-                              result_57[2545:2329],   result_57[2328:2112],
-                              $signed(result_57[2111:2048]),
-                              result_57[2047:1024],   result_57[1023:0]},
+                              $signed(result_56[4514:4483]),
+                              result_56[4482:4481],   result_56[4480:4449],
+                              result_56[4448:4321],
+                              $signed(result_56[4320:4314]),
+                              result_56[4313:4186],
+                              $signed(result_56[4185:4179]),
+                              result_56[4178:4177],   result_56[4176:4173],
+                              result_56[4172:3597],   result_56[3596:3592],
+                              $signed(result_56[3591:3560]),
+                              result_56[3559:3554],   c$recipNextOut,
+                              result_56[3442:3438],   result_56[3437:3182],
+                              $signed(result_56[3181:3150]),
+                              result_56[3149:3143],
+                              $signed(result_56[3142:3079]),
+                              result_56[3078:2855],   result_56[2854:2631],
+                              $signed(result_56[2630:2567]),
+                              result_56[2566:1543],   result_56[1542:519],
+                              result_56[518:512],
+                              $signed(result_56[511:480]),
+                              $signed(result_56[479:448]),
+                              $signed(result_56[447:416]),
+                              result_56[415:192],
+                              $signed(result_56[191:160]),
+                              $signed(result_56[159:128]),
+                              $signed(result_56[127:64]),
+                              $signed(result_56[63:0])},
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1250,74 +1317,96 @@ module decoder_small_fault_cycles
   end
 
   assign c$case_alt_3 = out_ready ? {{5'd0,
-                                      result_57[4122:4122],   result_57[4121:4118],
-                                      result_57[4117:4112],   result_57[4111:4104],
-                                      result_57[4103:4102],
-                                      $signed(result_57[4101:4038]),
-                                      $signed(result_57[4037:4006]),
-                                      $signed(result_57[4005:4000]),
-                                      $signed(result_57[3999:3968]),
-                                      result_57[3967:3936],
-                                      $signed(result_57[3935:3929]),
-                                      result_57[3928:3926],   result_57[3925:3918],
-                                      result_57[3917:3910],
-                                      $signed(result_57[3909:3878]),
-                                      result_57[3877:3876],   result_57[3875:3844],
-                                      result_57[3843:3716],
-                                      $signed(result_57[3715:3709]),
-                                      result_57[3708:3581],
-                                      $signed(result_57[3580:3574]),
-                                      result_57[3573:3572],   result_57[3571:3568],
-                                      result_57[3567:2992],   result_57[2991:2987],
-                                      $signed(result_57[2986:2955]),
-                                      result_57[2954:2949],   c$recipNextOut,
-                                      result_57[2837:2834],   result_57[2833:2578],
-                                      $signed(result_57[2577:2546]),
-                                      result_57[2545:2329],   result_57[2328:2112],
-                                      $signed(result_57[2111:2048]),
-                                      result_57[2047:1024],   result_57[1023:0]},
+                                      result_56[4727:4727],   result_56[4726:4723],
+                                      result_56[4722:4717],   result_56[4716:4709],
+                                      result_56[4708:4707],
+                                      $signed(result_56[4706:4643]),
+                                      $signed(result_56[4642:4611]),
+                                      $signed(result_56[4610:4605]),
+                                      $signed(result_56[4604:4573]),
+                                      result_56[4572:4541],
+                                      $signed(result_56[4540:4534]),
+                                      result_56[4533:4531],   result_56[4530:4523],
+                                      result_56[4522:4515],
+                                      $signed(result_56[4514:4483]),
+                                      result_56[4482:4481],   result_56[4480:4449],
+                                      result_56[4448:4321],
+                                      $signed(result_56[4320:4314]),
+                                      result_56[4313:4186],
+                                      $signed(result_56[4185:4179]),
+                                      result_56[4178:4177],   result_56[4176:4173],
+                                      result_56[4172:3597],   result_56[3596:3592],
+                                      $signed(result_56[3591:3560]),
+                                      result_56[3559:3554],   c$recipNextOut,
+                                      result_56[3442:3438],   result_56[3437:3182],
+                                      $signed(result_56[3181:3150]),
+                                      result_56[3149:3143],
+                                      $signed(result_56[3142:3079]),
+                                      result_56[3078:2855],   result_56[2854:2631],
+                                      $signed(result_56[2630:2567]),
+                                      result_56[2566:1543],   result_56[1542:519],
+                                      result_56[518:512],
+                                      $signed(result_56[511:480]),
+                                      $signed(result_56[479:448]),
+                                      $signed(result_56[447:416]),
+                                      result_56[415:192],
+                                      $signed(result_56[191:160]),
+                                      $signed(result_56[159:128]),
+                                      $signed(result_56[127:64]),
+                                      $signed(result_56[63:0])},
                                      {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                      {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{5'd21,
-                                                                                               result_57[4122:4122],
-                                                                                               result_57[4121:4118],
-                                                                                               result_57[4117:4112],
-                                                                                               result_57[4111:4104],
-                                                                                               result_57[4103:4102],
-                                                                                               $signed(result_57[4101:4038]),
-                                                                                               $signed(result_57[4037:4006]),
-                                                                                               $signed(result_57[4005:4000]),
-                                                                                               $signed(result_57[3999:3968]),
-                                                                                               result_57[3967:3936],
-                                                                                               $signed(result_57[3935:3929]),
-                                                                                               result_57[3928:3926],
-                                                                                               result_57[3925:3918],
-                                                                                               result_57[3917:3910],
-                                                                                               $signed(result_57[3909:3878]),
-                                                                                               result_57[3877:3876],
-                                                                                               result_57[3875:3844],
-                                                                                               result_57[3843:3716],
-                                                                                               $signed(result_57[3715:3709]),
-                                                                                               result_57[3708:3581],
-                                                                                               $signed(result_57[3580:3574]),
-                                                                                               result_57[3573:3572],
-                                                                                               result_57[3571:3568],
-                                                                                               result_57[3567:2992],
-                                                                                               result_57[2991:2987],
-                                                                                               $signed(result_57[2986:2955]),
-                                                                                               result_57[2954:2949],
+                                                                                               result_56[4727:4727],
+                                                                                               result_56[4726:4723],
+                                                                                               result_56[4722:4717],
+                                                                                               result_56[4716:4709],
+                                                                                               result_56[4708:4707],
+                                                                                               $signed(result_56[4706:4643]),
+                                                                                               $signed(result_56[4642:4611]),
+                                                                                               $signed(result_56[4610:4605]),
+                                                                                               $signed(result_56[4604:4573]),
+                                                                                               result_56[4572:4541],
+                                                                                               $signed(result_56[4540:4534]),
+                                                                                               result_56[4533:4531],
+                                                                                               result_56[4530:4523],
+                                                                                               result_56[4522:4515],
+                                                                                               $signed(result_56[4514:4483]),
+                                                                                               result_56[4482:4481],
+                                                                                               result_56[4480:4449],
+                                                                                               result_56[4448:4321],
+                                                                                               $signed(result_56[4320:4314]),
+                                                                                               result_56[4313:4186],
+                                                                                               $signed(result_56[4185:4179]),
+                                                                                               result_56[4178:4177],
+                                                                                               result_56[4176:4173],
+                                                                                               result_56[4172:3597],
+                                                                                               result_56[3596:3592],
+                                                                                               $signed(result_56[3591:3560]),
+                                                                                               result_56[3559:3554],
                                                                                                c$recipNextOut,
-                                                                                               result_57[2837:2834],
-                                                                                               result_57[2833:2578],
-                                                                                               $signed(result_57[2577:2546]),
-                                                                                               result_57[2545:2329],
-                                                                                               result_57[2328:2112],
-                                                                                               $signed(result_57[2111:2048]),
-                                                                                               result_57[2047:1024],
-                                                                                               result_57[1023:0]},
+                                                                                               result_56[3442:3438],
+                                                                                               result_56[3437:3182],
+                                                                                               $signed(result_56[3181:3150]),
+                                                                                               result_56[3149:3143],
+                                                                                               $signed(result_56[3142:3079]),
+                                                                                               result_56[3078:2855],
+                                                                                               result_56[2854:2631],
+                                                                                               $signed(result_56[2630:2567]),
+                                                                                               result_56[2566:1543],
+                                                                                               result_56[1542:519],
+                                                                                               result_56[518:512],
+                                                                                               $signed(result_56[511:480]),
+                                                                                               $signed(result_56[479:448]),
+                                                                                               $signed(result_56[447:416]),
+                                                                                               result_56[415:192],
+                                                                                               $signed(result_56[191:160]),
+                                                                                               $signed(result_56[159:128]),
+                                                                                               $signed(result_56[127:64]),
+                                                                                               $signed(result_56[63:0])},
                                                                                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1325,73 +1414,191 @@ module decoder_small_fault_cycles
                                                                                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
 
-  assign c$case_alt_4 = in_valid ? {{5'd1,
+  assign c$case_alt_4 = c$case_scrut_0 ? {{5'd16,
+                                           result_56[4727:4727],   result_56[4726:4723],
+                                           result_56[4722:4717],   result_56[4716:4709],
+                                           result_56[4708:4707],
+                                           $signed(result_56[4706:4643]),
+                                           $signed(result_56[4642:4611]),
+                                           $signed(result_56[4610:4605]),
+                                           $signed(result_56[4604:4573]),
+                                           result_56[4572:4541],
+                                           $signed(result_56[4540:4534]),
+                                           result_56[4533:4531],   result_56[4530:4523],
+                                           result_56[4522:4515],
+                                           $signed(result_56[4514:4483]),
+                                           result_56[4482:4481],   result_56[4480:4449],
+                                           result_56[4448:4321],
+                                           $signed(result_56[4320:4314]),
+                                           result_56[4313:4186],
+                                           $signed(result_56[4185:4179]),
+                                           result_56[4178:4177],   result_56[4176:4173],
+                                           result_56[4172:3597],   result_56[3596:3592],
+                                           $signed(result_56[3591:3560]),
+                                           result_56[3559:3554],   c$recipNextOut,
+                                           c$app_arg_6,   result_56[3437:3182],
+                                           $signed(result_56[3181:3150]),
+                                           result_56[3149:3143],
+                                           $signed(result_56[3142:3079]),
+                                           result_56[3078:2855],   result_56[2854:2631],
+                                           $signed(result_56[2630:2567]),
+                                           result_56[2566:1543],   result_56[1542:519],
+                                           result_56[518:512],
+                                           $signed(result_56[511:480]),
+                                           $signed(result_56[479:448]),
+                                           $signed(result_56[447:416]),   c$siluPipeOut,
+                                           $signed(result_56[191:160]),   c$app_arg_5,
+                                           $signed(result_56[127:64]),
+                                           $signed(result_56[63:0])},
+                                          {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                          {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{5'd17,
+                                                                                                    result_56[4727:4727],
+                                                                                                    result_56[4726:4723],
+                                                                                                    result_56[4722:4717],
+                                                                                                    result_56[4716:4709],
+                                                                                                    result_56[4708:4707],
+                                                                                                    $signed(result_56[4706:4643]),
+                                                                                                    $signed(result_56[4642:4611]),
+                                                                                                    $signed(result_56[4610:4605]),
+                                                                                                    $signed(result_56[4604:4573]),
+                                                                                                    result_56[4572:4541],
+                                                                                                    $signed(result_56[4540:4534]),
+                                                                                                    result_56[4533:4531],
+                                                                                                    result_56[4530:4523],
+                                                                                                    result_56[4522:4515],
+                                                                                                    $signed(result_56[4514:4483]),
+                                                                                                    result_56[4482:4481],
+                                                                                                    result_56[4480:4449],
+                                                                                                    result_56[4448:4321],
+                                                                                                    $signed(result_56[4320:4314]),
+                                                                                                    result_56[4313:4186],
+                                                                                                    $signed(result_56[4185:4179]),
+                                                                                                    result_56[4178:4177],
+                                                                                                    result_56[4176:4173],
+                                                                                                    result_56[4172:3597],
+                                                                                                    result_56[3596:3592],
+                                                                                                    $signed(result_56[3591:3560]),
+                                                                                                    result_56[3559:3554],
+                                                                                                    c$recipStartLargeOut,
+                                                                                                    5'd0,
+                                                                                                    result_56[3437:3182],
+                                                                                                    $signed(result_56[3181:3150]),
+                                                                                                    result_56[3149:3143],
+                                                                                                    $signed(result_56[3142:3079]),
+                                                                                                    result_56[3078:2855],
+                                                                                                    result_56[2854:2631],
+                                                                                                    $signed(result_56[2630:2567]),
+                                                                                                    result_56[2566:1543],
+                                                                                                    result_56[1542:519],
+                                                                                                    result_56[518:512],
+                                                                                                    $signed(result_56[511:480]),
+                                                                                                    $signed(result_56[479:448]),
+                                                                                                    $signed(result_56[447:416]),
+                                                                                                    result_56[415:192],
+                                                                                                    $signed(result_56[159:128]),
+                                                                                                    $signed(result_56[159:128]),
+                                                                                                    $signed(result_56[127:64]),
+                                                                                                    $signed(result_56[63:0])},
+                                                                                                   {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                   {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+
+  assign c$case_alt_5 = in_valid ? {{5'd1,
                                      1'd0,   in_pos,   in_token,   8'd0,   2'd0,
-                                     $signed(result_57[4101:4038]),
-                                     $signed(result_57[4037:4006]),
-                                     $signed(result_57[4005:4000]),
-                                     $signed(result_57[3999:3968]),
-                                     result_57[3967:3936],
-                                     $signed(result_57[3935:3929]),
-                                     result_57[3928:3926],   result_57[3925:3918],
-                                     result_57[3917:3910],
-                                     $signed(result_57[3909:3878]),
-                                     result_57[3877:3876],   result_57[3875:3844],
-                                     result_57[3843:3716],
-                                     $signed(result_57[3715:3709]),
-                                     result_57[3708:3581],
-                                     $signed(result_57[3580:3574]),
-                                     result_57[3573:3572],   result_57[3571:3568],
-                                     result_57[3567:2992],   result_57[2991:2987],
-                                     $signed(result_57[2986:2955]),
-                                     result_57[2954:2949],   c$recipNextOut,
-                                     result_57[2837:2834],   result_57[2833:2578],
-                                     $signed(result_57[2577:2546]),
-                                     result_57[2545:2329],   result_57[2328:2112],
-                                     $signed(result_57[2111:2048]),
-                                     result_57[2047:1024],   result_57[1023:0]},
+                                     $signed(result_56[4706:4643]),
+                                     $signed(result_56[4642:4611]),
+                                     $signed(result_56[4610:4605]),
+                                     $signed(result_56[4604:4573]),
+                                     result_56[4572:4541],
+                                     $signed(result_56[4540:4534]),
+                                     result_56[4533:4531],   result_56[4530:4523],
+                                     result_56[4522:4515],
+                                     $signed(result_56[4514:4483]),
+                                     result_56[4482:4481],   result_56[4480:4449],
+                                     result_56[4448:4321],
+                                     $signed(result_56[4320:4314]),
+                                     result_56[4313:4186],
+                                     $signed(result_56[4185:4179]),
+                                     result_56[4178:4177],   result_56[4176:4173],
+                                     result_56[4172:3597],   result_56[3596:3592],
+                                     $signed(result_56[3591:3560]),
+                                     result_56[3559:3554],   c$recipNextOut,
+                                     result_56[3442:3438],   result_56[3437:3182],
+                                     $signed(result_56[3181:3150]),
+                                     result_56[3149:3143],
+                                     $signed(result_56[3142:3079]),
+                                     result_56[3078:2855],   result_56[2854:2631],
+                                     $signed(result_56[2630:2567]),
+                                     result_56[2566:1543],   result_56[1542:519],
+                                     result_56[518:512],
+                                     $signed(result_56[511:480]),
+                                     $signed(result_56[479:448]),
+                                     $signed(result_56[447:416]),
+                                     result_56[415:192],
+                                     $signed(result_56[191:160]),
+                                     $signed(result_56[159:128]),
+                                     $signed(result_56[127:64]),
+                                     $signed(result_56[63:0])},
                                     {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                     {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{5'd0,
-                                                                                              result_57[4122:4122],
-                                                                                              result_57[4121:4118],
-                                                                                              result_57[4117:4112],
-                                                                                              result_57[4111:4104],
-                                                                                              result_57[4103:4102],
-                                                                                              $signed(result_57[4101:4038]),
-                                                                                              $signed(result_57[4037:4006]),
-                                                                                              $signed(result_57[4005:4000]),
-                                                                                              $signed(result_57[3999:3968]),
-                                                                                              result_57[3967:3936],
-                                                                                              $signed(result_57[3935:3929]),
-                                                                                              result_57[3928:3926],
-                                                                                              result_57[3925:3918],
-                                                                                              result_57[3917:3910],
-                                                                                              $signed(result_57[3909:3878]),
-                                                                                              result_57[3877:3876],
-                                                                                              result_57[3875:3844],
-                                                                                              result_57[3843:3716],
-                                                                                              $signed(result_57[3715:3709]),
-                                                                                              result_57[3708:3581],
-                                                                                              $signed(result_57[3580:3574]),
-                                                                                              result_57[3573:3572],
-                                                                                              result_57[3571:3568],
-                                                                                              result_57[3567:2992],
-                                                                                              result_57[2991:2987],
-                                                                                              $signed(result_57[2986:2955]),
-                                                                                              result_57[2954:2949],
+                                                                                              result_56[4727:4727],
+                                                                                              result_56[4726:4723],
+                                                                                              result_56[4722:4717],
+                                                                                              result_56[4716:4709],
+                                                                                              result_56[4708:4707],
+                                                                                              $signed(result_56[4706:4643]),
+                                                                                              $signed(result_56[4642:4611]),
+                                                                                              $signed(result_56[4610:4605]),
+                                                                                              $signed(result_56[4604:4573]),
+                                                                                              result_56[4572:4541],
+                                                                                              $signed(result_56[4540:4534]),
+                                                                                              result_56[4533:4531],
+                                                                                              result_56[4530:4523],
+                                                                                              result_56[4522:4515],
+                                                                                              $signed(result_56[4514:4483]),
+                                                                                              result_56[4482:4481],
+                                                                                              result_56[4480:4449],
+                                                                                              result_56[4448:4321],
+                                                                                              $signed(result_56[4320:4314]),
+                                                                                              result_56[4313:4186],
+                                                                                              $signed(result_56[4185:4179]),
+                                                                                              result_56[4178:4177],
+                                                                                              result_56[4176:4173],
+                                                                                              result_56[4172:3597],
+                                                                                              result_56[3596:3592],
+                                                                                              $signed(result_56[3591:3560]),
+                                                                                              result_56[3559:3554],
                                                                                               c$recipNextOut,
-                                                                                              result_57[2837:2834],
-                                                                                              result_57[2833:2578],
-                                                                                              $signed(result_57[2577:2546]),
-                                                                                              result_57[2545:2329],
-                                                                                              result_57[2328:2112],
-                                                                                              $signed(result_57[2111:2048]),
-                                                                                              result_57[2047:1024],
-                                                                                              result_57[1023:0]},
+                                                                                              result_56[3442:3438],
+                                                                                              result_56[3437:3182],
+                                                                                              $signed(result_56[3181:3150]),
+                                                                                              result_56[3149:3143],
+                                                                                              $signed(result_56[3142:3079]),
+                                                                                              result_56[3078:2855],
+                                                                                              result_56[2854:2631],
+                                                                                              $signed(result_56[2630:2567]),
+                                                                                              result_56[2566:1543],
+                                                                                              result_56[1542:519],
+                                                                                              result_56[518:512],
+                                                                                              $signed(result_56[511:480]),
+                                                                                              $signed(result_56[479:448]),
+                                                                                              $signed(result_56[447:416]),
+                                                                                              result_56[415:192],
+                                                                                              $signed(result_56[191:160]),
+                                                                                              $signed(result_56[159:128]),
+                                                                                              $signed(result_56[127:64]),
+                                                                                              $signed(result_56[63:0])},
                                                                                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1399,134 +1606,141 @@ module decoder_small_fault_cycles
                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
 
-  assign c$app_arg_selection_4 = result_57[4111:4104];
+  assign c$app_arg_selection_4 = result_56[4716:4709];
 
   always @(*) begin
     case(c$app_arg_selection_4)
       8'd127 : c$app_arg_2 = {5'd19,
-                              result_57[4122:4122],   result_57[4121:4118],
-                              result_57[4117:4112],   result_57[4111:4104],
-                              result_57[4103:4102],
-                              $signed(result_57[4101:4038]),
-                              $signed(result_57[4037:4006]),
-                              $signed(result_57[4005:4000]),
-                              $signed(result_57[3999:3968]),   result_17,
-                              $signed(result_57[3935:3929]),
-                              result_57[3928:3926],   result_57[3925:3918],
-                              result_57[3917:3910],
-                              $signed(result_57[3909:3878]),
-                              result_57[3877:3876],   result_57[3875:3844],
-                              result_57[3843:3716],
-                              $signed(result_57[3715:3709]),
-                              result_57[3708:3581],
-                              $signed(result_57[3580:3574]),
-                              result_57[3573:3572],   result_57[3571:3568],
-                              result_57[3567:2992],   result_57[2991:2987],
-                              $signed(result_57[2986:2955]),
-                              result_57[2954:2949],   c$recipNextOut,
-                              result_57[2837:2834],   result_57[2833:2578],
-                              $signed(result_57[2577:2546]),
-                              result_57[2545:2329],   result_57[2328:2112],
-                              $signed(result_57[2111:2048]),
-                              result_57[2047:1024],   result_57[1023:0]};
+                              result_56[4727:4727],   result_56[4726:4723],
+                              result_56[4722:4717],   result_56[4716:4709],
+                              result_56[4708:4707],
+                              $signed(result_56[4706:4643]),
+                              $signed(result_56[4642:4611]),
+                              $signed(result_56[4610:4605]),
+                              $signed(result_56[4604:4573]),   result_17,
+                              $signed(result_56[4540:4534]),
+                              result_56[4533:4531],   result_56[4530:4523],
+                              result_56[4522:4515],
+                              $signed(result_56[4514:4483]),
+                              result_56[4482:4481],   result_56[4480:4449],
+                              result_56[4448:4321],
+                              $signed(result_56[4320:4314]),
+                              result_56[4313:4186],
+                              $signed(result_56[4185:4179]),
+                              result_56[4178:4177],   result_56[4176:4173],
+                              result_56[4172:3597],   result_56[3596:3592],
+                              $signed(result_56[3591:3560]),
+                              result_56[3559:3554],   c$recipNextOut,
+                              result_56[3442:3438],   result_56[3437:3182],
+                              $signed(result_56[3181:3150]),
+                              result_56[3149:3143],
+                              $signed(result_56[3142:3079]),
+                              result_56[3078:2855],   result_56[2854:2631],
+                              $signed(result_56[2630:2567]),
+                              result_56[2566:1543],   result_56[1542:519],
+                              result_56[518:512],
+                              $signed(result_56[511:480]),
+                              $signed(result_56[479:448]),
+                              $signed(result_56[447:416]),
+                              result_56[415:192],
+                              $signed(result_56[191:160]),
+                              $signed(result_56[159:128]),
+                              $signed(result_56[127:64]),
+                              $signed(result_56[63:0])};
       default : c$app_arg_2 = {5'd17,
-                               result_57[4122:4122],   result_57[4121:4118],
-                               result_57[4117:4112],   step14,
-                               result_57[4103:4102],
-                               $signed(result_57[4101:4038]),
-                               $signed(result_57[4037:4006]),
-                               $signed(result_57[4005:4000]),
-                               $signed(result_57[3999:3968]),   result_17,
-                               $signed(result_57[3935:3929]),
-                               result_57[3928:3926],   result_57[3925:3918],
-                               result_57[3917:3910],
-                               $signed(result_57[3909:3878]),
-                               result_57[3877:3876],   result_57[3875:3844],
-                               result_57[3843:3716],
-                               $signed(result_57[3715:3709]),
-                               result_57[3708:3581],
-                               $signed(result_57[3580:3574]),
-                               result_57[3573:3572],   result_57[3571:3568],
-                               result_57[3567:2992],   result_57[2991:2987],
-                               $signed(result_57[2986:2955]),
-                               result_57[2954:2949],   c$recipStartLargeOut,
-                               result_57[2837:2834],   result_57[2833:2578],
-                               $signed(result_57[2577:2546]),
-                               result_57[2545:2329],   result_57[2328:2112],
-                               $signed(result_57[2111:2048]),
-                               result_57[2047:1024],   result_57[1023:0]};
+                               result_56[4727:4727],   result_56[4726:4723],
+                               result_56[4722:4717],   step25,
+                               result_56[4708:4707],
+                               $signed(result_56[4706:4643]),
+                               $signed(result_56[4642:4611]),
+                               $signed(result_56[4610:4605]),
+                               $signed(result_56[4604:4573]),   result_17,
+                               $signed(result_56[4540:4534]),
+                               result_56[4533:4531],   result_56[4530:4523],
+                               result_56[4522:4515],
+                               $signed(result_56[4514:4483]),
+                               result_56[4482:4481],   result_56[4480:4449],
+                               result_56[4448:4321],
+                               $signed(result_56[4320:4314]),
+                               result_56[4313:4186],
+                               $signed(result_56[4185:4179]),
+                               result_56[4178:4177],   result_56[4176:4173],
+                               result_56[4172:3597],   result_56[3596:3592],
+                               $signed(result_56[3591:3560]),
+                               result_56[3559:3554],   c$recipStartLargeOut,
+                               5'd0,   result_56[3437:3182],
+                               $signed(result_56[3181:3150]),
+                               result_56[3149:3143],
+                               $signed(result_56[3142:3079]),
+                               result_56[3078:2855],   result_56[2854:2631],
+                               $signed(result_56[2630:2567]),
+                               result_56[2566:1543],   result_56[1542:519],
+                               result_56[518:512],
+                               $signed(result_56[511:480]),
+                               $signed(result_56[479:448]),
+                               $signed(result_56[447:416]),
+                               result_56[415:192],
+                               $signed(result_56[159:128]),
+                               $signed(result_56[159:128]),
+                               $signed(result_56[127:64]),
+                               $signed(result_56[63:0])};
     endcase
   end
 
-  assign c$case_alt_5 = (result_57[2842:2838] != 5'd0) ? {{5'd17,
-                                                           result_57[4122:4122],   result_57[4121:4118],
-                                                           result_57[4117:4112],   result_57[4111:4104],
-                                                           result_57[4103:4102],
-                                                           $signed(result_57[4101:4038]),
-                                                           $signed(result_57[4037:4006]),
-                                                           $signed(result_57[4005:4000]),
-                                                           $signed(result_57[3999:3968]),
-                                                           result_57[3967:3936],
-                                                           $signed(result_57[3935:3929]),
-                                                           result_57[3928:3926],   result_57[3925:3918],
-                                                           result_57[3917:3910],
-                                                           $signed(result_57[3909:3878]),
-                                                           result_57[3877:3876],   result_57[3875:3844],
-                                                           result_57[3843:3716],
-                                                           $signed(result_57[3715:3709]),
-                                                           result_57[3708:3581],
-                                                           $signed(result_57[3580:3574]),
-                                                           result_57[3573:3572],   result_57[3571:3568],
-                                                           result_57[3567:2992],   result_57[2991:2987],
-                                                           $signed(result_57[2986:2955]),
-                                                           result_57[2954:2949],   c$recipNextOut,
-                                                           result_57[2837:2834],   result_57[2833:2578],
-                                                           $signed(result_57[2577:2546]),
-                                                           result_57[2545:2329],   result_57[2328:2112],
-                                                           $signed(result_57[2111:2048]),
-                                                           result_57[2047:1024],   result_57[1023:0]},
+  assign c$case_alt_6 = (result_56[3447:3443] != 5'd0) ? {c$app_arg_3,
                                                           {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                           {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{5'd18,
-                                                                                                                    result_57[4122:4122],
-                                                                                                                    result_57[4121:4118],
-                                                                                                                    result_57[4117:4112],
-                                                                                                                    result_57[4111:4104],
-                                                                                                                    result_57[4103:4102],
-                                                                                                                    $signed(result_57[4101:4038]),
-                                                                                                                    $signed(result_57[4037:4006]),
-                                                                                                                    $signed(result_57[4005:4000]),
-                                                                                                                    $signed(result_57[3999:3968]),
-                                                                                                                    result_57[3967:3936],
-                                                                                                                    $signed(result_57[3935:3929]),
-                                                                                                                    result_57[3928:3926],
-                                                                                                                    result_57[3925:3918],
-                                                                                                                    result_57[3917:3910],
-                                                                                                                    c$app_arg_3,
-                                                                                                                    result_57[3877:3876],
-                                                                                                                    result_57[3875:3844],
-                                                                                                                    result_57[3843:3716],
-                                                                                                                    $signed(result_57[3715:3709]),
-                                                                                                                    result_57[3708:3581],
-                                                                                                                    $signed(result_57[3580:3574]),
-                                                                                                                    result_57[3573:3572],
-                                                                                                                    result_57[3571:3568],
-                                                                                                                    result_57[3567:2992],
-                                                                                                                    result_57[2991:2987],
-                                                                                                                    $signed(result_57[2986:2955]),
-                                                                                                                    result_57[2954:2949],
+                                                                                                                    result_56[4727:4727],
+                                                                                                                    result_56[4726:4723],
+                                                                                                                    result_56[4722:4717],
+                                                                                                                    result_56[4716:4709],
+                                                                                                                    result_56[4708:4707],
+                                                                                                                    $signed(result_56[4706:4643]),
+                                                                                                                    $signed(result_56[4642:4611]),
+                                                                                                                    $signed(result_56[4610:4605]),
+                                                                                                                    $signed(result_56[4604:4573]),
+                                                                                                                    result_56[4572:4541],
+                                                                                                                    $signed(result_56[4540:4534]),
+                                                                                                                    result_56[4533:4531],
+                                                                                                                    result_56[4530:4523],
+                                                                                                                    result_56[4522:4515],
+                                                                                                                    c$app_arg_4,
+                                                                                                                    result_56[4482:4481],
+                                                                                                                    result_56[4480:4449],
+                                                                                                                    result_56[4448:4321],
+                                                                                                                    $signed(result_56[4320:4314]),
+                                                                                                                    result_56[4313:4186],
+                                                                                                                    $signed(result_56[4185:4179]),
+                                                                                                                    result_56[4178:4177],
+                                                                                                                    result_56[4176:4173],
+                                                                                                                    result_56[4172:3597],
+                                                                                                                    result_56[3596:3592],
+                                                                                                                    $signed(result_56[3591:3560]),
+                                                                                                                    result_56[3559:3554],
                                                                                                                     c$recipNextOut,
-                                                                                                                    result_57[2837:2834],
-                                                                                                                    result_57[2833:2578],
-                                                                                                                    $signed(result_57[2577:2546]),
-                                                                                                                    result_57[2545:2329],
-                                                                                                                    result_57[2328:2112],
-                                                                                                                    $signed(result_57[2111:2048]),
-                                                                                                                    result_57[2047:1024],
-                                                                                                                    result_57[1023:0]},
+                                                                                                                    result_56[3442:3438],
+                                                                                                                    result_56[3437:3182],
+                                                                                                                    $signed(result_56[3181:3150]),
+                                                                                                                    result_56[3149:3143],
+                                                                                                                    $signed(result_56[3142:3079]),
+                                                                                                                    result_56[3078:2855],
+                                                                                                                    result_56[2854:2631],
+                                                                                                                    $signed(result_56[2630:2567]),
+                                                                                                                    result_56[2566:1543],
+                                                                                                                    result_56[1542:519],
+                                                                                                                    result_56[518:512],
+                                                                                                                    $signed(result_56[511:480]),
+                                                                                                                    $signed(result_56[479:448]),
+                                                                                                                    $signed(result_56[447:416]),
+                                                                                                                    result_56[415:192],
+                                                                                                                    $signed(result_56[191:160]),
+                                                                                                                    $signed(result_56[159:128]),
+                                                                                                                    $signed(result_56[127:64]),
+                                                                                                                    $signed(result_56[63:0])},
                                                                                                                    {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                                    {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                                     {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1534,342 +1748,582 @@ module decoder_small_fault_cycles
                                                                                                                     {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                                     {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
 
-  assign c$bv_0 = result_57[2884:2843];
+  assign c$app_arg_3 = c$case_scrut_0 ? {5'd17,
+                                         result_56[4727:4727],   result_56[4726:4723],
+                                         result_56[4722:4717],   result_56[4716:4709],
+                                         result_56[4708:4707],
+                                         $signed(result_56[4706:4643]),
+                                         $signed(result_56[4642:4611]),
+                                         $signed(result_56[4610:4605]),
+                                         $signed(result_56[4604:4573]),
+                                         result_56[4572:4541],
+                                         $signed(result_56[4540:4534]),
+                                         result_56[4533:4531],   result_56[4530:4523],
+                                         result_56[4522:4515],
+                                         $signed(result_56[4514:4483]),
+                                         result_56[4482:4481],   result_56[4480:4449],
+                                         result_56[4448:4321],
+                                         $signed(result_56[4320:4314]),
+                                         result_56[4313:4186],
+                                         $signed(result_56[4185:4179]),
+                                         result_56[4178:4177],   result_56[4176:4173],
+                                         result_56[4172:3597],   result_56[3596:3592],
+                                         $signed(result_56[3591:3560]),
+                                         result_56[3559:3554],   c$recipNextOut,
+                                         c$app_arg_6,   result_56[3437:3182],
+                                         $signed(result_56[3181:3150]),
+                                         result_56[3149:3143],
+                                         $signed(result_56[3142:3079]),
+                                         result_56[3078:2855],   result_56[2854:2631],
+                                         $signed(result_56[2630:2567]),
+                                         result_56[2566:1543],   result_56[1542:519],
+                                         result_56[518:512],
+                                         $signed(result_56[511:480]),
+                                         $signed(result_56[479:448]),
+                                         $signed(result_56[447:416]),   c$siluPipeOut,
+                                         $signed(result_56[191:160]),   c$app_arg_5,
+                                         $signed(result_56[127:64]),
+                                         $signed(result_56[63:0])} : {5'd17,
+                                                                      result_56[4727:4727],   result_56[4726:4723],
+                                                                      result_56[4722:4717],   result_56[4716:4709],
+                                                                      result_56[4708:4707],
+                                                                      $signed(result_56[4706:4643]),
+                                                                      $signed(result_56[4642:4611]),
+                                                                      $signed(result_56[4610:4605]),
+                                                                      $signed(result_56[4604:4573]),
+                                                                      result_56[4572:4541],
+                                                                      $signed(result_56[4540:4534]),
+                                                                      result_56[4533:4531],   result_56[4530:4523],
+                                                                      result_56[4522:4515],
+                                                                      $signed(result_56[4514:4483]),
+                                                                      result_56[4482:4481],   result_56[4480:4449],
+                                                                      result_56[4448:4321],
+                                                                      $signed(result_56[4320:4314]),
+                                                                      result_56[4313:4186],
+                                                                      $signed(result_56[4185:4179]),
+                                                                      result_56[4178:4177],   result_56[4176:4173],
+                                                                      result_56[4172:3597],   result_56[3596:3592],
+                                                                      $signed(result_56[3591:3560]),
+                                                                      result_56[3559:3554],   c$recipNextOut,
+                                                                      result_56[3442:3438],   result_56[3437:3182],
+                                                                      $signed(result_56[3181:3150]),
+                                                                      result_56[3149:3143],
+                                                                      $signed(result_56[3142:3079]),
+                                                                      result_56[3078:2855],   result_56[2854:2631],
+                                                                      $signed(result_56[2630:2567]),
+                                                                      result_56[2566:1543],   result_56[1542:519],
+                                                                      result_56[518:512],
+                                                                      $signed(result_56[511:480]),
+                                                                      $signed(result_56[479:448]),
+                                                                      $signed(result_56[447:416]),
+                                                                      result_56[415:192],
+                                                                      $signed(result_56[191:160]),
+                                                                      $signed(result_56[159:128]),
+                                                                      $signed(result_56[127:64]),
+                                                                      $signed(result_56[63:0])};
 
-  assign c$app_arg_fun_arg = $signed(result_38[63:32]);
+  assign c$bv_0 = result_56[3489:3448];
 
-  assign c$app_arg_fun_arg_0 = $signed(((({{(64-42) {1'b0}},result_57[2884:2843]}))));
+  assign c$app_arg_fun_arg = $signed(result_56[191:160]);
 
-  LlamaDv_Top_Decoder_decoderSmallMiscount_siluMul LlamaDv_Top_Decoder_decoderSmallMiscount_siluMul_c$app_arg_3
-    ( .result (c$app_arg_3)
+  assign c$app_arg_fun_arg_0 = $signed(((({{(64-42) {1'b0}},result_56[3489:3448]}))));
+
+  LlamaDv_Top_Decoder_decoderSmallMiscount_siluMul LlamaDv_Top_Decoder_decoderSmallMiscount_siluMul_c$app_arg_4
+    ( .result (c$app_arg_4)
     , .x (c$app_arg_fun_arg)
     , .sig (c$app_arg_fun_arg_0) );
 
-  assign c$s = $signed(result_38[159:128]);
+  assign c$case_scrut_0 = result_56[3442:3438] < 5'd9;
 
-  assign c$s_0 = $signed(result_38[95:64]);
-
-  assign x_1 = ($signed({{(64-32) {c$s[32-1]}},c$s})) + ($signed({{(64-32) {c$s_0[32-1]}},c$s_0}));
-
-  assign c$case_alt_6 = (x_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_1[64-1],x_1[0+:(32-1)]}));
-
-  assign result_4 = (x_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_6;
-
-  assign c$app_arg_4 = (~ (result_57[4111:4104] == 8'd63)) ? {5'd15,
-                                                              result_57[4122:4122],   result_57[4121:4118],
-                                                              result_57[4117:4112],   step14,
-                                                              result_57[4103:4102],
-                                                              $signed(result_57[4101:4038]),
-                                                              $signed(result_57[4037:4006]),
-                                                              $signed(result_57[4005:4000]),
-                                                              $signed(result_57[3999:3968]),
-                                                              result_57[3967:3936],
-                                                              $signed(result_57[3935:3929]),
-                                                              result_57[3928:3926],   result_57[3925:3918],
-                                                              result_57[3917:3910],
-                                                              $signed(result_57[3909:3878]),
-                                                              result_57[3877:3876],   result_57[3875:3844],
-                                                              result_57[3843:3716],
-                                                              $signed(result_57[3715:3709]),
-                                                              result_57[3708:3581],
-                                                              $signed(result_57[3580:3574]),
-                                                              result_57[3573:3572],   result_57[3571:3568],
-                                                              result_57[3567:2992],   result_57[2991:2987],
-                                                              $signed(result_57[2986:2955]),
-                                                              result_57[2954:2949],   c$recipNextOut,
-                                                              result_57[2837:2834],   result_57[2833:2578],
-                                                              $signed(result_57[2577:2546]),
-                                                              result_57[2545:2329],   result_57[2328:2112],
-                                                              $signed(result_57[2111:2048]),
-                                                              result_57[2047:1024],
-                                                              result_57[1023:0]} : c$case_alt_7;
-
-  assign c$case_alt_selection_9 = result_57[3928:3926];
-
-  always @(*) begin
-    case(c$case_alt_selection_9)
-      3'd3 : c$case_alt_7 = {5'd2,
-                             result_57[4122:4122],   result_57[4121:4118],
-                             result_57[4117:4112],   8'd0,   2'd1,
-                             64'sd0,   $signed(result_57[4037:4006]),
-                             $signed(result_57[4005:4000]),
-                             $signed(result_57[3999:3968]),
-                             result_57[3967:3936],
-                             $signed(result_57[3935:3929]),
-                             result_57[3928:3926],   result_57[3925:3918],
-                             result_57[3917:3910],
-                             $signed(result_57[3909:3878]),
-                             result_57[3877:3876],   result_57[3875:3844],
-                             result_57[3843:3716],
-                             $signed(result_57[3715:3709]),
-                             result_57[3708:3581],
-                             $signed(result_57[3580:3574]),
-                             result_57[3573:3572],   result_57[3571:3568],
-                             result_57[3567:2992],   result_57[2991:2987],
-                             $signed(result_57[2986:2955]),
-                             result_57[2954:2949],   c$recipNextOut,
-                             result_57[2837:2834],   result_57[2833:2578],
-                             $signed(result_57[2577:2546]),
-                             result_57[2545:2329],   result_57[2328:2112],
-                             $signed(result_57[2111:2048]),
-                             result_57[2047:1024],   result_57[1023:0]};
-      default : c$case_alt_7 = c$case_alt_8;
-    endcase
-  end
-
-  assign c$case_alt_8 = result_57[4122:4122] ? {5'd2,
-                                                result_57[4122:4122],   result_57[4121:4118],
-                                                result_57[4117:4112],   8'd0,   2'd2,
-                                                64'sd0,   $signed(result_57[4037:4006]),
-                                                $signed(result_57[4005:4000]),
-                                                $signed(result_57[3999:3968]),
-                                                result_57[3967:3936],
-                                                $signed(result_57[3935:3929]),
-                                                result_57[3928:3926],   result_57[3925:3918],
-                                                result_57[3917:3910],
-                                                $signed(result_57[3909:3878]),
-                                                result_57[3877:3876],   result_57[3875:3844],
-                                                result_57[3843:3716],
-                                                $signed(result_57[3715:3709]),
-                                                result_57[3708:3581],
-                                                $signed(result_57[3580:3574]),
-                                                result_57[3573:3572],   result_57[3571:3568],
-                                                result_57[3567:2992],   result_57[2991:2987],
-                                                $signed(result_57[2986:2955]),
-                                                result_57[2954:2949],   c$recipNextOut,
-                                                result_57[2837:2834],   result_57[2833:2578],
-                                                $signed(result_57[2577:2546]),
-                                                result_57[2545:2329],   result_57[2328:2112],
-                                                $signed(result_57[2111:2048]),
-                                                result_57[2047:1024],
-                                                result_57[1023:0]} : result_20;
-
-  assign c$app_arg_selection_8 = result_57[4111:4104];
+  assign c$app_arg_selection_8 = result_56[3442:3438];
 
   always @(*) begin
     case(c$app_arg_selection_8)
-      8'd15 : c$app_arg_5 = c$case_alt_9;
-      default : c$app_arg_5 = {5'd13,
-                               result_57[4122:4122],   result_57[4121:4118],
-                               result_57[4117:4112],   step14,
-                               result_57[4103:4102],
-                               $signed(result_57[4101:4038]),
-                               $signed(result_57[4037:4006]),
-                               $signed(result_57[4005:4000]),
-                               $signed(result_57[3999:3968]),   result_17,
-                               $signed(result_57[3935:3929]),
-                               result_57[3928:3926],   result_57[3925:3918],
-                               result_57[3917:3910],
-                               $signed(result_57[3909:3878]),
-                               result_57[3877:3876],   result_57[3875:3844],
-                               result_57[3843:3716],
-                               $signed(result_57[3715:3709]),
-                               result_57[3708:3581],
-                               $signed(result_57[3580:3574]),
-                               result_57[3573:3572],   result_57[3571:3568],
-                               result_57[3567:2992],   result_57[2991:2987],
-                               $signed(result_57[2986:2955]),
-                               result_57[2954:2949],   c$recipNextOut,
-                               result_57[2837:2834],   result_57[2833:2578],
-                               $signed(result_57[2577:2546]),
-                               result_57[2545:2329],   result_57[2328:2112],
-                               $signed(result_57[2111:2048]),
-                               result_57[2047:1024],   result_57[1023:0]};
+      5'd0 : c$app_arg_5 = $signed(result_37[63:32]);
+      default : c$app_arg_5 = $signed(result_56[159:128]);
     endcase
   end
 
-  assign c$case_alt_selection_14 = result_57[3573:3572];
+  assign c$app_arg_6 = result_56[3442:3438] + 5'd1;
+
+  assign c$s = $signed(result_37[159:128]);
+
+  assign c$s_0 = $signed(result_37[95:64]);
+
+  assign x_1 = ($signed({{(64-32) {c$s[32-1]}},c$s})) + ($signed({{(64-32) {c$s_0[32-1]}},c$s_0}));
+
+  assign c$case_alt_7 = (x_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_1[64-1],x_1[0+:(32-1)]}));
+
+  assign result_4 = (x_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_7;
+
+  assign c$app_arg_7 = (~ (result_56[4716:4709] == 8'd63)) ? {5'd15,
+                                                              result_56[4727:4727],   result_56[4726:4723],
+                                                              result_56[4722:4717],   step25,
+                                                              result_56[4708:4707],
+                                                              $signed(result_56[4706:4643]),
+                                                              $signed(result_56[4642:4611]),
+                                                              $signed(result_56[4610:4605]),
+                                                              $signed(result_56[4604:4573]),
+                                                              result_56[4572:4541],
+                                                              $signed(result_56[4540:4534]),
+                                                              result_56[4533:4531],   result_56[4530:4523],
+                                                              result_56[4522:4515],
+                                                              $signed(result_56[4514:4483]),
+                                                              result_56[4482:4481],   result_56[4480:4449],
+                                                              result_56[4448:4321],
+                                                              $signed(result_56[4320:4314]),
+                                                              result_56[4313:4186],
+                                                              $signed(result_56[4185:4179]),
+                                                              result_56[4178:4177],   result_56[4176:4173],
+                                                              result_56[4172:3597],   result_56[3596:3592],
+                                                              $signed(result_56[3591:3560]),
+                                                              result_56[3559:3554],   c$recipNextOut,
+                                                              result_56[3442:3438],   result_56[3437:3182],
+                                                              $signed(result_56[3181:3150]),
+                                                              result_56[3149:3143],
+                                                              $signed(result_56[3142:3079]),
+                                                              result_56[3078:2855],   result_56[2854:2631],
+                                                              $signed(result_56[2630:2567]),
+                                                              result_56[2566:1543],   result_56[1542:519],
+                                                              result_56[518:512],
+                                                              $signed(result_56[511:480]),
+                                                              $signed(result_56[479:448]),
+                                                              $signed(result_56[447:416]),
+                                                              result_56[415:192],
+                                                              $signed(result_56[191:160]),
+                                                              $signed(result_56[159:128]),
+                                                              $signed(result_56[127:64]),
+                                                              $signed(result_56[63:0])} : c$case_alt_8;
+
+  assign c$case_alt_selection_10 = result_56[4533:4531];
 
   always @(*) begin
-    case(c$case_alt_selection_14)
-      2'd3 : c$case_alt_9 = {5'd14,
-                             result_57[4122:4122],   result_57[4121:4118],
-                             result_57[4117:4112],   result_57[4111:4104],
-                             result_57[4103:4102],
-                             $signed(result_57[4101:4038]),
-                             $signed(result_57[4037:4006]),
-                             $signed(result_57[4005:4000]),
-                             $signed(result_57[3999:3968]),   result_17,
-                             $signed(result_57[3935:3929]),
-                             result_57[3928:3926],   result_57[3925:3918],
-                             result_57[3917:3910],
-                             $signed(result_57[3909:3878]),
-                             result_57[3877:3876],   result_57[3875:3844],
-                             result_57[3843:3716],
-                             $signed(result_57[3715:3709]),
-                             result_57[3708:3581],
-                             $signed(result_57[3580:3574]),
-                             result_57[3573:3572],   result_57[3571:3568],
-                             result_57[3567:2992],   result_57[2991:2987],
-                             $signed(result_57[2986:2955]),
-                             result_57[2954:2949],   c$recipNextOut,
-                             result_57[2837:2834],   result_57[2833:2578],
-                             $signed(result_57[2577:2546]),
-                             result_57[2545:2329],   result_57[2328:2112],
-                             $signed(result_57[2111:2048]),
-                             result_57[2047:1024],   result_57[1023:0]};
-      default : c$case_alt_9 = {5'd9,
-                                result_57[4122:4122],   result_57[4121:4118],
-                                result_57[4117:4112],   8'd0,
-                                result_57[4103:4102],
-                                $signed(result_57[4101:4038]),
-                                $signed(result_57[4037:4006]),
-                                $signed(result_57[4005:4000]),
-                                $signed(result_57[3999:3968]),   result_17,
-                                $signed(result_57[3935:3929]),
-                                result_57[3928:3926],   result_57[3925:3918],
-                                result_57[3917:3910],
-                                $signed(result_57[3909:3878]),   2'd0,
-                                result_57[3875:3844],   result_57[3843:3716],
-                                $signed(result_57[3715:3709]),
-                                result_57[3708:3581],
-                                $signed(result_57[3580:3574]),
-                                result_57[3573:3572] + 2'd1,
-                                result_57[3571:3568],   result_57[3567:2992],
-                                result_57[2991:2987],
-                                $signed(result_57[2986:2955]),
-                                result_57[2954:2949],   c$recipNextOut,
-                                result_57[2837:2834],   result_57[2833:2578],
-                                $signed(result_57[2577:2546]),
-                                result_57[2545:2329],   result_57[2328:2112],
-                                $signed(result_57[2111:2048]),
-                                result_57[2047:1024],   result_57[1023:0]};
+    case(c$case_alt_selection_10)
+      3'd3 : c$case_alt_8 = {5'd2,
+                             result_56[4727:4727],   result_56[4726:4723],
+                             result_56[4722:4717],   8'd0,   2'd1,
+                             64'sd0,   $signed(result_56[4642:4611]),
+                             $signed(result_56[4610:4605]),
+                             $signed(result_56[4604:4573]),
+                             result_56[4572:4541],
+                             $signed(result_56[4540:4534]),
+                             result_56[4533:4531],   result_56[4530:4523],
+                             result_56[4522:4515],
+                             $signed(result_56[4514:4483]),
+                             result_56[4482:4481],   result_56[4480:4449],
+                             result_56[4448:4321],
+                             $signed(result_56[4320:4314]),
+                             result_56[4313:4186],
+                             $signed(result_56[4185:4179]),
+                             result_56[4178:4177],   result_56[4176:4173],
+                             result_56[4172:3597],   result_56[3596:3592],
+                             $signed(result_56[3591:3560]),
+                             result_56[3559:3554],   c$recipNextOut,
+                             result_56[3442:3438],   result_56[3437:3182],
+                             $signed(result_56[3181:3150]),
+                             result_56[3149:3143],
+                             $signed(result_56[3142:3079]),
+                             result_56[3078:2855],   result_56[2854:2631],
+                             $signed(result_56[2630:2567]),
+                             result_56[2566:1543],   result_56[1542:519],
+                             result_56[518:512],
+                             $signed(result_56[511:480]),
+                             $signed(result_56[479:448]),
+                             $signed(result_56[447:416]),
+                             result_56[415:192],
+                             $signed(result_56[191:160]),
+                             $signed(result_56[159:128]),
+                             $signed(result_56[127:64]),
+                             $signed(result_56[63:0])};
+      default : c$case_alt_8 = c$case_alt_9;
     endcase
   end
 
-  assign c$case_alt_selection_18 = result_57[2842:2838];
+  assign c$case_alt_9 = result_56[4727:4727] ? {5'd2,
+                                                result_56[4727:4727],   result_56[4726:4723],
+                                                result_56[4722:4717],   8'd0,   2'd2,
+                                                64'sd0,   $signed(result_56[4642:4611]),
+                                                $signed(result_56[4610:4605]),
+                                                $signed(result_56[4604:4573]),
+                                                result_56[4572:4541],
+                                                $signed(result_56[4540:4534]),
+                                                result_56[4533:4531],   result_56[4530:4523],
+                                                result_56[4522:4515],
+                                                $signed(result_56[4514:4483]),
+                                                result_56[4482:4481],   result_56[4480:4449],
+                                                result_56[4448:4321],
+                                                $signed(result_56[4320:4314]),
+                                                result_56[4313:4186],
+                                                $signed(result_56[4185:4179]),
+                                                result_56[4178:4177],   result_56[4176:4173],
+                                                result_56[4172:3597],   result_56[3596:3592],
+                                                $signed(result_56[3591:3560]),
+                                                result_56[3559:3554],   c$recipNextOut,
+                                                result_56[3442:3438],   result_56[3437:3182],
+                                                $signed(result_56[3181:3150]),
+                                                result_56[3149:3143],
+                                                $signed(result_56[3142:3079]),
+                                                result_56[3078:2855],   result_56[2854:2631],
+                                                $signed(result_56[2630:2567]),
+                                                result_56[2566:1543],   result_56[1542:519],
+                                                result_56[518:512],
+                                                $signed(result_56[511:480]),
+                                                $signed(result_56[479:448]),
+                                                $signed(result_56[447:416]),
+                                                result_56[415:192],
+                                                $signed(result_56[191:160]),
+                                                $signed(result_56[159:128]),
+                                                $signed(result_56[127:64]),
+                                                $signed(result_56[63:0])} : {5'd2,   1'd1,
+                                                                             result_56[4726:4723],
+                                                                             result_56[4722:4717],   8'd0,   2'd0,
+                                                                             64'sd0,   $signed(result_56[4642:4611]),
+                                                                             $signed(result_56[4610:4605]),
+                                                                             $signed(result_56[4604:4573]),
+                                                                             result_56[4572:4541],
+                                                                             $signed(result_56[4540:4534]),
+                                                                             result_56[4533:4531],
+                                                                             result_56[4530:4523],
+                                                                             result_56[4522:4515],
+                                                                             $signed(result_56[4514:4483]),
+                                                                             result_56[4482:4481],
+                                                                             result_56[4480:4449],
+                                                                             result_56[4448:4321],
+                                                                             $signed(result_56[4320:4314]),
+                                                                             result_56[4313:4186],
+                                                                             $signed(result_56[4185:4179]),
+                                                                             result_56[4178:4177],
+                                                                             result_56[4176:4173],
+                                                                             result_56[4172:3597],
+                                                                             result_56[3596:3592],
+                                                                             $signed(result_56[3591:3560]),
+                                                                             result_56[3559:3554],   c$recipNextOut,
+                                                                             result_56[3442:3438],
+                                                                             result_56[3437:3182],
+                                                                             $signed(result_56[3181:3150]),
+                                                                             result_56[3149:3143],
+                                                                             $signed(result_56[3142:3079]),
+                                                                             result_56[3078:2855],
+                                                                             result_56[2854:2631],
+                                                                             $signed(result_56[2630:2567]),
+                                                                             result_56[2566:1543],
+                                                                             result_56[1542:519],   result_56[518:512],
+                                                                             $signed(result_56[511:480]),
+                                                                             $signed(result_56[479:448]),
+                                                                             $signed(result_56[447:416]),
+                                                                             result_56[415:192],
+                                                                             $signed(result_56[191:160]),
+                                                                             $signed(result_56[159:128]),
+                                                                             $signed(result_56[127:64]),
+                                                                             $signed(result_56[63:0])};
+
+  assign c$bv_1 = result_56[4716:4709];
+
+  assign c$app_arg_8 = c$bv_1[0+:7];
+
+  assign c$app_arg_selection_12 = result_56[4716:4709];
 
   always @(*) begin
-    case(c$case_alt_selection_18)
-      5'd1 : c$case_alt_10 = {5'd13,
-                              result_57[4122:4122],   result_57[4121:4118],
-                              result_57[4117:4112],   result_57[4111:4104],
-                              result_57[4103:4102],
-                              $signed(result_57[4101:4038]),
-                              $signed(result_57[4037:4006]),
-                              $signed(result_57[4005:4000]),
-                              $signed(result_57[3999:3968]),
-                              result_57[3967:3936],
-                              $signed(result_57[3935:3929]),
-                              result_57[3928:3926],   result_57[3925:3918],
-                              result_57[3917:3910],
-                              $signed(result_57[3909:3878]),
-                              result_57[3877:3876],   result_57[3875:3844],
-                              result_57[3843:3716],
-                              $signed(result_57[3715:3709]),
-                              result_57[3708:3581],
-                              $signed(result_57[3580:3574]),
-                              result_57[3573:3572],   result_57[3571:3568],
-                              result_57[3567:2992],   result_57[2991:2987],
-                              $signed(result_57[2986:2955]),
-                              result_57[2954:2949],   c$recipNextOut,
-                              result_57[2837:2834],   result_57[2833:2578],
-                              $signed(result_57[2577:2546]),
-                              result_57[2545:2329],   result_57[2328:2112],
-                              $signed(result_57[2111:2048]),
-                              result_57[2047:1024],   result_57[1023:0]};
-      default : c$case_alt_10 = {5'd12,
-                                 result_57[4122:4122],   result_57[4121:4118],
-                                 result_57[4117:4112],   result_57[4111:4104],
-                                 result_57[4103:4102],
-                                 $signed(result_57[4101:4038]),
-                                 $signed(result_57[4037:4006]),
-                                 $signed(result_57[4005:4000]),
-                                 $signed(result_57[3999:3968]),
-                                 result_57[3967:3936],
-                                 $signed(result_57[3935:3929]),
-                                 result_57[3928:3926],   result_57[3925:3918],
-                                 result_57[3917:3910],
-                                 $signed(result_57[3909:3878]),
-                                 result_57[3877:3876],   result_57[3875:3844],
-                                 result_57[3843:3716],
-                                 $signed(result_57[3715:3709]),
-                                 result_57[3708:3581],
-                                 $signed(result_57[3580:3574]),
-                                 result_57[3573:3572],   result_57[3571:3568],
-                                 result_57[3567:2992],   result_57[2991:2987],
-                                 $signed(result_57[2986:2955]),
-                                 result_57[2954:2949],   c$recipNextOut,
-                                 result_57[2837:2834],   result_57[2833:2578],
-                                 $signed(result_57[2577:2546]),
-                                 result_57[2545:2329],   result_57[2328:2112],
-                                 $signed(result_57[2111:2048]),
-                                 result_57[2047:1024],   result_57[1023:0]};
+    case(c$app_arg_selection_12)
+      8'd15 : c$app_arg_9 = c$case_alt_10;
+      default : c$app_arg_9 = {5'd13,
+                               result_56[4727:4727],   result_56[4726:4723],
+                               result_56[4722:4717],   step25,
+                               result_56[4708:4707],
+                               $signed(result_56[4706:4643]),
+                               $signed(result_56[4642:4611]),
+                               $signed(result_56[4610:4605]),
+                               $signed(result_56[4604:4573]),   result_17,
+                               $signed(result_56[4540:4534]),
+                               result_56[4533:4531],   result_56[4530:4523],
+                               result_56[4522:4515],
+                               $signed(result_56[4514:4483]),
+                               result_56[4482:4481],   result_56[4480:4449],
+                               result_56[4448:4321],
+                               $signed(result_56[4320:4314]),
+                               result_56[4313:4186],
+                               $signed(result_56[4185:4179]),
+                               result_56[4178:4177],   result_56[4176:4173],
+                               result_56[4172:3597],   result_56[3596:3592],
+                               $signed(result_56[3591:3560]),
+                               result_56[3559:3554],   c$recipNextOut,
+                               result_56[3442:3438],   result_56[3437:3182],
+                               $signed(result_56[3181:3150]),
+                               result_56[3149:3143],
+                               $signed(result_56[3142:3079]),
+                               result_56[3078:2855],   result_56[2854:2631],
+                               $signed(result_56[2630:2567]),
+                               result_56[2566:1543],   result_56[1542:519],
+                               result_56[518:512],
+                               $signed(result_56[511:480]),
+                               $signed(result_56[479:448]),
+                               $signed(result_56[447:416]),
+                               result_56[415:192],
+                               $signed(result_56[191:160]),
+                               $signed(result_56[159:128]),
+                               $signed(result_56[127:64]),
+                               $signed(result_56[63:0])};
     endcase
   end
 
-  assign c$app_arg_6 = {(($unsigned($signed(result_57[3535:3504])))),
-                        32'd0,   42'd1099511627776,   5'd21};
+  assign c$case_alt_selection_15 = result_56[4178:4177];
 
-  assign result_fun_arg = result_57[4122:4122];
+  always @(*) begin
+    case(c$case_alt_selection_15)
+      2'd3 : c$case_alt_10 = {5'd14,
+                              result_56[4727:4727],   result_56[4726:4723],
+                              result_56[4722:4717],   result_56[4716:4709],
+                              result_56[4708:4707],
+                              $signed(result_56[4706:4643]),
+                              $signed(result_56[4642:4611]),
+                              $signed(result_56[4610:4605]),
+                              $signed(result_56[4604:4573]),   result_17,
+                              $signed(result_56[4540:4534]),
+                              result_56[4533:4531],   result_56[4530:4523],
+                              result_56[4522:4515],
+                              $signed(result_56[4514:4483]),
+                              result_56[4482:4481],   result_56[4480:4449],
+                              result_56[4448:4321],
+                              $signed(result_56[4320:4314]),
+                              result_56[4313:4186],
+                              $signed(result_56[4185:4179]),
+                              result_56[4178:4177],   result_56[4176:4173],
+                              result_56[4172:3597],   result_56[3596:3592],
+                              $signed(result_56[3591:3560]),
+                              result_56[3559:3554],   c$recipNextOut,
+                              result_56[3442:3438],   result_56[3437:3182],
+                              $signed(result_56[3181:3150]),
+                              result_56[3149:3143],
+                              $signed(result_56[3142:3079]),
+                              result_56[3078:2855],   result_56[2854:2631],
+                              $signed(result_56[2630:2567]),
+                              result_56[2566:1543],   result_56[1542:519],
+                              result_56[518:512],
+                              $signed(result_56[511:480]),
+                              $signed(result_56[479:448]),
+                              $signed(result_56[447:416]),
+                              result_56[415:192],
+                              $signed(result_56[191:160]),
+                              $signed(result_56[159:128]),
+                              $signed(result_56[127:64]),
+                              $signed(result_56[63:0])};
+      default : c$case_alt_10 = {5'd9,
+                                 result_56[4727:4727],   result_56[4726:4723],
+                                 result_56[4722:4717],   8'd0,
+                                 result_56[4708:4707],
+                                 $signed(result_56[4706:4643]),
+                                 $signed(result_56[4642:4611]),
+                                 $signed(result_56[4610:4605]),
+                                 $signed(result_56[4604:4573]),   result_17,
+                                 $signed(result_56[4540:4534]),
+                                 result_56[4533:4531],   result_56[4530:4523],
+                                 result_56[4522:4515],
+                                 $signed(result_56[4514:4483]),   2'd0,
+                                 result_56[4480:4449],   result_56[4448:4321],
+                                 $signed(result_56[4320:4314]),
+                                 result_56[4313:4186],
+                                 $signed(result_56[4185:4179]),
+                                 result_56[4178:4177] + 2'd1,
+                                 result_56[4176:4173],   result_56[4172:3597],
+                                 result_56[3596:3592],
+                                 $signed(result_56[3591:3560]),
+                                 result_56[3559:3554],   c$recipNextOut,
+                                 result_56[3442:3438],   result_56[3437:3182],
+                                 $signed(result_56[3181:3150]),
+                                 result_56[3149:3143],
+                                 $signed(result_56[3142:3079]),
+                                 result_56[3078:2855],   result_56[2854:2631],
+                                 $signed(result_56[2630:2567]),
+                                 result_56[2566:1543],   result_56[1542:519],
+                                 result_56[518:512],
+                                 $signed(result_56[511:480]),
+                                 $signed(result_56[479:448]),
+                                 $signed(result_56[447:416]),
+                                 result_56[415:192],
+                                 $signed(result_56[191:160]),
+                                 $signed(result_56[159:128]),
+                                 $signed(result_56[127:64]),
+                                 $signed(result_56[63:0])};
+    endcase
+  end
 
-  assign result_fun_arg_0 = result_57[4121:4118];
+  assign c$case_alt_selection_19 = result_56[3447:3443];
 
-  assign result_fun_arg_1 = result_57[4117:4112];
+  always @(*) begin
+    case(c$case_alt_selection_19)
+      5'd1 : c$case_alt_11 = {5'd13,
+                              result_56[4727:4727],   result_56[4726:4723],
+                              result_56[4722:4717],   result_56[4716:4709],
+                              result_56[4708:4707],
+                              $signed(result_56[4706:4643]),
+                              $signed(result_56[4642:4611]),
+                              $signed(result_56[4610:4605]),
+                              $signed(result_56[4604:4573]),
+                              result_56[4572:4541],
+                              $signed(result_56[4540:4534]),
+                              result_56[4533:4531],   result_56[4530:4523],
+                              result_56[4522:4515],
+                              $signed(result_56[4514:4483]),
+                              result_56[4482:4481],   result_56[4480:4449],
+                              result_56[4448:4321],
+                              $signed(result_56[4320:4314]),
+                              result_56[4313:4186],
+                              $signed(result_56[4185:4179]),
+                              result_56[4178:4177],   result_56[4176:4173],
+                              result_56[4172:3597],   result_56[3596:3592],
+                              $signed(result_56[3591:3560]),
+                              result_56[3559:3554],   c$recipNextOut,
+                              result_56[3442:3438],   result_56[3437:3182],
+                              $signed(result_56[3181:3150]),
+                              result_56[3149:3143],
+                              $signed(result_56[3142:3079]),
+                              result_56[3078:2855],   result_56[2854:2631],
+                              $signed(result_56[2630:2567]),
+                              result_56[2566:1543],   result_56[1542:519],
+                              result_56[518:512],
+                              $signed(result_56[511:480]),
+                              $signed(result_56[479:448]),
+                              $signed(result_56[447:416]),
+                              result_56[415:192],
+                              $signed(result_56[191:160]),
+                              $signed(result_56[159:128]),
+                              $signed(result_56[127:64]),
+                              $signed(result_56[63:0])};
+      default : c$case_alt_11 = {5'd12,
+                                 result_56[4727:4727],   result_56[4726:4723],
+                                 result_56[4722:4717],   result_56[4716:4709],
+                                 result_56[4708:4707],
+                                 $signed(result_56[4706:4643]),
+                                 $signed(result_56[4642:4611]),
+                                 $signed(result_56[4610:4605]),
+                                 $signed(result_56[4604:4573]),
+                                 result_56[4572:4541],
+                                 $signed(result_56[4540:4534]),
+                                 result_56[4533:4531],   result_56[4530:4523],
+                                 result_56[4522:4515],
+                                 $signed(result_56[4514:4483]),
+                                 result_56[4482:4481],   result_56[4480:4449],
+                                 result_56[4448:4321],
+                                 $signed(result_56[4320:4314]),
+                                 result_56[4313:4186],
+                                 $signed(result_56[4185:4179]),
+                                 result_56[4178:4177],   result_56[4176:4173],
+                                 result_56[4172:3597],   result_56[3596:3592],
+                                 $signed(result_56[3591:3560]),
+                                 result_56[3559:3554],   c$recipNextOut,
+                                 result_56[3442:3438],   result_56[3437:3182],
+                                 $signed(result_56[3181:3150]),
+                                 result_56[3149:3143],
+                                 $signed(result_56[3142:3079]),
+                                 result_56[3078:2855],   result_56[2854:2631],
+                                 $signed(result_56[2630:2567]),
+                                 result_56[2566:1543],   result_56[1542:519],
+                                 result_56[518:512],
+                                 $signed(result_56[511:480]),
+                                 $signed(result_56[479:448]),
+                                 $signed(result_56[447:416]),
+                                 result_56[415:192],
+                                 $signed(result_56[191:160]),
+                                 $signed(result_56[159:128]),
+                                 $signed(result_56[127:64]),
+                                 $signed(result_56[63:0])};
+    endcase
+  end
 
-  assign result_fun_arg_2 = result_57[4111:4104];
+  assign c$app_arg_10 = {(($unsigned($signed(result_56[4140:4109])))),
+                         32'd0,   42'd1099511627776,   5'd21};
 
-  assign result_fun_arg_3 = result_57[4103:4102];
+  assign result_fun_arg = result_56[4727:4727];
 
-  assign result_fun_arg_4 = $signed(result_57[4101:4038]);
+  assign result_fun_arg_0 = result_56[4726:4723];
 
-  assign result_fun_arg_5 = $signed(result_57[4037:4006]);
+  assign result_fun_arg_1 = result_56[4722:4717];
 
-  assign result_fun_arg_6 = $signed(result_57[4005:4000]);
+  assign result_fun_arg_2 = result_56[4716:4709];
 
-  assign result_fun_arg_7 = $signed(result_57[3999:3968]);
+  assign result_fun_arg_3 = result_56[4708:4707];
 
-  assign result_fun_arg_8 = result_57[3967:3936];
+  assign result_fun_arg_4 = $signed(result_56[4706:4643]);
 
-  assign result_fun_arg_9 = $signed(result_57[3935:3929]);
+  assign result_fun_arg_5 = $signed(result_56[4642:4611]);
 
-  assign result_fun_arg_10 = result_57[3928:3926];
+  assign result_fun_arg_6 = $signed(result_56[4610:4605]);
 
-  assign result_fun_arg_11 = result_57[3925:3918];
+  assign result_fun_arg_7 = $signed(result_56[4604:4573]);
 
-  assign result_fun_arg_12 = result_57[3917:3910];
+  assign result_fun_arg_8 = result_56[4572:4541];
 
-  assign result_fun_arg_13 = $signed(result_57[3909:3878]);
+  assign result_fun_arg_9 = $signed(result_56[4540:4534]);
 
-  assign result_fun_arg_14 = result_57[3877:3876];
+  assign result_fun_arg_10 = result_56[4533:4531];
 
-  assign result_fun_arg_15 = result_57[3875:3844];
+  assign result_fun_arg_11 = result_56[4530:4523];
 
-  assign result_fun_arg_16 = result_57[3843:3716];
+  assign result_fun_arg_12 = result_56[4522:4515];
 
-  assign result_fun_arg_17 = $signed(result_57[3715:3709]);
+  assign result_fun_arg_13 = $signed(result_56[4514:4483]);
 
-  assign result_fun_arg_18 = result_57[3708:3581];
+  assign result_fun_arg_14 = result_56[4482:4481];
 
-  assign result_fun_arg_19 = $signed(result_57[3580:3574]);
+  assign result_fun_arg_15 = result_56[4480:4449];
 
-  assign result_fun_arg_20 = result_57[3573:3572];
+  assign result_fun_arg_16 = result_56[4448:4321];
 
-  assign result_fun_arg_21 = result_57[3571:3568];
+  assign result_fun_arg_17 = $signed(result_56[4320:4314]);
 
-  assign result_fun_arg_22 = result_57[3567:2992];
+  assign result_fun_arg_18 = result_56[4313:4186];
 
-  assign result_fun_arg_23 = result_57[2991:2987];
+  assign result_fun_arg_19 = $signed(result_56[4185:4179]);
 
-  assign result_fun_arg_24 = $signed(result_57[2986:2955]);
+  assign result_fun_arg_20 = result_56[4178:4177];
 
-  assign result_fun_arg_25 = result_57[2954:2949];
+  assign result_fun_arg_21 = result_56[4176:4173];
 
-  assign result_fun_arg_26 = result_57[2837:2834];
+  assign result_fun_arg_22 = result_56[4172:3597];
 
-  assign result_fun_arg_27 = result_57[2833:2578];
+  assign result_fun_arg_23 = result_56[3596:3592];
 
-  assign result_fun_arg_28 = $signed(result_57[2577:2546]);
+  assign result_fun_arg_24 = $signed(result_56[3591:3560]);
 
-  assign result_fun_arg_29 = result_57[2545:2329];
+  assign result_fun_arg_25 = result_56[3559:3554];
 
-  assign result_fun_arg_30 = result_57[2328:2112];
+  assign result_fun_arg_26 = result_56[3442:3438];
 
-  assign result_fun_arg_31 = $signed(result_57[2111:2048]);
+  assign result_fun_arg_27 = result_56[3437:3182];
 
-  assign result_fun_arg_32 = result_57[2047:1024];
+  assign result_fun_arg_28 = $signed(result_56[3181:3150]);
 
-  assign result_fun_arg_33 = result_57[1023:0];
+  assign result_fun_arg_29 = result_56[3149:3143];
+
+  assign result_fun_arg_30 = $signed(result_56[3142:3079]);
+
+  assign result_fun_arg_31 = result_56[3078:2855];
+
+  assign result_fun_arg_32 = result_56[2854:2631];
+
+  assign result_fun_arg_33 = $signed(result_56[2630:2567]);
+
+  assign result_fun_arg_34 = result_56[2566:1543];
+
+  assign result_fun_arg_35 = result_56[1542:519];
+
+  assign result_fun_arg_36 = result_56[518:512];
+
+  assign result_fun_arg_37 = $signed(result_56[511:480]);
+
+  assign result_fun_arg_38 = $signed(result_56[479:448]);
+
+  assign result_fun_arg_39 = $signed(result_56[447:416]);
+
+  assign result_fun_arg_40 = result_56[415:192];
+
+  assign result_fun_arg_41 = $signed(result_56[191:160]);
+
+  assign result_fun_arg_42 = $signed(result_56[159:128]);
+
+  assign result_fun_arg_43 = $signed(result_56[127:64]);
+
+  assign result_fun_arg_44 = $signed(result_56[63:0]);
 
   LlamaDv_Top_Decoder_decoderSmallMiscount_attStep LlamaDv_Top_Decoder_decoderSmallMiscount_attStep_result_5
     ( .result (result_5)
@@ -1909,34 +2363,56 @@ module decoder_small_fault_cycles
     , .c$bindCsr_32 (result_fun_arg_31)
     , .c$bindCsr_33 (result_fun_arg_32)
     , .c$bindCsr_34 (result_fun_arg_33)
+    , .c$bindCsr_35 (result_fun_arg_34)
+    , .c$bindCsr_36 (result_fun_arg_35)
+    , .c$bindCsr_37 (result_fun_arg_36)
+    , .c$bindCsr_38 (result_fun_arg_37)
+    , .c$bindCsr_39 (result_fun_arg_38)
+    , .c$bindCsr_40 (result_fun_arg_39)
+    , .c$bindCsr_41 (result_fun_arg_40)
+    , .c$bindCsr_42 (result_fun_arg_41)
+    , .c$bindCsr_43 (result_fun_arg_42)
+    , .c$bindCsr_44 (result_fun_arg_43)
+    , .c$bindCsr_45 (result_fun_arg_44)
     , .ds (result_24) );
 
-  assign result_6 = (result_57[4111:4104] < 8'd16) ? {{5'd9,
-                                                       result_57[4122:4122],   result_57[4121:4118],
-                                                       result_57[4117:4112],   step14,
-                                                       result_57[4103:4102],
-                                                       $signed(result_57[4101:4038]),
-                                                       $signed(result_57[4037:4006]),
-                                                       $signed(result_57[4005:4000]),
-                                                       $signed(result_57[3999:3968]),
-                                                       result_57[3967:3936],
-                                                       $signed(result_57[3935:3929]),
-                                                       result_57[3928:3926],   result_57[3925:3918],
-                                                       result_57[3917:3910],
-                                                       $signed(result_57[3909:3878]),
-                                                       result_57[3877:3876],   result_23,
-                                                       result_57[3843:3716],   c$app_arg_7,
-                                                       result_57[3708:3581],
-                                                       $signed(result_57[3580:3574]),
-                                                       result_57[3573:3572],   result_57[3571:3568],
-                                                       result_57[3567:2992],   result_57[2991:2987],
-                                                       $signed(result_57[2986:2955]),
-                                                       result_57[2954:2949],   c$recipNextOut,
-                                                       result_57[2837:2834],   result_57[2833:2578],
-                                                       $signed(result_57[2577:2546]),
-                                                       result_57[2545:2329],   result_57[2328:2112],
-                                                       $signed(result_57[2111:2048]),
-                                                       result_57[2047:1024],   result_57[1023:0]},
+  assign result_6 = (result_56[4716:4709] < 8'd16) ? {{5'd9,
+                                                       result_56[4727:4727],   result_56[4726:4723],
+                                                       result_56[4722:4717],   step25,
+                                                       result_56[4708:4707],
+                                                       $signed(result_56[4706:4643]),
+                                                       $signed(result_56[4642:4611]),
+                                                       $signed(result_56[4610:4605]),
+                                                       $signed(result_56[4604:4573]),
+                                                       result_56[4572:4541],
+                                                       $signed(result_56[4540:4534]),
+                                                       result_56[4533:4531],   result_56[4530:4523],
+                                                       result_56[4522:4515],
+                                                       $signed(result_56[4514:4483]),
+                                                       result_56[4482:4481],   result_23,
+                                                       result_56[4448:4321],   c$app_arg_11,
+                                                       result_56[4313:4186],
+                                                       $signed(result_56[4185:4179]),
+                                                       result_56[4178:4177],   result_56[4176:4173],
+                                                       result_56[4172:3597],   result_56[3596:3592],
+                                                       $signed(result_56[3591:3560]),
+                                                       result_56[3559:3554],   c$recipNextOut,
+                                                       result_56[3442:3438],   result_56[3437:3182],
+                                                       $signed(result_56[3181:3150]),
+                                                       result_56[3149:3143],
+                                                       $signed(result_56[3142:3079]),
+                                                       result_56[3078:2855],   result_56[2854:2631],
+                                                       $signed(result_56[2630:2567]),
+                                                       result_56[2566:1543],   result_56[1542:519],
+                                                       result_56[518:512],
+                                                       $signed(result_56[511:480]),
+                                                       $signed(result_56[479:448]),
+                                                       $signed(result_56[447:416]),
+                                                       result_56[415:192],
+                                                       $signed(result_56[191:160]),
+                                                       $signed(result_56[159:128]),
+                                                       $signed(result_56[127:64]),
+                                                       $signed(result_56[63:0])},
                                                       {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                       {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1944,122 +2420,155 @@ module decoder_small_fault_cycles
                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : result_7;
 
-  assign c$app_arg_selection_11 = result_57[4111:4104];
+  assign c$app_arg_selection_15 = result_56[4716:4709];
 
   always @(*) begin
-    case(c$app_arg_selection_11)
-      8'd15 : c$app_arg_7 = result_21;
-      default : c$app_arg_7 = $signed(result_57[3715:3709]);
+    case(c$app_arg_selection_15)
+      8'd15 : c$app_arg_11 = result_21;
+      default : c$app_arg_11 = $signed(result_56[4320:4314]);
     endcase
   end
 
-  assign result_7 = (result_57[4111:4104] < 8'd31) ? {{5'd9,
-                                                       result_57[4122:4122],   result_57[4121:4118],
-                                                       result_57[4117:4112],   step14,
-                                                       result_57[4103:4102],
-                                                       $signed(result_57[4101:4038]),
-                                                       $signed(result_57[4037:4006]),
-                                                       $signed(result_57[4005:4000]),
-                                                       $signed(result_57[3999:3968]),
-                                                       result_57[3967:3936],
-                                                       $signed(result_57[3935:3929]),
-                                                       result_57[3928:3926],   result_57[3925:3918],
-                                                       result_57[3917:3910],
-                                                       $signed(result_57[3909:3878]),
-                                                       result_57[3877:3876],   result_57[3875:3844],
-                                                       \pm' ,   $signed(result_57[3715:3709]),
-                                                       result_57[3708:3581],
-                                                       $signed(result_57[3580:3574]),
-                                                       result_57[3573:3572],   result_57[3571:3568],
-                                                       result_57[3567:2992],   result_57[2991:2987],
-                                                       $signed(result_57[2986:2955]),
-                                                       result_57[2954:2949],   c$recipNextOut,
-                                                       result_57[2837:2834],   result_57[2833:2578],
-                                                       $signed(result_57[2577:2546]),
-                                                       result_57[2545:2329],   result_57[2328:2112],
-                                                       $signed(result_57[2111:2048]),
-                                                       result_57[2047:1024],   result_57[1023:0]},
+  assign result_7 = (result_56[4716:4709] < 8'd31) ? {{5'd9,
+                                                       result_56[4727:4727],   result_56[4726:4723],
+                                                       result_56[4722:4717],   step25,
+                                                       result_56[4708:4707],
+                                                       $signed(result_56[4706:4643]),
+                                                       $signed(result_56[4642:4611]),
+                                                       $signed(result_56[4610:4605]),
+                                                       $signed(result_56[4604:4573]),
+                                                       result_56[4572:4541],
+                                                       $signed(result_56[4540:4534]),
+                                                       result_56[4533:4531],   result_56[4530:4523],
+                                                       result_56[4522:4515],
+                                                       $signed(result_56[4514:4483]),
+                                                       result_56[4482:4481],   result_56[4480:4449],
+                                                       \pm' ,   $signed(result_56[4320:4314]),
+                                                       result_56[4313:4186],
+                                                       $signed(result_56[4185:4179]),
+                                                       result_56[4178:4177],   result_56[4176:4173],
+                                                       result_56[4172:3597],   result_56[3596:3592],
+                                                       $signed(result_56[3591:3560]),
+                                                       result_56[3559:3554],   c$recipNextOut,
+                                                       result_56[3442:3438],   result_56[3437:3182],
+                                                       $signed(result_56[3181:3150]),
+                                                       result_56[3149:3143],
+                                                       $signed(result_56[3142:3079]),
+                                                       result_56[3078:2855],   result_56[2854:2631],
+                                                       $signed(result_56[2630:2567]),
+                                                       result_56[2566:1543],   result_56[1542:519],
+                                                       result_56[518:512],
+                                                       $signed(result_56[511:480]),
+                                                       $signed(result_56[479:448]),
+                                                       $signed(result_56[447:416]),
+                                                       result_56[415:192],
+                                                       $signed(result_56[191:160]),
+                                                       $signed(result_56[159:128]),
+                                                       $signed(result_56[127:64]),
+                                                       $signed(result_56[63:0])},
                                                       {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                       {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : c$case_alt_11;
+                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : c$case_alt_12;
 
-  assign c$case_alt_selection_21 = result_57[3877:3876];
+  assign c$case_alt_selection_22 = result_56[4482:4481];
 
-  assign c$bv_1 = result_57[4121:4118];
+  assign c$bv_2 = result_56[4726:4723];
 
   always @(*) begin
-    case(c$case_alt_selection_21)
-      2'b00 : c$case_alt_11 = {{5'd10,
-                                result_57[4122:4122],   result_57[4121:4118],
-                                result_57[4117:4112],   8'd0,
-                                result_57[4103:4102],
-                                $signed(result_57[4101:4038]),
-                                $signed(result_57[4037:4006]),
-                                $signed(result_57[4005:4000]),
-                                $signed(result_57[3999:3968]),
-                                result_57[3967:3936],
-                                $signed(result_57[3935:3929]),
-                                result_57[3928:3926],   result_57[3925:3918],
-                                result_57[3917:3910],
-                                $signed(result_57[3909:3878]),   2'd0,
-                                result_57[3875:3844],   \pm' ,
-                                $signed(result_57[3715:3709]),
-                                result_57[3708:3581],
-                                $signed(result_57[3580:3574]),
-                                result_57[3573:3572],   4'd0,
-                                result_57[3567:2992],   5'd0,
-                                $signed(result_57[2986:2955]),
-                                result_57[2954:2949],   c$recipNextOut,
-                                4'd0,   result_57[2833:2578],
-                                $signed(result_57[2577:2546]),
-                                result_57[2545:2329],   result_57[2328:2112],
-                                $signed(result_57[2111:2048]),
-                                result_57[2047:1024],   result_57[1023:0]},
+    case(c$case_alt_selection_22)
+      2'b00 : c$case_alt_12 = {{5'd10,
+                                result_56[4727:4727],   result_56[4726:4723],
+                                result_56[4722:4717],   8'd0,
+                                result_56[4708:4707],
+                                $signed(result_56[4706:4643]),
+                                $signed(result_56[4642:4611]),
+                                $signed(result_56[4610:4605]),
+                                $signed(result_56[4604:4573]),
+                                result_56[4572:4541],
+                                $signed(result_56[4540:4534]),
+                                result_56[4533:4531],   result_56[4530:4523],
+                                result_56[4522:4515],
+                                $signed(result_56[4514:4483]),   2'd0,
+                                result_56[4480:4449],   \pm' ,
+                                $signed(result_56[4320:4314]),
+                                result_56[4313:4186],
+                                $signed(result_56[4185:4179]),
+                                result_56[4178:4177],   4'd0,
+                                result_56[4172:3597],   5'd0,
+                                $signed(result_56[3591:3560]),
+                                result_56[3559:3554],   c$recipNextOut,
+                                5'd0,   result_56[3437:3182],
+                                $signed(result_56[3181:3150]),
+                                result_56[3149:3143],
+                                $signed(result_56[3142:3079]),
+                                result_56[3078:2855],   result_56[2854:2631],
+                                $signed(result_56[2630:2567]),
+                                result_56[2566:1543],   result_56[1542:519],
+                                result_56[518:512],
+                                $signed(result_56[511:480]),
+                                $signed(result_56[479:448]),
+                                $signed(result_56[447:416]),
+                                result_56[415:192],
+                                $signed(result_56[191:160]),
+                                $signed(result_56[159:128]),
+                                $signed(result_56[127:64]),
+                                $signed(result_56[63:0])},
                                {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      2'b01 : c$case_alt_11 = {{5'd9,
-                                result_57[4122:4122],   result_57[4121:4118],
-                                result_57[4117:4112],   8'd0,
-                                result_57[4103:4102],
-                                $signed(result_57[4101:4038]),
-                                $signed(result_57[4037:4006]),
-                                $signed(result_57[4005:4000]),
-                                $signed(result_57[3999:3968]),
-                                result_57[3967:3936],
-                                $signed(result_57[3935:3929]),
-                                result_57[3928:3926],   result_57[3925:3918],
-                                result_57[3917:3910],
-                                $signed(result_57[3909:3878]),   2'd2,
-                                result_57[3875:3844],   result_57[3843:3716],
-                                $signed(result_57[3715:3709]),   \pm' ,
-                                $signed(result_57[3715:3709]),
-                                result_57[3573:3572],   result_57[3571:3568],
-                                result_57[3567:2992],   result_57[2991:2987],
-                                $signed(result_57[2986:2955]),
-                                result_57[2954:2949],   c$recipNextOut,
-                                result_57[2837:2834],   result_57[2833:2578],
-                                $signed(result_57[2577:2546]),
-                                result_57[2545:2329],   result_57[2328:2112],
-                                $signed(result_57[2111:2048]),
-                                result_57[2047:1024],   result_57[1023:0]},
+      2'b01 : c$case_alt_12 = {{5'd9,
+                                result_56[4727:4727],   result_56[4726:4723],
+                                result_56[4722:4717],   8'd0,
+                                result_56[4708:4707],
+                                $signed(result_56[4706:4643]),
+                                $signed(result_56[4642:4611]),
+                                $signed(result_56[4610:4605]),
+                                $signed(result_56[4604:4573]),
+                                result_56[4572:4541],
+                                $signed(result_56[4540:4534]),
+                                result_56[4533:4531],   result_56[4530:4523],
+                                result_56[4522:4515],
+                                $signed(result_56[4514:4483]),   2'd2,
+                                result_56[4480:4449],   result_56[4448:4321],
+                                $signed(result_56[4320:4314]),   \pm' ,
+                                $signed(result_56[4320:4314]),
+                                result_56[4178:4177],   result_56[4176:4173],
+                                result_56[4172:3597],   result_56[3596:3592],
+                                $signed(result_56[3591:3560]),
+                                result_56[3559:3554],   c$recipNextOut,
+                                result_56[3442:3438],   result_56[3437:3182],
+                                $signed(result_56[3181:3150]),
+                                result_56[3149:3143],
+                                $signed(result_56[3142:3079]),
+                                result_56[3078:2855],   result_56[2854:2631],
+                                $signed(result_56[2630:2567]),
+                                result_56[2566:1543],   result_56[1542:519],
+                                result_56[518:512],
+                                $signed(result_56[511:480]),
+                                $signed(result_56[479:448]),
+                                $signed(result_56[447:416]),
+                                result_56[415:192],
+                                $signed(result_56[191:160]),
+                                $signed(result_56[159:128]),
+                                $signed(result_56[127:64]),
+                                $signed(result_56[63:0])},
                                {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      default : c$case_alt_11 = {c$app_arg_9,
-                                 {1'b1,{c$app_arg_8 + (({{(6-4) {1'b0}},result_57[4121:4118]}) + 6'd0),
-                                        {result_57[3708:3581],
-                                         $signed(result_57[3580:3574]),   \pm' ,
-                                         $signed(result_57[3715:3709])}}},
+      default : c$case_alt_12 = {c$app_arg_13,
+                                 {1'b1,{c$app_arg_12 + (({{(6-4) {1'b0}},result_56[4726:4723]}) + 6'd0),
+                                        {result_56[4313:4186],
+                                         $signed(result_56[4185:4179]),   \pm' ,
+                                         $signed(result_56[4320:4314])}}},
                                  {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -2068,85 +2577,107 @@ module decoder_small_fault_cycles
     endcase
   end
 
-  assign c$bv_2 = result_57[4122:4122];
+  assign c$bv_3 = result_56[4727:4727];
 
-  assign c$bv_3 = result_57[3573:3572];
+  assign c$bv_4 = result_56[4178:4177];
 
-  assign c$app_arg_8 = ((({{(6-1) {1'b0}},result_57[4122:4122]}) * 6'd2) + ({{(6-2) {1'b0}},result_57[3573:3572]})) * 6'd16;
+  assign c$app_arg_12 = ((({{(6-1) {1'b0}},result_56[4727:4727]}) * 6'd2) + ({{(6-2) {1'b0}},result_56[4178:4177]})) * 6'd16;
 
-  assign c$app_arg_selection_14 = result_57[3573:3572];
+  assign c$app_arg_selection_18 = result_56[4178:4177];
 
   always @(*) begin
-    case(c$app_arg_selection_14)
-      2'd1 : c$app_arg_9 = {5'd9,
-                            result_57[4122:4122],   result_57[4121:4118],
-                            result_57[4117:4112],   8'd0,
-                            result_57[4103:4102],
-                            $signed(result_57[4101:4038]),
-                            $signed(result_57[4037:4006]),
-                            $signed(result_57[4005:4000]),
-                            $signed(result_57[3999:3968]),   32'd0,
-                            $signed(result_57[3935:3929]),
-                            result_57[3928:3926],   result_57[3925:3918],
-                            result_57[3917:3910],
-                            $signed(result_57[3909:3878]),   2'd0,
-                            result_57[3875:3844],   result_57[3843:3716],
-                            $signed(result_57[3715:3709]),
-                            result_57[3708:3581],
-                            $signed(result_57[3580:3574]),   2'd0,
-                            result_57[3571:3568],   result_57[3567:2992],
-                            result_57[2991:2987],
-                            $signed(result_57[2986:2955]),
-                            result_57[2954:2949],   c$recipNextOut,
-                            result_57[2837:2834],   result_57[2833:2578],
-                            $signed(result_57[2577:2546]),
-                            result_57[2545:2329],   result_57[2328:2112],
-                            $signed(result_57[2111:2048]),
-                            result_57[2047:1024],   result_57[1023:0]};
-      default : c$app_arg_9 = {5'd9,
-                               result_57[4122:4122],   result_57[4121:4118],
-                               result_57[4117:4112],   8'd0,
-                               result_57[4103:4102],
-                               $signed(result_57[4101:4038]),
-                               $signed(result_57[4037:4006]),
-                               $signed(result_57[4005:4000]),
-                               $signed(result_57[3999:3968]),
-                               result_57[3967:3936],
-                               $signed(result_57[3935:3929]),
-                               result_57[3928:3926],   result_57[3925:3918],
-                               result_57[3917:3910],
-                               $signed(result_57[3909:3878]),   2'd1,
-                               result_57[3875:3844],   result_57[3843:3716],
-                               $signed(result_57[3715:3709]),
-                               result_57[3708:3581],
-                               $signed(result_57[3580:3574]),   2'd1,
-                               result_57[3571:3568],   result_57[3567:2992],
-                               result_57[2991:2987],
-                               $signed(result_57[2986:2955]),
-                               result_57[2954:2949],   c$recipNextOut,
-                               result_57[2837:2834],   result_57[2833:2578],
-                               $signed(result_57[2577:2546]),
-                               result_57[2545:2329],   result_57[2328:2112],
-                               $signed(result_57[2111:2048]),
-                               result_57[2047:1024],   result_57[1023:0]};
+    case(c$app_arg_selection_18)
+      2'd1 : c$app_arg_13 = {5'd9,
+                             result_56[4727:4727],   result_56[4726:4723],
+                             result_56[4722:4717],   8'd0,
+                             result_56[4708:4707],
+                             $signed(result_56[4706:4643]),
+                             $signed(result_56[4642:4611]),
+                             $signed(result_56[4610:4605]),
+                             $signed(result_56[4604:4573]),   32'd0,
+                             $signed(result_56[4540:4534]),
+                             result_56[4533:4531],   result_56[4530:4523],
+                             result_56[4522:4515],
+                             $signed(result_56[4514:4483]),   2'd0,
+                             result_56[4480:4449],   result_56[4448:4321],
+                             $signed(result_56[4320:4314]),
+                             result_56[4313:4186],
+                             $signed(result_56[4185:4179]),   2'd0,
+                             result_56[4176:4173],   result_56[4172:3597],
+                             result_56[3596:3592],
+                             $signed(result_56[3591:3560]),
+                             result_56[3559:3554],   c$recipNextOut,
+                             result_56[3442:3438],   result_56[3437:3182],
+                             $signed(result_56[3181:3150]),
+                             result_56[3149:3143],
+                             $signed(result_56[3142:3079]),
+                             result_56[3078:2855],   result_56[2854:2631],
+                             $signed(result_56[2630:2567]),
+                             result_56[2566:1543],   result_56[1542:519],
+                             result_56[518:512],
+                             $signed(result_56[511:480]),
+                             $signed(result_56[479:448]),
+                             $signed(result_56[447:416]),
+                             result_56[415:192],
+                             $signed(result_56[191:160]),
+                             $signed(result_56[159:128]),
+                             $signed(result_56[127:64]),
+                             $signed(result_56[63:0])};
+      default : c$app_arg_13 = {5'd9,
+                                result_56[4727:4727],   result_56[4726:4723],
+                                result_56[4722:4717],   8'd0,
+                                result_56[4708:4707],
+                                $signed(result_56[4706:4643]),
+                                $signed(result_56[4642:4611]),
+                                $signed(result_56[4610:4605]),
+                                $signed(result_56[4604:4573]),
+                                result_56[4572:4541],
+                                $signed(result_56[4540:4534]),
+                                result_56[4533:4531],   result_56[4530:4523],
+                                result_56[4522:4515],
+                                $signed(result_56[4514:4483]),   2'd1,
+                                result_56[4480:4449],   result_56[4448:4321],
+                                $signed(result_56[4320:4314]),
+                                result_56[4313:4186],
+                                $signed(result_56[4185:4179]),   2'd1,
+                                result_56[4176:4173],   result_56[4172:3597],
+                                result_56[3596:3592],
+                                $signed(result_56[3591:3560]),
+                                result_56[3559:3554],   c$recipNextOut,
+                                result_56[3442:3438],   result_56[3437:3182],
+                                $signed(result_56[3181:3150]),
+                                result_56[3149:3143],
+                                $signed(result_56[3142:3079]),
+                                result_56[3078:2855],   result_56[2854:2631],
+                                $signed(result_56[2630:2567]),
+                                result_56[2566:1543],   result_56[1542:519],
+                                result_56[518:512],
+                                $signed(result_56[511:480]),
+                                $signed(result_56[479:448]),
+                                $signed(result_56[447:416]),
+                                result_56[415:192],
+                                $signed(result_56[191:160]),
+                                $signed(result_56[159:128]),
+                                $signed(result_56[127:64]),
+                                $signed(result_56[63:0])};
     endcase
   end
 
-  assign \pm'_projection  = ({result_57[3843:3716],result_8});
+  assign \pm'_projection  = ({result_56[4448:4321],result_8});
 
   assign \pm'  = \pm'_projection [127:0];
 
-  assign c$case_alt_12 = (c$sat8Out_app_arg < -64'sd128) ? -8'sd128 : ($signed({c$sat8Out_app_arg[64-1],c$sat8Out_app_arg[0+:(8-1)]}));
+  assign c$case_alt_13 = (c$sat8Out_app_arg < -64'sd128) ? -8'sd128 : ($signed({c$sat8Out_app_arg[64-1],c$sat8Out_app_arg[0+:(8-1)]}));
 
-  assign result_8 = (c$sat8Out_app_arg > 64'sd127) ? 8'sd127 : c$case_alt_12;
+  assign result_8 = (c$sat8Out_app_arg > 64'sd127) ? 8'sd127 : c$case_alt_13;
 
   assign c$sat8Out_app_arg = (sh >= 16'sd0) ? result_10 : (c$sat8Out_app_arg_0 <<< wild2_1);
 
-  assign c$bv_4 = (($unsigned(sh)));
+  assign c$bv_5 = (($unsigned(sh)));
 
-  assign c$case_alt_13 = (sh >= 16'sd62) ? 6'd62 : ((c$bv_4[0+:6]));
+  assign c$case_alt_14 = (sh >= 16'sd62) ? 6'd62 : ((c$bv_5[0+:6]));
 
-  assign result_9 = (sh <= 16'sd0) ? 6'd0 : c$case_alt_13;
+  assign result_9 = (sh <= 16'sd0) ? 6'd0 : c$case_alt_14;
 
   always @(*) begin
     case(result_9)
@@ -2161,9 +2692,9 @@ module decoder_small_fault_cycles
 
   assign wild2_0 = $signed(c$wild2_app_arg_0);
 
-  assign c$i_196 = (result_9 - 6'd1);
+  assign c$i_204 = (result_9 - 6'd1);
 
-  assign c$wild2_app_arg_0 = $unsigned({{(64-6) {1'b0}},c$i_196});
+  assign c$wild2_app_arg_0 = $unsigned({{(64-6) {1'b0}},c$i_204});
 
   assign wild2_1 = $signed(c$wild2_app_arg_1);
 
@@ -2171,1010 +2702,1442 @@ module decoder_small_fault_cycles
 
   assign s = -sh;
 
-  assign c$bv_5 = (($unsigned(s)));
+  assign c$bv_6 = (($unsigned(s)));
 
-  assign c$case_alt_14 = (s >= 16'sd62) ? 6'd62 : ((c$bv_5[0+:6]));
+  assign c$case_alt_15 = (s >= 16'sd62) ? 6'd62 : ((c$bv_6[0+:6]));
 
-  assign result_11 = (s <= 16'sd0) ? 6'd0 : c$case_alt_14;
+  assign result_11 = (s <= 16'sd0) ? 6'd0 : c$case_alt_15;
 
   assign c$sat8Out_app_arg_0 = $signed({{(64-32) {c$absUOut_case_alt[32-1]}},c$absUOut_case_alt});
 
-  assign c$s_1 = $signed(result_57[3715:3709]);
+  assign c$s_1 = $signed(result_56[4320:4314]);
 
   assign sh = ($signed({{(16-7) {c$s_1[7-1]}},c$s_1})) + 16'sd20;
 
-  assign c$bv_6 = ((result_57[4111:4104]));
-
-  assign c$app_arg_10 = ((c$bv_6[64'sd0]) == (1'b1)) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                        {1'b1,{c$app_arg_12 + e,
-                                                               c$app_arg_11}}} : {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+  assign c$app_arg_14 = ((~ c$$j_case_scrut) & (result_56[4716:4709] != 8'd0)) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
+                                                                                  {1'b1,{c$app_arg_16 + ep,
+                                                                                         c$app_arg_15}}} : {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
 
-  assign c$app_arg_fun_arg_1 = result_57[4121:4118];
+  assign c$bv_7 = ((ep));
 
-  assign c$app_arg_fun_arg_2 = {{(8-7) {1'b0}},e};
+  assign c$app_arg_fun_arg_1 = (c$bv_7[64'sd0]) == (1'b1);
 
-  assign c$app_arg_fun_arg_3 = $signed(result_38[95:64]);
+  assign c$app_arg_fun_arg_2 = $signed(result_56[127:64]);
 
-  assign c$app_arg_fun_arg_4 = $signed(result_57[3909:3878]);
+  assign c$app_arg_fun_arg_3 = $signed(result_56[63:0]);
 
-  LlamaDv_Top_Decoder_decoderSmallMiscount_ropeElem LlamaDv_Top_Decoder_decoderSmallMiscount_ropeElem_c$app_arg_11
-    ( .result (c$app_arg_11)
-    , .p (c$app_arg_fun_arg_1)
-    , .e (c$app_arg_fun_arg_2)
-    , .self (c$app_arg_fun_arg_3)
-    , .other (c$app_arg_fun_arg_4) );
+  LlamaDv_Top_Decoder_decoderSmallMiscount_ropeFin LlamaDv_Top_Decoder_decoderSmallMiscount_ropeFin_c$app_arg_15
+    ( .result (c$app_arg_15)
+    , .isOdd (c$app_arg_fun_arg_1)
+    , .a (c$app_arg_fun_arg_2)
+    , .b (c$app_arg_fun_arg_3) );
 
-  assign c$bv_7 = (result_57[4111:4104] >> 64'sd1);
+  assign ep = e - 7'd1;
 
-  assign e = c$bv_7[0+:7];
-
-  assign c$app_arg_selection_18 = result_57[3928:3926];
+  assign c$app_arg_selection_22 = result_56[4533:4531];
 
   always @(*) begin
-    case(c$app_arg_selection_18)
-      3'd0 : c$app_arg_12 = 7'd0;
-      default : c$app_arg_12 = 7'd64;
+    case(c$app_arg_selection_22)
+      3'd0 : c$app_arg_16 = 7'd0;
+      default : c$app_arg_16 = 7'd64;
     endcase
   end
 
-  assign result_selection_14 = result_57[3928:3926];
+  assign result_selection_14 = result_56[4533:4531];
 
   always @(*) begin
     case(result_selection_14)
-      3'd0 : result_12 = c$case_alt_15;
-      default : result_12 = c$case_alt_16;
+      3'd0 : result_12 = c$case_alt_16;
+      default : result_12 = c$case_alt_17;
     endcase
   end
 
-  assign c$case_alt_selection_27 = result_57[4111:4104];
+  assign c$case_alt_selection_28 = result_56[4716:4709];
 
   always @(*) begin
-    case(c$case_alt_selection_27)
-      8'd127 : c$case_alt_15 = {5'd6,
-                                result_57[4122:4122],   result_57[4121:4118],
-                                result_57[4117:4112],   result_57[4111:4104],
-                                result_57[4103:4102],
-                                $signed(result_57[4101:4038]),
-                                $signed(result_57[4037:4006]),
-                                $signed(result_57[4005:4000]),
-                                $signed(result_57[3999:3968]),
-                                result_57[3967:3936],
-                                $signed(result_57[3935:3929]),   k,
+    case(c$case_alt_selection_28)
+      8'd128 : c$case_alt_16 = {5'd6,
+                                result_56[4727:4727],   result_56[4726:4723],
+                                result_56[4722:4717],   result_56[4716:4709],
+                                result_56[4708:4707],
+                                $signed(result_56[4706:4643]),
+                                $signed(result_56[4642:4611]),
+                                $signed(result_56[4610:4605]),
+                                $signed(result_56[4604:4573]),
+                                result_56[4572:4541],
+                                $signed(result_56[4540:4534]),   k,
                                 c$matrixShapeOut[15:8],
                                 c$matrixShapeOut[7:0],
-                                $signed(result_57[3909:3878]),
-                                result_57[3877:3876],   result_57[3875:3844],
-                                result_57[3843:3716],
-                                $signed(result_57[3715:3709]),
-                                result_57[3708:3581],
-                                $signed(result_57[3580:3574]),
-                                result_57[3573:3572],   result_57[3571:3568],
-                                result_57[3567:2992],   result_57[2991:2987],
-                                $signed(result_57[2986:2955]),
-                                result_57[2954:2949],   c$recipNextOut,
-                                result_57[2837:2834],   result_57[2833:2578],
-                                $signed(result_57[2577:2546]),
-                                result_57[2545:2329],   result_57[2328:2112],
-                                $signed(result_57[2111:2048]),
-                                result_57[2047:1024],   result_57[1023:0]};
-      default : c$case_alt_15 = {5'd8,
-                                 result_57[4122:4122],   result_57[4121:4118],
-                                 result_57[4117:4112],   step14,
-                                 result_57[4103:4102],
-                                 $signed(result_57[4101:4038]),
-                                 $signed(result_57[4037:4006]),
-                                 $signed(result_57[4005:4000]),
-                                 $signed(result_57[3999:3968]),
-                                 result_57[3967:3936],
-                                 $signed(result_57[3935:3929]),
-                                 result_57[3928:3926],   result_57[3925:3918],
-                                 result_57[3917:3910],
-                                 $signed(result_38[95:64]),
-                                 result_57[3877:3876],   result_57[3875:3844],
-                                 result_57[3843:3716],
-                                 $signed(result_57[3715:3709]),
-                                 result_57[3708:3581],
-                                 $signed(result_57[3580:3574]),
-                                 result_57[3573:3572],   result_57[3571:3568],
-                                 result_57[3567:2992],   result_57[2991:2987],
-                                 $signed(result_57[2986:2955]),
-                                 result_57[2954:2949],   c$recipNextOut,
-                                 result_57[2837:2834],   result_57[2833:2578],
-                                 $signed(result_57[2577:2546]),
-                                 result_57[2545:2329],   result_57[2328:2112],
-                                 $signed(result_57[2111:2048]),
-                                 result_57[2047:1024],   result_57[1023:0]};
+                                $signed(result_56[4514:4483]),
+                                result_56[4482:4481],   result_56[4480:4449],
+                                result_56[4448:4321],
+                                $signed(result_56[4320:4314]),
+                                result_56[4313:4186],
+                                $signed(result_56[4185:4179]),
+                                result_56[4178:4177],   result_56[4176:4173],
+                                result_56[4172:3597],   result_56[3596:3592],
+                                $signed(result_56[3591:3560]),
+                                result_56[3559:3554],   c$recipNextOut,
+                                result_56[3442:3438],   result_56[3437:3182],
+                                $signed(result_56[3181:3150]),
+                                result_56[3149:3143],
+                                $signed(result_56[3142:3079]),
+                                result_56[3078:2855],   result_56[2854:2631],
+                                $signed(result_56[2630:2567]),
+                                result_56[2566:1543],   result_56[1542:519],
+                                result_56[518:512],
+                                $signed(result_56[511:480]),
+                                $signed(result_56[479:448]),
+                                $signed(result_56[447:416]),
+                                result_56[415:192],
+                                $signed(result_56[191:160]),
+                                $signed(result_56[159:128]),
+                                $signed(result_56[127:64]),
+                                $signed(result_56[63:0])};
+      default : c$case_alt_16 = result_13;
     endcase
   end
 
-  assign c$case_alt_selection_30 = result_57[4111:4104];
+  assign c$case_alt_selection_31 = result_56[4716:4709];
 
   always @(*) begin
-    case(c$case_alt_selection_30)
-      8'd63 : c$case_alt_16 = {5'd6,
-                               result_57[4122:4122],   result_57[4121:4118],
-                               result_57[4117:4112],   result_57[4111:4104],
-                               result_57[4103:4102],
-                               $signed(result_57[4101:4038]),
-                               $signed(result_57[4037:4006]),
-                               $signed(result_57[4005:4000]),
-                               $signed(result_57[3999:3968]),
-                               result_57[3967:3936],
-                               $signed(result_57[3935:3929]),   k,
+    case(c$case_alt_selection_31)
+      8'd64 : c$case_alt_17 = {5'd6,
+                               result_56[4727:4727],   result_56[4726:4723],
+                               result_56[4722:4717],   result_56[4716:4709],
+                               result_56[4708:4707],
+                               $signed(result_56[4706:4643]),
+                               $signed(result_56[4642:4611]),
+                               $signed(result_56[4610:4605]),
+                               $signed(result_56[4604:4573]),
+                               result_56[4572:4541],
+                               $signed(result_56[4540:4534]),   k,
                                c$matrixShapeOut[15:8],
                                c$matrixShapeOut[7:0],
-                               $signed(result_57[3909:3878]),
-                               result_57[3877:3876],   result_57[3875:3844],
-                               result_57[3843:3716],
-                               $signed(result_57[3715:3709]),
-                               result_57[3708:3581],
-                               $signed(result_57[3580:3574]),
-                               result_57[3573:3572],   result_57[3571:3568],
-                               result_57[3567:2992],   result_57[2991:2987],
-                               $signed(result_57[2986:2955]),
-                               result_57[2954:2949],   c$recipNextOut,
-                               result_57[2837:2834],   result_57[2833:2578],
-                               $signed(result_57[2577:2546]),
-                               result_57[2545:2329],   result_57[2328:2112],
-                               $signed(result_57[2111:2048]),
-                               result_57[2047:1024],   result_57[1023:0]};
-      default : c$case_alt_16 = {5'd8,
-                                 result_57[4122:4122],   result_57[4121:4118],
-                                 result_57[4117:4112],   step14,
-                                 result_57[4103:4102],
-                                 $signed(result_57[4101:4038]),
-                                 $signed(result_57[4037:4006]),
-                                 $signed(result_57[4005:4000]),
-                                 $signed(result_57[3999:3968]),
-                                 result_57[3967:3936],
-                                 $signed(result_57[3935:3929]),
-                                 result_57[3928:3926],   result_57[3925:3918],
-                                 result_57[3917:3910],
-                                 $signed(result_38[95:64]),
-                                 result_57[3877:3876],   result_57[3875:3844],
-                                 result_57[3843:3716],
-                                 $signed(result_57[3715:3709]),
-                                 result_57[3708:3581],
-                                 $signed(result_57[3580:3574]),
-                                 result_57[3573:3572],   result_57[3571:3568],
-                                 result_57[3567:2992],   result_57[2991:2987],
-                                 $signed(result_57[2986:2955]),
-                                 result_57[2954:2949],   c$recipNextOut,
-                                 result_57[2837:2834],   result_57[2833:2578],
-                                 $signed(result_57[2577:2546]),
-                                 result_57[2545:2329],   result_57[2328:2112],
-                                 $signed(result_57[2111:2048]),
-                                 result_57[2047:1024],   result_57[1023:0]};
+                               $signed(result_56[4514:4483]),
+                               result_56[4482:4481],   result_56[4480:4449],
+                               result_56[4448:4321],
+                               $signed(result_56[4320:4314]),
+                               result_56[4313:4186],
+                               $signed(result_56[4185:4179]),
+                               result_56[4178:4177],   result_56[4176:4173],
+                               result_56[4172:3597],   result_56[3596:3592],
+                               $signed(result_56[3591:3560]),
+                               result_56[3559:3554],   c$recipNextOut,
+                               result_56[3442:3438],   result_56[3437:3182],
+                               $signed(result_56[3181:3150]),
+                               result_56[3149:3143],
+                               $signed(result_56[3142:3079]),
+                               result_56[3078:2855],   result_56[2854:2631],
+                               $signed(result_56[2630:2567]),
+                               result_56[2566:1543],   result_56[1542:519],
+                               result_56[518:512],
+                               $signed(result_56[511:480]),
+                               $signed(result_56[479:448]),
+                               $signed(result_56[447:416]),
+                               result_56[415:192],
+                               $signed(result_56[191:160]),
+                               $signed(result_56[159:128]),
+                               $signed(result_56[127:64]),
+                               $signed(result_56[63:0])};
+      default : c$case_alt_17 = result_13;
     endcase
   end
 
-  assign c$app_arg_selection_21 = result_57[3928:3926];
+  assign result_13 = c$$j_case_scrut ? {5'd8,
+                                        result_56[4727:4727],   result_56[4726:4723],
+                                        result_56[4722:4717],   step25,
+                                        result_56[4708:4707],
+                                        $signed(result_56[4706:4643]),
+                                        $signed(result_56[4642:4611]),
+                                        $signed(result_56[4610:4605]),
+                                        $signed(result_56[4604:4573]),
+                                        result_56[4572:4541],
+                                        $signed(result_56[4540:4534]),
+                                        result_56[4533:4531],   result_56[4530:4523],
+                                        result_56[4522:4515],
+                                        $signed(result_56[4514:4483]),
+                                        result_56[4482:4481],   result_56[4480:4449],
+                                        result_56[4448:4321],
+                                        $signed(result_56[4320:4314]),
+                                        result_56[4313:4186],
+                                        $signed(result_56[4185:4179]),
+                                        result_56[4178:4177],   result_56[4176:4173],
+                                        result_56[4172:3597],   result_56[3596:3592],
+                                        $signed(result_56[3591:3560]),
+                                        result_56[3559:3554],   c$recipNextOut,
+                                        result_56[3442:3438],   result_56[3437:3182],
+                                        $signed(result_56[3181:3150]),
+                                        result_56[3149:3143],
+                                        $signed(result_56[3142:3079]),
+                                        result_56[3078:2855],   result_56[2854:2631],
+                                        $signed(result_56[2630:2567]),
+                                        result_56[2566:1543],   result_56[1542:519],
+                                        result_56[518:512],
+                                        $signed(result_56[511:480]),
+                                        $signed(result_56[479:448]),
+                                        $signed(result_56[447:416]),
+                                        result_56[415:192],
+                                        $signed(result_56[191:160]),
+                                        $signed(result_56[159:128]),
+                                        $signed(ds50[127:64]),
+                                        $signed(ds50[63:0])} : {5'd8,
+                                                                result_56[4727:4727],   result_56[4726:4723],
+                                                                result_56[4722:4717],   step25,
+                                                                result_56[4708:4707],
+                                                                $signed(result_56[4706:4643]),
+                                                                $signed(result_56[4642:4611]),
+                                                                $signed(result_56[4610:4605]),
+                                                                $signed(result_56[4604:4573]),
+                                                                result_56[4572:4541],
+                                                                $signed(result_56[4540:4534]),
+                                                                result_56[4533:4531],   result_56[4530:4523],
+                                                                result_56[4522:4515],
+                                                                $signed(result_37[95:64]),
+                                                                result_56[4482:4481],   result_56[4480:4449],
+                                                                result_56[4448:4321],
+                                                                $signed(result_56[4320:4314]),
+                                                                result_56[4313:4186],
+                                                                $signed(result_56[4185:4179]),
+                                                                result_56[4178:4177],   result_56[4176:4173],
+                                                                result_56[4172:3597],   result_56[3596:3592],
+                                                                $signed(result_56[3591:3560]),
+                                                                result_56[3559:3554],   c$recipNextOut,
+                                                                result_56[3442:3438],   result_56[3437:3182],
+                                                                $signed(result_56[3181:3150]),
+                                                                result_56[3149:3143],
+                                                                $signed(result_56[3142:3079]),
+                                                                result_56[3078:2855],   result_56[2854:2631],
+                                                                $signed(result_56[2630:2567]),
+                                                                result_56[2566:1543],   result_56[1542:519],
+                                                                result_56[518:512],
+                                                                $signed(result_56[511:480]),
+                                                                $signed(result_56[479:448]),
+                                                                $signed(result_56[447:416]),
+                                                                result_56[415:192],
+                                                                $signed(result_56[191:160]),
+                                                                $signed(result_56[159:128]),
+                                                                $signed(result_56[127:64]),
+                                                                $signed(result_56[63:0])};
+
+  assign c$bv_8 = ((result_56[4716:4709]));
+
+  assign c$$j_case_scrut = (c$bv_8[64'sd0]) == (1'b1);
+
+  assign ds50_fun_arg = result_56[4726:4723];
+
+  assign ds50_fun_arg_0 = {{(8-7) {1'b0}},e};
+
+  assign ds50_fun_arg_1 = $signed(result_37[95:64]);
+
+  assign ds50_fun_arg_2 = $signed(result_56[4514:4483]);
+
+  LlamaDv_Top_Decoder_decoderSmallMiscount_ropeMul LlamaDv_Top_Decoder_decoderSmallMiscount_ropeMul_ds50
+    ( .result (ds50)
+    , .p (ds50_fun_arg)
+    , .e (ds50_fun_arg_0)
+    , .self (ds50_fun_arg_1)
+    , .other (ds50_fun_arg_2) );
+
+  assign c$bv_9 = (result_56[4716:4709] >> 64'sd1);
+
+  assign e = c$bv_9[0+:7];
+
+  assign c$app_arg_selection_25 = result_56[4533:4531];
 
   always @(*) begin
-    case(c$app_arg_selection_21)
-      3'd0 : c$app_arg_13 = {5'd8,
-                             result_57[4122:4122],   result_57[4121:4118],
-                             result_57[4117:4112],   8'd0,
-                             result_57[4103:4102],
-                             $signed(result_57[4101:4038]),
-                             $signed(result_57[4037:4006]),
-                             $signed(result_57[4005:4000]),
-                             $signed(result_57[3999:3968]),
-                             result_57[3967:3936],
-                             $signed(result_57[3935:3929]),
-                             result_57[3928:3926],   result_57[3925:3918],
-                             result_57[3917:3910],
-                             $signed(result_57[3909:3878]),
-                             result_57[3877:3876],   result_57[3875:3844],
-                             result_57[3843:3716],
-                             $signed(result_57[3715:3709]),
-                             result_57[3708:3581],
-                             $signed(result_57[3580:3574]),
-                             result_57[3573:3572],   result_57[3571:3568],
-                             result_57[3567:2992],   result_57[2991:2987],
-                             $signed(result_57[2986:2955]),
-                             result_57[2954:2949],   c$recipNextOut,
-                             result_57[2837:2834],   result_57[2833:2578],
-                             $signed(result_57[2577:2546]),
-                             result_57[2545:2329],   result_57[2328:2112],
-                             $signed(result_57[2111:2048]),
-                             result_57[2047:1024],   result_57[1023:0]};
-      3'd1 : c$app_arg_13 = {5'd8,
-                             result_57[4122:4122],   result_57[4121:4118],
-                             result_57[4117:4112],   8'd0,
-                             result_57[4103:4102],
-                             $signed(result_57[4101:4038]),
-                             $signed(result_57[4037:4006]),
-                             $signed(result_57[4005:4000]),
-                             $signed(result_57[3999:3968]),
-                             result_57[3967:3936],
-                             $signed(result_57[3935:3929]),
-                             result_57[3928:3926],   result_57[3925:3918],
-                             result_57[3917:3910],
-                             $signed(result_57[3909:3878]),
-                             result_57[3877:3876],   result_57[3875:3844],
-                             result_57[3843:3716],
-                             $signed(result_57[3715:3709]),
-                             result_57[3708:3581],
-                             $signed(result_57[3580:3574]),
-                             result_57[3573:3572],   result_57[3571:3568],
-                             result_57[3567:2992],   result_57[2991:2987],
-                             $signed(result_57[2986:2955]),
-                             result_57[2954:2949],   c$recipNextOut,
-                             result_57[2837:2834],   result_57[2833:2578],
-                             $signed(result_57[2577:2546]),
-                             result_57[2545:2329],   result_57[2328:2112],
-                             $signed(result_57[2111:2048]),
-                             result_57[2047:1024],   result_57[1023:0]};
-      3'd2 : c$app_arg_13 = {5'd9,
-                             result_57[4122:4122],   result_57[4121:4118],
-                             result_57[4117:4112],   8'd0,
-                             result_57[4103:4102],
-                             $signed(result_57[4101:4038]),
-                             $signed(result_57[4037:4006]),
-                             $signed(result_57[4005:4000]),
-                             $signed(result_57[3999:3968]),
-                             result_57[3967:3936],
-                             $signed(result_57[3935:3929]),
-                             result_57[3928:3926],   result_57[3925:3918],
-                             result_57[3917:3910],
-                             $signed(result_57[3909:3878]),   2'd1,
-                             result_57[3875:3844],   result_57[3843:3716],
-                             $signed(result_57[3715:3709]),
-                             result_57[3708:3581],
-                             $signed(result_57[3580:3574]),   2'd0,
-                             result_57[3571:3568],   result_57[3567:2992],
-                             result_57[2991:2987],
-                             $signed(result_57[2986:2955]),
-                             result_57[2954:2949],   c$recipNextOut,
-                             result_57[2837:2834],   result_57[2833:2578],
-                             $signed(result_57[2577:2546]),
-                             result_57[2545:2329],   result_57[2328:2112],
-                             $signed(result_57[2111:2048]),
-                             result_57[2047:1024],   result_57[1023:0]};
-      3'd4 : c$app_arg_13 = {5'd6,
-                             result_57[4122:4122],   result_57[4121:4118],
-                             result_57[4117:4112],   result_57[4111:4104],
-                             result_57[4103:4102],
-                             $signed(result_57[4101:4038]),
-                             $signed(result_57[4037:4006]),
-                             $signed(result_57[4005:4000]),
-                             $signed(result_57[3999:3968]),
-                             result_57[3967:3936],
-                             $signed(result_57[3935:3929]),   3'd6,
+    case(c$app_arg_selection_25)
+      3'd0 : c$app_arg_17 = {5'd8,
+                             result_56[4727:4727],   result_56[4726:4723],
+                             result_56[4722:4717],   8'd0,
+                             result_56[4708:4707],
+                             $signed(result_56[4706:4643]),
+                             $signed(result_56[4642:4611]),
+                             $signed(result_56[4610:4605]),
+                             $signed(result_56[4604:4573]),
+                             result_56[4572:4541],
+                             $signed(result_56[4540:4534]),
+                             result_56[4533:4531],   result_56[4530:4523],
+                             result_56[4522:4515],
+                             $signed(result_56[4514:4483]),
+                             result_56[4482:4481],   result_56[4480:4449],
+                             result_56[4448:4321],
+                             $signed(result_56[4320:4314]),
+                             result_56[4313:4186],
+                             $signed(result_56[4185:4179]),
+                             result_56[4178:4177],   result_56[4176:4173],
+                             result_56[4172:3597],   result_56[3596:3592],
+                             $signed(result_56[3591:3560]),
+                             result_56[3559:3554],   c$recipNextOut,
+                             result_56[3442:3438],   result_56[3437:3182],
+                             $signed(result_56[3181:3150]),
+                             result_56[3149:3143],
+                             $signed(result_56[3142:3079]),
+                             result_56[3078:2855],   result_56[2854:2631],
+                             $signed(result_56[2630:2567]),
+                             result_56[2566:1543],   result_56[1542:519],
+                             result_56[518:512],
+                             $signed(result_56[511:480]),
+                             $signed(result_56[479:448]),
+                             $signed(result_56[447:416]),
+                             result_56[415:192],
+                             $signed(result_56[191:160]),
+                             $signed(result_56[159:128]),
+                             $signed(result_56[127:64]),
+                             $signed(result_56[63:0])};
+      3'd1 : c$app_arg_17 = {5'd8,
+                             result_56[4727:4727],   result_56[4726:4723],
+                             result_56[4722:4717],   8'd0,
+                             result_56[4708:4707],
+                             $signed(result_56[4706:4643]),
+                             $signed(result_56[4642:4611]),
+                             $signed(result_56[4610:4605]),
+                             $signed(result_56[4604:4573]),
+                             result_56[4572:4541],
+                             $signed(result_56[4540:4534]),
+                             result_56[4533:4531],   result_56[4530:4523],
+                             result_56[4522:4515],
+                             $signed(result_56[4514:4483]),
+                             result_56[4482:4481],   result_56[4480:4449],
+                             result_56[4448:4321],
+                             $signed(result_56[4320:4314]),
+                             result_56[4313:4186],
+                             $signed(result_56[4185:4179]),
+                             result_56[4178:4177],   result_56[4176:4173],
+                             result_56[4172:3597],   result_56[3596:3592],
+                             $signed(result_56[3591:3560]),
+                             result_56[3559:3554],   c$recipNextOut,
+                             result_56[3442:3438],   result_56[3437:3182],
+                             $signed(result_56[3181:3150]),
+                             result_56[3149:3143],
+                             $signed(result_56[3142:3079]),
+                             result_56[3078:2855],   result_56[2854:2631],
+                             $signed(result_56[2630:2567]),
+                             result_56[2566:1543],   result_56[1542:519],
+                             result_56[518:512],
+                             $signed(result_56[511:480]),
+                             $signed(result_56[479:448]),
+                             $signed(result_56[447:416]),
+                             result_56[415:192],
+                             $signed(result_56[191:160]),
+                             $signed(result_56[159:128]),
+                             $signed(result_56[127:64]),
+                             $signed(result_56[63:0])};
+      3'd2 : c$app_arg_17 = {5'd9,
+                             result_56[4727:4727],   result_56[4726:4723],
+                             result_56[4722:4717],   8'd0,
+                             result_56[4708:4707],
+                             $signed(result_56[4706:4643]),
+                             $signed(result_56[4642:4611]),
+                             $signed(result_56[4610:4605]),
+                             $signed(result_56[4604:4573]),
+                             result_56[4572:4541],
+                             $signed(result_56[4540:4534]),
+                             result_56[4533:4531],   result_56[4530:4523],
+                             result_56[4522:4515],
+                             $signed(result_56[4514:4483]),   2'd1,
+                             result_56[4480:4449],   result_56[4448:4321],
+                             $signed(result_56[4320:4314]),
+                             result_56[4313:4186],
+                             $signed(result_56[4185:4179]),   2'd0,
+                             result_56[4176:4173],   result_56[4172:3597],
+                             result_56[3596:3592],
+                             $signed(result_56[3591:3560]),
+                             result_56[3559:3554],   c$recipNextOut,
+                             result_56[3442:3438],   result_56[3437:3182],
+                             $signed(result_56[3181:3150]),
+                             result_56[3149:3143],
+                             $signed(result_56[3142:3079]),
+                             result_56[3078:2855],   result_56[2854:2631],
+                             $signed(result_56[2630:2567]),
+                             result_56[2566:1543],   result_56[1542:519],
+                             result_56[518:512],
+                             $signed(result_56[511:480]),
+                             $signed(result_56[479:448]),
+                             $signed(result_56[447:416]),
+                             result_56[415:192],
+                             $signed(result_56[191:160]),
+                             $signed(result_56[159:128]),
+                             $signed(result_56[127:64]),
+                             $signed(result_56[63:0])};
+      3'd4 : c$app_arg_17 = {5'd6,
+                             result_56[4727:4727],   result_56[4726:4723],
+                             result_56[4722:4717],   result_56[4716:4709],
+                             result_56[4708:4707],
+                             $signed(result_56[4706:4643]),
+                             $signed(result_56[4642:4611]),
+                             $signed(result_56[4610:4605]),
+                             $signed(result_56[4604:4573]),
+                             result_56[4572:4541],
+                             $signed(result_56[4540:4534]),   3'd6,
                              8'd128,   8'd64,
-                             $signed(result_57[3909:3878]),
-                             result_57[3877:3876],   result_57[3875:3844],
-                             result_57[3843:3716],
-                             $signed(result_57[3715:3709]),
-                             result_57[3708:3581],
-                             $signed(result_57[3580:3574]),
-                             result_57[3573:3572],   result_57[3571:3568],
-                             result_57[3567:2992],   result_57[2991:2987],
-                             $signed(result_57[2986:2955]),
-                             result_57[2954:2949],   c$recipNextOut,
-                             result_57[2837:2834],   result_57[2833:2578],
-                             $signed(result_57[2577:2546]),
-                             result_57[2545:2329],   result_57[2328:2112],
-                             $signed(result_57[2111:2048]),
-                             result_57[2047:1024],   result_57[1023:0]};
-      3'd6 : c$app_arg_13 = {5'd16,
-                             result_57[4122:4122],   result_57[4121:4118],
-                             result_57[4117:4112],   8'd0,
-                             result_57[4103:4102],
-                             $signed(result_57[4101:4038]),
-                             $signed(result_57[4037:4006]),
-                             $signed(result_57[4005:4000]),
-                             $signed(result_57[3999:3968]),   32'd0,
-                             $signed(result_57[3935:3929]),
-                             result_57[3928:3926],   result_57[3925:3918],
-                             result_57[3917:3910],
-                             $signed(result_57[3909:3878]),
-                             result_57[3877:3876],   result_57[3875:3844],
-                             result_57[3843:3716],
-                             $signed(result_57[3715:3709]),
-                             result_57[3708:3581],
-                             $signed(result_57[3580:3574]),
-                             result_57[3573:3572],   result_57[3571:3568],
-                             result_57[3567:2992],   result_57[2991:2987],
-                             $signed(result_57[2986:2955]),
-                             result_57[2954:2949],   c$recipNextOut,
-                             result_57[2837:2834],   result_57[2833:2578],
-                             $signed(result_57[2577:2546]),
-                             result_57[2545:2329],   result_57[2328:2112],
-                             $signed(result_57[2111:2048]),
-                             result_57[2047:1024],   result_57[1023:0]};
-      3'd7 : c$app_arg_13 = {5'd20,
-                             result_57[4122:4122],   result_57[4121:4118],
-                             result_57[4117:4112],   8'd0,
-                             result_57[4103:4102],
-                             $signed(result_57[4101:4038]),
-                             $signed(result_57[4037:4006]),
-                             $signed(result_57[4005:4000]),
-                             $signed(result_57[3999:3968]),
-                             result_57[3967:3936],
-                             $signed(result_57[3935:3929]),
-                             result_57[3928:3926],   result_57[3925:3918],
-                             result_57[3917:3910],
-                             $signed(result_57[3909:3878]),
-                             result_57[3877:3876],   result_57[3875:3844],
-                             result_57[3843:3716],
-                             $signed(result_57[3715:3709]),
-                             result_57[3708:3581],
-                             $signed(result_57[3580:3574]),
-                             result_57[3573:3572],   result_57[3571:3568],
-                             result_57[3567:2992],   result_57[2991:2987],
-                             $signed(result_57[2986:2955]),
-                             result_57[2954:2949],   c$recipNextOut,
-                             result_57[2837:2834],   result_57[2833:2578],
-                             $signed(result_57[2577:2546]),
-                             result_57[2545:2329],   result_57[2328:2112],
-                             $signed(result_57[2111:2048]),
-                             result_57[2047:1024],   result_57[1023:0]};
-      default : c$app_arg_13 = {5'd15,
-                                result_57[4122:4122],   result_57[4121:4118],
-                                result_57[4117:4112],   8'd0,
-                                result_57[4103:4102],
-                                $signed(result_57[4101:4038]),
-                                $signed(result_57[4037:4006]),
-                                $signed(result_57[4005:4000]),
-                                $signed(result_57[3999:3968]),
-                                result_57[3967:3936],
-                                $signed(result_57[3935:3929]),
-                                result_57[3928:3926],   result_57[3925:3918],
-                                result_57[3917:3910],
-                                $signed(result_57[3909:3878]),
-                                result_57[3877:3876],   result_57[3875:3844],
-                                result_57[3843:3716],
-                                $signed(result_57[3715:3709]),
-                                result_57[3708:3581],
-                                $signed(result_57[3580:3574]),
-                                result_57[3573:3572],   result_57[3571:3568],
-                                result_57[3567:2992],   result_57[2991:2987],
-                                $signed(result_57[2986:2955]),
-                                result_57[2954:2949],   c$recipNextOut,
-                                result_57[2837:2834],   result_57[2833:2578],
-                                $signed(result_57[2577:2546]),
-                                result_57[2545:2329],   result_57[2328:2112],
-                                $signed(result_57[2111:2048]),
-                                result_57[2047:1024],   result_57[1023:0]};
+                             $signed(result_56[4514:4483]),
+                             result_56[4482:4481],   result_56[4480:4449],
+                             result_56[4448:4321],
+                             $signed(result_56[4320:4314]),
+                             result_56[4313:4186],
+                             $signed(result_56[4185:4179]),
+                             result_56[4178:4177],   result_56[4176:4173],
+                             result_56[4172:3597],   result_56[3596:3592],
+                             $signed(result_56[3591:3560]),
+                             result_56[3559:3554],   c$recipNextOut,
+                             result_56[3442:3438],   result_56[3437:3182],
+                             $signed(result_56[3181:3150]),
+                             result_56[3149:3143],
+                             $signed(result_56[3142:3079]),
+                             result_56[3078:2855],   result_56[2854:2631],
+                             $signed(result_56[2630:2567]),
+                             result_56[2566:1543],   result_56[1542:519],
+                             result_56[518:512],
+                             $signed(result_56[511:480]),
+                             $signed(result_56[479:448]),
+                             $signed(result_56[447:416]),
+                             result_56[415:192],
+                             $signed(result_56[191:160]),
+                             $signed(result_56[159:128]),
+                             $signed(result_56[127:64]),
+                             $signed(result_56[63:0])};
+      3'd6 : c$app_arg_17 = result_20;
+      3'd7 : c$app_arg_17 = {5'd20,
+                             result_56[4727:4727],   result_56[4726:4723],
+                             result_56[4722:4717],   8'd0,
+                             result_56[4708:4707],
+                             $signed(result_56[4706:4643]),
+                             $signed(result_56[4642:4611]),
+                             $signed(result_56[4610:4605]),
+                             $signed(result_56[4604:4573]),
+                             result_56[4572:4541],
+                             $signed(result_56[4540:4534]),
+                             result_56[4533:4531],   result_56[4530:4523],
+                             result_56[4522:4515],
+                             $signed(result_56[4514:4483]),
+                             result_56[4482:4481],   result_56[4480:4449],
+                             result_56[4448:4321],
+                             $signed(result_56[4320:4314]),
+                             result_56[4313:4186],
+                             $signed(result_56[4185:4179]),
+                             result_56[4178:4177],   result_56[4176:4173],
+                             result_56[4172:3597],   result_56[3596:3592],
+                             $signed(result_56[3591:3560]),
+                             result_56[3559:3554],   c$recipNextOut,
+                             result_56[3442:3438],   result_56[3437:3182],
+                             $signed(result_56[3181:3150]),
+                             result_56[3149:3143],
+                             $signed(result_56[3142:3079]),
+                             result_56[3078:2855],   result_56[2854:2631],
+                             $signed(result_56[2630:2567]),
+                             result_56[2566:1543],   result_56[1542:519],
+                             result_56[518:512],
+                             $signed(result_56[511:480]),
+                             $signed(result_56[479:448]),
+                             $signed(result_56[447:416]),
+                             result_56[415:192],
+                             $signed(result_56[191:160]),
+                             $signed(result_56[159:128]),
+                             $signed(result_56[127:64]),
+                             $signed(result_56[63:0])};
+      default : c$app_arg_17 = {5'd15,
+                                result_56[4727:4727],   result_56[4726:4723],
+                                result_56[4722:4717],   8'd0,
+                                result_56[4708:4707],
+                                $signed(result_56[4706:4643]),
+                                $signed(result_56[4642:4611]),
+                                $signed(result_56[4610:4605]),
+                                $signed(result_56[4604:4573]),
+                                result_56[4572:4541],
+                                $signed(result_56[4540:4534]),
+                                result_56[4533:4531],   result_56[4530:4523],
+                                result_56[4522:4515],
+                                $signed(result_56[4514:4483]),
+                                result_56[4482:4481],   result_56[4480:4449],
+                                result_56[4448:4321],
+                                $signed(result_56[4320:4314]),
+                                result_56[4313:4186],
+                                $signed(result_56[4185:4179]),
+                                result_56[4178:4177],   result_56[4176:4173],
+                                result_56[4172:3597],   result_56[3596:3592],
+                                $signed(result_56[3591:3560]),
+                                result_56[3559:3554],   c$recipNextOut,
+                                result_56[3442:3438],   result_56[3437:3182],
+                                $signed(result_56[3181:3150]),
+                                result_56[3149:3143],
+                                $signed(result_56[3142:3079]),
+                                result_56[3078:2855],   result_56[2854:2631],
+                                $signed(result_56[2630:2567]),
+                                result_56[2566:1543],   result_56[1542:519],
+                                result_56[518:512],
+                                $signed(result_56[511:480]),
+                                $signed(result_56[479:448]),
+                                $signed(result_56[447:416]),
+                                result_56[415:192],
+                                $signed(result_56[191:160]),
+                                $signed(result_56[159:128]),
+                                $signed(result_56[127:64]),
+                                $signed(result_56[63:0])};
     endcase
   end
 
-  assign c$app_arg_14 = (~ c$lastCol_case_alt) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+  assign c$app_arg_18 = (~ result_40[365:365]) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : result_13;
+                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : result_14;
 
-  assign result_selection_17 = result_57[3928:3926];
+  assign result_selection_18 = result_56[4533:4531];
 
-  assign c$bv_8 = result_41[119:112];
+  assign c$bv_10 = result_40[362:355];
 
-  assign c$bv_9 = result_41[119:112];
+  assign c$bv_11 = result_40[362:355];
 
   always @(*) begin
-    case(result_selection_17)
-      3'd4 : result_13 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+    case(result_selection_18)
+      3'd4 : result_14 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                          {1'b1,{c$bv_8[0+:7],   result_14}},
+                          {1'b1,{c$bv_10[0+:7],   result_15}},
                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
-      default : result_13 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+      default : result_14 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             {1'b1,{c$bv_9[0+:7],   result_14}},
+                             {1'b1,{c$bv_11[0+:7],   result_15}},
                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
     endcase
   end
 
-  assign c$s_2 = $signed(result_57[3935:3929]);
+  assign result_fun_arg_45 = result_40[354:348];
 
-  assign s_0 = -((($signed({{(16-7) {result_27[7-1]}},result_27})) + ($signed({{(16-7) {c$s_2[7-1]}},c$s_2}))) + 16'sd20);
+  assign result_fun_arg_46 = $signed(result_40[347:284]);
 
-  assign c$case_alt_17 = (c$sat32Out_app_arg_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_1[64-1],c$sat32Out_app_arg_1[0+:(32-1)]}));
+  LlamaDv_Top_Decoder_decoderSmallMiscount_macRound LlamaDv_Top_Decoder_decoderSmallMiscount_macRound_result_15
+    ( .result (result_15)
+    , .a (result_fun_arg_45)
+    , .v (result_fun_arg_46) );
 
-  assign result_14 = (c$sat32Out_app_arg_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_17;
-
-  assign c$s_3 = $signed(result_41[31:0]);
-
-  assign c$s_4 = $signed(result_41[31:0]);
-
-  assign c$sat32Out_case_alt = (-64'sd2147483648 <= ($signed({{(64-32) {c$s_3[32-1]}},c$s_3}))) ? ($signed({{(64-32) {c$s_4[32-1]}},c$s_4})) : -64'sd2147483648;
-
-  assign c$s_5 = $signed(result_41[31:0]);
-
-  assign c$sat32Out_app_arg = (64'sd2147483648 <= ($signed({{(64-32) {c$s_5[32-1]}},c$s_5}))) ? 64'sd2147483648 : c$sat32Out_case_alt;
-
-  assign c$bv_10 = (($unsigned((-s_0))));
-
-  assign c$i_224 = ((c$bv_10[0+:5]));
-
-  assign c$wild2_app_arg_2 = $unsigned({{(64-5) {1'b0}},c$i_224});
-
-  assign c$sat32Out_app_arg_0 = (s_0 <= -16'sd31) ? 64'sd31 : wild2_4;
-
-  assign c$bv_11 = (($unsigned(s_0)));
-
-  assign c$case_alt_18 = (s_0 >= 16'sd62) ? 6'd62 : ((c$bv_11[0+:6]));
-
-  assign result_15 = (s_0 <= 16'sd0) ? 6'd0 : c$case_alt_18;
-
-  assign c$s_6 = $signed(result_41[31:0]);
-
-  assign c$s_7 = $signed(result_41[31:0]);
-
-  always @(*) begin
-    case(result_15)
-      6'd0 : result_16 = $signed({{(64-32) {c$s_6[32-1]}},c$s_6});
-      default : result_16 = (($signed({{(64-32) {c$s_7[32-1]}},c$s_7})) + (64'sd1 <<< wild2_3)) >>> wild2_2;
-    endcase
-  end
-
-  assign wild2_2 = $signed(c$wild2_app_arg_3);
-
-  assign c$wild2_app_arg_3 = $unsigned({{(64-6) {1'b0}},result_15});
-
-  assign wild2_3 = $signed(c$wild2_app_arg_4);
-
-  assign c$i_232 = (result_15 - 6'd1);
-
-  assign c$wild2_app_arg_4 = $unsigned({{(64-6) {1'b0}},c$i_232});
-
-  assign c$sat32Out_app_arg_1 = (s_0 > 16'sd0) ? result_16 : (c$sat32Out_app_arg <<< c$sat32Out_app_arg_0);
-
-  assign wild2_4 = $signed(c$wild2_app_arg_2);
-
-  assign c$app_arg_15 = (c$lastCol_case_alt & (result_41[119:112] == (result_57[3925:3918] - 8'd1))) ? {5'd7,
-                                                                                                        result_57[4122:4122],
-                                                                                                        result_57[4121:4118],
-                                                                                                        result_57[4117:4112],
-                                                                                                        result_57[4111:4104],
-                                                                                                        result_57[4103:4102],
-                                                                                                        $signed(result_57[4101:4038]),
-                                                                                                        $signed(result_57[4037:4006]),
-                                                                                                        $signed(result_57[4005:4000]),
-                                                                                                        $signed(result_57[3999:3968]),
-                                                                                                        result_57[3967:3936],
-                                                                                                        $signed(result_57[3935:3929]),
-                                                                                                        result_57[3928:3926],
-                                                                                                        result_57[3925:3918],
-                                                                                                        result_57[3917:3910],
-                                                                                                        $signed(result_57[3909:3878]),
-                                                                                                        result_57[3877:3876],
-                                                                                                        result_57[3875:3844],
-                                                                                                        result_57[3843:3716],
-                                                                                                        $signed(result_57[3715:3709]),
-                                                                                                        result_57[3708:3581],
-                                                                                                        $signed(result_57[3580:3574]),
-                                                                                                        result_57[3573:3572],
-                                                                                                        result_57[3571:3568],
-                                                                                                        result_57[3567:2992],
-                                                                                                        result_57[2991:2987],
-                                                                                                        $signed(result_57[2986:2955]),
-                                                                                                        result_57[2954:2949],
+  assign c$app_arg_19 = (result_40[365:365] & (result_40[362:355] == (result_56[4530:4523] - 8'd1))) ? {5'd7,
+                                                                                                        result_56[4727:4727],
+                                                                                                        result_56[4726:4723],
+                                                                                                        result_56[4722:4717],
+                                                                                                        result_56[4716:4709],
+                                                                                                        result_56[4708:4707],
+                                                                                                        $signed(result_56[4706:4643]),
+                                                                                                        $signed(result_56[4642:4611]),
+                                                                                                        $signed(result_56[4610:4605]),
+                                                                                                        $signed(result_56[4604:4573]),
+                                                                                                        result_56[4572:4541],
+                                                                                                        $signed(result_56[4540:4534]),
+                                                                                                        result_56[4533:4531],
+                                                                                                        result_56[4530:4523],
+                                                                                                        result_56[4522:4515],
+                                                                                                        $signed(result_56[4514:4483]),
+                                                                                                        result_56[4482:4481],
+                                                                                                        result_56[4480:4449],
+                                                                                                        result_56[4448:4321],
+                                                                                                        $signed(result_56[4320:4314]),
+                                                                                                        result_56[4313:4186],
+                                                                                                        $signed(result_56[4185:4179]),
+                                                                                                        result_56[4178:4177],
+                                                                                                        result_56[4176:4173],
+                                                                                                        result_56[4172:3597],
+                                                                                                        result_56[3596:3592],
+                                                                                                        $signed(result_56[3591:3560]),
+                                                                                                        result_56[3559:3554],
                                                                                                         c$recipNextOut,
-                                                                                                        result_57[2837:2834],
-                                                                                                        result_57[2833:2578],
-                                                                                                        $signed(result_57[2577:2546]),
-                                                                                                        result_57[2545:2329],
-                                                                                                        result_57[2328:2112],
-                                                                                                        $signed(result_57[2111:2048]),
-                                                                                                        result_57[2047:1024],
-                                                                                                        result_57[1023:0]} : {5'd6,
-                                                                                                                              result_57[4122:4122],
-                                                                                                                              result_57[4121:4118],
-                                                                                                                              result_57[4117:4112],
-                                                                                                                              result_57[4111:4104],
-                                                                                                                              result_57[4103:4102],
-                                                                                                                              $signed(result_57[4101:4038]),
-                                                                                                                              $signed(result_57[4037:4006]),
-                                                                                                                              $signed(result_57[4005:4000]),
-                                                                                                                              $signed(result_57[3999:3968]),
-                                                                                                                              result_57[3967:3936],
-                                                                                                                              $signed(result_57[3935:3929]),
-                                                                                                                              result_57[3928:3926],
-                                                                                                                              result_57[3925:3918],
-                                                                                                                              result_57[3917:3910],
-                                                                                                                              $signed(result_57[3909:3878]),
-                                                                                                                              result_57[3877:3876],
-                                                                                                                              result_57[3875:3844],
-                                                                                                                              result_57[3843:3716],
-                                                                                                                              $signed(result_57[3715:3709]),
-                                                                                                                              result_57[3708:3581],
-                                                                                                                              $signed(result_57[3580:3574]),
-                                                                                                                              result_57[3573:3572],
-                                                                                                                              result_57[3571:3568],
-                                                                                                                              result_57[3567:2992],
-                                                                                                                              result_57[2991:2987],
-                                                                                                                              $signed(result_57[2986:2955]),
-                                                                                                                              result_57[2954:2949],
-                                                                                                                              c$recipNextOut,
-                                                                                                                              result_57[2837:2834],
-                                                                                                                              result_57[2833:2578],
-                                                                                                                              $signed(result_57[2577:2546]),
-                                                                                                                              result_57[2545:2329],
-                                                                                                                              result_57[2328:2112],
-                                                                                                                              $signed(result_57[2111:2048]),
-                                                                                                                              result_57[2047:1024],
-                                                                                                                              result_57[1023:0]};
+                                                                                                        result_56[3442:3438],
+                                                                                                        result_56[3437:3182],
+                                                                                                        $signed(result_56[3181:3150]),
+                                                                                                        result_56[3149:3143],
+                                                                                                        $signed(result_56[3142:3079]),
+                                                                                                        result_56[3078:2855],
+                                                                                                        result_56[2854:2631],
+                                                                                                        $signed(result_56[2630:2567]),
+                                                                                                        result_56[2566:1543],
+                                                                                                        result_56[1542:519],
+                                                                                                        result_56[518:512],
+                                                                                                        $signed(result_56[511:480]),
+                                                                                                        $signed(result_56[479:448]),
+                                                                                                        $signed(result_56[447:416]),
+                                                                                                        result_56[415:192],
+                                                                                                        $signed(result_56[191:160]),
+                                                                                                        $signed(result_56[159:128]),
+                                                                                                        $signed(result_56[127:64]),
+                                                                                                        $signed(result_56[63:0])} : {5'd6,
+                                                                                                                                     result_56[4727:4727],
+                                                                                                                                     result_56[4726:4723],
+                                                                                                                                     result_56[4722:4717],
+                                                                                                                                     result_56[4716:4709],
+                                                                                                                                     result_56[4708:4707],
+                                                                                                                                     $signed(result_56[4706:4643]),
+                                                                                                                                     $signed(result_56[4642:4611]),
+                                                                                                                                     $signed(result_56[4610:4605]),
+                                                                                                                                     $signed(result_56[4604:4573]),
+                                                                                                                                     result_56[4572:4541],
+                                                                                                                                     $signed(result_56[4540:4534]),
+                                                                                                                                     result_56[4533:4531],
+                                                                                                                                     result_56[4530:4523],
+                                                                                                                                     result_56[4522:4515],
+                                                                                                                                     $signed(result_56[4514:4483]),
+                                                                                                                                     result_56[4482:4481],
+                                                                                                                                     result_56[4480:4449],
+                                                                                                                                     result_56[4448:4321],
+                                                                                                                                     $signed(result_56[4320:4314]),
+                                                                                                                                     result_56[4313:4186],
+                                                                                                                                     $signed(result_56[4185:4179]),
+                                                                                                                                     result_56[4178:4177],
+                                                                                                                                     result_56[4176:4173],
+                                                                                                                                     result_56[4172:3597],
+                                                                                                                                     result_56[3596:3592],
+                                                                                                                                     $signed(result_56[3591:3560]),
+                                                                                                                                     result_56[3559:3554],
+                                                                                                                                     c$recipNextOut,
+                                                                                                                                     result_56[3442:3438],
+                                                                                                                                     result_56[3437:3182],
+                                                                                                                                     $signed(result_56[3181:3150]),
+                                                                                                                                     result_56[3149:3143],
+                                                                                                                                     $signed(result_56[3142:3079]),
+                                                                                                                                     result_56[3078:2855],
+                                                                                                                                     result_56[2854:2631],
+                                                                                                                                     $signed(result_56[2630:2567]),
+                                                                                                                                     result_56[2566:1543],
+                                                                                                                                     result_56[1542:519],
+                                                                                                                                     result_56[518:512],
+                                                                                                                                     $signed(result_56[511:480]),
+                                                                                                                                     $signed(result_56[479:448]),
+                                                                                                                                     $signed(result_56[447:416]),
+                                                                                                                                     result_56[415:192],
+                                                                                                                                     $signed(result_56[191:160]),
+                                                                                                                                     $signed(result_56[159:128]),
+                                                                                                                                     $signed(result_56[127:64]),
+                                                                                                                                     $signed(result_56[63:0])};
 
-  assign c$lastCol_case_alt = result_41[127:120] == (result_57[3917:3910] - 8'd1);
+  assign c$bv_12 = (result_56[4716:4709] - 8'd2);
 
-  assign c$bv_12 = result_57[4111:4104];
+  assign c$app_arg_20 = valid ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                 {1'b1,{c$bv_12[0+:7],
+                                        $signed(result_56[447:416])}},
+                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
 
-  assign c$app_arg_16 = c$bv_12[0+:7];
-
-  assign c$app_arg_selection_26 = result_57[4111:4104];
+  assign result_selection_21 = result_56[4716:4709];
 
   always @(*) begin
-    case(c$app_arg_selection_26)
-      8'd63 : c$app_arg_17 = {5'd5,
-                              result_57[4122:4122],   result_57[4121:4118],
-                              result_57[4117:4112],   result_57[4111:4104],
-                              result_57[4103:4102],
-                              $signed(result_57[4101:4038]),
-                              $signed(result_57[4037:4006]),
-                              $signed(result_57[4005:4000]),
-                              $signed(result_57[3999:3968]),   result_17,
-                              $signed(result_57[3935:3929]),
-                              result_57[3928:3926],   result_57[3925:3918],
-                              result_57[3917:3910],
-                              $signed(result_57[3909:3878]),
-                              result_57[3877:3876],   result_57[3875:3844],
-                              result_57[3843:3716],
-                              $signed(result_57[3715:3709]),
-                              result_57[3708:3581],
-                              $signed(result_57[3580:3574]),
-                              result_57[3573:3572],   result_57[3571:3568],
-                              result_57[3567:2992],   result_57[2991:2987],
-                              $signed(result_57[2986:2955]),
-                              result_57[2954:2949],   c$recipNextOut,
-                              result_57[2837:2834],   result_57[2833:2578],
-                              $signed(result_57[2577:2546]),
-                              result_57[2545:2329],   result_57[2328:2112],
-                              $signed(result_57[2111:2048]),
-                              result_57[2047:1024],   result_57[1023:0]};
-      default : c$app_arg_17 = {5'd4,
-                                result_57[4122:4122],   result_57[4121:4118],
-                                result_57[4117:4112],   step14,
-                                result_57[4103:4102],
-                                $signed(result_57[4101:4038]),
-                                $signed(result_57[4037:4006]),
-                                $signed(result_57[4005:4000]),
-                                $signed(result_57[3999:3968]),   result_17,
-                                $signed(result_57[3935:3929]),
-                                result_57[3928:3926],   result_57[3925:3918],
-                                result_57[3917:3910],
-                                $signed(result_57[3909:3878]),
-                                result_57[3877:3876],   result_57[3875:3844],
-                                result_57[3843:3716],
-                                $signed(result_57[3715:3709]),
-                                result_57[3708:3581],
-                                $signed(result_57[3580:3574]),
-                                result_57[3573:3572],   result_57[3571:3568],
-                                result_57[3567:2992],   result_57[2991:2987],
-                                $signed(result_57[2986:2955]),
-                                result_57[2954:2949],   c$recipNextOut,
-                                result_57[2837:2834],   result_57[2833:2578],
-                                $signed(result_57[2577:2546]),
-                                result_57[2545:2329],   result_57[2328:2112],
-                                $signed(result_57[2111:2048]),
-                                result_57[2047:1024],   result_57[1023:0]};
+    case(result_selection_21)
+      8'd65 : result_16 = {5'd5,
+                           result_56[4727:4727],   result_56[4726:4723],
+                           result_56[4722:4717],   result_56[4716:4709],
+                           result_56[4708:4707],
+                           $signed(result_56[4706:4643]),
+                           $signed(result_56[4642:4611]),
+                           $signed(result_56[4610:4605]),
+                           $signed(result_56[4604:4573]),   c$app_arg_21,
+                           $signed(result_56[4540:4534]),
+                           result_56[4533:4531],   result_56[4530:4523],
+                           result_56[4522:4515],
+                           $signed(result_56[4514:4483]),
+                           result_56[4482:4481],   result_56[4480:4449],
+                           result_56[4448:4321],
+                           $signed(result_56[4320:4314]),
+                           result_56[4313:4186],
+                           $signed(result_56[4185:4179]),
+                           result_56[4178:4177],   result_56[4176:4173],
+                           result_56[4172:3597],   result_56[3596:3592],
+                           $signed(result_56[3591:3560]),
+                           result_56[3559:3554],   c$recipNextOut,
+                           result_56[3442:3438],   result_56[3437:3182],
+                           $signed(result_56[3181:3150]),
+                           result_56[3149:3143],
+                           $signed(result_56[3142:3079]),
+                           result_56[3078:2855],   result_56[2854:2631],
+                           $signed(result_56[2630:2567]),
+                           result_56[2566:1543],   result_56[1542:519],
+                           result_56[518:512],   c$normScaleOut,
+                           result_27,   c$normGainOut,
+                           result_56[415:192],
+                           $signed(result_56[191:160]),
+                           $signed(result_56[159:128]),
+                           $signed(result_56[127:64]),
+                           $signed(result_56[63:0])};
+      default : result_16 = {5'd4,
+                             result_56[4727:4727],   result_56[4726:4723],
+                             result_56[4722:4717],   step25,
+                             result_56[4708:4707],
+                             $signed(result_56[4706:4643]),
+                             $signed(result_56[4642:4611]),
+                             $signed(result_56[4610:4605]),
+                             $signed(result_56[4604:4573]),   c$app_arg_21,
+                             $signed(result_56[4540:4534]),
+                             result_56[4533:4531],   result_56[4530:4523],
+                             result_56[4522:4515],
+                             $signed(result_56[4514:4483]),
+                             result_56[4482:4481],   result_56[4480:4449],
+                             result_56[4448:4321],
+                             $signed(result_56[4320:4314]),
+                             result_56[4313:4186],
+                             $signed(result_56[4185:4179]),
+                             result_56[4178:4177],   result_56[4176:4173],
+                             result_56[4172:3597],   result_56[3596:3592],
+                             $signed(result_56[3591:3560]),
+                             result_56[3559:3554],   c$recipNextOut,
+                             result_56[3442:3438],   result_56[3437:3182],
+                             $signed(result_56[3181:3150]),
+                             result_56[3149:3143],
+                             $signed(result_56[3142:3079]),
+                             result_56[3078:2855],   result_56[2854:2631],
+                             $signed(result_56[2630:2567]),
+                             result_56[2566:1543],   result_56[1542:519],
+                             result_56[518:512],   c$normScaleOut,
+                             result_27,   c$normGainOut,
+                             result_56[415:192],
+                             $signed(result_56[191:160]),
+                             $signed(result_56[159:128]),
+                             $signed(result_56[127:64]),
+                             $signed(result_56[63:0])};
     endcase
   end
 
-  assign result_17 = (result_57[3967:3936] <= c$absUOut) ? c$absUOut : result_57[3967:3936];
+  assign c$app_arg_21 = valid ? result_17 : result_56[4572:4541];
 
-  assign result_selection_24 = result_57[4111:4104];
+  assign valid = result_56[4716:4709] >= 8'd2;
+
+  assign result_17 = (result_56[4572:4541] <= c$absUOut) ? c$absUOut : result_56[4572:4541];
+
+  assign result_selection_25 = result_56[4716:4709];
 
   always @(*) begin
-    case(result_selection_24)
+    case(result_selection_25)
       8'd0 : result_18 = {5'd3,
-                          result_57[4122:4122],   result_57[4121:4118],
-                          result_57[4117:4112],   step14,
-                          result_57[4103:4102],   $signed(ds38[143:80]),
-                          $signed(result_57[4037:4006]),
+                          result_56[4727:4727],   result_56[4726:4723],
+                          result_56[4722:4717],   step25,
+                          result_56[4708:4707],
+                          $signed({{(64-32) {c$app_arg_26[32-1]}},c$app_arg_26}),
+                          $signed(result_56[4642:4611]),
+                          $signed(result_56[4610:4605]),
+                          $signed(result_56[4604:4573]),
+                          result_56[4572:4541],
+                          $signed(result_56[4540:4534]),
+                          result_56[4533:4531],   result_56[4530:4523],
+                          result_56[4522:4515],
+                          $signed(result_56[4514:4483]),
+                          result_56[4482:4481],   result_56[4480:4449],
+                          result_56[4448:4321],
+                          $signed(result_56[4320:4314]),
+                          result_56[4313:4186],
+                          $signed(result_56[4185:4179]),
+                          result_56[4178:4177],   result_56[4176:4173],
+                          result_56[4172:3597],   result_56[3596:3592],
+                          $signed(result_56[3591:3560]),
+                          result_56[3559:3554],   c$recipNextOut,
+                          result_56[3442:3438],   result_56[3437:3182],
+                          $signed(result_56[3181:3150]),
+                          result_56[3149:3143],
+                          $signed(result_56[3142:3079]),
+                          result_56[3078:2855],   result_56[2854:2631],
+                          $signed(result_56[2630:2567]),
+                          result_56[2566:1543],   result_56[1542:519],
+                          result_56[518:512],
+                          $signed(result_56[511:480]),
+                          $signed(result_56[479:448]),
+                          $signed(result_56[447:416]),
+                          result_56[415:192],
+                          $signed(result_56[191:160]),
+                          $signed(result_56[159:128]),
+                          $signed(result_56[127:64]),
+                          $signed(result_56[63:0])};
+      8'd1 : result_18 = {5'd3,
+                          result_56[4727:4727],   result_56[4726:4723],
+                          result_56[4722:4717],   step25,
+                          result_56[4708:4707],
+                          $signed(ds49_0[143:80]),
+                          $signed(result_56[4642:4611]),
                           $signed({sh_0[16-1],sh_0[0+:(6-1)]}),
                           $signed({y0[64-1],y0[0+:(32-1)]}),
-                          result_57[3967:3936],
-                          $signed(result_57[3935:3929]),
-                          result_57[3928:3926],   result_57[3925:3918],
-                          result_57[3917:3910],
-                          $signed(result_57[3909:3878]),
-                          result_57[3877:3876],   result_57[3875:3844],
-                          result_57[3843:3716],
-                          $signed(result_57[3715:3709]),
-                          result_57[3708:3581],
-                          $signed(result_57[3580:3574]),
-                          result_57[3573:3572],   result_57[3571:3568],
-                          result_57[3567:2992],   result_57[2991:2987],
-                          $signed(result_57[2986:2955]),
-                          result_57[2954:2949],   c$recipNextOut,
-                          result_57[2837:2834],   result_57[2833:2578],
-                          $signed(result_57[2577:2546]),
-                          result_57[2545:2329],   result_57[2328:2112],
-                          $signed(result_57[2111:2048]),
-                          result_57[2047:1024],   result_57[1023:0]};
-      8'd1 : result_18 = {5'd3,
-                          result_57[4122:4122],   result_57[4121:4118],
-                          result_57[4117:4112],   step14,
-                          result_57[4103:4102],
-                          $signed(result_57[4101:4038]),
-                          $signed({c$app_arg_19[64-1],c$app_arg_19[0+:(32-1)]}),
-                          $signed(result_57[4005:4000]),
-                          $signed(result_57[3999:3968]),
-                          result_57[3967:3936],
-                          $signed(result_57[3935:3929]),
-                          result_57[3928:3926],   result_57[3925:3918],
-                          result_57[3917:3910],
-                          $signed(result_57[3909:3878]),
-                          result_57[3877:3876],   result_57[3875:3844],
-                          result_57[3843:3716],
-                          $signed(result_57[3715:3709]),
-                          result_57[3708:3581],
-                          $signed(result_57[3580:3574]),
-                          result_57[3573:3572],   result_57[3571:3568],
-                          result_57[3567:2992],   result_57[2991:2987],
-                          $signed(result_57[2986:2955]),
-                          result_57[2954:2949],   c$recipNextOut,
-                          result_57[2837:2834],   result_57[2833:2578],
-                          $signed(result_57[2577:2546]),
-                          result_57[2545:2329],   result_57[2328:2112],
-                          $signed(result_57[2111:2048]),
-                          result_57[2047:1024],   result_57[1023:0]};
+                          result_56[4572:4541],
+                          $signed(result_56[4540:4534]),
+                          result_56[4533:4531],   result_56[4530:4523],
+                          result_56[4522:4515],
+                          $signed(result_56[4514:4483]),
+                          result_56[4482:4481],   result_56[4480:4449],
+                          result_56[4448:4321],
+                          $signed(result_56[4320:4314]),
+                          result_56[4313:4186],
+                          $signed(result_56[4185:4179]),
+                          result_56[4178:4177],   result_56[4176:4173],
+                          result_56[4172:3597],   result_56[3596:3592],
+                          $signed(result_56[3591:3560]),
+                          result_56[3559:3554],   c$recipNextOut,
+                          result_56[3442:3438],   result_56[3437:3182],
+                          $signed(result_56[3181:3150]),
+                          result_56[3149:3143],
+                          $signed(result_56[3142:3079]),
+                          result_56[3078:2855],   result_56[2854:2631],
+                          $signed(result_56[2630:2567]),
+                          result_56[2566:1543],   result_56[1542:519],
+                          result_56[518:512],
+                          $signed(result_56[511:480]),
+                          $signed(result_56[479:448]),
+                          $signed(result_56[447:416]),
+                          result_56[415:192],
+                          $signed(result_56[191:160]),
+                          $signed(result_56[159:128]),
+                          $signed(result_56[127:64]),
+                          $signed(result_56[63:0])};
       8'd2 : result_18 = {5'd3,
-                          result_57[4122:4122],   result_57[4121:4118],
-                          result_57[4117:4112],   step14,
-                          result_57[4103:4102],
-                          $signed(result_57[4101:4038]),
-                          $signed({c$app_arg_18[64-1],c$app_arg_18[0+:(32-1)]}),
-                          $signed(result_57[4005:4000]),
-                          $signed(result_57[3999:3968]),
-                          result_57[3967:3936],
-                          $signed(result_57[3935:3929]),
-                          result_57[3928:3926],   result_57[3925:3918],
-                          result_57[3917:3910],
-                          $signed(result_57[3909:3878]),
-                          result_57[3877:3876],   result_57[3875:3844],
-                          result_57[3843:3716],
-                          $signed(result_57[3715:3709]),
-                          result_57[3708:3581],
-                          $signed(result_57[3580:3574]),
-                          result_57[3573:3572],   result_57[3571:3568],
-                          result_57[3567:2992],   result_57[2991:2987],
-                          $signed(result_57[2986:2955]),
-                          result_57[2954:2949],   c$recipNextOut,
-                          result_57[2837:2834],   result_57[2833:2578],
-                          $signed(result_57[2577:2546]),
-                          result_57[2545:2329],   result_57[2328:2112],
-                          $signed(result_57[2111:2048]),
-                          result_57[2047:1024],   result_57[1023:0]};
-      default : result_18 = {5'd4,
-                             result_57[4122:4122],   result_57[4121:4118],
-                             result_57[4117:4112],   8'd0,
-                             result_57[4103:4102],
-                             $signed(result_57[4101:4038]),
-                             $signed(result_57[4037:4006]),
-                             $signed(result_57[4005:4000]),   c$app_arg_20,
-                             32'd0,   $signed(result_57[3935:3929]),
-                             result_57[3928:3926],   result_57[3925:3918],
-                             result_57[3917:3910],
-                             $signed(result_57[3909:3878]),
-                             result_57[3877:3876],   result_57[3875:3844],
-                             result_57[3843:3716],
-                             $signed(result_57[3715:3709]),
-                             result_57[3708:3581],
-                             $signed(result_57[3580:3574]),
-                             result_57[3573:3572],   result_57[3571:3568],
-                             result_57[3567:2992],   result_57[2991:2987],
-                             $signed(result_57[2986:2955]),
-                             result_57[2954:2949],   c$recipNextOut,
-                             result_57[2837:2834],   result_57[2833:2578],
-                             $signed(result_57[2577:2546]),
-                             result_57[2545:2329],   result_57[2328:2112],
-                             $signed(result_57[2111:2048]),
-                             result_57[2047:1024],   result_57[1023:0]};
+                          result_56[4727:4727],   result_56[4726:4723],
+                          result_56[4722:4717],   step25,
+                          result_56[4708:4707],
+                          $signed(result_56[4706:4643]),
+                          $signed({c$app_arg_25[64-1],c$app_arg_25[0+:(32-1)]}),
+                          $signed(result_56[4610:4605]),
+                          $signed(result_56[4604:4573]),
+                          result_56[4572:4541],
+                          $signed(result_56[4540:4534]),
+                          result_56[4533:4531],   result_56[4530:4523],
+                          result_56[4522:4515],
+                          $signed(result_56[4514:4483]),
+                          result_56[4482:4481],   result_56[4480:4449],
+                          result_56[4448:4321],
+                          $signed(result_56[4320:4314]),
+                          result_56[4313:4186],
+                          $signed(result_56[4185:4179]),
+                          result_56[4178:4177],   result_56[4176:4173],
+                          result_56[4172:3597],   result_56[3596:3592],
+                          $signed(result_56[3591:3560]),
+                          result_56[3559:3554],   c$recipNextOut,
+                          result_56[3442:3438],   result_56[3437:3182],
+                          $signed(result_56[3181:3150]),
+                          result_56[3149:3143],
+                          $signed(result_56[3142:3079]),
+                          result_56[3078:2855],   result_56[2854:2631],
+                          $signed(result_56[2630:2567]),
+                          result_56[2566:1543],   result_56[1542:519],
+                          result_56[518:512],
+                          $signed(result_56[511:480]),
+                          $signed(result_56[479:448]),
+                          $signed(result_56[447:416]),
+                          result_56[415:192],
+                          $signed(result_56[191:160]),
+                          $signed(result_56[159:128]),
+                          $signed(result_56[127:64]),
+                          $signed(result_56[63:0])};
+      8'd3 : result_18 = {5'd3,
+                          result_56[4727:4727],   result_56[4726:4723],
+                          result_56[4722:4717],   step25,
+                          result_56[4708:4707],
+                          $signed(result_56[4706:4643]),
+                          $signed({c$app_arg_24[64-1],c$app_arg_24[0+:(32-1)]}),
+                          $signed(result_56[4610:4605]),
+                          $signed(result_56[4604:4573]),
+                          result_56[4572:4541],
+                          $signed(result_56[4540:4534]),
+                          result_56[4533:4531],   result_56[4530:4523],
+                          result_56[4522:4515],
+                          $signed(result_56[4514:4483]),
+                          result_56[4482:4481],   result_56[4480:4449],
+                          result_56[4448:4321],
+                          $signed(result_56[4320:4314]),
+                          result_56[4313:4186],
+                          $signed(result_56[4185:4179]),
+                          result_56[4178:4177],   result_56[4176:4173],
+                          result_56[4172:3597],   result_56[3596:3592],
+                          $signed(result_56[3591:3560]),
+                          result_56[3559:3554],   c$recipNextOut,
+                          result_56[3442:3438],   result_56[3437:3182],
+                          $signed(result_56[3181:3150]),
+                          result_56[3149:3143],
+                          $signed(result_56[3142:3079]),
+                          result_56[3078:2855],   result_56[2854:2631],
+                          $signed(result_56[2630:2567]),
+                          result_56[2566:1543],   result_56[1542:519],
+                          result_56[518:512],
+                          $signed(result_56[511:480]),
+                          $signed(result_56[479:448]),
+                          $signed(result_56[447:416]),
+                          result_56[415:192],
+                          $signed(result_56[191:160]),
+                          $signed(result_56[159:128]),
+                          $signed(result_56[127:64]),
+                          $signed(result_56[63:0])};
+      8'd4 : result_18 = {5'd3,
+                          result_56[4727:4727],   result_56[4726:4723],
+                          result_56[4722:4717],   step25,
+                          result_56[4708:4707],   c$app_arg_23,
+                          $signed(result_56[4642:4611]),
+                          $signed(result_56[4610:4605]),
+                          $signed(result_56[4604:4573]),
+                          result_56[4572:4541],
+                          $signed(result_56[4540:4534]),
+                          result_56[4533:4531],   result_56[4530:4523],
+                          result_56[4522:4515],
+                          $signed(result_56[4514:4483]),
+                          result_56[4482:4481],   result_56[4480:4449],
+                          result_56[4448:4321],
+                          $signed(result_56[4320:4314]),
+                          result_56[4313:4186],
+                          $signed(result_56[4185:4179]),
+                          result_56[4178:4177],   result_56[4176:4173],
+                          result_56[4172:3597],   result_56[3596:3592],
+                          $signed(result_56[3591:3560]),
+                          result_56[3559:3554],   c$recipNextOut,
+                          result_56[3442:3438],   result_56[3437:3182],
+                          $signed(result_56[3181:3150]),
+                          result_56[3149:3143],
+                          $signed(result_56[3142:3079]),
+                          result_56[3078:2855],   result_56[2854:2631],
+                          $signed(result_56[2630:2567]),
+                          result_56[2566:1543],   result_56[1542:519],
+                          result_56[518:512],
+                          $signed(result_56[511:480]),
+                          $signed(result_56[479:448]),
+                          $signed(result_56[447:416]),
+                          result_56[415:192],
+                          $signed(result_56[191:160]),
+                          $signed(result_56[159:128]),
+                          $signed(result_56[127:64]),
+                          $signed(result_56[63:0])};
+      8'd5 : result_18 = {5'd3,
+                          result_56[4727:4727],   result_56[4726:4723],
+                          result_56[4722:4717],   step25,
+                          result_56[4708:4707],   $signed(ds49[70:7]),
+                          $signed(result_56[4642:4611]),
+                          $signed(result_56[4610:4605]),
+                          $signed(result_56[4604:4573]),
+                          result_56[4572:4541],
+                          $signed(result_56[4540:4534]),
+                          result_56[4533:4531],   result_56[4530:4523],
+                          result_56[4522:4515],
+                          $signed(result_56[4514:4483]),
+                          result_56[4482:4481],   result_56[4480:4449],
+                          result_56[4448:4321],
+                          $signed(result_56[4320:4314]),
+                          result_56[4313:4186],
+                          $signed(result_56[4185:4179]),
+                          result_56[4178:4177],   result_56[4176:4173],
+                          result_56[4172:3597],   result_56[3596:3592],
+                          $signed(result_56[3591:3560]),
+                          result_56[3559:3554],   c$recipNextOut,
+                          result_56[3442:3438],   result_56[3437:3182],
+                          $signed(result_56[3181:3150]),
+                          result_56[3149:3143],
+                          $signed(result_56[3142:3079]),
+                          result_56[3078:2855],   result_56[2854:2631],
+                          $signed(result_56[2630:2567]),
+                          result_56[2566:1543],   result_56[1542:519],
+                          ds49[6:0],   $signed(result_56[511:480]),
+                          $signed(result_56[479:448]),
+                          $signed(result_56[447:416]),
+                          result_56[415:192],
+                          $signed(result_56[191:160]),
+                          $signed(result_56[159:128]),
+                          $signed(result_56[127:64]),
+                          $signed(result_56[63:0])};
+      8'd6 : result_18 = {5'd3,
+                          result_56[4727:4727],   result_56[4726:4723],
+                          result_56[4722:4717],   step25,
+                          result_56[4708:4707],   c$app_arg_22,
+                          $signed(result_56[4642:4611]),
+                          $signed(result_56[4610:4605]),
+                          $signed(result_56[4604:4573]),
+                          result_56[4572:4541],
+                          $signed(result_56[4540:4534]),
+                          result_56[4533:4531],   result_56[4530:4523],
+                          result_56[4522:4515],
+                          $signed(result_56[4514:4483]),
+                          result_56[4482:4481],   result_56[4480:4449],
+                          result_56[4448:4321],
+                          $signed(result_56[4320:4314]),
+                          result_56[4313:4186],
+                          $signed(result_56[4185:4179]),
+                          result_56[4178:4177],   result_56[4176:4173],
+                          result_56[4172:3597],   result_56[3596:3592],
+                          $signed(result_56[3591:3560]),
+                          result_56[3559:3554],   c$recipNextOut,
+                          result_56[3442:3438],   result_56[3437:3182],
+                          $signed(result_56[3181:3150]),
+                          result_56[3149:3143],
+                          $signed(result_56[3142:3079]),
+                          result_56[3078:2855],   result_56[2854:2631],
+                          $signed(result_56[2630:2567]),
+                          result_56[2566:1543],   result_56[1542:519],
+                          result_56[518:512],
+                          $signed(result_56[511:480]),
+                          $signed(result_56[479:448]),
+                          $signed(result_56[447:416]),
+                          result_56[415:192],
+                          $signed(result_56[191:160]),
+                          $signed(result_56[159:128]),
+                          $signed(result_56[127:64]),
+                          $signed(result_56[63:0])};
+      default : result_18 = result_20;
     endcase
   end
 
-  assign c$app_arg_fun_arg_5 = $signed(result_57[4101:4038]);
+  assign c$app_arg_fun_arg_4 = $signed(result_56[4706:4643]);
 
-  LlamaDv_Top_Decoder_decoderSmallMiscount_normInvTerm LlamaDv_Top_Decoder_decoderSmallMiscount_normInvTerm_c$app_arg_18
-    ( .result (c$app_arg_18)
-    , .c$arg (c$app_arg_fun_arg_5)
-    , .c$arg_0 (c$app_arg_21) );
+  assign c$app_arg_fun_arg_5 = result_56[518:512];
 
-  LlamaDv_Top_Decoder_decoderSmallMiscount_normInvSquare LlamaDv_Top_Decoder_decoderSmallMiscount_normInvSquare_c$app_arg_19
-    (.result (c$app_arg_19), .c$arg (c$app_arg_22));
+  LlamaDv_Top_Decoder_decoderSmallMiscount_normInvShift LlamaDv_Top_Decoder_decoderSmallMiscount_normInvShift_c$app_arg_22
+    ( .c$case_alt (c$app_arg_22)
+    , .c$arg (c$app_arg_fun_arg_4)
+    , .c$arg_0 (c$app_arg_fun_arg_5) );
 
-  assign y0 = $signed(ds38[79:16]);
+  assign c$s_2 = $signed(result_56[4610:4605]);
 
-  assign sh_0 = $signed(ds38[15:0]);
+  assign ds49_fun_arg = $signed(result_56[4706:4643]);
 
-  assign ds38_fun_arg = $signed(result_57[4101:4038]);
+  assign ds49_fun_arg_0 = $signed({{(16-6) {c$s_2[6-1]}},c$s_2});
 
-  LlamaDv_Top_Decoder_decoderSmallMiscount_normInv LlamaDv_Top_Decoder_decoderSmallMiscount_normInv_ds38
-    (.result (ds38), .ss (ds38_fun_arg));
+  LlamaDv_Top_Decoder_decoderSmallMiscount_normInvHalf LlamaDv_Top_Decoder_decoderSmallMiscount_normInvHalf_ds49
+    ( .result (ds49)
+    , .p (ds49_fun_arg)
+    , .sh (ds49_fun_arg_0) );
 
-  assign c$s_8 = $signed(result_57[4005:4000]);
+  assign c$app_arg_fun_arg_6 = $signed(result_56[4604:4573]);
 
-  assign c$app_arg_fun_arg_6 = $signed({{(16-6) {c$s_8[6-1]}},c$s_8});
+  assign c$app_arg_fun_arg_7 = $signed(result_56[4642:4611]);
 
-  LlamaDv_Top_Decoder_decoderSmallMiscount_normInvFinish LlamaDv_Top_Decoder_decoderSmallMiscount_normInvFinish_c$app_arg_20
-    ( .result (c$app_arg_20)
-    , .c$arg (c$app_arg_22)
-    , .c$arg_0 (c$app_arg_21)
-    , .c$arg_1 (c$app_arg_fun_arg_6) );
+  LlamaDv_Top_Decoder_decoderSmallMiscount_normInvStep LlamaDv_Top_Decoder_decoderSmallMiscount_normInvStep_c$app_arg_23
+    ( .result (c$app_arg_23)
+    , .y0 (c$app_arg_fun_arg_6)
+    , .tt (c$app_arg_fun_arg_7) );
 
-  assign c$s_9 = $signed(result_57[4037:4006]);
+  assign c$app_arg_fun_arg_8 = $signed(result_56[4706:4643]);
 
-  assign c$app_arg_21 = $signed({{(64-32) {c$s_9[32-1]}},c$s_9});
+  assign c$app_arg_fun_arg_9 = $signed(result_56[4642:4611]);
 
-  assign c$s_10 = $signed(result_57[3999:3968]);
+  LlamaDv_Top_Decoder_decoderSmallMiscount_normInvTerm LlamaDv_Top_Decoder_decoderSmallMiscount_normInvTerm_c$app_arg_24
+    ( .result (c$app_arg_24)
+    , .mr (c$app_arg_fun_arg_8)
+    , .y2 (c$app_arg_fun_arg_9) );
 
-  assign c$app_arg_22 = $signed({{(64-32) {c$s_10[32-1]}},c$s_10});
+  assign c$app_arg_fun_arg_10 = $signed(result_56[4604:4573]);
 
-  assign result_selection_27 = result_57[4111:4104];
+  LlamaDv_Top_Decoder_decoderSmallMiscount_normInvSquare LlamaDv_Top_Decoder_decoderSmallMiscount_normInvSquare_c$app_arg_25
+    ( .result (c$app_arg_25)
+    , .y0 (c$app_arg_fun_arg_10) );
+
+  assign y0 = $signed(ds49_0[79:16]);
+
+  assign sh_0 = $signed(ds49_0[15:0]);
+
+  assign c$s_3 = $signed(result_56[4706:4643]);
+
+  assign ds49_fun_arg_1 = $signed({c$s_3[64-1],c$s_3[0+:(32-1)]});
+
+  LlamaDv_Top_Decoder_decoderSmallMiscount_normInv LlamaDv_Top_Decoder_decoderSmallMiscount_normInv_ds49_0
+    (.result (ds49_0), .c$arg (ds49_fun_arg_1));
+
+  assign c$app_arg_fun_arg_11 = $signed(result_56[4706:4643]);
+
+  LlamaDv_Top_Decoder_decoderSmallMiscount_normInvArg LlamaDv_Top_Decoder_decoderSmallMiscount_normInvArg_c$app_arg_26
+    ( .result (c$app_arg_26)
+    , .ss (c$app_arg_fun_arg_11) );
+
+  assign result_selection_28 = result_56[4716:4709];
 
   always @(*) begin
-    case(result_selection_27)
+    case(result_selection_28)
       8'd63 : result_19 = {5'd3,
-                           result_57[4122:4122],   result_57[4121:4118],
-                           result_57[4117:4112],   8'd0,
-                           result_57[4103:4102],   c$sumSquareOut,
-                           $signed(result_57[4037:4006]),
-                           $signed(result_57[4005:4000]),
-                           $signed(result_57[3999:3968]),
-                           result_57[3967:3936],
-                           $signed(result_57[3935:3929]),
-                           result_57[3928:3926],   result_57[3925:3918],
-                           result_57[3917:3910],
-                           $signed(result_57[3909:3878]),
-                           result_57[3877:3876],   result_57[3875:3844],
-                           result_57[3843:3716],
-                           $signed(result_57[3715:3709]),
-                           result_57[3708:3581],
-                           $signed(result_57[3580:3574]),
-                           result_57[3573:3572],   result_57[3571:3568],
-                           result_57[3567:2992],   result_57[2991:2987],
-                           $signed(result_57[2986:2955]),
-                           result_57[2954:2949],   c$recipNextOut,
-                           result_57[2837:2834],   result_57[2833:2578],
-                           $signed(result_57[2577:2546]),
-                           result_57[2545:2329],   result_57[2328:2112],
-                           $signed(result_57[2111:2048]),
-                           result_57[2047:1024],   result_57[1023:0]};
+                           result_56[4727:4727],   result_56[4726:4723],
+                           result_56[4722:4717],   8'd0,
+                           result_56[4708:4707],   c$sumSquareOut,
+                           $signed(result_56[4642:4611]),
+                           $signed(result_56[4610:4605]),
+                           $signed(result_56[4604:4573]),
+                           result_56[4572:4541],
+                           $signed(result_56[4540:4534]),
+                           result_56[4533:4531],   result_56[4530:4523],
+                           result_56[4522:4515],
+                           $signed(result_56[4514:4483]),
+                           result_56[4482:4481],   result_56[4480:4449],
+                           result_56[4448:4321],
+                           $signed(result_56[4320:4314]),
+                           result_56[4313:4186],
+                           $signed(result_56[4185:4179]),
+                           result_56[4178:4177],   result_56[4176:4173],
+                           result_56[4172:3597],   result_56[3596:3592],
+                           $signed(result_56[3591:3560]),
+                           result_56[3559:3554],   c$recipNextOut,
+                           result_56[3442:3438],   result_56[3437:3182],
+                           $signed(result_56[3181:3150]),
+                           result_56[3149:3143],
+                           $signed(result_56[3142:3079]),
+                           result_56[3078:2855],   result_56[2854:2631],
+                           $signed(result_56[2630:2567]),
+                           result_56[2566:1543],   result_56[1542:519],
+                           result_56[518:512],
+                           $signed(result_56[511:480]),
+                           $signed(result_56[479:448]),
+                           $signed(result_56[447:416]),
+                           result_56[415:192],
+                           $signed(result_56[191:160]),
+                           $signed(result_56[159:128]),
+                           $signed(result_56[127:64]),
+                           $signed(result_56[63:0])};
       default : result_19 = {5'd2,
-                             result_57[4122:4122],   result_57[4121:4118],
-                             result_57[4117:4112],   step14,
-                             result_57[4103:4102],   c$sumSquareOut,
-                             $signed(result_57[4037:4006]),
-                             $signed(result_57[4005:4000]),
-                             $signed(result_57[3999:3968]),
-                             result_57[3967:3936],
-                             $signed(result_57[3935:3929]),
-                             result_57[3928:3926],   result_57[3925:3918],
-                             result_57[3917:3910],
-                             $signed(result_57[3909:3878]),
-                             result_57[3877:3876],   result_57[3875:3844],
-                             result_57[3843:3716],
-                             $signed(result_57[3715:3709]),
-                             result_57[3708:3581],
-                             $signed(result_57[3580:3574]),
-                             result_57[3573:3572],   result_57[3571:3568],
-                             result_57[3567:2992],   result_57[2991:2987],
-                             $signed(result_57[2986:2955]),
-                             result_57[2954:2949],   c$recipNextOut,
-                             result_57[2837:2834],   result_57[2833:2578],
-                             $signed(result_57[2577:2546]),
-                             result_57[2545:2329],   result_57[2328:2112],
-                             $signed(result_57[2111:2048]),
-                             result_57[2047:1024],   result_57[1023:0]};
+                             result_56[4727:4727],   result_56[4726:4723],
+                             result_56[4722:4717],   step25,
+                             result_56[4708:4707],   c$sumSquareOut,
+                             $signed(result_56[4642:4611]),
+                             $signed(result_56[4610:4605]),
+                             $signed(result_56[4604:4573]),
+                             result_56[4572:4541],
+                             $signed(result_56[4540:4534]),
+                             result_56[4533:4531],   result_56[4530:4523],
+                             result_56[4522:4515],
+                             $signed(result_56[4514:4483]),
+                             result_56[4482:4481],   result_56[4480:4449],
+                             result_56[4448:4321],
+                             $signed(result_56[4320:4314]),
+                             result_56[4313:4186],
+                             $signed(result_56[4185:4179]),
+                             result_56[4178:4177],   result_56[4176:4173],
+                             result_56[4172:3597],   result_56[3596:3592],
+                             $signed(result_56[3591:3560]),
+                             result_56[3559:3554],   c$recipNextOut,
+                             result_56[3442:3438],   result_56[3437:3182],
+                             $signed(result_56[3181:3150]),
+                             result_56[3149:3143],
+                             $signed(result_56[3142:3079]),
+                             result_56[3078:2855],   result_56[2854:2631],
+                             $signed(result_56[2630:2567]),
+                             result_56[2566:1543],   result_56[1542:519],
+                             result_56[518:512],
+                             $signed(result_56[511:480]),
+                             $signed(result_56[479:448]),
+                             $signed(result_56[447:416]),
+                             result_56[415:192],
+                             $signed(result_56[191:160]),
+                             $signed(result_56[159:128]),
+                             $signed(result_56[127:64]),
+                             $signed(result_56[63:0])};
     endcase
   end
 
-  assign c$app_arg_selection_29 = result_57[4111:4104];
+  assign c$app_arg_selection_32 = result_56[4716:4709];
 
   always @(*) begin
-    case(c$app_arg_selection_29)
-      8'd63 : c$app_arg_23 = result_20;
-      default : c$app_arg_23 = {5'd1,
-                                result_57[4122:4122],   result_57[4121:4118],
-                                result_57[4117:4112],   step14,
-                                result_57[4103:4102],
-                                $signed(result_57[4101:4038]),
-                                $signed(result_57[4037:4006]),
-                                $signed(result_57[4005:4000]),
-                                $signed(result_57[3999:3968]),
-                                result_57[3967:3936],
-                                $signed(result_57[3935:3929]),
-                                result_57[3928:3926],   result_57[3925:3918],
-                                result_57[3917:3910],
-                                $signed(result_57[3909:3878]),
-                                result_57[3877:3876],   result_57[3875:3844],
-                                result_57[3843:3716],
-                                $signed(result_57[3715:3709]),
-                                result_57[3708:3581],
-                                $signed(result_57[3580:3574]),
-                                result_57[3573:3572],   result_57[3571:3568],
-                                result_57[3567:2992],   result_57[2991:2987],
-                                $signed(result_57[2986:2955]),
-                                result_57[2954:2949],   c$recipNextOut,
-                                result_57[2837:2834],   result_57[2833:2578],
-                                $signed(result_57[2577:2546]),
-                                result_57[2545:2329],   result_57[2328:2112],
-                                $signed(result_57[2111:2048]),
-                                result_57[2047:1024],   result_57[1023:0]};
+    case(c$app_arg_selection_32)
+      8'd63 : c$app_arg_27 = {5'd2,
+                              result_56[4727:4727],   result_56[4726:4723],
+                              result_56[4722:4717],   8'd0,
+                              result_56[4708:4707],   64'sd0,
+                              $signed(result_56[4642:4611]),
+                              $signed(result_56[4610:4605]),
+                              $signed(result_56[4604:4573]),
+                              result_56[4572:4541],
+                              $signed(result_56[4540:4534]),
+                              result_56[4533:4531],   result_56[4530:4523],
+                              result_56[4522:4515],
+                              $signed(result_56[4514:4483]),
+                              result_56[4482:4481],   result_56[4480:4449],
+                              result_56[4448:4321],
+                              $signed(result_56[4320:4314]),
+                              result_56[4313:4186],
+                              $signed(result_56[4185:4179]),
+                              result_56[4178:4177],   result_56[4176:4173],
+                              result_56[4172:3597],   result_56[3596:3592],
+                              $signed(result_56[3591:3560]),
+                              result_56[3559:3554],   c$recipNextOut,
+                              result_56[3442:3438],   result_56[3437:3182],
+                              $signed(result_56[3181:3150]),
+                              result_56[3149:3143],
+                              $signed(result_56[3142:3079]),
+                              result_56[3078:2855],   result_56[2854:2631],
+                              $signed(result_56[2630:2567]),
+                              result_56[2566:1543],   result_56[1542:519],
+                              result_56[518:512],
+                              $signed(result_56[511:480]),
+                              $signed(result_56[479:448]),
+                              $signed(result_56[447:416]),
+                              result_56[415:192],
+                              $signed(result_56[191:160]),
+                              $signed(result_56[159:128]),
+                              $signed(result_56[127:64]),
+                              $signed(result_56[63:0])};
+      default : c$app_arg_27 = {5'd1,
+                                result_56[4727:4727],   result_56[4726:4723],
+                                result_56[4722:4717],   step25,
+                                result_56[4708:4707],
+                                $signed(result_56[4706:4643]),
+                                $signed(result_56[4642:4611]),
+                                $signed(result_56[4610:4605]),
+                                $signed(result_56[4604:4573]),
+                                result_56[4572:4541],
+                                $signed(result_56[4540:4534]),
+                                result_56[4533:4531],   result_56[4530:4523],
+                                result_56[4522:4515],
+                                $signed(result_56[4514:4483]),
+                                result_56[4482:4481],   result_56[4480:4449],
+                                result_56[4448:4321],
+                                $signed(result_56[4320:4314]),
+                                result_56[4313:4186],
+                                $signed(result_56[4185:4179]),
+                                result_56[4178:4177],   result_56[4176:4173],
+                                result_56[4172:3597],   result_56[3596:3592],
+                                $signed(result_56[3591:3560]),
+                                result_56[3559:3554],   c$recipNextOut,
+                                result_56[3442:3438],   result_56[3437:3182],
+                                $signed(result_56[3181:3150]),
+                                result_56[3149:3143],
+                                $signed(result_56[3142:3079]),
+                                result_56[3078:2855],   result_56[2854:2631],
+                                $signed(result_56[2630:2567]),
+                                result_56[2566:1543],   result_56[1542:519],
+                                result_56[518:512],
+                                $signed(result_56[511:480]),
+                                $signed(result_56[479:448]),
+                                $signed(result_56[447:416]),
+                                result_56[415:192],
+                                $signed(result_56[191:160]),
+                                $signed(result_56[159:128]),
+                                $signed(result_56[127:64]),
+                                $signed(result_56[63:0])};
     endcase
   end
 
-  assign result_20 = {5'd2,   c$tupIn[4122:4122],
-                      c$tupIn[4121:4118],   c$tupIn[4117:4112],
-                      8'd0,   c$tupIn[4129:4128],   64'sd0,
-                      $signed(c$tupIn[4037:4006]),
-                      $signed(c$tupIn[4005:4000]),
-                      $signed(c$tupIn[3999:3968]),
-                      c$tupIn[3967:3936],
-                      $signed(c$tupIn[3935:3929]),
-                      c$tupIn[3928:3926],   c$tupIn[3925:3918],
-                      c$tupIn[3917:3910],
-                      $signed(c$tupIn[3909:3878]),
-                      c$tupIn[3877:3876],   c$tupIn[3875:3844],
-                      c$tupIn[3843:3716],
-                      $signed(c$tupIn[3715:3709]),
-                      c$tupIn[3708:3581],
-                      $signed(c$tupIn[3580:3574]),
-                      c$tupIn[3573:3572],   c$tupIn[3571:3568],
-                      c$tupIn[3567:2992],   c$tupIn[2991:2987],
-                      $signed(c$tupIn[2986:2955]),
-                      c$tupIn[2954:2949],   c$tupIn[2948:2838],
-                      c$tupIn[2837:2834],   c$tupIn[2833:2578],
-                      $signed(c$tupIn[2577:2546]),
-                      c$tupIn[2545:2329],   c$tupIn[2328:2112],
-                      $signed(c$tupIn[2111:2048]),
-                      c$tupIn[2047:1024],   c$tupIn[1023:0]};
+  assign result_20 = {c$tupIn[4737:4733],
+                      c$tupIn[4727:4727],   c$tupIn[4726:4723],
+                      c$tupIn[4722:4717],   8'd0,
+                      c$tupIn[4708:4707],
+                      $signed(c$tupIn[4706:4643]),
+                      $signed(c$tupIn[4642:4611]),
+                      $signed(c$tupIn[4610:4605]),
+                      $signed(c$tupIn[4604:4573]),   32'd0,
+                      $signed(c$tupIn[4540:4534]),
+                      c$tupIn[4533:4531],   c$tupIn[4530:4523],
+                      c$tupIn[4522:4515],
+                      $signed(c$tupIn[4514:4483]),
+                      c$tupIn[4482:4481],   c$tupIn[4480:4449],
+                      c$tupIn[4448:4321],
+                      $signed(c$tupIn[4320:4314]),
+                      c$tupIn[4313:4186],
+                      $signed(c$tupIn[4185:4179]),
+                      c$tupIn[4178:4177],   c$tupIn[4176:4173],
+                      c$tupIn[4172:3597],   c$tupIn[3596:3592],
+                      $signed(c$tupIn[3591:3560]),
+                      c$tupIn[3559:3554],   c$tupIn[3553:3443],
+                      5'd0,   c$tupIn[3437:3182],
+                      $signed(c$tupIn[3181:3150]),
+                      c$tupIn[3149:3143],
+                      $signed(c$tupIn[3142:3079]),
+                      c$tupIn[3078:2855],   c$tupIn[2854:2631],
+                      $signed(c$tupIn[2630:2567]),
+                      c$tupIn[2566:1543],   c$tupIn[1542:519],
+                      c$tupIn[518:512],   $signed(c$tupIn[511:480]),
+                      $signed(c$tupIn[479:448]),
+                      $signed(c$tupIn[447:416]),   c$tupIn[415:192],
+                      $signed(c$tupIn[191:160]),
+                      $signed(c$tupIn[159:128]),
+                      $signed(c$tupIn[127:64]),
+                      $signed(c$tupIn[63:0])};
 
-  assign c$step_$jOut_selection_1 = result_57[4111:4104];
+  assign c$step_$jOut_selection_1 = result_56[4716:4709];
 
   always @(*) begin
     case(c$step_$jOut_selection_1)
       8'd63 : c$step_$jOut = {5'd21,
-                              c$step_$jOut_app_arg[4122:4122],
-                              c$step_$jOut_app_arg[4121:4118],
-                              c$step_$jOut_app_arg[4117:4112],
-                              c$step_$jOut_app_arg[4111:4104],
-                              c$step_$jOut_app_arg[4103:4102],
-                              $signed(c$step_$jOut_app_arg[4101:4038]),
-                              $signed(c$step_$jOut_app_arg[4037:4006]),
-                              $signed(c$step_$jOut_app_arg[4005:4000]),
-                              $signed(c$step_$jOut_app_arg[3999:3968]),
-                              c$step_$jOut_app_arg[3967:3936],
-                              $signed(c$step_$jOut_app_arg[3935:3929]),
-                              c$step_$jOut_app_arg[3928:3926],
-                              c$step_$jOut_app_arg[3925:3918],
-                              c$step_$jOut_app_arg[3917:3910],
-                              $signed(c$step_$jOut_app_arg[3909:3878]),
-                              c$step_$jOut_app_arg[3877:3876],
-                              c$step_$jOut_app_arg[3875:3844],
-                              c$step_$jOut_app_arg[3843:3716],
-                              $signed(c$step_$jOut_app_arg[3715:3709]),
-                              c$step_$jOut_app_arg[3708:3581],
-                              $signed(c$step_$jOut_app_arg[3580:3574]),
-                              c$step_$jOut_app_arg[3573:3572],
-                              c$step_$jOut_app_arg[3571:3568],
-                              c$step_$jOut_app_arg[3567:2992],
-                              c$step_$jOut_app_arg[2991:2987],
-                              $signed(c$step_$jOut_app_arg[2986:2955]),
-                              c$step_$jOut_app_arg[2954:2949],
-                              c$step_$jOut_app_arg[2948:2838],
-                              c$step_$jOut_app_arg[2837:2834],
-                              c$step_$jOut_app_arg[2833:2578],
-                              $signed(c$step_$jOut_app_arg[2577:2546]),
-                              c$step_$jOut_app_arg[2545:2329],
-                              c$step_$jOut_app_arg[2328:2112],
-                              $signed(c$step_$jOut_app_arg[2111:2048]),
-                              c$step_$jOut_app_arg[2047:1024],
-                              c$step_$jOut_app_arg[1023:0]};
+                              c$step_$jOut_app_arg[4727:4727],
+                              c$step_$jOut_app_arg[4726:4723],
+                              c$step_$jOut_app_arg[4722:4717],
+                              c$step_$jOut_app_arg[4716:4709],
+                              c$step_$jOut_app_arg[4708:4707],
+                              $signed(c$step_$jOut_app_arg[4706:4643]),
+                              $signed(c$step_$jOut_app_arg[4642:4611]),
+                              $signed(c$step_$jOut_app_arg[4610:4605]),
+                              $signed(c$step_$jOut_app_arg[4604:4573]),
+                              c$step_$jOut_app_arg[4572:4541],
+                              $signed(c$step_$jOut_app_arg[4540:4534]),
+                              c$step_$jOut_app_arg[4533:4531],
+                              c$step_$jOut_app_arg[4530:4523],
+                              c$step_$jOut_app_arg[4522:4515],
+                              $signed(c$step_$jOut_app_arg[4514:4483]),
+                              c$step_$jOut_app_arg[4482:4481],
+                              c$step_$jOut_app_arg[4480:4449],
+                              c$step_$jOut_app_arg[4448:4321],
+                              $signed(c$step_$jOut_app_arg[4320:4314]),
+                              c$step_$jOut_app_arg[4313:4186],
+                              $signed(c$step_$jOut_app_arg[4185:4179]),
+                              c$step_$jOut_app_arg[4178:4177],
+                              c$step_$jOut_app_arg[4176:4173],
+                              c$step_$jOut_app_arg[4172:3597],
+                              c$step_$jOut_app_arg[3596:3592],
+                              $signed(c$step_$jOut_app_arg[3591:3560]),
+                              c$step_$jOut_app_arg[3559:3554],
+                              c$step_$jOut_app_arg[3553:3443],
+                              c$step_$jOut_app_arg[3442:3438],
+                              c$step_$jOut_app_arg[3437:3182],
+                              $signed(c$step_$jOut_app_arg[3181:3150]),
+                              c$step_$jOut_app_arg[3149:3143],
+                              $signed(c$step_$jOut_app_arg[3142:3079]),
+                              c$step_$jOut_app_arg[3078:2855],
+                              c$step_$jOut_app_arg[2854:2631],
+                              $signed(c$step_$jOut_app_arg[2630:2567]),
+                              c$step_$jOut_app_arg[2566:1543],
+                              c$step_$jOut_app_arg[1542:519],
+                              c$step_$jOut_app_arg[518:512],
+                              $signed(c$step_$jOut_app_arg[511:480]),
+                              $signed(c$step_$jOut_app_arg[479:448]),
+                              $signed(c$step_$jOut_app_arg[447:416]),
+                              c$step_$jOut_app_arg[415:192],
+                              $signed(c$step_$jOut_app_arg[191:160]),
+                              $signed(c$step_$jOut_app_arg[159:128]),
+                              $signed(c$step_$jOut_app_arg[127:64]),
+                              $signed(c$step_$jOut_app_arg[63:0])};
       default : c$step_$jOut = c$step_$jOut_app_arg;
     endcase
   end
 
-  assign c$step_$jOut_app_arg = ((result_57[4111:4104] == 8'd0) | ($signed(result_38[95:64]) > $signed(result_57[2986:2955]))) ? {5'd20,
-                                                                                                                                  result_57[4122:4122],
-                                                                                                                                  result_57[4121:4118],
-                                                                                                                                  result_57[4117:4112],
-                                                                                                                                  step14,
-                                                                                                                                  result_57[4103:4102],
-                                                                                                                                  $signed(result_57[4101:4038]),
-                                                                                                                                  $signed(result_57[4037:4006]),
-                                                                                                                                  $signed(result_57[4005:4000]),
-                                                                                                                                  $signed(result_57[3999:3968]),
-                                                                                                                                  result_57[3967:3936],
-                                                                                                                                  $signed(result_57[3935:3929]),
-                                                                                                                                  result_57[3928:3926],
-                                                                                                                                  result_57[3925:3918],
-                                                                                                                                  result_57[3917:3910],
-                                                                                                                                  $signed(result_57[3909:3878]),
-                                                                                                                                  result_57[3877:3876],
-                                                                                                                                  result_57[3875:3844],
-                                                                                                                                  result_57[3843:3716],
-                                                                                                                                  $signed(result_57[3715:3709]),
-                                                                                                                                  result_57[3708:3581],
-                                                                                                                                  $signed(result_57[3580:3574]),
-                                                                                                                                  result_57[3573:3572],
-                                                                                                                                  result_57[3571:3568],
-                                                                                                                                  result_57[3567:2992],
-                                                                                                                                  result_57[2991:2987],
-                                                                                                                                  $signed(result_38[95:64]),
+  assign c$step_$jOut_app_arg = ((result_56[4716:4709] == 8'd0) | ($signed(result_37[95:64]) > $signed(result_56[3591:3560]))) ? {5'd20,
+                                                                                                                                  result_56[4727:4727],
+                                                                                                                                  result_56[4726:4723],
+                                                                                                                                  result_56[4722:4717],
+                                                                                                                                  step25,
+                                                                                                                                  result_56[4708:4707],
+                                                                                                                                  $signed(result_56[4706:4643]),
+                                                                                                                                  $signed(result_56[4642:4611]),
+                                                                                                                                  $signed(result_56[4610:4605]),
+                                                                                                                                  $signed(result_56[4604:4573]),
+                                                                                                                                  result_56[4572:4541],
+                                                                                                                                  $signed(result_56[4540:4534]),
+                                                                                                                                  result_56[4533:4531],
+                                                                                                                                  result_56[4530:4523],
+                                                                                                                                  result_56[4522:4515],
+                                                                                                                                  $signed(result_56[4514:4483]),
+                                                                                                                                  result_56[4482:4481],
+                                                                                                                                  result_56[4480:4449],
+                                                                                                                                  result_56[4448:4321],
+                                                                                                                                  $signed(result_56[4320:4314]),
+                                                                                                                                  result_56[4313:4186],
+                                                                                                                                  $signed(result_56[4185:4179]),
+                                                                                                                                  result_56[4178:4177],
+                                                                                                                                  result_56[4176:4173],
+                                                                                                                                  result_56[4172:3597],
+                                                                                                                                  result_56[3596:3592],
+                                                                                                                                  $signed(result_37[95:64]),
                                                                                                                                   c$step_$jOut_app_arg_0,
                                                                                                                                   c$recipNextOut,
-                                                                                                                                  result_57[2837:2834],
-                                                                                                                                  result_57[2833:2578],
-                                                                                                                                  $signed(result_57[2577:2546]),
-                                                                                                                                  result_57[2545:2329],
-                                                                                                                                  result_57[2328:2112],
-                                                                                                                                  $signed(result_57[2111:2048]),
-                                                                                                                                  result_57[2047:1024],
-                                                                                                                                  result_57[1023:0]} : {5'd20,
-                                                                                                                                                        result_57[4122:4122],
-                                                                                                                                                        result_57[4121:4118],
-                                                                                                                                                        result_57[4117:4112],
-                                                                                                                                                        step14,
-                                                                                                                                                        result_57[4103:4102],
-                                                                                                                                                        $signed(result_57[4101:4038]),
-                                                                                                                                                        $signed(result_57[4037:4006]),
-                                                                                                                                                        $signed(result_57[4005:4000]),
-                                                                                                                                                        $signed(result_57[3999:3968]),
-                                                                                                                                                        result_57[3967:3936],
-                                                                                                                                                        $signed(result_57[3935:3929]),
-                                                                                                                                                        result_57[3928:3926],
-                                                                                                                                                        result_57[3925:3918],
-                                                                                                                                                        result_57[3917:3910],
-                                                                                                                                                        $signed(result_57[3909:3878]),
-                                                                                                                                                        result_57[3877:3876],
-                                                                                                                                                        result_57[3875:3844],
-                                                                                                                                                        result_57[3843:3716],
-                                                                                                                                                        $signed(result_57[3715:3709]),
-                                                                                                                                                        result_57[3708:3581],
-                                                                                                                                                        $signed(result_57[3580:3574]),
-                                                                                                                                                        result_57[3573:3572],
-                                                                                                                                                        result_57[3571:3568],
-                                                                                                                                                        result_57[3567:2992],
-                                                                                                                                                        result_57[2991:2987],
-                                                                                                                                                        $signed(result_57[2986:2955]),
-                                                                                                                                                        result_57[2954:2949],
-                                                                                                                                                        c$recipNextOut,
-                                                                                                                                                        result_57[2837:2834],
-                                                                                                                                                        result_57[2833:2578],
-                                                                                                                                                        $signed(result_57[2577:2546]),
-                                                                                                                                                        result_57[2545:2329],
-                                                                                                                                                        result_57[2328:2112],
-                                                                                                                                                        $signed(result_57[2111:2048]),
-                                                                                                                                                        result_57[2047:1024],
-                                                                                                                                                        result_57[1023:0]};
+                                                                                                                                  result_56[3442:3438],
+                                                                                                                                  result_56[3437:3182],
+                                                                                                                                  $signed(result_56[3181:3150]),
+                                                                                                                                  result_56[3149:3143],
+                                                                                                                                  $signed(result_56[3142:3079]),
+                                                                                                                                  result_56[3078:2855],
+                                                                                                                                  result_56[2854:2631],
+                                                                                                                                  $signed(result_56[2630:2567]),
+                                                                                                                                  result_56[2566:1543],
+                                                                                                                                  result_56[1542:519],
+                                                                                                                                  result_56[518:512],
+                                                                                                                                  $signed(result_56[511:480]),
+                                                                                                                                  $signed(result_56[479:448]),
+                                                                                                                                  $signed(result_56[447:416]),
+                                                                                                                                  result_56[415:192],
+                                                                                                                                  $signed(result_56[191:160]),
+                                                                                                                                  $signed(result_56[159:128]),
+                                                                                                                                  $signed(result_56[127:64]),
+                                                                                                                                  $signed(result_56[63:0])} : {5'd20,
+                                                                                                                                                               result_56[4727:4727],
+                                                                                                                                                               result_56[4726:4723],
+                                                                                                                                                               result_56[4722:4717],
+                                                                                                                                                               step25,
+                                                                                                                                                               result_56[4708:4707],
+                                                                                                                                                               $signed(result_56[4706:4643]),
+                                                                                                                                                               $signed(result_56[4642:4611]),
+                                                                                                                                                               $signed(result_56[4610:4605]),
+                                                                                                                                                               $signed(result_56[4604:4573]),
+                                                                                                                                                               result_56[4572:4541],
+                                                                                                                                                               $signed(result_56[4540:4534]),
+                                                                                                                                                               result_56[4533:4531],
+                                                                                                                                                               result_56[4530:4523],
+                                                                                                                                                               result_56[4522:4515],
+                                                                                                                                                               $signed(result_56[4514:4483]),
+                                                                                                                                                               result_56[4482:4481],
+                                                                                                                                                               result_56[4480:4449],
+                                                                                                                                                               result_56[4448:4321],
+                                                                                                                                                               $signed(result_56[4320:4314]),
+                                                                                                                                                               result_56[4313:4186],
+                                                                                                                                                               $signed(result_56[4185:4179]),
+                                                                                                                                                               result_56[4178:4177],
+                                                                                                                                                               result_56[4176:4173],
+                                                                                                                                                               result_56[4172:3597],
+                                                                                                                                                               result_56[3596:3592],
+                                                                                                                                                               $signed(result_56[3591:3560]),
+                                                                                                                                                               result_56[3559:3554],
+                                                                                                                                                               c$recipNextOut,
+                                                                                                                                                               result_56[3442:3438],
+                                                                                                                                                               result_56[3437:3182],
+                                                                                                                                                               $signed(result_56[3181:3150]),
+                                                                                                                                                               result_56[3149:3143],
+                                                                                                                                                               $signed(result_56[3142:3079]),
+                                                                                                                                                               result_56[3078:2855],
+                                                                                                                                                               result_56[2854:2631],
+                                                                                                                                                               $signed(result_56[2630:2567]),
+                                                                                                                                                               result_56[2566:1543],
+                                                                                                                                                               result_56[1542:519],
+                                                                                                                                                               result_56[518:512],
+                                                                                                                                                               $signed(result_56[511:480]),
+                                                                                                                                                               $signed(result_56[479:448]),
+                                                                                                                                                               $signed(result_56[447:416]),
+                                                                                                                                                               result_56[415:192],
+                                                                                                                                                               $signed(result_56[191:160]),
+                                                                                                                                                               $signed(result_56[159:128]),
+                                                                                                                                                               $signed(result_56[127:64]),
+                                                                                                                                                               $signed(result_56[63:0])};
 
-  assign c$bv_13 = result_57[4111:4104];
+  assign c$bv_13 = result_56[4716:4709];
 
   assign c$step_$jOut_app_arg_0 = c$bv_13[0+:6];
 
-  assign step14 = result_57[4111:4104] + 8'd1;
+  assign step25 = result_56[4716:4709] + 8'd1;
 
-  assign c$sumSquareOut_fun_arg = $signed(result_57[4101:4038]);
+  assign c$normGainOut_fun_arg = $signed(result_56[511:480]);
 
-  assign c$sumSquareOut_fun_arg_0 = $signed(result_38[159:128]);
+  assign c$normGainOut_fun_arg_0 = $signed(result_56[479:448]);
+
+  LlamaDv_Top_Decoder_decoderSmallMiscount_normGain LlamaDv_Top_Decoder_decoderSmallMiscount_normGain_c$normGainOut
+    ( .result (c$normGainOut)
+    , .xr (c$normGainOut_fun_arg)
+    , .g (c$normGainOut_fun_arg_0) );
+
+  assign c$normScaleOut_fun_arg = $signed(result_37[159:128]);
+
+  assign c$normScaleOut_fun_arg_0 = $signed(result_56[4604:4573]);
+
+  LlamaDv_Top_Decoder_decoderSmallMiscount_normScale LlamaDv_Top_Decoder_decoderSmallMiscount_normScale_c$normScaleOut
+    ( .result (c$normScaleOut)
+    , .x (c$normScaleOut_fun_arg)
+    , .rinv (c$normScaleOut_fun_arg_0) );
+
+  assign c$sumSquareOut_fun_arg = $signed(result_56[4706:4643]);
+
+  assign c$sumSquareOut_fun_arg_0 = $signed(result_37[159:128]);
 
   LlamaDv_Top_Decoder_decoderSmallMiscount_sumSquare LlamaDv_Top_Decoder_decoderSmallMiscount_sumSquare_c$sumSquareOut
     ( .result (c$sumSquareOut)
     , .ss (c$sumSquareOut_fun_arg)
     , .x (c$sumSquareOut_fun_arg_0) );
+
+  assign c$siluPipeOut_fun_arg = result_56[3442:3438];
+
+  assign c$siluPipeOut_fun_arg_0 = $signed(result_37[63:32]);
+
+  assign c$siluPipeOut_fun_arg_1 = result_56[415:192];
+
+  LlamaDv_Top_Decoder_decoderSmallMiscount_siluPipe LlamaDv_Top_Decoder_decoderSmallMiscount_siluPipe_c$siluPipeOut
+    ( .result (c$siluPipeOut)
+    , .k (c$siluPipeOut_fun_arg)
+    , .x (c$siluPipeOut_fun_arg_0)
+    , .e (c$siluPipeOut_fun_arg_1) );
 
   always @(*) begin
     case(c$matrixShapeOut_app_arg)
@@ -3187,7 +4150,7 @@ module decoder_small_fault_cycles
     endcase
   end
 
-  assign c$matrixShapeOut_app_arg_selection_1 = result_57[4127:4123];
+  assign c$matrixShapeOut_app_arg_selection_1 = result_56[4732:4728];
 
   always @(*) begin
     case(c$matrixShapeOut_app_arg_selection_1)
@@ -3196,9 +4159,9 @@ module decoder_small_fault_cycles
     endcase
   end
 
-  assign k = result_57[3928:3926] + 3'd1;
+  assign k = result_56[4533:4531] + 3'd1;
 
-  assign k_selection_1 = result_57[4103:4102];
+  assign k_selection_1 = result_56[4708:4707];
 
   always @(*) begin
     case(k_selection_1)
@@ -3208,20 +4171,16 @@ module decoder_small_fault_cycles
     endcase
   end
 
-  assign c$recipStartLargeOut = {(($unsigned(c$siluDenOut))),
+  assign c$s_4 = $signed(result_56[262:199]);
+
+  assign c$recipStartLargeOut = {(($unsigned(($signed({c$s_4[64-1],c$s_4[0+:(32-1)]}))))),
                                  32'd262144,   42'd0,   5'd11};
-
-  assign c$siluDenOut_fun_arg = $signed(result_38[63:32]);
-
-  LlamaDv_Top_Decoder_decoderSmallMiscount_siluDen LlamaDv_Top_Decoder_decoderSmallMiscount_siluDen_c$siluDenOut
-    ( .result (c$siluDenOut)
-    , .x (c$siluDenOut_fun_arg) );
 
   assign y = (($signed(((({{(16-6) {1'b0}},result_22}))))) - 16'sd7) - 16'sd20;
 
-  assign result_21 = (16'sd63 <= y) ? 7'sd63 : c$case_alt_19;
+  assign result_21 = (16'sd63 <= y) ? 7'sd63 : c$case_alt_18;
 
-  assign c$case_alt_19 = (-16'sd64 <= y) ? ($signed({y[16-1],y[0+:(7-1)]})) : -7'sd64;
+  assign c$case_alt_18 = (-16'sd64 <= y) ? ($signed({y[16-1],y[0+:(7-1)]})) : -7'sd64;
 
   // imap begin
   genvar i;
@@ -3229,20 +4188,20 @@ module decoder_small_fault_cycles
   for (i=0; i < 32; i = i + 1) begin : imap
     wire [5-1:0] map_index;
     wire  map_in;
-    assign map_in = c$app_arg_25[i*1+:1];
+    assign map_in = c$app_arg_29[i*1+:1];
     wire [5:0] map_out;
 
     assign map_index = 5'd31 - i[0+:5];
-    wire [5:0] result_59;
+    wire [5:0] result_58;
     wire [4:0] c$bv_14;
-    assign map_out = result_59;
+    assign map_out = result_58;
 
     assign c$bv_14 = (((map_index)));
 
-    assign result_59 = (map_in == (1'b1)) ? (({{(6-5) {1'b0}},(((map_index)))}) + 6'd1) : 6'd0;
+    assign result_58 = (map_in == (1'b1)) ? (({{(6-5) {1'b0}},(((map_index)))}) + 6'd1) : 6'd0;
 
 
-    assign c$app_arg_24[i*6+:6] = map_out;
+    assign c$app_arg_28[i*6+:6] = map_out;
   end
   endgenerate
   // imap end
@@ -3253,7 +4212,7 @@ module decoder_small_fault_cycles
   genvar i_0;
   generate
   for (i_0 = 0; i_0 < 32; i_0 = i_0 + 1) begin : reverse
-    assign c$app_arg_25[(32 - 1 - i_0)*1+:1] = c$vec[i_0*1+:1];
+    assign c$app_arg_29[(32 - 1 - i_0)*1+:1] = c$vec[i_0*1+:1];
   end
   endgenerate
   // reverse end
@@ -3324,7 +4283,7 @@ module decoder_small_fault_cycles
   wire [5:0] acc_4_1_44;
   assign result_22 = acc_5_0_45;
 
-  assign vec_1 = c$app_arg_24;
+  assign vec_1 = c$app_arg_28;
 
   assign acc_0_42 = vec_1[191:186];
 
@@ -3390,240 +4349,240 @@ module decoder_small_fault_cycles
 
   assign acc_0_73 = vec_1[5:0];
 
-  wire [5:0] result_60;
-  assign acc_1_0_15 = result_60;
+  wire [5:0] result_59;
+  assign acc_1_0_15 = result_59;
 
-  assign result_60 = (acc_0_42 <= acc_0_43) ? acc_0_43 : acc_0_42;
+  assign result_59 = (acc_0_42 <= acc_0_43) ? acc_0_43 : acc_0_42;
+
+
+
+  wire [5:0] result_60;
+  assign acc_1_1_16 = result_60;
+
+  assign result_60 = (acc_0_44 <= acc_0_45) ? acc_0_45 : acc_0_44;
 
 
 
   wire [5:0] result_61;
-  assign acc_1_1_16 = result_61;
+  assign acc_1_2_17 = result_61;
 
-  assign result_61 = (acc_0_44 <= acc_0_45) ? acc_0_45 : acc_0_44;
+  assign result_61 = (acc_0_46 <= acc_0_47) ? acc_0_47 : acc_0_46;
 
 
 
   wire [5:0] result_62;
-  assign acc_1_2_17 = result_62;
+  assign acc_1_3_18 = result_62;
 
-  assign result_62 = (acc_0_46 <= acc_0_47) ? acc_0_47 : acc_0_46;
+  assign result_62 = (acc_0_48 <= acc_0_49) ? acc_0_49 : acc_0_48;
 
 
 
   wire [5:0] result_63;
-  assign acc_1_3_18 = result_63;
+  assign acc_1_4_19 = result_63;
 
-  assign result_63 = (acc_0_48 <= acc_0_49) ? acc_0_49 : acc_0_48;
+  assign result_63 = (acc_0_50 <= acc_0_51) ? acc_0_51 : acc_0_50;
 
 
 
   wire [5:0] result_64;
-  assign acc_1_4_19 = result_64;
+  assign acc_1_5_20 = result_64;
 
-  assign result_64 = (acc_0_50 <= acc_0_51) ? acc_0_51 : acc_0_50;
+  assign result_64 = (acc_0_52 <= acc_0_53) ? acc_0_53 : acc_0_52;
 
 
 
   wire [5:0] result_65;
-  assign acc_1_5_20 = result_65;
+  assign acc_1_6_21 = result_65;
 
-  assign result_65 = (acc_0_52 <= acc_0_53) ? acc_0_53 : acc_0_52;
+  assign result_65 = (acc_0_54 <= acc_0_55) ? acc_0_55 : acc_0_54;
 
 
 
   wire [5:0] result_66;
-  assign acc_1_6_21 = result_66;
+  assign acc_1_7_22 = result_66;
 
-  assign result_66 = (acc_0_54 <= acc_0_55) ? acc_0_55 : acc_0_54;
+  assign result_66 = (acc_0_56 <= acc_0_57) ? acc_0_57 : acc_0_56;
 
 
 
   wire [5:0] result_67;
-  assign acc_1_7_22 = result_67;
+  assign acc_1_8_23 = result_67;
 
-  assign result_67 = (acc_0_56 <= acc_0_57) ? acc_0_57 : acc_0_56;
+  assign result_67 = (acc_0_58 <= acc_0_59) ? acc_0_59 : acc_0_58;
 
 
 
   wire [5:0] result_68;
-  assign acc_1_8_23 = result_68;
+  assign acc_1_9_24 = result_68;
 
-  assign result_68 = (acc_0_58 <= acc_0_59) ? acc_0_59 : acc_0_58;
+  assign result_68 = (acc_0_60 <= acc_0_61) ? acc_0_61 : acc_0_60;
 
 
 
   wire [5:0] result_69;
-  assign acc_1_9_24 = result_69;
+  assign acc_1_10_25 = result_69;
 
-  assign result_69 = (acc_0_60 <= acc_0_61) ? acc_0_61 : acc_0_60;
+  assign result_69 = (acc_0_62 <= acc_0_63) ? acc_0_63 : acc_0_62;
 
 
 
   wire [5:0] result_70;
-  assign acc_1_10_25 = result_70;
+  assign acc_1_11_26 = result_70;
 
-  assign result_70 = (acc_0_62 <= acc_0_63) ? acc_0_63 : acc_0_62;
+  assign result_70 = (acc_0_64 <= acc_0_65) ? acc_0_65 : acc_0_64;
 
 
 
   wire [5:0] result_71;
-  assign acc_1_11_26 = result_71;
+  assign acc_1_12_27 = result_71;
 
-  assign result_71 = (acc_0_64 <= acc_0_65) ? acc_0_65 : acc_0_64;
+  assign result_71 = (acc_0_66 <= acc_0_67) ? acc_0_67 : acc_0_66;
 
 
 
   wire [5:0] result_72;
-  assign acc_1_12_27 = result_72;
+  assign acc_1_13_28 = result_72;
 
-  assign result_72 = (acc_0_66 <= acc_0_67) ? acc_0_67 : acc_0_66;
+  assign result_72 = (acc_0_68 <= acc_0_69) ? acc_0_69 : acc_0_68;
 
 
 
   wire [5:0] result_73;
-  assign acc_1_13_28 = result_73;
+  assign acc_1_14_29 = result_73;
 
-  assign result_73 = (acc_0_68 <= acc_0_69) ? acc_0_69 : acc_0_68;
+  assign result_73 = (acc_0_70 <= acc_0_71) ? acc_0_71 : acc_0_70;
 
 
 
   wire [5:0] result_74;
-  assign acc_1_14_29 = result_74;
+  assign acc_1_15_30 = result_74;
 
-  assign result_74 = (acc_0_70 <= acc_0_71) ? acc_0_71 : acc_0_70;
+  assign result_74 = (acc_0_72 <= acc_0_73) ? acc_0_73 : acc_0_72;
 
 
 
   wire [5:0] result_75;
-  assign acc_1_15_30 = result_75;
+  assign acc_2_0_31 = result_75;
 
-  assign result_75 = (acc_0_72 <= acc_0_73) ? acc_0_73 : acc_0_72;
+  assign result_75 = (acc_1_0_15 <= acc_1_1_16) ? acc_1_1_16 : acc_1_0_15;
 
 
 
   wire [5:0] result_76;
-  assign acc_2_0_31 = result_76;
+  assign acc_2_1_32 = result_76;
 
-  assign result_76 = (acc_1_0_15 <= acc_1_1_16) ? acc_1_1_16 : acc_1_0_15;
+  assign result_76 = (acc_1_2_17 <= acc_1_3_18) ? acc_1_3_18 : acc_1_2_17;
 
 
 
   wire [5:0] result_77;
-  assign acc_2_1_32 = result_77;
+  assign acc_2_2_33 = result_77;
 
-  assign result_77 = (acc_1_2_17 <= acc_1_3_18) ? acc_1_3_18 : acc_1_2_17;
+  assign result_77 = (acc_1_4_19 <= acc_1_5_20) ? acc_1_5_20 : acc_1_4_19;
 
 
 
   wire [5:0] result_78;
-  assign acc_2_2_33 = result_78;
+  assign acc_2_3_34 = result_78;
 
-  assign result_78 = (acc_1_4_19 <= acc_1_5_20) ? acc_1_5_20 : acc_1_4_19;
+  assign result_78 = (acc_1_6_21 <= acc_1_7_22) ? acc_1_7_22 : acc_1_6_21;
 
 
 
   wire [5:0] result_79;
-  assign acc_2_3_34 = result_79;
+  assign acc_2_4_35 = result_79;
 
-  assign result_79 = (acc_1_6_21 <= acc_1_7_22) ? acc_1_7_22 : acc_1_6_21;
+  assign result_79 = (acc_1_8_23 <= acc_1_9_24) ? acc_1_9_24 : acc_1_8_23;
 
 
 
   wire [5:0] result_80;
-  assign acc_2_4_35 = result_80;
+  assign acc_2_5_36 = result_80;
 
-  assign result_80 = (acc_1_8_23 <= acc_1_9_24) ? acc_1_9_24 : acc_1_8_23;
+  assign result_80 = (acc_1_10_25 <= acc_1_11_26) ? acc_1_11_26 : acc_1_10_25;
 
 
 
   wire [5:0] result_81;
-  assign acc_2_5_36 = result_81;
+  assign acc_2_6_37 = result_81;
 
-  assign result_81 = (acc_1_10_25 <= acc_1_11_26) ? acc_1_11_26 : acc_1_10_25;
+  assign result_81 = (acc_1_12_27 <= acc_1_13_28) ? acc_1_13_28 : acc_1_12_27;
 
 
 
   wire [5:0] result_82;
-  assign acc_2_6_37 = result_82;
+  assign acc_2_7_38 = result_82;
 
-  assign result_82 = (acc_1_12_27 <= acc_1_13_28) ? acc_1_13_28 : acc_1_12_27;
+  assign result_82 = (acc_1_14_29 <= acc_1_15_30) ? acc_1_15_30 : acc_1_14_29;
 
 
 
   wire [5:0] result_83;
-  assign acc_2_7_38 = result_83;
+  assign acc_3_0_39 = result_83;
 
-  assign result_83 = (acc_1_14_29 <= acc_1_15_30) ? acc_1_15_30 : acc_1_14_29;
+  assign result_83 = (acc_2_0_31 <= acc_2_1_32) ? acc_2_1_32 : acc_2_0_31;
 
 
 
   wire [5:0] result_84;
-  assign acc_3_0_39 = result_84;
+  assign acc_3_1_40 = result_84;
 
-  assign result_84 = (acc_2_0_31 <= acc_2_1_32) ? acc_2_1_32 : acc_2_0_31;
+  assign result_84 = (acc_2_2_33 <= acc_2_3_34) ? acc_2_3_34 : acc_2_2_33;
 
 
 
   wire [5:0] result_85;
-  assign acc_3_1_40 = result_85;
+  assign acc_3_2_41 = result_85;
 
-  assign result_85 = (acc_2_2_33 <= acc_2_3_34) ? acc_2_3_34 : acc_2_2_33;
+  assign result_85 = (acc_2_4_35 <= acc_2_5_36) ? acc_2_5_36 : acc_2_4_35;
 
 
 
   wire [5:0] result_86;
-  assign acc_3_2_41 = result_86;
+  assign acc_3_3_42 = result_86;
 
-  assign result_86 = (acc_2_4_35 <= acc_2_5_36) ? acc_2_5_36 : acc_2_4_35;
+  assign result_86 = (acc_2_6_37 <= acc_2_7_38) ? acc_2_7_38 : acc_2_6_37;
 
 
 
   wire [5:0] result_87;
-  assign acc_3_3_42 = result_87;
+  assign acc_4_0_43 = result_87;
 
-  assign result_87 = (acc_2_6_37 <= acc_2_7_38) ? acc_2_7_38 : acc_2_6_37;
+  assign result_87 = (acc_3_0_39 <= acc_3_1_40) ? acc_3_1_40 : acc_3_0_39;
 
 
 
   wire [5:0] result_88;
-  assign acc_4_0_43 = result_88;
+  assign acc_4_1_44 = result_88;
 
-  assign result_88 = (acc_3_0_39 <= acc_3_1_40) ? acc_3_1_40 : acc_3_0_39;
+  assign result_88 = (acc_3_2_41 <= acc_3_3_42) ? acc_3_3_42 : acc_3_2_41;
 
 
 
   wire [5:0] result_89;
-  assign acc_4_1_44 = result_89;
+  assign acc_5_0_45 = result_89;
 
-  assign result_89 = (acc_3_2_41 <= acc_3_3_42) ? acc_3_3_42 : acc_3_2_41;
-
-
-
-  wire [5:0] result_90;
-  assign acc_5_0_45 = result_90;
-
-  assign result_90 = (acc_4_0_43 <= acc_4_1_44) ? acc_4_1_44 : acc_4_0_43;
+  assign result_89 = (acc_4_0_43 <= acc_4_1_44) ? acc_4_1_44 : acc_4_0_43;
 
 
 
 
 
-  assign c$quantExpOut_app_arg_selection_1 = result_57[4127:4123];
+  assign c$quantExpOut_app_arg_selection_1 = result_56[4732:4728];
 
   always @(*) begin
     case(c$quantExpOut_app_arg_selection_1)
-      5'b00101 : c$quantExpOut_app_arg = result_57[3967:3936];
+      5'b00101 : c$quantExpOut_app_arg = result_56[4572:4541];
       5'b01001 : c$quantExpOut_app_arg = result_23;
-      5'b01110 : c$quantExpOut_app_arg = result_57[3967:3936];
-      default : c$quantExpOut_app_arg = result_57[3967:3936];
+      5'b01110 : c$quantExpOut_app_arg = result_56[4572:4541];
+      default : c$quantExpOut_app_arg = result_56[4572:4541];
     endcase
   end
 
-  assign result_selection_63 = result_57[4111:4104];
+  assign result_selection_64 = result_56[4716:4709];
 
   always @(*) begin
-    case(result_selection_63)
+    case(result_selection_64)
       8'd0 : result_23 = c$mx_case_alt;
       default : result_23 = c$mx_case_alt_0;
     endcase
@@ -3631,52 +4590,42 @@ module decoder_small_fault_cycles
 
   assign c$mx_case_alt = (32'd0 <= c$absUOut) ? c$absUOut : 32'd0;
 
-  assign c$mx_case_alt_0 = (result_57[3875:3844] <= c$absUOut) ? c$absUOut : result_57[3875:3844];
+  assign c$mx_case_alt_0 = (result_56[4480:4449] <= c$absUOut) ? c$absUOut : result_56[4480:4449];
 
   assign c$bv_15 = (($unsigned(((($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg})) < 33'sd0) ? -($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg})) : ($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg}))))));
 
   assign c$absUOut = (c$bv_15[0+:32]);
 
-  assign c$absUOut_app_arg_selection_1 = result_57[4127:4123];
+  assign c$absUOut_app_arg_selection_1 = result_56[4732:4728];
 
   always @(*) begin
     case(c$absUOut_app_arg_selection_1)
-      5'b00100 : c$absUOut_app_arg = o_0;
+      5'b00100 : c$absUOut_app_arg = $signed(result_56[447:416]);
       5'b01001 : c$absUOut_app_arg = c$absUOut_case_alt;
-      5'b01101 : c$absUOut_app_arg = o_1;
+      5'b01101 : c$absUOut_app_arg = o_0;
       default : c$absUOut_app_arg = o;
     endcase
   end
 
-  assign o_fun_arg = $signed(result_57[3909:3878]);
+  assign o_fun_arg = $signed(result_56[4514:4483]);
 
-  assign o_fun_arg_0 = $signed(result_38[95:64]);
+  assign o_fun_arg_0 = $signed(result_37[95:64]);
 
   LlamaDv_Top_Decoder_decoderSmallMiscount_siluGate LlamaDv_Top_Decoder_decoderSmallMiscount_siluGate_o
     ( .result (o)
     , .sx (o_fun_arg)
     , .y (o_fun_arg_0) );
 
-  assign o_fun_arg_1 = $signed(result_38[159:128]);
-
-  assign o_fun_arg_2 = $signed(result_57[3999:3968]);
-
-  LlamaDv_Top_Decoder_decoderSmallMiscount_normScale LlamaDv_Top_Decoder_decoderSmallMiscount_normScale_o_0
-    ( .result (o_0)
-    , .x (o_fun_arg_1)
-    , .rinv (o_fun_arg_2)
-    , .g (result_28) );
-
-  assign c$absUOut_case_alt_selection_1 = result_57[3877:3876];
+  assign c$absUOut_case_alt_selection_1 = result_56[4482:4481];
 
   always @(*) begin
     case(c$absUOut_case_alt_selection_1)
-      2'b10 : c$absUOut_case_alt = $signed(result_38[95:64]);
-      default : c$absUOut_case_alt = $signed(result_38[31:0]);
+      2'b10 : c$absUOut_case_alt = $signed(result_37[95:64]);
+      default : c$absUOut_case_alt = $signed(result_37[31:0]);
     endcase
   end
 
-  assign c$i_273 = (result_57[4111:4104] & 8'd15);
+  assign c$i_264 = (result_56[4716:4709] & 8'd15);
 
   // index begin
   wire signed [31:0] vecArray [0:16-1];
@@ -3686,70 +4635,101 @@ module decoder_small_fault_cycles
     assign vecArray[(16-1)-i_1] = c$fin_case_alt[i_1*32+:32];
   end
   endgenerate
-  assign o_1 = vecArray[($unsigned({{(64-8) {1'b0}},c$i_273}))];
+  assign o_0 = vecArray[($unsigned({{(64-8) {1'b0}},c$i_264}))];
   // index end
 
-  assign c$tupIn_selection_1 = result_57[4127:4123];
+  assign c$tupIn_selection_1 = result_56[4732:4728];
 
   always @(*) begin
     case(c$tupIn_selection_1)
-      5'b00001 : c$tupIn = {result_57[4103:4102],
-                            {5'd1,   result_57[4122:4122],
-                             result_57[4121:4118],   result_57[4117:4112],
-                             result_57[4111:4104],   result_57[4103:4102],
-                             $signed(result_57[4101:4038]),
-                             $signed(result_57[4037:4006]),
-                             $signed(result_57[4005:4000]),
-                             $signed(result_57[3999:3968]),
-                             result_57[3967:3936],
-                             $signed(result_57[3935:3929]),
-                             result_57[3928:3926],   result_57[3925:3918],
-                             result_57[3917:3910],
-                             $signed(result_57[3909:3878]),
-                             result_57[3877:3876],   result_57[3875:3844],
-                             result_57[3843:3716],
-                             $signed(result_57[3715:3709]),
-                             result_57[3708:3581],
-                             $signed(result_57[3580:3574]),
-                             result_57[3573:3572],   result_57[3571:3568],
-                             result_57[3567:2992],   result_57[2991:2987],
-                             $signed(result_57[2986:2955]),
-                             result_57[2954:2949],   c$recipNextOut,
-                             result_57[2837:2834],   result_57[2833:2578],
-                             $signed(result_57[2577:2546]),
-                             result_57[2545:2329],   result_57[2328:2112],
-                             $signed(result_57[2111:2048]),
-                             result_57[2047:1024],   result_57[1023:0]}};
-      default : c$tupIn = {2'd0,   {5'd15,   1'd1,
-                                    result_57[4121:4118],   result_57[4117:4112],
-                                    result_57[4111:4104],   result_57[4103:4102],
-                                    $signed(result_57[4101:4038]),
-                                    $signed(result_57[4037:4006]),
-                                    $signed(result_57[4005:4000]),
-                                    $signed(result_57[3999:3968]),
-                                    result_57[3967:3936],
-                                    $signed(result_57[3935:3929]),
-                                    result_57[3928:3926],   result_57[3925:3918],
-                                    result_57[3917:3910],
-                                    $signed(result_57[3909:3878]),
-                                    result_57[3877:3876],   result_57[3875:3844],
-                                    result_57[3843:3716],
-                                    $signed(result_57[3715:3709]),
-                                    result_57[3708:3581],
-                                    $signed(result_57[3580:3574]),
-                                    result_57[3573:3572],   result_57[3571:3568],
-                                    result_57[3567:2992],   result_57[2991:2987],
-                                    $signed(result_57[2986:2955]),
-                                    result_57[2954:2949],   c$recipNextOut,
-                                    result_57[2837:2834],   result_57[2833:2578],
-                                    $signed(result_57[2577:2546]),
-                                    result_57[2545:2329],   result_57[2328:2112],
-                                    $signed(result_57[2111:2048]),
-                                    result_57[2047:1024],   result_57[1023:0]}};
+      5'b00011 : c$tupIn = {5'd4,   {5'd3,
+                                     result_56[4727:4727],   result_56[4726:4723],
+                                     result_56[4722:4717],   result_56[4716:4709],
+                                     result_56[4708:4707],
+                                     $signed(result_56[4706:4643]),
+                                     $signed(result_56[4642:4611]),
+                                     $signed(result_56[4610:4605]),
+                                     c$tupIn_app_arg,   result_56[4572:4541],
+                                     $signed(result_56[4540:4534]),
+                                     result_56[4533:4531],   result_56[4530:4523],
+                                     result_56[4522:4515],
+                                     $signed(result_56[4514:4483]),
+                                     result_56[4482:4481],   result_56[4480:4449],
+                                     result_56[4448:4321],
+                                     $signed(result_56[4320:4314]),
+                                     result_56[4313:4186],
+                                     $signed(result_56[4185:4179]),
+                                     result_56[4178:4177],   result_56[4176:4173],
+                                     result_56[4172:3597],   result_56[3596:3592],
+                                     $signed(result_56[3591:3560]),
+                                     result_56[3559:3554],   c$recipNextOut,
+                                     result_56[3442:3438],   result_56[3437:3182],
+                                     $signed(result_56[3181:3150]),
+                                     result_56[3149:3143],
+                                     $signed(result_56[3142:3079]),
+                                     result_56[3078:2855],   result_56[2854:2631],
+                                     $signed(result_56[2630:2567]),
+                                     result_56[2566:1543],   result_56[1542:519],
+                                     result_56[518:512],
+                                     $signed(result_56[511:480]),
+                                     $signed(result_56[479:448]),
+                                     $signed(result_56[447:416]),
+                                     result_56[415:192],
+                                     $signed(result_56[191:160]),
+                                     $signed(result_56[159:128]),
+                                     $signed(result_56[127:64]),
+                                     $signed(result_56[63:0])}};
+      default : c$tupIn = {5'd16,   {5'd7,
+                                     result_56[4727:4727],   result_56[4726:4723],
+                                     result_56[4722:4717],   result_56[4716:4709],
+                                     result_56[4708:4707],
+                                     $signed(result_56[4706:4643]),
+                                     $signed(result_56[4642:4611]),
+                                     $signed(result_56[4610:4605]),
+                                     $signed(result_56[4604:4573]),
+                                     result_56[4572:4541],
+                                     $signed(result_56[4540:4534]),
+                                     result_56[4533:4531],   result_56[4530:4523],
+                                     result_56[4522:4515],
+                                     $signed(result_56[4514:4483]),
+                                     result_56[4482:4481],   result_56[4480:4449],
+                                     result_56[4448:4321],
+                                     $signed(result_56[4320:4314]),
+                                     result_56[4313:4186],
+                                     $signed(result_56[4185:4179]),
+                                     result_56[4178:4177],   result_56[4176:4173],
+                                     result_56[4172:3597],   result_56[3596:3592],
+                                     $signed(result_56[3591:3560]),
+                                     result_56[3559:3554],   c$recipNextOut,
+                                     result_56[3442:3438],   result_56[3437:3182],
+                                     $signed(result_56[3181:3150]),
+                                     result_56[3149:3143],
+                                     $signed(result_56[3142:3079]),
+                                     result_56[3078:2855],   result_56[2854:2631],
+                                     $signed(result_56[2630:2567]),
+                                     result_56[2566:1543],   result_56[1542:519],
+                                     result_56[518:512],
+                                     $signed(result_56[511:480]),
+                                     $signed(result_56[479:448]),
+                                     $signed(result_56[447:416]),
+                                     result_56[415:192],
+                                     $signed(result_56[191:160]),
+                                     $signed(result_56[159:128]),
+                                     $signed(result_56[127:64]),
+                                     $signed(result_56[63:0])}};
     endcase
   end
 
-  assign c$recipNextOut_fun_arg = result_57[2948:2838];
+  assign c$tupIn_app_arg_fun_arg = result_56[518:512];
+
+  assign c$tupIn_app_arg_fun_arg_0 = $signed(result_56[4706:4643]);
+
+  LlamaDv_Top_Decoder_decoderSmallMiscount_normInvFinish LlamaDv_Top_Decoder_decoderSmallMiscount_normInvFinish_c$tupIn_app_arg
+    ( .result (c$tupIn_app_arg)
+    , .a (c$tupIn_app_arg_fun_arg)
+    , .y (c$tupIn_app_arg_fun_arg_0) );
+
+  assign c$recipNextOut_fun_arg = result_56[3553:3443];
 
   LlamaDv_Top_Decoder_decoderSmallMiscount_recipNext LlamaDv_Top_Decoder_decoderSmallMiscount_recipNext_c$recipNextOut
     ( .c$case_alt (c$recipNextOut)
@@ -3764,625 +4744,246 @@ module decoder_small_fault_cycles
 
   assign kvWr_0 = result_3[475:199];
 
-  assign kvh = nxt[3573:3572] >> 64'sd1;
+  assign kvh = nxt[4178:4177] >> 64'sd1;
 
-  assign c$bv_16 = nxt[4122:4122];
+  assign c$bv_16 = nxt[4727:4727];
 
-  assign result_25 = ((({{(6-1) {1'b0}},nxt[4122:4122]}) * 6'd2) + ({{(6-2) {1'b0}},kvh})) * 6'd16;
+  assign result_25 = ((({{(6-1) {1'b0}},nxt[4727:4727]}) * 6'd2) + ({{(6-2) {1'b0}},kvh})) * 6'd16;
 
-  assign c$bv_17 = nxt[3571:3568];
+  assign c$bv_17 = nxt[4176:4173];
 
-  assign result_26 = result_25 + ({{(6-4) {1'b0}},nxt[3571:3568]});
+  assign result_26 = result_25 + ({{(6-4) {1'b0}},nxt[4176:4173]});
 
   // index begin
-  wire signed [6:0] vecArray_0 [0:15-1];
+  wire signed [31:0] vecArray_0 [0:5-1];
   genvar i_2;
   generate
-  for (i_2=0; i_2 < 15; i_2=i_2+1) begin : mk_array_0
-    assign vecArray_0[(15-1)-i_2] = xs[i_2*7+:7];
+  for (i_2=0; i_2 < 5; i_2=i_2+1) begin : mk_array_0
+    assign vecArray_0[(5-1)-i_2] = xs[i_2*32+:32];
   end
   endgenerate
-  assign result_27 = vecArray_0[($unsigned({{(64-4) {1'b0}},c$i1_case_alt}))];
+  assign result_27 = vecArray_0[($unsigned({{(64-3) {1'b0}},i1}))];
   // index end
 
-  assign xs = {$signed(c$case_alt_34),
-               $signed(c$case_alt_33),
-               $signed(c$case_alt_32),
-               $signed(c$case_alt_31),
-               $signed(c$case_alt_30),
-               $signed(c$case_alt_29),
-               $signed(c$case_alt_28),
-               $signed(c$case_alt_27),
-               $signed(c$case_alt_26),
-               $signed(c$case_alt_25),
-               $signed(c$case_alt_24),
-               $signed(c$case_alt_23),
+  assign xs = {$signed(c$case_alt_23),
                $signed(c$case_alt_22),
                $signed(c$case_alt_21),
-               $signed(c$case_alt_20)};
-
-  assign c$i1_case_alt_selection_1 = result_57[3928:3926];
-
-  assign c$bv_18 = result_57[4122:4122];
-
-  assign c$bv_19 = result_57[3928:3926];
-
-  always @(*) begin
-    case(c$i1_case_alt_selection_1)
-      3'd7 : c$i1_case_alt = 4'd14;
-      default : c$i1_case_alt = (({{(4-1) {1'b0}},result_57[4122:4122]}) * 4'd7) + ({{(4-3) {1'b0}},result_57[3928:3926]});
-    endcase
-  end
-
-  assign eta2 = {c$xs_app_arg_case_alt_0 & (c$xs_app_arg_case_alt == 4'd14),
-                 addr};
-
-  assign en = eta2[7:7];
-
-  assign a = eta2[6:0];
+               $signed(c$case_alt_20),
+               $signed(c$case_alt_19)};
 
   // romFile begin
-  reg [6:0] ROM [0:64-1];
+  reg [31:0] ROM [0:64-1];
 
   initial begin
-    $readmemb("cls_e.memb",ROM);
+    $readmemb("rms_final.memb",ROM);
   end
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile
-    if (en) begin
-      c$case_alt_20 <= ROM[($unsigned({{(64-7) {1'b0}},a}))];
+    if (c$xs_app_arg_case_alt) begin
+      c$case_alt_19 <= ROM[($unsigned({{(64-7) {1'b0}},c$case_alt_65}))];
     end
   end
   // romFile end
 
-  assign eta2_0 = {c$xs_app_arg_case_alt_0 & (c$xs_app_arg_case_alt == 4'd13),
-                   addr};
-
-  assign en_0 = eta2_0[7:7];
-
-  assign a_0 = eta2_0[6:0];
-
   // romFile begin
-  reg [6:0] ROM_0 [0:128-1];
+  reg [31:0] ROM_0 [0:64-1];
 
   initial begin
-    $readmemb("layer1_w3_e.memb",ROM_0);
+    $readmemb("layer1_rms_ffn.memb",ROM_0);
   end
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_0
-    if (en_0) begin
-      c$case_alt_21 <= ROM_0[($unsigned({{(64-7) {1'b0}},a_0}))];
+    if (c$xs_app_arg_case_alt) begin
+      c$case_alt_20 <= ROM_0[($unsigned({{(64-7) {1'b0}},c$case_alt_65}))];
     end
   end
   // romFile end
 
-  assign eta2_1 = {c$xs_app_arg_case_alt_0 & (c$xs_app_arg_case_alt == 4'd12),
-                   addr};
-
-  assign en_1 = eta2_1[7:7];
-
-  assign a_1 = eta2_1[6:0];
-
   // romFile begin
-  reg [6:0] ROM_1 [0:64-1];
+  reg [31:0] ROM_1 [0:64-1];
 
   initial begin
-    $readmemb("layer1_w2_e.memb",ROM_1);
+    $readmemb("layer1_rms_att.memb",ROM_1);
   end
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_1
-    if (en_1) begin
-      c$case_alt_22 <= ROM_1[($unsigned({{(64-7) {1'b0}},a_1}))];
+    if (c$xs_app_arg_case_alt) begin
+      c$case_alt_21 <= ROM_1[($unsigned({{(64-7) {1'b0}},c$case_alt_65}))];
     end
   end
   // romFile end
 
-  assign eta2_2 = {c$xs_app_arg_case_alt_0 & (c$xs_app_arg_case_alt == 4'd11),
-                   addr};
-
-  assign en_2 = eta2_2[7:7];
-
-  assign a_2 = eta2_2[6:0];
-
   // romFile begin
-  reg [6:0] ROM_2 [0:128-1];
+  reg [31:0] ROM_2 [0:64-1];
 
   initial begin
-    $readmemb("layer1_w1_e.memb",ROM_2);
+    $readmemb("layer0_rms_ffn.memb",ROM_2);
   end
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_2
-    if (en_2) begin
-      c$case_alt_23 <= ROM_2[($unsigned({{(64-7) {1'b0}},a_2}))];
-    end
-  end
-  // romFile end
-
-  assign eta2_3 = {c$xs_app_arg_case_alt_0 & (c$xs_app_arg_case_alt == 4'd10),
-                   addr};
-
-  assign en_3 = eta2_3[7:7];
-
-  assign a_3 = eta2_3[6:0];
-
-  // romFile begin
-  reg [6:0] ROM_3 [0:64-1];
-
-  initial begin
-    $readmemb("layer1_wo_e.memb",ROM_3);
-  end
-
-  always @(posedge clk) begin : decoder_small_fault_cycles_romFile_3
-    if (en_3) begin
-      c$case_alt_24 <= ROM_3[($unsigned({{(64-7) {1'b0}},a_3}))];
-    end
-  end
-  // romFile end
-
-  assign eta2_4 = {c$xs_app_arg_case_alt_0 & (c$xs_app_arg_case_alt == 4'd9),
-                   addr};
-
-  assign en_4 = eta2_4[7:7];
-
-  assign a_4 = eta2_4[6:0];
-
-  // romFile begin
-  reg [6:0] ROM_4 [0:32-1];
-
-  initial begin
-    $readmemb("layer1_wv_e.memb",ROM_4);
-  end
-
-  always @(posedge clk) begin : decoder_small_fault_cycles_romFile_4
-    if (en_4) begin
-      c$case_alt_25 <= ROM_4[($unsigned({{(64-7) {1'b0}},a_4}))];
-    end
-  end
-  // romFile end
-
-  assign eta2_5 = {c$xs_app_arg_case_alt_0 & (c$xs_app_arg_case_alt == 4'd8),
-                   addr};
-
-  assign en_5 = eta2_5[7:7];
-
-  assign a_5 = eta2_5[6:0];
-
-  // romFile begin
-  reg [6:0] ROM_5 [0:32-1];
-
-  initial begin
-    $readmemb("layer1_wk_e.memb",ROM_5);
-  end
-
-  always @(posedge clk) begin : decoder_small_fault_cycles_romFile_5
-    if (en_5) begin
-      c$case_alt_26 <= ROM_5[($unsigned({{(64-7) {1'b0}},a_5}))];
-    end
-  end
-  // romFile end
-
-  assign eta2_6 = {c$xs_app_arg_case_alt_0 & (c$xs_app_arg_case_alt == 4'd7),
-                   addr};
-
-  assign en_6 = eta2_6[7:7];
-
-  assign a_6 = eta2_6[6:0];
-
-  // romFile begin
-  reg [6:0] ROM_6 [0:64-1];
-
-  initial begin
-    $readmemb("layer1_wq_e.memb",ROM_6);
-  end
-
-  always @(posedge clk) begin : decoder_small_fault_cycles_romFile_6
-    if (en_6) begin
-      c$case_alt_27 <= ROM_6[($unsigned({{(64-7) {1'b0}},a_6}))];
-    end
-  end
-  // romFile end
-
-  assign eta2_7 = {c$xs_app_arg_case_alt_0 & (c$xs_app_arg_case_alt == 4'd6),
-                   addr};
-
-  assign en_7 = eta2_7[7:7];
-
-  assign a_7 = eta2_7[6:0];
-
-  // romFile begin
-  reg [6:0] ROM_7 [0:128-1];
-
-  initial begin
-    $readmemb("layer0_w3_e.memb",ROM_7);
-  end
-
-  always @(posedge clk) begin : decoder_small_fault_cycles_romFile_7
-    if (en_7) begin
-      c$case_alt_28 <= ROM_7[($unsigned({{(64-7) {1'b0}},a_7}))];
-    end
-  end
-  // romFile end
-
-  assign eta2_8 = {c$xs_app_arg_case_alt_0 & (c$xs_app_arg_case_alt == 4'd5),
-                   addr};
-
-  assign en_8 = eta2_8[7:7];
-
-  assign a_8 = eta2_8[6:0];
-
-  // romFile begin
-  reg [6:0] ROM_8 [0:64-1];
-
-  initial begin
-    $readmemb("layer0_w2_e.memb",ROM_8);
-  end
-
-  always @(posedge clk) begin : decoder_small_fault_cycles_romFile_8
-    if (en_8) begin
-      c$case_alt_29 <= ROM_8[($unsigned({{(64-7) {1'b0}},a_8}))];
-    end
-  end
-  // romFile end
-
-  assign eta2_9 = {c$xs_app_arg_case_alt_0 & (c$xs_app_arg_case_alt == 4'd4),
-                   addr};
-
-  assign en_9 = eta2_9[7:7];
-
-  assign a_9 = eta2_9[6:0];
-
-  // romFile begin
-  reg [6:0] ROM_9 [0:128-1];
-
-  initial begin
-    $readmemb("layer0_w1_e.memb",ROM_9);
-  end
-
-  always @(posedge clk) begin : decoder_small_fault_cycles_romFile_9
-    if (en_9) begin
-      c$case_alt_30 <= ROM_9[($unsigned({{(64-7) {1'b0}},a_9}))];
-    end
-  end
-  // romFile end
-
-  assign eta2_10 = {c$xs_app_arg_case_alt_0 & (c$xs_app_arg_case_alt == 4'd3),
-                    addr};
-
-  assign en_10 = eta2_10[7:7];
-
-  assign a_10 = eta2_10[6:0];
-
-  // romFile begin
-  reg [6:0] ROM_10 [0:64-1];
-
-  initial begin
-    $readmemb("layer0_wo_e.memb",ROM_10);
-  end
-
-  always @(posedge clk) begin : decoder_small_fault_cycles_romFile_10
-    if (en_10) begin
-      c$case_alt_31 <= ROM_10[($unsigned({{(64-7) {1'b0}},a_10}))];
-    end
-  end
-  // romFile end
-
-  assign eta2_11 = {c$xs_app_arg_case_alt_0 & (c$xs_app_arg_case_alt == 4'd2),
-                    addr};
-
-  assign en_11 = eta2_11[7:7];
-
-  assign a_11 = eta2_11[6:0];
-
-  // romFile begin
-  reg [6:0] ROM_11 [0:32-1];
-
-  initial begin
-    $readmemb("layer0_wv_e.memb",ROM_11);
-  end
-
-  always @(posedge clk) begin : decoder_small_fault_cycles_romFile_11
-    if (en_11) begin
-      c$case_alt_32 <= ROM_11[($unsigned({{(64-7) {1'b0}},a_11}))];
-    end
-  end
-  // romFile end
-
-  assign eta2_12 = {c$xs_app_arg_case_alt_0 & (c$xs_app_arg_case_alt == 4'd1),
-                    addr};
-
-  assign en_12 = eta2_12[7:7];
-
-  assign a_12 = eta2_12[6:0];
-
-  // romFile begin
-  reg [6:0] ROM_12 [0:32-1];
-
-  initial begin
-    $readmemb("layer0_wk_e.memb",ROM_12);
-  end
-
-  always @(posedge clk) begin : decoder_small_fault_cycles_romFile_12
-    if (en_12) begin
-      c$case_alt_33 <= ROM_12[($unsigned({{(64-7) {1'b0}},a_12}))];
-    end
-  end
-  // romFile end
-
-  assign eta2_13 = {c$xs_app_arg_case_alt_0 & (c$xs_app_arg_case_alt == 4'd0),
-                    addr};
-
-  assign en_13 = eta2_13[7:7];
-
-  assign a_13 = eta2_13[6:0];
-
-  // romFile begin
-  reg [6:0] ROM_13 [0:64-1];
-
-  initial begin
-    $readmemb("layer0_wq_e.memb",ROM_13);
-  end
-
-  always @(posedge clk) begin : decoder_small_fault_cycles_romFile_13
-    if (en_13) begin
-      c$case_alt_34 <= ROM_13[($unsigned({{(64-7) {1'b0}},a_13}))];
-    end
-  end
-  // romFile end
-
-  assign c$xs_app_arg_case_alt_selection_1 = nxt[3928:3926];
-
-  assign c$bv_20 = nxt[4122:4122];
-
-  assign c$bv_21 = nxt[3928:3926];
-
-  always @(*) begin
-    case(c$xs_app_arg_case_alt_selection_1)
-      3'd7 : c$xs_app_arg_case_alt = 4'd14;
-      default : c$xs_app_arg_case_alt = (({{(4-1) {1'b0}},nxt[4122:4122]}) * 4'd7) + ({{(4-3) {1'b0}},nxt[3928:3926]});
-    endcase
-  end
-
-  always @(*) begin
-    case(c$xs_app_arg_case_scrut)
-      64'sd6 : c$xs_app_arg_case_alt_0 = 1'b1;
-      default : c$xs_app_arg_case_alt_0 = 1'b0;
-    endcase
-  end
-
-  assign c$dtt_rhs_7 = nxt[4127:4123];
-
-  assign c$xs_app_arg_case_scrut = $unsigned(c$dtt_rhs_7);
-
-  // index begin
-  wire signed [31:0] vecArray_1 [0:5-1];
-  genvar i_3;
-  generate
-  for (i_3=0; i_3 < 5; i_3=i_3+1) begin : mk_array_1
-    assign vecArray_1[(5-1)-i_3] = xs_0[i_3*32+:32];
-  end
-  endgenerate
-  assign result_28 = vecArray_1[($unsigned({{(64-3) {1'b0}},i1}))];
-  // index end
-
-  assign xs_0 = {$signed(c$case_alt_39),
-                 $signed(c$case_alt_38),
-                 $signed(c$case_alt_37),
-                 $signed(c$case_alt_36),
-                 $signed(c$case_alt_35)};
-
-  // romFile begin
-  reg [31:0] ROM_14 [0:64-1];
-
-  initial begin
-    $readmemb("rms_final.memb",ROM_14);
-  end
-
-  always @(posedge clk) begin : decoder_small_fault_cycles_romFile_14
-    if (c$xs_app_arg_case_alt_1) begin
-      c$case_alt_35 <= ROM_14[($unsigned({{(64-7) {1'b0}},addr}))];
-    end
-  end
-  // romFile end
-
-  // romFile begin
-  reg [31:0] ROM_15 [0:64-1];
-
-  initial begin
-    $readmemb("layer1_rms_ffn.memb",ROM_15);
-  end
-
-  always @(posedge clk) begin : decoder_small_fault_cycles_romFile_15
-    if (c$xs_app_arg_case_alt_1) begin
-      c$case_alt_36 <= ROM_15[($unsigned({{(64-7) {1'b0}},addr}))];
-    end
-  end
-  // romFile end
-
-  // romFile begin
-  reg [31:0] ROM_16 [0:64-1];
-
-  initial begin
-    $readmemb("layer1_rms_att.memb",ROM_16);
-  end
-
-  always @(posedge clk) begin : decoder_small_fault_cycles_romFile_16
-    if (c$xs_app_arg_case_alt_1) begin
-      c$case_alt_37 <= ROM_16[($unsigned({{(64-7) {1'b0}},addr}))];
-    end
-  end
-  // romFile end
-
-  // romFile begin
-  reg [31:0] ROM_17 [0:64-1];
-
-  initial begin
-    $readmemb("layer0_rms_ffn.memb",ROM_17);
-  end
-
-  always @(posedge clk) begin : decoder_small_fault_cycles_romFile_17
-    if (c$xs_app_arg_case_alt_1) begin
-      c$case_alt_38 <= ROM_17[($unsigned({{(64-7) {1'b0}},addr}))];
+    if (c$xs_app_arg_case_alt) begin
+      c$case_alt_22 <= ROM_2[($unsigned({{(64-7) {1'b0}},c$case_alt_65}))];
     end
   end
   // romFile end
 
   always @(*) begin
     case(c$rd_case_scrut)
-      64'sd4 : c$xs_app_arg_case_alt_1 = 1'b1;
-      default : c$xs_app_arg_case_alt_1 = 1'b0;
+      64'sd4 : c$xs_app_arg_case_alt = 1'b1;
+      default : c$xs_app_arg_case_alt = 1'b0;
     endcase
   end
 
   // romFile begin
-  reg [31:0] ROM_18 [0:64-1];
+  reg [31:0] ROM_3 [0:64-1];
 
   initial begin
-    $readmemb("layer0_rms_att.memb",ROM_18);
+    $readmemb("layer0_rms_att.memb",ROM_3);
   end
 
-  always @(posedge clk) begin : decoder_small_fault_cycles_romFile_18
-    if (c$xs_app_arg_case_alt_1) begin
-      c$case_alt_39 <= ROM_18[($unsigned({{(64-7) {1'b0}},addr}))];
+  always @(posedge clk) begin : decoder_small_fault_cycles_romFile_3
+    if (c$xs_app_arg_case_alt) begin
+      c$case_alt_23 <= ROM_3[($unsigned({{(64-7) {1'b0}},c$case_alt_65}))];
     end
   end
   // romFile end
 
-  assign i1_selection_1 = result_57[4103:4102];
+  assign i1_selection_1 = result_56[4708:4707];
 
-  assign c$bv_22 = result_57[4122:4122];
+  assign c$bv_18 = result_56[4727:4727];
 
-  assign c$bv_23 = result_57[4103:4102];
+  assign c$bv_19 = result_56[4708:4707];
 
   always @(*) begin
     case(i1_selection_1)
       2'd2 : i1 = 3'd4;
-      default : i1 = (({{(3-1) {1'b0}},result_57[4122:4122]}) * 3'd2) + ({{(3-2) {1'b0}},result_57[4103:4102]});
+      default : i1 = (({{(3-1) {1'b0}},result_56[4727:4727]}) * 3'd2) + ({{(3-2) {1'b0}},result_56[4708:4707]});
     endcase
   end
 
-  assign s_1 = -(($signed({{(16-7) {e_0[7-1]}},e_0})) + 16'sd20);
+  assign s_0 = -(($signed({{(16-7) {e_0[7-1]}},e_0})) + 16'sd20);
 
-  assign c$case_alt_40 = (c$sat32Out_app_arg_4 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_4[64-1],c$sat32Out_app_arg_4[0+:(32-1)]}));
+  assign c$case_alt_24 = (c$sat32Out_app_arg_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_1[64-1],c$sat32Out_app_arg_1[0+:(32-1)]}));
 
-  assign result_29 = (c$sat32Out_app_arg_4 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_40;
+  assign result_28 = (c$sat32Out_app_arg_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_24;
 
-  assign c$sat32Out_case_alt_0 = (-64'sd2147483648 <= ($signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt}))) ? ($signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt})) : -64'sd2147483648;
+  assign c$sat32Out_case_alt = (-64'sd2147483648 <= ($signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt}))) ? ($signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt})) : -64'sd2147483648;
 
-  assign c$sat32Out_app_arg_2 = (64'sd2147483648 <= ($signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt}))) ? 64'sd2147483648 : c$sat32Out_case_alt_0;
+  assign c$sat32Out_app_arg = (64'sd2147483648 <= ($signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt}))) ? 64'sd2147483648 : c$sat32Out_case_alt;
 
-  assign c$bv_24 = (($unsigned((-s_1))));
+  assign c$bv_20 = (($unsigned((-s_0))));
 
-  assign c$i_308 = ((c$bv_24[0+:5]));
+  assign c$i_278 = ((c$bv_20[0+:5]));
 
-  assign c$wild2_app_arg_5 = $unsigned({{(64-5) {1'b0}},c$i_308});
+  assign c$wild2_app_arg_2 = $unsigned({{(64-5) {1'b0}},c$i_278});
 
-  assign c$sat32Out_app_arg_3 = (s_1 <= -16'sd31) ? 64'sd31 : wild2_7;
+  assign c$sat32Out_app_arg_0 = (s_0 <= -16'sd31) ? 64'sd31 : wild2_4;
 
-  assign c$bv_25 = (($unsigned(s_1)));
+  assign c$bv_21 = (($unsigned(s_0)));
 
-  assign c$case_alt_41 = (s_1 >= 16'sd62) ? 6'd62 : ((c$bv_25[0+:6]));
+  assign c$case_alt_25 = (s_0 >= 16'sd62) ? 6'd62 : ((c$bv_21[0+:6]));
 
-  assign result_30 = (s_1 <= 16'sd0) ? 6'd0 : c$case_alt_41;
+  assign result_29 = (s_0 <= 16'sd0) ? 6'd0 : c$case_alt_25;
 
   always @(*) begin
-    case(result_30)
-      6'd0 : result_31 = $signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt});
-      default : result_31 = (($signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt})) + (64'sd1 <<< wild2_6)) >>> wild2_5;
+    case(result_29)
+      6'd0 : result_30 = $signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt});
+      default : result_30 = (($signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt})) + (64'sd1 <<< wild2_3)) >>> wild2_2;
     endcase
   end
 
-  assign wild2_5 = $signed(c$wild2_app_arg_6);
+  assign wild2_2 = $signed(c$wild2_app_arg_3);
 
-  assign c$wild2_app_arg_6 = $unsigned({{(64-6) {1'b0}},result_30});
+  assign c$wild2_app_arg_3 = $unsigned({{(64-6) {1'b0}},result_29});
 
-  assign wild2_6 = $signed(c$wild2_app_arg_7);
+  assign wild2_3 = $signed(c$wild2_app_arg_4);
 
-  assign c$i_316 = (result_30 - 6'd1);
+  assign c$i_286 = (result_29 - 6'd1);
 
-  assign c$wild2_app_arg_7 = $unsigned({{(64-6) {1'b0}},c$i_316});
+  assign c$wild2_app_arg_4 = $unsigned({{(64-6) {1'b0}},c$i_286});
 
-  assign c$sat32Out_app_arg_4 = (s_1 > 16'sd0) ? result_31 : (c$sat32Out_app_arg_2 <<< c$sat32Out_app_arg_3);
+  assign c$sat32Out_app_arg_1 = (s_0 > 16'sd0) ? result_30 : (c$sat32Out_app_arg <<< c$sat32Out_app_arg_0);
 
-  assign wild2_7 = $signed(c$wild2_app_arg_5);
+  assign wild2_4 = $signed(c$wild2_app_arg_2);
 
-  assign e_0 = $signed(c$case_alt_42);
+  assign e_0 = $signed(c$case_alt_26);
 
-  assign c$i_318 = result_57[4111:4104];
+  assign c$i_288 = result_56[4716:4709];
 
   // index begin
-  wire signed [7:0] vecArray_2 [0:64-1];
-  genvar i_4;
+  wire signed [7:0] vecArray_1 [0:64-1];
+  genvar i_3;
   generate
-  for (i_4=0; i_4 < 64; i_4=i_4+1) begin : mk_array_2
-    assign vecArray_2[(64-1)-i_4] = result_32[i_4*8+:8];
+  for (i_3=0; i_3 < 64; i_3=i_3+1) begin : mk_array_1
+    assign vecArray_1[(64-1)-i_3] = result_31[i_3*8+:8];
   end
   endgenerate
-  assign c$ds1_case_alt = vecArray_2[($unsigned({{(64-8) {1'b0}},c$i_318}))];
+  assign c$ds1_case_alt = vecArray_1[($unsigned({{(64-8) {1'b0}},c$i_288}))];
   // index end
 
-  assign en_14 = rd[7:7];
+  assign en = rd[7:7];
 
-  assign a_14 = rd[6:0];
+  assign a = rd[6:0];
 
   // romFile begin
-  reg [6:0] ROM_19 [0:64-1];
+  reg [6:0] ROM_4 [0:64-1];
 
   initial begin
-    $readmemb("embed_e.memb",ROM_19);
+    $readmemb("embed_e.memb",ROM_4);
   end
 
-  always @(posedge clk) begin : decoder_small_fault_cycles_romFile_19
-    if (en_14) begin
-      c$case_alt_42 <= ROM_19[($unsigned({{(64-7) {1'b0}},a_14}))];
+  always @(posedge clk) begin : decoder_small_fault_cycles_romFile_4
+    if (en) begin
+      c$case_alt_26 <= ROM_4[($unsigned({{(64-7) {1'b0}},a}))];
     end
   end
   // romFile end
 
   // reverse begin
-  genvar i_5;
+  genvar i_4;
   generate
-  for (i_5 = 0; i_5 < 64; i_5 = i_5 + 1) begin : reverse_0
-    assign result_32[(64 - 1 - i_5)*8+:8] = c$ds_app_arg[i_5*8+:8];
+  for (i_4 = 0; i_4 < 64; i_4 = i_4 + 1) begin : reverse_0
+    assign result_31[(64 - 1 - i_4)*8+:8] = c$ds_app_arg[i_4*8+:8];
   end
   endgenerate
   // reverse end
 
-  assign c$vec_0 = (c$case_alt_43);
+  assign c$vec_0 = (c$case_alt_27);
 
   // map begin
-  genvar i_6;
+  genvar i_5;
   generate
-  for (i_6=0; i_6 < 64; i_6 = i_6 + 1) begin : map
+  for (i_5=0; i_5 < 64; i_5 = i_5 + 1) begin : map
     wire [7:0] map_in_0;
-    assign map_in_0 = c$vec_0[i_6*8+:8];
+    assign map_in_0 = c$vec_0[i_5*8+:8];
     wire signed [7:0] map_out_0;
     assign map_out_0 = $signed(map_in_0);
 
 
-    assign c$ds_app_arg[i_6*8+:8] = map_out_0;
+    assign c$ds_app_arg[i_5*8+:8] = map_out_0;
   end
   endgenerate
   // map end
 
-  assign en_15 = rd[7:7];
+  assign en_0 = rd[7:7];
 
-  assign a_15 = rd[6:0];
+  assign a_0 = rd[6:0];
 
   // romFile begin
-  reg [511:0] ROM_20 [0:64-1];
+  reg [511:0] ROM_5 [0:64-1];
 
   initial begin
-    $readmemb("embed_m.memb",ROM_20);
+    $readmemb("embed_m.memb",ROM_5);
   end
 
-  always @(posedge clk) begin : decoder_small_fault_cycles_romFile_20
-    if (en_15) begin
-      c$case_alt_43 <= ROM_20[($unsigned({{(64-7) {1'b0}},a_15}))];
+  always @(posedge clk) begin : decoder_small_fault_cycles_romFile_5
+    if (en_0) begin
+      c$case_alt_27 <= ROM_5[($unsigned({{(64-7) {1'b0}},a_0}))];
     end
   end
   // romFile end
 
-  assign rd = {c$rd_case_alt,   addr};
+  assign rd = {c$rd_case_alt,   c$case_alt_65};
 
   always @(*) begin
     case(c$rd_case_scrut)
@@ -4391,21 +4992,21 @@ module decoder_small_fault_cycles
     endcase
   end
 
-  assign c$dtt_rhs_10 = nxt[4127:4123];
+  assign c$dtt_rhs_7 = nxt[4732:4728];
 
-  assign c$rd_case_scrut = $unsigned(c$dtt_rhs_10);
+  assign c$rd_case_scrut = $unsigned(c$dtt_rhs_7);
 
   assign c$ds1_app_arg = eta3[38:38] ? 1'b1 : 1'b0;
 
-  assign c$i_383 = result_39[33:28];
+  assign c$i_353 = result_38[33:28];
 
-  assign c$i_384 = ds1_0[37:32];
+  assign c$i_354 = ds1_0[37:32];
 
   // blockRam begin
-  reg signed [31:0] result_33_RAM [0:64-1];
+  reg signed [31:0] result_32_RAM [0:64-1];
 
   reg [2047:0] ram_init;
-  integer i_7;
+  integer i_6;
   initial begin
     ram_init = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
@@ -4415,30 +5016,30 @@ module decoder_small_fault_cycles
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
-    for (i_7=0; i_7 < 64; i_7 = i_7 + 1) begin
-      result_33_RAM[64-1-i_7] = ram_init[i_7*32+:32];
+    for (i_6=0; i_6 < 64; i_6 = i_6 + 1) begin
+      result_32_RAM[64-1-i_6] = ram_init[i_6*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_33_blockRam
+  always @(posedge clk) begin : result_32_blockRam
     if (c$ds1_app_arg) begin
-      result_33_RAM[($unsigned({{(64-6) {1'b0}},c$i_384}))] <= $signed(ds1_0[31:0]);
+      result_32_RAM[($unsigned({{(64-6) {1'b0}},c$i_354}))] <= $signed(ds1_0[31:0]);
     end
-    result_33 <= result_33_RAM[($unsigned({{(64-6) {1'b0}},c$i_383}))];
+    result_32 <= result_32_RAM[($unsigned({{(64-6) {1'b0}},c$i_353}))];
   end
   // blockRam end
 
   assign c$ds2_app_arg = wild1[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_513 = result_39[27:21];
+  assign c$i_483 = result_38[27:21];
 
-  assign c$i_514 = ds[38:32];
+  assign c$i_484 = ds[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_34_RAM [0:128-1];
+  reg signed [31:0] result_33_RAM [0:128-1];
 
   reg [4095:0] ram_init_0;
-  integer i_8;
+  integer i_7;
   initial begin
     ram_init_0 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
@@ -4456,30 +5057,30 @@ module decoder_small_fault_cycles
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
-    for (i_8=0; i_8 < 128; i_8 = i_8 + 1) begin
-      result_34_RAM[128-1-i_8] = ram_init_0[i_8*32+:32];
+    for (i_7=0; i_7 < 128; i_7 = i_7 + 1) begin
+      result_33_RAM[128-1-i_7] = ram_init_0[i_7*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_34_blockRam
+  always @(posedge clk) begin : result_33_blockRam
     if (c$ds2_app_arg) begin
-      result_34_RAM[($unsigned({{(64-7) {1'b0}},c$i_514}))] <= $signed(ds[31:0]);
+      result_33_RAM[($unsigned({{(64-7) {1'b0}},c$i_484}))] <= $signed(ds[31:0]);
     end
-    result_34 <= result_34_RAM[($unsigned({{(64-7) {1'b0}},c$i_513}))];
+    result_33 <= result_33_RAM[($unsigned({{(64-7) {1'b0}},c$i_483}))];
   end
   // blockRam end
 
   assign c$ds3_app_arg = wild1_0[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_643 = result_39[20:14];
+  assign c$i_613 = result_38[20:14];
 
-  assign c$i_644 = ds_0[38:32];
+  assign c$i_614 = ds_0[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_35_RAM [0:128-1];
+  reg signed [31:0] result_34_RAM [0:128-1];
 
   reg [4095:0] ram_init_1;
-  integer i_9;
+  integer i_8;
   initial begin
     ram_init_1 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
@@ -4497,30 +5098,30 @@ module decoder_small_fault_cycles
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
-    for (i_9=0; i_9 < 128; i_9 = i_9 + 1) begin
-      result_35_RAM[128-1-i_9] = ram_init_1[i_9*32+:32];
+    for (i_8=0; i_8 < 128; i_8 = i_8 + 1) begin
+      result_34_RAM[128-1-i_8] = ram_init_1[i_8*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_35_blockRam
+  always @(posedge clk) begin : result_34_blockRam
     if (c$ds3_app_arg) begin
-      result_35_RAM[($unsigned({{(64-7) {1'b0}},c$i_644}))] <= $signed(ds_0[31:0]);
+      result_34_RAM[($unsigned({{(64-7) {1'b0}},c$i_614}))] <= $signed(ds_0[31:0]);
     end
-    result_35 <= result_35_RAM[($unsigned({{(64-7) {1'b0}},c$i_643}))];
+    result_34 <= result_34_RAM[($unsigned({{(64-7) {1'b0}},c$i_613}))];
   end
   // blockRam end
 
   assign c$ds4_app_arg = wild1_1[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_773 = result_39[13:7];
+  assign c$i_743 = result_38[13:7];
 
-  assign c$i_774 = ds_1[38:32];
+  assign c$i_744 = ds_1[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_36_RAM [0:128-1];
+  reg signed [31:0] result_35_RAM [0:128-1];
 
   reg [4095:0] ram_init_2;
-  integer i_10;
+  integer i_9;
   initial begin
     ram_init_2 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
@@ -4538,30 +5139,30 @@ module decoder_small_fault_cycles
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
-    for (i_10=0; i_10 < 128; i_10 = i_10 + 1) begin
-      result_36_RAM[128-1-i_10] = ram_init_2[i_10*32+:32];
+    for (i_9=0; i_9 < 128; i_9 = i_9 + 1) begin
+      result_35_RAM[128-1-i_9] = ram_init_2[i_9*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_36_blockRam
+  always @(posedge clk) begin : result_35_blockRam
     if (c$ds4_app_arg) begin
-      result_36_RAM[($unsigned({{(64-7) {1'b0}},c$i_774}))] <= $signed(ds_1[31:0]);
+      result_35_RAM[($unsigned({{(64-7) {1'b0}},c$i_744}))] <= $signed(ds_1[31:0]);
     end
-    result_36 <= result_36_RAM[($unsigned({{(64-7) {1'b0}},c$i_773}))];
+    result_35 <= result_35_RAM[($unsigned({{(64-7) {1'b0}},c$i_743}))];
   end
   // blockRam end
 
   assign c$ds5_app_arg = wild1_2[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_903 = result_39[6:0];
+  assign c$i_873 = result_38[6:0];
 
-  assign c$i_904 = ds_2[38:32];
+  assign c$i_874 = ds_2[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_37_RAM [0:128-1];
+  reg signed [31:0] result_36_RAM [0:128-1];
 
   reg [4095:0] ram_init_3;
-  integer i_11;
+  integer i_10;
   initial begin
     ram_init_3 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
@@ -4579,21 +5180,21 @@ module decoder_small_fault_cycles
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
-    for (i_11=0; i_11 < 128; i_11 = i_11 + 1) begin
-      result_37_RAM[128-1-i_11] = ram_init_3[i_11*32+:32];
+    for (i_10=0; i_10 < 128; i_10 = i_10 + 1) begin
+      result_36_RAM[128-1-i_10] = ram_init_3[i_10*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_37_blockRam
+  always @(posedge clk) begin : result_36_blockRam
     if (c$ds5_app_arg) begin
-      result_37_RAM[($unsigned({{(64-7) {1'b0}},c$i_904}))] <= $signed(ds_2[31:0]);
+      result_36_RAM[($unsigned({{(64-7) {1'b0}},c$i_874}))] <= $signed(ds_2[31:0]);
     end
-    result_37 <= result_37_RAM[($unsigned({{(64-7) {1'b0}},c$i_903}))];
+    result_36 <= result_36_RAM[($unsigned({{(64-7) {1'b0}},c$i_873}))];
   end
   // blockRam end
 
-  assign result_38 = {result_33,   result_34,
-                      result_35,   result_36,   result_37};
+  assign result_37 = {result_32,   result_33,
+                      result_34,   result_35,   result_36};
 
   assign wild1 = result_3[159:120];
 
@@ -4615,70 +5216,70 @@ module decoder_small_fault_cycles
 
   assign a1_3 = wild1_2[38:0];
 
-  assign c$bv_26 = nxt[4111:4104];
+  assign c$bv_22 = nxt[4716:4709];
 
-  assign result_39 = {c$bv_26[0+:6],
-                      c$case_alt_48,   c$case_alt_45,
-                      c$case_alt_44,   result_40};
+  assign result_38 = {c$bv_22[0+:6],
+                      c$case_alt_32,   c$case_alt_29,
+                      c$case_alt_28,   result_39};
 
-  assign result_selection_69 = nxt[3877:3876];
+  assign result_selection_70 = nxt[4482:4481];
 
   always @(*) begin
-    case(result_selection_69)
-      2'b01 : result_40 = 7'd64 + c$packIndexOut;
-      default : result_40 = c$packIndexOut;
+    case(result_selection_70)
+      2'b01 : result_39 = 7'd64 + c$packIndexOut;
+      default : result_39 = c$packIndexOut;
     endcase
   end
 
-  assign c$bv_27 = (nxt[4111:4104] + 8'd1);
+  assign c$bv_23 = (nxt[4716:4709] + 8'd1);
 
   always @(*) begin
-    case(c$case_scrut_0)
-      64'sd18 : c$case_alt_44 = c$bv_27[0+:7];
-      default : c$case_alt_44 = c$case_alt_47;
+    case(c$case_scrut_1)
+      64'sd17 : c$case_alt_28 = c$bv_23[0+:7];
+      default : c$case_alt_28 = c$case_alt_31;
     endcase
   end
 
-  assign c$case_alt_selection_39 = nxt[4127:4123];
+  assign c$case_alt_selection_38 = nxt[4732:4728];
 
   always @(*) begin
-    case(c$case_alt_selection_39)
-      5'b01000 : c$case_alt_45 = c$case_alt_46;
-      5'b01001 : c$case_alt_45 = c$packIndexOut;
-      default : c$case_alt_45 = c$case_alt_47;
+    case(c$case_alt_selection_38)
+      5'b01000 : c$case_alt_29 = c$case_alt_30;
+      5'b01001 : c$case_alt_29 = c$packIndexOut;
+      default : c$case_alt_29 = c$case_alt_31;
     endcase
   end
 
-  assign c$bv_28 = ((nxt[4111:4104]));
+  assign c$bv_24 = ((nxt[4716:4709]));
 
-  assign c$case_alt_46 = ((c$bv_28[64'sd0]) == (1'b1)) ? c$app_arg_26 : (c$app_arg_26 ^ 7'd1);
+  assign c$case_alt_30 = ((c$bv_24[64'sd0]) == (1'b1)) ? c$app_arg_30 : (c$app_arg_30 ^ 7'd1);
 
-  assign c$bv_29 = nxt[4111:4104];
+  assign c$bv_25 = nxt[4716:4709];
 
-  assign c$case_alt_47 = c$bv_29[0+:7];
+  assign c$case_alt_31 = c$bv_25[0+:7];
 
-  assign c$bv_30 = (nxt[4111:4104] >> 64'sd1);
+  assign c$bv_26 = (nxt[4716:4709] >> 64'sd1);
 
-  assign c$app_arg_26 = c$bv_30[0+:7];
+  assign c$app_arg_30 = c$bv_26[0+:7];
 
-  assign c$bv_31 = macN[47:40];
+  assign c$bv_27 = macN[283:276];
 
   always @(*) begin
-    case(c$case_scrut_0)
-      64'sd6 : c$case_alt_48 = c$bv_31[0+:7];
-      default : c$case_alt_48 = 7'd0;
+    case(c$case_scrut_1)
+      64'sd6 : c$case_alt_32 = c$bv_27[0+:7];
+      default : c$case_alt_32 = 7'd0;
     endcase
   end
 
-  assign c$dtt_rhs_13 = nxt[4127:4123];
+  assign c$dtt_rhs_10 = nxt[4732:4728];
 
-  assign c$case_scrut_0 = $unsigned(c$dtt_rhs_13);
+  assign c$case_scrut_1 = $unsigned(c$dtt_rhs_10);
 
-  assign c$bv_32 = nxt[3573:3572];
+  assign c$bv_28 = nxt[4178:4177];
 
-  assign c$bv_33 = (nxt[4111:4104] & 8'd15);
+  assign c$bv_29 = (nxt[4716:4709] & 8'd15);
 
-  assign c$packIndexOut = (({{(7-2) {1'b0}},nxt[3573:3572]}) * 7'd16) + (c$bv_33[0+:7]);
+  assign c$packIndexOut = (({{(7-2) {1'b0}},nxt[4178:4177]}) * 7'd16) + (c$bv_29[0+:7]);
 
   assign ds1_0 = eta3[38:38] ? a1 : ({38 {1'bx}});
 
@@ -4690,110 +5291,542 @@ module decoder_small_fault_cycles
 
   assign ds_2 = wild1_2[39:39] ? a1_3 : ({39 {1'bx}});
 
-  assign macN = result_41[79:32];
+  assign macN = result_40[283:0];
 
-  assign result_41 = {m,   c$case_alt_51,
-                      result_42};
-
-  assign result_fun_arg_34 = $signed(c$app_arg_27);
-
-  assign result_fun_arg_35 = $signed(result_57[3935:3929]);
-
-  assign result_fun_arg_36 = $signed(result_38[127:96]);
-
-  LlamaDv_Top_Decoder_decoderSmallMiscount_macStep LlamaDv_Top_Decoder_decoderSmallMiscount_macStep_result_42
-    ( .result (result_42)
-    , .a (c$case_alt_49)
-    , .w (result_fun_arg_34)
-    , .xe (result_fun_arg_35)
-    , .x (result_fun_arg_36) );
-
-  assign c$i_912 = (8'd127 - m[47:40]);
-
-  assign c$vecFlat = ((result_43));
-
-  // index begin
-  wire [7:0] vecArray_3 [0:128-1];
-  genvar i_12;
-  generate
-  for (i_12=0; i_12 < 128; i_12=i_12+1) begin : mk_array_3
-    assign vecArray_3[(128-1)-i_12] = c$vecFlat[i_12*8+:8];
-  end
-  endgenerate
-  assign c$app_arg_27 = vecArray_3[($unsigned({{(64-8) {1'b0}},c$i_912}))];
-  // index end
-
-  assign c$case_alt_selection_44 = m[47:40];
+  assign result_40 = {m,   c$case_alt_33};
 
   always @(*) begin
-    case(c$case_alt_selection_44)
-      8'd0 : c$case_alt_49 = 32'sd0;
-      default : c$case_alt_49 = $signed(m[31:0]);
+    case(c$case_scrut_2)
+      64'sd6 : c$case_alt_33 = {ds70[15:8],
+                                ds70[7:0],   m[267:267] | lastAll,   {feeding,
+                                                                      m[283:276] == 8'd0,   lastCol,   m[275:268]},
+                                $signed(ds69[23:16]),
+                                $signed(result_37[127:96]),
+                                $signed(ds69[15:0]),   m[266:256],
+                                $signed(m[255:248]),   $signed(ds68[14:7]),
+                                ds68[6:0],   m[199:189],   c$app_arg_32,
+                                m[172:166],   c$case_alt_34,
+                                {m[165:165] & m[163:163],   m[164:164],
+                                 m[163:163],   m[162:155]},   m[138:132],
+                                m[99:89],   m[88:82],   c$app_arg_31};
+      default : c$case_alt_33 = {8'd0,   8'd0,
+                                 1'b0,   {1'b0,   1'b0,   1'b0,   8'd0},
+                                 8'sd0,   32'sd0,   16'sd0,   {1'b0,   1'b0,
+                                                               1'b0,   8'd0},   8'sd0,   8'sd0,   {1'b0,
+                                                                                                   6'd0},   {1'b0,
+                                                                                                             1'b0,
+                                                                                                             1'b0,
+                                                                                                             8'd0},
+                                 16'sd0,   {1'b0,   6'd0},   32'sd0,   {1'b0,
+                                                                        1'b0,   1'b0,   8'd0},   {1'b0,   6'd0},
+                                 {1'b0,   1'b0,   1'b0,   8'd0},   {1'b0,
+                                                                    6'd0},   64'sd0};
     endcase
   end
 
-  assign c$case_alt_50 = (m[47:40] == (result_57[3917:3910] - 8'd1)) ? {8'd0,
-                                                                        m[39:32] + 8'd1,
-                                                                        result_42} : {m[47:40] + 8'd1,   m[39:32],
-                                                                                      result_42};
+  assign c$dtt_rhs_13 = result_56[4732:4728];
 
-  assign c$dtt_rhs_16 = result_57[4127:4123];
+  assign c$case_scrut_2 = $unsigned(c$dtt_rhs_13);
 
-  assign c$case_scrut_1 = $unsigned(c$dtt_rhs_16);
+  assign c$app_arg_fun_arg_12 = $signed(m[131:100]);
 
-  always @(*) begin
-    case(c$case_scrut_1)
-      64'sd6 : c$case_alt_51 = c$case_alt_50;
-      default : c$case_alt_51 = {8'd0,   8'd0,
-                                 32'sd0};
-    endcase
-  end
+  assign c$app_arg_fun_arg_13 = m[88:82];
+
+  LlamaDv_Top_Decoder_decoderSmallMiscount_macShift LlamaDv_Top_Decoder_decoderSmallMiscount_macShift_c$app_arg_31
+    ( .c$case_alt (c$app_arg_31)
+    , .acc (c$app_arg_fun_arg_12)
+    , .a (c$app_arg_fun_arg_13) );
+
+  assign c$case_alt_fun_arg = m[165:165];
+
+  assign c$case_alt_fun_arg_0 = m[164:164];
+
+  assign c$case_alt_fun_arg_1 = $signed(m[131:100]);
+
+  assign c$case_alt_fun_arg_2 = $signed(m[154:139]);
+
+  LlamaDv_Top_Decoder_decoderSmallMiscount_macAdd LlamaDv_Top_Decoder_decoderSmallMiscount_macAdd_c$case_alt_34
+    ( .result (c$case_alt_34)
+    , .valid (c$case_alt_fun_arg)
+    , .first (c$case_alt_fun_arg_0)
+    , .acc (c$case_alt_fun_arg_1)
+    , .p (c$case_alt_fun_arg_2) );
+
+  assign c$app_arg_fun_arg_14 = $signed(m[188:181]);
+
+  assign c$app_arg_fun_arg_15 = $signed(m[180:173]);
+
+  LlamaDv_Top_Decoder_decoderSmallMiscount_macStep LlamaDv_Top_Decoder_decoderSmallMiscount_macStep_c$app_arg_32
+    ( .result (c$app_arg_32)
+    , .w (c$app_arg_fun_arg_14)
+    , .x (c$app_arg_fun_arg_15) );
+
+  assign ds68_fun_arg = $signed(result_56[4540:4534]);
+
+  assign ds68_fun_arg_0 = $signed(m[247:216]);
+
+  assign ds68_fun_arg_1 = $signed(m[215:200]);
+
+  LlamaDv_Top_Decoder_decoderSmallMiscount_macQuant LlamaDv_Top_Decoder_decoderSmallMiscount_macQuant_ds68
+    ( .result (ds68)
+    , .xe (ds68_fun_arg)
+    , .x (ds68_fun_arg_0)
+    , .sh (ds68_fun_arg_1) );
+
+  assign ds69_fun_arg = m[283:276];
+
+  assign ds69_fun_arg_0 = $signed(result_56[4540:4534]);
+
+  LlamaDv_Top_Decoder_decoderSmallMiscount_macSelect LlamaDv_Top_Decoder_decoderSmallMiscount_macSelect_ds69
+    ( .result (ds69)
+    , .w (result_42)
+    , .c (ds69_fun_arg)
+    , .we (result_41)
+    , .xe (ds69_fun_arg_0) );
+
+  assign ds70 = ((~ feeding) | lastAll) ? {m[283:276],
+                                           m[275:268]} : c$ds70_case_alt;
+
+  assign c$ds70_case_alt = lastCol ? {8'd0,
+                                      m[275:268] + 8'd1} : {m[283:276] + 8'd1,
+                                                            m[275:268]};
+
+  assign lastAll = feeding & (lastCol & (m[275:268] == (result_56[4530:4523] - 8'd1)));
+
+  assign feeding = ~ m[267:267];
+
+  assign lastCol = m[283:276] == (result_56[4522:4515] - 8'd1);
 
   // register begin
   always @(posedge clk or  posedge  rst) begin : m_register
     if ( rst) begin
-      m <= {8'd0,   8'd0,   32'sd0};
+      m <= {8'd0,   8'd0,   1'b0,   {1'b0,   1'b0,   1'b0,   8'd0},   8'sd0,   32'sd0,
+   16'sd0,   {1'b0,   1'b0,   1'b0,   8'd0},   8'sd0,   8'sd0,   {1'b0,   6'd0},
+   {1'b0,   1'b0,   1'b0,   8'd0},   16'sd0,   {1'b0,   6'd0},   32'sd0,   {1'b0,
+                                                                            1'b0,
+                                                                            1'b0,
+                                                                            8'd0},
+   {1'b0,   6'd0},   {1'b0,   1'b0,   1'b0,   8'd0},   {1'b0,   6'd0},   64'sd0};
     end else begin
-      m <= c$case_alt_51;
+      m <= c$case_alt_33;
     end
   end
   // register end
 
   // index begin
-  wire [1023:0] vecArray_4 [0:15-1];
-  genvar i_13;
+  wire signed [6:0] vecArray_2 [0:15-1];
+  genvar i_11;
   generate
-  for (i_13=0; i_13 < 15; i_13=i_13+1) begin : mk_array_4
-    assign vecArray_4[(15-1)-i_13] = xs_1[i_13*1024+:1024];
+  for (i_11=0; i_11 < 15; i_11=i_11+1) begin : mk_array_2
+    assign vecArray_2[(15-1)-i_11] = xs_0[i_11*7+:7];
   end
   endgenerate
-  assign result_43 = vecArray_4[($unsigned({{(64-4) {1'b0}},c$i1_case_alt_0}))];
+  assign result_41 = vecArray_2[($unsigned({{(64-4) {1'b0}},c$i1_case_alt}))];
   // index end
 
-  assign xs_1 = {result_56,   result_55,
-                 result_54,   result_53,   result_52,
-                 c$case_alt_61,   result_51,   result_50,
-                 result_49,   result_48,   result_47,
-                 result_46,   c$case_alt_54,   result_45,
-                 result_44};
+  assign xs_0 = {$signed(c$case_alt_49),
+                 $signed(c$case_alt_48),
+                 $signed(c$case_alt_47),
+                 $signed(c$case_alt_46),
+                 $signed(c$case_alt_45),
+                 $signed(c$case_alt_44),
+                 $signed(c$case_alt_43),
+                 $signed(c$case_alt_42),
+                 $signed(c$case_alt_41),
+                 $signed(c$case_alt_40),
+                 $signed(c$case_alt_39),
+                 $signed(c$case_alt_38),
+                 $signed(c$case_alt_37),
+                 $signed(c$case_alt_36),
+                 $signed(c$case_alt_35)};
 
-  assign c$i1_case_alt_selection_4 = result_57[3928:3926];
+  assign c$i1_case_alt_selection_1 = result_56[4533:4531];
 
-  assign c$bv_34 = result_57[4122:4122];
+  assign c$bv_30 = result_56[4727:4727];
 
-  assign c$bv_35 = result_57[3928:3926];
+  assign c$bv_31 = result_56[4533:4531];
+
+  always @(*) begin
+    case(c$i1_case_alt_selection_1)
+      3'd7 : c$i1_case_alt = 4'd14;
+      default : c$i1_case_alt = (({{(4-1) {1'b0}},result_56[4727:4727]}) * 4'd7) + ({{(4-3) {1'b0}},result_56[4533:4531]});
+    endcase
+  end
+
+  assign eta2 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd14),
+                 c$case_alt_65};
+
+  assign en_1 = eta2[7:7];
+
+  assign a_1 = eta2[6:0];
+
+  // romFile begin
+  reg [6:0] ROM_6 [0:64-1];
+
+  initial begin
+    $readmemb("cls_e.memb",ROM_6);
+  end
+
+  always @(posedge clk) begin : decoder_small_fault_cycles_romFile_6
+    if (en_1) begin
+      c$case_alt_35 <= ROM_6[($unsigned({{(64-7) {1'b0}},a_1}))];
+    end
+  end
+  // romFile end
+
+  assign eta2_0 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd13),
+                   c$case_alt_65};
+
+  assign en_2 = eta2_0[7:7];
+
+  assign a_2 = eta2_0[6:0];
+
+  // romFile begin
+  reg [6:0] ROM_7 [0:128-1];
+
+  initial begin
+    $readmemb("layer1_w3_e.memb",ROM_7);
+  end
+
+  always @(posedge clk) begin : decoder_small_fault_cycles_romFile_7
+    if (en_2) begin
+      c$case_alt_36 <= ROM_7[($unsigned({{(64-7) {1'b0}},a_2}))];
+    end
+  end
+  // romFile end
+
+  assign eta2_1 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd12),
+                   c$case_alt_65};
+
+  assign en_3 = eta2_1[7:7];
+
+  assign a_3 = eta2_1[6:0];
+
+  // romFile begin
+  reg [6:0] ROM_8 [0:64-1];
+
+  initial begin
+    $readmemb("layer1_w2_e.memb",ROM_8);
+  end
+
+  always @(posedge clk) begin : decoder_small_fault_cycles_romFile_8
+    if (en_3) begin
+      c$case_alt_37 <= ROM_8[($unsigned({{(64-7) {1'b0}},a_3}))];
+    end
+  end
+  // romFile end
+
+  assign eta2_2 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd11),
+                   c$case_alt_65};
+
+  assign en_4 = eta2_2[7:7];
+
+  assign a_4 = eta2_2[6:0];
+
+  // romFile begin
+  reg [6:0] ROM_9 [0:128-1];
+
+  initial begin
+    $readmemb("layer1_w1_e.memb",ROM_9);
+  end
+
+  always @(posedge clk) begin : decoder_small_fault_cycles_romFile_9
+    if (en_4) begin
+      c$case_alt_38 <= ROM_9[($unsigned({{(64-7) {1'b0}},a_4}))];
+    end
+  end
+  // romFile end
+
+  assign eta2_3 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd10),
+                   c$case_alt_65};
+
+  assign en_5 = eta2_3[7:7];
+
+  assign a_5 = eta2_3[6:0];
+
+  // romFile begin
+  reg [6:0] ROM_10 [0:64-1];
+
+  initial begin
+    $readmemb("layer1_wo_e.memb",ROM_10);
+  end
+
+  always @(posedge clk) begin : decoder_small_fault_cycles_romFile_10
+    if (en_5) begin
+      c$case_alt_39 <= ROM_10[($unsigned({{(64-7) {1'b0}},a_5}))];
+    end
+  end
+  // romFile end
+
+  assign eta2_4 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd9),
+                   c$case_alt_65};
+
+  assign en_6 = eta2_4[7:7];
+
+  assign a_6 = eta2_4[6:0];
+
+  // romFile begin
+  reg [6:0] ROM_11 [0:32-1];
+
+  initial begin
+    $readmemb("layer1_wv_e.memb",ROM_11);
+  end
+
+  always @(posedge clk) begin : decoder_small_fault_cycles_romFile_11
+    if (en_6) begin
+      c$case_alt_40 <= ROM_11[($unsigned({{(64-7) {1'b0}},a_6}))];
+    end
+  end
+  // romFile end
+
+  assign eta2_5 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd8),
+                   c$case_alt_65};
+
+  assign en_7 = eta2_5[7:7];
+
+  assign a_7 = eta2_5[6:0];
+
+  // romFile begin
+  reg [6:0] ROM_12 [0:32-1];
+
+  initial begin
+    $readmemb("layer1_wk_e.memb",ROM_12);
+  end
+
+  always @(posedge clk) begin : decoder_small_fault_cycles_romFile_12
+    if (en_7) begin
+      c$case_alt_41 <= ROM_12[($unsigned({{(64-7) {1'b0}},a_7}))];
+    end
+  end
+  // romFile end
+
+  assign eta2_6 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd7),
+                   c$case_alt_65};
+
+  assign en_8 = eta2_6[7:7];
+
+  assign a_8 = eta2_6[6:0];
+
+  // romFile begin
+  reg [6:0] ROM_13 [0:64-1];
+
+  initial begin
+    $readmemb("layer1_wq_e.memb",ROM_13);
+  end
+
+  always @(posedge clk) begin : decoder_small_fault_cycles_romFile_13
+    if (en_8) begin
+      c$case_alt_42 <= ROM_13[($unsigned({{(64-7) {1'b0}},a_8}))];
+    end
+  end
+  // romFile end
+
+  assign eta2_7 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd6),
+                   c$case_alt_65};
+
+  assign en_9 = eta2_7[7:7];
+
+  assign a_9 = eta2_7[6:0];
+
+  // romFile begin
+  reg [6:0] ROM_14 [0:128-1];
+
+  initial begin
+    $readmemb("layer0_w3_e.memb",ROM_14);
+  end
+
+  always @(posedge clk) begin : decoder_small_fault_cycles_romFile_14
+    if (en_9) begin
+      c$case_alt_43 <= ROM_14[($unsigned({{(64-7) {1'b0}},a_9}))];
+    end
+  end
+  // romFile end
+
+  assign eta2_8 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd5),
+                   c$case_alt_65};
+
+  assign en_10 = eta2_8[7:7];
+
+  assign a_10 = eta2_8[6:0];
+
+  // romFile begin
+  reg [6:0] ROM_15 [0:64-1];
+
+  initial begin
+    $readmemb("layer0_w2_e.memb",ROM_15);
+  end
+
+  always @(posedge clk) begin : decoder_small_fault_cycles_romFile_15
+    if (en_10) begin
+      c$case_alt_44 <= ROM_15[($unsigned({{(64-7) {1'b0}},a_10}))];
+    end
+  end
+  // romFile end
+
+  assign eta2_9 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd4),
+                   c$case_alt_65};
+
+  assign en_11 = eta2_9[7:7];
+
+  assign a_11 = eta2_9[6:0];
+
+  // romFile begin
+  reg [6:0] ROM_16 [0:128-1];
+
+  initial begin
+    $readmemb("layer0_w1_e.memb",ROM_16);
+  end
+
+  always @(posedge clk) begin : decoder_small_fault_cycles_romFile_16
+    if (en_11) begin
+      c$case_alt_45 <= ROM_16[($unsigned({{(64-7) {1'b0}},a_11}))];
+    end
+  end
+  // romFile end
+
+  assign eta2_10 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd3),
+                    c$case_alt_65};
+
+  assign en_12 = eta2_10[7:7];
+
+  assign a_12 = eta2_10[6:0];
+
+  // romFile begin
+  reg [6:0] ROM_17 [0:64-1];
+
+  initial begin
+    $readmemb("layer0_wo_e.memb",ROM_17);
+  end
+
+  always @(posedge clk) begin : decoder_small_fault_cycles_romFile_17
+    if (en_12) begin
+      c$case_alt_46 <= ROM_17[($unsigned({{(64-7) {1'b0}},a_12}))];
+    end
+  end
+  // romFile end
+
+  assign eta2_11 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd2),
+                    c$case_alt_65};
+
+  assign en_13 = eta2_11[7:7];
+
+  assign a_13 = eta2_11[6:0];
+
+  // romFile begin
+  reg [6:0] ROM_18 [0:32-1];
+
+  initial begin
+    $readmemb("layer0_wv_e.memb",ROM_18);
+  end
+
+  always @(posedge clk) begin : decoder_small_fault_cycles_romFile_18
+    if (en_13) begin
+      c$case_alt_47 <= ROM_18[($unsigned({{(64-7) {1'b0}},a_13}))];
+    end
+  end
+  // romFile end
+
+  assign eta2_12 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd1),
+                    c$case_alt_65};
+
+  assign en_14 = eta2_12[7:7];
+
+  assign a_14 = eta2_12[6:0];
+
+  // romFile begin
+  reg [6:0] ROM_19 [0:32-1];
+
+  initial begin
+    $readmemb("layer0_wk_e.memb",ROM_19);
+  end
+
+  always @(posedge clk) begin : decoder_small_fault_cycles_romFile_19
+    if (en_14) begin
+      c$case_alt_48 <= ROM_19[($unsigned({{(64-7) {1'b0}},a_14}))];
+    end
+  end
+  // romFile end
+
+  assign eta2_13 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd0),
+                    c$case_alt_65};
+
+  assign en_15 = eta2_13[7:7];
+
+  assign a_15 = eta2_13[6:0];
+
+  // romFile begin
+  reg [6:0] ROM_20 [0:64-1];
+
+  initial begin
+    $readmemb("layer0_wq_e.memb",ROM_20);
+  end
+
+  always @(posedge clk) begin : decoder_small_fault_cycles_romFile_20
+    if (en_15) begin
+      c$case_alt_49 <= ROM_20[($unsigned({{(64-7) {1'b0}},a_15}))];
+    end
+  end
+  // romFile end
+
+  assign c$xs_app_arg_case_alt_selection_2 = nxt[4533:4531];
+
+  assign c$bv_32 = nxt[4727:4727];
+
+  assign c$bv_33 = nxt[4533:4531];
+
+  always @(*) begin
+    case(c$xs_app_arg_case_alt_selection_2)
+      3'd7 : c$xs_app_arg_case_alt_0 = 4'd14;
+      default : c$xs_app_arg_case_alt_0 = (({{(4-1) {1'b0}},nxt[4727:4727]}) * 4'd7) + ({{(4-3) {1'b0}},nxt[4533:4531]});
+    endcase
+  end
+
+  always @(*) begin
+    case(c$xs_app_arg_case_scrut)
+      64'sd6 : c$xs_app_arg_case_alt_1 = 1'b1;
+      default : c$xs_app_arg_case_alt_1 = 1'b0;
+    endcase
+  end
+
+  assign c$dtt_rhs_16 = nxt[4732:4728];
+
+  assign c$xs_app_arg_case_scrut = $unsigned(c$dtt_rhs_16);
+
+  // index begin
+  wire [1023:0] vecArray_3 [0:15-1];
+  genvar i_12;
+  generate
+  for (i_12=0; i_12 < 15; i_12=i_12+1) begin : mk_array_3
+    assign vecArray_3[(15-1)-i_12] = xs_1[i_12*1024+:1024];
+  end
+  endgenerate
+  assign result_42 = vecArray_3[($unsigned({{(64-4) {1'b0}},c$i1_case_alt_0}))];
+  // index end
+
+  assign xs_1 = {result_55,   result_54,
+                 result_53,   result_52,   result_51,
+                 c$case_alt_59,   result_50,   result_49,
+                 result_48,   result_47,   result_46,
+                 result_45,   c$case_alt_52,   result_44,
+                 result_43};
+
+  assign c$i1_case_alt_selection_4 = result_56[4533:4531];
+
+  assign c$bv_34 = result_56[4727:4727];
+
+  assign c$bv_35 = result_56[4533:4531];
 
   always @(*) begin
     case(c$i1_case_alt_selection_4)
       3'd7 : c$i1_case_alt_0 = 4'd14;
-      default : c$i1_case_alt_0 = (({{(4-1) {1'b0}},result_57[4122:4122]}) * 4'd7) + ({{(4-3) {1'b0}},result_57[3928:3926]});
+      default : c$i1_case_alt_0 = (({{(4-1) {1'b0}},result_56[4727:4727]}) * 4'd7) + ({{(4-3) {1'b0}},result_56[4533:4531]});
     endcase
   end
 
   assign eta2_14 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd14),
-                    addr};
+                    c$case_alt_65};
 
-  assign result_44 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_52};
+  assign result_43 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_50};
 
   assign en_16 = eta2_14[7:7];
 
@@ -4808,15 +5841,15 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_21
     if (en_16) begin
-      c$case_alt_52 <= ROM_21[($unsigned({{(64-7) {1'b0}},a_16}))];
+      c$case_alt_50 <= ROM_21[($unsigned({{(64-7) {1'b0}},a_16}))];
     end
   end
   // romFile end
 
   assign eta2_15 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd13),
-                    addr};
+                    c$case_alt_65};
 
-  assign result_45 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_53};
+  assign result_44 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_51};
 
   assign en_17 = eta2_15[7:7];
 
@@ -4831,13 +5864,13 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_22
     if (en_17) begin
-      c$case_alt_53 <= ROM_22[($unsigned({{(64-7) {1'b0}},a_17}))];
+      c$case_alt_51 <= ROM_22[($unsigned({{(64-7) {1'b0}},a_17}))];
     end
   end
   // romFile end
 
   assign eta1 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd12),
-                 addr};
+                 c$case_alt_65};
 
   assign en_18 = eta1[7:7];
 
@@ -4852,15 +5885,15 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_23
     if (en_18) begin
-      c$case_alt_54 <= ROM_23[($unsigned({{(64-7) {1'b0}},a_18}))];
+      c$case_alt_52 <= ROM_23[($unsigned({{(64-7) {1'b0}},a_18}))];
     end
   end
   // romFile end
 
   assign eta2_16 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd11),
-                    addr};
+                    c$case_alt_65};
 
-  assign result_46 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_55};
+  assign result_45 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_53};
 
   assign en_19 = eta2_16[7:7];
 
@@ -4875,15 +5908,15 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_24
     if (en_19) begin
-      c$case_alt_55 <= ROM_24[($unsigned({{(64-7) {1'b0}},a_19}))];
+      c$case_alt_53 <= ROM_24[($unsigned({{(64-7) {1'b0}},a_19}))];
     end
   end
   // romFile end
 
   assign eta2_17 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd10),
-                    addr};
+                    c$case_alt_65};
 
-  assign result_47 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_56};
+  assign result_46 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_54};
 
   assign en_20 = eta2_17[7:7];
 
@@ -4898,15 +5931,15 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_25
     if (en_20) begin
-      c$case_alt_56 <= ROM_25[($unsigned({{(64-7) {1'b0}},a_20}))];
+      c$case_alt_54 <= ROM_25[($unsigned({{(64-7) {1'b0}},a_20}))];
     end
   end
   // romFile end
 
   assign eta2_18 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd9),
-                    addr};
+                    c$case_alt_65};
 
-  assign result_48 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_57};
+  assign result_47 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_55};
 
   assign en_21 = eta2_18[7:7];
 
@@ -4921,15 +5954,15 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_26
     if (en_21) begin
-      c$case_alt_57 <= ROM_26[($unsigned({{(64-7) {1'b0}},a_21}))];
+      c$case_alt_55 <= ROM_26[($unsigned({{(64-7) {1'b0}},a_21}))];
     end
   end
   // romFile end
 
   assign eta2_19 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd8),
-                    addr};
+                    c$case_alt_65};
 
-  assign result_49 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_58};
+  assign result_48 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_56};
 
   assign en_22 = eta2_19[7:7];
 
@@ -4944,15 +5977,15 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_27
     if (en_22) begin
-      c$case_alt_58 <= ROM_27[($unsigned({{(64-7) {1'b0}},a_22}))];
+      c$case_alt_56 <= ROM_27[($unsigned({{(64-7) {1'b0}},a_22}))];
     end
   end
   // romFile end
 
   assign eta2_20 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd7),
-                    addr};
+                    c$case_alt_65};
 
-  assign result_50 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_59};
+  assign result_49 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_57};
 
   assign en_23 = eta2_20[7:7];
 
@@ -4967,15 +6000,15 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_28
     if (en_23) begin
-      c$case_alt_59 <= ROM_28[($unsigned({{(64-7) {1'b0}},a_23}))];
+      c$case_alt_57 <= ROM_28[($unsigned({{(64-7) {1'b0}},a_23}))];
     end
   end
   // romFile end
 
   assign eta2_21 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd6),
-                    addr};
+                    c$case_alt_65};
 
-  assign result_51 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_60};
+  assign result_50 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_58};
 
   assign en_24 = eta2_21[7:7];
 
@@ -4990,13 +6023,13 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_29
     if (en_24) begin
-      c$case_alt_60 <= ROM_29[($unsigned({{(64-7) {1'b0}},a_24}))];
+      c$case_alt_58 <= ROM_29[($unsigned({{(64-7) {1'b0}},a_24}))];
     end
   end
   // romFile end
 
   assign eta1_0 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd5),
-                   addr};
+                   c$case_alt_65};
 
   assign en_25 = eta1_0[7:7];
 
@@ -5011,15 +6044,15 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_30
     if (en_25) begin
-      c$case_alt_61 <= ROM_30[($unsigned({{(64-7) {1'b0}},a_25}))];
+      c$case_alt_59 <= ROM_30[($unsigned({{(64-7) {1'b0}},a_25}))];
     end
   end
   // romFile end
 
   assign eta2_22 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd4),
-                    addr};
+                    c$case_alt_65};
 
-  assign result_52 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_62};
+  assign result_51 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_60};
 
   assign en_26 = eta2_22[7:7];
 
@@ -5034,15 +6067,15 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_31
     if (en_26) begin
-      c$case_alt_62 <= ROM_31[($unsigned({{(64-7) {1'b0}},a_26}))];
+      c$case_alt_60 <= ROM_31[($unsigned({{(64-7) {1'b0}},a_26}))];
     end
   end
   // romFile end
 
   assign eta2_23 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd3),
-                    addr};
+                    c$case_alt_65};
 
-  assign result_53 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_63};
+  assign result_52 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_61};
 
   assign en_27 = eta2_23[7:7];
 
@@ -5057,15 +6090,15 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_32
     if (en_27) begin
-      c$case_alt_63 <= ROM_32[($unsigned({{(64-7) {1'b0}},a_27}))];
+      c$case_alt_61 <= ROM_32[($unsigned({{(64-7) {1'b0}},a_27}))];
     end
   end
   // romFile end
 
   assign eta2_24 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd2),
-                    addr};
+                    c$case_alt_65};
 
-  assign result_54 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_64};
+  assign result_53 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_62};
 
   assign en_28 = eta2_24[7:7];
 
@@ -5080,15 +6113,15 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_33
     if (en_28) begin
-      c$case_alt_64 <= ROM_33[($unsigned({{(64-7) {1'b0}},a_28}))];
+      c$case_alt_62 <= ROM_33[($unsigned({{(64-7) {1'b0}},a_28}))];
     end
   end
   // romFile end
 
   assign eta2_25 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd1),
-                    addr};
+                    c$case_alt_65};
 
-  assign result_55 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_65};
+  assign result_54 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_63};
 
   assign en_29 = eta2_25[7:7];
 
@@ -5103,15 +6136,15 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_34
     if (en_29) begin
-      c$case_alt_65 <= ROM_34[($unsigned({{(64-7) {1'b0}},a_29}))];
+      c$case_alt_63 <= ROM_34[($unsigned({{(64-7) {1'b0}},a_29}))];
     end
   end
   // romFile end
 
   assign eta2_26 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd0),
-                    addr};
+                    c$case_alt_65};
 
-  assign result_56 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_66};
+  assign result_55 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_64};
 
   assign en_30 = eta2_26[7:7];
 
@@ -5126,21 +6159,21 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_35
     if (en_30) begin
-      c$case_alt_66 <= ROM_35[($unsigned({{(64-7) {1'b0}},a_30}))];
+      c$case_alt_64 <= ROM_35[($unsigned({{(64-7) {1'b0}},a_30}))];
     end
   end
   // romFile end
 
-  assign c$xs_app_arg_case_alt_selection_6 = nxt[3928:3926];
+  assign c$xs_app_arg_case_alt_selection_6 = nxt[4533:4531];
 
-  assign c$bv_36 = nxt[4122:4122];
+  assign c$bv_36 = nxt[4727:4727];
 
-  assign c$bv_37 = nxt[3928:3926];
+  assign c$bv_37 = nxt[4533:4531];
 
   always @(*) begin
     case(c$xs_app_arg_case_alt_selection_6)
       3'd7 : c$xs_app_arg_case_alt_2 = 4'd14;
-      default : c$xs_app_arg_case_alt_2 = (({{(4-1) {1'b0}},nxt[4122:4122]}) * 4'd7) + ({{(4-3) {1'b0}},nxt[3928:3926]});
+      default : c$xs_app_arg_case_alt_2 = (({{(4-1) {1'b0}},nxt[4727:4727]}) * 4'd7) + ({{(4-3) {1'b0}},nxt[4533:4531]});
     endcase
   end
 
@@ -5151,74 +6184,76 @@ module decoder_small_fault_cycles
     endcase
   end
 
-  assign c$dtt_rhs_19 = nxt[4127:4123];
+  assign c$dtt_rhs_19 = nxt[4732:4728];
 
   assign c$xs_app_arg_case_scrut_0 = $unsigned(c$dtt_rhs_19);
 
-  assign addr_selection_1 = nxt[4127:4123];
+  assign c$app_arg_33 = (nxt[4716:4709] <= 8'd63) ? nxt[4716:4709] : 8'd63;
 
-  assign c$bv_38 = nxt[4117:4112];
+  assign c$case_alt_selection_44 = nxt[4732:4728];
 
-  assign c$bv_39 = nxt[4111:4104];
+  assign c$bv_38 = nxt[4722:4717];
 
-  assign c$bv_40 = macN[39:32];
+  assign c$bv_39 = macN[275:268];
 
   always @(*) begin
-    case(addr_selection_1)
-      5'b00001 : addr = {{(7-6) {1'b0}},nxt[4117:4112]};
-      5'b00100 : addr = c$bv_39[0+:7];
-      5'b00110 : addr = c$bv_40[0+:7];
-      default : addr = 7'd0;
+    case(c$case_alt_selection_44)
+      5'b00001 : c$case_alt_65 = {{(7-6) {1'b0}},nxt[4722:4717]};
+      5'b00100 : c$case_alt_65 = c$app_arg_33[0+:7];
+      5'b00110 : c$case_alt_65 = c$bv_39[0+:7];
+      default : c$case_alt_65 = 7'd0;
     endcase
   end
 
-  assign c$vec_1 = result_57[3503:2992];
+  assign c$vec_1 = result_56[4108:3597];
 
   // map begin
-  genvar i_14;
+  genvar i_13;
   generate
-  for (i_14=0; i_14 < 16; i_14 = i_14 + 1) begin : map_0
+  for (i_13=0; i_13 < 16; i_13 = i_13 + 1) begin : map_0
     wire signed [31:0] map_in_1;
-    assign map_in_1 = c$vec_1[i_14*32+:32];
+    assign map_in_1 = c$vec_1[i_13*32+:32];
     wire signed [31:0] map_out_1;
     // src/LlamaDv/Numerics.hs:51:1-4
     wire signed [63:0] x_3;
-    wire signed [63:0] result_92;
-    wire signed [31:0] c$case_alt_70;
-    wire signed [31:0] result_91;
-    wire [41:0] c$bv_41;
-    assign map_out_1 = result_91;
+    wire signed [63:0] result_91;
+    wire signed [31:0] c$case_alt_69;
+    wire signed [31:0] result_90;
+    wire [41:0] c$bv_40;
+    assign map_out_1 = result_90;
 
-    assign c$bv_41 = result_57[2884:2843];
+    assign c$bv_40 = result_56[3489:3448];
 
-    assign x_3 = ($signed({{(64-32) {map_in_1[32-1]}},map_in_1})) * ($signed(((({{(64-42) {1'b0}},result_57[2884:2843]})))));
+    assign x_3 = ($signed({{(64-32) {map_in_1[32-1]}},map_in_1})) * ($signed(((({{(64-42) {1'b0}},result_56[3489:3448]})))));
 
-    assign result_92 = (x_3 + 64'sd524288) >>> 64'sd20;
+    assign result_91 = (x_3 + 64'sd524288) >>> 64'sd20;
 
-    assign c$case_alt_70 = (result_92 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({result_92[64-1],result_92[0+:(32-1)]}));
+    assign c$case_alt_69 = (result_91 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({result_91[64-1],result_91[0+:(32-1)]}));
 
-    assign result_91 = (result_92 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_70;
+    assign result_90 = (result_91 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_69;
 
 
-    assign c$fin_case_alt[i_14*32+:32] = map_out_1;
+    assign c$fin_case_alt[i_13*32+:32] = map_out_1;
   end
   endgenerate
   // map end
 
-  assign result_57 = {ds_3,   ds1_1,   ds2_0,
+  assign result_56 = {ds_3,   ds1_1,   ds2_0,
                       ds3,   ds4,   ds5,   ds6,   ds7,   ds8,   ds9,
                       ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
                       ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
                       ds22,   ds23,   ds24,   ds25,   ds26,   ds27,
                       ds28,   ds29,   ds30,   ds31,   ds32,   ds33,
-                      ds34,   ds35,   ds36};
+                      ds34,   ds35,   ds36,   ds37,   ds38,   ds39,
+                      ds40,   ds41,   ds42,   ds43,   ds44,   ds45,
+                      ds46,   ds47};
 
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds_3_register
     if ( rst) begin
       ds_3 <= 5'd0;
     end else begin
-      ds_3 <= nxt[4127:4123];
+      ds_3 <= nxt[4732:4728];
     end
   end
   // register end
@@ -5228,7 +6263,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds1_1 <= 1'd0;
     end else begin
-      ds1_1 <= nxt[4122:4122];
+      ds1_1 <= nxt[4727:4727];
     end
   end
   // register end
@@ -5238,7 +6273,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds2_0 <= 4'd0;
     end else begin
-      ds2_0 <= nxt[4121:4118];
+      ds2_0 <= nxt[4726:4723];
     end
   end
   // register end
@@ -5248,7 +6283,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds3 <= 6'd0;
     end else begin
-      ds3 <= nxt[4117:4112];
+      ds3 <= nxt[4722:4717];
     end
   end
   // register end
@@ -5258,7 +6293,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds4 <= 8'd0;
     end else begin
-      ds4 <= nxt[4111:4104];
+      ds4 <= nxt[4716:4709];
     end
   end
   // register end
@@ -5268,7 +6303,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds5 <= 2'd0;
     end else begin
-      ds5 <= nxt[4103:4102];
+      ds5 <= nxt[4708:4707];
     end
   end
   // register end
@@ -5278,7 +6313,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds6 <= 64'sd0;
     end else begin
-      ds6 <= $signed(nxt[4101:4038]);
+      ds6 <= $signed(nxt[4706:4643]);
     end
   end
   // register end
@@ -5288,7 +6323,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds7 <= 32'sd0;
     end else begin
-      ds7 <= $signed(nxt[4037:4006]);
+      ds7 <= $signed(nxt[4642:4611]);
     end
   end
   // register end
@@ -5298,7 +6333,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds8 <= 6'sd0;
     end else begin
-      ds8 <= $signed(nxt[4005:4000]);
+      ds8 <= $signed(nxt[4610:4605]);
     end
   end
   // register end
@@ -5308,7 +6343,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds9 <= 32'sd0;
     end else begin
-      ds9 <= $signed(nxt[3999:3968]);
+      ds9 <= $signed(nxt[4604:4573]);
     end
   end
   // register end
@@ -5318,7 +6353,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds10 <= 32'd0;
     end else begin
-      ds10 <= nxt[3967:3936];
+      ds10 <= nxt[4572:4541];
     end
   end
   // register end
@@ -5328,7 +6363,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds11 <= 7'sd0;
     end else begin
-      ds11 <= $signed(nxt[3935:3929]);
+      ds11 <= $signed(nxt[4540:4534]);
     end
   end
   // register end
@@ -5338,7 +6373,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds12 <= 3'd0;
     end else begin
-      ds12 <= nxt[3928:3926];
+      ds12 <= nxt[4533:4531];
     end
   end
   // register end
@@ -5348,7 +6383,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds13 <= 8'd0;
     end else begin
-      ds13 <= nxt[3925:3918];
+      ds13 <= nxt[4530:4523];
     end
   end
   // register end
@@ -5358,7 +6393,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds14 <= 8'd0;
     end else begin
-      ds14 <= nxt[3917:3910];
+      ds14 <= nxt[4522:4515];
     end
   end
   // register end
@@ -5368,7 +6403,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds15 <= 32'sd0;
     end else begin
-      ds15 <= $signed(nxt[3909:3878]);
+      ds15 <= $signed(nxt[4514:4483]);
     end
   end
   // register end
@@ -5378,7 +6413,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds16 <= 2'd0;
     end else begin
-      ds16 <= nxt[3877:3876];
+      ds16 <= nxt[4482:4481];
     end
   end
   // register end
@@ -5388,7 +6423,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds17 <= 32'd0;
     end else begin
-      ds17 <= nxt[3875:3844];
+      ds17 <= nxt[4480:4449];
     end
   end
   // register end
@@ -5399,7 +6434,7 @@ module decoder_small_fault_cycles
       ds18 <= {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
    8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0};
     end else begin
-      ds18 <= nxt[3843:3716];
+      ds18 <= nxt[4448:4321];
     end
   end
   // register end
@@ -5409,7 +6444,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds19 <= 7'sd0;
     end else begin
-      ds19 <= $signed(nxt[3715:3709]);
+      ds19 <= $signed(nxt[4320:4314]);
     end
   end
   // register end
@@ -5420,7 +6455,7 @@ module decoder_small_fault_cycles
       ds20 <= {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
    8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0};
     end else begin
-      ds20 <= nxt[3708:3581];
+      ds20 <= nxt[4313:4186];
     end
   end
   // register end
@@ -5430,7 +6465,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds21 <= 7'sd0;
     end else begin
-      ds21 <= $signed(nxt[3580:3574]);
+      ds21 <= $signed(nxt[4185:4179]);
     end
   end
   // register end
@@ -5440,7 +6475,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds22 <= 2'd0;
     end else begin
-      ds22 <= nxt[3573:3572];
+      ds22 <= nxt[4178:4177];
     end
   end
   // register end
@@ -5450,7 +6485,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds23 <= 4'd0;
     end else begin
-      ds23 <= nxt[3571:3568];
+      ds23 <= nxt[4176:4173];
     end
   end
   // register end
@@ -5462,7 +6497,7 @@ module decoder_small_fault_cycles
                         32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
                         32'sd0,   32'sd0,   32'sd0,   32'sd0}};
     end else begin
-      ds24 <= nxt[3567:2992];
+      ds24 <= nxt[4172:3597];
     end
   end
   // register end
@@ -5472,7 +6507,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds25 <= 5'd0;
     end else begin
-      ds25 <= nxt[2991:2987];
+      ds25 <= nxt[3596:3592];
     end
   end
   // register end
@@ -5482,7 +6517,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds26 <= 32'sd0;
     end else begin
-      ds26 <= $signed(nxt[2986:2955]);
+      ds26 <= $signed(nxt[3591:3560]);
     end
   end
   // register end
@@ -5492,7 +6527,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds27 <= 6'd0;
     end else begin
-      ds27 <= nxt[2954:2949];
+      ds27 <= nxt[3559:3554];
     end
   end
   // register end
@@ -5502,7 +6537,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds28 <= {32'd0,   32'd0,   42'd0,   5'd0};
     end else begin
-      ds28 <= nxt[2948:2838];
+      ds28 <= nxt[3553:3443];
     end
   end
   // register end
@@ -5510,9 +6545,9 @@ module decoder_small_fault_cycles
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds29_register
     if ( rst) begin
-      ds29 <= 4'd0;
+      ds29 <= 5'd0;
     end else begin
-      ds29 <= nxt[2837:2834];
+      ds29 <= nxt[3442:3438];
     end
   end
   // register end
@@ -5523,7 +6558,7 @@ module decoder_small_fault_cycles
       ds30 <= {16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,
    16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0};
     end else begin
-      ds30 <= nxt[2833:2578];
+      ds30 <= nxt[3437:3182];
     end
   end
   // register end
@@ -5533,7 +6568,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds31 <= 32'sd0;
     end else begin
-      ds31 <= $signed(nxt[2577:2546]);
+      ds31 <= $signed(nxt[3181:3150]);
     end
   end
   // register end
@@ -5541,9 +6576,9 @@ module decoder_small_fault_cycles
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds32_register
     if ( rst) begin
-      ds32 <= {16'sd0,   9'd0,   64'sd0,   64'sd0,   64'sd0};
+      ds32 <= {1'b0,   6'd0};
     end else begin
-      ds32 <= nxt[2545:2329];
+      ds32 <= nxt[3149:3143];
     end
   end
   // register end
@@ -5551,9 +6586,9 @@ module decoder_small_fault_cycles
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds33_register
     if ( rst) begin
-      ds33 <= {16'sd0,   9'd0,   64'sd0,   64'sd0,   64'sd0};
+      ds33 <= 64'sd0;
     end else begin
-      ds33 <= nxt[2328:2112];
+      ds33 <= $signed(nxt[3142:3079]);
     end
   end
   // register end
@@ -5561,9 +6596,9 @@ module decoder_small_fault_cycles
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds34_register
     if ( rst) begin
-      ds34 <= 64'sd0;
+      ds34 <= {16'sd0,   9'd0,   64'sd0,   64'sd0,   64'sd0,   {1'b0,   6'd0}};
     end else begin
-      ds34 <= $signed(nxt[2111:2048]);
+      ds34 <= nxt[3078:2855];
     end
   end
   // register end
@@ -5571,10 +6606,9 @@ module decoder_small_fault_cycles
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds35_register
     if ( rst) begin
-      ds35 <= {64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,
-   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0};
+      ds35 <= {16'sd0,   9'd0,   64'sd0,   64'sd0,   64'sd0,   {1'b0,   6'd0}};
     end else begin
-      ds35 <= nxt[2047:1024];
+      ds35 <= nxt[2854:2631];
     end
   end
   // register end
@@ -5582,10 +6616,121 @@ module decoder_small_fault_cycles
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds36_register
     if ( rst) begin
-      ds36 <= {64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,
+      ds36 <= 64'sd0;
+    end else begin
+      ds36 <= $signed(nxt[2630:2567]);
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds37_register
+    if ( rst) begin
+      ds37 <= {64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,
    64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0};
     end else begin
-      ds36 <= nxt[1023:0];
+      ds37 <= nxt[2566:1543];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds38_register
+    if ( rst) begin
+      ds38 <= {64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,
+   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0};
+    end else begin
+      ds38 <= nxt[1542:519];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds39_register
+    if ( rst) begin
+      ds39 <= {1'b0,   6'd0};
+    end else begin
+      ds39 <= nxt[518:512];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds40_register
+    if ( rst) begin
+      ds40 <= 32'sd0;
+    end else begin
+      ds40 <= $signed(nxt[511:480]);
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds41_register
+    if ( rst) begin
+      ds41 <= 32'sd0;
+    end else begin
+      ds41 <= $signed(nxt[479:448]);
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds42_register
+    if ( rst) begin
+      ds42 <= 32'sd0;
+    end else begin
+      ds42 <= $signed(nxt[447:416]);
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds43_register
+    if ( rst) begin
+      ds43 <= {16'sd0,   9'd0,   64'sd0,   64'sd0,   64'sd0,   {1'b0,   6'd0}};
+    end else begin
+      ds43 <= nxt[415:192];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds44_register
+    if ( rst) begin
+      ds44 <= 32'sd0;
+    end else begin
+      ds44 <= $signed(nxt[191:160]);
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds45_register
+    if ( rst) begin
+      ds45 <= 32'sd0;
+    end else begin
+      ds45 <= $signed(nxt[159:128]);
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds46_register
+    if ( rst) begin
+      ds46 <= 64'sd0;
+    end else begin
+      ds46 <= $signed(nxt[127:64]);
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds47_register
+    if ( rst) begin
+      ds47 <= 64'sd0;
+    end else begin
+      ds47 <= $signed(nxt[63:0]);
     end
   end
   // register end

@@ -4,30 +4,30 @@
 `timescale 100fs/100fs
 module LlamaDv_Top_Decoder_decoderSmallNoRescale_attExpInterp
     ( // Inputs
-      input [216:0] a
-    , input [216:0] b
+      input [223:0] a
+    , input [223:0] b
 
       // Outputs
-    , output wire [433:0] result
+    , output wire [447:0] result
     );
-  wire [216:0] c$case_alt;
+  wire [223:0] c$case_alt;
   wire signed [63:0] c$app_arg;
-  wire [216:0] c$case_alt_0;
+  wire [223:0] c$case_alt_0;
   wire signed [63:0] c$app_arg_0;
 
-  assign c$case_alt = {$signed(b[216:201]),
-                       b[200:192],   $signed(b[191:128]),
-                       $signed(b[127:64]),
-                       $signed(b[127:64]) + c$app_arg};
+  assign c$case_alt = {$signed(b[223:208]),
+                       b[207:199],   $signed(b[198:135]),
+                       $signed(b[134:71]),
+                       $signed(b[134:71]) + c$app_arg,   b[6:0]};
 
-  assign c$app_arg = ($signed(b[63:0]) + 64'sd2048) >>> 64'sd12;
+  assign c$app_arg = ($signed(b[70:7]) + 64'sd2048) >>> 64'sd12;
 
-  assign c$case_alt_0 = {$signed(a[216:201]),
-                         a[200:192],   $signed(a[191:128]),
-                         $signed(a[127:64]),
-                         $signed(a[127:64]) + c$app_arg_0};
+  assign c$case_alt_0 = {$signed(a[223:208]),
+                         a[207:199],   $signed(a[198:135]),
+                         $signed(a[134:71]),
+                         $signed(a[134:71]) + c$app_arg_0,   a[6:0]};
 
-  assign c$app_arg_0 = ($signed(a[63:0]) + 64'sd2048) >>> 64'sd12;
+  assign c$app_arg_0 = ($signed(a[70:7]) + 64'sd2048) >>> 64'sd12;
 
   assign result = {c$case_alt_0,   c$case_alt};
 

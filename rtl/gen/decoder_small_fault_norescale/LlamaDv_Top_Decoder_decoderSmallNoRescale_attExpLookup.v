@@ -4,34 +4,50 @@
 `timescale 100fs/100fs
 module LlamaDv_Top_Decoder_decoderSmallNoRescale_attExpLookup
     ( // Inputs
-      input [216:0] a
-    , input [216:0] b
+      input [223:0] a
+    , input [223:0] b
 
       // Outputs
-    , output wire [433:0] result
+    , output wire [447:0] result
     );
-  // src/LlamaDv/Decoder.hs:280:1-9
+  // src/LlamaDv/Decoder.hs:365:1-9
   wire signed [31:0] c$lo_app_arg;
   wire signed [31:0] c$app_arg;
-  wire [216:0] result_0;
-  // src/LlamaDv/Decoder.hs:280:1-9
+  // src/LlamaDv/Numerics.hs:73:1-8
+  wire signed [15:0] s;
+  wire [5:0] c$case_alt;
+  wire [5:0] result_0;
+  wire [5:0] c$app_arg_0;
+  wire [6:0] result_1;
+  wire [223:0] result_2;
+  // src/LlamaDv/Decoder.hs:365:1-9
   wire signed [63:0] lo;
-  // src/LlamaDv/Decoder.hs:280:1-9
+  // src/LlamaDv/Decoder.hs:365:1-9
   wire signed [31:0] c$lo_app_arg_0;
-  wire signed [31:0] c$app_arg_0;
-  wire [216:0] result_1;
-  // src/LlamaDv/Decoder.hs:280:1-9
+  wire signed [31:0] c$app_arg_1;
+  // src/LlamaDv/Numerics.hs:73:1-8
+  wire signed [15:0] s_0;
+  wire [5:0] c$case_alt_0;
+  wire [5:0] result_3;
+  wire [5:0] c$app_arg_2;
+  wire [6:0] result_4;
+  wire [223:0] result_5;
+  // src/LlamaDv/Decoder.hs:365:1-9
   wire signed [63:0] lo_0;
   wire [8:0] c$i_256;
   wire [8223:0] c$vecFlat;
   wire [8:0] c$i_515;
   wire [8223:0] c$vecFlat_0;
-  wire [8:0] c$i_773;
+  wire [15:0] c$bv;
+  wire [15:0] c$bv_0;
+  wire [8:0] c$i_781;
   wire [8223:0] c$vecFlat_1;
-  wire [8:0] c$i_1032;
+  wire [8:0] c$i_1040;
   wire [8223:0] c$vecFlat_2;
+  wire [15:0] c$bv_1;
+  wire [15:0] c$bv_2;
 
-  assign c$i_256 = b[200:192];
+  assign c$i_256 = b[207:199];
 
   assign c$vecFlat = {32'sd1048576,
                       32'sd1051419,   32'sd1054270,   32'sd1057128,
@@ -132,7 +148,7 @@ module LlamaDv_Top_Decoder_decoderSmallNoRescale_attExpLookup
   assign c$lo_app_arg = vecArray[($unsigned({{(64-9) {1'b0}},c$i_256}))];
   // index end
 
-  assign c$i_515 = (b[200:192] + 9'd1);
+  assign c$i_515 = (b[207:199] + 9'd1);
 
   assign c$vecFlat_0 = {32'sd1048576,
                         32'sd1051419,   32'sd1054270,   32'sd1057128,
@@ -233,13 +249,29 @@ module LlamaDv_Top_Decoder_decoderSmallNoRescale_attExpLookup
   assign c$app_arg = vecArray_0[($unsigned({{(64-9) {1'b0}},c$i_515}))];
   // index end
 
-  assign result_0 = {$signed(b[216:201]),
-                     b[200:192],   $signed(b[191:128]),   lo,
-                     ($signed({{(64-32) {c$app_arg[32-1]}},c$app_arg})) - lo};
+  assign s = -$signed(b[223:208]);
+
+  assign c$bv = (($unsigned(s)));
+
+  assign c$case_alt = (s >= 16'sd62) ? 6'd62 : ((c$bv[0+:6]));
+
+  assign result_0 = (s <= 16'sd0) ? 6'd0 : c$case_alt;
+
+  assign c$bv_0 = (($unsigned((-s))));
+
+  assign c$app_arg_0 = (s <= -16'sd31) ? 6'd31 : ((c$bv_0[0+:6]));
+
+  assign result_1 = (s > 16'sd0) ? {1'b1,
+                                    result_0 - 6'd1} : {1'b0,   c$app_arg_0};
+
+  assign result_2 = {$signed(b[223:208]),
+                     b[207:199],   $signed(b[198:135]),   lo,
+                     ($signed({{(64-32) {c$app_arg[32-1]}},c$app_arg})) - lo,
+                     result_1};
 
   assign lo = $signed({{(64-32) {c$lo_app_arg[32-1]}},c$lo_app_arg});
 
-  assign c$i_773 = a[200:192];
+  assign c$i_781 = a[207:199];
 
   assign c$vecFlat_1 = {32'sd1048576,
                         32'sd1051419,   32'sd1054270,   32'sd1057128,
@@ -337,10 +369,10 @@ module LlamaDv_Top_Decoder_decoderSmallNoRescale_attExpLookup
     assign vecArray_1[(257-1)-i_1] = c$vecFlat_1[i_1*32+:32];
   end
   endgenerate
-  assign c$lo_app_arg_0 = vecArray_1[($unsigned({{(64-9) {1'b0}},c$i_773}))];
+  assign c$lo_app_arg_0 = vecArray_1[($unsigned({{(64-9) {1'b0}},c$i_781}))];
   // index end
 
-  assign c$i_1032 = (a[200:192] + 9'd1);
+  assign c$i_1040 = (a[207:199] + 9'd1);
 
   assign c$vecFlat_2 = {32'sd1048576,
                         32'sd1051419,   32'sd1054270,   32'sd1057128,
@@ -438,16 +470,32 @@ module LlamaDv_Top_Decoder_decoderSmallNoRescale_attExpLookup
     assign vecArray_2[(257-1)-i_2] = c$vecFlat_2[i_2*32+:32];
   end
   endgenerate
-  assign c$app_arg_0 = vecArray_2[($unsigned({{(64-9) {1'b0}},c$i_1032}))];
+  assign c$app_arg_1 = vecArray_2[($unsigned({{(64-9) {1'b0}},c$i_1040}))];
   // index end
 
-  assign result_1 = {$signed(a[216:201]),
-                     a[200:192],   $signed(a[191:128]),   lo_0,
-                     ($signed({{(64-32) {c$app_arg_0[32-1]}},c$app_arg_0})) - lo_0};
+  assign s_0 = -$signed(a[223:208]);
+
+  assign c$bv_1 = (($unsigned(s_0)));
+
+  assign c$case_alt_0 = (s_0 >= 16'sd62) ? 6'd62 : ((c$bv_1[0+:6]));
+
+  assign result_3 = (s_0 <= 16'sd0) ? 6'd0 : c$case_alt_0;
+
+  assign c$bv_2 = (($unsigned((-s_0))));
+
+  assign c$app_arg_2 = (s_0 <= -16'sd31) ? 6'd31 : ((c$bv_2[0+:6]));
+
+  assign result_4 = (s_0 > 16'sd0) ? {1'b1,
+                                      result_3 - 6'd1} : {1'b0,   c$app_arg_2};
+
+  assign result_5 = {$signed(a[223:208]),
+                     a[207:199],   $signed(a[198:135]),   lo_0,
+                     ($signed({{(64-32) {c$app_arg_1[32-1]}},c$app_arg_1})) - lo_0,
+                     result_4};
 
   assign lo_0 = $signed({{(64-32) {c$lo_app_arg_0[32-1]}},c$lo_app_arg_0});
 
-  assign result = {result_1,   result_0};
+  assign result = {result_5,   result_2};
 
 
 endmodule

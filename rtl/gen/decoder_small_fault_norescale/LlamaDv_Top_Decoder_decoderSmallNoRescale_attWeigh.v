@@ -13,12 +13,14 @@ module LlamaDv_Top_Decoder_decoderSmallNoRescale_attWeigh
       // Outputs
     , output wire [2111:0] result
     );
+  wire signed [63:0] c$app_arg;
   wire [1023:0] c$case_alt;
   wire [1023:0] result_0;
-  // src/LlamaDv/Decoder.hs:385:1-8
+  // src/LlamaDv/Decoder.hs:549:1-8
   wire signed [31:0] w;
   wire [511:0] c$vec;
-  wire signed [31:0] c$s;
+
+  assign c$app_arg = $signed(st[543:512]) * a;
 
   assign c$vec = st[511:0];
 
@@ -44,7 +46,13 @@ module LlamaDv_Top_Decoder_decoderSmallNoRescale_attWeigh
     wire signed [7:0] map_in_0;
     assign map_in_0 = vm[i_0*8+:8];
     wire signed [63:0] map_out_0;
-    assign map_out_0 = ($signed({{(64-8) {map_in_0[8-1]}},map_in_0})) * ($signed({{(64-32) {w[32-1]}},w}));
+    wire signed [39:0] c$app_arg_2;
+    wire signed [63:0] result_1;
+    assign map_out_0 = result_1;
+
+    assign c$app_arg_2 = map_in_0 * w;
+
+    assign result_1 = $signed({{(64-40) {c$app_arg_2[40-1]}},c$app_arg_2});
 
 
     assign result_0[i_0*64+:64] = map_out_0;
@@ -54,9 +62,7 @@ module LlamaDv_Top_Decoder_decoderSmallNoRescale_attWeigh
 
   assign w = first ? 32'sd1048576 : b;
 
-  assign c$s = $signed(st[543:512]);
-
-  assign result = {($signed({{(64-32) {c$s[32-1]}},c$s})) * ($signed({{(64-32) {a[32-1]}},a})),
+  assign result = {$signed({c$app_arg[64-1],c$app_arg[0+:(64-1)]}),
                    c$case_alt,   result_0};
 
 

@@ -4,19 +4,12 @@
 `timescale 100fs/100fs
 module LlamaDv_Top_Decoder_decoderSmallNoRescale_normInv
     ( // Inputs
-      input signed [63:0] ss
+      input signed [31:0] c$arg
 
 
       // Outputs
     , output wire [143:0] result
     );
-  // src/LlamaDv/Numerics.hs:31:1-5
-  wire signed [63:0] x;
-  wire signed [31:0] c$case_alt;
-  wire signed [31:0] result_0;
-  // src/LlamaDv/Decoder.hs:207:1-7
-  wire signed [63:0] x_0;
-  wire signed [63:0] result_1;
   wire signed [31:0] c$app_arg;
   // src/LlamaDv/Numerics.hs:212:1-11
   wire signed [63:0] wild2;
@@ -24,17 +17,17 @@ module LlamaDv_Top_Decoder_decoderSmallNoRescale_normInv
   wire signed [63:0] c$wild2_app_arg;
   // src/LlamaDv/Numerics.hs:44:1-5
   wire signed [15:0] s;
-  wire [5:0] c$case_alt_0;
-  wire [5:0] result_2;
-  wire signed [63:0] result_3;
+  wire [5:0] c$case_alt;
+  wire [5:0] result_0;
+  wire signed [63:0] result_1;
   // src/LlamaDv/Numerics.hs:212:1-11
   wire signed [63:0] wild2_0;
   // src/LlamaDv/Numerics.hs:212:1-11
   wire signed [63:0] c$wild2_app_arg_0;
   // src/LlamaDv/Numerics.hs:212:1-11
   wire signed [63:0] c$mr_app_arg;
-  wire [5:0] c$case_alt_1;
-  wire [5:0] result_4;
+  wire [5:0] c$case_alt_0;
+  wire [5:0] result_2;
   wire signed [15:0] c$shAmtOut_app_arg;
   wire  c$shAmtOut_case_scrut;
   // src/LlamaDv/Numerics.hs:212:1-11
@@ -45,34 +38,24 @@ module LlamaDv_Top_Decoder_decoderSmallNoRescale_normInv
   wire signed [15:0] bigE;
   wire [191:0] c$app_arg_0;
   wire [31:0] c$app_arg_1;
-  wire [5:0] result_5;
+  wire [5:0] result_3;
   // src/LlamaDv/Numerics.hs:212:1-11
   wire [31:0] c$bigE_app_arg;
   wire [63:0] c$bv;
-  wire [5:0] c$i_71;
+  wire [5:0] c$i_64;
   wire [2047:0] c$vecFlat;
   wire [15:0] c$bv_0;
   wire [15:0] c$bv_1;
   wire [31:0] c$vec;
   wire [32:0] c$bv_3;
 
-  assign x = result_1 + 64'sd10;
-
-  assign c$case_alt = (x < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x[64-1],x[0+:(32-1)]}));
-
-  assign result_0 = (x > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt;
-
-  assign x_0 = ss >>> 64'sd6;
-
-  assign result_1 = (x_0 <= 64'sd2147483647) ? x_0 : 64'sd2147483647;
-
-  assign result = {result_3,
+  assign result = {result_1,
                    $signed({{(64-32) {c$app_arg[32-1]}},c$app_arg}),
                    sh};
 
-  assign c$bv = (($unsigned(((($signed({{(64-16) {o[16-1]}},o})) <<< 64'sd5) | ((result_3 >>> wild2) & 64'sd31)))));
+  assign c$bv = (($unsigned(((($signed({{(64-16) {o[16-1]}},o})) <<< 64'sd5) | ((result_1 >>> wild2) & 64'sd31)))));
 
-  assign c$i_71 = ((c$bv[0+:6]));
+  assign c$i_64 = ((c$bv[0+:6]));
 
   assign c$vecFlat = {32'sd1040479,
                       32'sd1024832,   32'sd1009870,   32'sd995545,
@@ -105,34 +88,34 @@ module LlamaDv_Top_Decoder_decoderSmallNoRescale_normInv
     assign vecArray[(64-1)-i] = c$vecFlat[i*32+:32];
   end
   endgenerate
-  assign c$app_arg = vecArray[($unsigned({{(64-6) {1'b0}},c$i_71}))];
+  assign c$app_arg = vecArray[($unsigned({{(64-6) {1'b0}},c$i_64}))];
   // index end
 
   assign wild2 = $signed(c$wild2_app_arg);
 
-  assign c$wild2_app_arg = $unsigned({{(64-6) {1'b0}},result_2});
+  assign c$wild2_app_arg = $unsigned({{(64-6) {1'b0}},result_0});
 
   assign s = 16'sd15 + o;
 
   assign c$bv_0 = (($unsigned(s)));
 
-  assign c$case_alt_0 = (s >= 16'sd62) ? 6'd62 : ((c$bv_0[0+:6]));
+  assign c$case_alt = (s >= 16'sd62) ? 6'd62 : ((c$bv_0[0+:6]));
 
-  assign result_2 = (s <= 16'sd0) ? 6'd0 : c$case_alt_0;
+  assign result_0 = (s <= 16'sd0) ? 6'd0 : c$case_alt;
 
-  assign result_3 = c$shAmtOut_case_scrut ? (c$mr_app_arg >>> wild2_0) : (c$mr_app_arg <<< wild2_0);
+  assign result_1 = c$shAmtOut_case_scrut ? (c$mr_app_arg >>> wild2_0) : (c$mr_app_arg <<< wild2_0);
 
   assign wild2_0 = $signed(c$wild2_app_arg_0);
 
-  assign c$wild2_app_arg_0 = $unsigned({{(64-6) {1'b0}},result_4});
+  assign c$wild2_app_arg_0 = $unsigned({{(64-6) {1'b0}},result_2});
 
-  assign c$mr_app_arg = $signed({{(64-32) {result_0[32-1]}},result_0});
+  assign c$mr_app_arg = $signed({{(64-32) {c$arg[32-1]}},c$arg});
 
   assign c$bv_1 = (($unsigned(c$shAmtOut_app_arg)));
 
-  assign c$case_alt_1 = (c$shAmtOut_app_arg >= 16'sd62) ? 6'd62 : ((c$bv_1[0+:6]));
+  assign c$case_alt_0 = (c$shAmtOut_app_arg >= 16'sd62) ? 6'd62 : ((c$bv_1[0+:6]));
 
-  assign result_4 = (c$shAmtOut_app_arg <= 16'sd0) ? 6'd0 : c$case_alt_1;
+  assign result_2 = (c$shAmtOut_app_arg <= 16'sd0) ? 6'd0 : c$case_alt_0;
 
   assign c$shAmtOut_app_arg = c$shAmtOut_case_scrut ? sh : (-sh);
 
@@ -142,7 +125,7 @@ module LlamaDv_Top_Decoder_decoderSmallNoRescale_normInv
 
   assign o = bigE & 16'sd1;
 
-  assign bigE = (($signed(((({{(16-6) {1'b0}},result_5}))))) - 16'sd1) - 16'sd20;
+  assign bigE = (($signed(((({{(16-6) {1'b0}},result_3}))))) - 16'sd1) - 16'sd20;
 
   // imap begin
   genvar i_0;
@@ -154,13 +137,13 @@ module LlamaDv_Top_Decoder_decoderSmallNoRescale_normInv
     wire [5:0] map_out;
 
     assign map_index = 5'd31 - i_0[0+:5];
-    wire [5:0] result_7;
+    wire [5:0] result_5;
     wire [4:0] c$bv_2;
-    assign map_out = result_7;
+    assign map_out = result_5;
 
     assign c$bv_2 = (((map_index)));
 
-    assign result_7 = (map_in == (1'b1)) ? (({{(6-5) {1'b0}},(((map_index)))}) + 6'd1) : 6'd0;
+    assign result_5 = (map_in == (1'b1)) ? (({{(6-5) {1'b0}},(((map_index)))}) + 6'd1) : 6'd0;
 
 
     assign c$app_arg_0[i_0*6+:6] = map_out;
@@ -243,7 +226,7 @@ module LlamaDv_Top_Decoder_decoderSmallNoRescale_normInv
   wire [5:0] acc_3_3;
   wire [5:0] acc_4_0_14;
   wire [5:0] acc_4_1;
-  assign result_5 = acc_5_0;
+  assign result_3 = acc_5_0;
 
   assign vec_0 = c$app_arg_0;
 
@@ -311,226 +294,226 @@ module LlamaDv_Top_Decoder_decoderSmallNoRescale_normInv
 
   assign acc_0_40 = vec_0[5:0];
 
-  wire [5:0] result_8;
-  assign acc_1_0_0 = result_8;
+  wire [5:0] result_6;
+  assign acc_1_0_0 = result_6;
 
-  assign result_8 = (acc_0_9 <= acc_0_10) ? acc_0_10 : acc_0_9;
+  assign result_6 = (acc_0_9 <= acc_0_10) ? acc_0_10 : acc_0_9;
+
+
+
+  wire [5:0] result_7;
+  assign acc_1_1_1 = result_7;
+
+  assign result_7 = (acc_0_11 <= acc_0_12) ? acc_0_12 : acc_0_11;
+
+
+
+  wire [5:0] result_8;
+  assign acc_1_2_2 = result_8;
+
+  assign result_8 = (acc_0_13 <= acc_0_14) ? acc_0_14 : acc_0_13;
 
 
 
   wire [5:0] result_9;
-  assign acc_1_1_1 = result_9;
+  assign acc_1_3_3 = result_9;
 
-  assign result_9 = (acc_0_11 <= acc_0_12) ? acc_0_12 : acc_0_11;
+  assign result_9 = (acc_0_15 <= acc_0_16) ? acc_0_16 : acc_0_15;
 
 
 
   wire [5:0] result_10;
-  assign acc_1_2_2 = result_10;
+  assign acc_1_4_4 = result_10;
 
-  assign result_10 = (acc_0_13 <= acc_0_14) ? acc_0_14 : acc_0_13;
+  assign result_10 = (acc_0_17 <= acc_0_18) ? acc_0_18 : acc_0_17;
 
 
 
   wire [5:0] result_11;
-  assign acc_1_3_3 = result_11;
+  assign acc_1_5_5 = result_11;
 
-  assign result_11 = (acc_0_15 <= acc_0_16) ? acc_0_16 : acc_0_15;
+  assign result_11 = (acc_0_19 <= acc_0_20) ? acc_0_20 : acc_0_19;
 
 
 
   wire [5:0] result_12;
-  assign acc_1_4_4 = result_12;
+  assign acc_1_6_6 = result_12;
 
-  assign result_12 = (acc_0_17 <= acc_0_18) ? acc_0_18 : acc_0_17;
+  assign result_12 = (acc_0_21 <= acc_0_22) ? acc_0_22 : acc_0_21;
 
 
 
   wire [5:0] result_13;
-  assign acc_1_5_5 = result_13;
+  assign acc_1_7_7 = result_13;
 
-  assign result_13 = (acc_0_19 <= acc_0_20) ? acc_0_20 : acc_0_19;
+  assign result_13 = (acc_0_23 <= acc_0_24) ? acc_0_24 : acc_0_23;
 
 
 
   wire [5:0] result_14;
-  assign acc_1_6_6 = result_14;
+  assign acc_1_8 = result_14;
 
-  assign result_14 = (acc_0_21 <= acc_0_22) ? acc_0_22 : acc_0_21;
+  assign result_14 = (acc_0_25 <= acc_0_26) ? acc_0_26 : acc_0_25;
 
 
 
   wire [5:0] result_15;
-  assign acc_1_7_7 = result_15;
+  assign acc_1_9 = result_15;
 
-  assign result_15 = (acc_0_23 <= acc_0_24) ? acc_0_24 : acc_0_23;
+  assign result_15 = (acc_0_27 <= acc_0_28) ? acc_0_28 : acc_0_27;
 
 
 
   wire [5:0] result_16;
-  assign acc_1_8 = result_16;
+  assign acc_1_10 = result_16;
 
-  assign result_16 = (acc_0_25 <= acc_0_26) ? acc_0_26 : acc_0_25;
+  assign result_16 = (acc_0_29 <= acc_0_30) ? acc_0_30 : acc_0_29;
 
 
 
   wire [5:0] result_17;
-  assign acc_1_9 = result_17;
+  assign acc_1_11 = result_17;
 
-  assign result_17 = (acc_0_27 <= acc_0_28) ? acc_0_28 : acc_0_27;
+  assign result_17 = (acc_0_31 <= acc_0_32) ? acc_0_32 : acc_0_31;
 
 
 
   wire [5:0] result_18;
-  assign acc_1_10 = result_18;
+  assign acc_1_12 = result_18;
 
-  assign result_18 = (acc_0_29 <= acc_0_30) ? acc_0_30 : acc_0_29;
+  assign result_18 = (acc_0_33 <= acc_0_34) ? acc_0_34 : acc_0_33;
 
 
 
   wire [5:0] result_19;
-  assign acc_1_11 = result_19;
+  assign acc_1_13 = result_19;
 
-  assign result_19 = (acc_0_31 <= acc_0_32) ? acc_0_32 : acc_0_31;
+  assign result_19 = (acc_0_35 <= acc_0_36) ? acc_0_36 : acc_0_35;
 
 
 
   wire [5:0] result_20;
-  assign acc_1_12 = result_20;
+  assign acc_1_14 = result_20;
 
-  assign result_20 = (acc_0_33 <= acc_0_34) ? acc_0_34 : acc_0_33;
+  assign result_20 = (acc_0_37 <= acc_0_38) ? acc_0_38 : acc_0_37;
 
 
 
   wire [5:0] result_21;
-  assign acc_1_13 = result_21;
+  assign acc_1_15 = result_21;
 
-  assign result_21 = (acc_0_35 <= acc_0_36) ? acc_0_36 : acc_0_35;
+  assign result_21 = (acc_0_39 <= acc_0_40) ? acc_0_40 : acc_0_39;
 
 
 
   wire [5:0] result_22;
-  assign acc_1_14 = result_22;
+  assign acc_2_0_8 = result_22;
 
-  assign result_22 = (acc_0_37 <= acc_0_38) ? acc_0_38 : acc_0_37;
+  assign result_22 = (acc_1_0_0 <= acc_1_1_1) ? acc_1_1_1 : acc_1_0_0;
 
 
 
   wire [5:0] result_23;
-  assign acc_1_15 = result_23;
+  assign acc_2_1_9 = result_23;
 
-  assign result_23 = (acc_0_39 <= acc_0_40) ? acc_0_40 : acc_0_39;
+  assign result_23 = (acc_1_2_2 <= acc_1_3_3) ? acc_1_3_3 : acc_1_2_2;
 
 
 
   wire [5:0] result_24;
-  assign acc_2_0_8 = result_24;
+  assign acc_2_2_10 = result_24;
 
-  assign result_24 = (acc_1_0_0 <= acc_1_1_1) ? acc_1_1_1 : acc_1_0_0;
+  assign result_24 = (acc_1_4_4 <= acc_1_5_5) ? acc_1_5_5 : acc_1_4_4;
 
 
 
   wire [5:0] result_25;
-  assign acc_2_1_9 = result_25;
+  assign acc_2_3_11 = result_25;
 
-  assign result_25 = (acc_1_2_2 <= acc_1_3_3) ? acc_1_3_3 : acc_1_2_2;
+  assign result_25 = (acc_1_6_6 <= acc_1_7_7) ? acc_1_7_7 : acc_1_6_6;
 
 
 
   wire [5:0] result_26;
-  assign acc_2_2_10 = result_26;
+  assign acc_2_4 = result_26;
 
-  assign result_26 = (acc_1_4_4 <= acc_1_5_5) ? acc_1_5_5 : acc_1_4_4;
+  assign result_26 = (acc_1_8 <= acc_1_9) ? acc_1_9 : acc_1_8;
 
 
 
   wire [5:0] result_27;
-  assign acc_2_3_11 = result_27;
+  assign acc_2_5 = result_27;
 
-  assign result_27 = (acc_1_6_6 <= acc_1_7_7) ? acc_1_7_7 : acc_1_6_6;
+  assign result_27 = (acc_1_10 <= acc_1_11) ? acc_1_11 : acc_1_10;
 
 
 
   wire [5:0] result_28;
-  assign acc_2_4 = result_28;
+  assign acc_2_6 = result_28;
 
-  assign result_28 = (acc_1_8 <= acc_1_9) ? acc_1_9 : acc_1_8;
+  assign result_28 = (acc_1_12 <= acc_1_13) ? acc_1_13 : acc_1_12;
 
 
 
   wire [5:0] result_29;
-  assign acc_2_5 = result_29;
+  assign acc_2_7 = result_29;
 
-  assign result_29 = (acc_1_10 <= acc_1_11) ? acc_1_11 : acc_1_10;
+  assign result_29 = (acc_1_14 <= acc_1_15) ? acc_1_15 : acc_1_14;
 
 
 
   wire [5:0] result_30;
-  assign acc_2_6 = result_30;
+  assign acc_3_0_12 = result_30;
 
-  assign result_30 = (acc_1_12 <= acc_1_13) ? acc_1_13 : acc_1_12;
+  assign result_30 = (acc_2_0_8 <= acc_2_1_9) ? acc_2_1_9 : acc_2_0_8;
 
 
 
   wire [5:0] result_31;
-  assign acc_2_7 = result_31;
+  assign acc_3_1_13 = result_31;
 
-  assign result_31 = (acc_1_14 <= acc_1_15) ? acc_1_15 : acc_1_14;
+  assign result_31 = (acc_2_2_10 <= acc_2_3_11) ? acc_2_3_11 : acc_2_2_10;
 
 
 
   wire [5:0] result_32;
-  assign acc_3_0_12 = result_32;
+  assign acc_3_2 = result_32;
 
-  assign result_32 = (acc_2_0_8 <= acc_2_1_9) ? acc_2_1_9 : acc_2_0_8;
+  assign result_32 = (acc_2_4 <= acc_2_5) ? acc_2_5 : acc_2_4;
 
 
 
   wire [5:0] result_33;
-  assign acc_3_1_13 = result_33;
+  assign acc_3_3 = result_33;
 
-  assign result_33 = (acc_2_2_10 <= acc_2_3_11) ? acc_2_3_11 : acc_2_2_10;
+  assign result_33 = (acc_2_6 <= acc_2_7) ? acc_2_7 : acc_2_6;
 
 
 
   wire [5:0] result_34;
-  assign acc_3_2 = result_34;
+  assign acc_4_0_14 = result_34;
 
-  assign result_34 = (acc_2_4 <= acc_2_5) ? acc_2_5 : acc_2_4;
+  assign result_34 = (acc_3_0_12 <= acc_3_1_13) ? acc_3_1_13 : acc_3_0_12;
 
 
 
   wire [5:0] result_35;
-  assign acc_3_3 = result_35;
+  assign acc_4_1 = result_35;
 
-  assign result_35 = (acc_2_6 <= acc_2_7) ? acc_2_7 : acc_2_6;
+  assign result_35 = (acc_3_2 <= acc_3_3) ? acc_3_3 : acc_3_2;
 
 
 
   wire [5:0] result_36;
-  assign acc_4_0_14 = result_36;
+  assign acc_5_0 = result_36;
 
-  assign result_36 = (acc_3_0_12 <= acc_3_1_13) ? acc_3_1_13 : acc_3_0_12;
-
-
-
-  wire [5:0] result_37;
-  assign acc_4_1 = result_37;
-
-  assign result_37 = (acc_3_2 <= acc_3_3) ? acc_3_3 : acc_3_2;
-
-
-
-  wire [5:0] result_38;
-  assign acc_5_0 = result_38;
-
-  assign result_38 = (acc_4_0_14 <= acc_4_1) ? acc_4_1 : acc_4_0_14;
+  assign result_36 = (acc_4_0_14 <= acc_4_1) ? acc_4_1 : acc_4_0_14;
 
 
 
 
 
-  assign c$bv_3 = (($unsigned(((($signed({{(33-32) {result_0[32-1]}},result_0})) < 33'sd0) ? -($signed({{(33-32) {result_0[32-1]}},result_0})) : ($signed({{(33-32) {result_0[32-1]}},result_0}))))));
+  assign c$bv_3 = (($unsigned(((($signed({{(33-32) {c$arg[32-1]}},c$arg})) < 33'sd0) ? -($signed({{(33-32) {c$arg[32-1]}},c$arg})) : ($signed({{(33-32) {c$arg[32-1]}},c$arg}))))));
 
   assign c$bigE_app_arg = (c$bv_3[0+:32]);
 

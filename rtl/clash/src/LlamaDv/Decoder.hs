@@ -6,7 +6,8 @@
 -- The whole step is one sequential FSM over narrow registers. Every vector (residual,
 -- matvec input and outputs, rotated Q and K) lives in a small scratch RAM and is
 -- touched one element per cycle. What changes on every clock of a matvec (its column,
--- row and accumulator; the cycle counter) is registered apart from the FSM state, and
+-- row and five-stage MAC pipeline; the cycle counter) is registered apart from the FSM
+-- state, and
 -- each ROM is read only when its row is needed: during the 90 % of a token spent in
 -- matvecs the FSM state and the ROM outputs hold still, which keeps event-driven
 -- simulation fast. Memory read addresses are a function of the next state, so the
@@ -65,16 +66,22 @@ data DecoderFault
 type AttOut = (Unsigned 1, Unsigned 2, Unsigned 5, Vec 16 F)
 
 -- | Phases of a token. Element loops run the counter @i@; 'Rope' takes two cycles
--- per element (partner, then element) and 'Pack' two passes of 16 (max, mantissas).
+-- per element (partner, then element and its products; the rounded element is written
+-- on the next) and 'Pack' two passes of 16 (max, mantissas). 'NormApply' forms each
+-- element in two registered multiplications and writes it two clocks after it entered.
 -- The divisions run on the sequential reciprocal unit ('Recip', two quotient bits per
 -- clock): 'AttRcp' starts 1/denominator of a head and 'AttDiv' waits for it (21
--- clocks); 'Silu' starts the first sigmoid's 1/(1 + exp(-x)), then per element
--- 'SiluDiv' waits for it (11 clocks) and forms x * sigmoid, and 'SiluOut' writes the
--- gated element and starts the next element's division. 'NormInv' takes four clocks
--- (counter @i@): the seed of 1/sqrt, then one multiplication of its Newton step each.
--- 'AttRun' takes 'AttClocks' clocks per KV row (sub-step counter 'aStep', see 'attStep'
--- below): the online softmax carries its state from row to row, so a row's stages run
--- one after the other, with their intermediate values in registers.
+-- clocks); 'Silu' forms the first sigmoid's denominator 1 + exp(-x) in 'SiluExpClocks'
+-- stages and starts its division, then per element 'SiluDiv' waits for it (11 clocks)
+-- while the next element's denominator goes through the same stages, and forms
+-- x * sigmoid; 'SiluOut' writes the gated element and starts the next element's
+-- division. 'NormInv' takes eight clocks (counter @i@): the mean square, the seed of
+-- 1/sqrt, one multiplication of its Newton step each, then the step's rounding, shift
+-- and saturation. 'AttRun' takes 'AttClocks' clocks per KV row (sub-step counter
+-- 'aStep', see 'attStep' below): the online softmax carries its state from row to row,
+-- so a row's stages run one after the other, with their intermediate values in
+-- registers. Each stage's arithmetic is a component of its own, so a timing report
+-- names it.
 data DecPhase
   = Idle | Embed | NormSs | NormInv | NormApply | NormQuant
   | MvRun | MvPost | Rope | Pack | AttRun | AttRcp | AttDiv | AttFin | AttQuant
@@ -116,20 +123,59 @@ data DecState = DecState
   , best :: F
   , bestIx :: Unsigned 6
   , rcp :: Recip             -- ^ the sequential reciprocal unit
-  , aStep :: Unsigned 4      -- ^ 'AttRun': the stage of the current KV row (0 .. AttClocks - 1)
+  , aStep :: Unsigned 5      -- ^ 'AttRun': the stage of the current KV row (0 .. AttClocks - 1);
+                             --   'Silu' / 'SiluDiv': the stage of the next element's 'sExp'
   , aProd :: Vec 16 (Signed 16) -- ^ 'AttRun': the score's 16 products
   , aSc :: F                 -- ^ 'AttRun': the score's dot product, shifted, then scaled
+  , aAmt :: ShsatAmt         -- ^ 'AttRun': the score's shift amount, then the value exponent's
+  , aSh :: Wide              -- ^ 'AttRun': the score's dot product, barrel-shifted
   , expA :: ExpPipe          -- ^ 'AttRun': expF of (old max - new max), the rescale factor a
   , expB :: ExpPipe          -- ^ 'AttRun': expF of (score - new max), the row's weight b
   , aDen :: Wide             -- ^ 'AttRun': den * a, then rounded
   , aAcc :: Vec 16 Wide      -- ^ 'AttRun': acc * a, then rounded
   , aVt :: Vec 16 Wide       -- ^ 'AttRun': v * b, then shifted (vterm)
+  , isqA :: ShsatAmt         -- ^ 'NormInv': the final shift amount of the Newton step
+  , nP :: F                  -- ^ 'NormApply': x * rinv of the element before
+  , nG :: F                  -- ^ 'NormApply': its gain
+  , nO :: F                  -- ^ 'NormApply': the output element two before
+  , sExp :: ExpPipe          -- ^ 'Silu' / 'SiluDiv': 1 + expF (-x) of the next element, in stages
+  , sX :: F                  -- ^ 'SiluDiv': the element being divided
+  , sXn :: F                 -- ^ 'SiluDiv': the next element (what 'sExp' started from)
+  , ropeA :: Wide            -- ^ 'Rope': the element times cos
+  , ropeB :: Wide            -- ^ 'Rope': its partner times sin
   } deriving (Generic, NFDataX, Show)
 
--- | The matvec engine's counters and accumulator, registered apart from 'DecState':
--- they change every cycle of a matvec, and the FSM state then does not change at all.
-data Mac = Mac { macCol :: Unsigned 8, macRow :: Unsigned 8, macAcc :: Signed 32 }
+-- | The matvec engine's counters and pipeline, registered apart from 'DecState': they
+-- change every cycle of a matvec, and the FSM state then does not change at all.
+--
+-- Each element goes through five registered stages, as in "LlamaDv.MacEngine": (A)
+-- the weight byte picked from the ROM row, the input element and the row's shift as the
+-- memories deliver them; (B) the input element quantised, the shift's amount; (C) the
+-- product; (D) the accumulation; (E) the row's barrel shift; then its rounding and
+-- saturation go to the output RAM. The counters stop at the last element ('macDone')
+-- while the pipeline drains; 'MvRun' ends with the last row's write.
+data Mac = Mac
+  { macCol :: Unsigned 8, macRow :: Unsigned 8, macDone :: Bool
+  , mA :: MacTag, mAW :: Act, mAX :: F, mASh :: Sh
+  , mB :: MacTag, mBW :: Act, mBX :: Act, mBAmt :: ShsatAmt
+  , mC :: MacTag, mCP :: Signed 16, mCAmt :: ShsatAmt
+  , macAcc :: Signed 32, mD :: MacTag, mDAmt :: ShsatAmt
+  , mE :: MacTag, mEAmt :: ShsatAmt, mEV :: Wide
+  } deriving (Generic, NFDataX, Show)
+
+-- | The element a MAC stage holds: valid, first / last column of its row, row. In 'mD'
+-- and 'mE' valid means a row's finished sum.
+data MacTag = MacTag { tValid :: Bool, tFirst :: Bool, tLast :: Bool, tRow :: Unsigned 8 }
   deriving (Generic, NFDataX, Show)
+
+noTag :: MacTag
+noTag = MacTag False False False 0
+
+mac0 :: Mac
+mac0 = Mac 0 0 False noTag 0 0 0 noTag 0 0 amt0 noTag 0 amt0 0 noTag amt0 noTag amt0 0
+
+amt0 :: ShsatAmt
+amt0 = ShsatAmt False 0
 
 -- | Read data of the scratch RAMs: residual @x@, matvec input @vin@, matvec output
 -- @y@, W1 output @hid@, rotated query (0..63) and key (64..95) @rot@.
@@ -174,12 +220,23 @@ ropeV p x = concat (imap rot (unconcat d2 x))
     rot :: Index n -> Vec 2 F -> Vec 2 F
     rot k v = let (a, b) = ropePair p (fromIntegral k) (head v) (last v) in a :> b :> Nil
 
--- | Element @e@ of a rotated vector from its own value and its pair partner's.
-ropeElem :: Unsigned 4 -> Unsigned 8 -> F -> F -> F
-ropeElem p e self other
-  | testBit e 0 = snd (ropePair p (shiftR e 1) other self)
-  | otherwise = fst (ropePair p (shiftR e 1) self other)
-{-# NOINLINE ropeElem #-}
+-- | Element @e@ of a rotated vector from its own value and its pair partner's, in two
+-- clocks: the products self * cos and partner * sin (exact: 32 x 22-bit products of
+-- table entries in [-2^20, 2^20]),
+ropeMul :: Unsigned 4 -> Unsigned 8 -> F -> F -> (Wide, Wide)
+ropeMul p e self other = (resize (mul self cs), resize (mul other sn))
+  where
+    j = shiftR e 1
+    a = resize p * 8 + (j .&. 7) :: Unsigned 8
+    cs = resize (ropeCos16 !! a) :: Signed 22
+    sn = resize (ropeSin16 !! a) :: Signed 22
+{-# NOINLINE ropeMul #-}
+
+-- | then their sum (odd @e@) or difference (even @e@), rounded and saturated: 'ropePair'
+-- of the pair, the element's half.
+ropeFin :: Bool -> Wide -> Wide -> F
+ropeFin isOdd a b = sat32 (rshr (if isOdd then a + b else a - b) 20)
+{-# NOINLINE ropeFin #-}
 
 -- | -x for an F raw; -(-2^31) would wrap, and expF saturates identically at 2^31 - 1.
 negF :: F -> F
@@ -187,6 +244,15 @@ negF x = if x == minBound then maxBound else negate x
 
 addF :: F -> F -> F
 addF a b = sat32 (resize a + resize b)
+
+-- Products are formed at the width of their operands' values ('mul'), then resized to
+-- 'Wide': the same 64-bit result as a product of the operands resized to 'Wide' (which
+-- wraps modulo 2^64 exactly as the resize of the full product does), from a multiplier
+-- of the operand widths instead of a 64 x 64-bit one.
+
+-- | "LlamaDv.Numerics".'mulF' of two F raws: sat32 (rshr (a * b) 20).
+mulFF :: F -> F -> F
+mulFF a b = sat32 (rshr (resize (mul a b)) 20)
 
 -- The arithmetic of each FSM state is a NOINLINE function, so Clash makes it a
 -- component of its own. Clash 1.6.4's disjoint-expression consolidation otherwise
@@ -198,76 +264,94 @@ addF a b = sat32 (resize a + resize b)
 
 -- | Running sum of squares of RMSNorm.
 sumSquare :: Wide -> F -> Wide
-sumSquare ss x = ss + rshr (resize x * resize x) 20
+sumSquare ss x = ss + rshr (resize (mul x x)) 20
 {-# NOINLINE sumSquare #-}
 
 -- | 1/sqrt(mean square + eps) from the sum of squares of 64 elements, in the stages of
--- 'invsqrtF' (one clock each): the seed (mantissa mr, LUT seed y0, shift sh),
-normInv :: Wide -> (Wide, Wide, Sh)
-normInv ss = invsqrtSeed (sat32 (min (shiftR ss 6) 2147483647 + 10))
+-- 'invsqrtF' (one clock each): the mean square plus eps,
+normInvArg :: Wide -> F
+normInvArg ss = sat32 (min (shiftR ss 6) 2147483647 + 10)
+{-# NOINLINE normInvArg #-}
+
+-- | the seed (mantissa mr, LUT seed y0, shift sh),
+normInv :: F -> (Wide, Wide, Sh)
+normInv = invsqrtSeed
 {-# NOINLINE normInv #-}
 
 -- | the seed squared,
-normInvSquare :: Wide -> Wide
-normInvSquare = invsqrtSquare
+normInvSquare :: F -> Wide
+normInvSquare y0 = rshr (resize (mul y0 y0)) 20
 {-# NOINLINE normInvSquare #-}
 
 -- | times the mantissa,
-normInvTerm :: Wide -> Wide -> Wide
-normInvTerm = invsqrtTerm
+normInvTerm :: Wide -> F -> Wide
+normInvTerm mr y2 = rshr (resize (mul mr y2)) 20
 {-# NOINLINE normInvTerm #-}
 
--- | and the Newton-Raphson step.
-normInvFinish :: Wide -> Wide -> Sh -> F
-normInvFinish = invsqrtFinish
+-- | and the Newton-Raphson step ('invsqrtFinish'): y0 * (3 - y0^2 mr),
+normInvStep :: F -> F -> Wide
+normInvStep y0 tt = resize (mul y0 (resize (3 * one - resize tt) :: Signed 34))
+{-# NOINLINE normInvStep #-}
+
+-- | rounded by 21 bits, and the amount of the shift back by half of sh,
+normInvHalf :: Wide -> Sh -> (Wide, ShsatAmt)
+normInvHalf p sh = (rshr p 21, shsatAmt (shiftR sh 1))
+{-# NOINLINE normInvHalf #-}
+
+-- | that shift,
+normInvShift :: Wide -> ShsatAmt -> Wide
+normInvShift = shsatShift
+{-# NOINLINE normInvShift #-}
+
+-- | rounded and saturated: 1/rms.
+normInvFinish :: ShsatAmt -> Wide -> F
+normInvFinish a y = sat32 (shsatRound a y)
 {-# NOINLINE normInvFinish #-}
 
--- | One RMSNorm output element: x * rinv * gain.
-normScale :: F -> F -> F -> F
-normScale x rinv g = mulF (resize (mulF (resize x) (resize rinv))) (resize g)
+-- | One RMSNorm output element x * rinv * gain in two clocks: x * rinv,
+normScale :: F -> F -> F
+normScale x rinv = mulFF x rinv
 {-# NOINLINE normScale #-}
 
--- | The sigmoid's denominator 1 + exp(-x) of silu(x) = x / (1 + exp(-x)): at least
--- one (2^20), as 'recipStartLarge' needs.
-siluDen :: F -> F
-siluDen x = sat32 (one + resize (expF (negF x)))
-{-# NOINLINE siluDen #-}
+-- | then times the gain.
+normGain :: F -> F -> F
+normGain xr g = mulFF xr g
+{-# NOINLINE normGain #-}
 
 -- | silu(x) = x * sigmoid(x) from the reciprocal of 'siluDen' x.
 siluMul :: F -> Wide -> F
-siluMul x sig = mulF (resize x) sig
+siluMul x sig = sat32 (rshr (resize (mul x (resize sig :: Signed 43))) 20)
 {-# NOINLINE siluMul #-}
 
 -- | One SwiGLU element: silu(w1 x) * (w3 x).
 siluGate :: F -> F -> F
-siluGate sx y = mulF (resize sx) (resize y)
+siluGate sx y = mulFF sx y
 {-# NOINLINE siluGate #-}
 
--- | One multiply-accumulate of the shared matvec engine: weight times the input
--- element quantised under the input's exponent.
-macStep :: Signed 32 -> Act -> ExpS -> F -> Signed 32
-macStep a w xe x = a + resize ((resize w :: Signed 16) * resize (quantElem xe x))
-{-# NOINLINE macStep #-}
-
 -- | "LlamaDv.Numerics".'expF' in stages, one multiplication, table lookup or wide
--- addition each, for the attention step to register between them:
--- @expFinish . expInterp . expMul . expLookup . expSplit . expArg == expF@, step for step
--- the same operations (a one-off comparison on all of -2^22..2^22 and 3 million random
--- arguments found no difference). Written out here, not as 'expF''s definition: a change
--- of "LlamaDv.Numerics" changes the Verilog, or at least the manifest hash, of every top
--- built on it. An expF in progress: the shift n, table index i, remainder r,
--- table entry lo, and the value of the current stage ('epX').
-data ExpPipe = ExpPipe { epN :: Sh, epI :: Unsigned 9, epR :: Wide, epLo :: Wide, epX :: Wide }
+-- addition each, for the attention step and the SiLU to register between them:
+-- @expRound . expShift . expInterp . expMul . expLookup . expSplit . expArg == expF@,
+-- step for step the same operations (a one-off comparison on all of -2^22..2^22 and 3
+-- million random arguments found no difference). Written out here, not as 'expF''s
+-- definition: a change of "LlamaDv.Numerics" changes the Verilog, or at least the
+-- manifest hash, of every top built on it. An expF in progress: the shift n, table
+-- index i, remainder r, table entry lo, the value of the current stage ('epX') and the
+-- amount of the final shift by -n ('epA').
+data ExpPipe = ExpPipe { epN :: Sh, epI :: Unsigned 9, epR :: Wide, epLo :: Wide, epX :: Wide, epA :: ShsatAmt }
   deriving (Generic, NFDataX, Show, Eq)
+
+-- | An expF about to start from the argument @x@ (as a Wide).
+expIn :: Wide -> ExpPipe
+expIn x = ExpPipe 0 0 0 0 x amt0
 
 -- | x * log2(e),
 expArg :: F -> Wide
-expArg x = resize x * log2e
+expArg x = resize (mul x (resize log2e :: Signed 22))
 
 -- | t = rshr (x * log2e) 20 as the shift n = t >> 20, the index i and the remainder r of
 -- f = t mod 2^20,
 expSplit :: Wide -> ExpPipe
-expSplit p = ExpPipe n i r 0 0
+expSplit p = ExpPipe n i r 0 0 amt0
   where
     t = rshr p 20
     n = resize (shiftR t 20) :: Sh
@@ -275,43 +359,111 @@ expSplit p = ExpPipe n i r 0 0
     i = unpack (truncateB (pack (shiftR f 12))) :: Unsigned 9
     r = f .&. 4095
 
--- | the table entries: lo = LUT[i], and hi - lo (hi = LUT[i + 1]),
+-- | the table entries: lo = LUT[i], and hi - lo (hi = LUT[i + 1]); the amount of the
+-- final shift by -n,
 expLookup :: ExpPipe -> ExpPipe
-expLookup e = e { epLo = lo, epX = hi - lo }
+expLookup e = e { epLo = lo, epX = hi - lo, epA = shsatAmt (negate (epN e)) }
   where
     lo = resize (exp2Lut !! epI e) :: Wide
     hi = resize (exp2Lut !! (epI e + 1)) :: Wide
 
--- | (hi - lo) * r,
+-- | (hi - lo) * r: as a 16 x 14-bit product, exact, since the table's steps are below
+-- 2^15 (at most 5 668) and r is below 2^12,
 expMul :: ExpPipe -> ExpPipe
-expMul e = e { epX = epX e * epR e }
+expMul e = e { epX = resize (mul (resize (epX e) :: Signed 16) (resize (epR e) :: Signed 14)) }
 
 -- | b = lo + rshr ((hi - lo) * r) 12,
 expInterp :: ExpPipe -> ExpPipe
 expInterp e = e { epX = epLo e + rshr (epX e) 12 }
 
--- | and shsat b (-n).
-expFinish :: ExpPipe -> F
-expFinish e = shsat (epX e) (negate (epN e))
+-- | b barrel-shifted by -n,
+expShift :: ExpPipe -> ExpPipe
+expShift e = e { epX = shsatShift (epX e) (epA e) }
+
+-- | rounded and saturated: shsat b (-n), as an F raw in 'epX'.
+expRound :: ExpPipe -> ExpPipe
+expRound e = e { epX = resize (sat32 (shsatRound (epA e) (epX e))) }
+
+-- The SiLU's denominator 1 + exp(-x) in 'SiluExpClocks' stages: the same expF stages,
+-- for the element after the one being divided, while its division runs ('sExp').
+
+-- | Clocks of the SiLU denominator's stages ('siluPipe').
+type SiluExpClocks = 9
+
+-- | -x,
+siluExpIn :: F -> ExpPipe -> ExpPipe
+siluExpIn x e = e { epX = resize (negF x) }
+{-# NOINLINE siluExpIn #-}
+
+siluExpArg :: ExpPipe -> ExpPipe
+siluExpArg e = e { epX = expArg (resize (epX e)) }
+{-# NOINLINE siluExpArg #-}
+
+siluExpSplit :: ExpPipe -> ExpPipe
+siluExpSplit e = expSplit (epX e)
+{-# NOINLINE siluExpSplit #-}
+
+siluExpLookup :: ExpPipe -> ExpPipe
+siluExpLookup = expLookup
+{-# NOINLINE siluExpLookup #-}
+
+siluExpMul :: ExpPipe -> ExpPipe
+siluExpMul = expMul
+{-# NOINLINE siluExpMul #-}
+
+siluExpInterp :: ExpPipe -> ExpPipe
+siluExpInterp = expInterp
+{-# NOINLINE siluExpInterp #-}
+
+siluExpShift :: ExpPipe -> ExpPipe
+siluExpShift = expShift
+{-# NOINLINE siluExpShift #-}
+
+siluExpRound :: ExpPipe -> ExpPipe
+siluExpRound = expRound
+{-# NOINLINE siluExpRound #-}
+
+-- | and the denominator sat32 (1 + exp(-x)): at least one (2^20), as
+-- 'recipStartLarge' needs.
+siluDen :: ExpPipe -> ExpPipe
+siluDen e = e { epX = resize (sat32 (one + epX e)) }
+{-# NOINLINE siluDen #-}
+
+-- | Stage @k@ of the denominator of x: after stage SiluExpClocks - 1, 'epX' holds
+-- sat32 (one + expF (negF x)).
+siluPipe :: Unsigned 5 -> F -> ExpPipe -> ExpPipe
+siluPipe k x e = case k of
+  0 -> siluExpIn x e
+  1 -> siluExpArg e
+  2 -> siluExpSplit e
+  3 -> siluExpLookup e
+  4 -> siluExpMul e
+  5 -> siluExpInterp e
+  6 -> siluExpShift e
+  7 -> siluExpRound e
+  _ -> siluDen e
+{-# NOINLINE siluPipe #-}
 
 -- | Clocks of 'AttRun' per KV row: the stages of 'attStep'.
-type AttClocks = 14
+type AttClocks = 17
 
 -- The online-softmax step of attention ("LlamaDv.Attention".'score' of the query
 -- against row t, then 'softStep': the update of the running max, denominator and
--- accumulator) in 'AttClocks' stages, each at most one multiplication, table lookup or
--- wide addition with its rounding or saturation, registered in between (the sub-step
--- 'aStep' of 'AttRun'). Stage by stage ('attStep' below):
+-- accumulator) in 'AttClocks' stages, each at most one multiplication, table lookup,
+-- barrel shift or wide addition with its rounding or saturation, registered in between
+-- (the sub-step 'aStep' of 'AttRun'). Stage by stage ('attStep' below):
 --
 --   0  the 16 products of query and key mantissas        'attProducts'
---   1  their sum                                          'attDot'
---   2  shsat by the exponents: sF                         'attShift'
---   3  sat32 (rshr (sF * invSqrtHd16) 20): the score s     'attScale'
---   4  the new running max and the arguments of a and b  'attMax'
---   5-10  expF of both, in its stages ('expArg' .. 'expFinish')
---   11 den * a, acc * a, v * b                            'attWeigh'
---   12 their roundings (vterm's shsat)                    'attRound'
---   13 den' and acc' with their saturations              'attUpdate'
+--   1  their sum; the amount of its shift                 'attDot', 'attShiftAmt'
+--   2  the shift by the exponents                         'attShift'
+--   3  its rounding and saturation: sF                    'attShiftRound'
+--   4  sat32 (rshr (sF * invSqrtHd16) 20): the score s     'attScale'
+--   5  the new running max and the arguments of a and b  'attMax'
+--   6-12  expF of both, in its stages ('expArg' .. 'expRound')
+--   13 den * a, acc * a, v * b; vterm's shift amount       'attWeigh', 'attVtAmt'
+--   14 den and acc rounded, vterm's barrel shift         'attRound'
+--   15 vterm's rounding and saturation                    'attVtRound'
+--   16 den' and acc' with their saturations              'attUpdate'
 --
 -- The composition is 'score' and 'softStep' bit for bit: the first row of a head takes
 -- 'softStep''s first-row values, and @rescale = False@ (the 'SkipRescale' fault) skips
@@ -328,14 +480,24 @@ attDot :: Vec 16 (Signed 16) -> Signed 32
 attDot ps = sumTree (map resize ps)
 {-# NOINLINE attDot #-}
 
--- | shifted by the query and key exponents,
-attShift :: Signed 32 -> ExpS -> ExpS -> F
-attShift d qe ke = shsat (resize d) (negate (resize qe + resize ke + 20))
+-- | the amount of its shift by the query and key exponents,
+attShiftAmt :: ExpS -> ExpS -> ShsatAmt
+attShiftAmt qe ke = shsatAmt (negate (resize qe + resize ke + 20))
+{-# NOINLINE attShiftAmt #-}
+
+-- | the shift,
+attShift :: Signed 32 -> ShsatAmt -> Wide
+attShift d a = shsatShift (resize d) a
 {-# NOINLINE attShift #-}
+
+-- | rounded and saturated (with the two stages before, shsat d (-(qe + ke + 20))),
+attShiftRound :: ShsatAmt -> Wide -> F
+attShiftRound a y = sat32 (shsatRound a y)
+{-# NOINLINE attShiftRound #-}
 
 -- | and scaled by 1/sqrt(head dim): the score.
 attScale :: F -> F
-attScale sF = sat32 (rshr (resize sF * invSqrtHd16) 20)
+attScale sF = sat32 (rshr (resize (mul sF (resize invSqrtHd16 :: Signed 20))) 20)
 {-# NOINLINE attScale #-}
 
 -- | The new running max from the old one and the score s, the arguments of expF for
@@ -372,28 +534,40 @@ attExpInterp :: ExpPipe -> ExpPipe -> (ExpPipe, ExpPipe)
 attExpInterp a b = (expInterp a, expInterp b)
 {-# NOINLINE attExpInterp #-}
 
+attExpShift :: ExpPipe -> ExpPipe -> (ExpPipe, ExpPipe)
+attExpShift a b = (expShift a, expShift b)
+{-# NOINLINE attExpShift #-}
+
 -- | The results replace 'epX': a and b as F raws.
-attExpFinish :: ExpPipe -> ExpPipe -> (ExpPipe, ExpPipe)
-attExpFinish a b = (fin a, fin b)
-  where
-    fin e = e { epX = resize (expFinish e) }
-{-# NOINLINE attExpFinish #-}
+attExpRound :: ExpPipe -> ExpPipe -> (ExpPipe, ExpPipe)
+attExpRound a b = (expRound a, expRound b)
+{-# NOINLINE attExpRound #-}
 
 -- | The products of the update: den * a, acc * a (acc itself without the rescale) and
 -- v * b (v * 1.0 on a head's first row).
 attWeigh :: Bool -> Bool -> Soft 16 -> Vec 16 Act -> F -> F -> (Wide, Vec 16 Wide, Vec 16 Wide)
 attWeigh rescale first st vm a b =
-  (resize (sDen st) * resize a, map scale (sAcc st), map (\v -> resize v * resize w) vm)
+  (resize (mul (sDen st) a), map scale (sAcc st), map (\v -> resize (mul v w)) vm)
   where
-    scale x = if rescale then resize x * resize a else resize x
+    scale x = if rescale then resize (mul x a) else resize x
     w = if first then resize one else b :: F
 {-# NOINLINE attWeigh #-}
 
--- | Their roundings: rshr by 20, and vterm's shsat by the value exponent.
-attRound :: Bool -> ExpS -> Wide -> Vec 16 Wide -> Vec 16 Wide -> (Wide, Vec 16 Wide, Vec 16 Wide)
-attRound rescale ev pd pa pv =
-  (rshr pd 20, map (\p -> if rescale then rshr p 20 else p) pa, map (\p -> resize (shsat p (negate (resize ev)))) pv)
+-- | The amount of vterm's shift by the value exponent,
+attVtAmt :: ExpS -> ShsatAmt
+attVtAmt ev = shsatAmt (negate (resize ev))
+{-# NOINLINE attVtAmt #-}
+
+-- | the roundings of den * a and acc * a (rshr by 20), and vterm's barrel shift,
+attRound :: Bool -> ShsatAmt -> Wide -> Vec 16 Wide -> Vec 16 Wide -> (Wide, Vec 16 Wide, Vec 16 Wide)
+attRound rescale av pd pa pv =
+  (rshr pd 20, map (\p -> if rescale then rshr p 20 else p) pa, map (\p -> shsatShift p av) pv)
 {-# NOINLINE attRound #-}
+
+-- | and its rounding and saturation: vterm = shsat (v * b) (-ev).
+attVtRound :: ShsatAmt -> Vec 16 Wide -> Vec 16 Wide
+attVtRound av = map (\y -> resize (sat32 (shsatRound av y)))
+{-# NOINLINE attVtRound #-}
 
 -- | The new denominator and accumulator, saturated (a head's first row: 1.0 and the
 -- value terms).
@@ -411,20 +585,24 @@ attUpdate first b sd sa vt
 attStep :: Bool -> DecState -> KvRow 16 -> DecState
 attStep rescale s (km, ke, vm, ev) = case aStep s of
   0 -> next { aProd = attProducts (pm s) km }
-  1 -> next { aSc = attDot (aProd s) }
-  2 -> next { aSc = attShift (aSc s) (pe s) ke }
-  3 -> next { aSc = attScale (aSc s) }
-  4 -> let (mx, da, db, grew) = attMax first (sMax (soft s)) (aSc s)
+  1 -> next { aSc = attDot (aProd s), aAmt = attShiftAmt (pe s) ke }
+  2 -> next { aSh = attShift (aSc s) (aAmt s) }
+  3 -> next { aSc = attShiftRound (aAmt s) (aSh s) }
+  4 -> next { aSc = attScale (aSc s) }
+  5 -> let (mx, da, db, grew) = attMax first (sMax (soft s)) (aSc s)
        in next { soft = (soft s) { sMax = mx }, upd = upd s + (if grew then 1 else 0)
-               , expA = ExpPipe 0 0 0 0 (resize da), expB = ExpPipe 0 0 0 0 (resize db) }
-  5 -> exps (attExpArg (expA s) (expB s))
-  6 -> exps (attExpSplit (expA s) (expB s))
-  7 -> exps (attExpLookup (expA s) (expB s))
-  8 -> exps (attExpMul (expA s) (expB s))
-  9 -> exps (attExpInterp (expA s) (expB s))
-  10 -> exps (attExpFinish (expA s) (expB s))
-  11 -> let (pd, pa, pv) = attWeigh rescale first (soft s) vm a b in next { aDen = pd, aAcc = pa, aVt = pv }
-  12 -> let (sd, sa, vt) = attRound rescale ev (aDen s) (aAcc s) (aVt s) in next { aDen = sd, aAcc = sa, aVt = vt }
+               , expA = expIn (resize da), expB = expIn (resize db) }
+  6 -> exps (attExpArg (expA s) (expB s))
+  7 -> exps (attExpSplit (expA s) (expB s))
+  8 -> exps (attExpLookup (expA s) (expB s))
+  9 -> exps (attExpMul (expA s) (expB s))
+  10 -> exps (attExpInterp (expA s) (expB s))
+  11 -> exps (attExpShift (expA s) (expB s))
+  12 -> exps (attExpRound (expA s) (expB s))
+  13 -> let (pd, pa, pv) = attWeigh rescale first (soft s) vm a b
+        in next { aDen = pd, aAcc = pa, aVt = pv, aAmt = attVtAmt ev }
+  14 -> let (sd, sa, vt) = attRound rescale (aAmt s) (aDen s) (aAcc s) (aVt s) in next { aDen = sd, aAcc = sa, aVt = vt }
+  15 -> next { aVt = attVtRound (aAmt s) (aVt s) }
   _ -> let (d', acc') = attUpdate first b (aDen s) (aAcc s) (aVt s)
        in s { soft = (soft s) { sDen = d', sAcc = acc' }, aStep = 0
             , phase = if t s == pos s then AttRcp else AttRun, t = t s + 1 }
@@ -454,7 +632,7 @@ startPack k hh s = s { phase = Pack, packKind = k, h = hh, i = 0 }
 
 -- | Start an element loop that writes the matvec input.
 startVin :: DecPhase -> DecState -> DecState
-startVin p s = s { phase = p, i = 0, vinMax = 0 }
+startVin p s = s { phase = p, i = 0, vinMax = 0, aStep = 0 }
 
 kvBase :: Unsigned 1 -> Unsigned 2 -> Unsigned 6
 kvBase l kvh = (resize l * 2 + resize kvh) * 16
@@ -471,7 +649,7 @@ gainIndex s = if normK s == 2 then 4 else resize (layer s) * 2 + resize (normK s
 romAddr :: DecState -> Mac -> Unsigned 7
 romAddr s m = case phase s of
   Embed -> resize (tok s)
-  NormApply -> resize (i s)
+  NormApply -> resize (min (i s) 63)
   MvRun -> resize (macRow m)
   _ -> 0
 
@@ -486,8 +664,8 @@ packIndex s = resize (h s) * 16 + resize (i s .&. 15)
 scratchAddr :: DecState -> Mac -> (Unsigned 6, Unsigned 7, Unsigned 7, Unsigned 7, Unsigned 7)
 scratchAddr s m = (resize (i s), vinA, yA, hidA, rotA)
   where
-    -- 'SiluOut' starts the next element's division: its hid element, one ahead.
-    hidA = if phase s == SiluOut then resize (i s + 1) else resize (i s)
+    -- 'SiluDiv' forms the next element's denominator: its hid element, one ahead.
+    hidA = if phase s == SiluDiv then resize (i s + 1) else resize (i s)
     e = resize (shiftR (i s) 1) :: Unsigned 7
     vinA = if phase s == MvRun then resize (macCol m) else 0
     yA = case phase s of
@@ -496,33 +674,80 @@ scratchAddr s m = (resize (i s), vinA, yA, hidA, rotA)
       _ -> resize (i s)
     rotA = if packKind s == PackK then 64 + packIndex s else packIndex s
 
--- | The matvec engine's next accumulator: weight (row, column) of the ROM row times the
--- input element read from @vin@, quantised under the input's exponent.
-mvAccumulate :: DecState -> Mac -> WeightRow -> F -> Signed 32
-mvAccumulate s m w x = macStep (if macCol m == 0 then 0 else macAcc m) (weightAt w (macCol m)) (xeR s) x
+-- | MAC stage A: the weight byte of the ROM row at the column, and the row's shift
+-- (applied to its sum) from the row exponent @we@ and the input's exponent.
+macSelect :: WeightRow -> Unsigned 8 -> ExpS -> ExpS -> (Act, Sh)
+macSelect w c we xe = (weightAt w c, negate (resize we + resize xe + 20))
+{-# NOINLINE macSelect #-}
 
--- | The matvec engine's next counters: column by column, row by row while the FSM is
--- in 'MvRun', cleared otherwise (so every matvec starts at row 0, column 0).
-mvNext :: DecState -> Mac -> Signed 32 -> Mac
-mvNext s m accN
-  | phase s /= MvRun = Mac 0 0 0
-  | macCol m == nCols s - 1 = Mac 0 (macRow m + 1) accN
-  | otherwise = Mac (macCol m + 1) (macRow m) accN
+-- | MAC stage B: the input element quantised under the input's exponent, the shift amount.
+macQuant :: ExpS -> F -> Sh -> (Act, ShsatAmt)
+macQuant xe x sh = (quantElem xe x, shsatAmt sh)
+{-# NOINLINE macQuant #-}
 
--- | One clock of the FSM: the matvec engine's registers and next accumulator, inputs
--- (in_valid, in_token, in_pos, out_ready), the element 'Embed' loads into the residual
--- (the embedding's, in the decoder), the gain and row exponent the memories deliver for
--- this state, the KV row, the normalised head output of its softmax state (computed
--- once, outside, so the testbench view shares it) and the scratch read data; result:
--- next state, the KV write and the scratch writes.
+-- | MAC stage C: weight times input mantissa.
+macStep :: Act -> Act -> Signed 16
+macStep w x = (resize w :: Signed 16) * resize x
+{-# NOINLINE macStep #-}
+
+-- | MAC stage D: the accumulation (a row's first product replaces the sum).
+macAdd :: Bool -> Bool -> Signed 32 -> Signed 16 -> Signed 32
+macAdd valid first acc p
+  | valid = (if first then 0 else acc) + resize p
+  | otherwise = acc
+{-# NOINLINE macAdd #-}
+
+-- | MAC stage E: a row's sum barrel-shifted,
+macShift :: Signed 32 -> ShsatAmt -> Wide
+macShift acc a = shsatShift (resize acc) a
+{-# NOINLINE macShift #-}
+
+-- | then rounded and saturated: with the stages before, @shsat sum sh@.
+macRound :: ShsatAmt -> Wide -> F
+macRound a v = sat32 (shsatRound a v)
+{-# NOINLINE macRound #-}
+
+-- | The matvec engine's next registers while the FSM is in 'MvRun' (cleared otherwise,
+-- so every matvec starts at row 0, column 0): the counters walk column by column, row by
+-- row, and stop at the last element; the stages take the element the memories deliver
+-- for the current counters (weight row @w@, input element @x@, row exponent @we@).
+mvNext :: DecState -> Mac -> WeightRow -> F -> ExpS -> Mac
+mvNext s m w x we
+  | phase s /= MvRun = mac0
+  | otherwise = m
+      { macCol = col', macRow = row', macDone = macDone m || lastAll
+      , mA = MacTag feeding (macCol m == 0) lastCol (macRow m), mAW = wA, mAX = x, mASh = shA
+      , mB = mA m, mBW = mAW m, mBX = xq, mBAmt = amt
+      , mC = mB m, mCP = macStep (mBW m) (mBX m), mCAmt = mBAmt m
+      , macAcc = macAdd (tValid (mC m)) (tFirst (mC m)) (macAcc m) (mCP m)
+      , mD = (mC m) { tValid = tValid (mC m) && tLast (mC m) }, mDAmt = mCAmt m
+      , mE = mD m, mEAmt = mDAmt m, mEV = macShift (macAcc m) (mDAmt m)
+      }
+  where
+    feeding = not (macDone m)
+    lastCol = macCol m == nCols s - 1
+    lastAll = feeding && lastCol && macRow m == nRows s - 1
+    (col', row')
+      | not feeding || lastAll = (macCol m, macRow m)
+      | lastCol = (0, macRow m + 1)
+      | otherwise = (macCol m + 1, macRow m)
+    (wA, shA) = macSelect w (macCol m) we (xeR s)
+    (xq, amt) = macQuant (xeR s) (mAX m) (mASh m)
+
+-- | One clock of the FSM: the matvec engine's registers, inputs (in_valid, in_token,
+-- in_pos, out_ready), the element 'Embed' loads into the residual (the embedding's, in
+-- the decoder), the gain the memories deliver for this state, the KV row, the
+-- normalised head output of its softmax state (computed once, outside, so the
+-- testbench view shares it) and the scratch read data; result: next state, the KV
+-- write and the scratch writes.
 step
   :: DecoderFault
-  -> DecState -> Mac -> Signed 32
+  -> DecState -> Mac
   -> (Bool, Unsigned 6, Unsigned 4, Bool)
-  -> F -> F -> ExpS -> KvRow 16 -> Vec 16 F
+  -> F -> F -> KvRow 16 -> Vec 16 F
   -> ScratchRd
   -> (DecState, Maybe (Unsigned 6, KvRow 16), ScratchWr)
-step fault sIn m accN (iv, itok, ipos, ordy) xIn g we kv fin rd = case phase s of
+step fault sIn m (iv, itok, ipos, ordy) xIn g kv fin rd = case phase s of
   Idle | iv -> only (startEmbed 0 ipos s { tok = itok, layer = 0 })
        | otherwise -> only s
   Embed ->
@@ -532,23 +757,31 @@ step fault sIn m accN (iv, itok, ipos, ordy) xIn g we kv fin rd = case phase s o
     let ss' = sumSquare (ssR s) (rdX rd)
     in only (if lastOf 63 then s { ssR = ss', phase = NormInv, i = 0 } else step1 { ssR = ss' })
   NormInv -> only $ case i s of
-    0 -> let (mr, y0, sh) = normInv (ssR s) in step1 { ssR = mr, rinvR = resize y0, isqSh = resize sh }
-    1 -> step1 { isqT = resize (normInvSquare (resize (rinvR s))) }
-    2 -> step1 { isqT = resize (normInvTerm (ssR s) (resize (isqT s))) }
-    _ -> startVin NormApply s { rinvR = normInvFinish (resize (rinvR s)) (resize (isqT s)) (resize (isqSh s)) }
+    0 -> step1 { ssR = resize (normInvArg (ssR s)) }
+    1 -> let (mr, y0, sh) = normInv (resize (ssR s)) in step1 { ssR = mr, rinvR = resize y0, isqSh = resize sh }
+    2 -> step1 { isqT = resize (normInvSquare (rinvR s)) }
+    3 -> step1 { isqT = resize (normInvTerm (ssR s) (isqT s)) }
+    4 -> step1 { ssR = normInvStep (rinvR s) (isqT s) }
+    5 -> let (q, a) = normInvHalf (ssR s) (resize (isqSh s)) in step1 { ssR = q, isqA = a }
+    6 -> step1 { ssR = normInvShift (ssR s) (isqA s) }
+    _ -> startVin NormApply s { rinvR = normInvFinish (isqA s) (ssR s) }
+  -- Three stages per element: x * rinv (with the element's gain), times the gain, the
+  -- write; element i enters at i = 0..63, and is written at i + 2.
   NormApply ->
-    let o = normScale (rdX rd) (rinvR s) g
-        s1 = (if lastOf 63 then s { phase = NormQuant } else step1) { vinMax = max (vinMax s) (absU o) }
-    in (s1, Nothing, noWrites { wrVin = Just (resize (i s), o) })
+    let o = nO s
+        valid = i s >= 2
+        s1 = (if lastOf 65 then s { phase = NormQuant } else step1)
+               { nP = normScale (rdX rd) (rinvR s), nG = g, nO = normGain (nP s) (nG s)
+               , vinMax = if valid then max (vinMax s) (absU o) else vinMax s }
+    in (s1, Nothing, if valid then noWrites { wrVin = Just (resize (i s - 2), o) } else noWrites)
   NormQuant -> only (startMv (case normK s of { 0 -> 0; 1 -> 4; _ -> 7 }) s { xeR = quantExp (vinMax s) })
   MvRun ->
-    let lastCol = macCol m == nCols s - 1
-        yN = shsat (resize accN) (negate (resize we + resize (xeR s) + 20))
-        out = Just (resize (macRow m), yN)
-        wr | not lastCol = noWrites
+    let e = mE m
+        out = Just (resize (tRow e), macRound (mEAmt m) (mEV m))
+        wr | not (tValid e) = noWrites
            | mat s == 4 = noWrites { wrHid = out }
            | otherwise = noWrites { wrY = out }
-    in (if lastCol && macRow m == nRows s - 1 then s { phase = MvPost } else s, Nothing, wr)
+    in (if tValid e && tRow e == nRows s - 1 then s { phase = MvPost } else s, Nothing, wr)
   MvPost -> only $ case mat s of
     0 -> s { phase = Rope, i = 0 }
     1 -> s { phase = Rope, i = 0 }
@@ -557,14 +790,19 @@ step fault sIn m accN (iv, itok, ipos, ordy) xIn g we kv fin rd = case phase s o
     6 -> startVin Silu s
     7 -> s { phase = Scan, i = 0 }
     _ -> s { phase = Resid, i = 0 }
+  -- Two clocks per element e: i = 2e reads its partner, i = 2e + 1 the element and forms
+  -- the products; the next clock (i = 2e + 2) writes it. The last write ends the loop.
   Rope ->
     let e = resize (shiftR (i s) 1) :: Unsigned 7
+        ep = e - 1
         base = if mat s == 0 then 0 else 64
-        n = if mat s == 0 then 127 else 63
+        n = if mat s == 0 then 128 else 64
+        (pa, pb) = ropeMul (pos s) (resize e) (rdY rd) (partner s)
         s1 | lastOf n = startMv (mat s + 1) s
+           | testBit (i s) 0 = step1 { ropeA = pa, ropeB = pb }
            | otherwise = step1 { partner = rdY rd }
-        wr = noWrites { wrRot = Just (base + e, ropeElem (pos s) (resize e) (rdY rd) (partner s)) }
-    in (s1, Nothing, if testBit (i s) 0 then wr else noWrites)
+        wr = noWrites { wrRot = Just (base + ep, ropeFin (testBit ep 0) (ropeA s) (ropeB s)) }
+    in (s1, Nothing, if not (testBit (i s) 0) && i s /= 0 then wr else noWrites)
   Pack ->
     let d = case packKind s of { PackQ -> rdRot rd; PackK -> rdRot rd; PackV -> rdY rd }
         mx = max (if i s == 0 then 0 else packMax s) (absU d)
@@ -593,13 +831,17 @@ step fault sIn m accN (iv, itok, ipos, ordy) xIn g we kv fin rd = case phase s o
            | layer s == 1 = startNorm 2 s
            | otherwise = startNorm 0 s { layer = 1 }
     in (s1, Nothing, noWrites { wrX = Just (resize (i s), x') })
-  Silu -> only s { phase = SiluDiv, rcp = siluStart }
+  -- The first element's denominator in its stages, then its division.
+  Silu | aStep s < snatToNum (SNat @SiluExpClocks) -> only siluExp
+       | otherwise -> only (siluStart s)
+  -- While element i divides, the denominator of element i + 1 (which the hid RAM
+  -- delivers in 'SiluDiv') goes through its stages.
   SiluDiv
-    | rcN (rcp sIn) /= 0 -> only s
-    | otherwise -> only s { phase = SiluOut, partner = siluMul (rdHid rd) (recipOut (rcp sIn)) }
+    | rcN (rcp sIn) /= 0 -> only (if aStep s < snatToNum (SNat @SiluExpClocks) then siluExp else s)
+    | otherwise -> only s { phase = SiluOut, partner = siluMul (sX s) (recipOut (rcp sIn)) }
   SiluOut ->
     let o = siluGate (partner s) (rdY rd)
-        s1 = (if lastOf 127 then s { phase = SiluQuant } else step1 { phase = SiluDiv, rcp = siluStart })
+        s1 = (if lastOf 127 then s { phase = SiluQuant } else siluStart step1)
                { vinMax = max (vinMax s) (absU o) }
     in (s1, Nothing, noWrites { wrVin = Just (resize (i s), o) })
   SiluQuant -> only (startMv 5 s { xeR = quantExp (vinMax s) })
@@ -613,8 +855,11 @@ step fault sIn m accN (iv, itok, ipos, ordy) xIn g we kv fin rd = case phase s o
     -- The reciprocal unit advances on every clock (it holds when idle); a state that
     -- starts a division replaces it.
     s = sIn { rcp = recipNext (rcp sIn) }
-    -- The division of the SiLU element whose hid value the scratch RAM delivers.
-    siluStart = recipStartLarge (siluDen (rdHid rd))
+    -- The next stage of the SiLU denominator of the element the hid RAM delivers.
+    siluExp = s { sExp = siluPipe (aStep s) (rdHid rd) (sExp s), aStep = aStep s + 1
+                , sXn = if aStep s == 0 then rdHid rd else sXn s }
+    -- The division of the element whose denominator is finished.
+    siluStart st = st { phase = SiluDiv, rcp = recipStartLarge (resize (epX (sExp st))), sX = sXn st, aStep = 0 }
     step1 = s { i = i s + 1 }
     lastOf n = i s == n
     only st = (st, Nothing, noWrites)
@@ -633,7 +878,8 @@ step fault sIn m accN (iv, itok, ipos, ordy) xIn g we kv fin rd = case phase s o
 s0 :: DecState
 s0 = DecState Idle 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 PackQ 0 (repeat 0) 0 (repeat 0) 0 0 0
               (Soft 0 0 (repeat 0)) 0 0 0 recipIdle
-              0 (repeat 0) 0 (ExpPipe 0 0 0 0 0) (ExpPipe 0 0 0 0 0) 0 (repeat 0) (repeat 0)
+              0 (repeat 0) 0 amt0 0 (expIn 0) (expIn 0) 0 (repeat 0) (repeat 0)
+              amt0 0 0 0 (expIn 0) 0 0 0 0
 
 -- | The normalised head output of the state's softmax: the accumulator times the
 -- reciprocal of the denominator, which the unit holds from 'AttDiv' through 'AttFin'.
@@ -692,11 +938,22 @@ stateRegisters nxt =
     <*> reg aStep
     <*> reg aProd
     <*> reg aSc
+    <*> reg aAmt
+    <*> reg aSh
     <*> reg expA
     <*> reg expB
     <*> reg aDen
     <*> reg aAcc
     <*> reg aVt
+    <*> reg isqA
+    <*> reg nP
+    <*> reg nG
+    <*> reg nO
+    <*> reg sExp
+    <*> reg sX
+    <*> reg sXn
+    <*> reg ropeA
+    <*> reg ropeB
   where
     reg :: forall a . NFDataX a => (DecState -> a) -> Signal dom a
     reg field = register (field s0) (field <$> nxt)
@@ -711,18 +968,17 @@ scratch nxt macN wr = ScratchRd <$> ram d64 ax (wrX <$> wr) <*> ram d128 av (wrV
     ram :: (HiddenClockResetEnable dom, KnownNat n, KnownNat a) => SNat n -> Signal dom (Unsigned a) -> Signal dom (Maybe (Unsigned a, F)) -> Signal dom F
     ram n = blockRam (replicate n 0)
 
--- | The matvec engine around an FSM's state @st@: its registers, and its next
--- accumulator from the weight row @w@ and the scratch reads @rd@. Returns (registers,
--- next registers, next accumulator).
+-- | The matvec engine around an FSM's state @st@: its registers, and their next
+-- values from the weight row @w@, the row exponent @we@ and the scratch reads @rd@.
+-- Returns (registers, next registers).
 macRegisters
   :: HiddenClockResetEnable dom
-  => Signal dom DecState -> Signal dom WeightRow -> Signal dom ScratchRd
-  -> (Signal dom Mac, Signal dom Mac, Signal dom (Signed 32))
-macRegisters st w rd = (m, macN, accN)
+  => Signal dom DecState -> Signal dom WeightRow -> Signal dom ExpS -> Signal dom ScratchRd
+  -> (Signal dom Mac, Signal dom Mac)
+macRegisters st w we rd = (m, macN)
   where
-    m = register (Mac 0 0 0) macN
-    accN = mvAccumulate <$> st <*> m <*> w <*> (rdVin <$> rd)
-    macN = mvNext <$> st <*> m <*> accN
+    m = register mac0 macN
+    macN = mvNext <$> st <*> m <*> w <*> (rdVin <$> rd) <*> we
 
 -- | The row of the matrix ROM the state's matrix index @ix@ picks, from ROMs read at
 -- @addr@ when the next state @nxt@ multiplies with them (and only then).
@@ -771,10 +1027,10 @@ decoder fault embedRom gainRoms wRoms eRoms inValid inTok inPos outReady =
   (inReady, outValid, token, logits, cycles, kvWr, attOut <$> st <*> fin)
   where
     st = stateRegisters nxt
-    (mac, macN, accN) = macRegisters st wSel rd
+    (mac, macN) = macRegisters st wSel eSel rd
     fin = finOf <$> st
-    res = step fault <$> st <*> mac <*> accN <*> bundle (inValid, inTok, inPos, outReady)
-               <*> (embedElem <$> st <*> embedRom (isPhase Embed, addr)) <*> gSel <*> eSel <*> kvRow <*> fin <*> rd
+    res = step fault <$> st <*> mac <*> bundle (inValid, inTok, inPos, outReady)
+               <*> (embedElem <$> st <*> embedRom (isPhase Embed, addr)) <*> gSel <*> kvRow <*> fin <*> rd
     (nxt, kvWr, wr) = unbundle res
     rd = scratch nxt macN wr
     addr = romAddr <$> nxt <*> macN

@@ -103,16 +103,16 @@ residOut s w v
 -- | One layer's step: load a slot when idle, then the decoder's step until the W2
 -- residual add, where the slot leaves (Hold) instead of entering the next layer.
 layerStep
-  :: Unsigned 1 -> DecState -> Mac -> Signed 32 -> Maybe Slot -> Bool -> F -> ExpS -> KvRow 16
+  :: Unsigned 1 -> DecState -> Mac -> Maybe Slot -> Bool -> F -> KvRow 16
   -> ScratchRd
   -> (DecState, Maybe (Unsigned 6, KvRow 16), ScratchWr)
-layerStep l s m accN inp ordy g we kv rd = case (phase s, inp) of
+layerStep l s m inp ordy g kv rd = case (phase s, inp) of
   (Idle, Just (Slot p _)) -> (startEmbed 0 p s { layer = l }, Nothing, noWrites)
   (Idle, Nothing) -> (s, Nothing, noWrites)
   (Resid, _) | mat s == 5 && i s == 63 -> (s' { phase = Hold }, kvW, wr)
   _ -> res
   where
-    res@(s', kvW, wr) = step NoFault s m accN (False, 0, 0, ordy) (slotElem s inp) g we kv (finOf s) rd
+    res@(s', kvW, wr) = step NoFault s m (False, 0, 0, ordy) (slotElem s inp) g kv (finOf s) rd
 
 -- | A decoder layer as a pipeline stage with its own KV cache and scratch RAMs.
 -- @lateKv@ builds the deliberately broken variant for the hazard monitor's negative
@@ -129,8 +129,8 @@ layerStage
 layerStage lateKv l gainRoms wRoms eRoms inp ordy = (inReady, out, trace)
   where
     st = stateRegisters nxt
-    (mac, macN, accN) = macRegisters st wSel rd
-    res = layerStep l <$> st <*> mac <*> accN <*> inp <*> ordy <*> gSel <*> eSel <*> kvRow <*> rd
+    (mac, macN) = macRegisters st wSel eSel rd
+    res = layerStep l <$> st <*> mac <*> inp <*> ordy <*> gSel <*> kvRow <*> rd
     (nxt, kvWr6, wr) = unbundle res
     rd = scratch nxt macN wr
     addr = romAddr <$> nxt <*> macN
@@ -163,19 +163,19 @@ headStage
 headStage gainRom wRom eRom inp ordy = (inReady, out)
   where
     st = stateRegisters nxt
-    (mac, macN, accN) = macRegisters st w rd
-    res = go <$> st <*> mac <*> accN <*> inp <*> ordy <*> gainRom (isPhase NormApply, addr) <*> e <*> rd
+    (mac, macN) = macRegisters st w e rd
+    res = go <$> st <*> mac <*> inp <*> ordy <*> gainRom (isPhase NormApply, addr) <*> rd
     (nxt, _, wr) = unbundle res
     rd = scratch nxt macN wr
     addr = romAddr <$> nxt <*> macN
     isPhase p = (\s -> phase s == p) <$> nxt
     w = wRom (isPhase MvRun, addr)
     e = eRom (isPhase MvRun, addr)
-    go s m a x r g ex rdv = case (phase s, x) of
+    go s m x r g rdv = case (phase s, x) of
       (Idle, Just (Slot p _)) -> let (_, k, n) = idle in (startEmbed 2 p s, k, n)
       _ -> idle
       where
-        idle = step NoFault s m a (False, 0, 0, r) (slotElem s x) g ex (repeat 0, 0, repeat 0, 0) (repeat 0) rdv
+        idle = step NoFault s m (False, 0, 0, r) (slotElem s x) g (repeat 0, 0, repeat 0, 0) (repeat 0) rdv
     inReady = loading <$> st
     logits = register (repeat 0) (logitShift <$> st <*> (rdY <$> rd) <*> logits)
     out = (\s lg -> if phase s == Hold then Just (pos s, bestIx s, lg) else Nothing) <$> st <*> logits
