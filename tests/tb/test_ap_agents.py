@@ -126,15 +126,16 @@ if pyuvm is not None:
 
 def _run(tmp_path: Path, seed: int, dut_latency: int, model_latency: int, chain: int = 0, broken: int = 0):
     from llama_dv.tb.sim.runner import DutBuild, run
+    from tests.copies import copies_root, run_dir, stable_file
 
-    src = tmp_path / "memcopy.v"
-    src.write_text(KERNEL_V)
+    src = stable_file("test_ap_agents/memcopy.v", KERNEL_V)  # built once per configuration (tests/copies.py)
     dut = DutBuild(name="memcopy", sim="icarus", sources=[src], toplevel="memcopy",
                    parameters={"LAT": dut_latency, "CHAIN": chain, "BROKEN": broken},
-                   config=f"lat{dut_latency}-chain{chain}-broken{broken}", build_root=tmp_path / "build")
+                   config=f"lat{dut_latency}-chain{chain}-broken{broken}", build_root=copies_root())
     protocol = "ap_ctrl_chain" if chain else "ap_ctrl_hs"
+    env = {MODEL_LATENCY_ENV: str(model_latency), PROTOCOL_ENV: protocol}
     return run(dut, "test_ap_agents", seed=seed, timeout_s=120, python_path=[Path(__file__).parent],
-               extra_env={MODEL_LATENCY_ENV: str(model_latency), PROTOCOL_ENV: protocol})
+               extra_env=env, test_dir=run_dir(dut, tmp_path, "test_ap_agents", None, seed, env))
 
 
 @pytest.mark.sim

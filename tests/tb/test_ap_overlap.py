@@ -137,17 +137,17 @@ if pyuvm is not None:
 
 def _run(tmp_path: Path, sim: str, seed: int, broken: int = 0, hold: bool = True, chain: bool = False):
     from llama_dv.tb.sim.runner import DutBuild, run
+    from tests.copies import copies_root, run_dir, stable_file
 
-    src = tmp_path / "pipe.v"
-    src.write_text(PIPE_V)
+    src = stable_file("test_ap_overlap/pipe.v", PIPE_V)  # built once per configuration (tests/copies.py)
     dut = DutBuild(name="pipe", sim=sim, sources=[src], toplevel="pipe",
                    parameters={"LAT": 8, "MAX": MAX_IN_FLIGHT, "CHAIN": int(chain), "BROKEN": broken,
                                "MISSING": CALL_IDS[-1]},
                    build_args=["-Wno-fatal"] if sim == "verilator" else [],
-                   config=f"chain{int(chain)}-broken{broken}", build_root=tmp_path / "build")
+                   config=f"chain{int(chain)}-broken{broken}", build_root=copies_root())
+    env = {HOLD_ENV: "1" if hold else "0", PROTOCOL_ENV: "ap_ctrl_chain" if chain else "ap_ctrl_hs"}
     return run(dut, "test_ap_overlap", seed=seed, timeout_s=120, python_path=[Path(__file__).parent],
-               extra_env={HOLD_ENV: "1" if hold else "0",
-                          PROTOCOL_ENV: "ap_ctrl_chain" if chain else "ap_ctrl_hs"})
+               extra_env=env, test_dir=run_dir(dut, tmp_path, "test_ap_overlap", None, seed, env))
 
 
 @pytest.mark.fast_sim("icarus")

@@ -318,14 +318,14 @@ def test_parser_names_missing_standard_register(tmp_path: Path) -> None:
 
 def _kernel_build(tmp_path: Path, sim: str, broken: int):
     from llama_dv.tb.sim.runner import DutBuild
+    from tests.copies import copies_root, stable_file
 
-    src = tmp_path / "axicopy.v"
-    src.write_text(KERNEL_V)
+    src = stable_file("test_axi_agents/axicopy.v", KERNEL_V)  # built once per configuration (tests/copies.py)
     _write_header(tmp_path, HEADER)
     return DutBuild(name="axicopy", sim=sim, sources=[src], toplevel="axicopy",
                     parameters={"BROKEN": broken}, config=f"broken{broken}",
                     build_args=["-Wno-fatal"] if sim == "verilator" else [],
-                    build_root=tmp_path / "build")
+                    build_root=copies_root())
 
 
 def _run_kernel(tmp_path: Path, sim: str, broken: int, seed: int, **env: str):

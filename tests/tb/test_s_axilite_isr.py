@@ -203,13 +203,13 @@ def test_parser_accepts_stream_only_header(tmp_path: Path) -> None:
 def _run(tmp_path: Path, sim: str, seed: int, *, cor: int, broken: int = 0, mode: str | None,
          args: bool = True, completion: str = "poll", isr_override: str = ""):
     from llama_dv.tb.sim.runner import DutBuild, run
+    from tests.copies import copies_root, stable_file
 
-    src = tmp_path / "ctrlblk.v"
-    src.write_text(KERNEL_V)
+    src = stable_file("test_s_axilite_isr/ctrlblk.v", KERNEL_V)  # built once per configuration (tests/copies.py)
     path = _write(tmp_path, header(mode, args))
     dut = DutBuild(name="ctrlblk", sim=sim, sources=[src], toplevel="ctrlblk",
                    parameters={"COR": cor, "BROKEN": broken}, config=f"cor{cor}-broken{broken}",
-                   build_args=["-Wno-fatal"] if sim == "verilator" else [], build_root=tmp_path / "build")
+                   build_args=["-Wno-fatal"] if sim == "verilator" else [], build_root=copies_root())
     env = {"CTRLBLK_HEADER": str(path), "CTRLBLK_COMPLETION": completion, "CTRLBLK_ISR": isr_override}
     return run(dut, "test_s_axilite_isr", seed=seed, extra_env=env, timeout_s=300,
                test_dir=tmp_path / "run", python_path=[Path(__file__).parent])
