@@ -19,6 +19,7 @@ from llama_dv.regress.funccov import FunctionalCoverage
 from llama_dv.regress.signoff import Evidence, evaluate
 from llama_dv.regress.testplan import load_testplan
 from llama_dv.regress.yosys import custom_top, discover_tops, synthesize_top
+from llama_dv.regress.yosys.flow import DEFAULT_CPU_BUDGET_S
 from llama_dv.regress.yosys.thresholds import METRICS
 from llama_dv.tb.sim.toolchain import yosys_executable
 from tests.test_yosys_flow import WIDE_V
@@ -107,7 +108,7 @@ def test_decoder_small_meets_m5_and_fails_each_tightened_threshold(tmp_path: Pat
     from llama_dv.regress.yosys.defaults import DFF_INFERENCE_PER_TOP, SHARE_PER_TOP, SPLIT_PER_TOP
     from llama_dv.regress.yosys.weights import export_weights
 
-    rep = synthesize_top(tops["decoder_small"], tmp_path, REPO, timeout_s=7200, cpu_budget_s=1500,
+    rep = synthesize_top(tops["decoder_small"], tmp_path, REPO, timeout_s=7200, cpu_budget_s=DEFAULT_CPU_BUDGET_S,
                          share=SHARE_PER_TOP.get("decoder_small", "full"),
                          dff_inference=DFF_INFERENCE_PER_TOP.get("decoder_small", "on"),
                          export_dirs=(export_weights(tmp_path),),

@@ -1,6 +1,8 @@
 """Per-top settings of the default run (`make synth` with no --top), each with its reason.
 
-The default run has to finish within 15 minutes on a 2-core machine. Yosys' SAT-based
+The default run should finish within 15 minutes on a 2-core machine; since the decoder's
+arithmetic was pipelined for the clock it does not (the decoder alone takes about 28
+CPU-minutes, `DEFAULT_CPU_BUDGET_S` in flow.py). Yosys' SAT-based
 `share` pass is what blows that budget on the big Clash tops; it looks for multiplexed
 use of arithmetic units, and these tops already share by construction (the decoder's
 one MAC, the attention tops' one score datapath per cycle), so the pass has little to
@@ -43,7 +45,7 @@ The first decoder needed "off" (its 19,415-bit state register kept `opt_dff` bus
 more than 11 CPU-minutes); the current one, with narrow state, does not."""
 
 SPLIT_PER_TOP: dict[str, tuple[str, ...]] = {
-    "decoder_small": ("attStep",),
+    "decoder_small": ("attStep", "siluPipe", "ropeMul", "normInv"),
     "decoder_prefill": ("attStep",),
 }
 """Components (module-name parts) synthesized in a yosys run of their own before the top,
@@ -52,7 +54,10 @@ whose run keeps them as black boxes and joins their mapped netlists before the f
 decoder_small: the online-softmax step (`attStep`: 51 multipliers and 105 barrel
 shifters of 64-bit values, most of the decoder's logic) maps in 230-240 CPU-s on its
 own; left in the decoder's run it kept yosys 0.23's generic `techmap` busy past 14
-CPU-minutes. decoder_prefill has two instances of it (its layer stages)."""
+CPU-minutes. Since the decoder's arithmetic was pipelined (stage components of SiLU's
+expF, RoPE's products, 1/sqrt) its top run ran out of 1500 CPU-s in `techmap` with
+`attStep` alone split out; with these four split out the whole decoder took 1681 CPU-s
+(5.9 GiB peak). decoder_prefill has two instances of `attStep` (its layer stages)."""
 
 PNR_BY_DEFAULT: frozenset[str] = frozenset({"rmsnorm", "rope"})
 """Tops the default run places and routes on the open family (regress/yosys/pnr.py) for

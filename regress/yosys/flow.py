@@ -35,9 +35,10 @@ from .yosys_output import YosysOutputError, first_error
 REPORT_SCHEMA = "llama-dv-synth/1"
 # Budgets: CPU seconds per top (yosys and its abc processes, all runs of a split top
 # together); wall time only as a generous outer bound against a hung process. The decoder
-# needs about 640 CPU-s; on a shared 2-core machine its wall time can be several times that.
-DEFAULT_CPU_BUDGET_S = 1500.0
-DEFAULT_TIMEOUT_S = 3600.0
+# needs about 1700 CPU-s since its arithmetic was pipelined (640 before); on a shared
+# 2-core machine its wall time can be several times that (2594 s at load 3).
+DEFAULT_CPU_BUDGET_S = 3600.0
+DEFAULT_TIMEOUT_S = 7200.0
 LOG_TAIL_LINES = 20
 # yosys `share` (SAT-based resource sharing) in synth_xilinx's coarse step: "full" is the
 # stock flow; "fast" limits the SAT problems; "none" skips it (big Clash tops).
