@@ -200,7 +200,7 @@ def metric_context(report: dict[str, Any], metric: str) -> str:
 def _worst_path_avoids(crit: dict[str, Any], ev: Evidence) -> CriterionResult:
     """`synth_path`: the clock estimate's worst path of `top` runs through none of the
     `forbid` parts, each named by patterns matched (any case) against the path's RTL source
-    lines, modules and RTL net names."""
+    references and the text of those lines, its modules and RTL net names."""
     kind, desc = crit["kind"], crit["description"]
     report, problem = load_synth_report(ev.synth_dir, crit["top"])
     if problem:
@@ -209,7 +209,8 @@ def _worst_path_avoids(crit: dict[str, Any], ev: Evidence) -> CriterionResult:
     shown = _shown(ev.synth_dir / f"{crit['top']}.json")
     if not path:
         return _failed(kind, desc, f"no result: {shown}: no clock estimate with a worst path (rerun `make synth`)")
-    where = list(path.get("sources", [])) + list(path.get("modules", [])) + list(path.get("rtl_nets", []))
+    where = [*path.get("sources", []), *path.get("source_lines", []), *path.get("modules", []),
+             *path.get("rtl_nets", [])]
     hits = []
     for part in crit["forbid"]:
         found = sorted({w for w in where for pat in part["patterns"] if pat.lower() in w.lower()})

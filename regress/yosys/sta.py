@@ -38,6 +38,8 @@ _CARRY = ("CARRY8", "CARRY4")
 _CLOCK_PINS = re.compile(r"^(C|CLK|CLKARDCLK|CLKBWRCLK|WCLK|CLK_A|CLK_B)$")
 _FF_CTRL = re.compile(r"^(CE|R|S|CLR|PRE|G|GE)$")
 _SRC_REF = re.compile(r"([\w.-]+\.s?v):(\d+)")
+_SRC_FILE_LINE = re.compile(r"([^|\s]+\.s?v):(\d+)")
+LINE_TEXT_KEPT = 160
 _DSP_CASCADE_IN = ("ACIN", "BCIN", "PCIN", "CARRYCASCIN", "MULTSIGNIN")
 PATHS_KEPT = 5
 SOURCES_KEPT = 24
@@ -395,6 +397,35 @@ def _source_refs(texts: Iterable[str]) -> list[str]:
     return seen
 
 
+def _line_texts(texts: Iterable[str], refs: list[str]) -> list[str]:
+    """`file:line: text` for each of `refs`, read from the files the `src` attributes name:
+    the path's RTL lines themselves (assignments with their net names, a Clash register's
+    `<name>_register` block), which is what a reader and the sign-off's patterns look at."""
+    files: dict[str, Path] = {}
+    for text in texts:
+        for piece in str(text).split("|"):
+            if "/share/" in piece:
+                continue
+            for m in _SRC_FILE_LINE.finditer(piece):
+                files.setdefault(Path(m.group(1)).name, Path(m.group(1)))
+    lines: dict[Path, list[str]] = {}
+    out = []
+    for ref in refs:
+        name, _, num = ref.rpartition(":")
+        path = files.get(name)
+        if path is None:
+            continue
+        if path not in lines:
+            try:
+                lines[path] = path.read_text(errors="replace").splitlines()
+            except OSError:
+                lines[path] = []
+        body = lines[path]
+        if 0 < int(num) <= len(body):
+            out.append(f"{ref}: {' '.join(body[int(num) - 1].split())[:LINE_TEXT_KEPT]}")
+    return out
+
+
 def _describe_path(mod: dict, g: _Graph, path: _Path, period_ns: float) -> dict:
     bits = {n for n, _, _ in path.nodes if n < (1 << 40)}
     names = _names_of_bits(mod, bits)
@@ -429,6 +460,7 @@ def _describe_path(mod: dict, g: _Graph, path: _Path, period_ns: float) -> dict:
         "dsp_stages": sum(1 for t in types if t == "DSP48E2"),
         "lutram_reads": sum(1 for t in types if _LUTRAM.match(t)),
         "sources": sources,
+        "source_lines": _line_texts(texts, sources),
         "modules": list(dict.fromkeys(s.split(":")[0].rsplit(".", 1)[0] for s in sources)),
         "rtl_nets": rtl[:SOURCES_KEPT],
         "elements": elements,
