@@ -512,6 +512,12 @@ def test_clock_estimate_and_history_of_a_real_run(probe_and_broken: dict) -> Non
     assert probe["commit"] is None or len(probe["commit"]) >= 7
     md = (probe_and_broken["out"] / "summary.md").read_text()
     assert "## Clock estimate: worst path per top" in md and "## History (last runs per top)" in md
+    # The worst path's RTL lines are quoted from the probe's source, start to end.
+    lines = est["worst_path"]["source_lines"]
+    probe_v = [l.strip() for l in PROBE_V.splitlines()]
+    assert lines and all(" ".join(probe_v[int(l.split(":")[1]) - 1].split()) == l.split(": ", 1)[1][:160]
+                         for l in lines), lines
+    assert "probe: the worst path's RTL lines" in md and lines[0] in md
     assert (probe_and_broken["out"] / "history.png").is_file()
 
 

@@ -82,6 +82,10 @@ def _worst_paths(summary: dict) -> list[str]:
         rows.append(f"| {name} | {_cell(est.get('fmax_mhz'))} | {est.get('band')} at {est.get('target_mhz'):g} MHz "
                     f"| {path['delay_ns']} | {path['lut_levels']} | {path['carry_cells']} "
                     f"| {path['start']} -> {path['end']} | {srcs} |")
+    for name, rep in summary["tops"].items():
+        lines = ((rep.get("timing") or {}).get("worst_path") or {}).get("source_lines")
+        if rep.get("status") == "ok" and lines:
+            rows += ["", f"{name}: the worst path's RTL lines, start to end", "", "```", *lines, "```"]
     return rows
 
 
