@@ -235,7 +235,7 @@ Running = tuple[float, str, Key, "Job | None"]
 
 QUICK_TOLERANCE = 0.02
 QUICK_SLACK_S = 1.0
-"""The shortest ready test jumps ahead of the critical-path choice while the forecast wall
+"""The shortest ready test (or, before any test is ready, the quickest build + test) jumps ahead of the critical-path choice while the forecast wall
 time stays within 2 % (+1 s) of the lower bound, max(longest remaining chain, remaining
 work / slots), or no longer than the critical-path choice's own forecast. The bound,
 not the previous forecast, is the reference, so jumps cannot add up."""
@@ -243,9 +243,9 @@ not the previous forecast, is the reference, so jumps cannot add up."""
 
 class ReadyQueue:
     """Builds and tests ready to start: the longest expected remaining chain first, except
-    that the shortest ready test goes first whenever the forecast says that does not
-    lengthen the run (an early first result costs nothing while other work fills the
-    slots).
+    that the shortest ready test (with none ready or running: the build with the shortest
+    build + test) goes first whenever the forecast says that does not lengthen the run (an
+    early first result costs nothing while other work fills the slots).
 
     ``order="fifo"`` is the order before this scheduler (every build, then each
     configuration's tests as its build ends), kept so forecasts can compare the two.
@@ -293,8 +293,7 @@ class ReadyQueue:
         IndexError when none is ready."""
         entry = self._heap[0]
         if self.order == "critical-path":
-            runs = [e for e in self._heap if e[2] == "run"]
-            quick = min(runs, key=lambda e: (self.expected.run_s(e[4]), e[1]), default=None)  # type: ignore[arg-type]
+            quick = self._quickest_result(running)
             if quick is not None and quick is not entry:
                 allowed = max(self._makespan_after(entry, running, slots),
                               self.lower_bound_s(running, slots) * (1 + QUICK_TOLERANCE))
@@ -303,6 +302,21 @@ class ReadyQueue:
         self._heap.remove(entry)
         heapq.heapify(self._heap)
         return entry[2], entry[3], entry[4]
+
+    def _quickest_result(self, running: Sequence[Running]) -> tuple[float, int, str, Key, Job | None] | None:
+        """The ready item that gives a result soonest: the shortest ready test; when no test
+        is ready or running and builds already hold a slot (a cold start, where every slot
+        would otherwise go to the big builds), the build whose build plus shortest test is
+        shortest. The first slot always takes the critical path."""
+        runs = [e for e in self._heap if e[2] == "run"]
+        if runs:
+            return min(runs, key=lambda e: (self.expected.run_s(e[4]), e[1]))  # type: ignore[arg-type]
+        if not running or any(kind == "run" for _, kind, _, _ in running):
+            return None
+        builds = [e for e in self._heap if e[2] == "build" and self.by_key[e[3]]]
+        return min(builds, key=lambda e: (self.expected.build_s(e[3])
+                                          + min(self.expected.run_s(j) for j in self.by_key[e[3]]), e[1]),
+                   default=None)
 
     def lower_bound_s(self, running: Sequence[Running], slots: int) -> float:
         """No order finishes sooner: max(longest remaining chain, remaining work / slots)."""

@@ -82,6 +82,24 @@ def test_milestone_like_suite_approaches_the_lower_bound() -> None:
     assert old.first_result_s > 417  # every build first: the first result waits for both slow ones
 
 
+def test_a_cold_run_gives_its_first_result_before_the_big_builds_end() -> None:
+    # The cold milestones run of docs/performance.md: two slow coverage builds would take
+    # both slots at time 0 and hold back every result for 467 s; a short build and its
+    # test go first in one slot instead, and the wall time stays at the bound.
+    builds = {"head": 591, "prefill": 467, "seq8": 40, "seq16": 45, "mac": 30, "softmax": 30, "argmax": 25}
+    runs = {"head.t": 40, "prefill.p": 424, "prefill.q": 75, "seq8.t": 30, "seq16.t": 40, "mac.t": 16,
+            "softmax.t": 20, "argmax.t": 10}
+    expected, by_key = _plan(builds, runs)
+    fc = forecast(expected, by_key, slots=2)
+    assert fc.first_result_s == 35  # argmax's build and test
+    bound = max(fc.longest_chain_s, fc.total_work_s / 2)
+    assert fc.makespan_s <= bound * (1 + schedule.QUICK_TOLERANCE) + schedule.QUICK_SLACK_S
+    assert _start(fc, "prefill") == 0.0  # the longest chain still starts at once
+    # Only beside a build already running: on one slot the critical path goes first.
+    one = forecast(expected, by_key, slots=1)
+    assert _start(one, "prefill") == 0.0 and one.first_result_s > 467
+
+
 def test_bad_order_name_is_refused() -> None:
     expected, by_key = _plan({"a": 1}, {"a.t": 1})
     with pytest.raises(ValueError, match="'random'"):
