@@ -55,10 +55,12 @@ class MutantOutcome:
 
 @dataclass
 class Baseline:
-    """Mutant 0's runs: every test passed, with these durations (seconds)."""
+    """Mutant 0's runs: every test passed, with these durations (seconds) and simulation
+    logs (test, path), which hold the infection probes' lines."""
 
     durations: dict[str, float]
     seconds: float
+    logs: list[tuple[str, Path]] = field(default_factory=list)
 
 
 def mutant_timeout(baseline_s: float) -> float:
@@ -97,7 +99,8 @@ def run_baseline(registry: ModuleType, dut: sim_runner.DutBuild, jobs: list[Job]
     durations = {r.ref: r.duration_s for r in results}
     print(f"mutant 0 passed {len(results)} test(s) in {time.monotonic() - start:.1f}s: "
           + ", ".join(f"{ref} {s:.1f}s" for ref, s in durations.items()), file=stream, flush=True)
-    return Baseline(durations, time.monotonic() - start)
+    logs = [(r.ref, out_dir / "m000" / r.log) for r in results if r.log]
+    return Baseline(durations, time.monotonic() - start, logs)
 
 
 def run_mutant(registry: ModuleType, dut: sim_runner.DutBuild, mutation: Mutation, jobs: list[Job],

@@ -29,6 +29,7 @@ from llama_dv.regress.execute import ExecOptions
 from llama_dv.regress.mutate.campaign import BaselineError, MutantOutcome, build_netlist, run_baseline, run_mutants
 from llama_dv.regress.mutate.equivalence import (ASYNC_PORTS, PROOF_CPU_S, local_proof, prove_equivalent,
                                                  structural_proof)
+from llama_dv.regress.mutate.infection import attach_probes, read_infections
 from llama_dv.regress.mutate.netlist import FILTER_KEYS, MutantNetlist, MutateError, Mutation, hdl_sources, prepare
 from llama_dv.regress.mutate.report import read_result, result_dir, score, write_result
 from llama_dv.regress.mutate.triage import JustifyRule, RuleError, justification, load_rules
@@ -133,6 +134,20 @@ def triage(outcomes: list[MutantOutcome], rules: list[JustifyRule], netlist: Mut
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             list(pool.map(prove, to_prove))
     return entries
+
+
+def mark_infections(mutants: list[dict[str, Any]], probed: dict[int, bool],
+                    seen: dict[int, dict[str, Any]]) -> None:
+    """Each mutant's `infected`: where the unmutated run first made its signal differ, False
+    when it never did, "unknown" without a probe. A killed mutant the probe calls never
+    infected contradicts it (a flaky test, or a probe the simulator did not evaluate): it is
+    reported and left unknown."""
+    for m in mutants:
+        m["infected"] = seen.get(m["index"]) or (False if probed.get(m["index"]) else "unknown")
+        if m["status"] == "killed" and m["infected"] is False:
+            print(f"llama-dv mutate: warning: m{m['index']} was killed but its infection probe never fired; "
+                  "its infection is left unknown", flush=True)
+            m["infected"] = "unknown"
 
 
 def rescore(out: Path, rules: list[JustifyRule]) -> int:
@@ -254,8 +269,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                        build_timeout_s=1800.0, python_path=python_path_for(args.registry))
     try:
         netlist = prepare(dut, out / "netlist", args.count, args.seed, only, keep_hierarchy)
+        probed = attach_probes(netlist)
         print(f"netlist: {len(netlist.mutations)} mutations behind one control input "
-              f"({len(netlist.memories)} run-time memory file(s) re-attached); building", flush=True)
+              f"({len(netlist.memories)} run-time memory file(s) re-attached, infection probes on "
+              f"{sum(probed.values())}); building", flush=True)
         mutant_dut = build_netlist(netlist, opts.build_timeout_s)
         baseline = run_baseline(registry, mutant_dut, jobs, out, opts)
     except (MutateError, BuildError, BaselineError) as exc:
@@ -271,6 +288,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"running the {len(chosen)} survivor(s) of the last result again", flush=True)
     outcomes = run_mutants(registry, mutant_dut, chosen, jobs, baseline, out, opts)
     mutants = triage(outcomes, rules, netlist, prove=not args.no_equivalence, jobs=opts.jobs)
+    mark_infections(mutants, probed, read_infections(baseline.logs))
     if previous is not None:
         again = {m["index"]: m for m in mutants}
         mutants = [again.get(m["index"], m) for m in previous["mutants"]]

@@ -158,6 +158,10 @@ class MutantNetlist:
     hierarchy_kept: bool = False
     """Modules mutated in place (no wrapper), rather than the flattened top."""
 
+    def module_in_file(self, module: str) -> str:
+        """The name *module* has in `mutants.v` (the flattened top is renamed)."""
+        return f"{module}{MUTANTS_SUFFIX}" if not self.hierarchy_kept and module == self.dut.toplevel else module
+
     def build(self) -> DutBuild:
         """The DutBuild of the wrapped mutant netlist: same top, ports, parameters, data files
         and test environment as the DUT, its own build directory."""
@@ -285,10 +289,10 @@ def prepare(dut: DutBuild, workdir: Path, count: int, seed: int,
                          [m for mems in memories.values() for m in mems], hierarchy_kept=in_place)
 
 
-def _module_span(text: str, module: str, path: Path) -> tuple[int, int]:
+def module_span(text: str, module: str, path: Path) -> tuple[int, int]:
     """Start and `endmodule` offsets of *module* in yosys' Verilog *text*."""
     start = -1
-    for head in (f"module {_verilog_id(module)}(", f"module {_verilog_id(module)} ", f"module {_verilog_id(module)}\n"):
+    for head in (f"module {verilog_id(module)}(", f"module {verilog_id(module)} ", f"module {verilog_id(module)}\n"):
         start = text.find(head)
         if start >= 0:
             break
@@ -302,7 +306,7 @@ def _control_from_plusarg(path: Path, module: str, width: int, parameters: dict[
     """Turn *module*'s undriven control wire into a register set from `+LDV_MUTANT=<i>`, and
     declare the top's *parameters* again (already applied; the build still sets them)."""
     text = path.read_text()
-    start, end = _module_span(text, module, path)
+    start, end = module_span(text, module, path)
     body = text[start:end]
     decl = re.search(rf"^\s*wire (\[\d+:0\] )?{CONTROL};\n", body, re.M)
     if decl is None:
@@ -364,7 +368,7 @@ def _readmem_at(src: str) -> tuple[str, str] | None:
     return (call[1], call[2]) if call else None
 
 
-def _verilog_id(name: str) -> str:
+def verilog_id(name: str) -> str:
     name = name[1:] if name.startswith("\\") else name
     return name if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_$]*", name) else f"\\{name} "
 
@@ -372,8 +376,8 @@ def _verilog_id(name: str) -> str:
 def _attach_readmem(path: Path, module: str, memories: list[RunTimeMemory]) -> None:
     """Insert the run-time `$readmem` calls before the end of *module* in *path*."""
     text = path.read_text()
-    _, end = _module_span(text, module, path)
-    calls = "".join(f'    $readmem{m.radix}("{m.file}", {_verilog_id(m.name)}'
+    _, end = module_span(text, module, path)
+    calls = "".join(f'    $readmem{m.radix}("{m.file}", {verilog_id(m.name)}'
                     + (f", {m.offset}, {m.offset + m.size - 1});\n" if m.size else ");\n") for m in memories)
     path.write_text(text[:end] + "  initial begin\n" + calls + "  end\n" + text[end:])
 
@@ -386,8 +390,8 @@ def _wrapper(top: str, ports: dict[str, dict], parameters: dict[str, object], wi
         bits = len(port["bits"])
         rng = f" [{bits - 1 + port.get('offset', 0)}:{port.get('offset', 0)}]" if bits > 1 else ""
         direction = {"input": "input", "output": "output", "inout": "inout"}[port["direction"]]
-        decls.append(f"  {direction} wire{rng} {_verilog_id(name)}")
-        conns.append(f"    .{_verilog_id(name)}({_verilog_id(name)})")
+        decls.append(f"  {direction} wire{rng} {verilog_id(name)}")
+        conns.append(f"    .{verilog_id(name)}({verilog_id(name)})")
     conns.append(f"    .{CONTROL}({CONTROL})")
     params = ""
     if parameters:

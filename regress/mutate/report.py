@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from llama_dv.regress.mutate.infection import describe as infection
 from llama_dv.tb.sim.runner import REPO_ROOT, default_build_root
 
 RESULT_NAME = "mutation.json"
@@ -94,14 +95,22 @@ def markdown(r: dict[str, Any], out: Path | None = None) -> str:
     order = {"survived": 0, "justified": 1, "equivalent": 2, "killed": 3}
     for m in sorted(r["mutants"], key=lambda m: (order.get(m["status"], 9), m["index"])):
         why = (f"{m['killed_by']}: {m['message']}" if m["status"] == "killed"
-               else m.get("justification") or m.get("proof") or "")
+               else "; ".join(p for p in (m.get("justification") or m.get("proof"),
+                                          infection(m) if m["status"] == "survived" else "") if p))
         lines.append(f"| {m['index']} | {m['status']} | {_cell(m['signal'])} {_cell(m['mode'])} | "
                      f"{_linked(m['location'], out)} | {_cell(why)} |")
     survivors = [m for m in r["mutants"] if m["status"] == "survived"]
     if survivors:
         lines += ["", "## Survivors at their RTL line", ""]
+        never = sum(1 for m in survivors if m.get("infected") is False)
+        hit = sum(1 for m in survivors if isinstance(m.get("infected"), dict))
+        if never or hit:
+            lines += [f"{never} never infected (the tests never made the signal differ: add stimulus, or "
+                      f"show it unreachable), {hit} infected but never caught (add a check), "
+                      f"{len(survivors) - never - hit} unknown.", ""]
         for m in sorted(survivors, key=lambda m: m["index"]):
             text = _line_text(m["location"])
             lines += [f"- **{m['index']}** {_cell(m['description'])} ({_linked(m['location'], out)})",
-                      *([f"  `{text.replace('`', chr(39))}`"] if text else [])]
+                      *([f"  `{text.replace('`', chr(39))}`"] if text else []),
+                      *([f"  {infection(m)}"] if infection(m) else [])]
     return "\n".join(lines) + "\n"

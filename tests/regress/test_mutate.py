@@ -226,6 +226,10 @@ def test_mutate_runs_a_fixture_export_with_its_rom(tmp_path: Path, hierarchy: bo
     assert len(record["mutants"]) == 6 and record["score"]["killed"] >= 1
     killed = [m for m in record["mutants"] if m["status"] == "killed"]
     assert all(m["killed_by"] == "vadd_rom.Smoke" and m["message"] for m in killed)
+    # Infection probes (Verilator): a killed mutant was infected, in the test that killed it.
+    assert "infection probes on" in run.stdout and "was killed but its infection probe never fired" not in run.stdout
+    probed_kills = [m for m in killed if m["infected"] != "unknown"]
+    assert probed_kills and all(m["infected"]["test"] == "vadd_rom.Smoke" for m in probed_kills), killed
     assert "| # | status | mutation | source |" in (out / "mutation.md").read_text()
     netlist = (out / "netlist" / "mutants.v").read_text()
     assert (out / "netlist" / "wrapper.v").is_file() != hierarchy
@@ -300,3 +304,47 @@ def test_cell_local_proof_proves_only_what_cannot_change(tmp_path: Path) -> None
     proofs = [local_proof(tmp_path / "base.il", "t", tmp_path, m) for m in stuck]
     assert proofs[0] is not None and proofs[0].proven and "mutated cell alone" in proofs[0].reason
     assert proofs[1] is None
+
+
+def test_infection_probes_tell_never_infected_from_infected(tmp_path: Path) -> None:
+    """Probes in a real mutant netlist, simulated by Icarus with a plain bench: a[3] is
+    always 1, so stuck-at-1 on it is never infected; a[0] toggles, so stuck-at-0 on it is
+    (first when a[0] is 1); an xor with a[3] is; an inversion is at once; a mutant run
+    (ldv_mutant = 2) prints nothing."""
+    import shutil
+    from types import SimpleNamespace
+
+    from llama_dv.regress.mutate.infection import attach_probes, read_infections
+    from llama_dv.regress.mutate.netlist import CONTROL, MutantNetlist, run_yosys
+
+    if shutil.which("iverilog") is None:
+        pytest.skip("Icarus Verilog is not installed; run `make setup`")
+    (tmp_path / "t.v").write_text("module t(input clk, input [3:0] a, input [3:0] m, output reg [3:0] y);\n"
+                                  "  always @(posedge clk) y <= a & m;\nendmodule\n")
+    run_yosys(f"read_verilog {tmp_path / 't.v'}\nhierarchy -top t\nproc\nopt_clean\nwrite_rtlil base.il\n"
+              "write_json base.json\n", tmp_path, "base")
+    cells = json.loads((tmp_path / "base.json").read_text())["modules"]["t"]["cells"]
+    cell = next(c for c, v in cells.items() if v["type"] == "$and")
+    muts = [Mutation(1, "const1", "t", cell, "A", 3), Mutation(2, "const0", "t", cell, "A", 0),
+            Mutation(3, "cnot1", "t", cell, "A", 1, ctrlbit=3), Mutation(4, "inv", "t", cell, "Y", 2)]
+    apply = "".join(f"{m.command()} -ctrl {CONTROL} 3 {m.index}\n" for m in muts)
+    run_yosys(f"read_rtlil base.il\n{apply}write_verilog -noattr mutants.v\n", tmp_path, "apply")
+    netlist = MutantNetlist(SimpleNamespace(toplevel="t"), tmp_path, muts, tmp_path / "base.il",  # type: ignore[arg-type]
+                            tmp_path / "base.json", tmp_path / "mutants.v", None, hierarchy_kept=True)
+    assert attach_probes(netlist) == {1: True, 2: True, 3: True, 4: True}
+    (tmp_path / "tb.v").write_text(
+        "module tb; reg clk = 0; reg [3:0] a = 4'b1000; reg [2:0] sel; wire [3:0] y;\n"
+        f"  t dut(.clk(clk), .a(a), .m(4'b1111), .y(y), .{CONTROL}(sel));\n"
+        "  initial begin if (!$value$plusargs(\"SEL=%d\", sel)) sel = 0;\n"
+        "    #10 a = 4'b1010; #10 a = 4'b1001; #10 a = 4'b1000; #10 $finish; end\n"
+        "  always #5 clk = ~clk;\nendmodule\n")
+    subprocess.run(["iverilog", "-o", str(tmp_path / "sim"), str(tmp_path / "mutants.v"), str(tmp_path / "tb.v")],
+                   check=True, capture_output=True, text=True)
+    for sel, name in ((0, "unmutated.log"), (2, "mutant2.log")):
+        out = subprocess.run(["vvp", "-n", str(tmp_path / "sim"), f"+SEL={sel}"], check=True, capture_output=True,
+                             text=True)
+        (tmp_path / name).write_text(out.stdout)
+    seen = read_infections([("tb", tmp_path / "unmutated.log")])
+    assert 1 not in seen, seen  # a[3] is 1 throughout: stuck at 1 changes nothing
+    assert seen[2]["time"] == 20 and seen[3]["time"] == 0 and seen[4]["time"] == 0, seen
+    assert read_infections([("tb", tmp_path / "mutant2.log")]) == {}
