@@ -50,35 +50,35 @@ module decoder_small_fault_kvrow
   wire [520:0] result_1;
   reg [31:0] result_2;
   reg  c$case_alt_0;
-  // src/LlamaDv/Decoder.hs:(1015,1)-(1025,34)
+  // src/LlamaDv/Decoder.hs:(1031,1)-(1041,34)
   reg [31:0] c$cycNext_case_alt;
-  // src/LlamaDv/Decoder.hs:(1015,1)-(1025,34)
+  // src/LlamaDv/Decoder.hs:(1031,1)-(1041,34)
   reg [31:0] n;
-  // src/LlamaDv/Decoder.hs:(1015,1)-(1025,34)
+  // src/LlamaDv/Decoder.hs:(1031,1)-(1041,34)
   reg [31:0] c$cycNext_case_alt_0;
-  // src/LlamaDv/Decoder.hs:(1015,1)-(1025,34)
+  // src/LlamaDv/Decoder.hs:(1031,1)-(1041,34)
   wire [31:0] c$cycNext_case_alt_1;
   reg  c$case_alt_1;
   reg  c$case_alt_2;
-  // src/LlamaDv/Decoder.hs:(1015,1)-(1025,34)
+  // src/LlamaDv/Decoder.hs:(1031,1)-(1041,34)
   wire [2047:0] c$logits_case_alt;
-  // src/LlamaDv/Decoder.hs:(1015,1)-(1025,34)
+  // src/LlamaDv/Decoder.hs:(1031,1)-(1041,34)
   reg [2047:0] logits;
-  // src/LlamaDv/Decoder.hs:(1015,1)-(1025,34)
+  // src/LlamaDv/Decoder.hs:(1031,1)-(1041,34)
   reg [2047:0] c$logits_case_alt_0;
-  // src/LlamaDv/Decoder.hs:903:1-10
+  // src/LlamaDv/Decoder.hs:918:1-10
   wire signed [31:0] l;
-  // src/LlamaDv/Decoder.hs:(1015,1)-(1025,34)
+  // src/LlamaDv/Decoder.hs:(1031,1)-(1041,34)
   wire signed [63:0] c$logits_case_scrut;
-  // src/LlamaDv/Decoder.hs:(1015,1)-(1025,34)
-  wire [4732:0] nxt;
-  reg [5208:0] result_3;
-  wire [5208:0] c$case_alt_3;
-  wire [5208:0] c$case_alt_4;
-  wire [5208:0] c$case_alt_5;
-  reg [4732:0] c$app_arg_2;
-  wire [5208:0] c$case_alt_6;
-  wire [4732:0] c$app_arg_3;
+  // src/LlamaDv/Decoder.hs:(1031,1)-(1041,34)
+  wire [4796:0] nxt;
+  reg [5272:0] result_3;
+  wire [5272:0] c$case_alt_3;
+  wire [5272:0] c$case_alt_4;
+  wire [5272:0] c$case_alt_5;
+  reg [4796:0] c$app_arg_2;
+  wire [5272:0] c$case_alt_6;
+  wire [4796:0] c$app_arg_3;
   wire signed [31:0] c$app_arg_4;
   wire  c$case_scrut_0;
   reg signed [31:0] c$app_arg_5;
@@ -87,29 +87,31 @@ module decoder_small_fault_kvrow
   wire signed [63:0] x_1;
   wire signed [31:0] c$case_alt_7;
   wire signed [31:0] result_4;
-  wire [4732:0] c$app_arg_7;
-  reg [4732:0] c$case_alt_8;
-  wire [4732:0] c$case_alt_9;
-  wire [6:0] c$app_arg_8;
-  reg [4732:0] c$app_arg_9;
-  reg [4732:0] c$case_alt_10;
-  reg [4732:0] c$case_alt_11;
-  wire [110:0] c$app_arg_10;
-  wire [4732:0] result_5;
-  wire [5208:0] result_6;
-  reg signed [6:0] c$app_arg_11;
-  wire [5208:0] result_7;
-  reg [5208:0] c$case_alt_12;
-  wire [5:0] c$app_arg_12;
-  reg [4732:0] c$app_arg_13;
-  // src/LlamaDv/Decoder.hs:750:1-4
+  wire [4796:0] c$app_arg_7;
+  reg [4796:0] c$case_alt_8;
+  wire [4796:0] c$case_alt_9;
+  wire [198:0] c$app_arg_8;
+  reg [4796:0] result_5;
+  reg [4796:0] c$case_alt_10;
+  wire signed [63:0] c$app_arg_9;
+  wire signed [31:0] c$app_arg_10;
+  reg [4796:0] c$case_alt_11;
+  wire [110:0] c$app_arg_11;
+  wire [4796:0] result_6;
+  wire [5272:0] result_7;
+  reg signed [6:0] c$app_arg_12;
+  wire [5272:0] result_8;
+  reg [5272:0] c$case_alt_12;
+  wire [5:0] c$app_arg_13;
+  reg [4796:0] c$app_arg_14;
+  // src/LlamaDv/Decoder.hs:762:1-4
   wire [127:0] \pm' ;
   wire signed [7:0] c$case_alt_13;
-  wire signed [7:0] result_8;
+  wire signed [7:0] result_9;
   wire signed [63:0] c$sat8Out_app_arg;
   wire [5:0] c$case_alt_14;
-  wire [5:0] result_9;
-  reg signed [63:0] result_10;
+  wire [5:0] result_10;
+  reg signed [63:0] result_11;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] wild2;
   // src/LlamaDv/Numerics.hs:51:1-4
@@ -125,123 +127,126 @@ module decoder_small_fault_kvrow
   // src/LlamaDv/Numerics.hs:44:1-5
   wire signed [15:0] s;
   wire [5:0] c$case_alt_15;
-  wire [5:0] result_11;
+  wire [5:0] result_12;
   wire signed [63:0] c$sat8Out_app_arg_0;
   // src/LlamaDv/Numerics.hs:119:1-9
   wire signed [15:0] sh;
-  wire [198:0] c$app_arg_14;
-  wire signed [31:0] c$app_arg_15;
-  // src/LlamaDv/Decoder.hs:750:1-4
+  wire [198:0] c$app_arg_15;
+  wire signed [31:0] c$app_arg_16;
+  // src/LlamaDv/Decoder.hs:762:1-4
   wire [6:0] ep;
-  reg [6:0] c$app_arg_16;
-  reg [4732:0] result_12;
-  reg [4732:0] c$case_alt_16;
-  reg [4732:0] c$case_alt_17;
-  wire [4732:0] result_13;
-  // src/LlamaDv/Decoder.hs:750:1-4
+  reg [6:0] c$app_arg_17;
+  reg [4796:0] result_13;
+  reg [4796:0] c$case_alt_16;
+  reg [4796:0] c$case_alt_17;
+  wire [4796:0] result_14;
+  // src/LlamaDv/Decoder.hs:762:1-4
   wire  c$$j_case_scrut;
-  // src/LlamaDv/Decoder.hs:750:1-4
-  wire [127:0] ds50;
-  // src/LlamaDv/Decoder.hs:750:1-4
+  // src/LlamaDv/Decoder.hs:762:1-4
+  wire [127:0] ds51;
+  // src/LlamaDv/Decoder.hs:762:1-4
   wire [6:0] e;
-  reg [4732:0] c$app_arg_17;
-  wire [198:0] c$app_arg_18;
-  reg [198:0] result_14;
-  wire signed [31:0] result_15;
-  wire [4732:0] c$app_arg_19;
-  wire [198:0] c$app_arg_20;
-  reg [4732:0] result_16;
-  wire [31:0] c$app_arg_21;
-  // src/LlamaDv/Decoder.hs:750:1-4
+  reg [4796:0] c$app_arg_18;
+  wire [198:0] c$app_arg_19;
+  reg [198:0] result_15;
+  wire signed [31:0] result_16;
+  wire [4796:0] c$app_arg_20;
+  wire [198:0] c$app_arg_21;
+  wire [6:0] c$app_arg_22;
+  reg [4796:0] result_17;
+  wire [31:0] c$app_arg_23;
+  // src/LlamaDv/Decoder.hs:762:1-4
   wire  valid;
-  wire [31:0] result_17;
-  reg [4732:0] result_18;
-  wire signed [63:0] c$app_arg_22;
-  // src/LlamaDv/Decoder.hs:750:1-4
-  wire [70:0] ds49;
-  wire signed [63:0] c$app_arg_23;
+  wire [31:0] result_18;
+  reg [4796:0] result_19;
   wire signed [63:0] c$app_arg_24;
+  // src/LlamaDv/Decoder.hs:762:1-4
+  wire [70:0] ds50;
   wire signed [63:0] c$app_arg_25;
-  // src/LlamaDv/Decoder.hs:750:1-4
+  wire signed [63:0] c$app_arg_26;
+  wire signed [63:0] c$app_arg_27;
+  // src/LlamaDv/Decoder.hs:762:1-4
   wire signed [63:0] y0;
-  // src/LlamaDv/Decoder.hs:750:1-4
+  // src/LlamaDv/Decoder.hs:762:1-4
   wire signed [15:0] sh_0;
-  // src/LlamaDv/Decoder.hs:750:1-4
-  wire [143:0] ds49_0;
-  wire signed [31:0] c$app_arg_26;
-  reg [4732:0] result_19;
-  reg [4732:0] c$app_arg_27;
-  wire [4732:0] result_20;
-  reg [4732:0] c$step_$jOut;
-  wire [4732:0] c$step_$jOut_app_arg;
+  // src/LlamaDv/Decoder.hs:762:1-4
+  wire [143:0] ds50_0;
+  wire signed [31:0] c$app_arg_28;
+  reg [4796:0] result_20;
+  reg [4796:0] c$app_arg_29;
+  wire [4796:0] result_21;
+  reg [4796:0] c$step_$jOut;
+  wire [4796:0] c$step_$jOut_app_arg;
   wire [5:0] c$step_$jOut_app_arg_0;
-  // src/LlamaDv/Decoder.hs:750:1-4
-  wire [7:0] step25;
+  // src/LlamaDv/Decoder.hs:762:1-4
+  wire [7:0] step26;
   wire signed [31:0] c$normGainOut;
   wire signed [31:0] c$normScaleOut;
   wire signed [63:0] c$sumSquareOut;
   wire [223:0] c$siluPipeOut;
   reg [15:0] c$matrixShapeOut;
   reg [2:0] c$matrixShapeOut_app_arg;
-  // src/LlamaDv/Decoder.hs:750:1-4
+  // src/LlamaDv/Decoder.hs:762:1-4
   wire [2:0] k;
-  // src/LlamaDv/Decoder.hs:750:1-4
+  // src/LlamaDv/Decoder.hs:762:1-4
   reg [2:0] k_0;
   wire [110:0] c$recipStartLargeOut;
   // src/LlamaDv/Numerics.hs:113:1-8
   wire signed [15:0] y;
-  wire signed [6:0] result_21;
+  wire signed [6:0] result_22;
   wire signed [6:0] c$case_alt_18;
-  wire [191:0] c$app_arg_28;
-  wire [31:0] c$app_arg_29;
-  wire [5:0] result_22;
+  wire [191:0] c$app_arg_30;
+  wire [31:0] c$app_arg_31;
+  wire [5:0] result_23;
   reg [31:0] c$quantExpOut_app_arg;
-  reg [31:0] result_23;
-  // src/LlamaDv/Decoder.hs:750:1-4
+  reg [31:0] result_24;
+  // src/LlamaDv/Decoder.hs:762:1-4
   wire [31:0] c$mx_case_alt;
-  // src/LlamaDv/Decoder.hs:750:1-4
+  // src/LlamaDv/Decoder.hs:762:1-4
   wire [31:0] c$mx_case_alt_0;
   wire [31:0] c$absUOut;
   reg signed [31:0] c$absUOut_app_arg;
-  // src/LlamaDv/Decoder.hs:750:1-4
+  // src/LlamaDv/Decoder.hs:762:1-4
   wire signed [31:0] o;
   reg signed [31:0] c$absUOut_case_alt;
-  // src/LlamaDv/Decoder.hs:750:1-4
+  // src/LlamaDv/Decoder.hs:762:1-4
   wire signed [31:0] o_0;
-  reg [4737:0] c$tupIn;
+  // src/LlamaDv/Decoder.hs:762:1-4
+  wire [511:0] acc;
+  reg [4801:0] c$tupIn;
   wire signed [31:0] c$tupIn_app_arg;
   wire [110:0] c$recipNextOut;
-  wire [269:0] result_24;
-  // src/LlamaDv/Decoder.hs:(1015,1)-(1025,34)
+  wire [269:0] result_25;
+  // src/LlamaDv/Decoder.hs:(1031,1)-(1041,34)
   wire [276:0] kvWr_0;
-  // src/LlamaDv/Decoder.hs:638:1-6
+  // src/LlamaDv/Decoder.hs:652:1-6
   wire [1:0] kvh;
-  wire [5:0] result_25;
   wire [5:0] result_26;
-  wire signed [31:0] result_27;
-  // src/LlamaDv/Decoder.hs:(1015,1)-(1025,34)
+  wire [5:0] result_27;
+  wire signed [31:0] result_28;
+  // src/LlamaDv/Decoder.hs:(1031,1)-(1041,34)
   wire [159:0] xs;
   reg [31:0] c$case_alt_19;
   reg [31:0] c$case_alt_20;
   reg [31:0] c$case_alt_21;
   reg [31:0] c$case_alt_22;
-  // src/LlamaDv/Decoder.hs:(1015,1)-(1025,34)
+  // src/LlamaDv/Decoder.hs:(1031,1)-(1041,34)
   reg  c$xs_app_arg_case_alt;
   reg [31:0] c$case_alt_23;
-  // src/LlamaDv/Decoder.hs:(1015,1)-(1025,34)
+  // src/LlamaDv/Decoder.hs:(1031,1)-(1041,34)
   reg [2:0] i1;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [15:0] s_0;
   wire signed [31:0] c$case_alt_24;
-  wire signed [31:0] result_28;
+  wire signed [31:0] result_29;
   wire signed [63:0] c$sat32Out_case_alt;
   wire signed [63:0] c$sat32Out_app_arg;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] c$wild2_app_arg_2;
   wire signed [63:0] c$sat32Out_app_arg_0;
   wire [5:0] c$case_alt_25;
-  wire [5:0] result_29;
-  reg signed [63:0] result_30;
+  wire [5:0] result_30;
+  reg signed [63:0] result_31;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] wild2_2;
   // src/LlamaDv/Numerics.hs:51:1-4
@@ -253,17 +258,17 @@ module decoder_small_fault_kvrow
   wire signed [63:0] c$sat32Out_app_arg_1;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild2_4;
-  // src/LlamaDv/Decoder.hs:898:1-9
+  // src/LlamaDv/Decoder.hs:913:1-9
   wire signed [6:0] e_0;
-  // src/LlamaDv/Decoder.hs:(1015,1)-(1025,34)
+  // src/LlamaDv/Decoder.hs:(1031,1)-(1041,34)
   wire signed [7:0] c$ds1_case_alt;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a;
   reg [6:0] c$case_alt_26;
-  wire [511:0] result_31;
-  // src/LlamaDv/Decoder.hs:898:1-9
+  wire [511:0] result_32;
+  // src/LlamaDv/Decoder.hs:913:1-9
   wire [511:0] c$ds_app_arg;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_0;
@@ -276,90 +281,90 @@ module decoder_small_fault_kvrow
   reg  c$rd_case_alt;
   // src/LlamaDv/Memories.hs:52:1-53
   wire signed [63:0] c$rd_case_scrut;
-  // src/LlamaDv/Decoder.hs:963:1-126
+  // src/LlamaDv/Decoder.hs:979:1-126
   wire  c$ds1_app_arg;
-  reg signed [31:0] result_32;
-  // src/LlamaDv/Decoder.hs:963:1-126
-  wire  c$ds2_app_arg;
   reg signed [31:0] result_33;
-  // src/LlamaDv/Decoder.hs:963:1-126
-  wire  c$ds3_app_arg;
+  // src/LlamaDv/Decoder.hs:979:1-126
+  wire  c$ds2_app_arg;
   reg signed [31:0] result_34;
-  // src/LlamaDv/Decoder.hs:963:1-126
-  wire  c$ds4_app_arg;
+  // src/LlamaDv/Decoder.hs:979:1-126
+  wire  c$ds3_app_arg;
   reg signed [31:0] result_35;
-  // src/LlamaDv/Decoder.hs:963:1-126
-  wire  c$ds5_app_arg;
+  // src/LlamaDv/Decoder.hs:979:1-126
+  wire  c$ds4_app_arg;
   reg signed [31:0] result_36;
-  wire [159:0] result_37;
-  // src/LlamaDv/Decoder.hs:963:1-126
+  // src/LlamaDv/Decoder.hs:979:1-126
+  wire  c$ds5_app_arg;
+  reg signed [31:0] result_37;
+  wire [159:0] result_38;
+  // src/LlamaDv/Decoder.hs:979:1-126
   wire [39:0] wild1;
-  // src/LlamaDv/Decoder.hs:963:1-126
+  // src/LlamaDv/Decoder.hs:979:1-126
   wire [39:0] wild1_0;
-  // src/LlamaDv/Decoder.hs:963:1-126
+  // src/LlamaDv/Decoder.hs:979:1-126
   wire [39:0] wild1_1;
-  // src/LlamaDv/Decoder.hs:963:1-126
+  // src/LlamaDv/Decoder.hs:979:1-126
   wire [39:0] wild1_2;
-  // src/LlamaDv/Decoder.hs:963:1-126
+  // src/LlamaDv/Decoder.hs:979:1-126
   wire [38:0] eta3;
-  // src/LlamaDv/Decoder.hs:963:1-126
+  // src/LlamaDv/Decoder.hs:979:1-126
   wire [37:0] a1;
-  // src/LlamaDv/Decoder.hs:963:1-126
+  // src/LlamaDv/Decoder.hs:979:1-126
   wire [38:0] a1_0;
-  // src/LlamaDv/Decoder.hs:963:1-126
+  // src/LlamaDv/Decoder.hs:979:1-126
   wire [38:0] a1_1;
-  // src/LlamaDv/Decoder.hs:963:1-126
+  // src/LlamaDv/Decoder.hs:979:1-126
   wire [38:0] a1_2;
-  // src/LlamaDv/Decoder.hs:963:1-126
+  // src/LlamaDv/Decoder.hs:979:1-126
   wire [38:0] a1_3;
-  wire [33:0] result_38;
-  reg [6:0] result_39;
+  wire [33:0] result_39;
+  reg [6:0] result_40;
   reg [6:0] c$case_alt_28;
   reg [6:0] c$case_alt_29;
   wire [6:0] c$case_alt_30;
   wire [6:0] c$case_alt_31;
-  wire [6:0] c$app_arg_30;
+  wire [6:0] c$app_arg_32;
   reg [6:0] c$case_alt_32;
   wire signed [63:0] c$case_scrut_1;
   wire [6:0] c$packIndexOut;
-  // src/LlamaDv/Decoder.hs:963:1-126
+  // src/LlamaDv/Decoder.hs:979:1-126
   wire [37:0] ds1_0;
-  // src/LlamaDv/Decoder.hs:963:1-126
+  // src/LlamaDv/Decoder.hs:979:1-126
   wire [38:0] ds;
-  // src/LlamaDv/Decoder.hs:963:1-126
+  // src/LlamaDv/Decoder.hs:979:1-126
   wire [38:0] ds_0;
-  // src/LlamaDv/Decoder.hs:963:1-126
+  // src/LlamaDv/Decoder.hs:979:1-126
   wire [38:0] ds_1;
-  // src/LlamaDv/Decoder.hs:963:1-126
+  // src/LlamaDv/Decoder.hs:979:1-126
   wire [38:0] ds_2;
-  // src/LlamaDv/Decoder.hs:(1015,1)-(1025,34)
+  // src/LlamaDv/Decoder.hs:(1031,1)-(1041,34)
   wire [283:0] macN;
-  wire [567:0] result_40;
+  wire [567:0] result_41;
   reg [283:0] c$case_alt_33;
   wire signed [63:0] c$case_scrut_2;
-  wire signed [63:0] c$app_arg_31;
+  wire signed [63:0] c$app_arg_33;
   wire signed [31:0] c$case_alt_34;
-  wire signed [15:0] c$app_arg_32;
-  // src/LlamaDv/Decoder.hs:715:1-6
-  wire [14:0] ds68;
-  // src/LlamaDv/Decoder.hs:715:1-6
-  wire [23:0] ds69;
-  // src/LlamaDv/Decoder.hs:715:1-6
-  wire [15:0] ds70;
-  // src/LlamaDv/Decoder.hs:715:1-6
-  wire [15:0] c$ds70_case_alt;
-  // src/LlamaDv/Decoder.hs:715:1-6
+  wire signed [15:0] c$app_arg_34;
+  // src/LlamaDv/Decoder.hs:729:1-6
+  wire [14:0] ds69;
+  // src/LlamaDv/Decoder.hs:729:1-6
+  wire [23:0] ds70;
+  // src/LlamaDv/Decoder.hs:729:1-6
+  wire [15:0] ds71;
+  // src/LlamaDv/Decoder.hs:729:1-6
+  wire [15:0] c$ds71_case_alt;
+  // src/LlamaDv/Decoder.hs:729:1-6
   wire  lastAll;
-  // src/LlamaDv/Decoder.hs:715:1-6
+  // src/LlamaDv/Decoder.hs:729:1-6
   wire  feeding;
-  // src/LlamaDv/Decoder.hs:715:1-6
+  // src/LlamaDv/Decoder.hs:729:1-6
   wire  lastCol;
-  // src/LlamaDv/Decoder.hs:(974,1)-(977,37)
+  // src/LlamaDv/Decoder.hs:(990,1)-(993,37)
   reg [283:0] m;
-  wire signed [6:0] result_41;
-  // src/LlamaDv/Decoder.hs:(985,1)-(988,56)
+  wire signed [6:0] result_42;
+  // src/LlamaDv/Decoder.hs:(1001,1)-(1004,56)
   wire [104:0] xs_0;
-  // src/LlamaDv/Decoder.hs:(985,1)-(988,56)
+  // src/LlamaDv/Decoder.hs:(1001,1)-(1004,56)
   reg [3:0] c$i1_case_alt;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2;
@@ -466,20 +471,20 @@ module decoder_small_fault_kvrow
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_15;
   reg [6:0] c$case_alt_49;
-  // src/LlamaDv/Decoder.hs:(985,1)-(988,56)
+  // src/LlamaDv/Decoder.hs:(1001,1)-(1004,56)
   reg [3:0] c$xs_app_arg_case_alt_0;
-  // src/LlamaDv/Decoder.hs:(985,1)-(988,56)
+  // src/LlamaDv/Decoder.hs:(1001,1)-(1004,56)
   reg  c$xs_app_arg_case_alt_1;
-  // src/LlamaDv/Decoder.hs:(985,1)-(988,56)
+  // src/LlamaDv/Decoder.hs:(1001,1)-(1004,56)
   wire signed [63:0] c$xs_app_arg_case_scrut;
-  wire [1023:0] result_42;
-  // src/LlamaDv/Decoder.hs:(985,1)-(988,56)
+  wire [1023:0] result_43;
+  // src/LlamaDv/Decoder.hs:(1001,1)-(1004,56)
   wire [15359:0] xs_1;
-  // src/LlamaDv/Decoder.hs:(985,1)-(988,56)
+  // src/LlamaDv/Decoder.hs:(1001,1)-(1004,56)
   reg [3:0] c$i1_case_alt_0;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_14;
-  wire [1023:0] result_43;
+  wire [1023:0] result_44;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_16;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
@@ -487,7 +492,7 @@ module decoder_small_fault_kvrow
   reg [511:0] c$case_alt_50;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_15;
-  wire [1023:0] result_44;
+  wire [1023:0] result_45;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_17;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
@@ -502,7 +507,7 @@ module decoder_small_fault_kvrow
   reg [1023:0] c$case_alt_52;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_16;
-  wire [1023:0] result_45;
+  wire [1023:0] result_46;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_19;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
@@ -510,7 +515,7 @@ module decoder_small_fault_kvrow
   reg [511:0] c$case_alt_53;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_17;
-  wire [1023:0] result_46;
+  wire [1023:0] result_47;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_20;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
@@ -518,7 +523,7 @@ module decoder_small_fault_kvrow
   reg [511:0] c$case_alt_54;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_18;
-  wire [1023:0] result_47;
+  wire [1023:0] result_48;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_21;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
@@ -526,7 +531,7 @@ module decoder_small_fault_kvrow
   reg [511:0] c$case_alt_55;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_19;
-  wire [1023:0] result_48;
+  wire [1023:0] result_49;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_22;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
@@ -534,7 +539,7 @@ module decoder_small_fault_kvrow
   reg [511:0] c$case_alt_56;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_20;
-  wire [1023:0] result_49;
+  wire [1023:0] result_50;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_23;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
@@ -542,7 +547,7 @@ module decoder_small_fault_kvrow
   reg [511:0] c$case_alt_57;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_21;
-  wire [1023:0] result_50;
+  wire [1023:0] result_51;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_24;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
@@ -557,7 +562,7 @@ module decoder_small_fault_kvrow
   reg [1023:0] c$case_alt_59;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_22;
-  wire [1023:0] result_51;
+  wire [1023:0] result_52;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_26;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
@@ -565,7 +570,7 @@ module decoder_small_fault_kvrow
   reg [511:0] c$case_alt_60;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_23;
-  wire [1023:0] result_52;
+  wire [1023:0] result_53;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_27;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
@@ -573,7 +578,7 @@ module decoder_small_fault_kvrow
   reg [511:0] c$case_alt_61;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_24;
-  wire [1023:0] result_53;
+  wire [1023:0] result_54;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_28;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
@@ -581,7 +586,7 @@ module decoder_small_fault_kvrow
   reg [511:0] c$case_alt_62;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_25;
-  wire [1023:0] result_54;
+  wire [1023:0] result_55;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_29;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
@@ -589,125 +594,125 @@ module decoder_small_fault_kvrow
   reg [511:0] c$case_alt_63;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_26;
-  wire [1023:0] result_55;
+  wire [1023:0] result_56;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_30;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_30;
   reg [511:0] c$case_alt_64;
-  // src/LlamaDv/Decoder.hs:(985,1)-(988,56)
+  // src/LlamaDv/Decoder.hs:(1001,1)-(1004,56)
   reg [3:0] c$xs_app_arg_case_alt_2;
-  // src/LlamaDv/Decoder.hs:(985,1)-(988,56)
+  // src/LlamaDv/Decoder.hs:(1001,1)-(1004,56)
   reg  c$xs_app_arg_case_alt_3;
-  // src/LlamaDv/Decoder.hs:(985,1)-(988,56)
+  // src/LlamaDv/Decoder.hs:(1001,1)-(1004,56)
   wire signed [63:0] c$xs_app_arg_case_scrut_0;
-  wire [7:0] c$app_arg_33;
+  wire [7:0] c$app_arg_35;
   reg [6:0] c$case_alt_65;
-  // src/LlamaDv/Decoder.hs:(1015,1)-(1025,34)
-  wire [511:0] c$fin_case_alt;
-  wire [4732:0] result_56;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  wire [4796:0] result_57;
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg [4:0] ds_3;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg [0:0] ds1_1;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg [3:0] ds2_0;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg [5:0] ds3;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg [7:0] ds4;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg [1:0] ds5;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg signed [63:0] ds6;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg signed [31:0] ds7;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg signed [5:0] ds8;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg signed [31:0] ds9;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg [31:0] ds10;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg signed [6:0] ds11;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg [2:0] ds12;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg [7:0] ds13;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg [7:0] ds14;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg signed [31:0] ds15;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg [1:0] ds16;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg [31:0] ds17;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg [127:0] ds18;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg signed [6:0] ds19;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg [127:0] ds20;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg signed [6:0] ds21;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg [1:0] ds22;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg [3:0] ds23;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg [575:0] ds24;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg [4:0] ds25;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg signed [31:0] ds26;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg [5:0] ds27;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg [110:0] ds28;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg [4:0] ds29;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg [255:0] ds30;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg signed [31:0] ds31;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg [6:0] ds32;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg signed [63:0] ds33;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg [223:0] ds34;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg [223:0] ds35;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg signed [63:0] ds36;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg [1023:0] ds37;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg [1023:0] ds38;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg [6:0] ds39;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg signed [31:0] ds40;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg signed [31:0] ds41;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg signed [31:0] ds42;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg [223:0] ds43;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg signed [31:0] ds44;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg signed [31:0] ds45;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg signed [63:0] ds46;
-  // src/LlamaDv/Decoder.hs:907:1-103
+  // src/LlamaDv/Decoder.hs:922:1-103
   reg signed [63:0] ds47;
+  // src/LlamaDv/Decoder.hs:922:1-103
+  reg signed [63:0] ds48;
   wire [4:0] c$dtt_rhs_1;
   wire [4:0] c$cycNext_case_alt_selection_2;
   wire [2079:0] c$logits_case_alt_projection;
   wire [4:0] c$dtt_rhs_4;
   wire [4:0] result_selection_4;
-  wire [1:0] c$bv;
+  wire [7:0] c$bv;
   wire [7:0] c$app_arg_selection_4;
   wire [41:0] c$bv_0;
   wire signed [31:0] c$app_arg_fun_arg;
@@ -716,9 +721,14 @@ module decoder_small_fault_kvrow
   wire signed [31:0] c$s;
   wire signed [31:0] c$s_0;
   wire [2:0] c$case_alt_selection_10;
-  wire [7:0] c$bv_1;
-  wire [7:0] c$app_arg_selection_12;
+  wire [1:0] c$bv_1;
+  wire [7:0] result_selection_8;
+  wire [543:0] result_sel_alt_226;
   wire [1:0] c$case_alt_selection_15;
+  wire [41:0] c$bv_2;
+  wire signed [63:0] c$app_arg_fun_arg_1;
+  wire signed [31:0] c$app_arg_fun_arg_2;
+  wire signed [63:0] c$app_arg_fun_arg_3;
   wire [4:0] c$case_alt_selection_19;
   wire [0:0] result_fun_arg;
   wire [3:0] result_fun_arg_0;
@@ -766,57 +776,58 @@ module decoder_small_fault_kvrow
   wire signed [31:0] result_fun_arg_42;
   wire signed [63:0] result_fun_arg_43;
   wire signed [63:0] result_fun_arg_44;
-  wire [7:0] c$app_arg_selection_15;
+  wire signed [63:0] result_fun_arg_45;
+  wire [7:0] c$app_arg_selection_13;
   wire [1:0] c$case_alt_selection_22;
-  wire [3:0] c$bv_2;
-  wire [0:0] c$bv_3;
-  wire [1:0] c$bv_4;
-  wire [1:0] c$app_arg_selection_18;
+  wire [3:0] c$bv_3;
+  wire [0:0] c$bv_4;
+  wire [1:0] c$bv_5;
+  wire [1:0] c$app_arg_selection_16;
   wire [135:0] \pm'_projection ;
-  wire [15:0] c$bv_5;
-  wire [5:0] c$i_204;
   wire [15:0] c$bv_6;
+  wire [5:0] c$i_204;
+  wire [15:0] c$bv_7;
   wire signed [6:0] c$s_1;
-  wire [6:0] c$bv_7;
-  wire  c$app_arg_fun_arg_1;
-  wire signed [63:0] c$app_arg_fun_arg_2;
-  wire signed [63:0] c$app_arg_fun_arg_3;
-  wire [2:0] c$app_arg_selection_22;
-  wire [2:0] result_selection_14;
+  wire [6:0] c$bv_8;
+  wire  c$app_arg_fun_arg_4;
+  wire signed [63:0] c$app_arg_fun_arg_5;
+  wire signed [63:0] c$app_arg_fun_arg_6;
+  wire [2:0] c$app_arg_selection_20;
+  wire [2:0] result_selection_17;
   wire [7:0] c$case_alt_selection_28;
   wire [7:0] c$case_alt_selection_31;
-  wire [7:0] c$bv_8;
-  wire [3:0] ds50_fun_arg;
-  wire [7:0] ds50_fun_arg_0;
-  wire signed [31:0] ds50_fun_arg_1;
-  wire signed [31:0] ds50_fun_arg_2;
   wire [7:0] c$bv_9;
-  wire [2:0] c$app_arg_selection_25;
-  wire [2:0] result_selection_18;
+  wire [3:0] ds51_fun_arg;
+  wire [7:0] ds51_fun_arg_0;
+  wire signed [31:0] ds51_fun_arg_1;
+  wire signed [31:0] ds51_fun_arg_2;
   wire [7:0] c$bv_10;
+  wire [2:0] c$app_arg_selection_23;
+  wire [2:0] result_selection_21;
   wire [7:0] c$bv_11;
-  wire [6:0] result_fun_arg_45;
-  wire signed [63:0] result_fun_arg_46;
   wire [7:0] c$bv_12;
-  wire [7:0] result_selection_21;
-  wire [7:0] result_selection_25;
-  wire signed [63:0] c$app_arg_fun_arg_4;
-  wire [6:0] c$app_arg_fun_arg_5;
+  wire [6:0] result_fun_arg_46;
+  wire signed [63:0] result_fun_arg_47;
+  wire [7:0] c$bv_13;
+  wire [7:0] result_selection_24;
+  wire [7:0] result_selection_28;
+  wire signed [63:0] c$app_arg_fun_arg_7;
+  wire [6:0] c$app_arg_fun_arg_8;
   wire signed [5:0] c$s_2;
-  wire signed [63:0] ds49_fun_arg;
-  wire signed [15:0] ds49_fun_arg_0;
-  wire signed [31:0] c$app_arg_fun_arg_6;
-  wire signed [31:0] c$app_arg_fun_arg_7;
-  wire signed [63:0] c$app_arg_fun_arg_8;
+  wire signed [63:0] ds50_fun_arg;
+  wire signed [15:0] ds50_fun_arg_0;
   wire signed [31:0] c$app_arg_fun_arg_9;
   wire signed [31:0] c$app_arg_fun_arg_10;
-  wire signed [63:0] c$s_3;
-  wire signed [31:0] ds49_fun_arg_1;
   wire signed [63:0] c$app_arg_fun_arg_11;
-  wire [7:0] result_selection_28;
-  wire [7:0] c$app_arg_selection_32;
+  wire signed [31:0] c$app_arg_fun_arg_12;
+  wire signed [31:0] c$app_arg_fun_arg_13;
+  wire signed [63:0] c$s_3;
+  wire signed [31:0] ds50_fun_arg_1;
+  wire signed [63:0] c$app_arg_fun_arg_14;
+  wire [7:0] result_selection_31;
+  wire [7:0] c$app_arg_selection_30;
   wire [7:0] c$step_$jOut_selection_1;
-  wire [7:0] c$bv_13;
+  wire [7:0] c$bv_14;
   wire signed [31:0] c$normGainOut_fun_arg;
   wire signed [31:0] c$normGainOut_fun_arg_0;
   wire signed [31:0] c$normScaleOut_fun_arg;
@@ -831,82 +842,80 @@ module decoder_small_fault_kvrow
   wire signed [63:0] c$s_4;
   wire [31:0] c$vec;
   wire [4:0] c$quantExpOut_app_arg_selection_1;
-  wire [7:0] result_selection_64;
-  wire [32:0] c$bv_15;
+  wire [7:0] result_selection_67;
+  wire [32:0] c$bv_16;
   wire [4:0] c$absUOut_app_arg_selection_1;
   wire signed [31:0] o_fun_arg;
   wire signed [31:0] o_fun_arg_0;
   wire [1:0] c$absUOut_case_alt_selection_1;
-  wire [7:0] c$i_264;
   wire [4:0] c$tupIn_selection_1;
   wire [6:0] c$tupIn_app_arg_fun_arg;
   wire signed [63:0] c$tupIn_app_arg_fun_arg_0;
   wire [110:0] c$recipNextOut_fun_arg;
-  wire [0:0] c$bv_16;
-  wire [3:0] c$bv_17;
+  wire [0:0] c$bv_17;
+  wire [3:0] c$bv_18;
   wire [1:0] i1_selection_1;
-  wire [0:0] c$bv_18;
-  wire [1:0] c$bv_19;
-  wire [15:0] c$bv_20;
-  wire [4:0] c$i_278;
+  wire [0:0] c$bv_19;
+  wire [1:0] c$bv_20;
   wire [15:0] c$bv_21;
-  wire [5:0] c$i_286;
-  wire [7:0] c$i_288;
+  wire [4:0] c$i_276;
+  wire [15:0] c$bv_22;
+  wire [5:0] c$i_284;
+  wire [7:0] c$i_286;
   wire [511:0] c$vec_0;
   wire [4:0] c$dtt_rhs_7;
-  wire [5:0] c$i_353;
-  wire [5:0] c$i_354;
-  wire [6:0] c$i_483;
-  wire [6:0] c$i_484;
-  wire [6:0] c$i_613;
-  wire [6:0] c$i_614;
-  wire [6:0] c$i_743;
-  wire [6:0] c$i_744;
-  wire [6:0] c$i_873;
-  wire [6:0] c$i_874;
-  wire [7:0] c$bv_22;
-  wire [1:0] result_selection_70;
+  wire [5:0] c$i_351;
+  wire [5:0] c$i_352;
+  wire [6:0] c$i_481;
+  wire [6:0] c$i_482;
+  wire [6:0] c$i_611;
+  wire [6:0] c$i_612;
+  wire [6:0] c$i_741;
+  wire [6:0] c$i_742;
+  wire [6:0] c$i_871;
+  wire [6:0] c$i_872;
   wire [7:0] c$bv_23;
-  wire [4:0] c$case_alt_selection_38;
+  wire [1:0] result_selection_73;
   wire [7:0] c$bv_24;
+  wire [4:0] c$case_alt_selection_38;
   wire [7:0] c$bv_25;
   wire [7:0] c$bv_26;
   wire [7:0] c$bv_27;
+  wire [7:0] c$bv_28;
   wire [4:0] c$dtt_rhs_10;
-  wire [1:0] c$bv_28;
-  wire [7:0] c$bv_29;
+  wire [1:0] c$bv_29;
+  wire [7:0] c$bv_30;
   wire [4:0] c$dtt_rhs_13;
-  wire signed [31:0] c$app_arg_fun_arg_12;
-  wire [6:0] c$app_arg_fun_arg_13;
+  wire signed [31:0] c$app_arg_fun_arg_15;
+  wire [6:0] c$app_arg_fun_arg_16;
   wire  c$case_alt_fun_arg;
   wire  c$case_alt_fun_arg_0;
   wire signed [31:0] c$case_alt_fun_arg_1;
   wire signed [15:0] c$case_alt_fun_arg_2;
-  wire signed [7:0] c$app_arg_fun_arg_14;
-  wire signed [7:0] c$app_arg_fun_arg_15;
-  wire signed [6:0] ds68_fun_arg;
-  wire signed [31:0] ds68_fun_arg_0;
-  wire signed [15:0] ds68_fun_arg_1;
-  wire [7:0] ds69_fun_arg;
-  wire signed [6:0] ds69_fun_arg_0;
+  wire signed [7:0] c$app_arg_fun_arg_17;
+  wire signed [7:0] c$app_arg_fun_arg_18;
+  wire signed [6:0] ds69_fun_arg;
+  wire signed [31:0] ds69_fun_arg_0;
+  wire signed [15:0] ds69_fun_arg_1;
+  wire [7:0] ds70_fun_arg;
+  wire signed [6:0] ds70_fun_arg_0;
   wire [2:0] c$i1_case_alt_selection_1;
-  wire [0:0] c$bv_30;
-  wire [2:0] c$bv_31;
+  wire [0:0] c$bv_31;
+  wire [2:0] c$bv_32;
   wire [2:0] c$xs_app_arg_case_alt_selection_2;
-  wire [0:0] c$bv_32;
-  wire [2:0] c$bv_33;
+  wire [0:0] c$bv_33;
+  wire [2:0] c$bv_34;
   wire [4:0] c$dtt_rhs_16;
   wire [2:0] c$i1_case_alt_selection_4;
-  wire [0:0] c$bv_34;
-  wire [2:0] c$bv_35;
+  wire [0:0] c$bv_35;
+  wire [2:0] c$bv_36;
   wire [2:0] c$xs_app_arg_case_alt_selection_6;
-  wire [0:0] c$bv_36;
-  wire [2:0] c$bv_37;
+  wire [0:0] c$bv_37;
+  wire [2:0] c$bv_38;
   wire [4:0] c$dtt_rhs_19;
   wire [4:0] c$case_alt_selection_44;
-  wire [5:0] c$bv_38;
-  wire [7:0] c$bv_39;
-  wire [511:0] c$vec_1;
+  wire [5:0] c$bv_39;
+  wire [7:0] c$bv_40;
   wire [2885:0] result;
 
   assign result = {result_0[2885:2885],
@@ -939,10 +948,10 @@ module decoder_small_fault_kvrow
   assign kvWr = result_0[797:521];
 
   assign result_0 = {c$case_alt_2,
-                     c$case_alt_1,   result_56[3559:3554],
+                     c$case_alt_1,   result_57[3623:3618],
                      logits,   result_2,   kvWr_0,   result_1};
 
-  assign c$dtt_rhs_1 = result_56[4732:4728];
+  assign c$dtt_rhs_1 = result_57[4796:4792];
 
   assign c$case_scrut = $unsigned(c$dtt_rhs_1);
 
@@ -953,10 +962,10 @@ module decoder_small_fault_kvrow
     endcase
   end
 
-  assign result_1 = (c$case_alt & (result_56[4716:4709] == 8'd0)) ? {1'b1,{result_56[4727:4727],
-                                                                           result_56[4178:4177],
-                                                                           result_56[3596:3592],
-                                                                           c$fin_case_alt}} : {1'b0,520'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx};
+  assign result_1 = (c$case_alt & (result_57[4780:4773] == 8'd17)) ? {1'b1,{result_57[4791:4791],
+                                                                            result_57[4242:4241],
+                                                                            result_57[3660:3656],
+                                                                            result_57[4172:3661]}} : {1'b0,520'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx};
 
   // register begin
   always @(posedge clk or  posedge  rst) begin : result_2_register
@@ -992,7 +1001,7 @@ module decoder_small_fault_kvrow
   end
   // register end
 
-  assign c$cycNext_case_alt_selection_2 = result_56[4732:4728];
+  assign c$cycNext_case_alt_selection_2 = result_57[4796:4792];
 
   always @(*) begin
     case(c$cycNext_case_alt_selection_2)
@@ -1047,103 +1056,104 @@ module decoder_small_fault_kvrow
     endcase
   end
 
-  assign l = $signed(result_37[95:64]);
+  assign l = $signed(result_38[95:64]);
 
-  assign c$dtt_rhs_4 = result_56[4732:4728];
+  assign c$dtt_rhs_4 = result_57[4796:4792];
 
   assign c$logits_case_scrut = $unsigned(c$dtt_rhs_4);
 
-  assign nxt = result_3[5208:476];
+  assign nxt = result_3[5272:476];
 
-  assign result_selection_4 = result_56[4732:4728];
+  assign result_selection_4 = result_57[4796:4792];
 
-  assign c$bv = result_56[4178:4177];
+  assign c$bv = result_57[4780:4773];
 
   always @(*) begin
     case(result_selection_4)
       5'b00000 : result_3 = c$case_alt_5;
-      5'b00001 : result_3 = {c$app_arg_27,
+      5'b00001 : result_3 = {c$app_arg_29,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             {{1'b1,{c$step_$jOut_app_arg_0,   result_28}},
+                             {{1'b1,{c$step_$jOut_app_arg_0,   result_29}},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00010 : result_3 = {result_19,
+      5'b00010 : result_3 = {result_20,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00011 : result_3 = {result_18,
+      5'b00011 : result_3 = {result_19,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00100 : result_3 = {result_16,
+      5'b00100 : result_3 = {result_17,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             c$app_arg_20};
+                             c$app_arg_21};
       5'b00101 : result_3 = {{5'd6,
-                              result_56[4727:4727],   result_56[4726:4723],
-                              result_56[4722:4717],   result_56[4716:4709],
-                              result_56[4708:4707],
-                              $signed(result_56[4706:4643]),
-                              $signed(result_56[4642:4611]),
-                              $signed(result_56[4610:4605]),
-                              $signed(result_56[4604:4573]),
-                              result_56[4572:4541],   result_21,   k_0,
+                              result_57[4791:4791],   result_57[4790:4787],
+                              result_57[4786:4781],   result_57[4780:4773],
+                              result_57[4772:4771],
+                              $signed(result_57[4770:4707]),
+                              $signed(result_57[4706:4675]),
+                              $signed(result_57[4674:4669]),
+                              $signed(result_57[4668:4637]),
+                              result_57[4636:4605],   result_22,   k_0,
                               c$matrixShapeOut[15:8],
                               c$matrixShapeOut[7:0],
-                              $signed(result_56[4514:4483]),
-                              result_56[4482:4481],   result_56[4480:4449],
-                              result_56[4448:4321],
-                              $signed(result_56[4320:4314]),
-                              result_56[4313:4186],
-                              $signed(result_56[4185:4179]),
-                              result_56[4178:4177],   result_56[4176:4173],
-                              result_56[4172:3597],   result_56[3596:3592],
-                              $signed(result_56[3591:3560]),
-                              result_56[3559:3554],   c$recipNextOut,
-                              result_56[3442:3438],   result_56[3437:3182],
-                              $signed(result_56[3181:3150]),
-                              result_56[3149:3143],
-                              $signed(result_56[3142:3079]),
-                              result_56[3078:2855],   result_56[2854:2631],
-                              $signed(result_56[2630:2567]),
-                              result_56[2566:1543],   result_56[1542:519],
-                              result_56[518:512],
-                              $signed(result_56[511:480]),
-                              $signed(result_56[479:448]),
-                              $signed(result_56[447:416]),
-                              result_56[415:192],
-                              $signed(result_56[191:160]),
-                              $signed(result_56[159:128]),
-                              $signed(result_56[127:64]),
-                              $signed(result_56[63:0])},
+                              $signed(result_57[4578:4547]),
+                              result_57[4546:4545],   result_57[4544:4513],
+                              result_57[4512:4385],
+                              $signed(result_57[4384:4378]),
+                              result_57[4377:4250],
+                              $signed(result_57[4249:4243]),
+                              result_57[4242:4241],   result_57[4240:4237],
+                              result_57[4236:3661],   result_57[3660:3656],
+                              $signed(result_57[3655:3624]),
+                              result_57[3623:3618],   c$recipNextOut,
+                              result_57[3506:3502],   result_57[3501:3246],
+                              $signed(result_57[3245:3214]),
+                              result_57[3213:3207],
+                              $signed(result_57[3206:3143]),
+                              result_57[3142:2919],   result_57[2918:2695],
+                              $signed(result_57[2694:2631]),
+                              result_57[2630:1607],   result_57[1606:583],
+                              result_57[582:576],
+                              $signed(result_57[575:544]),
+                              $signed(result_57[543:512]),
+                              $signed(result_57[511:480]),
+                              result_57[479:256],
+                              $signed(result_57[255:224]),
+                              $signed(result_57[223:192]),
+                              $signed(result_57[191:128]),
+                              $signed(result_57[127:64]),
+                              $signed(result_57[63:0])},
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00110 : result_3 = {c$app_arg_19,
+      5'b00110 : result_3 = {c$app_arg_20,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             c$app_arg_18};
-      5'b00111 : result_3 = {c$app_arg_17,
+                             c$app_arg_19};
+      5'b00111 : result_3 = {c$app_arg_18,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01000 : result_3 = {result_12,
+      5'b01000 : result_3 = {result_13,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             c$app_arg_14};
-      5'b01001 : result_3 = result_6;
-      5'b01010 : result_3 = {result_5,
+                             c$app_arg_15};
+      5'b01001 : result_3 = result_7;
+      5'b01010 : result_3 = {result_6,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1151,43 +1161,44 @@ module decoder_small_fault_kvrow
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
       5'b01011 : result_3 = {{5'd12,
-                              result_56[4727:4727],   result_56[4726:4723],
-                              result_56[4722:4717],   result_56[4716:4709],
-                              result_56[4708:4707],
-                              $signed(result_56[4706:4643]),
-                              $signed(result_56[4642:4611]),
-                              $signed(result_56[4610:4605]),
-                              $signed(result_56[4604:4573]),
-                              result_56[4572:4541],
-                              $signed(result_56[4540:4534]),
-                              result_56[4533:4531],   result_56[4530:4523],
-                              result_56[4522:4515],
-                              $signed(result_56[4514:4483]),
-                              result_56[4482:4481],   result_56[4480:4449],
-                              result_56[4448:4321],
-                              $signed(result_56[4320:4314]),
-                              result_56[4313:4186],
-                              $signed(result_56[4185:4179]),
-                              result_56[4178:4177],   result_56[4176:4173],
-                              result_56[4172:3597],   result_56[3596:3592],
-                              $signed(result_56[3591:3560]),
-                              result_56[3559:3554],   c$app_arg_10,
-                              result_56[3442:3438],   result_56[3437:3182],
-                              $signed(result_56[3181:3150]),
-                              result_56[3149:3143],
-                              $signed(result_56[3142:3079]),
-                              result_56[3078:2855],   result_56[2854:2631],
-                              $signed(result_56[2630:2567]),
-                              result_56[2566:1543],   result_56[1542:519],
-                              result_56[518:512],
-                              $signed(result_56[511:480]),
-                              $signed(result_56[479:448]),
-                              $signed(result_56[447:416]),
-                              result_56[415:192],
-                              $signed(result_56[191:160]),
-                              $signed(result_56[159:128]),
-                              $signed(result_56[127:64]),
-                              $signed(result_56[63:0])},
+                              result_57[4791:4791],   result_57[4790:4787],
+                              result_57[4786:4781],   result_57[4780:4773],
+                              result_57[4772:4771],
+                              $signed(result_57[4770:4707]),
+                              $signed(result_57[4706:4675]),
+                              $signed(result_57[4674:4669]),
+                              $signed(result_57[4668:4637]),
+                              result_57[4636:4605],
+                              $signed(result_57[4604:4598]),
+                              result_57[4597:4595],   result_57[4594:4587],
+                              result_57[4586:4579],
+                              $signed(result_57[4578:4547]),
+                              result_57[4546:4545],   result_57[4544:4513],
+                              result_57[4512:4385],
+                              $signed(result_57[4384:4378]),
+                              result_57[4377:4250],
+                              $signed(result_57[4249:4243]),
+                              result_57[4242:4241],   result_57[4240:4237],
+                              result_57[4236:3661],   result_57[3660:3656],
+                              $signed(result_57[3655:3624]),
+                              result_57[3623:3618],   c$app_arg_11,
+                              result_57[3506:3502],   result_57[3501:3246],
+                              $signed(result_57[3245:3214]),
+                              result_57[3213:3207],
+                              $signed(result_57[3206:3143]),
+                              result_57[3142:2919],   result_57[2918:2695],
+                              $signed(result_57[2694:2631]),
+                              result_57[2630:1607],   result_57[1606:583],
+                              result_57[582:576],
+                              $signed(result_57[575:544]),
+                              $signed(result_57[543:512]),
+                              $signed(result_57[511:480]),
+                              result_57[479:256],
+                              $signed(result_57[255:224]),
+                              $signed(result_57[223:192]),
+                              $signed(result_57[191:128]),
+                              $signed(result_57[127:64]),
+                              $signed(result_57[63:0])},
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1201,50 +1212,46 @@ module decoder_small_fault_kvrow
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01101 : result_3 = {c$app_arg_9,
+      5'b01101 : result_3 = {result_5,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b1,{(({{(7-2) {1'b0}},result_56[4178:4177]}) * 7'd16) + c$app_arg_8,
-                                     o_0}},
-                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+                             c$app_arg_8};
       5'b01110 : result_3 = {{5'd6,
-                              result_56[4727:4727],   result_56[4726:4723],
-                              result_56[4722:4717],   result_56[4716:4709],
-                              result_56[4708:4707],
-                              $signed(result_56[4706:4643]),
-                              $signed(result_56[4642:4611]),
-                              $signed(result_56[4610:4605]),
-                              $signed(result_56[4604:4573]),
-                              result_56[4572:4541],   result_21,   3'd3,
+                              result_57[4791:4791],   result_57[4790:4787],
+                              result_57[4786:4781],   result_57[4780:4773],
+                              result_57[4772:4771],
+                              $signed(result_57[4770:4707]),
+                              $signed(result_57[4706:4675]),
+                              $signed(result_57[4674:4669]),
+                              $signed(result_57[4668:4637]),
+                              result_57[4636:4605],   result_22,   3'd3,
                               8'd64,   8'd64,
-                              $signed(result_56[4514:4483]),
-                              result_56[4482:4481],   result_56[4480:4449],
-                              result_56[4448:4321],
-                              $signed(result_56[4320:4314]),
-                              result_56[4313:4186],
-                              $signed(result_56[4185:4179]),
-                              result_56[4178:4177],   result_56[4176:4173],
-                              result_56[4172:3597],   result_56[3596:3592],
-                              $signed(result_56[3591:3560]),
-                              result_56[3559:3554],   c$recipNextOut,
-                              result_56[3442:3438],   result_56[3437:3182],
-                              $signed(result_56[3181:3150]),
-                              result_56[3149:3143],
-                              $signed(result_56[3142:3079]),
-                              result_56[3078:2855],   result_56[2854:2631],
-                              $signed(result_56[2630:2567]),
-                              result_56[2566:1543],   result_56[1542:519],
-                              result_56[518:512],
-                              $signed(result_56[511:480]),
-                              $signed(result_56[479:448]),
-                              $signed(result_56[447:416]),
-                              result_56[415:192],
-                              $signed(result_56[191:160]),
-                              $signed(result_56[159:128]),
-                              $signed(result_56[127:64]),
-                              $signed(result_56[63:0])},
+                              $signed(result_57[4578:4547]),
+                              result_57[4546:4545],   result_57[4544:4513],
+                              result_57[4512:4385],
+                              $signed(result_57[4384:4378]),
+                              result_57[4377:4250],
+                              $signed(result_57[4249:4243]),
+                              result_57[4242:4241],   result_57[4240:4237],
+                              result_57[4236:3661],   result_57[3660:3656],
+                              $signed(result_57[3655:3624]),
+                              result_57[3623:3618],   c$recipNextOut,
+                              result_57[3506:3502],   result_57[3501:3246],
+                              $signed(result_57[3245:3214]),
+                              result_57[3213:3207],
+                              $signed(result_57[3206:3143]),
+                              result_57[3142:2919],   result_57[2918:2695],
+                              $signed(result_57[2694:2631]),
+                              result_57[2630:1607],   result_57[1606:583],
+                              result_57[582:576],
+                              $signed(result_57[575:544]),
+                              $signed(result_57[543:512]),
+                              $signed(result_57[511:480]),
+                              result_57[479:256],
+                              $signed(result_57[255:224]),
+                              $signed(result_57[223:192]),
+                              $signed(result_57[191:128]),
+                              $signed(result_57[127:64]),
+                              $signed(result_57[63:0])},
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1263,46 +1270,47 @@ module decoder_small_fault_kvrow
       5'b10010 : result_3 = {c$app_arg_2,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b1,{c$app_arg_8,   o}},
+                              {1'b1,{c$bv[0+:7],   o}},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
       5'b10011 : result_3 = {{5'd6,
-                              result_56[4727:4727],   result_56[4726:4723],
-                              result_56[4722:4717],   result_56[4716:4709],
-                              result_56[4708:4707],
-                              $signed(result_56[4706:4643]),
-                              $signed(result_56[4642:4611]),
-                              $signed(result_56[4610:4605]),
-                              $signed(result_56[4604:4573]),
-                              result_56[4572:4541],   result_21,   3'd5,
+                              result_57[4791:4791],   result_57[4790:4787],
+                              result_57[4786:4781],   result_57[4780:4773],
+                              result_57[4772:4771],
+                              $signed(result_57[4770:4707]),
+                              $signed(result_57[4706:4675]),
+                              $signed(result_57[4674:4669]),
+                              $signed(result_57[4668:4637]),
+                              result_57[4636:4605],   result_22,   3'd5,
                               8'd64,   8'd128,
-                              $signed(result_56[4514:4483]),
-                              result_56[4482:4481],   result_56[4480:4449],
-                              result_56[4448:4321],
-                              $signed(result_56[4320:4314]),
-                              result_56[4313:4186],
-                              $signed(result_56[4185:4179]),
-                              result_56[4178:4177],   result_56[4176:4173],
-                              result_56[4172:3597],   result_56[3596:3592],
-                              $signed(result_56[3591:3560]),
-                              result_56[3559:3554],   c$recipNextOut,
-                              result_56[3442:3438],   result_56[3437:3182],
-                              $signed(result_56[3181:3150]),
-                              result_56[3149:3143],
-                              $signed(result_56[3142:3079]),
-                              result_56[3078:2855],   result_56[2854:2631],
-                              $signed(result_56[2630:2567]),
-                              result_56[2566:1543],   result_56[1542:519],
-                              result_56[518:512],
-                              $signed(result_56[511:480]),
-                              $signed(result_56[479:448]),
-                              $signed(result_56[447:416]),
-                              result_56[415:192],
-                              $signed(result_56[191:160]),
-                              $signed(result_56[159:128]),
-                              $signed(result_56[127:64]),
-                              $signed(result_56[63:0])},
+                              $signed(result_57[4578:4547]),
+                              result_57[4546:4545],   result_57[4544:4513],
+                              result_57[4512:4385],
+                              $signed(result_57[4384:4378]),
+                              result_57[4377:4250],
+                              $signed(result_57[4249:4243]),
+                              result_57[4242:4241],   result_57[4240:4237],
+                              result_57[4236:3661],   result_57[3660:3656],
+                              $signed(result_57[3655:3624]),
+                              result_57[3623:3618],   c$recipNextOut,
+                              result_57[3506:3502],   result_57[3501:3246],
+                              $signed(result_57[3245:3214]),
+                              result_57[3213:3207],
+                              $signed(result_57[3206:3143]),
+                              result_57[3142:2919],   result_57[2918:2695],
+                              $signed(result_57[2694:2631]),
+                              result_57[2630:1607],   result_57[1606:583],
+                              result_57[582:576],
+                              $signed(result_57[575:544]),
+                              $signed(result_57[543:512]),
+                              $signed(result_57[511:480]),
+                              result_57[479:256],
+                              $signed(result_57[255:224]),
+                              $signed(result_57[223:192]),
+                              $signed(result_57[191:128]),
+                              $signed(result_57[127:64]),
+                              $signed(result_57[63:0])},
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1321,96 +1329,98 @@ module decoder_small_fault_kvrow
   end
 
   assign c$case_alt_3 = out_ready ? {{5'd0,
-                                      result_56[4727:4727],   result_56[4726:4723],
-                                      result_56[4722:4717],   result_56[4716:4709],
-                                      result_56[4708:4707],
-                                      $signed(result_56[4706:4643]),
-                                      $signed(result_56[4642:4611]),
-                                      $signed(result_56[4610:4605]),
-                                      $signed(result_56[4604:4573]),
-                                      result_56[4572:4541],
-                                      $signed(result_56[4540:4534]),
-                                      result_56[4533:4531],   result_56[4530:4523],
-                                      result_56[4522:4515],
-                                      $signed(result_56[4514:4483]),
-                                      result_56[4482:4481],   result_56[4480:4449],
-                                      result_56[4448:4321],
-                                      $signed(result_56[4320:4314]),
-                                      result_56[4313:4186],
-                                      $signed(result_56[4185:4179]),
-                                      result_56[4178:4177],   result_56[4176:4173],
-                                      result_56[4172:3597],   result_56[3596:3592],
-                                      $signed(result_56[3591:3560]),
-                                      result_56[3559:3554],   c$recipNextOut,
-                                      result_56[3442:3438],   result_56[3437:3182],
-                                      $signed(result_56[3181:3150]),
-                                      result_56[3149:3143],
-                                      $signed(result_56[3142:3079]),
-                                      result_56[3078:2855],   result_56[2854:2631],
-                                      $signed(result_56[2630:2567]),
-                                      result_56[2566:1543],   result_56[1542:519],
-                                      result_56[518:512],
-                                      $signed(result_56[511:480]),
-                                      $signed(result_56[479:448]),
-                                      $signed(result_56[447:416]),
-                                      result_56[415:192],
-                                      $signed(result_56[191:160]),
-                                      $signed(result_56[159:128]),
-                                      $signed(result_56[127:64]),
-                                      $signed(result_56[63:0])},
+                                      result_57[4791:4791],   result_57[4790:4787],
+                                      result_57[4786:4781],   result_57[4780:4773],
+                                      result_57[4772:4771],
+                                      $signed(result_57[4770:4707]),
+                                      $signed(result_57[4706:4675]),
+                                      $signed(result_57[4674:4669]),
+                                      $signed(result_57[4668:4637]),
+                                      result_57[4636:4605],
+                                      $signed(result_57[4604:4598]),
+                                      result_57[4597:4595],   result_57[4594:4587],
+                                      result_57[4586:4579],
+                                      $signed(result_57[4578:4547]),
+                                      result_57[4546:4545],   result_57[4544:4513],
+                                      result_57[4512:4385],
+                                      $signed(result_57[4384:4378]),
+                                      result_57[4377:4250],
+                                      $signed(result_57[4249:4243]),
+                                      result_57[4242:4241],   result_57[4240:4237],
+                                      result_57[4236:3661],   result_57[3660:3656],
+                                      $signed(result_57[3655:3624]),
+                                      result_57[3623:3618],   c$recipNextOut,
+                                      result_57[3506:3502],   result_57[3501:3246],
+                                      $signed(result_57[3245:3214]),
+                                      result_57[3213:3207],
+                                      $signed(result_57[3206:3143]),
+                                      result_57[3142:2919],   result_57[2918:2695],
+                                      $signed(result_57[2694:2631]),
+                                      result_57[2630:1607],   result_57[1606:583],
+                                      result_57[582:576],
+                                      $signed(result_57[575:544]),
+                                      $signed(result_57[543:512]),
+                                      $signed(result_57[511:480]),
+                                      result_57[479:256],
+                                      $signed(result_57[255:224]),
+                                      $signed(result_57[223:192]),
+                                      $signed(result_57[191:128]),
+                                      $signed(result_57[127:64]),
+                                      $signed(result_57[63:0])},
                                      {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                      {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{5'd21,
-                                                                                               result_56[4727:4727],
-                                                                                               result_56[4726:4723],
-                                                                                               result_56[4722:4717],
-                                                                                               result_56[4716:4709],
-                                                                                               result_56[4708:4707],
-                                                                                               $signed(result_56[4706:4643]),
-                                                                                               $signed(result_56[4642:4611]),
-                                                                                               $signed(result_56[4610:4605]),
-                                                                                               $signed(result_56[4604:4573]),
-                                                                                               result_56[4572:4541],
-                                                                                               $signed(result_56[4540:4534]),
-                                                                                               result_56[4533:4531],
-                                                                                               result_56[4530:4523],
-                                                                                               result_56[4522:4515],
-                                                                                               $signed(result_56[4514:4483]),
-                                                                                               result_56[4482:4481],
-                                                                                               result_56[4480:4449],
-                                                                                               result_56[4448:4321],
-                                                                                               $signed(result_56[4320:4314]),
-                                                                                               result_56[4313:4186],
-                                                                                               $signed(result_56[4185:4179]),
-                                                                                               result_56[4178:4177],
-                                                                                               result_56[4176:4173],
-                                                                                               result_56[4172:3597],
-                                                                                               result_56[3596:3592],
-                                                                                               $signed(result_56[3591:3560]),
-                                                                                               result_56[3559:3554],
+                                                                                               result_57[4791:4791],
+                                                                                               result_57[4790:4787],
+                                                                                               result_57[4786:4781],
+                                                                                               result_57[4780:4773],
+                                                                                               result_57[4772:4771],
+                                                                                               $signed(result_57[4770:4707]),
+                                                                                               $signed(result_57[4706:4675]),
+                                                                                               $signed(result_57[4674:4669]),
+                                                                                               $signed(result_57[4668:4637]),
+                                                                                               result_57[4636:4605],
+                                                                                               $signed(result_57[4604:4598]),
+                                                                                               result_57[4597:4595],
+                                                                                               result_57[4594:4587],
+                                                                                               result_57[4586:4579],
+                                                                                               $signed(result_57[4578:4547]),
+                                                                                               result_57[4546:4545],
+                                                                                               result_57[4544:4513],
+                                                                                               result_57[4512:4385],
+                                                                                               $signed(result_57[4384:4378]),
+                                                                                               result_57[4377:4250],
+                                                                                               $signed(result_57[4249:4243]),
+                                                                                               result_57[4242:4241],
+                                                                                               result_57[4240:4237],
+                                                                                               result_57[4236:3661],
+                                                                                               result_57[3660:3656],
+                                                                                               $signed(result_57[3655:3624]),
+                                                                                               result_57[3623:3618],
                                                                                                c$recipNextOut,
-                                                                                               result_56[3442:3438],
-                                                                                               result_56[3437:3182],
-                                                                                               $signed(result_56[3181:3150]),
-                                                                                               result_56[3149:3143],
-                                                                                               $signed(result_56[3142:3079]),
-                                                                                               result_56[3078:2855],
-                                                                                               result_56[2854:2631],
-                                                                                               $signed(result_56[2630:2567]),
-                                                                                               result_56[2566:1543],
-                                                                                               result_56[1542:519],
-                                                                                               result_56[518:512],
-                                                                                               $signed(result_56[511:480]),
-                                                                                               $signed(result_56[479:448]),
-                                                                                               $signed(result_56[447:416]),
-                                                                                               result_56[415:192],
-                                                                                               $signed(result_56[191:160]),
-                                                                                               $signed(result_56[159:128]),
-                                                                                               $signed(result_56[127:64]),
-                                                                                               $signed(result_56[63:0])},
+                                                                                               result_57[3506:3502],
+                                                                                               result_57[3501:3246],
+                                                                                               $signed(result_57[3245:3214]),
+                                                                                               result_57[3213:3207],
+                                                                                               $signed(result_57[3206:3143]),
+                                                                                               result_57[3142:2919],
+                                                                                               result_57[2918:2695],
+                                                                                               $signed(result_57[2694:2631]),
+                                                                                               result_57[2630:1607],
+                                                                                               result_57[1606:583],
+                                                                                               result_57[582:576],
+                                                                                               $signed(result_57[575:544]),
+                                                                                               $signed(result_57[543:512]),
+                                                                                               $signed(result_57[511:480]),
+                                                                                               result_57[479:256],
+                                                                                               $signed(result_57[255:224]),
+                                                                                               $signed(result_57[223:192]),
+                                                                                               $signed(result_57[191:128]),
+                                                                                               $signed(result_57[127:64]),
+                                                                                               $signed(result_57[63:0])},
                                                                                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1419,94 +1429,96 @@ module decoder_small_fault_kvrow
                                                                                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
 
   assign c$case_alt_4 = c$case_scrut_0 ? {{5'd16,
-                                           result_56[4727:4727],   result_56[4726:4723],
-                                           result_56[4722:4717],   result_56[4716:4709],
-                                           result_56[4708:4707],
-                                           $signed(result_56[4706:4643]),
-                                           $signed(result_56[4642:4611]),
-                                           $signed(result_56[4610:4605]),
-                                           $signed(result_56[4604:4573]),
-                                           result_56[4572:4541],
-                                           $signed(result_56[4540:4534]),
-                                           result_56[4533:4531],   result_56[4530:4523],
-                                           result_56[4522:4515],
-                                           $signed(result_56[4514:4483]),
-                                           result_56[4482:4481],   result_56[4480:4449],
-                                           result_56[4448:4321],
-                                           $signed(result_56[4320:4314]),
-                                           result_56[4313:4186],
-                                           $signed(result_56[4185:4179]),
-                                           result_56[4178:4177],   result_56[4176:4173],
-                                           result_56[4172:3597],   result_56[3596:3592],
-                                           $signed(result_56[3591:3560]),
-                                           result_56[3559:3554],   c$recipNextOut,
-                                           c$app_arg_6,   result_56[3437:3182],
-                                           $signed(result_56[3181:3150]),
-                                           result_56[3149:3143],
-                                           $signed(result_56[3142:3079]),
-                                           result_56[3078:2855],   result_56[2854:2631],
-                                           $signed(result_56[2630:2567]),
-                                           result_56[2566:1543],   result_56[1542:519],
-                                           result_56[518:512],
-                                           $signed(result_56[511:480]),
-                                           $signed(result_56[479:448]),
-                                           $signed(result_56[447:416]),   c$siluPipeOut,
-                                           $signed(result_56[191:160]),   c$app_arg_5,
-                                           $signed(result_56[127:64]),
-                                           $signed(result_56[63:0])},
+                                           result_57[4791:4791],   result_57[4790:4787],
+                                           result_57[4786:4781],   result_57[4780:4773],
+                                           result_57[4772:4771],
+                                           $signed(result_57[4770:4707]),
+                                           $signed(result_57[4706:4675]),
+                                           $signed(result_57[4674:4669]),
+                                           $signed(result_57[4668:4637]),
+                                           result_57[4636:4605],
+                                           $signed(result_57[4604:4598]),
+                                           result_57[4597:4595],   result_57[4594:4587],
+                                           result_57[4586:4579],
+                                           $signed(result_57[4578:4547]),
+                                           result_57[4546:4545],   result_57[4544:4513],
+                                           result_57[4512:4385],
+                                           $signed(result_57[4384:4378]),
+                                           result_57[4377:4250],
+                                           $signed(result_57[4249:4243]),
+                                           result_57[4242:4241],   result_57[4240:4237],
+                                           result_57[4236:3661],   result_57[3660:3656],
+                                           $signed(result_57[3655:3624]),
+                                           result_57[3623:3618],   c$recipNextOut,
+                                           c$app_arg_6,   result_57[3501:3246],
+                                           $signed(result_57[3245:3214]),
+                                           result_57[3213:3207],
+                                           $signed(result_57[3206:3143]),
+                                           result_57[3142:2919],   result_57[2918:2695],
+                                           $signed(result_57[2694:2631]),
+                                           result_57[2630:1607],   result_57[1606:583],
+                                           result_57[582:576],
+                                           $signed(result_57[575:544]),
+                                           $signed(result_57[543:512]),
+                                           $signed(result_57[511:480]),   c$siluPipeOut,
+                                           $signed(result_57[255:224]),   c$app_arg_5,
+                                           $signed(result_57[191:128]),
+                                           $signed(result_57[127:64]),
+                                           $signed(result_57[63:0])},
                                           {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                           {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{5'd17,
-                                                                                                    result_56[4727:4727],
-                                                                                                    result_56[4726:4723],
-                                                                                                    result_56[4722:4717],
-                                                                                                    result_56[4716:4709],
-                                                                                                    result_56[4708:4707],
-                                                                                                    $signed(result_56[4706:4643]),
-                                                                                                    $signed(result_56[4642:4611]),
-                                                                                                    $signed(result_56[4610:4605]),
-                                                                                                    $signed(result_56[4604:4573]),
-                                                                                                    result_56[4572:4541],
-                                                                                                    $signed(result_56[4540:4534]),
-                                                                                                    result_56[4533:4531],
-                                                                                                    result_56[4530:4523],
-                                                                                                    result_56[4522:4515],
-                                                                                                    $signed(result_56[4514:4483]),
-                                                                                                    result_56[4482:4481],
-                                                                                                    result_56[4480:4449],
-                                                                                                    result_56[4448:4321],
-                                                                                                    $signed(result_56[4320:4314]),
-                                                                                                    result_56[4313:4186],
-                                                                                                    $signed(result_56[4185:4179]),
-                                                                                                    result_56[4178:4177],
-                                                                                                    result_56[4176:4173],
-                                                                                                    result_56[4172:3597],
-                                                                                                    result_56[3596:3592],
-                                                                                                    $signed(result_56[3591:3560]),
-                                                                                                    result_56[3559:3554],
+                                                                                                    result_57[4791:4791],
+                                                                                                    result_57[4790:4787],
+                                                                                                    result_57[4786:4781],
+                                                                                                    result_57[4780:4773],
+                                                                                                    result_57[4772:4771],
+                                                                                                    $signed(result_57[4770:4707]),
+                                                                                                    $signed(result_57[4706:4675]),
+                                                                                                    $signed(result_57[4674:4669]),
+                                                                                                    $signed(result_57[4668:4637]),
+                                                                                                    result_57[4636:4605],
+                                                                                                    $signed(result_57[4604:4598]),
+                                                                                                    result_57[4597:4595],
+                                                                                                    result_57[4594:4587],
+                                                                                                    result_57[4586:4579],
+                                                                                                    $signed(result_57[4578:4547]),
+                                                                                                    result_57[4546:4545],
+                                                                                                    result_57[4544:4513],
+                                                                                                    result_57[4512:4385],
+                                                                                                    $signed(result_57[4384:4378]),
+                                                                                                    result_57[4377:4250],
+                                                                                                    $signed(result_57[4249:4243]),
+                                                                                                    result_57[4242:4241],
+                                                                                                    result_57[4240:4237],
+                                                                                                    result_57[4236:3661],
+                                                                                                    result_57[3660:3656],
+                                                                                                    $signed(result_57[3655:3624]),
+                                                                                                    result_57[3623:3618],
                                                                                                     c$recipStartLargeOut,
                                                                                                     5'd0,
-                                                                                                    result_56[3437:3182],
-                                                                                                    $signed(result_56[3181:3150]),
-                                                                                                    result_56[3149:3143],
-                                                                                                    $signed(result_56[3142:3079]),
-                                                                                                    result_56[3078:2855],
-                                                                                                    result_56[2854:2631],
-                                                                                                    $signed(result_56[2630:2567]),
-                                                                                                    result_56[2566:1543],
-                                                                                                    result_56[1542:519],
-                                                                                                    result_56[518:512],
-                                                                                                    $signed(result_56[511:480]),
-                                                                                                    $signed(result_56[479:448]),
-                                                                                                    $signed(result_56[447:416]),
-                                                                                                    result_56[415:192],
-                                                                                                    $signed(result_56[159:128]),
-                                                                                                    $signed(result_56[159:128]),
-                                                                                                    $signed(result_56[127:64]),
-                                                                                                    $signed(result_56[63:0])},
+                                                                                                    result_57[3501:3246],
+                                                                                                    $signed(result_57[3245:3214]),
+                                                                                                    result_57[3213:3207],
+                                                                                                    $signed(result_57[3206:3143]),
+                                                                                                    result_57[3142:2919],
+                                                                                                    result_57[2918:2695],
+                                                                                                    $signed(result_57[2694:2631]),
+                                                                                                    result_57[2630:1607],
+                                                                                                    result_57[1606:583],
+                                                                                                    result_57[582:576],
+                                                                                                    $signed(result_57[575:544]),
+                                                                                                    $signed(result_57[543:512]),
+                                                                                                    $signed(result_57[511:480]),
+                                                                                                    result_57[479:256],
+                                                                                                    $signed(result_57[223:192]),
+                                                                                                    $signed(result_57[223:192]),
+                                                                                                    $signed(result_57[191:128]),
+                                                                                                    $signed(result_57[127:64]),
+                                                                                                    $signed(result_57[63:0])},
                                                                                                    {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                    {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                     {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1516,93 +1528,95 @@ module decoder_small_fault_kvrow
 
   assign c$case_alt_5 = in_valid ? {{5'd1,
                                      1'd0,   in_pos,   in_token,   8'd0,   2'd0,
-                                     $signed(result_56[4706:4643]),
-                                     $signed(result_56[4642:4611]),
-                                     $signed(result_56[4610:4605]),
-                                     $signed(result_56[4604:4573]),
-                                     result_56[4572:4541],
-                                     $signed(result_56[4540:4534]),
-                                     result_56[4533:4531],   result_56[4530:4523],
-                                     result_56[4522:4515],
-                                     $signed(result_56[4514:4483]),
-                                     result_56[4482:4481],   result_56[4480:4449],
-                                     result_56[4448:4321],
-                                     $signed(result_56[4320:4314]),
-                                     result_56[4313:4186],
-                                     $signed(result_56[4185:4179]),
-                                     result_56[4178:4177],   result_56[4176:4173],
-                                     result_56[4172:3597],   result_56[3596:3592],
-                                     $signed(result_56[3591:3560]),
-                                     result_56[3559:3554],   c$recipNextOut,
-                                     result_56[3442:3438],   result_56[3437:3182],
-                                     $signed(result_56[3181:3150]),
-                                     result_56[3149:3143],
-                                     $signed(result_56[3142:3079]),
-                                     result_56[3078:2855],   result_56[2854:2631],
-                                     $signed(result_56[2630:2567]),
-                                     result_56[2566:1543],   result_56[1542:519],
-                                     result_56[518:512],
-                                     $signed(result_56[511:480]),
-                                     $signed(result_56[479:448]),
-                                     $signed(result_56[447:416]),
-                                     result_56[415:192],
-                                     $signed(result_56[191:160]),
-                                     $signed(result_56[159:128]),
-                                     $signed(result_56[127:64]),
-                                     $signed(result_56[63:0])},
+                                     $signed(result_57[4770:4707]),
+                                     $signed(result_57[4706:4675]),
+                                     $signed(result_57[4674:4669]),
+                                     $signed(result_57[4668:4637]),
+                                     result_57[4636:4605],
+                                     $signed(result_57[4604:4598]),
+                                     result_57[4597:4595],   result_57[4594:4587],
+                                     result_57[4586:4579],
+                                     $signed(result_57[4578:4547]),
+                                     result_57[4546:4545],   result_57[4544:4513],
+                                     result_57[4512:4385],
+                                     $signed(result_57[4384:4378]),
+                                     result_57[4377:4250],
+                                     $signed(result_57[4249:4243]),
+                                     result_57[4242:4241],   result_57[4240:4237],
+                                     result_57[4236:3661],   result_57[3660:3656],
+                                     $signed(result_57[3655:3624]),
+                                     result_57[3623:3618],   c$recipNextOut,
+                                     result_57[3506:3502],   result_57[3501:3246],
+                                     $signed(result_57[3245:3214]),
+                                     result_57[3213:3207],
+                                     $signed(result_57[3206:3143]),
+                                     result_57[3142:2919],   result_57[2918:2695],
+                                     $signed(result_57[2694:2631]),
+                                     result_57[2630:1607],   result_57[1606:583],
+                                     result_57[582:576],
+                                     $signed(result_57[575:544]),
+                                     $signed(result_57[543:512]),
+                                     $signed(result_57[511:480]),
+                                     result_57[479:256],
+                                     $signed(result_57[255:224]),
+                                     $signed(result_57[223:192]),
+                                     $signed(result_57[191:128]),
+                                     $signed(result_57[127:64]),
+                                     $signed(result_57[63:0])},
                                     {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                     {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{5'd0,
-                                                                                              result_56[4727:4727],
-                                                                                              result_56[4726:4723],
-                                                                                              result_56[4722:4717],
-                                                                                              result_56[4716:4709],
-                                                                                              result_56[4708:4707],
-                                                                                              $signed(result_56[4706:4643]),
-                                                                                              $signed(result_56[4642:4611]),
-                                                                                              $signed(result_56[4610:4605]),
-                                                                                              $signed(result_56[4604:4573]),
-                                                                                              result_56[4572:4541],
-                                                                                              $signed(result_56[4540:4534]),
-                                                                                              result_56[4533:4531],
-                                                                                              result_56[4530:4523],
-                                                                                              result_56[4522:4515],
-                                                                                              $signed(result_56[4514:4483]),
-                                                                                              result_56[4482:4481],
-                                                                                              result_56[4480:4449],
-                                                                                              result_56[4448:4321],
-                                                                                              $signed(result_56[4320:4314]),
-                                                                                              result_56[4313:4186],
-                                                                                              $signed(result_56[4185:4179]),
-                                                                                              result_56[4178:4177],
-                                                                                              result_56[4176:4173],
-                                                                                              result_56[4172:3597],
-                                                                                              result_56[3596:3592],
-                                                                                              $signed(result_56[3591:3560]),
-                                                                                              result_56[3559:3554],
+                                                                                              result_57[4791:4791],
+                                                                                              result_57[4790:4787],
+                                                                                              result_57[4786:4781],
+                                                                                              result_57[4780:4773],
+                                                                                              result_57[4772:4771],
+                                                                                              $signed(result_57[4770:4707]),
+                                                                                              $signed(result_57[4706:4675]),
+                                                                                              $signed(result_57[4674:4669]),
+                                                                                              $signed(result_57[4668:4637]),
+                                                                                              result_57[4636:4605],
+                                                                                              $signed(result_57[4604:4598]),
+                                                                                              result_57[4597:4595],
+                                                                                              result_57[4594:4587],
+                                                                                              result_57[4586:4579],
+                                                                                              $signed(result_57[4578:4547]),
+                                                                                              result_57[4546:4545],
+                                                                                              result_57[4544:4513],
+                                                                                              result_57[4512:4385],
+                                                                                              $signed(result_57[4384:4378]),
+                                                                                              result_57[4377:4250],
+                                                                                              $signed(result_57[4249:4243]),
+                                                                                              result_57[4242:4241],
+                                                                                              result_57[4240:4237],
+                                                                                              result_57[4236:3661],
+                                                                                              result_57[3660:3656],
+                                                                                              $signed(result_57[3655:3624]),
+                                                                                              result_57[3623:3618],
                                                                                               c$recipNextOut,
-                                                                                              result_56[3442:3438],
-                                                                                              result_56[3437:3182],
-                                                                                              $signed(result_56[3181:3150]),
-                                                                                              result_56[3149:3143],
-                                                                                              $signed(result_56[3142:3079]),
-                                                                                              result_56[3078:2855],
-                                                                                              result_56[2854:2631],
-                                                                                              $signed(result_56[2630:2567]),
-                                                                                              result_56[2566:1543],
-                                                                                              result_56[1542:519],
-                                                                                              result_56[518:512],
-                                                                                              $signed(result_56[511:480]),
-                                                                                              $signed(result_56[479:448]),
-                                                                                              $signed(result_56[447:416]),
-                                                                                              result_56[415:192],
-                                                                                              $signed(result_56[191:160]),
-                                                                                              $signed(result_56[159:128]),
-                                                                                              $signed(result_56[127:64]),
-                                                                                              $signed(result_56[63:0])},
+                                                                                              result_57[3506:3502],
+                                                                                              result_57[3501:3246],
+                                                                                              $signed(result_57[3245:3214]),
+                                                                                              result_57[3213:3207],
+                                                                                              $signed(result_57[3206:3143]),
+                                                                                              result_57[3142:2919],
+                                                                                              result_57[2918:2695],
+                                                                                              $signed(result_57[2694:2631]),
+                                                                                              result_57[2630:1607],
+                                                                                              result_57[1606:583],
+                                                                                              result_57[582:576],
+                                                                                              $signed(result_57[575:544]),
+                                                                                              $signed(result_57[543:512]),
+                                                                                              $signed(result_57[511:480]),
+                                                                                              result_57[479:256],
+                                                                                              $signed(result_57[255:224]),
+                                                                                              $signed(result_57[223:192]),
+                                                                                              $signed(result_57[191:128]),
+                                                                                              $signed(result_57[127:64]),
+                                                                                              $signed(result_57[63:0])},
                                                                                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1610,141 +1624,144 @@ module decoder_small_fault_kvrow
                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
 
-  assign c$app_arg_selection_4 = result_56[4716:4709];
+  assign c$app_arg_selection_4 = result_57[4780:4773];
 
   always @(*) begin
     case(c$app_arg_selection_4)
       8'd127 : c$app_arg_2 = {5'd19,
-                              result_56[4727:4727],   result_56[4726:4723],
-                              result_56[4722:4717],   result_56[4716:4709],
-                              result_56[4708:4707],
-                              $signed(result_56[4706:4643]),
-                              $signed(result_56[4642:4611]),
-                              $signed(result_56[4610:4605]),
-                              $signed(result_56[4604:4573]),   result_17,
-                              $signed(result_56[4540:4534]),
-                              result_56[4533:4531],   result_56[4530:4523],
-                              result_56[4522:4515],
-                              $signed(result_56[4514:4483]),
-                              result_56[4482:4481],   result_56[4480:4449],
-                              result_56[4448:4321],
-                              $signed(result_56[4320:4314]),
-                              result_56[4313:4186],
-                              $signed(result_56[4185:4179]),
-                              result_56[4178:4177],   result_56[4176:4173],
-                              result_56[4172:3597],   result_56[3596:3592],
-                              $signed(result_56[3591:3560]),
-                              result_56[3559:3554],   c$recipNextOut,
-                              result_56[3442:3438],   result_56[3437:3182],
-                              $signed(result_56[3181:3150]),
-                              result_56[3149:3143],
-                              $signed(result_56[3142:3079]),
-                              result_56[3078:2855],   result_56[2854:2631],
-                              $signed(result_56[2630:2567]),
-                              result_56[2566:1543],   result_56[1542:519],
-                              result_56[518:512],
-                              $signed(result_56[511:480]),
-                              $signed(result_56[479:448]),
-                              $signed(result_56[447:416]),
-                              result_56[415:192],
-                              $signed(result_56[191:160]),
-                              $signed(result_56[159:128]),
-                              $signed(result_56[127:64]),
-                              $signed(result_56[63:0])};
+                              result_57[4791:4791],   result_57[4790:4787],
+                              result_57[4786:4781],   result_57[4780:4773],
+                              result_57[4772:4771],
+                              $signed(result_57[4770:4707]),
+                              $signed(result_57[4706:4675]),
+                              $signed(result_57[4674:4669]),
+                              $signed(result_57[4668:4637]),   result_18,
+                              $signed(result_57[4604:4598]),
+                              result_57[4597:4595],   result_57[4594:4587],
+                              result_57[4586:4579],
+                              $signed(result_57[4578:4547]),
+                              result_57[4546:4545],   result_57[4544:4513],
+                              result_57[4512:4385],
+                              $signed(result_57[4384:4378]),
+                              result_57[4377:4250],
+                              $signed(result_57[4249:4243]),
+                              result_57[4242:4241],   result_57[4240:4237],
+                              result_57[4236:3661],   result_57[3660:3656],
+                              $signed(result_57[3655:3624]),
+                              result_57[3623:3618],   c$recipNextOut,
+                              result_57[3506:3502],   result_57[3501:3246],
+                              $signed(result_57[3245:3214]),
+                              result_57[3213:3207],
+                              $signed(result_57[3206:3143]),
+                              result_57[3142:2919],   result_57[2918:2695],
+                              $signed(result_57[2694:2631]),
+                              result_57[2630:1607],   result_57[1606:583],
+                              result_57[582:576],
+                              $signed(result_57[575:544]),
+                              $signed(result_57[543:512]),
+                              $signed(result_57[511:480]),
+                              result_57[479:256],
+                              $signed(result_57[255:224]),
+                              $signed(result_57[223:192]),
+                              $signed(result_57[191:128]),
+                              $signed(result_57[127:64]),
+                              $signed(result_57[63:0])};
       default : c$app_arg_2 = {5'd17,
-                               result_56[4727:4727],   result_56[4726:4723],
-                               result_56[4722:4717],   step25,
-                               result_56[4708:4707],
-                               $signed(result_56[4706:4643]),
-                               $signed(result_56[4642:4611]),
-                               $signed(result_56[4610:4605]),
-                               $signed(result_56[4604:4573]),   result_17,
-                               $signed(result_56[4540:4534]),
-                               result_56[4533:4531],   result_56[4530:4523],
-                               result_56[4522:4515],
-                               $signed(result_56[4514:4483]),
-                               result_56[4482:4481],   result_56[4480:4449],
-                               result_56[4448:4321],
-                               $signed(result_56[4320:4314]),
-                               result_56[4313:4186],
-                               $signed(result_56[4185:4179]),
-                               result_56[4178:4177],   result_56[4176:4173],
-                               result_56[4172:3597],   result_56[3596:3592],
-                               $signed(result_56[3591:3560]),
-                               result_56[3559:3554],   c$recipStartLargeOut,
-                               5'd0,   result_56[3437:3182],
-                               $signed(result_56[3181:3150]),
-                               result_56[3149:3143],
-                               $signed(result_56[3142:3079]),
-                               result_56[3078:2855],   result_56[2854:2631],
-                               $signed(result_56[2630:2567]),
-                               result_56[2566:1543],   result_56[1542:519],
-                               result_56[518:512],
-                               $signed(result_56[511:480]),
-                               $signed(result_56[479:448]),
-                               $signed(result_56[447:416]),
-                               result_56[415:192],
-                               $signed(result_56[159:128]),
-                               $signed(result_56[159:128]),
-                               $signed(result_56[127:64]),
-                               $signed(result_56[63:0])};
+                               result_57[4791:4791],   result_57[4790:4787],
+                               result_57[4786:4781],   step26,
+                               result_57[4772:4771],
+                               $signed(result_57[4770:4707]),
+                               $signed(result_57[4706:4675]),
+                               $signed(result_57[4674:4669]),
+                               $signed(result_57[4668:4637]),   result_18,
+                               $signed(result_57[4604:4598]),
+                               result_57[4597:4595],   result_57[4594:4587],
+                               result_57[4586:4579],
+                               $signed(result_57[4578:4547]),
+                               result_57[4546:4545],   result_57[4544:4513],
+                               result_57[4512:4385],
+                               $signed(result_57[4384:4378]),
+                               result_57[4377:4250],
+                               $signed(result_57[4249:4243]),
+                               result_57[4242:4241],   result_57[4240:4237],
+                               result_57[4236:3661],   result_57[3660:3656],
+                               $signed(result_57[3655:3624]),
+                               result_57[3623:3618],   c$recipStartLargeOut,
+                               5'd0,   result_57[3501:3246],
+                               $signed(result_57[3245:3214]),
+                               result_57[3213:3207],
+                               $signed(result_57[3206:3143]),
+                               result_57[3142:2919],   result_57[2918:2695],
+                               $signed(result_57[2694:2631]),
+                               result_57[2630:1607],   result_57[1606:583],
+                               result_57[582:576],
+                               $signed(result_57[575:544]),
+                               $signed(result_57[543:512]),
+                               $signed(result_57[511:480]),
+                               result_57[479:256],
+                               $signed(result_57[223:192]),
+                               $signed(result_57[223:192]),
+                               $signed(result_57[191:128]),
+                               $signed(result_57[127:64]),
+                               $signed(result_57[63:0])};
     endcase
   end
 
-  assign c$case_alt_6 = (result_56[3447:3443] != 5'd0) ? {c$app_arg_3,
+  assign c$case_alt_6 = (result_57[3511:3507] != 5'd0) ? {c$app_arg_3,
                                                           {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                           {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{5'd18,
-                                                                                                                    result_56[4727:4727],
-                                                                                                                    result_56[4726:4723],
-                                                                                                                    result_56[4722:4717],
-                                                                                                                    result_56[4716:4709],
-                                                                                                                    result_56[4708:4707],
-                                                                                                                    $signed(result_56[4706:4643]),
-                                                                                                                    $signed(result_56[4642:4611]),
-                                                                                                                    $signed(result_56[4610:4605]),
-                                                                                                                    $signed(result_56[4604:4573]),
-                                                                                                                    result_56[4572:4541],
-                                                                                                                    $signed(result_56[4540:4534]),
-                                                                                                                    result_56[4533:4531],
-                                                                                                                    result_56[4530:4523],
-                                                                                                                    result_56[4522:4515],
+                                                                                                                    result_57[4791:4791],
+                                                                                                                    result_57[4790:4787],
+                                                                                                                    result_57[4786:4781],
+                                                                                                                    result_57[4780:4773],
+                                                                                                                    result_57[4772:4771],
+                                                                                                                    $signed(result_57[4770:4707]),
+                                                                                                                    $signed(result_57[4706:4675]),
+                                                                                                                    $signed(result_57[4674:4669]),
+                                                                                                                    $signed(result_57[4668:4637]),
+                                                                                                                    result_57[4636:4605],
+                                                                                                                    $signed(result_57[4604:4598]),
+                                                                                                                    result_57[4597:4595],
+                                                                                                                    result_57[4594:4587],
+                                                                                                                    result_57[4586:4579],
                                                                                                                     c$app_arg_4,
-                                                                                                                    result_56[4482:4481],
-                                                                                                                    result_56[4480:4449],
-                                                                                                                    result_56[4448:4321],
-                                                                                                                    $signed(result_56[4320:4314]),
-                                                                                                                    result_56[4313:4186],
-                                                                                                                    $signed(result_56[4185:4179]),
-                                                                                                                    result_56[4178:4177],
-                                                                                                                    result_56[4176:4173],
-                                                                                                                    result_56[4172:3597],
-                                                                                                                    result_56[3596:3592],
-                                                                                                                    $signed(result_56[3591:3560]),
-                                                                                                                    result_56[3559:3554],
+                                                                                                                    result_57[4546:4545],
+                                                                                                                    result_57[4544:4513],
+                                                                                                                    result_57[4512:4385],
+                                                                                                                    $signed(result_57[4384:4378]),
+                                                                                                                    result_57[4377:4250],
+                                                                                                                    $signed(result_57[4249:4243]),
+                                                                                                                    result_57[4242:4241],
+                                                                                                                    result_57[4240:4237],
+                                                                                                                    result_57[4236:3661],
+                                                                                                                    result_57[3660:3656],
+                                                                                                                    $signed(result_57[3655:3624]),
+                                                                                                                    result_57[3623:3618],
                                                                                                                     c$recipNextOut,
-                                                                                                                    result_56[3442:3438],
-                                                                                                                    result_56[3437:3182],
-                                                                                                                    $signed(result_56[3181:3150]),
-                                                                                                                    result_56[3149:3143],
-                                                                                                                    $signed(result_56[3142:3079]),
-                                                                                                                    result_56[3078:2855],
-                                                                                                                    result_56[2854:2631],
-                                                                                                                    $signed(result_56[2630:2567]),
-                                                                                                                    result_56[2566:1543],
-                                                                                                                    result_56[1542:519],
-                                                                                                                    result_56[518:512],
-                                                                                                                    $signed(result_56[511:480]),
-                                                                                                                    $signed(result_56[479:448]),
-                                                                                                                    $signed(result_56[447:416]),
-                                                                                                                    result_56[415:192],
-                                                                                                                    $signed(result_56[191:160]),
-                                                                                                                    $signed(result_56[159:128]),
-                                                                                                                    $signed(result_56[127:64]),
-                                                                                                                    $signed(result_56[63:0])},
+                                                                                                                    result_57[3506:3502],
+                                                                                                                    result_57[3501:3246],
+                                                                                                                    $signed(result_57[3245:3214]),
+                                                                                                                    result_57[3213:3207],
+                                                                                                                    $signed(result_57[3206:3143]),
+                                                                                                                    result_57[3142:2919],
+                                                                                                                    result_57[2918:2695],
+                                                                                                                    $signed(result_57[2694:2631]),
+                                                                                                                    result_57[2630:1607],
+                                                                                                                    result_57[1606:583],
+                                                                                                                    result_57[582:576],
+                                                                                                                    $signed(result_57[575:544]),
+                                                                                                                    $signed(result_57[543:512]),
+                                                                                                                    $signed(result_57[511:480]),
+                                                                                                                    result_57[479:256],
+                                                                                                                    $signed(result_57[255:224]),
+                                                                                                                    $signed(result_57[223:192]),
+                                                                                                                    $signed(result_57[191:128]),
+                                                                                                                    $signed(result_57[127:64]),
+                                                                                                                    $signed(result_57[63:0])},
                                                                                                                    {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                                    {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                                     {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1753,106 +1770,108 @@ module decoder_small_fault_kvrow
                                                                                                                     {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
 
   assign c$app_arg_3 = c$case_scrut_0 ? {5'd17,
-                                         result_56[4727:4727],   result_56[4726:4723],
-                                         result_56[4722:4717],   result_56[4716:4709],
-                                         result_56[4708:4707],
-                                         $signed(result_56[4706:4643]),
-                                         $signed(result_56[4642:4611]),
-                                         $signed(result_56[4610:4605]),
-                                         $signed(result_56[4604:4573]),
-                                         result_56[4572:4541],
-                                         $signed(result_56[4540:4534]),
-                                         result_56[4533:4531],   result_56[4530:4523],
-                                         result_56[4522:4515],
-                                         $signed(result_56[4514:4483]),
-                                         result_56[4482:4481],   result_56[4480:4449],
-                                         result_56[4448:4321],
-                                         $signed(result_56[4320:4314]),
-                                         result_56[4313:4186],
-                                         $signed(result_56[4185:4179]),
-                                         result_56[4178:4177],   result_56[4176:4173],
-                                         result_56[4172:3597],   result_56[3596:3592],
-                                         $signed(result_56[3591:3560]),
-                                         result_56[3559:3554],   c$recipNextOut,
-                                         c$app_arg_6,   result_56[3437:3182],
-                                         $signed(result_56[3181:3150]),
-                                         result_56[3149:3143],
-                                         $signed(result_56[3142:3079]),
-                                         result_56[3078:2855],   result_56[2854:2631],
-                                         $signed(result_56[2630:2567]),
-                                         result_56[2566:1543],   result_56[1542:519],
-                                         result_56[518:512],
-                                         $signed(result_56[511:480]),
-                                         $signed(result_56[479:448]),
-                                         $signed(result_56[447:416]),   c$siluPipeOut,
-                                         $signed(result_56[191:160]),   c$app_arg_5,
-                                         $signed(result_56[127:64]),
-                                         $signed(result_56[63:0])} : {5'd17,
-                                                                      result_56[4727:4727],   result_56[4726:4723],
-                                                                      result_56[4722:4717],   result_56[4716:4709],
-                                                                      result_56[4708:4707],
-                                                                      $signed(result_56[4706:4643]),
-                                                                      $signed(result_56[4642:4611]),
-                                                                      $signed(result_56[4610:4605]),
-                                                                      $signed(result_56[4604:4573]),
-                                                                      result_56[4572:4541],
-                                                                      $signed(result_56[4540:4534]),
-                                                                      result_56[4533:4531],   result_56[4530:4523],
-                                                                      result_56[4522:4515],
-                                                                      $signed(result_56[4514:4483]),
-                                                                      result_56[4482:4481],   result_56[4480:4449],
-                                                                      result_56[4448:4321],
-                                                                      $signed(result_56[4320:4314]),
-                                                                      result_56[4313:4186],
-                                                                      $signed(result_56[4185:4179]),
-                                                                      result_56[4178:4177],   result_56[4176:4173],
-                                                                      result_56[4172:3597],   result_56[3596:3592],
-                                                                      $signed(result_56[3591:3560]),
-                                                                      result_56[3559:3554],   c$recipNextOut,
-                                                                      result_56[3442:3438],   result_56[3437:3182],
-                                                                      $signed(result_56[3181:3150]),
-                                                                      result_56[3149:3143],
-                                                                      $signed(result_56[3142:3079]),
-                                                                      result_56[3078:2855],   result_56[2854:2631],
-                                                                      $signed(result_56[2630:2567]),
-                                                                      result_56[2566:1543],   result_56[1542:519],
-                                                                      result_56[518:512],
-                                                                      $signed(result_56[511:480]),
-                                                                      $signed(result_56[479:448]),
-                                                                      $signed(result_56[447:416]),
-                                                                      result_56[415:192],
-                                                                      $signed(result_56[191:160]),
-                                                                      $signed(result_56[159:128]),
-                                                                      $signed(result_56[127:64]),
-                                                                      $signed(result_56[63:0])};
+                                         result_57[4791:4791],   result_57[4790:4787],
+                                         result_57[4786:4781],   result_57[4780:4773],
+                                         result_57[4772:4771],
+                                         $signed(result_57[4770:4707]),
+                                         $signed(result_57[4706:4675]),
+                                         $signed(result_57[4674:4669]),
+                                         $signed(result_57[4668:4637]),
+                                         result_57[4636:4605],
+                                         $signed(result_57[4604:4598]),
+                                         result_57[4597:4595],   result_57[4594:4587],
+                                         result_57[4586:4579],
+                                         $signed(result_57[4578:4547]),
+                                         result_57[4546:4545],   result_57[4544:4513],
+                                         result_57[4512:4385],
+                                         $signed(result_57[4384:4378]),
+                                         result_57[4377:4250],
+                                         $signed(result_57[4249:4243]),
+                                         result_57[4242:4241],   result_57[4240:4237],
+                                         result_57[4236:3661],   result_57[3660:3656],
+                                         $signed(result_57[3655:3624]),
+                                         result_57[3623:3618],   c$recipNextOut,
+                                         c$app_arg_6,   result_57[3501:3246],
+                                         $signed(result_57[3245:3214]),
+                                         result_57[3213:3207],
+                                         $signed(result_57[3206:3143]),
+                                         result_57[3142:2919],   result_57[2918:2695],
+                                         $signed(result_57[2694:2631]),
+                                         result_57[2630:1607],   result_57[1606:583],
+                                         result_57[582:576],
+                                         $signed(result_57[575:544]),
+                                         $signed(result_57[543:512]),
+                                         $signed(result_57[511:480]),   c$siluPipeOut,
+                                         $signed(result_57[255:224]),   c$app_arg_5,
+                                         $signed(result_57[191:128]),
+                                         $signed(result_57[127:64]),
+                                         $signed(result_57[63:0])} : {5'd17,
+                                                                      result_57[4791:4791],   result_57[4790:4787],
+                                                                      result_57[4786:4781],   result_57[4780:4773],
+                                                                      result_57[4772:4771],
+                                                                      $signed(result_57[4770:4707]),
+                                                                      $signed(result_57[4706:4675]),
+                                                                      $signed(result_57[4674:4669]),
+                                                                      $signed(result_57[4668:4637]),
+                                                                      result_57[4636:4605],
+                                                                      $signed(result_57[4604:4598]),
+                                                                      result_57[4597:4595],   result_57[4594:4587],
+                                                                      result_57[4586:4579],
+                                                                      $signed(result_57[4578:4547]),
+                                                                      result_57[4546:4545],   result_57[4544:4513],
+                                                                      result_57[4512:4385],
+                                                                      $signed(result_57[4384:4378]),
+                                                                      result_57[4377:4250],
+                                                                      $signed(result_57[4249:4243]),
+                                                                      result_57[4242:4241],   result_57[4240:4237],
+                                                                      result_57[4236:3661],   result_57[3660:3656],
+                                                                      $signed(result_57[3655:3624]),
+                                                                      result_57[3623:3618],   c$recipNextOut,
+                                                                      result_57[3506:3502],   result_57[3501:3246],
+                                                                      $signed(result_57[3245:3214]),
+                                                                      result_57[3213:3207],
+                                                                      $signed(result_57[3206:3143]),
+                                                                      result_57[3142:2919],   result_57[2918:2695],
+                                                                      $signed(result_57[2694:2631]),
+                                                                      result_57[2630:1607],   result_57[1606:583],
+                                                                      result_57[582:576],
+                                                                      $signed(result_57[575:544]),
+                                                                      $signed(result_57[543:512]),
+                                                                      $signed(result_57[511:480]),
+                                                                      result_57[479:256],
+                                                                      $signed(result_57[255:224]),
+                                                                      $signed(result_57[223:192]),
+                                                                      $signed(result_57[191:128]),
+                                                                      $signed(result_57[127:64]),
+                                                                      $signed(result_57[63:0])};
 
-  assign c$bv_0 = result_56[3489:3448];
+  assign c$bv_0 = result_57[3553:3512];
 
-  assign c$app_arg_fun_arg = $signed(result_56[191:160]);
+  assign c$app_arg_fun_arg = $signed(result_57[255:224]);
 
-  assign c$app_arg_fun_arg_0 = $signed(((({{(64-42) {1'b0}},result_56[3489:3448]}))));
+  assign c$app_arg_fun_arg_0 = $signed(((({{(64-42) {1'b0}},result_57[3553:3512]}))));
 
   LlamaDv_Top_Decoder_decoderSmallKvWrongRow_siluMul LlamaDv_Top_Decoder_decoderSmallKvWrongRow_siluMul_c$app_arg_4
     ( .result (c$app_arg_4)
     , .x (c$app_arg_fun_arg)
     , .sig (c$app_arg_fun_arg_0) );
 
-  assign c$case_scrut_0 = result_56[3442:3438] < 5'd9;
+  assign c$case_scrut_0 = result_57[3506:3502] < 5'd9;
 
-  assign c$app_arg_selection_8 = result_56[3442:3438];
+  assign c$app_arg_selection_8 = result_57[3506:3502];
 
   always @(*) begin
     case(c$app_arg_selection_8)
-      5'd0 : c$app_arg_5 = $signed(result_37[63:32]);
-      default : c$app_arg_5 = $signed(result_56[159:128]);
+      5'd0 : c$app_arg_5 = $signed(result_38[63:32]);
+      default : c$app_arg_5 = $signed(result_57[223:192]);
     endcase
   end
 
-  assign c$app_arg_6 = result_56[3442:3438] + 5'd1;
+  assign c$app_arg_6 = result_57[3506:3502] + 5'd1;
 
-  assign c$s = $signed(result_37[159:128]);
+  assign c$s = $signed(result_38[159:128]);
 
-  assign c$s_0 = $signed(result_37[95:64]);
+  assign c$s_0 = $signed(result_38[95:64]);
 
   assign x_1 = ($signed({{(64-32) {c$s[32-1]}},c$s})) + ($signed({{(64-32) {c$s_0[32-1]}},c$s_0}));
 
@@ -1860,477 +1879,518 @@ module decoder_small_fault_kvrow
 
   assign result_4 = (x_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_7;
 
-  assign c$app_arg_7 = (~ (result_56[4716:4709] == 8'd63)) ? {5'd15,
-                                                              result_56[4727:4727],   result_56[4726:4723],
-                                                              result_56[4722:4717],   step25,
-                                                              result_56[4708:4707],
-                                                              $signed(result_56[4706:4643]),
-                                                              $signed(result_56[4642:4611]),
-                                                              $signed(result_56[4610:4605]),
-                                                              $signed(result_56[4604:4573]),
-                                                              result_56[4572:4541],
-                                                              $signed(result_56[4540:4534]),
-                                                              result_56[4533:4531],   result_56[4530:4523],
-                                                              result_56[4522:4515],
-                                                              $signed(result_56[4514:4483]),
-                                                              result_56[4482:4481],   result_56[4480:4449],
-                                                              result_56[4448:4321],
-                                                              $signed(result_56[4320:4314]),
-                                                              result_56[4313:4186],
-                                                              $signed(result_56[4185:4179]),
-                                                              result_56[4178:4177],   result_56[4176:4173],
-                                                              result_56[4172:3597],   result_56[3596:3592],
-                                                              $signed(result_56[3591:3560]),
-                                                              result_56[3559:3554],   c$recipNextOut,
-                                                              result_56[3442:3438],   result_56[3437:3182],
-                                                              $signed(result_56[3181:3150]),
-                                                              result_56[3149:3143],
-                                                              $signed(result_56[3142:3079]),
-                                                              result_56[3078:2855],   result_56[2854:2631],
-                                                              $signed(result_56[2630:2567]),
-                                                              result_56[2566:1543],   result_56[1542:519],
-                                                              result_56[518:512],
-                                                              $signed(result_56[511:480]),
-                                                              $signed(result_56[479:448]),
-                                                              $signed(result_56[447:416]),
-                                                              result_56[415:192],
-                                                              $signed(result_56[191:160]),
-                                                              $signed(result_56[159:128]),
-                                                              $signed(result_56[127:64]),
-                                                              $signed(result_56[63:0])} : c$case_alt_8;
+  assign c$app_arg_7 = (~ (result_57[4780:4773] == 8'd63)) ? {5'd15,
+                                                              result_57[4791:4791],   result_57[4790:4787],
+                                                              result_57[4786:4781],   step26,
+                                                              result_57[4772:4771],
+                                                              $signed(result_57[4770:4707]),
+                                                              $signed(result_57[4706:4675]),
+                                                              $signed(result_57[4674:4669]),
+                                                              $signed(result_57[4668:4637]),
+                                                              result_57[4636:4605],
+                                                              $signed(result_57[4604:4598]),
+                                                              result_57[4597:4595],   result_57[4594:4587],
+                                                              result_57[4586:4579],
+                                                              $signed(result_57[4578:4547]),
+                                                              result_57[4546:4545],   result_57[4544:4513],
+                                                              result_57[4512:4385],
+                                                              $signed(result_57[4384:4378]),
+                                                              result_57[4377:4250],
+                                                              $signed(result_57[4249:4243]),
+                                                              result_57[4242:4241],   result_57[4240:4237],
+                                                              result_57[4236:3661],   result_57[3660:3656],
+                                                              $signed(result_57[3655:3624]),
+                                                              result_57[3623:3618],   c$recipNextOut,
+                                                              result_57[3506:3502],   result_57[3501:3246],
+                                                              $signed(result_57[3245:3214]),
+                                                              result_57[3213:3207],
+                                                              $signed(result_57[3206:3143]),
+                                                              result_57[3142:2919],   result_57[2918:2695],
+                                                              $signed(result_57[2694:2631]),
+                                                              result_57[2630:1607],   result_57[1606:583],
+                                                              result_57[582:576],
+                                                              $signed(result_57[575:544]),
+                                                              $signed(result_57[543:512]),
+                                                              $signed(result_57[511:480]),
+                                                              result_57[479:256],
+                                                              $signed(result_57[255:224]),
+                                                              $signed(result_57[223:192]),
+                                                              $signed(result_57[191:128]),
+                                                              $signed(result_57[127:64]),
+                                                              $signed(result_57[63:0])} : c$case_alt_8;
 
-  assign c$case_alt_selection_10 = result_56[4533:4531];
+  assign c$case_alt_selection_10 = result_57[4597:4595];
 
   always @(*) begin
     case(c$case_alt_selection_10)
       3'd3 : c$case_alt_8 = {5'd2,
-                             result_56[4727:4727],   result_56[4726:4723],
-                             result_56[4722:4717],   8'd0,   2'd1,
-                             64'sd0,   $signed(result_56[4642:4611]),
-                             $signed(result_56[4610:4605]),
-                             $signed(result_56[4604:4573]),
-                             result_56[4572:4541],
-                             $signed(result_56[4540:4534]),
-                             result_56[4533:4531],   result_56[4530:4523],
-                             result_56[4522:4515],
-                             $signed(result_56[4514:4483]),
-                             result_56[4482:4481],   result_56[4480:4449],
-                             result_56[4448:4321],
-                             $signed(result_56[4320:4314]),
-                             result_56[4313:4186],
-                             $signed(result_56[4185:4179]),
-                             result_56[4178:4177],   result_56[4176:4173],
-                             result_56[4172:3597],   result_56[3596:3592],
-                             $signed(result_56[3591:3560]),
-                             result_56[3559:3554],   c$recipNextOut,
-                             result_56[3442:3438],   result_56[3437:3182],
-                             $signed(result_56[3181:3150]),
-                             result_56[3149:3143],
-                             $signed(result_56[3142:3079]),
-                             result_56[3078:2855],   result_56[2854:2631],
-                             $signed(result_56[2630:2567]),
-                             result_56[2566:1543],   result_56[1542:519],
-                             result_56[518:512],
-                             $signed(result_56[511:480]),
-                             $signed(result_56[479:448]),
-                             $signed(result_56[447:416]),
-                             result_56[415:192],
-                             $signed(result_56[191:160]),
-                             $signed(result_56[159:128]),
-                             $signed(result_56[127:64]),
-                             $signed(result_56[63:0])};
+                             result_57[4791:4791],   result_57[4790:4787],
+                             result_57[4786:4781],   8'd0,   2'd1,
+                             64'sd0,   $signed(result_57[4706:4675]),
+                             $signed(result_57[4674:4669]),
+                             $signed(result_57[4668:4637]),
+                             result_57[4636:4605],
+                             $signed(result_57[4604:4598]),
+                             result_57[4597:4595],   result_57[4594:4587],
+                             result_57[4586:4579],
+                             $signed(result_57[4578:4547]),
+                             result_57[4546:4545],   result_57[4544:4513],
+                             result_57[4512:4385],
+                             $signed(result_57[4384:4378]),
+                             result_57[4377:4250],
+                             $signed(result_57[4249:4243]),
+                             result_57[4242:4241],   result_57[4240:4237],
+                             result_57[4236:3661],   result_57[3660:3656],
+                             $signed(result_57[3655:3624]),
+                             result_57[3623:3618],   c$recipNextOut,
+                             result_57[3506:3502],   result_57[3501:3246],
+                             $signed(result_57[3245:3214]),
+                             result_57[3213:3207],
+                             $signed(result_57[3206:3143]),
+                             result_57[3142:2919],   result_57[2918:2695],
+                             $signed(result_57[2694:2631]),
+                             result_57[2630:1607],   result_57[1606:583],
+                             result_57[582:576],
+                             $signed(result_57[575:544]),
+                             $signed(result_57[543:512]),
+                             $signed(result_57[511:480]),
+                             result_57[479:256],
+                             $signed(result_57[255:224]),
+                             $signed(result_57[223:192]),
+                             $signed(result_57[191:128]),
+                             $signed(result_57[127:64]),
+                             $signed(result_57[63:0])};
       default : c$case_alt_8 = c$case_alt_9;
     endcase
   end
 
-  assign c$case_alt_9 = result_56[4727:4727] ? {5'd2,
-                                                result_56[4727:4727],   result_56[4726:4723],
-                                                result_56[4722:4717],   8'd0,   2'd2,
-                                                64'sd0,   $signed(result_56[4642:4611]),
-                                                $signed(result_56[4610:4605]),
-                                                $signed(result_56[4604:4573]),
-                                                result_56[4572:4541],
-                                                $signed(result_56[4540:4534]),
-                                                result_56[4533:4531],   result_56[4530:4523],
-                                                result_56[4522:4515],
-                                                $signed(result_56[4514:4483]),
-                                                result_56[4482:4481],   result_56[4480:4449],
-                                                result_56[4448:4321],
-                                                $signed(result_56[4320:4314]),
-                                                result_56[4313:4186],
-                                                $signed(result_56[4185:4179]),
-                                                result_56[4178:4177],   result_56[4176:4173],
-                                                result_56[4172:3597],   result_56[3596:3592],
-                                                $signed(result_56[3591:3560]),
-                                                result_56[3559:3554],   c$recipNextOut,
-                                                result_56[3442:3438],   result_56[3437:3182],
-                                                $signed(result_56[3181:3150]),
-                                                result_56[3149:3143],
-                                                $signed(result_56[3142:3079]),
-                                                result_56[3078:2855],   result_56[2854:2631],
-                                                $signed(result_56[2630:2567]),
-                                                result_56[2566:1543],   result_56[1542:519],
-                                                result_56[518:512],
-                                                $signed(result_56[511:480]),
-                                                $signed(result_56[479:448]),
-                                                $signed(result_56[447:416]),
-                                                result_56[415:192],
-                                                $signed(result_56[191:160]),
-                                                $signed(result_56[159:128]),
-                                                $signed(result_56[127:64]),
-                                                $signed(result_56[63:0])} : {5'd2,   1'd1,
-                                                                             result_56[4726:4723],
-                                                                             result_56[4722:4717],   8'd0,   2'd0,
-                                                                             64'sd0,   $signed(result_56[4642:4611]),
-                                                                             $signed(result_56[4610:4605]),
-                                                                             $signed(result_56[4604:4573]),
-                                                                             result_56[4572:4541],
-                                                                             $signed(result_56[4540:4534]),
-                                                                             result_56[4533:4531],
-                                                                             result_56[4530:4523],
-                                                                             result_56[4522:4515],
-                                                                             $signed(result_56[4514:4483]),
-                                                                             result_56[4482:4481],
-                                                                             result_56[4480:4449],
-                                                                             result_56[4448:4321],
-                                                                             $signed(result_56[4320:4314]),
-                                                                             result_56[4313:4186],
-                                                                             $signed(result_56[4185:4179]),
-                                                                             result_56[4178:4177],
-                                                                             result_56[4176:4173],
-                                                                             result_56[4172:3597],
-                                                                             result_56[3596:3592],
-                                                                             $signed(result_56[3591:3560]),
-                                                                             result_56[3559:3554],   c$recipNextOut,
-                                                                             result_56[3442:3438],
-                                                                             result_56[3437:3182],
-                                                                             $signed(result_56[3181:3150]),
-                                                                             result_56[3149:3143],
-                                                                             $signed(result_56[3142:3079]),
-                                                                             result_56[3078:2855],
-                                                                             result_56[2854:2631],
-                                                                             $signed(result_56[2630:2567]),
-                                                                             result_56[2566:1543],
-                                                                             result_56[1542:519],   result_56[518:512],
-                                                                             $signed(result_56[511:480]),
-                                                                             $signed(result_56[479:448]),
-                                                                             $signed(result_56[447:416]),
-                                                                             result_56[415:192],
-                                                                             $signed(result_56[191:160]),
-                                                                             $signed(result_56[159:128]),
-                                                                             $signed(result_56[127:64]),
-                                                                             $signed(result_56[63:0])};
+  assign c$case_alt_9 = result_57[4791:4791] ? {5'd2,
+                                                result_57[4791:4791],   result_57[4790:4787],
+                                                result_57[4786:4781],   8'd0,   2'd2,
+                                                64'sd0,   $signed(result_57[4706:4675]),
+                                                $signed(result_57[4674:4669]),
+                                                $signed(result_57[4668:4637]),
+                                                result_57[4636:4605],
+                                                $signed(result_57[4604:4598]),
+                                                result_57[4597:4595],   result_57[4594:4587],
+                                                result_57[4586:4579],
+                                                $signed(result_57[4578:4547]),
+                                                result_57[4546:4545],   result_57[4544:4513],
+                                                result_57[4512:4385],
+                                                $signed(result_57[4384:4378]),
+                                                result_57[4377:4250],
+                                                $signed(result_57[4249:4243]),
+                                                result_57[4242:4241],   result_57[4240:4237],
+                                                result_57[4236:3661],   result_57[3660:3656],
+                                                $signed(result_57[3655:3624]),
+                                                result_57[3623:3618],   c$recipNextOut,
+                                                result_57[3506:3502],   result_57[3501:3246],
+                                                $signed(result_57[3245:3214]),
+                                                result_57[3213:3207],
+                                                $signed(result_57[3206:3143]),
+                                                result_57[3142:2919],   result_57[2918:2695],
+                                                $signed(result_57[2694:2631]),
+                                                result_57[2630:1607],   result_57[1606:583],
+                                                result_57[582:576],
+                                                $signed(result_57[575:544]),
+                                                $signed(result_57[543:512]),
+                                                $signed(result_57[511:480]),
+                                                result_57[479:256],
+                                                $signed(result_57[255:224]),
+                                                $signed(result_57[223:192]),
+                                                $signed(result_57[191:128]),
+                                                $signed(result_57[127:64]),
+                                                $signed(result_57[63:0])} : {5'd2,   1'd1,
+                                                                             result_57[4790:4787],
+                                                                             result_57[4786:4781],   8'd0,   2'd0,
+                                                                             64'sd0,   $signed(result_57[4706:4675]),
+                                                                             $signed(result_57[4674:4669]),
+                                                                             $signed(result_57[4668:4637]),
+                                                                             result_57[4636:4605],
+                                                                             $signed(result_57[4604:4598]),
+                                                                             result_57[4597:4595],
+                                                                             result_57[4594:4587],
+                                                                             result_57[4586:4579],
+                                                                             $signed(result_57[4578:4547]),
+                                                                             result_57[4546:4545],
+                                                                             result_57[4544:4513],
+                                                                             result_57[4512:4385],
+                                                                             $signed(result_57[4384:4378]),
+                                                                             result_57[4377:4250],
+                                                                             $signed(result_57[4249:4243]),
+                                                                             result_57[4242:4241],
+                                                                             result_57[4240:4237],
+                                                                             result_57[4236:3661],
+                                                                             result_57[3660:3656],
+                                                                             $signed(result_57[3655:3624]),
+                                                                             result_57[3623:3618],   c$recipNextOut,
+                                                                             result_57[3506:3502],
+                                                                             result_57[3501:3246],
+                                                                             $signed(result_57[3245:3214]),
+                                                                             result_57[3213:3207],
+                                                                             $signed(result_57[3206:3143]),
+                                                                             result_57[3142:2919],
+                                                                             result_57[2918:2695],
+                                                                             $signed(result_57[2694:2631]),
+                                                                             result_57[2630:1607],
+                                                                             result_57[1606:583],   result_57[582:576],
+                                                                             $signed(result_57[575:544]),
+                                                                             $signed(result_57[543:512]),
+                                                                             $signed(result_57[511:480]),
+                                                                             result_57[479:256],
+                                                                             $signed(result_57[255:224]),
+                                                                             $signed(result_57[223:192]),
+                                                                             $signed(result_57[191:128]),
+                                                                             $signed(result_57[127:64]),
+                                                                             $signed(result_57[63:0])};
 
-  assign c$bv_1 = result_56[4716:4709];
+  assign c$bv_1 = result_57[4242:4241];
 
-  assign c$app_arg_8 = c$bv_1[0+:7];
+  assign c$app_arg_8 = valid ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b1,{(({{(7-2) {1'b0}},result_57[4242:4241]}) * 7'd16) + c$app_arg_22,
+                                       o_0}},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
 
-  assign c$app_arg_selection_12 = result_56[4716:4709];
+  assign result_selection_8 = result_57[4780:4773];
+
+  assign result_sel_alt_226 = ({acc,c$app_arg_10});
 
   always @(*) begin
-    case(c$app_arg_selection_12)
-      8'd15 : c$app_arg_9 = c$case_alt_10;
-      default : c$app_arg_9 = {5'd13,
-                               result_56[4727:4727],   result_56[4726:4723],
-                               result_56[4722:4717],   step25,
-                               result_56[4708:4707],
-                               $signed(result_56[4706:4643]),
-                               $signed(result_56[4642:4611]),
-                               $signed(result_56[4610:4605]),
-                               $signed(result_56[4604:4573]),   result_17,
-                               $signed(result_56[4540:4534]),
-                               result_56[4533:4531],   result_56[4530:4523],
-                               result_56[4522:4515],
-                               $signed(result_56[4514:4483]),
-                               result_56[4482:4481],   result_56[4480:4449],
-                               result_56[4448:4321],
-                               $signed(result_56[4320:4314]),
-                               result_56[4313:4186],
-                               $signed(result_56[4185:4179]),
-                               result_56[4178:4177],   result_56[4176:4173],
-                               result_56[4172:3597],   result_56[3596:3592],
-                               $signed(result_56[3591:3560]),
-                               result_56[3559:3554],   c$recipNextOut,
-                               result_56[3442:3438],   result_56[3437:3182],
-                               $signed(result_56[3181:3150]),
-                               result_56[3149:3143],
-                               $signed(result_56[3142:3079]),
-                               result_56[3078:2855],   result_56[2854:2631],
-                               $signed(result_56[2630:2567]),
-                               result_56[2566:1543],   result_56[1542:519],
-                               result_56[518:512],
-                               $signed(result_56[511:480]),
-                               $signed(result_56[479:448]),
-                               $signed(result_56[447:416]),
-                               result_56[415:192],
-                               $signed(result_56[191:160]),
-                               $signed(result_56[159:128]),
-                               $signed(result_56[127:64]),
-                               $signed(result_56[63:0])};
+    case(result_selection_8)
+      8'd17 : result_5 = c$case_alt_10;
+      default : result_5 = {5'd13,
+                            result_57[4791:4791],   result_57[4790:4787],
+                            result_57[4786:4781],   step26,
+                            result_57[4772:4771],
+                            $signed(result_57[4770:4707]),
+                            $signed(result_57[4706:4675]),
+                            $signed(result_57[4674:4669]),
+                            $signed(result_57[4668:4637]),   c$app_arg_23,
+                            $signed(result_57[4604:4598]),
+                            result_57[4597:4595],   result_57[4594:4587],
+                            result_57[4586:4579],
+                            $signed(result_57[4578:4547]),
+                            result_57[4546:4545],   result_57[4544:4513],
+                            result_57[4512:4385],
+                            $signed(result_57[4384:4378]),
+                            result_57[4377:4250],
+                            $signed(result_57[4249:4243]),
+                            result_57[4242:4241],   result_57[4240:4237],
+                            {$signed(result_57[4236:4205]),
+                             $signed(result_57[4204:4173]),
+                             result_sel_alt_226[511:0]},
+                            result_57[3660:3656],
+                            $signed(result_57[3655:3624]),
+                            result_57[3623:3618],   c$recipNextOut,
+                            result_57[3506:3502],   result_57[3501:3246],
+                            $signed(result_57[3245:3214]),
+                            result_57[3213:3207],
+                            $signed(result_57[3206:3143]),
+                            result_57[3142:2919],   result_57[2918:2695],
+                            $signed(result_57[2694:2631]),
+                            result_57[2630:1607],   result_57[1606:583],
+                            result_57[582:576],
+                            $signed(result_57[575:544]),
+                            $signed(result_57[543:512]),
+                            $signed(result_57[511:480]),
+                            result_57[479:256],
+                            $signed(result_57[255:224]),
+                            $signed(result_57[223:192]),
+                            $signed(result_57[191:128]),
+                            $signed(result_57[127:64]),   c$app_arg_9};
     endcase
   end
 
-  assign c$case_alt_selection_15 = result_56[4178:4177];
+  assign c$case_alt_selection_15 = result_57[4242:4241];
 
   always @(*) begin
     case(c$case_alt_selection_15)
       2'd3 : c$case_alt_10 = {5'd14,
-                              result_56[4727:4727],   result_56[4726:4723],
-                              result_56[4722:4717],   result_56[4716:4709],
-                              result_56[4708:4707],
-                              $signed(result_56[4706:4643]),
-                              $signed(result_56[4642:4611]),
-                              $signed(result_56[4610:4605]),
-                              $signed(result_56[4604:4573]),   result_17,
-                              $signed(result_56[4540:4534]),
-                              result_56[4533:4531],   result_56[4530:4523],
-                              result_56[4522:4515],
-                              $signed(result_56[4514:4483]),
-                              result_56[4482:4481],   result_56[4480:4449],
-                              result_56[4448:4321],
-                              $signed(result_56[4320:4314]),
-                              result_56[4313:4186],
-                              $signed(result_56[4185:4179]),
-                              result_56[4178:4177],   result_56[4176:4173],
-                              result_56[4172:3597],   result_56[3596:3592],
-                              $signed(result_56[3591:3560]),
-                              result_56[3559:3554],   c$recipNextOut,
-                              result_56[3442:3438],   result_56[3437:3182],
-                              $signed(result_56[3181:3150]),
-                              result_56[3149:3143],
-                              $signed(result_56[3142:3079]),
-                              result_56[3078:2855],   result_56[2854:2631],
-                              $signed(result_56[2630:2567]),
-                              result_56[2566:1543],   result_56[1542:519],
-                              result_56[518:512],
-                              $signed(result_56[511:480]),
-                              $signed(result_56[479:448]),
-                              $signed(result_56[447:416]),
-                              result_56[415:192],
-                              $signed(result_56[191:160]),
-                              $signed(result_56[159:128]),
-                              $signed(result_56[127:64]),
-                              $signed(result_56[63:0])};
+                              result_57[4791:4791],   result_57[4790:4787],
+                              result_57[4786:4781],   result_57[4780:4773],
+                              result_57[4772:4771],
+                              $signed(result_57[4770:4707]),
+                              $signed(result_57[4706:4675]),
+                              $signed(result_57[4674:4669]),
+                              $signed(result_57[4668:4637]),   c$app_arg_23,
+                              $signed(result_57[4604:4598]),
+                              result_57[4597:4595],   result_57[4594:4587],
+                              result_57[4586:4579],
+                              $signed(result_57[4578:4547]),
+                              result_57[4546:4545],   result_57[4544:4513],
+                              result_57[4512:4385],
+                              $signed(result_57[4384:4378]),
+                              result_57[4377:4250],
+                              $signed(result_57[4249:4243]),
+                              result_57[4242:4241],   result_57[4240:4237],
+                              result_57[4236:3661],   result_57[3660:3656],
+                              $signed(result_57[3655:3624]),
+                              result_57[3623:3618],   c$recipNextOut,
+                              result_57[3506:3502],   result_57[3501:3246],
+                              $signed(result_57[3245:3214]),
+                              result_57[3213:3207],
+                              $signed(result_57[3206:3143]),
+                              result_57[3142:2919],   result_57[2918:2695],
+                              $signed(result_57[2694:2631]),
+                              result_57[2630:1607],   result_57[1606:583],
+                              result_57[582:576],
+                              $signed(result_57[575:544]),
+                              $signed(result_57[543:512]),
+                              $signed(result_57[511:480]),
+                              result_57[479:256],
+                              $signed(result_57[255:224]),
+                              $signed(result_57[223:192]),
+                              $signed(result_57[191:128]),
+                              $signed(result_57[127:64]),
+                              $signed(result_57[63:0])};
       default : c$case_alt_10 = {5'd9,
-                                 result_56[4727:4727],   result_56[4726:4723],
-                                 result_56[4722:4717],   8'd0,
-                                 result_56[4708:4707],
-                                 $signed(result_56[4706:4643]),
-                                 $signed(result_56[4642:4611]),
-                                 $signed(result_56[4610:4605]),
-                                 $signed(result_56[4604:4573]),   result_17,
-                                 $signed(result_56[4540:4534]),
-                                 result_56[4533:4531],   result_56[4530:4523],
-                                 result_56[4522:4515],
-                                 $signed(result_56[4514:4483]),   2'd0,
-                                 result_56[4480:4449],   result_56[4448:4321],
-                                 $signed(result_56[4320:4314]),
-                                 result_56[4313:4186],
-                                 $signed(result_56[4185:4179]),
-                                 result_56[4178:4177] + 2'd1,
-                                 result_56[4176:4173],   result_56[4172:3597],
-                                 result_56[3596:3592],
-                                 $signed(result_56[3591:3560]),
-                                 result_56[3559:3554],   c$recipNextOut,
-                                 result_56[3442:3438],   result_56[3437:3182],
-                                 $signed(result_56[3181:3150]),
-                                 result_56[3149:3143],
-                                 $signed(result_56[3142:3079]),
-                                 result_56[3078:2855],   result_56[2854:2631],
-                                 $signed(result_56[2630:2567]),
-                                 result_56[2566:1543],   result_56[1542:519],
-                                 result_56[518:512],
-                                 $signed(result_56[511:480]),
-                                 $signed(result_56[479:448]),
-                                 $signed(result_56[447:416]),
-                                 result_56[415:192],
-                                 $signed(result_56[191:160]),
-                                 $signed(result_56[159:128]),
-                                 $signed(result_56[127:64]),
-                                 $signed(result_56[63:0])};
+                                 result_57[4791:4791],   result_57[4790:4787],
+                                 result_57[4786:4781],   8'd0,
+                                 result_57[4772:4771],
+                                 $signed(result_57[4770:4707]),
+                                 $signed(result_57[4706:4675]),
+                                 $signed(result_57[4674:4669]),
+                                 $signed(result_57[4668:4637]),   c$app_arg_23,
+                                 $signed(result_57[4604:4598]),
+                                 result_57[4597:4595],   result_57[4594:4587],
+                                 result_57[4586:4579],
+                                 $signed(result_57[4578:4547]),   2'd0,
+                                 result_57[4544:4513],   result_57[4512:4385],
+                                 $signed(result_57[4384:4378]),
+                                 result_57[4377:4250],
+                                 $signed(result_57[4249:4243]),
+                                 result_57[4242:4241] + 2'd1,
+                                 result_57[4240:4237],   result_57[4236:3661],
+                                 result_57[3660:3656],
+                                 $signed(result_57[3655:3624]),
+                                 result_57[3623:3618],   c$recipNextOut,
+                                 result_57[3506:3502],   result_57[3501:3246],
+                                 $signed(result_57[3245:3214]),
+                                 result_57[3213:3207],
+                                 $signed(result_57[3206:3143]),
+                                 result_57[3142:2919],   result_57[2918:2695],
+                                 $signed(result_57[2694:2631]),
+                                 result_57[2630:1607],   result_57[1606:583],
+                                 result_57[582:576],
+                                 $signed(result_57[575:544]),
+                                 $signed(result_57[543:512]),
+                                 $signed(result_57[511:480]),
+                                 result_57[479:256],
+                                 $signed(result_57[255:224]),
+                                 $signed(result_57[223:192]),
+                                 $signed(result_57[191:128]),
+                                 $signed(result_57[127:64]),
+                                 $signed(result_57[63:0])};
     endcase
   end
 
-  assign c$case_alt_selection_19 = result_56[3447:3443];
+  assign c$bv_2 = c$recipNextOut[46:5];
+
+  assign c$app_arg_fun_arg_1 = $signed(((({{(64-42) {1'b0}},c$recipNextOut[46:5]}))));
+
+  assign c$app_arg_fun_arg_2 = $signed(acc[512-1 -: 32]);
+
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attFinMul LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attFinMul_c$app_arg_9
+    ( .result (c$app_arg_9)
+    , .r (c$app_arg_fun_arg_1)
+    , .x (c$app_arg_fun_arg_2) );
+
+  assign c$app_arg_fun_arg_3 = $signed(result_57[63:0]);
+
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attFinRound LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attFinRound_c$app_arg_10
+    ( .result (c$app_arg_10)
+    , .p (c$app_arg_fun_arg_3) );
+
+  assign c$case_alt_selection_19 = result_57[3511:3507];
 
   always @(*) begin
     case(c$case_alt_selection_19)
       5'd1 : c$case_alt_11 = {5'd13,
-                              result_56[4727:4727],   result_56[4726:4723],
-                              result_56[4722:4717],   result_56[4716:4709],
-                              result_56[4708:4707],
-                              $signed(result_56[4706:4643]),
-                              $signed(result_56[4642:4611]),
-                              $signed(result_56[4610:4605]),
-                              $signed(result_56[4604:4573]),
-                              result_56[4572:4541],
-                              $signed(result_56[4540:4534]),
-                              result_56[4533:4531],   result_56[4530:4523],
-                              result_56[4522:4515],
-                              $signed(result_56[4514:4483]),
-                              result_56[4482:4481],   result_56[4480:4449],
-                              result_56[4448:4321],
-                              $signed(result_56[4320:4314]),
-                              result_56[4313:4186],
-                              $signed(result_56[4185:4179]),
-                              result_56[4178:4177],   result_56[4176:4173],
-                              result_56[4172:3597],   result_56[3596:3592],
-                              $signed(result_56[3591:3560]),
-                              result_56[3559:3554],   c$recipNextOut,
-                              result_56[3442:3438],   result_56[3437:3182],
-                              $signed(result_56[3181:3150]),
-                              result_56[3149:3143],
-                              $signed(result_56[3142:3079]),
-                              result_56[3078:2855],   result_56[2854:2631],
-                              $signed(result_56[2630:2567]),
-                              result_56[2566:1543],   result_56[1542:519],
-                              result_56[518:512],
-                              $signed(result_56[511:480]),
-                              $signed(result_56[479:448]),
-                              $signed(result_56[447:416]),
-                              result_56[415:192],
-                              $signed(result_56[191:160]),
-                              $signed(result_56[159:128]),
-                              $signed(result_56[127:64]),
-                              $signed(result_56[63:0])};
+                              result_57[4791:4791],   result_57[4790:4787],
+                              result_57[4786:4781],   result_57[4780:4773],
+                              result_57[4772:4771],
+                              $signed(result_57[4770:4707]),
+                              $signed(result_57[4706:4675]),
+                              $signed(result_57[4674:4669]),
+                              $signed(result_57[4668:4637]),
+                              result_57[4636:4605],
+                              $signed(result_57[4604:4598]),
+                              result_57[4597:4595],   result_57[4594:4587],
+                              result_57[4586:4579],
+                              $signed(result_57[4578:4547]),
+                              result_57[4546:4545],   result_57[4544:4513],
+                              result_57[4512:4385],
+                              $signed(result_57[4384:4378]),
+                              result_57[4377:4250],
+                              $signed(result_57[4249:4243]),
+                              result_57[4242:4241],   result_57[4240:4237],
+                              result_57[4236:3661],   result_57[3660:3656],
+                              $signed(result_57[3655:3624]),
+                              result_57[3623:3618],   c$recipNextOut,
+                              result_57[3506:3502],   result_57[3501:3246],
+                              $signed(result_57[3245:3214]),
+                              result_57[3213:3207],
+                              $signed(result_57[3206:3143]),
+                              result_57[3142:2919],   result_57[2918:2695],
+                              $signed(result_57[2694:2631]),
+                              result_57[2630:1607],   result_57[1606:583],
+                              result_57[582:576],
+                              $signed(result_57[575:544]),
+                              $signed(result_57[543:512]),
+                              $signed(result_57[511:480]),
+                              result_57[479:256],
+                              $signed(result_57[255:224]),
+                              $signed(result_57[223:192]),
+                              $signed(result_57[191:128]),
+                              $signed(result_57[127:64]),
+                              $signed(result_57[63:0])};
       default : c$case_alt_11 = {5'd12,
-                                 result_56[4727:4727],   result_56[4726:4723],
-                                 result_56[4722:4717],   result_56[4716:4709],
-                                 result_56[4708:4707],
-                                 $signed(result_56[4706:4643]),
-                                 $signed(result_56[4642:4611]),
-                                 $signed(result_56[4610:4605]),
-                                 $signed(result_56[4604:4573]),
-                                 result_56[4572:4541],
-                                 $signed(result_56[4540:4534]),
-                                 result_56[4533:4531],   result_56[4530:4523],
-                                 result_56[4522:4515],
-                                 $signed(result_56[4514:4483]),
-                                 result_56[4482:4481],   result_56[4480:4449],
-                                 result_56[4448:4321],
-                                 $signed(result_56[4320:4314]),
-                                 result_56[4313:4186],
-                                 $signed(result_56[4185:4179]),
-                                 result_56[4178:4177],   result_56[4176:4173],
-                                 result_56[4172:3597],   result_56[3596:3592],
-                                 $signed(result_56[3591:3560]),
-                                 result_56[3559:3554],   c$recipNextOut,
-                                 result_56[3442:3438],   result_56[3437:3182],
-                                 $signed(result_56[3181:3150]),
-                                 result_56[3149:3143],
-                                 $signed(result_56[3142:3079]),
-                                 result_56[3078:2855],   result_56[2854:2631],
-                                 $signed(result_56[2630:2567]),
-                                 result_56[2566:1543],   result_56[1542:519],
-                                 result_56[518:512],
-                                 $signed(result_56[511:480]),
-                                 $signed(result_56[479:448]),
-                                 $signed(result_56[447:416]),
-                                 result_56[415:192],
-                                 $signed(result_56[191:160]),
-                                 $signed(result_56[159:128]),
-                                 $signed(result_56[127:64]),
-                                 $signed(result_56[63:0])};
+                                 result_57[4791:4791],   result_57[4790:4787],
+                                 result_57[4786:4781],   result_57[4780:4773],
+                                 result_57[4772:4771],
+                                 $signed(result_57[4770:4707]),
+                                 $signed(result_57[4706:4675]),
+                                 $signed(result_57[4674:4669]),
+                                 $signed(result_57[4668:4637]),
+                                 result_57[4636:4605],
+                                 $signed(result_57[4604:4598]),
+                                 result_57[4597:4595],   result_57[4594:4587],
+                                 result_57[4586:4579],
+                                 $signed(result_57[4578:4547]),
+                                 result_57[4546:4545],   result_57[4544:4513],
+                                 result_57[4512:4385],
+                                 $signed(result_57[4384:4378]),
+                                 result_57[4377:4250],
+                                 $signed(result_57[4249:4243]),
+                                 result_57[4242:4241],   result_57[4240:4237],
+                                 result_57[4236:3661],   result_57[3660:3656],
+                                 $signed(result_57[3655:3624]),
+                                 result_57[3623:3618],   c$recipNextOut,
+                                 result_57[3506:3502],   result_57[3501:3246],
+                                 $signed(result_57[3245:3214]),
+                                 result_57[3213:3207],
+                                 $signed(result_57[3206:3143]),
+                                 result_57[3142:2919],   result_57[2918:2695],
+                                 $signed(result_57[2694:2631]),
+                                 result_57[2630:1607],   result_57[1606:583],
+                                 result_57[582:576],
+                                 $signed(result_57[575:544]),
+                                 $signed(result_57[543:512]),
+                                 $signed(result_57[511:480]),
+                                 result_57[479:256],
+                                 $signed(result_57[255:224]),
+                                 $signed(result_57[223:192]),
+                                 $signed(result_57[191:128]),
+                                 $signed(result_57[127:64]),
+                                 $signed(result_57[63:0])};
     endcase
   end
 
-  assign c$app_arg_10 = {(($unsigned($signed(result_56[4140:4109])))),
+  assign c$app_arg_11 = {(($unsigned($signed(result_57[4204:4173])))),
                          32'd0,   42'd1099511627776,   5'd21};
 
-  assign result_fun_arg = result_56[4727:4727];
+  assign result_fun_arg = result_57[4791:4791];
 
-  assign result_fun_arg_0 = result_56[4726:4723];
+  assign result_fun_arg_0 = result_57[4790:4787];
 
-  assign result_fun_arg_1 = result_56[4722:4717];
+  assign result_fun_arg_1 = result_57[4786:4781];
 
-  assign result_fun_arg_2 = result_56[4716:4709];
+  assign result_fun_arg_2 = result_57[4780:4773];
 
-  assign result_fun_arg_3 = result_56[4708:4707];
+  assign result_fun_arg_3 = result_57[4772:4771];
 
-  assign result_fun_arg_4 = $signed(result_56[4706:4643]);
+  assign result_fun_arg_4 = $signed(result_57[4770:4707]);
 
-  assign result_fun_arg_5 = $signed(result_56[4642:4611]);
+  assign result_fun_arg_5 = $signed(result_57[4706:4675]);
 
-  assign result_fun_arg_6 = $signed(result_56[4610:4605]);
+  assign result_fun_arg_6 = $signed(result_57[4674:4669]);
 
-  assign result_fun_arg_7 = $signed(result_56[4604:4573]);
+  assign result_fun_arg_7 = $signed(result_57[4668:4637]);
 
-  assign result_fun_arg_8 = result_56[4572:4541];
+  assign result_fun_arg_8 = result_57[4636:4605];
 
-  assign result_fun_arg_9 = $signed(result_56[4540:4534]);
+  assign result_fun_arg_9 = $signed(result_57[4604:4598]);
 
-  assign result_fun_arg_10 = result_56[4533:4531];
+  assign result_fun_arg_10 = result_57[4597:4595];
 
-  assign result_fun_arg_11 = result_56[4530:4523];
+  assign result_fun_arg_11 = result_57[4594:4587];
 
-  assign result_fun_arg_12 = result_56[4522:4515];
+  assign result_fun_arg_12 = result_57[4586:4579];
 
-  assign result_fun_arg_13 = $signed(result_56[4514:4483]);
+  assign result_fun_arg_13 = $signed(result_57[4578:4547]);
 
-  assign result_fun_arg_14 = result_56[4482:4481];
+  assign result_fun_arg_14 = result_57[4546:4545];
 
-  assign result_fun_arg_15 = result_56[4480:4449];
+  assign result_fun_arg_15 = result_57[4544:4513];
 
-  assign result_fun_arg_16 = result_56[4448:4321];
+  assign result_fun_arg_16 = result_57[4512:4385];
 
-  assign result_fun_arg_17 = $signed(result_56[4320:4314]);
+  assign result_fun_arg_17 = $signed(result_57[4384:4378]);
 
-  assign result_fun_arg_18 = result_56[4313:4186];
+  assign result_fun_arg_18 = result_57[4377:4250];
 
-  assign result_fun_arg_19 = $signed(result_56[4185:4179]);
+  assign result_fun_arg_19 = $signed(result_57[4249:4243]);
 
-  assign result_fun_arg_20 = result_56[4178:4177];
+  assign result_fun_arg_20 = result_57[4242:4241];
 
-  assign result_fun_arg_21 = result_56[4176:4173];
+  assign result_fun_arg_21 = result_57[4240:4237];
 
-  assign result_fun_arg_22 = result_56[4172:3597];
+  assign result_fun_arg_22 = result_57[4236:3661];
 
-  assign result_fun_arg_23 = result_56[3596:3592];
+  assign result_fun_arg_23 = result_57[3660:3656];
 
-  assign result_fun_arg_24 = $signed(result_56[3591:3560]);
+  assign result_fun_arg_24 = $signed(result_57[3655:3624]);
 
-  assign result_fun_arg_25 = result_56[3559:3554];
+  assign result_fun_arg_25 = result_57[3623:3618];
 
-  assign result_fun_arg_26 = result_56[3442:3438];
+  assign result_fun_arg_26 = result_57[3506:3502];
 
-  assign result_fun_arg_27 = result_56[3437:3182];
+  assign result_fun_arg_27 = result_57[3501:3246];
 
-  assign result_fun_arg_28 = $signed(result_56[3181:3150]);
+  assign result_fun_arg_28 = $signed(result_57[3245:3214]);
 
-  assign result_fun_arg_29 = result_56[3149:3143];
+  assign result_fun_arg_29 = result_57[3213:3207];
 
-  assign result_fun_arg_30 = $signed(result_56[3142:3079]);
+  assign result_fun_arg_30 = $signed(result_57[3206:3143]);
 
-  assign result_fun_arg_31 = result_56[3078:2855];
+  assign result_fun_arg_31 = result_57[3142:2919];
 
-  assign result_fun_arg_32 = result_56[2854:2631];
+  assign result_fun_arg_32 = result_57[2918:2695];
 
-  assign result_fun_arg_33 = $signed(result_56[2630:2567]);
+  assign result_fun_arg_33 = $signed(result_57[2694:2631]);
 
-  assign result_fun_arg_34 = result_56[2566:1543];
+  assign result_fun_arg_34 = result_57[2630:1607];
 
-  assign result_fun_arg_35 = result_56[1542:519];
+  assign result_fun_arg_35 = result_57[1606:583];
 
-  assign result_fun_arg_36 = result_56[518:512];
+  assign result_fun_arg_36 = result_57[582:576];
 
-  assign result_fun_arg_37 = $signed(result_56[511:480]);
+  assign result_fun_arg_37 = $signed(result_57[575:544]);
 
-  assign result_fun_arg_38 = $signed(result_56[479:448]);
+  assign result_fun_arg_38 = $signed(result_57[543:512]);
 
-  assign result_fun_arg_39 = $signed(result_56[447:416]);
+  assign result_fun_arg_39 = $signed(result_57[511:480]);
 
-  assign result_fun_arg_40 = result_56[415:192];
+  assign result_fun_arg_40 = result_57[479:256];
 
-  assign result_fun_arg_41 = $signed(result_56[191:160]);
+  assign result_fun_arg_41 = $signed(result_57[255:224]);
 
-  assign result_fun_arg_42 = $signed(result_56[159:128]);
+  assign result_fun_arg_42 = $signed(result_57[223:192]);
 
-  assign result_fun_arg_43 = $signed(result_56[127:64]);
+  assign result_fun_arg_43 = $signed(result_57[191:128]);
 
-  assign result_fun_arg_44 = $signed(result_56[63:0]);
+  assign result_fun_arg_44 = $signed(result_57[127:64]);
 
-  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attStep LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attStep_result_5
-    ( .result (result_5)
+  assign result_fun_arg_45 = $signed(result_57[63:0]);
+
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attStep LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attStep_result_6
+    ( .result (result_6)
     , .c$bindCsr (result_fun_arg)
     , .c$bindCsr_0 (result_fun_arg_0)
     , .c$bindCsr_1 (result_fun_arg_1)
@@ -2378,98 +2438,101 @@ module decoder_small_fault_kvrow
     , .c$bindCsr_43 (result_fun_arg_42)
     , .c$bindCsr_44 (result_fun_arg_43)
     , .c$bindCsr_45 (result_fun_arg_44)
-    , .ds (result_24) );
+    , .c$bindCsr_46 (result_fun_arg_45)
+    , .ds (result_25) );
 
-  assign result_6 = (result_56[4716:4709] < 8'd16) ? {{5'd9,
-                                                       result_56[4727:4727],   result_56[4726:4723],
-                                                       result_56[4722:4717],   step25,
-                                                       result_56[4708:4707],
-                                                       $signed(result_56[4706:4643]),
-                                                       $signed(result_56[4642:4611]),
-                                                       $signed(result_56[4610:4605]),
-                                                       $signed(result_56[4604:4573]),
-                                                       result_56[4572:4541],
-                                                       $signed(result_56[4540:4534]),
-                                                       result_56[4533:4531],   result_56[4530:4523],
-                                                       result_56[4522:4515],
-                                                       $signed(result_56[4514:4483]),
-                                                       result_56[4482:4481],   result_23,
-                                                       result_56[4448:4321],   c$app_arg_11,
-                                                       result_56[4313:4186],
-                                                       $signed(result_56[4185:4179]),
-                                                       result_56[4178:4177],   result_56[4176:4173],
-                                                       result_56[4172:3597],   result_56[3596:3592],
-                                                       $signed(result_56[3591:3560]),
-                                                       result_56[3559:3554],   c$recipNextOut,
-                                                       result_56[3442:3438],   result_56[3437:3182],
-                                                       $signed(result_56[3181:3150]),
-                                                       result_56[3149:3143],
-                                                       $signed(result_56[3142:3079]),
-                                                       result_56[3078:2855],   result_56[2854:2631],
-                                                       $signed(result_56[2630:2567]),
-                                                       result_56[2566:1543],   result_56[1542:519],
-                                                       result_56[518:512],
-                                                       $signed(result_56[511:480]),
-                                                       $signed(result_56[479:448]),
-                                                       $signed(result_56[447:416]),
-                                                       result_56[415:192],
-                                                       $signed(result_56[191:160]),
-                                                       $signed(result_56[159:128]),
-                                                       $signed(result_56[127:64]),
-                                                       $signed(result_56[63:0])},
+  assign result_7 = (result_57[4780:4773] < 8'd16) ? {{5'd9,
+                                                       result_57[4791:4791],   result_57[4790:4787],
+                                                       result_57[4786:4781],   step26,
+                                                       result_57[4772:4771],
+                                                       $signed(result_57[4770:4707]),
+                                                       $signed(result_57[4706:4675]),
+                                                       $signed(result_57[4674:4669]),
+                                                       $signed(result_57[4668:4637]),
+                                                       result_57[4636:4605],
+                                                       $signed(result_57[4604:4598]),
+                                                       result_57[4597:4595],   result_57[4594:4587],
+                                                       result_57[4586:4579],
+                                                       $signed(result_57[4578:4547]),
+                                                       result_57[4546:4545],   result_24,
+                                                       result_57[4512:4385],   c$app_arg_12,
+                                                       result_57[4377:4250],
+                                                       $signed(result_57[4249:4243]),
+                                                       result_57[4242:4241],   result_57[4240:4237],
+                                                       result_57[4236:3661],   result_57[3660:3656],
+                                                       $signed(result_57[3655:3624]),
+                                                       result_57[3623:3618],   c$recipNextOut,
+                                                       result_57[3506:3502],   result_57[3501:3246],
+                                                       $signed(result_57[3245:3214]),
+                                                       result_57[3213:3207],
+                                                       $signed(result_57[3206:3143]),
+                                                       result_57[3142:2919],   result_57[2918:2695],
+                                                       $signed(result_57[2694:2631]),
+                                                       result_57[2630:1607],   result_57[1606:583],
+                                                       result_57[582:576],
+                                                       $signed(result_57[575:544]),
+                                                       $signed(result_57[543:512]),
+                                                       $signed(result_57[511:480]),
+                                                       result_57[479:256],
+                                                       $signed(result_57[255:224]),
+                                                       $signed(result_57[223:192]),
+                                                       $signed(result_57[191:128]),
+                                                       $signed(result_57[127:64]),
+                                                       $signed(result_57[63:0])},
                                                       {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                       {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : result_7;
+                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : result_8;
 
-  assign c$app_arg_selection_15 = result_56[4716:4709];
+  assign c$app_arg_selection_13 = result_57[4780:4773];
 
   always @(*) begin
-    case(c$app_arg_selection_15)
-      8'd15 : c$app_arg_11 = result_21;
-      default : c$app_arg_11 = $signed(result_56[4320:4314]);
+    case(c$app_arg_selection_13)
+      8'd15 : c$app_arg_12 = result_22;
+      default : c$app_arg_12 = $signed(result_57[4384:4378]);
     endcase
   end
 
-  assign result_7 = (result_56[4716:4709] < 8'd31) ? {{5'd9,
-                                                       result_56[4727:4727],   result_56[4726:4723],
-                                                       result_56[4722:4717],   step25,
-                                                       result_56[4708:4707],
-                                                       $signed(result_56[4706:4643]),
-                                                       $signed(result_56[4642:4611]),
-                                                       $signed(result_56[4610:4605]),
-                                                       $signed(result_56[4604:4573]),
-                                                       result_56[4572:4541],
-                                                       $signed(result_56[4540:4534]),
-                                                       result_56[4533:4531],   result_56[4530:4523],
-                                                       result_56[4522:4515],
-                                                       $signed(result_56[4514:4483]),
-                                                       result_56[4482:4481],   result_56[4480:4449],
-                                                       \pm' ,   $signed(result_56[4320:4314]),
-                                                       result_56[4313:4186],
-                                                       $signed(result_56[4185:4179]),
-                                                       result_56[4178:4177],   result_56[4176:4173],
-                                                       result_56[4172:3597],   result_56[3596:3592],
-                                                       $signed(result_56[3591:3560]),
-                                                       result_56[3559:3554],   c$recipNextOut,
-                                                       result_56[3442:3438],   result_56[3437:3182],
-                                                       $signed(result_56[3181:3150]),
-                                                       result_56[3149:3143],
-                                                       $signed(result_56[3142:3079]),
-                                                       result_56[3078:2855],   result_56[2854:2631],
-                                                       $signed(result_56[2630:2567]),
-                                                       result_56[2566:1543],   result_56[1542:519],
-                                                       result_56[518:512],
-                                                       $signed(result_56[511:480]),
-                                                       $signed(result_56[479:448]),
-                                                       $signed(result_56[447:416]),
-                                                       result_56[415:192],
-                                                       $signed(result_56[191:160]),
-                                                       $signed(result_56[159:128]),
-                                                       $signed(result_56[127:64]),
-                                                       $signed(result_56[63:0])},
+  assign result_8 = (result_57[4780:4773] < 8'd31) ? {{5'd9,
+                                                       result_57[4791:4791],   result_57[4790:4787],
+                                                       result_57[4786:4781],   step26,
+                                                       result_57[4772:4771],
+                                                       $signed(result_57[4770:4707]),
+                                                       $signed(result_57[4706:4675]),
+                                                       $signed(result_57[4674:4669]),
+                                                       $signed(result_57[4668:4637]),
+                                                       result_57[4636:4605],
+                                                       $signed(result_57[4604:4598]),
+                                                       result_57[4597:4595],   result_57[4594:4587],
+                                                       result_57[4586:4579],
+                                                       $signed(result_57[4578:4547]),
+                                                       result_57[4546:4545],   result_57[4544:4513],
+                                                       \pm' ,   $signed(result_57[4384:4378]),
+                                                       result_57[4377:4250],
+                                                       $signed(result_57[4249:4243]),
+                                                       result_57[4242:4241],   result_57[4240:4237],
+                                                       result_57[4236:3661],   result_57[3660:3656],
+                                                       $signed(result_57[3655:3624]),
+                                                       result_57[3623:3618],   c$recipNextOut,
+                                                       result_57[3506:3502],   result_57[3501:3246],
+                                                       $signed(result_57[3245:3214]),
+                                                       result_57[3213:3207],
+                                                       $signed(result_57[3206:3143]),
+                                                       result_57[3142:2919],   result_57[2918:2695],
+                                                       $signed(result_57[2694:2631]),
+                                                       result_57[2630:1607],   result_57[1606:583],
+                                                       result_57[582:576],
+                                                       $signed(result_57[575:544]),
+                                                       $signed(result_57[543:512]),
+                                                       $signed(result_57[511:480]),
+                                                       result_57[479:256],
+                                                       $signed(result_57[255:224]),
+                                                       $signed(result_57[223:192]),
+                                                       $signed(result_57[191:128]),
+                                                       $signed(result_57[127:64]),
+                                                       $signed(result_57[63:0])},
                                                       {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                       {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -2477,49 +2540,50 @@ module decoder_small_fault_kvrow
                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : c$case_alt_12;
 
-  assign c$case_alt_selection_22 = result_56[4482:4481];
+  assign c$case_alt_selection_22 = result_57[4546:4545];
 
-  assign c$bv_2 = result_56[4726:4723];
+  assign c$bv_3 = result_57[4790:4787];
 
   always @(*) begin
     case(c$case_alt_selection_22)
       2'b00 : c$case_alt_12 = {{5'd10,
-                                result_56[4727:4727],   result_56[4726:4723],
-                                result_56[4722:4717],   8'd0,
-                                result_56[4708:4707],
-                                $signed(result_56[4706:4643]),
-                                $signed(result_56[4642:4611]),
-                                $signed(result_56[4610:4605]),
-                                $signed(result_56[4604:4573]),
-                                result_56[4572:4541],
-                                $signed(result_56[4540:4534]),
-                                result_56[4533:4531],   result_56[4530:4523],
-                                result_56[4522:4515],
-                                $signed(result_56[4514:4483]),   2'd0,
-                                result_56[4480:4449],   \pm' ,
-                                $signed(result_56[4320:4314]),
-                                result_56[4313:4186],
-                                $signed(result_56[4185:4179]),
-                                result_56[4178:4177],   4'd0,
-                                result_56[4172:3597],   5'd0,
-                                $signed(result_56[3591:3560]),
-                                result_56[3559:3554],   c$recipNextOut,
-                                5'd0,   result_56[3437:3182],
-                                $signed(result_56[3181:3150]),
-                                result_56[3149:3143],
-                                $signed(result_56[3142:3079]),
-                                result_56[3078:2855],   result_56[2854:2631],
-                                $signed(result_56[2630:2567]),
-                                result_56[2566:1543],   result_56[1542:519],
-                                result_56[518:512],
-                                $signed(result_56[511:480]),
-                                $signed(result_56[479:448]),
-                                $signed(result_56[447:416]),
-                                result_56[415:192],
-                                $signed(result_56[191:160]),
-                                $signed(result_56[159:128]),
-                                $signed(result_56[127:64]),
-                                $signed(result_56[63:0])},
+                                result_57[4791:4791],   result_57[4790:4787],
+                                result_57[4786:4781],   8'd0,
+                                result_57[4772:4771],
+                                $signed(result_57[4770:4707]),
+                                $signed(result_57[4706:4675]),
+                                $signed(result_57[4674:4669]),
+                                $signed(result_57[4668:4637]),
+                                result_57[4636:4605],
+                                $signed(result_57[4604:4598]),
+                                result_57[4597:4595],   result_57[4594:4587],
+                                result_57[4586:4579],
+                                $signed(result_57[4578:4547]),   2'd0,
+                                result_57[4544:4513],   \pm' ,
+                                $signed(result_57[4384:4378]),
+                                result_57[4377:4250],
+                                $signed(result_57[4249:4243]),
+                                result_57[4242:4241],   4'd0,
+                                result_57[4236:3661],   5'd0,
+                                $signed(result_57[3655:3624]),
+                                result_57[3623:3618],   c$recipNextOut,
+                                5'd0,   result_57[3501:3246],
+                                $signed(result_57[3245:3214]),
+                                result_57[3213:3207],
+                                $signed(result_57[3206:3143]),
+                                result_57[3142:2919],   result_57[2918:2695],
+                                $signed(result_57[2694:2631]),
+                                result_57[2630:1607],   result_57[1606:583],
+                                result_57[582:576],
+                                $signed(result_57[575:544]),
+                                $signed(result_57[543:512]),
+                                $signed(result_57[511:480]),
+                                result_57[479:256],
+                                $signed(result_57[255:224]),
+                                $signed(result_57[223:192]),
+                                $signed(result_57[191:128]),
+                                $signed(result_57[127:64]),
+                                $signed(result_57[63:0])},
                                {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -2527,52 +2591,53 @@ module decoder_small_fault_kvrow
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
       2'b01 : c$case_alt_12 = {{5'd9,
-                                result_56[4727:4727],   result_56[4726:4723],
-                                result_56[4722:4717],   8'd0,
-                                result_56[4708:4707],
-                                $signed(result_56[4706:4643]),
-                                $signed(result_56[4642:4611]),
-                                $signed(result_56[4610:4605]),
-                                $signed(result_56[4604:4573]),
-                                result_56[4572:4541],
-                                $signed(result_56[4540:4534]),
-                                result_56[4533:4531],   result_56[4530:4523],
-                                result_56[4522:4515],
-                                $signed(result_56[4514:4483]),   2'd2,
-                                result_56[4480:4449],   result_56[4448:4321],
-                                $signed(result_56[4320:4314]),   \pm' ,
-                                $signed(result_56[4320:4314]),
-                                result_56[4178:4177],   result_56[4176:4173],
-                                result_56[4172:3597],   result_56[3596:3592],
-                                $signed(result_56[3591:3560]),
-                                result_56[3559:3554],   c$recipNextOut,
-                                result_56[3442:3438],   result_56[3437:3182],
-                                $signed(result_56[3181:3150]),
-                                result_56[3149:3143],
-                                $signed(result_56[3142:3079]),
-                                result_56[3078:2855],   result_56[2854:2631],
-                                $signed(result_56[2630:2567]),
-                                result_56[2566:1543],   result_56[1542:519],
-                                result_56[518:512],
-                                $signed(result_56[511:480]),
-                                $signed(result_56[479:448]),
-                                $signed(result_56[447:416]),
-                                result_56[415:192],
-                                $signed(result_56[191:160]),
-                                $signed(result_56[159:128]),
-                                $signed(result_56[127:64]),
-                                $signed(result_56[63:0])},
+                                result_57[4791:4791],   result_57[4790:4787],
+                                result_57[4786:4781],   8'd0,
+                                result_57[4772:4771],
+                                $signed(result_57[4770:4707]),
+                                $signed(result_57[4706:4675]),
+                                $signed(result_57[4674:4669]),
+                                $signed(result_57[4668:4637]),
+                                result_57[4636:4605],
+                                $signed(result_57[4604:4598]),
+                                result_57[4597:4595],   result_57[4594:4587],
+                                result_57[4586:4579],
+                                $signed(result_57[4578:4547]),   2'd2,
+                                result_57[4544:4513],   result_57[4512:4385],
+                                $signed(result_57[4384:4378]),   \pm' ,
+                                $signed(result_57[4384:4378]),
+                                result_57[4242:4241],   result_57[4240:4237],
+                                result_57[4236:3661],   result_57[3660:3656],
+                                $signed(result_57[3655:3624]),
+                                result_57[3623:3618],   c$recipNextOut,
+                                result_57[3506:3502],   result_57[3501:3246],
+                                $signed(result_57[3245:3214]),
+                                result_57[3213:3207],
+                                $signed(result_57[3206:3143]),
+                                result_57[3142:2919],   result_57[2918:2695],
+                                $signed(result_57[2694:2631]),
+                                result_57[2630:1607],   result_57[1606:583],
+                                result_57[582:576],
+                                $signed(result_57[575:544]),
+                                $signed(result_57[543:512]),
+                                $signed(result_57[511:480]),
+                                result_57[479:256],
+                                $signed(result_57[255:224]),
+                                $signed(result_57[223:192]),
+                                $signed(result_57[191:128]),
+                                $signed(result_57[127:64]),
+                                $signed(result_57[63:0])},
                                {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      default : c$case_alt_12 = {c$app_arg_13,
-                                 {1'b1,{c$app_arg_12 + (({{(6-4) {1'b0}},result_56[4726:4723]}) + 6'd1),
-                                        {result_56[4313:4186],
-                                         $signed(result_56[4185:4179]),   \pm' ,
-                                         $signed(result_56[4320:4314])}}},
+      default : c$case_alt_12 = {c$app_arg_14,
+                                 {1'b1,{c$app_arg_13 + (({{(6-4) {1'b0}},result_57[4790:4787]}) + 6'd1),
+                                        {result_57[4377:4250],
+                                         $signed(result_57[4249:4243]),   \pm' ,
+                                         $signed(result_57[4384:4378])}}},
                                  {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -2581,750 +2646,761 @@ module decoder_small_fault_kvrow
     endcase
   end
 
-  assign c$bv_3 = result_56[4727:4727];
+  assign c$bv_4 = result_57[4791:4791];
 
-  assign c$bv_4 = result_56[4178:4177];
+  assign c$bv_5 = result_57[4242:4241];
 
-  assign c$app_arg_12 = ((({{(6-1) {1'b0}},result_56[4727:4727]}) * 6'd2) + ({{(6-2) {1'b0}},result_56[4178:4177]})) * 6'd16;
+  assign c$app_arg_13 = ((({{(6-1) {1'b0}},result_57[4791:4791]}) * 6'd2) + ({{(6-2) {1'b0}},result_57[4242:4241]})) * 6'd16;
 
-  assign c$app_arg_selection_18 = result_56[4178:4177];
+  assign c$app_arg_selection_16 = result_57[4242:4241];
 
   always @(*) begin
-    case(c$app_arg_selection_18)
-      2'd1 : c$app_arg_13 = {5'd9,
-                             result_56[4727:4727],   result_56[4726:4723],
-                             result_56[4722:4717],   8'd0,
-                             result_56[4708:4707],
-                             $signed(result_56[4706:4643]),
-                             $signed(result_56[4642:4611]),
-                             $signed(result_56[4610:4605]),
-                             $signed(result_56[4604:4573]),   32'd0,
-                             $signed(result_56[4540:4534]),
-                             result_56[4533:4531],   result_56[4530:4523],
-                             result_56[4522:4515],
-                             $signed(result_56[4514:4483]),   2'd0,
-                             result_56[4480:4449],   result_56[4448:4321],
-                             $signed(result_56[4320:4314]),
-                             result_56[4313:4186],
-                             $signed(result_56[4185:4179]),   2'd0,
-                             result_56[4176:4173],   result_56[4172:3597],
-                             result_56[3596:3592],
-                             $signed(result_56[3591:3560]),
-                             result_56[3559:3554],   c$recipNextOut,
-                             result_56[3442:3438],   result_56[3437:3182],
-                             $signed(result_56[3181:3150]),
-                             result_56[3149:3143],
-                             $signed(result_56[3142:3079]),
-                             result_56[3078:2855],   result_56[2854:2631],
-                             $signed(result_56[2630:2567]),
-                             result_56[2566:1543],   result_56[1542:519],
-                             result_56[518:512],
-                             $signed(result_56[511:480]),
-                             $signed(result_56[479:448]),
-                             $signed(result_56[447:416]),
-                             result_56[415:192],
-                             $signed(result_56[191:160]),
-                             $signed(result_56[159:128]),
-                             $signed(result_56[127:64]),
-                             $signed(result_56[63:0])};
-      default : c$app_arg_13 = {5'd9,
-                                result_56[4727:4727],   result_56[4726:4723],
-                                result_56[4722:4717],   8'd0,
-                                result_56[4708:4707],
-                                $signed(result_56[4706:4643]),
-                                $signed(result_56[4642:4611]),
-                                $signed(result_56[4610:4605]),
-                                $signed(result_56[4604:4573]),
-                                result_56[4572:4541],
-                                $signed(result_56[4540:4534]),
-                                result_56[4533:4531],   result_56[4530:4523],
-                                result_56[4522:4515],
-                                $signed(result_56[4514:4483]),   2'd1,
-                                result_56[4480:4449],   result_56[4448:4321],
-                                $signed(result_56[4320:4314]),
-                                result_56[4313:4186],
-                                $signed(result_56[4185:4179]),   2'd1,
-                                result_56[4176:4173],   result_56[4172:3597],
-                                result_56[3596:3592],
-                                $signed(result_56[3591:3560]),
-                                result_56[3559:3554],   c$recipNextOut,
-                                result_56[3442:3438],   result_56[3437:3182],
-                                $signed(result_56[3181:3150]),
-                                result_56[3149:3143],
-                                $signed(result_56[3142:3079]),
-                                result_56[3078:2855],   result_56[2854:2631],
-                                $signed(result_56[2630:2567]),
-                                result_56[2566:1543],   result_56[1542:519],
-                                result_56[518:512],
-                                $signed(result_56[511:480]),
-                                $signed(result_56[479:448]),
-                                $signed(result_56[447:416]),
-                                result_56[415:192],
-                                $signed(result_56[191:160]),
-                                $signed(result_56[159:128]),
-                                $signed(result_56[127:64]),
-                                $signed(result_56[63:0])};
+    case(c$app_arg_selection_16)
+      2'd1 : c$app_arg_14 = {5'd9,
+                             result_57[4791:4791],   result_57[4790:4787],
+                             result_57[4786:4781],   8'd0,
+                             result_57[4772:4771],
+                             $signed(result_57[4770:4707]),
+                             $signed(result_57[4706:4675]),
+                             $signed(result_57[4674:4669]),
+                             $signed(result_57[4668:4637]),   32'd0,
+                             $signed(result_57[4604:4598]),
+                             result_57[4597:4595],   result_57[4594:4587],
+                             result_57[4586:4579],
+                             $signed(result_57[4578:4547]),   2'd0,
+                             result_57[4544:4513],   result_57[4512:4385],
+                             $signed(result_57[4384:4378]),
+                             result_57[4377:4250],
+                             $signed(result_57[4249:4243]),   2'd0,
+                             result_57[4240:4237],   result_57[4236:3661],
+                             result_57[3660:3656],
+                             $signed(result_57[3655:3624]),
+                             result_57[3623:3618],   c$recipNextOut,
+                             result_57[3506:3502],   result_57[3501:3246],
+                             $signed(result_57[3245:3214]),
+                             result_57[3213:3207],
+                             $signed(result_57[3206:3143]),
+                             result_57[3142:2919],   result_57[2918:2695],
+                             $signed(result_57[2694:2631]),
+                             result_57[2630:1607],   result_57[1606:583],
+                             result_57[582:576],
+                             $signed(result_57[575:544]),
+                             $signed(result_57[543:512]),
+                             $signed(result_57[511:480]),
+                             result_57[479:256],
+                             $signed(result_57[255:224]),
+                             $signed(result_57[223:192]),
+                             $signed(result_57[191:128]),
+                             $signed(result_57[127:64]),
+                             $signed(result_57[63:0])};
+      default : c$app_arg_14 = {5'd9,
+                                result_57[4791:4791],   result_57[4790:4787],
+                                result_57[4786:4781],   8'd0,
+                                result_57[4772:4771],
+                                $signed(result_57[4770:4707]),
+                                $signed(result_57[4706:4675]),
+                                $signed(result_57[4674:4669]),
+                                $signed(result_57[4668:4637]),
+                                result_57[4636:4605],
+                                $signed(result_57[4604:4598]),
+                                result_57[4597:4595],   result_57[4594:4587],
+                                result_57[4586:4579],
+                                $signed(result_57[4578:4547]),   2'd1,
+                                result_57[4544:4513],   result_57[4512:4385],
+                                $signed(result_57[4384:4378]),
+                                result_57[4377:4250],
+                                $signed(result_57[4249:4243]),   2'd1,
+                                result_57[4240:4237],   result_57[4236:3661],
+                                result_57[3660:3656],
+                                $signed(result_57[3655:3624]),
+                                result_57[3623:3618],   c$recipNextOut,
+                                result_57[3506:3502],   result_57[3501:3246],
+                                $signed(result_57[3245:3214]),
+                                result_57[3213:3207],
+                                $signed(result_57[3206:3143]),
+                                result_57[3142:2919],   result_57[2918:2695],
+                                $signed(result_57[2694:2631]),
+                                result_57[2630:1607],   result_57[1606:583],
+                                result_57[582:576],
+                                $signed(result_57[575:544]),
+                                $signed(result_57[543:512]),
+                                $signed(result_57[511:480]),
+                                result_57[479:256],
+                                $signed(result_57[255:224]),
+                                $signed(result_57[223:192]),
+                                $signed(result_57[191:128]),
+                                $signed(result_57[127:64]),
+                                $signed(result_57[63:0])};
     endcase
   end
 
-  assign \pm'_projection  = ({result_56[4448:4321],result_8});
+  assign \pm'_projection  = ({result_57[4512:4385],result_9});
 
   assign \pm'  = \pm'_projection [127:0];
 
   assign c$case_alt_13 = (c$sat8Out_app_arg < -64'sd128) ? -8'sd128 : ($signed({c$sat8Out_app_arg[64-1],c$sat8Out_app_arg[0+:(8-1)]}));
 
-  assign result_8 = (c$sat8Out_app_arg > 64'sd127) ? 8'sd127 : c$case_alt_13;
+  assign result_9 = (c$sat8Out_app_arg > 64'sd127) ? 8'sd127 : c$case_alt_13;
 
-  assign c$sat8Out_app_arg = (sh >= 16'sd0) ? result_10 : (c$sat8Out_app_arg_0 <<< wild2_1);
+  assign c$sat8Out_app_arg = (sh >= 16'sd0) ? result_11 : (c$sat8Out_app_arg_0 <<< wild2_1);
 
-  assign c$bv_5 = (($unsigned(sh)));
+  assign c$bv_6 = (($unsigned(sh)));
 
-  assign c$case_alt_14 = (sh >= 16'sd62) ? 6'd62 : ((c$bv_5[0+:6]));
+  assign c$case_alt_14 = (sh >= 16'sd62) ? 6'd62 : ((c$bv_6[0+:6]));
 
-  assign result_9 = (sh <= 16'sd0) ? 6'd0 : c$case_alt_14;
+  assign result_10 = (sh <= 16'sd0) ? 6'd0 : c$case_alt_14;
 
   always @(*) begin
-    case(result_9)
-      6'd0 : result_10 = c$sat8Out_app_arg_0;
-      default : result_10 = (c$sat8Out_app_arg_0 + (64'sd1 <<< wild2_0)) >>> wild2;
+    case(result_10)
+      6'd0 : result_11 = c$sat8Out_app_arg_0;
+      default : result_11 = (c$sat8Out_app_arg_0 + (64'sd1 <<< wild2_0)) >>> wild2;
     endcase
   end
 
   assign wild2 = $signed(c$wild2_app_arg);
 
-  assign c$wild2_app_arg = $unsigned({{(64-6) {1'b0}},result_9});
+  assign c$wild2_app_arg = $unsigned({{(64-6) {1'b0}},result_10});
 
   assign wild2_0 = $signed(c$wild2_app_arg_0);
 
-  assign c$i_204 = (result_9 - 6'd1);
+  assign c$i_204 = (result_10 - 6'd1);
 
   assign c$wild2_app_arg_0 = $unsigned({{(64-6) {1'b0}},c$i_204});
 
   assign wild2_1 = $signed(c$wild2_app_arg_1);
 
-  assign c$wild2_app_arg_1 = $unsigned({{(64-6) {1'b0}},result_11});
+  assign c$wild2_app_arg_1 = $unsigned({{(64-6) {1'b0}},result_12});
 
   assign s = -sh;
 
-  assign c$bv_6 = (($unsigned(s)));
+  assign c$bv_7 = (($unsigned(s)));
 
-  assign c$case_alt_15 = (s >= 16'sd62) ? 6'd62 : ((c$bv_6[0+:6]));
+  assign c$case_alt_15 = (s >= 16'sd62) ? 6'd62 : ((c$bv_7[0+:6]));
 
-  assign result_11 = (s <= 16'sd0) ? 6'd0 : c$case_alt_15;
+  assign result_12 = (s <= 16'sd0) ? 6'd0 : c$case_alt_15;
 
   assign c$sat8Out_app_arg_0 = $signed({{(64-32) {c$absUOut_case_alt[32-1]}},c$absUOut_case_alt});
 
-  assign c$s_1 = $signed(result_56[4320:4314]);
+  assign c$s_1 = $signed(result_57[4384:4378]);
 
   assign sh = ($signed({{(16-7) {c$s_1[7-1]}},c$s_1})) + 16'sd20;
 
-  assign c$app_arg_14 = ((~ c$$j_case_scrut) & (result_56[4716:4709] != 8'd0)) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+  assign c$app_arg_15 = ((~ c$$j_case_scrut) & (result_57[4780:4773] != 8'd0)) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                  {1'b1,{c$app_arg_16 + ep,
-                                                                                         c$app_arg_15}}} : {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                  {1'b1,{c$app_arg_17 + ep,
+                                                                                         c$app_arg_16}}} : {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                             {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                             {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                             {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                             {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
 
-  assign c$bv_7 = ((ep));
+  assign c$bv_8 = ((ep));
 
-  assign c$app_arg_fun_arg_1 = (c$bv_7[64'sd0]) == (1'b1);
+  assign c$app_arg_fun_arg_4 = (c$bv_8[64'sd0]) == (1'b1);
 
-  assign c$app_arg_fun_arg_2 = $signed(result_56[127:64]);
+  assign c$app_arg_fun_arg_5 = $signed(result_57[191:128]);
 
-  assign c$app_arg_fun_arg_3 = $signed(result_56[63:0]);
+  assign c$app_arg_fun_arg_6 = $signed(result_57[127:64]);
 
-  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_ropeFin LlamaDv_Top_Decoder_decoderSmallKvWrongRow_ropeFin_c$app_arg_15
-    ( .result (c$app_arg_15)
-    , .isOdd (c$app_arg_fun_arg_1)
-    , .a (c$app_arg_fun_arg_2)
-    , .b (c$app_arg_fun_arg_3) );
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_ropeFin LlamaDv_Top_Decoder_decoderSmallKvWrongRow_ropeFin_c$app_arg_16
+    ( .result (c$app_arg_16)
+    , .isOdd (c$app_arg_fun_arg_4)
+    , .a (c$app_arg_fun_arg_5)
+    , .b (c$app_arg_fun_arg_6) );
 
   assign ep = e - 7'd1;
 
-  assign c$app_arg_selection_22 = result_56[4533:4531];
+  assign c$app_arg_selection_20 = result_57[4597:4595];
 
   always @(*) begin
-    case(c$app_arg_selection_22)
-      3'd0 : c$app_arg_16 = 7'd0;
-      default : c$app_arg_16 = 7'd64;
+    case(c$app_arg_selection_20)
+      3'd0 : c$app_arg_17 = 7'd0;
+      default : c$app_arg_17 = 7'd64;
     endcase
   end
 
-  assign result_selection_14 = result_56[4533:4531];
+  assign result_selection_17 = result_57[4597:4595];
 
   always @(*) begin
-    case(result_selection_14)
-      3'd0 : result_12 = c$case_alt_16;
-      default : result_12 = c$case_alt_17;
+    case(result_selection_17)
+      3'd0 : result_13 = c$case_alt_16;
+      default : result_13 = c$case_alt_17;
     endcase
   end
 
-  assign c$case_alt_selection_28 = result_56[4716:4709];
+  assign c$case_alt_selection_28 = result_57[4780:4773];
 
   always @(*) begin
     case(c$case_alt_selection_28)
       8'd128 : c$case_alt_16 = {5'd6,
-                                result_56[4727:4727],   result_56[4726:4723],
-                                result_56[4722:4717],   result_56[4716:4709],
-                                result_56[4708:4707],
-                                $signed(result_56[4706:4643]),
-                                $signed(result_56[4642:4611]),
-                                $signed(result_56[4610:4605]),
-                                $signed(result_56[4604:4573]),
-                                result_56[4572:4541],
-                                $signed(result_56[4540:4534]),   k,
+                                result_57[4791:4791],   result_57[4790:4787],
+                                result_57[4786:4781],   result_57[4780:4773],
+                                result_57[4772:4771],
+                                $signed(result_57[4770:4707]),
+                                $signed(result_57[4706:4675]),
+                                $signed(result_57[4674:4669]),
+                                $signed(result_57[4668:4637]),
+                                result_57[4636:4605],
+                                $signed(result_57[4604:4598]),   k,
                                 c$matrixShapeOut[15:8],
                                 c$matrixShapeOut[7:0],
-                                $signed(result_56[4514:4483]),
-                                result_56[4482:4481],   result_56[4480:4449],
-                                result_56[4448:4321],
-                                $signed(result_56[4320:4314]),
-                                result_56[4313:4186],
-                                $signed(result_56[4185:4179]),
-                                result_56[4178:4177],   result_56[4176:4173],
-                                result_56[4172:3597],   result_56[3596:3592],
-                                $signed(result_56[3591:3560]),
-                                result_56[3559:3554],   c$recipNextOut,
-                                result_56[3442:3438],   result_56[3437:3182],
-                                $signed(result_56[3181:3150]),
-                                result_56[3149:3143],
-                                $signed(result_56[3142:3079]),
-                                result_56[3078:2855],   result_56[2854:2631],
-                                $signed(result_56[2630:2567]),
-                                result_56[2566:1543],   result_56[1542:519],
-                                result_56[518:512],
-                                $signed(result_56[511:480]),
-                                $signed(result_56[479:448]),
-                                $signed(result_56[447:416]),
-                                result_56[415:192],
-                                $signed(result_56[191:160]),
-                                $signed(result_56[159:128]),
-                                $signed(result_56[127:64]),
-                                $signed(result_56[63:0])};
-      default : c$case_alt_16 = result_13;
+                                $signed(result_57[4578:4547]),
+                                result_57[4546:4545],   result_57[4544:4513],
+                                result_57[4512:4385],
+                                $signed(result_57[4384:4378]),
+                                result_57[4377:4250],
+                                $signed(result_57[4249:4243]),
+                                result_57[4242:4241],   result_57[4240:4237],
+                                result_57[4236:3661],   result_57[3660:3656],
+                                $signed(result_57[3655:3624]),
+                                result_57[3623:3618],   c$recipNextOut,
+                                result_57[3506:3502],   result_57[3501:3246],
+                                $signed(result_57[3245:3214]),
+                                result_57[3213:3207],
+                                $signed(result_57[3206:3143]),
+                                result_57[3142:2919],   result_57[2918:2695],
+                                $signed(result_57[2694:2631]),
+                                result_57[2630:1607],   result_57[1606:583],
+                                result_57[582:576],
+                                $signed(result_57[575:544]),
+                                $signed(result_57[543:512]),
+                                $signed(result_57[511:480]),
+                                result_57[479:256],
+                                $signed(result_57[255:224]),
+                                $signed(result_57[223:192]),
+                                $signed(result_57[191:128]),
+                                $signed(result_57[127:64]),
+                                $signed(result_57[63:0])};
+      default : c$case_alt_16 = result_14;
     endcase
   end
 
-  assign c$case_alt_selection_31 = result_56[4716:4709];
+  assign c$case_alt_selection_31 = result_57[4780:4773];
 
   always @(*) begin
     case(c$case_alt_selection_31)
       8'd64 : c$case_alt_17 = {5'd6,
-                               result_56[4727:4727],   result_56[4726:4723],
-                               result_56[4722:4717],   result_56[4716:4709],
-                               result_56[4708:4707],
-                               $signed(result_56[4706:4643]),
-                               $signed(result_56[4642:4611]),
-                               $signed(result_56[4610:4605]),
-                               $signed(result_56[4604:4573]),
-                               result_56[4572:4541],
-                               $signed(result_56[4540:4534]),   k,
+                               result_57[4791:4791],   result_57[4790:4787],
+                               result_57[4786:4781],   result_57[4780:4773],
+                               result_57[4772:4771],
+                               $signed(result_57[4770:4707]),
+                               $signed(result_57[4706:4675]),
+                               $signed(result_57[4674:4669]),
+                               $signed(result_57[4668:4637]),
+                               result_57[4636:4605],
+                               $signed(result_57[4604:4598]),   k,
                                c$matrixShapeOut[15:8],
                                c$matrixShapeOut[7:0],
-                               $signed(result_56[4514:4483]),
-                               result_56[4482:4481],   result_56[4480:4449],
-                               result_56[4448:4321],
-                               $signed(result_56[4320:4314]),
-                               result_56[4313:4186],
-                               $signed(result_56[4185:4179]),
-                               result_56[4178:4177],   result_56[4176:4173],
-                               result_56[4172:3597],   result_56[3596:3592],
-                               $signed(result_56[3591:3560]),
-                               result_56[3559:3554],   c$recipNextOut,
-                               result_56[3442:3438],   result_56[3437:3182],
-                               $signed(result_56[3181:3150]),
-                               result_56[3149:3143],
-                               $signed(result_56[3142:3079]),
-                               result_56[3078:2855],   result_56[2854:2631],
-                               $signed(result_56[2630:2567]),
-                               result_56[2566:1543],   result_56[1542:519],
-                               result_56[518:512],
-                               $signed(result_56[511:480]),
-                               $signed(result_56[479:448]),
-                               $signed(result_56[447:416]),
-                               result_56[415:192],
-                               $signed(result_56[191:160]),
-                               $signed(result_56[159:128]),
-                               $signed(result_56[127:64]),
-                               $signed(result_56[63:0])};
-      default : c$case_alt_17 = result_13;
+                               $signed(result_57[4578:4547]),
+                               result_57[4546:4545],   result_57[4544:4513],
+                               result_57[4512:4385],
+                               $signed(result_57[4384:4378]),
+                               result_57[4377:4250],
+                               $signed(result_57[4249:4243]),
+                               result_57[4242:4241],   result_57[4240:4237],
+                               result_57[4236:3661],   result_57[3660:3656],
+                               $signed(result_57[3655:3624]),
+                               result_57[3623:3618],   c$recipNextOut,
+                               result_57[3506:3502],   result_57[3501:3246],
+                               $signed(result_57[3245:3214]),
+                               result_57[3213:3207],
+                               $signed(result_57[3206:3143]),
+                               result_57[3142:2919],   result_57[2918:2695],
+                               $signed(result_57[2694:2631]),
+                               result_57[2630:1607],   result_57[1606:583],
+                               result_57[582:576],
+                               $signed(result_57[575:544]),
+                               $signed(result_57[543:512]),
+                               $signed(result_57[511:480]),
+                               result_57[479:256],
+                               $signed(result_57[255:224]),
+                               $signed(result_57[223:192]),
+                               $signed(result_57[191:128]),
+                               $signed(result_57[127:64]),
+                               $signed(result_57[63:0])};
+      default : c$case_alt_17 = result_14;
     endcase
   end
 
-  assign result_13 = c$$j_case_scrut ? {5'd8,
-                                        result_56[4727:4727],   result_56[4726:4723],
-                                        result_56[4722:4717],   step25,
-                                        result_56[4708:4707],
-                                        $signed(result_56[4706:4643]),
-                                        $signed(result_56[4642:4611]),
-                                        $signed(result_56[4610:4605]),
-                                        $signed(result_56[4604:4573]),
-                                        result_56[4572:4541],
-                                        $signed(result_56[4540:4534]),
-                                        result_56[4533:4531],   result_56[4530:4523],
-                                        result_56[4522:4515],
-                                        $signed(result_56[4514:4483]),
-                                        result_56[4482:4481],   result_56[4480:4449],
-                                        result_56[4448:4321],
-                                        $signed(result_56[4320:4314]),
-                                        result_56[4313:4186],
-                                        $signed(result_56[4185:4179]),
-                                        result_56[4178:4177],   result_56[4176:4173],
-                                        result_56[4172:3597],   result_56[3596:3592],
-                                        $signed(result_56[3591:3560]),
-                                        result_56[3559:3554],   c$recipNextOut,
-                                        result_56[3442:3438],   result_56[3437:3182],
-                                        $signed(result_56[3181:3150]),
-                                        result_56[3149:3143],
-                                        $signed(result_56[3142:3079]),
-                                        result_56[3078:2855],   result_56[2854:2631],
-                                        $signed(result_56[2630:2567]),
-                                        result_56[2566:1543],   result_56[1542:519],
-                                        result_56[518:512],
-                                        $signed(result_56[511:480]),
-                                        $signed(result_56[479:448]),
-                                        $signed(result_56[447:416]),
-                                        result_56[415:192],
-                                        $signed(result_56[191:160]),
-                                        $signed(result_56[159:128]),
-                                        $signed(ds50[127:64]),
-                                        $signed(ds50[63:0])} : {5'd8,
-                                                                result_56[4727:4727],   result_56[4726:4723],
-                                                                result_56[4722:4717],   step25,
-                                                                result_56[4708:4707],
-                                                                $signed(result_56[4706:4643]),
-                                                                $signed(result_56[4642:4611]),
-                                                                $signed(result_56[4610:4605]),
-                                                                $signed(result_56[4604:4573]),
-                                                                result_56[4572:4541],
-                                                                $signed(result_56[4540:4534]),
-                                                                result_56[4533:4531],   result_56[4530:4523],
-                                                                result_56[4522:4515],
-                                                                $signed(result_37[95:64]),
-                                                                result_56[4482:4481],   result_56[4480:4449],
-                                                                result_56[4448:4321],
-                                                                $signed(result_56[4320:4314]),
-                                                                result_56[4313:4186],
-                                                                $signed(result_56[4185:4179]),
-                                                                result_56[4178:4177],   result_56[4176:4173],
-                                                                result_56[4172:3597],   result_56[3596:3592],
-                                                                $signed(result_56[3591:3560]),
-                                                                result_56[3559:3554],   c$recipNextOut,
-                                                                result_56[3442:3438],   result_56[3437:3182],
-                                                                $signed(result_56[3181:3150]),
-                                                                result_56[3149:3143],
-                                                                $signed(result_56[3142:3079]),
-                                                                result_56[3078:2855],   result_56[2854:2631],
-                                                                $signed(result_56[2630:2567]),
-                                                                result_56[2566:1543],   result_56[1542:519],
-                                                                result_56[518:512],
-                                                                $signed(result_56[511:480]),
-                                                                $signed(result_56[479:448]),
-                                                                $signed(result_56[447:416]),
-                                                                result_56[415:192],
-                                                                $signed(result_56[191:160]),
-                                                                $signed(result_56[159:128]),
-                                                                $signed(result_56[127:64]),
-                                                                $signed(result_56[63:0])};
+  assign result_14 = c$$j_case_scrut ? {5'd8,
+                                        result_57[4791:4791],   result_57[4790:4787],
+                                        result_57[4786:4781],   step26,
+                                        result_57[4772:4771],
+                                        $signed(result_57[4770:4707]),
+                                        $signed(result_57[4706:4675]),
+                                        $signed(result_57[4674:4669]),
+                                        $signed(result_57[4668:4637]),
+                                        result_57[4636:4605],
+                                        $signed(result_57[4604:4598]),
+                                        result_57[4597:4595],   result_57[4594:4587],
+                                        result_57[4586:4579],
+                                        $signed(result_57[4578:4547]),
+                                        result_57[4546:4545],   result_57[4544:4513],
+                                        result_57[4512:4385],
+                                        $signed(result_57[4384:4378]),
+                                        result_57[4377:4250],
+                                        $signed(result_57[4249:4243]),
+                                        result_57[4242:4241],   result_57[4240:4237],
+                                        result_57[4236:3661],   result_57[3660:3656],
+                                        $signed(result_57[3655:3624]),
+                                        result_57[3623:3618],   c$recipNextOut,
+                                        result_57[3506:3502],   result_57[3501:3246],
+                                        $signed(result_57[3245:3214]),
+                                        result_57[3213:3207],
+                                        $signed(result_57[3206:3143]),
+                                        result_57[3142:2919],   result_57[2918:2695],
+                                        $signed(result_57[2694:2631]),
+                                        result_57[2630:1607],   result_57[1606:583],
+                                        result_57[582:576],
+                                        $signed(result_57[575:544]),
+                                        $signed(result_57[543:512]),
+                                        $signed(result_57[511:480]),
+                                        result_57[479:256],
+                                        $signed(result_57[255:224]),
+                                        $signed(result_57[223:192]),
+                                        $signed(ds51[127:64]),   $signed(ds51[63:0]),
+                                        $signed(result_57[63:0])} : {5'd8,
+                                                                     result_57[4791:4791],   result_57[4790:4787],
+                                                                     result_57[4786:4781],   step26,
+                                                                     result_57[4772:4771],
+                                                                     $signed(result_57[4770:4707]),
+                                                                     $signed(result_57[4706:4675]),
+                                                                     $signed(result_57[4674:4669]),
+                                                                     $signed(result_57[4668:4637]),
+                                                                     result_57[4636:4605],
+                                                                     $signed(result_57[4604:4598]),
+                                                                     result_57[4597:4595],   result_57[4594:4587],
+                                                                     result_57[4586:4579],
+                                                                     $signed(result_38[95:64]),
+                                                                     result_57[4546:4545],   result_57[4544:4513],
+                                                                     result_57[4512:4385],
+                                                                     $signed(result_57[4384:4378]),
+                                                                     result_57[4377:4250],
+                                                                     $signed(result_57[4249:4243]),
+                                                                     result_57[4242:4241],   result_57[4240:4237],
+                                                                     result_57[4236:3661],   result_57[3660:3656],
+                                                                     $signed(result_57[3655:3624]),
+                                                                     result_57[3623:3618],   c$recipNextOut,
+                                                                     result_57[3506:3502],   result_57[3501:3246],
+                                                                     $signed(result_57[3245:3214]),
+                                                                     result_57[3213:3207],
+                                                                     $signed(result_57[3206:3143]),
+                                                                     result_57[3142:2919],   result_57[2918:2695],
+                                                                     $signed(result_57[2694:2631]),
+                                                                     result_57[2630:1607],   result_57[1606:583],
+                                                                     result_57[582:576],
+                                                                     $signed(result_57[575:544]),
+                                                                     $signed(result_57[543:512]),
+                                                                     $signed(result_57[511:480]),
+                                                                     result_57[479:256],
+                                                                     $signed(result_57[255:224]),
+                                                                     $signed(result_57[223:192]),
+                                                                     $signed(result_57[191:128]),
+                                                                     $signed(result_57[127:64]),
+                                                                     $signed(result_57[63:0])};
 
-  assign c$bv_8 = ((result_56[4716:4709]));
+  assign c$bv_9 = ((result_57[4780:4773]));
 
-  assign c$$j_case_scrut = (c$bv_8[64'sd0]) == (1'b1);
+  assign c$$j_case_scrut = (c$bv_9[64'sd0]) == (1'b1);
 
-  assign ds50_fun_arg = result_56[4726:4723];
+  assign ds51_fun_arg = result_57[4790:4787];
 
-  assign ds50_fun_arg_0 = {{(8-7) {1'b0}},e};
+  assign ds51_fun_arg_0 = {{(8-7) {1'b0}},e};
 
-  assign ds50_fun_arg_1 = $signed(result_37[95:64]);
+  assign ds51_fun_arg_1 = $signed(result_38[95:64]);
 
-  assign ds50_fun_arg_2 = $signed(result_56[4514:4483]);
+  assign ds51_fun_arg_2 = $signed(result_57[4578:4547]);
 
-  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_ropeMul LlamaDv_Top_Decoder_decoderSmallKvWrongRow_ropeMul_ds50
-    ( .result (ds50)
-    , .p (ds50_fun_arg)
-    , .e (ds50_fun_arg_0)
-    , .self (ds50_fun_arg_1)
-    , .other (ds50_fun_arg_2) );
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_ropeMul LlamaDv_Top_Decoder_decoderSmallKvWrongRow_ropeMul_ds51
+    ( .result (ds51)
+    , .p (ds51_fun_arg)
+    , .e (ds51_fun_arg_0)
+    , .self (ds51_fun_arg_1)
+    , .other (ds51_fun_arg_2) );
 
-  assign c$bv_9 = (result_56[4716:4709] >> 64'sd1);
+  assign c$bv_10 = (result_57[4780:4773] >> 64'sd1);
 
-  assign e = c$bv_9[0+:7];
+  assign e = c$bv_10[0+:7];
 
-  assign c$app_arg_selection_25 = result_56[4533:4531];
+  assign c$app_arg_selection_23 = result_57[4597:4595];
 
   always @(*) begin
-    case(c$app_arg_selection_25)
-      3'd0 : c$app_arg_17 = {5'd8,
-                             result_56[4727:4727],   result_56[4726:4723],
-                             result_56[4722:4717],   8'd0,
-                             result_56[4708:4707],
-                             $signed(result_56[4706:4643]),
-                             $signed(result_56[4642:4611]),
-                             $signed(result_56[4610:4605]),
-                             $signed(result_56[4604:4573]),
-                             result_56[4572:4541],
-                             $signed(result_56[4540:4534]),
-                             result_56[4533:4531],   result_56[4530:4523],
-                             result_56[4522:4515],
-                             $signed(result_56[4514:4483]),
-                             result_56[4482:4481],   result_56[4480:4449],
-                             result_56[4448:4321],
-                             $signed(result_56[4320:4314]),
-                             result_56[4313:4186],
-                             $signed(result_56[4185:4179]),
-                             result_56[4178:4177],   result_56[4176:4173],
-                             result_56[4172:3597],   result_56[3596:3592],
-                             $signed(result_56[3591:3560]),
-                             result_56[3559:3554],   c$recipNextOut,
-                             result_56[3442:3438],   result_56[3437:3182],
-                             $signed(result_56[3181:3150]),
-                             result_56[3149:3143],
-                             $signed(result_56[3142:3079]),
-                             result_56[3078:2855],   result_56[2854:2631],
-                             $signed(result_56[2630:2567]),
-                             result_56[2566:1543],   result_56[1542:519],
-                             result_56[518:512],
-                             $signed(result_56[511:480]),
-                             $signed(result_56[479:448]),
-                             $signed(result_56[447:416]),
-                             result_56[415:192],
-                             $signed(result_56[191:160]),
-                             $signed(result_56[159:128]),
-                             $signed(result_56[127:64]),
-                             $signed(result_56[63:0])};
-      3'd1 : c$app_arg_17 = {5'd8,
-                             result_56[4727:4727],   result_56[4726:4723],
-                             result_56[4722:4717],   8'd0,
-                             result_56[4708:4707],
-                             $signed(result_56[4706:4643]),
-                             $signed(result_56[4642:4611]),
-                             $signed(result_56[4610:4605]),
-                             $signed(result_56[4604:4573]),
-                             result_56[4572:4541],
-                             $signed(result_56[4540:4534]),
-                             result_56[4533:4531],   result_56[4530:4523],
-                             result_56[4522:4515],
-                             $signed(result_56[4514:4483]),
-                             result_56[4482:4481],   result_56[4480:4449],
-                             result_56[4448:4321],
-                             $signed(result_56[4320:4314]),
-                             result_56[4313:4186],
-                             $signed(result_56[4185:4179]),
-                             result_56[4178:4177],   result_56[4176:4173],
-                             result_56[4172:3597],   result_56[3596:3592],
-                             $signed(result_56[3591:3560]),
-                             result_56[3559:3554],   c$recipNextOut,
-                             result_56[3442:3438],   result_56[3437:3182],
-                             $signed(result_56[3181:3150]),
-                             result_56[3149:3143],
-                             $signed(result_56[3142:3079]),
-                             result_56[3078:2855],   result_56[2854:2631],
-                             $signed(result_56[2630:2567]),
-                             result_56[2566:1543],   result_56[1542:519],
-                             result_56[518:512],
-                             $signed(result_56[511:480]),
-                             $signed(result_56[479:448]),
-                             $signed(result_56[447:416]),
-                             result_56[415:192],
-                             $signed(result_56[191:160]),
-                             $signed(result_56[159:128]),
-                             $signed(result_56[127:64]),
-                             $signed(result_56[63:0])};
-      3'd2 : c$app_arg_17 = {5'd9,
-                             result_56[4727:4727],   result_56[4726:4723],
-                             result_56[4722:4717],   8'd0,
-                             result_56[4708:4707],
-                             $signed(result_56[4706:4643]),
-                             $signed(result_56[4642:4611]),
-                             $signed(result_56[4610:4605]),
-                             $signed(result_56[4604:4573]),
-                             result_56[4572:4541],
-                             $signed(result_56[4540:4534]),
-                             result_56[4533:4531],   result_56[4530:4523],
-                             result_56[4522:4515],
-                             $signed(result_56[4514:4483]),   2'd1,
-                             result_56[4480:4449],   result_56[4448:4321],
-                             $signed(result_56[4320:4314]),
-                             result_56[4313:4186],
-                             $signed(result_56[4185:4179]),   2'd0,
-                             result_56[4176:4173],   result_56[4172:3597],
-                             result_56[3596:3592],
-                             $signed(result_56[3591:3560]),
-                             result_56[3559:3554],   c$recipNextOut,
-                             result_56[3442:3438],   result_56[3437:3182],
-                             $signed(result_56[3181:3150]),
-                             result_56[3149:3143],
-                             $signed(result_56[3142:3079]),
-                             result_56[3078:2855],   result_56[2854:2631],
-                             $signed(result_56[2630:2567]),
-                             result_56[2566:1543],   result_56[1542:519],
-                             result_56[518:512],
-                             $signed(result_56[511:480]),
-                             $signed(result_56[479:448]),
-                             $signed(result_56[447:416]),
-                             result_56[415:192],
-                             $signed(result_56[191:160]),
-                             $signed(result_56[159:128]),
-                             $signed(result_56[127:64]),
-                             $signed(result_56[63:0])};
-      3'd4 : c$app_arg_17 = {5'd6,
-                             result_56[4727:4727],   result_56[4726:4723],
-                             result_56[4722:4717],   result_56[4716:4709],
-                             result_56[4708:4707],
-                             $signed(result_56[4706:4643]),
-                             $signed(result_56[4642:4611]),
-                             $signed(result_56[4610:4605]),
-                             $signed(result_56[4604:4573]),
-                             result_56[4572:4541],
-                             $signed(result_56[4540:4534]),   3'd6,
+    case(c$app_arg_selection_23)
+      3'd0 : c$app_arg_18 = {5'd8,
+                             result_57[4791:4791],   result_57[4790:4787],
+                             result_57[4786:4781],   8'd0,
+                             result_57[4772:4771],
+                             $signed(result_57[4770:4707]),
+                             $signed(result_57[4706:4675]),
+                             $signed(result_57[4674:4669]),
+                             $signed(result_57[4668:4637]),
+                             result_57[4636:4605],
+                             $signed(result_57[4604:4598]),
+                             result_57[4597:4595],   result_57[4594:4587],
+                             result_57[4586:4579],
+                             $signed(result_57[4578:4547]),
+                             result_57[4546:4545],   result_57[4544:4513],
+                             result_57[4512:4385],
+                             $signed(result_57[4384:4378]),
+                             result_57[4377:4250],
+                             $signed(result_57[4249:4243]),
+                             result_57[4242:4241],   result_57[4240:4237],
+                             result_57[4236:3661],   result_57[3660:3656],
+                             $signed(result_57[3655:3624]),
+                             result_57[3623:3618],   c$recipNextOut,
+                             result_57[3506:3502],   result_57[3501:3246],
+                             $signed(result_57[3245:3214]),
+                             result_57[3213:3207],
+                             $signed(result_57[3206:3143]),
+                             result_57[3142:2919],   result_57[2918:2695],
+                             $signed(result_57[2694:2631]),
+                             result_57[2630:1607],   result_57[1606:583],
+                             result_57[582:576],
+                             $signed(result_57[575:544]),
+                             $signed(result_57[543:512]),
+                             $signed(result_57[511:480]),
+                             result_57[479:256],
+                             $signed(result_57[255:224]),
+                             $signed(result_57[223:192]),
+                             $signed(result_57[191:128]),
+                             $signed(result_57[127:64]),
+                             $signed(result_57[63:0])};
+      3'd1 : c$app_arg_18 = {5'd8,
+                             result_57[4791:4791],   result_57[4790:4787],
+                             result_57[4786:4781],   8'd0,
+                             result_57[4772:4771],
+                             $signed(result_57[4770:4707]),
+                             $signed(result_57[4706:4675]),
+                             $signed(result_57[4674:4669]),
+                             $signed(result_57[4668:4637]),
+                             result_57[4636:4605],
+                             $signed(result_57[4604:4598]),
+                             result_57[4597:4595],   result_57[4594:4587],
+                             result_57[4586:4579],
+                             $signed(result_57[4578:4547]),
+                             result_57[4546:4545],   result_57[4544:4513],
+                             result_57[4512:4385],
+                             $signed(result_57[4384:4378]),
+                             result_57[4377:4250],
+                             $signed(result_57[4249:4243]),
+                             result_57[4242:4241],   result_57[4240:4237],
+                             result_57[4236:3661],   result_57[3660:3656],
+                             $signed(result_57[3655:3624]),
+                             result_57[3623:3618],   c$recipNextOut,
+                             result_57[3506:3502],   result_57[3501:3246],
+                             $signed(result_57[3245:3214]),
+                             result_57[3213:3207],
+                             $signed(result_57[3206:3143]),
+                             result_57[3142:2919],   result_57[2918:2695],
+                             $signed(result_57[2694:2631]),
+                             result_57[2630:1607],   result_57[1606:583],
+                             result_57[582:576],
+                             $signed(result_57[575:544]),
+                             $signed(result_57[543:512]),
+                             $signed(result_57[511:480]),
+                             result_57[479:256],
+                             $signed(result_57[255:224]),
+                             $signed(result_57[223:192]),
+                             $signed(result_57[191:128]),
+                             $signed(result_57[127:64]),
+                             $signed(result_57[63:0])};
+      3'd2 : c$app_arg_18 = {5'd9,
+                             result_57[4791:4791],   result_57[4790:4787],
+                             result_57[4786:4781],   8'd0,
+                             result_57[4772:4771],
+                             $signed(result_57[4770:4707]),
+                             $signed(result_57[4706:4675]),
+                             $signed(result_57[4674:4669]),
+                             $signed(result_57[4668:4637]),
+                             result_57[4636:4605],
+                             $signed(result_57[4604:4598]),
+                             result_57[4597:4595],   result_57[4594:4587],
+                             result_57[4586:4579],
+                             $signed(result_57[4578:4547]),   2'd1,
+                             result_57[4544:4513],   result_57[4512:4385],
+                             $signed(result_57[4384:4378]),
+                             result_57[4377:4250],
+                             $signed(result_57[4249:4243]),   2'd0,
+                             result_57[4240:4237],   result_57[4236:3661],
+                             result_57[3660:3656],
+                             $signed(result_57[3655:3624]),
+                             result_57[3623:3618],   c$recipNextOut,
+                             result_57[3506:3502],   result_57[3501:3246],
+                             $signed(result_57[3245:3214]),
+                             result_57[3213:3207],
+                             $signed(result_57[3206:3143]),
+                             result_57[3142:2919],   result_57[2918:2695],
+                             $signed(result_57[2694:2631]),
+                             result_57[2630:1607],   result_57[1606:583],
+                             result_57[582:576],
+                             $signed(result_57[575:544]),
+                             $signed(result_57[543:512]),
+                             $signed(result_57[511:480]),
+                             result_57[479:256],
+                             $signed(result_57[255:224]),
+                             $signed(result_57[223:192]),
+                             $signed(result_57[191:128]),
+                             $signed(result_57[127:64]),
+                             $signed(result_57[63:0])};
+      3'd4 : c$app_arg_18 = {5'd6,
+                             result_57[4791:4791],   result_57[4790:4787],
+                             result_57[4786:4781],   result_57[4780:4773],
+                             result_57[4772:4771],
+                             $signed(result_57[4770:4707]),
+                             $signed(result_57[4706:4675]),
+                             $signed(result_57[4674:4669]),
+                             $signed(result_57[4668:4637]),
+                             result_57[4636:4605],
+                             $signed(result_57[4604:4598]),   3'd6,
                              8'd128,   8'd64,
-                             $signed(result_56[4514:4483]),
-                             result_56[4482:4481],   result_56[4480:4449],
-                             result_56[4448:4321],
-                             $signed(result_56[4320:4314]),
-                             result_56[4313:4186],
-                             $signed(result_56[4185:4179]),
-                             result_56[4178:4177],   result_56[4176:4173],
-                             result_56[4172:3597],   result_56[3596:3592],
-                             $signed(result_56[3591:3560]),
-                             result_56[3559:3554],   c$recipNextOut,
-                             result_56[3442:3438],   result_56[3437:3182],
-                             $signed(result_56[3181:3150]),
-                             result_56[3149:3143],
-                             $signed(result_56[3142:3079]),
-                             result_56[3078:2855],   result_56[2854:2631],
-                             $signed(result_56[2630:2567]),
-                             result_56[2566:1543],   result_56[1542:519],
-                             result_56[518:512],
-                             $signed(result_56[511:480]),
-                             $signed(result_56[479:448]),
-                             $signed(result_56[447:416]),
-                             result_56[415:192],
-                             $signed(result_56[191:160]),
-                             $signed(result_56[159:128]),
-                             $signed(result_56[127:64]),
-                             $signed(result_56[63:0])};
-      3'd6 : c$app_arg_17 = result_20;
-      3'd7 : c$app_arg_17 = {5'd20,
-                             result_56[4727:4727],   result_56[4726:4723],
-                             result_56[4722:4717],   8'd0,
-                             result_56[4708:4707],
-                             $signed(result_56[4706:4643]),
-                             $signed(result_56[4642:4611]),
-                             $signed(result_56[4610:4605]),
-                             $signed(result_56[4604:4573]),
-                             result_56[4572:4541],
-                             $signed(result_56[4540:4534]),
-                             result_56[4533:4531],   result_56[4530:4523],
-                             result_56[4522:4515],
-                             $signed(result_56[4514:4483]),
-                             result_56[4482:4481],   result_56[4480:4449],
-                             result_56[4448:4321],
-                             $signed(result_56[4320:4314]),
-                             result_56[4313:4186],
-                             $signed(result_56[4185:4179]),
-                             result_56[4178:4177],   result_56[4176:4173],
-                             result_56[4172:3597],   result_56[3596:3592],
-                             $signed(result_56[3591:3560]),
-                             result_56[3559:3554],   c$recipNextOut,
-                             result_56[3442:3438],   result_56[3437:3182],
-                             $signed(result_56[3181:3150]),
-                             result_56[3149:3143],
-                             $signed(result_56[3142:3079]),
-                             result_56[3078:2855],   result_56[2854:2631],
-                             $signed(result_56[2630:2567]),
-                             result_56[2566:1543],   result_56[1542:519],
-                             result_56[518:512],
-                             $signed(result_56[511:480]),
-                             $signed(result_56[479:448]),
-                             $signed(result_56[447:416]),
-                             result_56[415:192],
-                             $signed(result_56[191:160]),
-                             $signed(result_56[159:128]),
-                             $signed(result_56[127:64]),
-                             $signed(result_56[63:0])};
-      default : c$app_arg_17 = {5'd15,
-                                result_56[4727:4727],   result_56[4726:4723],
-                                result_56[4722:4717],   8'd0,
-                                result_56[4708:4707],
-                                $signed(result_56[4706:4643]),
-                                $signed(result_56[4642:4611]),
-                                $signed(result_56[4610:4605]),
-                                $signed(result_56[4604:4573]),
-                                result_56[4572:4541],
-                                $signed(result_56[4540:4534]),
-                                result_56[4533:4531],   result_56[4530:4523],
-                                result_56[4522:4515],
-                                $signed(result_56[4514:4483]),
-                                result_56[4482:4481],   result_56[4480:4449],
-                                result_56[4448:4321],
-                                $signed(result_56[4320:4314]),
-                                result_56[4313:4186],
-                                $signed(result_56[4185:4179]),
-                                result_56[4178:4177],   result_56[4176:4173],
-                                result_56[4172:3597],   result_56[3596:3592],
-                                $signed(result_56[3591:3560]),
-                                result_56[3559:3554],   c$recipNextOut,
-                                result_56[3442:3438],   result_56[3437:3182],
-                                $signed(result_56[3181:3150]),
-                                result_56[3149:3143],
-                                $signed(result_56[3142:3079]),
-                                result_56[3078:2855],   result_56[2854:2631],
-                                $signed(result_56[2630:2567]),
-                                result_56[2566:1543],   result_56[1542:519],
-                                result_56[518:512],
-                                $signed(result_56[511:480]),
-                                $signed(result_56[479:448]),
-                                $signed(result_56[447:416]),
-                                result_56[415:192],
-                                $signed(result_56[191:160]),
-                                $signed(result_56[159:128]),
-                                $signed(result_56[127:64]),
-                                $signed(result_56[63:0])};
+                             $signed(result_57[4578:4547]),
+                             result_57[4546:4545],   result_57[4544:4513],
+                             result_57[4512:4385],
+                             $signed(result_57[4384:4378]),
+                             result_57[4377:4250],
+                             $signed(result_57[4249:4243]),
+                             result_57[4242:4241],   result_57[4240:4237],
+                             result_57[4236:3661],   result_57[3660:3656],
+                             $signed(result_57[3655:3624]),
+                             result_57[3623:3618],   c$recipNextOut,
+                             result_57[3506:3502],   result_57[3501:3246],
+                             $signed(result_57[3245:3214]),
+                             result_57[3213:3207],
+                             $signed(result_57[3206:3143]),
+                             result_57[3142:2919],   result_57[2918:2695],
+                             $signed(result_57[2694:2631]),
+                             result_57[2630:1607],   result_57[1606:583],
+                             result_57[582:576],
+                             $signed(result_57[575:544]),
+                             $signed(result_57[543:512]),
+                             $signed(result_57[511:480]),
+                             result_57[479:256],
+                             $signed(result_57[255:224]),
+                             $signed(result_57[223:192]),
+                             $signed(result_57[191:128]),
+                             $signed(result_57[127:64]),
+                             $signed(result_57[63:0])};
+      3'd6 : c$app_arg_18 = result_21;
+      3'd7 : c$app_arg_18 = {5'd20,
+                             result_57[4791:4791],   result_57[4790:4787],
+                             result_57[4786:4781],   8'd0,
+                             result_57[4772:4771],
+                             $signed(result_57[4770:4707]),
+                             $signed(result_57[4706:4675]),
+                             $signed(result_57[4674:4669]),
+                             $signed(result_57[4668:4637]),
+                             result_57[4636:4605],
+                             $signed(result_57[4604:4598]),
+                             result_57[4597:4595],   result_57[4594:4587],
+                             result_57[4586:4579],
+                             $signed(result_57[4578:4547]),
+                             result_57[4546:4545],   result_57[4544:4513],
+                             result_57[4512:4385],
+                             $signed(result_57[4384:4378]),
+                             result_57[4377:4250],
+                             $signed(result_57[4249:4243]),
+                             result_57[4242:4241],   result_57[4240:4237],
+                             result_57[4236:3661],   result_57[3660:3656],
+                             $signed(result_57[3655:3624]),
+                             result_57[3623:3618],   c$recipNextOut,
+                             result_57[3506:3502],   result_57[3501:3246],
+                             $signed(result_57[3245:3214]),
+                             result_57[3213:3207],
+                             $signed(result_57[3206:3143]),
+                             result_57[3142:2919],   result_57[2918:2695],
+                             $signed(result_57[2694:2631]),
+                             result_57[2630:1607],   result_57[1606:583],
+                             result_57[582:576],
+                             $signed(result_57[575:544]),
+                             $signed(result_57[543:512]),
+                             $signed(result_57[511:480]),
+                             result_57[479:256],
+                             $signed(result_57[255:224]),
+                             $signed(result_57[223:192]),
+                             $signed(result_57[191:128]),
+                             $signed(result_57[127:64]),
+                             $signed(result_57[63:0])};
+      default : c$app_arg_18 = {5'd15,
+                                result_57[4791:4791],   result_57[4790:4787],
+                                result_57[4786:4781],   8'd0,
+                                result_57[4772:4771],
+                                $signed(result_57[4770:4707]),
+                                $signed(result_57[4706:4675]),
+                                $signed(result_57[4674:4669]),
+                                $signed(result_57[4668:4637]),
+                                result_57[4636:4605],
+                                $signed(result_57[4604:4598]),
+                                result_57[4597:4595],   result_57[4594:4587],
+                                result_57[4586:4579],
+                                $signed(result_57[4578:4547]),
+                                result_57[4546:4545],   result_57[4544:4513],
+                                result_57[4512:4385],
+                                $signed(result_57[4384:4378]),
+                                result_57[4377:4250],
+                                $signed(result_57[4249:4243]),
+                                result_57[4242:4241],   result_57[4240:4237],
+                                result_57[4236:3661],   result_57[3660:3656],
+                                $signed(result_57[3655:3624]),
+                                result_57[3623:3618],   c$recipNextOut,
+                                result_57[3506:3502],   result_57[3501:3246],
+                                $signed(result_57[3245:3214]),
+                                result_57[3213:3207],
+                                $signed(result_57[3206:3143]),
+                                result_57[3142:2919],   result_57[2918:2695],
+                                $signed(result_57[2694:2631]),
+                                result_57[2630:1607],   result_57[1606:583],
+                                result_57[582:576],
+                                $signed(result_57[575:544]),
+                                $signed(result_57[543:512]),
+                                $signed(result_57[511:480]),
+                                result_57[479:256],
+                                $signed(result_57[255:224]),
+                                $signed(result_57[223:192]),
+                                $signed(result_57[191:128]),
+                                $signed(result_57[127:64]),
+                                $signed(result_57[63:0])};
     endcase
   end
 
-  assign c$app_arg_18 = (~ result_40[365:365]) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+  assign c$app_arg_19 = (~ result_41[365:365]) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : result_14;
+                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : result_15;
 
-  assign result_selection_18 = result_56[4533:4531];
+  assign result_selection_21 = result_57[4597:4595];
 
-  assign c$bv_10 = result_40[362:355];
+  assign c$bv_11 = result_41[362:355];
 
-  assign c$bv_11 = result_40[362:355];
+  assign c$bv_12 = result_41[362:355];
 
   always @(*) begin
-    case(result_selection_18)
-      3'd4 : result_14 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+    case(result_selection_21)
+      3'd4 : result_15 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                          {1'b1,{c$bv_10[0+:7],   result_15}},
+                          {1'b1,{c$bv_11[0+:7],   result_16}},
                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
-      default : result_14 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+      default : result_15 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             {1'b1,{c$bv_11[0+:7],   result_15}},
+                             {1'b1,{c$bv_12[0+:7],   result_16}},
                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
     endcase
   end
 
-  assign result_fun_arg_45 = result_40[354:348];
+  assign result_fun_arg_46 = result_41[354:348];
 
-  assign result_fun_arg_46 = $signed(result_40[347:284]);
+  assign result_fun_arg_47 = $signed(result_41[347:284]);
 
-  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macRound LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macRound_result_15
-    ( .result (result_15)
-    , .a (result_fun_arg_45)
-    , .v (result_fun_arg_46) );
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macRound LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macRound_result_16
+    ( .result (result_16)
+    , .a (result_fun_arg_46)
+    , .v (result_fun_arg_47) );
 
-  assign c$app_arg_19 = (result_40[365:365] & (result_40[362:355] == (result_56[4530:4523] - 8'd1))) ? {5'd7,
-                                                                                                        result_56[4727:4727],
-                                                                                                        result_56[4726:4723],
-                                                                                                        result_56[4722:4717],
-                                                                                                        result_56[4716:4709],
-                                                                                                        result_56[4708:4707],
-                                                                                                        $signed(result_56[4706:4643]),
-                                                                                                        $signed(result_56[4642:4611]),
-                                                                                                        $signed(result_56[4610:4605]),
-                                                                                                        $signed(result_56[4604:4573]),
-                                                                                                        result_56[4572:4541],
-                                                                                                        $signed(result_56[4540:4534]),
-                                                                                                        result_56[4533:4531],
-                                                                                                        result_56[4530:4523],
-                                                                                                        result_56[4522:4515],
-                                                                                                        $signed(result_56[4514:4483]),
-                                                                                                        result_56[4482:4481],
-                                                                                                        result_56[4480:4449],
-                                                                                                        result_56[4448:4321],
-                                                                                                        $signed(result_56[4320:4314]),
-                                                                                                        result_56[4313:4186],
-                                                                                                        $signed(result_56[4185:4179]),
-                                                                                                        result_56[4178:4177],
-                                                                                                        result_56[4176:4173],
-                                                                                                        result_56[4172:3597],
-                                                                                                        result_56[3596:3592],
-                                                                                                        $signed(result_56[3591:3560]),
-                                                                                                        result_56[3559:3554],
+  assign c$app_arg_20 = (result_41[365:365] & (result_41[362:355] == (result_57[4594:4587] - 8'd1))) ? {5'd7,
+                                                                                                        result_57[4791:4791],
+                                                                                                        result_57[4790:4787],
+                                                                                                        result_57[4786:4781],
+                                                                                                        result_57[4780:4773],
+                                                                                                        result_57[4772:4771],
+                                                                                                        $signed(result_57[4770:4707]),
+                                                                                                        $signed(result_57[4706:4675]),
+                                                                                                        $signed(result_57[4674:4669]),
+                                                                                                        $signed(result_57[4668:4637]),
+                                                                                                        result_57[4636:4605],
+                                                                                                        $signed(result_57[4604:4598]),
+                                                                                                        result_57[4597:4595],
+                                                                                                        result_57[4594:4587],
+                                                                                                        result_57[4586:4579],
+                                                                                                        $signed(result_57[4578:4547]),
+                                                                                                        result_57[4546:4545],
+                                                                                                        result_57[4544:4513],
+                                                                                                        result_57[4512:4385],
+                                                                                                        $signed(result_57[4384:4378]),
+                                                                                                        result_57[4377:4250],
+                                                                                                        $signed(result_57[4249:4243]),
+                                                                                                        result_57[4242:4241],
+                                                                                                        result_57[4240:4237],
+                                                                                                        result_57[4236:3661],
+                                                                                                        result_57[3660:3656],
+                                                                                                        $signed(result_57[3655:3624]),
+                                                                                                        result_57[3623:3618],
                                                                                                         c$recipNextOut,
-                                                                                                        result_56[3442:3438],
-                                                                                                        result_56[3437:3182],
-                                                                                                        $signed(result_56[3181:3150]),
-                                                                                                        result_56[3149:3143],
-                                                                                                        $signed(result_56[3142:3079]),
-                                                                                                        result_56[3078:2855],
-                                                                                                        result_56[2854:2631],
-                                                                                                        $signed(result_56[2630:2567]),
-                                                                                                        result_56[2566:1543],
-                                                                                                        result_56[1542:519],
-                                                                                                        result_56[518:512],
-                                                                                                        $signed(result_56[511:480]),
-                                                                                                        $signed(result_56[479:448]),
-                                                                                                        $signed(result_56[447:416]),
-                                                                                                        result_56[415:192],
-                                                                                                        $signed(result_56[191:160]),
-                                                                                                        $signed(result_56[159:128]),
-                                                                                                        $signed(result_56[127:64]),
-                                                                                                        $signed(result_56[63:0])} : {5'd6,
-                                                                                                                                     result_56[4727:4727],
-                                                                                                                                     result_56[4726:4723],
-                                                                                                                                     result_56[4722:4717],
-                                                                                                                                     result_56[4716:4709],
-                                                                                                                                     result_56[4708:4707],
-                                                                                                                                     $signed(result_56[4706:4643]),
-                                                                                                                                     $signed(result_56[4642:4611]),
-                                                                                                                                     $signed(result_56[4610:4605]),
-                                                                                                                                     $signed(result_56[4604:4573]),
-                                                                                                                                     result_56[4572:4541],
-                                                                                                                                     $signed(result_56[4540:4534]),
-                                                                                                                                     result_56[4533:4531],
-                                                                                                                                     result_56[4530:4523],
-                                                                                                                                     result_56[4522:4515],
-                                                                                                                                     $signed(result_56[4514:4483]),
-                                                                                                                                     result_56[4482:4481],
-                                                                                                                                     result_56[4480:4449],
-                                                                                                                                     result_56[4448:4321],
-                                                                                                                                     $signed(result_56[4320:4314]),
-                                                                                                                                     result_56[4313:4186],
-                                                                                                                                     $signed(result_56[4185:4179]),
-                                                                                                                                     result_56[4178:4177],
-                                                                                                                                     result_56[4176:4173],
-                                                                                                                                     result_56[4172:3597],
-                                                                                                                                     result_56[3596:3592],
-                                                                                                                                     $signed(result_56[3591:3560]),
-                                                                                                                                     result_56[3559:3554],
+                                                                                                        result_57[3506:3502],
+                                                                                                        result_57[3501:3246],
+                                                                                                        $signed(result_57[3245:3214]),
+                                                                                                        result_57[3213:3207],
+                                                                                                        $signed(result_57[3206:3143]),
+                                                                                                        result_57[3142:2919],
+                                                                                                        result_57[2918:2695],
+                                                                                                        $signed(result_57[2694:2631]),
+                                                                                                        result_57[2630:1607],
+                                                                                                        result_57[1606:583],
+                                                                                                        result_57[582:576],
+                                                                                                        $signed(result_57[575:544]),
+                                                                                                        $signed(result_57[543:512]),
+                                                                                                        $signed(result_57[511:480]),
+                                                                                                        result_57[479:256],
+                                                                                                        $signed(result_57[255:224]),
+                                                                                                        $signed(result_57[223:192]),
+                                                                                                        $signed(result_57[191:128]),
+                                                                                                        $signed(result_57[127:64]),
+                                                                                                        $signed(result_57[63:0])} : {5'd6,
+                                                                                                                                     result_57[4791:4791],
+                                                                                                                                     result_57[4790:4787],
+                                                                                                                                     result_57[4786:4781],
+                                                                                                                                     result_57[4780:4773],
+                                                                                                                                     result_57[4772:4771],
+                                                                                                                                     $signed(result_57[4770:4707]),
+                                                                                                                                     $signed(result_57[4706:4675]),
+                                                                                                                                     $signed(result_57[4674:4669]),
+                                                                                                                                     $signed(result_57[4668:4637]),
+                                                                                                                                     result_57[4636:4605],
+                                                                                                                                     $signed(result_57[4604:4598]),
+                                                                                                                                     result_57[4597:4595],
+                                                                                                                                     result_57[4594:4587],
+                                                                                                                                     result_57[4586:4579],
+                                                                                                                                     $signed(result_57[4578:4547]),
+                                                                                                                                     result_57[4546:4545],
+                                                                                                                                     result_57[4544:4513],
+                                                                                                                                     result_57[4512:4385],
+                                                                                                                                     $signed(result_57[4384:4378]),
+                                                                                                                                     result_57[4377:4250],
+                                                                                                                                     $signed(result_57[4249:4243]),
+                                                                                                                                     result_57[4242:4241],
+                                                                                                                                     result_57[4240:4237],
+                                                                                                                                     result_57[4236:3661],
+                                                                                                                                     result_57[3660:3656],
+                                                                                                                                     $signed(result_57[3655:3624]),
+                                                                                                                                     result_57[3623:3618],
                                                                                                                                      c$recipNextOut,
-                                                                                                                                     result_56[3442:3438],
-                                                                                                                                     result_56[3437:3182],
-                                                                                                                                     $signed(result_56[3181:3150]),
-                                                                                                                                     result_56[3149:3143],
-                                                                                                                                     $signed(result_56[3142:3079]),
-                                                                                                                                     result_56[3078:2855],
-                                                                                                                                     result_56[2854:2631],
-                                                                                                                                     $signed(result_56[2630:2567]),
-                                                                                                                                     result_56[2566:1543],
-                                                                                                                                     result_56[1542:519],
-                                                                                                                                     result_56[518:512],
-                                                                                                                                     $signed(result_56[511:480]),
-                                                                                                                                     $signed(result_56[479:448]),
-                                                                                                                                     $signed(result_56[447:416]),
-                                                                                                                                     result_56[415:192],
-                                                                                                                                     $signed(result_56[191:160]),
-                                                                                                                                     $signed(result_56[159:128]),
-                                                                                                                                     $signed(result_56[127:64]),
-                                                                                                                                     $signed(result_56[63:0])};
+                                                                                                                                     result_57[3506:3502],
+                                                                                                                                     result_57[3501:3246],
+                                                                                                                                     $signed(result_57[3245:3214]),
+                                                                                                                                     result_57[3213:3207],
+                                                                                                                                     $signed(result_57[3206:3143]),
+                                                                                                                                     result_57[3142:2919],
+                                                                                                                                     result_57[2918:2695],
+                                                                                                                                     $signed(result_57[2694:2631]),
+                                                                                                                                     result_57[2630:1607],
+                                                                                                                                     result_57[1606:583],
+                                                                                                                                     result_57[582:576],
+                                                                                                                                     $signed(result_57[575:544]),
+                                                                                                                                     $signed(result_57[543:512]),
+                                                                                                                                     $signed(result_57[511:480]),
+                                                                                                                                     result_57[479:256],
+                                                                                                                                     $signed(result_57[255:224]),
+                                                                                                                                     $signed(result_57[223:192]),
+                                                                                                                                     $signed(result_57[191:128]),
+                                                                                                                                     $signed(result_57[127:64]),
+                                                                                                                                     $signed(result_57[63:0])};
 
-  assign c$bv_12 = (result_56[4716:4709] - 8'd2);
-
-  assign c$app_arg_20 = valid ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                 {1'b1,{c$bv_12[0+:7],
-                                        $signed(result_56[447:416])}},
+  assign c$app_arg_21 = valid ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                 {1'b1,{c$app_arg_22,
+                                        $signed(result_57[511:480])}},
                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -3333,809 +3409,830 @@ module decoder_small_fault_kvrow
                                                                                         {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                         {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
 
-  assign result_selection_21 = result_56[4716:4709];
+  assign c$bv_13 = (result_57[4780:4773] - 8'd2);
+
+  assign c$app_arg_22 = c$bv_13[0+:7];
+
+  assign result_selection_24 = result_57[4780:4773];
 
   always @(*) begin
-    case(result_selection_21)
-      8'd65 : result_16 = {5'd5,
-                           result_56[4727:4727],   result_56[4726:4723],
-                           result_56[4722:4717],   result_56[4716:4709],
-                           result_56[4708:4707],
-                           $signed(result_56[4706:4643]),
-                           $signed(result_56[4642:4611]),
-                           $signed(result_56[4610:4605]),
-                           $signed(result_56[4604:4573]),   c$app_arg_21,
-                           $signed(result_56[4540:4534]),
-                           result_56[4533:4531],   result_56[4530:4523],
-                           result_56[4522:4515],
-                           $signed(result_56[4514:4483]),
-                           result_56[4482:4481],   result_56[4480:4449],
-                           result_56[4448:4321],
-                           $signed(result_56[4320:4314]),
-                           result_56[4313:4186],
-                           $signed(result_56[4185:4179]),
-                           result_56[4178:4177],   result_56[4176:4173],
-                           result_56[4172:3597],   result_56[3596:3592],
-                           $signed(result_56[3591:3560]),
-                           result_56[3559:3554],   c$recipNextOut,
-                           result_56[3442:3438],   result_56[3437:3182],
-                           $signed(result_56[3181:3150]),
-                           result_56[3149:3143],
-                           $signed(result_56[3142:3079]),
-                           result_56[3078:2855],   result_56[2854:2631],
-                           $signed(result_56[2630:2567]),
-                           result_56[2566:1543],   result_56[1542:519],
-                           result_56[518:512],   c$normScaleOut,
-                           result_27,   c$normGainOut,
-                           result_56[415:192],
-                           $signed(result_56[191:160]),
-                           $signed(result_56[159:128]),
-                           $signed(result_56[127:64]),
-                           $signed(result_56[63:0])};
-      default : result_16 = {5'd4,
-                             result_56[4727:4727],   result_56[4726:4723],
-                             result_56[4722:4717],   step25,
-                             result_56[4708:4707],
-                             $signed(result_56[4706:4643]),
-                             $signed(result_56[4642:4611]),
-                             $signed(result_56[4610:4605]),
-                             $signed(result_56[4604:4573]),   c$app_arg_21,
-                             $signed(result_56[4540:4534]),
-                             result_56[4533:4531],   result_56[4530:4523],
-                             result_56[4522:4515],
-                             $signed(result_56[4514:4483]),
-                             result_56[4482:4481],   result_56[4480:4449],
-                             result_56[4448:4321],
-                             $signed(result_56[4320:4314]),
-                             result_56[4313:4186],
-                             $signed(result_56[4185:4179]),
-                             result_56[4178:4177],   result_56[4176:4173],
-                             result_56[4172:3597],   result_56[3596:3592],
-                             $signed(result_56[3591:3560]),
-                             result_56[3559:3554],   c$recipNextOut,
-                             result_56[3442:3438],   result_56[3437:3182],
-                             $signed(result_56[3181:3150]),
-                             result_56[3149:3143],
-                             $signed(result_56[3142:3079]),
-                             result_56[3078:2855],   result_56[2854:2631],
-                             $signed(result_56[2630:2567]),
-                             result_56[2566:1543],   result_56[1542:519],
-                             result_56[518:512],   c$normScaleOut,
-                             result_27,   c$normGainOut,
-                             result_56[415:192],
-                             $signed(result_56[191:160]),
-                             $signed(result_56[159:128]),
-                             $signed(result_56[127:64]),
-                             $signed(result_56[63:0])};
+    case(result_selection_24)
+      8'd65 : result_17 = {5'd5,
+                           result_57[4791:4791],   result_57[4790:4787],
+                           result_57[4786:4781],   result_57[4780:4773],
+                           result_57[4772:4771],
+                           $signed(result_57[4770:4707]),
+                           $signed(result_57[4706:4675]),
+                           $signed(result_57[4674:4669]),
+                           $signed(result_57[4668:4637]),   c$app_arg_23,
+                           $signed(result_57[4604:4598]),
+                           result_57[4597:4595],   result_57[4594:4587],
+                           result_57[4586:4579],
+                           $signed(result_57[4578:4547]),
+                           result_57[4546:4545],   result_57[4544:4513],
+                           result_57[4512:4385],
+                           $signed(result_57[4384:4378]),
+                           result_57[4377:4250],
+                           $signed(result_57[4249:4243]),
+                           result_57[4242:4241],   result_57[4240:4237],
+                           result_57[4236:3661],   result_57[3660:3656],
+                           $signed(result_57[3655:3624]),
+                           result_57[3623:3618],   c$recipNextOut,
+                           result_57[3506:3502],   result_57[3501:3246],
+                           $signed(result_57[3245:3214]),
+                           result_57[3213:3207],
+                           $signed(result_57[3206:3143]),
+                           result_57[3142:2919],   result_57[2918:2695],
+                           $signed(result_57[2694:2631]),
+                           result_57[2630:1607],   result_57[1606:583],
+                           result_57[582:576],   c$normScaleOut,
+                           result_28,   c$normGainOut,
+                           result_57[479:256],
+                           $signed(result_57[255:224]),
+                           $signed(result_57[223:192]),
+                           $signed(result_57[191:128]),
+                           $signed(result_57[127:64]),
+                           $signed(result_57[63:0])};
+      default : result_17 = {5'd4,
+                             result_57[4791:4791],   result_57[4790:4787],
+                             result_57[4786:4781],   step26,
+                             result_57[4772:4771],
+                             $signed(result_57[4770:4707]),
+                             $signed(result_57[4706:4675]),
+                             $signed(result_57[4674:4669]),
+                             $signed(result_57[4668:4637]),   c$app_arg_23,
+                             $signed(result_57[4604:4598]),
+                             result_57[4597:4595],   result_57[4594:4587],
+                             result_57[4586:4579],
+                             $signed(result_57[4578:4547]),
+                             result_57[4546:4545],   result_57[4544:4513],
+                             result_57[4512:4385],
+                             $signed(result_57[4384:4378]),
+                             result_57[4377:4250],
+                             $signed(result_57[4249:4243]),
+                             result_57[4242:4241],   result_57[4240:4237],
+                             result_57[4236:3661],   result_57[3660:3656],
+                             $signed(result_57[3655:3624]),
+                             result_57[3623:3618],   c$recipNextOut,
+                             result_57[3506:3502],   result_57[3501:3246],
+                             $signed(result_57[3245:3214]),
+                             result_57[3213:3207],
+                             $signed(result_57[3206:3143]),
+                             result_57[3142:2919],   result_57[2918:2695],
+                             $signed(result_57[2694:2631]),
+                             result_57[2630:1607],   result_57[1606:583],
+                             result_57[582:576],   c$normScaleOut,
+                             result_28,   c$normGainOut,
+                             result_57[479:256],
+                             $signed(result_57[255:224]),
+                             $signed(result_57[223:192]),
+                             $signed(result_57[191:128]),
+                             $signed(result_57[127:64]),
+                             $signed(result_57[63:0])};
     endcase
   end
 
-  assign c$app_arg_21 = valid ? result_17 : result_56[4572:4541];
+  assign c$app_arg_23 = valid ? result_18 : result_57[4636:4605];
 
-  assign valid = result_56[4716:4709] >= 8'd2;
+  assign valid = result_57[4780:4773] >= 8'd2;
 
-  assign result_17 = (result_56[4572:4541] <= c$absUOut) ? c$absUOut : result_56[4572:4541];
+  assign result_18 = (result_57[4636:4605] <= c$absUOut) ? c$absUOut : result_57[4636:4605];
 
-  assign result_selection_25 = result_56[4716:4709];
-
-  always @(*) begin
-    case(result_selection_25)
-      8'd0 : result_18 = {5'd3,
-                          result_56[4727:4727],   result_56[4726:4723],
-                          result_56[4722:4717],   step25,
-                          result_56[4708:4707],
-                          $signed({{(64-32) {c$app_arg_26[32-1]}},c$app_arg_26}),
-                          $signed(result_56[4642:4611]),
-                          $signed(result_56[4610:4605]),
-                          $signed(result_56[4604:4573]),
-                          result_56[4572:4541],
-                          $signed(result_56[4540:4534]),
-                          result_56[4533:4531],   result_56[4530:4523],
-                          result_56[4522:4515],
-                          $signed(result_56[4514:4483]),
-                          result_56[4482:4481],   result_56[4480:4449],
-                          result_56[4448:4321],
-                          $signed(result_56[4320:4314]),
-                          result_56[4313:4186],
-                          $signed(result_56[4185:4179]),
-                          result_56[4178:4177],   result_56[4176:4173],
-                          result_56[4172:3597],   result_56[3596:3592],
-                          $signed(result_56[3591:3560]),
-                          result_56[3559:3554],   c$recipNextOut,
-                          result_56[3442:3438],   result_56[3437:3182],
-                          $signed(result_56[3181:3150]),
-                          result_56[3149:3143],
-                          $signed(result_56[3142:3079]),
-                          result_56[3078:2855],   result_56[2854:2631],
-                          $signed(result_56[2630:2567]),
-                          result_56[2566:1543],   result_56[1542:519],
-                          result_56[518:512],
-                          $signed(result_56[511:480]),
-                          $signed(result_56[479:448]),
-                          $signed(result_56[447:416]),
-                          result_56[415:192],
-                          $signed(result_56[191:160]),
-                          $signed(result_56[159:128]),
-                          $signed(result_56[127:64]),
-                          $signed(result_56[63:0])};
-      8'd1 : result_18 = {5'd3,
-                          result_56[4727:4727],   result_56[4726:4723],
-                          result_56[4722:4717],   step25,
-                          result_56[4708:4707],
-                          $signed(ds49_0[143:80]),
-                          $signed(result_56[4642:4611]),
-                          $signed({sh_0[16-1],sh_0[0+:(6-1)]}),
-                          $signed({y0[64-1],y0[0+:(32-1)]}),
-                          result_56[4572:4541],
-                          $signed(result_56[4540:4534]),
-                          result_56[4533:4531],   result_56[4530:4523],
-                          result_56[4522:4515],
-                          $signed(result_56[4514:4483]),
-                          result_56[4482:4481],   result_56[4480:4449],
-                          result_56[4448:4321],
-                          $signed(result_56[4320:4314]),
-                          result_56[4313:4186],
-                          $signed(result_56[4185:4179]),
-                          result_56[4178:4177],   result_56[4176:4173],
-                          result_56[4172:3597],   result_56[3596:3592],
-                          $signed(result_56[3591:3560]),
-                          result_56[3559:3554],   c$recipNextOut,
-                          result_56[3442:3438],   result_56[3437:3182],
-                          $signed(result_56[3181:3150]),
-                          result_56[3149:3143],
-                          $signed(result_56[3142:3079]),
-                          result_56[3078:2855],   result_56[2854:2631],
-                          $signed(result_56[2630:2567]),
-                          result_56[2566:1543],   result_56[1542:519],
-                          result_56[518:512],
-                          $signed(result_56[511:480]),
-                          $signed(result_56[479:448]),
-                          $signed(result_56[447:416]),
-                          result_56[415:192],
-                          $signed(result_56[191:160]),
-                          $signed(result_56[159:128]),
-                          $signed(result_56[127:64]),
-                          $signed(result_56[63:0])};
-      8'd2 : result_18 = {5'd3,
-                          result_56[4727:4727],   result_56[4726:4723],
-                          result_56[4722:4717],   step25,
-                          result_56[4708:4707],
-                          $signed(result_56[4706:4643]),
-                          $signed({c$app_arg_25[64-1],c$app_arg_25[0+:(32-1)]}),
-                          $signed(result_56[4610:4605]),
-                          $signed(result_56[4604:4573]),
-                          result_56[4572:4541],
-                          $signed(result_56[4540:4534]),
-                          result_56[4533:4531],   result_56[4530:4523],
-                          result_56[4522:4515],
-                          $signed(result_56[4514:4483]),
-                          result_56[4482:4481],   result_56[4480:4449],
-                          result_56[4448:4321],
-                          $signed(result_56[4320:4314]),
-                          result_56[4313:4186],
-                          $signed(result_56[4185:4179]),
-                          result_56[4178:4177],   result_56[4176:4173],
-                          result_56[4172:3597],   result_56[3596:3592],
-                          $signed(result_56[3591:3560]),
-                          result_56[3559:3554],   c$recipNextOut,
-                          result_56[3442:3438],   result_56[3437:3182],
-                          $signed(result_56[3181:3150]),
-                          result_56[3149:3143],
-                          $signed(result_56[3142:3079]),
-                          result_56[3078:2855],   result_56[2854:2631],
-                          $signed(result_56[2630:2567]),
-                          result_56[2566:1543],   result_56[1542:519],
-                          result_56[518:512],
-                          $signed(result_56[511:480]),
-                          $signed(result_56[479:448]),
-                          $signed(result_56[447:416]),
-                          result_56[415:192],
-                          $signed(result_56[191:160]),
-                          $signed(result_56[159:128]),
-                          $signed(result_56[127:64]),
-                          $signed(result_56[63:0])};
-      8'd3 : result_18 = {5'd3,
-                          result_56[4727:4727],   result_56[4726:4723],
-                          result_56[4722:4717],   step25,
-                          result_56[4708:4707],
-                          $signed(result_56[4706:4643]),
-                          $signed({c$app_arg_24[64-1],c$app_arg_24[0+:(32-1)]}),
-                          $signed(result_56[4610:4605]),
-                          $signed(result_56[4604:4573]),
-                          result_56[4572:4541],
-                          $signed(result_56[4540:4534]),
-                          result_56[4533:4531],   result_56[4530:4523],
-                          result_56[4522:4515],
-                          $signed(result_56[4514:4483]),
-                          result_56[4482:4481],   result_56[4480:4449],
-                          result_56[4448:4321],
-                          $signed(result_56[4320:4314]),
-                          result_56[4313:4186],
-                          $signed(result_56[4185:4179]),
-                          result_56[4178:4177],   result_56[4176:4173],
-                          result_56[4172:3597],   result_56[3596:3592],
-                          $signed(result_56[3591:3560]),
-                          result_56[3559:3554],   c$recipNextOut,
-                          result_56[3442:3438],   result_56[3437:3182],
-                          $signed(result_56[3181:3150]),
-                          result_56[3149:3143],
-                          $signed(result_56[3142:3079]),
-                          result_56[3078:2855],   result_56[2854:2631],
-                          $signed(result_56[2630:2567]),
-                          result_56[2566:1543],   result_56[1542:519],
-                          result_56[518:512],
-                          $signed(result_56[511:480]),
-                          $signed(result_56[479:448]),
-                          $signed(result_56[447:416]),
-                          result_56[415:192],
-                          $signed(result_56[191:160]),
-                          $signed(result_56[159:128]),
-                          $signed(result_56[127:64]),
-                          $signed(result_56[63:0])};
-      8'd4 : result_18 = {5'd3,
-                          result_56[4727:4727],   result_56[4726:4723],
-                          result_56[4722:4717],   step25,
-                          result_56[4708:4707],   c$app_arg_23,
-                          $signed(result_56[4642:4611]),
-                          $signed(result_56[4610:4605]),
-                          $signed(result_56[4604:4573]),
-                          result_56[4572:4541],
-                          $signed(result_56[4540:4534]),
-                          result_56[4533:4531],   result_56[4530:4523],
-                          result_56[4522:4515],
-                          $signed(result_56[4514:4483]),
-                          result_56[4482:4481],   result_56[4480:4449],
-                          result_56[4448:4321],
-                          $signed(result_56[4320:4314]),
-                          result_56[4313:4186],
-                          $signed(result_56[4185:4179]),
-                          result_56[4178:4177],   result_56[4176:4173],
-                          result_56[4172:3597],   result_56[3596:3592],
-                          $signed(result_56[3591:3560]),
-                          result_56[3559:3554],   c$recipNextOut,
-                          result_56[3442:3438],   result_56[3437:3182],
-                          $signed(result_56[3181:3150]),
-                          result_56[3149:3143],
-                          $signed(result_56[3142:3079]),
-                          result_56[3078:2855],   result_56[2854:2631],
-                          $signed(result_56[2630:2567]),
-                          result_56[2566:1543],   result_56[1542:519],
-                          result_56[518:512],
-                          $signed(result_56[511:480]),
-                          $signed(result_56[479:448]),
-                          $signed(result_56[447:416]),
-                          result_56[415:192],
-                          $signed(result_56[191:160]),
-                          $signed(result_56[159:128]),
-                          $signed(result_56[127:64]),
-                          $signed(result_56[63:0])};
-      8'd5 : result_18 = {5'd3,
-                          result_56[4727:4727],   result_56[4726:4723],
-                          result_56[4722:4717],   step25,
-                          result_56[4708:4707],   $signed(ds49[70:7]),
-                          $signed(result_56[4642:4611]),
-                          $signed(result_56[4610:4605]),
-                          $signed(result_56[4604:4573]),
-                          result_56[4572:4541],
-                          $signed(result_56[4540:4534]),
-                          result_56[4533:4531],   result_56[4530:4523],
-                          result_56[4522:4515],
-                          $signed(result_56[4514:4483]),
-                          result_56[4482:4481],   result_56[4480:4449],
-                          result_56[4448:4321],
-                          $signed(result_56[4320:4314]),
-                          result_56[4313:4186],
-                          $signed(result_56[4185:4179]),
-                          result_56[4178:4177],   result_56[4176:4173],
-                          result_56[4172:3597],   result_56[3596:3592],
-                          $signed(result_56[3591:3560]),
-                          result_56[3559:3554],   c$recipNextOut,
-                          result_56[3442:3438],   result_56[3437:3182],
-                          $signed(result_56[3181:3150]),
-                          result_56[3149:3143],
-                          $signed(result_56[3142:3079]),
-                          result_56[3078:2855],   result_56[2854:2631],
-                          $signed(result_56[2630:2567]),
-                          result_56[2566:1543],   result_56[1542:519],
-                          ds49[6:0],   $signed(result_56[511:480]),
-                          $signed(result_56[479:448]),
-                          $signed(result_56[447:416]),
-                          result_56[415:192],
-                          $signed(result_56[191:160]),
-                          $signed(result_56[159:128]),
-                          $signed(result_56[127:64]),
-                          $signed(result_56[63:0])};
-      8'd6 : result_18 = {5'd3,
-                          result_56[4727:4727],   result_56[4726:4723],
-                          result_56[4722:4717],   step25,
-                          result_56[4708:4707],   c$app_arg_22,
-                          $signed(result_56[4642:4611]),
-                          $signed(result_56[4610:4605]),
-                          $signed(result_56[4604:4573]),
-                          result_56[4572:4541],
-                          $signed(result_56[4540:4534]),
-                          result_56[4533:4531],   result_56[4530:4523],
-                          result_56[4522:4515],
-                          $signed(result_56[4514:4483]),
-                          result_56[4482:4481],   result_56[4480:4449],
-                          result_56[4448:4321],
-                          $signed(result_56[4320:4314]),
-                          result_56[4313:4186],
-                          $signed(result_56[4185:4179]),
-                          result_56[4178:4177],   result_56[4176:4173],
-                          result_56[4172:3597],   result_56[3596:3592],
-                          $signed(result_56[3591:3560]),
-                          result_56[3559:3554],   c$recipNextOut,
-                          result_56[3442:3438],   result_56[3437:3182],
-                          $signed(result_56[3181:3150]),
-                          result_56[3149:3143],
-                          $signed(result_56[3142:3079]),
-                          result_56[3078:2855],   result_56[2854:2631],
-                          $signed(result_56[2630:2567]),
-                          result_56[2566:1543],   result_56[1542:519],
-                          result_56[518:512],
-                          $signed(result_56[511:480]),
-                          $signed(result_56[479:448]),
-                          $signed(result_56[447:416]),
-                          result_56[415:192],
-                          $signed(result_56[191:160]),
-                          $signed(result_56[159:128]),
-                          $signed(result_56[127:64]),
-                          $signed(result_56[63:0])};
-      default : result_18 = result_20;
-    endcase
-  end
-
-  assign c$app_arg_fun_arg_4 = $signed(result_56[4706:4643]);
-
-  assign c$app_arg_fun_arg_5 = result_56[518:512];
-
-  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvShift LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvShift_c$app_arg_22
-    ( .c$case_alt (c$app_arg_22)
-    , .c$arg (c$app_arg_fun_arg_4)
-    , .c$arg_0 (c$app_arg_fun_arg_5) );
-
-  assign c$s_2 = $signed(result_56[4610:4605]);
-
-  assign ds49_fun_arg = $signed(result_56[4706:4643]);
-
-  assign ds49_fun_arg_0 = $signed({{(16-6) {c$s_2[6-1]}},c$s_2});
-
-  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvHalf LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvHalf_ds49
-    ( .result (ds49)
-    , .p (ds49_fun_arg)
-    , .sh (ds49_fun_arg_0) );
-
-  assign c$app_arg_fun_arg_6 = $signed(result_56[4604:4573]);
-
-  assign c$app_arg_fun_arg_7 = $signed(result_56[4642:4611]);
-
-  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvStep LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvStep_c$app_arg_23
-    ( .result (c$app_arg_23)
-    , .y0 (c$app_arg_fun_arg_6)
-    , .tt (c$app_arg_fun_arg_7) );
-
-  assign c$app_arg_fun_arg_8 = $signed(result_56[4706:4643]);
-
-  assign c$app_arg_fun_arg_9 = $signed(result_56[4642:4611]);
-
-  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvTerm LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvTerm_c$app_arg_24
-    ( .result (c$app_arg_24)
-    , .mr (c$app_arg_fun_arg_8)
-    , .y2 (c$app_arg_fun_arg_9) );
-
-  assign c$app_arg_fun_arg_10 = $signed(result_56[4604:4573]);
-
-  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvSquare LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvSquare_c$app_arg_25
-    ( .result (c$app_arg_25)
-    , .y0 (c$app_arg_fun_arg_10) );
-
-  assign y0 = $signed(ds49_0[79:16]);
-
-  assign sh_0 = $signed(ds49_0[15:0]);
-
-  assign c$s_3 = $signed(result_56[4706:4643]);
-
-  assign ds49_fun_arg_1 = $signed({c$s_3[64-1],c$s_3[0+:(32-1)]});
-
-  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInv LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInv_ds49_0
-    (.result (ds49_0), .c$arg (ds49_fun_arg_1));
-
-  assign c$app_arg_fun_arg_11 = $signed(result_56[4706:4643]);
-
-  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvArg LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvArg_c$app_arg_26
-    ( .result (c$app_arg_26)
-    , .ss (c$app_arg_fun_arg_11) );
-
-  assign result_selection_28 = result_56[4716:4709];
+  assign result_selection_28 = result_57[4780:4773];
 
   always @(*) begin
     case(result_selection_28)
-      8'd63 : result_19 = {5'd3,
-                           result_56[4727:4727],   result_56[4726:4723],
-                           result_56[4722:4717],   8'd0,
-                           result_56[4708:4707],   c$sumSquareOut,
-                           $signed(result_56[4642:4611]),
-                           $signed(result_56[4610:4605]),
-                           $signed(result_56[4604:4573]),
-                           result_56[4572:4541],
-                           $signed(result_56[4540:4534]),
-                           result_56[4533:4531],   result_56[4530:4523],
-                           result_56[4522:4515],
-                           $signed(result_56[4514:4483]),
-                           result_56[4482:4481],   result_56[4480:4449],
-                           result_56[4448:4321],
-                           $signed(result_56[4320:4314]),
-                           result_56[4313:4186],
-                           $signed(result_56[4185:4179]),
-                           result_56[4178:4177],   result_56[4176:4173],
-                           result_56[4172:3597],   result_56[3596:3592],
-                           $signed(result_56[3591:3560]),
-                           result_56[3559:3554],   c$recipNextOut,
-                           result_56[3442:3438],   result_56[3437:3182],
-                           $signed(result_56[3181:3150]),
-                           result_56[3149:3143],
-                           $signed(result_56[3142:3079]),
-                           result_56[3078:2855],   result_56[2854:2631],
-                           $signed(result_56[2630:2567]),
-                           result_56[2566:1543],   result_56[1542:519],
-                           result_56[518:512],
-                           $signed(result_56[511:480]),
-                           $signed(result_56[479:448]),
-                           $signed(result_56[447:416]),
-                           result_56[415:192],
-                           $signed(result_56[191:160]),
-                           $signed(result_56[159:128]),
-                           $signed(result_56[127:64]),
-                           $signed(result_56[63:0])};
-      default : result_19 = {5'd2,
-                             result_56[4727:4727],   result_56[4726:4723],
-                             result_56[4722:4717],   step25,
-                             result_56[4708:4707],   c$sumSquareOut,
-                             $signed(result_56[4642:4611]),
-                             $signed(result_56[4610:4605]),
-                             $signed(result_56[4604:4573]),
-                             result_56[4572:4541],
-                             $signed(result_56[4540:4534]),
-                             result_56[4533:4531],   result_56[4530:4523],
-                             result_56[4522:4515],
-                             $signed(result_56[4514:4483]),
-                             result_56[4482:4481],   result_56[4480:4449],
-                             result_56[4448:4321],
-                             $signed(result_56[4320:4314]),
-                             result_56[4313:4186],
-                             $signed(result_56[4185:4179]),
-                             result_56[4178:4177],   result_56[4176:4173],
-                             result_56[4172:3597],   result_56[3596:3592],
-                             $signed(result_56[3591:3560]),
-                             result_56[3559:3554],   c$recipNextOut,
-                             result_56[3442:3438],   result_56[3437:3182],
-                             $signed(result_56[3181:3150]),
-                             result_56[3149:3143],
-                             $signed(result_56[3142:3079]),
-                             result_56[3078:2855],   result_56[2854:2631],
-                             $signed(result_56[2630:2567]),
-                             result_56[2566:1543],   result_56[1542:519],
-                             result_56[518:512],
-                             $signed(result_56[511:480]),
-                             $signed(result_56[479:448]),
-                             $signed(result_56[447:416]),
-                             result_56[415:192],
-                             $signed(result_56[191:160]),
-                             $signed(result_56[159:128]),
-                             $signed(result_56[127:64]),
-                             $signed(result_56[63:0])};
+      8'd0 : result_19 = {5'd3,
+                          result_57[4791:4791],   result_57[4790:4787],
+                          result_57[4786:4781],   step26,
+                          result_57[4772:4771],
+                          $signed({{(64-32) {c$app_arg_28[32-1]}},c$app_arg_28}),
+                          $signed(result_57[4706:4675]),
+                          $signed(result_57[4674:4669]),
+                          $signed(result_57[4668:4637]),
+                          result_57[4636:4605],
+                          $signed(result_57[4604:4598]),
+                          result_57[4597:4595],   result_57[4594:4587],
+                          result_57[4586:4579],
+                          $signed(result_57[4578:4547]),
+                          result_57[4546:4545],   result_57[4544:4513],
+                          result_57[4512:4385],
+                          $signed(result_57[4384:4378]),
+                          result_57[4377:4250],
+                          $signed(result_57[4249:4243]),
+                          result_57[4242:4241],   result_57[4240:4237],
+                          result_57[4236:3661],   result_57[3660:3656],
+                          $signed(result_57[3655:3624]),
+                          result_57[3623:3618],   c$recipNextOut,
+                          result_57[3506:3502],   result_57[3501:3246],
+                          $signed(result_57[3245:3214]),
+                          result_57[3213:3207],
+                          $signed(result_57[3206:3143]),
+                          result_57[3142:2919],   result_57[2918:2695],
+                          $signed(result_57[2694:2631]),
+                          result_57[2630:1607],   result_57[1606:583],
+                          result_57[582:576],
+                          $signed(result_57[575:544]),
+                          $signed(result_57[543:512]),
+                          $signed(result_57[511:480]),
+                          result_57[479:256],
+                          $signed(result_57[255:224]),
+                          $signed(result_57[223:192]),
+                          $signed(result_57[191:128]),
+                          $signed(result_57[127:64]),
+                          $signed(result_57[63:0])};
+      8'd1 : result_19 = {5'd3,
+                          result_57[4791:4791],   result_57[4790:4787],
+                          result_57[4786:4781],   step26,
+                          result_57[4772:4771],
+                          $signed(ds50_0[143:80]),
+                          $signed(result_57[4706:4675]),
+                          $signed({sh_0[16-1],sh_0[0+:(6-1)]}),
+                          $signed({y0[64-1],y0[0+:(32-1)]}),
+                          result_57[4636:4605],
+                          $signed(result_57[4604:4598]),
+                          result_57[4597:4595],   result_57[4594:4587],
+                          result_57[4586:4579],
+                          $signed(result_57[4578:4547]),
+                          result_57[4546:4545],   result_57[4544:4513],
+                          result_57[4512:4385],
+                          $signed(result_57[4384:4378]),
+                          result_57[4377:4250],
+                          $signed(result_57[4249:4243]),
+                          result_57[4242:4241],   result_57[4240:4237],
+                          result_57[4236:3661],   result_57[3660:3656],
+                          $signed(result_57[3655:3624]),
+                          result_57[3623:3618],   c$recipNextOut,
+                          result_57[3506:3502],   result_57[3501:3246],
+                          $signed(result_57[3245:3214]),
+                          result_57[3213:3207],
+                          $signed(result_57[3206:3143]),
+                          result_57[3142:2919],   result_57[2918:2695],
+                          $signed(result_57[2694:2631]),
+                          result_57[2630:1607],   result_57[1606:583],
+                          result_57[582:576],
+                          $signed(result_57[575:544]),
+                          $signed(result_57[543:512]),
+                          $signed(result_57[511:480]),
+                          result_57[479:256],
+                          $signed(result_57[255:224]),
+                          $signed(result_57[223:192]),
+                          $signed(result_57[191:128]),
+                          $signed(result_57[127:64]),
+                          $signed(result_57[63:0])};
+      8'd2 : result_19 = {5'd3,
+                          result_57[4791:4791],   result_57[4790:4787],
+                          result_57[4786:4781],   step26,
+                          result_57[4772:4771],
+                          $signed(result_57[4770:4707]),
+                          $signed({c$app_arg_27[64-1],c$app_arg_27[0+:(32-1)]}),
+                          $signed(result_57[4674:4669]),
+                          $signed(result_57[4668:4637]),
+                          result_57[4636:4605],
+                          $signed(result_57[4604:4598]),
+                          result_57[4597:4595],   result_57[4594:4587],
+                          result_57[4586:4579],
+                          $signed(result_57[4578:4547]),
+                          result_57[4546:4545],   result_57[4544:4513],
+                          result_57[4512:4385],
+                          $signed(result_57[4384:4378]),
+                          result_57[4377:4250],
+                          $signed(result_57[4249:4243]),
+                          result_57[4242:4241],   result_57[4240:4237],
+                          result_57[4236:3661],   result_57[3660:3656],
+                          $signed(result_57[3655:3624]),
+                          result_57[3623:3618],   c$recipNextOut,
+                          result_57[3506:3502],   result_57[3501:3246],
+                          $signed(result_57[3245:3214]),
+                          result_57[3213:3207],
+                          $signed(result_57[3206:3143]),
+                          result_57[3142:2919],   result_57[2918:2695],
+                          $signed(result_57[2694:2631]),
+                          result_57[2630:1607],   result_57[1606:583],
+                          result_57[582:576],
+                          $signed(result_57[575:544]),
+                          $signed(result_57[543:512]),
+                          $signed(result_57[511:480]),
+                          result_57[479:256],
+                          $signed(result_57[255:224]),
+                          $signed(result_57[223:192]),
+                          $signed(result_57[191:128]),
+                          $signed(result_57[127:64]),
+                          $signed(result_57[63:0])};
+      8'd3 : result_19 = {5'd3,
+                          result_57[4791:4791],   result_57[4790:4787],
+                          result_57[4786:4781],   step26,
+                          result_57[4772:4771],
+                          $signed(result_57[4770:4707]),
+                          $signed({c$app_arg_26[64-1],c$app_arg_26[0+:(32-1)]}),
+                          $signed(result_57[4674:4669]),
+                          $signed(result_57[4668:4637]),
+                          result_57[4636:4605],
+                          $signed(result_57[4604:4598]),
+                          result_57[4597:4595],   result_57[4594:4587],
+                          result_57[4586:4579],
+                          $signed(result_57[4578:4547]),
+                          result_57[4546:4545],   result_57[4544:4513],
+                          result_57[4512:4385],
+                          $signed(result_57[4384:4378]),
+                          result_57[4377:4250],
+                          $signed(result_57[4249:4243]),
+                          result_57[4242:4241],   result_57[4240:4237],
+                          result_57[4236:3661],   result_57[3660:3656],
+                          $signed(result_57[3655:3624]),
+                          result_57[3623:3618],   c$recipNextOut,
+                          result_57[3506:3502],   result_57[3501:3246],
+                          $signed(result_57[3245:3214]),
+                          result_57[3213:3207],
+                          $signed(result_57[3206:3143]),
+                          result_57[3142:2919],   result_57[2918:2695],
+                          $signed(result_57[2694:2631]),
+                          result_57[2630:1607],   result_57[1606:583],
+                          result_57[582:576],
+                          $signed(result_57[575:544]),
+                          $signed(result_57[543:512]),
+                          $signed(result_57[511:480]),
+                          result_57[479:256],
+                          $signed(result_57[255:224]),
+                          $signed(result_57[223:192]),
+                          $signed(result_57[191:128]),
+                          $signed(result_57[127:64]),
+                          $signed(result_57[63:0])};
+      8'd4 : result_19 = {5'd3,
+                          result_57[4791:4791],   result_57[4790:4787],
+                          result_57[4786:4781],   step26,
+                          result_57[4772:4771],   c$app_arg_25,
+                          $signed(result_57[4706:4675]),
+                          $signed(result_57[4674:4669]),
+                          $signed(result_57[4668:4637]),
+                          result_57[4636:4605],
+                          $signed(result_57[4604:4598]),
+                          result_57[4597:4595],   result_57[4594:4587],
+                          result_57[4586:4579],
+                          $signed(result_57[4578:4547]),
+                          result_57[4546:4545],   result_57[4544:4513],
+                          result_57[4512:4385],
+                          $signed(result_57[4384:4378]),
+                          result_57[4377:4250],
+                          $signed(result_57[4249:4243]),
+                          result_57[4242:4241],   result_57[4240:4237],
+                          result_57[4236:3661],   result_57[3660:3656],
+                          $signed(result_57[3655:3624]),
+                          result_57[3623:3618],   c$recipNextOut,
+                          result_57[3506:3502],   result_57[3501:3246],
+                          $signed(result_57[3245:3214]),
+                          result_57[3213:3207],
+                          $signed(result_57[3206:3143]),
+                          result_57[3142:2919],   result_57[2918:2695],
+                          $signed(result_57[2694:2631]),
+                          result_57[2630:1607],   result_57[1606:583],
+                          result_57[582:576],
+                          $signed(result_57[575:544]),
+                          $signed(result_57[543:512]),
+                          $signed(result_57[511:480]),
+                          result_57[479:256],
+                          $signed(result_57[255:224]),
+                          $signed(result_57[223:192]),
+                          $signed(result_57[191:128]),
+                          $signed(result_57[127:64]),
+                          $signed(result_57[63:0])};
+      8'd5 : result_19 = {5'd3,
+                          result_57[4791:4791],   result_57[4790:4787],
+                          result_57[4786:4781],   step26,
+                          result_57[4772:4771],   $signed(ds50[70:7]),
+                          $signed(result_57[4706:4675]),
+                          $signed(result_57[4674:4669]),
+                          $signed(result_57[4668:4637]),
+                          result_57[4636:4605],
+                          $signed(result_57[4604:4598]),
+                          result_57[4597:4595],   result_57[4594:4587],
+                          result_57[4586:4579],
+                          $signed(result_57[4578:4547]),
+                          result_57[4546:4545],   result_57[4544:4513],
+                          result_57[4512:4385],
+                          $signed(result_57[4384:4378]),
+                          result_57[4377:4250],
+                          $signed(result_57[4249:4243]),
+                          result_57[4242:4241],   result_57[4240:4237],
+                          result_57[4236:3661],   result_57[3660:3656],
+                          $signed(result_57[3655:3624]),
+                          result_57[3623:3618],   c$recipNextOut,
+                          result_57[3506:3502],   result_57[3501:3246],
+                          $signed(result_57[3245:3214]),
+                          result_57[3213:3207],
+                          $signed(result_57[3206:3143]),
+                          result_57[3142:2919],   result_57[2918:2695],
+                          $signed(result_57[2694:2631]),
+                          result_57[2630:1607],   result_57[1606:583],
+                          ds50[6:0],   $signed(result_57[575:544]),
+                          $signed(result_57[543:512]),
+                          $signed(result_57[511:480]),
+                          result_57[479:256],
+                          $signed(result_57[255:224]),
+                          $signed(result_57[223:192]),
+                          $signed(result_57[191:128]),
+                          $signed(result_57[127:64]),
+                          $signed(result_57[63:0])};
+      8'd6 : result_19 = {5'd3,
+                          result_57[4791:4791],   result_57[4790:4787],
+                          result_57[4786:4781],   step26,
+                          result_57[4772:4771],   c$app_arg_24,
+                          $signed(result_57[4706:4675]),
+                          $signed(result_57[4674:4669]),
+                          $signed(result_57[4668:4637]),
+                          result_57[4636:4605],
+                          $signed(result_57[4604:4598]),
+                          result_57[4597:4595],   result_57[4594:4587],
+                          result_57[4586:4579],
+                          $signed(result_57[4578:4547]),
+                          result_57[4546:4545],   result_57[4544:4513],
+                          result_57[4512:4385],
+                          $signed(result_57[4384:4378]),
+                          result_57[4377:4250],
+                          $signed(result_57[4249:4243]),
+                          result_57[4242:4241],   result_57[4240:4237],
+                          result_57[4236:3661],   result_57[3660:3656],
+                          $signed(result_57[3655:3624]),
+                          result_57[3623:3618],   c$recipNextOut,
+                          result_57[3506:3502],   result_57[3501:3246],
+                          $signed(result_57[3245:3214]),
+                          result_57[3213:3207],
+                          $signed(result_57[3206:3143]),
+                          result_57[3142:2919],   result_57[2918:2695],
+                          $signed(result_57[2694:2631]),
+                          result_57[2630:1607],   result_57[1606:583],
+                          result_57[582:576],
+                          $signed(result_57[575:544]),
+                          $signed(result_57[543:512]),
+                          $signed(result_57[511:480]),
+                          result_57[479:256],
+                          $signed(result_57[255:224]),
+                          $signed(result_57[223:192]),
+                          $signed(result_57[191:128]),
+                          $signed(result_57[127:64]),
+                          $signed(result_57[63:0])};
+      default : result_19 = result_21;
     endcase
   end
 
-  assign c$app_arg_selection_32 = result_56[4716:4709];
+  assign c$app_arg_fun_arg_7 = $signed(result_57[4770:4707]);
+
+  assign c$app_arg_fun_arg_8 = result_57[582:576];
+
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvShift LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvShift_c$app_arg_24
+    ( .c$case_alt (c$app_arg_24)
+    , .c$arg (c$app_arg_fun_arg_7)
+    , .c$arg_0 (c$app_arg_fun_arg_8) );
+
+  assign c$s_2 = $signed(result_57[4674:4669]);
+
+  assign ds50_fun_arg = $signed(result_57[4770:4707]);
+
+  assign ds50_fun_arg_0 = $signed({{(16-6) {c$s_2[6-1]}},c$s_2});
+
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvHalf LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvHalf_ds50
+    ( .result (ds50)
+    , .p (ds50_fun_arg)
+    , .sh (ds50_fun_arg_0) );
+
+  assign c$app_arg_fun_arg_9 = $signed(result_57[4668:4637]);
+
+  assign c$app_arg_fun_arg_10 = $signed(result_57[4706:4675]);
+
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvStep LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvStep_c$app_arg_25
+    ( .result (c$app_arg_25)
+    , .y0 (c$app_arg_fun_arg_9)
+    , .tt (c$app_arg_fun_arg_10) );
+
+  assign c$app_arg_fun_arg_11 = $signed(result_57[4770:4707]);
+
+  assign c$app_arg_fun_arg_12 = $signed(result_57[4706:4675]);
+
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvTerm LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvTerm_c$app_arg_26
+    ( .result (c$app_arg_26)
+    , .mr (c$app_arg_fun_arg_11)
+    , .y2 (c$app_arg_fun_arg_12) );
+
+  assign c$app_arg_fun_arg_13 = $signed(result_57[4668:4637]);
+
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvSquare LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvSquare_c$app_arg_27
+    ( .result (c$app_arg_27)
+    , .y0 (c$app_arg_fun_arg_13) );
+
+  assign y0 = $signed(ds50_0[79:16]);
+
+  assign sh_0 = $signed(ds50_0[15:0]);
+
+  assign c$s_3 = $signed(result_57[4770:4707]);
+
+  assign ds50_fun_arg_1 = $signed({c$s_3[64-1],c$s_3[0+:(32-1)]});
+
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInv LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInv_ds50_0
+    (.result (ds50_0), .c$arg (ds50_fun_arg_1));
+
+  assign c$app_arg_fun_arg_14 = $signed(result_57[4770:4707]);
+
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvArg LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvArg_c$app_arg_28
+    ( .result (c$app_arg_28)
+    , .ss (c$app_arg_fun_arg_14) );
+
+  assign result_selection_31 = result_57[4780:4773];
 
   always @(*) begin
-    case(c$app_arg_selection_32)
-      8'd63 : c$app_arg_27 = {5'd2,
-                              result_56[4727:4727],   result_56[4726:4723],
-                              result_56[4722:4717],   8'd0,
-                              result_56[4708:4707],   64'sd0,
-                              $signed(result_56[4642:4611]),
-                              $signed(result_56[4610:4605]),
-                              $signed(result_56[4604:4573]),
-                              result_56[4572:4541],
-                              $signed(result_56[4540:4534]),
-                              result_56[4533:4531],   result_56[4530:4523],
-                              result_56[4522:4515],
-                              $signed(result_56[4514:4483]),
-                              result_56[4482:4481],   result_56[4480:4449],
-                              result_56[4448:4321],
-                              $signed(result_56[4320:4314]),
-                              result_56[4313:4186],
-                              $signed(result_56[4185:4179]),
-                              result_56[4178:4177],   result_56[4176:4173],
-                              result_56[4172:3597],   result_56[3596:3592],
-                              $signed(result_56[3591:3560]),
-                              result_56[3559:3554],   c$recipNextOut,
-                              result_56[3442:3438],   result_56[3437:3182],
-                              $signed(result_56[3181:3150]),
-                              result_56[3149:3143],
-                              $signed(result_56[3142:3079]),
-                              result_56[3078:2855],   result_56[2854:2631],
-                              $signed(result_56[2630:2567]),
-                              result_56[2566:1543],   result_56[1542:519],
-                              result_56[518:512],
-                              $signed(result_56[511:480]),
-                              $signed(result_56[479:448]),
-                              $signed(result_56[447:416]),
-                              result_56[415:192],
-                              $signed(result_56[191:160]),
-                              $signed(result_56[159:128]),
-                              $signed(result_56[127:64]),
-                              $signed(result_56[63:0])};
-      default : c$app_arg_27 = {5'd1,
-                                result_56[4727:4727],   result_56[4726:4723],
-                                result_56[4722:4717],   step25,
-                                result_56[4708:4707],
-                                $signed(result_56[4706:4643]),
-                                $signed(result_56[4642:4611]),
-                                $signed(result_56[4610:4605]),
-                                $signed(result_56[4604:4573]),
-                                result_56[4572:4541],
-                                $signed(result_56[4540:4534]),
-                                result_56[4533:4531],   result_56[4530:4523],
-                                result_56[4522:4515],
-                                $signed(result_56[4514:4483]),
-                                result_56[4482:4481],   result_56[4480:4449],
-                                result_56[4448:4321],
-                                $signed(result_56[4320:4314]),
-                                result_56[4313:4186],
-                                $signed(result_56[4185:4179]),
-                                result_56[4178:4177],   result_56[4176:4173],
-                                result_56[4172:3597],   result_56[3596:3592],
-                                $signed(result_56[3591:3560]),
-                                result_56[3559:3554],   c$recipNextOut,
-                                result_56[3442:3438],   result_56[3437:3182],
-                                $signed(result_56[3181:3150]),
-                                result_56[3149:3143],
-                                $signed(result_56[3142:3079]),
-                                result_56[3078:2855],   result_56[2854:2631],
-                                $signed(result_56[2630:2567]),
-                                result_56[2566:1543],   result_56[1542:519],
-                                result_56[518:512],
-                                $signed(result_56[511:480]),
-                                $signed(result_56[479:448]),
-                                $signed(result_56[447:416]),
-                                result_56[415:192],
-                                $signed(result_56[191:160]),
-                                $signed(result_56[159:128]),
-                                $signed(result_56[127:64]),
-                                $signed(result_56[63:0])};
+    case(result_selection_31)
+      8'd63 : result_20 = {5'd3,
+                           result_57[4791:4791],   result_57[4790:4787],
+                           result_57[4786:4781],   8'd0,
+                           result_57[4772:4771],   c$sumSquareOut,
+                           $signed(result_57[4706:4675]),
+                           $signed(result_57[4674:4669]),
+                           $signed(result_57[4668:4637]),
+                           result_57[4636:4605],
+                           $signed(result_57[4604:4598]),
+                           result_57[4597:4595],   result_57[4594:4587],
+                           result_57[4586:4579],
+                           $signed(result_57[4578:4547]),
+                           result_57[4546:4545],   result_57[4544:4513],
+                           result_57[4512:4385],
+                           $signed(result_57[4384:4378]),
+                           result_57[4377:4250],
+                           $signed(result_57[4249:4243]),
+                           result_57[4242:4241],   result_57[4240:4237],
+                           result_57[4236:3661],   result_57[3660:3656],
+                           $signed(result_57[3655:3624]),
+                           result_57[3623:3618],   c$recipNextOut,
+                           result_57[3506:3502],   result_57[3501:3246],
+                           $signed(result_57[3245:3214]),
+                           result_57[3213:3207],
+                           $signed(result_57[3206:3143]),
+                           result_57[3142:2919],   result_57[2918:2695],
+                           $signed(result_57[2694:2631]),
+                           result_57[2630:1607],   result_57[1606:583],
+                           result_57[582:576],
+                           $signed(result_57[575:544]),
+                           $signed(result_57[543:512]),
+                           $signed(result_57[511:480]),
+                           result_57[479:256],
+                           $signed(result_57[255:224]),
+                           $signed(result_57[223:192]),
+                           $signed(result_57[191:128]),
+                           $signed(result_57[127:64]),
+                           $signed(result_57[63:0])};
+      default : result_20 = {5'd2,
+                             result_57[4791:4791],   result_57[4790:4787],
+                             result_57[4786:4781],   step26,
+                             result_57[4772:4771],   c$sumSquareOut,
+                             $signed(result_57[4706:4675]),
+                             $signed(result_57[4674:4669]),
+                             $signed(result_57[4668:4637]),
+                             result_57[4636:4605],
+                             $signed(result_57[4604:4598]),
+                             result_57[4597:4595],   result_57[4594:4587],
+                             result_57[4586:4579],
+                             $signed(result_57[4578:4547]),
+                             result_57[4546:4545],   result_57[4544:4513],
+                             result_57[4512:4385],
+                             $signed(result_57[4384:4378]),
+                             result_57[4377:4250],
+                             $signed(result_57[4249:4243]),
+                             result_57[4242:4241],   result_57[4240:4237],
+                             result_57[4236:3661],   result_57[3660:3656],
+                             $signed(result_57[3655:3624]),
+                             result_57[3623:3618],   c$recipNextOut,
+                             result_57[3506:3502],   result_57[3501:3246],
+                             $signed(result_57[3245:3214]),
+                             result_57[3213:3207],
+                             $signed(result_57[3206:3143]),
+                             result_57[3142:2919],   result_57[2918:2695],
+                             $signed(result_57[2694:2631]),
+                             result_57[2630:1607],   result_57[1606:583],
+                             result_57[582:576],
+                             $signed(result_57[575:544]),
+                             $signed(result_57[543:512]),
+                             $signed(result_57[511:480]),
+                             result_57[479:256],
+                             $signed(result_57[255:224]),
+                             $signed(result_57[223:192]),
+                             $signed(result_57[191:128]),
+                             $signed(result_57[127:64]),
+                             $signed(result_57[63:0])};
     endcase
   end
 
-  assign result_20 = {c$tupIn[4737:4733],
-                      c$tupIn[4727:4727],   c$tupIn[4726:4723],
-                      c$tupIn[4722:4717],   8'd0,
-                      c$tupIn[4708:4707],
-                      $signed(c$tupIn[4706:4643]),
-                      $signed(c$tupIn[4642:4611]),
-                      $signed(c$tupIn[4610:4605]),
-                      $signed(c$tupIn[4604:4573]),   32'd0,
-                      $signed(c$tupIn[4540:4534]),
-                      c$tupIn[4533:4531],   c$tupIn[4530:4523],
-                      c$tupIn[4522:4515],
-                      $signed(c$tupIn[4514:4483]),
-                      c$tupIn[4482:4481],   c$tupIn[4480:4449],
-                      c$tupIn[4448:4321],
-                      $signed(c$tupIn[4320:4314]),
-                      c$tupIn[4313:4186],
-                      $signed(c$tupIn[4185:4179]),
-                      c$tupIn[4178:4177],   c$tupIn[4176:4173],
-                      c$tupIn[4172:3597],   c$tupIn[3596:3592],
-                      $signed(c$tupIn[3591:3560]),
-                      c$tupIn[3559:3554],   c$tupIn[3553:3443],
-                      5'd0,   c$tupIn[3437:3182],
-                      $signed(c$tupIn[3181:3150]),
-                      c$tupIn[3149:3143],
-                      $signed(c$tupIn[3142:3079]),
-                      c$tupIn[3078:2855],   c$tupIn[2854:2631],
-                      $signed(c$tupIn[2630:2567]),
-                      c$tupIn[2566:1543],   c$tupIn[1542:519],
-                      c$tupIn[518:512],   $signed(c$tupIn[511:480]),
-                      $signed(c$tupIn[479:448]),
-                      $signed(c$tupIn[447:416]),   c$tupIn[415:192],
-                      $signed(c$tupIn[191:160]),
-                      $signed(c$tupIn[159:128]),
+  assign c$app_arg_selection_30 = result_57[4780:4773];
+
+  always @(*) begin
+    case(c$app_arg_selection_30)
+      8'd63 : c$app_arg_29 = {5'd2,
+                              result_57[4791:4791],   result_57[4790:4787],
+                              result_57[4786:4781],   8'd0,
+                              result_57[4772:4771],   64'sd0,
+                              $signed(result_57[4706:4675]),
+                              $signed(result_57[4674:4669]),
+                              $signed(result_57[4668:4637]),
+                              result_57[4636:4605],
+                              $signed(result_57[4604:4598]),
+                              result_57[4597:4595],   result_57[4594:4587],
+                              result_57[4586:4579],
+                              $signed(result_57[4578:4547]),
+                              result_57[4546:4545],   result_57[4544:4513],
+                              result_57[4512:4385],
+                              $signed(result_57[4384:4378]),
+                              result_57[4377:4250],
+                              $signed(result_57[4249:4243]),
+                              result_57[4242:4241],   result_57[4240:4237],
+                              result_57[4236:3661],   result_57[3660:3656],
+                              $signed(result_57[3655:3624]),
+                              result_57[3623:3618],   c$recipNextOut,
+                              result_57[3506:3502],   result_57[3501:3246],
+                              $signed(result_57[3245:3214]),
+                              result_57[3213:3207],
+                              $signed(result_57[3206:3143]),
+                              result_57[3142:2919],   result_57[2918:2695],
+                              $signed(result_57[2694:2631]),
+                              result_57[2630:1607],   result_57[1606:583],
+                              result_57[582:576],
+                              $signed(result_57[575:544]),
+                              $signed(result_57[543:512]),
+                              $signed(result_57[511:480]),
+                              result_57[479:256],
+                              $signed(result_57[255:224]),
+                              $signed(result_57[223:192]),
+                              $signed(result_57[191:128]),
+                              $signed(result_57[127:64]),
+                              $signed(result_57[63:0])};
+      default : c$app_arg_29 = {5'd1,
+                                result_57[4791:4791],   result_57[4790:4787],
+                                result_57[4786:4781],   step26,
+                                result_57[4772:4771],
+                                $signed(result_57[4770:4707]),
+                                $signed(result_57[4706:4675]),
+                                $signed(result_57[4674:4669]),
+                                $signed(result_57[4668:4637]),
+                                result_57[4636:4605],
+                                $signed(result_57[4604:4598]),
+                                result_57[4597:4595],   result_57[4594:4587],
+                                result_57[4586:4579],
+                                $signed(result_57[4578:4547]),
+                                result_57[4546:4545],   result_57[4544:4513],
+                                result_57[4512:4385],
+                                $signed(result_57[4384:4378]),
+                                result_57[4377:4250],
+                                $signed(result_57[4249:4243]),
+                                result_57[4242:4241],   result_57[4240:4237],
+                                result_57[4236:3661],   result_57[3660:3656],
+                                $signed(result_57[3655:3624]),
+                                result_57[3623:3618],   c$recipNextOut,
+                                result_57[3506:3502],   result_57[3501:3246],
+                                $signed(result_57[3245:3214]),
+                                result_57[3213:3207],
+                                $signed(result_57[3206:3143]),
+                                result_57[3142:2919],   result_57[2918:2695],
+                                $signed(result_57[2694:2631]),
+                                result_57[2630:1607],   result_57[1606:583],
+                                result_57[582:576],
+                                $signed(result_57[575:544]),
+                                $signed(result_57[543:512]),
+                                $signed(result_57[511:480]),
+                                result_57[479:256],
+                                $signed(result_57[255:224]),
+                                $signed(result_57[223:192]),
+                                $signed(result_57[191:128]),
+                                $signed(result_57[127:64]),
+                                $signed(result_57[63:0])};
+    endcase
+  end
+
+  assign result_21 = {c$tupIn[4801:4797],
+                      c$tupIn[4791:4791],   c$tupIn[4790:4787],
+                      c$tupIn[4786:4781],   8'd0,
+                      c$tupIn[4772:4771],
+                      $signed(c$tupIn[4770:4707]),
+                      $signed(c$tupIn[4706:4675]),
+                      $signed(c$tupIn[4674:4669]),
+                      $signed(c$tupIn[4668:4637]),   32'd0,
+                      $signed(c$tupIn[4604:4598]),
+                      c$tupIn[4597:4595],   c$tupIn[4594:4587],
+                      c$tupIn[4586:4579],
+                      $signed(c$tupIn[4578:4547]),
+                      c$tupIn[4546:4545],   c$tupIn[4544:4513],
+                      c$tupIn[4512:4385],
+                      $signed(c$tupIn[4384:4378]),
+                      c$tupIn[4377:4250],
+                      $signed(c$tupIn[4249:4243]),
+                      c$tupIn[4242:4241],   c$tupIn[4240:4237],
+                      c$tupIn[4236:3661],   c$tupIn[3660:3656],
+                      $signed(c$tupIn[3655:3624]),
+                      c$tupIn[3623:3618],   c$tupIn[3617:3507],
+                      5'd0,   c$tupIn[3501:3246],
+                      $signed(c$tupIn[3245:3214]),
+                      c$tupIn[3213:3207],
+                      $signed(c$tupIn[3206:3143]),
+                      c$tupIn[3142:2919],   c$tupIn[2918:2695],
+                      $signed(c$tupIn[2694:2631]),
+                      c$tupIn[2630:1607],   c$tupIn[1606:583],
+                      c$tupIn[582:576],   $signed(c$tupIn[575:544]),
+                      $signed(c$tupIn[543:512]),
+                      $signed(c$tupIn[511:480]),   c$tupIn[479:256],
+                      $signed(c$tupIn[255:224]),
+                      $signed(c$tupIn[223:192]),
+                      $signed(c$tupIn[191:128]),
                       $signed(c$tupIn[127:64]),
                       $signed(c$tupIn[63:0])};
 
-  assign c$step_$jOut_selection_1 = result_56[4716:4709];
+  assign c$step_$jOut_selection_1 = result_57[4780:4773];
 
   always @(*) begin
     case(c$step_$jOut_selection_1)
       8'd63 : c$step_$jOut = {5'd21,
-                              c$step_$jOut_app_arg[4727:4727],
-                              c$step_$jOut_app_arg[4726:4723],
-                              c$step_$jOut_app_arg[4722:4717],
-                              c$step_$jOut_app_arg[4716:4709],
-                              c$step_$jOut_app_arg[4708:4707],
-                              $signed(c$step_$jOut_app_arg[4706:4643]),
-                              $signed(c$step_$jOut_app_arg[4642:4611]),
-                              $signed(c$step_$jOut_app_arg[4610:4605]),
-                              $signed(c$step_$jOut_app_arg[4604:4573]),
-                              c$step_$jOut_app_arg[4572:4541],
-                              $signed(c$step_$jOut_app_arg[4540:4534]),
-                              c$step_$jOut_app_arg[4533:4531],
-                              c$step_$jOut_app_arg[4530:4523],
-                              c$step_$jOut_app_arg[4522:4515],
-                              $signed(c$step_$jOut_app_arg[4514:4483]),
-                              c$step_$jOut_app_arg[4482:4481],
-                              c$step_$jOut_app_arg[4480:4449],
-                              c$step_$jOut_app_arg[4448:4321],
-                              $signed(c$step_$jOut_app_arg[4320:4314]),
-                              c$step_$jOut_app_arg[4313:4186],
-                              $signed(c$step_$jOut_app_arg[4185:4179]),
-                              c$step_$jOut_app_arg[4178:4177],
-                              c$step_$jOut_app_arg[4176:4173],
-                              c$step_$jOut_app_arg[4172:3597],
-                              c$step_$jOut_app_arg[3596:3592],
-                              $signed(c$step_$jOut_app_arg[3591:3560]),
-                              c$step_$jOut_app_arg[3559:3554],
-                              c$step_$jOut_app_arg[3553:3443],
-                              c$step_$jOut_app_arg[3442:3438],
-                              c$step_$jOut_app_arg[3437:3182],
-                              $signed(c$step_$jOut_app_arg[3181:3150]),
-                              c$step_$jOut_app_arg[3149:3143],
-                              $signed(c$step_$jOut_app_arg[3142:3079]),
-                              c$step_$jOut_app_arg[3078:2855],
-                              c$step_$jOut_app_arg[2854:2631],
-                              $signed(c$step_$jOut_app_arg[2630:2567]),
-                              c$step_$jOut_app_arg[2566:1543],
-                              c$step_$jOut_app_arg[1542:519],
-                              c$step_$jOut_app_arg[518:512],
+                              c$step_$jOut_app_arg[4791:4791],
+                              c$step_$jOut_app_arg[4790:4787],
+                              c$step_$jOut_app_arg[4786:4781],
+                              c$step_$jOut_app_arg[4780:4773],
+                              c$step_$jOut_app_arg[4772:4771],
+                              $signed(c$step_$jOut_app_arg[4770:4707]),
+                              $signed(c$step_$jOut_app_arg[4706:4675]),
+                              $signed(c$step_$jOut_app_arg[4674:4669]),
+                              $signed(c$step_$jOut_app_arg[4668:4637]),
+                              c$step_$jOut_app_arg[4636:4605],
+                              $signed(c$step_$jOut_app_arg[4604:4598]),
+                              c$step_$jOut_app_arg[4597:4595],
+                              c$step_$jOut_app_arg[4594:4587],
+                              c$step_$jOut_app_arg[4586:4579],
+                              $signed(c$step_$jOut_app_arg[4578:4547]),
+                              c$step_$jOut_app_arg[4546:4545],
+                              c$step_$jOut_app_arg[4544:4513],
+                              c$step_$jOut_app_arg[4512:4385],
+                              $signed(c$step_$jOut_app_arg[4384:4378]),
+                              c$step_$jOut_app_arg[4377:4250],
+                              $signed(c$step_$jOut_app_arg[4249:4243]),
+                              c$step_$jOut_app_arg[4242:4241],
+                              c$step_$jOut_app_arg[4240:4237],
+                              c$step_$jOut_app_arg[4236:3661],
+                              c$step_$jOut_app_arg[3660:3656],
+                              $signed(c$step_$jOut_app_arg[3655:3624]),
+                              c$step_$jOut_app_arg[3623:3618],
+                              c$step_$jOut_app_arg[3617:3507],
+                              c$step_$jOut_app_arg[3506:3502],
+                              c$step_$jOut_app_arg[3501:3246],
+                              $signed(c$step_$jOut_app_arg[3245:3214]),
+                              c$step_$jOut_app_arg[3213:3207],
+                              $signed(c$step_$jOut_app_arg[3206:3143]),
+                              c$step_$jOut_app_arg[3142:2919],
+                              c$step_$jOut_app_arg[2918:2695],
+                              $signed(c$step_$jOut_app_arg[2694:2631]),
+                              c$step_$jOut_app_arg[2630:1607],
+                              c$step_$jOut_app_arg[1606:583],
+                              c$step_$jOut_app_arg[582:576],
+                              $signed(c$step_$jOut_app_arg[575:544]),
+                              $signed(c$step_$jOut_app_arg[543:512]),
                               $signed(c$step_$jOut_app_arg[511:480]),
-                              $signed(c$step_$jOut_app_arg[479:448]),
-                              $signed(c$step_$jOut_app_arg[447:416]),
-                              c$step_$jOut_app_arg[415:192],
-                              $signed(c$step_$jOut_app_arg[191:160]),
-                              $signed(c$step_$jOut_app_arg[159:128]),
+                              c$step_$jOut_app_arg[479:256],
+                              $signed(c$step_$jOut_app_arg[255:224]),
+                              $signed(c$step_$jOut_app_arg[223:192]),
+                              $signed(c$step_$jOut_app_arg[191:128]),
                               $signed(c$step_$jOut_app_arg[127:64]),
                               $signed(c$step_$jOut_app_arg[63:0])};
       default : c$step_$jOut = c$step_$jOut_app_arg;
     endcase
   end
 
-  assign c$step_$jOut_app_arg = ((result_56[4716:4709] == 8'd0) | ($signed(result_37[95:64]) > $signed(result_56[3591:3560]))) ? {5'd20,
-                                                                                                                                  result_56[4727:4727],
-                                                                                                                                  result_56[4726:4723],
-                                                                                                                                  result_56[4722:4717],
-                                                                                                                                  step25,
-                                                                                                                                  result_56[4708:4707],
-                                                                                                                                  $signed(result_56[4706:4643]),
-                                                                                                                                  $signed(result_56[4642:4611]),
-                                                                                                                                  $signed(result_56[4610:4605]),
-                                                                                                                                  $signed(result_56[4604:4573]),
-                                                                                                                                  result_56[4572:4541],
-                                                                                                                                  $signed(result_56[4540:4534]),
-                                                                                                                                  result_56[4533:4531],
-                                                                                                                                  result_56[4530:4523],
-                                                                                                                                  result_56[4522:4515],
-                                                                                                                                  $signed(result_56[4514:4483]),
-                                                                                                                                  result_56[4482:4481],
-                                                                                                                                  result_56[4480:4449],
-                                                                                                                                  result_56[4448:4321],
-                                                                                                                                  $signed(result_56[4320:4314]),
-                                                                                                                                  result_56[4313:4186],
-                                                                                                                                  $signed(result_56[4185:4179]),
-                                                                                                                                  result_56[4178:4177],
-                                                                                                                                  result_56[4176:4173],
-                                                                                                                                  result_56[4172:3597],
-                                                                                                                                  result_56[3596:3592],
-                                                                                                                                  $signed(result_37[95:64]),
+  assign c$step_$jOut_app_arg = ((result_57[4780:4773] == 8'd0) | ($signed(result_38[95:64]) > $signed(result_57[3655:3624]))) ? {5'd20,
+                                                                                                                                  result_57[4791:4791],
+                                                                                                                                  result_57[4790:4787],
+                                                                                                                                  result_57[4786:4781],
+                                                                                                                                  step26,
+                                                                                                                                  result_57[4772:4771],
+                                                                                                                                  $signed(result_57[4770:4707]),
+                                                                                                                                  $signed(result_57[4706:4675]),
+                                                                                                                                  $signed(result_57[4674:4669]),
+                                                                                                                                  $signed(result_57[4668:4637]),
+                                                                                                                                  result_57[4636:4605],
+                                                                                                                                  $signed(result_57[4604:4598]),
+                                                                                                                                  result_57[4597:4595],
+                                                                                                                                  result_57[4594:4587],
+                                                                                                                                  result_57[4586:4579],
+                                                                                                                                  $signed(result_57[4578:4547]),
+                                                                                                                                  result_57[4546:4545],
+                                                                                                                                  result_57[4544:4513],
+                                                                                                                                  result_57[4512:4385],
+                                                                                                                                  $signed(result_57[4384:4378]),
+                                                                                                                                  result_57[4377:4250],
+                                                                                                                                  $signed(result_57[4249:4243]),
+                                                                                                                                  result_57[4242:4241],
+                                                                                                                                  result_57[4240:4237],
+                                                                                                                                  result_57[4236:3661],
+                                                                                                                                  result_57[3660:3656],
+                                                                                                                                  $signed(result_38[95:64]),
                                                                                                                                   c$step_$jOut_app_arg_0,
                                                                                                                                   c$recipNextOut,
-                                                                                                                                  result_56[3442:3438],
-                                                                                                                                  result_56[3437:3182],
-                                                                                                                                  $signed(result_56[3181:3150]),
-                                                                                                                                  result_56[3149:3143],
-                                                                                                                                  $signed(result_56[3142:3079]),
-                                                                                                                                  result_56[3078:2855],
-                                                                                                                                  result_56[2854:2631],
-                                                                                                                                  $signed(result_56[2630:2567]),
-                                                                                                                                  result_56[2566:1543],
-                                                                                                                                  result_56[1542:519],
-                                                                                                                                  result_56[518:512],
-                                                                                                                                  $signed(result_56[511:480]),
-                                                                                                                                  $signed(result_56[479:448]),
-                                                                                                                                  $signed(result_56[447:416]),
-                                                                                                                                  result_56[415:192],
-                                                                                                                                  $signed(result_56[191:160]),
-                                                                                                                                  $signed(result_56[159:128]),
-                                                                                                                                  $signed(result_56[127:64]),
-                                                                                                                                  $signed(result_56[63:0])} : {5'd20,
-                                                                                                                                                               result_56[4727:4727],
-                                                                                                                                                               result_56[4726:4723],
-                                                                                                                                                               result_56[4722:4717],
-                                                                                                                                                               step25,
-                                                                                                                                                               result_56[4708:4707],
-                                                                                                                                                               $signed(result_56[4706:4643]),
-                                                                                                                                                               $signed(result_56[4642:4611]),
-                                                                                                                                                               $signed(result_56[4610:4605]),
-                                                                                                                                                               $signed(result_56[4604:4573]),
-                                                                                                                                                               result_56[4572:4541],
-                                                                                                                                                               $signed(result_56[4540:4534]),
-                                                                                                                                                               result_56[4533:4531],
-                                                                                                                                                               result_56[4530:4523],
-                                                                                                                                                               result_56[4522:4515],
-                                                                                                                                                               $signed(result_56[4514:4483]),
-                                                                                                                                                               result_56[4482:4481],
-                                                                                                                                                               result_56[4480:4449],
-                                                                                                                                                               result_56[4448:4321],
-                                                                                                                                                               $signed(result_56[4320:4314]),
-                                                                                                                                                               result_56[4313:4186],
-                                                                                                                                                               $signed(result_56[4185:4179]),
-                                                                                                                                                               result_56[4178:4177],
-                                                                                                                                                               result_56[4176:4173],
-                                                                                                                                                               result_56[4172:3597],
-                                                                                                                                                               result_56[3596:3592],
-                                                                                                                                                               $signed(result_56[3591:3560]),
-                                                                                                                                                               result_56[3559:3554],
+                                                                                                                                  result_57[3506:3502],
+                                                                                                                                  result_57[3501:3246],
+                                                                                                                                  $signed(result_57[3245:3214]),
+                                                                                                                                  result_57[3213:3207],
+                                                                                                                                  $signed(result_57[3206:3143]),
+                                                                                                                                  result_57[3142:2919],
+                                                                                                                                  result_57[2918:2695],
+                                                                                                                                  $signed(result_57[2694:2631]),
+                                                                                                                                  result_57[2630:1607],
+                                                                                                                                  result_57[1606:583],
+                                                                                                                                  result_57[582:576],
+                                                                                                                                  $signed(result_57[575:544]),
+                                                                                                                                  $signed(result_57[543:512]),
+                                                                                                                                  $signed(result_57[511:480]),
+                                                                                                                                  result_57[479:256],
+                                                                                                                                  $signed(result_57[255:224]),
+                                                                                                                                  $signed(result_57[223:192]),
+                                                                                                                                  $signed(result_57[191:128]),
+                                                                                                                                  $signed(result_57[127:64]),
+                                                                                                                                  $signed(result_57[63:0])} : {5'd20,
+                                                                                                                                                               result_57[4791:4791],
+                                                                                                                                                               result_57[4790:4787],
+                                                                                                                                                               result_57[4786:4781],
+                                                                                                                                                               step26,
+                                                                                                                                                               result_57[4772:4771],
+                                                                                                                                                               $signed(result_57[4770:4707]),
+                                                                                                                                                               $signed(result_57[4706:4675]),
+                                                                                                                                                               $signed(result_57[4674:4669]),
+                                                                                                                                                               $signed(result_57[4668:4637]),
+                                                                                                                                                               result_57[4636:4605],
+                                                                                                                                                               $signed(result_57[4604:4598]),
+                                                                                                                                                               result_57[4597:4595],
+                                                                                                                                                               result_57[4594:4587],
+                                                                                                                                                               result_57[4586:4579],
+                                                                                                                                                               $signed(result_57[4578:4547]),
+                                                                                                                                                               result_57[4546:4545],
+                                                                                                                                                               result_57[4544:4513],
+                                                                                                                                                               result_57[4512:4385],
+                                                                                                                                                               $signed(result_57[4384:4378]),
+                                                                                                                                                               result_57[4377:4250],
+                                                                                                                                                               $signed(result_57[4249:4243]),
+                                                                                                                                                               result_57[4242:4241],
+                                                                                                                                                               result_57[4240:4237],
+                                                                                                                                                               result_57[4236:3661],
+                                                                                                                                                               result_57[3660:3656],
+                                                                                                                                                               $signed(result_57[3655:3624]),
+                                                                                                                                                               result_57[3623:3618],
                                                                                                                                                                c$recipNextOut,
-                                                                                                                                                               result_56[3442:3438],
-                                                                                                                                                               result_56[3437:3182],
-                                                                                                                                                               $signed(result_56[3181:3150]),
-                                                                                                                                                               result_56[3149:3143],
-                                                                                                                                                               $signed(result_56[3142:3079]),
-                                                                                                                                                               result_56[3078:2855],
-                                                                                                                                                               result_56[2854:2631],
-                                                                                                                                                               $signed(result_56[2630:2567]),
-                                                                                                                                                               result_56[2566:1543],
-                                                                                                                                                               result_56[1542:519],
-                                                                                                                                                               result_56[518:512],
-                                                                                                                                                               $signed(result_56[511:480]),
-                                                                                                                                                               $signed(result_56[479:448]),
-                                                                                                                                                               $signed(result_56[447:416]),
-                                                                                                                                                               result_56[415:192],
-                                                                                                                                                               $signed(result_56[191:160]),
-                                                                                                                                                               $signed(result_56[159:128]),
-                                                                                                                                                               $signed(result_56[127:64]),
-                                                                                                                                                               $signed(result_56[63:0])};
+                                                                                                                                                               result_57[3506:3502],
+                                                                                                                                                               result_57[3501:3246],
+                                                                                                                                                               $signed(result_57[3245:3214]),
+                                                                                                                                                               result_57[3213:3207],
+                                                                                                                                                               $signed(result_57[3206:3143]),
+                                                                                                                                                               result_57[3142:2919],
+                                                                                                                                                               result_57[2918:2695],
+                                                                                                                                                               $signed(result_57[2694:2631]),
+                                                                                                                                                               result_57[2630:1607],
+                                                                                                                                                               result_57[1606:583],
+                                                                                                                                                               result_57[582:576],
+                                                                                                                                                               $signed(result_57[575:544]),
+                                                                                                                                                               $signed(result_57[543:512]),
+                                                                                                                                                               $signed(result_57[511:480]),
+                                                                                                                                                               result_57[479:256],
+                                                                                                                                                               $signed(result_57[255:224]),
+                                                                                                                                                               $signed(result_57[223:192]),
+                                                                                                                                                               $signed(result_57[191:128]),
+                                                                                                                                                               $signed(result_57[127:64]),
+                                                                                                                                                               $signed(result_57[63:0])};
 
-  assign c$bv_13 = result_56[4716:4709];
+  assign c$bv_14 = result_57[4780:4773];
 
-  assign c$step_$jOut_app_arg_0 = c$bv_13[0+:6];
+  assign c$step_$jOut_app_arg_0 = c$bv_14[0+:6];
 
-  assign step25 = result_56[4716:4709] + 8'd1;
+  assign step26 = result_57[4780:4773] + 8'd1;
 
-  assign c$normGainOut_fun_arg = $signed(result_56[511:480]);
+  assign c$normGainOut_fun_arg = $signed(result_57[575:544]);
 
-  assign c$normGainOut_fun_arg_0 = $signed(result_56[479:448]);
+  assign c$normGainOut_fun_arg_0 = $signed(result_57[543:512]);
 
   LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normGain LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normGain_c$normGainOut
     ( .result (c$normGainOut)
     , .xr (c$normGainOut_fun_arg)
     , .g (c$normGainOut_fun_arg_0) );
 
-  assign c$normScaleOut_fun_arg = $signed(result_37[159:128]);
+  assign c$normScaleOut_fun_arg = $signed(result_38[159:128]);
 
-  assign c$normScaleOut_fun_arg_0 = $signed(result_56[4604:4573]);
+  assign c$normScaleOut_fun_arg_0 = $signed(result_57[4668:4637]);
 
   LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normScale LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normScale_c$normScaleOut
     ( .result (c$normScaleOut)
     , .x (c$normScaleOut_fun_arg)
     , .rinv (c$normScaleOut_fun_arg_0) );
 
-  assign c$sumSquareOut_fun_arg = $signed(result_56[4706:4643]);
+  assign c$sumSquareOut_fun_arg = $signed(result_57[4770:4707]);
 
-  assign c$sumSquareOut_fun_arg_0 = $signed(result_37[159:128]);
+  assign c$sumSquareOut_fun_arg_0 = $signed(result_38[159:128]);
 
   LlamaDv_Top_Decoder_decoderSmallKvWrongRow_sumSquare LlamaDv_Top_Decoder_decoderSmallKvWrongRow_sumSquare_c$sumSquareOut
     ( .result (c$sumSquareOut)
     , .ss (c$sumSquareOut_fun_arg)
     , .x (c$sumSquareOut_fun_arg_0) );
 
-  assign c$siluPipeOut_fun_arg = result_56[3442:3438];
+  assign c$siluPipeOut_fun_arg = result_57[3506:3502];
 
-  assign c$siluPipeOut_fun_arg_0 = $signed(result_37[63:32]);
+  assign c$siluPipeOut_fun_arg_0 = $signed(result_38[63:32]);
 
-  assign c$siluPipeOut_fun_arg_1 = result_56[415:192];
+  assign c$siluPipeOut_fun_arg_1 = result_57[479:256];
 
   LlamaDv_Top_Decoder_decoderSmallKvWrongRow_siluPipe LlamaDv_Top_Decoder_decoderSmallKvWrongRow_siluPipe_c$siluPipeOut
     ( .result (c$siluPipeOut)
@@ -4154,7 +4251,7 @@ module decoder_small_fault_kvrow
     endcase
   end
 
-  assign c$matrixShapeOut_app_arg_selection_1 = result_56[4732:4728];
+  assign c$matrixShapeOut_app_arg_selection_1 = result_57[4796:4792];
 
   always @(*) begin
     case(c$matrixShapeOut_app_arg_selection_1)
@@ -4163,9 +4260,9 @@ module decoder_small_fault_kvrow
     endcase
   end
 
-  assign k = result_56[4533:4531] + 3'd1;
+  assign k = result_57[4597:4595] + 3'd1;
 
-  assign k_selection_1 = result_56[4708:4707];
+  assign k_selection_1 = result_57[4772:4771];
 
   always @(*) begin
     case(k_selection_1)
@@ -4175,14 +4272,14 @@ module decoder_small_fault_kvrow
     endcase
   end
 
-  assign c$s_4 = $signed(result_56[262:199]);
+  assign c$s_4 = $signed(result_57[326:263]);
 
   assign c$recipStartLargeOut = {(($unsigned(($signed({c$s_4[64-1],c$s_4[0+:(32-1)]}))))),
                                  32'd262144,   42'd0,   5'd11};
 
-  assign y = (($signed(((({{(16-6) {1'b0}},result_22}))))) - 16'sd7) - 16'sd20;
+  assign y = (($signed(((({{(16-6) {1'b0}},result_23}))))) - 16'sd7) - 16'sd20;
 
-  assign result_21 = (16'sd63 <= y) ? 7'sd63 : c$case_alt_18;
+  assign result_22 = (16'sd63 <= y) ? 7'sd63 : c$case_alt_18;
 
   assign c$case_alt_18 = (-16'sd64 <= y) ? ($signed({y[16-1],y[0+:(7-1)]})) : -7'sd64;
 
@@ -4192,20 +4289,20 @@ module decoder_small_fault_kvrow
   for (i=0; i < 32; i = i + 1) begin : imap
     wire [5-1:0] map_index;
     wire  map_in;
-    assign map_in = c$app_arg_29[i*1+:1];
+    assign map_in = c$app_arg_31[i*1+:1];
     wire [5:0] map_out;
 
     assign map_index = 5'd31 - i[0+:5];
-    wire [5:0] result_58;
-    wire [4:0] c$bv_14;
-    assign map_out = result_58;
+    wire [5:0] result_59;
+    wire [4:0] c$bv_15;
+    assign map_out = result_59;
 
-    assign c$bv_14 = (((map_index)));
+    assign c$bv_15 = (((map_index)));
 
-    assign result_58 = (map_in == (1'b1)) ? (({{(6-5) {1'b0}},(((map_index)))}) + 6'd1) : 6'd0;
+    assign result_59 = (map_in == (1'b1)) ? (({{(6-5) {1'b0}},(((map_index)))}) + 6'd1) : 6'd0;
 
 
-    assign c$app_arg_28[i*6+:6] = map_out;
+    assign c$app_arg_30[i*6+:6] = map_out;
   end
   endgenerate
   // imap end
@@ -4216,7 +4313,7 @@ module decoder_small_fault_kvrow
   genvar i_0;
   generate
   for (i_0 = 0; i_0 < 32; i_0 = i_0 + 1) begin : reverse
-    assign c$app_arg_29[(32 - 1 - i_0)*1+:1] = c$vec[i_0*1+:1];
+    assign c$app_arg_31[(32 - 1 - i_0)*1+:1] = c$vec[i_0*1+:1];
   end
   endgenerate
   // reverse end
@@ -4285,9 +4382,9 @@ module decoder_small_fault_kvrow
   wire [5:0] acc_3_3_42;
   wire [5:0] acc_4_0_43;
   wire [5:0] acc_4_1_44;
-  assign result_22 = acc_5_0_45;
+  assign result_23 = acc_5_0_45;
 
-  assign vec_1 = c$app_arg_28;
+  assign vec_1 = c$app_arg_30;
 
   assign acc_0_42 = vec_1[191:186];
 
@@ -4353,420 +4450,413 @@ module decoder_small_fault_kvrow
 
   assign acc_0_73 = vec_1[5:0];
 
-  wire [5:0] result_59;
-  assign acc_1_0_15 = result_59;
-
-  assign result_59 = (acc_0_42 <= acc_0_43) ? acc_0_43 : acc_0_42;
-
-
-
   wire [5:0] result_60;
-  assign acc_1_1_16 = result_60;
+  assign acc_1_0_15 = result_60;
 
-  assign result_60 = (acc_0_44 <= acc_0_45) ? acc_0_45 : acc_0_44;
+  assign result_60 = (acc_0_42 <= acc_0_43) ? acc_0_43 : acc_0_42;
 
 
 
   wire [5:0] result_61;
-  assign acc_1_2_17 = result_61;
+  assign acc_1_1_16 = result_61;
 
-  assign result_61 = (acc_0_46 <= acc_0_47) ? acc_0_47 : acc_0_46;
+  assign result_61 = (acc_0_44 <= acc_0_45) ? acc_0_45 : acc_0_44;
 
 
 
   wire [5:0] result_62;
-  assign acc_1_3_18 = result_62;
+  assign acc_1_2_17 = result_62;
 
-  assign result_62 = (acc_0_48 <= acc_0_49) ? acc_0_49 : acc_0_48;
+  assign result_62 = (acc_0_46 <= acc_0_47) ? acc_0_47 : acc_0_46;
 
 
 
   wire [5:0] result_63;
-  assign acc_1_4_19 = result_63;
+  assign acc_1_3_18 = result_63;
 
-  assign result_63 = (acc_0_50 <= acc_0_51) ? acc_0_51 : acc_0_50;
+  assign result_63 = (acc_0_48 <= acc_0_49) ? acc_0_49 : acc_0_48;
 
 
 
   wire [5:0] result_64;
-  assign acc_1_5_20 = result_64;
+  assign acc_1_4_19 = result_64;
 
-  assign result_64 = (acc_0_52 <= acc_0_53) ? acc_0_53 : acc_0_52;
+  assign result_64 = (acc_0_50 <= acc_0_51) ? acc_0_51 : acc_0_50;
 
 
 
   wire [5:0] result_65;
-  assign acc_1_6_21 = result_65;
+  assign acc_1_5_20 = result_65;
 
-  assign result_65 = (acc_0_54 <= acc_0_55) ? acc_0_55 : acc_0_54;
+  assign result_65 = (acc_0_52 <= acc_0_53) ? acc_0_53 : acc_0_52;
 
 
 
   wire [5:0] result_66;
-  assign acc_1_7_22 = result_66;
+  assign acc_1_6_21 = result_66;
 
-  assign result_66 = (acc_0_56 <= acc_0_57) ? acc_0_57 : acc_0_56;
+  assign result_66 = (acc_0_54 <= acc_0_55) ? acc_0_55 : acc_0_54;
 
 
 
   wire [5:0] result_67;
-  assign acc_1_8_23 = result_67;
+  assign acc_1_7_22 = result_67;
 
-  assign result_67 = (acc_0_58 <= acc_0_59) ? acc_0_59 : acc_0_58;
+  assign result_67 = (acc_0_56 <= acc_0_57) ? acc_0_57 : acc_0_56;
 
 
 
   wire [5:0] result_68;
-  assign acc_1_9_24 = result_68;
+  assign acc_1_8_23 = result_68;
 
-  assign result_68 = (acc_0_60 <= acc_0_61) ? acc_0_61 : acc_0_60;
+  assign result_68 = (acc_0_58 <= acc_0_59) ? acc_0_59 : acc_0_58;
 
 
 
   wire [5:0] result_69;
-  assign acc_1_10_25 = result_69;
+  assign acc_1_9_24 = result_69;
 
-  assign result_69 = (acc_0_62 <= acc_0_63) ? acc_0_63 : acc_0_62;
+  assign result_69 = (acc_0_60 <= acc_0_61) ? acc_0_61 : acc_0_60;
 
 
 
   wire [5:0] result_70;
-  assign acc_1_11_26 = result_70;
+  assign acc_1_10_25 = result_70;
 
-  assign result_70 = (acc_0_64 <= acc_0_65) ? acc_0_65 : acc_0_64;
+  assign result_70 = (acc_0_62 <= acc_0_63) ? acc_0_63 : acc_0_62;
 
 
 
   wire [5:0] result_71;
-  assign acc_1_12_27 = result_71;
+  assign acc_1_11_26 = result_71;
 
-  assign result_71 = (acc_0_66 <= acc_0_67) ? acc_0_67 : acc_0_66;
+  assign result_71 = (acc_0_64 <= acc_0_65) ? acc_0_65 : acc_0_64;
 
 
 
   wire [5:0] result_72;
-  assign acc_1_13_28 = result_72;
+  assign acc_1_12_27 = result_72;
 
-  assign result_72 = (acc_0_68 <= acc_0_69) ? acc_0_69 : acc_0_68;
+  assign result_72 = (acc_0_66 <= acc_0_67) ? acc_0_67 : acc_0_66;
 
 
 
   wire [5:0] result_73;
-  assign acc_1_14_29 = result_73;
+  assign acc_1_13_28 = result_73;
 
-  assign result_73 = (acc_0_70 <= acc_0_71) ? acc_0_71 : acc_0_70;
+  assign result_73 = (acc_0_68 <= acc_0_69) ? acc_0_69 : acc_0_68;
 
 
 
   wire [5:0] result_74;
-  assign acc_1_15_30 = result_74;
+  assign acc_1_14_29 = result_74;
 
-  assign result_74 = (acc_0_72 <= acc_0_73) ? acc_0_73 : acc_0_72;
+  assign result_74 = (acc_0_70 <= acc_0_71) ? acc_0_71 : acc_0_70;
 
 
 
   wire [5:0] result_75;
-  assign acc_2_0_31 = result_75;
+  assign acc_1_15_30 = result_75;
 
-  assign result_75 = (acc_1_0_15 <= acc_1_1_16) ? acc_1_1_16 : acc_1_0_15;
+  assign result_75 = (acc_0_72 <= acc_0_73) ? acc_0_73 : acc_0_72;
 
 
 
   wire [5:0] result_76;
-  assign acc_2_1_32 = result_76;
+  assign acc_2_0_31 = result_76;
 
-  assign result_76 = (acc_1_2_17 <= acc_1_3_18) ? acc_1_3_18 : acc_1_2_17;
+  assign result_76 = (acc_1_0_15 <= acc_1_1_16) ? acc_1_1_16 : acc_1_0_15;
 
 
 
   wire [5:0] result_77;
-  assign acc_2_2_33 = result_77;
+  assign acc_2_1_32 = result_77;
 
-  assign result_77 = (acc_1_4_19 <= acc_1_5_20) ? acc_1_5_20 : acc_1_4_19;
+  assign result_77 = (acc_1_2_17 <= acc_1_3_18) ? acc_1_3_18 : acc_1_2_17;
 
 
 
   wire [5:0] result_78;
-  assign acc_2_3_34 = result_78;
+  assign acc_2_2_33 = result_78;
 
-  assign result_78 = (acc_1_6_21 <= acc_1_7_22) ? acc_1_7_22 : acc_1_6_21;
+  assign result_78 = (acc_1_4_19 <= acc_1_5_20) ? acc_1_5_20 : acc_1_4_19;
 
 
 
   wire [5:0] result_79;
-  assign acc_2_4_35 = result_79;
+  assign acc_2_3_34 = result_79;
 
-  assign result_79 = (acc_1_8_23 <= acc_1_9_24) ? acc_1_9_24 : acc_1_8_23;
+  assign result_79 = (acc_1_6_21 <= acc_1_7_22) ? acc_1_7_22 : acc_1_6_21;
 
 
 
   wire [5:0] result_80;
-  assign acc_2_5_36 = result_80;
+  assign acc_2_4_35 = result_80;
 
-  assign result_80 = (acc_1_10_25 <= acc_1_11_26) ? acc_1_11_26 : acc_1_10_25;
+  assign result_80 = (acc_1_8_23 <= acc_1_9_24) ? acc_1_9_24 : acc_1_8_23;
 
 
 
   wire [5:0] result_81;
-  assign acc_2_6_37 = result_81;
+  assign acc_2_5_36 = result_81;
 
-  assign result_81 = (acc_1_12_27 <= acc_1_13_28) ? acc_1_13_28 : acc_1_12_27;
+  assign result_81 = (acc_1_10_25 <= acc_1_11_26) ? acc_1_11_26 : acc_1_10_25;
 
 
 
   wire [5:0] result_82;
-  assign acc_2_7_38 = result_82;
+  assign acc_2_6_37 = result_82;
 
-  assign result_82 = (acc_1_14_29 <= acc_1_15_30) ? acc_1_15_30 : acc_1_14_29;
+  assign result_82 = (acc_1_12_27 <= acc_1_13_28) ? acc_1_13_28 : acc_1_12_27;
 
 
 
   wire [5:0] result_83;
-  assign acc_3_0_39 = result_83;
+  assign acc_2_7_38 = result_83;
 
-  assign result_83 = (acc_2_0_31 <= acc_2_1_32) ? acc_2_1_32 : acc_2_0_31;
+  assign result_83 = (acc_1_14_29 <= acc_1_15_30) ? acc_1_15_30 : acc_1_14_29;
 
 
 
   wire [5:0] result_84;
-  assign acc_3_1_40 = result_84;
+  assign acc_3_0_39 = result_84;
 
-  assign result_84 = (acc_2_2_33 <= acc_2_3_34) ? acc_2_3_34 : acc_2_2_33;
+  assign result_84 = (acc_2_0_31 <= acc_2_1_32) ? acc_2_1_32 : acc_2_0_31;
 
 
 
   wire [5:0] result_85;
-  assign acc_3_2_41 = result_85;
+  assign acc_3_1_40 = result_85;
 
-  assign result_85 = (acc_2_4_35 <= acc_2_5_36) ? acc_2_5_36 : acc_2_4_35;
+  assign result_85 = (acc_2_2_33 <= acc_2_3_34) ? acc_2_3_34 : acc_2_2_33;
 
 
 
   wire [5:0] result_86;
-  assign acc_3_3_42 = result_86;
+  assign acc_3_2_41 = result_86;
 
-  assign result_86 = (acc_2_6_37 <= acc_2_7_38) ? acc_2_7_38 : acc_2_6_37;
+  assign result_86 = (acc_2_4_35 <= acc_2_5_36) ? acc_2_5_36 : acc_2_4_35;
 
 
 
   wire [5:0] result_87;
-  assign acc_4_0_43 = result_87;
+  assign acc_3_3_42 = result_87;
 
-  assign result_87 = (acc_3_0_39 <= acc_3_1_40) ? acc_3_1_40 : acc_3_0_39;
+  assign result_87 = (acc_2_6_37 <= acc_2_7_38) ? acc_2_7_38 : acc_2_6_37;
 
 
 
   wire [5:0] result_88;
-  assign acc_4_1_44 = result_88;
+  assign acc_4_0_43 = result_88;
 
-  assign result_88 = (acc_3_2_41 <= acc_3_3_42) ? acc_3_3_42 : acc_3_2_41;
+  assign result_88 = (acc_3_0_39 <= acc_3_1_40) ? acc_3_1_40 : acc_3_0_39;
 
 
 
   wire [5:0] result_89;
-  assign acc_5_0_45 = result_89;
+  assign acc_4_1_44 = result_89;
 
-  assign result_89 = (acc_4_0_43 <= acc_4_1_44) ? acc_4_1_44 : acc_4_0_43;
-
-
+  assign result_89 = (acc_3_2_41 <= acc_3_3_42) ? acc_3_3_42 : acc_3_2_41;
 
 
 
-  assign c$quantExpOut_app_arg_selection_1 = result_56[4732:4728];
+  wire [5:0] result_90;
+  assign acc_5_0_45 = result_90;
+
+  assign result_90 = (acc_4_0_43 <= acc_4_1_44) ? acc_4_1_44 : acc_4_0_43;
+
+
+
+
+
+  assign c$quantExpOut_app_arg_selection_1 = result_57[4796:4792];
 
   always @(*) begin
     case(c$quantExpOut_app_arg_selection_1)
-      5'b00101 : c$quantExpOut_app_arg = result_56[4572:4541];
-      5'b01001 : c$quantExpOut_app_arg = result_23;
-      5'b01110 : c$quantExpOut_app_arg = result_56[4572:4541];
-      default : c$quantExpOut_app_arg = result_56[4572:4541];
+      5'b00101 : c$quantExpOut_app_arg = result_57[4636:4605];
+      5'b01001 : c$quantExpOut_app_arg = result_24;
+      5'b01110 : c$quantExpOut_app_arg = result_57[4636:4605];
+      default : c$quantExpOut_app_arg = result_57[4636:4605];
     endcase
   end
 
-  assign result_selection_64 = result_56[4716:4709];
+  assign result_selection_67 = result_57[4780:4773];
 
   always @(*) begin
-    case(result_selection_64)
-      8'd0 : result_23 = c$mx_case_alt;
-      default : result_23 = c$mx_case_alt_0;
+    case(result_selection_67)
+      8'd0 : result_24 = c$mx_case_alt;
+      default : result_24 = c$mx_case_alt_0;
     endcase
   end
 
   assign c$mx_case_alt = (32'd0 <= c$absUOut) ? c$absUOut : 32'd0;
 
-  assign c$mx_case_alt_0 = (result_56[4480:4449] <= c$absUOut) ? c$absUOut : result_56[4480:4449];
+  assign c$mx_case_alt_0 = (result_57[4544:4513] <= c$absUOut) ? c$absUOut : result_57[4544:4513];
 
-  assign c$bv_15 = (($unsigned(((($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg})) < 33'sd0) ? -($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg})) : ($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg}))))));
+  assign c$bv_16 = (($unsigned(((($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg})) < 33'sd0) ? -($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg})) : ($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg}))))));
 
-  assign c$absUOut = (c$bv_15[0+:32]);
+  assign c$absUOut = (c$bv_16[0+:32]);
 
-  assign c$absUOut_app_arg_selection_1 = result_56[4732:4728];
+  assign c$absUOut_app_arg_selection_1 = result_57[4796:4792];
 
   always @(*) begin
     case(c$absUOut_app_arg_selection_1)
-      5'b00100 : c$absUOut_app_arg = $signed(result_56[447:416]);
+      5'b00100 : c$absUOut_app_arg = $signed(result_57[511:480]);
       5'b01001 : c$absUOut_app_arg = c$absUOut_case_alt;
       5'b01101 : c$absUOut_app_arg = o_0;
       default : c$absUOut_app_arg = o;
     endcase
   end
 
-  assign o_fun_arg = $signed(result_56[4514:4483]);
+  assign o_fun_arg = $signed(result_57[4578:4547]);
 
-  assign o_fun_arg_0 = $signed(result_37[95:64]);
+  assign o_fun_arg_0 = $signed(result_38[95:64]);
 
   LlamaDv_Top_Decoder_decoderSmallKvWrongRow_siluGate LlamaDv_Top_Decoder_decoderSmallKvWrongRow_siluGate_o
     ( .result (o)
     , .sx (o_fun_arg)
     , .y (o_fun_arg_0) );
 
-  assign c$absUOut_case_alt_selection_1 = result_56[4482:4481];
+  assign c$absUOut_case_alt_selection_1 = result_57[4546:4545];
 
   always @(*) begin
     case(c$absUOut_case_alt_selection_1)
-      2'b10 : c$absUOut_case_alt = $signed(result_37[95:64]);
-      default : c$absUOut_case_alt = $signed(result_37[31:0]);
+      2'b10 : c$absUOut_case_alt = $signed(result_38[95:64]);
+      default : c$absUOut_case_alt = $signed(result_38[31:0]);
     endcase
   end
 
-  assign c$i_264 = (result_56[4716:4709] & 8'd15);
+  assign o_0 = $signed(acc[32-1:0]);
 
-  // index begin
-  wire signed [31:0] vecArray [0:16-1];
-  genvar i_1;
-  generate
-  for (i_1=0; i_1 < 16; i_1=i_1+1) begin : mk_array
-    assign vecArray[(16-1)-i_1] = c$fin_case_alt[i_1*32+:32];
-  end
-  endgenerate
-  assign o_0 = vecArray[($unsigned({{(64-8) {1'b0}},c$i_264}))];
-  // index end
+  assign acc = result_57[4172:3661];
 
-  assign c$tupIn_selection_1 = result_56[4732:4728];
+  assign c$tupIn_selection_1 = result_57[4796:4792];
 
   always @(*) begin
     case(c$tupIn_selection_1)
       5'b00011 : c$tupIn = {5'd4,   {5'd3,
-                                     result_56[4727:4727],   result_56[4726:4723],
-                                     result_56[4722:4717],   result_56[4716:4709],
-                                     result_56[4708:4707],
-                                     $signed(result_56[4706:4643]),
-                                     $signed(result_56[4642:4611]),
-                                     $signed(result_56[4610:4605]),
-                                     c$tupIn_app_arg,   result_56[4572:4541],
-                                     $signed(result_56[4540:4534]),
-                                     result_56[4533:4531],   result_56[4530:4523],
-                                     result_56[4522:4515],
-                                     $signed(result_56[4514:4483]),
-                                     result_56[4482:4481],   result_56[4480:4449],
-                                     result_56[4448:4321],
-                                     $signed(result_56[4320:4314]),
-                                     result_56[4313:4186],
-                                     $signed(result_56[4185:4179]),
-                                     result_56[4178:4177],   result_56[4176:4173],
-                                     result_56[4172:3597],   result_56[3596:3592],
-                                     $signed(result_56[3591:3560]),
-                                     result_56[3559:3554],   c$recipNextOut,
-                                     result_56[3442:3438],   result_56[3437:3182],
-                                     $signed(result_56[3181:3150]),
-                                     result_56[3149:3143],
-                                     $signed(result_56[3142:3079]),
-                                     result_56[3078:2855],   result_56[2854:2631],
-                                     $signed(result_56[2630:2567]),
-                                     result_56[2566:1543],   result_56[1542:519],
-                                     result_56[518:512],
-                                     $signed(result_56[511:480]),
-                                     $signed(result_56[479:448]),
-                                     $signed(result_56[447:416]),
-                                     result_56[415:192],
-                                     $signed(result_56[191:160]),
-                                     $signed(result_56[159:128]),
-                                     $signed(result_56[127:64]),
-                                     $signed(result_56[63:0])}};
+                                     result_57[4791:4791],   result_57[4790:4787],
+                                     result_57[4786:4781],   result_57[4780:4773],
+                                     result_57[4772:4771],
+                                     $signed(result_57[4770:4707]),
+                                     $signed(result_57[4706:4675]),
+                                     $signed(result_57[4674:4669]),
+                                     c$tupIn_app_arg,   result_57[4636:4605],
+                                     $signed(result_57[4604:4598]),
+                                     result_57[4597:4595],   result_57[4594:4587],
+                                     result_57[4586:4579],
+                                     $signed(result_57[4578:4547]),
+                                     result_57[4546:4545],   result_57[4544:4513],
+                                     result_57[4512:4385],
+                                     $signed(result_57[4384:4378]),
+                                     result_57[4377:4250],
+                                     $signed(result_57[4249:4243]),
+                                     result_57[4242:4241],   result_57[4240:4237],
+                                     result_57[4236:3661],   result_57[3660:3656],
+                                     $signed(result_57[3655:3624]),
+                                     result_57[3623:3618],   c$recipNextOut,
+                                     result_57[3506:3502],   result_57[3501:3246],
+                                     $signed(result_57[3245:3214]),
+                                     result_57[3213:3207],
+                                     $signed(result_57[3206:3143]),
+                                     result_57[3142:2919],   result_57[2918:2695],
+                                     $signed(result_57[2694:2631]),
+                                     result_57[2630:1607],   result_57[1606:583],
+                                     result_57[582:576],
+                                     $signed(result_57[575:544]),
+                                     $signed(result_57[543:512]),
+                                     $signed(result_57[511:480]),
+                                     result_57[479:256],
+                                     $signed(result_57[255:224]),
+                                     $signed(result_57[223:192]),
+                                     $signed(result_57[191:128]),
+                                     $signed(result_57[127:64]),
+                                     $signed(result_57[63:0])}};
       default : c$tupIn = {5'd16,   {5'd7,
-                                     result_56[4727:4727],   result_56[4726:4723],
-                                     result_56[4722:4717],   result_56[4716:4709],
-                                     result_56[4708:4707],
-                                     $signed(result_56[4706:4643]),
-                                     $signed(result_56[4642:4611]),
-                                     $signed(result_56[4610:4605]),
-                                     $signed(result_56[4604:4573]),
-                                     result_56[4572:4541],
-                                     $signed(result_56[4540:4534]),
-                                     result_56[4533:4531],   result_56[4530:4523],
-                                     result_56[4522:4515],
-                                     $signed(result_56[4514:4483]),
-                                     result_56[4482:4481],   result_56[4480:4449],
-                                     result_56[4448:4321],
-                                     $signed(result_56[4320:4314]),
-                                     result_56[4313:4186],
-                                     $signed(result_56[4185:4179]),
-                                     result_56[4178:4177],   result_56[4176:4173],
-                                     result_56[4172:3597],   result_56[3596:3592],
-                                     $signed(result_56[3591:3560]),
-                                     result_56[3559:3554],   c$recipNextOut,
-                                     result_56[3442:3438],   result_56[3437:3182],
-                                     $signed(result_56[3181:3150]),
-                                     result_56[3149:3143],
-                                     $signed(result_56[3142:3079]),
-                                     result_56[3078:2855],   result_56[2854:2631],
-                                     $signed(result_56[2630:2567]),
-                                     result_56[2566:1543],   result_56[1542:519],
-                                     result_56[518:512],
-                                     $signed(result_56[511:480]),
-                                     $signed(result_56[479:448]),
-                                     $signed(result_56[447:416]),
-                                     result_56[415:192],
-                                     $signed(result_56[191:160]),
-                                     $signed(result_56[159:128]),
-                                     $signed(result_56[127:64]),
-                                     $signed(result_56[63:0])}};
+                                     result_57[4791:4791],   result_57[4790:4787],
+                                     result_57[4786:4781],   result_57[4780:4773],
+                                     result_57[4772:4771],
+                                     $signed(result_57[4770:4707]),
+                                     $signed(result_57[4706:4675]),
+                                     $signed(result_57[4674:4669]),
+                                     $signed(result_57[4668:4637]),
+                                     result_57[4636:4605],
+                                     $signed(result_57[4604:4598]),
+                                     result_57[4597:4595],   result_57[4594:4587],
+                                     result_57[4586:4579],
+                                     $signed(result_57[4578:4547]),
+                                     result_57[4546:4545],   result_57[4544:4513],
+                                     result_57[4512:4385],
+                                     $signed(result_57[4384:4378]),
+                                     result_57[4377:4250],
+                                     $signed(result_57[4249:4243]),
+                                     result_57[4242:4241],   result_57[4240:4237],
+                                     result_57[4236:3661],   result_57[3660:3656],
+                                     $signed(result_57[3655:3624]),
+                                     result_57[3623:3618],   c$recipNextOut,
+                                     result_57[3506:3502],   result_57[3501:3246],
+                                     $signed(result_57[3245:3214]),
+                                     result_57[3213:3207],
+                                     $signed(result_57[3206:3143]),
+                                     result_57[3142:2919],   result_57[2918:2695],
+                                     $signed(result_57[2694:2631]),
+                                     result_57[2630:1607],   result_57[1606:583],
+                                     result_57[582:576],
+                                     $signed(result_57[575:544]),
+                                     $signed(result_57[543:512]),
+                                     $signed(result_57[511:480]),
+                                     result_57[479:256],
+                                     $signed(result_57[255:224]),
+                                     $signed(result_57[223:192]),
+                                     $signed(result_57[191:128]),
+                                     $signed(result_57[127:64]),
+                                     $signed(result_57[63:0])}};
     endcase
   end
 
-  assign c$tupIn_app_arg_fun_arg = result_56[518:512];
+  assign c$tupIn_app_arg_fun_arg = result_57[582:576];
 
-  assign c$tupIn_app_arg_fun_arg_0 = $signed(result_56[4706:4643]);
+  assign c$tupIn_app_arg_fun_arg_0 = $signed(result_57[4770:4707]);
 
   LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvFinish LlamaDv_Top_Decoder_decoderSmallKvWrongRow_normInvFinish_c$tupIn_app_arg
     ( .result (c$tupIn_app_arg)
     , .a (c$tupIn_app_arg_fun_arg)
     , .y (c$tupIn_app_arg_fun_arg_0) );
 
-  assign c$recipNextOut_fun_arg = result_56[3553:3443];
+  assign c$recipNextOut_fun_arg = result_57[3617:3507];
 
   LlamaDv_Top_Decoder_decoderSmallKvWrongRow_recipNext LlamaDv_Top_Decoder_decoderSmallKvWrongRow_recipNext_c$recipNextOut
     ( .c$case_alt (c$recipNextOut)
     , .r (c$recipNextOut_fun_arg) );
 
   LlamaDv_Top_Decoder_decoderSmallKvWrongRow_kvCache kv_cache
-    ( .result (result_24)
+    ( .result (result_25)
     , .c$ds1_bindCsr (clk)
     , .c$ds1_bindCsr_0 (rst)
-    , .eta1 (result_26)
+    , .eta1 (result_27)
     , .eta3 (kvWr_0) );
 
   assign kvWr_0 = result_3[475:199];
 
-  assign kvh = nxt[4178:4177] >> 64'sd1;
+  assign kvh = nxt[4242:4241] >> 64'sd1;
 
-  assign c$bv_16 = nxt[4727:4727];
+  assign c$bv_17 = nxt[4791:4791];
 
-  assign result_25 = ((({{(6-1) {1'b0}},nxt[4727:4727]}) * 6'd2) + ({{(6-2) {1'b0}},kvh})) * 6'd16;
+  assign result_26 = ((({{(6-1) {1'b0}},nxt[4791:4791]}) * 6'd2) + ({{(6-2) {1'b0}},kvh})) * 6'd16;
 
-  assign c$bv_17 = nxt[4176:4173];
+  assign c$bv_18 = nxt[4240:4237];
 
-  assign result_26 = result_25 + ({{(6-4) {1'b0}},nxt[4176:4173]});
+  assign result_27 = result_26 + ({{(6-4) {1'b0}},nxt[4240:4237]});
 
   // index begin
-  wire signed [31:0] vecArray_0 [0:5-1];
-  genvar i_2;
+  wire signed [31:0] vecArray [0:5-1];
+  genvar i_1;
   generate
-  for (i_2=0; i_2 < 5; i_2=i_2+1) begin : mk_array_0
-    assign vecArray_0[(5-1)-i_2] = xs[i_2*32+:32];
+  for (i_1=0; i_1 < 5; i_1=i_1+1) begin : mk_array
+    assign vecArray[(5-1)-i_1] = xs[i_1*32+:32];
   end
   endgenerate
-  assign result_27 = vecArray_0[($unsigned({{(64-3) {1'b0}},i1}))];
+  assign result_28 = vecArray[($unsigned({{(64-3) {1'b0}},i1}))];
   // index end
 
   assign xs = {$signed(c$case_alt_23),
@@ -4852,16 +4942,16 @@ module decoder_small_fault_kvrow
   end
   // romFile end
 
-  assign i1_selection_1 = result_56[4708:4707];
+  assign i1_selection_1 = result_57[4772:4771];
 
-  assign c$bv_18 = result_56[4727:4727];
+  assign c$bv_19 = result_57[4791:4791];
 
-  assign c$bv_19 = result_56[4708:4707];
+  assign c$bv_20 = result_57[4772:4771];
 
   always @(*) begin
     case(i1_selection_1)
       2'd2 : i1 = 3'd4;
-      default : i1 = (({{(3-1) {1'b0}},result_56[4727:4727]}) * 3'd2) + ({{(3-2) {1'b0}},result_56[4708:4707]});
+      default : i1 = (({{(3-1) {1'b0}},result_57[4791:4791]}) * 3'd2) + ({{(3-2) {1'b0}},result_57[4772:4771]});
     endcase
   end
 
@@ -4869,60 +4959,60 @@ module decoder_small_fault_kvrow
 
   assign c$case_alt_24 = (c$sat32Out_app_arg_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_1[64-1],c$sat32Out_app_arg_1[0+:(32-1)]}));
 
-  assign result_28 = (c$sat32Out_app_arg_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_24;
+  assign result_29 = (c$sat32Out_app_arg_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_24;
 
   assign c$sat32Out_case_alt = (-64'sd2147483648 <= ($signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt}))) ? ($signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt})) : -64'sd2147483648;
 
   assign c$sat32Out_app_arg = (64'sd2147483648 <= ($signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt}))) ? 64'sd2147483648 : c$sat32Out_case_alt;
 
-  assign c$bv_20 = (($unsigned((-s_0))));
+  assign c$bv_21 = (($unsigned((-s_0))));
 
-  assign c$i_278 = ((c$bv_20[0+:5]));
+  assign c$i_276 = ((c$bv_21[0+:5]));
 
-  assign c$wild2_app_arg_2 = $unsigned({{(64-5) {1'b0}},c$i_278});
+  assign c$wild2_app_arg_2 = $unsigned({{(64-5) {1'b0}},c$i_276});
 
   assign c$sat32Out_app_arg_0 = (s_0 <= -16'sd31) ? 64'sd31 : wild2_4;
 
-  assign c$bv_21 = (($unsigned(s_0)));
+  assign c$bv_22 = (($unsigned(s_0)));
 
-  assign c$case_alt_25 = (s_0 >= 16'sd62) ? 6'd62 : ((c$bv_21[0+:6]));
+  assign c$case_alt_25 = (s_0 >= 16'sd62) ? 6'd62 : ((c$bv_22[0+:6]));
 
-  assign result_29 = (s_0 <= 16'sd0) ? 6'd0 : c$case_alt_25;
+  assign result_30 = (s_0 <= 16'sd0) ? 6'd0 : c$case_alt_25;
 
   always @(*) begin
-    case(result_29)
-      6'd0 : result_30 = $signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt});
-      default : result_30 = (($signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt})) + (64'sd1 <<< wild2_3)) >>> wild2_2;
+    case(result_30)
+      6'd0 : result_31 = $signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt});
+      default : result_31 = (($signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt})) + (64'sd1 <<< wild2_3)) >>> wild2_2;
     endcase
   end
 
   assign wild2_2 = $signed(c$wild2_app_arg_3);
 
-  assign c$wild2_app_arg_3 = $unsigned({{(64-6) {1'b0}},result_29});
+  assign c$wild2_app_arg_3 = $unsigned({{(64-6) {1'b0}},result_30});
 
   assign wild2_3 = $signed(c$wild2_app_arg_4);
 
-  assign c$i_286 = (result_29 - 6'd1);
+  assign c$i_284 = (result_30 - 6'd1);
 
-  assign c$wild2_app_arg_4 = $unsigned({{(64-6) {1'b0}},c$i_286});
+  assign c$wild2_app_arg_4 = $unsigned({{(64-6) {1'b0}},c$i_284});
 
-  assign c$sat32Out_app_arg_1 = (s_0 > 16'sd0) ? result_30 : (c$sat32Out_app_arg <<< c$sat32Out_app_arg_0);
+  assign c$sat32Out_app_arg_1 = (s_0 > 16'sd0) ? result_31 : (c$sat32Out_app_arg <<< c$sat32Out_app_arg_0);
 
   assign wild2_4 = $signed(c$wild2_app_arg_2);
 
   assign e_0 = $signed(c$case_alt_26);
 
-  assign c$i_288 = result_56[4716:4709];
+  assign c$i_286 = result_57[4780:4773];
 
   // index begin
-  wire signed [7:0] vecArray_1 [0:64-1];
-  genvar i_3;
+  wire signed [7:0] vecArray_0 [0:64-1];
+  genvar i_2;
   generate
-  for (i_3=0; i_3 < 64; i_3=i_3+1) begin : mk_array_1
-    assign vecArray_1[(64-1)-i_3] = result_31[i_3*8+:8];
+  for (i_2=0; i_2 < 64; i_2=i_2+1) begin : mk_array_0
+    assign vecArray_0[(64-1)-i_2] = result_32[i_2*8+:8];
   end
   endgenerate
-  assign c$ds1_case_alt = vecArray_1[($unsigned({{(64-8) {1'b0}},c$i_288}))];
+  assign c$ds1_case_alt = vecArray_0[($unsigned({{(64-8) {1'b0}},c$i_286}))];
   // index end
 
   assign en = rd[7:7];
@@ -4944,10 +5034,10 @@ module decoder_small_fault_kvrow
   // romFile end
 
   // reverse begin
-  genvar i_4;
+  genvar i_3;
   generate
-  for (i_4 = 0; i_4 < 64; i_4 = i_4 + 1) begin : reverse_0
-    assign result_31[(64 - 1 - i_4)*8+:8] = c$ds_app_arg[i_4*8+:8];
+  for (i_3 = 0; i_3 < 64; i_3 = i_3 + 1) begin : reverse_0
+    assign result_32[(64 - 1 - i_3)*8+:8] = c$ds_app_arg[i_3*8+:8];
   end
   endgenerate
   // reverse end
@@ -4955,16 +5045,16 @@ module decoder_small_fault_kvrow
   assign c$vec_0 = (c$case_alt_27);
 
   // map begin
-  genvar i_5;
+  genvar i_4;
   generate
-  for (i_5=0; i_5 < 64; i_5 = i_5 + 1) begin : map
+  for (i_4=0; i_4 < 64; i_4 = i_4 + 1) begin : map
     wire [7:0] map_in_0;
-    assign map_in_0 = c$vec_0[i_5*8+:8];
+    assign map_in_0 = c$vec_0[i_4*8+:8];
     wire signed [7:0] map_out_0;
     assign map_out_0 = $signed(map_in_0);
 
 
-    assign c$ds_app_arg[i_5*8+:8] = map_out_0;
+    assign c$ds_app_arg[i_4*8+:8] = map_out_0;
   end
   endgenerate
   // map end
@@ -4996,21 +5086,21 @@ module decoder_small_fault_kvrow
     endcase
   end
 
-  assign c$dtt_rhs_7 = nxt[4732:4728];
+  assign c$dtt_rhs_7 = nxt[4796:4792];
 
   assign c$rd_case_scrut = $unsigned(c$dtt_rhs_7);
 
   assign c$ds1_app_arg = eta3[38:38] ? 1'b1 : 1'b0;
 
-  assign c$i_353 = result_38[33:28];
+  assign c$i_351 = result_39[33:28];
 
-  assign c$i_354 = ds1_0[37:32];
+  assign c$i_352 = ds1_0[37:32];
 
   // blockRam begin
-  reg signed [31:0] result_32_RAM [0:64-1];
+  reg signed [31:0] result_33_RAM [0:64-1];
 
   reg [2047:0] ram_init;
-  integer i_6;
+  integer i_5;
   initial begin
     ram_init = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
@@ -5020,30 +5110,30 @@ module decoder_small_fault_kvrow
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
-    for (i_6=0; i_6 < 64; i_6 = i_6 + 1) begin
-      result_32_RAM[64-1-i_6] = ram_init[i_6*32+:32];
+    for (i_5=0; i_5 < 64; i_5 = i_5 + 1) begin
+      result_33_RAM[64-1-i_5] = ram_init[i_5*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_32_blockRam
+  always @(posedge clk) begin : result_33_blockRam
     if (c$ds1_app_arg) begin
-      result_32_RAM[($unsigned({{(64-6) {1'b0}},c$i_354}))] <= $signed(ds1_0[31:0]);
+      result_33_RAM[($unsigned({{(64-6) {1'b0}},c$i_352}))] <= $signed(ds1_0[31:0]);
     end
-    result_32 <= result_32_RAM[($unsigned({{(64-6) {1'b0}},c$i_353}))];
+    result_33 <= result_33_RAM[($unsigned({{(64-6) {1'b0}},c$i_351}))];
   end
   // blockRam end
 
   assign c$ds2_app_arg = wild1[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_483 = result_38[27:21];
+  assign c$i_481 = result_39[27:21];
 
-  assign c$i_484 = ds[38:32];
+  assign c$i_482 = ds[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_33_RAM [0:128-1];
+  reg signed [31:0] result_34_RAM [0:128-1];
 
   reg [4095:0] ram_init_0;
-  integer i_7;
+  integer i_6;
   initial begin
     ram_init_0 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
@@ -5061,30 +5151,30 @@ module decoder_small_fault_kvrow
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
-    for (i_7=0; i_7 < 128; i_7 = i_7 + 1) begin
-      result_33_RAM[128-1-i_7] = ram_init_0[i_7*32+:32];
+    for (i_6=0; i_6 < 128; i_6 = i_6 + 1) begin
+      result_34_RAM[128-1-i_6] = ram_init_0[i_6*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_33_blockRam
+  always @(posedge clk) begin : result_34_blockRam
     if (c$ds2_app_arg) begin
-      result_33_RAM[($unsigned({{(64-7) {1'b0}},c$i_484}))] <= $signed(ds[31:0]);
+      result_34_RAM[($unsigned({{(64-7) {1'b0}},c$i_482}))] <= $signed(ds[31:0]);
     end
-    result_33 <= result_33_RAM[($unsigned({{(64-7) {1'b0}},c$i_483}))];
+    result_34 <= result_34_RAM[($unsigned({{(64-7) {1'b0}},c$i_481}))];
   end
   // blockRam end
 
   assign c$ds3_app_arg = wild1_0[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_613 = result_38[20:14];
+  assign c$i_611 = result_39[20:14];
 
-  assign c$i_614 = ds_0[38:32];
+  assign c$i_612 = ds_0[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_34_RAM [0:128-1];
+  reg signed [31:0] result_35_RAM [0:128-1];
 
   reg [4095:0] ram_init_1;
-  integer i_8;
+  integer i_7;
   initial begin
     ram_init_1 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
@@ -5102,30 +5192,30 @@ module decoder_small_fault_kvrow
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
-    for (i_8=0; i_8 < 128; i_8 = i_8 + 1) begin
-      result_34_RAM[128-1-i_8] = ram_init_1[i_8*32+:32];
+    for (i_7=0; i_7 < 128; i_7 = i_7 + 1) begin
+      result_35_RAM[128-1-i_7] = ram_init_1[i_7*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_34_blockRam
+  always @(posedge clk) begin : result_35_blockRam
     if (c$ds3_app_arg) begin
-      result_34_RAM[($unsigned({{(64-7) {1'b0}},c$i_614}))] <= $signed(ds_0[31:0]);
+      result_35_RAM[($unsigned({{(64-7) {1'b0}},c$i_612}))] <= $signed(ds_0[31:0]);
     end
-    result_34 <= result_34_RAM[($unsigned({{(64-7) {1'b0}},c$i_613}))];
+    result_35 <= result_35_RAM[($unsigned({{(64-7) {1'b0}},c$i_611}))];
   end
   // blockRam end
 
   assign c$ds4_app_arg = wild1_1[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_743 = result_38[13:7];
+  assign c$i_741 = result_39[13:7];
 
-  assign c$i_744 = ds_1[38:32];
+  assign c$i_742 = ds_1[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_35_RAM [0:128-1];
+  reg signed [31:0] result_36_RAM [0:128-1];
 
   reg [4095:0] ram_init_2;
-  integer i_9;
+  integer i_8;
   initial begin
     ram_init_2 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
@@ -5143,30 +5233,30 @@ module decoder_small_fault_kvrow
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
-    for (i_9=0; i_9 < 128; i_9 = i_9 + 1) begin
-      result_35_RAM[128-1-i_9] = ram_init_2[i_9*32+:32];
+    for (i_8=0; i_8 < 128; i_8 = i_8 + 1) begin
+      result_36_RAM[128-1-i_8] = ram_init_2[i_8*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_35_blockRam
+  always @(posedge clk) begin : result_36_blockRam
     if (c$ds4_app_arg) begin
-      result_35_RAM[($unsigned({{(64-7) {1'b0}},c$i_744}))] <= $signed(ds_1[31:0]);
+      result_36_RAM[($unsigned({{(64-7) {1'b0}},c$i_742}))] <= $signed(ds_1[31:0]);
     end
-    result_35 <= result_35_RAM[($unsigned({{(64-7) {1'b0}},c$i_743}))];
+    result_36 <= result_36_RAM[($unsigned({{(64-7) {1'b0}},c$i_741}))];
   end
   // blockRam end
 
   assign c$ds5_app_arg = wild1_2[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_873 = result_38[6:0];
+  assign c$i_871 = result_39[6:0];
 
-  assign c$i_874 = ds_2[38:32];
+  assign c$i_872 = ds_2[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_36_RAM [0:128-1];
+  reg signed [31:0] result_37_RAM [0:128-1];
 
   reg [4095:0] ram_init_3;
-  integer i_10;
+  integer i_9;
   initial begin
     ram_init_3 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
@@ -5184,21 +5274,21 @@ module decoder_small_fault_kvrow
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
-    for (i_10=0; i_10 < 128; i_10 = i_10 + 1) begin
-      result_36_RAM[128-1-i_10] = ram_init_3[i_10*32+:32];
+    for (i_9=0; i_9 < 128; i_9 = i_9 + 1) begin
+      result_37_RAM[128-1-i_9] = ram_init_3[i_9*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_36_blockRam
+  always @(posedge clk) begin : result_37_blockRam
     if (c$ds5_app_arg) begin
-      result_36_RAM[($unsigned({{(64-7) {1'b0}},c$i_874}))] <= $signed(ds_2[31:0]);
+      result_37_RAM[($unsigned({{(64-7) {1'b0}},c$i_872}))] <= $signed(ds_2[31:0]);
     end
-    result_36 <= result_36_RAM[($unsigned({{(64-7) {1'b0}},c$i_873}))];
+    result_37 <= result_37_RAM[($unsigned({{(64-7) {1'b0}},c$i_871}))];
   end
   // blockRam end
 
-  assign result_37 = {result_32,   result_33,
-                      result_34,   result_35,   result_36};
+  assign result_38 = {result_33,   result_34,
+                      result_35,   result_36,   result_37};
 
   assign wild1 = result_3[159:120];
 
@@ -5220,31 +5310,31 @@ module decoder_small_fault_kvrow
 
   assign a1_3 = wild1_2[38:0];
 
-  assign c$bv_22 = nxt[4716:4709];
+  assign c$bv_23 = nxt[4780:4773];
 
-  assign result_38 = {c$bv_22[0+:6],
+  assign result_39 = {c$bv_23[0+:6],
                       c$case_alt_32,   c$case_alt_29,
-                      c$case_alt_28,   result_39};
+                      c$case_alt_28,   result_40};
 
-  assign result_selection_70 = nxt[4482:4481];
+  assign result_selection_73 = nxt[4546:4545];
 
   always @(*) begin
-    case(result_selection_70)
-      2'b01 : result_39 = 7'd64 + c$packIndexOut;
-      default : result_39 = c$packIndexOut;
+    case(result_selection_73)
+      2'b01 : result_40 = 7'd64 + c$packIndexOut;
+      default : result_40 = c$packIndexOut;
     endcase
   end
 
-  assign c$bv_23 = (nxt[4716:4709] + 8'd1);
+  assign c$bv_24 = (nxt[4780:4773] + 8'd1);
 
   always @(*) begin
     case(c$case_scrut_1)
-      64'sd17 : c$case_alt_28 = c$bv_23[0+:7];
+      64'sd17 : c$case_alt_28 = c$bv_24[0+:7];
       default : c$case_alt_28 = c$case_alt_31;
     endcase
   end
 
-  assign c$case_alt_selection_38 = nxt[4732:4728];
+  assign c$case_alt_selection_38 = nxt[4796:4792];
 
   always @(*) begin
     case(c$case_alt_selection_38)
@@ -5254,36 +5344,36 @@ module decoder_small_fault_kvrow
     endcase
   end
 
-  assign c$bv_24 = ((nxt[4716:4709]));
+  assign c$bv_25 = ((nxt[4780:4773]));
 
-  assign c$case_alt_30 = ((c$bv_24[64'sd0]) == (1'b1)) ? c$app_arg_30 : (c$app_arg_30 ^ 7'd1);
+  assign c$case_alt_30 = ((c$bv_25[64'sd0]) == (1'b1)) ? c$app_arg_32 : (c$app_arg_32 ^ 7'd1);
 
-  assign c$bv_25 = nxt[4716:4709];
+  assign c$bv_26 = nxt[4780:4773];
 
-  assign c$case_alt_31 = c$bv_25[0+:7];
+  assign c$case_alt_31 = c$bv_26[0+:7];
 
-  assign c$bv_26 = (nxt[4716:4709] >> 64'sd1);
+  assign c$bv_27 = (nxt[4780:4773] >> 64'sd1);
 
-  assign c$app_arg_30 = c$bv_26[0+:7];
+  assign c$app_arg_32 = c$bv_27[0+:7];
 
-  assign c$bv_27 = macN[283:276];
+  assign c$bv_28 = macN[283:276];
 
   always @(*) begin
     case(c$case_scrut_1)
-      64'sd6 : c$case_alt_32 = c$bv_27[0+:7];
+      64'sd6 : c$case_alt_32 = c$bv_28[0+:7];
       default : c$case_alt_32 = 7'd0;
     endcase
   end
 
-  assign c$dtt_rhs_10 = nxt[4732:4728];
+  assign c$dtt_rhs_10 = nxt[4796:4792];
 
   assign c$case_scrut_1 = $unsigned(c$dtt_rhs_10);
 
-  assign c$bv_28 = nxt[4178:4177];
+  assign c$bv_29 = nxt[4242:4241];
 
-  assign c$bv_29 = (nxt[4716:4709] & 8'd15);
+  assign c$bv_30 = (nxt[4780:4773] & 8'd15);
 
-  assign c$packIndexOut = (({{(7-2) {1'b0}},nxt[4178:4177]}) * 7'd16) + (c$bv_29[0+:7]);
+  assign c$packIndexOut = (({{(7-2) {1'b0}},nxt[4242:4241]}) * 7'd16) + (c$bv_30[0+:7]);
 
   assign ds1_0 = eta3[38:38] ? a1 : ({38 {1'bx}});
 
@@ -5295,24 +5385,24 @@ module decoder_small_fault_kvrow
 
   assign ds_2 = wild1_2[39:39] ? a1_3 : ({39 {1'bx}});
 
-  assign macN = result_40[283:0];
+  assign macN = result_41[283:0];
 
-  assign result_40 = {m,   c$case_alt_33};
+  assign result_41 = {m,   c$case_alt_33};
 
   always @(*) begin
     case(c$case_scrut_2)
-      64'sd6 : c$case_alt_33 = {ds70[15:8],
-                                ds70[7:0],   m[267:267] | lastAll,   {feeding,
+      64'sd6 : c$case_alt_33 = {ds71[15:8],
+                                ds71[7:0],   m[267:267] | lastAll,   {feeding,
                                                                       m[283:276] == 8'd0,   lastCol,   m[275:268]},
-                                $signed(ds69[23:16]),
-                                $signed(result_37[127:96]),
-                                $signed(ds69[15:0]),   m[266:256],
-                                $signed(m[255:248]),   $signed(ds68[14:7]),
-                                ds68[6:0],   m[199:189],   c$app_arg_32,
+                                $signed(ds70[23:16]),
+                                $signed(result_38[127:96]),
+                                $signed(ds70[15:0]),   m[266:256],
+                                $signed(m[255:248]),   $signed(ds69[14:7]),
+                                ds69[6:0],   m[199:189],   c$app_arg_34,
                                 m[172:166],   c$case_alt_34,
                                 {m[165:165] & m[163:163],   m[164:164],
                                  m[163:163],   m[162:155]},   m[138:132],
-                                m[99:89],   m[88:82],   c$app_arg_31};
+                                m[99:89],   m[88:82],   c$app_arg_33};
       default : c$case_alt_33 = {8'd0,   8'd0,
                                  1'b0,   {1'b0,   1'b0,   1'b0,   8'd0},
                                  8'sd0,   32'sd0,   16'sd0,   {1'b0,   1'b0,
@@ -5328,18 +5418,18 @@ module decoder_small_fault_kvrow
     endcase
   end
 
-  assign c$dtt_rhs_13 = result_56[4732:4728];
+  assign c$dtt_rhs_13 = result_57[4796:4792];
 
   assign c$case_scrut_2 = $unsigned(c$dtt_rhs_13);
 
-  assign c$app_arg_fun_arg_12 = $signed(m[131:100]);
+  assign c$app_arg_fun_arg_15 = $signed(m[131:100]);
 
-  assign c$app_arg_fun_arg_13 = m[88:82];
+  assign c$app_arg_fun_arg_16 = m[88:82];
 
-  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macShift LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macShift_c$app_arg_31
-    ( .c$case_alt (c$app_arg_31)
-    , .acc (c$app_arg_fun_arg_12)
-    , .a (c$app_arg_fun_arg_13) );
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macShift LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macShift_c$app_arg_33
+    ( .c$case_alt (c$app_arg_33)
+    , .acc (c$app_arg_fun_arg_15)
+    , .a (c$app_arg_fun_arg_16) );
 
   assign c$case_alt_fun_arg = m[165:165];
 
@@ -5356,50 +5446,50 @@ module decoder_small_fault_kvrow
     , .acc (c$case_alt_fun_arg_1)
     , .p (c$case_alt_fun_arg_2) );
 
-  assign c$app_arg_fun_arg_14 = $signed(m[188:181]);
+  assign c$app_arg_fun_arg_17 = $signed(m[188:181]);
 
-  assign c$app_arg_fun_arg_15 = $signed(m[180:173]);
+  assign c$app_arg_fun_arg_18 = $signed(m[180:173]);
 
-  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macStep LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macStep_c$app_arg_32
-    ( .result (c$app_arg_32)
-    , .w (c$app_arg_fun_arg_14)
-    , .x (c$app_arg_fun_arg_15) );
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macStep LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macStep_c$app_arg_34
+    ( .result (c$app_arg_34)
+    , .w (c$app_arg_fun_arg_17)
+    , .x (c$app_arg_fun_arg_18) );
 
-  assign ds68_fun_arg = $signed(result_56[4540:4534]);
+  assign ds69_fun_arg = $signed(result_57[4604:4598]);
 
-  assign ds68_fun_arg_0 = $signed(m[247:216]);
+  assign ds69_fun_arg_0 = $signed(m[247:216]);
 
-  assign ds68_fun_arg_1 = $signed(m[215:200]);
+  assign ds69_fun_arg_1 = $signed(m[215:200]);
 
-  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macQuant LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macQuant_ds68
-    ( .result (ds68)
-    , .xe (ds68_fun_arg)
-    , .x (ds68_fun_arg_0)
-    , .sh (ds68_fun_arg_1) );
-
-  assign ds69_fun_arg = m[283:276];
-
-  assign ds69_fun_arg_0 = $signed(result_56[4540:4534]);
-
-  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macSelect LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macSelect_ds69
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macQuant LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macQuant_ds69
     ( .result (ds69)
-    , .w (result_42)
-    , .c (ds69_fun_arg)
-    , .we (result_41)
-    , .xe (ds69_fun_arg_0) );
+    , .xe (ds69_fun_arg)
+    , .x (ds69_fun_arg_0)
+    , .sh (ds69_fun_arg_1) );
 
-  assign ds70 = ((~ feeding) | lastAll) ? {m[283:276],
-                                           m[275:268]} : c$ds70_case_alt;
+  assign ds70_fun_arg = m[283:276];
 
-  assign c$ds70_case_alt = lastCol ? {8'd0,
+  assign ds70_fun_arg_0 = $signed(result_57[4604:4598]);
+
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macSelect LlamaDv_Top_Decoder_decoderSmallKvWrongRow_macSelect_ds70
+    ( .result (ds70)
+    , .w (result_43)
+    , .c (ds70_fun_arg)
+    , .we (result_42)
+    , .xe (ds70_fun_arg_0) );
+
+  assign ds71 = ((~ feeding) | lastAll) ? {m[283:276],
+                                           m[275:268]} : c$ds71_case_alt;
+
+  assign c$ds71_case_alt = lastCol ? {8'd0,
                                       m[275:268] + 8'd1} : {m[283:276] + 8'd1,
                                                             m[275:268]};
 
-  assign lastAll = feeding & (lastCol & (m[275:268] == (result_56[4530:4523] - 8'd1)));
+  assign lastAll = feeding & (lastCol & (m[275:268] == (result_57[4594:4587] - 8'd1)));
 
   assign feeding = ~ m[267:267];
 
-  assign lastCol = m[283:276] == (result_56[4522:4515] - 8'd1);
+  assign lastCol = m[283:276] == (result_57[4586:4579] - 8'd1);
 
   // register begin
   always @(posedge clk or  posedge  rst) begin : m_register
@@ -5418,14 +5508,14 @@ module decoder_small_fault_kvrow
   // register end
 
   // index begin
-  wire signed [6:0] vecArray_2 [0:15-1];
-  genvar i_11;
+  wire signed [6:0] vecArray_1 [0:15-1];
+  genvar i_10;
   generate
-  for (i_11=0; i_11 < 15; i_11=i_11+1) begin : mk_array_2
-    assign vecArray_2[(15-1)-i_11] = xs_0[i_11*7+:7];
+  for (i_10=0; i_10 < 15; i_10=i_10+1) begin : mk_array_1
+    assign vecArray_1[(15-1)-i_10] = xs_0[i_10*7+:7];
   end
   endgenerate
-  assign result_41 = vecArray_2[($unsigned({{(64-4) {1'b0}},c$i1_case_alt}))];
+  assign result_42 = vecArray_1[($unsigned({{(64-4) {1'b0}},c$i1_case_alt}))];
   // index end
 
   assign xs_0 = {$signed(c$case_alt_49),
@@ -5444,16 +5534,16 @@ module decoder_small_fault_kvrow
                  $signed(c$case_alt_36),
                  $signed(c$case_alt_35)};
 
-  assign c$i1_case_alt_selection_1 = result_56[4533:4531];
+  assign c$i1_case_alt_selection_1 = result_57[4597:4595];
 
-  assign c$bv_30 = result_56[4727:4727];
+  assign c$bv_31 = result_57[4791:4791];
 
-  assign c$bv_31 = result_56[4533:4531];
+  assign c$bv_32 = result_57[4597:4595];
 
   always @(*) begin
     case(c$i1_case_alt_selection_1)
       3'd7 : c$i1_case_alt = 4'd14;
-      default : c$i1_case_alt = (({{(4-1) {1'b0}},result_56[4727:4727]}) * 4'd7) + ({{(4-3) {1'b0}},result_56[4533:4531]});
+      default : c$i1_case_alt = (({{(4-1) {1'b0}},result_57[4791:4791]}) * 4'd7) + ({{(4-3) {1'b0}},result_57[4597:4595]});
     endcase
   end
 
@@ -5772,16 +5862,16 @@ module decoder_small_fault_kvrow
   end
   // romFile end
 
-  assign c$xs_app_arg_case_alt_selection_2 = nxt[4533:4531];
+  assign c$xs_app_arg_case_alt_selection_2 = nxt[4597:4595];
 
-  assign c$bv_32 = nxt[4727:4727];
+  assign c$bv_33 = nxt[4791:4791];
 
-  assign c$bv_33 = nxt[4533:4531];
+  assign c$bv_34 = nxt[4597:4595];
 
   always @(*) begin
     case(c$xs_app_arg_case_alt_selection_2)
       3'd7 : c$xs_app_arg_case_alt_0 = 4'd14;
-      default : c$xs_app_arg_case_alt_0 = (({{(4-1) {1'b0}},nxt[4727:4727]}) * 4'd7) + ({{(4-3) {1'b0}},nxt[4533:4531]});
+      default : c$xs_app_arg_case_alt_0 = (({{(4-1) {1'b0}},nxt[4791:4791]}) * 4'd7) + ({{(4-3) {1'b0}},nxt[4597:4595]});
     endcase
   end
 
@@ -5792,45 +5882,45 @@ module decoder_small_fault_kvrow
     endcase
   end
 
-  assign c$dtt_rhs_16 = nxt[4732:4728];
+  assign c$dtt_rhs_16 = nxt[4796:4792];
 
   assign c$xs_app_arg_case_scrut = $unsigned(c$dtt_rhs_16);
 
   // index begin
-  wire [1023:0] vecArray_3 [0:15-1];
-  genvar i_12;
+  wire [1023:0] vecArray_2 [0:15-1];
+  genvar i_11;
   generate
-  for (i_12=0; i_12 < 15; i_12=i_12+1) begin : mk_array_3
-    assign vecArray_3[(15-1)-i_12] = xs_1[i_12*1024+:1024];
+  for (i_11=0; i_11 < 15; i_11=i_11+1) begin : mk_array_2
+    assign vecArray_2[(15-1)-i_11] = xs_1[i_11*1024+:1024];
   end
   endgenerate
-  assign result_42 = vecArray_3[($unsigned({{(64-4) {1'b0}},c$i1_case_alt_0}))];
+  assign result_43 = vecArray_2[($unsigned({{(64-4) {1'b0}},c$i1_case_alt_0}))];
   // index end
 
-  assign xs_1 = {result_55,   result_54,
-                 result_53,   result_52,   result_51,
-                 c$case_alt_59,   result_50,   result_49,
-                 result_48,   result_47,   result_46,
-                 result_45,   c$case_alt_52,   result_44,
-                 result_43};
+  assign xs_1 = {result_56,   result_55,
+                 result_54,   result_53,   result_52,
+                 c$case_alt_59,   result_51,   result_50,
+                 result_49,   result_48,   result_47,
+                 result_46,   c$case_alt_52,   result_45,
+                 result_44};
 
-  assign c$i1_case_alt_selection_4 = result_56[4533:4531];
+  assign c$i1_case_alt_selection_4 = result_57[4597:4595];
 
-  assign c$bv_34 = result_56[4727:4727];
+  assign c$bv_35 = result_57[4791:4791];
 
-  assign c$bv_35 = result_56[4533:4531];
+  assign c$bv_36 = result_57[4597:4595];
 
   always @(*) begin
     case(c$i1_case_alt_selection_4)
       3'd7 : c$i1_case_alt_0 = 4'd14;
-      default : c$i1_case_alt_0 = (({{(4-1) {1'b0}},result_56[4727:4727]}) * 4'd7) + ({{(4-3) {1'b0}},result_56[4533:4531]});
+      default : c$i1_case_alt_0 = (({{(4-1) {1'b0}},result_57[4791:4791]}) * 4'd7) + ({{(4-3) {1'b0}},result_57[4597:4595]});
     endcase
   end
 
   assign eta2_14 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd14),
                     c$case_alt_65};
 
-  assign result_43 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_50};
+  assign result_44 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_50};
 
   assign en_16 = eta2_14[7:7];
 
@@ -5853,7 +5943,7 @@ module decoder_small_fault_kvrow
   assign eta2_15 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd13),
                     c$case_alt_65};
 
-  assign result_44 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_51};
+  assign result_45 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_51};
 
   assign en_17 = eta2_15[7:7];
 
@@ -5897,7 +5987,7 @@ module decoder_small_fault_kvrow
   assign eta2_16 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd11),
                     c$case_alt_65};
 
-  assign result_45 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_53};
+  assign result_46 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_53};
 
   assign en_19 = eta2_16[7:7];
 
@@ -5920,7 +6010,7 @@ module decoder_small_fault_kvrow
   assign eta2_17 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd10),
                     c$case_alt_65};
 
-  assign result_46 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_54};
+  assign result_47 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_54};
 
   assign en_20 = eta2_17[7:7];
 
@@ -5943,7 +6033,7 @@ module decoder_small_fault_kvrow
   assign eta2_18 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd9),
                     c$case_alt_65};
 
-  assign result_47 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_55};
+  assign result_48 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_55};
 
   assign en_21 = eta2_18[7:7];
 
@@ -5966,7 +6056,7 @@ module decoder_small_fault_kvrow
   assign eta2_19 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd8),
                     c$case_alt_65};
 
-  assign result_48 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_56};
+  assign result_49 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_56};
 
   assign en_22 = eta2_19[7:7];
 
@@ -5989,7 +6079,7 @@ module decoder_small_fault_kvrow
   assign eta2_20 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd7),
                     c$case_alt_65};
 
-  assign result_49 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_57};
+  assign result_50 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_57};
 
   assign en_23 = eta2_20[7:7];
 
@@ -6012,7 +6102,7 @@ module decoder_small_fault_kvrow
   assign eta2_21 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd6),
                     c$case_alt_65};
 
-  assign result_50 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_58};
+  assign result_51 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_58};
 
   assign en_24 = eta2_21[7:7];
 
@@ -6056,7 +6146,7 @@ module decoder_small_fault_kvrow
   assign eta2_22 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd4),
                     c$case_alt_65};
 
-  assign result_51 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_60};
+  assign result_52 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_60};
 
   assign en_26 = eta2_22[7:7];
 
@@ -6079,7 +6169,7 @@ module decoder_small_fault_kvrow
   assign eta2_23 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd3),
                     c$case_alt_65};
 
-  assign result_52 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_61};
+  assign result_53 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_61};
 
   assign en_27 = eta2_23[7:7];
 
@@ -6102,7 +6192,7 @@ module decoder_small_fault_kvrow
   assign eta2_24 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd2),
                     c$case_alt_65};
 
-  assign result_53 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_62};
+  assign result_54 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_62};
 
   assign en_28 = eta2_24[7:7];
 
@@ -6125,7 +6215,7 @@ module decoder_small_fault_kvrow
   assign eta2_25 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd1),
                     c$case_alt_65};
 
-  assign result_54 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_63};
+  assign result_55 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_63};
 
   assign en_29 = eta2_25[7:7];
 
@@ -6148,7 +6238,7 @@ module decoder_small_fault_kvrow
   assign eta2_26 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd0),
                     c$case_alt_65};
 
-  assign result_55 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_64};
+  assign result_56 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_64};
 
   assign en_30 = eta2_26[7:7];
 
@@ -6168,16 +6258,16 @@ module decoder_small_fault_kvrow
   end
   // romFile end
 
-  assign c$xs_app_arg_case_alt_selection_6 = nxt[4533:4531];
+  assign c$xs_app_arg_case_alt_selection_6 = nxt[4597:4595];
 
-  assign c$bv_36 = nxt[4727:4727];
+  assign c$bv_37 = nxt[4791:4791];
 
-  assign c$bv_37 = nxt[4533:4531];
+  assign c$bv_38 = nxt[4597:4595];
 
   always @(*) begin
     case(c$xs_app_arg_case_alt_selection_6)
       3'd7 : c$xs_app_arg_case_alt_2 = 4'd14;
-      default : c$xs_app_arg_case_alt_2 = (({{(4-1) {1'b0}},nxt[4727:4727]}) * 4'd7) + ({{(4-3) {1'b0}},nxt[4533:4531]});
+      default : c$xs_app_arg_case_alt_2 = (({{(4-1) {1'b0}},nxt[4791:4791]}) * 4'd7) + ({{(4-3) {1'b0}},nxt[4597:4595]});
     endcase
   end
 
@@ -6188,61 +6278,28 @@ module decoder_small_fault_kvrow
     endcase
   end
 
-  assign c$dtt_rhs_19 = nxt[4732:4728];
+  assign c$dtt_rhs_19 = nxt[4796:4792];
 
   assign c$xs_app_arg_case_scrut_0 = $unsigned(c$dtt_rhs_19);
 
-  assign c$app_arg_33 = (nxt[4716:4709] <= 8'd63) ? nxt[4716:4709] : 8'd63;
+  assign c$app_arg_35 = (nxt[4780:4773] <= 8'd63) ? nxt[4780:4773] : 8'd63;
 
-  assign c$case_alt_selection_44 = nxt[4732:4728];
+  assign c$case_alt_selection_44 = nxt[4796:4792];
 
-  assign c$bv_38 = nxt[4722:4717];
+  assign c$bv_39 = nxt[4786:4781];
 
-  assign c$bv_39 = macN[275:268];
+  assign c$bv_40 = macN[275:268];
 
   always @(*) begin
     case(c$case_alt_selection_44)
-      5'b00001 : c$case_alt_65 = {{(7-6) {1'b0}},nxt[4722:4717]};
-      5'b00100 : c$case_alt_65 = c$app_arg_33[0+:7];
-      5'b00110 : c$case_alt_65 = c$bv_39[0+:7];
+      5'b00001 : c$case_alt_65 = {{(7-6) {1'b0}},nxt[4786:4781]};
+      5'b00100 : c$case_alt_65 = c$app_arg_35[0+:7];
+      5'b00110 : c$case_alt_65 = c$bv_40[0+:7];
       default : c$case_alt_65 = 7'd0;
     endcase
   end
 
-  assign c$vec_1 = result_56[4108:3597];
-
-  // map begin
-  genvar i_13;
-  generate
-  for (i_13=0; i_13 < 16; i_13 = i_13 + 1) begin : map_0
-    wire signed [31:0] map_in_1;
-    assign map_in_1 = c$vec_1[i_13*32+:32];
-    wire signed [31:0] map_out_1;
-    // src/LlamaDv/Numerics.hs:51:1-4
-    wire signed [63:0] x_3;
-    wire signed [63:0] result_91;
-    wire signed [31:0] c$case_alt_69;
-    wire signed [31:0] result_90;
-    wire [41:0] c$bv_40;
-    assign map_out_1 = result_90;
-
-    assign c$bv_40 = result_56[3489:3448];
-
-    assign x_3 = ($signed({{(64-32) {map_in_1[32-1]}},map_in_1})) * ($signed(((({{(64-42) {1'b0}},result_56[3489:3448]})))));
-
-    assign result_91 = (x_3 + 64'sd524288) >>> 64'sd20;
-
-    assign c$case_alt_69 = (result_91 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({result_91[64-1],result_91[0+:(32-1)]}));
-
-    assign result_90 = (result_91 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_69;
-
-
-    assign c$fin_case_alt[i_13*32+:32] = map_out_1;
-  end
-  endgenerate
-  // map end
-
-  assign result_56 = {ds_3,   ds1_1,   ds2_0,
+  assign result_57 = {ds_3,   ds1_1,   ds2_0,
                       ds3,   ds4,   ds5,   ds6,   ds7,   ds8,   ds9,
                       ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
                       ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
@@ -6250,14 +6307,14 @@ module decoder_small_fault_kvrow
                       ds28,   ds29,   ds30,   ds31,   ds32,   ds33,
                       ds34,   ds35,   ds36,   ds37,   ds38,   ds39,
                       ds40,   ds41,   ds42,   ds43,   ds44,   ds45,
-                      ds46,   ds47};
+                      ds46,   ds47,   ds48};
 
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds_3_register
     if ( rst) begin
       ds_3 <= 5'd0;
     end else begin
-      ds_3 <= nxt[4732:4728];
+      ds_3 <= nxt[4796:4792];
     end
   end
   // register end
@@ -6267,7 +6324,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds1_1 <= 1'd0;
     end else begin
-      ds1_1 <= nxt[4727:4727];
+      ds1_1 <= nxt[4791:4791];
     end
   end
   // register end
@@ -6277,7 +6334,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds2_0 <= 4'd0;
     end else begin
-      ds2_0 <= nxt[4726:4723];
+      ds2_0 <= nxt[4790:4787];
     end
   end
   // register end
@@ -6287,7 +6344,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds3 <= 6'd0;
     end else begin
-      ds3 <= nxt[4722:4717];
+      ds3 <= nxt[4786:4781];
     end
   end
   // register end
@@ -6297,7 +6354,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds4 <= 8'd0;
     end else begin
-      ds4 <= nxt[4716:4709];
+      ds4 <= nxt[4780:4773];
     end
   end
   // register end
@@ -6307,7 +6364,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds5 <= 2'd0;
     end else begin
-      ds5 <= nxt[4708:4707];
+      ds5 <= nxt[4772:4771];
     end
   end
   // register end
@@ -6317,7 +6374,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds6 <= 64'sd0;
     end else begin
-      ds6 <= $signed(nxt[4706:4643]);
+      ds6 <= $signed(nxt[4770:4707]);
     end
   end
   // register end
@@ -6327,7 +6384,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds7 <= 32'sd0;
     end else begin
-      ds7 <= $signed(nxt[4642:4611]);
+      ds7 <= $signed(nxt[4706:4675]);
     end
   end
   // register end
@@ -6337,7 +6394,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds8 <= 6'sd0;
     end else begin
-      ds8 <= $signed(nxt[4610:4605]);
+      ds8 <= $signed(nxt[4674:4669]);
     end
   end
   // register end
@@ -6347,7 +6404,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds9 <= 32'sd0;
     end else begin
-      ds9 <= $signed(nxt[4604:4573]);
+      ds9 <= $signed(nxt[4668:4637]);
     end
   end
   // register end
@@ -6357,7 +6414,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds10 <= 32'd0;
     end else begin
-      ds10 <= nxt[4572:4541];
+      ds10 <= nxt[4636:4605];
     end
   end
   // register end
@@ -6367,7 +6424,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds11 <= 7'sd0;
     end else begin
-      ds11 <= $signed(nxt[4540:4534]);
+      ds11 <= $signed(nxt[4604:4598]);
     end
   end
   // register end
@@ -6377,7 +6434,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds12 <= 3'd0;
     end else begin
-      ds12 <= nxt[4533:4531];
+      ds12 <= nxt[4597:4595];
     end
   end
   // register end
@@ -6387,7 +6444,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds13 <= 8'd0;
     end else begin
-      ds13 <= nxt[4530:4523];
+      ds13 <= nxt[4594:4587];
     end
   end
   // register end
@@ -6397,7 +6454,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds14 <= 8'd0;
     end else begin
-      ds14 <= nxt[4522:4515];
+      ds14 <= nxt[4586:4579];
     end
   end
   // register end
@@ -6407,7 +6464,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds15 <= 32'sd0;
     end else begin
-      ds15 <= $signed(nxt[4514:4483]);
+      ds15 <= $signed(nxt[4578:4547]);
     end
   end
   // register end
@@ -6417,7 +6474,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds16 <= 2'd0;
     end else begin
-      ds16 <= nxt[4482:4481];
+      ds16 <= nxt[4546:4545];
     end
   end
   // register end
@@ -6427,7 +6484,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds17 <= 32'd0;
     end else begin
-      ds17 <= nxt[4480:4449];
+      ds17 <= nxt[4544:4513];
     end
   end
   // register end
@@ -6438,7 +6495,7 @@ module decoder_small_fault_kvrow
       ds18 <= {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
    8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0};
     end else begin
-      ds18 <= nxt[4448:4321];
+      ds18 <= nxt[4512:4385];
     end
   end
   // register end
@@ -6448,7 +6505,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds19 <= 7'sd0;
     end else begin
-      ds19 <= $signed(nxt[4320:4314]);
+      ds19 <= $signed(nxt[4384:4378]);
     end
   end
   // register end
@@ -6459,7 +6516,7 @@ module decoder_small_fault_kvrow
       ds20 <= {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
    8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0};
     end else begin
-      ds20 <= nxt[4313:4186];
+      ds20 <= nxt[4377:4250];
     end
   end
   // register end
@@ -6469,7 +6526,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds21 <= 7'sd0;
     end else begin
-      ds21 <= $signed(nxt[4185:4179]);
+      ds21 <= $signed(nxt[4249:4243]);
     end
   end
   // register end
@@ -6479,7 +6536,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds22 <= 2'd0;
     end else begin
-      ds22 <= nxt[4178:4177];
+      ds22 <= nxt[4242:4241];
     end
   end
   // register end
@@ -6489,7 +6546,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds23 <= 4'd0;
     end else begin
-      ds23 <= nxt[4176:4173];
+      ds23 <= nxt[4240:4237];
     end
   end
   // register end
@@ -6501,7 +6558,7 @@ module decoder_small_fault_kvrow
                         32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
                         32'sd0,   32'sd0,   32'sd0,   32'sd0}};
     end else begin
-      ds24 <= nxt[4172:3597];
+      ds24 <= nxt[4236:3661];
     end
   end
   // register end
@@ -6511,7 +6568,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds25 <= 5'd0;
     end else begin
-      ds25 <= nxt[3596:3592];
+      ds25 <= nxt[3660:3656];
     end
   end
   // register end
@@ -6521,7 +6578,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds26 <= 32'sd0;
     end else begin
-      ds26 <= $signed(nxt[3591:3560]);
+      ds26 <= $signed(nxt[3655:3624]);
     end
   end
   // register end
@@ -6531,7 +6588,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds27 <= 6'd0;
     end else begin
-      ds27 <= nxt[3559:3554];
+      ds27 <= nxt[3623:3618];
     end
   end
   // register end
@@ -6541,7 +6598,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds28 <= {32'd0,   32'd0,   42'd0,   5'd0};
     end else begin
-      ds28 <= nxt[3553:3443];
+      ds28 <= nxt[3617:3507];
     end
   end
   // register end
@@ -6551,7 +6608,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds29 <= 5'd0;
     end else begin
-      ds29 <= nxt[3442:3438];
+      ds29 <= nxt[3506:3502];
     end
   end
   // register end
@@ -6562,7 +6619,7 @@ module decoder_small_fault_kvrow
       ds30 <= {16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,
    16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0};
     end else begin
-      ds30 <= nxt[3437:3182];
+      ds30 <= nxt[3501:3246];
     end
   end
   // register end
@@ -6572,7 +6629,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds31 <= 32'sd0;
     end else begin
-      ds31 <= $signed(nxt[3181:3150]);
+      ds31 <= $signed(nxt[3245:3214]);
     end
   end
   // register end
@@ -6582,7 +6639,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds32 <= {1'b0,   6'd0};
     end else begin
-      ds32 <= nxt[3149:3143];
+      ds32 <= nxt[3213:3207];
     end
   end
   // register end
@@ -6592,7 +6649,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds33 <= 64'sd0;
     end else begin
-      ds33 <= $signed(nxt[3142:3079]);
+      ds33 <= $signed(nxt[3206:3143]);
     end
   end
   // register end
@@ -6602,7 +6659,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds34 <= {16'sd0,   9'd0,   64'sd0,   64'sd0,   64'sd0,   {1'b0,   6'd0}};
     end else begin
-      ds34 <= nxt[3078:2855];
+      ds34 <= nxt[3142:2919];
     end
   end
   // register end
@@ -6612,7 +6669,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds35 <= {16'sd0,   9'd0,   64'sd0,   64'sd0,   64'sd0,   {1'b0,   6'd0}};
     end else begin
-      ds35 <= nxt[2854:2631];
+      ds35 <= nxt[2918:2695];
     end
   end
   // register end
@@ -6622,7 +6679,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds36 <= 64'sd0;
     end else begin
-      ds36 <= $signed(nxt[2630:2567]);
+      ds36 <= $signed(nxt[2694:2631]);
     end
   end
   // register end
@@ -6633,7 +6690,7 @@ module decoder_small_fault_kvrow
       ds37 <= {64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,
    64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0};
     end else begin
-      ds37 <= nxt[2566:1543];
+      ds37 <= nxt[2630:1607];
     end
   end
   // register end
@@ -6644,7 +6701,7 @@ module decoder_small_fault_kvrow
       ds38 <= {64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,
    64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0};
     end else begin
-      ds38 <= nxt[1542:519];
+      ds38 <= nxt[1606:583];
     end
   end
   // register end
@@ -6654,7 +6711,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds39 <= {1'b0,   6'd0};
     end else begin
-      ds39 <= nxt[518:512];
+      ds39 <= nxt[582:576];
     end
   end
   // register end
@@ -6664,7 +6721,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds40 <= 32'sd0;
     end else begin
-      ds40 <= $signed(nxt[511:480]);
+      ds40 <= $signed(nxt[575:544]);
     end
   end
   // register end
@@ -6674,7 +6731,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds41 <= 32'sd0;
     end else begin
-      ds41 <= $signed(nxt[479:448]);
+      ds41 <= $signed(nxt[543:512]);
     end
   end
   // register end
@@ -6684,7 +6741,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds42 <= 32'sd0;
     end else begin
-      ds42 <= $signed(nxt[447:416]);
+      ds42 <= $signed(nxt[511:480]);
     end
   end
   // register end
@@ -6694,7 +6751,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds43 <= {16'sd0,   9'd0,   64'sd0,   64'sd0,   64'sd0,   {1'b0,   6'd0}};
     end else begin
-      ds43 <= nxt[415:192];
+      ds43 <= nxt[479:256];
     end
   end
   // register end
@@ -6704,7 +6761,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds44 <= 32'sd0;
     end else begin
-      ds44 <= $signed(nxt[191:160]);
+      ds44 <= $signed(nxt[255:224]);
     end
   end
   // register end
@@ -6714,7 +6771,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds45 <= 32'sd0;
     end else begin
-      ds45 <= $signed(nxt[159:128]);
+      ds45 <= $signed(nxt[223:192]);
     end
   end
   // register end
@@ -6724,7 +6781,7 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds46 <= 64'sd0;
     end else begin
-      ds46 <= $signed(nxt[127:64]);
+      ds46 <= $signed(nxt[191:128]);
     end
   end
   // register end
@@ -6734,7 +6791,17 @@ module decoder_small_fault_kvrow
     if ( rst) begin
       ds47 <= 64'sd0;
     end else begin
-      ds47 <= $signed(nxt[63:0]);
+      ds47 <= $signed(nxt[127:64]);
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds48_register
+    if ( rst) begin
+      ds48 <= 64'sd0;
+    end else begin
+      ds48 <= $signed(nxt[63:0]);
     end
   end
   // register end

@@ -17,8 +17,8 @@
 -- writer of the matvec input tracks it as it writes ('vinMax'), and the 16-element
 -- head packs (query, key, value) make two passes over their source.
 --
--- Besides its KV writes, the decoder shows each head's attention result as it is
--- finished ('AttOut'), so a testbench can name the layer and head where a result first
+-- Besides its KV writes, the decoder shows each head's attention result once it is
+-- normalised ('AttOut'), so a testbench can name the layer and head where a result first
 -- departs from the golden. 'DecoderFault' builds deliberately broken copies for the
 -- negative tests; the real decoder is @decoder NoFault@.
 module LlamaDv.Decoder
@@ -27,11 +27,11 @@ module LlamaDv.Decoder
   , decoder, matrixShape, ropeV
     -- * Pieces the prefill pipeline ("LlamaDv.Prefill") reuses per stage
   , step, s0, startEmbed, romAddr, kvAddr, scratch, noWrites, attOut, logitShift, embedElem
-  , macRegisters, readMatrix, stateRegisters, finOf
+  , macRegisters, readMatrix, stateRegisters
   ) where
 
 import Clash.Prelude
-import LlamaDv.Attention (KvRow, Soft (..), softFinishWith)
+import LlamaDv.Attention (KvRow, Soft (..))
 import LlamaDv.Numerics
 import LlamaDv.Tables (exp2Lut, invSqrtHd16, log2e, ropeCos16, ropeSin16)
 
@@ -75,7 +75,8 @@ type AttOut = (Unsigned 1, Unsigned 2, Unsigned 5, Vec 16 F)
 -- stages and starts its division, then per element 'SiluDiv' waits for it (11 clocks)
 -- while the next element's denominator goes through the same stages, and forms
 -- x * sigmoid; 'SiluOut' writes the gated element and starts the next element's
--- division. 'NormInv' takes eight clocks (counter @i@): the mean square, the seed of
+-- division. 'AttFin' normalises a head one lane per clock (product, rounding, write:
+-- 18 clocks, see 'attFinMul'). 'NormInv' takes eight clocks (counter @i@): the mean square, the seed of
 -- 1/sqrt, one multiplication of its Newton step each, then the step's rounding, shift
 -- and saturation. 'AttRun' takes 'AttClocks' clocks per KV row (sub-step counter
 -- 'aStep', see 'attStep' below): the online softmax carries its state from row to row,
@@ -143,6 +144,7 @@ data DecState = DecState
   , sXn :: F                 -- ^ 'SiluDiv': the next element (what 'sExp' started from)
   , ropeA :: Wide            -- ^ 'Rope': the element times cos
   , ropeB :: Wide            -- ^ 'Rope': its partner times sin
+  , finP :: Wide             -- ^ 'AttFin': a lane of the accumulator times the reciprocal
   } deriving (Generic, NFDataX, Show)
 
 -- | The matvec engine's counters and pipeline, registered apart from 'DecState': they
@@ -577,6 +579,18 @@ attUpdate first b sd sa vt
   | otherwise = (sat32 (sd + resize b), zipWith (\x v -> sat32 (x + v)) sa vt)
 {-# NOINLINE attUpdate #-}
 
+-- The head normaliser of 'AttFin' ("LlamaDv.Attention".'softFinishWith'), one lane
+-- per clock: the lane of the accumulator times the reciprocal floor(2^40 / den) (below
+-- 2^42, as the unit's quotient register holds it),
+attFinMul :: Wide -> F -> Wide
+attFinMul r x = resize (mul x (resize r :: Signed 43))
+{-# NOINLINE attFinMul #-}
+
+-- | then rounded and saturated on the next clock.
+attFinRound :: Wide -> F
+attFinRound p = sat32 (rshr p 20)
+{-# NOINLINE attFinRound #-}
+
 -- | One clock of 'AttRun': stage 'aStep' of the online-softmax step of row t against
 -- the query, with the row @kv@ at the KV RAM's output. The last stage moves to the
 -- next row (or to 'AttRcp' after row pos). A component of its own, with the stages as
@@ -736,18 +750,16 @@ mvNext s m w x we
 
 -- | One clock of the FSM: the matvec engine's registers, inputs (in_valid, in_token,
 -- in_pos, out_ready), the element 'Embed' loads into the residual (the embedding's, in
--- the decoder), the gain the memories deliver for this state, the KV row, the
--- normalised head output of its softmax state (computed once, outside, so the
--- testbench view shares it) and the scratch read data; result: next state, the KV
--- write and the scratch writes.
+-- the decoder), the gain the memories deliver for this state, the KV row and the
+-- scratch read data; result: next state, the KV write and the scratch writes.
 step
   :: DecoderFault
   -> DecState -> Mac
   -> (Bool, Unsigned 6, Unsigned 4, Bool)
-  -> F -> F -> KvRow 16 -> Vec 16 F
+  -> F -> F -> KvRow 16
   -> ScratchRd
   -> (DecState, Maybe (Unsigned 6, KvRow 16), ScratchWr)
-step fault sIn m (iv, itok, ipos, ordy) xIn g kv fin rd = case phase s of
+step fault sIn m (iv, itok, ipos, ordy) xIn g kv rd = case phase s of
   Idle | iv -> only (startEmbed 0 ipos s { tok = itok, layer = 0 })
        | otherwise -> only s
   Embed ->
@@ -817,12 +829,20 @@ step fault sIn m (iv, itok, ipos, ordy) xIn g kv fin rd = case phase s of
   AttRcp -> only s { phase = AttDiv, rcp = recipStart (sDen (soft s)) }
   -- The unit's last two quotient bits are formed in the cycle its count is 1.
   AttDiv -> only (if rcN (rcp sIn) == 1 then s { phase = AttFin } else s)
+  -- One lane per clock, through the accumulator as a shift register: at i = 0..15 the
+  -- product of lane i (at the head), at i = 1..16 its rounding, shifted in at the tail,
+  -- at i = 2..17 the write of the lane rounded the clock before (the last) and the
+  -- running max. After 17 shifts (i = 17) the accumulator holds the normalised head,
+  -- which 'attOut' shows.
   AttFin ->
-    let o = fin !! (i s .&. 15)
-        s1 | lastOf 15 = if h s == 3 then s { phase = AttQuant } else startPack PackQ (h s + 1) s
-           | otherwise = step1
-    in ( s1 { vinMax = max (vinMax s) (absU o) }, Nothing
-       , noWrites { wrVin = Just (resize (h s) * 16 + resize (i s), o) } )
+    let acc = sAcc (soft s)
+        o = last acc
+        valid = i s >= 2
+        s1 | lastOf 17 = if h s == 3 then s { phase = AttQuant } else startPack PackQ (h s + 1) s
+           | otherwise = step1 { finP = attFinMul (recipOut (rcp s)) (head acc)
+                               , soft = (soft s) { sAcc = acc <<+ attFinRound (finP s) } }
+    in ( s1 { vinMax = if valid then max (vinMax s) (absU o) else vinMax s }, Nothing
+       , if valid then noWrites { wrVin = Just (resize (h s) * 16 + resize (i s - 2), o) } else noWrites )
   AttQuant -> only (startMv 3 s { xeR = quantExp (vinMax s) })
   Resid ->
     let x' = addF (rdX rd) (rdY rd)
@@ -879,18 +899,13 @@ s0 :: DecState
 s0 = DecState Idle 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 PackQ 0 (repeat 0) 0 (repeat 0) 0 0 0
               (Soft 0 0 (repeat 0)) 0 0 0 recipIdle
               0 (repeat 0) 0 amt0 0 (expIn 0) (expIn 0) 0 (repeat 0) (repeat 0)
-              amt0 0 0 0 (expIn 0) 0 0 0 0
+              amt0 0 0 0 (expIn 0) 0 0 0 0 0
 
--- | The normalised head output of the state's softmax: the accumulator times the
--- reciprocal of the denominator, which the unit holds from 'AttDiv' through 'AttFin'.
-finOf :: DecState -> Vec 16 F
-finOf s = softFinishWith (recipOut (rcp s)) (soft s)
-
--- | The head the state is finishing, on the first cycle of its 'AttFin', with its
--- output row @fin@.
-attOut :: DecState -> Vec 16 F -> Maybe AttOut
-attOut s fin
-  | phase s == AttFin && i s == 0 = Just (layer s, h s, upd s, fin)
+-- | The head the state has normalised, on the last cycle of its 'AttFin' (the
+-- accumulator register then holds the output row).
+attOut :: DecState -> Maybe AttOut
+attOut s
+  | phase s == AttFin && i s == 17 = Just (layer s, h s, upd s, sAcc (soft s))
   | otherwise = Nothing
 
 -- | The element of the embedding row @(m, e)@ that 'Embed' loads.
@@ -954,6 +969,7 @@ stateRegisters nxt =
     <*> reg sXn
     <*> reg ropeA
     <*> reg ropeB
+    <*> reg finP
   where
     reg :: forall a . NFDataX a => (DecState -> a) -> Signal dom a
     reg field = register (field s0) (field <$> nxt)
@@ -1024,13 +1040,12 @@ decoder
      , Signal dom (Unsigned 32), Signal dom (Maybe (Unsigned 6, KvRow 16))
      , Signal dom (Maybe AttOut) )
 decoder fault embedRom gainRoms wRoms eRoms inValid inTok inPos outReady =
-  (inReady, outValid, token, logits, cycles, kvWr, attOut <$> st <*> fin)
+  (inReady, outValid, token, logits, cycles, kvWr, attOut <$> st)
   where
     st = stateRegisters nxt
     (mac, macN) = macRegisters st wSel eSel rd
-    fin = finOf <$> st
     res = step fault <$> st <*> mac <*> bundle (inValid, inTok, inPos, outReady)
-               <*> (embedElem <$> st <*> embedRom (isPhase Embed, addr)) <*> gSel <*> kvRow <*> fin <*> rd
+               <*> (embedElem <$> st <*> embedRom (isPhase Embed, addr)) <*> gSel <*> kvRow <*> rd
     (nxt, kvWr, wr) = unbundle res
     rd = scratch nxt macN wr
     addr = romAddr <$> nxt <*> macN

@@ -112,7 +112,7 @@ layerStep l s m inp ordy g kv rd = case (phase s, inp) of
   (Resid, _) | mat s == 5 && i s == 63 -> (s' { phase = Hold }, kvW, wr)
   _ -> res
   where
-    res@(s', kvW, wr) = step NoFault s m (False, 0, 0, ordy) (slotElem s inp) g kv (finOf s) rd
+    res@(s', kvW, wr) = step NoFault s m (False, 0, 0, ordy) (slotElem s inp) g kv rd
 
 -- | A decoder layer as a pipeline stage with its own KV cache and scratch RAMs.
 -- @lateKv@ builds the deliberately broken variant for the hazard monitor's negative
@@ -175,7 +175,7 @@ headStage gainRom wRom eRom inp ordy = (inReady, out)
       (Idle, Just (Slot p _)) -> let (_, k, n) = idle in (startEmbed 2 p s, k, n)
       _ -> idle
       where
-        idle = step NoFault s m (False, 0, 0, r) (slotElem s x) g (repeat 0, 0, repeat 0, 0) (repeat 0) rdv
+        idle = step NoFault s m (False, 0, 0, r) (slotElem s x) g (repeat 0, 0, repeat 0, 0) rdv
     inReady = loading <$> st
     logits = register (repeat 0) (logitShift <$> st <*> (rdY <$> rd) <*> logits)
     out = (\s lg -> if phase s == Hold then Just (pos s, bestIx s, lg) else Nothing) <$> st <*> logits
