@@ -303,6 +303,15 @@ _VOCAB_HEADER = """/* AUTOMATICALLY GENERATED VERILOG-2001 SOURCE CODE.
 */
 `timescale 100fs/100fs
 """
+
+
+def _register(name: str, reset: str, update: str) -> str:
+    """One register block as Clash writes it: its own `<name>_register` process."""
+    return (f"  // register begin\n  always @(posedge clk or  posedge  rst) begin : {name}_register\n"
+            f"    if ( rst) begin\n      {reset}\n    end else begin\n      {update}\n    end\n  end\n"
+            "  // register end\n\n")
+
+
 VOCAB_SCAN_V = _VOCAB_HEADER + """module vocab_scan
     ( // Inputs
       input  clk
@@ -323,38 +332,10 @@ VOCAB_SCAN_V = _VOCAB_HEADER + """module vocab_scan
 
   assign better = first_q | (l_q > best);
 
-  // register begin
-  always @(posedge clk or  posedge  rst) begin : l_q_register
-    if ( rst) begin
-      l_q <= 32'sd0; first_q <= 1'b0;
-    end else begin
-      l_q <= logit; first_q <= first;
-    end
-  end
-  // register end
-
-  // register begin
-  always @(posedge clk or  posedge  rst) begin : best_register
-    if ( rst) begin
-      best <= 32'sd0; bestIx <= 6'd0; row <= 6'd0;
-    end else begin
-      row <= first_q ? 6'd1 : row + 6'd1;
-      if (better) begin best <= l_q; bestIx <= first_q ? 6'd0 : row; end
-    end
-  end
-  // register end
-
-  // register begin
-  always @(posedge clk or  posedge  rst) begin : logits_register
-    if ( rst) begin
-      logits <= 2048'd0;
-    end else begin
-      logits <= {logits[2015:0], l_q};
-    end
-  end
-  // register end
-
-  assign best_ix = bestIx;
+""" + _register("l_q", "l_q <= 32'sd0; first_q <= 1'b0;", "l_q <= logit; first_q <= first;") + _register(
+    "best", "best <= 32'sd0; bestIx <= 6'd0; row <= 6'd0;",
+    "row <= first_q ? 6'd1 : row + 6'd1;\n      if (better) begin best <= l_q; bestIx <= first_q ? 6'd0 : row; end"
+) + _register("logits", "logits <= 2048'd0;", "logits <= {logits[2015:0], l_q};") + """  assign best_ix = bestIx;
   assign out_logits = logits;
 endmodule
 """
@@ -385,27 +366,8 @@ VOCAB_REDUCE_V = _VOCAB_HEADER + """module vocab_reduce
   end
   endgenerate
 
-  // register begin
-  always @(posedge clk or  posedge  rst) begin : logits_register
-    if ( rst) begin
-      logits <= 2048'd0;
-    end else begin
-      logits <= {logits[2015:0], logit};
-    end
-  end
-  // register end
-
-  // register begin
-  always @(posedge clk or  posedge  rst) begin : best_ix_q_register
-    if ( rst) begin
-      best_ix_q <= 6'd0;
-    end else begin
-      best_ix_q <= ix[383:378];
-    end
-  end
-  // register end
-
-  assign best_ix = best_ix_q;
+""" + _register("logits", "logits <= 2048'd0;", "logits <= {logits[2015:0], logit};") + _register(
+    "best_ix_q", "best_ix_q <= 6'd0;", "best_ix_q <= ix[383:378];") + """  assign best_ix = best_ix_q;
 endmodule
 """
 
