@@ -9,42 +9,39 @@ module LlamaDv_Top_Prefill_decoderPrefill_macQuant
     , input signed [15:0] sh
 
       // Outputs
-    , output wire [14:0] result
+    , output wire [71:0] result
     );
   wire [5:0] c$case_alt;
   wire [5:0] result_0;
   wire [5:0] c$app_arg;
   wire [6:0] result_1;
-  wire signed [7:0] c$case_alt_0;
-  wire signed [7:0] result_2;
-  wire signed [63:0] c$sat8Out_app_arg;
-  wire [5:0] c$case_alt_1;
-  wire [5:0] result_3;
-  reg signed [63:0] result_4;
-  // src/LlamaDv/Numerics.hs:51:1-4
+  wire signed [63:0] c$app_arg_0;
+  reg signed [63:0] c$case_alt_0;
+  // src/LlamaDv/Decoder.hs:710:1-8
   wire signed [63:0] wild2;
-  // src/LlamaDv/Numerics.hs:51:1-4
+  // src/LlamaDv/Decoder.hs:710:1-8
   wire signed [63:0] c$wild2_app_arg;
-  // src/LlamaDv/Numerics.hs:51:1-4
+  wire [5:0] c$case_alt_1;
+  wire [5:0] result_2;
+  // src/LlamaDv/Decoder.hs:710:1-8
   wire signed [63:0] wild2_0;
-  // src/LlamaDv/Numerics.hs:51:1-4
+  // src/LlamaDv/Decoder.hs:710:1-8
   wire signed [63:0] c$wild2_app_arg_0;
-  // src/LlamaDv/Numerics.hs:119:1-9
-  wire signed [63:0] wild2_1;
-  // src/LlamaDv/Numerics.hs:119:1-9
-  wire signed [63:0] c$wild2_app_arg_1;
-  // src/LlamaDv/Numerics.hs:44:1-5
+  // src/LlamaDv/Decoder.hs:701:1-5
   wire signed [15:0] s;
   wire [5:0] c$case_alt_2;
-  wire [5:0] result_5;
-  wire signed [63:0] c$sat8Out_app_arg_0;
-  // src/LlamaDv/Numerics.hs:119:1-9
-  wire signed [15:0] sh_0;
+  wire [5:0] result_3;
+  // src/LlamaDv/Decoder.hs:710:1-8
+  wire signed [15:0] q;
+  wire signed [63:0] c$app_arg_1;
   wire [15:0] c$bv;
   wire [15:0] c$bv_0;
+  wire [5:0] c$i_10;
   wire [15:0] c$bv_1;
-  wire [5:0] c$i_18;
   wire [15:0] c$bv_2;
+
+  assign result = {c$app_arg_0,
+                   result_2 != 6'd0,   result_1};
 
   assign c$bv = (($unsigned(sh)));
 
@@ -59,52 +56,42 @@ module LlamaDv_Top_Prefill_decoderPrefill_macQuant
   assign result_1 = (sh > 16'sd0) ? {1'b1,
                                      result_0 - 6'd1} : {1'b0,   c$app_arg};
 
-  assign c$case_alt_0 = (c$sat8Out_app_arg < -64'sd128) ? -8'sd128 : ($signed({c$sat8Out_app_arg[64-1],c$sat8Out_app_arg[0+:(8-1)]}));
-
-  assign result_2 = (c$sat8Out_app_arg > 64'sd127) ? 8'sd127 : c$case_alt_0;
-
-  assign c$sat8Out_app_arg = (sh_0 >= 16'sd0) ? result_4 : (c$sat8Out_app_arg_0 <<< wild2_1);
-
-  assign c$bv_1 = (($unsigned(sh_0)));
-
-  assign c$case_alt_1 = (sh_0 >= 16'sd62) ? 6'd62 : ((c$bv_1[0+:6]));
-
-  assign result_3 = (sh_0 <= 16'sd0) ? 6'd0 : c$case_alt_1;
+  assign c$app_arg_0 = (q >= 16'sd0) ? c$case_alt_0 : (c$app_arg_1 <<< wild2_0);
 
   always @(*) begin
-    case(result_3)
-      6'd0 : result_4 = c$sat8Out_app_arg_0;
-      default : result_4 = (c$sat8Out_app_arg_0 + (64'sd1 <<< wild2_0)) >>> wild2;
+    case(result_2)
+      6'd0 : c$case_alt_0 = c$app_arg_1;
+      default : c$case_alt_0 = c$app_arg_1 >>> wild2;
     endcase
   end
 
   assign wild2 = $signed(c$wild2_app_arg);
 
-  assign c$wild2_app_arg = $unsigned({{(64-6) {1'b0}},result_3});
+  assign c$i_10 = (result_2 - 6'd1);
+
+  assign c$wild2_app_arg = $unsigned({{(64-6) {1'b0}},c$i_10});
+
+  assign c$bv_1 = (($unsigned(q)));
+
+  assign c$case_alt_1 = (q >= 16'sd62) ? 6'd62 : ((c$bv_1[0+:6]));
+
+  assign result_2 = (q <= 16'sd0) ? 6'd0 : c$case_alt_1;
 
   assign wild2_0 = $signed(c$wild2_app_arg_0);
 
-  assign c$i_18 = (result_3 - 6'd1);
+  assign c$wild2_app_arg_0 = $unsigned({{(64-6) {1'b0}},result_3});
 
-  assign c$wild2_app_arg_0 = $unsigned({{(64-6) {1'b0}},c$i_18});
-
-  assign wild2_1 = $signed(c$wild2_app_arg_1);
-
-  assign c$wild2_app_arg_1 = $unsigned({{(64-6) {1'b0}},result_5});
-
-  assign s = -sh_0;
+  assign s = -q;
 
   assign c$bv_2 = (($unsigned(s)));
 
   assign c$case_alt_2 = (s >= 16'sd62) ? 6'd62 : ((c$bv_2[0+:6]));
 
-  assign result_5 = (s <= 16'sd0) ? 6'd0 : c$case_alt_2;
+  assign result_3 = (s <= 16'sd0) ? 6'd0 : c$case_alt_2;
 
-  assign c$sat8Out_app_arg_0 = $signed({{(64-32) {x[32-1]}},x});
+  assign q = ($signed({{(16-7) {xe[7-1]}},xe})) + 16'sd20;
 
-  assign sh_0 = ($signed({{(16-7) {xe[7-1]}},xe})) + 16'sd20;
-
-  assign result = {result_2,   result_1};
+  assign c$app_arg_1 = $signed({{(64-32) {x[32-1]}},x});
 
 
 endmodule

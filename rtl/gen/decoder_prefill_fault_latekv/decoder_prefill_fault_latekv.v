@@ -213,7 +213,7 @@ module decoder_prefill_fault_latekv
   reg [5272:0] c$case_alt_20;
   wire [5:0] c$app_arg_18;
   reg [4796:0] c$app_arg_19;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire [127:0] \pm' ;
   wire signed [7:0] c$case_alt_21;
   wire signed [7:0] result_23;
@@ -242,18 +242,18 @@ module decoder_prefill_fault_latekv
   wire signed [15:0] sh;
   wire [198:0] c$app_arg_20;
   wire signed [31:0] c$app_arg_21;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire [6:0] ep;
   reg [6:0] c$app_arg_22;
   reg [4796:0] result_27;
   reg [4796:0] c$case_alt_24;
   reg [4796:0] c$case_alt_25;
   wire [4796:0] result_28;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire  c$$j_case_scrut;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire [127:0] ds51;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire [6:0] e_0;
   reg [4796:0] c$app_arg_23;
   wire [198:0] c$app_arg_24;
@@ -264,21 +264,21 @@ module decoder_prefill_fault_latekv
   wire [6:0] c$app_arg_27;
   reg [4796:0] result_31;
   wire [31:0] c$app_arg_28;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire  valid;
   wire [31:0] result_32;
   reg [4796:0] result_33;
   wire signed [63:0] c$app_arg_29;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire [70:0] ds50;
   wire signed [63:0] c$app_arg_30;
   wire signed [63:0] c$app_arg_31;
   wire signed [63:0] c$app_arg_32;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire signed [63:0] y0;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire signed [15:0] sh_0;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire [143:0] ds50_0;
   wire signed [31:0] c$app_arg_33;
   reg [4796:0] result_34;
@@ -287,7 +287,7 @@ module decoder_prefill_fault_latekv
   reg [4796:0] c$step_$jOut;
   wire [4796:0] c$step_$jOut_app_arg;
   wire [5:0] c$step_$jOut_app_arg_0;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire [7:0] step26;
   wire signed [31:0] c$normGainOut;
   wire signed [31:0] c$normScaleOut;
@@ -295,9 +295,9 @@ module decoder_prefill_fault_latekv
   wire [223:0] c$siluPipeOut;
   reg [15:0] c$matrixShapeOut;
   reg [2:0] c$matrixShapeOut_app_arg;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire [2:0] k;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   reg [2:0] k_0;
   wire [110:0] c$recipStartLargeOut;
   // src/LlamaDv/Numerics.hs:113:1-8
@@ -309,18 +309,18 @@ module decoder_prefill_fault_latekv
   wire [5:0] result_37;
   reg [31:0] c$quantExpOut_app_arg;
   reg [31:0] result_38;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire [31:0] c$mx_case_alt;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire [31:0] c$mx_case_alt_0;
   wire [31:0] c$absUOut;
   reg signed [31:0] c$absUOut_app_arg;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire signed [31:0] o;
   reg signed [31:0] c$absUOut_case_alt;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire signed [31:0] o_0;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire [511:0] acc;
   reg [4801:0] c$tupIn;
   wire signed [31:0] c$tupIn_app_arg;
@@ -350,7 +350,7 @@ module decoder_prefill_fault_latekv
   wire [275:0] a1_2;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
   wire [4:0] rdAddr;
-  // src/LlamaDv/Decoder.hs:652:1-6
+  // src/LlamaDv/Decoder.hs:654:1-6
   wire [1:0] kvh;
   wire [5:0] result_41;
   wire [5:0] result_42;
@@ -361,41 +361,41 @@ module decoder_prefill_fault_latekv
   reg [31:0] c$case_alt_29;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
   reg  c$normApply_case_alt;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire  c$ds1_app_arg_3;
   reg signed [31:0] result_44;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire  c$ds2_app_arg;
   reg signed [31:0] result_45;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire  c$ds3_app_arg;
   reg signed [31:0] result_46;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire  c$ds4_app_arg;
   reg signed [31:0] result_47;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire  c$ds5_app_arg;
   reg signed [31:0] result_48;
   wire [159:0] result_49;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [39:0] wild1;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [39:0] wild1_0;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [39:0] wild1_1;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [39:0] wild1_2;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [38:0] eta3;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [37:0] a1_3;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [38:0] a1_4;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [38:0] a1_5;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [38:0] a1_6;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [38:0] a1_7;
   wire [33:0] result_50;
   reg [6:0] result_51;
@@ -407,42 +407,43 @@ module decoder_prefill_fault_latekv
   reg [6:0] c$case_alt_34;
   wire signed [63:0] c$case_scrut_2;
   wire [6:0] c$packIndexOut;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [37:0] ds1_1;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [38:0] ds_1;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [38:0] ds_2;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [38:0] ds_3;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [38:0] ds_4;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  wire [283:0] macN;
-  wire [567:0] result_52;
-  reg [283:0] c$case_alt_35;
+  wire [374:0] macN;
+  wire [749:0] result_52;
+  reg [374:0] c$case_alt_35;
   wire signed [63:0] c$case_scrut_3;
   wire signed [63:0] c$app_arg_38;
   wire signed [31:0] c$case_alt_36;
   wire signed [15:0] c$app_arg_39;
-  // src/LlamaDv/Decoder.hs:729:1-6
-  wire [14:0] ds69;
-  // src/LlamaDv/Decoder.hs:729:1-6
-  wire [23:0] ds70;
-  // src/LlamaDv/Decoder.hs:729:1-6
-  wire [15:0] ds71;
-  // src/LlamaDv/Decoder.hs:729:1-6
-  wire [15:0] c$ds71_case_alt;
-  // src/LlamaDv/Decoder.hs:729:1-6
+  wire signed [7:0] c$app_arg_40;
+  // src/LlamaDv/Decoder.hs:752:1-6
+  wire [71:0] ds74;
+  // src/LlamaDv/Decoder.hs:752:1-6
+  wire [23:0] ds75;
+  // src/LlamaDv/Decoder.hs:752:1-6
+  wire [15:0] ds76;
+  // src/LlamaDv/Decoder.hs:752:1-6
+  wire [15:0] c$ds76_case_alt;
+  // src/LlamaDv/Decoder.hs:752:1-6
   wire  lastAll;
-  // src/LlamaDv/Decoder.hs:729:1-6
+  // src/LlamaDv/Decoder.hs:752:1-6
   wire  feeding;
-  // src/LlamaDv/Decoder.hs:729:1-6
+  // src/LlamaDv/Decoder.hs:752:1-6
   wire  lastCol;
-  // src/LlamaDv/Decoder.hs:(990,1)-(993,37)
-  reg [283:0] m;
+  // src/LlamaDv/Decoder.hs:(1014,1)-(1017,37)
+  reg [374:0] m;
   wire signed [6:0] result_53;
-  // src/LlamaDv/Decoder.hs:1005:1-10
+  // src/LlamaDv/Decoder.hs:1029:1-10
   wire [48:0] xs_0;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2;
@@ -493,14 +494,14 @@ module decoder_prefill_fault_latekv
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_8;
   reg [6:0] c$case_alt_43;
-  // src/LlamaDv/Decoder.hs:1005:1-10
+  // src/LlamaDv/Decoder.hs:1029:1-10
   wire [3:0] c$xs_app_arg_app_arg;
-  // src/LlamaDv/Decoder.hs:1005:1-10
+  // src/LlamaDv/Decoder.hs:1029:1-10
   reg  c$xs_app_arg_case_alt;
-  // src/LlamaDv/Decoder.hs:1005:1-10
+  // src/LlamaDv/Decoder.hs:1029:1-10
   wire signed [63:0] c$xs_app_arg_case_scrut;
   wire [1023:0] result_54;
-  // src/LlamaDv/Decoder.hs:1005:1-10
+  // src/LlamaDv/Decoder.hs:1029:1-10
   wire [7167:0] xs_1;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_6;
@@ -557,114 +558,114 @@ module decoder_prefill_fault_latekv
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_15;
   reg [511:0] c$case_alt_50;
-  // src/LlamaDv/Decoder.hs:1005:1-10
+  // src/LlamaDv/Decoder.hs:1029:1-10
   wire [3:0] c$xs_app_arg_app_arg_0;
-  // src/LlamaDv/Decoder.hs:1005:1-10
+  // src/LlamaDv/Decoder.hs:1029:1-10
   reg  c$xs_app_arg_case_alt_0;
-  // src/LlamaDv/Decoder.hs:1005:1-10
+  // src/LlamaDv/Decoder.hs:1029:1-10
   wire signed [63:0] c$xs_app_arg_case_scrut_0;
-  wire [7:0] c$app_arg_40;
+  wire [7:0] c$app_arg_41;
   reg [6:0] c$case_alt_51;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
   wire [198:0] wr_1;
   wire [4796:0] result_61;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [4:0] ds_5;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [0:0] ds1_2;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [3:0] ds2_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [5:0] ds3;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [7:0] ds4;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [1:0] ds5;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [63:0] ds6;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [31:0] ds7;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [5:0] ds8;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [31:0] ds9;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [31:0] ds10;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [6:0] ds11;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [2:0] ds12;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [7:0] ds13;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [7:0] ds14;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [31:0] ds15;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [1:0] ds16;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [31:0] ds17;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [127:0] ds18;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [6:0] ds19;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [127:0] ds20;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [6:0] ds21;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [1:0] ds22;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [3:0] ds23;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [575:0] ds24;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [4:0] ds25;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [31:0] ds26;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [5:0] ds27;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [110:0] ds28;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [4:0] ds29;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [255:0] ds30;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [31:0] ds31;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [6:0] ds32;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [63:0] ds33;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [223:0] ds34;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [223:0] ds35;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [63:0] ds36;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [1023:0] ds37;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [1023:0] ds38;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [6:0] ds39;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [31:0] ds40;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [31:0] ds41;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [31:0] ds42;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [223:0] ds43;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [31:0] ds44;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [31:0] ds45;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [63:0] ds46;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [63:0] ds47;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [63:0] ds48;
   wire [2053:0] result_62;
   wire  c$case_alt_52;
@@ -691,108 +692,108 @@ module decoder_prefill_fault_latekv
   reg [2047:0] logits;
   // src/LlamaDv/Prefill.hs:(156,1)-(162,78)
   reg [2047:0] c$logits_case_alt_0;
-  // src/LlamaDv/Decoder.hs:918:1-10
+  // src/LlamaDv/Decoder.hs:942:1-10
   wire signed [31:0] l;
   reg  c$case_alt_54;
   wire signed [63:0] c$case_scrut_4;
   wire [4796:0] result_65;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [4:0] ds_6;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [0:0] ds1_4;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [3:0] ds2_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [5:0] ds3_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [7:0] ds4_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [1:0] ds5_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [63:0] ds6_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [31:0] ds7_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [5:0] ds8_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [31:0] ds9_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [31:0] ds10_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [6:0] ds11_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [2:0] ds12_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [7:0] ds13_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [7:0] ds14_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [31:0] ds15_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [1:0] ds16_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [31:0] ds17_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [127:0] ds18_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [6:0] ds19_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [127:0] ds20_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [6:0] ds21_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [1:0] ds22_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [3:0] ds23_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [575:0] ds24_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [4:0] ds25_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [31:0] ds26_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [5:0] ds27_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [110:0] ds28_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [4:0] ds29_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [255:0] ds30_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [31:0] ds31_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [6:0] ds32_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [63:0] ds33_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [223:0] ds34_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [223:0] ds35_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [63:0] ds36_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [1023:0] ds37_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [1023:0] ds38_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [6:0] ds39_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [31:0] ds40_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [31:0] ds41_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [31:0] ds42_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [223:0] ds43_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [31:0] ds44_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [31:0] ds45_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [63:0] ds46_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [63:0] ds47_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [63:0] ds48_0;
   // src/LlamaDv/Prefill.hs:(156,1)-(162,78)
   wire [4796:0] nxt_0;
@@ -804,35 +805,35 @@ module decoder_prefill_fault_latekv
   reg [5272:0] result_67;
   wire [5272:0] c$case_alt_55;
   wire [5272:0] c$case_alt_56;
-  reg [4796:0] c$app_arg_41;
+  reg [4796:0] c$app_arg_42;
   wire [5272:0] c$case_alt_57;
-  wire [4796:0] c$app_arg_42;
-  wire signed [31:0] c$app_arg_43;
+  wire [4796:0] c$app_arg_43;
+  wire signed [31:0] c$app_arg_44;
   wire  c$case_scrut_5;
-  reg signed [31:0] c$app_arg_44;
-  wire [4:0] c$app_arg_45;
+  reg signed [31:0] c$app_arg_45;
+  wire [4:0] c$app_arg_46;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_7;
   wire signed [31:0] c$case_alt_58;
   wire signed [31:0] result_68;
-  wire [4796:0] c$app_arg_46;
+  wire [4796:0] c$app_arg_47;
   reg [4796:0] c$case_alt_59;
   wire [4796:0] c$case_alt_60;
-  wire [198:0] c$app_arg_47;
+  wire [198:0] c$app_arg_48;
   reg [4796:0] result_69;
   reg [4796:0] c$case_alt_61;
-  wire signed [63:0] c$app_arg_48;
-  wire signed [31:0] c$app_arg_49;
+  wire signed [63:0] c$app_arg_49;
+  wire signed [31:0] c$app_arg_50;
   reg [4796:0] c$case_alt_62;
-  wire [110:0] c$app_arg_50;
+  wire [110:0] c$app_arg_51;
   wire [4796:0] result_70;
   wire [5272:0] result_71;
-  reg signed [6:0] c$app_arg_51;
+  reg signed [6:0] c$app_arg_52;
   wire [5272:0] result_72;
   reg [5272:0] c$case_alt_63;
-  wire [5:0] c$app_arg_52;
-  reg [4796:0] c$app_arg_53;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  wire [5:0] c$app_arg_53;
+  reg [4796:0] c$app_arg_54;
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire [127:0] \pm'_0 ;
   wire signed [7:0] c$case_alt_64;
   wire signed [7:0] result_73;
@@ -859,54 +860,54 @@ module decoder_prefill_fault_latekv
   wire signed [63:0] c$sat8Out_app_arg_2;
   // src/LlamaDv/Numerics.hs:119:1-9
   wire signed [15:0] sh_1;
-  wire [198:0] c$app_arg_54;
-  wire signed [31:0] c$app_arg_55;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  wire [198:0] c$app_arg_55;
+  wire signed [31:0] c$app_arg_56;
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire [6:0] ep_0;
-  reg [6:0] c$app_arg_56;
+  reg [6:0] c$app_arg_57;
   reg [4796:0] result_77;
   reg [4796:0] c$case_alt_67;
   reg [4796:0] c$case_alt_68;
   wire [4796:0] result_78;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire  c$$j_case_scrut_0;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire [127:0] ds51_0;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire [6:0] e_1;
-  reg [4796:0] c$app_arg_57;
-  wire [198:0] c$app_arg_58;
+  reg [4796:0] c$app_arg_58;
+  wire [198:0] c$app_arg_59;
   reg [198:0] result_79;
   wire signed [31:0] result_80;
-  wire [4796:0] c$app_arg_59;
-  wire [198:0] c$app_arg_60;
-  wire [6:0] c$app_arg_61;
+  wire [4796:0] c$app_arg_60;
+  wire [198:0] c$app_arg_61;
+  wire [6:0] c$app_arg_62;
   reg [4796:0] result_81;
-  wire [31:0] c$app_arg_62;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  wire [31:0] c$app_arg_63;
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire  valid_0;
   wire [31:0] result_82;
   reg [4796:0] result_83;
-  wire signed [63:0] c$app_arg_63;
-  // src/LlamaDv/Decoder.hs:762:1-4
-  wire [70:0] ds50_1;
   wire signed [63:0] c$app_arg_64;
+  // src/LlamaDv/Decoder.hs:786:1-4
+  wire [70:0] ds50_1;
   wire signed [63:0] c$app_arg_65;
   wire signed [63:0] c$app_arg_66;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  wire signed [63:0] c$app_arg_67;
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire signed [63:0] y0_0;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire signed [15:0] sh_2;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire [143:0] ds50_2;
-  wire signed [31:0] c$app_arg_67;
+  wire signed [31:0] c$app_arg_68;
   reg [4796:0] result_84;
-  reg [4796:0] c$app_arg_68;
+  reg [4796:0] c$app_arg_69;
   wire [4796:0] result_85;
   reg [4796:0] c$step_$jOut_0;
   wire [4796:0] c$step_$jOut_app_arg_1;
   wire [5:0] c$step_$jOut_app_arg_2;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire [7:0] step26_0;
   wire signed [31:0] c$normGainOut_0;
   wire signed [31:0] c$normScaleOut_0;
@@ -914,32 +915,32 @@ module decoder_prefill_fault_latekv
   wire [223:0] c$siluPipeOut_0;
   reg [15:0] c$matrixShapeOut_0;
   reg [2:0] c$matrixShapeOut_app_arg_0;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire [2:0] k_1;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   reg [2:0] k_2;
   wire [110:0] c$recipStartLargeOut_0;
   // src/LlamaDv/Numerics.hs:113:1-8
   wire signed [15:0] y_0;
   wire signed [6:0] result_86;
   wire signed [6:0] c$case_alt_69;
-  wire [191:0] c$app_arg_69;
-  wire [31:0] c$app_arg_70;
+  wire [191:0] c$app_arg_70;
+  wire [31:0] c$app_arg_71;
   wire [5:0] result_87;
   reg [31:0] c$quantExpOut_app_arg_0;
   reg [31:0] result_88;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire [31:0] c$mx_case_alt_1;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire [31:0] c$mx_case_alt_2;
   wire [31:0] c$absUOut_0;
   reg signed [31:0] c$absUOut_app_arg_0;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire signed [31:0] o_1;
   reg signed [31:0] c$absUOut_case_alt_0;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire signed [31:0] o_2;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire [511:0] acc_0;
   reg [4801:0] c$tupIn_0;
   wire signed [31:0] c$tupIn_app_arg_0;
@@ -957,41 +958,41 @@ module decoder_prefill_fault_latekv
   wire [7:0] eta1_0;
   // src/LlamaDv/Memories.hs:52:1-53
   reg  c$eta1_case_alt;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire  c$ds1_app_arg_5;
   reg signed [31:0] result_90;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire  c$ds2_app_arg_0;
   reg signed [31:0] result_91;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire  c$ds3_app_arg_0;
   reg signed [31:0] result_92;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire  c$ds4_app_arg_0;
   reg signed [31:0] result_93;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire  c$ds5_app_arg_0;
   reg signed [31:0] result_94;
   wire [159:0] result_95;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [39:0] wild1_3;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [39:0] wild1_4;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [39:0] wild1_5;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [39:0] wild1_6;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [38:0] eta3_0;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [37:0] a1_9;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [38:0] a1_10;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [38:0] a1_11;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [38:0] a1_12;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [38:0] a1_13;
   wire [33:0] result_96;
   reg [6:0] result_97;
@@ -999,44 +1000,45 @@ module decoder_prefill_fault_latekv
   reg [6:0] c$case_alt_73;
   wire [6:0] c$case_alt_74;
   wire [6:0] c$case_alt_75;
-  wire [6:0] c$app_arg_71;
+  wire [6:0] c$app_arg_72;
   reg [6:0] c$case_alt_76;
   wire signed [63:0] c$case_scrut_6;
   wire [6:0] c$packIndexOut_0;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [37:0] ds1_5;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [38:0] ds_7;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [38:0] ds_8;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [38:0] ds_9;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [38:0] ds_10;
   // src/LlamaDv/Prefill.hs:(156,1)-(162,78)
-  wire [283:0] macN_0;
-  wire [567:0] result_98;
-  reg [283:0] c$case_alt_77;
+  wire [374:0] macN_0;
+  wire [749:0] result_98;
+  reg [374:0] c$case_alt_77;
   wire signed [63:0] c$case_scrut_7;
-  wire signed [63:0] c$app_arg_72;
+  wire signed [63:0] c$app_arg_73;
   wire signed [31:0] c$case_alt_78;
-  wire signed [15:0] c$app_arg_73;
-  // src/LlamaDv/Decoder.hs:729:1-6
-  wire [14:0] ds69_0;
-  // src/LlamaDv/Decoder.hs:729:1-6
-  wire [23:0] ds70_0;
-  // src/LlamaDv/Decoder.hs:729:1-6
-  wire [15:0] ds71_0;
-  // src/LlamaDv/Decoder.hs:729:1-6
-  wire [15:0] c$ds71_case_alt_0;
-  // src/LlamaDv/Decoder.hs:729:1-6
+  wire signed [15:0] c$app_arg_74;
+  wire signed [7:0] c$app_arg_75;
+  // src/LlamaDv/Decoder.hs:752:1-6
+  wire [71:0] ds74_0;
+  // src/LlamaDv/Decoder.hs:752:1-6
+  wire [23:0] ds75_0;
+  // src/LlamaDv/Decoder.hs:752:1-6
+  wire [15:0] ds76_0;
+  // src/LlamaDv/Decoder.hs:752:1-6
+  wire [15:0] c$ds76_case_alt_0;
+  // src/LlamaDv/Decoder.hs:752:1-6
   wire  lastAll_0;
-  // src/LlamaDv/Decoder.hs:729:1-6
+  // src/LlamaDv/Decoder.hs:752:1-6
   wire  feeding_0;
-  // src/LlamaDv/Decoder.hs:729:1-6
+  // src/LlamaDv/Decoder.hs:752:1-6
   wire  lastCol_0;
-  // src/LlamaDv/Decoder.hs:(990,1)-(993,37)
-  reg [283:0] m_0;
+  // src/LlamaDv/Decoder.hs:(1014,1)-(1017,37)
+  reg [374:0] m_0;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_16;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
@@ -1049,7 +1051,7 @@ module decoder_prefill_fault_latekv
   reg [511:0] c$case_alt_80;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_12;
-  wire [7:0] c$app_arg_74;
+  wire [7:0] c$app_arg_76;
   reg [6:0] c$case_alt_81;
   // src/LlamaDv/Memories.hs:36:1-119
   reg  c$eta2_case_alt;
@@ -1093,35 +1095,35 @@ module decoder_prefill_fault_latekv
   reg [5272:0] result_102;
   wire [5272:0] c$case_alt_86;
   wire [5272:0] c$case_alt_87;
-  reg [4796:0] c$app_arg_75;
+  reg [4796:0] c$app_arg_77;
   wire [5272:0] c$case_alt_88;
-  wire [4796:0] c$app_arg_76;
-  wire signed [31:0] c$app_arg_77;
+  wire [4796:0] c$app_arg_78;
+  wire signed [31:0] c$app_arg_79;
   wire  c$case_scrut_10;
-  reg signed [31:0] c$app_arg_78;
-  wire [4:0] c$app_arg_79;
+  reg signed [31:0] c$app_arg_80;
+  wire [4:0] c$app_arg_81;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_10;
   wire signed [31:0] c$case_alt_89;
   wire signed [31:0] result_103;
-  wire [4796:0] c$app_arg_80;
+  wire [4796:0] c$app_arg_82;
   reg [4796:0] c$case_alt_90;
   wire [4796:0] c$case_alt_91;
-  wire [198:0] c$app_arg_81;
+  wire [198:0] c$app_arg_83;
   reg [4796:0] result_104;
   reg [4796:0] c$case_alt_92;
-  wire signed [63:0] c$app_arg_82;
-  wire signed [31:0] c$app_arg_83;
+  wire signed [63:0] c$app_arg_84;
+  wire signed [31:0] c$app_arg_85;
   reg [4796:0] c$case_alt_93;
-  wire [110:0] c$app_arg_84;
+  wire [110:0] c$app_arg_86;
   wire [4796:0] result_105;
   wire [5272:0] result_106;
-  reg signed [6:0] c$app_arg_85;
+  reg signed [6:0] c$app_arg_87;
   wire [5272:0] result_107;
   reg [5272:0] c$case_alt_94;
-  wire [5:0] c$app_arg_86;
-  reg [4796:0] c$app_arg_87;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  wire [5:0] c$app_arg_88;
+  reg [4796:0] c$app_arg_89;
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire [127:0] \pm'_1 ;
   wire signed [7:0] c$case_alt_95;
   wire signed [7:0] result_108;
@@ -1148,54 +1150,54 @@ module decoder_prefill_fault_latekv
   wire signed [63:0] c$sat8Out_app_arg_4;
   // src/LlamaDv/Numerics.hs:119:1-9
   wire signed [15:0] sh_3;
-  wire [198:0] c$app_arg_88;
-  wire signed [31:0] c$app_arg_89;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  wire [198:0] c$app_arg_90;
+  wire signed [31:0] c$app_arg_91;
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire [6:0] ep_1;
-  reg [6:0] c$app_arg_90;
+  reg [6:0] c$app_arg_92;
   reg [4796:0] result_112;
   reg [4796:0] c$case_alt_98;
   reg [4796:0] c$case_alt_99;
   wire [4796:0] result_113;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire  c$$j_case_scrut_1;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire [127:0] ds51_1;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire [6:0] e_2;
-  reg [4796:0] c$app_arg_91;
-  wire [198:0] c$app_arg_92;
+  reg [4796:0] c$app_arg_93;
+  wire [198:0] c$app_arg_94;
   reg [198:0] result_114;
   wire signed [31:0] result_115;
-  wire [4796:0] c$app_arg_93;
-  wire [198:0] c$app_arg_94;
-  wire [6:0] c$app_arg_95;
+  wire [4796:0] c$app_arg_95;
+  wire [198:0] c$app_arg_96;
+  wire [6:0] c$app_arg_97;
   reg [4796:0] result_116;
-  wire [31:0] c$app_arg_96;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  wire [31:0] c$app_arg_98;
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire  valid_1;
   wire [31:0] result_117;
   reg [4796:0] result_118;
-  wire signed [63:0] c$app_arg_97;
-  // src/LlamaDv/Decoder.hs:762:1-4
-  wire [70:0] ds50_3;
-  wire signed [63:0] c$app_arg_98;
   wire signed [63:0] c$app_arg_99;
+  // src/LlamaDv/Decoder.hs:786:1-4
+  wire [70:0] ds50_3;
   wire signed [63:0] c$app_arg_100;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  wire signed [63:0] c$app_arg_101;
+  wire signed [63:0] c$app_arg_102;
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire signed [63:0] y0_1;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire signed [15:0] sh_4;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire [143:0] ds50_4;
-  wire signed [31:0] c$app_arg_101;
+  wire signed [31:0] c$app_arg_103;
   reg [4796:0] result_119;
-  reg [4796:0] c$app_arg_102;
+  reg [4796:0] c$app_arg_104;
   wire [4796:0] result_120;
   reg [4796:0] c$step_$jOut_1;
   wire [4796:0] c$step_$jOut_app_arg_3;
   wire [5:0] c$step_$jOut_app_arg_4;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire [7:0] step26_1;
   wire signed [31:0] c$normGainOut_1;
   wire signed [31:0] c$normScaleOut_1;
@@ -1203,32 +1205,32 @@ module decoder_prefill_fault_latekv
   wire [223:0] c$siluPipeOut_1;
   reg [15:0] c$matrixShapeOut_1;
   reg [2:0] c$matrixShapeOut_app_arg_1;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire [2:0] k_3;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   reg [2:0] k_4;
   wire [110:0] c$recipStartLargeOut_1;
   // src/LlamaDv/Numerics.hs:113:1-8
   wire signed [15:0] y_1;
   wire signed [6:0] result_121;
   wire signed [6:0] c$case_alt_100;
-  wire [191:0] c$app_arg_103;
-  wire [31:0] c$app_arg_104;
+  wire [191:0] c$app_arg_105;
+  wire [31:0] c$app_arg_106;
   wire [5:0] result_122;
   reg [31:0] c$quantExpOut_app_arg_1;
   reg [31:0] result_123;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire [31:0] c$mx_case_alt_3;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire [31:0] c$mx_case_alt_4;
   wire [31:0] c$absUOut_1;
   reg signed [31:0] c$absUOut_app_arg_1;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire signed [31:0] o_3;
   reg signed [31:0] c$absUOut_case_alt_1;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire signed [31:0] o_4;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire [511:0] acc_1;
   reg [4801:0] c$tupIn_1;
   wire signed [31:0] c$tupIn_app_arg_1;
@@ -1258,7 +1260,7 @@ module decoder_prefill_fault_latekv
   wire [275:0] a1_15;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
   wire [4:0] rdAddr_0;
-  // src/LlamaDv/Decoder.hs:652:1-6
+  // src/LlamaDv/Decoder.hs:654:1-6
   wire [1:0] kvh_0;
   wire [5:0] result_126;
   wire [5:0] result_127;
@@ -1269,41 +1271,41 @@ module decoder_prefill_fault_latekv
   reg [31:0] c$case_alt_103;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
   reg  c$normApply_case_alt_0;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire  c$ds1_app_arg_7;
   reg signed [31:0] result_129;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire  c$ds2_app_arg_1;
   reg signed [31:0] result_130;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire  c$ds3_app_arg_1;
   reg signed [31:0] result_131;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire  c$ds4_app_arg_1;
   reg signed [31:0] result_132;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire  c$ds5_app_arg_1;
   reg signed [31:0] result_133;
   wire [159:0] result_134;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [39:0] wild1_7;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [39:0] wild1_8;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [39:0] wild1_9;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [39:0] wild1_10;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [38:0] eta3_1;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [37:0] a1_16;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [38:0] a1_17;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [38:0] a1_18;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [38:0] a1_19;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [38:0] a1_20;
   wire [33:0] result_135;
   reg [6:0] result_136;
@@ -1311,46 +1313,47 @@ module decoder_prefill_fault_latekv
   reg [6:0] c$case_alt_105;
   wire [6:0] c$case_alt_106;
   wire [6:0] c$case_alt_107;
-  wire [6:0] c$app_arg_105;
+  wire [6:0] c$app_arg_107;
   reg [6:0] c$case_alt_108;
   wire signed [63:0] c$case_scrut_11;
   wire [6:0] c$packIndexOut_1;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [37:0] ds1_6;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [38:0] ds_11;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [38:0] ds_12;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [38:0] ds_13;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [38:0] ds_14;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
-  wire [283:0] macN_1;
-  wire [567:0] result_137;
-  reg [283:0] c$case_alt_109;
+  wire [374:0] macN_1;
+  wire [749:0] result_137;
+  reg [374:0] c$case_alt_109;
   wire signed [63:0] c$case_scrut_12;
-  wire signed [63:0] c$app_arg_106;
+  wire signed [63:0] c$app_arg_108;
   wire signed [31:0] c$case_alt_110;
-  wire signed [15:0] c$app_arg_107;
-  // src/LlamaDv/Decoder.hs:729:1-6
-  wire [14:0] ds69_1;
-  // src/LlamaDv/Decoder.hs:729:1-6
-  wire [23:0] ds70_1;
-  // src/LlamaDv/Decoder.hs:729:1-6
-  wire [15:0] ds71_1;
-  // src/LlamaDv/Decoder.hs:729:1-6
-  wire [15:0] c$ds71_case_alt_1;
-  // src/LlamaDv/Decoder.hs:729:1-6
+  wire signed [15:0] c$app_arg_109;
+  wire signed [7:0] c$app_arg_110;
+  // src/LlamaDv/Decoder.hs:752:1-6
+  wire [71:0] ds74_1;
+  // src/LlamaDv/Decoder.hs:752:1-6
+  wire [23:0] ds75_1;
+  // src/LlamaDv/Decoder.hs:752:1-6
+  wire [15:0] ds76_1;
+  // src/LlamaDv/Decoder.hs:752:1-6
+  wire [15:0] c$ds76_case_alt_1;
+  // src/LlamaDv/Decoder.hs:752:1-6
   wire  lastAll_1;
-  // src/LlamaDv/Decoder.hs:729:1-6
+  // src/LlamaDv/Decoder.hs:752:1-6
   wire  feeding_1;
-  // src/LlamaDv/Decoder.hs:729:1-6
+  // src/LlamaDv/Decoder.hs:752:1-6
   wire  lastCol_1;
-  // src/LlamaDv/Decoder.hs:(990,1)-(993,37)
-  reg [283:0] m_1;
+  // src/LlamaDv/Decoder.hs:(1014,1)-(1017,37)
+  reg [374:0] m_1;
   wire signed [6:0] result_138;
-  // src/LlamaDv/Decoder.hs:1005:1-10
+  // src/LlamaDv/Decoder.hs:1029:1-10
   wire [48:0] xs_3;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_13;
@@ -1401,14 +1404,14 @@ module decoder_prefill_fault_latekv
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_26;
   reg [6:0] c$case_alt_117;
-  // src/LlamaDv/Decoder.hs:1005:1-10
+  // src/LlamaDv/Decoder.hs:1029:1-10
   wire [3:0] c$xs_app_arg_app_arg_1;
-  // src/LlamaDv/Decoder.hs:1005:1-10
+  // src/LlamaDv/Decoder.hs:1029:1-10
   reg  c$xs_app_arg_case_alt_1;
-  // src/LlamaDv/Decoder.hs:1005:1-10
+  // src/LlamaDv/Decoder.hs:1029:1-10
   wire signed [63:0] c$xs_app_arg_case_scrut_1;
   wire [1023:0] result_139;
-  // src/LlamaDv/Decoder.hs:1005:1-10
+  // src/LlamaDv/Decoder.hs:1029:1-10
   wire [7167:0] xs_4;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_20;
@@ -1465,116 +1468,116 @@ module decoder_prefill_fault_latekv
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_33;
   reg [511:0] c$case_alt_124;
-  // src/LlamaDv/Decoder.hs:1005:1-10
+  // src/LlamaDv/Decoder.hs:1029:1-10
   wire [3:0] c$xs_app_arg_app_arg_2;
-  // src/LlamaDv/Decoder.hs:1005:1-10
+  // src/LlamaDv/Decoder.hs:1029:1-10
   reg  c$xs_app_arg_case_alt_2;
-  // src/LlamaDv/Decoder.hs:1005:1-10
+  // src/LlamaDv/Decoder.hs:1029:1-10
   wire signed [63:0] c$xs_app_arg_case_scrut_2;
-  wire [7:0] c$app_arg_108;
+  wire [7:0] c$app_arg_111;
   reg [6:0] c$case_alt_125;
   // src/LlamaDv/Prefill.hs:(121,1)-(128,67)
   wire [198:0] wr_2;
   wire [4796:0] result_146;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [4:0] ds_15;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [0:0] ds1_7;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [3:0] ds2_3;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [5:0] ds3_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [7:0] ds4_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [1:0] ds5_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [63:0] ds6_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [31:0] ds7_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [5:0] ds8_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [31:0] ds9_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [31:0] ds10_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [6:0] ds11_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [2:0] ds12_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [7:0] ds13_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [7:0] ds14_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [31:0] ds15_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [1:0] ds16_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [31:0] ds17_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [127:0] ds18_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [6:0] ds19_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [127:0] ds20_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [6:0] ds21_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [1:0] ds22_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [3:0] ds23_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [575:0] ds24_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [4:0] ds25_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [31:0] ds26_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [5:0] ds27_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [110:0] ds28_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [4:0] ds29_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [255:0] ds30_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [31:0] ds31_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [6:0] ds32_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [63:0] ds33_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [223:0] ds34_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [223:0] ds35_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [63:0] ds36_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [1023:0] ds37_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [1023:0] ds38_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [6:0] ds39_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [31:0] ds40_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [31:0] ds41_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [31:0] ds42_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [223:0] ds43_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [31:0] ds44_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [31:0] ds45_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [63:0] ds46_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [63:0] ds47_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [63:0] ds48_1;
-  wire [5:0] c$app_arg_109;
+  wire [5:0] c$app_arg_112;
   wire [2639:0] result_147;
   // src/LlamaDv/Prefill.hs:(195,1)-(203,18)
   wire [2052:0] b2;
@@ -1816,17 +1819,19 @@ module decoder_prefill_fault_latekv
   wire signed [15:0] c$case_alt_fun_arg_2;
   wire signed [7:0] c$app_arg_fun_arg_17;
   wire signed [7:0] c$app_arg_fun_arg_18;
-  wire signed [6:0] ds69_fun_arg;
-  wire signed [31:0] ds69_fun_arg_0;
-  wire signed [15:0] ds69_fun_arg_1;
-  wire [7:0] ds70_fun_arg;
-  wire signed [6:0] ds70_fun_arg_0;
+  wire  c$app_arg_fun_arg_19;
+  wire signed [63:0] c$app_arg_fun_arg_20;
+  wire signed [6:0] ds74_fun_arg;
+  wire signed [31:0] ds74_fun_arg_0;
+  wire signed [15:0] ds74_fun_arg_1;
+  wire [7:0] ds75_fun_arg;
+  wire signed [6:0] ds75_fun_arg_0;
   wire [2:0] c$bv_31;
-  wire [3:0] c$i_2037;
+  wire [3:0] c$i_2049;
   wire [2:0] c$bv_32;
   wire [4:0] c$dtt_rhs_16;
   wire [2:0] c$bv_33;
-  wire [3:0] c$i_2045;
+  wire [3:0] c$i_2057;
   wire [2:0] c$bv_34;
   wire [4:0] c$dtt_rhs_19;
   wire [4:0] c$case_alt_selection_62;
@@ -1841,8 +1846,8 @@ module decoder_prefill_fault_latekv
   wire [7:0] c$bv_37;
   wire [7:0] c$app_arg_selection_47;
   wire [41:0] c$bv_38;
-  wire signed [31:0] c$app_arg_fun_arg_19;
-  wire signed [63:0] c$app_arg_fun_arg_20;
+  wire signed [31:0] c$app_arg_fun_arg_21;
+  wire signed [63:0] c$app_arg_fun_arg_22;
   wire [4:0] c$app_arg_selection_51;
   wire signed [31:0] c$s_5;
   wire signed [31:0] c$s_6;
@@ -1852,9 +1857,9 @@ module decoder_prefill_fault_latekv
   wire [543:0] result_sel_alt_1089;
   wire [1:0] c$case_alt_selection_77;
   wire [41:0] c$bv_40;
-  wire signed [63:0] c$app_arg_fun_arg_21;
-  wire signed [31:0] c$app_arg_fun_arg_22;
   wire signed [63:0] c$app_arg_fun_arg_23;
+  wire signed [31:0] c$app_arg_fun_arg_24;
+  wire signed [63:0] c$app_arg_fun_arg_25;
   wire [4:0] c$case_alt_selection_81;
   wire [0:0] result_fun_arg_48;
   wire [3:0] result_fun_arg_49;
@@ -1911,13 +1916,13 @@ module decoder_prefill_fault_latekv
   wire [1:0] c$app_arg_selection_59;
   wire [135:0] \pm'_projection_2 ;
   wire [15:0] c$bv_44;
-  wire [5:0] c$i_2879;
+  wire [5:0] c$i_2891;
   wire [15:0] c$bv_45;
   wire signed [6:0] c$s_7;
   wire [6:0] c$bv_46;
-  wire  c$app_arg_fun_arg_24;
-  wire signed [63:0] c$app_arg_fun_arg_25;
-  wire signed [63:0] c$app_arg_fun_arg_26;
+  wire  c$app_arg_fun_arg_26;
+  wire signed [63:0] c$app_arg_fun_arg_27;
+  wire signed [63:0] c$app_arg_fun_arg_28;
   wire [2:0] c$app_arg_selection_63;
   wire [2:0] result_selection_103;
   wire [7:0] c$case_alt_selection_90;
@@ -1937,19 +1942,19 @@ module decoder_prefill_fault_latekv
   wire [7:0] c$bv_51;
   wire [7:0] result_selection_110;
   wire [7:0] result_selection_114;
-  wire signed [63:0] c$app_arg_fun_arg_27;
-  wire [6:0] c$app_arg_fun_arg_28;
+  wire signed [63:0] c$app_arg_fun_arg_29;
+  wire [6:0] c$app_arg_fun_arg_30;
   wire signed [5:0] c$s_8;
   wire signed [63:0] ds50_fun_arg_2;
   wire signed [15:0] ds50_fun_arg_3;
-  wire signed [31:0] c$app_arg_fun_arg_29;
-  wire signed [31:0] c$app_arg_fun_arg_30;
-  wire signed [63:0] c$app_arg_fun_arg_31;
+  wire signed [31:0] c$app_arg_fun_arg_31;
   wire signed [31:0] c$app_arg_fun_arg_32;
-  wire signed [31:0] c$app_arg_fun_arg_33;
+  wire signed [63:0] c$app_arg_fun_arg_33;
+  wire signed [31:0] c$app_arg_fun_arg_34;
+  wire signed [31:0] c$app_arg_fun_arg_35;
   wire signed [63:0] c$s_9;
   wire signed [31:0] ds50_fun_arg_4;
-  wire signed [63:0] c$app_arg_fun_arg_34;
+  wire signed [63:0] c$app_arg_fun_arg_36;
   wire [7:0] result_selection_117;
   wire [7:0] c$app_arg_selection_73;
   wire [7:0] c$step_$jOut_selection_4;
@@ -1978,18 +1983,18 @@ module decoder_prefill_fault_latekv
   wire [6:0] c$tupIn_app_arg_fun_arg_1;
   wire signed [63:0] c$tupIn_app_arg_fun_arg_2;
   wire [110:0] c$recipNextOut_fun_arg_0;
-  wire [7:0] c$i_2938;
+  wire [7:0] c$i_2950;
   wire [2047:0] c$vecFlat_0;
-  wire [5:0] c$i_3004;
-  wire [5:0] c$i_3005;
-  wire [6:0] c$i_3134;
-  wire [6:0] c$i_3135;
-  wire [6:0] c$i_3264;
-  wire [6:0] c$i_3265;
-  wire [6:0] c$i_3394;
-  wire [6:0] c$i_3395;
-  wire [6:0] c$i_3524;
-  wire [6:0] c$i_3525;
+  wire [5:0] c$i_3016;
+  wire [5:0] c$i_3017;
+  wire [6:0] c$i_3146;
+  wire [6:0] c$i_3147;
+  wire [6:0] c$i_3276;
+  wire [6:0] c$i_3277;
+  wire [6:0] c$i_3406;
+  wire [6:0] c$i_3407;
+  wire [6:0] c$i_3536;
+  wire [6:0] c$i_3537;
   wire [7:0] c$bv_55;
   wire [1:0] result_selection_157;
   wire [7:0] c$bv_56;
@@ -2002,21 +2007,23 @@ module decoder_prefill_fault_latekv
   wire [1:0] c$bv_61;
   wire [7:0] c$bv_62;
   wire [4:0] c$dtt_rhs_28;
-  wire signed [31:0] c$app_arg_fun_arg_35;
-  wire [6:0] c$app_arg_fun_arg_36;
+  wire signed [31:0] c$app_arg_fun_arg_37;
+  wire [6:0] c$app_arg_fun_arg_38;
   wire  c$case_alt_fun_arg_3;
   wire  c$case_alt_fun_arg_4;
   wire signed [31:0] c$case_alt_fun_arg_5;
   wire signed [15:0] c$case_alt_fun_arg_6;
-  wire signed [7:0] c$app_arg_fun_arg_37;
-  wire signed [7:0] c$app_arg_fun_arg_38;
-  wire signed [6:0] ds69_fun_arg_2;
-  wire signed [31:0] ds69_fun_arg_3;
-  wire signed [15:0] ds69_fun_arg_4;
-  wire [1023:0] ds70_fun_arg_1;
-  wire [7:0] ds70_fun_arg_2;
-  wire signed [6:0] ds70_fun_arg_3;
-  wire signed [6:0] ds70_fun_arg_4;
+  wire signed [7:0] c$app_arg_fun_arg_39;
+  wire signed [7:0] c$app_arg_fun_arg_40;
+  wire  c$app_arg_fun_arg_41;
+  wire signed [63:0] c$app_arg_fun_arg_42;
+  wire signed [6:0] ds74_fun_arg_2;
+  wire signed [31:0] ds74_fun_arg_3;
+  wire signed [15:0] ds74_fun_arg_4;
+  wire [1023:0] ds75_fun_arg_1;
+  wire [7:0] ds75_fun_arg_2;
+  wire signed [6:0] ds75_fun_arg_3;
+  wire signed [6:0] ds75_fun_arg_4;
   wire [4:0] c$case_alt_selection_104;
   wire [5:0] c$bv_63;
   wire [7:0] c$bv_64;
@@ -2031,8 +2038,8 @@ module decoder_prefill_fault_latekv
   wire [7:0] c$bv_65;
   wire [7:0] c$app_arg_selection_77;
   wire [41:0] c$bv_66;
-  wire signed [31:0] c$app_arg_fun_arg_39;
-  wire signed [63:0] c$app_arg_fun_arg_40;
+  wire signed [31:0] c$app_arg_fun_arg_43;
+  wire signed [63:0] c$app_arg_fun_arg_44;
   wire [4:0] c$app_arg_selection_81;
   wire signed [31:0] c$s_11;
   wire signed [31:0] c$s_12;
@@ -2042,9 +2049,9 @@ module decoder_prefill_fault_latekv
   wire [543:0] result_sel_alt_1901;
   wire [1:0] c$case_alt_selection_122;
   wire [41:0] c$bv_68;
-  wire signed [63:0] c$app_arg_fun_arg_41;
-  wire signed [31:0] c$app_arg_fun_arg_42;
-  wire signed [63:0] c$app_arg_fun_arg_43;
+  wire signed [63:0] c$app_arg_fun_arg_45;
+  wire signed [31:0] c$app_arg_fun_arg_46;
+  wire signed [63:0] c$app_arg_fun_arg_47;
   wire [4:0] c$case_alt_selection_126;
   wire [0:0] result_fun_arg_97;
   wire [3:0] result_fun_arg_98;
@@ -2101,13 +2108,13 @@ module decoder_prefill_fault_latekv
   wire [1:0] c$app_arg_selection_89;
   wire [135:0] \pm'_projection_3 ;
   wire [15:0] c$bv_72;
-  wire [5:0] c$i_3791;
+  wire [5:0] c$i_3815;
   wire [15:0] c$bv_73;
   wire signed [6:0] c$s_13;
   wire [6:0] c$bv_74;
-  wire  c$app_arg_fun_arg_44;
-  wire signed [63:0] c$app_arg_fun_arg_45;
-  wire signed [63:0] c$app_arg_fun_arg_46;
+  wire  c$app_arg_fun_arg_48;
+  wire signed [63:0] c$app_arg_fun_arg_49;
+  wire signed [63:0] c$app_arg_fun_arg_50;
   wire [2:0] c$app_arg_selection_93;
   wire [2:0] result_selection_177;
   wire [7:0] c$case_alt_selection_135;
@@ -2127,19 +2134,19 @@ module decoder_prefill_fault_latekv
   wire [7:0] c$bv_79;
   wire [7:0] result_selection_184;
   wire [7:0] result_selection_188;
-  wire signed [63:0] c$app_arg_fun_arg_47;
-  wire [6:0] c$app_arg_fun_arg_48;
+  wire signed [63:0] c$app_arg_fun_arg_51;
+  wire [6:0] c$app_arg_fun_arg_52;
   wire signed [5:0] c$s_14;
   wire signed [63:0] ds50_fun_arg_5;
   wire signed [15:0] ds50_fun_arg_6;
-  wire signed [31:0] c$app_arg_fun_arg_49;
-  wire signed [31:0] c$app_arg_fun_arg_50;
-  wire signed [63:0] c$app_arg_fun_arg_51;
-  wire signed [31:0] c$app_arg_fun_arg_52;
   wire signed [31:0] c$app_arg_fun_arg_53;
+  wire signed [31:0] c$app_arg_fun_arg_54;
+  wire signed [63:0] c$app_arg_fun_arg_55;
+  wire signed [31:0] c$app_arg_fun_arg_56;
+  wire signed [31:0] c$app_arg_fun_arg_57;
   wire signed [63:0] c$s_15;
   wire signed [31:0] ds50_fun_arg_7;
-  wire signed [63:0] c$app_arg_fun_arg_54;
+  wire signed [63:0] c$app_arg_fun_arg_58;
   wire [7:0] result_selection_191;
   wire [7:0] c$app_arg_selection_103;
   wire [7:0] c$step_$jOut_selection_7;
@@ -2168,24 +2175,24 @@ module decoder_prefill_fault_latekv
   wire [6:0] c$tupIn_app_arg_fun_arg_3;
   wire signed [63:0] c$tupIn_app_arg_fun_arg_4;
   wire [110:0] c$recipNextOut_fun_arg_1;
-  wire [7:0] c$i_3850;
+  wire [7:0] c$i_3874;
   wire [2047:0] c$vecFlat_1;
-  wire [4:0] c$i_4940;
+  wire [4:0] c$i_4964;
   wire [276:0] kvWr_selection_4;
   wire [0:0] c$bv_83;
   wire [3:0] c$bv_84;
   wire [1:0] c$bv_85;
-  wire [0:0] c$i_4943;
-  wire [5:0] c$i_5008;
-  wire [5:0] c$i_5009;
-  wire [6:0] c$i_5138;
-  wire [6:0] c$i_5139;
-  wire [6:0] c$i_5268;
-  wire [6:0] c$i_5269;
-  wire [6:0] c$i_5398;
-  wire [6:0] c$i_5399;
-  wire [6:0] c$i_5528;
-  wire [6:0] c$i_5529;
+  wire [0:0] c$i_4967;
+  wire [5:0] c$i_5032;
+  wire [5:0] c$i_5033;
+  wire [6:0] c$i_5162;
+  wire [6:0] c$i_5163;
+  wire [6:0] c$i_5292;
+  wire [6:0] c$i_5293;
+  wire [6:0] c$i_5422;
+  wire [6:0] c$i_5423;
+  wire [6:0] c$i_5552;
+  wire [6:0] c$i_5553;
   wire [7:0] c$bv_86;
   wire [1:0] result_selection_231;
   wire [7:0] c$bv_87;
@@ -2198,25 +2205,27 @@ module decoder_prefill_fault_latekv
   wire [1:0] c$bv_92;
   wire [7:0] c$bv_93;
   wire [4:0] c$dtt_rhs_46;
-  wire signed [31:0] c$app_arg_fun_arg_55;
-  wire [6:0] c$app_arg_fun_arg_56;
+  wire signed [31:0] c$app_arg_fun_arg_59;
+  wire [6:0] c$app_arg_fun_arg_60;
   wire  c$case_alt_fun_arg_7;
   wire  c$case_alt_fun_arg_8;
   wire signed [31:0] c$case_alt_fun_arg_9;
   wire signed [15:0] c$case_alt_fun_arg_10;
-  wire signed [7:0] c$app_arg_fun_arg_57;
-  wire signed [7:0] c$app_arg_fun_arg_58;
-  wire signed [6:0] ds69_fun_arg_5;
-  wire signed [31:0] ds69_fun_arg_6;
-  wire signed [15:0] ds69_fun_arg_7;
-  wire [7:0] ds70_fun_arg_5;
-  wire signed [6:0] ds70_fun_arg_6;
+  wire signed [7:0] c$app_arg_fun_arg_61;
+  wire signed [7:0] c$app_arg_fun_arg_62;
+  wire  c$app_arg_fun_arg_63;
+  wire signed [63:0] c$app_arg_fun_arg_64;
+  wire signed [6:0] ds74_fun_arg_5;
+  wire signed [31:0] ds74_fun_arg_6;
+  wire signed [15:0] ds74_fun_arg_7;
+  wire [7:0] ds75_fun_arg_5;
+  wire signed [6:0] ds75_fun_arg_6;
   wire [2:0] c$bv_94;
-  wire [3:0] c$i_5599;
+  wire [3:0] c$i_5635;
   wire [2:0] c$bv_95;
   wire [4:0] c$dtt_rhs_49;
   wire [2:0] c$bv_96;
-  wire [3:0] c$i_5607;
+  wire [3:0] c$i_5643;
   wire [2:0] c$bv_97;
   wire [4:0] c$dtt_rhs_52;
   wire [4:0] c$case_alt_selection_149;
@@ -4983,7 +4992,7 @@ module decoder_prefill_fault_latekv
     endcase
   end
 
-  assign c$app_arg_24 = (~ result_52[365:365]) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+  assign c$app_arg_24 = (~ result_52[456:456]) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -4991,9 +5000,9 @@ module decoder_prefill_fault_latekv
 
   assign result_selection_31 = result_61[4597:4595];
 
-  assign c$bv_14 = result_52[362:355];
+  assign c$bv_14 = result_52[453:446];
 
-  assign c$bv_15 = result_52[362:355];
+  assign c$bv_15 = result_52[453:446];
 
   always @(*) begin
     case(result_selection_31)
@@ -5010,16 +5019,16 @@ module decoder_prefill_fault_latekv
     endcase
   end
 
-  assign result_fun_arg_46 = result_52[354:348];
+  assign result_fun_arg_46 = result_52[445:439];
 
-  assign result_fun_arg_47 = $signed(result_52[347:284]);
+  assign result_fun_arg_47 = $signed(result_52[438:375]);
 
   LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macRound LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macRound_result_30
     ( .result (result_30)
     , .a (result_fun_arg_46)
     , .v (result_fun_arg_47) );
 
-  assign c$app_arg_25 = (result_52[365:365] & (result_52[362:355] == (result_61[4594:4587] - 8'd1))) ? {5'd7,
+  assign c$app_arg_25 = (result_52[456:456] & (result_52[453:446] == (result_61[4594:4587] - 8'd1))) ? {5'd7,
                                                                                                         result_61[4791:4791],
                                                                                                         result_61[4790:4787],
                                                                                                         result_61[4786:4781],
@@ -8750,7 +8759,7 @@ module decoder_prefill_fault_latekv
 
   assign c$app_arg_37 = c$bv_27[0+:7];
 
-  assign c$bv_28 = macN[283:276];
+  assign c$bv_28 = macN[374:367];
 
   always @(*) begin
     case(c$case_scrut_2)
@@ -8779,20 +8788,22 @@ module decoder_prefill_fault_latekv
 
   assign ds_4 = wild1_2[39:39] ? a1_7 : ({39 {1'bx}});
 
-  assign macN = result_52[283:0];
+  assign macN = result_52[374:0];
 
   assign result_52 = {m,   c$case_alt_35};
 
   always @(*) begin
     case(c$case_scrut_3)
-      64'sd6 : c$case_alt_35 = {ds71[15:8],
-                                ds71[7:0],   m[267:267] | lastAll,   {feeding,
-                                                                      m[283:276] == 8'd0,   lastCol,   m[275:268]},
-                                $signed(ds70[23:16]),
+      64'sd6 : c$case_alt_35 = {ds76[15:8],
+                                ds76[7:0],   m[358:358] | lastAll,   {feeding,
+                                                                      m[374:367] == 8'd0,   lastCol,   m[366:359]},
+                                $signed(ds75[23:16]),
                                 $signed(result_49[127:96]),
-                                $signed(ds70[15:0]),   m[266:256],
-                                $signed(m[255:248]),   $signed(ds69[14:7]),
-                                ds69[6:0],   m[199:189],   c$app_arg_39,
+                                $signed(ds75[15:0]),   m[357:347],
+                                $signed(m[346:339]),   $signed(ds74[71:8]),
+                                ds74[7:7],   ds74[6:0],   m[290:280],
+                                $signed(m[279:272]),   c$app_arg_40,
+                                m[206:200],   m[199:189],   c$app_arg_39,
                                 m[172:166],   c$case_alt_36,
                                 {m[165:165] & m[163:163],   m[164:164],
                                  m[163:163],   m[162:155]},   m[138:132],
@@ -8800,15 +8811,16 @@ module decoder_prefill_fault_latekv
       default : c$case_alt_35 = {8'd0,   8'd0,
                                  1'b0,   {1'b0,   1'b0,   1'b0,   8'd0},
                                  8'sd0,   32'sd0,   16'sd0,   {1'b0,   1'b0,
-                                                               1'b0,   8'd0},   8'sd0,   8'sd0,   {1'b0,
-                                                                                                   6'd0},   {1'b0,
-                                                                                                             1'b0,
-                                                                                                             1'b0,
-                                                                                                             8'd0},
-                                 16'sd0,   {1'b0,   6'd0},   32'sd0,   {1'b0,
-                                                                        1'b0,   1'b0,   8'd0},   {1'b0,   6'd0},
-                                 {1'b0,   1'b0,   1'b0,   8'd0},   {1'b0,
-                                                                    6'd0},   64'sd0};
+                                                               1'b0,   8'd0},   8'sd0,   64'sd0,   1'b0,
+                                 {1'b0,   6'd0},   {1'b0,   1'b0,   1'b0,
+                                                    8'd0},   8'sd0,   8'sd0,   {1'b0,   6'd0},
+                                 {1'b0,   1'b0,   1'b0,   8'd0},   16'sd0,
+                                 {1'b0,   6'd0},   32'sd0,   {1'b0,   1'b0,
+                                                              1'b0,   8'd0},   {1'b0,   6'd0},   {1'b0,
+                                                                                                  1'b0,   1'b0,
+                                                                                                  8'd0},   {1'b0,
+                                                                                                            6'd0},
+                                 64'sd0};
     endcase
   end
 
@@ -8849,52 +8861,64 @@ module decoder_prefill_fault_latekv
     , .w (c$app_arg_fun_arg_17)
     , .x (c$app_arg_fun_arg_18) );
 
-  assign ds69_fun_arg = $signed(result_61[4604:4598]);
+  assign c$app_arg_fun_arg_19 = m[207:207];
 
-  assign ds69_fun_arg_0 = $signed(m[247:216]);
+  assign c$app_arg_fun_arg_20 = $signed(m[271:208]);
 
-  assign ds69_fun_arg_1 = $signed(m[215:200]);
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macQuantRound LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macQuantRound_c$app_arg_40
+    ( .result (c$app_arg_40)
+    , .r (c$app_arg_fun_arg_19)
+    , .y (c$app_arg_fun_arg_20) );
 
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macQuant LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macQuant_ds69
-    ( .result (ds69)
-    , .xe (ds69_fun_arg)
-    , .x (ds69_fun_arg_0)
-    , .sh (ds69_fun_arg_1) );
+  assign ds74_fun_arg = $signed(result_61[4604:4598]);
 
-  assign ds70_fun_arg = m[283:276];
+  assign ds74_fun_arg_0 = $signed(m[338:307]);
 
-  assign ds70_fun_arg_0 = $signed(result_61[4604:4598]);
+  assign ds74_fun_arg_1 = $signed(m[306:291]);
 
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macSelect LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macSelect_ds70
-    ( .result (ds70)
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macQuant LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macQuant_ds74
+    ( .result (ds74)
+    , .xe (ds74_fun_arg)
+    , .x (ds74_fun_arg_0)
+    , .sh (ds74_fun_arg_1) );
+
+  assign ds75_fun_arg = m[374:367];
+
+  assign ds75_fun_arg_0 = $signed(result_61[4604:4598]);
+
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macSelect LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macSelect_ds75
+    ( .result (ds75)
     , .w (result_54)
-    , .c (ds70_fun_arg)
+    , .c (ds75_fun_arg)
     , .we (result_53)
-    , .xe (ds70_fun_arg_0) );
+    , .xe (ds75_fun_arg_0) );
 
-  assign ds71 = ((~ feeding) | lastAll) ? {m[283:276],
-                                           m[275:268]} : c$ds71_case_alt;
+  assign ds76 = ((~ feeding) | lastAll) ? {m[374:367],
+                                           m[366:359]} : c$ds76_case_alt;
 
-  assign c$ds71_case_alt = lastCol ? {8'd0,
-                                      m[275:268] + 8'd1} : {m[283:276] + 8'd1,
-                                                            m[275:268]};
+  assign c$ds76_case_alt = lastCol ? {8'd0,
+                                      m[366:359] + 8'd1} : {m[374:367] + 8'd1,
+                                                            m[366:359]};
 
-  assign lastAll = feeding & (lastCol & (m[275:268] == (result_61[4594:4587] - 8'd1)));
+  assign lastAll = feeding & (lastCol & (m[366:359] == (result_61[4594:4587] - 8'd1)));
 
-  assign feeding = ~ m[267:267];
+  assign feeding = ~ m[358:358];
 
-  assign lastCol = m[283:276] == (result_61[4586:4579] - 8'd1);
+  assign lastCol = m[374:367] == (result_61[4586:4579] - 8'd1);
 
   // register begin
   always @(posedge clk or  posedge  rst) begin : m_register
     if ( rst) begin
       m <= {8'd0,   8'd0,   1'b0,   {1'b0,   1'b0,   1'b0,   8'd0},   8'sd0,   32'sd0,
-   16'sd0,   {1'b0,   1'b0,   1'b0,   8'd0},   8'sd0,   8'sd0,   {1'b0,   6'd0},
-   {1'b0,   1'b0,   1'b0,   8'd0},   16'sd0,   {1'b0,   6'd0},   32'sd0,   {1'b0,
-                                                                            1'b0,
-                                                                            1'b0,
-                                                                            8'd0},
-   {1'b0,   6'd0},   {1'b0,   1'b0,   1'b0,   8'd0},   {1'b0,   6'd0},   64'sd0};
+   16'sd0,   {1'b0,   1'b0,   1'b0,   8'd0},   8'sd0,   64'sd0,   1'b0,   {1'b0,
+                                                                           6'd0},
+   {1'b0,   1'b0,   1'b0,   8'd0},   8'sd0,   8'sd0,   {1'b0,   6'd0},   {1'b0,
+                                                                          1'b0,
+                                                                          1'b0,
+                                                                          8'd0},
+   16'sd0,   {1'b0,   6'd0},   32'sd0,   {1'b0,   1'b0,   1'b0,   8'd0},   {1'b0,
+                                                                            6'd0},
+   {1'b0,   1'b0,   1'b0,   8'd0},   {1'b0,   6'd0},   64'sd0};
     end else begin
       m <= c$case_alt_35;
     end
@@ -8903,7 +8927,7 @@ module decoder_prefill_fault_latekv
 
   assign c$bv_31 = result_61[4597:4595];
 
-  assign c$i_2037 = ({{(4-3) {1'b0}},result_61[4597:4595]});
+  assign c$i_2049 = ({{(4-3) {1'b0}},result_61[4597:4595]});
 
   // index begin
   wire signed [6:0] vecArray_1 [0:7-1];
@@ -8913,7 +8937,7 @@ module decoder_prefill_fault_latekv
     assign vecArray_1[(7-1)-i_12] = xs_0[i_12*7+:7];
   end
   endgenerate
-  assign result_53 = vecArray_1[($unsigned({{(64-4) {1'b0}},c$i_2037}))];
+  assign result_53 = vecArray_1[($unsigned({{(64-4) {1'b0}},c$i_2049}))];
   // index end
 
   assign xs_0 = {$signed(c$case_alt_43),
@@ -9088,7 +9112,7 @@ module decoder_prefill_fault_latekv
 
   assign c$bv_33 = result_61[4597:4595];
 
-  assign c$i_2045 = ({{(4-3) {1'b0}},result_61[4597:4595]});
+  assign c$i_2057 = ({{(4-3) {1'b0}},result_61[4597:4595]});
 
   // index begin
   wire [1023:0] vecArray_2 [0:7-1];
@@ -9098,7 +9122,7 @@ module decoder_prefill_fault_latekv
     assign vecArray_2[(7-1)-i_13] = xs_1[i_13*1024+:1024];
   end
   endgenerate
-  assign result_54 = vecArray_2[($unsigned({{(64-4) {1'b0}},c$i_2045}))];
+  assign result_54 = vecArray_2[($unsigned({{(64-4) {1'b0}},c$i_2057}))];
   // index end
 
   assign xs_1 = {result_60,   result_59,
@@ -9279,18 +9303,18 @@ module decoder_prefill_fault_latekv
 
   assign c$xs_app_arg_case_scrut_0 = $unsigned(c$dtt_rhs_19);
 
-  assign c$app_arg_40 = (nxt[4780:4773] <= 8'd63) ? nxt[4780:4773] : 8'd63;
+  assign c$app_arg_41 = (nxt[4780:4773] <= 8'd63) ? nxt[4780:4773] : 8'd63;
 
   assign c$case_alt_selection_62 = nxt[4796:4792];
 
   assign c$bv_35 = nxt[4786:4781];
 
-  assign c$bv_36 = macN[275:268];
+  assign c$bv_36 = macN[366:359];
 
   always @(*) begin
     case(c$case_alt_selection_62)
       5'b00001 : c$case_alt_51 = {{(7-6) {1'b0}},nxt[4786:4781]};
-      5'b00100 : c$case_alt_51 = c$app_arg_40[0+:7];
+      5'b00100 : c$case_alt_51 = c$app_arg_41[0+:7];
       5'b00110 : c$case_alt_51 = c$bv_36[0+:7];
       default : c$case_alt_51 = 7'd0;
     endcase
@@ -10511,7 +10535,7 @@ module decoder_prefill_fault_latekv
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00001 : result_67 = {c$app_arg_68,
+      5'b00001 : result_67 = {c$app_arg_69,
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b1,{c$step_$jOut_app_arg_2,   result_89}},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -10534,7 +10558,7 @@ module decoder_prefill_fault_latekv
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
       5'b00100 : result_67 = {result_81,
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              c$app_arg_60};
+                              c$app_arg_61};
       5'b00101 : result_67 = {{5'd6,
                                result_65[4791:4791],   result_65[4790:4787],
                                result_65[4786:4781],   result_65[4780:4773],
@@ -10579,10 +10603,10 @@ module decoder_prefill_fault_latekv
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00110 : result_67 = {c$app_arg_59,
+      5'b00110 : result_67 = {c$app_arg_60,
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              c$app_arg_58};
-      5'b00111 : result_67 = {c$app_arg_57,
+                              c$app_arg_59};
+      5'b00111 : result_67 = {c$app_arg_58,
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -10591,7 +10615,7 @@ module decoder_prefill_fault_latekv
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
       5'b01000 : result_67 = {result_77,
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              c$app_arg_54};
+                              c$app_arg_55};
       5'b01001 : result_67 = result_71;
       5'b01010 : result_67 = {result_70,
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -10621,7 +10645,7 @@ module decoder_prefill_fault_latekv
                                result_65[4242:4241],   result_65[4240:4237],
                                result_65[4236:3661],   result_65[3660:3656],
                                $signed(result_65[3655:3624]),
-                               result_65[3623:3618],   c$app_arg_50,
+                               result_65[3623:3618],   c$app_arg_51,
                                result_65[3506:3502],   result_65[3501:3246],
                                $signed(result_65[3245:3214]),
                                result_65[3213:3207],
@@ -10654,7 +10678,7 @@ module decoder_prefill_fault_latekv
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
       5'b01101 : result_67 = {result_69,
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              c$app_arg_47};
+                              c$app_arg_48};
       5'b01110 : result_67 = {{5'd6,
                                result_65[4791:4791],   result_65[4790:4787],
                                result_65[4786:4781],   result_65[4780:4773],
@@ -10698,7 +10722,7 @@ module decoder_prefill_fault_latekv
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01111 : result_67 = {c$app_arg_46,
+      5'b01111 : result_67 = {c$app_arg_47,
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b1,{c$step_$jOut_app_arg_2,   result_68}},
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -10707,7 +10731,7 @@ module decoder_prefill_fault_latekv
                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
       5'b10000 : result_67 = c$case_alt_56;
       5'b10001 : result_67 = c$case_alt_57;
-      5'b10010 : result_67 = {c$app_arg_41,
+      5'b10010 : result_67 = {c$app_arg_42,
                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {1'b1,{c$bv_37[0+:7],   o_1}},
@@ -10890,7 +10914,7 @@ module decoder_prefill_fault_latekv
                                             result_65[4236:3661],   result_65[3660:3656],
                                             $signed(result_65[3655:3624]),
                                             result_65[3623:3618],   c$recipNextOut_0,
-                                            c$app_arg_45,   result_65[3501:3246],
+                                            c$app_arg_46,   result_65[3501:3246],
                                             $signed(result_65[3245:3214]),
                                             result_65[3213:3207],
                                             $signed(result_65[3206:3143]),
@@ -10902,7 +10926,7 @@ module decoder_prefill_fault_latekv
                                             $signed(result_65[543:512]),
                                             $signed(result_65[511:480]),
                                             c$siluPipeOut_0,
-                                            $signed(result_65[255:224]),   c$app_arg_44,
+                                            $signed(result_65[255:224]),   c$app_arg_45,
                                             $signed(result_65[191:128]),
                                             $signed(result_65[127:64]),
                                             $signed(result_65[63:0])},
@@ -10971,7 +10995,7 @@ module decoder_prefill_fault_latekv
 
   always @(*) begin
     case(c$app_arg_selection_47)
-      8'd127 : c$app_arg_41 = {5'd19,
+      8'd127 : c$app_arg_42 = {5'd19,
                                result_65[4791:4791],   result_65[4790:4787],
                                result_65[4786:4781],   result_65[4780:4773],
                                result_65[4772:4771],
@@ -11009,7 +11033,7 @@ module decoder_prefill_fault_latekv
                                $signed(result_65[191:128]),
                                $signed(result_65[127:64]),
                                $signed(result_65[63:0])};
-      default : c$app_arg_41 = {5'd17,
+      default : c$app_arg_42 = {5'd17,
                                 result_65[4791:4791],   result_65[4790:4787],
                                 result_65[4786:4781],   step26_0,
                                 result_65[4772:4771],
@@ -11051,7 +11075,7 @@ module decoder_prefill_fault_latekv
     endcase
   end
 
-  assign c$case_alt_57 = (result_65[3511:3507] != 5'd0) ? {c$app_arg_42,
+  assign c$case_alt_57 = (result_65[3511:3507] != 5'd0) ? {c$app_arg_43,
                                                            {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                            {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                             {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -11072,7 +11096,7 @@ module decoder_prefill_fault_latekv
                                                                                                                      result_65[4597:4595],
                                                                                                                      result_65[4594:4587],
                                                                                                                      result_65[4586:4579],
-                                                                                                                     c$app_arg_43,
+                                                                                                                     c$app_arg_44,
                                                                                                                      result_65[4546:4545],
                                                                                                                      result_65[4544:4513],
                                                                                                                      result_65[4512:4385],
@@ -11113,7 +11137,7 @@ module decoder_prefill_fault_latekv
                                                                                                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
 
-  assign c$app_arg_42 = c$case_scrut_5 ? {5'd17,
+  assign c$app_arg_43 = c$case_scrut_5 ? {5'd17,
                                           result_65[4791:4791],   result_65[4790:4787],
                                           result_65[4786:4781],   result_65[4780:4773],
                                           result_65[4772:4771],
@@ -11135,7 +11159,7 @@ module decoder_prefill_fault_latekv
                                           result_65[4236:3661],   result_65[3660:3656],
                                           $signed(result_65[3655:3624]),
                                           result_65[3623:3618],   c$recipNextOut_0,
-                                          c$app_arg_45,   result_65[3501:3246],
+                                          c$app_arg_46,   result_65[3501:3246],
                                           $signed(result_65[3245:3214]),
                                           result_65[3213:3207],
                                           $signed(result_65[3206:3143]),
@@ -11147,7 +11171,7 @@ module decoder_prefill_fault_latekv
                                           $signed(result_65[543:512]),
                                           $signed(result_65[511:480]),
                                           c$siluPipeOut_0,
-                                          $signed(result_65[255:224]),   c$app_arg_44,
+                                          $signed(result_65[255:224]),   c$app_arg_45,
                                           $signed(result_65[191:128]),
                                           $signed(result_65[127:64]),
                                           $signed(result_65[63:0])} : {5'd17,
@@ -11192,14 +11216,14 @@ module decoder_prefill_fault_latekv
 
   assign c$bv_38 = result_65[3553:3512];
 
-  assign c$app_arg_fun_arg_19 = $signed(result_65[255:224]);
+  assign c$app_arg_fun_arg_21 = $signed(result_65[255:224]);
 
-  assign c$app_arg_fun_arg_20 = $signed(((({{(64-42) {1'b0}},result_65[3553:3512]}))));
+  assign c$app_arg_fun_arg_22 = $signed(((({{(64-42) {1'b0}},result_65[3553:3512]}))));
 
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_siluMul LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_siluMul_c$app_arg_43
-    ( .result (c$app_arg_43)
-    , .x (c$app_arg_fun_arg_19)
-    , .sig (c$app_arg_fun_arg_20) );
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_siluMul LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_siluMul_c$app_arg_44
+    ( .result (c$app_arg_44)
+    , .x (c$app_arg_fun_arg_21)
+    , .sig (c$app_arg_fun_arg_22) );
 
   assign c$case_scrut_5 = result_65[3506:3502] < 5'd9;
 
@@ -11207,12 +11231,12 @@ module decoder_prefill_fault_latekv
 
   always @(*) begin
     case(c$app_arg_selection_51)
-      5'd0 : c$app_arg_44 = $signed(result_95[63:32]);
-      default : c$app_arg_44 = $signed(result_65[223:192]);
+      5'd0 : c$app_arg_45 = $signed(result_95[63:32]);
+      default : c$app_arg_45 = $signed(result_65[223:192]);
     endcase
   end
 
-  assign c$app_arg_45 = result_65[3506:3502] + 5'd1;
+  assign c$app_arg_46 = result_65[3506:3502] + 5'd1;
 
   assign c$s_5 = $signed(result_95[159:128]);
 
@@ -11224,7 +11248,7 @@ module decoder_prefill_fault_latekv
 
   assign result_68 = (x_7 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_58;
 
-  assign c$app_arg_46 = (~ (result_65[4780:4773] == 8'd63)) ? {5'd15,
+  assign c$app_arg_47 = (~ (result_65[4780:4773] == 8'd63)) ? {5'd15,
                                                                result_65[4791:4791],   result_65[4790:4787],
                                                                result_65[4786:4781],   step26_0,
                                                                result_65[4772:4771],
@@ -11392,8 +11416,8 @@ module decoder_prefill_fault_latekv
 
   assign c$bv_39 = result_65[4242:4241];
 
-  assign c$app_arg_47 = valid_0 ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                   {1'b1,{(({{(7-2) {1'b0}},result_65[4242:4241]}) * 7'd16) + c$app_arg_61,
+  assign c$app_arg_48 = valid_0 ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                   {1'b1,{(({{(7-2) {1'b0}},result_65[4242:4241]}) * 7'd16) + c$app_arg_62,
                                           o_2}},
                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -11405,7 +11429,7 @@ module decoder_prefill_fault_latekv
 
   assign result_selection_94 = result_65[4780:4773];
 
-  assign result_sel_alt_1089 = ({acc_0,c$app_arg_49});
+  assign result_sel_alt_1089 = ({acc_0,c$app_arg_50});
 
   always @(*) begin
     case(result_selection_94)
@@ -11417,7 +11441,7 @@ module decoder_prefill_fault_latekv
                              $signed(result_65[4770:4707]),
                              $signed(result_65[4706:4675]),
                              $signed(result_65[4674:4669]),
-                             $signed(result_65[4668:4637]),   c$app_arg_62,
+                             $signed(result_65[4668:4637]),   c$app_arg_63,
                              $signed(result_65[4604:4598]),
                              result_65[4597:4595],   result_65[4594:4587],
                              result_65[4586:4579],
@@ -11449,7 +11473,7 @@ module decoder_prefill_fault_latekv
                              $signed(result_65[255:224]),
                              $signed(result_65[223:192]),
                              $signed(result_65[191:128]),
-                             $signed(result_65[127:64]),   c$app_arg_48};
+                             $signed(result_65[127:64]),   c$app_arg_49};
     endcase
   end
 
@@ -11464,7 +11488,7 @@ module decoder_prefill_fault_latekv
                               $signed(result_65[4770:4707]),
                               $signed(result_65[4706:4675]),
                               $signed(result_65[4674:4669]),
-                              $signed(result_65[4668:4637]),   c$app_arg_62,
+                              $signed(result_65[4668:4637]),   c$app_arg_63,
                               $signed(result_65[4604:4598]),
                               result_65[4597:4595],   result_65[4594:4587],
                               result_65[4586:4579],
@@ -11502,7 +11526,7 @@ module decoder_prefill_fault_latekv
                                  $signed(result_65[4770:4707]),
                                  $signed(result_65[4706:4675]),
                                  $signed(result_65[4674:4669]),
-                                 $signed(result_65[4668:4637]),   c$app_arg_62,
+                                 $signed(result_65[4668:4637]),   c$app_arg_63,
                                  $signed(result_65[4604:4598]),
                                  result_65[4597:4595],   result_65[4594:4587],
                                  result_65[4586:4579],
@@ -11538,20 +11562,20 @@ module decoder_prefill_fault_latekv
 
   assign c$bv_40 = c$recipNextOut_0[46:5];
 
-  assign c$app_arg_fun_arg_21 = $signed(((({{(64-42) {1'b0}},c$recipNextOut_0[46:5]}))));
+  assign c$app_arg_fun_arg_23 = $signed(((({{(64-42) {1'b0}},c$recipNextOut_0[46:5]}))));
 
-  assign c$app_arg_fun_arg_22 = $signed(acc_0[512-1 -: 32]);
+  assign c$app_arg_fun_arg_24 = $signed(acc_0[512-1 -: 32]);
 
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attFinMul LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attFinMul_c$app_arg_48
-    ( .result (c$app_arg_48)
-    , .r (c$app_arg_fun_arg_21)
-    , .x (c$app_arg_fun_arg_22) );
-
-  assign c$app_arg_fun_arg_23 = $signed(result_65[63:0]);
-
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attFinRound LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attFinRound_c$app_arg_49
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attFinMul LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attFinMul_c$app_arg_49
     ( .result (c$app_arg_49)
-    , .p (c$app_arg_fun_arg_23) );
+    , .r (c$app_arg_fun_arg_23)
+    , .x (c$app_arg_fun_arg_24) );
+
+  assign c$app_arg_fun_arg_25 = $signed(result_65[63:0]);
+
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attFinRound LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attFinRound_c$app_arg_50
+    ( .result (c$app_arg_50)
+    , .p (c$app_arg_fun_arg_25) );
 
   assign c$case_alt_selection_81 = result_65[3511:3507];
 
@@ -11638,7 +11662,7 @@ module decoder_prefill_fault_latekv
     endcase
   end
 
-  assign c$app_arg_50 = {(($unsigned($signed(result_65[4204:4173])))),
+  assign c$app_arg_51 = {(($unsigned($signed(result_65[4204:4173])))),
                          32'd0,   42'd1099511627776,   5'd21};
 
   assign result_fun_arg_48 = result_65[4791:4791];
@@ -11800,7 +11824,7 @@ module decoder_prefill_fault_latekv
                                                         result_65[4586:4579],
                                                         $signed(result_65[4578:4547]),
                                                         result_65[4546:4545],   result_88,
-                                                        result_65[4512:4385],   c$app_arg_51,
+                                                        result_65[4512:4385],   c$app_arg_52,
                                                         result_65[4377:4250],
                                                         $signed(result_65[4249:4243]),
                                                         result_65[4242:4241],   result_65[4240:4237],
@@ -11835,8 +11859,8 @@ module decoder_prefill_fault_latekv
 
   always @(*) begin
     case(c$app_arg_selection_56)
-      8'd15 : c$app_arg_51 = result_86;
-      default : c$app_arg_51 = $signed(result_65[4384:4378]);
+      8'd15 : c$app_arg_52 = result_86;
+      default : c$app_arg_52 = $signed(result_65[4384:4378]);
     endcase
   end
 
@@ -11978,8 +12002,8 @@ module decoder_prefill_fault_latekv
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      default : c$case_alt_63 = {c$app_arg_53,
-                                 {1'b1,{c$app_arg_52 + (({{(6-4) {1'b0}},result_65[4790:4787]}) + 6'd0),
+      default : c$case_alt_63 = {c$app_arg_54,
+                                 {1'b1,{c$app_arg_53 + (({{(6-4) {1'b0}},result_65[4790:4787]}) + 6'd0),
                                         {result_65[4377:4250],
                                          $signed(result_65[4249:4243]),   \pm'_0 ,
                                          $signed(result_65[4384:4378])}}},
@@ -11995,13 +12019,13 @@ module decoder_prefill_fault_latekv
 
   assign c$bv_43 = result_65[4242:4241];
 
-  assign c$app_arg_52 = ((({{(6-1) {1'b0}},result_65[4791:4791]}) * 6'd2) + ({{(6-2) {1'b0}},result_65[4242:4241]})) * 6'd16;
+  assign c$app_arg_53 = ((({{(6-1) {1'b0}},result_65[4791:4791]}) * 6'd2) + ({{(6-2) {1'b0}},result_65[4242:4241]})) * 6'd16;
 
   assign c$app_arg_selection_59 = result_65[4242:4241];
 
   always @(*) begin
     case(c$app_arg_selection_59)
-      2'd1 : c$app_arg_53 = {5'd9,
+      2'd1 : c$app_arg_54 = {5'd9,
                              result_65[4791:4791],   result_65[4790:4787],
                              result_65[4786:4781],   8'd0,
                              result_65[4772:4771],
@@ -12038,7 +12062,7 @@ module decoder_prefill_fault_latekv
                              $signed(result_65[191:128]),
                              $signed(result_65[127:64]),
                              $signed(result_65[63:0])};
-      default : c$app_arg_53 = {5'd9,
+      default : c$app_arg_54 = {5'd9,
                                 result_65[4791:4791],   result_65[4790:4787],
                                 result_65[4786:4781],   8'd0,
                                 result_65[4772:4771],
@@ -12108,9 +12132,9 @@ module decoder_prefill_fault_latekv
 
   assign wild2_3 = $signed(c$wild2_app_arg_3);
 
-  assign c$i_2879 = (result_74 - 6'd1);
+  assign c$i_2891 = (result_74 - 6'd1);
 
-  assign c$wild2_app_arg_3 = $unsigned({{(64-6) {1'b0}},c$i_2879});
+  assign c$wild2_app_arg_3 = $unsigned({{(64-6) {1'b0}},c$i_2891});
 
   assign wild2_4 = $signed(c$wild2_app_arg_4);
 
@@ -12130,12 +12154,12 @@ module decoder_prefill_fault_latekv
 
   assign sh_1 = ($signed({{(16-7) {c$s_7[7-1]}},c$s_7})) + 16'sd20;
 
-  assign c$app_arg_54 = ((~ c$$j_case_scrut_0) & (result_65[4780:4773] != 8'd0)) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+  assign c$app_arg_55 = ((~ c$$j_case_scrut_0) & (result_65[4780:4773] != 8'd0)) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                     {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                     {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                     {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                    {1'b1,{c$app_arg_56 + ep_0,
-                                                                                           c$app_arg_55}}} : {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                    {1'b1,{c$app_arg_57 + ep_0,
+                                                                                           c$app_arg_56}}} : {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -12143,17 +12167,17 @@ module decoder_prefill_fault_latekv
 
   assign c$bv_46 = ((ep_0));
 
-  assign c$app_arg_fun_arg_24 = (c$bv_46[64'sd0]) == (1'b1);
+  assign c$app_arg_fun_arg_26 = (c$bv_46[64'sd0]) == (1'b1);
 
-  assign c$app_arg_fun_arg_25 = $signed(result_65[191:128]);
+  assign c$app_arg_fun_arg_27 = $signed(result_65[191:128]);
 
-  assign c$app_arg_fun_arg_26 = $signed(result_65[127:64]);
+  assign c$app_arg_fun_arg_28 = $signed(result_65[127:64]);
 
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_ropeFin LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_ropeFin_c$app_arg_55
-    ( .result (c$app_arg_55)
-    , .isOdd (c$app_arg_fun_arg_24)
-    , .a (c$app_arg_fun_arg_25)
-    , .b (c$app_arg_fun_arg_26) );
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_ropeFin LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_ropeFin_c$app_arg_56
+    ( .result (c$app_arg_56)
+    , .isOdd (c$app_arg_fun_arg_26)
+    , .a (c$app_arg_fun_arg_27)
+    , .b (c$app_arg_fun_arg_28) );
 
   assign ep_0 = e_1 - 7'd1;
 
@@ -12161,8 +12185,8 @@ module decoder_prefill_fault_latekv
 
   always @(*) begin
     case(c$app_arg_selection_63)
-      3'd0 : c$app_arg_56 = 7'd0;
-      default : c$app_arg_56 = 7'd64;
+      3'd0 : c$app_arg_57 = 7'd0;
+      default : c$app_arg_57 = 7'd64;
     endcase
   end
 
@@ -12374,7 +12398,7 @@ module decoder_prefill_fault_latekv
 
   always @(*) begin
     case(c$app_arg_selection_66)
-      3'd0 : c$app_arg_57 = {5'd8,
+      3'd0 : c$app_arg_58 = {5'd8,
                              result_65[4791:4791],   result_65[4790:4787],
                              result_65[4786:4781],   8'd0,
                              result_65[4772:4771],
@@ -12413,7 +12437,7 @@ module decoder_prefill_fault_latekv
                              $signed(result_65[191:128]),
                              $signed(result_65[127:64]),
                              $signed(result_65[63:0])};
-      3'd1 : c$app_arg_57 = {5'd8,
+      3'd1 : c$app_arg_58 = {5'd8,
                              result_65[4791:4791],   result_65[4790:4787],
                              result_65[4786:4781],   8'd0,
                              result_65[4772:4771],
@@ -12452,7 +12476,7 @@ module decoder_prefill_fault_latekv
                              $signed(result_65[191:128]),
                              $signed(result_65[127:64]),
                              $signed(result_65[63:0])};
-      3'd2 : c$app_arg_57 = {5'd9,
+      3'd2 : c$app_arg_58 = {5'd9,
                              result_65[4791:4791],   result_65[4790:4787],
                              result_65[4786:4781],   8'd0,
                              result_65[4772:4771],
@@ -12490,7 +12514,7 @@ module decoder_prefill_fault_latekv
                              $signed(result_65[191:128]),
                              $signed(result_65[127:64]),
                              $signed(result_65[63:0])};
-      3'd4 : c$app_arg_57 = {5'd6,
+      3'd4 : c$app_arg_58 = {5'd6,
                              result_65[4791:4791],   result_65[4790:4787],
                              result_65[4786:4781],   result_65[4780:4773],
                              result_65[4772:4771],
@@ -12528,8 +12552,8 @@ module decoder_prefill_fault_latekv
                              $signed(result_65[191:128]),
                              $signed(result_65[127:64]),
                              $signed(result_65[63:0])};
-      3'd6 : c$app_arg_57 = result_85;
-      3'd7 : c$app_arg_57 = {5'd20,
+      3'd6 : c$app_arg_58 = result_85;
+      3'd7 : c$app_arg_58 = {5'd20,
                              result_65[4791:4791],   result_65[4790:4787],
                              result_65[4786:4781],   8'd0,
                              result_65[4772:4771],
@@ -12568,7 +12592,7 @@ module decoder_prefill_fault_latekv
                              $signed(result_65[191:128]),
                              $signed(result_65[127:64]),
                              $signed(result_65[63:0])};
-      default : c$app_arg_57 = {5'd15,
+      default : c$app_arg_58 = {5'd15,
                                 result_65[4791:4791],   result_65[4790:4787],
                                 result_65[4786:4781],   8'd0,
                                 result_65[4772:4771],
@@ -12610,7 +12634,7 @@ module decoder_prefill_fault_latekv
     endcase
   end
 
-  assign c$app_arg_58 = (~ result_98[365:365]) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+  assign c$app_arg_59 = (~ result_98[456:456]) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -12618,9 +12642,9 @@ module decoder_prefill_fault_latekv
 
   assign result_selection_107 = result_65[4597:4595];
 
-  assign c$bv_49 = result_98[362:355];
+  assign c$bv_49 = result_98[453:446];
 
-  assign c$bv_50 = result_98[362:355];
+  assign c$bv_50 = result_98[453:446];
 
   always @(*) begin
     case(result_selection_107)
@@ -12637,16 +12661,16 @@ module decoder_prefill_fault_latekv
     endcase
   end
 
-  assign result_fun_arg_95 = result_98[354:348];
+  assign result_fun_arg_95 = result_98[445:439];
 
-  assign result_fun_arg_96 = $signed(result_98[347:284]);
+  assign result_fun_arg_96 = $signed(result_98[438:375]);
 
   LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macRound LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macRound_result_80
     ( .result (result_80)
     , .a (result_fun_arg_95)
     , .v (result_fun_arg_96) );
 
-  assign c$app_arg_59 = (result_98[365:365] & (result_98[362:355] == (result_65[4594:4587] - 8'd1))) ? {5'd7,
+  assign c$app_arg_60 = (result_98[456:456] & (result_98[453:446] == (result_65[4594:4587] - 8'd1))) ? {5'd7,
                                                                                                         result_65[4791:4791],
                                                                                                         result_65[4790:4787],
                                                                                                         result_65[4786:4781],
@@ -12744,8 +12768,8 @@ module decoder_prefill_fault_latekv
                                                                                                                                      $signed(result_65[127:64]),
                                                                                                                                      $signed(result_65[63:0])};
 
-  assign c$app_arg_60 = valid_0 ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                   {1'b1,{c$app_arg_61,
+  assign c$app_arg_61 = valid_0 ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                   {1'b1,{c$app_arg_62,
                                           $signed(result_65[511:480])}},
                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -12757,7 +12781,7 @@ module decoder_prefill_fault_latekv
 
   assign c$bv_51 = (result_65[4780:4773] - 8'd2);
 
-  assign c$app_arg_61 = c$bv_51[0+:7];
+  assign c$app_arg_62 = c$bv_51[0+:7];
 
   assign result_selection_110 = result_65[4780:4773];
 
@@ -12770,7 +12794,7 @@ module decoder_prefill_fault_latekv
                            $signed(result_65[4770:4707]),
                            $signed(result_65[4706:4675]),
                            $signed(result_65[4674:4669]),
-                           $signed(result_65[4668:4637]),   c$app_arg_62,
+                           $signed(result_65[4668:4637]),   c$app_arg_63,
                            $signed(result_65[4604:4598]),
                            result_65[4597:4595],   result_65[4594:4587],
                            result_65[4586:4579],
@@ -12806,7 +12830,7 @@ module decoder_prefill_fault_latekv
                              $signed(result_65[4770:4707]),
                              $signed(result_65[4706:4675]),
                              $signed(result_65[4674:4669]),
-                             $signed(result_65[4668:4637]),   c$app_arg_62,
+                             $signed(result_65[4668:4637]),   c$app_arg_63,
                              $signed(result_65[4604:4598]),
                              result_65[4597:4595],   result_65[4594:4587],
                              result_65[4586:4579],
@@ -12838,7 +12862,7 @@ module decoder_prefill_fault_latekv
     endcase
   end
 
-  assign c$app_arg_62 = valid_0 ? result_82 : result_65[4636:4605];
+  assign c$app_arg_63 = valid_0 ? result_82 : result_65[4636:4605];
 
   assign valid_0 = result_65[4780:4773] >= 8'd2;
 
@@ -12852,7 +12876,7 @@ module decoder_prefill_fault_latekv
                           result_65[4791:4791],   result_65[4790:4787],
                           result_65[4786:4781],   step26_0,
                           result_65[4772:4771],
-                          $signed({{(64-32) {c$app_arg_67[32-1]}},c$app_arg_67}),
+                          $signed({{(64-32) {c$app_arg_68[32-1]}},c$app_arg_68}),
                           $signed(result_65[4706:4675]),
                           $signed(result_65[4674:4669]),
                           $signed(result_65[4668:4637]),
@@ -12931,7 +12955,7 @@ module decoder_prefill_fault_latekv
                           result_65[4786:4781],   step26_0,
                           result_65[4772:4771],
                           $signed(result_65[4770:4707]),
-                          $signed({c$app_arg_66[64-1],c$app_arg_66[0+:(32-1)]}),
+                          $signed({c$app_arg_67[64-1],c$app_arg_67[0+:(32-1)]}),
                           $signed(result_65[4674:4669]),
                           $signed(result_65[4668:4637]),
                           result_65[4636:4605],
@@ -12970,7 +12994,7 @@ module decoder_prefill_fault_latekv
                           result_65[4786:4781],   step26_0,
                           result_65[4772:4771],
                           $signed(result_65[4770:4707]),
-                          $signed({c$app_arg_65[64-1],c$app_arg_65[0+:(32-1)]}),
+                          $signed({c$app_arg_66[64-1],c$app_arg_66[0+:(32-1)]}),
                           $signed(result_65[4674:4669]),
                           $signed(result_65[4668:4637]),
                           result_65[4636:4605],
@@ -13007,7 +13031,7 @@ module decoder_prefill_fault_latekv
       8'd4 : result_83 = {5'd3,
                           result_65[4791:4791],   result_65[4790:4787],
                           result_65[4786:4781],   step26_0,
-                          result_65[4772:4771],   c$app_arg_64,
+                          result_65[4772:4771],   c$app_arg_65,
                           $signed(result_65[4706:4675]),
                           $signed(result_65[4674:4669]),
                           $signed(result_65[4668:4637]),
@@ -13082,7 +13106,7 @@ module decoder_prefill_fault_latekv
       8'd6 : result_83 = {5'd3,
                           result_65[4791:4791],   result_65[4790:4787],
                           result_65[4786:4781],   step26_0,
-                          result_65[4772:4771],   c$app_arg_63,
+                          result_65[4772:4771],   c$app_arg_64,
                           $signed(result_65[4706:4675]),
                           $signed(result_65[4674:4669]),
                           $signed(result_65[4668:4637]),
@@ -13121,14 +13145,14 @@ module decoder_prefill_fault_latekv
     endcase
   end
 
-  assign c$app_arg_fun_arg_27 = $signed(result_65[4770:4707]);
+  assign c$app_arg_fun_arg_29 = $signed(result_65[4770:4707]);
 
-  assign c$app_arg_fun_arg_28 = result_65[582:576];
+  assign c$app_arg_fun_arg_30 = result_65[582:576];
 
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvShift LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvShift_c$app_arg_63
-    ( .c$case_alt (c$app_arg_63)
-    , .c$arg (c$app_arg_fun_arg_27)
-    , .c$arg_0 (c$app_arg_fun_arg_28) );
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvShift LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvShift_c$app_arg_64
+    ( .c$case_alt (c$app_arg_64)
+    , .c$arg (c$app_arg_fun_arg_29)
+    , .c$arg_0 (c$app_arg_fun_arg_30) );
 
   assign c$s_8 = $signed(result_65[4674:4669]);
 
@@ -13141,29 +13165,29 @@ module decoder_prefill_fault_latekv
     , .p (ds50_fun_arg_2)
     , .sh (ds50_fun_arg_3) );
 
-  assign c$app_arg_fun_arg_29 = $signed(result_65[4668:4637]);
-
-  assign c$app_arg_fun_arg_30 = $signed(result_65[4706:4675]);
-
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvStep LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvStep_c$app_arg_64
-    ( .result (c$app_arg_64)
-    , .y0 (c$app_arg_fun_arg_29)
-    , .tt (c$app_arg_fun_arg_30) );
-
-  assign c$app_arg_fun_arg_31 = $signed(result_65[4770:4707]);
+  assign c$app_arg_fun_arg_31 = $signed(result_65[4668:4637]);
 
   assign c$app_arg_fun_arg_32 = $signed(result_65[4706:4675]);
 
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvTerm LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvTerm_c$app_arg_65
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvStep LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvStep_c$app_arg_65
     ( .result (c$app_arg_65)
-    , .mr (c$app_arg_fun_arg_31)
-    , .y2 (c$app_arg_fun_arg_32) );
+    , .y0 (c$app_arg_fun_arg_31)
+    , .tt (c$app_arg_fun_arg_32) );
 
-  assign c$app_arg_fun_arg_33 = $signed(result_65[4668:4637]);
+  assign c$app_arg_fun_arg_33 = $signed(result_65[4770:4707]);
 
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvSquare LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvSquare_c$app_arg_66
+  assign c$app_arg_fun_arg_34 = $signed(result_65[4706:4675]);
+
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvTerm LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvTerm_c$app_arg_66
     ( .result (c$app_arg_66)
-    , .y0 (c$app_arg_fun_arg_33) );
+    , .mr (c$app_arg_fun_arg_33)
+    , .y2 (c$app_arg_fun_arg_34) );
+
+  assign c$app_arg_fun_arg_35 = $signed(result_65[4668:4637]);
+
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvSquare LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvSquare_c$app_arg_67
+    ( .result (c$app_arg_67)
+    , .y0 (c$app_arg_fun_arg_35) );
 
   assign y0_0 = $signed(ds50_2[79:16]);
 
@@ -13176,11 +13200,11 @@ module decoder_prefill_fault_latekv
   LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInv LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInv_ds50_2
     (.result (ds50_2), .c$arg (ds50_fun_arg_4));
 
-  assign c$app_arg_fun_arg_34 = $signed(result_65[4770:4707]);
+  assign c$app_arg_fun_arg_36 = $signed(result_65[4770:4707]);
 
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvArg LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvArg_c$app_arg_67
-    ( .result (c$app_arg_67)
-    , .ss (c$app_arg_fun_arg_34) );
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvArg LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvArg_c$app_arg_68
+    ( .result (c$app_arg_68)
+    , .ss (c$app_arg_fun_arg_36) );
 
   assign result_selection_117 = result_65[4780:4773];
 
@@ -13269,7 +13293,7 @@ module decoder_prefill_fault_latekv
 
   always @(*) begin
     case(c$app_arg_selection_73)
-      8'd63 : c$app_arg_68 = {5'd2,
+      8'd63 : c$app_arg_69 = {5'd2,
                               result_65[4791:4791],   result_65[4790:4787],
                               result_65[4786:4781],   8'd0,
                               result_65[4772:4771],   64'sd0,
@@ -13307,7 +13331,7 @@ module decoder_prefill_fault_latekv
                               $signed(result_65[191:128]),
                               $signed(result_65[127:64]),
                               $signed(result_65[63:0])};
-      default : c$app_arg_68 = {5'd1,
+      default : c$app_arg_69 = {5'd1,
                                 result_65[4791:4791],   result_65[4790:4787],
                                 result_65[4786:4781],   step26_0,
                                 result_65[4772:4771],
@@ -13637,7 +13661,7 @@ module decoder_prefill_fault_latekv
   for (i_14=0; i_14 < 32; i_14 = i_14 + 1) begin : imap_0
     wire [5-1:0] map_index_0;
     wire  map_in_2;
-    assign map_in_2 = c$app_arg_70[i_14*1+:1];
+    assign map_in_2 = c$app_arg_71[i_14*1+:1];
     wire [5:0] map_out_2;
 
     assign map_index_0 = 5'd31 - i_14[0+:5];
@@ -13650,7 +13674,7 @@ module decoder_prefill_fault_latekv
     assign result_184 = (map_in_2 == (1'b1)) ? (({{(6-5) {1'b0}},(((map_index_0)))}) + 6'd1) : 6'd0;
 
 
-    assign c$app_arg_69[i_14*6+:6] = map_out_2;
+    assign c$app_arg_70[i_14*6+:6] = map_out_2;
   end
   endgenerate
   // imap end
@@ -13661,7 +13685,7 @@ module decoder_prefill_fault_latekv
   genvar i_15;
   generate
   for (i_15 = 0; i_15 < 32; i_15 = i_15 + 1) begin : reverse_1
-    assign c$app_arg_70[(32 - 1 - i_15)*1+:1] = c$vec_16[i_15*1+:1];
+    assign c$app_arg_71[(32 - 1 - i_15)*1+:1] = c$vec_16[i_15*1+:1];
   end
   endgenerate
   // reverse end
@@ -13732,7 +13756,7 @@ module decoder_prefill_fault_latekv
   wire [5:0] acc_4_1_75;
   assign result_87 = acc_5_0_76;
 
-  assign vec_2 = c$app_arg_69;
+  assign vec_2 = c$app_arg_70;
 
   assign acc_0_75 = vec_2[191:186];
 
@@ -14177,7 +14201,7 @@ module decoder_prefill_fault_latekv
     ( .c$case_alt (c$recipNextOut_0)
     , .r (c$recipNextOut_fun_arg_0) );
 
-  assign c$i_2938 = result_65[4780:4773];
+  assign c$i_2950 = result_65[4780:4773];
 
   assign c$vecFlat_0 = x_8[2047:0];
 
@@ -14189,7 +14213,7 @@ module decoder_prefill_fault_latekv
     assign vecArray_3[(64-1)-i_16] = c$vecFlat_0[i_16*32+:32];
   end
   endgenerate
-  assign c$case_alt_70 = vecArray_3[($unsigned({{(64-8) {1'b0}},c$i_2938}))];
+  assign c$case_alt_70 = vecArray_3[($unsigned({{(64-8) {1'b0}},c$i_2950}))];
   // index end
 
   assign result_89 = b2[2052:2052] ? c$case_alt_70 : 32'sd0;
@@ -14226,9 +14250,9 @@ module decoder_prefill_fault_latekv
 
   assign c$ds1_app_arg_5 = eta3_0[38:38] ? 1'b1 : 1'b0;
 
-  assign c$i_3004 = result_96[33:28];
+  assign c$i_3016 = result_96[33:28];
 
-  assign c$i_3005 = ds1_5[37:32];
+  assign c$i_3017 = ds1_5[37:32];
 
   // blockRam begin
   reg signed [31:0] result_90_RAM [0:64-1];
@@ -14251,17 +14275,17 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : result_90_blockRam
     if (c$ds1_app_arg_5) begin
-      result_90_RAM[($unsigned({{(64-6) {1'b0}},c$i_3005}))] <= $signed(ds1_5[31:0]);
+      result_90_RAM[($unsigned({{(64-6) {1'b0}},c$i_3017}))] <= $signed(ds1_5[31:0]);
     end
-    result_90 <= result_90_RAM[($unsigned({{(64-6) {1'b0}},c$i_3004}))];
+    result_90 <= result_90_RAM[($unsigned({{(64-6) {1'b0}},c$i_3016}))];
   end
   // blockRam end
 
   assign c$ds2_app_arg_0 = wild1_3[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_3134 = result_96[27:21];
+  assign c$i_3146 = result_96[27:21];
 
-  assign c$i_3135 = ds_7[38:32];
+  assign c$i_3147 = ds_7[38:32];
 
   // blockRam begin
   reg signed [31:0] result_91_RAM [0:128-1];
@@ -14292,17 +14316,17 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : result_91_blockRam
     if (c$ds2_app_arg_0) begin
-      result_91_RAM[($unsigned({{(64-7) {1'b0}},c$i_3135}))] <= $signed(ds_7[31:0]);
+      result_91_RAM[($unsigned({{(64-7) {1'b0}},c$i_3147}))] <= $signed(ds_7[31:0]);
     end
-    result_91 <= result_91_RAM[($unsigned({{(64-7) {1'b0}},c$i_3134}))];
+    result_91 <= result_91_RAM[($unsigned({{(64-7) {1'b0}},c$i_3146}))];
   end
   // blockRam end
 
   assign c$ds3_app_arg_0 = wild1_4[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_3264 = result_96[20:14];
+  assign c$i_3276 = result_96[20:14];
 
-  assign c$i_3265 = ds_8[38:32];
+  assign c$i_3277 = ds_8[38:32];
 
   // blockRam begin
   reg signed [31:0] result_92_RAM [0:128-1];
@@ -14333,17 +14357,17 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : result_92_blockRam
     if (c$ds3_app_arg_0) begin
-      result_92_RAM[($unsigned({{(64-7) {1'b0}},c$i_3265}))] <= $signed(ds_8[31:0]);
+      result_92_RAM[($unsigned({{(64-7) {1'b0}},c$i_3277}))] <= $signed(ds_8[31:0]);
     end
-    result_92 <= result_92_RAM[($unsigned({{(64-7) {1'b0}},c$i_3264}))];
+    result_92 <= result_92_RAM[($unsigned({{(64-7) {1'b0}},c$i_3276}))];
   end
   // blockRam end
 
   assign c$ds4_app_arg_0 = wild1_5[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_3394 = result_96[13:7];
+  assign c$i_3406 = result_96[13:7];
 
-  assign c$i_3395 = ds_9[38:32];
+  assign c$i_3407 = ds_9[38:32];
 
   // blockRam begin
   reg signed [31:0] result_93_RAM [0:128-1];
@@ -14374,17 +14398,17 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : result_93_blockRam
     if (c$ds4_app_arg_0) begin
-      result_93_RAM[($unsigned({{(64-7) {1'b0}},c$i_3395}))] <= $signed(ds_9[31:0]);
+      result_93_RAM[($unsigned({{(64-7) {1'b0}},c$i_3407}))] <= $signed(ds_9[31:0]);
     end
-    result_93 <= result_93_RAM[($unsigned({{(64-7) {1'b0}},c$i_3394}))];
+    result_93 <= result_93_RAM[($unsigned({{(64-7) {1'b0}},c$i_3406}))];
   end
   // blockRam end
 
   assign c$ds5_app_arg_0 = wild1_6[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_3524 = result_96[6:0];
+  assign c$i_3536 = result_96[6:0];
 
-  assign c$i_3525 = ds_10[38:32];
+  assign c$i_3537 = ds_10[38:32];
 
   // blockRam begin
   reg signed [31:0] result_94_RAM [0:128-1];
@@ -14415,9 +14439,9 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : result_94_blockRam
     if (c$ds5_app_arg_0) begin
-      result_94_RAM[($unsigned({{(64-7) {1'b0}},c$i_3525}))] <= $signed(ds_10[31:0]);
+      result_94_RAM[($unsigned({{(64-7) {1'b0}},c$i_3537}))] <= $signed(ds_10[31:0]);
     end
-    result_94 <= result_94_RAM[($unsigned({{(64-7) {1'b0}},c$i_3524}))];
+    result_94 <= result_94_RAM[($unsigned({{(64-7) {1'b0}},c$i_3536}))];
   end
   // blockRam end
 
@@ -14480,7 +14504,7 @@ module decoder_prefill_fault_latekv
 
   assign c$bv_57 = ((nxt_0[4780:4773]));
 
-  assign c$case_alt_74 = ((c$bv_57[64'sd0]) == (1'b1)) ? c$app_arg_71 : (c$app_arg_71 ^ 7'd1);
+  assign c$case_alt_74 = ((c$bv_57[64'sd0]) == (1'b1)) ? c$app_arg_72 : (c$app_arg_72 ^ 7'd1);
 
   assign c$bv_58 = nxt_0[4780:4773];
 
@@ -14488,9 +14512,9 @@ module decoder_prefill_fault_latekv
 
   assign c$bv_59 = (nxt_0[4780:4773] >> 64'sd1);
 
-  assign c$app_arg_71 = c$bv_59[0+:7];
+  assign c$app_arg_72 = c$bv_59[0+:7];
 
-  assign c$bv_60 = macN_0[283:276];
+  assign c$bv_60 = macN_0[374:367];
 
   always @(*) begin
     case(c$case_scrut_6)
@@ -14519,38 +14543,41 @@ module decoder_prefill_fault_latekv
 
   assign ds_10 = wild1_6[39:39] ? a1_13 : ({39 {1'bx}});
 
-  assign macN_0 = result_98[283:0];
+  assign macN_0 = result_98[374:0];
 
   assign result_98 = {m_0,   c$case_alt_77};
 
   always @(*) begin
     case(c$case_scrut_7)
-      64'sd6 : c$case_alt_77 = {ds71_0[15:8],
-                                ds71_0[7:0],   m_0[267:267] | lastAll_0,
-                                {feeding_0,   m_0[283:276] == 8'd0,
-                                 lastCol_0,   m_0[275:268]},
-                                $signed(ds70_0[23:16]),
+      64'sd6 : c$case_alt_77 = {ds76_0[15:8],
+                                ds76_0[7:0],   m_0[358:358] | lastAll_0,
+                                {feeding_0,   m_0[374:367] == 8'd0,
+                                 lastCol_0,   m_0[366:359]},
+                                $signed(ds75_0[23:16]),
                                 $signed(result_95[127:96]),
-                                $signed(ds70_0[15:0]),   m_0[266:256],
-                                $signed(m_0[255:248]),
-                                $signed(ds69_0[14:7]),   ds69_0[6:0],
-                                m_0[199:189],   c$app_arg_73,   m_0[172:166],
-                                c$case_alt_78,   {m_0[165:165] & m_0[163:163],
-                                                  m_0[164:164],   m_0[163:163],   m_0[162:155]},
-                                m_0[138:132],   m_0[99:89],   m_0[88:82],
-                                c$app_arg_72};
+                                $signed(ds75_0[15:0]),   m_0[357:347],
+                                $signed(m_0[346:339]),
+                                $signed(ds74_0[71:8]),   ds74_0[7:7],
+                                ds74_0[6:0],   m_0[290:280],
+                                $signed(m_0[279:272]),   c$app_arg_75,
+                                m_0[206:200],   m_0[199:189],   c$app_arg_74,
+                                m_0[172:166],   c$case_alt_78,
+                                {m_0[165:165] & m_0[163:163],   m_0[164:164],
+                                 m_0[163:163],   m_0[162:155]},   m_0[138:132],
+                                m_0[99:89],   m_0[88:82],   c$app_arg_73};
       default : c$case_alt_77 = {8'd0,   8'd0,
                                  1'b0,   {1'b0,   1'b0,   1'b0,   8'd0},
                                  8'sd0,   32'sd0,   16'sd0,   {1'b0,   1'b0,
-                                                               1'b0,   8'd0},   8'sd0,   8'sd0,   {1'b0,
-                                                                                                   6'd0},   {1'b0,
-                                                                                                             1'b0,
-                                                                                                             1'b0,
-                                                                                                             8'd0},
-                                 16'sd0,   {1'b0,   6'd0},   32'sd0,   {1'b0,
-                                                                        1'b0,   1'b0,   8'd0},   {1'b0,   6'd0},
-                                 {1'b0,   1'b0,   1'b0,   8'd0},   {1'b0,
-                                                                    6'd0},   64'sd0};
+                                                               1'b0,   8'd0},   8'sd0,   64'sd0,   1'b0,
+                                 {1'b0,   6'd0},   {1'b0,   1'b0,   1'b0,
+                                                    8'd0},   8'sd0,   8'sd0,   {1'b0,   6'd0},
+                                 {1'b0,   1'b0,   1'b0,   8'd0},   16'sd0,
+                                 {1'b0,   6'd0},   32'sd0,   {1'b0,   1'b0,
+                                                              1'b0,   8'd0},   {1'b0,   6'd0},   {1'b0,
+                                                                                                  1'b0,   1'b0,
+                                                                                                  8'd0},   {1'b0,
+                                                                                                            6'd0},
+                                 64'sd0};
     endcase
   end
 
@@ -14558,14 +14585,14 @@ module decoder_prefill_fault_latekv
 
   assign c$case_scrut_7 = $unsigned(c$dtt_rhs_28);
 
-  assign c$app_arg_fun_arg_35 = $signed(m_0[131:100]);
+  assign c$app_arg_fun_arg_37 = $signed(m_0[131:100]);
 
-  assign c$app_arg_fun_arg_36 = m_0[88:82];
+  assign c$app_arg_fun_arg_38 = m_0[88:82];
 
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macShift LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macShift_c$app_arg_72
-    ( .c$case_alt (c$app_arg_72)
-    , .acc (c$app_arg_fun_arg_35)
-    , .a (c$app_arg_fun_arg_36) );
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macShift LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macShift_c$app_arg_73
+    ( .c$case_alt (c$app_arg_73)
+    , .acc (c$app_arg_fun_arg_37)
+    , .a (c$app_arg_fun_arg_38) );
 
   assign c$case_alt_fun_arg_3 = m_0[165:165];
 
@@ -14582,65 +14609,77 @@ module decoder_prefill_fault_latekv
     , .acc (c$case_alt_fun_arg_5)
     , .p (c$case_alt_fun_arg_6) );
 
-  assign c$app_arg_fun_arg_37 = $signed(m_0[188:181]);
+  assign c$app_arg_fun_arg_39 = $signed(m_0[188:181]);
 
-  assign c$app_arg_fun_arg_38 = $signed(m_0[180:173]);
+  assign c$app_arg_fun_arg_40 = $signed(m_0[180:173]);
 
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macStep LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macStep_c$app_arg_73
-    ( .result (c$app_arg_73)
-    , .w (c$app_arg_fun_arg_37)
-    , .x (c$app_arg_fun_arg_38) );
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macStep LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macStep_c$app_arg_74
+    ( .result (c$app_arg_74)
+    , .w (c$app_arg_fun_arg_39)
+    , .x (c$app_arg_fun_arg_40) );
 
-  assign ds69_fun_arg_2 = $signed(result_65[4604:4598]);
+  assign c$app_arg_fun_arg_41 = m_0[207:207];
 
-  assign ds69_fun_arg_3 = $signed(m_0[247:216]);
+  assign c$app_arg_fun_arg_42 = $signed(m_0[271:208]);
 
-  assign ds69_fun_arg_4 = $signed(m_0[215:200]);
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macQuantRound LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macQuantRound_c$app_arg_75
+    ( .result (c$app_arg_75)
+    , .r (c$app_arg_fun_arg_41)
+    , .y (c$app_arg_fun_arg_42) );
 
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macQuant LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macQuant_ds69_0
-    ( .result (ds69_0)
-    , .xe (ds69_fun_arg_2)
-    , .x (ds69_fun_arg_3)
-    , .sh (ds69_fun_arg_4) );
+  assign ds74_fun_arg_2 = $signed(result_65[4604:4598]);
 
-  assign ds70_fun_arg_1 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_80};
+  assign ds74_fun_arg_3 = $signed(m_0[338:307]);
 
-  assign ds70_fun_arg_2 = m_0[283:276];
+  assign ds74_fun_arg_4 = $signed(m_0[306:291]);
 
-  assign ds70_fun_arg_3 = $signed(c$case_alt_79);
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macQuant LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macQuant_ds74_0
+    ( .result (ds74_0)
+    , .xe (ds74_fun_arg_2)
+    , .x (ds74_fun_arg_3)
+    , .sh (ds74_fun_arg_4) );
 
-  assign ds70_fun_arg_4 = $signed(result_65[4604:4598]);
+  assign ds75_fun_arg_1 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_80};
 
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macSelect LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macSelect_ds70_0
-    ( .result (ds70_0)
-    , .w (ds70_fun_arg_1)
-    , .c (ds70_fun_arg_2)
-    , .we (ds70_fun_arg_3)
-    , .xe (ds70_fun_arg_4) );
+  assign ds75_fun_arg_2 = m_0[374:367];
 
-  assign ds71_0 = ((~ feeding_0) | lastAll_0) ? {m_0[283:276],
-                                                 m_0[275:268]} : c$ds71_case_alt_0;
+  assign ds75_fun_arg_3 = $signed(c$case_alt_79);
 
-  assign c$ds71_case_alt_0 = lastCol_0 ? {8'd0,
-                                          m_0[275:268] + 8'd1} : {m_0[283:276] + 8'd1,
-                                                                  m_0[275:268]};
+  assign ds75_fun_arg_4 = $signed(result_65[4604:4598]);
 
-  assign lastAll_0 = feeding_0 & (lastCol_0 & (m_0[275:268] == (result_65[4594:4587] - 8'd1)));
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macSelect LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macSelect_ds75_0
+    ( .result (ds75_0)
+    , .w (ds75_fun_arg_1)
+    , .c (ds75_fun_arg_2)
+    , .we (ds75_fun_arg_3)
+    , .xe (ds75_fun_arg_4) );
 
-  assign feeding_0 = ~ m_0[267:267];
+  assign ds76_0 = ((~ feeding_0) | lastAll_0) ? {m_0[374:367],
+                                                 m_0[366:359]} : c$ds76_case_alt_0;
 
-  assign lastCol_0 = m_0[283:276] == (result_65[4586:4579] - 8'd1);
+  assign c$ds76_case_alt_0 = lastCol_0 ? {8'd0,
+                                          m_0[366:359] + 8'd1} : {m_0[374:367] + 8'd1,
+                                                                  m_0[366:359]};
+
+  assign lastAll_0 = feeding_0 & (lastCol_0 & (m_0[366:359] == (result_65[4594:4587] - 8'd1)));
+
+  assign feeding_0 = ~ m_0[358:358];
+
+  assign lastCol_0 = m_0[374:367] == (result_65[4586:4579] - 8'd1);
 
   // register begin
   always @(posedge clk or  posedge  rst) begin : m_0_register
     if ( rst) begin
       m_0 <= {8'd0,   8'd0,   1'b0,   {1'b0,   1'b0,   1'b0,   8'd0},   8'sd0,   32'sd0,
-   16'sd0,   {1'b0,   1'b0,   1'b0,   8'd0},   8'sd0,   8'sd0,   {1'b0,   6'd0},
-   {1'b0,   1'b0,   1'b0,   8'd0},   16'sd0,   {1'b0,   6'd0},   32'sd0,   {1'b0,
-                                                                            1'b0,
-                                                                            1'b0,
-                                                                            8'd0},
-   {1'b0,   6'd0},   {1'b0,   1'b0,   1'b0,   8'd0},   {1'b0,   6'd0},   64'sd0};
+   16'sd0,   {1'b0,   1'b0,   1'b0,   8'd0},   8'sd0,   64'sd0,   1'b0,   {1'b0,
+                                                                           6'd0},
+   {1'b0,   1'b0,   1'b0,   8'd0},   8'sd0,   8'sd0,   {1'b0,   6'd0},   {1'b0,
+                                                                          1'b0,
+                                                                          1'b0,
+                                                                          8'd0},
+   16'sd0,   {1'b0,   6'd0},   32'sd0,   {1'b0,   1'b0,   1'b0,   8'd0},   {1'b0,
+                                                                            6'd0},
+   {1'b0,   1'b0,   1'b0,   8'd0},   {1'b0,   6'd0},   64'sd0};
     end else begin
       m_0 <= c$case_alt_77;
     end
@@ -14686,18 +14725,18 @@ module decoder_prefill_fault_latekv
   assign eta2_12 = {c$eta2_case_alt,
                     c$case_alt_81};
 
-  assign c$app_arg_74 = (nxt_0[4780:4773] <= 8'd63) ? nxt_0[4780:4773] : 8'd63;
+  assign c$app_arg_76 = (nxt_0[4780:4773] <= 8'd63) ? nxt_0[4780:4773] : 8'd63;
 
   assign c$case_alt_selection_104 = nxt_0[4796:4792];
 
   assign c$bv_63 = nxt_0[4786:4781];
 
-  assign c$bv_64 = macN_0[275:268];
+  assign c$bv_64 = macN_0[366:359];
 
   always @(*) begin
     case(c$case_alt_selection_104)
       5'b00001 : c$case_alt_81 = {{(7-6) {1'b0}},nxt_0[4786:4781]};
-      5'b00100 : c$case_alt_81 = c$app_arg_74[0+:7];
+      5'b00100 : c$case_alt_81 = c$app_arg_76[0+:7];
       5'b00110 : c$case_alt_81 = c$bv_64[0+:7];
       default : c$case_alt_81 = 7'd0;
     endcase
@@ -14983,7 +15022,7 @@ module decoder_prefill_fault_latekv
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00001 : result_102 = {c$app_arg_102,
+      5'b00001 : result_102 = {c$app_arg_104,
                                {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {{1'b1,{c$step_$jOut_app_arg_4,
                                        result_124}},
@@ -15007,7 +15046,7 @@ module decoder_prefill_fault_latekv
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
       5'b00100 : result_102 = {result_116,
                                {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               c$app_arg_94};
+                               c$app_arg_96};
       5'b00101 : result_102 = {{5'd6,
                                 result_146[4791:4791],
                                 result_146[4790:4787],
@@ -15059,10 +15098,10 @@ module decoder_prefill_fault_latekv
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00110 : result_102 = {c$app_arg_93,
+      5'b00110 : result_102 = {c$app_arg_95,
                                {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               c$app_arg_92};
-      5'b00111 : result_102 = {c$app_arg_91,
+                               c$app_arg_94};
+      5'b00111 : result_102 = {c$app_arg_93,
                                {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -15071,7 +15110,7 @@ module decoder_prefill_fault_latekv
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
       5'b01000 : result_102 = {result_112,
                                {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               c$app_arg_88};
+                               c$app_arg_90};
       5'b01001 : result_102 = result_106;
       5'b01010 : result_102 = {result_105,
                                {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -15107,7 +15146,7 @@ module decoder_prefill_fault_latekv
                                 result_146[4236:3661],
                                 result_146[3660:3656],
                                 $signed(result_146[3655:3624]),
-                                result_146[3623:3618],   c$app_arg_84,
+                                result_146[3623:3618],   c$app_arg_86,
                                 result_146[3506:3502],
                                 result_146[3501:3246],
                                 $signed(result_146[3245:3214]),
@@ -15142,7 +15181,7 @@ module decoder_prefill_fault_latekv
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
       5'b01101 : result_102 = {result_104,
                                {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                               c$app_arg_81};
+                               c$app_arg_83};
       5'b01110 : result_102 = {{5'd6,
                                 result_146[4791:4791],
                                 result_146[4790:4787],
@@ -15193,7 +15232,7 @@ module decoder_prefill_fault_latekv
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01111 : result_102 = {c$app_arg_80,
+      5'b01111 : result_102 = {c$app_arg_82,
                                {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {{1'b1,{c$step_$jOut_app_arg_4,
                                        result_103}},
@@ -15203,7 +15242,7 @@ module decoder_prefill_fault_latekv
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
       5'b10000 : result_102 = c$case_alt_87;
       5'b10001 : result_102 = c$case_alt_88;
-      5'b10010 : result_102 = {c$app_arg_75,
+      5'b10010 : result_102 = {c$app_arg_77,
                                {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b1,{c$bv_65[0+:7],   o_3}},
@@ -15407,7 +15446,7 @@ module decoder_prefill_fault_latekv
                                              result_146[3660:3656],
                                              $signed(result_146[3655:3624]),
                                              result_146[3623:3618],   c$recipNextOut_1,
-                                             c$app_arg_79,   result_146[3501:3246],
+                                             c$app_arg_81,   result_146[3501:3246],
                                              $signed(result_146[3245:3214]),
                                              result_146[3213:3207],
                                              $signed(result_146[3206:3143]),
@@ -15420,7 +15459,7 @@ module decoder_prefill_fault_latekv
                                              $signed(result_146[543:512]),
                                              $signed(result_146[511:480]),
                                              c$siluPipeOut_1,
-                                             $signed(result_146[255:224]),   c$app_arg_78,
+                                             $signed(result_146[255:224]),   c$app_arg_80,
                                              $signed(result_146[191:128]),
                                              $signed(result_146[127:64]),
                                              $signed(result_146[63:0])},
@@ -15489,7 +15528,7 @@ module decoder_prefill_fault_latekv
 
   always @(*) begin
     case(c$app_arg_selection_77)
-      8'd127 : c$app_arg_75 = {5'd19,
+      8'd127 : c$app_arg_77 = {5'd19,
                                result_146[4791:4791],
                                result_146[4790:4787],
                                result_146[4786:4781],
@@ -15535,7 +15574,7 @@ module decoder_prefill_fault_latekv
                                $signed(result_146[191:128]),
                                $signed(result_146[127:64]),
                                $signed(result_146[63:0])};
-      default : c$app_arg_75 = {5'd17,
+      default : c$app_arg_77 = {5'd17,
                                 result_146[4791:4791],
                                 result_146[4790:4787],
                                 result_146[4786:4781],   step26_1,
@@ -15583,7 +15622,7 @@ module decoder_prefill_fault_latekv
     endcase
   end
 
-  assign c$case_alt_88 = (result_146[3511:3507] != 5'd0) ? {c$app_arg_76,
+  assign c$case_alt_88 = (result_146[3511:3507] != 5'd0) ? {c$app_arg_78,
                                                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                             {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -15604,7 +15643,7 @@ module decoder_prefill_fault_latekv
                                                                                                                       result_146[4597:4595],
                                                                                                                       result_146[4594:4587],
                                                                                                                       result_146[4586:4579],
-                                                                                                                      c$app_arg_77,
+                                                                                                                      c$app_arg_79,
                                                                                                                       result_146[4546:4545],
                                                                                                                       result_146[4544:4513],
                                                                                                                       result_146[4512:4385],
@@ -15645,7 +15684,7 @@ module decoder_prefill_fault_latekv
                                                                                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
 
-  assign c$app_arg_76 = c$case_scrut_10 ? {5'd17,
+  assign c$app_arg_78 = c$case_scrut_10 ? {5'd17,
                                            result_146[4791:4791],
                                            result_146[4790:4787],
                                            result_146[4786:4781],
@@ -15673,7 +15712,7 @@ module decoder_prefill_fault_latekv
                                            result_146[3660:3656],
                                            $signed(result_146[3655:3624]),
                                            result_146[3623:3618],   c$recipNextOut_1,
-                                           c$app_arg_79,   result_146[3501:3246],
+                                           c$app_arg_81,   result_146[3501:3246],
                                            $signed(result_146[3245:3214]),
                                            result_146[3213:3207],
                                            $signed(result_146[3206:3143]),
@@ -15686,7 +15725,7 @@ module decoder_prefill_fault_latekv
                                            $signed(result_146[543:512]),
                                            $signed(result_146[511:480]),
                                            c$siluPipeOut_1,
-                                           $signed(result_146[255:224]),   c$app_arg_78,
+                                           $signed(result_146[255:224]),   c$app_arg_80,
                                            $signed(result_146[191:128]),
                                            $signed(result_146[127:64]),
                                            $signed(result_146[63:0])} : {5'd17,
@@ -15739,14 +15778,14 @@ module decoder_prefill_fault_latekv
 
   assign c$bv_66 = result_146[3553:3512];
 
-  assign c$app_arg_fun_arg_39 = $signed(result_146[255:224]);
+  assign c$app_arg_fun_arg_43 = $signed(result_146[255:224]);
 
-  assign c$app_arg_fun_arg_40 = $signed(((({{(64-42) {1'b0}},result_146[3553:3512]}))));
+  assign c$app_arg_fun_arg_44 = $signed(((({{(64-42) {1'b0}},result_146[3553:3512]}))));
 
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_siluMul LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_siluMul_c$app_arg_77
-    ( .result (c$app_arg_77)
-    , .x (c$app_arg_fun_arg_39)
-    , .sig (c$app_arg_fun_arg_40) );
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_siluMul LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_siluMul_c$app_arg_79
+    ( .result (c$app_arg_79)
+    , .x (c$app_arg_fun_arg_43)
+    , .sig (c$app_arg_fun_arg_44) );
 
   assign c$case_scrut_10 = result_146[3506:3502] < 5'd9;
 
@@ -15754,12 +15793,12 @@ module decoder_prefill_fault_latekv
 
   always @(*) begin
     case(c$app_arg_selection_81)
-      5'd0 : c$app_arg_78 = $signed(result_134[63:32]);
-      default : c$app_arg_78 = $signed(result_146[223:192]);
+      5'd0 : c$app_arg_80 = $signed(result_134[63:32]);
+      default : c$app_arg_80 = $signed(result_146[223:192]);
     endcase
   end
 
-  assign c$app_arg_79 = result_146[3506:3502] + 5'd1;
+  assign c$app_arg_81 = result_146[3506:3502] + 5'd1;
 
   assign c$s_11 = $signed(result_134[159:128]);
 
@@ -15771,7 +15810,7 @@ module decoder_prefill_fault_latekv
 
   assign result_103 = (x_10 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_89;
 
-  assign c$app_arg_80 = (~ (result_146[4780:4773] == 8'd63)) ? {5'd15,
+  assign c$app_arg_82 = (~ (result_146[4780:4773] == 8'd63)) ? {5'd15,
                                                                 result_146[4791:4791],
                                                                 result_146[4790:4787],
                                                                 result_146[4786:4781],   step26_1,
@@ -15962,8 +16001,8 @@ module decoder_prefill_fault_latekv
 
   assign c$bv_67 = result_146[4242:4241];
 
-  assign c$app_arg_81 = valid_1 ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                   {1'b1,{(({{(7-2) {1'b0}},result_146[4242:4241]}) * 7'd16) + c$app_arg_95,
+  assign c$app_arg_83 = valid_1 ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                   {1'b1,{(({{(7-2) {1'b0}},result_146[4242:4241]}) * 7'd16) + c$app_arg_97,
                                           o_4}},
                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -15975,7 +16014,7 @@ module decoder_prefill_fault_latekv
 
   assign result_selection_168 = result_146[4780:4773];
 
-  assign result_sel_alt_1901 = ({acc_1,c$app_arg_83});
+  assign result_sel_alt_1901 = ({acc_1,c$app_arg_85});
 
   always @(*) begin
     case(result_selection_168)
@@ -15989,7 +16028,7 @@ module decoder_prefill_fault_latekv
                               $signed(result_146[4706:4675]),
                               $signed(result_146[4674:4669]),
                               $signed(result_146[4668:4637]),
-                              c$app_arg_96,
+                              c$app_arg_98,
                               $signed(result_146[4604:4598]),
                               result_146[4597:4595],
                               result_146[4594:4587],
@@ -16026,7 +16065,7 @@ module decoder_prefill_fault_latekv
                               $signed(result_146[255:224]),
                               $signed(result_146[223:192]),
                               $signed(result_146[191:128]),
-                              $signed(result_146[127:64]),   c$app_arg_82};
+                              $signed(result_146[127:64]),   c$app_arg_84};
     endcase
   end
 
@@ -16044,7 +16083,7 @@ module decoder_prefill_fault_latekv
                               $signed(result_146[4706:4675]),
                               $signed(result_146[4674:4669]),
                               $signed(result_146[4668:4637]),
-                              c$app_arg_96,
+                              c$app_arg_98,
                               $signed(result_146[4604:4598]),
                               result_146[4597:4595],
                               result_146[4594:4587],
@@ -16090,7 +16129,7 @@ module decoder_prefill_fault_latekv
                                  $signed(result_146[4706:4675]),
                                  $signed(result_146[4674:4669]),
                                  $signed(result_146[4668:4637]),
-                                 c$app_arg_96,
+                                 c$app_arg_98,
                                  $signed(result_146[4604:4598]),
                                  result_146[4597:4595],
                                  result_146[4594:4587],
@@ -16131,20 +16170,20 @@ module decoder_prefill_fault_latekv
 
   assign c$bv_68 = c$recipNextOut_1[46:5];
 
-  assign c$app_arg_fun_arg_41 = $signed(((({{(64-42) {1'b0}},c$recipNextOut_1[46:5]}))));
+  assign c$app_arg_fun_arg_45 = $signed(((({{(64-42) {1'b0}},c$recipNextOut_1[46:5]}))));
 
-  assign c$app_arg_fun_arg_42 = $signed(acc_1[512-1 -: 32]);
+  assign c$app_arg_fun_arg_46 = $signed(acc_1[512-1 -: 32]);
 
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attFinMul LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attFinMul_c$app_arg_82
-    ( .result (c$app_arg_82)
-    , .r (c$app_arg_fun_arg_41)
-    , .x (c$app_arg_fun_arg_42) );
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attFinMul LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attFinMul_c$app_arg_84
+    ( .result (c$app_arg_84)
+    , .r (c$app_arg_fun_arg_45)
+    , .x (c$app_arg_fun_arg_46) );
 
-  assign c$app_arg_fun_arg_43 = $signed(result_146[63:0]);
+  assign c$app_arg_fun_arg_47 = $signed(result_146[63:0]);
 
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attFinRound LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attFinRound_c$app_arg_83
-    ( .result (c$app_arg_83)
-    , .p (c$app_arg_fun_arg_43) );
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attFinRound LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_attFinRound_c$app_arg_85
+    ( .result (c$app_arg_85)
+    , .p (c$app_arg_fun_arg_47) );
 
   assign c$case_alt_selection_126 = result_146[3511:3507];
 
@@ -16247,7 +16286,7 @@ module decoder_prefill_fault_latekv
     endcase
   end
 
-  assign c$app_arg_84 = {(($unsigned($signed(result_146[4204:4173])))),
+  assign c$app_arg_86 = {(($unsigned($signed(result_146[4204:4173])))),
                          32'd0,   42'd1099511627776,   5'd21};
 
   assign result_fun_arg_97 = result_146[4791:4791];
@@ -16412,7 +16451,7 @@ module decoder_prefill_fault_latekv
                                                           result_146[4586:4579],
                                                           $signed(result_146[4578:4547]),
                                                           result_146[4546:4545],   result_123,
-                                                          result_146[4512:4385],   c$app_arg_85,
+                                                          result_146[4512:4385],   c$app_arg_87,
                                                           result_146[4377:4250],
                                                           $signed(result_146[4249:4243]),
                                                           result_146[4242:4241],
@@ -16451,8 +16490,8 @@ module decoder_prefill_fault_latekv
 
   always @(*) begin
     case(c$app_arg_selection_86)
-      8'd15 : c$app_arg_85 = result_121;
-      default : c$app_arg_85 = $signed(result_146[4384:4378]);
+      8'd15 : c$app_arg_87 = result_121;
+      default : c$app_arg_87 = $signed(result_146[4384:4378]);
     endcase
   end
 
@@ -16611,8 +16650,8 @@ module decoder_prefill_fault_latekv
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      default : c$case_alt_94 = {c$app_arg_87,
-                                 {1'b1,{c$app_arg_86 + (({{(6-4) {1'b0}},result_146[4790:4787]}) + 6'd0),
+      default : c$case_alt_94 = {c$app_arg_89,
+                                 {1'b1,{c$app_arg_88 + (({{(6-4) {1'b0}},result_146[4790:4787]}) + 6'd0),
                                         {result_146[4377:4250],
                                          $signed(result_146[4249:4243]),   \pm'_1 ,
                                          $signed(result_146[4384:4378])}}},
@@ -16628,13 +16667,13 @@ module decoder_prefill_fault_latekv
 
   assign c$bv_71 = result_146[4242:4241];
 
-  assign c$app_arg_86 = ((({{(6-1) {1'b0}},result_146[4791:4791]}) * 6'd2) + ({{(6-2) {1'b0}},result_146[4242:4241]})) * 6'd16;
+  assign c$app_arg_88 = ((({{(6-1) {1'b0}},result_146[4791:4791]}) * 6'd2) + ({{(6-2) {1'b0}},result_146[4242:4241]})) * 6'd16;
 
   assign c$app_arg_selection_89 = result_146[4242:4241];
 
   always @(*) begin
     case(c$app_arg_selection_89)
-      2'd1 : c$app_arg_87 = {5'd9,
+      2'd1 : c$app_arg_89 = {5'd9,
                              result_146[4791:4791],
                              result_146[4790:4787],
                              result_146[4786:4781],   8'd0,
@@ -16677,7 +16716,7 @@ module decoder_prefill_fault_latekv
                              $signed(result_146[191:128]),
                              $signed(result_146[127:64]),
                              $signed(result_146[63:0])};
-      default : c$app_arg_87 = {5'd9,
+      default : c$app_arg_89 = {5'd9,
                                 result_146[4791:4791],
                                 result_146[4790:4787],
                                 result_146[4786:4781],   8'd0,
@@ -16753,9 +16792,9 @@ module decoder_prefill_fault_latekv
 
   assign wild2_6 = $signed(c$wild2_app_arg_6);
 
-  assign c$i_3791 = (result_109 - 6'd1);
+  assign c$i_3815 = (result_109 - 6'd1);
 
-  assign c$wild2_app_arg_6 = $unsigned({{(64-6) {1'b0}},c$i_3791});
+  assign c$wild2_app_arg_6 = $unsigned({{(64-6) {1'b0}},c$i_3815});
 
   assign wild2_7 = $signed(c$wild2_app_arg_7);
 
@@ -16775,12 +16814,12 @@ module decoder_prefill_fault_latekv
 
   assign sh_3 = ($signed({{(16-7) {c$s_13[7-1]}},c$s_13})) + 16'sd20;
 
-  assign c$app_arg_88 = ((~ c$$j_case_scrut_1) & (result_146[4780:4773] != 8'd0)) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+  assign c$app_arg_90 = ((~ c$$j_case_scrut_1) & (result_146[4780:4773] != 8'd0)) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                     {1'b1,{c$app_arg_90 + ep_1,
-                                                                                            c$app_arg_89}}} : {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                     {1'b1,{c$app_arg_92 + ep_1,
+                                                                                            c$app_arg_91}}} : {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -16788,17 +16827,17 @@ module decoder_prefill_fault_latekv
 
   assign c$bv_74 = ((ep_1));
 
-  assign c$app_arg_fun_arg_44 = (c$bv_74[64'sd0]) == (1'b1);
+  assign c$app_arg_fun_arg_48 = (c$bv_74[64'sd0]) == (1'b1);
 
-  assign c$app_arg_fun_arg_45 = $signed(result_146[191:128]);
+  assign c$app_arg_fun_arg_49 = $signed(result_146[191:128]);
 
-  assign c$app_arg_fun_arg_46 = $signed(result_146[127:64]);
+  assign c$app_arg_fun_arg_50 = $signed(result_146[127:64]);
 
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_ropeFin LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_ropeFin_c$app_arg_89
-    ( .result (c$app_arg_89)
-    , .isOdd (c$app_arg_fun_arg_44)
-    , .a (c$app_arg_fun_arg_45)
-    , .b (c$app_arg_fun_arg_46) );
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_ropeFin LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_ropeFin_c$app_arg_91
+    ( .result (c$app_arg_91)
+    , .isOdd (c$app_arg_fun_arg_48)
+    , .a (c$app_arg_fun_arg_49)
+    , .b (c$app_arg_fun_arg_50) );
 
   assign ep_1 = e_2 - 7'd1;
 
@@ -16806,8 +16845,8 @@ module decoder_prefill_fault_latekv
 
   always @(*) begin
     case(c$app_arg_selection_93)
-      3'd0 : c$app_arg_90 = 7'd0;
-      default : c$app_arg_90 = 7'd64;
+      3'd0 : c$app_arg_92 = 7'd0;
+      default : c$app_arg_92 = 7'd64;
     endcase
   end
 
@@ -17047,7 +17086,7 @@ module decoder_prefill_fault_latekv
 
   always @(*) begin
     case(c$app_arg_selection_96)
-      3'd0 : c$app_arg_91 = {5'd8,
+      3'd0 : c$app_arg_93 = {5'd8,
                              result_146[4791:4791],
                              result_146[4790:4787],
                              result_146[4786:4781],   8'd0,
@@ -17093,7 +17132,7 @@ module decoder_prefill_fault_latekv
                              $signed(result_146[191:128]),
                              $signed(result_146[127:64]),
                              $signed(result_146[63:0])};
-      3'd1 : c$app_arg_91 = {5'd8,
+      3'd1 : c$app_arg_93 = {5'd8,
                              result_146[4791:4791],
                              result_146[4790:4787],
                              result_146[4786:4781],   8'd0,
@@ -17139,7 +17178,7 @@ module decoder_prefill_fault_latekv
                              $signed(result_146[191:128]),
                              $signed(result_146[127:64]),
                              $signed(result_146[63:0])};
-      3'd2 : c$app_arg_91 = {5'd9,
+      3'd2 : c$app_arg_93 = {5'd9,
                              result_146[4791:4791],
                              result_146[4790:4787],
                              result_146[4786:4781],   8'd0,
@@ -17183,7 +17222,7 @@ module decoder_prefill_fault_latekv
                              $signed(result_146[191:128]),
                              $signed(result_146[127:64]),
                              $signed(result_146[63:0])};
-      3'd4 : c$app_arg_91 = {5'd6,
+      3'd4 : c$app_arg_93 = {5'd6,
                              result_146[4791:4791],
                              result_146[4790:4787],
                              result_146[4786:4781],
@@ -17228,8 +17267,8 @@ module decoder_prefill_fault_latekv
                              $signed(result_146[191:128]),
                              $signed(result_146[127:64]),
                              $signed(result_146[63:0])};
-      3'd6 : c$app_arg_91 = result_120;
-      3'd7 : c$app_arg_91 = {5'd20,
+      3'd6 : c$app_arg_93 = result_120;
+      3'd7 : c$app_arg_93 = {5'd20,
                              result_146[4791:4791],
                              result_146[4790:4787],
                              result_146[4786:4781],   8'd0,
@@ -17275,7 +17314,7 @@ module decoder_prefill_fault_latekv
                              $signed(result_146[191:128]),
                              $signed(result_146[127:64]),
                              $signed(result_146[63:0])};
-      default : c$app_arg_91 = {5'd15,
+      default : c$app_arg_93 = {5'd15,
                                 result_146[4791:4791],
                                 result_146[4790:4787],
                                 result_146[4786:4781],   8'd0,
@@ -17324,7 +17363,7 @@ module decoder_prefill_fault_latekv
     endcase
   end
 
-  assign c$app_arg_92 = (~ result_137[365:365]) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+  assign c$app_arg_94 = (~ result_137[456:456]) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -17332,9 +17371,9 @@ module decoder_prefill_fault_latekv
 
   assign result_selection_181 = result_146[4597:4595];
 
-  assign c$bv_77 = result_137[362:355];
+  assign c$bv_77 = result_137[453:446];
 
-  assign c$bv_78 = result_137[362:355];
+  assign c$bv_78 = result_137[453:446];
 
   always @(*) begin
     case(result_selection_181)
@@ -17351,16 +17390,16 @@ module decoder_prefill_fault_latekv
     endcase
   end
 
-  assign result_fun_arg_144 = result_137[354:348];
+  assign result_fun_arg_144 = result_137[445:439];
 
-  assign result_fun_arg_145 = $signed(result_137[347:284]);
+  assign result_fun_arg_145 = $signed(result_137[438:375]);
 
   LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macRound LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macRound_result_115
     ( .result (result_115)
     , .a (result_fun_arg_144)
     , .v (result_fun_arg_145) );
 
-  assign c$app_arg_93 = (result_137[365:365] & (result_137[362:355] == (result_146[4594:4587] - 8'd1))) ? {5'd7,
+  assign c$app_arg_95 = (result_137[456:456] & (result_137[453:446] == (result_146[4594:4587] - 8'd1))) ? {5'd7,
                                                                                                            result_146[4791:4791],
                                                                                                            result_146[4790:4787],
                                                                                                            result_146[4786:4781],
@@ -17458,8 +17497,8 @@ module decoder_prefill_fault_latekv
                                                                                                                                          $signed(result_146[127:64]),
                                                                                                                                          $signed(result_146[63:0])};
 
-  assign c$app_arg_94 = valid_1 ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                   {1'b1,{c$app_arg_95,
+  assign c$app_arg_96 = valid_1 ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                   {1'b1,{c$app_arg_97,
                                           $signed(result_146[511:480])}},
                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -17471,7 +17510,7 @@ module decoder_prefill_fault_latekv
 
   assign c$bv_79 = (result_146[4780:4773] - 8'd2);
 
-  assign c$app_arg_95 = c$bv_79[0+:7];
+  assign c$app_arg_97 = c$bv_79[0+:7];
 
   assign result_selection_184 = result_146[4780:4773];
 
@@ -17487,7 +17526,7 @@ module decoder_prefill_fault_latekv
                             $signed(result_146[4706:4675]),
                             $signed(result_146[4674:4669]),
                             $signed(result_146[4668:4637]),
-                            c$app_arg_96,
+                            c$app_arg_98,
                             $signed(result_146[4604:4598]),
                             result_146[4597:4595],
                             result_146[4594:4587],
@@ -17531,7 +17570,7 @@ module decoder_prefill_fault_latekv
                               $signed(result_146[4706:4675]),
                               $signed(result_146[4674:4669]),
                               $signed(result_146[4668:4637]),
-                              c$app_arg_96,
+                              c$app_arg_98,
                               $signed(result_146[4604:4598]),
                               result_146[4597:4595],
                               result_146[4594:4587],
@@ -17569,7 +17608,7 @@ module decoder_prefill_fault_latekv
     endcase
   end
 
-  assign c$app_arg_96 = valid_1 ? result_117 : result_146[4636:4605];
+  assign c$app_arg_98 = valid_1 ? result_117 : result_146[4636:4605];
 
   assign valid_1 = result_146[4780:4773] >= 8'd2;
 
@@ -17584,7 +17623,7 @@ module decoder_prefill_fault_latekv
                            result_146[4790:4787],
                            result_146[4786:4781],   step26_1,
                            result_146[4772:4771],
-                           $signed({{(64-32) {c$app_arg_101[32-1]}},c$app_arg_101}),
+                           $signed({{(64-32) {c$app_arg_103[32-1]}},c$app_arg_103}),
                            $signed(result_146[4706:4675]),
                            $signed(result_146[4674:4669]),
                            $signed(result_146[4668:4637]),
@@ -17677,7 +17716,7 @@ module decoder_prefill_fault_latekv
                            result_146[4786:4781],   step26_1,
                            result_146[4772:4771],
                            $signed(result_146[4770:4707]),
-                           $signed({c$app_arg_100[64-1],c$app_arg_100[0+:(32-1)]}),
+                           $signed({c$app_arg_102[64-1],c$app_arg_102[0+:(32-1)]}),
                            $signed(result_146[4674:4669]),
                            $signed(result_146[4668:4637]),
                            result_146[4636:4605],
@@ -17723,7 +17762,7 @@ module decoder_prefill_fault_latekv
                            result_146[4786:4781],   step26_1,
                            result_146[4772:4771],
                            $signed(result_146[4770:4707]),
-                           $signed({c$app_arg_99[64-1],c$app_arg_99[0+:(32-1)]}),
+                           $signed({c$app_arg_101[64-1],c$app_arg_101[0+:(32-1)]}),
                            $signed(result_146[4674:4669]),
                            $signed(result_146[4668:4637]),
                            result_146[4636:4605],
@@ -17767,7 +17806,7 @@ module decoder_prefill_fault_latekv
                            result_146[4791:4791],
                            result_146[4790:4787],
                            result_146[4786:4781],   step26_1,
-                           result_146[4772:4771],   c$app_arg_98,
+                           result_146[4772:4771],   c$app_arg_100,
                            $signed(result_146[4706:4675]),
                            $signed(result_146[4674:4669]),
                            $signed(result_146[4668:4637]),
@@ -17857,7 +17896,7 @@ module decoder_prefill_fault_latekv
                            result_146[4791:4791],
                            result_146[4790:4787],
                            result_146[4786:4781],   step26_1,
-                           result_146[4772:4771],   c$app_arg_97,
+                           result_146[4772:4771],   c$app_arg_99,
                            $signed(result_146[4706:4675]),
                            $signed(result_146[4674:4669]),
                            $signed(result_146[4668:4637]),
@@ -17902,14 +17941,14 @@ module decoder_prefill_fault_latekv
     endcase
   end
 
-  assign c$app_arg_fun_arg_47 = $signed(result_146[4770:4707]);
+  assign c$app_arg_fun_arg_51 = $signed(result_146[4770:4707]);
 
-  assign c$app_arg_fun_arg_48 = result_146[582:576];
+  assign c$app_arg_fun_arg_52 = result_146[582:576];
 
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvShift LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvShift_c$app_arg_97
-    ( .c$case_alt (c$app_arg_97)
-    , .c$arg (c$app_arg_fun_arg_47)
-    , .c$arg_0 (c$app_arg_fun_arg_48) );
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvShift LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvShift_c$app_arg_99
+    ( .c$case_alt (c$app_arg_99)
+    , .c$arg (c$app_arg_fun_arg_51)
+    , .c$arg_0 (c$app_arg_fun_arg_52) );
 
   assign c$s_14 = $signed(result_146[4674:4669]);
 
@@ -17922,29 +17961,29 @@ module decoder_prefill_fault_latekv
     , .p (ds50_fun_arg_5)
     , .sh (ds50_fun_arg_6) );
 
-  assign c$app_arg_fun_arg_49 = $signed(result_146[4668:4637]);
-
-  assign c$app_arg_fun_arg_50 = $signed(result_146[4706:4675]);
-
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvStep LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvStep_c$app_arg_98
-    ( .result (c$app_arg_98)
-    , .y0 (c$app_arg_fun_arg_49)
-    , .tt (c$app_arg_fun_arg_50) );
-
-  assign c$app_arg_fun_arg_51 = $signed(result_146[4770:4707]);
-
-  assign c$app_arg_fun_arg_52 = $signed(result_146[4706:4675]);
-
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvTerm LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvTerm_c$app_arg_99
-    ( .result (c$app_arg_99)
-    , .mr (c$app_arg_fun_arg_51)
-    , .y2 (c$app_arg_fun_arg_52) );
-
   assign c$app_arg_fun_arg_53 = $signed(result_146[4668:4637]);
 
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvSquare LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvSquare_c$app_arg_100
+  assign c$app_arg_fun_arg_54 = $signed(result_146[4706:4675]);
+
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvStep LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvStep_c$app_arg_100
     ( .result (c$app_arg_100)
-    , .y0 (c$app_arg_fun_arg_53) );
+    , .y0 (c$app_arg_fun_arg_53)
+    , .tt (c$app_arg_fun_arg_54) );
+
+  assign c$app_arg_fun_arg_55 = $signed(result_146[4770:4707]);
+
+  assign c$app_arg_fun_arg_56 = $signed(result_146[4706:4675]);
+
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvTerm LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvTerm_c$app_arg_101
+    ( .result (c$app_arg_101)
+    , .mr (c$app_arg_fun_arg_55)
+    , .y2 (c$app_arg_fun_arg_56) );
+
+  assign c$app_arg_fun_arg_57 = $signed(result_146[4668:4637]);
+
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvSquare LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvSquare_c$app_arg_102
+    ( .result (c$app_arg_102)
+    , .y0 (c$app_arg_fun_arg_57) );
 
   assign y0_1 = $signed(ds50_4[79:16]);
 
@@ -17957,11 +17996,11 @@ module decoder_prefill_fault_latekv
   LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInv LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInv_ds50_4
     (.result (ds50_4), .c$arg (ds50_fun_arg_7));
 
-  assign c$app_arg_fun_arg_54 = $signed(result_146[4770:4707]);
+  assign c$app_arg_fun_arg_58 = $signed(result_146[4770:4707]);
 
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvArg LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvArg_c$app_arg_101
-    ( .result (c$app_arg_101)
-    , .ss (c$app_arg_fun_arg_54) );
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvArg LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_normInvArg_c$app_arg_103
+    ( .result (c$app_arg_103)
+    , .ss (c$app_arg_fun_arg_58) );
 
   assign result_selection_191 = result_146[4780:4773];
 
@@ -18064,7 +18103,7 @@ module decoder_prefill_fault_latekv
 
   always @(*) begin
     case(c$app_arg_selection_103)
-      8'd63 : c$app_arg_102 = {5'd2,
+      8'd63 : c$app_arg_104 = {5'd2,
                                result_146[4791:4791],
                                result_146[4790:4787],
                                result_146[4786:4781],   8'd0,
@@ -18109,7 +18148,7 @@ module decoder_prefill_fault_latekv
                                $signed(result_146[191:128]),
                                $signed(result_146[127:64]),
                                $signed(result_146[63:0])};
-      default : c$app_arg_102 = {5'd1,
+      default : c$app_arg_104 = {5'd1,
                                  result_146[4791:4791],
                                  result_146[4790:4787],
                                  result_146[4786:4781],   step26_1,
@@ -18446,7 +18485,7 @@ module decoder_prefill_fault_latekv
   for (i_22=0; i_22 < 32; i_22 = i_22 + 1) begin : imap_1
     wire [5-1:0] map_index_1;
     wire  map_in_3;
-    assign map_in_3 = c$app_arg_104[i_22*1+:1];
+    assign map_in_3 = c$app_arg_106[i_22*1+:1];
     wire [5:0] map_out_3;
 
     assign map_index_1 = 5'd31 - i_22[0+:5];
@@ -18459,7 +18498,7 @@ module decoder_prefill_fault_latekv
     assign result_216 = (map_in_3 == (1'b1)) ? (({{(6-5) {1'b0}},(((map_index_1)))}) + 6'd1) : 6'd0;
 
 
-    assign c$app_arg_103[i_22*6+:6] = map_out_3;
+    assign c$app_arg_105[i_22*6+:6] = map_out_3;
   end
   endgenerate
   // imap end
@@ -18470,7 +18509,7 @@ module decoder_prefill_fault_latekv
   genvar i_23;
   generate
   for (i_23 = 0; i_23 < 32; i_23 = i_23 + 1) begin : reverse_2
-    assign c$app_arg_104[(32 - 1 - i_23)*1+:1] = c$vec_17[i_23*1+:1];
+    assign c$app_arg_106[(32 - 1 - i_23)*1+:1] = c$vec_17[i_23*1+:1];
   end
   endgenerate
   // reverse end
@@ -18541,7 +18580,7 @@ module decoder_prefill_fault_latekv
   wire [5:0] acc_4_1_106;
   assign result_122 = acc_5_0_107;
 
-  assign vec_3 = c$app_arg_103;
+  assign vec_3 = c$app_arg_105;
 
   assign acc_0_108 = vec_3[191:186];
 
@@ -19002,7 +19041,7 @@ module decoder_prefill_fault_latekv
     ( .c$case_alt (c$recipNextOut_1)
     , .r (c$recipNextOut_fun_arg_1) );
 
-  assign c$i_3850 = result_146[4780:4773];
+  assign c$i_3874 = result_146[4780:4773];
 
   assign c$vecFlat_1 = x_11[2047:0];
 
@@ -19014,14 +19053,14 @@ module decoder_prefill_fault_latekv
     assign vecArray_4[(64-1)-i_24] = c$vecFlat_1[i_24*32+:32];
   end
   endgenerate
-  assign c$case_alt_101 = vecArray_4[($unsigned({{(64-8) {1'b0}},c$i_3850}))];
+  assign c$case_alt_101 = vecArray_4[($unsigned({{(64-8) {1'b0}},c$i_3874}))];
   // index end
 
   assign result_124 = b1[2052:2052] ? c$case_alt_101 : 32'sd0;
 
   assign x_11 = b1[2051:0];
 
-  assign c$i_4940 = ds2_2[274:270];
+  assign c$i_4964 = ds2_2[274:270];
 
   // blockRam begin
   reg [269:0] result_125_RAM [0:32-1];
@@ -19260,7 +19299,7 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : result_125_blockRam
     if (c$kv_app_arg_0) begin
-      result_125_RAM[($unsigned({{(64-5) {1'b0}},c$i_4940}))] <= ds2_2[269:0];
+      result_125_RAM[($unsigned({{(64-5) {1'b0}},c$i_4964}))] <= ds2_2[269:0];
     end
     result_125 <= result_125_RAM[($unsigned({{(64-5) {1'b0}},rdAddr_0}))];
   end
@@ -20930,7 +20969,7 @@ module decoder_prefill_fault_latekv
 
   assign c$bv_85 = result_146[4772:4771];
 
-  assign c$i_4943 = (c$bv_85[0+:1]);
+  assign c$i_4967 = (c$bv_85[0+:1]);
 
   // index begin
   wire signed [31:0] vecArray_5 [0:2-1];
@@ -20940,7 +20979,7 @@ module decoder_prefill_fault_latekv
     assign vecArray_5[(2-1)-i_26] = xs_2[i_26*32+:32];
   end
   endgenerate
-  assign result_128 = vecArray_5[($unsigned({{(64-1) {1'b0}},c$i_4943}))];
+  assign result_128 = vecArray_5[($unsigned({{(64-1) {1'b0}},c$i_4967}))];
   // index end
 
   assign xs_2 = {$signed(c$case_alt_103),
@@ -20983,9 +21022,9 @@ module decoder_prefill_fault_latekv
 
   assign c$ds1_app_arg_7 = eta3_1[38:38] ? 1'b1 : 1'b0;
 
-  assign c$i_5008 = result_135[33:28];
+  assign c$i_5032 = result_135[33:28];
 
-  assign c$i_5009 = ds1_6[37:32];
+  assign c$i_5033 = ds1_6[37:32];
 
   // blockRam begin
   reg signed [31:0] result_129_RAM [0:64-1];
@@ -21008,17 +21047,17 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : result_129_blockRam
     if (c$ds1_app_arg_7) begin
-      result_129_RAM[($unsigned({{(64-6) {1'b0}},c$i_5009}))] <= $signed(ds1_6[31:0]);
+      result_129_RAM[($unsigned({{(64-6) {1'b0}},c$i_5033}))] <= $signed(ds1_6[31:0]);
     end
-    result_129 <= result_129_RAM[($unsigned({{(64-6) {1'b0}},c$i_5008}))];
+    result_129 <= result_129_RAM[($unsigned({{(64-6) {1'b0}},c$i_5032}))];
   end
   // blockRam end
 
   assign c$ds2_app_arg_1 = wild1_7[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_5138 = result_135[27:21];
+  assign c$i_5162 = result_135[27:21];
 
-  assign c$i_5139 = ds_11[38:32];
+  assign c$i_5163 = ds_11[38:32];
 
   // blockRam begin
   reg signed [31:0] result_130_RAM [0:128-1];
@@ -21049,17 +21088,17 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : result_130_blockRam
     if (c$ds2_app_arg_1) begin
-      result_130_RAM[($unsigned({{(64-7) {1'b0}},c$i_5139}))] <= $signed(ds_11[31:0]);
+      result_130_RAM[($unsigned({{(64-7) {1'b0}},c$i_5163}))] <= $signed(ds_11[31:0]);
     end
-    result_130 <= result_130_RAM[($unsigned({{(64-7) {1'b0}},c$i_5138}))];
+    result_130 <= result_130_RAM[($unsigned({{(64-7) {1'b0}},c$i_5162}))];
   end
   // blockRam end
 
   assign c$ds3_app_arg_1 = wild1_8[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_5268 = result_135[20:14];
+  assign c$i_5292 = result_135[20:14];
 
-  assign c$i_5269 = ds_12[38:32];
+  assign c$i_5293 = ds_12[38:32];
 
   // blockRam begin
   reg signed [31:0] result_131_RAM [0:128-1];
@@ -21090,17 +21129,17 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : result_131_blockRam
     if (c$ds3_app_arg_1) begin
-      result_131_RAM[($unsigned({{(64-7) {1'b0}},c$i_5269}))] <= $signed(ds_12[31:0]);
+      result_131_RAM[($unsigned({{(64-7) {1'b0}},c$i_5293}))] <= $signed(ds_12[31:0]);
     end
-    result_131 <= result_131_RAM[($unsigned({{(64-7) {1'b0}},c$i_5268}))];
+    result_131 <= result_131_RAM[($unsigned({{(64-7) {1'b0}},c$i_5292}))];
   end
   // blockRam end
 
   assign c$ds4_app_arg_1 = wild1_9[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_5398 = result_135[13:7];
+  assign c$i_5422 = result_135[13:7];
 
-  assign c$i_5399 = ds_13[38:32];
+  assign c$i_5423 = ds_13[38:32];
 
   // blockRam begin
   reg signed [31:0] result_132_RAM [0:128-1];
@@ -21131,17 +21170,17 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : result_132_blockRam
     if (c$ds4_app_arg_1) begin
-      result_132_RAM[($unsigned({{(64-7) {1'b0}},c$i_5399}))] <= $signed(ds_13[31:0]);
+      result_132_RAM[($unsigned({{(64-7) {1'b0}},c$i_5423}))] <= $signed(ds_13[31:0]);
     end
-    result_132 <= result_132_RAM[($unsigned({{(64-7) {1'b0}},c$i_5398}))];
+    result_132 <= result_132_RAM[($unsigned({{(64-7) {1'b0}},c$i_5422}))];
   end
   // blockRam end
 
   assign c$ds5_app_arg_1 = wild1_10[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_5528 = result_135[6:0];
+  assign c$i_5552 = result_135[6:0];
 
-  assign c$i_5529 = ds_14[38:32];
+  assign c$i_5553 = ds_14[38:32];
 
   // blockRam begin
   reg signed [31:0] result_133_RAM [0:128-1];
@@ -21172,9 +21211,9 @@ module decoder_prefill_fault_latekv
 
   always @(posedge clk) begin : result_133_blockRam
     if (c$ds5_app_arg_1) begin
-      result_133_RAM[($unsigned({{(64-7) {1'b0}},c$i_5529}))] <= $signed(ds_14[31:0]);
+      result_133_RAM[($unsigned({{(64-7) {1'b0}},c$i_5553}))] <= $signed(ds_14[31:0]);
     end
-    result_133 <= result_133_RAM[($unsigned({{(64-7) {1'b0}},c$i_5528}))];
+    result_133 <= result_133_RAM[($unsigned({{(64-7) {1'b0}},c$i_5552}))];
   end
   // blockRam end
 
@@ -21237,7 +21276,7 @@ module decoder_prefill_fault_latekv
 
   assign c$bv_88 = ((nxt_1[4780:4773]));
 
-  assign c$case_alt_106 = ((c$bv_88[64'sd0]) == (1'b1)) ? c$app_arg_105 : (c$app_arg_105 ^ 7'd1);
+  assign c$case_alt_106 = ((c$bv_88[64'sd0]) == (1'b1)) ? c$app_arg_107 : (c$app_arg_107 ^ 7'd1);
 
   assign c$bv_89 = nxt_1[4780:4773];
 
@@ -21245,9 +21284,9 @@ module decoder_prefill_fault_latekv
 
   assign c$bv_90 = (nxt_1[4780:4773] >> 64'sd1);
 
-  assign c$app_arg_105 = c$bv_90[0+:7];
+  assign c$app_arg_107 = c$bv_90[0+:7];
 
-  assign c$bv_91 = macN_1[283:276];
+  assign c$bv_91 = macN_1[374:367];
 
   always @(*) begin
     case(c$case_scrut_11)
@@ -21276,38 +21315,41 @@ module decoder_prefill_fault_latekv
 
   assign ds_14 = wild1_10[39:39] ? a1_20 : ({39 {1'bx}});
 
-  assign macN_1 = result_137[283:0];
+  assign macN_1 = result_137[374:0];
 
   assign result_137 = {m_1,   c$case_alt_109};
 
   always @(*) begin
     case(c$case_scrut_12)
-      64'sd6 : c$case_alt_109 = {ds71_1[15:8],
-                                 ds71_1[7:0],   m_1[267:267] | lastAll_1,
-                                 {feeding_1,   m_1[283:276] == 8'd0,
-                                  lastCol_1,   m_1[275:268]},
-                                 $signed(ds70_1[23:16]),
+      64'sd6 : c$case_alt_109 = {ds76_1[15:8],
+                                 ds76_1[7:0],   m_1[358:358] | lastAll_1,
+                                 {feeding_1,   m_1[374:367] == 8'd0,
+                                  lastCol_1,   m_1[366:359]},
+                                 $signed(ds75_1[23:16]),
                                  $signed(result_134[127:96]),
-                                 $signed(ds70_1[15:0]),   m_1[266:256],
-                                 $signed(m_1[255:248]),
-                                 $signed(ds69_1[14:7]),   ds69_1[6:0],
-                                 m_1[199:189],   c$app_arg_107,   m_1[172:166],
-                                 c$case_alt_110,
+                                 $signed(ds75_1[15:0]),   m_1[357:347],
+                                 $signed(m_1[346:339]),
+                                 $signed(ds74_1[71:8]),   ds74_1[7:7],
+                                 ds74_1[6:0],   m_1[290:280],
+                                 $signed(m_1[279:272]),   c$app_arg_110,
+                                 m_1[206:200],   m_1[199:189],   c$app_arg_109,
+                                 m_1[172:166],   c$case_alt_110,
                                  {m_1[165:165] & m_1[163:163],   m_1[164:164],
                                   m_1[163:163],   m_1[162:155]},   m_1[138:132],
-                                 m_1[99:89],   m_1[88:82],   c$app_arg_106};
+                                 m_1[99:89],   m_1[88:82],   c$app_arg_108};
       default : c$case_alt_109 = {8'd0,   8'd0,
                                   1'b0,   {1'b0,   1'b0,   1'b0,   8'd0},
                                   8'sd0,   32'sd0,   16'sd0,   {1'b0,   1'b0,
-                                                                1'b0,   8'd0},   8'sd0,   8'sd0,   {1'b0,
-                                                                                                    6'd0},   {1'b0,
-                                                                                                              1'b0,
-                                                                                                              1'b0,
-                                                                                                              8'd0},
-                                  16'sd0,   {1'b0,   6'd0},   32'sd0,   {1'b0,
-                                                                         1'b0,   1'b0,   8'd0},   {1'b0,   6'd0},
-                                  {1'b0,   1'b0,   1'b0,   8'd0},   {1'b0,
-                                                                     6'd0},   64'sd0};
+                                                                1'b0,   8'd0},   8'sd0,   64'sd0,   1'b0,
+                                  {1'b0,   6'd0},   {1'b0,   1'b0,   1'b0,
+                                                     8'd0},   8'sd0,   8'sd0,   {1'b0,   6'd0},
+                                  {1'b0,   1'b0,   1'b0,   8'd0},   16'sd0,
+                                  {1'b0,   6'd0},   32'sd0,   {1'b0,   1'b0,
+                                                               1'b0,   8'd0},   {1'b0,   6'd0},   {1'b0,
+                                                                                                   1'b0,   1'b0,
+                                                                                                   8'd0},   {1'b0,
+                                                                                                             6'd0},
+                                  64'sd0};
     endcase
   end
 
@@ -21315,14 +21357,14 @@ module decoder_prefill_fault_latekv
 
   assign c$case_scrut_12 = $unsigned(c$dtt_rhs_46);
 
-  assign c$app_arg_fun_arg_55 = $signed(m_1[131:100]);
+  assign c$app_arg_fun_arg_59 = $signed(m_1[131:100]);
 
-  assign c$app_arg_fun_arg_56 = m_1[88:82];
+  assign c$app_arg_fun_arg_60 = m_1[88:82];
 
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macShift LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macShift_c$app_arg_106
-    ( .c$case_alt (c$app_arg_106)
-    , .acc (c$app_arg_fun_arg_55)
-    , .a (c$app_arg_fun_arg_56) );
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macShift LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macShift_c$app_arg_108
+    ( .c$case_alt (c$app_arg_108)
+    , .acc (c$app_arg_fun_arg_59)
+    , .a (c$app_arg_fun_arg_60) );
 
   assign c$case_alt_fun_arg_7 = m_1[165:165];
 
@@ -21339,61 +21381,73 @@ module decoder_prefill_fault_latekv
     , .acc (c$case_alt_fun_arg_9)
     , .p (c$case_alt_fun_arg_10) );
 
-  assign c$app_arg_fun_arg_57 = $signed(m_1[188:181]);
+  assign c$app_arg_fun_arg_61 = $signed(m_1[188:181]);
 
-  assign c$app_arg_fun_arg_58 = $signed(m_1[180:173]);
+  assign c$app_arg_fun_arg_62 = $signed(m_1[180:173]);
 
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macStep LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macStep_c$app_arg_107
-    ( .result (c$app_arg_107)
-    , .w (c$app_arg_fun_arg_57)
-    , .x (c$app_arg_fun_arg_58) );
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macStep LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macStep_c$app_arg_109
+    ( .result (c$app_arg_109)
+    , .w (c$app_arg_fun_arg_61)
+    , .x (c$app_arg_fun_arg_62) );
 
-  assign ds69_fun_arg_5 = $signed(result_146[4604:4598]);
+  assign c$app_arg_fun_arg_63 = m_1[207:207];
 
-  assign ds69_fun_arg_6 = $signed(m_1[247:216]);
+  assign c$app_arg_fun_arg_64 = $signed(m_1[271:208]);
 
-  assign ds69_fun_arg_7 = $signed(m_1[215:200]);
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macQuantRound LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macQuantRound_c$app_arg_110
+    ( .result (c$app_arg_110)
+    , .r (c$app_arg_fun_arg_63)
+    , .y (c$app_arg_fun_arg_64) );
 
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macQuant LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macQuant_ds69_1
-    ( .result (ds69_1)
-    , .xe (ds69_fun_arg_5)
-    , .x (ds69_fun_arg_6)
-    , .sh (ds69_fun_arg_7) );
+  assign ds74_fun_arg_5 = $signed(result_146[4604:4598]);
 
-  assign ds70_fun_arg_5 = m_1[283:276];
+  assign ds74_fun_arg_6 = $signed(m_1[338:307]);
 
-  assign ds70_fun_arg_6 = $signed(result_146[4604:4598]);
+  assign ds74_fun_arg_7 = $signed(m_1[306:291]);
 
-  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macSelect LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macSelect_ds70_1
-    ( .result (ds70_1)
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macQuant LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macQuant_ds74_1
+    ( .result (ds74_1)
+    , .xe (ds74_fun_arg_5)
+    , .x (ds74_fun_arg_6)
+    , .sh (ds74_fun_arg_7) );
+
+  assign ds75_fun_arg_5 = m_1[374:367];
+
+  assign ds75_fun_arg_6 = $signed(result_146[4604:4598]);
+
+  LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macSelect LlamaDv_Top_Prefill_decoderPrefillFaultLateKv_macSelect_ds75_1
+    ( .result (ds75_1)
     , .w (result_139)
-    , .c (ds70_fun_arg_5)
+    , .c (ds75_fun_arg_5)
     , .we (result_138)
-    , .xe (ds70_fun_arg_6) );
+    , .xe (ds75_fun_arg_6) );
 
-  assign ds71_1 = ((~ feeding_1) | lastAll_1) ? {m_1[283:276],
-                                                 m_1[275:268]} : c$ds71_case_alt_1;
+  assign ds76_1 = ((~ feeding_1) | lastAll_1) ? {m_1[374:367],
+                                                 m_1[366:359]} : c$ds76_case_alt_1;
 
-  assign c$ds71_case_alt_1 = lastCol_1 ? {8'd0,
-                                          m_1[275:268] + 8'd1} : {m_1[283:276] + 8'd1,
-                                                                  m_1[275:268]};
+  assign c$ds76_case_alt_1 = lastCol_1 ? {8'd0,
+                                          m_1[366:359] + 8'd1} : {m_1[374:367] + 8'd1,
+                                                                  m_1[366:359]};
 
-  assign lastAll_1 = feeding_1 & (lastCol_1 & (m_1[275:268] == (result_146[4594:4587] - 8'd1)));
+  assign lastAll_1 = feeding_1 & (lastCol_1 & (m_1[366:359] == (result_146[4594:4587] - 8'd1)));
 
-  assign feeding_1 = ~ m_1[267:267];
+  assign feeding_1 = ~ m_1[358:358];
 
-  assign lastCol_1 = m_1[283:276] == (result_146[4586:4579] - 8'd1);
+  assign lastCol_1 = m_1[374:367] == (result_146[4586:4579] - 8'd1);
 
   // register begin
   always @(posedge clk or  posedge  rst) begin : m_1_register
     if ( rst) begin
       m_1 <= {8'd0,   8'd0,   1'b0,   {1'b0,   1'b0,   1'b0,   8'd0},   8'sd0,   32'sd0,
-   16'sd0,   {1'b0,   1'b0,   1'b0,   8'd0},   8'sd0,   8'sd0,   {1'b0,   6'd0},
-   {1'b0,   1'b0,   1'b0,   8'd0},   16'sd0,   {1'b0,   6'd0},   32'sd0,   {1'b0,
-                                                                            1'b0,
-                                                                            1'b0,
-                                                                            8'd0},
-   {1'b0,   6'd0},   {1'b0,   1'b0,   1'b0,   8'd0},   {1'b0,   6'd0},   64'sd0};
+   16'sd0,   {1'b0,   1'b0,   1'b0,   8'd0},   8'sd0,   64'sd0,   1'b0,   {1'b0,
+                                                                           6'd0},
+   {1'b0,   1'b0,   1'b0,   8'd0},   8'sd0,   8'sd0,   {1'b0,   6'd0},   {1'b0,
+                                                                          1'b0,
+                                                                          1'b0,
+                                                                          8'd0},
+   16'sd0,   {1'b0,   6'd0},   32'sd0,   {1'b0,   1'b0,   1'b0,   8'd0},   {1'b0,
+                                                                            6'd0},
+   {1'b0,   1'b0,   1'b0,   8'd0},   {1'b0,   6'd0},   64'sd0};
     end else begin
       m_1 <= c$case_alt_109;
     end
@@ -21402,7 +21456,7 @@ module decoder_prefill_fault_latekv
 
   assign c$bv_94 = result_146[4597:4595];
 
-  assign c$i_5599 = ({{(4-3) {1'b0}},result_146[4597:4595]});
+  assign c$i_5635 = ({{(4-3) {1'b0}},result_146[4597:4595]});
 
   // index begin
   wire signed [6:0] vecArray_6 [0:7-1];
@@ -21412,7 +21466,7 @@ module decoder_prefill_fault_latekv
     assign vecArray_6[(7-1)-i_32] = xs_3[i_32*7+:7];
   end
   endgenerate
-  assign result_138 = vecArray_6[($unsigned({{(64-4) {1'b0}},c$i_5599}))];
+  assign result_138 = vecArray_6[($unsigned({{(64-4) {1'b0}},c$i_5635}))];
   // index end
 
   assign xs_3 = {$signed(c$case_alt_117),
@@ -21587,7 +21641,7 @@ module decoder_prefill_fault_latekv
 
   assign c$bv_96 = result_146[4597:4595];
 
-  assign c$i_5607 = ({{(4-3) {1'b0}},result_146[4597:4595]});
+  assign c$i_5643 = ({{(4-3) {1'b0}},result_146[4597:4595]});
 
   // index begin
   wire [1023:0] vecArray_7 [0:7-1];
@@ -21597,7 +21651,7 @@ module decoder_prefill_fault_latekv
     assign vecArray_7[(7-1)-i_33] = xs_4[i_33*1024+:1024];
   end
   endgenerate
-  assign result_139 = vecArray_7[($unsigned({{(64-4) {1'b0}},c$i_5607}))];
+  assign result_139 = vecArray_7[($unsigned({{(64-4) {1'b0}},c$i_5643}))];
   // index end
 
   assign xs_4 = {result_145,   result_144,
@@ -21778,18 +21832,18 @@ module decoder_prefill_fault_latekv
 
   assign c$xs_app_arg_case_scrut_2 = $unsigned(c$dtt_rhs_52);
 
-  assign c$app_arg_108 = (nxt_1[4780:4773] <= 8'd63) ? nxt_1[4780:4773] : 8'd63;
+  assign c$app_arg_111 = (nxt_1[4780:4773] <= 8'd63) ? nxt_1[4780:4773] : 8'd63;
 
   assign c$case_alt_selection_149 = nxt_1[4796:4792];
 
   assign c$bv_98 = nxt_1[4786:4781];
 
-  assign c$bv_99 = macN_1[275:268];
+  assign c$bv_99 = macN_1[366:359];
 
   always @(*) begin
     case(c$case_alt_selection_149)
       5'b00001 : c$case_alt_125 = {{(7-6) {1'b0}},nxt_1[4786:4781]};
-      5'b00100 : c$case_alt_125 = c$app_arg_108[0+:7];
+      5'b00100 : c$case_alt_125 = c$app_arg_111[0+:7];
       5'b00110 : c$case_alt_125 = c$bv_99[0+:7];
       default : c$case_alt_125 = 7'd0;
     endcase
@@ -22317,7 +22371,7 @@ module decoder_prefill_fault_latekv
     wire [2053:0] map_in_4;
     assign map_in_4 = c$vec_18[i_34*2054+:2054];
     wire [1:0] map_out_4;
-    wire  c$app_arg_113;
+    wire  c$app_arg_116;
     wire [1:0] c$case_alt_131;
     // src/LlamaDv/Prefill.hs:(195,1)-(203,18)
     wire  rdy;
@@ -22325,22 +22379,22 @@ module decoder_prefill_fault_latekv
     wire [2052:0] slot;
     assign map_out_4 = c$case_alt_131;
 
-    assign c$app_arg_113 = slot[2052:2052] ? 1'b1 : 1'b0;
+    assign c$app_arg_116 = slot[2052:2052] ? 1'b1 : 1'b0;
 
-    assign c$case_alt_131 = {c$app_arg_113,   rdy};
+    assign c$case_alt_131 = {c$app_arg_116,   rdy};
 
     assign rdy = map_in_4[2053:2053];
 
     assign slot = map_in_4[2052:0];
 
 
-    assign c$app_arg_109[i_34*2+:2] = map_out_4;
+    assign c$app_arg_112[i_34*2+:2] = map_out_4;
   end
   endgenerate
   // map end
 
   assign result_147 = {result_10[2053:2053],
-                       result_64[2058:0],   c$app_arg_109,
+                       result_64[2058:0],   c$app_arg_112,
                        {result_14[286:0],   result_99[286:0]}};
 
   assign b2 = result_62[2052:0];

@@ -50,25 +50,25 @@ module decoder_small_fault_cycles
   wire [520:0] result_1;
   reg [31:0] result_2;
   reg  c$case_alt_0;
-  // src/LlamaDv/Decoder.hs:(1031,1)-(1041,34)
+  // src/LlamaDv/Decoder.hs:(1055,1)-(1065,34)
   reg [31:0] c$cycNext_case_alt;
-  // src/LlamaDv/Decoder.hs:(1031,1)-(1041,34)
+  // src/LlamaDv/Decoder.hs:(1055,1)-(1065,34)
   reg [31:0] n;
-  // src/LlamaDv/Decoder.hs:(1031,1)-(1041,34)
+  // src/LlamaDv/Decoder.hs:(1055,1)-(1065,34)
   reg [31:0] c$cycNext_case_alt_0;
   reg  c$case_alt_1;
   reg  c$case_alt_2;
-  // src/LlamaDv/Decoder.hs:(1031,1)-(1041,34)
+  // src/LlamaDv/Decoder.hs:(1055,1)-(1065,34)
   wire [2047:0] c$logits_case_alt;
-  // src/LlamaDv/Decoder.hs:(1031,1)-(1041,34)
+  // src/LlamaDv/Decoder.hs:(1055,1)-(1065,34)
   reg [2047:0] logits;
-  // src/LlamaDv/Decoder.hs:(1031,1)-(1041,34)
+  // src/LlamaDv/Decoder.hs:(1055,1)-(1065,34)
   reg [2047:0] c$logits_case_alt_0;
-  // src/LlamaDv/Decoder.hs:918:1-10
+  // src/LlamaDv/Decoder.hs:942:1-10
   wire signed [31:0] l;
-  // src/LlamaDv/Decoder.hs:(1031,1)-(1041,34)
+  // src/LlamaDv/Decoder.hs:(1055,1)-(1065,34)
   wire signed [63:0] c$logits_case_scrut;
-  // src/LlamaDv/Decoder.hs:(1031,1)-(1041,34)
+  // src/LlamaDv/Decoder.hs:(1055,1)-(1065,34)
   wire [4796:0] nxt;
   reg [5272:0] result_3;
   wire [5272:0] c$case_alt_3;
@@ -102,7 +102,7 @@ module decoder_small_fault_cycles
   reg [5272:0] c$case_alt_12;
   wire [5:0] c$app_arg_13;
   reg [4796:0] c$app_arg_14;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire [127:0] \pm' ;
   wire signed [7:0] c$case_alt_13;
   wire signed [7:0] result_9;
@@ -131,18 +131,18 @@ module decoder_small_fault_cycles
   wire signed [15:0] sh;
   wire [198:0] c$app_arg_15;
   wire signed [31:0] c$app_arg_16;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire [6:0] ep;
   reg [6:0] c$app_arg_17;
   reg [4796:0] result_13;
   reg [4796:0] c$case_alt_16;
   reg [4796:0] c$case_alt_17;
   wire [4796:0] result_14;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire  c$$j_case_scrut;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire [127:0] ds51;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire [6:0] e;
   reg [4796:0] c$app_arg_18;
   wire [198:0] c$app_arg_19;
@@ -153,21 +153,21 @@ module decoder_small_fault_cycles
   wire [6:0] c$app_arg_22;
   reg [4796:0] result_17;
   wire [31:0] c$app_arg_23;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire  valid;
   wire [31:0] result_18;
   reg [4796:0] result_19;
   wire signed [63:0] c$app_arg_24;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire [70:0] ds50;
   wire signed [63:0] c$app_arg_25;
   wire signed [63:0] c$app_arg_26;
   wire signed [63:0] c$app_arg_27;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire signed [63:0] y0;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire signed [15:0] sh_0;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire [143:0] ds50_0;
   wire signed [31:0] c$app_arg_28;
   reg [4796:0] result_20;
@@ -176,7 +176,7 @@ module decoder_small_fault_cycles
   reg [4796:0] c$step_$jOut;
   wire [4796:0] c$step_$jOut_app_arg;
   wire [5:0] c$step_$jOut_app_arg_0;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire [7:0] step26;
   wire signed [31:0] c$normGainOut;
   wire signed [31:0] c$normScaleOut;
@@ -184,9 +184,9 @@ module decoder_small_fault_cycles
   wire [223:0] c$siluPipeOut;
   reg [15:0] c$matrixShapeOut;
   reg [2:0] c$matrixShapeOut_app_arg;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire [2:0] k;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   reg [2:0] k_0;
   wire [110:0] c$recipStartLargeOut;
   // src/LlamaDv/Numerics.hs:113:1-8
@@ -198,40 +198,40 @@ module decoder_small_fault_cycles
   wire [5:0] result_23;
   reg [31:0] c$quantExpOut_app_arg;
   reg [31:0] result_24;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire [31:0] c$mx_case_alt;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire [31:0] c$mx_case_alt_0;
   wire [31:0] c$absUOut;
   reg signed [31:0] c$absUOut_app_arg;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire signed [31:0] o;
   reg signed [31:0] c$absUOut_case_alt;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire signed [31:0] o_0;
-  // src/LlamaDv/Decoder.hs:762:1-4
+  // src/LlamaDv/Decoder.hs:786:1-4
   wire [511:0] acc;
   reg [4801:0] c$tupIn;
   wire signed [31:0] c$tupIn_app_arg;
   wire [110:0] c$recipNextOut;
   wire [269:0] result_25;
-  // src/LlamaDv/Decoder.hs:(1031,1)-(1041,34)
+  // src/LlamaDv/Decoder.hs:(1055,1)-(1065,34)
   wire [276:0] kvWr_0;
-  // src/LlamaDv/Decoder.hs:652:1-6
+  // src/LlamaDv/Decoder.hs:654:1-6
   wire [1:0] kvh;
   wire [5:0] result_26;
   wire [5:0] result_27;
   wire signed [31:0] result_28;
-  // src/LlamaDv/Decoder.hs:(1031,1)-(1041,34)
+  // src/LlamaDv/Decoder.hs:(1055,1)-(1065,34)
   wire [159:0] xs;
   reg [31:0] c$case_alt_19;
   reg [31:0] c$case_alt_20;
   reg [31:0] c$case_alt_21;
   reg [31:0] c$case_alt_22;
-  // src/LlamaDv/Decoder.hs:(1031,1)-(1041,34)
+  // src/LlamaDv/Decoder.hs:(1055,1)-(1065,34)
   reg  c$xs_app_arg_case_alt;
   reg [31:0] c$case_alt_23;
-  // src/LlamaDv/Decoder.hs:(1031,1)-(1041,34)
+  // src/LlamaDv/Decoder.hs:(1055,1)-(1065,34)
   reg [2:0] i1;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [15:0] s_0;
@@ -256,9 +256,9 @@ module decoder_small_fault_cycles
   wire signed [63:0] c$sat32Out_app_arg_1;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild2_4;
-  // src/LlamaDv/Decoder.hs:913:1-9
+  // src/LlamaDv/Decoder.hs:937:1-9
   wire signed [6:0] e_0;
-  // src/LlamaDv/Decoder.hs:(1031,1)-(1041,34)
+  // src/LlamaDv/Decoder.hs:(1055,1)-(1065,34)
   wire signed [7:0] c$ds1_case_alt;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en;
@@ -266,7 +266,7 @@ module decoder_small_fault_cycles
   wire [6:0] a;
   reg [6:0] c$case_alt_26;
   wire [511:0] result_32;
-  // src/LlamaDv/Decoder.hs:913:1-9
+  // src/LlamaDv/Decoder.hs:937:1-9
   wire [511:0] c$ds_app_arg;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_0;
@@ -279,41 +279,41 @@ module decoder_small_fault_cycles
   reg  c$rd_case_alt;
   // src/LlamaDv/Memories.hs:52:1-53
   wire signed [63:0] c$rd_case_scrut;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire  c$ds1_app_arg;
   reg signed [31:0] result_33;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire  c$ds2_app_arg;
   reg signed [31:0] result_34;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire  c$ds3_app_arg;
   reg signed [31:0] result_35;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire  c$ds4_app_arg;
   reg signed [31:0] result_36;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire  c$ds5_app_arg;
   reg signed [31:0] result_37;
   wire [159:0] result_38;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [39:0] wild1;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [39:0] wild1_0;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [39:0] wild1_1;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [39:0] wild1_2;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [38:0] eta3;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [37:0] a1;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [38:0] a1_0;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [38:0] a1_1;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [38:0] a1_2;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [38:0] a1_3;
   wire [33:0] result_39;
   reg [6:0] result_40;
@@ -325,44 +325,45 @@ module decoder_small_fault_cycles
   reg [6:0] c$case_alt_32;
   wire signed [63:0] c$case_scrut_1;
   wire [6:0] c$packIndexOut;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [37:0] ds1_0;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [38:0] ds;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [38:0] ds_0;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [38:0] ds_1;
-  // src/LlamaDv/Decoder.hs:979:1-126
+  // src/LlamaDv/Decoder.hs:1003:1-126
   wire [38:0] ds_2;
-  // src/LlamaDv/Decoder.hs:(1031,1)-(1041,34)
-  wire [283:0] macN;
-  wire [567:0] result_41;
-  reg [283:0] c$case_alt_33;
+  // src/LlamaDv/Decoder.hs:(1055,1)-(1065,34)
+  wire [374:0] macN;
+  wire [749:0] result_41;
+  reg [374:0] c$case_alt_33;
   wire signed [63:0] c$case_scrut_2;
   wire signed [63:0] c$app_arg_33;
   wire signed [31:0] c$case_alt_34;
   wire signed [15:0] c$app_arg_34;
-  // src/LlamaDv/Decoder.hs:729:1-6
-  wire [14:0] ds69;
-  // src/LlamaDv/Decoder.hs:729:1-6
-  wire [23:0] ds70;
-  // src/LlamaDv/Decoder.hs:729:1-6
-  wire [15:0] ds71;
-  // src/LlamaDv/Decoder.hs:729:1-6
-  wire [15:0] c$ds71_case_alt;
-  // src/LlamaDv/Decoder.hs:729:1-6
+  wire signed [7:0] c$app_arg_35;
+  // src/LlamaDv/Decoder.hs:752:1-6
+  wire [71:0] ds74;
+  // src/LlamaDv/Decoder.hs:752:1-6
+  wire [23:0] ds75;
+  // src/LlamaDv/Decoder.hs:752:1-6
+  wire [15:0] ds76;
+  // src/LlamaDv/Decoder.hs:752:1-6
+  wire [15:0] c$ds76_case_alt;
+  // src/LlamaDv/Decoder.hs:752:1-6
   wire  lastAll;
-  // src/LlamaDv/Decoder.hs:729:1-6
+  // src/LlamaDv/Decoder.hs:752:1-6
   wire  feeding;
-  // src/LlamaDv/Decoder.hs:729:1-6
+  // src/LlamaDv/Decoder.hs:752:1-6
   wire  lastCol;
-  // src/LlamaDv/Decoder.hs:(990,1)-(993,37)
-  reg [283:0] m;
+  // src/LlamaDv/Decoder.hs:(1014,1)-(1017,37)
+  reg [374:0] m;
   wire signed [6:0] result_42;
-  // src/LlamaDv/Decoder.hs:(1001,1)-(1004,56)
+  // src/LlamaDv/Decoder.hs:(1025,1)-(1028,56)
   wire [104:0] xs_0;
-  // src/LlamaDv/Decoder.hs:(1001,1)-(1004,56)
+  // src/LlamaDv/Decoder.hs:(1025,1)-(1028,56)
   reg [3:0] c$i1_case_alt;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2;
@@ -469,16 +470,16 @@ module decoder_small_fault_cycles
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_15;
   reg [6:0] c$case_alt_49;
-  // src/LlamaDv/Decoder.hs:(1001,1)-(1004,56)
+  // src/LlamaDv/Decoder.hs:(1025,1)-(1028,56)
   reg [3:0] c$xs_app_arg_case_alt_0;
-  // src/LlamaDv/Decoder.hs:(1001,1)-(1004,56)
+  // src/LlamaDv/Decoder.hs:(1025,1)-(1028,56)
   reg  c$xs_app_arg_case_alt_1;
-  // src/LlamaDv/Decoder.hs:(1001,1)-(1004,56)
+  // src/LlamaDv/Decoder.hs:(1025,1)-(1028,56)
   wire signed [63:0] c$xs_app_arg_case_scrut;
   wire [1023:0] result_43;
-  // src/LlamaDv/Decoder.hs:(1001,1)-(1004,56)
+  // src/LlamaDv/Decoder.hs:(1025,1)-(1028,56)
   wire [15359:0] xs_1;
-  // src/LlamaDv/Decoder.hs:(1001,1)-(1004,56)
+  // src/LlamaDv/Decoder.hs:(1025,1)-(1028,56)
   reg [3:0] c$i1_case_alt_0;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_14;
@@ -598,112 +599,112 @@ module decoder_small_fault_cycles
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_30;
   reg [511:0] c$case_alt_64;
-  // src/LlamaDv/Decoder.hs:(1001,1)-(1004,56)
+  // src/LlamaDv/Decoder.hs:(1025,1)-(1028,56)
   reg [3:0] c$xs_app_arg_case_alt_2;
-  // src/LlamaDv/Decoder.hs:(1001,1)-(1004,56)
+  // src/LlamaDv/Decoder.hs:(1025,1)-(1028,56)
   reg  c$xs_app_arg_case_alt_3;
-  // src/LlamaDv/Decoder.hs:(1001,1)-(1004,56)
+  // src/LlamaDv/Decoder.hs:(1025,1)-(1028,56)
   wire signed [63:0] c$xs_app_arg_case_scrut_0;
-  wire [7:0] c$app_arg_35;
+  wire [7:0] c$app_arg_36;
   reg [6:0] c$case_alt_65;
   wire [4796:0] result_57;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [4:0] ds_3;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [0:0] ds1_1;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [3:0] ds2_0;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [5:0] ds3;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [7:0] ds4;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [1:0] ds5;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [63:0] ds6;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [31:0] ds7;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [5:0] ds8;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [31:0] ds9;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [31:0] ds10;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [6:0] ds11;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [2:0] ds12;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [7:0] ds13;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [7:0] ds14;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [31:0] ds15;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [1:0] ds16;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [31:0] ds17;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [127:0] ds18;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [6:0] ds19;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [127:0] ds20;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [6:0] ds21;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [1:0] ds22;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [3:0] ds23;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [575:0] ds24;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [4:0] ds25;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [31:0] ds26;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [5:0] ds27;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [110:0] ds28;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [4:0] ds29;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [255:0] ds30;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [31:0] ds31;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [6:0] ds32;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [63:0] ds33;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [223:0] ds34;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [223:0] ds35;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [63:0] ds36;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [1023:0] ds37;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [1023:0] ds38;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [6:0] ds39;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [31:0] ds40;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [31:0] ds41;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [31:0] ds42;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg [223:0] ds43;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [31:0] ds44;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [31:0] ds45;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [63:0] ds46;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [63:0] ds47;
-  // src/LlamaDv/Decoder.hs:922:1-103
+  // src/LlamaDv/Decoder.hs:946:1-103
   reg signed [63:0] ds48;
   wire [4:0] c$dtt_rhs_1;
   wire [4:0] c$cycNext_case_alt_selection_2;
@@ -892,11 +893,13 @@ module decoder_small_fault_cycles
   wire signed [15:0] c$case_alt_fun_arg_2;
   wire signed [7:0] c$app_arg_fun_arg_17;
   wire signed [7:0] c$app_arg_fun_arg_18;
-  wire signed [6:0] ds69_fun_arg;
-  wire signed [31:0] ds69_fun_arg_0;
-  wire signed [15:0] ds69_fun_arg_1;
-  wire [7:0] ds70_fun_arg;
-  wire signed [6:0] ds70_fun_arg_0;
+  wire  c$app_arg_fun_arg_19;
+  wire signed [63:0] c$app_arg_fun_arg_20;
+  wire signed [6:0] ds74_fun_arg;
+  wire signed [31:0] ds74_fun_arg_0;
+  wire signed [15:0] ds74_fun_arg_1;
+  wire [7:0] ds75_fun_arg;
+  wire signed [6:0] ds75_fun_arg_0;
   wire [2:0] c$i1_case_alt_selection_1;
   wire [0:0] c$bv_31;
   wire [2:0] c$bv_32;
@@ -3260,7 +3263,7 @@ module decoder_small_fault_cycles
     endcase
   end
 
-  assign c$app_arg_19 = (~ result_41[365:365]) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+  assign c$app_arg_19 = (~ result_41[456:456]) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -3268,9 +3271,9 @@ module decoder_small_fault_cycles
 
   assign result_selection_21 = result_57[4597:4595];
 
-  assign c$bv_11 = result_41[362:355];
+  assign c$bv_11 = result_41[453:446];
 
-  assign c$bv_12 = result_41[362:355];
+  assign c$bv_12 = result_41[453:446];
 
   always @(*) begin
     case(result_selection_21)
@@ -3287,16 +3290,16 @@ module decoder_small_fault_cycles
     endcase
   end
 
-  assign result_fun_arg_46 = result_41[354:348];
+  assign result_fun_arg_46 = result_41[445:439];
 
-  assign result_fun_arg_47 = $signed(result_41[347:284]);
+  assign result_fun_arg_47 = $signed(result_41[438:375]);
 
   LlamaDv_Top_Decoder_decoderSmallMiscount_macRound LlamaDv_Top_Decoder_decoderSmallMiscount_macRound_result_16
     ( .result (result_16)
     , .a (result_fun_arg_46)
     , .v (result_fun_arg_47) );
 
-  assign c$app_arg_20 = (result_41[365:365] & (result_41[362:355] == (result_57[4594:4587] - 8'd1))) ? {5'd7,
+  assign c$app_arg_20 = (result_41[456:456] & (result_41[453:446] == (result_57[4594:4587] - 8'd1))) ? {5'd7,
                                                                                                         result_57[4791:4791],
                                                                                                         result_57[4790:4787],
                                                                                                         result_57[4786:4781],
@@ -5352,7 +5355,7 @@ module decoder_small_fault_cycles
 
   assign c$app_arg_32 = c$bv_27[0+:7];
 
-  assign c$bv_28 = macN[283:276];
+  assign c$bv_28 = macN[374:367];
 
   always @(*) begin
     case(c$case_scrut_1)
@@ -5381,20 +5384,22 @@ module decoder_small_fault_cycles
 
   assign ds_2 = wild1_2[39:39] ? a1_3 : ({39 {1'bx}});
 
-  assign macN = result_41[283:0];
+  assign macN = result_41[374:0];
 
   assign result_41 = {m,   c$case_alt_33};
 
   always @(*) begin
     case(c$case_scrut_2)
-      64'sd6 : c$case_alt_33 = {ds71[15:8],
-                                ds71[7:0],   m[267:267] | lastAll,   {feeding,
-                                                                      m[283:276] == 8'd0,   lastCol,   m[275:268]},
-                                $signed(ds70[23:16]),
+      64'sd6 : c$case_alt_33 = {ds76[15:8],
+                                ds76[7:0],   m[358:358] | lastAll,   {feeding,
+                                                                      m[374:367] == 8'd0,   lastCol,   m[366:359]},
+                                $signed(ds75[23:16]),
                                 $signed(result_38[127:96]),
-                                $signed(ds70[15:0]),   m[266:256],
-                                $signed(m[255:248]),   $signed(ds69[14:7]),
-                                ds69[6:0],   m[199:189],   c$app_arg_34,
+                                $signed(ds75[15:0]),   m[357:347],
+                                $signed(m[346:339]),   $signed(ds74[71:8]),
+                                ds74[7:7],   ds74[6:0],   m[290:280],
+                                $signed(m[279:272]),   c$app_arg_35,
+                                m[206:200],   m[199:189],   c$app_arg_34,
                                 m[172:166],   c$case_alt_34,
                                 {m[165:165] & m[163:163],   m[164:164],
                                  m[163:163],   m[162:155]},   m[138:132],
@@ -5402,15 +5407,16 @@ module decoder_small_fault_cycles
       default : c$case_alt_33 = {8'd0,   8'd0,
                                  1'b0,   {1'b0,   1'b0,   1'b0,   8'd0},
                                  8'sd0,   32'sd0,   16'sd0,   {1'b0,   1'b0,
-                                                               1'b0,   8'd0},   8'sd0,   8'sd0,   {1'b0,
-                                                                                                   6'd0},   {1'b0,
-                                                                                                             1'b0,
-                                                                                                             1'b0,
-                                                                                                             8'd0},
-                                 16'sd0,   {1'b0,   6'd0},   32'sd0,   {1'b0,
-                                                                        1'b0,   1'b0,   8'd0},   {1'b0,   6'd0},
-                                 {1'b0,   1'b0,   1'b0,   8'd0},   {1'b0,
-                                                                    6'd0},   64'sd0};
+                                                               1'b0,   8'd0},   8'sd0,   64'sd0,   1'b0,
+                                 {1'b0,   6'd0},   {1'b0,   1'b0,   1'b0,
+                                                    8'd0},   8'sd0,   8'sd0,   {1'b0,   6'd0},
+                                 {1'b0,   1'b0,   1'b0,   8'd0},   16'sd0,
+                                 {1'b0,   6'd0},   32'sd0,   {1'b0,   1'b0,
+                                                              1'b0,   8'd0},   {1'b0,   6'd0},   {1'b0,
+                                                                                                  1'b0,   1'b0,
+                                                                                                  8'd0},   {1'b0,
+                                                                                                            6'd0},
+                                 64'sd0};
     endcase
   end
 
@@ -5451,52 +5457,64 @@ module decoder_small_fault_cycles
     , .w (c$app_arg_fun_arg_17)
     , .x (c$app_arg_fun_arg_18) );
 
-  assign ds69_fun_arg = $signed(result_57[4604:4598]);
+  assign c$app_arg_fun_arg_19 = m[207:207];
 
-  assign ds69_fun_arg_0 = $signed(m[247:216]);
+  assign c$app_arg_fun_arg_20 = $signed(m[271:208]);
 
-  assign ds69_fun_arg_1 = $signed(m[215:200]);
+  LlamaDv_Top_Decoder_decoderSmallMiscount_macQuantRound LlamaDv_Top_Decoder_decoderSmallMiscount_macQuantRound_c$app_arg_35
+    ( .result (c$app_arg_35)
+    , .r (c$app_arg_fun_arg_19)
+    , .y (c$app_arg_fun_arg_20) );
 
-  LlamaDv_Top_Decoder_decoderSmallMiscount_macQuant LlamaDv_Top_Decoder_decoderSmallMiscount_macQuant_ds69
-    ( .result (ds69)
-    , .xe (ds69_fun_arg)
-    , .x (ds69_fun_arg_0)
-    , .sh (ds69_fun_arg_1) );
+  assign ds74_fun_arg = $signed(result_57[4604:4598]);
 
-  assign ds70_fun_arg = m[283:276];
+  assign ds74_fun_arg_0 = $signed(m[338:307]);
 
-  assign ds70_fun_arg_0 = $signed(result_57[4604:4598]);
+  assign ds74_fun_arg_1 = $signed(m[306:291]);
 
-  LlamaDv_Top_Decoder_decoderSmallMiscount_macSelect LlamaDv_Top_Decoder_decoderSmallMiscount_macSelect_ds70
-    ( .result (ds70)
+  LlamaDv_Top_Decoder_decoderSmallMiscount_macQuant LlamaDv_Top_Decoder_decoderSmallMiscount_macQuant_ds74
+    ( .result (ds74)
+    , .xe (ds74_fun_arg)
+    , .x (ds74_fun_arg_0)
+    , .sh (ds74_fun_arg_1) );
+
+  assign ds75_fun_arg = m[374:367];
+
+  assign ds75_fun_arg_0 = $signed(result_57[4604:4598]);
+
+  LlamaDv_Top_Decoder_decoderSmallMiscount_macSelect LlamaDv_Top_Decoder_decoderSmallMiscount_macSelect_ds75
+    ( .result (ds75)
     , .w (result_43)
-    , .c (ds70_fun_arg)
+    , .c (ds75_fun_arg)
     , .we (result_42)
-    , .xe (ds70_fun_arg_0) );
+    , .xe (ds75_fun_arg_0) );
 
-  assign ds71 = ((~ feeding) | lastAll) ? {m[283:276],
-                                           m[275:268]} : c$ds71_case_alt;
+  assign ds76 = ((~ feeding) | lastAll) ? {m[374:367],
+                                           m[366:359]} : c$ds76_case_alt;
 
-  assign c$ds71_case_alt = lastCol ? {8'd0,
-                                      m[275:268] + 8'd1} : {m[283:276] + 8'd1,
-                                                            m[275:268]};
+  assign c$ds76_case_alt = lastCol ? {8'd0,
+                                      m[366:359] + 8'd1} : {m[374:367] + 8'd1,
+                                                            m[366:359]};
 
-  assign lastAll = feeding & (lastCol & (m[275:268] == (result_57[4594:4587] - 8'd1)));
+  assign lastAll = feeding & (lastCol & (m[366:359] == (result_57[4594:4587] - 8'd1)));
 
-  assign feeding = ~ m[267:267];
+  assign feeding = ~ m[358:358];
 
-  assign lastCol = m[283:276] == (result_57[4586:4579] - 8'd1);
+  assign lastCol = m[374:367] == (result_57[4586:4579] - 8'd1);
 
   // register begin
   always @(posedge clk or  posedge  rst) begin : m_register
     if ( rst) begin
       m <= {8'd0,   8'd0,   1'b0,   {1'b0,   1'b0,   1'b0,   8'd0},   8'sd0,   32'sd0,
-   16'sd0,   {1'b0,   1'b0,   1'b0,   8'd0},   8'sd0,   8'sd0,   {1'b0,   6'd0},
-   {1'b0,   1'b0,   1'b0,   8'd0},   16'sd0,   {1'b0,   6'd0},   32'sd0,   {1'b0,
-                                                                            1'b0,
-                                                                            1'b0,
-                                                                            8'd0},
-   {1'b0,   6'd0},   {1'b0,   1'b0,   1'b0,   8'd0},   {1'b0,   6'd0},   64'sd0};
+   16'sd0,   {1'b0,   1'b0,   1'b0,   8'd0},   8'sd0,   64'sd0,   1'b0,   {1'b0,
+                                                                           6'd0},
+   {1'b0,   1'b0,   1'b0,   8'd0},   8'sd0,   8'sd0,   {1'b0,   6'd0},   {1'b0,
+                                                                          1'b0,
+                                                                          1'b0,
+                                                                          8'd0},
+   16'sd0,   {1'b0,   6'd0},   32'sd0,   {1'b0,   1'b0,   1'b0,   8'd0},   {1'b0,
+                                                                            6'd0},
+   {1'b0,   1'b0,   1'b0,   8'd0},   {1'b0,   6'd0},   64'sd0};
     end else begin
       m <= c$case_alt_33;
     end
@@ -6278,18 +6296,18 @@ module decoder_small_fault_cycles
 
   assign c$xs_app_arg_case_scrut_0 = $unsigned(c$dtt_rhs_19);
 
-  assign c$app_arg_35 = (nxt[4780:4773] <= 8'd63) ? nxt[4780:4773] : 8'd63;
+  assign c$app_arg_36 = (nxt[4780:4773] <= 8'd63) ? nxt[4780:4773] : 8'd63;
 
   assign c$case_alt_selection_44 = nxt[4796:4792];
 
   assign c$bv_39 = nxt[4786:4781];
 
-  assign c$bv_40 = macN[275:268];
+  assign c$bv_40 = macN[366:359];
 
   always @(*) begin
     case(c$case_alt_selection_44)
       5'b00001 : c$case_alt_65 = {{(7-6) {1'b0}},nxt[4786:4781]};
-      5'b00100 : c$case_alt_65 = c$app_arg_35[0+:7];
+      5'b00100 : c$case_alt_65 = c$app_arg_36[0+:7];
       5'b00110 : c$case_alt_65 = c$bv_40[0+:7];
       default : c$case_alt_65 = 7'd0;
     endcase

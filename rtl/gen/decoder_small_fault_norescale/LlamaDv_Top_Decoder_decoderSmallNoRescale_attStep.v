@@ -58,76 +58,76 @@ module LlamaDv_Top_Decoder_decoderSmallNoRescale_attStep
     , output reg [4796:0] result
     );
   wire [1023:0] c$app_arg;
-  // src/LlamaDv/Decoder.hs:600:1-7
+  // src/LlamaDv/Decoder.hs:602:1-7
   wire [2111:0] ds50;
-  // src/LlamaDv/Decoder.hs:600:1-7
+  // src/LlamaDv/Decoder.hs:602:1-7
   wire [2111:0] ds50_0;
-  // src/LlamaDv/Decoder.hs:600:1-7
+  // src/LlamaDv/Decoder.hs:602:1-7
   wire [127:0] vm;
   wire [6:0] c$app_arg_0;
-  // src/LlamaDv/Decoder.hs:600:1-7
+  // src/LlamaDv/Decoder.hs:602:1-7
   wire signed [6:0] ev;
-  // src/LlamaDv/Decoder.hs:600:1-7
+  // src/LlamaDv/Decoder.hs:602:1-7
   wire [223:0] ea;
-  // src/LlamaDv/Decoder.hs:600:1-7
+  // src/LlamaDv/Decoder.hs:602:1-7
   wire [223:0] eb;
   wire [447:0] c$case_scrut;
-  // src/LlamaDv/Decoder.hs:600:1-7
+  // src/LlamaDv/Decoder.hs:602:1-7
   wire [223:0] ea_0;
-  // src/LlamaDv/Decoder.hs:600:1-7
+  // src/LlamaDv/Decoder.hs:602:1-7
   wire [223:0] eb_0;
   wire [447:0] c$case_scrut_0;
-  // src/LlamaDv/Decoder.hs:600:1-7
+  // src/LlamaDv/Decoder.hs:602:1-7
   wire [223:0] ea_1;
-  // src/LlamaDv/Decoder.hs:600:1-7
+  // src/LlamaDv/Decoder.hs:602:1-7
   wire [223:0] eb_1;
   wire [447:0] c$case_scrut_1;
-  // src/LlamaDv/Decoder.hs:600:1-7
+  // src/LlamaDv/Decoder.hs:602:1-7
   wire [223:0] ea_2;
-  // src/LlamaDv/Decoder.hs:600:1-7
+  // src/LlamaDv/Decoder.hs:602:1-7
   wire [223:0] eb_2;
   wire [447:0] c$case_scrut_2;
-  // src/LlamaDv/Decoder.hs:600:1-7
+  // src/LlamaDv/Decoder.hs:602:1-7
   wire [223:0] ea_3;
-  // src/LlamaDv/Decoder.hs:600:1-7
+  // src/LlamaDv/Decoder.hs:602:1-7
   wire [223:0] eb_3;
   wire [447:0] c$case_scrut_3;
-  // src/LlamaDv/Decoder.hs:600:1-7
+  // src/LlamaDv/Decoder.hs:602:1-7
   wire [223:0] eb_4;
-  // src/LlamaDv/Decoder.hs:600:1-7
+  // src/LlamaDv/Decoder.hs:602:1-7
   wire [223:0] ea_4;
   wire [447:0] c$case_scrut_4;
-  // src/LlamaDv/Decoder.hs:600:1-7
+  // src/LlamaDv/Decoder.hs:602:1-7
   wire [223:0] eb_5;
-  // src/LlamaDv/Decoder.hs:600:1-7
+  // src/LlamaDv/Decoder.hs:602:1-7
   wire [223:0] ea_5;
   wire [447:0] c$case_scrut_5;
-  // src/LlamaDv/Decoder.hs:600:1-7
+  // src/LlamaDv/Decoder.hs:602:1-7
   wire [4:0] next;
-  // src/LlamaDv/Decoder.hs:600:1-7
+  // src/LlamaDv/Decoder.hs:602:1-7
   wire signed [31:0] db;
-  // src/LlamaDv/Decoder.hs:600:1-7
+  // src/LlamaDv/Decoder.hs:602:1-7
   wire signed [31:0] da;
   wire [4:0] c$case_alt;
-  // src/LlamaDv/Decoder.hs:600:1-7
+  // src/LlamaDv/Decoder.hs:602:1-7
   wire  grew;
-  // src/LlamaDv/Decoder.hs:600:1-7
+  // src/LlamaDv/Decoder.hs:602:1-7
   wire [96:0] ds50_1;
   wire signed [31:0] c$app_arg_1;
   wire signed [31:0] c$app_arg_2;
   wire signed [63:0] c$app_arg_3;
   wire [6:0] c$app_arg_4;
-  // src/LlamaDv/Decoder.hs:600:1-7
+  // src/LlamaDv/Decoder.hs:602:1-7
   wire signed [6:0] ke;
   wire signed [31:0] c$app_arg_5;
   wire [255:0] c$app_arg_6;
-  // src/LlamaDv/Decoder.hs:600:1-7
+  // src/LlamaDv/Decoder.hs:602:1-7
   wire [127:0] km;
-  // src/LlamaDv/Decoder.hs:600:1-7
+  // src/LlamaDv/Decoder.hs:602:1-7
   wire [543:0] ds53;
-  // src/LlamaDv/Decoder.hs:600:1-7
+  // src/LlamaDv/Decoder.hs:602:1-7
   wire signed [31:0] c$ds53_case_alt;
-  // src/LlamaDv/Decoder.hs:600:1-7
+  // src/LlamaDv/Decoder.hs:602:1-7
   wire  c$ds53_app_arg;
   wire [4:0] c$app_arg_7;
   wire signed [63:0] c$s;

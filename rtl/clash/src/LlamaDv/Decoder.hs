@@ -6,7 +6,7 @@
 -- The whole step is one sequential FSM over narrow registers. Every vector (residual,
 -- matvec input and outputs, rotated Q and K) lives in a small scratch RAM and is
 -- touched one element per cycle. What changes on every clock of a matvec (its column,
--- row and five-stage MAC pipeline; the cycle counter) is registered apart from the FSM
+-- row and six-stage MAC pipeline; the cycle counter) is registered apart from the FSM
 -- state, and
 -- each ROM is read only when its row is needed: during the 90 % of a token spent in
 -- matvecs the FSM state and the ROM outputs hold still, which keeps event-driven
@@ -150,15 +150,17 @@ data DecState = DecState
 -- | The matvec engine's counters and pipeline, registered apart from 'DecState': they
 -- change every cycle of a matvec, and the FSM state then does not change at all.
 --
--- Each element goes through five registered stages, as in "LlamaDv.MacEngine": (A)
--- the weight byte picked from the ROM row, the input element and the row's shift as the
--- memories deliver them; (B) the input element quantised, the shift's amount; (C) the
--- product; (D) the accumulation; (E) the row's barrel shift; then its rounding and
--- saturation go to the output RAM. The counters stop at the last element ('macDone')
+-- Each element goes through six registered stages, as in "LlamaDv.MacEngine" with the
+-- quantisation in two: (A) the weight byte picked from the ROM row, the input element
+-- and the row's shift as the memories deliver them; (Q) the input element shifted by the
+-- input's exponent, the shift's amount; (B) its rounding and saturation, the input
+-- mantissa; (C) the product; (D) the accumulation; (E) the row's barrel shift; then its
+-- rounding and saturation go to the output RAM. The counters stop at the last element ('macDone')
 -- while the pipeline drains; 'MvRun' ends with the last row's write.
 data Mac = Mac
   { macCol :: Unsigned 8, macRow :: Unsigned 8, macDone :: Bool
   , mA :: MacTag, mAW :: Act, mAX :: F, mASh :: Sh
+  , mQ :: MacTag, mQW :: Act, mQY :: Wide, mQR :: Bool, mQAmt :: ShsatAmt
   , mB :: MacTag, mBW :: Act, mBX :: Act, mBAmt :: ShsatAmt
   , mC :: MacTag, mCP :: Signed 16, mCAmt :: ShsatAmt
   , macAcc :: Signed 32, mD :: MacTag, mDAmt :: ShsatAmt
@@ -174,7 +176,7 @@ noTag :: MacTag
 noTag = MacTag False False False 0
 
 mac0 :: Mac
-mac0 = Mac 0 0 False noTag 0 0 0 noTag 0 0 amt0 noTag 0 amt0 0 noTag amt0 noTag amt0 0
+mac0 = Mac 0 0 False noTag 0 0 0 noTag 0 0 False amt0 noTag 0 0 amt0 noTag 0 amt0 0 noTag amt0 noTag amt0 0
 
 amt0 :: ShsatAmt
 amt0 = ShsatAmt False 0
@@ -694,10 +696,31 @@ macSelect :: WeightRow -> Unsigned 8 -> ExpS -> ExpS -> (Act, Sh)
 macSelect w c we xe = (weightAt w c, negate (resize we + resize xe + 20))
 {-# NOINLINE macSelect #-}
 
--- | MAC stage B: the input element quantised under the input's exponent, the shift amount.
-macQuant :: ExpS -> F -> Sh -> (Act, ShsatAmt)
-macQuant xe x sh = (quantElem xe x, shsatAmt sh)
+-- | "LlamaDv.Numerics"' shift amount of 'rshr' (not exported there): max 0 (min s 62).
+shAmt :: Sh -> Unsigned 6
+shAmt s
+  | s <= 0 = 0
+  | s >= 62 = 62
+  | otherwise = unpack (truncateB (pack s))
+
+-- | MAC stage Q: the input element shifted as 'quantElem' shifts it under the input's
+-- exponent, with its rounding left for the next clock (whether to round: a right shift
+-- by k >= 1, done here by k - 1, as in 'shsatShift'); the shift amount of the row.
+macQuant :: ExpS -> F -> Sh -> (Wide, Bool, ShsatAmt)
+macQuant xe x sh = (y, k /= 0, shsatAmt sh)
+  where
+    q = resize xe + 20 :: Sh
+    k = shAmt q
+    xw = resize x :: Wide
+    y | q >= 0 = if k == 0 then xw else xw `shiftR` fromIntegral (k - 1)
+      | otherwise = shiftL xw (fromIntegral (shAmt (negate q)))
 {-# NOINLINE macQuant #-}
+
+-- | MAC stage B: the rounding ((y + 1) >> 1 after a shift by k - 1 is (x + 2^(k-1)) >> k,
+-- 'rshr') and saturation: with the stage before, @quantElem xe x@.
+macQuantRound :: Bool -> Wide -> Act
+macQuantRound r y = sat8 (if r then (y + 1) `shiftR` 1 else y)
+{-# NOINLINE macQuantRound #-}
 
 -- | MAC stage C: weight times input mantissa.
 macStep :: Act -> Act -> Signed 16
@@ -731,7 +754,8 @@ mvNext s m w x we
   | otherwise = m
       { macCol = col', macRow = row', macDone = macDone m || lastAll
       , mA = MacTag feeding (macCol m == 0) lastCol (macRow m), mAW = wA, mAX = x, mASh = shA
-      , mB = mA m, mBW = mAW m, mBX = xq, mBAmt = amt
+      , mQ = mA m, mQW = mAW m, mQY = xy, mQR = xr, mQAmt = amt
+      , mB = mQ m, mBW = mQW m, mBX = macQuantRound (mQR m) (mQY m), mBAmt = mQAmt m
       , mC = mB m, mCP = macStep (mBW m) (mBX m), mCAmt = mBAmt m
       , macAcc = macAdd (tValid (mC m)) (tFirst (mC m)) (macAcc m) (mCP m)
       , mD = (mC m) { tValid = tValid (mC m) && tLast (mC m) }, mDAmt = mCAmt m
@@ -746,7 +770,7 @@ mvNext s m w x we
       | lastCol = (0, macRow m + 1)
       | otherwise = (macCol m + 1, macRow m)
     (wA, shA) = macSelect w (macCol m) we (xeR s)
-    (xq, amt) = macQuant (xeR s) (mAX m) (mASh m)
+    (xy, xr, amt) = macQuant (xeR s) (mAX m) (mASh m)
 
 -- | One clock of the FSM: the matvec engine's registers, inputs (in_valid, in_token,
 -- in_pos, out_ready), the element 'Embed' loads into the residual (the embedding's, in
