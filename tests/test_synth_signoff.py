@@ -294,7 +294,7 @@ def test_every_milestone_criterion_quotes_its_plan_line() -> None:
                     assert all(p in seed for p in parts if p), (mid, q)
 
 
-# Two miniature greedy-token tops in Clash's output style, both holding the 64 logits of a
+# Two miniature greedy-token tops in Clash's output style, both holding the 16 logits of a
 # vocabulary in a register vector named `logits` (as decoder_small does for its port): one
 # scans a logit per clock against the running best (M3's row scan), one reduces the whole
 # vector in one clock (the full-vocab span M5 forbids).
@@ -319,23 +319,23 @@ VOCAB_SCAN_V = _VOCAB_HEADER + """module vocab_scan
     , input  first
     , input signed [31:0] logit
       // Outputs
-    , output wire [5:0] best_ix
-    , output wire [2047:0] out_logits
+    , output wire [3:0] best_ix
+    , output wire [511:0] out_logits
     );
   reg signed [31:0] l_q;
   reg  first_q;
   reg signed [31:0] best;
-  reg [5:0] bestIx;
-  reg [5:0] row;
-  reg [2047:0] logits;
+  reg [3:0] bestIx;
+  reg [3:0] row;
+  reg [511:0] logits;
   wire  better;
 
   assign better = first_q | (l_q > best);
 
 """ + _register("l_q", "l_q <= 32'sd0; first_q <= 1'b0;", "l_q <= logit; first_q <= first;") + _register(
-    "best", "best <= 32'sd0; bestIx <= 6'd0; row <= 6'd0;",
-    "row <= first_q ? 6'd1 : row + 6'd1;\n      if (better) begin best <= l_q; bestIx <= first_q ? 6'd0 : row; end"
-) + _register("logits", "logits <= 2048'd0;", "logits <= {logits[2015:0], l_q};") + """  assign best_ix = bestIx;
+    "best", "best <= 32'sd0; bestIx <= 4'd0; row <= 4'd0;",
+    "row <= first_q ? 4'd1 : row + 4'd1;\n      if (better) begin best <= l_q; bestIx <= first_q ? 4'd0 : row; end"
+) + _register("logits", "logits <= 512'd0;", "logits <= {logits[479:0], l_q};") + """  assign best_ix = bestIx;
   assign out_logits = logits;
 endmodule
 """
@@ -345,29 +345,29 @@ VOCAB_REDUCE_V = _VOCAB_HEADER + """module vocab_reduce
     , input  rst
     , input signed [31:0] logit
       // Outputs
-    , output wire [5:0] best_ix
+    , output wire [3:0] best_ix
     );
-  reg [2047:0] logits;
-  reg [5:0] best_ix_q;
-  wire [2047:0] mx;
-  wire [383:0] ix;
+  reg [511:0] logits;
+  reg [3:0] best_ix_q;
+  wire [511:0] mx;
+  wire [63:0] ix;
 
   assign mx[31:0] = logits[31:0];
-  assign ix[5:0] = 6'd0;
+  assign ix[3:0] = 4'd0;
   genvar i;
   generate
-  for (i=1; i < 64; i = i + 1) begin : fold
+  for (i=1; i < 16; i = i + 1) begin : fold
     wire signed [31:0] l;
     wire  gt;
     assign l = logits[i*32+:32];
     assign gt = l > $signed(mx[(i-1)*32+:32]);
     assign mx[i*32+:32] = gt ? l : mx[(i-1)*32+:32];
-    assign ix[i*6+:6] = gt ? i : ix[(i-1)*6+:6];
+    assign ix[i*4+:4] = gt ? i : ix[(i-1)*4+:4];
   end
   endgenerate
 
-""" + _register("logits", "logits <= 2048'd0;", "logits <= {logits[2015:0], logit};") + _register(
-    "best_ix_q", "best_ix_q <= 6'd0;", "best_ix_q <= ix[383:378];") + """  assign best_ix = best_ix_q;
+""" + _register("logits", "logits <= 512'd0;", "logits <= {logits[479:0], logit};") + _register(
+    "best_ix_q", "best_ix_q <= 4'd0;", "best_ix_q <= ix[63:60];") + """  assign best_ix = best_ix_q;
 endmodule
 """
 
