@@ -249,7 +249,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     keep_hierarchy = args.keep_hierarchy or "module" in only
     label = (suite + ("-hier" if keep_hierarchy else "")
              + "".join(f"-only-{k}-{re.sub(r'[^A-Za-z0-9_]', '_', v)}" for k, v in only.items()))
-    out = args.out or result_dir(args.dut, args.config, label, args.sim)
+    # Absolute: yosys and the simulations run in folders below it.
+    out = (args.out or result_dir(args.dut, args.config, label, args.sim)).resolve()
     if args.rescore:
         return rescore(out, rules)
     previous = read_result(out) if args.survivors else None

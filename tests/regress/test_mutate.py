@@ -215,10 +215,10 @@ def test_mutate_runs_a_fixture_export_with_its_rom(tmp_path: Path, hierarchy: bo
     the mutant netlist reads it again (in the flattened top, or with the hierarchy kept in
     the submodule, whose name stays); some mutants are killed, and the table is written."""
     _, env = _described_vadd_rom(tmp_path)
-    out = tmp_path / "mut"
+    out = tmp_path / "mut"  # given relative to the working directory, as a user types it
     run = subprocess.run([*CLI, "mutate", "vadd_rom", "--tests", "Smoke", "--count", "6", "--jobs", "2",
-                          "--out", out, "--no-equivalence", *(["--keep-hierarchy"] if hierarchy else [])],
-                         capture_output=True, text=True, env=env, cwd=REPO_ROOT, timeout=900, check=False)
+                          "--out", "mut", "--no-equivalence", *(["--keep-hierarchy"] if hierarchy else [])],
+                         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=900, check=False)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "mutant 0 passed 1 test(s)" in run.stdout
     assert "1 run-time memory file(s) re-attached" in run.stdout
