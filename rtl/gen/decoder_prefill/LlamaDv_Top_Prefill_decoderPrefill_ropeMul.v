@@ -17,7 +17,7 @@ module LlamaDv_Top_Prefill_decoderPrefill_ropeMul
   wire signed [53:0] c$app_arg_1;
   wire signed [31:0] c$app_arg_2;
   wire signed [63:0] c$app_arg_3;
-  // src/LlamaDv/Decoder.hs:231:1-7
+  // src/LlamaDv/Decoder.hs:232:1-7
   wire [7:0] a;
   wire [4095:0] c$vecFlat;
   wire [4095:0] c$vecFlat_0;

@@ -50,33 +50,33 @@ module decoder_small_fault_cycles
   wire [520:0] result_1;
   reg [31:0] result_2;
   reg  c$case_alt_0;
-  // src/LlamaDv/Decoder.hs:(1055,1)-(1065,34)
+  // src/LlamaDv/Decoder.hs:(1080,1)-(1090,34)
   reg [31:0] c$cycNext_case_alt;
-  // src/LlamaDv/Decoder.hs:(1055,1)-(1065,34)
+  // src/LlamaDv/Decoder.hs:(1080,1)-(1090,34)
   reg [31:0] n;
-  // src/LlamaDv/Decoder.hs:(1055,1)-(1065,34)
+  // src/LlamaDv/Decoder.hs:(1080,1)-(1090,34)
   reg [31:0] c$cycNext_case_alt_0;
   reg  c$case_alt_1;
   reg  c$case_alt_2;
-  // src/LlamaDv/Decoder.hs:(1055,1)-(1065,34)
+  // src/LlamaDv/Decoder.hs:(1080,1)-(1090,34)
   wire [2047:0] c$logits_case_alt;
-  // src/LlamaDv/Decoder.hs:(1055,1)-(1065,34)
+  // src/LlamaDv/Decoder.hs:(1080,1)-(1090,34)
   reg [2047:0] logits;
-  // src/LlamaDv/Decoder.hs:(1055,1)-(1065,34)
+  // src/LlamaDv/Decoder.hs:(1080,1)-(1090,34)
   reg [2047:0] c$logits_case_alt_0;
-  // src/LlamaDv/Decoder.hs:942:1-10
+  // src/LlamaDv/Decoder.hs:966:1-10
   wire signed [31:0] l;
-  // src/LlamaDv/Decoder.hs:(1055,1)-(1065,34)
+  // src/LlamaDv/Decoder.hs:(1080,1)-(1090,34)
   wire signed [63:0] c$logits_case_scrut;
-  // src/LlamaDv/Decoder.hs:(1055,1)-(1065,34)
-  wire [4796:0] nxt;
-  reg [5272:0] result_3;
-  wire [5272:0] c$case_alt_3;
-  wire [5272:0] c$case_alt_4;
-  wire [5272:0] c$case_alt_5;
-  reg [4796:0] c$app_arg_2;
-  wire [5272:0] c$case_alt_6;
-  wire [4796:0] c$app_arg_3;
+  // src/LlamaDv/Decoder.hs:(1080,1)-(1090,34)
+  wire [4860:0] nxt;
+  reg [5336:0] result_3;
+  wire [5336:0] c$case_alt_3;
+  wire [5336:0] c$case_alt_4;
+  wire [5336:0] c$case_alt_5;
+  reg [4860:0] c$app_arg_2;
+  wire [5336:0] c$case_alt_6;
+  wire [4860:0] c$app_arg_3;
   wire signed [31:0] c$app_arg_4;
   wire  c$case_scrut_0;
   reg signed [31:0] c$app_arg_5;
@@ -85,285 +85,264 @@ module decoder_small_fault_cycles
   wire signed [63:0] x_1;
   wire signed [31:0] c$case_alt_7;
   wire signed [31:0] result_4;
-  wire [4796:0] c$app_arg_7;
-  reg [4796:0] c$case_alt_8;
-  wire [4796:0] c$case_alt_9;
+  wire [4860:0] c$app_arg_7;
+  reg [4860:0] c$case_alt_8;
+  wire [4860:0] c$case_alt_9;
   wire [198:0] c$app_arg_8;
-  reg [4796:0] result_5;
-  reg [4796:0] c$case_alt_10;
+  reg [4860:0] result_5;
+  reg [4860:0] c$case_alt_10;
   wire signed [63:0] c$app_arg_9;
   wire signed [31:0] c$app_arg_10;
-  reg [4796:0] c$case_alt_11;
+  reg [4860:0] c$case_alt_11;
   wire [110:0] c$app_arg_11;
-  wire [4796:0] result_6;
-  wire [5272:0] result_7;
+  wire [4860:0] result_6;
+  wire [5336:0] result_7;
   reg signed [6:0] c$app_arg_12;
-  wire [5272:0] result_8;
-  reg [5272:0] c$case_alt_12;
+  reg [5336:0] result_8;
+  wire [5336:0] result_9;
+  reg [5336:0] c$case_alt_12;
   wire [5:0] c$app_arg_13;
-  reg [4796:0] c$app_arg_14;
-  // src/LlamaDv/Decoder.hs:786:1-4
+  reg [4860:0] c$app_arg_14;
+  // src/LlamaDv/Decoder.hs:804:1-4
   wire [127:0] \pm' ;
-  wire signed [7:0] c$case_alt_13;
-  wire signed [7:0] result_9;
-  wire signed [63:0] c$sat8Out_app_arg;
-  wire [5:0] c$case_alt_14;
-  wire [5:0] result_10;
-  reg signed [63:0] result_11;
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild2;
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild2_app_arg;
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild2_0;
-  // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild2_app_arg_0;
-  // src/LlamaDv/Numerics.hs:119:1-9
-  wire signed [63:0] wild2_1;
-  // src/LlamaDv/Numerics.hs:119:1-9
-  wire signed [63:0] c$wild2_app_arg_1;
-  // src/LlamaDv/Numerics.hs:44:1-5
-  wire signed [15:0] s;
-  wire [5:0] c$case_alt_15;
-  wire [5:0] result_12;
-  wire signed [63:0] c$sat8Out_app_arg_0;
-  // src/LlamaDv/Numerics.hs:119:1-9
-  wire signed [15:0] sh;
+  // src/LlamaDv/Decoder.hs:804:1-4
+  wire signed [7:0] \c$pm'_app_arg ;
   wire [198:0] c$app_arg_15;
   wire signed [31:0] c$app_arg_16;
-  // src/LlamaDv/Decoder.hs:786:1-4
+  // src/LlamaDv/Decoder.hs:804:1-4
   wire [6:0] ep;
   reg [6:0] c$app_arg_17;
-  reg [4796:0] result_13;
-  reg [4796:0] c$case_alt_16;
-  reg [4796:0] c$case_alt_17;
-  wire [4796:0] result_14;
-  // src/LlamaDv/Decoder.hs:786:1-4
+  reg [4860:0] result_10;
+  reg [4860:0] c$case_alt_13;
+  reg [4860:0] c$case_alt_14;
+  wire [4860:0] result_11;
+  // src/LlamaDv/Decoder.hs:804:1-4
   wire  c$$j_case_scrut;
-  // src/LlamaDv/Decoder.hs:786:1-4
-  wire [127:0] ds51;
-  // src/LlamaDv/Decoder.hs:786:1-4
+  // src/LlamaDv/Decoder.hs:804:1-4
+  wire [127:0] ds52;
+  // src/LlamaDv/Decoder.hs:804:1-4
   wire [6:0] e;
-  reg [4796:0] c$app_arg_18;
+  reg [4860:0] c$app_arg_18;
   wire [198:0] c$app_arg_19;
-  reg [198:0] result_15;
-  wire signed [31:0] result_16;
-  wire [4796:0] c$app_arg_20;
+  reg [198:0] result_12;
+  wire signed [31:0] result_13;
+  wire [4860:0] c$app_arg_20;
   wire [198:0] c$app_arg_21;
   wire [6:0] c$app_arg_22;
-  reg [4796:0] result_17;
+  reg [4860:0] result_14;
   wire [31:0] c$app_arg_23;
-  // src/LlamaDv/Decoder.hs:786:1-4
+  // src/LlamaDv/Decoder.hs:804:1-4
   wire  valid;
-  wire [31:0] result_18;
-  reg [4796:0] result_19;
+  wire [31:0] result_15;
+  reg [4860:0] result_16;
   wire signed [63:0] c$app_arg_24;
-  // src/LlamaDv/Decoder.hs:786:1-4
-  wire [70:0] ds50;
+  // src/LlamaDv/Decoder.hs:804:1-4
+  wire [70:0] ds51;
   wire signed [63:0] c$app_arg_25;
   wire signed [63:0] c$app_arg_26;
   wire signed [63:0] c$app_arg_27;
-  // src/LlamaDv/Decoder.hs:786:1-4
+  // src/LlamaDv/Decoder.hs:804:1-4
   wire signed [63:0] y0;
-  // src/LlamaDv/Decoder.hs:786:1-4
-  wire signed [15:0] sh_0;
-  // src/LlamaDv/Decoder.hs:786:1-4
-  wire [143:0] ds50_0;
+  // src/LlamaDv/Decoder.hs:804:1-4
+  wire signed [15:0] sh;
+  // src/LlamaDv/Decoder.hs:804:1-4
+  wire [143:0] ds51_0;
   wire signed [31:0] c$app_arg_28;
-  reg [4796:0] result_20;
-  reg [4796:0] c$app_arg_29;
-  wire [4796:0] result_21;
-  reg [4796:0] c$step_$jOut;
-  wire [4796:0] c$step_$jOut_app_arg;
+  reg [4860:0] result_17;
+  reg [4860:0] c$app_arg_29;
+  wire [4860:0] result_18;
+  reg [4860:0] c$step_$jOut;
+  wire [4860:0] c$step_$jOut_app_arg;
   wire [5:0] c$step_$jOut_app_arg_0;
-  // src/LlamaDv/Decoder.hs:786:1-4
+  // src/LlamaDv/Decoder.hs:804:1-4
   wire [7:0] step26;
+  wire signed [63:0] c$packShiftOut;
   wire signed [31:0] c$normGainOut;
   wire signed [31:0] c$normScaleOut;
   wire signed [63:0] c$sumSquareOut;
   wire [223:0] c$siluPipeOut;
   reg [15:0] c$matrixShapeOut;
   reg [2:0] c$matrixShapeOut_app_arg;
-  // src/LlamaDv/Decoder.hs:786:1-4
+  // src/LlamaDv/Decoder.hs:804:1-4
   wire [2:0] k;
-  // src/LlamaDv/Decoder.hs:786:1-4
+  // src/LlamaDv/Decoder.hs:804:1-4
   reg [2:0] k_0;
   wire [110:0] c$recipStartLargeOut;
   // src/LlamaDv/Numerics.hs:113:1-8
   wire signed [15:0] y;
-  wire signed [6:0] result_22;
-  wire signed [6:0] c$case_alt_18;
+  wire signed [6:0] result_19;
+  wire signed [6:0] c$case_alt_15;
   wire [191:0] c$app_arg_30;
   wire [31:0] c$app_arg_31;
-  wire [5:0] result_23;
+  wire [5:0] result_20;
   reg [31:0] c$quantExpOut_app_arg;
-  reg [31:0] result_24;
-  // src/LlamaDv/Decoder.hs:786:1-4
+  reg [31:0] result_21;
+  // src/LlamaDv/Decoder.hs:804:1-4
   wire [31:0] c$mx_case_alt;
-  // src/LlamaDv/Decoder.hs:786:1-4
+  // src/LlamaDv/Decoder.hs:804:1-4
   wire [31:0] c$mx_case_alt_0;
   wire [31:0] c$absUOut;
   reg signed [31:0] c$absUOut_app_arg;
-  // src/LlamaDv/Decoder.hs:786:1-4
+  // src/LlamaDv/Decoder.hs:804:1-4
   wire signed [31:0] o;
   reg signed [31:0] c$absUOut_case_alt;
-  // src/LlamaDv/Decoder.hs:786:1-4
+  // src/LlamaDv/Decoder.hs:804:1-4
   wire signed [31:0] o_0;
-  // src/LlamaDv/Decoder.hs:786:1-4
+  // src/LlamaDv/Decoder.hs:804:1-4
   wire [511:0] acc;
-  reg [4801:0] c$tupIn;
+  reg [4865:0] c$tupIn;
   wire signed [31:0] c$tupIn_app_arg;
   wire [110:0] c$recipNextOut;
-  wire [269:0] result_25;
-  // src/LlamaDv/Decoder.hs:(1055,1)-(1065,34)
+  wire [269:0] result_22;
+  // src/LlamaDv/Decoder.hs:(1080,1)-(1090,34)
   wire [276:0] kvWr_0;
-  // src/LlamaDv/Decoder.hs:654:1-6
+  // src/LlamaDv/Decoder.hs:655:1-6
   wire [1:0] kvh;
-  wire [5:0] result_26;
-  wire [5:0] result_27;
-  wire signed [31:0] result_28;
-  // src/LlamaDv/Decoder.hs:(1055,1)-(1065,34)
+  wire [5:0] result_23;
+  wire [5:0] result_24;
+  wire signed [31:0] result_25;
+  // src/LlamaDv/Decoder.hs:(1080,1)-(1090,34)
   wire [159:0] xs;
+  reg [31:0] c$case_alt_16;
+  reg [31:0] c$case_alt_17;
+  reg [31:0] c$case_alt_18;
   reg [31:0] c$case_alt_19;
-  reg [31:0] c$case_alt_20;
-  reg [31:0] c$case_alt_21;
-  reg [31:0] c$case_alt_22;
-  // src/LlamaDv/Decoder.hs:(1055,1)-(1065,34)
+  // src/LlamaDv/Decoder.hs:(1080,1)-(1090,34)
   reg  c$xs_app_arg_case_alt;
-  reg [31:0] c$case_alt_23;
-  // src/LlamaDv/Decoder.hs:(1055,1)-(1065,34)
+  reg [31:0] c$case_alt_20;
+  // src/LlamaDv/Decoder.hs:(1080,1)-(1090,34)
   reg [2:0] i1;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [15:0] s_0;
-  wire signed [31:0] c$case_alt_24;
-  wire signed [31:0] result_29;
+  wire signed [15:0] s;
+  wire signed [31:0] c$case_alt_21;
+  wire signed [31:0] result_26;
   wire signed [63:0] c$sat32Out_case_alt;
   wire signed [63:0] c$sat32Out_app_arg;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] c$wild2_app_arg_2;
+  wire signed [63:0] c$wild2_app_arg;
   wire signed [63:0] c$sat32Out_app_arg_0;
-  wire [5:0] c$case_alt_25;
-  wire [5:0] result_30;
-  reg signed [63:0] result_31;
+  wire [5:0] c$case_alt_22;
+  wire [5:0] result_27;
+  reg signed [63:0] result_28;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild2_2;
+  wire signed [63:0] wild2;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild2_app_arg_3;
+  wire signed [63:0] c$wild2_app_arg_0;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] wild2_3;
+  wire signed [63:0] wild2_0;
   // src/LlamaDv/Numerics.hs:51:1-4
-  wire signed [63:0] c$wild2_app_arg_4;
+  wire signed [63:0] c$wild2_app_arg_1;
   wire signed [63:0] c$sat32Out_app_arg_1;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [63:0] wild2_4;
-  // src/LlamaDv/Decoder.hs:937:1-9
+  wire signed [63:0] wild2_1;
+  // src/LlamaDv/Decoder.hs:961:1-9
   wire signed [6:0] e_0;
-  // src/LlamaDv/Decoder.hs:(1055,1)-(1065,34)
+  // src/LlamaDv/Decoder.hs:(1080,1)-(1090,34)
   wire signed [7:0] c$ds1_case_alt;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a;
-  reg [6:0] c$case_alt_26;
-  wire [511:0] result_32;
-  // src/LlamaDv/Decoder.hs:937:1-9
+  reg [6:0] c$case_alt_23;
+  wire [511:0] result_29;
+  // src/LlamaDv/Decoder.hs:961:1-9
   wire [511:0] c$ds_app_arg;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_0;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_0;
-  reg [511:0] c$case_alt_27;
+  reg [511:0] c$case_alt_24;
   // src/LlamaDv/Memories.hs:52:1-53
   wire [7:0] rd;
   // src/LlamaDv/Memories.hs:52:1-53
   reg  c$rd_case_alt;
   // src/LlamaDv/Memories.hs:52:1-53
   wire signed [63:0] c$rd_case_scrut;
-  // src/LlamaDv/Decoder.hs:1003:1-126
+  // src/LlamaDv/Decoder.hs:1028:1-126
   wire  c$ds1_app_arg;
-  reg signed [31:0] result_33;
-  // src/LlamaDv/Decoder.hs:1003:1-126
+  reg signed [31:0] result_30;
+  // src/LlamaDv/Decoder.hs:1028:1-126
   wire  c$ds2_app_arg;
-  reg signed [31:0] result_34;
-  // src/LlamaDv/Decoder.hs:1003:1-126
+  reg signed [31:0] result_31;
+  // src/LlamaDv/Decoder.hs:1028:1-126
   wire  c$ds3_app_arg;
-  reg signed [31:0] result_35;
-  // src/LlamaDv/Decoder.hs:1003:1-126
+  reg signed [31:0] result_32;
+  // src/LlamaDv/Decoder.hs:1028:1-126
   wire  c$ds4_app_arg;
-  reg signed [31:0] result_36;
-  // src/LlamaDv/Decoder.hs:1003:1-126
+  reg signed [31:0] result_33;
+  // src/LlamaDv/Decoder.hs:1028:1-126
   wire  c$ds5_app_arg;
-  reg signed [31:0] result_37;
-  wire [159:0] result_38;
-  // src/LlamaDv/Decoder.hs:1003:1-126
+  reg signed [31:0] result_34;
+  wire [159:0] result_35;
+  // src/LlamaDv/Decoder.hs:1028:1-126
   wire [39:0] wild1;
-  // src/LlamaDv/Decoder.hs:1003:1-126
+  // src/LlamaDv/Decoder.hs:1028:1-126
   wire [39:0] wild1_0;
-  // src/LlamaDv/Decoder.hs:1003:1-126
+  // src/LlamaDv/Decoder.hs:1028:1-126
   wire [39:0] wild1_1;
-  // src/LlamaDv/Decoder.hs:1003:1-126
+  // src/LlamaDv/Decoder.hs:1028:1-126
   wire [39:0] wild1_2;
-  // src/LlamaDv/Decoder.hs:1003:1-126
+  // src/LlamaDv/Decoder.hs:1028:1-126
   wire [38:0] eta3;
-  // src/LlamaDv/Decoder.hs:1003:1-126
+  // src/LlamaDv/Decoder.hs:1028:1-126
   wire [37:0] a1;
-  // src/LlamaDv/Decoder.hs:1003:1-126
+  // src/LlamaDv/Decoder.hs:1028:1-126
   wire [38:0] a1_0;
-  // src/LlamaDv/Decoder.hs:1003:1-126
+  // src/LlamaDv/Decoder.hs:1028:1-126
   wire [38:0] a1_1;
-  // src/LlamaDv/Decoder.hs:1003:1-126
+  // src/LlamaDv/Decoder.hs:1028:1-126
   wire [38:0] a1_2;
-  // src/LlamaDv/Decoder.hs:1003:1-126
+  // src/LlamaDv/Decoder.hs:1028:1-126
   wire [38:0] a1_3;
-  wire [33:0] result_39;
-  reg [6:0] result_40;
-  reg [6:0] c$case_alt_28;
-  reg [6:0] c$case_alt_29;
-  wire [6:0] c$case_alt_30;
-  wire [6:0] c$case_alt_31;
+  wire [33:0] result_36;
+  reg [6:0] result_37;
+  reg [6:0] c$case_alt_25;
+  reg [6:0] c$case_alt_26;
+  wire [6:0] c$case_alt_27;
+  wire [6:0] c$case_alt_28;
   wire [6:0] c$app_arg_32;
-  reg [6:0] c$case_alt_32;
+  reg [6:0] c$case_alt_29;
   wire signed [63:0] c$case_scrut_1;
   wire [6:0] c$packIndexOut;
-  // src/LlamaDv/Decoder.hs:1003:1-126
+  // src/LlamaDv/Decoder.hs:1028:1-126
   wire [37:0] ds1_0;
-  // src/LlamaDv/Decoder.hs:1003:1-126
+  // src/LlamaDv/Decoder.hs:1028:1-126
   wire [38:0] ds;
-  // src/LlamaDv/Decoder.hs:1003:1-126
+  // src/LlamaDv/Decoder.hs:1028:1-126
   wire [38:0] ds_0;
-  // src/LlamaDv/Decoder.hs:1003:1-126
+  // src/LlamaDv/Decoder.hs:1028:1-126
   wire [38:0] ds_1;
-  // src/LlamaDv/Decoder.hs:1003:1-126
+  // src/LlamaDv/Decoder.hs:1028:1-126
   wire [38:0] ds_2;
-  // src/LlamaDv/Decoder.hs:(1055,1)-(1065,34)
+  // src/LlamaDv/Decoder.hs:(1080,1)-(1090,34)
   wire [374:0] macN;
-  wire [749:0] result_41;
-  reg [374:0] c$case_alt_33;
+  wire [749:0] result_38;
+  reg [374:0] c$case_alt_30;
   wire signed [63:0] c$case_scrut_2;
   wire signed [63:0] c$app_arg_33;
-  wire signed [31:0] c$case_alt_34;
+  wire signed [31:0] c$case_alt_31;
   wire signed [15:0] c$app_arg_34;
   wire signed [7:0] c$app_arg_35;
-  // src/LlamaDv/Decoder.hs:752:1-6
-  wire [71:0] ds74;
-  // src/LlamaDv/Decoder.hs:752:1-6
-  wire [23:0] ds75;
-  // src/LlamaDv/Decoder.hs:752:1-6
-  wire [15:0] ds76;
-  // src/LlamaDv/Decoder.hs:752:1-6
-  wire [15:0] c$ds76_case_alt;
-  // src/LlamaDv/Decoder.hs:752:1-6
+  // src/LlamaDv/Decoder.hs:770:1-6
+  wire [71:0] ds75;
+  // src/LlamaDv/Decoder.hs:770:1-6
+  wire [23:0] ds76;
+  // src/LlamaDv/Decoder.hs:770:1-6
+  wire [15:0] ds77;
+  // src/LlamaDv/Decoder.hs:770:1-6
+  wire [15:0] c$ds77_case_alt;
+  // src/LlamaDv/Decoder.hs:770:1-6
   wire  lastAll;
-  // src/LlamaDv/Decoder.hs:752:1-6
+  // src/LlamaDv/Decoder.hs:770:1-6
   wire  feeding;
-  // src/LlamaDv/Decoder.hs:752:1-6
+  // src/LlamaDv/Decoder.hs:770:1-6
   wire  lastCol;
-  // src/LlamaDv/Decoder.hs:(1014,1)-(1017,37)
+  // src/LlamaDv/Decoder.hs:(1039,1)-(1042,37)
   reg [374:0] m;
-  wire signed [6:0] result_42;
-  // src/LlamaDv/Decoder.hs:(1025,1)-(1028,56)
+  wire signed [6:0] result_39;
+  // src/LlamaDv/Decoder.hs:(1050,1)-(1053,56)
   wire [104:0] xs_0;
-  // src/LlamaDv/Decoder.hs:(1025,1)-(1028,56)
+  // src/LlamaDv/Decoder.hs:(1050,1)-(1053,56)
   reg [3:0] c$i1_case_alt;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2;
@@ -371,341 +350,343 @@ module decoder_small_fault_cycles
   wire  en_1;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_1;
-  reg [6:0] c$case_alt_35;
+  reg [6:0] c$case_alt_32;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_0;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_2;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_2;
-  reg [6:0] c$case_alt_36;
+  reg [6:0] c$case_alt_33;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_1;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_3;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_3;
-  reg [6:0] c$case_alt_37;
+  reg [6:0] c$case_alt_34;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_2;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_4;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_4;
-  reg [6:0] c$case_alt_38;
+  reg [6:0] c$case_alt_35;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_3;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_5;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_5;
-  reg [6:0] c$case_alt_39;
+  reg [6:0] c$case_alt_36;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_4;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_6;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_6;
-  reg [6:0] c$case_alt_40;
+  reg [6:0] c$case_alt_37;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_5;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_7;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_7;
-  reg [6:0] c$case_alt_41;
+  reg [6:0] c$case_alt_38;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_6;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_8;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_8;
-  reg [6:0] c$case_alt_42;
+  reg [6:0] c$case_alt_39;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_7;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_9;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_9;
-  reg [6:0] c$case_alt_43;
+  reg [6:0] c$case_alt_40;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_8;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_10;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_10;
-  reg [6:0] c$case_alt_44;
+  reg [6:0] c$case_alt_41;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_9;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_11;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_11;
-  reg [6:0] c$case_alt_45;
+  reg [6:0] c$case_alt_42;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_10;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_12;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_12;
-  reg [6:0] c$case_alt_46;
+  reg [6:0] c$case_alt_43;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_11;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_13;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_13;
-  reg [6:0] c$case_alt_47;
+  reg [6:0] c$case_alt_44;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_12;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_14;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_14;
-  reg [6:0] c$case_alt_48;
+  reg [6:0] c$case_alt_45;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_13;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_15;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_15;
-  reg [6:0] c$case_alt_49;
-  // src/LlamaDv/Decoder.hs:(1025,1)-(1028,56)
+  reg [6:0] c$case_alt_46;
+  // src/LlamaDv/Decoder.hs:(1050,1)-(1053,56)
   reg [3:0] c$xs_app_arg_case_alt_0;
-  // src/LlamaDv/Decoder.hs:(1025,1)-(1028,56)
+  // src/LlamaDv/Decoder.hs:(1050,1)-(1053,56)
   reg  c$xs_app_arg_case_alt_1;
-  // src/LlamaDv/Decoder.hs:(1025,1)-(1028,56)
+  // src/LlamaDv/Decoder.hs:(1050,1)-(1053,56)
   wire signed [63:0] c$xs_app_arg_case_scrut;
-  wire [1023:0] result_43;
-  // src/LlamaDv/Decoder.hs:(1025,1)-(1028,56)
+  wire [1023:0] result_40;
+  // src/LlamaDv/Decoder.hs:(1050,1)-(1053,56)
   wire [15359:0] xs_1;
-  // src/LlamaDv/Decoder.hs:(1025,1)-(1028,56)
+  // src/LlamaDv/Decoder.hs:(1050,1)-(1053,56)
   reg [3:0] c$i1_case_alt_0;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_14;
-  wire [1023:0] result_44;
+  wire [1023:0] result_41;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_16;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_16;
-  reg [511:0] c$case_alt_50;
+  reg [511:0] c$case_alt_47;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_15;
-  wire [1023:0] result_45;
+  wire [1023:0] result_42;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_17;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_17;
-  reg [511:0] c$case_alt_51;
+  reg [511:0] c$case_alt_48;
   // src/LlamaDv/Memories.hs:39:1-78
   wire [7:0] eta1;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_18;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_18;
-  reg [1023:0] c$case_alt_52;
+  reg [1023:0] c$case_alt_49;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_16;
-  wire [1023:0] result_46;
+  wire [1023:0] result_43;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_19;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_19;
-  reg [511:0] c$case_alt_53;
+  reg [511:0] c$case_alt_50;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_17;
-  wire [1023:0] result_47;
+  wire [1023:0] result_44;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_20;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_20;
-  reg [511:0] c$case_alt_54;
+  reg [511:0] c$case_alt_51;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_18;
-  wire [1023:0] result_48;
+  wire [1023:0] result_45;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_21;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_21;
-  reg [511:0] c$case_alt_55;
+  reg [511:0] c$case_alt_52;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_19;
-  wire [1023:0] result_49;
+  wire [1023:0] result_46;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_22;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_22;
-  reg [511:0] c$case_alt_56;
+  reg [511:0] c$case_alt_53;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_20;
-  wire [1023:0] result_50;
+  wire [1023:0] result_47;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_23;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_23;
-  reg [511:0] c$case_alt_57;
+  reg [511:0] c$case_alt_54;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_21;
-  wire [1023:0] result_51;
+  wire [1023:0] result_48;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_24;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_24;
-  reg [511:0] c$case_alt_58;
+  reg [511:0] c$case_alt_55;
   // src/LlamaDv/Memories.hs:39:1-78
   wire [7:0] eta1_0;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_25;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_25;
-  reg [1023:0] c$case_alt_59;
+  reg [1023:0] c$case_alt_56;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_22;
-  wire [1023:0] result_52;
+  wire [1023:0] result_49;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_26;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_26;
-  reg [511:0] c$case_alt_60;
+  reg [511:0] c$case_alt_57;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_23;
-  wire [1023:0] result_53;
+  wire [1023:0] result_50;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_27;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_27;
-  reg [511:0] c$case_alt_61;
+  reg [511:0] c$case_alt_58;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_24;
-  wire [1023:0] result_54;
+  wire [1023:0] result_51;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_28;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_28;
-  reg [511:0] c$case_alt_62;
+  reg [511:0] c$case_alt_59;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_25;
-  wire [1023:0] result_55;
+  wire [1023:0] result_52;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_29;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_29;
-  reg [511:0] c$case_alt_63;
+  reg [511:0] c$case_alt_60;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_26;
-  wire [1023:0] result_56;
+  wire [1023:0] result_53;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_30;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_30;
-  reg [511:0] c$case_alt_64;
-  // src/LlamaDv/Decoder.hs:(1025,1)-(1028,56)
+  reg [511:0] c$case_alt_61;
+  // src/LlamaDv/Decoder.hs:(1050,1)-(1053,56)
   reg [3:0] c$xs_app_arg_case_alt_2;
-  // src/LlamaDv/Decoder.hs:(1025,1)-(1028,56)
+  // src/LlamaDv/Decoder.hs:(1050,1)-(1053,56)
   reg  c$xs_app_arg_case_alt_3;
-  // src/LlamaDv/Decoder.hs:(1025,1)-(1028,56)
+  // src/LlamaDv/Decoder.hs:(1050,1)-(1053,56)
   wire signed [63:0] c$xs_app_arg_case_scrut_0;
   wire [7:0] c$app_arg_36;
-  reg [6:0] c$case_alt_65;
-  wire [4796:0] result_57;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  reg [6:0] c$case_alt_62;
+  wire [4860:0] result_54;
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg [4:0] ds_3;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg [0:0] ds1_1;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg [3:0] ds2_0;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg [5:0] ds3;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg [7:0] ds4;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg [1:0] ds5;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg signed [63:0] ds6;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg signed [31:0] ds7;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg signed [5:0] ds8;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg signed [31:0] ds9;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg [31:0] ds10;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg signed [6:0] ds11;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg [2:0] ds12;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg [7:0] ds13;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg [7:0] ds14;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg signed [31:0] ds15;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg [1:0] ds16;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg [31:0] ds17;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg [127:0] ds18;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg signed [6:0] ds19;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg [127:0] ds20;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg signed [6:0] ds21;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg [1:0] ds22;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg [3:0] ds23;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg [575:0] ds24;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg [4:0] ds25;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg signed [31:0] ds26;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg [5:0] ds27;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg [110:0] ds28;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg [4:0] ds29;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg [255:0] ds30;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg signed [31:0] ds31;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg [6:0] ds32;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg signed [63:0] ds33;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg [223:0] ds34;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg [223:0] ds35;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg signed [63:0] ds36;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg [1023:0] ds37;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg [1023:0] ds38;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg [6:0] ds39;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg signed [31:0] ds40;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg signed [31:0] ds41;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg signed [31:0] ds42;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg [223:0] ds43;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg signed [31:0] ds44;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg signed [31:0] ds45;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg signed [63:0] ds46;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg signed [63:0] ds47;
-  // src/LlamaDv/Decoder.hs:946:1-103
+  // src/LlamaDv/Decoder.hs:970:1-103
   reg signed [63:0] ds48;
+  // src/LlamaDv/Decoder.hs:970:1-103
+  reg signed [63:0] ds49;
   wire [4:0] c$dtt_rhs_1;
   wire [4:0] c$cycNext_case_alt_selection_2;
   wire [2079:0] c$logits_case_alt_projection;
@@ -722,7 +703,7 @@ module decoder_small_fault_cycles
   wire [2:0] c$case_alt_selection_10;
   wire [1:0] c$bv_1;
   wire [7:0] result_selection_8;
-  wire [543:0] result_sel_alt_226;
+  wire [543:0] result_sel_alt_230;
   wire [1:0] c$case_alt_selection_15;
   wire [41:0] c$bv_2;
   wire signed [63:0] c$app_arg_fun_arg_1;
@@ -776,57 +757,58 @@ module decoder_small_fault_cycles
   wire signed [63:0] result_fun_arg_43;
   wire signed [63:0] result_fun_arg_44;
   wire signed [63:0] result_fun_arg_45;
+  wire signed [63:0] result_fun_arg_46;
   wire [7:0] c$app_arg_selection_13;
+  wire [7:0] result_selection_12;
   wire [1:0] c$case_alt_selection_22;
   wire [3:0] c$bv_3;
   wire [0:0] c$bv_4;
   wire [1:0] c$bv_5;
   wire [1:0] c$app_arg_selection_16;
   wire [135:0] \pm'_projection ;
-  wire [15:0] c$bv_6;
-  wire [5:0] c$i_204;
-  wire [15:0] c$bv_7;
-  wire signed [6:0] c$s_1;
-  wire [6:0] c$bv_8;
+  wire signed [6:0] \c$pm'_app_arg_fun_arg ;
+  wire signed [63:0] \c$pm'_app_arg_fun_arg_0 ;
+  wire [6:0] c$bv_6;
   wire  c$app_arg_fun_arg_4;
   wire signed [63:0] c$app_arg_fun_arg_5;
   wire signed [63:0] c$app_arg_fun_arg_6;
   wire [2:0] c$app_arg_selection_20;
-  wire [2:0] result_selection_17;
+  wire [2:0] result_selection_16;
+  wire [7:0] c$case_alt_selection_25;
   wire [7:0] c$case_alt_selection_28;
-  wire [7:0] c$case_alt_selection_31;
-  wire [7:0] c$bv_9;
-  wire [3:0] ds51_fun_arg;
-  wire [7:0] ds51_fun_arg_0;
-  wire signed [31:0] ds51_fun_arg_1;
-  wire signed [31:0] ds51_fun_arg_2;
-  wire [7:0] c$bv_10;
+  wire [7:0] c$bv_7;
+  wire [3:0] ds52_fun_arg;
+  wire [7:0] ds52_fun_arg_0;
+  wire signed [31:0] ds52_fun_arg_1;
+  wire signed [31:0] ds52_fun_arg_2;
+  wire [7:0] c$bv_8;
   wire [2:0] c$app_arg_selection_23;
-  wire [2:0] result_selection_21;
+  wire [2:0] result_selection_20;
+  wire [7:0] c$bv_9;
+  wire [7:0] c$bv_10;
+  wire [6:0] result_fun_arg_47;
+  wire signed [63:0] result_fun_arg_48;
   wire [7:0] c$bv_11;
-  wire [7:0] c$bv_12;
-  wire [6:0] result_fun_arg_46;
-  wire signed [63:0] result_fun_arg_47;
-  wire [7:0] c$bv_13;
-  wire [7:0] result_selection_24;
-  wire [7:0] result_selection_28;
+  wire [7:0] result_selection_23;
+  wire [7:0] result_selection_27;
   wire signed [63:0] c$app_arg_fun_arg_7;
   wire [6:0] c$app_arg_fun_arg_8;
-  wire signed [5:0] c$s_2;
-  wire signed [63:0] ds50_fun_arg;
-  wire signed [15:0] ds50_fun_arg_0;
+  wire signed [5:0] c$s_1;
+  wire signed [63:0] ds51_fun_arg;
+  wire signed [15:0] ds51_fun_arg_0;
   wire signed [31:0] c$app_arg_fun_arg_9;
   wire signed [31:0] c$app_arg_fun_arg_10;
   wire signed [63:0] c$app_arg_fun_arg_11;
   wire signed [31:0] c$app_arg_fun_arg_12;
   wire signed [31:0] c$app_arg_fun_arg_13;
-  wire signed [63:0] c$s_3;
-  wire signed [31:0] ds50_fun_arg_1;
+  wire signed [63:0] c$s_2;
+  wire signed [31:0] ds51_fun_arg_1;
   wire signed [63:0] c$app_arg_fun_arg_14;
-  wire [7:0] result_selection_31;
+  wire [7:0] result_selection_30;
   wire [7:0] c$app_arg_selection_30;
   wire [7:0] c$step_$jOut_selection_1;
-  wire [7:0] c$bv_14;
+  wire [7:0] c$bv_12;
+  wire signed [6:0] c$packShiftOut_fun_arg;
   wire signed [31:0] c$normGainOut_fun_arg;
   wire signed [31:0] c$normGainOut_fun_arg_0;
   wire signed [31:0] c$normScaleOut_fun_arg;
@@ -838,11 +820,11 @@ module decoder_small_fault_cycles
   wire [223:0] c$siluPipeOut_fun_arg_1;
   wire [4:0] c$matrixShapeOut_app_arg_selection_1;
   wire [1:0] k_selection_1;
-  wire signed [63:0] c$s_4;
+  wire signed [63:0] c$s_3;
   wire [31:0] c$vec;
   wire [4:0] c$quantExpOut_app_arg_selection_1;
-  wire [7:0] result_selection_67;
-  wire [32:0] c$bv_16;
+  wire [7:0] result_selection_66;
+  wire [32:0] c$bv_14;
   wire [4:0] c$absUOut_app_arg_selection_1;
   wire signed [31:0] o_fun_arg;
   wire signed [31:0] o_fun_arg_0;
@@ -851,39 +833,39 @@ module decoder_small_fault_cycles
   wire [6:0] c$tupIn_app_arg_fun_arg;
   wire signed [63:0] c$tupIn_app_arg_fun_arg_0;
   wire [110:0] c$recipNextOut_fun_arg;
-  wire [0:0] c$bv_17;
-  wire [3:0] c$bv_18;
+  wire [0:0] c$bv_15;
+  wire [3:0] c$bv_16;
   wire [1:0] i1_selection_1;
-  wire [0:0] c$bv_19;
-  wire [1:0] c$bv_20;
-  wire [15:0] c$bv_21;
-  wire [4:0] c$i_276;
-  wire [15:0] c$bv_22;
-  wire [5:0] c$i_284;
-  wire [7:0] c$i_286;
+  wire [0:0] c$bv_17;
+  wire [1:0] c$bv_18;
+  wire [15:0] c$bv_19;
+  wire [4:0] c$i_259;
+  wire [15:0] c$bv_20;
+  wire [5:0] c$i_267;
+  wire [7:0] c$i_269;
   wire [511:0] c$vec_0;
   wire [4:0] c$dtt_rhs_7;
-  wire [5:0] c$i_351;
-  wire [5:0] c$i_352;
-  wire [6:0] c$i_481;
-  wire [6:0] c$i_482;
-  wire [6:0] c$i_611;
-  wire [6:0] c$i_612;
-  wire [6:0] c$i_741;
-  wire [6:0] c$i_742;
-  wire [6:0] c$i_871;
-  wire [6:0] c$i_872;
+  wire [5:0] c$i_334;
+  wire [5:0] c$i_335;
+  wire [6:0] c$i_464;
+  wire [6:0] c$i_465;
+  wire [6:0] c$i_594;
+  wire [6:0] c$i_595;
+  wire [6:0] c$i_724;
+  wire [6:0] c$i_725;
+  wire [6:0] c$i_854;
+  wire [6:0] c$i_855;
+  wire [7:0] c$bv_21;
+  wire [1:0] result_selection_72;
+  wire [7:0] c$bv_22;
+  wire [4:0] c$case_alt_selection_35;
   wire [7:0] c$bv_23;
-  wire [1:0] result_selection_73;
   wire [7:0] c$bv_24;
-  wire [4:0] c$case_alt_selection_38;
   wire [7:0] c$bv_25;
   wire [7:0] c$bv_26;
-  wire [7:0] c$bv_27;
-  wire [7:0] c$bv_28;
   wire [4:0] c$dtt_rhs_10;
-  wire [1:0] c$bv_29;
-  wire [7:0] c$bv_30;
+  wire [1:0] c$bv_27;
+  wire [7:0] c$bv_28;
   wire [4:0] c$dtt_rhs_13;
   wire signed [31:0] c$app_arg_fun_arg_15;
   wire [6:0] c$app_arg_fun_arg_16;
@@ -895,28 +877,28 @@ module decoder_small_fault_cycles
   wire signed [7:0] c$app_arg_fun_arg_18;
   wire  c$app_arg_fun_arg_19;
   wire signed [63:0] c$app_arg_fun_arg_20;
-  wire signed [6:0] ds74_fun_arg;
-  wire signed [31:0] ds74_fun_arg_0;
-  wire signed [15:0] ds74_fun_arg_1;
-  wire [7:0] ds75_fun_arg;
-  wire signed [6:0] ds75_fun_arg_0;
+  wire signed [6:0] ds75_fun_arg;
+  wire signed [31:0] ds75_fun_arg_0;
+  wire signed [15:0] ds75_fun_arg_1;
+  wire [7:0] ds76_fun_arg;
+  wire signed [6:0] ds76_fun_arg_0;
   wire [2:0] c$i1_case_alt_selection_1;
+  wire [0:0] c$bv_29;
+  wire [2:0] c$bv_30;
+  wire [2:0] c$xs_app_arg_case_alt_selection_2;
   wire [0:0] c$bv_31;
   wire [2:0] c$bv_32;
-  wire [2:0] c$xs_app_arg_case_alt_selection_2;
-  wire [0:0] c$bv_33;
-  wire [2:0] c$bv_34;
   wire [4:0] c$dtt_rhs_16;
   wire [2:0] c$i1_case_alt_selection_4;
+  wire [0:0] c$bv_33;
+  wire [2:0] c$bv_34;
+  wire [2:0] c$xs_app_arg_case_alt_selection_6;
   wire [0:0] c$bv_35;
   wire [2:0] c$bv_36;
-  wire [2:0] c$xs_app_arg_case_alt_selection_6;
-  wire [0:0] c$bv_37;
-  wire [2:0] c$bv_38;
   wire [4:0] c$dtt_rhs_19;
-  wire [4:0] c$case_alt_selection_44;
-  wire [5:0] c$bv_39;
-  wire [7:0] c$bv_40;
+  wire [4:0] c$case_alt_selection_41;
+  wire [5:0] c$bv_37;
+  wire [7:0] c$bv_38;
   wire [2885:0] result;
 
   assign result = {result_0[2885:2885],
@@ -949,10 +931,10 @@ module decoder_small_fault_cycles
   assign kvWr = result_0[797:521];
 
   assign result_0 = {c$case_alt_2,
-                     c$case_alt_1,   result_57[3623:3618],
+                     c$case_alt_1,   result_54[3687:3682],
                      logits,   result_2,   kvWr_0,   result_1};
 
-  assign c$dtt_rhs_1 = result_57[4796:4792];
+  assign c$dtt_rhs_1 = result_54[4860:4856];
 
   assign c$case_scrut = $unsigned(c$dtt_rhs_1);
 
@@ -963,10 +945,10 @@ module decoder_small_fault_cycles
     endcase
   end
 
-  assign result_1 = (c$case_alt & (result_57[4780:4773] == 8'd17)) ? {1'b1,{result_57[4791:4791],
-                                                                            result_57[4242:4241],
-                                                                            result_57[3660:3656],
-                                                                            result_57[4172:3661]}} : {1'b0,520'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx};
+  assign result_1 = (c$case_alt & (result_54[4844:4837] == 8'd17)) ? {1'b1,{result_54[4855:4855],
+                                                                            result_54[4306:4305],
+                                                                            result_54[3724:3720],
+                                                                            result_54[4236:3725]}} : {1'b0,520'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx};
 
   // register begin
   always @(posedge clk or  posedge  rst) begin : result_2_register
@@ -1002,7 +984,7 @@ module decoder_small_fault_cycles
   end
   // register end
 
-  assign c$cycNext_case_alt_selection_2 = result_57[4796:4792];
+  assign c$cycNext_case_alt_selection_2 = result_54[4860:4856];
 
   always @(*) begin
     case(c$cycNext_case_alt_selection_2)
@@ -1055,83 +1037,84 @@ module decoder_small_fault_cycles
     endcase
   end
 
-  assign l = $signed(result_38[95:64]);
+  assign l = $signed(result_35[95:64]);
 
-  assign c$dtt_rhs_4 = result_57[4796:4792];
+  assign c$dtt_rhs_4 = result_54[4860:4856];
 
   assign c$logits_case_scrut = $unsigned(c$dtt_rhs_4);
 
-  assign nxt = result_3[5272:476];
+  assign nxt = result_3[5336:476];
 
-  assign result_selection_4 = result_57[4796:4792];
+  assign result_selection_4 = result_54[4860:4856];
 
-  assign c$bv = result_57[4780:4773];
+  assign c$bv = result_54[4844:4837];
 
   always @(*) begin
     case(result_selection_4)
       5'b00000 : result_3 = c$case_alt_5;
       5'b00001 : result_3 = {c$app_arg_29,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             {{1'b1,{c$step_$jOut_app_arg_0,   result_29}},
+                             {{1'b1,{c$step_$jOut_app_arg_0,   result_26}},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00010 : result_3 = {result_20,
+      5'b00010 : result_3 = {result_17,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00011 : result_3 = {result_19,
+      5'b00011 : result_3 = {result_16,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00100 : result_3 = {result_17,
+      5'b00100 : result_3 = {result_14,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              c$app_arg_21};
       5'b00101 : result_3 = {{5'd6,
-                              result_57[4791:4791],   result_57[4790:4787],
-                              result_57[4786:4781],   result_57[4780:4773],
-                              result_57[4772:4771],
-                              $signed(result_57[4770:4707]),
-                              $signed(result_57[4706:4675]),
-                              $signed(result_57[4674:4669]),
-                              $signed(result_57[4668:4637]),
-                              result_57[4636:4605],   result_22,   k_0,
+                              result_54[4855:4855],   result_54[4854:4851],
+                              result_54[4850:4845],   result_54[4844:4837],
+                              result_54[4836:4835],
+                              $signed(result_54[4834:4771]),
+                              $signed(result_54[4770:4739]),
+                              $signed(result_54[4738:4733]),
+                              $signed(result_54[4732:4701]),
+                              result_54[4700:4669],   result_19,   k_0,
                               c$matrixShapeOut[15:8],
                               c$matrixShapeOut[7:0],
-                              $signed(result_57[4578:4547]),
-                              result_57[4546:4545],   result_57[4544:4513],
-                              result_57[4512:4385],
-                              $signed(result_57[4384:4378]),
-                              result_57[4377:4250],
-                              $signed(result_57[4249:4243]),
-                              result_57[4242:4241],   result_57[4240:4237],
-                              result_57[4236:3661],   result_57[3660:3656],
-                              $signed(result_57[3655:3624]),
-                              result_57[3623:3618],   c$recipNextOut,
-                              result_57[3506:3502],   result_57[3501:3246],
-                              $signed(result_57[3245:3214]),
-                              result_57[3213:3207],
-                              $signed(result_57[3206:3143]),
-                              result_57[3142:2919],   result_57[2918:2695],
-                              $signed(result_57[2694:2631]),
-                              result_57[2630:1607],   result_57[1606:583],
-                              result_57[582:576],
-                              $signed(result_57[575:544]),
-                              $signed(result_57[543:512]),
-                              $signed(result_57[511:480]),
-                              result_57[479:256],
-                              $signed(result_57[255:224]),
-                              $signed(result_57[223:192]),
-                              $signed(result_57[191:128]),
-                              $signed(result_57[127:64]),
-                              $signed(result_57[63:0])},
+                              $signed(result_54[4642:4611]),
+                              result_54[4610:4609],   result_54[4608:4577],
+                              result_54[4576:4449],
+                              $signed(result_54[4448:4442]),
+                              result_54[4441:4314],
+                              $signed(result_54[4313:4307]),
+                              result_54[4306:4305],   result_54[4304:4301],
+                              result_54[4300:3725],   result_54[3724:3720],
+                              $signed(result_54[3719:3688]),
+                              result_54[3687:3682],   c$recipNextOut,
+                              result_54[3570:3566],   result_54[3565:3310],
+                              $signed(result_54[3309:3278]),
+                              result_54[3277:3271],
+                              $signed(result_54[3270:3207]),
+                              result_54[3206:2983],   result_54[2982:2759],
+                              $signed(result_54[2758:2695]),
+                              result_54[2694:1671],   result_54[1670:647],
+                              result_54[646:640],
+                              $signed(result_54[639:608]),
+                              $signed(result_54[607:576]),
+                              $signed(result_54[575:544]),
+                              result_54[543:320],
+                              $signed(result_54[319:288]),
+                              $signed(result_54[287:256]),
+                              $signed(result_54[255:192]),
+                              $signed(result_54[191:128]),
+                              $signed(result_54[127:64]),
+                              $signed(result_54[63:0])},
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1148,7 +1131,7 @@ module decoder_small_fault_cycles
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01000 : result_3 = {result_13,
+      5'b01000 : result_3 = {result_10,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              c$app_arg_15};
       5'b01001 : result_3 = result_7;
@@ -1160,44 +1143,45 @@ module decoder_small_fault_cycles
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
       5'b01011 : result_3 = {{5'd12,
-                              result_57[4791:4791],   result_57[4790:4787],
-                              result_57[4786:4781],   result_57[4780:4773],
-                              result_57[4772:4771],
-                              $signed(result_57[4770:4707]),
-                              $signed(result_57[4706:4675]),
-                              $signed(result_57[4674:4669]),
-                              $signed(result_57[4668:4637]),
-                              result_57[4636:4605],
-                              $signed(result_57[4604:4598]),
-                              result_57[4597:4595],   result_57[4594:4587],
-                              result_57[4586:4579],
-                              $signed(result_57[4578:4547]),
-                              result_57[4546:4545],   result_57[4544:4513],
-                              result_57[4512:4385],
-                              $signed(result_57[4384:4378]),
-                              result_57[4377:4250],
-                              $signed(result_57[4249:4243]),
-                              result_57[4242:4241],   result_57[4240:4237],
-                              result_57[4236:3661],   result_57[3660:3656],
-                              $signed(result_57[3655:3624]),
-                              result_57[3623:3618],   c$app_arg_11,
-                              result_57[3506:3502],   result_57[3501:3246],
-                              $signed(result_57[3245:3214]),
-                              result_57[3213:3207],
-                              $signed(result_57[3206:3143]),
-                              result_57[3142:2919],   result_57[2918:2695],
-                              $signed(result_57[2694:2631]),
-                              result_57[2630:1607],   result_57[1606:583],
-                              result_57[582:576],
-                              $signed(result_57[575:544]),
-                              $signed(result_57[543:512]),
-                              $signed(result_57[511:480]),
-                              result_57[479:256],
-                              $signed(result_57[255:224]),
-                              $signed(result_57[223:192]),
-                              $signed(result_57[191:128]),
-                              $signed(result_57[127:64]),
-                              $signed(result_57[63:0])},
+                              result_54[4855:4855],   result_54[4854:4851],
+                              result_54[4850:4845],   result_54[4844:4837],
+                              result_54[4836:4835],
+                              $signed(result_54[4834:4771]),
+                              $signed(result_54[4770:4739]),
+                              $signed(result_54[4738:4733]),
+                              $signed(result_54[4732:4701]),
+                              result_54[4700:4669],
+                              $signed(result_54[4668:4662]),
+                              result_54[4661:4659],   result_54[4658:4651],
+                              result_54[4650:4643],
+                              $signed(result_54[4642:4611]),
+                              result_54[4610:4609],   result_54[4608:4577],
+                              result_54[4576:4449],
+                              $signed(result_54[4448:4442]),
+                              result_54[4441:4314],
+                              $signed(result_54[4313:4307]),
+                              result_54[4306:4305],   result_54[4304:4301],
+                              result_54[4300:3725],   result_54[3724:3720],
+                              $signed(result_54[3719:3688]),
+                              result_54[3687:3682],   c$app_arg_11,
+                              result_54[3570:3566],   result_54[3565:3310],
+                              $signed(result_54[3309:3278]),
+                              result_54[3277:3271],
+                              $signed(result_54[3270:3207]),
+                              result_54[3206:2983],   result_54[2982:2759],
+                              $signed(result_54[2758:2695]),
+                              result_54[2694:1671],   result_54[1670:647],
+                              result_54[646:640],
+                              $signed(result_54[639:608]),
+                              $signed(result_54[607:576]),
+                              $signed(result_54[575:544]),
+                              result_54[543:320],
+                              $signed(result_54[319:288]),
+                              $signed(result_54[287:256]),
+                              $signed(result_54[255:192]),
+                              $signed(result_54[191:128]),
+                              $signed(result_54[127:64]),
+                              $signed(result_54[63:0])},
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1215,42 +1199,43 @@ module decoder_small_fault_cycles
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              c$app_arg_8};
       5'b01110 : result_3 = {{5'd6,
-                              result_57[4791:4791],   result_57[4790:4787],
-                              result_57[4786:4781],   result_57[4780:4773],
-                              result_57[4772:4771],
-                              $signed(result_57[4770:4707]),
-                              $signed(result_57[4706:4675]),
-                              $signed(result_57[4674:4669]),
-                              $signed(result_57[4668:4637]),
-                              result_57[4636:4605],   result_22,   3'd3,
+                              result_54[4855:4855],   result_54[4854:4851],
+                              result_54[4850:4845],   result_54[4844:4837],
+                              result_54[4836:4835],
+                              $signed(result_54[4834:4771]),
+                              $signed(result_54[4770:4739]),
+                              $signed(result_54[4738:4733]),
+                              $signed(result_54[4732:4701]),
+                              result_54[4700:4669],   result_19,   3'd3,
                               8'd64,   8'd64,
-                              $signed(result_57[4578:4547]),
-                              result_57[4546:4545],   result_57[4544:4513],
-                              result_57[4512:4385],
-                              $signed(result_57[4384:4378]),
-                              result_57[4377:4250],
-                              $signed(result_57[4249:4243]),
-                              result_57[4242:4241],   result_57[4240:4237],
-                              result_57[4236:3661],   result_57[3660:3656],
-                              $signed(result_57[3655:3624]),
-                              result_57[3623:3618],   c$recipNextOut,
-                              result_57[3506:3502],   result_57[3501:3246],
-                              $signed(result_57[3245:3214]),
-                              result_57[3213:3207],
-                              $signed(result_57[3206:3143]),
-                              result_57[3142:2919],   result_57[2918:2695],
-                              $signed(result_57[2694:2631]),
-                              result_57[2630:1607],   result_57[1606:583],
-                              result_57[582:576],
-                              $signed(result_57[575:544]),
-                              $signed(result_57[543:512]),
-                              $signed(result_57[511:480]),
-                              result_57[479:256],
-                              $signed(result_57[255:224]),
-                              $signed(result_57[223:192]),
-                              $signed(result_57[191:128]),
-                              $signed(result_57[127:64]),
-                              $signed(result_57[63:0])},
+                              $signed(result_54[4642:4611]),
+                              result_54[4610:4609],   result_54[4608:4577],
+                              result_54[4576:4449],
+                              $signed(result_54[4448:4442]),
+                              result_54[4441:4314],
+                              $signed(result_54[4313:4307]),
+                              result_54[4306:4305],   result_54[4304:4301],
+                              result_54[4300:3725],   result_54[3724:3720],
+                              $signed(result_54[3719:3688]),
+                              result_54[3687:3682],   c$recipNextOut,
+                              result_54[3570:3566],   result_54[3565:3310],
+                              $signed(result_54[3309:3278]),
+                              result_54[3277:3271],
+                              $signed(result_54[3270:3207]),
+                              result_54[3206:2983],   result_54[2982:2759],
+                              $signed(result_54[2758:2695]),
+                              result_54[2694:1671],   result_54[1670:647],
+                              result_54[646:640],
+                              $signed(result_54[639:608]),
+                              $signed(result_54[607:576]),
+                              $signed(result_54[575:544]),
+                              result_54[543:320],
+                              $signed(result_54[319:288]),
+                              $signed(result_54[287:256]),
+                              $signed(result_54[255:192]),
+                              $signed(result_54[191:128]),
+                              $signed(result_54[127:64]),
+                              $signed(result_54[63:0])},
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1274,42 +1259,43 @@ module decoder_small_fault_cycles
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
       5'b10011 : result_3 = {{5'd6,
-                              result_57[4791:4791],   result_57[4790:4787],
-                              result_57[4786:4781],   result_57[4780:4773],
-                              result_57[4772:4771],
-                              $signed(result_57[4770:4707]),
-                              $signed(result_57[4706:4675]),
-                              $signed(result_57[4674:4669]),
-                              $signed(result_57[4668:4637]),
-                              result_57[4636:4605],   result_22,   3'd5,
+                              result_54[4855:4855],   result_54[4854:4851],
+                              result_54[4850:4845],   result_54[4844:4837],
+                              result_54[4836:4835],
+                              $signed(result_54[4834:4771]),
+                              $signed(result_54[4770:4739]),
+                              $signed(result_54[4738:4733]),
+                              $signed(result_54[4732:4701]),
+                              result_54[4700:4669],   result_19,   3'd5,
                               8'd64,   8'd128,
-                              $signed(result_57[4578:4547]),
-                              result_57[4546:4545],   result_57[4544:4513],
-                              result_57[4512:4385],
-                              $signed(result_57[4384:4378]),
-                              result_57[4377:4250],
-                              $signed(result_57[4249:4243]),
-                              result_57[4242:4241],   result_57[4240:4237],
-                              result_57[4236:3661],   result_57[3660:3656],
-                              $signed(result_57[3655:3624]),
-                              result_57[3623:3618],   c$recipNextOut,
-                              result_57[3506:3502],   result_57[3501:3246],
-                              $signed(result_57[3245:3214]),
-                              result_57[3213:3207],
-                              $signed(result_57[3206:3143]),
-                              result_57[3142:2919],   result_57[2918:2695],
-                              $signed(result_57[2694:2631]),
-                              result_57[2630:1607],   result_57[1606:583],
-                              result_57[582:576],
-                              $signed(result_57[575:544]),
-                              $signed(result_57[543:512]),
-                              $signed(result_57[511:480]),
-                              result_57[479:256],
-                              $signed(result_57[255:224]),
-                              $signed(result_57[223:192]),
-                              $signed(result_57[191:128]),
-                              $signed(result_57[127:64]),
-                              $signed(result_57[63:0])},
+                              $signed(result_54[4642:4611]),
+                              result_54[4610:4609],   result_54[4608:4577],
+                              result_54[4576:4449],
+                              $signed(result_54[4448:4442]),
+                              result_54[4441:4314],
+                              $signed(result_54[4313:4307]),
+                              result_54[4306:4305],   result_54[4304:4301],
+                              result_54[4300:3725],   result_54[3724:3720],
+                              $signed(result_54[3719:3688]),
+                              result_54[3687:3682],   c$recipNextOut,
+                              result_54[3570:3566],   result_54[3565:3310],
+                              $signed(result_54[3309:3278]),
+                              result_54[3277:3271],
+                              $signed(result_54[3270:3207]),
+                              result_54[3206:2983],   result_54[2982:2759],
+                              $signed(result_54[2758:2695]),
+                              result_54[2694:1671],   result_54[1670:647],
+                              result_54[646:640],
+                              $signed(result_54[639:608]),
+                              $signed(result_54[607:576]),
+                              $signed(result_54[575:544]),
+                              result_54[543:320],
+                              $signed(result_54[319:288]),
+                              $signed(result_54[287:256]),
+                              $signed(result_54[255:192]),
+                              $signed(result_54[191:128]),
+                              $signed(result_54[127:64]),
+                              $signed(result_54[63:0])},
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1328,98 +1314,100 @@ module decoder_small_fault_cycles
   end
 
   assign c$case_alt_3 = out_ready ? {{5'd0,
-                                      result_57[4791:4791],   result_57[4790:4787],
-                                      result_57[4786:4781],   result_57[4780:4773],
-                                      result_57[4772:4771],
-                                      $signed(result_57[4770:4707]),
-                                      $signed(result_57[4706:4675]),
-                                      $signed(result_57[4674:4669]),
-                                      $signed(result_57[4668:4637]),
-                                      result_57[4636:4605],
-                                      $signed(result_57[4604:4598]),
-                                      result_57[4597:4595],   result_57[4594:4587],
-                                      result_57[4586:4579],
-                                      $signed(result_57[4578:4547]),
-                                      result_57[4546:4545],   result_57[4544:4513],
-                                      result_57[4512:4385],
-                                      $signed(result_57[4384:4378]),
-                                      result_57[4377:4250],
-                                      $signed(result_57[4249:4243]),
-                                      result_57[4242:4241],   result_57[4240:4237],
-                                      result_57[4236:3661],   result_57[3660:3656],
-                                      $signed(result_57[3655:3624]),
-                                      result_57[3623:3618],   c$recipNextOut,
-                                      result_57[3506:3502],   result_57[3501:3246],
-                                      $signed(result_57[3245:3214]),
-                                      result_57[3213:3207],
-                                      $signed(result_57[3206:3143]),
-                                      result_57[3142:2919],   result_57[2918:2695],
-                                      $signed(result_57[2694:2631]),
-                                      result_57[2630:1607],   result_57[1606:583],
-                                      result_57[582:576],
-                                      $signed(result_57[575:544]),
-                                      $signed(result_57[543:512]),
-                                      $signed(result_57[511:480]),
-                                      result_57[479:256],
-                                      $signed(result_57[255:224]),
-                                      $signed(result_57[223:192]),
-                                      $signed(result_57[191:128]),
-                                      $signed(result_57[127:64]),
-                                      $signed(result_57[63:0])},
+                                      result_54[4855:4855],   result_54[4854:4851],
+                                      result_54[4850:4845],   result_54[4844:4837],
+                                      result_54[4836:4835],
+                                      $signed(result_54[4834:4771]),
+                                      $signed(result_54[4770:4739]),
+                                      $signed(result_54[4738:4733]),
+                                      $signed(result_54[4732:4701]),
+                                      result_54[4700:4669],
+                                      $signed(result_54[4668:4662]),
+                                      result_54[4661:4659],   result_54[4658:4651],
+                                      result_54[4650:4643],
+                                      $signed(result_54[4642:4611]),
+                                      result_54[4610:4609],   result_54[4608:4577],
+                                      result_54[4576:4449],
+                                      $signed(result_54[4448:4442]),
+                                      result_54[4441:4314],
+                                      $signed(result_54[4313:4307]),
+                                      result_54[4306:4305],   result_54[4304:4301],
+                                      result_54[4300:3725],   result_54[3724:3720],
+                                      $signed(result_54[3719:3688]),
+                                      result_54[3687:3682],   c$recipNextOut,
+                                      result_54[3570:3566],   result_54[3565:3310],
+                                      $signed(result_54[3309:3278]),
+                                      result_54[3277:3271],
+                                      $signed(result_54[3270:3207]),
+                                      result_54[3206:2983],   result_54[2982:2759],
+                                      $signed(result_54[2758:2695]),
+                                      result_54[2694:1671],   result_54[1670:647],
+                                      result_54[646:640],
+                                      $signed(result_54[639:608]),
+                                      $signed(result_54[607:576]),
+                                      $signed(result_54[575:544]),
+                                      result_54[543:320],
+                                      $signed(result_54[319:288]),
+                                      $signed(result_54[287:256]),
+                                      $signed(result_54[255:192]),
+                                      $signed(result_54[191:128]),
+                                      $signed(result_54[127:64]),
+                                      $signed(result_54[63:0])},
                                      {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                      {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{5'd21,
-                                                                                               result_57[4791:4791],
-                                                                                               result_57[4790:4787],
-                                                                                               result_57[4786:4781],
-                                                                                               result_57[4780:4773],
-                                                                                               result_57[4772:4771],
-                                                                                               $signed(result_57[4770:4707]),
-                                                                                               $signed(result_57[4706:4675]),
-                                                                                               $signed(result_57[4674:4669]),
-                                                                                               $signed(result_57[4668:4637]),
-                                                                                               result_57[4636:4605],
-                                                                                               $signed(result_57[4604:4598]),
-                                                                                               result_57[4597:4595],
-                                                                                               result_57[4594:4587],
-                                                                                               result_57[4586:4579],
-                                                                                               $signed(result_57[4578:4547]),
-                                                                                               result_57[4546:4545],
-                                                                                               result_57[4544:4513],
-                                                                                               result_57[4512:4385],
-                                                                                               $signed(result_57[4384:4378]),
-                                                                                               result_57[4377:4250],
-                                                                                               $signed(result_57[4249:4243]),
-                                                                                               result_57[4242:4241],
-                                                                                               result_57[4240:4237],
-                                                                                               result_57[4236:3661],
-                                                                                               result_57[3660:3656],
-                                                                                               $signed(result_57[3655:3624]),
-                                                                                               result_57[3623:3618],
+                                                                                               result_54[4855:4855],
+                                                                                               result_54[4854:4851],
+                                                                                               result_54[4850:4845],
+                                                                                               result_54[4844:4837],
+                                                                                               result_54[4836:4835],
+                                                                                               $signed(result_54[4834:4771]),
+                                                                                               $signed(result_54[4770:4739]),
+                                                                                               $signed(result_54[4738:4733]),
+                                                                                               $signed(result_54[4732:4701]),
+                                                                                               result_54[4700:4669],
+                                                                                               $signed(result_54[4668:4662]),
+                                                                                               result_54[4661:4659],
+                                                                                               result_54[4658:4651],
+                                                                                               result_54[4650:4643],
+                                                                                               $signed(result_54[4642:4611]),
+                                                                                               result_54[4610:4609],
+                                                                                               result_54[4608:4577],
+                                                                                               result_54[4576:4449],
+                                                                                               $signed(result_54[4448:4442]),
+                                                                                               result_54[4441:4314],
+                                                                                               $signed(result_54[4313:4307]),
+                                                                                               result_54[4306:4305],
+                                                                                               result_54[4304:4301],
+                                                                                               result_54[4300:3725],
+                                                                                               result_54[3724:3720],
+                                                                                               $signed(result_54[3719:3688]),
+                                                                                               result_54[3687:3682],
                                                                                                c$recipNextOut,
-                                                                                               result_57[3506:3502],
-                                                                                               result_57[3501:3246],
-                                                                                               $signed(result_57[3245:3214]),
-                                                                                               result_57[3213:3207],
-                                                                                               $signed(result_57[3206:3143]),
-                                                                                               result_57[3142:2919],
-                                                                                               result_57[2918:2695],
-                                                                                               $signed(result_57[2694:2631]),
-                                                                                               result_57[2630:1607],
-                                                                                               result_57[1606:583],
-                                                                                               result_57[582:576],
-                                                                                               $signed(result_57[575:544]),
-                                                                                               $signed(result_57[543:512]),
-                                                                                               $signed(result_57[511:480]),
-                                                                                               result_57[479:256],
-                                                                                               $signed(result_57[255:224]),
-                                                                                               $signed(result_57[223:192]),
-                                                                                               $signed(result_57[191:128]),
-                                                                                               $signed(result_57[127:64]),
-                                                                                               $signed(result_57[63:0])},
+                                                                                               result_54[3570:3566],
+                                                                                               result_54[3565:3310],
+                                                                                               $signed(result_54[3309:3278]),
+                                                                                               result_54[3277:3271],
+                                                                                               $signed(result_54[3270:3207]),
+                                                                                               result_54[3206:2983],
+                                                                                               result_54[2982:2759],
+                                                                                               $signed(result_54[2758:2695]),
+                                                                                               result_54[2694:1671],
+                                                                                               result_54[1670:647],
+                                                                                               result_54[646:640],
+                                                                                               $signed(result_54[639:608]),
+                                                                                               $signed(result_54[607:576]),
+                                                                                               $signed(result_54[575:544]),
+                                                                                               result_54[543:320],
+                                                                                               $signed(result_54[319:288]),
+                                                                                               $signed(result_54[287:256]),
+                                                                                               $signed(result_54[255:192]),
+                                                                                               $signed(result_54[191:128]),
+                                                                                               $signed(result_54[127:64]),
+                                                                                               $signed(result_54[63:0])},
                                                                                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1428,96 +1416,98 @@ module decoder_small_fault_cycles
                                                                                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
 
   assign c$case_alt_4 = c$case_scrut_0 ? {{5'd16,
-                                           result_57[4791:4791],   result_57[4790:4787],
-                                           result_57[4786:4781],   result_57[4780:4773],
-                                           result_57[4772:4771],
-                                           $signed(result_57[4770:4707]),
-                                           $signed(result_57[4706:4675]),
-                                           $signed(result_57[4674:4669]),
-                                           $signed(result_57[4668:4637]),
-                                           result_57[4636:4605],
-                                           $signed(result_57[4604:4598]),
-                                           result_57[4597:4595],   result_57[4594:4587],
-                                           result_57[4586:4579],
-                                           $signed(result_57[4578:4547]),
-                                           result_57[4546:4545],   result_57[4544:4513],
-                                           result_57[4512:4385],
-                                           $signed(result_57[4384:4378]),
-                                           result_57[4377:4250],
-                                           $signed(result_57[4249:4243]),
-                                           result_57[4242:4241],   result_57[4240:4237],
-                                           result_57[4236:3661],   result_57[3660:3656],
-                                           $signed(result_57[3655:3624]),
-                                           result_57[3623:3618],   c$recipNextOut,
-                                           c$app_arg_6,   result_57[3501:3246],
-                                           $signed(result_57[3245:3214]),
-                                           result_57[3213:3207],
-                                           $signed(result_57[3206:3143]),
-                                           result_57[3142:2919],   result_57[2918:2695],
-                                           $signed(result_57[2694:2631]),
-                                           result_57[2630:1607],   result_57[1606:583],
-                                           result_57[582:576],
-                                           $signed(result_57[575:544]),
-                                           $signed(result_57[543:512]),
-                                           $signed(result_57[511:480]),   c$siluPipeOut,
-                                           $signed(result_57[255:224]),   c$app_arg_5,
-                                           $signed(result_57[191:128]),
-                                           $signed(result_57[127:64]),
-                                           $signed(result_57[63:0])},
+                                           result_54[4855:4855],   result_54[4854:4851],
+                                           result_54[4850:4845],   result_54[4844:4837],
+                                           result_54[4836:4835],
+                                           $signed(result_54[4834:4771]),
+                                           $signed(result_54[4770:4739]),
+                                           $signed(result_54[4738:4733]),
+                                           $signed(result_54[4732:4701]),
+                                           result_54[4700:4669],
+                                           $signed(result_54[4668:4662]),
+                                           result_54[4661:4659],   result_54[4658:4651],
+                                           result_54[4650:4643],
+                                           $signed(result_54[4642:4611]),
+                                           result_54[4610:4609],   result_54[4608:4577],
+                                           result_54[4576:4449],
+                                           $signed(result_54[4448:4442]),
+                                           result_54[4441:4314],
+                                           $signed(result_54[4313:4307]),
+                                           result_54[4306:4305],   result_54[4304:4301],
+                                           result_54[4300:3725],   result_54[3724:3720],
+                                           $signed(result_54[3719:3688]),
+                                           result_54[3687:3682],   c$recipNextOut,
+                                           c$app_arg_6,   result_54[3565:3310],
+                                           $signed(result_54[3309:3278]),
+                                           result_54[3277:3271],
+                                           $signed(result_54[3270:3207]),
+                                           result_54[3206:2983],   result_54[2982:2759],
+                                           $signed(result_54[2758:2695]),
+                                           result_54[2694:1671],   result_54[1670:647],
+                                           result_54[646:640],
+                                           $signed(result_54[639:608]),
+                                           $signed(result_54[607:576]),
+                                           $signed(result_54[575:544]),   c$siluPipeOut,
+                                           $signed(result_54[319:288]),   c$app_arg_5,
+                                           $signed(result_54[255:192]),
+                                           $signed(result_54[191:128]),
+                                           $signed(result_54[127:64]),
+                                           $signed(result_54[63:0])},
                                           {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                           {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{5'd17,
-                                                                                                    result_57[4791:4791],
-                                                                                                    result_57[4790:4787],
-                                                                                                    result_57[4786:4781],
-                                                                                                    result_57[4780:4773],
-                                                                                                    result_57[4772:4771],
-                                                                                                    $signed(result_57[4770:4707]),
-                                                                                                    $signed(result_57[4706:4675]),
-                                                                                                    $signed(result_57[4674:4669]),
-                                                                                                    $signed(result_57[4668:4637]),
-                                                                                                    result_57[4636:4605],
-                                                                                                    $signed(result_57[4604:4598]),
-                                                                                                    result_57[4597:4595],
-                                                                                                    result_57[4594:4587],
-                                                                                                    result_57[4586:4579],
-                                                                                                    $signed(result_57[4578:4547]),
-                                                                                                    result_57[4546:4545],
-                                                                                                    result_57[4544:4513],
-                                                                                                    result_57[4512:4385],
-                                                                                                    $signed(result_57[4384:4378]),
-                                                                                                    result_57[4377:4250],
-                                                                                                    $signed(result_57[4249:4243]),
-                                                                                                    result_57[4242:4241],
-                                                                                                    result_57[4240:4237],
-                                                                                                    result_57[4236:3661],
-                                                                                                    result_57[3660:3656],
-                                                                                                    $signed(result_57[3655:3624]),
-                                                                                                    result_57[3623:3618],
+                                                                                                    result_54[4855:4855],
+                                                                                                    result_54[4854:4851],
+                                                                                                    result_54[4850:4845],
+                                                                                                    result_54[4844:4837],
+                                                                                                    result_54[4836:4835],
+                                                                                                    $signed(result_54[4834:4771]),
+                                                                                                    $signed(result_54[4770:4739]),
+                                                                                                    $signed(result_54[4738:4733]),
+                                                                                                    $signed(result_54[4732:4701]),
+                                                                                                    result_54[4700:4669],
+                                                                                                    $signed(result_54[4668:4662]),
+                                                                                                    result_54[4661:4659],
+                                                                                                    result_54[4658:4651],
+                                                                                                    result_54[4650:4643],
+                                                                                                    $signed(result_54[4642:4611]),
+                                                                                                    result_54[4610:4609],
+                                                                                                    result_54[4608:4577],
+                                                                                                    result_54[4576:4449],
+                                                                                                    $signed(result_54[4448:4442]),
+                                                                                                    result_54[4441:4314],
+                                                                                                    $signed(result_54[4313:4307]),
+                                                                                                    result_54[4306:4305],
+                                                                                                    result_54[4304:4301],
+                                                                                                    result_54[4300:3725],
+                                                                                                    result_54[3724:3720],
+                                                                                                    $signed(result_54[3719:3688]),
+                                                                                                    result_54[3687:3682],
                                                                                                     c$recipStartLargeOut,
                                                                                                     5'd0,
-                                                                                                    result_57[3501:3246],
-                                                                                                    $signed(result_57[3245:3214]),
-                                                                                                    result_57[3213:3207],
-                                                                                                    $signed(result_57[3206:3143]),
-                                                                                                    result_57[3142:2919],
-                                                                                                    result_57[2918:2695],
-                                                                                                    $signed(result_57[2694:2631]),
-                                                                                                    result_57[2630:1607],
-                                                                                                    result_57[1606:583],
-                                                                                                    result_57[582:576],
-                                                                                                    $signed(result_57[575:544]),
-                                                                                                    $signed(result_57[543:512]),
-                                                                                                    $signed(result_57[511:480]),
-                                                                                                    result_57[479:256],
-                                                                                                    $signed(result_57[223:192]),
-                                                                                                    $signed(result_57[223:192]),
-                                                                                                    $signed(result_57[191:128]),
-                                                                                                    $signed(result_57[127:64]),
-                                                                                                    $signed(result_57[63:0])},
+                                                                                                    result_54[3565:3310],
+                                                                                                    $signed(result_54[3309:3278]),
+                                                                                                    result_54[3277:3271],
+                                                                                                    $signed(result_54[3270:3207]),
+                                                                                                    result_54[3206:2983],
+                                                                                                    result_54[2982:2759],
+                                                                                                    $signed(result_54[2758:2695]),
+                                                                                                    result_54[2694:1671],
+                                                                                                    result_54[1670:647],
+                                                                                                    result_54[646:640],
+                                                                                                    $signed(result_54[639:608]),
+                                                                                                    $signed(result_54[607:576]),
+                                                                                                    $signed(result_54[575:544]),
+                                                                                                    result_54[543:320],
+                                                                                                    $signed(result_54[287:256]),
+                                                                                                    $signed(result_54[287:256]),
+                                                                                                    $signed(result_54[255:192]),
+                                                                                                    $signed(result_54[191:128]),
+                                                                                                    $signed(result_54[127:64]),
+                                                                                                    $signed(result_54[63:0])},
                                                                                                    {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                    {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                     {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1527,95 +1517,97 @@ module decoder_small_fault_cycles
 
   assign c$case_alt_5 = in_valid ? {{5'd1,
                                      1'd0,   in_pos,   in_token,   8'd0,   2'd0,
-                                     $signed(result_57[4770:4707]),
-                                     $signed(result_57[4706:4675]),
-                                     $signed(result_57[4674:4669]),
-                                     $signed(result_57[4668:4637]),
-                                     result_57[4636:4605],
-                                     $signed(result_57[4604:4598]),
-                                     result_57[4597:4595],   result_57[4594:4587],
-                                     result_57[4586:4579],
-                                     $signed(result_57[4578:4547]),
-                                     result_57[4546:4545],   result_57[4544:4513],
-                                     result_57[4512:4385],
-                                     $signed(result_57[4384:4378]),
-                                     result_57[4377:4250],
-                                     $signed(result_57[4249:4243]),
-                                     result_57[4242:4241],   result_57[4240:4237],
-                                     result_57[4236:3661],   result_57[3660:3656],
-                                     $signed(result_57[3655:3624]),
-                                     result_57[3623:3618],   c$recipNextOut,
-                                     result_57[3506:3502],   result_57[3501:3246],
-                                     $signed(result_57[3245:3214]),
-                                     result_57[3213:3207],
-                                     $signed(result_57[3206:3143]),
-                                     result_57[3142:2919],   result_57[2918:2695],
-                                     $signed(result_57[2694:2631]),
-                                     result_57[2630:1607],   result_57[1606:583],
-                                     result_57[582:576],
-                                     $signed(result_57[575:544]),
-                                     $signed(result_57[543:512]),
-                                     $signed(result_57[511:480]),
-                                     result_57[479:256],
-                                     $signed(result_57[255:224]),
-                                     $signed(result_57[223:192]),
-                                     $signed(result_57[191:128]),
-                                     $signed(result_57[127:64]),
-                                     $signed(result_57[63:0])},
+                                     $signed(result_54[4834:4771]),
+                                     $signed(result_54[4770:4739]),
+                                     $signed(result_54[4738:4733]),
+                                     $signed(result_54[4732:4701]),
+                                     result_54[4700:4669],
+                                     $signed(result_54[4668:4662]),
+                                     result_54[4661:4659],   result_54[4658:4651],
+                                     result_54[4650:4643],
+                                     $signed(result_54[4642:4611]),
+                                     result_54[4610:4609],   result_54[4608:4577],
+                                     result_54[4576:4449],
+                                     $signed(result_54[4448:4442]),
+                                     result_54[4441:4314],
+                                     $signed(result_54[4313:4307]),
+                                     result_54[4306:4305],   result_54[4304:4301],
+                                     result_54[4300:3725],   result_54[3724:3720],
+                                     $signed(result_54[3719:3688]),
+                                     result_54[3687:3682],   c$recipNextOut,
+                                     result_54[3570:3566],   result_54[3565:3310],
+                                     $signed(result_54[3309:3278]),
+                                     result_54[3277:3271],
+                                     $signed(result_54[3270:3207]),
+                                     result_54[3206:2983],   result_54[2982:2759],
+                                     $signed(result_54[2758:2695]),
+                                     result_54[2694:1671],   result_54[1670:647],
+                                     result_54[646:640],
+                                     $signed(result_54[639:608]),
+                                     $signed(result_54[607:576]),
+                                     $signed(result_54[575:544]),
+                                     result_54[543:320],
+                                     $signed(result_54[319:288]),
+                                     $signed(result_54[287:256]),
+                                     $signed(result_54[255:192]),
+                                     $signed(result_54[191:128]),
+                                     $signed(result_54[127:64]),
+                                     $signed(result_54[63:0])},
                                     {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                     {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{5'd0,
-                                                                                              result_57[4791:4791],
-                                                                                              result_57[4790:4787],
-                                                                                              result_57[4786:4781],
-                                                                                              result_57[4780:4773],
-                                                                                              result_57[4772:4771],
-                                                                                              $signed(result_57[4770:4707]),
-                                                                                              $signed(result_57[4706:4675]),
-                                                                                              $signed(result_57[4674:4669]),
-                                                                                              $signed(result_57[4668:4637]),
-                                                                                              result_57[4636:4605],
-                                                                                              $signed(result_57[4604:4598]),
-                                                                                              result_57[4597:4595],
-                                                                                              result_57[4594:4587],
-                                                                                              result_57[4586:4579],
-                                                                                              $signed(result_57[4578:4547]),
-                                                                                              result_57[4546:4545],
-                                                                                              result_57[4544:4513],
-                                                                                              result_57[4512:4385],
-                                                                                              $signed(result_57[4384:4378]),
-                                                                                              result_57[4377:4250],
-                                                                                              $signed(result_57[4249:4243]),
-                                                                                              result_57[4242:4241],
-                                                                                              result_57[4240:4237],
-                                                                                              result_57[4236:3661],
-                                                                                              result_57[3660:3656],
-                                                                                              $signed(result_57[3655:3624]),
-                                                                                              result_57[3623:3618],
+                                                                                              result_54[4855:4855],
+                                                                                              result_54[4854:4851],
+                                                                                              result_54[4850:4845],
+                                                                                              result_54[4844:4837],
+                                                                                              result_54[4836:4835],
+                                                                                              $signed(result_54[4834:4771]),
+                                                                                              $signed(result_54[4770:4739]),
+                                                                                              $signed(result_54[4738:4733]),
+                                                                                              $signed(result_54[4732:4701]),
+                                                                                              result_54[4700:4669],
+                                                                                              $signed(result_54[4668:4662]),
+                                                                                              result_54[4661:4659],
+                                                                                              result_54[4658:4651],
+                                                                                              result_54[4650:4643],
+                                                                                              $signed(result_54[4642:4611]),
+                                                                                              result_54[4610:4609],
+                                                                                              result_54[4608:4577],
+                                                                                              result_54[4576:4449],
+                                                                                              $signed(result_54[4448:4442]),
+                                                                                              result_54[4441:4314],
+                                                                                              $signed(result_54[4313:4307]),
+                                                                                              result_54[4306:4305],
+                                                                                              result_54[4304:4301],
+                                                                                              result_54[4300:3725],
+                                                                                              result_54[3724:3720],
+                                                                                              $signed(result_54[3719:3688]),
+                                                                                              result_54[3687:3682],
                                                                                               c$recipNextOut,
-                                                                                              result_57[3506:3502],
-                                                                                              result_57[3501:3246],
-                                                                                              $signed(result_57[3245:3214]),
-                                                                                              result_57[3213:3207],
-                                                                                              $signed(result_57[3206:3143]),
-                                                                                              result_57[3142:2919],
-                                                                                              result_57[2918:2695],
-                                                                                              $signed(result_57[2694:2631]),
-                                                                                              result_57[2630:1607],
-                                                                                              result_57[1606:583],
-                                                                                              result_57[582:576],
-                                                                                              $signed(result_57[575:544]),
-                                                                                              $signed(result_57[543:512]),
-                                                                                              $signed(result_57[511:480]),
-                                                                                              result_57[479:256],
-                                                                                              $signed(result_57[255:224]),
-                                                                                              $signed(result_57[223:192]),
-                                                                                              $signed(result_57[191:128]),
-                                                                                              $signed(result_57[127:64]),
-                                                                                              $signed(result_57[63:0])},
+                                                                                              result_54[3570:3566],
+                                                                                              result_54[3565:3310],
+                                                                                              $signed(result_54[3309:3278]),
+                                                                                              result_54[3277:3271],
+                                                                                              $signed(result_54[3270:3207]),
+                                                                                              result_54[3206:2983],
+                                                                                              result_54[2982:2759],
+                                                                                              $signed(result_54[2758:2695]),
+                                                                                              result_54[2694:1671],
+                                                                                              result_54[1670:647],
+                                                                                              result_54[646:640],
+                                                                                              $signed(result_54[639:608]),
+                                                                                              $signed(result_54[607:576]),
+                                                                                              $signed(result_54[575:544]),
+                                                                                              result_54[543:320],
+                                                                                              $signed(result_54[319:288]),
+                                                                                              $signed(result_54[287:256]),
+                                                                                              $signed(result_54[255:192]),
+                                                                                              $signed(result_54[191:128]),
+                                                                                              $signed(result_54[127:64]),
+                                                                                              $signed(result_54[63:0])},
                                                                                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1623,144 +1615,147 @@ module decoder_small_fault_cycles
                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
 
-  assign c$app_arg_selection_4 = result_57[4780:4773];
+  assign c$app_arg_selection_4 = result_54[4844:4837];
 
   always @(*) begin
     case(c$app_arg_selection_4)
       8'd127 : c$app_arg_2 = {5'd19,
-                              result_57[4791:4791],   result_57[4790:4787],
-                              result_57[4786:4781],   result_57[4780:4773],
-                              result_57[4772:4771],
-                              $signed(result_57[4770:4707]),
-                              $signed(result_57[4706:4675]),
-                              $signed(result_57[4674:4669]),
-                              $signed(result_57[4668:4637]),   result_18,
-                              $signed(result_57[4604:4598]),
-                              result_57[4597:4595],   result_57[4594:4587],
-                              result_57[4586:4579],
-                              $signed(result_57[4578:4547]),
-                              result_57[4546:4545],   result_57[4544:4513],
-                              result_57[4512:4385],
-                              $signed(result_57[4384:4378]),
-                              result_57[4377:4250],
-                              $signed(result_57[4249:4243]),
-                              result_57[4242:4241],   result_57[4240:4237],
-                              result_57[4236:3661],   result_57[3660:3656],
-                              $signed(result_57[3655:3624]),
-                              result_57[3623:3618],   c$recipNextOut,
-                              result_57[3506:3502],   result_57[3501:3246],
-                              $signed(result_57[3245:3214]),
-                              result_57[3213:3207],
-                              $signed(result_57[3206:3143]),
-                              result_57[3142:2919],   result_57[2918:2695],
-                              $signed(result_57[2694:2631]),
-                              result_57[2630:1607],   result_57[1606:583],
-                              result_57[582:576],
-                              $signed(result_57[575:544]),
-                              $signed(result_57[543:512]),
-                              $signed(result_57[511:480]),
-                              result_57[479:256],
-                              $signed(result_57[255:224]),
-                              $signed(result_57[223:192]),
-                              $signed(result_57[191:128]),
-                              $signed(result_57[127:64]),
-                              $signed(result_57[63:0])};
+                              result_54[4855:4855],   result_54[4854:4851],
+                              result_54[4850:4845],   result_54[4844:4837],
+                              result_54[4836:4835],
+                              $signed(result_54[4834:4771]),
+                              $signed(result_54[4770:4739]),
+                              $signed(result_54[4738:4733]),
+                              $signed(result_54[4732:4701]),   result_15,
+                              $signed(result_54[4668:4662]),
+                              result_54[4661:4659],   result_54[4658:4651],
+                              result_54[4650:4643],
+                              $signed(result_54[4642:4611]),
+                              result_54[4610:4609],   result_54[4608:4577],
+                              result_54[4576:4449],
+                              $signed(result_54[4448:4442]),
+                              result_54[4441:4314],
+                              $signed(result_54[4313:4307]),
+                              result_54[4306:4305],   result_54[4304:4301],
+                              result_54[4300:3725],   result_54[3724:3720],
+                              $signed(result_54[3719:3688]),
+                              result_54[3687:3682],   c$recipNextOut,
+                              result_54[3570:3566],   result_54[3565:3310],
+                              $signed(result_54[3309:3278]),
+                              result_54[3277:3271],
+                              $signed(result_54[3270:3207]),
+                              result_54[3206:2983],   result_54[2982:2759],
+                              $signed(result_54[2758:2695]),
+                              result_54[2694:1671],   result_54[1670:647],
+                              result_54[646:640],
+                              $signed(result_54[639:608]),
+                              $signed(result_54[607:576]),
+                              $signed(result_54[575:544]),
+                              result_54[543:320],
+                              $signed(result_54[319:288]),
+                              $signed(result_54[287:256]),
+                              $signed(result_54[255:192]),
+                              $signed(result_54[191:128]),
+                              $signed(result_54[127:64]),
+                              $signed(result_54[63:0])};
       default : c$app_arg_2 = {5'd17,
-                               result_57[4791:4791],   result_57[4790:4787],
-                               result_57[4786:4781],   step26,
-                               result_57[4772:4771],
-                               $signed(result_57[4770:4707]),
-                               $signed(result_57[4706:4675]),
-                               $signed(result_57[4674:4669]),
-                               $signed(result_57[4668:4637]),   result_18,
-                               $signed(result_57[4604:4598]),
-                               result_57[4597:4595],   result_57[4594:4587],
-                               result_57[4586:4579],
-                               $signed(result_57[4578:4547]),
-                               result_57[4546:4545],   result_57[4544:4513],
-                               result_57[4512:4385],
-                               $signed(result_57[4384:4378]),
-                               result_57[4377:4250],
-                               $signed(result_57[4249:4243]),
-                               result_57[4242:4241],   result_57[4240:4237],
-                               result_57[4236:3661],   result_57[3660:3656],
-                               $signed(result_57[3655:3624]),
-                               result_57[3623:3618],   c$recipStartLargeOut,
-                               5'd0,   result_57[3501:3246],
-                               $signed(result_57[3245:3214]),
-                               result_57[3213:3207],
-                               $signed(result_57[3206:3143]),
-                               result_57[3142:2919],   result_57[2918:2695],
-                               $signed(result_57[2694:2631]),
-                               result_57[2630:1607],   result_57[1606:583],
-                               result_57[582:576],
-                               $signed(result_57[575:544]),
-                               $signed(result_57[543:512]),
-                               $signed(result_57[511:480]),
-                               result_57[479:256],
-                               $signed(result_57[223:192]),
-                               $signed(result_57[223:192]),
-                               $signed(result_57[191:128]),
-                               $signed(result_57[127:64]),
-                               $signed(result_57[63:0])};
+                               result_54[4855:4855],   result_54[4854:4851],
+                               result_54[4850:4845],   step26,
+                               result_54[4836:4835],
+                               $signed(result_54[4834:4771]),
+                               $signed(result_54[4770:4739]),
+                               $signed(result_54[4738:4733]),
+                               $signed(result_54[4732:4701]),   result_15,
+                               $signed(result_54[4668:4662]),
+                               result_54[4661:4659],   result_54[4658:4651],
+                               result_54[4650:4643],
+                               $signed(result_54[4642:4611]),
+                               result_54[4610:4609],   result_54[4608:4577],
+                               result_54[4576:4449],
+                               $signed(result_54[4448:4442]),
+                               result_54[4441:4314],
+                               $signed(result_54[4313:4307]),
+                               result_54[4306:4305],   result_54[4304:4301],
+                               result_54[4300:3725],   result_54[3724:3720],
+                               $signed(result_54[3719:3688]),
+                               result_54[3687:3682],   c$recipStartLargeOut,
+                               5'd0,   result_54[3565:3310],
+                               $signed(result_54[3309:3278]),
+                               result_54[3277:3271],
+                               $signed(result_54[3270:3207]),
+                               result_54[3206:2983],   result_54[2982:2759],
+                               $signed(result_54[2758:2695]),
+                               result_54[2694:1671],   result_54[1670:647],
+                               result_54[646:640],
+                               $signed(result_54[639:608]),
+                               $signed(result_54[607:576]),
+                               $signed(result_54[575:544]),
+                               result_54[543:320],
+                               $signed(result_54[287:256]),
+                               $signed(result_54[287:256]),
+                               $signed(result_54[255:192]),
+                               $signed(result_54[191:128]),
+                               $signed(result_54[127:64]),
+                               $signed(result_54[63:0])};
     endcase
   end
 
-  assign c$case_alt_6 = (result_57[3511:3507] != 5'd0) ? {c$app_arg_3,
+  assign c$case_alt_6 = (result_54[3575:3571] != 5'd0) ? {c$app_arg_3,
                                                           {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                           {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{5'd18,
-                                                                                                                    result_57[4791:4791],
-                                                                                                                    result_57[4790:4787],
-                                                                                                                    result_57[4786:4781],
-                                                                                                                    result_57[4780:4773],
-                                                                                                                    result_57[4772:4771],
-                                                                                                                    $signed(result_57[4770:4707]),
-                                                                                                                    $signed(result_57[4706:4675]),
-                                                                                                                    $signed(result_57[4674:4669]),
-                                                                                                                    $signed(result_57[4668:4637]),
-                                                                                                                    result_57[4636:4605],
-                                                                                                                    $signed(result_57[4604:4598]),
-                                                                                                                    result_57[4597:4595],
-                                                                                                                    result_57[4594:4587],
-                                                                                                                    result_57[4586:4579],
+                                                                                                                    result_54[4855:4855],
+                                                                                                                    result_54[4854:4851],
+                                                                                                                    result_54[4850:4845],
+                                                                                                                    result_54[4844:4837],
+                                                                                                                    result_54[4836:4835],
+                                                                                                                    $signed(result_54[4834:4771]),
+                                                                                                                    $signed(result_54[4770:4739]),
+                                                                                                                    $signed(result_54[4738:4733]),
+                                                                                                                    $signed(result_54[4732:4701]),
+                                                                                                                    result_54[4700:4669],
+                                                                                                                    $signed(result_54[4668:4662]),
+                                                                                                                    result_54[4661:4659],
+                                                                                                                    result_54[4658:4651],
+                                                                                                                    result_54[4650:4643],
                                                                                                                     c$app_arg_4,
-                                                                                                                    result_57[4546:4545],
-                                                                                                                    result_57[4544:4513],
-                                                                                                                    result_57[4512:4385],
-                                                                                                                    $signed(result_57[4384:4378]),
-                                                                                                                    result_57[4377:4250],
-                                                                                                                    $signed(result_57[4249:4243]),
-                                                                                                                    result_57[4242:4241],
-                                                                                                                    result_57[4240:4237],
-                                                                                                                    result_57[4236:3661],
-                                                                                                                    result_57[3660:3656],
-                                                                                                                    $signed(result_57[3655:3624]),
-                                                                                                                    result_57[3623:3618],
+                                                                                                                    result_54[4610:4609],
+                                                                                                                    result_54[4608:4577],
+                                                                                                                    result_54[4576:4449],
+                                                                                                                    $signed(result_54[4448:4442]),
+                                                                                                                    result_54[4441:4314],
+                                                                                                                    $signed(result_54[4313:4307]),
+                                                                                                                    result_54[4306:4305],
+                                                                                                                    result_54[4304:4301],
+                                                                                                                    result_54[4300:3725],
+                                                                                                                    result_54[3724:3720],
+                                                                                                                    $signed(result_54[3719:3688]),
+                                                                                                                    result_54[3687:3682],
                                                                                                                     c$recipNextOut,
-                                                                                                                    result_57[3506:3502],
-                                                                                                                    result_57[3501:3246],
-                                                                                                                    $signed(result_57[3245:3214]),
-                                                                                                                    result_57[3213:3207],
-                                                                                                                    $signed(result_57[3206:3143]),
-                                                                                                                    result_57[3142:2919],
-                                                                                                                    result_57[2918:2695],
-                                                                                                                    $signed(result_57[2694:2631]),
-                                                                                                                    result_57[2630:1607],
-                                                                                                                    result_57[1606:583],
-                                                                                                                    result_57[582:576],
-                                                                                                                    $signed(result_57[575:544]),
-                                                                                                                    $signed(result_57[543:512]),
-                                                                                                                    $signed(result_57[511:480]),
-                                                                                                                    result_57[479:256],
-                                                                                                                    $signed(result_57[255:224]),
-                                                                                                                    $signed(result_57[223:192]),
-                                                                                                                    $signed(result_57[191:128]),
-                                                                                                                    $signed(result_57[127:64]),
-                                                                                                                    $signed(result_57[63:0])},
+                                                                                                                    result_54[3570:3566],
+                                                                                                                    result_54[3565:3310],
+                                                                                                                    $signed(result_54[3309:3278]),
+                                                                                                                    result_54[3277:3271],
+                                                                                                                    $signed(result_54[3270:3207]),
+                                                                                                                    result_54[3206:2983],
+                                                                                                                    result_54[2982:2759],
+                                                                                                                    $signed(result_54[2758:2695]),
+                                                                                                                    result_54[2694:1671],
+                                                                                                                    result_54[1670:647],
+                                                                                                                    result_54[646:640],
+                                                                                                                    $signed(result_54[639:608]),
+                                                                                                                    $signed(result_54[607:576]),
+                                                                                                                    $signed(result_54[575:544]),
+                                                                                                                    result_54[543:320],
+                                                                                                                    $signed(result_54[319:288]),
+                                                                                                                    $signed(result_54[287:256]),
+                                                                                                                    $signed(result_54[255:192]),
+                                                                                                                    $signed(result_54[191:128]),
+                                                                                                                    $signed(result_54[127:64]),
+                                                                                                                    $signed(result_54[63:0])},
                                                                                                                    {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                                    {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                                     {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1769,108 +1764,110 @@ module decoder_small_fault_cycles
                                                                                                                     {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
 
   assign c$app_arg_3 = c$case_scrut_0 ? {5'd17,
-                                         result_57[4791:4791],   result_57[4790:4787],
-                                         result_57[4786:4781],   result_57[4780:4773],
-                                         result_57[4772:4771],
-                                         $signed(result_57[4770:4707]),
-                                         $signed(result_57[4706:4675]),
-                                         $signed(result_57[4674:4669]),
-                                         $signed(result_57[4668:4637]),
-                                         result_57[4636:4605],
-                                         $signed(result_57[4604:4598]),
-                                         result_57[4597:4595],   result_57[4594:4587],
-                                         result_57[4586:4579],
-                                         $signed(result_57[4578:4547]),
-                                         result_57[4546:4545],   result_57[4544:4513],
-                                         result_57[4512:4385],
-                                         $signed(result_57[4384:4378]),
-                                         result_57[4377:4250],
-                                         $signed(result_57[4249:4243]),
-                                         result_57[4242:4241],   result_57[4240:4237],
-                                         result_57[4236:3661],   result_57[3660:3656],
-                                         $signed(result_57[3655:3624]),
-                                         result_57[3623:3618],   c$recipNextOut,
-                                         c$app_arg_6,   result_57[3501:3246],
-                                         $signed(result_57[3245:3214]),
-                                         result_57[3213:3207],
-                                         $signed(result_57[3206:3143]),
-                                         result_57[3142:2919],   result_57[2918:2695],
-                                         $signed(result_57[2694:2631]),
-                                         result_57[2630:1607],   result_57[1606:583],
-                                         result_57[582:576],
-                                         $signed(result_57[575:544]),
-                                         $signed(result_57[543:512]),
-                                         $signed(result_57[511:480]),   c$siluPipeOut,
-                                         $signed(result_57[255:224]),   c$app_arg_5,
-                                         $signed(result_57[191:128]),
-                                         $signed(result_57[127:64]),
-                                         $signed(result_57[63:0])} : {5'd17,
-                                                                      result_57[4791:4791],   result_57[4790:4787],
-                                                                      result_57[4786:4781],   result_57[4780:4773],
-                                                                      result_57[4772:4771],
-                                                                      $signed(result_57[4770:4707]),
-                                                                      $signed(result_57[4706:4675]),
-                                                                      $signed(result_57[4674:4669]),
-                                                                      $signed(result_57[4668:4637]),
-                                                                      result_57[4636:4605],
-                                                                      $signed(result_57[4604:4598]),
-                                                                      result_57[4597:4595],   result_57[4594:4587],
-                                                                      result_57[4586:4579],
-                                                                      $signed(result_57[4578:4547]),
-                                                                      result_57[4546:4545],   result_57[4544:4513],
-                                                                      result_57[4512:4385],
-                                                                      $signed(result_57[4384:4378]),
-                                                                      result_57[4377:4250],
-                                                                      $signed(result_57[4249:4243]),
-                                                                      result_57[4242:4241],   result_57[4240:4237],
-                                                                      result_57[4236:3661],   result_57[3660:3656],
-                                                                      $signed(result_57[3655:3624]),
-                                                                      result_57[3623:3618],   c$recipNextOut,
-                                                                      result_57[3506:3502],   result_57[3501:3246],
-                                                                      $signed(result_57[3245:3214]),
-                                                                      result_57[3213:3207],
-                                                                      $signed(result_57[3206:3143]),
-                                                                      result_57[3142:2919],   result_57[2918:2695],
-                                                                      $signed(result_57[2694:2631]),
-                                                                      result_57[2630:1607],   result_57[1606:583],
-                                                                      result_57[582:576],
-                                                                      $signed(result_57[575:544]),
-                                                                      $signed(result_57[543:512]),
-                                                                      $signed(result_57[511:480]),
-                                                                      result_57[479:256],
-                                                                      $signed(result_57[255:224]),
-                                                                      $signed(result_57[223:192]),
-                                                                      $signed(result_57[191:128]),
-                                                                      $signed(result_57[127:64]),
-                                                                      $signed(result_57[63:0])};
+                                         result_54[4855:4855],   result_54[4854:4851],
+                                         result_54[4850:4845],   result_54[4844:4837],
+                                         result_54[4836:4835],
+                                         $signed(result_54[4834:4771]),
+                                         $signed(result_54[4770:4739]),
+                                         $signed(result_54[4738:4733]),
+                                         $signed(result_54[4732:4701]),
+                                         result_54[4700:4669],
+                                         $signed(result_54[4668:4662]),
+                                         result_54[4661:4659],   result_54[4658:4651],
+                                         result_54[4650:4643],
+                                         $signed(result_54[4642:4611]),
+                                         result_54[4610:4609],   result_54[4608:4577],
+                                         result_54[4576:4449],
+                                         $signed(result_54[4448:4442]),
+                                         result_54[4441:4314],
+                                         $signed(result_54[4313:4307]),
+                                         result_54[4306:4305],   result_54[4304:4301],
+                                         result_54[4300:3725],   result_54[3724:3720],
+                                         $signed(result_54[3719:3688]),
+                                         result_54[3687:3682],   c$recipNextOut,
+                                         c$app_arg_6,   result_54[3565:3310],
+                                         $signed(result_54[3309:3278]),
+                                         result_54[3277:3271],
+                                         $signed(result_54[3270:3207]),
+                                         result_54[3206:2983],   result_54[2982:2759],
+                                         $signed(result_54[2758:2695]),
+                                         result_54[2694:1671],   result_54[1670:647],
+                                         result_54[646:640],
+                                         $signed(result_54[639:608]),
+                                         $signed(result_54[607:576]),
+                                         $signed(result_54[575:544]),   c$siluPipeOut,
+                                         $signed(result_54[319:288]),   c$app_arg_5,
+                                         $signed(result_54[255:192]),
+                                         $signed(result_54[191:128]),
+                                         $signed(result_54[127:64]),
+                                         $signed(result_54[63:0])} : {5'd17,
+                                                                      result_54[4855:4855],   result_54[4854:4851],
+                                                                      result_54[4850:4845],   result_54[4844:4837],
+                                                                      result_54[4836:4835],
+                                                                      $signed(result_54[4834:4771]),
+                                                                      $signed(result_54[4770:4739]),
+                                                                      $signed(result_54[4738:4733]),
+                                                                      $signed(result_54[4732:4701]),
+                                                                      result_54[4700:4669],
+                                                                      $signed(result_54[4668:4662]),
+                                                                      result_54[4661:4659],   result_54[4658:4651],
+                                                                      result_54[4650:4643],
+                                                                      $signed(result_54[4642:4611]),
+                                                                      result_54[4610:4609],   result_54[4608:4577],
+                                                                      result_54[4576:4449],
+                                                                      $signed(result_54[4448:4442]),
+                                                                      result_54[4441:4314],
+                                                                      $signed(result_54[4313:4307]),
+                                                                      result_54[4306:4305],   result_54[4304:4301],
+                                                                      result_54[4300:3725],   result_54[3724:3720],
+                                                                      $signed(result_54[3719:3688]),
+                                                                      result_54[3687:3682],   c$recipNextOut,
+                                                                      result_54[3570:3566],   result_54[3565:3310],
+                                                                      $signed(result_54[3309:3278]),
+                                                                      result_54[3277:3271],
+                                                                      $signed(result_54[3270:3207]),
+                                                                      result_54[3206:2983],   result_54[2982:2759],
+                                                                      $signed(result_54[2758:2695]),
+                                                                      result_54[2694:1671],   result_54[1670:647],
+                                                                      result_54[646:640],
+                                                                      $signed(result_54[639:608]),
+                                                                      $signed(result_54[607:576]),
+                                                                      $signed(result_54[575:544]),
+                                                                      result_54[543:320],
+                                                                      $signed(result_54[319:288]),
+                                                                      $signed(result_54[287:256]),
+                                                                      $signed(result_54[255:192]),
+                                                                      $signed(result_54[191:128]),
+                                                                      $signed(result_54[127:64]),
+                                                                      $signed(result_54[63:0])};
 
-  assign c$bv_0 = result_57[3553:3512];
+  assign c$bv_0 = result_54[3617:3576];
 
-  assign c$app_arg_fun_arg = $signed(result_57[255:224]);
+  assign c$app_arg_fun_arg = $signed(result_54[319:288]);
 
-  assign c$app_arg_fun_arg_0 = $signed(((({{(64-42) {1'b0}},result_57[3553:3512]}))));
+  assign c$app_arg_fun_arg_0 = $signed(((({{(64-42) {1'b0}},result_54[3617:3576]}))));
 
   LlamaDv_Top_Decoder_decoderSmallMiscount_siluMul LlamaDv_Top_Decoder_decoderSmallMiscount_siluMul_c$app_arg_4
     ( .result (c$app_arg_4)
     , .x (c$app_arg_fun_arg)
     , .sig (c$app_arg_fun_arg_0) );
 
-  assign c$case_scrut_0 = result_57[3506:3502] < 5'd9;
+  assign c$case_scrut_0 = result_54[3570:3566] < 5'd9;
 
-  assign c$app_arg_selection_8 = result_57[3506:3502];
+  assign c$app_arg_selection_8 = result_54[3570:3566];
 
   always @(*) begin
     case(c$app_arg_selection_8)
-      5'd0 : c$app_arg_5 = $signed(result_38[63:32]);
-      default : c$app_arg_5 = $signed(result_57[223:192]);
+      5'd0 : c$app_arg_5 = $signed(result_35[63:32]);
+      default : c$app_arg_5 = $signed(result_54[287:256]);
     endcase
   end
 
-  assign c$app_arg_6 = result_57[3506:3502] + 5'd1;
+  assign c$app_arg_6 = result_54[3570:3566] + 5'd1;
 
-  assign c$s = $signed(result_38[159:128]);
+  assign c$s = $signed(result_35[159:128]);
 
-  assign c$s_0 = $signed(result_38[95:64]);
+  assign c$s_0 = $signed(result_35[95:64]);
 
   assign x_1 = ($signed({{(64-32) {c$s[32-1]}},c$s})) + ($signed({{(64-32) {c$s_0[32-1]}},c$s_0}));
 
@@ -1878,175 +1875,179 @@ module decoder_small_fault_cycles
 
   assign result_4 = (x_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_7;
 
-  assign c$app_arg_7 = (~ (result_57[4780:4773] == 8'd63)) ? {5'd15,
-                                                              result_57[4791:4791],   result_57[4790:4787],
-                                                              result_57[4786:4781],   step26,
-                                                              result_57[4772:4771],
-                                                              $signed(result_57[4770:4707]),
-                                                              $signed(result_57[4706:4675]),
-                                                              $signed(result_57[4674:4669]),
-                                                              $signed(result_57[4668:4637]),
-                                                              result_57[4636:4605],
-                                                              $signed(result_57[4604:4598]),
-                                                              result_57[4597:4595],   result_57[4594:4587],
-                                                              result_57[4586:4579],
-                                                              $signed(result_57[4578:4547]),
-                                                              result_57[4546:4545],   result_57[4544:4513],
-                                                              result_57[4512:4385],
-                                                              $signed(result_57[4384:4378]),
-                                                              result_57[4377:4250],
-                                                              $signed(result_57[4249:4243]),
-                                                              result_57[4242:4241],   result_57[4240:4237],
-                                                              result_57[4236:3661],   result_57[3660:3656],
-                                                              $signed(result_57[3655:3624]),
-                                                              result_57[3623:3618],   c$recipNextOut,
-                                                              result_57[3506:3502],   result_57[3501:3246],
-                                                              $signed(result_57[3245:3214]),
-                                                              result_57[3213:3207],
-                                                              $signed(result_57[3206:3143]),
-                                                              result_57[3142:2919],   result_57[2918:2695],
-                                                              $signed(result_57[2694:2631]),
-                                                              result_57[2630:1607],   result_57[1606:583],
-                                                              result_57[582:576],
-                                                              $signed(result_57[575:544]),
-                                                              $signed(result_57[543:512]),
-                                                              $signed(result_57[511:480]),
-                                                              result_57[479:256],
-                                                              $signed(result_57[255:224]),
-                                                              $signed(result_57[223:192]),
-                                                              $signed(result_57[191:128]),
-                                                              $signed(result_57[127:64]),
-                                                              $signed(result_57[63:0])} : c$case_alt_8;
+  assign c$app_arg_7 = (~ (result_54[4844:4837] == 8'd63)) ? {5'd15,
+                                                              result_54[4855:4855],   result_54[4854:4851],
+                                                              result_54[4850:4845],   step26,
+                                                              result_54[4836:4835],
+                                                              $signed(result_54[4834:4771]),
+                                                              $signed(result_54[4770:4739]),
+                                                              $signed(result_54[4738:4733]),
+                                                              $signed(result_54[4732:4701]),
+                                                              result_54[4700:4669],
+                                                              $signed(result_54[4668:4662]),
+                                                              result_54[4661:4659],   result_54[4658:4651],
+                                                              result_54[4650:4643],
+                                                              $signed(result_54[4642:4611]),
+                                                              result_54[4610:4609],   result_54[4608:4577],
+                                                              result_54[4576:4449],
+                                                              $signed(result_54[4448:4442]),
+                                                              result_54[4441:4314],
+                                                              $signed(result_54[4313:4307]),
+                                                              result_54[4306:4305],   result_54[4304:4301],
+                                                              result_54[4300:3725],   result_54[3724:3720],
+                                                              $signed(result_54[3719:3688]),
+                                                              result_54[3687:3682],   c$recipNextOut,
+                                                              result_54[3570:3566],   result_54[3565:3310],
+                                                              $signed(result_54[3309:3278]),
+                                                              result_54[3277:3271],
+                                                              $signed(result_54[3270:3207]),
+                                                              result_54[3206:2983],   result_54[2982:2759],
+                                                              $signed(result_54[2758:2695]),
+                                                              result_54[2694:1671],   result_54[1670:647],
+                                                              result_54[646:640],
+                                                              $signed(result_54[639:608]),
+                                                              $signed(result_54[607:576]),
+                                                              $signed(result_54[575:544]),
+                                                              result_54[543:320],
+                                                              $signed(result_54[319:288]),
+                                                              $signed(result_54[287:256]),
+                                                              $signed(result_54[255:192]),
+                                                              $signed(result_54[191:128]),
+                                                              $signed(result_54[127:64]),
+                                                              $signed(result_54[63:0])} : c$case_alt_8;
 
-  assign c$case_alt_selection_10 = result_57[4597:4595];
+  assign c$case_alt_selection_10 = result_54[4661:4659];
 
   always @(*) begin
     case(c$case_alt_selection_10)
       3'd3 : c$case_alt_8 = {5'd2,
-                             result_57[4791:4791],   result_57[4790:4787],
-                             result_57[4786:4781],   8'd0,   2'd1,
-                             64'sd0,   $signed(result_57[4706:4675]),
-                             $signed(result_57[4674:4669]),
-                             $signed(result_57[4668:4637]),
-                             result_57[4636:4605],
-                             $signed(result_57[4604:4598]),
-                             result_57[4597:4595],   result_57[4594:4587],
-                             result_57[4586:4579],
-                             $signed(result_57[4578:4547]),
-                             result_57[4546:4545],   result_57[4544:4513],
-                             result_57[4512:4385],
-                             $signed(result_57[4384:4378]),
-                             result_57[4377:4250],
-                             $signed(result_57[4249:4243]),
-                             result_57[4242:4241],   result_57[4240:4237],
-                             result_57[4236:3661],   result_57[3660:3656],
-                             $signed(result_57[3655:3624]),
-                             result_57[3623:3618],   c$recipNextOut,
-                             result_57[3506:3502],   result_57[3501:3246],
-                             $signed(result_57[3245:3214]),
-                             result_57[3213:3207],
-                             $signed(result_57[3206:3143]),
-                             result_57[3142:2919],   result_57[2918:2695],
-                             $signed(result_57[2694:2631]),
-                             result_57[2630:1607],   result_57[1606:583],
-                             result_57[582:576],
-                             $signed(result_57[575:544]),
-                             $signed(result_57[543:512]),
-                             $signed(result_57[511:480]),
-                             result_57[479:256],
-                             $signed(result_57[255:224]),
-                             $signed(result_57[223:192]),
-                             $signed(result_57[191:128]),
-                             $signed(result_57[127:64]),
-                             $signed(result_57[63:0])};
+                             result_54[4855:4855],   result_54[4854:4851],
+                             result_54[4850:4845],   8'd0,   2'd1,
+                             64'sd0,   $signed(result_54[4770:4739]),
+                             $signed(result_54[4738:4733]),
+                             $signed(result_54[4732:4701]),
+                             result_54[4700:4669],
+                             $signed(result_54[4668:4662]),
+                             result_54[4661:4659],   result_54[4658:4651],
+                             result_54[4650:4643],
+                             $signed(result_54[4642:4611]),
+                             result_54[4610:4609],   result_54[4608:4577],
+                             result_54[4576:4449],
+                             $signed(result_54[4448:4442]),
+                             result_54[4441:4314],
+                             $signed(result_54[4313:4307]),
+                             result_54[4306:4305],   result_54[4304:4301],
+                             result_54[4300:3725],   result_54[3724:3720],
+                             $signed(result_54[3719:3688]),
+                             result_54[3687:3682],   c$recipNextOut,
+                             result_54[3570:3566],   result_54[3565:3310],
+                             $signed(result_54[3309:3278]),
+                             result_54[3277:3271],
+                             $signed(result_54[3270:3207]),
+                             result_54[3206:2983],   result_54[2982:2759],
+                             $signed(result_54[2758:2695]),
+                             result_54[2694:1671],   result_54[1670:647],
+                             result_54[646:640],
+                             $signed(result_54[639:608]),
+                             $signed(result_54[607:576]),
+                             $signed(result_54[575:544]),
+                             result_54[543:320],
+                             $signed(result_54[319:288]),
+                             $signed(result_54[287:256]),
+                             $signed(result_54[255:192]),
+                             $signed(result_54[191:128]),
+                             $signed(result_54[127:64]),
+                             $signed(result_54[63:0])};
       default : c$case_alt_8 = c$case_alt_9;
     endcase
   end
 
-  assign c$case_alt_9 = result_57[4791:4791] ? {5'd2,
-                                                result_57[4791:4791],   result_57[4790:4787],
-                                                result_57[4786:4781],   8'd0,   2'd2,
-                                                64'sd0,   $signed(result_57[4706:4675]),
-                                                $signed(result_57[4674:4669]),
-                                                $signed(result_57[4668:4637]),
-                                                result_57[4636:4605],
-                                                $signed(result_57[4604:4598]),
-                                                result_57[4597:4595],   result_57[4594:4587],
-                                                result_57[4586:4579],
-                                                $signed(result_57[4578:4547]),
-                                                result_57[4546:4545],   result_57[4544:4513],
-                                                result_57[4512:4385],
-                                                $signed(result_57[4384:4378]),
-                                                result_57[4377:4250],
-                                                $signed(result_57[4249:4243]),
-                                                result_57[4242:4241],   result_57[4240:4237],
-                                                result_57[4236:3661],   result_57[3660:3656],
-                                                $signed(result_57[3655:3624]),
-                                                result_57[3623:3618],   c$recipNextOut,
-                                                result_57[3506:3502],   result_57[3501:3246],
-                                                $signed(result_57[3245:3214]),
-                                                result_57[3213:3207],
-                                                $signed(result_57[3206:3143]),
-                                                result_57[3142:2919],   result_57[2918:2695],
-                                                $signed(result_57[2694:2631]),
-                                                result_57[2630:1607],   result_57[1606:583],
-                                                result_57[582:576],
-                                                $signed(result_57[575:544]),
-                                                $signed(result_57[543:512]),
-                                                $signed(result_57[511:480]),
-                                                result_57[479:256],
-                                                $signed(result_57[255:224]),
-                                                $signed(result_57[223:192]),
-                                                $signed(result_57[191:128]),
-                                                $signed(result_57[127:64]),
-                                                $signed(result_57[63:0])} : {5'd2,   1'd1,
-                                                                             result_57[4790:4787],
-                                                                             result_57[4786:4781],   8'd0,   2'd0,
-                                                                             64'sd0,   $signed(result_57[4706:4675]),
-                                                                             $signed(result_57[4674:4669]),
-                                                                             $signed(result_57[4668:4637]),
-                                                                             result_57[4636:4605],
-                                                                             $signed(result_57[4604:4598]),
-                                                                             result_57[4597:4595],
-                                                                             result_57[4594:4587],
-                                                                             result_57[4586:4579],
-                                                                             $signed(result_57[4578:4547]),
-                                                                             result_57[4546:4545],
-                                                                             result_57[4544:4513],
-                                                                             result_57[4512:4385],
-                                                                             $signed(result_57[4384:4378]),
-                                                                             result_57[4377:4250],
-                                                                             $signed(result_57[4249:4243]),
-                                                                             result_57[4242:4241],
-                                                                             result_57[4240:4237],
-                                                                             result_57[4236:3661],
-                                                                             result_57[3660:3656],
-                                                                             $signed(result_57[3655:3624]),
-                                                                             result_57[3623:3618],   c$recipNextOut,
-                                                                             result_57[3506:3502],
-                                                                             result_57[3501:3246],
-                                                                             $signed(result_57[3245:3214]),
-                                                                             result_57[3213:3207],
-                                                                             $signed(result_57[3206:3143]),
-                                                                             result_57[3142:2919],
-                                                                             result_57[2918:2695],
-                                                                             $signed(result_57[2694:2631]),
-                                                                             result_57[2630:1607],
-                                                                             result_57[1606:583],   result_57[582:576],
-                                                                             $signed(result_57[575:544]),
-                                                                             $signed(result_57[543:512]),
-                                                                             $signed(result_57[511:480]),
-                                                                             result_57[479:256],
-                                                                             $signed(result_57[255:224]),
-                                                                             $signed(result_57[223:192]),
-                                                                             $signed(result_57[191:128]),
-                                                                             $signed(result_57[127:64]),
-                                                                             $signed(result_57[63:0])};
+  assign c$case_alt_9 = result_54[4855:4855] ? {5'd2,
+                                                result_54[4855:4855],   result_54[4854:4851],
+                                                result_54[4850:4845],   8'd0,   2'd2,
+                                                64'sd0,   $signed(result_54[4770:4739]),
+                                                $signed(result_54[4738:4733]),
+                                                $signed(result_54[4732:4701]),
+                                                result_54[4700:4669],
+                                                $signed(result_54[4668:4662]),
+                                                result_54[4661:4659],   result_54[4658:4651],
+                                                result_54[4650:4643],
+                                                $signed(result_54[4642:4611]),
+                                                result_54[4610:4609],   result_54[4608:4577],
+                                                result_54[4576:4449],
+                                                $signed(result_54[4448:4442]),
+                                                result_54[4441:4314],
+                                                $signed(result_54[4313:4307]),
+                                                result_54[4306:4305],   result_54[4304:4301],
+                                                result_54[4300:3725],   result_54[3724:3720],
+                                                $signed(result_54[3719:3688]),
+                                                result_54[3687:3682],   c$recipNextOut,
+                                                result_54[3570:3566],   result_54[3565:3310],
+                                                $signed(result_54[3309:3278]),
+                                                result_54[3277:3271],
+                                                $signed(result_54[3270:3207]),
+                                                result_54[3206:2983],   result_54[2982:2759],
+                                                $signed(result_54[2758:2695]),
+                                                result_54[2694:1671],   result_54[1670:647],
+                                                result_54[646:640],
+                                                $signed(result_54[639:608]),
+                                                $signed(result_54[607:576]),
+                                                $signed(result_54[575:544]),
+                                                result_54[543:320],
+                                                $signed(result_54[319:288]),
+                                                $signed(result_54[287:256]),
+                                                $signed(result_54[255:192]),
+                                                $signed(result_54[191:128]),
+                                                $signed(result_54[127:64]),
+                                                $signed(result_54[63:0])} : {5'd2,   1'd1,
+                                                                             result_54[4854:4851],
+                                                                             result_54[4850:4845],   8'd0,   2'd0,
+                                                                             64'sd0,   $signed(result_54[4770:4739]),
+                                                                             $signed(result_54[4738:4733]),
+                                                                             $signed(result_54[4732:4701]),
+                                                                             result_54[4700:4669],
+                                                                             $signed(result_54[4668:4662]),
+                                                                             result_54[4661:4659],
+                                                                             result_54[4658:4651],
+                                                                             result_54[4650:4643],
+                                                                             $signed(result_54[4642:4611]),
+                                                                             result_54[4610:4609],
+                                                                             result_54[4608:4577],
+                                                                             result_54[4576:4449],
+                                                                             $signed(result_54[4448:4442]),
+                                                                             result_54[4441:4314],
+                                                                             $signed(result_54[4313:4307]),
+                                                                             result_54[4306:4305],
+                                                                             result_54[4304:4301],
+                                                                             result_54[4300:3725],
+                                                                             result_54[3724:3720],
+                                                                             $signed(result_54[3719:3688]),
+                                                                             result_54[3687:3682],   c$recipNextOut,
+                                                                             result_54[3570:3566],
+                                                                             result_54[3565:3310],
+                                                                             $signed(result_54[3309:3278]),
+                                                                             result_54[3277:3271],
+                                                                             $signed(result_54[3270:3207]),
+                                                                             result_54[3206:2983],
+                                                                             result_54[2982:2759],
+                                                                             $signed(result_54[2758:2695]),
+                                                                             result_54[2694:1671],
+                                                                             result_54[1670:647],   result_54[646:640],
+                                                                             $signed(result_54[639:608]),
+                                                                             $signed(result_54[607:576]),
+                                                                             $signed(result_54[575:544]),
+                                                                             result_54[543:320],
+                                                                             $signed(result_54[319:288]),
+                                                                             $signed(result_54[287:256]),
+                                                                             $signed(result_54[255:192]),
+                                                                             $signed(result_54[191:128]),
+                                                                             $signed(result_54[127:64]),
+                                                                             $signed(result_54[63:0])};
 
-  assign c$bv_1 = result_57[4242:4241];
+  assign c$bv_1 = result_54[4306:4305];
 
   assign c$app_arg_8 = valid ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b1,{(({{(7-2) {1'b0}},result_57[4242:4241]}) * 7'd16) + c$app_arg_22,
+                                {1'b1,{(({{(7-2) {1'b0}},result_54[4306:4305]}) * 7'd16) + c$app_arg_22,
                                        o_0}},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -2056,136 +2057,139 @@ module decoder_small_fault_cycles
                                                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
 
-  assign result_selection_8 = result_57[4780:4773];
+  assign result_selection_8 = result_54[4844:4837];
 
-  assign result_sel_alt_226 = ({acc,c$app_arg_10});
+  assign result_sel_alt_230 = ({acc,c$app_arg_10});
 
   always @(*) begin
     case(result_selection_8)
       8'd17 : result_5 = c$case_alt_10;
       default : result_5 = {5'd13,
-                            result_57[4791:4791],   result_57[4790:4787],
-                            result_57[4786:4781],   step26,
-                            result_57[4772:4771],
-                            $signed(result_57[4770:4707]),
-                            $signed(result_57[4706:4675]),
-                            $signed(result_57[4674:4669]),
-                            $signed(result_57[4668:4637]),   c$app_arg_23,
-                            $signed(result_57[4604:4598]),
-                            result_57[4597:4595],   result_57[4594:4587],
-                            result_57[4586:4579],
-                            $signed(result_57[4578:4547]),
-                            result_57[4546:4545],   result_57[4544:4513],
-                            result_57[4512:4385],
-                            $signed(result_57[4384:4378]),
-                            result_57[4377:4250],
-                            $signed(result_57[4249:4243]),
-                            result_57[4242:4241],   result_57[4240:4237],
-                            {$signed(result_57[4236:4205]),
-                             $signed(result_57[4204:4173]),
-                             result_sel_alt_226[511:0]},
-                            result_57[3660:3656],
-                            $signed(result_57[3655:3624]),
-                            result_57[3623:3618],   c$recipNextOut,
-                            result_57[3506:3502],   result_57[3501:3246],
-                            $signed(result_57[3245:3214]),
-                            result_57[3213:3207],
-                            $signed(result_57[3206:3143]),
-                            result_57[3142:2919],   result_57[2918:2695],
-                            $signed(result_57[2694:2631]),
-                            result_57[2630:1607],   result_57[1606:583],
-                            result_57[582:576],
-                            $signed(result_57[575:544]),
-                            $signed(result_57[543:512]),
-                            $signed(result_57[511:480]),
-                            result_57[479:256],
-                            $signed(result_57[255:224]),
-                            $signed(result_57[223:192]),
-                            $signed(result_57[191:128]),
-                            $signed(result_57[127:64]),   c$app_arg_9};
+                            result_54[4855:4855],   result_54[4854:4851],
+                            result_54[4850:4845],   step26,
+                            result_54[4836:4835],
+                            $signed(result_54[4834:4771]),
+                            $signed(result_54[4770:4739]),
+                            $signed(result_54[4738:4733]),
+                            $signed(result_54[4732:4701]),   c$app_arg_23,
+                            $signed(result_54[4668:4662]),
+                            result_54[4661:4659],   result_54[4658:4651],
+                            result_54[4650:4643],
+                            $signed(result_54[4642:4611]),
+                            result_54[4610:4609],   result_54[4608:4577],
+                            result_54[4576:4449],
+                            $signed(result_54[4448:4442]),
+                            result_54[4441:4314],
+                            $signed(result_54[4313:4307]),
+                            result_54[4306:4305],   result_54[4304:4301],
+                            {$signed(result_54[4300:4269]),
+                             $signed(result_54[4268:4237]),
+                             result_sel_alt_230[511:0]},
+                            result_54[3724:3720],
+                            $signed(result_54[3719:3688]),
+                            result_54[3687:3682],   c$recipNextOut,
+                            result_54[3570:3566],   result_54[3565:3310],
+                            $signed(result_54[3309:3278]),
+                            result_54[3277:3271],
+                            $signed(result_54[3270:3207]),
+                            result_54[3206:2983],   result_54[2982:2759],
+                            $signed(result_54[2758:2695]),
+                            result_54[2694:1671],   result_54[1670:647],
+                            result_54[646:640],
+                            $signed(result_54[639:608]),
+                            $signed(result_54[607:576]),
+                            $signed(result_54[575:544]),
+                            result_54[543:320],
+                            $signed(result_54[319:288]),
+                            $signed(result_54[287:256]),
+                            $signed(result_54[255:192]),
+                            $signed(result_54[191:128]),   c$app_arg_9,
+                            $signed(result_54[63:0])};
     endcase
   end
 
-  assign c$case_alt_selection_15 = result_57[4242:4241];
+  assign c$case_alt_selection_15 = result_54[4306:4305];
 
   always @(*) begin
     case(c$case_alt_selection_15)
       2'd3 : c$case_alt_10 = {5'd14,
-                              result_57[4791:4791],   result_57[4790:4787],
-                              result_57[4786:4781],   result_57[4780:4773],
-                              result_57[4772:4771],
-                              $signed(result_57[4770:4707]),
-                              $signed(result_57[4706:4675]),
-                              $signed(result_57[4674:4669]),
-                              $signed(result_57[4668:4637]),   c$app_arg_23,
-                              $signed(result_57[4604:4598]),
-                              result_57[4597:4595],   result_57[4594:4587],
-                              result_57[4586:4579],
-                              $signed(result_57[4578:4547]),
-                              result_57[4546:4545],   result_57[4544:4513],
-                              result_57[4512:4385],
-                              $signed(result_57[4384:4378]),
-                              result_57[4377:4250],
-                              $signed(result_57[4249:4243]),
-                              result_57[4242:4241],   result_57[4240:4237],
-                              result_57[4236:3661],   result_57[3660:3656],
-                              $signed(result_57[3655:3624]),
-                              result_57[3623:3618],   c$recipNextOut,
-                              result_57[3506:3502],   result_57[3501:3246],
-                              $signed(result_57[3245:3214]),
-                              result_57[3213:3207],
-                              $signed(result_57[3206:3143]),
-                              result_57[3142:2919],   result_57[2918:2695],
-                              $signed(result_57[2694:2631]),
-                              result_57[2630:1607],   result_57[1606:583],
-                              result_57[582:576],
-                              $signed(result_57[575:544]),
-                              $signed(result_57[543:512]),
-                              $signed(result_57[511:480]),
-                              result_57[479:256],
-                              $signed(result_57[255:224]),
-                              $signed(result_57[223:192]),
-                              $signed(result_57[191:128]),
-                              $signed(result_57[127:64]),
-                              $signed(result_57[63:0])};
+                              result_54[4855:4855],   result_54[4854:4851],
+                              result_54[4850:4845],   result_54[4844:4837],
+                              result_54[4836:4835],
+                              $signed(result_54[4834:4771]),
+                              $signed(result_54[4770:4739]),
+                              $signed(result_54[4738:4733]),
+                              $signed(result_54[4732:4701]),   c$app_arg_23,
+                              $signed(result_54[4668:4662]),
+                              result_54[4661:4659],   result_54[4658:4651],
+                              result_54[4650:4643],
+                              $signed(result_54[4642:4611]),
+                              result_54[4610:4609],   result_54[4608:4577],
+                              result_54[4576:4449],
+                              $signed(result_54[4448:4442]),
+                              result_54[4441:4314],
+                              $signed(result_54[4313:4307]),
+                              result_54[4306:4305],   result_54[4304:4301],
+                              result_54[4300:3725],   result_54[3724:3720],
+                              $signed(result_54[3719:3688]),
+                              result_54[3687:3682],   c$recipNextOut,
+                              result_54[3570:3566],   result_54[3565:3310],
+                              $signed(result_54[3309:3278]),
+                              result_54[3277:3271],
+                              $signed(result_54[3270:3207]),
+                              result_54[3206:2983],   result_54[2982:2759],
+                              $signed(result_54[2758:2695]),
+                              result_54[2694:1671],   result_54[1670:647],
+                              result_54[646:640],
+                              $signed(result_54[639:608]),
+                              $signed(result_54[607:576]),
+                              $signed(result_54[575:544]),
+                              result_54[543:320],
+                              $signed(result_54[319:288]),
+                              $signed(result_54[287:256]),
+                              $signed(result_54[255:192]),
+                              $signed(result_54[191:128]),
+                              $signed(result_54[127:64]),
+                              $signed(result_54[63:0])};
       default : c$case_alt_10 = {5'd9,
-                                 result_57[4791:4791],   result_57[4790:4787],
-                                 result_57[4786:4781],   8'd0,
-                                 result_57[4772:4771],
-                                 $signed(result_57[4770:4707]),
-                                 $signed(result_57[4706:4675]),
-                                 $signed(result_57[4674:4669]),
-                                 $signed(result_57[4668:4637]),   c$app_arg_23,
-                                 $signed(result_57[4604:4598]),
-                                 result_57[4597:4595],   result_57[4594:4587],
-                                 result_57[4586:4579],
-                                 $signed(result_57[4578:4547]),   2'd0,
-                                 result_57[4544:4513],   result_57[4512:4385],
-                                 $signed(result_57[4384:4378]),
-                                 result_57[4377:4250],
-                                 $signed(result_57[4249:4243]),
-                                 result_57[4242:4241] + 2'd1,
-                                 result_57[4240:4237],   result_57[4236:3661],
-                                 result_57[3660:3656],
-                                 $signed(result_57[3655:3624]),
-                                 result_57[3623:3618],   c$recipNextOut,
-                                 result_57[3506:3502],   result_57[3501:3246],
-                                 $signed(result_57[3245:3214]),
-                                 result_57[3213:3207],
-                                 $signed(result_57[3206:3143]),
-                                 result_57[3142:2919],   result_57[2918:2695],
-                                 $signed(result_57[2694:2631]),
-                                 result_57[2630:1607],   result_57[1606:583],
-                                 result_57[582:576],
-                                 $signed(result_57[575:544]),
-                                 $signed(result_57[543:512]),
-                                 $signed(result_57[511:480]),
-                                 result_57[479:256],
-                                 $signed(result_57[255:224]),
-                                 $signed(result_57[223:192]),
-                                 $signed(result_57[191:128]),
-                                 $signed(result_57[127:64]),
-                                 $signed(result_57[63:0])};
+                                 result_54[4855:4855],   result_54[4854:4851],
+                                 result_54[4850:4845],   8'd0,
+                                 result_54[4836:4835],
+                                 $signed(result_54[4834:4771]),
+                                 $signed(result_54[4770:4739]),
+                                 $signed(result_54[4738:4733]),
+                                 $signed(result_54[4732:4701]),   c$app_arg_23,
+                                 $signed(result_54[4668:4662]),
+                                 result_54[4661:4659],   result_54[4658:4651],
+                                 result_54[4650:4643],
+                                 $signed(result_54[4642:4611]),   2'd0,
+                                 result_54[4608:4577],   result_54[4576:4449],
+                                 $signed(result_54[4448:4442]),
+                                 result_54[4441:4314],
+                                 $signed(result_54[4313:4307]),
+                                 result_54[4306:4305] + 2'd1,
+                                 result_54[4304:4301],   result_54[4300:3725],
+                                 result_54[3724:3720],
+                                 $signed(result_54[3719:3688]),
+                                 result_54[3687:3682],   c$recipNextOut,
+                                 result_54[3570:3566],   result_54[3565:3310],
+                                 $signed(result_54[3309:3278]),
+                                 result_54[3277:3271],
+                                 $signed(result_54[3270:3207]),
+                                 result_54[3206:2983],   result_54[2982:2759],
+                                 $signed(result_54[2758:2695]),
+                                 result_54[2694:1671],   result_54[1670:647],
+                                 result_54[646:640],
+                                 $signed(result_54[639:608]),
+                                 $signed(result_54[607:576]),
+                                 $signed(result_54[575:544]),
+                                 result_54[543:320],
+                                 $signed(result_54[319:288]),
+                                 $signed(result_54[287:256]),
+                                 $signed(result_54[255:192]),
+                                 $signed(result_54[191:128]),
+                                 $signed(result_54[127:64]),
+                                 $signed(result_54[63:0])};
     endcase
   end
 
@@ -2200,193 +2204,197 @@ module decoder_small_fault_cycles
     , .r (c$app_arg_fun_arg_1)
     , .x (c$app_arg_fun_arg_2) );
 
-  assign c$app_arg_fun_arg_3 = $signed(result_57[63:0]);
+  assign c$app_arg_fun_arg_3 = $signed(result_54[127:64]);
 
   LlamaDv_Top_Decoder_decoderSmallMiscount_attFinRound LlamaDv_Top_Decoder_decoderSmallMiscount_attFinRound_c$app_arg_10
     ( .result (c$app_arg_10)
     , .p (c$app_arg_fun_arg_3) );
 
-  assign c$case_alt_selection_19 = result_57[3511:3507];
+  assign c$case_alt_selection_19 = result_54[3575:3571];
 
   always @(*) begin
     case(c$case_alt_selection_19)
       5'd1 : c$case_alt_11 = {5'd13,
-                              result_57[4791:4791],   result_57[4790:4787],
-                              result_57[4786:4781],   result_57[4780:4773],
-                              result_57[4772:4771],
-                              $signed(result_57[4770:4707]),
-                              $signed(result_57[4706:4675]),
-                              $signed(result_57[4674:4669]),
-                              $signed(result_57[4668:4637]),
-                              result_57[4636:4605],
-                              $signed(result_57[4604:4598]),
-                              result_57[4597:4595],   result_57[4594:4587],
-                              result_57[4586:4579],
-                              $signed(result_57[4578:4547]),
-                              result_57[4546:4545],   result_57[4544:4513],
-                              result_57[4512:4385],
-                              $signed(result_57[4384:4378]),
-                              result_57[4377:4250],
-                              $signed(result_57[4249:4243]),
-                              result_57[4242:4241],   result_57[4240:4237],
-                              result_57[4236:3661],   result_57[3660:3656],
-                              $signed(result_57[3655:3624]),
-                              result_57[3623:3618],   c$recipNextOut,
-                              result_57[3506:3502],   result_57[3501:3246],
-                              $signed(result_57[3245:3214]),
-                              result_57[3213:3207],
-                              $signed(result_57[3206:3143]),
-                              result_57[3142:2919],   result_57[2918:2695],
-                              $signed(result_57[2694:2631]),
-                              result_57[2630:1607],   result_57[1606:583],
-                              result_57[582:576],
-                              $signed(result_57[575:544]),
-                              $signed(result_57[543:512]),
-                              $signed(result_57[511:480]),
-                              result_57[479:256],
-                              $signed(result_57[255:224]),
-                              $signed(result_57[223:192]),
-                              $signed(result_57[191:128]),
-                              $signed(result_57[127:64]),
-                              $signed(result_57[63:0])};
+                              result_54[4855:4855],   result_54[4854:4851],
+                              result_54[4850:4845],   result_54[4844:4837],
+                              result_54[4836:4835],
+                              $signed(result_54[4834:4771]),
+                              $signed(result_54[4770:4739]),
+                              $signed(result_54[4738:4733]),
+                              $signed(result_54[4732:4701]),
+                              result_54[4700:4669],
+                              $signed(result_54[4668:4662]),
+                              result_54[4661:4659],   result_54[4658:4651],
+                              result_54[4650:4643],
+                              $signed(result_54[4642:4611]),
+                              result_54[4610:4609],   result_54[4608:4577],
+                              result_54[4576:4449],
+                              $signed(result_54[4448:4442]),
+                              result_54[4441:4314],
+                              $signed(result_54[4313:4307]),
+                              result_54[4306:4305],   result_54[4304:4301],
+                              result_54[4300:3725],   result_54[3724:3720],
+                              $signed(result_54[3719:3688]),
+                              result_54[3687:3682],   c$recipNextOut,
+                              result_54[3570:3566],   result_54[3565:3310],
+                              $signed(result_54[3309:3278]),
+                              result_54[3277:3271],
+                              $signed(result_54[3270:3207]),
+                              result_54[3206:2983],   result_54[2982:2759],
+                              $signed(result_54[2758:2695]),
+                              result_54[2694:1671],   result_54[1670:647],
+                              result_54[646:640],
+                              $signed(result_54[639:608]),
+                              $signed(result_54[607:576]),
+                              $signed(result_54[575:544]),
+                              result_54[543:320],
+                              $signed(result_54[319:288]),
+                              $signed(result_54[287:256]),
+                              $signed(result_54[255:192]),
+                              $signed(result_54[191:128]),
+                              $signed(result_54[127:64]),
+                              $signed(result_54[63:0])};
       default : c$case_alt_11 = {5'd12,
-                                 result_57[4791:4791],   result_57[4790:4787],
-                                 result_57[4786:4781],   result_57[4780:4773],
-                                 result_57[4772:4771],
-                                 $signed(result_57[4770:4707]),
-                                 $signed(result_57[4706:4675]),
-                                 $signed(result_57[4674:4669]),
-                                 $signed(result_57[4668:4637]),
-                                 result_57[4636:4605],
-                                 $signed(result_57[4604:4598]),
-                                 result_57[4597:4595],   result_57[4594:4587],
-                                 result_57[4586:4579],
-                                 $signed(result_57[4578:4547]),
-                                 result_57[4546:4545],   result_57[4544:4513],
-                                 result_57[4512:4385],
-                                 $signed(result_57[4384:4378]),
-                                 result_57[4377:4250],
-                                 $signed(result_57[4249:4243]),
-                                 result_57[4242:4241],   result_57[4240:4237],
-                                 result_57[4236:3661],   result_57[3660:3656],
-                                 $signed(result_57[3655:3624]),
-                                 result_57[3623:3618],   c$recipNextOut,
-                                 result_57[3506:3502],   result_57[3501:3246],
-                                 $signed(result_57[3245:3214]),
-                                 result_57[3213:3207],
-                                 $signed(result_57[3206:3143]),
-                                 result_57[3142:2919],   result_57[2918:2695],
-                                 $signed(result_57[2694:2631]),
-                                 result_57[2630:1607],   result_57[1606:583],
-                                 result_57[582:576],
-                                 $signed(result_57[575:544]),
-                                 $signed(result_57[543:512]),
-                                 $signed(result_57[511:480]),
-                                 result_57[479:256],
-                                 $signed(result_57[255:224]),
-                                 $signed(result_57[223:192]),
-                                 $signed(result_57[191:128]),
-                                 $signed(result_57[127:64]),
-                                 $signed(result_57[63:0])};
+                                 result_54[4855:4855],   result_54[4854:4851],
+                                 result_54[4850:4845],   result_54[4844:4837],
+                                 result_54[4836:4835],
+                                 $signed(result_54[4834:4771]),
+                                 $signed(result_54[4770:4739]),
+                                 $signed(result_54[4738:4733]),
+                                 $signed(result_54[4732:4701]),
+                                 result_54[4700:4669],
+                                 $signed(result_54[4668:4662]),
+                                 result_54[4661:4659],   result_54[4658:4651],
+                                 result_54[4650:4643],
+                                 $signed(result_54[4642:4611]),
+                                 result_54[4610:4609],   result_54[4608:4577],
+                                 result_54[4576:4449],
+                                 $signed(result_54[4448:4442]),
+                                 result_54[4441:4314],
+                                 $signed(result_54[4313:4307]),
+                                 result_54[4306:4305],   result_54[4304:4301],
+                                 result_54[4300:3725],   result_54[3724:3720],
+                                 $signed(result_54[3719:3688]),
+                                 result_54[3687:3682],   c$recipNextOut,
+                                 result_54[3570:3566],   result_54[3565:3310],
+                                 $signed(result_54[3309:3278]),
+                                 result_54[3277:3271],
+                                 $signed(result_54[3270:3207]),
+                                 result_54[3206:2983],   result_54[2982:2759],
+                                 $signed(result_54[2758:2695]),
+                                 result_54[2694:1671],   result_54[1670:647],
+                                 result_54[646:640],
+                                 $signed(result_54[639:608]),
+                                 $signed(result_54[607:576]),
+                                 $signed(result_54[575:544]),
+                                 result_54[543:320],
+                                 $signed(result_54[319:288]),
+                                 $signed(result_54[287:256]),
+                                 $signed(result_54[255:192]),
+                                 $signed(result_54[191:128]),
+                                 $signed(result_54[127:64]),
+                                 $signed(result_54[63:0])};
     endcase
   end
 
-  assign c$app_arg_11 = {(($unsigned($signed(result_57[4204:4173])))),
+  assign c$app_arg_11 = {(($unsigned($signed(result_54[4268:4237])))),
                          32'd0,   42'd1099511627776,   5'd21};
 
-  assign result_fun_arg = result_57[4791:4791];
+  assign result_fun_arg = result_54[4855:4855];
 
-  assign result_fun_arg_0 = result_57[4790:4787];
+  assign result_fun_arg_0 = result_54[4854:4851];
 
-  assign result_fun_arg_1 = result_57[4786:4781];
+  assign result_fun_arg_1 = result_54[4850:4845];
 
-  assign result_fun_arg_2 = result_57[4780:4773];
+  assign result_fun_arg_2 = result_54[4844:4837];
 
-  assign result_fun_arg_3 = result_57[4772:4771];
+  assign result_fun_arg_3 = result_54[4836:4835];
 
-  assign result_fun_arg_4 = $signed(result_57[4770:4707]);
+  assign result_fun_arg_4 = $signed(result_54[4834:4771]);
 
-  assign result_fun_arg_5 = $signed(result_57[4706:4675]);
+  assign result_fun_arg_5 = $signed(result_54[4770:4739]);
 
-  assign result_fun_arg_6 = $signed(result_57[4674:4669]);
+  assign result_fun_arg_6 = $signed(result_54[4738:4733]);
 
-  assign result_fun_arg_7 = $signed(result_57[4668:4637]);
+  assign result_fun_arg_7 = $signed(result_54[4732:4701]);
 
-  assign result_fun_arg_8 = result_57[4636:4605];
+  assign result_fun_arg_8 = result_54[4700:4669];
 
-  assign result_fun_arg_9 = $signed(result_57[4604:4598]);
+  assign result_fun_arg_9 = $signed(result_54[4668:4662]);
 
-  assign result_fun_arg_10 = result_57[4597:4595];
+  assign result_fun_arg_10 = result_54[4661:4659];
 
-  assign result_fun_arg_11 = result_57[4594:4587];
+  assign result_fun_arg_11 = result_54[4658:4651];
 
-  assign result_fun_arg_12 = result_57[4586:4579];
+  assign result_fun_arg_12 = result_54[4650:4643];
 
-  assign result_fun_arg_13 = $signed(result_57[4578:4547]);
+  assign result_fun_arg_13 = $signed(result_54[4642:4611]);
 
-  assign result_fun_arg_14 = result_57[4546:4545];
+  assign result_fun_arg_14 = result_54[4610:4609];
 
-  assign result_fun_arg_15 = result_57[4544:4513];
+  assign result_fun_arg_15 = result_54[4608:4577];
 
-  assign result_fun_arg_16 = result_57[4512:4385];
+  assign result_fun_arg_16 = result_54[4576:4449];
 
-  assign result_fun_arg_17 = $signed(result_57[4384:4378]);
+  assign result_fun_arg_17 = $signed(result_54[4448:4442]);
 
-  assign result_fun_arg_18 = result_57[4377:4250];
+  assign result_fun_arg_18 = result_54[4441:4314];
 
-  assign result_fun_arg_19 = $signed(result_57[4249:4243]);
+  assign result_fun_arg_19 = $signed(result_54[4313:4307]);
 
-  assign result_fun_arg_20 = result_57[4242:4241];
+  assign result_fun_arg_20 = result_54[4306:4305];
 
-  assign result_fun_arg_21 = result_57[4240:4237];
+  assign result_fun_arg_21 = result_54[4304:4301];
 
-  assign result_fun_arg_22 = result_57[4236:3661];
+  assign result_fun_arg_22 = result_54[4300:3725];
 
-  assign result_fun_arg_23 = result_57[3660:3656];
+  assign result_fun_arg_23 = result_54[3724:3720];
 
-  assign result_fun_arg_24 = $signed(result_57[3655:3624]);
+  assign result_fun_arg_24 = $signed(result_54[3719:3688]);
 
-  assign result_fun_arg_25 = result_57[3623:3618];
+  assign result_fun_arg_25 = result_54[3687:3682];
 
-  assign result_fun_arg_26 = result_57[3506:3502];
+  assign result_fun_arg_26 = result_54[3570:3566];
 
-  assign result_fun_arg_27 = result_57[3501:3246];
+  assign result_fun_arg_27 = result_54[3565:3310];
 
-  assign result_fun_arg_28 = $signed(result_57[3245:3214]);
+  assign result_fun_arg_28 = $signed(result_54[3309:3278]);
 
-  assign result_fun_arg_29 = result_57[3213:3207];
+  assign result_fun_arg_29 = result_54[3277:3271];
 
-  assign result_fun_arg_30 = $signed(result_57[3206:3143]);
+  assign result_fun_arg_30 = $signed(result_54[3270:3207]);
 
-  assign result_fun_arg_31 = result_57[3142:2919];
+  assign result_fun_arg_31 = result_54[3206:2983];
 
-  assign result_fun_arg_32 = result_57[2918:2695];
+  assign result_fun_arg_32 = result_54[2982:2759];
 
-  assign result_fun_arg_33 = $signed(result_57[2694:2631]);
+  assign result_fun_arg_33 = $signed(result_54[2758:2695]);
 
-  assign result_fun_arg_34 = result_57[2630:1607];
+  assign result_fun_arg_34 = result_54[2694:1671];
 
-  assign result_fun_arg_35 = result_57[1606:583];
+  assign result_fun_arg_35 = result_54[1670:647];
 
-  assign result_fun_arg_36 = result_57[582:576];
+  assign result_fun_arg_36 = result_54[646:640];
 
-  assign result_fun_arg_37 = $signed(result_57[575:544]);
+  assign result_fun_arg_37 = $signed(result_54[639:608]);
 
-  assign result_fun_arg_38 = $signed(result_57[543:512]);
+  assign result_fun_arg_38 = $signed(result_54[607:576]);
 
-  assign result_fun_arg_39 = $signed(result_57[511:480]);
+  assign result_fun_arg_39 = $signed(result_54[575:544]);
 
-  assign result_fun_arg_40 = result_57[479:256];
+  assign result_fun_arg_40 = result_54[543:320];
 
-  assign result_fun_arg_41 = $signed(result_57[255:224]);
+  assign result_fun_arg_41 = $signed(result_54[319:288]);
 
-  assign result_fun_arg_42 = $signed(result_57[223:192]);
+  assign result_fun_arg_42 = $signed(result_54[287:256]);
 
-  assign result_fun_arg_43 = $signed(result_57[191:128]);
+  assign result_fun_arg_43 = $signed(result_54[255:192]);
 
-  assign result_fun_arg_44 = $signed(result_57[127:64]);
+  assign result_fun_arg_44 = $signed(result_54[191:128]);
 
-  assign result_fun_arg_45 = $signed(result_57[63:0]);
+  assign result_fun_arg_45 = $signed(result_54[127:64]);
+
+  assign result_fun_arg_46 = $signed(result_54[63:0]);
 
   LlamaDv_Top_Decoder_decoderSmallMiscount_attStep LlamaDv_Top_Decoder_decoderSmallMiscount_attStep_result_6
     ( .result (result_6)
@@ -2438,46 +2446,48 @@ module decoder_small_fault_cycles
     , .c$bindCsr_44 (result_fun_arg_43)
     , .c$bindCsr_45 (result_fun_arg_44)
     , .c$bindCsr_46 (result_fun_arg_45)
-    , .ds (result_25) );
+    , .c$bindCsr_47 (result_fun_arg_46)
+    , .ds (result_22) );
 
-  assign result_7 = (result_57[4780:4773] < 8'd16) ? {{5'd9,
-                                                       result_57[4791:4791],   result_57[4790:4787],
-                                                       result_57[4786:4781],   step26,
-                                                       result_57[4772:4771],
-                                                       $signed(result_57[4770:4707]),
-                                                       $signed(result_57[4706:4675]),
-                                                       $signed(result_57[4674:4669]),
-                                                       $signed(result_57[4668:4637]),
-                                                       result_57[4636:4605],
-                                                       $signed(result_57[4604:4598]),
-                                                       result_57[4597:4595],   result_57[4594:4587],
-                                                       result_57[4586:4579],
-                                                       $signed(result_57[4578:4547]),
-                                                       result_57[4546:4545],   result_24,
-                                                       result_57[4512:4385],   c$app_arg_12,
-                                                       result_57[4377:4250],
-                                                       $signed(result_57[4249:4243]),
-                                                       result_57[4242:4241],   result_57[4240:4237],
-                                                       result_57[4236:3661],   result_57[3660:3656],
-                                                       $signed(result_57[3655:3624]),
-                                                       result_57[3623:3618],   c$recipNextOut,
-                                                       result_57[3506:3502],   result_57[3501:3246],
-                                                       $signed(result_57[3245:3214]),
-                                                       result_57[3213:3207],
-                                                       $signed(result_57[3206:3143]),
-                                                       result_57[3142:2919],   result_57[2918:2695],
-                                                       $signed(result_57[2694:2631]),
-                                                       result_57[2630:1607],   result_57[1606:583],
-                                                       result_57[582:576],
-                                                       $signed(result_57[575:544]),
-                                                       $signed(result_57[543:512]),
-                                                       $signed(result_57[511:480]),
-                                                       result_57[479:256],
-                                                       $signed(result_57[255:224]),
-                                                       $signed(result_57[223:192]),
-                                                       $signed(result_57[191:128]),
-                                                       $signed(result_57[127:64]),
-                                                       $signed(result_57[63:0])},
+  assign result_7 = (result_54[4844:4837] < 8'd16) ? {{5'd9,
+                                                       result_54[4855:4855],   result_54[4854:4851],
+                                                       result_54[4850:4845],   step26,
+                                                       result_54[4836:4835],
+                                                       $signed(result_54[4834:4771]),
+                                                       $signed(result_54[4770:4739]),
+                                                       $signed(result_54[4738:4733]),
+                                                       $signed(result_54[4732:4701]),
+                                                       result_54[4700:4669],
+                                                       $signed(result_54[4668:4662]),
+                                                       result_54[4661:4659],   result_54[4658:4651],
+                                                       result_54[4650:4643],
+                                                       $signed(result_54[4642:4611]),
+                                                       result_54[4610:4609],   result_21,
+                                                       result_54[4576:4449],   c$app_arg_12,
+                                                       result_54[4441:4314],
+                                                       $signed(result_54[4313:4307]),
+                                                       result_54[4306:4305],   result_54[4304:4301],
+                                                       result_54[4300:3725],   result_54[3724:3720],
+                                                       $signed(result_54[3719:3688]),
+                                                       result_54[3687:3682],   c$recipNextOut,
+                                                       result_54[3570:3566],   result_54[3565:3310],
+                                                       $signed(result_54[3309:3278]),
+                                                       result_54[3277:3271],
+                                                       $signed(result_54[3270:3207]),
+                                                       result_54[3206:2983],   result_54[2982:2759],
+                                                       $signed(result_54[2758:2695]),
+                                                       result_54[2694:1671],   result_54[1670:647],
+                                                       result_54[646:640],
+                                                       $signed(result_54[639:608]),
+                                                       $signed(result_54[607:576]),
+                                                       $signed(result_54[575:544]),
+                                                       result_54[543:320],
+                                                       $signed(result_54[319:288]),
+                                                       $signed(result_54[287:256]),
+                                                       $signed(result_54[255:192]),
+                                                       $signed(result_54[191:128]),
+                                                       $signed(result_54[127:64]),
+                                                       $signed(result_54[63:0])},
                                                       {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                       {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -2485,53 +2495,106 @@ module decoder_small_fault_cycles
                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : result_8;
 
-  assign c$app_arg_selection_13 = result_57[4780:4773];
+  assign c$app_arg_selection_13 = result_54[4844:4837];
 
   always @(*) begin
     case(c$app_arg_selection_13)
-      8'd15 : c$app_arg_12 = result_22;
-      default : c$app_arg_12 = $signed(result_57[4384:4378]);
+      8'd15 : c$app_arg_12 = result_19;
+      default : c$app_arg_12 = $signed(result_54[4448:4442]);
     endcase
   end
 
-  assign result_8 = (result_57[4780:4773] < 8'd31) ? {{5'd9,
-                                                       result_57[4791:4791],   result_57[4790:4787],
-                                                       result_57[4786:4781],   step26,
-                                                       result_57[4772:4771],
-                                                       $signed(result_57[4770:4707]),
-                                                       $signed(result_57[4706:4675]),
-                                                       $signed(result_57[4674:4669]),
-                                                       $signed(result_57[4668:4637]),
-                                                       result_57[4636:4605],
-                                                       $signed(result_57[4604:4598]),
-                                                       result_57[4597:4595],   result_57[4594:4587],
-                                                       result_57[4586:4579],
-                                                       $signed(result_57[4578:4547]),
-                                                       result_57[4546:4545],   result_57[4544:4513],
-                                                       \pm' ,   $signed(result_57[4384:4378]),
-                                                       result_57[4377:4250],
-                                                       $signed(result_57[4249:4243]),
-                                                       result_57[4242:4241],   result_57[4240:4237],
-                                                       result_57[4236:3661],   result_57[3660:3656],
-                                                       $signed(result_57[3655:3624]),
-                                                       result_57[3623:3618],   c$recipNextOut,
-                                                       result_57[3506:3502],   result_57[3501:3246],
-                                                       $signed(result_57[3245:3214]),
-                                                       result_57[3213:3207],
-                                                       $signed(result_57[3206:3143]),
-                                                       result_57[3142:2919],   result_57[2918:2695],
-                                                       $signed(result_57[2694:2631]),
-                                                       result_57[2630:1607],   result_57[1606:583],
-                                                       result_57[582:576],
-                                                       $signed(result_57[575:544]),
-                                                       $signed(result_57[543:512]),
-                                                       $signed(result_57[511:480]),
-                                                       result_57[479:256],
-                                                       $signed(result_57[255:224]),
-                                                       $signed(result_57[223:192]),
-                                                       $signed(result_57[191:128]),
-                                                       $signed(result_57[127:64]),
-                                                       $signed(result_57[63:0])},
+  assign result_selection_12 = result_54[4844:4837];
+
+  always @(*) begin
+    case(result_selection_12)
+      8'd16 : result_8 = {{5'd9,
+                           result_54[4855:4855],   result_54[4854:4851],
+                           result_54[4850:4845],   step26,
+                           result_54[4836:4835],
+                           $signed(result_54[4834:4771]),
+                           $signed(result_54[4770:4739]),
+                           $signed(result_54[4738:4733]),
+                           $signed(result_54[4732:4701]),
+                           result_54[4700:4669],
+                           $signed(result_54[4668:4662]),
+                           result_54[4661:4659],   result_54[4658:4651],
+                           result_54[4650:4643],
+                           $signed(result_54[4642:4611]),
+                           result_54[4610:4609],   result_54[4608:4577],
+                           result_54[4576:4449],
+                           $signed(result_54[4448:4442]),
+                           result_54[4441:4314],
+                           $signed(result_54[4313:4307]),
+                           result_54[4306:4305],   result_54[4304:4301],
+                           result_54[4300:3725],   result_54[3724:3720],
+                           $signed(result_54[3719:3688]),
+                           result_54[3687:3682],   c$recipNextOut,
+                           result_54[3570:3566],   result_54[3565:3310],
+                           $signed(result_54[3309:3278]),
+                           result_54[3277:3271],
+                           $signed(result_54[3270:3207]),
+                           result_54[3206:2983],   result_54[2982:2759],
+                           $signed(result_54[2758:2695]),
+                           result_54[2694:1671],   result_54[1670:647],
+                           result_54[646:640],
+                           $signed(result_54[639:608]),
+                           $signed(result_54[607:576]),
+                           $signed(result_54[575:544]),
+                           result_54[543:320],
+                           $signed(result_54[319:288]),
+                           $signed(result_54[287:256]),
+                           $signed(result_54[255:192]),
+                           $signed(result_54[191:128]),
+                           $signed(result_54[127:64]),   c$packShiftOut},
+                          {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                          {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      default : result_8 = result_9;
+    endcase
+  end
+
+  assign result_9 = (result_54[4844:4837] < 8'd32) ? {{5'd9,
+                                                       result_54[4855:4855],   result_54[4854:4851],
+                                                       result_54[4850:4845],   step26,
+                                                       result_54[4836:4835],
+                                                       $signed(result_54[4834:4771]),
+                                                       $signed(result_54[4770:4739]),
+                                                       $signed(result_54[4738:4733]),
+                                                       $signed(result_54[4732:4701]),
+                                                       result_54[4700:4669],
+                                                       $signed(result_54[4668:4662]),
+                                                       result_54[4661:4659],   result_54[4658:4651],
+                                                       result_54[4650:4643],
+                                                       $signed(result_54[4642:4611]),
+                                                       result_54[4610:4609],   result_54[4608:4577],
+                                                       \pm' ,   $signed(result_54[4448:4442]),
+                                                       result_54[4441:4314],
+                                                       $signed(result_54[4313:4307]),
+                                                       result_54[4306:4305],   result_54[4304:4301],
+                                                       result_54[4300:3725],   result_54[3724:3720],
+                                                       $signed(result_54[3719:3688]),
+                                                       result_54[3687:3682],   c$recipNextOut,
+                                                       result_54[3570:3566],   result_54[3565:3310],
+                                                       $signed(result_54[3309:3278]),
+                                                       result_54[3277:3271],
+                                                       $signed(result_54[3270:3207]),
+                                                       result_54[3206:2983],   result_54[2982:2759],
+                                                       $signed(result_54[2758:2695]),
+                                                       result_54[2694:1671],   result_54[1670:647],
+                                                       result_54[646:640],
+                                                       $signed(result_54[639:608]),
+                                                       $signed(result_54[607:576]),
+                                                       $signed(result_54[575:544]),
+                                                       result_54[543:320],
+                                                       $signed(result_54[319:288]),
+                                                       $signed(result_54[287:256]),
+                                                       $signed(result_54[255:192]),
+                                                       $signed(result_54[191:128]),
+                                                       $signed(result_54[127:64]),   c$packShiftOut},
                                                       {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                       {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -2539,50 +2602,51 @@ module decoder_small_fault_cycles
                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : c$case_alt_12;
 
-  assign c$case_alt_selection_22 = result_57[4546:4545];
+  assign c$case_alt_selection_22 = result_54[4610:4609];
 
-  assign c$bv_3 = result_57[4790:4787];
+  assign c$bv_3 = result_54[4854:4851];
 
   always @(*) begin
     case(c$case_alt_selection_22)
       2'b00 : c$case_alt_12 = {{5'd10,
-                                result_57[4791:4791],   result_57[4790:4787],
-                                result_57[4786:4781],   8'd0,
-                                result_57[4772:4771],
-                                $signed(result_57[4770:4707]),
-                                $signed(result_57[4706:4675]),
-                                $signed(result_57[4674:4669]),
-                                $signed(result_57[4668:4637]),
-                                result_57[4636:4605],
-                                $signed(result_57[4604:4598]),
-                                result_57[4597:4595],   result_57[4594:4587],
-                                result_57[4586:4579],
-                                $signed(result_57[4578:4547]),   2'd0,
-                                result_57[4544:4513],   \pm' ,
-                                $signed(result_57[4384:4378]),
-                                result_57[4377:4250],
-                                $signed(result_57[4249:4243]),
-                                result_57[4242:4241],   4'd0,
-                                result_57[4236:3661],   5'd0,
-                                $signed(result_57[3655:3624]),
-                                result_57[3623:3618],   c$recipNextOut,
-                                5'd0,   result_57[3501:3246],
-                                $signed(result_57[3245:3214]),
-                                result_57[3213:3207],
-                                $signed(result_57[3206:3143]),
-                                result_57[3142:2919],   result_57[2918:2695],
-                                $signed(result_57[2694:2631]),
-                                result_57[2630:1607],   result_57[1606:583],
-                                result_57[582:576],
-                                $signed(result_57[575:544]),
-                                $signed(result_57[543:512]),
-                                $signed(result_57[511:480]),
-                                result_57[479:256],
-                                $signed(result_57[255:224]),
-                                $signed(result_57[223:192]),
-                                $signed(result_57[191:128]),
-                                $signed(result_57[127:64]),
-                                $signed(result_57[63:0])},
+                                result_54[4855:4855],   result_54[4854:4851],
+                                result_54[4850:4845],   8'd0,
+                                result_54[4836:4835],
+                                $signed(result_54[4834:4771]),
+                                $signed(result_54[4770:4739]),
+                                $signed(result_54[4738:4733]),
+                                $signed(result_54[4732:4701]),
+                                result_54[4700:4669],
+                                $signed(result_54[4668:4662]),
+                                result_54[4661:4659],   result_54[4658:4651],
+                                result_54[4650:4643],
+                                $signed(result_54[4642:4611]),   2'd0,
+                                result_54[4608:4577],   \pm' ,
+                                $signed(result_54[4448:4442]),
+                                result_54[4441:4314],
+                                $signed(result_54[4313:4307]),
+                                result_54[4306:4305],   4'd0,
+                                result_54[4300:3725],   5'd0,
+                                $signed(result_54[3719:3688]),
+                                result_54[3687:3682],   c$recipNextOut,
+                                5'd0,   result_54[3565:3310],
+                                $signed(result_54[3309:3278]),
+                                result_54[3277:3271],
+                                $signed(result_54[3270:3207]),
+                                result_54[3206:2983],   result_54[2982:2759],
+                                $signed(result_54[2758:2695]),
+                                result_54[2694:1671],   result_54[1670:647],
+                                result_54[646:640],
+                                $signed(result_54[639:608]),
+                                $signed(result_54[607:576]),
+                                $signed(result_54[575:544]),
+                                result_54[543:320],
+                                $signed(result_54[319:288]),
+                                $signed(result_54[287:256]),
+                                $signed(result_54[255:192]),
+                                $signed(result_54[191:128]),
+                                $signed(result_54[127:64]),
+                                $signed(result_54[63:0])},
                                {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -2590,42 +2654,43 @@ module decoder_small_fault_cycles
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
       2'b01 : c$case_alt_12 = {{5'd9,
-                                result_57[4791:4791],   result_57[4790:4787],
-                                result_57[4786:4781],   8'd0,
-                                result_57[4772:4771],
-                                $signed(result_57[4770:4707]),
-                                $signed(result_57[4706:4675]),
-                                $signed(result_57[4674:4669]),
-                                $signed(result_57[4668:4637]),
-                                result_57[4636:4605],
-                                $signed(result_57[4604:4598]),
-                                result_57[4597:4595],   result_57[4594:4587],
-                                result_57[4586:4579],
-                                $signed(result_57[4578:4547]),   2'd2,
-                                result_57[4544:4513],   result_57[4512:4385],
-                                $signed(result_57[4384:4378]),   \pm' ,
-                                $signed(result_57[4384:4378]),
-                                result_57[4242:4241],   result_57[4240:4237],
-                                result_57[4236:3661],   result_57[3660:3656],
-                                $signed(result_57[3655:3624]),
-                                result_57[3623:3618],   c$recipNextOut,
-                                result_57[3506:3502],   result_57[3501:3246],
-                                $signed(result_57[3245:3214]),
-                                result_57[3213:3207],
-                                $signed(result_57[3206:3143]),
-                                result_57[3142:2919],   result_57[2918:2695],
-                                $signed(result_57[2694:2631]),
-                                result_57[2630:1607],   result_57[1606:583],
-                                result_57[582:576],
-                                $signed(result_57[575:544]),
-                                $signed(result_57[543:512]),
-                                $signed(result_57[511:480]),
-                                result_57[479:256],
-                                $signed(result_57[255:224]),
-                                $signed(result_57[223:192]),
-                                $signed(result_57[191:128]),
-                                $signed(result_57[127:64]),
-                                $signed(result_57[63:0])},
+                                result_54[4855:4855],   result_54[4854:4851],
+                                result_54[4850:4845],   8'd0,
+                                result_54[4836:4835],
+                                $signed(result_54[4834:4771]),
+                                $signed(result_54[4770:4739]),
+                                $signed(result_54[4738:4733]),
+                                $signed(result_54[4732:4701]),
+                                result_54[4700:4669],
+                                $signed(result_54[4668:4662]),
+                                result_54[4661:4659],   result_54[4658:4651],
+                                result_54[4650:4643],
+                                $signed(result_54[4642:4611]),   2'd2,
+                                result_54[4608:4577],   result_54[4576:4449],
+                                $signed(result_54[4448:4442]),   \pm' ,
+                                $signed(result_54[4448:4442]),
+                                result_54[4306:4305],   result_54[4304:4301],
+                                result_54[4300:3725],   result_54[3724:3720],
+                                $signed(result_54[3719:3688]),
+                                result_54[3687:3682],   c$recipNextOut,
+                                result_54[3570:3566],   result_54[3565:3310],
+                                $signed(result_54[3309:3278]),
+                                result_54[3277:3271],
+                                $signed(result_54[3270:3207]),
+                                result_54[3206:2983],   result_54[2982:2759],
+                                $signed(result_54[2758:2695]),
+                                result_54[2694:1671],   result_54[1670:647],
+                                result_54[646:640],
+                                $signed(result_54[639:608]),
+                                $signed(result_54[607:576]),
+                                $signed(result_54[575:544]),
+                                result_54[543:320],
+                                $signed(result_54[319:288]),
+                                $signed(result_54[287:256]),
+                                $signed(result_54[255:192]),
+                                $signed(result_54[191:128]),
+                                $signed(result_54[127:64]),
+                                $signed(result_54[63:0])},
                                {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -2633,10 +2698,10 @@ module decoder_small_fault_cycles
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
       default : c$case_alt_12 = {c$app_arg_14,
-                                 {1'b1,{c$app_arg_13 + (({{(6-4) {1'b0}},result_57[4790:4787]}) + 6'd0),
-                                        {result_57[4377:4250],
-                                         $signed(result_57[4249:4243]),   \pm' ,
-                                         $signed(result_57[4384:4378])}}},
+                                 {1'b1,{c$app_arg_13 + (({{(6-4) {1'b0}},result_54[4854:4851]}) + 6'd0),
+                                        {result_54[4441:4314],
+                                         $signed(result_54[4313:4307]),   \pm' ,
+                                         $signed(result_54[4448:4442])}}},
                                  {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -2645,146 +2710,110 @@ module decoder_small_fault_cycles
     endcase
   end
 
-  assign c$bv_4 = result_57[4791:4791];
+  assign c$bv_4 = result_54[4855:4855];
 
-  assign c$bv_5 = result_57[4242:4241];
+  assign c$bv_5 = result_54[4306:4305];
 
-  assign c$app_arg_13 = ((({{(6-1) {1'b0}},result_57[4791:4791]}) * 6'd2) + ({{(6-2) {1'b0}},result_57[4242:4241]})) * 6'd16;
+  assign c$app_arg_13 = ((({{(6-1) {1'b0}},result_54[4855:4855]}) * 6'd2) + ({{(6-2) {1'b0}},result_54[4306:4305]})) * 6'd16;
 
-  assign c$app_arg_selection_16 = result_57[4242:4241];
+  assign c$app_arg_selection_16 = result_54[4306:4305];
 
   always @(*) begin
     case(c$app_arg_selection_16)
       2'd1 : c$app_arg_14 = {5'd9,
-                             result_57[4791:4791],   result_57[4790:4787],
-                             result_57[4786:4781],   8'd0,
-                             result_57[4772:4771],
-                             $signed(result_57[4770:4707]),
-                             $signed(result_57[4706:4675]),
-                             $signed(result_57[4674:4669]),
-                             $signed(result_57[4668:4637]),   32'd0,
-                             $signed(result_57[4604:4598]),
-                             result_57[4597:4595],   result_57[4594:4587],
-                             result_57[4586:4579],
-                             $signed(result_57[4578:4547]),   2'd0,
-                             result_57[4544:4513],   result_57[4512:4385],
-                             $signed(result_57[4384:4378]),
-                             result_57[4377:4250],
-                             $signed(result_57[4249:4243]),   2'd0,
-                             result_57[4240:4237],   result_57[4236:3661],
-                             result_57[3660:3656],
-                             $signed(result_57[3655:3624]),
-                             result_57[3623:3618],   c$recipNextOut,
-                             result_57[3506:3502],   result_57[3501:3246],
-                             $signed(result_57[3245:3214]),
-                             result_57[3213:3207],
-                             $signed(result_57[3206:3143]),
-                             result_57[3142:2919],   result_57[2918:2695],
-                             $signed(result_57[2694:2631]),
-                             result_57[2630:1607],   result_57[1606:583],
-                             result_57[582:576],
-                             $signed(result_57[575:544]),
-                             $signed(result_57[543:512]),
-                             $signed(result_57[511:480]),
-                             result_57[479:256],
-                             $signed(result_57[255:224]),
-                             $signed(result_57[223:192]),
-                             $signed(result_57[191:128]),
-                             $signed(result_57[127:64]),
-                             $signed(result_57[63:0])};
+                             result_54[4855:4855],   result_54[4854:4851],
+                             result_54[4850:4845],   8'd0,
+                             result_54[4836:4835],
+                             $signed(result_54[4834:4771]),
+                             $signed(result_54[4770:4739]),
+                             $signed(result_54[4738:4733]),
+                             $signed(result_54[4732:4701]),   32'd0,
+                             $signed(result_54[4668:4662]),
+                             result_54[4661:4659],   result_54[4658:4651],
+                             result_54[4650:4643],
+                             $signed(result_54[4642:4611]),   2'd0,
+                             result_54[4608:4577],   result_54[4576:4449],
+                             $signed(result_54[4448:4442]),
+                             result_54[4441:4314],
+                             $signed(result_54[4313:4307]),   2'd0,
+                             result_54[4304:4301],   result_54[4300:3725],
+                             result_54[3724:3720],
+                             $signed(result_54[3719:3688]),
+                             result_54[3687:3682],   c$recipNextOut,
+                             result_54[3570:3566],   result_54[3565:3310],
+                             $signed(result_54[3309:3278]),
+                             result_54[3277:3271],
+                             $signed(result_54[3270:3207]),
+                             result_54[3206:2983],   result_54[2982:2759],
+                             $signed(result_54[2758:2695]),
+                             result_54[2694:1671],   result_54[1670:647],
+                             result_54[646:640],
+                             $signed(result_54[639:608]),
+                             $signed(result_54[607:576]),
+                             $signed(result_54[575:544]),
+                             result_54[543:320],
+                             $signed(result_54[319:288]),
+                             $signed(result_54[287:256]),
+                             $signed(result_54[255:192]),
+                             $signed(result_54[191:128]),
+                             $signed(result_54[127:64]),
+                             $signed(result_54[63:0])};
       default : c$app_arg_14 = {5'd9,
-                                result_57[4791:4791],   result_57[4790:4787],
-                                result_57[4786:4781],   8'd0,
-                                result_57[4772:4771],
-                                $signed(result_57[4770:4707]),
-                                $signed(result_57[4706:4675]),
-                                $signed(result_57[4674:4669]),
-                                $signed(result_57[4668:4637]),
-                                result_57[4636:4605],
-                                $signed(result_57[4604:4598]),
-                                result_57[4597:4595],   result_57[4594:4587],
-                                result_57[4586:4579],
-                                $signed(result_57[4578:4547]),   2'd1,
-                                result_57[4544:4513],   result_57[4512:4385],
-                                $signed(result_57[4384:4378]),
-                                result_57[4377:4250],
-                                $signed(result_57[4249:4243]),   2'd1,
-                                result_57[4240:4237],   result_57[4236:3661],
-                                result_57[3660:3656],
-                                $signed(result_57[3655:3624]),
-                                result_57[3623:3618],   c$recipNextOut,
-                                result_57[3506:3502],   result_57[3501:3246],
-                                $signed(result_57[3245:3214]),
-                                result_57[3213:3207],
-                                $signed(result_57[3206:3143]),
-                                result_57[3142:2919],   result_57[2918:2695],
-                                $signed(result_57[2694:2631]),
-                                result_57[2630:1607],   result_57[1606:583],
-                                result_57[582:576],
-                                $signed(result_57[575:544]),
-                                $signed(result_57[543:512]),
-                                $signed(result_57[511:480]),
-                                result_57[479:256],
-                                $signed(result_57[255:224]),
-                                $signed(result_57[223:192]),
-                                $signed(result_57[191:128]),
-                                $signed(result_57[127:64]),
-                                $signed(result_57[63:0])};
+                                result_54[4855:4855],   result_54[4854:4851],
+                                result_54[4850:4845],   8'd0,
+                                result_54[4836:4835],
+                                $signed(result_54[4834:4771]),
+                                $signed(result_54[4770:4739]),
+                                $signed(result_54[4738:4733]),
+                                $signed(result_54[4732:4701]),
+                                result_54[4700:4669],
+                                $signed(result_54[4668:4662]),
+                                result_54[4661:4659],   result_54[4658:4651],
+                                result_54[4650:4643],
+                                $signed(result_54[4642:4611]),   2'd1,
+                                result_54[4608:4577],   result_54[4576:4449],
+                                $signed(result_54[4448:4442]),
+                                result_54[4441:4314],
+                                $signed(result_54[4313:4307]),   2'd1,
+                                result_54[4304:4301],   result_54[4300:3725],
+                                result_54[3724:3720],
+                                $signed(result_54[3719:3688]),
+                                result_54[3687:3682],   c$recipNextOut,
+                                result_54[3570:3566],   result_54[3565:3310],
+                                $signed(result_54[3309:3278]),
+                                result_54[3277:3271],
+                                $signed(result_54[3270:3207]),
+                                result_54[3206:2983],   result_54[2982:2759],
+                                $signed(result_54[2758:2695]),
+                                result_54[2694:1671],   result_54[1670:647],
+                                result_54[646:640],
+                                $signed(result_54[639:608]),
+                                $signed(result_54[607:576]),
+                                $signed(result_54[575:544]),
+                                result_54[543:320],
+                                $signed(result_54[319:288]),
+                                $signed(result_54[287:256]),
+                                $signed(result_54[255:192]),
+                                $signed(result_54[191:128]),
+                                $signed(result_54[127:64]),
+                                $signed(result_54[63:0])};
     endcase
   end
 
-  assign \pm'_projection  = ({result_57[4512:4385],result_9});
+  assign \pm'_projection  = ({result_54[4576:4449],\c$pm'_app_arg });
 
   assign \pm'  = \pm'_projection [127:0];
 
-  assign c$case_alt_13 = (c$sat8Out_app_arg < -64'sd128) ? -8'sd128 : ($signed({c$sat8Out_app_arg[64-1],c$sat8Out_app_arg[0+:(8-1)]}));
+  assign \c$pm'_app_arg_fun_arg  = $signed(result_54[4448:4442]);
 
-  assign result_9 = (c$sat8Out_app_arg > 64'sd127) ? 8'sd127 : c$case_alt_13;
+  assign \c$pm'_app_arg_fun_arg_0  = $signed(result_54[63:0]);
 
-  assign c$sat8Out_app_arg = (sh >= 16'sd0) ? result_11 : (c$sat8Out_app_arg_0 <<< wild2_1);
+  LlamaDv_Top_Decoder_decoderSmallMiscount_packRound LlamaDv_Top_Decoder_decoderSmallMiscount_packRound_c$pm_app_arg
+    ( .c$case_alt (\c$pm'_app_arg )
+    , .xe (\c$pm'_app_arg_fun_arg )
+    , .y (\c$pm'_app_arg_fun_arg_0 ) );
 
-  assign c$bv_6 = (($unsigned(sh)));
-
-  assign c$case_alt_14 = (sh >= 16'sd62) ? 6'd62 : ((c$bv_6[0+:6]));
-
-  assign result_10 = (sh <= 16'sd0) ? 6'd0 : c$case_alt_14;
-
-  always @(*) begin
-    case(result_10)
-      6'd0 : result_11 = c$sat8Out_app_arg_0;
-      default : result_11 = (c$sat8Out_app_arg_0 + (64'sd1 <<< wild2_0)) >>> wild2;
-    endcase
-  end
-
-  assign wild2 = $signed(c$wild2_app_arg);
-
-  assign c$wild2_app_arg = $unsigned({{(64-6) {1'b0}},result_10});
-
-  assign wild2_0 = $signed(c$wild2_app_arg_0);
-
-  assign c$i_204 = (result_10 - 6'd1);
-
-  assign c$wild2_app_arg_0 = $unsigned({{(64-6) {1'b0}},c$i_204});
-
-  assign wild2_1 = $signed(c$wild2_app_arg_1);
-
-  assign c$wild2_app_arg_1 = $unsigned({{(64-6) {1'b0}},result_12});
-
-  assign s = -sh;
-
-  assign c$bv_7 = (($unsigned(s)));
-
-  assign c$case_alt_15 = (s >= 16'sd62) ? 6'd62 : ((c$bv_7[0+:6]));
-
-  assign result_12 = (s <= 16'sd0) ? 6'd0 : c$case_alt_15;
-
-  assign c$sat8Out_app_arg_0 = $signed({{(64-32) {c$absUOut_case_alt[32-1]}},c$absUOut_case_alt});
-
-  assign c$s_1 = $signed(result_57[4384:4378]);
-
-  assign sh = ($signed({{(16-7) {c$s_1[7-1]}},c$s_1})) + 16'sd20;
-
-  assign c$app_arg_15 = ((~ c$$j_case_scrut) & (result_57[4780:4773] != 8'd0)) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+  assign c$app_arg_15 = ((~ c$$j_case_scrut) & (result_54[4844:4837] != 8'd0)) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -2795,13 +2824,13 @@ module decoder_small_fault_cycles
                                                                                                             {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                             {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
 
-  assign c$bv_8 = ((ep));
+  assign c$bv_6 = ((ep));
 
-  assign c$app_arg_fun_arg_4 = (c$bv_8[64'sd0]) == (1'b1);
+  assign c$app_arg_fun_arg_4 = (c$bv_6[64'sd0]) == (1'b1);
 
-  assign c$app_arg_fun_arg_5 = $signed(result_57[191:128]);
+  assign c$app_arg_fun_arg_5 = $signed(result_54[255:192]);
 
-  assign c$app_arg_fun_arg_6 = $signed(result_57[127:64]);
+  assign c$app_arg_fun_arg_6 = $signed(result_54[191:128]);
 
   LlamaDv_Top_Decoder_decoderSmallMiscount_ropeFin LlamaDv_Top_Decoder_decoderSmallMiscount_ropeFin_c$app_arg_16
     ( .result (c$app_arg_16)
@@ -2811,7 +2840,7 @@ module decoder_small_fault_cycles
 
   assign ep = e - 7'd1;
 
-  assign c$app_arg_selection_20 = result_57[4597:4595];
+  assign c$app_arg_selection_20 = result_54[4661:4659];
 
   always @(*) begin
     case(c$app_arg_selection_20)
@@ -2820,586 +2849,598 @@ module decoder_small_fault_cycles
     endcase
   end
 
-  assign result_selection_17 = result_57[4597:4595];
+  assign result_selection_16 = result_54[4661:4659];
 
   always @(*) begin
-    case(result_selection_17)
-      3'd0 : result_13 = c$case_alt_16;
-      default : result_13 = c$case_alt_17;
+    case(result_selection_16)
+      3'd0 : result_10 = c$case_alt_13;
+      default : result_10 = c$case_alt_14;
     endcase
   end
 
-  assign c$case_alt_selection_28 = result_57[4780:4773];
+  assign c$case_alt_selection_25 = result_54[4844:4837];
+
+  always @(*) begin
+    case(c$case_alt_selection_25)
+      8'd128 : c$case_alt_13 = {5'd6,
+                                result_54[4855:4855],   result_54[4854:4851],
+                                result_54[4850:4845],   result_54[4844:4837],
+                                result_54[4836:4835],
+                                $signed(result_54[4834:4771]),
+                                $signed(result_54[4770:4739]),
+                                $signed(result_54[4738:4733]),
+                                $signed(result_54[4732:4701]),
+                                result_54[4700:4669],
+                                $signed(result_54[4668:4662]),   k,
+                                c$matrixShapeOut[15:8],
+                                c$matrixShapeOut[7:0],
+                                $signed(result_54[4642:4611]),
+                                result_54[4610:4609],   result_54[4608:4577],
+                                result_54[4576:4449],
+                                $signed(result_54[4448:4442]),
+                                result_54[4441:4314],
+                                $signed(result_54[4313:4307]),
+                                result_54[4306:4305],   result_54[4304:4301],
+                                result_54[4300:3725],   result_54[3724:3720],
+                                $signed(result_54[3719:3688]),
+                                result_54[3687:3682],   c$recipNextOut,
+                                result_54[3570:3566],   result_54[3565:3310],
+                                $signed(result_54[3309:3278]),
+                                result_54[3277:3271],
+                                $signed(result_54[3270:3207]),
+                                result_54[3206:2983],   result_54[2982:2759],
+                                $signed(result_54[2758:2695]),
+                                result_54[2694:1671],   result_54[1670:647],
+                                result_54[646:640],
+                                $signed(result_54[639:608]),
+                                $signed(result_54[607:576]),
+                                $signed(result_54[575:544]),
+                                result_54[543:320],
+                                $signed(result_54[319:288]),
+                                $signed(result_54[287:256]),
+                                $signed(result_54[255:192]),
+                                $signed(result_54[191:128]),
+                                $signed(result_54[127:64]),
+                                $signed(result_54[63:0])};
+      default : c$case_alt_13 = result_11;
+    endcase
+  end
+
+  assign c$case_alt_selection_28 = result_54[4844:4837];
 
   always @(*) begin
     case(c$case_alt_selection_28)
-      8'd128 : c$case_alt_16 = {5'd6,
-                                result_57[4791:4791],   result_57[4790:4787],
-                                result_57[4786:4781],   result_57[4780:4773],
-                                result_57[4772:4771],
-                                $signed(result_57[4770:4707]),
-                                $signed(result_57[4706:4675]),
-                                $signed(result_57[4674:4669]),
-                                $signed(result_57[4668:4637]),
-                                result_57[4636:4605],
-                                $signed(result_57[4604:4598]),   k,
-                                c$matrixShapeOut[15:8],
-                                c$matrixShapeOut[7:0],
-                                $signed(result_57[4578:4547]),
-                                result_57[4546:4545],   result_57[4544:4513],
-                                result_57[4512:4385],
-                                $signed(result_57[4384:4378]),
-                                result_57[4377:4250],
-                                $signed(result_57[4249:4243]),
-                                result_57[4242:4241],   result_57[4240:4237],
-                                result_57[4236:3661],   result_57[3660:3656],
-                                $signed(result_57[3655:3624]),
-                                result_57[3623:3618],   c$recipNextOut,
-                                result_57[3506:3502],   result_57[3501:3246],
-                                $signed(result_57[3245:3214]),
-                                result_57[3213:3207],
-                                $signed(result_57[3206:3143]),
-                                result_57[3142:2919],   result_57[2918:2695],
-                                $signed(result_57[2694:2631]),
-                                result_57[2630:1607],   result_57[1606:583],
-                                result_57[582:576],
-                                $signed(result_57[575:544]),
-                                $signed(result_57[543:512]),
-                                $signed(result_57[511:480]),
-                                result_57[479:256],
-                                $signed(result_57[255:224]),
-                                $signed(result_57[223:192]),
-                                $signed(result_57[191:128]),
-                                $signed(result_57[127:64]),
-                                $signed(result_57[63:0])};
-      default : c$case_alt_16 = result_14;
-    endcase
-  end
-
-  assign c$case_alt_selection_31 = result_57[4780:4773];
-
-  always @(*) begin
-    case(c$case_alt_selection_31)
-      8'd64 : c$case_alt_17 = {5'd6,
-                               result_57[4791:4791],   result_57[4790:4787],
-                               result_57[4786:4781],   result_57[4780:4773],
-                               result_57[4772:4771],
-                               $signed(result_57[4770:4707]),
-                               $signed(result_57[4706:4675]),
-                               $signed(result_57[4674:4669]),
-                               $signed(result_57[4668:4637]),
-                               result_57[4636:4605],
-                               $signed(result_57[4604:4598]),   k,
+      8'd64 : c$case_alt_14 = {5'd6,
+                               result_54[4855:4855],   result_54[4854:4851],
+                               result_54[4850:4845],   result_54[4844:4837],
+                               result_54[4836:4835],
+                               $signed(result_54[4834:4771]),
+                               $signed(result_54[4770:4739]),
+                               $signed(result_54[4738:4733]),
+                               $signed(result_54[4732:4701]),
+                               result_54[4700:4669],
+                               $signed(result_54[4668:4662]),   k,
                                c$matrixShapeOut[15:8],
                                c$matrixShapeOut[7:0],
-                               $signed(result_57[4578:4547]),
-                               result_57[4546:4545],   result_57[4544:4513],
-                               result_57[4512:4385],
-                               $signed(result_57[4384:4378]),
-                               result_57[4377:4250],
-                               $signed(result_57[4249:4243]),
-                               result_57[4242:4241],   result_57[4240:4237],
-                               result_57[4236:3661],   result_57[3660:3656],
-                               $signed(result_57[3655:3624]),
-                               result_57[3623:3618],   c$recipNextOut,
-                               result_57[3506:3502],   result_57[3501:3246],
-                               $signed(result_57[3245:3214]),
-                               result_57[3213:3207],
-                               $signed(result_57[3206:3143]),
-                               result_57[3142:2919],   result_57[2918:2695],
-                               $signed(result_57[2694:2631]),
-                               result_57[2630:1607],   result_57[1606:583],
-                               result_57[582:576],
-                               $signed(result_57[575:544]),
-                               $signed(result_57[543:512]),
-                               $signed(result_57[511:480]),
-                               result_57[479:256],
-                               $signed(result_57[255:224]),
-                               $signed(result_57[223:192]),
-                               $signed(result_57[191:128]),
-                               $signed(result_57[127:64]),
-                               $signed(result_57[63:0])};
-      default : c$case_alt_17 = result_14;
+                               $signed(result_54[4642:4611]),
+                               result_54[4610:4609],   result_54[4608:4577],
+                               result_54[4576:4449],
+                               $signed(result_54[4448:4442]),
+                               result_54[4441:4314],
+                               $signed(result_54[4313:4307]),
+                               result_54[4306:4305],   result_54[4304:4301],
+                               result_54[4300:3725],   result_54[3724:3720],
+                               $signed(result_54[3719:3688]),
+                               result_54[3687:3682],   c$recipNextOut,
+                               result_54[3570:3566],   result_54[3565:3310],
+                               $signed(result_54[3309:3278]),
+                               result_54[3277:3271],
+                               $signed(result_54[3270:3207]),
+                               result_54[3206:2983],   result_54[2982:2759],
+                               $signed(result_54[2758:2695]),
+                               result_54[2694:1671],   result_54[1670:647],
+                               result_54[646:640],
+                               $signed(result_54[639:608]),
+                               $signed(result_54[607:576]),
+                               $signed(result_54[575:544]),
+                               result_54[543:320],
+                               $signed(result_54[319:288]),
+                               $signed(result_54[287:256]),
+                               $signed(result_54[255:192]),
+                               $signed(result_54[191:128]),
+                               $signed(result_54[127:64]),
+                               $signed(result_54[63:0])};
+      default : c$case_alt_14 = result_11;
     endcase
   end
 
-  assign result_14 = c$$j_case_scrut ? {5'd8,
-                                        result_57[4791:4791],   result_57[4790:4787],
-                                        result_57[4786:4781],   step26,
-                                        result_57[4772:4771],
-                                        $signed(result_57[4770:4707]),
-                                        $signed(result_57[4706:4675]),
-                                        $signed(result_57[4674:4669]),
-                                        $signed(result_57[4668:4637]),
-                                        result_57[4636:4605],
-                                        $signed(result_57[4604:4598]),
-                                        result_57[4597:4595],   result_57[4594:4587],
-                                        result_57[4586:4579],
-                                        $signed(result_57[4578:4547]),
-                                        result_57[4546:4545],   result_57[4544:4513],
-                                        result_57[4512:4385],
-                                        $signed(result_57[4384:4378]),
-                                        result_57[4377:4250],
-                                        $signed(result_57[4249:4243]),
-                                        result_57[4242:4241],   result_57[4240:4237],
-                                        result_57[4236:3661],   result_57[3660:3656],
-                                        $signed(result_57[3655:3624]),
-                                        result_57[3623:3618],   c$recipNextOut,
-                                        result_57[3506:3502],   result_57[3501:3246],
-                                        $signed(result_57[3245:3214]),
-                                        result_57[3213:3207],
-                                        $signed(result_57[3206:3143]),
-                                        result_57[3142:2919],   result_57[2918:2695],
-                                        $signed(result_57[2694:2631]),
-                                        result_57[2630:1607],   result_57[1606:583],
-                                        result_57[582:576],
-                                        $signed(result_57[575:544]),
-                                        $signed(result_57[543:512]),
-                                        $signed(result_57[511:480]),
-                                        result_57[479:256],
-                                        $signed(result_57[255:224]),
-                                        $signed(result_57[223:192]),
-                                        $signed(ds51[127:64]),   $signed(ds51[63:0]),
-                                        $signed(result_57[63:0])} : {5'd8,
-                                                                     result_57[4791:4791],   result_57[4790:4787],
-                                                                     result_57[4786:4781],   step26,
-                                                                     result_57[4772:4771],
-                                                                     $signed(result_57[4770:4707]),
-                                                                     $signed(result_57[4706:4675]),
-                                                                     $signed(result_57[4674:4669]),
-                                                                     $signed(result_57[4668:4637]),
-                                                                     result_57[4636:4605],
-                                                                     $signed(result_57[4604:4598]),
-                                                                     result_57[4597:4595],   result_57[4594:4587],
-                                                                     result_57[4586:4579],
-                                                                     $signed(result_38[95:64]),
-                                                                     result_57[4546:4545],   result_57[4544:4513],
-                                                                     result_57[4512:4385],
-                                                                     $signed(result_57[4384:4378]),
-                                                                     result_57[4377:4250],
-                                                                     $signed(result_57[4249:4243]),
-                                                                     result_57[4242:4241],   result_57[4240:4237],
-                                                                     result_57[4236:3661],   result_57[3660:3656],
-                                                                     $signed(result_57[3655:3624]),
-                                                                     result_57[3623:3618],   c$recipNextOut,
-                                                                     result_57[3506:3502],   result_57[3501:3246],
-                                                                     $signed(result_57[3245:3214]),
-                                                                     result_57[3213:3207],
-                                                                     $signed(result_57[3206:3143]),
-                                                                     result_57[3142:2919],   result_57[2918:2695],
-                                                                     $signed(result_57[2694:2631]),
-                                                                     result_57[2630:1607],   result_57[1606:583],
-                                                                     result_57[582:576],
-                                                                     $signed(result_57[575:544]),
-                                                                     $signed(result_57[543:512]),
-                                                                     $signed(result_57[511:480]),
-                                                                     result_57[479:256],
-                                                                     $signed(result_57[255:224]),
-                                                                     $signed(result_57[223:192]),
-                                                                     $signed(result_57[191:128]),
-                                                                     $signed(result_57[127:64]),
-                                                                     $signed(result_57[63:0])};
+  assign result_11 = c$$j_case_scrut ? {5'd8,
+                                        result_54[4855:4855],   result_54[4854:4851],
+                                        result_54[4850:4845],   step26,
+                                        result_54[4836:4835],
+                                        $signed(result_54[4834:4771]),
+                                        $signed(result_54[4770:4739]),
+                                        $signed(result_54[4738:4733]),
+                                        $signed(result_54[4732:4701]),
+                                        result_54[4700:4669],
+                                        $signed(result_54[4668:4662]),
+                                        result_54[4661:4659],   result_54[4658:4651],
+                                        result_54[4650:4643],
+                                        $signed(result_54[4642:4611]),
+                                        result_54[4610:4609],   result_54[4608:4577],
+                                        result_54[4576:4449],
+                                        $signed(result_54[4448:4442]),
+                                        result_54[4441:4314],
+                                        $signed(result_54[4313:4307]),
+                                        result_54[4306:4305],   result_54[4304:4301],
+                                        result_54[4300:3725],   result_54[3724:3720],
+                                        $signed(result_54[3719:3688]),
+                                        result_54[3687:3682],   c$recipNextOut,
+                                        result_54[3570:3566],   result_54[3565:3310],
+                                        $signed(result_54[3309:3278]),
+                                        result_54[3277:3271],
+                                        $signed(result_54[3270:3207]),
+                                        result_54[3206:2983],   result_54[2982:2759],
+                                        $signed(result_54[2758:2695]),
+                                        result_54[2694:1671],   result_54[1670:647],
+                                        result_54[646:640],
+                                        $signed(result_54[639:608]),
+                                        $signed(result_54[607:576]),
+                                        $signed(result_54[575:544]),
+                                        result_54[543:320],
+                                        $signed(result_54[319:288]),
+                                        $signed(result_54[287:256]),
+                                        $signed(ds52[127:64]),   $signed(ds52[63:0]),
+                                        $signed(result_54[127:64]),
+                                        $signed(result_54[63:0])} : {5'd8,
+                                                                     result_54[4855:4855],   result_54[4854:4851],
+                                                                     result_54[4850:4845],   step26,
+                                                                     result_54[4836:4835],
+                                                                     $signed(result_54[4834:4771]),
+                                                                     $signed(result_54[4770:4739]),
+                                                                     $signed(result_54[4738:4733]),
+                                                                     $signed(result_54[4732:4701]),
+                                                                     result_54[4700:4669],
+                                                                     $signed(result_54[4668:4662]),
+                                                                     result_54[4661:4659],   result_54[4658:4651],
+                                                                     result_54[4650:4643],
+                                                                     $signed(result_35[95:64]),
+                                                                     result_54[4610:4609],   result_54[4608:4577],
+                                                                     result_54[4576:4449],
+                                                                     $signed(result_54[4448:4442]),
+                                                                     result_54[4441:4314],
+                                                                     $signed(result_54[4313:4307]),
+                                                                     result_54[4306:4305],   result_54[4304:4301],
+                                                                     result_54[4300:3725],   result_54[3724:3720],
+                                                                     $signed(result_54[3719:3688]),
+                                                                     result_54[3687:3682],   c$recipNextOut,
+                                                                     result_54[3570:3566],   result_54[3565:3310],
+                                                                     $signed(result_54[3309:3278]),
+                                                                     result_54[3277:3271],
+                                                                     $signed(result_54[3270:3207]),
+                                                                     result_54[3206:2983],   result_54[2982:2759],
+                                                                     $signed(result_54[2758:2695]),
+                                                                     result_54[2694:1671],   result_54[1670:647],
+                                                                     result_54[646:640],
+                                                                     $signed(result_54[639:608]),
+                                                                     $signed(result_54[607:576]),
+                                                                     $signed(result_54[575:544]),
+                                                                     result_54[543:320],
+                                                                     $signed(result_54[319:288]),
+                                                                     $signed(result_54[287:256]),
+                                                                     $signed(result_54[255:192]),
+                                                                     $signed(result_54[191:128]),
+                                                                     $signed(result_54[127:64]),
+                                                                     $signed(result_54[63:0])};
 
-  assign c$bv_9 = ((result_57[4780:4773]));
+  assign c$bv_7 = ((result_54[4844:4837]));
 
-  assign c$$j_case_scrut = (c$bv_9[64'sd0]) == (1'b1);
+  assign c$$j_case_scrut = (c$bv_7[64'sd0]) == (1'b1);
 
-  assign ds51_fun_arg = result_57[4790:4787];
+  assign ds52_fun_arg = result_54[4854:4851];
 
-  assign ds51_fun_arg_0 = {{(8-7) {1'b0}},e};
+  assign ds52_fun_arg_0 = {{(8-7) {1'b0}},e};
 
-  assign ds51_fun_arg_1 = $signed(result_38[95:64]);
+  assign ds52_fun_arg_1 = $signed(result_35[95:64]);
 
-  assign ds51_fun_arg_2 = $signed(result_57[4578:4547]);
+  assign ds52_fun_arg_2 = $signed(result_54[4642:4611]);
 
-  LlamaDv_Top_Decoder_decoderSmallMiscount_ropeMul LlamaDv_Top_Decoder_decoderSmallMiscount_ropeMul_ds51
-    ( .result (ds51)
-    , .p (ds51_fun_arg)
-    , .e (ds51_fun_arg_0)
-    , .self (ds51_fun_arg_1)
-    , .other (ds51_fun_arg_2) );
+  LlamaDv_Top_Decoder_decoderSmallMiscount_ropeMul LlamaDv_Top_Decoder_decoderSmallMiscount_ropeMul_ds52
+    ( .result (ds52)
+    , .p (ds52_fun_arg)
+    , .e (ds52_fun_arg_0)
+    , .self (ds52_fun_arg_1)
+    , .other (ds52_fun_arg_2) );
 
-  assign c$bv_10 = (result_57[4780:4773] >> 64'sd1);
+  assign c$bv_8 = (result_54[4844:4837] >> 64'sd1);
 
-  assign e = c$bv_10[0+:7];
+  assign e = c$bv_8[0+:7];
 
-  assign c$app_arg_selection_23 = result_57[4597:4595];
+  assign c$app_arg_selection_23 = result_54[4661:4659];
 
   always @(*) begin
     case(c$app_arg_selection_23)
       3'd0 : c$app_arg_18 = {5'd8,
-                             result_57[4791:4791],   result_57[4790:4787],
-                             result_57[4786:4781],   8'd0,
-                             result_57[4772:4771],
-                             $signed(result_57[4770:4707]),
-                             $signed(result_57[4706:4675]),
-                             $signed(result_57[4674:4669]),
-                             $signed(result_57[4668:4637]),
-                             result_57[4636:4605],
-                             $signed(result_57[4604:4598]),
-                             result_57[4597:4595],   result_57[4594:4587],
-                             result_57[4586:4579],
-                             $signed(result_57[4578:4547]),
-                             result_57[4546:4545],   result_57[4544:4513],
-                             result_57[4512:4385],
-                             $signed(result_57[4384:4378]),
-                             result_57[4377:4250],
-                             $signed(result_57[4249:4243]),
-                             result_57[4242:4241],   result_57[4240:4237],
-                             result_57[4236:3661],   result_57[3660:3656],
-                             $signed(result_57[3655:3624]),
-                             result_57[3623:3618],   c$recipNextOut,
-                             result_57[3506:3502],   result_57[3501:3246],
-                             $signed(result_57[3245:3214]),
-                             result_57[3213:3207],
-                             $signed(result_57[3206:3143]),
-                             result_57[3142:2919],   result_57[2918:2695],
-                             $signed(result_57[2694:2631]),
-                             result_57[2630:1607],   result_57[1606:583],
-                             result_57[582:576],
-                             $signed(result_57[575:544]),
-                             $signed(result_57[543:512]),
-                             $signed(result_57[511:480]),
-                             result_57[479:256],
-                             $signed(result_57[255:224]),
-                             $signed(result_57[223:192]),
-                             $signed(result_57[191:128]),
-                             $signed(result_57[127:64]),
-                             $signed(result_57[63:0])};
+                             result_54[4855:4855],   result_54[4854:4851],
+                             result_54[4850:4845],   8'd0,
+                             result_54[4836:4835],
+                             $signed(result_54[4834:4771]),
+                             $signed(result_54[4770:4739]),
+                             $signed(result_54[4738:4733]),
+                             $signed(result_54[4732:4701]),
+                             result_54[4700:4669],
+                             $signed(result_54[4668:4662]),
+                             result_54[4661:4659],   result_54[4658:4651],
+                             result_54[4650:4643],
+                             $signed(result_54[4642:4611]),
+                             result_54[4610:4609],   result_54[4608:4577],
+                             result_54[4576:4449],
+                             $signed(result_54[4448:4442]),
+                             result_54[4441:4314],
+                             $signed(result_54[4313:4307]),
+                             result_54[4306:4305],   result_54[4304:4301],
+                             result_54[4300:3725],   result_54[3724:3720],
+                             $signed(result_54[3719:3688]),
+                             result_54[3687:3682],   c$recipNextOut,
+                             result_54[3570:3566],   result_54[3565:3310],
+                             $signed(result_54[3309:3278]),
+                             result_54[3277:3271],
+                             $signed(result_54[3270:3207]),
+                             result_54[3206:2983],   result_54[2982:2759],
+                             $signed(result_54[2758:2695]),
+                             result_54[2694:1671],   result_54[1670:647],
+                             result_54[646:640],
+                             $signed(result_54[639:608]),
+                             $signed(result_54[607:576]),
+                             $signed(result_54[575:544]),
+                             result_54[543:320],
+                             $signed(result_54[319:288]),
+                             $signed(result_54[287:256]),
+                             $signed(result_54[255:192]),
+                             $signed(result_54[191:128]),
+                             $signed(result_54[127:64]),
+                             $signed(result_54[63:0])};
       3'd1 : c$app_arg_18 = {5'd8,
-                             result_57[4791:4791],   result_57[4790:4787],
-                             result_57[4786:4781],   8'd0,
-                             result_57[4772:4771],
-                             $signed(result_57[4770:4707]),
-                             $signed(result_57[4706:4675]),
-                             $signed(result_57[4674:4669]),
-                             $signed(result_57[4668:4637]),
-                             result_57[4636:4605],
-                             $signed(result_57[4604:4598]),
-                             result_57[4597:4595],   result_57[4594:4587],
-                             result_57[4586:4579],
-                             $signed(result_57[4578:4547]),
-                             result_57[4546:4545],   result_57[4544:4513],
-                             result_57[4512:4385],
-                             $signed(result_57[4384:4378]),
-                             result_57[4377:4250],
-                             $signed(result_57[4249:4243]),
-                             result_57[4242:4241],   result_57[4240:4237],
-                             result_57[4236:3661],   result_57[3660:3656],
-                             $signed(result_57[3655:3624]),
-                             result_57[3623:3618],   c$recipNextOut,
-                             result_57[3506:3502],   result_57[3501:3246],
-                             $signed(result_57[3245:3214]),
-                             result_57[3213:3207],
-                             $signed(result_57[3206:3143]),
-                             result_57[3142:2919],   result_57[2918:2695],
-                             $signed(result_57[2694:2631]),
-                             result_57[2630:1607],   result_57[1606:583],
-                             result_57[582:576],
-                             $signed(result_57[575:544]),
-                             $signed(result_57[543:512]),
-                             $signed(result_57[511:480]),
-                             result_57[479:256],
-                             $signed(result_57[255:224]),
-                             $signed(result_57[223:192]),
-                             $signed(result_57[191:128]),
-                             $signed(result_57[127:64]),
-                             $signed(result_57[63:0])};
+                             result_54[4855:4855],   result_54[4854:4851],
+                             result_54[4850:4845],   8'd0,
+                             result_54[4836:4835],
+                             $signed(result_54[4834:4771]),
+                             $signed(result_54[4770:4739]),
+                             $signed(result_54[4738:4733]),
+                             $signed(result_54[4732:4701]),
+                             result_54[4700:4669],
+                             $signed(result_54[4668:4662]),
+                             result_54[4661:4659],   result_54[4658:4651],
+                             result_54[4650:4643],
+                             $signed(result_54[4642:4611]),
+                             result_54[4610:4609],   result_54[4608:4577],
+                             result_54[4576:4449],
+                             $signed(result_54[4448:4442]),
+                             result_54[4441:4314],
+                             $signed(result_54[4313:4307]),
+                             result_54[4306:4305],   result_54[4304:4301],
+                             result_54[4300:3725],   result_54[3724:3720],
+                             $signed(result_54[3719:3688]),
+                             result_54[3687:3682],   c$recipNextOut,
+                             result_54[3570:3566],   result_54[3565:3310],
+                             $signed(result_54[3309:3278]),
+                             result_54[3277:3271],
+                             $signed(result_54[3270:3207]),
+                             result_54[3206:2983],   result_54[2982:2759],
+                             $signed(result_54[2758:2695]),
+                             result_54[2694:1671],   result_54[1670:647],
+                             result_54[646:640],
+                             $signed(result_54[639:608]),
+                             $signed(result_54[607:576]),
+                             $signed(result_54[575:544]),
+                             result_54[543:320],
+                             $signed(result_54[319:288]),
+                             $signed(result_54[287:256]),
+                             $signed(result_54[255:192]),
+                             $signed(result_54[191:128]),
+                             $signed(result_54[127:64]),
+                             $signed(result_54[63:0])};
       3'd2 : c$app_arg_18 = {5'd9,
-                             result_57[4791:4791],   result_57[4790:4787],
-                             result_57[4786:4781],   8'd0,
-                             result_57[4772:4771],
-                             $signed(result_57[4770:4707]),
-                             $signed(result_57[4706:4675]),
-                             $signed(result_57[4674:4669]),
-                             $signed(result_57[4668:4637]),
-                             result_57[4636:4605],
-                             $signed(result_57[4604:4598]),
-                             result_57[4597:4595],   result_57[4594:4587],
-                             result_57[4586:4579],
-                             $signed(result_57[4578:4547]),   2'd1,
-                             result_57[4544:4513],   result_57[4512:4385],
-                             $signed(result_57[4384:4378]),
-                             result_57[4377:4250],
-                             $signed(result_57[4249:4243]),   2'd0,
-                             result_57[4240:4237],   result_57[4236:3661],
-                             result_57[3660:3656],
-                             $signed(result_57[3655:3624]),
-                             result_57[3623:3618],   c$recipNextOut,
-                             result_57[3506:3502],   result_57[3501:3246],
-                             $signed(result_57[3245:3214]),
-                             result_57[3213:3207],
-                             $signed(result_57[3206:3143]),
-                             result_57[3142:2919],   result_57[2918:2695],
-                             $signed(result_57[2694:2631]),
-                             result_57[2630:1607],   result_57[1606:583],
-                             result_57[582:576],
-                             $signed(result_57[575:544]),
-                             $signed(result_57[543:512]),
-                             $signed(result_57[511:480]),
-                             result_57[479:256],
-                             $signed(result_57[255:224]),
-                             $signed(result_57[223:192]),
-                             $signed(result_57[191:128]),
-                             $signed(result_57[127:64]),
-                             $signed(result_57[63:0])};
+                             result_54[4855:4855],   result_54[4854:4851],
+                             result_54[4850:4845],   8'd0,
+                             result_54[4836:4835],
+                             $signed(result_54[4834:4771]),
+                             $signed(result_54[4770:4739]),
+                             $signed(result_54[4738:4733]),
+                             $signed(result_54[4732:4701]),
+                             result_54[4700:4669],
+                             $signed(result_54[4668:4662]),
+                             result_54[4661:4659],   result_54[4658:4651],
+                             result_54[4650:4643],
+                             $signed(result_54[4642:4611]),   2'd1,
+                             result_54[4608:4577],   result_54[4576:4449],
+                             $signed(result_54[4448:4442]),
+                             result_54[4441:4314],
+                             $signed(result_54[4313:4307]),   2'd0,
+                             result_54[4304:4301],   result_54[4300:3725],
+                             result_54[3724:3720],
+                             $signed(result_54[3719:3688]),
+                             result_54[3687:3682],   c$recipNextOut,
+                             result_54[3570:3566],   result_54[3565:3310],
+                             $signed(result_54[3309:3278]),
+                             result_54[3277:3271],
+                             $signed(result_54[3270:3207]),
+                             result_54[3206:2983],   result_54[2982:2759],
+                             $signed(result_54[2758:2695]),
+                             result_54[2694:1671],   result_54[1670:647],
+                             result_54[646:640],
+                             $signed(result_54[639:608]),
+                             $signed(result_54[607:576]),
+                             $signed(result_54[575:544]),
+                             result_54[543:320],
+                             $signed(result_54[319:288]),
+                             $signed(result_54[287:256]),
+                             $signed(result_54[255:192]),
+                             $signed(result_54[191:128]),
+                             $signed(result_54[127:64]),
+                             $signed(result_54[63:0])};
       3'd4 : c$app_arg_18 = {5'd6,
-                             result_57[4791:4791],   result_57[4790:4787],
-                             result_57[4786:4781],   result_57[4780:4773],
-                             result_57[4772:4771],
-                             $signed(result_57[4770:4707]),
-                             $signed(result_57[4706:4675]),
-                             $signed(result_57[4674:4669]),
-                             $signed(result_57[4668:4637]),
-                             result_57[4636:4605],
-                             $signed(result_57[4604:4598]),   3'd6,
+                             result_54[4855:4855],   result_54[4854:4851],
+                             result_54[4850:4845],   result_54[4844:4837],
+                             result_54[4836:4835],
+                             $signed(result_54[4834:4771]),
+                             $signed(result_54[4770:4739]),
+                             $signed(result_54[4738:4733]),
+                             $signed(result_54[4732:4701]),
+                             result_54[4700:4669],
+                             $signed(result_54[4668:4662]),   3'd6,
                              8'd128,   8'd64,
-                             $signed(result_57[4578:4547]),
-                             result_57[4546:4545],   result_57[4544:4513],
-                             result_57[4512:4385],
-                             $signed(result_57[4384:4378]),
-                             result_57[4377:4250],
-                             $signed(result_57[4249:4243]),
-                             result_57[4242:4241],   result_57[4240:4237],
-                             result_57[4236:3661],   result_57[3660:3656],
-                             $signed(result_57[3655:3624]),
-                             result_57[3623:3618],   c$recipNextOut,
-                             result_57[3506:3502],   result_57[3501:3246],
-                             $signed(result_57[3245:3214]),
-                             result_57[3213:3207],
-                             $signed(result_57[3206:3143]),
-                             result_57[3142:2919],   result_57[2918:2695],
-                             $signed(result_57[2694:2631]),
-                             result_57[2630:1607],   result_57[1606:583],
-                             result_57[582:576],
-                             $signed(result_57[575:544]),
-                             $signed(result_57[543:512]),
-                             $signed(result_57[511:480]),
-                             result_57[479:256],
-                             $signed(result_57[255:224]),
-                             $signed(result_57[223:192]),
-                             $signed(result_57[191:128]),
-                             $signed(result_57[127:64]),
-                             $signed(result_57[63:0])};
-      3'd6 : c$app_arg_18 = result_21;
+                             $signed(result_54[4642:4611]),
+                             result_54[4610:4609],   result_54[4608:4577],
+                             result_54[4576:4449],
+                             $signed(result_54[4448:4442]),
+                             result_54[4441:4314],
+                             $signed(result_54[4313:4307]),
+                             result_54[4306:4305],   result_54[4304:4301],
+                             result_54[4300:3725],   result_54[3724:3720],
+                             $signed(result_54[3719:3688]),
+                             result_54[3687:3682],   c$recipNextOut,
+                             result_54[3570:3566],   result_54[3565:3310],
+                             $signed(result_54[3309:3278]),
+                             result_54[3277:3271],
+                             $signed(result_54[3270:3207]),
+                             result_54[3206:2983],   result_54[2982:2759],
+                             $signed(result_54[2758:2695]),
+                             result_54[2694:1671],   result_54[1670:647],
+                             result_54[646:640],
+                             $signed(result_54[639:608]),
+                             $signed(result_54[607:576]),
+                             $signed(result_54[575:544]),
+                             result_54[543:320],
+                             $signed(result_54[319:288]),
+                             $signed(result_54[287:256]),
+                             $signed(result_54[255:192]),
+                             $signed(result_54[191:128]),
+                             $signed(result_54[127:64]),
+                             $signed(result_54[63:0])};
+      3'd6 : c$app_arg_18 = result_18;
       3'd7 : c$app_arg_18 = {5'd20,
-                             result_57[4791:4791],   result_57[4790:4787],
-                             result_57[4786:4781],   8'd0,
-                             result_57[4772:4771],
-                             $signed(result_57[4770:4707]),
-                             $signed(result_57[4706:4675]),
-                             $signed(result_57[4674:4669]),
-                             $signed(result_57[4668:4637]),
-                             result_57[4636:4605],
-                             $signed(result_57[4604:4598]),
-                             result_57[4597:4595],   result_57[4594:4587],
-                             result_57[4586:4579],
-                             $signed(result_57[4578:4547]),
-                             result_57[4546:4545],   result_57[4544:4513],
-                             result_57[4512:4385],
-                             $signed(result_57[4384:4378]),
-                             result_57[4377:4250],
-                             $signed(result_57[4249:4243]),
-                             result_57[4242:4241],   result_57[4240:4237],
-                             result_57[4236:3661],   result_57[3660:3656],
-                             $signed(result_57[3655:3624]),
-                             result_57[3623:3618],   c$recipNextOut,
-                             result_57[3506:3502],   result_57[3501:3246],
-                             $signed(result_57[3245:3214]),
-                             result_57[3213:3207],
-                             $signed(result_57[3206:3143]),
-                             result_57[3142:2919],   result_57[2918:2695],
-                             $signed(result_57[2694:2631]),
-                             result_57[2630:1607],   result_57[1606:583],
-                             result_57[582:576],
-                             $signed(result_57[575:544]),
-                             $signed(result_57[543:512]),
-                             $signed(result_57[511:480]),
-                             result_57[479:256],
-                             $signed(result_57[255:224]),
-                             $signed(result_57[223:192]),
-                             $signed(result_57[191:128]),
-                             $signed(result_57[127:64]),
-                             $signed(result_57[63:0])};
+                             result_54[4855:4855],   result_54[4854:4851],
+                             result_54[4850:4845],   8'd0,
+                             result_54[4836:4835],
+                             $signed(result_54[4834:4771]),
+                             $signed(result_54[4770:4739]),
+                             $signed(result_54[4738:4733]),
+                             $signed(result_54[4732:4701]),
+                             result_54[4700:4669],
+                             $signed(result_54[4668:4662]),
+                             result_54[4661:4659],   result_54[4658:4651],
+                             result_54[4650:4643],
+                             $signed(result_54[4642:4611]),
+                             result_54[4610:4609],   result_54[4608:4577],
+                             result_54[4576:4449],
+                             $signed(result_54[4448:4442]),
+                             result_54[4441:4314],
+                             $signed(result_54[4313:4307]),
+                             result_54[4306:4305],   result_54[4304:4301],
+                             result_54[4300:3725],   result_54[3724:3720],
+                             $signed(result_54[3719:3688]),
+                             result_54[3687:3682],   c$recipNextOut,
+                             result_54[3570:3566],   result_54[3565:3310],
+                             $signed(result_54[3309:3278]),
+                             result_54[3277:3271],
+                             $signed(result_54[3270:3207]),
+                             result_54[3206:2983],   result_54[2982:2759],
+                             $signed(result_54[2758:2695]),
+                             result_54[2694:1671],   result_54[1670:647],
+                             result_54[646:640],
+                             $signed(result_54[639:608]),
+                             $signed(result_54[607:576]),
+                             $signed(result_54[575:544]),
+                             result_54[543:320],
+                             $signed(result_54[319:288]),
+                             $signed(result_54[287:256]),
+                             $signed(result_54[255:192]),
+                             $signed(result_54[191:128]),
+                             $signed(result_54[127:64]),
+                             $signed(result_54[63:0])};
       default : c$app_arg_18 = {5'd15,
-                                result_57[4791:4791],   result_57[4790:4787],
-                                result_57[4786:4781],   8'd0,
-                                result_57[4772:4771],
-                                $signed(result_57[4770:4707]),
-                                $signed(result_57[4706:4675]),
-                                $signed(result_57[4674:4669]),
-                                $signed(result_57[4668:4637]),
-                                result_57[4636:4605],
-                                $signed(result_57[4604:4598]),
-                                result_57[4597:4595],   result_57[4594:4587],
-                                result_57[4586:4579],
-                                $signed(result_57[4578:4547]),
-                                result_57[4546:4545],   result_57[4544:4513],
-                                result_57[4512:4385],
-                                $signed(result_57[4384:4378]),
-                                result_57[4377:4250],
-                                $signed(result_57[4249:4243]),
-                                result_57[4242:4241],   result_57[4240:4237],
-                                result_57[4236:3661],   result_57[3660:3656],
-                                $signed(result_57[3655:3624]),
-                                result_57[3623:3618],   c$recipNextOut,
-                                result_57[3506:3502],   result_57[3501:3246],
-                                $signed(result_57[3245:3214]),
-                                result_57[3213:3207],
-                                $signed(result_57[3206:3143]),
-                                result_57[3142:2919],   result_57[2918:2695],
-                                $signed(result_57[2694:2631]),
-                                result_57[2630:1607],   result_57[1606:583],
-                                result_57[582:576],
-                                $signed(result_57[575:544]),
-                                $signed(result_57[543:512]),
-                                $signed(result_57[511:480]),
-                                result_57[479:256],
-                                $signed(result_57[255:224]),
-                                $signed(result_57[223:192]),
-                                $signed(result_57[191:128]),
-                                $signed(result_57[127:64]),
-                                $signed(result_57[63:0])};
+                                result_54[4855:4855],   result_54[4854:4851],
+                                result_54[4850:4845],   8'd0,
+                                result_54[4836:4835],
+                                $signed(result_54[4834:4771]),
+                                $signed(result_54[4770:4739]),
+                                $signed(result_54[4738:4733]),
+                                $signed(result_54[4732:4701]),
+                                result_54[4700:4669],
+                                $signed(result_54[4668:4662]),
+                                result_54[4661:4659],   result_54[4658:4651],
+                                result_54[4650:4643],
+                                $signed(result_54[4642:4611]),
+                                result_54[4610:4609],   result_54[4608:4577],
+                                result_54[4576:4449],
+                                $signed(result_54[4448:4442]),
+                                result_54[4441:4314],
+                                $signed(result_54[4313:4307]),
+                                result_54[4306:4305],   result_54[4304:4301],
+                                result_54[4300:3725],   result_54[3724:3720],
+                                $signed(result_54[3719:3688]),
+                                result_54[3687:3682],   c$recipNextOut,
+                                result_54[3570:3566],   result_54[3565:3310],
+                                $signed(result_54[3309:3278]),
+                                result_54[3277:3271],
+                                $signed(result_54[3270:3207]),
+                                result_54[3206:2983],   result_54[2982:2759],
+                                $signed(result_54[2758:2695]),
+                                result_54[2694:1671],   result_54[1670:647],
+                                result_54[646:640],
+                                $signed(result_54[639:608]),
+                                $signed(result_54[607:576]),
+                                $signed(result_54[575:544]),
+                                result_54[543:320],
+                                $signed(result_54[319:288]),
+                                $signed(result_54[287:256]),
+                                $signed(result_54[255:192]),
+                                $signed(result_54[191:128]),
+                                $signed(result_54[127:64]),
+                                $signed(result_54[63:0])};
     endcase
   end
 
-  assign c$app_arg_19 = (~ result_41[456:456]) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+  assign c$app_arg_19 = (~ result_38[456:456]) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : result_15;
+                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : result_12;
 
-  assign result_selection_21 = result_57[4597:4595];
+  assign result_selection_20 = result_54[4661:4659];
 
-  assign c$bv_11 = result_41[453:446];
+  assign c$bv_9 = result_38[453:446];
 
-  assign c$bv_12 = result_41[453:446];
+  assign c$bv_10 = result_38[453:446];
 
   always @(*) begin
-    case(result_selection_21)
-      3'd4 : result_15 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+    case(result_selection_20)
+      3'd4 : result_12 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                          {1'b1,{c$bv_11[0+:7],   result_16}},
+                          {1'b1,{c$bv_9[0+:7],   result_13}},
                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
-      default : result_15 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+      default : result_12 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             {1'b1,{c$bv_12[0+:7],   result_16}},
+                             {1'b1,{c$bv_10[0+:7],   result_13}},
                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
     endcase
   end
 
-  assign result_fun_arg_46 = result_41[445:439];
+  assign result_fun_arg_47 = result_38[445:439];
 
-  assign result_fun_arg_47 = $signed(result_41[438:375]);
+  assign result_fun_arg_48 = $signed(result_38[438:375]);
 
-  LlamaDv_Top_Decoder_decoderSmallMiscount_macRound LlamaDv_Top_Decoder_decoderSmallMiscount_macRound_result_16
-    ( .result (result_16)
-    , .a (result_fun_arg_46)
-    , .v (result_fun_arg_47) );
+  LlamaDv_Top_Decoder_decoderSmallMiscount_macRound LlamaDv_Top_Decoder_decoderSmallMiscount_macRound_result_13
+    ( .result (result_13)
+    , .a (result_fun_arg_47)
+    , .v (result_fun_arg_48) );
 
-  assign c$app_arg_20 = (result_41[456:456] & (result_41[453:446] == (result_57[4594:4587] - 8'd1))) ? {5'd7,
-                                                                                                        result_57[4791:4791],
-                                                                                                        result_57[4790:4787],
-                                                                                                        result_57[4786:4781],
-                                                                                                        result_57[4780:4773],
-                                                                                                        result_57[4772:4771],
-                                                                                                        $signed(result_57[4770:4707]),
-                                                                                                        $signed(result_57[4706:4675]),
-                                                                                                        $signed(result_57[4674:4669]),
-                                                                                                        $signed(result_57[4668:4637]),
-                                                                                                        result_57[4636:4605],
-                                                                                                        $signed(result_57[4604:4598]),
-                                                                                                        result_57[4597:4595],
-                                                                                                        result_57[4594:4587],
-                                                                                                        result_57[4586:4579],
-                                                                                                        $signed(result_57[4578:4547]),
-                                                                                                        result_57[4546:4545],
-                                                                                                        result_57[4544:4513],
-                                                                                                        result_57[4512:4385],
-                                                                                                        $signed(result_57[4384:4378]),
-                                                                                                        result_57[4377:4250],
-                                                                                                        $signed(result_57[4249:4243]),
-                                                                                                        result_57[4242:4241],
-                                                                                                        result_57[4240:4237],
-                                                                                                        result_57[4236:3661],
-                                                                                                        result_57[3660:3656],
-                                                                                                        $signed(result_57[3655:3624]),
-                                                                                                        result_57[3623:3618],
+  assign c$app_arg_20 = (result_38[456:456] & (result_38[453:446] == (result_54[4658:4651] - 8'd1))) ? {5'd7,
+                                                                                                        result_54[4855:4855],
+                                                                                                        result_54[4854:4851],
+                                                                                                        result_54[4850:4845],
+                                                                                                        result_54[4844:4837],
+                                                                                                        result_54[4836:4835],
+                                                                                                        $signed(result_54[4834:4771]),
+                                                                                                        $signed(result_54[4770:4739]),
+                                                                                                        $signed(result_54[4738:4733]),
+                                                                                                        $signed(result_54[4732:4701]),
+                                                                                                        result_54[4700:4669],
+                                                                                                        $signed(result_54[4668:4662]),
+                                                                                                        result_54[4661:4659],
+                                                                                                        result_54[4658:4651],
+                                                                                                        result_54[4650:4643],
+                                                                                                        $signed(result_54[4642:4611]),
+                                                                                                        result_54[4610:4609],
+                                                                                                        result_54[4608:4577],
+                                                                                                        result_54[4576:4449],
+                                                                                                        $signed(result_54[4448:4442]),
+                                                                                                        result_54[4441:4314],
+                                                                                                        $signed(result_54[4313:4307]),
+                                                                                                        result_54[4306:4305],
+                                                                                                        result_54[4304:4301],
+                                                                                                        result_54[4300:3725],
+                                                                                                        result_54[3724:3720],
+                                                                                                        $signed(result_54[3719:3688]),
+                                                                                                        result_54[3687:3682],
                                                                                                         c$recipNextOut,
-                                                                                                        result_57[3506:3502],
-                                                                                                        result_57[3501:3246],
-                                                                                                        $signed(result_57[3245:3214]),
-                                                                                                        result_57[3213:3207],
-                                                                                                        $signed(result_57[3206:3143]),
-                                                                                                        result_57[3142:2919],
-                                                                                                        result_57[2918:2695],
-                                                                                                        $signed(result_57[2694:2631]),
-                                                                                                        result_57[2630:1607],
-                                                                                                        result_57[1606:583],
-                                                                                                        result_57[582:576],
-                                                                                                        $signed(result_57[575:544]),
-                                                                                                        $signed(result_57[543:512]),
-                                                                                                        $signed(result_57[511:480]),
-                                                                                                        result_57[479:256],
-                                                                                                        $signed(result_57[255:224]),
-                                                                                                        $signed(result_57[223:192]),
-                                                                                                        $signed(result_57[191:128]),
-                                                                                                        $signed(result_57[127:64]),
-                                                                                                        $signed(result_57[63:0])} : {5'd6,
-                                                                                                                                     result_57[4791:4791],
-                                                                                                                                     result_57[4790:4787],
-                                                                                                                                     result_57[4786:4781],
-                                                                                                                                     result_57[4780:4773],
-                                                                                                                                     result_57[4772:4771],
-                                                                                                                                     $signed(result_57[4770:4707]),
-                                                                                                                                     $signed(result_57[4706:4675]),
-                                                                                                                                     $signed(result_57[4674:4669]),
-                                                                                                                                     $signed(result_57[4668:4637]),
-                                                                                                                                     result_57[4636:4605],
-                                                                                                                                     $signed(result_57[4604:4598]),
-                                                                                                                                     result_57[4597:4595],
-                                                                                                                                     result_57[4594:4587],
-                                                                                                                                     result_57[4586:4579],
-                                                                                                                                     $signed(result_57[4578:4547]),
-                                                                                                                                     result_57[4546:4545],
-                                                                                                                                     result_57[4544:4513],
-                                                                                                                                     result_57[4512:4385],
-                                                                                                                                     $signed(result_57[4384:4378]),
-                                                                                                                                     result_57[4377:4250],
-                                                                                                                                     $signed(result_57[4249:4243]),
-                                                                                                                                     result_57[4242:4241],
-                                                                                                                                     result_57[4240:4237],
-                                                                                                                                     result_57[4236:3661],
-                                                                                                                                     result_57[3660:3656],
-                                                                                                                                     $signed(result_57[3655:3624]),
-                                                                                                                                     result_57[3623:3618],
+                                                                                                        result_54[3570:3566],
+                                                                                                        result_54[3565:3310],
+                                                                                                        $signed(result_54[3309:3278]),
+                                                                                                        result_54[3277:3271],
+                                                                                                        $signed(result_54[3270:3207]),
+                                                                                                        result_54[3206:2983],
+                                                                                                        result_54[2982:2759],
+                                                                                                        $signed(result_54[2758:2695]),
+                                                                                                        result_54[2694:1671],
+                                                                                                        result_54[1670:647],
+                                                                                                        result_54[646:640],
+                                                                                                        $signed(result_54[639:608]),
+                                                                                                        $signed(result_54[607:576]),
+                                                                                                        $signed(result_54[575:544]),
+                                                                                                        result_54[543:320],
+                                                                                                        $signed(result_54[319:288]),
+                                                                                                        $signed(result_54[287:256]),
+                                                                                                        $signed(result_54[255:192]),
+                                                                                                        $signed(result_54[191:128]),
+                                                                                                        $signed(result_54[127:64]),
+                                                                                                        $signed(result_54[63:0])} : {5'd6,
+                                                                                                                                     result_54[4855:4855],
+                                                                                                                                     result_54[4854:4851],
+                                                                                                                                     result_54[4850:4845],
+                                                                                                                                     result_54[4844:4837],
+                                                                                                                                     result_54[4836:4835],
+                                                                                                                                     $signed(result_54[4834:4771]),
+                                                                                                                                     $signed(result_54[4770:4739]),
+                                                                                                                                     $signed(result_54[4738:4733]),
+                                                                                                                                     $signed(result_54[4732:4701]),
+                                                                                                                                     result_54[4700:4669],
+                                                                                                                                     $signed(result_54[4668:4662]),
+                                                                                                                                     result_54[4661:4659],
+                                                                                                                                     result_54[4658:4651],
+                                                                                                                                     result_54[4650:4643],
+                                                                                                                                     $signed(result_54[4642:4611]),
+                                                                                                                                     result_54[4610:4609],
+                                                                                                                                     result_54[4608:4577],
+                                                                                                                                     result_54[4576:4449],
+                                                                                                                                     $signed(result_54[4448:4442]),
+                                                                                                                                     result_54[4441:4314],
+                                                                                                                                     $signed(result_54[4313:4307]),
+                                                                                                                                     result_54[4306:4305],
+                                                                                                                                     result_54[4304:4301],
+                                                                                                                                     result_54[4300:3725],
+                                                                                                                                     result_54[3724:3720],
+                                                                                                                                     $signed(result_54[3719:3688]),
+                                                                                                                                     result_54[3687:3682],
                                                                                                                                      c$recipNextOut,
-                                                                                                                                     result_57[3506:3502],
-                                                                                                                                     result_57[3501:3246],
-                                                                                                                                     $signed(result_57[3245:3214]),
-                                                                                                                                     result_57[3213:3207],
-                                                                                                                                     $signed(result_57[3206:3143]),
-                                                                                                                                     result_57[3142:2919],
-                                                                                                                                     result_57[2918:2695],
-                                                                                                                                     $signed(result_57[2694:2631]),
-                                                                                                                                     result_57[2630:1607],
-                                                                                                                                     result_57[1606:583],
-                                                                                                                                     result_57[582:576],
-                                                                                                                                     $signed(result_57[575:544]),
-                                                                                                                                     $signed(result_57[543:512]),
-                                                                                                                                     $signed(result_57[511:480]),
-                                                                                                                                     result_57[479:256],
-                                                                                                                                     $signed(result_57[255:224]),
-                                                                                                                                     $signed(result_57[223:192]),
-                                                                                                                                     $signed(result_57[191:128]),
-                                                                                                                                     $signed(result_57[127:64]),
-                                                                                                                                     $signed(result_57[63:0])};
+                                                                                                                                     result_54[3570:3566],
+                                                                                                                                     result_54[3565:3310],
+                                                                                                                                     $signed(result_54[3309:3278]),
+                                                                                                                                     result_54[3277:3271],
+                                                                                                                                     $signed(result_54[3270:3207]),
+                                                                                                                                     result_54[3206:2983],
+                                                                                                                                     result_54[2982:2759],
+                                                                                                                                     $signed(result_54[2758:2695]),
+                                                                                                                                     result_54[2694:1671],
+                                                                                                                                     result_54[1670:647],
+                                                                                                                                     result_54[646:640],
+                                                                                                                                     $signed(result_54[639:608]),
+                                                                                                                                     $signed(result_54[607:576]),
+                                                                                                                                     $signed(result_54[575:544]),
+                                                                                                                                     result_54[543:320],
+                                                                                                                                     $signed(result_54[319:288]),
+                                                                                                                                     $signed(result_54[287:256]),
+                                                                                                                                     $signed(result_54[255:192]),
+                                                                                                                                     $signed(result_54[191:128]),
+                                                                                                                                     $signed(result_54[127:64]),
+                                                                                                                                     $signed(result_54[63:0])};
 
   assign c$app_arg_21 = valid ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                  {1'b1,{c$app_arg_22,
-                                        $signed(result_57[511:480])}},
+                                        $signed(result_54[575:544])}},
                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -3408,687 +3449,702 @@ module decoder_small_fault_cycles
                                                                                         {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                         {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
 
-  assign c$bv_13 = (result_57[4780:4773] - 8'd2);
+  assign c$bv_11 = (result_54[4844:4837] - 8'd2);
 
-  assign c$app_arg_22 = c$bv_13[0+:7];
+  assign c$app_arg_22 = c$bv_11[0+:7];
 
-  assign result_selection_24 = result_57[4780:4773];
+  assign result_selection_23 = result_54[4844:4837];
 
   always @(*) begin
-    case(result_selection_24)
-      8'd65 : result_17 = {5'd5,
-                           result_57[4791:4791],   result_57[4790:4787],
-                           result_57[4786:4781],   result_57[4780:4773],
-                           result_57[4772:4771],
-                           $signed(result_57[4770:4707]),
-                           $signed(result_57[4706:4675]),
-                           $signed(result_57[4674:4669]),
-                           $signed(result_57[4668:4637]),   c$app_arg_23,
-                           $signed(result_57[4604:4598]),
-                           result_57[4597:4595],   result_57[4594:4587],
-                           result_57[4586:4579],
-                           $signed(result_57[4578:4547]),
-                           result_57[4546:4545],   result_57[4544:4513],
-                           result_57[4512:4385],
-                           $signed(result_57[4384:4378]),
-                           result_57[4377:4250],
-                           $signed(result_57[4249:4243]),
-                           result_57[4242:4241],   result_57[4240:4237],
-                           result_57[4236:3661],   result_57[3660:3656],
-                           $signed(result_57[3655:3624]),
-                           result_57[3623:3618],   c$recipNextOut,
-                           result_57[3506:3502],   result_57[3501:3246],
-                           $signed(result_57[3245:3214]),
-                           result_57[3213:3207],
-                           $signed(result_57[3206:3143]),
-                           result_57[3142:2919],   result_57[2918:2695],
-                           $signed(result_57[2694:2631]),
-                           result_57[2630:1607],   result_57[1606:583],
-                           result_57[582:576],   c$normScaleOut,
-                           result_28,   c$normGainOut,
-                           result_57[479:256],
-                           $signed(result_57[255:224]),
-                           $signed(result_57[223:192]),
-                           $signed(result_57[191:128]),
-                           $signed(result_57[127:64]),
-                           $signed(result_57[63:0])};
-      default : result_17 = {5'd4,
-                             result_57[4791:4791],   result_57[4790:4787],
-                             result_57[4786:4781],   step26,
-                             result_57[4772:4771],
-                             $signed(result_57[4770:4707]),
-                             $signed(result_57[4706:4675]),
-                             $signed(result_57[4674:4669]),
-                             $signed(result_57[4668:4637]),   c$app_arg_23,
-                             $signed(result_57[4604:4598]),
-                             result_57[4597:4595],   result_57[4594:4587],
-                             result_57[4586:4579],
-                             $signed(result_57[4578:4547]),
-                             result_57[4546:4545],   result_57[4544:4513],
-                             result_57[4512:4385],
-                             $signed(result_57[4384:4378]),
-                             result_57[4377:4250],
-                             $signed(result_57[4249:4243]),
-                             result_57[4242:4241],   result_57[4240:4237],
-                             result_57[4236:3661],   result_57[3660:3656],
-                             $signed(result_57[3655:3624]),
-                             result_57[3623:3618],   c$recipNextOut,
-                             result_57[3506:3502],   result_57[3501:3246],
-                             $signed(result_57[3245:3214]),
-                             result_57[3213:3207],
-                             $signed(result_57[3206:3143]),
-                             result_57[3142:2919],   result_57[2918:2695],
-                             $signed(result_57[2694:2631]),
-                             result_57[2630:1607],   result_57[1606:583],
-                             result_57[582:576],   c$normScaleOut,
-                             result_28,   c$normGainOut,
-                             result_57[479:256],
-                             $signed(result_57[255:224]),
-                             $signed(result_57[223:192]),
-                             $signed(result_57[191:128]),
-                             $signed(result_57[127:64]),
-                             $signed(result_57[63:0])};
+    case(result_selection_23)
+      8'd65 : result_14 = {5'd5,
+                           result_54[4855:4855],   result_54[4854:4851],
+                           result_54[4850:4845],   result_54[4844:4837],
+                           result_54[4836:4835],
+                           $signed(result_54[4834:4771]),
+                           $signed(result_54[4770:4739]),
+                           $signed(result_54[4738:4733]),
+                           $signed(result_54[4732:4701]),   c$app_arg_23,
+                           $signed(result_54[4668:4662]),
+                           result_54[4661:4659],   result_54[4658:4651],
+                           result_54[4650:4643],
+                           $signed(result_54[4642:4611]),
+                           result_54[4610:4609],   result_54[4608:4577],
+                           result_54[4576:4449],
+                           $signed(result_54[4448:4442]),
+                           result_54[4441:4314],
+                           $signed(result_54[4313:4307]),
+                           result_54[4306:4305],   result_54[4304:4301],
+                           result_54[4300:3725],   result_54[3724:3720],
+                           $signed(result_54[3719:3688]),
+                           result_54[3687:3682],   c$recipNextOut,
+                           result_54[3570:3566],   result_54[3565:3310],
+                           $signed(result_54[3309:3278]),
+                           result_54[3277:3271],
+                           $signed(result_54[3270:3207]),
+                           result_54[3206:2983],   result_54[2982:2759],
+                           $signed(result_54[2758:2695]),
+                           result_54[2694:1671],   result_54[1670:647],
+                           result_54[646:640],   c$normScaleOut,
+                           result_25,   c$normGainOut,
+                           result_54[543:320],
+                           $signed(result_54[319:288]),
+                           $signed(result_54[287:256]),
+                           $signed(result_54[255:192]),
+                           $signed(result_54[191:128]),
+                           $signed(result_54[127:64]),
+                           $signed(result_54[63:0])};
+      default : result_14 = {5'd4,
+                             result_54[4855:4855],   result_54[4854:4851],
+                             result_54[4850:4845],   step26,
+                             result_54[4836:4835],
+                             $signed(result_54[4834:4771]),
+                             $signed(result_54[4770:4739]),
+                             $signed(result_54[4738:4733]),
+                             $signed(result_54[4732:4701]),   c$app_arg_23,
+                             $signed(result_54[4668:4662]),
+                             result_54[4661:4659],   result_54[4658:4651],
+                             result_54[4650:4643],
+                             $signed(result_54[4642:4611]),
+                             result_54[4610:4609],   result_54[4608:4577],
+                             result_54[4576:4449],
+                             $signed(result_54[4448:4442]),
+                             result_54[4441:4314],
+                             $signed(result_54[4313:4307]),
+                             result_54[4306:4305],   result_54[4304:4301],
+                             result_54[4300:3725],   result_54[3724:3720],
+                             $signed(result_54[3719:3688]),
+                             result_54[3687:3682],   c$recipNextOut,
+                             result_54[3570:3566],   result_54[3565:3310],
+                             $signed(result_54[3309:3278]),
+                             result_54[3277:3271],
+                             $signed(result_54[3270:3207]),
+                             result_54[3206:2983],   result_54[2982:2759],
+                             $signed(result_54[2758:2695]),
+                             result_54[2694:1671],   result_54[1670:647],
+                             result_54[646:640],   c$normScaleOut,
+                             result_25,   c$normGainOut,
+                             result_54[543:320],
+                             $signed(result_54[319:288]),
+                             $signed(result_54[287:256]),
+                             $signed(result_54[255:192]),
+                             $signed(result_54[191:128]),
+                             $signed(result_54[127:64]),
+                             $signed(result_54[63:0])};
     endcase
   end
 
-  assign c$app_arg_23 = valid ? result_18 : result_57[4636:4605];
+  assign c$app_arg_23 = valid ? result_15 : result_54[4700:4669];
 
-  assign valid = result_57[4780:4773] >= 8'd2;
+  assign valid = result_54[4844:4837] >= 8'd2;
 
-  assign result_18 = (result_57[4636:4605] <= c$absUOut) ? c$absUOut : result_57[4636:4605];
+  assign result_15 = (result_54[4700:4669] <= c$absUOut) ? c$absUOut : result_54[4700:4669];
 
-  assign result_selection_28 = result_57[4780:4773];
+  assign result_selection_27 = result_54[4844:4837];
 
   always @(*) begin
-    case(result_selection_28)
-      8'd0 : result_19 = {5'd3,
-                          result_57[4791:4791],   result_57[4790:4787],
-                          result_57[4786:4781],   step26,
-                          result_57[4772:4771],
+    case(result_selection_27)
+      8'd0 : result_16 = {5'd3,
+                          result_54[4855:4855],   result_54[4854:4851],
+                          result_54[4850:4845],   step26,
+                          result_54[4836:4835],
                           $signed({{(64-32) {c$app_arg_28[32-1]}},c$app_arg_28}),
-                          $signed(result_57[4706:4675]),
-                          $signed(result_57[4674:4669]),
-                          $signed(result_57[4668:4637]),
-                          result_57[4636:4605],
-                          $signed(result_57[4604:4598]),
-                          result_57[4597:4595],   result_57[4594:4587],
-                          result_57[4586:4579],
-                          $signed(result_57[4578:4547]),
-                          result_57[4546:4545],   result_57[4544:4513],
-                          result_57[4512:4385],
-                          $signed(result_57[4384:4378]),
-                          result_57[4377:4250],
-                          $signed(result_57[4249:4243]),
-                          result_57[4242:4241],   result_57[4240:4237],
-                          result_57[4236:3661],   result_57[3660:3656],
-                          $signed(result_57[3655:3624]),
-                          result_57[3623:3618],   c$recipNextOut,
-                          result_57[3506:3502],   result_57[3501:3246],
-                          $signed(result_57[3245:3214]),
-                          result_57[3213:3207],
-                          $signed(result_57[3206:3143]),
-                          result_57[3142:2919],   result_57[2918:2695],
-                          $signed(result_57[2694:2631]),
-                          result_57[2630:1607],   result_57[1606:583],
-                          result_57[582:576],
-                          $signed(result_57[575:544]),
-                          $signed(result_57[543:512]),
-                          $signed(result_57[511:480]),
-                          result_57[479:256],
-                          $signed(result_57[255:224]),
-                          $signed(result_57[223:192]),
-                          $signed(result_57[191:128]),
-                          $signed(result_57[127:64]),
-                          $signed(result_57[63:0])};
-      8'd1 : result_19 = {5'd3,
-                          result_57[4791:4791],   result_57[4790:4787],
-                          result_57[4786:4781],   step26,
-                          result_57[4772:4771],
-                          $signed(ds50_0[143:80]),
-                          $signed(result_57[4706:4675]),
-                          $signed({sh_0[16-1],sh_0[0+:(6-1)]}),
+                          $signed(result_54[4770:4739]),
+                          $signed(result_54[4738:4733]),
+                          $signed(result_54[4732:4701]),
+                          result_54[4700:4669],
+                          $signed(result_54[4668:4662]),
+                          result_54[4661:4659],   result_54[4658:4651],
+                          result_54[4650:4643],
+                          $signed(result_54[4642:4611]),
+                          result_54[4610:4609],   result_54[4608:4577],
+                          result_54[4576:4449],
+                          $signed(result_54[4448:4442]),
+                          result_54[4441:4314],
+                          $signed(result_54[4313:4307]),
+                          result_54[4306:4305],   result_54[4304:4301],
+                          result_54[4300:3725],   result_54[3724:3720],
+                          $signed(result_54[3719:3688]),
+                          result_54[3687:3682],   c$recipNextOut,
+                          result_54[3570:3566],   result_54[3565:3310],
+                          $signed(result_54[3309:3278]),
+                          result_54[3277:3271],
+                          $signed(result_54[3270:3207]),
+                          result_54[3206:2983],   result_54[2982:2759],
+                          $signed(result_54[2758:2695]),
+                          result_54[2694:1671],   result_54[1670:647],
+                          result_54[646:640],
+                          $signed(result_54[639:608]),
+                          $signed(result_54[607:576]),
+                          $signed(result_54[575:544]),
+                          result_54[543:320],
+                          $signed(result_54[319:288]),
+                          $signed(result_54[287:256]),
+                          $signed(result_54[255:192]),
+                          $signed(result_54[191:128]),
+                          $signed(result_54[127:64]),
+                          $signed(result_54[63:0])};
+      8'd1 : result_16 = {5'd3,
+                          result_54[4855:4855],   result_54[4854:4851],
+                          result_54[4850:4845],   step26,
+                          result_54[4836:4835],
+                          $signed(ds51_0[143:80]),
+                          $signed(result_54[4770:4739]),
+                          $signed({sh[16-1],sh[0+:(6-1)]}),
                           $signed({y0[64-1],y0[0+:(32-1)]}),
-                          result_57[4636:4605],
-                          $signed(result_57[4604:4598]),
-                          result_57[4597:4595],   result_57[4594:4587],
-                          result_57[4586:4579],
-                          $signed(result_57[4578:4547]),
-                          result_57[4546:4545],   result_57[4544:4513],
-                          result_57[4512:4385],
-                          $signed(result_57[4384:4378]),
-                          result_57[4377:4250],
-                          $signed(result_57[4249:4243]),
-                          result_57[4242:4241],   result_57[4240:4237],
-                          result_57[4236:3661],   result_57[3660:3656],
-                          $signed(result_57[3655:3624]),
-                          result_57[3623:3618],   c$recipNextOut,
-                          result_57[3506:3502],   result_57[3501:3246],
-                          $signed(result_57[3245:3214]),
-                          result_57[3213:3207],
-                          $signed(result_57[3206:3143]),
-                          result_57[3142:2919],   result_57[2918:2695],
-                          $signed(result_57[2694:2631]),
-                          result_57[2630:1607],   result_57[1606:583],
-                          result_57[582:576],
-                          $signed(result_57[575:544]),
-                          $signed(result_57[543:512]),
-                          $signed(result_57[511:480]),
-                          result_57[479:256],
-                          $signed(result_57[255:224]),
-                          $signed(result_57[223:192]),
-                          $signed(result_57[191:128]),
-                          $signed(result_57[127:64]),
-                          $signed(result_57[63:0])};
-      8'd2 : result_19 = {5'd3,
-                          result_57[4791:4791],   result_57[4790:4787],
-                          result_57[4786:4781],   step26,
-                          result_57[4772:4771],
-                          $signed(result_57[4770:4707]),
+                          result_54[4700:4669],
+                          $signed(result_54[4668:4662]),
+                          result_54[4661:4659],   result_54[4658:4651],
+                          result_54[4650:4643],
+                          $signed(result_54[4642:4611]),
+                          result_54[4610:4609],   result_54[4608:4577],
+                          result_54[4576:4449],
+                          $signed(result_54[4448:4442]),
+                          result_54[4441:4314],
+                          $signed(result_54[4313:4307]),
+                          result_54[4306:4305],   result_54[4304:4301],
+                          result_54[4300:3725],   result_54[3724:3720],
+                          $signed(result_54[3719:3688]),
+                          result_54[3687:3682],   c$recipNextOut,
+                          result_54[3570:3566],   result_54[3565:3310],
+                          $signed(result_54[3309:3278]),
+                          result_54[3277:3271],
+                          $signed(result_54[3270:3207]),
+                          result_54[3206:2983],   result_54[2982:2759],
+                          $signed(result_54[2758:2695]),
+                          result_54[2694:1671],   result_54[1670:647],
+                          result_54[646:640],
+                          $signed(result_54[639:608]),
+                          $signed(result_54[607:576]),
+                          $signed(result_54[575:544]),
+                          result_54[543:320],
+                          $signed(result_54[319:288]),
+                          $signed(result_54[287:256]),
+                          $signed(result_54[255:192]),
+                          $signed(result_54[191:128]),
+                          $signed(result_54[127:64]),
+                          $signed(result_54[63:0])};
+      8'd2 : result_16 = {5'd3,
+                          result_54[4855:4855],   result_54[4854:4851],
+                          result_54[4850:4845],   step26,
+                          result_54[4836:4835],
+                          $signed(result_54[4834:4771]),
                           $signed({c$app_arg_27[64-1],c$app_arg_27[0+:(32-1)]}),
-                          $signed(result_57[4674:4669]),
-                          $signed(result_57[4668:4637]),
-                          result_57[4636:4605],
-                          $signed(result_57[4604:4598]),
-                          result_57[4597:4595],   result_57[4594:4587],
-                          result_57[4586:4579],
-                          $signed(result_57[4578:4547]),
-                          result_57[4546:4545],   result_57[4544:4513],
-                          result_57[4512:4385],
-                          $signed(result_57[4384:4378]),
-                          result_57[4377:4250],
-                          $signed(result_57[4249:4243]),
-                          result_57[4242:4241],   result_57[4240:4237],
-                          result_57[4236:3661],   result_57[3660:3656],
-                          $signed(result_57[3655:3624]),
-                          result_57[3623:3618],   c$recipNextOut,
-                          result_57[3506:3502],   result_57[3501:3246],
-                          $signed(result_57[3245:3214]),
-                          result_57[3213:3207],
-                          $signed(result_57[3206:3143]),
-                          result_57[3142:2919],   result_57[2918:2695],
-                          $signed(result_57[2694:2631]),
-                          result_57[2630:1607],   result_57[1606:583],
-                          result_57[582:576],
-                          $signed(result_57[575:544]),
-                          $signed(result_57[543:512]),
-                          $signed(result_57[511:480]),
-                          result_57[479:256],
-                          $signed(result_57[255:224]),
-                          $signed(result_57[223:192]),
-                          $signed(result_57[191:128]),
-                          $signed(result_57[127:64]),
-                          $signed(result_57[63:0])};
-      8'd3 : result_19 = {5'd3,
-                          result_57[4791:4791],   result_57[4790:4787],
-                          result_57[4786:4781],   step26,
-                          result_57[4772:4771],
-                          $signed(result_57[4770:4707]),
+                          $signed(result_54[4738:4733]),
+                          $signed(result_54[4732:4701]),
+                          result_54[4700:4669],
+                          $signed(result_54[4668:4662]),
+                          result_54[4661:4659],   result_54[4658:4651],
+                          result_54[4650:4643],
+                          $signed(result_54[4642:4611]),
+                          result_54[4610:4609],   result_54[4608:4577],
+                          result_54[4576:4449],
+                          $signed(result_54[4448:4442]),
+                          result_54[4441:4314],
+                          $signed(result_54[4313:4307]),
+                          result_54[4306:4305],   result_54[4304:4301],
+                          result_54[4300:3725],   result_54[3724:3720],
+                          $signed(result_54[3719:3688]),
+                          result_54[3687:3682],   c$recipNextOut,
+                          result_54[3570:3566],   result_54[3565:3310],
+                          $signed(result_54[3309:3278]),
+                          result_54[3277:3271],
+                          $signed(result_54[3270:3207]),
+                          result_54[3206:2983],   result_54[2982:2759],
+                          $signed(result_54[2758:2695]),
+                          result_54[2694:1671],   result_54[1670:647],
+                          result_54[646:640],
+                          $signed(result_54[639:608]),
+                          $signed(result_54[607:576]),
+                          $signed(result_54[575:544]),
+                          result_54[543:320],
+                          $signed(result_54[319:288]),
+                          $signed(result_54[287:256]),
+                          $signed(result_54[255:192]),
+                          $signed(result_54[191:128]),
+                          $signed(result_54[127:64]),
+                          $signed(result_54[63:0])};
+      8'd3 : result_16 = {5'd3,
+                          result_54[4855:4855],   result_54[4854:4851],
+                          result_54[4850:4845],   step26,
+                          result_54[4836:4835],
+                          $signed(result_54[4834:4771]),
                           $signed({c$app_arg_26[64-1],c$app_arg_26[0+:(32-1)]}),
-                          $signed(result_57[4674:4669]),
-                          $signed(result_57[4668:4637]),
-                          result_57[4636:4605],
-                          $signed(result_57[4604:4598]),
-                          result_57[4597:4595],   result_57[4594:4587],
-                          result_57[4586:4579],
-                          $signed(result_57[4578:4547]),
-                          result_57[4546:4545],   result_57[4544:4513],
-                          result_57[4512:4385],
-                          $signed(result_57[4384:4378]),
-                          result_57[4377:4250],
-                          $signed(result_57[4249:4243]),
-                          result_57[4242:4241],   result_57[4240:4237],
-                          result_57[4236:3661],   result_57[3660:3656],
-                          $signed(result_57[3655:3624]),
-                          result_57[3623:3618],   c$recipNextOut,
-                          result_57[3506:3502],   result_57[3501:3246],
-                          $signed(result_57[3245:3214]),
-                          result_57[3213:3207],
-                          $signed(result_57[3206:3143]),
-                          result_57[3142:2919],   result_57[2918:2695],
-                          $signed(result_57[2694:2631]),
-                          result_57[2630:1607],   result_57[1606:583],
-                          result_57[582:576],
-                          $signed(result_57[575:544]),
-                          $signed(result_57[543:512]),
-                          $signed(result_57[511:480]),
-                          result_57[479:256],
-                          $signed(result_57[255:224]),
-                          $signed(result_57[223:192]),
-                          $signed(result_57[191:128]),
-                          $signed(result_57[127:64]),
-                          $signed(result_57[63:0])};
-      8'd4 : result_19 = {5'd3,
-                          result_57[4791:4791],   result_57[4790:4787],
-                          result_57[4786:4781],   step26,
-                          result_57[4772:4771],   c$app_arg_25,
-                          $signed(result_57[4706:4675]),
-                          $signed(result_57[4674:4669]),
-                          $signed(result_57[4668:4637]),
-                          result_57[4636:4605],
-                          $signed(result_57[4604:4598]),
-                          result_57[4597:4595],   result_57[4594:4587],
-                          result_57[4586:4579],
-                          $signed(result_57[4578:4547]),
-                          result_57[4546:4545],   result_57[4544:4513],
-                          result_57[4512:4385],
-                          $signed(result_57[4384:4378]),
-                          result_57[4377:4250],
-                          $signed(result_57[4249:4243]),
-                          result_57[4242:4241],   result_57[4240:4237],
-                          result_57[4236:3661],   result_57[3660:3656],
-                          $signed(result_57[3655:3624]),
-                          result_57[3623:3618],   c$recipNextOut,
-                          result_57[3506:3502],   result_57[3501:3246],
-                          $signed(result_57[3245:3214]),
-                          result_57[3213:3207],
-                          $signed(result_57[3206:3143]),
-                          result_57[3142:2919],   result_57[2918:2695],
-                          $signed(result_57[2694:2631]),
-                          result_57[2630:1607],   result_57[1606:583],
-                          result_57[582:576],
-                          $signed(result_57[575:544]),
-                          $signed(result_57[543:512]),
-                          $signed(result_57[511:480]),
-                          result_57[479:256],
-                          $signed(result_57[255:224]),
-                          $signed(result_57[223:192]),
-                          $signed(result_57[191:128]),
-                          $signed(result_57[127:64]),
-                          $signed(result_57[63:0])};
-      8'd5 : result_19 = {5'd3,
-                          result_57[4791:4791],   result_57[4790:4787],
-                          result_57[4786:4781],   step26,
-                          result_57[4772:4771],   $signed(ds50[70:7]),
-                          $signed(result_57[4706:4675]),
-                          $signed(result_57[4674:4669]),
-                          $signed(result_57[4668:4637]),
-                          result_57[4636:4605],
-                          $signed(result_57[4604:4598]),
-                          result_57[4597:4595],   result_57[4594:4587],
-                          result_57[4586:4579],
-                          $signed(result_57[4578:4547]),
-                          result_57[4546:4545],   result_57[4544:4513],
-                          result_57[4512:4385],
-                          $signed(result_57[4384:4378]),
-                          result_57[4377:4250],
-                          $signed(result_57[4249:4243]),
-                          result_57[4242:4241],   result_57[4240:4237],
-                          result_57[4236:3661],   result_57[3660:3656],
-                          $signed(result_57[3655:3624]),
-                          result_57[3623:3618],   c$recipNextOut,
-                          result_57[3506:3502],   result_57[3501:3246],
-                          $signed(result_57[3245:3214]),
-                          result_57[3213:3207],
-                          $signed(result_57[3206:3143]),
-                          result_57[3142:2919],   result_57[2918:2695],
-                          $signed(result_57[2694:2631]),
-                          result_57[2630:1607],   result_57[1606:583],
-                          ds50[6:0],   $signed(result_57[575:544]),
-                          $signed(result_57[543:512]),
-                          $signed(result_57[511:480]),
-                          result_57[479:256],
-                          $signed(result_57[255:224]),
-                          $signed(result_57[223:192]),
-                          $signed(result_57[191:128]),
-                          $signed(result_57[127:64]),
-                          $signed(result_57[63:0])};
-      8'd6 : result_19 = {5'd3,
-                          result_57[4791:4791],   result_57[4790:4787],
-                          result_57[4786:4781],   step26,
-                          result_57[4772:4771],   c$app_arg_24,
-                          $signed(result_57[4706:4675]),
-                          $signed(result_57[4674:4669]),
-                          $signed(result_57[4668:4637]),
-                          result_57[4636:4605],
-                          $signed(result_57[4604:4598]),
-                          result_57[4597:4595],   result_57[4594:4587],
-                          result_57[4586:4579],
-                          $signed(result_57[4578:4547]),
-                          result_57[4546:4545],   result_57[4544:4513],
-                          result_57[4512:4385],
-                          $signed(result_57[4384:4378]),
-                          result_57[4377:4250],
-                          $signed(result_57[4249:4243]),
-                          result_57[4242:4241],   result_57[4240:4237],
-                          result_57[4236:3661],   result_57[3660:3656],
-                          $signed(result_57[3655:3624]),
-                          result_57[3623:3618],   c$recipNextOut,
-                          result_57[3506:3502],   result_57[3501:3246],
-                          $signed(result_57[3245:3214]),
-                          result_57[3213:3207],
-                          $signed(result_57[3206:3143]),
-                          result_57[3142:2919],   result_57[2918:2695],
-                          $signed(result_57[2694:2631]),
-                          result_57[2630:1607],   result_57[1606:583],
-                          result_57[582:576],
-                          $signed(result_57[575:544]),
-                          $signed(result_57[543:512]),
-                          $signed(result_57[511:480]),
-                          result_57[479:256],
-                          $signed(result_57[255:224]),
-                          $signed(result_57[223:192]),
-                          $signed(result_57[191:128]),
-                          $signed(result_57[127:64]),
-                          $signed(result_57[63:0])};
-      default : result_19 = result_21;
+                          $signed(result_54[4738:4733]),
+                          $signed(result_54[4732:4701]),
+                          result_54[4700:4669],
+                          $signed(result_54[4668:4662]),
+                          result_54[4661:4659],   result_54[4658:4651],
+                          result_54[4650:4643],
+                          $signed(result_54[4642:4611]),
+                          result_54[4610:4609],   result_54[4608:4577],
+                          result_54[4576:4449],
+                          $signed(result_54[4448:4442]),
+                          result_54[4441:4314],
+                          $signed(result_54[4313:4307]),
+                          result_54[4306:4305],   result_54[4304:4301],
+                          result_54[4300:3725],   result_54[3724:3720],
+                          $signed(result_54[3719:3688]),
+                          result_54[3687:3682],   c$recipNextOut,
+                          result_54[3570:3566],   result_54[3565:3310],
+                          $signed(result_54[3309:3278]),
+                          result_54[3277:3271],
+                          $signed(result_54[3270:3207]),
+                          result_54[3206:2983],   result_54[2982:2759],
+                          $signed(result_54[2758:2695]),
+                          result_54[2694:1671],   result_54[1670:647],
+                          result_54[646:640],
+                          $signed(result_54[639:608]),
+                          $signed(result_54[607:576]),
+                          $signed(result_54[575:544]),
+                          result_54[543:320],
+                          $signed(result_54[319:288]),
+                          $signed(result_54[287:256]),
+                          $signed(result_54[255:192]),
+                          $signed(result_54[191:128]),
+                          $signed(result_54[127:64]),
+                          $signed(result_54[63:0])};
+      8'd4 : result_16 = {5'd3,
+                          result_54[4855:4855],   result_54[4854:4851],
+                          result_54[4850:4845],   step26,
+                          result_54[4836:4835],   c$app_arg_25,
+                          $signed(result_54[4770:4739]),
+                          $signed(result_54[4738:4733]),
+                          $signed(result_54[4732:4701]),
+                          result_54[4700:4669],
+                          $signed(result_54[4668:4662]),
+                          result_54[4661:4659],   result_54[4658:4651],
+                          result_54[4650:4643],
+                          $signed(result_54[4642:4611]),
+                          result_54[4610:4609],   result_54[4608:4577],
+                          result_54[4576:4449],
+                          $signed(result_54[4448:4442]),
+                          result_54[4441:4314],
+                          $signed(result_54[4313:4307]),
+                          result_54[4306:4305],   result_54[4304:4301],
+                          result_54[4300:3725],   result_54[3724:3720],
+                          $signed(result_54[3719:3688]),
+                          result_54[3687:3682],   c$recipNextOut,
+                          result_54[3570:3566],   result_54[3565:3310],
+                          $signed(result_54[3309:3278]),
+                          result_54[3277:3271],
+                          $signed(result_54[3270:3207]),
+                          result_54[3206:2983],   result_54[2982:2759],
+                          $signed(result_54[2758:2695]),
+                          result_54[2694:1671],   result_54[1670:647],
+                          result_54[646:640],
+                          $signed(result_54[639:608]),
+                          $signed(result_54[607:576]),
+                          $signed(result_54[575:544]),
+                          result_54[543:320],
+                          $signed(result_54[319:288]),
+                          $signed(result_54[287:256]),
+                          $signed(result_54[255:192]),
+                          $signed(result_54[191:128]),
+                          $signed(result_54[127:64]),
+                          $signed(result_54[63:0])};
+      8'd5 : result_16 = {5'd3,
+                          result_54[4855:4855],   result_54[4854:4851],
+                          result_54[4850:4845],   step26,
+                          result_54[4836:4835],   $signed(ds51[70:7]),
+                          $signed(result_54[4770:4739]),
+                          $signed(result_54[4738:4733]),
+                          $signed(result_54[4732:4701]),
+                          result_54[4700:4669],
+                          $signed(result_54[4668:4662]),
+                          result_54[4661:4659],   result_54[4658:4651],
+                          result_54[4650:4643],
+                          $signed(result_54[4642:4611]),
+                          result_54[4610:4609],   result_54[4608:4577],
+                          result_54[4576:4449],
+                          $signed(result_54[4448:4442]),
+                          result_54[4441:4314],
+                          $signed(result_54[4313:4307]),
+                          result_54[4306:4305],   result_54[4304:4301],
+                          result_54[4300:3725],   result_54[3724:3720],
+                          $signed(result_54[3719:3688]),
+                          result_54[3687:3682],   c$recipNextOut,
+                          result_54[3570:3566],   result_54[3565:3310],
+                          $signed(result_54[3309:3278]),
+                          result_54[3277:3271],
+                          $signed(result_54[3270:3207]),
+                          result_54[3206:2983],   result_54[2982:2759],
+                          $signed(result_54[2758:2695]),
+                          result_54[2694:1671],   result_54[1670:647],
+                          ds51[6:0],   $signed(result_54[639:608]),
+                          $signed(result_54[607:576]),
+                          $signed(result_54[575:544]),
+                          result_54[543:320],
+                          $signed(result_54[319:288]),
+                          $signed(result_54[287:256]),
+                          $signed(result_54[255:192]),
+                          $signed(result_54[191:128]),
+                          $signed(result_54[127:64]),
+                          $signed(result_54[63:0])};
+      8'd6 : result_16 = {5'd3,
+                          result_54[4855:4855],   result_54[4854:4851],
+                          result_54[4850:4845],   step26,
+                          result_54[4836:4835],   c$app_arg_24,
+                          $signed(result_54[4770:4739]),
+                          $signed(result_54[4738:4733]),
+                          $signed(result_54[4732:4701]),
+                          result_54[4700:4669],
+                          $signed(result_54[4668:4662]),
+                          result_54[4661:4659],   result_54[4658:4651],
+                          result_54[4650:4643],
+                          $signed(result_54[4642:4611]),
+                          result_54[4610:4609],   result_54[4608:4577],
+                          result_54[4576:4449],
+                          $signed(result_54[4448:4442]),
+                          result_54[4441:4314],
+                          $signed(result_54[4313:4307]),
+                          result_54[4306:4305],   result_54[4304:4301],
+                          result_54[4300:3725],   result_54[3724:3720],
+                          $signed(result_54[3719:3688]),
+                          result_54[3687:3682],   c$recipNextOut,
+                          result_54[3570:3566],   result_54[3565:3310],
+                          $signed(result_54[3309:3278]),
+                          result_54[3277:3271],
+                          $signed(result_54[3270:3207]),
+                          result_54[3206:2983],   result_54[2982:2759],
+                          $signed(result_54[2758:2695]),
+                          result_54[2694:1671],   result_54[1670:647],
+                          result_54[646:640],
+                          $signed(result_54[639:608]),
+                          $signed(result_54[607:576]),
+                          $signed(result_54[575:544]),
+                          result_54[543:320],
+                          $signed(result_54[319:288]),
+                          $signed(result_54[287:256]),
+                          $signed(result_54[255:192]),
+                          $signed(result_54[191:128]),
+                          $signed(result_54[127:64]),
+                          $signed(result_54[63:0])};
+      default : result_16 = result_18;
     endcase
   end
 
-  assign c$app_arg_fun_arg_7 = $signed(result_57[4770:4707]);
+  assign c$app_arg_fun_arg_7 = $signed(result_54[4834:4771]);
 
-  assign c$app_arg_fun_arg_8 = result_57[582:576];
+  assign c$app_arg_fun_arg_8 = result_54[646:640];
 
   LlamaDv_Top_Decoder_decoderSmallMiscount_normInvShift LlamaDv_Top_Decoder_decoderSmallMiscount_normInvShift_c$app_arg_24
     ( .c$case_alt (c$app_arg_24)
     , .c$arg (c$app_arg_fun_arg_7)
     , .c$arg_0 (c$app_arg_fun_arg_8) );
 
-  assign c$s_2 = $signed(result_57[4674:4669]);
+  assign c$s_1 = $signed(result_54[4738:4733]);
 
-  assign ds50_fun_arg = $signed(result_57[4770:4707]);
+  assign ds51_fun_arg = $signed(result_54[4834:4771]);
 
-  assign ds50_fun_arg_0 = $signed({{(16-6) {c$s_2[6-1]}},c$s_2});
+  assign ds51_fun_arg_0 = $signed({{(16-6) {c$s_1[6-1]}},c$s_1});
 
-  LlamaDv_Top_Decoder_decoderSmallMiscount_normInvHalf LlamaDv_Top_Decoder_decoderSmallMiscount_normInvHalf_ds50
-    ( .result (ds50)
-    , .p (ds50_fun_arg)
-    , .sh (ds50_fun_arg_0) );
+  LlamaDv_Top_Decoder_decoderSmallMiscount_normInvHalf LlamaDv_Top_Decoder_decoderSmallMiscount_normInvHalf_ds51
+    ( .result (ds51)
+    , .p (ds51_fun_arg)
+    , .sh (ds51_fun_arg_0) );
 
-  assign c$app_arg_fun_arg_9 = $signed(result_57[4668:4637]);
+  assign c$app_arg_fun_arg_9 = $signed(result_54[4732:4701]);
 
-  assign c$app_arg_fun_arg_10 = $signed(result_57[4706:4675]);
+  assign c$app_arg_fun_arg_10 = $signed(result_54[4770:4739]);
 
   LlamaDv_Top_Decoder_decoderSmallMiscount_normInvStep LlamaDv_Top_Decoder_decoderSmallMiscount_normInvStep_c$app_arg_25
     ( .result (c$app_arg_25)
     , .y0 (c$app_arg_fun_arg_9)
     , .tt (c$app_arg_fun_arg_10) );
 
-  assign c$app_arg_fun_arg_11 = $signed(result_57[4770:4707]);
+  assign c$app_arg_fun_arg_11 = $signed(result_54[4834:4771]);
 
-  assign c$app_arg_fun_arg_12 = $signed(result_57[4706:4675]);
+  assign c$app_arg_fun_arg_12 = $signed(result_54[4770:4739]);
 
   LlamaDv_Top_Decoder_decoderSmallMiscount_normInvTerm LlamaDv_Top_Decoder_decoderSmallMiscount_normInvTerm_c$app_arg_26
     ( .result (c$app_arg_26)
     , .mr (c$app_arg_fun_arg_11)
     , .y2 (c$app_arg_fun_arg_12) );
 
-  assign c$app_arg_fun_arg_13 = $signed(result_57[4668:4637]);
+  assign c$app_arg_fun_arg_13 = $signed(result_54[4732:4701]);
 
   LlamaDv_Top_Decoder_decoderSmallMiscount_normInvSquare LlamaDv_Top_Decoder_decoderSmallMiscount_normInvSquare_c$app_arg_27
     ( .result (c$app_arg_27)
     , .y0 (c$app_arg_fun_arg_13) );
 
-  assign y0 = $signed(ds50_0[79:16]);
+  assign y0 = $signed(ds51_0[79:16]);
 
-  assign sh_0 = $signed(ds50_0[15:0]);
+  assign sh = $signed(ds51_0[15:0]);
 
-  assign c$s_3 = $signed(result_57[4770:4707]);
+  assign c$s_2 = $signed(result_54[4834:4771]);
 
-  assign ds50_fun_arg_1 = $signed({c$s_3[64-1],c$s_3[0+:(32-1)]});
+  assign ds51_fun_arg_1 = $signed({c$s_2[64-1],c$s_2[0+:(32-1)]});
 
-  LlamaDv_Top_Decoder_decoderSmallMiscount_normInv LlamaDv_Top_Decoder_decoderSmallMiscount_normInv_ds50_0
-    (.result (ds50_0), .c$arg (ds50_fun_arg_1));
+  LlamaDv_Top_Decoder_decoderSmallMiscount_normInv LlamaDv_Top_Decoder_decoderSmallMiscount_normInv_ds51_0
+    (.result (ds51_0), .c$arg (ds51_fun_arg_1));
 
-  assign c$app_arg_fun_arg_14 = $signed(result_57[4770:4707]);
+  assign c$app_arg_fun_arg_14 = $signed(result_54[4834:4771]);
 
   LlamaDv_Top_Decoder_decoderSmallMiscount_normInvArg LlamaDv_Top_Decoder_decoderSmallMiscount_normInvArg_c$app_arg_28
     ( .result (c$app_arg_28)
     , .ss (c$app_arg_fun_arg_14) );
 
-  assign result_selection_31 = result_57[4780:4773];
+  assign result_selection_30 = result_54[4844:4837];
 
   always @(*) begin
-    case(result_selection_31)
-      8'd63 : result_20 = {5'd3,
-                           result_57[4791:4791],   result_57[4790:4787],
-                           result_57[4786:4781],   8'd0,
-                           result_57[4772:4771],   c$sumSquareOut,
-                           $signed(result_57[4706:4675]),
-                           $signed(result_57[4674:4669]),
-                           $signed(result_57[4668:4637]),
-                           result_57[4636:4605],
-                           $signed(result_57[4604:4598]),
-                           result_57[4597:4595],   result_57[4594:4587],
-                           result_57[4586:4579],
-                           $signed(result_57[4578:4547]),
-                           result_57[4546:4545],   result_57[4544:4513],
-                           result_57[4512:4385],
-                           $signed(result_57[4384:4378]),
-                           result_57[4377:4250],
-                           $signed(result_57[4249:4243]),
-                           result_57[4242:4241],   result_57[4240:4237],
-                           result_57[4236:3661],   result_57[3660:3656],
-                           $signed(result_57[3655:3624]),
-                           result_57[3623:3618],   c$recipNextOut,
-                           result_57[3506:3502],   result_57[3501:3246],
-                           $signed(result_57[3245:3214]),
-                           result_57[3213:3207],
-                           $signed(result_57[3206:3143]),
-                           result_57[3142:2919],   result_57[2918:2695],
-                           $signed(result_57[2694:2631]),
-                           result_57[2630:1607],   result_57[1606:583],
-                           result_57[582:576],
-                           $signed(result_57[575:544]),
-                           $signed(result_57[543:512]),
-                           $signed(result_57[511:480]),
-                           result_57[479:256],
-                           $signed(result_57[255:224]),
-                           $signed(result_57[223:192]),
-                           $signed(result_57[191:128]),
-                           $signed(result_57[127:64]),
-                           $signed(result_57[63:0])};
-      default : result_20 = {5'd2,
-                             result_57[4791:4791],   result_57[4790:4787],
-                             result_57[4786:4781],   step26,
-                             result_57[4772:4771],   c$sumSquareOut,
-                             $signed(result_57[4706:4675]),
-                             $signed(result_57[4674:4669]),
-                             $signed(result_57[4668:4637]),
-                             result_57[4636:4605],
-                             $signed(result_57[4604:4598]),
-                             result_57[4597:4595],   result_57[4594:4587],
-                             result_57[4586:4579],
-                             $signed(result_57[4578:4547]),
-                             result_57[4546:4545],   result_57[4544:4513],
-                             result_57[4512:4385],
-                             $signed(result_57[4384:4378]),
-                             result_57[4377:4250],
-                             $signed(result_57[4249:4243]),
-                             result_57[4242:4241],   result_57[4240:4237],
-                             result_57[4236:3661],   result_57[3660:3656],
-                             $signed(result_57[3655:3624]),
-                             result_57[3623:3618],   c$recipNextOut,
-                             result_57[3506:3502],   result_57[3501:3246],
-                             $signed(result_57[3245:3214]),
-                             result_57[3213:3207],
-                             $signed(result_57[3206:3143]),
-                             result_57[3142:2919],   result_57[2918:2695],
-                             $signed(result_57[2694:2631]),
-                             result_57[2630:1607],   result_57[1606:583],
-                             result_57[582:576],
-                             $signed(result_57[575:544]),
-                             $signed(result_57[543:512]),
-                             $signed(result_57[511:480]),
-                             result_57[479:256],
-                             $signed(result_57[255:224]),
-                             $signed(result_57[223:192]),
-                             $signed(result_57[191:128]),
-                             $signed(result_57[127:64]),
-                             $signed(result_57[63:0])};
+    case(result_selection_30)
+      8'd63 : result_17 = {5'd3,
+                           result_54[4855:4855],   result_54[4854:4851],
+                           result_54[4850:4845],   8'd0,
+                           result_54[4836:4835],   c$sumSquareOut,
+                           $signed(result_54[4770:4739]),
+                           $signed(result_54[4738:4733]),
+                           $signed(result_54[4732:4701]),
+                           result_54[4700:4669],
+                           $signed(result_54[4668:4662]),
+                           result_54[4661:4659],   result_54[4658:4651],
+                           result_54[4650:4643],
+                           $signed(result_54[4642:4611]),
+                           result_54[4610:4609],   result_54[4608:4577],
+                           result_54[4576:4449],
+                           $signed(result_54[4448:4442]),
+                           result_54[4441:4314],
+                           $signed(result_54[4313:4307]),
+                           result_54[4306:4305],   result_54[4304:4301],
+                           result_54[4300:3725],   result_54[3724:3720],
+                           $signed(result_54[3719:3688]),
+                           result_54[3687:3682],   c$recipNextOut,
+                           result_54[3570:3566],   result_54[3565:3310],
+                           $signed(result_54[3309:3278]),
+                           result_54[3277:3271],
+                           $signed(result_54[3270:3207]),
+                           result_54[3206:2983],   result_54[2982:2759],
+                           $signed(result_54[2758:2695]),
+                           result_54[2694:1671],   result_54[1670:647],
+                           result_54[646:640],
+                           $signed(result_54[639:608]),
+                           $signed(result_54[607:576]),
+                           $signed(result_54[575:544]),
+                           result_54[543:320],
+                           $signed(result_54[319:288]),
+                           $signed(result_54[287:256]),
+                           $signed(result_54[255:192]),
+                           $signed(result_54[191:128]),
+                           $signed(result_54[127:64]),
+                           $signed(result_54[63:0])};
+      default : result_17 = {5'd2,
+                             result_54[4855:4855],   result_54[4854:4851],
+                             result_54[4850:4845],   step26,
+                             result_54[4836:4835],   c$sumSquareOut,
+                             $signed(result_54[4770:4739]),
+                             $signed(result_54[4738:4733]),
+                             $signed(result_54[4732:4701]),
+                             result_54[4700:4669],
+                             $signed(result_54[4668:4662]),
+                             result_54[4661:4659],   result_54[4658:4651],
+                             result_54[4650:4643],
+                             $signed(result_54[4642:4611]),
+                             result_54[4610:4609],   result_54[4608:4577],
+                             result_54[4576:4449],
+                             $signed(result_54[4448:4442]),
+                             result_54[4441:4314],
+                             $signed(result_54[4313:4307]),
+                             result_54[4306:4305],   result_54[4304:4301],
+                             result_54[4300:3725],   result_54[3724:3720],
+                             $signed(result_54[3719:3688]),
+                             result_54[3687:3682],   c$recipNextOut,
+                             result_54[3570:3566],   result_54[3565:3310],
+                             $signed(result_54[3309:3278]),
+                             result_54[3277:3271],
+                             $signed(result_54[3270:3207]),
+                             result_54[3206:2983],   result_54[2982:2759],
+                             $signed(result_54[2758:2695]),
+                             result_54[2694:1671],   result_54[1670:647],
+                             result_54[646:640],
+                             $signed(result_54[639:608]),
+                             $signed(result_54[607:576]),
+                             $signed(result_54[575:544]),
+                             result_54[543:320],
+                             $signed(result_54[319:288]),
+                             $signed(result_54[287:256]),
+                             $signed(result_54[255:192]),
+                             $signed(result_54[191:128]),
+                             $signed(result_54[127:64]),
+                             $signed(result_54[63:0])};
     endcase
   end
 
-  assign c$app_arg_selection_30 = result_57[4780:4773];
+  assign c$app_arg_selection_30 = result_54[4844:4837];
 
   always @(*) begin
     case(c$app_arg_selection_30)
       8'd63 : c$app_arg_29 = {5'd2,
-                              result_57[4791:4791],   result_57[4790:4787],
-                              result_57[4786:4781],   8'd0,
-                              result_57[4772:4771],   64'sd0,
-                              $signed(result_57[4706:4675]),
-                              $signed(result_57[4674:4669]),
-                              $signed(result_57[4668:4637]),
-                              result_57[4636:4605],
-                              $signed(result_57[4604:4598]),
-                              result_57[4597:4595],   result_57[4594:4587],
-                              result_57[4586:4579],
-                              $signed(result_57[4578:4547]),
-                              result_57[4546:4545],   result_57[4544:4513],
-                              result_57[4512:4385],
-                              $signed(result_57[4384:4378]),
-                              result_57[4377:4250],
-                              $signed(result_57[4249:4243]),
-                              result_57[4242:4241],   result_57[4240:4237],
-                              result_57[4236:3661],   result_57[3660:3656],
-                              $signed(result_57[3655:3624]),
-                              result_57[3623:3618],   c$recipNextOut,
-                              result_57[3506:3502],   result_57[3501:3246],
-                              $signed(result_57[3245:3214]),
-                              result_57[3213:3207],
-                              $signed(result_57[3206:3143]),
-                              result_57[3142:2919],   result_57[2918:2695],
-                              $signed(result_57[2694:2631]),
-                              result_57[2630:1607],   result_57[1606:583],
-                              result_57[582:576],
-                              $signed(result_57[575:544]),
-                              $signed(result_57[543:512]),
-                              $signed(result_57[511:480]),
-                              result_57[479:256],
-                              $signed(result_57[255:224]),
-                              $signed(result_57[223:192]),
-                              $signed(result_57[191:128]),
-                              $signed(result_57[127:64]),
-                              $signed(result_57[63:0])};
+                              result_54[4855:4855],   result_54[4854:4851],
+                              result_54[4850:4845],   8'd0,
+                              result_54[4836:4835],   64'sd0,
+                              $signed(result_54[4770:4739]),
+                              $signed(result_54[4738:4733]),
+                              $signed(result_54[4732:4701]),
+                              result_54[4700:4669],
+                              $signed(result_54[4668:4662]),
+                              result_54[4661:4659],   result_54[4658:4651],
+                              result_54[4650:4643],
+                              $signed(result_54[4642:4611]),
+                              result_54[4610:4609],   result_54[4608:4577],
+                              result_54[4576:4449],
+                              $signed(result_54[4448:4442]),
+                              result_54[4441:4314],
+                              $signed(result_54[4313:4307]),
+                              result_54[4306:4305],   result_54[4304:4301],
+                              result_54[4300:3725],   result_54[3724:3720],
+                              $signed(result_54[3719:3688]),
+                              result_54[3687:3682],   c$recipNextOut,
+                              result_54[3570:3566],   result_54[3565:3310],
+                              $signed(result_54[3309:3278]),
+                              result_54[3277:3271],
+                              $signed(result_54[3270:3207]),
+                              result_54[3206:2983],   result_54[2982:2759],
+                              $signed(result_54[2758:2695]),
+                              result_54[2694:1671],   result_54[1670:647],
+                              result_54[646:640],
+                              $signed(result_54[639:608]),
+                              $signed(result_54[607:576]),
+                              $signed(result_54[575:544]),
+                              result_54[543:320],
+                              $signed(result_54[319:288]),
+                              $signed(result_54[287:256]),
+                              $signed(result_54[255:192]),
+                              $signed(result_54[191:128]),
+                              $signed(result_54[127:64]),
+                              $signed(result_54[63:0])};
       default : c$app_arg_29 = {5'd1,
-                                result_57[4791:4791],   result_57[4790:4787],
-                                result_57[4786:4781],   step26,
-                                result_57[4772:4771],
-                                $signed(result_57[4770:4707]),
-                                $signed(result_57[4706:4675]),
-                                $signed(result_57[4674:4669]),
-                                $signed(result_57[4668:4637]),
-                                result_57[4636:4605],
-                                $signed(result_57[4604:4598]),
-                                result_57[4597:4595],   result_57[4594:4587],
-                                result_57[4586:4579],
-                                $signed(result_57[4578:4547]),
-                                result_57[4546:4545],   result_57[4544:4513],
-                                result_57[4512:4385],
-                                $signed(result_57[4384:4378]),
-                                result_57[4377:4250],
-                                $signed(result_57[4249:4243]),
-                                result_57[4242:4241],   result_57[4240:4237],
-                                result_57[4236:3661],   result_57[3660:3656],
-                                $signed(result_57[3655:3624]),
-                                result_57[3623:3618],   c$recipNextOut,
-                                result_57[3506:3502],   result_57[3501:3246],
-                                $signed(result_57[3245:3214]),
-                                result_57[3213:3207],
-                                $signed(result_57[3206:3143]),
-                                result_57[3142:2919],   result_57[2918:2695],
-                                $signed(result_57[2694:2631]),
-                                result_57[2630:1607],   result_57[1606:583],
-                                result_57[582:576],
-                                $signed(result_57[575:544]),
-                                $signed(result_57[543:512]),
-                                $signed(result_57[511:480]),
-                                result_57[479:256],
-                                $signed(result_57[255:224]),
-                                $signed(result_57[223:192]),
-                                $signed(result_57[191:128]),
-                                $signed(result_57[127:64]),
-                                $signed(result_57[63:0])};
+                                result_54[4855:4855],   result_54[4854:4851],
+                                result_54[4850:4845],   step26,
+                                result_54[4836:4835],
+                                $signed(result_54[4834:4771]),
+                                $signed(result_54[4770:4739]),
+                                $signed(result_54[4738:4733]),
+                                $signed(result_54[4732:4701]),
+                                result_54[4700:4669],
+                                $signed(result_54[4668:4662]),
+                                result_54[4661:4659],   result_54[4658:4651],
+                                result_54[4650:4643],
+                                $signed(result_54[4642:4611]),
+                                result_54[4610:4609],   result_54[4608:4577],
+                                result_54[4576:4449],
+                                $signed(result_54[4448:4442]),
+                                result_54[4441:4314],
+                                $signed(result_54[4313:4307]),
+                                result_54[4306:4305],   result_54[4304:4301],
+                                result_54[4300:3725],   result_54[3724:3720],
+                                $signed(result_54[3719:3688]),
+                                result_54[3687:3682],   c$recipNextOut,
+                                result_54[3570:3566],   result_54[3565:3310],
+                                $signed(result_54[3309:3278]),
+                                result_54[3277:3271],
+                                $signed(result_54[3270:3207]),
+                                result_54[3206:2983],   result_54[2982:2759],
+                                $signed(result_54[2758:2695]),
+                                result_54[2694:1671],   result_54[1670:647],
+                                result_54[646:640],
+                                $signed(result_54[639:608]),
+                                $signed(result_54[607:576]),
+                                $signed(result_54[575:544]),
+                                result_54[543:320],
+                                $signed(result_54[319:288]),
+                                $signed(result_54[287:256]),
+                                $signed(result_54[255:192]),
+                                $signed(result_54[191:128]),
+                                $signed(result_54[127:64]),
+                                $signed(result_54[63:0])};
     endcase
   end
 
-  assign result_21 = {c$tupIn[4801:4797],
-                      c$tupIn[4791:4791],   c$tupIn[4790:4787],
-                      c$tupIn[4786:4781],   8'd0,
-                      c$tupIn[4772:4771],
-                      $signed(c$tupIn[4770:4707]),
-                      $signed(c$tupIn[4706:4675]),
-                      $signed(c$tupIn[4674:4669]),
-                      $signed(c$tupIn[4668:4637]),   32'd0,
-                      $signed(c$tupIn[4604:4598]),
-                      c$tupIn[4597:4595],   c$tupIn[4594:4587],
-                      c$tupIn[4586:4579],
-                      $signed(c$tupIn[4578:4547]),
-                      c$tupIn[4546:4545],   c$tupIn[4544:4513],
-                      c$tupIn[4512:4385],
-                      $signed(c$tupIn[4384:4378]),
-                      c$tupIn[4377:4250],
-                      $signed(c$tupIn[4249:4243]),
-                      c$tupIn[4242:4241],   c$tupIn[4240:4237],
-                      c$tupIn[4236:3661],   c$tupIn[3660:3656],
-                      $signed(c$tupIn[3655:3624]),
-                      c$tupIn[3623:3618],   c$tupIn[3617:3507],
-                      5'd0,   c$tupIn[3501:3246],
-                      $signed(c$tupIn[3245:3214]),
-                      c$tupIn[3213:3207],
-                      $signed(c$tupIn[3206:3143]),
-                      c$tupIn[3142:2919],   c$tupIn[2918:2695],
-                      $signed(c$tupIn[2694:2631]),
-                      c$tupIn[2630:1607],   c$tupIn[1606:583],
-                      c$tupIn[582:576],   $signed(c$tupIn[575:544]),
-                      $signed(c$tupIn[543:512]),
-                      $signed(c$tupIn[511:480]),   c$tupIn[479:256],
-                      $signed(c$tupIn[255:224]),
-                      $signed(c$tupIn[223:192]),
+  assign result_18 = {c$tupIn[4865:4861],
+                      c$tupIn[4855:4855],   c$tupIn[4854:4851],
+                      c$tupIn[4850:4845],   8'd0,
+                      c$tupIn[4836:4835],
+                      $signed(c$tupIn[4834:4771]),
+                      $signed(c$tupIn[4770:4739]),
+                      $signed(c$tupIn[4738:4733]),
+                      $signed(c$tupIn[4732:4701]),   32'd0,
+                      $signed(c$tupIn[4668:4662]),
+                      c$tupIn[4661:4659],   c$tupIn[4658:4651],
+                      c$tupIn[4650:4643],
+                      $signed(c$tupIn[4642:4611]),
+                      c$tupIn[4610:4609],   c$tupIn[4608:4577],
+                      c$tupIn[4576:4449],
+                      $signed(c$tupIn[4448:4442]),
+                      c$tupIn[4441:4314],
+                      $signed(c$tupIn[4313:4307]),
+                      c$tupIn[4306:4305],   c$tupIn[4304:4301],
+                      c$tupIn[4300:3725],   c$tupIn[3724:3720],
+                      $signed(c$tupIn[3719:3688]),
+                      c$tupIn[3687:3682],   c$tupIn[3681:3571],
+                      5'd0,   c$tupIn[3565:3310],
+                      $signed(c$tupIn[3309:3278]),
+                      c$tupIn[3277:3271],
+                      $signed(c$tupIn[3270:3207]),
+                      c$tupIn[3206:2983],   c$tupIn[2982:2759],
+                      $signed(c$tupIn[2758:2695]),
+                      c$tupIn[2694:1671],   c$tupIn[1670:647],
+                      c$tupIn[646:640],   $signed(c$tupIn[639:608]),
+                      $signed(c$tupIn[607:576]),
+                      $signed(c$tupIn[575:544]),   c$tupIn[543:320],
+                      $signed(c$tupIn[319:288]),
+                      $signed(c$tupIn[287:256]),
+                      $signed(c$tupIn[255:192]),
                       $signed(c$tupIn[191:128]),
                       $signed(c$tupIn[127:64]),
                       $signed(c$tupIn[63:0])};
 
-  assign c$step_$jOut_selection_1 = result_57[4780:4773];
+  assign c$step_$jOut_selection_1 = result_54[4844:4837];
 
   always @(*) begin
     case(c$step_$jOut_selection_1)
       8'd63 : c$step_$jOut = {5'd21,
-                              c$step_$jOut_app_arg[4791:4791],
-                              c$step_$jOut_app_arg[4790:4787],
-                              c$step_$jOut_app_arg[4786:4781],
-                              c$step_$jOut_app_arg[4780:4773],
-                              c$step_$jOut_app_arg[4772:4771],
-                              $signed(c$step_$jOut_app_arg[4770:4707]),
-                              $signed(c$step_$jOut_app_arg[4706:4675]),
-                              $signed(c$step_$jOut_app_arg[4674:4669]),
-                              $signed(c$step_$jOut_app_arg[4668:4637]),
-                              c$step_$jOut_app_arg[4636:4605],
-                              $signed(c$step_$jOut_app_arg[4604:4598]),
-                              c$step_$jOut_app_arg[4597:4595],
-                              c$step_$jOut_app_arg[4594:4587],
-                              c$step_$jOut_app_arg[4586:4579],
-                              $signed(c$step_$jOut_app_arg[4578:4547]),
-                              c$step_$jOut_app_arg[4546:4545],
-                              c$step_$jOut_app_arg[4544:4513],
-                              c$step_$jOut_app_arg[4512:4385],
-                              $signed(c$step_$jOut_app_arg[4384:4378]),
-                              c$step_$jOut_app_arg[4377:4250],
-                              $signed(c$step_$jOut_app_arg[4249:4243]),
-                              c$step_$jOut_app_arg[4242:4241],
-                              c$step_$jOut_app_arg[4240:4237],
-                              c$step_$jOut_app_arg[4236:3661],
-                              c$step_$jOut_app_arg[3660:3656],
-                              $signed(c$step_$jOut_app_arg[3655:3624]),
-                              c$step_$jOut_app_arg[3623:3618],
-                              c$step_$jOut_app_arg[3617:3507],
-                              c$step_$jOut_app_arg[3506:3502],
-                              c$step_$jOut_app_arg[3501:3246],
-                              $signed(c$step_$jOut_app_arg[3245:3214]),
-                              c$step_$jOut_app_arg[3213:3207],
-                              $signed(c$step_$jOut_app_arg[3206:3143]),
-                              c$step_$jOut_app_arg[3142:2919],
-                              c$step_$jOut_app_arg[2918:2695],
-                              $signed(c$step_$jOut_app_arg[2694:2631]),
-                              c$step_$jOut_app_arg[2630:1607],
-                              c$step_$jOut_app_arg[1606:583],
-                              c$step_$jOut_app_arg[582:576],
+                              c$step_$jOut_app_arg[4855:4855],
+                              c$step_$jOut_app_arg[4854:4851],
+                              c$step_$jOut_app_arg[4850:4845],
+                              c$step_$jOut_app_arg[4844:4837],
+                              c$step_$jOut_app_arg[4836:4835],
+                              $signed(c$step_$jOut_app_arg[4834:4771]),
+                              $signed(c$step_$jOut_app_arg[4770:4739]),
+                              $signed(c$step_$jOut_app_arg[4738:4733]),
+                              $signed(c$step_$jOut_app_arg[4732:4701]),
+                              c$step_$jOut_app_arg[4700:4669],
+                              $signed(c$step_$jOut_app_arg[4668:4662]),
+                              c$step_$jOut_app_arg[4661:4659],
+                              c$step_$jOut_app_arg[4658:4651],
+                              c$step_$jOut_app_arg[4650:4643],
+                              $signed(c$step_$jOut_app_arg[4642:4611]),
+                              c$step_$jOut_app_arg[4610:4609],
+                              c$step_$jOut_app_arg[4608:4577],
+                              c$step_$jOut_app_arg[4576:4449],
+                              $signed(c$step_$jOut_app_arg[4448:4442]),
+                              c$step_$jOut_app_arg[4441:4314],
+                              $signed(c$step_$jOut_app_arg[4313:4307]),
+                              c$step_$jOut_app_arg[4306:4305],
+                              c$step_$jOut_app_arg[4304:4301],
+                              c$step_$jOut_app_arg[4300:3725],
+                              c$step_$jOut_app_arg[3724:3720],
+                              $signed(c$step_$jOut_app_arg[3719:3688]),
+                              c$step_$jOut_app_arg[3687:3682],
+                              c$step_$jOut_app_arg[3681:3571],
+                              c$step_$jOut_app_arg[3570:3566],
+                              c$step_$jOut_app_arg[3565:3310],
+                              $signed(c$step_$jOut_app_arg[3309:3278]),
+                              c$step_$jOut_app_arg[3277:3271],
+                              $signed(c$step_$jOut_app_arg[3270:3207]),
+                              c$step_$jOut_app_arg[3206:2983],
+                              c$step_$jOut_app_arg[2982:2759],
+                              $signed(c$step_$jOut_app_arg[2758:2695]),
+                              c$step_$jOut_app_arg[2694:1671],
+                              c$step_$jOut_app_arg[1670:647],
+                              c$step_$jOut_app_arg[646:640],
+                              $signed(c$step_$jOut_app_arg[639:608]),
+                              $signed(c$step_$jOut_app_arg[607:576]),
                               $signed(c$step_$jOut_app_arg[575:544]),
-                              $signed(c$step_$jOut_app_arg[543:512]),
-                              $signed(c$step_$jOut_app_arg[511:480]),
-                              c$step_$jOut_app_arg[479:256],
-                              $signed(c$step_$jOut_app_arg[255:224]),
-                              $signed(c$step_$jOut_app_arg[223:192]),
+                              c$step_$jOut_app_arg[543:320],
+                              $signed(c$step_$jOut_app_arg[319:288]),
+                              $signed(c$step_$jOut_app_arg[287:256]),
+                              $signed(c$step_$jOut_app_arg[255:192]),
                               $signed(c$step_$jOut_app_arg[191:128]),
                               $signed(c$step_$jOut_app_arg[127:64]),
                               $signed(c$step_$jOut_app_arg[63:0])};
@@ -4096,142 +4152,151 @@ module decoder_small_fault_cycles
     endcase
   end
 
-  assign c$step_$jOut_app_arg = ((result_57[4780:4773] == 8'd0) | ($signed(result_38[95:64]) > $signed(result_57[3655:3624]))) ? {5'd20,
-                                                                                                                                  result_57[4791:4791],
-                                                                                                                                  result_57[4790:4787],
-                                                                                                                                  result_57[4786:4781],
+  assign c$step_$jOut_app_arg = ((result_54[4844:4837] == 8'd0) | ($signed(result_35[95:64]) > $signed(result_54[3719:3688]))) ? {5'd20,
+                                                                                                                                  result_54[4855:4855],
+                                                                                                                                  result_54[4854:4851],
+                                                                                                                                  result_54[4850:4845],
                                                                                                                                   step26,
-                                                                                                                                  result_57[4772:4771],
-                                                                                                                                  $signed(result_57[4770:4707]),
-                                                                                                                                  $signed(result_57[4706:4675]),
-                                                                                                                                  $signed(result_57[4674:4669]),
-                                                                                                                                  $signed(result_57[4668:4637]),
-                                                                                                                                  result_57[4636:4605],
-                                                                                                                                  $signed(result_57[4604:4598]),
-                                                                                                                                  result_57[4597:4595],
-                                                                                                                                  result_57[4594:4587],
-                                                                                                                                  result_57[4586:4579],
-                                                                                                                                  $signed(result_57[4578:4547]),
-                                                                                                                                  result_57[4546:4545],
-                                                                                                                                  result_57[4544:4513],
-                                                                                                                                  result_57[4512:4385],
-                                                                                                                                  $signed(result_57[4384:4378]),
-                                                                                                                                  result_57[4377:4250],
-                                                                                                                                  $signed(result_57[4249:4243]),
-                                                                                                                                  result_57[4242:4241],
-                                                                                                                                  result_57[4240:4237],
-                                                                                                                                  result_57[4236:3661],
-                                                                                                                                  result_57[3660:3656],
-                                                                                                                                  $signed(result_38[95:64]),
+                                                                                                                                  result_54[4836:4835],
+                                                                                                                                  $signed(result_54[4834:4771]),
+                                                                                                                                  $signed(result_54[4770:4739]),
+                                                                                                                                  $signed(result_54[4738:4733]),
+                                                                                                                                  $signed(result_54[4732:4701]),
+                                                                                                                                  result_54[4700:4669],
+                                                                                                                                  $signed(result_54[4668:4662]),
+                                                                                                                                  result_54[4661:4659],
+                                                                                                                                  result_54[4658:4651],
+                                                                                                                                  result_54[4650:4643],
+                                                                                                                                  $signed(result_54[4642:4611]),
+                                                                                                                                  result_54[4610:4609],
+                                                                                                                                  result_54[4608:4577],
+                                                                                                                                  result_54[4576:4449],
+                                                                                                                                  $signed(result_54[4448:4442]),
+                                                                                                                                  result_54[4441:4314],
+                                                                                                                                  $signed(result_54[4313:4307]),
+                                                                                                                                  result_54[4306:4305],
+                                                                                                                                  result_54[4304:4301],
+                                                                                                                                  result_54[4300:3725],
+                                                                                                                                  result_54[3724:3720],
+                                                                                                                                  $signed(result_35[95:64]),
                                                                                                                                   c$step_$jOut_app_arg_0,
                                                                                                                                   c$recipNextOut,
-                                                                                                                                  result_57[3506:3502],
-                                                                                                                                  result_57[3501:3246],
-                                                                                                                                  $signed(result_57[3245:3214]),
-                                                                                                                                  result_57[3213:3207],
-                                                                                                                                  $signed(result_57[3206:3143]),
-                                                                                                                                  result_57[3142:2919],
-                                                                                                                                  result_57[2918:2695],
-                                                                                                                                  $signed(result_57[2694:2631]),
-                                                                                                                                  result_57[2630:1607],
-                                                                                                                                  result_57[1606:583],
-                                                                                                                                  result_57[582:576],
-                                                                                                                                  $signed(result_57[575:544]),
-                                                                                                                                  $signed(result_57[543:512]),
-                                                                                                                                  $signed(result_57[511:480]),
-                                                                                                                                  result_57[479:256],
-                                                                                                                                  $signed(result_57[255:224]),
-                                                                                                                                  $signed(result_57[223:192]),
-                                                                                                                                  $signed(result_57[191:128]),
-                                                                                                                                  $signed(result_57[127:64]),
-                                                                                                                                  $signed(result_57[63:0])} : {5'd20,
-                                                                                                                                                               result_57[4791:4791],
-                                                                                                                                                               result_57[4790:4787],
-                                                                                                                                                               result_57[4786:4781],
+                                                                                                                                  result_54[3570:3566],
+                                                                                                                                  result_54[3565:3310],
+                                                                                                                                  $signed(result_54[3309:3278]),
+                                                                                                                                  result_54[3277:3271],
+                                                                                                                                  $signed(result_54[3270:3207]),
+                                                                                                                                  result_54[3206:2983],
+                                                                                                                                  result_54[2982:2759],
+                                                                                                                                  $signed(result_54[2758:2695]),
+                                                                                                                                  result_54[2694:1671],
+                                                                                                                                  result_54[1670:647],
+                                                                                                                                  result_54[646:640],
+                                                                                                                                  $signed(result_54[639:608]),
+                                                                                                                                  $signed(result_54[607:576]),
+                                                                                                                                  $signed(result_54[575:544]),
+                                                                                                                                  result_54[543:320],
+                                                                                                                                  $signed(result_54[319:288]),
+                                                                                                                                  $signed(result_54[287:256]),
+                                                                                                                                  $signed(result_54[255:192]),
+                                                                                                                                  $signed(result_54[191:128]),
+                                                                                                                                  $signed(result_54[127:64]),
+                                                                                                                                  $signed(result_54[63:0])} : {5'd20,
+                                                                                                                                                               result_54[4855:4855],
+                                                                                                                                                               result_54[4854:4851],
+                                                                                                                                                               result_54[4850:4845],
                                                                                                                                                                step26,
-                                                                                                                                                               result_57[4772:4771],
-                                                                                                                                                               $signed(result_57[4770:4707]),
-                                                                                                                                                               $signed(result_57[4706:4675]),
-                                                                                                                                                               $signed(result_57[4674:4669]),
-                                                                                                                                                               $signed(result_57[4668:4637]),
-                                                                                                                                                               result_57[4636:4605],
-                                                                                                                                                               $signed(result_57[4604:4598]),
-                                                                                                                                                               result_57[4597:4595],
-                                                                                                                                                               result_57[4594:4587],
-                                                                                                                                                               result_57[4586:4579],
-                                                                                                                                                               $signed(result_57[4578:4547]),
-                                                                                                                                                               result_57[4546:4545],
-                                                                                                                                                               result_57[4544:4513],
-                                                                                                                                                               result_57[4512:4385],
-                                                                                                                                                               $signed(result_57[4384:4378]),
-                                                                                                                                                               result_57[4377:4250],
-                                                                                                                                                               $signed(result_57[4249:4243]),
-                                                                                                                                                               result_57[4242:4241],
-                                                                                                                                                               result_57[4240:4237],
-                                                                                                                                                               result_57[4236:3661],
-                                                                                                                                                               result_57[3660:3656],
-                                                                                                                                                               $signed(result_57[3655:3624]),
-                                                                                                                                                               result_57[3623:3618],
+                                                                                                                                                               result_54[4836:4835],
+                                                                                                                                                               $signed(result_54[4834:4771]),
+                                                                                                                                                               $signed(result_54[4770:4739]),
+                                                                                                                                                               $signed(result_54[4738:4733]),
+                                                                                                                                                               $signed(result_54[4732:4701]),
+                                                                                                                                                               result_54[4700:4669],
+                                                                                                                                                               $signed(result_54[4668:4662]),
+                                                                                                                                                               result_54[4661:4659],
+                                                                                                                                                               result_54[4658:4651],
+                                                                                                                                                               result_54[4650:4643],
+                                                                                                                                                               $signed(result_54[4642:4611]),
+                                                                                                                                                               result_54[4610:4609],
+                                                                                                                                                               result_54[4608:4577],
+                                                                                                                                                               result_54[4576:4449],
+                                                                                                                                                               $signed(result_54[4448:4442]),
+                                                                                                                                                               result_54[4441:4314],
+                                                                                                                                                               $signed(result_54[4313:4307]),
+                                                                                                                                                               result_54[4306:4305],
+                                                                                                                                                               result_54[4304:4301],
+                                                                                                                                                               result_54[4300:3725],
+                                                                                                                                                               result_54[3724:3720],
+                                                                                                                                                               $signed(result_54[3719:3688]),
+                                                                                                                                                               result_54[3687:3682],
                                                                                                                                                                c$recipNextOut,
-                                                                                                                                                               result_57[3506:3502],
-                                                                                                                                                               result_57[3501:3246],
-                                                                                                                                                               $signed(result_57[3245:3214]),
-                                                                                                                                                               result_57[3213:3207],
-                                                                                                                                                               $signed(result_57[3206:3143]),
-                                                                                                                                                               result_57[3142:2919],
-                                                                                                                                                               result_57[2918:2695],
-                                                                                                                                                               $signed(result_57[2694:2631]),
-                                                                                                                                                               result_57[2630:1607],
-                                                                                                                                                               result_57[1606:583],
-                                                                                                                                                               result_57[582:576],
-                                                                                                                                                               $signed(result_57[575:544]),
-                                                                                                                                                               $signed(result_57[543:512]),
-                                                                                                                                                               $signed(result_57[511:480]),
-                                                                                                                                                               result_57[479:256],
-                                                                                                                                                               $signed(result_57[255:224]),
-                                                                                                                                                               $signed(result_57[223:192]),
-                                                                                                                                                               $signed(result_57[191:128]),
-                                                                                                                                                               $signed(result_57[127:64]),
-                                                                                                                                                               $signed(result_57[63:0])};
+                                                                                                                                                               result_54[3570:3566],
+                                                                                                                                                               result_54[3565:3310],
+                                                                                                                                                               $signed(result_54[3309:3278]),
+                                                                                                                                                               result_54[3277:3271],
+                                                                                                                                                               $signed(result_54[3270:3207]),
+                                                                                                                                                               result_54[3206:2983],
+                                                                                                                                                               result_54[2982:2759],
+                                                                                                                                                               $signed(result_54[2758:2695]),
+                                                                                                                                                               result_54[2694:1671],
+                                                                                                                                                               result_54[1670:647],
+                                                                                                                                                               result_54[646:640],
+                                                                                                                                                               $signed(result_54[639:608]),
+                                                                                                                                                               $signed(result_54[607:576]),
+                                                                                                                                                               $signed(result_54[575:544]),
+                                                                                                                                                               result_54[543:320],
+                                                                                                                                                               $signed(result_54[319:288]),
+                                                                                                                                                               $signed(result_54[287:256]),
+                                                                                                                                                               $signed(result_54[255:192]),
+                                                                                                                                                               $signed(result_54[191:128]),
+                                                                                                                                                               $signed(result_54[127:64]),
+                                                                                                                                                               $signed(result_54[63:0])};
 
-  assign c$bv_14 = result_57[4780:4773];
+  assign c$bv_12 = result_54[4844:4837];
 
-  assign c$step_$jOut_app_arg_0 = c$bv_14[0+:6];
+  assign c$step_$jOut_app_arg_0 = c$bv_12[0+:6];
 
-  assign step26 = result_57[4780:4773] + 8'd1;
+  assign step26 = result_54[4844:4837] + 8'd1;
 
-  assign c$normGainOut_fun_arg = $signed(result_57[575:544]);
+  assign c$packShiftOut_fun_arg = $signed(result_54[4448:4442]);
 
-  assign c$normGainOut_fun_arg_0 = $signed(result_57[543:512]);
+  LlamaDv_Top_Decoder_decoderSmallMiscount_packShift LlamaDv_Top_Decoder_decoderSmallMiscount_packShift_c$packShiftOut
+    ( .result (c$packShiftOut)
+    , .xe (c$packShiftOut_fun_arg)
+    , .x (c$absUOut_case_alt) );
+
+  assign c$normGainOut_fun_arg = $signed(result_54[639:608]);
+
+  assign c$normGainOut_fun_arg_0 = $signed(result_54[607:576]);
 
   LlamaDv_Top_Decoder_decoderSmallMiscount_normGain LlamaDv_Top_Decoder_decoderSmallMiscount_normGain_c$normGainOut
     ( .result (c$normGainOut)
     , .xr (c$normGainOut_fun_arg)
     , .g (c$normGainOut_fun_arg_0) );
 
-  assign c$normScaleOut_fun_arg = $signed(result_38[159:128]);
+  assign c$normScaleOut_fun_arg = $signed(result_35[159:128]);
 
-  assign c$normScaleOut_fun_arg_0 = $signed(result_57[4668:4637]);
+  assign c$normScaleOut_fun_arg_0 = $signed(result_54[4732:4701]);
 
   LlamaDv_Top_Decoder_decoderSmallMiscount_normScale LlamaDv_Top_Decoder_decoderSmallMiscount_normScale_c$normScaleOut
     ( .result (c$normScaleOut)
     , .x (c$normScaleOut_fun_arg)
     , .rinv (c$normScaleOut_fun_arg_0) );
 
-  assign c$sumSquareOut_fun_arg = $signed(result_57[4770:4707]);
+  assign c$sumSquareOut_fun_arg = $signed(result_54[4834:4771]);
 
-  assign c$sumSquareOut_fun_arg_0 = $signed(result_38[159:128]);
+  assign c$sumSquareOut_fun_arg_0 = $signed(result_35[159:128]);
 
   LlamaDv_Top_Decoder_decoderSmallMiscount_sumSquare LlamaDv_Top_Decoder_decoderSmallMiscount_sumSquare_c$sumSquareOut
     ( .result (c$sumSquareOut)
     , .ss (c$sumSquareOut_fun_arg)
     , .x (c$sumSquareOut_fun_arg_0) );
 
-  assign c$siluPipeOut_fun_arg = result_57[3506:3502];
+  assign c$siluPipeOut_fun_arg = result_54[3570:3566];
 
-  assign c$siluPipeOut_fun_arg_0 = $signed(result_38[63:32]);
+  assign c$siluPipeOut_fun_arg_0 = $signed(result_35[63:32]);
 
-  assign c$siluPipeOut_fun_arg_1 = result_57[479:256];
+  assign c$siluPipeOut_fun_arg_1 = result_54[543:320];
 
   LlamaDv_Top_Decoder_decoderSmallMiscount_siluPipe LlamaDv_Top_Decoder_decoderSmallMiscount_siluPipe_c$siluPipeOut
     ( .result (c$siluPipeOut)
@@ -4250,7 +4315,7 @@ module decoder_small_fault_cycles
     endcase
   end
 
-  assign c$matrixShapeOut_app_arg_selection_1 = result_57[4796:4792];
+  assign c$matrixShapeOut_app_arg_selection_1 = result_54[4860:4856];
 
   always @(*) begin
     case(c$matrixShapeOut_app_arg_selection_1)
@@ -4259,9 +4324,9 @@ module decoder_small_fault_cycles
     endcase
   end
 
-  assign k = result_57[4597:4595] + 3'd1;
+  assign k = result_54[4661:4659] + 3'd1;
 
-  assign k_selection_1 = result_57[4772:4771];
+  assign k_selection_1 = result_54[4836:4835];
 
   always @(*) begin
     case(k_selection_1)
@@ -4271,16 +4336,16 @@ module decoder_small_fault_cycles
     endcase
   end
 
-  assign c$s_4 = $signed(result_57[326:263]);
+  assign c$s_3 = $signed(result_54[390:327]);
 
-  assign c$recipStartLargeOut = {(($unsigned(($signed({c$s_4[64-1],c$s_4[0+:(32-1)]}))))),
+  assign c$recipStartLargeOut = {(($unsigned(($signed({c$s_3[64-1],c$s_3[0+:(32-1)]}))))),
                                  32'd262144,   42'd0,   5'd11};
 
-  assign y = (($signed(((({{(16-6) {1'b0}},result_23}))))) - 16'sd7) - 16'sd20;
+  assign y = (($signed(((({{(16-6) {1'b0}},result_20}))))) - 16'sd7) - 16'sd20;
 
-  assign result_22 = (16'sd63 <= y) ? 7'sd63 : c$case_alt_18;
+  assign result_19 = (16'sd63 <= y) ? 7'sd63 : c$case_alt_15;
 
-  assign c$case_alt_18 = (-16'sd64 <= y) ? ($signed({y[16-1],y[0+:(7-1)]})) : -7'sd64;
+  assign c$case_alt_15 = (-16'sd64 <= y) ? ($signed({y[16-1],y[0+:(7-1)]})) : -7'sd64;
 
   // imap begin
   genvar i;
@@ -4292,13 +4357,13 @@ module decoder_small_fault_cycles
     wire [5:0] map_out;
 
     assign map_index = 5'd31 - i[0+:5];
-    wire [5:0] result_59;
-    wire [4:0] c$bv_15;
-    assign map_out = result_59;
+    wire [5:0] result_56;
+    wire [4:0] c$bv_13;
+    assign map_out = result_56;
 
-    assign c$bv_15 = (((map_index)));
+    assign c$bv_13 = (((map_index)));
 
-    assign result_59 = (map_in == (1'b1)) ? (({{(6-5) {1'b0}},(((map_index)))}) + 6'd1) : 6'd0;
+    assign result_56 = (map_in == (1'b1)) ? (({{(6-5) {1'b0}},(((map_index)))}) + 6'd1) : 6'd0;
 
 
     assign c$app_arg_30[i*6+:6] = map_out;
@@ -4381,7 +4446,7 @@ module decoder_small_fault_cycles
   wire [5:0] acc_3_3_42;
   wire [5:0] acc_4_0_43;
   wire [5:0] acc_4_1_44;
-  assign result_23 = acc_5_0_45;
+  assign result_20 = acc_5_0_45;
 
   assign vec_1 = c$app_arg_30;
 
@@ -4449,403 +4514,405 @@ module decoder_small_fault_cycles
 
   assign acc_0_73 = vec_1[5:0];
 
-  wire [5:0] result_60;
-  assign acc_1_0_15 = result_60;
+  wire [5:0] result_57;
+  assign acc_1_0_15 = result_57;
 
-  assign result_60 = (acc_0_42 <= acc_0_43) ? acc_0_43 : acc_0_42;
+  assign result_57 = (acc_0_42 <= acc_0_43) ? acc_0_43 : acc_0_42;
+
+
+
+  wire [5:0] result_58;
+  assign acc_1_1_16 = result_58;
+
+  assign result_58 = (acc_0_44 <= acc_0_45) ? acc_0_45 : acc_0_44;
+
+
+
+  wire [5:0] result_59;
+  assign acc_1_2_17 = result_59;
+
+  assign result_59 = (acc_0_46 <= acc_0_47) ? acc_0_47 : acc_0_46;
+
+
+
+  wire [5:0] result_60;
+  assign acc_1_3_18 = result_60;
+
+  assign result_60 = (acc_0_48 <= acc_0_49) ? acc_0_49 : acc_0_48;
 
 
 
   wire [5:0] result_61;
-  assign acc_1_1_16 = result_61;
+  assign acc_1_4_19 = result_61;
 
-  assign result_61 = (acc_0_44 <= acc_0_45) ? acc_0_45 : acc_0_44;
+  assign result_61 = (acc_0_50 <= acc_0_51) ? acc_0_51 : acc_0_50;
 
 
 
   wire [5:0] result_62;
-  assign acc_1_2_17 = result_62;
+  assign acc_1_5_20 = result_62;
 
-  assign result_62 = (acc_0_46 <= acc_0_47) ? acc_0_47 : acc_0_46;
+  assign result_62 = (acc_0_52 <= acc_0_53) ? acc_0_53 : acc_0_52;
 
 
 
   wire [5:0] result_63;
-  assign acc_1_3_18 = result_63;
+  assign acc_1_6_21 = result_63;
 
-  assign result_63 = (acc_0_48 <= acc_0_49) ? acc_0_49 : acc_0_48;
+  assign result_63 = (acc_0_54 <= acc_0_55) ? acc_0_55 : acc_0_54;
 
 
 
   wire [5:0] result_64;
-  assign acc_1_4_19 = result_64;
+  assign acc_1_7_22 = result_64;
 
-  assign result_64 = (acc_0_50 <= acc_0_51) ? acc_0_51 : acc_0_50;
+  assign result_64 = (acc_0_56 <= acc_0_57) ? acc_0_57 : acc_0_56;
 
 
 
   wire [5:0] result_65;
-  assign acc_1_5_20 = result_65;
+  assign acc_1_8_23 = result_65;
 
-  assign result_65 = (acc_0_52 <= acc_0_53) ? acc_0_53 : acc_0_52;
+  assign result_65 = (acc_0_58 <= acc_0_59) ? acc_0_59 : acc_0_58;
 
 
 
   wire [5:0] result_66;
-  assign acc_1_6_21 = result_66;
+  assign acc_1_9_24 = result_66;
 
-  assign result_66 = (acc_0_54 <= acc_0_55) ? acc_0_55 : acc_0_54;
+  assign result_66 = (acc_0_60 <= acc_0_61) ? acc_0_61 : acc_0_60;
 
 
 
   wire [5:0] result_67;
-  assign acc_1_7_22 = result_67;
+  assign acc_1_10_25 = result_67;
 
-  assign result_67 = (acc_0_56 <= acc_0_57) ? acc_0_57 : acc_0_56;
+  assign result_67 = (acc_0_62 <= acc_0_63) ? acc_0_63 : acc_0_62;
 
 
 
   wire [5:0] result_68;
-  assign acc_1_8_23 = result_68;
+  assign acc_1_11_26 = result_68;
 
-  assign result_68 = (acc_0_58 <= acc_0_59) ? acc_0_59 : acc_0_58;
+  assign result_68 = (acc_0_64 <= acc_0_65) ? acc_0_65 : acc_0_64;
 
 
 
   wire [5:0] result_69;
-  assign acc_1_9_24 = result_69;
+  assign acc_1_12_27 = result_69;
 
-  assign result_69 = (acc_0_60 <= acc_0_61) ? acc_0_61 : acc_0_60;
+  assign result_69 = (acc_0_66 <= acc_0_67) ? acc_0_67 : acc_0_66;
 
 
 
   wire [5:0] result_70;
-  assign acc_1_10_25 = result_70;
+  assign acc_1_13_28 = result_70;
 
-  assign result_70 = (acc_0_62 <= acc_0_63) ? acc_0_63 : acc_0_62;
+  assign result_70 = (acc_0_68 <= acc_0_69) ? acc_0_69 : acc_0_68;
 
 
 
   wire [5:0] result_71;
-  assign acc_1_11_26 = result_71;
+  assign acc_1_14_29 = result_71;
 
-  assign result_71 = (acc_0_64 <= acc_0_65) ? acc_0_65 : acc_0_64;
+  assign result_71 = (acc_0_70 <= acc_0_71) ? acc_0_71 : acc_0_70;
 
 
 
   wire [5:0] result_72;
-  assign acc_1_12_27 = result_72;
+  assign acc_1_15_30 = result_72;
 
-  assign result_72 = (acc_0_66 <= acc_0_67) ? acc_0_67 : acc_0_66;
+  assign result_72 = (acc_0_72 <= acc_0_73) ? acc_0_73 : acc_0_72;
 
 
 
   wire [5:0] result_73;
-  assign acc_1_13_28 = result_73;
+  assign acc_2_0_31 = result_73;
 
-  assign result_73 = (acc_0_68 <= acc_0_69) ? acc_0_69 : acc_0_68;
+  assign result_73 = (acc_1_0_15 <= acc_1_1_16) ? acc_1_1_16 : acc_1_0_15;
 
 
 
   wire [5:0] result_74;
-  assign acc_1_14_29 = result_74;
+  assign acc_2_1_32 = result_74;
 
-  assign result_74 = (acc_0_70 <= acc_0_71) ? acc_0_71 : acc_0_70;
+  assign result_74 = (acc_1_2_17 <= acc_1_3_18) ? acc_1_3_18 : acc_1_2_17;
 
 
 
   wire [5:0] result_75;
-  assign acc_1_15_30 = result_75;
+  assign acc_2_2_33 = result_75;
 
-  assign result_75 = (acc_0_72 <= acc_0_73) ? acc_0_73 : acc_0_72;
+  assign result_75 = (acc_1_4_19 <= acc_1_5_20) ? acc_1_5_20 : acc_1_4_19;
 
 
 
   wire [5:0] result_76;
-  assign acc_2_0_31 = result_76;
+  assign acc_2_3_34 = result_76;
 
-  assign result_76 = (acc_1_0_15 <= acc_1_1_16) ? acc_1_1_16 : acc_1_0_15;
+  assign result_76 = (acc_1_6_21 <= acc_1_7_22) ? acc_1_7_22 : acc_1_6_21;
 
 
 
   wire [5:0] result_77;
-  assign acc_2_1_32 = result_77;
+  assign acc_2_4_35 = result_77;
 
-  assign result_77 = (acc_1_2_17 <= acc_1_3_18) ? acc_1_3_18 : acc_1_2_17;
+  assign result_77 = (acc_1_8_23 <= acc_1_9_24) ? acc_1_9_24 : acc_1_8_23;
 
 
 
   wire [5:0] result_78;
-  assign acc_2_2_33 = result_78;
+  assign acc_2_5_36 = result_78;
 
-  assign result_78 = (acc_1_4_19 <= acc_1_5_20) ? acc_1_5_20 : acc_1_4_19;
+  assign result_78 = (acc_1_10_25 <= acc_1_11_26) ? acc_1_11_26 : acc_1_10_25;
 
 
 
   wire [5:0] result_79;
-  assign acc_2_3_34 = result_79;
+  assign acc_2_6_37 = result_79;
 
-  assign result_79 = (acc_1_6_21 <= acc_1_7_22) ? acc_1_7_22 : acc_1_6_21;
+  assign result_79 = (acc_1_12_27 <= acc_1_13_28) ? acc_1_13_28 : acc_1_12_27;
 
 
 
   wire [5:0] result_80;
-  assign acc_2_4_35 = result_80;
+  assign acc_2_7_38 = result_80;
 
-  assign result_80 = (acc_1_8_23 <= acc_1_9_24) ? acc_1_9_24 : acc_1_8_23;
+  assign result_80 = (acc_1_14_29 <= acc_1_15_30) ? acc_1_15_30 : acc_1_14_29;
 
 
 
   wire [5:0] result_81;
-  assign acc_2_5_36 = result_81;
+  assign acc_3_0_39 = result_81;
 
-  assign result_81 = (acc_1_10_25 <= acc_1_11_26) ? acc_1_11_26 : acc_1_10_25;
+  assign result_81 = (acc_2_0_31 <= acc_2_1_32) ? acc_2_1_32 : acc_2_0_31;
 
 
 
   wire [5:0] result_82;
-  assign acc_2_6_37 = result_82;
+  assign acc_3_1_40 = result_82;
 
-  assign result_82 = (acc_1_12_27 <= acc_1_13_28) ? acc_1_13_28 : acc_1_12_27;
+  assign result_82 = (acc_2_2_33 <= acc_2_3_34) ? acc_2_3_34 : acc_2_2_33;
 
 
 
   wire [5:0] result_83;
-  assign acc_2_7_38 = result_83;
+  assign acc_3_2_41 = result_83;
 
-  assign result_83 = (acc_1_14_29 <= acc_1_15_30) ? acc_1_15_30 : acc_1_14_29;
+  assign result_83 = (acc_2_4_35 <= acc_2_5_36) ? acc_2_5_36 : acc_2_4_35;
 
 
 
   wire [5:0] result_84;
-  assign acc_3_0_39 = result_84;
+  assign acc_3_3_42 = result_84;
 
-  assign result_84 = (acc_2_0_31 <= acc_2_1_32) ? acc_2_1_32 : acc_2_0_31;
+  assign result_84 = (acc_2_6_37 <= acc_2_7_38) ? acc_2_7_38 : acc_2_6_37;
 
 
 
   wire [5:0] result_85;
-  assign acc_3_1_40 = result_85;
+  assign acc_4_0_43 = result_85;
 
-  assign result_85 = (acc_2_2_33 <= acc_2_3_34) ? acc_2_3_34 : acc_2_2_33;
+  assign result_85 = (acc_3_0_39 <= acc_3_1_40) ? acc_3_1_40 : acc_3_0_39;
 
 
 
   wire [5:0] result_86;
-  assign acc_3_2_41 = result_86;
+  assign acc_4_1_44 = result_86;
 
-  assign result_86 = (acc_2_4_35 <= acc_2_5_36) ? acc_2_5_36 : acc_2_4_35;
+  assign result_86 = (acc_3_2_41 <= acc_3_3_42) ? acc_3_3_42 : acc_3_2_41;
 
 
 
   wire [5:0] result_87;
-  assign acc_3_3_42 = result_87;
+  assign acc_5_0_45 = result_87;
 
-  assign result_87 = (acc_2_6_37 <= acc_2_7_38) ? acc_2_7_38 : acc_2_6_37;
-
-
-
-  wire [5:0] result_88;
-  assign acc_4_0_43 = result_88;
-
-  assign result_88 = (acc_3_0_39 <= acc_3_1_40) ? acc_3_1_40 : acc_3_0_39;
-
-
-
-  wire [5:0] result_89;
-  assign acc_4_1_44 = result_89;
-
-  assign result_89 = (acc_3_2_41 <= acc_3_3_42) ? acc_3_3_42 : acc_3_2_41;
-
-
-
-  wire [5:0] result_90;
-  assign acc_5_0_45 = result_90;
-
-  assign result_90 = (acc_4_0_43 <= acc_4_1_44) ? acc_4_1_44 : acc_4_0_43;
+  assign result_87 = (acc_4_0_43 <= acc_4_1_44) ? acc_4_1_44 : acc_4_0_43;
 
 
 
 
 
-  assign c$quantExpOut_app_arg_selection_1 = result_57[4796:4792];
+  assign c$quantExpOut_app_arg_selection_1 = result_54[4860:4856];
 
   always @(*) begin
     case(c$quantExpOut_app_arg_selection_1)
-      5'b00101 : c$quantExpOut_app_arg = result_57[4636:4605];
-      5'b01001 : c$quantExpOut_app_arg = result_24;
-      5'b01110 : c$quantExpOut_app_arg = result_57[4636:4605];
-      default : c$quantExpOut_app_arg = result_57[4636:4605];
+      5'b00101 : c$quantExpOut_app_arg = result_54[4700:4669];
+      5'b01001 : c$quantExpOut_app_arg = result_21;
+      5'b01110 : c$quantExpOut_app_arg = result_54[4700:4669];
+      default : c$quantExpOut_app_arg = result_54[4700:4669];
     endcase
   end
 
-  assign result_selection_67 = result_57[4780:4773];
+  assign result_selection_66 = result_54[4844:4837];
 
   always @(*) begin
-    case(result_selection_67)
-      8'd0 : result_24 = c$mx_case_alt;
-      default : result_24 = c$mx_case_alt_0;
+    case(result_selection_66)
+      8'd0 : result_21 = c$mx_case_alt;
+      default : result_21 = c$mx_case_alt_0;
     endcase
   end
 
   assign c$mx_case_alt = (32'd0 <= c$absUOut) ? c$absUOut : 32'd0;
 
-  assign c$mx_case_alt_0 = (result_57[4544:4513] <= c$absUOut) ? c$absUOut : result_57[4544:4513];
+  assign c$mx_case_alt_0 = (result_54[4608:4577] <= c$absUOut) ? c$absUOut : result_54[4608:4577];
 
-  assign c$bv_16 = (($unsigned(((($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg})) < 33'sd0) ? -($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg})) : ($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg}))))));
+  assign c$bv_14 = (($unsigned(((($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg})) < 33'sd0) ? -($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg})) : ($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg}))))));
 
-  assign c$absUOut = (c$bv_16[0+:32]);
+  assign c$absUOut = (c$bv_14[0+:32]);
 
-  assign c$absUOut_app_arg_selection_1 = result_57[4796:4792];
+  assign c$absUOut_app_arg_selection_1 = result_54[4860:4856];
 
   always @(*) begin
     case(c$absUOut_app_arg_selection_1)
-      5'b00100 : c$absUOut_app_arg = $signed(result_57[511:480]);
+      5'b00100 : c$absUOut_app_arg = $signed(result_54[575:544]);
       5'b01001 : c$absUOut_app_arg = c$absUOut_case_alt;
       5'b01101 : c$absUOut_app_arg = o_0;
       default : c$absUOut_app_arg = o;
     endcase
   end
 
-  assign o_fun_arg = $signed(result_57[4578:4547]);
+  assign o_fun_arg = $signed(result_54[4642:4611]);
 
-  assign o_fun_arg_0 = $signed(result_38[95:64]);
+  assign o_fun_arg_0 = $signed(result_35[95:64]);
 
   LlamaDv_Top_Decoder_decoderSmallMiscount_siluGate LlamaDv_Top_Decoder_decoderSmallMiscount_siluGate_o
     ( .result (o)
     , .sx (o_fun_arg)
     , .y (o_fun_arg_0) );
 
-  assign c$absUOut_case_alt_selection_1 = result_57[4546:4545];
+  assign c$absUOut_case_alt_selection_1 = result_54[4610:4609];
 
   always @(*) begin
     case(c$absUOut_case_alt_selection_1)
-      2'b10 : c$absUOut_case_alt = $signed(result_38[95:64]);
-      default : c$absUOut_case_alt = $signed(result_38[31:0]);
+      2'b10 : c$absUOut_case_alt = $signed(result_35[95:64]);
+      default : c$absUOut_case_alt = $signed(result_35[31:0]);
     endcase
   end
 
   assign o_0 = $signed(acc[32-1:0]);
 
-  assign acc = result_57[4172:3661];
+  assign acc = result_54[4236:3725];
 
-  assign c$tupIn_selection_1 = result_57[4796:4792];
+  assign c$tupIn_selection_1 = result_54[4860:4856];
 
   always @(*) begin
     case(c$tupIn_selection_1)
       5'b00011 : c$tupIn = {5'd4,   {5'd3,
-                                     result_57[4791:4791],   result_57[4790:4787],
-                                     result_57[4786:4781],   result_57[4780:4773],
-                                     result_57[4772:4771],
-                                     $signed(result_57[4770:4707]),
-                                     $signed(result_57[4706:4675]),
-                                     $signed(result_57[4674:4669]),
-                                     c$tupIn_app_arg,   result_57[4636:4605],
-                                     $signed(result_57[4604:4598]),
-                                     result_57[4597:4595],   result_57[4594:4587],
-                                     result_57[4586:4579],
-                                     $signed(result_57[4578:4547]),
-                                     result_57[4546:4545],   result_57[4544:4513],
-                                     result_57[4512:4385],
-                                     $signed(result_57[4384:4378]),
-                                     result_57[4377:4250],
-                                     $signed(result_57[4249:4243]),
-                                     result_57[4242:4241],   result_57[4240:4237],
-                                     result_57[4236:3661],   result_57[3660:3656],
-                                     $signed(result_57[3655:3624]),
-                                     result_57[3623:3618],   c$recipNextOut,
-                                     result_57[3506:3502],   result_57[3501:3246],
-                                     $signed(result_57[3245:3214]),
-                                     result_57[3213:3207],
-                                     $signed(result_57[3206:3143]),
-                                     result_57[3142:2919],   result_57[2918:2695],
-                                     $signed(result_57[2694:2631]),
-                                     result_57[2630:1607],   result_57[1606:583],
-                                     result_57[582:576],
-                                     $signed(result_57[575:544]),
-                                     $signed(result_57[543:512]),
-                                     $signed(result_57[511:480]),
-                                     result_57[479:256],
-                                     $signed(result_57[255:224]),
-                                     $signed(result_57[223:192]),
-                                     $signed(result_57[191:128]),
-                                     $signed(result_57[127:64]),
-                                     $signed(result_57[63:0])}};
+                                     result_54[4855:4855],   result_54[4854:4851],
+                                     result_54[4850:4845],   result_54[4844:4837],
+                                     result_54[4836:4835],
+                                     $signed(result_54[4834:4771]),
+                                     $signed(result_54[4770:4739]),
+                                     $signed(result_54[4738:4733]),
+                                     c$tupIn_app_arg,   result_54[4700:4669],
+                                     $signed(result_54[4668:4662]),
+                                     result_54[4661:4659],   result_54[4658:4651],
+                                     result_54[4650:4643],
+                                     $signed(result_54[4642:4611]),
+                                     result_54[4610:4609],   result_54[4608:4577],
+                                     result_54[4576:4449],
+                                     $signed(result_54[4448:4442]),
+                                     result_54[4441:4314],
+                                     $signed(result_54[4313:4307]),
+                                     result_54[4306:4305],   result_54[4304:4301],
+                                     result_54[4300:3725],   result_54[3724:3720],
+                                     $signed(result_54[3719:3688]),
+                                     result_54[3687:3682],   c$recipNextOut,
+                                     result_54[3570:3566],   result_54[3565:3310],
+                                     $signed(result_54[3309:3278]),
+                                     result_54[3277:3271],
+                                     $signed(result_54[3270:3207]),
+                                     result_54[3206:2983],   result_54[2982:2759],
+                                     $signed(result_54[2758:2695]),
+                                     result_54[2694:1671],   result_54[1670:647],
+                                     result_54[646:640],
+                                     $signed(result_54[639:608]),
+                                     $signed(result_54[607:576]),
+                                     $signed(result_54[575:544]),
+                                     result_54[543:320],
+                                     $signed(result_54[319:288]),
+                                     $signed(result_54[287:256]),
+                                     $signed(result_54[255:192]),
+                                     $signed(result_54[191:128]),
+                                     $signed(result_54[127:64]),
+                                     $signed(result_54[63:0])}};
       default : c$tupIn = {5'd16,   {5'd7,
-                                     result_57[4791:4791],   result_57[4790:4787],
-                                     result_57[4786:4781],   result_57[4780:4773],
-                                     result_57[4772:4771],
-                                     $signed(result_57[4770:4707]),
-                                     $signed(result_57[4706:4675]),
-                                     $signed(result_57[4674:4669]),
-                                     $signed(result_57[4668:4637]),
-                                     result_57[4636:4605],
-                                     $signed(result_57[4604:4598]),
-                                     result_57[4597:4595],   result_57[4594:4587],
-                                     result_57[4586:4579],
-                                     $signed(result_57[4578:4547]),
-                                     result_57[4546:4545],   result_57[4544:4513],
-                                     result_57[4512:4385],
-                                     $signed(result_57[4384:4378]),
-                                     result_57[4377:4250],
-                                     $signed(result_57[4249:4243]),
-                                     result_57[4242:4241],   result_57[4240:4237],
-                                     result_57[4236:3661],   result_57[3660:3656],
-                                     $signed(result_57[3655:3624]),
-                                     result_57[3623:3618],   c$recipNextOut,
-                                     result_57[3506:3502],   result_57[3501:3246],
-                                     $signed(result_57[3245:3214]),
-                                     result_57[3213:3207],
-                                     $signed(result_57[3206:3143]),
-                                     result_57[3142:2919],   result_57[2918:2695],
-                                     $signed(result_57[2694:2631]),
-                                     result_57[2630:1607],   result_57[1606:583],
-                                     result_57[582:576],
-                                     $signed(result_57[575:544]),
-                                     $signed(result_57[543:512]),
-                                     $signed(result_57[511:480]),
-                                     result_57[479:256],
-                                     $signed(result_57[255:224]),
-                                     $signed(result_57[223:192]),
-                                     $signed(result_57[191:128]),
-                                     $signed(result_57[127:64]),
-                                     $signed(result_57[63:0])}};
+                                     result_54[4855:4855],   result_54[4854:4851],
+                                     result_54[4850:4845],   result_54[4844:4837],
+                                     result_54[4836:4835],
+                                     $signed(result_54[4834:4771]),
+                                     $signed(result_54[4770:4739]),
+                                     $signed(result_54[4738:4733]),
+                                     $signed(result_54[4732:4701]),
+                                     result_54[4700:4669],
+                                     $signed(result_54[4668:4662]),
+                                     result_54[4661:4659],   result_54[4658:4651],
+                                     result_54[4650:4643],
+                                     $signed(result_54[4642:4611]),
+                                     result_54[4610:4609],   result_54[4608:4577],
+                                     result_54[4576:4449],
+                                     $signed(result_54[4448:4442]),
+                                     result_54[4441:4314],
+                                     $signed(result_54[4313:4307]),
+                                     result_54[4306:4305],   result_54[4304:4301],
+                                     result_54[4300:3725],   result_54[3724:3720],
+                                     $signed(result_54[3719:3688]),
+                                     result_54[3687:3682],   c$recipNextOut,
+                                     result_54[3570:3566],   result_54[3565:3310],
+                                     $signed(result_54[3309:3278]),
+                                     result_54[3277:3271],
+                                     $signed(result_54[3270:3207]),
+                                     result_54[3206:2983],   result_54[2982:2759],
+                                     $signed(result_54[2758:2695]),
+                                     result_54[2694:1671],   result_54[1670:647],
+                                     result_54[646:640],
+                                     $signed(result_54[639:608]),
+                                     $signed(result_54[607:576]),
+                                     $signed(result_54[575:544]),
+                                     result_54[543:320],
+                                     $signed(result_54[319:288]),
+                                     $signed(result_54[287:256]),
+                                     $signed(result_54[255:192]),
+                                     $signed(result_54[191:128]),
+                                     $signed(result_54[127:64]),
+                                     $signed(result_54[63:0])}};
     endcase
   end
 
-  assign c$tupIn_app_arg_fun_arg = result_57[582:576];
+  assign c$tupIn_app_arg_fun_arg = result_54[646:640];
 
-  assign c$tupIn_app_arg_fun_arg_0 = $signed(result_57[4770:4707]);
+  assign c$tupIn_app_arg_fun_arg_0 = $signed(result_54[4834:4771]);
 
   LlamaDv_Top_Decoder_decoderSmallMiscount_normInvFinish LlamaDv_Top_Decoder_decoderSmallMiscount_normInvFinish_c$tupIn_app_arg
     ( .result (c$tupIn_app_arg)
     , .a (c$tupIn_app_arg_fun_arg)
     , .y (c$tupIn_app_arg_fun_arg_0) );
 
-  assign c$recipNextOut_fun_arg = result_57[3617:3507];
+  assign c$recipNextOut_fun_arg = result_54[3681:3571];
 
   LlamaDv_Top_Decoder_decoderSmallMiscount_recipNext LlamaDv_Top_Decoder_decoderSmallMiscount_recipNext_c$recipNextOut
     ( .c$case_alt (c$recipNextOut)
     , .r (c$recipNextOut_fun_arg) );
 
   LlamaDv_Top_Decoder_decoderSmallMiscount_kvCache kv_cache
-    ( .result (result_25)
+    ( .result (result_22)
     , .c$ds1_bindCsr (clk)
     , .c$ds1_bindCsr_0 (rst)
-    , .eta1 (result_27)
+    , .eta1 (result_24)
     , .eta3 (kvWr_0) );
 
   assign kvWr_0 = result_3[475:199];
 
-  assign kvh = nxt[4242:4241] >> 64'sd1;
+  assign kvh = nxt[4306:4305] >> 64'sd1;
 
-  assign c$bv_17 = nxt[4791:4791];
+  assign c$bv_15 = nxt[4855:4855];
 
-  assign result_26 = ((({{(6-1) {1'b0}},nxt[4791:4791]}) * 6'd2) + ({{(6-2) {1'b0}},kvh})) * 6'd16;
+  assign result_23 = ((({{(6-1) {1'b0}},nxt[4855:4855]}) * 6'd2) + ({{(6-2) {1'b0}},kvh})) * 6'd16;
 
-  assign c$bv_18 = nxt[4240:4237];
+  assign c$bv_16 = nxt[4304:4301];
 
-  assign result_27 = result_26 + ({{(6-4) {1'b0}},nxt[4240:4237]});
+  assign result_24 = result_23 + ({{(6-4) {1'b0}},nxt[4304:4301]});
 
   // index begin
   wire signed [31:0] vecArray [0:5-1];
@@ -4855,14 +4922,14 @@ module decoder_small_fault_cycles
     assign vecArray[(5-1)-i_1] = xs[i_1*32+:32];
   end
   endgenerate
-  assign result_28 = vecArray[($unsigned({{(64-3) {1'b0}},i1}))];
+  assign result_25 = vecArray[($unsigned({{(64-3) {1'b0}},i1}))];
   // index end
 
-  assign xs = {$signed(c$case_alt_23),
-               $signed(c$case_alt_22),
-               $signed(c$case_alt_21),
-               $signed(c$case_alt_20),
-               $signed(c$case_alt_19)};
+  assign xs = {$signed(c$case_alt_20),
+               $signed(c$case_alt_19),
+               $signed(c$case_alt_18),
+               $signed(c$case_alt_17),
+               $signed(c$case_alt_16)};
 
   // romFile begin
   reg [31:0] ROM [0:64-1];
@@ -4873,7 +4940,7 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile
     if (c$xs_app_arg_case_alt) begin
-      c$case_alt_19 <= ROM[($unsigned({{(64-7) {1'b0}},c$case_alt_65}))];
+      c$case_alt_16 <= ROM[($unsigned({{(64-7) {1'b0}},c$case_alt_62}))];
     end
   end
   // romFile end
@@ -4887,7 +4954,7 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_0
     if (c$xs_app_arg_case_alt) begin
-      c$case_alt_20 <= ROM_0[($unsigned({{(64-7) {1'b0}},c$case_alt_65}))];
+      c$case_alt_17 <= ROM_0[($unsigned({{(64-7) {1'b0}},c$case_alt_62}))];
     end
   end
   // romFile end
@@ -4901,7 +4968,7 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_1
     if (c$xs_app_arg_case_alt) begin
-      c$case_alt_21 <= ROM_1[($unsigned({{(64-7) {1'b0}},c$case_alt_65}))];
+      c$case_alt_18 <= ROM_1[($unsigned({{(64-7) {1'b0}},c$case_alt_62}))];
     end
   end
   // romFile end
@@ -4915,7 +4982,7 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_2
     if (c$xs_app_arg_case_alt) begin
-      c$case_alt_22 <= ROM_2[($unsigned({{(64-7) {1'b0}},c$case_alt_65}))];
+      c$case_alt_19 <= ROM_2[($unsigned({{(64-7) {1'b0}},c$case_alt_62}))];
     end
   end
   // romFile end
@@ -4936,82 +5003,82 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_3
     if (c$xs_app_arg_case_alt) begin
-      c$case_alt_23 <= ROM_3[($unsigned({{(64-7) {1'b0}},c$case_alt_65}))];
+      c$case_alt_20 <= ROM_3[($unsigned({{(64-7) {1'b0}},c$case_alt_62}))];
     end
   end
   // romFile end
 
-  assign i1_selection_1 = result_57[4772:4771];
+  assign i1_selection_1 = result_54[4836:4835];
 
-  assign c$bv_19 = result_57[4791:4791];
+  assign c$bv_17 = result_54[4855:4855];
 
-  assign c$bv_20 = result_57[4772:4771];
+  assign c$bv_18 = result_54[4836:4835];
 
   always @(*) begin
     case(i1_selection_1)
       2'd2 : i1 = 3'd4;
-      default : i1 = (({{(3-1) {1'b0}},result_57[4791:4791]}) * 3'd2) + ({{(3-2) {1'b0}},result_57[4772:4771]});
+      default : i1 = (({{(3-1) {1'b0}},result_54[4855:4855]}) * 3'd2) + ({{(3-2) {1'b0}},result_54[4836:4835]});
     endcase
   end
 
-  assign s_0 = -(($signed({{(16-7) {e_0[7-1]}},e_0})) + 16'sd20);
+  assign s = -(($signed({{(16-7) {e_0[7-1]}},e_0})) + 16'sd20);
 
-  assign c$case_alt_24 = (c$sat32Out_app_arg_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_1[64-1],c$sat32Out_app_arg_1[0+:(32-1)]}));
+  assign c$case_alt_21 = (c$sat32Out_app_arg_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_1[64-1],c$sat32Out_app_arg_1[0+:(32-1)]}));
 
-  assign result_29 = (c$sat32Out_app_arg_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_24;
+  assign result_26 = (c$sat32Out_app_arg_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_21;
 
   assign c$sat32Out_case_alt = (-64'sd2147483648 <= ($signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt}))) ? ($signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt})) : -64'sd2147483648;
 
   assign c$sat32Out_app_arg = (64'sd2147483648 <= ($signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt}))) ? 64'sd2147483648 : c$sat32Out_case_alt;
 
-  assign c$bv_21 = (($unsigned((-s_0))));
+  assign c$bv_19 = (($unsigned((-s))));
 
-  assign c$i_276 = ((c$bv_21[0+:5]));
+  assign c$i_259 = ((c$bv_19[0+:5]));
 
-  assign c$wild2_app_arg_2 = $unsigned({{(64-5) {1'b0}},c$i_276});
+  assign c$wild2_app_arg = $unsigned({{(64-5) {1'b0}},c$i_259});
 
-  assign c$sat32Out_app_arg_0 = (s_0 <= -16'sd31) ? 64'sd31 : wild2_4;
+  assign c$sat32Out_app_arg_0 = (s <= -16'sd31) ? 64'sd31 : wild2_1;
 
-  assign c$bv_22 = (($unsigned(s_0)));
+  assign c$bv_20 = (($unsigned(s)));
 
-  assign c$case_alt_25 = (s_0 >= 16'sd62) ? 6'd62 : ((c$bv_22[0+:6]));
+  assign c$case_alt_22 = (s >= 16'sd62) ? 6'd62 : ((c$bv_20[0+:6]));
 
-  assign result_30 = (s_0 <= 16'sd0) ? 6'd0 : c$case_alt_25;
+  assign result_27 = (s <= 16'sd0) ? 6'd0 : c$case_alt_22;
 
   always @(*) begin
-    case(result_30)
-      6'd0 : result_31 = $signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt});
-      default : result_31 = (($signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt})) + (64'sd1 <<< wild2_3)) >>> wild2_2;
+    case(result_27)
+      6'd0 : result_28 = $signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt});
+      default : result_28 = (($signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt})) + (64'sd1 <<< wild2_0)) >>> wild2;
     endcase
   end
 
-  assign wild2_2 = $signed(c$wild2_app_arg_3);
+  assign wild2 = $signed(c$wild2_app_arg_0);
 
-  assign c$wild2_app_arg_3 = $unsigned({{(64-6) {1'b0}},result_30});
+  assign c$wild2_app_arg_0 = $unsigned({{(64-6) {1'b0}},result_27});
 
-  assign wild2_3 = $signed(c$wild2_app_arg_4);
+  assign wild2_0 = $signed(c$wild2_app_arg_1);
 
-  assign c$i_284 = (result_30 - 6'd1);
+  assign c$i_267 = (result_27 - 6'd1);
 
-  assign c$wild2_app_arg_4 = $unsigned({{(64-6) {1'b0}},c$i_284});
+  assign c$wild2_app_arg_1 = $unsigned({{(64-6) {1'b0}},c$i_267});
 
-  assign c$sat32Out_app_arg_1 = (s_0 > 16'sd0) ? result_31 : (c$sat32Out_app_arg <<< c$sat32Out_app_arg_0);
+  assign c$sat32Out_app_arg_1 = (s > 16'sd0) ? result_28 : (c$sat32Out_app_arg <<< c$sat32Out_app_arg_0);
 
-  assign wild2_4 = $signed(c$wild2_app_arg_2);
+  assign wild2_1 = $signed(c$wild2_app_arg);
 
-  assign e_0 = $signed(c$case_alt_26);
+  assign e_0 = $signed(c$case_alt_23);
 
-  assign c$i_286 = result_57[4780:4773];
+  assign c$i_269 = result_54[4844:4837];
 
   // index begin
   wire signed [7:0] vecArray_0 [0:64-1];
   genvar i_2;
   generate
   for (i_2=0; i_2 < 64; i_2=i_2+1) begin : mk_array_0
-    assign vecArray_0[(64-1)-i_2] = result_32[i_2*8+:8];
+    assign vecArray_0[(64-1)-i_2] = result_29[i_2*8+:8];
   end
   endgenerate
-  assign c$ds1_case_alt = vecArray_0[($unsigned({{(64-8) {1'b0}},c$i_286}))];
+  assign c$ds1_case_alt = vecArray_0[($unsigned({{(64-8) {1'b0}},c$i_269}))];
   // index end
 
   assign en = rd[7:7];
@@ -5027,7 +5094,7 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_4
     if (en) begin
-      c$case_alt_26 <= ROM_4[($unsigned({{(64-7) {1'b0}},a}))];
+      c$case_alt_23 <= ROM_4[($unsigned({{(64-7) {1'b0}},a}))];
     end
   end
   // romFile end
@@ -5036,12 +5103,12 @@ module decoder_small_fault_cycles
   genvar i_3;
   generate
   for (i_3 = 0; i_3 < 64; i_3 = i_3 + 1) begin : reverse_0
-    assign result_32[(64 - 1 - i_3)*8+:8] = c$ds_app_arg[i_3*8+:8];
+    assign result_29[(64 - 1 - i_3)*8+:8] = c$ds_app_arg[i_3*8+:8];
   end
   endgenerate
   // reverse end
 
-  assign c$vec_0 = (c$case_alt_27);
+  assign c$vec_0 = (c$case_alt_24);
 
   // map begin
   genvar i_4;
@@ -5071,12 +5138,12 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_5
     if (en_0) begin
-      c$case_alt_27 <= ROM_5[($unsigned({{(64-7) {1'b0}},a_0}))];
+      c$case_alt_24 <= ROM_5[($unsigned({{(64-7) {1'b0}},a_0}))];
     end
   end
   // romFile end
 
-  assign rd = {c$rd_case_alt,   c$case_alt_65};
+  assign rd = {c$rd_case_alt,   c$case_alt_62};
 
   always @(*) begin
     case(c$rd_case_scrut)
@@ -5085,18 +5152,18 @@ module decoder_small_fault_cycles
     endcase
   end
 
-  assign c$dtt_rhs_7 = nxt[4796:4792];
+  assign c$dtt_rhs_7 = nxt[4860:4856];
 
   assign c$rd_case_scrut = $unsigned(c$dtt_rhs_7);
 
   assign c$ds1_app_arg = eta3[38:38] ? 1'b1 : 1'b0;
 
-  assign c$i_351 = result_39[33:28];
+  assign c$i_334 = result_36[33:28];
 
-  assign c$i_352 = ds1_0[37:32];
+  assign c$i_335 = ds1_0[37:32];
 
   // blockRam begin
-  reg signed [31:0] result_33_RAM [0:64-1];
+  reg signed [31:0] result_30_RAM [0:64-1];
 
   reg [2047:0] ram_init;
   integer i_5;
@@ -5110,26 +5177,26 @@ module decoder_small_fault_cycles
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
     for (i_5=0; i_5 < 64; i_5 = i_5 + 1) begin
-      result_33_RAM[64-1-i_5] = ram_init[i_5*32+:32];
+      result_30_RAM[64-1-i_5] = ram_init[i_5*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_33_blockRam
+  always @(posedge clk) begin : result_30_blockRam
     if (c$ds1_app_arg) begin
-      result_33_RAM[($unsigned({{(64-6) {1'b0}},c$i_352}))] <= $signed(ds1_0[31:0]);
+      result_30_RAM[($unsigned({{(64-6) {1'b0}},c$i_335}))] <= $signed(ds1_0[31:0]);
     end
-    result_33 <= result_33_RAM[($unsigned({{(64-6) {1'b0}},c$i_351}))];
+    result_30 <= result_30_RAM[($unsigned({{(64-6) {1'b0}},c$i_334}))];
   end
   // blockRam end
 
   assign c$ds2_app_arg = wild1[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_481 = result_39[27:21];
+  assign c$i_464 = result_36[27:21];
 
-  assign c$i_482 = ds[38:32];
+  assign c$i_465 = ds[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_34_RAM [0:128-1];
+  reg signed [31:0] result_31_RAM [0:128-1];
 
   reg [4095:0] ram_init_0;
   integer i_6;
@@ -5151,26 +5218,26 @@ module decoder_small_fault_cycles
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
     for (i_6=0; i_6 < 128; i_6 = i_6 + 1) begin
-      result_34_RAM[128-1-i_6] = ram_init_0[i_6*32+:32];
+      result_31_RAM[128-1-i_6] = ram_init_0[i_6*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_34_blockRam
+  always @(posedge clk) begin : result_31_blockRam
     if (c$ds2_app_arg) begin
-      result_34_RAM[($unsigned({{(64-7) {1'b0}},c$i_482}))] <= $signed(ds[31:0]);
+      result_31_RAM[($unsigned({{(64-7) {1'b0}},c$i_465}))] <= $signed(ds[31:0]);
     end
-    result_34 <= result_34_RAM[($unsigned({{(64-7) {1'b0}},c$i_481}))];
+    result_31 <= result_31_RAM[($unsigned({{(64-7) {1'b0}},c$i_464}))];
   end
   // blockRam end
 
   assign c$ds3_app_arg = wild1_0[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_611 = result_39[20:14];
+  assign c$i_594 = result_36[20:14];
 
-  assign c$i_612 = ds_0[38:32];
+  assign c$i_595 = ds_0[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_35_RAM [0:128-1];
+  reg signed [31:0] result_32_RAM [0:128-1];
 
   reg [4095:0] ram_init_1;
   integer i_7;
@@ -5192,26 +5259,26 @@ module decoder_small_fault_cycles
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
     for (i_7=0; i_7 < 128; i_7 = i_7 + 1) begin
-      result_35_RAM[128-1-i_7] = ram_init_1[i_7*32+:32];
+      result_32_RAM[128-1-i_7] = ram_init_1[i_7*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_35_blockRam
+  always @(posedge clk) begin : result_32_blockRam
     if (c$ds3_app_arg) begin
-      result_35_RAM[($unsigned({{(64-7) {1'b0}},c$i_612}))] <= $signed(ds_0[31:0]);
+      result_32_RAM[($unsigned({{(64-7) {1'b0}},c$i_595}))] <= $signed(ds_0[31:0]);
     end
-    result_35 <= result_35_RAM[($unsigned({{(64-7) {1'b0}},c$i_611}))];
+    result_32 <= result_32_RAM[($unsigned({{(64-7) {1'b0}},c$i_594}))];
   end
   // blockRam end
 
   assign c$ds4_app_arg = wild1_1[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_741 = result_39[13:7];
+  assign c$i_724 = result_36[13:7];
 
-  assign c$i_742 = ds_1[38:32];
+  assign c$i_725 = ds_1[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_36_RAM [0:128-1];
+  reg signed [31:0] result_33_RAM [0:128-1];
 
   reg [4095:0] ram_init_2;
   integer i_8;
@@ -5233,26 +5300,26 @@ module decoder_small_fault_cycles
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
     for (i_8=0; i_8 < 128; i_8 = i_8 + 1) begin
-      result_36_RAM[128-1-i_8] = ram_init_2[i_8*32+:32];
+      result_33_RAM[128-1-i_8] = ram_init_2[i_8*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_36_blockRam
+  always @(posedge clk) begin : result_33_blockRam
     if (c$ds4_app_arg) begin
-      result_36_RAM[($unsigned({{(64-7) {1'b0}},c$i_742}))] <= $signed(ds_1[31:0]);
+      result_33_RAM[($unsigned({{(64-7) {1'b0}},c$i_725}))] <= $signed(ds_1[31:0]);
     end
-    result_36 <= result_36_RAM[($unsigned({{(64-7) {1'b0}},c$i_741}))];
+    result_33 <= result_33_RAM[($unsigned({{(64-7) {1'b0}},c$i_724}))];
   end
   // blockRam end
 
   assign c$ds5_app_arg = wild1_2[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_871 = result_39[6:0];
+  assign c$i_854 = result_36[6:0];
 
-  assign c$i_872 = ds_2[38:32];
+  assign c$i_855 = ds_2[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_37_RAM [0:128-1];
+  reg signed [31:0] result_34_RAM [0:128-1];
 
   reg [4095:0] ram_init_3;
   integer i_9;
@@ -5274,20 +5341,20 @@ module decoder_small_fault_cycles
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
     for (i_9=0; i_9 < 128; i_9 = i_9 + 1) begin
-      result_37_RAM[128-1-i_9] = ram_init_3[i_9*32+:32];
+      result_34_RAM[128-1-i_9] = ram_init_3[i_9*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_37_blockRam
+  always @(posedge clk) begin : result_34_blockRam
     if (c$ds5_app_arg) begin
-      result_37_RAM[($unsigned({{(64-7) {1'b0}},c$i_872}))] <= $signed(ds_2[31:0]);
+      result_34_RAM[($unsigned({{(64-7) {1'b0}},c$i_855}))] <= $signed(ds_2[31:0]);
     end
-    result_37 <= result_37_RAM[($unsigned({{(64-7) {1'b0}},c$i_871}))];
+    result_34 <= result_34_RAM[($unsigned({{(64-7) {1'b0}},c$i_854}))];
   end
   // blockRam end
 
-  assign result_38 = {result_33,   result_34,
-                      result_35,   result_36,   result_37};
+  assign result_35 = {result_30,   result_31,
+                      result_32,   result_33,   result_34};
 
   assign wild1 = result_3[159:120];
 
@@ -5309,70 +5376,70 @@ module decoder_small_fault_cycles
 
   assign a1_3 = wild1_2[38:0];
 
-  assign c$bv_23 = nxt[4780:4773];
+  assign c$bv_21 = nxt[4844:4837];
 
-  assign result_39 = {c$bv_23[0+:6],
-                      c$case_alt_32,   c$case_alt_29,
-                      c$case_alt_28,   result_40};
+  assign result_36 = {c$bv_21[0+:6],
+                      c$case_alt_29,   c$case_alt_26,
+                      c$case_alt_25,   result_37};
 
-  assign result_selection_73 = nxt[4546:4545];
+  assign result_selection_72 = nxt[4610:4609];
 
   always @(*) begin
-    case(result_selection_73)
-      2'b01 : result_40 = 7'd64 + c$packIndexOut;
-      default : result_40 = c$packIndexOut;
+    case(result_selection_72)
+      2'b01 : result_37 = 7'd64 + c$packIndexOut;
+      default : result_37 = c$packIndexOut;
     endcase
   end
 
-  assign c$bv_24 = (nxt[4780:4773] + 8'd1);
-
-  always @(*) begin
-    case(c$case_scrut_1)
-      64'sd17 : c$case_alt_28 = c$bv_24[0+:7];
-      default : c$case_alt_28 = c$case_alt_31;
-    endcase
-  end
-
-  assign c$case_alt_selection_38 = nxt[4796:4792];
-
-  always @(*) begin
-    case(c$case_alt_selection_38)
-      5'b01000 : c$case_alt_29 = c$case_alt_30;
-      5'b01001 : c$case_alt_29 = c$packIndexOut;
-      default : c$case_alt_29 = c$case_alt_31;
-    endcase
-  end
-
-  assign c$bv_25 = ((nxt[4780:4773]));
-
-  assign c$case_alt_30 = ((c$bv_25[64'sd0]) == (1'b1)) ? c$app_arg_32 : (c$app_arg_32 ^ 7'd1);
-
-  assign c$bv_26 = nxt[4780:4773];
-
-  assign c$case_alt_31 = c$bv_26[0+:7];
-
-  assign c$bv_27 = (nxt[4780:4773] >> 64'sd1);
-
-  assign c$app_arg_32 = c$bv_27[0+:7];
-
-  assign c$bv_28 = macN[374:367];
+  assign c$bv_22 = (nxt[4844:4837] + 8'd1);
 
   always @(*) begin
     case(c$case_scrut_1)
-      64'sd6 : c$case_alt_32 = c$bv_28[0+:7];
-      default : c$case_alt_32 = 7'd0;
+      64'sd17 : c$case_alt_25 = c$bv_22[0+:7];
+      default : c$case_alt_25 = c$case_alt_28;
     endcase
   end
 
-  assign c$dtt_rhs_10 = nxt[4796:4792];
+  assign c$case_alt_selection_35 = nxt[4860:4856];
+
+  always @(*) begin
+    case(c$case_alt_selection_35)
+      5'b01000 : c$case_alt_26 = c$case_alt_27;
+      5'b01001 : c$case_alt_26 = c$packIndexOut;
+      default : c$case_alt_26 = c$case_alt_28;
+    endcase
+  end
+
+  assign c$bv_23 = ((nxt[4844:4837]));
+
+  assign c$case_alt_27 = ((c$bv_23[64'sd0]) == (1'b1)) ? c$app_arg_32 : (c$app_arg_32 ^ 7'd1);
+
+  assign c$bv_24 = nxt[4844:4837];
+
+  assign c$case_alt_28 = c$bv_24[0+:7];
+
+  assign c$bv_25 = (nxt[4844:4837] >> 64'sd1);
+
+  assign c$app_arg_32 = c$bv_25[0+:7];
+
+  assign c$bv_26 = macN[374:367];
+
+  always @(*) begin
+    case(c$case_scrut_1)
+      64'sd6 : c$case_alt_29 = c$bv_26[0+:7];
+      default : c$case_alt_29 = 7'd0;
+    endcase
+  end
+
+  assign c$dtt_rhs_10 = nxt[4860:4856];
 
   assign c$case_scrut_1 = $unsigned(c$dtt_rhs_10);
 
-  assign c$bv_29 = nxt[4242:4241];
+  assign c$bv_27 = nxt[4306:4305];
 
-  assign c$bv_30 = (nxt[4780:4773] & 8'd15);
+  assign c$bv_28 = (nxt[4844:4837] & 8'd15);
 
-  assign c$packIndexOut = (({{(7-2) {1'b0}},nxt[4242:4241]}) * 7'd16) + (c$bv_30[0+:7]);
+  assign c$packIndexOut = (({{(7-2) {1'b0}},nxt[4306:4305]}) * 7'd16) + (c$bv_28[0+:7]);
 
   assign ds1_0 = eta3[38:38] ? a1 : ({38 {1'bx}});
 
@@ -5384,27 +5451,27 @@ module decoder_small_fault_cycles
 
   assign ds_2 = wild1_2[39:39] ? a1_3 : ({39 {1'bx}});
 
-  assign macN = result_41[374:0];
+  assign macN = result_38[374:0];
 
-  assign result_41 = {m,   c$case_alt_33};
+  assign result_38 = {m,   c$case_alt_30};
 
   always @(*) begin
     case(c$case_scrut_2)
-      64'sd6 : c$case_alt_33 = {ds76[15:8],
-                                ds76[7:0],   m[358:358] | lastAll,   {feeding,
+      64'sd6 : c$case_alt_30 = {ds77[15:8],
+                                ds77[7:0],   m[358:358] | lastAll,   {feeding,
                                                                       m[374:367] == 8'd0,   lastCol,   m[366:359]},
-                                $signed(ds75[23:16]),
-                                $signed(result_38[127:96]),
-                                $signed(ds75[15:0]),   m[357:347],
-                                $signed(m[346:339]),   $signed(ds74[71:8]),
-                                ds74[7:7],   ds74[6:0],   m[290:280],
+                                $signed(ds76[23:16]),
+                                $signed(result_35[127:96]),
+                                $signed(ds76[15:0]),   m[357:347],
+                                $signed(m[346:339]),   $signed(ds75[71:8]),
+                                ds75[7:7],   ds75[6:0],   m[290:280],
                                 $signed(m[279:272]),   c$app_arg_35,
                                 m[206:200],   m[199:189],   c$app_arg_34,
-                                m[172:166],   c$case_alt_34,
+                                m[172:166],   c$case_alt_31,
                                 {m[165:165] & m[163:163],   m[164:164],
                                  m[163:163],   m[162:155]},   m[138:132],
                                 m[99:89],   m[88:82],   c$app_arg_33};
-      default : c$case_alt_33 = {8'd0,   8'd0,
+      default : c$case_alt_30 = {8'd0,   8'd0,
                                  1'b0,   {1'b0,   1'b0,   1'b0,   8'd0},
                                  8'sd0,   32'sd0,   16'sd0,   {1'b0,   1'b0,
                                                                1'b0,   8'd0},   8'sd0,   64'sd0,   1'b0,
@@ -5420,7 +5487,7 @@ module decoder_small_fault_cycles
     endcase
   end
 
-  assign c$dtt_rhs_13 = result_57[4796:4792];
+  assign c$dtt_rhs_13 = result_54[4860:4856];
 
   assign c$case_scrut_2 = $unsigned(c$dtt_rhs_13);
 
@@ -5441,8 +5508,8 @@ module decoder_small_fault_cycles
 
   assign c$case_alt_fun_arg_2 = $signed(m[154:139]);
 
-  LlamaDv_Top_Decoder_decoderSmallMiscount_macAdd LlamaDv_Top_Decoder_decoderSmallMiscount_macAdd_c$case_alt_34
-    ( .result (c$case_alt_34)
+  LlamaDv_Top_Decoder_decoderSmallMiscount_macAdd LlamaDv_Top_Decoder_decoderSmallMiscount_macAdd_c$case_alt_31
+    ( .result (c$case_alt_31)
     , .valid (c$case_alt_fun_arg)
     , .first (c$case_alt_fun_arg_0)
     , .acc (c$case_alt_fun_arg_1)
@@ -5466,41 +5533,41 @@ module decoder_small_fault_cycles
     , .r (c$app_arg_fun_arg_19)
     , .y (c$app_arg_fun_arg_20) );
 
-  assign ds74_fun_arg = $signed(result_57[4604:4598]);
+  assign ds75_fun_arg = $signed(result_54[4668:4662]);
 
-  assign ds74_fun_arg_0 = $signed(m[338:307]);
+  assign ds75_fun_arg_0 = $signed(m[338:307]);
 
-  assign ds74_fun_arg_1 = $signed(m[306:291]);
+  assign ds75_fun_arg_1 = $signed(m[306:291]);
 
-  LlamaDv_Top_Decoder_decoderSmallMiscount_macQuant LlamaDv_Top_Decoder_decoderSmallMiscount_macQuant_ds74
-    ( .result (ds74)
-    , .xe (ds74_fun_arg)
-    , .x (ds74_fun_arg_0)
-    , .sh (ds74_fun_arg_1) );
-
-  assign ds75_fun_arg = m[374:367];
-
-  assign ds75_fun_arg_0 = $signed(result_57[4604:4598]);
-
-  LlamaDv_Top_Decoder_decoderSmallMiscount_macSelect LlamaDv_Top_Decoder_decoderSmallMiscount_macSelect_ds75
+  LlamaDv_Top_Decoder_decoderSmallMiscount_macQuant LlamaDv_Top_Decoder_decoderSmallMiscount_macQuant_ds75
     ( .result (ds75)
-    , .w (result_43)
-    , .c (ds75_fun_arg)
-    , .we (result_42)
-    , .xe (ds75_fun_arg_0) );
+    , .xe (ds75_fun_arg)
+    , .x (ds75_fun_arg_0)
+    , .sh (ds75_fun_arg_1) );
 
-  assign ds76 = ((~ feeding) | lastAll) ? {m[374:367],
-                                           m[366:359]} : c$ds76_case_alt;
+  assign ds76_fun_arg = m[374:367];
 
-  assign c$ds76_case_alt = lastCol ? {8'd0,
+  assign ds76_fun_arg_0 = $signed(result_54[4668:4662]);
+
+  LlamaDv_Top_Decoder_decoderSmallMiscount_macSelect LlamaDv_Top_Decoder_decoderSmallMiscount_macSelect_ds76
+    ( .result (ds76)
+    , .w (result_40)
+    , .c (ds76_fun_arg)
+    , .we (result_39)
+    , .xe (ds76_fun_arg_0) );
+
+  assign ds77 = ((~ feeding) | lastAll) ? {m[374:367],
+                                           m[366:359]} : c$ds77_case_alt;
+
+  assign c$ds77_case_alt = lastCol ? {8'd0,
                                       m[366:359] + 8'd1} : {m[374:367] + 8'd1,
                                                             m[366:359]};
 
-  assign lastAll = feeding & (lastCol & (m[366:359] == (result_57[4594:4587] - 8'd1)));
+  assign lastAll = feeding & (lastCol & (m[366:359] == (result_54[4658:4651] - 8'd1)));
 
   assign feeding = ~ m[358:358];
 
-  assign lastCol = m[374:367] == (result_57[4586:4579] - 8'd1);
+  assign lastCol = m[374:367] == (result_54[4650:4643] - 8'd1);
 
   // register begin
   always @(posedge clk or  posedge  rst) begin : m_register
@@ -5516,7 +5583,7 @@ module decoder_small_fault_cycles
                                                                             6'd0},
    {1'b0,   1'b0,   1'b0,   8'd0},   {1'b0,   6'd0},   64'sd0};
     end else begin
-      m <= c$case_alt_33;
+      m <= c$case_alt_30;
     end
   end
   // register end
@@ -5529,13 +5596,10 @@ module decoder_small_fault_cycles
     assign vecArray_1[(15-1)-i_10] = xs_0[i_10*7+:7];
   end
   endgenerate
-  assign result_42 = vecArray_1[($unsigned({{(64-4) {1'b0}},c$i1_case_alt}))];
+  assign result_39 = vecArray_1[($unsigned({{(64-4) {1'b0}},c$i1_case_alt}))];
   // index end
 
-  assign xs_0 = {$signed(c$case_alt_49),
-                 $signed(c$case_alt_48),
-                 $signed(c$case_alt_47),
-                 $signed(c$case_alt_46),
+  assign xs_0 = {$signed(c$case_alt_46),
                  $signed(c$case_alt_45),
                  $signed(c$case_alt_44),
                  $signed(c$case_alt_43),
@@ -5546,23 +5610,26 @@ module decoder_small_fault_cycles
                  $signed(c$case_alt_38),
                  $signed(c$case_alt_37),
                  $signed(c$case_alt_36),
-                 $signed(c$case_alt_35)};
+                 $signed(c$case_alt_35),
+                 $signed(c$case_alt_34),
+                 $signed(c$case_alt_33),
+                 $signed(c$case_alt_32)};
 
-  assign c$i1_case_alt_selection_1 = result_57[4597:4595];
+  assign c$i1_case_alt_selection_1 = result_54[4661:4659];
 
-  assign c$bv_31 = result_57[4791:4791];
+  assign c$bv_29 = result_54[4855:4855];
 
-  assign c$bv_32 = result_57[4597:4595];
+  assign c$bv_30 = result_54[4661:4659];
 
   always @(*) begin
     case(c$i1_case_alt_selection_1)
       3'd7 : c$i1_case_alt = 4'd14;
-      default : c$i1_case_alt = (({{(4-1) {1'b0}},result_57[4791:4791]}) * 4'd7) + ({{(4-3) {1'b0}},result_57[4597:4595]});
+      default : c$i1_case_alt = (({{(4-1) {1'b0}},result_54[4855:4855]}) * 4'd7) + ({{(4-3) {1'b0}},result_54[4661:4659]});
     endcase
   end
 
   assign eta2 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd14),
-                 c$case_alt_65};
+                 c$case_alt_62};
 
   assign en_1 = eta2[7:7];
 
@@ -5577,13 +5644,13 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_6
     if (en_1) begin
-      c$case_alt_35 <= ROM_6[($unsigned({{(64-7) {1'b0}},a_1}))];
+      c$case_alt_32 <= ROM_6[($unsigned({{(64-7) {1'b0}},a_1}))];
     end
   end
   // romFile end
 
   assign eta2_0 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd13),
-                   c$case_alt_65};
+                   c$case_alt_62};
 
   assign en_2 = eta2_0[7:7];
 
@@ -5598,13 +5665,13 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_7
     if (en_2) begin
-      c$case_alt_36 <= ROM_7[($unsigned({{(64-7) {1'b0}},a_2}))];
+      c$case_alt_33 <= ROM_7[($unsigned({{(64-7) {1'b0}},a_2}))];
     end
   end
   // romFile end
 
   assign eta2_1 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd12),
-                   c$case_alt_65};
+                   c$case_alt_62};
 
   assign en_3 = eta2_1[7:7];
 
@@ -5619,13 +5686,13 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_8
     if (en_3) begin
-      c$case_alt_37 <= ROM_8[($unsigned({{(64-7) {1'b0}},a_3}))];
+      c$case_alt_34 <= ROM_8[($unsigned({{(64-7) {1'b0}},a_3}))];
     end
   end
   // romFile end
 
   assign eta2_2 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd11),
-                   c$case_alt_65};
+                   c$case_alt_62};
 
   assign en_4 = eta2_2[7:7];
 
@@ -5640,13 +5707,13 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_9
     if (en_4) begin
-      c$case_alt_38 <= ROM_9[($unsigned({{(64-7) {1'b0}},a_4}))];
+      c$case_alt_35 <= ROM_9[($unsigned({{(64-7) {1'b0}},a_4}))];
     end
   end
   // romFile end
 
   assign eta2_3 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd10),
-                   c$case_alt_65};
+                   c$case_alt_62};
 
   assign en_5 = eta2_3[7:7];
 
@@ -5661,13 +5728,13 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_10
     if (en_5) begin
-      c$case_alt_39 <= ROM_10[($unsigned({{(64-7) {1'b0}},a_5}))];
+      c$case_alt_36 <= ROM_10[($unsigned({{(64-7) {1'b0}},a_5}))];
     end
   end
   // romFile end
 
   assign eta2_4 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd9),
-                   c$case_alt_65};
+                   c$case_alt_62};
 
   assign en_6 = eta2_4[7:7];
 
@@ -5682,13 +5749,13 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_11
     if (en_6) begin
-      c$case_alt_40 <= ROM_11[($unsigned({{(64-7) {1'b0}},a_6}))];
+      c$case_alt_37 <= ROM_11[($unsigned({{(64-7) {1'b0}},a_6}))];
     end
   end
   // romFile end
 
   assign eta2_5 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd8),
-                   c$case_alt_65};
+                   c$case_alt_62};
 
   assign en_7 = eta2_5[7:7];
 
@@ -5703,13 +5770,13 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_12
     if (en_7) begin
-      c$case_alt_41 <= ROM_12[($unsigned({{(64-7) {1'b0}},a_7}))];
+      c$case_alt_38 <= ROM_12[($unsigned({{(64-7) {1'b0}},a_7}))];
     end
   end
   // romFile end
 
   assign eta2_6 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd7),
-                   c$case_alt_65};
+                   c$case_alt_62};
 
   assign en_8 = eta2_6[7:7];
 
@@ -5724,13 +5791,13 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_13
     if (en_8) begin
-      c$case_alt_42 <= ROM_13[($unsigned({{(64-7) {1'b0}},a_8}))];
+      c$case_alt_39 <= ROM_13[($unsigned({{(64-7) {1'b0}},a_8}))];
     end
   end
   // romFile end
 
   assign eta2_7 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd6),
-                   c$case_alt_65};
+                   c$case_alt_62};
 
   assign en_9 = eta2_7[7:7];
 
@@ -5745,13 +5812,13 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_14
     if (en_9) begin
-      c$case_alt_43 <= ROM_14[($unsigned({{(64-7) {1'b0}},a_9}))];
+      c$case_alt_40 <= ROM_14[($unsigned({{(64-7) {1'b0}},a_9}))];
     end
   end
   // romFile end
 
   assign eta2_8 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd5),
-                   c$case_alt_65};
+                   c$case_alt_62};
 
   assign en_10 = eta2_8[7:7];
 
@@ -5766,13 +5833,13 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_15
     if (en_10) begin
-      c$case_alt_44 <= ROM_15[($unsigned({{(64-7) {1'b0}},a_10}))];
+      c$case_alt_41 <= ROM_15[($unsigned({{(64-7) {1'b0}},a_10}))];
     end
   end
   // romFile end
 
   assign eta2_9 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd4),
-                   c$case_alt_65};
+                   c$case_alt_62};
 
   assign en_11 = eta2_9[7:7];
 
@@ -5787,13 +5854,13 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_16
     if (en_11) begin
-      c$case_alt_45 <= ROM_16[($unsigned({{(64-7) {1'b0}},a_11}))];
+      c$case_alt_42 <= ROM_16[($unsigned({{(64-7) {1'b0}},a_11}))];
     end
   end
   // romFile end
 
   assign eta2_10 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd3),
-                    c$case_alt_65};
+                    c$case_alt_62};
 
   assign en_12 = eta2_10[7:7];
 
@@ -5808,13 +5875,13 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_17
     if (en_12) begin
-      c$case_alt_46 <= ROM_17[($unsigned({{(64-7) {1'b0}},a_12}))];
+      c$case_alt_43 <= ROM_17[($unsigned({{(64-7) {1'b0}},a_12}))];
     end
   end
   // romFile end
 
   assign eta2_11 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd2),
-                    c$case_alt_65};
+                    c$case_alt_62};
 
   assign en_13 = eta2_11[7:7];
 
@@ -5829,13 +5896,13 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_18
     if (en_13) begin
-      c$case_alt_47 <= ROM_18[($unsigned({{(64-7) {1'b0}},a_13}))];
+      c$case_alt_44 <= ROM_18[($unsigned({{(64-7) {1'b0}},a_13}))];
     end
   end
   // romFile end
 
   assign eta2_12 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd1),
-                    c$case_alt_65};
+                    c$case_alt_62};
 
   assign en_14 = eta2_12[7:7];
 
@@ -5850,13 +5917,13 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_19
     if (en_14) begin
-      c$case_alt_48 <= ROM_19[($unsigned({{(64-7) {1'b0}},a_14}))];
+      c$case_alt_45 <= ROM_19[($unsigned({{(64-7) {1'b0}},a_14}))];
     end
   end
   // romFile end
 
   assign eta2_13 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd0),
-                    c$case_alt_65};
+                    c$case_alt_62};
 
   assign en_15 = eta2_13[7:7];
 
@@ -5871,21 +5938,21 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_20
     if (en_15) begin
-      c$case_alt_49 <= ROM_20[($unsigned({{(64-7) {1'b0}},a_15}))];
+      c$case_alt_46 <= ROM_20[($unsigned({{(64-7) {1'b0}},a_15}))];
     end
   end
   // romFile end
 
-  assign c$xs_app_arg_case_alt_selection_2 = nxt[4597:4595];
+  assign c$xs_app_arg_case_alt_selection_2 = nxt[4661:4659];
 
-  assign c$bv_33 = nxt[4791:4791];
+  assign c$bv_31 = nxt[4855:4855];
 
-  assign c$bv_34 = nxt[4597:4595];
+  assign c$bv_32 = nxt[4661:4659];
 
   always @(*) begin
     case(c$xs_app_arg_case_alt_selection_2)
       3'd7 : c$xs_app_arg_case_alt_0 = 4'd14;
-      default : c$xs_app_arg_case_alt_0 = (({{(4-1) {1'b0}},nxt[4791:4791]}) * 4'd7) + ({{(4-3) {1'b0}},nxt[4597:4595]});
+      default : c$xs_app_arg_case_alt_0 = (({{(4-1) {1'b0}},nxt[4855:4855]}) * 4'd7) + ({{(4-3) {1'b0}},nxt[4661:4659]});
     endcase
   end
 
@@ -5896,7 +5963,7 @@ module decoder_small_fault_cycles
     endcase
   end
 
-  assign c$dtt_rhs_16 = nxt[4796:4792];
+  assign c$dtt_rhs_16 = nxt[4860:4856];
 
   assign c$xs_app_arg_case_scrut = $unsigned(c$dtt_rhs_16);
 
@@ -5908,33 +5975,33 @@ module decoder_small_fault_cycles
     assign vecArray_2[(15-1)-i_11] = xs_1[i_11*1024+:1024];
   end
   endgenerate
-  assign result_43 = vecArray_2[($unsigned({{(64-4) {1'b0}},c$i1_case_alt_0}))];
+  assign result_40 = vecArray_2[($unsigned({{(64-4) {1'b0}},c$i1_case_alt_0}))];
   // index end
 
-  assign xs_1 = {result_56,   result_55,
-                 result_54,   result_53,   result_52,
-                 c$case_alt_59,   result_51,   result_50,
-                 result_49,   result_48,   result_47,
-                 result_46,   c$case_alt_52,   result_45,
-                 result_44};
+  assign xs_1 = {result_53,   result_52,
+                 result_51,   result_50,   result_49,
+                 c$case_alt_56,   result_48,   result_47,
+                 result_46,   result_45,   result_44,
+                 result_43,   c$case_alt_49,   result_42,
+                 result_41};
 
-  assign c$i1_case_alt_selection_4 = result_57[4597:4595];
+  assign c$i1_case_alt_selection_4 = result_54[4661:4659];
 
-  assign c$bv_35 = result_57[4791:4791];
+  assign c$bv_33 = result_54[4855:4855];
 
-  assign c$bv_36 = result_57[4597:4595];
+  assign c$bv_34 = result_54[4661:4659];
 
   always @(*) begin
     case(c$i1_case_alt_selection_4)
       3'd7 : c$i1_case_alt_0 = 4'd14;
-      default : c$i1_case_alt_0 = (({{(4-1) {1'b0}},result_57[4791:4791]}) * 4'd7) + ({{(4-3) {1'b0}},result_57[4597:4595]});
+      default : c$i1_case_alt_0 = (({{(4-1) {1'b0}},result_54[4855:4855]}) * 4'd7) + ({{(4-3) {1'b0}},result_54[4661:4659]});
     endcase
   end
 
   assign eta2_14 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd14),
-                    c$case_alt_65};
+                    c$case_alt_62};
 
-  assign result_44 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_50};
+  assign result_41 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_47};
 
   assign en_16 = eta2_14[7:7];
 
@@ -5949,15 +6016,15 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_21
     if (en_16) begin
-      c$case_alt_50 <= ROM_21[($unsigned({{(64-7) {1'b0}},a_16}))];
+      c$case_alt_47 <= ROM_21[($unsigned({{(64-7) {1'b0}},a_16}))];
     end
   end
   // romFile end
 
   assign eta2_15 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd13),
-                    c$case_alt_65};
+                    c$case_alt_62};
 
-  assign result_45 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_51};
+  assign result_42 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_48};
 
   assign en_17 = eta2_15[7:7];
 
@@ -5972,13 +6039,13 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_22
     if (en_17) begin
-      c$case_alt_51 <= ROM_22[($unsigned({{(64-7) {1'b0}},a_17}))];
+      c$case_alt_48 <= ROM_22[($unsigned({{(64-7) {1'b0}},a_17}))];
     end
   end
   // romFile end
 
   assign eta1 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd12),
-                 c$case_alt_65};
+                 c$case_alt_62};
 
   assign en_18 = eta1[7:7];
 
@@ -5993,15 +6060,15 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_23
     if (en_18) begin
-      c$case_alt_52 <= ROM_23[($unsigned({{(64-7) {1'b0}},a_18}))];
+      c$case_alt_49 <= ROM_23[($unsigned({{(64-7) {1'b0}},a_18}))];
     end
   end
   // romFile end
 
   assign eta2_16 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd11),
-                    c$case_alt_65};
+                    c$case_alt_62};
 
-  assign result_46 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_53};
+  assign result_43 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_50};
 
   assign en_19 = eta2_16[7:7];
 
@@ -6016,15 +6083,15 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_24
     if (en_19) begin
-      c$case_alt_53 <= ROM_24[($unsigned({{(64-7) {1'b0}},a_19}))];
+      c$case_alt_50 <= ROM_24[($unsigned({{(64-7) {1'b0}},a_19}))];
     end
   end
   // romFile end
 
   assign eta2_17 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd10),
-                    c$case_alt_65};
+                    c$case_alt_62};
 
-  assign result_47 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_54};
+  assign result_44 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_51};
 
   assign en_20 = eta2_17[7:7];
 
@@ -6039,15 +6106,15 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_25
     if (en_20) begin
-      c$case_alt_54 <= ROM_25[($unsigned({{(64-7) {1'b0}},a_20}))];
+      c$case_alt_51 <= ROM_25[($unsigned({{(64-7) {1'b0}},a_20}))];
     end
   end
   // romFile end
 
   assign eta2_18 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd9),
-                    c$case_alt_65};
+                    c$case_alt_62};
 
-  assign result_48 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_55};
+  assign result_45 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_52};
 
   assign en_21 = eta2_18[7:7];
 
@@ -6062,15 +6129,15 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_26
     if (en_21) begin
-      c$case_alt_55 <= ROM_26[($unsigned({{(64-7) {1'b0}},a_21}))];
+      c$case_alt_52 <= ROM_26[($unsigned({{(64-7) {1'b0}},a_21}))];
     end
   end
   // romFile end
 
   assign eta2_19 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd8),
-                    c$case_alt_65};
+                    c$case_alt_62};
 
-  assign result_49 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_56};
+  assign result_46 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_53};
 
   assign en_22 = eta2_19[7:7];
 
@@ -6085,15 +6152,15 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_27
     if (en_22) begin
-      c$case_alt_56 <= ROM_27[($unsigned({{(64-7) {1'b0}},a_22}))];
+      c$case_alt_53 <= ROM_27[($unsigned({{(64-7) {1'b0}},a_22}))];
     end
   end
   // romFile end
 
   assign eta2_20 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd7),
-                    c$case_alt_65};
+                    c$case_alt_62};
 
-  assign result_50 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_57};
+  assign result_47 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_54};
 
   assign en_23 = eta2_20[7:7];
 
@@ -6108,15 +6175,15 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_28
     if (en_23) begin
-      c$case_alt_57 <= ROM_28[($unsigned({{(64-7) {1'b0}},a_23}))];
+      c$case_alt_54 <= ROM_28[($unsigned({{(64-7) {1'b0}},a_23}))];
     end
   end
   // romFile end
 
   assign eta2_21 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd6),
-                    c$case_alt_65};
+                    c$case_alt_62};
 
-  assign result_51 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_58};
+  assign result_48 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_55};
 
   assign en_24 = eta2_21[7:7];
 
@@ -6131,13 +6198,13 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_29
     if (en_24) begin
-      c$case_alt_58 <= ROM_29[($unsigned({{(64-7) {1'b0}},a_24}))];
+      c$case_alt_55 <= ROM_29[($unsigned({{(64-7) {1'b0}},a_24}))];
     end
   end
   // romFile end
 
   assign eta1_0 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd5),
-                   c$case_alt_65};
+                   c$case_alt_62};
 
   assign en_25 = eta1_0[7:7];
 
@@ -6152,15 +6219,15 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_30
     if (en_25) begin
-      c$case_alt_59 <= ROM_30[($unsigned({{(64-7) {1'b0}},a_25}))];
+      c$case_alt_56 <= ROM_30[($unsigned({{(64-7) {1'b0}},a_25}))];
     end
   end
   // romFile end
 
   assign eta2_22 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd4),
-                    c$case_alt_65};
+                    c$case_alt_62};
 
-  assign result_52 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_60};
+  assign result_49 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_57};
 
   assign en_26 = eta2_22[7:7];
 
@@ -6175,15 +6242,15 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_31
     if (en_26) begin
-      c$case_alt_60 <= ROM_31[($unsigned({{(64-7) {1'b0}},a_26}))];
+      c$case_alt_57 <= ROM_31[($unsigned({{(64-7) {1'b0}},a_26}))];
     end
   end
   // romFile end
 
   assign eta2_23 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd3),
-                    c$case_alt_65};
+                    c$case_alt_62};
 
-  assign result_53 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_61};
+  assign result_50 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_58};
 
   assign en_27 = eta2_23[7:7];
 
@@ -6198,15 +6265,15 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_32
     if (en_27) begin
-      c$case_alt_61 <= ROM_32[($unsigned({{(64-7) {1'b0}},a_27}))];
+      c$case_alt_58 <= ROM_32[($unsigned({{(64-7) {1'b0}},a_27}))];
     end
   end
   // romFile end
 
   assign eta2_24 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd2),
-                    c$case_alt_65};
+                    c$case_alt_62};
 
-  assign result_54 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_62};
+  assign result_51 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_59};
 
   assign en_28 = eta2_24[7:7];
 
@@ -6221,15 +6288,15 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_33
     if (en_28) begin
-      c$case_alt_62 <= ROM_33[($unsigned({{(64-7) {1'b0}},a_28}))];
+      c$case_alt_59 <= ROM_33[($unsigned({{(64-7) {1'b0}},a_28}))];
     end
   end
   // romFile end
 
   assign eta2_25 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd1),
-                    c$case_alt_65};
+                    c$case_alt_62};
 
-  assign result_55 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_63};
+  assign result_52 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_60};
 
   assign en_29 = eta2_25[7:7];
 
@@ -6244,15 +6311,15 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_34
     if (en_29) begin
-      c$case_alt_63 <= ROM_34[($unsigned({{(64-7) {1'b0}},a_29}))];
+      c$case_alt_60 <= ROM_34[($unsigned({{(64-7) {1'b0}},a_29}))];
     end
   end
   // romFile end
 
   assign eta2_26 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd0),
-                    c$case_alt_65};
+                    c$case_alt_62};
 
-  assign result_56 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_64};
+  assign result_53 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_61};
 
   assign en_30 = eta2_26[7:7];
 
@@ -6267,21 +6334,21 @@ module decoder_small_fault_cycles
 
   always @(posedge clk) begin : decoder_small_fault_cycles_romFile_35
     if (en_30) begin
-      c$case_alt_64 <= ROM_35[($unsigned({{(64-7) {1'b0}},a_30}))];
+      c$case_alt_61 <= ROM_35[($unsigned({{(64-7) {1'b0}},a_30}))];
     end
   end
   // romFile end
 
-  assign c$xs_app_arg_case_alt_selection_6 = nxt[4597:4595];
+  assign c$xs_app_arg_case_alt_selection_6 = nxt[4661:4659];
 
-  assign c$bv_37 = nxt[4791:4791];
+  assign c$bv_35 = nxt[4855:4855];
 
-  assign c$bv_38 = nxt[4597:4595];
+  assign c$bv_36 = nxt[4661:4659];
 
   always @(*) begin
     case(c$xs_app_arg_case_alt_selection_6)
       3'd7 : c$xs_app_arg_case_alt_2 = 4'd14;
-      default : c$xs_app_arg_case_alt_2 = (({{(4-1) {1'b0}},nxt[4791:4791]}) * 4'd7) + ({{(4-3) {1'b0}},nxt[4597:4595]});
+      default : c$xs_app_arg_case_alt_2 = (({{(4-1) {1'b0}},nxt[4855:4855]}) * 4'd7) + ({{(4-3) {1'b0}},nxt[4661:4659]});
     endcase
   end
 
@@ -6292,28 +6359,28 @@ module decoder_small_fault_cycles
     endcase
   end
 
-  assign c$dtt_rhs_19 = nxt[4796:4792];
+  assign c$dtt_rhs_19 = nxt[4860:4856];
 
   assign c$xs_app_arg_case_scrut_0 = $unsigned(c$dtt_rhs_19);
 
-  assign c$app_arg_36 = (nxt[4780:4773] <= 8'd63) ? nxt[4780:4773] : 8'd63;
+  assign c$app_arg_36 = (nxt[4844:4837] <= 8'd63) ? nxt[4844:4837] : 8'd63;
 
-  assign c$case_alt_selection_44 = nxt[4796:4792];
+  assign c$case_alt_selection_41 = nxt[4860:4856];
 
-  assign c$bv_39 = nxt[4786:4781];
+  assign c$bv_37 = nxt[4850:4845];
 
-  assign c$bv_40 = macN[366:359];
+  assign c$bv_38 = macN[366:359];
 
   always @(*) begin
-    case(c$case_alt_selection_44)
-      5'b00001 : c$case_alt_65 = {{(7-6) {1'b0}},nxt[4786:4781]};
-      5'b00100 : c$case_alt_65 = c$app_arg_36[0+:7];
-      5'b00110 : c$case_alt_65 = c$bv_40[0+:7];
-      default : c$case_alt_65 = 7'd0;
+    case(c$case_alt_selection_41)
+      5'b00001 : c$case_alt_62 = {{(7-6) {1'b0}},nxt[4850:4845]};
+      5'b00100 : c$case_alt_62 = c$app_arg_36[0+:7];
+      5'b00110 : c$case_alt_62 = c$bv_38[0+:7];
+      default : c$case_alt_62 = 7'd0;
     endcase
   end
 
-  assign result_57 = {ds_3,   ds1_1,   ds2_0,
+  assign result_54 = {ds_3,   ds1_1,   ds2_0,
                       ds3,   ds4,   ds5,   ds6,   ds7,   ds8,   ds9,
                       ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
                       ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
@@ -6321,14 +6388,14 @@ module decoder_small_fault_cycles
                       ds28,   ds29,   ds30,   ds31,   ds32,   ds33,
                       ds34,   ds35,   ds36,   ds37,   ds38,   ds39,
                       ds40,   ds41,   ds42,   ds43,   ds44,   ds45,
-                      ds46,   ds47,   ds48};
+                      ds46,   ds47,   ds48,   ds49};
 
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds_3_register
     if ( rst) begin
       ds_3 <= 5'd0;
     end else begin
-      ds_3 <= nxt[4796:4792];
+      ds_3 <= nxt[4860:4856];
     end
   end
   // register end
@@ -6338,7 +6405,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds1_1 <= 1'd0;
     end else begin
-      ds1_1 <= nxt[4791:4791];
+      ds1_1 <= nxt[4855:4855];
     end
   end
   // register end
@@ -6348,7 +6415,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds2_0 <= 4'd0;
     end else begin
-      ds2_0 <= nxt[4790:4787];
+      ds2_0 <= nxt[4854:4851];
     end
   end
   // register end
@@ -6358,7 +6425,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds3 <= 6'd0;
     end else begin
-      ds3 <= nxt[4786:4781];
+      ds3 <= nxt[4850:4845];
     end
   end
   // register end
@@ -6368,7 +6435,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds4 <= 8'd0;
     end else begin
-      ds4 <= nxt[4780:4773];
+      ds4 <= nxt[4844:4837];
     end
   end
   // register end
@@ -6378,7 +6445,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds5 <= 2'd0;
     end else begin
-      ds5 <= nxt[4772:4771];
+      ds5 <= nxt[4836:4835];
     end
   end
   // register end
@@ -6388,7 +6455,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds6 <= 64'sd0;
     end else begin
-      ds6 <= $signed(nxt[4770:4707]);
+      ds6 <= $signed(nxt[4834:4771]);
     end
   end
   // register end
@@ -6398,7 +6465,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds7 <= 32'sd0;
     end else begin
-      ds7 <= $signed(nxt[4706:4675]);
+      ds7 <= $signed(nxt[4770:4739]);
     end
   end
   // register end
@@ -6408,7 +6475,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds8 <= 6'sd0;
     end else begin
-      ds8 <= $signed(nxt[4674:4669]);
+      ds8 <= $signed(nxt[4738:4733]);
     end
   end
   // register end
@@ -6418,7 +6485,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds9 <= 32'sd0;
     end else begin
-      ds9 <= $signed(nxt[4668:4637]);
+      ds9 <= $signed(nxt[4732:4701]);
     end
   end
   // register end
@@ -6428,7 +6495,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds10 <= 32'd0;
     end else begin
-      ds10 <= nxt[4636:4605];
+      ds10 <= nxt[4700:4669];
     end
   end
   // register end
@@ -6438,7 +6505,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds11 <= 7'sd0;
     end else begin
-      ds11 <= $signed(nxt[4604:4598]);
+      ds11 <= $signed(nxt[4668:4662]);
     end
   end
   // register end
@@ -6448,7 +6515,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds12 <= 3'd0;
     end else begin
-      ds12 <= nxt[4597:4595];
+      ds12 <= nxt[4661:4659];
     end
   end
   // register end
@@ -6458,7 +6525,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds13 <= 8'd0;
     end else begin
-      ds13 <= nxt[4594:4587];
+      ds13 <= nxt[4658:4651];
     end
   end
   // register end
@@ -6468,7 +6535,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds14 <= 8'd0;
     end else begin
-      ds14 <= nxt[4586:4579];
+      ds14 <= nxt[4650:4643];
     end
   end
   // register end
@@ -6478,7 +6545,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds15 <= 32'sd0;
     end else begin
-      ds15 <= $signed(nxt[4578:4547]);
+      ds15 <= $signed(nxt[4642:4611]);
     end
   end
   // register end
@@ -6488,7 +6555,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds16 <= 2'd0;
     end else begin
-      ds16 <= nxt[4546:4545];
+      ds16 <= nxt[4610:4609];
     end
   end
   // register end
@@ -6498,7 +6565,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds17 <= 32'd0;
     end else begin
-      ds17 <= nxt[4544:4513];
+      ds17 <= nxt[4608:4577];
     end
   end
   // register end
@@ -6509,7 +6576,7 @@ module decoder_small_fault_cycles
       ds18 <= {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
    8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0};
     end else begin
-      ds18 <= nxt[4512:4385];
+      ds18 <= nxt[4576:4449];
     end
   end
   // register end
@@ -6519,7 +6586,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds19 <= 7'sd0;
     end else begin
-      ds19 <= $signed(nxt[4384:4378]);
+      ds19 <= $signed(nxt[4448:4442]);
     end
   end
   // register end
@@ -6530,7 +6597,7 @@ module decoder_small_fault_cycles
       ds20 <= {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
    8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0};
     end else begin
-      ds20 <= nxt[4377:4250];
+      ds20 <= nxt[4441:4314];
     end
   end
   // register end
@@ -6540,7 +6607,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds21 <= 7'sd0;
     end else begin
-      ds21 <= $signed(nxt[4249:4243]);
+      ds21 <= $signed(nxt[4313:4307]);
     end
   end
   // register end
@@ -6550,7 +6617,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds22 <= 2'd0;
     end else begin
-      ds22 <= nxt[4242:4241];
+      ds22 <= nxt[4306:4305];
     end
   end
   // register end
@@ -6560,7 +6627,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds23 <= 4'd0;
     end else begin
-      ds23 <= nxt[4240:4237];
+      ds23 <= nxt[4304:4301];
     end
   end
   // register end
@@ -6572,7 +6639,7 @@ module decoder_small_fault_cycles
                         32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
                         32'sd0,   32'sd0,   32'sd0,   32'sd0}};
     end else begin
-      ds24 <= nxt[4236:3661];
+      ds24 <= nxt[4300:3725];
     end
   end
   // register end
@@ -6582,7 +6649,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds25 <= 5'd0;
     end else begin
-      ds25 <= nxt[3660:3656];
+      ds25 <= nxt[3724:3720];
     end
   end
   // register end
@@ -6592,7 +6659,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds26 <= 32'sd0;
     end else begin
-      ds26 <= $signed(nxt[3655:3624]);
+      ds26 <= $signed(nxt[3719:3688]);
     end
   end
   // register end
@@ -6602,7 +6669,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds27 <= 6'd0;
     end else begin
-      ds27 <= nxt[3623:3618];
+      ds27 <= nxt[3687:3682];
     end
   end
   // register end
@@ -6612,7 +6679,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds28 <= {32'd0,   32'd0,   42'd0,   5'd0};
     end else begin
-      ds28 <= nxt[3617:3507];
+      ds28 <= nxt[3681:3571];
     end
   end
   // register end
@@ -6622,7 +6689,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds29 <= 5'd0;
     end else begin
-      ds29 <= nxt[3506:3502];
+      ds29 <= nxt[3570:3566];
     end
   end
   // register end
@@ -6633,7 +6700,7 @@ module decoder_small_fault_cycles
       ds30 <= {16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,
    16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0};
     end else begin
-      ds30 <= nxt[3501:3246];
+      ds30 <= nxt[3565:3310];
     end
   end
   // register end
@@ -6643,7 +6710,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds31 <= 32'sd0;
     end else begin
-      ds31 <= $signed(nxt[3245:3214]);
+      ds31 <= $signed(nxt[3309:3278]);
     end
   end
   // register end
@@ -6653,7 +6720,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds32 <= {1'b0,   6'd0};
     end else begin
-      ds32 <= nxt[3213:3207];
+      ds32 <= nxt[3277:3271];
     end
   end
   // register end
@@ -6663,7 +6730,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds33 <= 64'sd0;
     end else begin
-      ds33 <= $signed(nxt[3206:3143]);
+      ds33 <= $signed(nxt[3270:3207]);
     end
   end
   // register end
@@ -6673,7 +6740,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds34 <= {16'sd0,   9'd0,   64'sd0,   64'sd0,   64'sd0,   {1'b0,   6'd0}};
     end else begin
-      ds34 <= nxt[3142:2919];
+      ds34 <= nxt[3206:2983];
     end
   end
   // register end
@@ -6683,7 +6750,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds35 <= {16'sd0,   9'd0,   64'sd0,   64'sd0,   64'sd0,   {1'b0,   6'd0}};
     end else begin
-      ds35 <= nxt[2918:2695];
+      ds35 <= nxt[2982:2759];
     end
   end
   // register end
@@ -6693,7 +6760,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds36 <= 64'sd0;
     end else begin
-      ds36 <= $signed(nxt[2694:2631]);
+      ds36 <= $signed(nxt[2758:2695]);
     end
   end
   // register end
@@ -6704,7 +6771,7 @@ module decoder_small_fault_cycles
       ds37 <= {64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,
    64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0};
     end else begin
-      ds37 <= nxt[2630:1607];
+      ds37 <= nxt[2694:1671];
     end
   end
   // register end
@@ -6715,7 +6782,7 @@ module decoder_small_fault_cycles
       ds38 <= {64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,
    64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0};
     end else begin
-      ds38 <= nxt[1606:583];
+      ds38 <= nxt[1670:647];
     end
   end
   // register end
@@ -6725,7 +6792,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds39 <= {1'b0,   6'd0};
     end else begin
-      ds39 <= nxt[582:576];
+      ds39 <= nxt[646:640];
     end
   end
   // register end
@@ -6735,7 +6802,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds40 <= 32'sd0;
     end else begin
-      ds40 <= $signed(nxt[575:544]);
+      ds40 <= $signed(nxt[639:608]);
     end
   end
   // register end
@@ -6745,7 +6812,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds41 <= 32'sd0;
     end else begin
-      ds41 <= $signed(nxt[543:512]);
+      ds41 <= $signed(nxt[607:576]);
     end
   end
   // register end
@@ -6755,7 +6822,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds42 <= 32'sd0;
     end else begin
-      ds42 <= $signed(nxt[511:480]);
+      ds42 <= $signed(nxt[575:544]);
     end
   end
   // register end
@@ -6765,7 +6832,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds43 <= {16'sd0,   9'd0,   64'sd0,   64'sd0,   64'sd0,   {1'b0,   6'd0}};
     end else begin
-      ds43 <= nxt[479:256];
+      ds43 <= nxt[543:320];
     end
   end
   // register end
@@ -6775,7 +6842,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds44 <= 32'sd0;
     end else begin
-      ds44 <= $signed(nxt[255:224]);
+      ds44 <= $signed(nxt[319:288]);
     end
   end
   // register end
@@ -6785,7 +6852,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds45 <= 32'sd0;
     end else begin
-      ds45 <= $signed(nxt[223:192]);
+      ds45 <= $signed(nxt[287:256]);
     end
   end
   // register end
@@ -6795,7 +6862,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds46 <= 64'sd0;
     end else begin
-      ds46 <= $signed(nxt[191:128]);
+      ds46 <= $signed(nxt[255:192]);
     end
   end
   // register end
@@ -6805,7 +6872,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds47 <= 64'sd0;
     end else begin
-      ds47 <= $signed(nxt[127:64]);
+      ds47 <= $signed(nxt[191:128]);
     end
   end
   // register end
@@ -6815,7 +6882,17 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds48 <= 64'sd0;
     end else begin
-      ds48 <= $signed(nxt[63:0]);
+      ds48 <= $signed(nxt[127:64]);
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds49_register
+    if ( rst) begin
+      ds49 <= 64'sd0;
+    end else begin
+      ds49 <= $signed(nxt[63:0]);
     end
   end
   // register end

@@ -52,87 +52,88 @@ module LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attStep
     , input signed [63:0] c$bindCsr_44
     , input signed [63:0] c$bindCsr_45
     , input signed [63:0] c$bindCsr_46
+    , input signed [63:0] c$bindCsr_47
     , input [269:0] ds
 
       // Outputs
-    , output reg [4796:0] result
+    , output reg [4860:0] result
     );
   wire [1023:0] c$app_arg;
-  // src/LlamaDv/Decoder.hs:602:1-7
-  wire [2111:0] ds50;
-  // src/LlamaDv/Decoder.hs:602:1-7
-  wire [2111:0] ds50_0;
-  // src/LlamaDv/Decoder.hs:602:1-7
+  // src/LlamaDv/Decoder.hs:603:1-7
+  wire [2111:0] ds51;
+  // src/LlamaDv/Decoder.hs:603:1-7
+  wire [2111:0] ds51_0;
+  // src/LlamaDv/Decoder.hs:603:1-7
   wire [127:0] vm;
   wire [6:0] c$app_arg_0;
-  // src/LlamaDv/Decoder.hs:602:1-7
+  // src/LlamaDv/Decoder.hs:603:1-7
   wire signed [6:0] ev;
-  // src/LlamaDv/Decoder.hs:602:1-7
+  // src/LlamaDv/Decoder.hs:603:1-7
   wire [223:0] ea;
-  // src/LlamaDv/Decoder.hs:602:1-7
+  // src/LlamaDv/Decoder.hs:603:1-7
   wire [223:0] eb;
   wire [447:0] c$case_scrut;
-  // src/LlamaDv/Decoder.hs:602:1-7
+  // src/LlamaDv/Decoder.hs:603:1-7
   wire [223:0] ea_0;
-  // src/LlamaDv/Decoder.hs:602:1-7
+  // src/LlamaDv/Decoder.hs:603:1-7
   wire [223:0] eb_0;
   wire [447:0] c$case_scrut_0;
-  // src/LlamaDv/Decoder.hs:602:1-7
+  // src/LlamaDv/Decoder.hs:603:1-7
   wire [223:0] ea_1;
-  // src/LlamaDv/Decoder.hs:602:1-7
+  // src/LlamaDv/Decoder.hs:603:1-7
   wire [223:0] eb_1;
   wire [447:0] c$case_scrut_1;
-  // src/LlamaDv/Decoder.hs:602:1-7
+  // src/LlamaDv/Decoder.hs:603:1-7
   wire [223:0] ea_2;
-  // src/LlamaDv/Decoder.hs:602:1-7
+  // src/LlamaDv/Decoder.hs:603:1-7
   wire [223:0] eb_2;
   wire [447:0] c$case_scrut_2;
-  // src/LlamaDv/Decoder.hs:602:1-7
+  // src/LlamaDv/Decoder.hs:603:1-7
   wire [223:0] ea_3;
-  // src/LlamaDv/Decoder.hs:602:1-7
+  // src/LlamaDv/Decoder.hs:603:1-7
   wire [223:0] eb_3;
   wire [447:0] c$case_scrut_3;
-  // src/LlamaDv/Decoder.hs:602:1-7
+  // src/LlamaDv/Decoder.hs:603:1-7
   wire [223:0] eb_4;
-  // src/LlamaDv/Decoder.hs:602:1-7
+  // src/LlamaDv/Decoder.hs:603:1-7
   wire [223:0] ea_4;
   wire [447:0] c$case_scrut_4;
-  // src/LlamaDv/Decoder.hs:602:1-7
+  // src/LlamaDv/Decoder.hs:603:1-7
   wire [223:0] eb_5;
-  // src/LlamaDv/Decoder.hs:602:1-7
+  // src/LlamaDv/Decoder.hs:603:1-7
   wire [223:0] ea_5;
   wire [447:0] c$case_scrut_5;
-  // src/LlamaDv/Decoder.hs:602:1-7
+  // src/LlamaDv/Decoder.hs:603:1-7
   wire [4:0] next;
-  // src/LlamaDv/Decoder.hs:602:1-7
+  // src/LlamaDv/Decoder.hs:603:1-7
   wire signed [31:0] db;
-  // src/LlamaDv/Decoder.hs:602:1-7
+  // src/LlamaDv/Decoder.hs:603:1-7
   wire signed [31:0] da;
   wire [4:0] c$case_alt;
-  // src/LlamaDv/Decoder.hs:602:1-7
+  // src/LlamaDv/Decoder.hs:603:1-7
   wire  grew;
-  // src/LlamaDv/Decoder.hs:602:1-7
-  wire [96:0] ds50_1;
+  // src/LlamaDv/Decoder.hs:603:1-7
+  wire [96:0] ds51_1;
   wire signed [31:0] c$app_arg_1;
   wire signed [31:0] c$app_arg_2;
   wire signed [63:0] c$app_arg_3;
   wire [6:0] c$app_arg_4;
-  // src/LlamaDv/Decoder.hs:602:1-7
+  // src/LlamaDv/Decoder.hs:603:1-7
   wire signed [6:0] ke;
   wire signed [31:0] c$app_arg_5;
   wire [255:0] c$app_arg_6;
-  // src/LlamaDv/Decoder.hs:602:1-7
+  // src/LlamaDv/Decoder.hs:603:1-7
   wire [127:0] km;
-  // src/LlamaDv/Decoder.hs:602:1-7
-  wire [543:0] ds53;
-  // src/LlamaDv/Decoder.hs:602:1-7
-  wire signed [31:0] c$ds53_case_alt;
-  // src/LlamaDv/Decoder.hs:602:1-7
-  wire  c$ds53_app_arg;
+  // src/LlamaDv/Decoder.hs:603:1-7
+  wire [543:0] ds54;
+  // src/LlamaDv/Decoder.hs:603:1-7
+  wire signed [31:0] c$ds54_case_alt;
+  // src/LlamaDv/Decoder.hs:603:1-7
+  wire  c$ds54_app_arg;
   wire [4:0] c$app_arg_7;
   wire signed [63:0] c$s;
-  wire signed [31:0] ds50_fun_arg;
-  wire signed [31:0] ds50_fun_arg_0;
+  wire signed [31:0] ds51_fun_arg;
+  wire signed [31:0] ds51_fun_arg_0;
   wire signed [63:0] c$s_0;
 
   always @(*) begin
@@ -153,7 +154,7 @@ module LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attStep
                        c$bindCsr_36,   c$bindCsr_37,   c$bindCsr_38,
                        c$bindCsr_39,   c$bindCsr_40,   c$bindCsr_41,
                        c$bindCsr_42,   c$bindCsr_43,   c$bindCsr_44,
-                       c$bindCsr_45,   c$bindCsr_46};
+                       c$bindCsr_45,   c$bindCsr_46,   c$bindCsr_47};
       5'd1 : result = {5'd10,   c$bindCsr,
                        c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                        c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -170,7 +171,7 @@ module LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attStep
                        c$bindCsr_36,   c$bindCsr_37,   c$bindCsr_38,
                        c$bindCsr_39,   c$bindCsr_40,   c$bindCsr_41,
                        c$bindCsr_42,   c$bindCsr_43,   c$bindCsr_44,
-                       c$bindCsr_45,   c$bindCsr_46};
+                       c$bindCsr_45,   c$bindCsr_46,   c$bindCsr_47};
       5'd2 : result = {5'd10,   c$bindCsr,
                        c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                        c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -187,7 +188,7 @@ module LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attStep
                        c$bindCsr_36,   c$bindCsr_37,   c$bindCsr_38,
                        c$bindCsr_39,   c$bindCsr_40,   c$bindCsr_41,
                        c$bindCsr_42,   c$bindCsr_43,   c$bindCsr_44,
-                       c$bindCsr_45,   c$bindCsr_46};
+                       c$bindCsr_45,   c$bindCsr_46,   c$bindCsr_47};
       5'd3 : result = {5'd10,   c$bindCsr,
                        c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                        c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -204,7 +205,7 @@ module LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attStep
                        c$bindCsr_36,   c$bindCsr_37,   c$bindCsr_38,
                        c$bindCsr_39,   c$bindCsr_40,   c$bindCsr_41,
                        c$bindCsr_42,   c$bindCsr_43,   c$bindCsr_44,
-                       c$bindCsr_45,   c$bindCsr_46};
+                       c$bindCsr_45,   c$bindCsr_46,   c$bindCsr_47};
       5'd4 : result = {5'd10,   c$bindCsr,
                        c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                        c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -221,7 +222,7 @@ module LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attStep
                        c$bindCsr_36,   c$bindCsr_37,   c$bindCsr_38,
                        c$bindCsr_39,   c$bindCsr_40,   c$bindCsr_41,
                        c$bindCsr_42,   c$bindCsr_43,   c$bindCsr_44,
-                       c$bindCsr_45,   c$bindCsr_46};
+                       c$bindCsr_45,   c$bindCsr_46,   c$bindCsr_47};
       5'd5 : result = {5'd10,   c$bindCsr,
                        c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                        c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -230,7 +231,7 @@ module LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attStep
                        c$bindCsr_12,   c$bindCsr_13,   c$bindCsr_14,
                        c$bindCsr_15,   c$bindCsr_16,   c$bindCsr_17,
                        c$bindCsr_18,   c$bindCsr_19,   c$bindCsr_20,
-                       c$bindCsr_21,   {$signed(ds50_1[96:65]),
+                       c$bindCsr_21,   {$signed(ds51_1[96:65]),
                                         $signed(c$bindCsr_22[543:512]),
                                         c$bindCsr_22[511:0]},
                        c$bindCsr_23 + c$case_alt,   c$bindCsr_24,
@@ -244,7 +245,8 @@ module LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attStep
                        c$bindCsr_35,   c$bindCsr_36,   c$bindCsr_37,
                        c$bindCsr_38,   c$bindCsr_39,   c$bindCsr_40,
                        c$bindCsr_41,   c$bindCsr_42,   c$bindCsr_43,
-                       c$bindCsr_44,   c$bindCsr_45,   c$bindCsr_46};
+                       c$bindCsr_44,   c$bindCsr_45,   c$bindCsr_46,
+                       c$bindCsr_47};
       5'd6 : result = {5'd10,   c$bindCsr,
                        c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                        c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -261,7 +263,7 @@ module LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attStep
                        c$bindCsr_37,   c$bindCsr_38,   c$bindCsr_39,
                        c$bindCsr_40,   c$bindCsr_41,   c$bindCsr_42,
                        c$bindCsr_43,   c$bindCsr_44,   c$bindCsr_45,
-                       c$bindCsr_46};
+                       c$bindCsr_46,   c$bindCsr_47};
       5'd7 : result = {5'd10,   c$bindCsr,
                        c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                        c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -278,7 +280,7 @@ module LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attStep
                        c$bindCsr_37,   c$bindCsr_38,   c$bindCsr_39,
                        c$bindCsr_40,   c$bindCsr_41,   c$bindCsr_42,
                        c$bindCsr_43,   c$bindCsr_44,   c$bindCsr_45,
-                       c$bindCsr_46};
+                       c$bindCsr_46,   c$bindCsr_47};
       5'd8 : result = {5'd10,   c$bindCsr,
                        c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                        c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -295,7 +297,7 @@ module LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attStep
                        c$bindCsr_37,   c$bindCsr_38,   c$bindCsr_39,
                        c$bindCsr_40,   c$bindCsr_41,   c$bindCsr_42,
                        c$bindCsr_43,   c$bindCsr_44,   c$bindCsr_45,
-                       c$bindCsr_46};
+                       c$bindCsr_46,   c$bindCsr_47};
       5'd9 : result = {5'd10,   c$bindCsr,
                        c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                        c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -312,7 +314,7 @@ module LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attStep
                        c$bindCsr_37,   c$bindCsr_38,   c$bindCsr_39,
                        c$bindCsr_40,   c$bindCsr_41,   c$bindCsr_42,
                        c$bindCsr_43,   c$bindCsr_44,   c$bindCsr_45,
-                       c$bindCsr_46};
+                       c$bindCsr_46,   c$bindCsr_47};
       5'd10 : result = {5'd10,   c$bindCsr,
                         c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                         c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -329,7 +331,7 @@ module LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attStep
                         c$bindCsr_37,   c$bindCsr_38,   c$bindCsr_39,
                         c$bindCsr_40,   c$bindCsr_41,   c$bindCsr_42,
                         c$bindCsr_43,   c$bindCsr_44,   c$bindCsr_45,
-                        c$bindCsr_46};
+                        c$bindCsr_46,   c$bindCsr_47};
       5'd11 : result = {5'd10,   c$bindCsr,
                         c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                         c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -346,7 +348,7 @@ module LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attStep
                         c$bindCsr_37,   c$bindCsr_38,   c$bindCsr_39,
                         c$bindCsr_40,   c$bindCsr_41,   c$bindCsr_42,
                         c$bindCsr_43,   c$bindCsr_44,   c$bindCsr_45,
-                        c$bindCsr_46};
+                        c$bindCsr_46,   c$bindCsr_47};
       5'd12 : result = {5'd10,   c$bindCsr,
                         c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                         c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -363,7 +365,7 @@ module LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attStep
                         c$bindCsr_37,   c$bindCsr_38,   c$bindCsr_39,
                         c$bindCsr_40,   c$bindCsr_41,   c$bindCsr_42,
                         c$bindCsr_43,   c$bindCsr_44,   c$bindCsr_45,
-                        c$bindCsr_46};
+                        c$bindCsr_46,   c$bindCsr_47};
       5'd13 : result = {5'd10,   c$bindCsr,
                         c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                         c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -376,12 +378,12 @@ module LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attStep
                         c$bindCsr_24,   c$bindCsr_25,   c$bindCsr_26,
                         next,   c$bindCsr_28,   c$bindCsr_29,
                         c$app_arg_0,   c$bindCsr_31,   c$bindCsr_32,
-                        c$bindCsr_33,   $signed(ds50_0[2111:2048]),
-                        ds50_0[2047:1024],   ds50_0[1023:0],
+                        c$bindCsr_33,   $signed(ds51_0[2111:2048]),
+                        ds51_0[2047:1024],   ds51_0[1023:0],
                         c$bindCsr_37,   c$bindCsr_38,   c$bindCsr_39,
                         c$bindCsr_40,   c$bindCsr_41,   c$bindCsr_42,
                         c$bindCsr_43,   c$bindCsr_44,   c$bindCsr_45,
-                        c$bindCsr_46};
+                        c$bindCsr_46,   c$bindCsr_47};
       5'd14 : result = {5'd10,   c$bindCsr,
                         c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                         c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -394,12 +396,12 @@ module LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attStep
                         c$bindCsr_24,   c$bindCsr_25,   c$bindCsr_26,
                         next,   c$bindCsr_28,   c$bindCsr_29,
                         c$bindCsr_30,   c$bindCsr_31,   c$bindCsr_32,
-                        c$bindCsr_33,   $signed(ds50[2111:2048]),
-                        ds50[2047:1024],   ds50[1023:0],
+                        c$bindCsr_33,   $signed(ds51[2111:2048]),
+                        ds51[2047:1024],   ds51[1023:0],
                         c$bindCsr_37,   c$bindCsr_38,   c$bindCsr_39,
                         c$bindCsr_40,   c$bindCsr_41,   c$bindCsr_42,
                         c$bindCsr_43,   c$bindCsr_44,   c$bindCsr_45,
-                        c$bindCsr_46};
+                        c$bindCsr_46,   c$bindCsr_47};
       5'd15 : result = {5'd10,   c$bindCsr,
                         c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                         c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -416,7 +418,7 @@ module LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attStep
                         c$app_arg,   c$bindCsr_37,   c$bindCsr_38,
                         c$bindCsr_39,   c$bindCsr_40,   c$bindCsr_41,
                         c$bindCsr_42,   c$bindCsr_43,   c$bindCsr_44,
-                        c$bindCsr_45,   c$bindCsr_46};
+                        c$bindCsr_45,   c$bindCsr_46,   c$bindCsr_47};
       default : result = {c$app_arg_7,   c$bindCsr,
                           c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                           c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -427,7 +429,7 @@ module LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attStep
                           c$bindCsr_18,   c$bindCsr_19,   c$bindCsr_20,
                           c$bindCsr_21 + 4'd1,
                           {$signed(c$bindCsr_22[575:544]),
-                           $signed(ds53[543:512]),   ds53[511:0]},
+                           $signed(ds54[543:512]),   ds54[511:0]},
                           c$bindCsr_23,   c$bindCsr_24,   c$bindCsr_25,
                           c$bindCsr_26,   5'd0,   c$bindCsr_28,
                           c$bindCsr_29,   c$bindCsr_30,   c$bindCsr_31,
@@ -435,7 +437,8 @@ module LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attStep
                           c$bindCsr_35,   c$bindCsr_36,   c$bindCsr_37,
                           c$bindCsr_38,   c$bindCsr_39,   c$bindCsr_40,
                           c$bindCsr_41,   c$bindCsr_42,   c$bindCsr_43,
-                          c$bindCsr_44,   c$bindCsr_45,   c$bindCsr_46};
+                          c$bindCsr_44,   c$bindCsr_45,   c$bindCsr_46,
+                          c$bindCsr_47};
     endcase
   end
 
@@ -444,8 +447,8 @@ module LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attStep
     , .av (c$bindCsr_30)
     , .eta (c$bindCsr_36) );
 
-  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attRound LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attRound_ds50
-    ( .result (ds50)
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attRound LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attRound_ds51
+    ( .result (ds51)
     , .av (c$bindCsr_30)
     , .pd (c$bindCsr_34)
     , .pa (c$bindCsr_35)
@@ -453,15 +456,15 @@ module LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attStep
 
   assign c$s = $signed(c$bindCsr_32[70:7]);
 
-  assign ds50_fun_arg = $signed({c$s[64-1],c$s[0+:(32-1)]});
+  assign ds51_fun_arg = $signed({c$s[64-1],c$s[0+:(32-1)]});
 
-  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attWeigh LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attWeigh_ds50_0
-    ( .result (ds50_0)
-    , .first (c$ds53_app_arg)
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attWeigh LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attWeigh_ds51_0
+    ( .result (ds51_0)
+    , .first (c$ds54_app_arg)
     , .st (c$bindCsr_22)
     , .vm (vm)
-    , .a (ds50_fun_arg)
-    , .b (c$ds53_case_alt) );
+    , .a (ds51_fun_arg)
+    , .b (c$ds54_case_alt) );
 
   assign vm = ds[134:7];
 
@@ -535,20 +538,20 @@ module LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attStep
 
   assign next = c$bindCsr_27 + 5'd1;
 
-  assign db = $signed(ds50_1[32:1]);
+  assign db = $signed(ds51_1[32:1]);
 
-  assign da = $signed(ds50_1[64:33]);
+  assign da = $signed(ds51_1[64:33]);
 
   assign c$case_alt = grew ? 5'd1 : 5'd0;
 
-  assign grew = ds50_1[0:0];
+  assign grew = ds51_1[0:0];
 
-  assign ds50_fun_arg_0 = $signed(c$bindCsr_22[575:544]);
+  assign ds51_fun_arg_0 = $signed(c$bindCsr_22[575:544]);
 
-  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attMax LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attMax_ds50_1
-    ( .result (ds50_1)
-    , .first (c$ds53_app_arg)
-    , .mx (ds50_fun_arg_0)
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attMax LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attMax_ds51_1
+    ( .result (ds51_1)
+    , .first (c$ds54_app_arg)
+    , .mx (ds51_fun_arg_0)
     , .s (c$bindCsr_29) );
 
   LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attScale LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attScale_c$app_arg_1
@@ -581,19 +584,19 @@ module LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attStep
 
   assign km = ds[269:142];
 
-  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attUpdate LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attUpdate_ds53
-    ( .result (ds53)
-    , .first (c$ds53_app_arg)
-    , .b (c$ds53_case_alt)
+  LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attUpdate LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attUpdate_ds54
+    ( .result (ds54)
+    , .first (c$ds54_app_arg)
+    , .b (c$ds54_case_alt)
     , .sd (c$bindCsr_34)
     , .sa (c$bindCsr_35)
     , .vt (c$bindCsr_36) );
 
   assign c$s_0 = $signed(c$bindCsr_33[70:7]);
 
-  assign c$ds53_case_alt = $signed({c$s_0[64-1],c$s_0[0+:(32-1)]});
+  assign c$ds54_case_alt = $signed({c$s_0[64-1],c$s_0[0+:(32-1)]});
 
-  assign c$ds53_app_arg = c$bindCsr_21 == 4'd0;
+  assign c$ds54_app_arg = c$bindCsr_21 == 4'd0;
 
   assign c$app_arg_7 = (c$bindCsr_21 == c$bindCsr_0) ? 5'd11 : 5'd10;
 

@@ -145,6 +145,7 @@ data DecState = DecState
   , ropeA :: Wide            -- ^ 'Rope': the element times cos
   , ropeB :: Wide            -- ^ 'Rope': its partner times sin
   , finP :: Wide             -- ^ 'AttFin': a lane of the accumulator times the reciprocal
+  , packY :: Wide            -- ^ 'Pack': the element shifted by the head's exponent ('packShift')
   } deriving (Generic, NFDataX, Show)
 
 -- | The matvec engine's counters and pipeline, registered apart from 'DecState': they
@@ -690,6 +691,16 @@ scratchAddr s m = (resize (i s), vinA, yA, hidA, rotA)
       _ -> resize (i s)
     rotA = if packKind s == PackK then 64 + packIndex s else packIndex s
 
+-- | A head's pack, pass two: an element shifted by the head's exponent,
+packShift :: ExpS -> F -> Wide
+packShift xe x = fst (quantShift xe x)
+{-# NOINLINE packShift #-}
+
+-- | then rounded and saturated: with the shift, @quantElem xe x@.
+packRound :: ExpS -> Wide -> Act
+packRound xe y = macQuantRound (snd (quantShift xe 0)) y
+{-# NOINLINE packRound #-}
+
 -- | MAC stage A: the weight byte of the ROM row at the column, and the row's shift
 -- (applied to its sum) from the row exponent @we@ and the input's exponent.
 macSelect :: WeightRow -> Unsigned 8 -> ExpS -> ExpS -> (Act, Sh)
@@ -707,14 +718,21 @@ shAmt s
 -- exponent, with its rounding left for the next clock (whether to round: a right shift
 -- by k >= 1, done here by k - 1, as in 'shsatShift'); the shift amount of the row.
 macQuant :: ExpS -> F -> Sh -> (Wide, Bool, ShsatAmt)
-macQuant xe x sh = (y, k /= 0, shsatAmt sh)
+macQuant xe x sh = (y, r, shsatAmt sh)
+  where
+    (y, r) = quantShift xe x
+{-# NOINLINE macQuant #-}
+
+-- | 'quantElem' in two halves, for a register between them: the shift of @x@ under the
+-- exponent @xe@ (a right shift by k >= 1 done by k - 1, and whether to round),
+quantShift :: ExpS -> F -> (Wide, Bool)
+quantShift xe x = (y, k /= 0)
   where
     q = resize xe + 20 :: Sh
     k = shAmt q
     xw = resize x :: Wide
     y | q >= 0 = if k == 0 then xw else xw `shiftR` fromIntegral (k - 1)
       | otherwise = shiftL xw (fromIntegral (shAmt (negate q)))
-{-# NOINLINE macQuant #-}
 
 -- | MAC stage B: the rounding ((y + 1) >> 1 after a shift by k - 1 is (x + 2^(k-1)) >> k,
 -- 'rshr') and saturation: with the stage before, @quantElem xe x@.
@@ -839,16 +857,22 @@ step fault sIn m (iv, itok, ipos, ordy) xIn g kv rd = case phase s of
            | otherwise = step1 { partner = rdY rd }
         wr = noWrites { wrRot = Just (base + ep, ropeFin (testBit ep 0) (ropeA s) (ropeB s)) }
     in (s1, Nothing, if not (testBit (i s) 0) && i s /= 0 then wr else noWrites)
+  -- Pass two quantises element i - 16 in two clocks: its shift at i = 16..31
+  -- ('packShift'), its rounding and saturation, shifted into the head, at i = 17..32
+  -- ('packRound'); the last one ends the pack.
   Pack ->
     let d = case packKind s of { PackQ -> rdRot rd; PackK -> rdRot rd; PackV -> rdY rd }
         mx = max (if i s == 0 then 0 else packMax s) (absU d)
         e = quantExp mx
-        pm' = pm s <<+ quantElem (pe s) d
+        pm' = pm s <<+ packRound (pe s) (packY s)
+        y = packShift (pe s) d
     in if i s < 16
          then only step1 { packMax = mx, pe = if i s == 15 then e else pe s }
-         else if i s < 31
-           then only step1 { pm = pm' }
-           else packed s pm'
+         else if i s == 16
+           then only step1 { packY = y }
+           else if i s < 32
+             then only step1 { pm = pm', packY = y }
+             else packed s pm'
   AttRun -> only (attStep (fault /= SkipRescale) s kv)
   AttRcp -> only s { phase = AttDiv, rcp = recipStart (sDen (soft s)) }
   -- The unit's last two quotient bits are formed in the cycle its count is 1.
@@ -923,7 +947,7 @@ s0 :: DecState
 s0 = DecState Idle 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 PackQ 0 (repeat 0) 0 (repeat 0) 0 0 0
               (Soft 0 0 (repeat 0)) 0 0 0 recipIdle
               0 (repeat 0) 0 amt0 0 (expIn 0) (expIn 0) 0 (repeat 0) (repeat 0)
-              amt0 0 0 0 (expIn 0) 0 0 0 0 0
+              amt0 0 0 0 (expIn 0) 0 0 0 0 0 0
 
 -- | The head the state has normalised, on the last cycle of its 'AttFin' (the
 -- accumulator register then holds the output row).
@@ -994,6 +1018,7 @@ stateRegisters nxt =
     <*> reg ropeA
     <*> reg ropeB
     <*> reg finP
+    <*> reg packY
   where
     reg :: forall a . NFDataX a => (DecState -> a) -> Signal dom a
     reg field = register (field s0) (field <$> nxt)
