@@ -123,4 +123,7 @@ def describe(entry: dict[str, Any]) -> str:
         return "never infected: no test made the mutated signal differ (a stimulus gap, or unreachable)"
     if seen == "unknown":
         return "infection unknown (the mutated bit is on no named wire)"
+    if entry.get("mode") == "inv":
+        return (f"infected from the start of {seen['test']} (an inversion always changes its signal): "
+                "the difference reached no check")
     return f"infected in {seen['test']} at sim time {seen['time']}: the difference reached no check"
