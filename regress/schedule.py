@@ -235,10 +235,11 @@ Running = tuple[float, str, Key, "Job | None"]
 
 QUICK_TOLERANCE = 0.02
 QUICK_SLACK_S = 1.0
-"""The shortest ready test (or, before any test is ready, the quickest build + test) jumps ahead of the critical-path choice while the forecast wall
-time stays within 2 % (+1 s) of the lower bound, max(longest remaining chain, remaining
-work / slots), or no longer than the critical-path choice's own forecast. The bound,
-not the previous forecast, is the reference, so jumps cannot add up."""
+"""The shortest ready test (or, before any test is ready, the quickest build + test) jumps
+ahead of the critical-path choice while the forecast wall time stays within 2 % (+1 s) of
+the lower bound, max(longest remaining chain, remaining work / slots), or no longer than
+the critical-path choice's own forecast. The bound, not the previous forecast, is the
+reference, so jumps cannot add up."""
 
 
 class ReadyQueue:
