@@ -10,26 +10,26 @@ module LlamaDv_Top_Decoder_decoderSmall_packRound
       // Outputs
     , output wire signed [7:0] c$case_alt
     );
-  // src/LlamaDv/Decoder.hs:729:1-10
+  // src/LlamaDv/Decoder.hs:734:1-10
   wire signed [15:0] q;
   wire [5:0] c$case_alt_0;
   wire [5:0] result;
   wire [64:0] result_0;
   wire signed [63:0] c$app_arg;
   reg signed [63:0] c$case_alt_1;
-  // src/LlamaDv/Decoder.hs:729:1-10
+  // src/LlamaDv/Decoder.hs:734:1-10
   wire signed [63:0] wild2;
-  // src/LlamaDv/Decoder.hs:729:1-10
+  // src/LlamaDv/Decoder.hs:734:1-10
   wire signed [63:0] c$wild2_app_arg;
-  // src/LlamaDv/Decoder.hs:729:1-10
+  // src/LlamaDv/Decoder.hs:734:1-10
   wire signed [63:0] wild2_0;
-  // src/LlamaDv/Decoder.hs:729:1-10
+  // src/LlamaDv/Decoder.hs:734:1-10
   wire signed [63:0] c$wild2_app_arg_0;
-  // src/LlamaDv/Decoder.hs:712:1-5
+  // src/LlamaDv/Decoder.hs:717:1-5
   wire signed [15:0] s;
   wire [5:0] c$case_alt_2;
   wire [5:0] result_1;
-  // src/LlamaDv/Decoder.hs:701:1-9
+  // src/LlamaDv/Decoder.hs:706:1-9
   wire  y1;
   wire [15:0] c$bv;
   wire [5:0] c$i_10;

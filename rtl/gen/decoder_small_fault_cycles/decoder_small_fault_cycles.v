@@ -50,33 +50,33 @@ module decoder_small_fault_cycles
   wire [520:0] result_1;
   reg [31:0] result_2;
   reg  c$case_alt_0;
-  // src/LlamaDv/Decoder.hs:(1080,1)-(1090,34)
+  // src/LlamaDv/Decoder.hs:(1089,1)-(1099,34)
   reg [31:0] c$cycNext_case_alt;
-  // src/LlamaDv/Decoder.hs:(1080,1)-(1090,34)
+  // src/LlamaDv/Decoder.hs:(1089,1)-(1099,34)
   reg [31:0] n;
-  // src/LlamaDv/Decoder.hs:(1080,1)-(1090,34)
+  // src/LlamaDv/Decoder.hs:(1089,1)-(1099,34)
   reg [31:0] c$cycNext_case_alt_0;
   reg  c$case_alt_1;
   reg  c$case_alt_2;
-  // src/LlamaDv/Decoder.hs:(1080,1)-(1090,34)
+  // src/LlamaDv/Decoder.hs:(1089,1)-(1099,34)
   wire [2047:0] c$logits_case_alt;
-  // src/LlamaDv/Decoder.hs:(1080,1)-(1090,34)
+  // src/LlamaDv/Decoder.hs:(1089,1)-(1099,34)
   reg [2047:0] logits;
-  // src/LlamaDv/Decoder.hs:(1080,1)-(1090,34)
+  // src/LlamaDv/Decoder.hs:(1089,1)-(1099,34)
   reg [2047:0] c$logits_case_alt_0;
-  // src/LlamaDv/Decoder.hs:966:1-10
+  // src/LlamaDv/Decoder.hs:973:1-10
   wire signed [31:0] l;
-  // src/LlamaDv/Decoder.hs:(1080,1)-(1090,34)
+  // src/LlamaDv/Decoder.hs:(1089,1)-(1099,34)
   wire signed [63:0] c$logits_case_scrut;
-  // src/LlamaDv/Decoder.hs:(1080,1)-(1090,34)
-  wire [4860:0] nxt;
-  reg [5336:0] result_3;
-  wire [5336:0] c$case_alt_3;
-  wire [5336:0] c$case_alt_4;
-  wire [5336:0] c$case_alt_5;
-  reg [4860:0] c$app_arg_2;
-  wire [5336:0] c$case_alt_6;
-  wire [4860:0] c$app_arg_3;
+  // src/LlamaDv/Decoder.hs:(1089,1)-(1099,34)
+  wire [4904:0] nxt;
+  reg [5380:0] result_3;
+  wire [5380:0] c$case_alt_3;
+  wire [5380:0] c$case_alt_4;
+  wire [5380:0] c$case_alt_5;
+  reg [4904:0] c$app_arg_2;
+  wire [5380:0] c$case_alt_6;
+  wire [4904:0] c$app_arg_3;
   wire signed [31:0] c$app_arg_4;
   wire  c$case_scrut_0;
   reg signed [31:0] c$app_arg_5;
@@ -85,76 +85,78 @@ module decoder_small_fault_cycles
   wire signed [63:0] x_1;
   wire signed [31:0] c$case_alt_7;
   wire signed [31:0] result_4;
-  wire [4860:0] c$app_arg_7;
-  reg [4860:0] c$case_alt_8;
-  wire [4860:0] c$case_alt_9;
+  wire [4904:0] c$app_arg_7;
+  reg [4904:0] c$case_alt_8;
+  wire [4904:0] c$case_alt_9;
   wire [198:0] c$app_arg_8;
-  reg [4860:0] result_5;
-  reg [4860:0] c$case_alt_10;
+  reg [4904:0] result_5;
+  reg [4904:0] c$case_alt_10;
   wire signed [63:0] c$app_arg_9;
   wire signed [31:0] c$app_arg_10;
-  reg [4860:0] c$case_alt_11;
+  reg [4904:0] c$case_alt_11;
   wire [110:0] c$app_arg_11;
-  wire [4860:0] result_6;
-  wire [5336:0] result_7;
+  wire [4904:0] result_6;
+  wire [5380:0] result_7;
   reg signed [6:0] c$app_arg_12;
-  reg [5336:0] result_8;
-  wire [5336:0] result_9;
-  reg [5336:0] c$case_alt_12;
+  reg [5380:0] result_8;
+  wire [5380:0] result_9;
+  reg [5380:0] c$case_alt_12;
   wire [5:0] c$app_arg_13;
-  reg [4860:0] c$app_arg_14;
-  // src/LlamaDv/Decoder.hs:804:1-4
+  reg [4904:0] c$app_arg_14;
+  // src/LlamaDv/Decoder.hs:809:1-4
   wire [127:0] \pm' ;
-  // src/LlamaDv/Decoder.hs:804:1-4
+  // src/LlamaDv/Decoder.hs:809:1-4
   wire signed [7:0] \c$pm'_app_arg ;
   wire [198:0] c$app_arg_15;
   wire signed [31:0] c$app_arg_16;
-  // src/LlamaDv/Decoder.hs:804:1-4
+  // src/LlamaDv/Decoder.hs:809:1-4
   wire [6:0] ep;
   reg [6:0] c$app_arg_17;
-  reg [4860:0] result_10;
-  reg [4860:0] c$case_alt_13;
-  reg [4860:0] c$case_alt_14;
-  wire [4860:0] result_11;
-  // src/LlamaDv/Decoder.hs:804:1-4
+  reg [4904:0] result_10;
+  reg [4904:0] c$case_alt_13;
+  reg [4904:0] c$case_alt_14;
+  wire [4904:0] result_11;
+  // src/LlamaDv/Decoder.hs:809:1-4
   wire  c$$j_case_scrut;
-  // src/LlamaDv/Decoder.hs:804:1-4
-  wire [127:0] ds52;
-  // src/LlamaDv/Decoder.hs:804:1-4
+  // src/LlamaDv/Decoder.hs:809:1-4
+  wire [127:0] ds54;
+  // src/LlamaDv/Decoder.hs:809:1-4
+  wire [43:0] ds54_0;
+  // src/LlamaDv/Decoder.hs:809:1-4
   wire [6:0] e;
-  reg [4860:0] c$app_arg_18;
+  reg [4904:0] c$app_arg_18;
   wire [198:0] c$app_arg_19;
   reg [198:0] result_12;
   wire signed [31:0] result_13;
-  wire [4860:0] c$app_arg_20;
+  wire [4904:0] c$app_arg_20;
   wire [198:0] c$app_arg_21;
   wire [6:0] c$app_arg_22;
-  reg [4860:0] result_14;
+  reg [4904:0] result_14;
   wire [31:0] c$app_arg_23;
-  // src/LlamaDv/Decoder.hs:804:1-4
+  // src/LlamaDv/Decoder.hs:809:1-4
   wire  valid;
   wire [31:0] result_15;
-  reg [4860:0] result_16;
+  reg [4904:0] result_16;
   wire signed [63:0] c$app_arg_24;
-  // src/LlamaDv/Decoder.hs:804:1-4
-  wire [70:0] ds51;
+  // src/LlamaDv/Decoder.hs:809:1-4
+  wire [70:0] ds53;
   wire signed [63:0] c$app_arg_25;
   wire signed [63:0] c$app_arg_26;
   wire signed [63:0] c$app_arg_27;
-  // src/LlamaDv/Decoder.hs:804:1-4
+  // src/LlamaDv/Decoder.hs:809:1-4
   wire signed [63:0] y0;
-  // src/LlamaDv/Decoder.hs:804:1-4
+  // src/LlamaDv/Decoder.hs:809:1-4
   wire signed [15:0] sh;
-  // src/LlamaDv/Decoder.hs:804:1-4
-  wire [143:0] ds51_0;
+  // src/LlamaDv/Decoder.hs:809:1-4
+  wire [143:0] ds53_0;
   wire signed [31:0] c$app_arg_28;
-  reg [4860:0] result_17;
-  reg [4860:0] c$app_arg_29;
-  wire [4860:0] result_18;
-  reg [4860:0] c$step_$jOut;
-  wire [4860:0] c$step_$jOut_app_arg;
+  reg [4904:0] result_17;
+  reg [4904:0] c$app_arg_29;
+  wire [4904:0] result_18;
+  reg [4904:0] c$step_$jOut;
+  wire [4904:0] c$step_$jOut_app_arg;
   wire [5:0] c$step_$jOut_app_arg_0;
-  // src/LlamaDv/Decoder.hs:804:1-4
+  // src/LlamaDv/Decoder.hs:809:1-4
   wire [7:0] step26;
   wire signed [63:0] c$packShiftOut;
   wire signed [31:0] c$normGainOut;
@@ -163,9 +165,9 @@ module decoder_small_fault_cycles
   wire [223:0] c$siluPipeOut;
   reg [15:0] c$matrixShapeOut;
   reg [2:0] c$matrixShapeOut_app_arg;
-  // src/LlamaDv/Decoder.hs:804:1-4
+  // src/LlamaDv/Decoder.hs:809:1-4
   wire [2:0] k;
-  // src/LlamaDv/Decoder.hs:804:1-4
+  // src/LlamaDv/Decoder.hs:809:1-4
   reg [2:0] k_0;
   wire [110:0] c$recipStartLargeOut;
   // src/LlamaDv/Numerics.hs:113:1-8
@@ -177,40 +179,40 @@ module decoder_small_fault_cycles
   wire [5:0] result_20;
   reg [31:0] c$quantExpOut_app_arg;
   reg [31:0] result_21;
-  // src/LlamaDv/Decoder.hs:804:1-4
+  // src/LlamaDv/Decoder.hs:809:1-4
   wire [31:0] c$mx_case_alt;
-  // src/LlamaDv/Decoder.hs:804:1-4
+  // src/LlamaDv/Decoder.hs:809:1-4
   wire [31:0] c$mx_case_alt_0;
   wire [31:0] c$absUOut;
   reg signed [31:0] c$absUOut_app_arg;
-  // src/LlamaDv/Decoder.hs:804:1-4
+  // src/LlamaDv/Decoder.hs:809:1-4
   wire signed [31:0] o;
   reg signed [31:0] c$absUOut_case_alt;
-  // src/LlamaDv/Decoder.hs:804:1-4
+  // src/LlamaDv/Decoder.hs:809:1-4
   wire signed [31:0] o_0;
-  // src/LlamaDv/Decoder.hs:804:1-4
+  // src/LlamaDv/Decoder.hs:809:1-4
   wire [511:0] acc;
-  reg [4865:0] c$tupIn;
+  reg [4909:0] c$tupIn;
   wire signed [31:0] c$tupIn_app_arg;
   wire [110:0] c$recipNextOut;
   wire [269:0] result_22;
-  // src/LlamaDv/Decoder.hs:(1080,1)-(1090,34)
+  // src/LlamaDv/Decoder.hs:(1089,1)-(1099,34)
   wire [276:0] kvWr_0;
-  // src/LlamaDv/Decoder.hs:655:1-6
+  // src/LlamaDv/Decoder.hs:660:1-6
   wire [1:0] kvh;
   wire [5:0] result_23;
   wire [5:0] result_24;
   wire signed [31:0] result_25;
-  // src/LlamaDv/Decoder.hs:(1080,1)-(1090,34)
+  // src/LlamaDv/Decoder.hs:(1089,1)-(1099,34)
   wire [159:0] xs;
   reg [31:0] c$case_alt_16;
   reg [31:0] c$case_alt_17;
   reg [31:0] c$case_alt_18;
   reg [31:0] c$case_alt_19;
-  // src/LlamaDv/Decoder.hs:(1080,1)-(1090,34)
+  // src/LlamaDv/Decoder.hs:(1089,1)-(1099,34)
   reg  c$xs_app_arg_case_alt;
   reg [31:0] c$case_alt_20;
-  // src/LlamaDv/Decoder.hs:(1080,1)-(1090,34)
+  // src/LlamaDv/Decoder.hs:(1089,1)-(1099,34)
   reg [2:0] i1;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [15:0] s;
@@ -235,9 +237,9 @@ module decoder_small_fault_cycles
   wire signed [63:0] c$sat32Out_app_arg_1;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild2_1;
-  // src/LlamaDv/Decoder.hs:961:1-9
+  // src/LlamaDv/Decoder.hs:968:1-9
   wire signed [6:0] e_0;
-  // src/LlamaDv/Decoder.hs:(1080,1)-(1090,34)
+  // src/LlamaDv/Decoder.hs:(1089,1)-(1099,34)
   wire signed [7:0] c$ds1_case_alt;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en;
@@ -245,7 +247,7 @@ module decoder_small_fault_cycles
   wire [6:0] a;
   reg [6:0] c$case_alt_23;
   wire [511:0] result_29;
-  // src/LlamaDv/Decoder.hs:961:1-9
+  // src/LlamaDv/Decoder.hs:968:1-9
   wire [511:0] c$ds_app_arg;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_0;
@@ -258,41 +260,41 @@ module decoder_small_fault_cycles
   reg  c$rd_case_alt;
   // src/LlamaDv/Memories.hs:52:1-53
   wire signed [63:0] c$rd_case_scrut;
-  // src/LlamaDv/Decoder.hs:1028:1-126
+  // src/LlamaDv/Decoder.hs:1037:1-126
   wire  c$ds1_app_arg;
   reg signed [31:0] result_30;
-  // src/LlamaDv/Decoder.hs:1028:1-126
+  // src/LlamaDv/Decoder.hs:1037:1-126
   wire  c$ds2_app_arg;
   reg signed [31:0] result_31;
-  // src/LlamaDv/Decoder.hs:1028:1-126
+  // src/LlamaDv/Decoder.hs:1037:1-126
   wire  c$ds3_app_arg;
   reg signed [31:0] result_32;
-  // src/LlamaDv/Decoder.hs:1028:1-126
+  // src/LlamaDv/Decoder.hs:1037:1-126
   wire  c$ds4_app_arg;
   reg signed [31:0] result_33;
-  // src/LlamaDv/Decoder.hs:1028:1-126
+  // src/LlamaDv/Decoder.hs:1037:1-126
   wire  c$ds5_app_arg;
   reg signed [31:0] result_34;
   wire [159:0] result_35;
-  // src/LlamaDv/Decoder.hs:1028:1-126
+  // src/LlamaDv/Decoder.hs:1037:1-126
   wire [39:0] wild1;
-  // src/LlamaDv/Decoder.hs:1028:1-126
+  // src/LlamaDv/Decoder.hs:1037:1-126
   wire [39:0] wild1_0;
-  // src/LlamaDv/Decoder.hs:1028:1-126
+  // src/LlamaDv/Decoder.hs:1037:1-126
   wire [39:0] wild1_1;
-  // src/LlamaDv/Decoder.hs:1028:1-126
+  // src/LlamaDv/Decoder.hs:1037:1-126
   wire [39:0] wild1_2;
-  // src/LlamaDv/Decoder.hs:1028:1-126
+  // src/LlamaDv/Decoder.hs:1037:1-126
   wire [38:0] eta3;
-  // src/LlamaDv/Decoder.hs:1028:1-126
+  // src/LlamaDv/Decoder.hs:1037:1-126
   wire [37:0] a1;
-  // src/LlamaDv/Decoder.hs:1028:1-126
+  // src/LlamaDv/Decoder.hs:1037:1-126
   wire [38:0] a1_0;
-  // src/LlamaDv/Decoder.hs:1028:1-126
+  // src/LlamaDv/Decoder.hs:1037:1-126
   wire [38:0] a1_1;
-  // src/LlamaDv/Decoder.hs:1028:1-126
+  // src/LlamaDv/Decoder.hs:1037:1-126
   wire [38:0] a1_2;
-  // src/LlamaDv/Decoder.hs:1028:1-126
+  // src/LlamaDv/Decoder.hs:1037:1-126
   wire [38:0] a1_3;
   wire [33:0] result_36;
   reg [6:0] result_37;
@@ -304,17 +306,17 @@ module decoder_small_fault_cycles
   reg [6:0] c$case_alt_29;
   wire signed [63:0] c$case_scrut_1;
   wire [6:0] c$packIndexOut;
-  // src/LlamaDv/Decoder.hs:1028:1-126
+  // src/LlamaDv/Decoder.hs:1037:1-126
   wire [37:0] ds1_0;
-  // src/LlamaDv/Decoder.hs:1028:1-126
+  // src/LlamaDv/Decoder.hs:1037:1-126
   wire [38:0] ds;
-  // src/LlamaDv/Decoder.hs:1028:1-126
+  // src/LlamaDv/Decoder.hs:1037:1-126
   wire [38:0] ds_0;
-  // src/LlamaDv/Decoder.hs:1028:1-126
+  // src/LlamaDv/Decoder.hs:1037:1-126
   wire [38:0] ds_1;
-  // src/LlamaDv/Decoder.hs:1028:1-126
+  // src/LlamaDv/Decoder.hs:1037:1-126
   wire [38:0] ds_2;
-  // src/LlamaDv/Decoder.hs:(1080,1)-(1090,34)
+  // src/LlamaDv/Decoder.hs:(1089,1)-(1099,34)
   wire [374:0] macN;
   wire [749:0] result_38;
   reg [374:0] c$case_alt_30;
@@ -323,26 +325,26 @@ module decoder_small_fault_cycles
   wire signed [31:0] c$case_alt_31;
   wire signed [15:0] c$app_arg_34;
   wire signed [7:0] c$app_arg_35;
-  // src/LlamaDv/Decoder.hs:770:1-6
-  wire [71:0] ds75;
-  // src/LlamaDv/Decoder.hs:770:1-6
-  wire [23:0] ds76;
-  // src/LlamaDv/Decoder.hs:770:1-6
-  wire [15:0] ds77;
-  // src/LlamaDv/Decoder.hs:770:1-6
-  wire [15:0] c$ds77_case_alt;
-  // src/LlamaDv/Decoder.hs:770:1-6
+  // src/LlamaDv/Decoder.hs:775:1-6
+  wire [71:0] ds77;
+  // src/LlamaDv/Decoder.hs:775:1-6
+  wire [23:0] ds78;
+  // src/LlamaDv/Decoder.hs:775:1-6
+  wire [15:0] ds79;
+  // src/LlamaDv/Decoder.hs:775:1-6
+  wire [15:0] c$ds79_case_alt;
+  // src/LlamaDv/Decoder.hs:775:1-6
   wire  lastAll;
-  // src/LlamaDv/Decoder.hs:770:1-6
+  // src/LlamaDv/Decoder.hs:775:1-6
   wire  feeding;
-  // src/LlamaDv/Decoder.hs:770:1-6
+  // src/LlamaDv/Decoder.hs:775:1-6
   wire  lastCol;
-  // src/LlamaDv/Decoder.hs:(1039,1)-(1042,37)
+  // src/LlamaDv/Decoder.hs:(1048,1)-(1051,37)
   reg [374:0] m;
   wire signed [6:0] result_39;
-  // src/LlamaDv/Decoder.hs:(1050,1)-(1053,56)
+  // src/LlamaDv/Decoder.hs:(1059,1)-(1062,56)
   wire [104:0] xs_0;
-  // src/LlamaDv/Decoder.hs:(1050,1)-(1053,56)
+  // src/LlamaDv/Decoder.hs:(1059,1)-(1062,56)
   reg [3:0] c$i1_case_alt;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2;
@@ -449,16 +451,16 @@ module decoder_small_fault_cycles
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_15;
   reg [6:0] c$case_alt_46;
-  // src/LlamaDv/Decoder.hs:(1050,1)-(1053,56)
+  // src/LlamaDv/Decoder.hs:(1059,1)-(1062,56)
   reg [3:0] c$xs_app_arg_case_alt_0;
-  // src/LlamaDv/Decoder.hs:(1050,1)-(1053,56)
+  // src/LlamaDv/Decoder.hs:(1059,1)-(1062,56)
   reg  c$xs_app_arg_case_alt_1;
-  // src/LlamaDv/Decoder.hs:(1050,1)-(1053,56)
+  // src/LlamaDv/Decoder.hs:(1059,1)-(1062,56)
   wire signed [63:0] c$xs_app_arg_case_scrut;
   wire [1023:0] result_40;
-  // src/LlamaDv/Decoder.hs:(1050,1)-(1053,56)
+  // src/LlamaDv/Decoder.hs:(1059,1)-(1062,56)
   wire [15359:0] xs_1;
-  // src/LlamaDv/Decoder.hs:(1050,1)-(1053,56)
+  // src/LlamaDv/Decoder.hs:(1059,1)-(1062,56)
   reg [3:0] c$i1_case_alt_0;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_14;
@@ -578,115 +580,119 @@ module decoder_small_fault_cycles
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_30;
   reg [511:0] c$case_alt_61;
-  // src/LlamaDv/Decoder.hs:(1050,1)-(1053,56)
+  // src/LlamaDv/Decoder.hs:(1059,1)-(1062,56)
   reg [3:0] c$xs_app_arg_case_alt_2;
-  // src/LlamaDv/Decoder.hs:(1050,1)-(1053,56)
+  // src/LlamaDv/Decoder.hs:(1059,1)-(1062,56)
   reg  c$xs_app_arg_case_alt_3;
-  // src/LlamaDv/Decoder.hs:(1050,1)-(1053,56)
+  // src/LlamaDv/Decoder.hs:(1059,1)-(1062,56)
   wire signed [63:0] c$xs_app_arg_case_scrut_0;
   wire [7:0] c$app_arg_36;
   reg [6:0] c$case_alt_62;
-  wire [4860:0] result_54;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  wire [4904:0] result_54;
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg [4:0] ds_3;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg [0:0] ds1_1;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg [3:0] ds2_0;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg [5:0] ds3;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg [7:0] ds4;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg [1:0] ds5;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg signed [63:0] ds6;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg signed [31:0] ds7;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg signed [5:0] ds8;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg signed [31:0] ds9;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg [31:0] ds10;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg signed [6:0] ds11;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg [2:0] ds12;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg [7:0] ds13;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg [7:0] ds14;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg signed [31:0] ds15;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg [1:0] ds16;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg [31:0] ds17;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg [127:0] ds18;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg signed [6:0] ds19;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg [127:0] ds20;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg signed [6:0] ds21;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg [1:0] ds22;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg [3:0] ds23;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg [575:0] ds24;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg [4:0] ds25;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg signed [31:0] ds26;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg [5:0] ds27;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg [110:0] ds28;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg [4:0] ds29;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg [255:0] ds30;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg signed [31:0] ds31;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg [6:0] ds32;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg signed [63:0] ds33;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg [223:0] ds34;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg [223:0] ds35;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg signed [63:0] ds36;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg [1023:0] ds37;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg [1023:0] ds38;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg [6:0] ds39;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg signed [31:0] ds40;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg signed [31:0] ds41;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg signed [31:0] ds42;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg [223:0] ds43;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg signed [31:0] ds44;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg signed [31:0] ds45;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg signed [63:0] ds46;
-  // src/LlamaDv/Decoder.hs:970:1-103
+  // src/LlamaDv/Decoder.hs:977:1-103
   reg signed [63:0] ds47;
-  // src/LlamaDv/Decoder.hs:970:1-103
-  reg signed [63:0] ds48;
-  // src/LlamaDv/Decoder.hs:970:1-103
-  reg signed [63:0] ds49;
+  // src/LlamaDv/Decoder.hs:977:1-103
+  reg signed [21:0] ds48;
+  // src/LlamaDv/Decoder.hs:977:1-103
+  reg signed [21:0] ds49;
+  // src/LlamaDv/Decoder.hs:977:1-103
+  reg signed [63:0] ds50;
+  // src/LlamaDv/Decoder.hs:977:1-103
+  reg signed [63:0] ds51;
   wire [4:0] c$dtt_rhs_1;
   wire [4:0] c$cycNext_case_alt_selection_2;
   wire [2079:0] c$logits_case_alt_projection;
@@ -703,7 +709,7 @@ module decoder_small_fault_cycles
   wire [2:0] c$case_alt_selection_10;
   wire [1:0] c$bv_1;
   wire [7:0] result_selection_8;
-  wire [543:0] result_sel_alt_230;
+  wire [543:0] result_sel_alt_238;
   wire [1:0] c$case_alt_selection_15;
   wire [41:0] c$bv_2;
   wire signed [63:0] c$app_arg_fun_arg_1;
@@ -756,8 +762,10 @@ module decoder_small_fault_cycles
   wire signed [31:0] result_fun_arg_42;
   wire signed [63:0] result_fun_arg_43;
   wire signed [63:0] result_fun_arg_44;
-  wire signed [63:0] result_fun_arg_45;
-  wire signed [63:0] result_fun_arg_46;
+  wire signed [21:0] result_fun_arg_45;
+  wire signed [21:0] result_fun_arg_46;
+  wire signed [63:0] result_fun_arg_47;
+  wire signed [63:0] result_fun_arg_48;
   wire [7:0] c$app_arg_selection_13;
   wire [7:0] result_selection_12;
   wire [1:0] c$case_alt_selection_22;
@@ -777,32 +785,34 @@ module decoder_small_fault_cycles
   wire [7:0] c$case_alt_selection_25;
   wire [7:0] c$case_alt_selection_28;
   wire [7:0] c$bv_7;
-  wire [3:0] ds52_fun_arg;
-  wire [7:0] ds52_fun_arg_0;
-  wire signed [31:0] ds52_fun_arg_1;
-  wire signed [31:0] ds52_fun_arg_2;
+  wire signed [21:0] ds54_fun_arg;
+  wire signed [21:0] ds54_fun_arg_0;
+  wire signed [31:0] ds54_fun_arg_1;
+  wire signed [31:0] ds54_fun_arg_2;
+  wire [3:0] ds54_fun_arg_3;
+  wire [7:0] ds54_fun_arg_4;
   wire [7:0] c$bv_8;
   wire [2:0] c$app_arg_selection_23;
   wire [2:0] result_selection_20;
   wire [7:0] c$bv_9;
   wire [7:0] c$bv_10;
-  wire [6:0] result_fun_arg_47;
-  wire signed [63:0] result_fun_arg_48;
+  wire [6:0] result_fun_arg_49;
+  wire signed [63:0] result_fun_arg_50;
   wire [7:0] c$bv_11;
   wire [7:0] result_selection_23;
   wire [7:0] result_selection_27;
   wire signed [63:0] c$app_arg_fun_arg_7;
   wire [6:0] c$app_arg_fun_arg_8;
   wire signed [5:0] c$s_1;
-  wire signed [63:0] ds51_fun_arg;
-  wire signed [15:0] ds51_fun_arg_0;
+  wire signed [63:0] ds53_fun_arg;
+  wire signed [15:0] ds53_fun_arg_0;
   wire signed [31:0] c$app_arg_fun_arg_9;
   wire signed [31:0] c$app_arg_fun_arg_10;
   wire signed [63:0] c$app_arg_fun_arg_11;
   wire signed [31:0] c$app_arg_fun_arg_12;
   wire signed [31:0] c$app_arg_fun_arg_13;
   wire signed [63:0] c$s_2;
-  wire signed [31:0] ds51_fun_arg_1;
+  wire signed [31:0] ds53_fun_arg_1;
   wire signed [63:0] c$app_arg_fun_arg_14;
   wire [7:0] result_selection_30;
   wire [7:0] c$app_arg_selection_30;
@@ -877,11 +887,11 @@ module decoder_small_fault_cycles
   wire signed [7:0] c$app_arg_fun_arg_18;
   wire  c$app_arg_fun_arg_19;
   wire signed [63:0] c$app_arg_fun_arg_20;
-  wire signed [6:0] ds75_fun_arg;
-  wire signed [31:0] ds75_fun_arg_0;
-  wire signed [15:0] ds75_fun_arg_1;
-  wire [7:0] ds76_fun_arg;
-  wire signed [6:0] ds76_fun_arg_0;
+  wire signed [6:0] ds77_fun_arg;
+  wire signed [31:0] ds77_fun_arg_0;
+  wire signed [15:0] ds77_fun_arg_1;
+  wire [7:0] ds78_fun_arg;
+  wire signed [6:0] ds78_fun_arg_0;
   wire [2:0] c$i1_case_alt_selection_1;
   wire [0:0] c$bv_29;
   wire [2:0] c$bv_30;
@@ -931,10 +941,10 @@ module decoder_small_fault_cycles
   assign kvWr = result_0[797:521];
 
   assign result_0 = {c$case_alt_2,
-                     c$case_alt_1,   result_54[3687:3682],
+                     c$case_alt_1,   result_54[3731:3726],
                      logits,   result_2,   kvWr_0,   result_1};
 
-  assign c$dtt_rhs_1 = result_54[4860:4856];
+  assign c$dtt_rhs_1 = result_54[4904:4900];
 
   assign c$case_scrut = $unsigned(c$dtt_rhs_1);
 
@@ -945,10 +955,10 @@ module decoder_small_fault_cycles
     endcase
   end
 
-  assign result_1 = (c$case_alt & (result_54[4844:4837] == 8'd17)) ? {1'b1,{result_54[4855:4855],
-                                                                            result_54[4306:4305],
-                                                                            result_54[3724:3720],
-                                                                            result_54[4236:3725]}} : {1'b0,520'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx};
+  assign result_1 = (c$case_alt & (result_54[4888:4881] == 8'd17)) ? {1'b1,{result_54[4899:4899],
+                                                                            result_54[4350:4349],
+                                                                            result_54[3768:3764],
+                                                                            result_54[4280:3769]}} : {1'b0,520'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx};
 
   // register begin
   always @(posedge clk or  posedge  rst) begin : result_2_register
@@ -984,7 +994,7 @@ module decoder_small_fault_cycles
   end
   // register end
 
-  assign c$cycNext_case_alt_selection_2 = result_54[4860:4856];
+  assign c$cycNext_case_alt_selection_2 = result_54[4904:4900];
 
   always @(*) begin
     case(c$cycNext_case_alt_selection_2)
@@ -1039,15 +1049,15 @@ module decoder_small_fault_cycles
 
   assign l = $signed(result_35[95:64]);
 
-  assign c$dtt_rhs_4 = result_54[4860:4856];
+  assign c$dtt_rhs_4 = result_54[4904:4900];
 
   assign c$logits_case_scrut = $unsigned(c$dtt_rhs_4);
 
-  assign nxt = result_3[5336:476];
+  assign nxt = result_3[5380:476];
 
-  assign result_selection_4 = result_54[4860:4856];
+  assign result_selection_4 = result_54[4904:4900];
 
-  assign c$bv = result_54[4844:4837];
+  assign c$bv = result_54[4888:4881];
 
   always @(*) begin
     case(result_selection_4)
@@ -1077,42 +1087,44 @@ module decoder_small_fault_cycles
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              c$app_arg_21};
       5'b00101 : result_3 = {{5'd6,
-                              result_54[4855:4855],   result_54[4854:4851],
-                              result_54[4850:4845],   result_54[4844:4837],
-                              result_54[4836:4835],
-                              $signed(result_54[4834:4771]),
-                              $signed(result_54[4770:4739]),
-                              $signed(result_54[4738:4733]),
-                              $signed(result_54[4732:4701]),
-                              result_54[4700:4669],   result_19,   k_0,
+                              result_54[4899:4899],   result_54[4898:4895],
+                              result_54[4894:4889],   result_54[4888:4881],
+                              result_54[4880:4879],
+                              $signed(result_54[4878:4815]),
+                              $signed(result_54[4814:4783]),
+                              $signed(result_54[4782:4777]),
+                              $signed(result_54[4776:4745]),
+                              result_54[4744:4713],   result_19,   k_0,
                               c$matrixShapeOut[15:8],
                               c$matrixShapeOut[7:0],
-                              $signed(result_54[4642:4611]),
-                              result_54[4610:4609],   result_54[4608:4577],
-                              result_54[4576:4449],
-                              $signed(result_54[4448:4442]),
-                              result_54[4441:4314],
-                              $signed(result_54[4313:4307]),
-                              result_54[4306:4305],   result_54[4304:4301],
-                              result_54[4300:3725],   result_54[3724:3720],
-                              $signed(result_54[3719:3688]),
-                              result_54[3687:3682],   c$recipNextOut,
-                              result_54[3570:3566],   result_54[3565:3310],
-                              $signed(result_54[3309:3278]),
-                              result_54[3277:3271],
-                              $signed(result_54[3270:3207]),
-                              result_54[3206:2983],   result_54[2982:2759],
-                              $signed(result_54[2758:2695]),
-                              result_54[2694:1671],   result_54[1670:647],
-                              result_54[646:640],
-                              $signed(result_54[639:608]),
-                              $signed(result_54[607:576]),
-                              $signed(result_54[575:544]),
-                              result_54[543:320],
-                              $signed(result_54[319:288]),
-                              $signed(result_54[287:256]),
-                              $signed(result_54[255:192]),
-                              $signed(result_54[191:128]),
+                              $signed(result_54[4686:4655]),
+                              result_54[4654:4653],   result_54[4652:4621],
+                              result_54[4620:4493],
+                              $signed(result_54[4492:4486]),
+                              result_54[4485:4358],
+                              $signed(result_54[4357:4351]),
+                              result_54[4350:4349],   result_54[4348:4345],
+                              result_54[4344:3769],   result_54[3768:3764],
+                              $signed(result_54[3763:3732]),
+                              result_54[3731:3726],   c$recipNextOut,
+                              result_54[3614:3610],   result_54[3609:3354],
+                              $signed(result_54[3353:3322]),
+                              result_54[3321:3315],
+                              $signed(result_54[3314:3251]),
+                              result_54[3250:3027],   result_54[3026:2803],
+                              $signed(result_54[2802:2739]),
+                              result_54[2738:1715],   result_54[1714:691],
+                              result_54[690:684],
+                              $signed(result_54[683:652]),
+                              $signed(result_54[651:620]),
+                              $signed(result_54[619:588]),
+                              result_54[587:364],
+                              $signed(result_54[363:332]),
+                              $signed(result_54[331:300]),
+                              $signed(result_54[299:236]),
+                              $signed(result_54[235:172]),
+                              $signed(result_54[171:150]),
+                              $signed(result_54[149:128]),
                               $signed(result_54[127:64]),
                               $signed(result_54[63:0])},
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1143,43 +1155,45 @@ module decoder_small_fault_cycles
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
       5'b01011 : result_3 = {{5'd12,
-                              result_54[4855:4855],   result_54[4854:4851],
-                              result_54[4850:4845],   result_54[4844:4837],
-                              result_54[4836:4835],
-                              $signed(result_54[4834:4771]),
-                              $signed(result_54[4770:4739]),
-                              $signed(result_54[4738:4733]),
-                              $signed(result_54[4732:4701]),
-                              result_54[4700:4669],
-                              $signed(result_54[4668:4662]),
-                              result_54[4661:4659],   result_54[4658:4651],
-                              result_54[4650:4643],
-                              $signed(result_54[4642:4611]),
-                              result_54[4610:4609],   result_54[4608:4577],
-                              result_54[4576:4449],
-                              $signed(result_54[4448:4442]),
-                              result_54[4441:4314],
-                              $signed(result_54[4313:4307]),
-                              result_54[4306:4305],   result_54[4304:4301],
-                              result_54[4300:3725],   result_54[3724:3720],
-                              $signed(result_54[3719:3688]),
-                              result_54[3687:3682],   c$app_arg_11,
-                              result_54[3570:3566],   result_54[3565:3310],
-                              $signed(result_54[3309:3278]),
-                              result_54[3277:3271],
-                              $signed(result_54[3270:3207]),
-                              result_54[3206:2983],   result_54[2982:2759],
-                              $signed(result_54[2758:2695]),
-                              result_54[2694:1671],   result_54[1670:647],
-                              result_54[646:640],
-                              $signed(result_54[639:608]),
-                              $signed(result_54[607:576]),
-                              $signed(result_54[575:544]),
-                              result_54[543:320],
-                              $signed(result_54[319:288]),
-                              $signed(result_54[287:256]),
-                              $signed(result_54[255:192]),
-                              $signed(result_54[191:128]),
+                              result_54[4899:4899],   result_54[4898:4895],
+                              result_54[4894:4889],   result_54[4888:4881],
+                              result_54[4880:4879],
+                              $signed(result_54[4878:4815]),
+                              $signed(result_54[4814:4783]),
+                              $signed(result_54[4782:4777]),
+                              $signed(result_54[4776:4745]),
+                              result_54[4744:4713],
+                              $signed(result_54[4712:4706]),
+                              result_54[4705:4703],   result_54[4702:4695],
+                              result_54[4694:4687],
+                              $signed(result_54[4686:4655]),
+                              result_54[4654:4653],   result_54[4652:4621],
+                              result_54[4620:4493],
+                              $signed(result_54[4492:4486]),
+                              result_54[4485:4358],
+                              $signed(result_54[4357:4351]),
+                              result_54[4350:4349],   result_54[4348:4345],
+                              result_54[4344:3769],   result_54[3768:3764],
+                              $signed(result_54[3763:3732]),
+                              result_54[3731:3726],   c$app_arg_11,
+                              result_54[3614:3610],   result_54[3609:3354],
+                              $signed(result_54[3353:3322]),
+                              result_54[3321:3315],
+                              $signed(result_54[3314:3251]),
+                              result_54[3250:3027],   result_54[3026:2803],
+                              $signed(result_54[2802:2739]),
+                              result_54[2738:1715],   result_54[1714:691],
+                              result_54[690:684],
+                              $signed(result_54[683:652]),
+                              $signed(result_54[651:620]),
+                              $signed(result_54[619:588]),
+                              result_54[587:364],
+                              $signed(result_54[363:332]),
+                              $signed(result_54[331:300]),
+                              $signed(result_54[299:236]),
+                              $signed(result_54[235:172]),
+                              $signed(result_54[171:150]),
+                              $signed(result_54[149:128]),
                               $signed(result_54[127:64]),
                               $signed(result_54[63:0])},
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1199,41 +1213,43 @@ module decoder_small_fault_cycles
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              c$app_arg_8};
       5'b01110 : result_3 = {{5'd6,
-                              result_54[4855:4855],   result_54[4854:4851],
-                              result_54[4850:4845],   result_54[4844:4837],
-                              result_54[4836:4835],
-                              $signed(result_54[4834:4771]),
-                              $signed(result_54[4770:4739]),
-                              $signed(result_54[4738:4733]),
-                              $signed(result_54[4732:4701]),
-                              result_54[4700:4669],   result_19,   3'd3,
+                              result_54[4899:4899],   result_54[4898:4895],
+                              result_54[4894:4889],   result_54[4888:4881],
+                              result_54[4880:4879],
+                              $signed(result_54[4878:4815]),
+                              $signed(result_54[4814:4783]),
+                              $signed(result_54[4782:4777]),
+                              $signed(result_54[4776:4745]),
+                              result_54[4744:4713],   result_19,   3'd3,
                               8'd64,   8'd64,
-                              $signed(result_54[4642:4611]),
-                              result_54[4610:4609],   result_54[4608:4577],
-                              result_54[4576:4449],
-                              $signed(result_54[4448:4442]),
-                              result_54[4441:4314],
-                              $signed(result_54[4313:4307]),
-                              result_54[4306:4305],   result_54[4304:4301],
-                              result_54[4300:3725],   result_54[3724:3720],
-                              $signed(result_54[3719:3688]),
-                              result_54[3687:3682],   c$recipNextOut,
-                              result_54[3570:3566],   result_54[3565:3310],
-                              $signed(result_54[3309:3278]),
-                              result_54[3277:3271],
-                              $signed(result_54[3270:3207]),
-                              result_54[3206:2983],   result_54[2982:2759],
-                              $signed(result_54[2758:2695]),
-                              result_54[2694:1671],   result_54[1670:647],
-                              result_54[646:640],
-                              $signed(result_54[639:608]),
-                              $signed(result_54[607:576]),
-                              $signed(result_54[575:544]),
-                              result_54[543:320],
-                              $signed(result_54[319:288]),
-                              $signed(result_54[287:256]),
-                              $signed(result_54[255:192]),
-                              $signed(result_54[191:128]),
+                              $signed(result_54[4686:4655]),
+                              result_54[4654:4653],   result_54[4652:4621],
+                              result_54[4620:4493],
+                              $signed(result_54[4492:4486]),
+                              result_54[4485:4358],
+                              $signed(result_54[4357:4351]),
+                              result_54[4350:4349],   result_54[4348:4345],
+                              result_54[4344:3769],   result_54[3768:3764],
+                              $signed(result_54[3763:3732]),
+                              result_54[3731:3726],   c$recipNextOut,
+                              result_54[3614:3610],   result_54[3609:3354],
+                              $signed(result_54[3353:3322]),
+                              result_54[3321:3315],
+                              $signed(result_54[3314:3251]),
+                              result_54[3250:3027],   result_54[3026:2803],
+                              $signed(result_54[2802:2739]),
+                              result_54[2738:1715],   result_54[1714:691],
+                              result_54[690:684],
+                              $signed(result_54[683:652]),
+                              $signed(result_54[651:620]),
+                              $signed(result_54[619:588]),
+                              result_54[587:364],
+                              $signed(result_54[363:332]),
+                              $signed(result_54[331:300]),
+                              $signed(result_54[299:236]),
+                              $signed(result_54[235:172]),
+                              $signed(result_54[171:150]),
+                              $signed(result_54[149:128]),
                               $signed(result_54[127:64]),
                               $signed(result_54[63:0])},
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1259,41 +1275,43 @@ module decoder_small_fault_cycles
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
       5'b10011 : result_3 = {{5'd6,
-                              result_54[4855:4855],   result_54[4854:4851],
-                              result_54[4850:4845],   result_54[4844:4837],
-                              result_54[4836:4835],
-                              $signed(result_54[4834:4771]),
-                              $signed(result_54[4770:4739]),
-                              $signed(result_54[4738:4733]),
-                              $signed(result_54[4732:4701]),
-                              result_54[4700:4669],   result_19,   3'd5,
+                              result_54[4899:4899],   result_54[4898:4895],
+                              result_54[4894:4889],   result_54[4888:4881],
+                              result_54[4880:4879],
+                              $signed(result_54[4878:4815]),
+                              $signed(result_54[4814:4783]),
+                              $signed(result_54[4782:4777]),
+                              $signed(result_54[4776:4745]),
+                              result_54[4744:4713],   result_19,   3'd5,
                               8'd64,   8'd128,
-                              $signed(result_54[4642:4611]),
-                              result_54[4610:4609],   result_54[4608:4577],
-                              result_54[4576:4449],
-                              $signed(result_54[4448:4442]),
-                              result_54[4441:4314],
-                              $signed(result_54[4313:4307]),
-                              result_54[4306:4305],   result_54[4304:4301],
-                              result_54[4300:3725],   result_54[3724:3720],
-                              $signed(result_54[3719:3688]),
-                              result_54[3687:3682],   c$recipNextOut,
-                              result_54[3570:3566],   result_54[3565:3310],
-                              $signed(result_54[3309:3278]),
-                              result_54[3277:3271],
-                              $signed(result_54[3270:3207]),
-                              result_54[3206:2983],   result_54[2982:2759],
-                              $signed(result_54[2758:2695]),
-                              result_54[2694:1671],   result_54[1670:647],
-                              result_54[646:640],
-                              $signed(result_54[639:608]),
-                              $signed(result_54[607:576]),
-                              $signed(result_54[575:544]),
-                              result_54[543:320],
-                              $signed(result_54[319:288]),
-                              $signed(result_54[287:256]),
-                              $signed(result_54[255:192]),
-                              $signed(result_54[191:128]),
+                              $signed(result_54[4686:4655]),
+                              result_54[4654:4653],   result_54[4652:4621],
+                              result_54[4620:4493],
+                              $signed(result_54[4492:4486]),
+                              result_54[4485:4358],
+                              $signed(result_54[4357:4351]),
+                              result_54[4350:4349],   result_54[4348:4345],
+                              result_54[4344:3769],   result_54[3768:3764],
+                              $signed(result_54[3763:3732]),
+                              result_54[3731:3726],   c$recipNextOut,
+                              result_54[3614:3610],   result_54[3609:3354],
+                              $signed(result_54[3353:3322]),
+                              result_54[3321:3315],
+                              $signed(result_54[3314:3251]),
+                              result_54[3250:3027],   result_54[3026:2803],
+                              $signed(result_54[2802:2739]),
+                              result_54[2738:1715],   result_54[1714:691],
+                              result_54[690:684],
+                              $signed(result_54[683:652]),
+                              $signed(result_54[651:620]),
+                              $signed(result_54[619:588]),
+                              result_54[587:364],
+                              $signed(result_54[363:332]),
+                              $signed(result_54[331:300]),
+                              $signed(result_54[299:236]),
+                              $signed(result_54[235:172]),
+                              $signed(result_54[171:150]),
+                              $signed(result_54[149:128]),
                               $signed(result_54[127:64]),
                               $signed(result_54[63:0])},
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1314,43 +1332,45 @@ module decoder_small_fault_cycles
   end
 
   assign c$case_alt_3 = out_ready ? {{5'd0,
-                                      result_54[4855:4855],   result_54[4854:4851],
-                                      result_54[4850:4845],   result_54[4844:4837],
-                                      result_54[4836:4835],
-                                      $signed(result_54[4834:4771]),
-                                      $signed(result_54[4770:4739]),
-                                      $signed(result_54[4738:4733]),
-                                      $signed(result_54[4732:4701]),
-                                      result_54[4700:4669],
-                                      $signed(result_54[4668:4662]),
-                                      result_54[4661:4659],   result_54[4658:4651],
-                                      result_54[4650:4643],
-                                      $signed(result_54[4642:4611]),
-                                      result_54[4610:4609],   result_54[4608:4577],
-                                      result_54[4576:4449],
-                                      $signed(result_54[4448:4442]),
-                                      result_54[4441:4314],
-                                      $signed(result_54[4313:4307]),
-                                      result_54[4306:4305],   result_54[4304:4301],
-                                      result_54[4300:3725],   result_54[3724:3720],
-                                      $signed(result_54[3719:3688]),
-                                      result_54[3687:3682],   c$recipNextOut,
-                                      result_54[3570:3566],   result_54[3565:3310],
-                                      $signed(result_54[3309:3278]),
-                                      result_54[3277:3271],
-                                      $signed(result_54[3270:3207]),
-                                      result_54[3206:2983],   result_54[2982:2759],
-                                      $signed(result_54[2758:2695]),
-                                      result_54[2694:1671],   result_54[1670:647],
-                                      result_54[646:640],
-                                      $signed(result_54[639:608]),
-                                      $signed(result_54[607:576]),
-                                      $signed(result_54[575:544]),
-                                      result_54[543:320],
-                                      $signed(result_54[319:288]),
-                                      $signed(result_54[287:256]),
-                                      $signed(result_54[255:192]),
-                                      $signed(result_54[191:128]),
+                                      result_54[4899:4899],   result_54[4898:4895],
+                                      result_54[4894:4889],   result_54[4888:4881],
+                                      result_54[4880:4879],
+                                      $signed(result_54[4878:4815]),
+                                      $signed(result_54[4814:4783]),
+                                      $signed(result_54[4782:4777]),
+                                      $signed(result_54[4776:4745]),
+                                      result_54[4744:4713],
+                                      $signed(result_54[4712:4706]),
+                                      result_54[4705:4703],   result_54[4702:4695],
+                                      result_54[4694:4687],
+                                      $signed(result_54[4686:4655]),
+                                      result_54[4654:4653],   result_54[4652:4621],
+                                      result_54[4620:4493],
+                                      $signed(result_54[4492:4486]),
+                                      result_54[4485:4358],
+                                      $signed(result_54[4357:4351]),
+                                      result_54[4350:4349],   result_54[4348:4345],
+                                      result_54[4344:3769],   result_54[3768:3764],
+                                      $signed(result_54[3763:3732]),
+                                      result_54[3731:3726],   c$recipNextOut,
+                                      result_54[3614:3610],   result_54[3609:3354],
+                                      $signed(result_54[3353:3322]),
+                                      result_54[3321:3315],
+                                      $signed(result_54[3314:3251]),
+                                      result_54[3250:3027],   result_54[3026:2803],
+                                      $signed(result_54[2802:2739]),
+                                      result_54[2738:1715],   result_54[1714:691],
+                                      result_54[690:684],
+                                      $signed(result_54[683:652]),
+                                      $signed(result_54[651:620]),
+                                      $signed(result_54[619:588]),
+                                      result_54[587:364],
+                                      $signed(result_54[363:332]),
+                                      $signed(result_54[331:300]),
+                                      $signed(result_54[299:236]),
+                                      $signed(result_54[235:172]),
+                                      $signed(result_54[171:150]),
+                                      $signed(result_54[149:128]),
                                       $signed(result_54[127:64]),
                                       $signed(result_54[63:0])},
                                      {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1359,53 +1379,55 @@ module decoder_small_fault_cycles
                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{5'd21,
-                                                                                               result_54[4855:4855],
-                                                                                               result_54[4854:4851],
-                                                                                               result_54[4850:4845],
-                                                                                               result_54[4844:4837],
-                                                                                               result_54[4836:4835],
-                                                                                               $signed(result_54[4834:4771]),
-                                                                                               $signed(result_54[4770:4739]),
-                                                                                               $signed(result_54[4738:4733]),
-                                                                                               $signed(result_54[4732:4701]),
-                                                                                               result_54[4700:4669],
-                                                                                               $signed(result_54[4668:4662]),
-                                                                                               result_54[4661:4659],
-                                                                                               result_54[4658:4651],
-                                                                                               result_54[4650:4643],
-                                                                                               $signed(result_54[4642:4611]),
-                                                                                               result_54[4610:4609],
-                                                                                               result_54[4608:4577],
-                                                                                               result_54[4576:4449],
-                                                                                               $signed(result_54[4448:4442]),
-                                                                                               result_54[4441:4314],
-                                                                                               $signed(result_54[4313:4307]),
-                                                                                               result_54[4306:4305],
-                                                                                               result_54[4304:4301],
-                                                                                               result_54[4300:3725],
-                                                                                               result_54[3724:3720],
-                                                                                               $signed(result_54[3719:3688]),
-                                                                                               result_54[3687:3682],
+                                                                                               result_54[4899:4899],
+                                                                                               result_54[4898:4895],
+                                                                                               result_54[4894:4889],
+                                                                                               result_54[4888:4881],
+                                                                                               result_54[4880:4879],
+                                                                                               $signed(result_54[4878:4815]),
+                                                                                               $signed(result_54[4814:4783]),
+                                                                                               $signed(result_54[4782:4777]),
+                                                                                               $signed(result_54[4776:4745]),
+                                                                                               result_54[4744:4713],
+                                                                                               $signed(result_54[4712:4706]),
+                                                                                               result_54[4705:4703],
+                                                                                               result_54[4702:4695],
+                                                                                               result_54[4694:4687],
+                                                                                               $signed(result_54[4686:4655]),
+                                                                                               result_54[4654:4653],
+                                                                                               result_54[4652:4621],
+                                                                                               result_54[4620:4493],
+                                                                                               $signed(result_54[4492:4486]),
+                                                                                               result_54[4485:4358],
+                                                                                               $signed(result_54[4357:4351]),
+                                                                                               result_54[4350:4349],
+                                                                                               result_54[4348:4345],
+                                                                                               result_54[4344:3769],
+                                                                                               result_54[3768:3764],
+                                                                                               $signed(result_54[3763:3732]),
+                                                                                               result_54[3731:3726],
                                                                                                c$recipNextOut,
-                                                                                               result_54[3570:3566],
-                                                                                               result_54[3565:3310],
-                                                                                               $signed(result_54[3309:3278]),
-                                                                                               result_54[3277:3271],
-                                                                                               $signed(result_54[3270:3207]),
-                                                                                               result_54[3206:2983],
-                                                                                               result_54[2982:2759],
-                                                                                               $signed(result_54[2758:2695]),
-                                                                                               result_54[2694:1671],
-                                                                                               result_54[1670:647],
-                                                                                               result_54[646:640],
-                                                                                               $signed(result_54[639:608]),
-                                                                                               $signed(result_54[607:576]),
-                                                                                               $signed(result_54[575:544]),
-                                                                                               result_54[543:320],
-                                                                                               $signed(result_54[319:288]),
-                                                                                               $signed(result_54[287:256]),
-                                                                                               $signed(result_54[255:192]),
-                                                                                               $signed(result_54[191:128]),
+                                                                                               result_54[3614:3610],
+                                                                                               result_54[3609:3354],
+                                                                                               $signed(result_54[3353:3322]),
+                                                                                               result_54[3321:3315],
+                                                                                               $signed(result_54[3314:3251]),
+                                                                                               result_54[3250:3027],
+                                                                                               result_54[3026:2803],
+                                                                                               $signed(result_54[2802:2739]),
+                                                                                               result_54[2738:1715],
+                                                                                               result_54[1714:691],
+                                                                                               result_54[690:684],
+                                                                                               $signed(result_54[683:652]),
+                                                                                               $signed(result_54[651:620]),
+                                                                                               $signed(result_54[619:588]),
+                                                                                               result_54[587:364],
+                                                                                               $signed(result_54[363:332]),
+                                                                                               $signed(result_54[331:300]),
+                                                                                               $signed(result_54[299:236]),
+                                                                                               $signed(result_54[235:172]),
+                                                                                               $signed(result_54[171:150]),
+                                                                                               $signed(result_54[149:128]),
                                                                                                $signed(result_54[127:64]),
                                                                                                $signed(result_54[63:0])},
                                                                                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1416,41 +1438,43 @@ module decoder_small_fault_cycles
                                                                                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
 
   assign c$case_alt_4 = c$case_scrut_0 ? {{5'd16,
-                                           result_54[4855:4855],   result_54[4854:4851],
-                                           result_54[4850:4845],   result_54[4844:4837],
-                                           result_54[4836:4835],
-                                           $signed(result_54[4834:4771]),
-                                           $signed(result_54[4770:4739]),
-                                           $signed(result_54[4738:4733]),
-                                           $signed(result_54[4732:4701]),
-                                           result_54[4700:4669],
-                                           $signed(result_54[4668:4662]),
-                                           result_54[4661:4659],   result_54[4658:4651],
-                                           result_54[4650:4643],
-                                           $signed(result_54[4642:4611]),
-                                           result_54[4610:4609],   result_54[4608:4577],
-                                           result_54[4576:4449],
-                                           $signed(result_54[4448:4442]),
-                                           result_54[4441:4314],
-                                           $signed(result_54[4313:4307]),
-                                           result_54[4306:4305],   result_54[4304:4301],
-                                           result_54[4300:3725],   result_54[3724:3720],
-                                           $signed(result_54[3719:3688]),
-                                           result_54[3687:3682],   c$recipNextOut,
-                                           c$app_arg_6,   result_54[3565:3310],
-                                           $signed(result_54[3309:3278]),
-                                           result_54[3277:3271],
-                                           $signed(result_54[3270:3207]),
-                                           result_54[3206:2983],   result_54[2982:2759],
-                                           $signed(result_54[2758:2695]),
-                                           result_54[2694:1671],   result_54[1670:647],
-                                           result_54[646:640],
-                                           $signed(result_54[639:608]),
-                                           $signed(result_54[607:576]),
-                                           $signed(result_54[575:544]),   c$siluPipeOut,
-                                           $signed(result_54[319:288]),   c$app_arg_5,
-                                           $signed(result_54[255:192]),
-                                           $signed(result_54[191:128]),
+                                           result_54[4899:4899],   result_54[4898:4895],
+                                           result_54[4894:4889],   result_54[4888:4881],
+                                           result_54[4880:4879],
+                                           $signed(result_54[4878:4815]),
+                                           $signed(result_54[4814:4783]),
+                                           $signed(result_54[4782:4777]),
+                                           $signed(result_54[4776:4745]),
+                                           result_54[4744:4713],
+                                           $signed(result_54[4712:4706]),
+                                           result_54[4705:4703],   result_54[4702:4695],
+                                           result_54[4694:4687],
+                                           $signed(result_54[4686:4655]),
+                                           result_54[4654:4653],   result_54[4652:4621],
+                                           result_54[4620:4493],
+                                           $signed(result_54[4492:4486]),
+                                           result_54[4485:4358],
+                                           $signed(result_54[4357:4351]),
+                                           result_54[4350:4349],   result_54[4348:4345],
+                                           result_54[4344:3769],   result_54[3768:3764],
+                                           $signed(result_54[3763:3732]),
+                                           result_54[3731:3726],   c$recipNextOut,
+                                           c$app_arg_6,   result_54[3609:3354],
+                                           $signed(result_54[3353:3322]),
+                                           result_54[3321:3315],
+                                           $signed(result_54[3314:3251]),
+                                           result_54[3250:3027],   result_54[3026:2803],
+                                           $signed(result_54[2802:2739]),
+                                           result_54[2738:1715],   result_54[1714:691],
+                                           result_54[690:684],
+                                           $signed(result_54[683:652]),
+                                           $signed(result_54[651:620]),
+                                           $signed(result_54[619:588]),   c$siluPipeOut,
+                                           $signed(result_54[363:332]),   c$app_arg_5,
+                                           $signed(result_54[299:236]),
+                                           $signed(result_54[235:172]),
+                                           $signed(result_54[171:150]),
+                                           $signed(result_54[149:128]),
                                            $signed(result_54[127:64]),
                                            $signed(result_54[63:0])},
                                           {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1459,53 +1483,55 @@ module decoder_small_fault_cycles
                                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{5'd17,
-                                                                                                    result_54[4855:4855],
-                                                                                                    result_54[4854:4851],
-                                                                                                    result_54[4850:4845],
-                                                                                                    result_54[4844:4837],
-                                                                                                    result_54[4836:4835],
-                                                                                                    $signed(result_54[4834:4771]),
-                                                                                                    $signed(result_54[4770:4739]),
-                                                                                                    $signed(result_54[4738:4733]),
-                                                                                                    $signed(result_54[4732:4701]),
-                                                                                                    result_54[4700:4669],
-                                                                                                    $signed(result_54[4668:4662]),
-                                                                                                    result_54[4661:4659],
-                                                                                                    result_54[4658:4651],
-                                                                                                    result_54[4650:4643],
-                                                                                                    $signed(result_54[4642:4611]),
-                                                                                                    result_54[4610:4609],
-                                                                                                    result_54[4608:4577],
-                                                                                                    result_54[4576:4449],
-                                                                                                    $signed(result_54[4448:4442]),
-                                                                                                    result_54[4441:4314],
-                                                                                                    $signed(result_54[4313:4307]),
-                                                                                                    result_54[4306:4305],
-                                                                                                    result_54[4304:4301],
-                                                                                                    result_54[4300:3725],
-                                                                                                    result_54[3724:3720],
-                                                                                                    $signed(result_54[3719:3688]),
-                                                                                                    result_54[3687:3682],
+                                                                                                    result_54[4899:4899],
+                                                                                                    result_54[4898:4895],
+                                                                                                    result_54[4894:4889],
+                                                                                                    result_54[4888:4881],
+                                                                                                    result_54[4880:4879],
+                                                                                                    $signed(result_54[4878:4815]),
+                                                                                                    $signed(result_54[4814:4783]),
+                                                                                                    $signed(result_54[4782:4777]),
+                                                                                                    $signed(result_54[4776:4745]),
+                                                                                                    result_54[4744:4713],
+                                                                                                    $signed(result_54[4712:4706]),
+                                                                                                    result_54[4705:4703],
+                                                                                                    result_54[4702:4695],
+                                                                                                    result_54[4694:4687],
+                                                                                                    $signed(result_54[4686:4655]),
+                                                                                                    result_54[4654:4653],
+                                                                                                    result_54[4652:4621],
+                                                                                                    result_54[4620:4493],
+                                                                                                    $signed(result_54[4492:4486]),
+                                                                                                    result_54[4485:4358],
+                                                                                                    $signed(result_54[4357:4351]),
+                                                                                                    result_54[4350:4349],
+                                                                                                    result_54[4348:4345],
+                                                                                                    result_54[4344:3769],
+                                                                                                    result_54[3768:3764],
+                                                                                                    $signed(result_54[3763:3732]),
+                                                                                                    result_54[3731:3726],
                                                                                                     c$recipStartLargeOut,
                                                                                                     5'd0,
-                                                                                                    result_54[3565:3310],
-                                                                                                    $signed(result_54[3309:3278]),
-                                                                                                    result_54[3277:3271],
-                                                                                                    $signed(result_54[3270:3207]),
-                                                                                                    result_54[3206:2983],
-                                                                                                    result_54[2982:2759],
-                                                                                                    $signed(result_54[2758:2695]),
-                                                                                                    result_54[2694:1671],
-                                                                                                    result_54[1670:647],
-                                                                                                    result_54[646:640],
-                                                                                                    $signed(result_54[639:608]),
-                                                                                                    $signed(result_54[607:576]),
-                                                                                                    $signed(result_54[575:544]),
-                                                                                                    result_54[543:320],
-                                                                                                    $signed(result_54[287:256]),
-                                                                                                    $signed(result_54[287:256]),
-                                                                                                    $signed(result_54[255:192]),
-                                                                                                    $signed(result_54[191:128]),
+                                                                                                    result_54[3609:3354],
+                                                                                                    $signed(result_54[3353:3322]),
+                                                                                                    result_54[3321:3315],
+                                                                                                    $signed(result_54[3314:3251]),
+                                                                                                    result_54[3250:3027],
+                                                                                                    result_54[3026:2803],
+                                                                                                    $signed(result_54[2802:2739]),
+                                                                                                    result_54[2738:1715],
+                                                                                                    result_54[1714:691],
+                                                                                                    result_54[690:684],
+                                                                                                    $signed(result_54[683:652]),
+                                                                                                    $signed(result_54[651:620]),
+                                                                                                    $signed(result_54[619:588]),
+                                                                                                    result_54[587:364],
+                                                                                                    $signed(result_54[331:300]),
+                                                                                                    $signed(result_54[331:300]),
+                                                                                                    $signed(result_54[299:236]),
+                                                                                                    $signed(result_54[235:172]),
+                                                                                                    $signed(result_54[171:150]),
+                                                                                                    $signed(result_54[149:128]),
                                                                                                     $signed(result_54[127:64]),
                                                                                                     $signed(result_54[63:0])},
                                                                                                    {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1517,40 +1543,42 @@ module decoder_small_fault_cycles
 
   assign c$case_alt_5 = in_valid ? {{5'd1,
                                      1'd0,   in_pos,   in_token,   8'd0,   2'd0,
-                                     $signed(result_54[4834:4771]),
-                                     $signed(result_54[4770:4739]),
-                                     $signed(result_54[4738:4733]),
-                                     $signed(result_54[4732:4701]),
-                                     result_54[4700:4669],
-                                     $signed(result_54[4668:4662]),
-                                     result_54[4661:4659],   result_54[4658:4651],
-                                     result_54[4650:4643],
-                                     $signed(result_54[4642:4611]),
-                                     result_54[4610:4609],   result_54[4608:4577],
-                                     result_54[4576:4449],
-                                     $signed(result_54[4448:4442]),
-                                     result_54[4441:4314],
-                                     $signed(result_54[4313:4307]),
-                                     result_54[4306:4305],   result_54[4304:4301],
-                                     result_54[4300:3725],   result_54[3724:3720],
-                                     $signed(result_54[3719:3688]),
-                                     result_54[3687:3682],   c$recipNextOut,
-                                     result_54[3570:3566],   result_54[3565:3310],
-                                     $signed(result_54[3309:3278]),
-                                     result_54[3277:3271],
-                                     $signed(result_54[3270:3207]),
-                                     result_54[3206:2983],   result_54[2982:2759],
-                                     $signed(result_54[2758:2695]),
-                                     result_54[2694:1671],   result_54[1670:647],
-                                     result_54[646:640],
-                                     $signed(result_54[639:608]),
-                                     $signed(result_54[607:576]),
-                                     $signed(result_54[575:544]),
-                                     result_54[543:320],
-                                     $signed(result_54[319:288]),
-                                     $signed(result_54[287:256]),
-                                     $signed(result_54[255:192]),
-                                     $signed(result_54[191:128]),
+                                     $signed(result_54[4878:4815]),
+                                     $signed(result_54[4814:4783]),
+                                     $signed(result_54[4782:4777]),
+                                     $signed(result_54[4776:4745]),
+                                     result_54[4744:4713],
+                                     $signed(result_54[4712:4706]),
+                                     result_54[4705:4703],   result_54[4702:4695],
+                                     result_54[4694:4687],
+                                     $signed(result_54[4686:4655]),
+                                     result_54[4654:4653],   result_54[4652:4621],
+                                     result_54[4620:4493],
+                                     $signed(result_54[4492:4486]),
+                                     result_54[4485:4358],
+                                     $signed(result_54[4357:4351]),
+                                     result_54[4350:4349],   result_54[4348:4345],
+                                     result_54[4344:3769],   result_54[3768:3764],
+                                     $signed(result_54[3763:3732]),
+                                     result_54[3731:3726],   c$recipNextOut,
+                                     result_54[3614:3610],   result_54[3609:3354],
+                                     $signed(result_54[3353:3322]),
+                                     result_54[3321:3315],
+                                     $signed(result_54[3314:3251]),
+                                     result_54[3250:3027],   result_54[3026:2803],
+                                     $signed(result_54[2802:2739]),
+                                     result_54[2738:1715],   result_54[1714:691],
+                                     result_54[690:684],
+                                     $signed(result_54[683:652]),
+                                     $signed(result_54[651:620]),
+                                     $signed(result_54[619:588]),
+                                     result_54[587:364],
+                                     $signed(result_54[363:332]),
+                                     $signed(result_54[331:300]),
+                                     $signed(result_54[299:236]),
+                                     $signed(result_54[235:172]),
+                                     $signed(result_54[171:150]),
+                                     $signed(result_54[149:128]),
                                      $signed(result_54[127:64]),
                                      $signed(result_54[63:0])},
                                     {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1559,53 +1587,55 @@ module decoder_small_fault_cycles
                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{5'd0,
-                                                                                              result_54[4855:4855],
-                                                                                              result_54[4854:4851],
-                                                                                              result_54[4850:4845],
-                                                                                              result_54[4844:4837],
-                                                                                              result_54[4836:4835],
-                                                                                              $signed(result_54[4834:4771]),
-                                                                                              $signed(result_54[4770:4739]),
-                                                                                              $signed(result_54[4738:4733]),
-                                                                                              $signed(result_54[4732:4701]),
-                                                                                              result_54[4700:4669],
-                                                                                              $signed(result_54[4668:4662]),
-                                                                                              result_54[4661:4659],
-                                                                                              result_54[4658:4651],
-                                                                                              result_54[4650:4643],
-                                                                                              $signed(result_54[4642:4611]),
-                                                                                              result_54[4610:4609],
-                                                                                              result_54[4608:4577],
-                                                                                              result_54[4576:4449],
-                                                                                              $signed(result_54[4448:4442]),
-                                                                                              result_54[4441:4314],
-                                                                                              $signed(result_54[4313:4307]),
-                                                                                              result_54[4306:4305],
-                                                                                              result_54[4304:4301],
-                                                                                              result_54[4300:3725],
-                                                                                              result_54[3724:3720],
-                                                                                              $signed(result_54[3719:3688]),
-                                                                                              result_54[3687:3682],
+                                                                                              result_54[4899:4899],
+                                                                                              result_54[4898:4895],
+                                                                                              result_54[4894:4889],
+                                                                                              result_54[4888:4881],
+                                                                                              result_54[4880:4879],
+                                                                                              $signed(result_54[4878:4815]),
+                                                                                              $signed(result_54[4814:4783]),
+                                                                                              $signed(result_54[4782:4777]),
+                                                                                              $signed(result_54[4776:4745]),
+                                                                                              result_54[4744:4713],
+                                                                                              $signed(result_54[4712:4706]),
+                                                                                              result_54[4705:4703],
+                                                                                              result_54[4702:4695],
+                                                                                              result_54[4694:4687],
+                                                                                              $signed(result_54[4686:4655]),
+                                                                                              result_54[4654:4653],
+                                                                                              result_54[4652:4621],
+                                                                                              result_54[4620:4493],
+                                                                                              $signed(result_54[4492:4486]),
+                                                                                              result_54[4485:4358],
+                                                                                              $signed(result_54[4357:4351]),
+                                                                                              result_54[4350:4349],
+                                                                                              result_54[4348:4345],
+                                                                                              result_54[4344:3769],
+                                                                                              result_54[3768:3764],
+                                                                                              $signed(result_54[3763:3732]),
+                                                                                              result_54[3731:3726],
                                                                                               c$recipNextOut,
-                                                                                              result_54[3570:3566],
-                                                                                              result_54[3565:3310],
-                                                                                              $signed(result_54[3309:3278]),
-                                                                                              result_54[3277:3271],
-                                                                                              $signed(result_54[3270:3207]),
-                                                                                              result_54[3206:2983],
-                                                                                              result_54[2982:2759],
-                                                                                              $signed(result_54[2758:2695]),
-                                                                                              result_54[2694:1671],
-                                                                                              result_54[1670:647],
-                                                                                              result_54[646:640],
-                                                                                              $signed(result_54[639:608]),
-                                                                                              $signed(result_54[607:576]),
-                                                                                              $signed(result_54[575:544]),
-                                                                                              result_54[543:320],
-                                                                                              $signed(result_54[319:288]),
-                                                                                              $signed(result_54[287:256]),
-                                                                                              $signed(result_54[255:192]),
-                                                                                              $signed(result_54[191:128]),
+                                                                                              result_54[3614:3610],
+                                                                                              result_54[3609:3354],
+                                                                                              $signed(result_54[3353:3322]),
+                                                                                              result_54[3321:3315],
+                                                                                              $signed(result_54[3314:3251]),
+                                                                                              result_54[3250:3027],
+                                                                                              result_54[3026:2803],
+                                                                                              $signed(result_54[2802:2739]),
+                                                                                              result_54[2738:1715],
+                                                                                              result_54[1714:691],
+                                                                                              result_54[690:684],
+                                                                                              $signed(result_54[683:652]),
+                                                                                              $signed(result_54[651:620]),
+                                                                                              $signed(result_54[619:588]),
+                                                                                              result_54[587:364],
+                                                                                              $signed(result_54[363:332]),
+                                                                                              $signed(result_54[331:300]),
+                                                                                              $signed(result_54[299:236]),
+                                                                                              $signed(result_54[235:172]),
+                                                                                              $signed(result_54[171:150]),
+                                                                                              $signed(result_54[149:128]),
                                                                                               $signed(result_54[127:64]),
                                                                                               $signed(result_54[63:0])},
                                                                                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1615,145 +1645,151 @@ module decoder_small_fault_cycles
                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
 
-  assign c$app_arg_selection_4 = result_54[4844:4837];
+  assign c$app_arg_selection_4 = result_54[4888:4881];
 
   always @(*) begin
     case(c$app_arg_selection_4)
       8'd127 : c$app_arg_2 = {5'd19,
-                              result_54[4855:4855],   result_54[4854:4851],
-                              result_54[4850:4845],   result_54[4844:4837],
-                              result_54[4836:4835],
-                              $signed(result_54[4834:4771]),
-                              $signed(result_54[4770:4739]),
-                              $signed(result_54[4738:4733]),
-                              $signed(result_54[4732:4701]),   result_15,
-                              $signed(result_54[4668:4662]),
-                              result_54[4661:4659],   result_54[4658:4651],
-                              result_54[4650:4643],
-                              $signed(result_54[4642:4611]),
-                              result_54[4610:4609],   result_54[4608:4577],
-                              result_54[4576:4449],
-                              $signed(result_54[4448:4442]),
-                              result_54[4441:4314],
-                              $signed(result_54[4313:4307]),
-                              result_54[4306:4305],   result_54[4304:4301],
-                              result_54[4300:3725],   result_54[3724:3720],
-                              $signed(result_54[3719:3688]),
-                              result_54[3687:3682],   c$recipNextOut,
-                              result_54[3570:3566],   result_54[3565:3310],
-                              $signed(result_54[3309:3278]),
-                              result_54[3277:3271],
-                              $signed(result_54[3270:3207]),
-                              result_54[3206:2983],   result_54[2982:2759],
-                              $signed(result_54[2758:2695]),
-                              result_54[2694:1671],   result_54[1670:647],
-                              result_54[646:640],
-                              $signed(result_54[639:608]),
-                              $signed(result_54[607:576]),
-                              $signed(result_54[575:544]),
-                              result_54[543:320],
-                              $signed(result_54[319:288]),
-                              $signed(result_54[287:256]),
-                              $signed(result_54[255:192]),
-                              $signed(result_54[191:128]),
+                              result_54[4899:4899],   result_54[4898:4895],
+                              result_54[4894:4889],   result_54[4888:4881],
+                              result_54[4880:4879],
+                              $signed(result_54[4878:4815]),
+                              $signed(result_54[4814:4783]),
+                              $signed(result_54[4782:4777]),
+                              $signed(result_54[4776:4745]),   result_15,
+                              $signed(result_54[4712:4706]),
+                              result_54[4705:4703],   result_54[4702:4695],
+                              result_54[4694:4687],
+                              $signed(result_54[4686:4655]),
+                              result_54[4654:4653],   result_54[4652:4621],
+                              result_54[4620:4493],
+                              $signed(result_54[4492:4486]),
+                              result_54[4485:4358],
+                              $signed(result_54[4357:4351]),
+                              result_54[4350:4349],   result_54[4348:4345],
+                              result_54[4344:3769],   result_54[3768:3764],
+                              $signed(result_54[3763:3732]),
+                              result_54[3731:3726],   c$recipNextOut,
+                              result_54[3614:3610],   result_54[3609:3354],
+                              $signed(result_54[3353:3322]),
+                              result_54[3321:3315],
+                              $signed(result_54[3314:3251]),
+                              result_54[3250:3027],   result_54[3026:2803],
+                              $signed(result_54[2802:2739]),
+                              result_54[2738:1715],   result_54[1714:691],
+                              result_54[690:684],
+                              $signed(result_54[683:652]),
+                              $signed(result_54[651:620]),
+                              $signed(result_54[619:588]),
+                              result_54[587:364],
+                              $signed(result_54[363:332]),
+                              $signed(result_54[331:300]),
+                              $signed(result_54[299:236]),
+                              $signed(result_54[235:172]),
+                              $signed(result_54[171:150]),
+                              $signed(result_54[149:128]),
                               $signed(result_54[127:64]),
                               $signed(result_54[63:0])};
       default : c$app_arg_2 = {5'd17,
-                               result_54[4855:4855],   result_54[4854:4851],
-                               result_54[4850:4845],   step26,
-                               result_54[4836:4835],
-                               $signed(result_54[4834:4771]),
-                               $signed(result_54[4770:4739]),
-                               $signed(result_54[4738:4733]),
-                               $signed(result_54[4732:4701]),   result_15,
-                               $signed(result_54[4668:4662]),
-                               result_54[4661:4659],   result_54[4658:4651],
-                               result_54[4650:4643],
-                               $signed(result_54[4642:4611]),
-                               result_54[4610:4609],   result_54[4608:4577],
-                               result_54[4576:4449],
-                               $signed(result_54[4448:4442]),
-                               result_54[4441:4314],
-                               $signed(result_54[4313:4307]),
-                               result_54[4306:4305],   result_54[4304:4301],
-                               result_54[4300:3725],   result_54[3724:3720],
-                               $signed(result_54[3719:3688]),
-                               result_54[3687:3682],   c$recipStartLargeOut,
-                               5'd0,   result_54[3565:3310],
-                               $signed(result_54[3309:3278]),
-                               result_54[3277:3271],
-                               $signed(result_54[3270:3207]),
-                               result_54[3206:2983],   result_54[2982:2759],
-                               $signed(result_54[2758:2695]),
-                               result_54[2694:1671],   result_54[1670:647],
-                               result_54[646:640],
-                               $signed(result_54[639:608]),
-                               $signed(result_54[607:576]),
-                               $signed(result_54[575:544]),
-                               result_54[543:320],
-                               $signed(result_54[287:256]),
-                               $signed(result_54[287:256]),
-                               $signed(result_54[255:192]),
-                               $signed(result_54[191:128]),
+                               result_54[4899:4899],   result_54[4898:4895],
+                               result_54[4894:4889],   step26,
+                               result_54[4880:4879],
+                               $signed(result_54[4878:4815]),
+                               $signed(result_54[4814:4783]),
+                               $signed(result_54[4782:4777]),
+                               $signed(result_54[4776:4745]),   result_15,
+                               $signed(result_54[4712:4706]),
+                               result_54[4705:4703],   result_54[4702:4695],
+                               result_54[4694:4687],
+                               $signed(result_54[4686:4655]),
+                               result_54[4654:4653],   result_54[4652:4621],
+                               result_54[4620:4493],
+                               $signed(result_54[4492:4486]),
+                               result_54[4485:4358],
+                               $signed(result_54[4357:4351]),
+                               result_54[4350:4349],   result_54[4348:4345],
+                               result_54[4344:3769],   result_54[3768:3764],
+                               $signed(result_54[3763:3732]),
+                               result_54[3731:3726],   c$recipStartLargeOut,
+                               5'd0,   result_54[3609:3354],
+                               $signed(result_54[3353:3322]),
+                               result_54[3321:3315],
+                               $signed(result_54[3314:3251]),
+                               result_54[3250:3027],   result_54[3026:2803],
+                               $signed(result_54[2802:2739]),
+                               result_54[2738:1715],   result_54[1714:691],
+                               result_54[690:684],
+                               $signed(result_54[683:652]),
+                               $signed(result_54[651:620]),
+                               $signed(result_54[619:588]),
+                               result_54[587:364],
+                               $signed(result_54[331:300]),
+                               $signed(result_54[331:300]),
+                               $signed(result_54[299:236]),
+                               $signed(result_54[235:172]),
+                               $signed(result_54[171:150]),
+                               $signed(result_54[149:128]),
                                $signed(result_54[127:64]),
                                $signed(result_54[63:0])};
     endcase
   end
 
-  assign c$case_alt_6 = (result_54[3575:3571] != 5'd0) ? {c$app_arg_3,
+  assign c$case_alt_6 = (result_54[3619:3615] != 5'd0) ? {c$app_arg_3,
                                                           {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                           {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{5'd18,
-                                                                                                                    result_54[4855:4855],
-                                                                                                                    result_54[4854:4851],
-                                                                                                                    result_54[4850:4845],
-                                                                                                                    result_54[4844:4837],
-                                                                                                                    result_54[4836:4835],
-                                                                                                                    $signed(result_54[4834:4771]),
-                                                                                                                    $signed(result_54[4770:4739]),
-                                                                                                                    $signed(result_54[4738:4733]),
-                                                                                                                    $signed(result_54[4732:4701]),
-                                                                                                                    result_54[4700:4669],
-                                                                                                                    $signed(result_54[4668:4662]),
-                                                                                                                    result_54[4661:4659],
-                                                                                                                    result_54[4658:4651],
-                                                                                                                    result_54[4650:4643],
+                                                                                                                    result_54[4899:4899],
+                                                                                                                    result_54[4898:4895],
+                                                                                                                    result_54[4894:4889],
+                                                                                                                    result_54[4888:4881],
+                                                                                                                    result_54[4880:4879],
+                                                                                                                    $signed(result_54[4878:4815]),
+                                                                                                                    $signed(result_54[4814:4783]),
+                                                                                                                    $signed(result_54[4782:4777]),
+                                                                                                                    $signed(result_54[4776:4745]),
+                                                                                                                    result_54[4744:4713],
+                                                                                                                    $signed(result_54[4712:4706]),
+                                                                                                                    result_54[4705:4703],
+                                                                                                                    result_54[4702:4695],
+                                                                                                                    result_54[4694:4687],
                                                                                                                     c$app_arg_4,
-                                                                                                                    result_54[4610:4609],
-                                                                                                                    result_54[4608:4577],
-                                                                                                                    result_54[4576:4449],
-                                                                                                                    $signed(result_54[4448:4442]),
-                                                                                                                    result_54[4441:4314],
-                                                                                                                    $signed(result_54[4313:4307]),
-                                                                                                                    result_54[4306:4305],
-                                                                                                                    result_54[4304:4301],
-                                                                                                                    result_54[4300:3725],
-                                                                                                                    result_54[3724:3720],
-                                                                                                                    $signed(result_54[3719:3688]),
-                                                                                                                    result_54[3687:3682],
+                                                                                                                    result_54[4654:4653],
+                                                                                                                    result_54[4652:4621],
+                                                                                                                    result_54[4620:4493],
+                                                                                                                    $signed(result_54[4492:4486]),
+                                                                                                                    result_54[4485:4358],
+                                                                                                                    $signed(result_54[4357:4351]),
+                                                                                                                    result_54[4350:4349],
+                                                                                                                    result_54[4348:4345],
+                                                                                                                    result_54[4344:3769],
+                                                                                                                    result_54[3768:3764],
+                                                                                                                    $signed(result_54[3763:3732]),
+                                                                                                                    result_54[3731:3726],
                                                                                                                     c$recipNextOut,
-                                                                                                                    result_54[3570:3566],
-                                                                                                                    result_54[3565:3310],
-                                                                                                                    $signed(result_54[3309:3278]),
-                                                                                                                    result_54[3277:3271],
-                                                                                                                    $signed(result_54[3270:3207]),
-                                                                                                                    result_54[3206:2983],
-                                                                                                                    result_54[2982:2759],
-                                                                                                                    $signed(result_54[2758:2695]),
-                                                                                                                    result_54[2694:1671],
-                                                                                                                    result_54[1670:647],
-                                                                                                                    result_54[646:640],
-                                                                                                                    $signed(result_54[639:608]),
-                                                                                                                    $signed(result_54[607:576]),
-                                                                                                                    $signed(result_54[575:544]),
-                                                                                                                    result_54[543:320],
-                                                                                                                    $signed(result_54[319:288]),
-                                                                                                                    $signed(result_54[287:256]),
-                                                                                                                    $signed(result_54[255:192]),
-                                                                                                                    $signed(result_54[191:128]),
+                                                                                                                    result_54[3614:3610],
+                                                                                                                    result_54[3609:3354],
+                                                                                                                    $signed(result_54[3353:3322]),
+                                                                                                                    result_54[3321:3315],
+                                                                                                                    $signed(result_54[3314:3251]),
+                                                                                                                    result_54[3250:3027],
+                                                                                                                    result_54[3026:2803],
+                                                                                                                    $signed(result_54[2802:2739]),
+                                                                                                                    result_54[2738:1715],
+                                                                                                                    result_54[1714:691],
+                                                                                                                    result_54[690:684],
+                                                                                                                    $signed(result_54[683:652]),
+                                                                                                                    $signed(result_54[651:620]),
+                                                                                                                    $signed(result_54[619:588]),
+                                                                                                                    result_54[587:364],
+                                                                                                                    $signed(result_54[363:332]),
+                                                                                                                    $signed(result_54[331:300]),
+                                                                                                                    $signed(result_54[299:236]),
+                                                                                                                    $signed(result_54[235:172]),
+                                                                                                                    $signed(result_54[171:150]),
+                                                                                                                    $signed(result_54[149:128]),
                                                                                                                     $signed(result_54[127:64]),
                                                                                                                     $signed(result_54[63:0])},
                                                                                                                    {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1764,106 +1800,110 @@ module decoder_small_fault_cycles
                                                                                                                     {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
 
   assign c$app_arg_3 = c$case_scrut_0 ? {5'd17,
-                                         result_54[4855:4855],   result_54[4854:4851],
-                                         result_54[4850:4845],   result_54[4844:4837],
-                                         result_54[4836:4835],
-                                         $signed(result_54[4834:4771]),
-                                         $signed(result_54[4770:4739]),
-                                         $signed(result_54[4738:4733]),
-                                         $signed(result_54[4732:4701]),
-                                         result_54[4700:4669],
-                                         $signed(result_54[4668:4662]),
-                                         result_54[4661:4659],   result_54[4658:4651],
-                                         result_54[4650:4643],
-                                         $signed(result_54[4642:4611]),
-                                         result_54[4610:4609],   result_54[4608:4577],
-                                         result_54[4576:4449],
-                                         $signed(result_54[4448:4442]),
-                                         result_54[4441:4314],
-                                         $signed(result_54[4313:4307]),
-                                         result_54[4306:4305],   result_54[4304:4301],
-                                         result_54[4300:3725],   result_54[3724:3720],
-                                         $signed(result_54[3719:3688]),
-                                         result_54[3687:3682],   c$recipNextOut,
-                                         c$app_arg_6,   result_54[3565:3310],
-                                         $signed(result_54[3309:3278]),
-                                         result_54[3277:3271],
-                                         $signed(result_54[3270:3207]),
-                                         result_54[3206:2983],   result_54[2982:2759],
-                                         $signed(result_54[2758:2695]),
-                                         result_54[2694:1671],   result_54[1670:647],
-                                         result_54[646:640],
-                                         $signed(result_54[639:608]),
-                                         $signed(result_54[607:576]),
-                                         $signed(result_54[575:544]),   c$siluPipeOut,
-                                         $signed(result_54[319:288]),   c$app_arg_5,
-                                         $signed(result_54[255:192]),
-                                         $signed(result_54[191:128]),
+                                         result_54[4899:4899],   result_54[4898:4895],
+                                         result_54[4894:4889],   result_54[4888:4881],
+                                         result_54[4880:4879],
+                                         $signed(result_54[4878:4815]),
+                                         $signed(result_54[4814:4783]),
+                                         $signed(result_54[4782:4777]),
+                                         $signed(result_54[4776:4745]),
+                                         result_54[4744:4713],
+                                         $signed(result_54[4712:4706]),
+                                         result_54[4705:4703],   result_54[4702:4695],
+                                         result_54[4694:4687],
+                                         $signed(result_54[4686:4655]),
+                                         result_54[4654:4653],   result_54[4652:4621],
+                                         result_54[4620:4493],
+                                         $signed(result_54[4492:4486]),
+                                         result_54[4485:4358],
+                                         $signed(result_54[4357:4351]),
+                                         result_54[4350:4349],   result_54[4348:4345],
+                                         result_54[4344:3769],   result_54[3768:3764],
+                                         $signed(result_54[3763:3732]),
+                                         result_54[3731:3726],   c$recipNextOut,
+                                         c$app_arg_6,   result_54[3609:3354],
+                                         $signed(result_54[3353:3322]),
+                                         result_54[3321:3315],
+                                         $signed(result_54[3314:3251]),
+                                         result_54[3250:3027],   result_54[3026:2803],
+                                         $signed(result_54[2802:2739]),
+                                         result_54[2738:1715],   result_54[1714:691],
+                                         result_54[690:684],
+                                         $signed(result_54[683:652]),
+                                         $signed(result_54[651:620]),
+                                         $signed(result_54[619:588]),   c$siluPipeOut,
+                                         $signed(result_54[363:332]),   c$app_arg_5,
+                                         $signed(result_54[299:236]),
+                                         $signed(result_54[235:172]),
+                                         $signed(result_54[171:150]),
+                                         $signed(result_54[149:128]),
                                          $signed(result_54[127:64]),
                                          $signed(result_54[63:0])} : {5'd17,
-                                                                      result_54[4855:4855],   result_54[4854:4851],
-                                                                      result_54[4850:4845],   result_54[4844:4837],
-                                                                      result_54[4836:4835],
-                                                                      $signed(result_54[4834:4771]),
-                                                                      $signed(result_54[4770:4739]),
-                                                                      $signed(result_54[4738:4733]),
-                                                                      $signed(result_54[4732:4701]),
-                                                                      result_54[4700:4669],
-                                                                      $signed(result_54[4668:4662]),
-                                                                      result_54[4661:4659],   result_54[4658:4651],
-                                                                      result_54[4650:4643],
-                                                                      $signed(result_54[4642:4611]),
-                                                                      result_54[4610:4609],   result_54[4608:4577],
-                                                                      result_54[4576:4449],
-                                                                      $signed(result_54[4448:4442]),
-                                                                      result_54[4441:4314],
-                                                                      $signed(result_54[4313:4307]),
-                                                                      result_54[4306:4305],   result_54[4304:4301],
-                                                                      result_54[4300:3725],   result_54[3724:3720],
-                                                                      $signed(result_54[3719:3688]),
-                                                                      result_54[3687:3682],   c$recipNextOut,
-                                                                      result_54[3570:3566],   result_54[3565:3310],
-                                                                      $signed(result_54[3309:3278]),
-                                                                      result_54[3277:3271],
-                                                                      $signed(result_54[3270:3207]),
-                                                                      result_54[3206:2983],   result_54[2982:2759],
-                                                                      $signed(result_54[2758:2695]),
-                                                                      result_54[2694:1671],   result_54[1670:647],
-                                                                      result_54[646:640],
-                                                                      $signed(result_54[639:608]),
-                                                                      $signed(result_54[607:576]),
-                                                                      $signed(result_54[575:544]),
-                                                                      result_54[543:320],
-                                                                      $signed(result_54[319:288]),
-                                                                      $signed(result_54[287:256]),
-                                                                      $signed(result_54[255:192]),
-                                                                      $signed(result_54[191:128]),
+                                                                      result_54[4899:4899],   result_54[4898:4895],
+                                                                      result_54[4894:4889],   result_54[4888:4881],
+                                                                      result_54[4880:4879],
+                                                                      $signed(result_54[4878:4815]),
+                                                                      $signed(result_54[4814:4783]),
+                                                                      $signed(result_54[4782:4777]),
+                                                                      $signed(result_54[4776:4745]),
+                                                                      result_54[4744:4713],
+                                                                      $signed(result_54[4712:4706]),
+                                                                      result_54[4705:4703],   result_54[4702:4695],
+                                                                      result_54[4694:4687],
+                                                                      $signed(result_54[4686:4655]),
+                                                                      result_54[4654:4653],   result_54[4652:4621],
+                                                                      result_54[4620:4493],
+                                                                      $signed(result_54[4492:4486]),
+                                                                      result_54[4485:4358],
+                                                                      $signed(result_54[4357:4351]),
+                                                                      result_54[4350:4349],   result_54[4348:4345],
+                                                                      result_54[4344:3769],   result_54[3768:3764],
+                                                                      $signed(result_54[3763:3732]),
+                                                                      result_54[3731:3726],   c$recipNextOut,
+                                                                      result_54[3614:3610],   result_54[3609:3354],
+                                                                      $signed(result_54[3353:3322]),
+                                                                      result_54[3321:3315],
+                                                                      $signed(result_54[3314:3251]),
+                                                                      result_54[3250:3027],   result_54[3026:2803],
+                                                                      $signed(result_54[2802:2739]),
+                                                                      result_54[2738:1715],   result_54[1714:691],
+                                                                      result_54[690:684],
+                                                                      $signed(result_54[683:652]),
+                                                                      $signed(result_54[651:620]),
+                                                                      $signed(result_54[619:588]),
+                                                                      result_54[587:364],
+                                                                      $signed(result_54[363:332]),
+                                                                      $signed(result_54[331:300]),
+                                                                      $signed(result_54[299:236]),
+                                                                      $signed(result_54[235:172]),
+                                                                      $signed(result_54[171:150]),
+                                                                      $signed(result_54[149:128]),
                                                                       $signed(result_54[127:64]),
                                                                       $signed(result_54[63:0])};
 
-  assign c$bv_0 = result_54[3617:3576];
+  assign c$bv_0 = result_54[3661:3620];
 
-  assign c$app_arg_fun_arg = $signed(result_54[319:288]);
+  assign c$app_arg_fun_arg = $signed(result_54[363:332]);
 
-  assign c$app_arg_fun_arg_0 = $signed(((({{(64-42) {1'b0}},result_54[3617:3576]}))));
+  assign c$app_arg_fun_arg_0 = $signed(((({{(64-42) {1'b0}},result_54[3661:3620]}))));
 
   LlamaDv_Top_Decoder_decoderSmallMiscount_siluMul LlamaDv_Top_Decoder_decoderSmallMiscount_siluMul_c$app_arg_4
     ( .result (c$app_arg_4)
     , .x (c$app_arg_fun_arg)
     , .sig (c$app_arg_fun_arg_0) );
 
-  assign c$case_scrut_0 = result_54[3570:3566] < 5'd9;
+  assign c$case_scrut_0 = result_54[3614:3610] < 5'd9;
 
-  assign c$app_arg_selection_8 = result_54[3570:3566];
+  assign c$app_arg_selection_8 = result_54[3614:3610];
 
   always @(*) begin
     case(c$app_arg_selection_8)
       5'd0 : c$app_arg_5 = $signed(result_35[63:32]);
-      default : c$app_arg_5 = $signed(result_54[287:256]);
+      default : c$app_arg_5 = $signed(result_54[331:300]);
     endcase
   end
 
-  assign c$app_arg_6 = result_54[3570:3566] + 5'd1;
+  assign c$app_arg_6 = result_54[3614:3610] + 5'd1;
 
   assign c$s = $signed(result_35[159:128]);
 
@@ -1875,179 +1915,187 @@ module decoder_small_fault_cycles
 
   assign result_4 = (x_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_7;
 
-  assign c$app_arg_7 = (~ (result_54[4844:4837] == 8'd63)) ? {5'd15,
-                                                              result_54[4855:4855],   result_54[4854:4851],
-                                                              result_54[4850:4845],   step26,
-                                                              result_54[4836:4835],
-                                                              $signed(result_54[4834:4771]),
-                                                              $signed(result_54[4770:4739]),
-                                                              $signed(result_54[4738:4733]),
-                                                              $signed(result_54[4732:4701]),
-                                                              result_54[4700:4669],
-                                                              $signed(result_54[4668:4662]),
-                                                              result_54[4661:4659],   result_54[4658:4651],
-                                                              result_54[4650:4643],
-                                                              $signed(result_54[4642:4611]),
-                                                              result_54[4610:4609],   result_54[4608:4577],
-                                                              result_54[4576:4449],
-                                                              $signed(result_54[4448:4442]),
-                                                              result_54[4441:4314],
-                                                              $signed(result_54[4313:4307]),
-                                                              result_54[4306:4305],   result_54[4304:4301],
-                                                              result_54[4300:3725],   result_54[3724:3720],
-                                                              $signed(result_54[3719:3688]),
-                                                              result_54[3687:3682],   c$recipNextOut,
-                                                              result_54[3570:3566],   result_54[3565:3310],
-                                                              $signed(result_54[3309:3278]),
-                                                              result_54[3277:3271],
-                                                              $signed(result_54[3270:3207]),
-                                                              result_54[3206:2983],   result_54[2982:2759],
-                                                              $signed(result_54[2758:2695]),
-                                                              result_54[2694:1671],   result_54[1670:647],
-                                                              result_54[646:640],
-                                                              $signed(result_54[639:608]),
-                                                              $signed(result_54[607:576]),
-                                                              $signed(result_54[575:544]),
-                                                              result_54[543:320],
-                                                              $signed(result_54[319:288]),
-                                                              $signed(result_54[287:256]),
-                                                              $signed(result_54[255:192]),
-                                                              $signed(result_54[191:128]),
+  assign c$app_arg_7 = (~ (result_54[4888:4881] == 8'd63)) ? {5'd15,
+                                                              result_54[4899:4899],   result_54[4898:4895],
+                                                              result_54[4894:4889],   step26,
+                                                              result_54[4880:4879],
+                                                              $signed(result_54[4878:4815]),
+                                                              $signed(result_54[4814:4783]),
+                                                              $signed(result_54[4782:4777]),
+                                                              $signed(result_54[4776:4745]),
+                                                              result_54[4744:4713],
+                                                              $signed(result_54[4712:4706]),
+                                                              result_54[4705:4703],   result_54[4702:4695],
+                                                              result_54[4694:4687],
+                                                              $signed(result_54[4686:4655]),
+                                                              result_54[4654:4653],   result_54[4652:4621],
+                                                              result_54[4620:4493],
+                                                              $signed(result_54[4492:4486]),
+                                                              result_54[4485:4358],
+                                                              $signed(result_54[4357:4351]),
+                                                              result_54[4350:4349],   result_54[4348:4345],
+                                                              result_54[4344:3769],   result_54[3768:3764],
+                                                              $signed(result_54[3763:3732]),
+                                                              result_54[3731:3726],   c$recipNextOut,
+                                                              result_54[3614:3610],   result_54[3609:3354],
+                                                              $signed(result_54[3353:3322]),
+                                                              result_54[3321:3315],
+                                                              $signed(result_54[3314:3251]),
+                                                              result_54[3250:3027],   result_54[3026:2803],
+                                                              $signed(result_54[2802:2739]),
+                                                              result_54[2738:1715],   result_54[1714:691],
+                                                              result_54[690:684],
+                                                              $signed(result_54[683:652]),
+                                                              $signed(result_54[651:620]),
+                                                              $signed(result_54[619:588]),
+                                                              result_54[587:364],
+                                                              $signed(result_54[363:332]),
+                                                              $signed(result_54[331:300]),
+                                                              $signed(result_54[299:236]),
+                                                              $signed(result_54[235:172]),
+                                                              $signed(result_54[171:150]),
+                                                              $signed(result_54[149:128]),
                                                               $signed(result_54[127:64]),
                                                               $signed(result_54[63:0])} : c$case_alt_8;
 
-  assign c$case_alt_selection_10 = result_54[4661:4659];
+  assign c$case_alt_selection_10 = result_54[4705:4703];
 
   always @(*) begin
     case(c$case_alt_selection_10)
       3'd3 : c$case_alt_8 = {5'd2,
-                             result_54[4855:4855],   result_54[4854:4851],
-                             result_54[4850:4845],   8'd0,   2'd1,
-                             64'sd0,   $signed(result_54[4770:4739]),
-                             $signed(result_54[4738:4733]),
-                             $signed(result_54[4732:4701]),
-                             result_54[4700:4669],
-                             $signed(result_54[4668:4662]),
-                             result_54[4661:4659],   result_54[4658:4651],
-                             result_54[4650:4643],
-                             $signed(result_54[4642:4611]),
-                             result_54[4610:4609],   result_54[4608:4577],
-                             result_54[4576:4449],
-                             $signed(result_54[4448:4442]),
-                             result_54[4441:4314],
-                             $signed(result_54[4313:4307]),
-                             result_54[4306:4305],   result_54[4304:4301],
-                             result_54[4300:3725],   result_54[3724:3720],
-                             $signed(result_54[3719:3688]),
-                             result_54[3687:3682],   c$recipNextOut,
-                             result_54[3570:3566],   result_54[3565:3310],
-                             $signed(result_54[3309:3278]),
-                             result_54[3277:3271],
-                             $signed(result_54[3270:3207]),
-                             result_54[3206:2983],   result_54[2982:2759],
-                             $signed(result_54[2758:2695]),
-                             result_54[2694:1671],   result_54[1670:647],
-                             result_54[646:640],
-                             $signed(result_54[639:608]),
-                             $signed(result_54[607:576]),
-                             $signed(result_54[575:544]),
-                             result_54[543:320],
-                             $signed(result_54[319:288]),
-                             $signed(result_54[287:256]),
-                             $signed(result_54[255:192]),
-                             $signed(result_54[191:128]),
+                             result_54[4899:4899],   result_54[4898:4895],
+                             result_54[4894:4889],   8'd0,   2'd1,
+                             64'sd0,   $signed(result_54[4814:4783]),
+                             $signed(result_54[4782:4777]),
+                             $signed(result_54[4776:4745]),
+                             result_54[4744:4713],
+                             $signed(result_54[4712:4706]),
+                             result_54[4705:4703],   result_54[4702:4695],
+                             result_54[4694:4687],
+                             $signed(result_54[4686:4655]),
+                             result_54[4654:4653],   result_54[4652:4621],
+                             result_54[4620:4493],
+                             $signed(result_54[4492:4486]),
+                             result_54[4485:4358],
+                             $signed(result_54[4357:4351]),
+                             result_54[4350:4349],   result_54[4348:4345],
+                             result_54[4344:3769],   result_54[3768:3764],
+                             $signed(result_54[3763:3732]),
+                             result_54[3731:3726],   c$recipNextOut,
+                             result_54[3614:3610],   result_54[3609:3354],
+                             $signed(result_54[3353:3322]),
+                             result_54[3321:3315],
+                             $signed(result_54[3314:3251]),
+                             result_54[3250:3027],   result_54[3026:2803],
+                             $signed(result_54[2802:2739]),
+                             result_54[2738:1715],   result_54[1714:691],
+                             result_54[690:684],
+                             $signed(result_54[683:652]),
+                             $signed(result_54[651:620]),
+                             $signed(result_54[619:588]),
+                             result_54[587:364],
+                             $signed(result_54[363:332]),
+                             $signed(result_54[331:300]),
+                             $signed(result_54[299:236]),
+                             $signed(result_54[235:172]),
+                             $signed(result_54[171:150]),
+                             $signed(result_54[149:128]),
                              $signed(result_54[127:64]),
                              $signed(result_54[63:0])};
       default : c$case_alt_8 = c$case_alt_9;
     endcase
   end
 
-  assign c$case_alt_9 = result_54[4855:4855] ? {5'd2,
-                                                result_54[4855:4855],   result_54[4854:4851],
-                                                result_54[4850:4845],   8'd0,   2'd2,
-                                                64'sd0,   $signed(result_54[4770:4739]),
-                                                $signed(result_54[4738:4733]),
-                                                $signed(result_54[4732:4701]),
-                                                result_54[4700:4669],
-                                                $signed(result_54[4668:4662]),
-                                                result_54[4661:4659],   result_54[4658:4651],
-                                                result_54[4650:4643],
-                                                $signed(result_54[4642:4611]),
-                                                result_54[4610:4609],   result_54[4608:4577],
-                                                result_54[4576:4449],
-                                                $signed(result_54[4448:4442]),
-                                                result_54[4441:4314],
-                                                $signed(result_54[4313:4307]),
-                                                result_54[4306:4305],   result_54[4304:4301],
-                                                result_54[4300:3725],   result_54[3724:3720],
-                                                $signed(result_54[3719:3688]),
-                                                result_54[3687:3682],   c$recipNextOut,
-                                                result_54[3570:3566],   result_54[3565:3310],
-                                                $signed(result_54[3309:3278]),
-                                                result_54[3277:3271],
-                                                $signed(result_54[3270:3207]),
-                                                result_54[3206:2983],   result_54[2982:2759],
-                                                $signed(result_54[2758:2695]),
-                                                result_54[2694:1671],   result_54[1670:647],
-                                                result_54[646:640],
-                                                $signed(result_54[639:608]),
-                                                $signed(result_54[607:576]),
-                                                $signed(result_54[575:544]),
-                                                result_54[543:320],
-                                                $signed(result_54[319:288]),
-                                                $signed(result_54[287:256]),
-                                                $signed(result_54[255:192]),
-                                                $signed(result_54[191:128]),
+  assign c$case_alt_9 = result_54[4899:4899] ? {5'd2,
+                                                result_54[4899:4899],   result_54[4898:4895],
+                                                result_54[4894:4889],   8'd0,   2'd2,
+                                                64'sd0,   $signed(result_54[4814:4783]),
+                                                $signed(result_54[4782:4777]),
+                                                $signed(result_54[4776:4745]),
+                                                result_54[4744:4713],
+                                                $signed(result_54[4712:4706]),
+                                                result_54[4705:4703],   result_54[4702:4695],
+                                                result_54[4694:4687],
+                                                $signed(result_54[4686:4655]),
+                                                result_54[4654:4653],   result_54[4652:4621],
+                                                result_54[4620:4493],
+                                                $signed(result_54[4492:4486]),
+                                                result_54[4485:4358],
+                                                $signed(result_54[4357:4351]),
+                                                result_54[4350:4349],   result_54[4348:4345],
+                                                result_54[4344:3769],   result_54[3768:3764],
+                                                $signed(result_54[3763:3732]),
+                                                result_54[3731:3726],   c$recipNextOut,
+                                                result_54[3614:3610],   result_54[3609:3354],
+                                                $signed(result_54[3353:3322]),
+                                                result_54[3321:3315],
+                                                $signed(result_54[3314:3251]),
+                                                result_54[3250:3027],   result_54[3026:2803],
+                                                $signed(result_54[2802:2739]),
+                                                result_54[2738:1715],   result_54[1714:691],
+                                                result_54[690:684],
+                                                $signed(result_54[683:652]),
+                                                $signed(result_54[651:620]),
+                                                $signed(result_54[619:588]),
+                                                result_54[587:364],
+                                                $signed(result_54[363:332]),
+                                                $signed(result_54[331:300]),
+                                                $signed(result_54[299:236]),
+                                                $signed(result_54[235:172]),
+                                                $signed(result_54[171:150]),
+                                                $signed(result_54[149:128]),
                                                 $signed(result_54[127:64]),
                                                 $signed(result_54[63:0])} : {5'd2,   1'd1,
-                                                                             result_54[4854:4851],
-                                                                             result_54[4850:4845],   8'd0,   2'd0,
-                                                                             64'sd0,   $signed(result_54[4770:4739]),
-                                                                             $signed(result_54[4738:4733]),
-                                                                             $signed(result_54[4732:4701]),
-                                                                             result_54[4700:4669],
-                                                                             $signed(result_54[4668:4662]),
-                                                                             result_54[4661:4659],
-                                                                             result_54[4658:4651],
-                                                                             result_54[4650:4643],
-                                                                             $signed(result_54[4642:4611]),
-                                                                             result_54[4610:4609],
-                                                                             result_54[4608:4577],
-                                                                             result_54[4576:4449],
-                                                                             $signed(result_54[4448:4442]),
-                                                                             result_54[4441:4314],
-                                                                             $signed(result_54[4313:4307]),
-                                                                             result_54[4306:4305],
-                                                                             result_54[4304:4301],
-                                                                             result_54[4300:3725],
-                                                                             result_54[3724:3720],
-                                                                             $signed(result_54[3719:3688]),
-                                                                             result_54[3687:3682],   c$recipNextOut,
-                                                                             result_54[3570:3566],
-                                                                             result_54[3565:3310],
-                                                                             $signed(result_54[3309:3278]),
-                                                                             result_54[3277:3271],
-                                                                             $signed(result_54[3270:3207]),
-                                                                             result_54[3206:2983],
-                                                                             result_54[2982:2759],
-                                                                             $signed(result_54[2758:2695]),
-                                                                             result_54[2694:1671],
-                                                                             result_54[1670:647],   result_54[646:640],
-                                                                             $signed(result_54[639:608]),
-                                                                             $signed(result_54[607:576]),
-                                                                             $signed(result_54[575:544]),
-                                                                             result_54[543:320],
-                                                                             $signed(result_54[319:288]),
-                                                                             $signed(result_54[287:256]),
-                                                                             $signed(result_54[255:192]),
-                                                                             $signed(result_54[191:128]),
+                                                                             result_54[4898:4895],
+                                                                             result_54[4894:4889],   8'd0,   2'd0,
+                                                                             64'sd0,   $signed(result_54[4814:4783]),
+                                                                             $signed(result_54[4782:4777]),
+                                                                             $signed(result_54[4776:4745]),
+                                                                             result_54[4744:4713],
+                                                                             $signed(result_54[4712:4706]),
+                                                                             result_54[4705:4703],
+                                                                             result_54[4702:4695],
+                                                                             result_54[4694:4687],
+                                                                             $signed(result_54[4686:4655]),
+                                                                             result_54[4654:4653],
+                                                                             result_54[4652:4621],
+                                                                             result_54[4620:4493],
+                                                                             $signed(result_54[4492:4486]),
+                                                                             result_54[4485:4358],
+                                                                             $signed(result_54[4357:4351]),
+                                                                             result_54[4350:4349],
+                                                                             result_54[4348:4345],
+                                                                             result_54[4344:3769],
+                                                                             result_54[3768:3764],
+                                                                             $signed(result_54[3763:3732]),
+                                                                             result_54[3731:3726],   c$recipNextOut,
+                                                                             result_54[3614:3610],
+                                                                             result_54[3609:3354],
+                                                                             $signed(result_54[3353:3322]),
+                                                                             result_54[3321:3315],
+                                                                             $signed(result_54[3314:3251]),
+                                                                             result_54[3250:3027],
+                                                                             result_54[3026:2803],
+                                                                             $signed(result_54[2802:2739]),
+                                                                             result_54[2738:1715],
+                                                                             result_54[1714:691],   result_54[690:684],
+                                                                             $signed(result_54[683:652]),
+                                                                             $signed(result_54[651:620]),
+                                                                             $signed(result_54[619:588]),
+                                                                             result_54[587:364],
+                                                                             $signed(result_54[363:332]),
+                                                                             $signed(result_54[331:300]),
+                                                                             $signed(result_54[299:236]),
+                                                                             $signed(result_54[235:172]),
+                                                                             $signed(result_54[171:150]),
+                                                                             $signed(result_54[149:128]),
                                                                              $signed(result_54[127:64]),
                                                                              $signed(result_54[63:0])};
 
-  assign c$bv_1 = result_54[4306:4305];
+  assign c$bv_1 = result_54[4350:4349];
 
   assign c$app_arg_8 = valid ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b1,{(({{(7-2) {1'b0}},result_54[4306:4305]}) * 7'd16) + c$app_arg_22,
+                                {1'b1,{(({{(7-2) {1'b0}},result_54[4350:4349]}) * 7'd16) + c$app_arg_22,
                                        o_0}},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -2057,137 +2105,143 @@ module decoder_small_fault_cycles
                                                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
 
-  assign result_selection_8 = result_54[4844:4837];
+  assign result_selection_8 = result_54[4888:4881];
 
-  assign result_sel_alt_230 = ({acc,c$app_arg_10});
+  assign result_sel_alt_238 = ({acc,c$app_arg_10});
 
   always @(*) begin
     case(result_selection_8)
       8'd17 : result_5 = c$case_alt_10;
       default : result_5 = {5'd13,
-                            result_54[4855:4855],   result_54[4854:4851],
-                            result_54[4850:4845],   step26,
-                            result_54[4836:4835],
-                            $signed(result_54[4834:4771]),
-                            $signed(result_54[4770:4739]),
-                            $signed(result_54[4738:4733]),
-                            $signed(result_54[4732:4701]),   c$app_arg_23,
-                            $signed(result_54[4668:4662]),
-                            result_54[4661:4659],   result_54[4658:4651],
-                            result_54[4650:4643],
-                            $signed(result_54[4642:4611]),
-                            result_54[4610:4609],   result_54[4608:4577],
-                            result_54[4576:4449],
-                            $signed(result_54[4448:4442]),
-                            result_54[4441:4314],
-                            $signed(result_54[4313:4307]),
-                            result_54[4306:4305],   result_54[4304:4301],
-                            {$signed(result_54[4300:4269]),
-                             $signed(result_54[4268:4237]),
-                             result_sel_alt_230[511:0]},
-                            result_54[3724:3720],
-                            $signed(result_54[3719:3688]),
-                            result_54[3687:3682],   c$recipNextOut,
-                            result_54[3570:3566],   result_54[3565:3310],
-                            $signed(result_54[3309:3278]),
-                            result_54[3277:3271],
-                            $signed(result_54[3270:3207]),
-                            result_54[3206:2983],   result_54[2982:2759],
-                            $signed(result_54[2758:2695]),
-                            result_54[2694:1671],   result_54[1670:647],
-                            result_54[646:640],
-                            $signed(result_54[639:608]),
-                            $signed(result_54[607:576]),
-                            $signed(result_54[575:544]),
-                            result_54[543:320],
-                            $signed(result_54[319:288]),
-                            $signed(result_54[287:256]),
-                            $signed(result_54[255:192]),
-                            $signed(result_54[191:128]),   c$app_arg_9,
+                            result_54[4899:4899],   result_54[4898:4895],
+                            result_54[4894:4889],   step26,
+                            result_54[4880:4879],
+                            $signed(result_54[4878:4815]),
+                            $signed(result_54[4814:4783]),
+                            $signed(result_54[4782:4777]),
+                            $signed(result_54[4776:4745]),   c$app_arg_23,
+                            $signed(result_54[4712:4706]),
+                            result_54[4705:4703],   result_54[4702:4695],
+                            result_54[4694:4687],
+                            $signed(result_54[4686:4655]),
+                            result_54[4654:4653],   result_54[4652:4621],
+                            result_54[4620:4493],
+                            $signed(result_54[4492:4486]),
+                            result_54[4485:4358],
+                            $signed(result_54[4357:4351]),
+                            result_54[4350:4349],   result_54[4348:4345],
+                            {$signed(result_54[4344:4313]),
+                             $signed(result_54[4312:4281]),
+                             result_sel_alt_238[511:0]},
+                            result_54[3768:3764],
+                            $signed(result_54[3763:3732]),
+                            result_54[3731:3726],   c$recipNextOut,
+                            result_54[3614:3610],   result_54[3609:3354],
+                            $signed(result_54[3353:3322]),
+                            result_54[3321:3315],
+                            $signed(result_54[3314:3251]),
+                            result_54[3250:3027],   result_54[3026:2803],
+                            $signed(result_54[2802:2739]),
+                            result_54[2738:1715],   result_54[1714:691],
+                            result_54[690:684],
+                            $signed(result_54[683:652]),
+                            $signed(result_54[651:620]),
+                            $signed(result_54[619:588]),
+                            result_54[587:364],
+                            $signed(result_54[363:332]),
+                            $signed(result_54[331:300]),
+                            $signed(result_54[299:236]),
+                            $signed(result_54[235:172]),
+                            $signed(result_54[171:150]),
+                            $signed(result_54[149:128]),   c$app_arg_9,
                             $signed(result_54[63:0])};
     endcase
   end
 
-  assign c$case_alt_selection_15 = result_54[4306:4305];
+  assign c$case_alt_selection_15 = result_54[4350:4349];
 
   always @(*) begin
     case(c$case_alt_selection_15)
       2'd3 : c$case_alt_10 = {5'd14,
-                              result_54[4855:4855],   result_54[4854:4851],
-                              result_54[4850:4845],   result_54[4844:4837],
-                              result_54[4836:4835],
-                              $signed(result_54[4834:4771]),
-                              $signed(result_54[4770:4739]),
-                              $signed(result_54[4738:4733]),
-                              $signed(result_54[4732:4701]),   c$app_arg_23,
-                              $signed(result_54[4668:4662]),
-                              result_54[4661:4659],   result_54[4658:4651],
-                              result_54[4650:4643],
-                              $signed(result_54[4642:4611]),
-                              result_54[4610:4609],   result_54[4608:4577],
-                              result_54[4576:4449],
-                              $signed(result_54[4448:4442]),
-                              result_54[4441:4314],
-                              $signed(result_54[4313:4307]),
-                              result_54[4306:4305],   result_54[4304:4301],
-                              result_54[4300:3725],   result_54[3724:3720],
-                              $signed(result_54[3719:3688]),
-                              result_54[3687:3682],   c$recipNextOut,
-                              result_54[3570:3566],   result_54[3565:3310],
-                              $signed(result_54[3309:3278]),
-                              result_54[3277:3271],
-                              $signed(result_54[3270:3207]),
-                              result_54[3206:2983],   result_54[2982:2759],
-                              $signed(result_54[2758:2695]),
-                              result_54[2694:1671],   result_54[1670:647],
-                              result_54[646:640],
-                              $signed(result_54[639:608]),
-                              $signed(result_54[607:576]),
-                              $signed(result_54[575:544]),
-                              result_54[543:320],
-                              $signed(result_54[319:288]),
-                              $signed(result_54[287:256]),
-                              $signed(result_54[255:192]),
-                              $signed(result_54[191:128]),
+                              result_54[4899:4899],   result_54[4898:4895],
+                              result_54[4894:4889],   result_54[4888:4881],
+                              result_54[4880:4879],
+                              $signed(result_54[4878:4815]),
+                              $signed(result_54[4814:4783]),
+                              $signed(result_54[4782:4777]),
+                              $signed(result_54[4776:4745]),   c$app_arg_23,
+                              $signed(result_54[4712:4706]),
+                              result_54[4705:4703],   result_54[4702:4695],
+                              result_54[4694:4687],
+                              $signed(result_54[4686:4655]),
+                              result_54[4654:4653],   result_54[4652:4621],
+                              result_54[4620:4493],
+                              $signed(result_54[4492:4486]),
+                              result_54[4485:4358],
+                              $signed(result_54[4357:4351]),
+                              result_54[4350:4349],   result_54[4348:4345],
+                              result_54[4344:3769],   result_54[3768:3764],
+                              $signed(result_54[3763:3732]),
+                              result_54[3731:3726],   c$recipNextOut,
+                              result_54[3614:3610],   result_54[3609:3354],
+                              $signed(result_54[3353:3322]),
+                              result_54[3321:3315],
+                              $signed(result_54[3314:3251]),
+                              result_54[3250:3027],   result_54[3026:2803],
+                              $signed(result_54[2802:2739]),
+                              result_54[2738:1715],   result_54[1714:691],
+                              result_54[690:684],
+                              $signed(result_54[683:652]),
+                              $signed(result_54[651:620]),
+                              $signed(result_54[619:588]),
+                              result_54[587:364],
+                              $signed(result_54[363:332]),
+                              $signed(result_54[331:300]),
+                              $signed(result_54[299:236]),
+                              $signed(result_54[235:172]),
+                              $signed(result_54[171:150]),
+                              $signed(result_54[149:128]),
                               $signed(result_54[127:64]),
                               $signed(result_54[63:0])};
       default : c$case_alt_10 = {5'd9,
-                                 result_54[4855:4855],   result_54[4854:4851],
-                                 result_54[4850:4845],   8'd0,
-                                 result_54[4836:4835],
-                                 $signed(result_54[4834:4771]),
-                                 $signed(result_54[4770:4739]),
-                                 $signed(result_54[4738:4733]),
-                                 $signed(result_54[4732:4701]),   c$app_arg_23,
-                                 $signed(result_54[4668:4662]),
-                                 result_54[4661:4659],   result_54[4658:4651],
-                                 result_54[4650:4643],
-                                 $signed(result_54[4642:4611]),   2'd0,
-                                 result_54[4608:4577],   result_54[4576:4449],
-                                 $signed(result_54[4448:4442]),
-                                 result_54[4441:4314],
-                                 $signed(result_54[4313:4307]),
-                                 result_54[4306:4305] + 2'd1,
-                                 result_54[4304:4301],   result_54[4300:3725],
-                                 result_54[3724:3720],
-                                 $signed(result_54[3719:3688]),
-                                 result_54[3687:3682],   c$recipNextOut,
-                                 result_54[3570:3566],   result_54[3565:3310],
-                                 $signed(result_54[3309:3278]),
-                                 result_54[3277:3271],
-                                 $signed(result_54[3270:3207]),
-                                 result_54[3206:2983],   result_54[2982:2759],
-                                 $signed(result_54[2758:2695]),
-                                 result_54[2694:1671],   result_54[1670:647],
-                                 result_54[646:640],
-                                 $signed(result_54[639:608]),
-                                 $signed(result_54[607:576]),
-                                 $signed(result_54[575:544]),
-                                 result_54[543:320],
-                                 $signed(result_54[319:288]),
-                                 $signed(result_54[287:256]),
-                                 $signed(result_54[255:192]),
-                                 $signed(result_54[191:128]),
+                                 result_54[4899:4899],   result_54[4898:4895],
+                                 result_54[4894:4889],   8'd0,
+                                 result_54[4880:4879],
+                                 $signed(result_54[4878:4815]),
+                                 $signed(result_54[4814:4783]),
+                                 $signed(result_54[4782:4777]),
+                                 $signed(result_54[4776:4745]),   c$app_arg_23,
+                                 $signed(result_54[4712:4706]),
+                                 result_54[4705:4703],   result_54[4702:4695],
+                                 result_54[4694:4687],
+                                 $signed(result_54[4686:4655]),   2'd0,
+                                 result_54[4652:4621],   result_54[4620:4493],
+                                 $signed(result_54[4492:4486]),
+                                 result_54[4485:4358],
+                                 $signed(result_54[4357:4351]),
+                                 result_54[4350:4349] + 2'd1,
+                                 result_54[4348:4345],   result_54[4344:3769],
+                                 result_54[3768:3764],
+                                 $signed(result_54[3763:3732]),
+                                 result_54[3731:3726],   c$recipNextOut,
+                                 result_54[3614:3610],   result_54[3609:3354],
+                                 $signed(result_54[3353:3322]),
+                                 result_54[3321:3315],
+                                 $signed(result_54[3314:3251]),
+                                 result_54[3250:3027],   result_54[3026:2803],
+                                 $signed(result_54[2802:2739]),
+                                 result_54[2738:1715],   result_54[1714:691],
+                                 result_54[690:684],
+                                 $signed(result_54[683:652]),
+                                 $signed(result_54[651:620]),
+                                 $signed(result_54[619:588]),
+                                 result_54[587:364],
+                                 $signed(result_54[363:332]),
+                                 $signed(result_54[331:300]),
+                                 $signed(result_54[299:236]),
+                                 $signed(result_54[235:172]),
+                                 $signed(result_54[171:150]),
+                                 $signed(result_54[149:128]),
                                  $signed(result_54[127:64]),
                                  $signed(result_54[63:0])};
     endcase
@@ -2210,191 +2264,199 @@ module decoder_small_fault_cycles
     ( .result (c$app_arg_10)
     , .p (c$app_arg_fun_arg_3) );
 
-  assign c$case_alt_selection_19 = result_54[3575:3571];
+  assign c$case_alt_selection_19 = result_54[3619:3615];
 
   always @(*) begin
     case(c$case_alt_selection_19)
       5'd1 : c$case_alt_11 = {5'd13,
-                              result_54[4855:4855],   result_54[4854:4851],
-                              result_54[4850:4845],   result_54[4844:4837],
-                              result_54[4836:4835],
-                              $signed(result_54[4834:4771]),
-                              $signed(result_54[4770:4739]),
-                              $signed(result_54[4738:4733]),
-                              $signed(result_54[4732:4701]),
-                              result_54[4700:4669],
-                              $signed(result_54[4668:4662]),
-                              result_54[4661:4659],   result_54[4658:4651],
-                              result_54[4650:4643],
-                              $signed(result_54[4642:4611]),
-                              result_54[4610:4609],   result_54[4608:4577],
-                              result_54[4576:4449],
-                              $signed(result_54[4448:4442]),
-                              result_54[4441:4314],
-                              $signed(result_54[4313:4307]),
-                              result_54[4306:4305],   result_54[4304:4301],
-                              result_54[4300:3725],   result_54[3724:3720],
-                              $signed(result_54[3719:3688]),
-                              result_54[3687:3682],   c$recipNextOut,
-                              result_54[3570:3566],   result_54[3565:3310],
-                              $signed(result_54[3309:3278]),
-                              result_54[3277:3271],
-                              $signed(result_54[3270:3207]),
-                              result_54[3206:2983],   result_54[2982:2759],
-                              $signed(result_54[2758:2695]),
-                              result_54[2694:1671],   result_54[1670:647],
-                              result_54[646:640],
-                              $signed(result_54[639:608]),
-                              $signed(result_54[607:576]),
-                              $signed(result_54[575:544]),
-                              result_54[543:320],
-                              $signed(result_54[319:288]),
-                              $signed(result_54[287:256]),
-                              $signed(result_54[255:192]),
-                              $signed(result_54[191:128]),
+                              result_54[4899:4899],   result_54[4898:4895],
+                              result_54[4894:4889],   result_54[4888:4881],
+                              result_54[4880:4879],
+                              $signed(result_54[4878:4815]),
+                              $signed(result_54[4814:4783]),
+                              $signed(result_54[4782:4777]),
+                              $signed(result_54[4776:4745]),
+                              result_54[4744:4713],
+                              $signed(result_54[4712:4706]),
+                              result_54[4705:4703],   result_54[4702:4695],
+                              result_54[4694:4687],
+                              $signed(result_54[4686:4655]),
+                              result_54[4654:4653],   result_54[4652:4621],
+                              result_54[4620:4493],
+                              $signed(result_54[4492:4486]),
+                              result_54[4485:4358],
+                              $signed(result_54[4357:4351]),
+                              result_54[4350:4349],   result_54[4348:4345],
+                              result_54[4344:3769],   result_54[3768:3764],
+                              $signed(result_54[3763:3732]),
+                              result_54[3731:3726],   c$recipNextOut,
+                              result_54[3614:3610],   result_54[3609:3354],
+                              $signed(result_54[3353:3322]),
+                              result_54[3321:3315],
+                              $signed(result_54[3314:3251]),
+                              result_54[3250:3027],   result_54[3026:2803],
+                              $signed(result_54[2802:2739]),
+                              result_54[2738:1715],   result_54[1714:691],
+                              result_54[690:684],
+                              $signed(result_54[683:652]),
+                              $signed(result_54[651:620]),
+                              $signed(result_54[619:588]),
+                              result_54[587:364],
+                              $signed(result_54[363:332]),
+                              $signed(result_54[331:300]),
+                              $signed(result_54[299:236]),
+                              $signed(result_54[235:172]),
+                              $signed(result_54[171:150]),
+                              $signed(result_54[149:128]),
                               $signed(result_54[127:64]),
                               $signed(result_54[63:0])};
       default : c$case_alt_11 = {5'd12,
-                                 result_54[4855:4855],   result_54[4854:4851],
-                                 result_54[4850:4845],   result_54[4844:4837],
-                                 result_54[4836:4835],
-                                 $signed(result_54[4834:4771]),
-                                 $signed(result_54[4770:4739]),
-                                 $signed(result_54[4738:4733]),
-                                 $signed(result_54[4732:4701]),
-                                 result_54[4700:4669],
-                                 $signed(result_54[4668:4662]),
-                                 result_54[4661:4659],   result_54[4658:4651],
-                                 result_54[4650:4643],
-                                 $signed(result_54[4642:4611]),
-                                 result_54[4610:4609],   result_54[4608:4577],
-                                 result_54[4576:4449],
-                                 $signed(result_54[4448:4442]),
-                                 result_54[4441:4314],
-                                 $signed(result_54[4313:4307]),
-                                 result_54[4306:4305],   result_54[4304:4301],
-                                 result_54[4300:3725],   result_54[3724:3720],
-                                 $signed(result_54[3719:3688]),
-                                 result_54[3687:3682],   c$recipNextOut,
-                                 result_54[3570:3566],   result_54[3565:3310],
-                                 $signed(result_54[3309:3278]),
-                                 result_54[3277:3271],
-                                 $signed(result_54[3270:3207]),
-                                 result_54[3206:2983],   result_54[2982:2759],
-                                 $signed(result_54[2758:2695]),
-                                 result_54[2694:1671],   result_54[1670:647],
-                                 result_54[646:640],
-                                 $signed(result_54[639:608]),
-                                 $signed(result_54[607:576]),
-                                 $signed(result_54[575:544]),
-                                 result_54[543:320],
-                                 $signed(result_54[319:288]),
-                                 $signed(result_54[287:256]),
-                                 $signed(result_54[255:192]),
-                                 $signed(result_54[191:128]),
+                                 result_54[4899:4899],   result_54[4898:4895],
+                                 result_54[4894:4889],   result_54[4888:4881],
+                                 result_54[4880:4879],
+                                 $signed(result_54[4878:4815]),
+                                 $signed(result_54[4814:4783]),
+                                 $signed(result_54[4782:4777]),
+                                 $signed(result_54[4776:4745]),
+                                 result_54[4744:4713],
+                                 $signed(result_54[4712:4706]),
+                                 result_54[4705:4703],   result_54[4702:4695],
+                                 result_54[4694:4687],
+                                 $signed(result_54[4686:4655]),
+                                 result_54[4654:4653],   result_54[4652:4621],
+                                 result_54[4620:4493],
+                                 $signed(result_54[4492:4486]),
+                                 result_54[4485:4358],
+                                 $signed(result_54[4357:4351]),
+                                 result_54[4350:4349],   result_54[4348:4345],
+                                 result_54[4344:3769],   result_54[3768:3764],
+                                 $signed(result_54[3763:3732]),
+                                 result_54[3731:3726],   c$recipNextOut,
+                                 result_54[3614:3610],   result_54[3609:3354],
+                                 $signed(result_54[3353:3322]),
+                                 result_54[3321:3315],
+                                 $signed(result_54[3314:3251]),
+                                 result_54[3250:3027],   result_54[3026:2803],
+                                 $signed(result_54[2802:2739]),
+                                 result_54[2738:1715],   result_54[1714:691],
+                                 result_54[690:684],
+                                 $signed(result_54[683:652]),
+                                 $signed(result_54[651:620]),
+                                 $signed(result_54[619:588]),
+                                 result_54[587:364],
+                                 $signed(result_54[363:332]),
+                                 $signed(result_54[331:300]),
+                                 $signed(result_54[299:236]),
+                                 $signed(result_54[235:172]),
+                                 $signed(result_54[171:150]),
+                                 $signed(result_54[149:128]),
                                  $signed(result_54[127:64]),
                                  $signed(result_54[63:0])};
     endcase
   end
 
-  assign c$app_arg_11 = {(($unsigned($signed(result_54[4268:4237])))),
+  assign c$app_arg_11 = {(($unsigned($signed(result_54[4312:4281])))),
                          32'd0,   42'd1099511627776,   5'd21};
 
-  assign result_fun_arg = result_54[4855:4855];
+  assign result_fun_arg = result_54[4899:4899];
 
-  assign result_fun_arg_0 = result_54[4854:4851];
+  assign result_fun_arg_0 = result_54[4898:4895];
 
-  assign result_fun_arg_1 = result_54[4850:4845];
+  assign result_fun_arg_1 = result_54[4894:4889];
 
-  assign result_fun_arg_2 = result_54[4844:4837];
+  assign result_fun_arg_2 = result_54[4888:4881];
 
-  assign result_fun_arg_3 = result_54[4836:4835];
+  assign result_fun_arg_3 = result_54[4880:4879];
 
-  assign result_fun_arg_4 = $signed(result_54[4834:4771]);
+  assign result_fun_arg_4 = $signed(result_54[4878:4815]);
 
-  assign result_fun_arg_5 = $signed(result_54[4770:4739]);
+  assign result_fun_arg_5 = $signed(result_54[4814:4783]);
 
-  assign result_fun_arg_6 = $signed(result_54[4738:4733]);
+  assign result_fun_arg_6 = $signed(result_54[4782:4777]);
 
-  assign result_fun_arg_7 = $signed(result_54[4732:4701]);
+  assign result_fun_arg_7 = $signed(result_54[4776:4745]);
 
-  assign result_fun_arg_8 = result_54[4700:4669];
+  assign result_fun_arg_8 = result_54[4744:4713];
 
-  assign result_fun_arg_9 = $signed(result_54[4668:4662]);
+  assign result_fun_arg_9 = $signed(result_54[4712:4706]);
 
-  assign result_fun_arg_10 = result_54[4661:4659];
+  assign result_fun_arg_10 = result_54[4705:4703];
 
-  assign result_fun_arg_11 = result_54[4658:4651];
+  assign result_fun_arg_11 = result_54[4702:4695];
 
-  assign result_fun_arg_12 = result_54[4650:4643];
+  assign result_fun_arg_12 = result_54[4694:4687];
 
-  assign result_fun_arg_13 = $signed(result_54[4642:4611]);
+  assign result_fun_arg_13 = $signed(result_54[4686:4655]);
 
-  assign result_fun_arg_14 = result_54[4610:4609];
+  assign result_fun_arg_14 = result_54[4654:4653];
 
-  assign result_fun_arg_15 = result_54[4608:4577];
+  assign result_fun_arg_15 = result_54[4652:4621];
 
-  assign result_fun_arg_16 = result_54[4576:4449];
+  assign result_fun_arg_16 = result_54[4620:4493];
 
-  assign result_fun_arg_17 = $signed(result_54[4448:4442]);
+  assign result_fun_arg_17 = $signed(result_54[4492:4486]);
 
-  assign result_fun_arg_18 = result_54[4441:4314];
+  assign result_fun_arg_18 = result_54[4485:4358];
 
-  assign result_fun_arg_19 = $signed(result_54[4313:4307]);
+  assign result_fun_arg_19 = $signed(result_54[4357:4351]);
 
-  assign result_fun_arg_20 = result_54[4306:4305];
+  assign result_fun_arg_20 = result_54[4350:4349];
 
-  assign result_fun_arg_21 = result_54[4304:4301];
+  assign result_fun_arg_21 = result_54[4348:4345];
 
-  assign result_fun_arg_22 = result_54[4300:3725];
+  assign result_fun_arg_22 = result_54[4344:3769];
 
-  assign result_fun_arg_23 = result_54[3724:3720];
+  assign result_fun_arg_23 = result_54[3768:3764];
 
-  assign result_fun_arg_24 = $signed(result_54[3719:3688]);
+  assign result_fun_arg_24 = $signed(result_54[3763:3732]);
 
-  assign result_fun_arg_25 = result_54[3687:3682];
+  assign result_fun_arg_25 = result_54[3731:3726];
 
-  assign result_fun_arg_26 = result_54[3570:3566];
+  assign result_fun_arg_26 = result_54[3614:3610];
 
-  assign result_fun_arg_27 = result_54[3565:3310];
+  assign result_fun_arg_27 = result_54[3609:3354];
 
-  assign result_fun_arg_28 = $signed(result_54[3309:3278]);
+  assign result_fun_arg_28 = $signed(result_54[3353:3322]);
 
-  assign result_fun_arg_29 = result_54[3277:3271];
+  assign result_fun_arg_29 = result_54[3321:3315];
 
-  assign result_fun_arg_30 = $signed(result_54[3270:3207]);
+  assign result_fun_arg_30 = $signed(result_54[3314:3251]);
 
-  assign result_fun_arg_31 = result_54[3206:2983];
+  assign result_fun_arg_31 = result_54[3250:3027];
 
-  assign result_fun_arg_32 = result_54[2982:2759];
+  assign result_fun_arg_32 = result_54[3026:2803];
 
-  assign result_fun_arg_33 = $signed(result_54[2758:2695]);
+  assign result_fun_arg_33 = $signed(result_54[2802:2739]);
 
-  assign result_fun_arg_34 = result_54[2694:1671];
+  assign result_fun_arg_34 = result_54[2738:1715];
 
-  assign result_fun_arg_35 = result_54[1670:647];
+  assign result_fun_arg_35 = result_54[1714:691];
 
-  assign result_fun_arg_36 = result_54[646:640];
+  assign result_fun_arg_36 = result_54[690:684];
 
-  assign result_fun_arg_37 = $signed(result_54[639:608]);
+  assign result_fun_arg_37 = $signed(result_54[683:652]);
 
-  assign result_fun_arg_38 = $signed(result_54[607:576]);
+  assign result_fun_arg_38 = $signed(result_54[651:620]);
 
-  assign result_fun_arg_39 = $signed(result_54[575:544]);
+  assign result_fun_arg_39 = $signed(result_54[619:588]);
 
-  assign result_fun_arg_40 = result_54[543:320];
+  assign result_fun_arg_40 = result_54[587:364];
 
-  assign result_fun_arg_41 = $signed(result_54[319:288]);
+  assign result_fun_arg_41 = $signed(result_54[363:332]);
 
-  assign result_fun_arg_42 = $signed(result_54[287:256]);
+  assign result_fun_arg_42 = $signed(result_54[331:300]);
 
-  assign result_fun_arg_43 = $signed(result_54[255:192]);
+  assign result_fun_arg_43 = $signed(result_54[299:236]);
 
-  assign result_fun_arg_44 = $signed(result_54[191:128]);
+  assign result_fun_arg_44 = $signed(result_54[235:172]);
 
-  assign result_fun_arg_45 = $signed(result_54[127:64]);
+  assign result_fun_arg_45 = $signed(result_54[171:150]);
 
-  assign result_fun_arg_46 = $signed(result_54[63:0]);
+  assign result_fun_arg_46 = $signed(result_54[149:128]);
+
+  assign result_fun_arg_47 = $signed(result_54[127:64]);
+
+  assign result_fun_arg_48 = $signed(result_54[63:0]);
 
   LlamaDv_Top_Decoder_decoderSmallMiscount_attStep LlamaDv_Top_Decoder_decoderSmallMiscount_attStep_result_6
     ( .result (result_6)
@@ -2447,45 +2509,49 @@ module decoder_small_fault_cycles
     , .c$bindCsr_45 (result_fun_arg_44)
     , .c$bindCsr_46 (result_fun_arg_45)
     , .c$bindCsr_47 (result_fun_arg_46)
+    , .c$bindCsr_48 (result_fun_arg_47)
+    , .c$bindCsr_49 (result_fun_arg_48)
     , .ds (result_22) );
 
-  assign result_7 = (result_54[4844:4837] < 8'd16) ? {{5'd9,
-                                                       result_54[4855:4855],   result_54[4854:4851],
-                                                       result_54[4850:4845],   step26,
-                                                       result_54[4836:4835],
-                                                       $signed(result_54[4834:4771]),
-                                                       $signed(result_54[4770:4739]),
-                                                       $signed(result_54[4738:4733]),
-                                                       $signed(result_54[4732:4701]),
-                                                       result_54[4700:4669],
-                                                       $signed(result_54[4668:4662]),
-                                                       result_54[4661:4659],   result_54[4658:4651],
-                                                       result_54[4650:4643],
-                                                       $signed(result_54[4642:4611]),
-                                                       result_54[4610:4609],   result_21,
-                                                       result_54[4576:4449],   c$app_arg_12,
-                                                       result_54[4441:4314],
-                                                       $signed(result_54[4313:4307]),
-                                                       result_54[4306:4305],   result_54[4304:4301],
-                                                       result_54[4300:3725],   result_54[3724:3720],
-                                                       $signed(result_54[3719:3688]),
-                                                       result_54[3687:3682],   c$recipNextOut,
-                                                       result_54[3570:3566],   result_54[3565:3310],
-                                                       $signed(result_54[3309:3278]),
-                                                       result_54[3277:3271],
-                                                       $signed(result_54[3270:3207]),
-                                                       result_54[3206:2983],   result_54[2982:2759],
-                                                       $signed(result_54[2758:2695]),
-                                                       result_54[2694:1671],   result_54[1670:647],
-                                                       result_54[646:640],
-                                                       $signed(result_54[639:608]),
-                                                       $signed(result_54[607:576]),
-                                                       $signed(result_54[575:544]),
-                                                       result_54[543:320],
-                                                       $signed(result_54[319:288]),
-                                                       $signed(result_54[287:256]),
-                                                       $signed(result_54[255:192]),
-                                                       $signed(result_54[191:128]),
+  assign result_7 = (result_54[4888:4881] < 8'd16) ? {{5'd9,
+                                                       result_54[4899:4899],   result_54[4898:4895],
+                                                       result_54[4894:4889],   step26,
+                                                       result_54[4880:4879],
+                                                       $signed(result_54[4878:4815]),
+                                                       $signed(result_54[4814:4783]),
+                                                       $signed(result_54[4782:4777]),
+                                                       $signed(result_54[4776:4745]),
+                                                       result_54[4744:4713],
+                                                       $signed(result_54[4712:4706]),
+                                                       result_54[4705:4703],   result_54[4702:4695],
+                                                       result_54[4694:4687],
+                                                       $signed(result_54[4686:4655]),
+                                                       result_54[4654:4653],   result_21,
+                                                       result_54[4620:4493],   c$app_arg_12,
+                                                       result_54[4485:4358],
+                                                       $signed(result_54[4357:4351]),
+                                                       result_54[4350:4349],   result_54[4348:4345],
+                                                       result_54[4344:3769],   result_54[3768:3764],
+                                                       $signed(result_54[3763:3732]),
+                                                       result_54[3731:3726],   c$recipNextOut,
+                                                       result_54[3614:3610],   result_54[3609:3354],
+                                                       $signed(result_54[3353:3322]),
+                                                       result_54[3321:3315],
+                                                       $signed(result_54[3314:3251]),
+                                                       result_54[3250:3027],   result_54[3026:2803],
+                                                       $signed(result_54[2802:2739]),
+                                                       result_54[2738:1715],   result_54[1714:691],
+                                                       result_54[690:684],
+                                                       $signed(result_54[683:652]),
+                                                       $signed(result_54[651:620]),
+                                                       $signed(result_54[619:588]),
+                                                       result_54[587:364],
+                                                       $signed(result_54[363:332]),
+                                                       $signed(result_54[331:300]),
+                                                       $signed(result_54[299:236]),
+                                                       $signed(result_54[235:172]),
+                                                       $signed(result_54[171:150]),
+                                                       $signed(result_54[149:128]),
                                                        $signed(result_54[127:64]),
                                                        $signed(result_54[63:0])},
                                                       {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -2495,57 +2561,59 @@ module decoder_small_fault_cycles
                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : result_8;
 
-  assign c$app_arg_selection_13 = result_54[4844:4837];
+  assign c$app_arg_selection_13 = result_54[4888:4881];
 
   always @(*) begin
     case(c$app_arg_selection_13)
       8'd15 : c$app_arg_12 = result_19;
-      default : c$app_arg_12 = $signed(result_54[4448:4442]);
+      default : c$app_arg_12 = $signed(result_54[4492:4486]);
     endcase
   end
 
-  assign result_selection_12 = result_54[4844:4837];
+  assign result_selection_12 = result_54[4888:4881];
 
   always @(*) begin
     case(result_selection_12)
       8'd16 : result_8 = {{5'd9,
-                           result_54[4855:4855],   result_54[4854:4851],
-                           result_54[4850:4845],   step26,
-                           result_54[4836:4835],
-                           $signed(result_54[4834:4771]),
-                           $signed(result_54[4770:4739]),
-                           $signed(result_54[4738:4733]),
-                           $signed(result_54[4732:4701]),
-                           result_54[4700:4669],
-                           $signed(result_54[4668:4662]),
-                           result_54[4661:4659],   result_54[4658:4651],
-                           result_54[4650:4643],
-                           $signed(result_54[4642:4611]),
-                           result_54[4610:4609],   result_54[4608:4577],
-                           result_54[4576:4449],
-                           $signed(result_54[4448:4442]),
-                           result_54[4441:4314],
-                           $signed(result_54[4313:4307]),
-                           result_54[4306:4305],   result_54[4304:4301],
-                           result_54[4300:3725],   result_54[3724:3720],
-                           $signed(result_54[3719:3688]),
-                           result_54[3687:3682],   c$recipNextOut,
-                           result_54[3570:3566],   result_54[3565:3310],
-                           $signed(result_54[3309:3278]),
-                           result_54[3277:3271],
-                           $signed(result_54[3270:3207]),
-                           result_54[3206:2983],   result_54[2982:2759],
-                           $signed(result_54[2758:2695]),
-                           result_54[2694:1671],   result_54[1670:647],
-                           result_54[646:640],
-                           $signed(result_54[639:608]),
-                           $signed(result_54[607:576]),
-                           $signed(result_54[575:544]),
-                           result_54[543:320],
-                           $signed(result_54[319:288]),
-                           $signed(result_54[287:256]),
-                           $signed(result_54[255:192]),
-                           $signed(result_54[191:128]),
+                           result_54[4899:4899],   result_54[4898:4895],
+                           result_54[4894:4889],   step26,
+                           result_54[4880:4879],
+                           $signed(result_54[4878:4815]),
+                           $signed(result_54[4814:4783]),
+                           $signed(result_54[4782:4777]),
+                           $signed(result_54[4776:4745]),
+                           result_54[4744:4713],
+                           $signed(result_54[4712:4706]),
+                           result_54[4705:4703],   result_54[4702:4695],
+                           result_54[4694:4687],
+                           $signed(result_54[4686:4655]),
+                           result_54[4654:4653],   result_54[4652:4621],
+                           result_54[4620:4493],
+                           $signed(result_54[4492:4486]),
+                           result_54[4485:4358],
+                           $signed(result_54[4357:4351]),
+                           result_54[4350:4349],   result_54[4348:4345],
+                           result_54[4344:3769],   result_54[3768:3764],
+                           $signed(result_54[3763:3732]),
+                           result_54[3731:3726],   c$recipNextOut,
+                           result_54[3614:3610],   result_54[3609:3354],
+                           $signed(result_54[3353:3322]),
+                           result_54[3321:3315],
+                           $signed(result_54[3314:3251]),
+                           result_54[3250:3027],   result_54[3026:2803],
+                           $signed(result_54[2802:2739]),
+                           result_54[2738:1715],   result_54[1714:691],
+                           result_54[690:684],
+                           $signed(result_54[683:652]),
+                           $signed(result_54[651:620]),
+                           $signed(result_54[619:588]),
+                           result_54[587:364],
+                           $signed(result_54[363:332]),
+                           $signed(result_54[331:300]),
+                           $signed(result_54[299:236]),
+                           $signed(result_54[235:172]),
+                           $signed(result_54[171:150]),
+                           $signed(result_54[149:128]),
                            $signed(result_54[127:64]),   c$packShiftOut},
                           {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                           {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -2557,43 +2625,45 @@ module decoder_small_fault_cycles
     endcase
   end
 
-  assign result_9 = (result_54[4844:4837] < 8'd32) ? {{5'd9,
-                                                       result_54[4855:4855],   result_54[4854:4851],
-                                                       result_54[4850:4845],   step26,
-                                                       result_54[4836:4835],
-                                                       $signed(result_54[4834:4771]),
-                                                       $signed(result_54[4770:4739]),
-                                                       $signed(result_54[4738:4733]),
-                                                       $signed(result_54[4732:4701]),
-                                                       result_54[4700:4669],
-                                                       $signed(result_54[4668:4662]),
-                                                       result_54[4661:4659],   result_54[4658:4651],
-                                                       result_54[4650:4643],
-                                                       $signed(result_54[4642:4611]),
-                                                       result_54[4610:4609],   result_54[4608:4577],
-                                                       \pm' ,   $signed(result_54[4448:4442]),
-                                                       result_54[4441:4314],
-                                                       $signed(result_54[4313:4307]),
-                                                       result_54[4306:4305],   result_54[4304:4301],
-                                                       result_54[4300:3725],   result_54[3724:3720],
-                                                       $signed(result_54[3719:3688]),
-                                                       result_54[3687:3682],   c$recipNextOut,
-                                                       result_54[3570:3566],   result_54[3565:3310],
-                                                       $signed(result_54[3309:3278]),
-                                                       result_54[3277:3271],
-                                                       $signed(result_54[3270:3207]),
-                                                       result_54[3206:2983],   result_54[2982:2759],
-                                                       $signed(result_54[2758:2695]),
-                                                       result_54[2694:1671],   result_54[1670:647],
-                                                       result_54[646:640],
-                                                       $signed(result_54[639:608]),
-                                                       $signed(result_54[607:576]),
-                                                       $signed(result_54[575:544]),
-                                                       result_54[543:320],
-                                                       $signed(result_54[319:288]),
-                                                       $signed(result_54[287:256]),
-                                                       $signed(result_54[255:192]),
-                                                       $signed(result_54[191:128]),
+  assign result_9 = (result_54[4888:4881] < 8'd32) ? {{5'd9,
+                                                       result_54[4899:4899],   result_54[4898:4895],
+                                                       result_54[4894:4889],   step26,
+                                                       result_54[4880:4879],
+                                                       $signed(result_54[4878:4815]),
+                                                       $signed(result_54[4814:4783]),
+                                                       $signed(result_54[4782:4777]),
+                                                       $signed(result_54[4776:4745]),
+                                                       result_54[4744:4713],
+                                                       $signed(result_54[4712:4706]),
+                                                       result_54[4705:4703],   result_54[4702:4695],
+                                                       result_54[4694:4687],
+                                                       $signed(result_54[4686:4655]),
+                                                       result_54[4654:4653],   result_54[4652:4621],
+                                                       \pm' ,   $signed(result_54[4492:4486]),
+                                                       result_54[4485:4358],
+                                                       $signed(result_54[4357:4351]),
+                                                       result_54[4350:4349],   result_54[4348:4345],
+                                                       result_54[4344:3769],   result_54[3768:3764],
+                                                       $signed(result_54[3763:3732]),
+                                                       result_54[3731:3726],   c$recipNextOut,
+                                                       result_54[3614:3610],   result_54[3609:3354],
+                                                       $signed(result_54[3353:3322]),
+                                                       result_54[3321:3315],
+                                                       $signed(result_54[3314:3251]),
+                                                       result_54[3250:3027],   result_54[3026:2803],
+                                                       $signed(result_54[2802:2739]),
+                                                       result_54[2738:1715],   result_54[1714:691],
+                                                       result_54[690:684],
+                                                       $signed(result_54[683:652]),
+                                                       $signed(result_54[651:620]),
+                                                       $signed(result_54[619:588]),
+                                                       result_54[587:364],
+                                                       $signed(result_54[363:332]),
+                                                       $signed(result_54[331:300]),
+                                                       $signed(result_54[299:236]),
+                                                       $signed(result_54[235:172]),
+                                                       $signed(result_54[171:150]),
+                                                       $signed(result_54[149:128]),
                                                        $signed(result_54[127:64]),   c$packShiftOut},
                                                       {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                       {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -2602,49 +2672,51 @@ module decoder_small_fault_cycles
                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : c$case_alt_12;
 
-  assign c$case_alt_selection_22 = result_54[4610:4609];
+  assign c$case_alt_selection_22 = result_54[4654:4653];
 
-  assign c$bv_3 = result_54[4854:4851];
+  assign c$bv_3 = result_54[4898:4895];
 
   always @(*) begin
     case(c$case_alt_selection_22)
       2'b00 : c$case_alt_12 = {{5'd10,
-                                result_54[4855:4855],   result_54[4854:4851],
-                                result_54[4850:4845],   8'd0,
-                                result_54[4836:4835],
-                                $signed(result_54[4834:4771]),
-                                $signed(result_54[4770:4739]),
-                                $signed(result_54[4738:4733]),
-                                $signed(result_54[4732:4701]),
-                                result_54[4700:4669],
-                                $signed(result_54[4668:4662]),
-                                result_54[4661:4659],   result_54[4658:4651],
-                                result_54[4650:4643],
-                                $signed(result_54[4642:4611]),   2'd0,
-                                result_54[4608:4577],   \pm' ,
-                                $signed(result_54[4448:4442]),
-                                result_54[4441:4314],
-                                $signed(result_54[4313:4307]),
-                                result_54[4306:4305],   4'd0,
-                                result_54[4300:3725],   5'd0,
-                                $signed(result_54[3719:3688]),
-                                result_54[3687:3682],   c$recipNextOut,
-                                5'd0,   result_54[3565:3310],
-                                $signed(result_54[3309:3278]),
-                                result_54[3277:3271],
-                                $signed(result_54[3270:3207]),
-                                result_54[3206:2983],   result_54[2982:2759],
-                                $signed(result_54[2758:2695]),
-                                result_54[2694:1671],   result_54[1670:647],
-                                result_54[646:640],
-                                $signed(result_54[639:608]),
-                                $signed(result_54[607:576]),
-                                $signed(result_54[575:544]),
-                                result_54[543:320],
-                                $signed(result_54[319:288]),
-                                $signed(result_54[287:256]),
-                                $signed(result_54[255:192]),
-                                $signed(result_54[191:128]),
+                                result_54[4899:4899],   result_54[4898:4895],
+                                result_54[4894:4889],   8'd0,
+                                result_54[4880:4879],
+                                $signed(result_54[4878:4815]),
+                                $signed(result_54[4814:4783]),
+                                $signed(result_54[4782:4777]),
+                                $signed(result_54[4776:4745]),
+                                result_54[4744:4713],
+                                $signed(result_54[4712:4706]),
+                                result_54[4705:4703],   result_54[4702:4695],
+                                result_54[4694:4687],
+                                $signed(result_54[4686:4655]),   2'd0,
+                                result_54[4652:4621],   \pm' ,
+                                $signed(result_54[4492:4486]),
+                                result_54[4485:4358],
+                                $signed(result_54[4357:4351]),
+                                result_54[4350:4349],   4'd0,
+                                result_54[4344:3769],   5'd0,
+                                $signed(result_54[3763:3732]),
+                                result_54[3731:3726],   c$recipNextOut,
+                                5'd0,   result_54[3609:3354],
+                                $signed(result_54[3353:3322]),
+                                result_54[3321:3315],
+                                $signed(result_54[3314:3251]),
+                                result_54[3250:3027],   result_54[3026:2803],
+                                $signed(result_54[2802:2739]),
+                                result_54[2738:1715],   result_54[1714:691],
+                                result_54[690:684],
+                                $signed(result_54[683:652]),
+                                $signed(result_54[651:620]),
+                                $signed(result_54[619:588]),
+                                result_54[587:364],
+                                $signed(result_54[363:332]),
+                                $signed(result_54[331:300]),
+                                $signed(result_54[299:236]),
+                                $signed(result_54[235:172]),
+                                $signed(result_54[171:150]),
+                                $signed(result_54[149:128]),
                                 $signed(result_54[127:64]),
                                 $signed(result_54[63:0])},
                                {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -2654,41 +2726,43 @@ module decoder_small_fault_cycles
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
       2'b01 : c$case_alt_12 = {{5'd9,
-                                result_54[4855:4855],   result_54[4854:4851],
-                                result_54[4850:4845],   8'd0,
-                                result_54[4836:4835],
-                                $signed(result_54[4834:4771]),
-                                $signed(result_54[4770:4739]),
-                                $signed(result_54[4738:4733]),
-                                $signed(result_54[4732:4701]),
-                                result_54[4700:4669],
-                                $signed(result_54[4668:4662]),
-                                result_54[4661:4659],   result_54[4658:4651],
-                                result_54[4650:4643],
-                                $signed(result_54[4642:4611]),   2'd2,
-                                result_54[4608:4577],   result_54[4576:4449],
-                                $signed(result_54[4448:4442]),   \pm' ,
-                                $signed(result_54[4448:4442]),
-                                result_54[4306:4305],   result_54[4304:4301],
-                                result_54[4300:3725],   result_54[3724:3720],
-                                $signed(result_54[3719:3688]),
-                                result_54[3687:3682],   c$recipNextOut,
-                                result_54[3570:3566],   result_54[3565:3310],
-                                $signed(result_54[3309:3278]),
-                                result_54[3277:3271],
-                                $signed(result_54[3270:3207]),
-                                result_54[3206:2983],   result_54[2982:2759],
-                                $signed(result_54[2758:2695]),
-                                result_54[2694:1671],   result_54[1670:647],
-                                result_54[646:640],
-                                $signed(result_54[639:608]),
-                                $signed(result_54[607:576]),
-                                $signed(result_54[575:544]),
-                                result_54[543:320],
-                                $signed(result_54[319:288]),
-                                $signed(result_54[287:256]),
-                                $signed(result_54[255:192]),
-                                $signed(result_54[191:128]),
+                                result_54[4899:4899],   result_54[4898:4895],
+                                result_54[4894:4889],   8'd0,
+                                result_54[4880:4879],
+                                $signed(result_54[4878:4815]),
+                                $signed(result_54[4814:4783]),
+                                $signed(result_54[4782:4777]),
+                                $signed(result_54[4776:4745]),
+                                result_54[4744:4713],
+                                $signed(result_54[4712:4706]),
+                                result_54[4705:4703],   result_54[4702:4695],
+                                result_54[4694:4687],
+                                $signed(result_54[4686:4655]),   2'd2,
+                                result_54[4652:4621],   result_54[4620:4493],
+                                $signed(result_54[4492:4486]),   \pm' ,
+                                $signed(result_54[4492:4486]),
+                                result_54[4350:4349],   result_54[4348:4345],
+                                result_54[4344:3769],   result_54[3768:3764],
+                                $signed(result_54[3763:3732]),
+                                result_54[3731:3726],   c$recipNextOut,
+                                result_54[3614:3610],   result_54[3609:3354],
+                                $signed(result_54[3353:3322]),
+                                result_54[3321:3315],
+                                $signed(result_54[3314:3251]),
+                                result_54[3250:3027],   result_54[3026:2803],
+                                $signed(result_54[2802:2739]),
+                                result_54[2738:1715],   result_54[1714:691],
+                                result_54[690:684],
+                                $signed(result_54[683:652]),
+                                $signed(result_54[651:620]),
+                                $signed(result_54[619:588]),
+                                result_54[587:364],
+                                $signed(result_54[363:332]),
+                                $signed(result_54[331:300]),
+                                $signed(result_54[299:236]),
+                                $signed(result_54[235:172]),
+                                $signed(result_54[171:150]),
+                                $signed(result_54[149:128]),
                                 $signed(result_54[127:64]),
                                 $signed(result_54[63:0])},
                                {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -2698,10 +2772,10 @@ module decoder_small_fault_cycles
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
       default : c$case_alt_12 = {c$app_arg_14,
-                                 {1'b1,{c$app_arg_13 + (({{(6-4) {1'b0}},result_54[4854:4851]}) + 6'd0),
-                                        {result_54[4441:4314],
-                                         $signed(result_54[4313:4307]),   \pm' ,
-                                         $signed(result_54[4448:4442])}}},
+                                 {1'b1,{c$app_arg_13 + (({{(6-4) {1'b0}},result_54[4898:4895]}) + 6'd0),
+                                        {result_54[4485:4358],
+                                         $signed(result_54[4357:4351]),   \pm' ,
+                                         $signed(result_54[4492:4486])}}},
                                  {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -2710,101 +2784,105 @@ module decoder_small_fault_cycles
     endcase
   end
 
-  assign c$bv_4 = result_54[4855:4855];
+  assign c$bv_4 = result_54[4899:4899];
 
-  assign c$bv_5 = result_54[4306:4305];
+  assign c$bv_5 = result_54[4350:4349];
 
-  assign c$app_arg_13 = ((({{(6-1) {1'b0}},result_54[4855:4855]}) * 6'd2) + ({{(6-2) {1'b0}},result_54[4306:4305]})) * 6'd16;
+  assign c$app_arg_13 = ((({{(6-1) {1'b0}},result_54[4899:4899]}) * 6'd2) + ({{(6-2) {1'b0}},result_54[4350:4349]})) * 6'd16;
 
-  assign c$app_arg_selection_16 = result_54[4306:4305];
+  assign c$app_arg_selection_16 = result_54[4350:4349];
 
   always @(*) begin
     case(c$app_arg_selection_16)
       2'd1 : c$app_arg_14 = {5'd9,
-                             result_54[4855:4855],   result_54[4854:4851],
-                             result_54[4850:4845],   8'd0,
-                             result_54[4836:4835],
-                             $signed(result_54[4834:4771]),
-                             $signed(result_54[4770:4739]),
-                             $signed(result_54[4738:4733]),
-                             $signed(result_54[4732:4701]),   32'd0,
-                             $signed(result_54[4668:4662]),
-                             result_54[4661:4659],   result_54[4658:4651],
-                             result_54[4650:4643],
-                             $signed(result_54[4642:4611]),   2'd0,
-                             result_54[4608:4577],   result_54[4576:4449],
-                             $signed(result_54[4448:4442]),
-                             result_54[4441:4314],
-                             $signed(result_54[4313:4307]),   2'd0,
-                             result_54[4304:4301],   result_54[4300:3725],
-                             result_54[3724:3720],
-                             $signed(result_54[3719:3688]),
-                             result_54[3687:3682],   c$recipNextOut,
-                             result_54[3570:3566],   result_54[3565:3310],
-                             $signed(result_54[3309:3278]),
-                             result_54[3277:3271],
-                             $signed(result_54[3270:3207]),
-                             result_54[3206:2983],   result_54[2982:2759],
-                             $signed(result_54[2758:2695]),
-                             result_54[2694:1671],   result_54[1670:647],
-                             result_54[646:640],
-                             $signed(result_54[639:608]),
-                             $signed(result_54[607:576]),
-                             $signed(result_54[575:544]),
-                             result_54[543:320],
-                             $signed(result_54[319:288]),
-                             $signed(result_54[287:256]),
-                             $signed(result_54[255:192]),
-                             $signed(result_54[191:128]),
+                             result_54[4899:4899],   result_54[4898:4895],
+                             result_54[4894:4889],   8'd0,
+                             result_54[4880:4879],
+                             $signed(result_54[4878:4815]),
+                             $signed(result_54[4814:4783]),
+                             $signed(result_54[4782:4777]),
+                             $signed(result_54[4776:4745]),   32'd0,
+                             $signed(result_54[4712:4706]),
+                             result_54[4705:4703],   result_54[4702:4695],
+                             result_54[4694:4687],
+                             $signed(result_54[4686:4655]),   2'd0,
+                             result_54[4652:4621],   result_54[4620:4493],
+                             $signed(result_54[4492:4486]),
+                             result_54[4485:4358],
+                             $signed(result_54[4357:4351]),   2'd0,
+                             result_54[4348:4345],   result_54[4344:3769],
+                             result_54[3768:3764],
+                             $signed(result_54[3763:3732]),
+                             result_54[3731:3726],   c$recipNextOut,
+                             result_54[3614:3610],   result_54[3609:3354],
+                             $signed(result_54[3353:3322]),
+                             result_54[3321:3315],
+                             $signed(result_54[3314:3251]),
+                             result_54[3250:3027],   result_54[3026:2803],
+                             $signed(result_54[2802:2739]),
+                             result_54[2738:1715],   result_54[1714:691],
+                             result_54[690:684],
+                             $signed(result_54[683:652]),
+                             $signed(result_54[651:620]),
+                             $signed(result_54[619:588]),
+                             result_54[587:364],
+                             $signed(result_54[363:332]),
+                             $signed(result_54[331:300]),
+                             $signed(result_54[299:236]),
+                             $signed(result_54[235:172]),
+                             $signed(result_54[171:150]),
+                             $signed(result_54[149:128]),
                              $signed(result_54[127:64]),
                              $signed(result_54[63:0])};
       default : c$app_arg_14 = {5'd9,
-                                result_54[4855:4855],   result_54[4854:4851],
-                                result_54[4850:4845],   8'd0,
-                                result_54[4836:4835],
-                                $signed(result_54[4834:4771]),
-                                $signed(result_54[4770:4739]),
-                                $signed(result_54[4738:4733]),
-                                $signed(result_54[4732:4701]),
-                                result_54[4700:4669],
-                                $signed(result_54[4668:4662]),
-                                result_54[4661:4659],   result_54[4658:4651],
-                                result_54[4650:4643],
-                                $signed(result_54[4642:4611]),   2'd1,
-                                result_54[4608:4577],   result_54[4576:4449],
-                                $signed(result_54[4448:4442]),
-                                result_54[4441:4314],
-                                $signed(result_54[4313:4307]),   2'd1,
-                                result_54[4304:4301],   result_54[4300:3725],
-                                result_54[3724:3720],
-                                $signed(result_54[3719:3688]),
-                                result_54[3687:3682],   c$recipNextOut,
-                                result_54[3570:3566],   result_54[3565:3310],
-                                $signed(result_54[3309:3278]),
-                                result_54[3277:3271],
-                                $signed(result_54[3270:3207]),
-                                result_54[3206:2983],   result_54[2982:2759],
-                                $signed(result_54[2758:2695]),
-                                result_54[2694:1671],   result_54[1670:647],
-                                result_54[646:640],
-                                $signed(result_54[639:608]),
-                                $signed(result_54[607:576]),
-                                $signed(result_54[575:544]),
-                                result_54[543:320],
-                                $signed(result_54[319:288]),
-                                $signed(result_54[287:256]),
-                                $signed(result_54[255:192]),
-                                $signed(result_54[191:128]),
+                                result_54[4899:4899],   result_54[4898:4895],
+                                result_54[4894:4889],   8'd0,
+                                result_54[4880:4879],
+                                $signed(result_54[4878:4815]),
+                                $signed(result_54[4814:4783]),
+                                $signed(result_54[4782:4777]),
+                                $signed(result_54[4776:4745]),
+                                result_54[4744:4713],
+                                $signed(result_54[4712:4706]),
+                                result_54[4705:4703],   result_54[4702:4695],
+                                result_54[4694:4687],
+                                $signed(result_54[4686:4655]),   2'd1,
+                                result_54[4652:4621],   result_54[4620:4493],
+                                $signed(result_54[4492:4486]),
+                                result_54[4485:4358],
+                                $signed(result_54[4357:4351]),   2'd1,
+                                result_54[4348:4345],   result_54[4344:3769],
+                                result_54[3768:3764],
+                                $signed(result_54[3763:3732]),
+                                result_54[3731:3726],   c$recipNextOut,
+                                result_54[3614:3610],   result_54[3609:3354],
+                                $signed(result_54[3353:3322]),
+                                result_54[3321:3315],
+                                $signed(result_54[3314:3251]),
+                                result_54[3250:3027],   result_54[3026:2803],
+                                $signed(result_54[2802:2739]),
+                                result_54[2738:1715],   result_54[1714:691],
+                                result_54[690:684],
+                                $signed(result_54[683:652]),
+                                $signed(result_54[651:620]),
+                                $signed(result_54[619:588]),
+                                result_54[587:364],
+                                $signed(result_54[363:332]),
+                                $signed(result_54[331:300]),
+                                $signed(result_54[299:236]),
+                                $signed(result_54[235:172]),
+                                $signed(result_54[171:150]),
+                                $signed(result_54[149:128]),
                                 $signed(result_54[127:64]),
                                 $signed(result_54[63:0])};
     endcase
   end
 
-  assign \pm'_projection  = ({result_54[4576:4449],\c$pm'_app_arg });
+  assign \pm'_projection  = ({result_54[4620:4493],\c$pm'_app_arg });
 
   assign \pm'  = \pm'_projection [127:0];
 
-  assign \c$pm'_app_arg_fun_arg  = $signed(result_54[4448:4442]);
+  assign \c$pm'_app_arg_fun_arg  = $signed(result_54[4492:4486]);
 
   assign \c$pm'_app_arg_fun_arg_0  = $signed(result_54[63:0]);
 
@@ -2813,7 +2891,7 @@ module decoder_small_fault_cycles
     , .xe (\c$pm'_app_arg_fun_arg )
     , .y (\c$pm'_app_arg_fun_arg_0 ) );
 
-  assign c$app_arg_15 = ((~ c$$j_case_scrut) & (result_54[4844:4837] != 8'd0)) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+  assign c$app_arg_15 = ((~ c$$j_case_scrut) & (result_54[4888:4881] != 8'd0)) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -2828,9 +2906,9 @@ module decoder_small_fault_cycles
 
   assign c$app_arg_fun_arg_4 = (c$bv_6[64'sd0]) == (1'b1);
 
-  assign c$app_arg_fun_arg_5 = $signed(result_54[255:192]);
+  assign c$app_arg_fun_arg_5 = $signed(result_54[299:236]);
 
-  assign c$app_arg_fun_arg_6 = $signed(result_54[191:128]);
+  assign c$app_arg_fun_arg_6 = $signed(result_54[235:172]);
 
   LlamaDv_Top_Decoder_decoderSmallMiscount_ropeFin LlamaDv_Top_Decoder_decoderSmallMiscount_ropeFin_c$app_arg_16
     ( .result (c$app_arg_16)
@@ -2840,7 +2918,7 @@ module decoder_small_fault_cycles
 
   assign ep = e - 7'd1;
 
-  assign c$app_arg_selection_20 = result_54[4661:4659];
+  assign c$app_arg_selection_20 = result_54[4705:4703];
 
   always @(*) begin
     case(c$app_arg_selection_20)
@@ -2849,7 +2927,7 @@ module decoder_small_fault_cycles
     endcase
   end
 
-  assign result_selection_16 = result_54[4661:4659];
+  assign result_selection_16 = result_54[4705:4703];
 
   always @(*) begin
     case(result_selection_16)
@@ -2858,96 +2936,100 @@ module decoder_small_fault_cycles
     endcase
   end
 
-  assign c$case_alt_selection_25 = result_54[4844:4837];
+  assign c$case_alt_selection_25 = result_54[4888:4881];
 
   always @(*) begin
     case(c$case_alt_selection_25)
       8'd128 : c$case_alt_13 = {5'd6,
-                                result_54[4855:4855],   result_54[4854:4851],
-                                result_54[4850:4845],   result_54[4844:4837],
-                                result_54[4836:4835],
-                                $signed(result_54[4834:4771]),
-                                $signed(result_54[4770:4739]),
-                                $signed(result_54[4738:4733]),
-                                $signed(result_54[4732:4701]),
-                                result_54[4700:4669],
-                                $signed(result_54[4668:4662]),   k,
+                                result_54[4899:4899],   result_54[4898:4895],
+                                result_54[4894:4889],   result_54[4888:4881],
+                                result_54[4880:4879],
+                                $signed(result_54[4878:4815]),
+                                $signed(result_54[4814:4783]),
+                                $signed(result_54[4782:4777]),
+                                $signed(result_54[4776:4745]),
+                                result_54[4744:4713],
+                                $signed(result_54[4712:4706]),   k,
                                 c$matrixShapeOut[15:8],
                                 c$matrixShapeOut[7:0],
-                                $signed(result_54[4642:4611]),
-                                result_54[4610:4609],   result_54[4608:4577],
-                                result_54[4576:4449],
-                                $signed(result_54[4448:4442]),
-                                result_54[4441:4314],
-                                $signed(result_54[4313:4307]),
-                                result_54[4306:4305],   result_54[4304:4301],
-                                result_54[4300:3725],   result_54[3724:3720],
-                                $signed(result_54[3719:3688]),
-                                result_54[3687:3682],   c$recipNextOut,
-                                result_54[3570:3566],   result_54[3565:3310],
-                                $signed(result_54[3309:3278]),
-                                result_54[3277:3271],
-                                $signed(result_54[3270:3207]),
-                                result_54[3206:2983],   result_54[2982:2759],
-                                $signed(result_54[2758:2695]),
-                                result_54[2694:1671],   result_54[1670:647],
-                                result_54[646:640],
-                                $signed(result_54[639:608]),
-                                $signed(result_54[607:576]),
-                                $signed(result_54[575:544]),
-                                result_54[543:320],
-                                $signed(result_54[319:288]),
-                                $signed(result_54[287:256]),
-                                $signed(result_54[255:192]),
-                                $signed(result_54[191:128]),
+                                $signed(result_54[4686:4655]),
+                                result_54[4654:4653],   result_54[4652:4621],
+                                result_54[4620:4493],
+                                $signed(result_54[4492:4486]),
+                                result_54[4485:4358],
+                                $signed(result_54[4357:4351]),
+                                result_54[4350:4349],   result_54[4348:4345],
+                                result_54[4344:3769],   result_54[3768:3764],
+                                $signed(result_54[3763:3732]),
+                                result_54[3731:3726],   c$recipNextOut,
+                                result_54[3614:3610],   result_54[3609:3354],
+                                $signed(result_54[3353:3322]),
+                                result_54[3321:3315],
+                                $signed(result_54[3314:3251]),
+                                result_54[3250:3027],   result_54[3026:2803],
+                                $signed(result_54[2802:2739]),
+                                result_54[2738:1715],   result_54[1714:691],
+                                result_54[690:684],
+                                $signed(result_54[683:652]),
+                                $signed(result_54[651:620]),
+                                $signed(result_54[619:588]),
+                                result_54[587:364],
+                                $signed(result_54[363:332]),
+                                $signed(result_54[331:300]),
+                                $signed(result_54[299:236]),
+                                $signed(result_54[235:172]),
+                                $signed(result_54[171:150]),
+                                $signed(result_54[149:128]),
                                 $signed(result_54[127:64]),
                                 $signed(result_54[63:0])};
       default : c$case_alt_13 = result_11;
     endcase
   end
 
-  assign c$case_alt_selection_28 = result_54[4844:4837];
+  assign c$case_alt_selection_28 = result_54[4888:4881];
 
   always @(*) begin
     case(c$case_alt_selection_28)
       8'd64 : c$case_alt_14 = {5'd6,
-                               result_54[4855:4855],   result_54[4854:4851],
-                               result_54[4850:4845],   result_54[4844:4837],
-                               result_54[4836:4835],
-                               $signed(result_54[4834:4771]),
-                               $signed(result_54[4770:4739]),
-                               $signed(result_54[4738:4733]),
-                               $signed(result_54[4732:4701]),
-                               result_54[4700:4669],
-                               $signed(result_54[4668:4662]),   k,
+                               result_54[4899:4899],   result_54[4898:4895],
+                               result_54[4894:4889],   result_54[4888:4881],
+                               result_54[4880:4879],
+                               $signed(result_54[4878:4815]),
+                               $signed(result_54[4814:4783]),
+                               $signed(result_54[4782:4777]),
+                               $signed(result_54[4776:4745]),
+                               result_54[4744:4713],
+                               $signed(result_54[4712:4706]),   k,
                                c$matrixShapeOut[15:8],
                                c$matrixShapeOut[7:0],
-                               $signed(result_54[4642:4611]),
-                               result_54[4610:4609],   result_54[4608:4577],
-                               result_54[4576:4449],
-                               $signed(result_54[4448:4442]),
-                               result_54[4441:4314],
-                               $signed(result_54[4313:4307]),
-                               result_54[4306:4305],   result_54[4304:4301],
-                               result_54[4300:3725],   result_54[3724:3720],
-                               $signed(result_54[3719:3688]),
-                               result_54[3687:3682],   c$recipNextOut,
-                               result_54[3570:3566],   result_54[3565:3310],
-                               $signed(result_54[3309:3278]),
-                               result_54[3277:3271],
-                               $signed(result_54[3270:3207]),
-                               result_54[3206:2983],   result_54[2982:2759],
-                               $signed(result_54[2758:2695]),
-                               result_54[2694:1671],   result_54[1670:647],
-                               result_54[646:640],
-                               $signed(result_54[639:608]),
-                               $signed(result_54[607:576]),
-                               $signed(result_54[575:544]),
-                               result_54[543:320],
-                               $signed(result_54[319:288]),
-                               $signed(result_54[287:256]),
-                               $signed(result_54[255:192]),
-                               $signed(result_54[191:128]),
+                               $signed(result_54[4686:4655]),
+                               result_54[4654:4653],   result_54[4652:4621],
+                               result_54[4620:4493],
+                               $signed(result_54[4492:4486]),
+                               result_54[4485:4358],
+                               $signed(result_54[4357:4351]),
+                               result_54[4350:4349],   result_54[4348:4345],
+                               result_54[4344:3769],   result_54[3768:3764],
+                               $signed(result_54[3763:3732]),
+                               result_54[3731:3726],   c$recipNextOut,
+                               result_54[3614:3610],   result_54[3609:3354],
+                               $signed(result_54[3353:3322]),
+                               result_54[3321:3315],
+                               $signed(result_54[3314:3251]),
+                               result_54[3250:3027],   result_54[3026:2803],
+                               $signed(result_54[2802:2739]),
+                               result_54[2738:1715],   result_54[1714:691],
+                               result_54[690:684],
+                               $signed(result_54[683:652]),
+                               $signed(result_54[651:620]),
+                               $signed(result_54[619:588]),
+                               result_54[587:364],
+                               $signed(result_54[363:332]),
+                               $signed(result_54[331:300]),
+                               $signed(result_54[299:236]),
+                               $signed(result_54[235:172]),
+                               $signed(result_54[171:150]),
+                               $signed(result_54[149:128]),
                                $signed(result_54[127:64]),
                                $signed(result_54[63:0])};
       default : c$case_alt_14 = result_11;
@@ -2955,348 +3037,373 @@ module decoder_small_fault_cycles
   end
 
   assign result_11 = c$$j_case_scrut ? {5'd8,
-                                        result_54[4855:4855],   result_54[4854:4851],
-                                        result_54[4850:4845],   step26,
-                                        result_54[4836:4835],
-                                        $signed(result_54[4834:4771]),
-                                        $signed(result_54[4770:4739]),
-                                        $signed(result_54[4738:4733]),
-                                        $signed(result_54[4732:4701]),
-                                        result_54[4700:4669],
-                                        $signed(result_54[4668:4662]),
-                                        result_54[4661:4659],   result_54[4658:4651],
-                                        result_54[4650:4643],
-                                        $signed(result_54[4642:4611]),
-                                        result_54[4610:4609],   result_54[4608:4577],
-                                        result_54[4576:4449],
-                                        $signed(result_54[4448:4442]),
-                                        result_54[4441:4314],
-                                        $signed(result_54[4313:4307]),
-                                        result_54[4306:4305],   result_54[4304:4301],
-                                        result_54[4300:3725],   result_54[3724:3720],
-                                        $signed(result_54[3719:3688]),
-                                        result_54[3687:3682],   c$recipNextOut,
-                                        result_54[3570:3566],   result_54[3565:3310],
-                                        $signed(result_54[3309:3278]),
-                                        result_54[3277:3271],
-                                        $signed(result_54[3270:3207]),
-                                        result_54[3206:2983],   result_54[2982:2759],
-                                        $signed(result_54[2758:2695]),
-                                        result_54[2694:1671],   result_54[1670:647],
-                                        result_54[646:640],
-                                        $signed(result_54[639:608]),
-                                        $signed(result_54[607:576]),
-                                        $signed(result_54[575:544]),
-                                        result_54[543:320],
-                                        $signed(result_54[319:288]),
-                                        $signed(result_54[287:256]),
-                                        $signed(ds52[127:64]),   $signed(ds52[63:0]),
+                                        result_54[4899:4899],   result_54[4898:4895],
+                                        result_54[4894:4889],   step26,
+                                        result_54[4880:4879],
+                                        $signed(result_54[4878:4815]),
+                                        $signed(result_54[4814:4783]),
+                                        $signed(result_54[4782:4777]),
+                                        $signed(result_54[4776:4745]),
+                                        result_54[4744:4713],
+                                        $signed(result_54[4712:4706]),
+                                        result_54[4705:4703],   result_54[4702:4695],
+                                        result_54[4694:4687],
+                                        $signed(result_54[4686:4655]),
+                                        result_54[4654:4653],   result_54[4652:4621],
+                                        result_54[4620:4493],
+                                        $signed(result_54[4492:4486]),
+                                        result_54[4485:4358],
+                                        $signed(result_54[4357:4351]),
+                                        result_54[4350:4349],   result_54[4348:4345],
+                                        result_54[4344:3769],   result_54[3768:3764],
+                                        $signed(result_54[3763:3732]),
+                                        result_54[3731:3726],   c$recipNextOut,
+                                        result_54[3614:3610],   result_54[3609:3354],
+                                        $signed(result_54[3353:3322]),
+                                        result_54[3321:3315],
+                                        $signed(result_54[3314:3251]),
+                                        result_54[3250:3027],   result_54[3026:2803],
+                                        $signed(result_54[2802:2739]),
+                                        result_54[2738:1715],   result_54[1714:691],
+                                        result_54[690:684],
+                                        $signed(result_54[683:652]),
+                                        $signed(result_54[651:620]),
+                                        $signed(result_54[619:588]),
+                                        result_54[587:364],
+                                        $signed(result_54[363:332]),
+                                        $signed(result_54[331:300]),
+                                        $signed(ds54[127:64]),   $signed(ds54[63:0]),
+                                        $signed(result_54[171:150]),
+                                        $signed(result_54[149:128]),
                                         $signed(result_54[127:64]),
                                         $signed(result_54[63:0])} : {5'd8,
-                                                                     result_54[4855:4855],   result_54[4854:4851],
-                                                                     result_54[4850:4845],   step26,
-                                                                     result_54[4836:4835],
-                                                                     $signed(result_54[4834:4771]),
-                                                                     $signed(result_54[4770:4739]),
-                                                                     $signed(result_54[4738:4733]),
-                                                                     $signed(result_54[4732:4701]),
-                                                                     result_54[4700:4669],
-                                                                     $signed(result_54[4668:4662]),
-                                                                     result_54[4661:4659],   result_54[4658:4651],
-                                                                     result_54[4650:4643],
+                                                                     result_54[4899:4899],   result_54[4898:4895],
+                                                                     result_54[4894:4889],   step26,
+                                                                     result_54[4880:4879],
+                                                                     $signed(result_54[4878:4815]),
+                                                                     $signed(result_54[4814:4783]),
+                                                                     $signed(result_54[4782:4777]),
+                                                                     $signed(result_54[4776:4745]),
+                                                                     result_54[4744:4713],
+                                                                     $signed(result_54[4712:4706]),
+                                                                     result_54[4705:4703],   result_54[4702:4695],
+                                                                     result_54[4694:4687],
                                                                      $signed(result_35[95:64]),
-                                                                     result_54[4610:4609],   result_54[4608:4577],
-                                                                     result_54[4576:4449],
-                                                                     $signed(result_54[4448:4442]),
-                                                                     result_54[4441:4314],
-                                                                     $signed(result_54[4313:4307]),
-                                                                     result_54[4306:4305],   result_54[4304:4301],
-                                                                     result_54[4300:3725],   result_54[3724:3720],
-                                                                     $signed(result_54[3719:3688]),
-                                                                     result_54[3687:3682],   c$recipNextOut,
-                                                                     result_54[3570:3566],   result_54[3565:3310],
-                                                                     $signed(result_54[3309:3278]),
-                                                                     result_54[3277:3271],
-                                                                     $signed(result_54[3270:3207]),
-                                                                     result_54[3206:2983],   result_54[2982:2759],
-                                                                     $signed(result_54[2758:2695]),
-                                                                     result_54[2694:1671],   result_54[1670:647],
-                                                                     result_54[646:640],
-                                                                     $signed(result_54[639:608]),
-                                                                     $signed(result_54[607:576]),
-                                                                     $signed(result_54[575:544]),
-                                                                     result_54[543:320],
-                                                                     $signed(result_54[319:288]),
-                                                                     $signed(result_54[287:256]),
-                                                                     $signed(result_54[255:192]),
-                                                                     $signed(result_54[191:128]),
+                                                                     result_54[4654:4653],   result_54[4652:4621],
+                                                                     result_54[4620:4493],
+                                                                     $signed(result_54[4492:4486]),
+                                                                     result_54[4485:4358],
+                                                                     $signed(result_54[4357:4351]),
+                                                                     result_54[4350:4349],   result_54[4348:4345],
+                                                                     result_54[4344:3769],   result_54[3768:3764],
+                                                                     $signed(result_54[3763:3732]),
+                                                                     result_54[3731:3726],   c$recipNextOut,
+                                                                     result_54[3614:3610],   result_54[3609:3354],
+                                                                     $signed(result_54[3353:3322]),
+                                                                     result_54[3321:3315],
+                                                                     $signed(result_54[3314:3251]),
+                                                                     result_54[3250:3027],   result_54[3026:2803],
+                                                                     $signed(result_54[2802:2739]),
+                                                                     result_54[2738:1715],   result_54[1714:691],
+                                                                     result_54[690:684],
+                                                                     $signed(result_54[683:652]),
+                                                                     $signed(result_54[651:620]),
+                                                                     $signed(result_54[619:588]),
+                                                                     result_54[587:364],
+                                                                     $signed(result_54[363:332]),
+                                                                     $signed(result_54[331:300]),
+                                                                     $signed(result_54[299:236]),
+                                                                     $signed(result_54[235:172]),
+                                                                     $signed(ds54_0[43:22]),
+                                                                     $signed(ds54_0[21:0]),
                                                                      $signed(result_54[127:64]),
                                                                      $signed(result_54[63:0])};
 
-  assign c$bv_7 = ((result_54[4844:4837]));
+  assign c$bv_7 = ((result_54[4888:4881]));
 
   assign c$$j_case_scrut = (c$bv_7[64'sd0]) == (1'b1);
 
-  assign ds52_fun_arg = result_54[4854:4851];
+  assign ds54_fun_arg = $signed(result_54[171:150]);
 
-  assign ds52_fun_arg_0 = {{(8-7) {1'b0}},e};
+  assign ds54_fun_arg_0 = $signed(result_54[149:128]);
 
-  assign ds52_fun_arg_1 = $signed(result_35[95:64]);
+  assign ds54_fun_arg_1 = $signed(result_35[95:64]);
 
-  assign ds52_fun_arg_2 = $signed(result_54[4642:4611]);
+  assign ds54_fun_arg_2 = $signed(result_54[4686:4655]);
 
-  LlamaDv_Top_Decoder_decoderSmallMiscount_ropeMul LlamaDv_Top_Decoder_decoderSmallMiscount_ropeMul_ds52
-    ( .result (ds52)
-    , .p (ds52_fun_arg)
-    , .e (ds52_fun_arg_0)
-    , .self (ds52_fun_arg_1)
-    , .other (ds52_fun_arg_2) );
+  LlamaDv_Top_Decoder_decoderSmallMiscount_ropeMul LlamaDv_Top_Decoder_decoderSmallMiscount_ropeMul_ds54
+    ( .result (ds54)
+    , .cs (ds54_fun_arg)
+    , .sn (ds54_fun_arg_0)
+    , .self (ds54_fun_arg_1)
+    , .other (ds54_fun_arg_2) );
 
-  assign c$bv_8 = (result_54[4844:4837] >> 64'sd1);
+  assign ds54_fun_arg_3 = result_54[4898:4895];
+
+  assign ds54_fun_arg_4 = {{(8-7) {1'b0}},e};
+
+  LlamaDv_Top_Decoder_decoderSmallMiscount_ropeTable LlamaDv_Top_Decoder_decoderSmallMiscount_ropeTable_ds54_0
+    ( .result (ds54_0)
+    , .p (ds54_fun_arg_3)
+    , .e (ds54_fun_arg_4) );
+
+  assign c$bv_8 = (result_54[4888:4881] >> 64'sd1);
 
   assign e = c$bv_8[0+:7];
 
-  assign c$app_arg_selection_23 = result_54[4661:4659];
+  assign c$app_arg_selection_23 = result_54[4705:4703];
 
   always @(*) begin
     case(c$app_arg_selection_23)
       3'd0 : c$app_arg_18 = {5'd8,
-                             result_54[4855:4855],   result_54[4854:4851],
-                             result_54[4850:4845],   8'd0,
-                             result_54[4836:4835],
-                             $signed(result_54[4834:4771]),
-                             $signed(result_54[4770:4739]),
-                             $signed(result_54[4738:4733]),
-                             $signed(result_54[4732:4701]),
-                             result_54[4700:4669],
-                             $signed(result_54[4668:4662]),
-                             result_54[4661:4659],   result_54[4658:4651],
-                             result_54[4650:4643],
-                             $signed(result_54[4642:4611]),
-                             result_54[4610:4609],   result_54[4608:4577],
-                             result_54[4576:4449],
-                             $signed(result_54[4448:4442]),
-                             result_54[4441:4314],
-                             $signed(result_54[4313:4307]),
-                             result_54[4306:4305],   result_54[4304:4301],
-                             result_54[4300:3725],   result_54[3724:3720],
-                             $signed(result_54[3719:3688]),
-                             result_54[3687:3682],   c$recipNextOut,
-                             result_54[3570:3566],   result_54[3565:3310],
-                             $signed(result_54[3309:3278]),
-                             result_54[3277:3271],
-                             $signed(result_54[3270:3207]),
-                             result_54[3206:2983],   result_54[2982:2759],
-                             $signed(result_54[2758:2695]),
-                             result_54[2694:1671],   result_54[1670:647],
-                             result_54[646:640],
-                             $signed(result_54[639:608]),
-                             $signed(result_54[607:576]),
-                             $signed(result_54[575:544]),
-                             result_54[543:320],
-                             $signed(result_54[319:288]),
-                             $signed(result_54[287:256]),
-                             $signed(result_54[255:192]),
-                             $signed(result_54[191:128]),
+                             result_54[4899:4899],   result_54[4898:4895],
+                             result_54[4894:4889],   8'd0,
+                             result_54[4880:4879],
+                             $signed(result_54[4878:4815]),
+                             $signed(result_54[4814:4783]),
+                             $signed(result_54[4782:4777]),
+                             $signed(result_54[4776:4745]),
+                             result_54[4744:4713],
+                             $signed(result_54[4712:4706]),
+                             result_54[4705:4703],   result_54[4702:4695],
+                             result_54[4694:4687],
+                             $signed(result_54[4686:4655]),
+                             result_54[4654:4653],   result_54[4652:4621],
+                             result_54[4620:4493],
+                             $signed(result_54[4492:4486]),
+                             result_54[4485:4358],
+                             $signed(result_54[4357:4351]),
+                             result_54[4350:4349],   result_54[4348:4345],
+                             result_54[4344:3769],   result_54[3768:3764],
+                             $signed(result_54[3763:3732]),
+                             result_54[3731:3726],   c$recipNextOut,
+                             result_54[3614:3610],   result_54[3609:3354],
+                             $signed(result_54[3353:3322]),
+                             result_54[3321:3315],
+                             $signed(result_54[3314:3251]),
+                             result_54[3250:3027],   result_54[3026:2803],
+                             $signed(result_54[2802:2739]),
+                             result_54[2738:1715],   result_54[1714:691],
+                             result_54[690:684],
+                             $signed(result_54[683:652]),
+                             $signed(result_54[651:620]),
+                             $signed(result_54[619:588]),
+                             result_54[587:364],
+                             $signed(result_54[363:332]),
+                             $signed(result_54[331:300]),
+                             $signed(result_54[299:236]),
+                             $signed(result_54[235:172]),
+                             $signed(result_54[171:150]),
+                             $signed(result_54[149:128]),
                              $signed(result_54[127:64]),
                              $signed(result_54[63:0])};
       3'd1 : c$app_arg_18 = {5'd8,
-                             result_54[4855:4855],   result_54[4854:4851],
-                             result_54[4850:4845],   8'd0,
-                             result_54[4836:4835],
-                             $signed(result_54[4834:4771]),
-                             $signed(result_54[4770:4739]),
-                             $signed(result_54[4738:4733]),
-                             $signed(result_54[4732:4701]),
-                             result_54[4700:4669],
-                             $signed(result_54[4668:4662]),
-                             result_54[4661:4659],   result_54[4658:4651],
-                             result_54[4650:4643],
-                             $signed(result_54[4642:4611]),
-                             result_54[4610:4609],   result_54[4608:4577],
-                             result_54[4576:4449],
-                             $signed(result_54[4448:4442]),
-                             result_54[4441:4314],
-                             $signed(result_54[4313:4307]),
-                             result_54[4306:4305],   result_54[4304:4301],
-                             result_54[4300:3725],   result_54[3724:3720],
-                             $signed(result_54[3719:3688]),
-                             result_54[3687:3682],   c$recipNextOut,
-                             result_54[3570:3566],   result_54[3565:3310],
-                             $signed(result_54[3309:3278]),
-                             result_54[3277:3271],
-                             $signed(result_54[3270:3207]),
-                             result_54[3206:2983],   result_54[2982:2759],
-                             $signed(result_54[2758:2695]),
-                             result_54[2694:1671],   result_54[1670:647],
-                             result_54[646:640],
-                             $signed(result_54[639:608]),
-                             $signed(result_54[607:576]),
-                             $signed(result_54[575:544]),
-                             result_54[543:320],
-                             $signed(result_54[319:288]),
-                             $signed(result_54[287:256]),
-                             $signed(result_54[255:192]),
-                             $signed(result_54[191:128]),
+                             result_54[4899:4899],   result_54[4898:4895],
+                             result_54[4894:4889],   8'd0,
+                             result_54[4880:4879],
+                             $signed(result_54[4878:4815]),
+                             $signed(result_54[4814:4783]),
+                             $signed(result_54[4782:4777]),
+                             $signed(result_54[4776:4745]),
+                             result_54[4744:4713],
+                             $signed(result_54[4712:4706]),
+                             result_54[4705:4703],   result_54[4702:4695],
+                             result_54[4694:4687],
+                             $signed(result_54[4686:4655]),
+                             result_54[4654:4653],   result_54[4652:4621],
+                             result_54[4620:4493],
+                             $signed(result_54[4492:4486]),
+                             result_54[4485:4358],
+                             $signed(result_54[4357:4351]),
+                             result_54[4350:4349],   result_54[4348:4345],
+                             result_54[4344:3769],   result_54[3768:3764],
+                             $signed(result_54[3763:3732]),
+                             result_54[3731:3726],   c$recipNextOut,
+                             result_54[3614:3610],   result_54[3609:3354],
+                             $signed(result_54[3353:3322]),
+                             result_54[3321:3315],
+                             $signed(result_54[3314:3251]),
+                             result_54[3250:3027],   result_54[3026:2803],
+                             $signed(result_54[2802:2739]),
+                             result_54[2738:1715],   result_54[1714:691],
+                             result_54[690:684],
+                             $signed(result_54[683:652]),
+                             $signed(result_54[651:620]),
+                             $signed(result_54[619:588]),
+                             result_54[587:364],
+                             $signed(result_54[363:332]),
+                             $signed(result_54[331:300]),
+                             $signed(result_54[299:236]),
+                             $signed(result_54[235:172]),
+                             $signed(result_54[171:150]),
+                             $signed(result_54[149:128]),
                              $signed(result_54[127:64]),
                              $signed(result_54[63:0])};
       3'd2 : c$app_arg_18 = {5'd9,
-                             result_54[4855:4855],   result_54[4854:4851],
-                             result_54[4850:4845],   8'd0,
-                             result_54[4836:4835],
-                             $signed(result_54[4834:4771]),
-                             $signed(result_54[4770:4739]),
-                             $signed(result_54[4738:4733]),
-                             $signed(result_54[4732:4701]),
-                             result_54[4700:4669],
-                             $signed(result_54[4668:4662]),
-                             result_54[4661:4659],   result_54[4658:4651],
-                             result_54[4650:4643],
-                             $signed(result_54[4642:4611]),   2'd1,
-                             result_54[4608:4577],   result_54[4576:4449],
-                             $signed(result_54[4448:4442]),
-                             result_54[4441:4314],
-                             $signed(result_54[4313:4307]),   2'd0,
-                             result_54[4304:4301],   result_54[4300:3725],
-                             result_54[3724:3720],
-                             $signed(result_54[3719:3688]),
-                             result_54[3687:3682],   c$recipNextOut,
-                             result_54[3570:3566],   result_54[3565:3310],
-                             $signed(result_54[3309:3278]),
-                             result_54[3277:3271],
-                             $signed(result_54[3270:3207]),
-                             result_54[3206:2983],   result_54[2982:2759],
-                             $signed(result_54[2758:2695]),
-                             result_54[2694:1671],   result_54[1670:647],
-                             result_54[646:640],
-                             $signed(result_54[639:608]),
-                             $signed(result_54[607:576]),
-                             $signed(result_54[575:544]),
-                             result_54[543:320],
-                             $signed(result_54[319:288]),
-                             $signed(result_54[287:256]),
-                             $signed(result_54[255:192]),
-                             $signed(result_54[191:128]),
+                             result_54[4899:4899],   result_54[4898:4895],
+                             result_54[4894:4889],   8'd0,
+                             result_54[4880:4879],
+                             $signed(result_54[4878:4815]),
+                             $signed(result_54[4814:4783]),
+                             $signed(result_54[4782:4777]),
+                             $signed(result_54[4776:4745]),
+                             result_54[4744:4713],
+                             $signed(result_54[4712:4706]),
+                             result_54[4705:4703],   result_54[4702:4695],
+                             result_54[4694:4687],
+                             $signed(result_54[4686:4655]),   2'd1,
+                             result_54[4652:4621],   result_54[4620:4493],
+                             $signed(result_54[4492:4486]),
+                             result_54[4485:4358],
+                             $signed(result_54[4357:4351]),   2'd0,
+                             result_54[4348:4345],   result_54[4344:3769],
+                             result_54[3768:3764],
+                             $signed(result_54[3763:3732]),
+                             result_54[3731:3726],   c$recipNextOut,
+                             result_54[3614:3610],   result_54[3609:3354],
+                             $signed(result_54[3353:3322]),
+                             result_54[3321:3315],
+                             $signed(result_54[3314:3251]),
+                             result_54[3250:3027],   result_54[3026:2803],
+                             $signed(result_54[2802:2739]),
+                             result_54[2738:1715],   result_54[1714:691],
+                             result_54[690:684],
+                             $signed(result_54[683:652]),
+                             $signed(result_54[651:620]),
+                             $signed(result_54[619:588]),
+                             result_54[587:364],
+                             $signed(result_54[363:332]),
+                             $signed(result_54[331:300]),
+                             $signed(result_54[299:236]),
+                             $signed(result_54[235:172]),
+                             $signed(result_54[171:150]),
+                             $signed(result_54[149:128]),
                              $signed(result_54[127:64]),
                              $signed(result_54[63:0])};
       3'd4 : c$app_arg_18 = {5'd6,
-                             result_54[4855:4855],   result_54[4854:4851],
-                             result_54[4850:4845],   result_54[4844:4837],
-                             result_54[4836:4835],
-                             $signed(result_54[4834:4771]),
-                             $signed(result_54[4770:4739]),
-                             $signed(result_54[4738:4733]),
-                             $signed(result_54[4732:4701]),
-                             result_54[4700:4669],
-                             $signed(result_54[4668:4662]),   3'd6,
+                             result_54[4899:4899],   result_54[4898:4895],
+                             result_54[4894:4889],   result_54[4888:4881],
+                             result_54[4880:4879],
+                             $signed(result_54[4878:4815]),
+                             $signed(result_54[4814:4783]),
+                             $signed(result_54[4782:4777]),
+                             $signed(result_54[4776:4745]),
+                             result_54[4744:4713],
+                             $signed(result_54[4712:4706]),   3'd6,
                              8'd128,   8'd64,
-                             $signed(result_54[4642:4611]),
-                             result_54[4610:4609],   result_54[4608:4577],
-                             result_54[4576:4449],
-                             $signed(result_54[4448:4442]),
-                             result_54[4441:4314],
-                             $signed(result_54[4313:4307]),
-                             result_54[4306:4305],   result_54[4304:4301],
-                             result_54[4300:3725],   result_54[3724:3720],
-                             $signed(result_54[3719:3688]),
-                             result_54[3687:3682],   c$recipNextOut,
-                             result_54[3570:3566],   result_54[3565:3310],
-                             $signed(result_54[3309:3278]),
-                             result_54[3277:3271],
-                             $signed(result_54[3270:3207]),
-                             result_54[3206:2983],   result_54[2982:2759],
-                             $signed(result_54[2758:2695]),
-                             result_54[2694:1671],   result_54[1670:647],
-                             result_54[646:640],
-                             $signed(result_54[639:608]),
-                             $signed(result_54[607:576]),
-                             $signed(result_54[575:544]),
-                             result_54[543:320],
-                             $signed(result_54[319:288]),
-                             $signed(result_54[287:256]),
-                             $signed(result_54[255:192]),
-                             $signed(result_54[191:128]),
+                             $signed(result_54[4686:4655]),
+                             result_54[4654:4653],   result_54[4652:4621],
+                             result_54[4620:4493],
+                             $signed(result_54[4492:4486]),
+                             result_54[4485:4358],
+                             $signed(result_54[4357:4351]),
+                             result_54[4350:4349],   result_54[4348:4345],
+                             result_54[4344:3769],   result_54[3768:3764],
+                             $signed(result_54[3763:3732]),
+                             result_54[3731:3726],   c$recipNextOut,
+                             result_54[3614:3610],   result_54[3609:3354],
+                             $signed(result_54[3353:3322]),
+                             result_54[3321:3315],
+                             $signed(result_54[3314:3251]),
+                             result_54[3250:3027],   result_54[3026:2803],
+                             $signed(result_54[2802:2739]),
+                             result_54[2738:1715],   result_54[1714:691],
+                             result_54[690:684],
+                             $signed(result_54[683:652]),
+                             $signed(result_54[651:620]),
+                             $signed(result_54[619:588]),
+                             result_54[587:364],
+                             $signed(result_54[363:332]),
+                             $signed(result_54[331:300]),
+                             $signed(result_54[299:236]),
+                             $signed(result_54[235:172]),
+                             $signed(result_54[171:150]),
+                             $signed(result_54[149:128]),
                              $signed(result_54[127:64]),
                              $signed(result_54[63:0])};
       3'd6 : c$app_arg_18 = result_18;
       3'd7 : c$app_arg_18 = {5'd20,
-                             result_54[4855:4855],   result_54[4854:4851],
-                             result_54[4850:4845],   8'd0,
-                             result_54[4836:4835],
-                             $signed(result_54[4834:4771]),
-                             $signed(result_54[4770:4739]),
-                             $signed(result_54[4738:4733]),
-                             $signed(result_54[4732:4701]),
-                             result_54[4700:4669],
-                             $signed(result_54[4668:4662]),
-                             result_54[4661:4659],   result_54[4658:4651],
-                             result_54[4650:4643],
-                             $signed(result_54[4642:4611]),
-                             result_54[4610:4609],   result_54[4608:4577],
-                             result_54[4576:4449],
-                             $signed(result_54[4448:4442]),
-                             result_54[4441:4314],
-                             $signed(result_54[4313:4307]),
-                             result_54[4306:4305],   result_54[4304:4301],
-                             result_54[4300:3725],   result_54[3724:3720],
-                             $signed(result_54[3719:3688]),
-                             result_54[3687:3682],   c$recipNextOut,
-                             result_54[3570:3566],   result_54[3565:3310],
-                             $signed(result_54[3309:3278]),
-                             result_54[3277:3271],
-                             $signed(result_54[3270:3207]),
-                             result_54[3206:2983],   result_54[2982:2759],
-                             $signed(result_54[2758:2695]),
-                             result_54[2694:1671],   result_54[1670:647],
-                             result_54[646:640],
-                             $signed(result_54[639:608]),
-                             $signed(result_54[607:576]),
-                             $signed(result_54[575:544]),
-                             result_54[543:320],
-                             $signed(result_54[319:288]),
-                             $signed(result_54[287:256]),
-                             $signed(result_54[255:192]),
-                             $signed(result_54[191:128]),
+                             result_54[4899:4899],   result_54[4898:4895],
+                             result_54[4894:4889],   8'd0,
+                             result_54[4880:4879],
+                             $signed(result_54[4878:4815]),
+                             $signed(result_54[4814:4783]),
+                             $signed(result_54[4782:4777]),
+                             $signed(result_54[4776:4745]),
+                             result_54[4744:4713],
+                             $signed(result_54[4712:4706]),
+                             result_54[4705:4703],   result_54[4702:4695],
+                             result_54[4694:4687],
+                             $signed(result_54[4686:4655]),
+                             result_54[4654:4653],   result_54[4652:4621],
+                             result_54[4620:4493],
+                             $signed(result_54[4492:4486]),
+                             result_54[4485:4358],
+                             $signed(result_54[4357:4351]),
+                             result_54[4350:4349],   result_54[4348:4345],
+                             result_54[4344:3769],   result_54[3768:3764],
+                             $signed(result_54[3763:3732]),
+                             result_54[3731:3726],   c$recipNextOut,
+                             result_54[3614:3610],   result_54[3609:3354],
+                             $signed(result_54[3353:3322]),
+                             result_54[3321:3315],
+                             $signed(result_54[3314:3251]),
+                             result_54[3250:3027],   result_54[3026:2803],
+                             $signed(result_54[2802:2739]),
+                             result_54[2738:1715],   result_54[1714:691],
+                             result_54[690:684],
+                             $signed(result_54[683:652]),
+                             $signed(result_54[651:620]),
+                             $signed(result_54[619:588]),
+                             result_54[587:364],
+                             $signed(result_54[363:332]),
+                             $signed(result_54[331:300]),
+                             $signed(result_54[299:236]),
+                             $signed(result_54[235:172]),
+                             $signed(result_54[171:150]),
+                             $signed(result_54[149:128]),
                              $signed(result_54[127:64]),
                              $signed(result_54[63:0])};
       default : c$app_arg_18 = {5'd15,
-                                result_54[4855:4855],   result_54[4854:4851],
-                                result_54[4850:4845],   8'd0,
-                                result_54[4836:4835],
-                                $signed(result_54[4834:4771]),
-                                $signed(result_54[4770:4739]),
-                                $signed(result_54[4738:4733]),
-                                $signed(result_54[4732:4701]),
-                                result_54[4700:4669],
-                                $signed(result_54[4668:4662]),
-                                result_54[4661:4659],   result_54[4658:4651],
-                                result_54[4650:4643],
-                                $signed(result_54[4642:4611]),
-                                result_54[4610:4609],   result_54[4608:4577],
-                                result_54[4576:4449],
-                                $signed(result_54[4448:4442]),
-                                result_54[4441:4314],
-                                $signed(result_54[4313:4307]),
-                                result_54[4306:4305],   result_54[4304:4301],
-                                result_54[4300:3725],   result_54[3724:3720],
-                                $signed(result_54[3719:3688]),
-                                result_54[3687:3682],   c$recipNextOut,
-                                result_54[3570:3566],   result_54[3565:3310],
-                                $signed(result_54[3309:3278]),
-                                result_54[3277:3271],
-                                $signed(result_54[3270:3207]),
-                                result_54[3206:2983],   result_54[2982:2759],
-                                $signed(result_54[2758:2695]),
-                                result_54[2694:1671],   result_54[1670:647],
-                                result_54[646:640],
-                                $signed(result_54[639:608]),
-                                $signed(result_54[607:576]),
-                                $signed(result_54[575:544]),
-                                result_54[543:320],
-                                $signed(result_54[319:288]),
-                                $signed(result_54[287:256]),
-                                $signed(result_54[255:192]),
-                                $signed(result_54[191:128]),
+                                result_54[4899:4899],   result_54[4898:4895],
+                                result_54[4894:4889],   8'd0,
+                                result_54[4880:4879],
+                                $signed(result_54[4878:4815]),
+                                $signed(result_54[4814:4783]),
+                                $signed(result_54[4782:4777]),
+                                $signed(result_54[4776:4745]),
+                                result_54[4744:4713],
+                                $signed(result_54[4712:4706]),
+                                result_54[4705:4703],   result_54[4702:4695],
+                                result_54[4694:4687],
+                                $signed(result_54[4686:4655]),
+                                result_54[4654:4653],   result_54[4652:4621],
+                                result_54[4620:4493],
+                                $signed(result_54[4492:4486]),
+                                result_54[4485:4358],
+                                $signed(result_54[4357:4351]),
+                                result_54[4350:4349],   result_54[4348:4345],
+                                result_54[4344:3769],   result_54[3768:3764],
+                                $signed(result_54[3763:3732]),
+                                result_54[3731:3726],   c$recipNextOut,
+                                result_54[3614:3610],   result_54[3609:3354],
+                                $signed(result_54[3353:3322]),
+                                result_54[3321:3315],
+                                $signed(result_54[3314:3251]),
+                                result_54[3250:3027],   result_54[3026:2803],
+                                $signed(result_54[2802:2739]),
+                                result_54[2738:1715],   result_54[1714:691],
+                                result_54[690:684],
+                                $signed(result_54[683:652]),
+                                $signed(result_54[651:620]),
+                                $signed(result_54[619:588]),
+                                result_54[587:364],
+                                $signed(result_54[363:332]),
+                                $signed(result_54[331:300]),
+                                $signed(result_54[299:236]),
+                                $signed(result_54[235:172]),
+                                $signed(result_54[171:150]),
+                                $signed(result_54[149:128]),
                                 $signed(result_54[127:64]),
                                 $signed(result_54[63:0])};
     endcase
@@ -3308,7 +3415,7 @@ module decoder_small_fault_cycles
                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : result_12;
 
-  assign result_selection_20 = result_54[4661:4659];
+  assign result_selection_20 = result_54[4705:4703];
 
   assign c$bv_9 = result_38[453:446];
 
@@ -3329,118 +3436,122 @@ module decoder_small_fault_cycles
     endcase
   end
 
-  assign result_fun_arg_47 = result_38[445:439];
+  assign result_fun_arg_49 = result_38[445:439];
 
-  assign result_fun_arg_48 = $signed(result_38[438:375]);
+  assign result_fun_arg_50 = $signed(result_38[438:375]);
 
   LlamaDv_Top_Decoder_decoderSmallMiscount_macRound LlamaDv_Top_Decoder_decoderSmallMiscount_macRound_result_13
     ( .result (result_13)
-    , .a (result_fun_arg_47)
-    , .v (result_fun_arg_48) );
+    , .a (result_fun_arg_49)
+    , .v (result_fun_arg_50) );
 
-  assign c$app_arg_20 = (result_38[456:456] & (result_38[453:446] == (result_54[4658:4651] - 8'd1))) ? {5'd7,
-                                                                                                        result_54[4855:4855],
-                                                                                                        result_54[4854:4851],
-                                                                                                        result_54[4850:4845],
-                                                                                                        result_54[4844:4837],
-                                                                                                        result_54[4836:4835],
-                                                                                                        $signed(result_54[4834:4771]),
-                                                                                                        $signed(result_54[4770:4739]),
-                                                                                                        $signed(result_54[4738:4733]),
-                                                                                                        $signed(result_54[4732:4701]),
-                                                                                                        result_54[4700:4669],
-                                                                                                        $signed(result_54[4668:4662]),
-                                                                                                        result_54[4661:4659],
-                                                                                                        result_54[4658:4651],
-                                                                                                        result_54[4650:4643],
-                                                                                                        $signed(result_54[4642:4611]),
-                                                                                                        result_54[4610:4609],
-                                                                                                        result_54[4608:4577],
-                                                                                                        result_54[4576:4449],
-                                                                                                        $signed(result_54[4448:4442]),
-                                                                                                        result_54[4441:4314],
-                                                                                                        $signed(result_54[4313:4307]),
-                                                                                                        result_54[4306:4305],
-                                                                                                        result_54[4304:4301],
-                                                                                                        result_54[4300:3725],
-                                                                                                        result_54[3724:3720],
-                                                                                                        $signed(result_54[3719:3688]),
-                                                                                                        result_54[3687:3682],
+  assign c$app_arg_20 = (result_38[456:456] & (result_38[453:446] == (result_54[4702:4695] - 8'd1))) ? {5'd7,
+                                                                                                        result_54[4899:4899],
+                                                                                                        result_54[4898:4895],
+                                                                                                        result_54[4894:4889],
+                                                                                                        result_54[4888:4881],
+                                                                                                        result_54[4880:4879],
+                                                                                                        $signed(result_54[4878:4815]),
+                                                                                                        $signed(result_54[4814:4783]),
+                                                                                                        $signed(result_54[4782:4777]),
+                                                                                                        $signed(result_54[4776:4745]),
+                                                                                                        result_54[4744:4713],
+                                                                                                        $signed(result_54[4712:4706]),
+                                                                                                        result_54[4705:4703],
+                                                                                                        result_54[4702:4695],
+                                                                                                        result_54[4694:4687],
+                                                                                                        $signed(result_54[4686:4655]),
+                                                                                                        result_54[4654:4653],
+                                                                                                        result_54[4652:4621],
+                                                                                                        result_54[4620:4493],
+                                                                                                        $signed(result_54[4492:4486]),
+                                                                                                        result_54[4485:4358],
+                                                                                                        $signed(result_54[4357:4351]),
+                                                                                                        result_54[4350:4349],
+                                                                                                        result_54[4348:4345],
+                                                                                                        result_54[4344:3769],
+                                                                                                        result_54[3768:3764],
+                                                                                                        $signed(result_54[3763:3732]),
+                                                                                                        result_54[3731:3726],
                                                                                                         c$recipNextOut,
-                                                                                                        result_54[3570:3566],
-                                                                                                        result_54[3565:3310],
-                                                                                                        $signed(result_54[3309:3278]),
-                                                                                                        result_54[3277:3271],
-                                                                                                        $signed(result_54[3270:3207]),
-                                                                                                        result_54[3206:2983],
-                                                                                                        result_54[2982:2759],
-                                                                                                        $signed(result_54[2758:2695]),
-                                                                                                        result_54[2694:1671],
-                                                                                                        result_54[1670:647],
-                                                                                                        result_54[646:640],
-                                                                                                        $signed(result_54[639:608]),
-                                                                                                        $signed(result_54[607:576]),
-                                                                                                        $signed(result_54[575:544]),
-                                                                                                        result_54[543:320],
-                                                                                                        $signed(result_54[319:288]),
-                                                                                                        $signed(result_54[287:256]),
-                                                                                                        $signed(result_54[255:192]),
-                                                                                                        $signed(result_54[191:128]),
+                                                                                                        result_54[3614:3610],
+                                                                                                        result_54[3609:3354],
+                                                                                                        $signed(result_54[3353:3322]),
+                                                                                                        result_54[3321:3315],
+                                                                                                        $signed(result_54[3314:3251]),
+                                                                                                        result_54[3250:3027],
+                                                                                                        result_54[3026:2803],
+                                                                                                        $signed(result_54[2802:2739]),
+                                                                                                        result_54[2738:1715],
+                                                                                                        result_54[1714:691],
+                                                                                                        result_54[690:684],
+                                                                                                        $signed(result_54[683:652]),
+                                                                                                        $signed(result_54[651:620]),
+                                                                                                        $signed(result_54[619:588]),
+                                                                                                        result_54[587:364],
+                                                                                                        $signed(result_54[363:332]),
+                                                                                                        $signed(result_54[331:300]),
+                                                                                                        $signed(result_54[299:236]),
+                                                                                                        $signed(result_54[235:172]),
+                                                                                                        $signed(result_54[171:150]),
+                                                                                                        $signed(result_54[149:128]),
                                                                                                         $signed(result_54[127:64]),
                                                                                                         $signed(result_54[63:0])} : {5'd6,
-                                                                                                                                     result_54[4855:4855],
-                                                                                                                                     result_54[4854:4851],
-                                                                                                                                     result_54[4850:4845],
-                                                                                                                                     result_54[4844:4837],
-                                                                                                                                     result_54[4836:4835],
-                                                                                                                                     $signed(result_54[4834:4771]),
-                                                                                                                                     $signed(result_54[4770:4739]),
-                                                                                                                                     $signed(result_54[4738:4733]),
-                                                                                                                                     $signed(result_54[4732:4701]),
-                                                                                                                                     result_54[4700:4669],
-                                                                                                                                     $signed(result_54[4668:4662]),
-                                                                                                                                     result_54[4661:4659],
-                                                                                                                                     result_54[4658:4651],
-                                                                                                                                     result_54[4650:4643],
-                                                                                                                                     $signed(result_54[4642:4611]),
-                                                                                                                                     result_54[4610:4609],
-                                                                                                                                     result_54[4608:4577],
-                                                                                                                                     result_54[4576:4449],
-                                                                                                                                     $signed(result_54[4448:4442]),
-                                                                                                                                     result_54[4441:4314],
-                                                                                                                                     $signed(result_54[4313:4307]),
-                                                                                                                                     result_54[4306:4305],
-                                                                                                                                     result_54[4304:4301],
-                                                                                                                                     result_54[4300:3725],
-                                                                                                                                     result_54[3724:3720],
-                                                                                                                                     $signed(result_54[3719:3688]),
-                                                                                                                                     result_54[3687:3682],
+                                                                                                                                     result_54[4899:4899],
+                                                                                                                                     result_54[4898:4895],
+                                                                                                                                     result_54[4894:4889],
+                                                                                                                                     result_54[4888:4881],
+                                                                                                                                     result_54[4880:4879],
+                                                                                                                                     $signed(result_54[4878:4815]),
+                                                                                                                                     $signed(result_54[4814:4783]),
+                                                                                                                                     $signed(result_54[4782:4777]),
+                                                                                                                                     $signed(result_54[4776:4745]),
+                                                                                                                                     result_54[4744:4713],
+                                                                                                                                     $signed(result_54[4712:4706]),
+                                                                                                                                     result_54[4705:4703],
+                                                                                                                                     result_54[4702:4695],
+                                                                                                                                     result_54[4694:4687],
+                                                                                                                                     $signed(result_54[4686:4655]),
+                                                                                                                                     result_54[4654:4653],
+                                                                                                                                     result_54[4652:4621],
+                                                                                                                                     result_54[4620:4493],
+                                                                                                                                     $signed(result_54[4492:4486]),
+                                                                                                                                     result_54[4485:4358],
+                                                                                                                                     $signed(result_54[4357:4351]),
+                                                                                                                                     result_54[4350:4349],
+                                                                                                                                     result_54[4348:4345],
+                                                                                                                                     result_54[4344:3769],
+                                                                                                                                     result_54[3768:3764],
+                                                                                                                                     $signed(result_54[3763:3732]),
+                                                                                                                                     result_54[3731:3726],
                                                                                                                                      c$recipNextOut,
-                                                                                                                                     result_54[3570:3566],
-                                                                                                                                     result_54[3565:3310],
-                                                                                                                                     $signed(result_54[3309:3278]),
-                                                                                                                                     result_54[3277:3271],
-                                                                                                                                     $signed(result_54[3270:3207]),
-                                                                                                                                     result_54[3206:2983],
-                                                                                                                                     result_54[2982:2759],
-                                                                                                                                     $signed(result_54[2758:2695]),
-                                                                                                                                     result_54[2694:1671],
-                                                                                                                                     result_54[1670:647],
-                                                                                                                                     result_54[646:640],
-                                                                                                                                     $signed(result_54[639:608]),
-                                                                                                                                     $signed(result_54[607:576]),
-                                                                                                                                     $signed(result_54[575:544]),
-                                                                                                                                     result_54[543:320],
-                                                                                                                                     $signed(result_54[319:288]),
-                                                                                                                                     $signed(result_54[287:256]),
-                                                                                                                                     $signed(result_54[255:192]),
-                                                                                                                                     $signed(result_54[191:128]),
+                                                                                                                                     result_54[3614:3610],
+                                                                                                                                     result_54[3609:3354],
+                                                                                                                                     $signed(result_54[3353:3322]),
+                                                                                                                                     result_54[3321:3315],
+                                                                                                                                     $signed(result_54[3314:3251]),
+                                                                                                                                     result_54[3250:3027],
+                                                                                                                                     result_54[3026:2803],
+                                                                                                                                     $signed(result_54[2802:2739]),
+                                                                                                                                     result_54[2738:1715],
+                                                                                                                                     result_54[1714:691],
+                                                                                                                                     result_54[690:684],
+                                                                                                                                     $signed(result_54[683:652]),
+                                                                                                                                     $signed(result_54[651:620]),
+                                                                                                                                     $signed(result_54[619:588]),
+                                                                                                                                     result_54[587:364],
+                                                                                                                                     $signed(result_54[363:332]),
+                                                                                                                                     $signed(result_54[331:300]),
+                                                                                                                                     $signed(result_54[299:236]),
+                                                                                                                                     $signed(result_54[235:172]),
+                                                                                                                                     $signed(result_54[171:150]),
+                                                                                                                                     $signed(result_54[149:128]),
                                                                                                                                      $signed(result_54[127:64]),
                                                                                                                                      $signed(result_54[63:0])};
 
   assign c$app_arg_21 = valid ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                  {1'b1,{c$app_arg_22,
-                                        $signed(result_54[575:544])}},
+                                        $signed(result_54[619:588])}},
                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -3449,825 +3560,859 @@ module decoder_small_fault_cycles
                                                                                         {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                         {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
 
-  assign c$bv_11 = (result_54[4844:4837] - 8'd2);
+  assign c$bv_11 = (result_54[4888:4881] - 8'd2);
 
   assign c$app_arg_22 = c$bv_11[0+:7];
 
-  assign result_selection_23 = result_54[4844:4837];
+  assign result_selection_23 = result_54[4888:4881];
 
   always @(*) begin
     case(result_selection_23)
       8'd65 : result_14 = {5'd5,
-                           result_54[4855:4855],   result_54[4854:4851],
-                           result_54[4850:4845],   result_54[4844:4837],
-                           result_54[4836:4835],
-                           $signed(result_54[4834:4771]),
-                           $signed(result_54[4770:4739]),
-                           $signed(result_54[4738:4733]),
-                           $signed(result_54[4732:4701]),   c$app_arg_23,
-                           $signed(result_54[4668:4662]),
-                           result_54[4661:4659],   result_54[4658:4651],
-                           result_54[4650:4643],
-                           $signed(result_54[4642:4611]),
-                           result_54[4610:4609],   result_54[4608:4577],
-                           result_54[4576:4449],
-                           $signed(result_54[4448:4442]),
-                           result_54[4441:4314],
-                           $signed(result_54[4313:4307]),
-                           result_54[4306:4305],   result_54[4304:4301],
-                           result_54[4300:3725],   result_54[3724:3720],
-                           $signed(result_54[3719:3688]),
-                           result_54[3687:3682],   c$recipNextOut,
-                           result_54[3570:3566],   result_54[3565:3310],
-                           $signed(result_54[3309:3278]),
-                           result_54[3277:3271],
-                           $signed(result_54[3270:3207]),
-                           result_54[3206:2983],   result_54[2982:2759],
-                           $signed(result_54[2758:2695]),
-                           result_54[2694:1671],   result_54[1670:647],
-                           result_54[646:640],   c$normScaleOut,
+                           result_54[4899:4899],   result_54[4898:4895],
+                           result_54[4894:4889],   result_54[4888:4881],
+                           result_54[4880:4879],
+                           $signed(result_54[4878:4815]),
+                           $signed(result_54[4814:4783]),
+                           $signed(result_54[4782:4777]),
+                           $signed(result_54[4776:4745]),   c$app_arg_23,
+                           $signed(result_54[4712:4706]),
+                           result_54[4705:4703],   result_54[4702:4695],
+                           result_54[4694:4687],
+                           $signed(result_54[4686:4655]),
+                           result_54[4654:4653],   result_54[4652:4621],
+                           result_54[4620:4493],
+                           $signed(result_54[4492:4486]),
+                           result_54[4485:4358],
+                           $signed(result_54[4357:4351]),
+                           result_54[4350:4349],   result_54[4348:4345],
+                           result_54[4344:3769],   result_54[3768:3764],
+                           $signed(result_54[3763:3732]),
+                           result_54[3731:3726],   c$recipNextOut,
+                           result_54[3614:3610],   result_54[3609:3354],
+                           $signed(result_54[3353:3322]),
+                           result_54[3321:3315],
+                           $signed(result_54[3314:3251]),
+                           result_54[3250:3027],   result_54[3026:2803],
+                           $signed(result_54[2802:2739]),
+                           result_54[2738:1715],   result_54[1714:691],
+                           result_54[690:684],   c$normScaleOut,
                            result_25,   c$normGainOut,
-                           result_54[543:320],
-                           $signed(result_54[319:288]),
-                           $signed(result_54[287:256]),
-                           $signed(result_54[255:192]),
-                           $signed(result_54[191:128]),
+                           result_54[587:364],
+                           $signed(result_54[363:332]),
+                           $signed(result_54[331:300]),
+                           $signed(result_54[299:236]),
+                           $signed(result_54[235:172]),
+                           $signed(result_54[171:150]),
+                           $signed(result_54[149:128]),
                            $signed(result_54[127:64]),
                            $signed(result_54[63:0])};
       default : result_14 = {5'd4,
-                             result_54[4855:4855],   result_54[4854:4851],
-                             result_54[4850:4845],   step26,
-                             result_54[4836:4835],
-                             $signed(result_54[4834:4771]),
-                             $signed(result_54[4770:4739]),
-                             $signed(result_54[4738:4733]),
-                             $signed(result_54[4732:4701]),   c$app_arg_23,
-                             $signed(result_54[4668:4662]),
-                             result_54[4661:4659],   result_54[4658:4651],
-                             result_54[4650:4643],
-                             $signed(result_54[4642:4611]),
-                             result_54[4610:4609],   result_54[4608:4577],
-                             result_54[4576:4449],
-                             $signed(result_54[4448:4442]),
-                             result_54[4441:4314],
-                             $signed(result_54[4313:4307]),
-                             result_54[4306:4305],   result_54[4304:4301],
-                             result_54[4300:3725],   result_54[3724:3720],
-                             $signed(result_54[3719:3688]),
-                             result_54[3687:3682],   c$recipNextOut,
-                             result_54[3570:3566],   result_54[3565:3310],
-                             $signed(result_54[3309:3278]),
-                             result_54[3277:3271],
-                             $signed(result_54[3270:3207]),
-                             result_54[3206:2983],   result_54[2982:2759],
-                             $signed(result_54[2758:2695]),
-                             result_54[2694:1671],   result_54[1670:647],
-                             result_54[646:640],   c$normScaleOut,
+                             result_54[4899:4899],   result_54[4898:4895],
+                             result_54[4894:4889],   step26,
+                             result_54[4880:4879],
+                             $signed(result_54[4878:4815]),
+                             $signed(result_54[4814:4783]),
+                             $signed(result_54[4782:4777]),
+                             $signed(result_54[4776:4745]),   c$app_arg_23,
+                             $signed(result_54[4712:4706]),
+                             result_54[4705:4703],   result_54[4702:4695],
+                             result_54[4694:4687],
+                             $signed(result_54[4686:4655]),
+                             result_54[4654:4653],   result_54[4652:4621],
+                             result_54[4620:4493],
+                             $signed(result_54[4492:4486]),
+                             result_54[4485:4358],
+                             $signed(result_54[4357:4351]),
+                             result_54[4350:4349],   result_54[4348:4345],
+                             result_54[4344:3769],   result_54[3768:3764],
+                             $signed(result_54[3763:3732]),
+                             result_54[3731:3726],   c$recipNextOut,
+                             result_54[3614:3610],   result_54[3609:3354],
+                             $signed(result_54[3353:3322]),
+                             result_54[3321:3315],
+                             $signed(result_54[3314:3251]),
+                             result_54[3250:3027],   result_54[3026:2803],
+                             $signed(result_54[2802:2739]),
+                             result_54[2738:1715],   result_54[1714:691],
+                             result_54[690:684],   c$normScaleOut,
                              result_25,   c$normGainOut,
-                             result_54[543:320],
-                             $signed(result_54[319:288]),
-                             $signed(result_54[287:256]),
-                             $signed(result_54[255:192]),
-                             $signed(result_54[191:128]),
+                             result_54[587:364],
+                             $signed(result_54[363:332]),
+                             $signed(result_54[331:300]),
+                             $signed(result_54[299:236]),
+                             $signed(result_54[235:172]),
+                             $signed(result_54[171:150]),
+                             $signed(result_54[149:128]),
                              $signed(result_54[127:64]),
                              $signed(result_54[63:0])};
     endcase
   end
 
-  assign c$app_arg_23 = valid ? result_15 : result_54[4700:4669];
+  assign c$app_arg_23 = valid ? result_15 : result_54[4744:4713];
 
-  assign valid = result_54[4844:4837] >= 8'd2;
+  assign valid = result_54[4888:4881] >= 8'd2;
 
-  assign result_15 = (result_54[4700:4669] <= c$absUOut) ? c$absUOut : result_54[4700:4669];
+  assign result_15 = (result_54[4744:4713] <= c$absUOut) ? c$absUOut : result_54[4744:4713];
 
-  assign result_selection_27 = result_54[4844:4837];
+  assign result_selection_27 = result_54[4888:4881];
 
   always @(*) begin
     case(result_selection_27)
       8'd0 : result_16 = {5'd3,
-                          result_54[4855:4855],   result_54[4854:4851],
-                          result_54[4850:4845],   step26,
-                          result_54[4836:4835],
+                          result_54[4899:4899],   result_54[4898:4895],
+                          result_54[4894:4889],   step26,
+                          result_54[4880:4879],
                           $signed({{(64-32) {c$app_arg_28[32-1]}},c$app_arg_28}),
-                          $signed(result_54[4770:4739]),
-                          $signed(result_54[4738:4733]),
-                          $signed(result_54[4732:4701]),
-                          result_54[4700:4669],
-                          $signed(result_54[4668:4662]),
-                          result_54[4661:4659],   result_54[4658:4651],
-                          result_54[4650:4643],
-                          $signed(result_54[4642:4611]),
-                          result_54[4610:4609],   result_54[4608:4577],
-                          result_54[4576:4449],
-                          $signed(result_54[4448:4442]),
-                          result_54[4441:4314],
-                          $signed(result_54[4313:4307]),
-                          result_54[4306:4305],   result_54[4304:4301],
-                          result_54[4300:3725],   result_54[3724:3720],
-                          $signed(result_54[3719:3688]),
-                          result_54[3687:3682],   c$recipNextOut,
-                          result_54[3570:3566],   result_54[3565:3310],
-                          $signed(result_54[3309:3278]),
-                          result_54[3277:3271],
-                          $signed(result_54[3270:3207]),
-                          result_54[3206:2983],   result_54[2982:2759],
-                          $signed(result_54[2758:2695]),
-                          result_54[2694:1671],   result_54[1670:647],
-                          result_54[646:640],
-                          $signed(result_54[639:608]),
-                          $signed(result_54[607:576]),
-                          $signed(result_54[575:544]),
-                          result_54[543:320],
-                          $signed(result_54[319:288]),
-                          $signed(result_54[287:256]),
-                          $signed(result_54[255:192]),
-                          $signed(result_54[191:128]),
+                          $signed(result_54[4814:4783]),
+                          $signed(result_54[4782:4777]),
+                          $signed(result_54[4776:4745]),
+                          result_54[4744:4713],
+                          $signed(result_54[4712:4706]),
+                          result_54[4705:4703],   result_54[4702:4695],
+                          result_54[4694:4687],
+                          $signed(result_54[4686:4655]),
+                          result_54[4654:4653],   result_54[4652:4621],
+                          result_54[4620:4493],
+                          $signed(result_54[4492:4486]),
+                          result_54[4485:4358],
+                          $signed(result_54[4357:4351]),
+                          result_54[4350:4349],   result_54[4348:4345],
+                          result_54[4344:3769],   result_54[3768:3764],
+                          $signed(result_54[3763:3732]),
+                          result_54[3731:3726],   c$recipNextOut,
+                          result_54[3614:3610],   result_54[3609:3354],
+                          $signed(result_54[3353:3322]),
+                          result_54[3321:3315],
+                          $signed(result_54[3314:3251]),
+                          result_54[3250:3027],   result_54[3026:2803],
+                          $signed(result_54[2802:2739]),
+                          result_54[2738:1715],   result_54[1714:691],
+                          result_54[690:684],
+                          $signed(result_54[683:652]),
+                          $signed(result_54[651:620]),
+                          $signed(result_54[619:588]),
+                          result_54[587:364],
+                          $signed(result_54[363:332]),
+                          $signed(result_54[331:300]),
+                          $signed(result_54[299:236]),
+                          $signed(result_54[235:172]),
+                          $signed(result_54[171:150]),
+                          $signed(result_54[149:128]),
                           $signed(result_54[127:64]),
                           $signed(result_54[63:0])};
       8'd1 : result_16 = {5'd3,
-                          result_54[4855:4855],   result_54[4854:4851],
-                          result_54[4850:4845],   step26,
-                          result_54[4836:4835],
-                          $signed(ds51_0[143:80]),
-                          $signed(result_54[4770:4739]),
+                          result_54[4899:4899],   result_54[4898:4895],
+                          result_54[4894:4889],   step26,
+                          result_54[4880:4879],
+                          $signed(ds53_0[143:80]),
+                          $signed(result_54[4814:4783]),
                           $signed({sh[16-1],sh[0+:(6-1)]}),
                           $signed({y0[64-1],y0[0+:(32-1)]}),
-                          result_54[4700:4669],
-                          $signed(result_54[4668:4662]),
-                          result_54[4661:4659],   result_54[4658:4651],
-                          result_54[4650:4643],
-                          $signed(result_54[4642:4611]),
-                          result_54[4610:4609],   result_54[4608:4577],
-                          result_54[4576:4449],
-                          $signed(result_54[4448:4442]),
-                          result_54[4441:4314],
-                          $signed(result_54[4313:4307]),
-                          result_54[4306:4305],   result_54[4304:4301],
-                          result_54[4300:3725],   result_54[3724:3720],
-                          $signed(result_54[3719:3688]),
-                          result_54[3687:3682],   c$recipNextOut,
-                          result_54[3570:3566],   result_54[3565:3310],
-                          $signed(result_54[3309:3278]),
-                          result_54[3277:3271],
-                          $signed(result_54[3270:3207]),
-                          result_54[3206:2983],   result_54[2982:2759],
-                          $signed(result_54[2758:2695]),
-                          result_54[2694:1671],   result_54[1670:647],
-                          result_54[646:640],
-                          $signed(result_54[639:608]),
-                          $signed(result_54[607:576]),
-                          $signed(result_54[575:544]),
-                          result_54[543:320],
-                          $signed(result_54[319:288]),
-                          $signed(result_54[287:256]),
-                          $signed(result_54[255:192]),
-                          $signed(result_54[191:128]),
+                          result_54[4744:4713],
+                          $signed(result_54[4712:4706]),
+                          result_54[4705:4703],   result_54[4702:4695],
+                          result_54[4694:4687],
+                          $signed(result_54[4686:4655]),
+                          result_54[4654:4653],   result_54[4652:4621],
+                          result_54[4620:4493],
+                          $signed(result_54[4492:4486]),
+                          result_54[4485:4358],
+                          $signed(result_54[4357:4351]),
+                          result_54[4350:4349],   result_54[4348:4345],
+                          result_54[4344:3769],   result_54[3768:3764],
+                          $signed(result_54[3763:3732]),
+                          result_54[3731:3726],   c$recipNextOut,
+                          result_54[3614:3610],   result_54[3609:3354],
+                          $signed(result_54[3353:3322]),
+                          result_54[3321:3315],
+                          $signed(result_54[3314:3251]),
+                          result_54[3250:3027],   result_54[3026:2803],
+                          $signed(result_54[2802:2739]),
+                          result_54[2738:1715],   result_54[1714:691],
+                          result_54[690:684],
+                          $signed(result_54[683:652]),
+                          $signed(result_54[651:620]),
+                          $signed(result_54[619:588]),
+                          result_54[587:364],
+                          $signed(result_54[363:332]),
+                          $signed(result_54[331:300]),
+                          $signed(result_54[299:236]),
+                          $signed(result_54[235:172]),
+                          $signed(result_54[171:150]),
+                          $signed(result_54[149:128]),
                           $signed(result_54[127:64]),
                           $signed(result_54[63:0])};
       8'd2 : result_16 = {5'd3,
-                          result_54[4855:4855],   result_54[4854:4851],
-                          result_54[4850:4845],   step26,
-                          result_54[4836:4835],
-                          $signed(result_54[4834:4771]),
+                          result_54[4899:4899],   result_54[4898:4895],
+                          result_54[4894:4889],   step26,
+                          result_54[4880:4879],
+                          $signed(result_54[4878:4815]),
                           $signed({c$app_arg_27[64-1],c$app_arg_27[0+:(32-1)]}),
-                          $signed(result_54[4738:4733]),
-                          $signed(result_54[4732:4701]),
-                          result_54[4700:4669],
-                          $signed(result_54[4668:4662]),
-                          result_54[4661:4659],   result_54[4658:4651],
-                          result_54[4650:4643],
-                          $signed(result_54[4642:4611]),
-                          result_54[4610:4609],   result_54[4608:4577],
-                          result_54[4576:4449],
-                          $signed(result_54[4448:4442]),
-                          result_54[4441:4314],
-                          $signed(result_54[4313:4307]),
-                          result_54[4306:4305],   result_54[4304:4301],
-                          result_54[4300:3725],   result_54[3724:3720],
-                          $signed(result_54[3719:3688]),
-                          result_54[3687:3682],   c$recipNextOut,
-                          result_54[3570:3566],   result_54[3565:3310],
-                          $signed(result_54[3309:3278]),
-                          result_54[3277:3271],
-                          $signed(result_54[3270:3207]),
-                          result_54[3206:2983],   result_54[2982:2759],
-                          $signed(result_54[2758:2695]),
-                          result_54[2694:1671],   result_54[1670:647],
-                          result_54[646:640],
-                          $signed(result_54[639:608]),
-                          $signed(result_54[607:576]),
-                          $signed(result_54[575:544]),
-                          result_54[543:320],
-                          $signed(result_54[319:288]),
-                          $signed(result_54[287:256]),
-                          $signed(result_54[255:192]),
-                          $signed(result_54[191:128]),
+                          $signed(result_54[4782:4777]),
+                          $signed(result_54[4776:4745]),
+                          result_54[4744:4713],
+                          $signed(result_54[4712:4706]),
+                          result_54[4705:4703],   result_54[4702:4695],
+                          result_54[4694:4687],
+                          $signed(result_54[4686:4655]),
+                          result_54[4654:4653],   result_54[4652:4621],
+                          result_54[4620:4493],
+                          $signed(result_54[4492:4486]),
+                          result_54[4485:4358],
+                          $signed(result_54[4357:4351]),
+                          result_54[4350:4349],   result_54[4348:4345],
+                          result_54[4344:3769],   result_54[3768:3764],
+                          $signed(result_54[3763:3732]),
+                          result_54[3731:3726],   c$recipNextOut,
+                          result_54[3614:3610],   result_54[3609:3354],
+                          $signed(result_54[3353:3322]),
+                          result_54[3321:3315],
+                          $signed(result_54[3314:3251]),
+                          result_54[3250:3027],   result_54[3026:2803],
+                          $signed(result_54[2802:2739]),
+                          result_54[2738:1715],   result_54[1714:691],
+                          result_54[690:684],
+                          $signed(result_54[683:652]),
+                          $signed(result_54[651:620]),
+                          $signed(result_54[619:588]),
+                          result_54[587:364],
+                          $signed(result_54[363:332]),
+                          $signed(result_54[331:300]),
+                          $signed(result_54[299:236]),
+                          $signed(result_54[235:172]),
+                          $signed(result_54[171:150]),
+                          $signed(result_54[149:128]),
                           $signed(result_54[127:64]),
                           $signed(result_54[63:0])};
       8'd3 : result_16 = {5'd3,
-                          result_54[4855:4855],   result_54[4854:4851],
-                          result_54[4850:4845],   step26,
-                          result_54[4836:4835],
-                          $signed(result_54[4834:4771]),
+                          result_54[4899:4899],   result_54[4898:4895],
+                          result_54[4894:4889],   step26,
+                          result_54[4880:4879],
+                          $signed(result_54[4878:4815]),
                           $signed({c$app_arg_26[64-1],c$app_arg_26[0+:(32-1)]}),
-                          $signed(result_54[4738:4733]),
-                          $signed(result_54[4732:4701]),
-                          result_54[4700:4669],
-                          $signed(result_54[4668:4662]),
-                          result_54[4661:4659],   result_54[4658:4651],
-                          result_54[4650:4643],
-                          $signed(result_54[4642:4611]),
-                          result_54[4610:4609],   result_54[4608:4577],
-                          result_54[4576:4449],
-                          $signed(result_54[4448:4442]),
-                          result_54[4441:4314],
-                          $signed(result_54[4313:4307]),
-                          result_54[4306:4305],   result_54[4304:4301],
-                          result_54[4300:3725],   result_54[3724:3720],
-                          $signed(result_54[3719:3688]),
-                          result_54[3687:3682],   c$recipNextOut,
-                          result_54[3570:3566],   result_54[3565:3310],
-                          $signed(result_54[3309:3278]),
-                          result_54[3277:3271],
-                          $signed(result_54[3270:3207]),
-                          result_54[3206:2983],   result_54[2982:2759],
-                          $signed(result_54[2758:2695]),
-                          result_54[2694:1671],   result_54[1670:647],
-                          result_54[646:640],
-                          $signed(result_54[639:608]),
-                          $signed(result_54[607:576]),
-                          $signed(result_54[575:544]),
-                          result_54[543:320],
-                          $signed(result_54[319:288]),
-                          $signed(result_54[287:256]),
-                          $signed(result_54[255:192]),
-                          $signed(result_54[191:128]),
+                          $signed(result_54[4782:4777]),
+                          $signed(result_54[4776:4745]),
+                          result_54[4744:4713],
+                          $signed(result_54[4712:4706]),
+                          result_54[4705:4703],   result_54[4702:4695],
+                          result_54[4694:4687],
+                          $signed(result_54[4686:4655]),
+                          result_54[4654:4653],   result_54[4652:4621],
+                          result_54[4620:4493],
+                          $signed(result_54[4492:4486]),
+                          result_54[4485:4358],
+                          $signed(result_54[4357:4351]),
+                          result_54[4350:4349],   result_54[4348:4345],
+                          result_54[4344:3769],   result_54[3768:3764],
+                          $signed(result_54[3763:3732]),
+                          result_54[3731:3726],   c$recipNextOut,
+                          result_54[3614:3610],   result_54[3609:3354],
+                          $signed(result_54[3353:3322]),
+                          result_54[3321:3315],
+                          $signed(result_54[3314:3251]),
+                          result_54[3250:3027],   result_54[3026:2803],
+                          $signed(result_54[2802:2739]),
+                          result_54[2738:1715],   result_54[1714:691],
+                          result_54[690:684],
+                          $signed(result_54[683:652]),
+                          $signed(result_54[651:620]),
+                          $signed(result_54[619:588]),
+                          result_54[587:364],
+                          $signed(result_54[363:332]),
+                          $signed(result_54[331:300]),
+                          $signed(result_54[299:236]),
+                          $signed(result_54[235:172]),
+                          $signed(result_54[171:150]),
+                          $signed(result_54[149:128]),
                           $signed(result_54[127:64]),
                           $signed(result_54[63:0])};
       8'd4 : result_16 = {5'd3,
-                          result_54[4855:4855],   result_54[4854:4851],
-                          result_54[4850:4845],   step26,
-                          result_54[4836:4835],   c$app_arg_25,
-                          $signed(result_54[4770:4739]),
-                          $signed(result_54[4738:4733]),
-                          $signed(result_54[4732:4701]),
-                          result_54[4700:4669],
-                          $signed(result_54[4668:4662]),
-                          result_54[4661:4659],   result_54[4658:4651],
-                          result_54[4650:4643],
-                          $signed(result_54[4642:4611]),
-                          result_54[4610:4609],   result_54[4608:4577],
-                          result_54[4576:4449],
-                          $signed(result_54[4448:4442]),
-                          result_54[4441:4314],
-                          $signed(result_54[4313:4307]),
-                          result_54[4306:4305],   result_54[4304:4301],
-                          result_54[4300:3725],   result_54[3724:3720],
-                          $signed(result_54[3719:3688]),
-                          result_54[3687:3682],   c$recipNextOut,
-                          result_54[3570:3566],   result_54[3565:3310],
-                          $signed(result_54[3309:3278]),
-                          result_54[3277:3271],
-                          $signed(result_54[3270:3207]),
-                          result_54[3206:2983],   result_54[2982:2759],
-                          $signed(result_54[2758:2695]),
-                          result_54[2694:1671],   result_54[1670:647],
-                          result_54[646:640],
-                          $signed(result_54[639:608]),
-                          $signed(result_54[607:576]),
-                          $signed(result_54[575:544]),
-                          result_54[543:320],
-                          $signed(result_54[319:288]),
-                          $signed(result_54[287:256]),
-                          $signed(result_54[255:192]),
-                          $signed(result_54[191:128]),
+                          result_54[4899:4899],   result_54[4898:4895],
+                          result_54[4894:4889],   step26,
+                          result_54[4880:4879],   c$app_arg_25,
+                          $signed(result_54[4814:4783]),
+                          $signed(result_54[4782:4777]),
+                          $signed(result_54[4776:4745]),
+                          result_54[4744:4713],
+                          $signed(result_54[4712:4706]),
+                          result_54[4705:4703],   result_54[4702:4695],
+                          result_54[4694:4687],
+                          $signed(result_54[4686:4655]),
+                          result_54[4654:4653],   result_54[4652:4621],
+                          result_54[4620:4493],
+                          $signed(result_54[4492:4486]),
+                          result_54[4485:4358],
+                          $signed(result_54[4357:4351]),
+                          result_54[4350:4349],   result_54[4348:4345],
+                          result_54[4344:3769],   result_54[3768:3764],
+                          $signed(result_54[3763:3732]),
+                          result_54[3731:3726],   c$recipNextOut,
+                          result_54[3614:3610],   result_54[3609:3354],
+                          $signed(result_54[3353:3322]),
+                          result_54[3321:3315],
+                          $signed(result_54[3314:3251]),
+                          result_54[3250:3027],   result_54[3026:2803],
+                          $signed(result_54[2802:2739]),
+                          result_54[2738:1715],   result_54[1714:691],
+                          result_54[690:684],
+                          $signed(result_54[683:652]),
+                          $signed(result_54[651:620]),
+                          $signed(result_54[619:588]),
+                          result_54[587:364],
+                          $signed(result_54[363:332]),
+                          $signed(result_54[331:300]),
+                          $signed(result_54[299:236]),
+                          $signed(result_54[235:172]),
+                          $signed(result_54[171:150]),
+                          $signed(result_54[149:128]),
                           $signed(result_54[127:64]),
                           $signed(result_54[63:0])};
       8'd5 : result_16 = {5'd3,
-                          result_54[4855:4855],   result_54[4854:4851],
-                          result_54[4850:4845],   step26,
-                          result_54[4836:4835],   $signed(ds51[70:7]),
-                          $signed(result_54[4770:4739]),
-                          $signed(result_54[4738:4733]),
-                          $signed(result_54[4732:4701]),
-                          result_54[4700:4669],
-                          $signed(result_54[4668:4662]),
-                          result_54[4661:4659],   result_54[4658:4651],
-                          result_54[4650:4643],
-                          $signed(result_54[4642:4611]),
-                          result_54[4610:4609],   result_54[4608:4577],
-                          result_54[4576:4449],
-                          $signed(result_54[4448:4442]),
-                          result_54[4441:4314],
-                          $signed(result_54[4313:4307]),
-                          result_54[4306:4305],   result_54[4304:4301],
-                          result_54[4300:3725],   result_54[3724:3720],
-                          $signed(result_54[3719:3688]),
-                          result_54[3687:3682],   c$recipNextOut,
-                          result_54[3570:3566],   result_54[3565:3310],
-                          $signed(result_54[3309:3278]),
-                          result_54[3277:3271],
-                          $signed(result_54[3270:3207]),
-                          result_54[3206:2983],   result_54[2982:2759],
-                          $signed(result_54[2758:2695]),
-                          result_54[2694:1671],   result_54[1670:647],
-                          ds51[6:0],   $signed(result_54[639:608]),
-                          $signed(result_54[607:576]),
-                          $signed(result_54[575:544]),
-                          result_54[543:320],
-                          $signed(result_54[319:288]),
-                          $signed(result_54[287:256]),
-                          $signed(result_54[255:192]),
-                          $signed(result_54[191:128]),
+                          result_54[4899:4899],   result_54[4898:4895],
+                          result_54[4894:4889],   step26,
+                          result_54[4880:4879],   $signed(ds53[70:7]),
+                          $signed(result_54[4814:4783]),
+                          $signed(result_54[4782:4777]),
+                          $signed(result_54[4776:4745]),
+                          result_54[4744:4713],
+                          $signed(result_54[4712:4706]),
+                          result_54[4705:4703],   result_54[4702:4695],
+                          result_54[4694:4687],
+                          $signed(result_54[4686:4655]),
+                          result_54[4654:4653],   result_54[4652:4621],
+                          result_54[4620:4493],
+                          $signed(result_54[4492:4486]),
+                          result_54[4485:4358],
+                          $signed(result_54[4357:4351]),
+                          result_54[4350:4349],   result_54[4348:4345],
+                          result_54[4344:3769],   result_54[3768:3764],
+                          $signed(result_54[3763:3732]),
+                          result_54[3731:3726],   c$recipNextOut,
+                          result_54[3614:3610],   result_54[3609:3354],
+                          $signed(result_54[3353:3322]),
+                          result_54[3321:3315],
+                          $signed(result_54[3314:3251]),
+                          result_54[3250:3027],   result_54[3026:2803],
+                          $signed(result_54[2802:2739]),
+                          result_54[2738:1715],   result_54[1714:691],
+                          ds53[6:0],   $signed(result_54[683:652]),
+                          $signed(result_54[651:620]),
+                          $signed(result_54[619:588]),
+                          result_54[587:364],
+                          $signed(result_54[363:332]),
+                          $signed(result_54[331:300]),
+                          $signed(result_54[299:236]),
+                          $signed(result_54[235:172]),
+                          $signed(result_54[171:150]),
+                          $signed(result_54[149:128]),
                           $signed(result_54[127:64]),
                           $signed(result_54[63:0])};
       8'd6 : result_16 = {5'd3,
-                          result_54[4855:4855],   result_54[4854:4851],
-                          result_54[4850:4845],   step26,
-                          result_54[4836:4835],   c$app_arg_24,
-                          $signed(result_54[4770:4739]),
-                          $signed(result_54[4738:4733]),
-                          $signed(result_54[4732:4701]),
-                          result_54[4700:4669],
-                          $signed(result_54[4668:4662]),
-                          result_54[4661:4659],   result_54[4658:4651],
-                          result_54[4650:4643],
-                          $signed(result_54[4642:4611]),
-                          result_54[4610:4609],   result_54[4608:4577],
-                          result_54[4576:4449],
-                          $signed(result_54[4448:4442]),
-                          result_54[4441:4314],
-                          $signed(result_54[4313:4307]),
-                          result_54[4306:4305],   result_54[4304:4301],
-                          result_54[4300:3725],   result_54[3724:3720],
-                          $signed(result_54[3719:3688]),
-                          result_54[3687:3682],   c$recipNextOut,
-                          result_54[3570:3566],   result_54[3565:3310],
-                          $signed(result_54[3309:3278]),
-                          result_54[3277:3271],
-                          $signed(result_54[3270:3207]),
-                          result_54[3206:2983],   result_54[2982:2759],
-                          $signed(result_54[2758:2695]),
-                          result_54[2694:1671],   result_54[1670:647],
-                          result_54[646:640],
-                          $signed(result_54[639:608]),
-                          $signed(result_54[607:576]),
-                          $signed(result_54[575:544]),
-                          result_54[543:320],
-                          $signed(result_54[319:288]),
-                          $signed(result_54[287:256]),
-                          $signed(result_54[255:192]),
-                          $signed(result_54[191:128]),
+                          result_54[4899:4899],   result_54[4898:4895],
+                          result_54[4894:4889],   step26,
+                          result_54[4880:4879],   c$app_arg_24,
+                          $signed(result_54[4814:4783]),
+                          $signed(result_54[4782:4777]),
+                          $signed(result_54[4776:4745]),
+                          result_54[4744:4713],
+                          $signed(result_54[4712:4706]),
+                          result_54[4705:4703],   result_54[4702:4695],
+                          result_54[4694:4687],
+                          $signed(result_54[4686:4655]),
+                          result_54[4654:4653],   result_54[4652:4621],
+                          result_54[4620:4493],
+                          $signed(result_54[4492:4486]),
+                          result_54[4485:4358],
+                          $signed(result_54[4357:4351]),
+                          result_54[4350:4349],   result_54[4348:4345],
+                          result_54[4344:3769],   result_54[3768:3764],
+                          $signed(result_54[3763:3732]),
+                          result_54[3731:3726],   c$recipNextOut,
+                          result_54[3614:3610],   result_54[3609:3354],
+                          $signed(result_54[3353:3322]),
+                          result_54[3321:3315],
+                          $signed(result_54[3314:3251]),
+                          result_54[3250:3027],   result_54[3026:2803],
+                          $signed(result_54[2802:2739]),
+                          result_54[2738:1715],   result_54[1714:691],
+                          result_54[690:684],
+                          $signed(result_54[683:652]),
+                          $signed(result_54[651:620]),
+                          $signed(result_54[619:588]),
+                          result_54[587:364],
+                          $signed(result_54[363:332]),
+                          $signed(result_54[331:300]),
+                          $signed(result_54[299:236]),
+                          $signed(result_54[235:172]),
+                          $signed(result_54[171:150]),
+                          $signed(result_54[149:128]),
                           $signed(result_54[127:64]),
                           $signed(result_54[63:0])};
       default : result_16 = result_18;
     endcase
   end
 
-  assign c$app_arg_fun_arg_7 = $signed(result_54[4834:4771]);
+  assign c$app_arg_fun_arg_7 = $signed(result_54[4878:4815]);
 
-  assign c$app_arg_fun_arg_8 = result_54[646:640];
+  assign c$app_arg_fun_arg_8 = result_54[690:684];
 
   LlamaDv_Top_Decoder_decoderSmallMiscount_normInvShift LlamaDv_Top_Decoder_decoderSmallMiscount_normInvShift_c$app_arg_24
     ( .c$case_alt (c$app_arg_24)
     , .c$arg (c$app_arg_fun_arg_7)
     , .c$arg_0 (c$app_arg_fun_arg_8) );
 
-  assign c$s_1 = $signed(result_54[4738:4733]);
+  assign c$s_1 = $signed(result_54[4782:4777]);
 
-  assign ds51_fun_arg = $signed(result_54[4834:4771]);
+  assign ds53_fun_arg = $signed(result_54[4878:4815]);
 
-  assign ds51_fun_arg_0 = $signed({{(16-6) {c$s_1[6-1]}},c$s_1});
+  assign ds53_fun_arg_0 = $signed({{(16-6) {c$s_1[6-1]}},c$s_1});
 
-  LlamaDv_Top_Decoder_decoderSmallMiscount_normInvHalf LlamaDv_Top_Decoder_decoderSmallMiscount_normInvHalf_ds51
-    ( .result (ds51)
-    , .p (ds51_fun_arg)
-    , .sh (ds51_fun_arg_0) );
+  LlamaDv_Top_Decoder_decoderSmallMiscount_normInvHalf LlamaDv_Top_Decoder_decoderSmallMiscount_normInvHalf_ds53
+    ( .result (ds53)
+    , .p (ds53_fun_arg)
+    , .sh (ds53_fun_arg_0) );
 
-  assign c$app_arg_fun_arg_9 = $signed(result_54[4732:4701]);
+  assign c$app_arg_fun_arg_9 = $signed(result_54[4776:4745]);
 
-  assign c$app_arg_fun_arg_10 = $signed(result_54[4770:4739]);
+  assign c$app_arg_fun_arg_10 = $signed(result_54[4814:4783]);
 
   LlamaDv_Top_Decoder_decoderSmallMiscount_normInvStep LlamaDv_Top_Decoder_decoderSmallMiscount_normInvStep_c$app_arg_25
     ( .result (c$app_arg_25)
     , .y0 (c$app_arg_fun_arg_9)
     , .tt (c$app_arg_fun_arg_10) );
 
-  assign c$app_arg_fun_arg_11 = $signed(result_54[4834:4771]);
+  assign c$app_arg_fun_arg_11 = $signed(result_54[4878:4815]);
 
-  assign c$app_arg_fun_arg_12 = $signed(result_54[4770:4739]);
+  assign c$app_arg_fun_arg_12 = $signed(result_54[4814:4783]);
 
   LlamaDv_Top_Decoder_decoderSmallMiscount_normInvTerm LlamaDv_Top_Decoder_decoderSmallMiscount_normInvTerm_c$app_arg_26
     ( .result (c$app_arg_26)
     , .mr (c$app_arg_fun_arg_11)
     , .y2 (c$app_arg_fun_arg_12) );
 
-  assign c$app_arg_fun_arg_13 = $signed(result_54[4732:4701]);
+  assign c$app_arg_fun_arg_13 = $signed(result_54[4776:4745]);
 
   LlamaDv_Top_Decoder_decoderSmallMiscount_normInvSquare LlamaDv_Top_Decoder_decoderSmallMiscount_normInvSquare_c$app_arg_27
     ( .result (c$app_arg_27)
     , .y0 (c$app_arg_fun_arg_13) );
 
-  assign y0 = $signed(ds51_0[79:16]);
+  assign y0 = $signed(ds53_0[79:16]);
 
-  assign sh = $signed(ds51_0[15:0]);
+  assign sh = $signed(ds53_0[15:0]);
 
-  assign c$s_2 = $signed(result_54[4834:4771]);
+  assign c$s_2 = $signed(result_54[4878:4815]);
 
-  assign ds51_fun_arg_1 = $signed({c$s_2[64-1],c$s_2[0+:(32-1)]});
+  assign ds53_fun_arg_1 = $signed({c$s_2[64-1],c$s_2[0+:(32-1)]});
 
-  LlamaDv_Top_Decoder_decoderSmallMiscount_normInv LlamaDv_Top_Decoder_decoderSmallMiscount_normInv_ds51_0
-    (.result (ds51_0), .c$arg (ds51_fun_arg_1));
+  LlamaDv_Top_Decoder_decoderSmallMiscount_normInv LlamaDv_Top_Decoder_decoderSmallMiscount_normInv_ds53_0
+    (.result (ds53_0), .c$arg (ds53_fun_arg_1));
 
-  assign c$app_arg_fun_arg_14 = $signed(result_54[4834:4771]);
+  assign c$app_arg_fun_arg_14 = $signed(result_54[4878:4815]);
 
   LlamaDv_Top_Decoder_decoderSmallMiscount_normInvArg LlamaDv_Top_Decoder_decoderSmallMiscount_normInvArg_c$app_arg_28
     ( .result (c$app_arg_28)
     , .ss (c$app_arg_fun_arg_14) );
 
-  assign result_selection_30 = result_54[4844:4837];
+  assign result_selection_30 = result_54[4888:4881];
 
   always @(*) begin
     case(result_selection_30)
       8'd63 : result_17 = {5'd3,
-                           result_54[4855:4855],   result_54[4854:4851],
-                           result_54[4850:4845],   8'd0,
-                           result_54[4836:4835],   c$sumSquareOut,
-                           $signed(result_54[4770:4739]),
-                           $signed(result_54[4738:4733]),
-                           $signed(result_54[4732:4701]),
-                           result_54[4700:4669],
-                           $signed(result_54[4668:4662]),
-                           result_54[4661:4659],   result_54[4658:4651],
-                           result_54[4650:4643],
-                           $signed(result_54[4642:4611]),
-                           result_54[4610:4609],   result_54[4608:4577],
-                           result_54[4576:4449],
-                           $signed(result_54[4448:4442]),
-                           result_54[4441:4314],
-                           $signed(result_54[4313:4307]),
-                           result_54[4306:4305],   result_54[4304:4301],
-                           result_54[4300:3725],   result_54[3724:3720],
-                           $signed(result_54[3719:3688]),
-                           result_54[3687:3682],   c$recipNextOut,
-                           result_54[3570:3566],   result_54[3565:3310],
-                           $signed(result_54[3309:3278]),
-                           result_54[3277:3271],
-                           $signed(result_54[3270:3207]),
-                           result_54[3206:2983],   result_54[2982:2759],
-                           $signed(result_54[2758:2695]),
-                           result_54[2694:1671],   result_54[1670:647],
-                           result_54[646:640],
-                           $signed(result_54[639:608]),
-                           $signed(result_54[607:576]),
-                           $signed(result_54[575:544]),
-                           result_54[543:320],
-                           $signed(result_54[319:288]),
-                           $signed(result_54[287:256]),
-                           $signed(result_54[255:192]),
-                           $signed(result_54[191:128]),
+                           result_54[4899:4899],   result_54[4898:4895],
+                           result_54[4894:4889],   8'd0,
+                           result_54[4880:4879],   c$sumSquareOut,
+                           $signed(result_54[4814:4783]),
+                           $signed(result_54[4782:4777]),
+                           $signed(result_54[4776:4745]),
+                           result_54[4744:4713],
+                           $signed(result_54[4712:4706]),
+                           result_54[4705:4703],   result_54[4702:4695],
+                           result_54[4694:4687],
+                           $signed(result_54[4686:4655]),
+                           result_54[4654:4653],   result_54[4652:4621],
+                           result_54[4620:4493],
+                           $signed(result_54[4492:4486]),
+                           result_54[4485:4358],
+                           $signed(result_54[4357:4351]),
+                           result_54[4350:4349],   result_54[4348:4345],
+                           result_54[4344:3769],   result_54[3768:3764],
+                           $signed(result_54[3763:3732]),
+                           result_54[3731:3726],   c$recipNextOut,
+                           result_54[3614:3610],   result_54[3609:3354],
+                           $signed(result_54[3353:3322]),
+                           result_54[3321:3315],
+                           $signed(result_54[3314:3251]),
+                           result_54[3250:3027],   result_54[3026:2803],
+                           $signed(result_54[2802:2739]),
+                           result_54[2738:1715],   result_54[1714:691],
+                           result_54[690:684],
+                           $signed(result_54[683:652]),
+                           $signed(result_54[651:620]),
+                           $signed(result_54[619:588]),
+                           result_54[587:364],
+                           $signed(result_54[363:332]),
+                           $signed(result_54[331:300]),
+                           $signed(result_54[299:236]),
+                           $signed(result_54[235:172]),
+                           $signed(result_54[171:150]),
+                           $signed(result_54[149:128]),
                            $signed(result_54[127:64]),
                            $signed(result_54[63:0])};
       default : result_17 = {5'd2,
-                             result_54[4855:4855],   result_54[4854:4851],
-                             result_54[4850:4845],   step26,
-                             result_54[4836:4835],   c$sumSquareOut,
-                             $signed(result_54[4770:4739]),
-                             $signed(result_54[4738:4733]),
-                             $signed(result_54[4732:4701]),
-                             result_54[4700:4669],
-                             $signed(result_54[4668:4662]),
-                             result_54[4661:4659],   result_54[4658:4651],
-                             result_54[4650:4643],
-                             $signed(result_54[4642:4611]),
-                             result_54[4610:4609],   result_54[4608:4577],
-                             result_54[4576:4449],
-                             $signed(result_54[4448:4442]),
-                             result_54[4441:4314],
-                             $signed(result_54[4313:4307]),
-                             result_54[4306:4305],   result_54[4304:4301],
-                             result_54[4300:3725],   result_54[3724:3720],
-                             $signed(result_54[3719:3688]),
-                             result_54[3687:3682],   c$recipNextOut,
-                             result_54[3570:3566],   result_54[3565:3310],
-                             $signed(result_54[3309:3278]),
-                             result_54[3277:3271],
-                             $signed(result_54[3270:3207]),
-                             result_54[3206:2983],   result_54[2982:2759],
-                             $signed(result_54[2758:2695]),
-                             result_54[2694:1671],   result_54[1670:647],
-                             result_54[646:640],
-                             $signed(result_54[639:608]),
-                             $signed(result_54[607:576]),
-                             $signed(result_54[575:544]),
-                             result_54[543:320],
-                             $signed(result_54[319:288]),
-                             $signed(result_54[287:256]),
-                             $signed(result_54[255:192]),
-                             $signed(result_54[191:128]),
+                             result_54[4899:4899],   result_54[4898:4895],
+                             result_54[4894:4889],   step26,
+                             result_54[4880:4879],   c$sumSquareOut,
+                             $signed(result_54[4814:4783]),
+                             $signed(result_54[4782:4777]),
+                             $signed(result_54[4776:4745]),
+                             result_54[4744:4713],
+                             $signed(result_54[4712:4706]),
+                             result_54[4705:4703],   result_54[4702:4695],
+                             result_54[4694:4687],
+                             $signed(result_54[4686:4655]),
+                             result_54[4654:4653],   result_54[4652:4621],
+                             result_54[4620:4493],
+                             $signed(result_54[4492:4486]),
+                             result_54[4485:4358],
+                             $signed(result_54[4357:4351]),
+                             result_54[4350:4349],   result_54[4348:4345],
+                             result_54[4344:3769],   result_54[3768:3764],
+                             $signed(result_54[3763:3732]),
+                             result_54[3731:3726],   c$recipNextOut,
+                             result_54[3614:3610],   result_54[3609:3354],
+                             $signed(result_54[3353:3322]),
+                             result_54[3321:3315],
+                             $signed(result_54[3314:3251]),
+                             result_54[3250:3027],   result_54[3026:2803],
+                             $signed(result_54[2802:2739]),
+                             result_54[2738:1715],   result_54[1714:691],
+                             result_54[690:684],
+                             $signed(result_54[683:652]),
+                             $signed(result_54[651:620]),
+                             $signed(result_54[619:588]),
+                             result_54[587:364],
+                             $signed(result_54[363:332]),
+                             $signed(result_54[331:300]),
+                             $signed(result_54[299:236]),
+                             $signed(result_54[235:172]),
+                             $signed(result_54[171:150]),
+                             $signed(result_54[149:128]),
                              $signed(result_54[127:64]),
                              $signed(result_54[63:0])};
     endcase
   end
 
-  assign c$app_arg_selection_30 = result_54[4844:4837];
+  assign c$app_arg_selection_30 = result_54[4888:4881];
 
   always @(*) begin
     case(c$app_arg_selection_30)
       8'd63 : c$app_arg_29 = {5'd2,
-                              result_54[4855:4855],   result_54[4854:4851],
-                              result_54[4850:4845],   8'd0,
-                              result_54[4836:4835],   64'sd0,
-                              $signed(result_54[4770:4739]),
-                              $signed(result_54[4738:4733]),
-                              $signed(result_54[4732:4701]),
-                              result_54[4700:4669],
-                              $signed(result_54[4668:4662]),
-                              result_54[4661:4659],   result_54[4658:4651],
-                              result_54[4650:4643],
-                              $signed(result_54[4642:4611]),
-                              result_54[4610:4609],   result_54[4608:4577],
-                              result_54[4576:4449],
-                              $signed(result_54[4448:4442]),
-                              result_54[4441:4314],
-                              $signed(result_54[4313:4307]),
-                              result_54[4306:4305],   result_54[4304:4301],
-                              result_54[4300:3725],   result_54[3724:3720],
-                              $signed(result_54[3719:3688]),
-                              result_54[3687:3682],   c$recipNextOut,
-                              result_54[3570:3566],   result_54[3565:3310],
-                              $signed(result_54[3309:3278]),
-                              result_54[3277:3271],
-                              $signed(result_54[3270:3207]),
-                              result_54[3206:2983],   result_54[2982:2759],
-                              $signed(result_54[2758:2695]),
-                              result_54[2694:1671],   result_54[1670:647],
-                              result_54[646:640],
-                              $signed(result_54[639:608]),
-                              $signed(result_54[607:576]),
-                              $signed(result_54[575:544]),
-                              result_54[543:320],
-                              $signed(result_54[319:288]),
-                              $signed(result_54[287:256]),
-                              $signed(result_54[255:192]),
-                              $signed(result_54[191:128]),
+                              result_54[4899:4899],   result_54[4898:4895],
+                              result_54[4894:4889],   8'd0,
+                              result_54[4880:4879],   64'sd0,
+                              $signed(result_54[4814:4783]),
+                              $signed(result_54[4782:4777]),
+                              $signed(result_54[4776:4745]),
+                              result_54[4744:4713],
+                              $signed(result_54[4712:4706]),
+                              result_54[4705:4703],   result_54[4702:4695],
+                              result_54[4694:4687],
+                              $signed(result_54[4686:4655]),
+                              result_54[4654:4653],   result_54[4652:4621],
+                              result_54[4620:4493],
+                              $signed(result_54[4492:4486]),
+                              result_54[4485:4358],
+                              $signed(result_54[4357:4351]),
+                              result_54[4350:4349],   result_54[4348:4345],
+                              result_54[4344:3769],   result_54[3768:3764],
+                              $signed(result_54[3763:3732]),
+                              result_54[3731:3726],   c$recipNextOut,
+                              result_54[3614:3610],   result_54[3609:3354],
+                              $signed(result_54[3353:3322]),
+                              result_54[3321:3315],
+                              $signed(result_54[3314:3251]),
+                              result_54[3250:3027],   result_54[3026:2803],
+                              $signed(result_54[2802:2739]),
+                              result_54[2738:1715],   result_54[1714:691],
+                              result_54[690:684],
+                              $signed(result_54[683:652]),
+                              $signed(result_54[651:620]),
+                              $signed(result_54[619:588]),
+                              result_54[587:364],
+                              $signed(result_54[363:332]),
+                              $signed(result_54[331:300]),
+                              $signed(result_54[299:236]),
+                              $signed(result_54[235:172]),
+                              $signed(result_54[171:150]),
+                              $signed(result_54[149:128]),
                               $signed(result_54[127:64]),
                               $signed(result_54[63:0])};
       default : c$app_arg_29 = {5'd1,
-                                result_54[4855:4855],   result_54[4854:4851],
-                                result_54[4850:4845],   step26,
-                                result_54[4836:4835],
-                                $signed(result_54[4834:4771]),
-                                $signed(result_54[4770:4739]),
-                                $signed(result_54[4738:4733]),
-                                $signed(result_54[4732:4701]),
-                                result_54[4700:4669],
-                                $signed(result_54[4668:4662]),
-                                result_54[4661:4659],   result_54[4658:4651],
-                                result_54[4650:4643],
-                                $signed(result_54[4642:4611]),
-                                result_54[4610:4609],   result_54[4608:4577],
-                                result_54[4576:4449],
-                                $signed(result_54[4448:4442]),
-                                result_54[4441:4314],
-                                $signed(result_54[4313:4307]),
-                                result_54[4306:4305],   result_54[4304:4301],
-                                result_54[4300:3725],   result_54[3724:3720],
-                                $signed(result_54[3719:3688]),
-                                result_54[3687:3682],   c$recipNextOut,
-                                result_54[3570:3566],   result_54[3565:3310],
-                                $signed(result_54[3309:3278]),
-                                result_54[3277:3271],
-                                $signed(result_54[3270:3207]),
-                                result_54[3206:2983],   result_54[2982:2759],
-                                $signed(result_54[2758:2695]),
-                                result_54[2694:1671],   result_54[1670:647],
-                                result_54[646:640],
-                                $signed(result_54[639:608]),
-                                $signed(result_54[607:576]),
-                                $signed(result_54[575:544]),
-                                result_54[543:320],
-                                $signed(result_54[319:288]),
-                                $signed(result_54[287:256]),
-                                $signed(result_54[255:192]),
-                                $signed(result_54[191:128]),
+                                result_54[4899:4899],   result_54[4898:4895],
+                                result_54[4894:4889],   step26,
+                                result_54[4880:4879],
+                                $signed(result_54[4878:4815]),
+                                $signed(result_54[4814:4783]),
+                                $signed(result_54[4782:4777]),
+                                $signed(result_54[4776:4745]),
+                                result_54[4744:4713],
+                                $signed(result_54[4712:4706]),
+                                result_54[4705:4703],   result_54[4702:4695],
+                                result_54[4694:4687],
+                                $signed(result_54[4686:4655]),
+                                result_54[4654:4653],   result_54[4652:4621],
+                                result_54[4620:4493],
+                                $signed(result_54[4492:4486]),
+                                result_54[4485:4358],
+                                $signed(result_54[4357:4351]),
+                                result_54[4350:4349],   result_54[4348:4345],
+                                result_54[4344:3769],   result_54[3768:3764],
+                                $signed(result_54[3763:3732]),
+                                result_54[3731:3726],   c$recipNextOut,
+                                result_54[3614:3610],   result_54[3609:3354],
+                                $signed(result_54[3353:3322]),
+                                result_54[3321:3315],
+                                $signed(result_54[3314:3251]),
+                                result_54[3250:3027],   result_54[3026:2803],
+                                $signed(result_54[2802:2739]),
+                                result_54[2738:1715],   result_54[1714:691],
+                                result_54[690:684],
+                                $signed(result_54[683:652]),
+                                $signed(result_54[651:620]),
+                                $signed(result_54[619:588]),
+                                result_54[587:364],
+                                $signed(result_54[363:332]),
+                                $signed(result_54[331:300]),
+                                $signed(result_54[299:236]),
+                                $signed(result_54[235:172]),
+                                $signed(result_54[171:150]),
+                                $signed(result_54[149:128]),
                                 $signed(result_54[127:64]),
                                 $signed(result_54[63:0])};
     endcase
   end
 
-  assign result_18 = {c$tupIn[4865:4861],
-                      c$tupIn[4855:4855],   c$tupIn[4854:4851],
-                      c$tupIn[4850:4845],   8'd0,
-                      c$tupIn[4836:4835],
-                      $signed(c$tupIn[4834:4771]),
-                      $signed(c$tupIn[4770:4739]),
-                      $signed(c$tupIn[4738:4733]),
-                      $signed(c$tupIn[4732:4701]),   32'd0,
-                      $signed(c$tupIn[4668:4662]),
-                      c$tupIn[4661:4659],   c$tupIn[4658:4651],
-                      c$tupIn[4650:4643],
-                      $signed(c$tupIn[4642:4611]),
-                      c$tupIn[4610:4609],   c$tupIn[4608:4577],
-                      c$tupIn[4576:4449],
-                      $signed(c$tupIn[4448:4442]),
-                      c$tupIn[4441:4314],
-                      $signed(c$tupIn[4313:4307]),
-                      c$tupIn[4306:4305],   c$tupIn[4304:4301],
-                      c$tupIn[4300:3725],   c$tupIn[3724:3720],
-                      $signed(c$tupIn[3719:3688]),
-                      c$tupIn[3687:3682],   c$tupIn[3681:3571],
-                      5'd0,   c$tupIn[3565:3310],
-                      $signed(c$tupIn[3309:3278]),
-                      c$tupIn[3277:3271],
-                      $signed(c$tupIn[3270:3207]),
-                      c$tupIn[3206:2983],   c$tupIn[2982:2759],
-                      $signed(c$tupIn[2758:2695]),
-                      c$tupIn[2694:1671],   c$tupIn[1670:647],
-                      c$tupIn[646:640],   $signed(c$tupIn[639:608]),
-                      $signed(c$tupIn[607:576]),
-                      $signed(c$tupIn[575:544]),   c$tupIn[543:320],
-                      $signed(c$tupIn[319:288]),
-                      $signed(c$tupIn[287:256]),
-                      $signed(c$tupIn[255:192]),
-                      $signed(c$tupIn[191:128]),
+  assign result_18 = {c$tupIn[4909:4905],
+                      c$tupIn[4899:4899],   c$tupIn[4898:4895],
+                      c$tupIn[4894:4889],   8'd0,
+                      c$tupIn[4880:4879],
+                      $signed(c$tupIn[4878:4815]),
+                      $signed(c$tupIn[4814:4783]),
+                      $signed(c$tupIn[4782:4777]),
+                      $signed(c$tupIn[4776:4745]),   32'd0,
+                      $signed(c$tupIn[4712:4706]),
+                      c$tupIn[4705:4703],   c$tupIn[4702:4695],
+                      c$tupIn[4694:4687],
+                      $signed(c$tupIn[4686:4655]),
+                      c$tupIn[4654:4653],   c$tupIn[4652:4621],
+                      c$tupIn[4620:4493],
+                      $signed(c$tupIn[4492:4486]),
+                      c$tupIn[4485:4358],
+                      $signed(c$tupIn[4357:4351]),
+                      c$tupIn[4350:4349],   c$tupIn[4348:4345],
+                      c$tupIn[4344:3769],   c$tupIn[3768:3764],
+                      $signed(c$tupIn[3763:3732]),
+                      c$tupIn[3731:3726],   c$tupIn[3725:3615],
+                      5'd0,   c$tupIn[3609:3354],
+                      $signed(c$tupIn[3353:3322]),
+                      c$tupIn[3321:3315],
+                      $signed(c$tupIn[3314:3251]),
+                      c$tupIn[3250:3027],   c$tupIn[3026:2803],
+                      $signed(c$tupIn[2802:2739]),
+                      c$tupIn[2738:1715],   c$tupIn[1714:691],
+                      c$tupIn[690:684],   $signed(c$tupIn[683:652]),
+                      $signed(c$tupIn[651:620]),
+                      $signed(c$tupIn[619:588]),   c$tupIn[587:364],
+                      $signed(c$tupIn[363:332]),
+                      $signed(c$tupIn[331:300]),
+                      $signed(c$tupIn[299:236]),
+                      $signed(c$tupIn[235:172]),
+                      $signed(c$tupIn[171:150]),
+                      $signed(c$tupIn[149:128]),
                       $signed(c$tupIn[127:64]),
                       $signed(c$tupIn[63:0])};
 
-  assign c$step_$jOut_selection_1 = result_54[4844:4837];
+  assign c$step_$jOut_selection_1 = result_54[4888:4881];
 
   always @(*) begin
     case(c$step_$jOut_selection_1)
       8'd63 : c$step_$jOut = {5'd21,
-                              c$step_$jOut_app_arg[4855:4855],
-                              c$step_$jOut_app_arg[4854:4851],
-                              c$step_$jOut_app_arg[4850:4845],
-                              c$step_$jOut_app_arg[4844:4837],
-                              c$step_$jOut_app_arg[4836:4835],
-                              $signed(c$step_$jOut_app_arg[4834:4771]),
-                              $signed(c$step_$jOut_app_arg[4770:4739]),
-                              $signed(c$step_$jOut_app_arg[4738:4733]),
-                              $signed(c$step_$jOut_app_arg[4732:4701]),
-                              c$step_$jOut_app_arg[4700:4669],
-                              $signed(c$step_$jOut_app_arg[4668:4662]),
-                              c$step_$jOut_app_arg[4661:4659],
-                              c$step_$jOut_app_arg[4658:4651],
-                              c$step_$jOut_app_arg[4650:4643],
-                              $signed(c$step_$jOut_app_arg[4642:4611]),
-                              c$step_$jOut_app_arg[4610:4609],
-                              c$step_$jOut_app_arg[4608:4577],
-                              c$step_$jOut_app_arg[4576:4449],
-                              $signed(c$step_$jOut_app_arg[4448:4442]),
-                              c$step_$jOut_app_arg[4441:4314],
-                              $signed(c$step_$jOut_app_arg[4313:4307]),
-                              c$step_$jOut_app_arg[4306:4305],
-                              c$step_$jOut_app_arg[4304:4301],
-                              c$step_$jOut_app_arg[4300:3725],
-                              c$step_$jOut_app_arg[3724:3720],
-                              $signed(c$step_$jOut_app_arg[3719:3688]),
-                              c$step_$jOut_app_arg[3687:3682],
-                              c$step_$jOut_app_arg[3681:3571],
-                              c$step_$jOut_app_arg[3570:3566],
-                              c$step_$jOut_app_arg[3565:3310],
-                              $signed(c$step_$jOut_app_arg[3309:3278]),
-                              c$step_$jOut_app_arg[3277:3271],
-                              $signed(c$step_$jOut_app_arg[3270:3207]),
-                              c$step_$jOut_app_arg[3206:2983],
-                              c$step_$jOut_app_arg[2982:2759],
-                              $signed(c$step_$jOut_app_arg[2758:2695]),
-                              c$step_$jOut_app_arg[2694:1671],
-                              c$step_$jOut_app_arg[1670:647],
-                              c$step_$jOut_app_arg[646:640],
-                              $signed(c$step_$jOut_app_arg[639:608]),
-                              $signed(c$step_$jOut_app_arg[607:576]),
-                              $signed(c$step_$jOut_app_arg[575:544]),
-                              c$step_$jOut_app_arg[543:320],
-                              $signed(c$step_$jOut_app_arg[319:288]),
-                              $signed(c$step_$jOut_app_arg[287:256]),
-                              $signed(c$step_$jOut_app_arg[255:192]),
-                              $signed(c$step_$jOut_app_arg[191:128]),
+                              c$step_$jOut_app_arg[4899:4899],
+                              c$step_$jOut_app_arg[4898:4895],
+                              c$step_$jOut_app_arg[4894:4889],
+                              c$step_$jOut_app_arg[4888:4881],
+                              c$step_$jOut_app_arg[4880:4879],
+                              $signed(c$step_$jOut_app_arg[4878:4815]),
+                              $signed(c$step_$jOut_app_arg[4814:4783]),
+                              $signed(c$step_$jOut_app_arg[4782:4777]),
+                              $signed(c$step_$jOut_app_arg[4776:4745]),
+                              c$step_$jOut_app_arg[4744:4713],
+                              $signed(c$step_$jOut_app_arg[4712:4706]),
+                              c$step_$jOut_app_arg[4705:4703],
+                              c$step_$jOut_app_arg[4702:4695],
+                              c$step_$jOut_app_arg[4694:4687],
+                              $signed(c$step_$jOut_app_arg[4686:4655]),
+                              c$step_$jOut_app_arg[4654:4653],
+                              c$step_$jOut_app_arg[4652:4621],
+                              c$step_$jOut_app_arg[4620:4493],
+                              $signed(c$step_$jOut_app_arg[4492:4486]),
+                              c$step_$jOut_app_arg[4485:4358],
+                              $signed(c$step_$jOut_app_arg[4357:4351]),
+                              c$step_$jOut_app_arg[4350:4349],
+                              c$step_$jOut_app_arg[4348:4345],
+                              c$step_$jOut_app_arg[4344:3769],
+                              c$step_$jOut_app_arg[3768:3764],
+                              $signed(c$step_$jOut_app_arg[3763:3732]),
+                              c$step_$jOut_app_arg[3731:3726],
+                              c$step_$jOut_app_arg[3725:3615],
+                              c$step_$jOut_app_arg[3614:3610],
+                              c$step_$jOut_app_arg[3609:3354],
+                              $signed(c$step_$jOut_app_arg[3353:3322]),
+                              c$step_$jOut_app_arg[3321:3315],
+                              $signed(c$step_$jOut_app_arg[3314:3251]),
+                              c$step_$jOut_app_arg[3250:3027],
+                              c$step_$jOut_app_arg[3026:2803],
+                              $signed(c$step_$jOut_app_arg[2802:2739]),
+                              c$step_$jOut_app_arg[2738:1715],
+                              c$step_$jOut_app_arg[1714:691],
+                              c$step_$jOut_app_arg[690:684],
+                              $signed(c$step_$jOut_app_arg[683:652]),
+                              $signed(c$step_$jOut_app_arg[651:620]),
+                              $signed(c$step_$jOut_app_arg[619:588]),
+                              c$step_$jOut_app_arg[587:364],
+                              $signed(c$step_$jOut_app_arg[363:332]),
+                              $signed(c$step_$jOut_app_arg[331:300]),
+                              $signed(c$step_$jOut_app_arg[299:236]),
+                              $signed(c$step_$jOut_app_arg[235:172]),
+                              $signed(c$step_$jOut_app_arg[171:150]),
+                              $signed(c$step_$jOut_app_arg[149:128]),
                               $signed(c$step_$jOut_app_arg[127:64]),
                               $signed(c$step_$jOut_app_arg[63:0])};
       default : c$step_$jOut = c$step_$jOut_app_arg;
     endcase
   end
 
-  assign c$step_$jOut_app_arg = ((result_54[4844:4837] == 8'd0) | ($signed(result_35[95:64]) > $signed(result_54[3719:3688]))) ? {5'd20,
-                                                                                                                                  result_54[4855:4855],
-                                                                                                                                  result_54[4854:4851],
-                                                                                                                                  result_54[4850:4845],
+  assign c$step_$jOut_app_arg = ((result_54[4888:4881] == 8'd0) | ($signed(result_35[95:64]) > $signed(result_54[3763:3732]))) ? {5'd20,
+                                                                                                                                  result_54[4899:4899],
+                                                                                                                                  result_54[4898:4895],
+                                                                                                                                  result_54[4894:4889],
                                                                                                                                   step26,
-                                                                                                                                  result_54[4836:4835],
-                                                                                                                                  $signed(result_54[4834:4771]),
-                                                                                                                                  $signed(result_54[4770:4739]),
-                                                                                                                                  $signed(result_54[4738:4733]),
-                                                                                                                                  $signed(result_54[4732:4701]),
-                                                                                                                                  result_54[4700:4669],
-                                                                                                                                  $signed(result_54[4668:4662]),
-                                                                                                                                  result_54[4661:4659],
-                                                                                                                                  result_54[4658:4651],
-                                                                                                                                  result_54[4650:4643],
-                                                                                                                                  $signed(result_54[4642:4611]),
-                                                                                                                                  result_54[4610:4609],
-                                                                                                                                  result_54[4608:4577],
-                                                                                                                                  result_54[4576:4449],
-                                                                                                                                  $signed(result_54[4448:4442]),
-                                                                                                                                  result_54[4441:4314],
-                                                                                                                                  $signed(result_54[4313:4307]),
-                                                                                                                                  result_54[4306:4305],
-                                                                                                                                  result_54[4304:4301],
-                                                                                                                                  result_54[4300:3725],
-                                                                                                                                  result_54[3724:3720],
+                                                                                                                                  result_54[4880:4879],
+                                                                                                                                  $signed(result_54[4878:4815]),
+                                                                                                                                  $signed(result_54[4814:4783]),
+                                                                                                                                  $signed(result_54[4782:4777]),
+                                                                                                                                  $signed(result_54[4776:4745]),
+                                                                                                                                  result_54[4744:4713],
+                                                                                                                                  $signed(result_54[4712:4706]),
+                                                                                                                                  result_54[4705:4703],
+                                                                                                                                  result_54[4702:4695],
+                                                                                                                                  result_54[4694:4687],
+                                                                                                                                  $signed(result_54[4686:4655]),
+                                                                                                                                  result_54[4654:4653],
+                                                                                                                                  result_54[4652:4621],
+                                                                                                                                  result_54[4620:4493],
+                                                                                                                                  $signed(result_54[4492:4486]),
+                                                                                                                                  result_54[4485:4358],
+                                                                                                                                  $signed(result_54[4357:4351]),
+                                                                                                                                  result_54[4350:4349],
+                                                                                                                                  result_54[4348:4345],
+                                                                                                                                  result_54[4344:3769],
+                                                                                                                                  result_54[3768:3764],
                                                                                                                                   $signed(result_35[95:64]),
                                                                                                                                   c$step_$jOut_app_arg_0,
                                                                                                                                   c$recipNextOut,
-                                                                                                                                  result_54[3570:3566],
-                                                                                                                                  result_54[3565:3310],
-                                                                                                                                  $signed(result_54[3309:3278]),
-                                                                                                                                  result_54[3277:3271],
-                                                                                                                                  $signed(result_54[3270:3207]),
-                                                                                                                                  result_54[3206:2983],
-                                                                                                                                  result_54[2982:2759],
-                                                                                                                                  $signed(result_54[2758:2695]),
-                                                                                                                                  result_54[2694:1671],
-                                                                                                                                  result_54[1670:647],
-                                                                                                                                  result_54[646:640],
-                                                                                                                                  $signed(result_54[639:608]),
-                                                                                                                                  $signed(result_54[607:576]),
-                                                                                                                                  $signed(result_54[575:544]),
-                                                                                                                                  result_54[543:320],
-                                                                                                                                  $signed(result_54[319:288]),
-                                                                                                                                  $signed(result_54[287:256]),
-                                                                                                                                  $signed(result_54[255:192]),
-                                                                                                                                  $signed(result_54[191:128]),
+                                                                                                                                  result_54[3614:3610],
+                                                                                                                                  result_54[3609:3354],
+                                                                                                                                  $signed(result_54[3353:3322]),
+                                                                                                                                  result_54[3321:3315],
+                                                                                                                                  $signed(result_54[3314:3251]),
+                                                                                                                                  result_54[3250:3027],
+                                                                                                                                  result_54[3026:2803],
+                                                                                                                                  $signed(result_54[2802:2739]),
+                                                                                                                                  result_54[2738:1715],
+                                                                                                                                  result_54[1714:691],
+                                                                                                                                  result_54[690:684],
+                                                                                                                                  $signed(result_54[683:652]),
+                                                                                                                                  $signed(result_54[651:620]),
+                                                                                                                                  $signed(result_54[619:588]),
+                                                                                                                                  result_54[587:364],
+                                                                                                                                  $signed(result_54[363:332]),
+                                                                                                                                  $signed(result_54[331:300]),
+                                                                                                                                  $signed(result_54[299:236]),
+                                                                                                                                  $signed(result_54[235:172]),
+                                                                                                                                  $signed(result_54[171:150]),
+                                                                                                                                  $signed(result_54[149:128]),
                                                                                                                                   $signed(result_54[127:64]),
                                                                                                                                   $signed(result_54[63:0])} : {5'd20,
-                                                                                                                                                               result_54[4855:4855],
-                                                                                                                                                               result_54[4854:4851],
-                                                                                                                                                               result_54[4850:4845],
+                                                                                                                                                               result_54[4899:4899],
+                                                                                                                                                               result_54[4898:4895],
+                                                                                                                                                               result_54[4894:4889],
                                                                                                                                                                step26,
-                                                                                                                                                               result_54[4836:4835],
-                                                                                                                                                               $signed(result_54[4834:4771]),
-                                                                                                                                                               $signed(result_54[4770:4739]),
-                                                                                                                                                               $signed(result_54[4738:4733]),
-                                                                                                                                                               $signed(result_54[4732:4701]),
-                                                                                                                                                               result_54[4700:4669],
-                                                                                                                                                               $signed(result_54[4668:4662]),
-                                                                                                                                                               result_54[4661:4659],
-                                                                                                                                                               result_54[4658:4651],
-                                                                                                                                                               result_54[4650:4643],
-                                                                                                                                                               $signed(result_54[4642:4611]),
-                                                                                                                                                               result_54[4610:4609],
-                                                                                                                                                               result_54[4608:4577],
-                                                                                                                                                               result_54[4576:4449],
-                                                                                                                                                               $signed(result_54[4448:4442]),
-                                                                                                                                                               result_54[4441:4314],
-                                                                                                                                                               $signed(result_54[4313:4307]),
-                                                                                                                                                               result_54[4306:4305],
-                                                                                                                                                               result_54[4304:4301],
-                                                                                                                                                               result_54[4300:3725],
-                                                                                                                                                               result_54[3724:3720],
-                                                                                                                                                               $signed(result_54[3719:3688]),
-                                                                                                                                                               result_54[3687:3682],
+                                                                                                                                                               result_54[4880:4879],
+                                                                                                                                                               $signed(result_54[4878:4815]),
+                                                                                                                                                               $signed(result_54[4814:4783]),
+                                                                                                                                                               $signed(result_54[4782:4777]),
+                                                                                                                                                               $signed(result_54[4776:4745]),
+                                                                                                                                                               result_54[4744:4713],
+                                                                                                                                                               $signed(result_54[4712:4706]),
+                                                                                                                                                               result_54[4705:4703],
+                                                                                                                                                               result_54[4702:4695],
+                                                                                                                                                               result_54[4694:4687],
+                                                                                                                                                               $signed(result_54[4686:4655]),
+                                                                                                                                                               result_54[4654:4653],
+                                                                                                                                                               result_54[4652:4621],
+                                                                                                                                                               result_54[4620:4493],
+                                                                                                                                                               $signed(result_54[4492:4486]),
+                                                                                                                                                               result_54[4485:4358],
+                                                                                                                                                               $signed(result_54[4357:4351]),
+                                                                                                                                                               result_54[4350:4349],
+                                                                                                                                                               result_54[4348:4345],
+                                                                                                                                                               result_54[4344:3769],
+                                                                                                                                                               result_54[3768:3764],
+                                                                                                                                                               $signed(result_54[3763:3732]),
+                                                                                                                                                               result_54[3731:3726],
                                                                                                                                                                c$recipNextOut,
-                                                                                                                                                               result_54[3570:3566],
-                                                                                                                                                               result_54[3565:3310],
-                                                                                                                                                               $signed(result_54[3309:3278]),
-                                                                                                                                                               result_54[3277:3271],
-                                                                                                                                                               $signed(result_54[3270:3207]),
-                                                                                                                                                               result_54[3206:2983],
-                                                                                                                                                               result_54[2982:2759],
-                                                                                                                                                               $signed(result_54[2758:2695]),
-                                                                                                                                                               result_54[2694:1671],
-                                                                                                                                                               result_54[1670:647],
-                                                                                                                                                               result_54[646:640],
-                                                                                                                                                               $signed(result_54[639:608]),
-                                                                                                                                                               $signed(result_54[607:576]),
-                                                                                                                                                               $signed(result_54[575:544]),
-                                                                                                                                                               result_54[543:320],
-                                                                                                                                                               $signed(result_54[319:288]),
-                                                                                                                                                               $signed(result_54[287:256]),
-                                                                                                                                                               $signed(result_54[255:192]),
-                                                                                                                                                               $signed(result_54[191:128]),
+                                                                                                                                                               result_54[3614:3610],
+                                                                                                                                                               result_54[3609:3354],
+                                                                                                                                                               $signed(result_54[3353:3322]),
+                                                                                                                                                               result_54[3321:3315],
+                                                                                                                                                               $signed(result_54[3314:3251]),
+                                                                                                                                                               result_54[3250:3027],
+                                                                                                                                                               result_54[3026:2803],
+                                                                                                                                                               $signed(result_54[2802:2739]),
+                                                                                                                                                               result_54[2738:1715],
+                                                                                                                                                               result_54[1714:691],
+                                                                                                                                                               result_54[690:684],
+                                                                                                                                                               $signed(result_54[683:652]),
+                                                                                                                                                               $signed(result_54[651:620]),
+                                                                                                                                                               $signed(result_54[619:588]),
+                                                                                                                                                               result_54[587:364],
+                                                                                                                                                               $signed(result_54[363:332]),
+                                                                                                                                                               $signed(result_54[331:300]),
+                                                                                                                                                               $signed(result_54[299:236]),
+                                                                                                                                                               $signed(result_54[235:172]),
+                                                                                                                                                               $signed(result_54[171:150]),
+                                                                                                                                                               $signed(result_54[149:128]),
                                                                                                                                                                $signed(result_54[127:64]),
                                                                                                                                                                $signed(result_54[63:0])};
 
-  assign c$bv_12 = result_54[4844:4837];
+  assign c$bv_12 = result_54[4888:4881];
 
   assign c$step_$jOut_app_arg_0 = c$bv_12[0+:6];
 
-  assign step26 = result_54[4844:4837] + 8'd1;
+  assign step26 = result_54[4888:4881] + 8'd1;
 
-  assign c$packShiftOut_fun_arg = $signed(result_54[4448:4442]);
+  assign c$packShiftOut_fun_arg = $signed(result_54[4492:4486]);
 
   LlamaDv_Top_Decoder_decoderSmallMiscount_packShift LlamaDv_Top_Decoder_decoderSmallMiscount_packShift_c$packShiftOut
     ( .result (c$packShiftOut)
     , .xe (c$packShiftOut_fun_arg)
     , .x (c$absUOut_case_alt) );
 
-  assign c$normGainOut_fun_arg = $signed(result_54[639:608]);
+  assign c$normGainOut_fun_arg = $signed(result_54[683:652]);
 
-  assign c$normGainOut_fun_arg_0 = $signed(result_54[607:576]);
+  assign c$normGainOut_fun_arg_0 = $signed(result_54[651:620]);
 
   LlamaDv_Top_Decoder_decoderSmallMiscount_normGain LlamaDv_Top_Decoder_decoderSmallMiscount_normGain_c$normGainOut
     ( .result (c$normGainOut)
@@ -4276,14 +4421,14 @@ module decoder_small_fault_cycles
 
   assign c$normScaleOut_fun_arg = $signed(result_35[159:128]);
 
-  assign c$normScaleOut_fun_arg_0 = $signed(result_54[4732:4701]);
+  assign c$normScaleOut_fun_arg_0 = $signed(result_54[4776:4745]);
 
   LlamaDv_Top_Decoder_decoderSmallMiscount_normScale LlamaDv_Top_Decoder_decoderSmallMiscount_normScale_c$normScaleOut
     ( .result (c$normScaleOut)
     , .x (c$normScaleOut_fun_arg)
     , .rinv (c$normScaleOut_fun_arg_0) );
 
-  assign c$sumSquareOut_fun_arg = $signed(result_54[4834:4771]);
+  assign c$sumSquareOut_fun_arg = $signed(result_54[4878:4815]);
 
   assign c$sumSquareOut_fun_arg_0 = $signed(result_35[159:128]);
 
@@ -4292,11 +4437,11 @@ module decoder_small_fault_cycles
     , .ss (c$sumSquareOut_fun_arg)
     , .x (c$sumSquareOut_fun_arg_0) );
 
-  assign c$siluPipeOut_fun_arg = result_54[3570:3566];
+  assign c$siluPipeOut_fun_arg = result_54[3614:3610];
 
   assign c$siluPipeOut_fun_arg_0 = $signed(result_35[63:32]);
 
-  assign c$siluPipeOut_fun_arg_1 = result_54[543:320];
+  assign c$siluPipeOut_fun_arg_1 = result_54[587:364];
 
   LlamaDv_Top_Decoder_decoderSmallMiscount_siluPipe LlamaDv_Top_Decoder_decoderSmallMiscount_siluPipe_c$siluPipeOut
     ( .result (c$siluPipeOut)
@@ -4315,7 +4460,7 @@ module decoder_small_fault_cycles
     endcase
   end
 
-  assign c$matrixShapeOut_app_arg_selection_1 = result_54[4860:4856];
+  assign c$matrixShapeOut_app_arg_selection_1 = result_54[4904:4900];
 
   always @(*) begin
     case(c$matrixShapeOut_app_arg_selection_1)
@@ -4324,9 +4469,9 @@ module decoder_small_fault_cycles
     endcase
   end
 
-  assign k = result_54[4661:4659] + 3'd1;
+  assign k = result_54[4705:4703] + 3'd1;
 
-  assign k_selection_1 = result_54[4836:4835];
+  assign k_selection_1 = result_54[4880:4879];
 
   always @(*) begin
     case(k_selection_1)
@@ -4336,7 +4481,7 @@ module decoder_small_fault_cycles
     endcase
   end
 
-  assign c$s_3 = $signed(result_54[390:327]);
+  assign c$s_3 = $signed(result_54[434:371]);
 
   assign c$recipStartLargeOut = {(($unsigned(($signed({c$s_3[64-1],c$s_3[0+:(32-1)]}))))),
                                  32'd262144,   42'd0,   5'd11};
@@ -4733,18 +4878,18 @@ module decoder_small_fault_cycles
 
 
 
-  assign c$quantExpOut_app_arg_selection_1 = result_54[4860:4856];
+  assign c$quantExpOut_app_arg_selection_1 = result_54[4904:4900];
 
   always @(*) begin
     case(c$quantExpOut_app_arg_selection_1)
-      5'b00101 : c$quantExpOut_app_arg = result_54[4700:4669];
+      5'b00101 : c$quantExpOut_app_arg = result_54[4744:4713];
       5'b01001 : c$quantExpOut_app_arg = result_21;
-      5'b01110 : c$quantExpOut_app_arg = result_54[4700:4669];
-      default : c$quantExpOut_app_arg = result_54[4700:4669];
+      5'b01110 : c$quantExpOut_app_arg = result_54[4744:4713];
+      default : c$quantExpOut_app_arg = result_54[4744:4713];
     endcase
   end
 
-  assign result_selection_66 = result_54[4844:4837];
+  assign result_selection_66 = result_54[4888:4881];
 
   always @(*) begin
     case(result_selection_66)
@@ -4755,24 +4900,24 @@ module decoder_small_fault_cycles
 
   assign c$mx_case_alt = (32'd0 <= c$absUOut) ? c$absUOut : 32'd0;
 
-  assign c$mx_case_alt_0 = (result_54[4608:4577] <= c$absUOut) ? c$absUOut : result_54[4608:4577];
+  assign c$mx_case_alt_0 = (result_54[4652:4621] <= c$absUOut) ? c$absUOut : result_54[4652:4621];
 
   assign c$bv_14 = (($unsigned(((($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg})) < 33'sd0) ? -($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg})) : ($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg}))))));
 
   assign c$absUOut = (c$bv_14[0+:32]);
 
-  assign c$absUOut_app_arg_selection_1 = result_54[4860:4856];
+  assign c$absUOut_app_arg_selection_1 = result_54[4904:4900];
 
   always @(*) begin
     case(c$absUOut_app_arg_selection_1)
-      5'b00100 : c$absUOut_app_arg = $signed(result_54[575:544]);
+      5'b00100 : c$absUOut_app_arg = $signed(result_54[619:588]);
       5'b01001 : c$absUOut_app_arg = c$absUOut_case_alt;
       5'b01101 : c$absUOut_app_arg = o_0;
       default : c$absUOut_app_arg = o;
     endcase
   end
 
-  assign o_fun_arg = $signed(result_54[4642:4611]);
+  assign o_fun_arg = $signed(result_54[4686:4655]);
 
   assign o_fun_arg_0 = $signed(result_35[95:64]);
 
@@ -4781,7 +4926,7 @@ module decoder_small_fault_cycles
     , .sx (o_fun_arg)
     , .y (o_fun_arg_0) );
 
-  assign c$absUOut_case_alt_selection_1 = result_54[4610:4609];
+  assign c$absUOut_case_alt_selection_1 = result_54[4654:4653];
 
   always @(*) begin
     case(c$absUOut_case_alt_selection_1)
@@ -4792,104 +4937,108 @@ module decoder_small_fault_cycles
 
   assign o_0 = $signed(acc[32-1:0]);
 
-  assign acc = result_54[4236:3725];
+  assign acc = result_54[4280:3769];
 
-  assign c$tupIn_selection_1 = result_54[4860:4856];
+  assign c$tupIn_selection_1 = result_54[4904:4900];
 
   always @(*) begin
     case(c$tupIn_selection_1)
       5'b00011 : c$tupIn = {5'd4,   {5'd3,
-                                     result_54[4855:4855],   result_54[4854:4851],
-                                     result_54[4850:4845],   result_54[4844:4837],
-                                     result_54[4836:4835],
-                                     $signed(result_54[4834:4771]),
-                                     $signed(result_54[4770:4739]),
-                                     $signed(result_54[4738:4733]),
-                                     c$tupIn_app_arg,   result_54[4700:4669],
-                                     $signed(result_54[4668:4662]),
-                                     result_54[4661:4659],   result_54[4658:4651],
-                                     result_54[4650:4643],
-                                     $signed(result_54[4642:4611]),
-                                     result_54[4610:4609],   result_54[4608:4577],
-                                     result_54[4576:4449],
-                                     $signed(result_54[4448:4442]),
-                                     result_54[4441:4314],
-                                     $signed(result_54[4313:4307]),
-                                     result_54[4306:4305],   result_54[4304:4301],
-                                     result_54[4300:3725],   result_54[3724:3720],
-                                     $signed(result_54[3719:3688]),
-                                     result_54[3687:3682],   c$recipNextOut,
-                                     result_54[3570:3566],   result_54[3565:3310],
-                                     $signed(result_54[3309:3278]),
-                                     result_54[3277:3271],
-                                     $signed(result_54[3270:3207]),
-                                     result_54[3206:2983],   result_54[2982:2759],
-                                     $signed(result_54[2758:2695]),
-                                     result_54[2694:1671],   result_54[1670:647],
-                                     result_54[646:640],
-                                     $signed(result_54[639:608]),
-                                     $signed(result_54[607:576]),
-                                     $signed(result_54[575:544]),
-                                     result_54[543:320],
-                                     $signed(result_54[319:288]),
-                                     $signed(result_54[287:256]),
-                                     $signed(result_54[255:192]),
-                                     $signed(result_54[191:128]),
+                                     result_54[4899:4899],   result_54[4898:4895],
+                                     result_54[4894:4889],   result_54[4888:4881],
+                                     result_54[4880:4879],
+                                     $signed(result_54[4878:4815]),
+                                     $signed(result_54[4814:4783]),
+                                     $signed(result_54[4782:4777]),
+                                     c$tupIn_app_arg,   result_54[4744:4713],
+                                     $signed(result_54[4712:4706]),
+                                     result_54[4705:4703],   result_54[4702:4695],
+                                     result_54[4694:4687],
+                                     $signed(result_54[4686:4655]),
+                                     result_54[4654:4653],   result_54[4652:4621],
+                                     result_54[4620:4493],
+                                     $signed(result_54[4492:4486]),
+                                     result_54[4485:4358],
+                                     $signed(result_54[4357:4351]),
+                                     result_54[4350:4349],   result_54[4348:4345],
+                                     result_54[4344:3769],   result_54[3768:3764],
+                                     $signed(result_54[3763:3732]),
+                                     result_54[3731:3726],   c$recipNextOut,
+                                     result_54[3614:3610],   result_54[3609:3354],
+                                     $signed(result_54[3353:3322]),
+                                     result_54[3321:3315],
+                                     $signed(result_54[3314:3251]),
+                                     result_54[3250:3027],   result_54[3026:2803],
+                                     $signed(result_54[2802:2739]),
+                                     result_54[2738:1715],   result_54[1714:691],
+                                     result_54[690:684],
+                                     $signed(result_54[683:652]),
+                                     $signed(result_54[651:620]),
+                                     $signed(result_54[619:588]),
+                                     result_54[587:364],
+                                     $signed(result_54[363:332]),
+                                     $signed(result_54[331:300]),
+                                     $signed(result_54[299:236]),
+                                     $signed(result_54[235:172]),
+                                     $signed(result_54[171:150]),
+                                     $signed(result_54[149:128]),
                                      $signed(result_54[127:64]),
                                      $signed(result_54[63:0])}};
       default : c$tupIn = {5'd16,   {5'd7,
-                                     result_54[4855:4855],   result_54[4854:4851],
-                                     result_54[4850:4845],   result_54[4844:4837],
-                                     result_54[4836:4835],
-                                     $signed(result_54[4834:4771]),
-                                     $signed(result_54[4770:4739]),
-                                     $signed(result_54[4738:4733]),
-                                     $signed(result_54[4732:4701]),
-                                     result_54[4700:4669],
-                                     $signed(result_54[4668:4662]),
-                                     result_54[4661:4659],   result_54[4658:4651],
-                                     result_54[4650:4643],
-                                     $signed(result_54[4642:4611]),
-                                     result_54[4610:4609],   result_54[4608:4577],
-                                     result_54[4576:4449],
-                                     $signed(result_54[4448:4442]),
-                                     result_54[4441:4314],
-                                     $signed(result_54[4313:4307]),
-                                     result_54[4306:4305],   result_54[4304:4301],
-                                     result_54[4300:3725],   result_54[3724:3720],
-                                     $signed(result_54[3719:3688]),
-                                     result_54[3687:3682],   c$recipNextOut,
-                                     result_54[3570:3566],   result_54[3565:3310],
-                                     $signed(result_54[3309:3278]),
-                                     result_54[3277:3271],
-                                     $signed(result_54[3270:3207]),
-                                     result_54[3206:2983],   result_54[2982:2759],
-                                     $signed(result_54[2758:2695]),
-                                     result_54[2694:1671],   result_54[1670:647],
-                                     result_54[646:640],
-                                     $signed(result_54[639:608]),
-                                     $signed(result_54[607:576]),
-                                     $signed(result_54[575:544]),
-                                     result_54[543:320],
-                                     $signed(result_54[319:288]),
-                                     $signed(result_54[287:256]),
-                                     $signed(result_54[255:192]),
-                                     $signed(result_54[191:128]),
+                                     result_54[4899:4899],   result_54[4898:4895],
+                                     result_54[4894:4889],   result_54[4888:4881],
+                                     result_54[4880:4879],
+                                     $signed(result_54[4878:4815]),
+                                     $signed(result_54[4814:4783]),
+                                     $signed(result_54[4782:4777]),
+                                     $signed(result_54[4776:4745]),
+                                     result_54[4744:4713],
+                                     $signed(result_54[4712:4706]),
+                                     result_54[4705:4703],   result_54[4702:4695],
+                                     result_54[4694:4687],
+                                     $signed(result_54[4686:4655]),
+                                     result_54[4654:4653],   result_54[4652:4621],
+                                     result_54[4620:4493],
+                                     $signed(result_54[4492:4486]),
+                                     result_54[4485:4358],
+                                     $signed(result_54[4357:4351]),
+                                     result_54[4350:4349],   result_54[4348:4345],
+                                     result_54[4344:3769],   result_54[3768:3764],
+                                     $signed(result_54[3763:3732]),
+                                     result_54[3731:3726],   c$recipNextOut,
+                                     result_54[3614:3610],   result_54[3609:3354],
+                                     $signed(result_54[3353:3322]),
+                                     result_54[3321:3315],
+                                     $signed(result_54[3314:3251]),
+                                     result_54[3250:3027],   result_54[3026:2803],
+                                     $signed(result_54[2802:2739]),
+                                     result_54[2738:1715],   result_54[1714:691],
+                                     result_54[690:684],
+                                     $signed(result_54[683:652]),
+                                     $signed(result_54[651:620]),
+                                     $signed(result_54[619:588]),
+                                     result_54[587:364],
+                                     $signed(result_54[363:332]),
+                                     $signed(result_54[331:300]),
+                                     $signed(result_54[299:236]),
+                                     $signed(result_54[235:172]),
+                                     $signed(result_54[171:150]),
+                                     $signed(result_54[149:128]),
                                      $signed(result_54[127:64]),
                                      $signed(result_54[63:0])}};
     endcase
   end
 
-  assign c$tupIn_app_arg_fun_arg = result_54[646:640];
+  assign c$tupIn_app_arg_fun_arg = result_54[690:684];
 
-  assign c$tupIn_app_arg_fun_arg_0 = $signed(result_54[4834:4771]);
+  assign c$tupIn_app_arg_fun_arg_0 = $signed(result_54[4878:4815]);
 
   LlamaDv_Top_Decoder_decoderSmallMiscount_normInvFinish LlamaDv_Top_Decoder_decoderSmallMiscount_normInvFinish_c$tupIn_app_arg
     ( .result (c$tupIn_app_arg)
     , .a (c$tupIn_app_arg_fun_arg)
     , .y (c$tupIn_app_arg_fun_arg_0) );
 
-  assign c$recipNextOut_fun_arg = result_54[3681:3571];
+  assign c$recipNextOut_fun_arg = result_54[3725:3615];
 
   LlamaDv_Top_Decoder_decoderSmallMiscount_recipNext LlamaDv_Top_Decoder_decoderSmallMiscount_recipNext_c$recipNextOut
     ( .c$case_alt (c$recipNextOut)
@@ -4904,15 +5053,15 @@ module decoder_small_fault_cycles
 
   assign kvWr_0 = result_3[475:199];
 
-  assign kvh = nxt[4306:4305] >> 64'sd1;
+  assign kvh = nxt[4350:4349] >> 64'sd1;
 
-  assign c$bv_15 = nxt[4855:4855];
+  assign c$bv_15 = nxt[4899:4899];
 
-  assign result_23 = ((({{(6-1) {1'b0}},nxt[4855:4855]}) * 6'd2) + ({{(6-2) {1'b0}},kvh})) * 6'd16;
+  assign result_23 = ((({{(6-1) {1'b0}},nxt[4899:4899]}) * 6'd2) + ({{(6-2) {1'b0}},kvh})) * 6'd16;
 
-  assign c$bv_16 = nxt[4304:4301];
+  assign c$bv_16 = nxt[4348:4345];
 
-  assign result_24 = result_23 + ({{(6-4) {1'b0}},nxt[4304:4301]});
+  assign result_24 = result_23 + ({{(6-4) {1'b0}},nxt[4348:4345]});
 
   // index begin
   wire signed [31:0] vecArray [0:5-1];
@@ -5008,16 +5157,16 @@ module decoder_small_fault_cycles
   end
   // romFile end
 
-  assign i1_selection_1 = result_54[4836:4835];
+  assign i1_selection_1 = result_54[4880:4879];
 
-  assign c$bv_17 = result_54[4855:4855];
+  assign c$bv_17 = result_54[4899:4899];
 
-  assign c$bv_18 = result_54[4836:4835];
+  assign c$bv_18 = result_54[4880:4879];
 
   always @(*) begin
     case(i1_selection_1)
       2'd2 : i1 = 3'd4;
-      default : i1 = (({{(3-1) {1'b0}},result_54[4855:4855]}) * 3'd2) + ({{(3-2) {1'b0}},result_54[4836:4835]});
+      default : i1 = (({{(3-1) {1'b0}},result_54[4899:4899]}) * 3'd2) + ({{(3-2) {1'b0}},result_54[4880:4879]});
     endcase
   end
 
@@ -5068,7 +5217,7 @@ module decoder_small_fault_cycles
 
   assign e_0 = $signed(c$case_alt_23);
 
-  assign c$i_269 = result_54[4844:4837];
+  assign c$i_269 = result_54[4888:4881];
 
   // index begin
   wire signed [7:0] vecArray_0 [0:64-1];
@@ -5152,7 +5301,7 @@ module decoder_small_fault_cycles
     endcase
   end
 
-  assign c$dtt_rhs_7 = nxt[4860:4856];
+  assign c$dtt_rhs_7 = nxt[4904:4900];
 
   assign c$rd_case_scrut = $unsigned(c$dtt_rhs_7);
 
@@ -5376,13 +5525,13 @@ module decoder_small_fault_cycles
 
   assign a1_3 = wild1_2[38:0];
 
-  assign c$bv_21 = nxt[4844:4837];
+  assign c$bv_21 = nxt[4888:4881];
 
   assign result_36 = {c$bv_21[0+:6],
                       c$case_alt_29,   c$case_alt_26,
                       c$case_alt_25,   result_37};
 
-  assign result_selection_72 = nxt[4610:4609];
+  assign result_selection_72 = nxt[4654:4653];
 
   always @(*) begin
     case(result_selection_72)
@@ -5391,7 +5540,7 @@ module decoder_small_fault_cycles
     endcase
   end
 
-  assign c$bv_22 = (nxt[4844:4837] + 8'd1);
+  assign c$bv_22 = (nxt[4888:4881] + 8'd1);
 
   always @(*) begin
     case(c$case_scrut_1)
@@ -5400,7 +5549,7 @@ module decoder_small_fault_cycles
     endcase
   end
 
-  assign c$case_alt_selection_35 = nxt[4860:4856];
+  assign c$case_alt_selection_35 = nxt[4904:4900];
 
   always @(*) begin
     case(c$case_alt_selection_35)
@@ -5410,15 +5559,15 @@ module decoder_small_fault_cycles
     endcase
   end
 
-  assign c$bv_23 = ((nxt[4844:4837]));
+  assign c$bv_23 = ((nxt[4888:4881]));
 
   assign c$case_alt_27 = ((c$bv_23[64'sd0]) == (1'b1)) ? c$app_arg_32 : (c$app_arg_32 ^ 7'd1);
 
-  assign c$bv_24 = nxt[4844:4837];
+  assign c$bv_24 = nxt[4888:4881];
 
   assign c$case_alt_28 = c$bv_24[0+:7];
 
-  assign c$bv_25 = (nxt[4844:4837] >> 64'sd1);
+  assign c$bv_25 = (nxt[4888:4881] >> 64'sd1);
 
   assign c$app_arg_32 = c$bv_25[0+:7];
 
@@ -5431,15 +5580,15 @@ module decoder_small_fault_cycles
     endcase
   end
 
-  assign c$dtt_rhs_10 = nxt[4860:4856];
+  assign c$dtt_rhs_10 = nxt[4904:4900];
 
   assign c$case_scrut_1 = $unsigned(c$dtt_rhs_10);
 
-  assign c$bv_27 = nxt[4306:4305];
+  assign c$bv_27 = nxt[4350:4349];
 
-  assign c$bv_28 = (nxt[4844:4837] & 8'd15);
+  assign c$bv_28 = (nxt[4888:4881] & 8'd15);
 
-  assign c$packIndexOut = (({{(7-2) {1'b0}},nxt[4306:4305]}) * 7'd16) + (c$bv_28[0+:7]);
+  assign c$packIndexOut = (({{(7-2) {1'b0}},nxt[4350:4349]}) * 7'd16) + (c$bv_28[0+:7]);
 
   assign ds1_0 = eta3[38:38] ? a1 : ({38 {1'bx}});
 
@@ -5457,14 +5606,14 @@ module decoder_small_fault_cycles
 
   always @(*) begin
     case(c$case_scrut_2)
-      64'sd6 : c$case_alt_30 = {ds77[15:8],
-                                ds77[7:0],   m[358:358] | lastAll,   {feeding,
+      64'sd6 : c$case_alt_30 = {ds79[15:8],
+                                ds79[7:0],   m[358:358] | lastAll,   {feeding,
                                                                       m[374:367] == 8'd0,   lastCol,   m[366:359]},
-                                $signed(ds76[23:16]),
+                                $signed(ds78[23:16]),
                                 $signed(result_35[127:96]),
-                                $signed(ds76[15:0]),   m[357:347],
-                                $signed(m[346:339]),   $signed(ds75[71:8]),
-                                ds75[7:7],   ds75[6:0],   m[290:280],
+                                $signed(ds78[15:0]),   m[357:347],
+                                $signed(m[346:339]),   $signed(ds77[71:8]),
+                                ds77[7:7],   ds77[6:0],   m[290:280],
                                 $signed(m[279:272]),   c$app_arg_35,
                                 m[206:200],   m[199:189],   c$app_arg_34,
                                 m[172:166],   c$case_alt_31,
@@ -5487,7 +5636,7 @@ module decoder_small_fault_cycles
     endcase
   end
 
-  assign c$dtt_rhs_13 = result_54[4860:4856];
+  assign c$dtt_rhs_13 = result_54[4904:4900];
 
   assign c$case_scrut_2 = $unsigned(c$dtt_rhs_13);
 
@@ -5533,41 +5682,41 @@ module decoder_small_fault_cycles
     , .r (c$app_arg_fun_arg_19)
     , .y (c$app_arg_fun_arg_20) );
 
-  assign ds75_fun_arg = $signed(result_54[4668:4662]);
+  assign ds77_fun_arg = $signed(result_54[4712:4706]);
 
-  assign ds75_fun_arg_0 = $signed(m[338:307]);
+  assign ds77_fun_arg_0 = $signed(m[338:307]);
 
-  assign ds75_fun_arg_1 = $signed(m[306:291]);
+  assign ds77_fun_arg_1 = $signed(m[306:291]);
 
-  LlamaDv_Top_Decoder_decoderSmallMiscount_macQuant LlamaDv_Top_Decoder_decoderSmallMiscount_macQuant_ds75
-    ( .result (ds75)
-    , .xe (ds75_fun_arg)
-    , .x (ds75_fun_arg_0)
-    , .sh (ds75_fun_arg_1) );
+  LlamaDv_Top_Decoder_decoderSmallMiscount_macQuant LlamaDv_Top_Decoder_decoderSmallMiscount_macQuant_ds77
+    ( .result (ds77)
+    , .xe (ds77_fun_arg)
+    , .x (ds77_fun_arg_0)
+    , .sh (ds77_fun_arg_1) );
 
-  assign ds76_fun_arg = m[374:367];
+  assign ds78_fun_arg = m[374:367];
 
-  assign ds76_fun_arg_0 = $signed(result_54[4668:4662]);
+  assign ds78_fun_arg_0 = $signed(result_54[4712:4706]);
 
-  LlamaDv_Top_Decoder_decoderSmallMiscount_macSelect LlamaDv_Top_Decoder_decoderSmallMiscount_macSelect_ds76
-    ( .result (ds76)
+  LlamaDv_Top_Decoder_decoderSmallMiscount_macSelect LlamaDv_Top_Decoder_decoderSmallMiscount_macSelect_ds78
+    ( .result (ds78)
     , .w (result_40)
-    , .c (ds76_fun_arg)
+    , .c (ds78_fun_arg)
     , .we (result_39)
-    , .xe (ds76_fun_arg_0) );
+    , .xe (ds78_fun_arg_0) );
 
-  assign ds77 = ((~ feeding) | lastAll) ? {m[374:367],
-                                           m[366:359]} : c$ds77_case_alt;
+  assign ds79 = ((~ feeding) | lastAll) ? {m[374:367],
+                                           m[366:359]} : c$ds79_case_alt;
 
-  assign c$ds77_case_alt = lastCol ? {8'd0,
+  assign c$ds79_case_alt = lastCol ? {8'd0,
                                       m[366:359] + 8'd1} : {m[374:367] + 8'd1,
                                                             m[366:359]};
 
-  assign lastAll = feeding & (lastCol & (m[366:359] == (result_54[4658:4651] - 8'd1)));
+  assign lastAll = feeding & (lastCol & (m[366:359] == (result_54[4702:4695] - 8'd1)));
 
   assign feeding = ~ m[358:358];
 
-  assign lastCol = m[374:367] == (result_54[4650:4643] - 8'd1);
+  assign lastCol = m[374:367] == (result_54[4694:4687] - 8'd1);
 
   // register begin
   always @(posedge clk or  posedge  rst) begin : m_register
@@ -5615,16 +5764,16 @@ module decoder_small_fault_cycles
                  $signed(c$case_alt_33),
                  $signed(c$case_alt_32)};
 
-  assign c$i1_case_alt_selection_1 = result_54[4661:4659];
+  assign c$i1_case_alt_selection_1 = result_54[4705:4703];
 
-  assign c$bv_29 = result_54[4855:4855];
+  assign c$bv_29 = result_54[4899:4899];
 
-  assign c$bv_30 = result_54[4661:4659];
+  assign c$bv_30 = result_54[4705:4703];
 
   always @(*) begin
     case(c$i1_case_alt_selection_1)
       3'd7 : c$i1_case_alt = 4'd14;
-      default : c$i1_case_alt = (({{(4-1) {1'b0}},result_54[4855:4855]}) * 4'd7) + ({{(4-3) {1'b0}},result_54[4661:4659]});
+      default : c$i1_case_alt = (({{(4-1) {1'b0}},result_54[4899:4899]}) * 4'd7) + ({{(4-3) {1'b0}},result_54[4705:4703]});
     endcase
   end
 
@@ -5943,16 +6092,16 @@ module decoder_small_fault_cycles
   end
   // romFile end
 
-  assign c$xs_app_arg_case_alt_selection_2 = nxt[4661:4659];
+  assign c$xs_app_arg_case_alt_selection_2 = nxt[4705:4703];
 
-  assign c$bv_31 = nxt[4855:4855];
+  assign c$bv_31 = nxt[4899:4899];
 
-  assign c$bv_32 = nxt[4661:4659];
+  assign c$bv_32 = nxt[4705:4703];
 
   always @(*) begin
     case(c$xs_app_arg_case_alt_selection_2)
       3'd7 : c$xs_app_arg_case_alt_0 = 4'd14;
-      default : c$xs_app_arg_case_alt_0 = (({{(4-1) {1'b0}},nxt[4855:4855]}) * 4'd7) + ({{(4-3) {1'b0}},nxt[4661:4659]});
+      default : c$xs_app_arg_case_alt_0 = (({{(4-1) {1'b0}},nxt[4899:4899]}) * 4'd7) + ({{(4-3) {1'b0}},nxt[4705:4703]});
     endcase
   end
 
@@ -5963,7 +6112,7 @@ module decoder_small_fault_cycles
     endcase
   end
 
-  assign c$dtt_rhs_16 = nxt[4860:4856];
+  assign c$dtt_rhs_16 = nxt[4904:4900];
 
   assign c$xs_app_arg_case_scrut = $unsigned(c$dtt_rhs_16);
 
@@ -5985,16 +6134,16 @@ module decoder_small_fault_cycles
                  result_43,   c$case_alt_49,   result_42,
                  result_41};
 
-  assign c$i1_case_alt_selection_4 = result_54[4661:4659];
+  assign c$i1_case_alt_selection_4 = result_54[4705:4703];
 
-  assign c$bv_33 = result_54[4855:4855];
+  assign c$bv_33 = result_54[4899:4899];
 
-  assign c$bv_34 = result_54[4661:4659];
+  assign c$bv_34 = result_54[4705:4703];
 
   always @(*) begin
     case(c$i1_case_alt_selection_4)
       3'd7 : c$i1_case_alt_0 = 4'd14;
-      default : c$i1_case_alt_0 = (({{(4-1) {1'b0}},result_54[4855:4855]}) * 4'd7) + ({{(4-3) {1'b0}},result_54[4661:4659]});
+      default : c$i1_case_alt_0 = (({{(4-1) {1'b0}},result_54[4899:4899]}) * 4'd7) + ({{(4-3) {1'b0}},result_54[4705:4703]});
     endcase
   end
 
@@ -6339,16 +6488,16 @@ module decoder_small_fault_cycles
   end
   // romFile end
 
-  assign c$xs_app_arg_case_alt_selection_6 = nxt[4661:4659];
+  assign c$xs_app_arg_case_alt_selection_6 = nxt[4705:4703];
 
-  assign c$bv_35 = nxt[4855:4855];
+  assign c$bv_35 = nxt[4899:4899];
 
-  assign c$bv_36 = nxt[4661:4659];
+  assign c$bv_36 = nxt[4705:4703];
 
   always @(*) begin
     case(c$xs_app_arg_case_alt_selection_6)
       3'd7 : c$xs_app_arg_case_alt_2 = 4'd14;
-      default : c$xs_app_arg_case_alt_2 = (({{(4-1) {1'b0}},nxt[4855:4855]}) * 4'd7) + ({{(4-3) {1'b0}},nxt[4661:4659]});
+      default : c$xs_app_arg_case_alt_2 = (({{(4-1) {1'b0}},nxt[4899:4899]}) * 4'd7) + ({{(4-3) {1'b0}},nxt[4705:4703]});
     endcase
   end
 
@@ -6359,21 +6508,21 @@ module decoder_small_fault_cycles
     endcase
   end
 
-  assign c$dtt_rhs_19 = nxt[4860:4856];
+  assign c$dtt_rhs_19 = nxt[4904:4900];
 
   assign c$xs_app_arg_case_scrut_0 = $unsigned(c$dtt_rhs_19);
 
-  assign c$app_arg_36 = (nxt[4844:4837] <= 8'd63) ? nxt[4844:4837] : 8'd63;
+  assign c$app_arg_36 = (nxt[4888:4881] <= 8'd63) ? nxt[4888:4881] : 8'd63;
 
-  assign c$case_alt_selection_41 = nxt[4860:4856];
+  assign c$case_alt_selection_41 = nxt[4904:4900];
 
-  assign c$bv_37 = nxt[4850:4845];
+  assign c$bv_37 = nxt[4894:4889];
 
   assign c$bv_38 = macN[366:359];
 
   always @(*) begin
     case(c$case_alt_selection_41)
-      5'b00001 : c$case_alt_62 = {{(7-6) {1'b0}},nxt[4850:4845]};
+      5'b00001 : c$case_alt_62 = {{(7-6) {1'b0}},nxt[4894:4889]};
       5'b00100 : c$case_alt_62 = c$app_arg_36[0+:7];
       5'b00110 : c$case_alt_62 = c$bv_38[0+:7];
       default : c$case_alt_62 = 7'd0;
@@ -6388,14 +6537,14 @@ module decoder_small_fault_cycles
                       ds28,   ds29,   ds30,   ds31,   ds32,   ds33,
                       ds34,   ds35,   ds36,   ds37,   ds38,   ds39,
                       ds40,   ds41,   ds42,   ds43,   ds44,   ds45,
-                      ds46,   ds47,   ds48,   ds49};
+                      ds46,   ds47,   ds48,   ds49,   ds50,   ds51};
 
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds_3_register
     if ( rst) begin
       ds_3 <= 5'd0;
     end else begin
-      ds_3 <= nxt[4860:4856];
+      ds_3 <= nxt[4904:4900];
     end
   end
   // register end
@@ -6405,7 +6554,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds1_1 <= 1'd0;
     end else begin
-      ds1_1 <= nxt[4855:4855];
+      ds1_1 <= nxt[4899:4899];
     end
   end
   // register end
@@ -6415,7 +6564,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds2_0 <= 4'd0;
     end else begin
-      ds2_0 <= nxt[4854:4851];
+      ds2_0 <= nxt[4898:4895];
     end
   end
   // register end
@@ -6425,7 +6574,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds3 <= 6'd0;
     end else begin
-      ds3 <= nxt[4850:4845];
+      ds3 <= nxt[4894:4889];
     end
   end
   // register end
@@ -6435,7 +6584,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds4 <= 8'd0;
     end else begin
-      ds4 <= nxt[4844:4837];
+      ds4 <= nxt[4888:4881];
     end
   end
   // register end
@@ -6445,7 +6594,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds5 <= 2'd0;
     end else begin
-      ds5 <= nxt[4836:4835];
+      ds5 <= nxt[4880:4879];
     end
   end
   // register end
@@ -6455,7 +6604,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds6 <= 64'sd0;
     end else begin
-      ds6 <= $signed(nxt[4834:4771]);
+      ds6 <= $signed(nxt[4878:4815]);
     end
   end
   // register end
@@ -6465,7 +6614,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds7 <= 32'sd0;
     end else begin
-      ds7 <= $signed(nxt[4770:4739]);
+      ds7 <= $signed(nxt[4814:4783]);
     end
   end
   // register end
@@ -6475,7 +6624,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds8 <= 6'sd0;
     end else begin
-      ds8 <= $signed(nxt[4738:4733]);
+      ds8 <= $signed(nxt[4782:4777]);
     end
   end
   // register end
@@ -6485,7 +6634,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds9 <= 32'sd0;
     end else begin
-      ds9 <= $signed(nxt[4732:4701]);
+      ds9 <= $signed(nxt[4776:4745]);
     end
   end
   // register end
@@ -6495,7 +6644,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds10 <= 32'd0;
     end else begin
-      ds10 <= nxt[4700:4669];
+      ds10 <= nxt[4744:4713];
     end
   end
   // register end
@@ -6505,7 +6654,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds11 <= 7'sd0;
     end else begin
-      ds11 <= $signed(nxt[4668:4662]);
+      ds11 <= $signed(nxt[4712:4706]);
     end
   end
   // register end
@@ -6515,7 +6664,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds12 <= 3'd0;
     end else begin
-      ds12 <= nxt[4661:4659];
+      ds12 <= nxt[4705:4703];
     end
   end
   // register end
@@ -6525,7 +6674,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds13 <= 8'd0;
     end else begin
-      ds13 <= nxt[4658:4651];
+      ds13 <= nxt[4702:4695];
     end
   end
   // register end
@@ -6535,7 +6684,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds14 <= 8'd0;
     end else begin
-      ds14 <= nxt[4650:4643];
+      ds14 <= nxt[4694:4687];
     end
   end
   // register end
@@ -6545,7 +6694,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds15 <= 32'sd0;
     end else begin
-      ds15 <= $signed(nxt[4642:4611]);
+      ds15 <= $signed(nxt[4686:4655]);
     end
   end
   // register end
@@ -6555,7 +6704,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds16 <= 2'd0;
     end else begin
-      ds16 <= nxt[4610:4609];
+      ds16 <= nxt[4654:4653];
     end
   end
   // register end
@@ -6565,7 +6714,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds17 <= 32'd0;
     end else begin
-      ds17 <= nxt[4608:4577];
+      ds17 <= nxt[4652:4621];
     end
   end
   // register end
@@ -6576,7 +6725,7 @@ module decoder_small_fault_cycles
       ds18 <= {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
    8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0};
     end else begin
-      ds18 <= nxt[4576:4449];
+      ds18 <= nxt[4620:4493];
     end
   end
   // register end
@@ -6586,7 +6735,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds19 <= 7'sd0;
     end else begin
-      ds19 <= $signed(nxt[4448:4442]);
+      ds19 <= $signed(nxt[4492:4486]);
     end
   end
   // register end
@@ -6597,7 +6746,7 @@ module decoder_small_fault_cycles
       ds20 <= {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
    8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0};
     end else begin
-      ds20 <= nxt[4441:4314];
+      ds20 <= nxt[4485:4358];
     end
   end
   // register end
@@ -6607,7 +6756,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds21 <= 7'sd0;
     end else begin
-      ds21 <= $signed(nxt[4313:4307]);
+      ds21 <= $signed(nxt[4357:4351]);
     end
   end
   // register end
@@ -6617,7 +6766,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds22 <= 2'd0;
     end else begin
-      ds22 <= nxt[4306:4305];
+      ds22 <= nxt[4350:4349];
     end
   end
   // register end
@@ -6627,7 +6776,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds23 <= 4'd0;
     end else begin
-      ds23 <= nxt[4304:4301];
+      ds23 <= nxt[4348:4345];
     end
   end
   // register end
@@ -6639,7 +6788,7 @@ module decoder_small_fault_cycles
                         32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
                         32'sd0,   32'sd0,   32'sd0,   32'sd0}};
     end else begin
-      ds24 <= nxt[4300:3725];
+      ds24 <= nxt[4344:3769];
     end
   end
   // register end
@@ -6649,7 +6798,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds25 <= 5'd0;
     end else begin
-      ds25 <= nxt[3724:3720];
+      ds25 <= nxt[3768:3764];
     end
   end
   // register end
@@ -6659,7 +6808,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds26 <= 32'sd0;
     end else begin
-      ds26 <= $signed(nxt[3719:3688]);
+      ds26 <= $signed(nxt[3763:3732]);
     end
   end
   // register end
@@ -6669,7 +6818,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds27 <= 6'd0;
     end else begin
-      ds27 <= nxt[3687:3682];
+      ds27 <= nxt[3731:3726];
     end
   end
   // register end
@@ -6679,7 +6828,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds28 <= {32'd0,   32'd0,   42'd0,   5'd0};
     end else begin
-      ds28 <= nxt[3681:3571];
+      ds28 <= nxt[3725:3615];
     end
   end
   // register end
@@ -6689,7 +6838,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds29 <= 5'd0;
     end else begin
-      ds29 <= nxt[3570:3566];
+      ds29 <= nxt[3614:3610];
     end
   end
   // register end
@@ -6700,7 +6849,7 @@ module decoder_small_fault_cycles
       ds30 <= {16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,
    16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0};
     end else begin
-      ds30 <= nxt[3565:3310];
+      ds30 <= nxt[3609:3354];
     end
   end
   // register end
@@ -6710,7 +6859,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds31 <= 32'sd0;
     end else begin
-      ds31 <= $signed(nxt[3309:3278]);
+      ds31 <= $signed(nxt[3353:3322]);
     end
   end
   // register end
@@ -6720,7 +6869,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds32 <= {1'b0,   6'd0};
     end else begin
-      ds32 <= nxt[3277:3271];
+      ds32 <= nxt[3321:3315];
     end
   end
   // register end
@@ -6730,7 +6879,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds33 <= 64'sd0;
     end else begin
-      ds33 <= $signed(nxt[3270:3207]);
+      ds33 <= $signed(nxt[3314:3251]);
     end
   end
   // register end
@@ -6740,7 +6889,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds34 <= {16'sd0,   9'd0,   64'sd0,   64'sd0,   64'sd0,   {1'b0,   6'd0}};
     end else begin
-      ds34 <= nxt[3206:2983];
+      ds34 <= nxt[3250:3027];
     end
   end
   // register end
@@ -6750,7 +6899,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds35 <= {16'sd0,   9'd0,   64'sd0,   64'sd0,   64'sd0,   {1'b0,   6'd0}};
     end else begin
-      ds35 <= nxt[2982:2759];
+      ds35 <= nxt[3026:2803];
     end
   end
   // register end
@@ -6760,7 +6909,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds36 <= 64'sd0;
     end else begin
-      ds36 <= $signed(nxt[2758:2695]);
+      ds36 <= $signed(nxt[2802:2739]);
     end
   end
   // register end
@@ -6771,7 +6920,7 @@ module decoder_small_fault_cycles
       ds37 <= {64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,
    64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0};
     end else begin
-      ds37 <= nxt[2694:1671];
+      ds37 <= nxt[2738:1715];
     end
   end
   // register end
@@ -6782,7 +6931,7 @@ module decoder_small_fault_cycles
       ds38 <= {64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,
    64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0};
     end else begin
-      ds38 <= nxt[1670:647];
+      ds38 <= nxt[1714:691];
     end
   end
   // register end
@@ -6792,7 +6941,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds39 <= {1'b0,   6'd0};
     end else begin
-      ds39 <= nxt[646:640];
+      ds39 <= nxt[690:684];
     end
   end
   // register end
@@ -6802,7 +6951,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds40 <= 32'sd0;
     end else begin
-      ds40 <= $signed(nxt[639:608]);
+      ds40 <= $signed(nxt[683:652]);
     end
   end
   // register end
@@ -6812,7 +6961,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds41 <= 32'sd0;
     end else begin
-      ds41 <= $signed(nxt[607:576]);
+      ds41 <= $signed(nxt[651:620]);
     end
   end
   // register end
@@ -6822,7 +6971,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds42 <= 32'sd0;
     end else begin
-      ds42 <= $signed(nxt[575:544]);
+      ds42 <= $signed(nxt[619:588]);
     end
   end
   // register end
@@ -6832,7 +6981,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds43 <= {16'sd0,   9'd0,   64'sd0,   64'sd0,   64'sd0,   {1'b0,   6'd0}};
     end else begin
-      ds43 <= nxt[543:320];
+      ds43 <= nxt[587:364];
     end
   end
   // register end
@@ -6842,7 +6991,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds44 <= 32'sd0;
     end else begin
-      ds44 <= $signed(nxt[319:288]);
+      ds44 <= $signed(nxt[363:332]);
     end
   end
   // register end
@@ -6852,7 +7001,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds45 <= 32'sd0;
     end else begin
-      ds45 <= $signed(nxt[287:256]);
+      ds45 <= $signed(nxt[331:300]);
     end
   end
   // register end
@@ -6862,7 +7011,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds46 <= 64'sd0;
     end else begin
-      ds46 <= $signed(nxt[255:192]);
+      ds46 <= $signed(nxt[299:236]);
     end
   end
   // register end
@@ -6872,7 +7021,7 @@ module decoder_small_fault_cycles
     if ( rst) begin
       ds47 <= 64'sd0;
     end else begin
-      ds47 <= $signed(nxt[191:128]);
+      ds47 <= $signed(nxt[235:172]);
     end
   end
   // register end
@@ -6880,9 +7029,9 @@ module decoder_small_fault_cycles
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds48_register
     if ( rst) begin
-      ds48 <= 64'sd0;
+      ds48 <= 22'sd0;
     end else begin
-      ds48 <= $signed(nxt[127:64]);
+      ds48 <= $signed(nxt[171:150]);
     end
   end
   // register end
@@ -6890,9 +7039,29 @@ module decoder_small_fault_cycles
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds49_register
     if ( rst) begin
-      ds49 <= 64'sd0;
+      ds49 <= 22'sd0;
     end else begin
-      ds49 <= $signed(nxt[63:0]);
+      ds49 <= $signed(nxt[149:128]);
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds50_register
+    if ( rst) begin
+      ds50 <= 64'sd0;
+    end else begin
+      ds50 <= $signed(nxt[127:64]);
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds51_register
+    if ( rst) begin
+      ds51 <= 64'sd0;
+    end else begin
+      ds51 <= $signed(nxt[63:0]);
     end
   end
   // register end

@@ -144,6 +144,8 @@ data DecState = DecState
   , sXn :: F                 -- ^ 'SiluDiv': the next element (what 'sExp' started from)
   , ropeA :: Wide            -- ^ 'Rope': the element times cos
   , ropeB :: Wide            -- ^ 'Rope': its partner times sin
+  , ropeCs :: Signed 22      -- ^ 'Rope': cos of the element's pair
+  , ropeSn :: Signed 22      -- ^ 'Rope': its sin
   , finP :: Wide             -- ^ 'AttFin': a lane of the accumulator times the reciprocal
   , packY :: Wide            -- ^ 'Pack': the element shifted by the head's exponent ('packShift')
   } deriving (Generic, NFDataX, Show)
@@ -225,16 +227,19 @@ ropeV p x = concat (imap rot (unconcat d2 x))
     rot :: Index n -> Vec 2 F -> Vec 2 F
     rot k v = let (a, b) = ropePair p (fromIntegral k) (head v) (last v) in a :> b :> Nil
 
--- | Element @e@ of a rotated vector from its own value and its pair partner's, in two
--- clocks: the products self * cos and partner * sin (exact: 32 x 22-bit products of
--- table entries in [-2^20, 2^20]),
-ropeMul :: Unsigned 4 -> Unsigned 8 -> F -> F -> (Wide, Wide)
-ropeMul p e self other = (resize (mul self cs), resize (mul other sn))
+-- | Element @e@ of a rotated vector from its own value and its pair partner's, in three
+-- clocks: cos and sin of its pair at position @p@ (table entries in [-2^20, 2^20],
+-- looked up in the clock that reads the partner),
+ropeTable :: Unsigned 4 -> Unsigned 8 -> (Signed 22, Signed 22)
+ropeTable p e = (resize (ropeCos16 !! a), resize (ropeSin16 !! a))
   where
     j = shiftR e 1
     a = resize p * 8 + (j .&. 7) :: Unsigned 8
-    cs = resize (ropeCos16 !! a) :: Signed 22
-    sn = resize (ropeSin16 !! a) :: Signed 22
+{-# NOINLINE ropeTable #-}
+
+-- | the products self * cos and partner * sin (exact: 32 x 22-bit products),
+ropeMul :: Signed 22 -> Signed 22 -> F -> F -> (Wide, Wide)
+ropeMul cs sn self other = (resize (mul self cs), resize (mul other sn))
 {-# NOINLINE ropeMul #-}
 
 -- | then their sum (odd @e@) or difference (even @e@), rounded and saturated: 'ropePair'
@@ -844,17 +849,19 @@ step fault sIn m (iv, itok, ipos, ordy) xIn g kv rd = case phase s of
     6 -> startVin Silu s
     7 -> s { phase = Scan, i = 0 }
     _ -> s { phase = Resid, i = 0 }
-  -- Two clocks per element e: i = 2e reads its partner, i = 2e + 1 the element and forms
-  -- the products; the next clock (i = 2e + 2) writes it. The last write ends the loop.
+  -- Two clocks per element e: i = 2e reads its partner and looks up cos and sin, i = 2e + 1
+  -- the element and forms the products; the next clock (i = 2e + 2) writes it. The last
+  -- write ends the loop.
   Rope ->
     let e = resize (shiftR (i s) 1) :: Unsigned 7
         ep = e - 1
         base = if mat s == 0 then 0 else 64
         n = if mat s == 0 then 128 else 64
-        (pa, pb) = ropeMul (pos s) (resize e) (rdY rd) (partner s)
+        (pa, pb) = ropeMul (ropeCs s) (ropeSn s) (rdY rd) (partner s)
+        (cs, sn) = ropeTable (pos s) (resize e)
         s1 | lastOf n = startMv (mat s + 1) s
            | testBit (i s) 0 = step1 { ropeA = pa, ropeB = pb }
-           | otherwise = step1 { partner = rdY rd }
+           | otherwise = step1 { partner = rdY rd, ropeCs = cs, ropeSn = sn }
         wr = noWrites { wrRot = Just (base + ep, ropeFin (testBit ep 0) (ropeA s) (ropeB s)) }
     in (s1, Nothing, if not (testBit (i s) 0) && i s /= 0 then wr else noWrites)
   -- Pass two quantises element i - 16 in two clocks: its shift at i = 16..31
@@ -947,7 +954,7 @@ s0 :: DecState
 s0 = DecState Idle 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 PackQ 0 (repeat 0) 0 (repeat 0) 0 0 0
               (Soft 0 0 (repeat 0)) 0 0 0 recipIdle
               0 (repeat 0) 0 amt0 0 (expIn 0) (expIn 0) 0 (repeat 0) (repeat 0)
-              amt0 0 0 0 (expIn 0) 0 0 0 0 0 0
+              amt0 0 0 0 (expIn 0) 0 0 0 0 0 0 0 0
 
 -- | The head the state has normalised, on the last cycle of its 'AttFin' (the
 -- accumulator register then holds the output row).
@@ -1017,6 +1024,8 @@ stateRegisters nxt =
     <*> reg sXn
     <*> reg ropeA
     <*> reg ropeB
+    <*> reg ropeCs
+    <*> reg ropeSn
     <*> reg finP
     <*> reg packY
   where
