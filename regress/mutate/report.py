@@ -106,7 +106,8 @@ def markdown(r: dict[str, Any], out: Path | None = None) -> str:
         hit = sum(1 for m in survivors if isinstance(m.get("infected"), dict))
         if never or hit:
             lines += [f"{never} never infected (the tests never made the signal differ: add stimulus, or "
-                      f"show it unreachable), {hit} infected but never caught (add a check), "
+                      f"show it unreachable), {hit} infected but never caught (a check gap, or a difference masked "
+                      f"before it reached state, e.g. a mux input never selected while it differed), "
                       f"{len(survivors) - never - hit} unknown.", ""]
         for m in sorted(survivors, key=lambda m: m["index"]):
             text = _line_text(m["location"])
