@@ -55,87 +55,96 @@ module LlamaDv_Top_Prefill_decoderPrefill_attStep
     , input signed [21:0] c$bindCsr_47
     , input signed [63:0] c$bindCsr_48
     , input signed [63:0] c$bindCsr_49
+    , input [31:0] c$bindCsr_50
+    , input signed [31:0] c$bindCsr_51
+    , input [6:0] c$bindCsr_52
+    , input  c$bindCsr_53
+    , input [31:0] c$bindCsr_54
+    , input [255:0] c$bindCsr_55
+    , input signed [63:0] c$bindCsr_56
+    , input signed [31:0] c$bindCsr_57
+    , input signed [31:0] c$bindCsr_58
     , input [269:0] ds
 
       // Outputs
-    , output reg [4904:0] result
+    , output reg [5392:0] result
     );
   wire [1023:0] c$app_arg;
-  // src/LlamaDv/Decoder.hs:608:1-7
-  wire [2111:0] ds53;
-  // src/LlamaDv/Decoder.hs:608:1-7
-  wire [2111:0] ds53_0;
-  // src/LlamaDv/Decoder.hs:608:1-7
+  // src/LlamaDv/Decoder.hs:673:1-7
+  wire [2111:0] ds62;
+  // src/LlamaDv/Decoder.hs:673:1-7
+  wire [2111:0] ds62_0;
+  // src/LlamaDv/Decoder.hs:673:1-7
   wire [127:0] vm;
   wire [6:0] c$app_arg_0;
-  // src/LlamaDv/Decoder.hs:608:1-7
+  // src/LlamaDv/Decoder.hs:673:1-7
   wire signed [6:0] ev;
-  // src/LlamaDv/Decoder.hs:608:1-7
+  // src/LlamaDv/Decoder.hs:673:1-7
   wire [223:0] ea;
-  // src/LlamaDv/Decoder.hs:608:1-7
+  // src/LlamaDv/Decoder.hs:673:1-7
   wire [223:0] eb;
   wire [447:0] c$case_scrut;
-  // src/LlamaDv/Decoder.hs:608:1-7
+  // src/LlamaDv/Decoder.hs:673:1-7
   wire [223:0] ea_0;
-  // src/LlamaDv/Decoder.hs:608:1-7
+  // src/LlamaDv/Decoder.hs:673:1-7
   wire [223:0] eb_0;
   wire [447:0] c$case_scrut_0;
-  // src/LlamaDv/Decoder.hs:608:1-7
+  // src/LlamaDv/Decoder.hs:673:1-7
   wire [223:0] ea_1;
-  // src/LlamaDv/Decoder.hs:608:1-7
+  // src/LlamaDv/Decoder.hs:673:1-7
   wire [223:0] eb_1;
   wire [447:0] c$case_scrut_1;
-  // src/LlamaDv/Decoder.hs:608:1-7
+  // src/LlamaDv/Decoder.hs:673:1-7
   wire [223:0] ea_2;
-  // src/LlamaDv/Decoder.hs:608:1-7
+  // src/LlamaDv/Decoder.hs:673:1-7
   wire [223:0] eb_2;
   wire [447:0] c$case_scrut_2;
-  // src/LlamaDv/Decoder.hs:608:1-7
+  // src/LlamaDv/Decoder.hs:673:1-7
   wire [223:0] ea_3;
-  // src/LlamaDv/Decoder.hs:608:1-7
+  // src/LlamaDv/Decoder.hs:673:1-7
   wire [223:0] eb_3;
   wire [447:0] c$case_scrut_3;
-  // src/LlamaDv/Decoder.hs:608:1-7
+  // src/LlamaDv/Decoder.hs:673:1-7
   wire [223:0] eb_4;
-  // src/LlamaDv/Decoder.hs:608:1-7
+  // src/LlamaDv/Decoder.hs:673:1-7
   wire [223:0] ea_4;
   wire [447:0] c$case_scrut_4;
-  // src/LlamaDv/Decoder.hs:608:1-7
+  // src/LlamaDv/Decoder.hs:673:1-7
   wire [223:0] eb_5;
-  // src/LlamaDv/Decoder.hs:608:1-7
+  // src/LlamaDv/Decoder.hs:673:1-7
   wire [223:0] ea_5;
   wire [447:0] c$case_scrut_5;
-  // src/LlamaDv/Decoder.hs:608:1-7
+  // src/LlamaDv/Decoder.hs:673:1-7
   wire [4:0] next;
-  // src/LlamaDv/Decoder.hs:608:1-7
+  // src/LlamaDv/Decoder.hs:673:1-7
   wire signed [31:0] db;
-  // src/LlamaDv/Decoder.hs:608:1-7
+  // src/LlamaDv/Decoder.hs:673:1-7
   wire signed [31:0] da;
   wire [4:0] c$case_alt;
-  // src/LlamaDv/Decoder.hs:608:1-7
+  // src/LlamaDv/Decoder.hs:673:1-7
   wire  grew;
-  // src/LlamaDv/Decoder.hs:608:1-7
-  wire [96:0] ds53_1;
+  // src/LlamaDv/Decoder.hs:673:1-7
+  wire [96:0] ds62_1;
   wire signed [31:0] c$app_arg_1;
   wire signed [31:0] c$app_arg_2;
   wire signed [63:0] c$app_arg_3;
   wire [6:0] c$app_arg_4;
-  // src/LlamaDv/Decoder.hs:608:1-7
+  // src/LlamaDv/Decoder.hs:673:1-7
   wire signed [6:0] ke;
   wire signed [31:0] c$app_arg_5;
   wire [255:0] c$app_arg_6;
-  // src/LlamaDv/Decoder.hs:608:1-7
+  // src/LlamaDv/Decoder.hs:673:1-7
   wire [127:0] km;
-  // src/LlamaDv/Decoder.hs:608:1-7
-  wire [543:0] ds56;
-  // src/LlamaDv/Decoder.hs:608:1-7
-  wire signed [31:0] c$ds56_case_alt;
-  // src/LlamaDv/Decoder.hs:608:1-7
-  wire  c$ds56_app_arg;
+  // src/LlamaDv/Decoder.hs:673:1-7
+  wire [543:0] ds65;
+  // src/LlamaDv/Decoder.hs:673:1-7
+  wire signed [31:0] c$ds65_case_alt;
+  // src/LlamaDv/Decoder.hs:673:1-7
+  wire  c$ds65_app_arg;
   wire [4:0] c$app_arg_7;
   wire signed [63:0] c$s;
-  wire signed [31:0] ds53_fun_arg;
-  wire signed [31:0] ds53_fun_arg_0;
+  wire signed [31:0] ds62_fun_arg;
+  wire signed [31:0] ds62_fun_arg_0;
   wire signed [63:0] c$s_0;
 
   always @(*) begin
@@ -157,7 +166,10 @@ module LlamaDv_Top_Prefill_decoderPrefill_attStep
                        c$bindCsr_39,   c$bindCsr_40,   c$bindCsr_41,
                        c$bindCsr_42,   c$bindCsr_43,   c$bindCsr_44,
                        c$bindCsr_45,   c$bindCsr_46,   c$bindCsr_47,
-                       c$bindCsr_48,   c$bindCsr_49};
+                       c$bindCsr_48,   c$bindCsr_49,   c$bindCsr_50,
+                       c$bindCsr_51,   c$bindCsr_52,   c$bindCsr_53,
+                       c$bindCsr_54,   c$bindCsr_55,   c$bindCsr_56,
+                       c$bindCsr_57,   c$bindCsr_58};
       5'd1 : result = {5'd10,   c$bindCsr,
                        c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                        c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -175,7 +187,10 @@ module LlamaDv_Top_Prefill_decoderPrefill_attStep
                        c$bindCsr_39,   c$bindCsr_40,   c$bindCsr_41,
                        c$bindCsr_42,   c$bindCsr_43,   c$bindCsr_44,
                        c$bindCsr_45,   c$bindCsr_46,   c$bindCsr_47,
-                       c$bindCsr_48,   c$bindCsr_49};
+                       c$bindCsr_48,   c$bindCsr_49,   c$bindCsr_50,
+                       c$bindCsr_51,   c$bindCsr_52,   c$bindCsr_53,
+                       c$bindCsr_54,   c$bindCsr_55,   c$bindCsr_56,
+                       c$bindCsr_57,   c$bindCsr_58};
       5'd2 : result = {5'd10,   c$bindCsr,
                        c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                        c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -193,7 +208,10 @@ module LlamaDv_Top_Prefill_decoderPrefill_attStep
                        c$bindCsr_39,   c$bindCsr_40,   c$bindCsr_41,
                        c$bindCsr_42,   c$bindCsr_43,   c$bindCsr_44,
                        c$bindCsr_45,   c$bindCsr_46,   c$bindCsr_47,
-                       c$bindCsr_48,   c$bindCsr_49};
+                       c$bindCsr_48,   c$bindCsr_49,   c$bindCsr_50,
+                       c$bindCsr_51,   c$bindCsr_52,   c$bindCsr_53,
+                       c$bindCsr_54,   c$bindCsr_55,   c$bindCsr_56,
+                       c$bindCsr_57,   c$bindCsr_58};
       5'd3 : result = {5'd10,   c$bindCsr,
                        c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                        c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -211,7 +229,10 @@ module LlamaDv_Top_Prefill_decoderPrefill_attStep
                        c$bindCsr_39,   c$bindCsr_40,   c$bindCsr_41,
                        c$bindCsr_42,   c$bindCsr_43,   c$bindCsr_44,
                        c$bindCsr_45,   c$bindCsr_46,   c$bindCsr_47,
-                       c$bindCsr_48,   c$bindCsr_49};
+                       c$bindCsr_48,   c$bindCsr_49,   c$bindCsr_50,
+                       c$bindCsr_51,   c$bindCsr_52,   c$bindCsr_53,
+                       c$bindCsr_54,   c$bindCsr_55,   c$bindCsr_56,
+                       c$bindCsr_57,   c$bindCsr_58};
       5'd4 : result = {5'd10,   c$bindCsr,
                        c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                        c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -229,7 +250,10 @@ module LlamaDv_Top_Prefill_decoderPrefill_attStep
                        c$bindCsr_39,   c$bindCsr_40,   c$bindCsr_41,
                        c$bindCsr_42,   c$bindCsr_43,   c$bindCsr_44,
                        c$bindCsr_45,   c$bindCsr_46,   c$bindCsr_47,
-                       c$bindCsr_48,   c$bindCsr_49};
+                       c$bindCsr_48,   c$bindCsr_49,   c$bindCsr_50,
+                       c$bindCsr_51,   c$bindCsr_52,   c$bindCsr_53,
+                       c$bindCsr_54,   c$bindCsr_55,   c$bindCsr_56,
+                       c$bindCsr_57,   c$bindCsr_58};
       5'd5 : result = {5'd10,   c$bindCsr,
                        c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                        c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -238,7 +262,7 @@ module LlamaDv_Top_Prefill_decoderPrefill_attStep
                        c$bindCsr_12,   c$bindCsr_13,   c$bindCsr_14,
                        c$bindCsr_15,   c$bindCsr_16,   c$bindCsr_17,
                        c$bindCsr_18,   c$bindCsr_19,   c$bindCsr_20,
-                       c$bindCsr_21,   {$signed(ds53_1[96:65]),
+                       c$bindCsr_21,   {$signed(ds62_1[96:65]),
                                         $signed(c$bindCsr_22[543:512]),
                                         c$bindCsr_22[511:0]},
                        c$bindCsr_23 + c$case_alt,   c$bindCsr_24,
@@ -253,7 +277,10 @@ module LlamaDv_Top_Prefill_decoderPrefill_attStep
                        c$bindCsr_38,   c$bindCsr_39,   c$bindCsr_40,
                        c$bindCsr_41,   c$bindCsr_42,   c$bindCsr_43,
                        c$bindCsr_44,   c$bindCsr_45,   c$bindCsr_46,
-                       c$bindCsr_47,   c$bindCsr_48,   c$bindCsr_49};
+                       c$bindCsr_47,   c$bindCsr_48,   c$bindCsr_49,
+                       c$bindCsr_50,   c$bindCsr_51,   c$bindCsr_52,
+                       c$bindCsr_53,   c$bindCsr_54,   c$bindCsr_55,
+                       c$bindCsr_56,   c$bindCsr_57,   c$bindCsr_58};
       5'd6 : result = {5'd10,   c$bindCsr,
                        c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                        c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -271,7 +298,10 @@ module LlamaDv_Top_Prefill_decoderPrefill_attStep
                        c$bindCsr_40,   c$bindCsr_41,   c$bindCsr_42,
                        c$bindCsr_43,   c$bindCsr_44,   c$bindCsr_45,
                        c$bindCsr_46,   c$bindCsr_47,   c$bindCsr_48,
-                       c$bindCsr_49};
+                       c$bindCsr_49,   c$bindCsr_50,   c$bindCsr_51,
+                       c$bindCsr_52,   c$bindCsr_53,   c$bindCsr_54,
+                       c$bindCsr_55,   c$bindCsr_56,   c$bindCsr_57,
+                       c$bindCsr_58};
       5'd7 : result = {5'd10,   c$bindCsr,
                        c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                        c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -289,7 +319,10 @@ module LlamaDv_Top_Prefill_decoderPrefill_attStep
                        c$bindCsr_40,   c$bindCsr_41,   c$bindCsr_42,
                        c$bindCsr_43,   c$bindCsr_44,   c$bindCsr_45,
                        c$bindCsr_46,   c$bindCsr_47,   c$bindCsr_48,
-                       c$bindCsr_49};
+                       c$bindCsr_49,   c$bindCsr_50,   c$bindCsr_51,
+                       c$bindCsr_52,   c$bindCsr_53,   c$bindCsr_54,
+                       c$bindCsr_55,   c$bindCsr_56,   c$bindCsr_57,
+                       c$bindCsr_58};
       5'd8 : result = {5'd10,   c$bindCsr,
                        c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                        c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -307,7 +340,10 @@ module LlamaDv_Top_Prefill_decoderPrefill_attStep
                        c$bindCsr_40,   c$bindCsr_41,   c$bindCsr_42,
                        c$bindCsr_43,   c$bindCsr_44,   c$bindCsr_45,
                        c$bindCsr_46,   c$bindCsr_47,   c$bindCsr_48,
-                       c$bindCsr_49};
+                       c$bindCsr_49,   c$bindCsr_50,   c$bindCsr_51,
+                       c$bindCsr_52,   c$bindCsr_53,   c$bindCsr_54,
+                       c$bindCsr_55,   c$bindCsr_56,   c$bindCsr_57,
+                       c$bindCsr_58};
       5'd9 : result = {5'd10,   c$bindCsr,
                        c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                        c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -325,7 +361,10 @@ module LlamaDv_Top_Prefill_decoderPrefill_attStep
                        c$bindCsr_40,   c$bindCsr_41,   c$bindCsr_42,
                        c$bindCsr_43,   c$bindCsr_44,   c$bindCsr_45,
                        c$bindCsr_46,   c$bindCsr_47,   c$bindCsr_48,
-                       c$bindCsr_49};
+                       c$bindCsr_49,   c$bindCsr_50,   c$bindCsr_51,
+                       c$bindCsr_52,   c$bindCsr_53,   c$bindCsr_54,
+                       c$bindCsr_55,   c$bindCsr_56,   c$bindCsr_57,
+                       c$bindCsr_58};
       5'd10 : result = {5'd10,   c$bindCsr,
                         c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                         c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -343,7 +382,10 @@ module LlamaDv_Top_Prefill_decoderPrefill_attStep
                         c$bindCsr_40,   c$bindCsr_41,   c$bindCsr_42,
                         c$bindCsr_43,   c$bindCsr_44,   c$bindCsr_45,
                         c$bindCsr_46,   c$bindCsr_47,   c$bindCsr_48,
-                        c$bindCsr_49};
+                        c$bindCsr_49,   c$bindCsr_50,   c$bindCsr_51,
+                        c$bindCsr_52,   c$bindCsr_53,   c$bindCsr_54,
+                        c$bindCsr_55,   c$bindCsr_56,   c$bindCsr_57,
+                        c$bindCsr_58};
       5'd11 : result = {5'd10,   c$bindCsr,
                         c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                         c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -361,7 +403,10 @@ module LlamaDv_Top_Prefill_decoderPrefill_attStep
                         c$bindCsr_40,   c$bindCsr_41,   c$bindCsr_42,
                         c$bindCsr_43,   c$bindCsr_44,   c$bindCsr_45,
                         c$bindCsr_46,   c$bindCsr_47,   c$bindCsr_48,
-                        c$bindCsr_49};
+                        c$bindCsr_49,   c$bindCsr_50,   c$bindCsr_51,
+                        c$bindCsr_52,   c$bindCsr_53,   c$bindCsr_54,
+                        c$bindCsr_55,   c$bindCsr_56,   c$bindCsr_57,
+                        c$bindCsr_58};
       5'd12 : result = {5'd10,   c$bindCsr,
                         c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                         c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -379,7 +424,10 @@ module LlamaDv_Top_Prefill_decoderPrefill_attStep
                         c$bindCsr_40,   c$bindCsr_41,   c$bindCsr_42,
                         c$bindCsr_43,   c$bindCsr_44,   c$bindCsr_45,
                         c$bindCsr_46,   c$bindCsr_47,   c$bindCsr_48,
-                        c$bindCsr_49};
+                        c$bindCsr_49,   c$bindCsr_50,   c$bindCsr_51,
+                        c$bindCsr_52,   c$bindCsr_53,   c$bindCsr_54,
+                        c$bindCsr_55,   c$bindCsr_56,   c$bindCsr_57,
+                        c$bindCsr_58};
       5'd13 : result = {5'd10,   c$bindCsr,
                         c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                         c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -392,13 +440,16 @@ module LlamaDv_Top_Prefill_decoderPrefill_attStep
                         c$bindCsr_24,   c$bindCsr_25,   c$bindCsr_26,
                         next,   c$bindCsr_28,   c$bindCsr_29,
                         c$app_arg_0,   c$bindCsr_31,   c$bindCsr_32,
-                        c$bindCsr_33,   $signed(ds53_0[2111:2048]),
-                        ds53_0[2047:1024],   ds53_0[1023:0],
+                        c$bindCsr_33,   $signed(ds62_0[2111:2048]),
+                        ds62_0[2047:1024],   ds62_0[1023:0],
                         c$bindCsr_37,   c$bindCsr_38,   c$bindCsr_39,
                         c$bindCsr_40,   c$bindCsr_41,   c$bindCsr_42,
                         c$bindCsr_43,   c$bindCsr_44,   c$bindCsr_45,
                         c$bindCsr_46,   c$bindCsr_47,   c$bindCsr_48,
-                        c$bindCsr_49};
+                        c$bindCsr_49,   c$bindCsr_50,   c$bindCsr_51,
+                        c$bindCsr_52,   c$bindCsr_53,   c$bindCsr_54,
+                        c$bindCsr_55,   c$bindCsr_56,   c$bindCsr_57,
+                        c$bindCsr_58};
       5'd14 : result = {5'd10,   c$bindCsr,
                         c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                         c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -411,13 +462,16 @@ module LlamaDv_Top_Prefill_decoderPrefill_attStep
                         c$bindCsr_24,   c$bindCsr_25,   c$bindCsr_26,
                         next,   c$bindCsr_28,   c$bindCsr_29,
                         c$bindCsr_30,   c$bindCsr_31,   c$bindCsr_32,
-                        c$bindCsr_33,   $signed(ds53[2111:2048]),
-                        ds53[2047:1024],   ds53[1023:0],
+                        c$bindCsr_33,   $signed(ds62[2111:2048]),
+                        ds62[2047:1024],   ds62[1023:0],
                         c$bindCsr_37,   c$bindCsr_38,   c$bindCsr_39,
                         c$bindCsr_40,   c$bindCsr_41,   c$bindCsr_42,
                         c$bindCsr_43,   c$bindCsr_44,   c$bindCsr_45,
                         c$bindCsr_46,   c$bindCsr_47,   c$bindCsr_48,
-                        c$bindCsr_49};
+                        c$bindCsr_49,   c$bindCsr_50,   c$bindCsr_51,
+                        c$bindCsr_52,   c$bindCsr_53,   c$bindCsr_54,
+                        c$bindCsr_55,   c$bindCsr_56,   c$bindCsr_57,
+                        c$bindCsr_58};
       5'd15 : result = {5'd10,   c$bindCsr,
                         c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                         c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -435,7 +489,10 @@ module LlamaDv_Top_Prefill_decoderPrefill_attStep
                         c$bindCsr_39,   c$bindCsr_40,   c$bindCsr_41,
                         c$bindCsr_42,   c$bindCsr_43,   c$bindCsr_44,
                         c$bindCsr_45,   c$bindCsr_46,   c$bindCsr_47,
-                        c$bindCsr_48,   c$bindCsr_49};
+                        c$bindCsr_48,   c$bindCsr_49,   c$bindCsr_50,
+                        c$bindCsr_51,   c$bindCsr_52,   c$bindCsr_53,
+                        c$bindCsr_54,   c$bindCsr_55,   c$bindCsr_56,
+                        c$bindCsr_57,   c$bindCsr_58};
       default : result = {c$app_arg_7,   c$bindCsr,
                           c$bindCsr_0,   c$bindCsr_1,   c$bindCsr_2,
                           c$bindCsr_3,   c$bindCsr_4,   c$bindCsr_5,
@@ -446,7 +503,7 @@ module LlamaDv_Top_Prefill_decoderPrefill_attStep
                           c$bindCsr_18,   c$bindCsr_19,   c$bindCsr_20,
                           c$bindCsr_21 + 4'd1,
                           {$signed(c$bindCsr_22[575:544]),
-                           $signed(ds56[543:512]),   ds56[511:0]},
+                           $signed(ds65[543:512]),   ds65[511:0]},
                           c$bindCsr_23,   c$bindCsr_24,   c$bindCsr_25,
                           c$bindCsr_26,   5'd0,   c$bindCsr_28,
                           c$bindCsr_29,   c$bindCsr_30,   c$bindCsr_31,
@@ -455,7 +512,10 @@ module LlamaDv_Top_Prefill_decoderPrefill_attStep
                           c$bindCsr_38,   c$bindCsr_39,   c$bindCsr_40,
                           c$bindCsr_41,   c$bindCsr_42,   c$bindCsr_43,
                           c$bindCsr_44,   c$bindCsr_45,   c$bindCsr_46,
-                          c$bindCsr_47,   c$bindCsr_48,   c$bindCsr_49};
+                          c$bindCsr_47,   c$bindCsr_48,   c$bindCsr_49,
+                          c$bindCsr_50,   c$bindCsr_51,   c$bindCsr_52,
+                          c$bindCsr_53,   c$bindCsr_54,   c$bindCsr_55,
+                          c$bindCsr_56,   c$bindCsr_57,   c$bindCsr_58};
     endcase
   end
 
@@ -464,8 +524,8 @@ module LlamaDv_Top_Prefill_decoderPrefill_attStep
     , .av (c$bindCsr_30)
     , .eta (c$bindCsr_36) );
 
-  LlamaDv_Top_Prefill_decoderPrefill_attRound LlamaDv_Top_Prefill_decoderPrefill_attRound_ds53
-    ( .result (ds53)
+  LlamaDv_Top_Prefill_decoderPrefill_attRound LlamaDv_Top_Prefill_decoderPrefill_attRound_ds62
+    ( .result (ds62)
     , .av (c$bindCsr_30)
     , .pd (c$bindCsr_34)
     , .pa (c$bindCsr_35)
@@ -473,15 +533,15 @@ module LlamaDv_Top_Prefill_decoderPrefill_attStep
 
   assign c$s = $signed(c$bindCsr_32[70:7]);
 
-  assign ds53_fun_arg = $signed({c$s[64-1],c$s[0+:(32-1)]});
+  assign ds62_fun_arg = $signed({c$s[64-1],c$s[0+:(32-1)]});
 
-  LlamaDv_Top_Prefill_decoderPrefill_attWeigh LlamaDv_Top_Prefill_decoderPrefill_attWeigh_ds53_0
-    ( .result (ds53_0)
-    , .first (c$ds56_app_arg)
+  LlamaDv_Top_Prefill_decoderPrefill_attWeigh LlamaDv_Top_Prefill_decoderPrefill_attWeigh_ds62_0
+    ( .result (ds62_0)
+    , .first (c$ds65_app_arg)
     , .st (c$bindCsr_22)
     , .vm (vm)
-    , .a (ds53_fun_arg)
-    , .b (c$ds56_case_alt) );
+    , .a (ds62_fun_arg)
+    , .b (c$ds65_case_alt) );
 
   assign vm = ds[134:7];
 
@@ -555,20 +615,20 @@ module LlamaDv_Top_Prefill_decoderPrefill_attStep
 
   assign next = c$bindCsr_27 + 5'd1;
 
-  assign db = $signed(ds53_1[32:1]);
+  assign db = $signed(ds62_1[32:1]);
 
-  assign da = $signed(ds53_1[64:33]);
+  assign da = $signed(ds62_1[64:33]);
 
   assign c$case_alt = grew ? 5'd1 : 5'd0;
 
-  assign grew = ds53_1[0:0];
+  assign grew = ds62_1[0:0];
 
-  assign ds53_fun_arg_0 = $signed(c$bindCsr_22[575:544]);
+  assign ds62_fun_arg_0 = $signed(c$bindCsr_22[575:544]);
 
-  LlamaDv_Top_Prefill_decoderPrefill_attMax LlamaDv_Top_Prefill_decoderPrefill_attMax_ds53_1
-    ( .result (ds53_1)
-    , .first (c$ds56_app_arg)
-    , .mx (ds53_fun_arg_0)
+  LlamaDv_Top_Prefill_decoderPrefill_attMax LlamaDv_Top_Prefill_decoderPrefill_attMax_ds62_1
+    ( .result (ds62_1)
+    , .first (c$ds65_app_arg)
+    , .mx (ds62_fun_arg_0)
     , .s (c$bindCsr_29) );
 
   LlamaDv_Top_Prefill_decoderPrefill_attScale LlamaDv_Top_Prefill_decoderPrefill_attScale_c$app_arg_1
@@ -601,19 +661,19 @@ module LlamaDv_Top_Prefill_decoderPrefill_attStep
 
   assign km = ds[269:142];
 
-  LlamaDv_Top_Prefill_decoderPrefill_attUpdate LlamaDv_Top_Prefill_decoderPrefill_attUpdate_ds56
-    ( .result (ds56)
-    , .first (c$ds56_app_arg)
-    , .b (c$ds56_case_alt)
+  LlamaDv_Top_Prefill_decoderPrefill_attUpdate LlamaDv_Top_Prefill_decoderPrefill_attUpdate_ds65
+    ( .result (ds65)
+    , .first (c$ds65_app_arg)
+    , .b (c$ds65_case_alt)
     , .sd (c$bindCsr_34)
     , .sa (c$bindCsr_35)
     , .vt (c$bindCsr_36) );
 
   assign c$s_0 = $signed(c$bindCsr_33[70:7]);
 
-  assign c$ds56_case_alt = $signed({c$s_0[64-1],c$s_0[0+:(32-1)]});
+  assign c$ds65_case_alt = $signed({c$s_0[64-1],c$s_0[0+:(32-1)]});
 
-  assign c$ds56_app_arg = c$bindCsr_21 == 4'd0;
+  assign c$ds65_app_arg = c$bindCsr_21 == 4'd0;
 
   assign c$app_arg_7 = (c$bindCsr_21 == c$bindCsr_0) ? 5'd11 : 5'd10;
 

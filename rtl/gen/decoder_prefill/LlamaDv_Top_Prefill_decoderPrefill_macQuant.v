@@ -15,24 +15,23 @@ module LlamaDv_Top_Prefill_decoderPrefill_macQuant
   wire [5:0] result_0;
   wire [5:0] c$app_arg;
   wire [6:0] result_1;
-  wire [64:0] result_2;
   wire signed [63:0] c$app_arg_0;
   reg signed [63:0] c$case_alt_0;
-  // src/LlamaDv/Decoder.hs:734:1-10
+  // src/LlamaDv/Decoder.hs:810:1-8
   wire signed [63:0] wild2;
-  // src/LlamaDv/Decoder.hs:734:1-10
+  // src/LlamaDv/Decoder.hs:810:1-8
   wire signed [63:0] c$wild2_app_arg;
   wire [5:0] c$case_alt_1;
-  wire [5:0] result_3;
-  // src/LlamaDv/Decoder.hs:734:1-10
+  wire [5:0] result_2;
+  // src/LlamaDv/Decoder.hs:810:1-8
   wire signed [63:0] wild2_0;
-  // src/LlamaDv/Decoder.hs:734:1-10
+  // src/LlamaDv/Decoder.hs:810:1-8
   wire signed [63:0] c$wild2_app_arg_0;
-  // src/LlamaDv/Decoder.hs:717:1-5
+  // src/LlamaDv/Decoder.hs:801:1-5
   wire signed [15:0] s;
   wire [5:0] c$case_alt_2;
-  wire [5:0] result_4;
-  // src/LlamaDv/Decoder.hs:734:1-10
+  wire [5:0] result_3;
+  // src/LlamaDv/Decoder.hs:810:1-8
   wire signed [15:0] q;
   wire signed [63:0] c$app_arg_1;
   wire [15:0] c$bv;
@@ -40,6 +39,9 @@ module LlamaDv_Top_Prefill_decoderPrefill_macQuant
   wire [5:0] c$i_10;
   wire [15:0] c$bv_1;
   wire [15:0] c$bv_2;
+
+  assign result = {c$app_arg_0,
+                   result_2 != 6'd0,   result_1};
 
   assign c$bv = (($unsigned(sh)));
 
@@ -54,16 +56,10 @@ module LlamaDv_Top_Prefill_decoderPrefill_macQuant
   assign result_1 = (sh > 16'sd0) ? {1'b1,
                                      result_0 - 6'd1} : {1'b0,   c$app_arg};
 
-  assign result = {$signed(result_2[64:1]),
-                   result_2[0:0],   result_1};
-
-  assign result_2 = {c$app_arg_0,
-                     result_3 != 6'd0};
-
   assign c$app_arg_0 = (q >= 16'sd0) ? c$case_alt_0 : (c$app_arg_1 <<< wild2_0);
 
   always @(*) begin
-    case(result_3)
+    case(result_2)
       6'd0 : c$case_alt_0 = c$app_arg_1;
       default : c$case_alt_0 = c$app_arg_1 >>> wild2;
     endcase
@@ -71,7 +67,7 @@ module LlamaDv_Top_Prefill_decoderPrefill_macQuant
 
   assign wild2 = $signed(c$wild2_app_arg);
 
-  assign c$i_10 = (result_3 - 6'd1);
+  assign c$i_10 = (result_2 - 6'd1);
 
   assign c$wild2_app_arg = $unsigned({{(64-6) {1'b0}},c$i_10});
 
@@ -79,11 +75,11 @@ module LlamaDv_Top_Prefill_decoderPrefill_macQuant
 
   assign c$case_alt_1 = (q >= 16'sd62) ? 6'd62 : ((c$bv_1[0+:6]));
 
-  assign result_3 = (q <= 16'sd0) ? 6'd0 : c$case_alt_1;
+  assign result_2 = (q <= 16'sd0) ? 6'd0 : c$case_alt_1;
 
   assign wild2_0 = $signed(c$wild2_app_arg_0);
 
-  assign c$wild2_app_arg_0 = $unsigned({{(64-6) {1'b0}},result_4});
+  assign c$wild2_app_arg_0 = $unsigned({{(64-6) {1'b0}},result_3});
 
   assign s = -q;
 
@@ -91,7 +87,7 @@ module LlamaDv_Top_Prefill_decoderPrefill_macQuant
 
   assign c$case_alt_2 = (s >= 16'sd62) ? 6'd62 : ((c$bv_2[0+:6]));
 
-  assign result_4 = (s <= 16'sd0) ? 6'd0 : c$case_alt_2;
+  assign result_3 = (s <= 16'sd0) ? 6'd0 : c$case_alt_2;
 
   assign q = ($signed({{(16-7) {xe[7-1]}},xe})) + 16'sd20;
 

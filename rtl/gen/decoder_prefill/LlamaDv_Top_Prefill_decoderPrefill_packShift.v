@@ -4,77 +4,28 @@
 `timescale 100fs/100fs
 module LlamaDv_Top_Prefill_decoderPrefill_packShift
     ( // Inputs
-      input signed [6:0] xe
+      input [6:0] a
     , input signed [31:0] x
 
       // Outputs
-    , output wire signed [63:0] result
+    , output wire signed [63:0] c$case_alt
     );
-  wire [64:0] result_0;
-  wire signed [63:0] c$app_arg;
-  reg signed [63:0] c$case_alt;
-  // src/LlamaDv/Decoder.hs:734:1-10
+  // src/LlamaDv/Decoder.hs:781:1-9
   wire signed [63:0] wild2;
-  // src/LlamaDv/Decoder.hs:734:1-10
+  // src/LlamaDv/Decoder.hs:781:1-9
   wire signed [63:0] c$wild2_app_arg;
-  wire [5:0] c$case_alt_0;
-  wire [5:0] result_1;
-  // src/LlamaDv/Decoder.hs:734:1-10
-  wire signed [63:0] wild2_0;
-  // src/LlamaDv/Decoder.hs:734:1-10
-  wire signed [63:0] c$wild2_app_arg_0;
-  // src/LlamaDv/Decoder.hs:717:1-5
-  wire signed [15:0] s;
-  wire [5:0] c$case_alt_1;
-  wire [5:0] result_2;
-  // src/LlamaDv/Decoder.hs:734:1-10
-  wire signed [15:0] q;
-  wire signed [63:0] c$app_arg_0;
-  wire [5:0] c$i_2;
-  wire [15:0] c$bv;
-  wire [15:0] c$bv_0;
+  wire signed [63:0] c$app_arg;
+  wire [5:0] c$i;
 
-  assign result_0 = {c$app_arg,
-                     result_1 != 6'd0};
-
-  assign c$app_arg = (q >= 16'sd0) ? c$case_alt : (c$app_arg_0 <<< wild2_0);
-
-  always @(*) begin
-    case(result_1)
-      6'd0 : c$case_alt = c$app_arg_0;
-      default : c$case_alt = c$app_arg_0 >>> wild2;
-    endcase
-  end
+  assign c$case_alt = a[6:6] ? (c$app_arg >>> wild2) : (c$app_arg <<< wild2);
 
   assign wild2 = $signed(c$wild2_app_arg);
 
-  assign c$i_2 = (result_1 - 6'd1);
+  assign c$i = a[5:0];
 
-  assign c$wild2_app_arg = $unsigned({{(64-6) {1'b0}},c$i_2});
+  assign c$wild2_app_arg = $unsigned({{(64-6) {1'b0}},c$i});
 
-  assign c$bv = (($unsigned(q)));
-
-  assign c$case_alt_0 = (q >= 16'sd62) ? 6'd62 : ((c$bv[0+:6]));
-
-  assign result_1 = (q <= 16'sd0) ? 6'd0 : c$case_alt_0;
-
-  assign wild2_0 = $signed(c$wild2_app_arg_0);
-
-  assign c$wild2_app_arg_0 = $unsigned({{(64-6) {1'b0}},result_2});
-
-  assign s = -q;
-
-  assign c$bv_0 = (($unsigned(s)));
-
-  assign c$case_alt_1 = (s >= 16'sd62) ? 6'd62 : ((c$bv_0[0+:6]));
-
-  assign result_2 = (s <= 16'sd0) ? 6'd0 : c$case_alt_1;
-
-  assign q = ($signed({{(16-7) {xe[7-1]}},xe})) + 16'sd20;
-
-  assign c$app_arg_0 = $signed({{(64-32) {x[32-1]}},x});
-
-  assign result = $signed(result_0[64:1]);
+  assign c$app_arg = $signed({{(64-32) {x[32-1]}},x});
 
 
 endmodule

@@ -162,352 +162,352 @@ module LlamaDv_Top_Decoder_decoderSmall_normInv
   endgenerate
   // reverse end
 
-  wire [191:0] vec_0;
-  wire [5:0] acc_5_0;
-  wire [5:0] acc_0_9;
-  wire [5:0] acc_0_10;
-  wire [5:0] acc_0_11;
-  wire [5:0] acc_0_12;
-  wire [5:0] acc_0_13;
-  wire [5:0] acc_0_14;
-  wire [5:0] acc_0_15;
-  wire [5:0] acc_0_16;
-  wire [5:0] acc_0_17;
-  wire [5:0] acc_0_18;
-  wire [5:0] acc_0_19;
-  wire [5:0] acc_0_20;
-  wire [5:0] acc_0_21;
-  wire [5:0] acc_0_22;
-  wire [5:0] acc_0_23;
-  wire [5:0] acc_0_24;
-  wire [5:0] acc_0_25;
-  wire [5:0] acc_0_26;
-  wire [5:0] acc_0_27;
-  wire [5:0] acc_0_28;
-  wire [5:0] acc_0_29;
-  wire [5:0] acc_0_30;
-  wire [5:0] acc_0_31;
-  wire [5:0] acc_0_32;
-  wire [5:0] acc_0_33;
-  wire [5:0] acc_0_34;
-  wire [5:0] acc_0_35;
-  wire [5:0] acc_0_36;
-  wire [5:0] acc_0_37;
-  wire [5:0] acc_0_38;
-  wire [5:0] acc_0_39;
-  wire [5:0] acc_0_40;
-  wire [5:0] acc_1_0_0;
-  wire [5:0] acc_1_1_1;
-  wire [5:0] acc_1_2_2;
-  wire [5:0] acc_1_3_3;
-  wire [5:0] acc_1_4_4;
-  wire [5:0] acc_1_5_5;
-  wire [5:0] acc_1_6_6;
-  wire [5:0] acc_1_7_7;
-  wire [5:0] acc_1_8;
-  wire [5:0] acc_1_9;
-  wire [5:0] acc_1_10;
-  wire [5:0] acc_1_11;
-  wire [5:0] acc_1_12;
-  wire [5:0] acc_1_13;
-  wire [5:0] acc_1_14;
-  wire [5:0] acc_1_15;
-  wire [5:0] acc_2_0_8;
-  wire [5:0] acc_2_1_9;
-  wire [5:0] acc_2_2_10;
-  wire [5:0] acc_2_3_11;
-  wire [5:0] acc_2_4;
-  wire [5:0] acc_2_5;
-  wire [5:0] acc_2_6;
-  wire [5:0] acc_2_7;
-  wire [5:0] acc_3_0_12;
-  wire [5:0] acc_3_1_13;
-  wire [5:0] acc_3_2;
-  wire [5:0] acc_3_3;
-  wire [5:0] acc_4_0_14;
-  wire [5:0] acc_4_1;
-  assign result_3 = acc_5_0;
+  wire [191:0] vec_2;
+  wire [5:0] acc_5_0_76;
+  wire [5:0] acc_0_67;
+  wire [5:0] acc_0_68;
+  wire [5:0] acc_0_69;
+  wire [5:0] acc_0_70;
+  wire [5:0] acc_0_71;
+  wire [5:0] acc_0_72;
+  wire [5:0] acc_0_73;
+  wire [5:0] acc_0_74;
+  wire [5:0] acc_0_75;
+  wire [5:0] acc_0_76;
+  wire [5:0] acc_0_77;
+  wire [5:0] acc_0_78;
+  wire [5:0] acc_0_79;
+  wire [5:0] acc_0_80;
+  wire [5:0] acc_0_81;
+  wire [5:0] acc_0_82;
+  wire [5:0] acc_0_83;
+  wire [5:0] acc_0_84;
+  wire [5:0] acc_0_85;
+  wire [5:0] acc_0_86;
+  wire [5:0] acc_0_87;
+  wire [5:0] acc_0_88;
+  wire [5:0] acc_0_89;
+  wire [5:0] acc_0_90;
+  wire [5:0] acc_0_91;
+  wire [5:0] acc_0_92;
+  wire [5:0] acc_0_93;
+  wire [5:0] acc_0_94;
+  wire [5:0] acc_0_95;
+  wire [5:0] acc_0_96;
+  wire [5:0] acc_0_97;
+  wire [5:0] acc_0_98;
+  wire [5:0] acc_1_0_46;
+  wire [5:0] acc_1_1_47;
+  wire [5:0] acc_1_2_48;
+  wire [5:0] acc_1_3_49;
+  wire [5:0] acc_1_4_50;
+  wire [5:0] acc_1_5_51;
+  wire [5:0] acc_1_6_52;
+  wire [5:0] acc_1_7_53;
+  wire [5:0] acc_1_8_54;
+  wire [5:0] acc_1_9_55;
+  wire [5:0] acc_1_10_56;
+  wire [5:0] acc_1_11_57;
+  wire [5:0] acc_1_12_58;
+  wire [5:0] acc_1_13_59;
+  wire [5:0] acc_1_14_60;
+  wire [5:0] acc_1_15_61;
+  wire [5:0] acc_2_0_62;
+  wire [5:0] acc_2_1_63;
+  wire [5:0] acc_2_2_64;
+  wire [5:0] acc_2_3_65;
+  wire [5:0] acc_2_4_66;
+  wire [5:0] acc_2_5_67;
+  wire [5:0] acc_2_6_68;
+  wire [5:0] acc_2_7_69;
+  wire [5:0] acc_3_0_70;
+  wire [5:0] acc_3_1_71;
+  wire [5:0] acc_3_2_72;
+  wire [5:0] acc_3_3_73;
+  wire [5:0] acc_4_0_74;
+  wire [5:0] acc_4_1_75;
+  assign result_3 = acc_5_0_76;
 
-  assign vec_0 = c$app_arg_0;
+  assign vec_2 = c$app_arg_0;
 
-  assign acc_0_9 = vec_0[191:186];
+  assign acc_0_67 = vec_2[191:186];
 
-  assign acc_0_10 = vec_0[185:180];
+  assign acc_0_68 = vec_2[185:180];
 
-  assign acc_0_11 = vec_0[179:174];
+  assign acc_0_69 = vec_2[179:174];
 
-  assign acc_0_12 = vec_0[173:168];
+  assign acc_0_70 = vec_2[173:168];
 
-  assign acc_0_13 = vec_0[167:162];
+  assign acc_0_71 = vec_2[167:162];
 
-  assign acc_0_14 = vec_0[161:156];
+  assign acc_0_72 = vec_2[161:156];
 
-  assign acc_0_15 = vec_0[155:150];
+  assign acc_0_73 = vec_2[155:150];
 
-  assign acc_0_16 = vec_0[149:144];
+  assign acc_0_74 = vec_2[149:144];
 
-  assign acc_0_17 = vec_0[143:138];
+  assign acc_0_75 = vec_2[143:138];
 
-  assign acc_0_18 = vec_0[137:132];
+  assign acc_0_76 = vec_2[137:132];
 
-  assign acc_0_19 = vec_0[131:126];
+  assign acc_0_77 = vec_2[131:126];
 
-  assign acc_0_20 = vec_0[125:120];
+  assign acc_0_78 = vec_2[125:120];
 
-  assign acc_0_21 = vec_0[119:114];
+  assign acc_0_79 = vec_2[119:114];
 
-  assign acc_0_22 = vec_0[113:108];
+  assign acc_0_80 = vec_2[113:108];
 
-  assign acc_0_23 = vec_0[107:102];
+  assign acc_0_81 = vec_2[107:102];
 
-  assign acc_0_24 = vec_0[101:96];
+  assign acc_0_82 = vec_2[101:96];
 
-  assign acc_0_25 = vec_0[95:90];
+  assign acc_0_83 = vec_2[95:90];
 
-  assign acc_0_26 = vec_0[89:84];
+  assign acc_0_84 = vec_2[89:84];
 
-  assign acc_0_27 = vec_0[83:78];
+  assign acc_0_85 = vec_2[83:78];
 
-  assign acc_0_28 = vec_0[77:72];
+  assign acc_0_86 = vec_2[77:72];
 
-  assign acc_0_29 = vec_0[71:66];
+  assign acc_0_87 = vec_2[71:66];
 
-  assign acc_0_30 = vec_0[65:60];
+  assign acc_0_88 = vec_2[65:60];
 
-  assign acc_0_31 = vec_0[59:54];
+  assign acc_0_89 = vec_2[59:54];
 
-  assign acc_0_32 = vec_0[53:48];
+  assign acc_0_90 = vec_2[53:48];
 
-  assign acc_0_33 = vec_0[47:42];
+  assign acc_0_91 = vec_2[47:42];
 
-  assign acc_0_34 = vec_0[41:36];
+  assign acc_0_92 = vec_2[41:36];
 
-  assign acc_0_35 = vec_0[35:30];
+  assign acc_0_93 = vec_2[35:30];
 
-  assign acc_0_36 = vec_0[29:24];
+  assign acc_0_94 = vec_2[29:24];
 
-  assign acc_0_37 = vec_0[23:18];
+  assign acc_0_95 = vec_2[23:18];
 
-  assign acc_0_38 = vec_0[17:12];
+  assign acc_0_96 = vec_2[17:12];
 
-  assign acc_0_39 = vec_0[11:6];
+  assign acc_0_97 = vec_2[11:6];
 
-  assign acc_0_40 = vec_0[5:0];
+  assign acc_0_98 = vec_2[5:0];
 
   wire [5:0] result_6;
-  assign acc_1_0_0 = result_6;
+  assign acc_1_0_46 = result_6;
 
-  assign result_6 = (acc_0_9 <= acc_0_10) ? acc_0_10 : acc_0_9;
+  assign result_6 = (acc_0_67 <= acc_0_68) ? acc_0_68 : acc_0_67;
 
 
 
   wire [5:0] result_7;
-  assign acc_1_1_1 = result_7;
+  assign acc_1_1_47 = result_7;
 
-  assign result_7 = (acc_0_11 <= acc_0_12) ? acc_0_12 : acc_0_11;
+  assign result_7 = (acc_0_69 <= acc_0_70) ? acc_0_70 : acc_0_69;
 
 
 
   wire [5:0] result_8;
-  assign acc_1_2_2 = result_8;
+  assign acc_1_2_48 = result_8;
 
-  assign result_8 = (acc_0_13 <= acc_0_14) ? acc_0_14 : acc_0_13;
+  assign result_8 = (acc_0_71 <= acc_0_72) ? acc_0_72 : acc_0_71;
 
 
 
   wire [5:0] result_9;
-  assign acc_1_3_3 = result_9;
+  assign acc_1_3_49 = result_9;
 
-  assign result_9 = (acc_0_15 <= acc_0_16) ? acc_0_16 : acc_0_15;
+  assign result_9 = (acc_0_73 <= acc_0_74) ? acc_0_74 : acc_0_73;
 
 
 
   wire [5:0] result_10;
-  assign acc_1_4_4 = result_10;
+  assign acc_1_4_50 = result_10;
 
-  assign result_10 = (acc_0_17 <= acc_0_18) ? acc_0_18 : acc_0_17;
+  assign result_10 = (acc_0_75 <= acc_0_76) ? acc_0_76 : acc_0_75;
 
 
 
   wire [5:0] result_11;
-  assign acc_1_5_5 = result_11;
+  assign acc_1_5_51 = result_11;
 
-  assign result_11 = (acc_0_19 <= acc_0_20) ? acc_0_20 : acc_0_19;
+  assign result_11 = (acc_0_77 <= acc_0_78) ? acc_0_78 : acc_0_77;
 
 
 
   wire [5:0] result_12;
-  assign acc_1_6_6 = result_12;
+  assign acc_1_6_52 = result_12;
 
-  assign result_12 = (acc_0_21 <= acc_0_22) ? acc_0_22 : acc_0_21;
+  assign result_12 = (acc_0_79 <= acc_0_80) ? acc_0_80 : acc_0_79;
 
 
 
   wire [5:0] result_13;
-  assign acc_1_7_7 = result_13;
+  assign acc_1_7_53 = result_13;
 
-  assign result_13 = (acc_0_23 <= acc_0_24) ? acc_0_24 : acc_0_23;
+  assign result_13 = (acc_0_81 <= acc_0_82) ? acc_0_82 : acc_0_81;
 
 
 
   wire [5:0] result_14;
-  assign acc_1_8 = result_14;
+  assign acc_1_8_54 = result_14;
 
-  assign result_14 = (acc_0_25 <= acc_0_26) ? acc_0_26 : acc_0_25;
+  assign result_14 = (acc_0_83 <= acc_0_84) ? acc_0_84 : acc_0_83;
 
 
 
   wire [5:0] result_15;
-  assign acc_1_9 = result_15;
+  assign acc_1_9_55 = result_15;
 
-  assign result_15 = (acc_0_27 <= acc_0_28) ? acc_0_28 : acc_0_27;
+  assign result_15 = (acc_0_85 <= acc_0_86) ? acc_0_86 : acc_0_85;
 
 
 
   wire [5:0] result_16;
-  assign acc_1_10 = result_16;
+  assign acc_1_10_56 = result_16;
 
-  assign result_16 = (acc_0_29 <= acc_0_30) ? acc_0_30 : acc_0_29;
+  assign result_16 = (acc_0_87 <= acc_0_88) ? acc_0_88 : acc_0_87;
 
 
 
   wire [5:0] result_17;
-  assign acc_1_11 = result_17;
+  assign acc_1_11_57 = result_17;
 
-  assign result_17 = (acc_0_31 <= acc_0_32) ? acc_0_32 : acc_0_31;
+  assign result_17 = (acc_0_89 <= acc_0_90) ? acc_0_90 : acc_0_89;
 
 
 
   wire [5:0] result_18;
-  assign acc_1_12 = result_18;
+  assign acc_1_12_58 = result_18;
 
-  assign result_18 = (acc_0_33 <= acc_0_34) ? acc_0_34 : acc_0_33;
+  assign result_18 = (acc_0_91 <= acc_0_92) ? acc_0_92 : acc_0_91;
 
 
 
   wire [5:0] result_19;
-  assign acc_1_13 = result_19;
+  assign acc_1_13_59 = result_19;
 
-  assign result_19 = (acc_0_35 <= acc_0_36) ? acc_0_36 : acc_0_35;
+  assign result_19 = (acc_0_93 <= acc_0_94) ? acc_0_94 : acc_0_93;
 
 
 
   wire [5:0] result_20;
-  assign acc_1_14 = result_20;
+  assign acc_1_14_60 = result_20;
 
-  assign result_20 = (acc_0_37 <= acc_0_38) ? acc_0_38 : acc_0_37;
+  assign result_20 = (acc_0_95 <= acc_0_96) ? acc_0_96 : acc_0_95;
 
 
 
   wire [5:0] result_21;
-  assign acc_1_15 = result_21;
+  assign acc_1_15_61 = result_21;
 
-  assign result_21 = (acc_0_39 <= acc_0_40) ? acc_0_40 : acc_0_39;
+  assign result_21 = (acc_0_97 <= acc_0_98) ? acc_0_98 : acc_0_97;
 
 
 
   wire [5:0] result_22;
-  assign acc_2_0_8 = result_22;
+  assign acc_2_0_62 = result_22;
 
-  assign result_22 = (acc_1_0_0 <= acc_1_1_1) ? acc_1_1_1 : acc_1_0_0;
+  assign result_22 = (acc_1_0_46 <= acc_1_1_47) ? acc_1_1_47 : acc_1_0_46;
 
 
 
   wire [5:0] result_23;
-  assign acc_2_1_9 = result_23;
+  assign acc_2_1_63 = result_23;
 
-  assign result_23 = (acc_1_2_2 <= acc_1_3_3) ? acc_1_3_3 : acc_1_2_2;
+  assign result_23 = (acc_1_2_48 <= acc_1_3_49) ? acc_1_3_49 : acc_1_2_48;
 
 
 
   wire [5:0] result_24;
-  assign acc_2_2_10 = result_24;
+  assign acc_2_2_64 = result_24;
 
-  assign result_24 = (acc_1_4_4 <= acc_1_5_5) ? acc_1_5_5 : acc_1_4_4;
+  assign result_24 = (acc_1_4_50 <= acc_1_5_51) ? acc_1_5_51 : acc_1_4_50;
 
 
 
   wire [5:0] result_25;
-  assign acc_2_3_11 = result_25;
+  assign acc_2_3_65 = result_25;
 
-  assign result_25 = (acc_1_6_6 <= acc_1_7_7) ? acc_1_7_7 : acc_1_6_6;
+  assign result_25 = (acc_1_6_52 <= acc_1_7_53) ? acc_1_7_53 : acc_1_6_52;
 
 
 
   wire [5:0] result_26;
-  assign acc_2_4 = result_26;
+  assign acc_2_4_66 = result_26;
 
-  assign result_26 = (acc_1_8 <= acc_1_9) ? acc_1_9 : acc_1_8;
+  assign result_26 = (acc_1_8_54 <= acc_1_9_55) ? acc_1_9_55 : acc_1_8_54;
 
 
 
   wire [5:0] result_27;
-  assign acc_2_5 = result_27;
+  assign acc_2_5_67 = result_27;
 
-  assign result_27 = (acc_1_10 <= acc_1_11) ? acc_1_11 : acc_1_10;
+  assign result_27 = (acc_1_10_56 <= acc_1_11_57) ? acc_1_11_57 : acc_1_10_56;
 
 
 
   wire [5:0] result_28;
-  assign acc_2_6 = result_28;
+  assign acc_2_6_68 = result_28;
 
-  assign result_28 = (acc_1_12 <= acc_1_13) ? acc_1_13 : acc_1_12;
+  assign result_28 = (acc_1_12_58 <= acc_1_13_59) ? acc_1_13_59 : acc_1_12_58;
 
 
 
   wire [5:0] result_29;
-  assign acc_2_7 = result_29;
+  assign acc_2_7_69 = result_29;
 
-  assign result_29 = (acc_1_14 <= acc_1_15) ? acc_1_15 : acc_1_14;
+  assign result_29 = (acc_1_14_60 <= acc_1_15_61) ? acc_1_15_61 : acc_1_14_60;
 
 
 
   wire [5:0] result_30;
-  assign acc_3_0_12 = result_30;
+  assign acc_3_0_70 = result_30;
 
-  assign result_30 = (acc_2_0_8 <= acc_2_1_9) ? acc_2_1_9 : acc_2_0_8;
+  assign result_30 = (acc_2_0_62 <= acc_2_1_63) ? acc_2_1_63 : acc_2_0_62;
 
 
 
   wire [5:0] result_31;
-  assign acc_3_1_13 = result_31;
+  assign acc_3_1_71 = result_31;
 
-  assign result_31 = (acc_2_2_10 <= acc_2_3_11) ? acc_2_3_11 : acc_2_2_10;
+  assign result_31 = (acc_2_2_64 <= acc_2_3_65) ? acc_2_3_65 : acc_2_2_64;
 
 
 
   wire [5:0] result_32;
-  assign acc_3_2 = result_32;
+  assign acc_3_2_72 = result_32;
 
-  assign result_32 = (acc_2_4 <= acc_2_5) ? acc_2_5 : acc_2_4;
+  assign result_32 = (acc_2_4_66 <= acc_2_5_67) ? acc_2_5_67 : acc_2_4_66;
 
 
 
   wire [5:0] result_33;
-  assign acc_3_3 = result_33;
+  assign acc_3_3_73 = result_33;
 
-  assign result_33 = (acc_2_6 <= acc_2_7) ? acc_2_7 : acc_2_6;
+  assign result_33 = (acc_2_6_68 <= acc_2_7_69) ? acc_2_7_69 : acc_2_6_68;
 
 
 
   wire [5:0] result_34;
-  assign acc_4_0_14 = result_34;
+  assign acc_4_0_74 = result_34;
 
-  assign result_34 = (acc_3_0_12 <= acc_3_1_13) ? acc_3_1_13 : acc_3_0_12;
+  assign result_34 = (acc_3_0_70 <= acc_3_1_71) ? acc_3_1_71 : acc_3_0_70;
 
 
 
   wire [5:0] result_35;
-  assign acc_4_1 = result_35;
+  assign acc_4_1_75 = result_35;
 
-  assign result_35 = (acc_3_2 <= acc_3_3) ? acc_3_3 : acc_3_2;
+  assign result_35 = (acc_3_2_72 <= acc_3_3_73) ? acc_3_3_73 : acc_3_2_72;
 
 
 
   wire [5:0] result_36;
-  assign acc_5_0 = result_36;
+  assign acc_5_0_76 = result_36;
 
-  assign result_36 = (acc_4_0_14 <= acc_4_1) ? acc_4_1 : acc_4_0_14;
+  assign result_36 = (acc_4_0_74 <= acc_4_1_75) ? acc_4_1_75 : acc_4_0_74;
 
 
 

@@ -50,184 +50,197 @@ module decoder_small
   wire [520:0] result_1;
   reg [31:0] result_2;
   reg  c$case_alt_0;
-  // src/LlamaDv/Decoder.hs:(1089,1)-(1099,34)
+  // src/LlamaDv/Decoder.hs:(1213,1)-(1223,34)
   reg [31:0] c$cycNext_case_alt;
-  // src/LlamaDv/Decoder.hs:(1089,1)-(1099,34)
+  // src/LlamaDv/Decoder.hs:(1213,1)-(1223,34)
   reg [31:0] n;
-  // src/LlamaDv/Decoder.hs:(1089,1)-(1099,34)
+  // src/LlamaDv/Decoder.hs:(1213,1)-(1223,34)
   reg [31:0] c$cycNext_case_alt_0;
-  // src/LlamaDv/Decoder.hs:(1089,1)-(1099,34)
+  // src/LlamaDv/Decoder.hs:(1213,1)-(1223,34)
   wire [31:0] c$cycNext_case_alt_1;
   reg  c$case_alt_1;
   reg  c$case_alt_2;
-  // src/LlamaDv/Decoder.hs:(1089,1)-(1099,34)
+  // src/LlamaDv/Decoder.hs:(1213,1)-(1223,34)
   wire [2047:0] c$logits_case_alt;
-  // src/LlamaDv/Decoder.hs:(1089,1)-(1099,34)
+  // src/LlamaDv/Decoder.hs:(1213,1)-(1223,34)
   reg [2047:0] logits;
-  // src/LlamaDv/Decoder.hs:(1089,1)-(1099,34)
+  // src/LlamaDv/Decoder.hs:(1213,1)-(1223,34)
   reg [2047:0] c$logits_case_alt_0;
-  // src/LlamaDv/Decoder.hs:973:1-10
+  // src/LlamaDv/Decoder.hs:1088:1-10
   wire signed [31:0] l;
-  // src/LlamaDv/Decoder.hs:(1089,1)-(1099,34)
+  // src/LlamaDv/Decoder.hs:(1213,1)-(1223,34)
   wire signed [63:0] c$logits_case_scrut;
-  // src/LlamaDv/Decoder.hs:(1089,1)-(1099,34)
-  wire [4904:0] nxt;
-  reg [5380:0] result_3;
-  wire [5380:0] c$case_alt_3;
-  wire [5380:0] c$case_alt_4;
-  wire [5380:0] c$case_alt_5;
-  reg [4904:0] c$app_arg_2;
-  wire [5380:0] c$case_alt_6;
-  wire [4904:0] c$app_arg_3;
-  wire signed [31:0] c$app_arg_4;
-  wire  c$case_scrut_0;
-  reg signed [31:0] c$app_arg_5;
-  wire [4:0] c$app_arg_6;
+  // src/LlamaDv/Decoder.hs:(1213,1)-(1223,34)
+  wire [5392:0] nxt;
+  reg [5868:0] result_3;
+  wire [5868:0] c$case_alt_3;
+  reg [5868:0] c$case_alt_4;
+  wire [5868:0] c$case_alt_5;
+  wire [5868:0] c$case_alt_6;
+  wire signed [6:0] c$app_arg_2;
+  wire [5868:0] c$case_alt_7;
+  reg [5392:0] result_4;
+  // src/LlamaDv/Decoder.hs:893:1-4
+  wire signed [63:0] st;
   // src/LlamaDv/Numerics.hs:31:1-5
   wire signed [63:0] x_1;
-  wire signed [31:0] c$case_alt_7;
-  wire signed [31:0] result_4;
-  wire [4904:0] c$app_arg_7;
-  reg [4904:0] c$case_alt_8;
-  wire [4904:0] c$case_alt_9;
-  wire [198:0] c$app_arg_8;
-  reg [4904:0] result_5;
-  reg [4904:0] c$case_alt_10;
-  wire signed [63:0] c$app_arg_9;
-  wire signed [31:0] c$app_arg_10;
-  reg [4904:0] c$case_alt_11;
-  wire [110:0] c$app_arg_11;
-  wire [4904:0] result_6;
-  wire [5380:0] result_7;
-  reg signed [6:0] c$app_arg_12;
-  reg [5380:0] result_8;
-  wire [5380:0] result_9;
-  reg [5380:0] c$case_alt_12;
-  wire [5:0] c$app_arg_13;
-  reg [4904:0] c$app_arg_14;
-  // src/LlamaDv/Decoder.hs:809:1-4
+  wire signed [31:0] c$case_alt_8;
+  wire signed [31:0] result_5;
+  wire [5392:0] c$app_arg_3;
+  reg [5392:0] c$case_alt_9;
+  wire [5392:0] c$case_alt_10;
+  wire [198:0] c$app_arg_4;
+  reg [5392:0] c$app_arg_5;
+  reg [5392:0] c$case_alt_11;
+  wire signed [63:0] c$app_arg_6;
+  wire signed [31:0] c$app_arg_7;
+  reg [5392:0] c$case_alt_12;
+  wire [110:0] c$app_arg_8;
+  wire [5392:0] result_6;
+  reg [5868:0] result_7;
+  // src/LlamaDv/Decoder.hs:893:1-4
+  wire [7:0] ds62;
+  wire signed [6:0] c$app_arg_9;
+  reg [5868:0] result_8;
+  reg [5868:0] c$case_alt_13;
+  wire [5868:0] c$case_alt_14;
+  wire [5:0] c$app_arg_10;
+  reg [5392:0] c$app_arg_11;
+  // src/LlamaDv/Decoder.hs:893:1-4
   wire [127:0] \pm' ;
-  // src/LlamaDv/Decoder.hs:809:1-4
+  // src/LlamaDv/Decoder.hs:893:1-4
+  reg [31:0] st_0;
+  // src/LlamaDv/Decoder.hs:893:1-4
   wire signed [7:0] \c$pm'_app_arg ;
-  wire [198:0] c$app_arg_15;
-  wire signed [31:0] c$app_arg_16;
-  // src/LlamaDv/Decoder.hs:809:1-4
+  // src/LlamaDv/Decoder.hs:893:1-4
+  wire [31:0] c$st_case_alt;
+  wire [198:0] c$app_arg_12;
+  wire signed [31:0] c$app_arg_13;
+  // src/LlamaDv/Decoder.hs:893:1-4
   wire [6:0] ep;
-  reg [6:0] c$app_arg_17;
-  reg [4904:0] result_10;
-  reg [4904:0] c$case_alt_13;
-  reg [4904:0] c$case_alt_14;
-  wire [4904:0] result_11;
-  // src/LlamaDv/Decoder.hs:809:1-4
+  reg [6:0] c$app_arg_14;
+  reg [5392:0] result_9;
+  reg [5392:0] c$case_alt_15;
+  reg [5392:0] c$case_alt_16;
+  // src/LlamaDv/Decoder.hs:893:1-4
+  wire [5392:0] \$j ;
+  // src/LlamaDv/Decoder.hs:893:1-4
+  reg [15:0] sh;
+  // src/LlamaDv/Decoder.hs:893:1-4
+  wire [2:0] k;
+  // src/LlamaDv/Decoder.hs:893:1-4
   wire  c$$j_case_scrut;
-  // src/LlamaDv/Decoder.hs:809:1-4
-  wire [127:0] ds54;
-  // src/LlamaDv/Decoder.hs:809:1-4
-  wire [43:0] ds54_0;
-  // src/LlamaDv/Decoder.hs:809:1-4
+  // src/LlamaDv/Decoder.hs:893:1-4
+  wire [127:0] ds62_0;
+  // src/LlamaDv/Decoder.hs:893:1-4
+  wire [43:0] ds62_1;
+  // src/LlamaDv/Decoder.hs:893:1-4
   wire [6:0] e;
-  reg [4904:0] c$app_arg_18;
-  wire [198:0] c$app_arg_19;
-  reg [198:0] result_12;
-  wire signed [31:0] result_13;
-  wire [4904:0] c$app_arg_20;
-  wire [198:0] c$app_arg_21;
-  wire [6:0] c$app_arg_22;
-  reg [4904:0] result_14;
-  wire [31:0] c$app_arg_23;
-  // src/LlamaDv/Decoder.hs:809:1-4
+  reg [5392:0] c$app_arg_15;
+  wire [198:0] c$app_arg_16;
+  reg [198:0] result_10;
+  wire signed [31:0] result_11;
+  wire [5392:0] c$app_arg_17;
+  wire [198:0] c$app_arg_18;
+  wire [6:0] c$app_arg_19;
+  reg [5392:0] result_12;
+  wire [31:0] c$app_arg_20;
+  // src/LlamaDv/Decoder.hs:893:1-4
   wire  valid;
-  wire [31:0] result_15;
-  reg [4904:0] result_16;
+  wire [31:0] c$app_arg_21;
+  reg [5392:0] c$app_arg_22;
+  wire signed [63:0] c$app_arg_23;
+  // src/LlamaDv/Decoder.hs:893:1-4
+  wire [70:0] ds62_2;
   wire signed [63:0] c$app_arg_24;
-  // src/LlamaDv/Decoder.hs:809:1-4
-  wire [70:0] ds53;
   wire signed [63:0] c$app_arg_25;
   wire signed [63:0] c$app_arg_26;
-  wire signed [63:0] c$app_arg_27;
-  // src/LlamaDv/Decoder.hs:809:1-4
+  // src/LlamaDv/Decoder.hs:893:1-4
   wire signed [63:0] y0;
-  // src/LlamaDv/Decoder.hs:809:1-4
-  wire signed [15:0] sh;
-  // src/LlamaDv/Decoder.hs:809:1-4
-  wire [143:0] ds53_0;
-  wire signed [31:0] c$app_arg_28;
-  reg [4904:0] result_17;
-  reg [4904:0] c$app_arg_29;
-  wire [4904:0] result_18;
-  reg [4904:0] c$step_$jOut;
-  wire [4904:0] c$step_$jOut_app_arg;
+  // src/LlamaDv/Decoder.hs:893:1-4
+  wire signed [15:0] sh_0;
+  // src/LlamaDv/Decoder.hs:893:1-4
+  wire [143:0] ds62_3;
+  wire signed [31:0] c$app_arg_27;
+  reg [5392:0] result_13;
+  reg [5392:0] c$app_arg_28;
+  wire [5392:0] result_14;
+  wire [5868:0] result_15;
+  reg [5868:0] result_16;
+  wire [31:0] c$app_arg_29;
+  wire [31:0] c$app_arg_30;
+  wire [255:0] c$siluMulOut;
+  reg signed [31:0] c$siluMulOut_app_arg;
+  wire signed [31:0] c$mulRoundOut;
+  wire signed [63:0] c$mulSumOut;
+  reg [5392:0] c$step_$jOut;
+  wire [5392:0] c$step_$jOut_app_arg;
   wire [5:0] c$step_$jOut_app_arg_0;
-  // src/LlamaDv/Decoder.hs:809:1-4
-  wire [7:0] step26;
   wire signed [63:0] c$packShiftOut;
+  wire [31:0] c$packAbsOut;
+  // src/LlamaDv/Decoder.hs:893:1-4
+  reg signed [31:0] d;
   wire signed [31:0] c$normGainOut;
   wire signed [31:0] c$normScaleOut;
   wire signed [63:0] c$sumSquareOut;
-  wire [223:0] c$siluPipeOut;
-  reg [15:0] c$matrixShapeOut;
-  reg [2:0] c$matrixShapeOut_app_arg;
-  // src/LlamaDv/Decoder.hs:809:1-4
-  wire [2:0] k;
-  // src/LlamaDv/Decoder.hs:809:1-4
-  reg [2:0] k_0;
-  wire [110:0] c$recipStartLargeOut;
-  // src/LlamaDv/Numerics.hs:113:1-8
-  wire signed [15:0] y;
-  wire signed [6:0] result_19;
-  wire signed [6:0] c$case_alt_15;
-  wire [191:0] c$app_arg_30;
-  wire [31:0] c$app_arg_31;
-  wire [5:0] result_20;
-  reg [31:0] c$quantExpOut_app_arg;
-  reg [31:0] result_21;
-  // src/LlamaDv/Decoder.hs:809:1-4
-  wire [31:0] c$mx_case_alt;
-  // src/LlamaDv/Decoder.hs:809:1-4
-  wire [31:0] c$mx_case_alt_0;
-  wire [31:0] c$absUOut;
-  reg signed [31:0] c$absUOut_app_arg;
-  // src/LlamaDv/Decoder.hs:809:1-4
+  wire [31:0] c$vinAbsOut;
+  reg signed [31:0] c$vinAbsOut_app_arg;
+  // src/LlamaDv/Decoder.hs:893:1-4
   wire signed [31:0] o;
-  reg signed [31:0] c$absUOut_case_alt;
-  // src/LlamaDv/Decoder.hs:809:1-4
-  wire signed [31:0] o_0;
-  // src/LlamaDv/Decoder.hs:809:1-4
+  // src/LlamaDv/Decoder.hs:893:1-4
   wire [511:0] acc;
-  reg [4909:0] c$tupIn;
+  wire [110:0] c$recipStartLargeOut;
+  wire signed [6:0] c$app_arg_31;
+  wire [31:0] c$app_arg_32;
+  // src/LlamaDv/Decoder.hs:893:1-4
+  reg [15:0] sh_1;
+  reg [5868:0] result_17;
+  // src/LlamaDv/Decoder.hs:893:1-4
+  wire [7:0] step30;
+  reg [2:0] c$step_vinQuantOut_app_arg;
+  reg [2:0] c$step_vinQuantOut_case_alt;
+  reg [5397:0] c$tupIn;
   wire signed [31:0] c$tupIn_app_arg;
-  wire [110:0] c$recipNextOut;
-  wire [269:0] result_22;
-  // src/LlamaDv/Decoder.hs:(1089,1)-(1099,34)
+  reg [5393:0] c$tupIn_0;
+  wire [5392:0] c$tupIn_app_arg_0;
+  reg signed [31:0] c$tupIn_app_arg_1;
+  wire [4:0] c$tupIn_app_arg_2;
+  wire [223:0] c$siluPipeOut;
+  // src/LlamaDv/Decoder.hs:893:1-4
+  wire [110:0] s;
+  wire  c$tupIn_case_scrut;
+  wire  c$tupIn_app_arg_3;
+  wire [269:0] result_18;
+  // src/LlamaDv/Decoder.hs:(1213,1)-(1223,34)
   wire [276:0] kvWr_0;
-  // src/LlamaDv/Decoder.hs:660:1-6
+  // src/LlamaDv/Decoder.hs:725:1-6
   wire [1:0] kvh;
-  wire [5:0] result_23;
-  wire [5:0] result_24;
-  wire signed [31:0] result_25;
-  // src/LlamaDv/Decoder.hs:(1089,1)-(1099,34)
+  wire [5:0] result_19;
+  wire [5:0] result_20;
+  wire signed [31:0] result_21;
+  // src/LlamaDv/Decoder.hs:(1213,1)-(1223,34)
   wire [159:0] xs;
-  reg [31:0] c$case_alt_16;
   reg [31:0] c$case_alt_17;
   reg [31:0] c$case_alt_18;
   reg [31:0] c$case_alt_19;
-  // src/LlamaDv/Decoder.hs:(1089,1)-(1099,34)
-  reg  c$xs_app_arg_case_alt;
   reg [31:0] c$case_alt_20;
-  // src/LlamaDv/Decoder.hs:(1089,1)-(1099,34)
+  // src/LlamaDv/Decoder.hs:(1213,1)-(1223,34)
+  reg  c$xs_app_arg_case_alt;
+  reg [31:0] c$case_alt_21;
+  // src/LlamaDv/Decoder.hs:(1213,1)-(1223,34)
   reg [2:0] i1;
   // src/LlamaDv/Numerics.hs:57:1-5
-  wire signed [15:0] s;
-  wire signed [31:0] c$case_alt_21;
-  wire signed [31:0] result_26;
+  wire signed [15:0] s_0;
+  wire signed [31:0] c$case_alt_22;
+  wire signed [31:0] result_22;
   wire signed [63:0] c$sat32Out_case_alt;
   wire signed [63:0] c$sat32Out_app_arg;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] c$wild2_app_arg;
   wire signed [63:0] c$sat32Out_app_arg_0;
-  wire [5:0] c$case_alt_22;
-  wire [5:0] result_27;
-  reg signed [63:0] result_28;
+  wire [5:0] c$case_alt_23;
+  wire [5:0] result_23;
+  reg signed [63:0] result_24;
   // src/LlamaDv/Numerics.hs:51:1-4
   wire signed [63:0] wild2;
   // src/LlamaDv/Numerics.hs:51:1-4
@@ -239,114 +252,108 @@ module decoder_small
   wire signed [63:0] c$sat32Out_app_arg_1;
   // src/LlamaDv/Numerics.hs:57:1-5
   wire signed [63:0] wild2_1;
-  // src/LlamaDv/Decoder.hs:968:1-9
+  // src/LlamaDv/Decoder.hs:1083:1-9
   wire signed [6:0] e_0;
-  // src/LlamaDv/Decoder.hs:(1089,1)-(1099,34)
+  // src/LlamaDv/Decoder.hs:(1213,1)-(1223,34)
   wire signed [7:0] c$ds1_case_alt;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a;
-  reg [6:0] c$case_alt_23;
-  wire [511:0] result_29;
-  // src/LlamaDv/Decoder.hs:968:1-9
+  reg [6:0] c$case_alt_24;
+  wire [511:0] result_25;
+  // src/LlamaDv/Decoder.hs:1083:1-9
   wire [511:0] c$ds_app_arg;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_0;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_0;
-  reg [511:0] c$case_alt_24;
+  reg [511:0] c$case_alt_25;
   // src/LlamaDv/Memories.hs:52:1-53
   wire [7:0] rd;
   // src/LlamaDv/Memories.hs:52:1-53
   reg  c$rd_case_alt;
   // src/LlamaDv/Memories.hs:52:1-53
   wire signed [63:0] c$rd_case_scrut;
-  // src/LlamaDv/Decoder.hs:1037:1-126
+  // src/LlamaDv/Decoder.hs:1161:1-126
   wire  c$ds1_app_arg;
-  reg signed [31:0] result_30;
-  // src/LlamaDv/Decoder.hs:1037:1-126
+  reg signed [31:0] result_26;
+  // src/LlamaDv/Decoder.hs:1161:1-126
   wire  c$ds2_app_arg;
-  reg signed [31:0] result_31;
-  // src/LlamaDv/Decoder.hs:1037:1-126
+  reg signed [31:0] result_27;
+  // src/LlamaDv/Decoder.hs:1161:1-126
   wire  c$ds3_app_arg;
-  reg signed [31:0] result_32;
-  // src/LlamaDv/Decoder.hs:1037:1-126
+  reg signed [31:0] result_28;
+  // src/LlamaDv/Decoder.hs:1161:1-126
   wire  c$ds4_app_arg;
-  reg signed [31:0] result_33;
-  // src/LlamaDv/Decoder.hs:1037:1-126
+  reg signed [31:0] result_29;
+  // src/LlamaDv/Decoder.hs:1161:1-126
   wire  c$ds5_app_arg;
-  reg signed [31:0] result_34;
-  wire [159:0] result_35;
-  // src/LlamaDv/Decoder.hs:1037:1-126
-  wire [39:0] wild1;
-  // src/LlamaDv/Decoder.hs:1037:1-126
-  wire [39:0] wild1_0;
-  // src/LlamaDv/Decoder.hs:1037:1-126
-  wire [39:0] wild1_1;
-  // src/LlamaDv/Decoder.hs:1037:1-126
-  wire [39:0] wild1_2;
-  // src/LlamaDv/Decoder.hs:1037:1-126
+  reg signed [31:0] result_30;
+  wire [159:0] result_31;
+  // src/LlamaDv/Decoder.hs:1161:1-126
   wire [38:0] eta3;
-  // src/LlamaDv/Decoder.hs:1037:1-126
+  // src/LlamaDv/Decoder.hs:1161:1-126
   wire [37:0] a1;
-  // src/LlamaDv/Decoder.hs:1037:1-126
+  // src/LlamaDv/Decoder.hs:1161:1-126
   wire [38:0] a1_0;
-  // src/LlamaDv/Decoder.hs:1037:1-126
+  // src/LlamaDv/Decoder.hs:1161:1-126
   wire [38:0] a1_1;
-  // src/LlamaDv/Decoder.hs:1037:1-126
+  // src/LlamaDv/Decoder.hs:1161:1-126
   wire [38:0] a1_2;
-  // src/LlamaDv/Decoder.hs:1037:1-126
+  // src/LlamaDv/Decoder.hs:1161:1-126
   wire [38:0] a1_3;
-  wire [33:0] result_36;
-  reg [6:0] result_37;
-  reg [6:0] c$case_alt_25;
+  wire [33:0] result_32;
+  reg [6:0] result_33;
   reg [6:0] c$case_alt_26;
-  wire [6:0] c$case_alt_27;
+  reg [6:0] c$case_alt_27;
   wire [6:0] c$case_alt_28;
-  wire [6:0] c$app_arg_32;
-  reg [6:0] c$case_alt_29;
-  wire signed [63:0] c$case_scrut_1;
-  wire [6:0] c$packIndexOut;
-  // src/LlamaDv/Decoder.hs:1037:1-126
+  wire [6:0] c$case_alt_29;
+  wire [6:0] c$case_alt_30;
+  wire [6:0] c$app_arg_33;
+  reg [6:0] c$case_alt_31;
+  wire signed [63:0] c$case_scrut_0;
+  wire [7:0] c$case_alt_32;
+  wire [6:0] result_34;
+  // src/LlamaDv/Decoder.hs:1161:1-126
   wire [37:0] ds1_0;
-  // src/LlamaDv/Decoder.hs:1037:1-126
+  // src/LlamaDv/Decoder.hs:1161:1-126
   wire [38:0] ds;
-  // src/LlamaDv/Decoder.hs:1037:1-126
+  // src/LlamaDv/Decoder.hs:1161:1-126
   wire [38:0] ds_0;
-  // src/LlamaDv/Decoder.hs:1037:1-126
+  // src/LlamaDv/Decoder.hs:1161:1-126
   wire [38:0] ds_1;
-  // src/LlamaDv/Decoder.hs:1037:1-126
+  // src/LlamaDv/Decoder.hs:1161:1-126
   wire [38:0] ds_2;
-  // src/LlamaDv/Decoder.hs:(1089,1)-(1099,34)
+  // src/LlamaDv/Decoder.hs:(1213,1)-(1223,34)
   wire [374:0] macN;
-  wire [749:0] result_38;
-  reg [374:0] c$case_alt_30;
-  wire signed [63:0] c$case_scrut_2;
-  wire signed [63:0] c$app_arg_33;
-  wire signed [31:0] c$case_alt_31;
-  wire signed [15:0] c$app_arg_34;
-  wire signed [7:0] c$app_arg_35;
-  // src/LlamaDv/Decoder.hs:775:1-6
-  wire [71:0] ds77;
-  // src/LlamaDv/Decoder.hs:775:1-6
-  wire [23:0] ds78;
-  // src/LlamaDv/Decoder.hs:775:1-6
-  wire [15:0] ds79;
-  // src/LlamaDv/Decoder.hs:775:1-6
-  wire [15:0] c$ds79_case_alt;
-  // src/LlamaDv/Decoder.hs:775:1-6
+  wire [749:0] result_35;
+  reg [374:0] c$case_alt_33;
+  wire signed [63:0] c$case_scrut_1;
+  wire signed [63:0] c$app_arg_34;
+  wire signed [31:0] c$case_alt_34;
+  wire signed [15:0] c$app_arg_35;
+  wire signed [7:0] c$app_arg_36;
+  // src/LlamaDv/Decoder.hs:859:1-6
+  wire [71:0] ds86;
+  // src/LlamaDv/Decoder.hs:859:1-6
+  wire [23:0] ds87;
+  // src/LlamaDv/Decoder.hs:859:1-6
+  wire [15:0] ds88;
+  // src/LlamaDv/Decoder.hs:859:1-6
+  wire [15:0] c$ds88_case_alt;
+  // src/LlamaDv/Decoder.hs:859:1-6
   wire  lastAll;
-  // src/LlamaDv/Decoder.hs:775:1-6
+  // src/LlamaDv/Decoder.hs:859:1-6
   wire  feeding;
-  // src/LlamaDv/Decoder.hs:775:1-6
+  // src/LlamaDv/Decoder.hs:859:1-6
   wire  lastCol;
-  // src/LlamaDv/Decoder.hs:(1048,1)-(1051,37)
+  // src/LlamaDv/Decoder.hs:(1172,1)-(1175,37)
   reg [374:0] m;
-  wire signed [6:0] result_39;
-  // src/LlamaDv/Decoder.hs:(1059,1)-(1062,56)
+  wire signed [6:0] result_36;
+  // src/LlamaDv/Decoder.hs:(1183,1)-(1186,56)
   wire [104:0] xs_0;
-  // src/LlamaDv/Decoder.hs:(1059,1)-(1062,56)
+  // src/LlamaDv/Decoder.hs:(1183,1)-(1186,56)
   reg [3:0] c$i1_case_alt;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2;
@@ -354,370 +361,386 @@ module decoder_small
   wire  en_1;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_1;
-  reg [6:0] c$case_alt_32;
+  reg [6:0] c$case_alt_35;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_0;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_2;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_2;
-  reg [6:0] c$case_alt_33;
+  reg [6:0] c$case_alt_36;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_1;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_3;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_3;
-  reg [6:0] c$case_alt_34;
+  reg [6:0] c$case_alt_37;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_2;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_4;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_4;
-  reg [6:0] c$case_alt_35;
+  reg [6:0] c$case_alt_38;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_3;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_5;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_5;
-  reg [6:0] c$case_alt_36;
+  reg [6:0] c$case_alt_39;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_4;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_6;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_6;
-  reg [6:0] c$case_alt_37;
+  reg [6:0] c$case_alt_40;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_5;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_7;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_7;
-  reg [6:0] c$case_alt_38;
+  reg [6:0] c$case_alt_41;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_6;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_8;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_8;
-  reg [6:0] c$case_alt_39;
+  reg [6:0] c$case_alt_42;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_7;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_9;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_9;
-  reg [6:0] c$case_alt_40;
+  reg [6:0] c$case_alt_43;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_8;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_10;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_10;
-  reg [6:0] c$case_alt_41;
+  reg [6:0] c$case_alt_44;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_9;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_11;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_11;
-  reg [6:0] c$case_alt_42;
+  reg [6:0] c$case_alt_45;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_10;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_12;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_12;
-  reg [6:0] c$case_alt_43;
+  reg [6:0] c$case_alt_46;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_11;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_13;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_13;
-  reg [6:0] c$case_alt_44;
+  reg [6:0] c$case_alt_47;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_12;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_14;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_14;
-  reg [6:0] c$case_alt_45;
+  reg [6:0] c$case_alt_48;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [7:0] eta2_13;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_15;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_15;
-  reg [6:0] c$case_alt_46;
-  // src/LlamaDv/Decoder.hs:(1059,1)-(1062,56)
+  reg [6:0] c$case_alt_49;
+  // src/LlamaDv/Decoder.hs:(1183,1)-(1186,56)
   reg [3:0] c$xs_app_arg_case_alt_0;
-  // src/LlamaDv/Decoder.hs:(1059,1)-(1062,56)
+  // src/LlamaDv/Decoder.hs:(1183,1)-(1186,56)
   reg  c$xs_app_arg_case_alt_1;
-  // src/LlamaDv/Decoder.hs:(1059,1)-(1062,56)
+  // src/LlamaDv/Decoder.hs:(1183,1)-(1186,56)
   wire signed [63:0] c$xs_app_arg_case_scrut;
-  wire [1023:0] result_40;
-  // src/LlamaDv/Decoder.hs:(1059,1)-(1062,56)
+  wire [1023:0] result_37;
+  // src/LlamaDv/Decoder.hs:(1183,1)-(1186,56)
   wire [15359:0] xs_1;
-  // src/LlamaDv/Decoder.hs:(1059,1)-(1062,56)
+  // src/LlamaDv/Decoder.hs:(1183,1)-(1186,56)
   reg [3:0] c$i1_case_alt_0;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_14;
-  wire [1023:0] result_41;
+  wire [1023:0] result_38;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_16;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_16;
-  reg [511:0] c$case_alt_47;
+  reg [511:0] c$case_alt_50;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_15;
-  wire [1023:0] result_42;
+  wire [1023:0] result_39;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_17;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_17;
-  reg [511:0] c$case_alt_48;
+  reg [511:0] c$case_alt_51;
   // src/LlamaDv/Memories.hs:39:1-78
   wire [7:0] eta1;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_18;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_18;
-  reg [1023:0] c$case_alt_49;
+  reg [1023:0] c$case_alt_52;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_16;
-  wire [1023:0] result_43;
+  wire [1023:0] result_40;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_19;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_19;
-  reg [511:0] c$case_alt_50;
+  reg [511:0] c$case_alt_53;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_17;
-  wire [1023:0] result_44;
+  wire [1023:0] result_41;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_20;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_20;
-  reg [511:0] c$case_alt_51;
+  reg [511:0] c$case_alt_54;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_18;
-  wire [1023:0] result_45;
+  wire [1023:0] result_42;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_21;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_21;
-  reg [511:0] c$case_alt_52;
+  reg [511:0] c$case_alt_55;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_19;
-  wire [1023:0] result_46;
+  wire [1023:0] result_43;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_22;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_22;
-  reg [511:0] c$case_alt_53;
+  reg [511:0] c$case_alt_56;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_20;
-  wire [1023:0] result_47;
+  wire [1023:0] result_44;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_23;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_23;
-  reg [511:0] c$case_alt_54;
+  reg [511:0] c$case_alt_57;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_21;
-  wire [1023:0] result_48;
+  wire [1023:0] result_45;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_24;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_24;
-  reg [511:0] c$case_alt_55;
+  reg [511:0] c$case_alt_58;
   // src/LlamaDv/Memories.hs:39:1-78
   wire [7:0] eta1_0;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_25;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_25;
-  reg [1023:0] c$case_alt_56;
+  reg [1023:0] c$case_alt_59;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_22;
-  wire [1023:0] result_49;
+  wire [1023:0] result_46;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_26;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_26;
-  reg [511:0] c$case_alt_57;
+  reg [511:0] c$case_alt_60;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_23;
-  wire [1023:0] result_50;
+  wire [1023:0] result_47;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_27;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_27;
-  reg [511:0] c$case_alt_58;
+  reg [511:0] c$case_alt_61;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_24;
-  wire [1023:0] result_51;
+  wire [1023:0] result_48;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_28;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_28;
-  reg [511:0] c$case_alt_59;
+  reg [511:0] c$case_alt_62;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_25;
-  wire [1023:0] result_52;
+  wire [1023:0] result_49;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_29;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_29;
-  reg [511:0] c$case_alt_60;
+  reg [511:0] c$case_alt_63;
   // src/LlamaDv/Memories.hs:36:1-119
   wire [7:0] eta2_26;
-  wire [1023:0] result_53;
+  wire [1023:0] result_50;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire  en_30;
   // src/LlamaDv/Memories.hs:(30,1)-(32,66)
   wire [6:0] a_30;
-  reg [511:0] c$case_alt_61;
-  // src/LlamaDv/Decoder.hs:(1059,1)-(1062,56)
+  reg [511:0] c$case_alt_64;
+  // src/LlamaDv/Decoder.hs:(1183,1)-(1186,56)
   reg [3:0] c$xs_app_arg_case_alt_2;
-  // src/LlamaDv/Decoder.hs:(1059,1)-(1062,56)
+  // src/LlamaDv/Decoder.hs:(1183,1)-(1186,56)
   reg  c$xs_app_arg_case_alt_3;
-  // src/LlamaDv/Decoder.hs:(1059,1)-(1062,56)
+  // src/LlamaDv/Decoder.hs:(1183,1)-(1186,56)
   wire signed [63:0] c$xs_app_arg_case_scrut_0;
-  wire [7:0] c$app_arg_36;
-  reg [6:0] c$case_alt_62;
-  wire [4904:0] result_54;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  wire [7:0] c$app_arg_37;
+  reg [6:0] c$case_alt_65;
+  wire [5392:0] result_51;
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg [4:0] ds_3;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg [0:0] ds1_1;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg [3:0] ds2_0;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg [5:0] ds3;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg [7:0] ds4;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg [1:0] ds5;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg signed [63:0] ds6;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg signed [31:0] ds7;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg signed [5:0] ds8;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg signed [31:0] ds9;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg [31:0] ds10;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg signed [6:0] ds11;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg [2:0] ds12;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg [7:0] ds13;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg [7:0] ds14;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg signed [31:0] ds15;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg [1:0] ds16;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg [31:0] ds17;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg [127:0] ds18;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg signed [6:0] ds19;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg [127:0] ds20;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg signed [6:0] ds21;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg [1:0] ds22;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg [3:0] ds23;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg [575:0] ds24;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg [4:0] ds25;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg signed [31:0] ds26;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg [5:0] ds27;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg [110:0] ds28;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg [4:0] ds29;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg [255:0] ds30;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg signed [31:0] ds31;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg [6:0] ds32;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg signed [63:0] ds33;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg [223:0] ds34;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg [223:0] ds35;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg signed [63:0] ds36;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg [1023:0] ds37;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg [1023:0] ds38;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg [6:0] ds39;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg signed [31:0] ds40;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg signed [31:0] ds41;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg signed [31:0] ds42;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg [223:0] ds43;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg signed [31:0] ds44;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg signed [31:0] ds45;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg signed [63:0] ds46;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg signed [63:0] ds47;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg signed [21:0] ds48;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg signed [21:0] ds49;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg signed [63:0] ds50;
-  // src/LlamaDv/Decoder.hs:977:1-103
+  // src/LlamaDv/Decoder.hs:1092:1-103
   reg signed [63:0] ds51;
+  // src/LlamaDv/Decoder.hs:1092:1-103
+  reg [31:0] ds52;
+  // src/LlamaDv/Decoder.hs:1092:1-103
+  reg signed [31:0] ds53;
+  // src/LlamaDv/Decoder.hs:1092:1-103
+  reg [6:0] ds54;
+  // src/LlamaDv/Decoder.hs:1092:1-103
+  reg  ds55;
+  // src/LlamaDv/Decoder.hs:1092:1-103
+  reg [31:0] ds56;
+  // src/LlamaDv/Decoder.hs:1092:1-103
+  reg [255:0] ds57;
+  // src/LlamaDv/Decoder.hs:1092:1-103
+  reg signed [63:0] ds58;
+  // src/LlamaDv/Decoder.hs:1092:1-103
+  reg signed [31:0] ds59;
+  // src/LlamaDv/Decoder.hs:1092:1-103
+  reg signed [31:0] ds60;
   wire [4:0] c$dtt_rhs_1;
   wire [4:0] c$cycNext_case_alt_selection_2;
   wire [2079:0] c$logits_case_alt_projection;
   wire [4:0] c$dtt_rhs_4;
   wire [4:0] result_selection_4;
-  wire [7:0] c$bv;
-  wire [7:0] c$app_arg_selection_4;
-  wire [41:0] c$bv_0;
-  wire signed [31:0] c$app_arg_fun_arg;
-  wire signed [63:0] c$app_arg_fun_arg_0;
-  wire [4:0] c$app_arg_selection_8;
+  wire [4:0] c$case_alt_selection_6;
+  wire [31:0] c$app_arg_fun_arg;
+  wire [7:0] result_selection_7;
+  wire [41:0] c$bv;
   wire signed [31:0] c$s;
   wire signed [31:0] c$s_0;
-  wire [2:0] c$case_alt_selection_10;
-  wire [1:0] c$bv_1;
-  wire [7:0] result_selection_8;
-  wire [543:0] result_sel_alt_238;
-  wire [1:0] c$case_alt_selection_15;
-  wire [41:0] c$bv_2;
-  wire signed [63:0] c$app_arg_fun_arg_1;
-  wire signed [31:0] c$app_arg_fun_arg_2;
-  wire signed [63:0] c$app_arg_fun_arg_3;
-  wire [4:0] c$case_alt_selection_19;
+  wire [2:0] c$case_alt_selection_13;
+  wire [1:0] c$bv_0;
+  wire [7:0] c$app_arg_selection_6;
+  wire [543:0] c$app_arg_sel_alt_26;
+  wire [1:0] c$case_alt_selection_18;
+  wire [41:0] c$bv_1;
+  wire signed [63:0] c$app_arg_fun_arg_0;
+  wire signed [31:0] c$app_arg_fun_arg_1;
+  wire signed [63:0] c$app_arg_fun_arg_2;
+  wire [4:0] c$case_alt_selection_22;
   wire [0:0] result_fun_arg;
   wire [3:0] result_fun_arg_0;
   wire [5:0] result_fun_arg_1;
@@ -768,149 +791,176 @@ module decoder_small
   wire signed [21:0] result_fun_arg_46;
   wire signed [63:0] result_fun_arg_47;
   wire signed [63:0] result_fun_arg_48;
-  wire [7:0] c$app_arg_selection_13;
-  wire [7:0] result_selection_12;
-  wire [1:0] c$case_alt_selection_22;
-  wire [3:0] c$bv_3;
-  wire [0:0] c$bv_4;
-  wire [1:0] c$bv_5;
-  wire [1:0] c$app_arg_selection_16;
+  wire [31:0] result_fun_arg_49;
+  wire signed [31:0] result_fun_arg_50;
+  wire [6:0] result_fun_arg_51;
+  wire  result_fun_arg_52;
+  wire [31:0] result_fun_arg_53;
+  wire [255:0] result_fun_arg_54;
+  wire signed [63:0] result_fun_arg_55;
+  wire signed [31:0] result_fun_arg_56;
+  wire signed [31:0] result_fun_arg_57;
+  wire [7:0] result_selection_11;
+  wire signed [6:0] ds62_fun_arg;
+  wire [31:0] c$app_arg_fun_arg_3;
+  wire [7:0] result_selection_14;
+  wire [1:0] c$case_alt_selection_25;
+  wire [3:0] c$bv_2;
+  wire [0:0] c$bv_3;
+  wire [1:0] c$bv_4;
+  wire [1:0] c$app_arg_selection_9;
   wire [135:0] \pm'_projection ;
-  wire signed [6:0] \c$pm'_app_arg_fun_arg ;
+  wire [7:0] st_selection_1;
+  wire  \c$pm'_app_arg_fun_arg ;
   wire signed [63:0] \c$pm'_app_arg_fun_arg_0 ;
-  wire [6:0] c$bv_6;
+  wire [6:0] c$bv_5;
   wire  c$app_arg_fun_arg_4;
   wire signed [63:0] c$app_arg_fun_arg_5;
   wire signed [63:0] c$app_arg_fun_arg_6;
-  wire [2:0] c$app_arg_selection_20;
-  wire [2:0] result_selection_16;
-  wire [7:0] c$case_alt_selection_25;
-  wire [7:0] c$case_alt_selection_28;
+  wire [2:0] c$app_arg_selection_13;
+  wire [2:0] result_selection_17;
+  wire [7:0] c$case_alt_selection_29;
+  wire [7:0] c$case_alt_selection_32;
+  wire [7:0] c$bv_6;
+  wire signed [21:0] ds62_fun_arg_0;
+  wire signed [21:0] ds62_fun_arg_1;
+  wire signed [31:0] ds62_fun_arg_2;
+  wire signed [31:0] ds62_fun_arg_3;
+  wire [3:0] ds62_fun_arg_4;
+  wire [7:0] ds62_fun_arg_5;
   wire [7:0] c$bv_7;
-  wire signed [21:0] ds54_fun_arg;
-  wire signed [21:0] ds54_fun_arg_0;
-  wire signed [31:0] ds54_fun_arg_1;
-  wire signed [31:0] ds54_fun_arg_2;
-  wire [3:0] ds54_fun_arg_3;
-  wire [7:0] ds54_fun_arg_4;
-  wire [7:0] c$bv_8;
-  wire [2:0] c$app_arg_selection_23;
+  wire [2:0] c$app_arg_selection_16;
   wire [2:0] result_selection_20;
+  wire [7:0] c$bv_8;
   wire [7:0] c$bv_9;
+  wire [6:0] result_fun_arg_58;
+  wire signed [63:0] result_fun_arg_59;
   wire [7:0] c$bv_10;
-  wire [6:0] result_fun_arg_49;
-  wire signed [63:0] result_fun_arg_50;
-  wire [7:0] c$bv_11;
   wire [7:0] result_selection_23;
-  wire [7:0] result_selection_27;
+  wire [7:0] c$app_arg_selection_24;
   wire signed [63:0] c$app_arg_fun_arg_7;
   wire [6:0] c$app_arg_fun_arg_8;
   wire signed [5:0] c$s_1;
-  wire signed [63:0] ds53_fun_arg;
-  wire signed [15:0] ds53_fun_arg_0;
+  wire signed [63:0] ds62_fun_arg_6;
+  wire signed [15:0] ds62_fun_arg_7;
   wire signed [31:0] c$app_arg_fun_arg_9;
   wire signed [31:0] c$app_arg_fun_arg_10;
   wire signed [63:0] c$app_arg_fun_arg_11;
   wire signed [31:0] c$app_arg_fun_arg_12;
   wire signed [31:0] c$app_arg_fun_arg_13;
   wire signed [63:0] c$s_2;
-  wire signed [31:0] ds53_fun_arg_1;
+  wire signed [31:0] ds62_fun_arg_8;
   wire signed [63:0] c$app_arg_fun_arg_14;
-  wire [7:0] result_selection_30;
-  wire [7:0] c$app_arg_selection_30;
+  wire [7:0] result_selection_26;
+  wire [7:0] c$app_arg_selection_27;
+  wire [4:0] result_selection_30;
+  wire [7:0] c$bv_11;
+  wire signed [31:0] c$app_arg_fun_arg_15;
+  wire signed [31:0] c$siluMulOut_fun_arg;
+  wire [4:0] c$siluMulOut_app_arg_selection_1;
+  wire signed [63:0] c$s_3;
+  wire signed [63:0] c$mulRoundOut_fun_arg;
+  wire [255:0] c$mulSumOut_fun_arg;
   wire [7:0] c$step_$jOut_selection_1;
   wire [7:0] c$bv_12;
-  wire signed [6:0] c$packShiftOut_fun_arg;
+  wire [6:0] c$packShiftOut_fun_arg;
+  wire signed [31:0] c$packShiftOut_fun_arg_0;
+  wire [1:0] d_selection_1;
   wire signed [31:0] c$normGainOut_fun_arg;
   wire signed [31:0] c$normGainOut_fun_arg_0;
   wire signed [31:0] c$normScaleOut_fun_arg;
   wire signed [31:0] c$normScaleOut_fun_arg_0;
   wire signed [63:0] c$sumSquareOut_fun_arg;
   wire signed [31:0] c$sumSquareOut_fun_arg_0;
-  wire [4:0] c$siluPipeOut_fun_arg;
-  wire signed [31:0] c$siluPipeOut_fun_arg_0;
-  wire [223:0] c$siluPipeOut_fun_arg_1;
-  wire [4:0] c$matrixShapeOut_app_arg_selection_1;
-  wire [1:0] k_selection_1;
-  wire signed [63:0] c$s_3;
-  wire [31:0] c$vec;
-  wire [4:0] c$quantExpOut_app_arg_selection_1;
-  wire [7:0] result_selection_66;
-  wire [32:0] c$bv_14;
-  wire [4:0] c$absUOut_app_arg_selection_1;
-  wire signed [31:0] o_fun_arg;
-  wire signed [31:0] o_fun_arg_0;
-  wire [1:0] c$absUOut_case_alt_selection_1;
+  wire [4:0] c$vinAbsOut_app_arg_selection_1;
+  wire signed [63:0] c$s_4;
+  wire [31:0] c$app_arg_fun_arg_16;
+  wire [7:0] result_selection_33;
+  wire [4:0] c$step_vinQuantOut_app_arg_selection_1;
+  wire [1:0] c$step_vinQuantOut_case_alt_selection_1;
   wire [4:0] c$tupIn_selection_1;
   wire [6:0] c$tupIn_app_arg_fun_arg;
   wire signed [63:0] c$tupIn_app_arg_fun_arg_0;
-  wire [110:0] c$recipNextOut_fun_arg;
-  wire [0:0] c$bv_15;
-  wire [3:0] c$bv_16;
+  wire [4:0] c$tupIn_selection_4;
+  wire [4:0] c$tupIn_app_arg_selection_2;
+  wire [4:0] c$siluPipeOut_fun_arg;
+  wire signed [31:0] c$siluPipeOut_fun_arg_0;
+  wire [223:0] c$siluPipeOut_fun_arg_1;
+  wire [110:0] s_fun_arg;
+  wire [0:0] c$bv_13;
+  wire [3:0] c$bv_14;
   wire [1:0] i1_selection_1;
-  wire [0:0] c$bv_17;
-  wire [1:0] c$bv_18;
-  wire [15:0] c$bv_19;
-  wire [4:0] c$i_259;
-  wire [15:0] c$bv_20;
-  wire [5:0] c$i_267;
-  wire [7:0] c$i_269;
-  wire [511:0] c$vec_0;
+  wire [0:0] c$bv_15;
+  wire [1:0] c$bv_16;
+  wire [15:0] c$bv_17;
+  wire [4:0] c$i_265;
+  wire [15:0] c$bv_18;
+  wire [5:0] c$i_273;
+  wire [7:0] c$i_275;
+  wire [511:0] c$vec;
   wire [4:0] c$dtt_rhs_7;
-  wire [5:0] c$i_334;
-  wire [5:0] c$i_335;
-  wire [6:0] c$i_464;
-  wire [6:0] c$i_465;
-  wire [6:0] c$i_594;
-  wire [6:0] c$i_595;
-  wire [6:0] c$i_724;
-  wire [6:0] c$i_725;
-  wire [6:0] c$i_854;
-  wire [6:0] c$i_855;
+  wire [5:0] c$i_340;
+  wire [5:0] c$i_341;
+  wire [39:0] c$ds2_app_arg_selection_2;
+  wire [6:0] c$i_470;
+  wire [6:0] c$i_471;
+  wire [39:0] c$ds3_app_arg_selection_2;
+  wire [6:0] c$i_600;
+  wire [6:0] c$i_601;
+  wire [39:0] c$ds4_app_arg_selection_2;
+  wire [6:0] c$i_730;
+  wire [6:0] c$i_731;
+  wire [39:0] c$ds5_app_arg_selection_2;
+  wire [6:0] c$i_860;
+  wire [6:0] c$i_861;
+  wire [7:0] c$bv_19;
+  wire [1:0] result_selection_39;
+  wire [7:0] c$bv_20;
+  wire [4:0] c$case_alt_selection_38;
   wire [7:0] c$bv_21;
-  wire [1:0] result_selection_72;
   wire [7:0] c$bv_22;
-  wire [4:0] c$case_alt_selection_35;
   wire [7:0] c$bv_23;
   wire [7:0] c$bv_24;
   wire [7:0] c$bv_25;
-  wire [7:0] c$bv_26;
   wire [4:0] c$dtt_rhs_10;
-  wire [1:0] c$bv_27;
-  wire [7:0] c$bv_28;
+  wire [1:0] c$bv_26;
+  wire [39:0] ds_selection_2;
+  wire [39:0] ds_selection_6;
+  wire [39:0] ds_selection_10;
+  wire [39:0] ds_selection_14;
   wire [4:0] c$dtt_rhs_13;
-  wire signed [31:0] c$app_arg_fun_arg_15;
-  wire [6:0] c$app_arg_fun_arg_16;
+  wire signed [31:0] c$app_arg_fun_arg_17;
+  wire [6:0] c$app_arg_fun_arg_18;
   wire  c$case_alt_fun_arg;
   wire  c$case_alt_fun_arg_0;
   wire signed [31:0] c$case_alt_fun_arg_1;
   wire signed [15:0] c$case_alt_fun_arg_2;
-  wire signed [7:0] c$app_arg_fun_arg_17;
-  wire signed [7:0] c$app_arg_fun_arg_18;
-  wire  c$app_arg_fun_arg_19;
-  wire signed [63:0] c$app_arg_fun_arg_20;
-  wire signed [6:0] ds77_fun_arg;
-  wire signed [31:0] ds77_fun_arg_0;
-  wire signed [15:0] ds77_fun_arg_1;
-  wire [7:0] ds78_fun_arg;
-  wire signed [6:0] ds78_fun_arg_0;
+  wire signed [7:0] c$app_arg_fun_arg_19;
+  wire signed [7:0] c$app_arg_fun_arg_20;
+  wire  c$app_arg_fun_arg_21;
+  wire signed [63:0] c$app_arg_fun_arg_22;
+  wire signed [6:0] ds86_fun_arg;
+  wire signed [31:0] ds86_fun_arg_0;
+  wire signed [15:0] ds86_fun_arg_1;
+  wire [7:0] ds87_fun_arg;
+  wire signed [6:0] ds87_fun_arg_0;
   wire [2:0] c$i1_case_alt_selection_1;
+  wire [0:0] c$bv_27;
+  wire [2:0] c$bv_28;
+  wire [2:0] c$xs_app_arg_case_alt_selection_2;
   wire [0:0] c$bv_29;
   wire [2:0] c$bv_30;
-  wire [2:0] c$xs_app_arg_case_alt_selection_2;
-  wire [0:0] c$bv_31;
-  wire [2:0] c$bv_32;
   wire [4:0] c$dtt_rhs_16;
   wire [2:0] c$i1_case_alt_selection_4;
+  wire [0:0] c$bv_31;
+  wire [2:0] c$bv_32;
+  wire [2:0] c$xs_app_arg_case_alt_selection_6;
   wire [0:0] c$bv_33;
   wire [2:0] c$bv_34;
-  wire [2:0] c$xs_app_arg_case_alt_selection_6;
-  wire [0:0] c$bv_35;
-  wire [2:0] c$bv_36;
   wire [4:0] c$dtt_rhs_19;
-  wire [4:0] c$case_alt_selection_41;
-  wire [5:0] c$bv_37;
-  wire [7:0] c$bv_38;
+  wire [4:0] c$case_alt_selection_45;
+  wire [5:0] c$bv_35;
+  wire [7:0] c$bv_36;
   wire [2885:0] result;
 
   assign result = {result_0[2885:2885],
@@ -943,10 +993,10 @@ module decoder_small
   assign kvWr = result_0[797:521];
 
   assign result_0 = {c$case_alt_2,
-                     c$case_alt_1,   result_54[3731:3726],
+                     c$case_alt_1,   result_51[4219:4214],
                      logits,   result_2,   kvWr_0,   result_1};
 
-  assign c$dtt_rhs_1 = result_54[4904:4900];
+  assign c$dtt_rhs_1 = result_51[5392:5388];
 
   assign c$case_scrut = $unsigned(c$dtt_rhs_1);
 
@@ -957,10 +1007,10 @@ module decoder_small
     endcase
   end
 
-  assign result_1 = (c$case_alt & (result_54[4888:4881] == 8'd17)) ? {1'b1,{result_54[4899:4899],
-                                                                            result_54[4350:4349],
-                                                                            result_54[3768:3764],
-                                                                            result_54[4280:3769]}} : {1'b0,520'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx};
+  assign result_1 = (c$case_alt & (result_51[5376:5369] == 8'd17)) ? {1'b1,{result_51[5387:5387],
+                                                                            result_51[4838:4837],
+                                                                            result_51[4256:4252],
+                                                                            result_51[4768:4257]}} : {1'b0,520'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx};
 
   // register begin
   always @(posedge clk or  posedge  rst) begin : result_2_register
@@ -974,7 +1024,7 @@ module decoder_small
 
   always @(*) begin
     case(c$rd_case_scrut)
-      64'sd21 : c$case_alt_0 = 1'b1;
+      64'sd20 : c$case_alt_0 = 1'b1;
       default : c$case_alt_0 = 1'b0;
     endcase
   end
@@ -996,13 +1046,13 @@ module decoder_small
   end
   // register end
 
-  assign c$cycNext_case_alt_selection_2 = result_54[4904:4900];
+  assign c$cycNext_case_alt_selection_2 = result_51[5392:5388];
 
   always @(*) begin
     case(c$cycNext_case_alt_selection_2)
       5'b00000 : c$cycNext_case_alt_0 = c$cycNext_case_alt;
-      5'b10100 : c$cycNext_case_alt_0 = c$cycNext_case_alt_1;
-      5'b10101 : c$cycNext_case_alt_0 = n;
+      5'b10011 : c$cycNext_case_alt_0 = c$cycNext_case_alt_1;
+      5'b10100 : c$cycNext_case_alt_0 = n;
       default : c$cycNext_case_alt_0 = c$cycNext_case_alt_1;
     endcase
   end
@@ -1011,7 +1061,7 @@ module decoder_small
 
   always @(*) begin
     case(c$logits_case_scrut)
-      64'sd21 : c$case_alt_1 = 1'b1;
+      64'sd20 : c$case_alt_1 = 1'b1;
       default : c$case_alt_1 = 1'b0;
     endcase
   end
@@ -1046,110 +1096,62 @@ module decoder_small
 
   always @(*) begin
     case(c$logits_case_scrut)
-      64'sd20 : c$logits_case_alt_0 = c$logits_case_alt;
+      64'sd19 : c$logits_case_alt_0 = c$logits_case_alt;
       default : c$logits_case_alt_0 = logits;
     endcase
   end
 
-  assign l = $signed(result_35[95:64]);
+  assign l = $signed(result_31[95:64]);
 
-  assign c$dtt_rhs_4 = result_54[4904:4900];
+  assign c$dtt_rhs_4 = result_51[5392:5388];
 
   assign c$logits_case_scrut = $unsigned(c$dtt_rhs_4);
 
-  assign nxt = result_3[5380:476];
+  assign nxt = result_3[5868:476];
 
-  assign result_selection_4 = result_54[4904:4900];
-
-  assign c$bv = result_54[4888:4881];
+  assign result_selection_4 = result_51[5392:5388];
 
   always @(*) begin
     case(result_selection_4)
-      5'b00000 : result_3 = c$case_alt_5;
-      5'b00001 : result_3 = {c$app_arg_29,
+      5'b00000 : result_3 = c$case_alt_6;
+      5'b00001 : result_3 = {c$app_arg_28,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             {{1'b1,{c$step_$jOut_app_arg_0,   result_26}},
+                             {{1'b1,{c$step_$jOut_app_arg_0,   result_22}},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00010 : result_3 = {result_17,
+      5'b00010 : result_3 = {result_13,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00011 : result_3 = {result_16,
+      5'b00011 : result_3 = {c$app_arg_22,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00100 : result_3 = {result_14,
+      5'b00100 : result_3 = {result_12,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             c$app_arg_21};
-      5'b00101 : result_3 = {{5'd6,
-                              result_54[4899:4899],   result_54[4898:4895],
-                              result_54[4894:4889],   result_54[4888:4881],
-                              result_54[4880:4879],
-                              $signed(result_54[4878:4815]),
-                              $signed(result_54[4814:4783]),
-                              $signed(result_54[4782:4777]),
-                              $signed(result_54[4776:4745]),
-                              result_54[4744:4713],   result_19,   k_0,
-                              c$matrixShapeOut[15:8],
-                              c$matrixShapeOut[7:0],
-                              $signed(result_54[4686:4655]),
-                              result_54[4654:4653],   result_54[4652:4621],
-                              result_54[4620:4493],
-                              $signed(result_54[4492:4486]),
-                              result_54[4485:4358],
-                              $signed(result_54[4357:4351]),
-                              result_54[4350:4349],   result_54[4348:4345],
-                              result_54[4344:3769],   result_54[3768:3764],
-                              $signed(result_54[3763:3732]),
-                              result_54[3731:3726],   c$recipNextOut,
-                              result_54[3614:3610],   result_54[3609:3354],
-                              $signed(result_54[3353:3322]),
-                              result_54[3321:3315],
-                              $signed(result_54[3314:3251]),
-                              result_54[3250:3027],   result_54[3026:2803],
-                              $signed(result_54[2802:2739]),
-                              result_54[2738:1715],   result_54[1714:691],
-                              result_54[690:684],
-                              $signed(result_54[683:652]),
-                              $signed(result_54[651:620]),
-                              $signed(result_54[619:588]),
-                              result_54[587:364],
-                              $signed(result_54[363:332]),
-                              $signed(result_54[331:300]),
-                              $signed(result_54[299:236]),
-                              $signed(result_54[235:172]),
-                              $signed(result_54[171:150]),
-                              $signed(result_54[149:128]),
-                              $signed(result_54[127:64]),
-                              $signed(result_54[63:0])},
+                             c$app_arg_18};
+      5'b00101 : result_3 = result_17;
+      5'b00110 : result_3 = {c$app_arg_17,
+                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                             c$app_arg_16};
+      5'b00111 : result_3 = {c$app_arg_15,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b00110 : result_3 = {c$app_arg_20,
+      5'b01000 : result_3 = {result_9,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             c$app_arg_19};
-      5'b00111 : result_3 = {c$app_arg_18,
-                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01000 : result_3 = {result_10,
-                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             c$app_arg_15};
+                             c$app_arg_12};
       5'b01001 : result_3 = result_7;
       5'b01010 : result_3 = {result_6,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1159,172 +1161,82 @@ module decoder_small
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
       5'b01011 : result_3 = {{5'd12,
-                              result_54[4899:4899],   result_54[4898:4895],
-                              result_54[4894:4889],   result_54[4888:4881],
-                              result_54[4880:4879],
-                              $signed(result_54[4878:4815]),
-                              $signed(result_54[4814:4783]),
-                              $signed(result_54[4782:4777]),
-                              $signed(result_54[4776:4745]),
-                              result_54[4744:4713],
-                              $signed(result_54[4712:4706]),
-                              result_54[4705:4703],   result_54[4702:4695],
-                              result_54[4694:4687],
-                              $signed(result_54[4686:4655]),
-                              result_54[4654:4653],   result_54[4652:4621],
-                              result_54[4620:4493],
-                              $signed(result_54[4492:4486]),
-                              result_54[4485:4358],
-                              $signed(result_54[4357:4351]),
-                              result_54[4350:4349],   result_54[4348:4345],
-                              result_54[4344:3769],   result_54[3768:3764],
-                              $signed(result_54[3763:3732]),
-                              result_54[3731:3726],   c$app_arg_11,
-                              result_54[3614:3610],   result_54[3609:3354],
-                              $signed(result_54[3353:3322]),
-                              result_54[3321:3315],
-                              $signed(result_54[3314:3251]),
-                              result_54[3250:3027],   result_54[3026:2803],
-                              $signed(result_54[2802:2739]),
-                              result_54[2738:1715],   result_54[1714:691],
-                              result_54[690:684],
-                              $signed(result_54[683:652]),
-                              $signed(result_54[651:620]),
-                              $signed(result_54[619:588]),
-                              result_54[587:364],
-                              $signed(result_54[363:332]),
-                              $signed(result_54[331:300]),
-                              $signed(result_54[299:236]),
-                              $signed(result_54[235:172]),
-                              $signed(result_54[171:150]),
-                              $signed(result_54[149:128]),
-                              $signed(result_54[127:64]),
-                              $signed(result_54[63:0])},
+                              result_51[5387:5387],   result_51[5386:5383],
+                              result_51[5382:5377],   result_51[5376:5369],
+                              result_51[5368:5367],
+                              $signed(result_51[5366:5303]),
+                              $signed(result_51[5302:5271]),
+                              $signed(result_51[5270:5265]),
+                              $signed(result_51[5264:5233]),
+                              result_51[5232:5201],
+                              $signed(result_51[5200:5194]),
+                              result_51[5193:5191],   result_51[5190:5183],
+                              result_51[5182:5175],
+                              $signed(result_51[5174:5143]),
+                              result_51[5142:5141],   result_51[5140:5109],
+                              result_51[5108:4981],
+                              $signed(result_51[4980:4974]),
+                              result_51[4973:4846],
+                              $signed(result_51[4845:4839]),
+                              result_51[4838:4837],   result_51[4836:4833],
+                              result_51[4832:4257],   result_51[4256:4252],
+                              $signed(result_51[4251:4220]),
+                              result_51[4219:4214],   c$app_arg_8,
+                              result_51[4102:4098],   result_51[4097:3842],
+                              $signed(result_51[3841:3810]),
+                              result_51[3809:3803],
+                              $signed(result_51[3802:3739]),
+                              result_51[3738:3515],   result_51[3514:3291],
+                              $signed(result_51[3290:3227]),
+                              result_51[3226:2203],   result_51[2202:1179],
+                              result_51[1178:1172],
+                              $signed(result_51[1171:1140]),
+                              $signed(result_51[1139:1108]),
+                              $signed(result_51[1107:1076]),
+                              result_51[1075:852],
+                              $signed(result_51[851:820]),
+                              $signed(result_51[819:788]),
+                              $signed(result_51[787:724]),
+                              $signed(result_51[723:660]),
+                              $signed(result_51[659:638]),
+                              $signed(result_51[637:616]),
+                              $signed(result_51[615:552]),
+                              $signed(result_51[551:488]),
+                              result_51[487:456],
+                              $signed(result_51[455:424]),
+                              result_51[423:417],   result_51[416:416],
+                              result_51[415:384],   result_51[383:128],
+                              $signed(result_51[127:64]),
+                              $signed(result_51[63:32]),
+                              $signed(result_51[31:0])},
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01100 : result_3 = {c$case_alt_11,
+      5'b01100 : result_3 = {c$case_alt_12,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01101 : result_3 = {result_5,
+      5'b01101 : result_3 = {c$app_arg_5,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             c$app_arg_8};
-      5'b01110 : result_3 = {{5'd6,
-                              result_54[4899:4899],   result_54[4898:4895],
-                              result_54[4894:4889],   result_54[4888:4881],
-                              result_54[4880:4879],
-                              $signed(result_54[4878:4815]),
-                              $signed(result_54[4814:4783]),
-                              $signed(result_54[4782:4777]),
-                              $signed(result_54[4776:4745]),
-                              result_54[4744:4713],   result_19,   3'd3,
-                              8'd64,   8'd64,
-                              $signed(result_54[4686:4655]),
-                              result_54[4654:4653],   result_54[4652:4621],
-                              result_54[4620:4493],
-                              $signed(result_54[4492:4486]),
-                              result_54[4485:4358],
-                              $signed(result_54[4357:4351]),
-                              result_54[4350:4349],   result_54[4348:4345],
-                              result_54[4344:3769],   result_54[3768:3764],
-                              $signed(result_54[3763:3732]),
-                              result_54[3731:3726],   c$recipNextOut,
-                              result_54[3614:3610],   result_54[3609:3354],
-                              $signed(result_54[3353:3322]),
-                              result_54[3321:3315],
-                              $signed(result_54[3314:3251]),
-                              result_54[3250:3027],   result_54[3026:2803],
-                              $signed(result_54[2802:2739]),
-                              result_54[2738:1715],   result_54[1714:691],
-                              result_54[690:684],
-                              $signed(result_54[683:652]),
-                              $signed(result_54[651:620]),
-                              $signed(result_54[619:588]),
-                              result_54[587:364],
-                              $signed(result_54[363:332]),
-                              $signed(result_54[331:300]),
-                              $signed(result_54[299:236]),
-                              $signed(result_54[235:172]),
-                              $signed(result_54[171:150]),
-                              $signed(result_54[149:128]),
-                              $signed(result_54[127:64]),
-                              $signed(result_54[63:0])},
+                             c$app_arg_4};
+      5'b01110 : result_3 = result_17;
+      5'b01111 : result_3 = {c$app_arg_3,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                             {{1'b1,{c$step_$jOut_app_arg_0,   result_5}},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b01111 : result_3 = {c$app_arg_7,
-                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             {{1'b1,{c$step_$jOut_app_arg_0,   result_4}},
-                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b10000 : result_3 = c$case_alt_4;
-      5'b10001 : result_3 = c$case_alt_6;
-      5'b10010 : result_3 = {c$app_arg_2,
-                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b1,{c$bv[0+:7],   o}},
-                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b10011 : result_3 = {{5'd6,
-                              result_54[4899:4899],   result_54[4898:4895],
-                              result_54[4894:4889],   result_54[4888:4881],
-                              result_54[4880:4879],
-                              $signed(result_54[4878:4815]),
-                              $signed(result_54[4814:4783]),
-                              $signed(result_54[4782:4777]),
-                              $signed(result_54[4776:4745]),
-                              result_54[4744:4713],   result_19,   3'd5,
-                              8'd64,   8'd128,
-                              $signed(result_54[4686:4655]),
-                              result_54[4654:4653],   result_54[4652:4621],
-                              result_54[4620:4493],
-                              $signed(result_54[4492:4486]),
-                              result_54[4485:4358],
-                              $signed(result_54[4357:4351]),
-                              result_54[4350:4349],   result_54[4348:4345],
-                              result_54[4344:3769],   result_54[3768:3764],
-                              $signed(result_54[3763:3732]),
-                              result_54[3731:3726],   c$recipNextOut,
-                              result_54[3614:3610],   result_54[3609:3354],
-                              $signed(result_54[3353:3322]),
-                              result_54[3321:3315],
-                              $signed(result_54[3314:3251]),
-                              result_54[3250:3027],   result_54[3026:2803],
-                              $signed(result_54[2802:2739]),
-                              result_54[2738:1715],   result_54[1714:691],
-                              result_54[690:684],
-                              $signed(result_54[683:652]),
-                              $signed(result_54[651:620]),
-                              $signed(result_54[619:588]),
-                              result_54[587:364],
-                              $signed(result_54[363:332]),
-                              $signed(result_54[331:300]),
-                              $signed(result_54[299:236]),
-                              $signed(result_54[235:172]),
-                              $signed(result_54[171:150]),
-                              $signed(result_54[149:128]),
-                              $signed(result_54[127:64]),
-                              $signed(result_54[63:0])},
-                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      5'b10100 : result_3 = {c$step_$jOut,
+      5'b10000 : result_3 = c$case_alt_5;
+      5'b10001 : result_3 = c$case_alt_7;
+      5'b10010 : result_3 = c$case_alt_4;
+      5'b10011 : result_3 = {c$step_$jOut,
                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1336,104 +1248,120 @@ module decoder_small
   end
 
   assign c$case_alt_3 = out_ready ? {{5'd0,
-                                      result_54[4899:4899],   result_54[4898:4895],
-                                      result_54[4894:4889],   result_54[4888:4881],
-                                      result_54[4880:4879],
-                                      $signed(result_54[4878:4815]),
-                                      $signed(result_54[4814:4783]),
-                                      $signed(result_54[4782:4777]),
-                                      $signed(result_54[4776:4745]),
-                                      result_54[4744:4713],
-                                      $signed(result_54[4712:4706]),
-                                      result_54[4705:4703],   result_54[4702:4695],
-                                      result_54[4694:4687],
-                                      $signed(result_54[4686:4655]),
-                                      result_54[4654:4653],   result_54[4652:4621],
-                                      result_54[4620:4493],
-                                      $signed(result_54[4492:4486]),
-                                      result_54[4485:4358],
-                                      $signed(result_54[4357:4351]),
-                                      result_54[4350:4349],   result_54[4348:4345],
-                                      result_54[4344:3769],   result_54[3768:3764],
-                                      $signed(result_54[3763:3732]),
-                                      result_54[3731:3726],   c$recipNextOut,
-                                      result_54[3614:3610],   result_54[3609:3354],
-                                      $signed(result_54[3353:3322]),
-                                      result_54[3321:3315],
-                                      $signed(result_54[3314:3251]),
-                                      result_54[3250:3027],   result_54[3026:2803],
-                                      $signed(result_54[2802:2739]),
-                                      result_54[2738:1715],   result_54[1714:691],
-                                      result_54[690:684],
-                                      $signed(result_54[683:652]),
-                                      $signed(result_54[651:620]),
-                                      $signed(result_54[619:588]),
-                                      result_54[587:364],
-                                      $signed(result_54[363:332]),
-                                      $signed(result_54[331:300]),
-                                      $signed(result_54[299:236]),
-                                      $signed(result_54[235:172]),
-                                      $signed(result_54[171:150]),
-                                      $signed(result_54[149:128]),
-                                      $signed(result_54[127:64]),
-                                      $signed(result_54[63:0])},
+                                      result_51[5387:5387],   result_51[5386:5383],
+                                      result_51[5382:5377],   result_51[5376:5369],
+                                      result_51[5368:5367],
+                                      $signed(result_51[5366:5303]),
+                                      $signed(result_51[5302:5271]),
+                                      $signed(result_51[5270:5265]),
+                                      $signed(result_51[5264:5233]),
+                                      result_51[5232:5201],
+                                      $signed(result_51[5200:5194]),
+                                      result_51[5193:5191],   result_51[5190:5183],
+                                      result_51[5182:5175],
+                                      $signed(result_51[5174:5143]),
+                                      result_51[5142:5141],   result_51[5140:5109],
+                                      result_51[5108:4981],
+                                      $signed(result_51[4980:4974]),
+                                      result_51[4973:4846],
+                                      $signed(result_51[4845:4839]),
+                                      result_51[4838:4837],   result_51[4836:4833],
+                                      result_51[4832:4257],   result_51[4256:4252],
+                                      $signed(result_51[4251:4220]),
+                                      result_51[4219:4214],   s,
+                                      result_51[4102:4098],   result_51[4097:3842],
+                                      $signed(result_51[3841:3810]),
+                                      result_51[3809:3803],
+                                      $signed(result_51[3802:3739]),
+                                      result_51[3738:3515],   result_51[3514:3291],
+                                      $signed(result_51[3290:3227]),
+                                      result_51[3226:2203],   result_51[2202:1179],
+                                      result_51[1178:1172],
+                                      $signed(result_51[1171:1140]),
+                                      $signed(result_51[1139:1108]),
+                                      $signed(result_51[1107:1076]),
+                                      result_51[1075:852],
+                                      $signed(result_51[851:820]),
+                                      $signed(result_51[819:788]),
+                                      $signed(result_51[787:724]),
+                                      $signed(result_51[723:660]),
+                                      $signed(result_51[659:638]),
+                                      $signed(result_51[637:616]),
+                                      $signed(result_51[615:552]),
+                                      $signed(result_51[551:488]),
+                                      result_51[487:456],
+                                      $signed(result_51[455:424]),
+                                      result_51[423:417],   result_51[416:416],
+                                      result_51[415:384],   result_51[383:128],
+                                      $signed(result_51[127:64]),
+                                      $signed(result_51[63:32]),
+                                      $signed(result_51[31:0])},
                                      {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                      {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{5'd21,
-                                                                                               result_54[4899:4899],
-                                                                                               result_54[4898:4895],
-                                                                                               result_54[4894:4889],
-                                                                                               result_54[4888:4881],
-                                                                                               result_54[4880:4879],
-                                                                                               $signed(result_54[4878:4815]),
-                                                                                               $signed(result_54[4814:4783]),
-                                                                                               $signed(result_54[4782:4777]),
-                                                                                               $signed(result_54[4776:4745]),
-                                                                                               result_54[4744:4713],
-                                                                                               $signed(result_54[4712:4706]),
-                                                                                               result_54[4705:4703],
-                                                                                               result_54[4702:4695],
-                                                                                               result_54[4694:4687],
-                                                                                               $signed(result_54[4686:4655]),
-                                                                                               result_54[4654:4653],
-                                                                                               result_54[4652:4621],
-                                                                                               result_54[4620:4493],
-                                                                                               $signed(result_54[4492:4486]),
-                                                                                               result_54[4485:4358],
-                                                                                               $signed(result_54[4357:4351]),
-                                                                                               result_54[4350:4349],
-                                                                                               result_54[4348:4345],
-                                                                                               result_54[4344:3769],
-                                                                                               result_54[3768:3764],
-                                                                                               $signed(result_54[3763:3732]),
-                                                                                               result_54[3731:3726],
-                                                                                               c$recipNextOut,
-                                                                                               result_54[3614:3610],
-                                                                                               result_54[3609:3354],
-                                                                                               $signed(result_54[3353:3322]),
-                                                                                               result_54[3321:3315],
-                                                                                               $signed(result_54[3314:3251]),
-                                                                                               result_54[3250:3027],
-                                                                                               result_54[3026:2803],
-                                                                                               $signed(result_54[2802:2739]),
-                                                                                               result_54[2738:1715],
-                                                                                               result_54[1714:691],
-                                                                                               result_54[690:684],
-                                                                                               $signed(result_54[683:652]),
-                                                                                               $signed(result_54[651:620]),
-                                                                                               $signed(result_54[619:588]),
-                                                                                               result_54[587:364],
-                                                                                               $signed(result_54[363:332]),
-                                                                                               $signed(result_54[331:300]),
-                                                                                               $signed(result_54[299:236]),
-                                                                                               $signed(result_54[235:172]),
-                                                                                               $signed(result_54[171:150]),
-                                                                                               $signed(result_54[149:128]),
-                                                                                               $signed(result_54[127:64]),
-                                                                                               $signed(result_54[63:0])},
+                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{5'd20,
+                                                                                               result_51[5387:5387],
+                                                                                               result_51[5386:5383],
+                                                                                               result_51[5382:5377],
+                                                                                               result_51[5376:5369],
+                                                                                               result_51[5368:5367],
+                                                                                               $signed(result_51[5366:5303]),
+                                                                                               $signed(result_51[5302:5271]),
+                                                                                               $signed(result_51[5270:5265]),
+                                                                                               $signed(result_51[5264:5233]),
+                                                                                               result_51[5232:5201],
+                                                                                               $signed(result_51[5200:5194]),
+                                                                                               result_51[5193:5191],
+                                                                                               result_51[5190:5183],
+                                                                                               result_51[5182:5175],
+                                                                                               $signed(result_51[5174:5143]),
+                                                                                               result_51[5142:5141],
+                                                                                               result_51[5140:5109],
+                                                                                               result_51[5108:4981],
+                                                                                               $signed(result_51[4980:4974]),
+                                                                                               result_51[4973:4846],
+                                                                                               $signed(result_51[4845:4839]),
+                                                                                               result_51[4838:4837],
+                                                                                               result_51[4836:4833],
+                                                                                               result_51[4832:4257],
+                                                                                               result_51[4256:4252],
+                                                                                               $signed(result_51[4251:4220]),
+                                                                                               result_51[4219:4214],
+                                                                                               s,
+                                                                                               result_51[4102:4098],
+                                                                                               result_51[4097:3842],
+                                                                                               $signed(result_51[3841:3810]),
+                                                                                               result_51[3809:3803],
+                                                                                               $signed(result_51[3802:3739]),
+                                                                                               result_51[3738:3515],
+                                                                                               result_51[3514:3291],
+                                                                                               $signed(result_51[3290:3227]),
+                                                                                               result_51[3226:2203],
+                                                                                               result_51[2202:1179],
+                                                                                               result_51[1178:1172],
+                                                                                               $signed(result_51[1171:1140]),
+                                                                                               $signed(result_51[1139:1108]),
+                                                                                               $signed(result_51[1107:1076]),
+                                                                                               result_51[1075:852],
+                                                                                               $signed(result_51[851:820]),
+                                                                                               $signed(result_51[819:788]),
+                                                                                               $signed(result_51[787:724]),
+                                                                                               $signed(result_51[723:660]),
+                                                                                               $signed(result_51[659:638]),
+                                                                                               $signed(result_51[637:616]),
+                                                                                               $signed(result_51[615:552]),
+                                                                                               $signed(result_51[551:488]),
+                                                                                               result_51[487:456],
+                                                                                               $signed(result_51[455:424]),
+                                                                                               result_51[423:417],
+                                                                                               result_51[416:416],
+                                                                                               result_51[415:384],
+                                                                                               result_51[383:128],
+                                                                                               $signed(result_51[127:64]),
+                                                                                               $signed(result_51[63:32]),
+                                                                                               $signed(result_51[31:0])},
                                                                                               {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                               {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1441,207 +1369,301 @@ module decoder_small
                                                                                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                                {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
 
-  assign c$case_alt_4 = c$case_scrut_0 ? {{5'd16,
-                                           result_54[4899:4899],   result_54[4898:4895],
-                                           result_54[4894:4889],   result_54[4888:4881],
-                                           result_54[4880:4879],
-                                           $signed(result_54[4878:4815]),
-                                           $signed(result_54[4814:4783]),
-                                           $signed(result_54[4782:4777]),
-                                           $signed(result_54[4776:4745]),
-                                           result_54[4744:4713],
-                                           $signed(result_54[4712:4706]),
-                                           result_54[4705:4703],   result_54[4702:4695],
-                                           result_54[4694:4687],
-                                           $signed(result_54[4686:4655]),
-                                           result_54[4654:4653],   result_54[4652:4621],
-                                           result_54[4620:4493],
-                                           $signed(result_54[4492:4486]),
-                                           result_54[4485:4358],
-                                           $signed(result_54[4357:4351]),
-                                           result_54[4350:4349],   result_54[4348:4345],
-                                           result_54[4344:3769],   result_54[3768:3764],
-                                           $signed(result_54[3763:3732]),
-                                           result_54[3731:3726],   c$recipNextOut,
-                                           c$app_arg_6,   result_54[3609:3354],
-                                           $signed(result_54[3353:3322]),
-                                           result_54[3321:3315],
-                                           $signed(result_54[3314:3251]),
-                                           result_54[3250:3027],   result_54[3026:2803],
-                                           $signed(result_54[2802:2739]),
-                                           result_54[2738:1715],   result_54[1714:691],
-                                           result_54[690:684],
-                                           $signed(result_54[683:652]),
-                                           $signed(result_54[651:620]),
-                                           $signed(result_54[619:588]),   c$siluPipeOut,
-                                           $signed(result_54[363:332]),   c$app_arg_5,
-                                           $signed(result_54[299:236]),
-                                           $signed(result_54[235:172]),
-                                           $signed(result_54[171:150]),
-                                           $signed(result_54[149:128]),
-                                           $signed(result_54[127:64]),
-                                           $signed(result_54[63:0])},
-                                          {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                          {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{5'd17,
-                                                                                                    result_54[4899:4899],
-                                                                                                    result_54[4898:4895],
-                                                                                                    result_54[4894:4889],
-                                                                                                    result_54[4888:4881],
-                                                                                                    result_54[4880:4879],
-                                                                                                    $signed(result_54[4878:4815]),
-                                                                                                    $signed(result_54[4814:4783]),
-                                                                                                    $signed(result_54[4782:4777]),
-                                                                                                    $signed(result_54[4776:4745]),
-                                                                                                    result_54[4744:4713],
-                                                                                                    $signed(result_54[4712:4706]),
-                                                                                                    result_54[4705:4703],
-                                                                                                    result_54[4702:4695],
-                                                                                                    result_54[4694:4687],
-                                                                                                    $signed(result_54[4686:4655]),
-                                                                                                    result_54[4654:4653],
-                                                                                                    result_54[4652:4621],
-                                                                                                    result_54[4620:4493],
-                                                                                                    $signed(result_54[4492:4486]),
-                                                                                                    result_54[4485:4358],
-                                                                                                    $signed(result_54[4357:4351]),
-                                                                                                    result_54[4350:4349],
-                                                                                                    result_54[4348:4345],
-                                                                                                    result_54[4344:3769],
-                                                                                                    result_54[3768:3764],
-                                                                                                    $signed(result_54[3763:3732]),
-                                                                                                    result_54[3731:3726],
-                                                                                                    c$recipStartLargeOut,
-                                                                                                    5'd0,
-                                                                                                    result_54[3609:3354],
-                                                                                                    $signed(result_54[3353:3322]),
-                                                                                                    result_54[3321:3315],
-                                                                                                    $signed(result_54[3314:3251]),
-                                                                                                    result_54[3250:3027],
-                                                                                                    result_54[3026:2803],
-                                                                                                    $signed(result_54[2802:2739]),
-                                                                                                    result_54[2738:1715],
-                                                                                                    result_54[1714:691],
-                                                                                                    result_54[690:684],
-                                                                                                    $signed(result_54[683:652]),
-                                                                                                    $signed(result_54[651:620]),
-                                                                                                    $signed(result_54[619:588]),
-                                                                                                    result_54[587:364],
-                                                                                                    $signed(result_54[331:300]),
-                                                                                                    $signed(result_54[331:300]),
-                                                                                                    $signed(result_54[299:236]),
-                                                                                                    $signed(result_54[235:172]),
-                                                                                                    $signed(result_54[171:150]),
-                                                                                                    $signed(result_54[149:128]),
-                                                                                                    $signed(result_54[127:64]),
-                                                                                                    $signed(result_54[63:0])},
-                                                                                                   {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                                   {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+  assign c$case_alt_selection_6 = result_51[4102:4098];
 
-  assign c$case_alt_5 = in_valid ? {{5'd1,
+  always @(*) begin
+    case(c$case_alt_selection_6)
+      5'd8 : c$case_alt_4 = {{5'd6,
+                              result_51[5387:5387],   result_51[5386:5383],
+                              result_51[5382:5377],   result_51[5376:5369],
+                              result_51[5368:5367],
+                              $signed(result_51[5366:5303]),
+                              $signed(result_51[5302:5271]),
+                              $signed(result_51[5270:5265]),
+                              $signed(result_51[5264:5233]),
+                              result_51[5232:5201],   c$app_arg_2,   3'd5,
+                              8'd64,   8'd128,
+                              $signed(result_51[5174:5143]),
+                              result_51[5142:5141],   result_51[5140:5109],
+                              result_51[5108:4981],
+                              $signed(result_51[4980:4974]),
+                              result_51[4973:4846],
+                              $signed(result_51[4845:4839]),
+                              result_51[4838:4837],   result_51[4836:4833],
+                              result_51[4832:4257],   result_51[4256:4252],
+                              $signed(result_51[4251:4220]),
+                              result_51[4219:4214],   s,
+                              result_51[4102:4098],   result_51[4097:3842],
+                              $signed(result_51[3841:3810]),
+                              result_51[3809:3803],
+                              $signed(result_51[3802:3739]),
+                              result_51[3738:3515],   result_51[3514:3291],
+                              $signed(result_51[3290:3227]),
+                              result_51[3226:2203],   result_51[2202:1179],
+                              result_51[1178:1172],
+                              $signed(result_51[1171:1140]),
+                              $signed(result_51[1139:1108]),
+                              $signed(result_51[1107:1076]),
+                              result_51[1075:852],
+                              $signed(result_51[851:820]),
+                              $signed(result_51[819:788]),
+                              $signed(result_51[787:724]),
+                              $signed(result_51[723:660]),
+                              $signed(result_51[659:638]),
+                              $signed(result_51[637:616]),
+                              $signed(result_51[615:552]),
+                              $signed(result_51[551:488]),
+                              result_51[487:456],
+                              $signed(result_51[455:424]),
+                              result_51[423:417],   result_51[416:416],
+                              result_51[415:384],   result_51[383:128],
+                              $signed(result_51[127:64]),
+                              $signed(result_51[63:32]),
+                              $signed(result_51[31:0])},
+                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                             {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      default : c$case_alt_4 = result_15;
+    endcase
+  end
+
+  assign c$case_alt_5 = c$tupIn_case_scrut ? {{5'd16,
+                                               result_51[5387:5387],   result_51[5386:5383],
+                                               result_51[5382:5377],   result_51[5376:5369],
+                                               result_51[5368:5367],
+                                               $signed(result_51[5366:5303]),
+                                               $signed(result_51[5302:5271]),
+                                               $signed(result_51[5270:5265]),
+                                               $signed(result_51[5264:5233]),
+                                               result_51[5232:5201],
+                                               $signed(result_51[5200:5194]),
+                                               result_51[5193:5191],   result_51[5190:5183],
+                                               result_51[5182:5175],
+                                               $signed(result_51[5174:5143]),
+                                               result_51[5142:5141],   result_51[5140:5109],
+                                               result_51[5108:4981],
+                                               $signed(result_51[4980:4974]),
+                                               result_51[4973:4846],
+                                               $signed(result_51[4845:4839]),
+                                               result_51[4838:4837],   result_51[4836:4833],
+                                               result_51[4832:4257],   result_51[4256:4252],
+                                               $signed(result_51[4251:4220]),
+                                               result_51[4219:4214],   s,
+                                               c$tupIn_app_arg_2,   result_51[4097:3842],
+                                               $signed(result_51[3841:3810]),
+                                               result_51[3809:3803],
+                                               $signed(result_51[3802:3739]),
+                                               result_51[3738:3515],   result_51[3514:3291],
+                                               $signed(result_51[3290:3227]),
+                                               result_51[3226:2203],   result_51[2202:1179],
+                                               result_51[1178:1172],
+                                               $signed(result_51[1171:1140]),
+                                               $signed(result_51[1139:1108]),
+                                               $signed(result_51[1107:1076]),
+                                               c$siluPipeOut,   $signed(result_51[851:820]),
+                                               c$tupIn_app_arg_1,
+                                               $signed(result_51[787:724]),
+                                               $signed(result_51[723:660]),
+                                               $signed(result_51[659:638]),
+                                               $signed(result_51[637:616]),
+                                               $signed(result_51[615:552]),
+                                               $signed(result_51[551:488]),
+                                               result_51[487:456],
+                                               $signed(result_51[455:424]),
+                                               result_51[423:417],   result_51[416:416],
+                                               result_51[415:384],   result_51[383:128],
+                                               $signed(result_51[127:64]),
+                                               $signed(result_51[63:32]),
+                                               $signed(result_51[31:0])},
+                                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{5'd17,
+                                                                                                        result_51[5387:5387],
+                                                                                                        result_51[5386:5383],
+                                                                                                        result_51[5382:5377],
+                                                                                                        result_51[5376:5369],
+                                                                                                        result_51[5368:5367],
+                                                                                                        $signed(result_51[5366:5303]),
+                                                                                                        $signed(result_51[5302:5271]),
+                                                                                                        $signed(result_51[5270:5265]),
+                                                                                                        $signed(result_51[5264:5233]),
+                                                                                                        result_51[5232:5201],
+                                                                                                        $signed(result_51[5200:5194]),
+                                                                                                        result_51[5193:5191],
+                                                                                                        result_51[5190:5183],
+                                                                                                        result_51[5182:5175],
+                                                                                                        $signed(result_51[5174:5143]),
+                                                                                                        result_51[5142:5141],
+                                                                                                        result_51[5140:5109],
+                                                                                                        result_51[5108:4981],
+                                                                                                        $signed(result_51[4980:4974]),
+                                                                                                        result_51[4973:4846],
+                                                                                                        $signed(result_51[4845:4839]),
+                                                                                                        result_51[4838:4837],
+                                                                                                        result_51[4836:4833],
+                                                                                                        result_51[4832:4257],
+                                                                                                        result_51[4256:4252],
+                                                                                                        $signed(result_51[4251:4220]),
+                                                                                                        result_51[4219:4214],
+                                                                                                        c$recipStartLargeOut,
+                                                                                                        5'd0,
+                                                                                                        result_51[4097:3842],
+                                                                                                        $signed(result_51[3841:3810]),
+                                                                                                        result_51[3809:3803],
+                                                                                                        $signed(result_51[3802:3739]),
+                                                                                                        result_51[3738:3515],
+                                                                                                        result_51[3514:3291],
+                                                                                                        $signed(result_51[3290:3227]),
+                                                                                                        result_51[3226:2203],
+                                                                                                        result_51[2202:1179],
+                                                                                                        result_51[1178:1172],
+                                                                                                        $signed(result_51[1171:1140]),
+                                                                                                        $signed(result_51[1139:1108]),
+                                                                                                        $signed(result_51[1107:1076]),
+                                                                                                        result_51[1075:852],
+                                                                                                        $signed(result_51[819:788]),
+                                                                                                        $signed(result_51[819:788]),
+                                                                                                        $signed(result_51[787:724]),
+                                                                                                        $signed(result_51[723:660]),
+                                                                                                        $signed(result_51[659:638]),
+                                                                                                        $signed(result_51[637:616]),
+                                                                                                        $signed(result_51[615:552]),
+                                                                                                        $signed(result_51[551:488]),
+                                                                                                        result_51[487:456],
+                                                                                                        $signed(result_51[455:424]),
+                                                                                                        result_51[423:417],
+                                                                                                        result_51[416:416],
+                                                                                                        result_51[415:384],
+                                                                                                        result_51[383:128],
+                                                                                                        $signed(result_51[127:64]),
+                                                                                                        $signed(result_51[63:32]),
+                                                                                                        $signed(result_51[31:0])},
+                                                                                                       {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                       {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+
+  assign c$case_alt_6 = in_valid ? {{5'd1,
                                      1'd0,   in_pos,   in_token,   8'd0,   2'd0,
-                                     $signed(result_54[4878:4815]),
-                                     $signed(result_54[4814:4783]),
-                                     $signed(result_54[4782:4777]),
-                                     $signed(result_54[4776:4745]),
-                                     result_54[4744:4713],
-                                     $signed(result_54[4712:4706]),
-                                     result_54[4705:4703],   result_54[4702:4695],
-                                     result_54[4694:4687],
-                                     $signed(result_54[4686:4655]),
-                                     result_54[4654:4653],   result_54[4652:4621],
-                                     result_54[4620:4493],
-                                     $signed(result_54[4492:4486]),
-                                     result_54[4485:4358],
-                                     $signed(result_54[4357:4351]),
-                                     result_54[4350:4349],   result_54[4348:4345],
-                                     result_54[4344:3769],   result_54[3768:3764],
-                                     $signed(result_54[3763:3732]),
-                                     result_54[3731:3726],   c$recipNextOut,
-                                     result_54[3614:3610],   result_54[3609:3354],
-                                     $signed(result_54[3353:3322]),
-                                     result_54[3321:3315],
-                                     $signed(result_54[3314:3251]),
-                                     result_54[3250:3027],   result_54[3026:2803],
-                                     $signed(result_54[2802:2739]),
-                                     result_54[2738:1715],   result_54[1714:691],
-                                     result_54[690:684],
-                                     $signed(result_54[683:652]),
-                                     $signed(result_54[651:620]),
-                                     $signed(result_54[619:588]),
-                                     result_54[587:364],
-                                     $signed(result_54[363:332]),
-                                     $signed(result_54[331:300]),
-                                     $signed(result_54[299:236]),
-                                     $signed(result_54[235:172]),
-                                     $signed(result_54[171:150]),
-                                     $signed(result_54[149:128]),
-                                     $signed(result_54[127:64]),
-                                     $signed(result_54[63:0])},
+                                     $signed(result_51[5366:5303]),
+                                     $signed(result_51[5302:5271]),
+                                     $signed(result_51[5270:5265]),
+                                     $signed(result_51[5264:5233]),
+                                     result_51[5232:5201],
+                                     $signed(result_51[5200:5194]),
+                                     result_51[5193:5191],   result_51[5190:5183],
+                                     result_51[5182:5175],
+                                     $signed(result_51[5174:5143]),
+                                     result_51[5142:5141],   result_51[5140:5109],
+                                     result_51[5108:4981],
+                                     $signed(result_51[4980:4974]),
+                                     result_51[4973:4846],
+                                     $signed(result_51[4845:4839]),
+                                     result_51[4838:4837],   result_51[4836:4833],
+                                     result_51[4832:4257],   result_51[4256:4252],
+                                     $signed(result_51[4251:4220]),
+                                     result_51[4219:4214],   s,
+                                     result_51[4102:4098],   result_51[4097:3842],
+                                     $signed(result_51[3841:3810]),
+                                     result_51[3809:3803],
+                                     $signed(result_51[3802:3739]),
+                                     result_51[3738:3515],   result_51[3514:3291],
+                                     $signed(result_51[3290:3227]),
+                                     result_51[3226:2203],   result_51[2202:1179],
+                                     result_51[1178:1172],
+                                     $signed(result_51[1171:1140]),
+                                     $signed(result_51[1139:1108]),
+                                     $signed(result_51[1107:1076]),
+                                     result_51[1075:852],
+                                     $signed(result_51[851:820]),
+                                     $signed(result_51[819:788]),
+                                     $signed(result_51[787:724]),
+                                     $signed(result_51[723:660]),
+                                     $signed(result_51[659:638]),
+                                     $signed(result_51[637:616]),
+                                     $signed(result_51[615:552]),
+                                     $signed(result_51[551:488]),
+                                     result_51[487:456],
+                                     $signed(result_51[455:424]),
+                                     result_51[423:417],   result_51[416:416],
+                                     result_51[415:384],   result_51[383:128],
+                                     $signed(result_51[127:64]),
+                                     $signed(result_51[63:32]),
+                                     $signed(result_51[31:0])},
                                     {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                     {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{5'd0,
-                                                                                              result_54[4899:4899],
-                                                                                              result_54[4898:4895],
-                                                                                              result_54[4894:4889],
-                                                                                              result_54[4888:4881],
-                                                                                              result_54[4880:4879],
-                                                                                              $signed(result_54[4878:4815]),
-                                                                                              $signed(result_54[4814:4783]),
-                                                                                              $signed(result_54[4782:4777]),
-                                                                                              $signed(result_54[4776:4745]),
-                                                                                              result_54[4744:4713],
-                                                                                              $signed(result_54[4712:4706]),
-                                                                                              result_54[4705:4703],
-                                                                                              result_54[4702:4695],
-                                                                                              result_54[4694:4687],
-                                                                                              $signed(result_54[4686:4655]),
-                                                                                              result_54[4654:4653],
-                                                                                              result_54[4652:4621],
-                                                                                              result_54[4620:4493],
-                                                                                              $signed(result_54[4492:4486]),
-                                                                                              result_54[4485:4358],
-                                                                                              $signed(result_54[4357:4351]),
-                                                                                              result_54[4350:4349],
-                                                                                              result_54[4348:4345],
-                                                                                              result_54[4344:3769],
-                                                                                              result_54[3768:3764],
-                                                                                              $signed(result_54[3763:3732]),
-                                                                                              result_54[3731:3726],
-                                                                                              c$recipNextOut,
-                                                                                              result_54[3614:3610],
-                                                                                              result_54[3609:3354],
-                                                                                              $signed(result_54[3353:3322]),
-                                                                                              result_54[3321:3315],
-                                                                                              $signed(result_54[3314:3251]),
-                                                                                              result_54[3250:3027],
-                                                                                              result_54[3026:2803],
-                                                                                              $signed(result_54[2802:2739]),
-                                                                                              result_54[2738:1715],
-                                                                                              result_54[1714:691],
-                                                                                              result_54[690:684],
-                                                                                              $signed(result_54[683:652]),
-                                                                                              $signed(result_54[651:620]),
-                                                                                              $signed(result_54[619:588]),
-                                                                                              result_54[587:364],
-                                                                                              $signed(result_54[363:332]),
-                                                                                              $signed(result_54[331:300]),
-                                                                                              $signed(result_54[299:236]),
-                                                                                              $signed(result_54[235:172]),
-                                                                                              $signed(result_54[171:150]),
-                                                                                              $signed(result_54[149:128]),
-                                                                                              $signed(result_54[127:64]),
-                                                                                              $signed(result_54[63:0])},
+                                                                                              result_51[5387:5387],
+                                                                                              result_51[5386:5383],
+                                                                                              result_51[5382:5377],
+                                                                                              result_51[5376:5369],
+                                                                                              result_51[5368:5367],
+                                                                                              $signed(result_51[5366:5303]),
+                                                                                              $signed(result_51[5302:5271]),
+                                                                                              $signed(result_51[5270:5265]),
+                                                                                              $signed(result_51[5264:5233]),
+                                                                                              result_51[5232:5201],
+                                                                                              $signed(result_51[5200:5194]),
+                                                                                              result_51[5193:5191],
+                                                                                              result_51[5190:5183],
+                                                                                              result_51[5182:5175],
+                                                                                              $signed(result_51[5174:5143]),
+                                                                                              result_51[5142:5141],
+                                                                                              result_51[5140:5109],
+                                                                                              result_51[5108:4981],
+                                                                                              $signed(result_51[4980:4974]),
+                                                                                              result_51[4973:4846],
+                                                                                              $signed(result_51[4845:4839]),
+                                                                                              result_51[4838:4837],
+                                                                                              result_51[4836:4833],
+                                                                                              result_51[4832:4257],
+                                                                                              result_51[4256:4252],
+                                                                                              $signed(result_51[4251:4220]),
+                                                                                              result_51[4219:4214],
+                                                                                              s,
+                                                                                              result_51[4102:4098],
+                                                                                              result_51[4097:3842],
+                                                                                              $signed(result_51[3841:3810]),
+                                                                                              result_51[3809:3803],
+                                                                                              $signed(result_51[3802:3739]),
+                                                                                              result_51[3738:3515],
+                                                                                              result_51[3514:3291],
+                                                                                              $signed(result_51[3290:3227]),
+                                                                                              result_51[3226:2203],
+                                                                                              result_51[2202:1179],
+                                                                                              result_51[1178:1172],
+                                                                                              $signed(result_51[1171:1140]),
+                                                                                              $signed(result_51[1139:1108]),
+                                                                                              $signed(result_51[1107:1076]),
+                                                                                              result_51[1075:852],
+                                                                                              $signed(result_51[851:820]),
+                                                                                              $signed(result_51[819:788]),
+                                                                                              $signed(result_51[787:724]),
+                                                                                              $signed(result_51[723:660]),
+                                                                                              $signed(result_51[659:638]),
+                                                                                              $signed(result_51[637:616]),
+                                                                                              $signed(result_51[615:552]),
+                                                                                              $signed(result_51[551:488]),
+                                                                                              result_51[487:456],
+                                                                                              $signed(result_51[455:424]),
+                                                                                              result_51[423:417],
+                                                                                              result_51[416:416],
+                                                                                              result_51[415:384],
+                                                                                              result_51[383:128],
+                                                                                              $signed(result_51[127:64]),
+                                                                                              $signed(result_51[63:32]),
+                                                                                              $signed(result_51[31:0])},
                                                                                              {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                              {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -1649,458 +1671,348 @@ module decoder_small
                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
 
-  assign c$app_arg_selection_4 = result_54[4888:4881];
+  assign c$app_arg_fun_arg = result_51[5232:5201];
+
+  LlamaDv_Top_Decoder_decoderSmall_vinExp LlamaDv_Top_Decoder_decoderSmall_vinExp_c$app_arg_2
+    ( .result (c$app_arg_2)
+    , .c$arg (c$app_arg_fun_arg) );
+
+  assign c$case_alt_7 = (result_51[4107:4103] != 5'd0) ? result_15 : {result_4,
+                                                                      {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                      {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+
+  assign result_selection_7 = result_51[5376:5369];
 
   always @(*) begin
-    case(c$app_arg_selection_4)
-      8'd127 : c$app_arg_2 = {5'd19,
-                              result_54[4899:4899],   result_54[4898:4895],
-                              result_54[4894:4889],   result_54[4888:4881],
-                              result_54[4880:4879],
-                              $signed(result_54[4878:4815]),
-                              $signed(result_54[4814:4783]),
-                              $signed(result_54[4782:4777]),
-                              $signed(result_54[4776:4745]),   result_15,
-                              $signed(result_54[4712:4706]),
-                              result_54[4705:4703],   result_54[4702:4695],
-                              result_54[4694:4687],
-                              $signed(result_54[4686:4655]),
-                              result_54[4654:4653],   result_54[4652:4621],
-                              result_54[4620:4493],
-                              $signed(result_54[4492:4486]),
-                              result_54[4485:4358],
-                              $signed(result_54[4357:4351]),
-                              result_54[4350:4349],   result_54[4348:4345],
-                              result_54[4344:3769],   result_54[3768:3764],
-                              $signed(result_54[3763:3732]),
-                              result_54[3731:3726],   c$recipNextOut,
-                              result_54[3614:3610],   result_54[3609:3354],
-                              $signed(result_54[3353:3322]),
-                              result_54[3321:3315],
-                              $signed(result_54[3314:3251]),
-                              result_54[3250:3027],   result_54[3026:2803],
-                              $signed(result_54[2802:2739]),
-                              result_54[2738:1715],   result_54[1714:691],
-                              result_54[690:684],
-                              $signed(result_54[683:652]),
-                              $signed(result_54[651:620]),
-                              $signed(result_54[619:588]),
-                              result_54[587:364],
-                              $signed(result_54[363:332]),
-                              $signed(result_54[331:300]),
-                              $signed(result_54[299:236]),
-                              $signed(result_54[235:172]),
-                              $signed(result_54[171:150]),
-                              $signed(result_54[149:128]),
-                              $signed(result_54[127:64]),
-                              $signed(result_54[63:0])};
-      default : c$app_arg_2 = {5'd17,
-                               result_54[4899:4899],   result_54[4898:4895],
-                               result_54[4894:4889],   step26,
-                               result_54[4880:4879],
-                               $signed(result_54[4878:4815]),
-                               $signed(result_54[4814:4783]),
-                               $signed(result_54[4782:4777]),
-                               $signed(result_54[4776:4745]),   result_15,
-                               $signed(result_54[4712:4706]),
-                               result_54[4705:4703],   result_54[4702:4695],
-                               result_54[4694:4687],
-                               $signed(result_54[4686:4655]),
-                               result_54[4654:4653],   result_54[4652:4621],
-                               result_54[4620:4493],
-                               $signed(result_54[4492:4486]),
-                               result_54[4485:4358],
-                               $signed(result_54[4357:4351]),
-                               result_54[4350:4349],   result_54[4348:4345],
-                               result_54[4344:3769],   result_54[3768:3764],
-                               $signed(result_54[3763:3732]),
-                               result_54[3731:3726],   c$recipStartLargeOut,
-                               5'd0,   result_54[3609:3354],
-                               $signed(result_54[3353:3322]),
-                               result_54[3321:3315],
-                               $signed(result_54[3314:3251]),
-                               result_54[3250:3027],   result_54[3026:2803],
-                               $signed(result_54[2802:2739]),
-                               result_54[2738:1715],   result_54[1714:691],
-                               result_54[690:684],
-                               $signed(result_54[683:652]),
-                               $signed(result_54[651:620]),
-                               $signed(result_54[619:588]),
-                               result_54[587:364],
-                               $signed(result_54[331:300]),
-                               $signed(result_54[331:300]),
-                               $signed(result_54[299:236]),
-                               $signed(result_54[235:172]),
-                               $signed(result_54[171:150]),
-                               $signed(result_54[149:128]),
-                               $signed(result_54[127:64]),
-                               $signed(result_54[63:0])};
+    case(result_selection_7)
+      8'd127 : result_4 = {5'd18,
+                           result_51[5387:5387],   result_51[5386:5383],
+                           result_51[5382:5377],   8'd128,
+                           result_51[5368:5367],
+                           $signed(result_51[5366:5303]),
+                           $signed(result_51[5302:5271]),
+                           $signed(result_51[5270:5265]),
+                           $signed(result_51[5264:5233]),
+                           result_51[5232:5201],
+                           $signed(result_51[5200:5194]),
+                           result_51[5193:5191],   result_51[5190:5183],
+                           result_51[5182:5175],
+                           $signed(result_51[851:820]),
+                           result_51[5142:5141],   result_51[5140:5109],
+                           result_51[5108:4981],
+                           $signed(result_51[4980:4974]),
+                           result_51[4973:4846],
+                           $signed(result_51[4845:4839]),
+                           result_51[4838:4837],   result_51[4836:4833],
+                           result_51[4832:4257],   result_51[4256:4252],
+                           $signed(result_51[4251:4220]),
+                           result_51[4219:4214],   s,   5'd0,
+                           result_51[4097:3842],
+                           $signed(result_51[3841:3810]),
+                           result_51[3809:3803],
+                           $signed(result_51[3802:3739]),
+                           result_51[3738:3515],   result_51[3514:3291],
+                           $signed(result_51[3290:3227]),
+                           result_51[3226:2203],   result_51[2202:1179],
+                           result_51[1178:1172],
+                           $signed(result_51[1171:1140]),
+                           $signed(result_51[1139:1108]),
+                           $signed(result_51[1107:1076]),
+                           result_51[1075:852],
+                           $signed(result_51[851:820]),
+                           $signed(result_51[819:788]),
+                           $signed(result_51[787:724]),
+                           $signed(result_51[723:660]),
+                           $signed(result_51[659:638]),
+                           $signed(result_51[637:616]),
+                           $signed(result_51[615:552]),
+                           $signed(result_51[551:488]),
+                           result_51[487:456],
+                           $signed(result_51[455:424]),
+                           result_51[423:417],   result_51[416:416],
+                           result_51[415:384],   result_51[383:128],
+                           st,   $signed(result_51[63:32]),
+                           $signed(result_51[31:0])};
+      default : result_4 = {5'd17,
+                            result_51[5387:5387],   result_51[5386:5383],
+                            result_51[5382:5377],   step30,
+                            result_51[5368:5367],
+                            $signed(result_51[5366:5303]),
+                            $signed(result_51[5302:5271]),
+                            $signed(result_51[5270:5265]),
+                            $signed(result_51[5264:5233]),
+                            result_51[5232:5201],
+                            $signed(result_51[5200:5194]),
+                            result_51[5193:5191],   result_51[5190:5183],
+                            result_51[5182:5175],
+                            $signed(result_51[851:820]),
+                            result_51[5142:5141],   result_51[5140:5109],
+                            result_51[5108:4981],
+                            $signed(result_51[4980:4974]),
+                            result_51[4973:4846],
+                            $signed(result_51[4845:4839]),
+                            result_51[4838:4837],   result_51[4836:4833],
+                            result_51[4832:4257],   result_51[4256:4252],
+                            $signed(result_51[4251:4220]),
+                            result_51[4219:4214],   c$recipStartLargeOut,
+                            5'd0,   result_51[4097:3842],
+                            $signed(result_51[3841:3810]),
+                            result_51[3809:3803],
+                            $signed(result_51[3802:3739]),
+                            result_51[3738:3515],   result_51[3514:3291],
+                            $signed(result_51[3290:3227]),
+                            result_51[3226:2203],   result_51[2202:1179],
+                            result_51[1178:1172],
+                            $signed(result_51[1171:1140]),
+                            $signed(result_51[1139:1108]),
+                            $signed(result_51[1107:1076]),
+                            result_51[1075:852],
+                            $signed(result_51[819:788]),
+                            $signed(result_51[819:788]),
+                            $signed(result_51[787:724]),
+                            $signed(result_51[723:660]),
+                            $signed(result_51[659:638]),
+                            $signed(result_51[637:616]),
+                            $signed(result_51[615:552]),
+                            $signed(result_51[551:488]),
+                            result_51[487:456],
+                            $signed(result_51[455:424]),
+                            result_51[423:417],   result_51[416:416],
+                            result_51[415:384],   result_51[383:128],
+                            st,   $signed(result_51[63:32]),
+                            $signed(result_51[31:0])};
     endcase
   end
 
-  assign c$case_alt_6 = (result_54[3619:3615] != 5'd0) ? {c$app_arg_3,
-                                                          {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                          {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{5'd18,
-                                                                                                                    result_54[4899:4899],
-                                                                                                                    result_54[4898:4895],
-                                                                                                                    result_54[4894:4889],
-                                                                                                                    result_54[4888:4881],
-                                                                                                                    result_54[4880:4879],
-                                                                                                                    $signed(result_54[4878:4815]),
-                                                                                                                    $signed(result_54[4814:4783]),
-                                                                                                                    $signed(result_54[4782:4777]),
-                                                                                                                    $signed(result_54[4776:4745]),
-                                                                                                                    result_54[4744:4713],
-                                                                                                                    $signed(result_54[4712:4706]),
-                                                                                                                    result_54[4705:4703],
-                                                                                                                    result_54[4702:4695],
-                                                                                                                    result_54[4694:4687],
-                                                                                                                    c$app_arg_4,
-                                                                                                                    result_54[4654:4653],
-                                                                                                                    result_54[4652:4621],
-                                                                                                                    result_54[4620:4493],
-                                                                                                                    $signed(result_54[4492:4486]),
-                                                                                                                    result_54[4485:4358],
-                                                                                                                    $signed(result_54[4357:4351]),
-                                                                                                                    result_54[4350:4349],
-                                                                                                                    result_54[4348:4345],
-                                                                                                                    result_54[4344:3769],
-                                                                                                                    result_54[3768:3764],
-                                                                                                                    $signed(result_54[3763:3732]),
-                                                                                                                    result_54[3731:3726],
-                                                                                                                    c$recipNextOut,
-                                                                                                                    result_54[3614:3610],
-                                                                                                                    result_54[3609:3354],
-                                                                                                                    $signed(result_54[3353:3322]),
-                                                                                                                    result_54[3321:3315],
-                                                                                                                    $signed(result_54[3314:3251]),
-                                                                                                                    result_54[3250:3027],
-                                                                                                                    result_54[3026:2803],
-                                                                                                                    $signed(result_54[2802:2739]),
-                                                                                                                    result_54[2738:1715],
-                                                                                                                    result_54[1714:691],
-                                                                                                                    result_54[690:684],
-                                                                                                                    $signed(result_54[683:652]),
-                                                                                                                    $signed(result_54[651:620]),
-                                                                                                                    $signed(result_54[619:588]),
-                                                                                                                    result_54[587:364],
-                                                                                                                    $signed(result_54[363:332]),
-                                                                                                                    $signed(result_54[331:300]),
-                                                                                                                    $signed(result_54[299:236]),
-                                                                                                                    $signed(result_54[235:172]),
-                                                                                                                    $signed(result_54[171:150]),
-                                                                                                                    $signed(result_54[149:128]),
-                                                                                                                    $signed(result_54[127:64]),
-                                                                                                                    $signed(result_54[63:0])},
-                                                                                                                   {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                                                   {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                                                    {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+  assign c$bv = result_51[4149:4108];
 
-  assign c$app_arg_3 = c$case_scrut_0 ? {5'd17,
-                                         result_54[4899:4899],   result_54[4898:4895],
-                                         result_54[4894:4889],   result_54[4888:4881],
-                                         result_54[4880:4879],
-                                         $signed(result_54[4878:4815]),
-                                         $signed(result_54[4814:4783]),
-                                         $signed(result_54[4782:4777]),
-                                         $signed(result_54[4776:4745]),
-                                         result_54[4744:4713],
-                                         $signed(result_54[4712:4706]),
-                                         result_54[4705:4703],   result_54[4702:4695],
-                                         result_54[4694:4687],
-                                         $signed(result_54[4686:4655]),
-                                         result_54[4654:4653],   result_54[4652:4621],
-                                         result_54[4620:4493],
-                                         $signed(result_54[4492:4486]),
-                                         result_54[4485:4358],
-                                         $signed(result_54[4357:4351]),
-                                         result_54[4350:4349],   result_54[4348:4345],
-                                         result_54[4344:3769],   result_54[3768:3764],
-                                         $signed(result_54[3763:3732]),
-                                         result_54[3731:3726],   c$recipNextOut,
-                                         c$app_arg_6,   result_54[3609:3354],
-                                         $signed(result_54[3353:3322]),
-                                         result_54[3321:3315],
-                                         $signed(result_54[3314:3251]),
-                                         result_54[3250:3027],   result_54[3026:2803],
-                                         $signed(result_54[2802:2739]),
-                                         result_54[2738:1715],   result_54[1714:691],
-                                         result_54[690:684],
-                                         $signed(result_54[683:652]),
-                                         $signed(result_54[651:620]),
-                                         $signed(result_54[619:588]),   c$siluPipeOut,
-                                         $signed(result_54[363:332]),   c$app_arg_5,
-                                         $signed(result_54[299:236]),
-                                         $signed(result_54[235:172]),
-                                         $signed(result_54[171:150]),
-                                         $signed(result_54[149:128]),
-                                         $signed(result_54[127:64]),
-                                         $signed(result_54[63:0])} : {5'd17,
-                                                                      result_54[4899:4899],   result_54[4898:4895],
-                                                                      result_54[4894:4889],   result_54[4888:4881],
-                                                                      result_54[4880:4879],
-                                                                      $signed(result_54[4878:4815]),
-                                                                      $signed(result_54[4814:4783]),
-                                                                      $signed(result_54[4782:4777]),
-                                                                      $signed(result_54[4776:4745]),
-                                                                      result_54[4744:4713],
-                                                                      $signed(result_54[4712:4706]),
-                                                                      result_54[4705:4703],   result_54[4702:4695],
-                                                                      result_54[4694:4687],
-                                                                      $signed(result_54[4686:4655]),
-                                                                      result_54[4654:4653],   result_54[4652:4621],
-                                                                      result_54[4620:4493],
-                                                                      $signed(result_54[4492:4486]),
-                                                                      result_54[4485:4358],
-                                                                      $signed(result_54[4357:4351]),
-                                                                      result_54[4350:4349],   result_54[4348:4345],
-                                                                      result_54[4344:3769],   result_54[3768:3764],
-                                                                      $signed(result_54[3763:3732]),
-                                                                      result_54[3731:3726],   c$recipNextOut,
-                                                                      result_54[3614:3610],   result_54[3609:3354],
-                                                                      $signed(result_54[3353:3322]),
-                                                                      result_54[3321:3315],
-                                                                      $signed(result_54[3314:3251]),
-                                                                      result_54[3250:3027],   result_54[3026:2803],
-                                                                      $signed(result_54[2802:2739]),
-                                                                      result_54[2738:1715],   result_54[1714:691],
-                                                                      result_54[690:684],
-                                                                      $signed(result_54[683:652]),
-                                                                      $signed(result_54[651:620]),
-                                                                      $signed(result_54[619:588]),
-                                                                      result_54[587:364],
-                                                                      $signed(result_54[363:332]),
-                                                                      $signed(result_54[331:300]),
-                                                                      $signed(result_54[299:236]),
-                                                                      $signed(result_54[235:172]),
-                                                                      $signed(result_54[171:150]),
-                                                                      $signed(result_54[149:128]),
-                                                                      $signed(result_54[127:64]),
-                                                                      $signed(result_54[63:0])};
+  assign st = $signed(((({{(64-42) {1'b0}},result_51[4149:4108]}))));
 
-  assign c$bv_0 = result_54[3661:3620];
+  assign c$s = $signed(result_31[159:128]);
 
-  assign c$app_arg_fun_arg = $signed(result_54[363:332]);
-
-  assign c$app_arg_fun_arg_0 = $signed(((({{(64-42) {1'b0}},result_54[3661:3620]}))));
-
-  LlamaDv_Top_Decoder_decoderSmall_siluMul LlamaDv_Top_Decoder_decoderSmall_siluMul_c$app_arg_4
-    ( .result (c$app_arg_4)
-    , .x (c$app_arg_fun_arg)
-    , .sig (c$app_arg_fun_arg_0) );
-
-  assign c$case_scrut_0 = result_54[3614:3610] < 5'd9;
-
-  assign c$app_arg_selection_8 = result_54[3614:3610];
-
-  always @(*) begin
-    case(c$app_arg_selection_8)
-      5'd0 : c$app_arg_5 = $signed(result_35[63:32]);
-      default : c$app_arg_5 = $signed(result_54[331:300]);
-    endcase
-  end
-
-  assign c$app_arg_6 = result_54[3614:3610] + 5'd1;
-
-  assign c$s = $signed(result_35[159:128]);
-
-  assign c$s_0 = $signed(result_35[95:64]);
+  assign c$s_0 = $signed(result_31[95:64]);
 
   assign x_1 = ($signed({{(64-32) {c$s[32-1]}},c$s})) + ($signed({{(64-32) {c$s_0[32-1]}},c$s_0}));
 
-  assign c$case_alt_7 = (x_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_1[64-1],x_1[0+:(32-1)]}));
+  assign c$case_alt_8 = (x_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({x_1[64-1],x_1[0+:(32-1)]}));
 
-  assign result_4 = (x_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_7;
+  assign result_5 = (x_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_8;
 
-  assign c$app_arg_7 = (~ (result_54[4888:4881] == 8'd63)) ? {5'd15,
-                                                              result_54[4899:4899],   result_54[4898:4895],
-                                                              result_54[4894:4889],   step26,
-                                                              result_54[4880:4879],
-                                                              $signed(result_54[4878:4815]),
-                                                              $signed(result_54[4814:4783]),
-                                                              $signed(result_54[4782:4777]),
-                                                              $signed(result_54[4776:4745]),
-                                                              result_54[4744:4713],
-                                                              $signed(result_54[4712:4706]),
-                                                              result_54[4705:4703],   result_54[4702:4695],
-                                                              result_54[4694:4687],
-                                                              $signed(result_54[4686:4655]),
-                                                              result_54[4654:4653],   result_54[4652:4621],
-                                                              result_54[4620:4493],
-                                                              $signed(result_54[4492:4486]),
-                                                              result_54[4485:4358],
-                                                              $signed(result_54[4357:4351]),
-                                                              result_54[4350:4349],   result_54[4348:4345],
-                                                              result_54[4344:3769],   result_54[3768:3764],
-                                                              $signed(result_54[3763:3732]),
-                                                              result_54[3731:3726],   c$recipNextOut,
-                                                              result_54[3614:3610],   result_54[3609:3354],
-                                                              $signed(result_54[3353:3322]),
-                                                              result_54[3321:3315],
-                                                              $signed(result_54[3314:3251]),
-                                                              result_54[3250:3027],   result_54[3026:2803],
-                                                              $signed(result_54[2802:2739]),
-                                                              result_54[2738:1715],   result_54[1714:691],
-                                                              result_54[690:684],
-                                                              $signed(result_54[683:652]),
-                                                              $signed(result_54[651:620]),
-                                                              $signed(result_54[619:588]),
-                                                              result_54[587:364],
-                                                              $signed(result_54[363:332]),
-                                                              $signed(result_54[331:300]),
-                                                              $signed(result_54[299:236]),
-                                                              $signed(result_54[235:172]),
-                                                              $signed(result_54[171:150]),
-                                                              $signed(result_54[149:128]),
-                                                              $signed(result_54[127:64]),
-                                                              $signed(result_54[63:0])} : c$case_alt_8;
+  assign c$app_arg_3 = (~ (result_51[5376:5369] == 8'd63)) ? {5'd15,
+                                                              result_51[5387:5387],   result_51[5386:5383],
+                                                              result_51[5382:5377],   step30,
+                                                              result_51[5368:5367],
+                                                              $signed(result_51[5366:5303]),
+                                                              $signed(result_51[5302:5271]),
+                                                              $signed(result_51[5270:5265]),
+                                                              $signed(result_51[5264:5233]),
+                                                              result_51[5232:5201],
+                                                              $signed(result_51[5200:5194]),
+                                                              result_51[5193:5191],   result_51[5190:5183],
+                                                              result_51[5182:5175],
+                                                              $signed(result_51[5174:5143]),
+                                                              result_51[5142:5141],   result_51[5140:5109],
+                                                              result_51[5108:4981],
+                                                              $signed(result_51[4980:4974]),
+                                                              result_51[4973:4846],
+                                                              $signed(result_51[4845:4839]),
+                                                              result_51[4838:4837],   result_51[4836:4833],
+                                                              result_51[4832:4257],   result_51[4256:4252],
+                                                              $signed(result_51[4251:4220]),
+                                                              result_51[4219:4214],   s,
+                                                              result_51[4102:4098],   result_51[4097:3842],
+                                                              $signed(result_51[3841:3810]),
+                                                              result_51[3809:3803],
+                                                              $signed(result_51[3802:3739]),
+                                                              result_51[3738:3515],   result_51[3514:3291],
+                                                              $signed(result_51[3290:3227]),
+                                                              result_51[3226:2203],   result_51[2202:1179],
+                                                              result_51[1178:1172],
+                                                              $signed(result_51[1171:1140]),
+                                                              $signed(result_51[1139:1108]),
+                                                              $signed(result_51[1107:1076]),
+                                                              result_51[1075:852],
+                                                              $signed(result_51[851:820]),
+                                                              $signed(result_51[819:788]),
+                                                              $signed(result_51[787:724]),
+                                                              $signed(result_51[723:660]),
+                                                              $signed(result_51[659:638]),
+                                                              $signed(result_51[637:616]),
+                                                              $signed(result_51[615:552]),
+                                                              $signed(result_51[551:488]),
+                                                              result_51[487:456],
+                                                              $signed(result_51[455:424]),
+                                                              result_51[423:417],   result_51[416:416],
+                                                              result_51[415:384],   result_51[383:128],
+                                                              $signed(result_51[127:64]),
+                                                              $signed(result_51[63:32]),
+                                                              $signed(result_51[31:0])} : c$case_alt_9;
 
-  assign c$case_alt_selection_10 = result_54[4705:4703];
+  assign c$case_alt_selection_13 = result_51[5193:5191];
 
   always @(*) begin
-    case(c$case_alt_selection_10)
-      3'd3 : c$case_alt_8 = {5'd2,
-                             result_54[4899:4899],   result_54[4898:4895],
-                             result_54[4894:4889],   8'd0,   2'd1,
-                             64'sd0,   $signed(result_54[4814:4783]),
-                             $signed(result_54[4782:4777]),
-                             $signed(result_54[4776:4745]),
-                             result_54[4744:4713],
-                             $signed(result_54[4712:4706]),
-                             result_54[4705:4703],   result_54[4702:4695],
-                             result_54[4694:4687],
-                             $signed(result_54[4686:4655]),
-                             result_54[4654:4653],   result_54[4652:4621],
-                             result_54[4620:4493],
-                             $signed(result_54[4492:4486]),
-                             result_54[4485:4358],
-                             $signed(result_54[4357:4351]),
-                             result_54[4350:4349],   result_54[4348:4345],
-                             result_54[4344:3769],   result_54[3768:3764],
-                             $signed(result_54[3763:3732]),
-                             result_54[3731:3726],   c$recipNextOut,
-                             result_54[3614:3610],   result_54[3609:3354],
-                             $signed(result_54[3353:3322]),
-                             result_54[3321:3315],
-                             $signed(result_54[3314:3251]),
-                             result_54[3250:3027],   result_54[3026:2803],
-                             $signed(result_54[2802:2739]),
-                             result_54[2738:1715],   result_54[1714:691],
-                             result_54[690:684],
-                             $signed(result_54[683:652]),
-                             $signed(result_54[651:620]),
-                             $signed(result_54[619:588]),
-                             result_54[587:364],
-                             $signed(result_54[363:332]),
-                             $signed(result_54[331:300]),
-                             $signed(result_54[299:236]),
-                             $signed(result_54[235:172]),
-                             $signed(result_54[171:150]),
-                             $signed(result_54[149:128]),
-                             $signed(result_54[127:64]),
-                             $signed(result_54[63:0])};
-      default : c$case_alt_8 = c$case_alt_9;
+    case(c$case_alt_selection_13)
+      3'd3 : c$case_alt_9 = {5'd2,
+                             result_51[5387:5387],   result_51[5386:5383],
+                             result_51[5382:5377],   8'd0,   2'd1,
+                             64'sd0,   $signed(result_51[5302:5271]),
+                             $signed(result_51[5270:5265]),
+                             $signed(result_51[5264:5233]),
+                             result_51[5232:5201],
+                             $signed(result_51[5200:5194]),
+                             result_51[5193:5191],   result_51[5190:5183],
+                             result_51[5182:5175],
+                             $signed(result_51[5174:5143]),
+                             result_51[5142:5141],   result_51[5140:5109],
+                             result_51[5108:4981],
+                             $signed(result_51[4980:4974]),
+                             result_51[4973:4846],
+                             $signed(result_51[4845:4839]),
+                             result_51[4838:4837],   result_51[4836:4833],
+                             result_51[4832:4257],   result_51[4256:4252],
+                             $signed(result_51[4251:4220]),
+                             result_51[4219:4214],   s,
+                             result_51[4102:4098],   result_51[4097:3842],
+                             $signed(result_51[3841:3810]),
+                             result_51[3809:3803],
+                             $signed(result_51[3802:3739]),
+                             result_51[3738:3515],   result_51[3514:3291],
+                             $signed(result_51[3290:3227]),
+                             result_51[3226:2203],   result_51[2202:1179],
+                             result_51[1178:1172],
+                             $signed(result_51[1171:1140]),
+                             $signed(result_51[1139:1108]),
+                             $signed(result_51[1107:1076]),
+                             result_51[1075:852],
+                             $signed(result_51[851:820]),
+                             $signed(result_51[819:788]),
+                             $signed(result_51[787:724]),
+                             $signed(result_51[723:660]),
+                             $signed(result_51[659:638]),
+                             $signed(result_51[637:616]),
+                             $signed(result_51[615:552]),
+                             $signed(result_51[551:488]),
+                             result_51[487:456],
+                             $signed(result_51[455:424]),
+                             result_51[423:417],   result_51[416:416],
+                             result_51[415:384],   result_51[383:128],
+                             $signed(result_51[127:64]),
+                             $signed(result_51[63:32]),
+                             $signed(result_51[31:0])};
+      default : c$case_alt_9 = c$case_alt_10;
     endcase
   end
 
-  assign c$case_alt_9 = result_54[4899:4899] ? {5'd2,
-                                                result_54[4899:4899],   result_54[4898:4895],
-                                                result_54[4894:4889],   8'd0,   2'd2,
-                                                64'sd0,   $signed(result_54[4814:4783]),
-                                                $signed(result_54[4782:4777]),
-                                                $signed(result_54[4776:4745]),
-                                                result_54[4744:4713],
-                                                $signed(result_54[4712:4706]),
-                                                result_54[4705:4703],   result_54[4702:4695],
-                                                result_54[4694:4687],
-                                                $signed(result_54[4686:4655]),
-                                                result_54[4654:4653],   result_54[4652:4621],
-                                                result_54[4620:4493],
-                                                $signed(result_54[4492:4486]),
-                                                result_54[4485:4358],
-                                                $signed(result_54[4357:4351]),
-                                                result_54[4350:4349],   result_54[4348:4345],
-                                                result_54[4344:3769],   result_54[3768:3764],
-                                                $signed(result_54[3763:3732]),
-                                                result_54[3731:3726],   c$recipNextOut,
-                                                result_54[3614:3610],   result_54[3609:3354],
-                                                $signed(result_54[3353:3322]),
-                                                result_54[3321:3315],
-                                                $signed(result_54[3314:3251]),
-                                                result_54[3250:3027],   result_54[3026:2803],
-                                                $signed(result_54[2802:2739]),
-                                                result_54[2738:1715],   result_54[1714:691],
-                                                result_54[690:684],
-                                                $signed(result_54[683:652]),
-                                                $signed(result_54[651:620]),
-                                                $signed(result_54[619:588]),
-                                                result_54[587:364],
-                                                $signed(result_54[363:332]),
-                                                $signed(result_54[331:300]),
-                                                $signed(result_54[299:236]),
-                                                $signed(result_54[235:172]),
-                                                $signed(result_54[171:150]),
-                                                $signed(result_54[149:128]),
-                                                $signed(result_54[127:64]),
-                                                $signed(result_54[63:0])} : {5'd2,   1'd1,
-                                                                             result_54[4898:4895],
-                                                                             result_54[4894:4889],   8'd0,   2'd0,
-                                                                             64'sd0,   $signed(result_54[4814:4783]),
-                                                                             $signed(result_54[4782:4777]),
-                                                                             $signed(result_54[4776:4745]),
-                                                                             result_54[4744:4713],
-                                                                             $signed(result_54[4712:4706]),
-                                                                             result_54[4705:4703],
-                                                                             result_54[4702:4695],
-                                                                             result_54[4694:4687],
-                                                                             $signed(result_54[4686:4655]),
-                                                                             result_54[4654:4653],
-                                                                             result_54[4652:4621],
-                                                                             result_54[4620:4493],
-                                                                             $signed(result_54[4492:4486]),
-                                                                             result_54[4485:4358],
-                                                                             $signed(result_54[4357:4351]),
-                                                                             result_54[4350:4349],
-                                                                             result_54[4348:4345],
-                                                                             result_54[4344:3769],
-                                                                             result_54[3768:3764],
-                                                                             $signed(result_54[3763:3732]),
-                                                                             result_54[3731:3726],   c$recipNextOut,
-                                                                             result_54[3614:3610],
-                                                                             result_54[3609:3354],
-                                                                             $signed(result_54[3353:3322]),
-                                                                             result_54[3321:3315],
-                                                                             $signed(result_54[3314:3251]),
-                                                                             result_54[3250:3027],
-                                                                             result_54[3026:2803],
-                                                                             $signed(result_54[2802:2739]),
-                                                                             result_54[2738:1715],
-                                                                             result_54[1714:691],   result_54[690:684],
-                                                                             $signed(result_54[683:652]),
-                                                                             $signed(result_54[651:620]),
-                                                                             $signed(result_54[619:588]),
-                                                                             result_54[587:364],
-                                                                             $signed(result_54[363:332]),
-                                                                             $signed(result_54[331:300]),
-                                                                             $signed(result_54[299:236]),
-                                                                             $signed(result_54[235:172]),
-                                                                             $signed(result_54[171:150]),
-                                                                             $signed(result_54[149:128]),
-                                                                             $signed(result_54[127:64]),
-                                                                             $signed(result_54[63:0])};
+  assign c$case_alt_10 = result_51[5387:5387] ? {5'd2,
+                                                 result_51[5387:5387],   result_51[5386:5383],
+                                                 result_51[5382:5377],   8'd0,   2'd2,
+                                                 64'sd0,   $signed(result_51[5302:5271]),
+                                                 $signed(result_51[5270:5265]),
+                                                 $signed(result_51[5264:5233]),
+                                                 result_51[5232:5201],
+                                                 $signed(result_51[5200:5194]),
+                                                 result_51[5193:5191],   result_51[5190:5183],
+                                                 result_51[5182:5175],
+                                                 $signed(result_51[5174:5143]),
+                                                 result_51[5142:5141],   result_51[5140:5109],
+                                                 result_51[5108:4981],
+                                                 $signed(result_51[4980:4974]),
+                                                 result_51[4973:4846],
+                                                 $signed(result_51[4845:4839]),
+                                                 result_51[4838:4837],   result_51[4836:4833],
+                                                 result_51[4832:4257],   result_51[4256:4252],
+                                                 $signed(result_51[4251:4220]),
+                                                 result_51[4219:4214],   s,
+                                                 result_51[4102:4098],   result_51[4097:3842],
+                                                 $signed(result_51[3841:3810]),
+                                                 result_51[3809:3803],
+                                                 $signed(result_51[3802:3739]),
+                                                 result_51[3738:3515],   result_51[3514:3291],
+                                                 $signed(result_51[3290:3227]),
+                                                 result_51[3226:2203],   result_51[2202:1179],
+                                                 result_51[1178:1172],
+                                                 $signed(result_51[1171:1140]),
+                                                 $signed(result_51[1139:1108]),
+                                                 $signed(result_51[1107:1076]),
+                                                 result_51[1075:852],
+                                                 $signed(result_51[851:820]),
+                                                 $signed(result_51[819:788]),
+                                                 $signed(result_51[787:724]),
+                                                 $signed(result_51[723:660]),
+                                                 $signed(result_51[659:638]),
+                                                 $signed(result_51[637:616]),
+                                                 $signed(result_51[615:552]),
+                                                 $signed(result_51[551:488]),
+                                                 result_51[487:456],
+                                                 $signed(result_51[455:424]),
+                                                 result_51[423:417],   result_51[416:416],
+                                                 result_51[415:384],   result_51[383:128],
+                                                 $signed(result_51[127:64]),
+                                                 $signed(result_51[63:32]),
+                                                 $signed(result_51[31:0])} : {5'd2,   1'd1,
+                                                                              result_51[5386:5383],
+                                                                              result_51[5382:5377],   8'd0,   2'd0,
+                                                                              64'sd0,   $signed(result_51[5302:5271]),
+                                                                              $signed(result_51[5270:5265]),
+                                                                              $signed(result_51[5264:5233]),
+                                                                              result_51[5232:5201],
+                                                                              $signed(result_51[5200:5194]),
+                                                                              result_51[5193:5191],
+                                                                              result_51[5190:5183],
+                                                                              result_51[5182:5175],
+                                                                              $signed(result_51[5174:5143]),
+                                                                              result_51[5142:5141],
+                                                                              result_51[5140:5109],
+                                                                              result_51[5108:4981],
+                                                                              $signed(result_51[4980:4974]),
+                                                                              result_51[4973:4846],
+                                                                              $signed(result_51[4845:4839]),
+                                                                              result_51[4838:4837],
+                                                                              result_51[4836:4833],
+                                                                              result_51[4832:4257],
+                                                                              result_51[4256:4252],
+                                                                              $signed(result_51[4251:4220]),
+                                                                              result_51[4219:4214],   s,
+                                                                              result_51[4102:4098],
+                                                                              result_51[4097:3842],
+                                                                              $signed(result_51[3841:3810]),
+                                                                              result_51[3809:3803],
+                                                                              $signed(result_51[3802:3739]),
+                                                                              result_51[3738:3515],
+                                                                              result_51[3514:3291],
+                                                                              $signed(result_51[3290:3227]),
+                                                                              result_51[3226:2203],
+                                                                              result_51[2202:1179],
+                                                                              result_51[1178:1172],
+                                                                              $signed(result_51[1171:1140]),
+                                                                              $signed(result_51[1139:1108]),
+                                                                              $signed(result_51[1107:1076]),
+                                                                              result_51[1075:852],
+                                                                              $signed(result_51[851:820]),
+                                                                              $signed(result_51[819:788]),
+                                                                              $signed(result_51[787:724]),
+                                                                              $signed(result_51[723:660]),
+                                                                              $signed(result_51[659:638]),
+                                                                              $signed(result_51[637:616]),
+                                                                              $signed(result_51[615:552]),
+                                                                              $signed(result_51[551:488]),
+                                                                              result_51[487:456],
+                                                                              $signed(result_51[455:424]),
+                                                                              result_51[423:417],   result_51[416:416],
+                                                                              result_51[415:384],   result_51[383:128],
+                                                                              $signed(result_51[127:64]),
+                                                                              $signed(result_51[63:32]),
+                                                                              $signed(result_51[31:0])};
 
-  assign c$bv_1 = result_54[4350:4349];
+  assign c$bv_0 = result_51[4838:4837];
 
-  assign c$app_arg_8 = valid ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                {1'b1,{(({{(7-2) {1'b0}},result_54[4350:4349]}) * 7'd16) + c$app_arg_22,
-                                       o_0}},
+  assign c$app_arg_4 = valid ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                {1'b1,{(({{(7-2) {1'b0}},result_51[4838:4837]}) * 7'd16) + c$app_arg_19,
+                                       o}},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -2109,358 +2021,411 @@ module decoder_small
                                                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                        {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
 
-  assign result_selection_8 = result_54[4888:4881];
+  assign c$app_arg_selection_6 = result_51[5376:5369];
 
-  assign result_sel_alt_238 = ({acc,c$app_arg_10});
+  assign c$app_arg_sel_alt_26 = ({acc,c$app_arg_7});
 
   always @(*) begin
-    case(result_selection_8)
-      8'd17 : result_5 = c$case_alt_10;
-      default : result_5 = {5'd13,
-                            result_54[4899:4899],   result_54[4898:4895],
-                            result_54[4894:4889],   step26,
-                            result_54[4880:4879],
-                            $signed(result_54[4878:4815]),
-                            $signed(result_54[4814:4783]),
-                            $signed(result_54[4782:4777]),
-                            $signed(result_54[4776:4745]),   c$app_arg_23,
-                            $signed(result_54[4712:4706]),
-                            result_54[4705:4703],   result_54[4702:4695],
-                            result_54[4694:4687],
-                            $signed(result_54[4686:4655]),
-                            result_54[4654:4653],   result_54[4652:4621],
-                            result_54[4620:4493],
-                            $signed(result_54[4492:4486]),
-                            result_54[4485:4358],
-                            $signed(result_54[4357:4351]),
-                            result_54[4350:4349],   result_54[4348:4345],
-                            {$signed(result_54[4344:4313]),
-                             $signed(result_54[4312:4281]),
-                             result_sel_alt_238[511:0]},
-                            result_54[3768:3764],
-                            $signed(result_54[3763:3732]),
-                            result_54[3731:3726],   c$recipNextOut,
-                            result_54[3614:3610],   result_54[3609:3354],
-                            $signed(result_54[3353:3322]),
-                            result_54[3321:3315],
-                            $signed(result_54[3314:3251]),
-                            result_54[3250:3027],   result_54[3026:2803],
-                            $signed(result_54[2802:2739]),
-                            result_54[2738:1715],   result_54[1714:691],
-                            result_54[690:684],
-                            $signed(result_54[683:652]),
-                            $signed(result_54[651:620]),
-                            $signed(result_54[619:588]),
-                            result_54[587:364],
-                            $signed(result_54[363:332]),
-                            $signed(result_54[331:300]),
-                            $signed(result_54[299:236]),
-                            $signed(result_54[235:172]),
-                            $signed(result_54[171:150]),
-                            $signed(result_54[149:128]),   c$app_arg_9,
-                            $signed(result_54[63:0])};
+    case(c$app_arg_selection_6)
+      8'd17 : c$app_arg_5 = c$case_alt_11;
+      default : c$app_arg_5 = {5'd13,
+                               result_51[5387:5387],   result_51[5386:5383],
+                               result_51[5382:5377],   step30,
+                               result_51[5368:5367],
+                               $signed(result_51[5366:5303]),
+                               $signed(result_51[5302:5271]),
+                               $signed(result_51[5270:5265]),
+                               $signed(result_51[5264:5233]),   c$app_arg_21,
+                               $signed(result_51[5200:5194]),
+                               result_51[5193:5191],   result_51[5190:5183],
+                               result_51[5182:5175],
+                               $signed(result_51[5174:5143]),
+                               result_51[5142:5141],   result_51[5140:5109],
+                               result_51[5108:4981],
+                               $signed(result_51[4980:4974]),
+                               result_51[4973:4846],
+                               $signed(result_51[4845:4839]),
+                               result_51[4838:4837],   result_51[4836:4833],
+                               {$signed(result_51[4832:4801]),
+                                $signed(result_51[4800:4769]),
+                                c$app_arg_sel_alt_26[511:0]},
+                               result_51[4256:4252],
+                               $signed(result_51[4251:4220]),
+                               result_51[4219:4214],   s,
+                               result_51[4102:4098],   result_51[4097:3842],
+                               $signed(result_51[3841:3810]),
+                               result_51[3809:3803],
+                               $signed(result_51[3802:3739]),
+                               result_51[3738:3515],   result_51[3514:3291],
+                               $signed(result_51[3290:3227]),
+                               result_51[3226:2203],   result_51[2202:1179],
+                               result_51[1178:1172],
+                               $signed(result_51[1171:1140]),
+                               $signed(result_51[1139:1108]),
+                               $signed(result_51[1107:1076]),
+                               result_51[1075:852],
+                               $signed(result_51[851:820]),
+                               $signed(result_51[819:788]),
+                               $signed(result_51[787:724]),
+                               $signed(result_51[723:660]),
+                               $signed(result_51[659:638]),
+                               $signed(result_51[637:616]),   c$app_arg_6,
+                               $signed(result_51[551:488]),
+                               result_51[487:456],
+                               $signed(result_51[455:424]),
+                               result_51[423:417],   result_51[416:416],
+                               c$app_arg_20,   result_51[383:128],
+                               $signed(result_51[127:64]),
+                               $signed(result_51[63:32]),
+                               $signed(result_51[31:0])};
     endcase
   end
 
-  assign c$case_alt_selection_15 = result_54[4350:4349];
+  assign c$case_alt_selection_18 = result_51[4838:4837];
 
   always @(*) begin
-    case(c$case_alt_selection_15)
-      2'd3 : c$case_alt_10 = {5'd14,
-                              result_54[4899:4899],   result_54[4898:4895],
-                              result_54[4894:4889],   result_54[4888:4881],
-                              result_54[4880:4879],
-                              $signed(result_54[4878:4815]),
-                              $signed(result_54[4814:4783]),
-                              $signed(result_54[4782:4777]),
-                              $signed(result_54[4776:4745]),   c$app_arg_23,
-                              $signed(result_54[4712:4706]),
-                              result_54[4705:4703],   result_54[4702:4695],
-                              result_54[4694:4687],
-                              $signed(result_54[4686:4655]),
-                              result_54[4654:4653],   result_54[4652:4621],
-                              result_54[4620:4493],
-                              $signed(result_54[4492:4486]),
-                              result_54[4485:4358],
-                              $signed(result_54[4357:4351]),
-                              result_54[4350:4349],   result_54[4348:4345],
-                              result_54[4344:3769],   result_54[3768:3764],
-                              $signed(result_54[3763:3732]),
-                              result_54[3731:3726],   c$recipNextOut,
-                              result_54[3614:3610],   result_54[3609:3354],
-                              $signed(result_54[3353:3322]),
-                              result_54[3321:3315],
-                              $signed(result_54[3314:3251]),
-                              result_54[3250:3027],   result_54[3026:2803],
-                              $signed(result_54[2802:2739]),
-                              result_54[2738:1715],   result_54[1714:691],
-                              result_54[690:684],
-                              $signed(result_54[683:652]),
-                              $signed(result_54[651:620]),
-                              $signed(result_54[619:588]),
-                              result_54[587:364],
-                              $signed(result_54[363:332]),
-                              $signed(result_54[331:300]),
-                              $signed(result_54[299:236]),
-                              $signed(result_54[235:172]),
-                              $signed(result_54[171:150]),
-                              $signed(result_54[149:128]),
-                              $signed(result_54[127:64]),
-                              $signed(result_54[63:0])};
-      default : c$case_alt_10 = {5'd9,
-                                 result_54[4899:4899],   result_54[4898:4895],
-                                 result_54[4894:4889],   8'd0,
-                                 result_54[4880:4879],
-                                 $signed(result_54[4878:4815]),
-                                 $signed(result_54[4814:4783]),
-                                 $signed(result_54[4782:4777]),
-                                 $signed(result_54[4776:4745]),   c$app_arg_23,
-                                 $signed(result_54[4712:4706]),
-                                 result_54[4705:4703],   result_54[4702:4695],
-                                 result_54[4694:4687],
-                                 $signed(result_54[4686:4655]),   2'd0,
-                                 result_54[4652:4621],   result_54[4620:4493],
-                                 $signed(result_54[4492:4486]),
-                                 result_54[4485:4358],
-                                 $signed(result_54[4357:4351]),
-                                 result_54[4350:4349] + 2'd1,
-                                 result_54[4348:4345],   result_54[4344:3769],
-                                 result_54[3768:3764],
-                                 $signed(result_54[3763:3732]),
-                                 result_54[3731:3726],   c$recipNextOut,
-                                 result_54[3614:3610],   result_54[3609:3354],
-                                 $signed(result_54[3353:3322]),
-                                 result_54[3321:3315],
-                                 $signed(result_54[3314:3251]),
-                                 result_54[3250:3027],   result_54[3026:2803],
-                                 $signed(result_54[2802:2739]),
-                                 result_54[2738:1715],   result_54[1714:691],
-                                 result_54[690:684],
-                                 $signed(result_54[683:652]),
-                                 $signed(result_54[651:620]),
-                                 $signed(result_54[619:588]),
-                                 result_54[587:364],
-                                 $signed(result_54[363:332]),
-                                 $signed(result_54[331:300]),
-                                 $signed(result_54[299:236]),
-                                 $signed(result_54[235:172]),
-                                 $signed(result_54[171:150]),
-                                 $signed(result_54[149:128]),
-                                 $signed(result_54[127:64]),
-                                 $signed(result_54[63:0])};
+    case(c$case_alt_selection_18)
+      2'd3 : c$case_alt_11 = {5'd14,
+                              result_51[5387:5387],   result_51[5386:5383],
+                              result_51[5382:5377],   8'd0,
+                              result_51[5368:5367],
+                              $signed(result_51[5366:5303]),
+                              $signed(result_51[5302:5271]),
+                              $signed(result_51[5270:5265]),
+                              $signed(result_51[5264:5233]),   c$app_arg_21,
+                              $signed(result_51[5200:5194]),
+                              result_51[5193:5191],   result_51[5190:5183],
+                              result_51[5182:5175],
+                              $signed(result_51[5174:5143]),
+                              result_51[5142:5141],   result_51[5140:5109],
+                              result_51[5108:4981],
+                              $signed(result_51[4980:4974]),
+                              result_51[4973:4846],
+                              $signed(result_51[4845:4839]),
+                              result_51[4838:4837],   result_51[4836:4833],
+                              result_51[4832:4257],   result_51[4256:4252],
+                              $signed(result_51[4251:4220]),
+                              result_51[4219:4214],   s,
+                              result_51[4102:4098],   result_51[4097:3842],
+                              $signed(result_51[3841:3810]),
+                              result_51[3809:3803],
+                              $signed(result_51[3802:3739]),
+                              result_51[3738:3515],   result_51[3514:3291],
+                              $signed(result_51[3290:3227]),
+                              result_51[3226:2203],   result_51[2202:1179],
+                              result_51[1178:1172],
+                              $signed(result_51[1171:1140]),
+                              $signed(result_51[1139:1108]),
+                              $signed(result_51[1107:1076]),
+                              result_51[1075:852],
+                              $signed(result_51[851:820]),
+                              $signed(result_51[819:788]),
+                              $signed(result_51[787:724]),
+                              $signed(result_51[723:660]),
+                              $signed(result_51[659:638]),
+                              $signed(result_51[637:616]),
+                              $signed(result_51[615:552]),
+                              $signed(result_51[551:488]),
+                              result_51[487:456],
+                              $signed(result_51[455:424]),
+                              result_51[423:417],   result_51[416:416],
+                              c$app_arg_20,   result_51[383:128],
+                              $signed(result_51[127:64]),
+                              $signed(result_51[63:32]),
+                              $signed(result_51[31:0])};
+      default : c$case_alt_11 = {5'd9,
+                                 result_51[5387:5387],   result_51[5386:5383],
+                                 result_51[5382:5377],   8'd0,
+                                 result_51[5368:5367],
+                                 $signed(result_51[5366:5303]),
+                                 $signed(result_51[5302:5271]),
+                                 $signed(result_51[5270:5265]),
+                                 $signed(result_51[5264:5233]),   c$app_arg_21,
+                                 $signed(result_51[5200:5194]),
+                                 result_51[5193:5191],   result_51[5190:5183],
+                                 result_51[5182:5175],
+                                 $signed(result_51[5174:5143]),   2'd0,
+                                 result_51[5140:5109],   result_51[5108:4981],
+                                 $signed(result_51[4980:4974]),
+                                 result_51[4973:4846],
+                                 $signed(result_51[4845:4839]),
+                                 result_51[4838:4837] + 2'd1,
+                                 result_51[4836:4833],   result_51[4832:4257],
+                                 result_51[4256:4252],
+                                 $signed(result_51[4251:4220]),
+                                 result_51[4219:4214],   s,
+                                 result_51[4102:4098],   result_51[4097:3842],
+                                 $signed(result_51[3841:3810]),
+                                 result_51[3809:3803],
+                                 $signed(result_51[3802:3739]),
+                                 result_51[3738:3515],   result_51[3514:3291],
+                                 $signed(result_51[3290:3227]),
+                                 result_51[3226:2203],   result_51[2202:1179],
+                                 result_51[1178:1172],
+                                 $signed(result_51[1171:1140]),
+                                 $signed(result_51[1139:1108]),
+                                 $signed(result_51[1107:1076]),
+                                 result_51[1075:852],
+                                 $signed(result_51[851:820]),
+                                 $signed(result_51[819:788]),
+                                 $signed(result_51[787:724]),
+                                 $signed(result_51[723:660]),
+                                 $signed(result_51[659:638]),
+                                 $signed(result_51[637:616]),
+                                 $signed(result_51[615:552]),
+                                 $signed(result_51[551:488]),
+                                 result_51[487:456],
+                                 $signed(result_51[455:424]),
+                                 result_51[423:417],   result_51[416:416],
+                                 c$app_arg_20,   result_51[383:128],
+                                 $signed(result_51[127:64]),
+                                 $signed(result_51[63:32]),
+                                 $signed(result_51[31:0])};
     endcase
   end
 
-  assign c$bv_2 = c$recipNextOut[46:5];
+  assign c$bv_1 = s[46:5];
 
-  assign c$app_arg_fun_arg_1 = $signed(((({{(64-42) {1'b0}},c$recipNextOut[46:5]}))));
+  assign c$app_arg_fun_arg_0 = $signed(((({{(64-42) {1'b0}},s[46:5]}))));
 
-  assign c$app_arg_fun_arg_2 = $signed(acc[512-1 -: 32]);
+  assign c$app_arg_fun_arg_1 = $signed(acc[512-1 -: 32]);
 
-  LlamaDv_Top_Decoder_decoderSmall_attFinMul LlamaDv_Top_Decoder_decoderSmall_attFinMul_c$app_arg_9
-    ( .result (c$app_arg_9)
-    , .r (c$app_arg_fun_arg_1)
-    , .x (c$app_arg_fun_arg_2) );
+  LlamaDv_Top_Decoder_decoderSmall_attFinMul LlamaDv_Top_Decoder_decoderSmall_attFinMul_c$app_arg_6
+    ( .result (c$app_arg_6)
+    , .r (c$app_arg_fun_arg_0)
+    , .x (c$app_arg_fun_arg_1) );
 
-  assign c$app_arg_fun_arg_3 = $signed(result_54[127:64]);
+  assign c$app_arg_fun_arg_2 = $signed(result_51[615:552]);
 
-  LlamaDv_Top_Decoder_decoderSmall_attFinRound LlamaDv_Top_Decoder_decoderSmall_attFinRound_c$app_arg_10
-    ( .result (c$app_arg_10)
-    , .p (c$app_arg_fun_arg_3) );
+  LlamaDv_Top_Decoder_decoderSmall_attFinRound LlamaDv_Top_Decoder_decoderSmall_attFinRound_c$app_arg_7
+    ( .result (c$app_arg_7)
+    , .p (c$app_arg_fun_arg_2) );
 
-  assign c$case_alt_selection_19 = result_54[3619:3615];
+  assign c$case_alt_selection_22 = result_51[4107:4103];
 
   always @(*) begin
-    case(c$case_alt_selection_19)
-      5'd1 : c$case_alt_11 = {5'd13,
-                              result_54[4899:4899],   result_54[4898:4895],
-                              result_54[4894:4889],   result_54[4888:4881],
-                              result_54[4880:4879],
-                              $signed(result_54[4878:4815]),
-                              $signed(result_54[4814:4783]),
-                              $signed(result_54[4782:4777]),
-                              $signed(result_54[4776:4745]),
-                              result_54[4744:4713],
-                              $signed(result_54[4712:4706]),
-                              result_54[4705:4703],   result_54[4702:4695],
-                              result_54[4694:4687],
-                              $signed(result_54[4686:4655]),
-                              result_54[4654:4653],   result_54[4652:4621],
-                              result_54[4620:4493],
-                              $signed(result_54[4492:4486]),
-                              result_54[4485:4358],
-                              $signed(result_54[4357:4351]),
-                              result_54[4350:4349],   result_54[4348:4345],
-                              result_54[4344:3769],   result_54[3768:3764],
-                              $signed(result_54[3763:3732]),
-                              result_54[3731:3726],   c$recipNextOut,
-                              result_54[3614:3610],   result_54[3609:3354],
-                              $signed(result_54[3353:3322]),
-                              result_54[3321:3315],
-                              $signed(result_54[3314:3251]),
-                              result_54[3250:3027],   result_54[3026:2803],
-                              $signed(result_54[2802:2739]),
-                              result_54[2738:1715],   result_54[1714:691],
-                              result_54[690:684],
-                              $signed(result_54[683:652]),
-                              $signed(result_54[651:620]),
-                              $signed(result_54[619:588]),
-                              result_54[587:364],
-                              $signed(result_54[363:332]),
-                              $signed(result_54[331:300]),
-                              $signed(result_54[299:236]),
-                              $signed(result_54[235:172]),
-                              $signed(result_54[171:150]),
-                              $signed(result_54[149:128]),
-                              $signed(result_54[127:64]),
-                              $signed(result_54[63:0])};
-      default : c$case_alt_11 = {5'd12,
-                                 result_54[4899:4899],   result_54[4898:4895],
-                                 result_54[4894:4889],   result_54[4888:4881],
-                                 result_54[4880:4879],
-                                 $signed(result_54[4878:4815]),
-                                 $signed(result_54[4814:4783]),
-                                 $signed(result_54[4782:4777]),
-                                 $signed(result_54[4776:4745]),
-                                 result_54[4744:4713],
-                                 $signed(result_54[4712:4706]),
-                                 result_54[4705:4703],   result_54[4702:4695],
-                                 result_54[4694:4687],
-                                 $signed(result_54[4686:4655]),
-                                 result_54[4654:4653],   result_54[4652:4621],
-                                 result_54[4620:4493],
-                                 $signed(result_54[4492:4486]),
-                                 result_54[4485:4358],
-                                 $signed(result_54[4357:4351]),
-                                 result_54[4350:4349],   result_54[4348:4345],
-                                 result_54[4344:3769],   result_54[3768:3764],
-                                 $signed(result_54[3763:3732]),
-                                 result_54[3731:3726],   c$recipNextOut,
-                                 result_54[3614:3610],   result_54[3609:3354],
-                                 $signed(result_54[3353:3322]),
-                                 result_54[3321:3315],
-                                 $signed(result_54[3314:3251]),
-                                 result_54[3250:3027],   result_54[3026:2803],
-                                 $signed(result_54[2802:2739]),
-                                 result_54[2738:1715],   result_54[1714:691],
-                                 result_54[690:684],
-                                 $signed(result_54[683:652]),
-                                 $signed(result_54[651:620]),
-                                 $signed(result_54[619:588]),
-                                 result_54[587:364],
-                                 $signed(result_54[363:332]),
-                                 $signed(result_54[331:300]),
-                                 $signed(result_54[299:236]),
-                                 $signed(result_54[235:172]),
-                                 $signed(result_54[171:150]),
-                                 $signed(result_54[149:128]),
-                                 $signed(result_54[127:64]),
-                                 $signed(result_54[63:0])};
+    case(c$case_alt_selection_22)
+      5'd1 : c$case_alt_12 = {5'd13,
+                              result_51[5387:5387],   result_51[5386:5383],
+                              result_51[5382:5377],   result_51[5376:5369],
+                              result_51[5368:5367],
+                              $signed(result_51[5366:5303]),
+                              $signed(result_51[5302:5271]),
+                              $signed(result_51[5270:5265]),
+                              $signed(result_51[5264:5233]),
+                              result_51[5232:5201],
+                              $signed(result_51[5200:5194]),
+                              result_51[5193:5191],   result_51[5190:5183],
+                              result_51[5182:5175],
+                              $signed(result_51[5174:5143]),
+                              result_51[5142:5141],   result_51[5140:5109],
+                              result_51[5108:4981],
+                              $signed(result_51[4980:4974]),
+                              result_51[4973:4846],
+                              $signed(result_51[4845:4839]),
+                              result_51[4838:4837],   result_51[4836:4833],
+                              result_51[4832:4257],   result_51[4256:4252],
+                              $signed(result_51[4251:4220]),
+                              result_51[4219:4214],   s,
+                              result_51[4102:4098],   result_51[4097:3842],
+                              $signed(result_51[3841:3810]),
+                              result_51[3809:3803],
+                              $signed(result_51[3802:3739]),
+                              result_51[3738:3515],   result_51[3514:3291],
+                              $signed(result_51[3290:3227]),
+                              result_51[3226:2203],   result_51[2202:1179],
+                              result_51[1178:1172],
+                              $signed(result_51[1171:1140]),
+                              $signed(result_51[1139:1108]),
+                              $signed(result_51[1107:1076]),
+                              result_51[1075:852],
+                              $signed(result_51[851:820]),
+                              $signed(result_51[819:788]),
+                              $signed(result_51[787:724]),
+                              $signed(result_51[723:660]),
+                              $signed(result_51[659:638]),
+                              $signed(result_51[637:616]),
+                              $signed(result_51[615:552]),
+                              $signed(result_51[551:488]),
+                              result_51[487:456],
+                              $signed(result_51[455:424]),
+                              result_51[423:417],   result_51[416:416],
+                              result_51[415:384],   result_51[383:128],
+                              $signed(result_51[127:64]),
+                              $signed(result_51[63:32]),
+                              $signed(result_51[31:0])};
+      default : c$case_alt_12 = {5'd12,
+                                 result_51[5387:5387],   result_51[5386:5383],
+                                 result_51[5382:5377],   result_51[5376:5369],
+                                 result_51[5368:5367],
+                                 $signed(result_51[5366:5303]),
+                                 $signed(result_51[5302:5271]),
+                                 $signed(result_51[5270:5265]),
+                                 $signed(result_51[5264:5233]),
+                                 result_51[5232:5201],
+                                 $signed(result_51[5200:5194]),
+                                 result_51[5193:5191],   result_51[5190:5183],
+                                 result_51[5182:5175],
+                                 $signed(result_51[5174:5143]),
+                                 result_51[5142:5141],   result_51[5140:5109],
+                                 result_51[5108:4981],
+                                 $signed(result_51[4980:4974]),
+                                 result_51[4973:4846],
+                                 $signed(result_51[4845:4839]),
+                                 result_51[4838:4837],   result_51[4836:4833],
+                                 result_51[4832:4257],   result_51[4256:4252],
+                                 $signed(result_51[4251:4220]),
+                                 result_51[4219:4214],   s,
+                                 result_51[4102:4098],   result_51[4097:3842],
+                                 $signed(result_51[3841:3810]),
+                                 result_51[3809:3803],
+                                 $signed(result_51[3802:3739]),
+                                 result_51[3738:3515],   result_51[3514:3291],
+                                 $signed(result_51[3290:3227]),
+                                 result_51[3226:2203],   result_51[2202:1179],
+                                 result_51[1178:1172],
+                                 $signed(result_51[1171:1140]),
+                                 $signed(result_51[1139:1108]),
+                                 $signed(result_51[1107:1076]),
+                                 result_51[1075:852],
+                                 $signed(result_51[851:820]),
+                                 $signed(result_51[819:788]),
+                                 $signed(result_51[787:724]),
+                                 $signed(result_51[723:660]),
+                                 $signed(result_51[659:638]),
+                                 $signed(result_51[637:616]),
+                                 $signed(result_51[615:552]),
+                                 $signed(result_51[551:488]),
+                                 result_51[487:456],
+                                 $signed(result_51[455:424]),
+                                 result_51[423:417],   result_51[416:416],
+                                 result_51[415:384],   result_51[383:128],
+                                 $signed(result_51[127:64]),
+                                 $signed(result_51[63:32]),
+                                 $signed(result_51[31:0])};
     endcase
   end
 
-  assign c$app_arg_11 = {(($unsigned($signed(result_54[4312:4281])))),
-                         32'd0,   42'd1099511627776,   5'd21};
+  assign c$app_arg_8 = {(($unsigned($signed(result_51[4800:4769])))),
+                        32'd0,   42'd1099511627776,   5'd21};
 
-  assign result_fun_arg = result_54[4899:4899];
+  assign result_fun_arg = result_51[5387:5387];
 
-  assign result_fun_arg_0 = result_54[4898:4895];
+  assign result_fun_arg_0 = result_51[5386:5383];
 
-  assign result_fun_arg_1 = result_54[4894:4889];
+  assign result_fun_arg_1 = result_51[5382:5377];
 
-  assign result_fun_arg_2 = result_54[4888:4881];
+  assign result_fun_arg_2 = result_51[5376:5369];
 
-  assign result_fun_arg_3 = result_54[4880:4879];
+  assign result_fun_arg_3 = result_51[5368:5367];
 
-  assign result_fun_arg_4 = $signed(result_54[4878:4815]);
+  assign result_fun_arg_4 = $signed(result_51[5366:5303]);
 
-  assign result_fun_arg_5 = $signed(result_54[4814:4783]);
+  assign result_fun_arg_5 = $signed(result_51[5302:5271]);
 
-  assign result_fun_arg_6 = $signed(result_54[4782:4777]);
+  assign result_fun_arg_6 = $signed(result_51[5270:5265]);
 
-  assign result_fun_arg_7 = $signed(result_54[4776:4745]);
+  assign result_fun_arg_7 = $signed(result_51[5264:5233]);
 
-  assign result_fun_arg_8 = result_54[4744:4713];
+  assign result_fun_arg_8 = result_51[5232:5201];
 
-  assign result_fun_arg_9 = $signed(result_54[4712:4706]);
+  assign result_fun_arg_9 = $signed(result_51[5200:5194]);
 
-  assign result_fun_arg_10 = result_54[4705:4703];
+  assign result_fun_arg_10 = result_51[5193:5191];
 
-  assign result_fun_arg_11 = result_54[4702:4695];
+  assign result_fun_arg_11 = result_51[5190:5183];
 
-  assign result_fun_arg_12 = result_54[4694:4687];
+  assign result_fun_arg_12 = result_51[5182:5175];
 
-  assign result_fun_arg_13 = $signed(result_54[4686:4655]);
+  assign result_fun_arg_13 = $signed(result_51[5174:5143]);
 
-  assign result_fun_arg_14 = result_54[4654:4653];
+  assign result_fun_arg_14 = result_51[5142:5141];
 
-  assign result_fun_arg_15 = result_54[4652:4621];
+  assign result_fun_arg_15 = result_51[5140:5109];
 
-  assign result_fun_arg_16 = result_54[4620:4493];
+  assign result_fun_arg_16 = result_51[5108:4981];
 
-  assign result_fun_arg_17 = $signed(result_54[4492:4486]);
+  assign result_fun_arg_17 = $signed(result_51[4980:4974]);
 
-  assign result_fun_arg_18 = result_54[4485:4358];
+  assign result_fun_arg_18 = result_51[4973:4846];
 
-  assign result_fun_arg_19 = $signed(result_54[4357:4351]);
+  assign result_fun_arg_19 = $signed(result_51[4845:4839]);
 
-  assign result_fun_arg_20 = result_54[4350:4349];
+  assign result_fun_arg_20 = result_51[4838:4837];
 
-  assign result_fun_arg_21 = result_54[4348:4345];
+  assign result_fun_arg_21 = result_51[4836:4833];
 
-  assign result_fun_arg_22 = result_54[4344:3769];
+  assign result_fun_arg_22 = result_51[4832:4257];
 
-  assign result_fun_arg_23 = result_54[3768:3764];
+  assign result_fun_arg_23 = result_51[4256:4252];
 
-  assign result_fun_arg_24 = $signed(result_54[3763:3732]);
+  assign result_fun_arg_24 = $signed(result_51[4251:4220]);
 
-  assign result_fun_arg_25 = result_54[3731:3726];
+  assign result_fun_arg_25 = result_51[4219:4214];
 
-  assign result_fun_arg_26 = result_54[3614:3610];
+  assign result_fun_arg_26 = result_51[4102:4098];
 
-  assign result_fun_arg_27 = result_54[3609:3354];
+  assign result_fun_arg_27 = result_51[4097:3842];
 
-  assign result_fun_arg_28 = $signed(result_54[3353:3322]);
+  assign result_fun_arg_28 = $signed(result_51[3841:3810]);
 
-  assign result_fun_arg_29 = result_54[3321:3315];
+  assign result_fun_arg_29 = result_51[3809:3803];
 
-  assign result_fun_arg_30 = $signed(result_54[3314:3251]);
+  assign result_fun_arg_30 = $signed(result_51[3802:3739]);
 
-  assign result_fun_arg_31 = result_54[3250:3027];
+  assign result_fun_arg_31 = result_51[3738:3515];
 
-  assign result_fun_arg_32 = result_54[3026:2803];
+  assign result_fun_arg_32 = result_51[3514:3291];
 
-  assign result_fun_arg_33 = $signed(result_54[2802:2739]);
+  assign result_fun_arg_33 = $signed(result_51[3290:3227]);
 
-  assign result_fun_arg_34 = result_54[2738:1715];
+  assign result_fun_arg_34 = result_51[3226:2203];
 
-  assign result_fun_arg_35 = result_54[1714:691];
+  assign result_fun_arg_35 = result_51[2202:1179];
 
-  assign result_fun_arg_36 = result_54[690:684];
+  assign result_fun_arg_36 = result_51[1178:1172];
 
-  assign result_fun_arg_37 = $signed(result_54[683:652]);
+  assign result_fun_arg_37 = $signed(result_51[1171:1140]);
 
-  assign result_fun_arg_38 = $signed(result_54[651:620]);
+  assign result_fun_arg_38 = $signed(result_51[1139:1108]);
 
-  assign result_fun_arg_39 = $signed(result_54[619:588]);
+  assign result_fun_arg_39 = $signed(result_51[1107:1076]);
 
-  assign result_fun_arg_40 = result_54[587:364];
+  assign result_fun_arg_40 = result_51[1075:852];
 
-  assign result_fun_arg_41 = $signed(result_54[363:332]);
+  assign result_fun_arg_41 = $signed(result_51[851:820]);
 
-  assign result_fun_arg_42 = $signed(result_54[331:300]);
+  assign result_fun_arg_42 = $signed(result_51[819:788]);
 
-  assign result_fun_arg_43 = $signed(result_54[299:236]);
+  assign result_fun_arg_43 = $signed(result_51[787:724]);
 
-  assign result_fun_arg_44 = $signed(result_54[235:172]);
+  assign result_fun_arg_44 = $signed(result_51[723:660]);
 
-  assign result_fun_arg_45 = $signed(result_54[171:150]);
+  assign result_fun_arg_45 = $signed(result_51[659:638]);
 
-  assign result_fun_arg_46 = $signed(result_54[149:128]);
+  assign result_fun_arg_46 = $signed(result_51[637:616]);
 
-  assign result_fun_arg_47 = $signed(result_54[127:64]);
+  assign result_fun_arg_47 = $signed(result_51[615:552]);
 
-  assign result_fun_arg_48 = $signed(result_54[63:0]);
+  assign result_fun_arg_48 = $signed(result_51[551:488]);
+
+  assign result_fun_arg_49 = result_51[487:456];
+
+  assign result_fun_arg_50 = $signed(result_51[455:424]);
+
+  assign result_fun_arg_51 = result_51[423:417];
+
+  assign result_fun_arg_52 = result_51[416:416];
+
+  assign result_fun_arg_53 = result_51[415:384];
+
+  assign result_fun_arg_54 = result_51[383:128];
+
+  assign result_fun_arg_55 = $signed(result_51[127:64]);
+
+  assign result_fun_arg_56 = $signed(result_51[63:32]);
+
+  assign result_fun_arg_57 = $signed(result_51[31:0]);
 
   LlamaDv_Top_Decoder_decoderSmall_attStep LlamaDv_Top_Decoder_decoderSmall_attStep_result_6
     ( .result (result_6)
@@ -2491,7 +2456,7 @@ module decoder_small
     , .c$bindCsr_23 (result_fun_arg_23)
     , .c$bindCsr_24 (result_fun_arg_24)
     , .c$bindCsr_25 (result_fun_arg_25)
-    , .c$bindCsr_26 (c$recipNextOut)
+    , .c$bindCsr_26 (s)
     , .c$bindCsr_27 (result_fun_arg_26)
     , .c$bindCsr_28 (result_fun_arg_27)
     , .c$bindCsr_29 (result_fun_arg_28)
@@ -2515,271 +2480,267 @@ module decoder_small
     , .c$bindCsr_47 (result_fun_arg_46)
     , .c$bindCsr_48 (result_fun_arg_47)
     , .c$bindCsr_49 (result_fun_arg_48)
-    , .ds (result_22) );
+    , .c$bindCsr_50 (result_fun_arg_49)
+    , .c$bindCsr_51 (result_fun_arg_50)
+    , .c$bindCsr_52 (result_fun_arg_51)
+    , .c$bindCsr_53 (result_fun_arg_52)
+    , .c$bindCsr_54 (result_fun_arg_53)
+    , .c$bindCsr_55 (result_fun_arg_54)
+    , .c$bindCsr_56 (result_fun_arg_55)
+    , .c$bindCsr_57 (result_fun_arg_56)
+    , .c$bindCsr_58 (result_fun_arg_57)
+    , .ds (result_18) );
 
-  assign result_7 = (result_54[4888:4881] < 8'd16) ? {{5'd9,
-                                                       result_54[4899:4899],   result_54[4898:4895],
-                                                       result_54[4894:4889],   step26,
-                                                       result_54[4880:4879],
-                                                       $signed(result_54[4878:4815]),
-                                                       $signed(result_54[4814:4783]),
-                                                       $signed(result_54[4782:4777]),
-                                                       $signed(result_54[4776:4745]),
-                                                       result_54[4744:4713],
-                                                       $signed(result_54[4712:4706]),
-                                                       result_54[4705:4703],   result_54[4702:4695],
-                                                       result_54[4694:4687],
-                                                       $signed(result_54[4686:4655]),
-                                                       result_54[4654:4653],   result_21,
-                                                       result_54[4620:4493],   c$app_arg_12,
-                                                       result_54[4485:4358],
-                                                       $signed(result_54[4357:4351]),
-                                                       result_54[4350:4349],   result_54[4348:4345],
-                                                       result_54[4344:3769],   result_54[3768:3764],
-                                                       $signed(result_54[3763:3732]),
-                                                       result_54[3731:3726],   c$recipNextOut,
-                                                       result_54[3614:3610],   result_54[3609:3354],
-                                                       $signed(result_54[3353:3322]),
-                                                       result_54[3321:3315],
-                                                       $signed(result_54[3314:3251]),
-                                                       result_54[3250:3027],   result_54[3026:2803],
-                                                       $signed(result_54[2802:2739]),
-                                                       result_54[2738:1715],   result_54[1714:691],
-                                                       result_54[690:684],
-                                                       $signed(result_54[683:652]),
-                                                       $signed(result_54[651:620]),
-                                                       $signed(result_54[619:588]),
-                                                       result_54[587:364],
-                                                       $signed(result_54[363:332]),
-                                                       $signed(result_54[331:300]),
-                                                       $signed(result_54[299:236]),
-                                                       $signed(result_54[235:172]),
-                                                       $signed(result_54[171:150]),
-                                                       $signed(result_54[149:128]),
-                                                       $signed(result_54[127:64]),
-                                                       $signed(result_54[63:0])},
-                                                      {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                      {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : result_8;
-
-  assign c$app_arg_selection_13 = result_54[4888:4881];
+  assign result_selection_11 = result_51[5376:5369];
 
   always @(*) begin
-    case(c$app_arg_selection_13)
-      8'd15 : c$app_arg_12 = result_19;
-      default : c$app_arg_12 = $signed(result_54[4492:4486]);
-    endcase
-  end
-
-  assign result_selection_12 = result_54[4888:4881];
-
-  always @(*) begin
-    case(result_selection_12)
-      8'd16 : result_8 = {{5'd9,
-                           result_54[4899:4899],   result_54[4898:4895],
-                           result_54[4894:4889],   step26,
-                           result_54[4880:4879],
-                           $signed(result_54[4878:4815]),
-                           $signed(result_54[4814:4783]),
-                           $signed(result_54[4782:4777]),
-                           $signed(result_54[4776:4745]),
-                           result_54[4744:4713],
-                           $signed(result_54[4712:4706]),
-                           result_54[4705:4703],   result_54[4702:4695],
-                           result_54[4694:4687],
-                           $signed(result_54[4686:4655]),
-                           result_54[4654:4653],   result_54[4652:4621],
-                           result_54[4620:4493],
-                           $signed(result_54[4492:4486]),
-                           result_54[4485:4358],
-                           $signed(result_54[4357:4351]),
-                           result_54[4350:4349],   result_54[4348:4345],
-                           result_54[4344:3769],   result_54[3768:3764],
-                           $signed(result_54[3763:3732]),
-                           result_54[3731:3726],   c$recipNextOut,
-                           result_54[3614:3610],   result_54[3609:3354],
-                           $signed(result_54[3353:3322]),
-                           result_54[3321:3315],
-                           $signed(result_54[3314:3251]),
-                           result_54[3250:3027],   result_54[3026:2803],
-                           $signed(result_54[2802:2739]),
-                           result_54[2738:1715],   result_54[1714:691],
-                           result_54[690:684],
-                           $signed(result_54[683:652]),
-                           $signed(result_54[651:620]),
-                           $signed(result_54[619:588]),
-                           result_54[587:364],
-                           $signed(result_54[363:332]),
-                           $signed(result_54[331:300]),
-                           $signed(result_54[299:236]),
-                           $signed(result_54[235:172]),
-                           $signed(result_54[171:150]),
-                           $signed(result_54[149:128]),
-                           $signed(result_54[127:64]),   c$packShiftOut},
+    case(result_selection_11)
+      8'd17 : result_7 = {{5'd9,
+                           result_51[5387:5387],   result_51[5386:5383],
+                           result_51[5382:5377],   step30,
+                           result_51[5368:5367],
+                           $signed(result_51[5366:5303]),
+                           $signed(result_51[5302:5271]),
+                           $signed(result_51[5270:5265]),
+                           $signed(result_51[5264:5233]),
+                           result_51[5232:5201],
+                           $signed(result_51[5200:5194]),
+                           result_51[5193:5191],   result_51[5190:5183],
+                           result_51[5182:5175],
+                           $signed(result_51[5174:5143]),
+                           result_51[5142:5141],   st_0,
+                           result_51[5108:4981],   c$app_arg_9,
+                           result_51[4973:4846],
+                           $signed(result_51[4845:4839]),
+                           result_51[4838:4837],   result_51[4836:4833],
+                           result_51[4832:4257],   result_51[4256:4252],
+                           $signed(result_51[4251:4220]),
+                           result_51[4219:4214],   s,
+                           result_51[4102:4098],   result_51[4097:3842],
+                           $signed(result_51[3841:3810]),
+                           result_51[3809:3803],
+                           $signed(result_51[3802:3739]),
+                           result_51[3738:3515],   result_51[3514:3291],
+                           $signed(result_51[3290:3227]),
+                           result_51[3226:2203],   result_51[2202:1179],
+                           result_51[1178:1172],
+                           $signed(result_51[1171:1140]),
+                           $signed(result_51[1139:1108]),
+                           $signed(result_51[1107:1076]),
+                           result_51[1075:852],
+                           $signed(result_51[851:820]),
+                           $signed(result_51[819:788]),
+                           $signed(result_51[787:724]),
+                           $signed(result_51[723:660]),
+                           $signed(result_51[659:638]),
+                           $signed(result_51[637:616]),
+                           $signed(result_51[615:552]),   c$packShiftOut,
+                           c$packAbsOut,   d,   result_51[423:417],
+                           result_51[416:416],   result_51[415:384],
+                           result_51[383:128],
+                           $signed(result_51[127:64]),
+                           $signed(result_51[63:32]),
+                           $signed(result_51[31:0])},
                           {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                           {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      default : result_8 = result_9;
+      8'd18 : result_7 = {{5'd9,
+                           result_51[5387:5387],   result_51[5386:5383],
+                           result_51[5382:5377],   step30,
+                           result_51[5368:5367],
+                           $signed(result_51[5366:5303]),
+                           $signed(result_51[5302:5271]),
+                           $signed(result_51[5270:5265]),
+                           $signed(result_51[5264:5233]),
+                           result_51[5232:5201],
+                           $signed(result_51[5200:5194]),
+                           result_51[5193:5191],   result_51[5190:5183],
+                           result_51[5182:5175],
+                           $signed(result_51[5174:5143]),
+                           result_51[5142:5141],   st_0,
+                           result_51[5108:4981],
+                           $signed(result_51[4980:4974]),
+                           result_51[4973:4846],
+                           $signed(result_51[4845:4839]),
+                           result_51[4838:4837],   result_51[4836:4833],
+                           result_51[4832:4257],   result_51[4256:4252],
+                           $signed(result_51[4251:4220]),
+                           result_51[4219:4214],   s,
+                           result_51[4102:4098],   result_51[4097:3842],
+                           $signed(result_51[3841:3810]),
+                           result_51[3809:3803],
+                           $signed(result_51[3802:3739]),
+                           result_51[3738:3515],   result_51[3514:3291],
+                           $signed(result_51[3290:3227]),
+                           result_51[3226:2203],   result_51[2202:1179],
+                           result_51[1178:1172],
+                           $signed(result_51[1171:1140]),
+                           $signed(result_51[1139:1108]),
+                           $signed(result_51[1107:1076]),
+                           result_51[1075:852],
+                           $signed(result_51[851:820]),
+                           $signed(result_51[819:788]),
+                           $signed(result_51[787:724]),
+                           $signed(result_51[723:660]),
+                           $signed(result_51[659:638]),
+                           $signed(result_51[637:616]),
+                           $signed(result_51[615:552]),   c$packShiftOut,
+                           c$packAbsOut,   d,   ds62[7:1],   ds62[0:0],
+                           result_51[415:384],   result_51[383:128],
+                           $signed(result_51[127:64]),
+                           $signed(result_51[63:32]),
+                           $signed(result_51[31:0])},
+                          {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                          {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      default : result_7 = result_8;
     endcase
   end
 
-  assign result_9 = (result_54[4888:4881] < 8'd32) ? {{5'd9,
-                                                       result_54[4899:4899],   result_54[4898:4895],
-                                                       result_54[4894:4889],   step26,
-                                                       result_54[4880:4879],
-                                                       $signed(result_54[4878:4815]),
-                                                       $signed(result_54[4814:4783]),
-                                                       $signed(result_54[4782:4777]),
-                                                       $signed(result_54[4776:4745]),
-                                                       result_54[4744:4713],
-                                                       $signed(result_54[4712:4706]),
-                                                       result_54[4705:4703],   result_54[4702:4695],
-                                                       result_54[4694:4687],
-                                                       $signed(result_54[4686:4655]),
-                                                       result_54[4654:4653],   result_54[4652:4621],
-                                                       \pm' ,   $signed(result_54[4492:4486]),
-                                                       result_54[4485:4358],
-                                                       $signed(result_54[4357:4351]),
-                                                       result_54[4350:4349],   result_54[4348:4345],
-                                                       result_54[4344:3769],   result_54[3768:3764],
-                                                       $signed(result_54[3763:3732]),
-                                                       result_54[3731:3726],   c$recipNextOut,
-                                                       result_54[3614:3610],   result_54[3609:3354],
-                                                       $signed(result_54[3353:3322]),
-                                                       result_54[3321:3315],
-                                                       $signed(result_54[3314:3251]),
-                                                       result_54[3250:3027],   result_54[3026:2803],
-                                                       $signed(result_54[2802:2739]),
-                                                       result_54[2738:1715],   result_54[1714:691],
-                                                       result_54[690:684],
-                                                       $signed(result_54[683:652]),
-                                                       $signed(result_54[651:620]),
-                                                       $signed(result_54[619:588]),
-                                                       result_54[587:364],
-                                                       $signed(result_54[363:332]),
-                                                       $signed(result_54[331:300]),
-                                                       $signed(result_54[299:236]),
-                                                       $signed(result_54[235:172]),
-                                                       $signed(result_54[171:150]),
-                                                       $signed(result_54[149:128]),
-                                                       $signed(result_54[127:64]),   c$packShiftOut},
-                                                      {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                      {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                       {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : c$case_alt_12;
+  assign ds62_fun_arg = $signed(result_51[4980:4974]);
 
-  assign c$case_alt_selection_22 = result_54[4654:4653];
+  LlamaDv_Top_Decoder_decoderSmall_packAmt LlamaDv_Top_Decoder_decoderSmall_packAmt_ds62
+    (.result (ds62), .xe (ds62_fun_arg));
 
-  assign c$bv_3 = result_54[4898:4895];
+  assign c$app_arg_fun_arg_3 = result_51[5140:5109];
+
+  LlamaDv_Top_Decoder_decoderSmall_packExp LlamaDv_Top_Decoder_decoderSmall_packExp_c$app_arg_9
+    ( .result (c$app_arg_9)
+    , .c$arg (c$app_arg_fun_arg_3) );
+
+  assign result_selection_14 = result_51[5376:5369];
 
   always @(*) begin
-    case(c$case_alt_selection_22)
-      2'b00 : c$case_alt_12 = {{5'd10,
-                                result_54[4899:4899],   result_54[4898:4895],
-                                result_54[4894:4889],   8'd0,
-                                result_54[4880:4879],
-                                $signed(result_54[4878:4815]),
-                                $signed(result_54[4814:4783]),
-                                $signed(result_54[4782:4777]),
-                                $signed(result_54[4776:4745]),
-                                result_54[4744:4713],
-                                $signed(result_54[4712:4706]),
-                                result_54[4705:4703],   result_54[4702:4695],
-                                result_54[4694:4687],
-                                $signed(result_54[4686:4655]),   2'd0,
-                                result_54[4652:4621],   \pm' ,
-                                $signed(result_54[4492:4486]),
-                                result_54[4485:4358],
-                                $signed(result_54[4357:4351]),
-                                result_54[4350:4349],   4'd0,
-                                result_54[4344:3769],   5'd0,
-                                $signed(result_54[3763:3732]),
-                                result_54[3731:3726],   c$recipNextOut,
-                                5'd0,   result_54[3609:3354],
-                                $signed(result_54[3353:3322]),
-                                result_54[3321:3315],
-                                $signed(result_54[3314:3251]),
-                                result_54[3250:3027],   result_54[3026:2803],
-                                $signed(result_54[2802:2739]),
-                                result_54[2738:1715],   result_54[1714:691],
-                                result_54[690:684],
-                                $signed(result_54[683:652]),
-                                $signed(result_54[651:620]),
-                                $signed(result_54[619:588]),
-                                result_54[587:364],
-                                $signed(result_54[363:332]),
-                                $signed(result_54[331:300]),
-                                $signed(result_54[299:236]),
-                                $signed(result_54[235:172]),
-                                $signed(result_54[171:150]),
-                                $signed(result_54[149:128]),
-                                $signed(result_54[127:64]),
-                                $signed(result_54[63:0])},
+    case(result_selection_14)
+      8'd35 : result_8 = c$case_alt_13;
+      default : result_8 = c$case_alt_14;
+    endcase
+  end
+
+  assign c$case_alt_selection_25 = result_51[5142:5141];
+
+  assign c$bv_2 = result_51[5386:5383];
+
+  always @(*) begin
+    case(c$case_alt_selection_25)
+      2'b00 : c$case_alt_13 = {{5'd10,
+                                result_51[5387:5387],   result_51[5386:5383],
+                                result_51[5382:5377],   8'd0,
+                                result_51[5368:5367],
+                                $signed(result_51[5366:5303]),
+                                $signed(result_51[5302:5271]),
+                                $signed(result_51[5270:5265]),
+                                $signed(result_51[5264:5233]),
+                                result_51[5232:5201],
+                                $signed(result_51[5200:5194]),
+                                result_51[5193:5191],   result_51[5190:5183],
+                                result_51[5182:5175],
+                                $signed(result_51[5174:5143]),   2'd0,
+                                result_51[5140:5109],   \pm' ,
+                                $signed(result_51[4980:4974]),
+                                result_51[4973:4846],
+                                $signed(result_51[4845:4839]),
+                                result_51[4838:4837],   4'd0,
+                                result_51[4832:4257],   5'd0,
+                                $signed(result_51[4251:4220]),
+                                result_51[4219:4214],   s,   5'd0,
+                                result_51[4097:3842],
+                                $signed(result_51[3841:3810]),
+                                result_51[3809:3803],
+                                $signed(result_51[3802:3739]),
+                                result_51[3738:3515],   result_51[3514:3291],
+                                $signed(result_51[3290:3227]),
+                                result_51[3226:2203],   result_51[2202:1179],
+                                result_51[1178:1172],
+                                $signed(result_51[1171:1140]),
+                                $signed(result_51[1139:1108]),
+                                $signed(result_51[1107:1076]),
+                                result_51[1075:852],
+                                $signed(result_51[851:820]),
+                                $signed(result_51[819:788]),
+                                $signed(result_51[787:724]),
+                                $signed(result_51[723:660]),
+                                $signed(result_51[659:638]),
+                                $signed(result_51[637:616]),
+                                $signed(result_51[615:552]),
+                                $signed(result_51[551:488]),
+                                result_51[487:456],
+                                $signed(result_51[455:424]),
+                                result_51[423:417],   result_51[416:416],
+                                result_51[415:384],   result_51[383:128],
+                                $signed(result_51[127:64]),
+                                $signed(result_51[63:32]),
+                                $signed(result_51[31:0])},
                                {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      2'b01 : c$case_alt_12 = {{5'd9,
-                                result_54[4899:4899],   result_54[4898:4895],
-                                result_54[4894:4889],   8'd0,
-                                result_54[4880:4879],
-                                $signed(result_54[4878:4815]),
-                                $signed(result_54[4814:4783]),
-                                $signed(result_54[4782:4777]),
-                                $signed(result_54[4776:4745]),
-                                result_54[4744:4713],
-                                $signed(result_54[4712:4706]),
-                                result_54[4705:4703],   result_54[4702:4695],
-                                result_54[4694:4687],
-                                $signed(result_54[4686:4655]),   2'd2,
-                                result_54[4652:4621],   result_54[4620:4493],
-                                $signed(result_54[4492:4486]),   \pm' ,
-                                $signed(result_54[4492:4486]),
-                                result_54[4350:4349],   result_54[4348:4345],
-                                result_54[4344:3769],   result_54[3768:3764],
-                                $signed(result_54[3763:3732]),
-                                result_54[3731:3726],   c$recipNextOut,
-                                result_54[3614:3610],   result_54[3609:3354],
-                                $signed(result_54[3353:3322]),
-                                result_54[3321:3315],
-                                $signed(result_54[3314:3251]),
-                                result_54[3250:3027],   result_54[3026:2803],
-                                $signed(result_54[2802:2739]),
-                                result_54[2738:1715],   result_54[1714:691],
-                                result_54[690:684],
-                                $signed(result_54[683:652]),
-                                $signed(result_54[651:620]),
-                                $signed(result_54[619:588]),
-                                result_54[587:364],
-                                $signed(result_54[363:332]),
-                                $signed(result_54[331:300]),
-                                $signed(result_54[299:236]),
-                                $signed(result_54[235:172]),
-                                $signed(result_54[171:150]),
-                                $signed(result_54[149:128]),
-                                $signed(result_54[127:64]),
-                                $signed(result_54[63:0])},
+      2'b01 : c$case_alt_13 = {{5'd9,
+                                result_51[5387:5387],   result_51[5386:5383],
+                                result_51[5382:5377],   8'd0,
+                                result_51[5368:5367],
+                                $signed(result_51[5366:5303]),
+                                $signed(result_51[5302:5271]),
+                                $signed(result_51[5270:5265]),
+                                $signed(result_51[5264:5233]),
+                                result_51[5232:5201],
+                                $signed(result_51[5200:5194]),
+                                result_51[5193:5191],   result_51[5190:5183],
+                                result_51[5182:5175],
+                                $signed(result_51[5174:5143]),   2'd2,
+                                result_51[5140:5109],   result_51[5108:4981],
+                                $signed(result_51[4980:4974]),   \pm' ,
+                                $signed(result_51[4980:4974]),
+                                result_51[4838:4837],   result_51[4836:4833],
+                                result_51[4832:4257],   result_51[4256:4252],
+                                $signed(result_51[4251:4220]),
+                                result_51[4219:4214],   s,
+                                result_51[4102:4098],   result_51[4097:3842],
+                                $signed(result_51[3841:3810]),
+                                result_51[3809:3803],
+                                $signed(result_51[3802:3739]),
+                                result_51[3738:3515],   result_51[3514:3291],
+                                $signed(result_51[3290:3227]),
+                                result_51[3226:2203],   result_51[2202:1179],
+                                result_51[1178:1172],
+                                $signed(result_51[1171:1140]),
+                                $signed(result_51[1139:1108]),
+                                $signed(result_51[1107:1076]),
+                                result_51[1075:852],
+                                $signed(result_51[851:820]),
+                                $signed(result_51[819:788]),
+                                $signed(result_51[787:724]),
+                                $signed(result_51[723:660]),
+                                $signed(result_51[659:638]),
+                                $signed(result_51[637:616]),
+                                $signed(result_51[615:552]),
+                                $signed(result_51[551:488]),
+                                result_51[487:456],
+                                $signed(result_51[455:424]),
+                                result_51[423:417],   result_51[416:416],
+                                result_51[415:384],   result_51[383:128],
+                                $signed(result_51[127:64]),
+                                $signed(result_51[63:32]),
+                                $signed(result_51[31:0])},
                                {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                 {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
-      default : c$case_alt_12 = {c$app_arg_14,
-                                 {1'b1,{c$app_arg_13 + (({{(6-4) {1'b0}},result_54[4898:4895]}) + 6'd0),
-                                        {result_54[4485:4358],
-                                         $signed(result_54[4357:4351]),   \pm' ,
-                                         $signed(result_54[4492:4486])}}},
+      default : c$case_alt_13 = {c$app_arg_11,
+                                 {1'b1,{c$app_arg_10 + (({{(6-4) {1'b0}},result_51[5386:5383]}) + 6'd0),
+                                        {result_51[4973:4846],
+                                         $signed(result_51[4845:4839]),   \pm' ,
+                                         $signed(result_51[4980:4974])}}},
                                  {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -2788,774 +2749,1018 @@ module decoder_small
     endcase
   end
 
-  assign c$bv_4 = result_54[4899:4899];
+  assign c$case_alt_14 = (result_51[5376:5369] >= 8'd20) ? {{5'd9,
+                                                             result_51[5387:5387],   result_51[5386:5383],
+                                                             result_51[5382:5377],   step30,
+                                                             result_51[5368:5367],
+                                                             $signed(result_51[5366:5303]),
+                                                             $signed(result_51[5302:5271]),
+                                                             $signed(result_51[5270:5265]),
+                                                             $signed(result_51[5264:5233]),
+                                                             result_51[5232:5201],
+                                                             $signed(result_51[5200:5194]),
+                                                             result_51[5193:5191],   result_51[5190:5183],
+                                                             result_51[5182:5175],
+                                                             $signed(result_51[5174:5143]),
+                                                             result_51[5142:5141],   st_0,   \pm' ,
+                                                             $signed(result_51[4980:4974]),
+                                                             result_51[4973:4846],
+                                                             $signed(result_51[4845:4839]),
+                                                             result_51[4838:4837],   result_51[4836:4833],
+                                                             result_51[4832:4257],   result_51[4256:4252],
+                                                             $signed(result_51[4251:4220]),
+                                                             result_51[4219:4214],   s,
+                                                             result_51[4102:4098],   result_51[4097:3842],
+                                                             $signed(result_51[3841:3810]),
+                                                             result_51[3809:3803],
+                                                             $signed(result_51[3802:3739]),
+                                                             result_51[3738:3515],   result_51[3514:3291],
+                                                             $signed(result_51[3290:3227]),
+                                                             result_51[3226:2203],   result_51[2202:1179],
+                                                             result_51[1178:1172],
+                                                             $signed(result_51[1171:1140]),
+                                                             $signed(result_51[1139:1108]),
+                                                             $signed(result_51[1107:1076]),
+                                                             result_51[1075:852],
+                                                             $signed(result_51[851:820]),
+                                                             $signed(result_51[819:788]),
+                                                             $signed(result_51[787:724]),
+                                                             $signed(result_51[723:660]),
+                                                             $signed(result_51[659:638]),
+                                                             $signed(result_51[637:616]),
+                                                             $signed(result_51[615:552]),   c$packShiftOut,
+                                                             c$packAbsOut,   d,   result_51[423:417],
+                                                             result_51[416:416],   result_51[415:384],
+                                                             result_51[383:128],
+                                                             $signed(result_51[127:64]),
+                                                             $signed(result_51[63:32]),
+                                                             $signed(result_51[31:0])},
+                                                            {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                            {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                             {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                             {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                             {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                             {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : {{5'd9,
+                                                                                                                      result_51[5387:5387],
+                                                                                                                      result_51[5386:5383],
+                                                                                                                      result_51[5382:5377],
+                                                                                                                      step30,
+                                                                                                                      result_51[5368:5367],
+                                                                                                                      $signed(result_51[5366:5303]),
+                                                                                                                      $signed(result_51[5302:5271]),
+                                                                                                                      $signed(result_51[5270:5265]),
+                                                                                                                      $signed(result_51[5264:5233]),
+                                                                                                                      result_51[5232:5201],
+                                                                                                                      $signed(result_51[5200:5194]),
+                                                                                                                      result_51[5193:5191],
+                                                                                                                      result_51[5190:5183],
+                                                                                                                      result_51[5182:5175],
+                                                                                                                      $signed(result_51[5174:5143]),
+                                                                                                                      result_51[5142:5141],
+                                                                                                                      st_0,
+                                                                                                                      result_51[5108:4981],
+                                                                                                                      $signed(result_51[4980:4974]),
+                                                                                                                      result_51[4973:4846],
+                                                                                                                      $signed(result_51[4845:4839]),
+                                                                                                                      result_51[4838:4837],
+                                                                                                                      result_51[4836:4833],
+                                                                                                                      result_51[4832:4257],
+                                                                                                                      result_51[4256:4252],
+                                                                                                                      $signed(result_51[4251:4220]),
+                                                                                                                      result_51[4219:4214],
+                                                                                                                      s,
+                                                                                                                      result_51[4102:4098],
+                                                                                                                      result_51[4097:3842],
+                                                                                                                      $signed(result_51[3841:3810]),
+                                                                                                                      result_51[3809:3803],
+                                                                                                                      $signed(result_51[3802:3739]),
+                                                                                                                      result_51[3738:3515],
+                                                                                                                      result_51[3514:3291],
+                                                                                                                      $signed(result_51[3290:3227]),
+                                                                                                                      result_51[3226:2203],
+                                                                                                                      result_51[2202:1179],
+                                                                                                                      result_51[1178:1172],
+                                                                                                                      $signed(result_51[1171:1140]),
+                                                                                                                      $signed(result_51[1139:1108]),
+                                                                                                                      $signed(result_51[1107:1076]),
+                                                                                                                      result_51[1075:852],
+                                                                                                                      $signed(result_51[851:820]),
+                                                                                                                      $signed(result_51[819:788]),
+                                                                                                                      $signed(result_51[787:724]),
+                                                                                                                      $signed(result_51[723:660]),
+                                                                                                                      $signed(result_51[659:638]),
+                                                                                                                      $signed(result_51[637:616]),
+                                                                                                                      $signed(result_51[615:552]),
+                                                                                                                      c$packShiftOut,
+                                                                                                                      c$packAbsOut,
+                                                                                                                      d,
+                                                                                                                      result_51[423:417],
+                                                                                                                      result_51[416:416],
+                                                                                                                      result_51[415:384],
+                                                                                                                      result_51[383:128],
+                                                                                                                      $signed(result_51[127:64]),
+                                                                                                                      $signed(result_51[63:32]),
+                                                                                                                      $signed(result_51[31:0])},
+                                                                                                                     {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                                     {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                                                      {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
 
-  assign c$bv_5 = result_54[4350:4349];
+  assign c$bv_3 = result_51[5387:5387];
 
-  assign c$app_arg_13 = ((({{(6-1) {1'b0}},result_54[4899:4899]}) * 6'd2) + ({{(6-2) {1'b0}},result_54[4350:4349]})) * 6'd16;
+  assign c$bv_4 = result_51[4838:4837];
 
-  assign c$app_arg_selection_16 = result_54[4350:4349];
+  assign c$app_arg_10 = ((({{(6-1) {1'b0}},result_51[5387:5387]}) * 6'd2) + ({{(6-2) {1'b0}},result_51[4838:4837]})) * 6'd16;
+
+  assign c$app_arg_selection_9 = result_51[4838:4837];
 
   always @(*) begin
-    case(c$app_arg_selection_16)
-      2'd1 : c$app_arg_14 = {5'd9,
-                             result_54[4899:4899],   result_54[4898:4895],
-                             result_54[4894:4889],   8'd0,
-                             result_54[4880:4879],
-                             $signed(result_54[4878:4815]),
-                             $signed(result_54[4814:4783]),
-                             $signed(result_54[4782:4777]),
-                             $signed(result_54[4776:4745]),   32'd0,
-                             $signed(result_54[4712:4706]),
-                             result_54[4705:4703],   result_54[4702:4695],
-                             result_54[4694:4687],
-                             $signed(result_54[4686:4655]),   2'd0,
-                             result_54[4652:4621],   result_54[4620:4493],
-                             $signed(result_54[4492:4486]),
-                             result_54[4485:4358],
-                             $signed(result_54[4357:4351]),   2'd0,
-                             result_54[4348:4345],   result_54[4344:3769],
-                             result_54[3768:3764],
-                             $signed(result_54[3763:3732]),
-                             result_54[3731:3726],   c$recipNextOut,
-                             result_54[3614:3610],   result_54[3609:3354],
-                             $signed(result_54[3353:3322]),
-                             result_54[3321:3315],
-                             $signed(result_54[3314:3251]),
-                             result_54[3250:3027],   result_54[3026:2803],
-                             $signed(result_54[2802:2739]),
-                             result_54[2738:1715],   result_54[1714:691],
-                             result_54[690:684],
-                             $signed(result_54[683:652]),
-                             $signed(result_54[651:620]),
-                             $signed(result_54[619:588]),
-                             result_54[587:364],
-                             $signed(result_54[363:332]),
-                             $signed(result_54[331:300]),
-                             $signed(result_54[299:236]),
-                             $signed(result_54[235:172]),
-                             $signed(result_54[171:150]),
-                             $signed(result_54[149:128]),
-                             $signed(result_54[127:64]),
-                             $signed(result_54[63:0])};
-      default : c$app_arg_14 = {5'd9,
-                                result_54[4899:4899],   result_54[4898:4895],
-                                result_54[4894:4889],   8'd0,
-                                result_54[4880:4879],
-                                $signed(result_54[4878:4815]),
-                                $signed(result_54[4814:4783]),
-                                $signed(result_54[4782:4777]),
-                                $signed(result_54[4776:4745]),
-                                result_54[4744:4713],
-                                $signed(result_54[4712:4706]),
-                                result_54[4705:4703],   result_54[4702:4695],
-                                result_54[4694:4687],
-                                $signed(result_54[4686:4655]),   2'd1,
-                                result_54[4652:4621],   result_54[4620:4493],
-                                $signed(result_54[4492:4486]),
-                                result_54[4485:4358],
-                                $signed(result_54[4357:4351]),   2'd1,
-                                result_54[4348:4345],   result_54[4344:3769],
-                                result_54[3768:3764],
-                                $signed(result_54[3763:3732]),
-                                result_54[3731:3726],   c$recipNextOut,
-                                result_54[3614:3610],   result_54[3609:3354],
-                                $signed(result_54[3353:3322]),
-                                result_54[3321:3315],
-                                $signed(result_54[3314:3251]),
-                                result_54[3250:3027],   result_54[3026:2803],
-                                $signed(result_54[2802:2739]),
-                                result_54[2738:1715],   result_54[1714:691],
-                                result_54[690:684],
-                                $signed(result_54[683:652]),
-                                $signed(result_54[651:620]),
-                                $signed(result_54[619:588]),
-                                result_54[587:364],
-                                $signed(result_54[363:332]),
-                                $signed(result_54[331:300]),
-                                $signed(result_54[299:236]),
-                                $signed(result_54[235:172]),
-                                $signed(result_54[171:150]),
-                                $signed(result_54[149:128]),
-                                $signed(result_54[127:64]),
-                                $signed(result_54[63:0])};
+    case(c$app_arg_selection_9)
+      2'd1 : c$app_arg_11 = {5'd9,
+                             result_51[5387:5387],   result_51[5386:5383],
+                             result_51[5382:5377],   8'd0,
+                             result_51[5368:5367],
+                             $signed(result_51[5366:5303]),
+                             $signed(result_51[5302:5271]),
+                             $signed(result_51[5270:5265]),
+                             $signed(result_51[5264:5233]),   32'd0,
+                             $signed(result_51[5200:5194]),
+                             result_51[5193:5191],   result_51[5190:5183],
+                             result_51[5182:5175],
+                             $signed(result_51[5174:5143]),   2'd0,
+                             result_51[5140:5109],   result_51[5108:4981],
+                             $signed(result_51[4980:4974]),
+                             result_51[4973:4846],
+                             $signed(result_51[4845:4839]),   2'd0,
+                             result_51[4836:4833],   result_51[4832:4257],
+                             result_51[4256:4252],
+                             $signed(result_51[4251:4220]),
+                             result_51[4219:4214],   s,
+                             result_51[4102:4098],   result_51[4097:3842],
+                             $signed(result_51[3841:3810]),
+                             result_51[3809:3803],
+                             $signed(result_51[3802:3739]),
+                             result_51[3738:3515],   result_51[3514:3291],
+                             $signed(result_51[3290:3227]),
+                             result_51[3226:2203],   result_51[2202:1179],
+                             result_51[1178:1172],
+                             $signed(result_51[1171:1140]),
+                             $signed(result_51[1139:1108]),
+                             $signed(result_51[1107:1076]),
+                             result_51[1075:852],
+                             $signed(result_51[851:820]),
+                             $signed(result_51[819:788]),
+                             $signed(result_51[787:724]),
+                             $signed(result_51[723:660]),
+                             $signed(result_51[659:638]),
+                             $signed(result_51[637:616]),
+                             $signed(result_51[615:552]),
+                             $signed(result_51[551:488]),
+                             result_51[487:456],
+                             $signed(result_51[455:424]),
+                             result_51[423:417],   result_51[416:416],
+                             32'd0,   result_51[383:128],
+                             $signed(result_51[127:64]),
+                             $signed(result_51[63:32]),
+                             $signed(result_51[31:0])};
+      default : c$app_arg_11 = {5'd9,
+                                result_51[5387:5387],   result_51[5386:5383],
+                                result_51[5382:5377],   8'd0,
+                                result_51[5368:5367],
+                                $signed(result_51[5366:5303]),
+                                $signed(result_51[5302:5271]),
+                                $signed(result_51[5270:5265]),
+                                $signed(result_51[5264:5233]),
+                                result_51[5232:5201],
+                                $signed(result_51[5200:5194]),
+                                result_51[5193:5191],   result_51[5190:5183],
+                                result_51[5182:5175],
+                                $signed(result_51[5174:5143]),   2'd1,
+                                result_51[5140:5109],   result_51[5108:4981],
+                                $signed(result_51[4980:4974]),
+                                result_51[4973:4846],
+                                $signed(result_51[4845:4839]),   2'd1,
+                                result_51[4836:4833],   result_51[4832:4257],
+                                result_51[4256:4252],
+                                $signed(result_51[4251:4220]),
+                                result_51[4219:4214],   s,
+                                result_51[4102:4098],   result_51[4097:3842],
+                                $signed(result_51[3841:3810]),
+                                result_51[3809:3803],
+                                $signed(result_51[3802:3739]),
+                                result_51[3738:3515],   result_51[3514:3291],
+                                $signed(result_51[3290:3227]),
+                                result_51[3226:2203],   result_51[2202:1179],
+                                result_51[1178:1172],
+                                $signed(result_51[1171:1140]),
+                                $signed(result_51[1139:1108]),
+                                $signed(result_51[1107:1076]),
+                                result_51[1075:852],
+                                $signed(result_51[851:820]),
+                                $signed(result_51[819:788]),
+                                $signed(result_51[787:724]),
+                                $signed(result_51[723:660]),
+                                $signed(result_51[659:638]),
+                                $signed(result_51[637:616]),
+                                $signed(result_51[615:552]),
+                                $signed(result_51[551:488]),
+                                result_51[487:456],
+                                $signed(result_51[455:424]),
+                                result_51[423:417],   result_51[416:416],
+                                result_51[415:384],   result_51[383:128],
+                                $signed(result_51[127:64]),
+                                $signed(result_51[63:32]),
+                                $signed(result_51[31:0])};
     endcase
   end
 
-  assign \pm'_projection  = ({result_54[4620:4493],\c$pm'_app_arg });
+  assign \pm'_projection  = ({result_51[5108:4981],\c$pm'_app_arg });
 
   assign \pm'  = \pm'_projection [127:0];
 
-  assign \c$pm'_app_arg_fun_arg  = $signed(result_54[4492:4486]);
+  assign st_selection_1 = result_51[5376:5369];
 
-  assign \c$pm'_app_arg_fun_arg_0  = $signed(result_54[63:0]);
+  always @(*) begin
+    case(st_selection_1)
+      8'd1 : st_0 = result_51[487:456];
+      default : st_0 = c$st_case_alt;
+    endcase
+  end
+
+  assign \c$pm'_app_arg_fun_arg  = result_51[416:416];
+
+  assign \c$pm'_app_arg_fun_arg_0  = $signed(result_51[551:488]);
 
   LlamaDv_Top_Decoder_decoderSmall_packRound LlamaDv_Top_Decoder_decoderSmall_packRound_c$pm_app_arg
-    ( .c$case_alt (\c$pm'_app_arg )
-    , .xe (\c$pm'_app_arg_fun_arg )
+    ( .result (\c$pm'_app_arg )
+    , .r (\c$pm'_app_arg_fun_arg )
     , .y (\c$pm'_app_arg_fun_arg_0 ) );
 
-  assign c$app_arg_15 = ((~ c$$j_case_scrut) & (result_54[4888:4881] != 8'd0)) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                  {1'b1,{c$app_arg_17 + ep,
-                                                                                         c$app_arg_16}}} : {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                                                                            {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
+  assign c$st_case_alt = (result_51[5140:5109] <= result_51[487:456]) ? result_51[487:456] : result_51[5140:5109];
 
-  assign c$bv_6 = ((ep));
+  assign c$app_arg_12 = ((~ c$$j_case_scrut) & c$tupIn_app_arg_3) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                     {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                     {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                     {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                     {1'b1,{c$app_arg_14 + ep,
+                                                                            c$app_arg_13}}} : {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                                                               {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
 
-  assign c$app_arg_fun_arg_4 = (c$bv_6[64'sd0]) == (1'b1);
+  assign c$bv_5 = ((ep));
 
-  assign c$app_arg_fun_arg_5 = $signed(result_54[299:236]);
+  assign c$app_arg_fun_arg_4 = (c$bv_5[64'sd0]) == (1'b1);
 
-  assign c$app_arg_fun_arg_6 = $signed(result_54[235:172]);
+  assign c$app_arg_fun_arg_5 = $signed(result_51[787:724]);
 
-  LlamaDv_Top_Decoder_decoderSmall_ropeFin LlamaDv_Top_Decoder_decoderSmall_ropeFin_c$app_arg_16
-    ( .result (c$app_arg_16)
+  assign c$app_arg_fun_arg_6 = $signed(result_51[723:660]);
+
+  LlamaDv_Top_Decoder_decoderSmall_ropeFin LlamaDv_Top_Decoder_decoderSmall_ropeFin_c$app_arg_13
+    ( .result (c$app_arg_13)
     , .isOdd (c$app_arg_fun_arg_4)
     , .a (c$app_arg_fun_arg_5)
     , .b (c$app_arg_fun_arg_6) );
 
   assign ep = e - 7'd1;
 
-  assign c$app_arg_selection_20 = result_54[4705:4703];
+  assign c$app_arg_selection_13 = result_51[5193:5191];
 
   always @(*) begin
-    case(c$app_arg_selection_20)
-      3'd0 : c$app_arg_17 = 7'd0;
-      default : c$app_arg_17 = 7'd64;
+    case(c$app_arg_selection_13)
+      3'd0 : c$app_arg_14 = 7'd0;
+      default : c$app_arg_14 = 7'd64;
     endcase
   end
 
-  assign result_selection_16 = result_54[4705:4703];
+  assign result_selection_17 = result_51[5193:5191];
 
   always @(*) begin
-    case(result_selection_16)
-      3'd0 : result_10 = c$case_alt_13;
-      default : result_10 = c$case_alt_14;
+    case(result_selection_17)
+      3'd0 : result_9 = c$case_alt_15;
+      default : result_9 = c$case_alt_16;
     endcase
   end
 
-  assign c$case_alt_selection_25 = result_54[4888:4881];
+  assign c$case_alt_selection_29 = result_51[5376:5369];
 
   always @(*) begin
-    case(c$case_alt_selection_25)
-      8'd128 : c$case_alt_13 = {5'd6,
-                                result_54[4899:4899],   result_54[4898:4895],
-                                result_54[4894:4889],   result_54[4888:4881],
-                                result_54[4880:4879],
-                                $signed(result_54[4878:4815]),
-                                $signed(result_54[4814:4783]),
-                                $signed(result_54[4782:4777]),
-                                $signed(result_54[4776:4745]),
-                                result_54[4744:4713],
-                                $signed(result_54[4712:4706]),   k,
-                                c$matrixShapeOut[15:8],
-                                c$matrixShapeOut[7:0],
-                                $signed(result_54[4686:4655]),
-                                result_54[4654:4653],   result_54[4652:4621],
-                                result_54[4620:4493],
-                                $signed(result_54[4492:4486]),
-                                result_54[4485:4358],
-                                $signed(result_54[4357:4351]),
-                                result_54[4350:4349],   result_54[4348:4345],
-                                result_54[4344:3769],   result_54[3768:3764],
-                                $signed(result_54[3763:3732]),
-                                result_54[3731:3726],   c$recipNextOut,
-                                result_54[3614:3610],   result_54[3609:3354],
-                                $signed(result_54[3353:3322]),
-                                result_54[3321:3315],
-                                $signed(result_54[3314:3251]),
-                                result_54[3250:3027],   result_54[3026:2803],
-                                $signed(result_54[2802:2739]),
-                                result_54[2738:1715],   result_54[1714:691],
-                                result_54[690:684],
-                                $signed(result_54[683:652]),
-                                $signed(result_54[651:620]),
-                                $signed(result_54[619:588]),
-                                result_54[587:364],
-                                $signed(result_54[363:332]),
-                                $signed(result_54[331:300]),
-                                $signed(result_54[299:236]),
-                                $signed(result_54[235:172]),
-                                $signed(result_54[171:150]),
-                                $signed(result_54[149:128]),
-                                $signed(result_54[127:64]),
-                                $signed(result_54[63:0])};
-      default : c$case_alt_13 = result_11;
+    case(c$case_alt_selection_29)
+      8'd128 : c$case_alt_15 = {5'd6,
+                                result_51[5387:5387],   result_51[5386:5383],
+                                result_51[5382:5377],   result_51[5376:5369],
+                                result_51[5368:5367],
+                                $signed(result_51[5366:5303]),
+                                $signed(result_51[5302:5271]),
+                                $signed(result_51[5270:5265]),
+                                $signed(result_51[5264:5233]),
+                                result_51[5232:5201],
+                                $signed(result_51[5200:5194]),   k,
+                                sh[15:8],   sh[7:0],
+                                $signed(result_51[5174:5143]),
+                                result_51[5142:5141],   result_51[5140:5109],
+                                result_51[5108:4981],
+                                $signed(result_51[4980:4974]),
+                                result_51[4973:4846],
+                                $signed(result_51[4845:4839]),
+                                result_51[4838:4837],   result_51[4836:4833],
+                                result_51[4832:4257],   result_51[4256:4252],
+                                $signed(result_51[4251:4220]),
+                                result_51[4219:4214],   s,
+                                result_51[4102:4098],   result_51[4097:3842],
+                                $signed(result_51[3841:3810]),
+                                result_51[3809:3803],
+                                $signed(result_51[3802:3739]),
+                                result_51[3738:3515],   result_51[3514:3291],
+                                $signed(result_51[3290:3227]),
+                                result_51[3226:2203],   result_51[2202:1179],
+                                result_51[1178:1172],
+                                $signed(result_51[1171:1140]),
+                                $signed(result_51[1139:1108]),
+                                $signed(result_51[1107:1076]),
+                                result_51[1075:852],
+                                $signed(result_51[851:820]),
+                                $signed(result_51[819:788]),
+                                $signed(result_51[787:724]),
+                                $signed(result_51[723:660]),
+                                $signed(result_51[659:638]),
+                                $signed(result_51[637:616]),
+                                $signed(result_51[615:552]),
+                                $signed(result_51[551:488]),
+                                result_51[487:456],
+                                $signed(result_51[455:424]),
+                                result_51[423:417],   result_51[416:416],
+                                result_51[415:384],   result_51[383:128],
+                                $signed(result_51[127:64]),
+                                $signed(result_51[63:32]),
+                                $signed(result_51[31:0])};
+      default : c$case_alt_15 = \$j ;
     endcase
   end
 
-  assign c$case_alt_selection_28 = result_54[4888:4881];
+  assign c$case_alt_selection_32 = result_51[5376:5369];
 
   always @(*) begin
-    case(c$case_alt_selection_28)
-      8'd64 : c$case_alt_14 = {5'd6,
-                               result_54[4899:4899],   result_54[4898:4895],
-                               result_54[4894:4889],   result_54[4888:4881],
-                               result_54[4880:4879],
-                               $signed(result_54[4878:4815]),
-                               $signed(result_54[4814:4783]),
-                               $signed(result_54[4782:4777]),
-                               $signed(result_54[4776:4745]),
-                               result_54[4744:4713],
-                               $signed(result_54[4712:4706]),   k,
-                               c$matrixShapeOut[15:8],
-                               c$matrixShapeOut[7:0],
-                               $signed(result_54[4686:4655]),
-                               result_54[4654:4653],   result_54[4652:4621],
-                               result_54[4620:4493],
-                               $signed(result_54[4492:4486]),
-                               result_54[4485:4358],
-                               $signed(result_54[4357:4351]),
-                               result_54[4350:4349],   result_54[4348:4345],
-                               result_54[4344:3769],   result_54[3768:3764],
-                               $signed(result_54[3763:3732]),
-                               result_54[3731:3726],   c$recipNextOut,
-                               result_54[3614:3610],   result_54[3609:3354],
-                               $signed(result_54[3353:3322]),
-                               result_54[3321:3315],
-                               $signed(result_54[3314:3251]),
-                               result_54[3250:3027],   result_54[3026:2803],
-                               $signed(result_54[2802:2739]),
-                               result_54[2738:1715],   result_54[1714:691],
-                               result_54[690:684],
-                               $signed(result_54[683:652]),
-                               $signed(result_54[651:620]),
-                               $signed(result_54[619:588]),
-                               result_54[587:364],
-                               $signed(result_54[363:332]),
-                               $signed(result_54[331:300]),
-                               $signed(result_54[299:236]),
-                               $signed(result_54[235:172]),
-                               $signed(result_54[171:150]),
-                               $signed(result_54[149:128]),
-                               $signed(result_54[127:64]),
-                               $signed(result_54[63:0])};
-      default : c$case_alt_14 = result_11;
+    case(c$case_alt_selection_32)
+      8'd64 : c$case_alt_16 = {5'd6,
+                               result_51[5387:5387],   result_51[5386:5383],
+                               result_51[5382:5377],   result_51[5376:5369],
+                               result_51[5368:5367],
+                               $signed(result_51[5366:5303]),
+                               $signed(result_51[5302:5271]),
+                               $signed(result_51[5270:5265]),
+                               $signed(result_51[5264:5233]),
+                               result_51[5232:5201],
+                               $signed(result_51[5200:5194]),   k,
+                               sh[15:8],   sh[7:0],
+                               $signed(result_51[5174:5143]),
+                               result_51[5142:5141],   result_51[5140:5109],
+                               result_51[5108:4981],
+                               $signed(result_51[4980:4974]),
+                               result_51[4973:4846],
+                               $signed(result_51[4845:4839]),
+                               result_51[4838:4837],   result_51[4836:4833],
+                               result_51[4832:4257],   result_51[4256:4252],
+                               $signed(result_51[4251:4220]),
+                               result_51[4219:4214],   s,
+                               result_51[4102:4098],   result_51[4097:3842],
+                               $signed(result_51[3841:3810]),
+                               result_51[3809:3803],
+                               $signed(result_51[3802:3739]),
+                               result_51[3738:3515],   result_51[3514:3291],
+                               $signed(result_51[3290:3227]),
+                               result_51[3226:2203],   result_51[2202:1179],
+                               result_51[1178:1172],
+                               $signed(result_51[1171:1140]),
+                               $signed(result_51[1139:1108]),
+                               $signed(result_51[1107:1076]),
+                               result_51[1075:852],
+                               $signed(result_51[851:820]),
+                               $signed(result_51[819:788]),
+                               $signed(result_51[787:724]),
+                               $signed(result_51[723:660]),
+                               $signed(result_51[659:638]),
+                               $signed(result_51[637:616]),
+                               $signed(result_51[615:552]),
+                               $signed(result_51[551:488]),
+                               result_51[487:456],
+                               $signed(result_51[455:424]),
+                               result_51[423:417],   result_51[416:416],
+                               result_51[415:384],   result_51[383:128],
+                               $signed(result_51[127:64]),
+                               $signed(result_51[63:32]),
+                               $signed(result_51[31:0])};
+      default : c$case_alt_16 = \$j ;
     endcase
   end
 
-  assign result_11 = c$$j_case_scrut ? {5'd8,
-                                        result_54[4899:4899],   result_54[4898:4895],
-                                        result_54[4894:4889],   step26,
-                                        result_54[4880:4879],
-                                        $signed(result_54[4878:4815]),
-                                        $signed(result_54[4814:4783]),
-                                        $signed(result_54[4782:4777]),
-                                        $signed(result_54[4776:4745]),
-                                        result_54[4744:4713],
-                                        $signed(result_54[4712:4706]),
-                                        result_54[4705:4703],   result_54[4702:4695],
-                                        result_54[4694:4687],
-                                        $signed(result_54[4686:4655]),
-                                        result_54[4654:4653],   result_54[4652:4621],
-                                        result_54[4620:4493],
-                                        $signed(result_54[4492:4486]),
-                                        result_54[4485:4358],
-                                        $signed(result_54[4357:4351]),
-                                        result_54[4350:4349],   result_54[4348:4345],
-                                        result_54[4344:3769],   result_54[3768:3764],
-                                        $signed(result_54[3763:3732]),
-                                        result_54[3731:3726],   c$recipNextOut,
-                                        result_54[3614:3610],   result_54[3609:3354],
-                                        $signed(result_54[3353:3322]),
-                                        result_54[3321:3315],
-                                        $signed(result_54[3314:3251]),
-                                        result_54[3250:3027],   result_54[3026:2803],
-                                        $signed(result_54[2802:2739]),
-                                        result_54[2738:1715],   result_54[1714:691],
-                                        result_54[690:684],
-                                        $signed(result_54[683:652]),
-                                        $signed(result_54[651:620]),
-                                        $signed(result_54[619:588]),
-                                        result_54[587:364],
-                                        $signed(result_54[363:332]),
-                                        $signed(result_54[331:300]),
-                                        $signed(ds54[127:64]),   $signed(ds54[63:0]),
-                                        $signed(result_54[171:150]),
-                                        $signed(result_54[149:128]),
-                                        $signed(result_54[127:64]),
-                                        $signed(result_54[63:0])} : {5'd8,
-                                                                     result_54[4899:4899],   result_54[4898:4895],
-                                                                     result_54[4894:4889],   step26,
-                                                                     result_54[4880:4879],
-                                                                     $signed(result_54[4878:4815]),
-                                                                     $signed(result_54[4814:4783]),
-                                                                     $signed(result_54[4782:4777]),
-                                                                     $signed(result_54[4776:4745]),
-                                                                     result_54[4744:4713],
-                                                                     $signed(result_54[4712:4706]),
-                                                                     result_54[4705:4703],   result_54[4702:4695],
-                                                                     result_54[4694:4687],
-                                                                     $signed(result_35[95:64]),
-                                                                     result_54[4654:4653],   result_54[4652:4621],
-                                                                     result_54[4620:4493],
-                                                                     $signed(result_54[4492:4486]),
-                                                                     result_54[4485:4358],
-                                                                     $signed(result_54[4357:4351]),
-                                                                     result_54[4350:4349],   result_54[4348:4345],
-                                                                     result_54[4344:3769],   result_54[3768:3764],
-                                                                     $signed(result_54[3763:3732]),
-                                                                     result_54[3731:3726],   c$recipNextOut,
-                                                                     result_54[3614:3610],   result_54[3609:3354],
-                                                                     $signed(result_54[3353:3322]),
-                                                                     result_54[3321:3315],
-                                                                     $signed(result_54[3314:3251]),
-                                                                     result_54[3250:3027],   result_54[3026:2803],
-                                                                     $signed(result_54[2802:2739]),
-                                                                     result_54[2738:1715],   result_54[1714:691],
-                                                                     result_54[690:684],
-                                                                     $signed(result_54[683:652]),
-                                                                     $signed(result_54[651:620]),
-                                                                     $signed(result_54[619:588]),
-                                                                     result_54[587:364],
-                                                                     $signed(result_54[363:332]),
-                                                                     $signed(result_54[331:300]),
-                                                                     $signed(result_54[299:236]),
-                                                                     $signed(result_54[235:172]),
-                                                                     $signed(ds54_0[43:22]),
-                                                                     $signed(ds54_0[21:0]),
-                                                                     $signed(result_54[127:64]),
-                                                                     $signed(result_54[63:0])};
-
-  assign c$bv_7 = ((result_54[4888:4881]));
-
-  assign c$$j_case_scrut = (c$bv_7[64'sd0]) == (1'b1);
-
-  assign ds54_fun_arg = $signed(result_54[171:150]);
-
-  assign ds54_fun_arg_0 = $signed(result_54[149:128]);
-
-  assign ds54_fun_arg_1 = $signed(result_35[95:64]);
-
-  assign ds54_fun_arg_2 = $signed(result_54[4686:4655]);
-
-  LlamaDv_Top_Decoder_decoderSmall_ropeMul LlamaDv_Top_Decoder_decoderSmall_ropeMul_ds54
-    ( .result (ds54)
-    , .cs (ds54_fun_arg)
-    , .sn (ds54_fun_arg_0)
-    , .self (ds54_fun_arg_1)
-    , .other (ds54_fun_arg_2) );
-
-  assign ds54_fun_arg_3 = result_54[4898:4895];
-
-  assign ds54_fun_arg_4 = {{(8-7) {1'b0}},e};
-
-  LlamaDv_Top_Decoder_decoderSmall_ropeTable LlamaDv_Top_Decoder_decoderSmall_ropeTable_ds54_0
-    ( .result (ds54_0)
-    , .p (ds54_fun_arg_3)
-    , .e (ds54_fun_arg_4) );
-
-  assign c$bv_8 = (result_54[4888:4881] >> 64'sd1);
-
-  assign e = c$bv_8[0+:7];
-
-  assign c$app_arg_selection_23 = result_54[4705:4703];
+  assign \$j  = c$$j_case_scrut ? {5'd8,
+                                   result_51[5387:5387],   result_51[5386:5383],
+                                   result_51[5382:5377],   step30,
+                                   result_51[5368:5367],
+                                   $signed(result_51[5366:5303]),
+                                   $signed(result_51[5302:5271]),
+                                   $signed(result_51[5270:5265]),
+                                   $signed(result_51[5264:5233]),
+                                   result_51[5232:5201],
+                                   $signed(result_51[5200:5194]),
+                                   result_51[5193:5191],   result_51[5190:5183],
+                                   result_51[5182:5175],
+                                   $signed(result_51[5174:5143]),
+                                   result_51[5142:5141],   result_51[5140:5109],
+                                   result_51[5108:4981],
+                                   $signed(result_51[4980:4974]),
+                                   result_51[4973:4846],
+                                   $signed(result_51[4845:4839]),
+                                   result_51[4838:4837],   result_51[4836:4833],
+                                   result_51[4832:4257],   result_51[4256:4252],
+                                   $signed(result_51[4251:4220]),
+                                   result_51[4219:4214],   s,
+                                   result_51[4102:4098],   result_51[4097:3842],
+                                   $signed(result_51[3841:3810]),
+                                   result_51[3809:3803],
+                                   $signed(result_51[3802:3739]),
+                                   result_51[3738:3515],   result_51[3514:3291],
+                                   $signed(result_51[3290:3227]),
+                                   result_51[3226:2203],   result_51[2202:1179],
+                                   result_51[1178:1172],
+                                   $signed(result_51[1171:1140]),
+                                   $signed(result_51[1139:1108]),
+                                   $signed(result_51[1107:1076]),
+                                   result_51[1075:852],
+                                   $signed(result_51[851:820]),
+                                   $signed(result_51[819:788]),
+                                   $signed(ds62_0[127:64]),
+                                   $signed(ds62_0[63:0]),
+                                   $signed(result_51[659:638]),
+                                   $signed(result_51[637:616]),
+                                   $signed(result_51[615:552]),
+                                   $signed(result_51[551:488]),
+                                   result_51[487:456],
+                                   $signed(result_51[455:424]),
+                                   result_51[423:417],   result_51[416:416],
+                                   result_51[415:384],   result_51[383:128],
+                                   $signed(result_51[127:64]),
+                                   $signed(result_51[63:32]),
+                                   $signed(result_51[31:0])} : {5'd8,
+                                                                result_51[5387:5387],   result_51[5386:5383],
+                                                                result_51[5382:5377],   step30,
+                                                                result_51[5368:5367],
+                                                                $signed(result_51[5366:5303]),
+                                                                $signed(result_51[5302:5271]),
+                                                                $signed(result_51[5270:5265]),
+                                                                $signed(result_51[5264:5233]),
+                                                                result_51[5232:5201],
+                                                                $signed(result_51[5200:5194]),
+                                                                result_51[5193:5191],   result_51[5190:5183],
+                                                                result_51[5182:5175],
+                                                                $signed(result_31[95:64]),
+                                                                result_51[5142:5141],   result_51[5140:5109],
+                                                                result_51[5108:4981],
+                                                                $signed(result_51[4980:4974]),
+                                                                result_51[4973:4846],
+                                                                $signed(result_51[4845:4839]),
+                                                                result_51[4838:4837],   result_51[4836:4833],
+                                                                result_51[4832:4257],   result_51[4256:4252],
+                                                                $signed(result_51[4251:4220]),
+                                                                result_51[4219:4214],   s,
+                                                                result_51[4102:4098],   result_51[4097:3842],
+                                                                $signed(result_51[3841:3810]),
+                                                                result_51[3809:3803],
+                                                                $signed(result_51[3802:3739]),
+                                                                result_51[3738:3515],   result_51[3514:3291],
+                                                                $signed(result_51[3290:3227]),
+                                                                result_51[3226:2203],   result_51[2202:1179],
+                                                                result_51[1178:1172],
+                                                                $signed(result_51[1171:1140]),
+                                                                $signed(result_51[1139:1108]),
+                                                                $signed(result_51[1107:1076]),
+                                                                result_51[1075:852],
+                                                                $signed(result_51[851:820]),
+                                                                $signed(result_51[819:788]),
+                                                                $signed(result_51[787:724]),
+                                                                $signed(result_51[723:660]),
+                                                                $signed(ds62_1[43:22]),
+                                                                $signed(ds62_1[21:0]),
+                                                                $signed(result_51[615:552]),
+                                                                $signed(result_51[551:488]),
+                                                                result_51[487:456],
+                                                                $signed(result_51[455:424]),
+                                                                result_51[423:417],   result_51[416:416],
+                                                                result_51[415:384],   result_51[383:128],
+                                                                $signed(result_51[127:64]),
+                                                                $signed(result_51[63:32]),
+                                                                $signed(result_51[31:0])};
 
   always @(*) begin
-    case(c$app_arg_selection_23)
-      3'd0 : c$app_arg_18 = {5'd8,
-                             result_54[4899:4899],   result_54[4898:4895],
-                             result_54[4894:4889],   8'd0,
-                             result_54[4880:4879],
-                             $signed(result_54[4878:4815]),
-                             $signed(result_54[4814:4783]),
-                             $signed(result_54[4782:4777]),
-                             $signed(result_54[4776:4745]),
-                             result_54[4744:4713],
-                             $signed(result_54[4712:4706]),
-                             result_54[4705:4703],   result_54[4702:4695],
-                             result_54[4694:4687],
-                             $signed(result_54[4686:4655]),
-                             result_54[4654:4653],   result_54[4652:4621],
-                             result_54[4620:4493],
-                             $signed(result_54[4492:4486]),
-                             result_54[4485:4358],
-                             $signed(result_54[4357:4351]),
-                             result_54[4350:4349],   result_54[4348:4345],
-                             result_54[4344:3769],   result_54[3768:3764],
-                             $signed(result_54[3763:3732]),
-                             result_54[3731:3726],   c$recipNextOut,
-                             result_54[3614:3610],   result_54[3609:3354],
-                             $signed(result_54[3353:3322]),
-                             result_54[3321:3315],
-                             $signed(result_54[3314:3251]),
-                             result_54[3250:3027],   result_54[3026:2803],
-                             $signed(result_54[2802:2739]),
-                             result_54[2738:1715],   result_54[1714:691],
-                             result_54[690:684],
-                             $signed(result_54[683:652]),
-                             $signed(result_54[651:620]),
-                             $signed(result_54[619:588]),
-                             result_54[587:364],
-                             $signed(result_54[363:332]),
-                             $signed(result_54[331:300]),
-                             $signed(result_54[299:236]),
-                             $signed(result_54[235:172]),
-                             $signed(result_54[171:150]),
-                             $signed(result_54[149:128]),
-                             $signed(result_54[127:64]),
-                             $signed(result_54[63:0])};
-      3'd1 : c$app_arg_18 = {5'd8,
-                             result_54[4899:4899],   result_54[4898:4895],
-                             result_54[4894:4889],   8'd0,
-                             result_54[4880:4879],
-                             $signed(result_54[4878:4815]),
-                             $signed(result_54[4814:4783]),
-                             $signed(result_54[4782:4777]),
-                             $signed(result_54[4776:4745]),
-                             result_54[4744:4713],
-                             $signed(result_54[4712:4706]),
-                             result_54[4705:4703],   result_54[4702:4695],
-                             result_54[4694:4687],
-                             $signed(result_54[4686:4655]),
-                             result_54[4654:4653],   result_54[4652:4621],
-                             result_54[4620:4493],
-                             $signed(result_54[4492:4486]),
-                             result_54[4485:4358],
-                             $signed(result_54[4357:4351]),
-                             result_54[4350:4349],   result_54[4348:4345],
-                             result_54[4344:3769],   result_54[3768:3764],
-                             $signed(result_54[3763:3732]),
-                             result_54[3731:3726],   c$recipNextOut,
-                             result_54[3614:3610],   result_54[3609:3354],
-                             $signed(result_54[3353:3322]),
-                             result_54[3321:3315],
-                             $signed(result_54[3314:3251]),
-                             result_54[3250:3027],   result_54[3026:2803],
-                             $signed(result_54[2802:2739]),
-                             result_54[2738:1715],   result_54[1714:691],
-                             result_54[690:684],
-                             $signed(result_54[683:652]),
-                             $signed(result_54[651:620]),
-                             $signed(result_54[619:588]),
-                             result_54[587:364],
-                             $signed(result_54[363:332]),
-                             $signed(result_54[331:300]),
-                             $signed(result_54[299:236]),
-                             $signed(result_54[235:172]),
-                             $signed(result_54[171:150]),
-                             $signed(result_54[149:128]),
-                             $signed(result_54[127:64]),
-                             $signed(result_54[63:0])};
-      3'd2 : c$app_arg_18 = {5'd9,
-                             result_54[4899:4899],   result_54[4898:4895],
-                             result_54[4894:4889],   8'd0,
-                             result_54[4880:4879],
-                             $signed(result_54[4878:4815]),
-                             $signed(result_54[4814:4783]),
-                             $signed(result_54[4782:4777]),
-                             $signed(result_54[4776:4745]),
-                             result_54[4744:4713],
-                             $signed(result_54[4712:4706]),
-                             result_54[4705:4703],   result_54[4702:4695],
-                             result_54[4694:4687],
-                             $signed(result_54[4686:4655]),   2'd1,
-                             result_54[4652:4621],   result_54[4620:4493],
-                             $signed(result_54[4492:4486]),
-                             result_54[4485:4358],
-                             $signed(result_54[4357:4351]),   2'd0,
-                             result_54[4348:4345],   result_54[4344:3769],
-                             result_54[3768:3764],
-                             $signed(result_54[3763:3732]),
-                             result_54[3731:3726],   c$recipNextOut,
-                             result_54[3614:3610],   result_54[3609:3354],
-                             $signed(result_54[3353:3322]),
-                             result_54[3321:3315],
-                             $signed(result_54[3314:3251]),
-                             result_54[3250:3027],   result_54[3026:2803],
-                             $signed(result_54[2802:2739]),
-                             result_54[2738:1715],   result_54[1714:691],
-                             result_54[690:684],
-                             $signed(result_54[683:652]),
-                             $signed(result_54[651:620]),
-                             $signed(result_54[619:588]),
-                             result_54[587:364],
-                             $signed(result_54[363:332]),
-                             $signed(result_54[331:300]),
-                             $signed(result_54[299:236]),
-                             $signed(result_54[235:172]),
-                             $signed(result_54[171:150]),
-                             $signed(result_54[149:128]),
-                             $signed(result_54[127:64]),
-                             $signed(result_54[63:0])};
-      3'd4 : c$app_arg_18 = {5'd6,
-                             result_54[4899:4899],   result_54[4898:4895],
-                             result_54[4894:4889],   result_54[4888:4881],
-                             result_54[4880:4879],
-                             $signed(result_54[4878:4815]),
-                             $signed(result_54[4814:4783]),
-                             $signed(result_54[4782:4777]),
-                             $signed(result_54[4776:4745]),
-                             result_54[4744:4713],
-                             $signed(result_54[4712:4706]),   3'd6,
+    case(k)
+      3'd1 : sh = {8'd32,   8'd64};
+      3'd2 : sh = {8'd32,   8'd64};
+      3'd4 : sh = {8'd128,   8'd64};
+      3'd5 : sh = {8'd64,   8'd128};
+      3'd6 : sh = {8'd128,   8'd64};
+      default : sh = {8'd64,   8'd64};
+    endcase
+  end
+
+  assign k = result_51[5193:5191] + 3'd1;
+
+  assign c$bv_6 = ((result_51[5376:5369]));
+
+  assign c$$j_case_scrut = (c$bv_6[64'sd0]) == (1'b1);
+
+  assign ds62_fun_arg_0 = $signed(result_51[659:638]);
+
+  assign ds62_fun_arg_1 = $signed(result_51[637:616]);
+
+  assign ds62_fun_arg_2 = $signed(result_31[95:64]);
+
+  assign ds62_fun_arg_3 = $signed(result_51[5174:5143]);
+
+  LlamaDv_Top_Decoder_decoderSmall_ropeMul LlamaDv_Top_Decoder_decoderSmall_ropeMul_ds62_0
+    ( .result (ds62_0)
+    , .cs (ds62_fun_arg_0)
+    , .sn (ds62_fun_arg_1)
+    , .self (ds62_fun_arg_2)
+    , .other (ds62_fun_arg_3) );
+
+  assign ds62_fun_arg_4 = result_51[5386:5383];
+
+  assign ds62_fun_arg_5 = {{(8-7) {1'b0}},e};
+
+  LlamaDv_Top_Decoder_decoderSmall_ropeTable LlamaDv_Top_Decoder_decoderSmall_ropeTable_ds62_1
+    ( .result (ds62_1)
+    , .p (ds62_fun_arg_4)
+    , .e (ds62_fun_arg_5) );
+
+  assign c$bv_7 = (result_51[5376:5369] >> 64'sd1);
+
+  assign e = c$bv_7[0+:7];
+
+  assign c$app_arg_selection_16 = result_51[5193:5191];
+
+  always @(*) begin
+    case(c$app_arg_selection_16)
+      3'd0 : c$app_arg_15 = {5'd8,
+                             result_51[5387:5387],   result_51[5386:5383],
+                             result_51[5382:5377],   8'd0,
+                             result_51[5368:5367],
+                             $signed(result_51[5366:5303]),
+                             $signed(result_51[5302:5271]),
+                             $signed(result_51[5270:5265]),
+                             $signed(result_51[5264:5233]),
+                             result_51[5232:5201],
+                             $signed(result_51[5200:5194]),
+                             result_51[5193:5191],   result_51[5190:5183],
+                             result_51[5182:5175],
+                             $signed(result_51[5174:5143]),
+                             result_51[5142:5141],   result_51[5140:5109],
+                             result_51[5108:4981],
+                             $signed(result_51[4980:4974]),
+                             result_51[4973:4846],
+                             $signed(result_51[4845:4839]),
+                             result_51[4838:4837],   result_51[4836:4833],
+                             result_51[4832:4257],   result_51[4256:4252],
+                             $signed(result_51[4251:4220]),
+                             result_51[4219:4214],   s,
+                             result_51[4102:4098],   result_51[4097:3842],
+                             $signed(result_51[3841:3810]),
+                             result_51[3809:3803],
+                             $signed(result_51[3802:3739]),
+                             result_51[3738:3515],   result_51[3514:3291],
+                             $signed(result_51[3290:3227]),
+                             result_51[3226:2203],   result_51[2202:1179],
+                             result_51[1178:1172],
+                             $signed(result_51[1171:1140]),
+                             $signed(result_51[1139:1108]),
+                             $signed(result_51[1107:1076]),
+                             result_51[1075:852],
+                             $signed(result_51[851:820]),
+                             $signed(result_51[819:788]),
+                             $signed(result_51[787:724]),
+                             $signed(result_51[723:660]),
+                             $signed(result_51[659:638]),
+                             $signed(result_51[637:616]),
+                             $signed(result_51[615:552]),
+                             $signed(result_51[551:488]),
+                             result_51[487:456],
+                             $signed(result_51[455:424]),
+                             result_51[423:417],   result_51[416:416],
+                             result_51[415:384],   result_51[383:128],
+                             $signed(result_51[127:64]),
+                             $signed(result_51[63:32]),
+                             $signed(result_51[31:0])};
+      3'd1 : c$app_arg_15 = {5'd8,
+                             result_51[5387:5387],   result_51[5386:5383],
+                             result_51[5382:5377],   8'd0,
+                             result_51[5368:5367],
+                             $signed(result_51[5366:5303]),
+                             $signed(result_51[5302:5271]),
+                             $signed(result_51[5270:5265]),
+                             $signed(result_51[5264:5233]),
+                             result_51[5232:5201],
+                             $signed(result_51[5200:5194]),
+                             result_51[5193:5191],   result_51[5190:5183],
+                             result_51[5182:5175],
+                             $signed(result_51[5174:5143]),
+                             result_51[5142:5141],   result_51[5140:5109],
+                             result_51[5108:4981],
+                             $signed(result_51[4980:4974]),
+                             result_51[4973:4846],
+                             $signed(result_51[4845:4839]),
+                             result_51[4838:4837],   result_51[4836:4833],
+                             result_51[4832:4257],   result_51[4256:4252],
+                             $signed(result_51[4251:4220]),
+                             result_51[4219:4214],   s,
+                             result_51[4102:4098],   result_51[4097:3842],
+                             $signed(result_51[3841:3810]),
+                             result_51[3809:3803],
+                             $signed(result_51[3802:3739]),
+                             result_51[3738:3515],   result_51[3514:3291],
+                             $signed(result_51[3290:3227]),
+                             result_51[3226:2203],   result_51[2202:1179],
+                             result_51[1178:1172],
+                             $signed(result_51[1171:1140]),
+                             $signed(result_51[1139:1108]),
+                             $signed(result_51[1107:1076]),
+                             result_51[1075:852],
+                             $signed(result_51[851:820]),
+                             $signed(result_51[819:788]),
+                             $signed(result_51[787:724]),
+                             $signed(result_51[723:660]),
+                             $signed(result_51[659:638]),
+                             $signed(result_51[637:616]),
+                             $signed(result_51[615:552]),
+                             $signed(result_51[551:488]),
+                             result_51[487:456],
+                             $signed(result_51[455:424]),
+                             result_51[423:417],   result_51[416:416],
+                             result_51[415:384],   result_51[383:128],
+                             $signed(result_51[127:64]),
+                             $signed(result_51[63:32]),
+                             $signed(result_51[31:0])};
+      3'd2 : c$app_arg_15 = {5'd9,
+                             result_51[5387:5387],   result_51[5386:5383],
+                             result_51[5382:5377],   8'd0,
+                             result_51[5368:5367],
+                             $signed(result_51[5366:5303]),
+                             $signed(result_51[5302:5271]),
+                             $signed(result_51[5270:5265]),
+                             $signed(result_51[5264:5233]),
+                             result_51[5232:5201],
+                             $signed(result_51[5200:5194]),
+                             result_51[5193:5191],   result_51[5190:5183],
+                             result_51[5182:5175],
+                             $signed(result_51[5174:5143]),   2'd1,
+                             result_51[5140:5109],   result_51[5108:4981],
+                             $signed(result_51[4980:4974]),
+                             result_51[4973:4846],
+                             $signed(result_51[4845:4839]),   2'd0,
+                             result_51[4836:4833],   result_51[4832:4257],
+                             result_51[4256:4252],
+                             $signed(result_51[4251:4220]),
+                             result_51[4219:4214],   s,
+                             result_51[4102:4098],   result_51[4097:3842],
+                             $signed(result_51[3841:3810]),
+                             result_51[3809:3803],
+                             $signed(result_51[3802:3739]),
+                             result_51[3738:3515],   result_51[3514:3291],
+                             $signed(result_51[3290:3227]),
+                             result_51[3226:2203],   result_51[2202:1179],
+                             result_51[1178:1172],
+                             $signed(result_51[1171:1140]),
+                             $signed(result_51[1139:1108]),
+                             $signed(result_51[1107:1076]),
+                             result_51[1075:852],
+                             $signed(result_51[851:820]),
+                             $signed(result_51[819:788]),
+                             $signed(result_51[787:724]),
+                             $signed(result_51[723:660]),
+                             $signed(result_51[659:638]),
+                             $signed(result_51[637:616]),
+                             $signed(result_51[615:552]),
+                             $signed(result_51[551:488]),
+                             result_51[487:456],
+                             $signed(result_51[455:424]),
+                             result_51[423:417],   result_51[416:416],
+                             result_51[415:384],   result_51[383:128],
+                             $signed(result_51[127:64]),
+                             $signed(result_51[63:32]),
+                             $signed(result_51[31:0])};
+      3'd4 : c$app_arg_15 = {5'd6,
+                             result_51[5387:5387],   result_51[5386:5383],
+                             result_51[5382:5377],   result_51[5376:5369],
+                             result_51[5368:5367],
+                             $signed(result_51[5366:5303]),
+                             $signed(result_51[5302:5271]),
+                             $signed(result_51[5270:5265]),
+                             $signed(result_51[5264:5233]),
+                             result_51[5232:5201],
+                             $signed(result_51[5200:5194]),   3'd6,
                              8'd128,   8'd64,
-                             $signed(result_54[4686:4655]),
-                             result_54[4654:4653],   result_54[4652:4621],
-                             result_54[4620:4493],
-                             $signed(result_54[4492:4486]),
-                             result_54[4485:4358],
-                             $signed(result_54[4357:4351]),
-                             result_54[4350:4349],   result_54[4348:4345],
-                             result_54[4344:3769],   result_54[3768:3764],
-                             $signed(result_54[3763:3732]),
-                             result_54[3731:3726],   c$recipNextOut,
-                             result_54[3614:3610],   result_54[3609:3354],
-                             $signed(result_54[3353:3322]),
-                             result_54[3321:3315],
-                             $signed(result_54[3314:3251]),
-                             result_54[3250:3027],   result_54[3026:2803],
-                             $signed(result_54[2802:2739]),
-                             result_54[2738:1715],   result_54[1714:691],
-                             result_54[690:684],
-                             $signed(result_54[683:652]),
-                             $signed(result_54[651:620]),
-                             $signed(result_54[619:588]),
-                             result_54[587:364],
-                             $signed(result_54[363:332]),
-                             $signed(result_54[331:300]),
-                             $signed(result_54[299:236]),
-                             $signed(result_54[235:172]),
-                             $signed(result_54[171:150]),
-                             $signed(result_54[149:128]),
-                             $signed(result_54[127:64]),
-                             $signed(result_54[63:0])};
-      3'd6 : c$app_arg_18 = result_18;
-      3'd7 : c$app_arg_18 = {5'd20,
-                             result_54[4899:4899],   result_54[4898:4895],
-                             result_54[4894:4889],   8'd0,
-                             result_54[4880:4879],
-                             $signed(result_54[4878:4815]),
-                             $signed(result_54[4814:4783]),
-                             $signed(result_54[4782:4777]),
-                             $signed(result_54[4776:4745]),
-                             result_54[4744:4713],
-                             $signed(result_54[4712:4706]),
-                             result_54[4705:4703],   result_54[4702:4695],
-                             result_54[4694:4687],
-                             $signed(result_54[4686:4655]),
-                             result_54[4654:4653],   result_54[4652:4621],
-                             result_54[4620:4493],
-                             $signed(result_54[4492:4486]),
-                             result_54[4485:4358],
-                             $signed(result_54[4357:4351]),
-                             result_54[4350:4349],   result_54[4348:4345],
-                             result_54[4344:3769],   result_54[3768:3764],
-                             $signed(result_54[3763:3732]),
-                             result_54[3731:3726],   c$recipNextOut,
-                             result_54[3614:3610],   result_54[3609:3354],
-                             $signed(result_54[3353:3322]),
-                             result_54[3321:3315],
-                             $signed(result_54[3314:3251]),
-                             result_54[3250:3027],   result_54[3026:2803],
-                             $signed(result_54[2802:2739]),
-                             result_54[2738:1715],   result_54[1714:691],
-                             result_54[690:684],
-                             $signed(result_54[683:652]),
-                             $signed(result_54[651:620]),
-                             $signed(result_54[619:588]),
-                             result_54[587:364],
-                             $signed(result_54[363:332]),
-                             $signed(result_54[331:300]),
-                             $signed(result_54[299:236]),
-                             $signed(result_54[235:172]),
-                             $signed(result_54[171:150]),
-                             $signed(result_54[149:128]),
-                             $signed(result_54[127:64]),
-                             $signed(result_54[63:0])};
-      default : c$app_arg_18 = {5'd15,
-                                result_54[4899:4899],   result_54[4898:4895],
-                                result_54[4894:4889],   8'd0,
-                                result_54[4880:4879],
-                                $signed(result_54[4878:4815]),
-                                $signed(result_54[4814:4783]),
-                                $signed(result_54[4782:4777]),
-                                $signed(result_54[4776:4745]),
-                                result_54[4744:4713],
-                                $signed(result_54[4712:4706]),
-                                result_54[4705:4703],   result_54[4702:4695],
-                                result_54[4694:4687],
-                                $signed(result_54[4686:4655]),
-                                result_54[4654:4653],   result_54[4652:4621],
-                                result_54[4620:4493],
-                                $signed(result_54[4492:4486]),
-                                result_54[4485:4358],
-                                $signed(result_54[4357:4351]),
-                                result_54[4350:4349],   result_54[4348:4345],
-                                result_54[4344:3769],   result_54[3768:3764],
-                                $signed(result_54[3763:3732]),
-                                result_54[3731:3726],   c$recipNextOut,
-                                result_54[3614:3610],   result_54[3609:3354],
-                                $signed(result_54[3353:3322]),
-                                result_54[3321:3315],
-                                $signed(result_54[3314:3251]),
-                                result_54[3250:3027],   result_54[3026:2803],
-                                $signed(result_54[2802:2739]),
-                                result_54[2738:1715],   result_54[1714:691],
-                                result_54[690:684],
-                                $signed(result_54[683:652]),
-                                $signed(result_54[651:620]),
-                                $signed(result_54[619:588]),
-                                result_54[587:364],
-                                $signed(result_54[363:332]),
-                                $signed(result_54[331:300]),
-                                $signed(result_54[299:236]),
-                                $signed(result_54[235:172]),
-                                $signed(result_54[171:150]),
-                                $signed(result_54[149:128]),
-                                $signed(result_54[127:64]),
-                                $signed(result_54[63:0])};
+                             $signed(result_51[5174:5143]),
+                             result_51[5142:5141],   result_51[5140:5109],
+                             result_51[5108:4981],
+                             $signed(result_51[4980:4974]),
+                             result_51[4973:4846],
+                             $signed(result_51[4845:4839]),
+                             result_51[4838:4837],   result_51[4836:4833],
+                             result_51[4832:4257],   result_51[4256:4252],
+                             $signed(result_51[4251:4220]),
+                             result_51[4219:4214],   s,
+                             result_51[4102:4098],   result_51[4097:3842],
+                             $signed(result_51[3841:3810]),
+                             result_51[3809:3803],
+                             $signed(result_51[3802:3739]),
+                             result_51[3738:3515],   result_51[3514:3291],
+                             $signed(result_51[3290:3227]),
+                             result_51[3226:2203],   result_51[2202:1179],
+                             result_51[1178:1172],
+                             $signed(result_51[1171:1140]),
+                             $signed(result_51[1139:1108]),
+                             $signed(result_51[1107:1076]),
+                             result_51[1075:852],
+                             $signed(result_51[851:820]),
+                             $signed(result_51[819:788]),
+                             $signed(result_51[787:724]),
+                             $signed(result_51[723:660]),
+                             $signed(result_51[659:638]),
+                             $signed(result_51[637:616]),
+                             $signed(result_51[615:552]),
+                             $signed(result_51[551:488]),
+                             result_51[487:456],
+                             $signed(result_51[455:424]),
+                             result_51[423:417],   result_51[416:416],
+                             result_51[415:384],   result_51[383:128],
+                             $signed(result_51[127:64]),
+                             $signed(result_51[63:32]),
+                             $signed(result_51[31:0])};
+      3'd6 : c$app_arg_15 = result_14;
+      3'd7 : c$app_arg_15 = {5'd19,
+                             result_51[5387:5387],   result_51[5386:5383],
+                             result_51[5382:5377],   8'd0,
+                             result_51[5368:5367],
+                             $signed(result_51[5366:5303]),
+                             $signed(result_51[5302:5271]),
+                             $signed(result_51[5270:5265]),
+                             $signed(result_51[5264:5233]),
+                             result_51[5232:5201],
+                             $signed(result_51[5200:5194]),
+                             result_51[5193:5191],   result_51[5190:5183],
+                             result_51[5182:5175],
+                             $signed(result_51[5174:5143]),
+                             result_51[5142:5141],   result_51[5140:5109],
+                             result_51[5108:4981],
+                             $signed(result_51[4980:4974]),
+                             result_51[4973:4846],
+                             $signed(result_51[4845:4839]),
+                             result_51[4838:4837],   result_51[4836:4833],
+                             result_51[4832:4257],   result_51[4256:4252],
+                             $signed(result_51[4251:4220]),
+                             result_51[4219:4214],   s,
+                             result_51[4102:4098],   result_51[4097:3842],
+                             $signed(result_51[3841:3810]),
+                             result_51[3809:3803],
+                             $signed(result_51[3802:3739]),
+                             result_51[3738:3515],   result_51[3514:3291],
+                             $signed(result_51[3290:3227]),
+                             result_51[3226:2203],   result_51[2202:1179],
+                             result_51[1178:1172],
+                             $signed(result_51[1171:1140]),
+                             $signed(result_51[1139:1108]),
+                             $signed(result_51[1107:1076]),
+                             result_51[1075:852],
+                             $signed(result_51[851:820]),
+                             $signed(result_51[819:788]),
+                             $signed(result_51[787:724]),
+                             $signed(result_51[723:660]),
+                             $signed(result_51[659:638]),
+                             $signed(result_51[637:616]),
+                             $signed(result_51[615:552]),
+                             $signed(result_51[551:488]),
+                             result_51[487:456],
+                             $signed(result_51[455:424]),
+                             result_51[423:417],   result_51[416:416],
+                             result_51[415:384],   result_51[383:128],
+                             $signed(result_51[127:64]),
+                             $signed(result_51[63:32]),
+                             $signed(result_51[31:0])};
+      default : c$app_arg_15 = {5'd15,
+                                result_51[5387:5387],   result_51[5386:5383],
+                                result_51[5382:5377],   8'd0,
+                                result_51[5368:5367],
+                                $signed(result_51[5366:5303]),
+                                $signed(result_51[5302:5271]),
+                                $signed(result_51[5270:5265]),
+                                $signed(result_51[5264:5233]),
+                                result_51[5232:5201],
+                                $signed(result_51[5200:5194]),
+                                result_51[5193:5191],   result_51[5190:5183],
+                                result_51[5182:5175],
+                                $signed(result_51[5174:5143]),
+                                result_51[5142:5141],   result_51[5140:5109],
+                                result_51[5108:4981],
+                                $signed(result_51[4980:4974]),
+                                result_51[4973:4846],
+                                $signed(result_51[4845:4839]),
+                                result_51[4838:4837],   result_51[4836:4833],
+                                result_51[4832:4257],   result_51[4256:4252],
+                                $signed(result_51[4251:4220]),
+                                result_51[4219:4214],   s,
+                                result_51[4102:4098],   result_51[4097:3842],
+                                $signed(result_51[3841:3810]),
+                                result_51[3809:3803],
+                                $signed(result_51[3802:3739]),
+                                result_51[3738:3515],   result_51[3514:3291],
+                                $signed(result_51[3290:3227]),
+                                result_51[3226:2203],   result_51[2202:1179],
+                                result_51[1178:1172],
+                                $signed(result_51[1171:1140]),
+                                $signed(result_51[1139:1108]),
+                                $signed(result_51[1107:1076]),
+                                result_51[1075:852],
+                                $signed(result_51[851:820]),
+                                $signed(result_51[819:788]),
+                                $signed(result_51[787:724]),
+                                $signed(result_51[723:660]),
+                                $signed(result_51[659:638]),
+                                $signed(result_51[637:616]),
+                                $signed(result_51[615:552]),
+                                $signed(result_51[551:488]),
+                                result_51[487:456],
+                                $signed(result_51[455:424]),
+                                result_51[423:417],   result_51[416:416],
+                                result_51[415:384],   result_51[383:128],
+                                $signed(result_51[127:64]),
+                                $signed(result_51[63:32]),
+                                $signed(result_51[31:0])};
     endcase
   end
 
-  assign c$app_arg_19 = (~ result_38[456:456]) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+  assign c$app_arg_16 = (~ result_35[456:456]) ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                   {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : result_12;
+                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : result_10;
 
-  assign result_selection_20 = result_54[4705:4703];
+  assign result_selection_20 = result_51[5193:5191];
 
-  assign c$bv_9 = result_38[453:446];
+  assign c$bv_8 = result_35[453:446];
 
-  assign c$bv_10 = result_38[453:446];
+  assign c$bv_9 = result_35[453:446];
 
   always @(*) begin
     case(result_selection_20)
-      3'd4 : result_12 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+      3'd4 : result_10 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                          {1'b1,{c$bv_9[0+:7],   result_13}},
+                          {1'b1,{c$bv_8[0+:7],   result_11}},
                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
-      default : result_12 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+      default : result_10 = {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                             {1'b1,{c$bv_10[0+:7],   result_13}},
+                             {1'b1,{c$bv_9[0+:7],   result_11}},
                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
     endcase
   end
 
-  assign result_fun_arg_49 = result_38[445:439];
+  assign result_fun_arg_58 = result_35[445:439];
 
-  assign result_fun_arg_50 = $signed(result_38[438:375]);
+  assign result_fun_arg_59 = $signed(result_35[438:375]);
 
-  LlamaDv_Top_Decoder_decoderSmall_macRound LlamaDv_Top_Decoder_decoderSmall_macRound_result_13
-    ( .result (result_13)
-    , .a (result_fun_arg_49)
-    , .v (result_fun_arg_50) );
+  LlamaDv_Top_Decoder_decoderSmall_macRound LlamaDv_Top_Decoder_decoderSmall_macRound_result_11
+    ( .result (result_11)
+    , .a (result_fun_arg_58)
+    , .v (result_fun_arg_59) );
 
-  assign c$app_arg_20 = (result_38[456:456] & (result_38[453:446] == (result_54[4702:4695] - 8'd1))) ? {5'd7,
-                                                                                                        result_54[4899:4899],
-                                                                                                        result_54[4898:4895],
-                                                                                                        result_54[4894:4889],
-                                                                                                        result_54[4888:4881],
-                                                                                                        result_54[4880:4879],
-                                                                                                        $signed(result_54[4878:4815]),
-                                                                                                        $signed(result_54[4814:4783]),
-                                                                                                        $signed(result_54[4782:4777]),
-                                                                                                        $signed(result_54[4776:4745]),
-                                                                                                        result_54[4744:4713],
-                                                                                                        $signed(result_54[4712:4706]),
-                                                                                                        result_54[4705:4703],
-                                                                                                        result_54[4702:4695],
-                                                                                                        result_54[4694:4687],
-                                                                                                        $signed(result_54[4686:4655]),
-                                                                                                        result_54[4654:4653],
-                                                                                                        result_54[4652:4621],
-                                                                                                        result_54[4620:4493],
-                                                                                                        $signed(result_54[4492:4486]),
-                                                                                                        result_54[4485:4358],
-                                                                                                        $signed(result_54[4357:4351]),
-                                                                                                        result_54[4350:4349],
-                                                                                                        result_54[4348:4345],
-                                                                                                        result_54[4344:3769],
-                                                                                                        result_54[3768:3764],
-                                                                                                        $signed(result_54[3763:3732]),
-                                                                                                        result_54[3731:3726],
-                                                                                                        c$recipNextOut,
-                                                                                                        result_54[3614:3610],
-                                                                                                        result_54[3609:3354],
-                                                                                                        $signed(result_54[3353:3322]),
-                                                                                                        result_54[3321:3315],
-                                                                                                        $signed(result_54[3314:3251]),
-                                                                                                        result_54[3250:3027],
-                                                                                                        result_54[3026:2803],
-                                                                                                        $signed(result_54[2802:2739]),
-                                                                                                        result_54[2738:1715],
-                                                                                                        result_54[1714:691],
-                                                                                                        result_54[690:684],
-                                                                                                        $signed(result_54[683:652]),
-                                                                                                        $signed(result_54[651:620]),
-                                                                                                        $signed(result_54[619:588]),
-                                                                                                        result_54[587:364],
-                                                                                                        $signed(result_54[363:332]),
-                                                                                                        $signed(result_54[331:300]),
-                                                                                                        $signed(result_54[299:236]),
-                                                                                                        $signed(result_54[235:172]),
-                                                                                                        $signed(result_54[171:150]),
-                                                                                                        $signed(result_54[149:128]),
-                                                                                                        $signed(result_54[127:64]),
-                                                                                                        $signed(result_54[63:0])} : {5'd6,
-                                                                                                                                     result_54[4899:4899],
-                                                                                                                                     result_54[4898:4895],
-                                                                                                                                     result_54[4894:4889],
-                                                                                                                                     result_54[4888:4881],
-                                                                                                                                     result_54[4880:4879],
-                                                                                                                                     $signed(result_54[4878:4815]),
-                                                                                                                                     $signed(result_54[4814:4783]),
-                                                                                                                                     $signed(result_54[4782:4777]),
-                                                                                                                                     $signed(result_54[4776:4745]),
-                                                                                                                                     result_54[4744:4713],
-                                                                                                                                     $signed(result_54[4712:4706]),
-                                                                                                                                     result_54[4705:4703],
-                                                                                                                                     result_54[4702:4695],
-                                                                                                                                     result_54[4694:4687],
-                                                                                                                                     $signed(result_54[4686:4655]),
-                                                                                                                                     result_54[4654:4653],
-                                                                                                                                     result_54[4652:4621],
-                                                                                                                                     result_54[4620:4493],
-                                                                                                                                     $signed(result_54[4492:4486]),
-                                                                                                                                     result_54[4485:4358],
-                                                                                                                                     $signed(result_54[4357:4351]),
-                                                                                                                                     result_54[4350:4349],
-                                                                                                                                     result_54[4348:4345],
-                                                                                                                                     result_54[4344:3769],
-                                                                                                                                     result_54[3768:3764],
-                                                                                                                                     $signed(result_54[3763:3732]),
-                                                                                                                                     result_54[3731:3726],
-                                                                                                                                     c$recipNextOut,
-                                                                                                                                     result_54[3614:3610],
-                                                                                                                                     result_54[3609:3354],
-                                                                                                                                     $signed(result_54[3353:3322]),
-                                                                                                                                     result_54[3321:3315],
-                                                                                                                                     $signed(result_54[3314:3251]),
-                                                                                                                                     result_54[3250:3027],
-                                                                                                                                     result_54[3026:2803],
-                                                                                                                                     $signed(result_54[2802:2739]),
-                                                                                                                                     result_54[2738:1715],
-                                                                                                                                     result_54[1714:691],
-                                                                                                                                     result_54[690:684],
-                                                                                                                                     $signed(result_54[683:652]),
-                                                                                                                                     $signed(result_54[651:620]),
-                                                                                                                                     $signed(result_54[619:588]),
-                                                                                                                                     result_54[587:364],
-                                                                                                                                     $signed(result_54[363:332]),
-                                                                                                                                     $signed(result_54[331:300]),
-                                                                                                                                     $signed(result_54[299:236]),
-                                                                                                                                     $signed(result_54[235:172]),
-                                                                                                                                     $signed(result_54[171:150]),
-                                                                                                                                     $signed(result_54[149:128]),
-                                                                                                                                     $signed(result_54[127:64]),
-                                                                                                                                     $signed(result_54[63:0])};
+  assign c$app_arg_17 = (result_35[456:456] & (result_35[453:446] == (result_51[5190:5183] - 8'd1))) ? {5'd7,
+                                                                                                        result_51[5387:5387],
+                                                                                                        result_51[5386:5383],
+                                                                                                        result_51[5382:5377],
+                                                                                                        result_51[5376:5369],
+                                                                                                        result_51[5368:5367],
+                                                                                                        $signed(result_51[5366:5303]),
+                                                                                                        $signed(result_51[5302:5271]),
+                                                                                                        $signed(result_51[5270:5265]),
+                                                                                                        $signed(result_51[5264:5233]),
+                                                                                                        result_51[5232:5201],
+                                                                                                        $signed(result_51[5200:5194]),
+                                                                                                        result_51[5193:5191],
+                                                                                                        result_51[5190:5183],
+                                                                                                        result_51[5182:5175],
+                                                                                                        $signed(result_51[5174:5143]),
+                                                                                                        result_51[5142:5141],
+                                                                                                        result_51[5140:5109],
+                                                                                                        result_51[5108:4981],
+                                                                                                        $signed(result_51[4980:4974]),
+                                                                                                        result_51[4973:4846],
+                                                                                                        $signed(result_51[4845:4839]),
+                                                                                                        result_51[4838:4837],
+                                                                                                        result_51[4836:4833],
+                                                                                                        result_51[4832:4257],
+                                                                                                        result_51[4256:4252],
+                                                                                                        $signed(result_51[4251:4220]),
+                                                                                                        result_51[4219:4214],
+                                                                                                        s,
+                                                                                                        result_51[4102:4098],
+                                                                                                        result_51[4097:3842],
+                                                                                                        $signed(result_51[3841:3810]),
+                                                                                                        result_51[3809:3803],
+                                                                                                        $signed(result_51[3802:3739]),
+                                                                                                        result_51[3738:3515],
+                                                                                                        result_51[3514:3291],
+                                                                                                        $signed(result_51[3290:3227]),
+                                                                                                        result_51[3226:2203],
+                                                                                                        result_51[2202:1179],
+                                                                                                        result_51[1178:1172],
+                                                                                                        $signed(result_51[1171:1140]),
+                                                                                                        $signed(result_51[1139:1108]),
+                                                                                                        $signed(result_51[1107:1076]),
+                                                                                                        result_51[1075:852],
+                                                                                                        $signed(result_51[851:820]),
+                                                                                                        $signed(result_51[819:788]),
+                                                                                                        $signed(result_51[787:724]),
+                                                                                                        $signed(result_51[723:660]),
+                                                                                                        $signed(result_51[659:638]),
+                                                                                                        $signed(result_51[637:616]),
+                                                                                                        $signed(result_51[615:552]),
+                                                                                                        $signed(result_51[551:488]),
+                                                                                                        result_51[487:456],
+                                                                                                        $signed(result_51[455:424]),
+                                                                                                        result_51[423:417],
+                                                                                                        result_51[416:416],
+                                                                                                        result_51[415:384],
+                                                                                                        result_51[383:128],
+                                                                                                        $signed(result_51[127:64]),
+                                                                                                        $signed(result_51[63:32]),
+                                                                                                        $signed(result_51[31:0])} : {5'd6,
+                                                                                                                                     result_51[5387:5387],
+                                                                                                                                     result_51[5386:5383],
+                                                                                                                                     result_51[5382:5377],
+                                                                                                                                     result_51[5376:5369],
+                                                                                                                                     result_51[5368:5367],
+                                                                                                                                     $signed(result_51[5366:5303]),
+                                                                                                                                     $signed(result_51[5302:5271]),
+                                                                                                                                     $signed(result_51[5270:5265]),
+                                                                                                                                     $signed(result_51[5264:5233]),
+                                                                                                                                     result_51[5232:5201],
+                                                                                                                                     $signed(result_51[5200:5194]),
+                                                                                                                                     result_51[5193:5191],
+                                                                                                                                     result_51[5190:5183],
+                                                                                                                                     result_51[5182:5175],
+                                                                                                                                     $signed(result_51[5174:5143]),
+                                                                                                                                     result_51[5142:5141],
+                                                                                                                                     result_51[5140:5109],
+                                                                                                                                     result_51[5108:4981],
+                                                                                                                                     $signed(result_51[4980:4974]),
+                                                                                                                                     result_51[4973:4846],
+                                                                                                                                     $signed(result_51[4845:4839]),
+                                                                                                                                     result_51[4838:4837],
+                                                                                                                                     result_51[4836:4833],
+                                                                                                                                     result_51[4832:4257],
+                                                                                                                                     result_51[4256:4252],
+                                                                                                                                     $signed(result_51[4251:4220]),
+                                                                                                                                     result_51[4219:4214],
+                                                                                                                                     s,
+                                                                                                                                     result_51[4102:4098],
+                                                                                                                                     result_51[4097:3842],
+                                                                                                                                     $signed(result_51[3841:3810]),
+                                                                                                                                     result_51[3809:3803],
+                                                                                                                                     $signed(result_51[3802:3739]),
+                                                                                                                                     result_51[3738:3515],
+                                                                                                                                     result_51[3514:3291],
+                                                                                                                                     $signed(result_51[3290:3227]),
+                                                                                                                                     result_51[3226:2203],
+                                                                                                                                     result_51[2202:1179],
+                                                                                                                                     result_51[1178:1172],
+                                                                                                                                     $signed(result_51[1171:1140]),
+                                                                                                                                     $signed(result_51[1139:1108]),
+                                                                                                                                     $signed(result_51[1107:1076]),
+                                                                                                                                     result_51[1075:852],
+                                                                                                                                     $signed(result_51[851:820]),
+                                                                                                                                     $signed(result_51[819:788]),
+                                                                                                                                     $signed(result_51[787:724]),
+                                                                                                                                     $signed(result_51[723:660]),
+                                                                                                                                     $signed(result_51[659:638]),
+                                                                                                                                     $signed(result_51[637:616]),
+                                                                                                                                     $signed(result_51[615:552]),
+                                                                                                                                     $signed(result_51[551:488]),
+                                                                                                                                     result_51[487:456],
+                                                                                                                                     $signed(result_51[455:424]),
+                                                                                                                                     result_51[423:417],
+                                                                                                                                     result_51[416:416],
+                                                                                                                                     result_51[415:384],
+                                                                                                                                     result_51[383:128],
+                                                                                                                                     $signed(result_51[127:64]),
+                                                                                                                                     $signed(result_51[63:32]),
+                                                                                                                                     $signed(result_51[31:0])};
 
-  assign c$app_arg_21 = valid ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
-                                 {1'b1,{c$app_arg_22,
-                                        $signed(result_54[619:588])}},
+  assign c$app_arg_18 = valid ? {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                 {1'b1,{c$app_arg_19,
+                                        $signed(result_51[1107:1076])}},
                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}} : {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
@@ -3564,888 +3769,2022 @@ module decoder_small
                                                                                         {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
                                                                                         {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}};
 
-  assign c$bv_11 = (result_54[4888:4881] - 8'd2);
+  assign c$bv_10 = (result_51[5376:5369] - 8'd2);
 
-  assign c$app_arg_22 = c$bv_11[0+:7];
+  assign c$app_arg_19 = c$bv_10[0+:7];
 
-  assign result_selection_23 = result_54[4888:4881];
+  assign result_selection_23 = result_51[5376:5369];
 
   always @(*) begin
     case(result_selection_23)
-      8'd65 : result_14 = {5'd5,
-                           result_54[4899:4899],   result_54[4898:4895],
-                           result_54[4894:4889],   result_54[4888:4881],
-                           result_54[4880:4879],
-                           $signed(result_54[4878:4815]),
-                           $signed(result_54[4814:4783]),
-                           $signed(result_54[4782:4777]),
-                           $signed(result_54[4776:4745]),   c$app_arg_23,
-                           $signed(result_54[4712:4706]),
-                           result_54[4705:4703],   result_54[4702:4695],
-                           result_54[4694:4687],
-                           $signed(result_54[4686:4655]),
-                           result_54[4654:4653],   result_54[4652:4621],
-                           result_54[4620:4493],
-                           $signed(result_54[4492:4486]),
-                           result_54[4485:4358],
-                           $signed(result_54[4357:4351]),
-                           result_54[4350:4349],   result_54[4348:4345],
-                           result_54[4344:3769],   result_54[3768:3764],
-                           $signed(result_54[3763:3732]),
-                           result_54[3731:3726],   c$recipNextOut,
-                           result_54[3614:3610],   result_54[3609:3354],
-                           $signed(result_54[3353:3322]),
-                           result_54[3321:3315],
-                           $signed(result_54[3314:3251]),
-                           result_54[3250:3027],   result_54[3026:2803],
-                           $signed(result_54[2802:2739]),
-                           result_54[2738:1715],   result_54[1714:691],
-                           result_54[690:684],   c$normScaleOut,
-                           result_25,   c$normGainOut,
-                           result_54[587:364],
-                           $signed(result_54[363:332]),
-                           $signed(result_54[331:300]),
-                           $signed(result_54[299:236]),
-                           $signed(result_54[235:172]),
-                           $signed(result_54[171:150]),
-                           $signed(result_54[149:128]),
-                           $signed(result_54[127:64]),
-                           $signed(result_54[63:0])};
-      default : result_14 = {5'd4,
-                             result_54[4899:4899],   result_54[4898:4895],
-                             result_54[4894:4889],   step26,
-                             result_54[4880:4879],
-                             $signed(result_54[4878:4815]),
-                             $signed(result_54[4814:4783]),
-                             $signed(result_54[4782:4777]),
-                             $signed(result_54[4776:4745]),   c$app_arg_23,
-                             $signed(result_54[4712:4706]),
-                             result_54[4705:4703],   result_54[4702:4695],
-                             result_54[4694:4687],
-                             $signed(result_54[4686:4655]),
-                             result_54[4654:4653],   result_54[4652:4621],
-                             result_54[4620:4493],
-                             $signed(result_54[4492:4486]),
-                             result_54[4485:4358],
-                             $signed(result_54[4357:4351]),
-                             result_54[4350:4349],   result_54[4348:4345],
-                             result_54[4344:3769],   result_54[3768:3764],
-                             $signed(result_54[3763:3732]),
-                             result_54[3731:3726],   c$recipNextOut,
-                             result_54[3614:3610],   result_54[3609:3354],
-                             $signed(result_54[3353:3322]),
-                             result_54[3321:3315],
-                             $signed(result_54[3314:3251]),
-                             result_54[3250:3027],   result_54[3026:2803],
-                             $signed(result_54[2802:2739]),
-                             result_54[2738:1715],   result_54[1714:691],
-                             result_54[690:684],   c$normScaleOut,
-                             result_25,   c$normGainOut,
-                             result_54[587:364],
-                             $signed(result_54[363:332]),
-                             $signed(result_54[331:300]),
-                             $signed(result_54[299:236]),
-                             $signed(result_54[235:172]),
-                             $signed(result_54[171:150]),
-                             $signed(result_54[149:128]),
-                             $signed(result_54[127:64]),
-                             $signed(result_54[63:0])};
+      8'd65 : result_12 = {5'd5,
+                           result_51[5387:5387],   result_51[5386:5383],
+                           result_51[5382:5377],   8'd0,
+                           result_51[5368:5367],
+                           $signed(result_51[5366:5303]),
+                           $signed(result_51[5302:5271]),
+                           $signed(result_51[5270:5265]),
+                           $signed(result_51[5264:5233]),   c$app_arg_21,
+                           $signed(result_51[5200:5194]),
+                           result_51[5193:5191],   result_51[5190:5183],
+                           result_51[5182:5175],
+                           $signed(result_51[5174:5143]),
+                           result_51[5142:5141],   result_51[5140:5109],
+                           result_51[5108:4981],
+                           $signed(result_51[4980:4974]),
+                           result_51[4973:4846],
+                           $signed(result_51[4845:4839]),
+                           result_51[4838:4837],   result_51[4836:4833],
+                           result_51[4832:4257],   result_51[4256:4252],
+                           $signed(result_51[4251:4220]),
+                           result_51[4219:4214],   s,
+                           result_51[4102:4098],   result_51[4097:3842],
+                           $signed(result_51[3841:3810]),
+                           result_51[3809:3803],
+                           $signed(result_51[3802:3739]),
+                           result_51[3738:3515],   result_51[3514:3291],
+                           $signed(result_51[3290:3227]),
+                           result_51[3226:2203],   result_51[2202:1179],
+                           result_51[1178:1172],   c$normScaleOut,
+                           result_21,   c$normGainOut,
+                           result_51[1075:852],
+                           $signed(result_51[851:820]),
+                           $signed(result_51[819:788]),
+                           $signed(result_51[787:724]),
+                           $signed(result_51[723:660]),
+                           $signed(result_51[659:638]),
+                           $signed(result_51[637:616]),
+                           $signed(result_51[615:552]),
+                           $signed(result_51[551:488]),
+                           result_51[487:456],
+                           $signed(result_51[455:424]),
+                           result_51[423:417],   result_51[416:416],
+                           c$app_arg_20,   result_51[383:128],
+                           $signed(result_51[127:64]),
+                           $signed(result_51[63:32]),
+                           $signed(result_51[31:0])};
+      default : result_12 = {5'd4,
+                             result_51[5387:5387],   result_51[5386:5383],
+                             result_51[5382:5377],   step30,
+                             result_51[5368:5367],
+                             $signed(result_51[5366:5303]),
+                             $signed(result_51[5302:5271]),
+                             $signed(result_51[5270:5265]),
+                             $signed(result_51[5264:5233]),   c$app_arg_21,
+                             $signed(result_51[5200:5194]),
+                             result_51[5193:5191],   result_51[5190:5183],
+                             result_51[5182:5175],
+                             $signed(result_51[5174:5143]),
+                             result_51[5142:5141],   result_51[5140:5109],
+                             result_51[5108:4981],
+                             $signed(result_51[4980:4974]),
+                             result_51[4973:4846],
+                             $signed(result_51[4845:4839]),
+                             result_51[4838:4837],   result_51[4836:4833],
+                             result_51[4832:4257],   result_51[4256:4252],
+                             $signed(result_51[4251:4220]),
+                             result_51[4219:4214],   s,
+                             result_51[4102:4098],   result_51[4097:3842],
+                             $signed(result_51[3841:3810]),
+                             result_51[3809:3803],
+                             $signed(result_51[3802:3739]),
+                             result_51[3738:3515],   result_51[3514:3291],
+                             $signed(result_51[3290:3227]),
+                             result_51[3226:2203],   result_51[2202:1179],
+                             result_51[1178:1172],   c$normScaleOut,
+                             result_21,   c$normGainOut,
+                             result_51[1075:852],
+                             $signed(result_51[851:820]),
+                             $signed(result_51[819:788]),
+                             $signed(result_51[787:724]),
+                             $signed(result_51[723:660]),
+                             $signed(result_51[659:638]),
+                             $signed(result_51[637:616]),
+                             $signed(result_51[615:552]),
+                             $signed(result_51[551:488]),
+                             result_51[487:456],
+                             $signed(result_51[455:424]),
+                             result_51[423:417],   result_51[416:416],
+                             c$app_arg_20,   result_51[383:128],
+                             $signed(result_51[127:64]),
+                             $signed(result_51[63:32]),
+                             $signed(result_51[31:0])};
     endcase
   end
 
-  assign c$app_arg_23 = valid ? result_15 : result_54[4744:4713];
+  assign c$app_arg_20 = valid ? c$vinAbsOut : result_51[415:384];
 
-  assign valid = result_54[4888:4881] >= 8'd2;
+  assign valid = result_51[5376:5369] >= 8'd2;
 
-  assign result_15 = (result_54[4744:4713] <= c$absUOut) ? c$absUOut : result_54[4744:4713];
+  assign c$app_arg_21 = (result_51[5232:5201] <= result_51[415:384]) ? result_51[415:384] : result_51[5232:5201];
 
-  assign result_selection_27 = result_54[4888:4881];
+  assign c$app_arg_selection_24 = result_51[5376:5369];
 
   always @(*) begin
-    case(result_selection_27)
-      8'd0 : result_16 = {5'd3,
-                          result_54[4899:4899],   result_54[4898:4895],
-                          result_54[4894:4889],   step26,
-                          result_54[4880:4879],
-                          $signed({{(64-32) {c$app_arg_28[32-1]}},c$app_arg_28}),
-                          $signed(result_54[4814:4783]),
-                          $signed(result_54[4782:4777]),
-                          $signed(result_54[4776:4745]),
-                          result_54[4744:4713],
-                          $signed(result_54[4712:4706]),
-                          result_54[4705:4703],   result_54[4702:4695],
-                          result_54[4694:4687],
-                          $signed(result_54[4686:4655]),
-                          result_54[4654:4653],   result_54[4652:4621],
-                          result_54[4620:4493],
-                          $signed(result_54[4492:4486]),
-                          result_54[4485:4358],
-                          $signed(result_54[4357:4351]),
-                          result_54[4350:4349],   result_54[4348:4345],
-                          result_54[4344:3769],   result_54[3768:3764],
-                          $signed(result_54[3763:3732]),
-                          result_54[3731:3726],   c$recipNextOut,
-                          result_54[3614:3610],   result_54[3609:3354],
-                          $signed(result_54[3353:3322]),
-                          result_54[3321:3315],
-                          $signed(result_54[3314:3251]),
-                          result_54[3250:3027],   result_54[3026:2803],
-                          $signed(result_54[2802:2739]),
-                          result_54[2738:1715],   result_54[1714:691],
-                          result_54[690:684],
-                          $signed(result_54[683:652]),
-                          $signed(result_54[651:620]),
-                          $signed(result_54[619:588]),
-                          result_54[587:364],
-                          $signed(result_54[363:332]),
-                          $signed(result_54[331:300]),
-                          $signed(result_54[299:236]),
-                          $signed(result_54[235:172]),
-                          $signed(result_54[171:150]),
-                          $signed(result_54[149:128]),
-                          $signed(result_54[127:64]),
-                          $signed(result_54[63:0])};
-      8'd1 : result_16 = {5'd3,
-                          result_54[4899:4899],   result_54[4898:4895],
-                          result_54[4894:4889],   step26,
-                          result_54[4880:4879],
-                          $signed(ds53_0[143:80]),
-                          $signed(result_54[4814:4783]),
-                          $signed({sh[16-1],sh[0+:(6-1)]}),
-                          $signed({y0[64-1],y0[0+:(32-1)]}),
-                          result_54[4744:4713],
-                          $signed(result_54[4712:4706]),
-                          result_54[4705:4703],   result_54[4702:4695],
-                          result_54[4694:4687],
-                          $signed(result_54[4686:4655]),
-                          result_54[4654:4653],   result_54[4652:4621],
-                          result_54[4620:4493],
-                          $signed(result_54[4492:4486]),
-                          result_54[4485:4358],
-                          $signed(result_54[4357:4351]),
-                          result_54[4350:4349],   result_54[4348:4345],
-                          result_54[4344:3769],   result_54[3768:3764],
-                          $signed(result_54[3763:3732]),
-                          result_54[3731:3726],   c$recipNextOut,
-                          result_54[3614:3610],   result_54[3609:3354],
-                          $signed(result_54[3353:3322]),
-                          result_54[3321:3315],
-                          $signed(result_54[3314:3251]),
-                          result_54[3250:3027],   result_54[3026:2803],
-                          $signed(result_54[2802:2739]),
-                          result_54[2738:1715],   result_54[1714:691],
-                          result_54[690:684],
-                          $signed(result_54[683:652]),
-                          $signed(result_54[651:620]),
-                          $signed(result_54[619:588]),
-                          result_54[587:364],
-                          $signed(result_54[363:332]),
-                          $signed(result_54[331:300]),
-                          $signed(result_54[299:236]),
-                          $signed(result_54[235:172]),
-                          $signed(result_54[171:150]),
-                          $signed(result_54[149:128]),
-                          $signed(result_54[127:64]),
-                          $signed(result_54[63:0])};
-      8'd2 : result_16 = {5'd3,
-                          result_54[4899:4899],   result_54[4898:4895],
-                          result_54[4894:4889],   step26,
-                          result_54[4880:4879],
-                          $signed(result_54[4878:4815]),
-                          $signed({c$app_arg_27[64-1],c$app_arg_27[0+:(32-1)]}),
-                          $signed(result_54[4782:4777]),
-                          $signed(result_54[4776:4745]),
-                          result_54[4744:4713],
-                          $signed(result_54[4712:4706]),
-                          result_54[4705:4703],   result_54[4702:4695],
-                          result_54[4694:4687],
-                          $signed(result_54[4686:4655]),
-                          result_54[4654:4653],   result_54[4652:4621],
-                          result_54[4620:4493],
-                          $signed(result_54[4492:4486]),
-                          result_54[4485:4358],
-                          $signed(result_54[4357:4351]),
-                          result_54[4350:4349],   result_54[4348:4345],
-                          result_54[4344:3769],   result_54[3768:3764],
-                          $signed(result_54[3763:3732]),
-                          result_54[3731:3726],   c$recipNextOut,
-                          result_54[3614:3610],   result_54[3609:3354],
-                          $signed(result_54[3353:3322]),
-                          result_54[3321:3315],
-                          $signed(result_54[3314:3251]),
-                          result_54[3250:3027],   result_54[3026:2803],
-                          $signed(result_54[2802:2739]),
-                          result_54[2738:1715],   result_54[1714:691],
-                          result_54[690:684],
-                          $signed(result_54[683:652]),
-                          $signed(result_54[651:620]),
-                          $signed(result_54[619:588]),
-                          result_54[587:364],
-                          $signed(result_54[363:332]),
-                          $signed(result_54[331:300]),
-                          $signed(result_54[299:236]),
-                          $signed(result_54[235:172]),
-                          $signed(result_54[171:150]),
-                          $signed(result_54[149:128]),
-                          $signed(result_54[127:64]),
-                          $signed(result_54[63:0])};
-      8'd3 : result_16 = {5'd3,
-                          result_54[4899:4899],   result_54[4898:4895],
-                          result_54[4894:4889],   step26,
-                          result_54[4880:4879],
-                          $signed(result_54[4878:4815]),
-                          $signed({c$app_arg_26[64-1],c$app_arg_26[0+:(32-1)]}),
-                          $signed(result_54[4782:4777]),
-                          $signed(result_54[4776:4745]),
-                          result_54[4744:4713],
-                          $signed(result_54[4712:4706]),
-                          result_54[4705:4703],   result_54[4702:4695],
-                          result_54[4694:4687],
-                          $signed(result_54[4686:4655]),
-                          result_54[4654:4653],   result_54[4652:4621],
-                          result_54[4620:4493],
-                          $signed(result_54[4492:4486]),
-                          result_54[4485:4358],
-                          $signed(result_54[4357:4351]),
-                          result_54[4350:4349],   result_54[4348:4345],
-                          result_54[4344:3769],   result_54[3768:3764],
-                          $signed(result_54[3763:3732]),
-                          result_54[3731:3726],   c$recipNextOut,
-                          result_54[3614:3610],   result_54[3609:3354],
-                          $signed(result_54[3353:3322]),
-                          result_54[3321:3315],
-                          $signed(result_54[3314:3251]),
-                          result_54[3250:3027],   result_54[3026:2803],
-                          $signed(result_54[2802:2739]),
-                          result_54[2738:1715],   result_54[1714:691],
-                          result_54[690:684],
-                          $signed(result_54[683:652]),
-                          $signed(result_54[651:620]),
-                          $signed(result_54[619:588]),
-                          result_54[587:364],
-                          $signed(result_54[363:332]),
-                          $signed(result_54[331:300]),
-                          $signed(result_54[299:236]),
-                          $signed(result_54[235:172]),
-                          $signed(result_54[171:150]),
-                          $signed(result_54[149:128]),
-                          $signed(result_54[127:64]),
-                          $signed(result_54[63:0])};
-      8'd4 : result_16 = {5'd3,
-                          result_54[4899:4899],   result_54[4898:4895],
-                          result_54[4894:4889],   step26,
-                          result_54[4880:4879],   c$app_arg_25,
-                          $signed(result_54[4814:4783]),
-                          $signed(result_54[4782:4777]),
-                          $signed(result_54[4776:4745]),
-                          result_54[4744:4713],
-                          $signed(result_54[4712:4706]),
-                          result_54[4705:4703],   result_54[4702:4695],
-                          result_54[4694:4687],
-                          $signed(result_54[4686:4655]),
-                          result_54[4654:4653],   result_54[4652:4621],
-                          result_54[4620:4493],
-                          $signed(result_54[4492:4486]),
-                          result_54[4485:4358],
-                          $signed(result_54[4357:4351]),
-                          result_54[4350:4349],   result_54[4348:4345],
-                          result_54[4344:3769],   result_54[3768:3764],
-                          $signed(result_54[3763:3732]),
-                          result_54[3731:3726],   c$recipNextOut,
-                          result_54[3614:3610],   result_54[3609:3354],
-                          $signed(result_54[3353:3322]),
-                          result_54[3321:3315],
-                          $signed(result_54[3314:3251]),
-                          result_54[3250:3027],   result_54[3026:2803],
-                          $signed(result_54[2802:2739]),
-                          result_54[2738:1715],   result_54[1714:691],
-                          result_54[690:684],
-                          $signed(result_54[683:652]),
-                          $signed(result_54[651:620]),
-                          $signed(result_54[619:588]),
-                          result_54[587:364],
-                          $signed(result_54[363:332]),
-                          $signed(result_54[331:300]),
-                          $signed(result_54[299:236]),
-                          $signed(result_54[235:172]),
-                          $signed(result_54[171:150]),
-                          $signed(result_54[149:128]),
-                          $signed(result_54[127:64]),
-                          $signed(result_54[63:0])};
-      8'd5 : result_16 = {5'd3,
-                          result_54[4899:4899],   result_54[4898:4895],
-                          result_54[4894:4889],   step26,
-                          result_54[4880:4879],   $signed(ds53[70:7]),
-                          $signed(result_54[4814:4783]),
-                          $signed(result_54[4782:4777]),
-                          $signed(result_54[4776:4745]),
-                          result_54[4744:4713],
-                          $signed(result_54[4712:4706]),
-                          result_54[4705:4703],   result_54[4702:4695],
-                          result_54[4694:4687],
-                          $signed(result_54[4686:4655]),
-                          result_54[4654:4653],   result_54[4652:4621],
-                          result_54[4620:4493],
-                          $signed(result_54[4492:4486]),
-                          result_54[4485:4358],
-                          $signed(result_54[4357:4351]),
-                          result_54[4350:4349],   result_54[4348:4345],
-                          result_54[4344:3769],   result_54[3768:3764],
-                          $signed(result_54[3763:3732]),
-                          result_54[3731:3726],   c$recipNextOut,
-                          result_54[3614:3610],   result_54[3609:3354],
-                          $signed(result_54[3353:3322]),
-                          result_54[3321:3315],
-                          $signed(result_54[3314:3251]),
-                          result_54[3250:3027],   result_54[3026:2803],
-                          $signed(result_54[2802:2739]),
-                          result_54[2738:1715],   result_54[1714:691],
-                          ds53[6:0],   $signed(result_54[683:652]),
-                          $signed(result_54[651:620]),
-                          $signed(result_54[619:588]),
-                          result_54[587:364],
-                          $signed(result_54[363:332]),
-                          $signed(result_54[331:300]),
-                          $signed(result_54[299:236]),
-                          $signed(result_54[235:172]),
-                          $signed(result_54[171:150]),
-                          $signed(result_54[149:128]),
-                          $signed(result_54[127:64]),
-                          $signed(result_54[63:0])};
-      8'd6 : result_16 = {5'd3,
-                          result_54[4899:4899],   result_54[4898:4895],
-                          result_54[4894:4889],   step26,
-                          result_54[4880:4879],   c$app_arg_24,
-                          $signed(result_54[4814:4783]),
-                          $signed(result_54[4782:4777]),
-                          $signed(result_54[4776:4745]),
-                          result_54[4744:4713],
-                          $signed(result_54[4712:4706]),
-                          result_54[4705:4703],   result_54[4702:4695],
-                          result_54[4694:4687],
-                          $signed(result_54[4686:4655]),
-                          result_54[4654:4653],   result_54[4652:4621],
-                          result_54[4620:4493],
-                          $signed(result_54[4492:4486]),
-                          result_54[4485:4358],
-                          $signed(result_54[4357:4351]),
-                          result_54[4350:4349],   result_54[4348:4345],
-                          result_54[4344:3769],   result_54[3768:3764],
-                          $signed(result_54[3763:3732]),
-                          result_54[3731:3726],   c$recipNextOut,
-                          result_54[3614:3610],   result_54[3609:3354],
-                          $signed(result_54[3353:3322]),
-                          result_54[3321:3315],
-                          $signed(result_54[3314:3251]),
-                          result_54[3250:3027],   result_54[3026:2803],
-                          $signed(result_54[2802:2739]),
-                          result_54[2738:1715],   result_54[1714:691],
-                          result_54[690:684],
-                          $signed(result_54[683:652]),
-                          $signed(result_54[651:620]),
-                          $signed(result_54[619:588]),
-                          result_54[587:364],
-                          $signed(result_54[363:332]),
-                          $signed(result_54[331:300]),
-                          $signed(result_54[299:236]),
-                          $signed(result_54[235:172]),
-                          $signed(result_54[171:150]),
-                          $signed(result_54[149:128]),
-                          $signed(result_54[127:64]),
-                          $signed(result_54[63:0])};
-      default : result_16 = result_18;
+    case(c$app_arg_selection_24)
+      8'd0 : c$app_arg_22 = {5'd3,
+                             result_51[5387:5387],   result_51[5386:5383],
+                             result_51[5382:5377],   step30,
+                             result_51[5368:5367],
+                             $signed({{(64-32) {c$app_arg_27[32-1]}},c$app_arg_27}),
+                             $signed(result_51[5302:5271]),
+                             $signed(result_51[5270:5265]),
+                             $signed(result_51[5264:5233]),
+                             result_51[5232:5201],
+                             $signed(result_51[5200:5194]),
+                             result_51[5193:5191],   result_51[5190:5183],
+                             result_51[5182:5175],
+                             $signed(result_51[5174:5143]),
+                             result_51[5142:5141],   result_51[5140:5109],
+                             result_51[5108:4981],
+                             $signed(result_51[4980:4974]),
+                             result_51[4973:4846],
+                             $signed(result_51[4845:4839]),
+                             result_51[4838:4837],   result_51[4836:4833],
+                             result_51[4832:4257],   result_51[4256:4252],
+                             $signed(result_51[4251:4220]),
+                             result_51[4219:4214],   s,
+                             result_51[4102:4098],   result_51[4097:3842],
+                             $signed(result_51[3841:3810]),
+                             result_51[3809:3803],
+                             $signed(result_51[3802:3739]),
+                             result_51[3738:3515],   result_51[3514:3291],
+                             $signed(result_51[3290:3227]),
+                             result_51[3226:2203],   result_51[2202:1179],
+                             result_51[1178:1172],
+                             $signed(result_51[1171:1140]),
+                             $signed(result_51[1139:1108]),
+                             $signed(result_51[1107:1076]),
+                             result_51[1075:852],
+                             $signed(result_51[851:820]),
+                             $signed(result_51[819:788]),
+                             $signed(result_51[787:724]),
+                             $signed(result_51[723:660]),
+                             $signed(result_51[659:638]),
+                             $signed(result_51[637:616]),
+                             $signed(result_51[615:552]),
+                             $signed(result_51[551:488]),
+                             result_51[487:456],
+                             $signed(result_51[455:424]),
+                             result_51[423:417],   result_51[416:416],
+                             result_51[415:384],   result_51[383:128],
+                             $signed(result_51[127:64]),
+                             $signed(result_51[63:32]),
+                             $signed(result_51[31:0])};
+      8'd1 : c$app_arg_22 = {5'd3,
+                             result_51[5387:5387],   result_51[5386:5383],
+                             result_51[5382:5377],   step30,
+                             result_51[5368:5367],
+                             $signed(ds62_3[143:80]),
+                             $signed(result_51[5302:5271]),
+                             $signed({sh_0[16-1],sh_0[0+:(6-1)]}),
+                             $signed({y0[64-1],y0[0+:(32-1)]}),
+                             result_51[5232:5201],
+                             $signed(result_51[5200:5194]),
+                             result_51[5193:5191],   result_51[5190:5183],
+                             result_51[5182:5175],
+                             $signed(result_51[5174:5143]),
+                             result_51[5142:5141],   result_51[5140:5109],
+                             result_51[5108:4981],
+                             $signed(result_51[4980:4974]),
+                             result_51[4973:4846],
+                             $signed(result_51[4845:4839]),
+                             result_51[4838:4837],   result_51[4836:4833],
+                             result_51[4832:4257],   result_51[4256:4252],
+                             $signed(result_51[4251:4220]),
+                             result_51[4219:4214],   s,
+                             result_51[4102:4098],   result_51[4097:3842],
+                             $signed(result_51[3841:3810]),
+                             result_51[3809:3803],
+                             $signed(result_51[3802:3739]),
+                             result_51[3738:3515],   result_51[3514:3291],
+                             $signed(result_51[3290:3227]),
+                             result_51[3226:2203],   result_51[2202:1179],
+                             result_51[1178:1172],
+                             $signed(result_51[1171:1140]),
+                             $signed(result_51[1139:1108]),
+                             $signed(result_51[1107:1076]),
+                             result_51[1075:852],
+                             $signed(result_51[851:820]),
+                             $signed(result_51[819:788]),
+                             $signed(result_51[787:724]),
+                             $signed(result_51[723:660]),
+                             $signed(result_51[659:638]),
+                             $signed(result_51[637:616]),
+                             $signed(result_51[615:552]),
+                             $signed(result_51[551:488]),
+                             result_51[487:456],
+                             $signed(result_51[455:424]),
+                             result_51[423:417],   result_51[416:416],
+                             result_51[415:384],   result_51[383:128],
+                             $signed(result_51[127:64]),
+                             $signed(result_51[63:32]),
+                             $signed(result_51[31:0])};
+      8'd2 : c$app_arg_22 = {5'd3,
+                             result_51[5387:5387],   result_51[5386:5383],
+                             result_51[5382:5377],   step30,
+                             result_51[5368:5367],
+                             $signed(result_51[5366:5303]),
+                             $signed({c$app_arg_26[64-1],c$app_arg_26[0+:(32-1)]}),
+                             $signed(result_51[5270:5265]),
+                             $signed(result_51[5264:5233]),
+                             result_51[5232:5201],
+                             $signed(result_51[5200:5194]),
+                             result_51[5193:5191],   result_51[5190:5183],
+                             result_51[5182:5175],
+                             $signed(result_51[5174:5143]),
+                             result_51[5142:5141],   result_51[5140:5109],
+                             result_51[5108:4981],
+                             $signed(result_51[4980:4974]),
+                             result_51[4973:4846],
+                             $signed(result_51[4845:4839]),
+                             result_51[4838:4837],   result_51[4836:4833],
+                             result_51[4832:4257],   result_51[4256:4252],
+                             $signed(result_51[4251:4220]),
+                             result_51[4219:4214],   s,
+                             result_51[4102:4098],   result_51[4097:3842],
+                             $signed(result_51[3841:3810]),
+                             result_51[3809:3803],
+                             $signed(result_51[3802:3739]),
+                             result_51[3738:3515],   result_51[3514:3291],
+                             $signed(result_51[3290:3227]),
+                             result_51[3226:2203],   result_51[2202:1179],
+                             result_51[1178:1172],
+                             $signed(result_51[1171:1140]),
+                             $signed(result_51[1139:1108]),
+                             $signed(result_51[1107:1076]),
+                             result_51[1075:852],
+                             $signed(result_51[851:820]),
+                             $signed(result_51[819:788]),
+                             $signed(result_51[787:724]),
+                             $signed(result_51[723:660]),
+                             $signed(result_51[659:638]),
+                             $signed(result_51[637:616]),
+                             $signed(result_51[615:552]),
+                             $signed(result_51[551:488]),
+                             result_51[487:456],
+                             $signed(result_51[455:424]),
+                             result_51[423:417],   result_51[416:416],
+                             result_51[415:384],   result_51[383:128],
+                             $signed(result_51[127:64]),
+                             $signed(result_51[63:32]),
+                             $signed(result_51[31:0])};
+      8'd3 : c$app_arg_22 = {5'd3,
+                             result_51[5387:5387],   result_51[5386:5383],
+                             result_51[5382:5377],   step30,
+                             result_51[5368:5367],
+                             $signed(result_51[5366:5303]),
+                             $signed({c$app_arg_25[64-1],c$app_arg_25[0+:(32-1)]}),
+                             $signed(result_51[5270:5265]),
+                             $signed(result_51[5264:5233]),
+                             result_51[5232:5201],
+                             $signed(result_51[5200:5194]),
+                             result_51[5193:5191],   result_51[5190:5183],
+                             result_51[5182:5175],
+                             $signed(result_51[5174:5143]),
+                             result_51[5142:5141],   result_51[5140:5109],
+                             result_51[5108:4981],
+                             $signed(result_51[4980:4974]),
+                             result_51[4973:4846],
+                             $signed(result_51[4845:4839]),
+                             result_51[4838:4837],   result_51[4836:4833],
+                             result_51[4832:4257],   result_51[4256:4252],
+                             $signed(result_51[4251:4220]),
+                             result_51[4219:4214],   s,
+                             result_51[4102:4098],   result_51[4097:3842],
+                             $signed(result_51[3841:3810]),
+                             result_51[3809:3803],
+                             $signed(result_51[3802:3739]),
+                             result_51[3738:3515],   result_51[3514:3291],
+                             $signed(result_51[3290:3227]),
+                             result_51[3226:2203],   result_51[2202:1179],
+                             result_51[1178:1172],
+                             $signed(result_51[1171:1140]),
+                             $signed(result_51[1139:1108]),
+                             $signed(result_51[1107:1076]),
+                             result_51[1075:852],
+                             $signed(result_51[851:820]),
+                             $signed(result_51[819:788]),
+                             $signed(result_51[787:724]),
+                             $signed(result_51[723:660]),
+                             $signed(result_51[659:638]),
+                             $signed(result_51[637:616]),
+                             $signed(result_51[615:552]),
+                             $signed(result_51[551:488]),
+                             result_51[487:456],
+                             $signed(result_51[455:424]),
+                             result_51[423:417],   result_51[416:416],
+                             result_51[415:384],   result_51[383:128],
+                             $signed(result_51[127:64]),
+                             $signed(result_51[63:32]),
+                             $signed(result_51[31:0])};
+      8'd4 : c$app_arg_22 = {5'd3,
+                             result_51[5387:5387],   result_51[5386:5383],
+                             result_51[5382:5377],   step30,
+                             result_51[5368:5367],   c$app_arg_24,
+                             $signed(result_51[5302:5271]),
+                             $signed(result_51[5270:5265]),
+                             $signed(result_51[5264:5233]),
+                             result_51[5232:5201],
+                             $signed(result_51[5200:5194]),
+                             result_51[5193:5191],   result_51[5190:5183],
+                             result_51[5182:5175],
+                             $signed(result_51[5174:5143]),
+                             result_51[5142:5141],   result_51[5140:5109],
+                             result_51[5108:4981],
+                             $signed(result_51[4980:4974]),
+                             result_51[4973:4846],
+                             $signed(result_51[4845:4839]),
+                             result_51[4838:4837],   result_51[4836:4833],
+                             result_51[4832:4257],   result_51[4256:4252],
+                             $signed(result_51[4251:4220]),
+                             result_51[4219:4214],   s,
+                             result_51[4102:4098],   result_51[4097:3842],
+                             $signed(result_51[3841:3810]),
+                             result_51[3809:3803],
+                             $signed(result_51[3802:3739]),
+                             result_51[3738:3515],   result_51[3514:3291],
+                             $signed(result_51[3290:3227]),
+                             result_51[3226:2203],   result_51[2202:1179],
+                             result_51[1178:1172],
+                             $signed(result_51[1171:1140]),
+                             $signed(result_51[1139:1108]),
+                             $signed(result_51[1107:1076]),
+                             result_51[1075:852],
+                             $signed(result_51[851:820]),
+                             $signed(result_51[819:788]),
+                             $signed(result_51[787:724]),
+                             $signed(result_51[723:660]),
+                             $signed(result_51[659:638]),
+                             $signed(result_51[637:616]),
+                             $signed(result_51[615:552]),
+                             $signed(result_51[551:488]),
+                             result_51[487:456],
+                             $signed(result_51[455:424]),
+                             result_51[423:417],   result_51[416:416],
+                             result_51[415:384],   result_51[383:128],
+                             $signed(result_51[127:64]),
+                             $signed(result_51[63:32]),
+                             $signed(result_51[31:0])};
+      8'd5 : c$app_arg_22 = {5'd3,
+                             result_51[5387:5387],   result_51[5386:5383],
+                             result_51[5382:5377],   step30,
+                             result_51[5368:5367],   $signed(ds62_2[70:7]),
+                             $signed(result_51[5302:5271]),
+                             $signed(result_51[5270:5265]),
+                             $signed(result_51[5264:5233]),
+                             result_51[5232:5201],
+                             $signed(result_51[5200:5194]),
+                             result_51[5193:5191],   result_51[5190:5183],
+                             result_51[5182:5175],
+                             $signed(result_51[5174:5143]),
+                             result_51[5142:5141],   result_51[5140:5109],
+                             result_51[5108:4981],
+                             $signed(result_51[4980:4974]),
+                             result_51[4973:4846],
+                             $signed(result_51[4845:4839]),
+                             result_51[4838:4837],   result_51[4836:4833],
+                             result_51[4832:4257],   result_51[4256:4252],
+                             $signed(result_51[4251:4220]),
+                             result_51[4219:4214],   s,
+                             result_51[4102:4098],   result_51[4097:3842],
+                             $signed(result_51[3841:3810]),
+                             result_51[3809:3803],
+                             $signed(result_51[3802:3739]),
+                             result_51[3738:3515],   result_51[3514:3291],
+                             $signed(result_51[3290:3227]),
+                             result_51[3226:2203],   result_51[2202:1179],
+                             ds62_2[6:0],   $signed(result_51[1171:1140]),
+                             $signed(result_51[1139:1108]),
+                             $signed(result_51[1107:1076]),
+                             result_51[1075:852],
+                             $signed(result_51[851:820]),
+                             $signed(result_51[819:788]),
+                             $signed(result_51[787:724]),
+                             $signed(result_51[723:660]),
+                             $signed(result_51[659:638]),
+                             $signed(result_51[637:616]),
+                             $signed(result_51[615:552]),
+                             $signed(result_51[551:488]),
+                             result_51[487:456],
+                             $signed(result_51[455:424]),
+                             result_51[423:417],   result_51[416:416],
+                             result_51[415:384],   result_51[383:128],
+                             $signed(result_51[127:64]),
+                             $signed(result_51[63:32]),
+                             $signed(result_51[31:0])};
+      8'd6 : c$app_arg_22 = {5'd3,
+                             result_51[5387:5387],   result_51[5386:5383],
+                             result_51[5382:5377],   step30,
+                             result_51[5368:5367],   c$app_arg_23,
+                             $signed(result_51[5302:5271]),
+                             $signed(result_51[5270:5265]),
+                             $signed(result_51[5264:5233]),
+                             result_51[5232:5201],
+                             $signed(result_51[5200:5194]),
+                             result_51[5193:5191],   result_51[5190:5183],
+                             result_51[5182:5175],
+                             $signed(result_51[5174:5143]),
+                             result_51[5142:5141],   result_51[5140:5109],
+                             result_51[5108:4981],
+                             $signed(result_51[4980:4974]),
+                             result_51[4973:4846],
+                             $signed(result_51[4845:4839]),
+                             result_51[4838:4837],   result_51[4836:4833],
+                             result_51[4832:4257],   result_51[4256:4252],
+                             $signed(result_51[4251:4220]),
+                             result_51[4219:4214],   s,
+                             result_51[4102:4098],   result_51[4097:3842],
+                             $signed(result_51[3841:3810]),
+                             result_51[3809:3803],
+                             $signed(result_51[3802:3739]),
+                             result_51[3738:3515],   result_51[3514:3291],
+                             $signed(result_51[3290:3227]),
+                             result_51[3226:2203],   result_51[2202:1179],
+                             result_51[1178:1172],
+                             $signed(result_51[1171:1140]),
+                             $signed(result_51[1139:1108]),
+                             $signed(result_51[1107:1076]),
+                             result_51[1075:852],
+                             $signed(result_51[851:820]),
+                             $signed(result_51[819:788]),
+                             $signed(result_51[787:724]),
+                             $signed(result_51[723:660]),
+                             $signed(result_51[659:638]),
+                             $signed(result_51[637:616]),
+                             $signed(result_51[615:552]),
+                             $signed(result_51[551:488]),
+                             result_51[487:456],
+                             $signed(result_51[455:424]),
+                             result_51[423:417],   result_51[416:416],
+                             result_51[415:384],   result_51[383:128],
+                             $signed(result_51[127:64]),
+                             $signed(result_51[63:32]),
+                             $signed(result_51[31:0])};
+      default : c$app_arg_22 = result_14;
     endcase
   end
 
-  assign c$app_arg_fun_arg_7 = $signed(result_54[4878:4815]);
+  assign c$app_arg_fun_arg_7 = $signed(result_51[5366:5303]);
 
-  assign c$app_arg_fun_arg_8 = result_54[690:684];
+  assign c$app_arg_fun_arg_8 = result_51[1178:1172];
 
-  LlamaDv_Top_Decoder_decoderSmall_normInvShift LlamaDv_Top_Decoder_decoderSmall_normInvShift_c$app_arg_24
-    ( .c$case_alt (c$app_arg_24)
+  LlamaDv_Top_Decoder_decoderSmall_normInvShift LlamaDv_Top_Decoder_decoderSmall_normInvShift_c$app_arg_23
+    ( .c$case_alt (c$app_arg_23)
     , .c$arg (c$app_arg_fun_arg_7)
     , .c$arg_0 (c$app_arg_fun_arg_8) );
 
-  assign c$s_1 = $signed(result_54[4782:4777]);
+  assign c$s_1 = $signed(result_51[5270:5265]);
 
-  assign ds53_fun_arg = $signed(result_54[4878:4815]);
+  assign ds62_fun_arg_6 = $signed(result_51[5366:5303]);
 
-  assign ds53_fun_arg_0 = $signed({{(16-6) {c$s_1[6-1]}},c$s_1});
+  assign ds62_fun_arg_7 = $signed({{(16-6) {c$s_1[6-1]}},c$s_1});
 
-  LlamaDv_Top_Decoder_decoderSmall_normInvHalf LlamaDv_Top_Decoder_decoderSmall_normInvHalf_ds53
-    ( .result (ds53)
-    , .p (ds53_fun_arg)
-    , .sh (ds53_fun_arg_0) );
+  LlamaDv_Top_Decoder_decoderSmall_normInvHalf LlamaDv_Top_Decoder_decoderSmall_normInvHalf_ds62_2
+    ( .result (ds62_2)
+    , .p (ds62_fun_arg_6)
+    , .sh (ds62_fun_arg_7) );
 
-  assign c$app_arg_fun_arg_9 = $signed(result_54[4776:4745]);
+  assign c$app_arg_fun_arg_9 = $signed(result_51[5264:5233]);
 
-  assign c$app_arg_fun_arg_10 = $signed(result_54[4814:4783]);
+  assign c$app_arg_fun_arg_10 = $signed(result_51[5302:5271]);
 
-  LlamaDv_Top_Decoder_decoderSmall_normInvStep LlamaDv_Top_Decoder_decoderSmall_normInvStep_c$app_arg_25
-    ( .result (c$app_arg_25)
+  LlamaDv_Top_Decoder_decoderSmall_normInvStep LlamaDv_Top_Decoder_decoderSmall_normInvStep_c$app_arg_24
+    ( .result (c$app_arg_24)
     , .y0 (c$app_arg_fun_arg_9)
     , .tt (c$app_arg_fun_arg_10) );
 
-  assign c$app_arg_fun_arg_11 = $signed(result_54[4878:4815]);
+  assign c$app_arg_fun_arg_11 = $signed(result_51[5366:5303]);
 
-  assign c$app_arg_fun_arg_12 = $signed(result_54[4814:4783]);
+  assign c$app_arg_fun_arg_12 = $signed(result_51[5302:5271]);
 
-  LlamaDv_Top_Decoder_decoderSmall_normInvTerm LlamaDv_Top_Decoder_decoderSmall_normInvTerm_c$app_arg_26
-    ( .result (c$app_arg_26)
+  LlamaDv_Top_Decoder_decoderSmall_normInvTerm LlamaDv_Top_Decoder_decoderSmall_normInvTerm_c$app_arg_25
+    ( .result (c$app_arg_25)
     , .mr (c$app_arg_fun_arg_11)
     , .y2 (c$app_arg_fun_arg_12) );
 
-  assign c$app_arg_fun_arg_13 = $signed(result_54[4776:4745]);
+  assign c$app_arg_fun_arg_13 = $signed(result_51[5264:5233]);
 
-  LlamaDv_Top_Decoder_decoderSmall_normInvSquare LlamaDv_Top_Decoder_decoderSmall_normInvSquare_c$app_arg_27
-    ( .result (c$app_arg_27)
+  LlamaDv_Top_Decoder_decoderSmall_normInvSquare LlamaDv_Top_Decoder_decoderSmall_normInvSquare_c$app_arg_26
+    ( .result (c$app_arg_26)
     , .y0 (c$app_arg_fun_arg_13) );
 
-  assign y0 = $signed(ds53_0[79:16]);
+  assign y0 = $signed(ds62_3[79:16]);
 
-  assign sh = $signed(ds53_0[15:0]);
+  assign sh_0 = $signed(ds62_3[15:0]);
 
-  assign c$s_2 = $signed(result_54[4878:4815]);
+  assign c$s_2 = $signed(result_51[5366:5303]);
 
-  assign ds53_fun_arg_1 = $signed({c$s_2[64-1],c$s_2[0+:(32-1)]});
+  assign ds62_fun_arg_8 = $signed({c$s_2[64-1],c$s_2[0+:(32-1)]});
 
-  LlamaDv_Top_Decoder_decoderSmall_normInv LlamaDv_Top_Decoder_decoderSmall_normInv_ds53_0
-    (.result (ds53_0), .c$arg (ds53_fun_arg_1));
+  LlamaDv_Top_Decoder_decoderSmall_normInv LlamaDv_Top_Decoder_decoderSmall_normInv_ds62_3
+    (.result (ds62_3), .c$arg (ds62_fun_arg_8));
 
-  assign c$app_arg_fun_arg_14 = $signed(result_54[4878:4815]);
+  assign c$app_arg_fun_arg_14 = $signed(result_51[5366:5303]);
 
-  LlamaDv_Top_Decoder_decoderSmall_normInvArg LlamaDv_Top_Decoder_decoderSmall_normInvArg_c$app_arg_28
-    ( .result (c$app_arg_28)
+  LlamaDv_Top_Decoder_decoderSmall_normInvArg LlamaDv_Top_Decoder_decoderSmall_normInvArg_c$app_arg_27
+    ( .result (c$app_arg_27)
     , .ss (c$app_arg_fun_arg_14) );
 
-  assign result_selection_30 = result_54[4888:4881];
+  assign result_selection_26 = result_51[5376:5369];
+
+  always @(*) begin
+    case(result_selection_26)
+      8'd63 : result_13 = {5'd3,
+                           result_51[5387:5387],   result_51[5386:5383],
+                           result_51[5382:5377],   8'd0,
+                           result_51[5368:5367],   c$sumSquareOut,
+                           $signed(result_51[5302:5271]),
+                           $signed(result_51[5270:5265]),
+                           $signed(result_51[5264:5233]),
+                           result_51[5232:5201],
+                           $signed(result_51[5200:5194]),
+                           result_51[5193:5191],   result_51[5190:5183],
+                           result_51[5182:5175],
+                           $signed(result_51[5174:5143]),
+                           result_51[5142:5141],   result_51[5140:5109],
+                           result_51[5108:4981],
+                           $signed(result_51[4980:4974]),
+                           result_51[4973:4846],
+                           $signed(result_51[4845:4839]),
+                           result_51[4838:4837],   result_51[4836:4833],
+                           result_51[4832:4257],   result_51[4256:4252],
+                           $signed(result_51[4251:4220]),
+                           result_51[4219:4214],   s,
+                           result_51[4102:4098],   result_51[4097:3842],
+                           $signed(result_51[3841:3810]),
+                           result_51[3809:3803],
+                           $signed(result_51[3802:3739]),
+                           result_51[3738:3515],   result_51[3514:3291],
+                           $signed(result_51[3290:3227]),
+                           result_51[3226:2203],   result_51[2202:1179],
+                           result_51[1178:1172],
+                           $signed(result_51[1171:1140]),
+                           $signed(result_51[1139:1108]),
+                           $signed(result_51[1107:1076]),
+                           result_51[1075:852],
+                           $signed(result_51[851:820]),
+                           $signed(result_51[819:788]),
+                           $signed(result_51[787:724]),
+                           $signed(result_51[723:660]),
+                           $signed(result_51[659:638]),
+                           $signed(result_51[637:616]),
+                           $signed(result_51[615:552]),
+                           $signed(result_51[551:488]),
+                           result_51[487:456],
+                           $signed(result_51[455:424]),
+                           result_51[423:417],   result_51[416:416],
+                           result_51[415:384],   result_51[383:128],
+                           $signed(result_51[127:64]),
+                           $signed(result_51[63:32]),
+                           $signed(result_51[31:0])};
+      default : result_13 = {5'd2,
+                             result_51[5387:5387],   result_51[5386:5383],
+                             result_51[5382:5377],   step30,
+                             result_51[5368:5367],   c$sumSquareOut,
+                             $signed(result_51[5302:5271]),
+                             $signed(result_51[5270:5265]),
+                             $signed(result_51[5264:5233]),
+                             result_51[5232:5201],
+                             $signed(result_51[5200:5194]),
+                             result_51[5193:5191],   result_51[5190:5183],
+                             result_51[5182:5175],
+                             $signed(result_51[5174:5143]),
+                             result_51[5142:5141],   result_51[5140:5109],
+                             result_51[5108:4981],
+                             $signed(result_51[4980:4974]),
+                             result_51[4973:4846],
+                             $signed(result_51[4845:4839]),
+                             result_51[4838:4837],   result_51[4836:4833],
+                             result_51[4832:4257],   result_51[4256:4252],
+                             $signed(result_51[4251:4220]),
+                             result_51[4219:4214],   s,
+                             result_51[4102:4098],   result_51[4097:3842],
+                             $signed(result_51[3841:3810]),
+                             result_51[3809:3803],
+                             $signed(result_51[3802:3739]),
+                             result_51[3738:3515],   result_51[3514:3291],
+                             $signed(result_51[3290:3227]),
+                             result_51[3226:2203],   result_51[2202:1179],
+                             result_51[1178:1172],
+                             $signed(result_51[1171:1140]),
+                             $signed(result_51[1139:1108]),
+                             $signed(result_51[1107:1076]),
+                             result_51[1075:852],
+                             $signed(result_51[851:820]),
+                             $signed(result_51[819:788]),
+                             $signed(result_51[787:724]),
+                             $signed(result_51[723:660]),
+                             $signed(result_51[659:638]),
+                             $signed(result_51[637:616]),
+                             $signed(result_51[615:552]),
+                             $signed(result_51[551:488]),
+                             result_51[487:456],
+                             $signed(result_51[455:424]),
+                             result_51[423:417],   result_51[416:416],
+                             result_51[415:384],   result_51[383:128],
+                             $signed(result_51[127:64]),
+                             $signed(result_51[63:32]),
+                             $signed(result_51[31:0])};
+    endcase
+  end
+
+  assign c$app_arg_selection_27 = result_51[5376:5369];
+
+  always @(*) begin
+    case(c$app_arg_selection_27)
+      8'd63 : c$app_arg_28 = {5'd2,
+                              result_51[5387:5387],   result_51[5386:5383],
+                              result_51[5382:5377],   8'd0,
+                              result_51[5368:5367],   64'sd0,
+                              $signed(result_51[5302:5271]),
+                              $signed(result_51[5270:5265]),
+                              $signed(result_51[5264:5233]),
+                              result_51[5232:5201],
+                              $signed(result_51[5200:5194]),
+                              result_51[5193:5191],   result_51[5190:5183],
+                              result_51[5182:5175],
+                              $signed(result_51[5174:5143]),
+                              result_51[5142:5141],   result_51[5140:5109],
+                              result_51[5108:4981],
+                              $signed(result_51[4980:4974]),
+                              result_51[4973:4846],
+                              $signed(result_51[4845:4839]),
+                              result_51[4838:4837],   result_51[4836:4833],
+                              result_51[4832:4257],   result_51[4256:4252],
+                              $signed(result_51[4251:4220]),
+                              result_51[4219:4214],   s,
+                              result_51[4102:4098],   result_51[4097:3842],
+                              $signed(result_51[3841:3810]),
+                              result_51[3809:3803],
+                              $signed(result_51[3802:3739]),
+                              result_51[3738:3515],   result_51[3514:3291],
+                              $signed(result_51[3290:3227]),
+                              result_51[3226:2203],   result_51[2202:1179],
+                              result_51[1178:1172],
+                              $signed(result_51[1171:1140]),
+                              $signed(result_51[1139:1108]),
+                              $signed(result_51[1107:1076]),
+                              result_51[1075:852],
+                              $signed(result_51[851:820]),
+                              $signed(result_51[819:788]),
+                              $signed(result_51[787:724]),
+                              $signed(result_51[723:660]),
+                              $signed(result_51[659:638]),
+                              $signed(result_51[637:616]),
+                              $signed(result_51[615:552]),
+                              $signed(result_51[551:488]),
+                              result_51[487:456],
+                              $signed(result_51[455:424]),
+                              result_51[423:417],   result_51[416:416],
+                              result_51[415:384],   result_51[383:128],
+                              $signed(result_51[127:64]),
+                              $signed(result_51[63:32]),
+                              $signed(result_51[31:0])};
+      default : c$app_arg_28 = {5'd1,
+                                result_51[5387:5387],   result_51[5386:5383],
+                                result_51[5382:5377],   step30,
+                                result_51[5368:5367],
+                                $signed(result_51[5366:5303]),
+                                $signed(result_51[5302:5271]),
+                                $signed(result_51[5270:5265]),
+                                $signed(result_51[5264:5233]),
+                                result_51[5232:5201],
+                                $signed(result_51[5200:5194]),
+                                result_51[5193:5191],   result_51[5190:5183],
+                                result_51[5182:5175],
+                                $signed(result_51[5174:5143]),
+                                result_51[5142:5141],   result_51[5140:5109],
+                                result_51[5108:4981],
+                                $signed(result_51[4980:4974]),
+                                result_51[4973:4846],
+                                $signed(result_51[4845:4839]),
+                                result_51[4838:4837],   result_51[4836:4833],
+                                result_51[4832:4257],   result_51[4256:4252],
+                                $signed(result_51[4251:4220]),
+                                result_51[4219:4214],   s,
+                                result_51[4102:4098],   result_51[4097:3842],
+                                $signed(result_51[3841:3810]),
+                                result_51[3809:3803],
+                                $signed(result_51[3802:3739]),
+                                result_51[3738:3515],   result_51[3514:3291],
+                                $signed(result_51[3290:3227]),
+                                result_51[3226:2203],   result_51[2202:1179],
+                                result_51[1178:1172],
+                                $signed(result_51[1171:1140]),
+                                $signed(result_51[1139:1108]),
+                                $signed(result_51[1107:1076]),
+                                result_51[1075:852],
+                                $signed(result_51[851:820]),
+                                $signed(result_51[819:788]),
+                                $signed(result_51[787:724]),
+                                $signed(result_51[723:660]),
+                                $signed(result_51[659:638]),
+                                $signed(result_51[637:616]),
+                                $signed(result_51[615:552]),
+                                $signed(result_51[551:488]),
+                                result_51[487:456],
+                                $signed(result_51[455:424]),
+                                result_51[423:417],   result_51[416:416],
+                                result_51[415:384],   result_51[383:128],
+                                $signed(result_51[127:64]),
+                                $signed(result_51[63:32]),
+                                $signed(result_51[31:0])};
+    endcase
+  end
+
+  assign result_14 = {c$tupIn[5397:5393],
+                      c$tupIn[5387:5387],   c$tupIn[5386:5383],
+                      c$tupIn[5382:5377],   8'd0,
+                      c$tupIn[5368:5367],
+                      $signed(c$tupIn[5366:5303]),
+                      $signed(c$tupIn[5302:5271]),
+                      $signed(c$tupIn[5270:5265]),
+                      $signed(c$tupIn[5264:5233]),   32'd0,
+                      $signed(c$tupIn[5200:5194]),
+                      c$tupIn[5193:5191],   c$tupIn[5190:5183],
+                      c$tupIn[5182:5175],
+                      $signed(c$tupIn[5174:5143]),
+                      c$tupIn[5142:5141],   c$tupIn[5140:5109],
+                      c$tupIn[5108:4981],
+                      $signed(c$tupIn[4980:4974]),
+                      c$tupIn[4973:4846],
+                      $signed(c$tupIn[4845:4839]),
+                      c$tupIn[4838:4837],   c$tupIn[4836:4833],
+                      c$tupIn[4832:4257],   c$tupIn[4256:4252],
+                      $signed(c$tupIn[4251:4220]),
+                      c$tupIn[4219:4214],   c$tupIn[4213:4103],
+                      5'd0,   c$tupIn[4097:3842],
+                      $signed(c$tupIn[3841:3810]),
+                      c$tupIn[3809:3803],
+                      $signed(c$tupIn[3802:3739]),
+                      c$tupIn[3738:3515],   c$tupIn[3514:3291],
+                      $signed(c$tupIn[3290:3227]),
+                      c$tupIn[3226:2203],   c$tupIn[2202:1179],
+                      c$tupIn[1178:1172],
+                      $signed(c$tupIn[1171:1140]),
+                      $signed(c$tupIn[1139:1108]),
+                      $signed(c$tupIn[1107:1076]),
+                      c$tupIn[1075:852],
+                      $signed(c$tupIn[851:820]),
+                      $signed(c$tupIn[819:788]),
+                      $signed(c$tupIn[787:724]),
+                      $signed(c$tupIn[723:660]),
+                      $signed(c$tupIn[659:638]),
+                      $signed(c$tupIn[637:616]),
+                      $signed(c$tupIn[615:552]),
+                      $signed(c$tupIn[551:488]),   c$tupIn[487:456],
+                      $signed(c$tupIn[455:424]),   c$tupIn[423:417],
+                      c$tupIn[416:416],   32'd0,   c$tupIn[383:128],
+                      $signed(c$tupIn[127:64]),
+                      $signed(c$tupIn[63:32]),
+                      $signed(c$tupIn[31:0])};
+
+  assign result_15 = (~ c$tupIn_0[5393:5393]) ? {{c$tupIn_0[5392:5388],
+                                                  c$tupIn_0[5387:5387],   c$tupIn_0[5386:5383],
+                                                  c$tupIn_0[5382:5377],   c$tupIn_0[5376:5369],
+                                                  c$tupIn_0[5368:5367],
+                                                  $signed(c$tupIn_0[5366:5303]),
+                                                  $signed(c$tupIn_0[5302:5271]),
+                                                  $signed(c$tupIn_0[5270:5265]),
+                                                  $signed(c$tupIn_0[5264:5233]),   c$app_arg_30,
+                                                  $signed(c$tupIn_0[5200:5194]),
+                                                  c$tupIn_0[5193:5191],   c$tupIn_0[5190:5183],
+                                                  c$tupIn_0[5182:5175],
+                                                  $signed(c$tupIn_0[5174:5143]),
+                                                  c$tupIn_0[5142:5141],   c$tupIn_0[5140:5109],
+                                                  c$tupIn_0[5108:4981],
+                                                  $signed(c$tupIn_0[4980:4974]),
+                                                  c$tupIn_0[4973:4846],
+                                                  $signed(c$tupIn_0[4845:4839]),
+                                                  c$tupIn_0[4838:4837],   c$tupIn_0[4836:4833],
+                                                  c$tupIn_0[4832:4257],   c$tupIn_0[4256:4252],
+                                                  $signed(c$tupIn_0[4251:4220]),
+                                                  c$tupIn_0[4219:4214],   c$tupIn_0[4213:4103],
+                                                  c$tupIn_0[4102:4098],   c$tupIn_0[4097:3842],
+                                                  $signed(c$tupIn_0[3841:3810]),
+                                                  c$tupIn_0[3809:3803],
+                                                  $signed(c$tupIn_0[3802:3739]),
+                                                  c$tupIn_0[3738:3515],   c$tupIn_0[3514:3291],
+                                                  $signed(c$tupIn_0[3290:3227]),
+                                                  c$tupIn_0[3226:2203],   c$tupIn_0[2202:1179],
+                                                  c$tupIn_0[1178:1172],
+                                                  $signed(c$tupIn_0[1171:1140]),
+                                                  $signed(c$tupIn_0[1139:1108]),
+                                                  $signed(c$tupIn_0[1107:1076]),
+                                                  c$tupIn_0[1075:852],
+                                                  $signed(c$tupIn_0[851:820]),
+                                                  $signed(c$tupIn_0[819:788]),
+                                                  $signed(c$tupIn_0[787:724]),
+                                                  $signed(c$tupIn_0[723:660]),
+                                                  $signed(c$tupIn_0[659:638]),
+                                                  $signed(c$tupIn_0[637:616]),
+                                                  $signed(c$tupIn_0[615:552]),
+                                                  $signed(c$tupIn_0[551:488]),
+                                                  c$tupIn_0[487:456],
+                                                  $signed(c$tupIn_0[455:424]),
+                                                  c$tupIn_0[423:417],   c$tupIn_0[416:416],
+                                                  c$tupIn_0[415:384],   c$tupIn_0[383:128],
+                                                  $signed(c$tupIn_0[127:64]),
+                                                  $signed(c$tupIn_0[63:32]),
+                                                  $signed(c$tupIn_0[31:0])},
+                                                 {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                 {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                                                  {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}} : result_16;
+
+  assign result_selection_30 = result_51[4102:4098];
+
+  assign c$bv_11 = (result_51[5376:5369] - 8'd1);
 
   always @(*) begin
     case(result_selection_30)
-      8'd63 : result_17 = {5'd3,
-                           result_54[4899:4899],   result_54[4898:4895],
-                           result_54[4894:4889],   8'd0,
-                           result_54[4880:4879],   c$sumSquareOut,
-                           $signed(result_54[4814:4783]),
-                           $signed(result_54[4782:4777]),
-                           $signed(result_54[4776:4745]),
-                           result_54[4744:4713],
-                           $signed(result_54[4712:4706]),
-                           result_54[4705:4703],   result_54[4702:4695],
-                           result_54[4694:4687],
-                           $signed(result_54[4686:4655]),
-                           result_54[4654:4653],   result_54[4652:4621],
-                           result_54[4620:4493],
-                           $signed(result_54[4492:4486]),
-                           result_54[4485:4358],
-                           $signed(result_54[4357:4351]),
-                           result_54[4350:4349],   result_54[4348:4345],
-                           result_54[4344:3769],   result_54[3768:3764],
-                           $signed(result_54[3763:3732]),
-                           result_54[3731:3726],   c$recipNextOut,
-                           result_54[3614:3610],   result_54[3609:3354],
-                           $signed(result_54[3353:3322]),
-                           result_54[3321:3315],
-                           $signed(result_54[3314:3251]),
-                           result_54[3250:3027],   result_54[3026:2803],
-                           $signed(result_54[2802:2739]),
-                           result_54[2738:1715],   result_54[1714:691],
-                           result_54[690:684],
-                           $signed(result_54[683:652]),
-                           $signed(result_54[651:620]),
-                           $signed(result_54[619:588]),
-                           result_54[587:364],
-                           $signed(result_54[363:332]),
-                           $signed(result_54[331:300]),
-                           $signed(result_54[299:236]),
-                           $signed(result_54[235:172]),
-                           $signed(result_54[171:150]),
-                           $signed(result_54[149:128]),
-                           $signed(result_54[127:64]),
-                           $signed(result_54[63:0])};
-      default : result_17 = {5'd2,
-                             result_54[4899:4899],   result_54[4898:4895],
-                             result_54[4894:4889],   step26,
-                             result_54[4880:4879],   c$sumSquareOut,
-                             $signed(result_54[4814:4783]),
-                             $signed(result_54[4782:4777]),
-                             $signed(result_54[4776:4745]),
-                             result_54[4744:4713],
-                             $signed(result_54[4712:4706]),
-                             result_54[4705:4703],   result_54[4702:4695],
-                             result_54[4694:4687],
-                             $signed(result_54[4686:4655]),
-                             result_54[4654:4653],   result_54[4652:4621],
-                             result_54[4620:4493],
-                             $signed(result_54[4492:4486]),
-                             result_54[4485:4358],
-                             $signed(result_54[4357:4351]),
-                             result_54[4350:4349],   result_54[4348:4345],
-                             result_54[4344:3769],   result_54[3768:3764],
-                             $signed(result_54[3763:3732]),
-                             result_54[3731:3726],   c$recipNextOut,
-                             result_54[3614:3610],   result_54[3609:3354],
-                             $signed(result_54[3353:3322]),
-                             result_54[3321:3315],
-                             $signed(result_54[3314:3251]),
-                             result_54[3250:3027],   result_54[3026:2803],
-                             $signed(result_54[2802:2739]),
-                             result_54[2738:1715],   result_54[1714:691],
-                             result_54[690:684],
-                             $signed(result_54[683:652]),
-                             $signed(result_54[651:620]),
-                             $signed(result_54[619:588]),
-                             result_54[587:364],
-                             $signed(result_54[363:332]),
-                             $signed(result_54[331:300]),
-                             $signed(result_54[299:236]),
-                             $signed(result_54[235:172]),
-                             $signed(result_54[171:150]),
-                             $signed(result_54[149:128]),
-                             $signed(result_54[127:64]),
-                             $signed(result_54[63:0])};
+      5'd0 : result_16 = {{c$tupIn_0[5392:5388],
+                           c$tupIn_0[5387:5387],   c$tupIn_0[5386:5383],
+                           c$tupIn_0[5382:5377],   c$tupIn_0[5376:5369],
+                           c$tupIn_0[5368:5367],
+                           $signed(c$tupIn_0[5366:5303]),
+                           $signed(c$tupIn_0[5302:5271]),
+                           $signed(c$tupIn_0[5270:5265]),
+                           $signed(c$tupIn_0[5264:5233]),   c$app_arg_30,
+                           $signed(c$tupIn_0[5200:5194]),
+                           c$tupIn_0[5193:5191],   c$tupIn_0[5190:5183],
+                           c$tupIn_0[5182:5175],
+                           $signed(c$tupIn_0[5174:5143]),
+                           c$tupIn_0[5142:5141],   c$tupIn_0[5140:5109],
+                           c$tupIn_0[5108:4981],
+                           $signed(c$tupIn_0[4980:4974]),
+                           c$tupIn_0[4973:4846],
+                           $signed(c$tupIn_0[4845:4839]),
+                           c$tupIn_0[4838:4837],   c$tupIn_0[4836:4833],
+                           c$tupIn_0[4832:4257],   c$tupIn_0[4256:4252],
+                           $signed(c$tupIn_0[4251:4220]),
+                           c$tupIn_0[4219:4214],   c$tupIn_0[4213:4103],
+                           c$tupIn_0[4102:4098],   c$tupIn_0[4097:3842],
+                           $signed(c$tupIn_0[3841:3810]),
+                           c$tupIn_0[3809:3803],
+                           $signed(c$tupIn_0[3802:3739]),
+                           c$tupIn_0[3738:3515],   c$tupIn_0[3514:3291],
+                           $signed(c$tupIn_0[3290:3227]),
+                           c$tupIn_0[3226:2203],   c$tupIn_0[2202:1179],
+                           c$tupIn_0[1178:1172],
+                           $signed(c$tupIn_0[1171:1140]),
+                           $signed(c$tupIn_0[1139:1108]),
+                           $signed(c$tupIn_0[1107:1076]),
+                           c$tupIn_0[1075:852],
+                           $signed(c$tupIn_0[851:820]),
+                           $signed(c$tupIn_0[819:788]),
+                           $signed(c$tupIn_0[787:724]),
+                           $signed(c$tupIn_0[723:660]),
+                           $signed(c$tupIn_0[659:638]),
+                           $signed(c$tupIn_0[637:616]),
+                           $signed(c$tupIn_0[615:552]),
+                           $signed(c$tupIn_0[551:488]),
+                           c$tupIn_0[487:456],
+                           $signed(c$tupIn_0[455:424]),
+                           c$tupIn_0[423:417],   c$tupIn_0[416:416],
+                           c$tupIn_0[415:384],   c$siluMulOut,
+                           $signed(c$tupIn_0[127:64]),
+                           $signed(c$tupIn_0[63:32]),
+                           $signed(c$tupIn_0[31:0])},
+                          {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                          {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'd1 : result_16 = {{c$tupIn_0[5392:5388],
+                           c$tupIn_0[5387:5387],   c$tupIn_0[5386:5383],
+                           c$tupIn_0[5382:5377],   c$tupIn_0[5376:5369],
+                           c$tupIn_0[5368:5367],
+                           $signed(c$tupIn_0[5366:5303]),
+                           $signed(c$tupIn_0[5302:5271]),
+                           $signed(c$tupIn_0[5270:5265]),
+                           $signed(c$tupIn_0[5264:5233]),   c$app_arg_30,
+                           $signed(c$tupIn_0[5200:5194]),
+                           c$tupIn_0[5193:5191],   c$tupIn_0[5190:5183],
+                           c$tupIn_0[5182:5175],
+                           $signed(c$tupIn_0[5174:5143]),
+                           c$tupIn_0[5142:5141],   c$tupIn_0[5140:5109],
+                           c$tupIn_0[5108:4981],
+                           $signed(c$tupIn_0[4980:4974]),
+                           c$tupIn_0[4973:4846],
+                           $signed(c$tupIn_0[4845:4839]),
+                           c$tupIn_0[4838:4837],   c$tupIn_0[4836:4833],
+                           c$tupIn_0[4832:4257],   c$tupIn_0[4256:4252],
+                           $signed(c$tupIn_0[4251:4220]),
+                           c$tupIn_0[4219:4214],   c$tupIn_0[4213:4103],
+                           c$tupIn_0[4102:4098],   c$tupIn_0[4097:3842],
+                           $signed(c$tupIn_0[3841:3810]),
+                           c$tupIn_0[3809:3803],
+                           $signed(c$tupIn_0[3802:3739]),
+                           c$tupIn_0[3738:3515],   c$tupIn_0[3514:3291],
+                           $signed(c$tupIn_0[3290:3227]),
+                           c$tupIn_0[3226:2203],   c$tupIn_0[2202:1179],
+                           c$tupIn_0[1178:1172],
+                           $signed(c$tupIn_0[1171:1140]),
+                           $signed(c$tupIn_0[1139:1108]),
+                           $signed(c$tupIn_0[1107:1076]),
+                           c$tupIn_0[1075:852],
+                           $signed(c$tupIn_0[851:820]),
+                           $signed(c$tupIn_0[819:788]),
+                           $signed(c$tupIn_0[787:724]),
+                           $signed(c$tupIn_0[723:660]),
+                           $signed(c$tupIn_0[659:638]),
+                           $signed(c$tupIn_0[637:616]),
+                           $signed(c$tupIn_0[615:552]),
+                           $signed(c$tupIn_0[551:488]),
+                           c$tupIn_0[487:456],
+                           $signed(c$tupIn_0[455:424]),
+                           c$tupIn_0[423:417],   c$tupIn_0[416:416],
+                           c$tupIn_0[415:384],   c$tupIn_0[383:128],
+                           c$mulSumOut,   $signed(result_31[95:64]),
+                           $signed(c$tupIn_0[31:0])},
+                          {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                          {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'd2 : result_16 = {{c$tupIn_0[5392:5388],
+                           c$tupIn_0[5387:5387],   c$tupIn_0[5386:5383],
+                           c$tupIn_0[5382:5377],   c$tupIn_0[5376:5369],
+                           c$tupIn_0[5368:5367],
+                           $signed(c$tupIn_0[5366:5303]),
+                           $signed(c$tupIn_0[5302:5271]),
+                           $signed(c$tupIn_0[5270:5265]),
+                           $signed(c$tupIn_0[5264:5233]),   c$app_arg_30,
+                           $signed(c$tupIn_0[5200:5194]),
+                           c$tupIn_0[5193:5191],   c$tupIn_0[5190:5183],
+                           c$tupIn_0[5182:5175],   c$mulRoundOut,
+                           c$tupIn_0[5142:5141],   c$tupIn_0[5140:5109],
+                           c$tupIn_0[5108:4981],
+                           $signed(c$tupIn_0[4980:4974]),
+                           c$tupIn_0[4973:4846],
+                           $signed(c$tupIn_0[4845:4839]),
+                           c$tupIn_0[4838:4837],   c$tupIn_0[4836:4833],
+                           c$tupIn_0[4832:4257],   c$tupIn_0[4256:4252],
+                           $signed(c$tupIn_0[4251:4220]),
+                           c$tupIn_0[4219:4214],   c$tupIn_0[4213:4103],
+                           c$tupIn_0[4102:4098],   c$tupIn_0[4097:3842],
+                           $signed(c$tupIn_0[3841:3810]),
+                           c$tupIn_0[3809:3803],
+                           $signed(c$tupIn_0[3802:3739]),
+                           c$tupIn_0[3738:3515],   c$tupIn_0[3514:3291],
+                           $signed(c$tupIn_0[3290:3227]),
+                           c$tupIn_0[3226:2203],   c$tupIn_0[2202:1179],
+                           c$tupIn_0[1178:1172],
+                           $signed(c$tupIn_0[1171:1140]),
+                           $signed(c$tupIn_0[1139:1108]),
+                           $signed(c$tupIn_0[1107:1076]),
+                           c$tupIn_0[1075:852],
+                           $signed(c$tupIn_0[851:820]),
+                           $signed(c$tupIn_0[819:788]),
+                           $signed(c$tupIn_0[787:724]),
+                           $signed(c$tupIn_0[723:660]),
+                           $signed(c$tupIn_0[659:638]),
+                           $signed(c$tupIn_0[637:616]),
+                           $signed(c$tupIn_0[615:552]),
+                           $signed(c$tupIn_0[551:488]),
+                           c$tupIn_0[487:456],
+                           $signed(c$tupIn_0[455:424]),
+                           c$tupIn_0[423:417],   c$tupIn_0[416:416],
+                           c$tupIn_0[415:384],   c$tupIn_0[383:128],
+                           $signed(c$tupIn_0[127:64]),
+                           $signed(c$tupIn_0[63:32]),
+                           $signed(c$tupIn_0[31:0])},
+                          {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                          {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'd3 : result_16 = {{c$tupIn_0[5392:5388],
+                           c$tupIn_0[5387:5387],   c$tupIn_0[5386:5383],
+                           c$tupIn_0[5382:5377],   c$tupIn_0[5376:5369],
+                           c$tupIn_0[5368:5367],
+                           $signed(c$tupIn_0[5366:5303]),
+                           $signed(c$tupIn_0[5302:5271]),
+                           $signed(c$tupIn_0[5270:5265]),
+                           $signed(c$tupIn_0[5264:5233]),   c$app_arg_30,
+                           $signed(c$tupIn_0[5200:5194]),
+                           c$tupIn_0[5193:5191],   c$tupIn_0[5190:5183],
+                           c$tupIn_0[5182:5175],
+                           $signed(c$tupIn_0[5174:5143]),
+                           c$tupIn_0[5142:5141],   c$tupIn_0[5140:5109],
+                           c$tupIn_0[5108:4981],
+                           $signed(c$tupIn_0[4980:4974]),
+                           c$tupIn_0[4973:4846],
+                           $signed(c$tupIn_0[4845:4839]),
+                           c$tupIn_0[4838:4837],   c$tupIn_0[4836:4833],
+                           c$tupIn_0[4832:4257],   c$tupIn_0[4256:4252],
+                           $signed(c$tupIn_0[4251:4220]),
+                           c$tupIn_0[4219:4214],   c$tupIn_0[4213:4103],
+                           c$tupIn_0[4102:4098],   c$tupIn_0[4097:3842],
+                           $signed(c$tupIn_0[3841:3810]),
+                           c$tupIn_0[3809:3803],
+                           $signed(c$tupIn_0[3802:3739]),
+                           c$tupIn_0[3738:3515],   c$tupIn_0[3514:3291],
+                           $signed(c$tupIn_0[3290:3227]),
+                           c$tupIn_0[3226:2203],   c$tupIn_0[2202:1179],
+                           c$tupIn_0[1178:1172],
+                           $signed(c$tupIn_0[1171:1140]),
+                           $signed(c$tupIn_0[1139:1108]),
+                           $signed(c$tupIn_0[1107:1076]),
+                           c$tupIn_0[1075:852],
+                           $signed(c$tupIn_0[851:820]),
+                           $signed(c$tupIn_0[819:788]),
+                           $signed(c$tupIn_0[787:724]),
+                           $signed(c$tupIn_0[723:660]),
+                           $signed(c$tupIn_0[659:638]),
+                           $signed(c$tupIn_0[637:616]),
+                           $signed(c$tupIn_0[615:552]),
+                           $signed(c$tupIn_0[551:488]),
+                           c$tupIn_0[487:456],
+                           $signed(c$tupIn_0[455:424]),
+                           c$tupIn_0[423:417],   c$tupIn_0[416:416],
+                           c$tupIn_0[415:384],   c$siluMulOut,
+                           $signed(c$tupIn_0[127:64]),
+                           $signed(c$tupIn_0[63:32]),
+                           $signed(c$tupIn_0[31:0])},
+                          {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                          {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'd4 : result_16 = {{c$tupIn_0[5392:5388],
+                           c$tupIn_0[5387:5387],   c$tupIn_0[5386:5383],
+                           c$tupIn_0[5382:5377],   c$tupIn_0[5376:5369],
+                           c$tupIn_0[5368:5367],
+                           $signed(c$tupIn_0[5366:5303]),
+                           $signed(c$tupIn_0[5302:5271]),
+                           $signed(c$tupIn_0[5270:5265]),
+                           $signed(c$tupIn_0[5264:5233]),   c$app_arg_30,
+                           $signed(c$tupIn_0[5200:5194]),
+                           c$tupIn_0[5193:5191],   c$tupIn_0[5190:5183],
+                           c$tupIn_0[5182:5175],
+                           $signed(c$tupIn_0[5174:5143]),
+                           c$tupIn_0[5142:5141],   c$tupIn_0[5140:5109],
+                           c$tupIn_0[5108:4981],
+                           $signed(c$tupIn_0[4980:4974]),
+                           c$tupIn_0[4973:4846],
+                           $signed(c$tupIn_0[4845:4839]),
+                           c$tupIn_0[4838:4837],   c$tupIn_0[4836:4833],
+                           c$tupIn_0[4832:4257],   c$tupIn_0[4256:4252],
+                           $signed(c$tupIn_0[4251:4220]),
+                           c$tupIn_0[4219:4214],   c$tupIn_0[4213:4103],
+                           c$tupIn_0[4102:4098],   c$tupIn_0[4097:3842],
+                           $signed(c$tupIn_0[3841:3810]),
+                           c$tupIn_0[3809:3803],
+                           $signed(c$tupIn_0[3802:3739]),
+                           c$tupIn_0[3738:3515],   c$tupIn_0[3514:3291],
+                           $signed(c$tupIn_0[3290:3227]),
+                           c$tupIn_0[3226:2203],   c$tupIn_0[2202:1179],
+                           c$tupIn_0[1178:1172],
+                           $signed(c$tupIn_0[1171:1140]),
+                           $signed(c$tupIn_0[1139:1108]),
+                           $signed(c$tupIn_0[1107:1076]),
+                           c$tupIn_0[1075:852],
+                           $signed(c$tupIn_0[851:820]),
+                           $signed(c$tupIn_0[819:788]),
+                           $signed(c$tupIn_0[787:724]),
+                           $signed(c$tupIn_0[723:660]),
+                           $signed(c$tupIn_0[659:638]),
+                           $signed(c$tupIn_0[637:616]),
+                           $signed(c$tupIn_0[615:552]),
+                           $signed(c$tupIn_0[551:488]),
+                           c$tupIn_0[487:456],
+                           $signed(c$tupIn_0[455:424]),
+                           c$tupIn_0[423:417],   c$tupIn_0[416:416],
+                           c$tupIn_0[415:384],   c$tupIn_0[383:128],
+                           c$mulSumOut,   $signed(c$tupIn_0[63:32]),
+                           $signed(c$tupIn_0[31:0])},
+                          {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                          {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'd5 : result_16 = {{c$tupIn_0[5392:5388],
+                           c$tupIn_0[5387:5387],   c$tupIn_0[5386:5383],
+                           c$tupIn_0[5382:5377],   c$tupIn_0[5376:5369],
+                           c$tupIn_0[5368:5367],
+                           $signed(c$tupIn_0[5366:5303]),
+                           $signed(c$tupIn_0[5302:5271]),
+                           $signed(c$tupIn_0[5270:5265]),
+                           $signed(c$tupIn_0[5264:5233]),   c$app_arg_30,
+                           $signed(c$tupIn_0[5200:5194]),
+                           c$tupIn_0[5193:5191],   c$tupIn_0[5190:5183],
+                           c$tupIn_0[5182:5175],
+                           $signed(c$tupIn_0[5174:5143]),
+                           c$tupIn_0[5142:5141],   c$tupIn_0[5140:5109],
+                           c$tupIn_0[5108:4981],
+                           $signed(c$tupIn_0[4980:4974]),
+                           c$tupIn_0[4973:4846],
+                           $signed(c$tupIn_0[4845:4839]),
+                           c$tupIn_0[4838:4837],   c$tupIn_0[4836:4833],
+                           c$tupIn_0[4832:4257],   c$tupIn_0[4256:4252],
+                           $signed(c$tupIn_0[4251:4220]),
+                           c$tupIn_0[4219:4214],   c$tupIn_0[4213:4103],
+                           c$tupIn_0[4102:4098],   c$tupIn_0[4097:3842],
+                           $signed(c$tupIn_0[3841:3810]),
+                           c$tupIn_0[3809:3803],
+                           $signed(c$tupIn_0[3802:3739]),
+                           c$tupIn_0[3738:3515],   c$tupIn_0[3514:3291],
+                           $signed(c$tupIn_0[3290:3227]),
+                           c$tupIn_0[3226:2203],   c$tupIn_0[2202:1179],
+                           c$tupIn_0[1178:1172],
+                           $signed(c$tupIn_0[1171:1140]),
+                           $signed(c$tupIn_0[1139:1108]),
+                           $signed(c$tupIn_0[1107:1076]),
+                           c$tupIn_0[1075:852],
+                           $signed(c$tupIn_0[851:820]),
+                           $signed(c$tupIn_0[819:788]),
+                           $signed(c$tupIn_0[787:724]),
+                           $signed(c$tupIn_0[723:660]),
+                           $signed(c$tupIn_0[659:638]),
+                           $signed(c$tupIn_0[637:616]),
+                           $signed(c$tupIn_0[615:552]),
+                           $signed(c$tupIn_0[551:488]),
+                           c$tupIn_0[487:456],
+                           $signed(c$tupIn_0[455:424]),
+                           c$tupIn_0[423:417],   c$tupIn_0[416:416],
+                           c$tupIn_0[415:384],   c$tupIn_0[383:128],
+                           $signed(c$tupIn_0[127:64]),
+                           $signed(c$tupIn_0[63:32]),   c$mulRoundOut},
+                          {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                          {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      5'd6 : result_16 = {{c$tupIn_0[5392:5388],
+                           c$tupIn_0[5387:5387],   c$tupIn_0[5386:5383],
+                           c$tupIn_0[5382:5377],   c$tupIn_0[5376:5369],
+                           c$tupIn_0[5368:5367],
+                           $signed(c$tupIn_0[5366:5303]),
+                           $signed(c$tupIn_0[5302:5271]),
+                           $signed(c$tupIn_0[5270:5265]),
+                           $signed(c$tupIn_0[5264:5233]),   c$app_arg_30,
+                           $signed(c$tupIn_0[5200:5194]),
+                           c$tupIn_0[5193:5191],   c$tupIn_0[5190:5183],
+                           c$tupIn_0[5182:5175],
+                           $signed(c$tupIn_0[5174:5143]),
+                           c$tupIn_0[5142:5141],   c$tupIn_0[5140:5109],
+                           c$tupIn_0[5108:4981],
+                           $signed(c$tupIn_0[4980:4974]),
+                           c$tupIn_0[4973:4846],
+                           $signed(c$tupIn_0[4845:4839]),
+                           c$tupIn_0[4838:4837],   c$tupIn_0[4836:4833],
+                           c$tupIn_0[4832:4257],   c$tupIn_0[4256:4252],
+                           $signed(c$tupIn_0[4251:4220]),
+                           c$tupIn_0[4219:4214],   c$tupIn_0[4213:4103],
+                           c$tupIn_0[4102:4098],   c$tupIn_0[4097:3842],
+                           $signed(c$tupIn_0[3841:3810]),
+                           c$tupIn_0[3809:3803],
+                           $signed(c$tupIn_0[3802:3739]),
+                           c$tupIn_0[3738:3515],   c$tupIn_0[3514:3291],
+                           $signed(c$tupIn_0[3290:3227]),
+                           c$tupIn_0[3226:2203],   c$tupIn_0[2202:1179],
+                           c$tupIn_0[1178:1172],
+                           $signed(c$tupIn_0[1171:1140]),
+                           $signed(c$tupIn_0[1139:1108]),
+                           $signed(c$tupIn_0[1107:1076]),
+                           c$tupIn_0[1075:852],
+                           $signed(c$tupIn_0[851:820]),
+                           $signed(c$tupIn_0[819:788]),
+                           $signed(c$tupIn_0[787:724]),
+                           $signed(c$tupIn_0[723:660]),
+                           $signed(c$tupIn_0[659:638]),
+                           $signed(c$tupIn_0[637:616]),
+                           $signed(c$tupIn_0[615:552]),
+                           $signed(c$tupIn_0[551:488]),
+                           c$tupIn_0[487:456],
+                           $signed(c$tupIn_0[455:424]),
+                           c$tupIn_0[423:417],   c$tupIn_0[416:416],
+                           c$app_arg_29,   c$tupIn_0[383:128],
+                           $signed(c$tupIn_0[127:64]),
+                           $signed(c$tupIn_0[63:32]),
+                           $signed(c$tupIn_0[31:0])},
+                          {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                          {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                           {1'b1,{c$bv_11[0+:7],
+                                  $signed(result_51[31:0])}},
+                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      default : result_16 = {{c$tupIn_0[5392:5388],
+                              c$tupIn_0[5387:5387],   c$tupIn_0[5386:5383],
+                              c$tupIn_0[5382:5377],   c$tupIn_0[5376:5369],
+                              c$tupIn_0[5368:5367],
+                              $signed(c$tupIn_0[5366:5303]),
+                              $signed(c$tupIn_0[5302:5271]),
+                              $signed(c$tupIn_0[5270:5265]),
+                              $signed(c$tupIn_0[5264:5233]),   c$app_arg_30,
+                              $signed(c$tupIn_0[5200:5194]),
+                              c$tupIn_0[5193:5191],   c$tupIn_0[5190:5183],
+                              c$tupIn_0[5182:5175],
+                              $signed(c$tupIn_0[5174:5143]),
+                              c$tupIn_0[5142:5141],   c$tupIn_0[5140:5109],
+                              c$tupIn_0[5108:4981],
+                              $signed(c$tupIn_0[4980:4974]),
+                              c$tupIn_0[4973:4846],
+                              $signed(c$tupIn_0[4845:4839]),
+                              c$tupIn_0[4838:4837],   c$tupIn_0[4836:4833],
+                              c$tupIn_0[4832:4257],   c$tupIn_0[4256:4252],
+                              $signed(c$tupIn_0[4251:4220]),
+                              c$tupIn_0[4219:4214],   c$tupIn_0[4213:4103],
+                              c$tupIn_0[4102:4098],   c$tupIn_0[4097:3842],
+                              $signed(c$tupIn_0[3841:3810]),
+                              c$tupIn_0[3809:3803],
+                              $signed(c$tupIn_0[3802:3739]),
+                              c$tupIn_0[3738:3515],   c$tupIn_0[3514:3291],
+                              $signed(c$tupIn_0[3290:3227]),
+                              c$tupIn_0[3226:2203],   c$tupIn_0[2202:1179],
+                              c$tupIn_0[1178:1172],
+                              $signed(c$tupIn_0[1171:1140]),
+                              $signed(c$tupIn_0[1139:1108]),
+                              $signed(c$tupIn_0[1107:1076]),
+                              c$tupIn_0[1075:852],
+                              $signed(c$tupIn_0[851:820]),
+                              $signed(c$tupIn_0[819:788]),
+                              $signed(c$tupIn_0[787:724]),
+                              $signed(c$tupIn_0[723:660]),
+                              $signed(c$tupIn_0[659:638]),
+                              $signed(c$tupIn_0[637:616]),
+                              $signed(c$tupIn_0[615:552]),
+                              $signed(c$tupIn_0[551:488]),
+                              c$tupIn_0[487:456],
+                              $signed(c$tupIn_0[455:424]),
+                              c$tupIn_0[423:417],   c$tupIn_0[416:416],
+                              c$tupIn_0[415:384],   c$tupIn_0[383:128],
+                              $signed(c$tupIn_0[127:64]),
+                              $signed(c$tupIn_0[63:32]),
+                              $signed(c$tupIn_0[31:0])},
+                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                             {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
     endcase
   end
 
-  assign c$app_arg_selection_30 = result_54[4888:4881];
+  assign c$app_arg_fun_arg_15 = $signed(result_51[31:0]);
+
+  LlamaDv_Top_Decoder_decoderSmall_vinAbs LlamaDv_Top_Decoder_decoderSmall_vinAbs_c$app_arg_29
+    ( .result (c$app_arg_29)
+    , .c$arg (c$app_arg_fun_arg_15) );
+
+  assign c$app_arg_30 = (result_51[5232:5201] <= result_51[415:384]) ? result_51[415:384] : result_51[5232:5201];
+
+  assign c$siluMulOut_fun_arg = $signed(result_51[5174:5143]);
+
+  LlamaDv_Top_Decoder_decoderSmall_siluMul LlamaDv_Top_Decoder_decoderSmall_siluMul_c$siluMulOut
+    ( .result (c$siluMulOut)
+    , .c$arg (c$siluMulOut_fun_arg)
+    , .c$arg_0 (c$siluMulOut_app_arg) );
+
+  assign c$siluMulOut_app_arg_selection_1 = result_51[4102:4098];
+
+  assign c$s_3 = $signed(result_51[127:64]);
 
   always @(*) begin
-    case(c$app_arg_selection_30)
-      8'd63 : c$app_arg_29 = {5'd2,
-                              result_54[4899:4899],   result_54[4898:4895],
-                              result_54[4894:4889],   8'd0,
-                              result_54[4880:4879],   64'sd0,
-                              $signed(result_54[4814:4783]),
-                              $signed(result_54[4782:4777]),
-                              $signed(result_54[4776:4745]),
-                              result_54[4744:4713],
-                              $signed(result_54[4712:4706]),
-                              result_54[4705:4703],   result_54[4702:4695],
-                              result_54[4694:4687],
-                              $signed(result_54[4686:4655]),
-                              result_54[4654:4653],   result_54[4652:4621],
-                              result_54[4620:4493],
-                              $signed(result_54[4492:4486]),
-                              result_54[4485:4358],
-                              $signed(result_54[4357:4351]),
-                              result_54[4350:4349],   result_54[4348:4345],
-                              result_54[4344:3769],   result_54[3768:3764],
-                              $signed(result_54[3763:3732]),
-                              result_54[3731:3726],   c$recipNextOut,
-                              result_54[3614:3610],   result_54[3609:3354],
-                              $signed(result_54[3353:3322]),
-                              result_54[3321:3315],
-                              $signed(result_54[3314:3251]),
-                              result_54[3250:3027],   result_54[3026:2803],
-                              $signed(result_54[2802:2739]),
-                              result_54[2738:1715],   result_54[1714:691],
-                              result_54[690:684],
-                              $signed(result_54[683:652]),
-                              $signed(result_54[651:620]),
-                              $signed(result_54[619:588]),
-                              result_54[587:364],
-                              $signed(result_54[363:332]),
-                              $signed(result_54[331:300]),
-                              $signed(result_54[299:236]),
-                              $signed(result_54[235:172]),
-                              $signed(result_54[171:150]),
-                              $signed(result_54[149:128]),
-                              $signed(result_54[127:64]),
-                              $signed(result_54[63:0])};
-      default : c$app_arg_29 = {5'd1,
-                                result_54[4899:4899],   result_54[4898:4895],
-                                result_54[4894:4889],   step26,
-                                result_54[4880:4879],
-                                $signed(result_54[4878:4815]),
-                                $signed(result_54[4814:4783]),
-                                $signed(result_54[4782:4777]),
-                                $signed(result_54[4776:4745]),
-                                result_54[4744:4713],
-                                $signed(result_54[4712:4706]),
-                                result_54[4705:4703],   result_54[4702:4695],
-                                result_54[4694:4687],
-                                $signed(result_54[4686:4655]),
-                                result_54[4654:4653],   result_54[4652:4621],
-                                result_54[4620:4493],
-                                $signed(result_54[4492:4486]),
-                                result_54[4485:4358],
-                                $signed(result_54[4357:4351]),
-                                result_54[4350:4349],   result_54[4348:4345],
-                                result_54[4344:3769],   result_54[3768:3764],
-                                $signed(result_54[3763:3732]),
-                                result_54[3731:3726],   c$recipNextOut,
-                                result_54[3614:3610],   result_54[3609:3354],
-                                $signed(result_54[3353:3322]),
-                                result_54[3321:3315],
-                                $signed(result_54[3314:3251]),
-                                result_54[3250:3027],   result_54[3026:2803],
-                                $signed(result_54[2802:2739]),
-                                result_54[2738:1715],   result_54[1714:691],
-                                result_54[690:684],
-                                $signed(result_54[683:652]),
-                                $signed(result_54[651:620]),
-                                $signed(result_54[619:588]),
-                                result_54[587:364],
-                                $signed(result_54[363:332]),
-                                $signed(result_54[331:300]),
-                                $signed(result_54[299:236]),
-                                $signed(result_54[235:172]),
-                                $signed(result_54[171:150]),
-                                $signed(result_54[149:128]),
-                                $signed(result_54[127:64]),
-                                $signed(result_54[63:0])};
+    case(c$siluMulOut_app_arg_selection_1)
+      5'd0 : c$siluMulOut_app_arg = $signed({c$s_3[64-1],c$s_3[0+:(32-1)]});
+      default : c$siluMulOut_app_arg = $signed(result_51[63:32]);
     endcase
   end
 
-  assign result_18 = {c$tupIn[4909:4905],
-                      c$tupIn[4899:4899],   c$tupIn[4898:4895],
-                      c$tupIn[4894:4889],   8'd0,
-                      c$tupIn[4880:4879],
-                      $signed(c$tupIn[4878:4815]),
-                      $signed(c$tupIn[4814:4783]),
-                      $signed(c$tupIn[4782:4777]),
-                      $signed(c$tupIn[4776:4745]),   32'd0,
-                      $signed(c$tupIn[4712:4706]),
-                      c$tupIn[4705:4703],   c$tupIn[4702:4695],
-                      c$tupIn[4694:4687],
-                      $signed(c$tupIn[4686:4655]),
-                      c$tupIn[4654:4653],   c$tupIn[4652:4621],
-                      c$tupIn[4620:4493],
-                      $signed(c$tupIn[4492:4486]),
-                      c$tupIn[4485:4358],
-                      $signed(c$tupIn[4357:4351]),
-                      c$tupIn[4350:4349],   c$tupIn[4348:4345],
-                      c$tupIn[4344:3769],   c$tupIn[3768:3764],
-                      $signed(c$tupIn[3763:3732]),
-                      c$tupIn[3731:3726],   c$tupIn[3725:3615],
-                      5'd0,   c$tupIn[3609:3354],
-                      $signed(c$tupIn[3353:3322]),
-                      c$tupIn[3321:3315],
-                      $signed(c$tupIn[3314:3251]),
-                      c$tupIn[3250:3027],   c$tupIn[3026:2803],
-                      $signed(c$tupIn[2802:2739]),
-                      c$tupIn[2738:1715],   c$tupIn[1714:691],
-                      c$tupIn[690:684],   $signed(c$tupIn[683:652]),
-                      $signed(c$tupIn[651:620]),
-                      $signed(c$tupIn[619:588]),   c$tupIn[587:364],
-                      $signed(c$tupIn[363:332]),
-                      $signed(c$tupIn[331:300]),
-                      $signed(c$tupIn[299:236]),
-                      $signed(c$tupIn[235:172]),
-                      $signed(c$tupIn[171:150]),
-                      $signed(c$tupIn[149:128]),
-                      $signed(c$tupIn[127:64]),
-                      $signed(c$tupIn[63:0])};
+  assign c$mulRoundOut_fun_arg = $signed(result_51[127:64]);
 
-  assign c$step_$jOut_selection_1 = result_54[4888:4881];
+  LlamaDv_Top_Decoder_decoderSmall_mulRound LlamaDv_Top_Decoder_decoderSmall_mulRound_c$mulRoundOut
+    ( .result (c$mulRoundOut)
+    , .p (c$mulRoundOut_fun_arg) );
+
+  assign c$mulSumOut_fun_arg = result_51[383:128];
+
+  LlamaDv_Top_Decoder_decoderSmall_mulSum LlamaDv_Top_Decoder_decoderSmall_mulSum_c$mulSumOut
+    ( .result (c$mulSumOut)
+    , .t1 (c$mulSumOut_fun_arg) );
+
+  assign c$step_$jOut_selection_1 = result_51[5376:5369];
 
   always @(*) begin
     case(c$step_$jOut_selection_1)
-      8'd63 : c$step_$jOut = {5'd21,
-                              c$step_$jOut_app_arg[4899:4899],
-                              c$step_$jOut_app_arg[4898:4895],
-                              c$step_$jOut_app_arg[4894:4889],
-                              c$step_$jOut_app_arg[4888:4881],
-                              c$step_$jOut_app_arg[4880:4879],
-                              $signed(c$step_$jOut_app_arg[4878:4815]),
-                              $signed(c$step_$jOut_app_arg[4814:4783]),
-                              $signed(c$step_$jOut_app_arg[4782:4777]),
-                              $signed(c$step_$jOut_app_arg[4776:4745]),
-                              c$step_$jOut_app_arg[4744:4713],
-                              $signed(c$step_$jOut_app_arg[4712:4706]),
-                              c$step_$jOut_app_arg[4705:4703],
-                              c$step_$jOut_app_arg[4702:4695],
-                              c$step_$jOut_app_arg[4694:4687],
-                              $signed(c$step_$jOut_app_arg[4686:4655]),
-                              c$step_$jOut_app_arg[4654:4653],
-                              c$step_$jOut_app_arg[4652:4621],
-                              c$step_$jOut_app_arg[4620:4493],
-                              $signed(c$step_$jOut_app_arg[4492:4486]),
-                              c$step_$jOut_app_arg[4485:4358],
-                              $signed(c$step_$jOut_app_arg[4357:4351]),
-                              c$step_$jOut_app_arg[4350:4349],
-                              c$step_$jOut_app_arg[4348:4345],
-                              c$step_$jOut_app_arg[4344:3769],
-                              c$step_$jOut_app_arg[3768:3764],
-                              $signed(c$step_$jOut_app_arg[3763:3732]),
-                              c$step_$jOut_app_arg[3731:3726],
-                              c$step_$jOut_app_arg[3725:3615],
-                              c$step_$jOut_app_arg[3614:3610],
-                              c$step_$jOut_app_arg[3609:3354],
-                              $signed(c$step_$jOut_app_arg[3353:3322]),
-                              c$step_$jOut_app_arg[3321:3315],
-                              $signed(c$step_$jOut_app_arg[3314:3251]),
-                              c$step_$jOut_app_arg[3250:3027],
-                              c$step_$jOut_app_arg[3026:2803],
-                              $signed(c$step_$jOut_app_arg[2802:2739]),
-                              c$step_$jOut_app_arg[2738:1715],
-                              c$step_$jOut_app_arg[1714:691],
-                              c$step_$jOut_app_arg[690:684],
-                              $signed(c$step_$jOut_app_arg[683:652]),
-                              $signed(c$step_$jOut_app_arg[651:620]),
-                              $signed(c$step_$jOut_app_arg[619:588]),
-                              c$step_$jOut_app_arg[587:364],
-                              $signed(c$step_$jOut_app_arg[363:332]),
-                              $signed(c$step_$jOut_app_arg[331:300]),
-                              $signed(c$step_$jOut_app_arg[299:236]),
-                              $signed(c$step_$jOut_app_arg[235:172]),
-                              $signed(c$step_$jOut_app_arg[171:150]),
-                              $signed(c$step_$jOut_app_arg[149:128]),
+      8'd63 : c$step_$jOut = {5'd20,
+                              c$step_$jOut_app_arg[5387:5387],
+                              c$step_$jOut_app_arg[5386:5383],
+                              c$step_$jOut_app_arg[5382:5377],
+                              c$step_$jOut_app_arg[5376:5369],
+                              c$step_$jOut_app_arg[5368:5367],
+                              $signed(c$step_$jOut_app_arg[5366:5303]),
+                              $signed(c$step_$jOut_app_arg[5302:5271]),
+                              $signed(c$step_$jOut_app_arg[5270:5265]),
+                              $signed(c$step_$jOut_app_arg[5264:5233]),
+                              c$step_$jOut_app_arg[5232:5201],
+                              $signed(c$step_$jOut_app_arg[5200:5194]),
+                              c$step_$jOut_app_arg[5193:5191],
+                              c$step_$jOut_app_arg[5190:5183],
+                              c$step_$jOut_app_arg[5182:5175],
+                              $signed(c$step_$jOut_app_arg[5174:5143]),
+                              c$step_$jOut_app_arg[5142:5141],
+                              c$step_$jOut_app_arg[5140:5109],
+                              c$step_$jOut_app_arg[5108:4981],
+                              $signed(c$step_$jOut_app_arg[4980:4974]),
+                              c$step_$jOut_app_arg[4973:4846],
+                              $signed(c$step_$jOut_app_arg[4845:4839]),
+                              c$step_$jOut_app_arg[4838:4837],
+                              c$step_$jOut_app_arg[4836:4833],
+                              c$step_$jOut_app_arg[4832:4257],
+                              c$step_$jOut_app_arg[4256:4252],
+                              $signed(c$step_$jOut_app_arg[4251:4220]),
+                              c$step_$jOut_app_arg[4219:4214],
+                              c$step_$jOut_app_arg[4213:4103],
+                              c$step_$jOut_app_arg[4102:4098],
+                              c$step_$jOut_app_arg[4097:3842],
+                              $signed(c$step_$jOut_app_arg[3841:3810]),
+                              c$step_$jOut_app_arg[3809:3803],
+                              $signed(c$step_$jOut_app_arg[3802:3739]),
+                              c$step_$jOut_app_arg[3738:3515],
+                              c$step_$jOut_app_arg[3514:3291],
+                              $signed(c$step_$jOut_app_arg[3290:3227]),
+                              c$step_$jOut_app_arg[3226:2203],
+                              c$step_$jOut_app_arg[2202:1179],
+                              c$step_$jOut_app_arg[1178:1172],
+                              $signed(c$step_$jOut_app_arg[1171:1140]),
+                              $signed(c$step_$jOut_app_arg[1139:1108]),
+                              $signed(c$step_$jOut_app_arg[1107:1076]),
+                              c$step_$jOut_app_arg[1075:852],
+                              $signed(c$step_$jOut_app_arg[851:820]),
+                              $signed(c$step_$jOut_app_arg[819:788]),
+                              $signed(c$step_$jOut_app_arg[787:724]),
+                              $signed(c$step_$jOut_app_arg[723:660]),
+                              $signed(c$step_$jOut_app_arg[659:638]),
+                              $signed(c$step_$jOut_app_arg[637:616]),
+                              $signed(c$step_$jOut_app_arg[615:552]),
+                              $signed(c$step_$jOut_app_arg[551:488]),
+                              c$step_$jOut_app_arg[487:456],
+                              $signed(c$step_$jOut_app_arg[455:424]),
+                              c$step_$jOut_app_arg[423:417],
+                              c$step_$jOut_app_arg[416:416],
+                              c$step_$jOut_app_arg[415:384],
+                              c$step_$jOut_app_arg[383:128],
                               $signed(c$step_$jOut_app_arg[127:64]),
-                              $signed(c$step_$jOut_app_arg[63:0])};
+                              $signed(c$step_$jOut_app_arg[63:32]),
+                              $signed(c$step_$jOut_app_arg[31:0])};
       default : c$step_$jOut = c$step_$jOut_app_arg;
     endcase
   end
 
-  assign c$step_$jOut_app_arg = ((result_54[4888:4881] == 8'd0) | ($signed(result_35[95:64]) > $signed(result_54[3763:3732]))) ? {5'd20,
-                                                                                                                                  result_54[4899:4899],
-                                                                                                                                  result_54[4898:4895],
-                                                                                                                                  result_54[4894:4889],
-                                                                                                                                  step26,
-                                                                                                                                  result_54[4880:4879],
-                                                                                                                                  $signed(result_54[4878:4815]),
-                                                                                                                                  $signed(result_54[4814:4783]),
-                                                                                                                                  $signed(result_54[4782:4777]),
-                                                                                                                                  $signed(result_54[4776:4745]),
-                                                                                                                                  result_54[4744:4713],
-                                                                                                                                  $signed(result_54[4712:4706]),
-                                                                                                                                  result_54[4705:4703],
-                                                                                                                                  result_54[4702:4695],
-                                                                                                                                  result_54[4694:4687],
-                                                                                                                                  $signed(result_54[4686:4655]),
-                                                                                                                                  result_54[4654:4653],
-                                                                                                                                  result_54[4652:4621],
-                                                                                                                                  result_54[4620:4493],
-                                                                                                                                  $signed(result_54[4492:4486]),
-                                                                                                                                  result_54[4485:4358],
-                                                                                                                                  $signed(result_54[4357:4351]),
-                                                                                                                                  result_54[4350:4349],
-                                                                                                                                  result_54[4348:4345],
-                                                                                                                                  result_54[4344:3769],
-                                                                                                                                  result_54[3768:3764],
-                                                                                                                                  $signed(result_35[95:64]),
+  assign c$step_$jOut_app_arg = ((result_51[5376:5369] == 8'd0) | ($signed(result_31[95:64]) > $signed(result_51[4251:4220]))) ? {5'd19,
+                                                                                                                                  result_51[5387:5387],
+                                                                                                                                  result_51[5386:5383],
+                                                                                                                                  result_51[5382:5377],
+                                                                                                                                  step30,
+                                                                                                                                  result_51[5368:5367],
+                                                                                                                                  $signed(result_51[5366:5303]),
+                                                                                                                                  $signed(result_51[5302:5271]),
+                                                                                                                                  $signed(result_51[5270:5265]),
+                                                                                                                                  $signed(result_51[5264:5233]),
+                                                                                                                                  result_51[5232:5201],
+                                                                                                                                  $signed(result_51[5200:5194]),
+                                                                                                                                  result_51[5193:5191],
+                                                                                                                                  result_51[5190:5183],
+                                                                                                                                  result_51[5182:5175],
+                                                                                                                                  $signed(result_51[5174:5143]),
+                                                                                                                                  result_51[5142:5141],
+                                                                                                                                  result_51[5140:5109],
+                                                                                                                                  result_51[5108:4981],
+                                                                                                                                  $signed(result_51[4980:4974]),
+                                                                                                                                  result_51[4973:4846],
+                                                                                                                                  $signed(result_51[4845:4839]),
+                                                                                                                                  result_51[4838:4837],
+                                                                                                                                  result_51[4836:4833],
+                                                                                                                                  result_51[4832:4257],
+                                                                                                                                  result_51[4256:4252],
+                                                                                                                                  $signed(result_31[95:64]),
                                                                                                                                   c$step_$jOut_app_arg_0,
-                                                                                                                                  c$recipNextOut,
-                                                                                                                                  result_54[3614:3610],
-                                                                                                                                  result_54[3609:3354],
-                                                                                                                                  $signed(result_54[3353:3322]),
-                                                                                                                                  result_54[3321:3315],
-                                                                                                                                  $signed(result_54[3314:3251]),
-                                                                                                                                  result_54[3250:3027],
-                                                                                                                                  result_54[3026:2803],
-                                                                                                                                  $signed(result_54[2802:2739]),
-                                                                                                                                  result_54[2738:1715],
-                                                                                                                                  result_54[1714:691],
-                                                                                                                                  result_54[690:684],
-                                                                                                                                  $signed(result_54[683:652]),
-                                                                                                                                  $signed(result_54[651:620]),
-                                                                                                                                  $signed(result_54[619:588]),
-                                                                                                                                  result_54[587:364],
-                                                                                                                                  $signed(result_54[363:332]),
-                                                                                                                                  $signed(result_54[331:300]),
-                                                                                                                                  $signed(result_54[299:236]),
-                                                                                                                                  $signed(result_54[235:172]),
-                                                                                                                                  $signed(result_54[171:150]),
-                                                                                                                                  $signed(result_54[149:128]),
-                                                                                                                                  $signed(result_54[127:64]),
-                                                                                                                                  $signed(result_54[63:0])} : {5'd20,
-                                                                                                                                                               result_54[4899:4899],
-                                                                                                                                                               result_54[4898:4895],
-                                                                                                                                                               result_54[4894:4889],
-                                                                                                                                                               step26,
-                                                                                                                                                               result_54[4880:4879],
-                                                                                                                                                               $signed(result_54[4878:4815]),
-                                                                                                                                                               $signed(result_54[4814:4783]),
-                                                                                                                                                               $signed(result_54[4782:4777]),
-                                                                                                                                                               $signed(result_54[4776:4745]),
-                                                                                                                                                               result_54[4744:4713],
-                                                                                                                                                               $signed(result_54[4712:4706]),
-                                                                                                                                                               result_54[4705:4703],
-                                                                                                                                                               result_54[4702:4695],
-                                                                                                                                                               result_54[4694:4687],
-                                                                                                                                                               $signed(result_54[4686:4655]),
-                                                                                                                                                               result_54[4654:4653],
-                                                                                                                                                               result_54[4652:4621],
-                                                                                                                                                               result_54[4620:4493],
-                                                                                                                                                               $signed(result_54[4492:4486]),
-                                                                                                                                                               result_54[4485:4358],
-                                                                                                                                                               $signed(result_54[4357:4351]),
-                                                                                                                                                               result_54[4350:4349],
-                                                                                                                                                               result_54[4348:4345],
-                                                                                                                                                               result_54[4344:3769],
-                                                                                                                                                               result_54[3768:3764],
-                                                                                                                                                               $signed(result_54[3763:3732]),
-                                                                                                                                                               result_54[3731:3726],
-                                                                                                                                                               c$recipNextOut,
-                                                                                                                                                               result_54[3614:3610],
-                                                                                                                                                               result_54[3609:3354],
-                                                                                                                                                               $signed(result_54[3353:3322]),
-                                                                                                                                                               result_54[3321:3315],
-                                                                                                                                                               $signed(result_54[3314:3251]),
-                                                                                                                                                               result_54[3250:3027],
-                                                                                                                                                               result_54[3026:2803],
-                                                                                                                                                               $signed(result_54[2802:2739]),
-                                                                                                                                                               result_54[2738:1715],
-                                                                                                                                                               result_54[1714:691],
-                                                                                                                                                               result_54[690:684],
-                                                                                                                                                               $signed(result_54[683:652]),
-                                                                                                                                                               $signed(result_54[651:620]),
-                                                                                                                                                               $signed(result_54[619:588]),
-                                                                                                                                                               result_54[587:364],
-                                                                                                                                                               $signed(result_54[363:332]),
-                                                                                                                                                               $signed(result_54[331:300]),
-                                                                                                                                                               $signed(result_54[299:236]),
-                                                                                                                                                               $signed(result_54[235:172]),
-                                                                                                                                                               $signed(result_54[171:150]),
-                                                                                                                                                               $signed(result_54[149:128]),
-                                                                                                                                                               $signed(result_54[127:64]),
-                                                                                                                                                               $signed(result_54[63:0])};
+                                                                                                                                  s,
+                                                                                                                                  result_51[4102:4098],
+                                                                                                                                  result_51[4097:3842],
+                                                                                                                                  $signed(result_51[3841:3810]),
+                                                                                                                                  result_51[3809:3803],
+                                                                                                                                  $signed(result_51[3802:3739]),
+                                                                                                                                  result_51[3738:3515],
+                                                                                                                                  result_51[3514:3291],
+                                                                                                                                  $signed(result_51[3290:3227]),
+                                                                                                                                  result_51[3226:2203],
+                                                                                                                                  result_51[2202:1179],
+                                                                                                                                  result_51[1178:1172],
+                                                                                                                                  $signed(result_51[1171:1140]),
+                                                                                                                                  $signed(result_51[1139:1108]),
+                                                                                                                                  $signed(result_51[1107:1076]),
+                                                                                                                                  result_51[1075:852],
+                                                                                                                                  $signed(result_51[851:820]),
+                                                                                                                                  $signed(result_51[819:788]),
+                                                                                                                                  $signed(result_51[787:724]),
+                                                                                                                                  $signed(result_51[723:660]),
+                                                                                                                                  $signed(result_51[659:638]),
+                                                                                                                                  $signed(result_51[637:616]),
+                                                                                                                                  $signed(result_51[615:552]),
+                                                                                                                                  $signed(result_51[551:488]),
+                                                                                                                                  result_51[487:456],
+                                                                                                                                  $signed(result_51[455:424]),
+                                                                                                                                  result_51[423:417],
+                                                                                                                                  result_51[416:416],
+                                                                                                                                  result_51[415:384],
+                                                                                                                                  result_51[383:128],
+                                                                                                                                  $signed(result_51[127:64]),
+                                                                                                                                  $signed(result_51[63:32]),
+                                                                                                                                  $signed(result_51[31:0])} : {5'd19,
+                                                                                                                                                               result_51[5387:5387],
+                                                                                                                                                               result_51[5386:5383],
+                                                                                                                                                               result_51[5382:5377],
+                                                                                                                                                               step30,
+                                                                                                                                                               result_51[5368:5367],
+                                                                                                                                                               $signed(result_51[5366:5303]),
+                                                                                                                                                               $signed(result_51[5302:5271]),
+                                                                                                                                                               $signed(result_51[5270:5265]),
+                                                                                                                                                               $signed(result_51[5264:5233]),
+                                                                                                                                                               result_51[5232:5201],
+                                                                                                                                                               $signed(result_51[5200:5194]),
+                                                                                                                                                               result_51[5193:5191],
+                                                                                                                                                               result_51[5190:5183],
+                                                                                                                                                               result_51[5182:5175],
+                                                                                                                                                               $signed(result_51[5174:5143]),
+                                                                                                                                                               result_51[5142:5141],
+                                                                                                                                                               result_51[5140:5109],
+                                                                                                                                                               result_51[5108:4981],
+                                                                                                                                                               $signed(result_51[4980:4974]),
+                                                                                                                                                               result_51[4973:4846],
+                                                                                                                                                               $signed(result_51[4845:4839]),
+                                                                                                                                                               result_51[4838:4837],
+                                                                                                                                                               result_51[4836:4833],
+                                                                                                                                                               result_51[4832:4257],
+                                                                                                                                                               result_51[4256:4252],
+                                                                                                                                                               $signed(result_51[4251:4220]),
+                                                                                                                                                               result_51[4219:4214],
+                                                                                                                                                               s,
+                                                                                                                                                               result_51[4102:4098],
+                                                                                                                                                               result_51[4097:3842],
+                                                                                                                                                               $signed(result_51[3841:3810]),
+                                                                                                                                                               result_51[3809:3803],
+                                                                                                                                                               $signed(result_51[3802:3739]),
+                                                                                                                                                               result_51[3738:3515],
+                                                                                                                                                               result_51[3514:3291],
+                                                                                                                                                               $signed(result_51[3290:3227]),
+                                                                                                                                                               result_51[3226:2203],
+                                                                                                                                                               result_51[2202:1179],
+                                                                                                                                                               result_51[1178:1172],
+                                                                                                                                                               $signed(result_51[1171:1140]),
+                                                                                                                                                               $signed(result_51[1139:1108]),
+                                                                                                                                                               $signed(result_51[1107:1076]),
+                                                                                                                                                               result_51[1075:852],
+                                                                                                                                                               $signed(result_51[851:820]),
+                                                                                                                                                               $signed(result_51[819:788]),
+                                                                                                                                                               $signed(result_51[787:724]),
+                                                                                                                                                               $signed(result_51[723:660]),
+                                                                                                                                                               $signed(result_51[659:638]),
+                                                                                                                                                               $signed(result_51[637:616]),
+                                                                                                                                                               $signed(result_51[615:552]),
+                                                                                                                                                               $signed(result_51[551:488]),
+                                                                                                                                                               result_51[487:456],
+                                                                                                                                                               $signed(result_51[455:424]),
+                                                                                                                                                               result_51[423:417],
+                                                                                                                                                               result_51[416:416],
+                                                                                                                                                               result_51[415:384],
+                                                                                                                                                               result_51[383:128],
+                                                                                                                                                               $signed(result_51[127:64]),
+                                                                                                                                                               $signed(result_51[63:32]),
+                                                                                                                                                               $signed(result_51[31:0])};
 
-  assign c$bv_12 = result_54[4888:4881];
+  assign c$bv_12 = result_51[5376:5369];
 
   assign c$step_$jOut_app_arg_0 = c$bv_12[0+:6];
 
-  assign step26 = result_54[4888:4881] + 8'd1;
+  assign c$packShiftOut_fun_arg = result_51[423:417];
 
-  assign c$packShiftOut_fun_arg = $signed(result_54[4492:4486]);
+  assign c$packShiftOut_fun_arg_0 = $signed(result_51[455:424]);
 
   LlamaDv_Top_Decoder_decoderSmall_packShift LlamaDv_Top_Decoder_decoderSmall_packShift_c$packShiftOut
-    ( .result (c$packShiftOut)
-    , .xe (c$packShiftOut_fun_arg)
-    , .x (c$absUOut_case_alt) );
+    ( .c$case_alt (c$packShiftOut)
+    , .a (c$packShiftOut_fun_arg)
+    , .x (c$packShiftOut_fun_arg_0) );
 
-  assign c$normGainOut_fun_arg = $signed(result_54[683:652]);
+  LlamaDv_Top_Decoder_decoderSmall_packAbs LlamaDv_Top_Decoder_decoderSmall_packAbs_c$packAbsOut
+    (.result (c$packAbsOut), .c$arg (d));
 
-  assign c$normGainOut_fun_arg_0 = $signed(result_54[651:620]);
+  assign d_selection_1 = result_51[5142:5141];
+
+  always @(*) begin
+    case(d_selection_1)
+      2'b10 : d = $signed(result_31[95:64]);
+      default : d = $signed(result_31[31:0]);
+    endcase
+  end
+
+  assign c$normGainOut_fun_arg = $signed(result_51[1171:1140]);
+
+  assign c$normGainOut_fun_arg_0 = $signed(result_51[1139:1108]);
 
   LlamaDv_Top_Decoder_decoderSmall_normGain LlamaDv_Top_Decoder_decoderSmall_normGain_c$normGainOut
     ( .result (c$normGainOut)
     , .xr (c$normGainOut_fun_arg)
     , .g (c$normGainOut_fun_arg_0) );
 
-  assign c$normScaleOut_fun_arg = $signed(result_35[159:128]);
+  assign c$normScaleOut_fun_arg = $signed(result_31[159:128]);
 
-  assign c$normScaleOut_fun_arg_0 = $signed(result_54[4776:4745]);
+  assign c$normScaleOut_fun_arg_0 = $signed(result_51[5264:5233]);
 
   LlamaDv_Top_Decoder_decoderSmall_normScale LlamaDv_Top_Decoder_decoderSmall_normScale_c$normScaleOut
     ( .result (c$normScaleOut)
     , .x (c$normScaleOut_fun_arg)
     , .rinv (c$normScaleOut_fun_arg_0) );
 
-  assign c$sumSquareOut_fun_arg = $signed(result_54[4878:4815]);
+  assign c$sumSquareOut_fun_arg = $signed(result_51[5366:5303]);
 
-  assign c$sumSquareOut_fun_arg_0 = $signed(result_35[159:128]);
+  assign c$sumSquareOut_fun_arg_0 = $signed(result_31[159:128]);
 
   LlamaDv_Top_Decoder_decoderSmall_sumSquare LlamaDv_Top_Decoder_decoderSmall_sumSquare_c$sumSquareOut
     ( .result (c$sumSquareOut)
     , .ss (c$sumSquareOut_fun_arg)
     , .x (c$sumSquareOut_fun_arg_0) );
 
-  assign c$siluPipeOut_fun_arg = result_54[3614:3610];
+  LlamaDv_Top_Decoder_decoderSmall_vinAbs LlamaDv_Top_Decoder_decoderSmall_vinAbs_c$vinAbsOut
+    ( .result (c$vinAbsOut)
+    , .c$arg (c$vinAbsOut_app_arg) );
 
-  assign c$siluPipeOut_fun_arg_0 = $signed(result_35[63:32]);
+  assign c$vinAbsOut_app_arg_selection_1 = result_51[5392:5388];
 
-  assign c$siluPipeOut_fun_arg_1 = result_54[587:364];
+  always @(*) begin
+    case(c$vinAbsOut_app_arg_selection_1)
+      5'b00100 : c$vinAbsOut_app_arg = $signed(result_51[1107:1076]);
+      default : c$vinAbsOut_app_arg = o;
+    endcase
+  end
+
+  assign o = $signed(acc[32-1:0]);
+
+  assign acc = result_51[4768:4257];
+
+  assign c$s_4 = $signed(result_51[922:859]);
+
+  assign c$recipStartLargeOut = {(($unsigned(($signed({c$s_4[64-1],c$s_4[0+:(32-1)]}))))),
+                                 32'd262144,   42'd0,   5'd11};
+
+  assign c$app_arg_fun_arg_16 = result_51[5232:5201];
+
+  LlamaDv_Top_Decoder_decoderSmall_vinExp LlamaDv_Top_Decoder_decoderSmall_vinExp_c$app_arg_31
+    ( .result (c$app_arg_31)
+    , .c$arg (c$app_arg_fun_arg_16) );
+
+  assign c$app_arg_32 = (result_51[5232:5201] <= result_51[415:384]) ? result_51[415:384] : result_51[5232:5201];
+
+  always @(*) begin
+    case(c$step_vinQuantOut_app_arg)
+      3'd1 : sh_1 = {8'd32,   8'd64};
+      3'd2 : sh_1 = {8'd32,   8'd64};
+      3'd4 : sh_1 = {8'd128,   8'd64};
+      3'd5 : sh_1 = {8'd64,   8'd128};
+      3'd6 : sh_1 = {8'd128,   8'd64};
+      default : sh_1 = {8'd64,   8'd64};
+    endcase
+  end
+
+  assign result_selection_33 = result_51[5376:5369];
+
+  always @(*) begin
+    case(result_selection_33)
+      8'd0 : result_17 = {{result_51[5392:5388],
+                           result_51[5387:5387],   result_51[5386:5383],
+                           result_51[5382:5377],   step30,
+                           result_51[5368:5367],
+                           $signed(result_51[5366:5303]),
+                           $signed(result_51[5302:5271]),
+                           $signed(result_51[5270:5265]),
+                           $signed(result_51[5264:5233]),   c$app_arg_32,
+                           $signed(result_51[5200:5194]),
+                           result_51[5193:5191],   result_51[5190:5183],
+                           result_51[5182:5175],
+                           $signed(result_51[5174:5143]),
+                           result_51[5142:5141],   result_51[5140:5109],
+                           result_51[5108:4981],
+                           $signed(result_51[4980:4974]),
+                           result_51[4973:4846],
+                           $signed(result_51[4845:4839]),
+                           result_51[4838:4837],   result_51[4836:4833],
+                           result_51[4832:4257],   result_51[4256:4252],
+                           $signed(result_51[4251:4220]),
+                           result_51[4219:4214],   s,
+                           result_51[4102:4098],   result_51[4097:3842],
+                           $signed(result_51[3841:3810]),
+                           result_51[3809:3803],
+                           $signed(result_51[3802:3739]),
+                           result_51[3738:3515],   result_51[3514:3291],
+                           $signed(result_51[3290:3227]),
+                           result_51[3226:2203],   result_51[2202:1179],
+                           result_51[1178:1172],
+                           $signed(result_51[1171:1140]),
+                           $signed(result_51[1139:1108]),
+                           $signed(result_51[1107:1076]),
+                           result_51[1075:852],
+                           $signed(result_51[851:820]),
+                           $signed(result_51[819:788]),
+                           $signed(result_51[787:724]),
+                           $signed(result_51[723:660]),
+                           $signed(result_51[659:638]),
+                           $signed(result_51[637:616]),
+                           $signed(result_51[615:552]),
+                           $signed(result_51[551:488]),
+                           result_51[487:456],
+                           $signed(result_51[455:424]),
+                           result_51[423:417],   result_51[416:416],
+                           result_51[415:384],   result_51[383:128],
+                           $signed(result_51[127:64]),
+                           $signed(result_51[63:32]),
+                           $signed(result_51[31:0])},
+                          {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                          {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                           {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+      default : result_17 = {{5'd6,
+                              result_51[5387:5387],   result_51[5386:5383],
+                              result_51[5382:5377],   result_51[5376:5369],
+                              result_51[5368:5367],
+                              $signed(result_51[5366:5303]),
+                              $signed(result_51[5302:5271]),
+                              $signed(result_51[5270:5265]),
+                              $signed(result_51[5264:5233]),
+                              result_51[5232:5201],   c$app_arg_31,
+                              c$step_vinQuantOut_app_arg,   sh_1[15:8],
+                              sh_1[7:0],   $signed(result_51[5174:5143]),
+                              result_51[5142:5141],   result_51[5140:5109],
+                              result_51[5108:4981],
+                              $signed(result_51[4980:4974]),
+                              result_51[4973:4846],
+                              $signed(result_51[4845:4839]),
+                              result_51[4838:4837],   result_51[4836:4833],
+                              result_51[4832:4257],   result_51[4256:4252],
+                              $signed(result_51[4251:4220]),
+                              result_51[4219:4214],   s,
+                              result_51[4102:4098],   result_51[4097:3842],
+                              $signed(result_51[3841:3810]),
+                              result_51[3809:3803],
+                              $signed(result_51[3802:3739]),
+                              result_51[3738:3515],   result_51[3514:3291],
+                              $signed(result_51[3290:3227]),
+                              result_51[3226:2203],   result_51[2202:1179],
+                              result_51[1178:1172],
+                              $signed(result_51[1171:1140]),
+                              $signed(result_51[1139:1108]),
+                              $signed(result_51[1107:1076]),
+                              result_51[1075:852],
+                              $signed(result_51[851:820]),
+                              $signed(result_51[819:788]),
+                              $signed(result_51[787:724]),
+                              $signed(result_51[723:660]),
+                              $signed(result_51[659:638]),
+                              $signed(result_51[637:616]),
+                              $signed(result_51[615:552]),
+                              $signed(result_51[551:488]),
+                              result_51[487:456],
+                              $signed(result_51[455:424]),
+                              result_51[423:417],   result_51[416:416],
+                              result_51[415:384],   result_51[383:128],
+                              $signed(result_51[127:64]),
+                              $signed(result_51[63:32]),
+                              $signed(result_51[31:0])},
+                             {1'b0,276'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                             {{1'b0,38'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx},
+                              {1'b0,39'bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}}};
+    endcase
+  end
+
+  assign step30 = result_51[5376:5369] + 8'd1;
+
+  assign c$step_vinQuantOut_app_arg_selection_1 = result_51[5392:5388];
+
+  always @(*) begin
+    case(c$step_vinQuantOut_app_arg_selection_1)
+      5'b00101 : c$step_vinQuantOut_app_arg = c$step_vinQuantOut_case_alt;
+      default : c$step_vinQuantOut_app_arg = 3'd3;
+    endcase
+  end
+
+  assign c$step_vinQuantOut_case_alt_selection_1 = result_51[5368:5367];
+
+  always @(*) begin
+    case(c$step_vinQuantOut_case_alt_selection_1)
+      2'd0 : c$step_vinQuantOut_case_alt = 3'd0;
+      2'd1 : c$step_vinQuantOut_case_alt = 3'd4;
+      default : c$step_vinQuantOut_case_alt = 3'd7;
+    endcase
+  end
+
+  assign c$tupIn_selection_1 = result_51[5392:5388];
+
+  always @(*) begin
+    case(c$tupIn_selection_1)
+      5'b00011 : c$tupIn = {5'd4,   {5'd3,
+                                     result_51[5387:5387],   result_51[5386:5383],
+                                     result_51[5382:5377],   result_51[5376:5369],
+                                     result_51[5368:5367],
+                                     $signed(result_51[5366:5303]),
+                                     $signed(result_51[5302:5271]),
+                                     $signed(result_51[5270:5265]),
+                                     c$tupIn_app_arg,   result_51[5232:5201],
+                                     $signed(result_51[5200:5194]),
+                                     result_51[5193:5191],   result_51[5190:5183],
+                                     result_51[5182:5175],
+                                     $signed(result_51[5174:5143]),
+                                     result_51[5142:5141],   result_51[5140:5109],
+                                     result_51[5108:4981],
+                                     $signed(result_51[4980:4974]),
+                                     result_51[4973:4846],
+                                     $signed(result_51[4845:4839]),
+                                     result_51[4838:4837],   result_51[4836:4833],
+                                     result_51[4832:4257],   result_51[4256:4252],
+                                     $signed(result_51[4251:4220]),
+                                     result_51[4219:4214],   s,
+                                     result_51[4102:4098],   result_51[4097:3842],
+                                     $signed(result_51[3841:3810]),
+                                     result_51[3809:3803],
+                                     $signed(result_51[3802:3739]),
+                                     result_51[3738:3515],   result_51[3514:3291],
+                                     $signed(result_51[3290:3227]),
+                                     result_51[3226:2203],   result_51[2202:1179],
+                                     result_51[1178:1172],
+                                     $signed(result_51[1171:1140]),
+                                     $signed(result_51[1139:1108]),
+                                     $signed(result_51[1107:1076]),
+                                     result_51[1075:852],
+                                     $signed(result_51[851:820]),
+                                     $signed(result_51[819:788]),
+                                     $signed(result_51[787:724]),
+                                     $signed(result_51[723:660]),
+                                     $signed(result_51[659:638]),
+                                     $signed(result_51[637:616]),
+                                     $signed(result_51[615:552]),
+                                     $signed(result_51[551:488]),
+                                     result_51[487:456],
+                                     $signed(result_51[455:424]),
+                                     result_51[423:417],   result_51[416:416],
+                                     result_51[415:384],   result_51[383:128],
+                                     $signed(result_51[127:64]),
+                                     $signed(result_51[63:32]),
+                                     $signed(result_51[31:0])}};
+      default : c$tupIn = {5'd16,   {5'd7,
+                                     result_51[5387:5387],   result_51[5386:5383],
+                                     result_51[5382:5377],   result_51[5376:5369],
+                                     result_51[5368:5367],
+                                     $signed(result_51[5366:5303]),
+                                     $signed(result_51[5302:5271]),
+                                     $signed(result_51[5270:5265]),
+                                     $signed(result_51[5264:5233]),
+                                     result_51[5232:5201],
+                                     $signed(result_51[5200:5194]),
+                                     result_51[5193:5191],   result_51[5190:5183],
+                                     result_51[5182:5175],
+                                     $signed(result_51[5174:5143]),
+                                     result_51[5142:5141],   result_51[5140:5109],
+                                     result_51[5108:4981],
+                                     $signed(result_51[4980:4974]),
+                                     result_51[4973:4846],
+                                     $signed(result_51[4845:4839]),
+                                     result_51[4838:4837],   result_51[4836:4833],
+                                     result_51[4832:4257],   result_51[4256:4252],
+                                     $signed(result_51[4251:4220]),
+                                     result_51[4219:4214],   s,
+                                     result_51[4102:4098],   result_51[4097:3842],
+                                     $signed(result_51[3841:3810]),
+                                     result_51[3809:3803],
+                                     $signed(result_51[3802:3739]),
+                                     result_51[3738:3515],   result_51[3514:3291],
+                                     $signed(result_51[3290:3227]),
+                                     result_51[3226:2203],   result_51[2202:1179],
+                                     result_51[1178:1172],
+                                     $signed(result_51[1171:1140]),
+                                     $signed(result_51[1139:1108]),
+                                     $signed(result_51[1107:1076]),
+                                     result_51[1075:852],
+                                     $signed(result_51[851:820]),
+                                     $signed(result_51[819:788]),
+                                     $signed(result_51[787:724]),
+                                     $signed(result_51[723:660]),
+                                     $signed(result_51[659:638]),
+                                     $signed(result_51[637:616]),
+                                     $signed(result_51[615:552]),
+                                     $signed(result_51[551:488]),
+                                     result_51[487:456],
+                                     $signed(result_51[455:424]),
+                                     result_51[423:417],   result_51[416:416],
+                                     result_51[415:384],   result_51[383:128],
+                                     $signed(result_51[127:64]),
+                                     $signed(result_51[63:32]),
+                                     $signed(result_51[31:0])}};
+    endcase
+  end
+
+  assign c$tupIn_app_arg_fun_arg = result_51[1178:1172];
+
+  assign c$tupIn_app_arg_fun_arg_0 = $signed(result_51[5366:5303]);
+
+  LlamaDv_Top_Decoder_decoderSmall_normInvFinish LlamaDv_Top_Decoder_decoderSmall_normInvFinish_c$tupIn_app_arg
+    ( .result (c$tupIn_app_arg)
+    , .a (c$tupIn_app_arg_fun_arg)
+    , .y (c$tupIn_app_arg_fun_arg_0) );
+
+  assign c$tupIn_selection_4 = result_51[5392:5388];
+
+  always @(*) begin
+    case(c$tupIn_selection_4)
+      5'b10001 : c$tupIn_0 = {c$tupIn_app_arg_3,
+                              c$tupIn_app_arg_0};
+      default : c$tupIn_0 = {1'b1,   {5'd18,
+                                      result_51[5387:5387],   result_51[5386:5383],
+                                      result_51[5382:5377],   result_51[5376:5369],
+                                      result_51[5368:5367],
+                                      $signed(result_51[5366:5303]),
+                                      $signed(result_51[5302:5271]),
+                                      $signed(result_51[5270:5265]),
+                                      $signed(result_51[5264:5233]),
+                                      result_51[5232:5201],
+                                      $signed(result_51[5200:5194]),
+                                      result_51[5193:5191],   result_51[5190:5183],
+                                      result_51[5182:5175],
+                                      $signed(result_51[5174:5143]),
+                                      result_51[5142:5141],   result_51[5140:5109],
+                                      result_51[5108:4981],
+                                      $signed(result_51[4980:4974]),
+                                      result_51[4973:4846],
+                                      $signed(result_51[4845:4839]),
+                                      result_51[4838:4837],   result_51[4836:4833],
+                                      result_51[4832:4257],   result_51[4256:4252],
+                                      $signed(result_51[4251:4220]),
+                                      result_51[4219:4214],   s,
+                                      c$tupIn_app_arg_2,   result_51[4097:3842],
+                                      $signed(result_51[3841:3810]),
+                                      result_51[3809:3803],
+                                      $signed(result_51[3802:3739]),
+                                      result_51[3738:3515],   result_51[3514:3291],
+                                      $signed(result_51[3290:3227]),
+                                      result_51[3226:2203],   result_51[2202:1179],
+                                      result_51[1178:1172],
+                                      $signed(result_51[1171:1140]),
+                                      $signed(result_51[1139:1108]),
+                                      $signed(result_51[1107:1076]),
+                                      result_51[1075:852],
+                                      $signed(result_51[851:820]),
+                                      $signed(result_51[819:788]),
+                                      $signed(result_51[787:724]),
+                                      $signed(result_51[723:660]),
+                                      $signed(result_51[659:638]),
+                                      $signed(result_51[637:616]),
+                                      $signed(result_51[615:552]),
+                                      $signed(result_51[551:488]),
+                                      result_51[487:456],
+                                      $signed(result_51[455:424]),
+                                      result_51[423:417],   result_51[416:416],
+                                      result_51[415:384],   result_51[383:128],
+                                      $signed(result_51[127:64]),
+                                      $signed(result_51[63:32]),
+                                      $signed(result_51[31:0])}};
+    endcase
+  end
+
+  assign c$tupIn_app_arg_0 = c$tupIn_case_scrut ? {5'd17,
+                                                   result_51[5387:5387],   result_51[5386:5383],
+                                                   result_51[5382:5377],   result_51[5376:5369],
+                                                   result_51[5368:5367],
+                                                   $signed(result_51[5366:5303]),
+                                                   $signed(result_51[5302:5271]),
+                                                   $signed(result_51[5270:5265]),
+                                                   $signed(result_51[5264:5233]),
+                                                   result_51[5232:5201],
+                                                   $signed(result_51[5200:5194]),
+                                                   result_51[5193:5191],   result_51[5190:5183],
+                                                   result_51[5182:5175],
+                                                   $signed(result_51[5174:5143]),
+                                                   result_51[5142:5141],   result_51[5140:5109],
+                                                   result_51[5108:4981],
+                                                   $signed(result_51[4980:4974]),
+                                                   result_51[4973:4846],
+                                                   $signed(result_51[4845:4839]),
+                                                   result_51[4838:4837],   result_51[4836:4833],
+                                                   result_51[4832:4257],   result_51[4256:4252],
+                                                   $signed(result_51[4251:4220]),
+                                                   result_51[4219:4214],   s,
+                                                   c$tupIn_app_arg_2,   result_51[4097:3842],
+                                                   $signed(result_51[3841:3810]),
+                                                   result_51[3809:3803],
+                                                   $signed(result_51[3802:3739]),
+                                                   result_51[3738:3515],   result_51[3514:3291],
+                                                   $signed(result_51[3290:3227]),
+                                                   result_51[3226:2203],   result_51[2202:1179],
+                                                   result_51[1178:1172],
+                                                   $signed(result_51[1171:1140]),
+                                                   $signed(result_51[1139:1108]),
+                                                   $signed(result_51[1107:1076]),
+                                                   c$siluPipeOut,   $signed(result_51[851:820]),
+                                                   c$tupIn_app_arg_1,
+                                                   $signed(result_51[787:724]),
+                                                   $signed(result_51[723:660]),
+                                                   $signed(result_51[659:638]),
+                                                   $signed(result_51[637:616]),
+                                                   $signed(result_51[615:552]),
+                                                   $signed(result_51[551:488]),
+                                                   result_51[487:456],
+                                                   $signed(result_51[455:424]),
+                                                   result_51[423:417],   result_51[416:416],
+                                                   result_51[415:384],   result_51[383:128],
+                                                   $signed(result_51[127:64]),
+                                                   $signed(result_51[63:32]),
+                                                   $signed(result_51[31:0])} : {5'd17,
+                                                                                result_51[5387:5387],
+                                                                                result_51[5386:5383],
+                                                                                result_51[5382:5377],
+                                                                                result_51[5376:5369],
+                                                                                result_51[5368:5367],
+                                                                                $signed(result_51[5366:5303]),
+                                                                                $signed(result_51[5302:5271]),
+                                                                                $signed(result_51[5270:5265]),
+                                                                                $signed(result_51[5264:5233]),
+                                                                                result_51[5232:5201],
+                                                                                $signed(result_51[5200:5194]),
+                                                                                result_51[5193:5191],
+                                                                                result_51[5190:5183],
+                                                                                result_51[5182:5175],
+                                                                                $signed(result_51[5174:5143]),
+                                                                                result_51[5142:5141],
+                                                                                result_51[5140:5109],
+                                                                                result_51[5108:4981],
+                                                                                $signed(result_51[4980:4974]),
+                                                                                result_51[4973:4846],
+                                                                                $signed(result_51[4845:4839]),
+                                                                                result_51[4838:4837],
+                                                                                result_51[4836:4833],
+                                                                                result_51[4832:4257],
+                                                                                result_51[4256:4252],
+                                                                                $signed(result_51[4251:4220]),
+                                                                                result_51[4219:4214],   s,
+                                                                                result_51[4102:4098],
+                                                                                result_51[4097:3842],
+                                                                                $signed(result_51[3841:3810]),
+                                                                                result_51[3809:3803],
+                                                                                $signed(result_51[3802:3739]),
+                                                                                result_51[3738:3515],
+                                                                                result_51[3514:3291],
+                                                                                $signed(result_51[3290:3227]),
+                                                                                result_51[3226:2203],
+                                                                                result_51[2202:1179],
+                                                                                result_51[1178:1172],
+                                                                                $signed(result_51[1171:1140]),
+                                                                                $signed(result_51[1139:1108]),
+                                                                                $signed(result_51[1107:1076]),
+                                                                                result_51[1075:852],
+                                                                                $signed(result_51[851:820]),
+                                                                                $signed(result_51[819:788]),
+                                                                                $signed(result_51[787:724]),
+                                                                                $signed(result_51[723:660]),
+                                                                                $signed(result_51[659:638]),
+                                                                                $signed(result_51[637:616]),
+                                                                                $signed(result_51[615:552]),
+                                                                                $signed(result_51[551:488]),
+                                                                                result_51[487:456],
+                                                                                $signed(result_51[455:424]),
+                                                                                result_51[423:417],
+                                                                                result_51[416:416],
+                                                                                result_51[415:384],
+                                                                                result_51[383:128],
+                                                                                $signed(result_51[127:64]),
+                                                                                $signed(result_51[63:32]),
+                                                                                $signed(result_51[31:0])};
+
+  assign c$tupIn_app_arg_selection_2 = result_51[4102:4098];
+
+  always @(*) begin
+    case(c$tupIn_app_arg_selection_2)
+      5'd0 : c$tupIn_app_arg_1 = $signed(result_31[63:32]);
+      default : c$tupIn_app_arg_1 = $signed(result_51[819:788]);
+    endcase
+  end
+
+  assign c$tupIn_app_arg_2 = result_51[4102:4098] + 5'd1;
+
+  assign c$siluPipeOut_fun_arg = result_51[4102:4098];
+
+  assign c$siluPipeOut_fun_arg_0 = $signed(result_31[63:32]);
+
+  assign c$siluPipeOut_fun_arg_1 = result_51[1075:852];
 
   LlamaDv_Top_Decoder_decoderSmall_siluPipe LlamaDv_Top_Decoder_decoderSmall_siluPipe_c$siluPipeOut
     ( .result (c$siluPipeOut)
@@ -4453,636 +5792,50 @@ module decoder_small
     , .x (c$siluPipeOut_fun_arg_0)
     , .e (c$siluPipeOut_fun_arg_1) );
 
-  always @(*) begin
-    case(c$matrixShapeOut_app_arg)
-      3'd1 : c$matrixShapeOut = {8'd32,   8'd64};
-      3'd2 : c$matrixShapeOut = {8'd32,   8'd64};
-      3'd4 : c$matrixShapeOut = {8'd128,   8'd64};
-      3'd5 : c$matrixShapeOut = {8'd64,   8'd128};
-      3'd6 : c$matrixShapeOut = {8'd128,   8'd64};
-      default : c$matrixShapeOut = {8'd64,   8'd64};
-    endcase
-  end
+  assign s_fun_arg = result_51[4213:4103];
 
-  assign c$matrixShapeOut_app_arg_selection_1 = result_54[4904:4900];
+  LlamaDv_Top_Decoder_decoderSmall_recipNext LlamaDv_Top_Decoder_decoderSmall_recipNext_s
+    (.c$case_alt (s), .r (s_fun_arg));
 
-  always @(*) begin
-    case(c$matrixShapeOut_app_arg_selection_1)
-      5'b00101 : c$matrixShapeOut_app_arg = k_0;
-      default : c$matrixShapeOut_app_arg = k;
-    endcase
-  end
+  assign c$tupIn_case_scrut = result_51[4102:4098] < 5'd9;
 
-  assign k = result_54[4705:4703] + 3'd1;
-
-  assign k_selection_1 = result_54[4880:4879];
-
-  always @(*) begin
-    case(k_selection_1)
-      2'd0 : k_0 = 3'd0;
-      2'd1 : k_0 = 3'd4;
-      default : k_0 = 3'd7;
-    endcase
-  end
-
-  assign c$s_3 = $signed(result_54[434:371]);
-
-  assign c$recipStartLargeOut = {(($unsigned(($signed({c$s_3[64-1],c$s_3[0+:(32-1)]}))))),
-                                 32'd262144,   42'd0,   5'd11};
-
-  assign y = (($signed(((({{(16-6) {1'b0}},result_20}))))) - 16'sd7) - 16'sd20;
-
-  assign result_19 = (16'sd63 <= y) ? 7'sd63 : c$case_alt_15;
-
-  assign c$case_alt_15 = (-16'sd64 <= y) ? ($signed({y[16-1],y[0+:(7-1)]})) : -7'sd64;
-
-  // imap begin
-  genvar i;
-  generate
-  for (i=0; i < 32; i = i + 1) begin : imap
-    wire [5-1:0] map_index;
-    wire  map_in;
-    assign map_in = c$app_arg_31[i*1+:1];
-    wire [5:0] map_out;
-
-    assign map_index = 5'd31 - i[0+:5];
-    wire [5:0] result_56;
-    wire [4:0] c$bv_13;
-    assign map_out = result_56;
-
-    assign c$bv_13 = (((map_index)));
-
-    assign result_56 = (map_in == (1'b1)) ? (({{(6-5) {1'b0}},(((map_index)))}) + 6'd1) : 6'd0;
-
-
-    assign c$app_arg_30[i*6+:6] = map_out;
-  end
-  endgenerate
-  // imap end
-
-  assign c$vec = ((((c$quantExpOut_app_arg))));
-
-  // reverse begin
-  genvar i_0;
-  generate
-  for (i_0 = 0; i_0 < 32; i_0 = i_0 + 1) begin : reverse
-    assign c$app_arg_31[(32 - 1 - i_0)*1+:1] = c$vec[i_0*1+:1];
-  end
-  endgenerate
-  // reverse end
-
-  wire [191:0] vec_1;
-  wire [5:0] acc_5_0_45;
-  wire [5:0] acc_0_42;
-  wire [5:0] acc_0_43;
-  wire [5:0] acc_0_44;
-  wire [5:0] acc_0_45;
-  wire [5:0] acc_0_46;
-  wire [5:0] acc_0_47;
-  wire [5:0] acc_0_48;
-  wire [5:0] acc_0_49;
-  wire [5:0] acc_0_50;
-  wire [5:0] acc_0_51;
-  wire [5:0] acc_0_52;
-  wire [5:0] acc_0_53;
-  wire [5:0] acc_0_54;
-  wire [5:0] acc_0_55;
-  wire [5:0] acc_0_56;
-  wire [5:0] acc_0_57;
-  wire [5:0] acc_0_58;
-  wire [5:0] acc_0_59;
-  wire [5:0] acc_0_60;
-  wire [5:0] acc_0_61;
-  wire [5:0] acc_0_62;
-  wire [5:0] acc_0_63;
-  wire [5:0] acc_0_64;
-  wire [5:0] acc_0_65;
-  wire [5:0] acc_0_66;
-  wire [5:0] acc_0_67;
-  wire [5:0] acc_0_68;
-  wire [5:0] acc_0_69;
-  wire [5:0] acc_0_70;
-  wire [5:0] acc_0_71;
-  wire [5:0] acc_0_72;
-  wire [5:0] acc_0_73;
-  wire [5:0] acc_1_0_15;
-  wire [5:0] acc_1_1_16;
-  wire [5:0] acc_1_2_17;
-  wire [5:0] acc_1_3_18;
-  wire [5:0] acc_1_4_19;
-  wire [5:0] acc_1_5_20;
-  wire [5:0] acc_1_6_21;
-  wire [5:0] acc_1_7_22;
-  wire [5:0] acc_1_8_23;
-  wire [5:0] acc_1_9_24;
-  wire [5:0] acc_1_10_25;
-  wire [5:0] acc_1_11_26;
-  wire [5:0] acc_1_12_27;
-  wire [5:0] acc_1_13_28;
-  wire [5:0] acc_1_14_29;
-  wire [5:0] acc_1_15_30;
-  wire [5:0] acc_2_0_31;
-  wire [5:0] acc_2_1_32;
-  wire [5:0] acc_2_2_33;
-  wire [5:0] acc_2_3_34;
-  wire [5:0] acc_2_4_35;
-  wire [5:0] acc_2_5_36;
-  wire [5:0] acc_2_6_37;
-  wire [5:0] acc_2_7_38;
-  wire [5:0] acc_3_0_39;
-  wire [5:0] acc_3_1_40;
-  wire [5:0] acc_3_2_41;
-  wire [5:0] acc_3_3_42;
-  wire [5:0] acc_4_0_43;
-  wire [5:0] acc_4_1_44;
-  assign result_20 = acc_5_0_45;
-
-  assign vec_1 = c$app_arg_30;
-
-  assign acc_0_42 = vec_1[191:186];
-
-  assign acc_0_43 = vec_1[185:180];
-
-  assign acc_0_44 = vec_1[179:174];
-
-  assign acc_0_45 = vec_1[173:168];
-
-  assign acc_0_46 = vec_1[167:162];
-
-  assign acc_0_47 = vec_1[161:156];
-
-  assign acc_0_48 = vec_1[155:150];
-
-  assign acc_0_49 = vec_1[149:144];
-
-  assign acc_0_50 = vec_1[143:138];
-
-  assign acc_0_51 = vec_1[137:132];
-
-  assign acc_0_52 = vec_1[131:126];
-
-  assign acc_0_53 = vec_1[125:120];
-
-  assign acc_0_54 = vec_1[119:114];
-
-  assign acc_0_55 = vec_1[113:108];
-
-  assign acc_0_56 = vec_1[107:102];
-
-  assign acc_0_57 = vec_1[101:96];
-
-  assign acc_0_58 = vec_1[95:90];
-
-  assign acc_0_59 = vec_1[89:84];
-
-  assign acc_0_60 = vec_1[83:78];
-
-  assign acc_0_61 = vec_1[77:72];
-
-  assign acc_0_62 = vec_1[71:66];
-
-  assign acc_0_63 = vec_1[65:60];
-
-  assign acc_0_64 = vec_1[59:54];
-
-  assign acc_0_65 = vec_1[53:48];
-
-  assign acc_0_66 = vec_1[47:42];
-
-  assign acc_0_67 = vec_1[41:36];
-
-  assign acc_0_68 = vec_1[35:30];
-
-  assign acc_0_69 = vec_1[29:24];
-
-  assign acc_0_70 = vec_1[23:18];
-
-  assign acc_0_71 = vec_1[17:12];
-
-  assign acc_0_72 = vec_1[11:6];
-
-  assign acc_0_73 = vec_1[5:0];
-
-  wire [5:0] result_57;
-  assign acc_1_0_15 = result_57;
-
-  assign result_57 = (acc_0_42 <= acc_0_43) ? acc_0_43 : acc_0_42;
-
-
-
-  wire [5:0] result_58;
-  assign acc_1_1_16 = result_58;
-
-  assign result_58 = (acc_0_44 <= acc_0_45) ? acc_0_45 : acc_0_44;
-
-
-
-  wire [5:0] result_59;
-  assign acc_1_2_17 = result_59;
-
-  assign result_59 = (acc_0_46 <= acc_0_47) ? acc_0_47 : acc_0_46;
-
-
-
-  wire [5:0] result_60;
-  assign acc_1_3_18 = result_60;
-
-  assign result_60 = (acc_0_48 <= acc_0_49) ? acc_0_49 : acc_0_48;
-
-
-
-  wire [5:0] result_61;
-  assign acc_1_4_19 = result_61;
-
-  assign result_61 = (acc_0_50 <= acc_0_51) ? acc_0_51 : acc_0_50;
-
-
-
-  wire [5:0] result_62;
-  assign acc_1_5_20 = result_62;
-
-  assign result_62 = (acc_0_52 <= acc_0_53) ? acc_0_53 : acc_0_52;
-
-
-
-  wire [5:0] result_63;
-  assign acc_1_6_21 = result_63;
-
-  assign result_63 = (acc_0_54 <= acc_0_55) ? acc_0_55 : acc_0_54;
-
-
-
-  wire [5:0] result_64;
-  assign acc_1_7_22 = result_64;
-
-  assign result_64 = (acc_0_56 <= acc_0_57) ? acc_0_57 : acc_0_56;
-
-
-
-  wire [5:0] result_65;
-  assign acc_1_8_23 = result_65;
-
-  assign result_65 = (acc_0_58 <= acc_0_59) ? acc_0_59 : acc_0_58;
-
-
-
-  wire [5:0] result_66;
-  assign acc_1_9_24 = result_66;
-
-  assign result_66 = (acc_0_60 <= acc_0_61) ? acc_0_61 : acc_0_60;
-
-
-
-  wire [5:0] result_67;
-  assign acc_1_10_25 = result_67;
-
-  assign result_67 = (acc_0_62 <= acc_0_63) ? acc_0_63 : acc_0_62;
-
-
-
-  wire [5:0] result_68;
-  assign acc_1_11_26 = result_68;
-
-  assign result_68 = (acc_0_64 <= acc_0_65) ? acc_0_65 : acc_0_64;
-
-
-
-  wire [5:0] result_69;
-  assign acc_1_12_27 = result_69;
-
-  assign result_69 = (acc_0_66 <= acc_0_67) ? acc_0_67 : acc_0_66;
-
-
-
-  wire [5:0] result_70;
-  assign acc_1_13_28 = result_70;
-
-  assign result_70 = (acc_0_68 <= acc_0_69) ? acc_0_69 : acc_0_68;
-
-
-
-  wire [5:0] result_71;
-  assign acc_1_14_29 = result_71;
-
-  assign result_71 = (acc_0_70 <= acc_0_71) ? acc_0_71 : acc_0_70;
-
-
-
-  wire [5:0] result_72;
-  assign acc_1_15_30 = result_72;
-
-  assign result_72 = (acc_0_72 <= acc_0_73) ? acc_0_73 : acc_0_72;
-
-
-
-  wire [5:0] result_73;
-  assign acc_2_0_31 = result_73;
-
-  assign result_73 = (acc_1_0_15 <= acc_1_1_16) ? acc_1_1_16 : acc_1_0_15;
-
-
-
-  wire [5:0] result_74;
-  assign acc_2_1_32 = result_74;
-
-  assign result_74 = (acc_1_2_17 <= acc_1_3_18) ? acc_1_3_18 : acc_1_2_17;
-
-
-
-  wire [5:0] result_75;
-  assign acc_2_2_33 = result_75;
-
-  assign result_75 = (acc_1_4_19 <= acc_1_5_20) ? acc_1_5_20 : acc_1_4_19;
-
-
-
-  wire [5:0] result_76;
-  assign acc_2_3_34 = result_76;
-
-  assign result_76 = (acc_1_6_21 <= acc_1_7_22) ? acc_1_7_22 : acc_1_6_21;
-
-
-
-  wire [5:0] result_77;
-  assign acc_2_4_35 = result_77;
-
-  assign result_77 = (acc_1_8_23 <= acc_1_9_24) ? acc_1_9_24 : acc_1_8_23;
-
-
-
-  wire [5:0] result_78;
-  assign acc_2_5_36 = result_78;
-
-  assign result_78 = (acc_1_10_25 <= acc_1_11_26) ? acc_1_11_26 : acc_1_10_25;
-
-
-
-  wire [5:0] result_79;
-  assign acc_2_6_37 = result_79;
-
-  assign result_79 = (acc_1_12_27 <= acc_1_13_28) ? acc_1_13_28 : acc_1_12_27;
-
-
-
-  wire [5:0] result_80;
-  assign acc_2_7_38 = result_80;
-
-  assign result_80 = (acc_1_14_29 <= acc_1_15_30) ? acc_1_15_30 : acc_1_14_29;
-
-
-
-  wire [5:0] result_81;
-  assign acc_3_0_39 = result_81;
-
-  assign result_81 = (acc_2_0_31 <= acc_2_1_32) ? acc_2_1_32 : acc_2_0_31;
-
-
-
-  wire [5:0] result_82;
-  assign acc_3_1_40 = result_82;
-
-  assign result_82 = (acc_2_2_33 <= acc_2_3_34) ? acc_2_3_34 : acc_2_2_33;
-
-
-
-  wire [5:0] result_83;
-  assign acc_3_2_41 = result_83;
-
-  assign result_83 = (acc_2_4_35 <= acc_2_5_36) ? acc_2_5_36 : acc_2_4_35;
-
-
-
-  wire [5:0] result_84;
-  assign acc_3_3_42 = result_84;
-
-  assign result_84 = (acc_2_6_37 <= acc_2_7_38) ? acc_2_7_38 : acc_2_6_37;
-
-
-
-  wire [5:0] result_85;
-  assign acc_4_0_43 = result_85;
-
-  assign result_85 = (acc_3_0_39 <= acc_3_1_40) ? acc_3_1_40 : acc_3_0_39;
-
-
-
-  wire [5:0] result_86;
-  assign acc_4_1_44 = result_86;
-
-  assign result_86 = (acc_3_2_41 <= acc_3_3_42) ? acc_3_3_42 : acc_3_2_41;
-
-
-
-  wire [5:0] result_87;
-  assign acc_5_0_45 = result_87;
-
-  assign result_87 = (acc_4_0_43 <= acc_4_1_44) ? acc_4_1_44 : acc_4_0_43;
-
-
-
-
-
-  assign c$quantExpOut_app_arg_selection_1 = result_54[4904:4900];
-
-  always @(*) begin
-    case(c$quantExpOut_app_arg_selection_1)
-      5'b00101 : c$quantExpOut_app_arg = result_54[4744:4713];
-      5'b01001 : c$quantExpOut_app_arg = result_21;
-      5'b01110 : c$quantExpOut_app_arg = result_54[4744:4713];
-      default : c$quantExpOut_app_arg = result_54[4744:4713];
-    endcase
-  end
-
-  assign result_selection_66 = result_54[4888:4881];
-
-  always @(*) begin
-    case(result_selection_66)
-      8'd0 : result_21 = c$mx_case_alt;
-      default : result_21 = c$mx_case_alt_0;
-    endcase
-  end
-
-  assign c$mx_case_alt = (32'd0 <= c$absUOut) ? c$absUOut : 32'd0;
-
-  assign c$mx_case_alt_0 = (result_54[4652:4621] <= c$absUOut) ? c$absUOut : result_54[4652:4621];
-
-  assign c$bv_14 = (($unsigned(((($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg})) < 33'sd0) ? -($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg})) : ($signed({{(33-32) {c$absUOut_app_arg[32-1]}},c$absUOut_app_arg}))))));
-
-  assign c$absUOut = (c$bv_14[0+:32]);
-
-  assign c$absUOut_app_arg_selection_1 = result_54[4904:4900];
-
-  always @(*) begin
-    case(c$absUOut_app_arg_selection_1)
-      5'b00100 : c$absUOut_app_arg = $signed(result_54[619:588]);
-      5'b01001 : c$absUOut_app_arg = c$absUOut_case_alt;
-      5'b01101 : c$absUOut_app_arg = o_0;
-      default : c$absUOut_app_arg = o;
-    endcase
-  end
-
-  assign o_fun_arg = $signed(result_54[4686:4655]);
-
-  assign o_fun_arg_0 = $signed(result_35[95:64]);
-
-  LlamaDv_Top_Decoder_decoderSmall_siluGate LlamaDv_Top_Decoder_decoderSmall_siluGate_o
-    ( .result (o)
-    , .sx (o_fun_arg)
-    , .y (o_fun_arg_0) );
-
-  assign c$absUOut_case_alt_selection_1 = result_54[4654:4653];
-
-  always @(*) begin
-    case(c$absUOut_case_alt_selection_1)
-      2'b10 : c$absUOut_case_alt = $signed(result_35[95:64]);
-      default : c$absUOut_case_alt = $signed(result_35[31:0]);
-    endcase
-  end
-
-  assign o_0 = $signed(acc[32-1:0]);
-
-  assign acc = result_54[4280:3769];
-
-  assign c$tupIn_selection_1 = result_54[4904:4900];
-
-  always @(*) begin
-    case(c$tupIn_selection_1)
-      5'b00011 : c$tupIn = {5'd4,   {5'd3,
-                                     result_54[4899:4899],   result_54[4898:4895],
-                                     result_54[4894:4889],   result_54[4888:4881],
-                                     result_54[4880:4879],
-                                     $signed(result_54[4878:4815]),
-                                     $signed(result_54[4814:4783]),
-                                     $signed(result_54[4782:4777]),
-                                     c$tupIn_app_arg,   result_54[4744:4713],
-                                     $signed(result_54[4712:4706]),
-                                     result_54[4705:4703],   result_54[4702:4695],
-                                     result_54[4694:4687],
-                                     $signed(result_54[4686:4655]),
-                                     result_54[4654:4653],   result_54[4652:4621],
-                                     result_54[4620:4493],
-                                     $signed(result_54[4492:4486]),
-                                     result_54[4485:4358],
-                                     $signed(result_54[4357:4351]),
-                                     result_54[4350:4349],   result_54[4348:4345],
-                                     result_54[4344:3769],   result_54[3768:3764],
-                                     $signed(result_54[3763:3732]),
-                                     result_54[3731:3726],   c$recipNextOut,
-                                     result_54[3614:3610],   result_54[3609:3354],
-                                     $signed(result_54[3353:3322]),
-                                     result_54[3321:3315],
-                                     $signed(result_54[3314:3251]),
-                                     result_54[3250:3027],   result_54[3026:2803],
-                                     $signed(result_54[2802:2739]),
-                                     result_54[2738:1715],   result_54[1714:691],
-                                     result_54[690:684],
-                                     $signed(result_54[683:652]),
-                                     $signed(result_54[651:620]),
-                                     $signed(result_54[619:588]),
-                                     result_54[587:364],
-                                     $signed(result_54[363:332]),
-                                     $signed(result_54[331:300]),
-                                     $signed(result_54[299:236]),
-                                     $signed(result_54[235:172]),
-                                     $signed(result_54[171:150]),
-                                     $signed(result_54[149:128]),
-                                     $signed(result_54[127:64]),
-                                     $signed(result_54[63:0])}};
-      default : c$tupIn = {5'd16,   {5'd7,
-                                     result_54[4899:4899],   result_54[4898:4895],
-                                     result_54[4894:4889],   result_54[4888:4881],
-                                     result_54[4880:4879],
-                                     $signed(result_54[4878:4815]),
-                                     $signed(result_54[4814:4783]),
-                                     $signed(result_54[4782:4777]),
-                                     $signed(result_54[4776:4745]),
-                                     result_54[4744:4713],
-                                     $signed(result_54[4712:4706]),
-                                     result_54[4705:4703],   result_54[4702:4695],
-                                     result_54[4694:4687],
-                                     $signed(result_54[4686:4655]),
-                                     result_54[4654:4653],   result_54[4652:4621],
-                                     result_54[4620:4493],
-                                     $signed(result_54[4492:4486]),
-                                     result_54[4485:4358],
-                                     $signed(result_54[4357:4351]),
-                                     result_54[4350:4349],   result_54[4348:4345],
-                                     result_54[4344:3769],   result_54[3768:3764],
-                                     $signed(result_54[3763:3732]),
-                                     result_54[3731:3726],   c$recipNextOut,
-                                     result_54[3614:3610],   result_54[3609:3354],
-                                     $signed(result_54[3353:3322]),
-                                     result_54[3321:3315],
-                                     $signed(result_54[3314:3251]),
-                                     result_54[3250:3027],   result_54[3026:2803],
-                                     $signed(result_54[2802:2739]),
-                                     result_54[2738:1715],   result_54[1714:691],
-                                     result_54[690:684],
-                                     $signed(result_54[683:652]),
-                                     $signed(result_54[651:620]),
-                                     $signed(result_54[619:588]),
-                                     result_54[587:364],
-                                     $signed(result_54[363:332]),
-                                     $signed(result_54[331:300]),
-                                     $signed(result_54[299:236]),
-                                     $signed(result_54[235:172]),
-                                     $signed(result_54[171:150]),
-                                     $signed(result_54[149:128]),
-                                     $signed(result_54[127:64]),
-                                     $signed(result_54[63:0])}};
-    endcase
-  end
-
-  assign c$tupIn_app_arg_fun_arg = result_54[690:684];
-
-  assign c$tupIn_app_arg_fun_arg_0 = $signed(result_54[4878:4815]);
-
-  LlamaDv_Top_Decoder_decoderSmall_normInvFinish LlamaDv_Top_Decoder_decoderSmall_normInvFinish_c$tupIn_app_arg
-    ( .result (c$tupIn_app_arg)
-    , .a (c$tupIn_app_arg_fun_arg)
-    , .y (c$tupIn_app_arg_fun_arg_0) );
-
-  assign c$recipNextOut_fun_arg = result_54[3725:3615];
-
-  LlamaDv_Top_Decoder_decoderSmall_recipNext LlamaDv_Top_Decoder_decoderSmall_recipNext_c$recipNextOut
-    ( .c$case_alt (c$recipNextOut)
-    , .r (c$recipNextOut_fun_arg) );
+  assign c$tupIn_app_arg_3 = result_51[5376:5369] != 8'd0;
 
   LlamaDv_Top_Decoder_decoderSmall_kvCache kv_cache
-    ( .result (result_22)
+    ( .result (result_18)
     , .c$ds1_bindCsr (clk)
     , .c$ds1_bindCsr_0 (rst)
-    , .eta1 (result_24)
+    , .eta1 (result_20)
     , .eta3 (kvWr_0) );
 
   assign kvWr_0 = result_3[475:199];
 
-  assign kvh = nxt[4350:4349] >> 64'sd1;
+  assign kvh = nxt[4838:4837] >> 64'sd1;
 
-  assign c$bv_15 = nxt[4899:4899];
+  assign c$bv_13 = nxt[5387:5387];
 
-  assign result_23 = ((({{(6-1) {1'b0}},nxt[4899:4899]}) * 6'd2) + ({{(6-2) {1'b0}},kvh})) * 6'd16;
+  assign result_19 = ((({{(6-1) {1'b0}},nxt[5387:5387]}) * 6'd2) + ({{(6-2) {1'b0}},kvh})) * 6'd16;
 
-  assign c$bv_16 = nxt[4348:4345];
+  assign c$bv_14 = nxt[4836:4833];
 
-  assign result_24 = result_23 + ({{(6-4) {1'b0}},nxt[4348:4345]});
+  assign result_20 = result_19 + ({{(6-4) {1'b0}},nxt[4836:4833]});
 
   // index begin
   wire signed [31:0] vecArray [0:5-1];
-  genvar i_1;
+  genvar i;
   generate
-  for (i_1=0; i_1 < 5; i_1=i_1+1) begin : mk_array
-    assign vecArray[(5-1)-i_1] = xs[i_1*32+:32];
+  for (i=0; i < 5; i=i+1) begin : mk_array
+    assign vecArray[(5-1)-i] = xs[i*32+:32];
   end
   endgenerate
-  assign result_25 = vecArray[($unsigned({{(64-3) {1'b0}},i1}))];
+  assign result_21 = vecArray[($unsigned({{(64-3) {1'b0}},i1}))];
   // index end
 
-  assign xs = {$signed(c$case_alt_20),
+  assign xs = {$signed(c$case_alt_21),
+               $signed(c$case_alt_20),
                $signed(c$case_alt_19),
                $signed(c$case_alt_18),
-               $signed(c$case_alt_17),
-               $signed(c$case_alt_16)};
+               $signed(c$case_alt_17)};
 
   // romFile begin
   reg [31:0] ROM [0:64-1];
@@ -5093,7 +5846,7 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile
     if (c$xs_app_arg_case_alt) begin
-      c$case_alt_16 <= ROM[($unsigned({{(64-7) {1'b0}},c$case_alt_62}))];
+      c$case_alt_17 <= ROM[($unsigned({{(64-7) {1'b0}},c$case_alt_65}))];
     end
   end
   // romFile end
@@ -5107,7 +5860,7 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_0
     if (c$xs_app_arg_case_alt) begin
-      c$case_alt_17 <= ROM_0[($unsigned({{(64-7) {1'b0}},c$case_alt_62}))];
+      c$case_alt_18 <= ROM_0[($unsigned({{(64-7) {1'b0}},c$case_alt_65}))];
     end
   end
   // romFile end
@@ -5121,7 +5874,7 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_1
     if (c$xs_app_arg_case_alt) begin
-      c$case_alt_18 <= ROM_1[($unsigned({{(64-7) {1'b0}},c$case_alt_62}))];
+      c$case_alt_19 <= ROM_1[($unsigned({{(64-7) {1'b0}},c$case_alt_65}))];
     end
   end
   // romFile end
@@ -5135,7 +5888,7 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_2
     if (c$xs_app_arg_case_alt) begin
-      c$case_alt_19 <= ROM_2[($unsigned({{(64-7) {1'b0}},c$case_alt_62}))];
+      c$case_alt_20 <= ROM_2[($unsigned({{(64-7) {1'b0}},c$case_alt_65}))];
     end
   end
   // romFile end
@@ -5156,82 +5909,82 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_3
     if (c$xs_app_arg_case_alt) begin
-      c$case_alt_20 <= ROM_3[($unsigned({{(64-7) {1'b0}},c$case_alt_62}))];
+      c$case_alt_21 <= ROM_3[($unsigned({{(64-7) {1'b0}},c$case_alt_65}))];
     end
   end
   // romFile end
 
-  assign i1_selection_1 = result_54[4880:4879];
+  assign i1_selection_1 = result_51[5368:5367];
 
-  assign c$bv_17 = result_54[4899:4899];
+  assign c$bv_15 = result_51[5387:5387];
 
-  assign c$bv_18 = result_54[4880:4879];
+  assign c$bv_16 = result_51[5368:5367];
 
   always @(*) begin
     case(i1_selection_1)
       2'd2 : i1 = 3'd4;
-      default : i1 = (({{(3-1) {1'b0}},result_54[4899:4899]}) * 3'd2) + ({{(3-2) {1'b0}},result_54[4880:4879]});
+      default : i1 = (({{(3-1) {1'b0}},result_51[5387:5387]}) * 3'd2) + ({{(3-2) {1'b0}},result_51[5368:5367]});
     endcase
   end
 
-  assign s = -(($signed({{(16-7) {e_0[7-1]}},e_0})) + 16'sd20);
+  assign s_0 = -(($signed({{(16-7) {e_0[7-1]}},e_0})) + 16'sd20);
 
-  assign c$case_alt_21 = (c$sat32Out_app_arg_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_1[64-1],c$sat32Out_app_arg_1[0+:(32-1)]}));
+  assign c$case_alt_22 = (c$sat32Out_app_arg_1 < -64'sd2147483648) ? -32'sd2147483648 : ($signed({c$sat32Out_app_arg_1[64-1],c$sat32Out_app_arg_1[0+:(32-1)]}));
 
-  assign result_26 = (c$sat32Out_app_arg_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_21;
+  assign result_22 = (c$sat32Out_app_arg_1 > 64'sd2147483647) ? 32'sd2147483647 : c$case_alt_22;
 
   assign c$sat32Out_case_alt = (-64'sd2147483648 <= ($signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt}))) ? ($signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt})) : -64'sd2147483648;
 
   assign c$sat32Out_app_arg = (64'sd2147483648 <= ($signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt}))) ? 64'sd2147483648 : c$sat32Out_case_alt;
 
-  assign c$bv_19 = (($unsigned((-s))));
+  assign c$bv_17 = (($unsigned((-s_0))));
 
-  assign c$i_259 = ((c$bv_19[0+:5]));
+  assign c$i_265 = ((c$bv_17[0+:5]));
 
-  assign c$wild2_app_arg = $unsigned({{(64-5) {1'b0}},c$i_259});
+  assign c$wild2_app_arg = $unsigned({{(64-5) {1'b0}},c$i_265});
 
-  assign c$sat32Out_app_arg_0 = (s <= -16'sd31) ? 64'sd31 : wild2_1;
+  assign c$sat32Out_app_arg_0 = (s_0 <= -16'sd31) ? 64'sd31 : wild2_1;
 
-  assign c$bv_20 = (($unsigned(s)));
+  assign c$bv_18 = (($unsigned(s_0)));
 
-  assign c$case_alt_22 = (s >= 16'sd62) ? 6'd62 : ((c$bv_20[0+:6]));
+  assign c$case_alt_23 = (s_0 >= 16'sd62) ? 6'd62 : ((c$bv_18[0+:6]));
 
-  assign result_27 = (s <= 16'sd0) ? 6'd0 : c$case_alt_22;
+  assign result_23 = (s_0 <= 16'sd0) ? 6'd0 : c$case_alt_23;
 
   always @(*) begin
-    case(result_27)
-      6'd0 : result_28 = $signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt});
-      default : result_28 = (($signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt})) + (64'sd1 <<< wild2_0)) >>> wild2;
+    case(result_23)
+      6'd0 : result_24 = $signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt});
+      default : result_24 = (($signed({{(64-8) {c$ds1_case_alt[8-1]}},c$ds1_case_alt})) + (64'sd1 <<< wild2_0)) >>> wild2;
     endcase
   end
 
   assign wild2 = $signed(c$wild2_app_arg_0);
 
-  assign c$wild2_app_arg_0 = $unsigned({{(64-6) {1'b0}},result_27});
+  assign c$wild2_app_arg_0 = $unsigned({{(64-6) {1'b0}},result_23});
 
   assign wild2_0 = $signed(c$wild2_app_arg_1);
 
-  assign c$i_267 = (result_27 - 6'd1);
+  assign c$i_273 = (result_23 - 6'd1);
 
-  assign c$wild2_app_arg_1 = $unsigned({{(64-6) {1'b0}},c$i_267});
+  assign c$wild2_app_arg_1 = $unsigned({{(64-6) {1'b0}},c$i_273});
 
-  assign c$sat32Out_app_arg_1 = (s > 16'sd0) ? result_28 : (c$sat32Out_app_arg <<< c$sat32Out_app_arg_0);
+  assign c$sat32Out_app_arg_1 = (s_0 > 16'sd0) ? result_24 : (c$sat32Out_app_arg <<< c$sat32Out_app_arg_0);
 
   assign wild2_1 = $signed(c$wild2_app_arg);
 
-  assign e_0 = $signed(c$case_alt_23);
+  assign e_0 = $signed(c$case_alt_24);
 
-  assign c$i_269 = result_54[4888:4881];
+  assign c$i_275 = result_51[5376:5369];
 
   // index begin
   wire signed [7:0] vecArray_0 [0:64-1];
-  genvar i_2;
+  genvar i_0;
   generate
-  for (i_2=0; i_2 < 64; i_2=i_2+1) begin : mk_array_0
-    assign vecArray_0[(64-1)-i_2] = result_29[i_2*8+:8];
+  for (i_0=0; i_0 < 64; i_0=i_0+1) begin : mk_array_0
+    assign vecArray_0[(64-1)-i_0] = result_25[i_0*8+:8];
   end
   endgenerate
-  assign c$ds1_case_alt = vecArray_0[($unsigned({{(64-8) {1'b0}},c$i_269}))];
+  assign c$ds1_case_alt = vecArray_0[($unsigned({{(64-8) {1'b0}},c$i_275}))];
   // index end
 
   assign en = rd[7:7];
@@ -5247,33 +6000,33 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_4
     if (en) begin
-      c$case_alt_23 <= ROM_4[($unsigned({{(64-7) {1'b0}},a}))];
+      c$case_alt_24 <= ROM_4[($unsigned({{(64-7) {1'b0}},a}))];
     end
   end
   // romFile end
 
   // reverse begin
-  genvar i_3;
+  genvar i_1;
   generate
-  for (i_3 = 0; i_3 < 64; i_3 = i_3 + 1) begin : reverse_0
-    assign result_29[(64 - 1 - i_3)*8+:8] = c$ds_app_arg[i_3*8+:8];
+  for (i_1 = 0; i_1 < 64; i_1 = i_1 + 1) begin : reverse
+    assign result_25[(64 - 1 - i_1)*8+:8] = c$ds_app_arg[i_1*8+:8];
   end
   endgenerate
   // reverse end
 
-  assign c$vec_0 = (c$case_alt_24);
+  assign c$vec = (c$case_alt_25);
 
   // map begin
-  genvar i_4;
+  genvar i_2;
   generate
-  for (i_4=0; i_4 < 64; i_4 = i_4 + 1) begin : map
-    wire [7:0] map_in_0;
-    assign map_in_0 = c$vec_0[i_4*8+:8];
-    wire signed [7:0] map_out_0;
-    assign map_out_0 = $signed(map_in_0);
+  for (i_2=0; i_2 < 64; i_2 = i_2 + 1) begin : map
+    wire [7:0] map_in;
+    assign map_in = c$vec[i_2*8+:8];
+    wire signed [7:0] map_out;
+    assign map_out = $signed(map_in);
 
 
-    assign c$ds_app_arg[i_4*8+:8] = map_out_0;
+    assign c$ds_app_arg[i_2*8+:8] = map_out;
   end
   endgenerate
   // map end
@@ -5291,12 +6044,12 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_5
     if (en_0) begin
-      c$case_alt_24 <= ROM_5[($unsigned({{(64-7) {1'b0}},a_0}))];
+      c$case_alt_25 <= ROM_5[($unsigned({{(64-7) {1'b0}},a_0}))];
     end
   end
   // romFile end
 
-  assign rd = {c$rd_case_alt,   c$case_alt_62};
+  assign rd = {c$rd_case_alt,   c$case_alt_65};
 
   always @(*) begin
     case(c$rd_case_scrut)
@@ -5305,21 +6058,21 @@ module decoder_small
     endcase
   end
 
-  assign c$dtt_rhs_7 = nxt[4904:4900];
+  assign c$dtt_rhs_7 = nxt[5392:5388];
 
   assign c$rd_case_scrut = $unsigned(c$dtt_rhs_7);
 
   assign c$ds1_app_arg = eta3[38:38] ? 1'b1 : 1'b0;
 
-  assign c$i_334 = result_36[33:28];
+  assign c$i_340 = result_32[33:28];
 
-  assign c$i_335 = ds1_0[37:32];
+  assign c$i_341 = ds1_0[37:32];
 
   // blockRam begin
-  reg signed [31:0] result_30_RAM [0:64-1];
+  reg signed [31:0] result_26_RAM [0:64-1];
 
   reg [2047:0] ram_init;
-  integer i_5;
+  integer i_3;
   initial begin
     ram_init = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
@@ -5329,30 +6082,32 @@ module decoder_small
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
-    for (i_5=0; i_5 < 64; i_5 = i_5 + 1) begin
-      result_30_RAM[64-1-i_5] = ram_init[i_5*32+:32];
+    for (i_3=0; i_3 < 64; i_3 = i_3 + 1) begin
+      result_26_RAM[64-1-i_3] = ram_init[i_3*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_30_blockRam
+  always @(posedge clk) begin : result_26_blockRam
     if (c$ds1_app_arg) begin
-      result_30_RAM[($unsigned({{(64-6) {1'b0}},c$i_335}))] <= $signed(ds1_0[31:0]);
+      result_26_RAM[($unsigned({{(64-6) {1'b0}},c$i_341}))] <= $signed(ds1_0[31:0]);
     end
-    result_30 <= result_30_RAM[($unsigned({{(64-6) {1'b0}},c$i_334}))];
+    result_26 <= result_26_RAM[($unsigned({{(64-6) {1'b0}},c$i_340}))];
   end
   // blockRam end
 
-  assign c$ds2_app_arg = wild1[39:39] ? 1'b1 : 1'b0;
+  assign c$ds2_app_arg_selection_2 = result_3[159:120];
 
-  assign c$i_464 = result_36[27:21];
+  assign c$ds2_app_arg = c$ds2_app_arg_selection_2[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_465 = ds[38:32];
+  assign c$i_470 = result_32[27:21];
+
+  assign c$i_471 = ds[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_31_RAM [0:128-1];
+  reg signed [31:0] result_27_RAM [0:128-1];
 
   reg [4095:0] ram_init_0;
-  integer i_6;
+  integer i_4;
   initial begin
     ram_init_0 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
@@ -5370,30 +6125,32 @@ module decoder_small
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
-    for (i_6=0; i_6 < 128; i_6 = i_6 + 1) begin
-      result_31_RAM[128-1-i_6] = ram_init_0[i_6*32+:32];
+    for (i_4=0; i_4 < 128; i_4 = i_4 + 1) begin
+      result_27_RAM[128-1-i_4] = ram_init_0[i_4*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_31_blockRam
+  always @(posedge clk) begin : result_27_blockRam
     if (c$ds2_app_arg) begin
-      result_31_RAM[($unsigned({{(64-7) {1'b0}},c$i_465}))] <= $signed(ds[31:0]);
+      result_27_RAM[($unsigned({{(64-7) {1'b0}},c$i_471}))] <= $signed(ds[31:0]);
     end
-    result_31 <= result_31_RAM[($unsigned({{(64-7) {1'b0}},c$i_464}))];
+    result_27 <= result_27_RAM[($unsigned({{(64-7) {1'b0}},c$i_470}))];
   end
   // blockRam end
 
-  assign c$ds3_app_arg = wild1_0[39:39] ? 1'b1 : 1'b0;
+  assign c$ds3_app_arg_selection_2 = result_3[119:80];
 
-  assign c$i_594 = result_36[20:14];
+  assign c$ds3_app_arg = c$ds3_app_arg_selection_2[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_595 = ds_0[38:32];
+  assign c$i_600 = result_32[20:14];
+
+  assign c$i_601 = ds_0[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_32_RAM [0:128-1];
+  reg signed [31:0] result_28_RAM [0:128-1];
 
   reg [4095:0] ram_init_1;
-  integer i_7;
+  integer i_5;
   initial begin
     ram_init_1 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
@@ -5411,30 +6168,32 @@ module decoder_small
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
-    for (i_7=0; i_7 < 128; i_7 = i_7 + 1) begin
-      result_32_RAM[128-1-i_7] = ram_init_1[i_7*32+:32];
+    for (i_5=0; i_5 < 128; i_5 = i_5 + 1) begin
+      result_28_RAM[128-1-i_5] = ram_init_1[i_5*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_32_blockRam
+  always @(posedge clk) begin : result_28_blockRam
     if (c$ds3_app_arg) begin
-      result_32_RAM[($unsigned({{(64-7) {1'b0}},c$i_595}))] <= $signed(ds_0[31:0]);
+      result_28_RAM[($unsigned({{(64-7) {1'b0}},c$i_601}))] <= $signed(ds_0[31:0]);
     end
-    result_32 <= result_32_RAM[($unsigned({{(64-7) {1'b0}},c$i_594}))];
+    result_28 <= result_28_RAM[($unsigned({{(64-7) {1'b0}},c$i_600}))];
   end
   // blockRam end
 
-  assign c$ds4_app_arg = wild1_1[39:39] ? 1'b1 : 1'b0;
+  assign c$ds4_app_arg_selection_2 = result_3[79:40];
 
-  assign c$i_724 = result_36[13:7];
+  assign c$ds4_app_arg = c$ds4_app_arg_selection_2[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_725 = ds_1[38:32];
+  assign c$i_730 = result_32[13:7];
+
+  assign c$i_731 = ds_1[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_33_RAM [0:128-1];
+  reg signed [31:0] result_29_RAM [0:128-1];
 
   reg [4095:0] ram_init_2;
-  integer i_8;
+  integer i_6;
   initial begin
     ram_init_2 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
@@ -5452,30 +6211,32 @@ module decoder_small
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
-    for (i_8=0; i_8 < 128; i_8 = i_8 + 1) begin
-      result_33_RAM[128-1-i_8] = ram_init_2[i_8*32+:32];
+    for (i_6=0; i_6 < 128; i_6 = i_6 + 1) begin
+      result_29_RAM[128-1-i_6] = ram_init_2[i_6*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_33_blockRam
+  always @(posedge clk) begin : result_29_blockRam
     if (c$ds4_app_arg) begin
-      result_33_RAM[($unsigned({{(64-7) {1'b0}},c$i_725}))] <= $signed(ds_1[31:0]);
+      result_29_RAM[($unsigned({{(64-7) {1'b0}},c$i_731}))] <= $signed(ds_1[31:0]);
     end
-    result_33 <= result_33_RAM[($unsigned({{(64-7) {1'b0}},c$i_724}))];
+    result_29 <= result_29_RAM[($unsigned({{(64-7) {1'b0}},c$i_730}))];
   end
   // blockRam end
 
-  assign c$ds5_app_arg = wild1_2[39:39] ? 1'b1 : 1'b0;
+  assign c$ds5_app_arg_selection_2 = result_3[39:0];
 
-  assign c$i_854 = result_36[6:0];
+  assign c$ds5_app_arg = c$ds5_app_arg_selection_2[39:39] ? 1'b1 : 1'b0;
 
-  assign c$i_855 = ds_2[38:32];
+  assign c$i_860 = result_32[6:0];
+
+  assign c$i_861 = ds_2[38:32];
 
   // blockRam begin
-  reg signed [31:0] result_34_RAM [0:128-1];
+  reg signed [31:0] result_30_RAM [0:128-1];
 
   reg [4095:0] ram_init_3;
-  integer i_9;
+  integer i_7;
   initial begin
     ram_init_3 = {32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
@@ -5493,138 +6254,144 @@ module decoder_small
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
    32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0};
-    for (i_9=0; i_9 < 128; i_9 = i_9 + 1) begin
-      result_34_RAM[128-1-i_9] = ram_init_3[i_9*32+:32];
+    for (i_7=0; i_7 < 128; i_7 = i_7 + 1) begin
+      result_30_RAM[128-1-i_7] = ram_init_3[i_7*32+:32];
     end
   end
 
-  always @(posedge clk) begin : result_34_blockRam
+  always @(posedge clk) begin : result_30_blockRam
     if (c$ds5_app_arg) begin
-      result_34_RAM[($unsigned({{(64-7) {1'b0}},c$i_855}))] <= $signed(ds_2[31:0]);
+      result_30_RAM[($unsigned({{(64-7) {1'b0}},c$i_861}))] <= $signed(ds_2[31:0]);
     end
-    result_34 <= result_34_RAM[($unsigned({{(64-7) {1'b0}},c$i_854}))];
+    result_30 <= result_30_RAM[($unsigned({{(64-7) {1'b0}},c$i_860}))];
   end
   // blockRam end
 
-  assign result_35 = {result_30,   result_31,
-                      result_32,   result_33,   result_34};
-
-  assign wild1 = result_3[159:120];
-
-  assign wild1_0 = result_3[119:80];
-
-  assign wild1_1 = result_3[79:40];
-
-  assign wild1_2 = result_3[39:0];
+  assign result_31 = {result_26,   result_27,
+                      result_28,   result_29,   result_30};
 
   assign eta3 = result_3[198:160];
 
   assign a1 = eta3[37:0];
 
-  assign a1_0 = wild1[38:0];
+  assign a1_0 = result_3[158:120];
 
-  assign a1_1 = wild1_0[38:0];
+  assign a1_1 = result_3[118:80];
 
-  assign a1_2 = wild1_1[38:0];
+  assign a1_2 = result_3[78:40];
 
-  assign a1_3 = wild1_2[38:0];
+  assign a1_3 = result_3[38:0];
 
-  assign c$bv_21 = nxt[4888:4881];
+  assign c$bv_19 = nxt[5376:5369];
 
-  assign result_36 = {c$bv_21[0+:6],
-                      c$case_alt_29,   c$case_alt_26,
-                      c$case_alt_25,   result_37};
+  assign result_32 = {c$bv_19[0+:6],
+                      c$case_alt_31,   c$case_alt_27,
+                      c$case_alt_26,   result_33};
 
-  assign result_selection_72 = nxt[4654:4653];
+  assign result_selection_39 = nxt[5142:5141];
 
   always @(*) begin
-    case(result_selection_72)
-      2'b01 : result_37 = 7'd64 + c$packIndexOut;
-      default : result_37 = c$packIndexOut;
+    case(result_selection_39)
+      2'b01 : result_33 = 7'd64 + result_34;
+      default : result_33 = result_34;
     endcase
   end
 
-  assign c$bv_22 = (nxt[4888:4881] + 8'd1);
+  assign c$bv_20 = (nxt[5376:5369] + 8'd1);
 
   always @(*) begin
-    case(c$case_scrut_1)
-      64'sd17 : c$case_alt_25 = c$bv_22[0+:7];
-      default : c$case_alt_25 = c$case_alt_28;
+    case(c$case_scrut_0)
+      64'sd17 : c$case_alt_26 = c$bv_20[0+:7];
+      default : c$case_alt_26 = c$case_alt_30;
     endcase
   end
 
-  assign c$case_alt_selection_35 = nxt[4904:4900];
+  assign c$case_alt_selection_38 = nxt[5392:5388];
 
   always @(*) begin
-    case(c$case_alt_selection_35)
-      5'b01000 : c$case_alt_26 = c$case_alt_27;
-      5'b01001 : c$case_alt_26 = c$packIndexOut;
-      default : c$case_alt_26 = c$case_alt_28;
+    case(c$case_alt_selection_38)
+      5'b01000 : c$case_alt_27 = c$case_alt_29;
+      5'b01001 : c$case_alt_27 = result_34;
+      5'b10001 : c$case_alt_27 = c$case_alt_28;
+      5'b10010 : c$case_alt_27 = c$case_alt_28;
+      default : c$case_alt_27 = c$case_alt_30;
     endcase
   end
 
-  assign c$bv_23 = ((nxt[4888:4881]));
+  assign c$bv_21 = (nxt[5376:5369] - 8'd1);
 
-  assign c$case_alt_27 = ((c$bv_23[64'sd0]) == (1'b1)) ? c$app_arg_32 : (c$app_arg_32 ^ 7'd1);
+  assign c$case_alt_28 = c$bv_21[0+:7];
 
-  assign c$bv_24 = nxt[4888:4881];
+  assign c$bv_22 = ((nxt[5376:5369]));
 
-  assign c$case_alt_28 = c$bv_24[0+:7];
+  assign c$case_alt_29 = ((c$bv_22[64'sd0]) == (1'b1)) ? c$app_arg_33 : (c$app_arg_33 ^ 7'd1);
 
-  assign c$bv_25 = (nxt[4888:4881] >> 64'sd1);
+  assign c$bv_23 = nxt[5376:5369];
 
-  assign c$app_arg_32 = c$bv_25[0+:7];
+  assign c$case_alt_30 = c$bv_23[0+:7];
 
-  assign c$bv_26 = macN[374:367];
+  assign c$bv_24 = (nxt[5376:5369] >> 64'sd1);
+
+  assign c$app_arg_33 = c$bv_24[0+:7];
+
+  assign c$bv_25 = macN[374:367];
 
   always @(*) begin
-    case(c$case_scrut_1)
-      64'sd6 : c$case_alt_29 = c$bv_26[0+:7];
-      default : c$case_alt_29 = 7'd0;
+    case(c$case_scrut_0)
+      64'sd6 : c$case_alt_31 = c$bv_25[0+:7];
+      default : c$case_alt_31 = 7'd0;
     endcase
   end
 
-  assign c$dtt_rhs_10 = nxt[4904:4900];
+  assign c$dtt_rhs_10 = nxt[5392:5388];
 
-  assign c$case_scrut_1 = $unsigned(c$dtt_rhs_10);
+  assign c$case_scrut_0 = $unsigned(c$dtt_rhs_10);
 
-  assign c$bv_27 = nxt[4350:4349];
+  assign c$case_alt_32 = (nxt[5376:5369] < 8'd16) ? (nxt[5376:5369] & 8'd15) : ((nxt[5376:5369] - 8'd2) & 8'd15);
 
-  assign c$bv_28 = (nxt[4888:4881] & 8'd15);
+  assign c$bv_26 = nxt[4838:4837];
 
-  assign c$packIndexOut = (({{(7-2) {1'b0}},nxt[4350:4349]}) * 7'd16) + (c$bv_28[0+:7]);
+  assign result_34 = (({{(7-2) {1'b0}},nxt[4838:4837]}) * 7'd16) + (c$case_alt_32[0+:7]);
 
   assign ds1_0 = eta3[38:38] ? a1 : ({38 {1'bx}});
 
-  assign ds = wild1[39:39] ? a1_0 : ({39 {1'bx}});
+  assign ds_selection_2 = result_3[159:120];
 
-  assign ds_0 = wild1_0[39:39] ? a1_1 : ({39 {1'bx}});
+  assign ds = ds_selection_2[39:39] ? a1_0 : ({39 {1'bx}});
 
-  assign ds_1 = wild1_1[39:39] ? a1_2 : ({39 {1'bx}});
+  assign ds_selection_6 = result_3[119:80];
 
-  assign ds_2 = wild1_2[39:39] ? a1_3 : ({39 {1'bx}});
+  assign ds_0 = ds_selection_6[39:39] ? a1_1 : ({39 {1'bx}});
 
-  assign macN = result_38[374:0];
+  assign ds_selection_10 = result_3[79:40];
 
-  assign result_38 = {m,   c$case_alt_30};
+  assign ds_1 = ds_selection_10[39:39] ? a1_2 : ({39 {1'bx}});
+
+  assign ds_selection_14 = result_3[39:0];
+
+  assign ds_2 = ds_selection_14[39:39] ? a1_3 : ({39 {1'bx}});
+
+  assign macN = result_35[374:0];
+
+  assign result_35 = {m,   c$case_alt_33};
 
   always @(*) begin
-    case(c$case_scrut_2)
-      64'sd6 : c$case_alt_30 = {ds79[15:8],
-                                ds79[7:0],   m[358:358] | lastAll,   {feeding,
+    case(c$case_scrut_1)
+      64'sd6 : c$case_alt_33 = {ds88[15:8],
+                                ds88[7:0],   m[358:358] | lastAll,   {feeding,
                                                                       m[374:367] == 8'd0,   lastCol,   m[366:359]},
-                                $signed(ds78[23:16]),
-                                $signed(result_35[127:96]),
-                                $signed(ds78[15:0]),   m[357:347],
-                                $signed(m[346:339]),   $signed(ds77[71:8]),
-                                ds77[7:7],   ds77[6:0],   m[290:280],
-                                $signed(m[279:272]),   c$app_arg_35,
-                                m[206:200],   m[199:189],   c$app_arg_34,
-                                m[172:166],   c$case_alt_31,
+                                $signed(ds87[23:16]),
+                                $signed(result_31[127:96]),
+                                $signed(ds87[15:0]),   m[357:347],
+                                $signed(m[346:339]),   $signed(ds86[71:8]),
+                                ds86[7:7],   ds86[6:0],   m[290:280],
+                                $signed(m[279:272]),   c$app_arg_36,
+                                m[206:200],   m[199:189],   c$app_arg_35,
+                                m[172:166],   c$case_alt_34,
                                 {m[165:165] & m[163:163],   m[164:164],
                                  m[163:163],   m[162:155]},   m[138:132],
-                                m[99:89],   m[88:82],   c$app_arg_33};
-      default : c$case_alt_30 = {8'd0,   8'd0,
+                                m[99:89],   m[88:82],   c$app_arg_34};
+      default : c$case_alt_33 = {8'd0,   8'd0,
                                  1'b0,   {1'b0,   1'b0,   1'b0,   8'd0},
                                  8'sd0,   32'sd0,   16'sd0,   {1'b0,   1'b0,
                                                                1'b0,   8'd0},   8'sd0,   64'sd0,   1'b0,
@@ -5640,18 +6407,18 @@ module decoder_small
     endcase
   end
 
-  assign c$dtt_rhs_13 = result_54[4904:4900];
+  assign c$dtt_rhs_13 = result_51[5392:5388];
 
-  assign c$case_scrut_2 = $unsigned(c$dtt_rhs_13);
+  assign c$case_scrut_1 = $unsigned(c$dtt_rhs_13);
 
-  assign c$app_arg_fun_arg_15 = $signed(m[131:100]);
+  assign c$app_arg_fun_arg_17 = $signed(m[131:100]);
 
-  assign c$app_arg_fun_arg_16 = m[88:82];
+  assign c$app_arg_fun_arg_18 = m[88:82];
 
-  LlamaDv_Top_Decoder_decoderSmall_macShift LlamaDv_Top_Decoder_decoderSmall_macShift_c$app_arg_33
-    ( .c$case_alt (c$app_arg_33)
-    , .acc (c$app_arg_fun_arg_15)
-    , .a (c$app_arg_fun_arg_16) );
+  LlamaDv_Top_Decoder_decoderSmall_macShift LlamaDv_Top_Decoder_decoderSmall_macShift_c$app_arg_34
+    ( .c$case_alt (c$app_arg_34)
+    , .acc (c$app_arg_fun_arg_17)
+    , .a (c$app_arg_fun_arg_18) );
 
   assign c$case_alt_fun_arg = m[165:165];
 
@@ -5661,66 +6428,66 @@ module decoder_small
 
   assign c$case_alt_fun_arg_2 = $signed(m[154:139]);
 
-  LlamaDv_Top_Decoder_decoderSmall_macAdd LlamaDv_Top_Decoder_decoderSmall_macAdd_c$case_alt_31
-    ( .result (c$case_alt_31)
+  LlamaDv_Top_Decoder_decoderSmall_macAdd LlamaDv_Top_Decoder_decoderSmall_macAdd_c$case_alt_34
+    ( .result (c$case_alt_34)
     , .valid (c$case_alt_fun_arg)
     , .first (c$case_alt_fun_arg_0)
     , .acc (c$case_alt_fun_arg_1)
     , .p (c$case_alt_fun_arg_2) );
 
-  assign c$app_arg_fun_arg_17 = $signed(m[188:181]);
+  assign c$app_arg_fun_arg_19 = $signed(m[188:181]);
 
-  assign c$app_arg_fun_arg_18 = $signed(m[180:173]);
+  assign c$app_arg_fun_arg_20 = $signed(m[180:173]);
 
-  LlamaDv_Top_Decoder_decoderSmall_macStep LlamaDv_Top_Decoder_decoderSmall_macStep_c$app_arg_34
-    ( .result (c$app_arg_34)
-    , .w (c$app_arg_fun_arg_17)
-    , .x (c$app_arg_fun_arg_18) );
-
-  assign c$app_arg_fun_arg_19 = m[207:207];
-
-  assign c$app_arg_fun_arg_20 = $signed(m[271:208]);
-
-  LlamaDv_Top_Decoder_decoderSmall_macQuantRound LlamaDv_Top_Decoder_decoderSmall_macQuantRound_c$app_arg_35
+  LlamaDv_Top_Decoder_decoderSmall_macStep LlamaDv_Top_Decoder_decoderSmall_macStep_c$app_arg_35
     ( .result (c$app_arg_35)
-    , .r (c$app_arg_fun_arg_19)
-    , .y (c$app_arg_fun_arg_20) );
+    , .w (c$app_arg_fun_arg_19)
+    , .x (c$app_arg_fun_arg_20) );
 
-  assign ds77_fun_arg = $signed(result_54[4712:4706]);
+  assign c$app_arg_fun_arg_21 = m[207:207];
 
-  assign ds77_fun_arg_0 = $signed(m[338:307]);
+  assign c$app_arg_fun_arg_22 = $signed(m[271:208]);
 
-  assign ds77_fun_arg_1 = $signed(m[306:291]);
+  LlamaDv_Top_Decoder_decoderSmall_macQuantRound LlamaDv_Top_Decoder_decoderSmall_macQuantRound_c$app_arg_36
+    ( .result (c$app_arg_36)
+    , .r (c$app_arg_fun_arg_21)
+    , .y (c$app_arg_fun_arg_22) );
 
-  LlamaDv_Top_Decoder_decoderSmall_macQuant LlamaDv_Top_Decoder_decoderSmall_macQuant_ds77
-    ( .result (ds77)
-    , .xe (ds77_fun_arg)
-    , .x (ds77_fun_arg_0)
-    , .sh (ds77_fun_arg_1) );
+  assign ds86_fun_arg = $signed(result_51[5200:5194]);
 
-  assign ds78_fun_arg = m[374:367];
+  assign ds86_fun_arg_0 = $signed(m[338:307]);
 
-  assign ds78_fun_arg_0 = $signed(result_54[4712:4706]);
+  assign ds86_fun_arg_1 = $signed(m[306:291]);
 
-  LlamaDv_Top_Decoder_decoderSmall_macSelect LlamaDv_Top_Decoder_decoderSmall_macSelect_ds78
-    ( .result (ds78)
-    , .w (result_40)
-    , .c (ds78_fun_arg)
-    , .we (result_39)
-    , .xe (ds78_fun_arg_0) );
+  LlamaDv_Top_Decoder_decoderSmall_macQuant LlamaDv_Top_Decoder_decoderSmall_macQuant_ds86
+    ( .result (ds86)
+    , .xe (ds86_fun_arg)
+    , .x (ds86_fun_arg_0)
+    , .sh (ds86_fun_arg_1) );
 
-  assign ds79 = ((~ feeding) | lastAll) ? {m[374:367],
-                                           m[366:359]} : c$ds79_case_alt;
+  assign ds87_fun_arg = m[374:367];
 
-  assign c$ds79_case_alt = lastCol ? {8'd0,
+  assign ds87_fun_arg_0 = $signed(result_51[5200:5194]);
+
+  LlamaDv_Top_Decoder_decoderSmall_macSelect LlamaDv_Top_Decoder_decoderSmall_macSelect_ds87
+    ( .result (ds87)
+    , .w (result_37)
+    , .c (ds87_fun_arg)
+    , .we (result_36)
+    , .xe (ds87_fun_arg_0) );
+
+  assign ds88 = ((~ feeding) | lastAll) ? {m[374:367],
+                                           m[366:359]} : c$ds88_case_alt;
+
+  assign c$ds88_case_alt = lastCol ? {8'd0,
                                       m[366:359] + 8'd1} : {m[374:367] + 8'd1,
                                                             m[366:359]};
 
-  assign lastAll = feeding & (lastCol & (m[366:359] == (result_54[4702:4695] - 8'd1)));
+  assign lastAll = feeding & (lastCol & (m[366:359] == (result_51[5190:5183] - 8'd1)));
 
   assign feeding = ~ m[358:358];
 
-  assign lastCol = m[374:367] == (result_54[4694:4687] - 8'd1);
+  assign lastCol = m[374:367] == (result_51[5182:5175] - 8'd1);
 
   // register begin
   always @(posedge clk or  posedge  rst) begin : m_register
@@ -5736,23 +6503,26 @@ module decoder_small
                                                                             6'd0},
    {1'b0,   1'b0,   1'b0,   8'd0},   {1'b0,   6'd0},   64'sd0};
     end else begin
-      m <= c$case_alt_30;
+      m <= c$case_alt_33;
     end
   end
   // register end
 
   // index begin
   wire signed [6:0] vecArray_1 [0:15-1];
-  genvar i_10;
+  genvar i_8;
   generate
-  for (i_10=0; i_10 < 15; i_10=i_10+1) begin : mk_array_1
-    assign vecArray_1[(15-1)-i_10] = xs_0[i_10*7+:7];
+  for (i_8=0; i_8 < 15; i_8=i_8+1) begin : mk_array_1
+    assign vecArray_1[(15-1)-i_8] = xs_0[i_8*7+:7];
   end
   endgenerate
-  assign result_39 = vecArray_1[($unsigned({{(64-4) {1'b0}},c$i1_case_alt}))];
+  assign result_36 = vecArray_1[($unsigned({{(64-4) {1'b0}},c$i1_case_alt}))];
   // index end
 
-  assign xs_0 = {$signed(c$case_alt_46),
+  assign xs_0 = {$signed(c$case_alt_49),
+                 $signed(c$case_alt_48),
+                 $signed(c$case_alt_47),
+                 $signed(c$case_alt_46),
                  $signed(c$case_alt_45),
                  $signed(c$case_alt_44),
                  $signed(c$case_alt_43),
@@ -5763,26 +6533,23 @@ module decoder_small
                  $signed(c$case_alt_38),
                  $signed(c$case_alt_37),
                  $signed(c$case_alt_36),
-                 $signed(c$case_alt_35),
-                 $signed(c$case_alt_34),
-                 $signed(c$case_alt_33),
-                 $signed(c$case_alt_32)};
+                 $signed(c$case_alt_35)};
 
-  assign c$i1_case_alt_selection_1 = result_54[4705:4703];
+  assign c$i1_case_alt_selection_1 = result_51[5193:5191];
 
-  assign c$bv_29 = result_54[4899:4899];
+  assign c$bv_27 = result_51[5387:5387];
 
-  assign c$bv_30 = result_54[4705:4703];
+  assign c$bv_28 = result_51[5193:5191];
 
   always @(*) begin
     case(c$i1_case_alt_selection_1)
       3'd7 : c$i1_case_alt = 4'd14;
-      default : c$i1_case_alt = (({{(4-1) {1'b0}},result_54[4899:4899]}) * 4'd7) + ({{(4-3) {1'b0}},result_54[4705:4703]});
+      default : c$i1_case_alt = (({{(4-1) {1'b0}},result_51[5387:5387]}) * 4'd7) + ({{(4-3) {1'b0}},result_51[5193:5191]});
     endcase
   end
 
   assign eta2 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd14),
-                 c$case_alt_62};
+                 c$case_alt_65};
 
   assign en_1 = eta2[7:7];
 
@@ -5797,13 +6564,13 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_6
     if (en_1) begin
-      c$case_alt_32 <= ROM_6[($unsigned({{(64-7) {1'b0}},a_1}))];
+      c$case_alt_35 <= ROM_6[($unsigned({{(64-7) {1'b0}},a_1}))];
     end
   end
   // romFile end
 
   assign eta2_0 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd13),
-                   c$case_alt_62};
+                   c$case_alt_65};
 
   assign en_2 = eta2_0[7:7];
 
@@ -5818,13 +6585,13 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_7
     if (en_2) begin
-      c$case_alt_33 <= ROM_7[($unsigned({{(64-7) {1'b0}},a_2}))];
+      c$case_alt_36 <= ROM_7[($unsigned({{(64-7) {1'b0}},a_2}))];
     end
   end
   // romFile end
 
   assign eta2_1 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd12),
-                   c$case_alt_62};
+                   c$case_alt_65};
 
   assign en_3 = eta2_1[7:7];
 
@@ -5839,13 +6606,13 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_8
     if (en_3) begin
-      c$case_alt_34 <= ROM_8[($unsigned({{(64-7) {1'b0}},a_3}))];
+      c$case_alt_37 <= ROM_8[($unsigned({{(64-7) {1'b0}},a_3}))];
     end
   end
   // romFile end
 
   assign eta2_2 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd11),
-                   c$case_alt_62};
+                   c$case_alt_65};
 
   assign en_4 = eta2_2[7:7];
 
@@ -5860,13 +6627,13 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_9
     if (en_4) begin
-      c$case_alt_35 <= ROM_9[($unsigned({{(64-7) {1'b0}},a_4}))];
+      c$case_alt_38 <= ROM_9[($unsigned({{(64-7) {1'b0}},a_4}))];
     end
   end
   // romFile end
 
   assign eta2_3 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd10),
-                   c$case_alt_62};
+                   c$case_alt_65};
 
   assign en_5 = eta2_3[7:7];
 
@@ -5881,13 +6648,13 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_10
     if (en_5) begin
-      c$case_alt_36 <= ROM_10[($unsigned({{(64-7) {1'b0}},a_5}))];
+      c$case_alt_39 <= ROM_10[($unsigned({{(64-7) {1'b0}},a_5}))];
     end
   end
   // romFile end
 
   assign eta2_4 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd9),
-                   c$case_alt_62};
+                   c$case_alt_65};
 
   assign en_6 = eta2_4[7:7];
 
@@ -5902,13 +6669,13 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_11
     if (en_6) begin
-      c$case_alt_37 <= ROM_11[($unsigned({{(64-7) {1'b0}},a_6}))];
+      c$case_alt_40 <= ROM_11[($unsigned({{(64-7) {1'b0}},a_6}))];
     end
   end
   // romFile end
 
   assign eta2_5 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd8),
-                   c$case_alt_62};
+                   c$case_alt_65};
 
   assign en_7 = eta2_5[7:7];
 
@@ -5923,13 +6690,13 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_12
     if (en_7) begin
-      c$case_alt_38 <= ROM_12[($unsigned({{(64-7) {1'b0}},a_7}))];
+      c$case_alt_41 <= ROM_12[($unsigned({{(64-7) {1'b0}},a_7}))];
     end
   end
   // romFile end
 
   assign eta2_6 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd7),
-                   c$case_alt_62};
+                   c$case_alt_65};
 
   assign en_8 = eta2_6[7:7];
 
@@ -5944,13 +6711,13 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_13
     if (en_8) begin
-      c$case_alt_39 <= ROM_13[($unsigned({{(64-7) {1'b0}},a_8}))];
+      c$case_alt_42 <= ROM_13[($unsigned({{(64-7) {1'b0}},a_8}))];
     end
   end
   // romFile end
 
   assign eta2_7 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd6),
-                   c$case_alt_62};
+                   c$case_alt_65};
 
   assign en_9 = eta2_7[7:7];
 
@@ -5965,13 +6732,13 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_14
     if (en_9) begin
-      c$case_alt_40 <= ROM_14[($unsigned({{(64-7) {1'b0}},a_9}))];
+      c$case_alt_43 <= ROM_14[($unsigned({{(64-7) {1'b0}},a_9}))];
     end
   end
   // romFile end
 
   assign eta2_8 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd5),
-                   c$case_alt_62};
+                   c$case_alt_65};
 
   assign en_10 = eta2_8[7:7];
 
@@ -5986,13 +6753,13 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_15
     if (en_10) begin
-      c$case_alt_41 <= ROM_15[($unsigned({{(64-7) {1'b0}},a_10}))];
+      c$case_alt_44 <= ROM_15[($unsigned({{(64-7) {1'b0}},a_10}))];
     end
   end
   // romFile end
 
   assign eta2_9 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd4),
-                   c$case_alt_62};
+                   c$case_alt_65};
 
   assign en_11 = eta2_9[7:7];
 
@@ -6007,13 +6774,13 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_16
     if (en_11) begin
-      c$case_alt_42 <= ROM_16[($unsigned({{(64-7) {1'b0}},a_11}))];
+      c$case_alt_45 <= ROM_16[($unsigned({{(64-7) {1'b0}},a_11}))];
     end
   end
   // romFile end
 
   assign eta2_10 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd3),
-                    c$case_alt_62};
+                    c$case_alt_65};
 
   assign en_12 = eta2_10[7:7];
 
@@ -6028,13 +6795,13 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_17
     if (en_12) begin
-      c$case_alt_43 <= ROM_17[($unsigned({{(64-7) {1'b0}},a_12}))];
+      c$case_alt_46 <= ROM_17[($unsigned({{(64-7) {1'b0}},a_12}))];
     end
   end
   // romFile end
 
   assign eta2_11 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd2),
-                    c$case_alt_62};
+                    c$case_alt_65};
 
   assign en_13 = eta2_11[7:7];
 
@@ -6049,13 +6816,13 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_18
     if (en_13) begin
-      c$case_alt_44 <= ROM_18[($unsigned({{(64-7) {1'b0}},a_13}))];
+      c$case_alt_47 <= ROM_18[($unsigned({{(64-7) {1'b0}},a_13}))];
     end
   end
   // romFile end
 
   assign eta2_12 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd1),
-                    c$case_alt_62};
+                    c$case_alt_65};
 
   assign en_14 = eta2_12[7:7];
 
@@ -6070,13 +6837,13 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_19
     if (en_14) begin
-      c$case_alt_45 <= ROM_19[($unsigned({{(64-7) {1'b0}},a_14}))];
+      c$case_alt_48 <= ROM_19[($unsigned({{(64-7) {1'b0}},a_14}))];
     end
   end
   // romFile end
 
   assign eta2_13 = {c$xs_app_arg_case_alt_1 & (c$xs_app_arg_case_alt_0 == 4'd0),
-                    c$case_alt_62};
+                    c$case_alt_65};
 
   assign en_15 = eta2_13[7:7];
 
@@ -6091,21 +6858,21 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_20
     if (en_15) begin
-      c$case_alt_46 <= ROM_20[($unsigned({{(64-7) {1'b0}},a_15}))];
+      c$case_alt_49 <= ROM_20[($unsigned({{(64-7) {1'b0}},a_15}))];
     end
   end
   // romFile end
 
-  assign c$xs_app_arg_case_alt_selection_2 = nxt[4705:4703];
+  assign c$xs_app_arg_case_alt_selection_2 = nxt[5193:5191];
 
-  assign c$bv_31 = nxt[4899:4899];
+  assign c$bv_29 = nxt[5387:5387];
 
-  assign c$bv_32 = nxt[4705:4703];
+  assign c$bv_30 = nxt[5193:5191];
 
   always @(*) begin
     case(c$xs_app_arg_case_alt_selection_2)
       3'd7 : c$xs_app_arg_case_alt_0 = 4'd14;
-      default : c$xs_app_arg_case_alt_0 = (({{(4-1) {1'b0}},nxt[4899:4899]}) * 4'd7) + ({{(4-3) {1'b0}},nxt[4705:4703]});
+      default : c$xs_app_arg_case_alt_0 = (({{(4-1) {1'b0}},nxt[5387:5387]}) * 4'd7) + ({{(4-3) {1'b0}},nxt[5193:5191]});
     endcase
   end
 
@@ -6116,45 +6883,45 @@ module decoder_small
     endcase
   end
 
-  assign c$dtt_rhs_16 = nxt[4904:4900];
+  assign c$dtt_rhs_16 = nxt[5392:5388];
 
   assign c$xs_app_arg_case_scrut = $unsigned(c$dtt_rhs_16);
 
   // index begin
   wire [1023:0] vecArray_2 [0:15-1];
-  genvar i_11;
+  genvar i_9;
   generate
-  for (i_11=0; i_11 < 15; i_11=i_11+1) begin : mk_array_2
-    assign vecArray_2[(15-1)-i_11] = xs_1[i_11*1024+:1024];
+  for (i_9=0; i_9 < 15; i_9=i_9+1) begin : mk_array_2
+    assign vecArray_2[(15-1)-i_9] = xs_1[i_9*1024+:1024];
   end
   endgenerate
-  assign result_40 = vecArray_2[($unsigned({{(64-4) {1'b0}},c$i1_case_alt_0}))];
+  assign result_37 = vecArray_2[($unsigned({{(64-4) {1'b0}},c$i1_case_alt_0}))];
   // index end
 
-  assign xs_1 = {result_53,   result_52,
-                 result_51,   result_50,   result_49,
-                 c$case_alt_56,   result_48,   result_47,
-                 result_46,   result_45,   result_44,
-                 result_43,   c$case_alt_49,   result_42,
-                 result_41};
+  assign xs_1 = {result_50,   result_49,
+                 result_48,   result_47,   result_46,
+                 c$case_alt_59,   result_45,   result_44,
+                 result_43,   result_42,   result_41,
+                 result_40,   c$case_alt_52,   result_39,
+                 result_38};
 
-  assign c$i1_case_alt_selection_4 = result_54[4705:4703];
+  assign c$i1_case_alt_selection_4 = result_51[5193:5191];
 
-  assign c$bv_33 = result_54[4899:4899];
+  assign c$bv_31 = result_51[5387:5387];
 
-  assign c$bv_34 = result_54[4705:4703];
+  assign c$bv_32 = result_51[5193:5191];
 
   always @(*) begin
     case(c$i1_case_alt_selection_4)
       3'd7 : c$i1_case_alt_0 = 4'd14;
-      default : c$i1_case_alt_0 = (({{(4-1) {1'b0}},result_54[4899:4899]}) * 4'd7) + ({{(4-3) {1'b0}},result_54[4705:4703]});
+      default : c$i1_case_alt_0 = (({{(4-1) {1'b0}},result_51[5387:5387]}) * 4'd7) + ({{(4-3) {1'b0}},result_51[5193:5191]});
     endcase
   end
 
   assign eta2_14 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd14),
-                    c$case_alt_62};
+                    c$case_alt_65};
 
-  assign result_41 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_47};
+  assign result_38 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_50};
 
   assign en_16 = eta2_14[7:7];
 
@@ -6169,15 +6936,15 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_21
     if (en_16) begin
-      c$case_alt_47 <= ROM_21[($unsigned({{(64-7) {1'b0}},a_16}))];
+      c$case_alt_50 <= ROM_21[($unsigned({{(64-7) {1'b0}},a_16}))];
     end
   end
   // romFile end
 
   assign eta2_15 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd13),
-                    c$case_alt_62};
+                    c$case_alt_65};
 
-  assign result_42 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_48};
+  assign result_39 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_51};
 
   assign en_17 = eta2_15[7:7];
 
@@ -6192,13 +6959,13 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_22
     if (en_17) begin
-      c$case_alt_48 <= ROM_22[($unsigned({{(64-7) {1'b0}},a_17}))];
+      c$case_alt_51 <= ROM_22[($unsigned({{(64-7) {1'b0}},a_17}))];
     end
   end
   // romFile end
 
   assign eta1 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd12),
-                 c$case_alt_62};
+                 c$case_alt_65};
 
   assign en_18 = eta1[7:7];
 
@@ -6213,15 +6980,15 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_23
     if (en_18) begin
-      c$case_alt_49 <= ROM_23[($unsigned({{(64-7) {1'b0}},a_18}))];
+      c$case_alt_52 <= ROM_23[($unsigned({{(64-7) {1'b0}},a_18}))];
     end
   end
   // romFile end
 
   assign eta2_16 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd11),
-                    c$case_alt_62};
+                    c$case_alt_65};
 
-  assign result_43 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_50};
+  assign result_40 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_53};
 
   assign en_19 = eta2_16[7:7];
 
@@ -6236,15 +7003,15 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_24
     if (en_19) begin
-      c$case_alt_50 <= ROM_24[($unsigned({{(64-7) {1'b0}},a_19}))];
+      c$case_alt_53 <= ROM_24[($unsigned({{(64-7) {1'b0}},a_19}))];
     end
   end
   // romFile end
 
   assign eta2_17 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd10),
-                    c$case_alt_62};
+                    c$case_alt_65};
 
-  assign result_44 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_51};
+  assign result_41 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_54};
 
   assign en_20 = eta2_17[7:7];
 
@@ -6259,15 +7026,15 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_25
     if (en_20) begin
-      c$case_alt_51 <= ROM_25[($unsigned({{(64-7) {1'b0}},a_20}))];
+      c$case_alt_54 <= ROM_25[($unsigned({{(64-7) {1'b0}},a_20}))];
     end
   end
   // romFile end
 
   assign eta2_18 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd9),
-                    c$case_alt_62};
+                    c$case_alt_65};
 
-  assign result_45 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_52};
+  assign result_42 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_55};
 
   assign en_21 = eta2_18[7:7];
 
@@ -6282,15 +7049,15 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_26
     if (en_21) begin
-      c$case_alt_52 <= ROM_26[($unsigned({{(64-7) {1'b0}},a_21}))];
+      c$case_alt_55 <= ROM_26[($unsigned({{(64-7) {1'b0}},a_21}))];
     end
   end
   // romFile end
 
   assign eta2_19 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd8),
-                    c$case_alt_62};
+                    c$case_alt_65};
 
-  assign result_46 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_53};
+  assign result_43 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_56};
 
   assign en_22 = eta2_19[7:7];
 
@@ -6305,15 +7072,15 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_27
     if (en_22) begin
-      c$case_alt_53 <= ROM_27[($unsigned({{(64-7) {1'b0}},a_22}))];
+      c$case_alt_56 <= ROM_27[($unsigned({{(64-7) {1'b0}},a_22}))];
     end
   end
   // romFile end
 
   assign eta2_20 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd7),
-                    c$case_alt_62};
+                    c$case_alt_65};
 
-  assign result_47 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_54};
+  assign result_44 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_57};
 
   assign en_23 = eta2_20[7:7];
 
@@ -6328,15 +7095,15 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_28
     if (en_23) begin
-      c$case_alt_54 <= ROM_28[($unsigned({{(64-7) {1'b0}},a_23}))];
+      c$case_alt_57 <= ROM_28[($unsigned({{(64-7) {1'b0}},a_23}))];
     end
   end
   // romFile end
 
   assign eta2_21 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd6),
-                    c$case_alt_62};
+                    c$case_alt_65};
 
-  assign result_48 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_55};
+  assign result_45 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_58};
 
   assign en_24 = eta2_21[7:7];
 
@@ -6351,13 +7118,13 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_29
     if (en_24) begin
-      c$case_alt_55 <= ROM_29[($unsigned({{(64-7) {1'b0}},a_24}))];
+      c$case_alt_58 <= ROM_29[($unsigned({{(64-7) {1'b0}},a_24}))];
     end
   end
   // romFile end
 
   assign eta1_0 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd5),
-                   c$case_alt_62};
+                   c$case_alt_65};
 
   assign en_25 = eta1_0[7:7];
 
@@ -6372,15 +7139,15 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_30
     if (en_25) begin
-      c$case_alt_56 <= ROM_30[($unsigned({{(64-7) {1'b0}},a_25}))];
+      c$case_alt_59 <= ROM_30[($unsigned({{(64-7) {1'b0}},a_25}))];
     end
   end
   // romFile end
 
   assign eta2_22 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd4),
-                    c$case_alt_62};
+                    c$case_alt_65};
 
-  assign result_49 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_57};
+  assign result_46 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_60};
 
   assign en_26 = eta2_22[7:7];
 
@@ -6395,15 +7162,15 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_31
     if (en_26) begin
-      c$case_alt_57 <= ROM_31[($unsigned({{(64-7) {1'b0}},a_26}))];
+      c$case_alt_60 <= ROM_31[($unsigned({{(64-7) {1'b0}},a_26}))];
     end
   end
   // romFile end
 
   assign eta2_23 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd3),
-                    c$case_alt_62};
+                    c$case_alt_65};
 
-  assign result_50 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_58};
+  assign result_47 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_61};
 
   assign en_27 = eta2_23[7:7];
 
@@ -6418,15 +7185,15 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_32
     if (en_27) begin
-      c$case_alt_58 <= ROM_32[($unsigned({{(64-7) {1'b0}},a_27}))];
+      c$case_alt_61 <= ROM_32[($unsigned({{(64-7) {1'b0}},a_27}))];
     end
   end
   // romFile end
 
   assign eta2_24 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd2),
-                    c$case_alt_62};
+                    c$case_alt_65};
 
-  assign result_51 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_59};
+  assign result_48 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_62};
 
   assign en_28 = eta2_24[7:7];
 
@@ -6441,15 +7208,15 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_33
     if (en_28) begin
-      c$case_alt_59 <= ROM_33[($unsigned({{(64-7) {1'b0}},a_28}))];
+      c$case_alt_62 <= ROM_33[($unsigned({{(64-7) {1'b0}},a_28}))];
     end
   end
   // romFile end
 
   assign eta2_25 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd1),
-                    c$case_alt_62};
+                    c$case_alt_65};
 
-  assign result_52 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_60};
+  assign result_49 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_63};
 
   assign en_29 = eta2_25[7:7];
 
@@ -6464,15 +7231,15 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_34
     if (en_29) begin
-      c$case_alt_60 <= ROM_34[($unsigned({{(64-7) {1'b0}},a_29}))];
+      c$case_alt_63 <= ROM_34[($unsigned({{(64-7) {1'b0}},a_29}))];
     end
   end
   // romFile end
 
   assign eta2_26 = {c$xs_app_arg_case_alt_3 & (c$xs_app_arg_case_alt_2 == 4'd0),
-                    c$case_alt_62};
+                    c$case_alt_65};
 
-  assign result_53 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_61};
+  assign result_50 = {512'b00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,c$case_alt_64};
 
   assign en_30 = eta2_26[7:7];
 
@@ -6487,21 +7254,21 @@ module decoder_small
 
   always @(posedge clk) begin : decoder_small_romFile_35
     if (en_30) begin
-      c$case_alt_61 <= ROM_35[($unsigned({{(64-7) {1'b0}},a_30}))];
+      c$case_alt_64 <= ROM_35[($unsigned({{(64-7) {1'b0}},a_30}))];
     end
   end
   // romFile end
 
-  assign c$xs_app_arg_case_alt_selection_6 = nxt[4705:4703];
+  assign c$xs_app_arg_case_alt_selection_6 = nxt[5193:5191];
 
-  assign c$bv_35 = nxt[4899:4899];
+  assign c$bv_33 = nxt[5387:5387];
 
-  assign c$bv_36 = nxt[4705:4703];
+  assign c$bv_34 = nxt[5193:5191];
 
   always @(*) begin
     case(c$xs_app_arg_case_alt_selection_6)
       3'd7 : c$xs_app_arg_case_alt_2 = 4'd14;
-      default : c$xs_app_arg_case_alt_2 = (({{(4-1) {1'b0}},nxt[4899:4899]}) * 4'd7) + ({{(4-3) {1'b0}},nxt[4705:4703]});
+      default : c$xs_app_arg_case_alt_2 = (({{(4-1) {1'b0}},nxt[5387:5387]}) * 4'd7) + ({{(4-3) {1'b0}},nxt[5193:5191]});
     endcase
   end
 
@@ -6512,28 +7279,28 @@ module decoder_small
     endcase
   end
 
-  assign c$dtt_rhs_19 = nxt[4904:4900];
+  assign c$dtt_rhs_19 = nxt[5392:5388];
 
   assign c$xs_app_arg_case_scrut_0 = $unsigned(c$dtt_rhs_19);
 
-  assign c$app_arg_36 = (nxt[4888:4881] <= 8'd63) ? nxt[4888:4881] : 8'd63;
+  assign c$app_arg_37 = (nxt[5376:5369] <= 8'd63) ? nxt[5376:5369] : 8'd63;
 
-  assign c$case_alt_selection_41 = nxt[4904:4900];
+  assign c$case_alt_selection_45 = nxt[5392:5388];
 
-  assign c$bv_37 = nxt[4894:4889];
+  assign c$bv_35 = nxt[5382:5377];
 
-  assign c$bv_38 = macN[366:359];
+  assign c$bv_36 = macN[366:359];
 
   always @(*) begin
-    case(c$case_alt_selection_41)
-      5'b00001 : c$case_alt_62 = {{(7-6) {1'b0}},nxt[4894:4889]};
-      5'b00100 : c$case_alt_62 = c$app_arg_36[0+:7];
-      5'b00110 : c$case_alt_62 = c$bv_38[0+:7];
-      default : c$case_alt_62 = 7'd0;
+    case(c$case_alt_selection_45)
+      5'b00001 : c$case_alt_65 = {{(7-6) {1'b0}},nxt[5382:5377]};
+      5'b00100 : c$case_alt_65 = c$app_arg_37[0+:7];
+      5'b00110 : c$case_alt_65 = c$bv_36[0+:7];
+      default : c$case_alt_65 = 7'd0;
     endcase
   end
 
-  assign result_54 = {ds_3,   ds1_1,   ds2_0,
+  assign result_51 = {ds_3,   ds1_1,   ds2_0,
                       ds3,   ds4,   ds5,   ds6,   ds7,   ds8,   ds9,
                       ds10,   ds11,   ds12,   ds13,   ds14,   ds15,
                       ds16,   ds17,   ds18,   ds19,   ds20,   ds21,
@@ -6541,14 +7308,16 @@ module decoder_small
                       ds28,   ds29,   ds30,   ds31,   ds32,   ds33,
                       ds34,   ds35,   ds36,   ds37,   ds38,   ds39,
                       ds40,   ds41,   ds42,   ds43,   ds44,   ds45,
-                      ds46,   ds47,   ds48,   ds49,   ds50,   ds51};
+                      ds46,   ds47,   ds48,   ds49,   ds50,   ds51,
+                      ds52,   ds53,   ds54,   ds55,   ds56,   ds57,
+                      ds58,   ds59,   ds60};
 
   // register begin
   always @(posedge clk or  posedge  rst) begin : ds_3_register
     if ( rst) begin
       ds_3 <= 5'd0;
     end else begin
-      ds_3 <= nxt[4904:4900];
+      ds_3 <= nxt[5392:5388];
     end
   end
   // register end
@@ -6558,7 +7327,7 @@ module decoder_small
     if ( rst) begin
       ds1_1 <= 1'd0;
     end else begin
-      ds1_1 <= nxt[4899:4899];
+      ds1_1 <= nxt[5387:5387];
     end
   end
   // register end
@@ -6568,7 +7337,7 @@ module decoder_small
     if ( rst) begin
       ds2_0 <= 4'd0;
     end else begin
-      ds2_0 <= nxt[4898:4895];
+      ds2_0 <= nxt[5386:5383];
     end
   end
   // register end
@@ -6578,7 +7347,7 @@ module decoder_small
     if ( rst) begin
       ds3 <= 6'd0;
     end else begin
-      ds3 <= nxt[4894:4889];
+      ds3 <= nxt[5382:5377];
     end
   end
   // register end
@@ -6588,7 +7357,7 @@ module decoder_small
     if ( rst) begin
       ds4 <= 8'd0;
     end else begin
-      ds4 <= nxt[4888:4881];
+      ds4 <= nxt[5376:5369];
     end
   end
   // register end
@@ -6598,7 +7367,7 @@ module decoder_small
     if ( rst) begin
       ds5 <= 2'd0;
     end else begin
-      ds5 <= nxt[4880:4879];
+      ds5 <= nxt[5368:5367];
     end
   end
   // register end
@@ -6608,7 +7377,7 @@ module decoder_small
     if ( rst) begin
       ds6 <= 64'sd0;
     end else begin
-      ds6 <= $signed(nxt[4878:4815]);
+      ds6 <= $signed(nxt[5366:5303]);
     end
   end
   // register end
@@ -6618,7 +7387,7 @@ module decoder_small
     if ( rst) begin
       ds7 <= 32'sd0;
     end else begin
-      ds7 <= $signed(nxt[4814:4783]);
+      ds7 <= $signed(nxt[5302:5271]);
     end
   end
   // register end
@@ -6628,7 +7397,7 @@ module decoder_small
     if ( rst) begin
       ds8 <= 6'sd0;
     end else begin
-      ds8 <= $signed(nxt[4782:4777]);
+      ds8 <= $signed(nxt[5270:5265]);
     end
   end
   // register end
@@ -6638,7 +7407,7 @@ module decoder_small
     if ( rst) begin
       ds9 <= 32'sd0;
     end else begin
-      ds9 <= $signed(nxt[4776:4745]);
+      ds9 <= $signed(nxt[5264:5233]);
     end
   end
   // register end
@@ -6648,7 +7417,7 @@ module decoder_small
     if ( rst) begin
       ds10 <= 32'd0;
     end else begin
-      ds10 <= nxt[4744:4713];
+      ds10 <= nxt[5232:5201];
     end
   end
   // register end
@@ -6658,7 +7427,7 @@ module decoder_small
     if ( rst) begin
       ds11 <= 7'sd0;
     end else begin
-      ds11 <= $signed(nxt[4712:4706]);
+      ds11 <= $signed(nxt[5200:5194]);
     end
   end
   // register end
@@ -6668,7 +7437,7 @@ module decoder_small
     if ( rst) begin
       ds12 <= 3'd0;
     end else begin
-      ds12 <= nxt[4705:4703];
+      ds12 <= nxt[5193:5191];
     end
   end
   // register end
@@ -6678,7 +7447,7 @@ module decoder_small
     if ( rst) begin
       ds13 <= 8'd0;
     end else begin
-      ds13 <= nxt[4702:4695];
+      ds13 <= nxt[5190:5183];
     end
   end
   // register end
@@ -6688,7 +7457,7 @@ module decoder_small
     if ( rst) begin
       ds14 <= 8'd0;
     end else begin
-      ds14 <= nxt[4694:4687];
+      ds14 <= nxt[5182:5175];
     end
   end
   // register end
@@ -6698,7 +7467,7 @@ module decoder_small
     if ( rst) begin
       ds15 <= 32'sd0;
     end else begin
-      ds15 <= $signed(nxt[4686:4655]);
+      ds15 <= $signed(nxt[5174:5143]);
     end
   end
   // register end
@@ -6708,7 +7477,7 @@ module decoder_small
     if ( rst) begin
       ds16 <= 2'd0;
     end else begin
-      ds16 <= nxt[4654:4653];
+      ds16 <= nxt[5142:5141];
     end
   end
   // register end
@@ -6718,7 +7487,7 @@ module decoder_small
     if ( rst) begin
       ds17 <= 32'd0;
     end else begin
-      ds17 <= nxt[4652:4621];
+      ds17 <= nxt[5140:5109];
     end
   end
   // register end
@@ -6729,7 +7498,7 @@ module decoder_small
       ds18 <= {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
    8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0};
     end else begin
-      ds18 <= nxt[4620:4493];
+      ds18 <= nxt[5108:4981];
     end
   end
   // register end
@@ -6739,7 +7508,7 @@ module decoder_small
     if ( rst) begin
       ds19 <= 7'sd0;
     end else begin
-      ds19 <= $signed(nxt[4492:4486]);
+      ds19 <= $signed(nxt[4980:4974]);
     end
   end
   // register end
@@ -6750,7 +7519,7 @@ module decoder_small
       ds20 <= {8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,
    8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0,   8'sd0};
     end else begin
-      ds20 <= nxt[4485:4358];
+      ds20 <= nxt[4973:4846];
     end
   end
   // register end
@@ -6760,7 +7529,7 @@ module decoder_small
     if ( rst) begin
       ds21 <= 7'sd0;
     end else begin
-      ds21 <= $signed(nxt[4357:4351]);
+      ds21 <= $signed(nxt[4845:4839]);
     end
   end
   // register end
@@ -6770,7 +7539,7 @@ module decoder_small
     if ( rst) begin
       ds22 <= 2'd0;
     end else begin
-      ds22 <= nxt[4350:4349];
+      ds22 <= nxt[4838:4837];
     end
   end
   // register end
@@ -6780,7 +7549,7 @@ module decoder_small
     if ( rst) begin
       ds23 <= 4'd0;
     end else begin
-      ds23 <= nxt[4348:4345];
+      ds23 <= nxt[4836:4833];
     end
   end
   // register end
@@ -6792,7 +7561,7 @@ module decoder_small
                         32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,   32'sd0,
                         32'sd0,   32'sd0,   32'sd0,   32'sd0}};
     end else begin
-      ds24 <= nxt[4344:3769];
+      ds24 <= nxt[4832:4257];
     end
   end
   // register end
@@ -6802,7 +7571,7 @@ module decoder_small
     if ( rst) begin
       ds25 <= 5'd0;
     end else begin
-      ds25 <= nxt[3768:3764];
+      ds25 <= nxt[4256:4252];
     end
   end
   // register end
@@ -6812,7 +7581,7 @@ module decoder_small
     if ( rst) begin
       ds26 <= 32'sd0;
     end else begin
-      ds26 <= $signed(nxt[3763:3732]);
+      ds26 <= $signed(nxt[4251:4220]);
     end
   end
   // register end
@@ -6822,7 +7591,7 @@ module decoder_small
     if ( rst) begin
       ds27 <= 6'd0;
     end else begin
-      ds27 <= nxt[3731:3726];
+      ds27 <= nxt[4219:4214];
     end
   end
   // register end
@@ -6832,7 +7601,7 @@ module decoder_small
     if ( rst) begin
       ds28 <= {32'd0,   32'd0,   42'd0,   5'd0};
     end else begin
-      ds28 <= nxt[3725:3615];
+      ds28 <= nxt[4213:4103];
     end
   end
   // register end
@@ -6842,7 +7611,7 @@ module decoder_small
     if ( rst) begin
       ds29 <= 5'd0;
     end else begin
-      ds29 <= nxt[3614:3610];
+      ds29 <= nxt[4102:4098];
     end
   end
   // register end
@@ -6853,7 +7622,7 @@ module decoder_small
       ds30 <= {16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,
    16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0,   16'sd0};
     end else begin
-      ds30 <= nxt[3609:3354];
+      ds30 <= nxt[4097:3842];
     end
   end
   // register end
@@ -6863,7 +7632,7 @@ module decoder_small
     if ( rst) begin
       ds31 <= 32'sd0;
     end else begin
-      ds31 <= $signed(nxt[3353:3322]);
+      ds31 <= $signed(nxt[3841:3810]);
     end
   end
   // register end
@@ -6873,7 +7642,7 @@ module decoder_small
     if ( rst) begin
       ds32 <= {1'b0,   6'd0};
     end else begin
-      ds32 <= nxt[3321:3315];
+      ds32 <= nxt[3809:3803];
     end
   end
   // register end
@@ -6883,7 +7652,7 @@ module decoder_small
     if ( rst) begin
       ds33 <= 64'sd0;
     end else begin
-      ds33 <= $signed(nxt[3314:3251]);
+      ds33 <= $signed(nxt[3802:3739]);
     end
   end
   // register end
@@ -6893,7 +7662,7 @@ module decoder_small
     if ( rst) begin
       ds34 <= {16'sd0,   9'd0,   64'sd0,   64'sd0,   64'sd0,   {1'b0,   6'd0}};
     end else begin
-      ds34 <= nxt[3250:3027];
+      ds34 <= nxt[3738:3515];
     end
   end
   // register end
@@ -6903,7 +7672,7 @@ module decoder_small
     if ( rst) begin
       ds35 <= {16'sd0,   9'd0,   64'sd0,   64'sd0,   64'sd0,   {1'b0,   6'd0}};
     end else begin
-      ds35 <= nxt[3026:2803];
+      ds35 <= nxt[3514:3291];
     end
   end
   // register end
@@ -6913,7 +7682,7 @@ module decoder_small
     if ( rst) begin
       ds36 <= 64'sd0;
     end else begin
-      ds36 <= $signed(nxt[2802:2739]);
+      ds36 <= $signed(nxt[3290:3227]);
     end
   end
   // register end
@@ -6924,7 +7693,7 @@ module decoder_small
       ds37 <= {64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,
    64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0};
     end else begin
-      ds37 <= nxt[2738:1715];
+      ds37 <= nxt[3226:2203];
     end
   end
   // register end
@@ -6935,7 +7704,7 @@ module decoder_small
       ds38 <= {64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,
    64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0,   64'sd0};
     end else begin
-      ds38 <= nxt[1714:691];
+      ds38 <= nxt[2202:1179];
     end
   end
   // register end
@@ -6945,7 +7714,7 @@ module decoder_small
     if ( rst) begin
       ds39 <= {1'b0,   6'd0};
     end else begin
-      ds39 <= nxt[690:684];
+      ds39 <= nxt[1178:1172];
     end
   end
   // register end
@@ -6955,7 +7724,7 @@ module decoder_small
     if ( rst) begin
       ds40 <= 32'sd0;
     end else begin
-      ds40 <= $signed(nxt[683:652]);
+      ds40 <= $signed(nxt[1171:1140]);
     end
   end
   // register end
@@ -6965,7 +7734,7 @@ module decoder_small
     if ( rst) begin
       ds41 <= 32'sd0;
     end else begin
-      ds41 <= $signed(nxt[651:620]);
+      ds41 <= $signed(nxt[1139:1108]);
     end
   end
   // register end
@@ -6975,7 +7744,7 @@ module decoder_small
     if ( rst) begin
       ds42 <= 32'sd0;
     end else begin
-      ds42 <= $signed(nxt[619:588]);
+      ds42 <= $signed(nxt[1107:1076]);
     end
   end
   // register end
@@ -6985,7 +7754,7 @@ module decoder_small
     if ( rst) begin
       ds43 <= {16'sd0,   9'd0,   64'sd0,   64'sd0,   64'sd0,   {1'b0,   6'd0}};
     end else begin
-      ds43 <= nxt[587:364];
+      ds43 <= nxt[1075:852];
     end
   end
   // register end
@@ -6995,7 +7764,7 @@ module decoder_small
     if ( rst) begin
       ds44 <= 32'sd0;
     end else begin
-      ds44 <= $signed(nxt[363:332]);
+      ds44 <= $signed(nxt[851:820]);
     end
   end
   // register end
@@ -7005,7 +7774,7 @@ module decoder_small
     if ( rst) begin
       ds45 <= 32'sd0;
     end else begin
-      ds45 <= $signed(nxt[331:300]);
+      ds45 <= $signed(nxt[819:788]);
     end
   end
   // register end
@@ -7015,7 +7784,7 @@ module decoder_small
     if ( rst) begin
       ds46 <= 64'sd0;
     end else begin
-      ds46 <= $signed(nxt[299:236]);
+      ds46 <= $signed(nxt[787:724]);
     end
   end
   // register end
@@ -7025,7 +7794,7 @@ module decoder_small
     if ( rst) begin
       ds47 <= 64'sd0;
     end else begin
-      ds47 <= $signed(nxt[235:172]);
+      ds47 <= $signed(nxt[723:660]);
     end
   end
   // register end
@@ -7035,7 +7804,7 @@ module decoder_small
     if ( rst) begin
       ds48 <= 22'sd0;
     end else begin
-      ds48 <= $signed(nxt[171:150]);
+      ds48 <= $signed(nxt[659:638]);
     end
   end
   // register end
@@ -7045,7 +7814,7 @@ module decoder_small
     if ( rst) begin
       ds49 <= 22'sd0;
     end else begin
-      ds49 <= $signed(nxt[149:128]);
+      ds49 <= $signed(nxt[637:616]);
     end
   end
   // register end
@@ -7055,7 +7824,7 @@ module decoder_small
     if ( rst) begin
       ds50 <= 64'sd0;
     end else begin
-      ds50 <= $signed(nxt[127:64]);
+      ds50 <= $signed(nxt[615:552]);
     end
   end
   // register end
@@ -7065,7 +7834,97 @@ module decoder_small
     if ( rst) begin
       ds51 <= 64'sd0;
     end else begin
-      ds51 <= $signed(nxt[63:0]);
+      ds51 <= $signed(nxt[551:488]);
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds52_register
+    if ( rst) begin
+      ds52 <= 32'd0;
+    end else begin
+      ds52 <= nxt[487:456];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds53_register
+    if ( rst) begin
+      ds53 <= 32'sd0;
+    end else begin
+      ds53 <= $signed(nxt[455:424]);
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds54_register
+    if ( rst) begin
+      ds54 <= {1'b0,   6'd0};
+    end else begin
+      ds54 <= nxt[423:417];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds55_register
+    if ( rst) begin
+      ds55 <= 1'b0;
+    end else begin
+      ds55 <= nxt[416:416];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds56_register
+    if ( rst) begin
+      ds56 <= 32'd0;
+    end else begin
+      ds56 <= nxt[415:384];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds57_register
+    if ( rst) begin
+      ds57 <= {64'sd0,   64'sd0,   64'sd0,   64'sd0};
+    end else begin
+      ds57 <= nxt[383:128];
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds58_register
+    if ( rst) begin
+      ds58 <= 64'sd0;
+    end else begin
+      ds58 <= $signed(nxt[127:64]);
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds59_register
+    if ( rst) begin
+      ds59 <= 32'sd0;
+    end else begin
+      ds59 <= $signed(nxt[63:32]);
+    end
+  end
+  // register end
+
+  // register begin
+  always @(posedge clk or  posedge  rst) begin : ds60_register
+    if ( rst) begin
+      ds60 <= 32'sd0;
+    end else begin
+      ds60 <= $signed(nxt[31:0]);
     end
   end
   // register end

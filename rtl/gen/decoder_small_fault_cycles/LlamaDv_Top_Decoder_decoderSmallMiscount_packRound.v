@@ -4,78 +4,16 @@
 `timescale 100fs/100fs
 module LlamaDv_Top_Decoder_decoderSmallMiscount_packRound
     ( // Inputs
-      input signed [6:0] xe
+      input  r
     , input signed [63:0] y
 
       // Outputs
-    , output wire signed [7:0] c$case_alt
+    , output wire signed [7:0] result
     );
-  // src/LlamaDv/Decoder.hs:734:1-10
-  wire signed [15:0] q;
-  wire [5:0] c$case_alt_0;
-  wire [5:0] result;
-  wire [64:0] result_0;
-  wire signed [63:0] c$app_arg;
-  reg signed [63:0] c$case_alt_1;
-  // src/LlamaDv/Decoder.hs:734:1-10
-  wire signed [63:0] wild2;
-  // src/LlamaDv/Decoder.hs:734:1-10
-  wire signed [63:0] c$wild2_app_arg;
-  // src/LlamaDv/Decoder.hs:734:1-10
-  wire signed [63:0] wild2_0;
-  // src/LlamaDv/Decoder.hs:734:1-10
-  wire signed [63:0] c$wild2_app_arg_0;
-  // src/LlamaDv/Decoder.hs:717:1-5
-  wire signed [15:0] s;
-  wire [5:0] c$case_alt_2;
-  wire [5:0] result_1;
-  // src/LlamaDv/Decoder.hs:706:1-9
-  wire  y1;
-  wire [15:0] c$bv;
-  wire [5:0] c$i_10;
-  wire [15:0] c$bv_0;
 
-  assign q = ($signed({{(16-7) {xe[7-1]}},xe})) + 16'sd20;
 
-  assign c$bv = (($unsigned(q)));
-
-  assign c$case_alt_0 = (q >= 16'sd62) ? 6'd62 : ((c$bv[0+:6]));
-
-  assign result = (q <= 16'sd0) ? 6'd0 : c$case_alt_0;
-
-  assign result_0 = {c$app_arg,   result != 6'd0};
-
-  assign c$app_arg = (q >= 16'sd0) ? c$case_alt_1 : (64'sd0 <<< wild2_0);
-
-  always @(*) begin
-    case(result)
-      6'd0 : c$case_alt_1 = 64'sd0;
-      default : c$case_alt_1 = 64'sd0 >>> wild2;
-    endcase
-  end
-
-  assign wild2 = $signed(c$wild2_app_arg);
-
-  assign c$i_10 = (result - 6'd1);
-
-  assign c$wild2_app_arg = $unsigned({{(64-6) {1'b0}},c$i_10});
-
-  assign wild2_0 = $signed(c$wild2_app_arg_0);
-
-  assign c$wild2_app_arg_0 = $unsigned({{(64-6) {1'b0}},result_1});
-
-  assign s = -q;
-
-  assign c$bv_0 = (($unsigned(s)));
-
-  assign c$case_alt_2 = (s >= 16'sd62) ? 6'd62 : ((c$bv_0[0+:6]));
-
-  assign result_1 = (s <= 16'sd0) ? 6'd0 : c$case_alt_2;
-
-  LlamaDv_Top_Decoder_decoderSmallMiscount_macQuantRound LlamaDv_Top_Decoder_decoderSmallMiscount_macQuantRound_c$case_alt
-    (.result (c$case_alt), .r (y1), .y (y));
-
-  assign y1 = result_0[0:0];
+  LlamaDv_Top_Decoder_decoderSmallMiscount_macQuantRound LlamaDv_Top_Decoder_decoderSmallMiscount_macQuantRound_result
+    (.result (result), .r (r), .y (y));
 
 
 endmodule

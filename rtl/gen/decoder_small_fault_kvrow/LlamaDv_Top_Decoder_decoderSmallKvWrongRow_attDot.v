@@ -27,131 +27,131 @@ module LlamaDv_Top_Decoder_decoderSmallKvWrongRow_attDot
   endgenerate
   // map end
 
-  wire [511:0] vec;
-  wire signed [31:0] acc_4_0;
-  wire signed [31:0] acc_1;
-  wire signed [31:0] acc_2;
-  wire signed [31:0] acc_3;
-  wire signed [31:0] acc_4;
-  wire signed [31:0] acc_5;
-  wire signed [31:0] acc_6;
-  wire signed [31:0] acc_7;
-  wire signed [31:0] acc_8;
-  wire signed [31:0] acc_9;
-  wire signed [31:0] acc_10;
-  wire signed [31:0] acc_11;
-  wire signed [31:0] acc_12;
-  wire signed [31:0] acc_13;
-  wire signed [31:0] acc_14;
-  wire signed [31:0] acc_15;
-  wire signed [31:0] acc_16;
-  wire signed [31:0] acc_1_0;
-  wire signed [31:0] acc_1_1;
-  wire signed [31:0] acc_1_2;
-  wire signed [31:0] acc_1_3;
-  wire signed [31:0] acc_1_4;
-  wire signed [31:0] acc_1_5;
-  wire signed [31:0] acc_1_6;
-  wire signed [31:0] acc_1_7;
-  wire signed [31:0] acc_2_0;
-  wire signed [31:0] acc_2_1;
-  wire signed [31:0] acc_2_2;
-  wire signed [31:0] acc_2_3;
-  wire signed [31:0] acc_3_0;
-  wire signed [31:0] acc_3_1;
-  assign result = acc_4_0;
+  wire [511:0] vec_0;
+  wire signed [31:0] acc_4_0_14;
+  wire signed [31:0] acc_0_17;
+  wire signed [31:0] acc_0_18;
+  wire signed [31:0] acc_0_19;
+  wire signed [31:0] acc_0_20;
+  wire signed [31:0] acc_0_21;
+  wire signed [31:0] acc_0_22;
+  wire signed [31:0] acc_0_23;
+  wire signed [31:0] acc_0_24;
+  wire signed [31:0] acc_0_25;
+  wire signed [31:0] acc_0_26;
+  wire signed [31:0] acc_0_27;
+  wire signed [31:0] acc_0_28;
+  wire signed [31:0] acc_0_29;
+  wire signed [31:0] acc_0_30;
+  wire signed [31:0] acc_0_31;
+  wire signed [31:0] acc_0_32;
+  wire signed [31:0] acc_1_0_0;
+  wire signed [31:0] acc_1_1_1;
+  wire signed [31:0] acc_1_2_2;
+  wire signed [31:0] acc_1_3_3;
+  wire signed [31:0] acc_1_4_4;
+  wire signed [31:0] acc_1_5_5;
+  wire signed [31:0] acc_1_6_6;
+  wire signed [31:0] acc_1_7_7;
+  wire signed [31:0] acc_2_0_8;
+  wire signed [31:0] acc_2_1_9;
+  wire signed [31:0] acc_2_2_10;
+  wire signed [31:0] acc_2_3_11;
+  wire signed [31:0] acc_3_0_12;
+  wire signed [31:0] acc_3_1_13;
+  assign result = acc_4_0_14;
 
-  assign vec = c$app_arg;
+  assign vec_0 = c$app_arg;
 
-  assign acc_1 = $signed(vec[511:480]);
+  assign acc_0_17 = $signed(vec_0[511:480]);
 
-  assign acc_2 = $signed(vec[479:448]);
+  assign acc_0_18 = $signed(vec_0[479:448]);
 
-  assign acc_3 = $signed(vec[447:416]);
+  assign acc_0_19 = $signed(vec_0[447:416]);
 
-  assign acc_4 = $signed(vec[415:384]);
+  assign acc_0_20 = $signed(vec_0[415:384]);
 
-  assign acc_5 = $signed(vec[383:352]);
+  assign acc_0_21 = $signed(vec_0[383:352]);
 
-  assign acc_6 = $signed(vec[351:320]);
+  assign acc_0_22 = $signed(vec_0[351:320]);
 
-  assign acc_7 = $signed(vec[319:288]);
+  assign acc_0_23 = $signed(vec_0[319:288]);
 
-  assign acc_8 = $signed(vec[287:256]);
+  assign acc_0_24 = $signed(vec_0[287:256]);
 
-  assign acc_9 = $signed(vec[255:224]);
+  assign acc_0_25 = $signed(vec_0[255:224]);
 
-  assign acc_10 = $signed(vec[223:192]);
+  assign acc_0_26 = $signed(vec_0[223:192]);
 
-  assign acc_11 = $signed(vec[191:160]);
+  assign acc_0_27 = $signed(vec_0[191:160]);
 
-  assign acc_12 = $signed(vec[159:128]);
+  assign acc_0_28 = $signed(vec_0[159:128]);
 
-  assign acc_13 = $signed(vec[127:96]);
+  assign acc_0_29 = $signed(vec_0[127:96]);
 
-  assign acc_14 = $signed(vec[95:64]);
+  assign acc_0_30 = $signed(vec_0[95:64]);
 
-  assign acc_15 = $signed(vec[63:32]);
+  assign acc_0_31 = $signed(vec_0[63:32]);
 
-  assign acc_16 = $signed(vec[31:0]);
+  assign acc_0_32 = $signed(vec_0[31:0]);
 
-  assign acc_1_0 = acc_1 + acc_2;
-
-
-
-  assign acc_1_1 = acc_3 + acc_4;
+  assign acc_1_0_0 = acc_0_17 + acc_0_18;
 
 
 
-  assign acc_1_2 = acc_5 + acc_6;
+  assign acc_1_1_1 = acc_0_19 + acc_0_20;
 
 
 
-  assign acc_1_3 = acc_7 + acc_8;
+  assign acc_1_2_2 = acc_0_21 + acc_0_22;
 
 
 
-  assign acc_1_4 = acc_9 + acc_10;
+  assign acc_1_3_3 = acc_0_23 + acc_0_24;
 
 
 
-  assign acc_1_5 = acc_11 + acc_12;
+  assign acc_1_4_4 = acc_0_25 + acc_0_26;
 
 
 
-  assign acc_1_6 = acc_13 + acc_14;
+  assign acc_1_5_5 = acc_0_27 + acc_0_28;
 
 
 
-  assign acc_1_7 = acc_15 + acc_16;
+  assign acc_1_6_6 = acc_0_29 + acc_0_30;
 
 
 
-  assign acc_2_0 = acc_1_0 + acc_1_1;
+  assign acc_1_7_7 = acc_0_31 + acc_0_32;
 
 
 
-  assign acc_2_1 = acc_1_2 + acc_1_3;
+  assign acc_2_0_8 = acc_1_0_0 + acc_1_1_1;
 
 
 
-  assign acc_2_2 = acc_1_4 + acc_1_5;
+  assign acc_2_1_9 = acc_1_2_2 + acc_1_3_3;
 
 
 
-  assign acc_2_3 = acc_1_6 + acc_1_7;
+  assign acc_2_2_10 = acc_1_4_4 + acc_1_5_5;
 
 
 
-  assign acc_3_0 = acc_2_0 + acc_2_1;
+  assign acc_2_3_11 = acc_1_6_6 + acc_1_7_7;
 
 
 
-  assign acc_3_1 = acc_2_2 + acc_2_3;
+  assign acc_3_0_12 = acc_2_0_8 + acc_2_1_9;
 
 
 
-  assign acc_4_0 = acc_3_0 + acc_3_1;
+  assign acc_3_1_13 = acc_2_2_10 + acc_2_3_11;
+
+
+
+  assign acc_4_0_14 = acc_3_0_12 + acc_3_1_13;
 
 
 

@@ -67,15 +67,17 @@ type AttOut = (Unsigned 1, Unsigned 2, Unsigned 5, Vec 16 F)
 
 -- | Phases of a token. Element loops run the counter @i@; 'Rope' takes two cycles
 -- per element (partner, then element and its products; the rounded element is written
--- on the next) and 'Pack' two passes of 16 (max, mantissas). 'NormApply' forms each
+-- on the next) and 'Pack' two passes of 16 (the maximum, its exponent and the shift
+-- amount in 20 clocks, then the mantissas in 16 more). 'NormApply' forms each
 -- element in two registered multiplications and writes it two clocks after it entered.
 -- The divisions run on the sequential reciprocal unit ('Recip', two quotient bits per
 -- clock): 'AttRcp' starts 1/denominator of a head and 'AttDiv' waits for it (21
 -- clocks); 'Silu' forms the first sigmoid's denominator 1 + exp(-x) in 'SiluExpClocks'
--- stages and starts its division, then per element 'SiluDiv' waits for it (11 clocks)
--- while the next element's denominator goes through the same stages, and forms
--- x * sigmoid; 'SiluOut' writes the gated element and starts the next element's
--- division. 'AttFin' normalises a head one lane per clock (product, rounding, write:
+-- stages and starts its division, then per element 'SiluDiv' waits for it (12 clocks)
+-- while the next element's denominator goes through the same stages and the element
+-- before is gated and written ('siluGatePipe'), then registers the quotient with its
+-- x and starts the next element's division; 'SiluQuant' gates and writes the
+-- last element. 'AttFin' normalises a head one lane per clock (product, rounding, write:
 -- 18 clocks, see 'attFinMul'). 'NormInv' takes eight clocks (counter @i@): the mean square, the seed of
 -- 1/sqrt, one multiplication of its Newton step each, then the step's rounding, shift
 -- and saturation. 'AttRun' takes 'AttClocks' clocks per KV row (sub-step counter
@@ -86,7 +88,7 @@ type AttOut = (Unsigned 1, Unsigned 2, Unsigned 5, Vec 16 F)
 data DecPhase
   = Idle | Embed | NormSs | NormInv | NormApply | NormQuant
   | MvRun | MvPost | Rope | Pack | AttRun | AttRcp | AttDiv | AttFin | AttQuant
-  | Resid | Silu | SiluDiv | SiluOut | SiluQuant | Scan | Hold
+  | Resid | Silu | SiluDiv | SiluQuant | Scan | Hold
   deriving (Generic, NFDataX, Show, Eq)
 
 -- | What a 'Pack' collects: a query head (for attention), or a key or value head
@@ -110,7 +112,7 @@ data DecState = DecState
   , mat :: Unsigned 3        -- ^ 0..6 Wq Wk Wv Wo W1 W2 W3, 7 classifier
   , nRows :: Unsigned 8
   , nCols :: Unsigned 8
-  , partner :: F             -- ^ RoPE: the other element of the pair; SiLU: x * sigmoid(x)
+  , partner :: F             -- ^ RoPE: the other element of the pair; SiLU: x, then x * sigmoid(x)
   , packKind :: PackKind
   , packMax :: Unsigned 32
   , pm :: Vec 16 Act         -- ^ head being packed; the query during attention
@@ -148,6 +150,15 @@ data DecState = DecState
   , ropeSn :: Signed 22      -- ^ 'Rope': its sin
   , finP :: Wide             -- ^ 'AttFin': a lane of the accumulator times the reciprocal
   , packY :: Wide            -- ^ 'Pack': the element shifted by the head's exponent ('packShift')
+  , packA :: Unsigned 32     -- ^ 'Pack': the magnitude of the element read the clock before
+  , packD :: F               -- ^ 'Pack': the element read the clock before (pass two)
+  , packAm :: ShsatAmt       -- ^ 'Pack': the shift under the head's exponent ('packAmt')
+  , packR :: Bool            -- ^ 'Pack': whether that shift rounds
+  , absR :: Unsigned 32      -- ^ the magnitude of the element last written to the matvec input
+  , sT :: Tiles              -- ^ 'SiluDiv': the product tiles of x * sigmoid, then of the gate
+  , sS :: Wide               -- ^ 'SiluDiv': sigmoid(x) (the quotient), then the tiles' sum
+  , sY :: F                  -- ^ 'SiluDiv': the W3 output element of the gate
+  , sO :: F                  -- ^ 'SiluDiv': the gated element, to be written
   } deriving (Generic, NFDataX, Show)
 
 -- | The matvec engine's counters and pipeline, registered apart from 'DecState': they
@@ -264,6 +275,41 @@ addF a b = sat32 (resize a + resize b)
 mulFF :: F -> F -> F
 mulFF a b = sat32 (rshr (resize (mul a b)) 20)
 
+-- A pipelined product for the clock: a DSP48E2 multiplies at most 27 x 18 bits
+-- (signed), so a wider product is formed as partial products of such tiles, registered
+-- ('Tiles', from 'mulTilesF'), summed on the next clock ('mulSum') and
+-- rounded and saturated on the one after ('mulRound'): @mulRound (mulSum (mulTilesF a
+-- b)) == mulFF a b@. An F operand is split at bit 17 into its signed high 15 bits and
+-- its unsigned low 17 bits: x = xh * 2^17 + xl. The sum is exact in 'Wide' (or wraps
+-- modulo 2^64 exactly as a product resized to 'Wide' does).
+
+-- | Partial products (hh, hl, lh, ll): x * y = hh * 2^34 + (hl + lh) * 2^17 + ll.
+type Tiles = Vec 4 Wide
+
+{-# INLINE splitF #-}
+splitF :: F -> (Signed 15, Signed 18)
+splitF x = (unpack xh, unpack (0 ++# xl))
+  where
+    (xh, xl) = split (pack x) :: (BitVector 15, BitVector 17)
+
+-- | The tiles of an F x F product: 15 x 15, 15 x 18, 18 x 15, 18 x 18 bits.
+{-# INLINE mulTilesF #-}
+mulTilesF :: F -> F -> Tiles
+mulTilesF x y = resize (mul xh yh) :> resize (mul xh yl) :> resize (mul xl yh) :> resize (mul xl yl) :> Nil
+  where
+    (xh, xl) = splitF x
+    (yh, yl) = splitF y
+
+-- | The product from its registered tiles,
+mulSum :: Tiles -> Wide
+mulSum t = shiftL (t !! (0 :: Int)) 34 + shiftL (t !! (1 :: Int) + t !! (2 :: Int)) 17 + t !! (3 :: Int)
+{-# NOINLINE mulSum #-}
+
+-- | rounded (by 20 bits) and saturated on the next clock.
+mulRound :: Wide -> F
+mulRound p = sat32 (rshr p 20)
+{-# NOINLINE mulRound #-}
+
 -- The arithmetic of each FSM state is a NOINLINE function, so Clash makes it a
 -- component of its own. Clash 1.6.4's disjoint-expression consolidation otherwise
 -- shares one multiplier between the alternatives of the state case, and where an
@@ -328,15 +374,34 @@ normGain :: F -> F -> F
 normGain xr g = mulFF xr g
 {-# NOINLINE normGain #-}
 
--- | silu(x) = x * sigmoid(x) from the reciprocal of 'siluDen' x.
-siluMul :: F -> Wide -> F
-siluMul x sig = sat32 (rshr (resize (mul x (resize sig :: Signed 43))) 20)
+-- | The SiLU's two products, as tiles ('mulSum' and 'mulRound' follow), on one set of
+-- multipliers, three clocks apart: silu(x) = x * sigmoid(x) from the reciprocal of
+-- 'siluDen' x (the denominator is at least 1.0, so sigmoid(x) = floor(2^40 / den) is at
+-- most 2^20 and is exact as an F), then the SwiGLU element silu(w1 x) * (w3 x).
+siluMul :: F -> F -> Tiles
+siluMul = mulTilesF
 {-# NOINLINE siluMul #-}
 
--- | One SwiGLU element: silu(w1 x) * (w3 x).
-siluGate :: F -> F -> F
-siluGate sx y = mulFF sx y
-{-# NOINLINE siluGate #-}
+-- | The magnitude of an element written to the matvec input, registered ('absR')
+-- before it enters the running maximum 'vinMax'.
+vinAbs :: F -> Unsigned 32
+vinAbs = absU
+{-# NOINLINE vinAbs #-}
+
+-- | The magnitude of an element of a head being packed, registered ('packA').
+packAbs :: F -> Unsigned 32
+packAbs = absU
+{-# NOINLINE packAbs #-}
+
+-- | The exponent of the matvec input from the registered maximum.
+vinExp :: Unsigned 32 -> ExpS
+vinExp = quantExp
+{-# NOINLINE vinExp #-}
+
+-- | The exponent of a head being packed from the registered maximum.
+packExp :: Unsigned 32 -> ExpS
+packExp = quantExp
+{-# NOINLINE packExp #-}
 
 -- | "LlamaDv.Numerics".'expF' in stages, one multiplication, table lookup or wide
 -- addition each, for the attention step and the SiLU to register between them:
@@ -654,7 +719,7 @@ startPack k hh s = s { phase = Pack, packKind = k, h = hh, i = 0 }
 
 -- | Start an element loop that writes the matvec input.
 startVin :: DecPhase -> DecState -> DecState
-startVin p s = s { phase = p, i = 0, vinMax = 0, aStep = 0 }
+startVin p s = s { phase = p, i = 0, vinMax = 0, absR = 0, aStep = 0 }
 
 kvBase :: Unsigned 1 -> Unsigned 2 -> Unsigned 6
 kvBase l kvh = (resize l * 2 + resize kvh) * 16
@@ -678,32 +743,51 @@ romAddr s m = case phase s of
 kvAddr :: DecState -> Unsigned 6
 kvAddr s = kvBase (layer s) (shiftR (h s) 1) + resize (t s)
 
--- | Element of the head being packed that the state reads (both passes).
+-- | Element of the head being packed that the state reads (both passes: element i at
+-- i = 0..15, element i - 18 at i = 18..33).
 packIndex :: DecState -> Unsigned 7
-packIndex s = resize (h s) * 16 + resize (i s .&. 15)
+packIndex s = resize (h s) * 16 + resize ((if i s < 16 then i s else i s - 2) .&. 15)
 
 -- | Scratch read addresses of a state: (x, vin, y, hid, rot).
 scratchAddr :: DecState -> Mac -> (Unsigned 6, Unsigned 7, Unsigned 7, Unsigned 7, Unsigned 7)
 scratchAddr s m = (resize (i s), vinA, yA, hidA, rotA)
   where
-    -- 'SiluDiv' forms the next element's denominator: its hid element, one ahead.
+    -- 'SiluDiv' forms the next element's denominator: its hid element, one ahead; and
+    -- gates the element before: its y element, one behind (as 'SiluQuant' the last).
     hidA = if phase s == SiluDiv then resize (i s + 1) else resize (i s)
     e = resize (shiftR (i s) 1) :: Unsigned 7
     vinA = if phase s == MvRun then resize (macCol m) else 0
     yA = case phase s of
       Rope -> if testBit (i s) 0 then e else e `xor` 1
       Pack -> packIndex s
+      SiluDiv -> resize (i s - 1)
+      SiluQuant -> resize (i s - 1)
       _ -> resize (i s)
     rotA = if packKind s == PackK then 64 + packIndex s else packIndex s
 
--- | A head's pack, pass two: an element shifted by the head's exponent,
-packShift :: ExpS -> F -> Wide
-packShift xe x = fst (quantShift xe x)
+-- | A head's pack, pass two: the shift under the head's exponent as 'quantShift' shifts
+-- (a right shift by k >= 1 done by k - 1) and whether it rounds, formed once per head,
+packAmt :: ExpS -> (ShsatAmt, Bool)
+packAmt xe = (ShsatAmt (q >= 0) by, k /= 0)
+  where
+    q = resize xe + 20 :: Sh
+    k = shAmt q
+    by | q >= 0 = if k == 0 then 0 else k - 1
+       | otherwise = shAmt (negate q)
+{-# NOINLINE packAmt #-}
+
+-- | an element shifted by it (@fst (quantShift xe x)@),
+packShift :: ShsatAmt -> F -> Wide
+packShift a x
+  | saRight a = shiftR xw (fromIntegral (saBy a))
+  | otherwise = shiftL xw (fromIntegral (saBy a))
+  where
+    xw = resize x :: Wide
 {-# NOINLINE packShift #-}
 
 -- | then rounded and saturated: with the shift, @quantElem xe x@.
-packRound :: ExpS -> Wide -> Act
-packRound xe y = macQuantRound (snd (quantShift xe 0)) y
+packRound :: Bool -> Wide -> Act
+packRound r y = macQuantRound r y
 {-# NOINLINE packRound #-}
 
 -- | MAC stage A: the weight byte of the ROM row at the column, and the row's shift
@@ -829,11 +913,11 @@ step fault sIn m (iv, itok, ipos, ordy) xIn g kv rd = case phase s of
   NormApply ->
     let o = nO s
         valid = i s >= 2
-        s1 = (if lastOf 65 then s { phase = NormQuant } else step1)
+        s1 = (if lastOf 65 then s { phase = NormQuant, i = 0 } else step1)
                { nP = normScale (rdX rd) (rinvR s), nG = g, nO = normGain (nP s) (nG s)
-               , vinMax = if valid then max (vinMax s) (absU o) else vinMax s }
+               , absR = if valid then vinAbs o else absR s, vinMax = max (vinMax s) (absR s) }
     in (s1, Nothing, if valid then noWrites { wrVin = Just (resize (i s - 2), o) } else noWrites)
-  NormQuant -> only (startMv (case normK s of { 0 -> 0; 1 -> 4; _ -> 7 }) s { xeR = quantExp (vinMax s) })
+  NormQuant -> vinQuant (case normK s of { 0 -> 0; 1 -> 4; _ -> 7 })
   MvRun ->
     let e = mE m
         out = Just (resize (tRow e), macRound (mEAmt m) (mEV m))
@@ -864,22 +948,24 @@ step fault sIn m (iv, itok, ipos, ordy) xIn g kv rd = case phase s of
            | otherwise = step1 { partner = rdY rd, ropeCs = cs, ropeSn = sn }
         wr = noWrites { wrRot = Just (base + ep, ropeFin (testBit ep 0) (ropeA s) (ropeB s)) }
     in (s1, Nothing, if not (testBit (i s) 0) && i s /= 0 then wr else noWrites)
-  -- Pass two quantises element i - 16 in two clocks: its shift at i = 16..31
-  -- ('packShift'), its rounding and saturation, shifted into the head, at i = 17..32
-  -- ('packRound'); the last one ends the pack.
+  -- Pass one reads element i at i = 0..15, its magnitude is registered ('packA') and
+  -- enters the maximum a clock later (i = 1..16); the exponent at i = 17, the shift
+  -- amount under it at i = 18. Pass two reads element i - 18 at i = 18..33 ('packD'),
+  -- shifts it a clock later (i = 19..34, 'packShift') and rounds and saturates it into
+  -- the head the clock after (i = 20..35, 'packRound'); the last one ends the pack.
+  -- (The maximum keeps taking the head's own elements after i = 16: no change.)
   Pack ->
     let d = case packKind s of { PackQ -> rdRot rd; PackK -> rdRot rd; PackV -> rdY rd }
-        mx = max (if i s == 0 then 0 else packMax s) (absU d)
-        e = quantExp mx
-        pm' = pm s <<+ packRound (pe s) (packY s)
-        y = packShift (pe s) d
-    in if i s < 16
-         then only step1 { packMax = mx, pe = if i s == 15 then e else pe s }
-         else if i s == 16
-           then only step1 { packY = y }
-           else if i s < 32
-             then only step1 { pm = pm', packY = y }
-             else packed s pm'
+        pm' = pm s <<+ packRound (packR s) (packY s)
+        (am, r) = packAmt (pe s)
+        st = step1 { packA = packAbs d, packD = d, packY = packShift (packAm s) (packD s)
+                   , packMax = if i s == 1 then packA s else max (packMax s) (packA s) }
+    in case i s of
+         17 -> only st { pe = packExp (packMax s) }
+         18 -> only st { packAm = am, packR = r }
+         35 -> packed s pm'
+         n | n >= 20 -> only st { pm = pm' }
+           | otherwise -> only st
   AttRun -> only (attStep (fault /= SkipRescale) s kv)
   AttRcp -> only s { phase = AttDiv, rcp = recipStart (sDen (soft s)) }
   -- The unit's last two quotient bits are formed in the cycle its count is 1.
@@ -893,12 +979,12 @@ step fault sIn m (iv, itok, ipos, ordy) xIn g kv rd = case phase s of
     let acc = sAcc (soft s)
         o = last acc
         valid = i s >= 2
-        s1 | lastOf 17 = if h s == 3 then s { phase = AttQuant } else startPack PackQ (h s + 1) s
+        s1 | lastOf 17 = if h s == 3 then s { phase = AttQuant, i = 0 } else startPack PackQ (h s + 1) s
            | otherwise = step1 { finP = attFinMul (recipOut (rcp s)) (head acc)
                                , soft = (soft s) { sAcc = acc <<+ attFinRound (finP s) } }
-    in ( s1 { vinMax = if valid then max (vinMax s) (absU o) else vinMax s }, Nothing
+    in ( s1 { absR = if valid then vinAbs o else absR s, vinMax = max (vinMax s) (absR s) }, Nothing
        , if valid then noWrites { wrVin = Just (resize (h s) * 16 + resize (i s - 2), o) } else noWrites )
-  AttQuant -> only (startMv 3 s { xeR = quantExp (vinMax s) })
+  AttQuant -> vinQuant 3
   Resid ->
     let x' = addF (rdX rd) (rdY rd)
         s1 | not (lastOf 63) = step1
@@ -910,16 +996,21 @@ step fault sIn m (iv, itok, ipos, ordy) xIn g kv rd = case phase s of
   Silu | aStep s < snatToNum (SNat @SiluExpClocks) -> only siluExp
        | otherwise -> only (siluStart s)
   -- While element i divides, the denominator of element i + 1 (which the hid RAM
-  -- delivers in 'SiluDiv') goes through its stages.
+  -- delivers in 'SiluDiv') goes through its stages, and element i - 1 is gated and
+  -- written ('siluGatePipe'). When the quotient is there, it is registered with its x
+  -- and the next element's division starts (after the last element, 'SiluQuant' gates
+  -- and writes it).
   SiluDiv
-    | rcN (rcp sIn) /= 0 -> only (if aStep s < snatToNum (SNat @SiluExpClocks) then siluExp else s)
-    | otherwise -> only s { phase = SiluOut, partner = siluMul (sX s) (recipOut (rcp sIn)) }
-  SiluOut ->
-    let o = siluGate (partner s) (rdY rd)
-        s1 = (if lastOf 127 then s { phase = SiluQuant } else siluStart step1)
-               { vinMax = max (vinMax s) (absU o) }
-    in (s1, Nothing, noWrites { wrVin = Just (resize (i s), o) })
-  SiluQuant -> only (startMv 5 s { xeR = quantExp (vinMax s) })
+    | rcN (rcp sIn) /= 0 ->
+        siluGatePipe (i s /= 0) (if aStep s < snatToNum (SNat @SiluExpClocks) then siluExp else s)
+    | otherwise ->
+        let st = s { sS = recipOut (rcp sIn), partner = sX s }
+        in only (if lastOf 127 then st { phase = SiluQuant, i = 128, aStep = 0 } else siluStart st { i = i s + 1 })
+  -- The last element's gate and write (aStep 0..6), its magnitude into the maximum (7),
+  -- the exponent (8).
+  SiluQuant
+    | aStep s == 8 -> only (startMv 5 s { xeR = vinExp (vinMax s) })
+    | otherwise -> siluGatePipe True s { aStep = aStep s + 1 }
   Scan ->
     let l = rdY rd
         s1 = if i s == 0 || l > best s then step1 { best = l, bestIx = resize (i s) } else step1
@@ -938,6 +1029,29 @@ step fault sIn m (iv, itok, ipos, ordy) xIn g kv rd = case phase s of
     step1 = s { i = i s + 1 }
     lastOf n = i s == n
     only st = (st, Nothing, noWrites)
+    -- The matvec input's exponent: the last magnitude enters the maximum at i = 0, the
+    -- exponent is formed from the registered maximum at i = 1.
+    vinQuant k
+      | i s == 0 = only step1 { vinMax = max (vinMax s) (absR s) }
+      | otherwise = only (startMv k s { xeR = vinExp (vinMax s) })
+    -- SwiGLU of element i - 1 in the clocks of the next division (aStep 0..6, from its
+    -- x in 'partner' and its sigmoid in 'sS', registered when its quotient came): the
+    -- tiles of x * sigmoid(x), their sum (and the y element), x * sigmoid(x) rounded,
+    -- the gate's tiles, their sum, the gated element rounded, its write and magnitude;
+    -- 'st' is the state the clock goes to otherwise.
+    siluGatePipe valid st
+      | not valid = only st'
+      | otherwise = case aStep s of
+          0 -> only st' { sT = siluMul (partner s) (resize (sS s)) }
+          1 -> only st' { sS = mulSum (sT s), sY = rdY rd }
+          2 -> only st' { partner = mulRound (sS s) }
+          3 -> only st' { sT = siluMul (partner s) (sY s) }
+          4 -> only st' { sS = mulSum (sT s) }
+          5 -> only st' { sO = mulRound (sS s) }
+          6 -> (st' { absR = vinAbs (sO s) }, Nothing, noWrites { wrVin = Just (resize (i s - 1), sO s) })
+          _ -> only st'
+      where
+        st' = st { vinMax = max (vinMax s) (absR s) }
     -- The last cycle of a pack: a query head starts attention; a key head waits for
     -- its value head; a value head completes the KV row.
     packed st mant = case packKind st of
@@ -946,7 +1060,7 @@ step fault sIn m (iv, itok, ipos, ordy) xIn g kv rd = case phase s of
       PackV ->
         let row = resize (pos st) + (if fault == KvWrongRow then 1 else 0)
             wr = Just (kvBase (layer st) (h st) + row, (kmR st, keR st, mant, pe st))
-            nxt | h st == 1 = startPack PackQ 0 s { vinMax = 0 }
+            nxt | h st == 1 = startPack PackQ 0 s { vinMax = 0, absR = 0 }
                 | otherwise = startPack PackK 1 s
         in (nxt, wr, noWrites)
 
@@ -955,6 +1069,7 @@ s0 = DecState Idle 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 PackQ 0 (repeat 0) 0 (repeat 0)
               (Soft 0 0 (repeat 0)) 0 0 0 recipIdle
               0 (repeat 0) 0 amt0 0 (expIn 0) (expIn 0) 0 (repeat 0) (repeat 0)
               amt0 0 0 0 (expIn 0) 0 0 0 0 0 0 0 0
+              0 0 amt0 False 0 (repeat 0) 0 0 0
 
 -- | The head the state has normalised, on the last cycle of its 'AttFin' (the
 -- accumulator register then holds the output row).
@@ -1028,6 +1143,15 @@ stateRegisters nxt =
     <*> reg ropeSn
     <*> reg finP
     <*> reg packY
+    <*> reg packA
+    <*> reg packD
+    <*> reg packAm
+    <*> reg packR
+    <*> reg absR
+    <*> reg sT
+    <*> reg sS
+    <*> reg sY
+    <*> reg sO
   where
     reg :: forall a . NFDataX a => (DecState -> a) -> Signal dom a
     reg field = register (field s0) (field <$> nxt)

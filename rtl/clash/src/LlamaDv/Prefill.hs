@@ -43,9 +43,9 @@ data KvTrace = KvTrace
   } deriving (Generic, NFDataX, Show)
 
 -- | Cycles from a layer's KV write of KV head 0 to its first attention read of that
--- row: the key and value packs of KV head 1 (2 x 33 cycles), then the pack of query
--- head 0 (33 cycles, the read address leaves on its last one).
-type LateKvCycles = 99
+-- row: the key and value packs of KV head 1 (2 x 36 cycles), then the pack of query
+-- head 0 (36 cycles, the read address leaves on its last one).
+type LateKvCycles = 108
 
 -- | Two-entry skid buffer: ready and valid are both registered, so no combinational
 -- path runs between stages; a producer that sees ready may hand over one slot.
